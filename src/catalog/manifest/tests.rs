@@ -1,0 +1,287 @@
+use super::*;
+
+const GOOD: &str = r#"
+name = "csv_to_json"
+version = "1.2.0"
+description = "Convert CSV text into a JSON array of row objects"
+category = "data"
+cost_tier = "low"
+idempotent = true
+keywords = ["csv", "json"]
+capabilities = ["csv.parse"]
+use_cases = ["turn an exported spreadsheet into JSON"]
+
+[run]
+command = ["python3", "main.py"]
+input = "stdin-json"
+timeout_secs = 30
+memory_mb = 256
+network = false
+env = { LC_ALL = "C" }
+
+[input]
+type = "object"
+required = ["csv"]
+[input.properties.csv]
+type = "string"
+
+[provenance]
+origin = "ai"
+generator = "some-agent"
+created = 2026-10-28T10:00:00Z
+parent = "csv_to_json@1.1.0"
+hint = "Support JSON input too"
+
+[service]
+port = "auto"
+health_check = "tcp"
+launch_args = ["--mode", "stdio"]
+"#;
+
+fn parse(text: &str) -> Result<ParsedManifest, ManifestError> {
+    parse_manifest(text, Path::new("approved/x/tool.toml"))
+}
+
+fn error_of(text: &str) -> String {
+    match parse(text) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// A minimal valid manifest with one line replaced.
+fn minimal_with(key: &str, line: &str) -> String {
+    let base = [
+        ("name", "name = \"tool\""),
+        ("version", "version = \"1.0.0\""),
+        ("description", "description = \"does things\""),
+        ("cost_tier", "cost_tier = \"low\""),
+    ];
+    let mut text: String = base
+        .iter()
+        .map(|(k, l)| {
+            if *k == key {
+                format!("{line}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    text.push_str("[run]\ncommand = [\"sh\", \"run.sh\"]\n");
+    text
+}
+
+#[test]
+fn full_manifest_parses_every_contract_field() {
+    let parsed = parse(GOOD).expect("valid");
+    let m = parsed.manifest;
+    assert_eq!(m.name, "csv_to_json");
+    assert_eq!(m.version.to_string(), "1.2.0");
+    assert_eq!(m.category, Category::Data);
+    assert_eq!(m.cost_tier, CostTier::Low);
+    assert!(m.idempotent);
+    assert_eq!(m.keywords, ["csv", "json"]);
+    assert_eq!(m.capabilities, ["csv.parse"]);
+    assert_eq!(m.run.command, ["python3", "main.py"]);
+    assert_eq!(m.run.input, InputMode::StdinJson);
+    assert_eq!(m.run.env.get("LC_ALL").map(String::as_str), Some("C"));
+    assert_eq!(m.provenance.parent.as_deref(), Some("csv_to_json@1.1.0"));
+    assert_eq!(
+        m.provenance.created.as_deref(),
+        Some("2026-10-28T10:00:00Z")
+    );
+    assert_eq!(
+        m.service.as_ref().map(|s| s.health_check.as_str()),
+        Some("tcp")
+    );
+    let Some(SchemaSource::Inline(schema)) = m.input_schema else {
+        panic!("inline schema expected");
+    };
+    assert_eq!(schema["properties"]["csv"]["type"], "string");
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+}
+
+#[test]
+fn defaults_fill_optional_fields() {
+    let m = parse(&minimal_with("none", "")).expect("valid").manifest;
+    assert_eq!(m.category, Category::Custom);
+    assert_eq!(m.run.input, InputMode::StdinJson);
+    assert_eq!(m.run.timeout_secs, RunSpec::DEFAULT_TIMEOUT_SECS);
+    assert!(!m.run.network);
+    assert!(m.service.is_none());
+}
+
+#[test]
+fn unknown_fields_are_warnings_with_line() {
+    let text = format!("flavour = \"mint\"\n{}", minimal_with("none", ""))
+        .replace("[run]\n", "[run]\nshell = true\n");
+    let parsed = parse(&text).expect("unknown fields do not fail");
+    assert_eq!(parsed.warnings.len(), 2, "{:?}", parsed.warnings);
+    assert!(
+        parsed
+            .warnings
+            .iter()
+            .any(|w| w.contains("unknown field `run.shell`"))
+    );
+    assert!(
+        parsed
+            .warnings
+            .iter()
+            .any(|w| w.contains("approved/x/tool.toml:1: unknown field `flavour`"))
+    );
+}
+
+#[test]
+fn empty_manifest_is_reported() {
+    assert_eq!(
+        error_of(""),
+        "approved/x/tool.toml: file is empty (expected at least name, version, description and [run] command)"
+    );
+}
+
+#[test]
+fn truncated_manifest_names_the_line() {
+    let truncated = &GOOD[..GOOD.find("[input.properties").unwrap_or(0) + 10];
+    let err = error_of(truncated);
+    assert!(
+        err.starts_with("approved/x/tool.toml:23: invalid TOML"),
+        "{err}"
+    );
+    assert!(!err.contains('\n'), "one line: {err}");
+}
+
+#[test]
+fn duplicate_keys_are_refused() {
+    let err = error_of(
+        &minimal_with("none", "")
+            .replace("name = \"tool\"\n", "name = \"tool\"\nname = \"again\"\n"),
+    );
+    assert!(
+        err.starts_with("approved/x/tool.toml:2: invalid TOML"),
+        "{err}"
+    );
+    assert!(err.contains("duplicate key"), "{err}");
+}
+
+#[test]
+fn names_that_escape_or_nest_are_refused() {
+    for bad in ["../x", "a/b", "Upper", "", "-lead", &"n".repeat(65)] {
+        let err = error_of(&minimal_with("name", &format!("name = {bad:?}")));
+        let expected = if bad.is_empty() {
+            "must not be empty"
+        } else {
+            "is not a valid tool name"
+        };
+        assert!(
+            err.contains("field `name`") && err.contains(expected),
+            "{bad}: {err}"
+        );
+        assert!(err.starts_with("approved/x/tool.toml:1:"), "{err}");
+    }
+}
+
+#[test]
+fn unknown_cost_tier_is_refused_with_choices() {
+    let err = error_of(&minimal_with("cost_tier", "cost_tier = \"extreme\""));
+    assert_eq!(
+        err,
+        "approved/x/tool.toml:4: field `cost_tier`: unknown value \"extreme\" (expected one of low, medium, high, prohibited)"
+    );
+}
+
+#[test]
+fn version_must_be_semver() {
+    for bad in ["1.2", "v1.0.0", "latest"] {
+        let err = error_of(&minimal_with("version", &format!("version = {bad:?}")));
+        assert!(
+            err.starts_with("approved/x/tool.toml:2: field `version`:"),
+            "{err}"
+        );
+        assert!(err.contains("is not a semantic version"), "{err}");
+    }
+}
+
+#[test]
+fn wrong_types_name_field_and_expectation() {
+    let err =
+        error_of(&minimal_with("none", "").replace("[run]\n", "[run]\ntimeout_secs = \"soon\"\n"));
+    assert_eq!(
+        err,
+        "approved/x/tool.toml:6: field `run.timeout_secs`: expected a positive whole number, found string"
+    );
+    let err = error_of(
+        &minimal_with("none", "").replace("command = [\"sh\", \"run.sh\"]", "command = []"),
+    );
+    assert!(
+        err.contains("field `run.command`: must be a non-empty argv array"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_run_table_is_reported() {
+    let text = "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n";
+    assert!(error_of(text).contains("field `run`: missing required table"));
+}
+
+#[test]
+fn parent_must_be_name_at_version() {
+    let text = format!(
+        "{}[provenance]\nparent = \"csv_to_json\"\n",
+        minimal_with("none", "")
+    );
+    assert!(error_of(&text).contains("field `provenance.parent`"));
+}
+
+#[test]
+fn schema_file_must_stay_inside_the_tool() {
+    let text = format!(
+        "{}[input]\nschema_file = \"../../etc/passwd\"\n",
+        minimal_with("none", "")
+    );
+    assert!(error_of(&text).contains("field `input.schema_file`"));
+    let text = format!(
+        "{}[input]\nschema_file = \"input.schema.json\"\n",
+        minimal_with("none", "")
+    );
+    let m = parse(&text).expect("valid").manifest;
+    assert_eq!(
+        m.input_schema,
+        Some(SchemaSource::File("input.schema.json".into()))
+    );
+}
+
+#[test]
+fn non_utf8_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tool.toml");
+    std::fs::write(&path, b"name = \"\xff\xfe\"\n").expect("write");
+    let err = read_manifest(&path).expect_err("not UTF-8").to_string();
+    assert!(
+        err.ends_with("tool.toml: not valid UTF-8 (invalid byte at offset 8)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn huge_file_is_refused_without_parsing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tool.toml");
+    let mut text = minimal_with("none", "");
+    text.push_str(&format!("# {}\n", "x".repeat(10 * 1024 * 1024)));
+    std::fs::write(&path, text).expect("write");
+    let err = read_manifest(&path).expect_err("too big").to_string();
+    assert!(err.contains("larger than the 1048576 byte limit"), "{err}");
+}
+
+#[test]
+fn a_directory_named_tool_toml_is_unreadable_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tool.toml");
+    std::fs::create_dir(&path).expect("mkdir");
+    let err = read_manifest(&path).expect_err("not a file").to_string();
+    assert!(
+        err.ends_with("tool.toml: cannot read: not a regular file"),
+        "{err}"
+    );
+}

@@ -1,0 +1,140 @@
+//! The catalog: every tool of every tier, searchable and sortable.
+//!
+//! Owns manifest parsing (`manifest`), bare-script inference (`infer`), scanning (`scan`) and
+//! fuzzy search (`search`). Never touches the terminal or the state store.
+
+pub mod infer;
+pub mod manifest;
+pub mod scan;
+pub mod search;
+
+use crate::model::{Tier, ToolEntry};
+use search::SearchIndex;
+
+/// Ways to order the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    #[default]
+    Name,
+    Tier,
+}
+
+impl SortOrder {
+    pub fn next(self) -> Self {
+        match self {
+            SortOrder::Name => SortOrder::Tier,
+            SortOrder::Tier => SortOrder::Name,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortOrder::Name => "name",
+            SortOrder::Tier => "tier",
+        }
+    }
+}
+
+/// Why a NAME or NAME@VERSION did not resolve to one tool.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LookupError {
+    #[error("no tool named {0:?} in the workspace (see `toolbench list`)")]
+    NotFound(String),
+    #[error("tool {name:?} has no version {version} (known: {known})")]
+    NoSuchVersion {
+        name: String,
+        version: String,
+        known: String,
+    },
+}
+
+pub struct Catalog {
+    entries: Vec<ToolEntry>,
+    search: SearchIndex,
+}
+
+impl Catalog {
+    pub fn new(entries: Vec<ToolEntry>) -> Self {
+        let search = SearchIndex::build(&entries);
+        Self { entries, search }
+    }
+
+    pub fn entries(&self) -> &[ToolEntry] {
+        &self.entries
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn search(&self) -> &SearchIndex {
+        &self.search
+    }
+
+    /// Number of tools in each tier, in tier order.
+    pub fn counts_per_tier(&self) -> [(Tier, usize); 4] {
+        let mut counts = [
+            (Tier::Core, 0),
+            (Tier::Approved, 0),
+            (Tier::Experimental, 0),
+            (Tier::Archived, 0),
+        ];
+        for entry in &self.entries {
+            if let Some(slot) = counts.iter_mut().find(|(t, _)| *t == entry.tier) {
+                slot.1 += 1;
+            }
+        }
+        counts
+    }
+
+    /// Entry indices ordered for display.
+    pub fn sorted_indices(&self, order: SortOrder) -> Vec<usize> {
+        let mut indices: Vec<usize> = (0..self.entries.len()).collect();
+        let key = |i: &usize| {
+            let e = &self.entries[*i];
+            (e.name.clone(), e.tier, e.version.clone())
+        };
+        match order {
+            SortOrder::Name => indices.sort_by_key(key),
+            SortOrder::Tier => indices.sort_by_key(|i| {
+                let (name, tier, version) = key(i);
+                (tier, name, version)
+            }),
+        }
+        indices
+    }
+
+    /// Resolves `name` or `name@version`. A bare name prefers the active tool (core, then
+    /// approved), then a candidate in experimental, then an archived one.
+    pub fn find(&self, spec: &str) -> Result<&ToolEntry, LookupError> {
+        let (name, version) = match spec.split_once('@') {
+            Some((n, v)) => (n, Some(v)),
+            None => (spec, None),
+        };
+        let mut matches: Vec<&ToolEntry> = self.entries.iter().filter(|e| e.name == name).collect();
+        if matches.is_empty() {
+            return Err(LookupError::NotFound(spec.to_string()));
+        }
+        matches.sort_by_key(|e| e.tier);
+        match version {
+            None => Ok(matches[0]),
+            Some(version) => matches
+                .iter()
+                .copied()
+                .find(|e| e.version == version)
+                .ok_or_else(|| LookupError::NoSuchVersion {
+                    name: name.to_string(),
+                    version: version.to_string(),
+                    known: matches
+                        .iter()
+                        .map(|e| e.version.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
+        }
+    }
+}

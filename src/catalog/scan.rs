@@ -1,0 +1,361 @@
+//! Scanning a workspace: every tool folder of every tier becomes a `ToolEntry`.
+//!
+//! The scan reads, never writes. It spreads the work over all cores and publishes progress
+//! through atomics so a UI can poll it without waiting. A broken tool becomes an entry with its
+//! error; nothing a tool folder holds can make the scan fail as a whole.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::catalog::infer;
+use crate::catalog::manifest::{self, MANIFEST_FILE, io_reason};
+use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
+
+/// Largest script we read to infer a manifest for a bare script.
+const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;
+
+/// Progress a scan publishes while it runs; poll it from any thread.
+#[derive(Debug, Default)]
+pub struct ScanProgress {
+    done: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl ScanProgress {
+    pub fn done(&self) -> usize {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    pub fn total(&self) -> usize {
+        self.total.load(Ordering::Relaxed)
+    }
+}
+
+/// Something in a tier folder that may be a tool.
+#[derive(Debug)]
+enum Candidate {
+    Folder(PathBuf),
+    BareScript(PathBuf),
+    /// A symlink that leads outside the workspace, or nowhere.
+    Refused(PathBuf, String),
+}
+
+/// Scans all four tiers of `root`. The result is sorted by tier, then path.
+pub fn scan_workspace(root: &Path, progress: &ScanProgress) -> Vec<ToolEntry> {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut candidates = Vec::new();
+    for tier in Tier::ALL {
+        for candidate in list_tier(root, &canonical_root, *tier) {
+            candidates.push((*tier, candidate));
+        }
+    }
+    progress.total.store(candidates.len(), Ordering::Relaxed);
+    let mut entries = parallel_map(&candidates, progress, |(tier, candidate)| {
+        load_candidate(root, *tier, candidate)
+    });
+    entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+    entries
+}
+
+/// Loads one tool folder (used when the watcher reports a change to a single tool).
+pub fn load_tool(root: &Path, tier: Tier, folder: &Path) -> ToolEntry {
+    load_folder(root, tier, folder)
+}
+
+fn list_tier(root: &Path, canonical_root: &Path, tier: Tier) -> Vec<Candidate> {
+    let dir = root.join(tier.dir_name());
+    let Ok(read_dir) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for dirent in read_dir.flatten() {
+        let name = dirent.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = dirent.path();
+        let Ok(file_type) = dirent.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            out.push(Candidate::Folder(path));
+        } else if file_type.is_symlink() {
+            out.push(classify_symlink(path, canonical_root));
+        } else if file_type.is_file() && tier == Tier::Experimental && is_bare_script(&path) {
+            out.push(Candidate::BareScript(path));
+        }
+    }
+    out
+}
+
+/// A symlinked tool folder is followed only when it stays inside the workspace.
+fn classify_symlink(path: PathBuf, canonical_root: &Path) -> Candidate {
+    match path.canonicalize() {
+        Ok(target) if target.starts_with(canonical_root) && target.is_dir() => {
+            Candidate::Folder(path)
+        }
+        Ok(target) if target.starts_with(canonical_root) => Candidate::Refused(
+            path,
+            "symlink does not lead to a tool folder; refused".to_string(),
+        ),
+        Ok(target) => Candidate::Refused(
+            path,
+            format!(
+                "symlink to {} points outside the workspace; refused",
+                target.display()
+            ),
+        ),
+        Err(e) => Candidate::Refused(path, format!("broken symlink: {}", io_reason(&e))),
+    }
+}
+
+fn is_bare_script(path: &Path) -> bool {
+    let mut head = [0u8; 2];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = String::from_utf8_lossy(&head[..read]);
+    infer::looks_like_script(path, &head)
+}
+
+fn load_candidate(root: &Path, tier: Tier, candidate: &Candidate) -> ToolEntry {
+    match candidate {
+        Candidate::Folder(path) => load_folder(root, tier, path),
+        Candidate::BareScript(path) => load_bare_script(root, tier, path),
+        Candidate::Refused(path, reason) => broken_entry(root, tier, path, reason.clone()),
+    }
+}
+
+fn load_folder(root: &Path, tier: Tier, folder: &Path) -> ToolEntry {
+    let manifest_path = folder.join(MANIFEST_FILE);
+    if !manifest_path.exists() && manifest_path.symlink_metadata().is_err() {
+        let shown = relative_to(root, &manifest_path);
+        return broken_entry(
+            root,
+            tier,
+            folder,
+            format!("{}: missing {MANIFEST_FILE}", shown.display()),
+        );
+    }
+    let parsed = manifest::read_manifest(&manifest_path).map_err(|mut e| {
+        e.file = relative_to(root, &e.file);
+        e.to_string()
+    });
+    let parsed = parsed.and_then(|p| check_schema_files(root, folder, &p.manifest).map(|()| p));
+    match parsed {
+        Ok(parsed) => {
+            let mut entry = entry_from_manifest(tier, folder, parsed.manifest);
+            entry.warnings = parsed
+                .warnings
+                .iter()
+                .map(|w| strip_root(root, w))
+                .collect();
+            entry.content_hash = hash_tool_folder(folder);
+            entry
+        }
+        Err(error) => broken_entry(root, tier, folder, error),
+    }
+}
+
+/// A `schema_file` that is missing or not JSON breaks the tool: runs could not check input.
+fn check_schema_files(root: &Path, folder: &Path, manifest: &Manifest) -> Result<(), String> {
+    for (field, schema) in [
+        ("input", &manifest.input_schema),
+        ("output", &manifest.output_schema),
+    ] {
+        let Some(SchemaSource::File(file)) = schema else {
+            continue;
+        };
+        let path = folder.join(file);
+        let shown = relative_to(root, &folder.join(MANIFEST_FILE));
+        let text =
+            manifest::read_text_capped(&path, manifest::MAX_MANIFEST_BYTES).map_err(|reason| {
+                format!(
+                    "{}: field `{field}.schema_file`: {file}: {reason}",
+                    shown.display()
+                )
+            })?;
+        serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
+            format!(
+                "{}: field `{field}.schema_file`: {file} is not valid JSON ({e})",
+                shown.display()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn load_bare_script(root: &Path, tier: Tier, path: &Path) -> ToolEntry {
+    match manifest::read_text_capped(path, MAX_SCRIPT_BYTES) {
+        Ok(text) => {
+            let mut entry = entry_from_manifest(tier, path, infer::infer_manifest(path, &text));
+            entry.content_hash = hash_bytes_of(&[(
+                PathBuf::from(path.file_name().unwrap_or_default()),
+                text.into_bytes(),
+            )]);
+            entry
+        }
+        Err(reason) => {
+            let shown = relative_to(root, path);
+            broken_entry(root, tier, path, format!("{}: {reason}", shown.display()))
+        }
+    }
+}
+
+fn entry_from_manifest(tier: Tier, path: &Path, manifest: Manifest) -> ToolEntry {
+    ToolEntry {
+        tier,
+        path: path.to_path_buf(),
+        name: manifest.name.clone(),
+        version: manifest.version.to_string(),
+        description: manifest.description.clone(),
+        category: Some(manifest.category),
+        cost_tier: Some(manifest.cost_tier),
+        keywords: manifest.keywords.clone(),
+        capabilities: manifest.capabilities.clone(),
+        inferred: manifest.inferred,
+        content_hash: String::new(),
+        error: None,
+        warnings: Vec::new(),
+        manifest: Some(Arc::new(manifest)),
+    }
+}
+
+fn broken_entry(root: &Path, tier: Tier, path: &Path, error: String) -> ToolEntry {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    ToolEntry {
+        tier,
+        path: path.to_path_buf(),
+        name,
+        version: "?".to_string(),
+        description: String::new(),
+        category: None,
+        cost_tier: None,
+        keywords: Vec::new(),
+        capabilities: Vec::new(),
+        inferred: false,
+        content_hash: String::new(),
+        error: Some(strip_root(root, &error)),
+        warnings: Vec::new(),
+        manifest: None,
+    }
+}
+
+/// Paths in messages are shown relative to the workspace: shorter, and the same on every machine.
+fn relative_to(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn strip_root(root: &Path, message: &str) -> String {
+    let prefix = format!("{}/", root.display());
+    message.replace(&prefix, "")
+}
+
+/// blake3 over every file of the folder (relative path, then contents), in path order.
+///
+/// Symlinks are hashed by their target text and never followed: the hash describes the folder.
+pub fn hash_tool_folder(folder: &Path) -> String {
+    let mut files = Vec::new();
+    collect_files(folder, Path::new(""), &mut files);
+    files.sort();
+    let mut hasher = blake3::Hasher::new();
+    for relative in files {
+        let path = folder.join(&relative);
+        hasher.update(relative.to_string_lossy().as_bytes());
+        hasher.update(&[0]);
+        match std::fs::read_link(&path) {
+            Ok(target) => {
+                hasher.update(b"->");
+                hasher.update(target.to_string_lossy().as_bytes());
+            }
+            Err(_) => {
+                if let Ok(mut file) = std::fs::File::open(&path) {
+                    let _ = std::io::copy(&mut file, &mut hasher);
+                }
+            }
+        }
+        hasher.update(&[0]);
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+fn hash_bytes_of(files: &[(PathBuf, Vec<u8>)]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for (relative, bytes) in files {
+        hasher.update(relative.to_string_lossy().as_bytes());
+        hasher.update(&[0]);
+        hasher.update(bytes);
+        hasher.update(&[0]);
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+/// Relative paths of the regular files and symlinks below `dir`, skipping dot-folders
+/// (caches such as `.git` or `__pycache__`-like litter are not part of a tool's identity).
+pub fn collect_files(base: &Path, relative: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(read_dir) = std::fs::read_dir(base.join(relative)) else {
+        return;
+    };
+    for dirent in read_dir.flatten() {
+        let name = dirent.file_name();
+        let child = relative.join(&name);
+        let Ok(file_type) = dirent.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            let hidden = name.to_string_lossy().starts_with('.') || name == "__pycache__";
+            if !hidden {
+                collect_files(base, &child, out);
+            }
+        } else if file_type.is_file() || file_type.is_symlink() {
+            out.push(child);
+        }
+    }
+}
+
+/// Maps `items` on every core, counting finished items in `progress`.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    progress: &ScanProgress,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut local = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else {
+                            break;
+                        };
+                        local.push((index, work(item)));
+                        progress.done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    local
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests;

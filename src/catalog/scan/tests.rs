@@ -1,0 +1,203 @@
+use super::*;
+
+fn write_tool(root: &Path, tier: &str, dir: &str, manifest: &str) -> PathBuf {
+    let folder = root.join(tier).join(dir);
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(folder.join("tool.toml"), manifest).expect("write manifest");
+    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("write script");
+    folder
+}
+
+fn manifest(name: &str) -> String {
+    format!(
+        "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"{name} tool\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n"
+    )
+}
+
+fn scan(root: &Path) -> Vec<ToolEntry> {
+    scan_workspace(root, &ScanProgress::default())
+}
+
+fn by_name<'a>(entries: &'a [ToolEntry], name: &str) -> &'a ToolEntry {
+    entries
+        .iter()
+        .find(|e| e.name == name)
+        .unwrap_or_else(|| panic!("{name} missing"))
+}
+
+#[test]
+fn scans_every_tier_and_counts_progress() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    write_tool(ws.path(), "core", "a", &manifest("a"));
+    write_tool(ws.path(), "approved", "b", &manifest("b"));
+    write_tool(ws.path(), "experimental", "c", &manifest("c"));
+    write_tool(ws.path(), "archived", "d", &manifest("d"));
+    let progress = ScanProgress::default();
+    let entries = scan_workspace(ws.path(), &progress);
+    let tiers: Vec<_> = entries.iter().map(|e| (e.name.as_str(), e.tier)).collect();
+    assert_eq!(
+        tiers,
+        [
+            ("a", Tier::Core),
+            ("b", Tier::Approved),
+            ("c", Tier::Experimental),
+            ("d", Tier::Archived)
+        ]
+    );
+    assert_eq!((progress.done(), progress.total()), (4, 4));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.content_hash.len() == 64 && e.error.is_none())
+    );
+}
+
+#[test]
+fn empty_workspace_scans_to_nothing() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    assert!(scan(ws.path()).is_empty());
+}
+
+#[test]
+fn broken_manifest_stays_listed_and_others_keep_working() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    write_tool(ws.path(), "approved", "good", &manifest("good"));
+    write_tool(
+        ws.path(),
+        "approved",
+        "bad",
+        &manifest("bad").replace("1.0.0", "one"),
+    );
+    let entries = scan(ws.path());
+    assert!(by_name(&entries, "good").error.is_none());
+    let bad = by_name(&entries, "bad");
+    let error = bad.error.as_deref().unwrap_or_default();
+    assert!(
+        error.starts_with("approved/bad/tool.toml:2: field `version`"),
+        "{error}"
+    );
+    assert!(bad.manifest.is_none());
+}
+
+#[test]
+fn missing_manifest_is_reported() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(ws.path().join("core/empty")).expect("mkdir");
+    let entries = scan(ws.path());
+    assert_eq!(
+        entries[0].error.as_deref(),
+        Some("core/empty/tool.toml: missing tool.toml")
+    );
+}
+
+#[test]
+fn symlinked_folder_outside_root_is_refused() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let outside = tempfile::tempdir().expect("tempdir");
+    write_tool(outside.path(), "x", "evil", &manifest("evil"));
+    std::fs::create_dir_all(ws.path().join("approved")).expect("mkdir");
+    std::os::unix::fs::symlink(
+        outside.path().join("x/evil"),
+        ws.path().join("approved/evil"),
+    )
+    .expect("symlink");
+    let entries = scan(ws.path());
+    assert_eq!(entries.len(), 1);
+    let error = entries[0].error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("points outside the workspace; refused"),
+        "{error}"
+    );
+    assert!(entries[0].manifest.is_none(), "never parsed");
+}
+
+#[test]
+fn symlinked_folder_inside_root_is_followed() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let real = write_tool(ws.path(), "core", "real", &manifest("real"));
+    std::fs::create_dir_all(ws.path().join("approved")).expect("mkdir");
+    std::os::unix::fs::symlink(&real, ws.path().join("approved/alias")).expect("symlink");
+    let entries = scan(ws.path());
+    assert_eq!(entries.len(), 2);
+    assert!(entries.iter().all(|e| e.error.is_none()));
+}
+
+#[test]
+fn unreadable_manifest_is_reported_not_fatal() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let folder = write_tool(ws.path(), "core", "locked", &manifest("locked"));
+    write_tool(ws.path(), "core", "fine", &manifest("fine"));
+    // A directory where the manifest should be cannot be read by anyone, root included.
+    std::fs::remove_file(folder.join("tool.toml")).expect("rm");
+    std::fs::create_dir(folder.join("tool.toml")).expect("mkdir");
+    let entries = scan(ws.path());
+    assert!(by_name(&entries, "fine").error.is_none());
+    assert_eq!(
+        by_name(&entries, "locked").error.as_deref(),
+        Some("core/locked/tool.toml: cannot read: not a regular file")
+    );
+}
+
+#[test]
+fn permission_denied_manifest_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = tempfile::tempdir().expect("tempdir");
+    let folder = write_tool(ws.path(), "core", "locked", &manifest("locked"));
+    let path = folder.join("tool.toml");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let readable_anyway = std::fs::read(&path).is_ok(); // root reads everything
+    let entries = scan(ws.path());
+    let entry = by_name(&entries, "locked");
+    if readable_anyway {
+        assert!(entry.error.is_none());
+    } else {
+        assert_eq!(
+            entry.error.as_deref(),
+            Some("core/locked/tool.toml: cannot read: Permission denied")
+        );
+    }
+}
+
+#[test]
+fn bare_script_in_experimental_gets_inferred_manifest() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(ws.path().join("experimental")).expect("mkdir");
+    std::fs::write(
+        ws.path().join("experimental/count_todos.py"),
+        "#!/usr/bin/env python3\n\"\"\"Count TODO markers.\"\"\"\n",
+    )
+    .expect("write");
+    std::fs::write(ws.path().join("experimental/notes.txt"), "not a tool").expect("write");
+    let entries = scan(ws.path());
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0].inferred);
+    assert_eq!(entries[0].name, "count_todos");
+    assert_eq!(entries[0].description, "Count TODO markers.");
+}
+
+#[test]
+fn missing_schema_file_breaks_the_tool() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let text = format!(
+        "{}[input]\nschema_file = \"input.schema.json\"\n",
+        manifest("s")
+    );
+    write_tool(ws.path(), "core", "s", &text);
+    let entries = scan(ws.path());
+    let error = entries[0].error.as_deref().unwrap_or_default();
+    assert!(
+        error.starts_with(
+            "core/s/tool.toml: field `input.schema_file`: input.schema.json: cannot read"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn content_hash_changes_with_any_file() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let folder = write_tool(ws.path(), "core", "h", &manifest("h"));
+    let before = hash_tool_folder(&folder);
+    std::fs::write(folder.join("run.sh"), "echo changed\n").expect("write");
+    assert_ne!(before, hash_tool_folder(&folder));
+}

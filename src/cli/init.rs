@@ -1,0 +1,28 @@
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::CliResult;
+use crate::workspace::init_workspace;
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to turn into a workspace (created if missing). Default: the current directory.
+    dir: Option<PathBuf>,
+}
+
+pub fn run(args: InitArgs, cwd: &Path) -> CliResult {
+    let dir = match args.dir {
+        Some(d) if d.is_absolute() => d,
+        Some(d) => cwd.join(d),
+        None => cwd.to_path_buf(),
+    };
+    let report = init_workspace(&dir)?;
+    for path in &report.created {
+        println!("created {}", path.display());
+    }
+    if report.created.is_empty() {
+        println!("{} is already a workspace; nothing to do", dir.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,112 @@
+use clap::Args;
+use serde::Serialize;
+
+use super::{CliResult, Workspace};
+use crate::catalog::SortOrder;
+use crate::model::{Tier, ToolEntry};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this tier: core, approved, experimental or archived.
+    #[arg(long, value_parser = parse_tier)]
+    tier: Option<Tier>,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_tier(s: &str) -> Result<Tier, String> {
+    s.parse()
+}
+
+/// The `list --json` shape (a contract for scripts).
+#[derive(Serialize)]
+pub struct ListedTool<'a> {
+    name: &'a str,
+    version: &'a str,
+    tier: Tier,
+    path: &'a std::path::Path,
+    description: &'a str,
+    category: Option<crate::model::Category>,
+    cost_tier: Option<crate::model::CostTier>,
+    keywords: &'a [String],
+    capabilities: &'a [String],
+    inferred: bool,
+    content_hash: &'a str,
+    error: Option<&'a str>,
+    warnings: &'a [String],
+}
+
+impl<'a> From<&'a ToolEntry> for ListedTool<'a> {
+    fn from(e: &'a ToolEntry) -> Self {
+        ListedTool {
+            name: &e.name,
+            version: &e.version,
+            tier: e.tier,
+            path: &e.path,
+            description: &e.description,
+            category: e.category,
+            cost_tier: e.cost_tier,
+            keywords: &e.keywords,
+            capabilities: &e.capabilities,
+            inferred: e.inferred,
+            content_hash: &e.content_hash,
+            error: e.error.as_deref(),
+            warnings: &e.warnings,
+        }
+    }
+}
+
+pub fn run(args: ListArgs, ws: &Workspace) -> CliResult {
+    let catalog = ws.scan();
+    let order = ws.config.sort;
+    let entries: Vec<&ToolEntry> = catalog
+        .sorted_indices(order)
+        .into_iter()
+        .map(|i| &catalog.entries()[i])
+        .filter(|e| args.tier.is_none_or(|t| t == e.tier))
+        .collect();
+    if args.json {
+        let listed: Vec<ListedTool> = entries.into_iter().map(ListedTool::from).collect();
+        println!("{}", serde_json::to_string_pretty(&listed)?);
+        return Ok(());
+    }
+    if entries.is_empty() {
+        eprintln!(
+            "no tools in {} (agents write them into experimental/)",
+            ws.root.display()
+        );
+        return Ok(());
+    }
+    print_table(&entries, order);
+    Ok(())
+}
+
+fn print_table(entries: &[&ToolEntry], _order: SortOrder) {
+    let name_width = entries
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:<12} {:<name_width$} {:<10} {:<10} DESCRIPTION",
+        "TIER", "NAME", "VERSION", "COST"
+    );
+    for e in entries {
+        let cost = e.cost_tier.map(|c| c.as_str()).unwrap_or("-");
+        let text = match &e.error {
+            Some(error) => format!("BROKEN: {error}"),
+            None if e.inferred => format!("{} (inferred manifest)", e.description),
+            None => e.description.clone(),
+        };
+        println!(
+            "{:<12} {:<name_width$} {:<10} {:<10} {}",
+            e.tier.as_str(),
+            e.name,
+            e.version,
+            cost,
+            text
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Configuration: built-in defaults (`assets/config.toml`), then the user config file, then the
+//! workspace's `toolbench.toml`, each layer overriding the one before.
+//!
+//! Every error names the file, the line and the field.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::catalog::SortOrder;
+use crate::catalog::manifest::read_text_capped;
+use crate::workspace::WORKSPACE_CONFIG;
+
+const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Overrides the user config directory (tests, or several setups side by side).
+pub const CONFIG_DIR_ENV: &str = "TOOLBENCH_CONFIG_DIR";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    Minimal,
+    #[default]
+    Default,
+    Full,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub preset: Preset,
+    /// Who decides in reviews; `$USER` when unset.
+    pub reviewer: String,
+    pub sort: SortOrder,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// One file's worth of settings; absent fields leave the lower layer alone.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigLayer {
+    preset: Option<Preset>,
+    reviewer: Option<String>,
+    ui: Option<UiLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UiLayer {
+    sort: Option<SortSetting>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SortSetting {
+    Name,
+    Tier,
+}
+
+/// The user config directory (`~/.config/toolbench` on Linux), or `$TOOLBENCH_CONFIG_DIR`.
+pub fn config_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV) {
+        return Some(PathBuf::from(dir));
+    }
+    project_dirs().map(|d| d.config_dir().to_path_buf())
+}
+
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "toolbench")
+}
+
+impl Config {
+    /// Loads defaults, the user config and the workspace config of `root`.
+    pub fn load(root: &Path) -> Result<Self, ConfigError> {
+        let mut config = Self::defaults()?;
+        if let Some(dir) = config_dir() {
+            config.apply_file(&dir.join("config.toml"))?;
+        }
+        config.apply_file(&root.join(WORKSPACE_CONFIG))?;
+        Ok(config)
+    }
+
+    pub fn defaults() -> Result<Self, ConfigError> {
+        let mut config = Config {
+            preset: Preset::Default,
+            reviewer: String::new(),
+            sort: SortOrder::Name,
+        };
+        config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"))?;
+        Ok(config)
+    }
+
+    fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        if !path.exists() {
+            return Ok(());
+        }
+        let text = read_text_capped(path, MAX_CONFIG_BYTES)
+            .map_err(|reason| ConfigError(format!("{}: {reason}", path.display())))?;
+        self.apply_text(&text, path)
+    }
+
+    fn apply_text(&mut self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let layer: ConfigLayer =
+            toml::from_str(text).map_err(|e| ConfigError(describe_toml_error(path, text, &e)))?;
+        if let Some(preset) = layer.preset {
+            self.preset = preset;
+        }
+        if let Some(reviewer) = layer.reviewer {
+            self.reviewer = reviewer;
+        }
+        if let Some(sort) = layer.ui.and_then(|ui| ui.sort) {
+            self.sort = match sort {
+                SortSetting::Name => SortOrder::Name,
+                SortSetting::Tier => SortOrder::Tier,
+            };
+        }
+        Ok(())
+    }
+
+    /// The reviewer's name: the configured one, else `$USER`, else "unknown".
+    pub fn reviewer_name(&self) -> String {
+        if !self.reviewer.trim().is_empty() {
+            return self.reviewer.trim().to_string();
+        }
+        std::env::var("USER").unwrap_or_else(|_| "unknown".to_string())
+    }
+}
+
+/// One line for a TOML error: `file:line: field `key`: message`.
+pub fn describe_toml_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
+    let message = err.message().trim().replace('\n', " ");
+    let Some(span) = err.span() else {
+        return format!("{}: {message}", path.display());
+    };
+    let start = span.start.min(text.len());
+    let line_no = text.as_bytes()[..start]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    match line.split_once('=') {
+        Some((key, _)) if !key.trim().is_empty() && !line.trim_start().starts_with('[') => format!(
+            "{}:{line_no}: field `{}`: {message}",
+            path.display(),
+            key.trim()
+        ),
+        _ => format!("{}:{line_no}: {message}", path.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_come_from_assets() {
+        let config = Config::defaults().expect("defaults parse");
+        assert_eq!(config.preset, Preset::Default);
+        assert_eq!(config.sort, SortOrder::Name);
+    }
+
+    #[test]
+    fn workspace_file_overrides_and_errors_name_file_line_field() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(WORKSPACE_CONFIG);
+        std::fs::write(&path, "preset = \"full\"\n[ui]\nsort = \"tier\"\n").expect("write");
+        let mut config = Config::defaults().expect("defaults");
+        config.apply_file(&path).expect("valid");
+        assert_eq!(
+            (config.preset, config.sort),
+            (Preset::Full, SortOrder::Tier)
+        );
+
+        std::fs::write(&path, "reviewer = \"ana\"\npreset = \"fast\"\n").expect("write");
+        let err = config
+            .apply_file(&path)
+            .expect_err("bad preset")
+            .to_string();
+        assert!(
+            err.contains("toolbench.toml:2: field `preset`: unknown variant `fast`"),
+            "{err}"
+        );
+
+        std::fs::write(&path, "prest = \"full\"\n").expect("write");
+        let err = config
+            .apply_file(&path)
+            .expect_err("unknown field")
+            .to_string();
+        assert!(
+            err.contains("toolbench.toml:1: field `prest`: unknown field `prest`"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! toolbench: a terminal workbench where a human keeps AI-generated tools under control.
+//!
+//! The library does the work; `main.rs` only parses the command line and dispatches to the
+//! CLI (`cli`) or the terminal UI (`tui`), which both call the same library functions.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod model;
+pub mod store;
+pub mod tui;
+pub mod workspace;

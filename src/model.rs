@@ -1,0 +1,198 @@
+//! The shared nouns: tiers, cost tiers, categories, manifests and catalog entries.
+//!
+//! Everything here is plain data. Parsing lives in `catalog::manifest`, persistence in `store`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// Declares a string-backed enum with its canonical spellings, `FromStr`, `Display` and serde.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The accepted spellings, for error messages.
+            pub fn expected() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!("unknown value {other:?} (expected one of {})", Self::expected())),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// Where a tool lives; the folder name under the workspace root.
+    Tier { Core => "core", Approved => "approved", Experimental => "experimental", Archived => "archived" }
+}
+
+string_enum! {
+    /// How expensive or dangerous a tool is to run.
+    CostTier { Low => "low", Medium => "medium", High => "high", Prohibited => "prohibited" }
+}
+
+string_enum! {
+    Category {
+        Core => "core", Filesystem => "filesystem", Git => "git", Search => "search", Web => "web",
+        Database => "database", Docker => "docker", Testing => "testing",
+        Refactoring => "refactoring", Data => "data", Custom => "custom",
+    }
+}
+
+string_enum! {
+    /// How a run hands its input to the tool.
+    InputMode { StdinJson => "stdin-json", Args => "args", None => "none" }
+}
+
+string_enum! {
+    Origin { Ai => "ai", Human => "human" }
+}
+
+impl Tier {
+    pub fn dir_name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// The `[run]` section: how to execute the tool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub command: Vec<String>,
+    pub input: InputMode,
+    pub timeout_secs: u64,
+    pub memory_mb: u64,
+    pub network: bool,
+    pub env: BTreeMap<String, String>,
+}
+
+impl RunSpec {
+    pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+    pub const DEFAULT_MEMORY_MB: u64 = 256;
+}
+
+/// The `[provenance]` section: who made the tool and from what.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub origin: Option<Origin>,
+    pub generator: Option<String>,
+    pub created: Option<String>,
+    pub parent: Option<String>,
+    pub hint: Option<String>,
+}
+
+/// The `[service]` section of a long-running tool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSpec {
+    /// `"auto"` or a fixed port number, as written.
+    pub port: String,
+    pub health_check: String,
+    pub launch_args: Vec<String>,
+}
+
+/// A JSON Schema, either written inline in `tool.toml` or referenced by `schema_file`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SchemaSource {
+    Inline(serde_json::Value),
+    File(String),
+}
+
+/// A checked `tool.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub name: String,
+    pub version: semver::Version,
+    pub description: String,
+    pub category: Category,
+    pub cost_tier: CostTier,
+    pub idempotent: bool,
+    pub keywords: Vec<String>,
+    pub capabilities: Vec<String>,
+    pub use_cases: Vec<String>,
+    pub run: RunSpec,
+    pub input_schema: Option<SchemaSource>,
+    pub output_schema: Option<SchemaSource>,
+    pub provenance: Provenance,
+    pub service: Option<ServiceSpec>,
+    /// True when toolbench wrote this manifest for a bare script.
+    pub inferred: bool,
+}
+
+/// One tool as the catalog knows it: enough to list, search and sort without touching disk.
+///
+/// A tool whose manifest is broken still has an entry: `manifest` is `None`, `error` says why,
+/// and the listing fields hold whatever could be recovered (at least the folder name).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolEntry {
+    pub tier: Tier,
+    /// The tool folder, or the script file of a bare script with an inferred manifest.
+    pub path: PathBuf,
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub category: Option<Category>,
+    pub cost_tier: Option<CostTier>,
+    pub keywords: Vec<String>,
+    pub capabilities: Vec<String>,
+    pub inferred: bool,
+    /// blake3 over the tool's relative paths and contents.
+    pub content_hash: String,
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub manifest: Option<Arc<Manifest>>,
+}
+
+impl ToolEntry {
+    /// `name@version`, the identity the CLI accepts.
+    pub fn id(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip_their_spellings() {
+        for tier in Tier::ALL {
+            assert_eq!(tier.as_str().parse::<Tier>(), Ok(*tier));
+        }
+        assert_eq!("stdin-json".parse::<InputMode>(), Ok(InputMode::StdinJson));
+        let err = "extreme".parse::<CostTier>().err().unwrap_or_default();
+        assert!(err.contains("low, medium, high, prohibited"), "{err}");
+    }
+}

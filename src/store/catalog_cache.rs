@@ -1,0 +1,138 @@
+//! The cached catalog index: listing fields only, so loading 10,000 rows stays in milliseconds.
+//! Manifests are re-read by the background scan, which then replaces the cache.
+
+use std::path::PathBuf;
+
+use rusqlite::params;
+
+use super::{Store, StoreError};
+use crate::model::ToolEntry;
+
+/// Separates list items in one column; never appears in manifest strings we accept as keywords.
+const LIST_SEPARATOR: char = '\u{1f}';
+
+impl Store {
+    /// Replaces the cached index with `entries` in one transaction.
+    pub fn save_index(&mut self, entries: &[ToolEntry]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute("DELETE FROM catalog_index", []).map_err(err)?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO catalog_index (path, tier, name, version, description,
+                     category, cost_tier, keywords, capabilities, inferred, content_hash, error, warnings)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )
+                .map_err(err)?;
+            for e in entries {
+                insert
+                    .execute(params![
+                        e.path.to_string_lossy(),
+                        e.tier.as_str(),
+                        e.name,
+                        e.version,
+                        e.description,
+                        e.category.map(|c| c.as_str()),
+                        e.cost_tier.map(|c| c.as_str()),
+                        join_list(&e.keywords),
+                        join_list(&e.capabilities),
+                        e.inferred,
+                        e.content_hash,
+                        e.error,
+                        join_list(&e.warnings),
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The cached index, in the order it was saved. Rows that no longer parse are skipped: the
+    /// scan that follows rebuilds them.
+    pub fn load_index(&self) -> Result<Vec<ToolEntry>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT path, tier, name, version, description, category, cost_tier, keywords,
+                 capabilities, inferred, content_hash, error, warnings FROM catalog_index ORDER BY rowid",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], |row| {
+                let tier: String = row.get(1)?;
+                let category: Option<String> = row.get(5)?;
+                let cost_tier: Option<String> = row.get(6)?;
+                Ok(tier.parse().ok().map(|tier| ToolEntry {
+                    tier,
+                    path: PathBuf::from(row.get::<_, String>(0).unwrap_or_default()),
+                    name: row.get(2).unwrap_or_default(),
+                    version: row.get(3).unwrap_or_default(),
+                    description: row.get(4).unwrap_or_default(),
+                    category: category.and_then(|c| c.parse().ok()),
+                    cost_tier: cost_tier.and_then(|c| c.parse().ok()),
+                    keywords: split_list(&row.get::<_, String>(7).unwrap_or_default()),
+                    capabilities: split_list(&row.get::<_, String>(8).unwrap_or_default()),
+                    inferred: row.get(9).unwrap_or(false),
+                    content_hash: row.get(10).unwrap_or_default(),
+                    error: row.get(11).unwrap_or(None),
+                    warnings: split_list(&row.get::<_, String>(12).unwrap_or_default()),
+                    manifest: None,
+                }))
+            })
+            .map_err(|e| self.error(e))?;
+        Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+    }
+}
+
+fn join_list(items: &[String]) -> String {
+    items.join(&LIST_SEPARATOR.to_string())
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split(LIST_SEPARATOR).map(str::to_string).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CostTier, Tier};
+
+    #[test]
+    fn index_round_trips_listing_fields() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let entry = ToolEntry {
+            tier: Tier::Approved,
+            path: "/w/approved/x".into(),
+            name: "x".into(),
+            version: "1.0.0".into(),
+            description: "d".into(),
+            category: None,
+            cost_tier: Some(CostTier::High),
+            keywords: vec!["a".into(), "b".into()],
+            capabilities: vec![],
+            inferred: true,
+            content_hash: "h".into(),
+            error: Some("bad".into()),
+            warnings: vec!["w".into()],
+            manifest: None,
+        };
+        store
+            .save_index(std::slice::from_ref(&entry))
+            .expect("save");
+        store
+            .save_index(std::slice::from_ref(&entry))
+            .expect("save again replaces");
+        let loaded = Store::open(dir.path())
+            .expect("reopen")
+            .load_index()
+            .expect("load");
+        assert_eq!(loaded, vec![entry]);
+    }
+}

@@ -1,0 +1,70 @@
+//! Schema migrations, applied in order and tracked with `PRAGMA user_version`.
+//!
+//! Never edit a released migration: append a new one.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::{StoreError, sqlite_error};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the cached catalog index, so the next start shows the catalog in its first frame.
+    "CREATE TABLE catalog_index (
+        path TEXT PRIMARY KEY,
+        tier TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        description TEXT NOT NULL,
+        category TEXT,
+        cost_tier TEXT,
+        keywords TEXT NOT NULL,
+        capabilities TEXT NOT NULL,
+        inferred INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        error TEXT,
+        warnings TEXT NOT NULL
+    );",
+];
+
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| sqlite_error(path, e))?;
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction().map_err(|e| sqlite_error(path, e))?;
+        tx.execute_batch(sql).map_err(|e| sqlite_error(path, e))?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)
+            .map_err(|e| sqlite_error(path, e))?;
+        tx.commit().map_err(|e| sqlite_error(path, e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_refuses_newer_schemas() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let mut conn = Connection::open(&path).expect("open");
+        migrate(&mut conn, &path).expect("first");
+        migrate(&mut conn, &path).expect("idempotent");
+        conn.pragma_update(None, "user_version", 999).expect("bump");
+        let err = migrate(&mut conn, &path).expect_err("too new").to_string();
+        assert!(
+            err.contains("written by a newer toolbench (schema 999"),
+            "{err}"
+        );
+    }
+}

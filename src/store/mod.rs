@@ -1,0 +1,90 @@
+//! The state store: one SQLite database per workspace at `<root>/.toolbench/state.db`.
+//!
+//! WAL mode, versioned migrations, and one connection per process that writes. This module
+//! owns the schema; callers get typed functions, never SQL.
+
+mod catalog_cache;
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub const STATE_DIR: &str = ".toolbench";
+pub const STATE_FILE: &str = "state.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: cannot create the state folder: {reason}")]
+    CreateDir { path: PathBuf, reason: String },
+    #[error("{path}: {reason}")]
+    Sqlite { path: PathBuf, reason: String },
+    #[error(
+        "{path}: written by a newer toolbench (schema {found}, this build knows up to {known})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store of the workspace at `root`.
+    pub fn open(root: &Path) -> Result<Self, StoreError> {
+        let dir = root.join(STATE_DIR);
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::CreateDir {
+            path: dir.clone(),
+            reason: crate::catalog::manifest::io_reason(&e),
+        })?;
+        Self::open_file(&dir.join(STATE_FILE))
+    }
+
+    pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
+        let mut store = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure()?;
+        migrations::migrate(&mut store.conn, path)?;
+        Ok(store)
+    }
+
+    fn configure(&self) -> Result<(), StoreError> {
+        self.conn
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(|e| self.error(e))?;
+        // WAL lets readers (a second toolbench, the CLI) work while one process writes.
+        self.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| self.error(e))?;
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| self.error(e))?;
+        self.conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| self.error(e))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, e: rusqlite::Error) -> StoreError {
+        sqlite_error(&self.path, e)
+    }
+}
+
+fn sqlite_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}

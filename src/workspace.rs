@@ -1,0 +1,179 @@
+//! Finding and creating workspaces (the tools root and its four tiers).
+
+use std::path::{Path, PathBuf};
+
+use crate::catalog::manifest::io_reason;
+use crate::model::Tier;
+use crate::store::STATE_DIR;
+
+pub const WORKSPACE_CONFIG: &str = "toolbench.toml";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WorkspaceError {
+    #[error("{0}: workspace root does not exist")]
+    Missing(PathBuf),
+    #[error("{0}: workspace root is not a directory")]
+    NotADirectory(PathBuf),
+    #[error("{path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+    #[error("no workspace given and no user data directory on this system; pass --root DIR")]
+    NoDataDir,
+}
+
+/// Where the workspace came from, for the status bar and error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootSource {
+    Flag,
+    LocalTools,
+    UserData,
+}
+
+/// Picks the workspace: `--root`/`TOOLBENCH_ROOT` (must exist), else `./tools` when it is a
+/// workspace, else a workspace in the user data directory (created on first use).
+pub fn resolve_root(
+    explicit: Option<&Path>,
+    cwd: &Path,
+) -> Result<(PathBuf, RootSource), WorkspaceError> {
+    if let Some(root) = explicit {
+        let root = if root.is_absolute() {
+            root.to_path_buf()
+        } else {
+            cwd.join(root)
+        };
+        check_existing(&root)?;
+        return Ok((root, RootSource::Flag));
+    }
+    let local = cwd.join("tools");
+    if is_workspace(&local) {
+        return Ok((local, RootSource::LocalTools));
+    }
+    let data = crate::config::project_dirs()
+        .map(|dirs| dirs.data_dir().join("workspace"))
+        .ok_or(WorkspaceError::NoDataDir)?;
+    init_workspace(&data)?;
+    Ok((data, RootSource::UserData))
+}
+
+fn check_existing(root: &Path) -> Result<(), WorkspaceError> {
+    match std::fs::metadata(root) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(WorkspaceError::NotADirectory(root.to_path_buf())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(WorkspaceError::Missing(root.to_path_buf()))
+        }
+        Err(e) => Err(WorkspaceError::Io {
+            path: root.to_path_buf(),
+            reason: io_reason(&e),
+        }),
+    }
+}
+
+/// A folder is a workspace when it holds a tier folder or a workspace config.
+pub fn is_workspace(dir: &Path) -> bool {
+    dir.join(WORKSPACE_CONFIG).is_file()
+        || Tier::ALL.iter().any(|t| dir.join(t.dir_name()).is_dir())
+}
+
+/// What `init` did, for its report.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct InitReport {
+    pub created: Vec<PathBuf>,
+    pub kept: Vec<PathBuf>,
+}
+
+const GITIGNORE: &str =
+    "# toolbench: candidates and local state stay out of git\nexperimental/\n.toolbench/\n";
+
+/// Creates the four tiers and a `.gitignore`; never overwrites anything that exists.
+pub fn init_workspace(dir: &Path) -> Result<InitReport, WorkspaceError> {
+    let io = |path: &Path, e: std::io::Error| WorkspaceError::Io {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    let mut report = InitReport::default();
+    for tier in Tier::ALL {
+        let path = dir.join(tier.dir_name());
+        if path.is_dir() {
+            report.kept.push(path);
+        } else {
+            std::fs::create_dir_all(&path).map_err(|e| io(&path, e))?;
+            report.created.push(path);
+        }
+    }
+    let gitignore = dir.join(".gitignore");
+    if gitignore.exists() {
+        let text = std::fs::read_to_string(&gitignore).unwrap_or_default();
+        let mut missing: Vec<&str> = ["experimental/", ".toolbench/"]
+            .into_iter()
+            .filter(|line| !text.lines().any(|l| l.trim() == *line))
+            .collect();
+        if missing.is_empty() {
+            report.kept.push(gitignore);
+        } else {
+            let mut extended = text;
+            if !extended.is_empty() && !extended.ends_with('\n') {
+                extended.push('\n');
+            }
+            missing.push("");
+            extended.push_str(&missing.join("\n"));
+            std::fs::write(&gitignore, extended).map_err(|e| io(&gitignore, e))?;
+            report.created.push(gitignore);
+        }
+    } else {
+        std::fs::write(&gitignore, GITIGNORE).map_err(|e| io(&gitignore, e))?;
+        report.created.push(gitignore);
+    }
+    Ok(report)
+}
+
+/// `<root>/.toolbench`, the folder of everything toolbench writes for itself.
+pub fn state_dir(root: &Path) -> PathBuf {
+    root.join(STATE_DIR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_creates_tiers_and_gitignore_and_is_repeatable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let report = init_workspace(dir.path()).expect("init");
+        assert_eq!(report.created.len(), 5);
+        let gitignore = std::fs::read_to_string(dir.path().join(".gitignore")).expect("read");
+        assert!(gitignore.contains("experimental/\n") && gitignore.contains(".toolbench/\n"));
+        let again = init_workspace(dir.path()).expect("again");
+        assert!(again.created.is_empty());
+        assert!(is_workspace(dir.path()));
+    }
+
+    #[test]
+    fn init_extends_an_existing_gitignore() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(".gitignore"), "target").expect("write");
+        init_workspace(dir.path()).expect("init");
+        let text = std::fs::read_to_string(dir.path().join(".gitignore")).expect("read");
+        assert_eq!(text, "target\nexperimental/\n.toolbench/\n");
+    }
+
+    #[test]
+    fn explicit_root_must_exist() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("nope");
+        assert_eq!(
+            resolve_root(Some(&missing), dir.path()),
+            Err(WorkspaceError::Missing(missing))
+        );
+    }
+
+    #[test]
+    fn local_tools_folder_is_found() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("tools/core")).expect("mkdir");
+        let (root, source) = resolve_root(None, dir.path()).expect("found");
+        assert_eq!(
+            (root, source),
+            (dir.path().join("tools"), RootSource::LocalTools)
+        );
+    }
+}

@@ -1,0 +1,87 @@
+"""Rename files in the current directory with a regular expression.
+
+Input (stdin, JSON):  {"pattern": "\\.txt$", "replacement": ".md", "dry_run": true}
+Output (stdout, JSON): {"dry_run": true,
+                        "renames": [{"from": "a.txt", "to": "a.md"}],
+                        "skipped": [{"from": "...", "to": "...", "reason": "..."}]}
+
+Only regular files directly in the current directory are considered. A rename
+is skipped (never performed) when the new name is empty, contains a path
+separator, is "." or "..", already exists, or collides with another planned
+rename. With dry_run (the default) nothing is changed.
+"""
+
+import json
+import os
+import re
+import sys
+
+
+def fail(message: str) -> None:
+    print(f"bulk_rename: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def plan(regex: "re.Pattern[str]", replacement: str) -> tuple[list, list]:
+    renames, skipped, targets = [], [], set()
+    names = sorted(e.name for e in os.scandir(".") if e.is_file(follow_symlinks=False))
+    for name in names:
+        if not regex.search(name):
+            continue
+        new = regex.sub(replacement, name)
+        if new == name:
+            continue
+        reason = None
+        if new in ("", ".", "..") or "/" in new or (os.altsep and os.altsep in new) or "\0" in new:
+            reason = "invalid new name"
+        elif os.path.lexists(new):
+            reason = "target exists"
+        elif new in targets:
+            reason = "two files would get the same name"
+        if reason:
+            skipped.append({"from": name, "to": new, "reason": reason})
+        else:
+            targets.add(new)
+            renames.append({"from": name, "to": new})
+    return renames, skipped
+
+
+def main() -> None:
+    try:
+        data = json.loads(sys.stdin.read(), strict=False)
+    except json.JSONDecodeError as exc:
+        fail(f"input is not valid JSON: {exc}")
+    if not isinstance(data, dict):
+        fail("input must be a JSON object")
+    pattern = data.get("pattern")
+    replacement = data.get("replacement")
+    dry_run = data.get("dry_run", True)
+    if not isinstance(pattern, str) or not pattern:
+        fail('field "pattern" is required and must be a non-empty string')
+    if not isinstance(replacement, str):
+        fail('field "replacement" is required and must be a string')
+    if not isinstance(dry_run, bool):
+        fail('field "dry_run" must be a boolean')
+    try:
+        regex = re.compile(pattern)
+        regex.sub(replacement, "")  # validates group references in the replacement
+    except re.error as exc:
+        fail(f"invalid pattern or replacement: {exc}")
+
+    try:
+        renames, skipped = plan(regex, replacement)
+    except re.error as exc:
+        fail(f"invalid replacement: {exc}")
+
+    if not dry_run:
+        for item in renames:
+            try:
+                os.rename(item["from"], item["to"])
+            except OSError as exc:
+                fail(f"renaming {item['from']!r} to {item['to']!r} failed: {exc}")
+
+    print(json.dumps({"dry_run": dry_run, "renames": renames, "skipped": skipped}))
+
+
+if __name__ == "__main__":
+    main()
