@@ -143,6 +143,29 @@ fn infer_description(text: &str) -> Option<String> {
     None
 }
 
+/// The `tool.toml` text of an inferred manifest, as it would be written when the script is
+/// wrapped into a folder.
+pub fn render_inferred_manifest(m: &Manifest) -> String {
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let command: Vec<String> = m.run.command.iter().map(|c| quote(c)).collect();
+    format!(
+        "# Inferred by toolbench from a bare script: review before trusting it.\n\
+         name = {}\nversion = \"{}\"\ndescription = {}\ncategory = \"{}\"\ncost_tier = \"{}\"\ninferred = true\n\n\
+         [run]\ncommand = [{}]\ninput = \"{}\"\ntimeout_secs = {}\nmemory_mb = {}\nnetwork = {}\n\n\
+         [provenance]\norigin = \"ai\"\n",
+        quote(&m.name),
+        m.version,
+        quote(&m.description),
+        m.category,
+        m.cost_tier,
+        command.join(", "),
+        m.run.input,
+        m.run.timeout_secs,
+        m.run.memory_mb,
+        m.run.network,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +192,16 @@ mod tests {
     fn odd_file_names_still_give_valid_names() {
         assert_eq!(infer_name(Path::new("__.py")), "script");
         assert_eq!(infer_name(Path::new("My-Tool.v2.sh")), "my-tool_v2");
+    }
+
+    #[test]
+    fn rendered_inferred_manifest_parses_back_to_the_same_manifest() {
+        let m = infer_manifest(Path::new("x/say \"hi\".py"), "# Say \"hi\"\n");
+        let text = render_inferred_manifest(&m);
+        let parsed =
+            crate::catalog::manifest::parse_manifest(&text, Path::new("tool.toml")).expect("valid");
+        assert_eq!(parsed.manifest, m);
+        assert!(parsed.warnings.is_empty());
     }
 
     #[test]

@@ -1,0 +1,51 @@
+//! The action vocabulary: what a key can ask for. Keymap names and help texts live here.
+
+/// Declares the actions with their keymap names and help descriptions.
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $help:literal;)+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action { $($variant),+ }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),+];
+
+            /// The name used in `keymap.toml`.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),+ }
+            }
+
+            /// One line for the help overlay.
+            pub fn help(self) -> &'static str {
+                match self { $(Action::$variant => $help),+ }
+            }
+
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name { $($name => Some(Action::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit", "Quit toolbench";
+    Help => "help", "Show or hide this help";
+    NextPane => "next_pane", "Focus the next pane";
+    PrevPane => "prev_pane", "Focus the previous pane";
+    FocusCatalog => "focus_catalog", "Focus the Catalog pane";
+    FocusOutput => "focus_output", "Focus the Output pane";
+    FocusFailures => "focus_failures", "Focus the Failures pane";
+    FocusReview => "focus_review", "Focus the Review pane";
+    Rescan => "rescan", "Scan the workspace again";
+    Down => "down", "Move down";
+    Up => "up", "Move up";
+    First => "first", "Jump to the first item";
+    Last => "last", "Jump to the last item";
+    PageDown => "page_down", "Move one page down";
+    PageUp => "page_up", "Move one page up";
+    Open => "open", "Open the selected item";
+    Close => "close", "Close the overlay or clear the filter";
+    Filter => "filter", "Fuzzy-filter the catalog";
+    Sort => "sort", "Change the catalog order (name, tier)";
+    NextSection => "next_section", "Next section of the tool detail";
+    PrevSection => "prev_section", "Previous section of the tool detail";
+}

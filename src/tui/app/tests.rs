@@ -1,0 +1,396 @@
+//! UI tests: real key events through `App::update`, screens rendered with `TestBackend`.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyEvent, KeyModifiers, MouseEvent};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::*;
+use crate::model::{Category, CostTier, InputMode, Manifest, Provenance, RunSpec};
+use crate::tui::ui;
+
+fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) -> Manifest {
+    Manifest {
+        name: name.into(),
+        version: version
+            .parse()
+            .unwrap_or_else(|_| semver::Version::new(0, 0, 0)),
+        description: description.into(),
+        category: Category::Data,
+        cost_tier: CostTier::Low,
+        idempotent: true,
+        keywords: vec![],
+        capabilities: vec![],
+        use_cases: vec![],
+        run: RunSpec {
+            command: vec!["python3".into(), "main.py".into()],
+            input: InputMode::StdinJson,
+            timeout_secs: 30,
+            memory_mb: 256,
+            network: false,
+            env: Default::default(),
+        },
+        input_schema: None,
+        output_schema: None,
+        provenance: Provenance {
+            parent: parent.map(str::to_string),
+            ..Provenance::default()
+        },
+        service: None,
+        inferred: false,
+    }
+}
+
+fn tool(tier: Tier, name: &str, version: &str, cost: CostTier, description: &str) -> ToolEntry {
+    ToolEntry {
+        tier,
+        path: format!("/ws/{tier}/{name}-{version}").into(),
+        name: name.into(),
+        version: version.into(),
+        description: description.into(),
+        category: Some(Category::Data),
+        cost_tier: Some(cost),
+        keywords: vec![],
+        capabilities: vec![],
+        inferred: false,
+        content_hash: "0123abcd".into(),
+        error: None,
+        warnings: vec![],
+        manifest: Some(Arc::new(manifest(name, version, description, None))),
+    }
+}
+
+fn sample() -> Vec<ToolEntry> {
+    let mut evolved = tool(
+        Tier::Experimental,
+        "csv_to_json",
+        "1.3.0",
+        CostTier::Low,
+        "Convert CSV text into JSON rows",
+    );
+    evolved.manifest = Some(Arc::new(manifest(
+        "csv_to_json",
+        "1.3.0",
+        "Convert CSV text into JSON rows",
+        Some("csv_to_json@1.2.0"),
+    )));
+    let mut broken = tool(Tier::Experimental, "url_extract", "?", CostTier::Low, "");
+    broken.cost_tier = None;
+    broken.manifest = None;
+    broken.error = Some(
+        "experimental/url_extract/tool.toml:7: field `cost_tier`: unknown value \"extreme\"".into(),
+    );
+    vec![
+        tool(
+            Tier::Core,
+            "word_count",
+            "1.0.0",
+            CostTier::Low,
+            "Count words, lines and characters",
+        ),
+        tool(
+            Tier::Approved,
+            "csv_to_json",
+            "1.2.0",
+            CostTier::Low,
+            "Convert CSV text into JSON rows",
+        ),
+        tool(
+            Tier::Approved,
+            "slugify",
+            "1.0.0",
+            CostTier::Medium,
+            "Turn a title into a URL slug",
+        ),
+        evolved,
+        broken,
+        tool(
+            Tier::Experimental,
+            "drop_tables",
+            "0.1.0",
+            CostTier::Prohibited,
+            "Drop database tables",
+        ),
+        tool(
+            Tier::Archived,
+            "old_csv_parser",
+            "0.9.0",
+            CostTier::High,
+            "Naive CSV parser",
+        ),
+    ]
+}
+
+fn app_with(entries: Vec<ToolEntry>) -> App {
+    let mut app = App::new(
+        "tools/".into(),
+        entries,
+        SortOrder::Name,
+        Keymap::defaults(),
+        Theme::builtin(),
+    );
+    app.update(AppEvent::Terminal(Event::Resize(80, 24)));
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() || c == '?' => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    app.update(AppEvent::Terminal(Event::Key(KeyEvent::new(
+        code, modifiers,
+    ))));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|frame| ui::draw(frame, app)).expect("draw");
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let line: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol())
+            .collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn main_screen_shows_catalog_review_failures_output_and_status() {
+    let app = app_with(sample());
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+#[test]
+fn empty_workspace_explains_every_pane() {
+    let mut app = app_with(vec![]);
+    app.update(AppEvent::ScanFinished {
+        entries: vec![],
+        elapsed: Duration::from_millis(3),
+    });
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("No tools in this workspace yet."));
+    assert!(screen.contains("Review (0)"));
+}
+
+#[test]
+fn review_title_counts_waiting_tools_and_badges_say_why() {
+    let app = app_with(sample());
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Review (3)"), "{screen}");
+    assert!(screen.contains("evolves 1.2.0"), "{screen}");
+    assert!(screen.contains("broken"));
+}
+
+#[test]
+fn slash_filters_the_catalog_as_you_type_and_esc_clears() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "csv");
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Catalog (3/7)"), "{screen}");
+    assert!(screen.contains("/csv▏"), "{screen}");
+    assert!(!screen.contains("word_count"));
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.filter.editing);
+    assert_eq!(app.filter.query, "csv");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.view.len(), 7);
+}
+
+#[test]
+fn filter_typing_q_does_not_quit() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "q");
+    assert!(!app.should_quit);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn help_overlay_is_generated_from_the_keymap() {
+    let mut app = app_with(sample());
+    app.keymap
+        .overlay(
+            "[catalog]\nfilter = [\"f\"]\n",
+            std::path::Path::new("keymap.toml"),
+        )
+        .expect("valid");
+    key(&mut app, KeyCode::Char('?'));
+    let screen = render(&app, 80, 40);
+    insta::assert_snapshot!(screen);
+    assert!(
+        screen.contains("f                 Fuzzy-filter the catalog"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn enter_opens_tool_detail_and_content_arrives_later() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Enter);
+    let effects = app.take_effects();
+    let Some(Effect::LoadDetail(entry)) =
+        effects.iter().find(|e| matches!(e, Effect::LoadDetail(_)))
+    else {
+        panic!("detail load requested: {effects:?}");
+    };
+    assert_eq!(entry.name, "csv_to_json");
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("csv_to_json 1.2.0") && screen.contains("python3 main.py"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    assert!(render(&app, 80, 24).contains("loading…"));
+    let theme = Theme::builtin();
+    let source = crate::tui::highlight::highlight(
+        "import sys\nprint(1)\n",
+        crate::tui::highlight::Language::Python,
+        &theme,
+    );
+    app.update(AppEvent::DetailLoaded {
+        path: entry.path.clone(),
+        content: Box::new(DetailContent {
+            manifest: vec![],
+            source_name: Some("main.py".into()),
+            source,
+            files: vec![],
+        }),
+    });
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("   1 import sys"), "{screen}");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn broken_tool_detail_shows_its_error() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('G'));
+    key(&mut app, KeyCode::Char('k'));
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("url_extract"), "{screen}");
+    assert!(screen.contains("unknown value \"extreme\""), "{screen}");
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::Terminal(Event::Resize(60, 20)));
+    let screen = render(&app, 60, 20);
+    assert!(
+        screen.contains("toolbench needs at least 80x24; this one is 60x20."),
+        "{screen}"
+    );
+}
+
+#[test]
+fn panes_switch_with_tab_and_numbers() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Pane::Output);
+    key(&mut app, KeyCode::Char('4'));
+    assert_eq!(app.focus, Pane::Review);
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus, Pane::Failures);
+}
+
+#[test]
+fn mouse_click_focuses_pane_and_selects_row() {
+    let mut app = app_with(sample());
+    let review = app.areas().review;
+    let click = |column, row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.update(AppEvent::Terminal(Event::Mouse(click(
+        review.x + 3,
+        review.y + 2,
+    ))));
+    assert_eq!(app.focus, Pane::Review);
+    assert_eq!(app.review_cursor.selected, 1);
+    assert_eq!(
+        app.selected_entry().map(|e| e.name.as_str()),
+        Some("drop_tables")
+    );
+    let scroll = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 2,
+        row: 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.update(AppEvent::Terminal(Event::Mouse(scroll)));
+    assert_eq!(app.focus, Pane::Catalog);
+    assert_eq!(app.catalog_cursor.selected, 3);
+}
+
+#[test]
+fn scan_progress_shows_in_status_bar_and_finish_keeps_selection() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::ScanProgress {
+        done: 40,
+        total: 100,
+    });
+    assert!(render(&app, 80, 24).contains("scanning 40/100"));
+    key(&mut app, KeyCode::Char('G'));
+    let selected = app.selected_entry().map(|e| e.path.clone());
+    let mut entries = sample();
+    entries.insert(
+        0,
+        tool(
+            Tier::Core,
+            "aaa_first",
+            "1.0.0",
+            CostTier::Low,
+            "sorts first",
+        ),
+    );
+    app.update(AppEvent::ScanFinished {
+        entries,
+        elapsed: Duration::from_millis(5),
+    });
+    assert_eq!(app.selected_entry().map(|e| e.path.clone()), selected);
+    assert!(!render(&app, 80, 24).contains("scanning"));
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::SaveIndex(saved) if saved.len() == 8))
+    );
+}
+
+#[test]
+fn sort_key_cycles_between_name_and_tier() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.sort, SortOrder::Tier);
+    assert_eq!(app.selected_entry().map(|e| e.tier), Some(Tier::Core));
+    assert!(render(&app, 80, 24).contains("Catalog (7) · tier"));
+}
+
+#[test]
+fn shutdown_signal_quits() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::Shutdown("SIGTERM"));
+    assert!(app.should_quit);
+}

@@ -1,0 +1,100 @@
+//! Selection and scroll position of one list, kept valid as the list and the view change.
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListCursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl ListCursor {
+    /// Moves by `delta` rows, clamped to `len`, keeping the selection within `height` rows.
+    pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
+        if len == 0 {
+            *self = Self::default();
+            return;
+        }
+        let target = self.selected as isize + delta;
+        self.selected = target.clamp(0, len as isize - 1) as usize;
+        self.keep_visible(len, height);
+    }
+
+    pub fn first(&mut self) {
+        *self = Self::default();
+    }
+
+    pub fn last(&mut self, len: usize, height: usize) {
+        self.selected = len.saturating_sub(1);
+        self.keep_visible(len, height);
+    }
+
+    pub fn select(&mut self, index: usize, len: usize, height: usize) {
+        self.selected = index.min(len.saturating_sub(1));
+        self.keep_visible(len, height);
+    }
+
+    /// Re-clamps after the list changed length.
+    pub fn keep_visible(&mut self, len: usize, height: usize) {
+        if len == 0 {
+            *self = Self::default();
+            return;
+        }
+        self.selected = self.selected.min(len - 1);
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+    }
+
+    /// The rows to draw: `offset..offset+height`, clamped to `len`.
+    pub fn window(&self, len: usize, height: usize) -> std::ops::Range<usize> {
+        let start = self.offset.min(len);
+        start..(start + height).min(len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_scrolls_the_window_and_clamps() {
+        let mut c = ListCursor::default();
+        c.move_by(5, 10, 3);
+        assert_eq!(
+            c,
+            ListCursor {
+                selected: 5,
+                offset: 3
+            }
+        );
+        c.move_by(100, 10, 3);
+        assert_eq!(
+            c,
+            ListCursor {
+                selected: 9,
+                offset: 7
+            }
+        );
+        c.move_by(-100, 10, 3);
+        assert_eq!(
+            c,
+            ListCursor {
+                selected: 0,
+                offset: 0
+            }
+        );
+        c.last(10, 3);
+        c.keep_visible(4, 3);
+        assert_eq!(
+            c,
+            ListCursor {
+                selected: 3,
+                offset: 1
+            }
+        );
+        assert_eq!(c.window(4, 3), 1..4);
+    }
+}

@@ -1,0 +1,374 @@
+//! Key bindings: `assets/keymap.toml`, with the user's `keymap.toml` on top.
+//!
+//! The one place that maps keys to actions; the help overlay is generated from it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use crate::catalog::manifest::read_text_capped;
+
+const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
+
+/// Where a binding applies. Lookups try the most specific context first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Navigation,
+    Catalog,
+    Detail,
+}
+
+impl Context {
+    const ALL: &'static [Context] = &[
+        Context::Global,
+        Context::Navigation,
+        Context::Catalog,
+        Context::Detail,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Navigation => "navigation",
+            Context::Catalog => "catalog",
+            Context::Detail => "detail",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Navigation => "Lists and views",
+            Context::Catalog => "Catalog",
+            Context::Detail => "Tool detail",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+/// One key with its modifiers, as written in the keymap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyCombo {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl KeyCombo {
+    pub fn parse(spec: &str) -> Option<Self> {
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = spec;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                modifiers |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                modifiers |= KeyModifiers::ALT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" => KeyCode::Delete,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pageup" => KeyCode::PageUp,
+            "pagedown" => KeyCode::PageDown,
+            f if f.len() > 1 && f.starts_with('f') => {
+                KeyCode::F(f[1..].parse().ok().filter(|n| (1..=12).contains(n))?)
+            }
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next()?),
+            _ => return None,
+        };
+        Some(Self { code, modifiers })
+    }
+
+    /// Shift is part of the character itself (`G`, `?`), so it is ignored for characters.
+    fn matches(&self, key: &KeyEvent) -> bool {
+        let normalize = |code: KeyCode, mods: KeyModifiers| match code {
+            KeyCode::Char(_) | KeyCode::BackTab => mods - KeyModifiers::SHIFT,
+            _ => mods,
+        };
+        self.code == key.code
+            && normalize(self.code, self.modifiers) == normalize(key.code, key.modifiers)
+    }
+}
+
+impl fmt::Display for KeyCombo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            _ => f.write_str("?"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Binding {
+    context: Context,
+    action: Action,
+    keys: Vec<KeyCombo>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+type RawKeymap = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+impl Keymap {
+    /// The built-in keymap with `<config_dir>/keymap.toml` on top, when present.
+    pub fn load(config_dir: Option<&Path>) -> Result<Self, String> {
+        let mut keymap = Self::defaults();
+        if let Some(path) = config_dir
+            .map(|d| d.join("keymap.toml"))
+            .filter(|p| p.exists())
+        {
+            let text = read_text_capped(&path, 1024 * 1024)
+                .map_err(|r| format!("{}: {r}", path.display()))?;
+            keymap.overlay(&text, &path)?;
+        }
+        Ok(keymap)
+    }
+
+    pub fn defaults() -> Self {
+        let mut keymap = Self {
+            bindings: Vec::new(),
+        };
+        // The built-in file is tested below; failing here would be a build defect.
+        if let Err(e) = keymap.overlay(DEFAULT_KEYMAP, Path::new("assets/keymap.toml")) {
+            debug_assert!(false, "{e}");
+        }
+        keymap
+    }
+
+    /// Applies a keymap file: each action it names gets exactly the keys it lists.
+    pub fn overlay(&mut self, text: &str, path: &Path) -> Result<(), String> {
+        let raw: RawKeymap =
+            toml::from_str(text).map_err(|e| crate::config::describe_toml_error(path, text, &e))?;
+        for (section, actions) in raw {
+            let context = Context::from_name(&section).ok_or_else(|| {
+                let names: Vec<_> = Context::ALL.iter().map(|c| c.name()).collect();
+                format!(
+                    "{}:{}: unknown section [{section}] (expected one of {})",
+                    path.display(),
+                    line_of(text, &format!("[{section}]")),
+                    names.join(", ")
+                )
+            })?;
+            for (name, specs) in actions {
+                let line = line_of(text, &name);
+                let action = Action::from_name(&name)
+                    .ok_or_else(|| format!("{}:{line}: unknown action `{name}`", path.display()))?;
+                let keys = specs
+                    .iter()
+                    .map(|s| {
+                        KeyCombo::parse(s).ok_or_else(|| {
+                            format!(
+                                "{}:{line}: field `{name}`: unknown key {s:?}",
+                                path.display()
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                match self
+                    .bindings
+                    .iter_mut()
+                    .find(|b| b.context == context && b.action == action)
+                {
+                    Some(binding) => binding.keys = keys,
+                    None => self.bindings.push(Binding {
+                        context,
+                        action,
+                        keys,
+                    }),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The action bound to `key`, trying `contexts` in order.
+    pub fn lookup(&self, contexts: &[Context], key: &KeyEvent) -> Option<Action> {
+        contexts.iter().find_map(|context| {
+            self.bindings
+                .iter()
+                .filter(|b| b.context == *context)
+                .find(|b| b.keys.iter().any(|k| k.matches(key)))
+                .map(|b| b.action)
+        })
+    }
+
+    /// The first key bound to `action` anywhere, for hints like "press ? for help".
+    pub fn hint(&self, action: Action) -> String {
+        self.bindings
+            .iter()
+            .find(|b| b.action == action)
+            .and_then(|b| b.keys.first())
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "(unbound)".to_string())
+    }
+
+    /// Bindings grouped by context, in context order, for the help overlay.
+    pub fn sections(&self) -> Vec<(Context, Vec<(String, Action)>)> {
+        Context::ALL
+            .iter()
+            .map(|context| {
+                let mut bindings: Vec<&Binding> = self
+                    .bindings
+                    .iter()
+                    .filter(|b| b.context == *context && !b.keys.is_empty())
+                    .collect();
+                // Vocabulary order, so related actions stay together whatever the file order.
+                bindings.sort_by_key(|b| Action::ALL.iter().position(|a| *a == b.action));
+                let rows = bindings
+                    .into_iter()
+                    .map(|b| {
+                        (
+                            b.keys
+                                .iter()
+                                .map(|k| k.to_string())
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                            b.action,
+                        )
+                    })
+                    .collect();
+                (*context, rows)
+            })
+            .filter(|(_, rows): &(Context, Vec<_>)| !rows.is_empty())
+            .collect()
+    }
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with(needle) && !t.starts_with('#')
+        })
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn builtin_keymap_parses_and_binds_the_design_keys() {
+        let mut keymap = Keymap {
+            bindings: Vec::new(),
+        };
+        keymap
+            .overlay(DEFAULT_KEYMAP, Path::new("assets/keymap.toml"))
+            .expect("valid");
+        let global = [Context::Global];
+        assert_eq!(
+            keymap.lookup(&global, &key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            keymap.lookup(&global, &key(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+            Some(Action::Help)
+        );
+        assert_eq!(
+            keymap.lookup(&global, &key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::PrevPane)
+        );
+        let nav = [Context::Navigation];
+        assert_eq!(
+            keymap.lookup(&nav, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Last)
+        );
+        assert_eq!(
+            keymap.lookup(
+                &[Context::Catalog],
+                &key(KeyCode::Char('/'), KeyModifiers::NONE)
+            ),
+            Some(Action::Filter)
+        );
+    }
+
+    #[test]
+    fn user_keymap_replaces_keys_of_the_actions_it_names() {
+        let mut keymap = Keymap::defaults();
+        keymap
+            .overlay("[global]\nquit = [\"ctrl-q\"]\n", Path::new("keymap.toml"))
+            .expect("valid");
+        let global = [Context::Global];
+        assert_eq!(
+            keymap.lookup(&global, &key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            keymap.lookup(&global, &key(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(keymap.hint(Action::Help), "?");
+    }
+
+    #[test]
+    fn bad_keymaps_name_file_line_and_field() {
+        let mut keymap = Keymap::defaults();
+        let err = keymap
+            .overlay("[global]\nfly = [\"f\"]\n", Path::new("keymap.toml"))
+            .expect_err("bad action");
+        assert_eq!(err, "keymap.toml:2: unknown action `fly`");
+        let err = keymap
+            .overlay("[global]\nquit = [\"hyper-q\"]\n", Path::new("keymap.toml"))
+            .expect_err("bad key");
+        assert_eq!(err, "keymap.toml:2: field `quit`: unknown key \"hyper-q\"");
+        let err = keymap
+            .overlay("[nowhere]\nquit = [\"q\"]\n", Path::new("keymap.toml"))
+            .expect_err("bad section");
+        assert!(
+            err.starts_with("keymap.toml:1: unknown section [nowhere]"),
+            "{err}"
+        );
+    }
+}

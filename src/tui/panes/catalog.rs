@@ -1,0 +1,155 @@
+//! The Catalog pane: every tool, filtered and sorted, with the `/` filter line at its foot.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::model::{CostTier, Tier, ToolEntry};
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::layout::Pane;
+use crate::tui::ui::{empty_state, fit, pane_block};
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let title = if app.filter.query.is_empty() {
+        format!("Catalog ({}) · {}", app.catalog.len(), app.sort.label())
+    } else {
+        format!("Catalog ({}/{})", app.view.len(), app.catalog.len())
+    };
+    let block = pane_block(app, Pane::Catalog, title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [list_area, filter_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+    draw_filter_line(frame, app, filter_area);
+
+    if app.view.is_empty() {
+        frame.render_widget(empty_state(app, empty_text(app)), list_area);
+        return;
+    }
+    let height = list_area.height as usize;
+    let width = list_area.width as usize;
+    let rows: Vec<Line> = app
+        .catalog_cursor
+        .window(app.view.len(), height)
+        .map(|pos| {
+            let entry = &app.catalog.entries()[app.view[pos]];
+            let selected = pos == app.catalog_cursor.selected;
+            row(app, entry, width, selected)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(rows), list_area);
+}
+
+fn empty_text(app: &App) -> Vec<Line<'static>> {
+    if !app.filter.query.is_empty() {
+        return vec![
+            Line::from(""),
+            Line::from(format!("No tool matches \"{}\".", app.filter.query)),
+            Line::from("Backspace edits the filter, Esc clears it."),
+        ];
+    }
+    vec![
+        Line::from(""),
+        Line::from("No tools in this workspace yet."),
+        Line::from("Agents write tools into experimental/; each one"),
+        Line::from("is a folder with a tool.toml (see README)."),
+        Line::from(format!(
+            "Press {} to scan again.",
+            app.keymap.hint(Action::Rescan)
+        )),
+    ]
+}
+
+pub fn tier_badge(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Core => "core",
+        Tier::Approved => "appr",
+        Tier::Experimental => "exp ",
+        Tier::Archived => "arch",
+    }
+}
+
+/// Four columns wide, so the description column lines up.
+fn cost_label(cost: CostTier) -> &'static str {
+    match cost {
+        CostTier::Low => "low ",
+        CostTier::Medium => "med ",
+        CostTier::High => "high",
+        CostTier::Prohibited => "proh",
+    }
+}
+
+fn row(app: &App, entry: &ToolEntry, width: usize, selected: bool) -> Line<'static> {
+    let theme = &app.theme;
+    let name_width = 18.min(width / 3);
+    let mut spans = vec![
+        Span::styled(
+            format!("{} ", tier_badge(entry.tier)),
+            theme.tier(entry.tier),
+        ),
+        Span::styled(
+            fit(&entry.name, name_width),
+            if entry.is_broken() {
+                theme.error
+            } else {
+                theme.text
+            },
+        ),
+        Span::styled(format!(" {} ", fit(&entry.version, 7)), theme.dim),
+    ];
+    let cost = entry
+        .cost_tier
+        .map(|c| (cost_label(c).to_string(), theme.cost(c)))
+        .unwrap_or_else(|| ("-   ".to_string(), theme.dim));
+    spans.push(Span::styled(cost.0, cost.1));
+    spans.push(Span::raw(" "));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let rest = width.saturating_sub(used);
+    let description = match &entry.error {
+        Some(error) => Span::styled(fit(&format!("✗ {error}"), rest), theme.error),
+        None if entry.inferred => Span::styled(
+            fit(&format!("(inferred) {}", entry.description), rest),
+            theme.warning,
+        ),
+        None => Span::styled(fit(&entry.description, rest), theme.dim),
+    };
+    spans.push(description);
+    let line = Line::from(spans);
+    if selected {
+        line.style(theme.selected)
+    } else {
+        line
+    }
+}
+
+fn draw_filter_line(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = &app.theme;
+    let line = if app.filter.editing {
+        Line::from(vec![
+            Span::styled("/", theme.filter),
+            Span::styled(app.filter.query.clone(), theme.filter),
+            Span::styled("▏", theme.filter),
+            Span::styled("  enter keep · esc clear", theme.dim),
+        ])
+    } else if !app.filter.query.is_empty() {
+        Line::from(vec![
+            Span::styled(format!("/{}", app.filter.query), theme.filter),
+            Span::styled(
+                format!("  {} edit · esc clear", app.keymap.hint(Action::Filter)),
+                theme.dim,
+            ),
+        ])
+    } else {
+        Line::from(Span::styled(
+            format!(
+                "{} filter · {} sort · enter details",
+                app.keymap.hint(Action::Filter),
+                app.keymap.hint(Action::Sort)
+            ),
+            theme.dim,
+        ))
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,80 @@
+//! The Review pane: tools waiting in experimental/ for a human decision.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::model::ToolEntry;
+use crate::tui::app::App;
+use crate::tui::layout::Pane;
+use crate::tui::ui::{empty_state, fit, pane_block};
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let block = pane_block(app, Pane::Review, format!("Review ({})", app.review.len()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if app.review.is_empty() {
+        let text = vec![
+            Line::from(""),
+            Line::from("Nothing to review."),
+            Line::from("New and evolved tools that agents"),
+            Line::from("write into experimental/ wait here."),
+        ];
+        frame.render_widget(empty_state(app, text), inner);
+        return;
+    }
+    let width = inner.width as usize;
+    let rows: Vec<Line> = app
+        .review_cursor
+        .window(app.review.len(), inner.height as usize)
+        .map(|pos| {
+            let entry = &app.catalog.entries()[app.review[pos]];
+            let line = row(app, entry, width);
+            if pos == app.review_cursor.selected {
+                line.style(app.theme.selected)
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(rows), inner);
+}
+
+/// Room for the longest common badge, `evolves 1.2.0`.
+const BADGE_WIDTH: usize = 13;
+
+/// `name version  badge`, where the badge says what kind of proposal this is.
+fn row(app: &App, entry: &ToolEntry, width: usize) -> Line<'static> {
+    let theme = &app.theme;
+    let (badge, style) = if entry.is_broken() {
+        ("broken".to_string(), theme.error)
+    } else if entry.inferred {
+        ("inferred".to_string(), theme.warning)
+    } else if let Some(parent) = entry
+        .manifest
+        .as_ref()
+        .and_then(|m| m.provenance.parent.clone())
+    {
+        // Same name: the version says it all and fits narrow panes.
+        let from = match parent.split_once('@') {
+            Some((name, version)) if name == entry.name => version.to_string(),
+            _ => parent,
+        };
+        (format!("evolves {from}"), theme.tier_approved)
+    } else {
+        ("new".to_string(), theme.ok)
+    };
+    // The badge is the point of this pane: names give way to it, down to 10 columns.
+    let name_width = width.saturating_sub(BADGE_WIDTH + 8).clamp(10, 24);
+    let head = format!(
+        "{} {} ",
+        fit(&entry.name, name_width),
+        fit(&entry.version, 6)
+    );
+    let rest = width.saturating_sub(head.chars().count());
+    Line::from(vec![
+        Span::styled(head, theme.text),
+        Span::styled(fit(&badge, rest), style),
+    ])
+}

@@ -1,0 +1,44 @@
+//! Entering and leaving the terminal's full-screen mode, on every exit path.
+//!
+//! `TerminalGuard` restores on drop (normal exit, `?` errors); the panic hook restores before
+//! the panic message prints; SIGTERM and SIGHUP end the event loop, which drops the guard.
+
+use std::io::{Write, stdout};
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::execute;
+use ratatui::DefaultTerminal;
+
+pub struct TerminalGuard {
+    pub terminal: DefaultTerminal,
+}
+
+impl TerminalGuard {
+    pub fn enter() -> std::io::Result<Self> {
+        let terminal = ratatui::try_init()?;
+        install_panic_hook();
+        execute!(stdout(), EnableMouseCapture)?;
+        Ok(Self { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Leaves mouse capture, the alternate screen and raw mode. Safe to call more than once.
+pub fn restore() {
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+    let _ = stdout().flush();
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}

@@ -1,0 +1,215 @@
+//! Colours and text styles by role: `assets/theme.toml`, with the user's `theme.toml` on top.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::catalog::manifest::read_text_capped;
+use crate::model::{CostTier, Tier};
+
+const DEFAULT_THEME: &str = include_str!("../../assets/theme.toml");
+
+/// Declares the theme roles once: the struct fields and their names in `theme.toml`.
+macro_rules! roles {
+    ($($role:ident),+ $(,)?) => {
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Theme { $(pub $role: Style),+ }
+
+        impl Theme {
+            fn slot(&mut self, name: &str) -> Option<&mut Style> {
+                match name { $(stringify!($role) => Some(&mut self.$role),)+ _ => None }
+            }
+        }
+
+        impl Default for Theme {
+            fn default() -> Self { Self { $($role: Style::default()),+ } }
+        }
+    };
+}
+
+roles!(
+    border,
+    border_focused,
+    title,
+    title_focused,
+    selected,
+    text,
+    dim,
+    error,
+    warning,
+    ok,
+    key,
+    filter,
+    status_bar,
+    tier_core,
+    tier_approved,
+    tier_experimental,
+    tier_archived,
+    cost_low,
+    cost_medium,
+    cost_high,
+    cost_prohibited,
+    syntax_keyword,
+    syntax_string,
+    syntax_comment,
+    syntax_number,
+    syntax_heading,
+);
+
+impl Theme {
+    pub fn load(config_dir: Option<&Path>) -> Result<Self, String> {
+        let mut theme = Self::builtin();
+        if let Some(path) = config_dir
+            .map(|d| d.join("theme.toml"))
+            .filter(|p| p.exists())
+        {
+            let text = read_text_capped(&path, 1024 * 1024)
+                .map_err(|r| format!("{}: {r}", path.display()))?;
+            theme.overlay(&text, &path)?;
+        }
+        Ok(theme)
+    }
+
+    pub fn builtin() -> Self {
+        let mut theme = Self::default();
+        // The built-in file is tested below; failing here would be a build defect.
+        if let Err(e) = theme.overlay(DEFAULT_THEME, Path::new("assets/theme.toml")) {
+            debug_assert!(false, "{e}");
+        }
+        theme
+    }
+
+    pub fn overlay(&mut self, text: &str, path: &Path) -> Result<(), String> {
+        let raw: BTreeMap<String, String> =
+            toml::from_str(text).map_err(|e| crate::config::describe_toml_error(path, text, &e))?;
+        for (role, spec) in raw {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with(&role))
+                .map_or(1, |i| i + 1);
+            let style = parse_style(&spec)
+                .map_err(|e| format!("{}:{line}: field `{role}`: {e}", path.display()))?;
+            let slot = self
+                .slot(&role)
+                .ok_or_else(|| format!("{}:{line}: unknown theme role `{role}`", path.display()))?;
+            *slot = style;
+        }
+        Ok(())
+    }
+
+    pub fn tier(&self, tier: Tier) -> Style {
+        match tier {
+            Tier::Core => self.tier_core,
+            Tier::Approved => self.tier_approved,
+            Tier::Experimental => self.tier_experimental,
+            Tier::Archived => self.tier_archived,
+        }
+    }
+
+    pub fn cost(&self, cost: CostTier) -> Style {
+        match cost {
+            CostTier::Low => self.cost_low,
+            CostTier::Medium => self.cost_medium,
+            CostTier::High => self.cost_high,
+            CostTier::Prohibited => self.cost_prohibited,
+        }
+    }
+}
+
+/// `"cyan"`, `"white on #303030 bold"`.
+fn parse_style(spec: &str) -> Result<Style, String> {
+    let mut style = Style::default();
+    let mut words = spec.split_whitespace().peekable();
+    if let Some(first) = words.next_if(|w| !is_modifier(w) && *w != "on") {
+        style = style.fg(parse_color(first)?);
+    }
+    while let Some(word) = words.next() {
+        match word {
+            "on" => {
+                let bg = words.next().ok_or("`on` needs a colour after it")?;
+                style = style.bg(parse_color(bg)?);
+            }
+            "bold" => style = style.add_modifier(Modifier::BOLD),
+            "italic" => style = style.add_modifier(Modifier::ITALIC),
+            "dim" => style = style.add_modifier(Modifier::DIM),
+            "underlined" => style = style.add_modifier(Modifier::UNDERLINED),
+            "reversed" => style = style.add_modifier(Modifier::REVERSED),
+            other => {
+                return Err(format!(
+                    "unknown word {other:?} (expected a colour, `on`, or a modifier)"
+                ));
+            }
+        }
+    }
+    Ok(style)
+}
+
+fn is_modifier(word: &str) -> bool {
+    matches!(word, "bold" | "italic" | "dim" | "underlined" | "reversed")
+}
+
+fn parse_color(word: &str) -> Result<Color, String> {
+    if let Some(hex) = word.strip_prefix('#') {
+        let value = u32::from_str_radix(hex, 16).ok().filter(|_| hex.len() == 6);
+        return value
+            .map(|v| Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8))
+            .ok_or_else(|| format!("{word:?} is not a #rrggbb colour"));
+    }
+    Ok(match word {
+        "default" | "reset" => Color::Reset,
+        "black" => Color::Black,
+        "red" => Color::Red,
+        "green" => Color::Green,
+        "yellow" => Color::Yellow,
+        "blue" => Color::Blue,
+        "magenta" => Color::Magenta,
+        "cyan" => Color::Cyan,
+        "gray" | "grey" => Color::Gray,
+        "darkgray" | "darkgrey" => Color::DarkGray,
+        "lightred" => Color::LightRed,
+        "lightgreen" => Color::LightGreen,
+        "lightyellow" => Color::LightYellow,
+        "lightblue" => Color::LightBlue,
+        "lightmagenta" => Color::LightMagenta,
+        "lightcyan" => Color::LightCyan,
+        "white" => Color::White,
+        other => return Err(format!("unknown colour {other:?}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_theme_sets_every_role() {
+        let mut theme = Theme::default();
+        theme
+            .overlay(DEFAULT_THEME, Path::new("assets/theme.toml"))
+            .expect("valid");
+        assert_eq!(theme.border_focused, Style::default().fg(Color::Cyan));
+        assert_eq!(
+            theme.status_bar,
+            Style::default()
+                .fg(Color::White)
+                .bg(Color::Rgb(0x30, 0x30, 0x30))
+        );
+    }
+
+    #[test]
+    fn bad_themes_name_file_line_and_role() {
+        let mut theme = Theme::builtin();
+        let err = theme
+            .overlay(
+                "border = \"cyan\"\nerror = \"blood\"\n",
+                Path::new("theme.toml"),
+            )
+            .expect_err("bad colour");
+        assert_eq!(err, "theme.toml:2: field `error`: unknown colour \"blood\"");
+        let err = theme
+            .overlay("sparkle = \"red\"\n", Path::new("theme.toml"))
+            .expect_err("bad role");
+        assert_eq!(err, "theme.toml:1: unknown theme role `sparkle`");
+    }
+}

@@ -1,0 +1,67 @@
+//! Shared helpers for the integration tests: temp workspaces and running the real binary.
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_toolbench");
+
+/// A copy of the sample workspace `tools/` in a temp dir, so tests never touch the repo.
+pub fn sample_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tools"),
+        dir.path(),
+    );
+    let _ = std::fs::remove_dir_all(dir.path().join(".toolbench"));
+    dir
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(entry.file_name());
+        let file_type = entry.file_type().expect("file type");
+        if file_type.is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if file_type.is_file() {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Writes `<root>/<tier>/<dir>/tool.toml` with `manifest`, plus a trivial script.
+pub fn write_tool(root: &Path, tier: &str, dir: &str, manifest: &str) -> PathBuf {
+    let folder = root.join(tier).join(dir);
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(folder.join("tool.toml"), manifest).expect("write manifest");
+    std::fs::write(folder.join("run.sh"), "echo '{}'\n").expect("write script");
+    folder
+}
+
+pub fn minimal_manifest(name: &str) -> String {
+    format!(
+        "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"The {name} tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\n"
+    )
+}
+
+/// Runs the binary with an isolated config dir and no inherited workspace.
+pub fn toolbench(root: &Path, args: &[&str]) -> Output {
+    let config = tempfile::tempdir().expect("tempdir");
+    Command::new(BIN)
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .env_remove("TOOLBENCH_ROOT")
+        .output()
+        .expect("run toolbench")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

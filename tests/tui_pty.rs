@@ -1,0 +1,147 @@
+//! The real binary in a pseudo-terminal: a person's keystrokes, the screen they would see.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Session {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Session {
+    fn start(root: &std::path::Path, config: &std::path::Path) -> Session {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open pty");
+        let mut cmd = CommandBuilder::new(common::BIN);
+        cmd.arg("--root");
+        cmd.arg(root);
+        cmd.env("TOOLBENCH_CONFIG_DIR", config);
+        cmd.env("TERM", "xterm-256color");
+        let child = pair.slave.spawn_command(cmd).expect("spawn");
+        drop(pair.slave);
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let sink = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut parser) = sink.lock() {
+                    parser.process(&buf[..n]);
+                }
+            }
+        });
+        let writer = pair.master.take_writer().expect("writer");
+        // Keep the master alive for the session's lifetime.
+        std::mem::forget(pair.master);
+        Session {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen
+            .lock()
+            .map(|p| p.screen().contents())
+            .unwrap_or_default()
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = self.contents();
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn type_keys(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).expect("write keys");
+        self.writer.flush().expect("flush");
+    }
+}
+
+#[test]
+fn filter_help_and_quit_in_a_real_terminal() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+
+    let screen = session.wait_for("Review (7)");
+    assert!(
+        screen.contains("csv_to_json") && screen.contains("Failures") && screen.contains("Output"),
+        "{screen}"
+    );
+
+    session.type_keys("/");
+    session.wait_for("enter keep");
+    session.type_keys("slug");
+    let screen = session.wait_for("/slug");
+    assert!(screen.contains("slugify"), "{screen}");
+    assert!(!screen.contains("word_count"), "filtered out:\n{screen}");
+
+    session.type_keys("\r?");
+    let screen = session.wait_for("Keys");
+    assert!(screen.contains("Show or hide this help"), "{screen}");
+
+    session.type_keys("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = session.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "toolbench did not quit on q");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    let parser = session.screen.lock().expect("screen");
+    assert!(
+        !parser.screen().alternate_screen(),
+        "terminal left in the alternate screen"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (7)");
+    let pid = session.child.process_id().expect("pid");
+    // SAFETY: plain kill(2) on our own child.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while session.child.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "toolbench ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let parser = session.screen.lock().expect("screen");
+    assert!(
+        !parser.screen().alternate_screen(),
+        "terminal left in the alternate screen"
+    );
+}
