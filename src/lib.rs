@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod model;
+pub mod runner;
 pub mod store;
 pub mod tui;
 pub mod workspace;

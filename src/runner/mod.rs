@@ -1,0 +1,4 @@
+//! Running tools: the sandbox, spawning, streaming events, limits and cancellation.
+
+#[cfg(target_os = "linux")]
+pub mod sandbox;

@@ -1,0 +1,113 @@
+//! The helper's command line: `[exe, HELPER_ARG, <policy json>, "--", command...]`.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use super::HELPER_ARG;
+use super::policy::SandboxPolicy;
+
+/// A validated helper command line.
+#[derive(Debug)]
+pub(super) struct HelperArgs {
+    pub policy: SandboxPolicy,
+    /// argv of the tool; never empty.
+    pub command: Vec<OsString>,
+}
+
+pub(super) fn build(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> Vec<OsString> {
+    // Serializing only fails for non-UTF-8 paths; the helper then rejects the
+    // argument with exit 125 and this message on stderr.
+    let json = serde_json::to_string(policy)
+        .unwrap_or_else(|e| format!("unserializable sandbox policy: {e}"));
+    let mut argv = Vec::with_capacity(command.len() + 4);
+    argv.push(exe.as_os_str().to_os_string());
+    argv.push(OsString::from(HELPER_ARG));
+    argv.push(OsString::from(json));
+    argv.push(OsString::from("--"));
+    argv.extend(command.iter().map(OsString::from));
+    argv
+}
+
+pub(super) fn parse(args: &[OsString]) -> Result<HelperArgs, String> {
+    match args {
+        [_exe, mode, policy, sep, command @ ..] if mode == HELPER_ARG && sep == "--" => {
+            if command.is_empty() {
+                return Err("no command given after --".to_string());
+            }
+            let policy = parse_policy(policy)?;
+            Ok(HelperArgs {
+                policy,
+                command: command.to_vec(),
+            })
+        }
+        _ => Err(format!(
+            "usage: {HELPER_ARG} <policy json> -- command [args...]"
+        )),
+    }
+}
+
+fn parse_policy(raw: &OsString) -> Result<SandboxPolicy, String> {
+    let text = raw
+        .to_str()
+        .ok_or_else(|| "policy argument is not UTF-8".to_string())?;
+    serde_json::from_str(text).map_err(|e| format!("malformed policy argument: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn policy() -> SandboxPolicy {
+        SandboxPolicy {
+            scratch_dir: PathBuf::from("/tmp/scratch dir"),
+            memory_mb: 256,
+            cpu_secs: 10,
+            max_open_files: 64,
+            max_file_size_mb: 16,
+            max_processes: 32,
+            network: false,
+            report_path: PathBuf::from("/tmp/report.json"),
+        }
+    }
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn helper_argv_round_trips_policy_and_command() {
+        let cmd = vec!["python3".to_string(), "-c".into(), "print('a b')".into()];
+        let argv = build(Path::new("/usr/bin/toolbench"), &policy(), &cmd);
+        assert_eq!(argv[0], "/usr/bin/toolbench");
+        assert_eq!(argv[1], HELPER_ARG);
+        assert_eq!(argv[3], "--");
+        let parsed = parse(&argv).expect("argv parses back");
+        let p = parsed.policy;
+        assert_eq!(p.scratch_dir, PathBuf::from("/tmp/scratch dir"));
+        assert_eq!((p.memory_mb, p.cpu_secs, p.max_open_files), (256, 10, 64));
+        assert_eq!((p.max_file_size_mb, p.max_processes), (16, 32));
+        assert!(!p.network);
+        assert_eq!(p.report_path, PathBuf::from("/tmp/report.json"));
+        assert_eq!(parsed.command, os(&["python3", "-c", "print('a b')"]));
+    }
+
+    #[test]
+    fn command_may_itself_contain_double_dash() {
+        let cmd = vec!["echo".to_string(), "--".into(), "x".into()];
+        let argv = build(Path::new("tb"), &policy(), &cmd);
+        let parsed = parse(&argv).expect("argv parses back");
+        assert_eq!(parsed.command, os(&["echo", "--", "x"]));
+    }
+
+    #[test]
+    fn malformed_arguments_are_rejected() {
+        let good = serde_json::to_string(&policy()).expect("serializes");
+        assert!(parse(&os(&["tb", HELPER_ARG])).is_err());
+        assert!(parse(&os(&["tb", HELPER_ARG, &good, "--"])).is_err());
+        assert!(parse(&os(&["tb", HELPER_ARG, &good, "x", "true"])).is_err());
+        assert!(parse(&os(&["tb", "other", &good, "--", "true"])).is_err());
+        let err = parse(&os(&["tb", HELPER_ARG, "{", "--", "true"])).expect_err("bad json");
+        assert!(err.contains("malformed policy"), "{err}");
+    }
+}

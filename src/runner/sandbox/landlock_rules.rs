@@ -1,0 +1,98 @@
+//! Landlock ruleset: read and execute everywhere, write only beneath the
+//! scratch dir and to `/dev/null`; without network also no TCP and no
+//! abstract UNIX sockets outside the sandbox.
+
+use std::path::Path;
+
+use landlock::{
+    ABI, Access, AccessFs, AccessNet, BitFlags, PathBeneath, PathFd, Ruleset, RulesetAttr,
+    RulesetCreated, RulesetCreatedAttr, RulesetError, RulesetStatus, Scope,
+};
+
+/// `LANDLOCK_CREATE_RULESET_VERSION` from the kernel uapi.
+const CREATE_RULESET_VERSION: libc::c_uint = 1;
+
+/// Restricts the calling process (and its future children). Returns e.g.
+/// "v7 full", or why nothing was enforced.
+pub(super) fn apply(scratch: &Path, network: bool) -> Result<String, String> {
+    let abi = kernel_abi();
+    if abi == ABI::Unsupported {
+        return Err("landlock unsupported by this kernel".to_string());
+    }
+    let created = ruleset(abi, network)
+        .map_err(|e| e.to_string())?
+        .create()
+        .map_err(|e| e.to_string())?;
+    let created = add_rules(created, abi, scratch, network).map_err(|e| e.to_string())?;
+    let status = created.restrict_self().map_err(|e| e.to_string())?;
+    match status.ruleset {
+        RulesetStatus::FullyEnforced => Ok(format!("v{abi} full")),
+        RulesetStatus::PartiallyEnforced => Ok(format!("v{abi} partial")),
+        RulesetStatus::NotEnforced => Err("landlock ruleset not enforced".to_string()),
+    }
+}
+
+/// The highest ABI both the kernel and the crate know. We target it (rather
+/// than a fixed ABI) so every right the kernel can enforce is handled, and a
+/// kernel that supports all of them reports "full".
+fn kernel_abi() -> ABI {
+    // SAFETY: the version query takes no attribute pointer and size 0; it
+    // only returns an integer (or -1 with errno).
+    let version = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            CREATE_RULESET_VERSION,
+        )
+    };
+    ABI::from(i32::try_from(version).unwrap_or(0))
+}
+
+fn ruleset(abi: ABI, network: bool) -> Result<Ruleset, RulesetError> {
+    let mut ruleset = Ruleset::default().handle_access(AccessFs::from_all(abi))?;
+    let net = AccessNet::from_all(abi);
+    // Handling TCP rights without any port rule denies every bind/connect.
+    if !network && !net.is_empty() {
+        ruleset = ruleset.handle_access(net)?;
+    }
+    let scopes = scopes(abi, network);
+    if !scopes.is_empty() {
+        ruleset = ruleset.scope(scopes)?;
+    }
+    Ok(ruleset)
+}
+
+/// Signals never leave the sandbox; abstract UNIX sockets only with network
+/// (they are how local daemons such as D-Bus are reached).
+fn scopes(abi: ABI, network: bool) -> BitFlags<Scope> {
+    let all = Scope::from_all(abi);
+    if network { all & Scope::Signal } else { all }
+}
+
+fn add_rules(
+    mut created: RulesetCreated,
+    abi: ABI,
+    scratch: &Path,
+    network: bool,
+) -> Result<RulesetCreated, RulesetError> {
+    let all = AccessFs::from_all(abi);
+    let mut everywhere = AccessFs::from_read(abi);
+    if network {
+        // Connecting to pathname UNIX sockets (ABI 9+) counts as network.
+        everywhere |= all & AccessFs::ResolveUnix;
+    }
+    let rules = [
+        (Path::new("/"), everywhere),
+        (scratch, all),
+        (Path::new("/dev/null"), AccessFs::from_file(abi)),
+    ];
+    for (path, access) in rules {
+        // A path we cannot open gets no rule, which only makes the sandbox
+        // stricter, so it is not worth failing the whole ruleset over.
+        if let Ok(fd) = PathFd::new(path) {
+            created = created.add_rule(PathBeneath::new(fd, access))?;
+        }
+    }
+    Ok(created)
+}

@@ -1,0 +1,91 @@
+//! How a sandboxed process ended, relayed from pid 1 of the namespace to the
+//! helper and then re-enacted by the helper so the runner sees the tool's own
+//! exit code or killing signal.
+
+use rustix::process::{Resource, WaitStatus};
+
+use super::limits::lower;
+
+/// End of a process: an exit code or the signal that killed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Exited(i32),
+    Signaled(i32),
+}
+
+impl Outcome {
+    /// `None` for stop/continue notifications, which are not an end.
+    pub fn from_wait(status: WaitStatus) -> Option<Self> {
+        if let Some(code) = status.exit_status() {
+            Some(Outcome::Exited(code))
+        } else {
+            status.terminating_signal().map(Outcome::Signaled)
+        }
+    }
+
+    /// Four bytes for the status pipe: exit codes as is, signals negated.
+    pub fn encode(self) -> [u8; 4] {
+        let raw = match self {
+            Outcome::Exited(code) => code,
+            Outcome::Signaled(sig) => -sig,
+        };
+        raw.to_le_bytes()
+    }
+
+    pub fn decode(bytes: [u8; 4]) -> Self {
+        let raw = i32::from_le_bytes(bytes);
+        if raw < 0 {
+            Outcome::Signaled(-raw)
+        } else {
+            Outcome::Exited(raw)
+        }
+    }
+}
+
+/// Ends the current process the way `outcome` describes.
+pub(super) fn reenact(outcome: Outcome) -> ! {
+    match outcome {
+        Outcome::Exited(code) => std::process::exit(code),
+        Outcome::Signaled(sig) => {
+            raise_default(sig);
+            // Only reached for signals whose default action does not
+            // terminate; mimic the shell convention.
+            std::process::exit(128 + sig)
+        }
+    }
+}
+
+/// Dies by `sig` with its default disposition.
+fn raise_default(sig: i32) {
+    // The tool's core (if any) was already governed by its own limits; the
+    // helper must not add a core dump of itself.
+    let _ = lower(Resource::Core, 0, 0);
+    // SAFETY: plain libc calls on our own single-threaded process; the
+    // sigset is initialised by sigemptyset before use.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::kill(libc::getpid(), sig);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_round_trip_through_the_pipe_encoding() {
+        for o in [
+            Outcome::Exited(0),
+            Outcome::Exited(3),
+            Outcome::Exited(255),
+            Outcome::Signaled(9),
+            Outcome::Signaled(15),
+        ] {
+            assert_eq!(Outcome::decode(o.encode()), o);
+        }
+    }
+}

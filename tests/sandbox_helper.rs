@@ -1,0 +1,409 @@
+//! End-to-end tests of the sandbox helper mode: each test spawns toolbench
+//! with `__sandbox-exec` first, as the runner does, and checks one
+//! protection from the outside. They expect a kernel where every layer works (user
+//! namespaces, Landlock ABI 4+, seccomp), as on the development machine.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::net::TcpListener;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+use toolbench::runner::sandbox::{self, SandboxPolicy, SandboxReport};
+
+const EXE: &str = env!("CARGO_BIN_EXE_toolbench");
+
+/// A scratch dir plus a separate state dir (holding the report), both
+/// temporary, like the runner sets up for one tool run.
+struct Fixture {
+    scratch: TempDir,
+    state: TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture {
+            scratch: TempDir::new().expect("scratch dir"),
+            state: TempDir::new().expect("state dir"),
+        }
+    }
+
+    fn policy(&self, network: bool) -> SandboxPolicy {
+        SandboxPolicy {
+            scratch_dir: self.scratch.path().to_path_buf(),
+            memory_mb: 1024,
+            cpu_secs: 30,
+            max_open_files: 256,
+            max_file_size_mb: 64,
+            max_processes: 256,
+            network,
+            report_path: self.state.path().join("report.json"),
+        }
+    }
+
+    fn scratch(&self) -> &Path {
+        self.scratch.path()
+    }
+
+    /// The helper command, spawned as the runner does: cleared environment,
+    /// cwd = scratch dir.
+    fn command(&self, policy: &SandboxPolicy, cmd: &[&str]) -> Command {
+        let cmd: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
+        let argv = sandbox::helper_argv(Path::new(EXE), policy, &cmd);
+        let mut command = Command::new(&argv[0]);
+        command
+            .args(&argv[1..])
+            .current_dir(self.scratch())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.scratch())
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, policy: &SandboxPolicy, cmd: &[&str]) -> Output {
+        self.command(policy, cmd).output().expect("helper runs")
+    }
+
+    fn sh(&self, network: bool, script: &str) -> Output {
+        self.run(&self.policy(network), &["sh", "-c", script])
+    }
+
+    fn report(&self, policy: &SandboxPolicy) -> SandboxReport {
+        let text = fs::read_to_string(&policy.report_path).expect("report written");
+        serde_json::from_str(&text).expect("report is JSON")
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+#[test]
+fn exit_code_of_the_tool_is_the_helpers_exit_code() {
+    let fx = Fixture::new();
+    let out = fx.sh(false, "exit 3");
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+}
+
+#[test]
+fn tool_killed_by_sigkill_is_seen_as_killed_by_signal_9() {
+    let fx = Fixture::new();
+    let out = fx.sh(false, "kill -9 $$");
+    assert_eq!(out.status.signal(), Some(9), "{}", describe(&out));
+}
+
+/// Python script connecting to 127.0.0.1:PORT; prints "connected" or
+/// "blocked: <error>".
+fn connect_script(port: u16) -> String {
+    format!(
+        "import socket\n\
+         try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=5)\n    print('connected')\n\
+         except OSError as e:\n    print('blocked:', e)\n"
+    )
+}
+
+#[test]
+fn tcp_connect_to_loopback_fails_without_network() {
+    let fx = Fixture::new();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
+    let port = listener.local_addr().expect("addr").port();
+    let out = fx.run(&fx.policy(false), &["python3", "-c", &connect_script(port)]);
+    assert!(
+        text(&out.stdout).starts_with("blocked:"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn tcp_connect_to_loopback_works_with_network() {
+    let fx = Fixture::new();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
+    let port = listener.local_addr().expect("addr").port();
+    let out = fx.run(&fx.policy(true), &["python3", "-c", &connect_script(port)]);
+    assert_eq!(text(&out.stdout).trim(), "connected", "{}", describe(&out));
+    assert!(out.status.success(), "{}", describe(&out));
+}
+
+#[test]
+fn only_unix_sockets_can_be_created_without_network() {
+    // UDP is outside Landlock's TCP rules and a net namespace still lets a
+    // socket be created: this failure comes from the seccomp filter.
+    let fx = Fixture::new();
+    let script = "import errno, socket\n\
+                  socket.socketpair()\n\
+                  socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()\n\
+                  for family in (socket.AF_INET, socket.AF_INET6, socket.AF_NETLINK):\n    \
+                      try:\n        socket.socket(family, socket.SOCK_DGRAM)\n        print('created', family)\n    \
+                      except OSError as e:\n        print(errno.errorcode[e.errno])\n";
+    let out = fx.run(&fx.policy(false), &["python3", "-c", script]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3, "{}", describe(&out));
+    for line in &lines {
+        assert!(line == "EPERM" || line == "EACCES", "{}", describe(&out));
+    }
+}
+
+#[test]
+fn writing_a_file_in_the_scratch_dir_works() {
+    let fx = Fixture::new();
+    let out = fx.sh(false, "mkdir sub && echo hello > sub/out.txt");
+    assert!(out.status.success(), "{}", describe(&out));
+    let written = fs::read_to_string(fx.scratch().join("sub/out.txt")).expect("file exists");
+    assert_eq!(written, "hello\n");
+}
+
+#[test]
+fn writing_into_a_directory_outside_the_scratch_dir_fails() {
+    let fx = Fixture::new();
+    let outside = TempDir::new().expect("outside dir");
+    let target = outside.path().join("escaped.txt");
+    let out = fx.sh(false, &format!("echo pwned > '{}'", target.display()));
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(!target.exists(), "file written outside the scratch dir");
+}
+
+#[test]
+fn writing_to_dev_null_works() {
+    let fx = Fixture::new();
+    let out = fx.sh(false, "echo discard > /dev/null && echo ok");
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(text(&out.stdout).trim(), "ok");
+}
+
+const ALLOC_512_MIB: &str = "x = bytearray(512 * 1024 * 1024); print('allocated')";
+
+#[test]
+fn allocating_beyond_memory_limit_fails() {
+    let fx = Fixture::new();
+    let policy = SandboxPolicy {
+        memory_mb: 128,
+        ..fx.policy(false)
+    };
+    let out = fx.run(&policy, &["python3", "-c", ALLOC_512_MIB]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("MemoryError"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn allocating_within_memory_limit_works() {
+    // Control for the test above: the same allocation is fine when the limit
+    // allows it, so it is the limit that makes it fail.
+    let fx = Fixture::new();
+    let out = fx.run(&fx.policy(false), &["python3", "-c", ALLOC_512_MIB]);
+    assert!(out.status.success(), "{}", describe(&out));
+}
+
+/// Reads the pid written by the sandboxed grandchild, waiting up to 10 s.
+fn wait_for_pid_file(path: &Path) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(text) = fs::read_to_string(path)
+            && let Ok(pid) = text.trim().parse()
+        {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "grandchild never wrote its pid");
+        sleep(Duration::from_millis(20));
+    }
+}
+
+fn proc_dir(pid: i32) -> PathBuf {
+    PathBuf::from(format!("/proc/{pid}"))
+}
+
+/// Session id of `pid`, from /proc/PID/stat (field 6, after the comm).
+fn session_of(pid: i32) -> Option<i32> {
+    let stat = fs::read_to_string(proc_dir(pid).join("stat")).ok()?;
+    let after_comm = stat.rsplit_once(')')?.1;
+    after_comm.split_whitespace().nth(3)?.parse().ok()
+}
+
+fn gone_within(pid: i32, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        match fs::metadata(proc_dir(pid)) {
+            Err(e) if e.kind() == ErrorKind::NotFound => return true,
+            _ => sleep(Duration::from_millis(20)),
+        }
+    }
+    false
+}
+
+/// A sandboxed tool whose grandchild detached (own session) and sleeps.
+/// When a test fails it kills what it started, so nothing is left behind.
+struct Detached {
+    helper: Child,
+    helper_pid: i32,
+    /// The grandchild's pid as this test sees it, once known.
+    grandchild: Option<i32>,
+}
+
+impl Detached {
+    fn spawn(fx: &Fixture) -> Self {
+        // The grandchild records its pid as seen through /proc (which belongs
+        // to the outer pid namespace), then becomes `sleep` under that pid.
+        let script = "setsid sh -c 'read -r pid rest < /proc/self/stat; \
+                      echo $pid > gc.pid.tmp; mv gc.pid.tmp gc.pid; exec sleep 1000' & \
+                      sleep 1000";
+        let helper = fx
+            .command(&fx.policy(false), &["sh", "-c", script])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("helper spawns");
+        let helper_pid = i32::try_from(helper.id()).expect("pid fits");
+        let mut this = Detached {
+            helper,
+            helper_pid,
+            grandchild: None,
+        };
+        let grandchild = wait_for_pid_file(&fx.scratch().join("gc.pid"));
+        this.grandchild = Some(grandchild);
+        assert!(proc_dir(grandchild).exists(), "grandchild is running");
+        assert_ne!(
+            session_of(grandchild),
+            session_of(helper_pid),
+            "grandchild left the helper's session"
+        );
+        this
+    }
+
+    /// SIGKILLs `target` (the helper's pid or, negated, its group) and
+    /// checks the helper died of it and the grandchild is gone within 2 s.
+    fn kill_and_check(mut self, target: i32) {
+        // SAFETY: plain kill(2) of processes this test started.
+        let rc = unsafe { libc::kill(target, libc::SIGKILL) };
+        assert_eq!(rc, 0, "kill({target}, SIGKILL)");
+        let status = self.helper.wait().expect("helper reaped");
+        assert_eq!(status.signal(), Some(9));
+        let grandchild = self.grandchild.expect("pid known");
+        assert!(
+            gone_within(grandchild, Duration::from_secs(2)),
+            "detached grandchild {grandchild} survived the helper"
+        );
+    }
+}
+
+impl Drop for Detached {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        // SAFETY: plain kill(2) of processes this test started; errors
+        // (already gone) do not matter here.
+        unsafe {
+            libc::kill(-self.helper_pid, libc::SIGKILL);
+            if let Some(pid) = self.grandchild {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        let _ = self.helper.wait();
+    }
+}
+
+#[test]
+fn killing_the_helper_group_kills_a_detached_grandchild() {
+    let fx = Fixture::new();
+    let tool = Detached::spawn(&fx);
+    // What the runner does on timeout or cancel.
+    let group = -tool.helper_pid;
+    tool.kill_and_check(group);
+}
+
+#[test]
+fn killing_only_the_helper_process_kills_a_detached_grandchild() {
+    // Only the parent-death signal of pid 1 links the helper to the sandbox
+    // here: pid 1 dies with the helper and takes the namespace along.
+    let fx = Fixture::new();
+    let tool = Detached::spawn(&fx);
+    let helper = tool.helper_pid;
+    tool.kill_and_check(helper);
+}
+
+#[test]
+fn nonexistent_command_exits_127_and_the_report_names_it() {
+    let fx = Fixture::new();
+    let policy = fx.policy(false);
+    let out = fx.run(&policy, &["nosuchcmd-toolbench", "arg"]);
+    assert_eq!(out.status.code(), Some(127), "{}", describe(&out));
+    let error = fx.report(&policy).error.expect("report has an error");
+    assert!(error.contains("nosuchcmd-toolbench"), "{error}");
+    assert!(error.contains("not found"), "{error}");
+}
+
+#[test]
+fn report_lists_every_protection_as_active_on_this_machine() {
+    let fx = Fixture::new();
+    let policy = fx.policy(false);
+    let out = fx.run(&policy, &["true"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let report = fx.report(&policy);
+    assert_eq!(report.error, None);
+    let p = report.protections;
+    assert!(p.session, "session: {p:?}");
+    assert!(p.rlimits, "rlimits: {p:?}");
+    assert!(p.no_new_privs, "no_new_privs: {p:?}");
+    assert!(p.user_ns, "user_ns: {p:?}");
+    assert!(p.pid_ns, "pid_ns: {p:?}");
+    assert!(p.net_ns, "net_ns: {p:?}");
+    assert!(p.seccomp, "seccomp: {p:?}");
+    let landlock = p.landlock.clone().expect("landlock active");
+    assert!(landlock.ends_with(" full"), "landlock: {landlock}");
+    let summary = p.summary();
+    for word in [
+        "session",
+        "rlimits",
+        "nnp",
+        "userns",
+        "pidns",
+        "netns",
+        "landlock(v",
+        "seccomp",
+    ] {
+        assert!(summary.contains(word), "{summary}");
+    }
+}
+
+#[test]
+fn report_fd_is_not_inherited_by_the_tool() {
+    let fx = Fixture::new();
+    let policy = fx.policy(false);
+    let out = fx.run(&policy, &["ls", "-l", "/proc/self/fd"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        !text(&out.stdout).contains("report.json"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn malformed_helper_arguments_exit_125_with_one_line_on_stderr() {
+    let out = Command::new(EXE)
+        .args([sandbox::HELPER_ARG, "{not json", "--", "true"])
+        .output()
+        .expect("helper runs");
+    assert_eq!(out.status.code(), Some(125));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
