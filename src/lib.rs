@@ -4,6 +4,7 @@
 //! CLI (`cli`) or the terminal UI (`tui`), which both call the same library functions.
 
 pub mod catalog;
+pub mod clock;
 pub mod cli;
 pub mod config;
 pub mod model;

@@ -77,6 +77,24 @@ string_enum! {
     Origin { Ai => "ai", Human => "human" }
 }
 
+string_enum! {
+    /// How a run ended.
+    RunStatus {
+        Ok => "ok", Failed => "failed", Timeout => "timeout", Limit => "limit",
+        SchemaViolation => "schema_violation", SandboxError => "sandbox_error", Cancelled => "cancelled",
+    }
+}
+
+string_enum! {
+    /// How bad a failure is; decides how much it lowers quality.
+    Severity { Low => "low", Medium => "medium", High => "high", Critical => "critical" }
+}
+
+string_enum! {
+    /// Who started a run or recorded a failure.
+    RunOrigin { Tui => "tui", Cli => "cli", Mcp => "mcp", Validation => "validation" }
+}
+
 impl Tier {
     pub fn dir_name(self) -> &'static str {
         self.as_str()
@@ -180,6 +198,49 @@ impl ToolEntry {
     pub fn is_broken(&self) -> bool {
         self.error.is_some()
     }
+}
+
+/// One recorded run (DESIGN §3). `id` is 0 until the store assigns one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub id: i64,
+    pub tool: String,
+    pub version: String,
+    pub tier: Tier,
+    /// The input as given (JSON text, or empty for `input = "none"`).
+    pub input: String,
+    /// RFC 3339 UTC, e.g. `2026-11-21T10:00:00.123Z`.
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub peak_memory_kb: Option<u64>,
+    pub bytes_out: u64,
+    pub status: RunStatus,
+    pub origin: RunOrigin,
+    /// Folder holding `stdout.log` and `stderr.log`, relative to the workspace root.
+    pub log_dir: Option<String>,
+    /// Active sandbox protections, as `Protections::summary` text.
+    pub sandbox: String,
+    /// Why the run did not succeed, in one line (stderr tail, timeout, schema error …).
+    pub error: Option<String>,
+}
+
+/// One recorded failure: automatic for a failed run, or marked by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureRecord {
+    pub id: i64,
+    pub tool: String,
+    pub version: String,
+    pub severity: Severity,
+    pub scenario: String,
+    pub error: String,
+    pub origin: RunOrigin,
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub run_id: Option<i64>,
+    /// A negative tag such as `not-for-json`, when the reporter gave one.
+    pub tag: Option<String>,
 }
 
 #[cfg(test)]

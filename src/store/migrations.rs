@@ -25,6 +25,72 @@ const MIGRATIONS: &[&str] = &[
         error TEXT,
         warnings TEXT NOT NULL
     );",
+    // 2: runs and failures (DESIGN §3).
+    "CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tool TEXT NOT NULL,
+        version TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        input TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        exit_code INTEGER,
+        signal INTEGER,
+        peak_memory_kb INTEGER,
+        bytes_out INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        log_dir TEXT,
+        sandbox TEXT NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX runs_by_tool ON runs (tool, started_at);
+    CREATE TABLE failures (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tool TEXT NOT NULL,
+        version TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        scenario TEXT NOT NULL,
+        error TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        at TEXT NOT NULL,
+        run_id INTEGER REFERENCES runs (id),
+        tag TEXT
+    );
+    CREATE INDEX failures_by_tool ON failures (tool, at);",
+    // 3: review decisions and the versions index (DESIGN §4).
+    "CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tool TEXT NOT NULL,
+        action TEXT NOT NULL,
+        who TEXT NOT NULL,
+        at TEXT NOT NULL,
+        reason TEXT,
+        from_version TEXT,
+        to_version TEXT,
+        from_tier TEXT,
+        to_tier TEXT,
+        from_hash TEXT,
+        to_hash TEXT
+    );
+    CREATE INDEX decisions_by_tool ON decisions (tool, at);
+    CREATE TABLE versions (
+        tool TEXT NOT NULL,
+        version TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        snapshot TEXT NOT NULL,
+        activated_at TEXT NOT NULL,
+        PRIMARY KEY (tool, version, content_hash)
+    );
+    CREATE TABLE review_queue (
+        path TEXT PRIMARY KEY,
+        tool TEXT NOT NULL,
+        version TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        arrived_at TEXT NOT NULL,
+        verdict TEXT,
+        validation TEXT
+    );",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -76,8 +76,9 @@ pub(super) fn run(args: HelperArgs) -> ! {
             first_child(&mut run, status_tx)
         }
         Ok(Some(child)) => {
+            let usage_path = usage_path(&run.policy.report_path);
             drop((status_tx, run));
-            supervise(child, status_rx)
+            supervise(child, status_rx, &usage_path)
         }
         Err(e) => fail(&run, format!("cannot fork: {e}"), EXIT_HELPER_FAILED),
     }
@@ -97,8 +98,9 @@ fn open_report(path: &Path) -> Option<File> {
 }
 
 /// The helper: waits for its only child and ends the way the tool ended.
-fn supervise(child: Pid, status_rx: OwnedFd) -> ! {
+fn supervise(child: Pid, status_rx: OwnedFd, usage_path: &Path) -> ! {
     let direct = wait_for(child);
+    write_usage(usage_path);
     // pid 1 relays the tool's end; without a pid namespace the child *is*
     // the tool and nothing is relayed.
     let relayed = read_outcome(status_rx);
@@ -107,6 +109,34 @@ fn supervise(child: Pid, status_rx: OwnedFd) -> ! {
             .or(direct)
             .unwrap_or(Outcome::Exited(EXIT_HELPER_FAILED)),
     )
+}
+
+/// Where the helper records the tool's resource usage, next to the report.
+pub fn usage_path(report_path: &Path) -> std::path::PathBuf {
+    report_path.with_extension("usage.json")
+}
+
+/// Peak memory of the whole tool tree: the kernel folds each reaped
+/// descendant's peak into its reaper's, so once pid 1 is reaped our
+/// `RUSAGE_CHILDREN` holds the tool's.
+fn write_usage(path: &Path) {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
+        return;
+    }
+    let record = super::policy::ToolUsage {
+        max_rss_kb: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+        user_ms: timeval_ms(usage.ru_utime),
+        system_ms: timeval_ms(usage.ru_stime),
+    };
+    if let Ok(text) = serde_json::to_string(&record) {
+        let _ = std::fs::write(path, text);
+    }
+}
+
+fn timeval_ms(t: libc::timeval) -> u64 {
+    u64::try_from(t.tv_sec).unwrap_or(0) * 1000 + u64::try_from(t.tv_usec).unwrap_or(0) / 1000
 }
 
 /// Waits until the helper's only child ends.

@@ -31,7 +31,8 @@ mod status;
 use std::ffi::OsString;
 use std::path::Path;
 
-pub use policy::{Protections, SandboxPolicy, SandboxReport};
+pub use helper::usage_path;
+pub use policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 
 /// First argument that switches the toolbench binary into helper mode.
 pub const HELPER_ARG: &str = "__sandbox-exec";

@@ -123,3 +123,11 @@ mod tests {
         assert_eq!(Protections::default().summary(), "none");
     }
 }
+
+/// Resource usage of a finished tool, written by the helper next to the report.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ToolUsage {
+    pub max_rss_kb: u64,
+    pub user_ms: u64,
+    pub system_ms: u64,
+}
