@@ -32,6 +32,10 @@ pub struct Config {
     /// Who decides in reviews; `$USER` when unset.
     pub reviewer: String,
     pub sort: SortOrder,
+    /// `[evolve] command`: the evolver argv (DESIGN §4); empty means evolve makes a plain copy.
+    pub evolve_command: Vec<String>,
+    /// `[git] auto_commit`: each review decision becomes a commit when the root is in git.
+    pub git_auto_commit: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -45,6 +49,20 @@ struct ConfigLayer {
     preset: Option<Preset>,
     reviewer: Option<String>,
     ui: Option<UiLayer>,
+    evolve: Option<EvolveLayer>,
+    git: Option<GitLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvolveLayer {
+    command: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GitLayer {
+    auto_commit: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +76,7 @@ struct UiLayer {
 enum SortSetting {
     Name,
     Tier,
+    Quality,
 }
 
 /// The user config directory (`~/.config/toolbench` on Linux), or `$TOOLBENCH_CONFIG_DIR`.
@@ -88,6 +107,8 @@ impl Config {
             preset: Preset::Default,
             reviewer: String::new(),
             sort: SortOrder::Name,
+            evolve_command: Vec::new(),
+            git_auto_commit: false,
         };
         config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"))?;
         Ok(config)
@@ -111,10 +132,17 @@ impl Config {
         if let Some(reviewer) = layer.reviewer {
             self.reviewer = reviewer;
         }
+        if let Some(command) = layer.evolve.and_then(|e| e.command) {
+            self.evolve_command = command;
+        }
+        if let Some(auto_commit) = layer.git.and_then(|g| g.auto_commit) {
+            self.git_auto_commit = auto_commit;
+        }
         if let Some(sort) = layer.ui.and_then(|ui| ui.sort) {
             self.sort = match sort {
                 SortSetting::Name => SortOrder::Name,
                 SortSetting::Tier => SortOrder::Tier,
+                SortSetting::Quality => SortOrder::Quality,
             };
         }
         Ok(())

@@ -4,10 +4,11 @@
 //! CLI (`cli`) or the terminal UI (`tui`), which both call the same library functions.
 
 pub mod catalog;
-pub mod clock;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod model;
+pub mod quality;
 pub mod runner;
 pub mod store;
 pub mod tui;

@@ -17,13 +17,17 @@ pub enum SortOrder {
     #[default]
     Name,
     Tier,
+    /// Best quality first; the catalog itself orders by name and the caller re-sorts with
+    /// the statistics it holds.
+    Quality,
 }
 
 impl SortOrder {
     pub fn next(self) -> Self {
         match self {
             SortOrder::Name => SortOrder::Tier,
-            SortOrder::Tier => SortOrder::Name,
+            SortOrder::Tier => SortOrder::Quality,
+            SortOrder::Quality => SortOrder::Name,
         }
     }
 
@@ -31,6 +35,7 @@ impl SortOrder {
         match self {
             SortOrder::Name => "name",
             SortOrder::Tier => "tier",
+            SortOrder::Quality => "quality",
         }
     }
 }
@@ -99,7 +104,7 @@ impl Catalog {
             (e.name.clone(), e.tier, e.version.clone())
         };
         match order {
-            SortOrder::Name => indices.sort_by_key(key),
+            SortOrder::Name | SortOrder::Quality => indices.sort_by_key(key),
             SortOrder::Tier => indices.sort_by_key(|i| {
                 let (name, tier, version) = key(i);
                 (tier, name, version)

@@ -3,9 +3,14 @@
 //! Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr.
 
 mod completions;
+mod failures;
 mod init;
 mod list;
+mod mark_failure;
+mod run;
+mod runs;
 mod show;
+mod stats;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -41,6 +46,16 @@ enum Command {
     List(list::ListArgs),
     /// Show one tool: manifest, files, errors.
     Show(show::ShowArgs),
+    /// Run a tool in the sandbox, streaming its output; exits with the tool's status.
+    Run(run::RunArgs),
+    /// List recorded runs, newest first.
+    Runs(runs::RunsArgs),
+    /// List recorded failures, newest first.
+    Failures(failures::FailuresArgs),
+    /// Record a failure of a tool by hand; it lowers the tool's quality.
+    MarkFailure(mark_failure::MarkFailureArgs),
+    /// Runs, success rate, median duration and quality of every active tool.
+    Stats(stats::StatsArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -78,7 +93,18 @@ fn dispatch(cli: Cli) -> CliResult {
             Ok(())
         }
         Some(Command::List(args)) => list::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
+        Some(Command::Run(args)) => run::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
         Some(Command::Show(args)) => show::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
+        Some(Command::Runs(args)) => runs::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
+        Some(Command::Failures(args)) => {
+            failures::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::MarkFailure(args)) => {
+            mark_failure::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::Stats(args)) => {
+            stats::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
         None => {
             let ws = Workspace::open(cli.root.as_deref(), &cwd)?;
             crate::tui::run(ws.root, ws.source, ws.config).map_err(CliError::from)

@@ -1,4 +1,516 @@
-//! Running tools: the sandbox, spawning, streaming events, limits and cancellation.
+//! Running tools: input checks, the sandbox, spawning, streaming events, limits, cancellation.
+//!
+//! `execute` runs one tool once and reports everything as `RunEvent`s plus a final
+//! `RunOutcome` holding the `RunRecord` to store. It never records anything itself: callers
+//! (CLI, TUI, validation) decide where records go. Nothing here goes through a shell.
+
+mod capture;
+mod command;
+pub mod gate;
+pub mod record;
+pub mod schema;
 
 #[cfg(target_os = "linux")]
 pub mod sandbox;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+
+use crate::model::{InputMode, Manifest, RunOrigin, RunRecord, RunStatus, ToolEntry};
+use capture::CappedCapture;
+use sandbox::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
+
+/// Bytes of each stream kept in memory (and written to the log) from the start …
+pub const HEAD_BYTES: usize = 4 * 1024 * 1024;
+/// … and from the end. Output between the two is counted, not kept.
+pub const TAIL_BYTES: usize = 1024 * 1024;
+/// Size of one read from a tool's pipe, and so of one output event.
+const CHUNK_BYTES: usize = 64 * 1024;
+/// How long stream readers may drain after the tool ended before we stop waiting.
+const DRAIN_GRACE: Duration = Duration::from_millis(500);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug)]
+pub enum RunEvent {
+    Output { stream: Stream, bytes: Vec<u8> },
+}
+
+/// Why a run could not start. Nothing was spawned.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RunError {
+    #[error("{tool}: manifest is broken: {reason}")]
+    Broken { tool: String, reason: String },
+    #[error("{tool}: cost_tier = \"prohibited\": this tool never runs")]
+    Prohibited { tool: String },
+    #[error("{tool}: input is not valid JSON: {reason}")]
+    InputNotJson { tool: String, reason: String },
+    #[error("{tool}: input does not match the input schema: {reason}")]
+    InputSchema { tool: String, reason: String },
+    #[error("{tool}: {reason}")]
+    Input { tool: String, reason: String },
+    #[error("{path}: cannot prepare the run folder: {reason}")]
+    RunDir { path: PathBuf, reason: String },
+}
+
+/// Everything needed to run one tool once.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub root: PathBuf,
+    pub entry: ToolEntry,
+    /// JSON text for `stdin-json` and `args`; ignored for `none`.
+    pub input: Option<String>,
+    pub origin: RunOrigin,
+    /// The toolbench binary, which doubles as the sandbox helper.
+    pub exe: PathBuf,
+}
+
+/// The result of a run that started.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub record: RunRecord,
+    /// Head and tail of stdout (all of it when small).
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub protections: Protections,
+}
+
+/// Cancels a run from another task: `cancel.send(true)`.
+pub type CancelSender = watch::Sender<bool>;
+
+pub fn cancel_pair() -> (watch::Sender<bool>, watch::Receiver<bool>) {
+    watch::channel(false)
+}
+
+/// Checks everything that can be checked before spawning, and returns the manifest.
+pub fn preflight(
+    entry: &ToolEntry,
+    input: Option<&str>,
+) -> Result<(Arc<Manifest>, Option<serde_json::Value>), RunError> {
+    let tool = entry.id();
+    let manifest = match (&entry.manifest, &entry.error) {
+        (Some(m), None) => Arc::clone(m),
+        (_, error) => {
+            return Err(RunError::Broken {
+                tool,
+                reason: error.clone().unwrap_or_else(|| "not loaded".to_string()),
+            });
+        }
+    };
+    if manifest.cost_tier == crate::model::CostTier::Prohibited {
+        return Err(RunError::Prohibited { tool });
+    }
+    if manifest.run.input == InputMode::None {
+        return Ok((manifest, None));
+    }
+    let text = input.unwrap_or("").trim();
+    let text = if text.is_empty() { "{}" } else { text };
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| RunError::InputNotJson {
+            tool: tool.clone(),
+            reason: e.to_string(),
+        })?;
+    if let Some(source) = &manifest.input_schema {
+        let tool_dir = tool_dir(entry);
+        let schema = schema::load(source, &tool_dir).map_err(|reason| RunError::Input {
+            tool: tool.clone(),
+            reason,
+        })?;
+        schema::check(&schema, &value).map_err(|reason| RunError::InputSchema { tool, reason })?;
+    }
+    Ok((manifest, Some(value)))
+}
+
+/// The folder a tool runs from: its own folder, or the folder of a bare script.
+pub fn tool_dir(entry: &ToolEntry) -> PathBuf {
+    if entry.path.is_file() {
+        entry
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    } else {
+        entry.path.clone()
+    }
+}
+
+/// Runs the tool in the sandbox, streaming output to `events` (when given) until it ends,
+/// times out, or `cancel` turns true.
+pub async fn execute(
+    request: RunRequest,
+    events: Option<mpsc::Sender<RunEvent>>,
+    mut cancel: watch::Receiver<bool>,
+) -> Result<RunOutcome, RunError> {
+    let (manifest, input) = preflight(&request.entry, request.input.as_deref())?;
+    let started_at = crate::clock::rfc3339(SystemTime::now());
+    let run_dir = command::create_run_dir(&request.root, &manifest.name)?;
+    let scratch = run_dir.join("scratch");
+    let report_path = run_dir.join("report.json");
+    let tool_dir = tool_dir(&request.entry);
+    let argv = command::tool_argv(&manifest, &tool_dir, input.as_ref()).map_err(|reason| {
+        RunError::Input {
+            tool: request.entry.id(),
+            reason,
+        }
+    })?;
+    let stdin_bytes = match (manifest.run.input, &input) {
+        (InputMode::StdinJson, Some(value)) => Some(value.to_string().into_bytes()),
+        _ => None,
+    };
+    let policy = SandboxPolicy {
+        scratch_dir: scratch.clone(),
+        memory_mb: manifest.run.memory_mb,
+        // CPU time can never exceed wall time, so this only catches runaway spinning.
+        cpu_secs: manifest.run.timeout_secs + 1,
+        max_open_files: 256,
+        max_file_size_mb: 64,
+        max_processes: 256,
+        network: manifest.run.network,
+        report_path: report_path.clone(),
+    };
+    let helper = sandbox::helper_argv(&request.exe, &policy, &argv);
+    let mut cmd = tokio::process::Command::new(&helper[0]);
+    cmd.args(&helper[1..])
+        .current_dir(&scratch)
+        .env_clear()
+        .envs(command::tool_env(&manifest, &scratch, &tool_dir))
+        .stdin(if stdin_bytes.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+
+    let clock = Instant::now();
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            let record = base_record(
+                &request,
+                &manifest,
+                &input,
+                started_at,
+                RunStatus::SandboxError,
+            );
+            let mut outcome = finished(record, Vec::new(), Vec::new(), Protections::default());
+            outcome.record.error = Some(format!("cannot start the sandbox helper: {e}"));
+            return Ok(outcome);
+        }
+    };
+    let pid = child.id();
+    if let (Some(bytes), Some(mut stdin)) = (stdin_bytes, child.stdin.take()) {
+        // Its own task: a tool that never reads stdin must not block us.
+        tokio::spawn(async move {
+            let _ = stdin.write_all(&bytes).await;
+            let _ = stdin.shutdown().await;
+        });
+    }
+    let logs = (run_dir.join("stdout.log"), run_dir.join("stderr.log"));
+    let stdout_task = child.stdout.take().map(|pipe| {
+        tokio::spawn(pump(
+            pipe,
+            Stream::Stdout,
+            CappedCapture::new(HEAD_BYTES, TAIL_BYTES, Some(&logs.0)),
+            events.clone(),
+        ))
+    });
+    let stderr_task = child.stderr.take().map(|pipe| {
+        tokio::spawn(pump(
+            pipe,
+            Stream::Stderr,
+            CappedCapture::new(HEAD_BYTES, TAIL_BYTES, Some(&logs.1)),
+            events,
+        ))
+    });
+
+    let timeout = Duration::from_secs(manifest.run.timeout_secs);
+    let (exit, ended_by) = tokio::select! {
+        status = child.wait() => (status.ok(), None),
+        _ = tokio::time::sleep(timeout) => (None, Some(RunStatus::Timeout)),
+        _ = wait_cancelled(&mut cancel) => (None, Some(RunStatus::Cancelled)),
+    };
+    // Kill the whole group in every case: nothing a tool started may outlive its run.
+    if let Some(pid) = pid {
+        kill_group(pid);
+    }
+    let exit = match exit {
+        Some(status) => Some(status),
+        None => child.wait().await.ok(),
+    };
+    let duration = clock.elapsed();
+    let stdout = drain(stdout_task).await;
+    let stderr = drain(stderr_task).await;
+    let report = read_report(&report_path);
+    let usage: Option<ToolUsage> = std::fs::read_to_string(sandbox::usage_path(&report_path))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    let mut record = base_record(&request, &manifest, &input, started_at, RunStatus::Ok);
+    record.duration_ms = duration.as_millis() as u64;
+    record.bytes_out = stdout.total() + stderr.total();
+    record.peak_memory_kb = usage.map(|u| u.max_rss_kb);
+    record.log_dir = run_dir
+        .strip_prefix(&request.root)
+        .ok()
+        .map(|p| p.display().to_string());
+    record.exit_code = exit.and_then(|s| s.code());
+    record.signal = exit.and_then(|s| std::os::unix::process::ExitStatusExt::signal(&s));
+    let protections = report
+        .as_ref()
+        .map(|r| r.protections.clone())
+        .unwrap_or_default();
+    record.sandbox = protections.summary();
+    let stderr_tail = String::from_utf8_lossy(&stderr.last_bytes(400))
+        .trim()
+        .to_string();
+    let ended = Ending {
+        by: ended_by,
+        timeout,
+        report: report.as_ref(),
+        stderr_tail: &stderr_tail,
+    };
+    let (status, error) = classify(&manifest, &tool_dir, &ended, &record, &stdout);
+    record.status = status;
+    record.error = error;
+    Ok(finished(
+        record,
+        stdout.finish(),
+        stderr.finish(),
+        protections,
+    ))
+}
+
+fn finished(
+    record: RunRecord,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    protections: Protections,
+) -> RunOutcome {
+    RunOutcome {
+        record,
+        stdout,
+        stderr,
+        protections,
+    }
+}
+
+fn base_record(
+    request: &RunRequest,
+    manifest: &Manifest,
+    input: &Option<serde_json::Value>,
+    started_at: String,
+    status: RunStatus,
+) -> RunRecord {
+    RunRecord {
+        id: 0,
+        tool: manifest.name.clone(),
+        version: manifest.version.to_string(),
+        tier: request.entry.tier,
+        input: input.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        started_at,
+        duration_ms: 0,
+        exit_code: None,
+        signal: None,
+        peak_memory_kb: None,
+        bytes_out: 0,
+        status,
+        origin: request.origin,
+        log_dir: None,
+        sandbox: String::new(),
+        error: None,
+    }
+}
+
+/// How a run came to an end, as far as the runner saw it.
+struct Ending<'a> {
+    /// Set when we ended the run (timeout, cancel) rather than the tool.
+    by: Option<RunStatus>,
+    timeout: Duration,
+    report: Option<&'a SandboxReport>,
+    stderr_tail: &'a str,
+}
+
+/// Decides the status of a finished run and the one-line error that explains it.
+fn classify(
+    manifest: &Manifest,
+    tool_dir: &Path,
+    ended: &Ending<'_>,
+    record: &RunRecord,
+    stdout: &CappedCapture,
+) -> (RunStatus, Option<String>) {
+    let (ended_by, timeout, report, stderr_tail) =
+        (ended.by, ended.timeout, ended.report, ended.stderr_tail);
+    let last_line = |text: &str| {
+        text.lines()
+            .last()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+    };
+    match ended_by {
+        Some(RunStatus::Timeout) => {
+            return (
+                RunStatus::Timeout,
+                Some(format!("timed out after {} s; killed", timeout.as_secs())),
+            );
+        }
+        Some(RunStatus::Cancelled) => return (RunStatus::Cancelled, Some("cancelled".to_string())),
+        _ => {}
+    }
+    if let Some(error) = report.and_then(|r| r.error.clone()) {
+        return (RunStatus::SandboxError, Some(error));
+    }
+    if record.exit_code == Some(sandbox::EXIT_HELPER_FAILED) && report.is_none() {
+        return (
+            RunStatus::SandboxError,
+            Some(last_line(stderr_tail).unwrap_or_else(|| "sandbox helper failed".into())),
+        );
+    }
+    if let Some(signal) = record.signal {
+        let status = match signal {
+            libc::SIGXCPU | libc::SIGXFSZ => RunStatus::Limit,
+            _ => RunStatus::Failed,
+        };
+        let what = match signal {
+            libc::SIGXCPU => "CPU time limit reached".to_string(),
+            libc::SIGXFSZ => "file size limit reached".to_string(),
+            libc::SIGKILL => "killed by signal 9 (SIGKILL)".to_string(),
+            libc::SIGSEGV => "crashed with signal 11 (SIGSEGV)".to_string(),
+            n => format!("killed by signal {n}"),
+        };
+        return (status, Some(what));
+    }
+    match record.exit_code {
+        Some(0) => {}
+        Some(code) => {
+            let memory = stderr_tail.contains("MemoryError")
+                || stderr_tail.contains("Cannot allocate memory");
+            let status = if memory {
+                RunStatus::Limit
+            } else {
+                RunStatus::Failed
+            };
+            let detail = last_line(stderr_tail).unwrap_or_else(|| "no output on stderr".into());
+            return (status, Some(format!("exit {code}: {detail}")));
+        }
+        None => {
+            return (
+                RunStatus::Failed,
+                Some("the run ended without an exit status".into()),
+            );
+        }
+    }
+    if let Some(source) = &manifest.output_schema {
+        return match check_output(source, tool_dir, stdout) {
+            Ok(()) => (RunStatus::Ok, None),
+            Err(reason) => (
+                RunStatus::SchemaViolation,
+                Some(format!("output: {reason}")),
+            ),
+        };
+    }
+    (RunStatus::Ok, None)
+}
+
+fn check_output(
+    source: &crate::model::SchemaSource,
+    tool_dir: &Path,
+    stdout: &CappedCapture,
+) -> Result<(), String> {
+    if !stdout.is_complete() {
+        return Err(format!(
+            "stdout is {} bytes, too large to check against the output schema",
+            stdout.total()
+        ));
+    }
+    let bytes = stdout.last_bytes(HEAD_BYTES + TAIL_BYTES);
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| format!("stdout is not JSON ({e})"))?;
+    let schema = schema::load(source, tool_dir)?;
+    schema::check(&schema, &value)
+}
+
+async fn wait_cancelled(cancel: &mut watch::Receiver<bool>) {
+    loop {
+        if *cancel.borrow() {
+            return;
+        }
+        if cancel.changed().await.is_err() {
+            // The sender is gone: nobody can cancel any more.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Reads one pipe to its end, capturing and forwarding each chunk.
+async fn pump<R: tokio::io::AsyncRead + Unpin>(
+    mut pipe: R,
+    stream: Stream,
+    mut capture: CappedCapture,
+    events: Option<mpsc::Sender<RunEvent>>,
+) -> CappedCapture {
+    let mut buf = vec![0u8; CHUNK_BYTES];
+    loop {
+        match pipe.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                capture.push(&buf[..n]);
+                if let Some(events) = &events {
+                    // A gone receiver only means nobody watches live; keep capturing.
+                    let _ = events
+                        .send(RunEvent::Output {
+                            stream,
+                            bytes: buf[..n].to_vec(),
+                        })
+                        .await;
+                }
+            }
+        }
+    }
+    capture
+}
+
+/// Waits briefly for a reader; a pipe held open by something outside our reach must not
+/// hang the run.
+async fn drain(task: Option<tokio::task::JoinHandle<CappedCapture>>) -> CappedCapture {
+    let empty = || CappedCapture::new(0, 0, None);
+    let Some(mut task) = task else {
+        return empty();
+    };
+    match tokio::time::timeout(DRAIN_GRACE, &mut task).await {
+        Ok(Ok(capture)) => capture,
+        _ => {
+            task.abort();
+            empty()
+        }
+    }
+}
+
+fn kill_group(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: kill(2) with a negative pid signals the process group we created.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+}
+
+fn read_report(path: &Path) -> Option<SandboxReport> {
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+#[cfg(test)]
+mod tests;

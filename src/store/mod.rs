@@ -4,7 +4,15 @@
 //! owns the schema; callers get typed functions, never SQL.
 
 mod catalog_cache;
+pub mod decisions;
+mod failures;
 mod migrations;
+mod runs;
+mod stats;
+pub mod writer;
+
+pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};
+pub use writer::StoreWriter;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -28,6 +36,8 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error("{path}: cannot start the store writer: {reason}")]
+    Thread { path: PathBuf, reason: String },
 }
 
 pub struct Store {
@@ -65,8 +75,9 @@ impl Store {
         self.conn
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| self.error(e))?;
+        // FULL: a recorded run or failure survives a crash or power loss once insert returns.
         self.conn
-            .pragma_update(None, "synchronous", "NORMAL")
+            .pragma_update(None, "synchronous", "FULL")
             .map_err(|e| self.error(e))?;
         self.conn
             .pragma_update(None, "foreign_keys", "ON")

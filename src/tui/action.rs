@@ -45,7 +45,15 @@ actions! {
     Open => "open", "Open the selected item";
     Close => "close", "Close the overlay or clear the filter";
     Filter => "filter", "Fuzzy-filter the catalog";
-    Sort => "sort", "Change the catalog order (name, tier)";
+    Sort => "sort", "Change the catalog order (name, tier, quality)";
+    Launch => "run", "Run the selected tool (opens the launch dialog)";
+    Details => "details", "Show the selected tool's manifest, source and files";
+    Cancel => "cancel", "Cancel the selected run";
+    MarkFailure => "mark_failure", "Mark a failure by hand for the selected run";
+    NextRun => "next_run", "Show the next run";
+    PrevRun => "prev_run", "Show the previous run";
+    Submit => "submit", "Run / save the dialog";
+    NextField => "next_field", "Next field of the dialog";
     NextSection => "next_section", "Next section of the tool detail";
     PrevSection => "prev_section", "Previous section of the tool detail";
 }

@@ -13,14 +13,23 @@ use crossterm::event::{
 };
 use ratatui::layout::Rect;
 
+use std::collections::HashMap;
+
 use super::action::Action;
 use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, Pane};
+use super::overlays::launch::LaunchState;
+use super::overlays::mark_failure::MarkFailureState;
+use super::runs::{RunState, RunView};
 use super::theme::Theme;
 use crate::catalog::{Catalog, SortOrder};
-use crate::model::{Tier, ToolEntry};
+use crate::config::Preset;
+use crate::model::{FailureRecord, RunOrigin, RunRecord, Tier, ToolEntry};
+use crate::quality::ToolStats;
+use crate::runner::Stream;
+use crate::runner::gate::{Gate, gate};
 
 /// How long a status message stays up.
 const MESSAGE_TTL: Duration = Duration::from_secs(6);
@@ -41,6 +50,29 @@ pub enum AppEvent {
         content: Box<DetailContent>,
     },
     IndexSaved(Result<(), String>),
+    /// Output of a running tool, in the order it was read.
+    RunOutput {
+        key: u64,
+        stream: Stream,
+        bytes: Vec<u8>,
+    },
+    /// A run ended (or could not start: `Err` holds the one-line reason).
+    RunFinished {
+        key: u64,
+        result: Result<(Box<RunRecord>, String), String>,
+    },
+    /// The store assigned ids to a finished run and its automatic failure.
+    RunRecorded {
+        key: u64,
+        run: Box<RunRecord>,
+        failure: Option<Box<FailureRecord>>,
+    },
+    FailureRecorded(Box<FailureRecord>),
+    /// Failure history and per-tool statistics, read from the store.
+    HistoryLoaded {
+        failures: Vec<FailureRecord>,
+        stats: Vec<ToolStats>,
+    },
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -52,6 +84,14 @@ pub enum Effect {
     Scan,
     LoadDetail(Box<ToolEntry>),
     SaveIndex(Arc<Vec<ToolEntry>>),
+    StartRun {
+        key: u64,
+        entry: Box<ToolEntry>,
+        input: Option<String>,
+    },
+    CancelRun(u64),
+    RecordFailure(Box<FailureRecord>),
+    LoadHistory,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,10 +154,24 @@ pub struct DetailState {
     pub content: Option<Box<DetailContent>>,
 }
 
-#[derive(Debug, Clone)]
 pub enum Overlay {
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Detail(Box<DetailState>),
+    Launch(Box<LaunchState>),
+    MarkFailure(Box<MarkFailureState>),
+    FailureDetail {
+        failure: Box<FailureRecord>,
+        scroll: usize,
+    },
+}
+
+impl Overlay {
+    /// Dialogs take typed text; their keys go to the editor unless bound in `[dialog]`.
+    fn is_dialog(&self) -> bool {
+        matches!(self, Overlay::Launch(_) | Overlay::MarkFailure(_))
+    }
 }
 
 /// The `/` filter: its query and whether keys currently type into it.
@@ -142,7 +196,16 @@ pub struct App {
     pub catalog_cursor: ListCursor,
     pub review_cursor: ListCursor,
     pub failures_cursor: ListCursor,
+    /// Lines scrolled up from the bottom of the selected run's output (0 follows the end).
     pub output_scroll: usize,
+    pub runs: Vec<RunView>,
+    /// Index into `runs` of the run the Output pane shows.
+    pub output_run: usize,
+    next_run_key: u64,
+    /// Newest first.
+    pub failures: Vec<FailureRecord>,
+    pub stats: HashMap<String, ToolStats>,
+    pub preset: Preset,
     pub overlay: Option<Overlay>,
     pub scan: ScanState,
     pub message: Option<(String, Level, Instant)>,
@@ -163,6 +226,17 @@ impl App {
         keymap: Keymap,
         theme: Theme,
     ) -> Self {
+        Self::with_preset(root_label, cached, sort, keymap, theme, Preset::Default)
+    }
+
+    pub fn with_preset(
+        root_label: String,
+        cached: Vec<ToolEntry>,
+        sort: SortOrder,
+        keymap: Keymap,
+        theme: Theme,
+        preset: Preset,
+    ) -> Self {
         let mut app = Self {
             root_label,
             catalog: Catalog::new(cached),
@@ -175,6 +249,12 @@ impl App {
             review_cursor: ListCursor::default(),
             failures_cursor: ListCursor::default(),
             output_scroll: 0,
+            runs: Vec::new(),
+            output_run: 0,
+            next_run_key: 1,
+            failures: Vec::new(),
+            stats: HashMap::new(),
+            preset,
             overlay: None,
             scan: ScanState::Starting,
             message: None,
@@ -183,7 +263,7 @@ impl App {
             size: Rect::new(0, 0, layout::MIN_WIDTH, layout::MIN_HEIGHT),
             should_quit: false,
             dirty: true,
-            effects: vec![Effect::Scan],
+            effects: vec![Effect::Scan, Effect::LoadHistory],
         };
         app.refresh_views();
         app
@@ -229,7 +309,49 @@ impl App {
                 Level::Error,
             ),
             AppEvent::IndexSaved(Ok(())) => {}
+            AppEvent::RunOutput { key, stream, bytes } => {
+                if let Some(run) = self.runs.iter_mut().find(|r| r.key == key) {
+                    run.push(stream, &bytes);
+                    self.dirty = true;
+                }
+            }
+            AppEvent::RunFinished { key, result } => self.on_run_finished(key, result),
+            AppEvent::RunRecorded { key, run, failure } => {
+                if let Some(view) = self.runs.iter_mut().find(|r| r.key == key) {
+                    view.state = RunState::Finished(run);
+                }
+                if let Some(failure) = failure {
+                    self.failures.insert(0, *failure);
+                }
+                self.effects.push(Effect::LoadHistory);
+                self.dirty = true;
+            }
+            AppEvent::FailureRecorded(failure) => {
+                self.notify(
+                    format!(
+                        "recorded failure #{} for {}@{}",
+                        failure.id, failure.tool, failure.version
+                    ),
+                    Level::Info,
+                );
+                self.failures.insert(0, *failure);
+                self.effects.push(Effect::LoadHistory);
+            }
+            AppEvent::HistoryLoaded { failures, stats } => {
+                self.failures = failures;
+                self.stats = stats.into_iter().map(|s| (s.name.clone(), s)).collect();
+                let height = self.pane_height(Pane::Failures);
+                self.failures_cursor
+                    .keep_visible(self.failures.len(), height);
+                if self.sort == SortOrder::Quality {
+                    self.refresh_views();
+                }
+                self.dirty = true;
+            }
             AppEvent::Tick => {
+                if self.runs.iter().any(RunView::is_running) {
+                    self.dirty = true; // elapsed-time clocks
+                }
                 if self
                     .message
                     .as_ref()
@@ -269,11 +391,42 @@ impl App {
         self.dirty = true;
     }
 
+    fn on_run_finished(&mut self, key: u64, result: Result<(Box<RunRecord>, String), String>) {
+        let Some(view) = self.runs.iter_mut().find(|r| r.key == key) else {
+            return;
+        };
+        match result {
+            Ok((record, protections)) => {
+                view.protections = Some(protections);
+                let message = format!(
+                    "{}@{} {} in {} ms",
+                    record.tool, record.version, record.status, record.duration_ms
+                );
+                view.finish(RunState::Finished(record));
+                self.notify(message, Level::Info);
+            }
+            Err(reason) => {
+                view.finish(RunState::Refused(reason.clone()));
+                self.notify(reason, Level::Error);
+            }
+        }
+    }
+
     /// Recomputes the catalog view (filter and sort) and the review queue.
     fn refresh_views(&mut self) {
         self.view = if self.filter.query.trim().is_empty() {
             self.filter.previous = None;
-            self.catalog.sorted_indices(self.sort)
+            let mut view = self.catalog.sorted_indices(self.sort);
+            if self.sort == SortOrder::Quality {
+                let entries = self.catalog.entries();
+                let quality = |i: &usize| {
+                    self.stats
+                        .get(&entries[*i].name)
+                        .map_or(-1.0, |s| s.quality)
+                };
+                view.sort_by(|a, b| quality(b).total_cmp(&quality(a)));
+            }
+            view
         } else {
             let within = match &self.filter.previous {
                 Some((previous, matches)) if self.filter.query.starts_with(previous.as_str()) => {
@@ -326,17 +479,130 @@ impl App {
         if self.filter.editing && self.overlay.is_none() && self.edit_filter(&key) {
             return;
         }
+        if self.overlay.as_ref().is_some_and(Overlay::is_dialog) {
+            self.dialog_key(key);
+            return;
+        }
         let contexts: &[Context] = match (&self.overlay, self.focus) {
             (Some(Overlay::Detail(_)), _) => {
                 &[Context::Detail, Context::Navigation, Context::Global]
             }
-            (Some(Overlay::Help { .. }), _) => &[Context::Navigation, Context::Global],
+            (Some(_), _) => &[Context::Navigation, Context::Global],
             (None, Pane::Catalog) => &[Context::Catalog, Context::Navigation, Context::Global],
-            (None, _) => &[Context::Navigation, Context::Global],
+            (None, Pane::Output) => &[Context::Output, Context::Navigation, Context::Global],
+            (None, Pane::Failures) => &[Context::Failures, Context::Navigation, Context::Global],
+            (None, Pane::Review) => &[Context::Review, Context::Navigation, Context::Global],
         };
         if let Some(action) = self.keymap.lookup(contexts, &key) {
             self.perform(action);
         }
+    }
+
+    /// Keys in a dialog: `[dialog]` bindings first, everything else types into the field.
+    fn dialog_key(&mut self, key: KeyEvent) {
+        let action = self.keymap.lookup(&[Context::Dialog], &key);
+        match (action, self.overlay.as_mut()) {
+            (Some(Action::Close), _) => self.overlay = None,
+            (Some(Action::Submit), _) => self.submit_dialog(),
+            (Some(Action::NextField), Some(Overlay::Launch(launch))) => launch.switch_field(),
+            (Some(Action::NextField), Some(Overlay::MarkFailure(mark))) => mark.next_field(),
+            (_, Some(Overlay::Launch(launch))) => {
+                // A tool without input starts on one more Enter.
+                if key.code == KeyCode::Enter && launch.editor.is_none() && launch.confirm.is_none()
+                {
+                    self.submit_dialog();
+                } else {
+                    launch.input_key(key);
+                }
+            }
+            (_, Some(Overlay::MarkFailure(mark))) => mark.input_key(key),
+            _ => {}
+        }
+    }
+
+    fn submit_dialog(&mut self) {
+        match self.overlay.take() {
+            Some(Overlay::Launch(launch)) => {
+                if let Some(blocker) = launch.blocker() {
+                    self.notify(blocker, Level::Error);
+                    self.overlay = Some(Overlay::Launch(launch));
+                    return;
+                }
+                let input = launch.input();
+                self.start_run(launch.entry, input);
+            }
+            Some(Overlay::MarkFailure(mut mark)) => match mark.values() {
+                Ok((scenario, error)) => {
+                    self.effects
+                        .push(Effect::RecordFailure(Box::new(FailureRecord {
+                            id: 0,
+                            tool: mark.tool.clone(),
+                            version: mark.version.clone(),
+                            severity: mark.severity,
+                            scenario,
+                            error,
+                            origin: RunOrigin::Tui,
+                            at: crate::clock::now_rfc3339(),
+                            run_id: mark.run_id,
+                            tag: None,
+                        })));
+                }
+                Err(problem) => {
+                    mark.problem = Some(problem);
+                    self.overlay = Some(Overlay::MarkFailure(mark));
+                }
+            },
+            other => self.overlay = other,
+        }
+    }
+
+    fn start_run(&mut self, entry: ToolEntry, input: Option<String>) {
+        let key = self.next_run_key;
+        self.next_run_key += 1;
+        self.runs.push(RunView::new(key, &entry));
+        self.output_run = self.runs.len() - 1;
+        self.output_scroll = 0;
+        self.focus = Pane::Output;
+        self.effects.push(Effect::StartRun {
+            key,
+            entry: Box::new(entry),
+            input,
+        });
+    }
+
+    /// Enter on a tool: the launch dialog, or a clear refusal.
+    fn open_launch(&mut self) {
+        let Some(entry) = self.selected_entry().cloned() else {
+            return;
+        };
+        let Some(manifest) = entry.manifest.clone().filter(|_| entry.error.is_none()) else {
+            let reason = entry
+                .error
+                .clone()
+                .unwrap_or_else(|| "the manifest is still being read".to_string());
+            self.notify(format!("{} cannot run: {reason}", entry.name), Level::Error);
+            return;
+        };
+        let needs_confirmation = match gate(manifest.cost_tier, self.preset) {
+            Gate::Closed => {
+                self.notify(
+                    format!("{} is prohibited: it never runs", entry.name),
+                    Level::Error,
+                );
+                return;
+            }
+            Gate::Confirm => true,
+            Gate::Open => false,
+        };
+        self.overlay = Some(Overlay::Launch(Box::new(LaunchState::new(
+            entry,
+            manifest,
+            needs_confirmation,
+        ))));
+    }
+
+    pub fn selected_run(&self) -> Option<&RunView> {
+        self.runs.get(self.output_run)
     }
 
     /// Typing into the filter line. Returns false for keys the filter does not take.
@@ -376,6 +642,7 @@ impl App {
             && Self::overlay_action(overlay, action)
         {
             if action == Action::Close
+                || action == Action::Open
                 || (action == Action::Help && matches!(overlay, Overlay::Help { .. }))
             {
                 self.overlay = None;
@@ -416,14 +683,39 @@ impl App {
                 self.refresh_views();
                 self.notify(format!("sorted by {}", self.sort.label()), Level::Info);
             }
-            Action::NextSection | Action::PrevSection => {}
+            Action::Launch => self.open_launch(),
+            Action::Details => self.open_details(),
+            Action::Cancel => {
+                let running = self
+                    .selected_run()
+                    .filter(|r| r.is_running())
+                    .map(|r| (r.key, r.tool.clone()));
+                if let Some((key, tool)) = running {
+                    self.effects.push(Effect::CancelRun(key));
+                    self.notify(format!("cancelling {tool}"), Level::Info);
+                }
+            }
+            Action::MarkFailure => self.open_mark_failure(),
+            Action::NextRun | Action::PrevRun => {
+                if !self.runs.is_empty() {
+                    let step = if action == Action::NextRun {
+                        1
+                    } else {
+                        self.runs.len() - 1
+                    };
+                    self.output_run = (self.output_run + step) % self.runs.len();
+                    self.output_scroll = 0;
+                }
+            }
+            Action::NextSection | Action::PrevSection | Action::Submit | Action::NextField => {}
         }
     }
 
     /// Actions an open overlay handles itself; returns true when consumed.
     fn overlay_action(overlay: &mut Overlay, action: Action) -> bool {
         let scroll = match overlay {
-            Overlay::Help { scroll } => scroll,
+            Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. } => scroll,
+            Overlay::Launch(_) | Overlay::MarkFailure(_) => return false,
             Overlay::Detail(detail) => {
                 let delta = match action {
                     Action::NextSection => 1,
@@ -457,14 +749,55 @@ impl App {
         match self.focus {
             Pane::Catalog => self.catalog_cursor.move_by(delta, self.view.len(), height),
             Pane::Review => self.review_cursor.move_by(delta, self.review.len(), height),
-            Pane::Failures => self.failures_cursor.move_by(delta, 0, height),
+            Pane::Failures => self
+                .failures_cursor
+                .move_by(delta, self.failures.len(), height),
+            // Down moves towards the end of the output, i.e. scrolls less far back.
             Pane::Output => {
-                self.output_scroll = (self.output_scroll as isize + delta).max(0) as usize
+                let lines = self.output_lines() as isize;
+                self.output_scroll = (self.output_scroll as isize - delta).clamp(0, lines) as usize;
             }
         }
     }
 
+    fn output_lines(&self) -> usize {
+        self.selected_run().map_or(0, |r| r.lines().len())
+    }
+
+    fn open_mark_failure(&mut self) {
+        let Some(run) = self.selected_run() else {
+            self.notify(
+                "no run selected: run a tool first".to_string(),
+                Level::Error,
+            );
+            return;
+        };
+        let (run_id, error) = match &run.state {
+            RunState::Finished(record) => (
+                (record.id != 0).then_some(record.id),
+                record.error.clone().unwrap_or_default(),
+            ),
+            RunState::Running => (None, String::new()),
+            RunState::Refused(reason) => (None, reason.clone()),
+        };
+        let state = MarkFailureState::new(run.tool.clone(), run.version.clone(), run_id, &error);
+        self.overlay = Some(Overlay::MarkFailure(Box::new(state)));
+    }
+
     fn open_selected(&mut self) {
+        if self.focus == Pane::Failures {
+            if let Some(failure) = self.failures.get(self.failures_cursor.selected) {
+                self.overlay = Some(Overlay::FailureDetail {
+                    failure: Box::new(failure.clone()),
+                    scroll: 0,
+                });
+            }
+            return;
+        }
+        self.open_details();
+    }
+
+    fn open_details(&mut self) {
         if !matches!(self.focus, Pane::Catalog | Pane::Review) {
             return;
         }

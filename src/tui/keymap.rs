@@ -19,7 +19,11 @@ pub enum Context {
     Global,
     Navigation,
     Catalog,
+    Output,
+    Failures,
+    Review,
     Detail,
+    Dialog,
 }
 
 impl Context {
@@ -27,7 +31,11 @@ impl Context {
         Context::Global,
         Context::Navigation,
         Context::Catalog,
+        Context::Output,
+        Context::Failures,
+        Context::Review,
         Context::Detail,
+        Context::Dialog,
     ];
 
     pub fn name(self) -> &'static str {
@@ -35,7 +43,11 @@ impl Context {
             Context::Global => "global",
             Context::Navigation => "navigation",
             Context::Catalog => "catalog",
+            Context::Output => "output",
+            Context::Failures => "failures",
+            Context::Review => "review",
             Context::Detail => "detail",
+            Context::Dialog => "dialog",
         }
     }
 
@@ -44,7 +56,11 @@ impl Context {
             Context::Global => "Everywhere",
             Context::Navigation => "Lists and views",
             Context::Catalog => "Catalog",
+            Context::Output => "Output",
+            Context::Failures => "Failures",
+            Context::Review => "Review",
             Context::Detail => "Tool detail",
+            Context::Dialog => "Dialogs (launch, mark failure)",
         }
     }
 

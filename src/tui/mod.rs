@@ -13,6 +13,7 @@ pub mod keymap;
 pub mod layout;
 mod overlays;
 mod panes;
+pub mod runs;
 mod terminal;
 pub mod theme;
 pub mod ui;
@@ -23,13 +24,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use futures::StreamExt;
-use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+use std::collections::HashMap;
+
 use crate::catalog::scan::{ScanProgress, scan_workspace};
 use crate::config::{Config, config_dir};
+use crate::model::RunOrigin;
+use crate::runner::{self, CancelSender, RunEvent, RunRequest};
 use crate::store::Store;
+use crate::store::writer::StoreWriter;
 use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
 use keymap::Keymap;
@@ -40,6 +45,10 @@ pub const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
 
 /// How often the scan progress is published while a scan runs.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+/// The shortest time between two frames: output floods redraw at most this often.
+const FRAME_INTERVAL: Duration = Duration::from_millis(16);
+/// Failures shown in the Failures pane.
+const HISTORY_LIMIT: usize = 500;
 /// Slow tick for clocks and message expiry; drawing is driven by state changes, not the tick.
 const TICK_INTERVAL: Duration = Duration::from_millis(250);
 
@@ -48,13 +57,15 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     let keymap = Keymap::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
     let theme = Theme::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
     let store = Store::open(&root)?;
+    let writer = StoreWriter::spawn(store.path().to_path_buf())?;
     let cached = store.load_index().unwrap_or_default();
-    let mut app = App::new(
+    let mut app = App::with_preset(
         root_label(&root, source),
         cached,
         config.sort,
         keymap,
         theme,
+        config.preset,
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -62,12 +73,24 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
         .build()
         .context("cannot start the async runtime")?;
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
-    runtime.block_on(event_loop(
-        &mut app,
+    let services = Services {
         root,
-        Arc::new(Mutex::new(store)),
-        &exit_after,
-    ))
+        store: Arc::new(Mutex::new(store)),
+        writer: Arc::new(writer),
+        exe: std::env::current_exe().context("cannot find the toolbench binary")?,
+        cancels: HashMap::new(),
+    };
+    runtime.block_on(event_loop(&mut app, services, &exit_after))
+}
+
+/// What effects need: the workspace, the store (reads) and its single writer, and the
+/// cancel handles of the runs in flight.
+struct Services {
+    root: PathBuf,
+    store: Arc<Mutex<Store>>,
+    writer: Arc<StoreWriter>,
+    exe: PathBuf,
+    cancels: HashMap<u64, CancelSender>,
 }
 
 fn root_label(root: &Path, source: RootSource) -> String {
@@ -77,15 +100,9 @@ fn root_label(root: &Path, source: RootSource) -> String {
     }
 }
 
-async fn event_loop(
-    app: &mut App,
-    root: PathBuf,
-    store: Arc<Mutex<Store>>,
-    exit_after: &str,
-) -> anyhow::Result<()> {
+async fn event_loop(app: &mut App, mut services: Services, exit_after: &str) -> anyhow::Result<()> {
     let mut guard = terminal::TerminalGuard::enter().context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
-    app.size = Rect::new(0, 0, size.width, size.height);
     app.update(AppEvent::Terminal(crossterm::event::Event::Resize(
         size.width,
         size.height,
@@ -101,24 +118,29 @@ async fn event_loop(
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    let mut last_draw = Instant::now();
 
     loop {
         for effect in app.take_effects() {
-            run_effect(effect, &root, &store, app, &tx);
+            run_effect(effect, &mut services, app, &tx);
         }
-        if app.dirty {
+        // Draw when something changed, at most once per frame interval.
+        if app.dirty && last_draw.elapsed() >= FRAME_INTERVAL {
             guard.terminal.draw(|frame| ui::draw(frame, app))?;
             app.dirty = false;
+            last_draw = Instant::now();
         }
         if app.should_quit {
             break;
         }
+        let next_frame = tokio::time::Instant::from_std(last_draw + FRAME_INTERVAL);
         let event = tokio::select! {
             Some(event) = terminal_events.next() => match event {
                 Ok(event) => AppEvent::Terminal(event),
                 Err(e) => return Err(e).context("cannot read terminal input"),
             },
             Some(event) = rx.recv() => event,
+            _ = tokio::time::sleep_until(next_frame), if app.dirty => continue,
             _ = tick.tick() => AppEvent::Tick,
             _ = sigterm.recv() => AppEvent::Shutdown("SIGTERM"),
             _ = sighup.recv() => AppEvent::Shutdown("SIGHUP"),
@@ -133,19 +155,22 @@ async fn event_loop(
             app.should_quit = true;
         }
     }
+    for cancel in services.cancels.values() {
+        let _ = cancel.send(true);
+    }
     drop(guard);
+    services.writer.flush();
     Ok(())
 }
 
 fn run_effect(
     effect: Effect,
-    root: &Path,
-    store: &Arc<Mutex<Store>>,
+    services: &mut Services,
     app: &App,
     tx: &mpsc::UnboundedSender<AppEvent>,
 ) {
     match effect {
-        Effect::Scan => spawn_scan(root.to_path_buf(), tx.clone()),
+        Effect::Scan => spawn_scan(services.root.clone(), tx.clone()),
         Effect::LoadDetail(entry) => {
             let tx = tx.clone();
             let theme = app.theme.clone();
@@ -159,7 +184,7 @@ fn run_effect(
         }
         Effect::SaveIndex(entries) => {
             let tx = tx.clone();
-            let store = Arc::clone(store);
+            let store = Arc::clone(&services.store);
             tokio::task::spawn_blocking(move || {
                 let result = match store.lock() {
                     Ok(mut store) => store.save_index(&entries).map_err(|e| e.to_string()),
@@ -168,9 +193,103 @@ fn run_effect(
                 let _ = tx.send(AppEvent::IndexSaved(result));
             });
         }
+        Effect::LoadHistory => {
+            let tx = tx.clone();
+            let store = Arc::clone(&services.store);
+            tokio::task::spawn_blocking(move || {
+                let Ok(store) = store.lock() else {
+                    return;
+                };
+                let failures = store.list_failures(None, HISTORY_LIMIT).unwrap_or_default();
+                let stats = store.tool_stats().unwrap_or_default();
+                let _ = tx.send(AppEvent::HistoryLoaded { failures, stats });
+            });
+        }
+        Effect::StartRun { key, entry, input } => {
+            let (cancel_tx, cancel_rx) = runner::cancel_pair();
+            services.cancels.insert(key, cancel_tx);
+            let request = RunRequest {
+                root: services.root.clone(),
+                entry: *entry,
+                input,
+                origin: RunOrigin::Tui,
+                exe: services.exe.clone(),
+            };
+            tokio::spawn(run_tool(
+                key,
+                request,
+                cancel_rx,
+                Arc::clone(&services.writer),
+                tx.clone(),
+            ));
+        }
+        Effect::CancelRun(key) => {
+            if let Some(cancel) = services.cancels.get(&key) {
+                let _ = cancel.send(true);
+            }
+        }
+        Effect::RecordFailure(failure) => {
+            let (reply_tx, reply_rx) = std::sync::mpsc::channel();
+            services.writer.record_failure(*failure, Some(reply_tx));
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Ok(failure) = reply_rx.recv() {
+                    let _ = tx.send(AppEvent::FailureRecorded(Box::new(failure)));
+                }
+            });
+        }
     }
 }
 
+/// One run from start to record: output flows to the app as it comes, the record goes to
+/// the store writer, and the app hears about both.
+async fn run_tool(
+    key: u64,
+    request: RunRequest,
+    cancel: tokio::sync::watch::Receiver<bool>,
+    writer: Arc<StoreWriter>,
+    tx: mpsc::UnboundedSender<AppEvent>,
+) {
+    let (events_tx, mut events_rx) = mpsc::channel::<RunEvent>(64);
+    let forward = {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(RunEvent::Output { stream, bytes }) = events_rx.recv().await {
+                let _ = tx.send(AppEvent::RunOutput { key, stream, bytes });
+            }
+        })
+    };
+    let outcome = runner::execute(request, Some(events_tx), cancel).await;
+    let _ = forward.await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            let _ = tx.send(AppEvent::RunFinished {
+                key,
+                result: Err(e.to_string()),
+            });
+            return;
+        }
+    };
+    let record = outcome.record;
+    let summary = outcome.protections.summary();
+    let _ = tx.send(AppEvent::RunFinished {
+        key,
+        result: Ok((Box::new(record.clone()), summary)),
+    });
+    let failure = runner::record::automatic_failure(&record);
+    let (reply_tx, reply_rx) = std::sync::mpsc::channel();
+    writer.record_run(record, failure, Some(reply_tx));
+    tokio::task::spawn_blocking(move || {
+        if let Ok((run, failure)) = reply_rx.recv() {
+            let _ = tx.send(AppEvent::RunRecorded {
+                key,
+                run: Box::new(run),
+                failure: failure.map(Box::new),
+            });
+        }
+    });
+}
 /// Scans on a blocking thread while a task publishes progress until the scan reports back.
 fn spawn_scan(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
     let progress = Arc::new(ScanProgress::default());

@@ -87,7 +87,10 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             Level::Info => theme.status_bar,
             Level::Error => theme.status_bar.patch(theme.error),
         };
-        spans.push(Span::styled(format!(" │ {text}"), style));
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        // The message gives way to the help hint, never the other way round.
+        let room = (area.width as usize).saturating_sub(used + 18);
+        spans.push(Span::styled(fit(&format!(" │ {text}"), room), style));
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let hint = format!(

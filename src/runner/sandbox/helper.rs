@@ -32,7 +32,7 @@ use super::{landlock_rules, limits, namespaces, seccomp_filter};
 
 /// Malformed helper arguments, or the helper itself failed (fork, pipe);
 /// 125 as in `env`, `nice` and container runtimes.
-pub(super) const EXIT_HELPER_FAILED: i32 = 125;
+pub const EXIT_HELPER_FAILED: i32 = 125;
 /// The command could not be executed (as in shells).
 const EXIT_EXEC_FAILED: i32 = 127;
 

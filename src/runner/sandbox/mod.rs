@@ -31,7 +31,7 @@ mod status;
 use std::ffi::OsString;
 use std::path::Path;
 
-pub use helper::usage_path;
+pub use helper::{EXIT_HELPER_FAILED, usage_path};
 pub use policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 
 /// First argument that switches the toolbench binary into helper mode.

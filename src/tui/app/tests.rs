@@ -7,7 +7,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::*;
-use crate::model::{Category, CostTier, InputMode, Manifest, Provenance, RunSpec};
+use crate::model::{
+    Category, CostTier, FailureRecord, InputMode, Manifest, Provenance, RunOrigin, RunRecord,
+    RunSpec,
+};
+use crate::runner::Stream;
 use crate::tui::ui;
 
 fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) -> Manifest {
@@ -57,7 +61,10 @@ fn tool(tier: Tier, name: &str, version: &str, cost: CostTier, description: &str
         content_hash: "0123abcd".into(),
         error: None,
         warnings: vec![],
-        manifest: Some(Arc::new(manifest(name, version, description, None))),
+        manifest: Some(Arc::new(Manifest {
+            cost_tier: cost,
+            ..manifest(name, version, description, None)
+        })),
     }
 }
 
@@ -241,9 +248,9 @@ fn help_overlay_is_generated_from_the_keymap() {
 }
 
 #[test]
-fn enter_opens_tool_detail_and_content_arrives_later() {
+fn d_opens_tool_detail_and_content_arrives_later() {
     let mut app = app_with(sample());
-    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('d'));
     let effects = app.take_effects();
     let Some(Effect::LoadDetail(entry)) =
         effects.iter().find(|e| matches!(e, Effect::LoadDetail(_)))
@@ -286,7 +293,7 @@ fn broken_tool_detail_shows_its_error() {
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Char('G'));
     key(&mut app, KeyCode::Char('k'));
-    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('d'));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("url_extract"), "{screen}");
     assert!(screen.contains("unknown value \"extreme\""), "{screen}");
@@ -393,4 +400,255 @@ fn shutdown_signal_quits() {
     let mut app = app_with(sample());
     app.update(AppEvent::Shutdown("SIGTERM"));
     assert!(app.should_quit);
+}
+
+fn ctrl(app: &mut App, c: char) {
+    app.update(AppEvent::Terminal(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    ))));
+}
+
+fn with_input_schema(mut entry: ToolEntry, schema: serde_json::Value) -> ToolEntry {
+    let mut m = entry
+        .manifest
+        .as_deref()
+        .cloned()
+        .unwrap_or_else(|| manifest("x", "1.0.0", "", None));
+    m.input_schema = Some(crate::model::SchemaSource::Inline(schema));
+    entry.manifest = Some(Arc::new(m));
+    entry
+}
+
+fn started_run(app: &mut App) -> Option<(u64, Option<String>)> {
+    app.take_effects().into_iter().find_map(|e| match e {
+        Effect::StartRun { key, input, .. } => Some((key, input)),
+        _ => None,
+    })
+}
+
+#[test]
+fn enter_opens_launch_dialog_prefilled_from_the_schema_with_inline_errors() {
+    let schema = serde_json::json!({"type": "object", "required": ["csv"], "properties": {"csv": {"type": "string"}}});
+    let entry = with_input_schema(
+        tool(
+            Tier::Approved,
+            "csv_to_json",
+            "1.2.0",
+            CostTier::Low,
+            "Convert CSV",
+        ),
+        schema,
+    );
+    let mut app = app_with(vec![entry]);
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("\"csv\": \"\""), "{screen}");
+    assert!(screen.contains("✓ input matches the schema"), "{screen}");
+    // Break the JSON: the error shows inline and ctrl-s refuses to start.
+    key(&mut app, KeyCode::Char('x'));
+    assert!(render(&app, 80, 24).contains("✗ not valid JSON"));
+    ctrl(&mut app, 's');
+    assert!(started_run(&mut app).is_none());
+    key(&mut app, KeyCode::Backspace);
+    ctrl(&mut app, 's');
+    let (_, input) = started_run(&mut app).expect("run started");
+    assert_eq!(
+        input.map(|i| i.replace(char::is_whitespace, "")),
+        Some("{\"csv\":\"\"}".to_string())
+    );
+    assert_eq!(app.focus, Pane::Output);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn tool_without_input_starts_on_one_more_enter() {
+    let mut entry = tool(
+        Tier::Core,
+        "git_changed",
+        "1.0.0",
+        CostTier::Low,
+        "List changes",
+    );
+    let mut m = manifest("git_changed", "1.0.0", "List changes", None);
+    m.run.input = InputMode::None;
+    entry.manifest = Some(Arc::new(m));
+    let mut app = app_with(vec![entry]);
+    key(&mut app, KeyCode::Enter);
+    assert!(render(&app, 80, 24).contains("This tool takes no input"));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(started_run(&mut app).map(|(_, input)| input), Some(None));
+}
+
+#[test]
+fn high_cost_needs_the_tool_name_typed_and_prohibited_never_opens() {
+    let mut app = app_with(vec![tool(
+        Tier::Approved,
+        "bulk_rename",
+        "0.2.0",
+        CostTier::High,
+        "Rename files",
+    )]);
+    key(&mut app, KeyCode::Enter);
+    assert!(render(&app, 80, 24).contains("type the tool name to confirm"));
+    ctrl(&mut app, 's');
+    assert!(started_run(&mut app).is_none(), "not confirmed yet");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "bulk_rename");
+    ctrl(&mut app, 's');
+    assert!(started_run(&mut app).is_some());
+
+    let mut app = app_with(vec![tool(
+        Tier::Approved,
+        "drop_tables",
+        "0.1.0",
+        CostTier::Prohibited,
+        "Drop",
+    )]);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    let message = app
+        .message
+        .as_ref()
+        .map(|(text, _, _)| text.clone())
+        .unwrap_or_default();
+    assert_eq!(message, "drop_tables is prohibited: it never runs");
+}
+
+#[test]
+fn output_streams_safely_and_header_shows_the_end() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    let (key_id, _) = started_run(&mut app).expect("started");
+    app.update(AppEvent::RunOutput {
+        key: key_id,
+        stream: Stream::Stdout,
+        bytes: b"line one\n\x1b[2Jsecret\x07\n".to_vec(),
+    });
+    app.update(AppEvent::RunOutput {
+        key: key_id,
+        stream: Stream::Stderr,
+        bytes: b"warn\xff\n".to_vec(),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("line one")
+            && screen.contains("\\u{1b}[2Jsecret\\u{7}")
+            && screen.contains("warn\u{fffd}"),
+        "{screen}"
+    );
+    assert!(screen.contains("running"), "{screen}");
+    let record = RunRecord {
+        id: 0,
+        tool: "csv_to_json".into(),
+        version: "1.2.0".into(),
+        tier: Tier::Approved,
+        input: "{}".into(),
+        started_at: "2026-11-21T10:00:00.000Z".into(),
+        duration_ms: 42,
+        exit_code: Some(0),
+        signal: None,
+        peak_memory_kb: None,
+        bytes_out: 30,
+        status: crate::model::RunStatus::Ok,
+        origin: RunOrigin::Tui,
+        log_dir: None,
+        sandbox: "session landlock(v7)".into(),
+        error: None,
+    };
+    app.update(AppEvent::RunFinished {
+        key: key_id,
+        result: Ok((Box::new(record), "session landlock(v7)".into())),
+    });
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(
+        screen.contains("csv_to_json 1.2.0 ok · exit 0 · 42 ms · sandbox: session landlock(v7)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn c_cancels_the_selected_running_run() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    let (key_id, _) = started_run(&mut app).expect("started");
+    key(&mut app, KeyCode::Char('c'));
+    assert!(app.take_effects().contains(&Effect::CancelRun(key_id)));
+}
+
+#[test]
+fn f_marks_a_failure_for_the_selected_run() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    started_run(&mut app);
+    key(&mut app, KeyCode::Char('f'));
+    assert!(render(&app, 80, 24).contains("Mark a failure of csv_to_json@1.2.0"));
+    ctrl(&mut app, 's');
+    assert!(render(&app, 80, 24).contains("describe the scenario"));
+    type_text(&mut app, "semicolon CSV");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "wrong columns");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right);
+    ctrl(&mut app, 's');
+    let recorded = app.take_effects().into_iter().find_map(|e| match e {
+        Effect::RecordFailure(f) => Some(f),
+        _ => None,
+    });
+    let failure = recorded.expect("failure recorded");
+    assert_eq!(
+        (failure.scenario.as_str(), failure.error.as_str()),
+        ("semicolon CSV", "wrong columns")
+    );
+    assert_eq!(failure.severity, crate::model::Severity::High);
+    assert_eq!(failure.origin, RunOrigin::Tui);
+}
+
+#[test]
+fn failures_pane_lists_history_and_opens_details() {
+    let mut app = app_with(sample());
+    let failure = FailureRecord {
+        id: 3,
+        tool: "slugify".into(),
+        version: "1.0.0".into(),
+        severity: crate::model::Severity::Critical,
+        scenario: "cli run (failed)".into(),
+        error: "exit 1: boom".into(),
+        origin: RunOrigin::Cli,
+        at: "2026-11-21T10:05:00.000Z".into(),
+        run_id: Some(9),
+        tag: None,
+    };
+    let stats = crate::quality::ToolStats {
+        name: "slugify".into(),
+        runs: 4,
+        ok: 3,
+        success_rate: 0.75,
+        median_ms: Some(30),
+        quality: 0.61,
+        last_status: Some(crate::model::RunStatus::Failed),
+        last_run_at: None,
+    };
+    app.update(AppEvent::HistoryLoaded {
+        failures: vec![failure],
+        stats: vec![stats],
+    });
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("Failures (1)") && screen.contains("11-21 10:05 slugify"),
+        "{screen}"
+    );
+    assert!(screen.contains("0.61✗"), "{screen}");
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("Failure #3") && screen.contains("exit 1: boom"),
+        "{screen}"
+    );
 }

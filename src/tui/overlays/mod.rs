@@ -1,7 +1,10 @@
 //! Overlays drawn over the main screen: help and tool detail.
 
 pub mod detail;
+pub mod failure_detail;
 pub mod help;
+pub mod launch;
+pub mod mark_failure;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -13,6 +16,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         None => {}
         Some(Overlay::Help { scroll }) => help::draw(frame, app, area, *scroll),
         Some(Overlay::Detail(detail)) => detail::draw(frame, app, area, detail),
+        Some(Overlay::Launch(launch)) => launch::draw(frame, app, area, launch),
+        Some(Overlay::MarkFailure(mark)) => mark_failure::draw(frame, app, area, mark),
+        Some(Overlay::FailureDetail { failure, scroll }) => {
+            failure_detail::draw(frame, app, area, failure, *scroll)
+        }
     }
 }
 

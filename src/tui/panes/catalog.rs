@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::model::{CostTier, Tier, ToolEntry};
+use crate::model::{CostTier, RunStatus, Tier, ToolEntry};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
@@ -71,6 +71,23 @@ pub fn tier_badge(tier: Tier) -> &'static str {
     }
 }
 
+/// ` 0.82✓ `: quality and the status of the last run, when the tool has run.
+fn quality_span(app: &App, entry: &ToolEntry) -> Span<'static> {
+    let theme = &app.theme;
+    match app.stats.get(&entry.name).filter(|s| s.runs > 0) {
+        None => Span::styled("  -    ", theme.dim),
+        Some(stats) => {
+            let (mark, style) = match stats.last_status {
+                Some(RunStatus::Ok) => ("✓", theme.ok),
+                Some(RunStatus::Cancelled) => ("·", theme.dim),
+                Some(_) => ("✗", theme.error),
+                None => (" ", theme.dim),
+            };
+            Span::styled(format!(" {:.2}{mark} ", stats.quality), style)
+        }
+    }
+}
+
 /// Four columns wide, so the description column lines up.
 fn cost_label(cost: CostTier) -> &'static str {
     match cost {
@@ -83,7 +100,7 @@ fn cost_label(cost: CostTier) -> &'static str {
 
 fn row(app: &App, entry: &ToolEntry, width: usize, selected: bool) -> Line<'static> {
     let theme = &app.theme;
-    let name_width = 18.min(width / 3);
+    let name_width = 16.min(width / 3);
     let mut spans = vec![
         Span::styled(
             format!("{} ", tier_badge(entry.tier)),
@@ -104,7 +121,7 @@ fn row(app: &App, entry: &ToolEntry, width: usize, selected: bool) -> Line<'stat
         .map(|c| (cost_label(c).to_string(), theme.cost(c)))
         .unwrap_or_else(|| ("-   ".to_string(), theme.dim));
     spans.push(Span::styled(cost.0, cost.1));
-    spans.push(Span::raw(" "));
+    spans.push(quality_span(app, entry));
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let rest = width.saturating_sub(used);
     let description = match &entry.error {
@@ -144,7 +161,9 @@ fn draw_filter_line(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         Line::from(Span::styled(
             format!(
-                "{} filter · {} sort · enter details",
+                "{} run · {} details · {} filter · {} sort",
+                app.keymap.hint(Action::Launch),
+                app.keymap.hint(Action::Details),
                 app.keymap.hint(Action::Filter),
                 app.keymap.hint(Action::Sort)
             ),

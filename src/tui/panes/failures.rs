@@ -1,22 +1,69 @@
-//! The Failures pane: the failure history of the workspace.
+//! The Failures pane: the failure history of the workspace, newest first.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 
+use crate::model::Severity;
+use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
-use crate::tui::ui::{empty_state, pane_block};
+use crate::tui::ui::{empty_state, fit, pane_block};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let block = pane_block(app, Pane::Failures, "Failures".to_string());
+    let title = if app.failures.is_empty() {
+        "Failures".to_string()
+    } else {
+        format!("Failures ({})", app.failures.len())
+    };
+    let block = pane_block(app, Pane::Failures, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let text = vec![
-        Line::from(""),
-        Line::from("No failures recorded."),
-        Line::from("Failed runs are listed here with"),
-        Line::from("time, tool, severity and error."),
-    ];
-    frame.render_widget(empty_state(app, text), inner);
+    if app.failures.is_empty() {
+        let text = vec![
+            Line::from(""),
+            Line::from("No failures recorded."),
+            Line::from("Failed runs land here."),
+            Line::from(format!(
+                "Press {} in Output to mark one.",
+                app.keymap.hint(Action::MarkFailure)
+            )),
+        ];
+        frame.render_widget(empty_state(app, text), inner);
+        return;
+    }
+    let width = inner.width as usize;
+    let theme = &app.theme;
+    let rows: Vec<Line> = app
+        .failures_cursor
+        .window(app.failures.len(), inner.height as usize)
+        .map(|pos| {
+            let f = &app.failures[pos];
+            // `2026-11-21T10:00:00.000Z` → `11-21 10:00`
+            let time = f.at.get(5..16).unwrap_or(&f.at).replace('T', " ");
+            let severity_style = match f.severity {
+                Severity::Low => theme.dim,
+                Severity::Medium => theme.warning,
+                Severity::High | Severity::Critical => theme.error,
+            };
+            let head = format!("{time} {} ", fit(&f.tool, 12));
+            let sev = format!(
+                "{:<4} ",
+                &f.severity.as_str()[..f.severity.as_str().len().min(4)]
+            );
+            let rest = width.saturating_sub(head.chars().count() + sev.len());
+            let line = Line::from(vec![
+                Span::styled(head, theme.text),
+                Span::styled(sev, severity_style),
+                Span::styled(fit(&f.error, rest), theme.dim),
+            ]);
+            if pos == app.failures_cursor.selected && app.focus == Pane::Failures {
+                line.style(theme.selected)
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(rows), inner);
 }

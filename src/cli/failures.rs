@@ -1,0 +1,105 @@
+use clap::Args;
+use serde::Serialize;
+
+use super::runs::{column_width, for_tool, split_spec};
+use super::{CliResult, Workspace};
+use crate::model::{FailureRecord, RunOrigin, Severity};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct FailuresArgs {
+    /// Only failures of this tool: NAME or NAME@VERSION.
+    tool: Option<String>,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// How many of the newest failures to show.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    limit: usize,
+}
+
+/// The `failures --json` shape (a contract for scripts).
+#[derive(Serialize)]
+struct ListedFailure<'a> {
+    id: i64,
+    tool: &'a str,
+    version: &'a str,
+    severity: Severity,
+    scenario: &'a str,
+    error: &'a str,
+    origin: RunOrigin,
+    at: &'a str,
+    run_id: Option<i64>,
+}
+
+impl<'a> From<&'a FailureRecord> for ListedFailure<'a> {
+    fn from(f: &'a FailureRecord) -> Self {
+        ListedFailure {
+            id: f.id,
+            tool: &f.tool,
+            version: &f.version,
+            severity: f.severity,
+            scenario: &f.scenario,
+            error: &f.error,
+            origin: f.origin,
+            at: &f.at,
+            run_id: f.run_id,
+        }
+    }
+}
+
+pub fn run(args: FailuresArgs, ws: &Workspace) -> CliResult {
+    let store = Store::open(&ws.root)?;
+    let failures = match args.tool.as_deref().map(split_spec).transpose()? {
+        None => store.list_failures(None, args.limit)?,
+        Some((name, None)) => store.list_failures(Some(name), args.limit)?,
+        Some((name, Some(version))) => store.list_failures_of_version(name, version, args.limit)?,
+    };
+    if args.json {
+        let listed: Vec<ListedFailure> = failures.iter().map(ListedFailure::from).collect();
+        println!("{}", serde_json::to_string_pretty(&listed)?);
+        return Ok(());
+    }
+    if failures.is_empty() {
+        eprintln!("no failures recorded{}", for_tool(args.tool.as_deref()));
+        return Ok(());
+    }
+    print_table(&failures);
+    Ok(())
+}
+
+fn print_table(failures: &[FailureRecord]) {
+    let ids: Vec<String> = failures.iter().map(|f| f.id.to_string()).collect();
+    let tools: Vec<String> = failures
+        .iter()
+        .map(|f| format!("{}@{}", f.tool, f.version))
+        .collect();
+    let id_width = column_width(&ids, "ID");
+    let tool_width = column_width(&tools, "TOOL");
+    println!(
+        "{:<id_width$} {:<24} {:<tool_width$} {:<8} SCENARIO: ERROR",
+        "ID", "AT", "TOOL", "SEVERITY"
+    );
+    for ((f, id), tool) in failures.iter().zip(&ids).zip(&tools) {
+        let tag = f
+            .tag
+            .as_deref()
+            .map(|t| format!(" [{t}]"))
+            .unwrap_or_default();
+        println!(
+            "{:<id_width$} {:<24} {:<tool_width$} {:<8} {}: {}{}",
+            id,
+            f.at,
+            tool,
+            f.severity.as_str(),
+            one_line(&f.scenario),
+            one_line(&f.error),
+            tag
+        );
+    }
+}
+
+/// Keeps a table row on one line whatever the reporter typed.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

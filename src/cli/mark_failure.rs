@@ -1,0 +1,57 @@
+use clap::Args;
+
+use super::{CliResult, Workspace};
+use crate::model::{RunOrigin, Severity};
+use crate::quality::{FailureReport, ToolStats};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct MarkFailureArgs {
+    /// The tool that failed: NAME or NAME@VERSION (must be in the catalog).
+    tool: String,
+    /// What the tool was asked to do.
+    #[arg(long)]
+    scenario: String,
+    /// What went wrong.
+    #[arg(long)]
+    error: String,
+    /// How bad it is: low, medium, high or critical.
+    #[arg(long, value_name = "SEV", value_parser = parse_severity)]
+    severity: Severity,
+    /// A negative tag such as not-for-json.
+    #[arg(long)]
+    tag: Option<String>,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+pub fn run(args: MarkFailureArgs, ws: &Workspace) -> CliResult {
+    let catalog = ws.scan();
+    let entry = catalog.find(&args.tool)?;
+    let report = FailureReport {
+        scenario: args.scenario,
+        error: args.error,
+        severity: args.severity,
+        tag: args.tag,
+    };
+    let failure = report.into_record(
+        &entry.name,
+        &entry.version,
+        RunOrigin::Cli,
+        crate::clock::now_rfc3339(),
+    )?;
+    let mut store = Store::open(&ws.root)?;
+    let mut recorded = [failure];
+    store.insert_failures(&mut recorded)?;
+    let [failure] = recorded;
+    let stats = store
+        .stats_for(&entry.name)?
+        .unwrap_or_else(|| ToolStats::unused(&entry.name));
+    println!(
+        "recorded failure #{} for {}@{} (severity {}); quality now {:.2}",
+        failure.id, failure.tool, failure.version, failure.severity, stats.quality
+    );
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! `toolbench run NAME [--input JSON|@FILE] [--yes] [--json]`: one sandboxed run, streamed live.
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::Args;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::{CliError, CliResult, Workspace};
+use crate::model::{RunOrigin, RunRecord, RunStatus, ToolEntry};
+use crate::runner::gate::{Gate, gate};
+use crate::runner::{self, RunEvent, RunOutcome, RunRequest, Stream};
+use crate::store::Store;
+
+/// Inputs larger than this are refused: tool input is a request, not a data set.
+const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// NAME or NAME@VERSION.
+    tool: String,
+    /// Input as JSON text, or @FILE to read it from a file.
+    #[arg(long)]
+    input: Option<String>,
+    /// Run even when the tool's cost tier asks for a confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Print one JSON object with the result instead of streaming output.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
+    let catalog = ws.scan();
+    let entry = catalog.find(&args.tool)?.clone();
+    let input = read_input(args.input.as_deref())?;
+    check_gate(&entry, ws, args.yes)?;
+    runner::preflight(&entry, input.as_deref())?;
+    let mut store = Store::open(&ws.root)?;
+    let outcome = run_once(ws, entry, input, RunOrigin::Cli, !args.json)?;
+    let (record, _) = record_outcome(&mut store, outcome.record.clone())?;
+    if args.json {
+        print_json(&record, &outcome)?;
+    } else if record.status != RunStatus::Ok {
+        eprintln!(
+            "toolbench: {}@{} {}: {}",
+            record.tool,
+            record.version,
+            record.status,
+            record.error.clone().unwrap_or_default()
+        );
+    }
+    let _ = std::io::stdout().flush();
+    std::process::exit(exit_code(&record))
+}
+
+/// `--input` as text: JSON inline or `@FILE`.
+pub fn read_input(input: Option<&str>) -> Result<Option<String>, CliError> {
+    let Some(input) = input else {
+        return Ok(None);
+    };
+    let Some(file) = input.strip_prefix('@') else {
+        return Ok(Some(input.to_string()));
+    };
+    crate::catalog::manifest::read_text_capped(Path::new(file), MAX_INPUT_BYTES)
+        .map(Some)
+        .map_err(|reason| CliError(format!("{file}: {reason}")))
+}
+
+/// Refuses what the preset says must be confirmed, unless `--yes` was given.
+pub fn check_gate(entry: &ToolEntry, ws: &Workspace, yes: bool) -> CliResult {
+    let Some(cost) = entry.cost_tier else {
+        return Ok(());
+    };
+    match gate(cost, ws.config.preset) {
+        Gate::Open => Ok(()),
+        Gate::Confirm if yes => Ok(()),
+        Gate::Confirm => Err(CliError(format!(
+            "{}: cost tier {cost} needs a confirmation with the current preset; pass --yes to run it",
+            entry.id()
+        ))),
+        Gate::Closed => Err(CliError(format!(
+            "{}: cost_tier = \"prohibited\": this tool never runs",
+            entry.id()
+        ))),
+    }
+}
+
+/// Runs one tool to its end on a small runtime, streaming output when `live`; Ctrl-C cancels.
+pub fn run_once(
+    ws: &Workspace,
+    entry: ToolEntry,
+    input: Option<String>,
+    origin: RunOrigin,
+    live: bool,
+) -> Result<RunOutcome, CliError> {
+    let exe = std::env::current_exe()
+        .map_err(|e| CliError(format!("cannot find the toolbench binary: {e}")))?;
+    let request = RunRequest {
+        root: ws.root.clone(),
+        entry,
+        input,
+        origin,
+        exe,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        let (cancel_tx, cancel_rx) = runner::cancel_pair();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = cancel_tx.send(true);
+            }
+        });
+        let (events_tx, events_rx) = mpsc::channel(64);
+        let printer = tokio::spawn(print_live(events_rx, live));
+        let outcome = runner::execute(request, Some(events_tx), cancel_rx).await;
+        let _ = printer.await;
+        outcome.map_err(CliError::from)
+    })
+}
+
+async fn print_live(mut events: mpsc::Receiver<RunEvent>, live: bool) {
+    while let Some(RunEvent::Output { stream, bytes }) = events.recv().await {
+        if !live {
+            continue;
+        }
+        let _ = match stream {
+            Stream::Stdout => std::io::stdout().write_all(&bytes),
+            Stream::Stderr => std::io::stderr().write_all(&bytes),
+        };
+    }
+}
+
+/// Stores the run and, for a failed run, its automatic failure.
+pub fn record_outcome(
+    store: &mut Store,
+    record: RunRecord,
+) -> Result<(RunRecord, Option<crate::model::FailureRecord>), CliError> {
+    let mut runs = [record];
+    store.insert_runs(&mut runs)?;
+    let [record] = runs;
+    let failure = match runner::record::automatic_failure(&record) {
+        Some(failure) => {
+            let mut failures = [failure];
+            store.insert_failures(&mut failures)?;
+            let [failure] = failures;
+            Some(failure)
+        }
+        None => None,
+    };
+    Ok((record, failure))
+}
+
+fn print_json(record: &RunRecord, outcome: &RunOutcome) -> CliResult {
+    let value = json!({
+        "id": record.id,
+        "tool": record.tool,
+        "version": record.version,
+        "status": record.status,
+        "exit_code": record.exit_code,
+        "duration_ms": record.duration_ms,
+        "stdout": String::from_utf8_lossy(&outcome.stdout),
+        "stderr": String::from_utf8_lossy(&outcome.stderr),
+        "sandbox": outcome.protections,
+        "signal": record.signal,
+        "error": record.error,
+        "peak_memory_kb": record.peak_memory_kb,
+        "log_dir": record.log_dir,
+    });
+    println!("{}", serde_json::to_string_pretty(&value)?);
+    Ok(())
+}
+
+/// The tool's own exit code; 128+N for signal N; 1 for anything else that is not ok.
+pub fn exit_code(record: &RunRecord) -> i32 {
+    match (record.status, record.exit_code, record.signal) {
+        (RunStatus::Ok, _, _) => 0,
+        (RunStatus::Failed, Some(code), _) if code != 0 => code,
+        (RunStatus::Failed | RunStatus::Limit, _, Some(signal)) => 128 + signal,
+        _ => 1,
+    }
+}

@@ -1,0 +1,152 @@
+use clap::Args;
+use serde::Serialize;
+
+use super::{CliError, CliResult, Workspace};
+use crate::model::{RunOrigin, RunRecord, RunStatus};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Only runs of this tool: NAME or NAME@VERSION.
+    tool: Option<String>,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// How many of the newest runs to show.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    limit: usize,
+}
+
+/// The `runs --json` shape (a contract for scripts).
+#[derive(Serialize)]
+struct ListedRun<'a> {
+    id: i64,
+    tool: &'a str,
+    version: &'a str,
+    status: RunStatus,
+    exit_code: Option<i32>,
+    duration_ms: u64,
+    origin: RunOrigin,
+    started_at: &'a str,
+}
+
+impl<'a> From<&'a RunRecord> for ListedRun<'a> {
+    fn from(r: &'a RunRecord) -> Self {
+        ListedRun {
+            id: r.id,
+            tool: &r.tool,
+            version: &r.version,
+            status: r.status,
+            exit_code: r.exit_code,
+            duration_ms: r.duration_ms,
+            origin: r.origin,
+            started_at: &r.started_at,
+        }
+    }
+}
+
+pub fn run(args: RunsArgs, ws: &Workspace) -> CliResult {
+    let store = Store::open(&ws.root)?;
+    let runs = match args.tool.as_deref().map(split_spec).transpose()? {
+        None => store.list_runs(None, args.limit)?,
+        Some((name, None)) => store.list_runs(Some(name), args.limit)?,
+        Some((name, Some(version))) => store.list_runs_of_version(name, version, args.limit)?,
+    };
+    if args.json {
+        let listed: Vec<ListedRun> = runs.iter().map(ListedRun::from).collect();
+        println!("{}", serde_json::to_string_pretty(&listed)?);
+        return Ok(());
+    }
+    if runs.is_empty() {
+        eprintln!("no runs recorded{}", for_tool(args.tool.as_deref()));
+        return Ok(());
+    }
+    print_table(&runs);
+    Ok(())
+}
+
+fn print_table(runs: &[RunRecord]) {
+    let ids: Vec<String> = runs.iter().map(|r| r.id.to_string()).collect();
+    let tools: Vec<String> = runs
+        .iter()
+        .map(|r| format!("{}@{}", r.tool, r.version))
+        .collect();
+    let id_width = column_width(&ids, "ID");
+    let tool_width = column_width(&tools, "TOOL");
+    println!(
+        "{:<id_width$} {:<24} {:<tool_width$} {:<16} {:<6} DURATION",
+        "ID", "STARTED", "TOOL", "STATUS", "EXIT"
+    );
+    for ((run, id), tool) in runs.iter().zip(&ids).zip(&tools) {
+        let exit = match (run.exit_code, run.signal) {
+            (Some(code), _) => code.to_string(),
+            (None, Some(signal)) => format!("sig {signal}"),
+            (None, None) => "-".into(),
+        };
+        println!(
+            "{:<id_width$} {:<24} {:<tool_width$} {:<16} {:<6} {}",
+            id,
+            run.started_at,
+            tool,
+            run.status.as_str(),
+            exit,
+            format_ms(run.duration_ms)
+        );
+    }
+}
+
+/// Splits `name@version`; a bare name has no version.
+pub(super) fn split_spec(spec: &str) -> Result<(&str, Option<&str>), CliError> {
+    match spec.split_once('@') {
+        None if spec.is_empty() => Err(CliError("a tool name cannot be empty".into())),
+        None => Ok((spec, None)),
+        Some((name, version)) if name.is_empty() || version.is_empty() => {
+            Err(CliError(format!("{spec:?}: expected NAME or NAME@VERSION")))
+        }
+        Some((name, version)) => Ok((name, Some(version))),
+    }
+}
+
+/// ` for NAME`, or nothing, to finish an "empty" message.
+pub(super) fn for_tool(spec: Option<&str>) -> String {
+    spec.map(|s| format!(" for {s}")).unwrap_or_default()
+}
+
+pub(super) fn column_width(cells: &[String], header: &str) -> usize {
+    cells
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(header.len())
+}
+
+/// `850 ms`, `1.2 s`, `3 m 05 s`.
+pub(super) fn format_ms(ms: u64) -> String {
+    match ms {
+        0..1_000 => format!("{ms} ms"),
+        1_000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        _ => format!("{} m {:02} s", ms / 60_000, (ms % 60_000) / 1000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_ms(850), "850 ms");
+        assert_eq!(format_ms(1_240), "1.2 s");
+        assert_eq!(format_ms(185_000), "3 m 05 s");
+    }
+
+    #[test]
+    fn specs_split_into_name_and_version() {
+        assert_eq!(split_spec("a").ok(), Some(("a", None)));
+        assert_eq!(split_spec("a@1.0.0").ok(), Some(("a", Some("1.0.0"))));
+        for bad in ["", "a@", "@1.0.0"] {
+            assert!(split_spec(bad).is_err(), "{bad}");
+        }
+    }
+}

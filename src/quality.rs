@@ -1,0 +1,341 @@
+//! Tool quality (DESIGN §3): one score in 0..1 from usage, success, speed and failures, and
+//! the checks a hand-reported failure must pass before it may lower that score.
+//!
+//! Pure functions over numbers the store gathers; this module never does I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::model::{FailureRecord, RunOrigin, RunStatus, Severity, Tier, ToolEntry};
+
+/// A tool's record over all its runs and failures (every version of one name).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolStats {
+    pub name: String,
+    pub runs: u64,
+    pub ok: u64,
+    /// `ok / runs`; 0 when the tool never ran.
+    pub success_rate: f64,
+    /// Median run duration; `None` when the tool never ran.
+    pub median_ms: Option<u64>,
+    pub quality: f64,
+    pub last_status: Option<RunStatus>,
+    /// `started_at` of the newest run.
+    pub last_run_at: Option<String>,
+}
+
+impl ToolStats {
+    /// The stats of a tool with no runs and no failures: quality 0.40.
+    pub fn unused(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            runs: 0,
+            ok: 0,
+            success_rate: 0.0,
+            median_ms: None,
+            quality: quality(0, 0, None, &[]),
+            last_status: None,
+            last_run_at: None,
+        }
+    }
+}
+
+/// How much one failure of this severity lowers quality.
+pub fn severity_weight(severity: Severity) -> f64 {
+    match severity {
+        Severity::Low => 0.02,
+        Severity::Medium => 0.05,
+        Severity::High => 0.10,
+        Severity::Critical => 0.20,
+    }
+}
+
+/// The most that failures can take off quality.
+pub const MAX_PENALTY: f64 = 0.5;
+
+/// The quality score in 0..1:
+///
+/// - success = (ok + 1) / (runs + 2), Laplace smoothing so a new tool starts at 0.5
+/// - usage = min(1, ln(1 + runs) / ln(101)), so 100 runs earn full usage credit
+/// - speed = 1 / (1 + median_ms / 1000), so a 1 s median scores 0.5; no runs: 0.5
+/// - penalty = min(0.5, Σ weight(severity)), weights low 0.02, medium 0.05, high 0.10,
+///   critical 0.20
+/// - quality = clamp(0.5·success + 0.2·usage + 0.3·speed − penalty, 0, 1)
+pub fn quality(runs: u64, ok: u64, median_ms: Option<u64>, failures: &[Severity]) -> f64 {
+    let success = (ok as f64 + 1.0) / (runs as f64 + 2.0);
+    let usage = ((1.0 + runs as f64).ln() / 101f64.ln()).min(1.0);
+    let speed = median_ms.map_or(0.5, |ms| 1.0 / (1.0 + ms as f64 / 1000.0));
+    let penalty = failures
+        .iter()
+        .map(|s| severity_weight(*s))
+        .sum::<f64>()
+        .min(MAX_PENALTY);
+    (0.5 * success + 0.2 * usage + 0.3 * speed - penalty).clamp(0.0, 1.0)
+}
+
+/// Best quality first; equal scores by name, so the order is stable.
+pub fn sort_by_quality(stats: &mut [ToolStats]) {
+    stats.sort_by(|a, b| {
+        b.quality
+            .total_cmp(&a.quality)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+}
+
+/// Stats of every active tool name in `catalog` (all tiers but archived), best first: recorded
+/// stats where the store has them, `ToolStats::unused` for tools that never ran or failed.
+pub fn stats_for_active_tools(catalog: &[ToolEntry], recorded: Vec<ToolStats>) -> Vec<ToolStats> {
+    let active: BTreeSet<&str> = catalog
+        .iter()
+        .filter(|e| e.tier != Tier::Archived)
+        .map(|e| e.name.as_str())
+        .collect();
+    let mut recorded: BTreeMap<String, ToolStats> =
+        recorded.into_iter().map(|s| (s.name.clone(), s)).collect();
+    let mut stats: Vec<ToolStats> = active
+        .into_iter()
+        .map(|name| {
+            recorded
+                .remove(name)
+                .unwrap_or_else(|| ToolStats::unused(name))
+        })
+        .collect();
+    sort_by_quality(&mut stats);
+    stats
+}
+
+/// Why a hand-reported failure was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FailureReportError {
+    #[error("the failure needs a scenario (what was the tool asked to do?)")]
+    EmptyScenario,
+    #[error("the failure needs an error (what went wrong?)")]
+    EmptyError,
+    #[error(
+        "tag {0:?} is not a valid negative tag (lowercase letters, digits and '-', starting with a letter or digit, at most 41 characters, e.g. not-for-json)"
+    )]
+    BadTag(String),
+}
+
+/// A failure reported by a person or an agent (CLI `mark-failure`, the TUI, MCP).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureReport {
+    pub scenario: String,
+    pub error: String,
+    pub severity: Severity,
+    pub tag: Option<String>,
+}
+
+impl FailureReport {
+    /// Checks the report and turns it into a record of `tool@version` (not yet stored).
+    pub fn into_record(
+        self,
+        tool: &str,
+        version: &str,
+        origin: RunOrigin,
+        at: String,
+    ) -> Result<FailureRecord, FailureReportError> {
+        let scenario = self.scenario.trim();
+        if scenario.is_empty() {
+            return Err(FailureReportError::EmptyScenario);
+        }
+        let error = self.error.trim();
+        if error.is_empty() {
+            return Err(FailureReportError::EmptyError);
+        }
+        if let Some(tag) = &self.tag {
+            check_negative_tag(tag)?;
+        }
+        Ok(FailureRecord {
+            id: 0,
+            tool: tool.to_string(),
+            version: version.to_string(),
+            severity: self.severity,
+            scenario: scenario.to_string(),
+            error: error.to_string(),
+            origin,
+            at,
+            run_id: None,
+            tag: self.tag,
+        })
+    }
+}
+
+/// A negative tag matches `^[a-z0-9][a-z0-9-]{0,40}$`, e.g. `not-for-json`.
+pub fn check_negative_tag(tag: &str) -> Result<(), FailureReportError> {
+    let mut chars = tag.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if first_ok && rest_ok && tag.len() <= 41 {
+        Ok(())
+    } else {
+        Err(FailureReportError::BadTag(tag.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn a_new_tool_scores_point_four() {
+        let q = quality(0, 0, None, &[]);
+        assert!(close(q, 0.5 * 0.5 + 0.0 + 0.3 * 0.5), "{q}");
+        assert!(close(q, 0.40), "{q}");
+        assert!(close(ToolStats::unused("x").quality, 0.40));
+    }
+
+    #[test]
+    fn many_fast_successful_runs_score_near_the_top() {
+        let q = quality(1000, 1000, Some(10), &[]);
+        assert!(q > 0.95 && q <= 1.0, "{q}");
+        // 100 runs already earn full usage credit; a 1 s median halves the speed term.
+        let at_100 = quality(100, 100, Some(1000), &[]);
+        assert!(
+            close(at_100, 0.5 * 101.0 / 102.0 + 0.2 + 0.3 * 0.5),
+            "{at_100}"
+        );
+    }
+
+    #[test]
+    fn a_critical_failure_lowers_quality_by_point_two() {
+        let clean = quality(50, 45, Some(300), &[]);
+        let failed = quality(50, 45, Some(300), &[Severity::Critical]);
+        assert!(close(clean - failed, 0.20), "{clean} {failed}");
+        let low = quality(
+            50,
+            45,
+            Some(300),
+            &[Severity::Low, Severity::Medium, Severity::High],
+        );
+        assert!(close(clean - low, 0.17), "{clean} {low}");
+    }
+
+    #[test]
+    fn the_penalty_is_capped_at_one_half() {
+        let clean = quality(100, 100, Some(0), &[]);
+        let many = quality(100, 100, Some(0), &[Severity::Critical; 10]);
+        assert!(close(clean - many, MAX_PENALTY), "{clean} {many}");
+    }
+
+    #[test]
+    fn quality_is_clamped_at_zero() {
+        let q = quality(10, 0, Some(600_000), &[Severity::Critical; 3]);
+        assert_eq!(q, 0.0);
+    }
+
+    fn entry(name: &str, tier: Tier) -> ToolEntry {
+        ToolEntry {
+            tier,
+            path: format!("/w/{tier}/{name}").into(),
+            name: name.into(),
+            version: "1.0.0".into(),
+            description: String::new(),
+            category: None,
+            cost_tier: None,
+            keywords: vec![],
+            capabilities: vec![],
+            inferred: false,
+            content_hash: String::new(),
+            error: None,
+            warnings: vec![],
+            manifest: None,
+        }
+    }
+
+    #[test]
+    fn active_tools_without_history_are_listed_and_archived_ones_are_not() {
+        let catalog = [
+            entry("fresh", Tier::Experimental),
+            entry("used", Tier::Approved),
+            entry("used", Tier::Experimental),
+            entry("retired", Tier::Archived),
+            entry("another", Tier::Core),
+        ];
+        let used = ToolStats {
+            runs: 100,
+            ok: 100,
+            median_ms: Some(5),
+            quality: quality(100, 100, Some(5), &[]),
+            ..ToolStats::unused("used")
+        };
+        let recorded = vec![used.clone(), ToolStats::unused("retired")];
+        let stats = stats_for_active_tools(&catalog, recorded);
+        let names: Vec<&str> = stats.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, vec!["used", "another", "fresh"]);
+        assert_eq!(stats[0], used);
+        assert!(close(stats[2].quality, 0.40));
+    }
+
+    #[test]
+    fn a_failure_report_is_trimmed_and_checked() {
+        let report = FailureReport {
+            scenario: "  a BOM file ".into(),
+            error: "wrong key\n".into(),
+            severity: Severity::High,
+            tag: Some("not-for-bom".into()),
+        };
+        let record = report
+            .clone()
+            .into_record("csv_to_json", "1.2.0", RunOrigin::Cli, "t".into())
+            .expect("valid");
+        assert_eq!(
+            (
+                record.scenario.as_str(),
+                record.error.as_str(),
+                record.run_id
+            ),
+            ("a BOM file", "wrong key", None)
+        );
+        let refused = |r: FailureReport| {
+            r.into_record("x", "1.0.0", RunOrigin::Cli, "t".into())
+                .expect_err("refused")
+        };
+        assert_eq!(
+            refused(FailureReport {
+                scenario: " ".into(),
+                ..report.clone()
+            }),
+            FailureReportError::EmptyScenario
+        );
+        assert_eq!(
+            refused(FailureReport {
+                error: String::new(),
+                ..report.clone()
+            }),
+            FailureReportError::EmptyError
+        );
+        assert_eq!(
+            refused(FailureReport {
+                tag: Some("Not-For-Json".into()),
+                ..report
+            }),
+            FailureReportError::BadTag("Not-For-Json".into())
+        );
+    }
+
+    #[test]
+    fn negative_tags_follow_the_pattern() {
+        for good in ["not-for-json", "a", "0", "x-", &"a".repeat(41)] {
+            assert_eq!(check_negative_tag(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "-x",
+            "Upper",
+            "with space",
+            "under_score",
+            "é",
+            &"a".repeat(42),
+        ] {
+            assert!(check_negative_tag(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Turning a manifest into the argv, environment and folders of one run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::RunError;
+use crate::model::{InputMode, Manifest};
+
+/// The environment a tool sees: nothing inherited, a few sane basics, then its own `env`.
+pub fn tool_env(manifest: &Manifest, scratch: &Path, tool_dir: &Path) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    env.insert("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into());
+    env.insert("HOME".into(), scratch.display().to_string());
+    env.insert("TMPDIR".into(), scratch.display().to_string());
+    env.insert("LANG".into(), "C.UTF-8".into());
+    env.insert("TOOLBENCH_TOOL_DIR".into(), tool_dir.display().to_string());
+    env.insert("TOOLBENCH_SCRATCH".into(), scratch.display().to_string());
+    env.extend(manifest.run.env.clone());
+    env
+}
+
+/// The command with words naming files of the tool made absolute (the tool runs in its
+/// scratch folder, not its own), plus the input as arguments for `input = "args"`.
+pub fn tool_argv(
+    manifest: &Manifest,
+    tool_dir: &Path,
+    input: Option<&Value>,
+) -> Result<Vec<String>, String> {
+    let mut argv: Vec<String> = manifest
+        .run
+        .command
+        .iter()
+        .enumerate()
+        .map(|(i, word)| resolve_word(i, word, tool_dir))
+        .collect();
+    if manifest.run.input == InputMode::Args
+        && let Some(value) = input
+    {
+        argv.extend(input_as_args(value, manifest)?);
+    }
+    Ok(argv)
+}
+
+fn resolve_word(index: usize, word: &str, tool_dir: &Path) -> String {
+    let relative = !word.starts_with('/') && !word.starts_with('-');
+    let names_tool_file =
+        relative && (word.contains('/') || index > 0) && tool_dir.join(word).exists();
+    let names_program = index == 0 && relative && word.contains('/');
+    if names_tool_file || names_program {
+        tool_dir.join(word).display().to_string()
+    } else {
+        word.to_string()
+    }
+}
+
+/// `args` input: a JSON array gives one argument per element; an object gives its values in
+/// the order of the schema's `required` list, then the other keys alphabetically.
+fn input_as_args(value: &Value, manifest: &Manifest) -> Result<Vec<String>, String> {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match value {
+        Value::Array(items) => Ok(items.iter().map(text).collect()),
+        Value::Object(map) => {
+            let required: Vec<String> = match &manifest.input_schema {
+                Some(crate::model::SchemaSource::Inline(schema)) => schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            let mut keys: Vec<&String> = required.iter().filter(|k| map.contains_key(*k)).collect();
+            keys.extend(map.keys().filter(|k| !required.contains(k)));
+            Ok(keys
+                .into_iter()
+                .filter_map(|k| map.get(k))
+                .filter(|v| !v.is_null())
+                .map(text)
+                .collect())
+        }
+        Value::Null => Ok(Vec::new()),
+        other => Err(format!(
+            "input for an args tool must be a JSON array or object, not {other}"
+        )),
+    }
+}
+
+/// `<root>/.toolbench/runs/<time>-<name>-<n>/scratch`, created fresh.
+pub fn create_run_dir(root: &Path, name: &str) -> Result<PathBuf, RunError> {
+    let runs = crate::workspace::state_dir(root).join("runs");
+    let stamp = crate::clock::now_rfc3339().replace([':', '.'], "");
+    for attempt in 0..1000 {
+        let dir = runs.join(format!("{stamp}-{name}-{attempt}"));
+        match std::fs::create_dir_all(runs.as_path()).and_then(|()| std::fs::create_dir(&dir)) {
+            Ok(()) => {
+                std::fs::create_dir(dir.join("scratch")).map_err(|e| RunError::RunDir {
+                    path: dir.clone(),
+                    reason: e.to_string(),
+                })?;
+                return Ok(dir);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(RunError::RunDir {
+                    path: dir,
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    Err(RunError::RunDir {
+        path: runs,
+        reason: "too many runs started in the same millisecond".to_string(),
+    })
+}

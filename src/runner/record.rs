@@ -1,0 +1,87 @@
+//! What a finished run leaves in the history: the automatic failure of a failed run.
+
+use crate::model::{FailureRecord, RunRecord, RunStatus, Severity};
+
+/// Every failed run records a failure; the severity follows from how it failed.
+/// Cancelled runs are the human's choice, not the tool's fault.
+pub fn automatic_failure(run: &RunRecord) -> Option<FailureRecord> {
+    let severity = match run.status {
+        RunStatus::Ok | RunStatus::Cancelled => return None,
+        RunStatus::SandboxError => Severity::Low,
+        RunStatus::Failed | RunStatus::Timeout | RunStatus::Limit => Severity::Medium,
+        RunStatus::SchemaViolation => Severity::High,
+    };
+    Some(FailureRecord {
+        id: 0,
+        tool: run.tool.clone(),
+        version: run.version.clone(),
+        severity,
+        scenario: scenario_of(run),
+        error: run.error.clone().unwrap_or_else(|| run.status.to_string()),
+        origin: run.origin,
+        at: run.started_at.clone(),
+        run_id: (run.id != 0).then_some(run.id),
+        tag: None,
+    })
+}
+
+/// A short description of what was attempted: the status and the start of the input.
+fn scenario_of(run: &RunRecord) -> String {
+    let input: String = run.input.chars().take(80).collect();
+    let ellipsis = if run.input.chars().count() > 80 {
+        "…"
+    } else {
+        ""
+    };
+    if input.is_empty() {
+        format!("{} run ({})", run.origin, run.status)
+    } else {
+        format!(
+            "{} run ({}) with input {input}{ellipsis}",
+            run.origin, run.status
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{RunOrigin, Tier};
+
+    fn run(status: RunStatus) -> RunRecord {
+        RunRecord {
+            id: 7,
+            tool: "t".into(),
+            version: "1.0.0".into(),
+            tier: Tier::Approved,
+            input: "{\"a\":1}".into(),
+            started_at: "2026-11-21T10:00:00.000Z".into(),
+            duration_ms: 5,
+            exit_code: Some(1),
+            signal: None,
+            peak_memory_kb: None,
+            bytes_out: 0,
+            status,
+            origin: RunOrigin::Cli,
+            log_dir: None,
+            sandbox: String::new(),
+            error: Some("exit 1: boom".into()),
+        }
+    }
+
+    #[test]
+    fn failed_runs_record_failures_and_ok_runs_do_not() {
+        let failure = automatic_failure(&run(RunStatus::Failed)).expect("failure");
+        assert_eq!(
+            (failure.severity, failure.run_id, failure.error.as_str()),
+            (Severity::Medium, Some(7), "exit 1: boom")
+        );
+        assert_eq!(failure.scenario, "cli run (failed) with input {\"a\":1}");
+        assert!(automatic_failure(&run(RunStatus::Ok)).is_none());
+        assert!(automatic_failure(&run(RunStatus::Cancelled)).is_none());
+        assert_eq!(
+            automatic_failure(&run(RunStatus::SchemaViolation)).map(|f| f.severity),
+            Some(Severity::High)
+        );
+    }
+}

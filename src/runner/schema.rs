@@ -1,0 +1,111 @@
+//! JSON Schema checks for tool input (before spawning) and output (after a run).
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::catalog::manifest::{MAX_MANIFEST_BYTES, read_text_capped};
+use crate::model::SchemaSource;
+
+/// The schema as JSON, read from the tool folder when it lives in a `schema_file`.
+pub fn load(source: &SchemaSource, tool_dir: &Path) -> Result<Value, String> {
+    match source {
+        SchemaSource::Inline(value) => Ok(value.clone()),
+        SchemaSource::File(file) => {
+            let text = read_text_capped(&tool_dir.join(file), MAX_MANIFEST_BYTES)
+                .map_err(|r| format!("{file}: {r}"))?;
+            serde_json::from_str(&text).map_err(|e| format!("{file}: not valid JSON ({e})"))
+        }
+    }
+}
+
+/// Checks `instance` against `schema`; the error names the offending field, e.g.
+/// `field `csv`: 5 is not of type "string"`.
+pub fn check(schema: &Value, instance: &Value) -> Result<(), String> {
+    let validator = jsonschema::validator_for(schema)
+        .map_err(|e| format!("the schema itself is invalid: {e}"))?;
+    let Some(error) = validator.iter_errors(instance).next() else {
+        return Ok(());
+    };
+    let path = error.instance_path().to_string();
+    let field = path.trim_start_matches('/').replace('/', ".");
+    if field.is_empty() {
+        Err(error.to_string())
+    } else {
+        Err(format!("field `{field}`: {error}"))
+    }
+}
+
+/// A starting input for the launch dialog: defaults where the schema has them, otherwise
+/// an empty value of the declared type, for every property (required ones first).
+pub fn example_input(schema: &Value) -> Value {
+    example_of(schema, 0)
+}
+
+fn example_of(schema: &Value, depth: usize) -> Value {
+    if let Some(default) = schema.get("default") {
+        return default.clone();
+    }
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|v| v.first())
+    {
+        return first.clone();
+    }
+    let kind = schema.get("type").and_then(Value::as_str).unwrap_or(
+        if schema.get("properties").is_some() {
+            "object"
+        } else {
+            ""
+        },
+    );
+    match kind {
+        "object" if depth < 4 => {
+            let mut out = serde_json::Map::new();
+            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                for (name, prop) in props {
+                    out.insert(name.clone(), example_of(prop, depth + 1));
+                }
+            }
+            Value::Object(out)
+        }
+        "object" => Value::Object(Default::default()),
+        "array" => Value::Array(vec![]),
+        "string" => Value::String(String::new()),
+        "integer" | "number" => Value::from(0),
+        "boolean" => Value::Bool(false),
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema() -> Value {
+        json!({"type": "object", "required": ["csv"], "properties": {
+            "csv": {"type": "string"}, "delimiter": {"type": "string", "default": ","}, "n": {"type": "integer"}}})
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(check(&schema(), &json!({"csv": "a"})), Ok(()));
+        let err = check(&schema(), &json!({"csv": 5})).expect_err("wrong type");
+        assert!(
+            err.starts_with("field `csv`: 5 is not of type \"string\""),
+            "{err}"
+        );
+        let err = check(&schema(), &json!({})).expect_err("missing");
+        assert!(err.contains("\"csv\" is a required property"), "{err}");
+    }
+
+    #[test]
+    fn example_input_uses_defaults_and_types() {
+        assert_eq!(
+            example_input(&schema()),
+            json!({"csv": "", "delimiter": ",", "n": 0})
+        );
+    }
+}

@@ -1,0 +1,384 @@
+//! Review decisions, the versions index and the review queue (DESIGN §4).
+//!
+//! Rows only: which folder moved where, and which snapshot exists, is decided and done by
+//! `review`. A decision and the snapshots it activated are written in one transaction.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError};
+use crate::model::Tier;
+
+/// What a reviewer (or toolbench on their behalf) did to a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionAction {
+    Approve,
+    Reject,
+    RequestChanges,
+    Promote,
+    Archive,
+    Restore,
+    Rollback,
+    Evolve,
+    /// The active version made way for another (approve over it, or rollback from it).
+    Supersede,
+}
+
+impl DecisionAction {
+    pub const ALL: &'static [DecisionAction] = &[
+        DecisionAction::Approve,
+        DecisionAction::Reject,
+        DecisionAction::RequestChanges,
+        DecisionAction::Promote,
+        DecisionAction::Archive,
+        DecisionAction::Restore,
+        DecisionAction::Rollback,
+        DecisionAction::Evolve,
+        DecisionAction::Supersede,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionAction::Approve => "approve",
+            DecisionAction::Reject => "reject",
+            DecisionAction::RequestChanges => "request_changes",
+            DecisionAction::Promote => "promote",
+            DecisionAction::Archive => "archive",
+            DecisionAction::Restore => "restore",
+            DecisionAction::Rollback => "rollback",
+            DecisionAction::Evolve => "evolve",
+            DecisionAction::Supersede => "supersede",
+        }
+    }
+}
+
+impl FromStr for DecisionAction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| format!("unknown decision action {s:?}"))
+    }
+}
+
+impl fmt::Display for DecisionAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One row of `decisions`. `id` is 0 until stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    pub id: i64,
+    pub tool: String,
+    pub action: DecisionAction,
+    pub who: String,
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub reason: Option<String>,
+    pub from_version: Option<String>,
+    pub to_version: Option<String>,
+    pub from_tier: Option<Tier>,
+    pub to_tier: Option<Tier>,
+    pub from_hash: Option<String>,
+    pub to_hash: Option<String>,
+}
+
+/// One row of `versions`: an immutable snapshot of a version that became active.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRecord {
+    pub tool: String,
+    pub version: String,
+    pub content_hash: String,
+    /// The snapshot folder, relative to the workspace root.
+    pub snapshot: String,
+    /// When this content last became active (RFC 3339 UTC).
+    pub activated_at: String,
+}
+
+/// One row of `review_queue`, as the validation pipeline left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueRow {
+    pub path: String,
+    pub tool: String,
+    pub version: String,
+    pub content_hash: String,
+    pub arrived_at: String,
+    pub verdict: Option<String>,
+}
+
+const DECISION_COLUMNS: &str = "id, tool, action, who, at, reason, from_version, to_version, \
+     from_tier, to_tier, from_hash, to_hash";
+
+impl Store {
+    /// Records decisions and the snapshots they touched, all in one transaction, and returns
+    /// the decisions with their ids. `activated` versions became active now (an existing row
+    /// gets its `activated_at` renewed); `kept` versions were active before and are only
+    /// indexed if they were not yet.
+    pub fn record_decisions(
+        &mut self,
+        decisions: &[DecisionRecord],
+        activated: &[VersionRecord],
+        kept: &[VersionRecord],
+    ) -> Result<Vec<DecisionRecord>, StoreError> {
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut stored = Vec::with_capacity(decisions.len());
+        for d in decisions {
+            tx.execute(
+                "INSERT INTO decisions (tool, action, who, at, reason, from_version, to_version,
+                 from_tier, to_tier, from_hash, to_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    d.tool,
+                    d.action.as_str(),
+                    d.who,
+                    d.at,
+                    d.reason,
+                    d.from_version,
+                    d.to_version,
+                    d.from_tier.map(Tier::as_str),
+                    d.to_tier.map(Tier::as_str),
+                    d.from_hash,
+                    d.to_hash,
+                ],
+            )
+            .map_err(err)?;
+            let mut d = d.clone();
+            d.id = tx.last_insert_rowid();
+            stored.push(d);
+        }
+        let upsert = "INSERT INTO versions (tool, version, content_hash, snapshot, activated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (tool, version, content_hash)
+             DO UPDATE SET activated_at = excluded.activated_at, snapshot = excluded.snapshot";
+        let keep =
+            "INSERT OR IGNORE INTO versions (tool, version, content_hash, snapshot, activated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)";
+        let rows = kept.iter().map(|v| (keep, v));
+        for (sql, v) in rows.chain(activated.iter().map(|v| (upsert, v))) {
+            tx.execute(
+                sql,
+                params![
+                    v.tool,
+                    v.version,
+                    v.content_hash,
+                    v.snapshot,
+                    v.activated_at
+                ],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(stored)
+    }
+
+    /// True when this exact decision (tool, action, who, at, versions) is already recorded:
+    /// how recovery tells a decision it must replay from one that made it to the store.
+    pub fn has_decision(&self, d: &DecisionRecord) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM decisions WHERE tool = ?1 AND action = ?2 AND who = ?3 AND at = ?4
+                 AND from_version IS ?5 AND to_version IS ?6 LIMIT 1",
+                params![
+                    d.tool,
+                    d.action.as_str(),
+                    d.who,
+                    d.at,
+                    d.from_version,
+                    d.to_version
+                ],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every decision about `tool`, newest first.
+    pub fn decisions_of(&self, tool: &str) -> Result<Vec<DecisionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {DECISION_COLUMNS} FROM decisions WHERE tool = ?1 ORDER BY at DESC, id DESC"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([tool], decision_from_row)
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
+    /// The tier a version of `tool` was in before it was last moved to `archived/`: the one
+    /// decision with this content hash if there is one, else the newest with this version.
+    pub fn tier_before_archive(
+        &self,
+        tool: &str,
+        version: &str,
+        content_hash: &str,
+    ) -> Result<Option<Tier>, StoreError> {
+        let tier: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT from_tier FROM decisions
+                 WHERE tool = ?1 AND to_tier = 'archived' AND to_version = ?2
+                 ORDER BY (to_hash IS ?3) DESC, at DESC, id DESC LIMIT 1",
+                params![tool, version, content_hash],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| self.error(e))?;
+        Ok(tier.flatten().and_then(|t| t.parse().ok()))
+    }
+
+    /// The snapshots of `tool`, most recently activated first.
+    pub fn versions_of(&self, tool: &str) -> Result<Vec<VersionRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT tool, version, content_hash, snapshot, activated_at FROM versions
+                 WHERE tool = ?1 ORDER BY activated_at DESC, rowid DESC",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([tool], |row| {
+                Ok(VersionRecord {
+                    tool: row.get(0)?,
+                    version: row.get(1)?,
+                    content_hash: row.get(2)?,
+                    snapshot: row.get(3)?,
+                    activated_at: row.get(4)?,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
+    /// Every row of the review queue the validation pipeline keeps.
+    pub fn review_queue_rows(&self) -> Result<Vec<QueueRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT path, tool, version, content_hash, arrived_at, verdict FROM review_queue
+                 ORDER BY arrived_at",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(QueueRow {
+                    path: row.get(0)?,
+                    tool: row.get(1)?,
+                    version: row.get(2)?,
+                    content_hash: row.get(3)?,
+                    arrived_at: row.get(4)?,
+                    verdict: row.get(5)?,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}
+
+fn decision_from_row(row: &Row<'_>) -> rusqlite::Result<DecisionRecord> {
+    let action: String = row.get(2)?;
+    let tier = |i: usize| -> rusqlite::Result<Option<Tier>> {
+        let text: Option<String> = row.get(i)?;
+        Ok(text.and_then(|t| t.parse().ok()))
+    };
+    Ok(DecisionRecord {
+        id: row.get(0)?,
+        tool: row.get(1)?,
+        // A newer toolbench may know more actions; show them as the closest thing we know
+        // rather than failing the whole history.
+        action: action.parse().unwrap_or(DecisionAction::Archive),
+        who: row.get(3)?,
+        at: row.get(4)?,
+        reason: row.get(5)?,
+        from_version: row.get(6)?,
+        to_version: row.get(7)?,
+        from_tier: tier(8)?,
+        to_tier: tier(9)?,
+        from_hash: row.get(10)?,
+        to_hash: row.get(11)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(action: DecisionAction, at: &str) -> DecisionRecord {
+        DecisionRecord {
+            id: 0,
+            tool: "csv_to_json".into(),
+            action,
+            who: "ana".into(),
+            at: at.into(),
+            reason: None,
+            from_version: Some("1.2.0".into()),
+            to_version: Some("1.2.0".into()),
+            from_tier: Some(Tier::Approved),
+            to_tier: Some(Tier::Archived),
+            from_hash: Some("aa".into()),
+            to_hash: Some("aa".into()),
+        }
+    }
+
+    #[test]
+    fn decisions_round_trip_newest_first_and_are_found_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let first = decision(DecisionAction::Archive, "2026-01-01T00:00:00.000Z");
+        let second = decision(DecisionAction::Restore, "2026-01-02T00:00:00.000Z");
+        let version = VersionRecord {
+            tool: "csv_to_json".into(),
+            version: "1.2.0".into(),
+            content_hash: "aa".into(),
+            snapshot: ".toolbench/versions/csv_to_json/1.2.0-aa".into(),
+            activated_at: "2026-01-01T00:00:00.000Z".into(),
+        };
+        store
+            .record_decisions(
+                std::slice::from_ref(&first),
+                &[],
+                std::slice::from_ref(&version),
+            )
+            .expect("record");
+        let renewed = VersionRecord {
+            activated_at: "2026-01-03T00:00:00.000Z".into(),
+            ..version.clone()
+        };
+        store
+            .record_decisions(std::slice::from_ref(&second), &[renewed.clone()], &[])
+            .expect("record");
+        // Keeping an already indexed version never changes when it was activated.
+        store
+            .record_decisions(&[], &[], std::slice::from_ref(&version))
+            .expect("keep");
+        let history = store.decisions_of("csv_to_json").expect("history");
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[0].action, DecisionAction::Restore);
+        assert!(store.has_decision(&first).expect("query"));
+        assert!(
+            !store
+                .has_decision(&decision(
+                    DecisionAction::Archive,
+                    "2027-01-01T00:00:00.000Z"
+                ))
+                .expect("query")
+        );
+        assert_eq!(store.versions_of("csv_to_json").expect("v"), vec![renewed]);
+        assert_eq!(
+            store
+                .tier_before_archive("csv_to_json", "1.2.0", "aa")
+                .expect("tier"),
+            Some(Tier::Approved)
+        );
+    }
+}

@@ -1,0 +1,278 @@
+//! Recorded runs (DESIGN §3): one row per run, written in batches, listed newest first.
+
+use std::str::FromStr;
+
+use rusqlite::types::Type;
+use rusqlite::{Connection, Row, params};
+
+use super::{Store, StoreError};
+use crate::model::RunRecord;
+
+const RUN_COLUMNS: &str = "id, tool, version, tier, input, started_at, duration_ms, exit_code, \
+    signal, peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error";
+
+impl Store {
+    /// Records `runs` in one transaction and sets each record's `id`. All or nothing.
+    pub fn insert_runs(&mut self, runs: &mut [RunRecord]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let result = self.conn.transaction().and_then(|tx| {
+            for run in runs.iter_mut() {
+                insert_run(&tx, run)?;
+            }
+            tx.commit()
+        });
+        if result.is_err() {
+            // Rolled back: ids handed out inside the transaction no longer mean anything.
+            runs.iter_mut().for_each(|r| r.id = 0);
+        }
+        result.map_err(err)
+    }
+
+    /// The newest `limit` runs, of one tool when `tool` is given.
+    pub fn list_runs(
+        &self,
+        tool: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        self.select_runs(tool, None, limit)
+    }
+
+    /// The newest `limit` runs of one version of a tool.
+    pub fn list_runs_of_version(
+        &self,
+        tool: &str,
+        version: &str,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        self.select_runs(Some(tool), Some(version), limit)
+    }
+
+    pub fn run(&self, id: i64) -> Result<Option<RunRecord>, StoreError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let mut rows = stmt
+            .query_map([id], run_from_row)
+            .map_err(|e| self.error(e))?;
+        rows.next().transpose().map_err(|e| self.error(e))
+    }
+
+    fn select_runs(
+        &self,
+        tool: Option<&str>,
+        version: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        // Fixed SQL per filter shape, so the (tool, started_at) index serves the common case.
+        let filter = match (tool, version) {
+            (None, _) => "",
+            (Some(_), None) => "WHERE tool = ?2",
+            (Some(_), Some(_)) => "WHERE tool = ?2 AND version = ?3",
+        };
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs {filter} ORDER BY started_at DESC, id DESC LIMIT ?1"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let rows = match (tool, version) {
+            (None, _) => stmt.query_map(params![limit], run_from_row),
+            (Some(tool), None) => stmt.query_map(params![limit, tool], run_from_row),
+            (Some(tool), Some(version)) => {
+                stmt.query_map(params![limit, tool, version], run_from_row)
+            }
+        }
+        .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}
+
+/// Inserts one run inside the caller's transaction and sets its `id`.
+pub(super) fn insert_run(conn: &Connection, run: &mut RunRecord) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO runs (tool, version, tier, input, started_at, duration_ms, exit_code, signal,
+         peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?;
+    stmt.execute(params![
+        run.tool,
+        run.version,
+        run.tier.as_str(),
+        run.input,
+        run.started_at,
+        run.duration_ms,
+        run.exit_code,
+        run.signal,
+        run.peak_memory_kb,
+        run.bytes_out,
+        run.status.as_str(),
+        run.origin.as_str(),
+        run.log_dir,
+        run.sandbox,
+        run.error,
+    ])?;
+    run.id = conn.last_insert_rowid();
+    Ok(())
+}
+
+fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
+    Ok(RunRecord {
+        id: row.get(0)?,
+        tool: row.get(1)?,
+        version: row.get(2)?,
+        tier: parse_column(row, 3)?,
+        input: row.get(4)?,
+        started_at: row.get(5)?,
+        duration_ms: row.get(6)?,
+        exit_code: row.get(7)?,
+        signal: row.get(8)?,
+        peak_memory_kb: row.get(9)?,
+        bytes_out: row.get(10)?,
+        status: parse_column(row, 11)?,
+        origin: parse_column(row, 12)?,
+        log_dir: row.get(13)?,
+        sandbox: row.get(14)?,
+        error: row.get(15)?,
+    })
+}
+
+/// Reads a text column holding one of our string enums. An unknown spelling is an error
+/// naming the column, not a silently dropped row: history must not vanish quietly.
+pub(super) fn parse_column<T>(row: &Row<'_>, index: usize) -> rusqlite::Result<T>
+where
+    T: FromStr<Err = String>,
+{
+    let text: String = row.get(index)?;
+    text.parse().map_err(|reason: String| {
+        let column = row
+            .as_ref()
+            .column_name(index)
+            .map(str::to_string)
+            .unwrap_or_else(|_| index.to_string());
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            Type::Text,
+            format!("column {column}: {reason}").into(),
+        )
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::{RunOrigin, RunStatus, Tier};
+
+    /// A plain successful run of `tool` started at `started_at`.
+    pub(crate) fn sample_run(tool: &str, started_at: &str) -> RunRecord {
+        RunRecord {
+            id: 0,
+            tool: tool.into(),
+            version: "1.0.0".into(),
+            tier: Tier::Approved,
+            input: "{}".into(),
+            started_at: started_at.into(),
+            duration_ms: 120,
+            exit_code: Some(0),
+            signal: None,
+            peak_memory_kb: Some(2048),
+            bytes_out: 3,
+            status: RunStatus::Ok,
+            origin: RunOrigin::Cli,
+            log_dir: Some(".toolbench/runs/1".into()),
+            sandbox: "rlimits".into(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn inserted_runs_get_ids_and_read_back_unchanged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let mut runs = vec![
+            sample_run("a", "2026-11-21T10:00:00.000Z"),
+            RunRecord {
+                status: RunStatus::Timeout,
+                exit_code: None,
+                signal: Some(9),
+                peak_memory_kb: None,
+                log_dir: None,
+                error: Some("timed out after 30 s".into()),
+                ..sample_run("b", "2026-11-21T10:00:01.000Z")
+            },
+        ];
+        store.insert_runs(&mut runs).expect("insert");
+        assert!(runs[0].id > 0 && runs[1].id > runs[0].id, "{runs:?}");
+        let reopened = Store::open(dir.path()).expect("reopen");
+        assert_eq!(
+            reopened.run(runs[1].id).expect("read"),
+            Some(runs[1].clone())
+        );
+        assert_eq!(reopened.run(999).expect("read"), None);
+    }
+
+    #[test]
+    fn list_runs_is_newest_first_filtered_and_limited() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let mut runs = vec![
+            sample_run("a", "2026-11-21T10:00:00.000Z"),
+            sample_run("b", "2026-11-21T10:00:01.000Z"),
+            RunRecord {
+                version: "2.0.0".into(),
+                ..sample_run("a", "2026-11-21T10:00:02.000Z")
+            },
+        ];
+        store.insert_runs(&mut runs).expect("insert");
+        let ids = |list: Vec<RunRecord>| list.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        let all = store.list_runs(None, 50).expect("all");
+        assert_eq!(ids(all), vec![runs[2].id, runs[1].id, runs[0].id]);
+        let of_a = store.list_runs(Some("a"), 50).expect("a");
+        assert_eq!(ids(of_a), vec![runs[2].id, runs[0].id]);
+        let newest = store.list_runs(None, 1).expect("limited");
+        assert_eq!(ids(newest), vec![runs[2].id]);
+        let v1 = store.list_runs_of_version("a", "1.0.0", 50).expect("v1");
+        assert_eq!(ids(v1), vec![runs[0].id]);
+        assert!(store.list_runs(Some("zzz"), 50).expect("none").is_empty());
+    }
+
+    #[test]
+    fn a_failed_batch_records_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        store
+            .conn
+            .execute_batch(
+                "CREATE TRIGGER no_bad BEFORE INSERT ON runs WHEN NEW.tool = 'bad'
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            )
+            .expect("trigger");
+        let mut runs = vec![
+            sample_run("good", "2026-11-21T10:00:00.000Z"),
+            sample_run("bad", "2026-11-21T10:00:01.000Z"),
+        ];
+        let err = store.insert_runs(&mut runs).expect_err("refused");
+        assert!(err.to_string().contains("refused"), "{err}");
+        assert!(runs.iter().all(|r| r.id == 0), "{runs:?}");
+        assert!(store.list_runs(None, 50).expect("list").is_empty());
+    }
+
+    #[test]
+    fn an_unknown_status_is_an_error_naming_the_column() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        store
+            .insert_runs(&mut [sample_run("a", "2026-11-21T10:00:00.000Z")])
+            .expect("insert");
+        store
+            .conn
+            .execute("UPDATE runs SET status = 'exploded'", [])
+            .expect("corrupt");
+        let err = store
+            .list_runs(None, 50)
+            .expect_err("bad status")
+            .to_string();
+        assert!(
+            err.contains("column status") && err.contains("exploded"),
+            "{err}"
+        );
+    }
+}

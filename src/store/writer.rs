@@ -1,0 +1,389 @@
+//! The single writer of runs and failures (DESIGN §9: one writer, bursts batched).
+//!
+//! A dedicated thread owns its own connection and drains everything queued into one
+//! transaction per batch, so a burst of run events costs a handful of commits, not one each.
+//! Senders never wait on SQLite; only `flush` (and drop) wait for the disk.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use rusqlite::ErrorCode;
+
+use super::failures::insert_failure;
+use super::runs::insert_run;
+use super::{Store, StoreError};
+use crate::model::{FailureRecord, RunRecord};
+
+/// The most requests committed in one transaction.
+const MAX_BATCH: usize = 1_000;
+
+/// Receives a run (and its failure, `run_id` filled in) once both are committed.
+pub type RunReply = Sender<(RunRecord, Option<FailureRecord>)>;
+/// Receives a failure once it is committed.
+pub type FailureReply = Sender<FailureRecord>;
+
+// Items live briefly in the queue and move once into a batch; boxing each would only add
+// an allocation per run.
+#[expect(clippy::large_enum_variant, reason = "short-lived queue items")]
+enum Request {
+    Write(Write),
+    Flush(Sender<()>),
+}
+
+#[expect(clippy::large_enum_variant, reason = "short-lived queue items")]
+enum Write {
+    Run {
+        run: RunRecord,
+        failure: Option<FailureRecord>,
+        reply: Option<RunReply>,
+    },
+    Failure {
+        failure: FailureRecord,
+        reply: Option<FailureReply>,
+    },
+}
+
+/// What the writer has done so far, for a status bar or a log line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriterReport {
+    /// Transactions committed.
+    pub batches: u64,
+    /// Requests (a run with its failure counts once) committed.
+    pub committed: u64,
+    /// Requests that could not be stored; their reply senders were dropped unanswered.
+    pub lost: u64,
+    pub last_error: Option<String>,
+}
+
+pub struct StoreWriter {
+    requests: Option<Sender<Request>>,
+    thread: Option<JoinHandle<()>>,
+    report: Arc<Mutex<WriterReport>>,
+}
+
+impl StoreWriter {
+    /// Starts the writer thread with its own connection to the store file at `path`.
+    pub fn spawn(path: PathBuf) -> Result<StoreWriter, StoreError> {
+        let (requests, queue) = mpsc::channel();
+        let (opened_tx, opened) = mpsc::sync_channel(1);
+        let report = Arc::new(Mutex::new(WriterReport::default()));
+        let thread_report = Arc::clone(&report);
+        let thread_path = path.clone();
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || match Store::open_file(&thread_path) {
+                Ok(store) => {
+                    let _ = opened_tx.send(Ok(()));
+                    write_loop(store, queue, &thread_report);
+                }
+                Err(e) => {
+                    let _ = opened_tx.send(Err(e));
+                }
+            })
+            .map_err(|e| StoreError::Thread {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+        let opened = opened.recv().unwrap_or_else(|_| {
+            Err(StoreError::Thread {
+                path,
+                reason: "the writer thread ended before opening the store".into(),
+            })
+        });
+        match opened {
+            Ok(()) => Ok(StoreWriter {
+                requests: Some(requests),
+                thread: Some(thread),
+                report,
+            }),
+            Err(e) => {
+                let _ = thread.join();
+                Err(e)
+            }
+        }
+    }
+
+    /// Queues a run, and the failure it caused: the failure's `run_id` becomes the run's id.
+    pub fn record_run(
+        &self,
+        run: RunRecord,
+        failure: Option<FailureRecord>,
+        reply: Option<RunReply>,
+    ) {
+        self.send(Request::Write(Write::Run {
+            run,
+            failure,
+            reply,
+        }));
+    }
+
+    /// Queues a failure on its own (marked by hand, or reported by an agent).
+    pub fn record_failure(&self, failure: FailureRecord, reply: Option<FailureReply>) {
+        self.send(Request::Write(Write::Failure { failure, reply }));
+    }
+
+    /// Blocks until everything queued before this call is committed (or given up on).
+    pub fn flush(&self) {
+        let (ack, done) = mpsc::channel();
+        if self.send(Request::Flush(ack)) {
+            let _ = done.recv();
+        }
+    }
+
+    pub fn report(&self) -> WriterReport {
+        self.report
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn send(&self, request: Request) -> bool {
+        let sent = self
+            .requests
+            .as_ref()
+            .is_some_and(|requests| requests.send(request).is_ok());
+        if !sent {
+            let mut report = self.report.lock().unwrap_or_else(PoisonError::into_inner);
+            report.lost += 1;
+            report.last_error = Some("the store writer thread has stopped".into());
+        }
+        sent
+    }
+}
+
+impl Drop for StoreWriter {
+    /// Closing the queue lets the thread commit what is left and end; then join it.
+    fn drop(&mut self) {
+        drop(self.requests.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn write_loop(mut store: Store, queue: Receiver<Request>, report: &Mutex<WriterReport>) {
+    while let Ok(first) = queue.recv() {
+        let mut writes = Vec::new();
+        let mut flushes = Vec::new();
+        let mut take = |request| match request {
+            Request::Write(write) => writes.push(write),
+            Request::Flush(ack) => flushes.push(ack),
+        };
+        take(first);
+        for request in queue.try_iter().take(MAX_BATCH - 1) {
+            take(request);
+        }
+        if !writes.is_empty() {
+            commit(&mut store, writes, report);
+        }
+        // Everything queued before each flush was taken into this batch or an earlier one.
+        for ack in flushes {
+            let _ = ack.send(());
+        }
+    }
+}
+
+/// Commits `writes` in one transaction. When a record breaks a constraint (say a failure
+/// naming a run that does not exist), the others are retried one by one so that a bad
+/// record does not take its batch down with it.
+fn commit(store: &mut Store, mut writes: Vec<Write>, report: &Mutex<WriterReport>) {
+    match store.insert_writes(&mut writes) {
+        Ok(()) => {
+            note_committed(report, writes.len() as u64);
+            writes.into_iter().for_each(answer);
+        }
+        Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+            for write in writes {
+                let mut one = [write];
+                match store.insert_writes(&mut one) {
+                    Ok(()) => {
+                        note_committed(report, 1);
+                        let [write] = one;
+                        answer(write);
+                    }
+                    Err(e) => note_lost(report, 1, store.error(e)),
+                }
+            }
+        }
+        Err(e) => note_lost(report, writes.len() as u64, store.error(e)),
+    }
+}
+
+impl Store {
+    fn insert_writes(&mut self, writes: &mut [Write]) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        for write in writes.iter_mut() {
+            match write {
+                Write::Run { run, failure, .. } => {
+                    insert_run(&tx, run)?;
+                    if let Some(failure) = failure {
+                        failure.run_id = Some(run.id);
+                        insert_failure(&tx, failure)?;
+                    }
+                }
+                Write::Failure { failure, .. } => insert_failure(&tx, failure)?,
+            }
+        }
+        tx.commit()
+    }
+}
+
+fn answer(write: Write) {
+    // A requester that stopped listening is fine: the record is stored either way.
+    match write {
+        Write::Run {
+            run,
+            failure,
+            reply: Some(reply),
+        } => {
+            let _ = reply.send((run, failure));
+        }
+        Write::Failure {
+            failure,
+            reply: Some(reply),
+        } => {
+            let _ = reply.send(failure);
+        }
+        _ => {}
+    }
+}
+
+fn note_committed(report: &Mutex<WriterReport>, count: u64) {
+    let mut report = report.lock().unwrap_or_else(PoisonError::into_inner);
+    report.batches += 1;
+    report.committed += count;
+}
+
+fn note_lost(report: &Mutex<WriterReport>, count: u64, error: StoreError) {
+    let mut report = report.lock().unwrap_or_else(PoisonError::into_inner);
+    report.lost += count;
+    report.last_error = Some(error.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Severity;
+    use crate::store::failures::tests::sample_failure;
+    use crate::store::runs::tests::sample_run;
+
+    fn state_file(dir: &tempfile::TempDir) -> PathBuf {
+        dir.path().join("state.db")
+    }
+
+    #[test]
+    fn ten_thousand_runs_all_land_with_ids_in_few_transactions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writer = StoreWriter::spawn(state_file(&dir)).expect("spawn");
+        let (reply, replies) = mpsc::channel();
+        for i in 0..10_000 {
+            let run = sample_run(&format!("tool{}", i % 7), "2026-11-21T10:00:00.000Z");
+            writer.record_run(run, None, Some(reply.clone()));
+        }
+        drop(reply);
+        writer.flush();
+        let mut ids: Vec<i64> = replies.iter().map(|(run, _)| run.id).collect();
+        assert_eq!(ids.len(), 10_000);
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 10_000, "ids are unique");
+        assert!(ids[0] > 0);
+        let report = writer.report();
+        assert_eq!((report.committed, report.lost), (10_000, 0), "{report:?}");
+        assert!(
+            report.batches >= 10 && report.batches < 10_000,
+            "{report:?}"
+        );
+        let store = Store::open_file(&state_file(&dir)).expect("reader");
+        assert_eq!(
+            store.list_runs(None, usize::MAX).expect("list").len(),
+            10_000
+        );
+    }
+
+    #[test]
+    fn a_failure_recorded_with_its_run_points_at_that_run() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writer = StoreWriter::spawn(state_file(&dir)).expect("spawn");
+        let (reply, replies) = mpsc::channel();
+        writer.record_run(
+            sample_run("a", "2026-11-21T10:00:00.000Z"),
+            Some(sample_failure(
+                "a",
+                "2026-11-21T10:00:01.000Z",
+                Severity::High,
+            )),
+            Some(reply),
+        );
+        let (run, failure) = replies.recv().expect("committed");
+        let failure = failure.expect("failure kept");
+        assert_eq!(failure.run_id, Some(run.id));
+        let store = Store::open_file(&state_file(&dir)).expect("reader");
+        let stored = store.list_failures(Some("a"), 10).expect("list");
+        assert_eq!(stored, vec![failure.clone()]);
+        assert_eq!(store.run(run.id).expect("run"), Some(run));
+    }
+
+    #[test]
+    fn dropping_the_writer_commits_what_was_queued() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writer = StoreWriter::spawn(state_file(&dir)).expect("spawn");
+        for _ in 0..500 {
+            writer.record_failure(
+                sample_failure("a", "2026-11-21T10:00:00.000Z", Severity::Low),
+                None,
+            );
+        }
+        drop(writer);
+        let store = Store::open_file(&state_file(&dir)).expect("reader");
+        assert_eq!(store.list_failures(None, 1_000).expect("list").len(), 500);
+    }
+
+    #[test]
+    fn a_bad_record_is_lost_alone_and_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writer = StoreWriter::spawn(state_file(&dir)).expect("spawn");
+        let (bad_reply, bad_answer) = mpsc::channel();
+        let (good_reply, good_answers) = mpsc::channel();
+        writer.record_failure(
+            sample_failure("a", "2026-11-21T10:00:00.000Z", Severity::Low),
+            Some(good_reply.clone()),
+        );
+        writer.record_failure(
+            FailureRecord {
+                run_id: Some(4242),
+                ..sample_failure("a", "2026-11-21T10:00:01.000Z", Severity::Low)
+            },
+            Some(bad_reply),
+        );
+        writer.record_failure(
+            sample_failure("a", "2026-11-21T10:00:02.000Z", Severity::Low),
+            Some(good_reply),
+        );
+        writer.flush();
+        assert!(bad_answer.recv().is_err(), "no answer for a lost record");
+        assert_eq!(good_answers.iter().count(), 2);
+        let report = writer.report();
+        assert_eq!((report.committed, report.lost), (2, 1), "{report:?}");
+        assert!(
+            report
+                .last_error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("FOREIGN KEY"),
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn spawn_reports_a_store_it_cannot_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = StoreWriter::spawn(dir.path().join("missing/dir/state.db"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("missing/dir/state.db"), "{err}");
+    }
+}

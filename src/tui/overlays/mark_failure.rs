@@ -1,0 +1,154 @@
+//! Marking a failure by hand for a run: scenario, error and severity.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui_textarea::TextArea;
+
+use super::centered;
+use crate::model::Severity;
+use crate::tui::app::App;
+
+pub struct MarkFailureState {
+    pub tool: String,
+    pub version: String,
+    pub run_id: Option<i64>,
+    pub scenario: TextArea<'static>,
+    pub error: TextArea<'static>,
+    pub severity: Severity,
+    /// 0 scenario, 1 error, 2 severity.
+    pub field: usize,
+    pub problem: Option<String>,
+}
+
+impl MarkFailureState {
+    pub fn new(tool: String, version: String, run_id: Option<i64>, error: &str) -> Self {
+        let single_line = |text: &str, placeholder: &str| {
+            let mut area = TextArea::new(vec![text.to_string()]);
+            area.set_cursor_line_style(ratatui::style::Style::default());
+            area.set_placeholder_text(placeholder);
+            area
+        };
+        Self {
+            tool,
+            version,
+            run_id,
+            scenario: single_line("", "what was the tool asked to do?"),
+            error: single_line(error, "what went wrong?"),
+            severity: Severity::Medium,
+            field: 0,
+            problem: None,
+        }
+    }
+
+    pub fn next_field(&mut self) {
+        self.field = (self.field + 1) % 3;
+    }
+
+    pub fn input_key(&mut self, key: crossterm::event::KeyEvent) {
+        use crossterm::event::KeyCode;
+        match self.field {
+            0 if key.code != KeyCode::Enter => {
+                self.scenario.input(key);
+            }
+            1 if key.code != KeyCode::Enter => {
+                self.error.input(key);
+            }
+            2 => {
+                let step: isize = match key.code {
+                    KeyCode::Left | KeyCode::Char('h') => -1,
+                    KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => 1,
+                    _ => 0,
+                };
+                let all = Severity::ALL;
+                let i = all.iter().position(|s| *s == self.severity).unwrap_or(0) as isize;
+                self.severity = all[(i + step).rem_euclid(all.len() as isize) as usize];
+            }
+            _ => {}
+        }
+    }
+
+    /// The scenario and error, or what is missing.
+    pub fn values(&self) -> Result<(String, String), String> {
+        let scenario = self.scenario.lines().join(" ").trim().to_string();
+        let error = self.error.lines().join(" ").trim().to_string();
+        if scenario.is_empty() {
+            return Err("describe the scenario".to_string());
+        }
+        if error.is_empty() {
+            return Err("describe the error".to_string());
+        }
+        Ok((scenario, error))
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &MarkFailureState) {
+    let theme = &app.theme;
+    let rect = centered(area, 70, 14);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(Span::styled(
+            format!(" Mark a failure of {}@{} ", state.tool, state.version),
+            theme.title_focused,
+        ))
+        .title_bottom(Span::styled(
+            " tab next field · ←/→ severity · ctrl-s save · esc cancel ",
+            theme.dim,
+        ));
+    frame.render_widget(Clear, rect);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [scenario, error, severity, problem] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(3),
+        Constraint::Length(2),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    for (i, (label, widget, rect)) in [
+        ("scenario", &state.scenario, scenario),
+        ("error", &state.error, error),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let style = if state.field == i {
+            theme.border_focused
+        } else {
+            theme.border
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(style)
+            .title(format!(" {label} "));
+        let inner = block.inner(rect);
+        frame.render_widget(block, rect);
+        frame.render_widget(widget, inner);
+    }
+    let mut spans = vec![Span::styled(
+        " severity: ",
+        if state.field == 2 {
+            theme.title_focused
+        } else {
+            theme.dim
+        },
+    )];
+    for s in Severity::ALL {
+        let style = if *s == state.severity {
+            theme.selected
+        } else {
+            theme.dim
+        };
+        spans.push(Span::styled(format!(" {s} "), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), severity);
+    if let Some(text) = &state.problem {
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("✗ {text}"), theme.error)),
+            problem,
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! Runs as the Output pane shows them: a header and a bounded buffer of sanitized lines.
+//!
+//! Bytes from tools are untrusted: escape sequences and invalid UTF-8 become visible text
+//! here, once, so drawing never sends a tool's bytes to the terminal.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::highlight::visible;
+use crate::model::{RunRecord, ToolEntry};
+use crate::runner::Stream;
+
+/// Lines kept per run in memory; the full log is on disk.
+pub const MAX_LINES: usize = 5_000;
+/// A line longer than this is cut where it is displayed (the log keeps it whole).
+const MAX_LINE_CHARS: usize = 2_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunState {
+    Running,
+    Finished(Box<RunRecord>),
+    /// Refused before it started (input, gate, sandbox setup).
+    Refused(String),
+}
+
+#[derive(Debug)]
+pub struct RunView {
+    /// Identifies the run between the app and the event loop.
+    pub key: u64,
+    pub tool: String,
+    pub version: String,
+    pub started: Instant,
+    pub ended: Option<Duration>,
+    pub state: RunState,
+    pub protections: Option<String>,
+    lines: VecDeque<(Stream, String)>,
+    partial: [Vec<u8>; 2],
+    /// Lines dropped from the front to stay within `MAX_LINES`.
+    pub dropped: u64,
+}
+
+impl RunView {
+    pub fn new(key: u64, entry: &ToolEntry) -> Self {
+        Self {
+            key,
+            tool: entry.name.clone(),
+            version: entry.version.clone(),
+            started: Instant::now(),
+            ended: None,
+            state: RunState::Running,
+            protections: None,
+            lines: VecDeque::new(),
+            partial: [Vec::new(), Vec::new()],
+            dropped: 0,
+        }
+    }
+
+    pub fn push(&mut self, stream: Stream, bytes: &[u8]) {
+        let slot = stream_slot(stream);
+        let mut rest = bytes;
+        while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
+            let mut line = std::mem::take(&mut self.partial[slot]);
+            line.extend_from_slice(&rest[..pos]);
+            self.push_line(stream, &line);
+            rest = &rest[pos + 1..];
+        }
+        self.partial[slot].extend_from_slice(rest);
+        if self.partial[slot].len() > MAX_LINE_CHARS * 4 {
+            let line = std::mem::take(&mut self.partial[slot]);
+            self.push_line(stream, &line);
+        }
+    }
+
+    fn push_line(&mut self, stream: Stream, raw: &[u8]) {
+        let text = String::from_utf8_lossy(raw);
+        let text = text.strip_suffix('\r').unwrap_or(&text);
+        let mut line = visible(text);
+        if line.chars().count() > MAX_LINE_CHARS {
+            line = line.chars().take(MAX_LINE_CHARS).collect::<String>() + "…";
+        }
+        if self.lines.len() == MAX_LINES {
+            self.lines.pop_front();
+            self.dropped += 1;
+        }
+        self.lines.push_back((stream, line));
+    }
+
+    /// Flushes unterminated last lines and records how the run ended.
+    pub fn finish(&mut self, state: RunState) {
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            let slot = stream_slot(stream);
+            if !self.partial[slot].is_empty() {
+                let line = std::mem::take(&mut self.partial[slot]);
+                self.push_line(stream, &line);
+            }
+        }
+        self.ended = Some(self.started.elapsed());
+        self.state = state;
+    }
+
+    pub fn lines(&self) -> &VecDeque<(Stream, String)> {
+        &self.lines
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.state == RunState::Running
+    }
+
+    /// The run's duration as measured by the runner once known, else the time so far.
+    pub fn elapsed(&self) -> Duration {
+        match &self.state {
+            RunState::Finished(record) => Duration::from_millis(record.duration_ms),
+            _ => self.ended.unwrap_or_else(|| self.started.elapsed()),
+        }
+    }
+}
+
+fn stream_slot(stream: Stream) -> usize {
+    match stream {
+        Stream::Stdout => 0,
+        Stream::Stderr => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tier;
+
+    fn entry() -> ToolEntry {
+        ToolEntry {
+            tier: Tier::Core,
+            path: "/x".into(),
+            name: "t".into(),
+            version: "1.0.0".into(),
+            description: String::new(),
+            category: None,
+            cost_tier: None,
+            keywords: vec![],
+            capabilities: vec![],
+            inferred: false,
+            content_hash: String::new(),
+            error: None,
+            warnings: vec![],
+            manifest: None,
+        }
+    }
+
+    #[test]
+    fn lines_split_across_chunks_and_escapes_become_visible() {
+        let mut run = RunView::new(1, &entry());
+        run.push(Stream::Stdout, b"hel");
+        run.push(Stream::Stdout, b"lo\n\x1b]0;pwned\x07ti\xfftle\r\nlast");
+        run.finish(RunState::Running);
+        let lines: Vec<&str> = run.lines().iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            lines,
+            ["hello", "\\u{1b}]0;pwned\\u{7}ti\u{fffd}tle", "last"]
+        );
+    }
+
+    #[test]
+    fn buffer_stays_bounded() {
+        let mut run = RunView::new(1, &entry());
+        let chunk = "x\n".repeat(MAX_LINES + 10);
+        run.push(Stream::Stderr, chunk.as_bytes());
+        assert_eq!(run.lines().len(), MAX_LINES);
+        assert_eq!(run.dropped, 10);
+    }
+}

@@ -1,0 +1,329 @@
+//! `toolbench run` against well-behaved and hostile tools: real binary, real sandbox.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A tool whose command is `sh run.sh`, with `script` as run.sh and extra manifest lines.
+fn shell_tool(root: &Path, name: &str, script: &str, extra_run: &str) {
+    let manifest = format!(
+        "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n{extra_run}\n"
+    );
+    let folder = write_tool(root, "approved", name, &manifest);
+    std::fs::write(folder.join("run.sh"), script).expect("script");
+}
+
+fn run_json(root: &Path, args: &[&str]) -> (serde_json::Value, std::process::Output) {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = toolbench(root, &all);
+    let value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+    (value, out)
+}
+
+#[test]
+fn sample_tool_runs_with_schema_checked_output_and_is_recorded() {
+    let ws = sample_workspace();
+    let (value, out) = run_json(
+        ws.path(),
+        &["csv_to_json", "--input", r#"{"csv": "a,b\n1,2"}"#],
+    );
+    assert!(out.status.success(), "{value}");
+    assert_eq!(value["status"], "ok");
+    assert_eq!(value["exit_code"], 0);
+    let rows: serde_json::Value =
+        serde_json::from_str(value["stdout"].as_str().unwrap_or("")).expect("JSON rows");
+    assert_eq!(rows, serde_json::json!([{"a": "1", "b": "2"}]));
+    assert_eq!(
+        value["sandbox"]["landlock"]
+            .as_str()
+            .map(|s| s.starts_with('v')),
+        Some(true),
+        "{value}"
+    );
+    let runs = toolbench(ws.path(), &["runs", "--json"]);
+    let runs: serde_json::Value = serde_json::from_str(&stdout(&runs)).expect("runs JSON");
+    assert_eq!(runs[0]["tool"], "csv_to_json");
+    assert_eq!(runs[0]["origin"], "cli");
+}
+
+#[test]
+fn live_run_streams_stdout_and_exits_with_the_tool_status() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "fails",
+        "echo partial; echo broken >&2; exit 3\n",
+        "",
+    );
+    let out = toolbench(ws.path(), &["run", "fails"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(stdout(&out), "partial\n");
+    assert!(stderr(&out).contains("broken"));
+    assert!(
+        stderr(&out).contains("toolbench: fails@1.0.0 failed: exit 3: broken"),
+        "{}",
+        stderr(&out)
+    );
+    let failures = toolbench(ws.path(), &["failures", "--json"]);
+    let failures: serde_json::Value = serde_json::from_str(&stdout(&failures)).expect("JSON");
+    assert_eq!(failures[0]["error"], "exit 3: broken");
+    assert!(failures[0]["run_id"].is_i64());
+}
+
+#[test]
+fn killed_by_signal_is_failed_with_the_signal() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(ws.path(), "sigkill", "kill -9 $$\n", "");
+    let (value, out) = run_json(ws.path(), &["sigkill"]);
+    assert_eq!(value["status"], "failed");
+    assert_eq!(value["signal"], 9);
+    assert_eq!(out.status.code(), Some(137));
+}
+
+#[test]
+fn never_ending_tool_times_out() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(ws.path(), "sleeper", "sleep 1000\n", "timeout_secs = 1");
+    let started = Instant::now();
+    let (value, _) = run_json(ws.path(), &["sleeper"]);
+    assert_eq!(value["status"], "timeout");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn detached_grandchild_dies_with_the_run() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "escaper",
+        "setsid sh -c 'echo $$; sleep 1001' &\nsleep 0.3\necho parent-done\n",
+        "timeout_secs = 5",
+    );
+    let (value, _) = run_json(ws.path(), &["escaper"]);
+    assert_eq!(value["status"], "ok", "{value}");
+    // The pid the grandchild printed is its pid inside the namespace; find survivors by name.
+    std::thread::sleep(Duration::from_millis(300));
+    let survivors = std::process::Command::new("pgrep")
+        .args(["-f", "sleep 1001"])
+        .output()
+        .map(|o| stdout(&o))
+        .unwrap_or_default();
+    assert!(survivors.trim().is_empty(), "still alive: {survivors}");
+}
+
+#[test]
+fn swarm_of_children_is_killed_on_timeout() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "swarm",
+        "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 999 & done\necho $!\nwait\n",
+        "timeout_secs = 1",
+    );
+    let (value, _) = run_json(ws.path(), &["swarm"]);
+    assert_eq!(value["status"], "timeout");
+    std::thread::sleep(Duration::from_millis(300));
+    let survivors = std::process::Command::new("pgrep")
+        .args(["-f", "sleep 999"])
+        .output()
+        .map(|o| stdout(&o))
+        .unwrap_or_default();
+    assert!(survivors.trim().is_empty(), "still alive: {survivors}");
+}
+
+#[test]
+fn huge_output_is_capped_in_memory_and_log() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "firehose",
+        "head -c 1073741824 /dev/zero | tr '\\0' 'x'\n",
+        "timeout_secs = 120",
+    );
+    let (value, _) = run_json(ws.path(), &["firehose"]);
+    assert_eq!(value["status"], "ok", "{}", value["error"]);
+    let stdout_len = value["stdout"].as_str().map(str::len).unwrap_or(0);
+    assert!(stdout_len < 6 * 1024 * 1024, "{stdout_len}");
+    assert!(
+        value["stdout"]
+            .as_str()
+            .unwrap_or("")
+            .contains("bytes omitted")
+    );
+    let log = ws
+        .path()
+        .join(value["log_dir"].as_str().unwrap_or(""))
+        .join("stdout.log");
+    let size = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 0 && size < 6 * 1024 * 1024, "log {size}");
+}
+
+#[test]
+fn binary_garbage_and_escapes_come_back_as_text() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "garbage",
+        "printf '\\033]0;pwned\\007\\033[2J\\377\\376ok'\n",
+        "",
+    );
+    let (value, _) = run_json(ws.path(), &["garbage"]);
+    assert_eq!(value["status"], "ok");
+    assert!(
+        value["stdout"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("\u{fffd}\u{fffd}ok"),
+        "{value}"
+    );
+}
+
+#[test]
+fn network_is_off_unless_the_manifest_asks() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let script = format!(
+        "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {port}), timeout=2); print(\"connected\")'\n"
+    );
+    shell_tool(ws.path(), "offline", &script, "");
+    let (value, _) = run_json(ws.path(), &["offline"]);
+    assert_eq!(value["status"], "failed", "{value}");
+    shell_tool(ws.path(), "online", &script, "network = true");
+    let (value, _) = run_json(ws.path(), &["online"]);
+    assert_eq!(value["status"], "ok", "{value}");
+    assert_eq!(value["stdout"], "connected\n");
+}
+
+#[test]
+fn writes_outside_scratch_and_into_the_tool_folder_fail() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let outside = tempfile::tempdir().expect("tempdir");
+    let target = outside.path().join("stolen");
+    shell_tool(
+        ws.path(),
+        "writer",
+        &format!("echo x > '{}'\n", target.display()),
+        "",
+    );
+    let (value, _) = run_json(ws.path(), &["writer"]);
+    assert_eq!(value["status"], "failed");
+    assert!(!target.exists());
+    shell_tool(
+        ws.path(),
+        "selfmod",
+        "echo x > \"$TOOLBENCH_TOOL_DIR/run.sh\"\n",
+        "",
+    );
+    let (value, _) = run_json(ws.path(), &["selfmod"]);
+    assert_eq!(value["status"], "failed");
+    let script =
+        std::fs::read_to_string(ws.path().join("approved/selfmod/run.sh")).expect("script");
+    assert!(
+        script.contains("TOOLBENCH_TOOL_DIR"),
+        "tool folder was changed"
+    );
+    shell_tool(
+        ws.path(),
+        "scratch",
+        "echo hi > note.txt && cat note.txt\n",
+        "",
+    );
+    let (value, _) = run_json(ws.path(), &["scratch"]);
+    assert_eq!(value["stdout"], "hi\n");
+}
+
+#[test]
+fn memory_beyond_the_limit_fails() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "hog",
+        "python3 -c 'x = bytearray(512 * 1024 * 1024); print(len(x))'\n",
+        "memory_mb = 128",
+    );
+    let (value, _) = run_json(ws.path(), &["hog"]);
+    let status = value["status"].as_str().unwrap_or("");
+    assert!(status == "limit" || status == "failed", "{value}");
+}
+
+#[test]
+fn input_that_does_not_match_the_schema_is_refused_before_spawning() {
+    let ws = sample_workspace();
+    let out = toolbench(
+        ws.path(),
+        &["run", "csv_to_json", "--input", r#"{"csv": 5}"#],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("input does not match the input schema: field `csv`"),
+        "{err}"
+    );
+    assert!(
+        !ws.path().join(".toolbench/runs").exists(),
+        "nothing was spawned"
+    );
+    let out = toolbench(ws.path(), &["run", "csv_to_json", "--input", "{not json"]);
+    assert!(
+        stderr(&out).contains("input is not valid JSON"),
+        "{}",
+        stderr(&out)
+    );
+    let out = toolbench(
+        ws.path(),
+        &["run", "csv_to_json", "--input", "@/nonexistent.json"],
+    );
+    assert!(
+        stderr(&out).contains("/nonexistent.json: cannot read"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn missing_command_is_a_sandbox_error() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let manifest = "name = \"ghost\"\nversion = \"1.0.0\"\ndescription = \"d\"\ncost_tier = \"low\"\n[run]\ncommand = [\"no-such-program-xyz\"]\ninput = \"none\"\n";
+    write_tool(ws.path(), "approved", "ghost", manifest);
+    let (value, _) = run_json(ws.path(), &["ghost"]);
+    assert_eq!(value["status"], "sandbox_error");
+    assert!(
+        value["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("command not found: no-such-program-xyz"),
+        "{value}"
+    );
+}
+
+#[test]
+fn cost_tiers_gate_runs() {
+    let ws = sample_workspace();
+    let out = toolbench(ws.path(), &["run", "drop_tables"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("prohibited"), "{}", stderr(&out));
+    let out = toolbench(ws.path(), &["run", "tmp_cleaner"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    let out = toolbench(ws.path(), &["run", "tmp_cleaner", "--yes", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn broken_tool_is_refused() {
+    let ws = sample_workspace();
+    let out = toolbench(ws.path(), &["run", "url_extract"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("manifest is broken"),
+        "{}",
+        stderr(&out)
+    );
+}
