@@ -327,3 +327,71 @@ fn broken_tool_is_refused() {
         stderr(&out)
     );
 }
+
+fn capability_tool(root: &Path, tier: &str, name: &str, script: &str) {
+    let manifest = format!(
+        "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"d\"\ncost_tier = \"low\"\ncapabilities = [\"text.upper\"]\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\n"
+    );
+    let folder = write_tool(root, tier, name, &manifest);
+    std::fs::write(folder.join("run.sh"), script).expect("script");
+}
+
+#[test]
+fn call_falls_back_to_the_next_tool_and_records_every_attempt() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    capability_tool(ws.path(), "core", "upper_broken", "echo nope >&2; exit 2\n");
+    capability_tool(ws.path(), "approved", "upper_good", "tr a-z A-Z\n");
+    let out = toolbench(
+        ws.path(),
+        &[
+            "call",
+            "--capability",
+            "text.upper",
+            "--input",
+            "{\"t\": \"hi\"}",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(value["attempts"][0]["tool"], "upper_broken");
+    assert_eq!(value["attempts"][0]["status"], "failed");
+    assert_eq!(value["result"]["tool"], "upper_good");
+    assert_eq!(value["result"]["stdout"], "{\"T\":\"HI\"}");
+    let runs: serde_json::Value =
+        serde_json::from_str(&stdout(&toolbench(ws.path(), &["runs", "--json"]))).expect("runs");
+    assert_eq!(runs.as_array().map(Vec::len), Some(2));
+    // The failure lowered upper_broken's quality: next time the good tool goes first.
+    let out = toolbench(
+        ws.path(),
+        &[
+            "call",
+            "--capability",
+            "text.upper",
+            "--input",
+            "{}",
+            "--json",
+        ],
+    );
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(value["attempts"][0]["tool"], "upper_good");
+}
+
+#[test]
+fn call_without_candidates_or_with_all_failing_exits_1() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let out = toolbench(ws.path(), &["call", "--capability", "nothing.here"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no active tool has capability \"nothing.here\""));
+    capability_tool(ws.path(), "approved", "upper_broken", "exit 2\n");
+    let out = toolbench(
+        ws.path(),
+        &["call", "--capability", "text.upper", "--max-attempts", "1"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("all 1 attempts for capability \"text.upper\" failed"),
+        "{}",
+        stderr(&out)
+    );
+}

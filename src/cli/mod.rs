@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr.
 
+mod call;
 mod completions;
 mod failures;
 mod init;
@@ -46,6 +47,8 @@ enum Command {
     List(list::ListArgs),
     /// Show one tool: manifest, files, errors.
     Show(show::ShowArgs),
+    /// Call the best tool with a capability, falling back to the next on failure.
+    Call(call::CallArgs),
     /// Run a tool in the sandbox, streaming its output; exits with the tool's status.
     Run(run::RunArgs),
     /// List recorded runs, newest first.
@@ -93,6 +96,7 @@ fn dispatch(cli: Cli) -> CliResult {
             Ok(())
         }
         Some(Command::List(args)) => list::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
+        Some(Command::Call(args)) => call::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
         Some(Command::Run(args)) => run::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
         Some(Command::Show(args)) => show::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
         Some(Command::Runs(args)) => runs::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
