@@ -135,23 +135,13 @@ async fn print_live(mut events: mpsc::Receiver<RunEvent>, live: bool) {
     }
 }
 
-/// Stores the run and, for a failed run, its automatic failure.
+/// Stores the run and, for a failed run, its automatic failure, in one transaction.
 pub fn record_outcome(
     store: &mut Store,
-    record: RunRecord,
+    mut record: RunRecord,
 ) -> Result<(RunRecord, Option<crate::model::FailureRecord>), CliError> {
-    let mut runs = [record];
-    store.insert_runs(&mut runs)?;
-    let [record] = runs;
-    let failure = match runner::record::automatic_failure(&record) {
-        Some(failure) => {
-            let mut failures = [failure];
-            store.insert_failures(&mut failures)?;
-            let [failure] = failures;
-            Some(failure)
-        }
-        None => None,
-    };
+    let mut failure = runner::record::automatic_failure(&record);
+    store.record_run(&mut record, failure.as_mut())?;
     Ok((record, failure))
 }
 

@@ -6,7 +6,7 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, Row, params};
 
 use super::{Store, StoreError};
-use crate::model::RunRecord;
+use crate::model::{FailureRecord, RunRecord};
 
 const RUN_COLUMNS: &str = "id, tool, version, tier, input, started_at, duration_ms, exit_code, \
     signal, peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error";
@@ -27,6 +27,28 @@ impl Store {
             runs.iter_mut().for_each(|r| r.id = 0);
         }
         result.map_err(err)
+    }
+
+    /// Records one run and the failure it caused in one transaction: the failure's `run_id`
+    /// becomes the run's id, and neither lands without the other.
+    pub fn record_run(
+        &mut self,
+        run: &mut RunRecord,
+        failure: Option<&mut FailureRecord>,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let result = self.conn.transaction().and_then(|tx| {
+            insert_run(&tx, run)?;
+            if let Some(failure) = failure {
+                failure.run_id = Some(run.id);
+                super::failures::insert_failure(&tx, failure)?;
+            }
+            tx.commit()
+        });
+        if result.is_err() {
+            run.id = 0;
+        }
+        result.map_err(|e| super::sqlite_error(&path, e))
     }
 
     /// The newest `limit` runs, of one tool when `tool` is given.
@@ -159,7 +181,7 @@ where
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::model::{RunOrigin, RunStatus, Tier};
+    use crate::model::{FailureRecord, RunOrigin, RunStatus, Tier};
 
     /// A plain successful run of `tool` started at `started_at`.
     pub(crate) fn sample_run(tool: &str, started_at: &str) -> RunRecord {
