@@ -59,9 +59,26 @@ pub fn scan_workspace(root: &Path, progress: &ScanProgress) -> Vec<ToolEntry> {
     entries
 }
 
-/// Loads one tool folder (used when the watcher reports a change to a single tool).
+/// Loads one tool folder.
 pub fn load_tool(root: &Path, tier: Tier, folder: &Path) -> ToolEntry {
     load_folder(root, tier, folder)
+}
+
+/// Loads the tool at one path of a tier (used when the watcher reports a change): a folder,
+/// a symlink to one, or a bare script. `None` when the path is not a tool.
+pub fn load_path(root: &Path, tier: Tier, path: &Path) -> Option<ToolEntry> {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    let candidate = if meta.is_dir() {
+        Candidate::Folder(path.to_path_buf())
+    } else if meta.file_type().is_symlink() {
+        classify_symlink(path.to_path_buf(), &canonical_root)
+    } else if meta.is_file() && tier == Tier::Experimental && is_bare_script(path) {
+        Candidate::BareScript(path.to_path_buf())
+    } else {
+        return None;
+    };
+    Some(load_candidate(root, tier, &candidate))
 }
 
 fn list_tier(root: &Path, canonical_root: &Path, tier: Tier) -> Vec<Candidate> {

@@ -2,16 +2,29 @@
 //!
 //! Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr.
 
+mod approve;
+mod archive;
 mod call;
 mod completions;
+mod decide;
+mod evolve;
 mod failures;
+mod gc;
+mod history;
 mod init;
 mod list;
 mod mark_failure;
+mod promote;
+mod reject;
+mod request_changes;
+mod restore;
+mod review;
+mod rollback;
 mod run;
 mod runs;
 mod show;
 mod stats;
+mod validate;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,6 +72,30 @@ enum Command {
     MarkFailure(mark_failure::MarkFailureArgs),
     /// Runs, success rate, median duration and quality of every active tool.
     Stats(stats::StatsArgs),
+    /// The review queue: experimental tools waiting for a decision.
+    Review(review::ReviewArgs),
+    /// Validate a tool: manifest, syntax, lint, security scan, test cases, similar tools.
+    Validate(validate::ValidateArgs),
+    /// Approve an experimental tool (experimental → approved).
+    Approve(approve::ApproveArgs),
+    /// Reject an experimental tool with a reason (experimental → archived).
+    Reject(reject::RejectArgs),
+    /// Ask for changes: writes REVIEW.md into the tool folder; the tool stays in experimental.
+    RequestChanges(request_changes::RequestChangesArgs),
+    /// Promote an approved tool to core (approved → core).
+    Promote(promote::PromoteArgs),
+    /// Archive a tool from any tier (→ archived).
+    Archive(archive::ArchiveArgs),
+    /// Restore an archived tool to the tier it left.
+    Restore(restore::RestoreArgs),
+    /// Make the previous (or a given) version of an active tool active again.
+    Rollback(rollback::RollbackArgs),
+    /// Make a new candidate from a tool and a hint (minor version bump, parent set).
+    Evolve(evolve::EvolveArgs),
+    /// Decisions about a tool: who, when, why, versions and content hashes.
+    History(history::HistoryArgs),
+    /// Archive approved tools unused for N days or below a quality floor.
+    Gc(gc::GcArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -95,7 +132,45 @@ fn dispatch(cli: Cli) -> CliResult {
             completions::run(args, &mut Cli::command());
             Ok(())
         }
-        Some(Command::List(args)) => list::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
+        Some(Command::List(args)) => {
+            let ws = Workspace::open(cli.root.as_deref(), &cwd)?;
+            decide::recover_pending(&ws);
+            list::run(args, &ws)
+        }
+        Some(Command::Review(args)) => {
+            review::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::Validate(args)) => {
+            validate::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::Approve(args)) => {
+            approve::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::Reject(args)) => {
+            reject::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::RequestChanges(args)) => {
+            request_changes::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::Promote(args)) => {
+            promote::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::Archive(args)) => {
+            archive::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::Restore(args)) => {
+            restore::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::Rollback(args)) => {
+            rollback::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::Evolve(args)) => {
+            evolve::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::History(args)) => {
+            history::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
+        }
+        Some(Command::Gc(args)) => gc::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
         Some(Command::Call(args)) => call::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
         Some(Command::Run(args)) => run::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
         Some(Command::Show(args)) => show::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),

@@ -355,7 +355,11 @@ mod tests {
             ..version.clone()
         };
         store
-            .record_decisions(std::slice::from_ref(&second), &[renewed.clone()], &[])
+            .record_decisions(
+                std::slice::from_ref(&second),
+                std::slice::from_ref(&renewed),
+                &[],
+            )
             .expect("record");
         // Keeping an already indexed version never changes when it was activated.
         store

@@ -94,9 +94,15 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let current: i64 = conn
+    let err = |e| sqlite_error(path, e);
+    // One IMMEDIATE transaction takes the write lock before reading the version, so two
+    // processes opening a new store at once cannot both apply the same migration.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(err)?;
+    let current: i64 = tx
         .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| sqlite_error(path, e))?;
+        .map_err(err)?;
     let known = MIGRATIONS.len() as i64;
     if current > known {
         return Err(StoreError::TooNew {
@@ -105,14 +111,14 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
             known,
         });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction().map_err(|e| sqlite_error(path, e))?;
-        tx.execute_batch(sql).map_err(|e| sqlite_error(path, e))?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)
-            .map_err(|e| sqlite_error(path, e))?;
-        tx.commit().map_err(|e| sqlite_error(path, e))?;
+    if current == known {
+        return Ok(());
     }
-    Ok(())
+    for sql in MIGRATIONS.iter().skip(current as usize) {
+        tx.execute_batch(sql).map_err(err)?;
+    }
+    tx.pragma_update(None, "user_version", known).map_err(err)?;
+    tx.commit().map_err(err)
 }
 
 #[cfg(test)]
@@ -132,5 +138,30 @@ mod tests {
             err.contains("written by a newer toolbench (schema 999"),
             "{err}"
         );
+    }
+}
+
+#[cfg(test)]
+mod race_tests {
+    use super::*;
+
+    #[test]
+    fn two_connections_migrating_a_new_store_at_once_both_succeed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut conn = Connection::open(&path).expect("open");
+                    conn.busy_timeout(std::time::Duration::from_secs(5))
+                        .expect("timeout");
+                    migrate(&mut conn, &path).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        for handle in handles {
+            assert_eq!(handle.join().expect("thread"), Ok(()));
+        }
     }
 }

@@ -9,6 +9,7 @@ mod failures;
 mod migrations;
 mod runs;
 mod stats;
+mod validation_cache;
 pub mod writer;
 
 pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};

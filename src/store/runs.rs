@@ -181,7 +181,7 @@ where
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::model::{FailureRecord, RunOrigin, RunStatus, Tier};
+    use crate::model::{RunOrigin, RunStatus, Tier};
 
     /// A plain successful run of `tool` started at `started_at`.
     pub(crate) fn sample_run(tool: &str, started_at: &str) -> RunRecord {

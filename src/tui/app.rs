@@ -73,6 +73,8 @@ pub enum AppEvent {
         failures: Vec<FailureRecord>,
         stats: Vec<ToolStats>,
     },
+    /// The watcher saw tools change on disk.
+    Watched(crate::watch::WatchUpdate),
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -206,6 +208,8 @@ pub struct App {
     pub failures: Vec<FailureRecord>,
     pub stats: HashMap<String, ToolStats>,
     pub preset: Preset,
+    /// The workspace watcher is running.
+    pub watching: bool,
     pub overlay: Option<Overlay>,
     pub scan: ScanState,
     pub message: Option<(String, Level, Instant)>,
@@ -255,6 +259,7 @@ impl App {
             failures: Vec::new(),
             stats: HashMap::new(),
             preset,
+            watching: false,
             overlay: None,
             scan: ScanState::Starting,
             message: None,
@@ -337,6 +342,7 @@ impl App {
                 self.failures.insert(0, *failure);
                 self.effects.push(Effect::LoadHistory);
             }
+            AppEvent::Watched(update) => self.on_watched(update),
             AppEvent::HistoryLoaded { failures, stats } => {
                 self.failures = failures;
                 self.stats = stats.into_iter().map(|s| (s.name.clone(), s)).collect();
@@ -389,6 +395,41 @@ impl App {
         }
         self.scan = ScanState::Done { tools, elapsed };
         self.dirty = true;
+    }
+
+    fn on_watched(&mut self, update: crate::watch::WatchUpdate) {
+        use crate::watch::WatchUpdate;
+        match update {
+            WatchUpdate::Rescan => self.effects.push(Effect::Scan),
+            WatchUpdate::Error(reason) => self.notify(format!("watcher: {reason}"), Level::Error),
+            WatchUpdate::Tools { updated, removed } => {
+                let selected_path = self.selected_entry().map(|e| e.path.clone());
+                let mut entries = self.catalog.entries().to_vec();
+                let touched: Vec<&std::path::Path> = removed
+                    .iter()
+                    .map(PathBuf::as_path)
+                    .chain(updated.iter().map(|e| e.path.as_path()))
+                    .collect();
+                entries.retain(|e| !touched.contains(&e.path.as_path()));
+                entries.extend(updated);
+                entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+                let entries = Arc::new(entries);
+                self.effects.push(Effect::SaveIndex(Arc::clone(&entries)));
+                self.catalog = Catalog::new(Arc::unwrap_or_clone(entries));
+                self.filter.previous = None;
+                self.refresh_views();
+                if let Some(path) = selected_path
+                    && let Some(pos) = self
+                        .view
+                        .iter()
+                        .position(|i| self.catalog.entries()[*i].path == path)
+                {
+                    let height = self.pane_height(Pane::Catalog);
+                    self.catalog_cursor.select(pos, self.view.len(), height);
+                }
+                self.dirty = true;
+            }
+        }
     }
 
     fn on_run_finished(&mut self, key: u64, result: Result<(Box<RunRecord>, String), String>) {

@@ -80,7 +80,18 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
         exe: std::env::current_exe().context("cannot find the toolbench binary")?,
         cancels: HashMap::new(),
     };
-    runtime.block_on(event_loop(&mut app, services, &exit_after))
+    let (tx, rx) = mpsc::unbounded_channel::<AppEvent>();
+    let watcher = {
+        let tx = tx.clone();
+        crate::watch::watch(&services.root, move |update| {
+            let _ = tx.send(AppEvent::Watched(update));
+        })
+    };
+    match &watcher {
+        Ok(_) => app.watching = true,
+        Err(reason) => app.notify(reason.clone(), app::Level::Error),
+    }
+    runtime.block_on(event_loop(&mut app, services, (tx, rx), &exit_after))
 }
 
 /// What effects need: the workspace, the store (reads) and its single writer, and the
@@ -100,7 +111,17 @@ fn root_label(root: &Path, source: RootSource) -> String {
     }
 }
 
-async fn event_loop(app: &mut App, mut services: Services, exit_after: &str) -> anyhow::Result<()> {
+type Channel = (
+    mpsc::UnboundedSender<AppEvent>,
+    mpsc::UnboundedReceiver<AppEvent>,
+);
+
+async fn event_loop(
+    app: &mut App,
+    mut services: Services,
+    (tx, mut rx): Channel,
+    exit_after: &str,
+) -> anyhow::Result<()> {
     let mut guard = terminal::TerminalGuard::enter().context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     app.update(AppEvent::Terminal(crossterm::event::Event::Resize(
@@ -113,7 +134,6 @@ async fn event_loop(app: &mut App, mut services: Services, exit_after: &str) -> 
         return Ok(());
     }
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<AppEvent>();
     let mut terminal_events = crossterm::event::EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     let mut sigterm = signal(SignalKind::terminate())?;

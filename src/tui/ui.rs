@@ -82,6 +82,16 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         ScanState::Done { .. } => String::new(),
     };
     spans.push(Span::styled(scan, theme.status_bar));
+    if app.watching {
+        spans.push(Span::styled(" │ watching", theme.status_bar));
+    }
+    let running = app.runs.iter().filter(|r| r.is_running()).count();
+    if running > 0 {
+        spans.push(Span::styled(
+            format!(" │ {running} running"),
+            theme.status_bar,
+        ));
+    }
     if let Some((text, level, _)) = &app.message {
         let style = match level {
             Level::Info => theme.status_bar,

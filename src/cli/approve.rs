@@ -1,0 +1,27 @@
+use clap::Args;
+
+use super::{CliResult, Workspace, decide};
+use crate::review::lifecycle;
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// NAME or NAME@VERSION of a tool in experimental/. A bare script is first wrapped into a
+    /// folder with its inferred manifest. An active approved version of the same name is
+    /// archived (and kept as a snapshot).
+    tool: String,
+    /// Why, recorded with the decision.
+    #[arg(long, value_name = "R")]
+    reason: Option<String>,
+}
+
+pub fn run(args: ApproveArgs, ws: &Workspace) -> CliResult {
+    let mut store = decide::open_store(ws)?;
+    let decision = lifecycle::approve(
+        &decide::context(ws),
+        &mut store,
+        &args.tool,
+        args.reason.as_deref(),
+    )?;
+    decide::print(&decision);
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! What the review subcommands share: the review context, the store, and how a decision is
+//! reported (one line on stdout; recoveries and warnings on stderr).
+
+use super::{CliError, Workspace};
+use crate::review::{Decision, ReviewContext, journal};
+use crate::store::Store;
+
+pub(super) fn context(ws: &Workspace) -> ReviewContext {
+    ReviewContext::from_config(&ws.root, &ws.config)
+}
+
+pub(super) fn open_store(ws: &Workspace) -> Result<Store, CliError> {
+    Ok(Store::open(&ws.root)?)
+}
+
+pub(super) fn print(decision: &Decision) {
+    for line in &decision.recovered {
+        eprintln!("toolbench: {line}");
+    }
+    println!("{}", decision.summary());
+    for warning in &decision.warnings {
+        eprintln!("toolbench: warning: {warning}");
+    }
+}
+
+/// Finishes decisions a crash interrupted before a command reads the workspace, so what it
+/// shows is settled. A failure here is a warning: reading must still work.
+pub(super) fn recover_pending(ws: &Workspace) {
+    if !journal::has_pending(&ws.root) {
+        return;
+    }
+    let recovered = Store::open(&ws.root)
+        .map_err(crate::review::ReviewError::from)
+        .and_then(|mut store| journal::recover(&ws.root, &mut store));
+    match recovered {
+        Ok(report) => {
+            for line in report.lines() {
+                eprintln!("toolbench: {line}");
+            }
+        }
+        Err(e) => eprintln!("toolbench: warning: {e}"),
+    }
+}

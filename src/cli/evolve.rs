@@ -1,0 +1,62 @@
+use std::path::Path;
+
+use clap::Args;
+
+use super::{CliError, CliResult, Workspace, decide};
+use crate::review::evolve;
+
+#[derive(Debug, Args)]
+pub struct EvolveArgs {
+    /// NAME or NAME@VERSION of the tool to evolve (any tier); the original is never touched.
+    tool: String,
+    /// What the new version should do differently (recorded as provenance.hint).
+    #[arg(long, value_name = "H")]
+    hint: String,
+    /// The evolver command, as one string split on whitespace (no shell), e.g.
+    /// --with "python3 assets/evolvers/append_note.py". Relative paths are taken from the
+    /// current directory. Default: `[evolve] command` from the config; when that is empty too,
+    /// evolve only makes the bumped copy for you to edit.
+    #[arg(long, value_name = "CMD")]
+    with: Option<String>,
+}
+
+pub fn run(args: EvolveArgs, ws: &Workspace) -> CliResult {
+    let with = match &args.with {
+        Some(command) => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| CliError(format!("cannot read the current directory: {e}")))?;
+            let words = absolute_words(command, &cwd);
+            if words.is_empty() {
+                return Err(CliError("--with: the evolver command is empty".to_string()));
+            }
+            Some(words)
+        }
+        None => None,
+    };
+    let mut store = decide::open_store(ws)?;
+    let decision = evolve::evolve(
+        &decide::context(ws),
+        &mut store,
+        &args.tool,
+        &args.hint,
+        with.as_deref(),
+    )?;
+    decide::print(&decision);
+    Ok(())
+}
+
+/// Splits on whitespace; words that name an existing relative path become absolute, because
+/// the evolver runs in a temporary folder.
+fn absolute_words(command: &str, cwd: &Path) -> Vec<String> {
+    command
+        .split_whitespace()
+        .map(|word| {
+            let path = Path::new(word);
+            if word.contains('/') && path.is_relative() && cwd.join(path).exists() {
+                cwd.join(path).to_string_lossy().into_owned()
+            } else {
+                word.to_string()
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,58 @@
+use clap::Args;
+
+use super::{CliResult, Workspace, decide};
+use crate::review::gc;
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Collect approved tools whose last run (or, never run, whose folder) is older than N days.
+    #[arg(long, value_name = "N")]
+    days_unused: u64,
+    /// Also collect approved tools whose quality (0..1, from their runs and failures) is below Q.
+    #[arg(long, value_name = "Q")]
+    min_quality: Option<f64>,
+    /// Only list what would be archived.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: GcArgs, ws: &Workspace) -> CliResult {
+    let mut store = decide::open_store(ws)?;
+    let ctx = decide::context(ws);
+    crate::review::lifecycle::recover(&ws.root, &mut store)?;
+    let report = gc::gc(
+        &ctx,
+        &mut store,
+        args.days_unused,
+        args.min_quality,
+        args.dry_run,
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if report.candidates.is_empty() {
+        println!("gc: nothing to collect");
+    } else if report.dry_run {
+        for c in &report.candidates {
+            println!("would archive {}@{}: {}", c.name, c.version, c.reason);
+        }
+    } else {
+        for decision in &report.archived {
+            decide::print(decision);
+        }
+    }
+    for failure in &report.failed {
+        eprintln!("toolbench: {failure}");
+    }
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(super::CliError(format!(
+            "gc: {} of {} tools could not be archived",
+            report.failed.len(),
+            report.candidates.len()
+        )))
+    }
+}

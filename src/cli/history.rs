@@ -1,0 +1,106 @@
+use clap::Args;
+use serde::Serialize;
+
+use super::{CliResult, Workspace, decide};
+use crate::model::Tier;
+use crate::review::lifecycle;
+use crate::store::DecisionRecord;
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The tool NAME.
+    tool: String,
+    /// Print the decisions as a JSON array, newest first.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The `history --json` shape (a contract for scripts).
+#[derive(Serialize)]
+struct ListedDecision<'a> {
+    action: &'a str,
+    who: &'a str,
+    at: &'a str,
+    reason: Option<&'a str>,
+    from_version: Option<&'a str>,
+    to_version: Option<&'a str>,
+    from_tier: Option<Tier>,
+    to_tier: Option<Tier>,
+    from_hash: Option<&'a str>,
+    to_hash: Option<&'a str>,
+}
+
+impl<'a> From<&'a DecisionRecord> for ListedDecision<'a> {
+    fn from(d: &'a DecisionRecord) -> Self {
+        ListedDecision {
+            action: d.action.as_str(),
+            who: &d.who,
+            at: &d.at,
+            reason: d.reason.as_deref(),
+            from_version: d.from_version.as_deref(),
+            to_version: d.to_version.as_deref(),
+            from_tier: d.from_tier,
+            to_tier: d.to_tier,
+            from_hash: d.from_hash.as_deref(),
+            to_hash: d.to_hash.as_deref(),
+        }
+    }
+}
+
+pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
+    decide::recover_pending(ws);
+    let store = decide::open_store(ws)?;
+    let name = lifecycle::spec_name(&args.tool);
+    let history = lifecycle::history(&store, name)?;
+    if args.json {
+        let listed: Vec<ListedDecision> = history.decisions.iter().map(Into::into).collect();
+        println!("{}", serde_json::to_string_pretty(&listed)?);
+        return Ok(());
+    }
+    if history.decisions.is_empty() && history.versions.is_empty() {
+        eprintln!("no decisions recorded for {name}");
+        return Ok(());
+    }
+    for d in &history.decisions {
+        let tiers = match (d.from_tier, d.to_tier) {
+            (Some(from), Some(to)) => format!("{from} → {to}"),
+            _ => String::new(),
+        };
+        let versions = match (&d.from_version, &d.to_version) {
+            (Some(from), Some(to)) if from != to => format!("{from} → {to}"),
+            (_, Some(to)) => to.clone(),
+            _ => "?".to_string(),
+        };
+        let hash = d.to_hash.as_deref().map(short).unwrap_or("-");
+        let reason = d
+            .reason
+            .as_deref()
+            .map(|r| format!("  {r}"))
+            .unwrap_or_default();
+        println!(
+            "{}  {:<15} {:<12} {:<15} {:<26} {hash}{reason}",
+            d.at,
+            d.action.as_str(),
+            d.who,
+            versions,
+            tiers
+        );
+    }
+    if !history.versions.is_empty() {
+        println!("kept versions:");
+        for v in &history.versions {
+            println!(
+                "  {:<12} {}  activated {}  {}",
+                v.version,
+                short(&v.content_hash),
+                v.activated_at,
+                v.snapshot
+            );
+        }
+    }
+    Ok(())
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}

@@ -1,0 +1,17 @@
+use clap::Args;
+
+use super::{CliResult, Workspace, decide};
+use crate::review::lifecycle;
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// NAME or NAME@VERSION of a tool in approved/; it moves to core/.
+    tool: String,
+}
+
+pub fn run(args: PromoteArgs, ws: &Workspace) -> CliResult {
+    let mut store = decide::open_store(ws)?;
+    let decision = lifecycle::promote(&decide::context(ws), &mut store, &args.tool)?;
+    decide::print(&decision);
+    Ok(())
+}

@@ -1,0 +1,41 @@
+use clap::Args;
+
+use super::{CliResult, Workspace, decide};
+use crate::review::lifecycle;
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Print a JSON array [{name, version, path, verdict, arrived_at, parent}].
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: ReviewArgs, ws: &Workspace) -> CliResult {
+    decide::recover_pending(ws);
+    let store = decide::open_store(ws)?;
+    let queue = lifecycle::review_queue(&ws.root, &store)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&queue)?);
+        return Ok(());
+    }
+    if queue.is_empty() {
+        eprintln!("the review queue is empty (agents write tools into experimental/)");
+        return Ok(());
+    }
+    let name_width = queue.iter().map(|q| q.name.len()).max().unwrap_or(4).max(4);
+    println!(
+        "{:<name_width$} {:<10} {:<10} {:<24} PARENT",
+        "NAME", "VERSION", "VERDICT", "ARRIVED"
+    );
+    for item in &queue {
+        println!(
+            "{:<name_width$} {:<10} {:<10} {:<24} {}",
+            item.name,
+            item.version,
+            item.verdict.as_deref().unwrap_or("-"),
+            item.arrived_at,
+            item.parent.as_deref().unwrap_or("-"),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! `toolbench validate NAME[@VERSION] [--json] [--force]`: the validation checklist of one
+//! tool. Exits 0 for pass and warn, 1 for fail. The runs of its test cases are recorded with
+//! origin `validation`.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use clap::Args;
+
+use super::{CliError, CliResult, Workspace};
+use crate::review::validate::{
+    CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict, validate_cached,
+};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// NAME or NAME@VERSION.
+    tool: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Validate again even when a cached report matches the tool's content.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
+    let catalog = ws.scan();
+    let entry = catalog.find(&args.tool)?.clone();
+    let exe = std::env::current_exe()
+        .map_err(|e| CliError(format!("cannot find the toolbench binary: {e}")))?;
+    let mut store = Store::open(&ws.root)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))?;
+    let mut report = runtime.block_on(validate_cached(
+        &ws.root, &entry, &catalog, &exe, &mut store, args.force,
+    ))?;
+    store.insert_runs(&mut report.runs)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render_text(&report));
+    }
+    if report.verdict == Verdict::Fail {
+        drop(store);
+        let _ = std::io::stdout().flush();
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn symbol(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::Pass => "✓",
+        CheckStatus::Warn => "!",
+        CheckStatus::Fail => "✗",
+        CheckStatus::Skip => "-",
+    }
+}
+
+/// The checklist: one line per check, the cases under `tests`, then findings and similar
+/// tools, and `verdict: …` last.
+pub fn render_text(report: &ValidationReport) -> String {
+    let mut out = String::new();
+    let cached = if report.cached { "  (cached)" } else { "" };
+    let _ = writeln!(
+        out,
+        "{}@{}  {}{cached}",
+        report.name, report.version, report.path
+    );
+    for check in &report.checks {
+        let _ = writeln!(
+            out,
+            "{} {:<14} {}",
+            symbol(check.status),
+            check.check.as_str(),
+            check.message
+        );
+        if check.check == CheckKind::Tests {
+            for case in &report.tests {
+                let mark = match case.status {
+                    CaseStatus::Pass => "✓",
+                    CaseStatus::Fail | CaseStatus::Error => "✗",
+                };
+                let memory = case
+                    .peak_memory_kb
+                    .map(|kb| format!("  {:.1} MB", kb as f64 / 1024.0))
+                    .unwrap_or_default();
+                let detail = match case.status {
+                    CaseStatus::Pass if case.message == "ok" => String::new(),
+                    CaseStatus::Pass => format!("  {}", case.message),
+                    other => format!("  {other}: {}", case.message),
+                };
+                let _ = writeln!(
+                    out,
+                    "    {mark} {:<20} {:>6} ms{memory}{detail}",
+                    case.case, case.duration_ms
+                );
+            }
+        }
+    }
+    if !report.findings.is_empty() {
+        let _ = writeln!(out, "findings:");
+        for f in &report.findings {
+            let place = match f.line {
+                Some(line) => format!("{}:{line}", f.file),
+                None => f.file.clone(),
+            };
+            let _ = writeln!(out, "  {place} {} {} ({})", f.rule, f.message, f.severity);
+        }
+    }
+    if !report.similar.is_empty() {
+        let _ = writeln!(out, "similar tools:");
+        for s in &report.similar {
+            let _ = writeln!(
+                out,
+                "  {:<24} {:.2}  {} {}",
+                s.name, s.score, s.tier, s.version
+            );
+        }
+    }
+    let _ = writeln!(out, "verdict: {}", report.verdict);
+    out
+}

@@ -1,0 +1,69 @@
+//! Why a review action did not happen: one line naming the tool or file and the reason.
+
+use std::path::{Path, PathBuf};
+
+use crate::catalog::LookupError;
+use crate::catalog::manifest::io_reason;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{tool}: several candidates ({versions}); say which with NAME@VERSION")]
+    Ambiguous { tool: String, versions: String },
+    /// The action is not allowed for this tool, with the reason.
+    #[error("cannot {action} {tool}: {reason}")]
+    Refused {
+        action: &'static str,
+        tool: String,
+        reason: String,
+    },
+    #[error("{tool} is being changed by another toolbench process (pid {pid}); try again")]
+    Locked { tool: String, pid: String },
+    #[error("{path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+    /// A rename between tiers failed; whatever moved before it was put back.
+    #[error("cannot move {from} to {to}: {reason}; nothing was changed")]
+    Move {
+        from: PathBuf,
+        to: PathBuf,
+        reason: String,
+    },
+    /// A rename failed and undoing the earlier ones failed too: recovery finishes the job.
+    #[error(
+        "{tool}: move interrupted ({reason}); the journal entry {journal} is left for recovery at the next start"
+    )]
+    Interrupted {
+        tool: String,
+        reason: String,
+        journal: PathBuf,
+    },
+    #[error("evolver {command:?} for {tool}: {reason}")]
+    Evolver {
+        tool: String,
+        command: String,
+        reason: String,
+    },
+    #[error("{path}: unreadable journal entry ({reason}); left in place, remove it by hand")]
+    Journal { path: PathBuf, reason: String },
+}
+
+impl ReviewError {
+    pub(crate) fn io(path: &Path, err: &std::io::Error) -> Self {
+        ReviewError::Io {
+            path: path.to_path_buf(),
+            reason: io_reason(err),
+        }
+    }
+
+    pub(crate) fn refused(action: &'static str, tool: &str, reason: impl Into<String>) -> Self {
+        ReviewError::Refused {
+            action,
+            tool: tool.to_string(),
+            reason: reason.into(),
+        }
+    }
+}

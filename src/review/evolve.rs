@@ -1,0 +1,742 @@
+//! Evolve: a new candidate in `experimental/<name>-<version>/` from any version of a tool and
+//! a hint (DESIGN §4), with the minor version bumped and `provenance.parent` set.
+//!
+//! Either a configured evolver command rewrites files (the evolver protocol: a JSON request on
+//! stdin, `{"files": {...}}` on stdout), or the copy is left for the human to edit. The
+//! original is never touched; `tool.toml` is edited line by line so its comments survive.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::ReviewError;
+use super::journal::{self, Intent, Move};
+use super::lifecycle::{Decision, REVIEW_FILE, ReviewContext};
+use super::steps::{after_decision, begin, relative, resolve, scan};
+use super::versions::copy_tree;
+use crate::catalog::infer::render_inferred_manifest;
+use crate::catalog::manifest::{
+    MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped,
+};
+use crate::catalog::scan::{collect_files, hash_tool_folder};
+use crate::model::{Origin, Tier, ToolEntry};
+use crate::store::{DecisionAction, DecisionRecord, Store};
+
+/// How long an evolver may take before it is killed.
+pub const EVOLVER_TIMEOUT: Duration = Duration::from_secs(120);
+/// Files larger than this are not sent to the evolver (they are still copied).
+const MAX_SENT_FILE_BYTES: u64 = 1024 * 1024;
+/// Most of an evolver's stdout toolbench reads.
+const MAX_EVOLVER_OUTPUT: u64 = 32 * 1024 * 1024;
+/// Failures sent to the evolver, newest ones.
+const FAILURES_SENT: usize = 20;
+
+/// Makes a candidate from `spec` (any tier, `name` or `name@version`) and `hint`. `with` is the
+/// evolver argv; `None` uses the configured one; an empty command makes a plain copy.
+pub fn evolve(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    hint: &str,
+    with: Option<&[String]>,
+) -> Result<Decision, ReviewError> {
+    evolve_with_timeout(ctx, store, spec, hint, with, EVOLVER_TIMEOUT)
+}
+
+pub fn evolve_with_timeout(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    hint: &str,
+    with: Option<&[String]>,
+    timeout: Duration,
+) -> Result<Decision, ReviewError> {
+    const ACTION: &str = "evolve";
+    let hint = hint.trim();
+    if hint.is_empty() {
+        return Err(ReviewError::refused(
+            ACTION,
+            spec,
+            "the hint is empty; say what the new version should do",
+        ));
+    }
+    let (lock, recovered) = begin(ctx, store, spec)?;
+    let catalog = scan(&ctx.root);
+    let tiers = [
+        Tier::Core,
+        Tier::Approved,
+        Tier::Experimental,
+        Tier::Archived,
+    ];
+    let entry = resolve(&catalog, spec, &tiers, ACTION)?.clone();
+    let Some(manifest) = entry.manifest.clone().filter(|_| !entry.is_broken()) else {
+        return Err(ReviewError::refused(
+            ACTION,
+            &entry.name,
+            format!(
+                "its manifest is broken ({}); fix it in place instead",
+                entry.error.as_deref().unwrap_or("unreadable")
+            ),
+        ));
+    };
+    let mut new_version = manifest.version.clone();
+    new_version.minor += 1;
+    new_version.patch = 0;
+    new_version.pre = semver::Prerelease::EMPTY;
+    new_version.build = semver::BuildMetadata::EMPTY;
+    let new_version = new_version.to_string();
+    let dir_name = format!("{}-{new_version}", entry.name);
+    let target = format!("{}/{dir_name}", Tier::Experimental.dir_name());
+    if ctx.root.join(&target).symlink_metadata().is_ok() {
+        return Err(ReviewError::refused(
+            ACTION,
+            &entry.id(),
+            format!("{target} already exists"),
+        ));
+    }
+    if let Some(twin) = catalog
+        .entries()
+        .iter()
+        .find(|e| e.name == entry.name && e.version == new_version)
+    {
+        return Err(ReviewError::refused(
+            ACTION,
+            &entry.id(),
+            format!(
+                "{}@{new_version} already exists ({}); evolve that version instead",
+                entry.name,
+                relative(&ctx.root, &twin.path)
+            ),
+        ));
+    }
+
+    // The files as the tool has them, then as the evolver wants them.
+    let mut sources = read_sources(&entry, &manifest);
+    let command: Vec<String> = with
+        .map(<[String]>::to_vec)
+        .unwrap_or_else(|| ctx.evolve_command.clone());
+    let command = absolute_command(&command, &ctx.root);
+    let origin = if command.is_empty() {
+        Origin::Human
+    } else {
+        let failures = store.list_failures(Some(&entry.name), FAILURES_SENT)?;
+        let request = json!({
+            "tool": {
+                "name": entry.name,
+                "version": entry.version,
+                "tier": entry.tier,
+                "files": sources.texts,
+            },
+            "failures": failures.iter().rev().map(|f| json!({
+                "scenario": f.scenario,
+                "error": f.error,
+                "severity": f.severity,
+                "at": f.at,
+            })).collect::<Vec<_>>(),
+            "hint": hint,
+        });
+        let files =
+            run_evolver(&command, &request, timeout).map_err(|reason| ReviewError::Evolver {
+                tool: entry.id(),
+                command: command.join(" "),
+                reason,
+            })?;
+        for (path, text) in files {
+            sources.texts.insert(path, text);
+        }
+        Origin::Ai
+    };
+
+    let manifest_text = sources
+        .texts
+        .get(MANIFEST_FILE)
+        .cloned()
+        .unwrap_or_default();
+    let parent = entry.id();
+    let generator = (origin == Origin::Ai).then(|| generator_name(&command));
+    let edit = ProvenanceEdit {
+        version: &new_version,
+        parent: &parent,
+        hint,
+        origin,
+        generator: generator.as_deref(),
+        created: &crate::clock::now_rfc3339(),
+    };
+    let (manifest_text, mut warnings) = edit_checked(&manifest_text, &edit)
+        .map_err(|reason| ReviewError::refused(ACTION, &entry.id(), reason))?;
+    sources
+        .texts
+        .insert(MANIFEST_FILE.to_string(), manifest_text);
+    sources.texts.remove(REVIEW_FILE);
+
+    // Stage the candidate, then rename it in through the journal.
+    let mut intent = Intent::new(ACTION, &lock);
+    let staged = format!("{}/{dir_name}", intent.staging_relative());
+    let staging = ctx.root.join(&staged);
+    if let Err(e) = stage(&entry, &sources, &staging) {
+        let _ = std::fs::remove_dir_all(intent.staging_dir(&ctx.root));
+        return Err(e);
+    }
+    let to_hash = hash_tool_folder(&staging);
+    intent.moves.push(Move {
+        from: staged,
+        to: target.clone(),
+    });
+    intent.decisions.push(DecisionRecord {
+        id: 0,
+        tool: entry.name.clone(),
+        action: DecisionAction::Evolve,
+        who: ctx.who.clone(),
+        at: crate::clock::now_rfc3339(),
+        reason: Some(hint.to_string()),
+        from_version: Some(entry.version.clone()),
+        to_version: Some(new_version.clone()),
+        from_tier: Some(entry.tier),
+        to_tier: Some(Tier::Experimental),
+        from_hash: Some(entry.content_hash.clone()),
+        to_hash: Some(to_hash),
+    });
+    std::fs::create_dir_all(ctx.root.join(Tier::Experimental.dir_name()))
+        .map_err(|e| ReviewError::io(&ctx.root.join(Tier::Experimental.dir_name()), &e))?;
+    let records = journal::commit(&ctx.root, store, &lock, &intent, || Ok(()))?;
+    if origin == Origin::Ai && !sources.skipped.is_empty() {
+        warnings.push(format!(
+            "not sent to the evolver (binary or larger than 1 MiB), copied as they were: {}",
+            sources.skipped.join(", ")
+        ));
+    }
+    let decision = Decision {
+        action: DecisionAction::Evolve,
+        tool: entry.name.clone(),
+        version: new_version,
+        from_version: Some(entry.version.clone()),
+        from_tier: entry.tier,
+        to_tier: Tier::Experimental,
+        location: target.clone(),
+        reason: Some(hint.to_string()),
+        superseded: None,
+        snapshot: None,
+        wrapped: false,
+        records,
+        recovered,
+        warnings,
+        commit: None,
+        affected: vec![target],
+    };
+    drop(lock);
+    Ok(after_decision(ctx, decision))
+}
+
+/// The files of a tool: text ones by relative path (what the evolver sees), and the rest.
+struct Sources {
+    texts: BTreeMap<String, String>,
+    skipped: Vec<String>,
+}
+
+fn read_sources(entry: &ToolEntry, manifest: &crate::model::Manifest) -> Sources {
+    let mut sources = Sources {
+        texts: BTreeMap::new(),
+        skipped: Vec::new(),
+    };
+    if entry.path.is_file() {
+        // A bare script: the candidate is the script plus the manifest toolbench inferred.
+        let name = entry
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match read_text_capped(&entry.path, MAX_SENT_FILE_BYTES) {
+            Ok(text) => {
+                sources.texts.insert(name, text);
+            }
+            Err(_) => sources.skipped.push(name),
+        }
+        sources.texts.insert(
+            MANIFEST_FILE.to_string(),
+            render_inferred_manifest(manifest),
+        );
+        return sources;
+    }
+    let mut files = Vec::new();
+    collect_files(&entry.path, Path::new(""), &mut files);
+    files.sort();
+    for relative in files {
+        let key = relative.to_string_lossy().into_owned();
+        let path = entry.path.join(&relative);
+        let is_link = path
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink());
+        match read_text_capped(&path, MAX_SENT_FILE_BYTES) {
+            Ok(text) if !is_link => {
+                sources.texts.insert(key, text);
+            }
+            _ => sources.skipped.push(key),
+        }
+    }
+    sources
+}
+
+/// Writes the candidate into `staging`: the original's files (symlinks and binaries as they
+/// are), then every text file as it should be now.
+fn stage(entry: &ToolEntry, sources: &Sources, staging: &Path) -> Result<(), ReviewError> {
+    if entry.path.is_dir() {
+        copy_tree(&entry.path, staging, |mode| mode | 0o200)?;
+        let review = staging.join(REVIEW_FILE);
+        if review.exists() {
+            std::fs::remove_file(&review).map_err(|e| ReviewError::io(&review, &e))?;
+        }
+    } else {
+        std::fs::create_dir_all(staging).map_err(|e| ReviewError::io(staging, &e))?;
+    }
+    for (relative, text) in &sources.texts {
+        let path = staging.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| ReviewError::io(parent, &e))?;
+        }
+        // A copied symlink is replaced by the file, never written through.
+        if path
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            std::fs::remove_file(&path).map_err(|e| ReviewError::io(&path, &e))?;
+        }
+        std::fs::write(&path, text).map_err(|e| ReviewError::io(&path, &e))?;
+    }
+    Ok(())
+}
+
+/// Relative paths in an evolver command are taken from the workspace root (the evolver runs
+/// in a temporary folder).
+fn absolute_command(command: &[String], root: &Path) -> Vec<String> {
+    command
+        .iter()
+        .map(|word| {
+            let path = Path::new(word);
+            if word.contains('/') && path.is_relative() && root.join(path).exists() {
+                root.join(path).to_string_lossy().into_owned()
+            } else {
+                word.clone()
+            }
+        })
+        .collect()
+}
+
+/// `python3 /x/evolvers/append_note.py` → `python3 append_note.py`.
+fn generator_name(command: &[String]) -> String {
+    command
+        .iter()
+        .map(|word| {
+            Path::new(word)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| word.clone())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs the evolver (no shell, in a temporary folder, killed after `timeout`) and returns the
+/// files it wants changed. Errors are one line.
+pub fn run_evolver(
+    command: &[String],
+    request: &serde_json::Value,
+    timeout: Duration,
+) -> Result<BTreeMap<String, String>, String> {
+    let Some((program, args)) = command.split_first() else {
+        return Err("empty command".to_string());
+    };
+    let cwd = std::env::temp_dir().join(format!(
+        "toolbench-evolver-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    ));
+    std::fs::create_dir_all(&cwd).map_err(|e| format!("cannot create {}: {e}", cwd.display()))?;
+    let result = run_in(program, args, &cwd, request, timeout);
+    let _ = std::fs::remove_dir_all(&cwd);
+    let stdout = result?;
+    parse_evolver_output(&stdout)
+}
+
+fn run_in(
+    program: &str,
+    args: &[String],
+    cwd: &Path,
+    request: &serde_json::Value,
+    timeout: Duration,
+) -> Result<Vec<u8>, String> {
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so a timeout kills whatever it started too.
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start: {}", crate::catalog::manifest::io_reason(&e)))?;
+    let input = request.to_string();
+    let stdin = child.stdin.take();
+    let writer = std::thread::spawn(move || {
+        if let Some(mut stdin) = stdin {
+            // An evolver that stops reading early is its own business.
+            let _ = stdin.write_all(input.as_bytes());
+        }
+    });
+    let stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(stdout) = stdout {
+            let _ = stdout.take(MAX_EVOLVER_OUTPUT).read_to_end(&mut bytes);
+        }
+        bytes
+    });
+    let stderr = child.stderr.take();
+    let err_reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(stderr) = stderr {
+            let _ = stderr.take(64 * 1024).read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= timeout => {
+                if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+                    let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = writer.join();
+                return Err(format!(
+                    "timed out after {} s and was killed",
+                    timeout.as_secs_f64().round()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(format!("cannot wait for it: {e}")),
+        }
+    };
+    let _ = writer.join();
+    let stdout = reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    if !status.success() {
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        let how = match status.code() {
+            Some(code) => format!("exited with status {code}"),
+            None => "was killed by a signal".to_string(),
+        };
+        return Err(if last.is_empty() {
+            how
+        } else {
+            format!("{how}: {last}")
+        });
+    }
+    Ok(stdout)
+}
+
+/// `{"files": {"relative/path": "text"}}`, with every path relative and inside the folder.
+pub fn parse_evolver_output(stdout: &[u8]) -> Result<BTreeMap<String, String>, String> {
+    let value: serde_json::Value = serde_json::from_slice(stdout)
+        .map_err(|e| format!("stdout is not JSON ({e}); expected {{\"files\": {{...}}}}"))?;
+    let Some(files) = value.get("files").and_then(|f| f.as_object()) else {
+        return Err("stdout has no \"files\" object; expected {\"files\": {...}}".to_string());
+    };
+    let mut out = BTreeMap::new();
+    for (path, text) in files {
+        if !is_relative_inside(path) || path.ends_with('/') {
+            return Err(format!(
+                "file path {path:?} is not a relative path inside the tool folder"
+            ));
+        }
+        let Some(text) = text.as_str() else {
+            return Err(format!(
+                "file {path:?} is not text (expected a JSON string)"
+            ));
+        };
+        let normalized: PathBuf = Path::new(path)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        out.insert(normalized.to_string_lossy().into_owned(), text.to_string());
+    }
+    Ok(out)
+}
+
+/// What evolve writes into the new `tool.toml`.
+pub struct ProvenanceEdit<'a> {
+    pub version: &'a str,
+    pub parent: &'a str,
+    pub hint: &'a str,
+    pub origin: Origin,
+    /// `None` removes a `generator` line (a human edits this copy, not the old generator).
+    pub generator: Option<&'a str>,
+    pub created: &'a str,
+}
+
+/// Edits, then checks the result still parses to what was asked; returns warnings when the
+/// manifest was already broken before the edit (the candidate stays broken for review).
+fn edit_checked(text: &str, edit: &ProvenanceEdit<'_>) -> Result<(String, Vec<String>), String> {
+    let edited = set_version_and_provenance(text, edit);
+    let file = Path::new(MANIFEST_FILE);
+    match parse_manifest(&edited, file) {
+        Ok(parsed) => {
+            let m = parsed.manifest;
+            let ok = m.version.to_string() == edit.version
+                && m.provenance.parent.as_deref() == Some(edit.parent)
+                && m.provenance.hint.as_deref() == Some(edit.hint)
+                && m.provenance.origin == Some(edit.origin);
+            if ok {
+                Ok((edited, Vec::new()))
+            } else {
+                Err(format!(
+                    "{MANIFEST_FILE} writes version or [provenance] in a form toolbench cannot edit line by line; edit it by hand"
+                ))
+            }
+        }
+        Err(after) => match parse_manifest(text, file) {
+            Ok(_) => Err(format!("editing {MANIFEST_FILE} would break it ({after})")),
+            Err(before) => Ok((
+                edited,
+                vec![format!("the candidate's manifest is broken: {before}")],
+            )),
+        },
+    }
+}
+
+fn quote(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+/// Replaces the top-level `version = …` line and sets the `[provenance]` keys, keeping every
+/// other line (and comment) as it was.
+pub fn set_version_and_provenance(text: &str, edit: &ProvenanceEdit<'_>) -> String {
+    let mut wanted: Vec<(&str, Option<String>)> = vec![
+        ("origin", Some(quote(edit.origin.as_str()))),
+        ("generator", edit.generator.map(quote)),
+        ("created", Some(edit.created.to_string())),
+        ("parent", Some(quote(edit.parent))),
+        ("hint", Some(quote(edit.hint))),
+    ];
+    let mut out: Vec<String> = Vec::new();
+    let mut section: Option<String> = None;
+    let mut multiline: Option<&str> = None;
+    let mut skipping_value: Option<&str> = None;
+    let mut provenance_end: Option<usize> = None;
+    let mut saw_version = false;
+    for line in text.split_inclusive('\n') {
+        if let Some(delimiter) = skipping_value {
+            // The rest of a multi-line value we replaced.
+            if line.contains(delimiter) {
+                skipping_value = None;
+            }
+            continue;
+        }
+        if let Some(delimiter) = multiline {
+            if line.matches(delimiter).count() % 2 == 1 {
+                multiline = None;
+            }
+            out.push(line.to_string());
+            continue;
+        }
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            section = Some(header_name(trimmed));
+            out.push(line.to_string());
+            if section.as_deref() == Some("provenance") {
+                provenance_end = Some(out.len());
+            }
+            continue;
+        }
+        let key = bare_key(trimmed);
+        let opens = opens_multiline(line);
+        let replace = match (section.as_deref(), key) {
+            (None, Some("version")) => {
+                saw_version = true;
+                Some(Some(format!("version = {}", quote(edit.version))))
+            }
+            (Some("provenance"), Some(key)) => wanted
+                .iter()
+                .position(|(k, _)| *k == key)
+                .map(|i| wanted.remove(i).1.map(|v| format!("{key} = {v}"))),
+            _ => None,
+        };
+        match replace {
+            Some(new_line) => {
+                if let Some(new_line) = new_line {
+                    out.push(format!("{new_line}\n"));
+                }
+                skipping_value = opens;
+            }
+            None => {
+                multiline = opens;
+                out.push(line.to_string());
+            }
+        }
+        if section.as_deref() == Some("provenance") && key.is_some() {
+            provenance_end = Some(out.len());
+        }
+    }
+    if let Some(last) = out.last_mut()
+        && !last.ends_with('\n')
+    {
+        last.push('\n');
+    }
+    let missing: Vec<String> = wanted
+        .into_iter()
+        .filter_map(|(key, value)| value.map(|v| format!("{key} = {v}\n")))
+        .collect();
+    match provenance_end {
+        Some(at) => {
+            for (offset, line) in missing.into_iter().enumerate() {
+                out.insert(at + offset, line);
+            }
+        }
+        None => {
+            if out.last().is_some_and(|l| !l.trim().is_empty()) {
+                out.push("\n".to_string());
+            }
+            out.push("[provenance]\n".to_string());
+            out.extend(missing);
+        }
+    }
+    if !saw_version {
+        out.insert(0, format!("version = {}\n", quote(edit.version)));
+    }
+    out.concat()
+}
+
+/// `[provenance] # x` → `provenance`; `[[a.b]]` → `a.b`.
+fn header_name(line: &str) -> String {
+    let inner = line.trim_start_matches('[');
+    let end = inner.find(']').unwrap_or(inner.len());
+    inner[..end].trim().to_string()
+}
+
+/// The bare key of a `key = value` line, if it is one.
+fn bare_key(line: &str) -> Option<&str> {
+    let end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(line.len());
+    if end == 0 {
+        return None;
+    }
+    line[end..]
+        .trim_start()
+        .starts_with('=')
+        .then(|| &line[..end])
+}
+
+/// The delimiter of a multi-line string this line opens and does not close.
+fn opens_multiline(line: &str) -> Option<&'static str> {
+    ["\"\"\"", "'''"]
+        .into_iter()
+        .find(|d| line.matches(d).count() % 2 == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit<'a>(origin: Origin) -> ProvenanceEdit<'a> {
+        ProvenanceEdit {
+            version: "1.3.0",
+            parent: "csv_to_json@1.2.0",
+            hint: "Detect the delimiter",
+            origin,
+            generator: None,
+            created: "2026-11-01T00:00:00.000Z",
+        }
+    }
+
+    #[test]
+    fn version_and_provenance_are_set_and_comments_survive() {
+        let text = "# the csv tool\nname = \"csv_to_json\"\nversion = \"1.2.0\" # bump me\n\
+                    description = \"\"\"\nversion = 9\n\"\"\"\n\n[run]\ncommand = [\"python3\", \"main.py\"]\n\n\
+                    [provenance]\n# who made it\norigin = \"ai\"\ngenerator = \"claude-code\"\n\n[service]\nport = \"auto\"\n";
+        let out = set_version_and_provenance(text, &edit(Origin::Human));
+        assert!(
+            out.starts_with("# the csv tool\nname = \"csv_to_json\"\nversion = \"1.3.0\"\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("description = \"\"\"\nversion = 9\n\"\"\""),
+            "{out}"
+        );
+        assert!(out.contains("# who made it\norigin = \"human\"\ncreated = 2026-11-01T00:00:00.000Z\nparent = \"csv_to_json@1.2.0\"\nhint = \"Detect the delimiter\"\n\n[service]"), "{out}");
+        assert!(!out.contains("generator"), "{out}");
+        let parsed = parse_manifest(&out, Path::new("tool.toml")).expect("still valid");
+        assert_eq!(parsed.manifest.version.to_string(), "1.3.0");
+        let quoted = ProvenanceEdit {
+            hint: "Say \"hi\" to 'them'",
+            ..edit(Origin::Ai)
+        };
+        let out = set_version_and_provenance(&out, &quoted);
+        let parsed = parse_manifest(&out, Path::new("tool.toml")).expect("quotes survive");
+        assert_eq!(
+            parsed.manifest.provenance.hint.as_deref(),
+            Some("Say \"hi\" to 'them'")
+        );
+    }
+
+    #[test]
+    fn a_missing_provenance_table_is_appended() {
+        let text =
+            "name = \"x\"\nversion = \"0.1.0\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\"]";
+        let out = set_version_and_provenance(text, &edit(Origin::Ai));
+        assert!(out.ends_with("command = [\"sh\"]\n\n[provenance]\norigin = \"ai\"\ncreated = 2026-11-01T00:00:00.000Z\nparent = \"csv_to_json@1.2.0\"\nhint = \"Detect the delimiter\"\n"), "{out}");
+    }
+
+    #[test]
+    fn evolver_paths_must_stay_inside_the_folder() {
+        let ok = parse_evolver_output(br#"{"files": {"./main.py": "x", "tests/a.toml": "y"}}"#)
+            .expect("valid");
+        assert_eq!(ok.keys().collect::<Vec<_>>(), ["main.py", "tests/a.toml"]);
+        for bad in [
+            r#"{"files": {"../x": "y"}}"#,
+            r#"{"files": {"/etc/passwd": "y"}}"#,
+            r#"{"files": {"a/../../b": "y"}}"#,
+            r#"{"files": {"a": 1}}"#,
+            r#"{"nope": {}}"#,
+            "not json",
+        ] {
+            assert!(parse_evolver_output(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_slow_evolver_is_killed_at_the_timeout() {
+        let command = ["sh".to_string(), "-c".to_string(), "sleep 30".to_string()];
+        let started = Instant::now();
+        let err = run_evolver(&command, &json!({}), Duration::from_millis(300)).expect_err("slow");
+        assert!(err.contains("timed out"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_failing_evolver_reports_its_last_stderr_line() {
+        let command = [
+            "sh".to_string(),
+            "-c".to_string(),
+            "cat >/dev/null; echo 'no API key' >&2; exit 3".to_string(),
+        ];
+        let err = run_evolver(&command, &json!({"hint": "x"}), Duration::from_secs(10))
+            .expect_err("fails");
+        assert_eq!(err, "exited with status 3: no API key");
+    }
+}

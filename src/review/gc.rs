@@ -1,0 +1,116 @@
+//! Garbage collection: approved tools nobody used for N days, or whose quality fell below a
+//! floor, are listed and (unless it is a dry run) archived like any other decision.
+//!
+//! Core tools are never collected: they are hand-written and trusted.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use super::ReviewError;
+use super::lifecycle::{Decision, ReviewContext, archive_from};
+use super::steps::scan;
+use crate::model::Tier;
+use crate::store::Store;
+
+/// One tool gc would archive, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GcCandidate {
+    pub name: String,
+    pub version: String,
+    pub tier: Tier,
+    pub path: PathBuf,
+    /// The newest run's start (RFC 3339); `None` when it never ran.
+    pub last_run_at: Option<String>,
+    /// Quality in 0..1, when the tool has runs or failures to judge it by.
+    pub quality: Option<f64>,
+    /// Why it is collected, one line.
+    pub reason: String,
+}
+
+/// What a gc pass found and did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GcReport {
+    pub dry_run: bool,
+    pub candidates: Vec<GcCandidate>,
+    pub archived: Vec<Decision>,
+    /// Tools that could not be archived, one line each (the others still were).
+    pub failed: Vec<String>,
+}
+
+/// Lists approved tools unused for `days_unused` days (by their last run, or their folder's
+/// age when they never ran) or, with `min_quality`, scored below it (only tools with runs or
+/// failures are scored), and archives them unless `dry_run`.
+pub fn gc(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    days_unused: u64,
+    min_quality: Option<f64>,
+    dry_run: bool,
+) -> Result<GcReport, ReviewError> {
+    let cutoff = SystemTime::now()
+        .checked_sub(Duration::from_secs(days_unused.saturating_mul(86_400)))
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let catalog = scan(&ctx.root);
+    let mut candidates = Vec::new();
+    for entry in catalog
+        .entries()
+        .iter()
+        .filter(|e| e.tier == Tier::Approved)
+    {
+        let stats = store.stats_for(&entry.name)?;
+        let last_run_at = stats.as_ref().and_then(|s| s.last_run_at.clone());
+        let quality = stats.as_ref().map(|s| s.quality);
+        let mut reasons = Vec::new();
+        match last_run_at.as_deref().and_then(crate::clock::parse_rfc3339) {
+            Some(last) if last < cutoff => reasons.push(format!(
+                "unused for {days_unused} days (last run {})",
+                last_run_at.as_deref().unwrap_or_default()
+            )),
+            Some(_) => {}
+            None => {
+                let modified = entry.path.metadata().and_then(|m| m.modified()).ok();
+                if modified.is_some_and(|m| m < cutoff) {
+                    reasons.push(format!(
+                        "never ran, and its folder is older than {days_unused} days"
+                    ));
+                }
+            }
+        }
+        if let (Some(floor), Some(score)) = (min_quality, quality)
+            && score < floor
+        {
+            reasons.push(format!("quality {score:.2} is below {floor:.2}"));
+        }
+        if !reasons.is_empty() {
+            candidates.push(GcCandidate {
+                name: entry.name.clone(),
+                version: entry.version.clone(),
+                tier: entry.tier,
+                path: entry.path.clone(),
+                last_run_at,
+                quality,
+                reason: reasons.join("; "),
+            });
+        }
+    }
+    let mut report = GcReport {
+        dry_run,
+        candidates,
+        archived: Vec::new(),
+        failed: Vec::new(),
+    };
+    if dry_run {
+        return Ok(report);
+    }
+    for candidate in &report.candidates {
+        let spec = format!("{}@{}", candidate.name, candidate.version);
+        let reason = format!("gc: {}", candidate.reason);
+        match archive_from(ctx, store, &spec, Some(&reason), &[Tier::Approved]) {
+            Ok(decision) => report.archived.push(decision),
+            Err(e) => report.failed.push(e.to_string()),
+        }
+    }
+    Ok(report)
+}

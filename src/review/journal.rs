@@ -1,0 +1,692 @@
+//! Crash-safe moves between tiers: intent, rename, record, forget.
+//!
+//! A decision that moves folders first writes an intent record (the moves and the rows to
+//! record) to `<root>/.toolbench/journal/<id>.json` and fsyncs it, then prepares what it needs
+//! (snapshots, a staged copy), renames with `RENAME_NOREPLACE` (never over anything), fsyncs
+//! the folders, records the decision in the store and deletes the intent. `recover` finishes
+//! or undoes every intent left by a crash, so each tool ends in exactly one tier and the store
+//! agrees with the disk. This module never decides what to move; `lifecycle` does.
+
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{CWD, RenameFlags, renameat_with};
+use serde::{Deserialize, Serialize};
+
+use super::ReviewError;
+use super::lock::ToolLock;
+use crate::catalog::manifest::io_reason;
+use crate::store::{DecisionRecord, Store, VersionRecord};
+use crate::workspace::state_dir;
+
+/// `TOOLBENCH_CRASH_AT=<point>` aborts the process at that point (tests of crash safety).
+pub const CRASH_ENV: &str = "TOOLBENCH_CRASH_AT";
+/// `TOOLBENCH_FAIL_MOVE=<n>` makes the n-th rename of a decision fail with "no space left on
+/// device" (tests of the undo path).
+pub const FAIL_MOVE_ENV: &str = "TOOLBENCH_FAIL_MOVE";
+
+/// The points `TOOLBENCH_CRASH_AT` knows, in the order a decision passes them.
+pub const CRASH_POINTS: &[&str] = &[
+    "after-intent",
+    "after-snapshot",
+    "after-first-move",
+    "after-move",
+    "after-record",
+];
+
+/// Aborts the process here when `TOOLBENCH_CRASH_AT` names this point. One env lookup.
+pub fn crash_point(name: &str) {
+    if std::env::var_os(CRASH_ENV).is_some_and(|point| point == name) {
+        std::process::abort();
+    }
+}
+
+/// One rename, both paths relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Move {
+    pub from: String,
+    pub to: String,
+}
+
+/// What a decision is about to do, written before it does it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intent {
+    pub id: String,
+    /// The action, for messages (`approve`, `wrap`, …).
+    pub op: String,
+    pub tool: String,
+    pub pid: u32,
+    pub created_at: String,
+    /// Renames in order; a later one may move what an earlier one put in the staging folder.
+    pub moves: Vec<Move>,
+    pub decisions: Vec<DecisionRecord>,
+    /// Snapshots the decision activates, indexed together with the decisions.
+    pub versions: Vec<VersionRecord>,
+    /// Snapshots of versions that were active before (indexed only if new).
+    #[serde(default)]
+    pub kept: Vec<VersionRecord>,
+}
+
+impl Intent {
+    pub fn new(op: &str, lock: &ToolLock) -> Self {
+        Intent {
+            id: new_id(),
+            op: op.to_string(),
+            tool: lock.name().to_string(),
+            pid: std::process::id(),
+            created_at: crate::clock::now_rfc3339(),
+            moves: Vec::new(),
+            decisions: Vec::new(),
+            versions: Vec::new(),
+            kept: Vec::new(),
+        }
+    }
+
+    /// The private folder where this decision may stage copies before renaming them in.
+    pub fn staging_dir(&self, root: &Path) -> PathBuf {
+        staging_root(root).join(&self.id)
+    }
+
+    /// The staging folder relative to the root, for building `Move`s.
+    pub fn staging_relative(&self) -> String {
+        format!("{}/staging/{}", crate::store::STATE_DIR, self.id)
+    }
+}
+
+pub fn journal_dir(root: &Path) -> PathBuf {
+    state_dir(root).join("journal")
+}
+
+fn staging_root(root: &Path) -> PathBuf {
+    state_dir(root).join("staging")
+}
+
+/// Unique per process and moment; sorts by time.
+fn new_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{nanos:024}-{}", std::process::id())
+}
+
+/// Renames `from` to `to`, refusing to replace anything at `to`.
+///
+/// Uses `renameat2(RENAME_NOREPLACE)`; where the filesystem does not support it (EINVAL), falls
+/// back to a check then a plain rename, which is safe here because the tool lock keeps other
+/// toolbench processes away. Fsyncs both parent folders afterwards.
+pub fn move_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
+    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Ok(()) => {}
+        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {
+            if to.symlink_metadata().is_ok() {
+                return Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists));
+            }
+            std::fs::rename(from, to)?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if let Some(parent) = to.parent() {
+        fsync_dir(parent);
+    }
+    if let Some(parent) = from.parent() {
+        fsync_dir(parent);
+    }
+    Ok(())
+}
+
+/// Makes a folder's entries durable. Best effort: some filesystems refuse to fsync folders.
+pub fn fsync_dir(dir: &Path) {
+    if let Ok(handle) = std::fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}
+
+/// The `n`-th rename (1-based) fails when `TOOLBENCH_FAIL_MOVE=n`.
+fn injected_failure(n: usize) -> std::io::Result<()> {
+    match std::env::var(FAIL_MOVE_ENV) {
+        Ok(value) if value.trim() == n.to_string() => {
+            Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn write_intent(root: &Path, intent: &Intent) -> Result<PathBuf, ReviewError> {
+    let dir = journal_dir(root);
+    std::fs::create_dir_all(&dir).map_err(|e| ReviewError::io(&dir, &e))?;
+    let path = dir.join(format!("{}.json", intent.id));
+    let tmp = dir.join(format!("{}.json.tmp", intent.id));
+    let text = serde_json::to_vec_pretty(intent).map_err(|e| ReviewError::Io {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let written = std::fs::File::create(&tmp).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, &text)?;
+        file.sync_all()
+    });
+    written.map_err(|e| ReviewError::io(&tmp, &e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| ReviewError::io(&path, &e))?;
+    fsync_dir(&dir);
+    Ok(path)
+}
+
+fn forget_intent(root: &Path, path: &Path, id: &str) {
+    let _ = std::fs::remove_file(path);
+    fsync_dir(&journal_dir(root));
+    let _ = std::fs::remove_dir_all(staging_root(root).join(id));
+}
+
+/// Runs one decision through the journal: write the intent, `prepare` (snapshots, staged
+/// copies), rename, record, forget. Returns the recorded decisions.
+///
+/// A failing rename puts back what already moved and returns the error with the previous
+/// state intact. The caller holds `lock` for the tool the intent is about.
+pub fn commit(
+    root: &Path,
+    store: &mut Store,
+    lock: &ToolLock,
+    intent: &Intent,
+    prepare: impl FnOnce() -> Result<(), ReviewError>,
+) -> Result<Vec<DecisionRecord>, ReviewError> {
+    debug_assert_eq!(lock.name(), intent.tool);
+    for (index, m) in intent.moves.iter().enumerate() {
+        let to = root.join(&m.to);
+        // A target an earlier move vacates (the superseded active folder) is free by then.
+        let vacated = intent.moves[..index]
+            .iter()
+            .any(|earlier| earlier.from == m.to);
+        if !vacated && to.symlink_metadata().is_ok() {
+            let _ = std::fs::remove_dir_all(intent.staging_dir(root));
+            return Err(ReviewError::Move {
+                from: m.from.clone().into(),
+                to: m.to.clone().into(),
+                reason: "the target already exists".to_string(),
+            });
+        }
+    }
+    let path = match write_intent(root, intent) {
+        Ok(path) => path,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(intent.staging_dir(root));
+            return Err(e);
+        }
+    };
+    crash_point("after-intent");
+    if let Err(e) = prepare() {
+        forget_intent(root, &path, &intent.id);
+        return Err(e);
+    }
+    crash_point("after-snapshot");
+
+    for (index, m) in intent.moves.iter().enumerate() {
+        let moved = injected_failure(index + 1)
+            .and_then(|()| move_noreplace(&root.join(&m.from), &root.join(&m.to)));
+        if let Err(e) = moved {
+            let reason = io_reason(&e);
+            // Moves before `index` happened and are put back.
+            return Err(undo(root, intent, &path, index, m, reason));
+        }
+        if index == 0 && intent.moves.len() > 1 {
+            crash_point("after-first-move");
+        }
+    }
+    crash_point("after-move");
+
+    let recorded = store.record_decisions(&intent.decisions, &intent.versions, &intent.kept);
+    let recorded = match recorded {
+        Ok(recorded) => recorded,
+        // The moves stand; the intent stays so the next start records them.
+        Err(e) => {
+            return Err(ReviewError::Interrupted {
+                tool: intent.tool.clone(),
+                reason: format!("moved, but not recorded: {e}"),
+                journal: path,
+            });
+        }
+    };
+    crash_point("after-record");
+    forget_intent(root, &path, &intent.id);
+    Ok(recorded)
+}
+
+/// Puts the first `done` moves back in reverse order after move `failed` went wrong.
+fn undo(
+    root: &Path,
+    intent: &Intent,
+    journal: &Path,
+    done: usize,
+    failed: &Move,
+    reason: String,
+) -> ReviewError {
+    for m in intent.moves[..done].iter().rev() {
+        if let Err(e) = move_noreplace(&root.join(&m.to), &root.join(&m.from)) {
+            return ReviewError::Interrupted {
+                tool: intent.tool.clone(),
+                reason: format!(
+                    "{reason} moving {}, then {} putting {} back",
+                    failed.from,
+                    io_reason(&e),
+                    m.from
+                ),
+                journal: journal.to_path_buf(),
+            };
+        }
+    }
+    forget_intent(root, journal, &intent.id);
+    ReviewError::Move {
+        from: failed.from.clone().into(),
+        to: failed.to.clone().into(),
+        reason,
+    }
+}
+
+/// What `recover` did, one line per intent.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// Interrupted decisions that were finished (moves completed, rows recorded).
+    pub finished: Vec<String>,
+    /// Interrupted decisions that were undone (nothing had moved, or it could not finish).
+    pub undone: Vec<String>,
+    /// Intents of decisions another live process is still making.
+    pub in_progress: Vec<String>,
+    /// Journal entries that could not be read; left in place for a human.
+    pub problems: Vec<String>,
+}
+
+impl RecoveryReport {
+    pub fn is_empty(&self) -> bool {
+        self.finished.is_empty()
+            && self.undone.is_empty()
+            && self.in_progress.is_empty()
+            && self.problems.is_empty()
+    }
+
+    /// One line per recovered intent, for a status line or a warning.
+    pub fn lines(&self) -> Vec<String> {
+        self.finished
+            .iter()
+            .chain(&self.undone)
+            .chain(&self.problems)
+            .cloned()
+            .collect()
+    }
+}
+
+/// True when the journal holds intents, so `recover` has work (cheap: no store needed).
+pub fn has_pending(root: &Path) -> bool {
+    std::fs::read_dir(journal_dir(root)).is_ok_and(|mut dir| {
+        dir.any(|e| {
+            e.is_ok_and(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.ends_with(".json") || name.ends_with(".json.tmp")
+            })
+        })
+    })
+}
+
+/// Finishes or undoes every intent a crashed decision left behind. Intents whose tool is
+/// locked belong to a live process and are left alone. Call at start, and before deciding.
+pub fn recover(root: &Path, store: &mut Store) -> Result<RecoveryReport, ReviewError> {
+    let mut report = RecoveryReport::default();
+    let dir = journal_dir(root);
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(read) => read.flatten().map(|e| e.path()).collect(),
+        Err(_) => return Ok(report),
+    };
+    entries.sort();
+    for path in &entries {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let name = name.unwrap_or_default();
+        if name.ends_with(".json.tmp") {
+            // Never renamed into place: its decision never started moving anything. A fresh
+            // one may belong to a process writing it right now.
+            if is_older_than(path, std::time::Duration::from_secs(60)) {
+                let _ = std::fs::remove_file(path);
+            }
+            continue;
+        }
+        if !name.ends_with(".json") {
+            continue;
+        }
+        // An unreadable entry names no tool to lock or check; decisions on other tools
+        // must still work, so it is reported and left for a human.
+        let intent = match read_intent(path) {
+            Ok(intent) => intent,
+            Err(e) => {
+                report.problems.push(e.to_string());
+                continue;
+            }
+        };
+        let lock = match ToolLock::try_acquire(root, &intent.tool)? {
+            Ok(lock) => lock,
+            Err((pid, _)) => {
+                report.in_progress.push(format!(
+                    "{} of {} is in progress (pid {pid})",
+                    intent.op, intent.tool
+                ));
+                continue;
+            }
+        };
+        // Gone while we waited for the lock: its process finished it.
+        if !path.exists() {
+            continue;
+        }
+        recover_one(root, store, &intent, path, &mut report)?;
+        drop(lock);
+    }
+    sweep_staging(root);
+    Ok(report)
+}
+
+fn is_older_than(path: &Path, age: std::time::Duration) -> bool {
+    path.metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|elapsed| elapsed > age)
+}
+
+fn read_intent(path: &Path) -> Result<Intent, ReviewError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ReviewError::Journal {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+    })?;
+    serde_json::from_str(&text).map_err(|e| ReviewError::Journal {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// How far the moves of an intent got: the last move whose source is gone and whose target
+/// exists marks every move before it as done too (later moves may carry earlier targets on).
+fn moves_done(root: &Path, moves: &[Move]) -> usize {
+    for (index, m) in moves.iter().enumerate().rev() {
+        let from_there = root.join(&m.from).symlink_metadata().is_ok();
+        let to_there = root.join(&m.to).symlink_metadata().is_ok();
+        if !from_there && to_there {
+            return index + 1;
+        }
+    }
+    0
+}
+
+fn recover_one(
+    root: &Path,
+    store: &mut Store,
+    intent: &Intent,
+    path: &Path,
+    report: &mut RecoveryReport,
+) -> Result<(), ReviewError> {
+    let what = format!("{} of {}", intent.op, intent.tool);
+    sweep_snapshot_leftovers(root, &intent.tool);
+    let done = moves_done(root, &intent.moves);
+    if done == 0 && !intent.moves.is_empty() {
+        forget_intent(root, path, &intent.id);
+        report
+            .undone
+            .push(format!("undid the interrupted {what} (nothing had moved)"));
+        return Ok(());
+    }
+    // Part of the moves happened: finish them, or put everything back if that fails.
+    for (index, m) in intent.moves.iter().enumerate().skip(done) {
+        if let Err(e) = move_noreplace(&root.join(&m.from), &root.join(&m.to)) {
+            let undone = intent.moves[..index]
+                .iter()
+                .rev()
+                .all(|m| move_noreplace(&root.join(&m.to), &root.join(&m.from)).is_ok());
+            if !undone {
+                return Err(ReviewError::Interrupted {
+                    tool: intent.tool.clone(),
+                    reason: format!(
+                        "cannot finish or undo the interrupted {what}: {}",
+                        io_reason(&e)
+                    ),
+                    journal: path.to_path_buf(),
+                });
+            }
+            forget_intent(root, path, &intent.id);
+            report.undone.push(format!(
+                "undid the interrupted {what} ({} could not move: {})",
+                m.from,
+                io_reason(&e)
+            ));
+            return Ok(());
+        }
+    }
+    let mut missing = Vec::new();
+    for decision in &intent.decisions {
+        if !store.has_decision(decision)? {
+            missing.push(decision.clone());
+        }
+    }
+    let present = |versions: &[VersionRecord]| -> Vec<VersionRecord> {
+        versions
+            .iter()
+            .filter(|v| root.join(&v.snapshot).is_dir())
+            .cloned()
+            .collect()
+    };
+    store.record_decisions(&missing, &present(&intent.versions), &present(&intent.kept))?;
+    forget_intent(root, path, &intent.id);
+    report
+        .finished
+        .push(format!("finished the interrupted {what}"));
+    Ok(())
+}
+
+/// A crash while a snapshot was being copied leaves its temporary folder; the tool's lock is
+/// held here, so no snapshot of it is being written now.
+fn sweep_snapshot_leftovers(root: &Path, tool: &str) {
+    let Ok(read) = std::fs::read_dir(state_dir(root).join("versions").join(tool)) else {
+        return;
+    };
+    for entry in read.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Staging folders whose intent is gone are leftovers of a finished or undone decision.
+fn sweep_staging(root: &Path) {
+    let Ok(read) = std::fs::read_dir(staging_root(root)) else {
+        return;
+    };
+    let journal = journal_dir(root);
+    for entry in read.flatten() {
+        let id = entry.file_name().to_string_lossy().into_owned();
+        // A young one may be a decision staging its copy before it writes the intent.
+        let young = !is_older_than(&entry.path(), std::time::Duration::from_secs(600));
+        if !young && !journal.join(format!("{id}.json")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tier;
+    use crate::store::DecisionAction;
+
+    fn workspace() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for tier in Tier::ALL {
+            std::fs::create_dir_all(dir.path().join(tier.dir_name())).expect("mkdir");
+        }
+        std::fs::create_dir_all(dir.path().join("experimental/x")).expect("mkdir");
+        std::fs::write(dir.path().join("experimental/x/tool.toml"), "x").expect("write");
+        let store = Store::open(dir.path()).expect("store");
+        (dir, store)
+    }
+
+    fn approve_intent(lock: &ToolLock) -> Intent {
+        let mut intent = Intent::new("approve", lock);
+        intent.moves.push(Move {
+            from: "experimental/x".into(),
+            to: "approved/x".into(),
+        });
+        intent.decisions.push(DecisionRecord {
+            id: 0,
+            tool: "x".into(),
+            action: DecisionAction::Approve,
+            who: "ana".into(),
+            at: crate::clock::now_rfc3339(),
+            reason: None,
+            from_version: Some("1.0.0".into()),
+            to_version: Some("1.0.0".into()),
+            from_tier: Some(Tier::Experimental),
+            to_tier: Some(Tier::Approved),
+            from_hash: None,
+            to_hash: None,
+        });
+        intent
+    }
+
+    #[test]
+    fn commit_moves_records_and_forgets_the_intent() {
+        let (dir, mut store) = workspace();
+        let root = dir.path();
+        let lock = ToolLock::acquire(root, "x").expect("lock");
+        let intent = approve_intent(&lock);
+        let recorded = commit(root, &mut store, &lock, &intent, || Ok(())).expect("commit");
+        assert_eq!(recorded.len(), 1);
+        assert!(root.join("approved/x/tool.toml").is_file());
+        assert!(!root.join("experimental/x").exists());
+        assert!(!has_pending(root));
+        assert_eq!(store.decisions_of("x").expect("history").len(), 1);
+    }
+
+    #[test]
+    fn move_never_replaces_an_existing_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("a")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("b")).expect("mkdir");
+        let err = move_noreplace(&dir.path().join("a"), &dir.path().join("b")).expect_err("exists");
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert!(dir.path().join("a").is_dir());
+    }
+
+    #[test]
+    fn recovery_records_a_move_that_happened_before_the_crash() {
+        let (dir, mut store) = workspace();
+        let root = dir.path();
+        let lock = ToolLock::acquire(root, "x").expect("lock");
+        let intent = approve_intent(&lock);
+        write_intent(root, &intent).expect("intent");
+        move_noreplace(&root.join("experimental/x"), &root.join("approved/x")).expect("move");
+        drop(lock);
+        assert!(has_pending(root));
+        let report = recover(root, &mut store).expect("recover");
+        assert_eq!(report.finished, ["finished the interrupted approve of x"]);
+        assert_eq!(store.decisions_of("x").expect("history").len(), 1);
+        // Recovering again changes nothing: the row is not recorded twice.
+        assert!(recover(root, &mut store).expect("again").is_empty());
+        assert_eq!(store.decisions_of("x").expect("history").len(), 1);
+    }
+
+    #[test]
+    fn recovery_drops_an_intent_whose_move_never_happened() {
+        let (dir, mut store) = workspace();
+        let root = dir.path();
+        let lock = ToolLock::acquire(root, "x").expect("lock");
+        let intent = approve_intent(&lock);
+        write_intent(root, &intent).expect("intent");
+        std::fs::create_dir_all(intent.staging_dir(root)).expect("staging");
+        drop(lock);
+        let report = recover(root, &mut store).expect("recover");
+        assert_eq!(report.undone.len(), 1, "{report:?}");
+        assert!(root.join("experimental/x").is_dir());
+        assert!(store.decisions_of("x").expect("history").is_empty());
+        assert!(!intent.staging_dir(root).exists());
+        assert!(!has_pending(root));
+    }
+
+    #[test]
+    fn recovery_finishes_a_half_done_chain_of_moves() {
+        let (dir, mut store) = workspace();
+        let root = dir.path();
+        let lock = ToolLock::acquire(root, "x").expect("lock");
+        let mut intent = approve_intent(&lock);
+        let staged = format!("{}/x", intent.staging_relative());
+        intent.moves = vec![
+            Move {
+                from: "experimental/x".into(),
+                to: staged.clone(),
+            },
+            Move {
+                from: staged,
+                to: "approved/x".into(),
+            },
+        ];
+        write_intent(root, &intent).expect("intent");
+        std::fs::create_dir_all(intent.staging_dir(root)).expect("staging");
+        let first = &intent.moves[0];
+        move_noreplace(&root.join(&first.from), &root.join(&first.to)).expect("move");
+        drop(lock);
+        let report = recover(root, &mut store).expect("recover");
+        assert_eq!(report.finished.len(), 1, "{report:?}");
+        assert!(root.join("approved/x/tool.toml").is_file());
+        assert!(!intent.staging_dir(root).exists());
+    }
+
+    #[test]
+    fn an_unreadable_entry_is_reported_and_left_in_place() {
+        let (dir, mut store) = workspace();
+        let root = dir.path();
+        std::fs::create_dir_all(journal_dir(root)).expect("mkdir");
+        let bad = journal_dir(root).join("0-1.json");
+        std::fs::write(&bad, "{ not json").expect("write");
+        let report = recover(root, &mut store).expect("recover goes on");
+        assert_eq!(report.problems.len(), 1, "{report:?}");
+        assert!(report.problems[0].contains("unreadable journal entry"));
+        assert!(bad.exists());
+    }
+
+    #[test]
+    fn recovery_leaves_intents_of_live_processes_alone() {
+        let (dir, mut store) = workspace();
+        let root = dir.path();
+        let lock = ToolLock::acquire(root, "x").expect("lock");
+        let intent = approve_intent(&lock);
+        write_intent(root, &intent).expect("intent");
+        let report = recover(root, &mut store).expect("recover");
+        assert_eq!(report.in_progress.len(), 1, "{report:?}");
+        assert!(has_pending(root));
+    }
+
+    #[test]
+    fn a_failing_second_move_puts_the_first_back() {
+        let (dir, mut store) = workspace();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("approved/x")).expect("active");
+        let lock = ToolLock::acquire(root, "x").expect("lock");
+        let mut intent = approve_intent(&lock);
+        intent.moves = vec![
+            Move {
+                from: "approved/x".into(),
+                to: "archived/x".into(),
+            },
+            Move {
+                from: "experimental/x".into(),
+                // A tier that is a file: the rename fails with "Not a directory".
+                to: "core/x".into(),
+            },
+        ];
+        std::fs::remove_dir(root.join("core")).expect("rmdir");
+        std::fs::write(root.join("core"), "not a folder").expect("file");
+        let err = commit(root, &mut store, &lock, &intent, || Ok(()))
+            .expect_err("fails")
+            .to_string();
+        assert!(
+            err.starts_with("cannot move experimental/x to core/x: Not a directory"),
+            "{err}"
+        );
+        assert!(root.join("approved/x").is_dir());
+        assert!(!root.join("archived/x").exists());
+        assert!(root.join("experimental/x").is_dir());
+        assert!(!has_pending(root));
+        assert!(store.decisions_of("x").expect("history").is_empty());
+    }
+}

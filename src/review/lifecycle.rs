@@ -1,0 +1,759 @@
+//! The review decisions of DESIGN §4: approve, reject, request changes, promote, archive,
+//! restore and rollback, plus the history and the review queue.
+//!
+//! Every decision takes the tool's lock, resolves the tool with a fresh scan, checks what it
+//! must refuse, then moves folders through the journal (so a crash leaves each tool in exactly
+//! one tier) and records who decided what. The CLI, the TUI keys and MCP all end here; none of
+//! them moves a tool folder by itself.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::ReviewError;
+use super::journal::{self, Intent, Move};
+use super::steps::{
+    activate_version, active_in, after_decision, begin, decided, ensure_tier, finish, free_slot,
+    is_active, keep_version, known_hash, known_version, non_empty, record, refuse_broken,
+    refuse_occupied, refuse_unsafe_links, relative, resolve, review_text, scan, take_snapshots,
+    tier_slot, wrap_if_bare, write_atomically,
+};
+use super::versions::VersionStore;
+use crate::catalog::scan::hash_tool_folder;
+use crate::config::Config;
+use crate::model::{Tier, ToolEntry};
+use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
+
+pub use super::queue::{History, QueueItem, history, review_queue};
+pub use super::steps::spec_name;
+
+/// The file "request changes" writes into the tool folder for the agent to read.
+pub const REVIEW_FILE: &str = "REVIEW.md";
+
+/// Who decides, in which workspace, and what happens around a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewContext {
+    pub root: PathBuf,
+    /// The reviewer's name, recorded with every decision.
+    pub who: String,
+    /// Commit each decision when the root is inside a git work tree.
+    pub git_auto_commit: bool,
+    /// The configured evolver argv (empty: evolve makes a plain copy).
+    pub evolve_command: Vec<String>,
+}
+
+impl ReviewContext {
+    pub fn new(root: &Path, who: &str) -> Self {
+        ReviewContext {
+            root: root.to_path_buf(),
+            who: who.to_string(),
+            git_auto_commit: false,
+            evolve_command: Vec::new(),
+        }
+    }
+
+    pub fn from_config(root: &Path, config: &Config) -> Self {
+        ReviewContext {
+            root: root.to_path_buf(),
+            who: config.reviewer_name(),
+            git_auto_commit: config.git_auto_commit,
+            evolve_command: config.evolve_command.clone(),
+        }
+    }
+}
+
+/// What a decision did, for the CLI line, the TUI status bar and MCP.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub action: DecisionAction,
+    pub tool: String,
+    /// The version the decision was about (for rollback and evolve: the one now in place).
+    pub version: String,
+    /// The version before (rollback: the one archived; evolve: the parent).
+    pub from_version: Option<String>,
+    pub from_tier: Tier,
+    pub to_tier: Tier,
+    /// Where the tool is now, relative to the root (`approved/csv_to_json`).
+    pub location: String,
+    pub reason: Option<String>,
+    /// The active version that made way for this one and went to `archived/`.
+    pub superseded: Option<String>,
+    /// The snapshot of the version this decision made active, relative to the root.
+    pub snapshot: Option<String>,
+    /// A bare script was wrapped into a folder with its inferred manifest first.
+    pub wrapped: bool,
+    /// The rows recorded in `decisions`.
+    pub records: Vec<DecisionRecord>,
+    /// Interrupted decisions finished or undone before this one.
+    pub recovered: Vec<String>,
+    /// Problems that did not stop the decision (a failed git commit, …).
+    pub warnings: Vec<String>,
+    /// The commit made for this decision (`[git] auto_commit`).
+    pub commit: Option<String>,
+    /// Paths (relative to the root) this decision changed, for git.
+    #[serde(skip)]
+    pub affected: Vec<String>,
+}
+
+impl Decision {
+    /// One line saying what happened, e.g.
+    /// `approved csv_to_json@1.3.0 (experimental → approved; superseded 1.2.0, kept as snapshot)`.
+    pub fn summary(&self) -> String {
+        // A broken tool has no known version ("?"): name it alone.
+        let id = if self.version == "?" {
+            self.tool.clone()
+        } else {
+            format!("{}@{}", self.tool, self.version)
+        };
+        let moved = format!("{} → {}", self.from_tier, self.to_tier);
+        let mut notes = Vec::new();
+        if self.wrapped {
+            notes.push("wrapped the bare script with its inferred manifest".to_string());
+        }
+        if let Some(old) = &self.superseded
+            && self.action != DecisionAction::Rollback
+        {
+            notes.push(format!("superseded {old}, kept as snapshot"));
+        }
+        if let Some(commit) = &self.commit {
+            notes.push(format!("committed {commit}"));
+        }
+        let extra = |notes: &[String]| {
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", notes.join("; "))
+            }
+        };
+        let reason = self
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        match self.action {
+            DecisionAction::Approve => format!("approved {id} ({moved}{}){reason}", extra(&notes)),
+            DecisionAction::Reject => format!("rejected {id} ({moved}{}){reason}", extra(&notes)),
+            DecisionAction::RequestChanges => format!(
+                "requested changes to {id} (feedback in {}/{REVIEW_FILE}; it stays in experimental{})",
+                self.location,
+                extra(&notes)
+            ),
+            DecisionAction::Promote => format!("promoted {id} ({moved}{})", extra(&notes)),
+            DecisionAction::Archive | DecisionAction::Supersede => {
+                format!("archived {id} ({moved}{}){reason}", extra(&notes))
+            }
+            DecisionAction::Restore => format!("restored {id} ({moved}{})", extra(&notes)),
+            DecisionAction::Rollback => format!(
+                "rolled back {} to {} ({}; {} archived, kept as snapshot{})",
+                self.tool,
+                self.version,
+                self.to_tier,
+                self.from_version.as_deref().unwrap_or("?"),
+                extra(&notes)
+            ),
+            DecisionAction::Evolve => format!(
+                "evolved {}@{} into {id} ({}{})",
+                self.tool,
+                self.from_version.as_deref().unwrap_or("?"),
+                self.location,
+                extra(&notes)
+            ),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions
+// ---------------------------------------------------------------------------------------------
+
+/// experimental → approved. Supersedes (archives, keeping a snapshot) the active approved
+/// version of the same name.
+pub fn approve(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    reason: Option<&str>,
+) -> Result<Decision, ReviewError> {
+    const ACTION: &str = "approve";
+    let reason = non_empty(reason);
+    let (lock, recovered) = begin(ctx, store, spec)?;
+    let catalog = scan(&ctx.root);
+    let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
+    refuse_broken(ACTION, found)?;
+    let name = found.name.clone();
+    if active_in(&catalog, Tier::Core, &name).is_some() {
+        return Err(ReviewError::refused(
+            ACTION,
+            &found.id(),
+            format!("a core tool named {name} exists; promote/rollback instead"),
+        ));
+    }
+    // Wrapping comes after the refusals that do not need it, so a refused bare script stays
+    // as it was.
+    let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
+    refuse_broken(ACTION, &entry)?;
+    refuse_unsafe_links(ACTION, &ctx.root, &entry)?;
+    let active = active_in(&catalog, Tier::Approved, &name);
+    let target = tier_slot(Tier::Approved, &name);
+    refuse_occupied(ACTION, ctx, &entry, &target, active)?;
+    ensure_tier(&ctx.root, Tier::Approved)?;
+
+    let at = crate::clock::now_rfc3339();
+    let mut intent = Intent::new(ACTION, &lock);
+    let mut snapshots = Vec::new();
+    if let Some(active) = active {
+        ensure_tier(&ctx.root, Tier::Archived)?;
+        intent.moves.push(Move {
+            from: relative(&ctx.root, &active.path),
+            to: free_slot(&ctx.root, Tier::Archived, active),
+        });
+        let why = format!("superseded by {}", entry.version);
+        intent.decisions.push(record(
+            ctx,
+            &at,
+            DecisionAction::Supersede,
+            active,
+            Tier::Archived,
+            Some(why),
+        ));
+        if let Some(kept) = keep_version(active, &at) {
+            intent.kept.push(kept);
+            snapshots.push(active.clone());
+        }
+    }
+    intent.moves.push(Move {
+        from: relative(&ctx.root, &entry.path),
+        to: target.clone(),
+    });
+    intent.decisions.push(record(
+        ctx,
+        &at,
+        DecisionAction::Approve,
+        &entry,
+        Tier::Approved,
+        reason.clone(),
+    ));
+    let activated = activate_version(&entry, &at);
+    intent.versions.push(activated.clone());
+    snapshots.push(entry.clone());
+    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+        take_snapshots(&ctx.root, &snapshots)
+    })?;
+
+    let mut decision = decided(DecisionAction::Approve, &entry, Tier::Approved, &target);
+    decision.reason = reason;
+    decision.superseded = active.map(|a| a.version.clone());
+    decision.snapshot = Some(activated.snapshot);
+    decision.wrapped = wrapped;
+    finish(ctx, decision, &intent, records, recovered)
+}
+
+/// experimental → archived, with the reason (required).
+pub fn reject(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    reason: &str,
+) -> Result<Decision, ReviewError> {
+    const ACTION: &str = "reject";
+    let Some(reason) = non_empty(Some(reason)) else {
+        return Err(ReviewError::refused(
+            ACTION,
+            spec,
+            "a reason is required (the agent reads it)",
+        ));
+    };
+    move_to_archive(
+        ctx,
+        store,
+        spec,
+        ACTION,
+        DecisionAction::Reject,
+        &[Tier::Experimental],
+        Some(reason),
+    )
+}
+
+/// Writes the reviewer's feedback into `REVIEW.md` in the tool folder; the tool stays in
+/// experimental for its author to change.
+pub fn request_changes(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    feedback: &str,
+) -> Result<Decision, ReviewError> {
+    const ACTION: &str = "request changes to";
+    let Some(feedback) = non_empty(Some(feedback)) else {
+        return Err(ReviewError::refused(
+            ACTION,
+            spec,
+            "the feedback is empty; say what should change",
+        ));
+    };
+    let (lock, recovered) = begin(ctx, store, spec)?;
+    let catalog = scan(&ctx.root);
+    let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
+    let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
+    let at = crate::clock::now_rfc3339();
+    let path = entry.path.join(REVIEW_FILE);
+    write_atomically(&path, review_text(ctx, &entry, &feedback, &at).as_bytes())?;
+
+    let mut row = record(
+        ctx,
+        &at,
+        DecisionAction::RequestChanges,
+        &entry,
+        Tier::Experimental,
+        Some(feedback.clone()),
+    );
+    row.to_hash = Some(hash_tool_folder(&entry.path));
+    let records = store.record_decisions(&[row], &[], &[])?;
+    let location = relative(&ctx.root, &entry.path);
+    let mut decision = decided(
+        DecisionAction::RequestChanges,
+        &entry,
+        Tier::Experimental,
+        &location,
+    );
+    decision.reason = Some(feedback);
+    decision.wrapped = wrapped;
+    decision.records = records;
+    decision.recovered = recovered;
+    decision.affected = vec![location];
+    drop(lock);
+    Ok(after_decision(ctx, decision))
+}
+
+/// approved → core.
+pub fn promote(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+) -> Result<Decision, ReviewError> {
+    const ACTION: &str = "promote";
+    let (lock, recovered) = begin(ctx, store, spec)?;
+    let catalog = scan(&ctx.root);
+    let entry = resolve(&catalog, spec, &[Tier::Approved], ACTION)?.clone();
+    refuse_broken(ACTION, &entry)?;
+    refuse_unsafe_links(ACTION, &ctx.root, &entry)?;
+    if let Some(core) = active_in(&catalog, Tier::Core, &entry.name) {
+        return Err(ReviewError::refused(
+            ACTION,
+            &entry.id(),
+            format!(
+                "a core tool named {} exists ({}); archive it first or roll it back",
+                core.name,
+                relative(&ctx.root, &core.path)
+            ),
+        ));
+    }
+    let target = tier_slot(Tier::Core, &entry.name);
+    refuse_occupied(ACTION, ctx, &entry, &target, None)?;
+    ensure_tier(&ctx.root, Tier::Core)?;
+    let at = crate::clock::now_rfc3339();
+    let mut intent = Intent::new(ACTION, &lock);
+    intent.moves.push(Move {
+        from: relative(&ctx.root, &entry.path),
+        to: target.clone(),
+    });
+    intent.decisions.push(record(
+        ctx,
+        &at,
+        DecisionAction::Promote,
+        &entry,
+        Tier::Core,
+        None,
+    ));
+    let activated = activate_version(&entry, &at);
+    intent.versions.push(activated.clone());
+    let snapshots = [entry.clone()];
+    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+        take_snapshots(&ctx.root, &snapshots)
+    })?;
+    let mut decision = decided(DecisionAction::Promote, &entry, Tier::Core, &target);
+    decision.snapshot = Some(activated.snapshot);
+    finish(ctx, decision, &intent, records, recovered)
+}
+
+/// Any tier but archived → archived. Active tools are snapshotted first.
+pub fn archive(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    reason: Option<&str>,
+) -> Result<Decision, ReviewError> {
+    archive_from(
+        ctx,
+        store,
+        spec,
+        reason,
+        &[Tier::Core, Tier::Approved, Tier::Experimental],
+    )
+}
+
+/// `archive`, limited to the given tiers (gc never touches core).
+pub fn archive_from(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    reason: Option<&str>,
+    tiers: &[Tier],
+) -> Result<Decision, ReviewError> {
+    let reason = non_empty(reason);
+    move_to_archive(
+        ctx,
+        store,
+        spec,
+        "archive",
+        DecisionAction::Archive,
+        tiers,
+        reason,
+    )
+}
+
+fn move_to_archive(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    verb: &'static str,
+    action: DecisionAction,
+    tiers: &[Tier],
+    reason: Option<String>,
+) -> Result<Decision, ReviewError> {
+    let (lock, recovered) = begin(ctx, store, spec)?;
+    let catalog = scan(&ctx.root);
+    let found = resolve(&catalog, spec, tiers, verb)?;
+    let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, verb, found)?;
+    ensure_tier(&ctx.root, Tier::Archived)?;
+    let at = crate::clock::now_rfc3339();
+    let target = free_slot(&ctx.root, Tier::Archived, &entry);
+    let mut intent = Intent::new(verb, &lock);
+    intent.moves.push(Move {
+        from: relative(&ctx.root, &entry.path),
+        to: target.clone(),
+    });
+    intent.decisions.push(record(
+        ctx,
+        &at,
+        action,
+        &entry,
+        Tier::Archived,
+        reason.clone(),
+    ));
+    let mut snapshots = Vec::new();
+    if is_active(entry.tier)
+        && let Some(kept) = keep_version(&entry, &at)
+    {
+        intent.kept.push(kept);
+        snapshots.push(entry.clone());
+    }
+    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+        take_snapshots(&ctx.root, &snapshots)
+    })?;
+    let mut decision = decided(action, &entry, Tier::Archived, &target);
+    decision.reason = reason;
+    decision.wrapped = wrapped;
+    finish(ctx, decision, &intent, records, recovered)
+}
+
+/// archived → the tier it left (from the decisions; experimental when unknown). Refused when
+/// that name is active there.
+pub fn restore(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+) -> Result<Decision, ReviewError> {
+    const ACTION: &str = "restore";
+    let (lock, recovered) = begin(ctx, store, spec)?;
+    let catalog = scan(&ctx.root);
+    let entry = resolve(&catalog, spec, &[Tier::Archived], ACTION)?.clone();
+    let former = store
+        .tier_before_archive(&entry.name, &entry.version, &entry.content_hash)?
+        .filter(|t| *t != Tier::Archived)
+        .unwrap_or(Tier::Experimental);
+    let target = if is_active(former) {
+        if let Some(active) = active_in(&catalog, former, &entry.name) {
+            return Err(ReviewError::refused(
+                ACTION,
+                &entry.id(),
+                format!(
+                    "{} is active in {former}/ ({}, version {}); archive it first or use rollback",
+                    entry.name,
+                    relative(&ctx.root, &active.path),
+                    active.version
+                ),
+            ));
+        }
+        refuse_broken(ACTION, &entry)?;
+        refuse_unsafe_links(ACTION, &ctx.root, &entry)?;
+        let target = tier_slot(former, &entry.name);
+        refuse_occupied(ACTION, ctx, &entry, &target, None)?;
+        target
+    } else {
+        let twin = catalog.entries().iter().find(|e| {
+            e.tier == Tier::Experimental && e.name == entry.name && e.version == entry.version
+        });
+        if let Some(twin) = twin {
+            return Err(ReviewError::refused(
+                ACTION,
+                &entry.id(),
+                format!(
+                    "{} is already in experimental/ ({})",
+                    entry.id(),
+                    relative(&ctx.root, &twin.path)
+                ),
+            ));
+        }
+        free_slot(&ctx.root, Tier::Experimental, &entry)
+    };
+    ensure_tier(&ctx.root, former)?;
+    let at = crate::clock::now_rfc3339();
+    let mut intent = Intent::new(ACTION, &lock);
+    intent.moves.push(Move {
+        from: relative(&ctx.root, &entry.path),
+        to: target.clone(),
+    });
+    intent.decisions.push(record(
+        ctx,
+        &at,
+        DecisionAction::Restore,
+        &entry,
+        former,
+        None,
+    ));
+    let mut snapshots = Vec::new();
+    let mut snapshot = None;
+    if is_active(former) {
+        let activated = activate_version(&entry, &at);
+        snapshot = Some(activated.snapshot.clone());
+        intent.versions.push(activated);
+        snapshots.push(entry.clone());
+    }
+    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+        take_snapshots(&ctx.root, &snapshots)
+    })?;
+    let mut decision = decided(DecisionAction::Restore, &entry, former, &target);
+    decision.snapshot = snapshot;
+    finish(ctx, decision, &intent, records, recovered)
+}
+
+/// Makes the previous version (or `to`) of an active tool active again, from the version
+/// store. The current version is snapshotted and archived.
+pub fn rollback(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    to: Option<&str>,
+) -> Result<Decision, ReviewError> {
+    const ACTION: &str = "roll back";
+    let (lock, recovered) = begin(ctx, store, spec)?;
+    let catalog = scan(&ctx.root);
+    let current = resolve(&catalog, spec, &[Tier::Core, Tier::Approved], ACTION)?.clone();
+    let tier = current.tier;
+    let chosen = choose_rollback_target(store, &current, to)?;
+    let versions = VersionStore::new(&ctx.root);
+    if !versions.absolute(&chosen.snapshot).is_dir() {
+        return Err(ReviewError::refused(
+            ACTION,
+            &current.name,
+            format!(
+                "the snapshot of {}@{} is missing ({})",
+                chosen.tool, chosen.version, chosen.snapshot
+            ),
+        ));
+    }
+    let target = tier_slot(tier, &current.name);
+    if relative(&ctx.root, &current.path) != target
+        && ctx.root.join(&target).symlink_metadata().is_ok()
+    {
+        return Err(ReviewError::refused(
+            ACTION,
+            &current.name,
+            format!("{target} exists and is not the active {}", current.name),
+        ));
+    }
+    ensure_tier(&ctx.root, Tier::Archived)?;
+
+    let at = crate::clock::now_rfc3339();
+    let mut intent = Intent::new("rollback", &lock);
+    intent.moves.push(Move {
+        from: relative(&ctx.root, &current.path),
+        to: free_slot(&ctx.root, Tier::Archived, &current),
+    });
+    // The archived copy of that very content moves back; otherwise a copy of the snapshot.
+    let archived_copy = catalog.entries().iter().find(|e| {
+        e.tier == Tier::Archived && e.name == current.name && e.content_hash == chosen.content_hash
+    });
+    let staged = format!("{}/{}", intent.staging_relative(), current.name);
+    let source = match archived_copy {
+        Some(copy) => relative(&ctx.root, &copy.path),
+        None => staged.clone(),
+    };
+    intent.moves.push(Move {
+        from: source.clone(),
+        to: target.clone(),
+    });
+    intent.decisions.push(record(
+        ctx,
+        &at,
+        DecisionAction::Supersede,
+        &current,
+        Tier::Archived,
+        Some(format!("rolled back to {}", chosen.version)),
+    ));
+    intent.decisions.push(DecisionRecord {
+        id: 0,
+        tool: current.name.clone(),
+        action: DecisionAction::Rollback,
+        who: ctx.who.clone(),
+        at: at.clone(),
+        reason: None,
+        from_version: known_version(&current),
+        to_version: Some(chosen.version.clone()),
+        from_tier: Some(tier),
+        to_tier: Some(tier),
+        from_hash: known_hash(&current),
+        to_hash: Some(chosen.content_hash.clone()),
+    });
+    let mut snapshots = Vec::new();
+    if let Some(kept) = keep_version(&current, &at) {
+        intent.kept.push(kept);
+        snapshots.push(current.clone());
+    }
+    intent.versions.push(VersionRecord {
+        activated_at: at.clone(),
+        ..chosen.clone()
+    });
+    let staging = ctx.root.join(&staged);
+    let from_snapshot = archived_copy.is_none();
+    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+        take_snapshots(&ctx.root, &snapshots)?;
+        if from_snapshot {
+            versions.copy_out(&chosen.snapshot, &staging)?;
+        }
+        Ok(())
+    })?;
+
+    let restored = ToolEntry {
+        version: chosen.version.clone(),
+        content_hash: chosen.content_hash.clone(),
+        ..current.clone()
+    };
+    let mut decision = decided(DecisionAction::Rollback, &restored, tier, &target);
+    decision.from_tier = tier;
+    decision.from_version = Some(current.version.clone());
+    decision.superseded = Some(current.version.clone());
+    decision.snapshot = Some(chosen.snapshot.clone());
+    finish(ctx, decision, &intent, records, recovered)
+}
+
+/// The snapshot rollback restores: the given version, else the newest version older than
+/// the current one (most recently activated first among equals).
+fn choose_rollback_target(
+    store: &Store,
+    current: &ToolEntry,
+    to: Option<&str>,
+) -> Result<VersionRecord, ReviewError> {
+    const ACTION: &str = "roll back";
+    let kept = store.versions_of(&current.name)?;
+    let others: Vec<&VersionRecord> = kept
+        .iter()
+        .filter(|v| v.content_hash != current.content_hash)
+        .collect();
+    let known = || {
+        let mut versions: Vec<&str> = kept.iter().map(|v| v.version.as_str()).collect();
+        versions.dedup();
+        if versions.is_empty() {
+            "none".to_string()
+        } else {
+            versions.join(", ")
+        }
+    };
+    if let Some(to) = to {
+        return match others.iter().find(|v| v.version == to) {
+            Some(v) => Ok((*v).clone()),
+            None if current.version == to => Err(ReviewError::refused(
+                ACTION,
+                &current.name,
+                format!("{}@{to} is already the active version", current.name),
+            )),
+            None => Err(ReviewError::refused(
+                ACTION,
+                &current.name,
+                format!(
+                    "no kept snapshot of {}@{to} (kept versions: {})",
+                    current.name,
+                    known()
+                ),
+            )),
+        };
+    }
+    let parse = |v: &str| semver::Version::parse(v).ok();
+    let earlier: Vec<&VersionRecord> = match parse(&current.version) {
+        Some(now) => others
+            .iter()
+            .copied()
+            .filter(|v| parse(&v.version).is_some_and(|v| v < now))
+            .collect(),
+        None => others.clone(),
+    };
+    // `kept` is newest-activated first, so max_by_key keeps the first of equal versions.
+    let best = earlier
+        .iter()
+        .copied()
+        .rev()
+        .max_by_key(|v| parse(&v.version));
+    best.cloned().ok_or_else(|| {
+        ReviewError::refused(
+            ACTION,
+            &current.name,
+            format!(
+                "no earlier version to roll back to (kept versions: {}; {} is active)",
+                known(),
+                current.version
+            ),
+        )
+    })
+}
+
+/// Finishes interrupted decisions; the TUI calls this at start, the CLI before it answers.
+pub fn recover(root: &Path, store: &mut Store) -> Result<Vec<String>, ReviewError> {
+    Ok(journal::recover(root, store)?.lines())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::steps::decided;
+
+    #[test]
+    fn summary_names_the_move_and_what_was_superseded() {
+        let entry = ToolEntry {
+            tier: Tier::Experimental,
+            path: "/w/experimental/csv_to_json-1.3.0".into(),
+            name: "csv_to_json".into(),
+            version: "1.3.0".into(),
+            description: String::new(),
+            category: None,
+            cost_tier: None,
+            keywords: Vec::new(),
+            capabilities: Vec::new(),
+            inferred: false,
+            content_hash: "h".into(),
+            error: None,
+            warnings: Vec::new(),
+            manifest: None,
+        };
+        let mut d = decided(
+            DecisionAction::Approve,
+            &entry,
+            Tier::Approved,
+            "approved/csv_to_json",
+        );
+        d.superseded = Some("1.2.0".into());
+        assert_eq!(
+            d.summary(),
+            "approved csv_to_json@1.3.0 (experimental → approved; superseded 1.2.0, kept as snapshot)"
+        );
+    }
+}

@@ -1,0 +1,24 @@
+//! Review: what a human decides about a tool, and everything that makes those decisions safe.
+//!
+//! `lifecycle` holds the decisions (approve, reject, request changes, promote, archive,
+//! restore, rollback) that the CLI, the TUI keys and MCP all call. Moves between tiers go
+//! through `journal` (intent, atomic rename, record, recover), every version that becomes
+//! active is kept by `versions`, `lock` keeps two processes from deciding on one tool at once,
+//! `evolve` makes new candidates, `gc` retires unused tools and `git` turns decisions into
+//! commits; `queue` reads the review queue and a tool's history. Nothing here draws to a
+//! terminal, and nothing outside this module moves a tool folder between tiers.
+
+mod error;
+pub mod evolve;
+pub mod gc;
+pub mod git;
+pub mod journal;
+pub mod lifecycle;
+pub mod lock;
+pub mod queue;
+mod steps;
+pub mod validate;
+pub mod versions;
+
+pub use error::ReviewError;
+pub use lifecycle::{Decision, ReviewContext};

@@ -1,0 +1,83 @@
+//! The read side of review: a tool's history (decisions and kept versions) and the review
+//! queue (what waits in experimental/, with the verdict validation gave it). Never writes.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::ReviewError;
+use super::steps::{modified_rfc3339, relative, scan};
+use crate::model::Tier;
+use crate::store::{DecisionRecord, Store, VersionRecord};
+
+/// Everything recorded about one tool name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct History {
+    pub tool: String,
+    /// Newest first.
+    pub decisions: Vec<DecisionRecord>,
+    /// Kept snapshots, most recently activated first.
+    pub versions: Vec<VersionRecord>,
+}
+
+/// One experimental tool waiting for review (the `review --json` shape).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueItem {
+    pub name: String,
+    pub version: String,
+    pub path: PathBuf,
+    /// The validation verdict, when the pipeline has judged it.
+    pub verdict: Option<String>,
+    /// RFC 3339: when validation first saw it, else the folder's modification time.
+    pub arrived_at: String,
+    /// `name@version` it evolved from.
+    pub parent: Option<String>,
+}
+
+/// The decisions and snapshots of a tool.
+pub fn history(store: &Store, name: &str) -> Result<History, ReviewError> {
+    Ok(History {
+        tool: name.to_string(),
+        decisions: store.decisions_of(name)?,
+        versions: store.versions_of(name)?,
+    })
+}
+
+/// The experimental tools, oldest arrival first, with the verdict validation gave them.
+pub fn review_queue(root: &Path, store: &Store) -> Result<Vec<QueueItem>, ReviewError> {
+    let rows = store.review_queue_rows()?;
+    let catalog = scan(root);
+    let mut items: Vec<QueueItem> = catalog
+        .entries()
+        .iter()
+        .filter(|e| e.tier == Tier::Experimental)
+        .map(|e| {
+            let absolute = e.path.to_string_lossy().into_owned();
+            let rel = relative(root, &e.path);
+            let by_path = rows
+                .iter()
+                .rev()
+                .find(|r| r.path == absolute || r.path == rel);
+            let row = by_path.or_else(|| {
+                rows.iter().rev().find(|r| {
+                    r.tool == e.name && r.version == e.version && r.content_hash == e.content_hash
+                })
+            });
+            QueueItem {
+                name: e.name.clone(),
+                version: e.version.clone(),
+                path: e.path.clone(),
+                verdict: row.and_then(|r| r.verdict.clone()),
+                arrived_at: row
+                    .map(|r| r.arrived_at.clone())
+                    .unwrap_or_else(|| modified_rfc3339(&e.path)),
+                parent: e
+                    .manifest
+                    .as_ref()
+                    .and_then(|m| m.provenance.parent.clone()),
+            }
+        })
+        .collect();
+    items.sort_by(|a, b| (&a.arrived_at, &a.path).cmp(&(&b.arrived_at, &b.path)));
+    Ok(items)
+}

@@ -1,0 +1,511 @@
+//! The steps review decisions share: resolving a tool among tiers, the refusals, where a
+//! folder goes, the rows a decision records, wrapping bare scripts, and what follows a
+//! decision (git). Decisions themselves live in `lifecycle`.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::journal::{self, Intent, Move, fsync_dir};
+use super::lifecycle::{Decision, ReviewContext};
+use super::lock::ToolLock;
+use super::versions::VersionStore;
+use super::{ReviewError, git};
+use crate::catalog::Catalog;
+use crate::catalog::LookupError;
+use crate::catalog::infer::render_inferred_manifest;
+use crate::catalog::manifest::{MANIFEST_FILE, io_reason};
+use crate::catalog::scan::{ScanProgress, load_tool, scan_workspace};
+use crate::model::{Tier, ToolEntry};
+use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
+
+/// Recovers leftovers of crashed decisions, then takes the tool's lock.
+pub(super) fn begin(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+) -> Result<(ToolLock, Vec<String>), ReviewError> {
+    let recovered = journal::recover(&ctx.root, store)?.lines();
+    let lock = ToolLock::acquire(&ctx.root, spec_name(spec))?;
+    Ok((lock, recovered))
+}
+
+pub(super) fn scan(root: &Path) -> Catalog {
+    Catalog::new(scan_workspace(root, &ScanProgress::default()))
+}
+
+/// `name@version` → `name`.
+pub fn spec_name(spec: &str) -> &str {
+    spec.split_once('@').map_or(spec, |(name, _)| name)
+}
+
+/// Finds the tool `spec` names in the first of `tiers` that holds it.
+pub(super) fn resolve<'c>(
+    catalog: &'c Catalog,
+    spec: &str,
+    tiers: &[Tier],
+    action: &'static str,
+) -> Result<&'c ToolEntry, ReviewError> {
+    let (name, version) = match spec.split_once('@') {
+        Some((n, v)) => (n, Some(v)),
+        None => (spec, None),
+    };
+    let named: Vec<&ToolEntry> = catalog
+        .entries()
+        .iter()
+        .filter(|e| e.name == name)
+        .collect();
+    if named.is_empty() {
+        return Err(LookupError::NotFound(spec.to_string()).into());
+    }
+    for tier in tiers {
+        let here: Vec<&ToolEntry> = named
+            .iter()
+            .copied()
+            .filter(|e| e.tier == *tier && version.is_none_or(|v| e.version == v))
+            .collect();
+        let Some(first) = here.first() else {
+            continue;
+        };
+        let mut versions: Vec<&str> = here.iter().map(|e| e.version.as_str()).collect();
+        versions.sort();
+        versions.dedup();
+        if versions.len() > 1 {
+            return Err(ReviewError::Ambiguous {
+                tool: format!("{name} in {tier}/"),
+                versions: versions
+                    .iter()
+                    .map(|v| format!("{name}@{v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        return Ok(first);
+    }
+    if let Some(version) = version
+        && !named.iter().any(|e| e.version == version)
+    {
+        let known: Vec<&str> = named.iter().map(|e| e.version.as_str()).collect();
+        return Err(LookupError::NoSuchVersion {
+            name: name.to_string(),
+            version: version.to_string(),
+            known: known.join(", "),
+        }
+        .into());
+    }
+    let list = |tiers: &mut dyn Iterator<Item = Tier>| {
+        let mut names: Vec<String> = tiers.map(|t| format!("{t}/")).collect();
+        names.dedup();
+        names.join(" or ")
+    };
+    Err(ReviewError::refused(
+        action,
+        spec,
+        format!(
+            "it is in {}, not in {}",
+            list(&mut named.iter().map(|e| e.tier)),
+            list(&mut tiers.iter().copied())
+        ),
+    ))
+}
+
+/// The tool named `name` that is active in `tier` (core and approved hold a name once).
+pub(super) fn active_in<'c>(catalog: &'c Catalog, tier: Tier, name: &str) -> Option<&'c ToolEntry> {
+    catalog
+        .entries()
+        .iter()
+        .find(|e| e.tier == tier && e.name == name)
+}
+
+pub(super) fn is_active(tier: Tier) -> bool {
+    matches!(tier, Tier::Core | Tier::Approved)
+}
+
+pub(super) fn refuse_broken(action: &'static str, entry: &ToolEntry) -> Result<(), ReviewError> {
+    match &entry.error {
+        Some(error) => Err(ReviewError::refused(action, &entry.name, error.clone())),
+        None => Ok(()),
+    }
+}
+
+/// The active folder of a name is `<tier>/<name>`; it must be free (or about to be freed).
+pub(super) fn refuse_occupied(
+    action: &'static str,
+    ctx: &ReviewContext,
+    entry: &ToolEntry,
+    target: &str,
+    leaving: Option<&ToolEntry>,
+) -> Result<(), ReviewError> {
+    let path = ctx.root.join(target);
+    let freed = leaving.is_some_and(|l| l.path == path);
+    if !freed && path.symlink_metadata().is_ok() {
+        return Err(ReviewError::refused(
+            action,
+            &entry.id(),
+            format!("{target} already exists and holds something else; move it away first"),
+        ));
+    }
+    Ok(())
+}
+
+/// A tool whose folder is a symlink, or holds a symlink leading outside the workspace, could
+/// make an approved tool read or run anything on the machine.
+pub(super) fn refuse_unsafe_links(
+    action: &'static str,
+    root: &Path,
+    entry: &ToolEntry,
+) -> Result<(), ReviewError> {
+    let canonical_root = root.canonicalize().map_err(|e| ReviewError::io(root, &e))?;
+    if entry
+        .path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return Err(ReviewError::refused(
+            action,
+            &entry.id(),
+            format!(
+                "{} is a symlink; move the real folder into the workspace instead",
+                relative(root, &entry.path)
+            ),
+        ));
+    }
+    let mut stack = vec![entry.path.clone()];
+    while let Some(dir) = stack.pop() {
+        let Ok(read) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for child in read.flatten() {
+            let path = child.path();
+            let Ok(file_type) = child.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
+                stack.push(path);
+            } else if file_type.is_symlink() {
+                let target = std::fs::read_link(&path).map_err(|e| ReviewError::io(&path, &e))?;
+                let joined = path.parent().unwrap_or(&dir).join(&target);
+                let resolved = joined.canonicalize().unwrap_or_else(|_| normalize(&joined));
+                if !resolved.starts_with(&canonical_root) {
+                    return Err(ReviewError::refused(
+                        action,
+                        &entry.id(),
+                        format!(
+                            "{} is a symlink to {}, outside the workspace",
+                            relative(root, &path),
+                            target.display()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `a/b/../c` → `a/c`, without touching the disk (for links that lead nowhere).
+pub(super) fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Bare scripts become `experimental/<name>/` with their inferred `tool.toml` before any
+/// decision moves them (a tier folder only lists folders). Journaled like any move.
+pub(super) fn wrap_if_bare(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    lock: &ToolLock,
+    action: &'static str,
+    entry: &ToolEntry,
+) -> Result<(ToolEntry, bool), ReviewError> {
+    let Some(manifest) = entry.manifest.as_ref().filter(|_| entry.path.is_file()) else {
+        return Ok((entry.clone(), false));
+    };
+    let file_name = entry
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let target = format!("{}/{}", Tier::Experimental.dir_name(), entry.name);
+    if ctx.root.join(&target).symlink_metadata().is_ok() {
+        return Err(ReviewError::refused(
+            action,
+            &entry.id(),
+            format!("{target} already exists, so {file_name} cannot be wrapped into it"),
+        ));
+    }
+    let mut intent = Intent::new("wrap", lock);
+    let staged = format!("{}/{}", intent.staging_relative(), entry.name);
+    intent.moves.push(Move {
+        from: relative(&ctx.root, &entry.path),
+        to: format!("{staged}/{file_name}"),
+    });
+    intent.moves.push(Move {
+        from: staged.clone(),
+        to: target.clone(),
+    });
+    let folder = ctx.root.join(&staged);
+    let text = render_inferred_manifest(manifest);
+    journal::commit(&ctx.root, store, lock, &intent, || {
+        std::fs::create_dir_all(&folder).map_err(|e| ReviewError::io(&folder, &e))?;
+        write_atomically(&folder.join(MANIFEST_FILE), text.as_bytes())
+    })?;
+    Ok((
+        load_tool(&ctx.root, Tier::Experimental, &ctx.root.join(&target)),
+        true,
+    ))
+}
+
+/// `<tier>/<name>`: where the active tool of a name lives.
+pub(super) fn tier_slot(tier: Tier, name: &str) -> String {
+    format!("{}/{name}", tier.dir_name())
+}
+
+/// A free folder in `tier` for `entry`: `<name>`, else `<name>-<version>`, else numbered.
+pub(super) fn free_slot(root: &Path, tier: Tier, entry: &ToolEntry) -> String {
+    let base = match known_version(entry) {
+        Some(version) => format!("{}-{version}", entry.name),
+        None => entry.name.clone(),
+    };
+    let free = |dir: &str| {
+        root.join(tier.dir_name())
+            .join(dir)
+            .symlink_metadata()
+            .is_err()
+    };
+    let chosen = [entry.name.clone(), base.clone()]
+        .into_iter()
+        .chain((2..).map(|n| format!("{base}-{n}")))
+        .find(|dir| free(dir))
+        .unwrap_or(base);
+    format!("{}/{chosen}", tier.dir_name())
+}
+
+/// Creates a missing tier folder. Anything already there (even a file) is left for the rename
+/// to judge, so a bad tier fails the move with the state untouched.
+pub(super) fn ensure_tier(root: &Path, tier: Tier) -> Result<(), ReviewError> {
+    let dir = root.join(tier.dir_name());
+    if dir.symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| ReviewError::io(&dir, &e))?;
+    fsync_dir(root);
+    Ok(())
+}
+
+pub(super) fn known_version(entry: &ToolEntry) -> Option<String> {
+    (entry.version != "?" && !entry.version.is_empty()).then(|| entry.version.clone())
+}
+
+pub(super) fn known_hash(entry: &ToolEntry) -> Option<String> {
+    (!entry.content_hash.is_empty()).then(|| entry.content_hash.clone())
+}
+
+/// The decision row for `entry` moving to `to`.
+pub(super) fn record(
+    ctx: &ReviewContext,
+    at: &str,
+    action: DecisionAction,
+    entry: &ToolEntry,
+    to: Tier,
+    reason: Option<String>,
+) -> DecisionRecord {
+    DecisionRecord {
+        id: 0,
+        tool: entry.name.clone(),
+        action,
+        who: ctx.who.clone(),
+        at: at.to_string(),
+        reason,
+        from_version: known_version(entry),
+        to_version: known_version(entry),
+        from_tier: Some(entry.tier),
+        to_tier: Some(to),
+        from_hash: known_hash(entry),
+        to_hash: known_hash(entry),
+    }
+}
+
+/// The index row of `entry` becoming active now.
+pub(super) fn activate_version(entry: &ToolEntry, at: &str) -> VersionRecord {
+    VersionRecord {
+        tool: entry.name.clone(),
+        version: entry.version.clone(),
+        content_hash: entry.content_hash.clone(),
+        snapshot: VersionStore::relative_path(&entry.name, &entry.version, &entry.content_hash),
+        activated_at: at.to_string(),
+    }
+}
+
+/// The index row of an active version on its way out (only written if it was never indexed;
+/// its activation time is then guessed from the folder). `None` for a broken tool.
+pub(super) fn keep_version(entry: &ToolEntry, at: &str) -> Option<VersionRecord> {
+    if entry.is_broken() || entry.content_hash.is_empty() {
+        return None;
+    }
+    let modified = entry
+        .path
+        .metadata()
+        .and_then(|m| m.modified())
+        .map(crate::clock::rfc3339)
+        .unwrap_or_else(|_| at.to_string());
+    Some(VersionRecord {
+        activated_at: modified,
+        ..activate_version(entry, at)
+    })
+}
+
+pub(super) fn take_snapshots(root: &Path, entries: &[ToolEntry]) -> Result<(), ReviewError> {
+    let versions = VersionStore::new(root);
+    for entry in entries {
+        versions.snapshot(
+            &entry.path,
+            &entry.name,
+            &entry.version,
+            &entry.content_hash,
+        )?;
+    }
+    Ok(())
+}
+
+pub(super) fn decided(
+    action: DecisionAction,
+    entry: &ToolEntry,
+    to: Tier,
+    location: &str,
+) -> Decision {
+    Decision {
+        action,
+        tool: entry.name.clone(),
+        version: entry.version.clone(),
+        from_version: None,
+        from_tier: entry.tier,
+        to_tier: to,
+        location: location.to_string(),
+        reason: None,
+        superseded: None,
+        snapshot: None,
+        wrapped: false,
+        records: Vec::new(),
+        recovered: Vec::new(),
+        warnings: Vec::new(),
+        commit: None,
+        affected: Vec::new(),
+    }
+}
+
+/// Fills in what the journal recorded and runs what follows a decision (git).
+pub(super) fn finish(
+    ctx: &ReviewContext,
+    mut decision: Decision,
+    intent: &Intent,
+    records: Vec<DecisionRecord>,
+    recovered: Vec<String>,
+) -> Result<Decision, ReviewError> {
+    let staging = intent.staging_relative();
+    for m in &intent.moves {
+        for path in [&m.from, &m.to] {
+            if !path.starts_with(&staging) && !decision.affected.contains(path) {
+                decision.affected.push(path.clone());
+            }
+        }
+    }
+    decision.records = records;
+    decision.recovered = recovered;
+    Ok(after_decision(ctx, decision))
+}
+
+pub(super) fn after_decision(ctx: &ReviewContext, mut decision: Decision) -> Decision {
+    if ctx.git_auto_commit {
+        match git::commit_decision(&ctx.root, &ctx.who, &decision) {
+            Ok(commit) => decision.commit = commit,
+            Err(warning) => decision.warnings.push(warning),
+        }
+    }
+    decision
+}
+
+pub(super) fn non_empty(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+pub(super) fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+pub(super) fn modified_rfc3339(path: &Path) -> String {
+    path.symlink_metadata()
+        .and_then(|m| m.modified())
+        .map(crate::clock::rfc3339)
+        .unwrap_or_default()
+}
+
+/// Writes `path` through a temporary file and a rename, so readers never see half a file.
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReviewError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let written = std::fs::File::create(&tmp).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(ReviewError::Io {
+            path: path.to_path_buf(),
+            reason: io_reason(&e),
+        });
+    }
+    if let Some(parent) = path.parent() {
+        fsync_dir(parent);
+    }
+    Ok(())
+}
+
+pub(super) fn review_text(
+    ctx: &ReviewContext,
+    entry: &ToolEntry,
+    feedback: &str,
+    at: &str,
+) -> String {
+    format!(
+        "# Review of {id}: changes requested\n\n\
+         - Tool: {name}\n- Version: {version}\n- Reviewer: {who}\n- Date: {at}\n\n\
+         ## Feedback\n\n{feedback}\n\n\
+         ## What happens next\n\n\
+         The tool stays in `experimental/`. Change it in this folder (bump `version` in \
+         `{MANIFEST_FILE}` when the behaviour changes); toolbench validates it again and puts it \
+         back in the review queue. This file is replaced by the next review.\n",
+        id = entry.id(),
+        name = entry.name,
+        version = entry.version,
+        who = ctx.who,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_climbs_without_touching_the_disk() {
+        assert_eq!(
+            normalize(Path::new("/w/experimental/x/../../../etc/passwd")),
+            PathBuf::from("/etc/passwd")
+        );
+    }
+}

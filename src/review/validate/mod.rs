@@ -1,0 +1,427 @@
+//! Validation: the checklist a reviewer sees next to a candidate's source (DESIGN §4).
+//!
+//! `validate` judges one tool: its manifest, the syntax of its sources, the linters that are
+//! installed, a security scan, its test cases (run in the sandbox through `runner::execute`),
+//! its output schema and the most similar tools of the catalog. It returns a
+//! `ValidationReport` and the run records of the cases; it never writes runs itself (callers
+//! decide where records go), and it never changes the tool folder. `validate_cached` adds the
+//! cache in the state store, keyed by the tool's content hash.
+
+mod cases;
+mod lint;
+mod program;
+mod security;
+mod similar;
+mod sources;
+mod syntax;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Catalog;
+use crate::model::{RunRecord, Tier, ToolEntry};
+use crate::store::{Store, StoreError};
+
+pub use security::{RULE_IDS as SECURITY_RULES, scan_text as security_scan};
+pub use similar::similarity;
+pub use sources::Language;
+
+/// Declares a lowercase string enum for the report: serde spelling, `as_str` and `Display`.
+macro_rules! report_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+report_enum! {
+    /// The overall judgement: fail when any check fails, warn when any warns.
+    Verdict { Pass => "pass", Warn => "warn", Fail => "fail" }
+}
+
+report_enum! {
+    CheckStatus { Pass => "pass", Warn => "warn", Fail => "fail", Skip => "skip" }
+}
+
+report_enum! {
+    /// The checks, in the order the report lists them.
+    CheckKind {
+        Manifest => "manifest", Syntax => "syntax", Lint => "lint", Security => "security",
+        Tests => "tests", OutputSchema => "output_schema", Similar => "similar",
+    }
+}
+
+report_enum! {
+    FindingSeverity { Info => "info", Warning => "warning", Error => "error" }
+}
+
+report_enum! {
+    /// `error` means the case could not be judged (broken case file, the run never started).
+    CaseStatus { Pass => "pass", Fail => "fail", Error => "error" }
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub check: CheckKind,
+    pub status: CheckStatus,
+    pub message: String,
+}
+
+impl Check {
+    fn new(check: CheckKind, status: CheckStatus, message: impl Into<String>) -> Self {
+        Self {
+            check,
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+/// Something a check found at a place in the tool's files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Rule id: `pipe-to-shell`, `syntax`, a linter code such as `F401` or `SC2086`, …
+    pub rule: String,
+    /// Path relative to the tool folder, `/`-separated.
+    pub file: String,
+    pub line: Option<usize>,
+    pub severity: FindingSeverity,
+    pub message: String,
+    /// The check that reported it.
+    pub check: CheckKind,
+}
+
+/// The result of one test case (`tests/<case>.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// The case file's name without `.toml`.
+    pub case: String,
+    pub status: CaseStatus,
+    pub message: String,
+    /// The run's own duration (0 when nothing ran).
+    pub duration_ms: u64,
+    pub peak_memory_kb: Option<u64>,
+    pub exit_code: Option<i32>,
+}
+
+/// Another tool of the catalog that looks like this one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Similar {
+    pub name: String,
+    /// 0..1, rounded to two decimals.
+    pub score: f64,
+    pub version: String,
+    pub tier: Tier,
+}
+
+/// Everything validation found about one tool (the `validate --json` shape).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationReport {
+    pub name: String,
+    pub version: String,
+    pub tier: Tier,
+    /// The tool folder (or bare script), relative to the workspace root.
+    pub path: String,
+    pub verdict: Verdict,
+    pub checks: Vec<Check>,
+    pub findings: Vec<Finding>,
+    pub tests: Vec<CaseResult>,
+    pub similar: Vec<Similar>,
+    pub content_hash: String,
+    /// RFC 3339 UTC.
+    pub validated_at: String,
+    /// True when this report came from the cache instead of a fresh validation.
+    #[serde(default)]
+    pub cached: bool,
+    /// The runs of the test cases, for the caller to store (origin `validation`).
+    #[serde(skip)]
+    pub runs: Vec<RunRecord>,
+}
+
+impl ValidationReport {
+    pub fn check(&self, kind: CheckKind) -> Option<&Check> {
+        self.checks.iter().find(|c| c.check == kind)
+    }
+}
+
+/// Fail when any check fails, warn when any warns, else pass.
+pub fn verdict_of(checks: &[Check]) -> Verdict {
+    if checks.iter().any(|c| c.status == CheckStatus::Fail) {
+        Verdict::Fail
+    } else if checks.iter().any(|c| c.status == CheckStatus::Warn) {
+        Verdict::Warn
+    } else {
+        Verdict::Pass
+    }
+}
+
+/// Validates `entry` from scratch. `exe` is the toolbench binary (the sandbox helper).
+pub async fn validate(
+    root: &Path,
+    entry: &ToolEntry,
+    catalog: &Catalog,
+    exe: &Path,
+) -> ValidationReport {
+    let tool_dir = crate::runner::tool_dir(entry);
+    let sources = sources::collect(entry);
+    let manifest = manifest_check(entry);
+    let similar = similar::most_similar(entry, catalog.entries(), similar::SHOWN);
+    let similar_check = similar::check(&similar);
+    let network_forbidden = entry.manifest.as_ref().is_some_and(|m| !m.run.network);
+    let security_findings = security::scan_sources(&sources, network_forbidden);
+    let security_check = security::check(&security_findings, sources.len());
+
+    let (syntax, lint, case_runs) = tokio::join!(
+        syntax::check(&tool_dir, &sources, entry.manifest.as_deref()),
+        lint::check(&tool_dir, &sources),
+        cases::run_all(root, entry, exe),
+    );
+    let (syntax_check, syntax_findings) = syntax;
+    let (lint_check, lint_findings) = lint;
+    let tests_check = cases::tests_check(entry, &case_runs);
+    let schema_check = cases::output_schema_check(entry, &tool_dir, &case_runs);
+
+    let checks = vec![
+        manifest,
+        syntax_check,
+        lint_check,
+        security_check,
+        tests_check,
+        schema_check,
+        similar_check,
+    ];
+    let mut findings = syntax_findings;
+    findings.extend(lint_findings);
+    findings.extend(security_findings);
+    let (tests, runs) = case_runs
+        .into_iter()
+        .map(|c| (c.result, c.record))
+        .unzip::<_, _, Vec<_>, Vec<_>>();
+    ValidationReport {
+        name: entry.name.clone(),
+        version: entry.version.clone(),
+        tier: entry.tier,
+        path: relative(root, &entry.path),
+        verdict: verdict_of(&checks),
+        checks,
+        findings,
+        tests,
+        similar,
+        content_hash: content_hash_of(entry),
+        validated_at: crate::clock::now_rfc3339(),
+        cached: false,
+        runs: runs.into_iter().flatten().collect(),
+    }
+}
+
+/// `validate` on a small runtime of its own, for callers without one (the CLI).
+pub fn validate_blocking(
+    root: &Path,
+    entry: &ToolEntry,
+    catalog: &Catalog,
+    exe: &Path,
+) -> std::io::Result<ValidationReport> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(validate(root, entry, catalog, exe)))
+}
+
+/// The cached report of `entry`, when the store holds one for its current content.
+pub fn cached(
+    store: &Store,
+    root: &Path,
+    entry: &ToolEntry,
+) -> Result<Option<ValidationReport>, StoreError> {
+    let Some(json) =
+        store.cached_validation(&relative(root, &entry.path), &content_hash_of(entry))?
+    else {
+        return Ok(None);
+    };
+    // A report this build cannot read (written by another version) is simply stale.
+    Ok(serde_json::from_str::<ValidationReport>(&json)
+        .ok()
+        .map(|report| ValidationReport {
+            cached: true,
+            ..report
+        }))
+}
+
+/// Keeps `report` in the store's review queue row of its path.
+pub fn save(store: &mut Store, report: &ValidationReport) -> Result<(), StoreError> {
+    let json = serde_json::to_string(&ValidationReport {
+        cached: false,
+        runs: Vec::new(),
+        ..report.clone()
+    })
+    .unwrap_or_default();
+    store.save_validation(
+        &report.path,
+        &report.name,
+        &report.version,
+        &report.content_hash,
+        report.verdict.as_str(),
+        &json,
+    )
+}
+
+/// The cached report when the tool's content is unchanged (unless `force`), else a fresh
+/// validation that is then cached. A cached report carries no runs: nothing ran.
+pub async fn validate_cached(
+    root: &Path,
+    entry: &ToolEntry,
+    catalog: &Catalog,
+    exe: &Path,
+    store: &mut Store,
+    force: bool,
+) -> Result<ValidationReport, StoreError> {
+    if !force && let Some(report) = cached(store, root, entry)? {
+        return Ok(report);
+    }
+    let report = validate(root, entry, catalog, exe).await;
+    save(store, &report)?;
+    Ok(report)
+}
+
+/// The manifest check: broken is a failure, inferred or with unknown fields a warning.
+fn manifest_check(entry: &ToolEntry) -> Check {
+    let kind = CheckKind::Manifest;
+    if let Some(error) = &entry.error {
+        return Check::new(kind, CheckStatus::Fail, error.clone());
+    }
+    let mut warnings = Vec::new();
+    if entry.inferred {
+        warnings.push("manifest inferred from a bare script".to_string());
+    }
+    warnings.extend(entry.warnings.iter().cloned());
+    if warnings.is_empty() {
+        Check::new(kind, CheckStatus::Pass, "tool.toml is valid")
+    } else {
+        Check::new(kind, CheckStatus::Warn, warnings.join("; "))
+    }
+}
+
+/// The catalog's content hash, or one computed now for entries the scan could not hash
+/// (broken tools), so a cached verdict never outlives a change.
+fn content_hash_of(entry: &ToolEntry) -> String {
+    if !entry.content_hash.is_empty() {
+        return entry.content_hash.clone();
+    }
+    if entry.path.is_dir() {
+        return crate::catalog::scan::hash_tool_folder(&entry.path);
+    }
+    let mut hasher = blake3::Hasher::new();
+    if let Ok(mut file) = std::fs::File::open(&entry.path) {
+        let _ = std::io::copy(&mut file, &mut hasher);
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// At most `max` characters of `text` on one line, with `…` when cut.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    let one_line = text.trim().replace(['\n', '\r'], "⏎");
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let mut cut: String = one_line.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(status: CheckStatus) -> Check {
+        Check::new(CheckKind::Lint, status, "")
+    }
+
+    #[test]
+    fn verdict_is_the_worst_check() {
+        assert_eq!(verdict_of(&[]), Verdict::Pass);
+        assert_eq!(
+            verdict_of(&[check(CheckStatus::Pass), check(CheckStatus::Skip)]),
+            Verdict::Pass
+        );
+        assert_eq!(
+            verdict_of(&[check(CheckStatus::Warn), check(CheckStatus::Pass)]),
+            Verdict::Warn
+        );
+        assert_eq!(
+            verdict_of(&[check(CheckStatus::Warn), check(CheckStatus::Fail)]),
+            Verdict::Fail
+        );
+    }
+
+    #[test]
+    fn validation_futures_can_run_on_a_spawned_task() {
+        fn assert_send<T: Send>(_: &T) {}
+        fn both(root: &Path, entry: &ToolEntry, catalog: &Catalog, store: &mut Store) {
+            assert_send(&validate(root, entry, catalog, root));
+            assert_send(&validate_cached(root, entry, catalog, root, store, false));
+        }
+        let _ = both;
+    }
+
+    #[test]
+    fn shorten_cuts_long_text_on_one_line() {
+        assert_eq!(shorten("  short ", 10), "short");
+        assert_eq!(shorten("a\nb", 10), "a⏎b");
+        assert_eq!(shorten("abcdefghijkl", 5), "abcd…");
+    }
+
+    #[test]
+    fn report_json_has_the_contract_keys_and_no_runs() {
+        let report = ValidationReport {
+            name: "t".into(),
+            version: "1.0.0".into(),
+            tier: Tier::Experimental,
+            path: "experimental/t".into(),
+            verdict: Verdict::Warn,
+            checks: vec![check(CheckStatus::Warn)],
+            findings: vec![],
+            tests: vec![],
+            similar: vec![],
+            content_hash: "h".into(),
+            validated_at: "2026-11-21T10:00:00.000Z".into(),
+            cached: false,
+            runs: vec![],
+        };
+        let value = serde_json::to_value(&report).expect("json");
+        for key in [
+            "name", "version", "verdict", "checks", "findings", "tests", "similar",
+        ] {
+            assert!(value.get(key).is_some(), "{key} in {value}");
+        }
+        assert!(value.get("runs").is_none());
+        assert_eq!(value["verdict"], "warn");
+        assert_eq!(value["checks"][0]["check"], "lint");
+        let back: ValidationReport = serde_json::from_value(value).expect("read back");
+        assert_eq!(back, report);
+    }
+}

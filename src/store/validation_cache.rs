@@ -1,0 +1,126 @@
+//! Cached validation reports, kept in the `review_queue` row of each tool path.
+//!
+//! A report is valid only for the content it judged: a lookup names the content hash, and a
+//! row with another hash is a miss. Saving keeps the row's `arrived_at` (when validation first
+//! saw the path), so re-validating never moves a candidate in the queue.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+
+impl Store {
+    /// The report JSON saved for `path` (relative to the workspace root) when it was made for
+    /// exactly `content_hash`.
+    pub fn cached_validation(
+        &self,
+        path: &str,
+        content_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT validation FROM review_queue WHERE path = ?1 AND content_hash = ?2",
+                params![path, content_hash],
+                |row| row.get::<_, Option<String>>(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Saves a report for `path`, replacing the one before; `arrived_at` is set on the first
+    /// save and kept afterwards.
+    pub fn save_validation(
+        &mut self,
+        path: &str,
+        tool: &str,
+        version: &str,
+        content_hash: &str,
+        verdict: &str,
+        json: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO review_queue (path, tool, version, content_hash, arrived_at, verdict,
+                 validation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (path) DO UPDATE SET tool = excluded.tool,
+                   version = excluded.version, content_hash = excluded.content_hash,
+                   verdict = excluded.verdict, validation = excluded.validation",
+                params![
+                    path,
+                    tool,
+                    version,
+                    content_hash,
+                    crate::clock::now_rfc3339(),
+                    verdict,
+                    json
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arrived_at(store: &Store, path: &str) -> String {
+        store
+            .conn
+            .query_row(
+                "SELECT arrived_at FROM review_queue WHERE path = ?1",
+                [path],
+                |row| row.get(0),
+            )
+            .expect("row")
+    }
+
+    #[test]
+    fn a_report_is_served_only_for_the_content_it_judged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let path = "experimental/t";
+        assert_eq!(store.cached_validation(path, "h1").expect("read"), None);
+        store
+            .save_validation(path, "t", "1.0.0", "h1", "pass", "{\"v\":1}")
+            .expect("save");
+        assert_eq!(
+            store
+                .cached_validation(path, "h1")
+                .expect("read")
+                .as_deref(),
+            Some("{\"v\":1}")
+        );
+        assert_eq!(store.cached_validation(path, "h2").expect("read"), None);
+        assert_eq!(store.cached_validation("other", "h1").expect("read"), None);
+    }
+
+    #[test]
+    fn saving_again_replaces_the_report_and_keeps_arrival() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let path = "experimental/t";
+        store
+            .save_validation(path, "t", "1.0.0", "h1", "pass", "{}")
+            .expect("save");
+        let first = arrived_at(&store, path);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        store
+            .save_validation(path, "t", "1.1.0", "h2", "fail", "{\"v\":2}")
+            .expect("save again");
+        assert_eq!(arrived_at(&store, path), first);
+        assert_eq!(store.cached_validation(path, "h1").expect("read"), None);
+        assert_eq!(
+            store
+                .cached_validation(path, "h2")
+                .expect("read")
+                .as_deref(),
+            Some("{\"v\":2}")
+        );
+        let rows = store.review_queue_rows().expect("rows");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].verdict.as_deref(), Some("fail"));
+        assert_eq!(rows[0].version, "1.1.0");
+    }
+}

@@ -1,0 +1,168 @@
+//! Watching the workspace: notify events, debounced until files settle, turned into reloaded
+//! catalog entries.
+//!
+//! Runs on the debouncer's thread, so the reading of changed tools never touches the UI
+//! thread. `.toolbench/` is ignored: toolbench's own writes are not tool changes.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+
+use crate::catalog::scan;
+use crate::model::{Tier, ToolEntry};
+use crate::store::STATE_DIR;
+
+/// Quiet time after the last event on a file before it counts as settled: long enough for an
+/// agent writing a tool in several steps, short enough to feel live.
+pub const SETTLE: Duration = Duration::from_millis(120);
+
+/// What changed, already read from disk.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WatchUpdate {
+    /// Tools whose folder (or bare script) changed or appeared, freshly loaded, and the
+    /// paths of tools that are gone.
+    Tools {
+        updated: Vec<ToolEntry>,
+        removed: Vec<PathBuf>,
+    },
+    /// Events were lost (kernel queue overflow) or a whole tier changed: scan everything.
+    Rescan,
+    /// The watcher reported an error; the catalog may be stale until the next scan.
+    Error(String),
+}
+
+/// Keeps the watch alive; dropping it stops watching.
+pub struct WorkspaceWatcher {
+    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+}
+
+/// Starts watching `root` recursively, calling `on_update` from the watcher thread.
+pub fn watch(
+    root: &Path,
+    on_update: impl Fn(WatchUpdate) + Send + 'static,
+) -> Result<WorkspaceWatcher, String> {
+    let root_owned = root.to_path_buf();
+    let mut debouncer = new_debouncer(
+        SETTLE,
+        None,
+        move |result: DebounceEventResult| match result {
+            Ok(events) => {
+                if events.iter().any(|e| e.need_rescan()) {
+                    on_update(WatchUpdate::Rescan);
+                    return;
+                }
+                let paths = events.iter().flat_map(|e| e.paths.iter().cloned());
+                match affected_tools(&root_owned, paths) {
+                    Affected::Tools(tools) if tools.is_empty() => {}
+                    Affected::Tools(tools) => on_update(reload(&root_owned, tools)),
+                    Affected::Everything => on_update(WatchUpdate::Rescan),
+                }
+            }
+            Err(errors) => {
+                let text = errors
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                on_update(WatchUpdate::Error(text));
+            }
+        },
+    )
+    .map_err(|e| format!("{}: cannot watch: {e}", root.display()))?;
+    debouncer
+        .watch(root, RecursiveMode::Recursive)
+        .map_err(|e| format!("{}: cannot watch: {e}", root.display()))?;
+    Ok(WorkspaceWatcher {
+        _debouncer: debouncer,
+    })
+}
+
+#[derive(Debug, PartialEq)]
+enum Affected {
+    /// Tool paths (`<root>/<tier>/<dir or script>`) with their tier.
+    Tools(BTreeSet<(Tier, PathBuf)>),
+    Everything,
+}
+
+/// Maps changed paths to the tools they belong to.
+fn affected_tools(root: &Path, paths: impl Iterator<Item = PathBuf>) -> Affected {
+    let mut tools = BTreeSet::new();
+    for path in paths {
+        let Ok(relative) = path.strip_prefix(root) else {
+            continue;
+        };
+        let mut parts = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned());
+        let Some(first) = parts.next() else {
+            return Affected::Everything;
+        };
+        if first == STATE_DIR {
+            continue;
+        }
+        let Ok(tier) = first.parse::<Tier>() else {
+            // toolbench.toml or other files at the root are not tools.
+            continue;
+        };
+        match parts.next() {
+            None => return Affected::Everything, // a tier folder itself appeared or vanished
+            Some(dir) if dir.starts_with('.') => {}
+            Some(dir) => {
+                tools.insert((tier, root.join(&first).join(dir)));
+            }
+        }
+    }
+    Affected::Tools(tools)
+}
+
+fn reload(root: &Path, tools: BTreeSet<(Tier, PathBuf)>) -> WatchUpdate {
+    let mut updated = Vec::new();
+    let mut removed = Vec::new();
+    for (tier, path) in tools {
+        match std::fs::symlink_metadata(&path) {
+            Err(_) => removed.push(path),
+            Ok(_) => match scan::load_path(root, tier, &path) {
+                Some(entry) => updated.push(entry),
+                None => removed.push(path),
+            },
+        }
+    }
+    WatchUpdate::Tools { updated, removed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_their_tools_and_state_is_ignored() {
+        let root = Path::new("/ws");
+        let paths = [
+            "/ws/experimental/a/tool.toml",
+            "/ws/experimental/a/main.py",
+            "/ws/approved/b/tests/one.toml",
+            "/ws/.toolbench/state.db",
+            "/ws/toolbench.toml",
+            "/elsewhere/x",
+        ]
+        .map(PathBuf::from);
+        let Affected::Tools(tools) = affected_tools(root, paths.into_iter()) else {
+            panic!("no rescan expected");
+        };
+        let tools: Vec<_> = tools.into_iter().collect();
+        assert_eq!(
+            tools,
+            [
+                (Tier::Approved, PathBuf::from("/ws/approved/b")),
+                (Tier::Experimental, PathBuf::from("/ws/experimental/a"))
+            ]
+        );
+        assert_eq!(
+            affected_tools(root, [PathBuf::from("/ws/core")].into_iter()),
+            Affected::Everything
+        );
+    }
+}

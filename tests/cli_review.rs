@@ -1,0 +1,881 @@
+//! The review lifecycle (approve, reject, request changes, promote, archive, restore,
+//! rollback, evolve, review, history, gc) driven through the real binary on copies of the
+//! sample workspace.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+use serde_json::Value;
+
+/// The sample workspace with a fixed reviewer name.
+fn workspace() -> tempfile::TempDir {
+    let ws = sample_workspace();
+    append(&ws.path().join("toolbench.toml"), "reviewer = \"ana\"\n");
+    ws
+}
+
+fn append(path: &Path, text: &str) {
+    let mut current = std::fs::read_to_string(path).unwrap_or_default();
+    current.push_str(text);
+    std::fs::write(path, current).expect("write");
+}
+
+/// Runs a command that must succeed; returns its stdout.
+fn ok(root: &Path, args: &[&str]) -> String {
+    let out = toolbench(root, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// Runs a command that must fail with exit code 1 and one line on stderr; returns that line.
+fn refused(root: &Path, args: &[&str]) -> String {
+    let out = toolbench(root, args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    err.trim().to_string()
+}
+
+fn listed(root: &Path) -> Vec<Value> {
+    serde_json::from_str(&ok(root, &["list", "--json"])).expect("list JSON")
+}
+
+/// The tiers where `name@version` is listed.
+fn tiers_of(root: &Path, name: &str, version: &str) -> Vec<String> {
+    listed(root)
+        .iter()
+        .filter(|t| t["name"] == name && t["version"] == version)
+        .map(|t| t["tier"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn history(root: &Path, name: &str) -> Vec<Value> {
+    serde_json::from_str(&ok(root, &["history", name, "--json"])).expect("history JSON")
+}
+
+fn version_in(folder: &Path) -> String {
+    let text = std::fs::read_to_string(folder.join("tool.toml")).expect("manifest");
+    let value: toml::Table = toml::from_str(&text).expect("toml");
+    value["version"].as_str().unwrap_or_default().to_string()
+}
+
+fn content_hash(root: &Path, name: &str, version: &str) -> String {
+    listed(root)
+        .iter()
+        .find(|t| t["name"] == name && t["version"] == version)
+        .and_then(|t| t["content_hash"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+#[test]
+fn approve_supersedes_the_active_version_and_keeps_it_as_a_snapshot() {
+    let ws = workspace();
+    let root = ws.path();
+    let old_hash = content_hash(root, "csv_to_json", "1.2.0");
+    let new_hash = content_hash(root, "csv_to_json", "1.3.0");
+    let line = ok(
+        root,
+        &["approve", "csv_to_json", "--reason", "detects ; and tabs"],
+    );
+    assert_eq!(
+        line,
+        "approved csv_to_json@1.3.0 (experimental → approved; superseded 1.2.0, kept as snapshot): detects ; and tabs\n"
+    );
+    assert_eq!(version_in(&root.join("approved/csv_to_json")), "1.3.0");
+    assert_eq!(version_in(&root.join("archived/csv_to_json")), "1.2.0");
+    assert!(!root.join("experimental/csv_to_json-1.3.0").exists());
+    for (version, hash) in [("1.3.0", &new_hash), ("1.2.0", &old_hash)] {
+        let snapshot = root.join(format!(
+            ".toolbench/versions/csv_to_json/{version}-{}",
+            &hash[..12]
+        ));
+        assert!(
+            snapshot.join("tool.toml").is_file(),
+            "{}",
+            snapshot.display()
+        );
+    }
+
+    let decisions = history(root, "csv_to_json");
+    assert_eq!(decisions.len(), 2, "{decisions:?}");
+    let approve = &decisions[0];
+    assert_eq!(approve["action"], "approve");
+    assert_eq!(approve["who"], "ana");
+    assert_eq!(approve["reason"], "detects ; and tabs");
+    assert_eq!(approve["from_tier"], "experimental");
+    assert_eq!(approve["to_tier"], "approved");
+    assert_eq!(approve["to_version"], "1.3.0");
+    assert_eq!(approve["to_hash"], new_hash.as_str());
+    assert!(approve["at"].as_str().unwrap_or_default().ends_with('Z'));
+    let supersede = &decisions[1];
+    assert_eq!(supersede["action"], "supersede");
+    assert_eq!(supersede["to_tier"], "archived");
+    assert_eq!(supersede["from_version"], "1.2.0");
+}
+
+#[test]
+fn with_two_candidates_approve_asks_which_one() {
+    let ws = workspace();
+    let root = ws.path();
+    ok(
+        root,
+        &["evolve", "csv_to_json@1.3.0", "--hint", "Handle quotes"],
+    );
+    let err = refused(root, &["approve", "csv_to_json"]);
+    assert_eq!(
+        err,
+        "toolbench: csv_to_json in experimental/: several candidates (csv_to_json@1.3.0, csv_to_json@1.4.0); say which with NAME@VERSION"
+    );
+    ok(root, &["approve", "csv_to_json@1.4.0"]);
+    assert_eq!(tiers_of(root, "csv_to_json", "1.4.0"), ["approved"]);
+    assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
+}
+
+#[test]
+fn approve_wraps_a_bare_script_into_a_folder_first() {
+    let ws = workspace();
+    let root = ws.path();
+    let line = ok(root, &["approve", "count_todos"]);
+    assert_eq!(
+        line,
+        "approved count_todos@0.1.0 (experimental → approved; wrapped the bare script with its inferred manifest)\n"
+    );
+    let folder = root.join("approved/count_todos");
+    assert!(folder.join("count_todos.py").is_file());
+    let manifest = std::fs::read_to_string(folder.join("tool.toml")).expect("manifest");
+    assert!(manifest.contains("inferred = true"), "{manifest}");
+    assert!(!root.join("experimental/count_todos.py").exists());
+    assert!(!root.join("experimental/count_todos").exists());
+}
+
+#[test]
+fn approving_a_broken_manifest_is_refused_with_the_reason() {
+    let ws = workspace();
+    let root = ws.path();
+    let err = refused(root, &["approve", "url_extract"]);
+    assert!(
+        err.starts_with(
+            "toolbench: cannot approve url_extract: experimental/url_extract/tool.toml:"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("field `cost_tier`"), "{err}");
+    assert!(root.join("experimental/url_extract").is_dir());
+    assert!(history(root, "url_extract").is_empty());
+}
+
+#[test]
+fn a_candidate_named_like_a_core_tool_cannot_be_approved() {
+    let ws = workspace();
+    let root = ws.path();
+    write_tool(
+        root,
+        "experimental",
+        "word_count-2.0.0",
+        &minimal_manifest("word_count").replace("1.0.0", "2.0.0"),
+    );
+    let err = refused(root, &["approve", "word_count@2.0.0"]);
+    assert_eq!(
+        err,
+        "toolbench: cannot approve word_count@2.0.0: a core tool named word_count exists; promote/rollback instead"
+    );
+    assert!(root.join("experimental/word_count-2.0.0").is_dir());
+    assert_eq!(tiers_of(root, "word_count", "1.0.0"), ["core"]);
+}
+
+#[test]
+fn a_symlink_leading_outside_the_workspace_is_refused() {
+    let ws = workspace();
+    let root = ws.path();
+    let folder = write_tool(root, "experimental", "peek", &minimal_manifest("peek"));
+    std::os::unix::fs::symlink("/etc/passwd", folder.join("data.txt")).expect("symlink");
+    let err = refused(root, &["approve", "peek"]);
+    assert_eq!(
+        err,
+        "toolbench: cannot approve peek@1.0.0: experimental/peek/data.txt is a symlink to /etc/passwd, outside the workspace"
+    );
+    assert!(folder.is_dir());
+
+    // A link that stays inside the workspace is fine.
+    std::fs::remove_file(folder.join("data.txt")).expect("rm");
+    std::os::unix::fs::symlink("../../core/word_count/main.py", folder.join("data.txt"))
+        .expect("symlink");
+    ok(root, &["approve", "peek"]);
+}
+
+#[test]
+fn a_tool_still_being_written_is_not_approved() {
+    let ws = workspace();
+    let root = ws.path();
+    let folder = root.join("experimental/half_done");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(folder.join("main.py"), "print('hi')\n").expect("write");
+    let err = refused(root, &["approve", "half_done"]);
+    assert_eq!(
+        err,
+        "toolbench: cannot approve half_done: experimental/half_done/tool.toml: missing tool.toml"
+    );
+    assert!(folder.is_dir());
+}
+
+#[test]
+fn reject_archives_the_candidate_with_its_reason() {
+    let ws = workspace();
+    let root = ws.path();
+    let line = ok(
+        root,
+        &["reject", "tmp_cleaner", "--reason", "deletes too eagerly"],
+    );
+    assert_eq!(
+        line,
+        "rejected tmp_cleaner@0.1.0 (experimental → archived): deletes too eagerly\n"
+    );
+    assert_eq!(tiers_of(root, "tmp_cleaner", "0.1.0"), ["archived"]);
+    let decisions = history(root, "tmp_cleaner");
+    assert_eq!(decisions[0]["action"], "reject");
+    assert_eq!(decisions[0]["reason"], "deletes too eagerly");
+
+    // A reason is required: a usage error.
+    let out = toolbench(root, &["reject", "bulk_rename"]);
+    assert_eq!(out.status.code(), Some(2));
+    // A broken tool can be rejected too.
+    ok(
+        root,
+        &["reject", "url_extract", "--reason", "broken manifest"],
+    );
+    assert!(root.join("archived/url_extract").is_dir());
+}
+
+#[test]
+fn request_changes_writes_review_md_and_keeps_the_tool_in_experimental() {
+    let ws = workspace();
+    let root = ws.path();
+    let line = ok(
+        root,
+        &[
+            "request-changes",
+            "bulk_rename",
+            "--feedback",
+            "Refuse patterns that match every file",
+        ],
+    );
+    assert_eq!(
+        line,
+        "requested changes to bulk_rename@0.2.0 (feedback in experimental/bulk_rename/REVIEW.md; it stays in experimental)\n"
+    );
+    let review = std::fs::read_to_string(root.join("experimental/bulk_rename/REVIEW.md"))
+        .expect("REVIEW.md");
+    for expected in [
+        "Refuse patterns that match every file",
+        "Reviewer: ana",
+        "Version: 0.2.0",
+        "## What happens next",
+    ] {
+        assert!(review.contains(expected), "{expected} in {review}");
+    }
+    assert_eq!(tiers_of(root, "bulk_rename", "0.2.0"), ["experimental"]);
+    let decisions = history(root, "bulk_rename");
+    assert_eq!(decisions[0]["action"], "request_changes");
+    assert_eq!(decisions[0]["to_tier"], "experimental");
+}
+
+#[test]
+fn promote_moves_an_approved_tool_to_core() {
+    let ws = workspace();
+    let root = ws.path();
+    let line = ok(root, &["promote", "slugify"]);
+    assert_eq!(line, "promoted slugify@1.0.0 (approved → core)\n");
+    assert_eq!(tiers_of(root, "slugify", "1.0.0"), ["core"]);
+    assert!(root.join("core/slugify/tool.toml").is_file());
+    let err = refused(root, &["promote", "bulk_rename"]);
+    assert_eq!(
+        err,
+        "toolbench: cannot promote bulk_rename: it is in experimental/, not in approved/"
+    );
+}
+
+#[test]
+fn archive_then_restore_returns_a_tool_to_the_tier_it_left() {
+    let ws = workspace();
+    let root = ws.path();
+    assert_eq!(
+        ok(root, &["archive", "http_status", "--reason", "unused"]),
+        "archived http_status@1.0.0 (approved → archived): unused\n"
+    );
+    assert_eq!(tiers_of(root, "http_status", "1.0.0"), ["archived"]);
+    assert_eq!(
+        ok(root, &["restore", "http_status"]),
+        "restored http_status@1.0.0 (archived → approved)\n"
+    );
+    assert_eq!(tiers_of(root, "http_status", "1.0.0"), ["approved"]);
+
+    // Without history, an archived tool goes back to experimental.
+    assert_eq!(
+        ok(root, &["restore", "old_csv_parser"]),
+        "restored old_csv_parser@0.9.0 (archived → experimental)\n"
+    );
+    assert_eq!(tiers_of(root, "old_csv_parser", "0.9.0"), ["experimental"]);
+}
+
+#[test]
+fn restore_is_refused_when_the_name_is_active_in_that_tier() {
+    let ws = workspace();
+    let root = ws.path();
+    ok(root, &["approve", "csv_to_json"]);
+    let err = refused(root, &["restore", "csv_to_json"]);
+    assert_eq!(
+        err,
+        "toolbench: cannot restore csv_to_json@1.2.0: csv_to_json is active in approved/ (approved/csv_to_json, version 1.3.0); archive it first or use rollback"
+    );
+    assert_eq!(tiers_of(root, "csv_to_json", "1.2.0"), ["archived"]);
+}
+
+#[test]
+fn rollback_makes_the_previous_version_active_again() {
+    let ws = workspace();
+    let root = ws.path();
+    ok(root, &["approve", "csv_to_json"]);
+    let line = ok(root, &["rollback", "csv_to_json"]);
+    assert_eq!(
+        line,
+        "rolled back csv_to_json to 1.2.0 (approved; 1.3.0 archived, kept as snapshot)\n"
+    );
+    assert_eq!(version_in(&root.join("approved/csv_to_json")), "1.2.0");
+    assert_eq!(tiers_of(root, "csv_to_json", "1.2.0"), ["approved"]);
+    assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["archived"]);
+    let decisions = history(root, "csv_to_json");
+    assert_eq!(decisions[0]["action"], "rollback");
+    assert_eq!(decisions[0]["from_version"], "1.3.0");
+    assert_eq!(decisions[0]["to_version"], "1.2.0");
+
+    // Forward again to a named version, this time from the snapshot alone.
+    std::fs::remove_dir_all(root.join("archived/csv_to_json-1.3.0")).expect("rm");
+    let line = ok(root, &["rollback", "csv_to_json", "--to", "1.3.0"]);
+    assert_eq!(
+        line,
+        "rolled back csv_to_json to 1.3.0 (approved; 1.2.0 archived, kept as snapshot)\n"
+    );
+    assert_eq!(version_in(&root.join("approved/csv_to_json")), "1.3.0");
+    // The copy out of the snapshot is writable like any tool folder.
+    let meta = std::fs::metadata(root.join("approved/csv_to_json/tool.toml")).expect("meta");
+    assert!(!meta.permissions().readonly());
+}
+
+#[test]
+fn rollback_without_an_earlier_version_is_refused() {
+    let ws = workspace();
+    let root = ws.path();
+    let err = refused(root, &["rollback", "slugify"]);
+    assert_eq!(
+        err,
+        "toolbench: cannot roll back slugify: no earlier version to roll back to (kept versions: none; 1.0.0 is active)"
+    );
+    assert_eq!(tiers_of(root, "slugify", "1.0.0"), ["approved"]);
+    let err = refused(root, &["rollback", "bulk_rename"]);
+    assert!(
+        err.contains("it is in experimental/, not in core/ or approved/"),
+        "{err}"
+    );
+}
+
+#[test]
+fn two_processes_deciding_on_one_tool_one_wins_the_other_is_told_to_retry() {
+    let ws = workspace();
+    let root = ws.path();
+    let held = toolbench::review::lock::ToolLock::acquire(root, "csv_to_json").expect("lock");
+    let err = refused(root, &["approve", "csv_to_json"]);
+    assert_eq!(
+        err,
+        format!(
+            "toolbench: csv_to_json is being changed by another toolbench process (pid {}); try again",
+            std::process::id()
+        )
+    );
+    assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
+    // Other tools are not blocked.
+    ok(root, &["promote", "slugify"]);
+    drop(held);
+    ok(root, &["approve", "csv_to_json"]);
+}
+
+#[test]
+fn two_real_processes_racing_end_with_one_decision() {
+    let ws = workspace();
+    let root = ws.path();
+    // The store exists already: two first-time opens racing on the schema is another matter
+    // (see the store's migrations).
+    ok(root, &["review", "--json"]);
+    let config = tempfile::tempdir().expect("config");
+    let spawn = || {
+        Command::new(BIN)
+            .arg("--root")
+            .arg(root)
+            .args(["approve", "csv_to_json"])
+            .env("TOOLBENCH_CONFIG_DIR", config.path())
+            .env_remove("TOOLBENCH_ROOT")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let outputs: Vec<Output> = [a, b]
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait"))
+        .collect();
+    let wins = outputs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(wins, 1, "{outputs:?}");
+    let loser = outputs
+        .iter()
+        .find(|o| !o.status.success())
+        .map(stderr)
+        .unwrap_or_default();
+    // Either it lost the lock, or it came second and found nothing left to approve.
+    assert!(
+        loser.contains("is being changed by another toolbench process")
+            || loser.contains("not in experimental/"),
+        "{loser}"
+    );
+    assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["approved"]);
+    assert_eq!(
+        history(root, "csv_to_json")
+            .iter()
+            .filter(|d| d["action"] == "approve")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_move_that_fails_leaves_the_previous_state_intact() {
+    let ws = workspace();
+    let root = ws.path();
+    // The target tier is a file: the rename fails as it would with no space left.
+    std::fs::rename(root.join("core"), root.join("core-moved")).expect("mv");
+    std::fs::write(root.join("core"), "not a folder").expect("file");
+    let err = refused(root, &["promote", "slugify"]);
+    assert_eq!(
+        err,
+        "toolbench: cannot move approved/slugify to core/slugify: Not a directory; nothing was changed"
+    );
+    assert_eq!(tiers_of(root, "slugify", "1.0.0"), ["approved"]);
+    assert!(history(root, "slugify").is_empty());
+    assert!(!toolbench::review::journal::has_pending(root));
+}
+
+#[test]
+fn no_space_during_the_second_move_puts_the_first_one_back() {
+    let ws = workspace();
+    let root = ws.path();
+    let config = tempfile::tempdir().expect("config");
+    let out = Command::new(BIN)
+        .arg("--root")
+        .arg(root)
+        .args(["approve", "csv_to_json"])
+        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .env(toolbench::review::journal::FAIL_MOVE_ENV, "2")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: cannot move experimental/csv_to_json-1.3.0 to approved/csv_to_json: No space left on device; nothing was changed"
+    );
+    assert_eq!(tiers_of(root, "csv_to_json", "1.2.0"), ["approved"]);
+    assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
+    assert!(history(root, "csv_to_json").is_empty());
+    assert!(!toolbench::review::journal::has_pending(root));
+}
+
+#[test]
+fn evolve_makes_a_bumped_candidate_and_never_touches_the_original() {
+    let ws = workspace();
+    let root = ws.path();
+    let before = content_hash(root, "slugify", "1.0.0");
+    let line = ok(
+        root,
+        &["evolve", "slugify", "--hint", "Keep digits together"],
+    );
+    assert_eq!(
+        line,
+        "evolved slugify@1.0.0 into slugify@1.1.0 (experimental/slugify-1.1.0)\n"
+    );
+    assert_eq!(content_hash(root, "slugify", "1.0.0"), before);
+    let text = std::fs::read_to_string(root.join("experimental/slugify-1.1.0/tool.toml"))
+        .expect("manifest");
+    assert!(text.contains("version = \"1.1.0\""), "{text}");
+    assert!(text.contains("parent = \"slugify@1.0.0\""), "{text}");
+    assert!(text.contains("hint = \"Keep digits together\""), "{text}");
+    assert!(text.contains("origin = \"human\""), "{text}");
+    let shown: Value =
+        serde_json::from_str(&ok(root, &["show", "slugify@1.1.0", "--json"])).expect("show");
+    assert_eq!(shown["error"], Value::Null, "{shown}");
+
+    let queue: Vec<Value> = serde_json::from_str(&ok(root, &["review", "--json"])).expect("queue");
+    let item = queue
+        .iter()
+        .find(|q| q["name"] == "slugify")
+        .expect("in the queue");
+    assert_eq!(item["parent"], "slugify@1.0.0");
+
+    // The same evolution twice would overwrite the candidate: refused.
+    let err = refused(root, &["evolve", "slugify", "--hint", "again"]);
+    assert_eq!(
+        err,
+        "toolbench: cannot evolve slugify@1.0.0: experimental/slugify-1.1.0 already exists"
+    );
+}
+
+#[test]
+fn evolve_with_an_evolver_applies_its_files_and_marks_the_origin() {
+    let ws = workspace();
+    let root = ws.path();
+    let evolver = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/evolvers/append_note.py");
+    let command = format!("python3 {}", evolver.display());
+    let line = ok(
+        root,
+        &[
+            "evolve",
+            "http_status",
+            "--hint",
+            "Explain 418 too",
+            "--with",
+            &command,
+        ],
+    );
+    assert_eq!(
+        line,
+        "evolved http_status@1.0.0 into http_status@1.1.0 (experimental/http_status-1.1.0)\n"
+    );
+    let folder = root.join("experimental/http_status-1.1.0");
+    let script = std::fs::read_to_string(folder.join("main.py")).expect("script");
+    assert!(
+        script.ends_with("# evolve: Explain 418 too (0 failure(s) reported)\n"),
+        "{script}"
+    );
+    let text = std::fs::read_to_string(folder.join("tool.toml")).expect("manifest");
+    assert!(text.contains("origin = \"ai\""), "{text}");
+    assert!(
+        text.contains("generator = \"python3 append_note.py\""),
+        "{text}"
+    );
+    assert!(text.contains("parent = \"http_status@1.0.0\""), "{text}");
+    let original = std::fs::read_to_string(root.join("approved/http_status/main.py")).expect("o");
+    assert!(!original.contains("# evolve:"));
+
+    let decisions = history(root, "http_status");
+    assert_eq!(decisions[0]["action"], "evolve");
+    assert_eq!(decisions[0]["from_version"], "1.0.0");
+    assert_eq!(decisions[0]["to_version"], "1.1.0");
+    assert_eq!(decisions[0]["to_tier"], "experimental");
+}
+
+#[test]
+fn evolve_uses_the_configured_evolver_when_none_is_given() {
+    let ws = workspace();
+    let root = ws.path();
+    let evolver = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/evolvers/append_note.py");
+    append(
+        &root.join("toolbench.toml"),
+        &format!(
+            "\n[evolve]\ncommand = [\"python3\", {:?}]\n",
+            evolver.display().to_string()
+        ),
+    );
+    ok(
+        root,
+        &["evolve", "word_count", "--hint", "Count emoji as words"],
+    );
+    let folder = root.join("experimental/word_count-1.1.0");
+    let text = std::fs::read_to_string(folder.join("tool.toml")).expect("manifest");
+    assert!(text.contains("origin = \"ai\""), "{text}");
+    let script = std::fs::read_to_string(folder.join("main.py")).expect("script");
+    assert!(
+        script.contains("# evolve: Count emoji as words"),
+        "{script}"
+    );
+}
+
+#[test]
+fn an_evolver_that_writes_outside_the_tool_folder_is_refused() {
+    let ws = workspace();
+    let root = ws.path();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let evil = dir.path().join("evil.sh");
+    std::fs::write(
+        &evil,
+        "cat >/dev/null\necho '{\"files\": {\"../../escape.txt\": \"gotcha\"}}'\n",
+    )
+    .expect("write");
+    let command = format!("sh {}", evil.display());
+    let err = refused(
+        root,
+        &["evolve", "slugify", "--hint", "escape", "--with", &command],
+    );
+    assert!(
+        err.contains(
+            "file path \"../../escape.txt\" is not a relative path inside the tool folder"
+        ),
+        "{err}"
+    );
+    assert!(!root.join("experimental/slugify-1.1.0").exists());
+    assert!(!root.join("escape.txt").exists());
+}
+
+#[test]
+fn review_json_lists_the_experimental_tools_with_the_contract_fields() {
+    let ws = workspace();
+    let root = ws.path();
+    let queue: Vec<Value> = serde_json::from_str(&ok(root, &["review", "--json"])).expect("JSON");
+    assert_eq!(queue.len(), 7, "{queue:?}");
+    for item in &queue {
+        let keys: Vec<&str> = item
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            keys,
+            ["arrived_at", "name", "parent", "path", "verdict", "version"],
+            "{item}"
+        );
+        assert!(
+            item["arrived_at"]
+                .as_str()
+                .unwrap_or_default()
+                .ends_with('Z')
+        );
+    }
+    let csv = queue
+        .iter()
+        .find(|q| q["name"] == "csv_to_json")
+        .expect("csv candidate");
+    assert_eq!(csv["version"], "1.3.0");
+    assert_eq!(csv["parent"], "csv_to_json@1.2.0");
+    assert_eq!(csv["verdict"], Value::Null);
+
+    // A verdict from the validation pipeline shows up.
+    let db = rusqlite::Connection::open(root.join(".toolbench/state.db")).expect("db");
+    db.execute(
+        "INSERT INTO review_queue (path, tool, version, content_hash, arrived_at, verdict)
+         VALUES (?1, 'csv_to_json', '1.3.0', ?2, '2026-01-01T00:00:00.000Z', 'pass')",
+        rusqlite::params![
+            csv["path"].as_str().unwrap_or_default(),
+            content_hash(root, "csv_to_json", "1.3.0")
+        ],
+    )
+    .expect("insert");
+    let queue: Vec<Value> = serde_json::from_str(&ok(root, &["review", "--json"])).expect("JSON");
+    assert_eq!(queue[0]["name"], "csv_to_json", "oldest arrival first");
+    assert_eq!(queue[0]["verdict"], "pass");
+    assert_eq!(queue[0]["arrived_at"], "2026-01-01T00:00:00.000Z");
+}
+
+#[test]
+fn history_json_has_the_contract_fields() {
+    let ws = workspace();
+    let root = ws.path();
+    ok(root, &["archive", "slugify"]);
+    let decisions = history(root, "slugify");
+    assert_eq!(decisions.len(), 1);
+    let keys: Vec<&str> = decisions[0]
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        keys,
+        [
+            "action",
+            "at",
+            "from_hash",
+            "from_tier",
+            "from_version",
+            "reason",
+            "to_hash",
+            "to_tier",
+            "to_version",
+            "who"
+        ]
+    );
+    assert!(ok(root, &["history", "slugify"]).contains("archive"));
+    assert_eq!(
+        ok(root, &["history", "nothing_here", "--json"]).trim(),
+        "[]"
+    );
+}
+
+/// Inserts one run of `tool` into the runs table, `days_ago` days back.
+fn insert_run(root: &Path, tool: &str, days_ago: u64, status: &str) {
+    let at = std::time::SystemTime::now() - std::time::Duration::from_secs(days_ago * 86_400);
+    let at = toolbench::clock::rfc3339(at);
+    let db = rusqlite::Connection::open(root.join(".toolbench/state.db")).expect("db");
+    db.execute(
+        "INSERT INTO runs (tool, version, tier, input, started_at, duration_ms, bytes_out, status,
+         origin, sandbox) VALUES (?1, '1.0.0', 'approved', '{}', ?2, 30000, 0, ?3, 'cli', '')",
+        rusqlite::params![tool, at, status],
+    )
+    .expect("insert run");
+}
+
+#[test]
+fn gc_lists_and_archives_approved_tools_unused_for_n_days_never_core() {
+    let ws = workspace();
+    let root = ws.path();
+    ok(root, &["review", "--json"]); // creates the store
+    insert_run(root, "slugify", 90, "ok");
+    insert_run(root, "http_status", 1, "ok");
+    let dry = ok(root, &["gc", "--days-unused", "30", "--dry-run"]);
+    assert!(
+        dry.starts_with("would archive slugify@1.0.0: unused for 30 days (last run "),
+        "{dry}"
+    );
+    assert_eq!(dry.lines().count(), 1, "{dry}");
+    assert_eq!(tiers_of(root, "slugify", "1.0.0"), ["approved"]);
+
+    let done = ok(root, &["gc", "--days-unused", "30"]);
+    assert!(
+        done.starts_with("archived slugify@1.0.0 (approved → archived): gc: unused for 30 days"),
+        "{done}"
+    );
+    assert_eq!(tiers_of(root, "slugify", "1.0.0"), ["archived"]);
+    assert_eq!(history(root, "slugify")[0]["action"], "archive");
+
+    // Folders older than the cutoff that never ran are collected; core never is.
+    let report: Value = serde_json::from_str(&ok(
+        root,
+        &["gc", "--days-unused", "0", "--dry-run", "--json"],
+    ))
+    .expect("JSON");
+    let names: Vec<&str> = report["candidates"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(names.contains(&"disk_usage"), "{names:?}");
+    assert!(names.contains(&"http_status"), "{names:?}");
+    assert!(!names.contains(&"word_count"), "{names:?}");
+}
+
+#[test]
+fn gc_with_min_quality_collects_tools_that_keep_failing() {
+    let ws = workspace();
+    let root = ws.path();
+    ok(root, &["review", "--json"]);
+    for _ in 0..5 {
+        insert_run(root, "http_status", 1, "failed");
+    }
+    insert_run(root, "slugify", 1, "ok");
+    let dry = ok(
+        root,
+        &[
+            "gc",
+            "--days-unused",
+            "365",
+            "--min-quality",
+            "0.3",
+            "--dry-run",
+        ],
+    );
+    assert!(
+        dry.starts_with("would archive http_status@1.0.0: quality 0."),
+        "{dry}"
+    );
+    assert!(dry.contains("is below 0.30"), "{dry}");
+    assert!(!dry.contains("slugify"), "{dry}");
+}
+
+fn git(root: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn git_workspace() -> tempfile::TempDir {
+    let ws = workspace();
+    let root = ws.path();
+    append(
+        &root.join("toolbench.toml"),
+        "\n[git]\nauto_commit = true\n",
+    );
+    git(root, &["init", "-q"]);
+    git(root, &["config", "user.name", "Test"]);
+    git(root, &["config", "user.email", "test@example.com"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "sample"]);
+    ws
+}
+
+#[test]
+fn with_auto_commit_each_decision_becomes_a_commit_with_a_reviewed_by_trailer() {
+    let ws = git_workspace();
+    let root = ws.path();
+    std::fs::write(
+        root.join("unrelated.txt"),
+        "staged but not part of the decision",
+    )
+    .expect("w");
+    git(root, &["add", "unrelated.txt"]);
+    let line = ok(root, &["approve", "csv_to_json", "--reason", "works"]);
+    assert!(line.contains("; committed "), "{line}");
+    let message = git(root, &["log", "-1", "--format=%B"]);
+    assert_eq!(
+        message.trim(),
+        "approve csv_to_json@1.3.0: works\n\nReviewed-by: ana"
+    );
+    let files = git(root, &["show", "--name-status", "--format=", "HEAD"]);
+    assert!(files.contains("approved/csv_to_json/tool.toml"), "{files}");
+    assert!(files.contains("archived/csv_to_json/tool.toml"), "{files}");
+    assert!(
+        !files.contains("unrelated.txt"),
+        "only the decision's paths: {files}"
+    );
+    let status = git(
+        root,
+        &[
+            "status",
+            "--porcelain",
+            "--",
+            "approved",
+            "archived",
+            "experimental",
+        ],
+    );
+    assert_eq!(status, "", "{status}");
+}
+
+#[test]
+fn a_failing_git_commit_is_a_warning_and_the_decision_stands() {
+    let ws = git_workspace();
+    let root = ws.path();
+    let hook = root.join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho 'hook says no' >&2\nexit 1\n").expect("hook");
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let out = toolbench(root, &["promote", "slugify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "promoted slugify@1.0.0 (approved → core)\n");
+    assert!(
+        stderr(&out)
+            .contains("warning: git commit failed, the decision stands uncommitted: hook says no"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(tiers_of(root, "slugify", "1.0.0"), ["core"]);
+}

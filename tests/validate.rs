@@ -1,0 +1,428 @@
+//! `toolbench validate` on the sample workspace and on hand-made candidates: real binary,
+//! real sandbox, real checkers.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+fn validate_json(root: &Path, args: &[&str]) -> (Value, std::process::Output) {
+    let mut all = vec!["validate"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = toolbench(root, &all);
+    let value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+    (value, out)
+}
+
+fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["check"] == name))
+        .unwrap_or_else(|| panic!("no check {name} in {report}"))
+}
+
+fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["tests"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["case"] == name))
+        .unwrap_or_else(|| panic!("no case {name} in {report}"))
+}
+
+/// An experimental tool `name` whose command is `sh run.sh`, with `script` as run.sh and the
+/// given test cases (`(file name, contents)`).
+fn candidate(root: &Path, name: &str, script: &str, extra_run: &str, cases: &[(&str, &str)]) {
+    let manifest = format!(
+        "name = \"{name}\"\nversion = \"0.1.0\"\ndescription = \"candidate for validation\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\n{extra_run}\n"
+    );
+    let folder = write_tool(root, "experimental", name, &manifest);
+    std::fs::write(folder.join("run.sh"), script).expect("script");
+    if !cases.is_empty() {
+        std::fs::create_dir_all(folder.join("tests")).expect("tests dir");
+    }
+    for (file, text) in cases {
+        std::fs::write(folder.join("tests").join(file), text).expect("case");
+    }
+}
+
+#[test]
+fn csv_to_json_passes_its_cases_and_lists_its_relatives() {
+    let ws = sample_workspace();
+    let (report, out) = validate_json(ws.path(), &["csv_to_json"]);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(
+        (report["name"].as_str(), report["version"].as_str()),
+        (Some("csv_to_json"), Some("1.2.0"))
+    );
+    for name in [
+        "manifest",
+        "syntax",
+        "security",
+        "tests",
+        "output_schema",
+        "similar",
+    ] {
+        assert_eq!(check(&report, name)["status"], "pass", "{name}: {report}");
+    }
+    // An installed linter may have advice; only then may the verdict be a warning.
+    let lint = check(&report, "lint")["status"].as_str().unwrap_or("");
+    let expected = if lint == "warn" { "warn" } else { "pass" };
+    assert_eq!(report["verdict"], expected, "{report}");
+    let cases = report["tests"].as_array().expect("tests");
+    assert_eq!(cases.len(), 4, "{report}");
+    assert!(cases.iter().all(|c| c["status"] == "pass"), "{report}");
+    let basic = case(&report, "basic");
+    assert!(
+        basic["duration_ms"].as_u64().is_some_and(|ms| ms > 0),
+        "{basic}"
+    );
+    assert!(
+        basic["peak_memory_kb"].as_u64().is_some_and(|kb| kb > 0),
+        "{basic}"
+    );
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().all(|f| f["check"] == "lint"),
+        "only linter advice, no security or syntax findings: {report}"
+    );
+    let similar: Vec<&str> = report["similar"]
+        .as_array()
+        .expect("similar")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(similar.first(), Some(&"old_csv_parser"), "{report}");
+    assert!(
+        !similar.contains(&"csv_to_json"),
+        "the same name is no relative"
+    );
+    assert!(
+        report["similar"][0]["score"]
+            .as_f64()
+            .is_some_and(|s| s > 0.0 && s < 1.0)
+    );
+    assert!(report.get("runs").is_none());
+
+    // The cases that ran count in the history, as validation runs.
+    let runs = toolbench(ws.path(), &["runs", "--json"]);
+    let runs: Value = serde_json::from_str(&stdout(&runs)).expect("runs JSON");
+    let runs = runs.as_array().expect("runs");
+    assert_eq!(
+        runs.len(),
+        3,
+        "bad_input is refused before running: {runs:?}"
+    );
+    assert!(
+        runs.iter()
+            .all(|r| r["origin"] == "validation" && r["tool"] == "csv_to_json")
+    );
+}
+
+#[test]
+fn tmp_cleaner_fails_on_the_security_rules_at_their_lines() {
+    let ws = sample_workspace();
+    let (report, out) = validate_json(ws.path(), &["tmp_cleaner"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(check(&report, "security")["status"], "fail");
+    assert_eq!(check(&report, "tests")["status"], "pass", "{report}");
+    let findings = report["findings"].as_array().expect("findings");
+    for (rule, line, severity) in [
+        ("pipe-to-shell", 18, "error"),
+        ("eval-exec", 23, "warning"),
+        ("delete-outside-scratch", 29, "error"),
+    ] {
+        assert!(
+            findings.iter().any(|f| f["rule"] == rule
+                && f["file"] == "run.sh"
+                && f["line"] == line
+                && f["severity"] == severity),
+            "{rule} at run.sh:{line}: {findings:?}"
+        );
+    }
+}
+
+#[test]
+fn text_output_is_a_checklist_ending_in_the_verdict() {
+    let ws = sample_workspace();
+    let out = toolbench(ws.path(), &["validate", "tmp_cleaner"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("✗ security"), "{text}");
+    assert!(text.contains("✓ manifest"), "{text}");
+    assert!(text.contains("run.sh:18 pipe-to-shell"), "{text}");
+    assert!(text.contains("    ✓ dry_run"), "{text}");
+    assert_eq!(text.lines().last(), Some("verdict: fail"), "{text}");
+}
+
+#[test]
+fn broken_manifest_fails_the_manifest_check() {
+    let ws = sample_workspace();
+    let (report, out) = validate_json(ws.path(), &["url_extract"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(report["verdict"], "fail");
+    let manifest = check(&report, "manifest");
+    assert_eq!(manifest["status"], "fail");
+    assert!(
+        manifest["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("tool.toml:7: field `cost_tier`")),
+        "{manifest}"
+    );
+    assert_eq!(check(&report, "tests")["status"], "skip");
+    assert_eq!(
+        check(&report, "syntax")["status"],
+        "pass",
+        "files are still checked"
+    );
+}
+
+#[test]
+fn python_syntax_error_fails_syntax_naming_the_line() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let manifest = "name = \"broken_py\"\nversion = \"0.1.0\"\ndescription = \"d\"\ncost_tier = \"low\"\n[run]\ncommand = [\"python3\", \"main.py\"]\n";
+    let folder = write_tool(ws.path(), "experimental", "broken_py", manifest);
+    std::fs::write(
+        folder.join("main.py"),
+        "import json\n\ndef main(:\n    print(json.dumps({}))\n",
+    )
+    .expect("main.py");
+    let (report, out) = validate_json(ws.path(), &["broken_py"]);
+    assert_eq!(out.status.code(), Some(1));
+    let syntax = check(&report, "syntax");
+    assert_eq!(syntax["status"], "fail", "{report}");
+    assert!(
+        syntax["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("main.py:3")),
+        "{syntax}"
+    );
+    let finding = &report["findings"][0];
+    assert_eq!(
+        (finding["rule"].as_str(), finding["file"].as_str()),
+        (Some("syntax"), Some("main.py"))
+    );
+    assert_eq!(finding["line"], 3);
+    assert!(
+        !folder.join("__pycache__").exists(),
+        "validation must not write bytecode into the tool"
+    );
+}
+
+#[test]
+fn hanging_case_ends_by_the_timeout_and_fails() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    candidate(
+        ws.path(),
+        "hangs",
+        "read line\nsleep 1000\n",
+        "timeout_secs = 1",
+        &[("hang.toml", "input = '{}'\n")],
+    );
+    let started = Instant::now();
+    let (report, out) = validate_json(ws.path(), &["hangs"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let hang = case(&report, "hang");
+    assert_eq!(hang["status"], "fail", "{report}");
+    assert!(
+        hang["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("timed out after 1 s")),
+        "{hang}"
+    );
+    assert!(
+        hang["duration_ms"].as_u64().is_some_and(|ms| ms >= 1000),
+        "{hang}"
+    );
+    assert_eq!(check(&report, "tests")["status"], "fail");
+}
+
+#[test]
+fn wrong_expected_json_fails_showing_expected_and_actual() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let long = "y".repeat(500);
+    candidate(
+        ws.path(),
+        "answers",
+        &format!("cat > /dev/null\necho '{{\"a\": 1, \"b\": \"{long}\"}}'\n"),
+        "",
+        &[
+            (
+                "right.toml",
+                "input = '{}'\nexpect_stdout_contains = '\"a\": 1'\n",
+            ),
+            (
+                "wrong.toml",
+                &format!(
+                    "input = '{{}}'\nexpect_stdout_json = '{{\"a\": 2, \"b\": \"{long}\"}}'\n"
+                ),
+            ),
+            ("exit.toml", "input = '{}'\nexpect_exit = 3\n"),
+        ],
+    );
+    let (report, _) = validate_json(ws.path(), &["answers"]);
+    assert_eq!(case(&report, "right")["status"], "pass", "{report}");
+    let wrong = case(&report, "wrong");
+    assert_eq!(wrong["status"], "fail");
+    let message = wrong["message"].as_str().unwrap_or("");
+    assert!(message.contains("at $.a: expected 2, got 1"), "{message}");
+    assert!(message.contains("expected {\"a\":2"), "{message}");
+    assert!(
+        message.contains('…') && message.len() < 600,
+        "shortened: {message}"
+    );
+    let exit = case(&report, "exit");
+    assert_eq!(exit["status"], "fail");
+    assert_eq!(exit["message"], "expected exit 3, got exit 0");
+    assert_eq!(report["verdict"], "fail");
+}
+
+#[test]
+fn broken_case_files_are_errors_naming_file_and_field() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    candidate(
+        ws.path(),
+        "sloppy",
+        "cat > /dev/null\necho '{}'\n",
+        "",
+        &[
+            ("fine.toml", "input = '{}'\nexpect_stdout_json = '{}'\n"),
+            ("no_input.toml", "expect_exit = 0\n"),
+            ("not_toml.toml", "input = '{}'\nexpect_exit = = 1\n"),
+        ],
+    );
+    let (report, out) = validate_json(ws.path(), &["sloppy"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(case(&report, "fine")["status"], "pass", "{report}");
+    let no_input = case(&report, "no_input");
+    assert_eq!(no_input["status"], "error");
+    assert!(
+        no_input["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("tests/no_input.toml: field `input`: missing")),
+        "{no_input}"
+    );
+    let not_toml = case(&report, "not_toml");
+    assert_eq!(not_toml["status"], "error");
+    assert!(
+        not_toml["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("tests/not_toml.toml:2: invalid TOML")),
+        "{not_toml}"
+    );
+    let tests = check(&report, "tests");
+    assert_eq!(tests["status"], "fail");
+    assert!(
+        tests["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("errors: no_input, not_toml")),
+        "{tests}"
+    );
+}
+
+#[test]
+fn output_that_breaks_the_output_schema_fails_its_own_check() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    candidate(
+        ws.path(),
+        "off_schema",
+        "cat > /dev/null\necho '{\"rows\": 3}'\n",
+        "\n[output]\ntype = \"array\"",
+        &[(
+            "basic.toml",
+            "input = '{}'\nexpect_stdout_contains = 'rows'\n",
+        )],
+    );
+    let (report, out) = validate_json(ws.path(), &["off_schema"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(case(&report, "basic")["status"], "pass", "{report}");
+    let schema = check(&report, "output_schema");
+    assert_eq!(schema["status"], "fail", "{report}");
+    assert!(
+        schema["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("case basic: output:") && m.contains("array")),
+        "{schema}"
+    );
+}
+
+#[test]
+fn a_tool_without_cases_warns_and_exits_zero() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    candidate(
+        ws.path(),
+        "untested",
+        "echo '{}'\n",
+        "input = \"none\"",
+        &[],
+    );
+    let (report, out) = validate_json(ws.path(), &["untested"]);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(report["verdict"], "warn");
+    assert_eq!(check(&report, "tests")["status"], "warn");
+    assert!(
+        check(&report, "tests")["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("no test cases"))
+    );
+}
+
+#[test]
+fn second_validation_is_served_from_the_cache_until_a_file_changes() {
+    let ws = sample_workspace();
+    let (first, _) = validate_json(ws.path(), &["csv_to_json@1.3.0"]);
+    assert_eq!(first["path"], "experimental/csv_to_json-1.3.0");
+    assert_eq!(first["cached"], false);
+    let runs_after_first = run_count(ws.path());
+
+    let (second, _) = validate_json(ws.path(), &["csv_to_json@1.3.0"]);
+    assert_eq!(second["cached"], true, "{second}");
+    assert_eq!(second["verdict"], first["verdict"]);
+    assert_eq!(second["tests"], first["tests"]);
+    assert_eq!(
+        run_count(ws.path()),
+        runs_after_first,
+        "a cached report runs nothing"
+    );
+
+    let (forced, _) = validate_json(ws.path(), &["csv_to_json@1.3.0", "--force"]);
+    assert_eq!(forced["cached"], false);
+
+    let case_file = ws
+        .path()
+        .join("experimental/csv_to_json-1.3.0/tests/basic.toml");
+    let text = std::fs::read_to_string(&case_file).expect("case");
+    std::fs::write(&case_file, format!("{text}\n# touched\n")).expect("touch");
+    let (changed, _) = validate_json(ws.path(), &["csv_to_json@1.3.0"]);
+    assert_eq!(
+        changed["cached"], false,
+        "a changed file invalidates the cache"
+    );
+    assert_ne!(changed["content_hash"], first["content_hash"]);
+
+    // The verdict lands in the review queue row of the candidate.
+    let queue = toolbench(ws.path(), &["review", "--json"]);
+    let queue: Value = serde_json::from_str(&stdout(&queue)).expect("queue JSON");
+    let item = queue
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["version"] == "1.3.0"))
+        .unwrap_or_else(|| panic!("no 1.3.0 in {queue}"));
+    assert_eq!(item["verdict"], changed["verdict"], "{queue}");
+}
+
+fn run_count(root: &Path) -> usize {
+    let out = toolbench(root, &["runs", "--json", "--limit", "1000"]);
+    serde_json::from_str::<Value>(&stdout(&out))
+        .ok()
+        .and_then(|v| v.as_array().map(Vec::len))
+        .unwrap_or_else(|| panic!("runs: {}\n{}", stdout(&out), stderr(&out)))
+}
