@@ -39,11 +39,13 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
         &ws.root, &entry, &catalog, &exe, &mut store, args.force,
     ))?;
     store.insert_runs(&mut report.runs)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let text = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&report)?)
     } else {
-        print!("{}", render_text(&report));
-    }
+        render_text(&report)
+    };
+    // A reader that stopped early (`| head`) is not an error worth a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if report.verdict == Verdict::Fail {
         drop(store);
         let _ = std::io::stdout().flush();

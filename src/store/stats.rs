@@ -14,14 +14,15 @@ use crate::quality::{MAX_PENALTY, ToolStats, quality, severity_weight, sort_by_q
 const FAILURES_THAT_MATTER: u64 = 25;
 
 /// Every tool's runs in one pass: its count, ok count, the middle one or two durations
-/// (median) and its newest run (`by_recency = 1`).
+/// (median) and its newest run (`by_recency = 1`). Validation runs are left out: their test
+/// cases may fail on purpose (`expect_exit = 1`), which says nothing about the tool's use.
 const RUN_STATS_SQL: &str = "
     WITH ranked AS (
         SELECT tool, duration_ms, status, started_at,
             ROW_NUMBER() OVER (PARTITION BY tool ORDER BY duration_ms) AS by_duration,
             ROW_NUMBER() OVER (PARTITION BY tool ORDER BY started_at DESC, id DESC) AS by_recency,
             COUNT(*) OVER (PARTITION BY tool) AS n
-        FROM runs WHERE ?1 IS NULL OR tool = ?1
+        FROM runs WHERE (?1 IS NULL OR tool = ?1) AND origin != 'validation'
     )
     SELECT tool,
         MAX(n),

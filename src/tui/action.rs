@@ -54,6 +54,15 @@ actions! {
     PrevRun => "prev_run", "Show the previous run";
     Submit => "submit", "Run / save the dialog";
     NextField => "next_field", "Next field of the dialog";
+    Approve => "approve", "Approve the candidate (asks for an optional reason)";
+    Reject => "reject", "Reject the candidate (asks for a reason)";
+    RequestChanges => "request_changes", "Request changes: feedback goes to REVIEW.md";
+    Promote => "promote", "Promote an approved tool to core";
+    Archive => "archive", "Archive the tool";
+    Restore => "restore", "Restore an archived tool to the tier it left";
+    Rollback => "rollback", "Make the previous version active again";
+    Evolve => "evolve", "Evolve: a new candidate from this tool and a hint";
+    Validate => "validate", "Validate the tool again";
     NextSection => "next_section", "Next section of the tool detail";
     PrevSection => "prev_section", "Previous section of the tool detail";
 }

@@ -20,6 +20,7 @@ use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, Pane};
+use super::overlays::decision::{DecisionKind, DecisionState};
 use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
 use super::runs::{RunState, RunView};
@@ -75,6 +76,9 @@ pub enum AppEvent {
     },
     /// The watcher saw tools change on disk.
     Watched(crate::watch::WatchUpdate),
+    /// A review decision finished: its summary, or the one-line reason it was refused.
+    Decided(Result<String, String>),
+    Validated(Box<crate::review::validate::ValidationReport>),
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -94,6 +98,16 @@ pub enum Effect {
     CancelRun(u64),
     RecordFailure(Box<FailureRecord>),
     LoadHistory,
+    Decide {
+        kind: DecisionKind,
+        entry: Box<ToolEntry>,
+        text: String,
+    },
+    /// Validate a tool; `force` ignores a cached result for the same content.
+    Validate {
+        entry: Box<ToolEntry>,
+        force: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -163,6 +177,7 @@ pub enum Overlay {
     Detail(Box<DetailState>),
     Launch(Box<LaunchState>),
     MarkFailure(Box<MarkFailureState>),
+    Decision(Box<DecisionState>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -172,7 +187,10 @@ pub enum Overlay {
 impl Overlay {
     /// Dialogs take typed text; their keys go to the editor unless bound in `[dialog]`.
     fn is_dialog(&self) -> bool {
-        matches!(self, Overlay::Launch(_) | Overlay::MarkFailure(_))
+        matches!(
+            self,
+            Overlay::Launch(_) | Overlay::MarkFailure(_) | Overlay::Decision(_)
+        )
     }
 }
 
@@ -210,6 +228,8 @@ pub struct App {
     pub preset: Preset,
     /// The workspace watcher is running.
     pub watching: bool,
+    /// Latest validation of each tool path.
+    pub validations: HashMap<PathBuf, crate::review::validate::ValidationReport>,
     pub overlay: Option<Overlay>,
     pub scan: ScanState,
     pub message: Option<(String, Level, Instant)>,
@@ -260,6 +280,7 @@ impl App {
             stats: HashMap::new(),
             preset,
             watching: false,
+            validations: HashMap::new(),
             overlay: None,
             scan: ScanState::Starting,
             message: None,
@@ -343,6 +364,23 @@ impl App {
                 self.effects.push(Effect::LoadHistory);
             }
             AppEvent::Watched(update) => self.on_watched(update),
+            AppEvent::Decided(Ok(summary)) => {
+                self.notify(summary, Level::Info);
+                self.effects.push(Effect::Scan);
+            }
+            AppEvent::Decided(Err(reason)) => self.notify(reason, Level::Error),
+            AppEvent::Validated(report) => {
+                let path = self
+                    .catalog
+                    .entries()
+                    .iter()
+                    .find(|e| e.content_hash == report.content_hash)
+                    .map(|e| e.path.clone());
+                if let Some(path) = path {
+                    self.validations.insert(path, *report);
+                    self.dirty = true;
+                }
+            }
             AppEvent::HistoryLoaded { failures, stats } => {
                 self.failures = failures;
                 self.stats = stats.into_iter().map(|s| (s.name.clone(), s)).collect();
@@ -393,6 +431,18 @@ impl App {
             let height = self.pane_height(Pane::Catalog);
             self.catalog_cursor.select(pos, self.view.len(), height);
         }
+        // Everything waiting for review gets validated (served from cache when unchanged).
+        for entry in self
+            .catalog
+            .entries()
+            .iter()
+            .filter(|e| e.tier == Tier::Experimental && !self.validations.contains_key(&e.path))
+        {
+            self.effects.push(Effect::Validate {
+                entry: Box::new(entry.clone()),
+                force: false,
+            });
+        }
         self.scan = ScanState::Done { tools, elapsed };
         self.dirty = true;
     }
@@ -411,6 +461,12 @@ impl App {
                     .chain(updated.iter().map(|e| e.path.as_path()))
                     .collect();
                 entries.retain(|e| !touched.contains(&e.path.as_path()));
+                for entry in updated.iter().filter(|e| e.tier == Tier::Experimental) {
+                    self.effects.push(Effect::Validate {
+                        entry: Box::new(entry.clone()),
+                        force: false,
+                    });
+                }
                 entries.extend(updated);
                 entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
                 let entries = Arc::new(entries);
@@ -557,6 +613,11 @@ impl App {
                 }
             }
             (_, Some(Overlay::MarkFailure(mark))) => mark.input_key(key),
+            (_, Some(Overlay::Decision(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
+            (_, Some(Overlay::Decision(decision))) => {
+                decision.text.input(key);
+                decision.problem = None;
+            }
             _ => {}
         }
     }
@@ -593,7 +654,37 @@ impl App {
                     self.overlay = Some(Overlay::MarkFailure(mark));
                 }
             },
+            Some(Overlay::Decision(mut decision)) => match decision.value() {
+                Ok(text) => {
+                    self.notify(
+                        format!(
+                            "{} {}…",
+                            decision.kind.verb().to_lowercase(),
+                            decision.entry.id()
+                        ),
+                        Level::Info,
+                    );
+                    self.effects.push(Effect::Decide {
+                        kind: decision.kind,
+                        entry: Box::new(decision.entry),
+                        text,
+                    });
+                }
+                Err(problem) => {
+                    decision.problem = Some(problem);
+                    self.overlay = Some(Overlay::Decision(decision));
+                }
+            },
             other => self.overlay = other,
+        }
+    }
+
+    fn open_decision(&mut self, kind: DecisionKind) {
+        if !matches!(self.focus, Pane::Catalog | Pane::Review) {
+            return;
+        }
+        if let Some(entry) = self.selected_entry().cloned() {
+            self.overlay = Some(Overlay::Decision(Box::new(DecisionState::new(kind, entry))));
         }
     }
 
@@ -748,6 +839,23 @@ impl App {
                     self.output_scroll = 0;
                 }
             }
+            Action::Approve => self.open_decision(DecisionKind::Approve),
+            Action::Reject => self.open_decision(DecisionKind::Reject),
+            Action::RequestChanges => self.open_decision(DecisionKind::RequestChanges),
+            Action::Promote => self.open_decision(DecisionKind::Promote),
+            Action::Archive => self.open_decision(DecisionKind::Archive),
+            Action::Restore => self.open_decision(DecisionKind::Restore),
+            Action::Rollback => self.open_decision(DecisionKind::Rollback),
+            Action::Evolve => self.open_decision(DecisionKind::Evolve),
+            Action::Validate => {
+                if let Some(entry) = self.selected_entry().cloned() {
+                    self.notify(format!("validating {}…", entry.id()), Level::Info);
+                    self.effects.push(Effect::Validate {
+                        entry: Box::new(entry),
+                        force: true,
+                    });
+                }
+            }
             Action::NextSection | Action::PrevSection | Action::Submit | Action::NextField => {}
         }
     }
@@ -756,7 +864,7 @@ impl App {
     fn overlay_action(overlay: &mut Overlay, action: Action) -> bool {
         let scroll = match overlay {
             Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. } => scroll,
-            Overlay::Launch(_) | Overlay::MarkFailure(_) => return false,
+            Overlay::Launch(_) | Overlay::MarkFailure(_) | Overlay::Decision(_) => return false,
             Overlay::Detail(detail) => {
                 let delta = match action {
                     Action::NextSection => 1,

@@ -38,6 +38,7 @@ use crate::store::writer::StoreWriter;
 use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
 use keymap::Keymap;
+use overlays::decision::DecisionKind;
 use theme::Theme;
 
 /// Benchmarks set this to `first-frame` or `scan` to exit at that point.
@@ -47,6 +48,8 @@ pub const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 /// The shortest time between two frames: output floods redraw at most this often.
 const FRAME_INTERVAL: Duration = Duration::from_millis(16);
+/// Validations that may run at once.
+const VALIDATION_SLOTS: usize = 2;
 /// Failures shown in the Failures pane.
 const HISTORY_LIMIT: usize = 500;
 /// Slow tick for clocks and message expiry; drawing is driven by state changes, not the tick.
@@ -79,6 +82,8 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
         writer: Arc::new(writer),
         exe: std::env::current_exe().context("cannot find the toolbench binary")?,
         cancels: HashMap::new(),
+        config,
+        validation_slots: Arc::new(tokio::sync::Semaphore::new(VALIDATION_SLOTS)),
     };
     let (tx, rx) = mpsc::unbounded_channel::<AppEvent>();
     let watcher = {
@@ -102,6 +107,9 @@ struct Services {
     writer: Arc<StoreWriter>,
     exe: PathBuf,
     cancels: HashMap<u64, CancelSender>,
+    config: Config,
+    /// Validations run test cases in the sandbox: a burst of arrivals queues here.
+    validation_slots: Arc<tokio::sync::Semaphore>,
 }
 
 fn root_label(root: &Path, source: RootSource) -> String {
@@ -248,6 +256,47 @@ fn run_effect(
                 let _ = cancel.send(true);
             }
         }
+        Effect::Decide { kind, entry, text } => {
+            let tx = tx.clone();
+            let ctx = crate::review::ReviewContext::from_config(&services.root, &services.config);
+            tokio::task::spawn_blocking(move || {
+                let result = decide(&ctx, kind, &entry, &text);
+                let _ = tx.send(AppEvent::Decided(result));
+            });
+        }
+        Effect::Validate { entry, force } => {
+            let tx = tx.clone();
+            let root = services.root.clone();
+            let exe = services.exe.clone();
+            let entries = app.catalog.entries().to_vec();
+            let slots = Arc::clone(&services.validation_slots);
+            tokio::spawn(async move {
+                let Ok(_slot) = slots.acquire_owned().await else {
+                    return;
+                };
+                let catalog = crate::catalog::Catalog::new(entries);
+                let Ok(mut store) = Store::open(&root) else {
+                    return;
+                };
+                let result = crate::review::validate::validate_cached(
+                    &root, &entry, &catalog, &exe, &mut store, force,
+                )
+                .await;
+                match result {
+                    Ok(mut report) => {
+                        let mut runs = std::mem::take(&mut report.runs);
+                        let _ = store.insert_runs(&mut runs);
+                        let _ = tx.send(AppEvent::Validated(Box::new(report)));
+                    }
+                    Err(e) => {
+                        let _ = tx.send(AppEvent::Decided(Err(format!(
+                            "validation of {}: {e}",
+                            entry.id()
+                        ))));
+                    }
+                }
+            });
+        }
         Effect::RecordFailure(failure) => {
             let (reply_tx, reply_rx) = std::sync::mpsc::channel();
             services.writer.record_failure(*failure, Some(reply_tx));
@@ -259,6 +308,30 @@ fn run_effect(
             });
         }
     }
+}
+
+/// Runs one review decision through the same library functions the CLI uses.
+fn decide(
+    ctx: &crate::review::ReviewContext,
+    kind: DecisionKind,
+    entry: &crate::model::ToolEntry,
+    text: &str,
+) -> Result<String, String> {
+    use crate::review::{evolve, lifecycle};
+    let mut store = Store::open(&ctx.root).map_err(|e| e.to_string())?;
+    let spec = entry.id();
+    let reason = (!text.is_empty()).then_some(text);
+    let decision = match kind {
+        DecisionKind::Approve => lifecycle::approve(ctx, &mut store, &spec, reason),
+        DecisionKind::Reject => lifecycle::reject(ctx, &mut store, &spec, text),
+        DecisionKind::RequestChanges => lifecycle::request_changes(ctx, &mut store, &spec, text),
+        DecisionKind::Promote => lifecycle::promote(ctx, &mut store, &spec),
+        DecisionKind::Archive => lifecycle::archive(ctx, &mut store, &spec, reason),
+        DecisionKind::Restore => lifecycle::restore(ctx, &mut store, &spec),
+        DecisionKind::Rollback => lifecycle::rollback(ctx, &mut store, &entry.name, None),
+        DecisionKind::Evolve => evolve::evolve(ctx, &mut store, &spec, text, None),
+    };
+    decision.map(|d| d.summary()).map_err(|e| e.to_string())
 }
 
 /// One run from start to record: output flows to the app as it comes, the record goes to

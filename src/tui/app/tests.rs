@@ -12,6 +12,7 @@ use crate::model::{
     RunSpec,
 };
 use crate::runner::Stream;
+use crate::tui::overlays::decision::DecisionKind;
 use crate::tui::ui;
 
 fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) -> Manifest {
@@ -651,4 +652,87 @@ fn failures_pane_lists_history_and_opens_details() {
         screen.contains("Failure #3") && screen.contains("exit 1: boom"),
         "{screen}"
     );
+}
+
+fn decided(app: &mut App) -> Option<(DecisionKind, String, String)> {
+    app.take_effects().into_iter().find_map(|e| match e {
+        Effect::Decide { kind, entry, text } => Some((kind, entry.id(), text)),
+        _ => None,
+    })
+}
+
+#[test]
+fn review_keys_confirm_decisions_with_a_reason() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('a'));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Approve csv_to_json@1.3.0?"), "{screen}");
+    type_text(&mut app, "handles semicolons");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        decided(&mut app),
+        Some((
+            DecisionKind::Approve,
+            "csv_to_json@1.3.0".to_string(),
+            "handles semicolons".to_string()
+        ))
+    );
+
+    // Reject needs a reason: Enter on an empty field asks for it instead.
+    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Enter);
+    assert!(decided(&mut app).is_none());
+    assert!(render(&app, 80, 24).contains("reject needs a reason"));
+    type_text(&mut app, "duplicate");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(decided(&mut app).map(|d| d.0), Some(DecisionKind::Reject));
+
+    // Esc cancels without deciding.
+    key(&mut app, KeyCode::Char('R'));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert!(decided(&mut app).is_none());
+}
+
+#[test]
+fn catalog_keys_promote_archive_rollback_and_validate() {
+    let mut app = app_with(sample());
+    for (code, kind) in [
+        ('p', DecisionKind::Promote),
+        ('x', DecisionKind::Archive),
+        ('u', DecisionKind::Rollback),
+        ('e', DecisionKind::Evolve),
+    ] {
+        key(&mut app, KeyCode::Char(code));
+        if kind == DecisionKind::Evolve {
+            type_text(&mut app, "support tabs");
+        }
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(decided(&mut app).map(|d| d.0), Some(kind));
+    }
+    key(&mut app, KeyCode::Char('v'));
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Validate { force: true, .. }))
+    );
+}
+
+#[test]
+fn decision_results_are_reported_and_trigger_a_rescan() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::Decided(Err(
+        "cannot approve url_extract@?: manifest is broken".into(),
+    )));
+    let message = app.message.as_ref().map(|(t, l, _)| (t.clone(), *l));
+    assert_eq!(
+        message,
+        Some((
+            "cannot approve url_extract@?: manifest is broken".to_string(),
+            Level::Error
+        ))
+    );
+    app.update(AppEvent::Decided(Ok("approved csv_to_json@1.3.0".into())));
+    assert!(app.take_effects().contains(&Effect::Scan));
 }

@@ -1,5 +1,6 @@
 //! Overlays drawn over the main screen: help and tool detail.
 
+pub mod decision;
 pub mod detail;
 pub mod failure_detail;
 pub mod help;
@@ -17,6 +18,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(Overlay::Help { scroll }) => help::draw(frame, app, area, *scroll),
         Some(Overlay::Detail(detail)) => detail::draw(frame, app, area, detail),
         Some(Overlay::Launch(launch)) => launch::draw(frame, app, area, launch),
+        Some(Overlay::Decision(decision)) => decision::draw(frame, app, area, decision),
         Some(Overlay::MarkFailure(mark)) => mark_failure::draw(frame, app, area, mark),
         Some(Overlay::FailureDetail { failure, scroll }) => {
             failure_detail::draw(frame, app, area, failure, *scroll)

@@ -65,15 +65,27 @@ fn row(app: &App, entry: &ToolEntry, width: usize) -> Line<'static> {
     } else {
         ("new".to_string(), theme.ok)
     };
+    // The verdict of the automatic validation leads: ✓ pass, ! warn, ✗ fail, … pending.
+    let (mark, mark_style) = match app
+        .validations
+        .get(&entry.path)
+        .map(|r| r.verdict.to_string())
+    {
+        Some(v) if v == "pass" => ("✓ ", theme.ok),
+        Some(v) if v == "warn" => ("! ", theme.warning),
+        Some(_) => ("✗ ", theme.error),
+        None => ("… ", theme.dim),
+    };
     // The badge is the point of this pane: names give way to it, down to 10 columns.
-    let name_width = width.saturating_sub(BADGE_WIDTH + 8).clamp(10, 24);
+    let name_width = width.saturating_sub(BADGE_WIDTH + 10).clamp(8, 24);
     let head = format!(
         "{} {} ",
         fit(&entry.name, name_width),
         fit(&entry.version, 6)
     );
-    let rest = width.saturating_sub(head.chars().count());
+    let rest = width.saturating_sub(head.chars().count() + 2);
     Line::from(vec![
+        Span::styled(mark, mark_style),
         Span::styled(head, theme.text),
         Span::styled(fit(&badge, rest), style),
     ])
