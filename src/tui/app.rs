@@ -21,6 +21,7 @@ use super::detail_content::DetailContent;
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, Pane};
 use super::overlays::decision::{DecisionKind, DecisionState};
+pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
 use super::runs::{RunState, RunView};
@@ -78,7 +79,10 @@ pub enum AppEvent {
     Watched(crate::watch::WatchUpdate),
     /// A review decision finished: its summary, or the one-line reason it was refused.
     Decided(Result<String, String>),
-    Validated(Box<crate::review::validate::ValidationReport>),
+    Validated {
+        path: PathBuf,
+        report: Box<crate::review::validate::ValidationReport>,
+    },
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -88,7 +92,10 @@ pub enum AppEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Scan,
-    LoadDetail(Box<ToolEntry>),
+    LoadDetail {
+        entry: Box<ToolEntry>,
+        parent: Option<Box<ToolEntry>>,
+    },
     SaveIndex(Arc<Vec<ToolEntry>>),
     StartRun {
         key: u64,
@@ -128,46 +135,6 @@ pub enum ScanState {
 pub enum Level {
     Info,
     Error,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DetailSection {
-    Overview,
-    Manifest,
-    Source,
-    Files,
-}
-
-impl DetailSection {
-    pub const ALL: [DetailSection; 4] = [
-        DetailSection::Overview,
-        DetailSection::Manifest,
-        DetailSection::Source,
-        DetailSection::Files,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            DetailSection::Overview => "Overview",
-            DetailSection::Manifest => "Manifest",
-            DetailSection::Source => "Source",
-            DetailSection::Files => "Files",
-        }
-    }
-
-    fn step(self, delta: isize) -> Self {
-        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0) as isize;
-        let n = Self::ALL.len() as isize;
-        Self::ALL[((i + delta).rem_euclid(n)) as usize]
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct DetailState {
-    pub entry: ToolEntry,
-    pub section: DetailSection,
-    pub scroll: usize,
-    pub content: Option<Box<DetailContent>>,
 }
 
 pub enum Overlay {
@@ -369,17 +336,9 @@ impl App {
                 self.effects.push(Effect::Scan);
             }
             AppEvent::Decided(Err(reason)) => self.notify(reason, Level::Error),
-            AppEvent::Validated(report) => {
-                let path = self
-                    .catalog
-                    .entries()
-                    .iter()
-                    .find(|e| e.content_hash == report.content_hash)
-                    .map(|e| e.path.clone());
-                if let Some(path) = path {
-                    self.validations.insert(path, *report);
-                    self.dirty = true;
-                }
+            AppEvent::Validated { path, report } => {
+                self.validations.insert(path, *report);
+                self.dirty = true;
             }
             AppEvent::HistoryLoaded { failures, stats } => {
                 self.failures = failures;
@@ -770,15 +729,7 @@ impl App {
 
     pub fn perform(&mut self, action: Action) {
         self.dirty = true;
-        if let Some(overlay) = &mut self.overlay
-            && Self::overlay_action(overlay, action)
-        {
-            if action == Action::Close
-                || action == Action::Open
-                || (action == Action::Help && matches!(overlay, Overlay::Help { .. }))
-            {
-                self.overlay = None;
-            }
+        if self.overlay_action(action) {
             return;
         }
         match action {
@@ -861,22 +812,23 @@ impl App {
     }
 
     /// Actions an open overlay handles itself; returns true when consumed.
-    fn overlay_action(overlay: &mut Overlay, action: Action) -> bool {
-        let scroll = match overlay {
-            Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. } => scroll,
-            Overlay::Launch(_) | Overlay::MarkFailure(_) | Overlay::Decision(_) => return false,
-            Overlay::Detail(detail) => {
-                let delta = match action {
-                    Action::NextSection => 1,
-                    Action::PrevSection => -1,
-                    _ => 0,
+    fn overlay_action(&mut self, action: Action) -> bool {
+        let validations = &self.validations;
+        let scroll = match self.overlay.as_mut() {
+            None | Some(Overlay::Launch(_) | Overlay::MarkFailure(_) | Overlay::Decision(_)) => {
+                return false;
+            }
+            Some(Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. }) => scroll,
+            Some(Overlay::Detail(detail)) => {
+                let validation = validations.get(&detail.entry.path);
+                return match detail.on_action(action, validation) {
+                    DetailOutcome::Consumed => true,
+                    DetailOutcome::Close => {
+                        self.overlay = None;
+                        true
+                    }
+                    DetailOutcome::Ignored => false,
                 };
-                if delta != 0 {
-                    detail.section = detail.section.step(delta);
-                    detail.scroll = 0;
-                    return true;
-                }
-                &mut detail.scroll
             }
         };
         match action {
@@ -886,9 +838,12 @@ impl App {
             Action::PageUp => *scroll = scroll.saturating_sub(10),
             Action::First => *scroll = 0,
             Action::Last => *scroll = usize::MAX / 2,
-            Action::Close | Action::Help | Action::Open => {}
-            Action::Quit => return false,
-            _ => return true,
+            Action::Close | Action::Open => self.overlay = None,
+            Action::Help if matches!(self.overlay, Some(Overlay::Help { .. })) => {
+                self.overlay = None
+            }
+            Action::Quit | Action::Help => return false,
+            _ => {}
         }
         true
     }
@@ -950,16 +905,26 @@ impl App {
         if !matches!(self.focus, Pane::Catalog | Pane::Review) {
             return;
         }
-        if let Some(entry) = self.selected_entry().cloned() {
-            self.effects
-                .push(Effect::LoadDetail(Box::new(entry.clone())));
-            self.overlay = Some(Overlay::Detail(Box::new(DetailState {
-                entry,
-                section: DetailSection::Overview,
-                scroll: 0,
-                content: None,
-            })));
-        }
+        let Some(entry) = self.selected_entry().cloned() else {
+            return;
+        };
+        let parent = entry
+            .manifest
+            .as_ref()
+            .and_then(|m| m.provenance.parent.as_deref())
+            .and_then(|spec| self.catalog.find(spec).ok())
+            .map(|p| Box::new(p.clone()));
+        // In the Review pane the checklist is what the reviewer wants first.
+        let section = if self.focus == Pane::Review {
+            DetailSection::Validation
+        } else {
+            DetailSection::Overview
+        };
+        self.effects.push(Effect::LoadDetail {
+            entry: Box::new(entry.clone()),
+            parent,
+        });
+        self.overlay = Some(Overlay::Detail(Box::new(DetailState::new(entry, section))));
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) {

@@ -1,108 +1,266 @@
-//! Loading what the tool detail overlay shows: manifest text, file list and main source.
+//! Loading what the tool detail (and review) overlay shows: manifest text, files, highlighted
+//! sources and, for an evolved tool, the diff against its parent.
 //!
 //! Runs on a blocking thread, never during a draw. Highlighting happens here too, so drawing
 //! only copies prepared lines.
 
 use std::path::{Path, PathBuf};
 
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 
-use super::highlight::{Language, highlight};
+use super::diff::{DiffLine, diff_lines, with_context};
+use super::highlight::{Language, highlight, visible};
 use super::theme::Theme;
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::manifest::{MANIFEST_FILE, read_text_capped};
 use crate::catalog::scan::collect_files;
 use crate::model::{Manifest, ToolEntry};
 
-/// Source files larger than this are shown as a note instead of their text.
+/// Files larger than this are listed but not shown.
 const MAX_SOURCE_BYTES: u64 = 512 * 1024;
+/// Files shown per tool; a tool folder with more is unusual and the rest stay listed.
+const MAX_SOURCES: usize = 40;
+/// Unchanged lines kept around each change in the diff.
+const DIFF_CONTEXT: usize = 3;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceFile {
+    pub name: String,
+    pub lines: Vec<Line<'static>>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetailContent {
     pub manifest: Vec<Line<'static>>,
-    pub source_name: Option<String>,
-    pub source: Vec<Line<'static>>,
+    /// Every readable text file of the tool, highlighted.
+    pub sources: Vec<SourceFile>,
+    /// Index into `sources` of the file the command runs.
+    pub main_source: Option<usize>,
     pub files: Vec<(String, u64)>,
+    /// The diff against the parent, when the tool has one in the catalog.
+    pub diff: Option<Vec<Line<'static>>>,
 }
 
-pub fn load(entry: &ToolEntry, theme: &Theme) -> DetailContent {
-    if entry.path.is_file() {
-        return load_bare_script(entry, theme);
+impl DetailContent {
+    pub fn source_index(&self, name: &str) -> Option<usize> {
+        self.sources.iter().position(|s| s.name == name)
     }
-    let folder = &entry.path;
-    let manifest_text = read_text_capped(&folder.join(MANIFEST_FILE), MAX_SOURCE_BYTES)
-        .unwrap_or_else(|reason| format!("# {MANIFEST_FILE}: {reason}"));
-    let mut relative = Vec::new();
-    collect_files(folder, Path::new(""), &mut relative);
-    relative.sort();
-    let files: Vec<(String, u64)> = relative
+}
+
+/// Loads `entry`; `parent` is the tool it evolved from, when known.
+pub fn load(entry: &ToolEntry, parent: Option<&ToolEntry>, theme: &Theme) -> DetailContent {
+    let (manifest_text, texts) = read_tool(entry);
+    let files: Vec<(String, u64)> = texts
         .iter()
-        .map(|r| {
-            let size = std::fs::symlink_metadata(folder.join(r))
-                .map(|m| m.len())
-                .unwrap_or(0);
-            (r.to_string_lossy().into_owned(), size)
+        .map(|(name, text)| (name.clone(), text.as_ref().map_or(0, |t| t.len() as u64)))
+        .collect();
+    let sources: Vec<SourceFile> = texts
+        .iter()
+        .filter_map(|(name, text)| text.as_ref().map(|t| (name, t)))
+        .filter(|(name, _)| name.as_str() != MANIFEST_FILE)
+        .take(MAX_SOURCES)
+        .map(|(name, text)| SourceFile {
+            name: name.clone(),
+            lines: highlight(text, Language::detect(name, text), theme),
         })
         .collect();
-    let source_file = main_source(folder, entry.manifest.as_deref(), &relative);
-    let (source_name, source) = match source_file {
-        Some(name) => {
-            let text = read_text_capped(&folder.join(&name), MAX_SOURCE_BYTES)
-                .unwrap_or_else(|r| format!("({r})"));
-            let lines = highlight(&text, Language::detect(&name, &text), theme);
-            (Some(name), lines)
-        }
-        None => (None, Vec::new()),
-    };
+    let main_name = main_source(entry.manifest.as_deref(), &sources);
+    let main_source = main_name.and_then(|n| sources.iter().position(|s| s.name == n));
+    let diff = parent.map(|p| diff_against(p, &texts, theme));
     DetailContent {
         manifest: highlight(&manifest_text, Language::Toml, theme),
-        source_name,
-        source,
+        sources,
+        main_source,
         files,
+        diff,
     }
 }
 
-fn load_bare_script(entry: &ToolEntry, theme: &Theme) -> DetailContent {
-    let name = entry
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let text = read_text_capped(&entry.path, MAX_SOURCE_BYTES).unwrap_or_else(|r| format!("({r})"));
-    let manifest_text = entry
-        .manifest
-        .as_deref()
-        .map(render_inferred_manifest)
-        .unwrap_or_default();
-    DetailContent {
-        manifest: highlight(&manifest_text, Language::Toml, theme),
-        source: highlight(&text, Language::detect(&name, &text), theme),
-        files: vec![(name.clone(), text.len() as u64)],
-        source_name: Some(name),
+/// The manifest text and every file of the tool with its text (`None` when not shown).
+fn read_tool(entry: &ToolEntry) -> (String, Vec<(String, Option<String>)>) {
+    if entry.path.is_file() {
+        let name = entry
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = read_text_capped(&entry.path, MAX_SOURCE_BYTES).ok();
+        let manifest = entry
+            .manifest
+            .as_deref()
+            .map(render_inferred_manifest)
+            .unwrap_or_default();
+        return (manifest, vec![(name, text)]);
     }
+    let folder = &entry.path;
+    let manifest = read_text_capped(&folder.join(MANIFEST_FILE), MAX_SOURCE_BYTES)
+        .unwrap_or_else(|reason| format!("# {MANIFEST_FILE}: {reason}"));
+    (manifest, read_folder(folder))
+}
+
+fn read_folder(folder: &Path) -> Vec<(String, Option<String>)> {
+    let mut relative: Vec<PathBuf> = Vec::new();
+    collect_files(folder, Path::new(""), &mut relative);
+    relative.sort();
+    relative
+        .into_iter()
+        .map(|r| {
+            let path = folder.join(&r);
+            let text = if path.is_symlink() {
+                None
+            } else {
+                read_text_capped(&path, MAX_SOURCE_BYTES).ok()
+            };
+            (r.to_string_lossy().into_owned(), text)
+        })
+        .collect()
 }
 
 /// The file the command runs: the first argv word naming a file of the tool, else the first
-/// script-looking file.
-fn main_source(folder: &Path, manifest: Option<&Manifest>, files: &[PathBuf]) -> Option<String> {
+/// script-looking file outside `tests/`.
+fn main_source<'a>(manifest: Option<&Manifest>, sources: &'a [SourceFile]) -> Option<&'a str> {
     if let Some(m) = manifest {
         let named = m
             .run
             .command
             .iter()
             .map(|word| word.trim_start_matches("./"))
-            .find(|word| files.iter().any(|f| f.as_os_str() == *word));
-        if let Some(word) = named {
-            return Some(word.to_string());
+            .find_map(|word| sources.iter().find(|s| s.name == word));
+        if let Some(source) = named {
+            return Some(&source.name);
         }
     }
-    files
+    sources
         .iter()
-        .map(|f| f.to_string_lossy().into_owned())
-        .find(|f| {
-            f != MANIFEST_FILE
-                && Language::from_file_name(f) != Language::Plain
-                && !f.starts_with("tests/")
+        .find(|s| {
+            Language::from_file_name(&s.name) != Language::Plain && !s.name.starts_with("tests/")
         })
-        .filter(|f| folder.join(f).is_file())
+        .or_else(|| sources.first())
+        .map(|s| s.name.as_str())
+}
+
+/// Every file that differs from the parent, as `--- name` headers and coloured lines.
+fn diff_against(
+    parent: &ToolEntry,
+    texts: &[(String, Option<String>)],
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let (parent_manifest, mut parent_texts) = read_tool(parent);
+    parent_texts.retain(|(name, _)| name != MANIFEST_FILE);
+    parent_texts.push((MANIFEST_FILE.to_string(), Some(parent_manifest)));
+    let mut names: Vec<&str> = texts
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .chain(parent_texts.iter().map(|(n, _)| n.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let text_of = |list: &[(String, Option<String>)], name: &str| {
+        list.iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, t)| t.clone())
+    };
+    let mut out = vec![Line::from(Span::styled(
+        format!(
+            "against {}@{} ({})",
+            parent.name, parent.version, parent.tier
+        ),
+        theme.dim,
+    ))];
+    for name in names {
+        let old = text_of(&parent_texts, name).unwrap_or_default();
+        let new = text_of(texts, name).unwrap_or_default();
+        if old == new {
+            continue;
+        }
+        out.push(Line::from(""));
+        out.push(Line::from(Span::styled(
+            format!("── {name}"),
+            theme.syntax_heading,
+        )));
+        match diff_lines(&old, &new) {
+            None => out.push(Line::from(Span::styled("(too large to diff)", theme.dim))),
+            Some(lines) => {
+                for line in with_context(&lines, DIFF_CONTEXT) {
+                    out.push(match line {
+                        None => Line::from(Span::styled("  ⋯", theme.dim)),
+                        Some(DiffLine::Same(t)) => Line::from(format!("  {}", visible(t))),
+                        Some(DiffLine::Added(t)) => {
+                            Line::from(Span::styled(format!("+ {}", visible(t)), theme.ok))
+                        }
+                        Some(DiffLine::Removed(t)) => {
+                            Line::from(Span::styled(format!("- {}", visible(t)), theme.error))
+                        }
+                    });
+                }
+            }
+        }
+    }
+    if out.len() == 1 {
+        out.push(Line::from(Span::styled("no differences", theme.dim)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::scan::{ScanProgress, scan_workspace};
+
+    fn sample_entries() -> Vec<ToolEntry> {
+        scan_workspace(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tools"),
+            &ScanProgress::default(),
+        )
+    }
+
+    #[test]
+    fn evolved_tool_diffs_against_its_parent() {
+        let entries = sample_entries();
+        let candidate = entries
+            .iter()
+            .find(|e| e.name == "csv_to_json" && e.version == "1.3.0")
+            .expect("candidate");
+        let parent = entries
+            .iter()
+            .find(|e| e.name == "csv_to_json" && e.version == "1.2.0")
+            .expect("parent");
+        let content = load(candidate, Some(parent), &Theme::builtin());
+        let diff: Vec<String> = content
+            .diff
+            .expect("diff")
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert!(diff[0].starts_with("against csv_to_json@1.2.0"), "{diff:?}");
+        assert!(diff.iter().any(|l| l == "── tool.toml"), "{diff:?}");
+        assert!(
+            diff.iter().any(|l| l.starts_with("- version = \"1.2.0\"")),
+            "{diff:?}"
+        );
+        assert!(
+            diff.iter().any(|l| l.starts_with("+ version = \"1.3.0\"")),
+            "{diff:?}"
+        );
+        assert!(
+            diff.iter().any(|l| l == "── tests/semicolon.toml"),
+            "{diff:?}"
+        );
+    }
+
+    #[test]
+    fn sources_are_loaded_and_the_main_one_found() {
+        let entries = sample_entries();
+        let tool = entries
+            .iter()
+            .find(|e| e.name == "csv_to_json" && e.version == "1.2.0")
+            .expect("tool");
+        let content = load(tool, None, &Theme::builtin());
+        let main = content
+            .main_source
+            .map(|i| content.sources[i].name.as_str());
+        assert_eq!(main, Some("main.py"));
+        assert!(content.source_index("tests/basic.toml").is_some());
+        assert!(content.diff.is_none());
+    }
 }

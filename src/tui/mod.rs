@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 mod cursor;
 pub mod detail_content;
+mod diff;
 pub mod highlight;
 pub mod keymap;
 pub mod layout;
@@ -199,11 +200,11 @@ fn run_effect(
 ) {
     match effect {
         Effect::Scan => spawn_scan(services.root.clone(), tx.clone()),
-        Effect::LoadDetail(entry) => {
+        Effect::LoadDetail { entry, parent } => {
             let tx = tx.clone();
             let theme = app.theme.clone();
             tokio::task::spawn_blocking(move || {
-                let content = Box::new(detail_content::load(&entry, &theme));
+                let content = Box::new(detail_content::load(&entry, parent.as_deref(), &theme));
                 let _ = tx.send(AppEvent::DetailLoaded {
                     path: entry.path.clone(),
                     content,
@@ -286,7 +287,10 @@ fn run_effect(
                     Ok(mut report) => {
                         let mut runs = std::mem::take(&mut report.runs);
                         let _ = store.insert_runs(&mut runs);
-                        let _ = tx.send(AppEvent::Validated(Box::new(report)));
+                        let _ = tx.send(AppEvent::Validated {
+                            path: entry.path.clone(),
+                            report: Box::new(report),
+                        });
                     }
                     Err(e) => {
                         let _ = tx.send(AppEvent::Decided(Err(format!(

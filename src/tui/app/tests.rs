@@ -248,45 +248,115 @@ fn help_overlay_is_generated_from_the_keymap() {
     assert!(app.overlay.is_none());
 }
 
+fn detail_loaded(app: &mut App) -> ToolEntry {
+    let effects = app.take_effects();
+    let Some(Effect::LoadDetail { entry, .. }) = effects
+        .into_iter()
+        .find(|e| matches!(e, Effect::LoadDetail { .. }))
+    else {
+        panic!("detail load requested");
+    };
+    *entry
+}
+
+fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
+    let theme = Theme::builtin();
+    let lines = crate::tui::highlight::highlight(
+        text,
+        crate::tui::highlight::Language::detect(name, text),
+        &theme,
+    );
+    Box::new(DetailContent {
+        manifest: vec![],
+        sources: vec![crate::tui::detail_content::SourceFile {
+            name: name.into(),
+            lines,
+        }],
+        main_source: Some(0),
+        files: vec![(name.into(), text.len() as u64)],
+        diff: None,
+    })
+}
+
 #[test]
 fn d_opens_tool_detail_and_content_arrives_later() {
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Char('d'));
-    let effects = app.take_effects();
-    let Some(Effect::LoadDetail(entry)) =
-        effects.iter().find(|e| matches!(e, Effect::LoadDetail(_)))
-    else {
-        panic!("detail load requested: {effects:?}");
-    };
+    let entry = detail_loaded(&mut app);
     assert_eq!(entry.name, "csv_to_json");
     let screen = render(&app, 80, 24);
     assert!(
         screen.contains("csv_to_json 1.2.0") && screen.contains("python3 main.py"),
         "{screen}"
     );
-    key(&mut app, KeyCode::Tab);
-    key(&mut app, KeyCode::Tab);
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
     assert!(render(&app, 80, 24).contains("loading…"));
-    let theme = Theme::builtin();
-    let source = crate::tui::highlight::highlight(
-        "import sys\nprint(1)\n",
-        crate::tui::highlight::Language::Python,
-        &theme,
-    );
     app.update(AppEvent::DetailLoaded {
         path: entry.path.clone(),
-        content: Box::new(DetailContent {
-            manifest: vec![],
-            source_name: Some("main.py".into()),
-            source,
-            files: vec![],
-        }),
+        content: content_with_source("main.py", "import sys\nprint(1)\n"),
     });
     let screen = render(&app, 80, 24);
     insta::assert_snapshot!(screen);
     assert!(screen.contains("   1 import sys"), "{screen}");
     key(&mut app, KeyCode::Esc);
     assert!(app.overlay.is_none());
+}
+
+#[test]
+fn review_overlay_shows_checks_and_a_finding_jumps_to_its_line() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Enter);
+    let entry = detail_loaded(&mut app);
+    assert!(render(&app, 80, 24).contains("Not validated yet"));
+    let report: crate::review::validate::ValidationReport = serde_json::from_value(serde_json::json!({
+        "name": entry.name, "version": entry.version, "tier": "experimental", "path": "experimental/x",
+        "verdict": "fail", "content_hash": entry.content_hash, "validated_at": "2026-11-21T10:00:00.000Z",
+        "checks": [{"check": "security", "status": "fail", "message": "1 error(s)"}],
+        "findings": [
+            {"rule": "eval-exec", "file": "main.py", "line": 2, "severity": "warning", "message": "eval runs text", "check": "security"},
+            {"rule": "pipe-to-shell", "file": "main.py", "line": 30, "severity": "error", "message": "download piped to sh", "check": "security"}
+        ],
+        "tests": [{"case": "basic", "status": "pass", "message": "", "duration_ms": 12, "peak_memory_kb": 6000, "exit_code": 0}],
+        "similar": [{"name": "old_csv_parser", "score": 0.32, "version": "0.9.0", "tier": "archived"}]
+    }))
+    .expect("report JSON");
+    app.update(AppEvent::Validated {
+        path: entry.path.clone(),
+        report: Box::new(report),
+    });
+    let text: String = (1..=40).map(|i| format!("line {i}\n")).collect();
+    app.update(AppEvent::DetailLoaded {
+        path: entry.path.clone(),
+        content: content_with_source("main.py", &text),
+    });
+    let screen = render(&app, 100, 30);
+    insta::assert_snapshot!(screen);
+    assert!(
+        screen.contains("✗ security") && screen.contains("main.py:30 pipe-to-shell"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("basic") && screen.contains("old_csv_parser"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("  29 line 29") && screen.contains("  30 line 30"),
+        "{screen}"
+    );
+    assert!(!screen.contains("   1 line 1\n"), "{screen}");
+    // The review badge leads with the verdict.
+    key(&mut app, KeyCode::Esc);
+    assert!(
+        render(&app, 80, 24).contains("✗ csv_to_j"),
+        "{}",
+        render(&app, 80, 24)
+    );
 }
 
 #[test]

@@ -1,12 +1,159 @@
-//! The tool detail overlay: overview, manifest, highlighted source and files.
+//! The tool detail and review overlay: overview, validation checklist (findings jump to their
+//! line), diff against the parent, highlighted sources, manifest and files.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::centered;
-use crate::tui::app::{App, DetailSection, DetailState};
+use crate::model::ToolEntry;
+use crate::review::validate::{CaseStatus, CheckStatus, FindingSeverity, ValidationReport};
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::detail_content::DetailContent;
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailSection {
+    Overview,
+    Validation,
+    Diff,
+    Source,
+    Manifest,
+    Files,
+}
+
+impl DetailSection {
+    pub const ALL: [DetailSection; 6] = [
+        DetailSection::Overview,
+        DetailSection::Validation,
+        DetailSection::Diff,
+        DetailSection::Source,
+        DetailSection::Manifest,
+        DetailSection::Files,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            DetailSection::Overview => "Overview",
+            DetailSection::Validation => "Checks",
+            DetailSection::Diff => "Diff",
+            DetailSection::Source => "Source",
+            DetailSection::Manifest => "Manifest",
+            DetailSection::Files => "Files",
+        }
+    }
+
+    fn step(self, delta: isize) -> Self {
+        let i = Self::ALL.iter().position(|s| *s == self).unwrap_or(0) as isize;
+        let n = Self::ALL.len() as isize;
+        Self::ALL[(i + delta).rem_euclid(n) as usize]
+    }
+}
+
+/// What an action did to the overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailOutcome {
+    Consumed,
+    Close,
+    /// Not an overlay action (quit, help): the app handles it.
+    Ignored,
+}
+
+#[derive(Debug, Clone)]
+pub struct DetailState {
+    pub entry: ToolEntry,
+    pub section: DetailSection,
+    pub scroll: usize,
+    pub content: Option<Box<DetailContent>>,
+    /// The file shown in Source (index into `content.sources`); the main one until chosen.
+    pub source: Option<usize>,
+    /// Selected finding in Checks, selected file in Files.
+    pub finding: usize,
+    pub file: usize,
+}
+
+impl DetailState {
+    pub fn new(entry: ToolEntry, section: DetailSection) -> Self {
+        Self {
+            entry,
+            section,
+            scroll: 0,
+            content: None,
+            source: None,
+            finding: 0,
+            file: 0,
+        }
+    }
+
+    pub fn on_action(
+        &mut self,
+        action: Action,
+        validation: Option<&ValidationReport>,
+    ) -> DetailOutcome {
+        let findings = validation.map_or(0, |v| v.findings.len());
+        let files = self.content.as_ref().map_or(0, |c| c.sources.len());
+        let (cursor, len) = match self.section {
+            DetailSection::Validation => (Some(&mut self.finding), findings),
+            DetailSection::Files => (Some(&mut self.file), files),
+            _ => (None, 0),
+        };
+        let step: Option<isize> = match action {
+            Action::Down => Some(1),
+            Action::Up => Some(-1),
+            Action::PageDown => Some(10),
+            Action::PageUp => Some(-10),
+            Action::First => Some(isize::MIN / 2),
+            Action::Last => Some(isize::MAX / 2),
+            _ => None,
+        };
+        match (action, step, cursor) {
+            (Action::NextSection | Action::PrevSection, _, _) => {
+                self.section =
+                    self.section
+                        .step(if action == Action::NextSection { 1 } else { -1 });
+                self.scroll = 0;
+            }
+            (Action::Close, _, _) => return DetailOutcome::Close,
+            (Action::Quit | Action::Help, _, _) => return DetailOutcome::Ignored,
+            (_, Some(step), Some(cursor)) if len > 0 => {
+                *cursor = (*cursor as isize + step).clamp(0, len as isize - 1) as usize;
+            }
+            (_, Some(step), _) => self.scroll = (self.scroll as isize + step).max(0) as usize,
+            (Action::Open, _, _) => self.open_selected(validation),
+            _ => {}
+        }
+        DetailOutcome::Consumed
+    }
+
+    /// Enter on a finding shows its file at its line; on a file, shows that file.
+    fn open_selected(&mut self, validation: Option<&ValidationReport>) {
+        let Some(content) = &self.content else {
+            return;
+        };
+        match self.section {
+            DetailSection::Validation => {
+                let Some(finding) = validation.and_then(|v| v.findings.get(self.finding)) else {
+                    return;
+                };
+                if let Some(index) = content.source_index(&finding.file) {
+                    self.source = Some(index);
+                    self.section = DetailSection::Source;
+                    // One line of context above the finding.
+                    self.scroll = finding.line.unwrap_or(1).saturating_sub(2);
+                }
+            }
+            DetailSection::Files if self.file < content.sources.len() => {
+                self.source = Some(self.file);
+                self.section = DetailSection::Source;
+                self.scroll = 0;
+            }
+            _ => {}
+        }
+    }
+}
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
     let rect = centered(
@@ -15,6 +162,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
         area.height.saturating_sub(2),
     );
     let theme = &app.theme;
+    let validation = app.validations.get(&detail.entry.path);
     let mut tabs = vec![Span::raw(" ")];
     for section in DetailSection::ALL {
         let style = if section == detail.section {
@@ -22,7 +170,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
         } else {
             theme.dim
         };
-        tabs.push(Span::styled(format!(" {} ", section.title()), style));
+        tabs.push(Span::styled(format!("{} ", section.title()), style));
     }
     let entry = &detail.entry;
     let block = Block::default()
@@ -34,43 +182,22 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
             theme.title_focused,
         ))
         .title(Line::from(tabs).right_aligned())
-        .title_bottom(Span::styled(
-            " tab/←→ section · j/k scroll · esc close ",
-            theme.dim,
-        ));
-    let content = match detail.section {
-        DetailSection::Overview => overview(app, detail),
+        .title_bottom(Span::styled(bottom_hint(app, detail.section), theme.dim));
+    let visible = rect.height.saturating_sub(2) as usize;
+    let (content, scroll) = match detail.section {
+        DetailSection::Overview => (overview(theme, detail), detail.scroll),
+        DetailSection::Validation => {
+            let (lines, selected_line) = checks(theme, validation, detail.finding);
+            // Keep the selected finding in view.
+            let scroll = selected_line.map_or(0, |l| l.saturating_sub(visible.saturating_sub(3)));
+            (lines, scroll)
+        }
         _ => match &detail.content {
-            None => vec![Line::from(Span::styled("loading…", theme.dim))],
-            Some(content) => match detail.section {
-                DetailSection::Manifest => content.manifest.clone(),
-                DetailSection::Source => match &content.source_name {
-                    Some(name) => {
-                        let mut lines =
-                            vec![Line::from(Span::styled(name.clone(), theme.syntax_heading))];
-                        lines.extend(numbered(&content.source, theme.dim));
-                        lines
-                    }
-                    None => vec![Line::from(Span::styled(
-                        "No source file found for this tool.",
-                        theme.dim,
-                    ))],
-                },
-                _ => content
-                    .files
-                    .iter()
-                    .map(|(name, size)| {
-                        Line::from(vec![
-                            Span::styled(format!("{size:>9}  "), theme.dim),
-                            Span::raw(name.clone()),
-                        ])
-                    })
-                    .collect(),
-            },
+            None => (vec![Line::from(Span::styled("loading…", theme.dim))], 0),
+            Some(content) => (loaded_section(theme, detail, content), detail.scroll),
         },
     };
-    let visible = rect.height.saturating_sub(2) as usize;
-    let scroll = detail.scroll.min(content.len().saturating_sub(visible));
+    let scroll = scroll.min(content.len().saturating_sub(visible));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(content)
@@ -80,7 +207,69 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
     );
 }
 
-fn numbered(lines: &[Line<'static>], style: ratatui::style::Style) -> Vec<Line<'static>> {
+fn bottom_hint(app: &App, section: DetailSection) -> String {
+    let open = app.keymap.hint(Action::Open);
+    match section {
+        DetailSection::Validation => {
+            format!(" j/k finding · {open} jump to its line · tab section · esc close ")
+        }
+        DetailSection::Files => format!(" j/k file · {open} show it · tab section · esc close "),
+        _ => " tab/←→ section · j/k scroll · esc close ".to_string(),
+    }
+}
+
+fn loaded_section(
+    theme: &Theme,
+    detail: &DetailState,
+    content: &DetailContent,
+) -> Vec<Line<'static>> {
+    match detail.section {
+        DetailSection::Manifest => content.manifest.clone(),
+        DetailSection::Diff => content.diff.clone().unwrap_or_else(|| {
+            vec![Line::from(Span::styled(
+                "Not an evolved tool, or its parent is not in the catalog: nothing to compare.",
+                theme.dim,
+            ))]
+        }),
+        DetailSection::Files => content
+            .files
+            .iter()
+            .map(|(name, size)| {
+                let shown = content.source_index(name);
+                let selected = shown.is_some_and(|i| i == detail.file);
+                let line = Line::from(vec![
+                    Span::styled(format!("{size:>9}  "), theme.dim),
+                    Span::raw(name.clone()),
+                ]);
+                if selected {
+                    line.style(theme.selected)
+                } else {
+                    line
+                }
+            })
+            .collect(),
+        _ => match detail
+            .source
+            .or(content.main_source)
+            .and_then(|i| content.sources.get(i))
+        {
+            Some(source) => {
+                let mut lines = vec![Line::from(Span::styled(
+                    source.name.clone(),
+                    theme.syntax_heading,
+                ))];
+                lines.extend(numbered(&source.lines, theme.dim));
+                lines
+            }
+            None => vec![Line::from(Span::styled(
+                "No source file found for this tool.",
+                theme.dim,
+            ))],
+        },
+    }
+}
+
+fn numbered(lines: &[Line<'static>], style: Style) -> Vec<Line<'static>> {
     lines
         .iter()
         .enumerate()
@@ -92,8 +281,105 @@ fn numbered(lines: &[Line<'static>], style: ratatui::style::Style) -> Vec<Line<'
         .collect()
 }
 
-fn overview(app: &App, detail: &DetailState) -> Vec<Line<'static>> {
-    let theme = &app.theme;
+/// The validation checklist; returns the lines and the line of the selected finding.
+fn checks(
+    theme: &Theme,
+    report: Option<&ValidationReport>,
+    selected: usize,
+) -> (Vec<Line<'static>>, Option<usize>) {
+    let Some(report) = report else {
+        return (
+            vec![Line::from(Span::styled(
+                "Not validated yet: press v to validate.",
+                theme.dim,
+            ))],
+            None,
+        );
+    };
+    let verdict_style = match report.verdict.as_str() {
+        "pass" => theme.ok,
+        "warn" => theme.warning,
+        _ => theme.error,
+    };
+    let cached = if report.cached { " (cached)" } else { "" };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("verdict {}", report.verdict), verdict_style),
+        Span::styled(
+            format!(" · validated {}{cached}", report.validated_at),
+            theme.dim,
+        ),
+    ])];
+    for check in &report.checks {
+        let (mark, style) = match check.status {
+            CheckStatus::Pass => ("✓", theme.ok),
+            CheckStatus::Warn => ("!", theme.warning),
+            CheckStatus::Fail => ("✗", theme.error),
+            CheckStatus::Skip => ("-", theme.dim),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{mark} {:<14}", check.check.as_str()), style),
+            Span::raw(check.message.clone()),
+        ]));
+    }
+    let mut selected_line = None;
+    if !report.findings.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("findings", theme.syntax_heading)));
+        for (i, f) in report.findings.iter().enumerate() {
+            let style = match f.severity {
+                FindingSeverity::Error => theme.error,
+                FindingSeverity::Warning => theme.warning,
+                FindingSeverity::Info => theme.dim,
+            };
+            let place = f.line.map_or(f.file.clone(), |l| format!("{}:{l}", f.file));
+            let line = Line::from(vec![
+                Span::styled(format!("  {place} {} ", f.rule), style),
+                Span::raw(f.message.clone()),
+            ]);
+            if i == selected {
+                selected_line = Some(lines.len());
+                lines.push(line.style(theme.selected));
+            } else {
+                lines.push(line);
+            }
+        }
+    }
+    if !report.tests.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("test cases", theme.syntax_heading)));
+        for case in &report.tests {
+            let (mark, style) = match case.status {
+                CaseStatus::Pass => ("✓", theme.ok),
+                CaseStatus::Fail => ("✗", theme.error),
+                CaseStatus::Error => ("!", theme.warning),
+            };
+            let memory = case
+                .peak_memory_kb
+                .map_or(String::new(), |kb| format!(" {:.1} MB", kb as f64 / 1024.0));
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {mark} {:<20}", case.case), style),
+                Span::styled(format!("{:>6} ms{memory}  ", case.duration_ms), theme.dim),
+                Span::raw(case.message.clone()),
+            ]));
+        }
+    }
+    if !report.similar.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            "similar tools",
+            theme.syntax_heading,
+        )));
+        for similar in &report.similar {
+            lines.push(Line::from(format!(
+                "  {:<24} {:.2}",
+                similar.name, similar.score
+            )));
+        }
+    }
+    (lines, selected_line)
+}
+
+fn overview(theme: &Theme, detail: &DetailState) -> Vec<Line<'static>> {
     let e = &detail.entry;
     let field = |label: &str, value: String| {
         Line::from(vec![
