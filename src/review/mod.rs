@@ -12,6 +12,7 @@ mod error;
 pub mod evolve;
 pub mod gc;
 pub mod git;
+pub mod health;
 pub mod journal;
 pub mod lifecycle;
 pub mod lock;

@@ -7,7 +7,7 @@ mod catalog_cache;
 pub mod decisions;
 mod failures;
 mod migrations;
-mod runs;
+pub(crate) mod runs;
 mod stats;
 mod validation_cache;
 pub mod writer;

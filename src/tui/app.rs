@@ -74,6 +74,7 @@ pub enum AppEvent {
     HistoryLoaded {
         failures: Vec<FailureRecord>,
         stats: Vec<ToolStats>,
+        alerts: Vec<crate::review::health::HealthAlert>,
     },
     /// The watcher saw tools change on disk.
     Watched(crate::watch::WatchUpdate),
@@ -181,7 +182,9 @@ pub struct App {
     pub filter: Filter,
     pub focus: Pane,
     pub catalog_cursor: ListCursor,
+    /// Rows of the Review pane: health alerts first, then `review`.
     pub review_cursor: ListCursor,
+    pub alerts: Vec<crate::review::health::HealthAlert>,
     pub failures_cursor: ListCursor,
     /// Lines scrolled up from the bottom of the selected run's output (0 follows the end).
     pub output_scroll: usize,
@@ -238,6 +241,7 @@ impl App {
             focus: Pane::Catalog,
             catalog_cursor: ListCursor::default(),
             review_cursor: ListCursor::default(),
+            alerts: Vec::new(),
             failures_cursor: ListCursor::default(),
             output_scroll: 0,
             runs: Vec::new(),
@@ -273,7 +277,12 @@ impl App {
 
     pub fn selected_entry(&self) -> Option<&ToolEntry> {
         let index = match self.focus {
-            Pane::Review => self.review.get(self.review_cursor.selected),
+            Pane::Review => match self.alerts.get(self.review_cursor.selected) {
+                Some(alert) => return self.catalog.find(alert.name()).ok(),
+                None => self
+                    .review
+                    .get(self.review_cursor.selected - self.alerts.len()),
+            },
             _ => self.view.get(self.catalog_cursor.selected),
         }?;
         self.catalog.entries().get(*index)
@@ -340,8 +349,16 @@ impl App {
                 self.validations.insert(path, *report);
                 self.dirty = true;
             }
-            AppEvent::HistoryLoaded { failures, stats } => {
+            AppEvent::HistoryLoaded {
+                failures,
+                stats,
+                alerts,
+            } => {
                 self.failures = failures;
+                self.alerts = alerts;
+                let review_h = self.pane_height(Pane::Review);
+                self.review_cursor
+                    .keep_visible(self.review_rows(), review_h);
                 self.stats = stats.into_iter().map(|s| (s.name.clone(), s)).collect();
                 let height = self.pane_height(Pane::Failures);
                 self.failures_cursor
@@ -505,7 +522,8 @@ impl App {
             self.pane_height(Pane::Review),
         );
         self.catalog_cursor.keep_visible(self.view.len(), catalog_h);
-        self.review_cursor.keep_visible(self.review.len(), review_h);
+        self.review_cursor
+            .keep_visible(self.review_rows(), review_h);
     }
 
     /// Visible rows of a pane's list (the catalog loses one row to the filter line).
@@ -692,6 +710,11 @@ impl App {
         ))));
     }
 
+    /// Alerts plus queued tools: the rows of the Review pane.
+    pub fn review_rows(&self) -> usize {
+        self.alerts.len() + self.review.len()
+    }
+
     pub fn selected_run(&self) -> Option<&RunView> {
         self.runs.get(self.output_run)
     }
@@ -852,7 +875,9 @@ impl App {
         let height = self.pane_height(self.focus);
         match self.focus {
             Pane::Catalog => self.catalog_cursor.move_by(delta, self.view.len(), height),
-            Pane::Review => self.review_cursor.move_by(delta, self.review.len(), height),
+            Pane::Review => self
+                .review_cursor
+                .move_by(delta, self.review_rows(), height),
             Pane::Failures => self
                 .failures_cursor
                 .move_by(delta, self.failures.len(), height),
@@ -973,8 +998,8 @@ impl App {
             }
             Pane::Review if line < height => {
                 let index = self.review_cursor.offset + line;
-                if index < self.review.len() {
-                    self.review_cursor.select(index, self.review.len(), height);
+                if index < self.review_rows() {
+                    self.review_cursor.select(index, self.review_rows(), height);
                 }
             }
             _ => {}

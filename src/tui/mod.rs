@@ -225,13 +225,19 @@ fn run_effect(
         Effect::LoadHistory => {
             let tx = tx.clone();
             let store = Arc::clone(&services.store);
+            let entries = app.catalog.entries().to_vec();
             tokio::task::spawn_blocking(move || {
                 let Ok(store) = store.lock() else {
                     return;
                 };
                 let failures = store.list_failures(None, HISTORY_LIMIT).unwrap_or_default();
                 let stats = store.tool_stats().unwrap_or_default();
-                let _ = tx.send(AppEvent::HistoryLoaded { failures, stats });
+                let alerts = crate::review::health::alerts(&store, &entries).unwrap_or_default();
+                let _ = tx.send(AppEvent::HistoryLoaded {
+                    failures,
+                    stats,
+                    alerts,
+                });
             });
         }
         Effect::StartRun { key, entry, input } => {

@@ -708,6 +708,7 @@ fn failures_pane_lists_history_and_opens_details() {
     app.update(AppEvent::HistoryLoaded {
         failures: vec![failure],
         stats: vec![stats],
+        alerts: vec![],
     });
     let screen = render(&app, 80, 24);
     assert!(
@@ -805,4 +806,52 @@ fn decision_results_are_reported_and_trigger_a_rescan() {
     );
     app.update(AppEvent::Decided(Ok("approved csv_to_json@1.3.0".into())));
     assert!(app.take_effects().contains(&Effect::Scan));
+}
+
+#[test]
+fn health_alerts_lead_the_review_pane_and_u_proposes_the_rollback() {
+    use crate::review::health::HealthAlert;
+    let mut app = app_with(sample());
+    let alerts = vec![
+        HealthAlert::RollbackProposed {
+            name: "slugify".into(),
+            version: "1.0.0".into(),
+            back_to: "0.9.0".into(),
+        },
+        HealthAlert::Degraded {
+            name: "word_count".into(),
+            version: "1.0.0".into(),
+            success_rate: 0.2,
+            runs: 5,
+        },
+    ];
+    app.update(AppEvent::HistoryLoaded {
+        failures: vec![],
+        stats: vec![],
+        alerts,
+    });
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("Review (5)"), "{screen}");
+    assert!(
+        screen.contains("↩ slugify@1.0.0 failed 3 times in a row"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("⚠ word_count@1.0.0 degraded: 20% of its"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('u'));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        decided(&mut app).map(|d| (d.0, d.1)),
+        Some((DecisionKind::Rollback, "slugify@1.0.0".to_string()))
+    );
+    // Past the alerts, the queue continues as before.
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(
+        app.selected_entry().map(|e| e.id()),
+        Some("csv_to_json@1.3.0".to_string())
+    );
 }

@@ -6,15 +6,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::model::ToolEntry;
+use crate::review::health::HealthAlert;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
 use crate::tui::ui::{empty_state, fit, pane_block};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let block = pane_block(app, Pane::Review, format!("Review ({})", app.review.len()));
+    let block = pane_block(app, Pane::Review, format!("Review ({})", app.review_rows()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if app.review.is_empty() {
+    if app.review_rows() == 0 {
         let text = vec![
             Line::from(""),
             Line::from("Nothing to review."),
@@ -27,10 +28,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let width = inner.width as usize;
     let rows: Vec<Line> = app
         .review_cursor
-        .window(app.review.len(), inner.height as usize)
+        .window(app.review_rows(), inner.height as usize)
         .map(|pos| {
-            let entry = &app.catalog.entries()[app.review[pos]];
-            let line = row(app, entry, width);
+            let line = match app.alerts.get(pos) {
+                Some(alert) => alert_row(app, alert, width),
+                None => row(
+                    app,
+                    &app.catalog.entries()[app.review[pos - app.alerts.len()]],
+                    width,
+                ),
+            };
             if pos == app.review_cursor.selected {
                 line.style(app.theme.selected)
             } else {
@@ -39,6 +46,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(rows), inner);
+}
+
+/// A health alert waiting for a human: `u` rolls back, `x` archives.
+fn alert_row(app: &App, alert: &HealthAlert, width: usize) -> Line<'static> {
+    let (mark, style) = match alert {
+        HealthAlert::RollbackProposed { .. } => ("↩ ", app.theme.error),
+        HealthAlert::Degraded { .. } => ("⚠ ", app.theme.warning),
+    };
+    Line::from(vec![
+        Span::styled(mark, style),
+        Span::styled(fit(&alert.describe(), width.saturating_sub(2)), style),
+    ])
 }
 
 /// Room for the longest common badge, `evolves 1.2.0`.
