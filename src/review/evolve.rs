@@ -56,6 +56,49 @@ pub fn evolve_with_timeout(
     with: Option<&[String]>,
     timeout: Duration,
 ) -> Result<Decision, ReviewError> {
+    evolve_from(ctx, store, spec, hint, Changes::Evolver { with, timeout })
+}
+
+/// Evolve with files a human edited (the workbench's built-in editor): `edits` maps relative
+/// paths to their new text; files it omits are kept as they are.
+pub fn evolve_with_edits(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    hint: &str,
+    edits: BTreeMap<String, String>,
+) -> Result<Decision, ReviewError> {
+    if let Some(bad) = edits
+        .keys()
+        .find(|p| !crate::catalog::manifest::is_relative_inside(p))
+    {
+        return Err(ReviewError::refused(
+            "evolve",
+            spec,
+            format!("{bad:?} is not a relative path inside the tool"),
+        ));
+    }
+    evolve_from(ctx, store, spec, hint, Changes::Edited(edits))
+}
+
+/// Where the new version's changes come from.
+enum Changes<'a> {
+    /// An evolver program (or, with none configured, no changes at all).
+    Evolver {
+        with: Option<&'a [String]>,
+        timeout: Duration,
+    },
+    /// Files a human edited.
+    Edited(BTreeMap<String, String>),
+}
+
+fn evolve_from(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    spec: &str,
+    hint: &str,
+    changes: Changes<'_>,
+) -> Result<Decision, ReviewError> {
     const ACTION: &str = "evolve";
     let hint = hint.trim();
     if hint.is_empty() {
@@ -117,6 +160,13 @@ pub fn evolve_with_timeout(
 
     // The files as the tool has them, then as the evolver wants them.
     let mut sources = read_sources(&entry, &manifest);
+    let (with, timeout) = match changes {
+        Changes::Evolver { with, timeout } => (with, timeout),
+        Changes::Edited(edits) => {
+            sources.texts.extend(edits);
+            (Some(&[][..]), Duration::ZERO)
+        }
+    };
     let command: Vec<String> = with
         .map(<[String]>::to_vec)
         .unwrap_or_else(|| ctx.evolve_command.clone());
@@ -738,5 +788,59 @@ mod tests {
         let err = run_evolver(&command, &json!({"hint": "x"}), Duration::from_secs(10))
             .expect_err("fails");
         assert_eq!(err, "exited with status 3: no API key");
+    }
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::*;
+
+    #[test]
+    fn edited_files_become_the_candidate_and_the_original_stays() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        crate::workspace::init_workspace(root).expect("init");
+        let folder = root.join("approved/greet");
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        std::fs::write(
+            folder.join("tool.toml"),
+            "# greets\nname = \"greet\"\nversion = \"1.2.3\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n",
+        )
+        .expect("manifest");
+        std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+        let mut store = Store::open(root).expect("store");
+        let ctx = ReviewContext::new(root, "ana");
+        let edits = BTreeMap::from([("run.sh".to_string(), "echo hello\n".to_string())]);
+        let decision =
+            evolve_with_edits(&ctx, &mut store, "greet", "say hello", edits).expect("evolve");
+        assert_eq!(decision.version, "1.3.0");
+        let candidate = root.join("experimental/greet-1.3.0");
+        assert_eq!(
+            std::fs::read_to_string(candidate.join("run.sh")).expect("read"),
+            "echo hello\n"
+        );
+        let manifest = std::fs::read_to_string(candidate.join("tool.toml")).expect("read");
+        assert!(
+            manifest.contains("version = \"1.3.0\"")
+                && manifest.contains("parent = \"greet@1.2.3\""),
+            "{manifest}"
+        );
+        assert!(
+            manifest.contains("origin = \"human\"") && manifest.starts_with("# greets"),
+            "{manifest}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(folder.join("run.sh")).expect("read"),
+            "echo hi\n"
+        );
+
+        let escape = BTreeMap::from([("../evil.sh".to_string(), "x".to_string())]);
+        let err =
+            evolve_with_edits(&ctx, &mut store, "greet", "again", escape).expect_err("refused");
+        assert!(
+            err.to_string()
+                .contains("not a relative path inside the tool"),
+            "{err}"
+        );
     }
 }

@@ -53,6 +53,8 @@ actions! {
     NextRun => "next_run", "Show the next run";
     PrevRun => "prev_run", "Show the previous run";
     Submit => "submit", "Run / save the dialog";
+    NextFile => "next_file", "Next file in the evolve editor";
+    PrevFile => "prev_file", "Previous file in the evolve editor";
     NextField => "next_field", "Next field of the dialog";
     Approve => "approve", "Approve the candidate (asks for an optional reason)";
     Reject => "reject", "Reject the candidate (asks for a reason)";
@@ -61,7 +63,7 @@ actions! {
     Archive => "archive", "Archive the tool";
     Restore => "restore", "Restore an archived tool to the tier it left";
     Rollback => "rollback", "Make the previous version active again";
-    Evolve => "evolve", "Evolve: a new candidate from this tool and a hint";
+    Evolve => "evolve", "Evolve: edit the tool's files with a hint into a new candidate";
     Validate => "validate", "Validate the tool again";
     NextSection => "next_section", "Next section of the tool detail";
     PrevSection => "prev_section", "Previous section of the tool detail";

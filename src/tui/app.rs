@@ -22,6 +22,7 @@ use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, Pane};
 use super::overlays::decision::{DecisionKind, DecisionState};
 pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
+use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
 use super::runs::{RunState, RunView};
@@ -84,6 +85,11 @@ pub enum AppEvent {
         path: PathBuf,
         report: Box<crate::review::validate::ValidationReport>,
     },
+    /// The text files of a tool, for the evolve editor.
+    EvolveLoaded {
+        path: PathBuf,
+        files: Vec<(String, String)>,
+    },
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -110,6 +116,14 @@ pub enum Effect {
         kind: DecisionKind,
         entry: Box<ToolEntry>,
         text: String,
+    },
+    /// Read the text files of a tool for the evolve editor.
+    LoadEvolve(Box<ToolEntry>),
+    /// A new candidate from files edited in the workbench.
+    EvolveEdited {
+        entry: Box<ToolEntry>,
+        hint: String,
+        edits: std::collections::BTreeMap<String, String>,
     },
     /// Validate a tool; `force` ignores a cached result for the same content.
     Validate {
@@ -146,6 +160,7 @@ pub enum Overlay {
     Launch(Box<LaunchState>),
     MarkFailure(Box<MarkFailureState>),
     Decision(Box<DecisionState>),
+    Evolve(Box<EvolveState>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -157,7 +172,10 @@ impl Overlay {
     fn is_dialog(&self) -> bool {
         matches!(
             self,
-            Overlay::Launch(_) | Overlay::MarkFailure(_) | Overlay::Decision(_)
+            Overlay::Launch(_)
+                | Overlay::MarkFailure(_)
+                | Overlay::Decision(_)
+                | Overlay::Evolve(_)
         )
     }
 }
@@ -345,6 +363,14 @@ impl App {
                 self.effects.push(Effect::Scan);
             }
             AppEvent::Decided(Err(reason)) => self.notify(reason, Level::Error),
+            AppEvent::EvolveLoaded { path, files } => {
+                if let Some(Overlay::Evolve(evolve)) = &mut self.overlay
+                    && evolve.entry.path == path
+                {
+                    evolve.loaded(files);
+                    self.dirty = true;
+                }
+            }
             AppEvent::Validated { path, report } => {
                 self.validations.insert(path, *report);
                 self.dirty = true;
@@ -590,6 +616,10 @@ impl App {
                 }
             }
             (_, Some(Overlay::MarkFailure(mark))) => mark.input_key(key),
+            (Some(Action::NextField), Some(Overlay::Evolve(evolve))) => evolve.switch_focus(),
+            (Some(Action::NextFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(1),
+            (Some(Action::PrevFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(-1),
+            (_, Some(Overlay::Evolve(evolve))) => evolve.input_key(key),
             (_, Some(Overlay::Decision(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
             (_, Some(Overlay::Decision(decision))) => {
                 decision.text.input(key);
@@ -631,6 +661,35 @@ impl App {
                     self.overlay = Some(Overlay::MarkFailure(mark));
                 }
             },
+            Some(Overlay::Evolve(mut evolve)) => match evolve.result() {
+                Ok((hint, edits)) if edits.is_empty() => {
+                    self.notify(format!("evolving {}…", evolve.entry.id()), Level::Info);
+                    self.effects.push(Effect::Decide {
+                        kind: DecisionKind::Evolve,
+                        entry: Box::new(evolve.entry),
+                        text: hint,
+                    });
+                }
+                Ok((hint, edits)) => {
+                    self.notify(
+                        format!(
+                            "evolving {} with {} edited file(s)…",
+                            evolve.entry.id(),
+                            edits.len()
+                        ),
+                        Level::Info,
+                    );
+                    self.effects.push(Effect::EvolveEdited {
+                        entry: Box::new(evolve.entry),
+                        hint,
+                        edits,
+                    });
+                }
+                Err(problem) => {
+                    evolve.problem = Some(problem);
+                    self.overlay = Some(Overlay::Evolve(evolve));
+                }
+            },
             Some(Overlay::Decision(mut decision)) => match decision.value() {
                 Ok(text) => {
                     self.notify(
@@ -654,6 +713,25 @@ impl App {
             },
             other => self.overlay = other,
         }
+    }
+
+    fn open_evolve(&mut self) {
+        if !matches!(self.focus, Pane::Catalog | Pane::Review) {
+            return;
+        }
+        let Some(entry) = self.selected_entry().cloned() else {
+            return;
+        };
+        if let Some(error) = &entry.error {
+            self.notify(
+                format!("{} cannot be evolved: {error}", entry.name),
+                Level::Error,
+            );
+            return;
+        }
+        self.effects
+            .push(Effect::LoadEvolve(Box::new(entry.clone())));
+        self.overlay = Some(Overlay::Evolve(Box::new(EvolveState::new(entry))));
     }
 
     fn open_decision(&mut self, kind: DecisionKind) {
@@ -820,7 +898,7 @@ impl App {
             Action::Archive => self.open_decision(DecisionKind::Archive),
             Action::Restore => self.open_decision(DecisionKind::Restore),
             Action::Rollback => self.open_decision(DecisionKind::Rollback),
-            Action::Evolve => self.open_decision(DecisionKind::Evolve),
+            Action::Evolve => self.open_evolve(),
             Action::Validate => {
                 if let Some(entry) = self.selected_entry().cloned() {
                     self.notify(format!("validating {}…", entry.id()), Level::Info);
@@ -830,7 +908,12 @@ impl App {
                     });
                 }
             }
-            Action::NextSection | Action::PrevSection | Action::Submit | Action::NextField => {}
+            Action::NextSection
+            | Action::PrevSection
+            | Action::Submit
+            | Action::NextField
+            | Action::NextFile
+            | Action::PrevFile => {}
         }
     }
 
@@ -838,7 +921,13 @@ impl App {
     fn overlay_action(&mut self, action: Action) -> bool {
         let validations = &self.validations;
         let scroll = match self.overlay.as_mut() {
-            None | Some(Overlay::Launch(_) | Overlay::MarkFailure(_) | Overlay::Decision(_)) => {
+            None
+            | Some(
+                Overlay::Launch(_)
+                | Overlay::MarkFailure(_)
+                | Overlay::Decision(_)
+                | Overlay::Evolve(_),
+            ) => {
                 return false;
             }
             Some(Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. }) => scroll,

@@ -76,6 +76,22 @@ pub fn load(entry: &ToolEntry, parent: Option<&ToolEntry>, theme: &Theme) -> Det
     }
 }
 
+/// The text files of a tool (manifest included) for the evolve editor; binary, oversized and
+/// symlinked files are left out (evolve copies them as they are).
+pub fn text_files(entry: &ToolEntry) -> Vec<(String, String)> {
+    if entry.path.is_file() {
+        return read_tool(entry)
+            .1
+            .into_iter()
+            .filter_map(|(n, t)| t.map(|t| (n, t)))
+            .collect();
+    }
+    read_folder(&entry.path)
+        .into_iter()
+        .filter_map(|(n, t)| t.map(|t| (n, t)))
+        .collect()
+}
+
 /// The manifest text and every file of the tool with its text (`None` when not shown).
 fn read_tool(entry: &ToolEntry) -> (String, Vec<(String, Option<String>)>) {
     if entry.path.is_file() {

@@ -271,6 +271,37 @@ fn run_effect(
                 let _ = tx.send(AppEvent::Decided(result));
             });
         }
+        Effect::LoadEvolve(entry) => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let files = detail_content::text_files(&entry);
+                let _ = tx.send(AppEvent::EvolveLoaded {
+                    path: entry.path.clone(),
+                    files,
+                });
+            });
+        }
+        Effect::EvolveEdited { entry, hint, edits } => {
+            let tx = tx.clone();
+            let ctx = crate::review::ReviewContext::from_config(&services.root, &services.config);
+            tokio::task::spawn_blocking(move || {
+                let result =
+                    Store::open(&ctx.root)
+                        .map_err(|e| e.to_string())
+                        .and_then(|mut store| {
+                            crate::review::evolve::evolve_with_edits(
+                                &ctx,
+                                &mut store,
+                                &entry.id(),
+                                &hint,
+                                edits,
+                            )
+                            .map(|d| d.summary())
+                            .map_err(|e| e.to_string())
+                        });
+                let _ = tx.send(AppEvent::Decided(result));
+            });
+        }
         Effect::Validate { entry, force } => {
             let tx = tx.clone();
             let root = services.root.clone();

@@ -773,12 +773,8 @@ fn catalog_keys_promote_archive_rollback_and_validate() {
         ('p', DecisionKind::Promote),
         ('x', DecisionKind::Archive),
         ('u', DecisionKind::Rollback),
-        ('e', DecisionKind::Evolve),
     ] {
         key(&mut app, KeyCode::Char(code));
-        if kind == DecisionKind::Evolve {
-            type_text(&mut app, "support tabs");
-        }
         key(&mut app, KeyCode::Enter);
         assert_eq!(decided(&mut app).map(|d| d.0), Some(kind));
     }
@@ -853,5 +849,66 @@ fn health_alerts_lead_the_review_pane_and_u_proposes_the_rollback() {
     assert_eq!(
         app.selected_entry().map(|e| e.id()),
         Some("csv_to_json@1.3.0".to_string())
+    );
+}
+
+#[test]
+fn e_opens_the_evolve_editor_and_edits_become_the_new_candidate() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('e'));
+    let loaded = app.take_effects().into_iter().find_map(|e| match e {
+        Effect::LoadEvolve(entry) => Some(entry),
+        _ => None,
+    });
+    let entry = loaded.expect("files requested");
+    assert!(render(&app, 100, 30).contains("reading the tool's files"));
+    app.update(AppEvent::EvolveLoaded {
+        path: entry.path.clone(),
+        files: vec![
+            ("main.py".into(), "print(1)\n".into()),
+            ("tool.toml".into(), "name = \"x\"\n".into()),
+        ],
+    });
+    // No hint yet: refused with a reason.
+    ctrl(&mut app, 's');
+    assert!(render(&app, 100, 30).contains("write a hint"));
+    type_text(&mut app, "print two");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "2)");
+    let screen = render(&app, 100, 30);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("1 file(s) edited"), "{screen}");
+    ctrl(&mut app, 's');
+    let edited = app.take_effects().into_iter().find_map(|e| match e {
+        Effect::EvolveEdited { hint, edits, .. } => Some((hint, edits)),
+        _ => None,
+    });
+    let (hint, edits) = edited.expect("evolve with edits");
+    assert_eq!(hint, "print two");
+    assert_eq!(edits.get("main.py").map(String::as_str), Some("print(2)\n"));
+    assert_eq!(edits.len(), 1, "unchanged files are not sent");
+}
+
+#[test]
+fn evolve_without_edits_asks_the_evolver() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('e'));
+    let entry = app.take_effects().into_iter().find_map(|e| match e {
+        Effect::LoadEvolve(entry) => Some(entry),
+        _ => None,
+    });
+    let entry = entry.expect("files requested");
+    app.update(AppEvent::EvolveLoaded {
+        path: entry.path.clone(),
+        files: vec![("main.py".into(), "x\n".into())],
+    });
+    type_text(&mut app, "faster");
+    ctrl(&mut app, 's');
+    assert_eq!(
+        decided(&mut app).map(|d| (d.0, d.2)),
+        Some((DecisionKind::Evolve, "faster".to_string()))
     );
 }

@@ -2,6 +2,7 @@
 
 pub mod decision;
 pub mod detail;
+pub mod evolve;
 pub mod failure_detail;
 pub mod help;
 pub mod launch;
@@ -19,6 +20,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(Overlay::Detail(detail)) => detail::draw(frame, app, area, detail),
         Some(Overlay::Launch(launch)) => launch::draw(frame, app, area, launch),
         Some(Overlay::Decision(decision)) => decision::draw(frame, app, area, decision),
+        Some(Overlay::Evolve(evolve)) => evolve::draw(frame, app, area, evolve),
         Some(Overlay::MarkFailure(mark)) => mark_failure::draw(frame, app, area, mark),
         Some(Overlay::FailureDetail { failure, scroll }) => {
             failure_detail::draw(frame, app, area, failure, *scroll)
