@@ -54,7 +54,12 @@ pub fn watch(
                     on_update(WatchUpdate::Rescan);
                     return;
                 }
-                let paths = events.iter().flat_map(|e| e.paths.iter().cloned());
+                // Reads (open, close without writing) are not changes: the scan and the reloads
+                // below read every tool, and counting them would feed back forever.
+                let paths = events
+                    .iter()
+                    .filter(|e| !matches!(e.kind, notify::EventKind::Access(_)))
+                    .flat_map(|e| e.paths.iter().cloned());
                 match affected_tools(&root_owned, paths) {
                     Affected::Tools(tools) if tools.is_empty() => {}
                     Affected::Tools(tools) => on_update(reload(&root_owned, tools)),
@@ -163,6 +168,42 @@ mod tests {
         assert_eq!(
             affected_tools(root, [PathBuf::from("/ws/core")].into_iter()),
             Affected::Everything
+        );
+    }
+
+    fn write_tool(root: &Path, dir: &str) {
+        let folder = root.join("experimental").join(dir);
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        std::fs::write(folder.join("tool.toml"), format!("name = \"{dir}\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\", \"r.sh\"]\n"))
+            .expect("write");
+    }
+
+    #[test]
+    fn reads_are_not_changes_but_writes_are() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_tool(dir.path(), "old");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _watcher = watch(dir.path(), move |u| {
+            let _ = tx.send(u);
+        })
+        .expect("watch");
+        std::thread::sleep(Duration::from_millis(100));
+        let _ = std::fs::read_to_string(dir.path().join("experimental/old/tool.toml"));
+        let _ = std::fs::read_dir(dir.path().join("experimental")).map(|d| d.count());
+        assert!(
+            rx.recv_timeout(SETTLE * 4).is_err(),
+            "a read was reported as a change"
+        );
+        write_tool(dir.path(), "new");
+        let update = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the new tool is reported");
+        let WatchUpdate::Tools { updated, .. } = update else {
+            panic!("expected tools, got {update:?}");
+        };
+        assert_eq!(
+            updated.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+            ["new"]
         );
     }
 }
