@@ -34,6 +34,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::catalog::Catalog;
 use crate::catalog::scan::{ScanProgress, scan_workspace};
 use crate::config::Config;
+use crate::model::ToolEntry;
 use crate::workspace::{RootSource, resolve_root};
 
 #[derive(Debug, Parser)]
@@ -212,5 +213,25 @@ impl Workspace {
     /// A fresh scan: the CLI always answers from disk, never from the cache.
     fn scan(&self) -> Catalog {
         Catalog::new(scan_workspace(&self.root, &ScanProgress::default()))
+    }
+
+    /// One tool, read fresh from disk. The cached index only says where to look, so a run
+    /// does not scan a large workspace; when it does not know the tool, a full scan decides.
+    fn find(&self, spec: &str, store: &mut crate::store::Store) -> Result<ToolEntry, CliError> {
+        let name = spec.split('@').next().unwrap_or(spec);
+        let cached = store.load_index().unwrap_or_default();
+        let fresh: Vec<ToolEntry> = cached
+            .iter()
+            .filter(|e| e.name == name)
+            .filter_map(|e| crate::catalog::scan::load_path(&self.root, e.tier, &e.path))
+            .filter(|e| e.name == name)
+            .collect();
+        if let Ok(entry) = Catalog::new(fresh).find(spec) {
+            return Ok(entry.clone());
+        }
+        let entries = scan_workspace(&self.root, &ScanProgress::default());
+        // Remember where tools are, so the next run finds its tool without a scan.
+        let _ = store.save_index(&entries);
+        Ok(Catalog::new(entries).find(spec)?.clone())
     }
 }

@@ -1,6 +1,7 @@
 //! `toolbench run NAME [--input JSON|@FILE] [--yes] [--json]`: one sandboxed run, streamed live.
 
 use std::io::Write;
+use std::os::fd::AsFd;
 use std::path::Path;
 
 use clap::Args;
@@ -32,12 +33,11 @@ pub struct RunArgs {
 }
 
 pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
-    let catalog = ws.scan();
-    let entry = catalog.find(&args.tool)?.clone();
+    let mut store = Store::open(&ws.root)?;
+    let entry = ws.find(&args.tool, &mut store)?;
     let input = read_input(args.input.as_deref())?;
     check_gate(&entry, ws, args.yes)?;
     runner::preflight(&entry, input.as_deref())?;
-    let mut store = Store::open(&ws.root)?;
     let outcome = run_once(ws, entry, input, RunOrigin::Cli, !args.json)?;
     let (record, _) = record_outcome(&mut store, outcome.record.clone())?;
     if args.json {
@@ -104,7 +104,9 @@ pub fn run_once(
         origin,
         exe,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // Two workers: reading the tool's pipes and printing what they carry go on in parallel.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))?;
@@ -115,7 +117,7 @@ pub fn run_once(
                 let _ = cancel_tx.send(true);
             }
         });
-        let (events_tx, events_rx) = mpsc::channel(64);
+        let (events_tx, events_rx) = mpsc::channel(16);
         let printer = tokio::spawn(print_live(events_rx, live));
         let outcome = runner::execute(request, Some(events_tx), cancel_rx).await;
         let _ = printer.await;
@@ -124,15 +126,26 @@ pub fn run_once(
 }
 
 async fn print_live(mut events: mpsc::Receiver<RunEvent>, live: bool) {
+    // Unbuffered handles on the same descriptors: a tool's output is passed on as it comes,
+    // without std's line buffering scanning every byte for newlines.
+    let mut stdout = raw_handle(std::io::stdout().as_fd());
+    let mut stderr = raw_handle(std::io::stderr().as_fd());
     while let Some(RunEvent::Output { stream, bytes }) = events.recv().await {
         if !live {
             continue;
         }
-        let _ = match stream {
-            Stream::Stdout => std::io::stdout().write_all(&bytes),
-            Stream::Stderr => std::io::stderr().write_all(&bytes),
+        let target = match stream {
+            Stream::Stdout => &mut stdout,
+            Stream::Stderr => &mut stderr,
         };
+        if let Some(file) = target {
+            let _ = file.write_all(&bytes);
+        }
     }
+}
+
+fn raw_handle(fd: std::os::fd::BorrowedFd<'_>) -> Option<std::fs::File> {
+    fd.try_clone_to_owned().ok().map(std::fs::File::from)
 }
 
 /// Stores the run and, for a failed run, its automatic failure, in one transaction.

@@ -3,7 +3,6 @@
 //!
 //! This is what keeps memory flat while a tool prints a gigabyte.
 
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -11,8 +10,7 @@ use std::path::Path;
 pub struct CappedCapture {
     head: Vec<u8>,
     head_cap: usize,
-    tail: VecDeque<u8>,
-    tail_cap: usize,
+    tail: Ring,
     total: u64,
     log: Option<File>,
 }
@@ -23,8 +21,7 @@ impl CappedCapture {
         Self {
             head: Vec::new(),
             head_cap,
-            tail: VecDeque::new(),
-            tail_cap,
+            tail: Ring::new(tail_cap),
             total: 0,
             log: log.and_then(|p| File::create(p).ok()),
         }
@@ -41,17 +38,7 @@ impl CappedCapture {
             }
             bytes = &bytes[take..];
         }
-        if bytes.is_empty() || self.tail_cap == 0 {
-            return;
-        }
-        if bytes.len() >= self.tail_cap {
-            self.tail.clear();
-            self.tail.extend(&bytes[bytes.len() - self.tail_cap..]);
-        } else {
-            let overflow = (self.tail.len() + bytes.len()).saturating_sub(self.tail_cap);
-            self.tail.drain(..overflow);
-            self.tail.extend(bytes);
-        }
+        self.tail.push(bytes);
     }
 
     pub fn total(&self) -> u64 {
@@ -71,7 +58,7 @@ impl CappedCapture {
     /// were dropped.
     pub fn finish(mut self) -> Vec<u8> {
         let marker = format!("\n[… {} bytes omitted …]\n", self.omitted());
-        let tail: Vec<u8> = self.tail.drain(..).collect();
+        let tail = self.tail.to_vec();
         if let Some(log) = &mut self.log {
             if self.total > (self.head.len() + tail.len()) as u64 {
                 let _ = log.write_all(marker.as_bytes());
@@ -89,19 +76,66 @@ impl CappedCapture {
 
     /// The last `n` bytes seen (for error messages), without consuming the capture.
     pub fn last_bytes(&self, n: usize) -> Vec<u8> {
-        if !self.tail.is_empty() {
-            let skip = self.tail.len().saturating_sub(n);
-            let mut out: Vec<u8> = self.tail.iter().skip(skip).copied().collect();
-            if out.len() < n && self.tail.len() < n {
-                let need = n - out.len();
-                let start = self.head.len().saturating_sub(need);
-                let mut head_part = self.head[start..].to_vec();
-                head_part.extend(out);
-                out = head_part;
-            }
-            return out;
+        let tail = self.tail.to_vec();
+        if tail.len() >= n {
+            return tail[tail.len() - n..].to_vec();
         }
-        self.head[self.head.len().saturating_sub(n)..].to_vec()
+        let need = n - tail.len();
+        let mut out = self.head[self.head.len().saturating_sub(need)..].to_vec();
+        out.extend_from_slice(&tail);
+        out
+    }
+}
+
+/// A fixed-size ring of the most recent bytes: two `copy_from_slice` per push at most, so
+/// keeping the tail costs next to nothing at gigabytes per second.
+struct Ring {
+    buf: Vec<u8>,
+    /// Index of the oldest byte.
+    start: usize,
+    len: usize,
+}
+
+impl Ring {
+    fn new(cap: usize) -> Self {
+        Self {
+            buf: vec![0; cap],
+            start: 0,
+            len: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        let cap = self.buf.len();
+        if cap == 0 || bytes.is_empty() {
+            return;
+        }
+        if bytes.len() >= cap {
+            self.buf.copy_from_slice(&bytes[bytes.len() - cap..]);
+            self.start = 0;
+            self.len = cap;
+            return;
+        }
+        let end = (self.start + self.len) % cap;
+        let first = bytes.len().min(cap - end);
+        self.buf[end..end + first].copy_from_slice(&bytes[..first]);
+        self.buf[..bytes.len() - first].copy_from_slice(&bytes[first..]);
+        let overflow = (self.len + bytes.len()).saturating_sub(cap);
+        self.start = (self.start + overflow) % cap;
+        self.len = (self.len + bytes.len()).min(cap);
+    }
+
+    fn to_vec(&self) -> Vec<u8> {
+        let cap = self.buf.len();
+        let first = self.len.min(cap - self.start);
+        let mut out = Vec::with_capacity(self.len);
+        out.extend_from_slice(&self.buf[self.start..self.start + first]);
+        out.extend_from_slice(&self.buf[..self.len - first]);
+        out
     }
 }
 
@@ -129,6 +163,19 @@ mod tests {
             std::fs::read_to_string(&log).expect("log"),
             "abcd\n[… 8 bytes omitted …]\nmno"
         );
+    }
+
+    #[test]
+    fn ring_keeps_the_last_bytes_across_wraps() {
+        let mut ring = Ring::new(5);
+        for chunk in [b"ab".as_slice(), b"cd", b"efg", b"h"] {
+            ring.push(chunk);
+        }
+        assert_eq!(ring.to_vec(), b"defgh");
+        ring.push(b"0123456789");
+        assert_eq!(ring.to_vec(), b"56789");
+        ring.push(b"x");
+        assert_eq!((ring.to_vec(), ring.len()), (b"6789x".to_vec(), 5));
     }
 
     #[test]

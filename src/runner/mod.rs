@@ -13,6 +13,7 @@ pub mod schema;
 #[cfg(target_os = "linux")]
 pub mod sandbox;
 
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -29,8 +30,10 @@ use sandbox::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 pub const HEAD_BYTES: usize = 4 * 1024 * 1024;
 /// … and from the end. Output between the two is counted, not kept.
 pub const TAIL_BYTES: usize = 1024 * 1024;
-/// Size of one read from a tool's pipe, and so of one output event.
-const CHUNK_BYTES: usize = 64 * 1024;
+/// Size of one read from a tool's pipe, and so the largest output event.
+const CHUNK_BYTES: usize = 256 * 1024;
+/// Pipe buffer requested for a tool's stdout and stderr.
+const PIPE_BYTES: libc::c_int = 1024 * 1024;
 /// How long stream readers may drain after the tool ended before we stop waiting.
 const DRAIN_GRACE: Duration = Duration::from_millis(500);
 
@@ -218,6 +221,15 @@ pub async fn execute(
         });
     }
     let logs = (run_dir.join("stdout.log"), run_dir.join("stderr.log"));
+    for fd in [
+        child.stdout.as_ref().map(|p| p.as_raw_fd()),
+        child.stderr.as_ref().map(|p| p.as_raw_fd()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        widen_pipe(fd);
+    }
     let stdout_task = child.stdout.take().map(|pipe| {
         tokio::spawn(pump(
             pipe,
@@ -454,32 +466,36 @@ async fn wait_cancelled(cancel: &mut watch::Receiver<bool>) {
     }
 }
 
-/// Reads one pipe to its end, capturing and forwarding each chunk.
+/// Reads one pipe to its end, capturing and forwarding each chunk. Each read lands in a fresh
+/// buffer that is then handed to the listener as it is: no copy per chunk.
 async fn pump<R: tokio::io::AsyncRead + Unpin>(
     mut pipe: R,
     stream: Stream,
     mut capture: CappedCapture,
     events: Option<mpsc::Sender<RunEvent>>,
 ) -> CappedCapture {
-    let mut buf = vec![0u8; CHUNK_BYTES];
     loop {
-        match pipe.read(&mut buf).await {
+        let mut buf = Vec::with_capacity(CHUNK_BYTES);
+        match pipe.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
-            Ok(n) => {
-                capture.push(&buf[..n]);
+            Ok(_) => {
+                capture.push(&buf);
                 if let Some(events) = &events {
                     // A gone receiver only means nobody watches live; keep capturing.
-                    let _ = events
-                        .send(RunEvent::Output {
-                            stream,
-                            bytes: buf[..n].to_vec(),
-                        })
-                        .await;
+                    let _ = events.send(RunEvent::Output { stream, bytes: buf }).await;
                 }
             }
         }
     }
     capture
+}
+
+/// Grows a pipe we read from: fewer, larger reads when a tool floods its output.
+fn widen_pipe(fd: std::os::fd::RawFd) {
+    // SAFETY: F_SETPIPE_SZ on a pipe fd we own; failure only leaves the default size.
+    unsafe {
+        libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BYTES);
+    }
 }
 
 /// Waits briefly for a reader; a pipe held open by something outside our reach must not

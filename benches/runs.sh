@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# End-to-end run figures, each next to its baseline in the same run:
+#   1. overhead of `toolbench run` over running the same command directly (sandbox included);
+#   2. 1 GiB of stdout through a run vs the same program writing to a pipe, and the peak
+#      resident memory of toolbench meanwhile.
+# Needs hyperfine and GNU time (`apt-get install hyperfine time`); builds the release binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v hyperfine >/dev/null || { echo "runs.sh: hyperfine is not installed (apt-get install hyperfine)" >&2; exit 1; }
+cargo build --release -q
+bin=$PWD/target/release/toolbench
+ws=$(mktemp -d)
+trap 'rm -rf "$ws"' EXIT
+"$bin" init "$ws" >/dev/null
+tool() { # name script extra-run-lines
+  mkdir -p "$ws/approved/$1"
+  printf 'name = "%s"\nversion = "1.0.0"\ndescription = "bench"\ncost_tier = "low"\n[run]\ncommand = ["sh", "run.sh"]\ninput = "none"\ntimeout_secs = 300\nmemory_mb = 1024\n%s\n' "$1" "$3" > "$ws/approved/$1/tool.toml"
+  printf '%s\n' "$2" > "$ws/approved/$1/run.sh"
+}
+tool noop 'true' ''
+tool noop_net 'true' 'network = true'
+tool gib 'head -c 1073741824 /dev/zero' ''
+"$bin" --root "$ws" run noop >/dev/null   # warm the index so the run finds its tool at once
+
+echo "== 1. overhead of toolbench run (median of 50)"
+hyperfine -N --warmup 5 --runs 50 --export-json "$ws/overhead.json" \
+  "sh $ws/approved/noop/run.sh" \
+  "$bin --root $ws run noop" \
+  "$bin --root $ws run noop_net" >/dev/null
+python3 - "$ws/overhead.json" <<'PY'
+import json, statistics, sys
+r = json.load(open(sys.argv[1]))["results"]
+med = [statistics.median(x["times"]) * 1000 for x in r]
+print(f"direct sh run.sh:               {med[0]:6.1f} ms")
+print(f"toolbench run (network off):    {med[1]:6.1f} ms   overhead {med[1] - med[0]:5.1f} ms")
+print(f"toolbench run (network on):     {med[2]:6.1f} ms   overhead {med[2] - med[0]:5.1f} ms")
+PY
+
+echo "== 2. 1 GiB of stdout (median of 5)"
+hyperfine -N --warmup 1 --runs 5 --export-json "$ws/gib.json" \
+  "sh -c 'sh $ws/approved/gib/run.sh | cat > /dev/null'" \
+  "sh -c '$bin --root $ws run gib > /dev/null'" >/dev/null
+python3 - "$ws/gib.json" <<'PY'
+import json, statistics, sys
+r = json.load(open(sys.argv[1]))["results"]
+med = [statistics.median(x["times"]) for x in r]
+gib = 1.0
+print(f"same program into a pipe (sh run.sh | cat): {med[0]:6.2f} s  {gib / med[0]:5.2f} GiB/s")
+print(f"through toolbench run:                  {med[1]:6.2f} s  {gib / med[1]:5.2f} GiB/s  ratio {med[0] / med[1]:.2f}")
+PY
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -f "peak RSS of toolbench during the 1 GiB run: %M KB" "$bin" --root "$ws" run gib > /dev/null
+else
+  echo "(GNU time not installed: apt-get install time, for the peak RSS)"
+fi
