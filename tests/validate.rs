@@ -426,3 +426,18 @@ fn run_count(root: &Path) -> usize {
         .and_then(|v| v.as_array().map(Vec::len))
         .unwrap_or_else(|| panic!("runs: {}\n{}", stdout(&out), stderr(&out)))
 }
+
+#[test]
+fn a_prohibited_tool_never_passes_untested() {
+    let ws = sample_workspace();
+    let (report, _) = validate_json(ws.path(), &["drop_tables"]);
+    assert_eq!(report["verdict"], "warn", "{report}");
+    let manifest = check(&report, "manifest");
+    assert!(
+        manifest["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("prohibited"),
+        "{manifest}"
+    );
+}

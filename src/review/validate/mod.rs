@@ -311,6 +311,12 @@ fn manifest_check(entry: &ToolEntry) -> Check {
     if entry.inferred {
         warnings.push("manifest inferred from a bare script".to_string());
     }
+    // Nothing about a prohibited tool can be run or tested: a pass would mean nothing.
+    if entry.cost_tier == Some(crate::model::CostTier::Prohibited) {
+        warnings.push(
+            "cost_tier = \"prohibited\": it never runs, so none of it was exercised".to_string(),
+        );
+    }
     warnings.extend(entry.warnings.iter().cloned());
     if warnings.is_empty() {
         Check::new(kind, CheckStatus::Pass, "tool.toml is valid")
