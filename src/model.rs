@@ -139,7 +139,9 @@ pub struct ServiceSpec {
 /// A JSON Schema, either written inline in `tool.toml` or referenced by `schema_file`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SchemaSource {
-    Inline(serde_json::Value),
+    /// The schema as JSON text: parsed when a run or the launch dialog needs it, because a
+    /// parsed tree per tool costs kilobytes across a catalog of thousands.
+    Inline(String),
     File(String),
 }
 

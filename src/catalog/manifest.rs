@@ -589,7 +589,7 @@ impl<'a, 'i> Section<'a, 'i> {
         if table.is_empty() {
             return Ok(None);
         }
-        Ok(Some(SchemaSource::Inline(table_to_json(table))))
+        Ok(Some(SchemaSource::Inline(table_to_json(table).to_string())))
     }
 }
 

@@ -66,16 +66,20 @@ fn input_as_args(value: &Value, manifest: &Manifest) -> Result<Vec<String>, Stri
         Value::Array(items) => Ok(items.iter().map(text).collect()),
         Value::Object(map) => {
             let required: Vec<String> = match &manifest.input_schema {
-                Some(crate::model::SchemaSource::Inline(schema)) => schema
-                    .get("required")
-                    .and_then(Value::as_array)
-                    .map(|r| {
-                        r.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                Some(crate::model::SchemaSource::Inline(schema)) => {
+                    serde_json::from_str::<Value>(schema)
+                        .ok()
+                        .as_ref()
+                        .and_then(|schema| schema.get("required"))
+                        .and_then(Value::as_array)
+                        .map(|r| {
+                            r.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                }
                 _ => Vec::new(),
             };
             let mut keys: Vec<&String> = required.iter().filter(|k| map.contains_key(*k)).collect();

@@ -10,7 +10,9 @@ use crate::model::SchemaSource;
 /// The schema as JSON, read from the tool folder when it lives in a `schema_file`.
 pub fn load(source: &SchemaSource, tool_dir: &Path) -> Result<Value, String> {
     match source {
-        SchemaSource::Inline(value) => Ok(value.clone()),
+        SchemaSource::Inline(text) => {
+            serde_json::from_str(text).map_err(|e| format!("inline schema is not valid JSON ({e})"))
+        }
         SchemaSource::File(file) => {
             let text = read_text_capped(&tool_dir.join(file), MAX_MANIFEST_BYTES)
                 .map_err(|r| format!("{file}: {r}"))?;

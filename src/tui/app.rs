@@ -79,6 +79,8 @@ pub enum AppEvent {
     },
     /// The watcher saw tools change on disk.
     Watched(crate::watch::WatchUpdate),
+    /// The workspace watcher is set up (or could not be: the reason).
+    WatcherStarted(Result<(), String>),
     /// A review decision finished: its summary, or the one-line reason it was refused.
     Decided(Result<String, String>),
     Validated {
@@ -191,7 +193,8 @@ pub struct Filter {
 
 pub struct App {
     pub root_label: String,
-    pub catalog: Catalog,
+    /// Shared with background work (validation) without copying.
+    pub catalog: Arc<Catalog>,
     /// Catalog indices in display order (filtered and sorted).
     pub view: Vec<usize>,
     /// Catalog indices of the review queue.
@@ -251,7 +254,7 @@ impl App {
     ) -> Self {
         let mut app = Self {
             root_label,
-            catalog: Catalog::new(cached),
+            catalog: Arc::new(Catalog::new(cached)),
             view: Vec::new(),
             review: Vec::new(),
             sort,
@@ -278,7 +281,8 @@ impl App {
             size: Rect::new(0, 0, layout::MIN_WIDTH, layout::MIN_HEIGHT),
             should_quit: false,
             dirty: true,
-            effects: vec![Effect::Scan, Effect::LoadHistory],
+            // The first scan waits for the watcher (WatcherStarted).
+            effects: vec![Effect::LoadHistory],
         };
         app.refresh_views();
         app
@@ -358,6 +362,14 @@ impl App {
                 self.effects.push(Effect::LoadHistory);
             }
             AppEvent::Watched(update) => self.on_watched(update),
+            AppEvent::WatcherStarted(result) => {
+                match result {
+                    Ok(()) => self.watching = true,
+                    Err(reason) => self.notify(reason, Level::Error),
+                }
+                self.effects.push(Effect::Scan);
+                self.dirty = true;
+            }
             AppEvent::Decided(Ok(summary)) => {
                 self.notify(summary, Level::Info);
                 self.effects.push(Effect::Scan);
@@ -419,9 +431,9 @@ impl App {
     fn on_scan_finished(&mut self, entries: Vec<ToolEntry>, elapsed: Duration) {
         let selected_path = self.selected_entry().map(|e| e.path.clone());
         let tools = entries.len();
-        let entries = Arc::new(entries);
-        self.effects.push(Effect::SaveIndex(Arc::clone(&entries)));
-        self.catalog = Catalog::new(Arc::unwrap_or_clone(entries));
+        self.catalog = Arc::new(Catalog::new(entries));
+        self.effects
+            .push(Effect::SaveIndex(self.catalog.shared_entries()));
         self.filter.previous = None;
         self.refresh_views();
         if let Some(path) = selected_path
@@ -471,9 +483,9 @@ impl App {
                 }
                 entries.extend(updated);
                 entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
-                let entries = Arc::new(entries);
-                self.effects.push(Effect::SaveIndex(Arc::clone(&entries)));
-                self.catalog = Catalog::new(Arc::unwrap_or_clone(entries));
+                self.catalog = Arc::new(Catalog::new(entries));
+                self.effects
+                    .push(Effect::SaveIndex(self.catalog.shared_entries()));
                 self.filter.previous = None;
                 self.refresh_views();
                 if let Some(path) = selected_path
@@ -543,13 +555,21 @@ impl App {
             .collect();
         review.sort_by(|a, b| entries[*a].name.cmp(&entries[*b].name));
         self.review = review;
-        let (catalog_h, review_h) = (
+        self.clamp_cursors();
+    }
+
+    /// Keeps every selection inside its list and its pane (after a resize or a list change).
+    fn clamp_cursors(&mut self) {
+        let (catalog_h, review_h, failures_h) = (
             self.pane_height(Pane::Catalog),
             self.pane_height(Pane::Review),
+            self.pane_height(Pane::Failures),
         );
         self.catalog_cursor.keep_visible(self.view.len(), catalog_h);
         self.review_cursor
             .keep_visible(self.review_rows(), review_h);
+        self.failures_cursor
+            .keep_visible(self.failures.len(), failures_h);
     }
 
     /// Visible rows of a pane's list (the catalog loses one row to the filter line).
@@ -567,7 +587,7 @@ impl App {
             Event::Mouse(mouse) => self.on_mouse(mouse),
             Event::Resize(width, height) => {
                 self.size = Rect::new(0, 0, width, height);
-                self.refresh_views();
+                self.clamp_cursors();
                 self.dirty = true;
             }
             _ => {}

@@ -87,17 +87,10 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
         validation_slots: Arc::new(tokio::sync::Semaphore::new(VALIDATION_SLOTS)),
     };
     let (tx, rx) = mpsc::unbounded_channel::<AppEvent>();
-    let watcher = {
-        let tx = tx.clone();
-        crate::watch::watch(&services.root, move |update| {
-            let _ = tx.send(AppEvent::Watched(update));
-        })
-    };
-    match &watcher {
-        Ok(_) => app.watching = true,
-        Err(reason) => app.notify(reason.clone(), app::Level::Error),
-    }
-    runtime.block_on(event_loop(&mut app, services, (tx, rx), &exit_after))
+    let result = runtime.block_on(event_loop(&mut app, services, (tx, rx), &exit_after));
+    // A scan or validation still going must not delay leaving: the store is flushed already.
+    runtime.shutdown_background();
+    result
 }
 
 /// What effects need: the workspace, the store (reads) and its single writer, and the
@@ -143,6 +136,19 @@ async fn event_loop(
         return Ok(());
     }
 
+    // Watching a large workspace means one inotify watch per folder: set it up after the
+    // first frame, off the UI thread. The first scan starts once it watches, so no change
+    // can fall between the two.
+    let mut watcher_setup = {
+        let tx = tx.clone();
+        let root = services.root.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::watch::watch(&root, move |update| {
+                let _ = tx.send(AppEvent::Watched(update));
+            })
+        })
+    };
+    let mut watcher = None;
     let mut terminal_events = crossterm::event::EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -169,6 +175,12 @@ async fn event_loop(
                 Err(e) => return Err(e).context("cannot read terminal input"),
             },
             Some(event) = rx.recv() => event,
+            setup = &mut watcher_setup, if watcher.is_none() => {
+                let result = setup.unwrap_or_else(|e| Err(format!("watcher setup failed: {e}")));
+                let started = result.as_ref().map(|_| ()).map_err(Clone::clone);
+                watcher = Some(result);
+                AppEvent::WatcherStarted(started)
+            }
             _ = tokio::time::sleep_until(next_frame), if app.dirty => continue,
             _ = tick.tick() => AppEvent::Tick,
             _ = sigterm.recv() => AppEvent::Shutdown("SIGTERM"),
@@ -225,14 +237,15 @@ fn run_effect(
         Effect::LoadHistory => {
             let tx = tx.clone();
             let store = Arc::clone(&services.store);
-            let entries = app.catalog.entries().to_vec();
+            let catalog = Arc::clone(&app.catalog);
             tokio::task::spawn_blocking(move || {
                 let Ok(store) = store.lock() else {
                     return;
                 };
+                let entries = catalog.entries();
                 let failures = store.list_failures(None, HISTORY_LIMIT).unwrap_or_default();
                 let stats = store.tool_stats().unwrap_or_default();
-                let alerts = crate::review::health::alerts(&store, &entries).unwrap_or_default();
+                let alerts = crate::review::health::alerts(&store, entries).unwrap_or_default();
                 let _ = tx.send(AppEvent::HistoryLoaded {
                     failures,
                     stats,
@@ -306,13 +319,13 @@ fn run_effect(
             let tx = tx.clone();
             let root = services.root.clone();
             let exe = services.exe.clone();
-            let entries = app.catalog.entries().to_vec();
+            // The catalog is shared, not copied: a scan can queue thousands of validations.
+            let catalog = Arc::clone(&app.catalog);
             let slots = Arc::clone(&services.validation_slots);
             tokio::spawn(async move {
                 let Ok(_slot) = slots.acquire_owned().await else {
                     return;
                 };
-                let catalog = crate::catalog::Catalog::new(entries);
                 let Ok(mut store) = Store::open(&root) else {
                     return;
                 };

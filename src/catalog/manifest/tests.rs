@@ -97,6 +97,7 @@ fn full_manifest_parses_every_contract_field() {
     let Some(SchemaSource::Inline(schema)) = m.input_schema else {
         panic!("inline schema expected");
     };
+    let schema: serde_json::Value = serde_json::from_str(&schema).expect("schema JSON");
     assert_eq!(schema["properties"]["csv"]["type"], "string");
     assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
 }

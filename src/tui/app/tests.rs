@@ -486,7 +486,7 @@ fn with_input_schema(mut entry: ToolEntry, schema: serde_json::Value) -> ToolEnt
         .as_deref()
         .cloned()
         .unwrap_or_else(|| manifest("x", "1.0.0", "", None));
-    m.input_schema = Some(crate::model::SchemaSource::Inline(schema));
+    m.input_schema = Some(crate::model::SchemaSource::Inline(schema.to_string()));
     entry.manifest = Some(Arc::new(m));
     entry
 }
