@@ -1,1 +1,210 @@
-fn main() {}
+//! Catalog benchmarks (issue "foundation"): scan, index build, cached index load, fuzzy filter.
+//!
+//!     CARGO_TARGET_DIR=/tmp/bench-target cargo bench --bench catalog
+//!     CARGO_TARGET_DIR=/tmp/bench-target cargo bench --bench catalog -- filter   # a subset
+//!
+//! A workspace of 10,000 generated tools (benches/support, the same tree as
+//! benches/gen_workspace.py writes) is created once in a temp dir and removed at the end.
+//! "Cold" scan means: no cached index, every manifest parsed and every folder hashed; the page
+//! cache is warm (the tree was just written and is re-read every sample).
+//! See BENCHMARKS.md for the targets and the figures.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
+
+use divan::Bencher;
+use toolbench::catalog::Catalog;
+use toolbench::catalog::scan::{ScanProgress, scan_workspace};
+use toolbench::model::ToolEntry;
+use toolbench::store::Store;
+
+const N: usize = 10_000;
+const N_LARGE: usize = 100_000;
+
+/// A user typing "csv_js" into the `/` filter, one keystroke at a time.
+const KEYSTROKES: &[&str] = &["c", "cs", "csv", "csv_", "csv_j", "csv_js"];
+
+/// Temp dirs to remove when the benchmarks end (statics are never dropped).
+static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn temp_dir(label: &str) -> PathBuf {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("toolbench-bench-{label}-"))
+        .tempdir()
+        .expect("create a temp dir")
+        .keep();
+    CLEANUP.lock().expect("cleanup list").push(dir.clone());
+    dir
+}
+
+/// The generated 10,000-tool workspace, written on first use.
+static WORKSPACE: LazyLock<PathBuf> = LazyLock::new(|| {
+    let root = temp_dir("workspace");
+    support::generate_workspace(&root, N).expect("generate the workspace");
+    root
+});
+
+/// What a scan of the workspace finds (also the 10,000 entries the filter benches search).
+static SCANNED: LazyLock<Vec<ToolEntry>> =
+    LazyLock::new(|| scan_workspace(&WORKSPACE, &ScanProgress::default()));
+
+/// A state store holding the cached index of the 10,000 scanned entries.
+static STORE_ROOT: LazyLock<PathBuf> = LazyLock::new(|| {
+    let root = temp_dir("store");
+    let mut store = Store::open(&root).expect("open the store");
+    store.save_index(&SCANNED).expect("save the index");
+    root
+});
+
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(SCANNED.clone()));
+static CATALOG_LARGE: LazyLock<Catalog> =
+    LazyLock::new(|| Catalog::new(support::synthesize_entries(N_LARGE)));
+
+/// Set to `DIR:N` to only write an N-tool workspace into DIR and exit (compare.sh uses this to
+/// check that benches/gen_workspace.py writes the same tree).
+const WRITE_WORKSPACE_ENV: &str = "TOOLBENCH_BENCH_WRITE_WORKSPACE";
+
+fn main() {
+    if let Ok(spec) = std::env::var(WRITE_WORKSPACE_ENV) {
+        let (dir, n) = spec.rsplit_once(':').expect("DIR:N");
+        let n = n.parse().expect("N is a number");
+        support::generate_workspace(Path::new(dir), n).expect("generate the workspace");
+        return;
+    }
+    divan::main();
+    for dir in CLEANUP.lock().expect("cleanup list").drain(..) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+mod scan {
+    use super::*;
+
+    /// Requirement 2: cold scan of 10,000 tools, target <= 1 s.
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn cold_10k(bencher: Bencher) {
+        let root: &Path = &WORKSPACE;
+        bencher.bench(|| {
+            let entries = scan_workspace(root, &ScanProgress::default());
+            assert_eq!(entries.len(), N);
+            entries
+        });
+    }
+}
+
+mod index {
+    use super::*;
+
+    /// Building the catalog and its search index from 10,000 entries.
+    #[divan::bench]
+    fn catalog_new_10k(bencher: Bencher) {
+        let entries: &Vec<ToolEntry> = &SCANNED;
+        bencher
+            .with_inputs(|| entries.clone())
+            .bench_values(Catalog::new);
+    }
+
+    /// Reading the cached index of 10,000 tools from an open store.
+    #[divan::bench]
+    fn load_index_10k(bencher: Bencher) {
+        let store = Store::open(&STORE_ROOT).expect("open the store");
+        bencher.bench_local(|| {
+            let entries = store.load_index().expect("load the index");
+            assert_eq!(entries.len(), N);
+            entries
+        });
+    }
+
+    /// Opening the state store that holds the 10,000-entry index (migrations, pragmas).
+    #[divan::bench]
+    fn open_store_10k(bencher: Bencher) {
+        let root: &Path = &STORE_ROOT;
+        bencher.bench(|| Store::open(root).expect("open the store"));
+    }
+
+    /// Ordering the 10,000 entries for display (the TUI does this on every view refresh).
+    #[divan::bench]
+    fn sorted_indices_10k(bencher: Bencher) {
+        let catalog: &Catalog = &CATALOG;
+        bencher.bench(|| catalog.sorted_indices(toolbench::catalog::SortOrder::Name));
+    }
+}
+
+mod startup {
+    use super::*;
+
+    /// What the TUI does before its first frame, minus the terminal: open the store, load the
+    /// cached index, build the catalog, sort the view.
+    #[divan::bench]
+    fn model_10k(bencher: Bencher) {
+        let root: &Path = &STORE_ROOT;
+        bencher.bench(|| {
+            let store = Store::open(root).expect("open the store");
+            let catalog = Catalog::new(store.load_index().expect("load the index"));
+            let view = catalog.sorted_indices(toolbench::catalog::SortOrder::Name);
+            (catalog, view)
+        });
+    }
+
+    /// Starting the recursive workspace watcher on 10,000 tools (the TUI does this before its
+    /// first frame). One watcher per sample: each holds one inotify watch per folder.
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn watch_10k(bencher: Bencher) {
+        let root: &Path = &WORKSPACE;
+        bencher.bench(|| toolbench::watch::watch(root, |_| {}).expect("watch the workspace"));
+    }
+}
+
+mod filter {
+    use super::*;
+
+    /// The matches the TUI holds from the keystroke before `query` (it passes them as
+    /// `within` when the new query extends the old one). None for the first keystroke.
+    fn previous_matches(catalog: &Catalog, query: &str) -> Option<Vec<usize>> {
+        let position = KEYSTROKES
+            .iter()
+            .position(|q| *q == query)
+            .expect("a known keystroke");
+        let mut previous: Option<Vec<usize>> = None;
+        for q in &KEYSTROKES[..position] {
+            previous = Some(catalog.search().filter(q, previous.as_deref()));
+        }
+        previous
+    }
+
+    fn keystroke(bencher: Bencher, catalog: &Catalog, query: &str) {
+        let within = previous_matches(catalog, query);
+        bencher.bench(|| catalog.search().filter(query, within.as_deref()));
+    }
+
+    fn fresh(bencher: Bencher, catalog: &Catalog, query: &str) {
+        bencher.bench(|| catalog.search().filter(query, None));
+    }
+
+    /// Requirement 3: one keystroke over 10,000 tools, narrowing as the TUI does; target
+    /// median <= 5 ms.
+    #[divan::bench(args = KEYSTROKES)]
+    fn keystroke_10k(bencher: Bencher, query: &str) {
+        keystroke(bencher, &CATALOG, query);
+    }
+
+    /// The same queries searched from scratch (a paste, a backspace, a rescan).
+    #[divan::bench(args = KEYSTROKES)]
+    fn fresh_10k(bencher: Bencher, query: &str) {
+        fresh(bencher, &CATALOG, query);
+    }
+
+    /// One keystroke over 100,000 synthesized tools, narrowing as the TUI does.
+    #[divan::bench(args = KEYSTROKES, sample_count = 20)]
+    fn keystroke_100k(bencher: Bencher, query: &str) {
+        keystroke(bencher, &CATALOG_LARGE, query);
+    }
+
+    /// From scratch over 100,000: what `fzf --filter QUERY` does (compare.sh compares).
+    #[divan::bench(args = KEYSTROKES, sample_count = 20)]
+    fn fresh_100k(bencher: Bencher, query: &str) {
+        fresh(bencher, &CATALOG_LARGE, query);
+    }
+}
