@@ -246,6 +246,29 @@ pub struct FailureRecord {
 }
 
 #[cfg(test)]
+impl ToolEntry {
+    /// A well-formed entry with empty details, for tests to adjust with `..`.
+    pub fn fixture(tier: Tier, name: &str) -> Self {
+        ToolEntry {
+            tier,
+            path: format!("/ws/{tier}/{name}").into(),
+            name: name.into(),
+            version: "1.0.0".into(),
+            description: String::new(),
+            category: None,
+            cost_tier: None,
+            keywords: vec![],
+            capabilities: vec![],
+            inferred: false,
+            content_hash: String::new(),
+            error: None,
+            warnings: vec![],
+            manifest: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -232,22 +232,7 @@ mod tests {
     }
 
     fn entry(name: &str, tier: Tier) -> ToolEntry {
-        ToolEntry {
-            tier,
-            path: format!("/w/{tier}/{name}").into(),
-            name: name.into(),
-            version: "1.0.0".into(),
-            description: String::new(),
-            category: None,
-            cost_tier: None,
-            keywords: vec![],
-            capabilities: vec![],
-            inferred: false,
-            content_hash: String::new(),
-            error: None,
-            warnings: vec![],
-            manifest: None,
-        }
+        ToolEntry::fixture(tier, name)
     }
 
     #[test]

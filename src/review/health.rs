@@ -145,20 +145,8 @@ mod tests {
 
     fn entry(name: &str, version: &str) -> ToolEntry {
         ToolEntry {
-            tier: Tier::Approved,
-            path: format!("/ws/approved/{name}").into(),
-            name: name.into(),
             version: version.into(),
-            description: String::new(),
-            category: None,
-            cost_tier: None,
-            keywords: vec![],
-            capabilities: vec![],
-            inferred: false,
-            content_hash: String::new(),
-            error: None,
-            warnings: vec![],
-            manifest: None,
+            ..ToolEntry::fixture(Tier::Approved, name)
         }
     }
 

@@ -128,22 +128,7 @@ mod tests {
     use crate::model::Tier;
 
     fn entry() -> ToolEntry {
-        ToolEntry {
-            tier: Tier::Core,
-            path: "/x".into(),
-            name: "t".into(),
-            version: "1.0.0".into(),
-            description: String::new(),
-            category: None,
-            cost_tier: None,
-            keywords: vec![],
-            capabilities: vec![],
-            inferred: false,
-            content_hash: String::new(),
-            error: None,
-            warnings: vec![],
-            manifest: None,
-        }
+        ToolEntry::fixture(Tier::Core, "t")
     }
 
     #[test]

@@ -133,20 +133,10 @@ mod tests {
 
     fn tool(name: &str, description: &str, keywords: &[&str], capabilities: &[&str]) -> ToolEntry {
         ToolEntry {
-            tier: Tier::Approved,
-            path: name.into(),
-            name: name.into(),
-            version: "1.0.0".into(),
             description: description.into(),
-            category: None,
-            cost_tier: None,
             keywords: keywords.iter().map(|s| s.to_string()).collect(),
             capabilities: capabilities.iter().map(|s| s.to_string()).collect(),
-            inferred: false,
-            content_hash: String::new(),
-            error: None,
-            warnings: vec![],
-            manifest: None,
+            ..ToolEntry::fixture(Tier::Approved, name)
         }
     }
 
