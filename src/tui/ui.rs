@@ -73,8 +73,10 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         format!(" {} ", app.root_label),
         theme.status_bar.patch(theme.title_focused),
     )];
+    // The catalog's short tier names: at 80 columns the bar must leave room for messages.
     for (tier, count) in app.catalog.counts_per_tier() {
-        spans.push(Span::styled(format!(" {tier} {count}"), theme.status_bar));
+        let label = super::panes::catalog::tier_badge(tier).trim_end();
+        spans.push(Span::styled(format!(" {label} {count}"), theme.status_bar));
     }
     let scan = match &app.scan {
         ScanState::Starting => " │ scanning…".to_string(),
