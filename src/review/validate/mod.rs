@@ -15,7 +15,6 @@ mod similar;
 mod sources;
 mod syntax;
 
-use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -28,39 +27,16 @@ pub use security::{RULE_IDS as SECURITY_RULES, scan_text as security_scan};
 pub use similar::similarity;
 pub use sources::Language;
 
-/// Declares a lowercase string enum for the report: serde spelling, `as_str` and `Display`.
-macro_rules! report_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-report_enum! {
+crate::model::string_enum! {
     /// The overall judgement: fail when any check fails, warn when any warns.
     Verdict { Pass => "pass", Warn => "warn", Fail => "fail" }
 }
 
-report_enum! {
+crate::model::string_enum! {
     CheckStatus { Pass => "pass", Warn => "warn", Fail => "fail", Skip => "skip" }
 }
 
-report_enum! {
+crate::model::string_enum! {
     /// The checks, in the order the report lists them.
     CheckKind {
         Manifest => "manifest", Syntax => "syntax", Lint => "lint", Security => "security",
@@ -68,11 +44,11 @@ report_enum! {
     }
 }
 
-report_enum! {
+crate::model::string_enum! {
     FindingSeverity { Info => "info", Warning => "warning", Error => "error" }
 }
 
-report_enum! {
+crate::model::string_enum! {
     /// `error` means the case could not be judged (broken case file, the run never started).
     CaseStatus { Pass => "pass", Fail => "fail", Error => "error" }
 }
