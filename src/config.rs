@@ -36,6 +36,23 @@ pub struct Config {
     pub evolve_command: Vec<String>,
     /// `[git] auto_commit`: each review decision becomes a commit when the root is in git.
     pub git_auto_commit: bool,
+    /// `[evolve] network`: the evolver may reach the network (LLM clients need it).
+    pub evolve_network: bool,
+    /// `[evolve] pass_env`: names of variables the evolver gets from toolbench's environment.
+    pub evolve_pass_env: Vec<String>,
+    /// `[run]` limits every sandboxed run shares.
+    pub run: RunLimits,
+    /// `[sandbox] hide`: more paths a run sees empty, on top of the built-in list.
+    pub sandbox_hide: Vec<PathBuf>,
+}
+
+/// `[run]`: limits for the whole process tree of every run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    /// Processes of one run at once.
+    pub max_processes: u64,
+    /// Size of a run's scratch folder (and `/tmp`), in MiB.
+    pub disk_mb: u64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -51,12 +68,29 @@ struct ConfigLayer {
     ui: Option<UiLayer>,
     evolve: Option<EvolveLayer>,
     git: Option<GitLayer>,
+    run: Option<RunLayer>,
+    sandbox: Option<SandboxLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunLayer {
+    max_processes: Option<u64>,
+    disk_mb: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SandboxLayer {
+    hide: Option<Vec<PathBuf>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EvolveLayer {
     command: Option<Vec<String>>,
+    network: Option<bool>,
+    pass_env: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +143,13 @@ impl Config {
             sort: SortOrder::Name,
             evolve_command: Vec::new(),
             git_auto_commit: false,
+            evolve_network: false,
+            evolve_pass_env: Vec::new(),
+            run: RunLimits {
+                max_processes: 256,
+                disk_mb: 1024,
+            },
+            sandbox_hide: Vec::new(),
         };
         config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"))?;
         Ok(config)
@@ -132,8 +173,51 @@ impl Config {
         if let Some(reviewer) = layer.reviewer {
             self.reviewer = reviewer;
         }
-        if let Some(command) = layer.evolve.and_then(|e| e.command) {
-            self.evolve_command = command;
+        if let Some(evolve) = layer.evolve {
+            if let Some(command) = evolve.command {
+                self.evolve_command = command;
+            }
+            if let Some(network) = evolve.network {
+                self.evolve_network = network;
+            }
+            if let Some(names) = evolve.pass_env {
+                self.evolve_pass_env = names;
+            }
+        }
+        if let Some(run) = layer.run {
+            let bounded =
+                |value: Option<u64>, field: &str, range: std::ops::RangeInclusive<u64>| {
+                    value
+                        .map(|v| {
+                            if range.contains(&v) {
+                                Ok(v)
+                            } else {
+                                Err(ConfigError(format!(
+                                    "{}: field `run.{field}`: {v} is outside {}..={}",
+                                    path.display(),
+                                    range.start(),
+                                    range.end()
+                                )))
+                            }
+                        })
+                        .transpose()
+                };
+            if let Some(n) = bounded(run.max_processes, "max_processes", 1..=65_536)? {
+                self.run.max_processes = n;
+            }
+            if let Some(mb) = bounded(run.disk_mb, "disk_mb", 1..=1_048_576)? {
+                self.run.disk_mb = mb;
+            }
+        }
+        if let Some(hide) = layer.sandbox.and_then(|s| s.hide) {
+            if let Some(bad) = hide.iter().find(|p| !p.is_absolute()) {
+                return Err(ConfigError(format!(
+                    "{}: field `sandbox.hide`: {} is not an absolute path",
+                    path.display(),
+                    bad.display()
+                )));
+            }
+            self.sandbox_hide.extend(hide);
         }
         if let Some(auto_commit) = layer.git.and_then(|g| g.auto_commit) {
             self.git_auto_commit = auto_commit;

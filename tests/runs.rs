@@ -39,12 +39,21 @@ fn sample_tool_runs_with_schema_checked_output_and_is_recorded() {
     let rows: serde_json::Value =
         serde_json::from_str(value["stdout"].as_str().unwrap_or("")).expect("JSON rows");
     assert_eq!(rows, serde_json::json!([{"a": "1", "b": "2"}]));
-    assert_eq!(
-        value["sandbox"]["landlock"]
+    let layers = value["sandbox"].as_array().expect("sandbox layers");
+    let landlock = layers
+        .iter()
+        .find(|l| l["name"] == "landlock")
+        .expect("landlock layer");
+    assert_eq!(landlock["active"], true, "{value}");
+    assert!(
+        landlock["detail"]
             .as_str()
-            .map(|s| s.starts_with('v')),
-        Some(true),
+            .is_some_and(|d| d.starts_with('v')),
         "{value}"
+    );
+    assert!(
+        layers.iter().all(|l| l["active"] == true),
+        "every layer is active on this machine: {value}"
     );
     let runs = toolbench(ws.path(), &["runs", "--json"]);
     let runs: serde_json::Value = serde_json::from_str(&stdout(&runs)).expect("runs JSON");

@@ -35,12 +35,22 @@ impl Fixture {
     fn policy(&self, network: bool) -> SandboxPolicy {
         SandboxPolicy {
             scratch_dir: self.scratch.path().to_path_buf(),
+            hide: Vec::new(),
+            visible: Vec::new(),
             memory_mb: 1024,
             cpu_secs: 30,
             max_open_files: 256,
             max_file_size_mb: 64,
             max_processes: 256,
+            disk_mb: 256,
             network,
+            env: [
+                ("PATH", "/usr/local/bin:/usr/bin:/bin".to_string()),
+                ("HOME", self.scratch.path().display().to_string()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
             report_path: self.state.path().join("report.json"),
         }
     }
@@ -49,8 +59,8 @@ impl Fixture {
         self.scratch.path()
     }
 
-    /// The helper command, spawned as the runner does: cleared environment,
-    /// cwd = scratch dir.
+    /// The helper command, spawned as the runner does: a fixed environment
+    /// (the tool's comes from the policy), cwd = scratch dir.
     fn command(&self, policy: &SandboxPolicy, cmd: &[&str]) -> Command {
         let cmd: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
         let argv = sandbox::helper_argv(Path::new(EXE), policy, &cmd);
@@ -59,8 +69,7 @@ impl Fixture {
             .args(&argv[1..])
             .current_dir(self.scratch())
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.scratch())
+            .env("PATH", "/usr/bin:/bin")
             .stdin(Stdio::null());
         command
     }
@@ -140,32 +149,36 @@ fn tcp_connect_to_loopback_works_with_network() {
 }
 
 #[test]
-fn only_unix_sockets_can_be_created_without_network() {
+fn no_socket_can_be_created_without_network_but_a_stream_pair_can() {
     // UDP is outside Landlock's TCP rules and a net namespace still lets a
     // socket be created: this failure comes from the seccomp filter.
     let fx = Fixture::new();
     let script = "import errno, socket\n\
                   socket.socketpair()\n\
-                  socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()\n\
-                  for family in (socket.AF_INET, socket.AF_INET6, socket.AF_NETLINK):\n    \
+                  for family in (socket.AF_UNIX, socket.AF_INET, socket.AF_INET6, socket.AF_NETLINK):\n    \
                       try:\n        socket.socket(family, socket.SOCK_DGRAM)\n        print('created', family)\n    \
                       except OSError as e:\n        print(errno.errorcode[e.errno])\n";
     let out = fx.run(&fx.policy(false), &["python3", "-c", script]);
     assert!(out.status.success(), "{}", describe(&out));
     let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
-    assert_eq!(lines.len(), 3, "{}", describe(&out));
+    assert_eq!(lines.len(), 4, "{}", describe(&out));
     for line in &lines {
         assert!(line == "EPERM" || line == "EACCES", "{}", describe(&out));
     }
 }
 
 #[test]
-fn writing_a_file_in_the_scratch_dir_works() {
+fn writing_a_file_in_the_scratch_dir_works_and_stays_private() {
     let fx = Fixture::new();
-    let out = fx.sh(false, "mkdir sub && echo hello > sub/out.txt");
+    let out = fx.sh(
+        false,
+        "mkdir sub && echo hello > sub/out.txt && cat sub/out.txt",
+    );
     assert!(out.status.success(), "{}", describe(&out));
-    let written = fs::read_to_string(fx.scratch().join("sub/out.txt")).expect("file exists");
-    assert_eq!(written, "hello\n");
+    assert_eq!(text(&out.stdout), "hello\n");
+    // Scratch is a tmpfs of the run's own: the host's folder stays empty.
+    let left = fs::read_dir(fx.scratch()).expect("scratch dir").count();
+    assert_eq!(left, 0, "the run wrote into the host's scratch folder");
 }
 
 #[test]
@@ -213,16 +226,25 @@ fn allocating_within_memory_limit_works() {
     assert!(out.status.success(), "{}", describe(&out));
 }
 
-/// Reads the pid written by the sandboxed grandchild, waiting up to 10 s.
-fn wait_for_pid_file(path: &Path) -> i32 {
+/// The host pid of the process whose command line is exactly `argv`,
+/// waiting up to 10 s. The run's own /proc and scratch are private, so the
+/// host finds it by a unique argument.
+fn wait_for_process(argv: &[&str]) -> i32 {
+    let wanted: Vec<u8> = argv
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Ok(text) = fs::read_to_string(path)
-            && let Ok(pid) = text.trim().parse()
-        {
+        let found = fs::read_dir("/proc")
+            .expect("host /proc")
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .find(|pid| fs::read(proc_dir(*pid).join("cmdline")).is_ok_and(|c| c == wanted));
+        if let Some(pid) = found {
             return pid;
         }
-        assert!(Instant::now() < deadline, "grandchild never wrote its pid");
+        assert!(Instant::now() < deadline, "grandchild never started");
         sleep(Duration::from_millis(20));
     }
 }
@@ -260,13 +282,16 @@ struct Detached {
 
 impl Detached {
     fn spawn(fx: &Fixture) -> Self {
-        // The grandchild records its pid as seen through /proc (which belongs
-        // to the outer pid namespace), then becomes `sleep` under that pid.
-        let script = "setsid sh -c 'read -r pid rest < /proc/self/stat; \
-                      echo $pid > gc.pid.tmp; mv gc.pid.tmp gc.pid; exec sleep 1000' & \
-                      sleep 1000";
+        // The grandchild becomes `sleep` with an argument unique to this
+        // test, by which the host finds it.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let marker = format!("1000.{}{nanos}", std::process::id());
+        let script = format!("setsid sleep {marker} & sleep 1000");
         let helper = fx
-            .command(&fx.policy(false), &["sh", "-c", script])
+            .command(&fx.policy(false), &["sh", "-c", &script])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -277,7 +302,7 @@ impl Detached {
             helper_pid,
             grandchild: None,
         };
-        let grandchild = wait_for_pid_file(&fx.scratch().join("gc.pid"));
+        let grandchild = wait_for_process(&["sleep", &marker]);
         this.grandchild = Some(grandchild);
         assert!(proc_dir(grandchild).exists(), "grandchild is running");
         assert_ne!(
@@ -360,28 +385,15 @@ fn report_lists_every_protection_as_active_on_this_machine() {
     let report = fx.report(&policy);
     assert_eq!(report.error, None);
     let p = report.protections;
-    assert!(p.session, "session: {p:?}");
-    assert!(p.rlimits, "rlimits: {p:?}");
-    assert!(p.no_new_privs, "no_new_privs: {p:?}");
-    assert!(p.user_ns, "user_ns: {p:?}");
-    assert!(p.pid_ns, "pid_ns: {p:?}");
-    assert!(p.net_ns, "net_ns: {p:?}");
-    assert!(p.seccomp, "seccomp: {p:?}");
-    let landlock = p.landlock.clone().expect("landlock active");
-    assert!(landlock.ends_with(" full"), "landlock: {landlock}");
-    let summary = p.summary();
-    for word in [
-        "session",
-        "rlimits",
-        "nnp",
-        "userns",
-        "pidns",
-        "netns",
-        "landlock(v",
-        "seccomp",
+    for layer in [
+        "fds", "limits", "session", "userns", "pidns", "netns", "mountns", "hidden", "dev", "proc",
+        "scratch", "nnp", "landlock", "seccomp", "rlimits", "caps",
     ] {
-        assert!(summary.contains(word), "{summary}");
+        assert!(p.is_active(layer), "{layer}: {}", p.summary());
     }
+    let landlock = &p.layer("landlock").expect("landlock").detail;
+    assert!(landlock.ends_with(" full"), "landlock: {landlock}");
+    assert!(!p.summary().contains("missing"), "{}", p.summary());
 }
 
 #[test]

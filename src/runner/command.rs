@@ -8,13 +8,19 @@ use serde_json::Value;
 use super::RunError;
 use crate::model::{InputMode, Manifest};
 
-/// The environment a tool sees: nothing inherited, a few sane basics, then its own `env`.
-pub fn tool_env(manifest: &Manifest, scratch: &Path, tool_dir: &Path) -> BTreeMap<String, String> {
+/// What every sandboxed program starts from: nothing inherited, a few sane basics.
+pub fn base_env(scratch: &Path) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     env.insert("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into());
     env.insert("HOME".into(), scratch.display().to_string());
-    env.insert("TMPDIR".into(), scratch.display().to_string());
+    env.insert("TMPDIR".into(), "/tmp".into());
     env.insert("LANG".into(), "C.UTF-8".into());
+    env
+}
+
+/// The environment a tool sees: the basics, then its own `env`.
+pub fn tool_env(manifest: &Manifest, scratch: &Path, tool_dir: &Path) -> BTreeMap<String, String> {
+    let mut env = base_env(scratch);
     env.insert("TOOLBENCH_TOOL_DIR".into(), tool_dir.display().to_string());
     env.insert("TOOLBENCH_SCRATCH".into(), scratch.display().to_string());
     env.extend(manifest.run.env.clone());
@@ -100,7 +106,12 @@ fn input_as_args(value: &Value, manifest: &Manifest) -> Result<Vec<String>, Stri
 
 /// `<root>/.toolbench/runs/<time>-<name>-<n>/scratch`, created fresh.
 pub fn create_run_dir(root: &Path, name: &str) -> Result<PathBuf, RunError> {
-    let runs = crate::workspace::state_dir(root).join("runs");
+    create_work_dir(root, "runs", name)
+}
+
+/// `<root>/.toolbench/<kind>/<time>-<name>-<n>/scratch`, created fresh.
+pub fn create_work_dir(root: &Path, kind: &str, name: &str) -> Result<PathBuf, RunError> {
+    let runs = crate::workspace::state_dir(root).join(kind);
     let stamp = crate::clock::now_rfc3339().replace([':', '.'], "");
     for attempt in 0..1000 {
         let dir = runs.join(format!("{stamp}-{name}-{attempt}"));

@@ -6,6 +6,8 @@
 
 mod capture;
 mod command;
+pub mod confine;
+pub mod confined;
 pub mod gate;
 pub mod record;
 pub mod schema;
@@ -15,7 +17,6 @@ pub mod sandbox;
 
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -24,7 +25,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::model::{InputMode, Manifest, RunOrigin, RunRecord, RunStatus, ToolEntry};
 use capture::CappedCapture;
-use sandbox::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
+use sandbox::{Protections, SandboxReport, ToolUsage};
 
 /// Bytes of each stream kept in memory (and written to the log) from the start …
 pub const HEAD_BYTES: usize = 4 * 1024 * 1024;
@@ -63,6 +64,8 @@ pub enum RunError {
     Input { tool: String, reason: String },
     #[error("{path}: cannot prepare the run folder: {reason}")]
     RunDir { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// Everything needed to run one tool once.
@@ -154,6 +157,7 @@ pub async fn execute(
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunOutcome, RunError> {
     let (manifest, input) = preflight(&request.entry, request.input.as_deref())?;
+    let confinement = confine::Confinement::for_workspace(&request.root)?;
     let started_at = crate::clock::rfc3339(SystemTime::now());
     let run_dir = command::create_run_dir(&request.root, &manifest.name)?;
     let scratch = run_dir.join("scratch");
@@ -169,32 +173,17 @@ pub async fn execute(
         (InputMode::StdinJson, Some(value)) => Some(value.to_string().into_bytes()),
         _ => None,
     };
-    let policy = SandboxPolicy {
-        scratch_dir: scratch.clone(),
+    let policy = confinement.policy(confine::Jail {
+        scratch: scratch.clone(),
+        report: report_path.clone(),
         memory_mb: manifest.run.memory_mb,
         // CPU time can never exceed wall time, so this only catches runaway spinning.
         cpu_secs: manifest.run.timeout_secs + 1,
-        max_open_files: 256,
-        max_file_size_mb: 64,
-        max_processes: 256,
         network: manifest.run.network,
-        report_path: report_path.clone(),
-    };
-    let helper = sandbox::helper_argv(&request.exe, &policy, &argv);
-    let mut cmd = tokio::process::Command::new(&helper[0]);
-    cmd.args(&helper[1..])
-        .current_dir(&scratch)
-        .env_clear()
-        .envs(command::tool_env(&manifest, &scratch, &tool_dir))
-        .stdin(if stdin_bytes.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
+        env: command::tool_env(&manifest, &scratch, &tool_dir),
+        visible: vec![tool_dir.clone()],
+    });
+    let mut cmd = confine::helper_command(&request.exe, &policy, &argv, stdin_bytes.is_some());
 
     let clock = Instant::now();
     let mut child = match cmd.spawn() {
@@ -268,12 +257,12 @@ pub async fn execute(
     let usage: Option<ToolUsage> = std::fs::read_to_string(sandbox::usage_path(&report_path))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
-    let _ = std::fs::remove_dir_all(&scratch);
+    confine::clean_up(report.as_ref(), &scratch);
 
     let mut record = base_record(&request, &manifest, &input, started_at, RunStatus::Ok);
     record.duration_ms = duration.as_millis() as u64;
     record.bytes_out = stdout.total() + stderr.total();
-    record.peak_memory_kb = usage.map(|u| u.max_rss_kb);
+    record.peak_memory_kb = usage.as_ref().map(|u| u.max_rss_kb);
     record.log_dir = run_dir
         .strip_prefix(&request.root)
         .ok()
@@ -294,7 +283,11 @@ pub async fn execute(
         report: report.as_ref(),
         stderr_tail: &stderr_tail,
     };
-    let (status, error) = classify(&manifest, &tool_dir, &ended, &record, &stdout);
+    let (status, error) = match usage.as_ref().and_then(|u| u.limit.clone()) {
+        // The tree went over a limit and was stopped: that is the run's end.
+        Some(limit) if ended.by.is_none() => (RunStatus::Limit, Some(limit)),
+        _ => classify(&manifest, &tool_dir, &ended, &record, &stdout),
+    };
     record.status = status;
     record.error = error;
     Ok(finished(
@@ -408,7 +401,8 @@ fn classify(
         Some(0) => {}
         Some(code) => {
             let memory = stderr_tail.contains("MemoryError")
-                || stderr_tail.contains("Cannot allocate memory");
+                || stderr_tail.contains("Cannot allocate memory")
+                || stderr_tail.contains("No space left on device");
             let status = if memory {
                 RunStatus::Limit
             } else {
@@ -514,7 +508,7 @@ async fn drain(task: Option<tokio::task::JoinHandle<CappedCapture>>) -> CappedCa
     }
 }
 
-fn kill_group(pid: u32) {
+pub(crate) fn kill_group(pid: u32) {
     if let Ok(pid) = i32::try_from(pid) {
         // SAFETY: kill(2) with a negative pid signals the process group we created.
         unsafe {

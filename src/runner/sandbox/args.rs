@@ -61,12 +61,16 @@ mod tests {
     fn policy() -> SandboxPolicy {
         SandboxPolicy {
             scratch_dir: PathBuf::from("/tmp/scratch dir"),
+            hide: vec![PathBuf::from("/root/.ssh")],
+            visible: vec![PathBuf::from("/tmp/tool")],
             memory_mb: 256,
             cpu_secs: 10,
             max_open_files: 64,
             max_file_size_mb: 16,
             max_processes: 32,
+            disk_mb: 100,
             network: false,
+            env: [("PATH".to_string(), "/usr/bin".to_string())].into(),
             report_path: PathBuf::from("/tmp/report.json"),
         }
     }
@@ -89,6 +93,8 @@ mod tests {
         assert_eq!((p.max_file_size_mb, p.max_processes), (16, 32));
         assert!(!p.network);
         assert_eq!(p.report_path, PathBuf::from("/tmp/report.json"));
+        assert_eq!(p.hide, vec![PathBuf::from("/root/.ssh")]);
+        assert_eq!((p.disk_mb, p.env.len()), (100, 1));
         assert_eq!(parsed.command, os(&["python3", "-c", "print('a b')"]));
     }
 

@@ -1,9 +1,9 @@
 //! The helper's process tree:
 //!
 //! ```text
-//! helper (runner's child, outside the pid ns): session, namespaces, waits
-//! └── pid 1 (init): dies with the helper; protections; reaps orphans
-//!     └── tool: writes the report, execs the command
+//! helper (runner's child, outside the pid ns): fds, session, cgroups, namespaces, waits
+//! └── pid 1 (init): dies with the helper; mounts; protections; reaps; watchdog
+//!     └── tool: drops capabilities, writes the report, execs the command
 //! ```
 //!
 //! The tool is not pid 1 itself because a pid-namespace init ignores every
@@ -26,9 +26,11 @@ use rustix::process::{Pid, Signal, WaitOptions, getpid, set_parent_process_death
 use rustix::thread::set_no_new_privs;
 
 use super::args::HelperArgs;
-use super::policy::{Protections, SandboxPolicy, SandboxReport};
-use super::status::{Outcome, reenact};
-use super::{landlock_rules, limits, namespaces, seccomp_filter};
+use super::cgroup::RunCgroups;
+use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
+use super::status::{Outcome, Relay, reenact};
+use super::watchdog::{self, Watchdog};
+use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter};
 
 /// Malformed helper arguments, or the helper itself failed (fork, pipe);
 /// 125 as in `env`, `nice` and container runtimes.
@@ -40,29 +42,48 @@ const EXIT_EXEC_FAILED: i32 = 127;
 struct Run {
     policy: SandboxPolicy,
     command: Vec<OsString>,
-    /// Opened before Landlock, which would forbid opening it later; it is
+    /// Opened before the mount namespace hides the state folder; it is
     /// close-on-exec, so the tool never inherits it.
     report: Option<File>,
     protections: Protections,
+    /// The tree's limits are someone else's job (a cgroup) when false.
+    needs_watchdog: bool,
+    /// The run's cgroups, for the runner to remove should the helper be killed.
+    cgroups: Vec<std::path::PathBuf>,
 }
 
 pub(super) fn run(args: HelperArgs) -> ! {
-    let mut protections = Protections {
-        session: namespaces::new_session(),
-        ..Protections::default()
+    let mut protections = Protections::default();
+    // First, before we open anything of our own.
+    protections.set("fds", close_inherited_fds());
+    let session = namespaces::new_session();
+    let report = open_for_writing(&args.policy.report_path);
+    let usage_file = open_for_writing(&usage_path(&args.policy.report_path));
+    // Before the user namespace: cgroups belong to the real user.
+    let cgroups = match RunCgroups::create(&args.policy) {
+        Ok((cgroups, version)) => {
+            protections.set("limits", Ok(format!("cgroup {version}")));
+            Some(cgroups)
+        }
+        Err(reason) => {
+            protections.set("limits", Err(format!("no cgroup: {reason}")));
+            None
+        }
     };
-    // Before the user namespace: should its uid mapping fail, we would no
-    // longer be allowed to create the file.
-    let report = open_report(&args.policy.report_path);
     let ns = namespaces::enter(args.policy.network);
-    protections.user_ns = ns.user;
-    protections.pid_ns = ns.pid;
-    protections.net_ns = ns.net;
+    protections.set_flag("session", session, "already a process-group leader");
+    protections.set("userns", ns.user);
+    protections.set("pidns", ns.pid);
+    protections.set("netns", ns.net);
+    protections.set("mountns", ns.mount);
+    let needs_watchdog = cgroups.is_none();
     let mut run = Run {
         policy: args.policy,
         command: args.command,
         report,
         protections,
+        needs_watchdog,
+        cgroups: cgroups.as_ref().map(RunCgroups::paths).unwrap_or_default(),
     };
     // pid 1 reports the tool's end through this pipe; it also tells pid 1
     // whether the helper is still alive (see `die_with_helper`).
@@ -76,36 +97,79 @@ pub(super) fn run(args: HelperArgs) -> ! {
             first_child(&mut run, status_tx)
         }
         Ok(Some(child)) => {
-            let usage_path = usage_path(&run.policy.report_path);
+            let policy = run.policy.clone();
             drop((status_tx, run));
-            supervise(child, status_rx, &usage_path)
+            supervise(child, status_rx, usage_file, cgroups, &policy)
         }
         Err(e) => fail(&run, format!("cannot fork: {e}"), EXIT_HELPER_FAILED),
     }
 }
 
-fn open_report(path: &Path) -> Option<File> {
+/// Closes every descriptor above stderr that the caller left open (a shell's
+/// `exec 7>>file`), so none of them reaches the tool.
+fn close_inherited_fds() -> Result<String, String> {
+    // SAFETY: close_range only closes descriptors; nothing of ours is open yet.
+    let rc = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
+    if rc == 0 {
+        return Ok("only stdin, stdout, stderr".to_string());
+    }
+    // Kernels before 5.9: close them one by one.
+    let open: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+        .map_err(|e| format!("cannot list descriptors: {e}"))?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+        .filter(|fd| *fd > 2)
+        .collect();
+    for fd in open {
+        // SAFETY: closing a descriptor number we do not use.
+        unsafe { libc::close(fd) };
+    }
+    Ok("only stdin, stdout, stderr".to_string())
+}
+
+fn open_for_writing(path: &Path) -> Option<File> {
     match File::create(path) {
         Ok(file) => Some(file),
         Err(e) => {
-            eprintln!(
-                "toolbench sandbox: cannot write report {}: {e}",
-                path.display()
-            );
+            eprintln!("toolbench sandbox: cannot write {}: {e}", path.display());
             None
         }
     }
 }
 
 /// The helper: waits for its only child and ends the way the tool ended.
-fn supervise(child: Pid, status_rx: OwnedFd, usage_path: &Path) -> ! {
+fn supervise(
+    child: Pid,
+    status_rx: OwnedFd,
+    usage_file: Option<File>,
+    cgroups: Option<RunCgroups>,
+    policy: &SandboxPolicy,
+) -> ! {
     let direct = wait_for(child);
-    write_usage(usage_path);
     // pid 1 relays the tool's end; without a pid namespace the child *is*
     // the tool and nothing is relayed.
-    let relayed = read_outcome(status_rx);
+    let relay = read_relay(status_rx);
+    let mut usage = children_usage();
+    if let Some(relay) = &relay {
+        usage.max_rss_kb = usage.max_rss_kb.max(relay.peak_kb);
+        usage.limit = relay.limit.clone();
+    }
+    if let Some(cgroups) = &cgroups {
+        let seen = cgroups.usage(policy);
+        if let Some(peak) = seen.peak_kb {
+            usage.max_rss_kb = peak;
+        }
+        usage.limit = usage.limit.or(seen.limit);
+    }
+    drop(cgroups);
+    if let Some(mut file) = usage_file
+        && let Ok(text) = serde_json::to_string(&usage)
+    {
+        let _ = file.write_all(text.as_bytes());
+    }
     reenact(
-        relayed
+        relay
+            .map(|r| r.outcome)
             .or(direct)
             .unwrap_or(Outcome::Exited(EXIT_HELPER_FAILED)),
     )
@@ -116,22 +180,19 @@ pub fn usage_path(report_path: &Path) -> std::path::PathBuf {
     report_path.with_extension("usage.json")
 }
 
-/// Peak memory of the whole tool tree: the kernel folds each reaped
-/// descendant's peak into its reaper's, so once pid 1 is reaped our
-/// `RUSAGE_CHILDREN` holds the tool's.
-fn write_usage(path: &Path) {
+/// CPU times of the tree, and the largest single process: the kernel folds
+/// each reaped descendant into its reaper's `RUSAGE_CHILDREN`.
+fn children_usage() -> ToolUsage {
     // SAFETY: getrusage only writes into the struct we pass.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
-        return;
+        return ToolUsage::default();
     }
-    let record = super::policy::ToolUsage {
+    ToolUsage {
         max_rss_kb: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         user_ms: timeval_ms(usage.ru_utime),
         system_ms: timeval_ms(usage.ru_stime),
-    };
-    if let Ok(text) = serde_json::to_string(&record) {
-        let _ = std::fs::write(path, text);
+        limit: None,
     }
 }
 
@@ -154,25 +215,52 @@ fn wait_for(child: Pid) -> Option<Outcome> {
     }
 }
 
-fn read_outcome(status_rx: OwnedFd) -> Option<Outcome> {
-    let mut bytes = [0u8; 4];
-    File::from(status_rx).read_exact(&mut bytes).ok()?;
-    Some(Outcome::decode(bytes))
+fn read_relay(status_rx: OwnedFd) -> Option<Relay> {
+    let mut bytes = Vec::new();
+    File::from(status_rx).read_to_end(&mut bytes).ok()?;
+    Relay::decode(&bytes)
 }
 
 /// pid 1 of the new pid namespace (or just the sandboxed child when the
 /// namespace could not be created).
 fn first_child(run: &mut Run, status_tx: OwnedFd) -> ! {
     die_with_helper(&status_tx);
-    if !run.protections.session {
+    if !run.protections.is_active("session") {
         // The helper could not start a session (it was already a group
         // leader); a fresh child always can.
-        run.protections.session = namespaces::new_session();
+        let session = namespaces::new_session();
+        run.protections
+            .set_flag("session", session, "cannot start a session");
     }
     // Only the helper's first child after unshare(CLONE_NEWPID) is pid 1.
-    run.protections.pid_ns &= getpid().as_raw_pid() == 1;
-    apply_protections(&run.policy, &mut run.protections);
-    if run.protections.pid_ns {
+    let pid_ns = run.protections.is_active("pidns") && getpid().as_raw_pid() == 1;
+    if !pid_ns {
+        run.protections
+            .set_flag("pidns", false, "the tool is not pid 1's child");
+    }
+    let private_tmp = run.protections.is_active("mountns")
+        && mounts::build(&run.policy, pid_ns, &mut run.protections);
+    if !private_tmp {
+        for layer in ["hidden", "dev", "proc", "scratch"] {
+            run.protections.set_flag(layer, false, "no mount namespace");
+        }
+    }
+    if run.needs_watchdog {
+        let watchdog = if pid_ns {
+            Ok("watchdog".to_string())
+        } else {
+            Err("no cgroup and no pid namespace for a watchdog".to_string())
+        };
+        let reason = run
+            .protections
+            .layer("limits")
+            .map(|l| l.detail.clone())
+            .unwrap_or_default();
+        run.protections
+            .set("limits", watchdog.map(|w| format!("{w} ({reason})")));
+    }
+    apply_protections(&run.policy, &mut run.protections, private_tmp);
+    if pid_ns {
         be_init(run, status_tx)
     } else {
         drop(status_tx);
@@ -198,53 +286,125 @@ fn die_with_helper(status_tx: &OwnedFd) {
     }
 }
 
-fn apply_protections(policy: &SandboxPolicy, p: &mut Protections) {
-    // The runner already starts us there; this makes the policy self-contained.
-    let _ = std::env::set_current_dir(&policy.scratch_dir);
-    p.no_new_privs = set_no_new_privs(true).is_ok();
-    p.landlock = landlock_rules::apply(&policy.scratch_dir, policy.network).ok();
-    p.seccomp = !policy.network && seccomp_filter::deny_network_sockets().is_ok();
+fn apply_protections(policy: &SandboxPolicy, p: &mut Protections, private_tmp: bool) {
+    p.set_flag(
+        "nnp",
+        set_no_new_privs(true).is_ok(),
+        "prctl(PR_SET_NO_NEW_PRIVS) refused",
+    );
+    p.set(
+        "landlock",
+        landlock_rules::apply(&policy.scratch_dir, policy.network, private_tmp),
+    );
+    p.set("seccomp", seccomp_filter::apply(policy.network));
     // Last, so that a tight RLIMIT_AS cannot make the setup above fail.
-    p.rlimits = limits::apply(policy).is_ok();
+    p.set("rlimits", limits::apply(policy).map(|()| String::new()));
 }
 
-/// pid 1: runs the tool as its child, reaps orphans, and relays the tool's
-/// end to the helper. Its own exit then kills whatever the tool left behind.
-fn be_init(run: &Run, status_tx: OwnedFd) -> ! {
+/// pid 1: runs the tool as its child, reaps orphans, watches the tree's
+/// size when no cgroup does, and relays the tool's end to the helper. Its
+/// own exit then kills whatever the tool left behind.
+fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
+    // SIGCHLD is waited for with a timeout, so it must not be delivered.
+    block_sigchld();
     let tool = match fork() {
         Ok(None) => exec_tool(run),
         Ok(Some(tool)) => tool,
         Err(e) => fail(run, format!("cannot fork: {e}"), EXIT_HELPER_FAILED),
     };
-    let outcome = reap_until(tool);
-    let _ = File::from(status_tx).write_all(&outcome.encode());
+    let mut watchdog = run.needs_watchdog.then_some(Watchdog {
+        memory_mb: Some(run.policy.memory_mb),
+        max_processes: Some(run.policy.max_processes),
+        peak_kb: 0,
+    });
+    let mut limit = None;
+    let outcome = loop {
+        if let Some(outcome) = reap_ready(tool) {
+            break outcome;
+        }
+        if limit.is_none()
+            && let Some(reason) = watchdog.as_mut().and_then(Watchdog::check)
+        {
+            limit = Some(reason);
+            // Everything in the namespace but us.
+            // SAFETY: kill(2) with pid -1 and a signal number.
+            unsafe { libc::kill(-1, libc::SIGKILL) };
+        }
+        wait_sigchld(watchdog.is_some().then_some(watchdog::INTERVAL_MS));
+    };
+    let relay = Relay {
+        outcome,
+        peak_kb: watchdog.map_or(0, |w| w.peak_kb),
+        limit,
+    };
+    let _ = File::from(status_tx).write_all(&relay.encode());
     std::process::exit(0)
 }
 
-fn reap_until(tool: Pid) -> Outcome {
+/// Reaps every child that ended; `Some` once the tool is among them.
+fn reap_ready(tool: Pid) -> Option<Outcome> {
     loop {
-        match waitpid(None, WaitOptions::empty()) {
-            Ok(Some((pid, status))) if pid == tool => {
-                if let Some(outcome) = Outcome::from_wait(status) {
-                    return outcome;
+        match waitpid(None, WaitOptions::NOHANG) {
+            Ok(Some((pid, status))) => {
+                if pid == tool
+                    && let Some(outcome) = Outcome::from_wait(status)
+                {
+                    return Some(outcome);
                 }
             }
-            Ok(_) | Err(Errno::INTR) => {}
-            Err(_) => return Outcome::Exited(EXIT_HELPER_FAILED),
+            Err(Errno::INTR) => {}
+            Ok(None) => return None,
+            Err(_) => return Some(Outcome::Exited(EXIT_HELPER_FAILED)),
         }
     }
 }
 
-/// Writes the report and execs the command; on failure rewrites the report
-/// with the reason and exits 127.
-fn exec_tool(run: &Run) -> ! {
+fn sigchld_set() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set before sigaddset uses it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGCHLD);
+        set
+    }
+}
+
+fn block_sigchld() {
+    let set = sigchld_set();
+    // SAFETY: changes only our own signal mask.
+    unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+}
+
+/// Waits for a child to change state, at most `timeout_ms` when given.
+fn wait_sigchld(timeout_ms: Option<i64>) {
+    let set = sigchld_set();
+    let timeout = timeout_ms.map(|ms| libc::timespec {
+        tv_sec: 0,
+        tv_nsec: ms * 1_000_000,
+    });
+    let ptr = timeout
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: the set is initialised and the timeout (when given) outlives the call.
+    unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), ptr) };
+}
+
+/// Drops capabilities, writes the report and execs the command with the
+/// tool's own environment; on failure rewrites the report with the reason
+/// and exits 127.
+fn exec_tool(run: &mut Run) -> ! {
+    run.protections.set("caps", caps::drop_all());
     let Some((program, args)) = run.command.split_first() else {
         fail(run, "empty command".to_string(), EXIT_HELPER_FAILED)
     };
     write_report(run, None);
-    // std's exec searches PATH like execvp and restores the default SIGPIPE
-    // disposition and signal mask that Rust's runtime changed.
-    let err = Command::new(program).args(args).exec();
+    // std's exec searches the PATH of the new environment like execvp and
+    // restores the default SIGPIPE disposition and an empty signal mask.
+    let err = Command::new(program)
+        .args(args)
+        .env_clear()
+        .envs(&run.policy.env)
+        .exec();
     fail(run, exec_error(program, &err), EXIT_EXEC_FAILED)
 }
 
@@ -274,9 +434,10 @@ fn write_report(run: &Run, error: Option<String>) {
     let report = SandboxReport {
         protections: run.protections.clone(),
         error,
+        cgroups: run.cgroups.clone(),
     };
-    // Rewritten in place: after Landlock the path cannot be reopened, but an
-    // fd opened before it can still be truncated and written.
+    // Rewritten in place: the path is hidden by now, but an fd opened
+    // before can still be truncated and written.
     let _ = file.set_len(0);
     let _ = file.seek(SeekFrom::Start(0));
     let _ = serde_json::to_writer(&mut file, &report);

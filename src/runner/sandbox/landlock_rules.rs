@@ -1,6 +1,6 @@
 //! Landlock ruleset: read and execute everywhere, write only beneath the
-//! scratch dir and to `/dev/null`; without network also no TCP and no
-//! abstract UNIX sockets outside the sandbox.
+//! scratch dir, `/tmp` and the device nodes; no abstract Unix sockets or
+//! signals outside the sandbox; without network also no TCP.
 
 use std::path::Path;
 
@@ -14,7 +14,9 @@ const CREATE_RULESET_VERSION: libc::c_uint = 1;
 
 /// Restricts the calling process (and its future children). Returns e.g.
 /// "v7 full", or why nothing was enforced.
-pub(super) fn apply(scratch: &Path, network: bool) -> Result<String, String> {
+/// `private_tmp`: `/tmp` is the run's own (the mount namespace is in place),
+/// so it may be written like scratch.
+pub(super) fn apply(scratch: &Path, network: bool, private_tmp: bool) -> Result<String, String> {
     let abi = kernel_abi();
     if abi == ABI::Unsupported {
         return Err("landlock unsupported by this kernel".to_string());
@@ -23,7 +25,7 @@ pub(super) fn apply(scratch: &Path, network: bool) -> Result<String, String> {
         .map_err(|e| e.to_string())?
         .create()
         .map_err(|e| e.to_string())?;
-    let created = add_rules(created, abi, scratch, network).map_err(|e| e.to_string())?;
+    let created = add_rules(created, abi, scratch, private_tmp).map_err(|e| e.to_string())?;
     let status = created.restrict_self().map_err(|e| e.to_string())?;
     match status.ruleset {
         RulesetStatus::FullyEnforced => Ok(format!("v{abi} full")),
@@ -56,37 +58,46 @@ fn ruleset(abi: ABI, network: bool) -> Result<Ruleset, RulesetError> {
     if !network && !net.is_empty() {
         ruleset = ruleset.handle_access(net)?;
     }
-    let scopes = scopes(abi, network);
+    let scopes = scopes(abi);
     if !scopes.is_empty() {
         ruleset = ruleset.scope(scopes)?;
     }
     Ok(ruleset)
 }
 
-/// Signals never leave the sandbox; abstract UNIX sockets only with network
-/// (they are how local daemons such as D-Bus are reached).
-fn scopes(abi: ABI, network: bool) -> BitFlags<Scope> {
-    let all = Scope::from_all(abi);
-    if network { all & Scope::Signal } else { all }
+/// Signals and abstract Unix sockets never leave the sandbox.
+fn scopes(abi: ABI) -> BitFlags<Scope> {
+    Scope::from_all(abi)
 }
 
 fn add_rules(
     mut created: RulesetCreated,
     abi: ABI,
     scratch: &Path,
-    network: bool,
+    private_tmp: bool,
 ) -> Result<RulesetCreated, RulesetError> {
     let all = AccessFs::from_all(abi);
-    let mut everywhere = AccessFs::from_read(abi);
-    if network {
-        // Connecting to pathname UNIX sockets (ABI 9+) counts as network.
-        everywhere |= all & AccessFs::ResolveUnix;
+    // Connecting to pathname Unix sockets (ABI 9+) is never granted: the
+    // host's daemons listen there, with or without network.
+    let everywhere = AccessFs::from_read(abi);
+    // `/tmp` is the scratch's `tmp` folder bound there: Landlock follows the
+    // path the tool used, so it needs its own rule.
+    let mut rules = vec![(Path::new("/"), everywhere), (scratch, all)];
+    if private_tmp {
+        rules.push((Path::new("/tmp"), all));
     }
-    let rules = [
-        (Path::new("/"), everywhere),
-        (scratch, all),
-        (Path::new("/dev/null"), AccessFs::from_file(abi)),
+    let devices = [
+        "/dev/null",
+        "/dev/zero",
+        "/dev/full",
+        "/dev/random",
+        "/dev/urandom",
     ];
+    rules.extend(
+        devices
+            .iter()
+            .map(|d| (Path::new(*d), AccessFs::from_file(abi))),
+    );
     for (path, access) in rules {
         // A path we cannot open gets no rule, which only makes the sandbox
         // stricter, so it is not worth failing the whole ruleset over.

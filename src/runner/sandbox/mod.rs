@@ -7,32 +7,37 @@
 //! `pre_exec` hook of the multi-threaded runner) lets us fork, unshare
 //! namespaces and allocate freely.
 //!
-//! Layers, each best effort and recorded in [`Protections`]:
-//! - a new session (no controlling terminal);
-//! - user, pid and (without network) net namespaces; pid 1 of the pid
-//!   namespace dies with the helper, which takes every descendant with it;
-//! - rlimits (address space, CPU, files, file size, processes, no core);
-//! - `PR_SET_NO_NEW_PRIVS`;
-//! - Landlock: read/execute everywhere, write only beneath the scratch dir
-//!   and to `/dev/null`, TCP denied without network;
-//! - seccomp without network: only `AF_UNIX` sockets can be created.
+//! Layers, each recorded in [`Protections`] as active or missing with the
+//! reason (the helper never claims a layer the kernel refused):
+//! - `fds`: every inherited descriptor but stdin, stdout, stderr closed;
+//! - `session`: a new session (no controlling terminal);
+//! - `limits`: memory summed over the tree and its process count, through a
+//!   cgroup where toolbench may create one, else pid 1's watchdog;
+//! - `userns`, `pidns`, `netns` (without network), `mountns`: namespaces;
+//!   pid 1 dies with the helper, which takes every descendant with it;
+//! - `hidden`, `dev`, `proc`, `scratch`: the filesystem view (see `mounts`);
+//! - `nnp`, `landlock`, `seccomp`, `rlimits`, `caps`.
 //!
 //! The helper writes a [`SandboxReport`] to `report_path` before exec.
 
 mod args;
+mod caps;
+mod cgroup;
 mod helper;
 mod landlock_rules;
 mod limits;
+mod mounts;
 mod namespaces;
 mod policy;
 mod seccomp_filter;
 mod status;
+mod watchdog;
 
 use std::ffi::OsString;
 use std::path::Path;
 
 pub use helper::{EXIT_HELPER_FAILED, usage_path};
-pub use policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
+pub use policy::{Layer, Protections, SandboxPolicy, SandboxReport, ToolUsage};
 
 /// First argument that switches the toolbench binary into helper mode.
 pub const HELPER_ARG: &str = "__sandbox-exec";

@@ -5,12 +5,13 @@ use std::fs;
 use rustix::process::{getgid, getuid, setsid};
 use rustix::thread::{UnshareFlags, unshare_unsafe};
 
-/// Which namespaces the helper's children will live in.
-#[derive(Debug, Default, Clone, Copy)]
+/// Which namespaces the helper's children will live in, or why not.
+#[derive(Debug, Clone)]
 pub(super) struct Namespaces {
-    pub user: bool,
-    pub pid: bool,
-    pub net: bool,
+    pub user: Result<String, String>,
+    pub mount: Result<String, String>,
+    pub pid: Result<String, String>,
+    pub net: Result<String, String>,
 }
 
 /// New session, so the tool has no controlling terminal to read from or
@@ -20,34 +21,44 @@ pub(super) fn new_session() -> bool {
 }
 
 /// Unshares what it can; every namespace is tried on its own so that one
-/// refusal does not cost the others.
+/// refusal does not cost the others. The user namespace comes first: it
+/// grants the capabilities the others need when we are not root.
 pub(super) fn enter(network: bool) -> Namespaces {
     let user = enter_user_ns();
-    // Without a user namespace these need CAP_SYS_ADMIN; when we are root
-    // they still work.
+    let mount = unshare(UnshareFlags::NEWNS);
     let pid = unshare(UnshareFlags::NEWPID);
-    let net = !network && unshare(UnshareFlags::NEWNET);
-    Namespaces { user, pid, net }
+    let net = if network {
+        Err("the manifest asks for network".to_string())
+    } else {
+        unshare(UnshareFlags::NEWNET)
+    };
+    Namespaces {
+        user,
+        mount,
+        pid,
+        net,
+    }
 }
 
 /// A user namespace where we keep our own uid/gid, so files the tool creates
 /// in the scratch dir belong to the user running toolbench.
-fn enter_user_ns() -> bool {
+fn enter_user_ns() -> Result<String, String> {
     let (uid, gid) = (getuid().as_raw(), getgid().as_raw());
-    if !unshare(UnshareFlags::NEWUSER) {
-        return false;
-    }
+    unshare(UnshareFlags::NEWUSER)?;
     // "deny" must precede gid_map for unprivileged callers; kernels before
     // 3.19 lack the file, which is fine.
     let _ = fs::write("/proc/self/setgroups", "deny");
-    let uid_ok = fs::write("/proc/self/uid_map", format!("{uid} {uid} 1\n")).is_ok();
-    let gid_ok = fs::write("/proc/self/gid_map", format!("{gid} {gid} 1\n")).is_ok();
-    uid_ok && gid_ok
+    fs::write("/proc/self/uid_map", format!("{uid} {uid} 1\n"))
+        .and_then(|()| fs::write("/proc/self/gid_map", format!("{gid} {gid} 1\n")))
+        .map(|()| format!("uid {uid}"))
+        .map_err(|e| format!("cannot map ids: {e}"))
 }
 
-fn unshare(flags: UnshareFlags) -> bool {
+fn unshare(flags: UnshareFlags) -> Result<String, String> {
     // SAFETY: the helper is single-threaded (helper_main runs before any
     // thread exists) and we never unshare FILES, the flag that makes this
     // call unsafe.
-    unsafe { unshare_unsafe(flags) }.is_ok()
+    unsafe { unshare_unsafe(flags) }
+        .map(|()| String::new())
+        .map_err(|e| format!("unavailable: {e}"))
 }

@@ -1,16 +1,24 @@
 //! Data exchanged between the runner and the helper: the policy going in,
-//! the report coming out.
+//! the report and the usage coming out.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-/// What the sandbox allows one tool run.
+/// What the sandbox allows one run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SandboxPolicy {
-    /// The only writable directory (plus `/dev/null`); also the tool's cwd.
+    /// The only writable directory: a fresh tmpfs of `disk_mb` mounted over
+    /// this path inside the run; also the tool's cwd, `HOME` and `/tmp`.
     pub scratch_dir: PathBuf,
-    /// `RLIMIT_AS`, in MiB.
+    /// Paths that show up empty inside the run (state, secrets, sockets).
+    pub hide: Vec<PathBuf>,
+    /// Paths that stay reachable, read-only, even under a covered folder
+    /// (the tool's own folder when the workspace lives under `/tmp`).
+    pub visible: Vec<PathBuf>,
+    /// Memory summed over the run's processes, in MiB (also `RLIMIT_AS` of
+    /// each process).
     pub memory_mb: u64,
     /// `RLIMIT_CPU`, in seconds.
     pub cpu_secs: u64,
@@ -18,66 +26,104 @@ pub struct SandboxPolicy {
     pub max_open_files: u64,
     /// `RLIMIT_FSIZE`, in MiB.
     pub max_file_size_mb: u64,
-    /// `RLIMIT_NPROC` (best effort: the kernel does not enforce it for root).
+    /// Processes of the run at once, counted over the whole tree.
     pub max_processes: u64,
+    /// Size of the scratch tmpfs, in MiB.
+    pub disk_mb: u64,
     /// `false`: no network (net namespace, Landlock TCP rules, seccomp).
     pub network: bool,
+    /// The tool's whole environment, applied only at its final `exec`: the
+    /// helper itself always runs with the fixed environment the runner gives it.
+    pub env: BTreeMap<String, String>,
     /// Where the helper writes its JSON [`SandboxReport`] before exec.
     pub report_path: PathBuf,
 }
 
-/// Which protections were actually put in place for a run.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+/// One protection of a run: in place, or missing and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Layer {
+    pub name: String,
+    pub active: bool,
+    /// What is in place ("v7 full", "cgroup v1") or why it is missing.
+    pub detail: String,
+}
+
+/// Which protections were actually put in place for a run, in the order
+/// they were applied. A layer is only `active` when the kernel accepted it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
 pub struct Protections {
-    /// The tool runs in a new session, without a controlling terminal.
-    pub session: bool,
-    /// Every resource limit of the policy was set.
-    pub rlimits: bool,
-    /// `PR_SET_NO_NEW_PRIVS`: setuid binaries cannot raise privileges.
-    pub no_new_privs: bool,
-    /// A user namespace with our own uid/gid mapped.
-    pub user_ns: bool,
-    /// The tool's tree lives in a pid namespace that dies with the helper.
-    pub pid_ns: bool,
-    /// A network namespace with no interface up (only without network).
-    pub net_ns: bool,
-    /// Landlock ABI and enforcement, e.g. "v7 full" or "v3 partial";
-    /// `None` when Landlock is unavailable.
-    pub landlock: Option<String>,
-    /// The seccomp socket filter (only without network).
-    pub seccomp: bool,
+    pub layers: Vec<Layer>,
 }
 
 impl Protections {
-    /// Short human text listing the active protections, e.g.
-    /// "session rlimits nnp userns pidns netns landlock(v7) seccomp".
+    /// Records `name` as active (`Ok(detail)`) or missing (`Err(reason)`),
+    /// replacing an earlier entry of the same name.
+    pub fn set(&mut self, name: &str, result: Result<String, String>) {
+        let (active, detail) = match result {
+            Ok(detail) => (true, detail),
+            Err(reason) => (false, reason),
+        };
+        let layer = Layer {
+            name: name.to_string(),
+            active,
+            detail,
+        };
+        match self.layers.iter_mut().find(|l| l.name == name) {
+            Some(slot) => *slot = layer,
+            None => self.layers.push(layer),
+        }
+    }
+
+    /// Shorthand for a layer that is either on or missing for `reason`.
+    pub fn set_flag(&mut self, name: &str, on: bool, reason: &str) {
+        let result = if on {
+            Ok(String::new())
+        } else {
+            Err(reason.to_string())
+        };
+        self.set(name, result);
+    }
+
+    pub fn is_active(&self, name: &str) -> bool {
+        self.layers.iter().any(|l| l.name == name && l.active)
+    }
+
+    pub fn layer(&self, name: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.name == name)
+    }
+
+    /// One line: the active layers, then the missing ones with their reason,
+    /// e.g. "userns pidns mountns landlock(v7 full) · missing: cgroup (not root)".
     pub fn summary(&self) -> String {
-        let flags = [
-            (self.session, "session"),
-            (self.rlimits, "rlimits"),
-            (self.no_new_privs, "nnp"),
-            (self.user_ns, "userns"),
-            (self.pid_ns, "pidns"),
-            (self.net_ns, "netns"),
-        ];
-        let mut parts: Vec<String> = flags
+        let active: Vec<String> = self
+            .layers
             .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, name)| (*name).to_string())
+            .filter(|l| l.active)
+            .map(|l| {
+                if l.detail.is_empty() {
+                    l.name.clone()
+                } else {
+                    format!("{}({})", l.name, l.detail)
+                }
+            })
             .collect();
-        if let Some(landlock) = &self.landlock {
-            // "v7 full" is the normal case, so it reads as plain "landlock(v7)".
-            let shown = landlock.strip_suffix(" full").unwrap_or(landlock);
-            parts.push(format!("landlock({shown})"));
-        }
-        if self.seccomp {
-            parts.push("seccomp".to_string());
-        }
-        if parts.is_empty() {
+        let missing: Vec<String> = self
+            .layers
+            .iter()
+            .filter(|l| !l.active)
+            .map(|l| format!("{} ({})", l.name, l.detail))
+            .collect();
+        let mut text = if active.is_empty() {
             "none".to_string()
         } else {
-            parts.join(" ")
+            active.join(" ")
+        };
+        if !missing.is_empty() {
+            text.push_str(" · missing: ");
+            text.push_str(&missing.join(", "));
         }
+        text
     }
 }
 
@@ -88,6 +134,24 @@ pub struct SandboxReport {
     pub protections: Protections,
     /// Why the command could not be started, e.g. "command not found: x".
     pub error: Option<String>,
+    /// The run's cgroups: the runner removes them once the run is over, in
+    /// case the helper was killed before it could.
+    #[serde(default)]
+    pub cgroups: Vec<PathBuf>,
+}
+
+/// Resource usage of a finished run, written by the helper next to the report.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ToolUsage {
+    /// Peak memory of the whole tree (summed over its processes) when a
+    /// cgroup or the watchdog measured it, else the largest single process.
+    pub max_rss_kb: u64,
+    pub user_ms: u64,
+    pub system_ms: u64,
+    /// Set when the run was stopped for going over a tree-wide limit, e.g.
+    /// "memory limit of 256 MiB reached (summed over the run's processes)".
+    #[serde(default)]
+    pub limit: Option<String>,
 }
 
 #[cfg(test)]
@@ -95,39 +159,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn summary_lists_everything_when_all_protections_are_on() {
-        let p = Protections {
-            session: true,
-            rlimits: true,
-            no_new_privs: true,
-            user_ns: true,
-            pid_ns: true,
-            net_ns: true,
-            landlock: Some("v7 full".into()),
-            seccomp: true,
-        };
+    fn summary_lists_active_layers_then_missing_ones_with_their_reason() {
+        let mut p = Protections::default();
+        p.set("userns", Ok(String::new()));
+        p.set("landlock", Ok("v7 full".into()));
+        p.set("cgroup", Err("not permitted: EACCES".into()));
         assert_eq!(
             p.summary(),
-            "session rlimits nnp userns pidns netns landlock(v7) seccomp"
+            "userns landlock(v7 full) · missing: cgroup (not permitted: EACCES)"
         );
+        assert!(p.is_active("userns"));
+        assert!(!p.is_active("cgroup"));
+        assert_eq!(Protections::default().summary(), "none");
     }
 
     #[test]
-    fn summary_shows_partial_landlock_and_omits_missing_layers() {
-        let p = Protections {
-            rlimits: true,
-            landlock: Some("v3 partial".into()),
-            ..Protections::default()
-        };
-        assert_eq!(p.summary(), "rlimits landlock(v3 partial)");
-        assert_eq!(Protections::default().summary(), "none");
+    fn setting_a_layer_again_replaces_it() {
+        let mut p = Protections::default();
+        p.set_flag("session", false, "already a group leader");
+        p.set_flag("session", true, "");
+        assert_eq!(p.layers.len(), 1);
+        assert!(p.is_active("session"));
     }
-}
-
-/// Resource usage of a finished tool, written by the helper next to the report.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ToolUsage {
-    pub max_rss_kb: u64,
-    pub user_ms: u64,
-    pub system_ms: u64,
 }

@@ -42,6 +42,41 @@ impl Outcome {
     }
 }
 
+/// What pid 1 tells the helper when the tool ended: how, the tree's peak
+/// memory as the watchdog saw it, and the limit that stopped it, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Relay {
+    pub outcome: Outcome,
+    pub peak_kb: u64,
+    pub limit: Option<String>,
+}
+
+impl Relay {
+    /// Outcome (4 bytes), peak (8 bytes), then the limit text if any.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut bytes = self.outcome.encode().to_vec();
+        bytes.extend_from_slice(&self.peak_kb.to_le_bytes());
+        if let Some(limit) = &self.limit {
+            bytes.extend_from_slice(limit.as_bytes());
+        }
+        bytes
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let outcome: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+        let peak: [u8; 8] = bytes.get(4..12)?.try_into().ok()?;
+        let limit = bytes
+            .get(12..)
+            .filter(|rest| !rest.is_empty())
+            .map(|rest| String::from_utf8_lossy(rest).into_owned());
+        Some(Relay {
+            outcome: Outcome::decode(outcome),
+            peak_kb: u64::from_le_bytes(peak),
+            limit,
+        })
+    }
+}
+
 /// Ends the current process the way `outcome` describes.
 pub(super) fn reenact(outcome: Outcome) -> ! {
     match outcome {
@@ -87,5 +122,18 @@ mod tests {
         ] {
             assert_eq!(Outcome::decode(o.encode()), o);
         }
+    }
+
+    #[test]
+    fn relays_round_trip_with_and_without_a_limit() {
+        for limit in [None, Some("memory limit of 256 MiB reached".to_string())] {
+            let relay = Relay {
+                outcome: Outcome::Signaled(9),
+                peak_kb: 123_456,
+                limit,
+            };
+            assert_eq!(Relay::decode(&relay.encode()), Some(relay));
+        }
+        assert_eq!(Relay::decode(&[1, 2]), None);
     }
 }

@@ -1,0 +1,162 @@
+//! What every sandboxed process of a workspace may see and use: the paths
+//! hidden from it, the limits of its process tree, and how the helper that
+//! confines it is started. Runs, validation's checkers and the evolver all
+//! build their sandbox here, so there is one rule for all of them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use super::sandbox::{self, SandboxPolicy};
+use crate::config::{Config, ConfigError, RunLimits};
+
+/// Files and folders under the user's home that hold secrets or history.
+const HOME_SECRETS: [&str; 24] = [
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".azure",
+    ".config/gcloud",
+    ".kube",
+    ".docker",
+    ".netrc",
+    ".git-credentials",
+    ".npmrc",
+    ".pypirc",
+    ".cargo/credentials.toml",
+    ".cargo/credentials",
+    ".config/gh",
+    ".local/share/keyrings",
+    ".password-store",
+    ".bash_history",
+    ".zsh_history",
+    ".zhistory",
+    ".sh_history",
+    ".history",
+    ".python_history",
+    ".node_repl_history",
+    ".local/share/fish",
+];
+
+/// System files no tool has any business reading, and the per-user runtime
+/// folders where session daemons (ssh-agent, gpg-agent, D-Bus) listen.
+const SYSTEM_SECRETS: [&str; 3] = ["/etc/shadow", "/etc/gshadow", "/run/user"];
+
+/// The sandbox settings of one workspace.
+#[derive(Debug, Clone)]
+pub struct Confinement {
+    pub hide: Vec<PathBuf>,
+    pub limits: RunLimits,
+}
+
+/// One sandboxed process: what differs between a tool run, a checker and
+/// the evolver.
+#[derive(Debug, Clone)]
+pub struct Jail {
+    pub scratch: PathBuf,
+    pub report: PathBuf,
+    pub memory_mb: u64,
+    pub cpu_secs: u64,
+    pub network: bool,
+    /// The whole environment of the confined program.
+    pub env: BTreeMap<String, String>,
+    /// Paths it needs to read even when they sit under a covered folder.
+    pub visible: Vec<PathBuf>,
+}
+
+impl Confinement {
+    /// The workspace's settings (user config, then `toolbench.toml`).
+    pub fn for_workspace(root: &Path) -> Result<Self, ConfigError> {
+        let config = Config::load(root)?;
+        Ok(Self::new(root, &config))
+    }
+
+    pub fn new(root: &Path, config: &Config) -> Self {
+        let mut hide = vec![crate::workspace::state_dir(root)];
+        if let Some(dirs) = crate::config::project_dirs() {
+            // toolbench's own state and settings, for every workspace.
+            hide.extend(
+                [dirs.data_dir(), dirs.config_dir(), dirs.cache_dir()].map(Path::to_path_buf),
+            );
+        }
+        if let Some(dir) = crate::config::config_dir() {
+            hide.push(dir);
+        }
+        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            let home = PathBuf::from(home);
+            hide.extend(HOME_SECRETS.iter().map(|p| home.join(p)));
+        }
+        hide.extend(SYSTEM_SECRETS.iter().map(PathBuf::from));
+        hide.extend(config.sandbox_hide.iter().cloned());
+        hide.dedup();
+        Confinement {
+            hide,
+            limits: config.run,
+        }
+    }
+
+    pub fn policy(&self, jail: Jail) -> SandboxPolicy {
+        SandboxPolicy {
+            scratch_dir: jail.scratch,
+            hide: self.hide.clone(),
+            visible: jail.visible,
+            memory_mb: jail.memory_mb,
+            cpu_secs: jail.cpu_secs,
+            max_open_files: 256,
+            max_file_size_mb: 64.min(self.limits.disk_mb),
+            max_processes: self.limits.max_processes,
+            disk_mb: self.limits.disk_mb,
+            network: jail.network,
+            env: jail.env,
+            report_path: jail.report,
+        }
+    }
+}
+
+/// The helper process for `policy`, started as toolbench's own program:
+/// a fixed environment (nothing of the tool's reaches it before its final
+/// exec), its own process group, killed when dropped.
+pub fn helper_command(
+    exe: &Path,
+    policy: &SandboxPolicy,
+    argv: &[String],
+    stdin: bool,
+) -> tokio::process::Command {
+    let helper = sandbox::helper_argv(exe, policy, argv);
+    let mut cmd = tokio::process::Command::new(&helper[0]);
+    cmd.args(&helper[1..])
+        .current_dir(&policy.scratch_dir)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    cmd
+}
+
+/// Removes what a run leaves on the host: its cgroups (the helper removes
+/// them itself unless it was killed) and its empty scratch mount point.
+pub fn clean_up(report: Option<&sandbox::SandboxReport>, scratch: &Path) {
+    for dir in report.map(|r| r.cgroups.as_slice()).unwrap_or_default() {
+        // Only our own folders: a report is written by code we started, but
+        // it names paths we then remove.
+        let ours = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("toolbench-run-"));
+        if ours {
+            for _ in 0..50 {
+                match std::fs::remove_dir(dir) {
+                    Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+                        // The namespace is still being torn down.
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(scratch);
+}

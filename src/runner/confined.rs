@@ -1,0 +1,136 @@
+//! Running a program that reads a tool's files (a syntax checker, a linter,
+//! the evolver) to its end inside the same sandbox as a run, with its
+//! output captured. Nothing it reads can change what runs outside.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::confine::{self, Confinement, Jail};
+use super::sandbox::{self, Protections, SandboxReport};
+
+/// Most of a confined program's stdout and stderr kept.
+const MAX_OUTPUT: u64 = 32 * 1024 * 1024;
+/// Memory for checkers and the evolver (summed over their processes).
+const MEMORY_MB: u64 = 1024;
+
+/// One program to run confined.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub argv: Vec<String>,
+    pub stdin: Option<Vec<u8>>,
+    /// Added to the fixed basics (PATH, HOME and TMPDIR in scratch, LANG).
+    pub env: BTreeMap<String, String>,
+    pub network: bool,
+    /// Paths it reads (the tool folder, the program itself).
+    pub visible: Vec<PathBuf>,
+    pub timeout: Duration,
+}
+
+/// What a confined program did.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub exit_code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub protections: Protections,
+}
+
+impl Finished {
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+}
+
+/// Runs `program` in the sandbox of the workspace at `root`; `exe` is the
+/// toolbench binary. The error is one line saying why it did not finish.
+pub async fn run(
+    root: &Path,
+    exe: &Path,
+    confinement: &Confinement,
+    program: Program,
+) -> Result<Finished, String> {
+    let name = program
+        .argv
+        .first()
+        .and_then(|p| Path::new(p).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "program".to_string());
+    let dir = super::command::create_work_dir(root, "jail", &name)
+        .map_err(|e| format!("{name} could not run: {e}"))?;
+    let scratch = dir.join("scratch");
+    let report_path = dir.join("report.json");
+    let mut env = super::command::base_env(&scratch);
+    env.extend(program.env);
+    let policy = confinement.policy(Jail {
+        scratch: scratch.clone(),
+        report: report_path.clone(),
+        memory_mb: MEMORY_MB,
+        cpu_secs: program.timeout.as_secs().saturating_add(1),
+        network: program.network,
+        env,
+        visible: program.visible,
+    });
+    let result = spawn_and_wait(exe, &policy, &program.argv, program.stdin, program.timeout).await;
+    let report: Option<SandboxReport> = std::fs::read_to_string(&report_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    confine::clean_up(report.as_ref(), &scratch);
+    let _ = std::fs::remove_dir_all(&dir);
+    let (exit_code, stdout, stderr) = result.map_err(|e| format!("{name} {e}"))?;
+    if let Some(error) = report.as_ref().and_then(|r| r.error.clone()) {
+        return Err(format!("{name} could not run: {error}"));
+    }
+    Ok(Finished {
+        exit_code,
+        stdout,
+        stderr,
+        protections: report.map(|r| r.protections).unwrap_or_default(),
+    })
+}
+
+type Captured = (Option<i32>, Vec<u8>, Vec<u8>);
+
+async fn spawn_and_wait(
+    exe: &Path,
+    policy: &sandbox::SandboxPolicy,
+    argv: &[String],
+    stdin: Option<Vec<u8>>,
+    timeout: Duration,
+) -> Result<Captured, String> {
+    let mut child = confine::helper_command(exe, policy, argv, stdin.is_some())
+        .spawn()
+        .map_err(|e| format!("could not start the sandbox: {e}"))?;
+    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        // Its own task: a program that stops reading must not block us.
+        tokio::spawn(async move {
+            let _ = pipe.write_all(&bytes).await;
+            let _ = pipe.shutdown().await;
+        });
+    }
+    let read = |pipe: Option<_>| async move {
+        let mut bytes = Vec::new();
+        if let Some(pipe) = pipe {
+            let pipe: Box<dyn tokio::io::AsyncRead + Unpin + Send> = pipe;
+            let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut bytes).await;
+        }
+        bytes
+    };
+    let stdout = tokio::spawn(read(child.stdout.take().map(|p| Box::new(p) as _)));
+    let stderr = tokio::spawn(read(child.stderr.take().map(|p| Box::new(p) as _)));
+    let status = match tokio::time::timeout(timeout, child.wait()).await {
+        Ok(status) => status.map_err(|e| format!("could not be waited for: {e}"))?,
+        Err(_) => {
+            if let Some(pid) = child.id() {
+                super::kill_group(pid);
+            }
+            let _ = child.wait().await;
+            return Err(format!("did not finish within {} s", timeout.as_secs()));
+        }
+    };
+    let stdout = stdout.await.unwrap_or_default();
+    let stderr = stderr.await.unwrap_or_default();
+    Ok((status.code(), stdout, stderr))
+}

@@ -1,0 +1,313 @@
+//! Limits for the whole process tree through cgroups (v1 or v2), where
+//! toolbench may create one: as root, or in a delegated v2 subtree.
+//!
+//! The helper creates one cgroup per controller for its run, moves itself
+//! in before it forks (so every descendant lands there), and removes it
+//! once the run is over. Everything is opened before the mount namespace
+//! turns `/sys` read-only; descriptors keep working on the host's mounts.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{AtFlags, Mode, OFlags, openat, unlinkat};
+
+use super::policy::SandboxPolicy;
+
+const MIB: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Version {
+    V1,
+    V2,
+}
+
+/// The run's cgroup in one hierarchy.
+struct Group {
+    version: Version,
+    /// The folder holding ours, where the helper moves back before removing it.
+    parent: OwnedFd,
+    name: String,
+    path: PathBuf,
+    dir: OwnedFd,
+    memory: bool,
+    pids: bool,
+}
+
+/// The run's cgroups; removed on drop.
+pub(super) struct RunCgroups {
+    groups: Vec<Group>,
+}
+
+/// What the cgroups saw of a finished run.
+pub(super) struct CgroupUsage {
+    pub peak_kb: Option<u64>,
+    pub limit: Option<String>,
+}
+
+impl RunCgroups {
+    /// Creates the run's cgroups and moves the calling process into them.
+    /// `Ok` only when both memory and process count are limited.
+    pub fn create(policy: &SandboxPolicy) -> Result<(Self, String), String> {
+        let memberships = fs::read_to_string("/proc/self/cgroup")
+            .map_err(|e| format!("cannot read /proc/self/cgroup: {e}"))?;
+        let mounts = fs::read_to_string("/proc/self/mountinfo")
+            .map_err(|e| format!("cannot read mountinfo: {e}"))?;
+        let name = format!("toolbench-run-{}", std::process::id());
+        let mut groups = Vec::new();
+        let mut reasons = Vec::new();
+        for (version, controllers, path) in memberships.lines().filter_map(parse_membership) {
+            let memory = version == Version::V2 || controllers.contains(&"memory");
+            let pids = version == Version::V2 || controllers.contains(&"pids");
+            if !(memory || pids) {
+                continue;
+            }
+            let Some(base) = hierarchy_dir(&mounts, version, &controllers, path) else {
+                continue;
+            };
+            match Group::create(version, &base, &name, policy) {
+                Ok(group) => groups.push(group),
+                Err(e) => reasons.push(format!("{}: {e}", base.display())),
+            }
+        }
+        let cgroups = RunCgroups { groups };
+        let memory = cgroups.groups.iter().any(|g| g.memory);
+        let pids = cgroups.groups.iter().any(|g| g.pids);
+        if memory && pids {
+            let version = match cgroups.groups[0].version {
+                Version::V1 => "v1",
+                Version::V2 => "v2",
+            };
+            return Ok((cgroups, version.to_string()));
+        }
+        if reasons.is_empty() {
+            reasons.push("no memory and pids controllers available".to_string());
+        }
+        Err(reasons.join("; "))
+    }
+
+    /// The folders of the run's cgroups.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.groups.iter().map(|g| g.path.clone()).collect()
+    }
+
+    /// Peak memory of the tree and whether a limit stopped something.
+    pub fn usage(&self, policy: &SandboxPolicy) -> CgroupUsage {
+        let mut usage = CgroupUsage {
+            peak_kb: None,
+            limit: None,
+        };
+        for group in &self.groups {
+            let (peak_file, events_file) = match group.version {
+                Version::V1 => ("memory.max_usage_in_bytes", "memory.oom_control"),
+                Version::V2 => ("memory.peak", "memory.events"),
+            };
+            if group.memory {
+                if let Some(bytes) = group
+                    .read(peak_file)
+                    .and_then(|t| t.trim().parse::<u64>().ok())
+                {
+                    usage.peak_kb = Some(bytes / 1024);
+                }
+                if group
+                    .read(events_file)
+                    .is_some_and(|t| counter(&t, "oom_kill") > 0)
+                {
+                    usage.limit = Some(super::watchdog::memory_limit_text(policy.memory_mb));
+                }
+            }
+            if group.pids
+                && usage.limit.is_none()
+                && group
+                    .read("pids.events")
+                    .is_some_and(|t| counter(&t, "max") > 0)
+            {
+                usage.limit = Some(super::watchdog::process_limit_text(policy.max_processes));
+            }
+        }
+        usage
+    }
+}
+
+impl Drop for RunCgroups {
+    fn drop(&mut self) {
+        let me = std::process::id().to_string();
+        for group in &self.groups {
+            // A cgroup with a member cannot be removed: move out first.
+            let _ = group.write_at(&group.parent, "cgroup.procs", &me);
+            let _ = unlinkat(&group.parent, group.name.as_str(), AtFlags::REMOVEDIR);
+        }
+    }
+}
+
+impl Group {
+    fn create(
+        version: Version,
+        base: &Path,
+        name: &str,
+        policy: &SandboxPolicy,
+    ) -> io::Result<Self> {
+        let parent: OwnedFd = File::open(base)?.into();
+        let dir_path = base.join(name);
+        match fs::create_dir(&dir_path) {
+            Ok(()) => {}
+            // Left by a helper that was killed: reuse it.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let dir: OwnedFd = File::open(&dir_path)?.into();
+        let controllers = match version {
+            Version::V1 => String::new(),
+            Version::V2 => read_at(&dir, "cgroup.controllers").unwrap_or_default(),
+        };
+        let mut group = Group {
+            version,
+            parent,
+            name: name.to_string(),
+            path: dir_path,
+            dir,
+            memory: false,
+            pids: false,
+        };
+        let memory_bytes = policy.memory_mb.saturating_mul(MIB).to_string();
+        // The helper and pid 1 are members too.
+        let tasks = policy.max_processes.saturating_add(2).to_string();
+        match version {
+            Version::V1 => {
+                group.memory = group.write("memory.limit_in_bytes", &memory_bytes).is_ok();
+                // Without swap accounting the file is missing; there is no swap to limit then.
+                let _ = group.write("memory.memsw.limit_in_bytes", &memory_bytes);
+                group.pids = group.write("pids.max", &tasks).is_ok();
+            }
+            Version::V2 => {
+                let has = |c: &str| controllers.split_whitespace().any(|w| w == c);
+                group.memory = has("memory") && group.write("memory.max", &memory_bytes).is_ok();
+                if group.memory {
+                    // Best effort: kernels without swap or group OOM lack the files.
+                    let _ = group.write("memory.swap.max", "0");
+                    let _ = group.write("memory.oom.group", "1");
+                }
+                group.pids = has("pids") && group.write("pids.max", &tasks).is_ok();
+            }
+        }
+        if !(group.memory || group.pids) {
+            let _ = unlinkat(&group.parent, name, AtFlags::REMOVEDIR);
+            return Err(io::Error::other("cannot set memory or pids limits"));
+        }
+        group.write("cgroup.procs", &std::process::id().to_string())?;
+        Ok(group)
+    }
+
+    fn write(&self, file: &str, value: &str) -> io::Result<()> {
+        self.write_at(&self.dir, file, value)
+    }
+
+    fn write_at(&self, dir: &OwnedFd, file: &str, value: &str) -> io::Result<()> {
+        let fd = openat(dir, file, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
+        File::from(fd).write_all(value.as_bytes())
+    }
+
+    fn read(&self, file: &str) -> Option<String> {
+        read_at(&self.dir, file)
+    }
+}
+
+fn read_at(dir: &impl AsFd, file: &str) -> Option<String> {
+    let fd = openat(dir, file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
+    let mut text = String::new();
+    File::from(fd).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// `name N` from a flat-keyed cgroup file.
+fn counter(text: &str, name: &str) -> u64 {
+    text.lines()
+        .filter_map(|line| line.split_once(' '))
+        .find(|(key, _)| *key == name)
+        .and_then(|(_, value)| value.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// `4:memory:/a/b` or `0::/a/b` from `/proc/self/cgroup`.
+fn parse_membership(line: &str) -> Option<(Version, Vec<&str>, &str)> {
+    let mut parts = line.splitn(3, ':');
+    let id = parts.next()?;
+    let controllers = parts.next()?;
+    let path = parts.next()?;
+    if id == "0" && controllers.is_empty() {
+        return Some((Version::V2, Vec::new(), path));
+    }
+    Some((Version::V1, controllers.split(',').collect(), path))
+}
+
+/// Where the hierarchy holding `path` is mounted, joined with the part of
+/// `path` below the mount's own root.
+fn hierarchy_dir(
+    mountinfo: &str,
+    version: Version,
+    controllers: &[&str],
+    path: &str,
+) -> Option<PathBuf> {
+    mountinfo.lines().find_map(|line| {
+        let (before, after) = line.split_once(" - ")?;
+        let mut fields = before.split(' ');
+        let root = fields.nth(3)?;
+        let point = fields.next()?;
+        let mut tail = after.split(' ');
+        let fstype = tail.next()?;
+        let options = tail.nth(1).unwrap_or("");
+        let matches = match version {
+            Version::V2 => fstype == "cgroup2",
+            Version::V1 => {
+                fstype == "cgroup"
+                    && controllers
+                        .iter()
+                        .all(|c| options.split(',').any(|o| o == *c))
+            }
+        };
+        if !matches {
+            return None;
+        }
+        let below = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .trim_start_matches('/');
+        Some(Path::new(point).join(below))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memberships_of_both_versions_parse() {
+        let (v, c, p) = parse_membership("4:memory:/process_api/x").expect("v1");
+        assert_eq!((v, c, p), (Version::V1, vec!["memory"], "/process_api/x"));
+        let (v, c, p) = parse_membership("0::/user.slice").expect("v2");
+        assert_eq!((v, c.len(), p), (Version::V2, 0, "/user.slice"));
+    }
+
+    #[test]
+    fn hierarchy_is_found_from_mountinfo() {
+        let info = "40 30 0:35 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n\
+                    41 30 0:36 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+        assert_eq!(
+            hierarchy_dir(info, Version::V1, &["memory"], "/a/b"),
+            Some(PathBuf::from("/sys/fs/cgroup/memory/a/b"))
+        );
+        assert_eq!(
+            hierarchy_dir(info, Version::V2, &[], "/"),
+            Some(PathBuf::from("/sys/fs/cgroup/unified/"))
+        );
+        assert_eq!(hierarchy_dir(info, Version::V1, &["pids"], "/"), None);
+    }
+
+    #[test]
+    fn counters_are_read_by_name() {
+        let text = "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n";
+        assert_eq!(counter(text, "oom_kill"), 2);
+        assert_eq!(counter(text, "missing"), 0);
+    }
+}

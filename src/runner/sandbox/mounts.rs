@@ -1,0 +1,369 @@
+//! The run's view of the filesystem, built in its own mount namespace the
+//! way bubblewrap builds one: every mount read-only, the hidden paths empty,
+//! a fresh tmpfs as scratch (and as `/tmp`), a minimal `/dev`, the run's own
+//! `/proc`, and the folders the run needs (the tool's) still reachable,
+//! read-only, even when they live under a covered path such as `/tmp`.
+//!
+//! Runs in pid 1 of the run, after the helper unshared the user, mount and
+//! pid namespaces, so the mounts never reach the host.
+
+use std::ffi::CString;
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, symlink};
+use std::path::{Path, PathBuf};
+
+use super::policy::{Protections, SandboxPolicy};
+
+/// Device nodes a run gets; no terminal among them.
+const DEV_NODES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
+/// Size of the tmpfs that stands in for a hidden folder or for `/dev`.
+const SMALL_TMPFS: &str = "size=64k,mode=755";
+
+/// Builds the view and records the `mountns`, `hidden`, `dev`, `proc` and
+/// `scratch` layers. Returns false when the namespace itself is missing,
+/// in which case nothing was mounted.
+pub(super) fn build(policy: &SandboxPolicy, own_pid_ns: bool, p: &mut Protections) -> bool {
+    if let Err(e) = mount(
+        None::<&Path>,
+        "/",
+        None,
+        libc::MS_REC | libc::MS_PRIVATE,
+        None,
+    ) {
+        p.set("mountns", Err(format!("unavailable: {e}")));
+        return false;
+    }
+    // Opened before anything covers them; bind mounts are made from these.
+    let devices: Vec<(&str, Option<OwnedFd>)> = DEV_NODES
+        .iter()
+        .map(|name| {
+            (
+                *name,
+                open_path(Path::new("/dev").join(name).as_path()).ok(),
+            )
+        })
+        .collect();
+    let null = open_path(Path::new("/dev/null")).ok();
+    let visible: Vec<(PathBuf, OwnedFd)> = policy
+        .visible
+        .iter()
+        .filter_map(|path| Some((path.clone(), open_path(path).ok()?)))
+        .collect();
+
+    p.set("mountns", read_only_world());
+    p.set("hidden", hide(&policy.hide, null.as_ref()));
+    p.set("dev", minimal_dev(&devices));
+    let scratch = scratch(policy);
+    let proc_result = if own_pid_ns {
+        mount(
+            Some("proc"),
+            "/proc",
+            Some("proc"),
+            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            None,
+        )
+        .map(|()| "own pid namespace".to_string())
+        .map_err(|e| format!("cannot mount: {e}"))
+    } else {
+        Err("no pid namespace".to_string())
+    };
+    if proc_result.is_err() {
+        // Better no /proc at all than the host's, which lists every process.
+        let _ = mount_tmpfs(Path::new("/proc"), SMALL_TMPFS, libc::MS_RDONLY);
+    }
+    p.set("proc", proc_result);
+    match scratch {
+        Ok((fd, detail)) => {
+            let result = reattach(&policy.scratch_dir, &fd, false)
+                .and_then(|()| std::env::set_current_dir(&policy.scratch_dir))
+                .map(|()| detail)
+                .map_err(|e| format!("cannot enter {}: {e}", policy.scratch_dir.display()));
+            p.set("scratch", result);
+        }
+        Err(reason) => p.set("scratch", Err(reason)),
+    }
+    for (path, fd) in &visible {
+        if let Err(e) = reattach(path, fd, true) {
+            p.set(
+                "mountns",
+                Err(format!("cannot keep {} visible: {e}", path.display())),
+            );
+        }
+    }
+    seal_covers(&policy.hide);
+    true
+}
+
+/// Remounts every mount read-only, keeping the flags the kernel locks
+/// (nosuid, nodev, noexec, atime), which a user namespace may not drop.
+fn read_only_world() -> Result<String, String> {
+    let table = fs::read_to_string("/proc/self/mountinfo")
+        .map_err(|e| format!("cannot read mountinfo: {e}"))?;
+    let mut done = 0;
+    let mut failed = Vec::new();
+    for point in table.lines().filter_map(mount_point) {
+        match remount_read_only(&point) {
+            Ok(()) => done += 1,
+            // Out of reach for us is out of reach for the tool too.
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::ENOENT)) => {}
+            Err(e) => failed.push(format!("{}: {e}", point.display())),
+        }
+    }
+    if failed.is_empty() {
+        Ok(format!("{done} mounts read-only"))
+    } else {
+        Err(format!("still writable: {}", failed.join(", ")))
+    }
+}
+
+/// The mount point (fifth field) of a mountinfo line, octal escapes decoded.
+fn mount_point(line: &str) -> Option<PathBuf> {
+    let raw = line.split(' ').nth(4)?;
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        let escaped = (first == b'\\' && tail.len() >= 3)
+            .then(|| std::str::from_utf8(&tail[..3]).ok())
+            .flatten()
+            .and_then(|digits| u8::from_str_radix(digits, 8).ok());
+        match escaped {
+            Some(byte) => {
+                bytes.push(byte);
+                rest = &tail[3..];
+            }
+            None => {
+                bytes.push(first);
+                rest = tail;
+            }
+        }
+    }
+    Some(PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
+}
+
+fn remount_read_only(point: &Path) -> io::Result<()> {
+    let locked = locked_flags(point)?;
+    mount(
+        None::<&Path>,
+        point,
+        None,
+        libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | locked,
+        None,
+    )
+}
+
+/// The per-mount flags of `point` that a remount must repeat.
+fn locked_flags(point: &Path) -> io::Result<libc::c_ulong> {
+    let path = cstring(point)?;
+    // SAFETY: statvfs writes into the struct we pass; the path is NUL-terminated.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let pairs = [
+        (libc::ST_NOSUID, libc::MS_NOSUID),
+        (libc::ST_NODEV, libc::MS_NODEV),
+        (libc::ST_NOEXEC, libc::MS_NOEXEC),
+        (libc::ST_NOATIME, libc::MS_NOATIME),
+        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
+        (libc::ST_RELATIME, libc::MS_RELATIME),
+    ];
+    Ok(pairs
+        .iter()
+        .filter(|(st, _)| stat.f_flag & st != 0)
+        .fold(0, |acc, (_, ms)| acc | ms))
+}
+
+/// Folders get an empty tmpfs, files an empty read-only stand-in.
+fn hide(paths: &[PathBuf], null: Option<&OwnedFd>) -> Result<String, String> {
+    let mut hidden = 0;
+    let mut failed = Vec::new();
+    for path in paths {
+        let Ok(meta) = fs::metadata(path) else {
+            continue; // Nothing there, nothing to hide.
+        };
+        let result = if meta.is_dir() {
+            mount_tmpfs(path, SMALL_TMPFS, 0)
+        } else {
+            match null {
+                Some(fd) => bind(&fd_path(fd), path, true),
+                None => Err(io::Error::from_raw_os_error(libc::ENOENT)),
+            }
+        };
+        match result {
+            Ok(()) => hidden += 1,
+            Err(e) => failed.push(format!("{}: {e}", path.display())),
+        }
+    }
+    if failed.is_empty() {
+        Ok(format!("{hidden} paths"))
+    } else {
+        Err(format!("still visible: {}", failed.join(", ")))
+    }
+}
+
+/// `/dev` with the harmless nodes only, plus the usual links into `/proc`.
+fn minimal_dev(devices: &[(&str, Option<OwnedFd>)]) -> Result<String, String> {
+    let dev = Path::new("/dev");
+    mount_tmpfs(dev, SMALL_TMPFS, 0).map_err(|e| format!("cannot mount tmpfs: {e}"))?;
+    for (name, fd) in devices {
+        let node = dev.join(name);
+        let Some(fd) = fd else {
+            continue;
+        };
+        File::create(&node)
+            .and_then(|_| bind(&fd_path(fd), &node, false))
+            .map_err(|e| format!("{}: {e}", node.display()))?;
+    }
+    let links = [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+        // POSIX shared memory and semaphores land in the run's /tmp.
+        ("shm", "/tmp"),
+    ];
+    for (name, target) in links {
+        symlink(target, dev.join(name)).map_err(|e| format!("/dev/{name}: {e}"))?;
+    }
+    Ok(DEV_NODES.join(","))
+}
+
+/// Mounts the scratch tmpfs and gives it a `tmp` folder that becomes `/tmp`.
+fn scratch(policy: &SandboxPolicy) -> Result<(OwnedFd, String), String> {
+    let path = &policy.scratch_dir;
+    let what = |e: io::Error| format!("{}: {e}", path.display());
+    // Under a hidden folder the path exists only once made in its tmpfs.
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(what)?;
+    let options = format!("size={}m,mode=700", policy.disk_mb);
+    mount_tmpfs(path, &options, 0).map_err(what)?;
+    let fd = open_path(path).map_err(what)?;
+    let tmp = path.join("tmp");
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&tmp)
+        .map_err(what)?;
+    bind(&tmp, Path::new("/tmp"), false).map_err(|e| format!("/tmp: {e}"))?;
+    Ok((fd, format!("tmpfs {} MiB", policy.disk_mb)))
+}
+
+/// Makes `path` show the folder behind `fd` again when a later mount
+/// covered it (a workspace under `/tmp`, scratch under a hidden folder).
+fn reattach(path: &Path, fd: &OwnedFd, read_only: bool) -> io::Result<()> {
+    let wanted = fs::metadata(fd_path(fd))?;
+    if let Ok(now) = fs::metadata(path)
+        && (now.dev(), now.ino()) == (wanted.dev(), wanted.ino())
+    {
+        return Ok(());
+    }
+    if wanted.is_dir() {
+        fs::create_dir_all(path)?;
+    } else {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        OpenOptions::new().create(true).append(true).open(path)?;
+    }
+    bind(&fd_path(fd), path, read_only)
+}
+
+/// The covering tmpfs mounts were writable while mount points were made in
+/// them; from here on nothing in them changes.
+fn seal_covers(hidden: &[PathBuf]) {
+    let flags = libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV;
+    for path in hidden
+        .iter()
+        .map(PathBuf::as_path)
+        .chain([Path::new("/dev")])
+    {
+        if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            let _ = mount(Some("tmpfs"), path, Some("tmpfs"), flags, None);
+        }
+    }
+}
+
+fn mount_tmpfs(path: &Path, options: &str, extra: libc::c_ulong) -> io::Result<()> {
+    mount(
+        Some("tmpfs"),
+        path,
+        Some("tmpfs"),
+        libc::MS_NOSUID | libc::MS_NODEV | extra,
+        Some(options),
+    )
+}
+
+/// Bind-mounts `source` onto `target`; read-only binds need a second remount.
+fn bind(source: &Path, target: &Path, read_only: bool) -> io::Result<()> {
+    mount(Some(source), target, None, libc::MS_BIND, None)?;
+    if read_only {
+        remount_read_only(target)?;
+    }
+    Ok(())
+}
+
+/// An `O_PATH` descriptor: names a file without opening it, so it works for
+/// device nodes and folders alike and never reads anything.
+fn open_path(path: &Path) -> io::Result<OwnedFd> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_CLOEXEC)
+        .open(path)
+        .map(OwnedFd::from)
+}
+
+fn fd_path(fd: &OwnedFd) -> PathBuf {
+    PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+}
+
+fn cstring(path: &Path) -> io::Result<CString> {
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+fn mount<S: AsRef<Path>, T: AsRef<Path>>(
+    source: Option<S>,
+    target: T,
+    fstype: Option<&str>,
+    flags: libc::c_ulong,
+    data: Option<&str>,
+) -> io::Result<()> {
+    let source = source.map(|s| cstring(s.as_ref())).transpose()?;
+    let target = cstring(target.as_ref())?;
+    let fstype = fstype.map(CString::new).transpose()?;
+    let data = data.map(CString::new).transpose()?;
+    let ptr = |c: &Option<CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+    // SAFETY: every pointer is either null or a NUL-terminated string that
+    // outlives the call.
+    let rc = unsafe {
+        libc::mount(
+            ptr(&source),
+            target.as_ptr(),
+            ptr(&fstype),
+            flags,
+            ptr(&data).cast(),
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mount_points_are_read_from_mountinfo_with_escapes_decoded() {
+        let line = "36 35 98:0 /mnt1 /mnt/with\\040space rw,noatime master:1 - ext3 /dev/root rw";
+        assert_eq!(mount_point(line), Some(PathBuf::from("/mnt/with space")));
+        assert_eq!(mount_point("short line"), None);
+    }
+}
