@@ -2,12 +2,12 @@
 //! next on failure (self-recovery), every attempt recorded.
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use clap::Args;
 use serde_json::json;
 
 use super::run::{check_gate, read_input, record_outcome, run_once};
+use super::term::{errln, outln};
 use super::{CliError, CliResult, Workspace};
 use crate::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use crate::quality::ToolStats;
@@ -69,14 +69,14 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
         if record.status == RunStatus::Ok {
             if args.json {
                 let result = json!({"tool": record.tool, "version": record.version, "stdout": String::from_utf8_lossy(&outcome.stdout)});
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(
                         &json!({"capability": args.capability, "attempts": attempts, "result": result})
                     )?
                 );
             } else {
-                std::io::stdout().write_all(&outcome.stdout)?;
+                super::term::write_out(&outcome.stdout)?;
             }
             return Ok(());
         }
@@ -91,7 +91,7 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
         );
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(
                 &json!({"capability": args.capability, "attempts": attempts, "result": null})
@@ -111,7 +111,7 @@ fn record_id(tool: &str, version: &str) -> String {
 
 fn note(args: &CallArgs, text: String) {
     if !args.json {
-        eprintln!("toolbench: {text}");
+        errln!("toolbench: {text}");
     }
 }
 
