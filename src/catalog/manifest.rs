@@ -243,10 +243,10 @@ fn parse_run(run: &Section<'_, '_>) -> Result<RunSpec, ManifestError> {
         .parsed::<InputMode>("input")?
         .unwrap_or(InputMode::StdinJson);
     let timeout_secs = run
-        .positive_int("timeout_secs")?
+        .int_in("timeout_secs", RunSpec::TIMEOUT_SECS_RANGE)?
         .unwrap_or(RunSpec::DEFAULT_TIMEOUT_SECS);
     let memory_mb = run
-        .positive_int("memory_mb")?
+        .int_in("memory_mb", RunSpec::MEMORY_MB_RANGE)?
         .unwrap_or(RunSpec::DEFAULT_MEMORY_MB);
     let network = run.bool("network")?.unwrap_or(false);
     let env = run.str_map("env")?;
@@ -465,15 +465,24 @@ impl<'a, 'i> Section<'a, 'i> {
         }
     }
 
-    fn positive_int(&self, key: &str) -> Result<Option<u64>, ManifestError> {
+    /// A whole number within `range`; anything else (negative, huge, a float) is refused
+    /// here, so limits never overflow or wrap where they are applied.
+    fn int_in(
+        &self,
+        key: &str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<Option<u64>, ManifestError> {
+        let expected = format!("a whole number from {} to {}", range.start(), range.end());
         match self.get(key) {
             None => Ok(None),
             Some(value) => match value.get_ref() {
                 DeValue::Integer(i) => match u64::from_str_radix(i.as_str(), i.radix()) {
-                    Ok(n) if n > 0 => Ok(Some(n)),
-                    _ => Err(self.value_error(key, value, "must be a positive whole number")),
+                    Ok(n) if range.contains(&n) => Ok(Some(n)),
+                    _ => {
+                        Err(self.value_error(key, value, &format!("must be {expected}, found {i}")))
+                    }
                 },
-                _ => Err(self.type_error(key, value, "a positive whole number")),
+                _ => Err(self.type_error(key, value, &expected)),
             },
         }
     }
