@@ -211,6 +211,28 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
     })
 }
 
+/// The line of the key at `path` (e.g. `["run", "env", "LD_PRELOAD"]`) in manifest text, for
+/// reports about a field of a manifest that parsed. `None` when the text does not parse or has
+/// no such key.
+pub fn key_line(text: &str, path: &[&str]) -> Option<usize> {
+    let doc = Doc {
+        src: text,
+        file: Path::new(""),
+    };
+    let root = DeTable::parse(text).ok()?;
+    let (last, parents) = path.split_last()?;
+    let mut table = root.get_ref();
+    for name in parents {
+        let (_, value) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *name)?;
+        let DeValue::Table(inner) = value.get_ref() else {
+            return None;
+        };
+        table = inner;
+    }
+    let (key, _) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *last)?;
+    Some(doc.line_of(key.span().start))
+}
+
 /// `name` matches `^[a-z0-9][a-z0-9_-]{0,63}$`: safe as a folder name and a CLI argument.
 pub fn is_valid_name(name: &str) -> bool {
     let bytes = name.as_bytes();

@@ -345,3 +345,14 @@ fn a_directory_named_tool_toml_is_unreadable_not_fatal() {
         "{err}"
     );
 }
+
+#[test]
+fn key_line_finds_keys_in_inline_and_header_tables() {
+    let inline = "name = \"t\"\n[run]\ncommand = [\"sh\"]\nenv = { A = \"1\" }\n";
+    assert_eq!(key_line(inline, &["run", "command"]), Some(3));
+    assert_eq!(key_line(inline, &["run", "env", "A"]), Some(4));
+    let header = "[run]\ncommand = [\"sh\"]\n\n[run.env]\nB = \"2\"\n";
+    assert_eq!(key_line(header, &["run", "env", "B"]), Some(5));
+    assert_eq!(key_line(header, &["run", "env", "C"]), None);
+    assert_eq!(key_line("not toml [", &["run"]), None);
+}
