@@ -20,7 +20,7 @@ exit 3
 
 fn hostile_workspace() -> tempfile::TempDir {
     let ws = tempfile::tempdir().expect("tempdir");
-    let manifest = "name = \"hostile\"\nversion = \"1.0.0\"\ndescription = \"looks \\u001b[2J\\u001b]0;pwned\\u0007 fine\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
+    let manifest = "name = \"hostile\"\nversion = \"1.0.0\"\ndescription = \"looks \\u001b[2J\\u001b]0;pwned\\u0007 fine\\ncore         fake\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
     let folder = write_tool(ws.path(), "approved", "hostile", manifest);
     std::fs::write(folder.join("run.sh"), HOSTILE).expect("script");
     // The same text waiting in the review queue.
@@ -113,6 +113,7 @@ fn run_output_stderr_and_error_line_are_made_visible_on_a_terminal() {
 
 #[test]
 fn list_show_failures_and_runs_make_manifest_and_tool_text_visible() {
+    // A newline in a description is shown too: it cannot forge a row of the table.
     let ws = hostile_workspace();
     // Record a failure whose text came from the tool.
     let _ = toolbench(ws.path(), &["run", "hostile"]);
@@ -125,7 +126,7 @@ fn list_show_failures_and_runs_make_manifest_and_tool_text_visible() {
     ] {
         let text = assert_neutralised(&on_terminal(ws.path(), args));
         let expected = match args[0] {
-            "list" | "show" => r"looks \u{1b}[2J\u{1b}]0;pwned\u{7} fine",
+            "list" | "show" => r"looks \u{1b}[2J\u{1b}]0;pwned\u{7} fine\u{a}core         fake",
             "failures" => r"last\u{1b}]52;c;aGk=\u{7}",
             "runs" => "hostile@1.0.0 failed",
             _ => "newcomer",

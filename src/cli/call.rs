@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::run::{check_gate, read_input, record_outcome, run_once};
-use super::term::{errln, outln};
+use super::term::{errln, print_json};
 use super::{CliError, CliResult, Workspace};
 use crate::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use crate::quality::ToolStats;
@@ -69,12 +69,9 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
         if record.status == RunStatus::Ok {
             if args.json {
                 let result = json!({"tool": record.tool, "version": record.version, "stdout": String::from_utf8_lossy(&outcome.stdout)});
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &json!({"capability": args.capability, "attempts": attempts, "result": result})
-                    )?
-                );
+                print_json(
+                    &json!({"capability": args.capability, "attempts": attempts, "result": result}),
+                )?;
             } else {
                 super::term::write_out(&outcome.stdout)?;
             }
@@ -91,12 +88,7 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
         );
     }
     if args.json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({"capability": args.capability, "attempts": attempts, "result": null})
-            )?
-        );
+        print_json(&json!({"capability": args.capability, "attempts": attempts, "result": null}))?;
     }
     Err(CliError(format!(
         "all {} attempts for capability {:?} failed",

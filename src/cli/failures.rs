@@ -2,7 +2,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::runs::{column_width, for_tool, split_spec};
-use super::term::{errln, outln};
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace};
 use crate::model::{FailureRecord, RunOrigin, Severity};
 use crate::store::Store;
@@ -58,7 +58,7 @@ pub fn run(args: FailuresArgs, ws: &Workspace) -> CliResult {
     };
     if args.json {
         let listed: Vec<ListedFailure> = failures.iter().map(ListedFailure::from).collect();
-        outln!("{}", serde_json::to_string_pretty(&listed)?);
+        print_json(&listed)?;
         return Ok(());
     }
     if failures.is_empty() {

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::term::{errln, outln};
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace, decide};
 use crate::review::gc;
 
@@ -32,7 +32,7 @@ pub fn run(args: GcArgs, ws: &Workspace) -> CliResult {
         args.dry_run,
     )?;
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report)?);
+        print_json(&report)?;
     } else if report.candidates.is_empty() {
         outln!("gc: nothing to collect");
     } else if report.dry_run {

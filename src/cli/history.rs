@@ -1,7 +1,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::term::{errln, outln};
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace, decide};
 use crate::model::Tier;
 use crate::review::lifecycle;
@@ -55,7 +55,7 @@ pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
     let history = lifecycle::history(&store, name)?;
     if args.json {
         let listed: Vec<ListedDecision> = history.decisions.iter().map(Into::into).collect();
-        outln!("{}", serde_json::to_string_pretty(&listed)?);
+        print_json(&listed)?;
         return Ok(());
     }
     if history.decisions.is_empty() && history.versions.is_empty() {

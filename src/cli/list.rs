@@ -1,7 +1,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::term::{errln, outln};
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace};
 use crate::catalog::SortOrder;
 use crate::model::{Tier, ToolEntry};
@@ -69,7 +69,7 @@ pub fn run(args: ListArgs, ws: &Workspace) -> CliResult {
         .collect();
     if args.json {
         let listed: Vec<ListedTool> = entries.into_iter().map(ListedTool::from).collect();
-        outln!("{}", serde_json::to_string_pretty(&listed)?);
+        print_json(&listed)?;
         return Ok(());
     }
     if entries.is_empty() {

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::term::{errln, outln};
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace, decide};
 use crate::review::lifecycle;
 
@@ -16,7 +16,7 @@ pub fn run(args: ReviewArgs, ws: &Workspace) -> CliResult {
     let store = decide::open_store(ws)?;
     let queue = lifecycle::review_queue(&ws.root, &store)?;
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&queue)?);
+        print_json(&queue)?;
         return Ok(());
     }
     if queue.is_empty() {

@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::term::{self, errln, outln};
+use super::term::{self, errln};
 use super::{CliError, CliResult, Workspace};
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolEntry};
 use crate::runner::gate::{Gate, gate};
@@ -207,8 +207,7 @@ fn print_json(record: &RunRecord, outcome: &RunOutcome) -> CliResult {
         "peak_memory_kb": record.peak_memory_kb,
         "log_dir": record.log_dir,
     });
-    outln!("{}", serde_json::to_string_pretty(&value)?);
-    Ok(())
+    term::print_json(&value)
 }
 
 /// The tool's own exit code; 128+N for signal N; 1 for anything else that is not ok.

@@ -1,7 +1,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::term::{errln, outln};
+use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workspace};
 use crate::model::{RunOrigin, RunRecord, RunStatus};
 use crate::store::Store;
@@ -55,7 +55,7 @@ pub fn run(args: RunsArgs, ws: &Workspace) -> CliResult {
     };
     if args.json {
         let listed: Vec<ListedRun> = runs.iter().map(ListedRun::from).collect();
-        outln!("{}", serde_json::to_string_pretty(&listed)?);
+        print_json(&listed)?;
         return Ok(());
     }
     if runs.is_empty() {

@@ -1,7 +1,7 @@
 use clap::Args;
 use serde_json::json;
 
-use super::term::outln;
+use super::term::{outln, print_json};
 use super::{CliResult, Workspace};
 use crate::model::ToolEntry;
 
@@ -18,7 +18,7 @@ pub fn run(args: ShowArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
     let entry = catalog.find(&args.tool)?;
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&show_json(entry))?);
+        print_json(&show_json(entry))?;
     } else {
         print_text(entry);
     }

@@ -2,7 +2,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::runs::{column_width, format_ms};
-use super::term::{errln, outln};
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace};
 use crate::quality::{ToolStats, stats_for_active_tools};
 use crate::store::Store;
@@ -47,7 +47,7 @@ pub fn run(args: StatsArgs, ws: &Workspace) -> CliResult {
     let stats = stats_for_active_tools(catalog.entries(), recorded);
     if args.json {
         let listed: Vec<ListedStats> = stats.iter().map(ListedStats::from).collect();
-        outln!("{}", serde_json::to_string_pretty(&listed)?);
+        print_json(&listed)?;
         return Ok(());
     }
     if stats.is_empty() {
