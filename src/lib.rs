@@ -12,6 +12,7 @@ pub mod quality;
 pub mod review;
 pub mod runner;
 pub mod store;
+pub mod text;
 pub mod tui;
 pub mod watch;
 pub mod workspace;

@@ -115,6 +115,10 @@ pub struct RunSpec {
 impl RunSpec {
     pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
     pub const DEFAULT_MEMORY_MB: u64 = 256;
+    /// A run is a request, not a daemon: one day at most.
+    pub const TIMEOUT_SECS_RANGE: std::ops::RangeInclusive<u64> = 1..=86_400;
+    /// Enough for an interpreter to start; at most 1 TiB, summed over the process tree.
+    pub const MEMORY_MB_RANGE: std::ops::RangeInclusive<u64> = 16..=1_048_576;
 }
 
 /// The `[provenance]` section: who made the tool and from what.

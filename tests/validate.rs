@@ -441,3 +441,26 @@ fn a_prohibited_tool_never_passes_untested() {
         "{manifest}"
     );
 }
+
+#[test]
+fn a_manifest_that_preloads_code_fails_the_security_check_with_its_line() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    candidate(
+        ws.path(),
+        "preloader",
+        "echo '{}'\n",
+        "input = \"none\"\nenv = { LC_ALL = \"C\", LD_PRELOAD = \"/tmp/hook.so\" }",
+        &[],
+    );
+    let (report, out) = validate_json(ws.path(), &["preloader"]);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(check(&report, "security")["status"], "fail", "{report}");
+    let finding = report["findings"]
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["rule"] == "manifest-loader-env"))
+        .unwrap_or_else(|| panic!("no manifest-loader-env finding in {report}"));
+    assert_eq!(finding["file"], "tool.toml");
+    assert_eq!(finding["line"], 9);
+    assert_eq!(finding["severity"], "error");
+}

@@ -211,6 +211,28 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
     })
 }
 
+/// The line of the key at `path` (e.g. `["run", "env", "LD_PRELOAD"]`) in manifest text, for
+/// reports about a field of a manifest that parsed. `None` when the text does not parse or has
+/// no such key.
+pub fn key_line(text: &str, path: &[&str]) -> Option<usize> {
+    let doc = Doc {
+        src: text,
+        file: Path::new(""),
+    };
+    let root = DeTable::parse(text).ok()?;
+    let (last, parents) = path.split_last()?;
+    let mut table = root.get_ref();
+    for name in parents {
+        let (_, value) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *name)?;
+        let DeValue::Table(inner) = value.get_ref() else {
+            return None;
+        };
+        table = inner;
+    }
+    let (key, _) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *last)?;
+    Some(doc.line_of(key.span().start))
+}
+
 /// `name` matches `^[a-z0-9][a-z0-9_-]{0,63}$`: safe as a folder name and a CLI argument.
 pub fn is_valid_name(name: &str) -> bool {
     let bytes = name.as_bytes();
@@ -243,10 +265,10 @@ fn parse_run(run: &Section<'_, '_>) -> Result<RunSpec, ManifestError> {
         .parsed::<InputMode>("input")?
         .unwrap_or(InputMode::StdinJson);
     let timeout_secs = run
-        .positive_int("timeout_secs")?
+        .int_in("timeout_secs", RunSpec::TIMEOUT_SECS_RANGE)?
         .unwrap_or(RunSpec::DEFAULT_TIMEOUT_SECS);
     let memory_mb = run
-        .positive_int("memory_mb")?
+        .int_in("memory_mb", RunSpec::MEMORY_MB_RANGE)?
         .unwrap_or(RunSpec::DEFAULT_MEMORY_MB);
     let network = run.bool("network")?.unwrap_or(false);
     let env = run.str_map("env")?;
@@ -465,15 +487,24 @@ impl<'a, 'i> Section<'a, 'i> {
         }
     }
 
-    fn positive_int(&self, key: &str) -> Result<Option<u64>, ManifestError> {
+    /// A whole number within `range`; anything else (negative, huge, a float) is refused
+    /// here, so limits never overflow or wrap where they are applied.
+    fn int_in(
+        &self,
+        key: &str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<Option<u64>, ManifestError> {
+        let expected = format!("a whole number from {} to {}", range.start(), range.end());
         match self.get(key) {
             None => Ok(None),
             Some(value) => match value.get_ref() {
                 DeValue::Integer(i) => match u64::from_str_radix(i.as_str(), i.radix()) {
-                    Ok(n) if n > 0 => Ok(Some(n)),
-                    _ => Err(self.value_error(key, value, "must be a positive whole number")),
+                    Ok(n) if range.contains(&n) => Ok(Some(n)),
+                    _ => {
+                        Err(self.value_error(key, value, &format!("must be {expected}, found {i}")))
+                    }
                 },
-                _ => Err(self.type_error(key, value, "a positive whole number")),
+                _ => Err(self.type_error(key, value, &expected)),
             },
         }
     }

@@ -2,12 +2,12 @@
 //! next on failure (self-recovery), every attempt recorded.
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use clap::Args;
 use serde_json::json;
 
 use super::run::{check_gate, read_input, record_outcome, run_once};
+use super::term::{errln, print_json};
 use super::{CliError, CliResult, Workspace};
 use crate::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use crate::quality::ToolStats;
@@ -69,14 +69,11 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
         if record.status == RunStatus::Ok {
             if args.json {
                 let result = json!({"tool": record.tool, "version": record.version, "stdout": String::from_utf8_lossy(&outcome.stdout)});
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &json!({"capability": args.capability, "attempts": attempts, "result": result})
-                    )?
-                );
+                print_json(
+                    &json!({"capability": args.capability, "attempts": attempts, "result": result}),
+                )?;
             } else {
-                std::io::stdout().write_all(&outcome.stdout)?;
+                super::term::write_out(&outcome.stdout)?;
             }
             return Ok(());
         }
@@ -91,12 +88,7 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
         );
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({"capability": args.capability, "attempts": attempts, "result": null})
-            )?
-        );
+        print_json(&json!({"capability": args.capability, "attempts": attempts, "result": null}))?;
     }
     Err(CliError(format!(
         "all {} attempts for capability {:?} failed",
@@ -111,7 +103,7 @@ fn record_id(tool: &str, version: &str) -> String {
 
 fn note(args: &CallArgs, text: String) {
     if !args.json {
-        eprintln!("toolbench: {text}");
+        errln!("toolbench: {text}");
     }
 }
 

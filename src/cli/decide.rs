@@ -1,6 +1,7 @@
 //! What the review subcommands share: the review context, the store, and how a decision is
 //! reported (one line on stdout; recoveries and warnings on stderr).
 
+use super::term::{errln, outln};
 use super::{CliError, Workspace};
 use crate::review::{Decision, ReviewContext, journal};
 use crate::store::Store;
@@ -15,11 +16,11 @@ pub(super) fn open_store(ws: &Workspace) -> Result<Store, CliError> {
 
 pub(super) fn print(decision: &Decision) {
     for line in &decision.recovered {
-        eprintln!("toolbench: {line}");
+        errln!("toolbench: {line}");
     }
-    println!("{}", decision.summary());
+    outln!("{}", decision.summary());
     for warning in &decision.warnings {
-        eprintln!("toolbench: warning: {warning}");
+        errln!("toolbench: warning: {warning}");
     }
 }
 
@@ -35,9 +36,9 @@ pub(super) fn recover_pending(ws: &Workspace) {
     match recovered {
         Ok(report) => {
             for line in report.lines() {
-                eprintln!("toolbench: {line}");
+                errln!("toolbench: {line}");
             }
         }
-        Err(e) => eprintln!("toolbench: warning: {e}"),
+        Err(e) => errln!("toolbench: warning: {e}"),
     }
 }

@@ -2,6 +2,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::runs::{column_width, for_tool, split_spec};
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace};
 use crate::model::{FailureRecord, RunOrigin, Severity};
 use crate::store::Store;
@@ -57,11 +58,11 @@ pub fn run(args: FailuresArgs, ws: &Workspace) -> CliResult {
     };
     if args.json {
         let listed: Vec<ListedFailure> = failures.iter().map(ListedFailure::from).collect();
-        println!("{}", serde_json::to_string_pretty(&listed)?);
+        print_json(&listed)?;
         return Ok(());
     }
     if failures.is_empty() {
-        eprintln!("no failures recorded{}", for_tool(args.tool.as_deref()));
+        errln!("no failures recorded{}", for_tool(args.tool.as_deref()));
         return Ok(());
     }
     print_table(&failures);
@@ -76,9 +77,12 @@ fn print_table(failures: &[FailureRecord]) {
         .collect();
     let id_width = column_width(&ids, "ID");
     let tool_width = column_width(&tools, "TOOL");
-    println!(
+    outln!(
         "{:<id_width$} {:<24} {:<tool_width$} {:<8} SCENARIO: ERROR",
-        "ID", "AT", "TOOL", "SEVERITY"
+        "ID",
+        "AT",
+        "TOOL",
+        "SEVERITY"
     );
     for ((f, id), tool) in failures.iter().zip(&ids).zip(&tools) {
         let tag = f
@@ -86,7 +90,7 @@ fn print_table(failures: &[FailureRecord]) {
             .as_deref()
             .map(|t| format!(" [{t}]"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{:<id_width$} {:<24} {:<tool_width$} {:<8} {}: {}{}",
             id,
             f.at,

@@ -1,5 +1,6 @@
 use clap::Args;
 
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace, decide};
 use crate::review::gc;
 
@@ -31,12 +32,12 @@ pub fn run(args: GcArgs, ws: &Workspace) -> CliResult {
         args.dry_run,
     )?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        print_json(&report)?;
     } else if report.candidates.is_empty() {
-        println!("gc: nothing to collect");
+        outln!("gc: nothing to collect");
     } else if report.dry_run {
         for c in &report.candidates {
-            println!("would archive {}@{}: {}", c.name, c.version, c.reason);
+            outln!("would archive {}@{}: {}", c.name, c.version, c.reason);
         }
     } else {
         for decision in &report.archived {
@@ -44,7 +45,7 @@ pub fn run(args: GcArgs, ws: &Workspace) -> CliResult {
         }
     }
     for failure in &report.failed {
-        eprintln!("toolbench: {failure}");
+        errln!("toolbench: {failure}");
     }
     if report.failed.is_empty() {
         Ok(())

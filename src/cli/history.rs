@@ -1,6 +1,7 @@
 use clap::Args;
 use serde::Serialize;
 
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace, decide};
 use crate::model::Tier;
 use crate::review::lifecycle;
@@ -54,11 +55,11 @@ pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
     let history = lifecycle::history(&store, name)?;
     if args.json {
         let listed: Vec<ListedDecision> = history.decisions.iter().map(Into::into).collect();
-        println!("{}", serde_json::to_string_pretty(&listed)?);
+        print_json(&listed)?;
         return Ok(());
     }
     if history.decisions.is_empty() && history.versions.is_empty() {
-        eprintln!("no decisions recorded for {name}");
+        errln!("no decisions recorded for {name}");
         return Ok(());
     }
     for d in &history.decisions {
@@ -77,7 +78,7 @@ pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
             .as_deref()
             .map(|r| format!("  {r}"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{}  {:<15} {:<12} {:<15} {:<26} {hash}{reason}",
             d.at,
             d.action.as_str(),
@@ -87,9 +88,9 @@ pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
         );
     }
     if !history.versions.is_empty() {
-        println!("kept versions:");
+        outln!("kept versions:");
         for v in &history.versions {
-            println!(
+            outln!(
                 "  {:<12} {}  activated {}  {}",
                 v.version,
                 short(&v.content_hash),

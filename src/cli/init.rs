@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::CliResult;
+use super::term::outln;
 use crate::workspace::init_workspace;
 
 #[derive(Debug, Args)]
@@ -19,10 +20,10 @@ pub fn run(args: InitArgs, cwd: &Path) -> CliResult {
     };
     let report = init_workspace(&dir)?;
     for path in &report.created {
-        println!("created {}", path.display());
+        outln!("created {}", path.display());
     }
     if report.created.is_empty() {
-        println!("{} is already a workspace; nothing to do", dir.display());
+        outln!("{} is already a workspace; nothing to do", dir.display());
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 use clap::Args;
 use serde::Serialize;
 
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace};
 use crate::catalog::SortOrder;
 use crate::model::{Tier, ToolEntry};
@@ -68,11 +69,11 @@ pub fn run(args: ListArgs, ws: &Workspace) -> CliResult {
         .collect();
     if args.json {
         let listed: Vec<ListedTool> = entries.into_iter().map(ListedTool::from).collect();
-        println!("{}", serde_json::to_string_pretty(&listed)?);
+        print_json(&listed)?;
         return Ok(());
     }
     if entries.is_empty() {
-        eprintln!(
+        errln!(
             "no tools in {} (agents write them into experimental/)",
             ws.root.display()
         );
@@ -89,9 +90,12 @@ fn print_table(entries: &[&ToolEntry], _order: SortOrder) {
         .max()
         .unwrap_or(4)
         .max(4);
-    println!(
+    outln!(
         "{:<12} {:<name_width$} {:<10} {:<10} DESCRIPTION",
-        "TIER", "NAME", "VERSION", "COST"
+        "TIER",
+        "NAME",
+        "VERSION",
+        "COST"
     );
     for e in entries {
         let cost = e.cost_tier.map(|c| c.as_str()).unwrap_or("-");
@@ -100,7 +104,7 @@ fn print_table(entries: &[&ToolEntry], _order: SortOrder) {
             None if e.inferred => format!("{} (inferred manifest)", e.description),
             None => e.description.clone(),
         };
-        println!(
+        outln!(
             "{:<12} {:<name_width$} {:<10} {:<10} {}",
             e.tier.as_str(),
             e.name,

@@ -1,5 +1,6 @@
 use clap::Args;
 
+use super::term::outln;
 use super::{CliResult, Workspace};
 use crate::model::{RunOrigin, Severity};
 use crate::quality::{FailureReport, ToolStats};
@@ -49,9 +50,13 @@ pub fn run(args: MarkFailureArgs, ws: &Workspace) -> CliResult {
     let stats = store
         .stats_for(&entry.name)?
         .unwrap_or_else(|| ToolStats::unused(&entry.name));
-    println!(
+    outln!(
         "recorded failure #{} for {}@{} (severity {}); quality now {:.2}",
-        failure.id, failure.tool, failure.version, failure.severity, stats.quality
+        failure.id,
+        failure.tool,
+        failure.version,
+        failure.severity,
+        stats.quality
     );
     Ok(())
 }

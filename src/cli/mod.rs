@@ -24,6 +24,7 @@ mod run;
 mod runs;
 mod show;
 mod stats;
+mod term;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+use self::term::errln;
 use crate::catalog::Catalog;
 use crate::catalog::scan::{ScanProgress, scan_workspace};
 use crate::config::Config;
@@ -118,7 +120,7 @@ pub fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError(message)) => {
-            eprintln!("toolbench: {message}");
+            errln!("toolbench: {message}");
             ExitCode::from(1)
         }
     }

@@ -1,5 +1,6 @@
 use clap::Args;
 
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace, decide};
 use crate::review::lifecycle;
 
@@ -15,20 +16,23 @@ pub fn run(args: ReviewArgs, ws: &Workspace) -> CliResult {
     let store = decide::open_store(ws)?;
     let queue = lifecycle::review_queue(&ws.root, &store)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&queue)?);
+        print_json(&queue)?;
         return Ok(());
     }
     if queue.is_empty() {
-        eprintln!("the review queue is empty (agents write tools into experimental/)");
+        errln!("the review queue is empty (agents write tools into experimental/)");
         return Ok(());
     }
     let name_width = queue.iter().map(|q| q.name.len()).max().unwrap_or(4).max(4);
-    println!(
+    outln!(
         "{:<name_width$} {:<10} {:<10} {:<24} PARENT",
-        "NAME", "VERSION", "VERDICT", "ARRIVED"
+        "NAME",
+        "VERSION",
+        "VERDICT",
+        "ARRIVED"
     );
     for item in &queue {
-        println!(
+        outln!(
             "{:<name_width$} {:<10} {:<10} {:<24} {}",
             item.name,
             item.version,

@@ -8,11 +8,13 @@ use clap::Args;
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use super::term::{self, errln};
 use super::{CliError, CliResult, Workspace};
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolEntry};
 use crate::runner::gate::{Gate, gate};
 use crate::runner::{self, RunEvent, RunOutcome, RunRequest, Stream};
 use crate::store::Store;
+use crate::text::VisibleStream;
 
 /// Inputs larger than this are refused: tool input is a request, not a data set.
 const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
@@ -43,7 +45,7 @@ pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     if args.json {
         print_json(&record, &outcome)?;
     } else if record.status != RunStatus::Ok {
-        eprintln!(
+        errln!(
             "toolbench: {}@{} {}: {}",
             record.tool,
             record.version,
@@ -128,18 +130,49 @@ pub fn run_once(
 async fn print_live(mut events: mpsc::Receiver<RunEvent>, live: bool) {
     // Unbuffered handles on the same descriptors: a tool's output is passed on as it comes,
     // without std's line buffering scanning every byte for newlines.
-    let mut stdout = raw_handle(std::io::stdout().as_fd());
-    let mut stderr = raw_handle(std::io::stderr().as_fd());
+    let mut stdout = LiveStream::new(std::io::stdout().as_fd(), term::stdout_is_terminal());
+    let mut stderr = LiveStream::new(std::io::stderr().as_fd(), term::stderr_is_terminal());
     while let Some(RunEvent::Output { stream, bytes }) = events.recv().await {
         if !live {
             continue;
         }
-        let target = match stream {
-            Stream::Stdout => &mut stdout,
-            Stream::Stderr => &mut stderr,
+        match stream {
+            Stream::Stdout => stdout.write(&bytes),
+            Stream::Stderr => stderr.write(&bytes),
+        }
+    }
+    stdout.finish();
+    stderr.finish();
+}
+
+/// Where one of the tool's streams goes: passed on byte for byte, or made visible when it
+/// is a terminal.
+struct LiveStream {
+    file: Option<std::fs::File>,
+    visible: Option<VisibleStream>,
+}
+
+impl LiveStream {
+    fn new(fd: std::os::fd::BorrowedFd<'_>, terminal: bool) -> Self {
+        Self {
+            file: raw_handle(fd),
+            visible: terminal.then(VisibleStream::default),
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let Some(file) = &mut self.file else {
+            return;
         };
-        if let Some(file) = target {
-            let _ = file.write_all(&bytes);
+        let _ = match &mut self.visible {
+            Some(visible) => file.write_all(visible.push(bytes).as_bytes()),
+            None => file.write_all(bytes),
+        };
+    }
+
+    fn finish(&mut self) {
+        if let (Some(file), Some(visible)) = (&mut self.file, &mut self.visible) {
+            let _ = file.write_all(visible.finish().as_bytes());
         }
     }
 }
@@ -174,8 +207,7 @@ fn print_json(record: &RunRecord, outcome: &RunOutcome) -> CliResult {
         "peak_memory_kb": record.peak_memory_kb,
         "log_dir": record.log_dir,
     });
-    println!("{}", serde_json::to_string_pretty(&value)?);
-    Ok(())
+    term::print_json(&value)
 }
 
 /// The tool's own exit code; 128+N for signal N; 1 for anything else that is not ok.

@@ -1,6 +1,7 @@
 use clap::Args;
 use serde::Serialize;
 
+use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workspace};
 use crate::model::{RunOrigin, RunRecord, RunStatus};
 use crate::store::Store;
@@ -54,11 +55,11 @@ pub fn run(args: RunsArgs, ws: &Workspace) -> CliResult {
     };
     if args.json {
         let listed: Vec<ListedRun> = runs.iter().map(ListedRun::from).collect();
-        println!("{}", serde_json::to_string_pretty(&listed)?);
+        print_json(&listed)?;
         return Ok(());
     }
     if runs.is_empty() {
-        eprintln!("no runs recorded{}", for_tool(args.tool.as_deref()));
+        errln!("no runs recorded{}", for_tool(args.tool.as_deref()));
         return Ok(());
     }
     print_table(&runs);
@@ -73,9 +74,13 @@ fn print_table(runs: &[RunRecord]) {
         .collect();
     let id_width = column_width(&ids, "ID");
     let tool_width = column_width(&tools, "TOOL");
-    println!(
+    outln!(
         "{:<id_width$} {:<24} {:<tool_width$} {:<16} {:<6} DURATION",
-        "ID", "STARTED", "TOOL", "STATUS", "EXIT"
+        "ID",
+        "STARTED",
+        "TOOL",
+        "STATUS",
+        "EXIT"
     );
     for ((run, id), tool) in runs.iter().zip(&ids).zip(&tools) {
         let exit = match (run.exit_code, run.signal) {
@@ -83,7 +88,7 @@ fn print_table(runs: &[RunRecord]) {
             (None, Some(signal)) => format!("sig {signal}"),
             (None, None) => "-".into(),
         };
-        println!(
+        outln!(
             "{:<id_width$} {:<24} {:<tool_width$} {:<16} {:<6} {}",
             id,
             run.started_at,

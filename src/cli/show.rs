@@ -1,6 +1,7 @@
 use clap::Args;
 use serde_json::json;
 
+use super::term::{outln, print_json};
 use super::{CliResult, Workspace};
 use crate::model::ToolEntry;
 
@@ -17,7 +18,7 @@ pub fn run(args: ShowArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
     let entry = catalog.find(&args.tool)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&show_json(entry))?);
+        print_json(&show_json(entry))?;
     } else {
         print_text(entry);
     }
@@ -47,38 +48,38 @@ fn show_json(entry: &ToolEntry) -> serde_json::Value {
 }
 
 fn print_text(e: &ToolEntry) {
-    println!("{} {}  [{}]", e.name, e.version, e.tier);
-    println!("path:         {}", e.path.display());
+    outln!("{} {}  [{}]", e.name, e.version, e.tier);
+    outln!("path:         {}", e.path.display());
     if let Some(error) = &e.error {
-        println!("error:        {error}");
+        outln!("error:        {error}");
     }
     for warning in &e.warnings {
-        println!("warning:      {warning}");
+        outln!("warning:      {warning}");
     }
     if let Some(m) = &e.manifest {
-        println!("description:  {}", m.description);
-        println!("category:     {}", m.category);
-        println!("cost tier:    {}", m.cost_tier);
-        println!("command:      {}", m.run.command.join(" "));
-        println!("input:        {}", m.run.input);
-        println!(
+        outln!("description:  {}", m.description);
+        outln!("category:     {}", m.category);
+        outln!("cost tier:    {}", m.cost_tier);
+        outln!("command:      {}", m.run.command.join(" "));
+        outln!("input:        {}", m.run.input);
+        outln!(
             "limits:       {} s, {} MB, network {}",
             m.run.timeout_secs,
             m.run.memory_mb,
             if m.run.network { "on" } else { "off" }
         );
         if !m.keywords.is_empty() {
-            println!("keywords:     {}", m.keywords.join(", "));
+            outln!("keywords:     {}", m.keywords.join(", "));
         }
         if !m.capabilities.is_empty() {
-            println!("capabilities: {}", m.capabilities.join(", "));
+            outln!("capabilities: {}", m.capabilities.join(", "));
         }
         if let Some(parent) = &m.provenance.parent {
-            println!("parent:       {parent}");
+            outln!("parent:       {parent}");
         }
         if m.inferred {
-            println!("manifest:     inferred from a bare script");
+            outln!("manifest:     inferred from a bare script");
         }
     }
-    println!("hash:         {}", e.content_hash);
+    outln!("hash:         {}", e.content_hash);
 }

@@ -2,6 +2,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::runs::{column_width, format_ms};
+use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace};
 use crate::quality::{ToolStats, stats_for_active_tools};
 use crate::store::Store;
@@ -46,11 +47,11 @@ pub fn run(args: StatsArgs, ws: &Workspace) -> CliResult {
     let stats = stats_for_active_tools(catalog.entries(), recorded);
     if args.json {
         let listed: Vec<ListedStats> = stats.iter().map(ListedStats::from).collect();
-        println!("{}", serde_json::to_string_pretty(&listed)?);
+        print_json(&listed)?;
         return Ok(());
     }
     if stats.is_empty() {
-        eprintln!(
+        errln!(
             "no active tools in {} (agents write them into experimental/)",
             ws.root.display()
         );
@@ -63,18 +64,26 @@ pub fn run(args: StatsArgs, ws: &Workspace) -> CliResult {
 fn print_table(stats: &[ToolStats]) {
     let names: Vec<String> = stats.iter().map(|s| s.name.clone()).collect();
     let name_width = column_width(&names, "NAME");
-    println!(
+    outln!(
         "{:<name_width$} {:>7} {:>8} {:>10} {:>8}",
-        "NAME", "RUNS", "SUCCESS", "MEDIAN", "QUALITY"
+        "NAME",
+        "RUNS",
+        "SUCCESS",
+        "MEDIAN",
+        "QUALITY"
     );
     for s in stats {
         let (success, median) = match s.median_ms {
             Some(ms) if s.runs > 0 => (format!("{:.0}%", s.success_rate * 100.0), format_ms(ms)),
             _ => ("-".to_string(), "-".to_string()),
         };
-        println!(
+        outln!(
             "{:<name_width$} {:>7} {:>8} {:>10} {:>8.2}",
-            s.name, s.runs, success, median, s.quality
+            s.name,
+            s.runs,
+            success,
+            median,
+            s.quality
         );
     }
 }

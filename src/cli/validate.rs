@@ -45,7 +45,7 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
         render_text(&report)
     };
     // A reader that stopped early (`| head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let _ = super::term::write_out(text.as_bytes());
     if report.verdict == Verdict::Fail {
         drop(store);
         let _ = std::io::stdout().flush();

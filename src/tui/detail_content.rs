@@ -9,12 +9,13 @@ use std::path::{Path, PathBuf};
 use ratatui::text::{Line, Span};
 
 use super::diff::{DiffLine, diff_lines, with_context};
-use super::highlight::{Language, highlight, visible};
+use super::highlight::{Language, highlight};
 use super::theme::Theme;
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::manifest::{MANIFEST_FILE, read_text_capped};
 use crate::catalog::scan::collect_files;
 use crate::model::{Manifest, ToolEntry};
+use crate::text::visible;
 
 /// Files larger than this are listed but not shown.
 const MAX_SOURCE_BYTES: u64 = 512 * 1024;

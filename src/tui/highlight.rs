@@ -8,6 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
+use crate::text::visible;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
@@ -93,19 +94,6 @@ pub fn highlight(text: &str, language: Language, theme: &Theme) -> Vec<Line<'sta
             highlight_line(&line, language, theme, &mut in_triple)
         })
         .collect()
-}
-
-/// Replaces tabs with spaces and control characters with visible escapes.
-pub fn visible(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '\t' => out.push_str("    "),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn highlight_line(

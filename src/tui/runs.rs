@@ -6,9 +6,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::highlight::visible;
 use crate::model::{RunRecord, ToolEntry};
 use crate::runner::Stream;
+use crate::text::visible;
 
 /// Lines kept per run in memory; the full log is on disk.
 pub const MAX_LINES: usize = 5_000;

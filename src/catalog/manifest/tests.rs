@@ -208,7 +208,7 @@ fn wrong_types_name_field_and_expectation() {
         error_of(&minimal_with("none", "").replace("[run]\n", "[run]\ntimeout_secs = \"soon\"\n"));
     assert_eq!(
         err,
-        "approved/x/tool.toml:6: field `run.timeout_secs`: expected a positive whole number, found string"
+        "approved/x/tool.toml:6: field `run.timeout_secs`: expected a whole number from 1 to 86400, found string"
     );
     let err = error_of(
         &minimal_with("none", "").replace("command = [\"sh\", \"run.sh\"]", "command = []"),
@@ -217,6 +217,65 @@ fn wrong_types_name_field_and_expectation() {
         err.contains("field `run.command`: must be a non-empty argv array"),
         "{err}"
     );
+}
+
+fn with_run_line(line: &str) -> String {
+    minimal_with("none", "").replace("[run]\n", &format!("[run]\n{line}\n"))
+}
+
+#[test]
+fn timeout_outside_one_second_to_one_day_is_refused() {
+    for (bad, shown) in [
+        ("0", "0"),
+        ("-1", "-1"),
+        ("315360000", "315360000"),
+        ("9223372036854775807", "9223372036854775807"),
+        ("0x7fffffffffffffff", "0x7fffffffffffffff"),
+    ] {
+        let err = error_of(&with_run_line(&format!("timeout_secs = {bad}")));
+        assert_eq!(
+            err,
+            format!(
+                "approved/x/tool.toml:6: field `run.timeout_secs`: must be a whole number from 1 to 86400, found {shown}"
+            )
+        );
+    }
+    for (bad, found) in [("30.5", "float"), ("\"30\"", "string"), ("inf", "float")] {
+        let err = error_of(&with_run_line(&format!("timeout_secs = {bad}")));
+        assert_eq!(
+            err,
+            format!(
+                "approved/x/tool.toml:6: field `run.timeout_secs`: expected a whole number from 1 to 86400, found {found}"
+            )
+        );
+    }
+}
+
+#[test]
+fn timeout_of_one_second_and_one_day_are_accepted() {
+    for good in [1, 86_400] {
+        let m = parse(&with_run_line(&format!("timeout_secs = {good}")))
+            .expect("valid")
+            .manifest;
+        assert_eq!(m.run.timeout_secs, good);
+    }
+}
+
+#[test]
+fn memory_is_bounded() {
+    for bad in ["0", "-1", "15", "1048577", "9223372036854775807"] {
+        let err = error_of(&with_run_line(&format!("memory_mb = {bad}")));
+        assert!(
+            err.starts_with("approved/x/tool.toml:6: field `run.memory_mb`: must be a whole number from 16 to 1048576"),
+            "{err}"
+        );
+    }
+    for good in [16, 1_048_576] {
+        let m = parse(&with_run_line(&format!("memory_mb = {good}")))
+            .expect("valid")
+            .manifest;
+        assert_eq!(m.run.memory_mb, good);
+    }
 }
 
 #[test]
@@ -285,4 +344,15 @@ fn a_directory_named_tool_toml_is_unreadable_not_fatal() {
         err.ends_with("tool.toml: cannot read: not a regular file"),
         "{err}"
     );
+}
+
+#[test]
+fn key_line_finds_keys_in_inline_and_header_tables() {
+    let inline = "name = \"t\"\n[run]\ncommand = [\"sh\"]\nenv = { A = \"1\" }\n";
+    assert_eq!(key_line(inline, &["run", "command"]), Some(3));
+    assert_eq!(key_line(inline, &["run", "env", "A"]), Some(4));
+    let header = "[run]\ncommand = [\"sh\"]\n\n[run.env]\nB = \"2\"\n";
+    assert_eq!(key_line(header, &["run", "env", "B"]), Some(5));
+    assert_eq!(key_line(header, &["run", "env", "C"]), None);
+    assert_eq!(key_line("not toml [", &["run"]), None);
 }

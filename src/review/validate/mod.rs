@@ -162,7 +162,14 @@ pub async fn validate(
     let similar = similar::most_similar(entry, catalog.entries(), similar::SHOWN);
     let similar_check = similar::check(&similar);
     let network_forbidden = entry.manifest.as_ref().is_some_and(|m| !m.run.network);
-    let security_findings = security::scan_sources(&sources, network_forbidden);
+    let mut security_findings = security::scan_sources(&sources, network_forbidden);
+    if let Some(manifest) = &entry.manifest {
+        let text = sources
+            .iter()
+            .find(|s| s.relative == crate::catalog::manifest::MANIFEST_FILE)
+            .map(|s| s.text.as_str());
+        security_findings.extend(security::scan_manifest(manifest, text));
+    }
     let security_check = security::check(&security_findings, sources.len());
 
     let (syntax, lint, case_runs) = tokio::join!(

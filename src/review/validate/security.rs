@@ -1,9 +1,12 @@
-//! The security scan: line-by-line rules over every text file of a tool.
+//! The security scan: line-by-line rules over every text file of a tool, and the rules over
+//! the manifest's `[run]` (in `manifest`).
 //!
 //! Each rule has an id, a severity and patterns per language. Findings are hints for a human
 //! reviewer, not proof: the scan prefers flagging a suspicious line to missing a dangerous
 //! one, and it never runs anything. Comment lines are skipped except for secrets (a key in a
 //! comment is still leaked).
+
+mod manifest;
 
 use std::sync::LazyLock;
 
@@ -19,7 +22,11 @@ pub const DELETE_OUTSIDE_SCRATCH: &str = "delete-outside-scratch";
 pub const HARDCODED_SECRET: &str = "hardcoded-secret";
 pub const NETWORK_USE: &str = "network-use";
 
-/// Every rule id, in the order rules are tried.
+pub use manifest::{
+    MANIFEST_COMMAND_OUTSIDE, MANIFEST_LOADER_ENV, MANIFEST_SHELL_C, scan_manifest,
+};
+
+/// Every rule id: the source rules in the order they are tried, then the manifest rules.
 pub const RULE_IDS: &[&str] = &[
     SHELL_INVOCATION,
     EVAL_EXEC,
@@ -27,6 +34,9 @@ pub const RULE_IDS: &[&str] = &[
     DELETE_OUTSIDE_SCRATCH,
     HARDCODED_SECRET,
     NETWORK_USE,
+    MANIFEST_SHELL_C,
+    MANIFEST_LOADER_ENV,
+    MANIFEST_COMMAND_OUTSIDE,
 ];
 
 const PY: &[Language] = &[Language::Python];

@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, failure: &FailureRecord, s
         Line::from(""),
         Line::from(Span::styled("error", theme.dim)),
         Line::from(Span::styled(
-            crate::tui::highlight::visible(&failure.error),
+            crate::text::visible(&failure.error),
             theme.error,
         )),
     ];

@@ -1,0 +1,79 @@
+//! Printing to the user's terminal.
+//!
+//! What the CLI prints carries text from tools and manifests (descriptions, errors, output,
+//! even folder names). On a terminal it is made visible (`crate::text`), so a tool cannot
+//! drive the terminal; to a pipe or a file it passes unchanged, so scripts and binary output
+//! see the exact bytes. The CLI prints no escape sequences of its own.
+//!
+//! `outln!` and `errln!` print one line: on a terminal a newline inside it is shown too, so a
+//! description cannot forge a row of a table. Output that is many lines (a tool's output,
+//! JSON, the validation checklist) goes through `write_out`, which keeps newlines and tabs.
+
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
+
+use crate::text::{visible, visible_text};
+
+pub fn stdout_is_terminal() -> bool {
+    static IS: OnceLock<bool> = OnceLock::new();
+    *IS.get_or_init(|| std::io::stdout().is_terminal())
+}
+
+pub fn stderr_is_terminal() -> bool {
+    static IS: OnceLock<bool> = OnceLock::new();
+    *IS.get_or_init(|| std::io::stderr().is_terminal())
+}
+
+/// `println!` for one line that may hold tool or manifest content.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::term::print_out(&format!($($arg)*))
+    };
+}
+
+/// `eprintln!` for one line that may hold tool or manifest content.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::term::print_err(&format!($($arg)*))
+    };
+}
+
+pub(crate) use {errln, outln};
+
+pub fn print_out(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = if stdout_is_terminal() {
+        writeln!(out, "{}", visible(line))
+    } else {
+        writeln!(out, "{line}")
+    };
+}
+
+pub fn print_err(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = if stderr_is_terminal() {
+        writeln!(err, "{}", visible(line))
+    } else {
+        writeln!(err, "{line}")
+    };
+}
+
+/// Writes bytes to stdout whole: unchanged to a pipe, made visible on a terminal.
+pub fn write_out(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if stdout_is_terminal() {
+        out.write_all(visible_text(&String::from_utf8_lossy(bytes)).as_bytes())
+    } else {
+        out.write_all(bytes)
+    }
+}
+
+/// Pretty JSON and a newline. Its strings are escaped by JSON; DEL and C1 controls are not,
+/// so a terminal still gets `write_out`'s rule.
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), super::CliError> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    // A reader that stopped early (`| head`) is not an error worth reporting.
+    let _ = write_out(text.as_bytes());
+    Ok(())
+}

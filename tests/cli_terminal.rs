@@ -1,0 +1,154 @@
+//! The terminal is the user's: the real binary on a pseudo-terminal never passes on a tool's
+//! escape sequences, and through a pipe it passes a tool's bytes unchanged.
+
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::*;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+/// Title, OSC 52 clipboard write, clear screen, a CR-overwrite fake line, backspace, C1 CSI.
+const HOSTILE: &str = r"printf 'out\033]0;pwned\007 clip\033]52;c;aGk=\007 \033[2Jreal\rFAKE\010 c1\302\233 end\n'
+printf 'err\033]0;pwned\007\033[2J\rFAKE\n' >&2
+printf 'last\033]52;c;aGk=\007\n' >&2
+exit 3
+";
+
+fn hostile_workspace() -> tempfile::TempDir {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let manifest = "name = \"hostile\"\nversion = \"1.0.0\"\ndescription = \"looks \\u001b[2J\\u001b]0;pwned\\u0007 fine\\ncore         fake\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
+    let folder = write_tool(ws.path(), "approved", "hostile", manifest);
+    std::fs::write(folder.join("run.sh"), HOSTILE).expect("script");
+    // The same text waiting in the review queue.
+    let candidate = manifest.replace("\"hostile\"", "\"newcomer\"");
+    write_tool(ws.path(), "experimental", "newcomer", &candidate);
+    ws
+}
+
+/// Every byte the binary writes to a pseudo-terminal (stdout and stderr both).
+fn on_terminal(root: &Path, args: &[&str]) -> Vec<u8> {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open pty");
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.arg("--root");
+    cmd.arg(root);
+    cmd.args(args);
+    cmd.env("TOOLBENCH_CONFIG_DIR", config.path());
+    cmd.env_remove("TOOLBENCH_ROOT");
+    let mut child = pair.slave.spawn_command(cmd).expect("spawn");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().expect("reader");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Ends with EOF or EIO once the child and its pty slave are gone.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        let _ = tx.send(all);
+    });
+    let _ = child.wait();
+    let bytes = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the pty output ends");
+    drop(pair.master);
+    bytes
+}
+
+fn assert_neutralised(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    assert!(!bytes.contains(&0x1b), "ESC reached the terminal: {text:?}");
+    assert!(!bytes.contains(&0x07), "BEL reached the terminal: {text:?}");
+    assert!(
+        !bytes.contains(&0x08),
+        "backspace reached the terminal: {text:?}"
+    );
+    assert!(
+        !text.contains('\u{9b}'),
+        "C1 CSI reached the terminal: {text:?}"
+    );
+    // The terminal driver turns each newline into CR LF; any other CR came from the tool.
+    assert!(
+        !text.replace("\r\n", "\n").contains('\r'),
+        "a bare CR reached the terminal: {text:?}"
+    );
+    text
+}
+
+#[test]
+fn run_output_stderr_and_error_line_are_made_visible_on_a_terminal() {
+    let ws = hostile_workspace();
+    let text = assert_neutralised(&on_terminal(ws.path(), &["run", "hostile"]));
+    assert!(
+        text.contains(r"out\u{1b}]0;pwned\u{7} clip\u{1b}]52;c;aGk=\u{7}"),
+        "{text:?}"
+    );
+    assert!(
+        text.contains(r"\u{1b}[2Jreal\u{d}FAKE\u{8} c1\u{9b} end"),
+        "{text:?}"
+    );
+    assert!(text.contains(r"err\u{1b}]0;pwned\u{7}"), "{text:?}");
+    // The one-line error names the failure with the tool's last stderr line, made visible.
+    assert!(
+        text.contains(r"toolbench: hostile@1.0.0 failed"),
+        "{text:?}"
+    );
+    assert!(text.contains(r"last\u{1b}]52;c;aGk=\u{7}"), "{text:?}");
+}
+
+#[test]
+fn list_show_failures_and_runs_make_manifest_and_tool_text_visible() {
+    // A newline in a description is shown too: it cannot forge a row of the table.
+    let ws = hostile_workspace();
+    // Record a failure whose text came from the tool.
+    let _ = toolbench(ws.path(), &["run", "hostile"]);
+    for args in [
+        &["list"][..],
+        &["show", "hostile"],
+        &["failures"],
+        &["runs"],
+        &["review"],
+    ] {
+        let text = assert_neutralised(&on_terminal(ws.path(), args));
+        let expected = match args[0] {
+            "list" | "show" => r"looks \u{1b}[2J\u{1b}]0;pwned\u{7} fine\u{a}core         fake",
+            "failures" => r"last\u{1b}]52;c;aGk=\u{7}",
+            "runs" => "hostile@1.0.0 failed",
+            _ => "newcomer",
+        };
+        assert!(text.contains(expected), "{args:?}: {text:?}");
+    }
+}
+
+#[test]
+fn piped_run_output_is_byte_identical() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let manifest = "name = \"binary\"\nversion = \"1.0.0\"\ndescription = \"bytes\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
+    let folder = write_tool(ws.path(), "approved", "binary", manifest);
+    std::fs::write(
+        folder.join("run.sh"),
+        r"printf 'a\033[2J\377\376\r\000b\302\233\n\342\202'",
+    )
+    .expect("script");
+    let out = toolbench(ws.path(), &["run", "binary"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        out.stdout,
+        b"a\x1b[2J\xff\xfe\r\x00b\xc2\x9b\n\xe2\x82".to_vec()
+    );
+}
