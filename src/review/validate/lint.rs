@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::program;
+use super::program::{self, Checkers};
 use super::sources::{Language, SourceFile};
 use super::{Check, CheckKind, CheckStatus, Finding, FindingSeverity};
 
@@ -19,7 +19,7 @@ struct Tally {
     findings: Vec<Finding>,
 }
 
-pub async fn check(tool_dir: &Path, sources: &[SourceFile]) -> (Check, Vec<Finding>) {
+pub async fn check(checkers: &Checkers<'_>, sources: &[SourceFile]) -> (Check, Vec<Finding>) {
     let code = |wanted: fn(Language) -> bool| -> Vec<&SourceFile> {
         sources
             .iter()
@@ -39,7 +39,7 @@ pub async fn check(tool_dir: &Path, sources: &[SourceFile]) -> (Check, Vec<Findi
     }
     let mut tally = Tally::default();
     if !python.is_empty() {
-        ruff(tool_dir, &python, &mut tally).await;
+        ruff(checkers, &python, &mut tally).await;
     }
     if !sh.is_empty() || !bash.is_empty() {
         match program::find_program("shellcheck") {
@@ -47,7 +47,7 @@ pub async fn check(tool_dir: &Path, sources: &[SourceFile]) -> (Check, Vec<Findi
             Some(shellcheck) => {
                 for (dialect, files) in [("sh", &sh), ("bash", &bash)] {
                     if !files.is_empty() {
-                        run_shellcheck(&shellcheck, tool_dir, dialect, files, &mut tally).await;
+                        run_shellcheck(&shellcheck, checkers, dialect, files, &mut tally).await;
                     }
                 }
             }
@@ -57,14 +57,14 @@ pub async fn check(tool_dir: &Path, sources: &[SourceFile]) -> (Check, Vec<Findi
     (summarize(&tally), tally.findings)
 }
 
-async fn ruff(tool_dir: &Path, files: &[&SourceFile], tally: &mut Tally) {
+async fn ruff(checkers: &Checkers<'_>, files: &[&SourceFile], tally: &mut Tally) {
     let Some(ruff) = program::find_program("ruff") else {
         tally.skipped.push("ruff not installed".to_string());
         return;
     };
     // --isolated: judge every candidate by the same rules, whatever config sits nearby;
     // --no-cache: never write into the tool folder.
-    let paths: Vec<String> = files.iter().map(|f| format!("./{}", f.relative)).collect();
+    let paths: Vec<String> = files.iter().map(|f| checkers.path_of(&f.relative)).collect();
     let mut args = vec![
         "check",
         "--output-format",
@@ -74,8 +74,8 @@ async fn ruff(tool_dir: &Path, files: &[&SourceFile], tally: &mut Tally) {
         "--exit-zero",
     ];
     args.extend(paths.iter().map(String::as_str));
-    match program::run(&ruff, &args, tool_dir).await {
-        Ok(output) => match parse_ruff_json(&String::from_utf8_lossy(&output.stdout), tool_dir) {
+    match checkers.run(&ruff, &args).await {
+        Ok(output) => match parse_ruff_json(&String::from_utf8_lossy(&output.stdout), checkers.tool_dir) {
             Some(findings) => {
                 tally.ran.push("ruff");
                 tally.findings.extend(findings);
@@ -91,24 +91,25 @@ async fn ruff(tool_dir: &Path, files: &[&SourceFile], tally: &mut Tally) {
 
 async fn run_shellcheck(
     shellcheck: &Path,
-    tool_dir: &Path,
+    checkers: &Checkers<'_>,
     dialect: &str,
     files: &[&SourceFile],
     tally: &mut Tally,
 ) {
-    // `./` keeps a file named like an option from being read as one.
-    let paths: Vec<String> = files.iter().map(|f| format!("./{}", f.relative)).collect();
-    let mut args = vec!["-f", "gcc", "-s", dialect];
+    // Absolute paths: a file named like an option is never read as one.
+    let paths: Vec<String> = files.iter().map(|f| checkers.path_of(&f.relative)).collect();
+    // --norc: a `.shellcheckrc` in the tool folder must not change the rules.
+    let mut args = vec!["--norc", "-f", "gcc", "-s", dialect];
     args.extend(paths.iter().map(String::as_str));
-    match program::run(shellcheck, &args, tool_dir).await {
+    match checkers.run(shellcheck, &args).await {
         // 0: clean, 1: findings; anything else is shellcheck itself failing.
-        Ok(output) if matches!(output.status.code(), Some(0 | 1)) => {
+        Ok(output) if matches!(output.exit_code, Some(0 | 1)) => {
             tally.ran.push("shellcheck");
-            tally
-                .findings
-                .extend(parse_shellcheck_gcc(&String::from_utf8_lossy(
-                    &output.stdout,
-                )));
+            let mut findings = parse_shellcheck_gcc(&String::from_utf8_lossy(&output.stdout));
+            for finding in &mut findings {
+                finding.file = checkers.relative(&finding.file).to_string();
+            }
+            tally.findings.extend(findings);
         }
         Ok(output) => tally.skipped.push(format!(
             "shellcheck failed: {}",

@@ -172,9 +172,10 @@ pub async fn validate(
     }
     let security_check = security::check(&security_findings, sources.len());
 
+    let checkers = program::Checkers::new(root, exe, &tool_dir);
     let (syntax, lint, case_runs) = tokio::join!(
-        syntax::check(&tool_dir, &sources, entry.manifest.as_deref()),
-        lint::check(&tool_dir, &sources),
+        syntax::check(&checkers, &sources, entry.manifest.as_deref()),
+        lint::check(&checkers, &sources),
         cases::run_all(root, entry, exe),
     );
     let (syntax_check, syntax_findings) = syntax;

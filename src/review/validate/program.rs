@@ -1,18 +1,28 @@
 //! Running the checkers validation borrows from the machine (python3, sh, node, ruff,
-//! shellcheck): found on `PATH`, run without a shell, bounded in time.
+//! shellcheck): found on the standard paths first, run without a shell, inside the same
+//! sandbox as a run (the tool folder read-only, a scratch of their own, no network), bounded
+//! in time. A tool's files are their input, never their configuration.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
 use std::time::Duration;
+
+use crate::runner::confine::Confinement;
+use crate::runner::confined::{self, Finished, Program};
 
 /// How long one checker may take before it is killed and its check skipped.
 pub const CHECKER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The executable `name` on `PATH`, like `which`.
+/// Searched before toolbench's own `PATH`: the interpreters a tool itself runs with.
+const STANDARD_PATH: [&str; 3] = ["/usr/local/bin", "/usr/bin", "/bin"];
+
+/// The executable `name`, like `which`, preferring the standard paths.
 pub fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    STANDARD_PATH
+        .iter()
+        .map(PathBuf::from)
+        .chain(std::env::split_paths(&inherited))
         .map(|dir| dir.join(name))
         .find(|candidate| is_executable(candidate))
 }
@@ -22,69 +32,59 @@ fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// Runs `program args…` in `cwd` to its end and returns what it printed; the error is one
-/// line saying why it could not run or finish.
-pub async fn run<I, S>(program: &Path, args: I, cwd: &Path) -> Result<Output, String>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let name = program
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let child = tokio::process::Command::new(program)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output();
-    match tokio::time::timeout(CHECKER_TIMEOUT, child).await {
-        Ok(Ok(output)) => Ok(output),
-        Ok(Err(e)) => Err(format!(
-            "{name} could not run: {}",
-            crate::catalog::manifest::io_reason(&e)
-        )),
-        Err(_) => Err(format!(
-            "{name} did not finish within {} s",
-            CHECKER_TIMEOUT.as_secs()
-        )),
-    }
+/// Where the checkers of one validation run.
+pub struct Checkers<'a> {
+    root: &'a Path,
+    exe: &'a Path,
+    pub tool_dir: &'a Path,
+    confinement: Result<Confinement, String>,
 }
 
-/// A fresh empty folder under the system temp dir, removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(prefix: &str) -> std::io::Result<Self> {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let base = std::env::temp_dir();
-        loop {
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0);
-            let dir = base.join(format!("{prefix}-{}-{nanos}-{n}", std::process::id()));
-            match std::fs::create_dir(&dir) {
-                Ok(()) => return Ok(Self(dir)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
+impl<'a> Checkers<'a> {
+    /// `exe` is the toolbench binary, the sandbox helper.
+    pub fn new(root: &'a Path, exe: &'a Path, tool_dir: &'a Path) -> Self {
+        let confinement = Confinement::for_workspace(root).map_err(|e| e.to_string());
+        Checkers {
+            root,
+            exe,
+            tool_dir,
+            confinement,
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.0
+    /// Runs `program args…` confined, reading the tool folder, and returns what it printed;
+    /// the error is one line saying why it could not run or finish.
+    pub async fn run<I, S>(&self, program: &Path, args: I) -> Result<Finished, String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let confinement = self.confinement.as_ref().map_err(Clone::clone)?;
+        let mut argv = vec![program.display().to_string()];
+        argv.extend(
+            args.into_iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned()),
+        );
+        let checker = Program {
+            argv,
+            stdin: None,
+            env: Default::default(),
+            network: false,
+            visible: vec![self.tool_dir.to_path_buf(), program.to_path_buf()],
+            timeout: CHECKER_TIMEOUT,
+        };
+        confined::run(self.root, self.exe, confinement, checker).await
     }
-}
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+    /// The absolute path of a tool file, as checkers are given it.
+    pub fn path_of(&self, relative: &str) -> String {
+        self.tool_dir.join(relative).display().to_string()
+    }
+
+    /// A path a checker printed, relative to the tool folder again.
+    pub fn relative<'p>(&self, printed: &'p str) -> &'p str {
+        let prefix = format!("{}/", self.tool_dir.display());
+        printed.strip_prefix(prefix.as_str()).unwrap_or(printed)
     }
 }
 
@@ -99,13 +99,21 @@ mod tests {
     }
 
     #[test]
-    fn temp_dirs_are_fresh_and_removed() {
-        let a = TempDir::new("tb-test").expect("a");
-        let b = TempDir::new("tb-test").expect("b");
-        assert_ne!(a.path(), b.path());
-        let kept = a.path().to_path_buf();
-        assert!(kept.is_dir());
-        drop(a);
-        assert!(!kept.exists());
+    fn standard_paths_come_before_the_inherited_path() {
+        let found = find_program("sh").expect("sh");
+        assert!(
+            STANDARD_PATH.iter().any(|dir| found.starts_with(dir)),
+            "{}",
+            found.display()
+        );
+    }
+
+    #[test]
+    fn printed_paths_become_relative_to_the_tool() {
+        let dir = Path::new("/ws/experimental/t");
+        let checkers = Checkers::new(Path::new("/ws"), Path::new("/bin/true"), dir);
+        assert_eq!(checkers.path_of("a/b.py"), "/ws/experimental/t/a/b.py");
+        assert_eq!(checkers.relative("/ws/experimental/t/a/b.py"), "a/b.py");
+        assert_eq!(checkers.relative("other.py"), "other.py");
     }
 }

@@ -1,14 +1,17 @@
 //! The syntax check: each source file parsed by its language's own tool, nothing executed.
 //!
-//! Python through `py_compile` (the bytecode goes to a temp dir, never into the tool folder),
+//! Python through `py_compile` in isolated mode (`-I`: nothing on `sys.path` from the tool
+//! folder or the environment, no user site; the bytecode goes to the sandbox's private `/tmp`),
 //! shell through `sh -n` / `bash -n`, JavaScript through `node --check` when node is installed.
+//! Every checker runs in the sandbox with the tool folder read-only.
 
-use std::path::Path;
-
-use super::program::{self, TempDir};
+use super::program::{self, Checkers};
 use super::sources::{Language, SourceFile};
 use super::{Check, CheckKind, CheckStatus, Finding, FindingSeverity};
 use crate::model::Manifest;
+
+/// Where the bytecode goes: the sandbox's own `/tmp`, gone with it.
+const PYC_DIR: &str = "/tmp/pyc";
 
 /// Compiles every file given after the pyc folder and prints `file<TAB>line<TAB>message` for
 /// each that does not compile. Exit 0 either way: errors are data, not a crash.
@@ -34,7 +37,7 @@ struct Tally {
 }
 
 pub async fn check(
-    tool_dir: &Path,
+    checkers: &Checkers<'_>,
     sources: &[SourceFile],
     manifest: Option<&Manifest>,
 ) -> (Check, Vec<Finding>) {
@@ -50,18 +53,18 @@ pub async fn check(
         );
         return (check, Vec::new());
     }
-    check_python(tool_dir, &python, &mut tally).await;
+    check_python(checkers, &python, &mut tally).await;
     for file in &shell {
         let shell = if runs_with_bash(file, manifest) {
             "bash"
         } else {
             "sh"
         };
-        check_one(tool_dir, file, shell, &["-n"], "shell", &mut tally).await;
+        check_one(checkers, file, shell, &["-n"], "shell", &mut tally).await;
     }
     for file in &javascript {
         check_one(
-            tool_dir,
+            checkers,
             file,
             "node",
             &["--check"],
@@ -92,7 +95,7 @@ fn runs_with_bash(file: &SourceFile, manifest: Option<&Manifest>) -> bool {
         })
 }
 
-async fn check_python(tool_dir: &Path, files: &[&SourceFile], tally: &mut Tally) {
+async fn check_python(checkers: &Checkers<'_>, files: &[&SourceFile], tally: &mut Tally) {
     if files.is_empty() {
         return;
     }
@@ -103,26 +106,22 @@ async fn check_python(tool_dir: &Path, files: &[&SourceFile], tally: &mut Tally)
         ));
         return;
     };
-    let pyc = match TempDir::new("toolbench-pyc") {
-        Ok(dir) => dir,
-        Err(e) => {
-            tally
-                .not_checked
-                .push(format!("no temp folder for bytecode: {e}"));
-            return;
-        }
-    };
     let mut args = vec![
+        "-I".to_string(),
         "-c".to_string(),
         PY_COMPILE.to_string(),
-        pyc.path().display().to_string(),
+        PYC_DIR.to_string(),
     ];
-    args.extend(files.iter().map(|f| f.relative.clone()));
-    match program::run(&python, &args, tool_dir).await {
-        Ok(output) if output.status.success() => {
+    args.extend(files.iter().map(|f| checkers.path_of(&f.relative)));
+    match checkers.run(&python, &args).await {
+        Ok(output) if output.success() => {
             tally.checked.extend(files.iter().map(|_| "Python"));
             let stdout = String::from_utf8_lossy(&output.stdout);
-            tally.findings.extend(parse_python_output(&stdout));
+            let mut findings = parse_python_output(&stdout);
+            for finding in &mut findings {
+                finding.file = checkers.relative(&finding.file).to_string();
+            }
+            tally.findings.extend(findings);
         }
         Ok(output) => tally.not_checked.push(format!(
             "python3 failed: {}",
@@ -133,7 +132,7 @@ async fn check_python(tool_dir: &Path, files: &[&SourceFile], tally: &mut Tally)
 }
 
 async fn check_one(
-    tool_dir: &Path,
+    checkers: &Checkers<'_>,
     file: &SourceFile,
     checker: &str,
     flags: &[&str],
@@ -147,14 +146,14 @@ async fn check_one(
         ));
         return;
     };
-    // `./` keeps a file named like an option (`-x.sh`) from being read as one.
-    let path = format!("./{}", file.relative);
+    // An absolute path: a file named like an option (`-x.sh`) is never read as one.
+    let path = checkers.path_of(&file.relative);
     let mut args: Vec<&str> = flags.to_vec();
     args.push(&path);
-    match program::run(&program, &args, tool_dir).await {
+    match checkers.run(&program, &args).await {
         Ok(output) => {
             tally.checked.push(language);
-            if !output.status.success() {
+            if !output.success() {
                 let stderr = String::from_utf8_lossy(&output.stderr);
                 let (line, message) = if checker == "node" {
                     parse_node_error(&stderr)
@@ -313,40 +312,5 @@ mod tests {
             ("main.py", Some(3))
         );
         assert_eq!(findings[0].message, "SyntaxError: '(' was never closed");
-    }
-
-    #[tokio::test]
-    async fn real_checkers_report_the_broken_line() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let files = [
-            ("ok.py", "print(1)\n"),
-            ("bad.py", "x = 1\n\ndef f(:\n    pass\n"),
-            ("bad.sh", "#!/bin/sh\nif true; then\necho hi\n"),
-        ];
-        let mut sources = Vec::new();
-        for (name, text) in files {
-            std::fs::write(dir.path().join(name), text).expect("write");
-            sources.push(SourceFile {
-                relative: name.to_string(),
-                language: super::super::sources::language_of(name, text),
-                text: text.to_string(),
-            });
-        }
-        let (check, findings) = check(dir.path(), &sources, None).await;
-        assert_eq!(check.status, CheckStatus::Fail, "{check:?}");
-        let bad_py = findings
-            .iter()
-            .find(|f| f.file == "bad.py")
-            .expect("bad.py");
-        assert_eq!(bad_py.line, Some(3), "{bad_py:?}");
-        assert!(findings.iter().any(|f| f.file == "bad.sh"), "{findings:?}");
-        assert!(!findings.iter().any(|f| f.file == "ok.py"));
-        assert!(
-            std::fs::read_dir(dir.path())
-                .expect("list")
-                .flatten()
-                .all(|e| e.file_name() != "__pycache__"),
-            "bytecode went into the tool folder"
-        );
     }
 }
