@@ -737,6 +737,76 @@ fn etc_shadow_never_reaches_the_run_output() {
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
+/// Blocks: a tool reading the command lines (and environments) of host processes through a
+/// `/proc` that is not its own, e.g. a token a developer passed on a command line.
+#[test]
+fn host_process_command_lines_never_reach_the_run_output() {
+    let bench = Bench::new();
+    let argv_secret = unique("ARGVSECRET");
+    let env_secret = unique("ENVSECRET");
+    let mut host = std::process::Command::new("sh");
+    // `; :` keeps sh itself alive (not exec'ed into sleep), carrying the secret in its argv.
+    host.args(["-c", "sleep 30; :", "sh", &argv_secret])
+        .env("HOSTILE_TOKEN", &env_secret)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut victim = host.spawn().expect("spawn a host process");
+    let pid = victim.id();
+    bench.tool(
+        "proc_snoop",
+        &["sh", "run.sh"],
+        "",
+        &[(
+            "run.sh",
+            &format!(
+                "for f in /proc/[0-9]*/cmdline /proc/[0-9]*/environ; do tr '\\0' ' ' < \"$f\" 2>/dev/null; echo; done\n\
+                 cat /proc/{pid}/cmdline /proc/{pid}/environ 2>&1\n\
+                 echo '{{}}'\n"
+            ),
+        )],
+    );
+    let (result, out) = bench.run("proc_snoop");
+    let _ = victim.kill();
+    let _ = victim.wait();
+    let logs = bench.run_logs(&result);
+    let mut escapes = Vec::new();
+    for secret in [&argv_secret, &env_secret] {
+        escapes.extend(leaks(&bench, secret, &out));
+        if contains(&logs, secret) {
+            escapes.push(format!("{secret} reached the run's stdout.log"));
+        }
+    }
+    assert_no_escape(&escapes, &format!("run: {}", result["status"]));
+}
+
+/// Blocks: a tool reading another program's files in the host's `/tmp` (its own `/tmp` is
+/// private).
+#[test]
+fn host_tmp_files_never_reach_the_run_output() {
+    let bench = Bench::new();
+    let secret = unique("TMPSECRET");
+    let path = PathBuf::from(format!("/tmp/{secret}.txt"));
+    fs::write(&path, format!("{secret}\n")).expect("host /tmp file");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
+    bench.tool(
+        "tmp_snoop",
+        &["sh", "run.sh"],
+        "",
+        &[(
+            "run.sh",
+            "ls /tmp 2>&1; cat /tmp/HOSTILE-TMPSECRET-* 2>&1; echo '{}'\n",
+        )],
+    );
+    let (result, out) = bench.run("tmp_snoop");
+    let _ = fs::remove_file(&path);
+    let mut escapes = leaks(&bench, &secret, &out);
+    if contains(&bench.run_logs(&result), &secret) {
+        escapes.push("the /tmp secret reached the run's stdout.log".to_string());
+    }
+    assert_no_escape(&escapes, &format!("run: {}", result["status"]));
+}
+
 // ---------------------------------------------------------------------------------------
 // 7. Locking the state database.
 // ---------------------------------------------------------------------------------------
