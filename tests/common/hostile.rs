@@ -470,7 +470,7 @@ pub fn xattrs(path: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Processes on the host whose command line or environment carries `tag`: (count, summed
-/// resident memory in KiB).
+/// private anonymous memory in KiB; shared library pages are not counted once per process).
 pub fn tagged_processes(tag: &str) -> (usize, u64) {
     let mut count = 0;
     let mut rss_kib = 0;
@@ -489,7 +489,7 @@ pub fn tagged_processes(tag: &str) -> (usize, u64) {
         let status = fs::read_to_string(dir.join("status")).unwrap_or_default();
         rss_kib += status
             .lines()
-            .find(|l| l.starts_with("VmRSS:"))
+            .find(|l| l.starts_with("RssAnon:"))
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|n| n.parse::<u64>().ok())
             .unwrap_or(0);
@@ -588,4 +588,19 @@ pub fn allocated_bytes(dir: &Path) -> u64 {
         }
     }
     total
+}
+
+/// Bytes available to unprivileged users on the file system holding `path`.
+pub fn free_bytes(path: &Path) -> u64 {
+    let Ok(c_path) = CString::new(path.as_os_str().as_bytes()) else {
+        return 0;
+    };
+    // SAFETY: statvfs fills the zeroed struct; the path is NUL-terminated.
+    unsafe {
+        let mut st: libc::statvfs = std::mem::zeroed();
+        if libc::statvfs(c_path.as_ptr(), &mut st) != 0 {
+            return 0;
+        }
+        st.f_bavail as u64 * st.f_frsize as u64
+    }
 }
