@@ -161,29 +161,44 @@ impl Dir {
     /// Renames `from` to `to` (both below this folder), never over anything at `to`. The last
     /// component may itself be a symlink: it is moved as a link, not followed.
     pub fn rename_noreplace(&self, from: &Path, to: &Path) -> std::io::Result<()> {
-        let as_io = |e: SafeFsError| std::io::Error::other(e.to_string());
-        let (from_dir, from_name) = self.parent_of(from, false).map_err(as_io)?;
-        let (to_dir, to_name) = self.parent_of(to, false).map_err(as_io)?;
+        let (from_dir, from_name) = self.parent_for_rename(from)?;
+        let (to_dir, to_name) = self.parent_for_rename(to)?;
         match renameat_with(
-            &from_dir.fd,
+            &from_dir,
             &from_name,
-            &to_dir.fd,
+            &to_dir,
             &to_name,
             RenameFlags::NOREPLACE,
         ) {
             Ok(()) => {}
             // No RENAME_NOREPLACE here: check, then rename (the tool lock keeps others away).
             Err(Errno::INVAL | Errno::NOSYS) => {
-                if statat(&to_dir.fd, &to_name, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+                if statat(&to_dir, &to_name, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
                     return Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists));
                 }
-                renameat(&from_dir.fd, &from_name, &to_dir.fd, &to_name)?;
+                renameat(&from_dir, &from_name, &to_dir, &to_name)?;
             }
             Err(e) => return Err(e.into()),
         }
-        to_dir.fsync();
-        from_dir.fsync();
+        let _ = rustix::fs::fsync(&to_dir);
+        let _ = rustix::fs::fsync(&from_dir);
         Ok(())
+    }
+
+    /// The parent folder of `relative` and its last name, with the kernel's own error (the
+    /// journal words it), a link on the way named as such.
+    fn parent_for_rename(&self, relative: &Path) -> std::io::Result<(OwnedFd, OsString)> {
+        let mut names = names(relative).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let name = names
+            .pop()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        let dir = resolve(&self.fd, &names, dir_flags(), Mode::empty()).map_err(|e| match e {
+            Errno::LOOP | Errno::XDEV => std::io::Error::other(
+                "a folder on the way is a symlink; toolbench never moves through one",
+            ),
+            other => other.into(),
+        })?;
+        Ok((dir, name))
     }
 
     /// Makes the folder's entries durable. Best effort: some filesystems refuse to fsync folders.
