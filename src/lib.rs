@@ -11,6 +11,7 @@ pub mod model;
 pub mod quality;
 pub mod review;
 pub mod runner;
+pub mod safe_fs;
 pub mod store;
 pub mod text;
 pub mod tui;

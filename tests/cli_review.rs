@@ -198,7 +198,7 @@ fn a_candidate_named_like_a_core_tool_cannot_be_approved() {
 }
 
 #[test]
-fn a_symlink_leading_outside_the_workspace_is_refused() {
+fn a_symlink_leading_out_of_the_tool_folder_is_refused() {
     let ws = workspace();
     let root = ws.path();
     let folder = write_tool(root, "experimental", "peek", &minimal_manifest("peek"));
@@ -206,15 +206,28 @@ fn a_symlink_leading_outside_the_workspace_is_refused() {
     let err = refused(root, &["approve", "peek"]);
     assert_eq!(
         err,
-        "toolbench: cannot approve peek@1.0.0: experimental/peek/data.txt is a symlink to /etc/passwd, outside the workspace"
+        "toolbench: cannot approve peek@1.0.0: experimental/peek: data.txt -> /etc/passwd leads out of the tool folder"
     );
     assert!(folder.is_dir());
 
-    // A link that stays inside the workspace is fine.
+    // Inside the workspace is not enough: the link must stay inside the tool folder.
     std::fs::remove_file(folder.join("data.txt")).expect("rm");
     std::os::unix::fs::symlink("../../core/word_count/main.py", folder.join("data.txt"))
         .expect("symlink");
+    let err = refused(root, &["approve", "peek"]);
+    assert_eq!(
+        err,
+        "toolbench: cannot approve peek@1.0.0: experimental/peek: data.txt -> ../../core/word_count/main.py leads out of the tool folder"
+    );
+    std::fs::remove_file(folder.join("data.txt")).expect("rm");
+    std::os::unix::fs::symlink("run.sh", folder.join("data.txt")).expect("symlink");
     ok(root, &["approve", "peek"]);
+    assert!(
+        root.join("approved/peek/data.txt")
+            .symlink_metadata()
+            .expect("link")
+            .is_symlink()
+    );
 }
 
 #[test]

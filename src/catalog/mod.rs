@@ -4,6 +4,7 @@
 //! fuzzy search (`search`). Never touches the terminal or the state store.
 
 pub mod infer;
+pub mod links;
 pub mod manifest;
 pub mod scan;
 pub mod search;

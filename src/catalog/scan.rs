@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::catalog::infer;
-use crate::catalog::manifest::{self, MANIFEST_FILE, io_reason};
+use crate::catalog::manifest::{self, MANIFEST_FILE};
+use crate::catalog::{infer, links};
 use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
 
 /// Largest script we read to infer a manifest for a bare script.
@@ -38,16 +38,15 @@ impl ScanProgress {
 enum Candidate {
     Folder(PathBuf),
     BareScript(PathBuf),
-    /// A symlink that leads outside the workspace, or nowhere.
+    /// A tool folder that is a symlink.
     Refused(PathBuf, String),
 }
 
 /// Scans all four tiers of `root`. The result is sorted by tier, then path.
 pub fn scan_workspace(root: &Path, progress: &ScanProgress) -> Vec<ToolEntry> {
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut candidates = Vec::new();
     for tier in Tier::ALL {
-        for candidate in list_tier(root, &canonical_root, *tier) {
+        for candidate in list_tier(root, *tier) {
             candidates.push((*tier, candidate));
         }
     }
@@ -67,12 +66,11 @@ pub fn load_tool(root: &Path, tier: Tier, folder: &Path) -> ToolEntry {
 /// Loads the tool at one path of a tier (used when the watcher reports a change): a folder,
 /// a symlink to one, or a bare script. `None` when the path is not a tool.
 pub fn load_path(root: &Path, tier: Tier, path: &Path) -> Option<ToolEntry> {
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let meta = std::fs::symlink_metadata(path).ok()?;
     let candidate = if meta.is_dir() {
         Candidate::Folder(path.to_path_buf())
     } else if meta.file_type().is_symlink() {
-        classify_symlink(path.to_path_buf(), &canonical_root)
+        classify_symlink(root, path.to_path_buf())
     } else if meta.is_file() && tier == Tier::Experimental && is_bare_script(path) {
         Candidate::BareScript(path.to_path_buf())
     } else {
@@ -81,7 +79,7 @@ pub fn load_path(root: &Path, tier: Tier, path: &Path) -> Option<ToolEntry> {
     Some(load_candidate(root, tier, &candidate))
 }
 
-fn list_tier(root: &Path, canonical_root: &Path, tier: Tier) -> Vec<Candidate> {
+fn list_tier(root: &Path, tier: Tier) -> Vec<Candidate> {
     let dir = root.join(tier.dir_name());
     let Ok(read_dir) = std::fs::read_dir(&dir) else {
         return Vec::new();
@@ -99,7 +97,7 @@ fn list_tier(root: &Path, canonical_root: &Path, tier: Tier) -> Vec<Candidate> {
         if file_type.is_dir() {
             out.push(Candidate::Folder(path));
         } else if file_type.is_symlink() {
-            out.push(classify_symlink(path, canonical_root));
+            out.push(classify_symlink(root, path));
         } else if file_type.is_file() && tier == Tier::Experimental && is_bare_script(&path) {
             out.push(Candidate::BareScript(path));
         }
@@ -107,24 +105,14 @@ fn list_tier(root: &Path, canonical_root: &Path, tier: Tier) -> Vec<Candidate> {
     out
 }
 
-/// A symlinked tool folder is followed only when it stays inside the workspace.
-fn classify_symlink(path: PathBuf, canonical_root: &Path) -> Candidate {
-    match path.canonicalize() {
-        Ok(target) if target.starts_with(canonical_root) && target.is_dir() => {
-            Candidate::Folder(path)
-        }
-        Ok(target) if target.starts_with(canonical_root) => Candidate::Refused(
-            path,
-            "symlink does not lead to a tool folder; refused".to_string(),
-        ),
-        Ok(target) => Candidate::Refused(
-            path,
-            format!(
-                "symlink to {} points outside the workspace; refused",
-                target.display()
-            ),
-        ),
-        Err(e) => Candidate::Refused(path, format!("broken symlink: {}", io_reason(&e))),
+/// A tool folder that is a symlink breaks the symlink rule (`links`) wherever it leads, so it
+/// is never followed: reading through it would read whatever it points at.
+fn classify_symlink(root: &Path, path: PathBuf) -> Candidate {
+    let folder = relative_to(root, &path).to_string_lossy().into_owned();
+    match links::check_folder(&folder, &path) {
+        Err(e) => Candidate::Refused(path, e.to_string()),
+        // Replaced by a real folder since it was listed.
+        Ok(()) => Candidate::Folder(path),
     }
 }
 

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::LookupError;
 use crate::catalog::manifest::io_reason;
+use crate::safe_fs::SafeFsError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +13,8 @@ pub enum ReviewError {
     Lookup(#[from] LookupError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Fs(#[from] SafeFsError),
     #[error("{tool}: several candidates ({versions}); say which with NAME@VERSION")]
     Ambiguous { tool: String, versions: String },
     /// The action is not allowed for this tool, with the reason.

@@ -17,14 +17,14 @@ use serde_json::json;
 use super::ReviewError;
 use super::journal::{self, Intent, Move};
 use super::lifecycle::{Decision, REVIEW_FILE, ReviewContext};
-use super::steps::{after_decision, begin, relative, resolve, scan};
-use super::versions::copy_tree;
+use super::steps::{after_decision, begin, refuse_links_out, relative, resolve, scan};
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::manifest::{
     MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped,
 };
 use crate::catalog::scan::{collect_files, hash_tool_folder};
 use crate::model::{Origin, Tier, ToolEntry};
+use crate::safe_fs::{Dir, copy_tree};
 use crate::store::{DecisionAction, DecisionRecord, Store};
 
 /// How long an evolver may take before it is killed.
@@ -127,6 +127,7 @@ fn evolve_from(
             ),
         ));
     };
+    refuse_links_out(ACTION, &entry)?;
     let mut new_version = manifest.version.clone();
     new_version.minor += 1;
     new_version.patch = 0;
@@ -227,12 +228,11 @@ fn evolve_from(
     // Stage the candidate, then rename it in through the journal.
     let mut intent = Intent::new(ACTION, &lock);
     let staged = format!("{}/{dir_name}", intent.staging_relative());
-    let staging = ctx.root.join(&staged);
-    if let Err(e) = stage(&entry, &sources, &staging) {
+    if let Err(e) = stage(&ctx.root, &entry, &sources, &staged) {
         let _ = std::fs::remove_dir_all(intent.staging_dir(&ctx.root));
         return Err(e);
     }
-    let to_hash = hash_tool_folder(&staging);
+    let to_hash = hash_tool_folder(&ctx.root.join(&staged));
     intent.moves.push(Move {
         from: staged,
         to: target.clone(),
@@ -331,31 +331,28 @@ fn read_sources(entry: &ToolEntry, manifest: &crate::model::Manifest) -> Sources
     sources
 }
 
-/// Writes the candidate into `staging`: the original's files (symlinks and binaries as they
-/// are), then every text file as it should be now.
-fn stage(entry: &ToolEntry, sources: &Sources, staging: &Path) -> Result<(), ReviewError> {
+/// Writes the candidate into `staged` (relative to the root): the original's files (symlinks
+/// and binaries as they are), then every text file as it should be now. Nothing is written
+/// through a symlink: a copied link in a file's place is replaced by the file, one in a
+/// folder's place makes the write fail.
+fn stage(
+    root: &Path,
+    entry: &ToolEntry,
+    sources: &Sources,
+    staged: &str,
+) -> Result<(), ReviewError> {
+    let root_dir = Dir::open(root)?;
+    let staging = root_dir.create_dirs(Path::new(staged))?;
     if entry.path.is_dir() {
-        copy_tree(&entry.path, staging, |mode| mode | 0o200)?;
-        let review = staging.join(REVIEW_FILE);
-        if review.exists() {
+        let source = root_dir.open_dir(Path::new(&relative(root, &entry.path)))?;
+        copy_tree(&source, &staging, |mode| mode | 0o200)?;
+        let review = staging.path().join(REVIEW_FILE);
+        if review.symlink_metadata().is_ok() {
             std::fs::remove_file(&review).map_err(|e| ReviewError::io(&review, &e))?;
         }
-    } else {
-        std::fs::create_dir_all(staging).map_err(|e| ReviewError::io(staging, &e))?;
     }
     for (relative, text) in &sources.texts {
-        let path = staging.join(relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| ReviewError::io(parent, &e))?;
-        }
-        // A copied symlink is replaced by the file, never written through.
-        if path
-            .symlink_metadata()
-            .is_ok_and(|m| m.file_type().is_symlink())
-        {
-            std::fs::remove_file(&path).map_err(|e| ReviewError::io(&path, &e))?;
-        }
-        std::fs::write(&path, text).map_err(|e| ReviewError::io(&path, &e))?;
+        staging.write(Path::new(relative), text.as_bytes(), 0o644)?;
     }
     Ok(())
 }

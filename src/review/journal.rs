@@ -9,12 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{CWD, RenameFlags, renameat_with};
 use serde::{Deserialize, Serialize};
 
 use super::ReviewError;
 use super::lock::ToolLock;
 use crate::catalog::manifest::io_reason;
+use crate::safe_fs::Dir;
 use crate::store::{DecisionRecord, Store, VersionRecord};
 use crate::workspace::state_dir;
 
@@ -109,29 +109,14 @@ fn new_id() -> String {
     format!("{nanos:024}-{}", std::process::id())
 }
 
-/// Renames `from` to `to`, refusing to replace anything at `to`.
+/// Renames `from` to `to` (both relative to `root`), refusing to replace anything at `to`.
 ///
-/// Uses `renameat2(RENAME_NOREPLACE)`; where the filesystem does not support it (EINVAL), falls
-/// back to a check then a plain rename, which is safe here because the tool lock keeps other
-/// toolbench processes away. Fsyncs both parent folders afterwards.
-pub fn move_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
-    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
-        Ok(()) => {}
-        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {
-            if to.symlink_metadata().is_ok() {
-                return Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists));
-            }
-            std::fs::rename(from, to)?;
-        }
-        Err(e) => return Err(e.into()),
-    }
-    if let Some(parent) = to.parent() {
-        fsync_dir(parent);
-    }
-    if let Some(parent) = from.parent() {
-        fsync_dir(parent);
-    }
-    Ok(())
+/// Uses `renameat2(RENAME_NOREPLACE)` from folders opened beneath the root without following
+/// any symlink, so a link planted as a tier or state folder cannot redirect the move; where
+/// the filesystem lacks RENAME_NOREPLACE, `safe_fs` checks then renames. Fsyncs both parents.
+pub fn move_noreplace(root: &Path, from: &str, to: &str) -> std::io::Result<()> {
+    let root_dir = Dir::open(root).map_err(|e| std::io::Error::other(e.to_string()))?;
+    root_dir.rename_noreplace(Path::new(from), Path::new(to))
 }
 
 /// Makes a folder's entries durable. Best effort: some filesystems refuse to fsync folders.
@@ -219,8 +204,7 @@ pub fn commit(
     crash_point("after-snapshot");
 
     for (index, m) in intent.moves.iter().enumerate() {
-        let moved = injected_failure(index + 1)
-            .and_then(|()| move_noreplace(&root.join(&m.from), &root.join(&m.to)));
+        let moved = injected_failure(index + 1).and_then(|()| move_noreplace(root, &m.from, &m.to));
         if let Err(e) = moved {
             let reason = io_reason(&e);
             // Moves before `index` happened and are put back.
@@ -259,7 +243,7 @@ fn undo(
     reason: String,
 ) -> ReviewError {
     for m in intent.moves[..done].iter().rev() {
-        if let Err(e) = move_noreplace(&root.join(&m.to), &root.join(&m.from)) {
+        if let Err(e) = move_noreplace(root, &m.to, &m.from) {
             return ReviewError::Interrupted {
                 tool: intent.tool.clone(),
                 reason: format!(
@@ -430,11 +414,11 @@ fn recover_one(
     }
     // Part of the moves happened: finish them, or put everything back if that fails.
     for (index, m) in intent.moves.iter().enumerate().skip(done) {
-        if let Err(e) = move_noreplace(&root.join(&m.from), &root.join(&m.to)) {
+        if let Err(e) = move_noreplace(root, &m.from, &m.to) {
             let undone = intent.moves[..index]
                 .iter()
                 .rev()
-                .all(|m| move_noreplace(&root.join(&m.to), &root.join(&m.from)).is_ok());
+                .all(|m| move_noreplace(root, &m.to, &m.from).is_ok());
             if !undone {
                 return Err(ReviewError::Interrupted {
                     tool: intent.tool.clone(),
@@ -563,9 +547,29 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("a")).expect("mkdir");
         std::fs::create_dir_all(dir.path().join("b")).expect("mkdir");
-        let err = move_noreplace(&dir.path().join("a"), &dir.path().join("b")).expect_err("exists");
+        let err = move_noreplace(dir.path(), "a", "b").expect_err("exists");
         assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
         assert!(dir.path().join("a").is_dir());
+    }
+
+    #[test]
+    fn a_symlinked_tier_folder_cannot_redirect_a_move() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outside = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("experimental/x")).expect("mkdir");
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("approved")).expect("symlink");
+        let err = move_noreplace(dir.path(), "experimental/x", "approved/x").expect_err("link");
+        assert!(
+            err.to_string().contains("a folder on the way is a symlink"),
+            "{err}"
+        );
+        assert!(dir.path().join("experimental/x").is_dir());
+        assert!(
+            std::fs::read_dir(outside.path())
+                .expect("read")
+                .next()
+                .is_none()
+        );
     }
 
     #[test]
@@ -575,7 +579,7 @@ mod tests {
         let lock = ToolLock::acquire(root, "x").expect("lock");
         let intent = approve_intent(&lock);
         write_intent(root, &intent).expect("intent");
-        move_noreplace(&root.join("experimental/x"), &root.join("approved/x")).expect("move");
+        move_noreplace(root, "experimental/x", "approved/x").expect("move");
         drop(lock);
         assert!(has_pending(root));
         let report = recover(root, &mut store).expect("recover");
@@ -623,7 +627,7 @@ mod tests {
         write_intent(root, &intent).expect("intent");
         std::fs::create_dir_all(intent.staging_dir(root)).expect("staging");
         let first = &intent.moves[0];
-        move_noreplace(&root.join(&first.from), &root.join(&first.to)).expect("move");
+        move_noreplace(root, &first.from, &first.to).expect("move");
         drop(lock);
         let report = recover(root, &mut store).expect("recover");
         assert_eq!(report.finished.len(), 1, "{report:?}");

@@ -15,8 +15,8 @@ use super::journal::{self, Intent, Move};
 use super::steps::{
     activate_version, active_in, after_decision, begin, decided, ensure_tier, finish, free_slot,
     is_active, keep_version, known_hash, known_version, non_empty, record, refuse_broken,
-    refuse_occupied, refuse_unsafe_links, relative, resolve, review_text, scan, take_snapshots,
-    tier_slot, wrap_if_bare, write_atomically,
+    refuse_links_out, refuse_occupied, relative, resolve, review_text, scan, take_snapshots,
+    tier_slot, wrap_if_bare, write_in_workspace,
 };
 use super::versions::VersionStore;
 use crate::catalog::scan::hash_tool_folder;
@@ -192,7 +192,7 @@ pub fn approve(
     // as it was.
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
     refuse_broken(ACTION, &entry)?;
-    refuse_unsafe_links(ACTION, &ctx.root, &entry)?;
+    refuse_links_out(ACTION, &entry)?;
     let active = active_in(&catalog, Tier::Approved, &name);
     let target = tier_slot(Tier::Approved, &name);
     refuse_occupied(ACTION, ctx, &entry, &target, active)?;
@@ -296,7 +296,11 @@ pub fn request_changes(
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
     let at = crate::clock::now_rfc3339();
     let path = entry.path.join(REVIEW_FILE);
-    write_atomically(&path, review_text(ctx, &entry, &feedback, &at).as_bytes())?;
+    write_in_workspace(
+        &ctx.root,
+        &relative(&ctx.root, &path),
+        review_text(ctx, &entry, &feedback, &at).as_bytes(),
+    )?;
 
     let mut row = record(
         ctx,
@@ -335,7 +339,7 @@ pub fn promote(
     let catalog = scan(&ctx.root);
     let entry = resolve(&catalog, spec, &[Tier::Approved], ACTION)?.clone();
     refuse_broken(ACTION, &entry)?;
-    refuse_unsafe_links(ACTION, &ctx.root, &entry)?;
+    refuse_links_out(ACTION, &entry)?;
     if let Some(core) = active_in(&catalog, Tier::Core, &entry.name) {
         return Err(ReviewError::refused(
             ACTION,
@@ -485,7 +489,7 @@ pub fn restore(
             ));
         }
         refuse_broken(ACTION, &entry)?;
-        refuse_unsafe_links(ACTION, &ctx.root, &entry)?;
+        refuse_links_out(ACTION, &entry)?;
         let target = tier_slot(former, &entry.name);
         refuse_occupied(ACTION, ctx, &entry, &target, None)?;
         target
@@ -584,6 +588,9 @@ pub fn rollback(
     let archived_copy = catalog.entries().iter().find(|e| {
         e.tier == Tier::Archived && e.name == current.name && e.content_hash == chosen.content_hash
     });
+    if let Some(copy) = archived_copy {
+        refuse_links_out(ACTION, copy)?;
+    }
     let staged = format!("{}/{}", intent.staging_relative(), current.name);
     let source = match archived_copy {
         Some(copy) => relative(&ctx.root, &copy.path),
@@ -624,12 +631,11 @@ pub fn rollback(
         activated_at: at.clone(),
         ..chosen.clone()
     });
-    let staging = ctx.root.join(&staged);
     let from_snapshot = archived_copy.is_none();
     let records = journal::commit(&ctx.root, store, &lock, &intent, || {
         take_snapshots(&ctx.root, &snapshots)?;
         if from_snapshot {
-            versions.copy_out(&chosen.snapshot, &staging)?;
+            versions.copy_out(&chosen.snapshot, &staged)?;
         }
         Ok(())
     })?;

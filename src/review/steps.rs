@@ -2,7 +2,7 @@
 //! folder goes, the rows a decision records, wrapping bare scripts, and what follows a
 //! decision (git). Decisions themselves live in `lifecycle`.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use super::journal::{self, Intent, Move, fsync_dir};
 use super::lifecycle::{Decision, ReviewContext};
@@ -12,9 +12,11 @@ use super::{ReviewError, git};
 use crate::catalog::Catalog;
 use crate::catalog::LookupError;
 use crate::catalog::infer::render_inferred_manifest;
-use crate::catalog::manifest::{MANIFEST_FILE, io_reason};
+use crate::catalog::links;
+use crate::catalog::manifest::MANIFEST_FILE;
 use crate::catalog::scan::{ScanProgress, load_tool, scan_workspace};
 use crate::model::{Tier, ToolEntry};
+use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
 
 /// Recovers leftovers of crashed decisions, then takes the tool's lock.
@@ -146,74 +148,10 @@ pub(super) fn refuse_occupied(
     Ok(())
 }
 
-/// A tool whose folder is a symlink, or holds a symlink leading outside the workspace, could
-/// make an approved tool read or run anything on the machine.
-pub(super) fn refuse_unsafe_links(
-    action: &'static str,
-    root: &Path,
-    entry: &ToolEntry,
-) -> Result<(), ReviewError> {
-    let canonical_root = root.canonicalize().map_err(|e| ReviewError::io(root, &e))?;
-    if entry
-        .path
-        .symlink_metadata()
-        .is_ok_and(|m| m.file_type().is_symlink())
-    {
-        return Err(ReviewError::refused(
-            action,
-            &entry.id(),
-            format!(
-                "{} is a symlink; move the real folder into the workspace instead",
-                relative(root, &entry.path)
-            ),
-        ));
-    }
-    let mut stack = vec![entry.path.clone()];
-    while let Some(dir) = stack.pop() {
-        let Ok(read) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for child in read.flatten() {
-            let path = child.path();
-            let Ok(file_type) = child.file_type() else {
-                continue;
-            };
-            if file_type.is_dir() {
-                stack.push(path);
-            } else if file_type.is_symlink() {
-                let target = std::fs::read_link(&path).map_err(|e| ReviewError::io(&path, &e))?;
-                let joined = path.parent().unwrap_or(&dir).join(&target);
-                let resolved = joined.canonicalize().unwrap_or_else(|_| normalize(&joined));
-                if !resolved.starts_with(&canonical_root) {
-                    return Err(ReviewError::refused(
-                        action,
-                        &entry.id(),
-                        format!(
-                            "{} is a symlink to {}, outside the workspace",
-                            relative(root, &path),
-                            target.display()
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `a/b/../c` → `a/c`, without touching the disk (for links that lead nowhere).
-pub(super) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
+/// The symlink rule (`catalog::links`): a tool whose folder is a link, or holds one leading
+/// out of it, is refused.
+pub(super) fn refuse_links_out(action: &'static str, entry: &ToolEntry) -> Result<(), ReviewError> {
+    links::check(entry).map_err(|e| ReviewError::refused(action, &entry.id(), e.to_string()))
 }
 
 /// Bare scripts become `experimental/<name>/` with their inferred `tool.toml` before any
@@ -251,11 +189,13 @@ pub(super) fn wrap_if_bare(
         from: staged.clone(),
         to: target.clone(),
     });
-    let folder = ctx.root.join(&staged);
     let text = render_inferred_manifest(manifest);
     journal::commit(&ctx.root, store, lock, &intent, || {
-        std::fs::create_dir_all(&folder).map_err(|e| ReviewError::io(&folder, &e))?;
-        write_atomically(&folder.join(MANIFEST_FILE), text.as_bytes())
+        write_in_workspace(
+            &ctx.root,
+            &format!("{staged}/{MANIFEST_FILE}"),
+            text.as_bytes(),
+        )
     })?;
     Ok((
         load_tool(&ctx.root, Tier::Experimental, &ctx.root.join(&target)),
@@ -452,27 +392,14 @@ pub(super) fn modified_rfc3339(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Writes `path` through a temporary file and a rename, so readers never see half a file.
-pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReviewError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|mut file| {
-        std::io::Write::write_all(&mut file, bytes)?;
-        file.sync_all()
-    });
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(ReviewError::Io {
-            path: path.to_path_buf(),
-            reason: io_reason(&e),
-        });
-    }
-    if let Some(parent) = path.parent() {
-        fsync_dir(parent);
-    }
+/// Writes `relative` (from the root) through a temporary file and a rename, so readers never
+/// see half a file, and never through a symlink (`safe_fs`).
+pub(super) fn write_in_workspace(
+    root: &Path,
+    relative: &str,
+    bytes: &[u8],
+) -> Result<(), ReviewError> {
+    Dir::open(root)?.write(Path::new(relative), bytes, 0o644)?;
     Ok(())
 }
 
@@ -495,17 +422,4 @@ pub(super) fn review_text(
         version = entry.version,
         who = ctx.who,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalize_climbs_without_touching_the_disk() {
-        assert_eq!(
-            normalize(Path::new("/w/experimental/x/../../../etc/passwd")),
-            PathBuf::from("/etc/passwd")
-        );
-    }
 }

@@ -6,13 +6,12 @@
 //! the same content. Rollback copies out of it, so it never depends on git. The index of
 //! snapshots lives in the store (`versions` table); this module owns only the folders.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::ReviewError;
-use super::journal::{fsync_dir, move_noreplace};
-use crate::catalog::scan::{collect_files, hash_tool_folder};
-use crate::workspace::state_dir;
+use super::journal::move_noreplace;
+use crate::catalog::scan::hash_tool_folder;
+use crate::safe_fs::{Dir, copy_tree};
 
 /// Hex digits of the content hash in a snapshot's folder name.
 pub const HASH_PREFIX_LEN: usize = 12;
@@ -43,7 +42,8 @@ impl VersionStore {
 
     /// Snapshots `folder` as `name@version` unless that content is already kept. Returns the
     /// snapshot's path relative to the root. Fails when the folder's content no longer
-    /// matches `content_hash` (it changed since it was reviewed).
+    /// matches `content_hash` (it changed since it was reviewed), or when a symlink in the
+    /// version store or in the folder would lead the copy elsewhere.
     pub fn snapshot(
         &self,
         folder: &Path,
@@ -56,18 +56,18 @@ impl VersionStore {
         if target.is_dir() {
             return Ok(relative);
         }
-        let parent = state_dir(&self.root).join("versions").join(name);
-        std::fs::create_dir_all(&parent).map_err(|e| ReviewError::io(&parent, &e))?;
-        let tmp = parent.join(format!(
-            ".tmp-{}-{}",
+        let parent = format!("{}/versions/{name}", crate::store::STATE_DIR);
+        let tmp = format!(
+            "{parent}/.tmp-{}-{}",
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos())
                 .unwrap_or_default()
-        ));
-        let result = self.write_snapshot(folder, &tmp, &target, name, version, content_hash);
-        if tmp.exists() {
+        );
+        let result = self.write_snapshot(folder, &tmp, &relative, name, version, content_hash);
+        let tmp = self.root.join(&tmp);
+        if tmp.symlink_metadata().is_ok_and(|m| m.is_dir()) {
             let _ = std::fs::remove_dir_all(&tmp);
         }
         result.map(|()| relative)
@@ -76,14 +76,21 @@ impl VersionStore {
     fn write_snapshot(
         &self,
         folder: &Path,
-        tmp: &Path,
-        target: &Path,
+        tmp: &str,
+        relative: &str,
         name: &str,
         version: &str,
         content_hash: &str,
     ) -> Result<(), ReviewError> {
-        copy_tree(folder, tmp, |mode| mode & 0o555)?;
-        let copied = hash_tool_folder(tmp);
+        let root = Dir::open(&self.root)?;
+        let copy = root.create_dirs(Path::new(tmp))?;
+        // A tool folder inside the workspace is opened beneath it, so it is never a link.
+        let source = match folder.strip_prefix(&self.root) {
+            Ok(inside) => root.open_dir(inside)?,
+            Err(_) => Dir::open(folder)?,
+        };
+        copy_tree(&source, &copy, |mode| mode & 0o555)?;
+        let copied = hash_tool_folder(copy.path());
         if copied != content_hash {
             return Err(ReviewError::refused(
                 "snapshot",
@@ -96,24 +103,24 @@ impl VersionStore {
                 ),
             ));
         }
-        match move_noreplace(tmp, target) {
+        let target = self.root.join(relative);
+        match move_noreplace(&self.root, tmp, relative) {
             Ok(()) => Ok(()),
             // Another process kept the same content first: same hash, same content.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || target.is_dir() => Ok(()),
-            Err(e) => Err(ReviewError::io(target, &e)),
+            Err(e) => Err(ReviewError::io(&target, &e)),
         }
     }
 
-    /// Copies a snapshot out to `dest` (which must not exist), with its files writable again.
-    pub fn copy_out(&self, relative: &str, dest: &Path) -> Result<(), ReviewError> {
-        let source = self.root.join(relative);
-        if !source.is_dir() {
-            return Err(ReviewError::Io {
-                path: source,
-                reason: "snapshot folder is missing".to_string(),
-            });
-        }
-        copy_tree(&source, dest, |mode| mode | 0o200)
+    /// Copies a snapshot out to `dest` (relative to the root; it must not exist), with its
+    /// files writable again. Neither side is reached through a symlink.
+    pub fn copy_out(&self, relative: &str, dest: &str) -> Result<(), ReviewError> {
+        let root = Dir::open(&self.root)?;
+        let source = root.open_dir(Path::new(relative))?;
+        copy_tree(&source, &root.create_dirs(Path::new(dest))?, |mode| {
+            mode | 0o200
+        })?;
+        Ok(())
     }
 }
 
@@ -121,47 +128,10 @@ fn short(hash: &str) -> &str {
     hash.get(..HASH_PREFIX_LEN).unwrap_or(hash)
 }
 
-/// Copies the files `collect_files` sees (what the content hash covers) from `from` into a new
-/// folder `to`, symlinks as symlinks, each file's mode passed through `mode`. Files are
-/// fsynced: a snapshot or staged copy must survive a crash that the journal recovers from.
-pub fn copy_tree(from: &Path, to: &Path, mode: impl Fn(u32) -> u32) -> Result<(), ReviewError> {
-    let mut files = Vec::new();
-    collect_files(from, Path::new(""), &mut files);
-    files.sort();
-    std::fs::create_dir_all(to).map_err(|e| ReviewError::io(to, &e))?;
-    let mut dirs = vec![to.to_path_buf()];
-    for relative in files {
-        let source = from.join(&relative);
-        let target = to.join(&relative);
-        if let Some(parent) = target.parent()
-            && !parent.is_dir()
-        {
-            std::fs::create_dir_all(parent).map_err(|e| ReviewError::io(parent, &e))?;
-            dirs.push(parent.to_path_buf());
-        }
-        let meta = source
-            .symlink_metadata()
-            .map_err(|e| ReviewError::io(&source, &e))?;
-        if meta.file_type().is_symlink() {
-            let link = std::fs::read_link(&source).map_err(|e| ReviewError::io(&source, &e))?;
-            std::os::unix::fs::symlink(&link, &target).map_err(|e| ReviewError::io(&target, &e))?;
-            continue;
-        }
-        std::fs::copy(&source, &target).map_err(|e| ReviewError::io(&source, &e))?;
-        let file = std::fs::File::open(&target).map_err(|e| ReviewError::io(&target, &e))?;
-        file.sync_all().map_err(|e| ReviewError::io(&target, &e))?;
-        let permissions = std::fs::Permissions::from_mode(mode(meta.permissions().mode()) & 0o7777);
-        std::fs::set_permissions(&target, permissions).map_err(|e| ReviewError::io(&target, &e))?;
-    }
-    for dir in dirs {
-        fsync_dir(&dir);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn tool(dir: &Path) -> PathBuf {
         let folder = dir.join("approved/x");
@@ -244,7 +214,7 @@ mod tests {
             .snapshot(&folder, "x", "1.0.0", &hash)
             .expect("snapshot");
         let out = dir.path().join("restored");
-        store.copy_out(&relative, &out).expect("copy out");
+        store.copy_out(&relative, "restored").expect("copy out");
         assert_eq!(hash_tool_folder(&out), hash);
         let mode = out
             .join("tests/a.toml")

@@ -54,6 +54,8 @@ pub enum RunEvent {
 pub enum RunError {
     #[error("{tool}: manifest is broken: {reason}")]
     Broken { tool: String, reason: String },
+    #[error(transparent)]
+    LinksOut(crate::catalog::links::LinksOut),
     #[error("{tool}: cost_tier = \"prohibited\": this tool never runs")]
     Prohibited { tool: String },
     #[error("{tool}: input is not valid JSON: {reason}")]
@@ -112,6 +114,9 @@ pub fn preflight(
             });
         }
     };
+    if let Err(e) = crate::catalog::links::check(entry) {
+        return Err(RunError::LinksOut(e));
+    }
     if manifest.cost_tier == crate::model::CostTier::Prohibited {
         return Err(RunError::Prohibited { tool });
     }

@@ -104,22 +104,32 @@ fn symlinked_folder_outside_root_is_refused() {
     let entries = scan(ws.path());
     assert_eq!(entries.len(), 1);
     let error = entries[0].error.as_deref().unwrap_or_default();
-    assert!(
-        error.contains("points outside the workspace; refused"),
-        "{error}"
+    assert_eq!(
+        error,
+        format!(
+            "approved/evil: the folder is a symlink to {}; move the real folder in instead",
+            outside.path().join("x/evil").display()
+        )
     );
     assert!(entries[0].manifest.is_none(), "never parsed");
 }
 
+/// An alias inside the workspace is refused too: it would list one folder twice, in two tiers.
 #[test]
-fn symlinked_folder_inside_root_is_followed() {
+fn symlinked_folder_inside_root_is_refused_too() {
     let ws = tempfile::tempdir().expect("tempdir");
     let real = write_tool(ws.path(), "core", "real", &manifest("real"));
     std::fs::create_dir_all(ws.path().join("approved")).expect("mkdir");
     std::os::unix::fs::symlink(&real, ws.path().join("approved/alias")).expect("symlink");
     let entries = scan(ws.path());
     assert_eq!(entries.len(), 2);
-    assert!(entries.iter().all(|e| e.error.is_none()));
+    assert!(by_name(&entries, "real").error.is_none());
+    assert_eq!(
+        by_name(&entries, "alias").error.as_deref(),
+        Some(
+            "approved/alias: the folder is a symlink to core/real; move the real folder in instead"
+        )
+    );
 }
 
 #[test]

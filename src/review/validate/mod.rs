@@ -39,7 +39,7 @@ crate::model::string_enum! {
 crate::model::string_enum! {
     /// The checks, in the order the report lists them.
     CheckKind {
-        Manifest => "manifest", Syntax => "syntax", Lint => "lint", Security => "security",
+        Manifest => "manifest", Links => "links", Syntax => "syntax", Lint => "lint", Security => "security",
         Tests => "tests", OutputSchema => "output_schema", Similar => "similar",
     }
 }
@@ -159,6 +159,7 @@ pub async fn validate(
     let tool_dir = crate::runner::tool_dir(entry);
     let sources = sources::collect(entry);
     let manifest = manifest_check(entry);
+    let links = links_check(entry);
     let similar = similar::most_similar(entry, catalog.entries(), similar::SHOWN);
     let similar_check = similar::check(&similar);
     let network_forbidden = entry.manifest.as_ref().is_some_and(|m| !m.run.network);
@@ -185,6 +186,7 @@ pub async fn validate(
 
     let checks = vec![
         manifest,
+        links,
         syntax_check,
         lint_check,
         security_check,
@@ -306,6 +308,20 @@ fn manifest_check(entry: &ToolEntry) -> Check {
         Check::new(kind, CheckStatus::Pass, "tool.toml is valid")
     } else {
         Check::new(kind, CheckStatus::Warn, warnings.join("; "))
+    }
+}
+
+/// The symlink rule (`catalog::links`): a tool folder that is a link, or holds one leading out
+/// of it, fails.
+fn links_check(entry: &ToolEntry) -> Check {
+    let kind = CheckKind::Links;
+    match crate::catalog::links::check(entry) {
+        Ok(()) => Check::new(
+            kind,
+            CheckStatus::Pass,
+            "no symlink leads out of the tool folder",
+        ),
+        Err(e) => Check::new(kind, CheckStatus::Fail, e.to_string()),
     }
 }
 

@@ -1,0 +1,492 @@
+//! Writing beneath a folder without ever following a symlink: a link planted in a tool folder,
+//! a tier folder or the state folder must not redirect what toolbench writes or copies.
+//!
+//! Every path below an open folder is resolved with `openat2(RESOLVE_BENEATH |
+//! RESOLVE_NO_SYMLINKS)`, or, on kernels without openat2, component by component with
+//! `O_NOFOLLOW | O_DIRECTORY`, which refuses the same paths. A symlink on the way is an error.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Component, Path, PathBuf};
+
+use rustix::fs::{
+    AtFlags, FileType, Mode, OFlags, RenameFlags, ResolveFlags, fchmod, mkdirat, openat, openat2,
+    readlinkat, renameat, renameat_with, statat, symlinkat, unlinkat,
+};
+use rustix::io::Errno;
+
+use crate::catalog::links::leads_out;
+use crate::catalog::manifest::io_reason;
+use crate::catalog::scan::collect_files;
+
+/// Why a write beneath a folder did not happen: one line naming the path.
+#[derive(Debug, thiserror::Error)]
+pub enum SafeFsError {
+    #[error("{}: not a plain relative path below the folder", .path.display())]
+    NotRelative { path: PathBuf },
+    #[error("{}: goes through a symlink; toolbench never writes or copies through one", .path.display())]
+    Symlink { path: PathBuf },
+    #[error("{}: symlink to {} leads out of {}; refused", .link.display(), .target.display(), .folder.display())]
+    LinkOut {
+        link: PathBuf,
+        target: PathBuf,
+        folder: PathBuf,
+    },
+    #[error("{}: {reason}", .path.display())]
+    Io { path: PathBuf, reason: String },
+}
+
+impl SafeFsError {
+    fn from_errno(path: PathBuf, errno: Errno) -> Self {
+        match errno {
+            Errno::LOOP | Errno::XDEV => SafeFsError::Symlink { path },
+            other => SafeFsError::Io {
+                path,
+                reason: io_reason(&other.into()),
+            },
+        }
+    }
+}
+
+/// An open folder that paths are resolved beneath.
+#[derive(Debug)]
+pub struct Dir {
+    fd: OwnedFd,
+    path: PathBuf,
+}
+
+impl Dir {
+    /// Opens `path`, a folder the caller trusts (links in `path` itself are followed, as for
+    /// the workspace root).
+    pub fn open(path: &Path) -> Result<Dir, SafeFsError> {
+        let fd = rustix::fs::open(path, dir_flags(), Mode::empty())
+            .map_err(|e| SafeFsError::from_errno(path.to_path_buf(), e))?;
+        Ok(Dir {
+            fd,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The existing folder `relative` below this one.
+    pub fn open_dir(&self, relative: &Path) -> Result<Dir, SafeFsError> {
+        let path = self.path.join(relative);
+        let names = names(relative)?;
+        let fd = resolve(&self.fd, &names, dir_flags(), Mode::empty())
+            .map_err(|e| SafeFsError::from_errno(path.clone(), e))?;
+        Ok(Dir { fd, path })
+    }
+
+    /// The folder `relative` below this one, created (with its parents) when missing.
+    pub fn create_dirs(&self, relative: &Path) -> Result<Dir, SafeFsError> {
+        let mut dir = self.open_dir(Path::new(""))?;
+        for name in names(relative)? {
+            let path = dir.path.join(&name);
+            match mkdirat(&dir.fd, &name, Mode::from_raw_mode(0o755)) {
+                Ok(()) | Err(Errno::EXIST) => {}
+                Err(e) => return Err(SafeFsError::from_errno(path, e)),
+            }
+            let fd = resolve(
+                &dir.fd,
+                std::slice::from_ref(&name),
+                dir_flags(),
+                Mode::empty(),
+            )
+            .map_err(|e| SafeFsError::from_errno(path.clone(), e))?;
+            dir = Dir { fd, path };
+        }
+        Ok(dir)
+    }
+
+    /// Writes `content` to `relative` through a temporary file renamed over it, so readers
+    /// never see half a file and a symlink there is replaced, never written through. Missing
+    /// folders are created. The file gets `mode`, or keeps the mode of the file it replaces.
+    pub fn write(
+        &self,
+        relative: &Path,
+        mut content: impl Read,
+        mode: u32,
+    ) -> Result<(), SafeFsError> {
+        let (parent, name) = self.parent_of(relative, true)?;
+        let path = parent.path.join(&name);
+        let mode = match statat(&parent.fd, &name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(stat) if FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile => {
+                stat.st_mode & 0o7777
+            }
+            _ => mode,
+        };
+        let mut tmp = OsString::from(".");
+        tmp.push(&name);
+        tmp.push(format!(".tmp-{}", std::process::id()));
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW;
+        let fd = resolve(
+            &parent.fd,
+            std::slice::from_ref(&tmp),
+            flags | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| SafeFsError::from_errno(path.clone(), e))?;
+        let written = (|| -> std::io::Result<()> {
+            let mut file = std::fs::File::from(fd);
+            std::io::copy(&mut content, &mut file)?;
+            file.flush()?;
+            fchmod(&file, Mode::from_raw_mode(mode))?;
+            file.sync_all()?;
+            renameat(&parent.fd, &tmp, &parent.fd, &name)?;
+            Ok(())
+        })();
+        if let Err(e) = written {
+            let _ = unlinkat(&parent.fd, &tmp, AtFlags::empty());
+            return Err(SafeFsError::Io {
+                path,
+                reason: io_reason(&e),
+            });
+        }
+        parent.fsync();
+        Ok(())
+    }
+
+    /// Creates the symlink `relative` → `target` (the link is made, never followed).
+    pub fn symlink(&self, relative: &Path, target: &Path) -> Result<(), SafeFsError> {
+        let (parent, name) = self.parent_of(relative, true)?;
+        symlinkat(target, &parent.fd, &name)
+            .map_err(|e| SafeFsError::from_errno(parent.path.join(&name), e))
+    }
+
+    /// Renames `from` to `to` (both below this folder), never over anything at `to`. The last
+    /// component may itself be a symlink: it is moved as a link, not followed.
+    pub fn rename_noreplace(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        let (from_dir, from_name) = self.parent_for_rename(from)?;
+        let (to_dir, to_name) = self.parent_for_rename(to)?;
+        match renameat_with(
+            &from_dir,
+            &from_name,
+            &to_dir,
+            &to_name,
+            RenameFlags::NOREPLACE,
+        ) {
+            Ok(()) => {}
+            // No RENAME_NOREPLACE here: check, then rename (the tool lock keeps others away).
+            Err(Errno::INVAL | Errno::NOSYS) => {
+                if statat(&to_dir, &to_name, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+                    return Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists));
+                }
+                renameat(&from_dir, &from_name, &to_dir, &to_name)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let _ = rustix::fs::fsync(&to_dir);
+        let _ = rustix::fs::fsync(&from_dir);
+        Ok(())
+    }
+
+    /// The parent folder of `relative` and its last name, with the kernel's own error (the
+    /// journal words it), a link on the way named as such.
+    fn parent_for_rename(&self, relative: &Path) -> std::io::Result<(OwnedFd, OsString)> {
+        let mut names = names(relative).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let name = names
+            .pop()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        let dir = resolve(&self.fd, &names, dir_flags(), Mode::empty()).map_err(|e| match e {
+            Errno::LOOP | Errno::XDEV => std::io::Error::other(
+                "a folder on the way is a symlink; toolbench never moves through one",
+            ),
+            other => other.into(),
+        })?;
+        Ok((dir, name))
+    }
+
+    /// Makes the folder's entries durable. Best effort: some filesystems refuse to fsync folders.
+    pub fn fsync(&self) {
+        let _ = rustix::fs::fsync(&self.fd);
+    }
+
+    /// The open parent folder of `relative` (created when `create`) and the last name.
+    fn parent_of(&self, relative: &Path, create: bool) -> Result<(Dir, OsString), SafeFsError> {
+        let mut names = names(relative)?;
+        let Some(name) = names.pop() else {
+            return Err(SafeFsError::NotRelative {
+                path: self.path.join(relative),
+            });
+        };
+        let parent: PathBuf = names.iter().collect();
+        let dir = if create {
+            self.create_dirs(&parent)?
+        } else {
+            self.open_dir(&parent)?
+        };
+        Ok((dir, name))
+    }
+}
+
+/// Copies the files `collect_files` sees (what the content hash covers) from `from` into the
+/// folder `to`, each file's mode passed through `mode`; files and folders are fsynced, so a
+/// snapshot or staged copy survives a crash the journal recovers from. Nothing is read or
+/// written through a symlink. A symlink that stays inside `from` is copied as a link: the
+/// content hash covers links by their text, so a snapshot must keep them to match. One that
+/// leads out is refused, since the copy would reach outside wherever it lands.
+pub fn copy_tree(from: &Dir, to: &Dir, mode: impl Fn(u32) -> u32) -> Result<(), SafeFsError> {
+    let mut files = Vec::new();
+    collect_files(&from.path, Path::new(""), &mut files);
+    files.sort();
+    for relative in files {
+        let (source_dir, name) = from.parent_of(&relative, false)?;
+        let source = from.path.join(&relative);
+        let stat = statat(&source_dir.fd, &name, AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(|e| SafeFsError::from_errno(source.clone(), e))?;
+        match FileType::from_raw_mode(stat.st_mode) {
+            FileType::Symlink => {
+                let target = readlinkat(&source_dir.fd, &name, Vec::new())
+                    .map_err(|e| SafeFsError::from_errno(source.clone(), e))?;
+                let target = PathBuf::from(OsString::from_vec(target.into_bytes()));
+                if leads_out(&from.path, &relative, &target) {
+                    return Err(SafeFsError::LinkOut {
+                        link: source,
+                        target,
+                        folder: from.path.clone(),
+                    });
+                }
+                to.symlink(&relative, &target)?;
+            }
+            FileType::RegularFile => {
+                let file = resolve(
+                    &source_dir.fd,
+                    std::slice::from_ref(&name),
+                    OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+                .map_err(|e| SafeFsError::from_errno(source.clone(), e))?;
+                to.write(
+                    &relative,
+                    std::fs::File::from(file),
+                    mode(stat.st_mode) & 0o7777,
+                )?;
+            }
+            // Sockets, fifos and devices are not part of a tool.
+            _ => {}
+        }
+    }
+    to.fsync();
+    Ok(())
+}
+
+fn dir_flags() -> OFlags {
+    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC
+}
+
+/// The names of a plain relative path; `..`, absolute paths and the like are refused.
+fn names(relative: &Path) -> Result<Vec<OsString>, SafeFsError> {
+    let mut out = Vec::new();
+    for component in relative.components() {
+        match component {
+            Component::Normal(name) => out.push(name.to_os_string()),
+            Component::CurDir => {}
+            _ => {
+                return Err(SafeFsError::NotRelative {
+                    path: relative.to_path_buf(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Opens `names` below `dir` without following any symlink.
+fn resolve(
+    dir: &impl AsFd,
+    names: &[OsString],
+    flags: OFlags,
+    mode: Mode,
+) -> rustix::io::Result<OwnedFd> {
+    let path: PathBuf = names.iter().collect();
+    let path = if names.is_empty() {
+        Path::new(".")
+    } else {
+        &path
+    };
+    match openat2(
+        dir,
+        path,
+        flags,
+        mode,
+        ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS,
+    ) {
+        // Kernels before 5.6 lack openat2; some container filters answer EPERM for it.
+        Err(Errno::NOSYS | Errno::PERM) => resolve_by_walking(dir, names, flags, mode),
+        other => other,
+    }
+}
+
+/// `resolve` for kernels without openat2: one component at a time, none of them a link.
+fn resolve_by_walking(
+    dir: &impl AsFd,
+    names: &[OsString],
+    flags: OFlags,
+    mode: Mode,
+) -> rustix::io::Result<OwnedFd> {
+    let Some((last, parents)) = names.split_last() else {
+        return openat(dir, ".", flags, mode);
+    };
+    let mut current: Option<OwnedFd> = None;
+    for name in parents {
+        let next = match &current {
+            Some(fd) => open_no_link(fd, name, dir_flags(), Mode::empty())?,
+            None => open_no_link(dir, name, dir_flags(), Mode::empty())?,
+        };
+        current = Some(next);
+    }
+    match &current {
+        Some(fd) => open_no_link(fd, last, flags, mode),
+        None => open_no_link(dir, last, flags, mode),
+    }
+}
+
+/// `openat` with `O_NOFOLLOW`, a link reported as ELOOP the way openat2 reports it (with
+/// `O_DIRECTORY` the kernel says ENOTDIR instead).
+fn open_no_link(
+    dir: &impl AsFd,
+    name: &OsString,
+    flags: OFlags,
+    mode: Mode,
+) -> rustix::io::Result<OwnedFd> {
+    openat(dir, name, flags | OFlags::NOFOLLOW, mode).map_err(|e| {
+        let is_link = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|s| FileType::from_raw_mode(s.st_mode) == FileType::Symlink);
+        if e == Errno::NOTDIR && is_link {
+            Errno::LOOP
+        } else {
+            e
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{PermissionsExt, symlink};
+
+    /// A workspace-like folder with `inside/` and a link `inside/out` to a folder beside it.
+    fn setup() -> (tempfile::TempDir, Dir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("inside/real")).expect("mkdir");
+        symlink(&outside, dir.path().join("inside/out")).expect("symlink");
+        let inside = Dir::open(&dir.path().join("inside")).expect("open");
+        (dir, inside, outside)
+    }
+
+    fn is_empty(dir: &Path) -> bool {
+        std::fs::read_dir(dir).expect("read").next().is_none()
+    }
+
+    #[test]
+    fn writes_create_folders_and_keep_the_mode_they_replace() {
+        let (_dir, inside, _) = setup();
+        inside
+            .write(Path::new("a/b/c.txt"), &b"one"[..], 0o644)
+            .expect("write");
+        let file = inside.path().join("a/b/c.txt");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        inside
+            .write(Path::new("a/b/c.txt"), &b"two"[..], 0o644)
+            .expect("rewrite");
+        assert_eq!(std::fs::read_to_string(&file).expect("read"), "two");
+        let mode = file.metadata().expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o755);
+    }
+
+    #[test]
+    fn nothing_is_written_through_a_symlink() {
+        let (_dir, inside, outside) = setup();
+        for path in ["out/x.txt", "out/deeper/x.txt"] {
+            let err = inside
+                .write(Path::new(path), &b"evil"[..], 0o644)
+                .expect_err("through a link")
+                .to_string();
+            assert!(
+                err.ends_with(
+                    "goes through a symlink; toolbench never writes or copies through one"
+                ),
+                "{err}"
+            );
+        }
+        assert!(inside.create_dirs(Path::new("out/y")).is_err());
+        assert!(inside.open_dir(Path::new("out")).is_err());
+        assert!(is_empty(&outside));
+        for bad in ["../x", "/etc/x"] {
+            let err = inside
+                .write(Path::new(bad), &b""[..], 0o644)
+                .expect_err(bad);
+            assert!(matches!(err, SafeFsError::NotRelative { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_symlink_at_the_destination_is_replaced_not_followed() {
+        let (_dir, inside, outside) = setup();
+        std::fs::write(outside.join("target.txt"), "kept").expect("write");
+        symlink(outside.join("target.txt"), inside.path().join("real/file")).expect("symlink");
+        inside
+            .write(Path::new("real/file"), &b"new"[..], 0o644)
+            .expect("write");
+        assert_eq!(
+            std::fs::read_to_string(outside.join("target.txt")).expect("read"),
+            "kept"
+        );
+        assert!(!inside.path().join("real/file").is_symlink());
+    }
+
+    #[test]
+    fn walking_refuses_what_openat2_refuses() {
+        let (_dir, inside, _) = setup();
+        let names = |p: &str| super::names(Path::new(p)).expect("names");
+        for path in ["out", "out/x"] {
+            let walked = resolve_by_walking(&inside.fd, &names(path), dir_flags(), Mode::empty());
+            let direct = resolve(&inside.fd, &names(path), dir_flags(), Mode::empty());
+            assert_eq!(walked.err(), Some(Errno::LOOP), "{path}");
+            assert_eq!(direct.err(), Some(Errno::LOOP), "{path}");
+        }
+        assert!(resolve_by_walking(&inside.fd, &names("real"), dir_flags(), Mode::empty()).is_ok());
+        assert!(resolve_by_walking(&inside.fd, &[], dir_flags(), Mode::empty()).is_ok());
+    }
+
+    #[test]
+    fn copy_tree_keeps_inner_links_and_refuses_links_out() {
+        let (dir, inside, outside) = setup();
+        let tool = dir.path().join("tool");
+        std::fs::create_dir_all(tool.join("sub")).expect("mkdir");
+        std::fs::write(tool.join("sub/run.sh"), "echo hi\n").expect("write");
+        symlink("sub/run.sh", tool.join("alias")).expect("symlink");
+        let copy = inside.create_dirs(Path::new("real/copy")).expect("mkdir");
+        copy_tree(&Dir::open(&tool).expect("open"), &copy, |m| m & 0o555).expect("copy");
+        assert_eq!(
+            std::fs::read_link(copy.path().join("alias")).expect("link"),
+            PathBuf::from("sub/run.sh")
+        );
+        let mode = copy
+            .path()
+            .join("sub/run.sh")
+            .metadata()
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o444);
+
+        symlink("../outside", tool.join("escape")).expect("symlink");
+        let again = inside.create_dirs(Path::new("real/again")).expect("mkdir");
+        let err = copy_tree(&Dir::open(&tool).expect("open"), &again, |m| m)
+            .expect_err("link out")
+            .to_string();
+        assert!(
+            err.contains("escape: symlink to ../outside leads out of"),
+            "{err}"
+        );
+        assert!(is_empty(&outside));
+    }
+}
