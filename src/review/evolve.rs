@@ -6,11 +6,8 @@
 //! original is never touched; `tool.toml` is edited line by line so its comments survive.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -24,6 +21,8 @@ use crate::catalog::manifest::{
 };
 use crate::catalog::scan::{collect_files, hash_tool_folder};
 use crate::model::{Origin, Tier, ToolEntry};
+use crate::runner::confine::Confinement;
+use crate::runner::confined::{self, Program};
 use crate::safe_fs::{Dir, copy_tree};
 use crate::store::{DecisionAction, DecisionRecord, Store};
 
@@ -191,12 +190,13 @@ fn evolve_from(
             })).collect::<Vec<_>>(),
             "hint": hint,
         });
-        let files =
-            run_evolver(&command, &request, timeout).map_err(|reason| ReviewError::Evolver {
+        let files = run_evolver(ctx, &command, &request, timeout).map_err(|reason| {
+            ReviewError::Evolver {
                 tool: entry.id(),
                 command: command.join(" "),
                 reason,
-            })?;
+            }
+        })?;
         for (path, text) in files {
             sources.texts.insert(path, text);
         }
@@ -387,96 +387,48 @@ fn generator_name(command: &[String]) -> String {
         .join(" ")
 }
 
-/// Runs the evolver (no shell, in a temporary folder, killed after `timeout`) and returns the
-/// files it wants changed. Errors are one line.
+/// Runs the evolver in the sandbox (no shell; network and inherited variables only as the
+/// configuration says, since it reads the tool's text and may be talked into anything by it;
+/// killed after `timeout`) and returns the files it wants changed. Errors are one line.
 pub fn run_evolver(
+    ctx: &ReviewContext,
     command: &[String],
     request: &serde_json::Value,
     timeout: Duration,
 ) -> Result<BTreeMap<String, String>, String> {
-    let Some((program, args)) = command.split_first() else {
+    if command.is_empty() {
         return Err("empty command".to_string());
+    }
+    let confinement = Confinement::for_workspace(&ctx.root).map_err(|e| e.to_string())?;
+    let env = ctx
+        .evolve_pass_env
+        .iter()
+        .filter_map(|name| Some((name.clone(), std::env::var(name).ok()?)))
+        .collect();
+    // The program and any file it is given (a script) must stay readable.
+    let visible = command
+        .iter()
+        .map(Path::new)
+        .filter(|p| p.is_absolute() && p.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    let program = Program {
+        argv: command.to_vec(),
+        stdin: Some(request.to_string().into_bytes()),
+        env,
+        network: ctx.evolve_network,
+        visible,
+        timeout,
     };
-    let cwd = std::env::temp_dir().join(format!(
-        "toolbench-evolver-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default()
-    ));
-    std::fs::create_dir_all(&cwd).map_err(|e| format!("cannot create {}: {e}", cwd.display()))?;
-    let result = run_in(program, args, &cwd, request, timeout);
-    let _ = std::fs::remove_dir_all(&cwd);
-    let stdout = result?;
-    parse_evolver_output(&stdout)
-}
-
-fn run_in(
-    program: &str,
-    args: &[String],
-    cwd: &Path,
-    request: &serde_json::Value,
-    timeout: Duration,
-) -> Result<Vec<u8>, String> {
-    let mut child = Command::new(program)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group, so a timeout kills whatever it started too.
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start: {}", crate::catalog::manifest::io_reason(&e)))?;
-    let input = request.to_string();
-    let stdin = child.stdin.take();
-    let writer = std::thread::spawn(move || {
-        if let Some(mut stdin) = stdin {
-            // An evolver that stops reading early is its own business.
-            let _ = stdin.write_all(input.as_bytes());
-        }
-    });
-    let stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(stdout) = stdout {
-            let _ = stdout.take(MAX_EVOLVER_OUTPUT).read_to_end(&mut bytes);
-        }
-        bytes
-    });
-    let stderr = child.stderr.take();
-    let err_reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(stderr) = stderr {
-            let _ = stderr.take(64 * 1024).read_to_end(&mut bytes);
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
-    });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() >= timeout => {
-                if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
-                    let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-                }
-                let _ = child.kill();
-                let _ = child.wait();
-                let _ = writer.join();
-                return Err(format!(
-                    "timed out after {} s and was killed",
-                    timeout.as_secs_f64().round()
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("cannot wait for it: {e}")),
-        }
-    };
-    let _ = writer.join();
-    let stdout = reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    if !status.success() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    let finished = runtime
+        .block_on(confined::run(&ctx.root, &ctx.exe, &confinement, program))
+        .map_err(|e| e.replacen(&format!("{} ", program_name(command)), "", 1))?;
+    if !finished.success() {
+        let stderr = String::from_utf8_lossy(&finished.stderr);
         let last = stderr
             .lines()
             .rev()
@@ -484,7 +436,7 @@ fn run_in(
             .unwrap_or("")
             .trim()
             .to_string();
-        let how = match status.code() {
+        let how = match finished.exit_code {
             Some(code) => format!("exited with status {code}"),
             None => "was killed by a signal".to_string(),
         };
@@ -494,7 +446,19 @@ fn run_in(
             format!("{how}: {last}")
         });
     }
-    Ok(stdout)
+    if finished.stdout.len() as u64 > MAX_EVOLVER_OUTPUT {
+        return Err(format!("printed more than {MAX_EVOLVER_OUTPUT} bytes"));
+    }
+    parse_evolver_output(&finished.stdout)
+}
+
+/// The file name of the evolver's program, as `confined::run` names it in its errors.
+fn program_name(command: &[String]) -> String {
+    command
+        .first()
+        .and_then(|p| Path::new(p).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// `{"files": {"relative/path": "text"}}`, with every path relative and inside the folder.
@@ -764,27 +728,6 @@ mod tests {
         ] {
             assert!(parse_evolver_output(bad.as_bytes()).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn a_slow_evolver_is_killed_at_the_timeout() {
-        let command = ["sh".to_string(), "-c".to_string(), "sleep 30".to_string()];
-        let started = Instant::now();
-        let err = run_evolver(&command, &json!({}), Duration::from_millis(300)).expect_err("slow");
-        assert!(err.contains("timed out"), "{err}");
-        assert!(started.elapsed() < Duration::from_secs(10));
-    }
-
-    #[test]
-    fn a_failing_evolver_reports_its_last_stderr_line() {
-        let command = [
-            "sh".to_string(),
-            "-c".to_string(),
-            "cat >/dev/null; echo 'no API key' >&2; exit 3".to_string(),
-        ];
-        let err = run_evolver(&command, &json!({"hint": "x"}), Duration::from_secs(10))
-            .expect_err("fails");
-        assert_eq!(err, "exited with status 3: no API key");
     }
 }
 

@@ -40,6 +40,12 @@ pub struct ReviewContext {
     pub git_auto_commit: bool,
     /// The configured evolver argv (empty: evolve makes a plain copy).
     pub evolve_command: Vec<String>,
+    /// `[evolve] network`: the evolver may reach the network.
+    pub evolve_network: bool,
+    /// `[evolve] pass_env`: variables the evolver gets from our environment.
+    pub evolve_pass_env: Vec<String>,
+    /// The toolbench binary, which confines the evolver.
+    pub exe: PathBuf,
 }
 
 impl ReviewContext {
@@ -49,6 +55,9 @@ impl ReviewContext {
             who: who.to_string(),
             git_auto_commit: false,
             evolve_command: Vec::new(),
+            evolve_network: false,
+            evolve_pass_env: Vec::new(),
+            exe: toolbench_exe(),
         }
     }
 
@@ -58,8 +67,17 @@ impl ReviewContext {
             who: config.reviewer_name(),
             git_auto_commit: config.git_auto_commit,
             evolve_command: config.evolve_command.clone(),
+            evolve_network: config.evolve_network,
+            evolve_pass_env: config.evolve_pass_env.clone(),
+            exe: toolbench_exe(),
         }
     }
+}
+
+/// This program: the CLI and the workbench are the toolbench binary, which is also the
+/// sandbox helper.
+fn toolbench_exe() -> PathBuf {
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("toolbench"))
 }
 
 /// What a decision did, for the CLI line, the TUI status bar and MCP.

@@ -64,7 +64,10 @@ async fn ruff(checkers: &Checkers<'_>, files: &[&SourceFile], tally: &mut Tally)
     };
     // --isolated: judge every candidate by the same rules, whatever config sits nearby;
     // --no-cache: never write into the tool folder.
-    let paths: Vec<String> = files.iter().map(|f| checkers.path_of(&f.relative)).collect();
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| checkers.path_of(&f.relative))
+        .collect();
     let mut args = vec![
         "check",
         "--output-format",
@@ -75,16 +78,18 @@ async fn ruff(checkers: &Checkers<'_>, files: &[&SourceFile], tally: &mut Tally)
     ];
     args.extend(paths.iter().map(String::as_str));
     match checkers.run(&ruff, &args).await {
-        Ok(output) => match parse_ruff_json(&String::from_utf8_lossy(&output.stdout), checkers.tool_dir) {
-            Some(findings) => {
-                tally.ran.push("ruff");
-                tally.findings.extend(findings);
+        Ok(output) => {
+            match parse_ruff_json(&String::from_utf8_lossy(&output.stdout), checkers.tool_dir) {
+                Some(findings) => {
+                    tally.ran.push("ruff");
+                    tally.findings.extend(findings);
+                }
+                None => tally.skipped.push(format!(
+                    "ruff failed: {}",
+                    super::shorten(&String::from_utf8_lossy(&output.stderr), 200)
+                )),
             }
-            None => tally.skipped.push(format!(
-                "ruff failed: {}",
-                super::shorten(&String::from_utf8_lossy(&output.stderr), 200)
-            )),
-        },
+        }
         Err(reason) => tally.skipped.push(reason),
     }
 }
@@ -97,7 +102,10 @@ async fn run_shellcheck(
     tally: &mut Tally,
 ) {
     // Absolute paths: a file named like an option is never read as one.
-    let paths: Vec<String> = files.iter().map(|f| checkers.path_of(&f.relative)).collect();
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| checkers.path_of(&f.relative))
+        .collect();
     // --norc: a `.shellcheckrc` in the tool folder must not change the rules.
     let mut args = vec!["--norc", "-f", "gcc", "-s", dialect];
     args.extend(paths.iter().map(String::as_str));

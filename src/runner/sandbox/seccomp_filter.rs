@@ -75,12 +75,9 @@ fn build(network: bool) -> Result<BpfProgram, BackendError> {
     rules.insert(libc::SYS_socket, socket);
     rules.insert(
         libc::SYS_ioctl,
-        vec![
-            arg_is(1, libc::TIOCSTI),
-            arg_is(1, libc::TIOCLINUX),
-        ]
-        .into_iter()
-        .collect::<Result<_, _>>()?,
+        vec![arg_is(1, libc::TIOCSTI), arg_is(1, libc::TIOCLINUX)]
+            .into_iter()
+            .collect::<Result<_, _>>()?,
     );
     let filter = SeccompFilter::new(
         rules,
