@@ -332,6 +332,7 @@ fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
         }
         wait_sigchld(watchdog.is_some().then_some(watchdog::INTERVAL_MS));
     };
+    let limit = limit.or_else(|| scratch_full(&run.policy));
     let relay = Relay {
         outcome,
         peak_kb: watchdog.map_or(0, |w| w.peak_kb),
@@ -339,6 +340,13 @@ fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
     };
     let _ = File::from(status_tx).write_all(&relay.encode());
     std::process::exit(0)
+}
+
+/// The scratch tmpfs filled up during the run: the tool was refused a write, whatever it
+/// made of that.
+fn scratch_full(policy: &SandboxPolicy) -> Option<String> {
+    let stat = rustix::fs::statvfs(&policy.scratch_dir).ok()?;
+    (stat.f_bavail == 0).then(|| format!("scratch disk limit of {} MiB reached", policy.disk_mb))
 }
 
 /// Reaps every child that ended; `Some` once the tool is among them.
