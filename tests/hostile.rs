@@ -1359,3 +1359,39 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// Blocks: a run outliving the toolbench process that started it (killed with -9, as a crash,
+/// an OOM kill or a closed terminal emulator does): the helper, pid 1 and the tool all end.
+#[test]
+fn a_run_dies_with_the_process_that_started_it() {
+    let bench = Bench::new();
+    let tag = unique("ORPHAN");
+    // The tag rides as the shell's $0, so the host finds the tool by its command line.
+    bench.tool(
+        "sleeper",
+        &["sh", "-c", "while :; do sleep 1; done", &tag],
+        "timeout_secs = 900",
+        &[],
+    );
+    let mut starter = bench
+        .command(&["run", "sleeper"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("toolbench run starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tagged_processes(&tag).0 == 0 {
+        assert!(Instant::now() < deadline, "the tool never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    starter.kill().expect("kill -9 the starter");
+    let _ = starter.wait();
+    let left = survivors_after(&tag, Duration::from_secs(1));
+    if left > 0 {
+        kill_tagged(&tag);
+    }
+    assert_eq!(
+        left, 0,
+        "{left} process(es) of the run outlived its starter"
+    );
+}

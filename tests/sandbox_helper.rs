@@ -52,6 +52,7 @@ impl Fixture {
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
             report_path: self.state.path().join("report.json"),
+            starter_pid: None,
         }
     }
 

@@ -109,6 +109,7 @@ impl Confinement {
             network: jail.network,
             env: jail.env,
             report_path: jail.report,
+            starter_pid: Some(std::process::id()),
         }
     }
 }

@@ -72,6 +72,7 @@ mod tests {
             network: false,
             env: [("PATH".to_string(), "/usr/bin".to_string())].into(),
             report_path: PathBuf::from("/tmp/report.json"),
+            starter_pid: None,
         }
     }
 

@@ -56,6 +56,7 @@ pub(super) fn run(args: HelperArgs) -> ! {
     let mut protections = Protections::default();
     // First, before we open anything of our own.
     protections.set("fds", close_inherited_fds());
+    die_with_starter(args.policy.starter_pid);
     let session = namespaces::new_session();
     let report = open_for_writing(&args.policy.report_path);
     let usage_file = open_for_writing(&usage_path(&args.policy.report_path));
@@ -102,6 +103,20 @@ pub(super) fn run(args: HelperArgs) -> ! {
             supervise(child, status_rx, usage_file, cgroups, &policy)
         }
         Err(e) => fail(&run, format!("cannot fork: {e}"), EXIT_HELPER_FAILED),
+    }
+}
+
+/// A run never outlives the toolbench process that started it, however that process ends
+/// (kill -9 included): the kernel kills us when it goes, and pid 1 and the tool follow. The
+/// starter may already be gone before the signal was armed, so it is checked once more after.
+fn die_with_starter(starter: Option<u32>) {
+    let Some(starter) = starter else {
+        return;
+    };
+    let _ = set_parent_process_death_signal(Some(Signal::KILL));
+    let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
+    if u32::try_from(parent).ok() != Some(starter) {
+        std::process::exit(EXIT_HELPER_FAILED);
     }
 }
 

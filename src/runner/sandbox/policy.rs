@@ -37,6 +37,9 @@ pub struct SandboxPolicy {
     pub env: BTreeMap<String, String>,
     /// Where the helper writes its JSON [`SandboxReport`] before exec.
     pub report_path: PathBuf,
+    /// The toolbench process that started the run: the helper dies with it.
+    #[serde(default)]
+    pub starter_pid: Option<u32>,
 }
 
 /// One protection of a run: in place, or missing and why.
