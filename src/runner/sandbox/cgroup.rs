@@ -132,11 +132,22 @@ impl RunCgroups {
 
 impl Drop for RunCgroups {
     fn drop(&mut self) {
-        let me = std::process::id().to_string();
         for group in &self.groups {
             // A cgroup with a member cannot be removed: move out first.
-            let _ = group.write_at(&group.parent, "cgroup.procs", &me);
+            let _ = group.write_at(&group.parent, group.version.membership_file(), "0");
             let _ = unlinkat(&group.parent, group.name.as_str(), AtFlags::REMOVEDIR);
+        }
+    }
+}
+
+impl Version {
+    /// The file that moves the writer in when given "0". On v1 `tasks` moves just the
+    /// calling thread (the helper has only one), which skips the global lock and RCU grace
+    /// period a write to `cgroup.procs` waits for: about 7 ms per move.
+    fn membership_file(self) -> &'static str {
+        match self {
+            Version::V1 => "tasks",
+            Version::V2 => "cgroup.procs",
         }
     }
 }
@@ -149,6 +160,18 @@ impl Group {
         policy: &SandboxPolicy,
     ) -> io::Result<Self> {
         let parent: OwnedFd = File::open(base)?.into();
+        remove_stale(base, &parent);
+        if version == Version::V2 {
+            // Only controllers the parent hands down exist in a child: without memory or
+            // pids there is nothing to gain from a folder of our own.
+            let delegated = read_at(&parent, "cgroup.subtree_control").unwrap_or_default();
+            if !delegated
+                .split_whitespace()
+                .any(|c| c == "memory" || c == "pids")
+            {
+                return Err(io::Error::other("no memory or pids controller delegated"));
+            }
+        }
         let dir_path = base.join(name);
         match fs::create_dir(&dir_path) {
             Ok(()) => {}
@@ -195,7 +218,7 @@ impl Group {
             let _ = unlinkat(&group.parent, name, AtFlags::REMOVEDIR);
             return Err(io::Error::other("cannot set memory or pids limits"));
         }
-        group.write("cgroup.procs", &std::process::id().to_string())?;
+        group.write(version.membership_file(), "0")?;
         Ok(group)
     }
 
@@ -210,6 +233,30 @@ impl Group {
 
     fn read(&self, file: &str) -> Option<String> {
         read_at(&self.dir, file)
+    }
+}
+
+/// Removes the cgroups of runs whose helper is gone without cleaning up (its starter was
+/// killed); a live helper's cgroup is left alone, and one with members cannot be removed.
+fn remove_stale(base: &Path, parent: &OwnedFd) {
+    let Ok(entries) = fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("toolbench-run-"))
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: kill with signal 0 only checks whether the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0
+            || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        if !alive {
+            let _ = unlinkat(parent, name.as_os_str(), AtFlags::REMOVEDIR);
+        }
     }
 }
 

@@ -460,10 +460,13 @@ fn write_report(run: &Run, error: Option<String>) {
         cgroups: run.cgroups.clone(),
     };
     // Rewritten in place: the path is hidden by now, but an fd opened
-    // before can still be truncated and written.
+    // before can still be truncated and written. One write, not one per token.
+    let Ok(bytes) = serde_json::to_vec(&report) else {
+        return;
+    };
     let _ = file.set_len(0);
     let _ = file.seek(SeekFrom::Start(0));
-    let _ = serde_json::to_writer(&mut file, &report);
+    let _ = file.write_all(&bytes);
 }
 
 /// `fork()`: `None` in the child, the child's pid in the parent.
