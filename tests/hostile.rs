@@ -1395,3 +1395,46 @@ fn a_run_dies_with_the_process_that_started_it() {
         "{left} process(es) of the run outlived its starter"
     );
 }
+
+/// A `toolbench run` whose terminal goes away (SIGHUP) or that is asked to end (SIGTERM)
+/// cancels its run: nothing of it is left, and the run is recorded as `cancelled`.
+#[test]
+fn a_cli_run_ends_and_is_recorded_on_sighup_and_sigterm() {
+    for signal in [libc::SIGHUP, libc::SIGTERM] {
+        let bench = Bench::new();
+        let tag = unique("HANGUP");
+        bench.tool(
+            "waiter",
+            &["sh", "-c", "while :; do sleep 1; done", &tag],
+            "timeout_secs = 900",
+            &[],
+        );
+        let mut starter = bench
+            .command(&["run", "waiter"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("toolbench run starts");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tagged_processes(&tag).0 == 0 {
+            assert!(Instant::now() < deadline, "the tool never started");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let pid = i32::try_from(starter.id()).expect("pid");
+        // SAFETY: kill(2) of the process this test started.
+        unsafe { libc::kill(pid, signal) };
+        wait_bounded(
+            starter,
+            Duration::from_secs(10),
+            "toolbench run after the signal",
+        );
+        let left = survivors_after(&tag, Duration::from_secs(1));
+        if left > 0 {
+            kill_tagged(&tag);
+        }
+        assert_eq!(left, 0, "signal {signal}: the run outlived its starter");
+        let runs = bench.tb(&["runs", "--json"], Duration::from_secs(20));
+        let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs --json");
+        assert_eq!(runs[0]["status"], "cancelled", "signal {signal}: {runs}");
+    }
+}

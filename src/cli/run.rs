@@ -89,7 +89,26 @@ pub fn check_gate(entry: &ToolEntry, ws: &Workspace, yes: bool) -> CliResult {
     }
 }
 
-/// Runs one tool to its end on a small runtime, streaming output when `live`; Ctrl-C cancels.
+/// Resolves when the user interrupts (Ctrl-C), the terminal goes away (SIGHUP) or the process
+/// is asked to end (SIGTERM): the run is then cancelled and recorded as such. `false` when the
+/// handlers could not be installed.
+async fn ended_by_signal() -> bool {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hangup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return tokio::signal::ctrl_c().await.is_ok();
+    };
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.is_ok(),
+        _ = term.recv() => true,
+        _ = hangup.recv() => true,
+    }
+}
+
+/// Runs one tool to its end on a small runtime, streaming output when `live`; Ctrl-C, SIGTERM
+/// and SIGHUP cancel.
 pub fn run_once(
     ws: &Workspace,
     entry: ToolEntry,
@@ -115,7 +134,7 @@ pub fn run_once(
     runtime.block_on(async move {
         let (cancel_tx, cancel_rx) = runner::cancel_pair();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if ended_by_signal().await {
                 let _ = cancel_tx.send(true);
             }
         });
