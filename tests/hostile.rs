@@ -1409,7 +1409,7 @@ fn a_cli_run_ends_and_is_recorded_on_sighup_and_sigterm() {
             "timeout_secs = 900",
             &[],
         );
-        let mut starter = bench
+        let starter = bench
             .command(&["run", "waiter"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
