@@ -82,6 +82,7 @@ string_enum! {
     RunStatus {
         Ok => "ok", Failed => "failed", Timeout => "timeout", Limit => "limit",
         SchemaViolation => "schema_violation", SandboxError => "sandbox_error", Cancelled => "cancelled",
+        Abandoned => "abandoned",
     }
 }
 

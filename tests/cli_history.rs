@@ -114,7 +114,9 @@ fn runs_json_has_the_contract_keys_newest_first() {
                 "exit_code",
                 "duration_ms",
                 "origin",
-                "started_at"
+                "started_at",
+                "log_dir",
+                "error"
             ]),
             "{r}"
         );

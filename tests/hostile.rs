@@ -1394,6 +1394,55 @@ fn a_run_dies_with_the_process_that_started_it() {
         left, 0,
         "{left} process(es) of the run outlived its starter"
     );
+    // The next toolbench process closes the run it finds left behind, logs kept.
+    let runs = bench.tb(&["runs", "--json"], Duration::from_secs(20));
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs --json");
+    assert_eq!(runs[0]["status"], "abandoned", "{runs}");
+    assert_eq!(runs[0]["tool"], "sleeper", "{runs}");
+    let log_dir = runs[0]["log_dir"].as_str().expect("log dir");
+    assert!(
+        bench.root().join(log_dir).is_dir(),
+        "the log folder is kept"
+    );
+    let again = bench.tb(&["runs", "--json"], Duration::from_secs(20));
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).expect("runs --json");
+    assert_eq!(
+        again.as_array().map(Vec::len),
+        Some(1),
+        "closed once: {again}"
+    );
+}
+
+/// A run whose file names a process by a pid the kernel has since given to another program
+/// (told apart by the start time) is abandoned, not taken for running.
+#[test]
+fn a_reused_pid_is_not_taken_for_the_run() {
+    let bench = Bench::new();
+    let stat = fs::read_to_string("/proc/self/stat").expect("own stat");
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(19)?.parse().ok())
+        .expect("start time");
+    let me = std::process::id();
+    let running = bench.root().join(".toolbench/running");
+    fs::create_dir_all(&running).expect("running dir");
+    let marker = serde_json::json!({
+        "tool": "ghost", "version": "1.0.0", "tier": "experimental", "input": "",
+        "started_at": "2026-01-01T00:00:00Z", "origin": "cli",
+        "log_dir": ".toolbench/runs/2026-ghost-0",
+        // This test's own pid, with another start time: a different process.
+        "starter": {"pid": me, "start_ticks": ticks + 1},
+        "helper": {"pid": me, "start_ticks": ticks + 1},
+    });
+    fs::write(running.join("2026-ghost-0.json"), marker.to_string()).expect("marker");
+    let runs = bench.tb(&["runs", "--json"], Duration::from_secs(20));
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs --json");
+    assert_eq!(runs[0]["tool"], "ghost", "{runs}");
+    assert_eq!(runs[0]["status"], "abandoned", "{runs}");
+    assert!(
+        fs::read_dir(&running).expect("running").next().is_none(),
+        "the file is gone once the run is closed"
+    );
 }
 
 /// A `toolbench run` whose terminal goes away (SIGHUP) or that is asked to end (SIGTERM)

@@ -65,6 +65,7 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
         }
         let outcome = run_once(ws, entry.clone(), input.clone(), RunOrigin::Cli, false)?;
         let (record, _) = record_outcome(&mut store, outcome.record.clone())?;
+        crate::runner::inflight::finish(&ws.root, record.log_dir.as_deref());
         attempts.push(json!({"tool": record.tool, "version": record.version, "status": record.status, "error": record.error, "run_id": record.id}));
         if record.status == RunStatus::Ok {
             if args.json {

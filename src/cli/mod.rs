@@ -205,6 +205,9 @@ impl Workspace {
     fn open(explicit: Option<&Path>, cwd: &Path) -> Result<Self, CliError> {
         let (root, source) = resolve_root(explicit, cwd)?;
         let config = Config::load(&root)?;
+        // Runs whose toolbench process died before recording them. A store that cannot be
+        // written now keeps them for the next start.
+        let _ = crate::runner::inflight::close_abandoned(&root);
         Ok(Self {
             root,
             source,

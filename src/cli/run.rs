@@ -42,6 +42,7 @@ pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     runner::preflight(&entry, input.as_deref())?;
     let outcome = run_once(ws, entry, input, RunOrigin::Cli, !args.json)?;
     let (record, _) = record_outcome(&mut store, outcome.record.clone())?;
+    runner::inflight::finish(&ws.root, record.log_dir.as_deref());
     if args.json {
         print_json(&record, &outcome)?;
     } else if record.status != RunStatus::Ok {

@@ -29,6 +29,9 @@ struct ListedRun<'a> {
     duration_ms: u64,
     origin: RunOrigin,
     started_at: &'a str,
+    /// The run's folder (its logs), relative to the root.
+    log_dir: Option<&'a str>,
+    error: Option<&'a str>,
 }
 
 impl<'a> From<&'a RunRecord> for ListedRun<'a> {
@@ -42,6 +45,8 @@ impl<'a> From<&'a RunRecord> for ListedRun<'a> {
             duration_ms: r.duration_ms,
             origin: r.origin,
             started_at: &r.started_at,
+            log_dir: r.log_dir.as_deref(),
+            error: r.error.as_deref(),
         }
     }
 }

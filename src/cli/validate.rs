@@ -39,6 +39,9 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
         &ws.root, &entry, &catalog, &exe, &mut store, args.force,
     ))?;
     store.insert_runs(&mut report.runs)?;
+    for run in &report.runs {
+        crate::runner::inflight::finish(&ws.root, run.log_dir.as_deref());
+    }
     let text = if args.json {
         format!("{}\n", serde_json::to_string_pretty(&report)?)
     } else {

@@ -9,6 +9,7 @@ mod command;
 pub mod confine;
 pub mod confined;
 pub mod gate;
+pub mod inflight;
 pub mod record;
 pub mod schema;
 
@@ -189,6 +190,11 @@ pub async fn execute(
         visible: vec![tool_dir.clone()],
     });
     let mut cmd = confine::helper_command(&request.exe, &policy, &argv, stdin_bytes.is_some());
+    let log_dir = run_dir
+        .strip_prefix(&request.root)
+        .ok()
+        .map(|p| p.display().to_string());
+    let mut marker = record_start(&request, &manifest, &input, &started_at, &run_dir, &log_dir)?;
 
     let clock = Instant::now();
     let mut child = match cmd.spawn() {
@@ -207,6 +213,9 @@ pub async fn execute(
         }
     };
     let pid = child.id();
+    if let Some(pid) = pid {
+        marker.set_helper(pid);
+    }
     if let (Some(bytes), Some(mut stdin)) = (stdin_bytes, child.stdin.take()) {
         // Its own task: a tool that never reads stdin must not block us.
         tokio::spawn(async move {
@@ -268,10 +277,7 @@ pub async fn execute(
     record.duration_ms = duration.as_millis() as u64;
     record.bytes_out = stdout.total() + stderr.total();
     record.peak_memory_kb = usage.as_ref().map(|u| u.max_rss_kb);
-    record.log_dir = run_dir
-        .strip_prefix(&request.root)
-        .ok()
-        .map(|p| p.display().to_string());
+    record.log_dir = log_dir;
     record.exit_code = exit.and_then(|s| s.code());
     record.signal = exit.and_then(|s| std::os::unix::process::ExitStatusExt::signal(&s));
     let protections = report
@@ -301,6 +307,35 @@ pub async fn execute(
         stderr.finish(),
         protections,
     ))
+}
+
+/// Writes the run's in-flight file before anything is spawned: a run never starts unrecorded.
+fn record_start(
+    request: &RunRequest,
+    manifest: &Manifest,
+    input: &Option<serde_json::Value>,
+    started_at: &str,
+    run_dir: &Path,
+    log_dir: &Option<String>,
+) -> Result<inflight::Marker, RunError> {
+    let refuse = |reason: String| RunError::RunDir {
+        path: run_dir.to_path_buf(),
+        reason: format!("cannot record the run before it starts: {reason}"),
+    };
+    let starter = inflight::ProcessId::of(std::process::id())
+        .ok_or_else(|| refuse("cannot read this process's start time in /proc".to_string()))?;
+    let run = inflight::InFlight {
+        tool: manifest.name.clone(),
+        version: manifest.version.to_string(),
+        tier: request.entry.tier,
+        input: input.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        started_at: started_at.to_string(),
+        origin: request.origin,
+        log_dir: log_dir.clone().unwrap_or_default(),
+        starter,
+        helper: None,
+    };
+    inflight::Marker::write(&request.root, run).map_err(|e| refuse(e.to_string()))
 }
 
 fn finished(

@@ -3,10 +3,11 @@
 use crate::model::{FailureRecord, RunRecord, RunStatus, Severity};
 
 /// Every failed run records a failure; the severity follows from how it failed.
-/// Cancelled runs are the human's choice, not the tool's fault.
+/// Cancelled runs are the human's choice, not the tool's fault; abandoned ones ended with the
+/// toolbench process that started them, which is not the tool's fault either.
 pub fn automatic_failure(run: &RunRecord) -> Option<FailureRecord> {
     let severity = match run.status {
-        RunStatus::Ok | RunStatus::Cancelled => return None,
+        RunStatus::Ok | RunStatus::Cancelled | RunStatus::Abandoned => return None,
         RunStatus::SandboxError => Severity::Low,
         RunStatus::Failed | RunStatus::Timeout | RunStatus::Limit => Severity::Medium,
         RunStatus::SchemaViolation => Severity::High,
@@ -79,6 +80,7 @@ mod tests {
         assert_eq!(failure.scenario, "cli run (failed) with input {\"a\":1}");
         assert!(automatic_failure(&run(RunStatus::Ok)).is_none());
         assert!(automatic_failure(&run(RunStatus::Cancelled)).is_none());
+        assert!(automatic_failure(&run(RunStatus::Abandoned)).is_none());
         assert_eq!(
             automatic_failure(&run(RunStatus::SchemaViolation)).map(|f| f.severity),
             Some(Severity::High)

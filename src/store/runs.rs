@@ -70,6 +70,15 @@ impl Store {
         self.select_runs(Some(tool), Some(version), limit)
     }
 
+    /// Whether the run whose folder is `log_dir` is recorded.
+    pub fn has_run_with_log(&self, log_dir: &str) -> Result<bool, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM runs WHERE log_dir = ?1 LIMIT 1")
+            .map_err(|e| self.error(e))?;
+        stmt.exists([log_dir]).map_err(|e| self.error(e))
+    }
+
     pub fn run(&self, id: i64) -> Result<Option<RunRecord>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;

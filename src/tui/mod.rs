@@ -399,6 +399,7 @@ async fn run_tool(
     writer: Arc<StoreWriter>,
     tx: mpsc::UnboundedSender<AppEvent>,
 ) {
+    let root = request.root.clone();
     let (events_tx, mut events_rx) = mpsc::channel::<RunEvent>(64);
     let forward = {
         let tx = tx.clone();
@@ -431,6 +432,9 @@ async fn run_tool(
     writer.record_run(record, failure, Some(reply_tx));
     tokio::task::spawn_blocking(move || {
         if let Ok((run, failure)) = reply_rx.recv() {
+            if run.id != 0 {
+                runner::inflight::finish(&root, run.log_dir.as_deref());
+            }
             let _ = tx.send(AppEvent::RunRecorded {
                 key,
                 run: Box::new(run),

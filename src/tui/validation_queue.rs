@@ -92,5 +92,8 @@ async fn validate_one(
             .map_err(|e| e.to_string())?;
     let mut runs = std::mem::take(&mut report.runs);
     store.insert_runs(&mut runs).map_err(|e| e.to_string())?;
+    for run in &runs {
+        crate::runner::inflight::finish(root, run.log_dir.as_deref());
+    }
     Ok(report)
 }

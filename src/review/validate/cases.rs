@@ -305,7 +305,9 @@ pub fn judge(case: &TestCase, run: &Observed<'_>) -> (CaseStatus, String) {
         RunStatus::Timeout | RunStatus::Limit => {
             return (CaseStatus::Fail, format!("{}: {error}", run.status));
         }
-        RunStatus::Cancelled => return (CaseStatus::Error, "cancelled".to_string()),
+        RunStatus::Cancelled | RunStatus::Abandoned => {
+            return (CaseStatus::Error, run.status.to_string());
+        }
         RunStatus::SandboxError => {
             return (
                 CaseStatus::Error,

@@ -1,0 +1,260 @@
+//! Runs in flight, on disk: one small file per run under `.toolbench/running/`, written before
+//! the tool starts and removed once the run's record is stored. A toolbench process killed in
+//! between (kill -9, OOM, a closed terminal) takes its run with it (the helper dies with its
+//! starter), and the file is how the next toolbench process learns the run ever happened: it
+//! closes such runs as `abandoned`, with their logs.
+//!
+//! A process is named by its pid and its start time, so a pid the kernel handed to another
+//! program since is never taken for the run's.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{RunOrigin, RunRecord, RunStatus, Tier};
+use crate::store::{Store, StoreError};
+
+/// A process, told apart from a later one with the same pid by its start time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessId {
+    pub pid: u32,
+    /// Clock ticks after boot, from `/proc/PID/stat`.
+    pub start_ticks: u64,
+}
+
+impl ProcessId {
+    pub fn of(pid: u32) -> Option<Self> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The command name may hold spaces and parentheses: count from the last ')'.
+        let after_name = stat.rsplit_once(')')?.1;
+        let start_ticks = after_name.split_whitespace().nth(19)?.parse().ok()?;
+        Some(ProcessId { pid, start_ticks })
+    }
+
+    /// Still the same process (not one that reuses its pid), and not a zombie.
+    pub fn is_alive(&self) -> bool {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) else {
+            return false;
+        };
+        let Some((_, after_name)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let mut fields = after_name.split_whitespace();
+        let state = fields.next();
+        let start = fields.nth(18).and_then(|t| t.parse::<u64>().ok());
+        state != Some("Z") && start == Some(self.start_ticks)
+    }
+}
+
+/// What is known of a run while it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlight {
+    pub tool: String,
+    pub version: String,
+    pub tier: Tier,
+    pub input: String,
+    pub started_at: String,
+    pub origin: RunOrigin,
+    /// The run's folder, relative to the root; unique per run.
+    pub log_dir: String,
+    /// The toolbench process that started the run and will record it.
+    pub starter: ProcessId,
+    /// The sandbox helper, once spawned.
+    pub helper: Option<ProcessId>,
+}
+
+impl InFlight {
+    /// Either process is still there: the run goes on, or its starter will record it.
+    pub fn is_live(&self) -> bool {
+        self.starter.is_alive() || self.helper.is_some_and(|h| h.is_alive())
+    }
+}
+
+/// The file of one run in flight; written again when the helper is known.
+#[derive(Debug, Clone)]
+pub struct Marker {
+    path: PathBuf,
+    run: InFlight,
+}
+
+fn running_dir(root: &Path) -> PathBuf {
+    crate::workspace::state_dir(root).join("running")
+}
+
+fn marker_path(root: &Path, log_dir: &str) -> PathBuf {
+    let name = Path::new(log_dir)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    running_dir(root).join(format!("{name}.json"))
+}
+
+impl Marker {
+    /// Writes the run's file (durably: a run is never started unrecorded).
+    pub fn write(root: &Path, run: InFlight) -> std::io::Result<Self> {
+        std::fs::create_dir_all(running_dir(root))?;
+        let marker = Marker {
+            path: marker_path(root, &run.log_dir),
+            run,
+        };
+        marker.save()?;
+        Ok(marker)
+    }
+
+    /// Names the helper, so a reader can tell it from a later process with its pid.
+    pub fn set_helper(&mut self, pid: u32) {
+        self.run.helper = ProcessId::of(pid);
+        // Best effort: the starter is already named, and the helper dies with it.
+        let _ = self.save();
+    }
+
+    fn save(&self) -> std::io::Result<()> {
+        let text = serde_json::to_vec(&self.run).map_err(std::io::Error::other)?;
+        let temporary = self.path.with_extension("tmp");
+        let file = std::fs::File::create(&temporary)?;
+        std::io::Write::write_all(&mut &file, &text)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &self.path)
+    }
+}
+
+/// Forgets the run of `log_dir` once its record is stored.
+pub fn finish(root: &Path, log_dir: Option<&str>) {
+    if let Some(log_dir) = log_dir {
+        let _ = std::fs::remove_file(marker_path(root, log_dir));
+    }
+}
+
+/// Every run whose file is there, live or not.
+pub fn list(root: &Path) -> Vec<InFlight> {
+    let Ok(entries) = std::fs::read_dir(running_dir(root)) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .filter_map(|bytes| serde_json::from_slice(&bytes).ok())
+        .collect()
+}
+
+/// What every toolbench front end does when it starts: closes the runs whose starter and
+/// helper are both gone, recorded as `abandoned` unless their starter stored them before it
+/// went. Returns how many were closed; touches the store only when such runs exist.
+pub fn close_abandoned(root: &Path) -> Result<usize, StoreError> {
+    let ended: Vec<InFlight> = list(root).into_iter().filter(|r| !r.is_live()).collect();
+    if ended.is_empty() {
+        return Ok(0);
+    }
+    let mut store = Store::open(root)?;
+    let mut closed = 0;
+    for run in ended {
+        if !store.has_run_with_log(&run.log_dir)? {
+            let mut record = abandoned_record(root, &run);
+            store.insert_runs(std::slice::from_mut(&mut record))?;
+            closed += 1;
+        }
+        finish(root, Some(&run.log_dir));
+    }
+    Ok(closed)
+}
+
+fn abandoned_record(root: &Path, run: &InFlight) -> RunRecord {
+    let dir = root.join(&run.log_dir);
+    let report = std::fs::read_to_string(dir.join("report.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<super::sandbox::SandboxReport>(&t).ok());
+    RunRecord {
+        id: 0,
+        tool: run.tool.clone(),
+        version: run.version.clone(),
+        tier: run.tier,
+        input: run.input.clone(),
+        started_at: run.started_at.clone(),
+        duration_ms: last_sign_of_life(&dir, &run.started_at),
+        exit_code: None,
+        signal: None,
+        peak_memory_kb: None,
+        bytes_out: ["stdout.log", "stderr.log"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+            .map(|m| m.len())
+            .sum(),
+        status: RunStatus::Abandoned,
+        origin: run.origin,
+        log_dir: Some(run.log_dir.clone()),
+        sandbox: report.map(|r| r.protections.summary()).unwrap_or_default(),
+        error: Some(
+            "abandoned: the toolbench process that started it ended before the run did".to_string(),
+        ),
+    }
+}
+
+/// Milliseconds from the start to the last write into the run's folder (its logs, its report).
+fn last_sign_of_life(dir: &Path, started_at: &str) -> u64 {
+    let Ok(started) = humantime::parse_rfc3339_weak(started_at) else {
+        return 0;
+    };
+    let last = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.metadata().ok()?.modified().ok())
+        .max()
+        .unwrap_or(started);
+    last.duration_since(started)
+        .or_else(|_| SystemTime::now().duration_since(started))
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_own_process_is_alive_and_a_changed_start_time_is_not() {
+        let me = ProcessId::of(std::process::id()).expect("own stat");
+        assert!(me.is_alive());
+        let reused = ProcessId {
+            start_ticks: me.start_ticks + 1,
+            ..me
+        };
+        assert!(
+            !reused.is_alive(),
+            "a pid with another start time is another process"
+        );
+        assert!(
+            !ProcessId {
+                pid: u32::MAX,
+                start_ticks: 0
+            }
+            .is_alive()
+        );
+    }
+
+    #[test]
+    fn markers_round_trip_and_finish_removes_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let run = InFlight {
+            tool: "t".into(),
+            version: "1.0.0".into(),
+            tier: Tier::Core,
+            input: "{}".into(),
+            started_at: crate::clock::now_rfc3339(),
+            origin: RunOrigin::Cli,
+            log_dir: ".toolbench/runs/x-t-0".into(),
+            starter: ProcessId::of(std::process::id()).expect("own stat"),
+            helper: None,
+        };
+        let mut marker = Marker::write(dir.path(), run.clone()).expect("written");
+        marker.set_helper(std::process::id());
+        let listed = list(dir.path());
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].tool, "t");
+        assert!(listed[0].helper.is_some() && listed[0].is_live());
+        finish(dir.path(), Some(&run.log_dir));
+        assert!(list(dir.path()).is_empty());
+    }
+}
