@@ -16,7 +16,7 @@ use std::sync::{LazyLock, Mutex};
 
 use divan::Bencher;
 use toolbench::catalog::Catalog;
-use toolbench::catalog::scan::{ScanProgress, scan_workspace};
+use toolbench::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
 use toolbench::model::ToolEntry;
 use toolbench::store::Store;
 
@@ -47,8 +47,14 @@ static WORKSPACE: LazyLock<PathBuf> = LazyLock::new(|| {
 });
 
 /// What a scan of the workspace finds (also the 10,000 entries the filter benches search).
-static SCANNED: LazyLock<Vec<ToolEntry>> =
-    LazyLock::new(|| scan_workspace(&WORKSPACE, &ScanProgress::default()));
+static SCANNED: LazyLock<Vec<ToolEntry>> = LazyLock::new(|| {
+    scan_workspace(
+        &WORKSPACE,
+        ScanLimits::default(),
+        &KnownHashes::default(),
+        &ScanProgress::default(),
+    )
+});
 
 /// A state store holding the cached index of the 10,000 scanned entries.
 static STORE_ROOT: LazyLock<PathBuf> = LazyLock::new(|| {
@@ -87,7 +93,12 @@ mod scan {
     fn cold_10k(bencher: Bencher) {
         let root: &Path = &WORKSPACE;
         bencher.bench(|| {
-            let entries = scan_workspace(root, &ScanProgress::default());
+            let entries = scan_workspace(
+                root,
+                ScanLimits::default(),
+                &KnownHashes::default(),
+                &ScanProgress::default(),
+            );
             assert_eq!(entries.len(), N);
             entries
         });
@@ -153,7 +164,10 @@ mod startup {
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn watch_10k(bencher: Bencher) {
         let root: &Path = &WORKSPACE;
-        bencher.bench(|| toolbench::watch::watch(root, |_| {}).expect("watch the workspace"));
+        bencher.bench(|| {
+            toolbench::watch::watch(root, ScanLimits::default(), |_| {})
+                .expect("watch the workspace")
+        });
     }
 }
 
