@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use toolbench::catalog::Catalog;
-use toolbench::catalog::scan::{ScanProgress, load_tool, scan_workspace};
+use toolbench::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_tool, scan_workspace};
 use toolbench::model::{RunOrigin, Tier};
 use toolbench::review::{ReviewContext, lifecycle};
 use toolbench::runner::{self, RunRequest};
@@ -57,7 +57,7 @@ fn new_tool_visible_after_write(bencher: divan::Bencher) {
     let dir = tempfile::tempdir().expect("tempdir");
     toolbench::workspace::init_workspace(dir.path()).expect("init");
     let (tx, rx) = mpsc::channel();
-    let _watcher = watch(dir.path(), move |update| {
+    let _watcher = watch(dir.path(), ScanLimits::default(), move |update| {
         let _ = tx.send(update);
     })
     .expect("watch");
@@ -108,8 +108,18 @@ const CASES: usize = 5;
 fn validate_a_tool_with_5_cases(bencher: divan::Bencher) {
     let dir = tempfile::tempdir().expect("tempdir");
     let folder = write_tool(dir.path(), "experimental", "cases", "cases", 0, CASES);
-    let catalog = Catalog::new(scan_workspace(dir.path(), &ScanProgress::default()));
-    let entry = load_tool(dir.path(), Tier::Experimental, &folder);
+    let catalog = Catalog::new(scan_workspace(
+        dir.path(),
+        ScanLimits::default(),
+        &KnownHashes::default(),
+        &ScanProgress::default(),
+    ));
+    let entry = load_tool(
+        dir.path(),
+        Tier::Experimental,
+        &folder,
+        ScanLimits::default(),
+    );
     bencher.bench_local(|| {
         let report = toolbench::review::validate::validate_blocking(
             dir.path(),
@@ -127,7 +137,12 @@ fn validate_a_tool_with_5_cases(bencher: divan::Bencher) {
 fn run_the_5_cases_alone(bencher: divan::Bencher) {
     let dir = tempfile::tempdir().expect("tempdir");
     let folder = write_tool(dir.path(), "experimental", "cases", "cases", 0, CASES);
-    let entry = load_tool(dir.path(), Tier::Experimental, &folder);
+    let entry = load_tool(
+        dir.path(),
+        Tier::Experimental,
+        &folder,
+        ScanLimits::default(),
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

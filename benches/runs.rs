@@ -79,6 +79,8 @@ fn record_1k_runs_one_transaction_each(bencher: divan::Bencher) {
 fn app_with_running_tool() -> (App, u64) {
     let entries = toolbench::catalog::scan::scan_workspace(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools"),
+        toolbench::catalog::scan::ScanLimits::default(),
+        &toolbench::catalog::scan::KnownHashes::default(),
         &toolbench::catalog::scan::ScanProgress::default(),
     );
     let mut app = App::new(

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::catalog::SortOrder;
 use crate::catalog::manifest::read_text_capped;
+use crate::catalog::scan::ScanLimits;
 use crate::workspace::WORKSPACE_CONFIG;
 
 const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
@@ -44,6 +45,8 @@ pub struct Config {
     pub run: RunLimits,
     /// `[sandbox] hide`: more paths a run sees empty, on top of the built-in list.
     pub sandbox_hide: Vec<PathBuf>,
+    /// `[catalog]`: how large a tool folder the scan reads.
+    pub catalog: ScanLimits,
 }
 
 /// `[run]`: limits for the whole process tree of every run.
@@ -70,6 +73,14 @@ struct ConfigLayer {
     git: Option<GitLayer>,
     run: Option<RunLayer>,
     sandbox: Option<SandboxLayer>,
+    catalog: Option<CatalogLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogLayer {
+    max_tool_mb: Option<u64>,
+    max_tool_files: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -150,6 +161,7 @@ impl Config {
                 disk_mb: 1024,
             },
             sandbox_hide: Vec::new(),
+            catalog: ScanLimits::default(),
         };
         config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"))?;
         Ok(config)
@@ -184,29 +196,42 @@ impl Config {
                 self.evolve_pass_env = names;
             }
         }
+        let bounded = |value: Option<u64>, field: &str, range: std::ops::RangeInclusive<u64>| {
+            value
+                .map(|v| {
+                    if range.contains(&v) {
+                        Ok(v)
+                    } else {
+                        Err(ConfigError(format!(
+                            "{}: field `{field}`: {v} is outside {}..={}",
+                            path.display(),
+                            range.start(),
+                            range.end()
+                        )))
+                    }
+                })
+                .transpose()
+        };
         if let Some(run) = layer.run {
-            let bounded =
-                |value: Option<u64>, field: &str, range: std::ops::RangeInclusive<u64>| {
-                    value
-                        .map(|v| {
-                            if range.contains(&v) {
-                                Ok(v)
-                            } else {
-                                Err(ConfigError(format!(
-                                    "{}: field `run.{field}`: {v} is outside {}..={}",
-                                    path.display(),
-                                    range.start(),
-                                    range.end()
-                                )))
-                            }
-                        })
-                        .transpose()
-                };
-            if let Some(n) = bounded(run.max_processes, "max_processes", 1..=65_536)? {
+            if let Some(n) = bounded(run.max_processes, "run.max_processes", 1..=65_536)? {
                 self.run.max_processes = n;
             }
-            if let Some(mb) = bounded(run.disk_mb, "disk_mb", 1..=1_048_576)? {
+            if let Some(mb) = bounded(run.disk_mb, "run.disk_mb", 1..=1_048_576)? {
                 self.run.disk_mb = mb;
+            }
+        }
+        if let Some(catalog) = layer.catalog {
+            // Up to 1 TiB and 10 million files: past that a limit protects nothing.
+            if let Some(mb) = bounded(catalog.max_tool_mb, "catalog.max_tool_mb", 1..=1_048_576)? {
+                self.catalog.max_tool_bytes = mb * 1024 * 1024;
+            }
+            let files = bounded(
+                catalog.max_tool_files,
+                "catalog.max_tool_files",
+                1..=10_000_000,
+            )?;
+            if let Some(n) = files {
+                self.catalog.max_tool_files = n;
             }
         }
         if let Some(hide) = layer.sandbox.and_then(|s| s.hide) {
@@ -273,6 +298,31 @@ mod tests {
         let config = Config::defaults().expect("defaults parse");
         assert_eq!(config.preset, Preset::Default);
         assert_eq!(config.sort, SortOrder::Name);
+        assert_eq!(config.catalog, ScanLimits::default());
+    }
+
+    #[test]
+    fn catalog_limits_are_bounded_and_named_in_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(WORKSPACE_CONFIG);
+        std::fs::write(&path, "[catalog]\nmax_tool_mb = 2\nmax_tool_files = 50\n").expect("write");
+        let mut config = Config::defaults().expect("defaults");
+        config.apply_file(&path).expect("valid");
+        assert_eq!(
+            config.catalog,
+            ScanLimits {
+                max_tool_bytes: 2 * 1024 * 1024,
+                max_tool_files: 50
+            }
+        );
+        std::fs::write(&path, "[catalog]\nmax_tool_files = 0\n").expect("write");
+        let err = config.apply_file(&path).expect_err("zero").to_string();
+        assert!(
+            err.ends_with(
+                "toolbench.toml: field `catalog.max_tool_files`: 0 is outside 1..=10000000"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

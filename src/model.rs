@@ -191,6 +191,13 @@ pub struct ToolEntry {
     /// blake3 over the tool's relative paths and contents.
     pub content_hash: String,
     pub error: Option<String>,
+    /// The folder is over a `[catalog]` limit: it was not read, and stays out of validation
+    /// until it shrinks (`error` says by how much).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub oversized: bool,
+    /// The folder's metadata fingerprint when `content_hash` was computed (`scan::hash`).
+    #[serde(skip)]
+    pub fingerprint: String,
     pub warnings: Vec<String>,
     #[serde(skip)]
     pub manifest: Option<Arc<Manifest>>,
@@ -267,6 +274,8 @@ impl ToolEntry {
             inferred: false,
             content_hash: String::new(),
             error: None,
+            oversized: false,
+            fingerprint: String::new(),
             warnings: vec![],
             manifest: None,
         }

@@ -231,10 +231,7 @@ impl Dir {
 /// content hash covers links by their text, so a snapshot must keep them to match. One that
 /// leads out is refused, since the copy would reach outside wherever it lands.
 pub fn copy_tree(from: &Dir, to: &Dir, mode: impl Fn(u32) -> u32) -> Result<(), SafeFsError> {
-    let mut files = Vec::new();
-    collect_files(&from.path, Path::new(""), &mut files);
-    files.sort();
-    for relative in files {
+    for relative in collect_files(&from.path) {
         let (source_dir, name) = from.parent_of(&relative, false)?;
         let source = from.path.join(&relative);
         let stat = statat(&source_dir.fd, &name, AtFlags::SYMLINK_NOFOLLOW)

@@ -11,7 +11,7 @@ use std::time::Duration;
 use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
-use crate::catalog::scan;
+use crate::catalog::scan::{self, ScanLimits};
 use crate::model::{Tier, ToolEntry};
 use crate::store::STATE_DIR;
 
@@ -42,6 +42,7 @@ pub struct WorkspaceWatcher {
 /// Starts watching `root` recursively, calling `on_update` from the watcher thread.
 pub fn watch(
     root: &Path,
+    limits: ScanLimits,
     on_update: impl Fn(WatchUpdate) + Send + 'static,
 ) -> Result<WorkspaceWatcher, String> {
     let root_owned = root.to_path_buf();
@@ -62,7 +63,7 @@ pub fn watch(
                     .flat_map(|e| e.paths.iter().cloned());
                 match affected_tools(&root_owned, paths) {
                     Affected::Tools(tools) if tools.is_empty() => {}
-                    Affected::Tools(tools) => on_update(reload(&root_owned, tools)),
+                    Affected::Tools(tools) => on_update(reload(&root_owned, limits, tools)),
                     Affected::Everything => on_update(WatchUpdate::Rescan),
                 }
             }
@@ -123,13 +124,13 @@ fn affected_tools(root: &Path, paths: impl Iterator<Item = PathBuf>) -> Affected
     Affected::Tools(tools)
 }
 
-fn reload(root: &Path, tools: BTreeSet<(Tier, PathBuf)>) -> WatchUpdate {
+fn reload(root: &Path, limits: ScanLimits, tools: BTreeSet<(Tier, PathBuf)>) -> WatchUpdate {
     let mut updated = Vec::new();
     let mut removed = Vec::new();
     for (tier, path) in tools {
         match std::fs::symlink_metadata(&path) {
             Err(_) => removed.push(path),
-            Ok(_) => match scan::load_path(root, tier, &path) {
+            Ok(_) => match scan::load_path(root, tier, &path, limits) {
                 Some(entry) => updated.push(entry),
                 None => removed.push(path),
             },
@@ -183,7 +184,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         write_tool(dir.path(), "old");
         let (tx, rx) = std::sync::mpsc::channel();
-        let _watcher = watch(dir.path(), move |u| {
+        let _watcher = watch(dir.path(), ScanLimits::default(), move |u| {
             let _ = tx.send(u);
         })
         .expect("watch");

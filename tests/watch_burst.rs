@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use toolbench::catalog::scan::{ScanProgress, scan_workspace};
+use toolbench::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
 use toolbench::model::Tier;
 use toolbench::watch::{WatchUpdate, watch};
 
@@ -13,7 +13,7 @@ fn a_thousand_tools_dropped_at_once_all_arrive() {
     let dir = tempfile::tempdir().expect("tempdir");
     toolbench::workspace::init_workspace(dir.path()).expect("init");
     let (tx, rx) = mpsc::channel();
-    let _watcher = watch(dir.path(), move |update| {
+    let _watcher = watch(dir.path(), ScanLimits::default(), move |update| {
         let _ = tx.send(update);
     })
     .expect("watch");
@@ -41,7 +41,12 @@ fn a_thousand_tools_dropped_at_once_all_arrive() {
             }
             // Lost events: the workbench rescans, so count what a rescan finds.
             Ok(WatchUpdate::Rescan) => {
-                let entries = scan_workspace(dir.path(), &ScanProgress::default());
+                let entries = scan_workspace(
+                    dir.path(),
+                    ScanLimits::default(),
+                    &KnownHashes::default(),
+                    &ScanProgress::default(),
+                );
                 seen.extend(
                     entries
                         .into_iter()

@@ -396,6 +396,8 @@ impl Spec {
             inferred: false,
             content_hash: String::new(),
             error: None,
+            oversized: false,
+            fingerprint: String::new(),
             warnings: Vec::new(),
             manifest: None,
         }

@@ -2,7 +2,12 @@
 //!
 //! The scan reads, never writes. It spreads the work over all cores and publishes progress
 //! through atomics so a UI can poll it without waiting. A broken tool becomes an entry with its
-//! error; nothing a tool folder holds can make the scan fail as a whole.
+//! error; nothing a tool folder holds can make the scan fail as a whole. A folder over the
+//! `[catalog]` limits is found out from metadata (`walk`) and never read; an unchanged one is
+//! not hashed again (`hash`).
+
+mod hash;
+mod walk;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -12,6 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::catalog::manifest::{self, MANIFEST_FILE};
 use crate::catalog::{infer, links};
 use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
+pub use hash::KnownHashes;
+pub use walk::{OverLimit, ScanLimits, human as human_size};
 
 /// Largest script we read to infer a manifest for a bare script.
 const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;
@@ -42,8 +49,14 @@ enum Candidate {
     Refused(PathBuf, String),
 }
 
-/// Scans all four tiers of `root`. The result is sorted by tier, then path.
-pub fn scan_workspace(root: &Path, progress: &ScanProgress) -> Vec<ToolEntry> {
+/// Scans all four tiers of `root`, reusing the hashes in `known` for unchanged folders. The
+/// result is sorted by tier, then path.
+pub fn scan_workspace(
+    root: &Path,
+    limits: ScanLimits,
+    known: &KnownHashes,
+    progress: &ScanProgress,
+) -> Vec<ToolEntry> {
     let mut candidates = Vec::new();
     for tier in Tier::ALL {
         for candidate in list_tier(root, *tier) {
@@ -52,20 +65,20 @@ pub fn scan_workspace(root: &Path, progress: &ScanProgress) -> Vec<ToolEntry> {
     }
     progress.total.store(candidates.len(), Ordering::Relaxed);
     let mut entries = parallel_map(&candidates, progress, |(tier, candidate)| {
-        load_candidate(root, *tier, candidate)
+        load_candidate(root, *tier, candidate, limits, known)
     });
     entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
     entries
 }
 
 /// Loads one tool folder.
-pub fn load_tool(root: &Path, tier: Tier, folder: &Path) -> ToolEntry {
-    load_folder(root, tier, folder)
+pub fn load_tool(root: &Path, tier: Tier, folder: &Path, limits: ScanLimits) -> ToolEntry {
+    load_folder(root, tier, folder, limits, &KnownHashes::default())
 }
 
 /// Loads the tool at one path of a tier (used when the watcher reports a change): a folder,
 /// a symlink to one, or a bare script. `None` when the path is not a tool.
-pub fn load_path(root: &Path, tier: Tier, path: &Path) -> Option<ToolEntry> {
+pub fn load_path(root: &Path, tier: Tier, path: &Path, limits: ScanLimits) -> Option<ToolEntry> {
     let meta = std::fs::symlink_metadata(path).ok()?;
     let candidate = if meta.is_dir() {
         Candidate::Folder(path.to_path_buf())
@@ -76,7 +89,13 @@ pub fn load_path(root: &Path, tier: Tier, path: &Path) -> Option<ToolEntry> {
     } else {
         return None;
     };
-    Some(load_candidate(root, tier, &candidate))
+    Some(load_candidate(
+        root,
+        tier,
+        &candidate,
+        limits,
+        &KnownHashes::default(),
+    ))
 }
 
 fn list_tier(root: &Path, tier: Tier) -> Vec<Candidate> {
@@ -125,15 +144,38 @@ fn is_bare_script(path: &Path) -> bool {
     infer::looks_like_script(path, &head)
 }
 
-fn load_candidate(root: &Path, tier: Tier, candidate: &Candidate) -> ToolEntry {
+fn load_candidate(
+    root: &Path,
+    tier: Tier,
+    candidate: &Candidate,
+    limits: ScanLimits,
+    known: &KnownHashes,
+) -> ToolEntry {
     match candidate {
-        Candidate::Folder(path) => load_folder(root, tier, path),
+        Candidate::Folder(path) => load_folder(root, tier, path, limits, known),
         Candidate::BareScript(path) => load_bare_script(root, tier, path),
         Candidate::Refused(path, reason) => broken_entry(root, tier, path, reason.clone()),
     }
 }
 
-fn load_folder(root: &Path, tier: Tier, folder: &Path) -> ToolEntry {
+fn load_folder(
+    root: &Path,
+    tier: Tier,
+    folder: &Path,
+    limits: ScanLimits,
+    known: &KnownHashes,
+) -> ToolEntry {
+    // Limits first: a folder over them is not read at all, not even its manifest.
+    let listing = match walk::list(folder, limits) {
+        Ok(listing) => listing,
+        Err(over) => {
+            let shown = relative_to(root, folder);
+            return ToolEntry {
+                oversized: true,
+                ..broken_entry(root, tier, folder, format!("{}: {over}", shown.display()))
+            };
+        }
+    };
     let manifest_path = folder.join(MANIFEST_FILE);
     if !manifest_path.exists() && manifest_path.symlink_metadata().is_err() {
         let shown = relative_to(root, &manifest_path);
@@ -157,7 +199,11 @@ fn load_folder(root: &Path, tier: Tier, folder: &Path) -> ToolEntry {
                 .iter()
                 .map(|w| strip_root(root, w))
                 .collect();
-            entry.content_hash = hash_tool_folder(folder);
+            entry.fingerprint = hash::fingerprint(&listing);
+            entry.content_hash = match known.get(folder, &entry.fingerprint) {
+                Some(hash) => hash.to_string(),
+                None => hash::hash_listing(folder, &listing),
+            };
             entry
         }
         Err(error) => broken_entry(root, tier, folder, error),
@@ -223,6 +269,8 @@ fn entry_from_manifest(tier: Tier, path: &Path, manifest: Manifest) -> ToolEntry
         inferred: manifest.inferred,
         content_hash: String::new(),
         error: None,
+        oversized: false,
+        fingerprint: String::new(),
         warnings: Vec::new(),
         manifest: Some(Arc::new(manifest)),
     }
@@ -246,6 +294,8 @@ fn broken_entry(root: &Path, tier: Tier, path: &Path, error: String) -> ToolEntr
         inferred: false,
         content_hash: String::new(),
         error: Some(strip_root(root, &error)),
+        oversized: false,
+        fingerprint: String::new(),
         warnings: Vec::new(),
         manifest: None,
     }
@@ -263,32 +313,13 @@ fn strip_root(root: &Path, message: &str) -> String {
     message.replace(&prefix, "")
 }
 
-/// blake3 over every file of the folder (relative path, then contents), in path order.
-///
-/// Symlinks are hashed by their target text and never followed: the hash describes the folder.
+/// The content hash of a folder that already passed a scan (a snapshot, a copy, a tool
+/// about to be approved): no limits apply here.
 pub fn hash_tool_folder(folder: &Path) -> String {
-    let mut files = Vec::new();
-    collect_files(folder, Path::new(""), &mut files);
-    files.sort();
-    let mut hasher = blake3::Hasher::new();
-    for relative in files {
-        let path = folder.join(&relative);
-        hasher.update(relative.to_string_lossy().as_bytes());
-        hasher.update(&[0]);
-        match std::fs::read_link(&path) {
-            Ok(target) => {
-                hasher.update(b"->");
-                hasher.update(target.to_string_lossy().as_bytes());
-            }
-            Err(_) => {
-                if let Ok(mut file) = std::fs::File::open(&path) {
-                    let _ = std::io::copy(&mut file, &mut hasher);
-                }
-            }
-        }
-        hasher.update(&[0]);
-    }
-    hasher.finalize().to_hex().to_string()
+    hash::hash_listing(
+        folder,
+        &walk::list(folder, ScanLimits::NONE).unwrap_or_default(),
+    )
 }
 
 fn hash_bytes_of(files: &[(PathBuf, Vec<u8>)]) -> String {
@@ -302,27 +333,14 @@ fn hash_bytes_of(files: &[(PathBuf, Vec<u8>)]) -> String {
     hasher.finalize().to_hex().to_string()
 }
 
-/// Relative paths of the regular files and symlinks below `dir`, skipping dot-folders
-/// (caches such as `.git` or `__pycache__`-like litter are not part of a tool's identity).
-pub fn collect_files(base: &Path, relative: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(read_dir) = std::fs::read_dir(base.join(relative)) else {
-        return;
-    };
-    for dirent in read_dir.flatten() {
-        let name = dirent.file_name();
-        let child = relative.join(&name);
-        let Ok(file_type) = dirent.file_type() else {
-            continue;
-        };
-        if file_type.is_dir() {
-            let hidden = name.to_string_lossy().starts_with('.') || name == "__pycache__";
-            if !hidden {
-                collect_files(base, &child, out);
-            }
-        } else if file_type.is_file() || file_type.is_symlink() {
-            out.push(child);
-        }
-    }
+/// Relative paths of the regular files and symlinks of a folder that passed a scan, in path
+/// order, skipping cache folders (`walk`).
+pub fn collect_files(folder: &Path) -> Vec<PathBuf> {
+    walk::list(folder, ScanLimits::NONE)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|listed| listed.relative)
+        .collect()
 }
 
 /// Maps `items` on every core, counting finished items in `progress`.

@@ -34,7 +34,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use self::term::errln;
 use crate::catalog::Catalog;
-use crate::catalog::scan::{ScanProgress, scan_workspace};
+use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::config::Config;
 use crate::model::ToolEntry;
 use crate::workspace::{RootSource, resolve_root};
@@ -215,9 +215,26 @@ impl Workspace {
         })
     }
 
-    /// A fresh scan: the CLI always answers from disk, never from the cache.
+    /// A fresh scan: the CLI always answers from disk, never from the cache. The cached
+    /// index of an existing store only spares re-hashing folders whose metadata is unchanged,
+    /// and is refreshed for the next command; a workspace without a store is not given one.
     fn scan(&self) -> Catalog {
-        Catalog::new(scan_workspace(&self.root, &ScanProgress::default()))
+        let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
+        let mut store = state
+            .is_file()
+            .then(|| crate::store::Store::open(&self.root).ok())
+            .flatten();
+        let cached = store.as_ref().and_then(|s| s.load_index().ok());
+        let entries = scan_workspace(
+            &self.root,
+            self.config.catalog,
+            &KnownHashes::from_entries(cached.as_deref().unwrap_or_default()),
+            &ScanProgress::default(),
+        );
+        if let Some(store) = store.as_mut() {
+            let _ = store.save_index(&entries);
+        }
+        Catalog::new(entries)
     }
 
     /// One tool, read fresh from disk. The cached index only says where to look, so a run
@@ -228,13 +245,21 @@ impl Workspace {
         let fresh: Vec<ToolEntry> = cached
             .iter()
             .filter(|e| e.name == name)
-            .filter_map(|e| crate::catalog::scan::load_path(&self.root, e.tier, &e.path))
+            .filter_map(|e| {
+                crate::catalog::scan::load_path(&self.root, e.tier, &e.path, self.config.catalog)
+            })
             .filter(|e| e.name == name)
             .collect();
         if let Ok(entry) = Catalog::new(fresh).find(spec) {
             return Ok(entry.clone());
         }
-        let entries = scan_workspace(&self.root, &ScanProgress::default());
+        let known = KnownHashes::from_entries(&cached);
+        let entries = scan_workspace(
+            &self.root,
+            self.config.catalog,
+            &known,
+            &ScanProgress::default(),
+        );
         // Remember where tools are, so the next run finds its tool without a scan.
         let _ = store.save_index(&entries);
         Ok(Catalog::new(entries).find(spec)?.clone())

@@ -108,7 +108,7 @@ fn evolve_from(
         ));
     }
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root);
+    let catalog = scan(&ctx.root, ctx.scan_limits);
     let tiers = [
         Tier::Core,
         Tier::Approved,
@@ -312,10 +312,7 @@ fn read_sources(entry: &ToolEntry, manifest: &crate::model::Manifest) -> Sources
         );
         return sources;
     }
-    let mut files = Vec::new();
-    collect_files(&entry.path, Path::new(""), &mut files);
-    files.sort();
-    for relative in files {
+    for relative in collect_files(&entry.path) {
         let key = relative.to_string_lossy().into_owned();
         let path = entry.path.join(&relative);
         let is_link = path

@@ -52,7 +52,7 @@ pub fn gc(
     let cutoff = SystemTime::now()
         .checked_sub(Duration::from_secs(days_unused.saturating_mul(86_400)))
         .unwrap_or(SystemTime::UNIX_EPOCH);
-    let catalog = scan(&ctx.root);
+    let catalog = scan(&ctx.root, ctx.scan_limits);
     let mut candidates = Vec::new();
     for entry in catalog
         .entries()

@@ -19,7 +19,7 @@ use super::steps::{
     tier_slot, wrap_if_bare, write_in_workspace,
 };
 use super::versions::VersionStore;
-use crate::catalog::scan::hash_tool_folder;
+use crate::catalog::scan::{ScanLimits, hash_tool_folder};
 use crate::config::Config;
 use crate::model::{Tier, ToolEntry};
 use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
@@ -46,6 +46,8 @@ pub struct ReviewContext {
     pub evolve_pass_env: Vec<String>,
     /// The toolbench binary, which confines the evolver.
     pub exe: PathBuf,
+    /// `[catalog]` limits of the scans a decision makes.
+    pub scan_limits: ScanLimits,
 }
 
 impl ReviewContext {
@@ -58,6 +60,7 @@ impl ReviewContext {
             evolve_network: false,
             evolve_pass_env: Vec::new(),
             exe: toolbench_exe(),
+            scan_limits: ScanLimits::default(),
         }
     }
 
@@ -70,6 +73,7 @@ impl ReviewContext {
             evolve_network: config.evolve_network,
             evolve_pass_env: config.evolve_pass_env.clone(),
             exe: toolbench_exe(),
+            scan_limits: config.catalog,
         }
     }
 }
@@ -195,7 +199,7 @@ pub fn approve(
     const ACTION: &str = "approve";
     let reason = non_empty(reason);
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root);
+    let catalog = scan(&ctx.root, ctx.scan_limits);
     let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
     refuse_broken(ACTION, found)?;
     let name = found.name.clone();
@@ -309,7 +313,7 @@ pub fn request_changes(
         ));
     };
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root);
+    let catalog = scan(&ctx.root, ctx.scan_limits);
     let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
     let at = crate::clock::now_rfc3339();
@@ -354,7 +358,7 @@ pub fn promote(
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "promote";
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root);
+    let catalog = scan(&ctx.root, ctx.scan_limits);
     let entry = resolve(&catalog, spec, &[Tier::Approved], ACTION)?.clone();
     refuse_broken(ACTION, &entry)?;
     refuse_links_out(ACTION, &entry)?;
@@ -443,7 +447,7 @@ fn move_to_archive(
     reason: Option<String>,
 ) -> Result<Decision, ReviewError> {
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root);
+    let catalog = scan(&ctx.root, ctx.scan_limits);
     let found = resolve(&catalog, spec, tiers, verb)?;
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, verb, found)?;
     ensure_tier(&ctx.root, Tier::Archived)?;
@@ -487,7 +491,7 @@ pub fn restore(
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "restore";
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root);
+    let catalog = scan(&ctx.root, ctx.scan_limits);
     let entry = resolve(&catalog, spec, &[Tier::Archived], ACTION)?.clone();
     let former = store
         .tier_before_archive(&entry.name, &entry.version, &entry.content_hash)?
@@ -569,7 +573,7 @@ pub fn rollback(
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "roll back";
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root);
+    let catalog = scan(&ctx.root, ctx.scan_limits);
     let current = resolve(&catalog, spec, &[Tier::Core, Tier::Approved], ACTION)?.clone();
     let tier = current.tier;
     let chosen = choose_rollback_target(store, &current, to)?;
@@ -765,6 +769,8 @@ mod tests {
             inferred: false,
             content_hash: "h".into(),
             error: None,
+            oversized: false,
+            fingerprint: String::new(),
             warnings: Vec::new(),
             manifest: None,
         };

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::ReviewError;
 use super::steps::{modified_rfc3339, relative, scan};
+use crate::catalog::scan::ScanLimits;
 use crate::model::Tier;
 use crate::store::{DecisionRecord, Store, VersionRecord};
 
@@ -44,9 +45,13 @@ pub fn history(store: &Store, name: &str) -> Result<History, ReviewError> {
 }
 
 /// The experimental tools, oldest arrival first, with the verdict validation gave them.
-pub fn review_queue(root: &Path, store: &Store) -> Result<Vec<QueueItem>, ReviewError> {
+pub fn review_queue(
+    root: &Path,
+    limits: ScanLimits,
+    store: &Store,
+) -> Result<Vec<QueueItem>, ReviewError> {
     let rows = store.review_queue_rows()?;
-    let catalog = scan(root);
+    let catalog = scan(root, limits);
     let mut items: Vec<QueueItem> = catalog
         .entries()
         .iter()

@@ -14,7 +14,7 @@ use crate::catalog::LookupError;
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::links;
 use crate::catalog::manifest::MANIFEST_FILE;
-use crate::catalog::scan::{ScanProgress, load_tool, scan_workspace};
+use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_tool, scan_workspace};
 use crate::model::{Tier, ToolEntry};
 use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
@@ -30,8 +30,13 @@ pub(super) fn begin(
     Ok((lock, recovered))
 }
 
-pub(super) fn scan(root: &Path) -> Catalog {
-    Catalog::new(scan_workspace(root, &ScanProgress::default()))
+pub(super) fn scan(root: &Path, limits: ScanLimits) -> Catalog {
+    Catalog::new(scan_workspace(
+        root,
+        limits,
+        &KnownHashes::default(),
+        &ScanProgress::default(),
+    ))
 }
 
 /// `name@version` → `name`.
@@ -198,7 +203,12 @@ pub(super) fn wrap_if_bare(
         )
     })?;
     Ok((
-        load_tool(&ctx.root, Tier::Experimental, &ctx.root.join(&target)),
+        load_tool(
+            &ctx.root,
+            Tier::Experimental,
+            &ctx.root.join(&target),
+            ctx.scan_limits,
+        ),
         true,
     ))
 }

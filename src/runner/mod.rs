@@ -55,6 +55,9 @@ pub enum RunEvent {
 pub enum RunError {
     #[error("{tool}: manifest is broken: {reason}")]
     Broken { tool: String, reason: String },
+    /// Over the `[catalog]` limits: the scan did not read it, so nothing vouches for it.
+    #[error("cannot run {tool}: {reason}")]
+    Oversized { tool: String, reason: String },
     #[error(transparent)]
     LinksOut(crate::catalog::links::LinksOut),
     #[error("{tool}: cost_tier = \"prohibited\": this tool never runs")]
@@ -106,6 +109,12 @@ pub fn preflight(
     input: Option<&str>,
 ) -> Result<(Arc<Manifest>, Option<serde_json::Value>), RunError> {
     let tool = entry.id();
+    if entry.oversized {
+        return Err(RunError::Oversized {
+            tool: entry.name.clone(),
+            reason: entry.error.clone().unwrap_or_default(),
+        });
+    }
     let manifest = match (&entry.manifest, &entry.error) {
         (Some(m), None) => Arc::clone(m),
         (_, error) => {

@@ -22,8 +22,9 @@ impl Store {
             let mut insert = tx
                 .prepare(
                     "INSERT OR REPLACE INTO catalog_index (path, tier, name, version, description,
-                     category, cost_tier, keywords, capabilities, inferred, content_hash, error, warnings)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     category, cost_tier, keywords, capabilities, inferred, content_hash, error, warnings,
+                     fingerprint, oversized)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 )
                 .map_err(err)?;
             for e in entries {
@@ -42,6 +43,8 @@ impl Store {
                         e.content_hash,
                         e.error,
                         join_list(&e.warnings),
+                        e.fingerprint,
+                        e.oversized,
                     ])
                     .map_err(err)?;
             }
@@ -56,7 +59,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT path, tier, name, version, description, category, cost_tier, keywords,
-                 capabilities, inferred, content_hash, error, warnings FROM catalog_index ORDER BY rowid",
+                 capabilities, inferred, content_hash, error, warnings, fingerprint, oversized
+                 FROM catalog_index ORDER BY rowid",
             )
             .map_err(|e| self.error(e))?;
         let rows = stmt
@@ -77,6 +81,8 @@ impl Store {
                     inferred: row.get(9).unwrap_or(false),
                     content_hash: row.get(10).unwrap_or_default(),
                     error: row.get(11).unwrap_or(None),
+                    oversized: row.get(14).unwrap_or(false),
+                    fingerprint: row.get(13).unwrap_or_default(),
                     warnings: split_list(&row.get::<_, String>(12).unwrap_or_default()),
                     manifest: None,
                 }))
@@ -120,6 +126,8 @@ mod tests {
             inferred: true,
             content_hash: "h".into(),
             error: Some("bad".into()),
+            oversized: true,
+            fingerprint: "f".into(),
             warnings: vec!["w".into()],
             manifest: None,
         };

@@ -91,6 +91,10 @@ const MIGRATIONS: &[&str] = &[
         verdict TEXT,
         validation TEXT
     );",
+    // 4: what the scan needs to skip work: the folder fingerprint a content hash belongs to,
+    // and whether the folder was over the `[catalog]` limits.
+    "ALTER TABLE catalog_index ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+    ALTER TABLE catalog_index ADD COLUMN oversized INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

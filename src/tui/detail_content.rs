@@ -4,7 +4,7 @@
 //! Runs on a blocking thread, never during a draw. Highlighting happens here too, so drawing
 //! only copies prepared lines.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ratatui::text::{Line, Span};
 
@@ -116,10 +116,7 @@ fn read_tool(entry: &ToolEntry) -> (String, Vec<(String, Option<String>)>) {
 }
 
 fn read_folder(folder: &Path) -> Vec<(String, Option<String>)> {
-    let mut relative: Vec<PathBuf> = Vec::new();
-    collect_files(folder, Path::new(""), &mut relative);
-    relative.sort();
-    relative
+    collect_files(folder)
         .into_iter()
         .map(|r| {
             let path = folder.join(&r);
@@ -222,11 +219,13 @@ fn diff_against(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::scan::{ScanProgress, scan_workspace};
+    use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
 
     fn sample_entries() -> Vec<ToolEntry> {
         scan_workspace(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("tools"),
+            ScanLimits::default(),
+            &KnownHashes::default(),
             &ScanProgress::default(),
         )
     }

@@ -31,7 +31,7 @@ use tokio::sync::mpsc;
 
 use std::collections::HashMap;
 
-use crate::catalog::scan::{ScanProgress, scan_workspace};
+use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
 use crate::config::{Config, config_dir};
 use crate::model::RunOrigin;
 use crate::runner::{self, CancelSender, RunEvent, RunRequest};
@@ -165,8 +165,9 @@ async fn event_loop(
     let mut watcher_setup = {
         let tx = tx.clone();
         let root = services.root.clone();
+        let limits = services.config.catalog;
         tokio::task::spawn_blocking(move || {
-            crate::watch::watch(&root, move |update| {
+            crate::watch::watch(&root, limits, move |update| {
                 let _ = tx.send(AppEvent::Watched(update));
             })
         })
@@ -243,7 +244,17 @@ fn run_effect(
     tx: &mpsc::UnboundedSender<AppEvent>,
 ) {
     match effect {
-        Effect::Scan => spawn_scan(services.root.clone(), tx.clone()),
+        Effect::Scan => {
+            // The catalog shown (the cached index, then the last scan) knows the hashes of
+            // every folder that has not changed since.
+            let known = KnownHashes::from_entries(app.catalog.entries());
+            spawn_scan(
+                services.root.clone(),
+                services.config.catalog,
+                known,
+                tx.clone(),
+            );
+        }
         Effect::LoadDetail { entry, parent } => {
             let tx = tx.clone();
             let theme = app.theme.clone();
@@ -444,7 +455,12 @@ async fn run_tool(
     });
 }
 /// Scans on a blocking thread while a task publishes progress until the scan reports back.
-fn spawn_scan(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
+fn spawn_scan(
+    root: PathBuf,
+    limits: ScanLimits,
+    known: KnownHashes,
+    tx: mpsc::UnboundedSender<AppEvent>,
+) {
     let progress = Arc::new(ScanProgress::default());
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<()>();
     {
@@ -464,7 +480,7 @@ fn spawn_scan(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
     }
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        let entries = scan_workspace(&root, &progress);
+        let entries = scan_workspace(&root, limits, &known, &progress);
         let _ = done_tx.send(());
         let _ = tx.send(AppEvent::ScanFinished {
             entries,

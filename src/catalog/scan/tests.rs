@@ -15,7 +15,12 @@ fn manifest(name: &str) -> String {
 }
 
 fn scan(root: &Path) -> Vec<ToolEntry> {
-    scan_workspace(root, &ScanProgress::default())
+    scan_workspace(
+        root,
+        ScanLimits::default(),
+        &KnownHashes::default(),
+        &ScanProgress::default(),
+    )
 }
 
 fn by_name<'a>(entries: &'a [ToolEntry], name: &str) -> &'a ToolEntry {
@@ -33,7 +38,12 @@ fn scans_every_tier_and_counts_progress() {
     write_tool(ws.path(), "experimental", "c", &manifest("c"));
     write_tool(ws.path(), "archived", "d", &manifest("d"));
     let progress = ScanProgress::default();
-    let entries = scan_workspace(ws.path(), &progress);
+    let entries = scan_workspace(
+        ws.path(),
+        ScanLimits::default(),
+        &KnownHashes::default(),
+        &progress,
+    );
     let tiers: Vec<_> = entries.iter().map(|e| (e.name.as_str(), e.tier)).collect();
     assert_eq!(
         tiers,
@@ -210,4 +220,59 @@ fn content_hash_changes_with_any_file() {
     let before = hash_tool_folder(&folder);
     std::fs::write(folder.join("run.sh"), "echo changed\n").expect("write");
     assert_ne!(before, hash_tool_folder(&folder));
+}
+
+#[test]
+fn a_folder_over_a_limit_is_listed_with_its_size_and_not_read() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let folder = write_tool(ws.path(), "experimental", "big", &manifest("big"));
+    std::fs::write(folder.join("data"), vec![b'x'; 4096]).expect("write");
+    let limits = ScanLimits {
+        max_tool_bytes: 1024,
+        max_tool_files: 100,
+    };
+    let entries = scan_workspace(
+        ws.path(),
+        limits,
+        &KnownHashes::default(),
+        &ScanProgress::default(),
+    );
+    let entry = &entries[0];
+    assert!(entry.oversized && entry.content_hash.is_empty());
+    assert_eq!(
+        entry.name, "big",
+        "named after its folder: the manifest was not read"
+    );
+    let error = entry.error.as_deref().unwrap_or_default();
+    assert!(
+        error.starts_with("experimental/big: tool folder is at least ")
+            && error.ends_with(", over the 1 KiB limit"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_unchanged_folder_reuses_the_known_hash_and_a_changed_one_is_hashed() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let folder = write_tool(ws.path(), "core", "h", &manifest("h"));
+    let first = scan(ws.path());
+    let mut known = first.clone();
+    known[0].content_hash = "from-the-cache".into();
+    let known = KnownHashes::from_entries(&known);
+    let again = scan_workspace(
+        ws.path(),
+        ScanLimits::default(),
+        &known,
+        &ScanProgress::default(),
+    );
+    assert_eq!(again[0].content_hash, "from-the-cache");
+    std::fs::write(folder.join("run.sh"), "echo changed, longer\n").expect("write");
+    let changed = scan_workspace(
+        ws.path(),
+        ScanLimits::default(),
+        &known,
+        &ScanProgress::default(),
+    );
+    assert_eq!(changed[0].content_hash, hash_tool_folder(&folder));
+    assert_ne!(changed[0].content_hash, first[0].content_hash);
 }

@@ -53,6 +53,16 @@ crate::model::string_enum! {
     CaseStatus { Pass => "pass", Fail => "fail", Error => "error" }
 }
 
+/// Why a tool was not validated at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    /// Over the `[catalog]` limits: validating would read what the scan refused to read.
+    #[error("cannot validate {tool}: {reason}")]
+    Oversized { tool: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
@@ -157,7 +167,10 @@ pub async fn validate(
     exe: &Path,
 ) -> ValidationReport {
     let tool_dir = crate::runner::tool_dir(entry);
-    let sources = sources::collect(entry);
+    let sources::Sources {
+        files: sources,
+        unscanned,
+    } = sources::collect(entry);
     let manifest = manifest_check(entry);
     let links = links_check(entry);
     let similar = similar::most_similar(entry, catalog.entries(), similar::SHOWN);
@@ -171,7 +184,10 @@ pub async fn validate(
             .map(|s| s.text.as_str());
         security_findings.extend(security::scan_manifest(manifest, text));
     }
-    let security_check = security::check(&security_findings, sources.len());
+    let security_check = sources::note_unscanned(
+        security::check(&security_findings, sources.len()),
+        &unscanned,
+    );
 
     let checkers = program::Checkers::new(root, exe, &tool_dir);
     let (syntax, lint, case_runs) = tokio::join!(
@@ -278,7 +294,13 @@ pub async fn validate_cached(
     exe: &Path,
     store: &mut Store,
     force: bool,
-) -> Result<ValidationReport, StoreError> {
+) -> Result<ValidationReport, ValidateError> {
+    if entry.oversized {
+        return Err(ValidateError::Oversized {
+            tool: entry.name.clone(),
+            reason: entry.error.clone().unwrap_or_default(),
+        });
+    }
     if !force && let Some(report) = cached(store, root, entry)? {
         return Ok(report);
     }

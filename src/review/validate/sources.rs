@@ -1,14 +1,19 @@
 //! The text files of a tool and the language each is written in.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::catalog::manifest::read_text_capped;
+use crate::catalog::manifest::io_reason;
+use crate::catalog::scan::human_size;
 use crate::model::ToolEntry;
 
-/// Files larger than this are not read: tools are small, and a scan must stay fast.
+/// Files larger than this are listed but not read: tools are small, and validation must stay
+/// fast whatever sits next to them.
 const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
+/// A NUL byte this early means binary, as for git and grep.
+const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Language {
@@ -43,12 +48,28 @@ impl SourceFile {
     }
 }
 
+/// A file of the tool that was not read line by line, and why (`binary`, `2.0 MiB, over the
+/// 1 MiB per-file limit`, `cannot read: …`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unscanned {
+    pub relative: String,
+    pub reason: String,
+}
+
+/// What `collect` found: the text files, and the files it left unread.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub files: Vec<SourceFile>,
+    pub unscanned: Vec<Unscanned>,
+}
+
 /// Every UTF-8 text file of the tool (the script alone for a bare script), in path order.
-/// Binary, unreadable and oversized files are skipped.
-pub fn collect(entry: &ToolEntry) -> Vec<SourceFile> {
+/// Binary, unreadable and oversized files are named in `unscanned`; symlinks are left to the
+/// links check.
+pub fn collect(entry: &ToolEntry) -> Sources {
     let mut relatives = Vec::new();
     let base = if entry.path.is_dir() {
-        crate::catalog::scan::collect_files(&entry.path, Path::new(""), &mut relatives);
+        relatives = crate::catalog::scan::collect_files(&entry.path);
         entry.path.clone()
     } else {
         if let Some(name) = entry.path.file_name() {
@@ -61,34 +82,74 @@ pub fn collect(entry: &ToolEntry) -> Vec<SourceFile> {
             .unwrap_or_default()
     };
     relatives.sort();
-    relatives
-        .into_iter()
-        .filter_map(|rel| {
-            let path = base.join(&rel);
-            // Symlinks are the scan's business; only regular files are read here.
-            if path
-                .symlink_metadata()
-                .map(|m| !m.is_file())
-                .unwrap_or(true)
-            {
-                return None;
-            }
-            let text = read_text_capped(&path, MAX_SOURCE_BYTES).ok()?;
-            if text.contains('\0') {
-                return None;
-            }
-            let relative = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            Some(SourceFile {
+    let mut sources = Sources::default();
+    for rel in relatives {
+        let path = base.join(&rel);
+        // Symlinks are the links check's business; only regular files are read here.
+        let Ok(meta) = path.symlink_metadata() else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let relative = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        match read_source(&path, meta.len()) {
+            Ok(text) => sources.files.push(SourceFile {
                 language: language_of(&relative, &text),
                 relative,
                 text,
-            })
-        })
-        .collect()
+            }),
+            Err(reason) => sources.unscanned.push(Unscanned { relative, reason }),
+        }
+    }
+    sources
+}
+
+/// The text of one file, read no further than the per-file limit.
+fn read_source(path: &Path, len: u64) -> Result<String, String> {
+    let too_large = |len| {
+        format!(
+            "{}, over the {} per-file limit",
+            human_size(len),
+            human_size(MAX_SOURCE_BYTES)
+        )
+    };
+    if len > MAX_SOURCE_BYTES {
+        return Err(too_large(len));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    // Grown since it was listed.
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    if bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) {
+        return Err("binary".to_string());
+    }
+    String::from_utf8(bytes).map_err(|_| "binary".to_string())
+}
+
+/// Names the files a line-by-line check did not read; a pass becomes a warning, since what
+/// was not read was not judged.
+pub fn note_unscanned(mut check: super::Check, unscanned: &[Unscanned]) -> super::Check {
+    if unscanned.is_empty() {
+        return check;
+    }
+    let named: Vec<String> = unscanned
+        .iter()
+        .map(|u| format!("{} ({})", u.relative, u.reason))
+        .collect();
+    check.message = format!("{}; not scanned: {}", check.message, named.join(", "));
+    if check.status == super::CheckStatus::Pass {
+        check.status = super::CheckStatus::Warn;
+    }
+    check
 }
 
 /// By extension first, then by the interpreter named in a `#!` line.
@@ -142,6 +203,54 @@ fn shebang_names(text: &str, interpreter: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_and_binary_files_are_named_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = dir.path().join("t");
+        std::fs::create_dir(&folder).expect("mkdir");
+        std::fs::write(folder.join("main.py"), "print(1)\n").expect("write");
+        std::fs::write(folder.join("data.bin"), b"ab\0cd").expect("write");
+        std::fs::write(folder.join("latin1.txt"), b"caf\xe9").expect("write");
+        let big = std::fs::File::create(folder.join("big.py")).expect("create");
+        big.set_len(2 * MAX_SOURCE_BYTES).expect("grow");
+        let entry = ToolEntry {
+            path: folder,
+            ..ToolEntry::fixture(crate::model::Tier::Experimental, "t")
+        };
+        let sources = collect(&entry);
+        let read: Vec<&str> = sources.files.iter().map(|f| f.relative.as_str()).collect();
+        assert_eq!(read, ["main.py"]);
+        let reasons: Vec<(&str, &str)> = sources
+            .unscanned
+            .iter()
+            .map(|u| (u.relative.as_str(), u.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("big.py", "2 MiB, over the 1 MiB per-file limit"),
+                ("data.bin", "binary"),
+                ("latin1.txt", "binary")
+            ]
+        );
+        let check = note_unscanned(
+            super::super::Check::new(
+                super::super::CheckKind::Security,
+                super::super::CheckStatus::Pass,
+                "no findings in 1 file(s)",
+            ),
+            &sources.unscanned,
+        );
+        assert_eq!(check.status, super::super::CheckStatus::Warn);
+        assert!(
+            check
+                .message
+                .starts_with("no findings in 1 file(s); not scanned: big.py (2 MiB,"),
+            "{}",
+            check.message
+        );
+    }
 
     #[test]
     fn languages_come_from_extension_then_shebang() {

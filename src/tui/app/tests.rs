@@ -61,6 +61,8 @@ fn tool(tier: Tier, name: &str, version: &str, cost: CostTier, description: &str
         inferred: false,
         content_hash: "0123abcd".into(),
         error: None,
+        oversized: false,
+        fingerprint: String::new(),
         warnings: vec![],
         manifest: Some(Arc::new(Manifest {
             cost_tier: cost,

@@ -1,0 +1,95 @@
+//! Content hashes of tool folders, and the metadata fingerprint that lets a scan reuse the
+//! hash an earlier scan computed instead of reading the folder again.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use super::walk::{Kind, Listed};
+use crate::model::ToolEntry;
+
+/// blake3 over every listed file (relative path, then contents), in path order.
+///
+/// Symlinks are hashed by their target text and never followed; a regular file is read up to
+/// the length it was listed with, so a file that grows meanwhile cannot keep the hash going.
+pub fn hash_listing(folder: &Path, listing: &[Listed]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for listed in listing {
+        let path = folder.join(&listed.relative);
+        hasher.update(listed.relative.to_string_lossy().as_bytes());
+        hasher.update(&[0]);
+        match listed.kind {
+            Kind::Symlink => {
+                if let Ok(target) = std::fs::read_link(&path) {
+                    hasher.update(b"->");
+                    hasher.update(target.to_string_lossy().as_bytes());
+                }
+            }
+            Kind::File => {
+                if let Some(file) = open_regular(&path) {
+                    let _ = std::io::copy(&mut file.take(listed.len), &mut hasher);
+                }
+            }
+        }
+        hasher.update(&[0]);
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+/// Opens `path` only if it is still a regular file: a FIFO or a link swapped in since the
+/// listing is neither waited on nor followed.
+fn open_regular(path: &Path) -> Option<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    file.metadata().ok()?.is_file().then_some(file)
+}
+
+/// What the listing says about the folder without reading it: paths, kinds, sizes, inodes and
+/// times. Equal fingerprints mean the content hash can be reused.
+pub fn fingerprint(listing: &[Listed]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for listed in listing {
+        hasher.update(listed.relative.to_string_lossy().as_bytes());
+        hasher.update(&[0, listed.kind as u8]);
+        hasher.update(&listed.len.to_le_bytes());
+        let (ino, mtime, mtime_ns, ctime, ctime_ns) = listed.stamp;
+        for n in [ino as i64, mtime, mtime_ns, ctime, ctime_ns] {
+            hasher.update(&n.to_le_bytes());
+        }
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+/// Content hashes an earlier scan computed (the cached index), by tool path, with the
+/// fingerprint each was computed for.
+#[derive(Debug, Default, Clone)]
+pub struct KnownHashes(HashMap<PathBuf, (String, String)>);
+
+impl KnownHashes {
+    pub fn from_entries(entries: &[ToolEntry]) -> Self {
+        Self(
+            entries
+                .iter()
+                .filter(|e| !e.fingerprint.is_empty() && !e.content_hash.is_empty())
+                .map(|e| {
+                    (
+                        e.path.clone(),
+                        (e.fingerprint.clone(), e.content_hash.clone()),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// The hash of the folder at `path` when it still has this fingerprint.
+    pub fn get(&self, path: &Path, fingerprint: &str) -> Option<&str> {
+        self.0
+            .get(path)
+            .filter(|(known, _)| known == fingerprint)
+            .map(|(_, hash)| hash.as_str())
+    }
+}
