@@ -29,7 +29,7 @@ use super::args::HelperArgs;
 use super::cgroup::RunCgroups;
 use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 use super::status::{Outcome, Relay, reenact};
-use super::watchdog::{self, Watchdog};
+use super::watchdog::Watchdog;
 use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter};
 
 /// Malformed helper arguments, or the helper itself failed (fork, pipe);
@@ -37,6 +37,8 @@ use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter};
 pub const EXIT_HELPER_FAILED: i32 = 125;
 /// The command could not be executed (as in shells).
 const EXIT_EXEC_FAILED: i32 = 127;
+/// How much lower than its watchdog a watched tool runs.
+const WATCHED_NICENESS: libc::c_int = 5;
 
 /// State carried from the helper into its children.
 struct Run {
@@ -331,6 +333,7 @@ fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
         memory_mb: Some(run.policy.memory_mb),
         max_processes: Some(run.policy.max_processes),
         peak_kb: 0,
+        last_kb: 0,
     });
     let mut limit = None;
     let outcome = loop {
@@ -345,7 +348,7 @@ fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
             // SAFETY: kill(2) with pid -1 and a signal number.
             unsafe { libc::kill(-1, libc::SIGKILL) };
         }
-        wait_sigchld(watchdog.is_some().then_some(watchdog::INTERVAL_MS));
+        wait_sigchld(watchdog.as_ref().map(Watchdog::interval_ms));
     };
     let limit = limit.or_else(|| scratch_full(&run.policy));
     let relay = Relay {
@@ -417,6 +420,12 @@ fn wait_sigchld(timeout_ms: Option<i64>) {
 /// and exits 127.
 fn exec_tool(run: &mut Run) -> ! {
     run.protections.set("caps", caps::drop_all());
+    if run.needs_watchdog {
+        // The watchdog only holds the limit if it gets the CPU when it wakes: a tree of busy
+        // processes at the same priority would keep it waiting while memory grows.
+        // SAFETY: nice only changes our own scheduling priority.
+        unsafe { libc::nice(WATCHED_NICENESS) };
+    }
     let Some((program, args)) = run.command.split_first() else {
         fail(run, "empty command".to_string(), EXIT_HELPER_FAILED)
     };

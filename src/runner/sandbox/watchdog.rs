@@ -1,13 +1,19 @@
 //! Tree-wide limits without cgroups: pid 1 of the run sums the memory of
-//! every process in its pid namespace (proportional set size, so shared
-//! pages count once) and counts them, and ends the whole run when either
-//! goes over the policy. A process whose memory cannot be read (it made
-//! itself undumpable) ends the run too: what cannot be measured is not let run.
+//! every process in its pid namespace and counts them, and ends the whole run
+//! when either goes over the policy. The resident sizes (`statm`, constant
+//! time per process) are summed every few milliseconds; only when they add up
+//! to more than the limit is the proportional set size (shared pages counted
+//! once, but a walk of each process's page tables) taken to decide. A process
+//! whose memory cannot be read (it made itself undumpable) ends the run too:
+//! what cannot be measured is not let run.
 
 use std::fs;
 
-/// How often pid 1 looks at the tree.
-pub(super) const INTERVAL_MS: i64 = 20;
+/// How often pid 1 looks at the tree while its memory is low …
+const RELAXED_MS: i64 = 10;
+/// … and once it holds more than half of its limit: a process touching memory as fast as it
+/// can gains a few MiB in this time.
+const WATCHFUL_MS: i64 = 1;
 
 pub(super) fn memory_limit_text(memory_mb: u64) -> String {
     format!("memory limit of {memory_mb} MiB reached (summed over the run's processes)")
@@ -22,47 +28,73 @@ pub(super) struct Watchdog {
     pub memory_mb: Option<u64>,
     pub max_processes: Option<u64>,
     pub peak_kb: u64,
+    /// What the last look found.
+    pub last_kb: u64,
 }
 
 impl Watchdog {
     /// One look at the tree; `Some(reason)` when the run must end.
     pub fn check(&mut self) -> Option<String> {
-        let Ok(entries) = fs::read_dir("/proc") else {
-            return Some("watchdog cannot read /proc".to_string());
+        self.last_kb = 0;
+        let pids = match tree() {
+            Ok(pids) => pids,
+            Err(reason) => return Some(reason),
         };
-        let mut processes = 0u64;
-        let mut total_kb = 0u64;
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
-                continue;
-            };
-            if pid == 1 {
-                continue; // Ourselves.
-            }
-            processes += 1;
-            if self.memory_mb.is_some() {
-                match pss_kb(pid) {
-                    Ok(Some(kb)) => total_kb += kb,
-                    // Gone between listing and reading, or a zombie: no memory.
-                    Ok(None) => {}
-                    Err(reason) => return Some(reason),
-                }
-            }
-        }
-        self.peak_kb = self.peak_kb.max(total_kb);
         if let Some(max) = self.max_processes
-            && processes > max
+            && pids.len() as u64 > max
         {
             return Some(process_limit_text(max));
         }
-        if let Some(mb) = self.memory_mb
-            && total_kb > mb * 1024
-        {
-            return Some(memory_limit_text(mb));
-        }
-        None
+        let mb = self.memory_mb?;
+        let resident: u64 = pids.iter().filter_map(|pid| resident_kb(*pid)).sum();
+        let total_kb = if resident > mb * 1024 {
+            // Shared pages may be counted several times above: measure them once.
+            let mut proportional = 0;
+            for pid in &pids {
+                match pss_kb(*pid) {
+                    Ok(kb) => proportional += kb.unwrap_or(0),
+                    Err(reason) => return Some(reason),
+                }
+            }
+            proportional
+        } else {
+            resident
+        };
+        self.peak_kb = self.peak_kb.max(total_kb);
+        self.last_kb = total_kb;
+        (total_kb > mb * 1024).then(|| memory_limit_text(mb))
     }
+
+    /// How long to wait before the next look.
+    pub fn interval_ms(&self) -> i64 {
+        match self.memory_mb {
+            Some(mb) if self.last_kb > mb * 512 => WATCHFUL_MS,
+            _ => RELAXED_MS,
+        }
+    }
+}
+
+/// Every process of the run but pid 1 (ourselves).
+fn tree() -> Result<Vec<u32>, String> {
+    let entries = fs::read_dir("/proc").map_err(|e| format!("watchdog cannot read /proc: {e}"))?;
+    Ok(entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != 1)
+        .collect())
+}
+
+/// Resident size from `/proc/PID/statm`; `None` for a process gone meanwhile.
+fn resident_kb(pid: u32) -> Option<u64> {
+    let text = fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    let pages: u64 = text.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * page_kb())
+}
+
+fn page_kb() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let bytes = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(bytes).unwrap_or(4096) / 1024
 }
 
 fn pss_kb(pid: u32) -> Result<Option<u64>, String> {
