@@ -31,13 +31,22 @@ pub struct SourceFile {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct ListedFile {
+    pub name: String,
+    pub size: u64,
+    /// "binary", "over the 512 KiB preview limit", "symlink", …
+    pub not_shown: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct DetailContent {
     pub manifest: Vec<Line<'static>>,
     /// Every readable text file of the tool, highlighted.
     pub sources: Vec<SourceFile>,
     /// Index into `sources` of the file the command runs.
     pub main_source: Option<usize>,
-    pub files: Vec<(String, u64)>,
+    /// Every file with its size, and why it is not shown when it is not.
+    pub files: Vec<ListedFile>,
     /// The diff against the parent, when the tool has one in the catalog.
     pub diff: Option<Vec<Line<'static>>>,
 }
@@ -51,9 +60,10 @@ impl DetailContent {
 /// Loads `entry`; `parent` is the tool it evolved from, when known.
 pub fn load(entry: &ToolEntry, parent: Option<&ToolEntry>, theme: &Theme) -> DetailContent {
     let (manifest_text, texts) = read_tool(entry);
-    let files: Vec<(String, u64)> = texts
+    let folder = crate::runner::tool_dir(entry);
+    let files: Vec<ListedFile> = texts
         .iter()
-        .map(|(name, text)| (name.clone(), text.as_ref().map_or(0, |t| t.len() as u64)))
+        .map(|(name, text)| listed(&folder.join(name), name, text.as_deref()))
         .collect();
     let sources: Vec<SourceFile> = texts
         .iter()
@@ -128,6 +138,29 @@ fn read_folder(folder: &Path) -> Vec<(String, Option<String>)> {
             (r.to_string_lossy().into_owned(), text)
         })
         .collect()
+}
+
+/// A file as the Files section lists it; what was not read says why, from metadata and at
+/// most the first 8 KiB (a file over the preview limit is never read whole).
+fn listed(path: &Path, name: &str, text: Option<&str>) -> ListedFile {
+    let meta = std::fs::symlink_metadata(path).ok();
+    let size = meta.as_ref().map_or(0, |m| m.len());
+    let not_shown = match (text, &meta) {
+        (Some(_), _) => None,
+        (None, Some(m)) if m.file_type().is_symlink() => Some("symlink".to_string()),
+        (None, Some(m)) if !m.is_file() => Some("not a regular file".to_string()),
+        (None, Some(_)) if size > MAX_SOURCE_BYTES => Some(format!(
+            "over the {} KiB preview limit",
+            MAX_SOURCE_BYTES / 1024
+        )),
+        (None, Some(_)) => Some("binary".to_string()),
+        (None, None) => Some("unreadable".to_string()),
+    };
+    ListedFile {
+        name: name.to_string(),
+        size,
+        not_shown,
+    }
 }
 
 /// The file the command runs: the first argv word naming a file of the tool, else the first
@@ -278,5 +311,37 @@ mod tests {
         assert_eq!(main, Some("main.py"));
         assert!(content.source_index("tests/basic.toml").is_some());
         assert!(content.diff.is_none());
+    }
+
+    #[test]
+    fn files_not_shown_say_why() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::write(root.join("main.py"), "print(1)\n").expect("main");
+        std::fs::write(root.join("blob.bin"), [0u8, 159, 146, 150]).expect("binary");
+        let big = std::fs::File::create(root.join("huge.txt")).expect("huge");
+        // Sparse: its apparent size is what counts, and nothing of it is read.
+        big.set_len(4 * 1024 * 1024 * 1024).expect("sparse");
+        std::os::unix::fs::symlink("/etc/passwd", root.join("link")).expect("link");
+        let texts = read_folder(root);
+        let listed: Vec<ListedFile> = texts
+            .iter()
+            .map(|(name, text)| listed(&root.join(name), name, text.as_deref()))
+            .collect();
+        let why = |name: &str| {
+            listed
+                .iter()
+                .find(|f| f.name == name)
+                .unwrap_or_else(|| panic!("{name} listed"))
+                .not_shown
+                .clone()
+        };
+        assert_eq!(why("main.py"), None);
+        assert_eq!(why("blob.bin").as_deref(), Some("binary"));
+        assert_eq!(
+            why("huge.txt").as_deref(),
+            Some("over the 512 KiB preview limit")
+        );
+        assert_eq!(why("link").as_deref(), Some("symlink"));
     }
 }

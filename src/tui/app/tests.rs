@@ -275,7 +275,11 @@ fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
             lines,
         }],
         main_source: Some(0),
-        files: vec![(name.into(), text.len() as u64)],
+        files: vec![crate::tui::detail_content::ListedFile {
+            name: name.into(),
+            size: text.len() as u64,
+            not_shown: None,
+        }],
         diff: None,
     })
 }

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use super::centered;
 use crate::model::ToolEntry;
 use crate::review::validate::{CaseStatus, CheckStatus, FindingSeverity, ValidationReport};
+use crate::text::visible;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::detail_content::DetailContent;
@@ -234,13 +235,17 @@ fn loaded_section(
         DetailSection::Files => content
             .files
             .iter()
-            .map(|(name, size)| {
-                let shown = content.source_index(name);
+            .map(|file| {
+                let shown = content.source_index(&file.name);
                 let selected = shown.is_some_and(|i| i == detail.file);
-                let line = Line::from(vec![
-                    Span::styled(format!("{size:>9}  "), theme.dim),
-                    Span::raw(name.clone()),
-                ]);
+                let mut spans = vec![
+                    Span::styled(format!("{:>9}  ", file.size), theme.dim),
+                    Span::raw(visible(&file.name)),
+                ];
+                if let Some(why) = &file.not_shown {
+                    spans.push(Span::styled(format!("  ({why}, not shown)"), theme.dim));
+                }
+                let line = Line::from(spans);
                 if selected {
                     line.style(theme.selected)
                 } else {
