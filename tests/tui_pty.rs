@@ -145,3 +145,40 @@ fn sigterm_restores_the_terminal() {
         "terminal left in the alternate screen"
     );
 }
+
+#[test]
+fn a_run_started_elsewhere_shows_in_the_output_pane_to_its_end() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    common::write_tool(
+        ws.path(),
+        "approved",
+        "ticker",
+        "name = \"ticker\"\nversion = \"1.0.0\"\ndescription = \"ticks\"\ncost_tier = \"low\"\n\
+         [run]\ncommand = [\"sh\", \"-c\", \"for i in 1 2 3 4 5 6; do echo tick-$i; sleep 0.5; done\"]\n\
+         input = \"none\"\ntimeout_secs = 30\n",
+    );
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Output");
+    // Another process, as a CLI run in another terminal would be.
+    let mut other = std::process::Command::new(common::BIN)
+        .args(["--root", &ws.path().display().to_string(), "run", "ticker"])
+        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("cli run");
+    let starter = other.id();
+    let screen = session.wait_for(&format!("started by pid {starter}"));
+    assert!(screen.contains("running"), "shown as running:\n{screen}");
+    session.wait_for("tick-2");
+    // Read-only: cancelling it from here is refused and says whose run it is.
+    session.type_keys("2");
+    session.wait_for("2 Output");
+    session.type_keys("c");
+    session.wait_for("read-only: pid");
+    assert!(other.wait().expect("cli run ends").success());
+    let screen = session.wait_for("ticker 1.0.0 ok");
+    assert!(screen.contains("tick-6"), "{screen}");
+    session.type_keys("q");
+}

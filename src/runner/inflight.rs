@@ -150,7 +150,7 @@ pub fn close_abandoned(root: &Path) -> Result<usize, StoreError> {
     let mut store = Store::open(root)?;
     let mut closed = 0;
     for run in ended {
-        if !store.has_run_with_log(&run.log_dir)? {
+        if store.run_by_log_dir(&run.log_dir)?.is_none() {
             let mut record = abandoned_record(root, &run);
             store.insert_runs(std::slice::from_mut(&mut record))?;
             closed += 1;

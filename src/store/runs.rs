@@ -70,13 +70,14 @@ impl Store {
         self.select_runs(Some(tool), Some(version), limit)
     }
 
-    /// Whether the run whose folder is `log_dir` is recorded.
-    pub fn has_run_with_log(&self, log_dir: &str) -> Result<bool, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT 1 FROM runs WHERE log_dir = ?1 LIMIT 1")
+    /// The run whose folder is `log_dir`, once it is recorded.
+    pub fn run_by_log_dir(&self, log_dir: &str) -> Result<Option<RunRecord>, StoreError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE log_dir = ?1 LIMIT 1");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let mut rows = stmt
+            .query_map([log_dir], run_from_row)
             .map_err(|e| self.error(e))?;
-        stmt.exists([log_dir]).map_err(|e| self.error(e))
+        rows.next().transpose().map_err(|e| self.error(e))
     }
 
     pub fn run(&self, id: i64) -> Result<Option<RunRecord>, StoreError> {

@@ -64,6 +64,14 @@ pub enum AppEvent {
         key: u64,
         result: Result<(Box<RunRecord>, String), String>,
     },
+    /// Another toolbench process started a run: shown read-only, followed from its logs.
+    InheritedRun {
+        key: u64,
+        tool: String,
+        version: String,
+        /// The process that started it, the one that can cancel it.
+        starter: u32,
+    },
     /// The store assigned ids to a finished run and its automatic failure.
     RunRecorded {
         key: u64,
@@ -340,6 +348,16 @@ impl App {
                 }
             }
             AppEvent::RunFinished { key, result } => self.on_run_finished(key, result),
+            AppEvent::InheritedRun {
+                key,
+                tool,
+                version,
+                starter,
+            } => {
+                self.runs
+                    .push(RunView::inherited(key, tool, version, starter));
+                self.dirty = true;
+            }
             AppEvent::RunRecorded { key, run, failure } => {
                 if let Some(view) = self.runs.iter_mut().find(|r| r.key == key) {
                     view.state = RunState::Finished(run);
@@ -893,10 +911,17 @@ impl App {
                 let running = self
                     .selected_run()
                     .filter(|r| r.is_running())
-                    .map(|r| (r.key, r.tool.clone()));
-                if let Some((key, tool)) = running {
-                    self.effects.push(Effect::CancelRun(key));
-                    self.notify(format!("cancelling {tool}"), Level::Info);
+                    .map(|r| (r.key, r.tool.clone(), r.inherited_from));
+                match running {
+                    // Short enough for 80 columns; the header says who started it.
+                    Some((_, _, Some(starter))) => {
+                        self.notify(format!("read-only: pid {starter}'s run"), Level::Error)
+                    }
+                    Some((key, tool, None)) => {
+                        self.effects.push(Effect::CancelRun(key));
+                        self.notify(format!("cancelling {tool}"), Level::Info);
+                    }
+                    None => {}
                 }
             }
             Action::MarkFailure => self.open_mark_failure(),

@@ -10,6 +10,7 @@ mod cursor;
 pub mod detail_content;
 mod diff;
 pub mod highlight;
+mod inherited;
 pub mod keymap;
 pub mod layout;
 mod overlays;
@@ -89,6 +90,10 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
         exe.clone(),
         tx.clone(),
     );
+    {
+        let _runtime = runtime.enter();
+        inherited::spawn(root.clone(), tx.clone());
+    }
     let services = Services {
         root,
         store: Arc::new(Mutex::new(store)),

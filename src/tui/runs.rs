@@ -33,6 +33,8 @@ pub struct RunView {
     pub ended: Option<Duration>,
     pub state: RunState,
     pub protections: Option<String>,
+    /// Started by another toolbench process (its pid): shown, never cancelled from here.
+    pub inherited_from: Option<u32>,
     lines: VecDeque<(Stream, String)>,
     partial: [Vec<u8>; 2],
     /// Lines dropped from the front to stay within `MAX_LINES`.
@@ -41,14 +43,24 @@ pub struct RunView {
 
 impl RunView {
     pub fn new(key: u64, entry: &ToolEntry) -> Self {
+        Self::running(key, entry.name.clone(), entry.version.clone(), None)
+    }
+
+    /// A run another toolbench process started.
+    pub fn inherited(key: u64, tool: String, version: String, starter: u32) -> Self {
+        Self::running(key, tool, version, Some(starter))
+    }
+
+    fn running(key: u64, tool: String, version: String, inherited_from: Option<u32>) -> Self {
         Self {
             key,
-            tool: entry.name.clone(),
-            version: entry.version.clone(),
+            tool,
+            version,
             started: Instant::now(),
             ended: None,
             state: RunState::Running,
             protections: None,
+            inherited_from,
             lines: VecDeque::new(),
             partial: [Vec::new(), Vec::new()],
             dropped: 0,

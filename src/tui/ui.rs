@@ -73,8 +73,15 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         format!(" {} ", app.root_label),
         theme.status_bar.patch(theme.title_focused),
     )];
-    // The catalog's short tier names: at 80 columns the bar must leave room for messages.
-    for (tier, count) in app.catalog.counts_per_tier() {
+    // The catalog's short tier names: at 80 columns the bar must leave room for messages,
+    // and while one is shown the counts give way to it.
+    let counts = app.catalog.counts_per_tier();
+    let shown = if app.message.is_some() {
+        0
+    } else {
+        counts.len()
+    };
+    for (tier, count) in counts.into_iter().take(shown) {
         let label = super::panes::catalog::tier_badge(tier).trim_end();
         spans.push(Span::styled(format!(" {label} {count}"), theme.status_bar));
     }

@@ -103,6 +103,12 @@ fn header_line(app: &App, run: &RunView) -> Line<'static> {
     };
     spans.push(Span::styled(status, style));
     spans.push(Span::styled(format!(" · {time}"), theme.dim));
+    if let Some(starter) = run.inherited_from {
+        spans.push(Span::styled(
+            format!(" · started by pid {starter}"),
+            theme.dim,
+        ));
+    }
     if let Some(protections) = &run.protections {
         spans.push(Span::styled(
             format!(" · sandbox: {protections}"),

@@ -1,0 +1,120 @@
+//! Runs started by other toolbench processes (a CLI run in another terminal, an MCP call):
+//! found through their in-flight files, shown in the Output pane read-only, their output
+//! followed from their logs, and their end shown once it is recorded.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::app::AppEvent;
+use crate::runner::Stream;
+use crate::runner::inflight::{self, InFlight};
+use crate::store::Store;
+
+/// How often the running folder and the followed logs are looked at.
+const POLL: Duration = Duration::from_millis(250);
+/// Keys of inherited runs start here, far from the ones the app hands out for its own.
+const FIRST_KEY: u64 = 1 << 48;
+/// Most of a log read in one look, so a flooding run cannot stall the poller.
+const MAX_READ: u64 = 256 * 1024;
+
+/// One inherited run being followed.
+struct Followed {
+    key: u64,
+    offsets: [u64; 2],
+}
+
+/// Follows inherited runs until the app goes away.
+pub fn spawn(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
+    tokio::task::spawn_blocking(move || {
+        let me = std::process::id();
+        let mut followed: HashMap<String, Followed> = HashMap::new();
+        let mut next_key = FIRST_KEY;
+        while !tx.is_closed() {
+            let runs: Vec<InFlight> = inflight::list(&root)
+                .into_iter()
+                .filter(|r| r.starter.pid != me)
+                .collect();
+            for run in &runs {
+                if run.is_live() && !followed.contains_key(&run.log_dir) {
+                    let key = next_key;
+                    next_key += 1;
+                    let _ = tx.send(AppEvent::InheritedRun {
+                        key,
+                        tool: run.tool.clone(),
+                        version: run.version.clone(),
+                        starter: run.starter.pid,
+                    });
+                    followed.insert(
+                        run.log_dir.clone(),
+                        Followed {
+                            key,
+                            offsets: [0, 0],
+                        },
+                    );
+                }
+            }
+            for (log_dir, follow) in &mut followed {
+                tail(&root.join(log_dir), follow, &tx);
+            }
+            let ended: Vec<String> = followed
+                .keys()
+                .filter(|dir| !runs.iter().any(|r| &r.log_dir == *dir && r.is_live()))
+                .cloned()
+                .collect();
+            if !ended.is_empty() {
+                // A starter that died leaves its run to whoever looks next: that is us.
+                let _ = inflight::close_abandoned(&root);
+            }
+            for log_dir in ended {
+                // Not recorded yet: its starter is writing the record; look again next time.
+                let Some(record) = recorded(&root, &log_dir) else {
+                    continue;
+                };
+                if let Some(mut follow) = followed.remove(&log_dir) {
+                    tail(&root.join(&log_dir), &mut follow, &tx);
+                    let summary = record.sandbox.clone();
+                    let _ = tx.send(AppEvent::RunFinished {
+                        key: follow.key,
+                        result: Ok((Box::new(record), summary)),
+                    });
+                }
+            }
+            std::thread::sleep(POLL);
+        }
+    });
+}
+
+/// Sends what the run's logs gained since the last look.
+fn tail(dir: &Path, follow: &mut Followed, tx: &mpsc::UnboundedSender<AppEvent>) {
+    for (slot, (name, stream)) in [
+        ("stdout.log", Stream::Stdout),
+        ("stderr.log", Stream::Stderr),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let Ok(mut file) = std::fs::File::open(dir.join(name)) else {
+            continue;
+        };
+        if file.seek(SeekFrom::Start(follow.offsets[slot])).is_err() {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        if file.take(MAX_READ).read_to_end(&mut bytes).is_ok() && !bytes.is_empty() {
+            follow.offsets[slot] += bytes.len() as u64;
+            let _ = tx.send(AppEvent::RunOutput {
+                key: follow.key,
+                stream,
+                bytes,
+            });
+        }
+    }
+}
+
+fn recorded(root: &Path, log_dir: &str) -> Option<crate::model::RunRecord> {
+    Store::open(root).ok()?.run_by_log_dir(log_dir).ok()?
+}
