@@ -404,3 +404,47 @@ fn call_without_candidates_or_with_all_failing_exits_1() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_run_whose_record_the_locked_store_refuses_is_kept_and_stored_later() {
+    let ws = sample_workspace();
+    shell_tool(ws.path(), "pause", "sleep 1.5; echo '{}'", "");
+    let root = ws.path().display().to_string();
+    // Creates the store, so the lock below has something to hold.
+    assert!(toolbench(ws.path(), &["runs"]).status.success());
+    let run = std::process::Command::new(common::BIN)
+        .args(["--root", &root, "run", "pause"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run starts");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // A writer holding the database past the run's end and past the store's busy timeout.
+    let db = ws.path().join(".toolbench/state.db");
+    let locker = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\ntime.sleep(8)\n",
+        ])
+        .arg(&db)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 locks the store");
+    let out = run.wait_with_output().expect("run ends");
+    assert!(!out.status.success(), "the record could not be stored");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("kept in .toolbench/running/"), "{err}");
+    let _ = locker.wait_with_output();
+    let runs = toolbench(ws.path(), &["runs", "--json"]);
+    let runs: serde_json::Value = serde_json::from_str(&stdout(&runs)).expect("runs JSON");
+    let pause: Vec<&serde_json::Value> = runs
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|r| r["tool"] == "pause")
+        .collect();
+    assert_eq!(pause.len(), 1, "{runs}");
+    assert_eq!(pause[0]["status"], "ok", "stored as it ended: {runs}");
+}

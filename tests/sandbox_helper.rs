@@ -420,3 +420,49 @@ fn malformed_helper_arguments_exit_125_with_one_line_on_stderr() {
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_helper_whose_starter_is_gone_before_it_arms_never_runs_the_tool() {
+    // The starter (a shell) spawns the helper and is gone at once, so the helper usually
+    // starts orphaned, before it could arm its parent-death signal: the check that follows
+    // the arming must end it. Either way nothing of the run may be left.
+    let fx = Fixture::new();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let marker = format!("999.{}{nanos}", std::process::id());
+    let mut policy = fx.policy(false);
+    policy.starter_pid = Some(u32::MAX); // placeholder, replaced by the shell's own pid
+    let json = serde_json::to_string(&policy).expect("policy");
+    let json = json.replace(&u32::MAX.to_string(), "STARTER");
+    let script = format!(
+        "p=$(printf '%s' '{json}' | sed \"s/STARTER/$$/\"); \
+         \"$0\" __sandbox-exec \"$p\" -- sleep {marker} >/dev/null 2>&1 & exit 0"
+    );
+    let status = Command::new("sh")
+        .args(["-c", &script, EXE])
+        .current_dir(fx.scratch())
+        .status()
+        .expect("starter runs");
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(1500));
+    let wanted: Vec<u8> = ["sleep", marker.as_str()]
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    let alive: Vec<i32> = fs::read_dir("/proc")
+        .expect("host /proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| fs::read(proc_dir(*pid).join("cmdline")).is_ok_and(|c| c == wanted))
+        .collect();
+    for pid in &alive {
+        // SAFETY: plain kill(2) of a process this test started.
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
+    }
+    assert!(
+        alive.is_empty(),
+        "the tool ran without its starter: {alive:?}"
+    );
+}

@@ -182,3 +182,48 @@ fn a_run_started_elsewhere_shows_in_the_output_pane_to_its_end() {
     assert!(screen.contains("tick-6"), "{screen}");
     session.type_keys("q");
 }
+
+#[test]
+fn killing_one_front_end_leaves_the_run_of_another_untouched() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    common::write_tool(
+        ws.path(),
+        "approved",
+        "slow",
+        "name = \"slow\"\nversion = \"1.0.0\"\ndescription = \"slow\"\ncost_tier = \"low\"\n\
+         [run]\ncommand = [\"sh\", \"-c\", \"sleep 2; echo done\"]\ninput = \"none\"\ntimeout_secs = 30\n",
+    );
+    let session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (7)");
+    let root = ws.path().display().to_string();
+    let other = std::process::Command::new(common::BIN)
+        .args(["--root", &root, "run", "slow"])
+        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("cli run");
+    session.wait_for("started by pid");
+    // The workbench dies hard while the CLI's run goes on; a third front end starts meanwhile.
+    let pid = session.child.process_id().expect("pid");
+    // SAFETY: plain kill(2) on our own child.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    let listed = common::toolbench(ws.path(), &["list"]);
+    assert!(listed.status.success());
+    let out = other.wait_with_output().expect("cli run ends");
+    assert!(out.status.success(), "the run was disturbed");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "done\n");
+    let runs = common::toolbench(ws.path(), &["runs", "--json"]);
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs JSON");
+    // The workbench's own validation runs, cut short with it, are closed as abandoned; the
+    // CLI's run is recorded once, as it ended.
+    let slow: Vec<&serde_json::Value> = runs
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|r| r["tool"] == "slow")
+        .collect();
+    assert_eq!(slow.len(), 1, "{runs}");
+    assert_eq!(slow[0]["status"], "ok", "{runs}");
+}

@@ -64,8 +64,7 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
             continue;
         }
         let outcome = run_once(ws, entry.clone(), input.clone(), RunOrigin::Cli, false)?;
-        let (record, _) = record_outcome(&mut store, outcome.record.clone())?;
-        crate::runner::inflight::finish(&ws.root, record.log_dir.as_deref());
+        let (record, _) = record_outcome(&ws.root, &mut store, outcome.record.clone())?;
         attempts.push(json!({"tool": record.tool, "version": record.version, "status": record.status, "error": record.error, "run_id": record.id}));
         if record.status == RunStatus::Ok {
             if args.json {

@@ -48,7 +48,7 @@ impl ProcessId {
 }
 
 /// What is known of a run while it runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InFlight {
     pub tool: String,
     pub version: String,
@@ -62,6 +62,9 @@ pub struct InFlight {
     pub starter: ProcessId,
     /// The sandbox helper, once spawned.
     pub helper: Option<ProcessId>,
+    /// The run's record, when it ended but the store could not take it.
+    #[serde(default)]
+    pub finished: Option<RunRecord>,
 }
 
 impl InFlight {
@@ -119,6 +122,18 @@ impl Marker {
     }
 }
 
+/// Keeps a finished run whose record the store refused, for the next toolbench process.
+pub fn keep_unstored(root: &Path, record: &RunRecord) -> Result<(), String> {
+    let log_dir = record.log_dir.as_deref().unwrap_or_default();
+    let path = marker_path(root, log_dir);
+    let mut run: InFlight = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| format!("{}: the run's file is gone", path.display()))?;
+    run.finished = Some(record.clone());
+    Marker { path, run }.save().map_err(|e| e.to_string())
+}
+
 /// Forgets the run of `log_dir` once its record is stored.
 pub fn finish(root: &Path, log_dir: Option<&str>) {
     if let Some(log_dir) = log_dir {
@@ -151,8 +166,12 @@ pub fn close_abandoned(root: &Path) -> Result<usize, StoreError> {
     let mut closed = 0;
     for run in ended {
         if store.run_by_log_dir(&run.log_dir)?.is_none() {
-            let mut record = abandoned_record(root, &run);
-            store.insert_runs(std::slice::from_mut(&mut record))?;
+            let mut record = run
+                .finished
+                .clone()
+                .unwrap_or_else(|| abandoned_record(root, &run));
+            let mut failure = super::record::automatic_failure(&record);
+            store.record_run(&mut record, failure.as_mut())?;
             closed += 1;
         }
         finish(root, Some(&run.log_dir));
@@ -247,6 +266,7 @@ mod tests {
             log_dir: ".toolbench/runs/x-t-0".into(),
             starter: ProcessId::of(std::process::id()).expect("own stat"),
             helper: None,
+            finished: None,
         };
         let mut marker = Marker::write(dir.path(), run.clone()).expect("written");
         marker.set_helper(std::process::id());

@@ -343,6 +343,7 @@ fn record_start(
         log_dir: log_dir.clone().unwrap_or_default(),
         starter,
         helper: None,
+        finished: None,
     };
     inflight::Marker::write(&request.root, run).map_err(|e| refuse(e.to_string()))
 }
