@@ -1384,6 +1384,8 @@ fn a_run_dies_with_the_process_that_started_it() {
         assert!(Instant::now() < deadline, "the tool never started");
         std::thread::sleep(Duration::from_millis(50));
     }
+    // Long enough for the starter to have said twice that the run was alive.
+    std::thread::sleep(Duration::from_millis(2500));
     starter.kill().expect("kill -9 the starter");
     let _ = starter.wait();
     let left = survivors_after(&tag, Duration::from_secs(1));
@@ -1399,6 +1401,11 @@ fn a_run_dies_with_the_process_that_started_it() {
     let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs --json");
     assert_eq!(runs[0]["status"], "abandoned", "{runs}");
     assert_eq!(runs[0]["tool"], "sleeper", "{runs}");
+    let lasted = runs[0]["duration_ms"].as_u64().expect("duration");
+    assert!(
+        (1500..10_000).contains(&lasted),
+        "duration up to the last sign of life: {runs}"
+    );
     let log_dir = runs[0]["log_dir"].as_str().expect("log dir");
     assert!(
         bench.root().join(log_dir).is_dir(),

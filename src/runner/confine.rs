@@ -88,6 +88,7 @@ impl Confinement {
         }
         hide.extend(SYSTEM_SECRETS.iter().map(PathBuf::from));
         hide.extend(config.sandbox_hide.iter().cloned());
+        hide.sort();
         hide.dedup();
         Confinement {
             hide,

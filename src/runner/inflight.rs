@@ -8,12 +8,16 @@
 //! program since is never taken for the run's.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{RunOrigin, RunRecord, RunStatus, Tier};
 use crate::store::{Store, StoreError};
+
+/// How often a run's starter marks its in-flight file as still alive: an abandoned run's
+/// duration is known to within this.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// A process, told apart from a later one with the same pid by its start time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +116,13 @@ impl Marker {
         let _ = self.save();
     }
 
+    /// The run is still going: the file's modification time says so.
+    pub fn touch(&self) {
+        if let Ok(file) = std::fs::File::options().append(true).open(&self.path) {
+            let _ = file.set_modified(SystemTime::now());
+        }
+    }
+
     fn save(&self) -> std::io::Result<()> {
         let text = serde_json::to_vec(&self.run).map_err(std::io::Error::other)?;
         let temporary = self.path.with_extension("tmp");
@@ -191,7 +202,7 @@ fn abandoned_record(root: &Path, run: &InFlight) -> RunRecord {
         tier: run.tier,
         input: run.input.clone(),
         started_at: run.started_at.clone(),
-        duration_ms: last_sign_of_life(&dir, &run.started_at),
+        duration_ms: last_sign_of_life(&dir, &marker_path(root, &run.log_dir), &run.started_at),
         exit_code: None,
         signal: None,
         peak_memory_kb: None,
@@ -210,16 +221,19 @@ fn abandoned_record(root: &Path, run: &InFlight) -> RunRecord {
     }
 }
 
-/// Milliseconds from the start to the last write into the run's folder (its logs, its report).
-fn last_sign_of_life(dir: &Path, started_at: &str) -> u64 {
+/// Milliseconds from the start to the last sign of life: the starter's last heartbeat on the
+/// in-flight file, or the last write into the run's folder (its logs, its report).
+fn last_sign_of_life(dir: &Path, marker: &Path, started_at: &str) -> u64 {
     let Ok(started) = humantime::parse_rfc3339_weak(started_at) else {
         return 0;
     };
+    let heartbeat = std::fs::metadata(marker).and_then(|m| m.modified()).ok();
     let last = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|e| e.metadata().ok()?.modified().ok())
+        .chain(heartbeat)
         .max()
         .unwrap_or(started);
     last.duration_since(started)

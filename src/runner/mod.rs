@@ -260,10 +260,17 @@ pub async fn execute(
     });
 
     let timeout = Duration::from_secs(manifest.run.timeout_secs);
-    let (exit, ended_by) = tokio::select! {
-        status = child.wait() => (status.ok(), None),
-        _ = tokio::time::sleep(timeout) => (None, Some(RunStatus::Timeout)),
-        _ = wait_cancelled(&mut cancel) => (None, Some(RunStatus::Cancelled)),
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+    // The in-flight file's time says until when the run was seen alive, should its starter die.
+    let mut heartbeat = tokio::time::interval(inflight::HEARTBEAT);
+    let (exit, ended_by) = loop {
+        tokio::select! {
+            status = child.wait() => break (status.ok(), None),
+            _ = &mut deadline => break (None, Some(RunStatus::Timeout)),
+            _ = wait_cancelled(&mut cancel) => break (None, Some(RunStatus::Cancelled)),
+            _ = heartbeat.tick() => marker.touch(),
+        }
     };
     // Kill the whole group in every case: nothing a tool started may outlive its run.
     if let Some(pid) = pid {
