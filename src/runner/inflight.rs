@@ -98,7 +98,7 @@ fn marker_path(root: &Path, log_dir: &str) -> PathBuf {
 }
 
 impl Marker {
-    /// Writes the run's file (durably: a run is never started unrecorded).
+    /// Writes the run's file: a run is never started unrecorded.
     pub fn write(root: &Path, run: InFlight) -> std::io::Result<Self> {
         std::fs::create_dir_all(running_dir(root))?;
         let marker = Marker {
@@ -126,9 +126,9 @@ impl Marker {
     fn save(&self) -> std::io::Result<()> {
         let text = serde_json::to_vec(&self.run).map_err(std::io::Error::other)?;
         let temporary = self.path.with_extension("tmp");
-        let file = std::fs::File::create(&temporary)?;
-        std::io::Write::write_all(&mut &file, &text)?;
-        file.sync_all()?;
+        // Renamed into place whole; not fsynced: it must outlive its writer (kill -9, OOM),
+        // and a machine that loses power takes the run with it anyway.
+        std::fs::write(&temporary, &text)?;
         std::fs::rename(&temporary, &self.path)
     }
 }
