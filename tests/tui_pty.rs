@@ -227,3 +227,56 @@ fn killing_one_front_end_leaves_the_run_of_another_untouched() {
     assert_eq!(slow.len(), 1, "{runs}");
     assert_eq!(slow[0]["status"], "ok", "{runs}");
 }
+
+#[test]
+fn a_run_of_a_workbench_killed_hard_ends_within_a_second_and_is_abandoned() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let tag = format!("731.{}", std::process::id());
+    common::write_tool(
+        ws.path(),
+        "approved",
+        "sleeper",
+        &format!(
+            "name = \"sleeper\"\nversion = \"1.0.0\"\ndescription = \"sleeps\"\ncost_tier = \"low\"\n\
+             [run]\ncommand = [\"sleep\", \"{tag}\"]\ninput = \"none\"\ntimeout_secs = 900\n"
+        ),
+    );
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (7)");
+    session.type_keys("/sleeper\r");
+    session.wait_for("/sleeper");
+    session.type_keys("\r");
+    session.wait_for("ctrl-s run");
+    session.type_keys("\x13");
+    session.wait_for("1 running");
+    let wanted = format!("sleep\0{tag}\0").into_bytes();
+    let sleeping = || {
+        std::fs::read_dir("/proc")
+            .expect("/proc")
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == wanted))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sleeping() == 0 {
+        assert!(Instant::now() < deadline, "the tool never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = session.child.process_id().expect("pid");
+    // SAFETY: plain kill(2) on our own child.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(sleeping(), 0, "the run outlived the workbench by a second");
+    let runs = common::toolbench(ws.path(), &["runs", "--json"]);
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs JSON");
+    let sleeper: Vec<&serde_json::Value> = runs
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|r| r["tool"] == "sleeper")
+        .collect();
+    assert_eq!(sleeper.len(), 1, "{runs}");
+    assert_eq!(sleeper[0]["status"], "abandoned", "{runs}");
+}
