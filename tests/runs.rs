@@ -437,14 +437,7 @@ fn a_run_whose_record_the_locked_store_refuses_is_kept_and_stored_later() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("kept in .toolbench/running/"), "{err}");
     let _ = locker.wait_with_output();
-    let runs = toolbench(ws.path(), &["runs", "--json"]);
-    let runs: serde_json::Value = serde_json::from_str(&stdout(&runs)).expect("runs JSON");
-    let pause: Vec<&serde_json::Value> = runs
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter(|r| r["tool"] == "pause")
-        .collect();
-    assert_eq!(pause.len(), 1, "{runs}");
-    assert_eq!(pause[0]["status"], "ok", "stored as it ended: {runs}");
+    let pause = runs_of(ws.path(), "pause");
+    assert_eq!(pause.len(), 1, "{pause:?}");
+    assert_eq!(pause[0]["status"], "ok", "stored as it ended: {pause:?}");
 }

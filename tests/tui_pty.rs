@@ -214,18 +214,11 @@ fn killing_one_front_end_leaves_the_run_of_another_untouched() {
     let out = other.wait_with_output().expect("cli run ends");
     assert!(out.status.success(), "the run was disturbed");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "done\n");
-    let runs = common::toolbench(ws.path(), &["runs", "--json"]);
-    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs JSON");
     // The workbench's own validation runs, cut short with it, are closed as abandoned; the
     // CLI's run is recorded once, as it ended.
-    let slow: Vec<&serde_json::Value> = runs
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter(|r| r["tool"] == "slow")
-        .collect();
-    assert_eq!(slow.len(), 1, "{runs}");
-    assert_eq!(slow[0]["status"], "ok", "{runs}");
+    let slow = common::runs_of(ws.path(), "slow");
+    assert_eq!(slow.len(), 1, "{slow:?}");
+    assert_eq!(slow[0]["status"], "ok", "{slow:?}");
 }
 
 #[test]
@@ -269,14 +262,7 @@ fn a_run_of_a_workbench_killed_hard_ends_within_a_second_and_is_abandoned() {
     unsafe { libc::kill(pid as i32, libc::SIGKILL) };
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(sleeping(), 0, "the run outlived the workbench by a second");
-    let runs = common::toolbench(ws.path(), &["runs", "--json"]);
-    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs JSON");
-    let sleeper: Vec<&serde_json::Value> = runs
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter(|r| r["tool"] == "sleeper")
-        .collect();
-    assert_eq!(sleeper.len(), 1, "{runs}");
-    assert_eq!(sleeper[0]["status"], "abandoned", "{runs}");
+    let sleeper = common::runs_of(ws.path(), "sleeper");
+    assert_eq!(sleeper.len(), 1, "{sleeper:?}");
+    assert_eq!(sleeper[0]["status"], "abandoned", "{sleeper:?}");
 }

@@ -65,3 +65,15 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// The recorded runs of one tool, newest first, as `runs --json` lists them.
+pub fn runs_of(root: &Path, tool: &str) -> Vec<serde_json::Value> {
+    let out = toolbench(root, &["runs", "--json"]);
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("runs --json");
+    runs.as_array()
+        .expect("runs --json is an array")
+        .iter()
+        .filter(|r| r["tool"] == tool)
+        .cloned()
+        .collect()
+}
