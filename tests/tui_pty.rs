@@ -266,3 +266,34 @@ fn a_run_of_a_workbench_killed_hard_ends_within_a_second_and_is_abandoned() {
     assert_eq!(sleeper.len(), 1, "{sleeper:?}");
     assert_eq!(sleeper[0]["status"], "abandoned", "{sleeper:?}");
 }
+
+#[test]
+fn keys_are_served_while_a_tool_floods_its_output() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    common::write_tool(
+        ws.path(),
+        "approved",
+        "flood",
+        "name = \"flood\"\nversion = \"1.0.0\"\ndescription = \"floods\"\ncost_tier = \"low\"\n\
+         [run]\ncommand = [\"sh\", \"-c\", \"yes 0123456789abcdef | head -c 68719476736\"]\n\
+         input = \"none\"\ntimeout_secs = 600\n",
+    );
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (7)");
+    session.type_keys("/flood\r");
+    session.wait_for("/flood");
+    session.type_keys("\r");
+    session.wait_for("ctrl-s run");
+    session.type_keys("\x13");
+    session.wait_for("0123456789abcdef");
+    // Help opens and closes, and cancel ends the flood, while the output keeps pouring in.
+    session.type_keys("?");
+    session.wait_for("Keys");
+    // `?` again closes it (an Esc followed at once by more keys would read as Alt).
+    session.type_keys("?");
+    session.type_keys("2c");
+    let screen = session.wait_for("flood 1.0.0 cancelled");
+    assert!(!screen.contains("1 running"), "{screen}");
+    session.type_keys("q");
+}

@@ -53,11 +53,13 @@ pub enum AppEvent {
         content: Box<DetailContent>,
     },
     IndexSaved(Result<(), String>),
-    /// Output of a running tool, in the order it was read.
+    /// Output of a running tool, in the order it was read; `skipped` bytes before these were
+    /// not shown (the app was behind), only logged.
     RunOutput {
         key: u64,
         stream: Stream,
         bytes: Vec<u8>,
+        skipped: u64,
     },
     /// A run ended (or could not start: `Err` holds the one-line reason).
     RunFinished {
@@ -341,8 +343,14 @@ impl App {
                 Level::Error,
             ),
             AppEvent::IndexSaved(Ok(())) => {}
-            AppEvent::RunOutput { key, stream, bytes } => {
+            AppEvent::RunOutput {
+                key,
+                stream,
+                bytes,
+                skipped,
+            } => {
                 if let Some(run) = self.runs.iter_mut().find(|r| r.key == key) {
+                    run.skipped_bytes += skipped;
                     run.push(stream, &bytes);
                     self.dirty = true;
                 }

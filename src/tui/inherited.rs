@@ -110,6 +110,7 @@ fn tail(dir: &Path, follow: &mut Followed, tx: &mpsc::UnboundedSender<AppEvent>)
                 key: follow.key,
                 stream,
                 bytes,
+                skipped: 0,
             });
         }
     }

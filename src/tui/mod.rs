@@ -13,6 +13,7 @@ pub mod highlight;
 mod inherited;
 pub mod keymap;
 pub mod layout;
+mod output_feed;
 mod overlays;
 mod panes;
 pub mod runs;
@@ -58,6 +59,8 @@ const VALIDATION_WORKERS: usize = 2;
 const HISTORY_LIMIT: usize = 500;
 /// Slow tick for clocks and message expiry; drawing is driven by state changes, not the tick.
 const TICK_INTERVAL: Duration = Duration::from_millis(250);
+/// Most time spent taking queued events between two looks at the terminal.
+const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 
 pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<()> {
     limit_malloc_arenas();
@@ -83,6 +86,7 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
     let exe = std::env::current_exe().context("cannot find the toolbench binary")?;
     let (tx, rx) = mpsc::unbounded_channel::<AppEvent>();
+    let (output_tx, output_rx) = mpsc::channel::<AppEvent>(output_feed::QUEUE);
     let validations = ValidationQueue::start(
         runtime.handle(),
         VALIDATION_WORKERS,
@@ -102,8 +106,15 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
         cancels: HashMap::new(),
         config,
         validations,
+        output: output_tx,
     };
-    let result = runtime.block_on(event_loop(&mut app, services, (tx, rx), &exit_after));
+    let result = runtime.block_on(event_loop(
+        &mut app,
+        services,
+        (tx, rx),
+        output_rx,
+        &exit_after,
+    ));
     // A scan or validation still going must not delay leaving: the store is flushed already.
     runtime.shutdown_background();
     result
@@ -132,6 +143,8 @@ struct Services {
     config: Config,
     /// Validations run test cases in the sandbox: a burst of arrivals queues here.
     validations: ValidationQueue,
+    /// Run output, bounded: a flood waits (and is thinned) here, not in the event queue.
+    output: mpsc::Sender<AppEvent>,
 }
 
 fn root_label(root: &Path, source: RootSource) -> String {
@@ -150,6 +163,7 @@ async fn event_loop(
     app: &mut App,
     mut services: Services,
     (tx, mut rx): Channel,
+    mut output: mpsc::Receiver<AppEvent>,
     exit_after: &str,
 ) -> anyhow::Result<()> {
     let mut guard = terminal::TerminalGuard::enter().context("cannot set up the terminal")?;
@@ -199,12 +213,17 @@ async fn event_loop(
             last_draw = Instant::now();
         }
         let next_frame = tokio::time::Instant::from_std(last_draw + FRAME_INTERVAL);
+        // Biased, in this order: a key is served before anything the tools produce.
         let event = tokio::select! {
+            biased;
             Some(event) = terminal_events.next() => match event {
                 Ok(event) => AppEvent::Terminal(event),
                 Err(e) => return Err(e).context("cannot read terminal input"),
             },
+            _ = sigterm.recv() => AppEvent::Shutdown("SIGTERM"),
+            _ = sighup.recv() => AppEvent::Shutdown("SIGHUP"),
             Some(event) = rx.recv() => event,
+            Some(event) = output.recv() => event,
             setup = &mut watcher_setup, if watcher.is_none() => {
                 let result = setup.unwrap_or_else(|e| Err(format!("watcher setup failed: {e}")));
                 let started = result.as_ref().map(|_| ()).map_err(Clone::clone);
@@ -213,14 +232,17 @@ async fn event_loop(
             }
             _ = tokio::time::sleep_until(next_frame), if app.dirty => continue,
             _ = tick.tick() => AppEvent::Tick,
-            _ = sigterm.recv() => AppEvent::Shutdown("SIGTERM"),
-            _ = sighup.recv() => AppEvent::Shutdown("SIGHUP"),
         };
         let scan_done = matches!(event, AppEvent::ScanFinished { .. });
         app.update(event);
-        // Coalesce bursts: take whatever else is already waiting before drawing once.
-        while let Ok(event) = rx.try_recv() {
-            app.update(event);
+        // Coalesce bursts before drawing once, within a budget: past it the loop goes round,
+        // so input and the next frame are never stuck behind a flood.
+        let budget = Instant::now() + DRAIN_BUDGET;
+        while Instant::now() < budget {
+            match rx.try_recv().or_else(|_| output.try_recv()) {
+                Ok(event) => app.update(event),
+                Err(_) => break,
+            }
         }
         if scan_done && exit_after == "scan" {
             app.should_quit = true;
@@ -316,7 +338,7 @@ fn run_effect(
                 request,
                 cancel_rx,
                 Arc::clone(&services.writer),
-                tx.clone(),
+                (tx.clone(), services.output.clone()),
             ));
         }
         Effect::CancelRun(key) => {
@@ -413,18 +435,11 @@ async fn run_tool(
     request: RunRequest,
     cancel: tokio::sync::watch::Receiver<bool>,
     writer: Arc<StoreWriter>,
-    tx: mpsc::UnboundedSender<AppEvent>,
+    (tx, output): (mpsc::UnboundedSender<AppEvent>, mpsc::Sender<AppEvent>),
 ) {
     let root = request.root.clone();
-    let (events_tx, mut events_rx) = mpsc::channel::<RunEvent>(64);
-    let forward = {
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some(RunEvent::Output { stream, bytes }) = events_rx.recv().await {
-                let _ = tx.send(AppEvent::RunOutput { key, stream, bytes });
-            }
-        })
-    };
+    let (events_tx, events_rx) = mpsc::channel::<RunEvent>(64);
+    let forward = tokio::spawn(output_feed::forward(key, events_rx, output));
     let outcome = runner::execute(request, Some(events_tx), cancel).await;
     let _ = forward.await;
     let outcome = match outcome {

@@ -39,6 +39,8 @@ pub struct RunView {
     partial: [Vec<u8>; 2],
     /// Lines dropped from the front to stay within `MAX_LINES`.
     pub dropped: u64,
+    /// Output never shown because the app fell behind a flood (the log has it).
+    pub skipped_bytes: u64,
 }
 
 impl RunView {
@@ -64,6 +66,7 @@ impl RunView {
             lines: VecDeque::new(),
             partial: [Vec::new(), Vec::new()],
             dropped: 0,
+            skipped_bytes: 0,
         }
     }
 

@@ -603,11 +603,13 @@ fn output_streams_safely_and_header_shows_the_end() {
         key: key_id,
         stream: Stream::Stdout,
         bytes: b"line one\n\x1b[2Jsecret\x07\n".to_vec(),
+        skipped: 0,
     });
     app.update(AppEvent::RunOutput {
         key: key_id,
         stream: Stream::Stderr,
         bytes: b"warn\xff\n".to_vec(),
+        skipped: 0,
     });
     let screen = render(&app, 80, 24);
     assert!(

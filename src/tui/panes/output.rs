@@ -121,5 +121,11 @@ fn header_line(app: &App, run: &RunView) -> Line<'static> {
             theme.dim,
         ));
     }
+    if run.skipped_bytes > 0 {
+        spans.push(Span::styled(
+            format!(" · {} bytes of a flood in the log only", run.skipped_bytes),
+            theme.dim,
+        ));
+    }
     Line::from(spans)
 }

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""A key press in the workbench while a tool writes 1 GiB of output as fast as it can.
+
+Opens the real binary in a pseudo-terminal on a fresh workspace, starts a tool that prints
+64 GiB of short lines (1 GiB lasts under a second, less than the presses take), then presses `?` 20 times (each time waiting for the help overlay's
+title, then closing it with Esc) and reports the median and worst time from the key to the
+overlay on screen. Usage: keypress_flood.py BINARY [--presses N]
+"""
+import argparse
+import fcntl
+import os
+import pty
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+
+FLOOD = "yes 0123456789abcdef | head -c 68719476736"
+
+
+def workspace():
+    root = tempfile.mkdtemp(prefix="tb-flood-")
+    tool = os.path.join(root, "approved", "flood")
+    os.makedirs(tool)
+    with open(os.path.join(tool, "tool.toml"), "w") as f:
+        f.write(
+            'name = "flood"\nversion = "1.0.0"\ndescription = "floods"\ncost_tier = "low"\n'
+            f'[run]\ncommand = ["sh", "-c", "{FLOOD}"]\ninput = "none"\ntimeout_secs = 600\n'
+        )
+    return root
+
+
+class Screen:
+    """The bytes the program wrote, read as they come."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.seen = b""
+
+    def pump(self, seconds):
+        end = time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 1 << 20)
+                except OSError:
+                    return
+                self.seen = (self.seen + chunk)[-(1 << 20):]
+
+    def wait_for(self, needle, timeout):
+        end = time.monotonic() + timeout
+        while needle not in self.seen:
+            if time.monotonic() > end:
+                return None
+            self.pump(0.001)
+        return time.monotonic()
+
+    def clear(self):
+        self.seen = b""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("binary")
+    parser.add_argument("--presses", type=int, default=20)
+    args = parser.parse_args()
+    root = workspace()
+    config = tempfile.mkdtemp(prefix="tb-flood-config-")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm-256color"
+        os.environ["TOOLBENCH_CONFIG_DIR"] = config
+        os.execv(args.binary, [args.binary, "--root", root])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    screen = Screen(fd)
+    if screen.wait_for(b"Output", 10) is None:
+        sys.exit("the workbench did not start")
+    screen.pump(1.0)
+    os.write(fd, b"/flood\r")
+    screen.pump(0.3)
+    os.write(fd, b"\r")
+    screen.pump(0.3)
+    os.write(fd, b"\x13")  # ctrl-s: run
+    if screen.wait_for(b"0123456789abcdef", 10) is None:
+        sys.exit("the flood did not start")
+    screen.pump(0.5)
+    times = []
+    for _ in range(args.presses):
+        screen.clear()
+        pressed = time.monotonic()
+        os.write(fd, b"?")
+        shown = screen.wait_for(b"Keys", 5)
+        if shown is None:
+            sys.exit("the help overlay never appeared")
+        times.append((shown - pressed) * 1000)
+        os.write(fd, b"\x1b")
+        screen.pump(0.15)
+    running = b"running" in screen.seen
+    os.write(fd, b"q")
+    screen.pump(0.5)
+    try:
+        os.kill(pid, 9)
+    except ProcessLookupError:
+        pass
+    subprocess.run(["rm", "-rf", root, config], check=False)
+    print(f"key to screen while flooding ({args.presses} presses): "
+          f"median {statistics.median(times):.1f} ms, worst {max(times):.1f} ms"
+          f"{'' if running else ' (the flood had ended before the last press)'}")
+
+
+if __name__ == "__main__":
+    main()
