@@ -138,6 +138,7 @@ fn frame_at_100k_lines_per_second(bencher: divan::Bencher) {
             key,
             stream: Stream::Stdout,
             bytes: frame_bytes.clone(),
+            skipped: 0,
         });
     }
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
@@ -147,6 +148,7 @@ fn frame_at_100k_lines_per_second(bencher: divan::Bencher) {
                 key,
                 stream: Stream::Stdout,
                 bytes: chunk.to_vec(),
+                skipped: 0,
             });
         }
         terminal
