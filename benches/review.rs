@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use toolbench::catalog::Catalog;
 use toolbench::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_tool, scan_workspace};
-use toolbench::model::{RunOrigin, Tier};
+use toolbench::model::{RunOrigin, Tier, ToolId};
 use toolbench::review::{ReviewContext, lifecycle};
 use toolbench::runner::{self, RunRequest};
 use toolbench::store::Store;
@@ -94,7 +94,7 @@ fn approve_a_1mb_tool(bencher: divan::Bencher) {
         })
         .bench_local_values(|(dir, mut store)| {
             let ctx = ReviewContext::new(dir.path(), "bench");
-            lifecycle::approve(&ctx, &mut store, "big", None).expect("approve");
+            lifecycle::approve(&ctx, &mut store, &ToolId::named("big"), None).expect("approve");
             (dir, store)
         });
 }

@@ -8,6 +8,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+mod tool_id;
+pub use tool_id::{NAME_RULE, ToolId, ToolIdError, is_valid_name};
+
 /// Declares a string-backed enum with its canonical spellings, `FromStr`, `Display` and serde.
 /// Used for every enum whose spelling is a contract (manifests, JSON output, the store).
 macro_rules! string_enum {
@@ -128,7 +131,8 @@ pub struct Provenance {
     pub origin: Option<Origin>,
     pub generator: Option<String>,
     pub created: Option<String>,
-    pub parent: Option<String>,
+    /// The tool this one evolved from; always with a version.
+    pub parent: Option<ToolId>,
     pub hint: Option<String>,
 }
 
@@ -207,6 +211,11 @@ impl ToolEntry {
     /// `name@version`, the identity the CLI accepts.
     pub fn id(&self) -> String {
         format!("{}@{}", self.name, self.version)
+    }
+
+    /// The identity as a [`ToolId`], to hand to a lookup or a decision.
+    pub fn tool_id(&self) -> ToolId {
+        ToolId::of(self)
     }
 
     pub fn is_broken(&self) -> bool {

@@ -892,3 +892,61 @@ fn a_failing_git_commit_is_a_warning_and_the_decision_stands() {
     );
     assert_eq!(tiers_of(root, "slugify", "1.0.0"), ["core"]);
 }
+
+/// Every command that names a tool reads `NAME[@VERSION]` the same way: an unknown version
+/// names the known ones, a malformed spec is one line saying what is wrong, and nothing moves.
+#[test]
+fn every_command_reads_a_tool_spec_the_same_way() {
+    let ws = workspace();
+    let root = ws.path();
+    let before = listed(root);
+    let commands: [&[&str]; 11] = [
+        &["approve"],
+        &["reject", "--reason", "r"],
+        &["request-changes", "--feedback", "f"],
+        &["promote"],
+        &["archive"],
+        &["restore"],
+        &["rollback"],
+        &["evolve", "--hint", "h"],
+        &["show"],
+        &["run", "--yes"],
+        &["history"],
+    ];
+    for command in commands {
+        let with = |spec: &'static str| -> Vec<&'static str> {
+            let mut args = vec![command[0], spec];
+            args.extend(&command[1..]);
+            args
+        };
+        for (spec, wanted) in [
+            (
+                "csv_to_json@",
+                "toolbench: \"csv_to_json@\": empty version; expected NAME or NAME@VERSION",
+            ),
+            (
+                "@1.2.0",
+                "toolbench: \"@1.2.0\": empty name; expected NAME or NAME@VERSION",
+            ),
+            (
+                "Csv_To_Json",
+                "toolbench: \"Csv_To_Json\": \"Csv_To_Json\" is not a valid tool name",
+            ),
+            (
+                "csv_to_json@1.2",
+                "toolbench: \"csv_to_json@1.2\": version \"1.2\" is not semver",
+            ),
+        ] {
+            let err = refused(root, &with(spec));
+            assert!(err.starts_with(wanted), "{command:?} {spec}: {err}");
+        }
+        if command[0] != "history" {
+            let err = refused(root, &with("csv_to_json@9.9.9"));
+            assert!(
+                err.ends_with("tool \"csv_to_json\" has no version 9.9.9 (known: 1.2.0, 1.3.0)"),
+                "{command:?}: {err}"
+            );
+        }
+    }
+    assert_eq!(listed(root), before, "nothing moved");
+}

@@ -12,7 +12,8 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::model::{
-    Category, CostTier, InputMode, Manifest, Origin, Provenance, RunSpec, SchemaSource, ServiceSpec,
+    Category, CostTier, InputMode, Manifest, NAME_RULE, Origin, Provenance, RunSpec, SchemaSource,
+    ServiceSpec, ToolId,
 };
 
 /// Manifests larger than this are refused before parsing: a tool description is never this big.
@@ -233,15 +234,7 @@ pub fn key_line(text: &str, path: &[&str]) -> Option<usize> {
     Some(doc.line_of(key.span().start))
 }
 
-/// `name` matches `^[a-z0-9][a-z0-9_-]{0,63}$`: safe as a folder name and a CLI argument.
-pub fn is_valid_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-';
-    !bytes.is_empty()
-        && bytes.len() <= 64
-        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
-        && bytes.iter().all(allowed)
-}
+pub use crate::model::is_valid_name;
 
 fn check_name(name: &str, top: &Section<'_, '_>) -> Result<(), ManifestError> {
     if is_valid_name(name) {
@@ -249,7 +242,7 @@ fn check_name(name: &str, top: &Section<'_, '_>) -> Result<(), ManifestError> {
     }
     Err(top.field_error(
         "name",
-        &format!("{name:?} is not a valid tool name (lowercase letters, digits, `_` and `-`, starting with a letter or digit, at most 64 characters)"),
+        &format!("{name:?} is not a valid tool name ({NAME_RULE})"),
     ))
 }
 
@@ -283,10 +276,10 @@ fn parse_run(run: &Section<'_, '_>) -> Result<RunSpec, ManifestError> {
 }
 
 fn parse_provenance(section: &Section<'_, '_>) -> Result<Provenance, ManifestError> {
-    let parent = section.str("parent")?;
-    if let Some(parent) = &parent {
-        check_parent(parent, section)?;
-    }
+    let parent = match section.str("parent")? {
+        Some(parent) => Some(parse_parent(&parent, section)?),
+        None => None,
+    };
     Ok(Provenance {
         origin: section.parsed::<Origin>("origin")?,
         generator: section.str("generator")?,
@@ -297,17 +290,13 @@ fn parse_provenance(section: &Section<'_, '_>) -> Result<Provenance, ManifestErr
 }
 
 /// `parent` is `name@version`, naming the tool this one evolved from.
-fn check_parent(parent: &str, section: &Section<'_, '_>) -> Result<(), ManifestError> {
-    let valid = parent.split_once('@').is_some_and(|(name, version)| {
-        is_valid_name(name) && semver::Version::parse(version).is_ok()
-    });
-    if valid {
-        Ok(())
-    } else {
-        Err(section.field_error(
+fn parse_parent(parent: &str, section: &Section<'_, '_>) -> Result<ToolId, ManifestError> {
+    match parent.parse::<ToolId>() {
+        Ok(id) if id.version.is_some() => Ok(id),
+        _ => Err(section.field_error(
             "parent",
             &format!("{parent:?} is not of the form name@version, e.g. csv_to_json@1.1.0"),
-        ))
+        )),
     }
 }
 

@@ -11,7 +11,7 @@ pub mod search;
 
 use std::sync::Arc;
 
-use crate::model::{Tier, ToolEntry};
+use crate::model::{Tier, ToolEntry, ToolId};
 use search::SearchIndex;
 
 /// Ways to order the catalog.
@@ -135,24 +135,21 @@ impl Catalog {
 
     /// Resolves `name` or `name@version`. A bare name prefers the active tool (core, then
     /// approved), then a candidate in experimental, then an archived one.
-    pub fn find(&self, spec: &str) -> Result<&ToolEntry, LookupError> {
-        let (name, version) = match spec.split_once('@') {
-            Some((n, v)) => (n, Some(v)),
-            None => (spec, None),
-        };
-        let mut matches: Vec<&ToolEntry> = self.entries.iter().filter(|e| e.name == name).collect();
+    pub fn find(&self, id: &ToolId) -> Result<&ToolEntry, LookupError> {
+        let mut matches: Vec<&ToolEntry> =
+            self.entries.iter().filter(|e| e.name == id.name).collect();
         if matches.is_empty() {
-            return Err(LookupError::NotFound(spec.to_string()));
+            return Err(LookupError::NotFound(id.to_string()));
         }
         matches.sort_by_key(|e| e.tier);
-        match version {
+        match &id.version {
             None => Ok(matches[0]),
             Some(version) => matches
                 .iter()
                 .copied()
-                .find(|e| e.version == version)
+                .find(|e| id.accepts(&e.version))
                 .ok_or_else(|| LookupError::NoSuchVersion {
-                    name: name.to_string(),
+                    name: id.name.clone(),
                     version: version.to_string(),
                     known: matches
                         .iter()

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workspace, decide, tool_id};
 use crate::review::lifecycle;
 
 #[derive(Debug, Args)]
@@ -19,7 +19,7 @@ pub fn run(args: ApproveArgs, ws: &Workspace) -> CliResult {
     let decision = lifecycle::approve(
         &decide::context(ws),
         &mut store,
-        &args.tool,
+        &tool_id(&args.tool)?,
         args.reason.as_deref(),
     )?;
     decide::print(&decision);

@@ -2,7 +2,7 @@ use std::path::Path;
 
 use clap::Args;
 
-use super::{CliError, CliResult, Workspace, decide};
+use super::{CliError, CliResult, Workspace, decide, tool_id};
 use crate::review::evolve;
 
 #[derive(Debug, Args)]
@@ -37,7 +37,7 @@ pub fn run(args: EvolveArgs, ws: &Workspace) -> CliResult {
     let decision = evolve::evolve(
         &decide::context(ws),
         &mut store,
-        &args.tool,
+        &tool_id(&args.tool)?,
         &args.hint,
         with.as_deref(),
     )?;

@@ -1,10 +1,10 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::runs::{column_width, for_tool, split_spec};
+use super::runs::{column_width, for_tool};
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace};
-use crate::model::{FailureRecord, RunOrigin, Severity};
+use super::{CliResult, Workspace, tool_id};
+use crate::model::{FailureRecord, RunOrigin, Severity, ToolId};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -51,10 +51,16 @@ impl<'a> From<&'a FailureRecord> for ListedFailure<'a> {
 
 pub fn run(args: FailuresArgs, ws: &Workspace) -> CliResult {
     let store = Store::open(&ws.root)?;
-    let failures = match args.tool.as_deref().map(split_spec).transpose()? {
+    let failures = match args.tool.as_deref().map(tool_id).transpose()? {
         None => store.list_failures(None, args.limit)?,
-        Some((name, None)) => store.list_failures(Some(name), args.limit)?,
-        Some((name, Some(version))) => store.list_failures_of_version(name, version, args.limit)?,
+        Some(ToolId {
+            name,
+            version: None,
+        }) => store.list_failures(Some(&name), args.limit)?,
+        Some(ToolId {
+            name,
+            version: Some(version),
+        }) => store.list_failures_of_version(&name, &version.to_string(), args.limit)?,
     };
     if args.json {
         let listed: Vec<ListedFailure> = failures.iter().map(ListedFailure::from).collect();

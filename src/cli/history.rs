@@ -2,7 +2,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workspace, decide, tool_id};
 use crate::model::Tier;
 use crate::review::lifecycle;
 use crate::store::DecisionRecord;
@@ -51,7 +51,8 @@ impl<'a> From<&'a DecisionRecord> for ListedDecision<'a> {
 pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
     decide::recover_pending(ws);
     let store = decide::open_store(ws)?;
-    let name = lifecycle::spec_name(&args.tool);
+    let tool = tool_id(&args.tool)?;
+    let name = tool.name.as_str();
     let history = lifecycle::history(&store, name)?;
     if args.json {
         let listed: Vec<ListedDecision> = history.decisions.iter().map(Into::into).collect();

@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::term::outln;
-use super::{CliResult, Workspace};
+use super::{CliResult, Workspace, tool_id};
 use crate::model::{RunOrigin, Severity};
 use crate::quality::{FailureReport, ToolStats};
 use crate::store::Store;
@@ -30,7 +30,7 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 
 pub fn run(args: MarkFailureArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
-    let entry = catalog.find(&args.tool)?;
+    let entry = catalog.find(&tool_id(&args.tool)?)?;
     let report = FailureReport {
         scenario: args.scenario,
         error: args.error,

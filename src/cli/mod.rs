@@ -36,7 +36,7 @@ use self::term::errln;
 use crate::catalog::Catalog;
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::config::Config;
-use crate::model::ToolEntry;
+use crate::model::{ToolEntry, ToolId};
 use crate::workspace::{RootSource, resolve_root};
 
 #[derive(Debug, Parser)]
@@ -114,6 +114,11 @@ impl<E: std::fmt::Display> From<E> for CliError {
 }
 
 pub type CliResult = Result<(), CliError>;
+
+/// A tool argument (`NAME` or `NAME@VERSION`); a malformed one ends the command in one line.
+pub(crate) fn tool_id(spec: &str) -> Result<ToolId, CliError> {
+    Ok(spec.parse::<ToolId>()?)
+}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -239,8 +244,8 @@ impl Workspace {
 
     /// One tool, read fresh from disk. The cached index only says where to look, so a run
     /// does not scan a large workspace; when it does not know the tool, a full scan decides.
-    fn find(&self, spec: &str, store: &mut crate::store::Store) -> Result<ToolEntry, CliError> {
-        let name = spec.split('@').next().unwrap_or(spec);
+    fn find(&self, spec: &ToolId, store: &mut crate::store::Store) -> Result<ToolEntry, CliError> {
+        let name = spec.name.as_str();
         let cached = store.load_index().unwrap_or_default();
         let fresh: Vec<ToolEntry> = cached
             .iter()

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workspace, decide, tool_id};
 use crate::review::lifecycle;
 
 #[derive(Debug, Args)]
@@ -11,7 +11,7 @@ pub struct PromoteArgs {
 
 pub fn run(args: PromoteArgs, ws: &Workspace) -> CliResult {
     let mut store = decide::open_store(ws)?;
-    let decision = lifecycle::promote(&decide::context(ws), &mut store, &args.tool)?;
+    let decision = lifecycle::promote(&decide::context(ws), &mut store, &tool_id(&args.tool)?)?;
     decide::print(&decision);
     Ok(())
 }

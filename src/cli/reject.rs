@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workspace, decide, tool_id};
 use crate::review::lifecycle;
 
 #[derive(Debug, Args)]
@@ -14,7 +14,12 @@ pub struct RejectArgs {
 
 pub fn run(args: RejectArgs, ws: &Workspace) -> CliResult {
     let mut store = decide::open_store(ws)?;
-    let decision = lifecycle::reject(&decide::context(ws), &mut store, &args.tool, &args.reason)?;
+    let decision = lifecycle::reject(
+        &decide::context(ws),
+        &mut store,
+        &tool_id(&args.tool)?,
+        &args.reason,
+    )?;
     decide::print(&decision);
     Ok(())
 }

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workspace, decide, tool_id};
 use crate::review::lifecycle;
 
 #[derive(Debug, Args)]
@@ -14,8 +14,12 @@ pub struct RequestChangesArgs {
 
 pub fn run(args: RequestChangesArgs, ws: &Workspace) -> CliResult {
     let mut store = decide::open_store(ws)?;
-    let decision =
-        lifecycle::request_changes(&decide::context(ws), &mut store, &args.tool, &args.feedback)?;
+    let decision = lifecycle::request_changes(
+        &decide::context(ws),
+        &mut store,
+        &tool_id(&args.tool)?,
+        &args.feedback,
+    )?;
     decide::print(&decision);
     Ok(())
 }

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workspace, decide, tool_id};
 use crate::review::lifecycle;
 
 #[derive(Debug, Args)]
@@ -12,7 +12,7 @@ pub struct RestoreArgs {
 
 pub fn run(args: RestoreArgs, ws: &Workspace) -> CliResult {
     let mut store = decide::open_store(ws)?;
-    let decision = lifecycle::restore(&decide::context(ws), &mut store, &args.tool)?;
+    let decision = lifecycle::restore(&decide::context(ws), &mut store, &tool_id(&args.tool)?)?;
     decide::print(&decision);
     Ok(())
 }

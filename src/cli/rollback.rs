@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workspace, decide, tool_id};
 use crate::review::lifecycle;
 
 #[derive(Debug, Args)]
@@ -18,7 +18,7 @@ pub fn run(args: RollbackArgs, ws: &Workspace) -> CliResult {
     let decision = lifecycle::rollback(
         &decide::context(ws),
         &mut store,
-        &args.tool,
+        &tool_id(&args.tool)?,
         args.to.as_deref(),
     )?;
     decide::print(&decision);

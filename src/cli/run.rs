@@ -9,7 +9,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::term::{self, errln};
-use super::{CliError, CliResult, Workspace};
+use super::{CliError, CliResult, Workspace, tool_id};
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolEntry};
 use crate::runner::gate::{Gate, gate};
 use crate::runner::{self, RunEvent, RunOutcome, RunRequest, Stream};
@@ -35,8 +35,9 @@ pub struct RunArgs {
 }
 
 pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
+    let tool = tool_id(&args.tool)?;
     let mut store = Store::open(&ws.root)?;
-    let entry = ws.find(&args.tool, &mut store)?;
+    let entry = ws.find(&tool, &mut store)?;
     let input = read_input(args.input.as_deref())?;
     check_gate(&entry, ws, args.yes)?;
     runner::preflight(&entry, input.as_deref())?;

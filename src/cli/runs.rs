@@ -2,8 +2,8 @@ use clap::Args;
 use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
-use super::{CliError, CliResult, Workspace};
-use crate::model::{RunOrigin, RunRecord, RunStatus};
+use super::{CliResult, Workspace, tool_id};
+use crate::model::{RunOrigin, RunRecord, RunStatus, ToolId};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -53,10 +53,16 @@ impl<'a> From<&'a RunRecord> for ListedRun<'a> {
 
 pub fn run(args: RunsArgs, ws: &Workspace) -> CliResult {
     let store = Store::open(&ws.root)?;
-    let runs = match args.tool.as_deref().map(split_spec).transpose()? {
+    let runs = match args.tool.as_deref().map(tool_id).transpose()? {
         None => store.list_runs(None, args.limit)?,
-        Some((name, None)) => store.list_runs(Some(name), args.limit)?,
-        Some((name, Some(version))) => store.list_runs_of_version(name, version, args.limit)?,
+        Some(ToolId {
+            name,
+            version: None,
+        }) => store.list_runs(Some(&name), args.limit)?,
+        Some(ToolId {
+            name,
+            version: Some(version),
+        }) => store.list_runs_of_version(&name, &version.to_string(), args.limit)?,
     };
     if args.json {
         let listed: Vec<ListedRun> = runs.iter().map(ListedRun::from).collect();
@@ -105,18 +111,6 @@ fn print_table(runs: &[RunRecord]) {
     }
 }
 
-/// Splits `name@version`; a bare name has no version.
-pub(super) fn split_spec(spec: &str) -> Result<(&str, Option<&str>), CliError> {
-    match spec.split_once('@') {
-        None if spec.is_empty() => Err(CliError("a tool name cannot be empty".into())),
-        None => Ok((spec, None)),
-        Some((name, version)) if name.is_empty() || version.is_empty() => {
-            Err(CliError(format!("{spec:?}: expected NAME or NAME@VERSION")))
-        }
-        Some((name, version)) => Ok((name, Some(version))),
-    }
-}
-
 /// ` for NAME`, or nothing, to finish an "empty" message.
 pub(super) fn for_tool(spec: Option<&str>) -> String {
     spec.map(|s| format!(" for {s}")).unwrap_or_default()
@@ -149,14 +143,5 @@ mod tests {
         assert_eq!(format_ms(850), "850 ms");
         assert_eq!(format_ms(1_240), "1.2 s");
         assert_eq!(format_ms(185_000), "3 m 05 s");
-    }
-
-    #[test]
-    fn specs_split_into_name_and_version() {
-        assert_eq!(split_spec("a").ok(), Some(("a", None)));
-        assert_eq!(split_spec("a@1.0.0").ok(), Some(("a", Some("1.0.0"))));
-        for bad in ["", "a@", "@1.0.0"] {
-            assert!(split_spec(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -2,7 +2,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::term::{outln, print_json};
-use super::{CliResult, Workspace};
+use super::{CliResult, Workspace, tool_id};
 use crate::model::ToolEntry;
 
 #[derive(Debug, Args)]
@@ -16,7 +16,7 @@ pub struct ShowArgs {
 
 pub fn run(args: ShowArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
-    let entry = catalog.find(&args.tool)?;
+    let entry = catalog.find(&tool_id(&args.tool)?)?;
     if args.json {
         print_json(&show_json(entry))?;
     } else {

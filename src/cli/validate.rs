@@ -7,7 +7,7 @@ use std::io::Write as _;
 
 use clap::Args;
 
-use super::{CliError, CliResult, Workspace};
+use super::{CliError, CliResult, Workspace, tool_id};
 use crate::review::validate::{
     CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict, validate_cached,
 };
@@ -27,7 +27,7 @@ pub struct ValidateArgs {
 
 pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
-    let entry = catalog.find(&args.tool)?.clone();
+    let entry = catalog.find(&tool_id(&args.tool)?)?.clone();
     let exe = std::env::current_exe()
         .map_err(|e| CliError(format!("cannot find the toolbench binary: {e}")))?;
     let mut store = Store::open(&ws.root)?;

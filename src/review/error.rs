@@ -62,7 +62,11 @@ impl ReviewError {
         }
     }
 
-    pub(crate) fn refused(action: &'static str, tool: &str, reason: impl Into<String>) -> Self {
+    pub(crate) fn refused(
+        action: &'static str,
+        tool: impl std::fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
         ReviewError::Refused {
             action,
             tool: tool.to_string(),

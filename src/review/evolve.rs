@@ -3,7 +3,8 @@
 //!
 //! Either a configured evolver command rewrites files (the evolver protocol: a JSON request on
 //! stdin, `{"files": {...}}` on stdout), or the copy is left for the human to edit. The
-//! original is never touched; `tool.toml` is edited line by line so its comments survive.
+//! original is never touched; `tool.toml` is edited as a TOML document (`toml_edit`), so its
+//! comments and formatting survive.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ use crate::catalog::manifest::{
     MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped,
 };
 use crate::catalog::scan::{collect_files, hash_tool_folder};
-use crate::model::{Origin, Tier, ToolEntry};
+use crate::model::{Origin, Tier, ToolEntry, ToolId};
 use crate::runner::confine::Confinement;
 use crate::runner::confined::{self, Program};
 use crate::safe_fs::{Dir, copy_tree};
@@ -40,7 +41,7 @@ const FAILURES_SENT: usize = 20;
 pub fn evolve(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     hint: &str,
     with: Option<&[String]>,
 ) -> Result<Decision, ReviewError> {
@@ -50,7 +51,7 @@ pub fn evolve(
 pub fn evolve_with_timeout(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     hint: &str,
     with: Option<&[String]>,
     timeout: Duration,
@@ -63,7 +64,7 @@ pub fn evolve_with_timeout(
 pub fn evolve_with_edits(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     hint: &str,
     edits: BTreeMap<String, String>,
 ) -> Result<Decision, ReviewError> {
@@ -94,7 +95,7 @@ enum Changes<'a> {
 fn evolve_from(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     hint: &str,
     changes: Changes<'_>,
 ) -> Result<Decision, ReviewError> {
@@ -138,7 +139,7 @@ fn evolve_from(
     if ctx.root.join(&target).symlink_metadata().is_ok() {
         return Err(ReviewError::refused(
             ACTION,
-            &entry.id(),
+            entry.id(),
             format!("{target} already exists"),
         ));
     }
@@ -149,7 +150,7 @@ fn evolve_from(
     {
         return Err(ReviewError::refused(
             ACTION,
-            &entry.id(),
+            entry.id(),
             format!(
                 "{}@{new_version} already exists ({}); evolve that version instead",
                 entry.name,
@@ -208,7 +209,7 @@ fn evolve_from(
         .get(MANIFEST_FILE)
         .cloned()
         .unwrap_or_default();
-    let parent = entry.id();
+    let parent = entry.tool_id();
     let generator = (origin == Origin::Ai).then(|| generator_name(&command));
     let edit = ProvenanceEdit {
         version: &new_version,
@@ -219,7 +220,7 @@ fn evolve_from(
         created: &crate::clock::now_rfc3339(),
     };
     let (manifest_text, mut warnings) = edit_checked(&manifest_text, &edit)
-        .map_err(|reason| ReviewError::refused(ACTION, &entry.id(), reason))?;
+        .map_err(|reason| ReviewError::refused(ACTION, entry.id(), reason))?;
     sources
         .texts
         .insert(MANIFEST_FILE.to_string(), manifest_text);
@@ -489,10 +490,10 @@ pub fn parse_evolver_output(stdout: &[u8]) -> Result<BTreeMap<String, String>, S
 /// What evolve writes into the new `tool.toml`.
 pub struct ProvenanceEdit<'a> {
     pub version: &'a str,
-    pub parent: &'a str,
+    pub parent: &'a ToolId,
     pub hint: &'a str,
     pub origin: Origin,
-    /// `None` removes a `generator` line (a human edits this copy, not the old generator).
+    /// `None` removes a `generator` key (a human edits this copy, not the old generator).
     pub generator: Option<&'a str>,
     pub created: &'a str,
 }
@@ -500,20 +501,32 @@ pub struct ProvenanceEdit<'a> {
 /// Edits, then checks the result still parses to what was asked; returns warnings when the
 /// manifest was already broken before the edit (the candidate stays broken for review).
 fn edit_checked(text: &str, edit: &ProvenanceEdit<'_>) -> Result<(String, Vec<String>), String> {
-    let edited = set_version_and_provenance(text, edit);
     let file = Path::new(MANIFEST_FILE);
+    let edited = match set_version_and_provenance(text, edit) {
+        Ok(edited) => edited,
+        // Not TOML at all (an evolver wrote it so): nothing to edit; it stays broken for review.
+        Err(reason) => {
+            return match parse_manifest(text, file) {
+                Ok(_) => Err(format!("cannot edit {MANIFEST_FILE}: {reason}")),
+                Err(before) => Ok((
+                    text.to_string(),
+                    vec![format!("the candidate's manifest is broken: {before}")],
+                )),
+            };
+        }
+    };
     match parse_manifest(&edited, file) {
         Ok(parsed) => {
             let m = parsed.manifest;
             let ok = m.version.to_string() == edit.version
-                && m.provenance.parent.as_deref() == Some(edit.parent)
+                && m.provenance.parent.as_ref() == Some(edit.parent)
                 && m.provenance.hint.as_deref() == Some(edit.hint)
                 && m.provenance.origin == Some(edit.origin);
             if ok {
                 Ok((edited, Vec::new()))
             } else {
                 Err(format!(
-                    "{MANIFEST_FILE} writes version or [provenance] in a form toolbench cannot edit line by line; edit it by hand"
+                    "{MANIFEST_FILE} writes version or [provenance] in a form toolbench cannot edit; edit it by hand"
                 ))
             }
         }
@@ -527,144 +540,71 @@ fn edit_checked(text: &str, edit: &ProvenanceEdit<'_>) -> Result<(String, Vec<St
     }
 }
 
-fn quote(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
+/// Sets the top-level `version` and the `[provenance]` keys through a TOML document editor,
+/// so every other key, comment, quoting style and blank line stays as it was. A replaced
+/// value keeps its trailing comment; missing keys are added at the end of their table (a
+/// missing `[provenance]` table at the end of the file). Fails only when `text` is not TOML
+/// or `provenance` is not a table.
+pub fn set_version_and_provenance(text: &str, edit: &ProvenanceEdit<'_>) -> Result<String, String> {
+    use toml_edit::{DocumentMut, Item, Table, Value};
+
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.message().to_string())?;
+    set_value(doc.as_table_mut(), "version", Value::from(edit.version));
+    if !doc.contains_key("provenance") {
+        let mut table = Table::new();
+        table.set_implicit(false);
+        doc.insert("provenance", Item::Table(table));
+    }
+    let provenance = doc
+        .get_mut("provenance")
+        .and_then(Item::as_table_like_mut)
+        .ok_or_else(|| "`provenance` is not a table".to_string())?;
+    // A datetime as written (`.000Z` and all), else a string.
+    let created = match edit.created.parse::<Value>() {
+        Ok(at) if at.is_datetime() => at,
+        _ => Value::from(edit.created),
+    };
+    set_value(provenance, "origin", Value::from(edit.origin.as_str()));
+    match edit.generator {
+        Some(generator) => set_value(provenance, "generator", Value::from(generator)),
+        None => {
+            provenance.remove("generator");
+        }
+    }
+    set_value(provenance, "created", created);
+    set_value(provenance, "parent", Value::from(edit.parent.to_string()));
+    set_value(provenance, "hint", Value::from(edit.hint));
+    Ok(doc.to_string())
 }
 
-/// Replaces the top-level `version = …` line and sets the `[provenance]` keys, keeping every
-/// other line (and comment) as it was.
-pub fn set_version_and_provenance(text: &str, edit: &ProvenanceEdit<'_>) -> String {
-    let mut wanted: Vec<(&str, Option<String>)> = vec![
-        ("origin", Some(quote(edit.origin.as_str()))),
-        ("generator", edit.generator.map(quote)),
-        ("created", Some(edit.created.to_string())),
-        ("parent", Some(quote(edit.parent))),
-        ("hint", Some(quote(edit.hint))),
-    ];
-    let mut out: Vec<String> = Vec::new();
-    let mut section: Option<String> = None;
-    let mut multiline: Option<&str> = None;
-    let mut skipping_value: Option<&str> = None;
-    let mut provenance_end: Option<usize> = None;
-    let mut saw_version = false;
-    for line in text.split_inclusive('\n') {
-        if let Some(delimiter) = skipping_value {
-            // The rest of a multi-line value we replaced.
-            if line.contains(delimiter) {
-                skipping_value = None;
-            }
-            continue;
-        }
-        if let Some(delimiter) = multiline {
-            if line.matches(delimiter).count() % 2 == 1 {
-                multiline = None;
-            }
-            out.push(line.to_string());
-            continue;
-        }
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('[') {
-            section = Some(header_name(trimmed));
-            out.push(line.to_string());
-            if section.as_deref() == Some("provenance") {
-                provenance_end = Some(out.len());
-            }
-            continue;
-        }
-        let key = bare_key(trimmed);
-        let opens = opens_multiline(line);
-        let replace = match (section.as_deref(), key) {
-            (None, Some("version")) => {
-                saw_version = true;
-                Some(Some(format!("version = {}", quote(edit.version))))
-            }
-            (Some("provenance"), Some(key)) => wanted
-                .iter()
-                .position(|(k, _)| *k == key)
-                .map(|i| wanted.remove(i).1.map(|v| format!("{key} = {v}"))),
-            _ => None,
-        };
-        match replace {
-            Some(new_line) => {
-                if let Some(new_line) = new_line {
-                    out.push(format!("{new_line}\n"));
-                }
-                skipping_value = opens;
-            }
-            None => {
-                multiline = opens;
-                out.push(line.to_string());
-            }
-        }
-        if section.as_deref() == Some("provenance") && key.is_some() {
-            provenance_end = Some(out.len());
-        }
-    }
-    if let Some(last) = out.last_mut()
-        && !last.ends_with('\n')
-    {
-        last.push('\n');
-    }
-    let missing: Vec<String> = wanted
-        .into_iter()
-        .filter_map(|(key, value)| value.map(|v| format!("{key} = {v}\n")))
-        .collect();
-    match provenance_end {
-        Some(at) => {
-            for (offset, line) in missing.into_iter().enumerate() {
-                out.insert(at + offset, line);
-            }
+/// Replaces `key`'s value in place (keeping the spacing and the comment around it), or adds
+/// the key.
+fn set_value(table: &mut dyn toml_edit::TableLike, key: &str, mut value: toml_edit::Value) {
+    match table.get_mut(key).and_then(toml_edit::Item::as_value_mut) {
+        Some(old) => {
+            *value.decor_mut() = old.decor().clone();
+            *old = value;
         }
         None => {
-            if out.last().is_some_and(|l| !l.trim().is_empty()) {
-                out.push("\n".to_string());
-            }
-            out.push("[provenance]\n".to_string());
-            out.extend(missing);
+            table.insert(key, toml_edit::Item::Value(value));
         }
     }
-    if !saw_version {
-        out.insert(0, format!("version = {}\n", quote(edit.version)));
-    }
-    out.concat()
-}
-
-/// `[provenance] # x` → `provenance`; `[[a.b]]` → `a.b`.
-fn header_name(line: &str) -> String {
-    let inner = line.trim_start_matches('[');
-    let end = inner.find(']').unwrap_or(inner.len());
-    inner[..end].trim().to_string()
-}
-
-/// The bare key of a `key = value` line, if it is one.
-fn bare_key(line: &str) -> Option<&str> {
-    let end = line
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .unwrap_or(line.len());
-    if end == 0 {
-        return None;
-    }
-    line[end..]
-        .trim_start()
-        .starts_with('=')
-        .then(|| &line[..end])
-}
-
-/// The delimiter of a multi-line string this line opens and does not close.
-fn opens_multiline(line: &str) -> Option<&'static str> {
-    ["\"\"\"", "'''"]
-        .into_iter()
-        .find(|d| line.matches(d).count() % 2 == 1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn edit<'a>(origin: Origin) -> ProvenanceEdit<'a> {
+    fn parent() -> ToolId {
+        "csv_to_json@1.2.0".parse().expect("valid")
+    }
+
+    fn edit(parent: &ToolId, origin: Origin) -> ProvenanceEdit<'_> {
         ProvenanceEdit {
             version: "1.3.0",
-            parent: "csv_to_json@1.2.0",
+            parent,
             hint: "Detect the delimiter",
             origin,
             generator: None,
@@ -672,42 +612,179 @@ mod tests {
         }
     }
 
+    fn rewrite(text: &str, edit: &ProvenanceEdit<'_>) -> String {
+        set_version_and_provenance(text, edit).expect("editable")
+    }
+
     #[test]
     fn version_and_provenance_are_set_and_comments_survive() {
-        let text = "# the csv tool\nname = \"csv_to_json\"\nversion = \"1.2.0\" # bump me\n\
-                    description = \"\"\"\nversion = 9\n\"\"\"\n\n[run]\ncommand = [\"python3\", \"main.py\"]\n\n\
-                    [provenance]\n# who made it\norigin = \"ai\"\ngenerator = \"claude-code\"\n\n[service]\nport = \"auto\"\n";
-        let out = set_version_and_provenance(text, &edit(Origin::Human));
-        assert!(
-            out.starts_with("# the csv tool\nname = \"csv_to_json\"\nversion = \"1.3.0\"\n"),
-            "{out}"
+        let parent = parent();
+        let text = r#"# the csv tool
+name = "csv_to_json"
+version = "1.2.0" # bump me
+description = """
+version = 9
+"""
+
+[run]
+command = ["python3", "main.py"]
+
+[provenance]
+# who made it
+origin = "ai"
+generator = "claude-code"
+
+[service]
+port = "auto"
+"#;
+        let out = rewrite(text, &edit(&parent, Origin::Human));
+        assert_eq!(
+            out,
+            r#"# the csv tool
+name = "csv_to_json"
+version = "1.3.0" # bump me
+description = """
+version = 9
+"""
+
+[run]
+command = ["python3", "main.py"]
+
+[provenance]
+# who made it
+origin = "human"
+created = 2026-11-01T00:00:00.000Z
+parent = "csv_to_json@1.2.0"
+hint = "Detect the delimiter"
+
+[service]
+port = "auto"
+"#
         );
-        assert!(
-            out.contains("description = \"\"\"\nversion = 9\n\"\"\""),
-            "{out}"
-        );
-        assert!(out.contains("# who made it\norigin = \"human\"\ncreated = 2026-11-01T00:00:00.000Z\nparent = \"csv_to_json@1.2.0\"\nhint = \"Detect the delimiter\"\n\n[service]"), "{out}");
-        assert!(!out.contains("generator"), "{out}");
         let parsed = parse_manifest(&out, Path::new("tool.toml")).expect("still valid");
         assert_eq!(parsed.manifest.version.to_string(), "1.3.0");
         let quoted = ProvenanceEdit {
-            hint: "Say \"hi\" to 'them'",
-            ..edit(Origin::Ai)
+            hint: "Say \"hi\" to 'them'\nand \\ more",
+            ..edit(&parent, Origin::Ai)
         };
-        let out = set_version_and_provenance(&out, &quoted);
+        let out = rewrite(&out, &quoted);
         let parsed = parse_manifest(&out, Path::new("tool.toml")).expect("quotes survive");
         assert_eq!(
             parsed.manifest.provenance.hint.as_deref(),
-            Some("Say \"hi\" to 'them'")
+            Some("Say \"hi\" to 'them'\nand \\ more")
         );
     }
 
     #[test]
     fn a_missing_provenance_table_is_appended() {
+        let parent = parent();
         let text =
             "name = \"x\"\nversion = \"0.1.0\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\"]";
-        let out = set_version_and_provenance(text, &edit(Origin::Ai));
-        assert!(out.ends_with("command = [\"sh\"]\n\n[provenance]\norigin = \"ai\"\ncreated = 2026-11-01T00:00:00.000Z\nparent = \"csv_to_json@1.2.0\"\nhint = \"Detect the delimiter\"\n"), "{out}");
+        let out = rewrite(text, &edit(&parent, Origin::Ai));
+        assert_eq!(
+            out,
+            r#"name = "x"
+version = "1.3.0"
+description = "d"
+[run]
+command = ["sh"]
+
+[provenance]
+origin = "ai"
+created = 2026-11-01T00:00:00.000Z
+parent = "csv_to_json@1.2.0"
+hint = "Detect the delimiter"
+"#
+        );
+        let out = rewrite("name = \"x\"\n", &edit(&parent, Origin::Ai));
+        assert!(
+            out.starts_with("name = \"x\"\nversion = \"1.3.0\"\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn odd_quoting_and_look_alike_keys_are_left_alone() {
+        let parent = parent();
+        // Single-quoted strings, an inline table, `version` inside other tables, in a comment
+        // and in a multi-line literal string, a `parent` already present.
+        let text = r#"# version = "0.0.1" is not the version
+name = 'csv_to_json'
+version='1.2.0'   # literal, no spaces
+description = '''
+version = "9.9.9"
+[provenance]
+parent = "fake@0.0.1"
+'''
+keywords = [ 'csv', "json" ]
+
+[run]
+command = ["python3", 'main.py']
+env = { version = "3", LANG = 'C' }
+
+[input]
+version = "draft-07"
+
+[provenance]
+parent   =   'csv_to_json@1.1.0'   # was evolved before
+origin = 'ai'   # by the agent
+generator = "bot"
+hint = '''
+Old hint'''
+"#;
+        let out = rewrite(text, &edit(&parent, Origin::Ai));
+        let expected = r#"# version = "0.0.1" is not the version
+name = 'csv_to_json'
+version="1.3.0"   # literal, no spaces
+description = '''
+version = "9.9.9"
+[provenance]
+parent = "fake@0.0.1"
+'''
+keywords = [ 'csv', "json" ]
+
+[run]
+command = ["python3", 'main.py']
+env = { version = "3", LANG = 'C' }
+
+[input]
+version = "draft-07"
+
+[provenance]
+parent   =   "csv_to_json@1.2.0"   # was evolved before
+origin = "ai"   # by the agent
+hint = "Detect the delimiter"
+created = 2026-11-01T00:00:00.000Z
+"#;
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn an_inline_or_dotted_provenance_is_edited_where_it_is() {
+        let parent = parent();
+        let inline = "name = \"x\"\nversion = \"0.1.0\"\nprovenance = { origin = \"ai\", parent = \"x@0.0.1\" } # made\n[run]\ncommand = [\"sh\"]\n";
+        let out = rewrite(inline, &edit(&parent, Origin::Human));
+        // The replaced value keeps its spacing (here the space before `}`); new keys follow.
+        assert_eq!(
+            out,
+            "name = \"x\"\nversion = \"1.3.0\"\nprovenance = { origin = \"human\", parent = \"csv_to_json@1.2.0\" , created = 2026-11-01T00:00:00.000Z, hint = \"Detect the delimiter\" } # made\n[run]\ncommand = [\"sh\"]\n"
+        );
+        let dotted = "name = \"x\"\nversion = \"0.1.0\"\nprovenance.origin = \"ai\"\nprovenance.generator = \"bot\"\n[run]\ncommand = [\"sh\"]\n";
+        let out = rewrite(dotted, &edit(&parent, Origin::Human));
+        assert_eq!(
+            out,
+            "name = \"x\"\nversion = \"1.3.0\"\nprovenance.origin = \"human\"\nprovenance.created = 2026-11-01T00:00:00.000Z\nprovenance.parent = \"csv_to_json@1.2.0\"\nprovenance.hint = \"Detect the delimiter\"\n[run]\ncommand = [\"sh\"]\n"
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_toml_or_a_provenance_that_is_not_a_table_is_refused() {
+        let parent = parent();
+        let edit = edit(&parent, Origin::Ai);
+        assert!(set_version_and_provenance("name = \"x\nversion =", &edit).is_err());
+        let err = set_version_and_provenance("name = \"x\"\nprovenance = \"ai\"\n", &edit)
+            .expect_err("not a table");
+        assert!(err.contains("not a table"), "{err}");
     }
 
     #[test]
@@ -748,8 +825,14 @@ mod edit_tests {
         let mut store = Store::open(root).expect("store");
         let ctx = ReviewContext::new(root, "ana");
         let edits = BTreeMap::from([("run.sh".to_string(), "echo hello\n".to_string())]);
-        let decision =
-            evolve_with_edits(&ctx, &mut store, "greet", "say hello", edits).expect("evolve");
+        let decision = evolve_with_edits(
+            &ctx,
+            &mut store,
+            &ToolId::named("greet"),
+            "say hello",
+            edits,
+        )
+        .expect("evolve");
         assert_eq!(decision.version, "1.3.0");
         let candidate = root.join("experimental/greet-1.3.0");
         assert_eq!(
@@ -772,8 +855,8 @@ mod edit_tests {
         );
 
         let escape = BTreeMap::from([("../evil.sh".to_string(), "x".to_string())]);
-        let err =
-            evolve_with_edits(&ctx, &mut store, "greet", "again", escape).expect_err("refused");
+        let err = evolve_with_edits(&ctx, &mut store, &ToolId::named("greet"), "again", escape)
+            .expect_err("refused");
         assert!(
             err.to_string()
                 .contains("not a relative path inside the tool"),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::ReviewError;
 use super::lifecycle::{Decision, ReviewContext, archive_from};
 use super::steps::scan;
-use crate::model::Tier;
+use crate::model::{Tier, ToolId};
 use crate::store::Store;
 
 /// One tool gc would archive, and why.
@@ -105,7 +105,7 @@ pub fn gc(
         return Ok(report);
     }
     for candidate in &report.candidates {
-        let spec = format!("{}@{}", candidate.name, candidate.version);
+        let spec = ToolId::known(&candidate.name, &candidate.version);
         let reason = format!("gc: {}", candidate.reason);
         match archive_from(ctx, store, &spec, Some(&reason), &[Tier::Approved]) {
             Ok(decision) => report.archived.push(decision),

@@ -229,14 +229,15 @@ mod tests {
     #[test]
     fn new_version_failing_three_times_in_a_row_is_proposed_for_rollback() {
         use crate::review::{ReviewContext, lifecycle};
+        let id = |spec: &str| spec.parse::<crate::model::ToolId>().expect("valid id");
         let dir = tempfile::tempdir().expect("tempdir");
         crate::workspace::init_workspace(dir.path()).expect("init");
         let mut store = Store::open(dir.path()).expect("store");
         let ctx = ReviewContext::new(dir.path(), "ana");
         write_candidate(dir.path(), "tool", "1.0.0");
-        lifecycle::approve(&ctx, &mut store, "tool@1.0.0", None).expect("approve 1.0.0");
+        lifecycle::approve(&ctx, &mut store, &id("tool@1.0.0"), None).expect("approve 1.0.0");
         write_candidate(dir.path(), "tool-1.1.0", "1.1.0");
-        lifecycle::approve(&ctx, &mut store, "tool@1.1.0", None).expect("approve 1.1.0");
+        lifecycle::approve(&ctx, &mut store, &id("tool@1.1.0"), None).expect("approve 1.1.0");
         let after = crate::clock::now_rfc3339();
         for _ in 0..3 {
             record(&mut store, "tool", "1.1.0", RunStatus::Failed, &after);

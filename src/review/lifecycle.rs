@@ -21,11 +21,10 @@ use super::steps::{
 use super::versions::VersionStore;
 use crate::catalog::scan::{ScanLimits, hash_tool_folder};
 use crate::config::Config;
-use crate::model::{Tier, ToolEntry};
+use crate::model::{Tier, ToolEntry, ToolId};
 use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
 
 pub use super::queue::{History, QueueItem, history, review_queue};
-pub use super::steps::spec_name;
 
 /// The file "request changes" writes into the tool folder for the agent to read.
 pub const REVIEW_FILE: &str = "REVIEW.md";
@@ -193,7 +192,7 @@ impl Decision {
 pub fn approve(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     reason: Option<&str>,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "approve";
@@ -206,7 +205,7 @@ pub fn approve(
     if active_in(&catalog, Tier::Core, &name).is_some() {
         return Err(ReviewError::refused(
             ACTION,
-            &found.id(),
+            found.id(),
             format!("a core tool named {name} exists; promote/rollback instead"),
         ));
     }
@@ -274,7 +273,7 @@ pub fn approve(
 pub fn reject(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     reason: &str,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "reject";
@@ -301,7 +300,7 @@ pub fn reject(
 pub fn request_changes(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     feedback: &str,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "request changes to";
@@ -354,7 +353,7 @@ pub fn request_changes(
 pub fn promote(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "promote";
     let (lock, recovered) = begin(ctx, store, spec)?;
@@ -365,7 +364,7 @@ pub fn promote(
     if let Some(core) = active_in(&catalog, Tier::Core, &entry.name) {
         return Err(ReviewError::refused(
             ACTION,
-            &entry.id(),
+            entry.id(),
             format!(
                 "a core tool named {} exists ({}); archive it first or roll it back",
                 core.name,
@@ -405,7 +404,7 @@ pub fn promote(
 pub fn archive(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     reason: Option<&str>,
 ) -> Result<Decision, ReviewError> {
     archive_from(
@@ -421,7 +420,7 @@ pub fn archive(
 pub fn archive_from(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     reason: Option<&str>,
     tiers: &[Tier],
 ) -> Result<Decision, ReviewError> {
@@ -440,7 +439,7 @@ pub fn archive_from(
 fn move_to_archive(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     verb: &'static str,
     action: DecisionAction,
     tiers: &[Tier],
@@ -487,7 +486,7 @@ fn move_to_archive(
 pub fn restore(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "restore";
     let (lock, recovered) = begin(ctx, store, spec)?;
@@ -501,7 +500,7 @@ pub fn restore(
         if let Some(active) = active_in(&catalog, former, &entry.name) {
             return Err(ReviewError::refused(
                 ACTION,
-                &entry.id(),
+                entry.id(),
                 format!(
                     "{} is active in {former}/ ({}, version {}); archive it first or use rollback",
                     entry.name,
@@ -522,7 +521,7 @@ pub fn restore(
         if let Some(twin) = twin {
             return Err(ReviewError::refused(
                 ACTION,
-                &entry.id(),
+                entry.id(),
                 format!(
                     "{} is already in experimental/ ({})",
                     entry.id(),
@@ -568,7 +567,7 @@ pub fn restore(
 pub fn rollback(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    spec: &ToolId,
     to: Option<&str>,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "roll back";

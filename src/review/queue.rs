@@ -79,7 +79,8 @@ pub fn review_queue(
                 parent: e
                     .manifest
                     .as_ref()
-                    .and_then(|m| m.provenance.parent.clone()),
+                    .and_then(|m| m.provenance.parent.as_ref())
+                    .map(ToString::to_string),
             }
         })
         .collect();

@@ -15,7 +15,7 @@ use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::links;
 use crate::catalog::manifest::MANIFEST_FILE;
 use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_tool, scan_workspace};
-use crate::model::{Tier, ToolEntry};
+use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
 
@@ -23,10 +23,10 @@ use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
 pub(super) fn begin(
     ctx: &ReviewContext,
     store: &mut Store,
-    spec: &str,
+    tool: &ToolId,
 ) -> Result<(ToolLock, Vec<String>), ReviewError> {
     let recovered = journal::recover(&ctx.root, store)?.lines();
-    let lock = ToolLock::acquire(&ctx.root, spec_name(spec))?;
+    let lock = ToolLock::acquire(&ctx.root, &tool.name)?;
     Ok((lock, recovered))
 }
 
@@ -39,35 +39,27 @@ pub(super) fn scan(root: &Path, limits: ScanLimits) -> Catalog {
     ))
 }
 
-/// `name@version` → `name`.
-pub fn spec_name(spec: &str) -> &str {
-    spec.split_once('@').map_or(spec, |(name, _)| name)
-}
-
-/// Finds the tool `spec` names in the first of `tiers` that holds it.
+/// Finds the tool `tool` names in the first of `tiers` that holds it.
 pub(super) fn resolve<'c>(
     catalog: &'c Catalog,
-    spec: &str,
+    tool: &ToolId,
     tiers: &[Tier],
     action: &'static str,
 ) -> Result<&'c ToolEntry, ReviewError> {
-    let (name, version) = match spec.split_once('@') {
-        Some((n, v)) => (n, Some(v)),
-        None => (spec, None),
-    };
+    let name = tool.name.as_str();
     let named: Vec<&ToolEntry> = catalog
         .entries()
         .iter()
         .filter(|e| e.name == name)
         .collect();
     if named.is_empty() {
-        return Err(LookupError::NotFound(spec.to_string()).into());
+        return Err(LookupError::NotFound(tool.to_string()).into());
     }
     for tier in tiers {
         let here: Vec<&ToolEntry> = named
             .iter()
             .copied()
-            .filter(|e| e.tier == *tier && version.is_none_or(|v| e.version == v))
+            .filter(|e| e.tier == *tier && tool.accepts(&e.version))
             .collect();
         let Some(first) = here.first() else {
             continue;
@@ -87,8 +79,8 @@ pub(super) fn resolve<'c>(
         }
         return Ok(first);
     }
-    if let Some(version) = version
-        && !named.iter().any(|e| e.version == version)
+    if let Some(version) = &tool.version
+        && !named.iter().any(|e| tool.accepts(&e.version))
     {
         let known: Vec<&str> = named.iter().map(|e| e.version.as_str()).collect();
         return Err(LookupError::NoSuchVersion {
@@ -105,7 +97,7 @@ pub(super) fn resolve<'c>(
     };
     Err(ReviewError::refused(
         action,
-        spec,
+        tool,
         format!(
             "it is in {}, not in {}",
             list(&mut named.iter().map(|e| e.tier)),
@@ -146,7 +138,7 @@ pub(super) fn refuse_occupied(
     if !freed && path.symlink_metadata().is_ok() {
         return Err(ReviewError::refused(
             action,
-            &entry.id(),
+            entry.id(),
             format!("{target} already exists and holds something else; move it away first"),
         ));
     }
@@ -156,7 +148,7 @@ pub(super) fn refuse_occupied(
 /// The symlink rule (`catalog::links`): a tool whose folder is a link, or holds one leading
 /// out of it, is refused.
 pub(super) fn refuse_links_out(action: &'static str, entry: &ToolEntry) -> Result<(), ReviewError> {
-    links::check(entry).map_err(|e| ReviewError::refused(action, &entry.id(), e.to_string()))
+    links::check(entry).map_err(|e| ReviewError::refused(action, entry.id(), e.to_string()))
 }
 
 /// Bare scripts become `experimental/<name>/` with their inferred `tool.toml` before any
@@ -180,7 +172,7 @@ pub(super) fn wrap_if_bare(
     if ctx.root.join(&target).symlink_metadata().is_ok() {
         return Err(ReviewError::refused(
             action,
-            &entry.id(),
+            entry.id(),
             format!("{target} already exists, so {file_name} cannot be wrapped into it"),
         ));
     }

@@ -94,7 +94,7 @@ impl VersionStore {
         if copied != content_hash {
             return Err(ReviewError::refused(
                 "snapshot",
-                &format!("{name}@{version}"),
+                format!("{name}@{version}"),
                 format!(
                     "{} changed while it was being reviewed (content hash {} is now {}); look at it again",
                     folder.display(),

@@ -29,7 +29,7 @@ use super::runs::{RunState, RunView};
 use super::theme::Theme;
 use crate::catalog::{Catalog, SortOrder};
 use crate::config::Preset;
-use crate::model::{FailureRecord, RunOrigin, RunRecord, Tier, ToolEntry};
+use crate::model::{FailureRecord, RunOrigin, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::ToolStats;
 use crate::runner::Stream;
 use crate::runner::gate::{Gate, gate};
@@ -310,7 +310,9 @@ impl App {
     pub fn selected_entry(&self) -> Option<&ToolEntry> {
         let index = match self.focus {
             Pane::Review => match self.alerts.get(self.review_cursor.selected) {
-                Some(alert) => return self.catalog.find(alert.name()).ok(),
+                Some(alert) => {
+                    return self.catalog.find(&ToolId::named(alert.name())).ok();
+                }
                 None => self
                     .review
                     .get(self.review_cursor.selected - self.alerts.len()),
@@ -1078,8 +1080,8 @@ impl App {
         let parent = entry
             .manifest
             .as_ref()
-            .and_then(|m| m.provenance.parent.as_deref())
-            .and_then(|spec| self.catalog.find(spec).ok())
+            .and_then(|m| m.provenance.parent.as_ref())
+            .and_then(|parent| self.catalog.find(parent).ok())
             .map(|p| Box::new(p.clone()));
         // In the Review pane the checklist is what the reviewer wants first.
         let section = if self.focus == Pane::Review {

@@ -35,7 +35,7 @@ use std::collections::HashMap;
 
 use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
 use crate::config::{Config, config_dir};
-use crate::model::RunOrigin;
+use crate::model::{RunOrigin, ToolId};
 use crate::runner::{self, CancelSender, RunEvent, RunRequest};
 use crate::store::Store;
 use crate::store::writer::StoreWriter;
@@ -375,7 +375,7 @@ fn run_effect(
                             crate::review::evolve::evolve_with_edits(
                                 &ctx,
                                 &mut store,
-                                &entry.id(),
+                                &entry.tool_id(),
                                 &hint,
                                 edits,
                             )
@@ -413,7 +413,7 @@ fn decide(
 ) -> Result<String, String> {
     use crate::review::{evolve, lifecycle};
     let mut store = Store::open(&ctx.root).map_err(|e| e.to_string())?;
-    let spec = entry.id();
+    let spec = entry.tool_id();
     let reason = (!text.is_empty()).then_some(text);
     let decision = match kind {
         DecisionKind::Approve => lifecycle::approve(ctx, &mut store, &spec, reason),
@@ -422,7 +422,9 @@ fn decide(
         DecisionKind::Promote => lifecycle::promote(ctx, &mut store, &spec),
         DecisionKind::Archive => lifecycle::archive(ctx, &mut store, &spec, reason),
         DecisionKind::Restore => lifecycle::restore(ctx, &mut store, &spec),
-        DecisionKind::Rollback => lifecycle::rollback(ctx, &mut store, &entry.name, None),
+        DecisionKind::Rollback => {
+            lifecycle::rollback(ctx, &mut store, &ToolId::named(&entry.name), None)
+        }
         DecisionKind::Evolve => evolve::evolve(ctx, &mut store, &spec, text, None),
     };
     decision.map(|d| d.summary()).map_err(|e| e.to_string())

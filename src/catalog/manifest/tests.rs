@@ -85,7 +85,14 @@ fn full_manifest_parses_every_contract_field() {
     assert_eq!(m.run.command, ["python3", "main.py"]);
     assert_eq!(m.run.input, InputMode::StdinJson);
     assert_eq!(m.run.env.get("LC_ALL").map(String::as_str), Some("C"));
-    assert_eq!(m.provenance.parent.as_deref(), Some("csv_to_json@1.1.0"));
+    assert_eq!(
+        m.provenance
+            .parent
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("csv_to_json@1.1.0")
+    );
     assert_eq!(
         m.provenance.created.as_deref(),
         Some("2026-10-28T10:00:00Z")

@@ -39,7 +39,7 @@ fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) 
         input_schema: None,
         output_schema: None,
         provenance: Provenance {
-            parent: parent.map(str::to_string),
+            parent: parent.map(|p| p.parse().expect("valid parent")),
             ..Provenance::default()
         },
         service: None,

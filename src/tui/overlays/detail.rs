@@ -442,7 +442,7 @@ fn overview(theme: &Theme, detail: &DetailState) -> Vec<Line<'static>> {
             lines.push(field("origin", format!("{origin}{generator}")));
         }
         if let Some(parent) = &m.provenance.parent {
-            lines.push(field("evolved from", parent.clone()));
+            lines.push(field("evolved from", parent.to_string()));
         }
         if let Some(hint) = &m.provenance.hint {
             lines.push(field("hint", hint.clone()));

@@ -76,9 +76,9 @@ fn row(app: &App, entry: &ToolEntry, width: usize) -> Line<'static> {
         .and_then(|m| m.provenance.parent.clone())
     {
         // Same name: the version says it all and fits narrow panes.
-        let from = match parent.split_once('@') {
-            Some((name, version)) if name == entry.name => version.to_string(),
-            _ => parent,
+        let from = match &parent.version {
+            Some(version) if parent.name == entry.name => version.to_string(),
+            _ => parent.to_string(),
         };
         (format!("evolves {from}"), theme.tier_approved)
     } else {

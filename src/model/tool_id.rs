@@ -1,0 +1,208 @@
+//! `name` or `name@version`: how every front end names a tool, parsed in one place.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::ToolEntry;
+
+/// A tool name, optionally with a version. Parsed from user input with [`FromStr`] (which
+/// checks the manifest's name rule and that the version is semver); built from catalog
+/// entries with [`ToolId::of`], which takes the entry's name as it is (a broken tool's folder
+/// name need not follow the rule).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ToolId {
+    pub name: String,
+    pub version: Option<semver::Version>,
+}
+
+/// Why a `name@version` spec was refused; one line, naming the spec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{spec:?}: {problem}; expected NAME or NAME@VERSION")]
+pub struct ToolIdError {
+    pub spec: String,
+    pub problem: String,
+}
+
+impl ToolId {
+    /// Any version of `name`.
+    pub fn named(name: impl Into<String>) -> Self {
+        ToolId {
+            name: name.into(),
+            version: None,
+        }
+    }
+
+    /// The entry's own identity. A broken entry's version (`?`) is not semver: its id has no
+    /// version and names the tool by its folder.
+    pub fn of(entry: &ToolEntry) -> Self {
+        Self::known(&entry.name, &entry.version)
+    }
+
+    /// A name and version as the catalog or the store spells them (not checked: they were
+    /// when the tool was read); a version that is not semver (`?`) is dropped.
+    pub fn known(name: &str, version: &str) -> Self {
+        ToolId {
+            name: name.to_string(),
+            version: semver::Version::parse(version).ok(),
+        }
+    }
+
+    /// True when `version` (as a catalog entry or a record spells it) is the one asked for,
+    /// or none was.
+    pub fn accepts(&self, version: &str) -> bool {
+        self.version
+            .as_ref()
+            .is_none_or(|v| semver::Version::parse(version).is_ok_and(|other| other == *v))
+    }
+}
+
+impl FromStr for ToolId {
+    type Err = ToolIdError;
+
+    fn from_str(spec: &str) -> Result<Self, ToolIdError> {
+        let refuse = |problem: String| ToolIdError {
+            spec: spec.to_string(),
+            problem,
+        };
+        let (name, version) = match spec.split_once('@') {
+            Some((name, version)) => (name, Some(version)),
+            None => (spec, None),
+        };
+        if name.is_empty() {
+            return Err(refuse("empty name".into()));
+        }
+        if !is_valid_name(name) {
+            return Err(refuse(format!(
+                "{name:?} is not a valid tool name ({NAME_RULE})"
+            )));
+        }
+        let version = match version {
+            None => None,
+            Some("") => return Err(refuse("empty version".into())),
+            Some(text) => Some(
+                semver::Version::parse(text)
+                    .map_err(|e| refuse(format!("version {text:?} is not semver ({e})")))?,
+            ),
+        };
+        Ok(ToolId {
+            name: name.to_string(),
+            version,
+        })
+    }
+}
+
+impl fmt::Display for ToolId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.version {
+            Some(version) => write!(f, "{}@{version}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+impl serde::Serialize for ToolId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The name rule in words, for error messages.
+pub const NAME_RULE: &str = "lowercase letters, digits, `_` and `-`, starting with a letter or digit, at most 64 characters";
+
+/// `name` matches `^[a-z0-9][a-z0-9_-]{0,63}$`: safe as a folder name and a CLI argument.
+pub fn is_valid_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-';
+    !bytes.is_empty()
+        && bytes.len() <= 64
+        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+        && bytes.iter().all(allowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(spec: &str) -> String {
+        match spec.parse::<ToolId>() {
+            Ok(id) => panic!("{spec:?} parsed as {id:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn names_and_versions_parse_and_print_back() {
+        for spec in [
+            "csv_to_json",
+            "a",
+            "csv_to_json@1.2.0",
+            "x-1@0.1.0-rc.1+build.5",
+        ] {
+            let id: ToolId = spec.parse().expect(spec);
+            assert_eq!(id.to_string(), spec);
+        }
+        let id: ToolId = "csv_to_json@1.2.0".parse().expect("valid");
+        assert_eq!(id.name, "csv_to_json");
+        assert_eq!(id.version, Some(semver::Version::new(1, 2, 0)));
+        assert_eq!("t".parse::<ToolId>().expect("valid").version, None);
+    }
+
+    #[test]
+    fn bad_specs_are_one_line_errors_naming_the_problem() {
+        for (spec, problem) in [
+            ("x@", "\"x@\": empty version"),
+            ("@1.0.0", "\"@1.0.0\": empty name"),
+            ("", "\"\": empty name"),
+            ("@", "\"@\": empty name"),
+            ("Csv", "\"Csv\" is not a valid tool name"),
+            ("_x@1.0.0", "\"_x\" is not a valid tool name"),
+            ("a b", "\"a b\" is not a valid tool name"),
+            (&"a".repeat(65), "is not a valid tool name"),
+            ("x@1.0", "version \"1.0\" is not semver"),
+            ("x@latest", "version \"latest\" is not semver"),
+            ("x@1.0.0@2.0.0", "version \"1.0.0@2.0.0\" is not semver"),
+        ] {
+            let err = error(spec);
+            assert!(err.contains(problem), "{spec:?}: {err}");
+            assert!(err.ends_with("; expected NAME or NAME@VERSION"), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        assert!("a".repeat(64).parse::<ToolId>().is_ok());
+    }
+
+    #[test]
+    fn an_entry_names_itself_even_when_broken() {
+        let entry = ToolEntry::fixture(super::super::Tier::Approved, "greet");
+        assert_eq!(ToolId::of(&entry).to_string(), "greet@1.0.0");
+        let broken = ToolEntry {
+            name: "Not A Name".into(),
+            version: "?".into(),
+            ..entry
+        };
+        assert_eq!(ToolId::of(&broken), ToolId::named("Not A Name"));
+    }
+
+    #[test]
+    fn a_version_is_compared_as_semver() {
+        let id: ToolId = "t@1.2.0".parse().expect("valid");
+        assert!(id.accepts("1.2.0"));
+        assert!(!id.accepts("1.2.1") && !id.accepts("?"));
+        assert!(ToolId::named("t").accepts("?"));
+    }
+
+    #[test]
+    fn serde_uses_the_spec() {
+        let id: ToolId = "t@1.2.0".parse().expect("valid");
+        assert_eq!(serde_json::to_string(&id).expect("json"), "\"t@1.2.0\"");
+        let back: ToolId = serde_json::from_str("\"t@1.2.0\"").expect("json");
+        assert_eq!(back, id);
+        assert!(serde_json::from_str::<ToolId>("\"t@\"").is_err());
+    }
+}
