@@ -490,6 +490,8 @@ fn a_move_that_fails_leaves_the_previous_state_intact() {
     assert!(!toolbench::review::journal::has_pending(root));
 }
 
+/// `TOOLBENCH_FAIL_MOVE` is read only by builds with debug assertions (`cargo test`).
+#[cfg(debug_assertions)]
 #[test]
 fn no_space_during_the_second_move_puts_the_first_one_back() {
     let ws = workspace();

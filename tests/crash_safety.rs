@@ -2,6 +2,10 @@
 //! approve, promote, archive, restore and rollback (`TOOLBENCH_CRASH_AT`), then `list` (which
 //! recovers first) must show every tool in exactly one tier, nothing lost, the whole decision
 //! either done or not done, and `history` agreeing with the tiers.
+//!
+//! The crash hooks exist only in builds with debug assertions (see `review::journal`), so
+//! these tests are compiled only there: `cargo test` runs them, `cargo test --release` cannot.
+#![cfg(debug_assertions)]
 
 mod common;
 

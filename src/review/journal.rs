@@ -18,13 +18,25 @@ use crate::safe_fs::Dir;
 use crate::store::{DecisionRecord, Store, VersionRecord};
 use crate::workspace::state_dir;
 
+// Test hooks. `TOOLBENCH_CRASH_AT` and `TOOLBENCH_FAIL_MOVE` let the tests abort a decision
+// at a chosen point or make a rename fail. They are compiled only with debug assertions, which
+// `cargo test` (and any dev-profile build) has and the release profile never has: a release
+// binary (`cargo build --release`, `cargo install`, the binary `cargo bench` builds) contains
+// neither the variable names nor the code that reads them, so it cannot honour them. In
+// release builds `crash_point` and `injected_failure` are empty and vanish when inlined.
+// This is a compile-time guarantee; no test can observe it from a debug build.
+
 /// `TOOLBENCH_CRASH_AT=<point>` aborts the process at that point (tests of crash safety).
+/// Debug-assertion builds only.
+#[cfg(debug_assertions)]
 pub const CRASH_ENV: &str = "TOOLBENCH_CRASH_AT";
 /// `TOOLBENCH_FAIL_MOVE=<n>` makes the n-th rename of a decision fail with "no space left on
-/// device" (tests of the undo path).
+/// device" (tests of the undo path). Debug-assertion builds only.
+#[cfg(debug_assertions)]
 pub const FAIL_MOVE_ENV: &str = "TOOLBENCH_FAIL_MOVE";
 
 /// The points `TOOLBENCH_CRASH_AT` knows, in the order a decision passes them.
+#[cfg(debug_assertions)]
 pub const CRASH_POINTS: &[&str] = &[
     "after-intent",
     "after-snapshot",
@@ -34,11 +46,18 @@ pub const CRASH_POINTS: &[&str] = &[
 ];
 
 /// Aborts the process here when `TOOLBENCH_CRASH_AT` names this point. One env lookup.
-pub fn crash_point(name: &str) {
+#[cfg(debug_assertions)]
+fn crash_point(name: &str) {
+    debug_assert!(CRASH_POINTS.contains(&name), "unknown crash point {name}");
     if std::env::var_os(CRASH_ENV).is_some_and(|point| point == name) {
         std::process::abort();
     }
 }
+
+/// Release builds: no crash injection.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+fn crash_point(_name: &str) {}
 
 /// One rename, both paths relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +146,7 @@ pub fn fsync_dir(dir: &Path) {
 }
 
 /// The `n`-th rename (1-based) fails when `TOOLBENCH_FAIL_MOVE=n`.
+#[cfg(debug_assertions)]
 fn injected_failure(n: usize) -> std::io::Result<()> {
     match std::env::var(FAIL_MOVE_ENV) {
         Ok(value) if value.trim() == n.to_string() => {
@@ -134,6 +154,13 @@ fn injected_failure(n: usize) -> std::io::Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// Release builds: no rename fails on purpose.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+fn injected_failure(_n: usize) -> std::io::Result<()> {
+    Ok(())
 }
 
 fn write_intent(root: &Path, intent: &Intent) -> Result<PathBuf, ReviewError> {

@@ -46,7 +46,11 @@ use overlays::decision::DecisionKind;
 use theme::Theme;
 use validation_queue::{ValidationJob, ValidationQueue};
 
-/// Benchmarks set this to `first-frame` or `scan` to exit at that point.
+/// Benchmarks set this to `first-frame` or `scan` to exit at that point. Unlike the journal's
+/// test hooks it stays in release builds: the benchmarks measure the release binary, and it
+/// only makes the workbench leave early (after the first frame or the first scan), as a user
+/// pressing `q` at that moment would; it cannot make a decision, a run or a write go
+/// differently.
 pub const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
 
 /// How often the scan progress is published while a scan runs.
