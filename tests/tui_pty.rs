@@ -77,10 +77,32 @@ impl Session {
         }
     }
 
+    /// Runs `name` from the catalog as a person would: filter, open the dialog, ctrl-s.
+    fn launch(&mut self, name: &str) {
+        self.type_keys(&format!("/{name}\r"));
+        self.wait_for(&format!("/{name}"));
+        self.type_keys("\r");
+        self.wait_for("ctrl-s run");
+        self.type_keys("\x13");
+    }
+
     fn type_keys(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).expect("write keys");
         self.writer.flush().expect("flush");
     }
+}
+
+/// An approved tool without input whose command is `command` (TOML array items).
+fn command_tool(root: &std::path::Path, name: &str, command: &str, timeout_secs: u32) {
+    common::write_tool(
+        root,
+        "approved",
+        name,
+        &format!(
+            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"{name}\"\ncost_tier = \"low\"\n\
+             [run]\ncommand = [{command}]\ninput = \"none\"\ntimeout_secs = {timeout_secs}\n"
+        ),
+    );
 }
 
 #[test]
@@ -150,13 +172,11 @@ fn sigterm_restores_the_terminal() {
 fn a_run_started_elsewhere_shows_in_the_output_pane_to_its_end() {
     let ws = common::sample_workspace();
     let config = tempfile::tempdir().expect("tempdir");
-    common::write_tool(
+    command_tool(
         ws.path(),
-        "approved",
         "ticker",
-        "name = \"ticker\"\nversion = \"1.0.0\"\ndescription = \"ticks\"\ncost_tier = \"low\"\n\
-         [run]\ncommand = [\"sh\", \"-c\", \"for i in 1 2 3 4 5 6; do echo tick-$i; sleep 0.5; done\"]\n\
-         input = \"none\"\ntimeout_secs = 30\n",
+        r#""sh", "-c", "for i in 1 2 3 4 5 6; do echo tick-$i; sleep 0.5; done""#,
+        30,
     );
     let mut session = Session::start(ws.path(), config.path());
     session.wait_for("Output");
@@ -187,13 +207,7 @@ fn a_run_started_elsewhere_shows_in_the_output_pane_to_its_end() {
 fn killing_one_front_end_leaves_the_run_of_another_untouched() {
     let ws = common::sample_workspace();
     let config = tempfile::tempdir().expect("tempdir");
-    common::write_tool(
-        ws.path(),
-        "approved",
-        "slow",
-        "name = \"slow\"\nversion = \"1.0.0\"\ndescription = \"slow\"\ncost_tier = \"low\"\n\
-         [run]\ncommand = [\"sh\", \"-c\", \"sleep 2; echo done\"]\ninput = \"none\"\ntimeout_secs = 30\n",
-    );
+    command_tool(ws.path(), "slow", r#""sh", "-c", "sleep 2; echo done""#, 30);
     let session = Session::start(ws.path(), config.path());
     session.wait_for("Review (7)");
     let root = ws.path().display().to_string();
@@ -226,22 +240,10 @@ fn a_run_of_a_workbench_killed_hard_ends_within_a_second_and_is_abandoned() {
     let ws = common::sample_workspace();
     let config = tempfile::tempdir().expect("tempdir");
     let tag = format!("731.{}", std::process::id());
-    common::write_tool(
-        ws.path(),
-        "approved",
-        "sleeper",
-        &format!(
-            "name = \"sleeper\"\nversion = \"1.0.0\"\ndescription = \"sleeps\"\ncost_tier = \"low\"\n\
-             [run]\ncommand = [\"sleep\", \"{tag}\"]\ninput = \"none\"\ntimeout_secs = 900\n"
-        ),
-    );
+    command_tool(ws.path(), "sleeper", &format!(r#""sleep", "{tag}""#), 900);
     let mut session = Session::start(ws.path(), config.path());
     session.wait_for("Review (7)");
-    session.type_keys("/sleeper\r");
-    session.wait_for("/sleeper");
-    session.type_keys("\r");
-    session.wait_for("ctrl-s run");
-    session.type_keys("\x13");
+    session.launch("sleeper");
     session.wait_for("1 running");
     let wanted = format!("sleep\0{tag}\0").into_bytes();
     let sleeping = || {
@@ -271,21 +273,15 @@ fn a_run_of_a_workbench_killed_hard_ends_within_a_second_and_is_abandoned() {
 fn keys_are_served_while_a_tool_floods_its_output() {
     let ws = common::sample_workspace();
     let config = tempfile::tempdir().expect("tempdir");
-    common::write_tool(
+    command_tool(
         ws.path(),
-        "approved",
         "flood",
-        "name = \"flood\"\nversion = \"1.0.0\"\ndescription = \"floods\"\ncost_tier = \"low\"\n\
-         [run]\ncommand = [\"sh\", \"-c\", \"yes 0123456789abcdef | head -c 68719476736\"]\n\
-         input = \"none\"\ntimeout_secs = 600\n",
+        r#""sh", "-c", "yes 0123456789abcdef | head -c 68719476736""#,
+        600,
     );
     let mut session = Session::start(ws.path(), config.path());
     session.wait_for("Review (7)");
-    session.type_keys("/flood\r");
-    session.wait_for("/flood");
-    session.type_keys("\r");
-    session.wait_for("ctrl-s run");
-    session.type_keys("\x13");
+    session.launch("flood");
     session.wait_for("0123456789abcdef");
     // Help opens and closes, and cancel ends the flood, while the output keeps pouring in.
     session.type_keys("?");
