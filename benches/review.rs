@@ -147,6 +147,8 @@ fn run_the_5_cases_alone(bencher: divan::Bencher) {
         .enable_all()
         .build()
         .expect("runtime");
+    let confinement =
+        toolbench::runner::confine::Confinement::for_workspace(dir.path()).expect("config");
     bencher.bench_local(|| {
         for i in 0..CASES {
             let request = RunRequest {
@@ -155,6 +157,7 @@ fn run_the_5_cases_alone(bencher: divan::Bencher) {
                 input: Some(format!("{{\"n\": {i}}}")),
                 origin: RunOrigin::Validation,
                 exe: PathBuf::from(EXE),
+                confinement: confinement.clone(),
             };
             let (_cancel, cancel_rx) = runner::cancel_pair();
             runtime

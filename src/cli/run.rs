@@ -125,6 +125,7 @@ pub fn run_once(
         input,
         origin,
         exe,
+        confinement: runner::confine::Confinement::new(&ws.root, &ws.config),
     };
     // Two workers: reading the tool's pipes and printing what they carry go on in parallel.
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -31,8 +31,6 @@ use crate::store::{DecisionAction, DecisionRecord, Store};
 pub const EVOLVER_TIMEOUT: Duration = Duration::from_secs(120);
 /// Files larger than this are not sent to the evolver (they are still copied).
 const MAX_SENT_FILE_BYTES: u64 = 1024 * 1024;
-/// Most of an evolver's stdout toolbench reads.
-const MAX_EVOLVER_OUTPUT: u64 = 32 * 1024 * 1024;
 /// Failures sent to the evolver, newest ones.
 const FAILURES_SENT: usize = 20;
 
@@ -422,9 +420,7 @@ pub fn run_evolver(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start: {e}"))?;
-    let finished = runtime
-        .block_on(confined::run(&ctx.root, &ctx.exe, &confinement, program))
-        .map_err(|e| e.replacen(&format!("{} ", program_name(command)), "", 1))?;
+    let finished = runtime.block_on(confined::run(&ctx.root, &ctx.exe, &confinement, program))?;
     if !finished.success() {
         let stderr = String::from_utf8_lossy(&finished.stderr);
         let last = stderr
@@ -444,19 +440,10 @@ pub fn run_evolver(
             format!("{how}: {last}")
         });
     }
-    if finished.stdout.len() as u64 > MAX_EVOLVER_OUTPUT {
-        return Err(format!("printed more than {MAX_EVOLVER_OUTPUT} bytes"));
+    if finished.stdout_cut {
+        return Err(format!("printed more than {} bytes", confined::MAX_OUTPUT));
     }
     parse_evolver_output(&finished.stdout)
-}
-
-/// The file name of the evolver's program, as `confined::run` names it in its errors.
-fn program_name(command: &[String]) -> String {
-    command
-        .first()
-        .and_then(|p| Path::new(p).file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// `{"files": {"relative/path": "text"}}`, with every path relative and inside the folder.

@@ -11,8 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::confine::{self, Confinement, Jail};
 use super::sandbox::{self, Protections, SandboxReport};
 
-/// Most of a confined program's stdout and stderr kept.
-const MAX_OUTPUT: u64 = 32 * 1024 * 1024;
+/// Most of a confined program's stdout and stderr kept; the rest is read and dropped.
+pub const MAX_OUTPUT: u64 = 32 * 1024 * 1024;
 /// Memory for checkers and the evolver (summed over their processes).
 const MEMORY_MB: u64 = 1024;
 
@@ -35,6 +35,8 @@ pub struct Finished {
     pub exit_code: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// stdout went past [`MAX_OUTPUT`] and was cut there.
+    pub stdout_cut: bool,
     pub protections: Protections,
 }
 
@@ -45,7 +47,8 @@ impl Finished {
 }
 
 /// Runs `program` in the sandbox of the workspace at `root`; `exe` is the
-/// toolbench binary. The error is one line saying why it did not finish.
+/// toolbench binary. The error is one line saying why it did not finish, to
+/// follow the program's name ("could not run: …", "did not finish within 30 s").
 pub async fn run(
     root: &Path,
     exe: &Path,
@@ -59,7 +62,7 @@ pub async fn run(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "program".to_string());
     let dir = super::command::create_work_dir(root, "jail", &name)
-        .map_err(|e| format!("{name} could not run: {e}"))?;
+        .map_err(|e| format!("could not run: {e}"))?;
     let scratch = dir.join("scratch");
     let report_path = dir.join("report.json");
     let mut env = super::command::base_env(&scratch);
@@ -79,19 +82,21 @@ pub async fn run(
         .and_then(|t| serde_json::from_str(&t).ok());
     confine::clean_up(report.as_ref(), &scratch);
     let _ = std::fs::remove_dir_all(&dir);
-    let (exit_code, stdout, stderr) = result.map_err(|e| format!("{name} {e}"))?;
+    let (exit_code, (stdout, stdout_cut), (stderr, _)) = result?;
     if let Some(error) = report.as_ref().and_then(|r| r.error.clone()) {
-        return Err(format!("{name} could not run: {error}"));
+        return Err(format!("could not run: {error}"));
     }
     Ok(Finished {
         exit_code,
         stdout,
         stderr,
+        stdout_cut,
         protections: report.map(|r| r.protections).unwrap_or_default(),
     })
 }
 
-type Captured = (Option<i32>, Vec<u8>, Vec<u8>);
+/// The exit code, and each stream with whether it was cut at [`MAX_OUTPUT`].
+type Captured = (Option<i32>, (Vec<u8>, bool), (Vec<u8>, bool));
 
 async fn spawn_and_wait(
     exe: &Path,
@@ -110,13 +115,18 @@ async fn spawn_and_wait(
             let _ = pipe.shutdown().await;
         });
     }
+    // Past the cap the pipe is still drained, so a chatty program never blocks on it.
     let read = |pipe: Option<_>| async move {
         let mut bytes = Vec::new();
+        let mut cut = false;
         if let Some(pipe) = pipe {
-            let pipe: Box<dyn tokio::io::AsyncRead + Unpin + Send> = pipe;
-            let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut bytes).await;
+            let mut pipe: Box<dyn tokio::io::AsyncRead + Unpin + Send> = pipe;
+            let _ = (&mut pipe).take(MAX_OUTPUT).read_to_end(&mut bytes).await;
+            cut = tokio::io::copy(&mut pipe, &mut tokio::io::sink())
+                .await
+                .is_ok_and(|n| n > 0);
         }
-        bytes
+        (bytes, cut)
     };
     let stdout = tokio::spawn(read(child.stdout.take().map(|p| Box::new(p) as _)));
     let stderr = tokio::spawn(read(child.stderr.take().map(|p| Box::new(p) as _)));

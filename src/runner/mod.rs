@@ -84,6 +84,8 @@ pub struct RunRequest {
     pub origin: RunOrigin,
     /// The toolbench binary, which doubles as the sandbox helper.
     pub exe: PathBuf,
+    /// What the workspace's runs may see and use; built once by the caller from its config.
+    pub confinement: confine::Confinement,
 }
 
 /// The result of a run that started.
@@ -172,7 +174,6 @@ pub async fn execute(
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunOutcome, RunError> {
     let (manifest, input) = preflight(&request.entry, request.input.as_deref())?;
-    let confinement = confine::Confinement::for_workspace(&request.root)?;
     let started_at = crate::clock::rfc3339(SystemTime::now());
     let run_dir = command::create_run_dir(&request.root, &manifest.name)?;
     let scratch = run_dir.join("scratch");
@@ -188,7 +189,7 @@ pub async fn execute(
         (InputMode::StdinJson, Some(value)) => Some(value.to_string().into_bytes()),
         _ => None,
     };
-    let policy = confinement.policy(confine::Jail {
+    let policy = request.confinement.policy(confine::Jail {
         scratch: scratch.clone(),
         report: report_path.clone(),
         memory_mb: manifest.run.memory_mb,
@@ -458,8 +459,7 @@ fn classify(
         Some(0) => {}
         Some(code) => {
             let memory = stderr_tail.contains("MemoryError")
-                || stderr_tail.contains("Cannot allocate memory")
-                || stderr_tail.contains("No space left on device");
+                || stderr_tail.contains("Cannot allocate memory");
             let status = if memory {
                 RunStatus::Limit
             } else {

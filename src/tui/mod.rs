@@ -336,6 +336,7 @@ fn run_effect(
                 input,
                 origin: RunOrigin::Tui,
                 exe: services.exe.clone(),
+                confinement: runner::confine::Confinement::new(&services.root, &services.config),
             };
             tokio::spawn(run_tool(
                 key,

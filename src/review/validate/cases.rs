@@ -1,6 +1,8 @@
 //! Test cases: every `tests/*.toml` of a tool run in the sandbox and judged against its
 //! expectations (DESIGN §1), plus the output schema check over the runs they made.
 
+use crate::config::ConfigError;
+use crate::runner::confine::Confinement;
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt;
@@ -47,7 +49,12 @@ pub struct CaseRun {
 }
 
 /// Runs every case of `entry`. Nothing runs for broken, prohibited or bare-script tools.
-pub async fn run_all(root: &Path, entry: &ToolEntry, exe: &Path) -> Vec<CaseRun> {
+pub async fn run_all(
+    root: &Path,
+    entry: &ToolEntry,
+    exe: &Path,
+    confinement: &Result<Confinement, String>,
+) -> Vec<CaseRun> {
     let Some(manifest) = entry.manifest.as_ref().filter(|_| entry.error.is_none()) else {
         return Vec::new();
     };
@@ -63,7 +70,7 @@ pub async fn run_all(root: &Path, entry: &ToolEntry, exe: &Path) -> Vec<CaseRun>
             let cancel = cancel.clone();
             async move {
                 match load_case(&entry.path, &path, input_mode) {
-                    Ok(case) => run_case(root, entry, exe, &case, cancel).await,
+                    Ok(case) => run_case(root, entry, exe, confinement, &case, cancel).await,
                     Err(result) => CaseRun {
                         result,
                         record: None,
@@ -199,17 +206,25 @@ async fn run_case(
     root: &Path,
     entry: &ToolEntry,
     exe: &Path,
+    confinement: &Result<Confinement, String>,
     case: &TestCase,
     cancel: tokio::sync::watch::Receiver<bool>,
 ) -> CaseRun {
-    let request = RunRequest {
-        root: root.to_path_buf(),
-        entry: entry.clone(),
-        input: Some(case.input.clone()),
-        origin: RunOrigin::Validation,
-        exe: exe.to_path_buf(),
+    let ran = match confinement {
+        Ok(confinement) => {
+            let request = RunRequest {
+                root: root.to_path_buf(),
+                entry: entry.clone(),
+                input: Some(case.input.clone()),
+                origin: RunOrigin::Validation,
+                exe: exe.to_path_buf(),
+                confinement: confinement.clone(),
+            };
+            runner::execute(request, None, cancel).await
+        }
+        Err(reason) => Err(RunError::Config(ConfigError(reason.clone()))),
     };
-    match runner::execute(request, None, cancel).await {
+    match ran {
         Ok(outcome) => {
             let record = &outcome.record;
             let observed = Observed {

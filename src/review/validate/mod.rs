@@ -15,6 +15,7 @@ mod similar;
 mod sources;
 mod syntax;
 
+use crate::runner::confine::Confinement;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -189,11 +190,13 @@ pub async fn validate(
         &unscanned,
     );
 
-    let checkers = program::Checkers::new(root, exe, &tool_dir);
+    // Loaded once for every checker and case of this validation.
+    let confinement = Confinement::for_workspace(root).map_err(|e| e.to_string());
+    let checkers = program::Checkers::new(root, exe, &tool_dir, &confinement);
     let (syntax, lint, case_runs) = tokio::join!(
         syntax::check(&checkers, &sources, entry.manifest.as_deref()),
         lint::check(&checkers, &sources),
-        cases::run_all(root, entry, exe),
+        cases::run_all(root, entry, exe, &confinement),
     );
     let (syntax_check, syntax_findings) = syntax;
     let (lint_check, lint_findings) = lint;

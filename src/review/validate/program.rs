@@ -32,18 +32,31 @@ fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// `python3` of `/usr/bin/python3`, as messages name a checker.
+fn program_name(program: &Path) -> String {
+    program
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// Where the checkers of one validation run.
 pub struct Checkers<'a> {
     root: &'a Path,
     exe: &'a Path,
     pub tool_dir: &'a Path,
-    confinement: Result<Confinement, String>,
+    confinement: &'a Result<Confinement, String>,
 }
 
 impl<'a> Checkers<'a> {
-    /// `exe` is the toolbench binary, the sandbox helper.
-    pub fn new(root: &'a Path, exe: &'a Path, tool_dir: &'a Path) -> Self {
-        let confinement = Confinement::for_workspace(root).map_err(|e| e.to_string());
+    /// `exe` is the toolbench binary, the sandbox helper; `confinement` is the workspace's,
+    /// or why its configuration could not be read.
+    pub fn new(
+        root: &'a Path,
+        exe: &'a Path,
+        tool_dir: &'a Path,
+        confinement: &'a Result<Confinement, String>,
+    ) -> Self {
         Checkers {
             root,
             exe,
@@ -73,7 +86,9 @@ impl<'a> Checkers<'a> {
             visible: vec![self.tool_dir.to_path_buf(), program.to_path_buf()],
             timeout: CHECKER_TIMEOUT,
         };
-        confined::run(self.root, self.exe, confinement, checker).await
+        confined::run(self.root, self.exe, confinement, checker)
+            .await
+            .map_err(|reason| format!("{} {reason}", program_name(program)))
     }
 
     /// The absolute path of a tool file, as checkers are given it.
@@ -111,7 +126,8 @@ mod tests {
     #[test]
     fn printed_paths_become_relative_to_the_tool() {
         let dir = Path::new("/ws/experimental/t");
-        let checkers = Checkers::new(Path::new("/ws"), Path::new("/bin/true"), dir);
+        let confinement = Err("unused".to_string());
+        let checkers = Checkers::new(Path::new("/ws"), Path::new("/bin/true"), dir, &confinement);
         assert_eq!(checkers.path_of("a/b.py"), "/ws/experimental/t/a/b.py");
         assert_eq!(checkers.relative("/ws/experimental/t/a/b.py"), "a/b.py");
         assert_eq!(checkers.relative("other.py"), "other.py");
