@@ -1494,3 +1494,84 @@ fn a_cli_run_ends_and_is_recorded_on_sighup_and_sigterm() {
         assert_eq!(runs[0]["status"], "cancelled", "signal {signal}: {runs}");
     }
 }
+
+/// Blocks: a tool reaching what the sandbox's own pid 1 holds (its report and usage files,
+/// the run's cgroup folders, opened on the host before the namespaces) through `/proc/1/fd`,
+/// or its memory through `/proc/1/mem` and ptrace, to forge the run's record or leave the
+/// cgroup that limits it.
+#[test]
+fn the_sandboxs_own_processes_are_out_of_reach() {
+    let bench = Bench::new();
+    let marker = unique("PID1");
+    let script = format!(
+        r#"import ctypes, os
+m = {marker}.encode()
+for pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:
+    try:
+        fds = os.listdir("/proc/%s/fd" % pid)
+    except OSError:
+        fds = []
+    for fd in fds:
+        path = "/proc/%s/fd/%s" % (pid, fd)
+        for target in (path, path + "/tasks", path + "/cgroup.procs"):
+            try:
+                f = os.open(target, os.O_WRONLY | os.O_APPEND)
+                os.write(f, m if target == path else str(os.getpid()).encode())
+                os.close(f)
+                print("wrote", target)
+            except OSError:
+                pass
+    try:
+        with open("/proc/%s/mem" % pid, "r+b") as f:
+            print("opened the memory of", pid)
+    except OSError:
+        pass
+    if ctypes.CDLL(None).ptrace(16, int(pid), 0, 0) == 0:
+        print("attached to", pid)
+# Still inside the run's limits? Four children of 100 MiB (each one within the per-process
+# limit) under memory_mb = 256 must stop the run.
+import time
+for _ in range(4):
+    if os.fork() == 0:
+        b = bytearray(100 * 1024 * 1024)
+        for i in range(0, len(b), 4096):
+            b[i] = 1
+        time.sleep(2)
+        os._exit(0)
+for _ in range(4):
+    os.wait()
+print("{{}}")
+"#,
+        marker = lit(&marker)
+    );
+    bench.tool(
+        "pid1_thief",
+        &["python3", "main.py"],
+        "memory_mb = 256",
+        &[("main.py", &script)],
+    );
+    let (result, out) = bench.run("pid1_thief");
+    let mut escapes = Vec::new();
+    let dir = bench.root().join(
+        result["log_dir"]
+            .as_str()
+            .expect("the run has a log folder"),
+    );
+    for file in ["report.json", "report.usage.json"] {
+        if contains(&fs::read(dir.join(file)).unwrap_or_default(), &marker) {
+            escapes.push(format!("the tool wrote into the sandbox's {file}"));
+        }
+    }
+    if result["status"] != "limit" {
+        escapes.push(format!(
+            "the run was not held to its memory limit (status {})",
+            result["status"]
+        ));
+    }
+    // What the tool printed only explains a failure; the verdict is the host side above.
+    let said = text(&bench.run_logs(&result));
+    assert_no_escape(
+        &escapes,
+        &format!("run: {result} {} {said}", text(&out.stderr)),
+    );
+}

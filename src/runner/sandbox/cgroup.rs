@@ -87,6 +87,12 @@ impl RunCgroups {
         Err(reasons.join("; "))
     }
 
+    /// Closes the descriptors in a child of the helper, which must neither use nor remove
+    /// the cgroups: that is the helper's job once the run is over.
+    pub fn close_in_child(mut self) {
+        self.groups.clear();
+    }
+
     /// The folders of the run's cgroups.
     pub fn paths(&self) -> Vec<PathBuf> {
         self.groups.iter().map(|g| g.path.clone()).collect()

@@ -96,7 +96,12 @@ pub(super) fn run(args: HelperArgs) -> ! {
     };
     match fork() {
         Ok(None) => {
-            drop(status_rx);
+            // What only the helper needs is closed here: nothing of the run can reach it
+            // through pid 1 (its /proc/1/fd) even if every other layer were missing.
+            drop((status_rx, usage_file));
+            if let Some(cgroups) = cgroups {
+                cgroups.close_in_child();
+            }
             first_child(&mut run, status_tx)
         }
         Ok(Some(child)) => {
@@ -242,6 +247,10 @@ fn read_relay(status_rx: OwnedFd) -> Option<Relay> {
 /// namespace could not be created).
 fn first_child(run: &mut Run, status_tx: OwnedFd) -> ! {
     die_with_helper(&status_tx);
+    // pid 1 keeps its capabilities (mounts, the watchdog's reads): not dumpable, so the tool
+    // cannot open its memory or descriptors through /proc, whatever its uid.
+    // SAFETY: prctl with integer arguments only.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
     if !run.protections.is_active("session") {
         // The helper could not start a session (it was already a group
         // leader); a fresh child always can.
