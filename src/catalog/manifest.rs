@@ -95,10 +95,18 @@ pub fn read_manifest(path: &Path) -> Result<ParsedManifest, ManifestError> {
 ///
 /// Only regular files are opened, so a FIFO named `tool.toml` can never hang a scan.
 pub fn read_text_capped(path: &Path, cap: u64) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
-    if !meta.is_file() {
-        return Err("cannot read: not a regular file".to_string());
-    }
+    read_text(path, cap, Follow::Yes)
+}
+
+/// [`read_text_capped`] for a file of a tool that goes elsewhere (the evolver, the screen):
+/// a symlink, even one swapped in a moment ago, is refused rather than read through.
+pub fn read_tool_text(path: &Path, cap: u64) -> Result<String, String> {
+    read_text(path, cap, Follow::No)
+}
+
+fn read_text(path: &Path, cap: u64, follow: Follow) -> Result<String, String> {
+    let cannot = |e: std::io::Error| format!("cannot read: {}", io_reason(&e));
+    let (file, meta) = open_regular(path, follow)?;
     if meta.len() > cap {
         return Err(format!(
             "file is {} bytes, larger than the {} byte limit",
@@ -107,9 +115,7 @@ pub fn read_text_capped(path: &Path, cap: u64) -> Result<String, String> {
         ));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(cannot)?;
     if bytes.len() as u64 > cap {
         return Err(format!("file is larger than the {cap} byte limit"));
     }
@@ -119,6 +125,38 @@ pub fn read_text_capped(path: &Path, cap: u64) -> Result<String, String> {
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+/// Whether the last component of a path may be a symlink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Follow {
+    Yes,
+    No,
+}
+
+/// Opens a regular file to read it, judged by what was opened rather than by a look at the
+/// path before: without blocking, so a file swapped for a FIFO in between cannot hang a scan
+/// or a validation, and with `Follow::No` refusing a file swapped for a symlink.
+pub fn open_regular(
+    path: &Path,
+    follow: Follow,
+) -> Result<(std::fs::File, std::fs::Metadata), String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let cannot = |e: std::io::Error| format!("cannot read: {}", io_reason(&e));
+    let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
+    if follow == Follow::No {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+        .map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err("cannot read: not a regular file".to_string());
+    }
+    Ok((file, meta))
 }
 
 /// The OS reason without Rust's "(os error N)" suffix.

@@ -18,7 +18,7 @@ use super::lifecycle::{Decision, REVIEW_FILE, ReviewContext};
 use super::steps::{after_decision, begin, refuse_links_out, relative, resolve, scan};
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::manifest::{
-    MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped,
+    MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped, read_tool_text,
 };
 use crate::catalog::scan::{collect_files, hash_tool_folder};
 use crate::model::{Origin, Tier, ToolEntry, ToolId};
@@ -313,15 +313,12 @@ fn read_sources(entry: &ToolEntry, manifest: &crate::model::Manifest) -> Sources
     }
     for relative in collect_files(&entry.path) {
         let key = relative.to_string_lossy().into_owned();
-        let path = entry.path.join(&relative);
-        let is_link = path
-            .symlink_metadata()
-            .is_ok_and(|m| m.file_type().is_symlink());
-        match read_text_capped(&path, MAX_SENT_FILE_BYTES) {
-            Ok(text) if !is_link => {
+        // Symlinks and binaries are copied as they are, never sent.
+        match read_tool_text(&entry.path.join(&relative), MAX_SENT_FILE_BYTES) {
+            Ok(text) => {
                 sources.texts.insert(key, text);
             }
-            _ => sources.skipped.push(key),
+            Err(_) => sources.skipped.push(key),
         }
     }
     sources

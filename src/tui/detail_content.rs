@@ -12,7 +12,7 @@ use super::diff::{DiffLine, diff_lines, with_context};
 use super::highlight::{Language, highlight};
 use super::theme::Theme;
 use crate::catalog::infer::render_inferred_manifest;
-use crate::catalog::manifest::{MANIFEST_FILE, read_text_capped};
+use crate::catalog::manifest::{MANIFEST_FILE, read_text_capped, read_tool_text};
 use crate::catalog::scan::collect_files;
 use crate::model::{Manifest, ToolEntry};
 use crate::text::visible;
@@ -130,11 +130,7 @@ fn read_folder(folder: &Path) -> Vec<(String, Option<String>)> {
         .into_iter()
         .map(|r| {
             let path = folder.join(&r);
-            let text = if path.is_symlink() {
-                None
-            } else {
-                read_text_capped(&path, MAX_SOURCE_BYTES).ok()
-            };
+            let text = read_tool_text(&path, MAX_SOURCE_BYTES).ok();
             (r.to_string_lossy().into_owned(), text)
         })
         .collect()

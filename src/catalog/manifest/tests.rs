@@ -363,3 +363,28 @@ fn key_line_finds_keys_in_inline_and_header_tables() {
     assert_eq!(key_line(header, &["run", "env", "C"]), None);
     assert_eq!(key_line("not toml [", &["run"]), None);
 }
+
+#[test]
+fn a_fifo_is_refused_at_once_not_waited_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tool.toml");
+    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: mkfifo on a NUL-terminated path in our own temp folder.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0, "mkfifo");
+    // Without a writer, a blocking open of the FIFO would never return.
+    let err = read_text_capped(&path, 1024).expect_err("a FIFO is not a manifest");
+    assert!(err.contains("not a regular file"), "{err}");
+}
+
+#[test]
+fn a_tool_file_swapped_for_a_symlink_is_not_read_through() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "key").expect("secret");
+    let link = dir.path().join("main.py");
+    std::os::unix::fs::symlink(&secret, &link).expect("link");
+    let err = read_tool_text(&link, 1024).expect_err("a link is refused");
+    assert!(err.starts_with("cannot read"), "{err}");
+    // The manifest reader still follows links (a link inside the tool folder is allowed).
+    assert_eq!(read_text_capped(&link, 1024).as_deref(), Ok("key"));
+}

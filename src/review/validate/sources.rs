@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::catalog::manifest::io_reason;
+use crate::catalog::manifest::{Follow, io_reason, open_regular};
 use crate::catalog::scan::human_size;
 use crate::model::ToolEntry;
 
@@ -122,8 +122,10 @@ fn read_source(path: &Path, len: u64) -> Result<String, String> {
         return Err(too_large(len));
     }
     let mut bytes = Vec::with_capacity(len as usize);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes))
+    // Symlinks are the links check's business: one swapped in since the listing is not read.
+    let (file, _) = open_regular(path, Follow::No)?;
+    file.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
     // Grown since it was listed.
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
