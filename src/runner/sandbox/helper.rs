@@ -48,8 +48,8 @@ struct Run {
     /// close-on-exec, so the tool never inherits it.
     report: Option<File>,
     protections: Protections,
-    /// The tree's limits are someone else's job (a cgroup) when false.
-    needs_watchdog: bool,
+    /// Why no cgroup limits the tree, which then is pid 1's watchdog's job.
+    no_cgroup: Option<String>,
     /// The run's cgroups, for the runner to remove should the helper be killed.
     cgroups: Vec<std::path::PathBuf>,
 }
@@ -63,15 +63,13 @@ pub(super) fn run(args: HelperArgs) -> ! {
     let report = open_for_writing(&args.policy.report_path);
     let usage_file = open_for_writing(&usage_path(&args.policy.report_path));
     // Before the user namespace: cgroups belong to the real user.
-    let cgroups = match RunCgroups::create(&args.policy) {
+    let (cgroups, no_cgroup) = match RunCgroups::create(&args.policy) {
         Ok((cgroups, version)) => {
             protections.set("limits", Ok(format!("cgroup {version}")));
-            Some(cgroups)
+            (Some(cgroups), None)
         }
-        Err(reason) => {
-            protections.set("limits", Err(format!("no cgroup: {reason}")));
-            None
-        }
+        // pid 1 decides: a watchdog needs a pid namespace.
+        Err(reason) => (None, Some(reason)),
     };
     let ns = namespaces::enter(args.policy.network);
     protections.set_flag("session", session, "already a process-group leader");
@@ -79,13 +77,12 @@ pub(super) fn run(args: HelperArgs) -> ! {
     protections.set("pidns", ns.pid);
     protections.set("netns", ns.net);
     protections.set("mountns", ns.mount);
-    let needs_watchdog = cgroups.is_none();
     let mut run = Run {
         policy: args.policy,
         command: args.command,
         report,
         protections,
-        needs_watchdog,
+        no_cgroup,
         cgroups: cgroups.as_ref().map(RunCgroups::paths).unwrap_or_default(),
     };
     // pid 1 reports the tool's end through this pipe; it also tells pid 1
@@ -271,19 +268,15 @@ fn first_child(run: &mut Run, status_tx: OwnedFd) -> ! {
             run.protections.set_flag(layer, false, "no mount namespace");
         }
     }
-    if run.needs_watchdog {
+    if let Some(reason) = &run.no_cgroup {
         let watchdog = if pid_ns {
-            Ok("watchdog".to_string())
+            Ok(format!("watchdog (no cgroup: {reason})"))
         } else {
-            Err("no cgroup and no pid namespace for a watchdog".to_string())
+            Err(format!(
+                "no cgroup ({reason}) and no pid namespace for a watchdog"
+            ))
         };
-        let reason = run
-            .protections
-            .layer("limits")
-            .map(|l| l.detail.clone())
-            .unwrap_or_default();
-        run.protections
-            .set("limits", watchdog.map(|w| format!("{w} ({reason})")));
+        run.protections.set("limits", watchdog);
     }
     apply_protections(&run.policy, &mut run.protections, private_tmp);
     if pid_ns {
@@ -338,7 +331,7 @@ fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
         Ok(Some(tool)) => tool,
         Err(e) => fail(run, format!("cannot fork: {e}"), EXIT_HELPER_FAILED),
     };
-    let mut watchdog = run.needs_watchdog.then_some(Watchdog {
+    let mut watchdog = run.no_cgroup.is_some().then_some(Watchdog {
         memory_mb: Some(run.policy.memory_mb),
         max_processes: Some(run.policy.max_processes),
         peak_kb: 0,
@@ -429,7 +422,7 @@ fn wait_sigchld(timeout_ms: Option<i64>) {
 /// and exits 127.
 fn exec_tool(run: &mut Run) -> ! {
     run.protections.set("caps", caps::drop_all());
-    if run.needs_watchdog {
+    if run.no_cgroup.is_some() {
         // The watchdog only holds the limit if it gets the CPU when it wakes: a tree of busy
         // processes at the same priority would keep it waiting while memory grows.
         // SAFETY: nice only changes our own scheduling priority.
