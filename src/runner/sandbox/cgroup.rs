@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, Mode, OFlags, openat, unlinkat};
 
+use super::mountinfo::{self, Mount};
 use super::policy::SandboxPolicy;
 
 const MIB: u64 = 1024 * 1024;
@@ -52,8 +53,7 @@ impl RunCgroups {
     pub fn create(policy: &SandboxPolicy) -> Result<(Self, String), String> {
         let memberships = fs::read_to_string("/proc/self/cgroup")
             .map_err(|e| format!("cannot read /proc/self/cgroup: {e}"))?;
-        let mounts = fs::read_to_string("/proc/self/mountinfo")
-            .map_err(|e| format!("cannot read mountinfo: {e}"))?;
+        let mounts = mountinfo::read()?;
         let name = format!("toolbench-run-{}", std::process::id());
         let mut groups = Vec::new();
         let mut reasons = Vec::new();
@@ -297,36 +297,29 @@ fn parse_membership(line: &str) -> Option<(Version, Vec<&str>, &str)> {
 /// Where the hierarchy holding `path` is mounted, joined with the part of
 /// `path` below the mount's own root.
 fn hierarchy_dir(
-    mountinfo: &str,
+    mounts: &[Mount],
     version: Version,
     controllers: &[&str],
     path: &str,
 ) -> Option<PathBuf> {
-    mountinfo.lines().find_map(|line| {
-        let (before, after) = line.split_once(" - ")?;
-        let mut fields = before.split(' ');
-        let root = fields.nth(3)?;
-        let point = fields.next()?;
-        let mut tail = after.split(' ');
-        let fstype = tail.next()?;
-        let options = tail.nth(1).unwrap_or("");
+    mounts.iter().find_map(|mount| {
         let matches = match version {
-            Version::V2 => fstype == "cgroup2",
+            Version::V2 => mount.fstype == "cgroup2",
             Version::V1 => {
-                fstype == "cgroup"
+                mount.fstype == "cgroup"
                     && controllers
                         .iter()
-                        .all(|c| options.split(',').any(|o| o == *c))
+                        .all(|c| mount.super_options.split(',').any(|o| o == *c))
             }
         };
         if !matches {
             return None;
         }
         let below = path
-            .strip_prefix(root)
+            .strip_prefix(mount.root.as_str())
             .unwrap_or(path)
             .trim_start_matches('/');
-        Some(Path::new(point).join(below))
+        Some(mount.point.join(below))
     })
 }
 
@@ -344,17 +337,19 @@ mod tests {
 
     #[test]
     fn hierarchy_is_found_from_mountinfo() {
-        let info = "40 30 0:35 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n\
-                    41 30 0:36 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+        let info = mountinfo::parse(
+            "40 30 0:35 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n\
+             41 30 0:36 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n",
+        );
         assert_eq!(
-            hierarchy_dir(info, Version::V1, &["memory"], "/a/b"),
+            hierarchy_dir(&info, Version::V1, &["memory"], "/a/b"),
             Some(PathBuf::from("/sys/fs/cgroup/memory/a/b"))
         );
         assert_eq!(
-            hierarchy_dir(info, Version::V2, &[], "/"),
+            hierarchy_dir(&info, Version::V2, &[], "/"),
             Some(PathBuf::from("/sys/fs/cgroup/unified/"))
         );
-        assert_eq!(hierarchy_dir(info, Version::V1, &["pids"], "/"), None);
+        assert_eq!(hierarchy_dir(&info, Version::V1, &["pids"], "/"), None);
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod cgroup;
 mod helper;
 mod landlock_rules;
 mod limits;
+mod mountinfo;
 mod mounts;
 mod namespaces;
 mod policy;

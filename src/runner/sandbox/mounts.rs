@@ -15,6 +15,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, symlink};
 use std::path::{Path, PathBuf};
 
+use super::mountinfo;
 use super::policy::{Protections, SandboxPolicy};
 
 /// Device nodes a run gets; no terminal among them.
@@ -100,11 +101,9 @@ pub(super) fn build(policy: &SandboxPolicy, own_pid_ns: bool, p: &mut Protection
 /// Remounts every mount read-only, keeping the flags the kernel locks
 /// (nosuid, nodev, noexec, atime), which a user namespace may not drop.
 fn read_only_world() -> Result<String, String> {
-    let table = fs::read_to_string("/proc/self/mountinfo")
-        .map_err(|e| format!("cannot read mountinfo: {e}"))?;
     let mut done = 0;
     let mut failed = Vec::new();
-    for point in table.lines().filter_map(mount_point) {
+    for point in mountinfo::read()?.into_iter().map(|m| m.point) {
         match remount_read_only(&point) {
             Ok(()) => done += 1,
             // Out of reach for us is out of reach for the tool too.
@@ -117,30 +116,6 @@ fn read_only_world() -> Result<String, String> {
     } else {
         Err(format!("still writable: {}", failed.join(", ")))
     }
-}
-
-/// The mount point (fifth field) of a mountinfo line, octal escapes decoded.
-fn mount_point(line: &str) -> Option<PathBuf> {
-    let raw = line.split(' ').nth(4)?;
-    let mut bytes = Vec::with_capacity(raw.len());
-    let mut rest = raw.as_bytes();
-    while let Some((&first, tail)) = rest.split_first() {
-        let escaped = (first == b'\\' && tail.len() >= 3)
-            .then(|| std::str::from_utf8(&tail[..3]).ok())
-            .flatten()
-            .and_then(|digits| u8::from_str_radix(digits, 8).ok());
-        match escaped {
-            Some(byte) => {
-                bytes.push(byte);
-                rest = &tail[3..];
-            }
-            None => {
-                bytes.push(first);
-                rest = tail;
-            }
-        }
-    }
-    Some(PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
 }
 
 fn remount_read_only(point: &Path) -> io::Result<()> {
@@ -353,17 +328,5 @@ fn mount<S: AsRef<Path>, T: AsRef<Path>>(
         Ok(())
     } else {
         Err(io::Error::last_os_error())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mount_points_are_read_from_mountinfo_with_escapes_decoded() {
-        let line = "36 35 98:0 /mnt1 /mnt/with\\040space rw,noatime master:1 - ext3 /dev/root rw";
-        assert_eq!(mount_point(line), Some(PathBuf::from("/mnt/with space")));
-        assert_eq!(mount_point("short line"), None);
     }
 }

@@ -1,0 +1,84 @@
+//! `/proc/self/mountinfo`, read once for the helper's two uses: every mount
+//! point (to remount it read-only) and where a cgroup hierarchy is mounted.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+/// One line of mountinfo, paths with their octal escapes (`\040`) decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Mount {
+    /// The folder of the filesystem that is mounted (field 4).
+    pub root: String,
+    /// Where it is mounted (field 5).
+    pub point: PathBuf,
+    pub fstype: String,
+    pub super_options: String,
+}
+
+/// Every mount of the calling process's namespace.
+pub(super) fn read() -> Result<Vec<Mount>, String> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo")
+        .map_err(|e| format!("cannot read mountinfo: {e}"))?;
+    Ok(parse(&text))
+}
+
+pub(super) fn parse(text: &str) -> Vec<Mount> {
+    text.lines().filter_map(parse_line).collect()
+}
+
+fn parse_line(line: &str) -> Option<Mount> {
+    let (before, after) = line.split_once(" - ")?;
+    let mut fields = before.split(' ');
+    let root = unescape(fields.nth(3)?);
+    let point = unescape(fields.next()?);
+    let mut tail = after.split(' ');
+    let fstype = tail.next()?.to_string();
+    let super_options = tail.nth(1).unwrap_or("").to_string();
+    Some(Mount {
+        root: String::from_utf8_lossy(&root).into_owned(),
+        point: PathBuf::from(OsStr::from_bytes(&point)),
+        fstype,
+        super_options,
+    })
+}
+
+fn unescape(raw: &str) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        let escaped = (first == b'\\' && tail.len() >= 3)
+            .then(|| std::str::from_utf8(&tail[..3]).ok())
+            .flatten()
+            .and_then(|digits| u8::from_str_radix(digits, 8).ok());
+        match escaped {
+            Some(byte) => {
+                bytes.push(byte);
+                rest = &tail[3..];
+            }
+            None => {
+                bytes.push(first);
+                rest = tail;
+            }
+        }
+    }
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_parse_with_escapes_decoded() {
+        let text = "36 35 98:0 /mnt1 /mnt/with\\040space rw,noatime master:1 - ext3 /dev/root rw\n\
+                    40 30 0:35 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n\
+                    short line\n";
+        let mounts = parse(text);
+        assert_eq!(mounts.len(), 2);
+        assert_eq!(mounts[0].point, PathBuf::from("/mnt/with space"));
+        assert_eq!(mounts[0].root, "/mnt1");
+        assert_eq!(mounts[1].fstype, "cgroup");
+        assert_eq!(mounts[1].super_options, "rw,memory");
+    }
+}
