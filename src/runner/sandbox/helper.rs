@@ -38,7 +38,7 @@ pub const EXIT_HELPER_FAILED: i32 = 125;
 /// The command could not be executed (as in shells).
 const EXIT_EXEC_FAILED: i32 = 127;
 /// How much lower than its watchdog a watched tool runs.
-const WATCHED_NICENESS: libc::c_int = 5;
+const WATCHED_NICENESS: libc::c_int = 10;
 
 /// State carried from the helper into its children.
 struct Run {
