@@ -156,6 +156,7 @@ fn run_the_5_cases_alone(bencher: divan::Bencher) {
                 entry: entry.clone(),
                 input: Some(format!("{{\"n\": {i}}}")),
                 origin: RunOrigin::Validation,
+                client: None,
                 exe: PathBuf::from(EXE),
                 confinement: confinement.clone(),
             };

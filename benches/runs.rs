@@ -37,6 +37,7 @@ fn run(i: usize) -> RunRecord {
             RunStatus::Ok
         },
         origin: RunOrigin::Cli,
+        client: None,
         log_dir: Some(format!(".toolbench/runs/r{i}")),
         sandbox: "session rlimits nnp userns pidns netns landlock(v7) seccomp".into(),
         error: None,

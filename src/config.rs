@@ -47,6 +47,8 @@ pub struct Config {
     pub sandbox_hide: Vec<PathBuf>,
     /// `[catalog]`: how large a tool folder the scan reads.
     pub catalog: ScanLimits,
+    /// `[mcp] max_proposal_kb`: the most an agent's proposal may hold, manifest and files.
+    pub max_proposal_kb: u64,
 }
 
 /// `[run]`: limits for the whole process tree of every run.
@@ -74,6 +76,13 @@ struct ConfigLayer {
     run: Option<RunLayer>,
     sandbox: Option<SandboxLayer>,
     catalog: Option<CatalogLayer>,
+    mcp: Option<McpLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct McpLayer {
+    max_proposal_kb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -162,6 +171,7 @@ impl Config {
             },
             sandbox_hide: Vec::new(),
             catalog: ScanLimits::default(),
+            max_proposal_kb: 1024,
         };
         config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"))?;
         Ok(config)
@@ -233,6 +243,10 @@ impl Config {
             if let Some(n) = files {
                 self.catalog.max_tool_files = n;
             }
+        }
+        let max_proposal_kb = layer.mcp.and_then(|m| m.max_proposal_kb);
+        if let Some(kb) = bounded(max_proposal_kb, "mcp.max_proposal_kb", 1..=1_048_576)? {
+            self.max_proposal_kb = kb;
         }
         if let Some(hide) = layer.sandbox.and_then(|s| s.hide) {
             if let Some(bad) = hide.iter().find(|p| !p.is_absolute()) {

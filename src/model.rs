@@ -145,6 +145,15 @@ pub struct ServiceSpec {
     pub launch_args: Vec<String>,
 }
 
+/// The `[mcp]` section: hints for agents about what a call does. Unset hints are derived
+/// conservatively when the tool is listed over MCP.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McpHints {
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub open_world: Option<bool>,
+}
+
 /// A JSON Schema, either written inline in `tool.toml` or referenced by `schema_file`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SchemaSource {
@@ -171,6 +180,7 @@ pub struct Manifest {
     pub output_schema: Option<SchemaSource>,
     pub provenance: Provenance,
     pub service: Option<ServiceSpec>,
+    pub mcp: McpHints,
     /// True when toolbench wrote this manifest for a bare script.
     pub inferred: bool,
 }
@@ -241,6 +251,9 @@ pub struct RunRecord {
     pub bytes_out: u64,
     pub status: RunStatus,
     pub origin: RunOrigin,
+    /// The MCP client that asked for the run (its `clientInfo.name`), for runs from MCP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     /// Folder holding `stdout.log` and `stderr.log`, relative to the workspace root.
     pub log_dir: Option<String>,
     /// Active sandbox protections, as `Protections::summary` text.

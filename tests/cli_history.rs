@@ -26,6 +26,7 @@ fn run(tool: &str, version: &str, second: u32, ms: u64, status: RunStatus) -> Ru
         bytes_out: 2,
         status,
         origin: RunOrigin::Tui,
+        client: None,
         log_dir: None,
         sandbox: "rlimits".into(),
         error: None,

@@ -62,6 +62,7 @@ pub fn infer_manifest(path: &Path, text: &str) -> Manifest {
             ..Provenance::default()
         },
         service: None,
+        mcp: Default::default(),
         inferred: true,
     }
 }

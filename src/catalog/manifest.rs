@@ -12,8 +12,8 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::model::{
-    Category, CostTier, InputMode, Manifest, NAME_RULE, Origin, Provenance, RunSpec, SchemaSource,
-    ServiceSpec, ToolId,
+    Category, CostTier, InputMode, Manifest, McpHints, NAME_RULE, Origin, Provenance, RunSpec,
+    SchemaSource, ServiceSpec, ToolId,
 };
 
 /// Manifests larger than this are refused before parsing: a tool description is never this big.
@@ -36,6 +36,7 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
     "output",
     "provenance",
     "service",
+    "mcp",
     "inferred",
 ];
 const RUN_FIELDS: &[&str] = &[
@@ -48,6 +49,7 @@ const RUN_FIELDS: &[&str] = &[
 ];
 const PROVENANCE_FIELDS: &[&str] = &["origin", "generator", "created", "parent", "hint"];
 const SERVICE_FIELDS: &[&str] = &["port", "health_check", "launch_args"];
+const MCP_FIELDS: &[&str] = &["read_only", "destructive", "open_world"];
 
 /// A problem in a manifest: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,6 +229,14 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
         Some(section) => Some(parse_service(&section)?),
         None => None,
     };
+    let mcp = match top.table("mcp", &mut warnings, MCP_FIELDS)? {
+        Some(section) => McpHints {
+            read_only: section.bool("read_only")?,
+            destructive: section.bool("destructive")?,
+            open_world: section.bool("open_world")?,
+        },
+        None => McpHints::default(),
+    };
 
     Ok(ParsedManifest {
         manifest: Manifest {
@@ -244,6 +254,7 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
             output_schema,
             provenance,
             service,
+            mcp,
             inferred,
         },
         warnings,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use clap::Args;
 use serde_json::json;
 
-use super::run::{check_gate, read_input, record_outcome, run_once};
+use super::run::{check_gate, read_input, run_once};
 use super::term::{errln, print_json};
 use super::{CliError, CliResult, Workspace};
 use crate::model::{RunOrigin, RunStatus, Tier, ToolEntry};
@@ -64,7 +64,8 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
             continue;
         }
         let outcome = run_once(ws, entry.clone(), input.clone(), RunOrigin::Cli, false)?;
-        let (record, _) = record_outcome(&ws.root, &mut store, outcome.record.clone())?;
+        let (record, _) =
+            crate::runner::record::store_finished(&ws.root, &mut store, outcome.record.clone())?;
         attempts.push(json!({"tool": record.tool, "version": record.version, "status": record.status, "error": record.error, "run_id": record.id}));
         if record.status == RunStatus::Ok {
             if args.json {

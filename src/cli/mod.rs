@@ -14,6 +14,7 @@ mod history;
 mod init;
 mod list;
 mod mark_failure;
+mod mcp;
 mod promote;
 mod reject;
 mod request_changes;
@@ -99,6 +100,8 @@ enum Command {
     History(history::HistoryArgs),
     /// Archive approved tools unused for N days or below a quality floor.
     Gc(gc::GcArgs),
+    /// Serve approved and core tools to agents over MCP (stdio), with proposals and reviews.
+    Mcp(mcp::McpArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -179,6 +182,11 @@ fn dispatch(cli: Cli) -> CliResult {
             history::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
         }
         Some(Command::Gc(args)) => gc::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
+        Some(Command::Mcp(args)) => {
+            let ws = Workspace::open(cli.root.as_deref(), &cwd)?;
+            decide::recover_pending(&ws);
+            mcp::run(args, ws)
+        }
         Some(Command::Call(args)) => call::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
         Some(Command::Run(args)) => run::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
         Some(Command::Show(args)) => show::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),

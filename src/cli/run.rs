@@ -42,7 +42,7 @@ pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     check_gate(&entry, ws, args.yes)?;
     runner::preflight(&entry, input.as_deref())?;
     let outcome = run_once(ws, entry, input, RunOrigin::Cli, !args.json)?;
-    let (record, _) = record_outcome(&ws.root, &mut store, outcome.record.clone())?;
+    let (record, _) = runner::record::store_finished(&ws.root, &mut store, outcome.record.clone())?;
     if args.json {
         print_json(&record, &outcome)?;
     } else if record.status != RunStatus::Ok {
@@ -124,6 +124,7 @@ pub fn run_once(
         entry,
         input,
         origin,
+        client: None,
         exe,
         confinement: runner::confine::Confinement::new(&ws.root, &ws.config),
     };
@@ -200,28 +201,6 @@ impl LiveStream {
 
 fn raw_handle(fd: std::os::fd::BorrowedFd<'_>) -> Option<std::fs::File> {
     fd.try_clone_to_owned().ok().map(std::fs::File::from)
-}
-
-/// Stores the run and, for a failed run, its automatic failure, in one transaction. A store
-/// that refuses (locked, full disk) does not lose the run: it stays in its in-flight file,
-/// finished, and the next toolbench process stores it.
-pub fn record_outcome(
-    root: &Path,
-    store: &mut Store,
-    mut record: RunRecord,
-) -> Result<(RunRecord, Option<crate::model::FailureRecord>), CliError> {
-    let mut failure = runner::record::automatic_failure(&record);
-    if let Err(e) = store.record_run(&mut record, failure.as_mut()) {
-        let kept = runner::inflight::keep_unstored(root, &record);
-        return Err(CliError(match kept {
-            Ok(()) => format!(
-                "{e}; the run is kept in .toolbench/running/ and stored by the next toolbench command"
-            ),
-            Err(reason) => format!("{e}; the run could not be kept either: {reason}"),
-        }));
-    }
-    runner::inflight::finish(root, record.log_dir.as_deref());
-    Ok((record, failure))
 }
 
 fn print_json(record: &RunRecord, outcome: &RunOutcome) -> CliResult {

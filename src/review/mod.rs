@@ -16,6 +16,7 @@ pub mod health;
 pub mod journal;
 pub mod lifecycle;
 pub mod lock;
+pub mod propose;
 pub mod queue;
 mod steps;
 pub mod validate;

@@ -60,6 +60,9 @@ pub struct InFlight {
     pub input: String,
     pub started_at: String,
     pub origin: RunOrigin,
+    /// The MCP client that asked for the run, for runs from MCP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     /// The run's folder, relative to the root; unique per run.
     pub log_dir: String,
     /// The toolbench process that started the run and will record it.
@@ -213,6 +216,7 @@ fn abandoned_record(root: &Path, run: &InFlight) -> RunRecord {
             .sum(),
         status: RunStatus::Abandoned,
         origin: run.origin,
+        client: run.client.clone(),
         log_dir: Some(run.log_dir.clone()),
         sandbox: report.map(|r| r.protections.summary()).unwrap_or_default(),
         error: Some(
@@ -277,6 +281,7 @@ mod tests {
             input: "{}".into(),
             started_at: crate::clock::now_rfc3339(),
             origin: RunOrigin::Cli,
+            client: None,
             log_dir: ".toolbench/runs/x-t-0".into(),
             starter: ProcessId::of(std::process::id()).expect("own stat"),
             helper: None,

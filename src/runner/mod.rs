@@ -82,6 +82,8 @@ pub struct RunRequest {
     /// JSON text for `stdin-json` and `args`; ignored for `none`.
     pub input: Option<String>,
     pub origin: RunOrigin,
+    /// The MCP client that asked for the run, for runs from MCP.
+    pub client: Option<String>,
     /// The toolbench binary, which doubles as the sandbox helper.
     pub exe: PathBuf,
     /// What the workspace's runs may see and use; built once by the caller from its config.
@@ -348,6 +350,7 @@ fn record_start(
         input: input.as_ref().map(|v| v.to_string()).unwrap_or_default(),
         started_at: started_at.to_string(),
         origin: request.origin,
+        client: request.client.clone(),
         log_dir: log_dir.clone().unwrap_or_default(),
         starter,
         helper: None,
@@ -391,6 +394,7 @@ fn base_record(
         bytes_out: 0,
         status,
         origin: request.origin,
+        client: request.client.clone(),
         log_dir: None,
         sandbox: String::new(),
         error: None,

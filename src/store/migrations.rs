@@ -95,6 +95,17 @@ const MIGRATIONS: &[&str] = &[
     // and whether the folder was over the `[catalog]` limits.
     "ALTER TABLE catalog_index ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
     ALTER TABLE catalog_index ADD COLUMN oversized INTEGER NOT NULL DEFAULT 0;",
+    // 5: agents over MCP: which client asked for a run, and the tools agents proposed.
+    "ALTER TABLE runs ADD COLUMN client TEXT;
+    CREATE TABLE proposals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tool TEXT NOT NULL,
+        version TEXT NOT NULL,
+        path TEXT NOT NULL,
+        client TEXT NOT NULL,
+        proposed_at TEXT NOT NULL
+    );
+    CREATE INDEX proposals_by_client ON proposals (client, proposed_at);",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@ mod catalog_cache;
 pub mod decisions;
 mod failures;
 mod migrations;
+pub mod proposals;
 pub(crate) mod runs;
 mod stats;
 mod validation_cache;

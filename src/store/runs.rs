@@ -9,7 +9,7 @@ use super::{Store, StoreError};
 use crate::model::{FailureRecord, RunRecord};
 
 const RUN_COLUMNS: &str = "id, tool, version, tier, input, started_at, duration_ms, exit_code, \
-    signal, peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error";
+    signal, peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client";
 
 impl Store {
     /// Records `runs` in one transaction and sets each record's `id`. All or nothing.
@@ -122,8 +122,8 @@ impl Store {
 pub(super) fn insert_run(conn: &Connection, run: &mut RunRecord) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO runs (tool, version, tier, input, started_at, duration_ms, exit_code, signal,
-         peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+         peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
     stmt.execute(params![
         run.tool,
@@ -141,6 +141,7 @@ pub(super) fn insert_run(conn: &Connection, run: &mut RunRecord) -> rusqlite::Re
         run.log_dir,
         run.sandbox,
         run.error,
+        run.client,
     ])?;
     run.id = conn.last_insert_rowid();
     Ok(())
@@ -161,6 +162,7 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
         bytes_out: row.get(10)?,
         status: parse_column(row, 11)?,
         origin: parse_column(row, 12)?,
+        client: row.get(16)?,
         log_dir: row.get(13)?,
         sandbox: row.get(14)?,
         error: row.get(15)?,
@@ -209,6 +211,7 @@ pub(crate) mod tests {
             bytes_out: 3,
             status: RunStatus::Ok,
             origin: RunOrigin::Cli,
+            client: None,
             log_dir: Some(".toolbench/runs/1".into()),
             sandbox: "rlimits".into(),
             error: None,

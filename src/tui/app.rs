@@ -496,21 +496,14 @@ impl App {
             WatchUpdate::Error(reason) => self.notify(format!("watcher: {reason}"), Level::Error),
             WatchUpdate::Tools { updated, removed } => {
                 let selected_path = self.selected_entry().map(|e| e.path.clone());
-                let mut entries = self.catalog.entries().to_vec();
-                let touched: Vec<&std::path::Path> = removed
-                    .iter()
-                    .map(PathBuf::as_path)
-                    .chain(updated.iter().map(|e| e.path.as_path()))
-                    .collect();
-                entries.retain(|e| !touched.contains(&e.path.as_path()));
                 for entry in updated.iter().filter(|e| e.tier == Tier::Experimental) {
                     self.effects.push(Effect::Validate {
                         entry: Box::new(entry.clone()),
                         force: false,
                     });
                 }
-                entries.extend(updated);
-                entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+                let entries =
+                    crate::watch::merge(self.catalog.entries().to_vec(), updated, &removed);
                 self.catalog = Arc::new(Catalog::new(entries));
                 self.effects
                     .push(Effect::SaveIndex(self.catalog.shared_entries()));

@@ -335,6 +335,7 @@ fn run_effect(
                 entry: *entry,
                 input,
                 origin: RunOrigin::Tui,
+                client: None,
                 exe: services.exe.clone(),
                 confinement: runner::confine::Confinement::new(&services.root, &services.config),
             };

@@ -217,6 +217,7 @@ async fn run_case(
                 entry: entry.clone(),
                 input: Some(case.input.clone()),
                 origin: RunOrigin::Validation,
+                client: None,
                 exe: exe.to_path_buf(),
                 confinement: confinement.clone(),
             };

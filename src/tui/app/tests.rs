@@ -43,6 +43,7 @@ fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) 
             ..Provenance::default()
         },
         service: None,
+        mcp: Default::default(),
         inferred: false,
     }
 }
@@ -633,6 +634,7 @@ fn output_streams_safely_and_header_shows_the_end() {
         bytes_out: 30,
         status: crate::model::RunStatus::Ok,
         origin: RunOrigin::Tui,
+        client: None,
         log_dir: None,
         sandbox: "session landlock(v7)".into(),
         error: None,

@@ -1,0 +1,265 @@
+//! toolbench's own tools, which put agents in the review loop: propose a tool, ask how the
+//! proposals fared, report a tool that failed. Each calls the same library function as the
+//! CLI and the workbench.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rmcp::model::{CallToolResult, JsonObject, Tool, ToolAnnotations};
+use rmcp::service::{RequestContext, RoleServer};
+use serde_json::{Value, json};
+
+use super::call::refusal;
+use super::gateway::Shared;
+use crate::model::{RunOrigin, Severity, ToolId};
+use crate::quality::FailureReport;
+use crate::review::propose::{self, Proposal};
+use crate::store::proposals::ProposalRow;
+
+pub const PROPOSE: &str = "toolbench_propose_tool";
+pub const REVIEW_STATUS: &str = "toolbench_review_status";
+pub const REPORT_FAILURE: &str = "toolbench_report_failure";
+
+/// The client name recorded when a client does not give one.
+const UNNAMED_CLIENT: &str = "unnamed-client";
+
+pub fn is_own(name: &str) -> bool {
+    [PROPOSE, REVIEW_STATUS, REPORT_FAILURE].contains(&name)
+}
+
+pub fn definitions() -> Vec<Tool> {
+    let tool = |name: &'static str, title: &str, description: &str, schema: Value| {
+        let Value::Object(schema) = schema else {
+            unreachable!("the schemas below are objects")
+        };
+        Tool::new_with_raw(name, Some(description.to_string().into()), Arc::new(schema))
+            .with_title(title)
+    };
+    vec![
+        tool(
+            PROPOSE,
+            "Propose a tool",
+            "Propose a new tool (or a new version) for this workspace. It is written to experimental/, validated, and waits for a human's review; it cannot be called until approved. Give the tool.toml text as `manifest` and the other files as `files` (relative path -> text).",
+            json!({
+                "type": "object",
+                "properties": {
+                    "manifest": {"type": "string", "description": "The tool.toml text"},
+                    "files": {
+                        "type": "object",
+                        "description": "Relative path -> UTF-8 text of each other file of the tool",
+                        "additionalProperties": {"type": "string"}
+                    }
+                },
+                "required": ["manifest"],
+                "additionalProperties": false
+            }),
+        )
+        .with_annotations(
+            ToolAnnotations::new()
+                .read_only(false)
+                .destructive(false)
+                .idempotent(false)
+                .open_world(false),
+        ),
+        tool(
+            REVIEW_STATUS,
+            "Review status of my proposals",
+            "The tools this client proposed, with their state (pending, approved, rejected, changes_requested, archived, withdrawn), validation verdict, the reviewer's reason or feedback, and when.",
+            json!({
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "description": "Only the proposals of this tool"}
+                },
+                "additionalProperties": false
+            }),
+        )
+        .with_annotations(
+            ToolAnnotations::new()
+                .read_only(true)
+                .destructive(false)
+                .idempotent(true)
+                .open_world(false),
+        ),
+        tool(
+            REPORT_FAILURE,
+            "Report a tool failure",
+            "Report that a tool of this workspace failed or gave a wrong answer; it lowers the tool's quality and shows in its history. A negative `tag` such as not-for-json says what the tool is not for.",
+            json!({
+                "type": "object",
+                "properties": {
+                    "tool": {"type": "string", "description": "NAME or NAME@VERSION"},
+                    "scenario": {"type": "string", "description": "What the tool was asked to do"},
+                    "error": {"type": "string", "description": "What went wrong"},
+                    "severity": {"type": "string", "enum": ["low", "medium", "high", "critical"]},
+                    "tag": {"type": "string", "description": "A negative tag such as not-for-json"}
+                },
+                "required": ["tool", "scenario", "error", "severity"],
+                "additionalProperties": false
+            }),
+        )
+        .with_annotations(
+            ToolAnnotations::new()
+                .read_only(false)
+                .destructive(false)
+                .idempotent(false)
+                .open_world(false),
+        ),
+    ]
+}
+
+pub async fn call(
+    shared: &Arc<Shared>,
+    name: &str,
+    arguments: Option<JsonObject>,
+    context: &RequestContext<RoleServer>,
+) -> CallToolResult {
+    let arguments = Value::Object(arguments.unwrap_or_default());
+    let schema = definitions()
+        .into_iter()
+        .find(|t| t.name == name)
+        .map(|t| Value::Object((*t.input_schema).clone()))
+        .unwrap_or(Value::Null);
+    if let Err(reason) = crate::runner::schema::check(&schema, &arguments) {
+        return refusal(format!(
+            "{name}: arguments do not match the input schema: {reason}"
+        ));
+    }
+    let client = context
+        .client_info()
+        .map(|info| info.name)
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| UNNAMED_CLIENT.to_string());
+    let result = match name {
+        PROPOSE => propose_tool(shared, &arguments, client).await,
+        REVIEW_STATUS => review_status(shared, &arguments, client).await,
+        _ => report_failure(shared, &arguments).await,
+    };
+    match result {
+        Ok(value) => CallToolResult::structured(value),
+        Err(reason) => refusal(format!("{name}: {reason}")),
+    }
+}
+
+fn text<'a>(arguments: &'a Value, field: &str) -> Option<&'a str> {
+    arguments.get(field).and_then(Value::as_str)
+}
+
+async fn propose_tool(
+    shared: &Arc<Shared>,
+    arguments: &Value,
+    client: String,
+) -> Result<Value, String> {
+    let files: BTreeMap<String, String> = arguments
+        .get("files")
+        .and_then(Value::as_object)
+        .map(|files| {
+            files
+                .iter()
+                .map(|(path, text)| (path.clone(), text.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let proposal = Proposal {
+        manifest: text(arguments, "manifest").unwrap_or_default().to_string(),
+        files,
+    };
+    let root = shared.root.clone();
+    let entries = shared.entries();
+    let max_bytes = shared.config.max_proposal_kb * 1024;
+    let landed = tokio::task::spawn_blocking(move || {
+        propose::propose(&root, &proposal, &entries, max_bytes)
+    })
+    .await
+    .map_err(|e| format!("the proposal was interrupted: {e}"))?
+    .map_err(|e| e.to_string())?;
+    let row = ProposalRow {
+        tool: landed.name.clone(),
+        version: landed.version.clone(),
+        path: landed.folder.clone(),
+        client,
+        proposed_at: crate::clock::now_rfc3339(),
+    };
+    shared
+        .with_store(move |store| store.record_proposal(&row))
+        .await
+        .map_err(|e| format!("the tool was written to {} but {e}", landed.folder))?;
+    Ok(json!({
+        "name": landed.name,
+        "version": landed.version,
+        "folder": landed.folder,
+        "state": "pending",
+        "next": "A human reviews it in toolbench; call toolbench_review_status to see the decision.",
+    }))
+}
+
+async fn review_status(
+    shared: &Arc<Shared>,
+    arguments: &Value,
+    client: String,
+) -> Result<Value, String> {
+    let name = text(arguments, "name").map(str::to_string);
+    let root = shared.root.clone();
+    let statuses = shared
+        .with_store(move |store| {
+            let rows = store.proposals_of(&client, name.as_deref())?;
+            propose::statuses(&root, store, &rows)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(json!({ "proposals": statuses }))
+}
+
+async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value, String> {
+    let spec: ToolId = text(arguments, "tool")
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: crate::model::ToolIdError| e.to_string())?;
+    let severity: Severity = text(arguments, "severity").unwrap_or_default().parse()?;
+    let catalog = crate::catalog::Catalog::from_shared(shared.entries());
+    let entry = catalog.find(&spec).map_err(|e| e.to_string())?.clone();
+    let report = FailureReport {
+        scenario: text(arguments, "scenario").unwrap_or_default().to_string(),
+        error: text(arguments, "error").unwrap_or_default().to_string(),
+        severity,
+        tag: text(arguments, "tag").map(str::to_string),
+    };
+    let failure = report
+        .into_record(
+            &entry.name,
+            &entry.version,
+            RunOrigin::Mcp,
+            crate::clock::now_rfc3339(),
+        )
+        .map_err(|e| e.to_string())?;
+    let recorded = shared
+        .with_store(move |store| {
+            let mut batch = [failure];
+            store.insert_failures(&mut batch).map(|()| {
+                let [failure] = batch;
+                failure
+            })
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(json!({
+        "id": recorded.id,
+        "tool": recorded.tool,
+        "version": recorded.version,
+        "severity": recorded.severity,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_tools_have_valid_object_schemas() {
+        for tool in definitions() {
+            assert!(is_own(&tool.name));
+            assert_eq!(tool.input_schema.get("type"), Some(&json!("object")));
+            jsonschema::validator_for(&Value::Object((*tool.input_schema).clone()))
+                .expect("a valid schema");
+        }
+    }
+}

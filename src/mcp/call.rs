@@ -1,0 +1,191 @@
+//! `tools/call` of a catalog tool: arguments checked against the listed schema before
+//! anything is spawned, the run through the same runner and record as every front end,
+//! progress while it lasts, and the run cancelled when the client cancels or goes away.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam};
+use rmcp::service::{Peer, RequestContext, RoleServer};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::gateway::Shared;
+use super::listing::{Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
+use crate::model::{RunOrigin, RunStatus};
+use crate::runner::gate::{Gate, gate};
+use crate::runner::{self, RunEvent, RunOutcome, RunRequest};
+
+/// How often a running call reports progress to a client that asked for it.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+/// The stderr a failed call returns, from its end.
+const STDERR_TAIL_BYTES: usize = 2000;
+
+/// Runs `listed` for one call and answers it. Every failure the agent can act on is a tool
+/// error (`isError: true`) with a one-line reason.
+pub async fn call_tool(
+    shared: Arc<Shared>,
+    listed: Arc<Listed>,
+    arguments: Option<JsonObject>,
+    context: RequestContext<RoleServer>,
+) -> CallToolResult {
+    let input = match input_of(&listed, arguments) {
+        Ok(input) => input,
+        Err(reason) => return refusal(format!("{}: {reason}", listed.entry.name)),
+    };
+    let Some(cost) = listed.entry.cost_tier else {
+        return refusal(format!(
+            "{}: the manifest has no cost tier",
+            listed.entry.name
+        ));
+    };
+    match gate(cost, shared.config.preset) {
+        Gate::Open => {}
+        Gate::Confirm => {
+            return refusal(format!(
+                "{}: cost tier {cost} needs a human's approval with the `{:?}` preset; approvals of agent calls are not available yet, so ask the user to run it (`toolbench run {} --yes`)",
+                listed.entry.name, shared.config.preset, listed.entry.name
+            ));
+        }
+        Gate::Closed => {
+            return refusal(format!("{}: this tool never runs", listed.entry.name));
+        }
+    }
+    // The listing may be a moment old: run what is on disk now, as every front end does.
+    let entry = match shared.fresh_entry(&listed.entry).await {
+        Ok(entry) => entry,
+        Err(reason) => return refusal(reason),
+    };
+    let client = context.client_info().map(|info| info.name);
+    let request = RunRequest {
+        root: shared.root.clone(),
+        entry,
+        input: Some(input.to_string()),
+        origin: RunOrigin::Mcp,
+        client,
+        exe: shared.exe.clone(),
+        confinement: shared.confinement.clone(),
+    };
+    let outcome = run_with_progress(request, &context).await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => return refusal(e.to_string()),
+    };
+    let record = match shared.store_run(outcome.record.clone()).await {
+        Ok(record) => record,
+        Err(e) => return refusal(format!("{}: the run finished but {e}", listed.entry.name)),
+    };
+    answer(&listed, &record, &outcome)
+}
+
+/// The tool's input from the call's arguments, checked against the listed schema.
+fn input_of(listed: &Listed, arguments: Option<JsonObject>) -> Result<Value, String> {
+    let arguments = Value::Object(arguments.unwrap_or_default());
+    let schema = Value::Object((*listed.tool.input_schema).clone());
+    crate::runner::schema::check(&schema, &arguments)
+        .map_err(|reason| format!("arguments do not match the input schema: {reason}"))?;
+    Ok(match listed.input {
+        Wrapping::Whole => arguments,
+        Wrapping::Field => arguments.get(WRAPPED_INPUT).cloned().unwrap_or(Value::Null),
+    })
+}
+
+/// Runs the tool, cancelling it with the request and sending progress when a token came.
+async fn run_with_progress(
+    request: RunRequest,
+    context: &RequestContext<RoleServer>,
+) -> Result<RunOutcome, runner::RunError> {
+    let (cancel_tx, cancel_rx) = runner::cancel_pair();
+    let (events_tx, mut events_rx) = mpsc::channel::<RunEvent>(64);
+    let run = tokio::spawn(runner::execute(request, Some(events_tx), cancel_rx));
+    let progress = context
+        .meta
+        .get_progress_token()
+        .map(|token| (token, context.peer.clone()));
+    let started = Instant::now();
+    let mut bytes: u64 = 0;
+    let mut ticks = tokio::time::interval(PROGRESS_EVERY);
+    let mut sent = 0.0_f64;
+    let mut run = std::pin::pin!(run);
+    loop {
+        tokio::select! {
+            finished = &mut run => {
+                return finished.unwrap_or_else(|e| Err(runner::RunError::Input {
+                    tool: "run".into(),
+                    reason: format!("the run task ended abnormally: {e}"),
+                }));
+            }
+            () = context.ct.cancelled(), if !*cancel_tx.borrow() => {
+                let _ = cancel_tx.send(true);
+            }
+            Some(RunEvent::Output { bytes: chunk, .. }) = events_rx.recv() => {
+                bytes += chunk.len() as u64;
+            }
+            _ = ticks.tick() => {
+                if let Some((token, peer)) = &progress {
+                    // Strictly increasing, as the protocol asks: seconds run, never repeated.
+                    let now = started.elapsed().as_secs_f64().max(sent + 0.001);
+                    sent = now;
+                    notify_progress(peer, token.clone(), now, bytes).await;
+                }
+            }
+        }
+    }
+}
+
+async fn notify_progress(
+    peer: &Peer<RoleServer>,
+    token: rmcp::model::ProgressToken,
+    seconds: f64,
+    bytes: u64,
+) {
+    let mut param = ProgressNotificationParam::new(token, seconds);
+    param.message = Some(format!(
+        "running for {seconds:.1} s, {bytes} bytes of output"
+    ));
+    let _ = peer.notify_progress(param).await;
+}
+
+/// The answer to a call whose run finished and was recorded.
+fn answer(
+    listed: &Listed,
+    record: &crate::model::RunRecord,
+    outcome: &RunOutcome,
+) -> CallToolResult {
+    let stdout = String::from_utf8_lossy(&outcome.stdout).into_owned();
+    if record.status != RunStatus::Ok {
+        let tail = tail(&outcome.stderr);
+        let mut text = format!(
+            "{}@{} {} (run #{})",
+            record.tool, record.version, record.status, record.id
+        );
+        if let Some(error) = &record.error {
+            text.push_str(": ");
+            text.push_str(error);
+        }
+        if !tail.is_empty() {
+            text.push_str("\n--- stderr (end) ---\n");
+            text.push_str(&tail);
+        }
+        return CallToolResult::error(vec![ContentBlock::text(text)]);
+    }
+    let structured = listed.output.and_then(|wrapping| {
+        let value: Value = serde_json::from_str(&stdout).ok()?;
+        Some(match wrapping {
+            Wrapping::Whole => value,
+            Wrapping::Field => json!({ WRAPPED_OUTPUT: value }),
+        })
+    });
+    let mut result = CallToolResult::success(vec![ContentBlock::text(stdout)]);
+    result.structured_content = structured;
+    result
+}
+
+fn tail(stderr: &[u8]) -> String {
+    let start = stderr.len().saturating_sub(STDERR_TAIL_BYTES);
+    String::from_utf8_lossy(&stderr[start..]).trim().to_string()
+}
+
+pub fn refusal(text: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(text)])
+}

@@ -1,0 +1,243 @@
+//! The MCP server handler: the listing, the calls, toolbench's own tools, and the peers told
+//! when the listing changes. One `Shared` per process; a handler per session holds it.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use rmcp::ServerHandler;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ErrorData, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, SubscriptionFilter,
+};
+use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
+use tokio::sync::broadcast;
+
+use super::listing::Listing;
+use super::{agent_tools, call};
+use crate::catalog::scan::load_path;
+use crate::config::Config;
+use crate::model::{RunRecord, ToolEntry};
+use crate::runner::confine::Confinement;
+use crate::store::Store;
+
+/// Everything the sessions of one server share.
+pub struct Shared {
+    pub root: PathBuf,
+    pub config: Config,
+    /// The toolbench binary, which is also the sandbox helper.
+    pub exe: PathBuf,
+    pub confinement: Confinement,
+    /// Every tool of every tier, as last scanned or watched.
+    pub entries: RwLock<Arc<Vec<ToolEntry>>>,
+    pub listing: RwLock<Arc<Listing>>,
+    /// The process's one writer to the state store.
+    store: Mutex<Store>,
+    /// Fires when the listed tools or their definitions changed.
+    pub changed: broadcast::Sender<()>,
+}
+
+impl Shared {
+    pub fn new(
+        root: PathBuf,
+        config: Config,
+        exe: PathBuf,
+        entries: Vec<ToolEntry>,
+        store: Store,
+    ) -> Self {
+        let confinement = Confinement::new(&root, &config);
+        let listing = Listing::of(&entries);
+        Self {
+            root,
+            config,
+            exe,
+            confinement,
+            entries: RwLock::new(Arc::new(entries)),
+            listing: RwLock::new(Arc::new(listing)),
+            store: Mutex::new(store),
+            changed: broadcast::channel(16).0,
+        }
+    }
+
+    pub fn listing(&self) -> Arc<Listing> {
+        self.listing
+            .read()
+            .map(|l| Arc::clone(&l))
+            .unwrap_or_default()
+    }
+
+    pub fn entries(&self) -> Arc<Vec<ToolEntry>> {
+        self.entries
+            .read()
+            .map(|e| Arc::clone(&e))
+            .unwrap_or_default()
+    }
+
+    /// Takes a new catalog; tells the peers when what they see changed.
+    pub fn replace_entries(&self, entries: Vec<ToolEntry>) {
+        let listing = Listing::of(&entries);
+        let changed = !self.listing().same_as(&listing);
+        if let Ok(mut slot) = self.entries.write() {
+            *slot = Arc::new(entries);
+        }
+        if let Ok(mut slot) = self.listing.write() {
+            *slot = Arc::new(listing);
+        }
+        if changed {
+            let _ = self.changed.send(());
+        }
+    }
+
+    /// The tool as it is on disk now: the folder the listing knows, read again.
+    pub async fn fresh_entry(&self, listed: &ToolEntry) -> Result<ToolEntry, String> {
+        let (root, tier, path, limits) = (
+            self.root.clone(),
+            listed.tier,
+            listed.path.clone(),
+            self.config.catalog,
+        );
+        let name = listed.name.clone();
+        tokio::task::spawn_blocking(move || load_path(&root, tier, &path, limits))
+            .await
+            .ok()
+            .flatten()
+            .filter(|e| e.name == name)
+            .ok_or_else(|| {
+                format!("{name}: the tool is no longer where it was listed; list the tools again")
+            })
+    }
+
+    /// Uses the store on a blocking thread; the one connection serves one caller at a time.
+    pub async fn with_store<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&mut Store) -> T + Send + 'static,
+    ) -> T {
+        let shared = Arc::clone(self);
+        let run = move || {
+            let mut store = shared
+                .store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            work(&mut store)
+        };
+        match tokio::task::spawn_blocking(run).await {
+            Ok(value) => value,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
+    /// Records a finished run like every front end does.
+    pub async fn store_run(
+        self: &Arc<Self>,
+        record: RunRecord,
+    ) -> Result<RunRecord, crate::runner::record::UnstoredRun> {
+        let root = self.root.clone();
+        self.with_store(move |store| {
+            crate::runner::record::store_finished(&root, store, record).map(|(run, _)| run)
+        })
+        .await
+    }
+}
+
+/// One session's handler.
+#[derive(Clone)]
+pub struct Gateway {
+    pub shared: Arc<Shared>,
+}
+
+impl ServerHandler for Gateway {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build(),
+        )
+        .with_server_info(Implementation::new("toolbench", env!("CARGO_PKG_VERSION")))
+        .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let listing = self.shared.listing();
+        let tools = agent_tools::definitions()
+            .into_iter()
+            .chain(listing.definitions().cloned())
+            .collect();
+        Ok(ListToolsResult::with_all_items(tools))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let name = request.name.as_ref();
+        let result: CallToolResult = if agent_tools::is_own(name) {
+            agent_tools::call(&self.shared, name, request.arguments, &context).await
+        } else {
+            let Some(listed) = self.shared.listing().tools.get(name).cloned() else {
+                return Err(ErrorData::invalid_params(
+                    format!(
+                        "unknown tool {name:?}: it is not an approved or core tool of this workspace (see tools/list)"
+                    ),
+                    None,
+                ));
+            };
+            call::call_tool(Arc::clone(&self.shared), listed, request.arguments, context).await
+        };
+        Ok(result.into())
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        // Clients of the protocol versions before subscriptions hear of changes unasked.
+        let peer = context.peer;
+        let mut changed = self.shared.changed.subscribe();
+        tokio::spawn(async move {
+            // A lagging receiver missed changes, which one notification covers.
+            while !matches!(
+                changed.recv().await,
+                Err(broadcast::error::RecvError::Closed)
+            ) {
+                if peer.notify_tool_list_changed().await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        (requested.tools_list_changed == Some(true)).then(|| {
+            let mut accepted = SubscriptionFilter::new();
+            accepted.tools_list_changed = Some(true);
+            accepted
+        })
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let mut changed = self.shared.changed.subscribe();
+        loop {
+            tokio::select! {
+                () = context.cancelled() => return Ok(()),
+                received = changed.recv() => {
+                    if matches!(received, Err(broadcast::error::RecvError::Closed)) {
+                        return Ok(());
+                    }
+                    if context.sink().notify_tool_list_changed().await.is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
+
+const INSTRUCTIONS: &str = "toolbench serves the tools a human approved in this workspace. \
+Each call runs in a sandbox and is recorded. To add a tool, call toolbench_propose_tool with \
+its tool.toml and files: it waits for a human's review, and toolbench_review_status tells \
+how it went. Report a tool that misbehaved with toolbench_report_failure.";

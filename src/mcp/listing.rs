@@ -1,0 +1,291 @@
+//! What agents see: the active catalog as MCP tool definitions.
+//!
+//! A tool is listed when it is active (core or approved), its manifest is whole, it may run
+//! (`prohibited` never does) and its name does not take one of toolbench's own. Schemas are
+//! always objects, as MCP requires: a tool whose input or output is not an object gets it
+//! wrapped in one field, and the call unwraps it again (`Wrapping`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use serde_json::{Value, json};
+
+use crate::model::{CostTier, InputMode, Manifest, Tier, ToolEntry};
+use crate::runner::schema;
+
+/// The field that carries a non-object input or output.
+pub const WRAPPED_INPUT: &str = "input";
+pub const WRAPPED_OUTPUT: &str = "result";
+
+/// Names that belong to toolbench's own tools.
+pub const OWN_PREFIX: &str = "toolbench_";
+
+/// How a call's arguments become the tool's input, and its output the structured result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrapping {
+    /// The arguments object is the input (or the output object is the result).
+    Whole,
+    /// The input (output) is the value of the one wrapping field.
+    Field,
+}
+
+/// One listed tool: its catalog entry, what `tools/list` shows, and how calls map onto it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub entry: ToolEntry,
+    pub tool: Tool,
+    pub input: Wrapping,
+    /// `None` when the manifest declares no output schema.
+    pub output: Option<Wrapping>,
+}
+
+/// The listed tools by name, in name order.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub tools: BTreeMap<String, Arc<Listed>>,
+}
+
+impl Listing {
+    /// Builds the listing from every entry of the catalog; entries that cannot be listed are
+    /// left out (a broken schema file is the tool's problem, not the agent's).
+    pub fn of(entries: &[ToolEntry]) -> Self {
+        let tools = entries
+            .iter()
+            .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved))
+            .filter(|e| !e.name.starts_with(OWN_PREFIX))
+            .filter_map(|e| listed(e).ok())
+            .map(|l| (l.entry.name.clone(), Arc::new(l)))
+            .collect();
+        Self { tools }
+    }
+
+    /// The definitions, in name order.
+    pub fn definitions(&self) -> impl Iterator<Item = &Tool> {
+        self.tools.values().map(|l| &l.tool)
+    }
+
+    /// True when agents would see the same tools defined the same way.
+    pub fn same_as(&self, other: &Listing) -> bool {
+        self.definitions().eq(other.definitions())
+    }
+}
+
+/// The definition of one active tool, or why it is not listed.
+pub fn listed(entry: &ToolEntry) -> Result<Listed, String> {
+    let manifest = match (&entry.manifest, &entry.error) {
+        (Some(m), None) if !entry.oversized => m,
+        _ => return Err("the manifest is broken or was not read".into()),
+    };
+    if manifest.cost_tier == CostTier::Prohibited {
+        return Err("cost_tier = \"prohibited\"".into());
+    }
+    let tool_dir = crate::runner::tool_dir(entry);
+    let input_schema = match &manifest.input_schema {
+        Some(source) => Some(schema::load(source, &tool_dir)?),
+        None => None,
+    };
+    let (input_schema, input) = input_object(manifest.run.input, input_schema);
+    let (output_schema, output) = match &manifest.output_schema {
+        Some(source) => {
+            let (schema, wrapping) = wrap_object(schema::load(source, &tool_dir)?, WRAPPED_OUTPUT);
+            (Some(schema), Some(wrapping))
+        }
+        None => (None, None),
+    };
+    let mut tool = Tool::new_with_raw(
+        entry.name.clone(),
+        Some(description(manifest).into()),
+        Arc::new(input_schema),
+    )
+    .with_title(title(&entry.name))
+    .with_annotations(annotations(manifest));
+    if let Some(schema) = output_schema {
+        tool = tool.with_raw_output_schema(Arc::new(schema));
+    }
+    Ok(Listed {
+        entry: entry.clone(),
+        tool,
+        input,
+        output,
+    })
+}
+
+/// The description with its use cases, so an agent can tell when to reach for the tool.
+fn description(manifest: &Manifest) -> String {
+    let mut text = manifest.description.clone();
+    if !manifest.use_cases.is_empty() {
+        text.push_str("\n\nUse it to:");
+        for case in &manifest.use_cases {
+            text.push_str("\n- ");
+            text.push_str(case);
+        }
+    }
+    text
+}
+
+/// `git_changed_files` → `Git changed files`.
+fn title(name: &str) -> String {
+    let words = name.replace(['_', '-'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
+/// The hints the manifest gives, else the conservative ones: a tool not declared read-only may
+/// destroy, and one with network reaches an open world.
+fn annotations(manifest: &Manifest) -> ToolAnnotations {
+    let read_only = manifest.mcp.read_only.unwrap_or(false);
+    ToolAnnotations::new()
+        .read_only(read_only)
+        .destructive(manifest.mcp.destructive.unwrap_or(!read_only))
+        .idempotent(manifest.idempotent)
+        .open_world(manifest.mcp.open_world.unwrap_or(manifest.run.network))
+}
+
+/// The input schema agents see, always an object.
+fn input_object(mode: InputMode, schema: Option<Value>) -> (JsonObject, Wrapping) {
+    match (mode, schema) {
+        (InputMode::None, _) => (
+            as_object(json!({"type": "object", "additionalProperties": false})),
+            Wrapping::Whole,
+        ),
+        (_, Some(schema)) => wrap_object(schema, WRAPPED_INPUT),
+        // Without a schema, `args` takes scalar values (they become argv words) and
+        // `stdin-json` any object.
+        (InputMode::Args, None) => (
+            as_object(json!({
+                "type": "object",
+                "additionalProperties": {"type": ["string", "number", "integer", "boolean"]}
+            })),
+            Wrapping::Whole,
+        ),
+        (InputMode::StdinJson, None) => (as_object(json!({"type": "object"})), Wrapping::Whole),
+    }
+}
+
+/// An object schema as it is; anything else as the one required field `field`.
+fn wrap_object(schema: Value, field: &str) -> (JsonObject, Wrapping) {
+    let is_object = match schema.get("type") {
+        Some(Value::String(kind)) => kind == "object",
+        Some(_) => false,
+        None => schema.get("properties").is_some(),
+    };
+    if is_object {
+        return (as_object(schema), Wrapping::Whole);
+    }
+    let wrapped = json!({
+        "type": "object",
+        "properties": { field: schema },
+        "required": [field],
+        "additionalProperties": false,
+    });
+    (as_object(wrapped), Wrapping::Field)
+}
+
+fn as_object(value: Value) -> JsonObject {
+    match value {
+        Value::Object(map) => map,
+        _ => JsonObject::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::manifest::parse_manifest;
+    use std::path::Path;
+
+    fn entry(tier: Tier, toml: &str) -> ToolEntry {
+        let parsed = parse_manifest(toml, Path::new("tool.toml")).expect("manifest");
+        let name = parsed.manifest.name.clone();
+        ToolEntry {
+            manifest: Some(Arc::new(parsed.manifest)),
+            ..ToolEntry::fixture(tier, &name)
+        }
+    }
+
+    fn tool_json(l: &Listed) -> Value {
+        serde_json::to_value(&l.tool).expect("json")
+    }
+
+    #[test]
+    fn only_active_runnable_tools_are_listed_in_name_order() {
+        let make = |name: &str, extra: &str| {
+            format!(
+                "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"d\"\n{extra}\n[run]\ncommand = [\"true\"]\n"
+            )
+        };
+        let entries = vec![
+            entry(Tier::Approved, &make("zeta", "")),
+            entry(Tier::Core, &make("alpha", "")),
+            entry(Tier::Experimental, &make("candidate", "")),
+            entry(Tier::Archived, &make("old", "")),
+            entry(Tier::Core, &make("never", "cost_tier = \"prohibited\"")),
+            entry(Tier::Core, &make("toolbench_propose_tool", "")),
+            ToolEntry {
+                error: Some("broken".into()),
+                ..ToolEntry::fixture(Tier::Core, "broken")
+            },
+        ];
+        let listing = Listing::of(&entries);
+        let names: Vec<_> = listing.tools.keys().cloned().collect();
+        assert_eq!(names, ["alpha", "zeta"]);
+    }
+
+    #[test]
+    fn schemas_are_objects_and_hints_are_conservative() {
+        let none = entry(
+            Tier::Core,
+            "name = \"n\"\nversion = \"1.0.0\"\ndescription = \"Counts\"\nuse_cases = [\"count words\"]\n[run]\ncommand = [\"true\"]\ninput = \"none\"\nnetwork = true\n",
+        );
+        let listed = listed(&none).expect("listed");
+        let json = tool_json(&listed);
+        assert_eq!(
+            json["inputSchema"],
+            json!({"type": "object", "additionalProperties": false})
+        );
+        assert_eq!(json["description"], "Counts\n\nUse it to:\n- count words");
+        assert_eq!(json["title"], "N");
+        assert_eq!(
+            json["annotations"],
+            json!({"readOnlyHint": false, "destructiveHint": true, "idempotentHint": false, "openWorldHint": true})
+        );
+
+        let array_io = entry(
+            Tier::Approved,
+            "name = \"a\"\nversion = \"1.0.0\"\ndescription = \"d\"\nidempotent = true\n[mcp]\nread_only = true\n[run]\ncommand = [\"true\"]\n[input]\ntype = \"array\"\n[output]\ntype = \"array\"\n",
+        );
+        let listed = super::listed(&array_io).expect("listed");
+        assert_eq!(
+            (listed.input, listed.output),
+            (Wrapping::Field, Some(Wrapping::Field))
+        );
+        let json = tool_json(&listed);
+        assert_eq!(json["inputSchema"]["required"], json!(["input"]));
+        assert_eq!(
+            json["outputSchema"]["properties"]["result"],
+            json!({"type": "array"})
+        );
+        assert_eq!(
+            json["annotations"],
+            json!({"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": false})
+        );
+    }
+
+    #[test]
+    fn args_tools_without_a_schema_take_scalar_values() {
+        let args = entry(
+            Tier::Core,
+            "name = \"g\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\ninput = \"args\"\n",
+        );
+        let json = tool_json(&listed(&args).expect("listed"));
+        assert_eq!(json["inputSchema"]["type"], "object");
+        assert_eq!(
+            json["inputSchema"]["additionalProperties"]["type"],
+            json!(["string", "number", "integer", "boolean"])
+        );
+    }
+}

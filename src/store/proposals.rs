@@ -1,0 +1,105 @@
+//! Tools agents proposed over MCP: who proposed what, and when, so an agent can ask how its
+//! proposals fared.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Store, StoreError};
+
+/// One proposal as recorded when it landed in `experimental/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProposalRow {
+    pub tool: String,
+    pub version: String,
+    /// The tool folder it landed in, relative to the workspace root.
+    pub path: String,
+    /// The MCP client's name.
+    pub client: String,
+    /// RFC 3339 UTC.
+    pub proposed_at: String,
+}
+
+impl Store {
+    pub fn record_proposal(&mut self, row: &ProposalRow) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO proposals (tool, version, path, client, proposed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![row.tool, row.version, row.path, row.client, row.proposed_at],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
+    /// The proposals of `client` (of one tool when `tool` is given), oldest first.
+    pub fn proposals_of(
+        &self,
+        client: &str,
+        tool: Option<&str>,
+    ) -> Result<Vec<ProposalRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT tool, version, path, client, proposed_at FROM proposals
+                 WHERE client = ?1 AND (?2 IS NULL OR tool = ?2) ORDER BY id",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![client, tool], |row| {
+                Ok(ProposalRow {
+                    tool: row.get(0)?,
+                    version: row.get(1)?,
+                    path: row.get(2)?,
+                    client: row.get(3)?,
+                    proposed_at: row.get(4)?,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
+    /// Which client proposed the tool in `path`, if an agent did.
+    pub fn proposer_of(&self, path: &str) -> Result<Option<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT client FROM proposals WHERE path = ?1 ORDER BY id DESC LIMIT 1")
+            .map_err(|e| self.error(e))?;
+        let mut rows = stmt.query([path]).map_err(|e| self.error(e))?;
+        match rows.next().map_err(|e| self.error(e))? {
+            Some(row) => row.get(0).map(Some).map_err(|e| self.error(e)),
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proposals_are_kept_per_client() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let row = |tool: &str, client: &str| ProposalRow {
+            tool: tool.into(),
+            version: "1.0.0".into(),
+            path: format!("experimental/{tool}"),
+            client: client.into(),
+            proposed_at: "2026-11-22T10:00:00Z".into(),
+        };
+        store.record_proposal(&row("a", "agent-1")).expect("a");
+        store.record_proposal(&row("b", "agent-1")).expect("b");
+        store.record_proposal(&row("c", "agent-2")).expect("c");
+        let mine = store.proposals_of("agent-1", None).expect("list");
+        assert_eq!(mine, [row("a", "agent-1"), row("b", "agent-1")]);
+        assert_eq!(
+            store.proposals_of("agent-1", Some("b")).expect("one"),
+            [row("b", "agent-1")]
+        );
+        assert_eq!(
+            store.proposer_of("experimental/c").expect("who"),
+            Some("agent-2".into())
+        );
+        assert_eq!(store.proposer_of("experimental/x").expect("none"), None);
+    }
+}
