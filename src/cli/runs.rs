@@ -28,6 +28,8 @@ struct ListedRun<'a> {
     exit_code: Option<i32>,
     duration_ms: u64,
     origin: RunOrigin,
+    /// The MCP client that asked for the run, for runs from MCP.
+    client: Option<&'a str>,
     started_at: &'a str,
     /// The run's folder (its logs), relative to the root.
     log_dir: Option<&'a str>,
@@ -44,6 +46,7 @@ impl<'a> From<&'a RunRecord> for ListedRun<'a> {
             exit_code: r.exit_code,
             duration_ms: r.duration_ms,
             origin: r.origin,
+            client: r.client.as_deref(),
             started_at: &r.started_at,
             log_dir: r.log_dir.as_deref(),
             error: r.error.as_deref(),
