@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::{CliError, CliResult, Workspace, tool_id};
 use crate::review::validate::{
-    CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict, validate_cached,
+    CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict, validate_and_record,
 };
 use crate::store::Store;
 
@@ -35,13 +35,9 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
         .enable_all()
         .build()
         .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))?;
-    let mut report = runtime.block_on(validate_cached(
+    let report = runtime.block_on(validate_and_record(
         &ws.root, &entry, &catalog, &exe, &mut store, args.force,
     ))?;
-    store.insert_runs(&mut report.runs)?;
-    for run in &report.runs {
-        crate::runner::inflight::finish(&ws.root, run.log_dir.as_deref());
-    }
     let text = if args.json {
         format!("{}\n", serde_json::to_string_pretty(&report)?)
     } else {

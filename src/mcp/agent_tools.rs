@@ -183,6 +183,7 @@ async fn propose_tool(
         .with_store(move |store| store.record_proposal(&row))
         .await
         .map_err(|e| format!("the tool was written to {} but {e}", landed.folder))?;
+    shared.validate_later(shared.root.join(&landed.folder));
     Ok(json!({
         "name": landed.name,
         "version": landed.version,

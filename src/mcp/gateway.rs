@@ -106,6 +106,38 @@ impl Shared {
             })
     }
 
+    /// Validates a proposal in the background, as the workbench does for every new candidate,
+    /// so its verdict is ready when the human looks (and for `toolbench_review_status`).
+    pub fn validate_later(self: &Arc<Self>, folder: PathBuf) {
+        let shared = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Err(reason) = shared.validate(folder).await {
+                eprintln!("toolbench mcp: validation: {reason}");
+            }
+        });
+    }
+
+    async fn validate(&self, folder: PathBuf) -> Result<(), String> {
+        let (root, limits) = (self.root.clone(), self.config.catalog);
+        let entry = tokio::task::spawn_blocking(move || {
+            load_path(&root, crate::model::Tier::Experimental, &folder, limits)
+        })
+        .await
+        .ok()
+        .flatten()
+        .ok_or("the proposal left experimental/ before it was validated")?;
+        let catalog = crate::catalog::Catalog::from_shared(self.entries());
+        // Its own connection: a validation runs for seconds and must not hold up the calls'
+        // records on the shared one.
+        let mut store = Store::open(&self.root).map_err(|e| e.to_string())?;
+        crate::review::validate::validate_and_record(
+            &self.root, &entry, &catalog, &self.exe, &mut store, false,
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    }
+
     /// Uses the store on a blocking thread; the one connection serves one caller at a time.
     pub async fn with_store<T: Send + 'static>(
         self: &Arc<Self>,

@@ -15,11 +15,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rmcp::ServiceExt;
+use rmcp::transport::async_rw::AsyncRwTransport;
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::config::Config;
 use crate::store::Store;
 use gateway::{Gateway, Shared};
+
+/// The longest JSON-RPC message read from stdin.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Why the server could not start or ended badly.
 #[derive(Debug, thiserror::Error)]
@@ -62,8 +66,13 @@ pub fn serve_stdio(root: PathBuf, config: Config) -> Result<(), McpError> {
     runtime.block_on(async move {
         let shared = shared(root, config)?;
         let _watcher = live::follow(Arc::clone(&shared)).map_err(McpError::Watch)?;
+        let (stdin, stdout) = rmcp::transport::stdio();
+        // Room for the largest proposal: a message over the limit is dropped unanswered by
+        // the transport, while one within it gets the proposal's own clear refusal.
+        let transport =
+            AsyncRwTransport::new(stdin, stdout).with_max_line_length(MAX_MESSAGE_BYTES);
         let service = Gateway { shared }
-            .serve(rmcp::transport::stdio())
+            .serve(transport)
             .await
             .map_err(|e| McpError::Session(e.to_string()))?;
         service

@@ -86,14 +86,9 @@ async fn validate_one(
     job: &ValidationJob,
 ) -> Result<validate::ValidationReport, String> {
     let mut store = Store::open(root).map_err(|e| e.to_string())?;
-    let mut report =
-        validate::validate_cached(root, &job.entry, &job.catalog, exe, &mut store, job.force)
+    let report =
+        validate::validate_and_record(root, &job.entry, &job.catalog, exe, &mut store, job.force)
             .await
             .map_err(|e| e.to_string())?;
-    let mut runs = std::mem::take(&mut report.runs);
-    store.insert_runs(&mut runs).map_err(|e| e.to_string())?;
-    for run in &runs {
-        crate::runner::inflight::finish(root, run.log_dir.as_deref());
-    }
     Ok(report)
 }

@@ -312,6 +312,24 @@ pub async fn validate_cached(
     Ok(report)
 }
 
+/// Validates (or takes the cached report) and records the runs its test cases made, as
+/// every front end does: the runs get their ids and their in-flight files are removed.
+pub async fn validate_and_record(
+    root: &Path,
+    entry: &ToolEntry,
+    catalog: &Catalog,
+    exe: &Path,
+    store: &mut Store,
+    force: bool,
+) -> Result<ValidationReport, ValidateError> {
+    let mut report = validate_cached(root, entry, catalog, exe, store, force).await?;
+    store.insert_runs(&mut report.runs)?;
+    for run in &report.runs {
+        crate::runner::inflight::finish(root, run.log_dir.as_deref());
+    }
+    Ok(report)
+}
+
 /// The manifest check: broken is a failure, inferred or with unknown fields a warning.
 fn manifest_check(entry: &ToolEntry) -> Check {
     let kind = CheckKind::Manifest;
