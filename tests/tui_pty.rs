@@ -189,7 +189,7 @@ fn a_run_started_elsewhere_shows_in_the_output_pane_to_its_end() {
         .spawn()
         .expect("cli run");
     let starter = other.id();
-    let screen = session.wait_for(&format!("started by pid {starter}"));
+    let screen = session.wait_for(&format!("started by cli, pid {starter}"));
     assert!(screen.contains("running"), "shown as running:\n{screen}");
     session.wait_for("tick-2");
     // Read-only: cancelling it from here is refused and says whose run it is.
@@ -200,6 +200,45 @@ fn a_run_started_elsewhere_shows_in_the_output_pane_to_its_end() {
     assert!(other.wait().expect("cli run ends").success());
     let screen = session.wait_for("ticker 1.0.0 ok");
     assert!(screen.contains("tick-6"), "{screen}");
+    session.type_keys("q");
+}
+
+#[test]
+fn an_agents_call_over_mcp_shows_in_the_output_pane_with_its_client() {
+    use std::io::Write;
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    command_tool(
+        ws.path(),
+        "ticker",
+        r#""sh", "-c", "for i in 1 2 3 4; do echo tick-$i; sleep 0.5; done""#,
+        30,
+    );
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Output");
+    let mut server = std::process::Command::new(common::BIN)
+        .args(["--root", &ws.path().display().to_string(), "mcp"])
+        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mcp server");
+    let mut stdin = server.stdin.take().expect("stdin");
+    let messages = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"pty-agent","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ticker","arguments":{}}}"#,
+    ];
+    for message in messages {
+        writeln!(stdin, "{message}").expect("send");
+    }
+    let screen = session.wait_for(&format!("started by mcp (pty-agent), pid {}", server.id()));
+    assert!(screen.contains("running"), "shown as running:\n{screen}");
+    let screen = session.wait_for("ticker 1.0.0 ok");
+    assert!(screen.contains("tick-4"), "{screen}");
+    drop(stdin);
+    assert!(server.wait().expect("server ends").success());
     session.type_keys("q");
 }
 
@@ -218,7 +257,7 @@ fn killing_one_front_end_leaves_the_run_of_another_untouched() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("cli run");
-    session.wait_for("started by pid");
+    session.wait_for("started by cli, pid");
     // The workbench dies hard while the CLI's run goes on; a third front end starts meanwhile.
     let pid = session.child.process_id().expect("pid");
     // SAFETY: plain kill(2) on our own child.

@@ -1,6 +1,8 @@
 //! Tools agents proposed over MCP: who proposed what, and when, so an agent can ask how its
 //! proposals fared.
 
+use std::collections::HashMap;
+
 use rusqlite::params;
 use serde::Serialize;
 
@@ -58,6 +60,18 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
 
+    /// The client that proposed each tool folder (relative path), the newest proposal winning.
+    pub fn proposers(&self) -> Result<HashMap<String, String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT path, client FROM proposals ORDER BY id")
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
     /// Which client proposed the tool in `path`, if an agent did.
     pub fn proposer_of(&self, path: &str) -> Result<Option<String>, StoreError> {
         let mut stmt = self
@@ -101,5 +115,11 @@ mod tests {
             Some("agent-2".into())
         );
         assert_eq!(store.proposer_of("experimental/x").expect("none"), None);
+        let all = store.proposers().expect("all");
+        assert_eq!(
+            all.get("experimental/a").map(String::as_str),
+            Some("agent-1")
+        );
+        assert_eq!(all.len(), 3);
     }
 }

@@ -25,7 +25,7 @@ pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
-use super::runs::{RunState, RunView};
+use super::runs::{RunState, RunView, StartedElsewhere};
 use super::theme::Theme;
 use crate::catalog::{Catalog, SortOrder};
 use crate::config::Preset;
@@ -71,8 +71,8 @@ pub enum AppEvent {
         key: u64,
         tool: String,
         version: String,
-        /// The process that started it, the one that can cancel it.
-        starter: u32,
+        /// The process that started it (the one that can cancel it) and for whom.
+        starter: StartedElsewhere,
     },
     /// The store assigned ids to a finished run and its automatic failure.
     RunRecorded {
@@ -86,6 +86,8 @@ pub enum AppEvent {
         failures: Vec<FailureRecord>,
         stats: Vec<ToolStats>,
         alerts: Vec<crate::review::health::HealthAlert>,
+        /// The MCP client that proposed each tool folder (path relative to the root).
+        proposers: HashMap<String, String>,
     },
     /// The watcher saw tools change on disk.
     Watched(crate::watch::WatchUpdate),
@@ -226,6 +228,8 @@ pub struct App {
     /// Newest first.
     pub failures: Vec<FailureRecord>,
     pub stats: HashMap<String, ToolStats>,
+    /// The MCP client that proposed each candidate, by folder relative to the root.
+    pub proposers: HashMap<String, String>,
     pub preset: Preset,
     /// The workspace watcher is running.
     pub watching: bool,
@@ -280,6 +284,7 @@ impl App {
             next_run_key: 1,
             failures: Vec::new(),
             stats: HashMap::new(),
+            proposers: HashMap::new(),
             preset,
             watching: false,
             validations: HashMap::new(),
@@ -412,6 +417,12 @@ impl App {
                 }
             }
             AppEvent::Validated { path, report } => {
+                // A candidate new to us may be an agent's proposal: learn who sent it.
+                if report.path.starts_with(Tier::Experimental.dir_name())
+                    && !self.proposers.contains_key(&report.path)
+                {
+                    self.effects.push(Effect::LoadHistory);
+                }
                 self.validations.insert(path, *report);
                 self.dirty = true;
             }
@@ -419,7 +430,9 @@ impl App {
                 failures,
                 stats,
                 alerts,
+                proposers,
             } => {
+                self.proposers = proposers;
                 self.failures = failures;
                 self.alerts = alerts;
                 let review_h = self.pane_height(Pane::Review);
@@ -914,12 +927,13 @@ impl App {
                 let running = self
                     .selected_run()
                     .filter(|r| r.is_running())
-                    .map(|r| (r.key, r.tool.clone(), r.inherited_from));
+                    .map(|r| (r.key, r.tool.clone(), r.inherited_from.clone()));
                 match running {
                     // Short enough for 80 columns; the header says who started it.
-                    Some((_, _, Some(starter))) => {
-                        self.notify(format!("read-only: pid {starter}'s run"), Level::Error)
-                    }
+                    Some((_, _, Some(starter))) => self.notify(
+                        format!("read-only: pid {}'s run", starter.pid),
+                        Level::Error,
+                    ),
                     Some((key, tool, None)) => {
                         self.effects.push(Effect::CancelRun(key));
                         self.notify(format!("cancelling {tool}"), Level::Info);

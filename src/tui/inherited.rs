@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::app::AppEvent;
+use super::runs::StartedElsewhere;
 use crate::runner::Stream;
 use crate::runner::inflight::{self, InFlight};
 use crate::store::Store;
@@ -46,7 +47,11 @@ pub fn spawn(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
                         key,
                         tool: run.tool.clone(),
                         version: run.version.clone(),
-                        starter: run.starter.pid,
+                        starter: StartedElsewhere {
+                            pid: run.starter.pid,
+                            origin: run.origin,
+                            client: run.client.clone(),
+                        },
                     });
                     followed.insert(
                         run.log_dir.clone(),

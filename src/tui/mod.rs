@@ -320,10 +320,12 @@ fn run_effect(
                 let failures = store.list_failures(None, HISTORY_LIMIT).unwrap_or_default();
                 let stats = store.tool_stats().unwrap_or_default();
                 let alerts = crate::review::health::alerts(&store, entries).unwrap_or_default();
+                let proposers = store.proposers().unwrap_or_default();
                 let _ = tx.send(AppEvent::HistoryLoaded {
                     failures,
                     stats,
                     alerts,
+                    proposers,
                 });
             });
         }

@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::model::{RunRecord, ToolEntry};
+use crate::model::{RunOrigin, RunRecord, ToolEntry};
 use crate::runner::Stream;
 use crate::text::visible;
 
@@ -23,6 +23,25 @@ pub enum RunState {
     Refused(String),
 }
 
+/// Who started a run that this process only follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedElsewhere {
+    pub pid: u32,
+    pub origin: RunOrigin,
+    /// The MCP client that asked for it.
+    pub client: Option<String>,
+}
+
+impl StartedElsewhere {
+    /// `mcp (claude-code), pid 4242`: where the run came from, then the process.
+    pub fn label(&self) -> String {
+        match &self.client {
+            Some(client) => format!("{} ({client}), pid {}", self.origin, self.pid),
+            None => format!("{}, pid {}", self.origin, self.pid),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct RunView {
     /// Identifies the run between the app and the event loop.
@@ -33,8 +52,8 @@ pub struct RunView {
     pub ended: Option<Duration>,
     pub state: RunState,
     pub protections: Option<String>,
-    /// Started by another toolbench process (its pid): shown, never cancelled from here.
-    pub inherited_from: Option<u32>,
+    /// Started by another toolbench process: shown, never cancelled from here.
+    pub inherited_from: Option<StartedElsewhere>,
     lines: VecDeque<(Stream, String)>,
     partial: [Vec<u8>; 2],
     /// Lines dropped from the front to stay within `MAX_LINES`.
@@ -49,11 +68,16 @@ impl RunView {
     }
 
     /// A run another toolbench process started.
-    pub fn inherited(key: u64, tool: String, version: String, starter: u32) -> Self {
+    pub fn inherited(key: u64, tool: String, version: String, starter: StartedElsewhere) -> Self {
         Self::running(key, tool, version, Some(starter))
     }
 
-    fn running(key: u64, tool: String, version: String, inherited_from: Option<u32>) -> Self {
+    fn running(
+        key: u64,
+        tool: String,
+        version: String,
+        inherited_from: Option<StartedElsewhere>,
+    ) -> Self {
         Self {
             key,
             tool,

@@ -1,5 +1,6 @@
 //! UI tests: real key events through `App::update`, screens rendered with `TestBackend`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, KeyModifiers, MouseEvent};
@@ -202,6 +203,24 @@ fn review_title_counts_waiting_tools_and_badges_say_why() {
     assert!(screen.contains("Review (3)"), "{screen}");
     assert!(screen.contains("evolves 1.2.0"), "{screen}");
     assert!(screen.contains("broken"));
+}
+
+#[test]
+fn an_agents_proposal_names_its_client_in_the_review_pane() {
+    let mut app = app_with(sample());
+    let proposers = HashMap::from([(
+        "experimental/drop_tables-0.1.0".to_string(),
+        "claude-code".to_string(),
+    )]);
+    app.update(AppEvent::HistoryLoaded {
+        failures: vec![],
+        stats: vec![],
+        alerts: vec![],
+        proposers,
+    });
+    let screen = render(&app, 160, 30);
+    assert!(screen.contains("new · claude-code"), "{screen}");
+    assert!(screen.contains("evolves 1.2.0"), "{screen}");
 }
 
 #[test]
@@ -719,6 +738,7 @@ fn failures_pane_lists_history_and_opens_details() {
         failures: vec![failure],
         stats: vec![stats],
         alerts: vec![],
+        proposers: HashMap::new(),
     });
     let screen = render(&app, 80, 24);
     assert!(
@@ -835,6 +855,7 @@ fn health_alerts_lead_the_review_pane_and_u_proposes_the_rollback() {
         failures: vec![],
         stats: vec![],
         alerts,
+        proposers: HashMap::new(),
     });
     let screen = render(&app, 100, 30);
     assert!(screen.contains("Review (5)"), "{screen}");

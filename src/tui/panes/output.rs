@@ -103,9 +103,9 @@ fn header_line(app: &App, run: &RunView) -> Line<'static> {
     };
     spans.push(Span::styled(status, style));
     spans.push(Span::styled(format!(" · {time}"), theme.dim));
-    if let Some(starter) = run.inherited_from {
+    if let Some(starter) = &run.inherited_from {
         spans.push(Span::styled(
-            format!(" · started by pid {starter}"),
+            format!(" · started by {}", starter.label()),
             theme.dim,
         ));
     }

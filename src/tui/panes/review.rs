@@ -84,6 +84,15 @@ fn row(app: &App, entry: &ToolEntry, width: usize) -> Line<'static> {
     } else {
         ("new".to_string(), theme.ok)
     };
+    // An agent's proposal says whose it is: the reviewer weighs the source.
+    let proposer = app
+        .proposers
+        .iter()
+        .find(|(folder, _)| entry.path.ends_with(folder));
+    let badge = match proposer {
+        Some((_, client)) => format!("{badge} · {client}"),
+        None => badge,
+    };
     // The verdict of the automatic validation leads: ✓ pass, ! warn, ✗ fail, … pending.
     let (mark, mark_style) = match app
         .validations
