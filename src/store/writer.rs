@@ -19,10 +19,19 @@ use crate::model::{FailureRecord, RunRecord};
 /// The most requests committed in one transaction.
 const MAX_BATCH: usize = 1_000;
 
-/// Receives a run (and its failure, `run_id` filled in) once both are committed.
-pub type RunReply = Sender<(RunRecord, Option<FailureRecord>)>;
-/// Receives a failure once it is committed.
-pub type FailureReply = Sender<FailureRecord>;
+/// A record the store could not take, with the reason; the requester decides where it waits.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{reason}")]
+pub struct Unstored<T> {
+    pub record: T,
+    pub reason: String,
+}
+
+/// Receives a run (and its failure, `run_id` filled in) once both are committed, or the run
+/// back with the reason it was not.
+pub type RunReply = Sender<Result<(RunRecord, Option<FailureRecord>), Unstored<RunRecord>>>;
+/// Receives a failure once it is committed, or back with the reason it was not.
+pub type FailureReply = Sender<Result<FailureRecord, Unstored<FailureRecord>>>;
 
 // Items live briefly in the queue and move once into a batch; boxing each would only add
 // an allocation per run.
@@ -52,7 +61,7 @@ pub struct WriterReport {
     pub batches: u64,
     /// Requests (a run with its failure counts once) committed.
     pub committed: u64,
-    /// Requests that could not be stored; their reply senders were dropped unanswered.
+    /// Requests that could not be stored; each requester was answered with the reason.
     pub lost: u64,
     pub last_error: Option<String>,
 }
@@ -66,6 +75,15 @@ pub struct StoreWriter {
 impl StoreWriter {
     /// Starts the writer thread with its own connection to the store file at `path`.
     pub fn spawn(path: PathBuf) -> Result<StoreWriter, StoreError> {
+        Self::spawn_prepared(path, |_| {})
+    }
+
+    /// `spawn`, with `prepare` applied to the writer's connection first (tests use it to
+    /// make the disk fill up).
+    fn spawn_prepared(
+        path: PathBuf,
+        prepare: impl FnOnce(&Store) + Send + 'static,
+    ) -> Result<StoreWriter, StoreError> {
         let (requests, queue) = mpsc::channel();
         let (opened_tx, opened) = mpsc::sync_channel(1);
         let report = Arc::new(Mutex::new(WriterReport::default()));
@@ -75,6 +93,7 @@ impl StoreWriter {
             .name("store-writer".into())
             .spawn(move || match Store::open_file(&thread_path) {
                 Ok(store) => {
+                    prepare(&store);
                     let _ = opened_tx.send(Ok(()));
                     write_loop(store, queue, &thread_report);
                 }
@@ -203,11 +222,17 @@ fn commit(store: &mut Store, mut writes: Vec<Write>, report: &Mutex<WriterReport
                         let [write] = one;
                         answer(write);
                     }
-                    Err(e) => note_lost(report, 1, store.error(e)),
+                    Err(e) => {
+                        let [write] = one;
+                        refuse(write, note_lost(report, 1, store.error(e)));
+                    }
                 }
             }
         }
-        Err(e) => note_lost(report, writes.len() as u64, store.error(e)),
+        Err(e) => {
+            let reason = note_lost(report, writes.len() as u64, store.error(e));
+            writes.into_iter().for_each(|w| refuse(w, reason.clone()));
+        }
     }
 }
 
@@ -238,13 +263,41 @@ fn answer(write: Write) {
             failure,
             reply: Some(reply),
         } => {
-            let _ = reply.send((run, failure));
+            let _ = reply.send(Ok((run, failure)));
         }
         Write::Failure {
             failure,
             reply: Some(reply),
         } => {
-            let _ = reply.send(failure);
+            let _ = reply.send(Ok(failure));
+        }
+        _ => {}
+    }
+}
+
+/// Hands a record the store refused back to its requester, ids cleared: nothing of it landed.
+fn refuse(write: Write, reason: String) {
+    match write {
+        Write::Run {
+            mut run,
+            reply: Some(reply),
+            ..
+        } => {
+            run.id = 0;
+            let _ = reply.send(Err(Unstored {
+                record: run,
+                reason,
+            }));
+        }
+        Write::Failure {
+            mut failure,
+            reply: Some(reply),
+        } => {
+            failure.id = 0;
+            let _ = reply.send(Err(Unstored {
+                record: failure,
+                reason,
+            }));
         }
         _ => {}
     }
@@ -256,10 +309,12 @@ fn note_committed(report: &Mutex<WriterReport>, count: u64) {
     report.committed += count;
 }
 
-fn note_lost(report: &Mutex<WriterReport>, count: u64, error: StoreError) {
+fn note_lost(report: &Mutex<WriterReport>, count: u64, error: StoreError) -> String {
     let mut report = report.lock().unwrap_or_else(PoisonError::into_inner);
     report.lost += count;
-    report.last_error = Some(error.to_string());
+    let reason = error.to_string();
+    report.last_error = Some(reason.clone());
+    reason
 }
 
 #[cfg(test)]
@@ -284,7 +339,10 @@ mod tests {
         }
         drop(reply);
         writer.flush();
-        let mut ids: Vec<i64> = replies.iter().map(|(run, _)| run.id).collect();
+        let mut ids: Vec<i64> = replies
+            .iter()
+            .map(|reply| reply.expect("stored").0.id)
+            .collect();
         assert_eq!(ids.len(), 10_000);
         ids.sort_unstable();
         ids.dedup();
@@ -317,7 +375,7 @@ mod tests {
             )),
             Some(reply),
         );
-        let (run, failure) = replies.recv().expect("committed");
+        let (run, failure) = replies.recv().expect("answered").expect("committed");
         let failure = failure.expect("failure kept");
         assert_eq!(failure.run_id, Some(run.id));
         let store = Store::open_file(&state_file(&dir)).expect("reader");
@@ -363,8 +421,13 @@ mod tests {
             Some(good_reply),
         );
         writer.flush();
-        assert!(bad_answer.recv().is_err(), "no answer for a lost record");
-        assert_eq!(good_answers.iter().count(), 2);
+        let lost = bad_answer
+            .recv()
+            .expect("answered")
+            .expect_err("not stored");
+        assert_eq!((lost.record.id, lost.record.run_id), (0, Some(4242)));
+        assert!(lost.reason.contains("FOREIGN KEY"), "{lost:?}");
+        assert_eq!(good_answers.iter().filter(Result::is_ok).count(), 2);
         let report = writer.report();
         assert_eq!((report.committed, report.lost), (2, 1), "{report:?}");
         assert!(
@@ -385,5 +448,77 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("missing/dir/state.db"), "{err}");
+    }
+
+    #[test]
+    fn a_full_disk_during_a_burst_hands_every_refused_run_back_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = state_file(&dir);
+        let pages = {
+            let store = Store::open_file(&path).expect("open");
+            store
+                .conn
+                .query_row("PRAGMA page_count", [], |row| row.get::<_, i64>(0))
+                .expect("page count")
+        };
+        // The database may grow by a few pages, then the "disk" is full.
+        let writer = StoreWriter::spawn_prepared(path.clone(), move |store| {
+            let limit = format!("PRAGMA max_page_count = {}", pages + 4);
+            store
+                .conn
+                .query_row(&limit, [], |_| Ok(()))
+                .expect("limit set");
+        })
+        .expect("spawn");
+        let (reply, replies) = mpsc::channel();
+        for i in 0..400 {
+            let mut run = sample_run("burst", "2026-11-21T10:00:00.000Z");
+            run.input = format!("{i}:{}", "x".repeat(2000));
+            writer.record_run(run, None, Some(reply.clone()));
+            if i % 50 == 0 {
+                writer.flush();
+            }
+        }
+        drop(reply);
+        writer.flush();
+        let answers: Vec<_> = replies.iter().collect();
+        assert_eq!(answers.len(), 400, "every run is answered");
+        let stored: Vec<i64> = answers
+            .iter()
+            .filter_map(|a| a.as_ref().ok().map(|(run, _)| run.id))
+            .collect();
+        let refused: Vec<_> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+        assert!(
+            !stored.is_empty() && !refused.is_empty(),
+            "{} stored",
+            stored.len()
+        );
+        assert!(
+            refused
+                .iter()
+                .all(|lost| lost.record.id == 0 && lost.reason.contains("full")),
+            "{:?}",
+            refused.first()
+        );
+        let report = writer.report();
+        assert_eq!(
+            (report.committed, report.lost),
+            (stored.len() as u64, refused.len() as u64)
+        );
+        drop(writer);
+        let reader = Store::open_file(&path).expect("reader");
+        let mut listed: Vec<i64> = reader
+            .list_runs(None, usize::MAX)
+            .expect("list")
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        listed.sort_unstable();
+        let mut stored = stored;
+        stored.sort_unstable();
+        assert_eq!(
+            listed, stored,
+            "every run answered as stored is in the store"
+        );
     }
 }

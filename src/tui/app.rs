@@ -81,6 +81,8 @@ pub enum AppEvent {
         failure: Option<Box<FailureRecord>>,
     },
     FailureRecorded(Box<FailureRecord>),
+    /// The store refused a record: what was not stored, why, and where it waits.
+    StoreRefused(String),
     /// Failure history and per-tool statistics, read from the store.
     HistoryLoaded {
         failures: Vec<FailureRecord>,
@@ -394,6 +396,7 @@ impl App {
                 self.failures.insert(0, *failure);
                 self.effects.push(Effect::LoadHistory);
             }
+            AppEvent::StoreRefused(message) => self.notify(message, Level::Error),
             AppEvent::Watched(update) => self.on_watched(update),
             AppEvent::WatcherStarted(result) => {
                 match result {

@@ -404,9 +404,15 @@ fn run_effect(
             services.writer.record_failure(*failure, Some(reply_tx));
             let tx = tx.clone();
             tokio::task::spawn_blocking(move || {
-                if let Ok(failure) = reply_rx.recv() {
-                    let _ = tx.send(AppEvent::FailureRecorded(Box::new(failure)));
-                }
+                let event = match reply_rx.recv() {
+                    Ok(Ok(failure)) => AppEvent::FailureRecorded(Box::new(failure)),
+                    Ok(Err(lost)) => AppEvent::StoreRefused(format!(
+                        "failure for {}@{} not recorded: {}",
+                        lost.record.tool, lost.record.version, lost.reason
+                    )),
+                    Err(_) => return,
+                };
+                let _ = tx.send(event);
             });
         }
     }
@@ -472,16 +478,31 @@ async fn run_tool(
     let (reply_tx, reply_rx) = std::sync::mpsc::channel();
     writer.record_run(record, failure, Some(reply_tx));
     tokio::task::spawn_blocking(move || {
-        if let Ok((run, failure)) = reply_rx.recv() {
-            if run.id != 0 {
+        let event = match reply_rx.recv() {
+            Ok(Ok((run, failure))) => {
                 runner::inflight::finish(&root, run.log_dir.as_deref());
+                AppEvent::RunRecorded {
+                    key,
+                    run: Box::new(run),
+                    failure: failure.map(Box::new),
+                }
             }
-            let _ = tx.send(AppEvent::RunRecorded {
-                key,
-                run: Box::new(run),
-                failure: failure.map(Box::new),
-            });
-        }
+            // Not lost: its in-flight file keeps it, finished, for the next toolbench start.
+            Ok(Err(lost)) => {
+                AppEvent::StoreRefused(match runner::inflight::keep_unstored(&root, &lost.record) {
+                    Ok(()) => format!(
+                        "run of {} not stored: {}; kept in .toolbench/running/ for the next start",
+                        lost.record.tool, lost.reason
+                    ),
+                    Err(kept) => format!(
+                        "run of {} not stored: {}; and not kept either: {kept}",
+                        lost.record.tool, lost.reason
+                    ),
+                })
+            }
+            Err(_) => return,
+        };
+        let _ = tx.send(event);
     });
 }
 /// Scans on a blocking thread while a task publishes progress until the scan reports back.

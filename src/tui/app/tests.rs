@@ -224,6 +224,18 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
 }
 
 #[test]
+fn a_record_the_store_refused_is_shown_in_the_status_bar() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::StoreRefused(
+        "run of word_count not stored: database or disk is full; kept in .toolbench/running/ for the next start".into(),
+    ));
+    let level = app.message.as_ref().map(|(_, l, _)| *l);
+    assert_eq!(level, Some(Level::Error));
+    let screen = render(&app, 120, 30);
+    assert!(screen.contains("run of word_count not stored"), "{screen}");
+}
+
+#[test]
 fn slash_filters_the_catalog_as_you_type_and_esc_clears() {
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Char('/'));
