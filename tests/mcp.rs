@@ -908,6 +908,61 @@ async fn a_client_that_disconnects_mid_call_gets_the_run_cancelled_and_recorded(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_the_client_cancels_has_its_run_cancelled_and_the_session_goes_on() {
+    let ws = Workspace::sample();
+    let sleep = format!("28.{}", unique_marker());
+    ws.shell_tool("sleeper", &format!("sleep {sleep}\necho woke\n"));
+    let (client, _) = ws.connect().await;
+    let handle = client
+        .send_cancellable_request(
+            ClientRequest::CallToolRequest(Request::new(CallToolRequestParams::new("sleeper"))),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .expect("send tools/call");
+    let running = tokio::task::spawn_blocking({
+        let sleep = sleep.clone();
+        move || {
+            wait_for(Duration::from_secs(20), || {
+                Some(processes_with(&sleep)).filter(|p| !p.is_empty())
+            })
+        }
+    })
+    .await
+    .expect("join");
+    assert!(running.is_some(), "the tool's sleep started");
+    handle
+        .cancel(Some("the user changed their mind".into()))
+        .await
+        .expect("notifications/cancelled sent");
+
+    let root = ws.root().to_path_buf();
+    let recorded = tokio::task::spawn_blocking(move || {
+        wait_for(Duration::from_secs(10), || {
+            runs_of(&root, "sleeper")
+                .into_iter()
+                .find(|r| r["status"] != "running")
+        })
+    })
+    .await
+    .expect("join");
+    let run = recorded.expect("the run is recorded within 10 s of the cancellation");
+    assert_eq!(run["status"], "cancelled", "{run}");
+    let left = tokio::task::spawn_blocking(move || {
+        wait_for(Duration::from_secs(10), || {
+            Some(()).filter(|()| processes_with(&sleep).is_empty())
+        })
+    })
+    .await
+    .expect("join");
+    assert!(left.is_some(), "no process of the tool is left");
+    // The session is unharmed: the next call runs.
+    let result = call(&client, "word_count", json!({"text": "still here"})).await;
+    assert!(!is_error(&result), "{result:?}");
+    client.cancel().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_calls_in_flight_at_once_all_succeed_and_are_recorded() {
     let ws = Workspace::sample();
     let (client, _) = ws.connect().await;
