@@ -10,7 +10,7 @@ use rmcp::model::{
     ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, SubscriptionFilter,
 };
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use super::listing::Listing;
 use super::{agent_tools, call};
@@ -34,6 +34,17 @@ pub struct Shared {
     store: Mutex<Store>,
     /// Fires when the listed tools or their definitions changed.
     pub changed: broadcast::Sender<()>,
+    /// How many calls are being answered, so the server can let them end before it exits.
+    in_flight: watch::Sender<usize>,
+}
+
+/// One call being answered; dropping it marks the call done.
+pub struct InFlight(watch::Sender<usize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 impl Shared {
@@ -55,7 +66,21 @@ impl Shared {
             listing: RwLock::new(Arc::new(listing)),
             store: Mutex::new(store),
             changed: broadcast::channel(16).0,
+            in_flight: watch::Sender::new(0),
         }
+    }
+
+    /// Counts a call as being answered until the guard is dropped.
+    pub fn call_started(&self) -> InFlight {
+        self.in_flight.send_modify(|n| *n += 1);
+        InFlight(self.in_flight.clone())
+    }
+
+    /// Waits until no call is being answered. When a client goes away, the session cancels
+    /// its calls; each still has to stop its run and record it as cancelled.
+    pub async fn calls_ended(&self) {
+        let mut count = self.in_flight.subscribe();
+        let _ = count.wait_for(|n| *n == 0).await;
     }
 
     pub fn listing(&self) -> Arc<Listing> {
@@ -206,6 +231,7 @@ impl ServerHandler for Gateway {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let _in_flight = self.shared.call_started();
         let name = request.name.as_ref();
         let result: CallToolResult = if agent_tools::is_own(name) {
             agent_tools::call(&self.shared, name, request.arguments, &context).await

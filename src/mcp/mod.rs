@@ -56,6 +56,9 @@ fn shared(root: PathBuf, config: Config) -> Result<Arc<Shared>, McpError> {
     Ok(Arc::new(Shared::new(root, config, exe, entries, store)))
 }
 
+/// How long the calls a departed client left behind get to stop and be recorded.
+const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves one client on stdin/stdout until it goes away.
 pub fn serve_stdio(root: PathBuf, config: Config) -> Result<(), McpError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -71,14 +74,19 @@ pub fn serve_stdio(root: PathBuf, config: Config) -> Result<(), McpError> {
         // the transport, while one within it gets the proposal's own clear refusal.
         let transport =
             AsyncRwTransport::new(stdin, stdout).with_max_line_length(MAX_MESSAGE_BYTES);
-        let service = Gateway { shared }
-            .serve(transport)
-            .await
-            .map_err(|e| McpError::Session(e.to_string()))?;
+        let service = Gateway {
+            shared: Arc::clone(&shared),
+        }
+        .serve(transport)
+        .await
+        .map_err(|e| McpError::Session(e.to_string()))?;
         service
             .waiting()
             .await
             .map_err(|e| McpError::Session(e.to_string()))?;
+        // The session ended (the client went away) and cancelled the calls still running:
+        // let them kill their runs and record them before the runtime drops their tasks.
+        let _ = tokio::time::timeout(CALLS_END_WITHIN, shared.calls_ended()).await;
         Ok(())
     })
 }

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use crate::catalog::manifest::{MAX_MANIFEST_BYTES, read_text_capped};
@@ -31,6 +32,25 @@ pub fn check(schema: &Value, instance: &Value) -> Result<(), String> {
     };
     let path = error.instance_path().to_string();
     let field = path.trim_start_matches('/').replace('/', ".");
+    // `additionalProperties: false` without `properties` is reported at the object, with the
+    // value of its first member: name that member, which is the field that is not allowed.
+    if matches!(error.kind(), ValidationErrorKind::FalseSchema)
+        && error
+            .schema_path()
+            .as_str()
+            .ends_with("/additionalProperties")
+        && let Some(name) = instance
+            .pointer(&path)
+            .and_then(Value::as_object)
+            .and_then(|object| object.keys().next())
+    {
+        let field = if field.is_empty() {
+            name.clone()
+        } else {
+            format!("{field}.{name}")
+        };
+        return Err(format!("field `{field}`: not allowed (no such field)"));
+    }
     if field.is_empty() {
         Err(error.to_string())
     } else {
@@ -101,6 +121,18 @@ mod tests {
         );
         let err = check(&schema(), &json!({})).expect_err("missing");
         assert!(err.contains("\"csv\" is a required property"), "{err}");
+    }
+
+    #[test]
+    fn a_field_no_schema_property_allows_is_named() {
+        let none = json!({"type": "object", "additionalProperties": false});
+        assert_eq!(check(&none, &json!({})), Ok(()));
+        let err = check(&none, &json!({"path": "."})).expect_err("no input taken");
+        assert_eq!(err, "field `path`: not allowed (no such field)");
+        let nested = json!({"type": "object", "properties": {
+            "opts": {"type": "object", "additionalProperties": false}}});
+        let err = check(&nested, &json!({"opts": {"deep": 1}})).expect_err("nested");
+        assert_eq!(err, "field `opts.deep`: not allowed (no such field)");
     }
 
     #[test]

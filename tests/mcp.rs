@@ -1,0 +1,1178 @@
+//! `toolbench mcp` driven over stdio by a real MCP client (the official Rust SDK, rmcp) and,
+//! for what a conforming client cannot send, by raw JSON-RPC lines. Every claim about
+//! behaviour is checked outside the server: the runs and failures in the store
+//! (`runs --json`, `failures --json`), the files on disk, the processes in /proc.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ClientRequest,
+    Implementation, JsonObject, ProgressNotificationParam, ProtocolVersion, Request,
+};
+use rmcp::service::{NotificationContext, PeerRequestOptions, RunningService};
+use rmcp::transport::TokioChildProcess;
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+/// The name the test client gives in `initialize`, recorded with its runs and proposals.
+const CLIENT_NAME: &str = "toolbench-tests";
+
+/// What the client heard from the server besides answers.
+#[derive(Default)]
+struct Heard {
+    list_changed: Vec<Instant>,
+    progress: Vec<ProgressNotificationParam>,
+}
+
+/// A client handler that names itself and records notifications.
+#[derive(Clone, Default)]
+struct Recorder {
+    heard: Arc<Mutex<Heard>>,
+    list_changed: Arc<tokio::sync::Notify>,
+}
+
+impl Recorder {
+    fn heard<T>(&self, read: impl FnOnce(&Heard) -> T) -> T {
+        read(&self.heard.lock().expect("heard lock"))
+    }
+}
+
+impl ClientHandler for Recorder {
+    fn get_info(&self) -> ClientConfig {
+        // The last protocol version with the `initialize` handshake, as clients speak today.
+        ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new(CLIENT_NAME, "1"),
+        )
+        .with_protocol_version(ProtocolVersion::LATEST_WITH_INITIALIZE)
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.heard
+            .lock()
+            .expect("heard lock")
+            .list_changed
+            .push(Instant::now());
+        self.list_changed.notify_waiters();
+    }
+
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.heard.lock().expect("heard lock").progress.push(params);
+    }
+}
+
+type Client = RunningService<RoleClient, Recorder>;
+
+/// A workspace and the config dir its servers and CLI calls use.
+struct Workspace {
+    dir: tempfile::TempDir,
+    config: tempfile::TempDir,
+}
+
+impl Workspace {
+    /// A copy of the sample workspace, with a fixed reviewer name.
+    fn sample() -> Self {
+        let dir = sample_workspace();
+        let toml = dir.path().join("toolbench.toml");
+        let mut text = std::fs::read_to_string(&toml).unwrap_or_default();
+        text.push_str("reviewer = \"ana\"\n");
+        std::fs::write(&toml, text).expect("write toolbench.toml");
+        Self {
+            dir,
+            config: tempfile::tempdir().expect("config dir"),
+        }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Adds `[mcp]` settings to the workspace configuration.
+    fn mcp_config(&self, lines: &str) {
+        let toml = self.root().join("toolbench.toml");
+        let mut text = std::fs::read_to_string(&toml).unwrap_or_default();
+        text.push_str("\n[mcp]\n");
+        text.push_str(lines);
+        std::fs::write(&toml, text).expect("write toolbench.toml");
+    }
+
+    /// An approved tool `sh run.sh` with `script` as run.sh and no input.
+    fn shell_tool(&self, name: &str, script: &str) {
+        let manifest = format!(
+            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"The {name} test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\ntimeout_secs = 120\n"
+        );
+        let folder = write_tool(self.root(), "approved", name, &manifest);
+        std::fs::write(folder.join("run.sh"), script).expect("write run.sh");
+    }
+
+    fn server_command(&self) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(BIN);
+        command
+            .arg("--root")
+            .arg(self.root())
+            .arg("mcp")
+            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .env_remove("TOOLBENCH_ROOT");
+        command
+    }
+
+    /// Starts `toolbench mcp` and connects a recording client to it.
+    async fn connect(&self) -> (Client, Recorder) {
+        let transport = TokioChildProcess::new(self.server_command()).expect("spawn toolbench mcp");
+        let recorder = Recorder::default();
+        let client = recorder
+            .clone()
+            .serve(transport)
+            .await
+            .expect("initialize with toolbench mcp");
+        (client, recorder)
+    }
+
+    /// The CLI on this workspace, with the same config dir as the server.
+    fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(BIN)
+            .arg("--root")
+            .arg(self.root())
+            .args(args)
+            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .env_remove("TOOLBENCH_ROOT")
+            .output()
+            .expect("run toolbench")
+    }
+
+    fn cli_json(&self, args: &[&str]) -> Value {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON from the CLI")
+    }
+
+    fn runs(&self) -> Vec<Value> {
+        let runs = self.cli_json(&["runs", "--json", "--limit", "1000"]);
+        runs.as_array().expect("runs --json is an array").clone()
+    }
+
+    fn runs_of(&self, tool: &str) -> Vec<Value> {
+        self.runs()
+            .into_iter()
+            .filter(|r| r["tool"] == tool)
+            .collect()
+    }
+
+    /// The folders of run logs under `.toolbench/runs/`.
+    fn run_folders(&self) -> BTreeSet<String> {
+        names_in(&self.root().join(".toolbench/runs"))
+    }
+
+    /// Every path under `experimental/`, hidden ones included.
+    fn experimental_tree(&self) -> BTreeSet<PathBuf> {
+        let base = self.root().join("experimental");
+        let mut found = BTreeSet::new();
+        let mut stack = vec![base.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    stack.push(path.clone());
+                }
+                found.insert(path.strip_prefix(&base).unwrap_or(&path).to_path_buf());
+            }
+        }
+        found
+    }
+}
+
+fn names_in(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn object(value: Value) -> JsonObject {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+async fn call(client: &Client, name: &str, arguments: Value) -> CallToolResult {
+    client
+        .call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(object(arguments)))
+        .await
+        .unwrap_or_else(|e| panic!("tools/call {name}: {e}"))
+}
+
+/// The text content of a result, joined.
+fn text_of(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn is_error(result: &CallToolResult) -> bool {
+    result.is_error == Some(true)
+}
+
+async fn tool_names(client: &Client) -> Vec<String> {
+    client
+        .list_all_tools()
+        .await
+        .expect("tools/list")
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect()
+}
+
+/// Polls `check` until it gives a value or `limit` passes.
+fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if start.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A marker unique to this test process and call, to find a tool's processes in /proc.
+fn unique_marker() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("{}{:06}", std::process::id() % 1000, nanos / 1000)
+}
+
+/// The pids whose command line contains `marker`.
+fn processes_with(marker: &str) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id() {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(marker) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+const CATALOG: [&str; 8] = [
+    "csv_to_json",
+    "disk_usage",
+    "git_changed_files",
+    "http_status",
+    "json_format",
+    "line_sort",
+    "slugify",
+    "word_count",
+];
+const OWN: [&str; 3] = [
+    "toolbench_propose_tool",
+    "toolbench_review_status",
+    "toolbench_report_failure",
+];
+
+// ---------------------------------------------------------------------------------------
+// The listing and calls
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tools_list_serves_own_tools_then_active_tools_in_name_order() {
+    let ws = Workspace::sample();
+    // A prohibited tool is active but never runs: it must not be listed.
+    write_tool(
+        ws.root(),
+        "approved",
+        "never_run",
+        "name = \"never_run\"\nversion = \"1.0.0\"\ndescription = \"d\"\ncost_tier = \"prohibited\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\n",
+    );
+    let (client, _) = ws.connect().await;
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
+    let mut expected: Vec<String> = OWN.iter().map(|s| s.to_string()).collect();
+    expected.extend(CATALOG.iter().map(|s| s.to_string()));
+    assert_eq!(
+        names, expected,
+        "own tools, then core and approved in name order; experimental, archived and prohibited left out"
+    );
+    for tool in &tools {
+        let json = serde_json::to_value(tool).expect("tool JSON");
+        assert_eq!(json["inputSchema"]["type"], "object", "{json}");
+        for hint in [
+            "readOnlyHint",
+            "destructiveHint",
+            "idempotentHint",
+            "openWorldHint",
+        ] {
+            assert!(
+                json["annotations"][hint].is_boolean(),
+                "{}: annotations.{hint} missing: {json}",
+                tool.name
+            );
+        }
+        let name = tool.name.as_ref();
+        assert!(
+            !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)),
+            "{name} is a valid MCP tool name"
+        );
+    }
+    // The approved csv_to_json is 1.2.0; the 1.3.0 candidate in experimental/ is not what is
+    // served: its description (from the approved manifest) is.
+    let csv = tools
+        .iter()
+        .find(|t| t.name == "csv_to_json")
+        .expect("csv_to_json listed");
+    let approved = std::fs::read_to_string(ws.root().join("approved/csv_to_json/tool.toml"))
+        .expect("approved manifest");
+    let description: toml::Table = toml::from_str(&approved).expect("manifest TOML");
+    assert!(
+        csv.description
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with(description["description"].as_str().unwrap_or("?")),
+        "{:?}",
+        csv.description
+    );
+    client.cancel().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_returns_text_and_structured_content_and_is_recorded_for_the_client() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let result = call(
+        &client,
+        "word_count",
+        json!({"text": "one two three\nfour"}),
+    )
+    .await;
+    assert!(!is_error(&result), "{result:?}");
+    let text: Value = serde_json::from_str(&text_of(&result)).expect("the output as JSON text");
+    let expected = json!({"words": 4, "lines": 2, "chars": 18});
+    assert_eq!(text, expected);
+    assert_eq!(result.structured_content, Some(expected));
+
+    let runs = ws.runs_of("word_count");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["status"], "ok");
+    assert_eq!(runs[0]["origin"], "mcp");
+    assert_eq!(runs[0]["client"], CLIENT_NAME);
+    let log_dir = runs[0]["log_dir"].as_str().expect("log_dir");
+    assert!(
+        ws.root().join(log_dir).join("stdout.log").is_file(),
+        "the run's log is on disk"
+    );
+    client.cancel().await.expect("close the session");
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad input
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_tool_is_an_error_and_the_server_answers_on() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    for name in ["no_such_tool", "bulk_rename", "old_csv_parser"] {
+        let answer = client
+            .call_tool(CallToolRequestParams::new(name.to_string()))
+            .await;
+        match answer {
+            Err(rmcp::ServiceError::McpError(error)) => {
+                assert!(error.message.contains(name), "{error:?}");
+            }
+            Ok(result) => assert!(is_error(&result), "{name}: {result:?}"),
+            Err(other) => panic!("{name}: not an error answer: {other}"),
+        }
+    }
+    assert!(ws.runs().is_empty(), "nothing ran");
+    assert_eq!(tool_names(&client).await.len(), OWN.len() + CATALOG.len());
+    client.cancel().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arguments_that_break_the_schema_are_refused_and_nothing_runs() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    // One good call first, so the store and the runs folder exist and a change would show.
+    let ok = call(&client, "word_count", json!({"text": "a"})).await;
+    assert!(!is_error(&ok), "{ok:?}");
+    let runs_before = ws.runs();
+    let folders_before = ws.run_folders();
+    assert_eq!(runs_before.len(), 1);
+
+    let cases = [
+        ("word_count", json!({"text": 5}), "text"),
+        ("word_count", json!({}), "text"),
+        (
+            "word_count",
+            json!({"text": "a", "colour": "red"}),
+            "colour",
+        ),
+        ("http_status", json!({"code": 42}), "code"),
+        ("git_changed_files", json!({"path": "."}), "path"),
+    ];
+    for (tool, arguments, field) in cases {
+        let result = call(&client, tool, arguments.clone()).await;
+        let text = text_of(&result);
+        assert!(is_error(&result), "{tool} {arguments}: {result:?}");
+        assert!(
+            text.contains(field),
+            "{tool} {arguments}: the error names `{field}`: {text}"
+        );
+    }
+    assert_eq!(ws.runs(), runs_before, "no run recorded");
+    assert_eq!(ws.run_folders(), folders_before, "no run folder written");
+    client.cancel().await.expect("close the session");
+}
+
+/// `toolbench mcp` with raw pipes, for what a conforming client never sends.
+struct RawServer {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl RawServer {
+    fn start(ws: &Workspace) -> Self {
+        let mut child = Command::new(BIN)
+            .arg("--root")
+            .arg(ws.root())
+            .arg("mcp")
+            .env("TOOLBENCH_CONFIG_DIR", ws.config.path())
+            .env_remove("TOOLBENCH_ROOT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn toolbench mcp");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Self {
+            child,
+            stdin,
+            lines,
+        };
+        server.send(
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "raw-lines", "version": "1"}}}),
+        );
+        let init = server.answer_to(1);
+        assert!(init["result"]["serverInfo"].is_object(), "{init}");
+        server.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        server
+    }
+
+    fn send(&mut self, message: &Value) {
+        self.send_bytes(message.to_string().as_bytes());
+    }
+
+    fn send_bytes(&mut self, line: &[u8]) {
+        self.stdin.write_all(line).expect("write to the server");
+        self.stdin.write_all(b"\n").expect("write to the server");
+        self.stdin.flush().expect("flush");
+    }
+
+    /// Every message until the answer with `id` (which is last), within a generous bound.
+    fn messages_until(&mut self, id: u64) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.lines.recv_timeout(left).unwrap_or_else(|_| {
+                panic!(
+                    "no answer to request {id} (alive: {}); got {seen:?}",
+                    self.alive()
+                )
+            });
+            let message: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+                panic!("the server wrote a line that is not JSON ({e}): {line}")
+            });
+            let done = message["id"] == id && message.get("method").is_none();
+            seen.push(message);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    fn answer_to(&mut self, id: u64) -> Value {
+        self.messages_until(id).pop().unwrap_or_default()
+    }
+
+    fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// A ping answered proves the server is alive and reading.
+    fn ping(&mut self, id: u64) -> Vec<Value> {
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": "ping"}));
+        let seen = self.messages_until(id);
+        let answer = seen.last().cloned().unwrap_or_default();
+        assert!(answer["result"].is_object(), "ping answered: {answer}");
+        seen
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_unknown_method_is_answered_with_an_error_and_the_server_answers_on() {
+    let ws = Workspace::sample();
+    let mut server = RawServer::start(&ws);
+    server.send(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/frobnicate", "params": {}}));
+    let answer = server.answer_to(2);
+    assert_eq!(
+        answer["error"]["code"], -32601,
+        "method not found: {answer}"
+    );
+    server.send(&json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}));
+    let list = server.answer_to(3);
+    assert_eq!(
+        list["result"]["tools"].as_array().map(Vec::len),
+        Some(OWN.len() + CATALOG.len()),
+        "{list}"
+    );
+}
+
+const MALFORMED: [&[u8]; 4] = [
+    b"{not json",
+    b"{\"jsonrpc\": \"2.0\", \"id\": 9, \"method\": ",
+    b"\xff\xfe\x00garbage",
+    b"]",
+];
+
+#[test]
+fn malformed_json_rpc_does_not_stop_the_server() {
+    let ws = Workspace::sample();
+    let mut server = RawServer::start(&ws);
+    for (n, line) in MALFORMED.iter().enumerate() {
+        server.send_bytes(line);
+        server.ping(100 + n as u64);
+        assert!(server.alive(), "{}", String::from_utf8_lossy(line));
+    }
+    server.send(&json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}));
+    assert!(server.answer_to(3)["result"]["tools"].is_array());
+}
+
+/// JSON-RPC 2.0 §5.1: a line that is not JSON gets a Parse error (-32700) with a null id.
+#[test]
+#[ignore = "does not hold yet: `toolbench mcp` drops a line that is not JSON without an answer (rmcp's stdio transport); run with --ignored"]
+fn malformed_json_rpc_is_answered_with_a_parse_error() {
+    let ws = Workspace::sample();
+    let mut server = RawServer::start(&ws);
+    for (n, line) in MALFORMED.iter().enumerate() {
+        server.send_bytes(line);
+        let seen = server.ping(200 + n as u64);
+        assert!(
+            seen.iter()
+                .any(|m| m["error"]["code"] == -32700 && m["id"].is_null()),
+            "{}: no parse error answer; got {seen:?}",
+            String::from_utf8_lossy(line)
+        );
+    }
+}
+
+/// Proposals
+const GREET: &str = "name = \"greet\"\nversion = \"1.0.0\"\ndescription = \"Say hello\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
+
+async fn propose(client: &Client, manifest: &str, files: Value) -> CallToolResult {
+    call(
+        client,
+        "toolbench_propose_tool",
+        json!({"manifest": manifest, "files": files}),
+    )
+    .await
+}
+
+/// Asserts a proposal was refused with a message containing each of `says`, and that
+/// nothing changed under experimental/.
+async fn assert_refused(
+    ws: &Workspace,
+    client: &Client,
+    manifest: &str,
+    files: Value,
+    says: &[&str],
+) {
+    let before = ws.experimental_tree();
+    let result = propose(client, manifest, files).await;
+    let text = text_of(&result);
+    assert!(is_error(&result), "refused: {result:?}");
+    for part in says {
+        assert!(text.contains(part), "the error says {part:?}: {text}");
+    }
+    assert_eq!(ws.experimental_tree(), before, "nothing written: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_with_a_path_outside_its_folder_is_refused() {
+    let ws = Workspace::sample();
+    let outside = tempfile::tempdir().expect("outside");
+    let absolute = outside.path().join("x");
+    let absolute = absolute.to_string_lossy().into_owned();
+    let (client, _) = ws.connect().await;
+    for path in ["../x", "a/../../x", "/etc/x", absolute.as_str()] {
+        assert_refused(
+            &ws,
+            &client,
+            GREET,
+            json!({"run.sh": "echo hi\n", path: "escaped\n"}),
+            &[path],
+        )
+        .await;
+    }
+    assert!(!ws.root().join("x").exists() && !ws.root().join("experimental/x").exists());
+    assert_eq!(names_in(outside.path()).len(), 0, "nothing written outside");
+    client.cancel().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_over_the_configured_size_limit_is_refused() {
+    let ws = Workspace::sample();
+    ws.mcp_config("max_proposal_kb = 16\n");
+    let (client, _) = ws.connect().await;
+    let big = "x".repeat(17 * 1024);
+    assert_refused(
+        &ws,
+        &client,
+        GREET,
+        json!({"run.sh": "echo hi\n", "data.txt": big}),
+        &["max_proposal_kb", "16 KiB"],
+    )
+    .await;
+    // Just under the limit is accepted: the limit is the configured one, not a smaller one.
+    let fits = "x".repeat(15 * 1024);
+    let result = propose(
+        &client,
+        GREET,
+        json!({"run.sh": "echo hi\n", "data.txt": fits}),
+    )
+    .await;
+    assert!(!is_error(&result), "{result:?}");
+    assert!(ws.root().join("experimental/greet/data.txt").is_file());
+    client.cancel().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_over_the_default_size_limit_is_refused() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let big = "y".repeat(2 * 1024 * 1024);
+    assert_refused(
+        &ws,
+        &client,
+        GREET,
+        json!({"run.sh": "echo hi\n", "data.txt": big}),
+        &["max_proposal_kb", "1024 KiB"],
+    )
+    .await;
+    // The server lives on after a 2 MB line.
+    assert_eq!(tool_names(&client).await.len(), OWN.len() + CATALOG.len());
+    client.cancel().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_file_that_is_not_text_is_refused() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    for value in [json!(5), json!(["a"]), json!({"b": "c"}), json!(null)] {
+        assert_refused(&ws, &client, GREET, json!({"run.sh": value}), &["run.sh"]).await;
+    }
+    client.cancel().await.expect("close the session");
+}
+
+/// A JSON string cannot hold bytes that are not UTF-8; what an agent can send instead is a
+/// lone surrogate escape or raw invalid bytes. Either way the request must get an answer
+/// (not hang the agent), nothing may be written, and the server must live on.
+#[test]
+#[ignore = "does not hold yet: a request whose text is not UTF-8 is dropped without an answer (rmcp's stdio transport cannot decode it); run with --ignored"]
+fn a_proposal_file_that_is_not_utf8_gets_an_error_answer() {
+    let ws = Workspace::sample();
+    let mut server = RawServer::start(&ws);
+    let before = ws.experimental_tree();
+    let manifest = serde_json::to_string(GREET).expect("manifest JSON");
+    let lone_surrogate = format!(
+        r#"{{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{{"name":"toolbench_propose_tool","arguments":{{"manifest":{manifest},"files":{{"run.sh":"\udc80"}}}}}}}}"#
+    );
+    let mut raw_bytes = format!(
+        r#"{{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{{"name":"toolbench_propose_tool","arguments":{{"manifest":{manifest},"files":{{"run.sh":""#
+    )
+    .into_bytes();
+    raw_bytes.extend_from_slice(b"\xff\xfe\"}}}}");
+    for (id, line) in [(5, lone_surrogate.into_bytes()), (6, raw_bytes)] {
+        server.send_bytes(&line);
+        server.send(&json!({"jsonrpc": "2.0", "id": 50 + id, "method": "ping"}));
+        let seen = server.messages_until(50 + id);
+        let answer = seen
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap_or_else(|| panic!("request {id} got no answer: {seen:?}"));
+        assert!(
+            answer["error"].is_object() || answer["result"]["isError"] == true,
+            "{answer}"
+        );
+    }
+    assert_eq!(ws.experimental_tree(), before, "nothing written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_of_a_name_active_in_core_is_refused() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let manifest = GREET
+        .replace("greet", "word_count")
+        .replace("1.0.0", "9.0.0");
+    assert_refused(
+        &ws,
+        &client,
+        &manifest,
+        json!({"run.sh": "echo hi\n"}),
+        &["word_count", "core"],
+    )
+    .await;
+    // The core tool is untouched and still served.
+    let result = call(&client, "word_count", json!({"text": "a b"})).await;
+    assert_eq!(
+        result.structured_content,
+        Some(json!({"words": 2, "lines": 1, "chars": 3}))
+    );
+    client.cancel().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_manifest_is_refused_naming_its_line_and_field() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    // The version is on line 2 and is not a version.
+    let manifest = GREET.replace("version = \"1.0.0\"", "version = \"one\"");
+    assert_refused(
+        &ws,
+        &client,
+        &manifest,
+        json!({"run.sh": "echo hi\n"}),
+        &["tool.toml:2", "version"],
+    )
+    .await;
+    // Not TOML at all (line 4 breaks).
+    assert_refused(
+        &ws,
+        &client,
+        "name = \"greet\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run\n",
+        json!({}),
+        &["tool.toml:4"],
+    )
+    .await;
+    // A required field missing.
+    assert_refused(
+        &ws,
+        &client,
+        "name = \"greet\"\nversion = \"1.0.0\"\ndescription = \"d\"\n",
+        json!({}),
+        &["run"],
+    )
+    .await;
+    client.cancel().await.expect("close the session");
+}
+
+// ---------------------------------------------------------------------------------------
+// Cancellation and concurrency
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_disconnects_mid_call_gets_the_run_cancelled_and_recorded() {
+    let ws = Workspace::sample();
+    let marker = unique_marker();
+    let sleep = format!("29.{marker}");
+    ws.shell_tool("sleeper", &format!("sleep {sleep}\necho woke\n"));
+
+    // Own pipes rather than the SDK's child process, so the server is not killed with the
+    // client: the client goes away, the server must notice.
+    let mut server = ws
+        .server_command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn toolbench mcp");
+    let stdout = server.stdout.take().expect("stdout");
+    let stdin = server.stdin.take().expect("stdin");
+    let client = Recorder::default()
+        .serve((stdout, stdin))
+        .await
+        .expect("initialize");
+    let peer = client.peer().clone();
+    let call =
+        tokio::spawn(async move { peer.call_tool(CallToolRequestParams::new("sleeper")).await });
+    let running = tokio::task::spawn_blocking({
+        let sleep = sleep.clone();
+        move || {
+            wait_for(Duration::from_secs(20), || {
+                Some(processes_with(&sleep)).filter(|p| !p.is_empty())
+            })
+        }
+    })
+    .await
+    .expect("join");
+    assert!(running.is_some(), "the tool's sleep started");
+
+    // The client goes away: its end of both pipes closes.
+    client.cancel().await.expect("close the client");
+    call.abort();
+
+    let root = ws.root().to_path_buf();
+    let cancelled = tokio::task::spawn_blocking({
+        let ws_runs = move || {
+            let out = toolbench(&root, &["runs", "--json"]);
+            serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap_or_default()
+        };
+        move || {
+            wait_for(Duration::from_secs(10), || {
+                ws_runs()
+                    .into_iter()
+                    .find(|r| r["tool"] == "sleeper" && r["status"] != "running")
+            })
+        }
+    })
+    .await
+    .expect("join");
+    let run = cancelled.expect("the run is recorded within 10 s of the disconnect");
+    assert_eq!(run["status"], "cancelled", "{run}");
+    assert_eq!(run["origin"], "mcp");
+    assert_eq!(run["client"], CLIENT_NAME);
+
+    let left = tokio::task::spawn_blocking(move || {
+        wait_for(Duration::from_secs(10), || {
+            Some(()).filter(|()| processes_with(&sleep).is_empty())
+        })
+    })
+    .await
+    .expect("join");
+    assert!(left.is_some(), "no process of the tool is left");
+    let exited = tokio::time::timeout(Duration::from_secs(10), server.wait()).await;
+    assert!(
+        exited.is_ok(),
+        "the server exits once its client has gone away"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_the_client_cancels_has_its_run_cancelled_and_the_session_goes_on() {
+    let ws = Workspace::sample();
+    let sleep = format!("28.{}", unique_marker());
+    ws.shell_tool("sleeper", &format!("sleep {sleep}\necho woke\n"));
+    let (client, _) = ws.connect().await;
+    let handle = client
+        .send_cancellable_request(
+            ClientRequest::CallToolRequest(Request::new(CallToolRequestParams::new("sleeper"))),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .expect("send tools/call");
+    let running = tokio::task::spawn_blocking({
+        let sleep = sleep.clone();
+        move || {
+            wait_for(Duration::from_secs(20), || {
+                Some(processes_with(&sleep)).filter(|p| !p.is_empty())
+            })
+        }
+    })
+    .await
+    .expect("join");
+    assert!(running.is_some(), "the tool's sleep started");
+    handle
+        .cancel(Some("the user changed their mind".into()))
+        .await
+        .expect("notifications/cancelled sent");
+
+    let root = ws.root().to_path_buf();
+    let recorded = tokio::task::spawn_blocking(move || {
+        wait_for(Duration::from_secs(10), || {
+            runs_of(&root, "sleeper")
+                .into_iter()
+                .find(|r| r["status"] != "running")
+        })
+    })
+    .await
+    .expect("join");
+    let run = recorded.expect("the run is recorded within 10 s of the cancellation");
+    assert_eq!(run["status"], "cancelled", "{run}");
+    let left = tokio::task::spawn_blocking(move || {
+        wait_for(Duration::from_secs(10), || {
+            Some(()).filter(|()| processes_with(&sleep).is_empty())
+        })
+    })
+    .await
+    .expect("join");
+    assert!(left.is_some(), "no process of the tool is left");
+    // The session is unharmed: the next call runs.
+    let result = call(&client, "word_count", json!({"text": "still here"})).await;
+    assert!(!is_error(&result), "{result:?}");
+    client.cancel().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_calls_in_flight_at_once_all_succeed_and_are_recorded() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let calls = (0..20).map(|n| {
+        let peer = client.peer().clone();
+        async move {
+            let text = "word ".repeat(n + 1);
+            let result = peer
+                .call_tool(
+                    CallToolRequestParams::new("word_count")
+                        .with_arguments(object(json!({"text": text}))),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("call {n}: {e}"));
+            (n, result)
+        }
+    });
+    let results = futures::future::join_all(calls).await;
+    for (n, result) in &results {
+        assert!(!is_error(result), "call {n}: {result:?}");
+        assert_eq!(
+            result
+                .structured_content
+                .as_ref()
+                .map(|s| s["words"].clone()),
+            Some(json!(n + 1)),
+            "call {n} got its own answer"
+        );
+    }
+    let runs = ws.runs_of("word_count");
+    assert_eq!(runs.len(), 20, "{runs:?}");
+    assert!(
+        runs.iter()
+            .all(|r| r["status"] == "ok" && r["origin"] == "mcp")
+    );
+    let folders: BTreeSet<_> = runs
+        .iter()
+        .map(|r| r["log_dir"].clone().to_string())
+        .collect();
+    assert_eq!(folders.len(), 20, "each run has its own log folder");
+    client.cancel().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_notifications_increase_strictly_while_a_tool_runs() {
+    let ws = Workspace::sample();
+    ws.shell_tool("two_seconds", "sleep 2\necho done\n");
+    let (client, recorder) = ws.connect().await;
+    let handle = client
+        .send_cancellable_request(
+            ClientRequest::CallToolRequest(Request::new(CallToolRequestParams::new("two_seconds"))),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .expect("send tools/call");
+    let token = handle.progress_token.clone();
+    let answer = handle.await_response().await.expect("the call's answer");
+    let answer = serde_json::to_value(answer).expect("answer JSON");
+    assert_eq!(answer["isError"], false, "{answer}");
+    let progress: Vec<f64> = recorder.heard(|h| {
+        h.progress
+            .iter()
+            .filter(|p| p.progress_token == token)
+            .map(|p| p.progress)
+            .collect()
+    });
+    assert!(
+        progress.len() >= 2,
+        "a 2 s run reports progress more than once: {progress:?}"
+    );
+    assert!(
+        progress.windows(2).all(|w| w[0] < w[1]),
+        "strictly increasing: {progress:?}"
+    );
+    client.cancel().await.expect("close the session");
+}
+
+// ---------------------------------------------------------------------------------------
+// Agents in the review loop
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_approved_in_another_process_is_announced_listed_and_callable() {
+    let ws = Workspace::sample();
+    let (client, recorder) = ws.connect().await;
+    let manifest = "name = \"shout\"\nversion = \"1.0.0\"\ndescription = \"Upper-case a text\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"stdin-json\"\n\n[input]\ntype = \"object\"\nrequired = [\"text\"]\nadditionalProperties = false\n\n[input.properties.text]\ntype = \"string\"\n";
+    let script = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"text\"].upper())'\n";
+    let proposed = propose(&client, manifest, json!({"run.sh": script})).await;
+    assert!(!is_error(&proposed), "{proposed:?}");
+    let landed = proposed
+        .structured_content
+        .clone()
+        .expect("structured answer");
+    assert_eq!(landed["name"], "shout");
+    assert_eq!(landed["version"], "1.0.0");
+    assert_eq!(landed["folder"], "experimental/shout");
+    assert_eq!(
+        std::fs::read_to_string(ws.root().join("experimental/shout/tool.toml"))
+            .expect("the manifest landed"),
+        manifest
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.root().join("experimental/shout/run.sh"))
+            .expect("the script landed"),
+        script
+    );
+    assert!(!tool_names(&client).await.contains(&"shout".to_string()));
+    let status = call(&client, "toolbench_review_status", json!({"name": "shout"})).await;
+    let pending = &status.structured_content.expect("status")["proposals"];
+    assert_eq!(pending[0]["state"], "pending", "{pending}");
+
+    // Whatever the candidate landing announced is past: count from here.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let heard_before = recorder.heard(|h| h.list_changed.len());
+    let changed = recorder.list_changed.notified();
+    let approved_at = Instant::now();
+    let out = ws.cli(&["approve", "shout", "--reason", "looks right"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let announced = tokio::time::timeout(Duration::from_secs(5), async {
+        tokio::pin!(changed);
+        loop {
+            if recorder.heard(|h| h.list_changed.len()) > heard_before {
+                return;
+            }
+            tokio::time::timeout(Duration::from_millis(100), &mut changed)
+                .await
+                .ok();
+        }
+    })
+    .await;
+    assert!(
+        announced.is_ok(),
+        "notifications/tools/list_changed within 5 s of the approval"
+    );
+    let latency = recorder.heard(|h| h.list_changed[heard_before].duration_since(approved_at));
+    eprintln!("list_changed {latency:?} after `toolbench approve` started");
+
+    assert!(tool_names(&client).await.contains(&"shout".to_string()));
+    let result = call(&client, "shout", json!({"text": "hello"})).await;
+    assert!(!is_error(&result), "{result:?}");
+    assert_eq!(text_of(&result).trim(), "HELLO");
+    let runs = ws.runs_of("shout");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["origin"], "mcp");
+
+    let status = call(&client, "toolbench_review_status", json!({})).await;
+    let proposals = status.structured_content.expect("status")["proposals"].clone();
+    let shout: Vec<_> = proposals
+        .as_array()
+        .expect("proposals")
+        .iter()
+        .filter(|p| p["name"] == "shout")
+        .collect();
+    assert_eq!(shout.len(), 1, "{proposals}");
+    assert_eq!(shout[0]["state"], "approved");
+    assert_eq!(shout[0]["reviewer"], "ana");
+    assert_eq!(shout[0]["reason"], "looks right");
+    assert_eq!(shout[0]["version"], "1.0.0");
+    client.cancel().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_failure_records_a_failure_from_mcp_and_refuses_bad_reports() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let result = call(
+        &client,
+        "toolbench_report_failure",
+        json!({"tool": "slugify", "scenario": "slug of a Greek title",
+               "error": "returned an empty slug", "severity": "medium", "tag": "not-for-greek"}),
+    )
+    .await;
+    assert!(!is_error(&result), "{result:?}");
+    let failures = ws.cli_json(&["failures", "--json"]);
+    let failures = failures.as_array().expect("failures array");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    let failure = &failures[0];
+    assert_eq!(failure["tool"], "slugify");
+    assert_eq!(failure["version"], "1.0.0");
+    assert_eq!(failure["origin"], "mcp");
+    assert_eq!(failure["severity"], "medium");
+    assert_eq!(failure["scenario"], "slug of a Greek title");
+
+    for (arguments, says) in [
+        (
+            json!({"tool": "slugify", "scenario": "s", "error": "e", "severity": "apocalyptic"}),
+            "severity",
+        ),
+        (
+            json!({"tool": "no_such_tool", "scenario": "s", "error": "e", "severity": "low"}),
+            "no_such_tool",
+        ),
+        (
+            json!({"tool": "slugify", "scenario": "s", "error": "e"}),
+            "severity",
+        ),
+    ] {
+        let result = call(&client, "toolbench_report_failure", arguments.clone()).await;
+        assert!(is_error(&result), "{arguments}: {result:?}");
+        assert!(
+            text_of(&result).contains(says),
+            "{arguments}: {}",
+            text_of(&result)
+        );
+    }
+    let after = ws.cli_json(&["failures", "--json"]);
+    assert_eq!(
+        after.as_array().map(Vec::len),
+        Some(1),
+        "no failure recorded by bad reports"
+    );
+    client.cancel().await.expect("close the session");
+}
