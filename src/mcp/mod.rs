@@ -10,6 +10,7 @@ mod call;
 pub mod gateway;
 pub mod listing;
 mod live;
+mod stdio;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +23,8 @@ use crate::config::Config;
 use crate::store::Store;
 use gateway::{Gateway, Shared};
 
-/// The longest JSON-RPC message read from stdin.
+/// The longest JSON-RPC message read from stdin: room for the largest proposal, so one over
+/// `max_proposal_kb` gets the proposal's own refusal.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Why the server could not start or ended badly.
@@ -69,11 +71,11 @@ pub fn serve_stdio(root: PathBuf, config: Config) -> Result<(), McpError> {
     runtime.block_on(async move {
         let shared = shared(root, config)?;
         let _watcher = live::follow(Arc::clone(&shared)).map_err(McpError::Watch)?;
-        let (stdin, stdout) = rmcp::transport::stdio();
-        // Room for the largest proposal: a message over the limit is dropped unanswered by
-        // the transport, while one within it gets the proposal's own clear refusal.
-        let transport =
-            AsyncRwTransport::new(stdin, stdout).with_max_line_length(MAX_MESSAGE_BYTES);
+        let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
+        // The edge already bounds lines (and answers the longer ones); one byte more for
+        // the newline the session's reader counts.
+        let transport = AsyncRwTransport::new(client_lines, session_lines)
+            .with_max_line_length(MAX_MESSAGE_BYTES + 1);
         let service = Gateway {
             shared: Arc::clone(&shared),
         }

@@ -1,0 +1,304 @@
+//! The stdio transport's edge: every line from the client either reaches the session whole
+//! or gets an answer here, so a client is never left waiting on a request nobody read.
+//!
+//! rmcp's own line reader drops what it cannot decode: bytes that are not JSON, text that is
+//! not UTF-8 (a lone surrogate escape, raw invalid bytes) and lines over its length limit.
+//! JSON-RPC asks for a Parse error (-32700) instead, with the request's id whenever it can be
+//! told, so this reader checks each line first and answers the undecodable ones itself. One
+//! task owns stdout and writes the session's lines and these answers whole, never interleaved.
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream};
+use tokio::sync::mpsc;
+
+/// Buffer between the edge and the session, each way.
+const PIPE_BYTES: usize = 256 * 1024;
+/// How much of an oversized line is kept to find its id.
+const HEAD_BYTES: usize = 1024;
+
+/// The reader and writer the session uses in place of stdin and stdout.
+pub fn transport(max_line: usize) -> (DuplexStream, DuplexStream) {
+    let (session_reads, to_session) = tokio::io::duplex(PIPE_BYTES);
+    let (from_session, session_writes) = tokio::io::duplex(PIPE_BYTES);
+    let (answers_tx, answers) = mpsc::unbounded_channel();
+    tokio::spawn(read_client(
+        tokio::io::stdin(),
+        to_session,
+        answers_tx,
+        max_line,
+    ));
+    tokio::spawn(write_client(from_session, answers, tokio::io::stdout()));
+    (session_reads, session_writes)
+}
+
+/// One line from the client, as far as it was read.
+enum Line {
+    Whole(Vec<u8>),
+    /// Over the limit: its first bytes only; the rest was skipped.
+    Oversized(Vec<u8>),
+}
+
+async fn read_client(
+    input: impl AsyncRead + Unpin,
+    mut session: impl AsyncWrite + Unpin,
+    answers: mpsc::UnboundedSender<Value>,
+    max_line: usize,
+) {
+    let mut input = BufReader::new(input);
+    while let Some(line) = next_line(&mut input, max_line).await {
+        let verdict = match line {
+            Line::Whole(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => continue,
+            Line::Whole(bytes) => check(&bytes).map(|()| bytes),
+            Line::Oversized(head) => Err(parse_error(
+                id_at_start(&head),
+                &format!("the message is longer than {max_line} bytes"),
+            )),
+        };
+        match verdict {
+            Ok(mut bytes) => {
+                bytes.push(b'\n');
+                if session.write_all(&bytes).await.is_err() {
+                    return;
+                }
+            }
+            Err(answer) => {
+                let _ = answers.send(answer);
+            }
+        }
+    }
+    // End of input: the session sees it and ends.
+    let _ = session.shutdown().await;
+}
+
+/// Reads up to and without the next newline, keeping at most `max_line` bytes of it.
+async fn next_line(input: &mut (impl AsyncBufReadExt + Unpin), max_line: usize) -> Option<Line> {
+    let mut line = Vec::new();
+    let mut oversized = false;
+    loop {
+        let available = input.fill_buf().await.ok()?;
+        if available.is_empty() {
+            // A last line without a newline is incomplete: nothing to deliver.
+            return None;
+        }
+        let newline = available.iter().position(|b| *b == b'\n');
+        let take = newline.map_or(available.len(), |i| i + 1);
+        let chunk = &available[..newline.unwrap_or(take)];
+        if !oversized && line.len() + chunk.len() > max_line {
+            oversized = true;
+            line.truncate(HEAD_BYTES);
+        }
+        if !oversized {
+            line.extend_from_slice(chunk);
+        } else if line.len() < HEAD_BYTES {
+            let room = HEAD_BYTES - line.len();
+            line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
+        input.consume(take);
+        if newline.is_some() {
+            return Some(if oversized {
+                Line::Oversized(line)
+            } else {
+                Line::Whole(line)
+            });
+        }
+    }
+}
+
+/// `Ok` for a line the session can decode; else the answer to send back.
+fn check(bytes: &[u8]) -> Result<(), Value> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => {
+            return Err(parse_error(
+                recovered_id(&String::from_utf8_lossy(bytes)),
+                "the message is not valid UTF-8",
+            ));
+        }
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(parse_error(
+            recovered_id(text),
+            &format!("the message is not valid JSON text ({e})"),
+        )),
+    }
+}
+
+/// The id of a request whose text is broken only inside its strings (a lone surrogate, an
+/// invalid byte): with those made U+FFFD, the message parses and its id is known.
+fn recovered_id(text: &str) -> Value {
+    let repaired = repair_surrogates(text);
+    serde_json::from_str::<Value>(&repaired)
+        .ok()
+        .and_then(|message| {
+            message
+                .get("method")
+                .and(message.get("id"))
+                .filter(|id| id.is_string() || id.is_number())
+                .cloned()
+        })
+        .unwrap_or(Value::Null)
+}
+
+/// Replaces `\uXXXX` escapes of surrogates that are not part of a pair with `\uFFFD`.
+fn repair_surrogates(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let surrogate_at = |i: usize| -> Option<u16> {
+        let escape = bytes.get(i..i + 6)?;
+        if escape[0] != b'\\' || escape[1] != b'u' {
+            return None;
+        }
+        let hex = std::str::from_utf8(&escape[2..]).ok()?;
+        u16::from_str_radix(hex, 16)
+            .ok()
+            .filter(|n| (0xD800..0xE000).contains(n))
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut backslashes = 0;
+    while i < bytes.len() {
+        // An escape starts at a backslash that is not itself escaped.
+        if backslashes % 2 == 0
+            && let Some(unit) = surrogate_at(i)
+        {
+            let pair = (0xD800..0xDC00).contains(&unit)
+                && surrogate_at(i + 6).is_some_and(|low| (0xDC00..0xE000).contains(&low));
+            if pair {
+                out.push_str(&text[i..i + 12]);
+                i += 12;
+            } else {
+                out.push_str("\\uFFFD");
+                i += 6;
+            }
+            backslashes = 0;
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// The id of a message cut short, when it opens with it (`{"jsonrpc":"2.0","id":7,…` or
+/// `{"id":7,…`): no guessing inside the rest of a message we never read.
+fn id_at_start(head: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(head);
+    let rest = text.trim_start().strip_prefix('{').map(str::trim_start);
+    let rest = rest.map(|r| {
+        r.strip_prefix("\"jsonrpc\"")
+            .and_then(|r| r.trim_start().strip_prefix(':'))
+            .and_then(|r| r.trim_start().strip_prefix("\"2.0\""))
+            .and_then(|r| r.trim_start().strip_prefix(','))
+            .map(str::trim_start)
+            .unwrap_or(r)
+    });
+    let Some(value) = rest
+        .and_then(|r| r.strip_prefix("\"id\""))
+        .and_then(|r| r.trim_start().strip_prefix(':'))
+        .map(str::trim_start)
+    else {
+        return Value::Null;
+    };
+    let end = value.find([',', '}']).unwrap_or(value.len());
+    serde_json::from_str::<Value>(value[..end].trim())
+        .ok()
+        .filter(|id| id.is_number() || id.is_string())
+        .unwrap_or(Value::Null)
+}
+
+fn parse_error(id: Value, reason: &str) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": { "code": -32700, "message": format!("Parse error: {reason}") },
+    })
+}
+
+/// Writes the session's lines and the edge's answers to the client, each line whole.
+async fn write_client(
+    session: impl AsyncRead + Unpin,
+    mut answers: mpsc::UnboundedReceiver<Value>,
+    mut output: impl AsyncWrite + Unpin,
+) {
+    let mut session = BufReader::new(session);
+    let mut line = Vec::new();
+    loop {
+        tokio::select! {
+            read = session.read_until(b'\n', &mut line) => {
+                match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        if output.write_all(&line).await.is_err() || output.flush().await.is_err() {
+                            return;
+                        }
+                        line.clear();
+                    }
+                }
+            }
+            Some(answer) = answers.recv() => {
+                let text = format!("{answer}\n");
+                if output.write_all(text.as_bytes()).await.is_err() || output.flush().await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = output.flush().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodable_lines_pass_and_the_rest_get_a_parse_error_with_their_id() {
+        assert!(check(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).is_ok());
+        let answer = check(b"garbage{").expect_err("not JSON");
+        assert_eq!(answer["error"]["code"], -32700);
+        assert!(answer["id"].is_null());
+        let lone = br#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"x":"\udc80"}}"#;
+        assert_eq!(check(lone).expect_err("lone surrogate")["id"], 5);
+        let mut raw =
+            br#"{"jsonrpc":"2.0","id":"a-6","method":"tools/call","params":{"x":""#.to_vec();
+        raw.extend_from_slice(b"\xff\"}}");
+        assert_eq!(check(&raw).expect_err("invalid byte")["id"], "a-6");
+    }
+
+    #[test]
+    fn surrogate_pairs_and_escaped_backslashes_are_left_alone() {
+        assert_eq!(repair_surrogates(r#""\ud83d\ude00""#), r#""\ud83d\ude00""#);
+        assert_eq!(repair_surrogates(r#""\ud83d""#), r#""\uFFFD""#);
+        assert_eq!(repair_surrogates(r#""\\udc80""#), r#""\\udc80""#);
+        assert_eq!(repair_surrogates(r#""é\udc80é""#), r#""é\uFFFDé""#);
+    }
+
+    #[test]
+    fn an_oversized_message_is_answered_when_it_opens_with_its_id() {
+        assert_eq!(
+            id_at_start(br#"{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"#),
+            42
+        );
+        assert_eq!(id_at_start(br#"{ "id" : "x-1" , "jsonrpc":"2.0""#), "x-1");
+        assert!(id_at_start(br#"{"method":"tools/call","params":{"id":3"#).is_null());
+    }
+
+    #[tokio::test]
+    async fn lines_reach_the_session_whole_and_oversized_ones_are_skipped() {
+        let input: &[u8] = b"{\"a\":1}\n\n{\"id\":9,\"method\":\"x\",\"params\":\"0123456789abcdef\"}\n{\"b\":2}\n";
+        let (mut session, to_session) = tokio::io::duplex(1024);
+        let (answers_tx, mut answers) = mpsc::unbounded_channel();
+        read_client(input, to_session, answers_tx, 40).await;
+        let mut passed = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut session, &mut passed)
+            .await
+            .expect("read");
+        assert_eq!(passed, "{\"a\":1}\n{\"b\":2}\n");
+        let answer = answers.recv().await.expect("an answer");
+        assert_eq!(answer["id"], 9);
+        assert_eq!(answer["error"]["code"], -32700);
+    }
+}
