@@ -95,6 +95,8 @@ const MIGRATIONS: &[&str] = &[
     // and whether the folder was over the `[catalog]` limits.
     "ALTER TABLE catalog_index ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
     ALTER TABLE catalog_index ADD COLUMN oversized INTEGER NOT NULL DEFAULT 0;",
+    // 5: commands on one tool look up its rows by name, not through all 10,000.
+    "CREATE INDEX catalog_index_name ON catalog_index (name);",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
