@@ -36,7 +36,9 @@ use self::term::errln;
 use crate::catalog::Catalog;
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::config::Config;
-use crate::model::{ToolEntry, ToolId};
+use crate::lookup;
+use crate::model::{Tier, ToolEntry, ToolId};
+use crate::store::Store;
 use crate::workspace::{RootSource, resolve_root};
 
 #[derive(Debug, Parser)]
@@ -224,11 +226,7 @@ impl Workspace {
     /// index of an existing store only spares re-hashing folders whose metadata is unchanged,
     /// and is refreshed for the next command; a workspace without a store is not given one.
     fn scan(&self) -> Catalog {
-        let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
-        let mut store = state
-            .is_file()
-            .then(|| crate::store::Store::open(&self.root).ok())
-            .flatten();
+        let mut store = self.existing_store();
         let cached = store.as_ref().and_then(|s| s.load_index().ok());
         let entries = scan_workspace(
             &self.root,
@@ -242,31 +240,27 @@ impl Workspace {
         Catalog::new(entries)
     }
 
-    /// One tool, read fresh from disk. The cached index only says where to look, so a run
-    /// does not scan a large workspace; when it does not know the tool, a full scan decides.
-    fn find(&self, spec: &ToolId, store: &mut crate::store::Store) -> Result<ToolEntry, CliError> {
-        let name = spec.name.as_str();
-        let cached = store.load_index().unwrap_or_default();
-        let fresh: Vec<ToolEntry> = cached
-            .iter()
-            .filter(|e| e.name == name)
-            .filter_map(|e| {
-                crate::catalog::scan::load_path(&self.root, e.tier, &e.path, self.config.catalog)
-            })
-            .filter(|e| e.name == name)
-            .collect();
-        if let Ok(entry) = Catalog::new(fresh).find(spec) {
-            return Ok(entry.clone());
+    fn existing_store(&self) -> Option<Store> {
+        let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
+        state
+            .is_file()
+            .then(|| Store::open(&self.root).ok())
+            .flatten()
+    }
+
+    /// One tool, read fresh from disk. Only the folders the cached index knows for its name
+    /// are read (`lookup`), so a command on one tool does not scan a large workspace.
+    fn find(&self, spec: &ToolId, store: &mut Store) -> Result<ToolEntry, CliError> {
+        let named = lookup::tools_named(&self.root, self.config.catalog, store, spec, Tier::ALL);
+        Ok(Catalog::new(named).find(spec)?.clone())
+    }
+
+    /// `find` for a command that only reads: a workspace without a store is scanned instead of
+    /// being given one.
+    fn find_reading(&self, spec: &ToolId) -> Result<ToolEntry, CliError> {
+        match self.existing_store() {
+            Some(mut store) => self.find(spec, &mut store),
+            None => Ok(self.scan().find(spec)?.clone()),
         }
-        let known = KnownHashes::from_entries(&cached);
-        let entries = scan_workspace(
-            &self.root,
-            self.config.catalog,
-            &known,
-            &ScanProgress::default(),
-        );
-        // Remember where tools are, so the next run finds its tool without a scan.
-        let _ = store.save_index(&entries);
-        Ok(Catalog::new(entries).find(spec)?.clone())
     }
 }
