@@ -136,66 +136,42 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> CliResult {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError(format!("cannot read the current directory: {e}")))?;
+    let root = cli.root.as_deref();
+    // Every subcommand on a workspace settles interrupted decisions once, before it reads or
+    // decides anything (the workbench does the same as it starts).
+    let ws = || -> Result<Workspace, CliError> {
+        let ws = Workspace::open(root, &cwd)?;
+        decide::recover_pending(&ws);
+        Ok(ws)
+    };
     match cli.command {
         Some(Command::Init(args)) => init::run(args, &cwd),
         Some(Command::Completions(args)) => {
             completions::run(args, &mut Cli::command());
             Ok(())
         }
-        Some(Command::List(args)) => {
-            let ws = Workspace::open(cli.root.as_deref(), &cwd)?;
-            decide::recover_pending(&ws);
-            list::run(args, &ws)
-        }
-        Some(Command::Review(args)) => {
-            review::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Validate(args)) => {
-            validate::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Approve(args)) => {
-            approve::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Reject(args)) => {
-            reject::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::RequestChanges(args)) => {
-            request_changes::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Promote(args)) => {
-            promote::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Archive(args)) => {
-            archive::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Restore(args)) => {
-            restore::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Rollback(args)) => {
-            rollback::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Evolve(args)) => {
-            evolve::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::History(args)) => {
-            history::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Gc(args)) => gc::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
-        Some(Command::Call(args)) => call::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
-        Some(Command::Run(args)) => run::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
-        Some(Command::Show(args)) => show::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
-        Some(Command::Runs(args)) => runs::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
-        Some(Command::Failures(args)) => {
-            failures::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::MarkFailure(args)) => {
-            mark_failure::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Stats(args)) => {
-            stats::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
+        Some(Command::List(args)) => list::run(args, &ws()?),
+        Some(Command::Review(args)) => review::run(args, &ws()?),
+        Some(Command::Validate(args)) => validate::run(args, &ws()?),
+        Some(Command::Approve(args)) => approve::run(args, &ws()?),
+        Some(Command::Reject(args)) => reject::run(args, &ws()?),
+        Some(Command::RequestChanges(args)) => request_changes::run(args, &ws()?),
+        Some(Command::Promote(args)) => promote::run(args, &ws()?),
+        Some(Command::Archive(args)) => archive::run(args, &ws()?),
+        Some(Command::Restore(args)) => restore::run(args, &ws()?),
+        Some(Command::Rollback(args)) => rollback::run(args, &ws()?),
+        Some(Command::Evolve(args)) => evolve::run(args, &ws()?),
+        Some(Command::History(args)) => history::run(args, &ws()?),
+        Some(Command::Gc(args)) => gc::run(args, &ws()?),
+        Some(Command::Call(args)) => call::run(args, &ws()?),
+        Some(Command::Run(args)) => run::run(args, &ws()?),
+        Some(Command::Show(args)) => show::run(args, &ws()?),
+        Some(Command::Runs(args)) => runs::run(args, &ws()?),
+        Some(Command::Failures(args)) => failures::run(args, &ws()?),
+        Some(Command::MarkFailure(args)) => mark_failure::run(args, &ws()?),
+        Some(Command::Stats(args)) => stats::run(args, &ws()?),
         None => {
-            let ws = Workspace::open(cli.root.as_deref(), &cwd)?;
+            let ws = Workspace::open(root, &cwd)?;
             crate::tui::run(ws.root, ws.source, ws.config).map_err(CliError::from)
         }
     }

@@ -20,13 +20,19 @@ use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
 
-/// Recovers leftovers of crashed decisions, then takes the tool's lock.
+/// Takes the tool's lock, after finishing decisions that crashed since this process started
+/// recovering (front ends recover once at start; a workbench runs for hours). With nothing
+/// pending that is one directory read.
 pub(super) fn begin(
     ctx: &ReviewContext,
     store: &mut Store,
     tool: &ToolId,
 ) -> Result<(ToolLock, Vec<String>), ReviewError> {
-    let recovered = journal::recover(&ctx.root, store)?.lines();
+    let recovered = if journal::needs_recovery(&ctx.root) {
+        journal::recover(&ctx.root, store)?.lines()
+    } else {
+        Vec::new()
+    };
     let lock = ToolLock::acquire(&ctx.root, &tool.name)?;
     Ok((lock, recovered))
 }
