@@ -1,9 +1,9 @@
 //! The review decisions of DESIGN §4: approve, reject, request changes, promote, archive,
 //! restore and rollback, plus the history and the review queue.
 //!
-//! Every decision takes the tool's lock, resolves the tool with a fresh scan, checks what it
-//! must refuse, then moves folders through the journal (so a crash leaves each tool in exactly
-//! one tier) and records who decided what. The CLI, the TUI keys and MCP all end here; none of
+//! Every decision takes the tool's lock, reads the tools of that name fresh from disk (only
+//! those: `lookup`), checks what it must refuse, then moves folders through the journal (so a
+//! crash leaves each tool in exactly one tier) and records who decided what. The CLI, the TUI keys and MCP all end here; none of
 //! them moves a tool folder by itself.
 
 use std::path::{Path, PathBuf};
