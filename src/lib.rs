@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod lookup;
 pub mod mcp;
 pub mod model;
 pub mod quality;

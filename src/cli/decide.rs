@@ -24,10 +24,10 @@ pub(super) fn print(decision: &Decision) {
     }
 }
 
-/// Finishes decisions a crash interrupted before a command reads the workspace, so what it
-/// shows is settled. A failure here is a warning: reading must still work.
+/// Finishes decisions a crash interrupted, once as a command starts, so what it reads or
+/// decides is settled. A failure here is a warning: reading must still work.
 pub(super) fn recover_pending(ws: &Workspace) {
-    if !journal::has_pending(&ws.root) {
+    if !journal::needs_recovery(&ws.root) {
         return;
     }
     let recovered = Store::open(&ws.root)

@@ -23,7 +23,6 @@ pub struct GcArgs {
 pub fn run(args: GcArgs, ws: &Workspace) -> CliResult {
     let mut store = decide::open_store(ws)?;
     let ctx = decide::context(ws);
-    crate::review::lifecycle::recover(&ws.root, &mut store)?;
     let report = gc::gc(
         &ctx,
         &mut store,

@@ -49,7 +49,6 @@ impl<'a> From<&'a DecisionRecord> for ListedDecision<'a> {
 }
 
 pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
-    decide::recover_pending(ws);
     let store = decide::open_store(ws)?;
     let tool = tool_id(&args.tool)?;
     let name = tool.name.as_str();

@@ -29,8 +29,9 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 }
 
 pub fn run(args: MarkFailureArgs, ws: &Workspace) -> CliResult {
-    let catalog = ws.scan();
-    let entry = catalog.find(&tool_id(&args.tool)?)?;
+    let spec = tool_id(&args.tool)?;
+    let mut store = Store::open(&ws.root)?;
+    let entry = ws.find(&spec, &mut store)?;
     let report = FailureReport {
         scenario: args.scenario,
         error: args.error,
@@ -43,7 +44,6 @@ pub fn run(args: MarkFailureArgs, ws: &Workspace) -> CliResult {
         RunOrigin::Cli,
         crate::clock::now_rfc3339(),
     )?;
-    let mut store = Store::open(&ws.root)?;
     let mut recorded = [failure];
     store.insert_failures(&mut recorded)?;
     let [failure] = recorded;

@@ -37,7 +37,9 @@ use self::term::errln;
 use crate::catalog::Catalog;
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::config::Config;
-use crate::model::{ToolEntry, ToolId};
+use crate::lookup;
+use crate::model::{Tier, ToolEntry, ToolId};
+use crate::store::Store;
 use crate::workspace::{RootSource, resolve_root};
 
 #[derive(Debug, Parser)]
@@ -137,71 +139,43 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> CliResult {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError(format!("cannot read the current directory: {e}")))?;
+    let root = cli.root.as_deref();
+    // Every subcommand on a workspace settles interrupted decisions once, before it reads or
+    // decides anything (the workbench does the same as it starts).
+    let ws = || -> Result<Workspace, CliError> {
+        let ws = Workspace::open(root, &cwd)?;
+        decide::recover_pending(&ws);
+        Ok(ws)
+    };
     match cli.command {
         Some(Command::Init(args)) => init::run(args, &cwd),
         Some(Command::Completions(args)) => {
             completions::run(args, &mut Cli::command());
             Ok(())
         }
-        Some(Command::List(args)) => {
-            let ws = Workspace::open(cli.root.as_deref(), &cwd)?;
-            decide::recover_pending(&ws);
-            list::run(args, &ws)
-        }
-        Some(Command::Review(args)) => {
-            review::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Validate(args)) => {
-            validate::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Approve(args)) => {
-            approve::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Reject(args)) => {
-            reject::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::RequestChanges(args)) => {
-            request_changes::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Promote(args)) => {
-            promote::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Archive(args)) => {
-            archive::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Restore(args)) => {
-            restore::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Rollback(args)) => {
-            rollback::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Evolve(args)) => {
-            evolve::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::History(args)) => {
-            history::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Gc(args)) => gc::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
-        Some(Command::Mcp(args)) => {
-            let ws = Workspace::open(cli.root.as_deref(), &cwd)?;
-            decide::recover_pending(&ws);
-            mcp::run(args, ws)
-        }
-        Some(Command::Call(args)) => call::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
-        Some(Command::Run(args)) => run::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
-        Some(Command::Show(args)) => show::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
-        Some(Command::Runs(args)) => runs::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?),
-        Some(Command::Failures(args)) => {
-            failures::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::MarkFailure(args)) => {
-            mark_failure::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
-        Some(Command::Stats(args)) => {
-            stats::run(args, &Workspace::open(cli.root.as_deref(), &cwd)?)
-        }
+        Some(Command::List(args)) => list::run(args, &ws()?),
+        Some(Command::Review(args)) => review::run(args, &ws()?),
+        Some(Command::Validate(args)) => validate::run(args, &ws()?),
+        Some(Command::Approve(args)) => approve::run(args, &ws()?),
+        Some(Command::Reject(args)) => reject::run(args, &ws()?),
+        Some(Command::RequestChanges(args)) => request_changes::run(args, &ws()?),
+        Some(Command::Promote(args)) => promote::run(args, &ws()?),
+        Some(Command::Archive(args)) => archive::run(args, &ws()?),
+        Some(Command::Restore(args)) => restore::run(args, &ws()?),
+        Some(Command::Rollback(args)) => rollback::run(args, &ws()?),
+        Some(Command::Evolve(args)) => evolve::run(args, &ws()?),
+        Some(Command::History(args)) => history::run(args, &ws()?),
+        Some(Command::Gc(args)) => gc::run(args, &ws()?),
+        Some(Command::Mcp(args)) => mcp::run(args, ws()?),
+        Some(Command::Call(args)) => call::run(args, &ws()?),
+        Some(Command::Run(args)) => run::run(args, &ws()?),
+        Some(Command::Show(args)) => show::run(args, &ws()?),
+        Some(Command::Runs(args)) => runs::run(args, &ws()?),
+        Some(Command::Failures(args)) => failures::run(args, &ws()?),
+        Some(Command::MarkFailure(args)) => mark_failure::run(args, &ws()?),
+        Some(Command::Stats(args)) => stats::run(args, &ws()?),
         None => {
-            let ws = Workspace::open(cli.root.as_deref(), &cwd)?;
+            let ws = Workspace::open(root, &cwd)?;
             crate::tui::run(ws.root, ws.source, ws.config).map_err(CliError::from)
         }
     }
@@ -232,11 +206,7 @@ impl Workspace {
     /// index of an existing store only spares re-hashing folders whose metadata is unchanged,
     /// and is refreshed for the next command; a workspace without a store is not given one.
     fn scan(&self) -> Catalog {
-        let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
-        let mut store = state
-            .is_file()
-            .then(|| crate::store::Store::open(&self.root).ok())
-            .flatten();
+        let mut store = self.existing_store();
         let cached = store.as_ref().and_then(|s| s.load_index().ok());
         let entries = scan_workspace(
             &self.root,
@@ -250,31 +220,27 @@ impl Workspace {
         Catalog::new(entries)
     }
 
-    /// One tool, read fresh from disk. The cached index only says where to look, so a run
-    /// does not scan a large workspace; when it does not know the tool, a full scan decides.
-    fn find(&self, spec: &ToolId, store: &mut crate::store::Store) -> Result<ToolEntry, CliError> {
-        let name = spec.name.as_str();
-        let cached = store.load_index().unwrap_or_default();
-        let fresh: Vec<ToolEntry> = cached
-            .iter()
-            .filter(|e| e.name == name)
-            .filter_map(|e| {
-                crate::catalog::scan::load_path(&self.root, e.tier, &e.path, self.config.catalog)
-            })
-            .filter(|e| e.name == name)
-            .collect();
-        if let Ok(entry) = Catalog::new(fresh).find(spec) {
-            return Ok(entry.clone());
+    fn existing_store(&self) -> Option<Store> {
+        let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
+        state
+            .is_file()
+            .then(|| Store::open(&self.root).ok())
+            .flatten()
+    }
+
+    /// One tool, read fresh from disk. Only the folders the cached index knows for its name
+    /// are read (`lookup`), so a command on one tool does not scan a large workspace.
+    fn find(&self, spec: &ToolId, store: &mut Store) -> Result<ToolEntry, CliError> {
+        let named = lookup::tools_named(&self.root, self.config.catalog, store, spec, Tier::ALL);
+        Ok(Catalog::new(named).find(spec)?.clone())
+    }
+
+    /// `find` for a command that only reads: a workspace without a store is scanned instead of
+    /// being given one.
+    fn find_reading(&self, spec: &ToolId) -> Result<ToolEntry, CliError> {
+        match self.existing_store() {
+            Some(mut store) => self.find(spec, &mut store),
+            None => Ok(self.scan().find(spec)?.clone()),
         }
-        let known = KnownHashes::from_entries(&cached);
-        let entries = scan_workspace(
-            &self.root,
-            self.config.catalog,
-            &known,
-            &ScanProgress::default(),
-        );
-        // Remember where tools are, so the next run finds its tool without a scan.
-        let _ = store.save_index(&entries);
-        Ok(Catalog::new(entries).find(spec)?.clone())
     }
 }

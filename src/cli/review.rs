@@ -12,7 +12,6 @@ pub struct ReviewArgs {
 }
 
 pub fn run(args: ReviewArgs, ws: &Workspace) -> CliResult {
-    decide::recover_pending(ws);
     let store = decide::open_store(ws)?;
     let queue = lifecycle::review_queue(&ws.root, ws.config.catalog, &store)?;
     if args.json {

@@ -15,12 +15,11 @@ pub struct ShowArgs {
 }
 
 pub fn run(args: ShowArgs, ws: &Workspace) -> CliResult {
-    let catalog = ws.scan();
-    let entry = catalog.find(&tool_id(&args.tool)?)?;
+    let entry = ws.find_reading(&tool_id(&args.tool)?)?;
     if args.json {
-        print_json(&show_json(entry))?;
+        print_json(&show_json(&entry))?;
     } else {
-        print_text(entry);
+        print_text(&entry);
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::ReviewError;
 use super::journal::{self, Intent, Move};
 use super::lifecycle::{Decision, REVIEW_FILE, ReviewContext};
-use super::steps::{after_decision, begin, refuse_links_out, relative, resolve, scan};
+use super::steps::{after_decision, begin, named, refuse_links_out, relative, resolve};
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::manifest::{
     MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped, read_tool_text,
@@ -107,13 +107,13 @@ fn evolve_from(
         ));
     }
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root, ctx.scan_limits);
     let tiers = [
         Tier::Core,
         Tier::Approved,
         Tier::Experimental,
         Tier::Archived,
     ];
+    let catalog = named(ctx, store, spec, &tiers);
     let entry = resolve(&catalog, spec, &tiers, ACTION)?.clone();
     let Some(manifest) = entry.manifest.clone().filter(|_| !entry.is_broken()) else {
         return Err(ReviewError::refused(
@@ -278,7 +278,7 @@ fn evolve_from(
         affected: vec![target],
     };
     drop(lock);
-    Ok(after_decision(ctx, decision))
+    Ok(after_decision(ctx, store, decision))
 }
 
 /// The files of a tool: text ones by relative path (what the evolver sees), and the rest.

@@ -53,6 +53,8 @@ pub fn gc(
         .checked_sub(Duration::from_secs(days_unused.saturating_mul(86_400)))
         .unwrap_or(SystemTime::UNIX_EPOCH);
     let catalog = scan(&ctx.root, ctx.scan_limits);
+    // The archives below find their tools through the index: this scan is all they need.
+    let _ = store.save_index(catalog.entries());
     let mut candidates = Vec::new();
     for entry in catalog
         .entries()

@@ -336,6 +336,13 @@ pub fn has_pending(root: &Path) -> bool {
     })
 }
 
+/// True when `recover` has work: intents, or copies staged by a decision that crashed before
+/// writing its intent. Cheap (two directory reads, no store).
+pub fn needs_recovery(root: &Path) -> bool {
+    has_pending(root)
+        || std::fs::read_dir(staging_root(root)).is_ok_and(|mut dir| dir.next().is_some())
+}
+
 /// Finishes or undoes every intent a crashed decision left behind. Intents whose tool is
 /// locked belong to a live process and are left alone. Call at start, and before deciding.
 pub fn recover(root: &Path, store: &mut Store) -> Result<RecoveryReport, ReviewError> {

@@ -1,9 +1,9 @@
 //! The review decisions of DESIGN §4: approve, reject, request changes, promote, archive,
 //! restore and rollback, plus the history and the review queue.
 //!
-//! Every decision takes the tool's lock, resolves the tool with a fresh scan, checks what it
-//! must refuse, then moves folders through the journal (so a crash leaves each tool in exactly
-//! one tier) and records who decided what. The CLI, the TUI keys and MCP all end here; none of
+//! Every decision takes the tool's lock, reads the tools of that name fresh from disk (only
+//! those: `lookup`), checks what it must refuse, then moves folders through the journal (so a
+//! crash leaves each tool in exactly one tier) and records who decided what. The CLI, the TUI keys and MCP all end here; none of
 //! them moves a tool folder by itself.
 
 use std::path::{Path, PathBuf};
@@ -14,9 +14,9 @@ use super::ReviewError;
 use super::journal::{self, Intent, Move};
 use super::steps::{
     activate_version, active_in, after_decision, begin, decided, ensure_tier, finish, free_slot,
-    is_active, keep_version, known_hash, known_version, non_empty, record, refuse_broken,
-    refuse_links_out, refuse_occupied, relative, resolve, review_text, scan, take_snapshots,
-    tier_slot, wrap_if_bare, write_in_workspace,
+    is_active, keep_version, known_hash, known_version, named, non_empty, record, refuse_broken,
+    refuse_links_out, refuse_occupied, relative, resolve, review_text, take_snapshots, tier_slot,
+    wrap_if_bare, write_in_workspace,
 };
 use super::versions::VersionStore;
 use crate::catalog::scan::{ScanLimits, hash_tool_folder};
@@ -198,7 +198,7 @@ pub fn approve(
     const ACTION: &str = "approve";
     let reason = non_empty(reason);
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root, ctx.scan_limits);
+    let catalog = named(ctx, store, spec, &[Tier::Experimental]);
     let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
     refuse_broken(ACTION, found)?;
     let name = found.name.clone();
@@ -266,7 +266,7 @@ pub fn approve(
     decision.superseded = active.map(|a| a.version.clone());
     decision.snapshot = Some(activated.snapshot);
     decision.wrapped = wrapped;
-    finish(ctx, decision, &intent, records, recovered)
+    finish(ctx, store, decision, &intent, records, recovered)
 }
 
 /// experimental → archived, with the reason (required).
@@ -312,7 +312,7 @@ pub fn request_changes(
         ));
     };
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root, ctx.scan_limits);
+    let catalog = named(ctx, store, spec, &[Tier::Experimental]);
     let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
     let at = crate::clock::now_rfc3339();
@@ -346,7 +346,7 @@ pub fn request_changes(
     decision.recovered = recovered;
     decision.affected = vec![location];
     drop(lock);
-    Ok(after_decision(ctx, decision))
+    Ok(after_decision(ctx, store, decision))
 }
 
 /// approved → core.
@@ -357,7 +357,7 @@ pub fn promote(
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "promote";
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root, ctx.scan_limits);
+    let catalog = named(ctx, store, spec, &[Tier::Approved]);
     let entry = resolve(&catalog, spec, &[Tier::Approved], ACTION)?.clone();
     refuse_broken(ACTION, &entry)?;
     refuse_links_out(ACTION, &entry)?;
@@ -397,7 +397,7 @@ pub fn promote(
     })?;
     let mut decision = decided(DecisionAction::Promote, &entry, Tier::Core, &target);
     decision.snapshot = Some(activated.snapshot);
-    finish(ctx, decision, &intent, records, recovered)
+    finish(ctx, store, decision, &intent, records, recovered)
 }
 
 /// Any tier but archived → archived. Active tools are snapshotted first.
@@ -446,7 +446,7 @@ fn move_to_archive(
     reason: Option<String>,
 ) -> Result<Decision, ReviewError> {
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root, ctx.scan_limits);
+    let catalog = named(ctx, store, spec, tiers);
     let found = resolve(&catalog, spec, tiers, verb)?;
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, verb, found)?;
     ensure_tier(&ctx.root, Tier::Archived)?;
@@ -478,7 +478,7 @@ fn move_to_archive(
     let mut decision = decided(action, &entry, Tier::Archived, &target);
     decision.reason = reason;
     decision.wrapped = wrapped;
-    finish(ctx, decision, &intent, records, recovered)
+    finish(ctx, store, decision, &intent, records, recovered)
 }
 
 /// archived → the tier it left (from the decisions; experimental when unknown). Refused when
@@ -490,7 +490,7 @@ pub fn restore(
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "restore";
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root, ctx.scan_limits);
+    let catalog = named(ctx, store, spec, &[Tier::Archived]);
     let entry = resolve(&catalog, spec, &[Tier::Archived], ACTION)?.clone();
     let former = store
         .tier_before_archive(&entry.name, &entry.version, &entry.content_hash)?
@@ -559,7 +559,7 @@ pub fn restore(
     })?;
     let mut decision = decided(DecisionAction::Restore, &entry, former, &target);
     decision.snapshot = snapshot;
-    finish(ctx, decision, &intent, records, recovered)
+    finish(ctx, store, decision, &intent, records, recovered)
 }
 
 /// Makes the previous version (or `to`) of an active tool active again, from the version
@@ -572,7 +572,7 @@ pub fn rollback(
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "roll back";
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = scan(&ctx.root, ctx.scan_limits);
+    let catalog = named(ctx, store, spec, &[Tier::Core, Tier::Approved]);
     let current = resolve(&catalog, spec, &[Tier::Core, Tier::Approved], ACTION)?.clone();
     let tier = current.tier;
     let chosen = choose_rollback_target(store, &current, to)?;
@@ -671,7 +671,7 @@ pub fn rollback(
     decision.from_version = Some(current.version.clone());
     decision.superseded = Some(current.version.clone());
     decision.snapshot = Some(chosen.snapshot.clone());
-    finish(ctx, decision, &intent, records, recovered)
+    finish(ctx, store, decision, &intent, records, recovered)
 }
 
 /// The snapshot rollback restores: the given version, else the newest version older than

@@ -15,21 +15,46 @@ use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::links;
 use crate::catalog::manifest::MANIFEST_FILE;
 use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_tool, scan_workspace};
+use crate::lookup;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
 
-/// Recovers leftovers of crashed decisions, then takes the tool's lock.
+/// Takes the tool's lock, after finishing decisions that crashed since this process started
+/// recovering (front ends recover once at start; a workbench runs for hours). With nothing
+/// pending that is one directory read.
 pub(super) fn begin(
     ctx: &ReviewContext,
     store: &mut Store,
     tool: &ToolId,
 ) -> Result<(ToolLock, Vec<String>), ReviewError> {
-    let recovered = journal::recover(&ctx.root, store)?.lines();
+    let recovered = if journal::needs_recovery(&ctx.root) {
+        journal::recover(&ctx.root, store)?.lines()
+    } else {
+        Vec::new()
+    };
     let lock = ToolLock::acquire(&ctx.root, &tool.name)?;
     Ok((lock, recovered))
 }
 
+/// The tools `tool` names, read fresh from disk (`lookup`): a decision reads only those, never
+/// the whole workspace. `tiers` are where the decision looks for it.
+pub(super) fn named(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    tool: &ToolId,
+    tiers: &[Tier],
+) -> Catalog {
+    Catalog::new(lookup::tools_named(
+        &ctx.root,
+        ctx.scan_limits,
+        store,
+        tool,
+        tiers,
+    ))
+}
+
+/// Every tool of the workspace, for what is about all of them (gc, the review queue).
 pub(super) fn scan(root: &Path, limits: ScanLimits) -> Catalog {
     Catalog::new(scan_workspace(
         root,
@@ -194,13 +219,15 @@ pub(super) fn wrap_if_bare(
             text.as_bytes(),
         )
     })?;
+    let wrapped = ctx.root.join(&target);
+    lookup::reindex(
+        &ctx.root,
+        ctx.scan_limits,
+        store,
+        &[entry.path.clone(), wrapped.clone()],
+    );
     Ok((
-        load_tool(
-            &ctx.root,
-            Tier::Experimental,
-            &ctx.root.join(&target),
-            ctx.scan_limits,
-        ),
+        load_tool(&ctx.root, Tier::Experimental, &wrapped, ctx.scan_limits),
         true,
     ))
 }
@@ -346,6 +373,7 @@ pub(super) fn decided(
 /// Fills in what the journal recorded and runs what follows a decision (git).
 pub(super) fn finish(
     ctx: &ReviewContext,
+    store: &mut Store,
     mut decision: Decision,
     intent: &Intent,
     records: Vec<DecisionRecord>,
@@ -361,10 +389,22 @@ pub(super) fn finish(
     }
     decision.records = records;
     decision.recovered = recovered;
-    Ok(after_decision(ctx, decision))
+    Ok(after_decision(ctx, store, decision))
 }
 
-pub(super) fn after_decision(ctx: &ReviewContext, mut decision: Decision) -> Decision {
+pub(super) fn after_decision(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    mut decision: Decision,
+) -> Decision {
+    // The index follows the folders this decision moved or wrote, so the next command on
+    // them finds them without a scan.
+    let paths: Vec<_> = decision
+        .affected
+        .iter()
+        .map(|path| ctx.root.join(path))
+        .collect();
+    lookup::reindex(&ctx.root, ctx.scan_limits, store, &paths);
     if ctx.git_auto_commit {
         match git::commit_decision(&ctx.root, &ctx.who, &decision) {
             Ok(commit) => decision.commit = commit,

@@ -1,7 +1,7 @@
 //! The cached catalog index: listing fields only, so loading 10,000 rows stays in milliseconds.
 //! Manifests are re-read by the background scan, which then replaces the cache.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rusqlite::params;
 
@@ -19,34 +19,9 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute("DELETE FROM catalog_index", []).map_err(err)?;
         {
-            let mut insert = tx
-                .prepare(
-                    "INSERT OR REPLACE INTO catalog_index (path, tier, name, version, description,
-                     category, cost_tier, keywords, capabilities, inferred, content_hash, error, warnings,
-                     fingerprint, oversized)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                )
-                .map_err(err)?;
+            let mut insert = tx.prepare(INSERT_ROW).map_err(err)?;
             for e in entries {
-                insert
-                    .execute(params![
-                        e.path.to_string_lossy(),
-                        e.tier.as_str(),
-                        e.name,
-                        e.version,
-                        e.description,
-                        e.category.map(|c| c.as_str()),
-                        e.cost_tier.map(|c| c.as_str()),
-                        join_list(&e.keywords),
-                        join_list(&e.capabilities),
-                        e.inferred,
-                        e.content_hash,
-                        e.error,
-                        join_list(&e.warnings),
-                        e.fingerprint,
-                        e.oversized,
-                    ])
-                    .map_err(err)?;
+                insert_row(&mut insert, e).map_err(err)?;
             }
         }
         tx.commit().map_err(err)
@@ -55,16 +30,51 @@ impl Store {
     /// The cached index, in the order it was saved. Rows that no longer parse are skipped: the
     /// scan that follows rebuilds them.
     pub fn load_index(&self) -> Result<Vec<ToolEntry>, StoreError> {
+        self.index_rows("", params![])
+    }
+
+    /// The cached rows of the tools named `name` (every tier and version): where to look, not
+    /// what is there; the caller reads those folders.
+    pub fn index_named(&self, name: &str) -> Result<Vec<ToolEntry>, StoreError> {
+        self.index_rows("WHERE name = ?1", params![name])
+    }
+
+    /// Corrects the cached index in one transaction: drops the rows of `gone` (folders that
+    /// left) and writes `fresh` over the rows at their paths.
+    pub fn refresh_index(&mut self, gone: &[&Path], fresh: &[ToolEntry]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut delete = tx
+                .prepare("DELETE FROM catalog_index WHERE path = ?1")
+                .map_err(err)?;
+            for folder in gone {
+                delete.execute([folder.to_string_lossy()]).map_err(err)?;
+            }
+            let mut insert = tx.prepare(INSERT_ROW).map_err(err)?;
+            for e in fresh {
+                insert_row(&mut insert, e).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    fn index_rows<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        params: P,
+    ) -> Result<Vec<ToolEntry>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT path, tier, name, version, description, category, cost_tier, keywords,
                  capabilities, inferred, content_hash, error, warnings, fingerprint, oversized
-                 FROM catalog_index ORDER BY rowid",
-            )
+                 FROM catalog_index {filter} ORDER BY rowid"
+            ))
             .map_err(|e| self.error(e))?;
         let rows = stmt
-            .query_map([], |row| {
+            .query_map(params, |row| {
                 let tier: String = row.get(1)?;
                 let category: Option<String> = row.get(5)?;
                 let cost_tier: Option<String> = row.get(6)?;
@@ -90,6 +100,31 @@ impl Store {
             .map_err(|e| self.error(e))?;
         Ok(rows.filter_map(|r| r.ok().flatten()).collect())
     }
+}
+
+const INSERT_ROW: &str = "INSERT OR REPLACE INTO catalog_index (path, tier, name, version,
+    description, category, cost_tier, keywords, capabilities, inferred, content_hash, error,
+    warnings, fingerprint, oversized)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+fn insert_row(insert: &mut rusqlite::Statement<'_>, e: &ToolEntry) -> rusqlite::Result<usize> {
+    insert.execute(params![
+        e.path.to_string_lossy(),
+        e.tier.as_str(),
+        e.name,
+        e.version,
+        e.description,
+        e.category.map(|c| c.as_str()),
+        e.cost_tier.map(|c| c.as_str()),
+        join_list(&e.keywords),
+        join_list(&e.capabilities),
+        e.inferred,
+        e.content_hash,
+        e.error,
+        join_list(&e.warnings),
+        e.fingerprint,
+        e.oversized,
+    ])
 }
 
 fn join_list(items: &[String]) -> String {
@@ -142,5 +177,55 @@ mod tests {
             .load_index()
             .expect("load");
         assert_eq!(loaded, vec![entry]);
+    }
+
+    fn row(name: &str, path: &str, hash: &str) -> ToolEntry {
+        ToolEntry {
+            tier: Tier::Experimental,
+            path: path.into(),
+            name: name.into(),
+            version: "1.0.0".into(),
+            description: String::new(),
+            category: None,
+            cost_tier: None,
+            keywords: vec![],
+            capabilities: vec![],
+            inferred: false,
+            content_hash: hash.into(),
+            error: None,
+            oversized: false,
+            fingerprint: String::new(),
+            warnings: vec![],
+            manifest: None,
+        }
+    }
+
+    #[test]
+    fn rows_of_one_name_are_looked_up_and_corrected_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let (a1, a2, b) = (
+            row("a", "/w/experimental/a", "1"),
+            row("a", "/w/experimental/a-2", "2"),
+            row("b", "/w/experimental/b", "3"),
+        );
+        store
+            .save_index(&[a1.clone(), b.clone(), a2.clone()])
+            .expect("save");
+        assert_eq!(
+            store.index_named("a").expect("named"),
+            vec![a1.clone(), a2.clone()]
+        );
+        // a-2 left, a changed in place: only those rows change.
+        let changed = row("a", "/w/experimental/a", "4");
+        store
+            .refresh_index(
+                &[Path::new("/w/experimental/a-2")],
+                std::slice::from_ref(&changed),
+            )
+            .expect("refresh");
+        assert_eq!(store.index_named("a").expect("named"), vec![changed]);
+        assert_eq!(store.index_named("b").expect("named"), vec![b]);
+        assert!(store.index_named("c").expect("named").is_empty());
     }
 }

@@ -106,6 +106,8 @@ const MIGRATIONS: &[&str] = &[
         proposed_at TEXT NOT NULL
     );
     CREATE INDEX proposals_by_client ON proposals (client, proposed_at);",
+    // 6: commands on one tool look up its rows by name, not through all 10,000.
+    "CREATE INDEX catalog_index_name ON catalog_index (name);",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -71,7 +71,9 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     let dir = config_dir();
     let keymap = Keymap::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
     let theme = Theme::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
-    let store = Store::open(&root)?;
+    let mut store = Store::open(&root)?;
+    // Decisions a crash interrupted are settled once, before anything is shown.
+    let recovered = crate::review::lifecycle::recover(&root, &mut store);
     let writer = StoreWriter::spawn(store.path().to_path_buf())?;
     let cached = store.load_index().unwrap_or_default();
     let mut app = App::with_preset(
@@ -82,6 +84,11 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
         theme,
         config.preset,
     );
+    match recovered {
+        Ok(lines) if !lines.is_empty() => app.notify(lines.join("; "), app::Level::Info),
+        Ok(_) => {}
+        Err(e) => app.notify(e.to_string(), app::Level::Error),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

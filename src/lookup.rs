@@ -1,0 +1,257 @@
+//! Finding the tools of one name without scanning the workspace: a command on one tool costs
+//! the same in a workspace of 10,000 tools as in one of 10 (DESIGN §6).
+//!
+//! The cached index (`store::catalog_cache`) only says where the tools of a name were. Those
+//! folders, and the usual folder `<tier>/<name>` of each tier, are read and hashed again, so a
+//! command acts on what is on disk; a row whose folder changed or left is corrected on the
+//! way. When nothing read answers the request (a name the index does not know, a version it
+//! has not seen), one full scan decides and replaces the index.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_path, scan_workspace};
+use crate::model::{Tier, ToolEntry, ToolId, is_valid_name};
+use crate::store::Store;
+
+/// Every tool named `spec.name` (all tiers and versions), read fresh from disk, in scan order
+/// (tier, then path). A full scan decides when none of them is in one of `tiers` with the
+/// version `spec` asks for. Empty when the workspace has none.
+pub fn tools_named(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut Store,
+    spec: &ToolId,
+    tiers: &[Tier],
+) -> Vec<ToolEntry> {
+    let name = spec.name.as_str();
+    // An unreadable index is only a slower answer: the full scan below decides.
+    let indexed = store.index_named(name).unwrap_or_default();
+    let mut paths: Vec<(Tier, PathBuf)> = indexed
+        .iter()
+        .filter(|row| tier_of(root, &row.path) == Some(row.tier))
+        .map(|row| (row.tier, row.path.clone()))
+        .collect();
+    if is_valid_name(name) {
+        for tier in Tier::ALL {
+            let usual = root.join(tier.dir_name()).join(name);
+            if !paths.iter().any(|(_, p)| *p == usual) {
+                paths.push((*tier, usual));
+            }
+        }
+    }
+    let mut found: Vec<ToolEntry> = paths
+        .iter()
+        .filter_map(|(tier, path)| load_path(root, *tier, path, limits))
+        .collect();
+    correct(store, &indexed, &found);
+    found.retain(|e| e.name == name);
+    if !found
+        .iter()
+        .any(|e| tiers.contains(&e.tier) && spec.accepts(&e.version))
+    {
+        found = scan_for(root, limits, store, name);
+    }
+    found.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+    found
+}
+
+/// Reads `paths` (tool folders a decision just moved, wrote or created) again and writes what
+/// is there now into the index: a folder that left loses its row.
+pub fn reindex(root: &Path, limits: ScanLimits, store: &mut Store, paths: &[PathBuf]) {
+    let mut gone = Vec::new();
+    let mut fresh = Vec::new();
+    for path in paths {
+        match tier_of(root, path).and_then(|tier| load_path(root, tier, path, limits)) {
+            Some(entry) => fresh.push(entry),
+            None => gone.push(path.as_path()),
+        }
+    }
+    // The index is a cache: a failed write costs the next command a scan, nothing more.
+    let _ = store.refresh_index(&gone, &fresh);
+}
+
+/// Writes back what reading the folders showed, when it differs from the rows: a folder that
+/// left, changed, or was never indexed.
+fn correct(store: &mut Store, indexed: &[ToolEntry], found: &[ToolEntry]) {
+    let fresh: Vec<ToolEntry> = found
+        .iter()
+        .filter(|e| {
+            let listed = ToolEntry {
+                manifest: None,
+                ..(*e).clone()
+            };
+            !indexed.contains(&listed)
+        })
+        .cloned()
+        .collect();
+    let present: HashSet<&Path> = found.iter().map(|e| e.path.as_path()).collect();
+    let gone: Vec<&Path> = indexed
+        .iter()
+        .map(|row| row.path.as_path())
+        .filter(|path| !present.contains(path))
+        .collect();
+    if !fresh.is_empty() || !gone.is_empty() {
+        let _ = store.refresh_index(&gone, &fresh);
+    }
+}
+
+/// The full scan for a name the index could not answer; it replaces the index. The tools of
+/// that name are then read again like any lookup, so their hashes are never reused ones.
+fn scan_for(root: &Path, limits: ScanLimits, store: &mut Store, name: &str) -> Vec<ToolEntry> {
+    let known = KnownHashes::from_entries(&store.load_index().unwrap_or_default());
+    let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
+    let _ = store.save_index(&entries);
+    entries
+        .iter()
+        .filter(|e| e.name == name)
+        .filter_map(|e| load_path(root, e.tier, &e.path, limits))
+        .filter(|e| e.name == name)
+        .collect()
+}
+
+/// The tier whose folder holds `path` directly; `None` for anything else (a row the index
+/// should not have, which is then never read).
+fn tier_of(root: &Path, path: &Path) -> Option<Tier> {
+    let parent = path.parent()?;
+    let hidden = path
+        .file_name()
+        .is_none_or(|n| n.to_string_lossy().starts_with('.'));
+    if hidden {
+        return None;
+    }
+    Tier::ALL
+        .iter()
+        .copied()
+        .find(|tier| parent == root.join(tier.dir_name()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOOL: &str =
+        "version = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n";
+
+    fn write(root: &Path, tier: &str, dir: &str, name: &str, version: &str) -> PathBuf {
+        let folder = root.join(tier).join(dir);
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        let manifest = format!("name = \"{name}\"\n{}", TOOL.replace("1.0.0", version));
+        std::fs::write(folder.join("tool.toml"), manifest).expect("write");
+        std::fs::write(folder.join("run.sh"), "true\n").expect("write");
+        folder
+    }
+
+    fn setup() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(root, "approved", "a", "a", "1.0.0");
+        write(root, "experimental", "a-v2", "a", "2.0.0");
+        write(root, "experimental", "b", "b", "1.0.0");
+        let mut store = Store::open(root).expect("store");
+        let entries = scan_workspace(
+            root,
+            ScanLimits::default(),
+            &KnownHashes::default(),
+            &ScanProgress::default(),
+        );
+        store.save_index(&entries).expect("save");
+        (dir, store)
+    }
+
+    fn versions(entries: &[ToolEntry]) -> Vec<(Tier, String)> {
+        entries
+            .iter()
+            .map(|e| (e.tier, e.version.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_name_is_found_from_its_rows_and_stale_rows_are_corrected() {
+        let (dir, mut store) = setup();
+        let root = dir.path();
+        let limits = ScanLimits::default();
+        let found = tools_named(root, limits, &mut store, &ToolId::named("a"), Tier::ALL);
+        assert_eq!(
+            versions(&found),
+            vec![
+                (Tier::Approved, "1.0.0".to_string()),
+                (Tier::Experimental, "2.0.0".to_string())
+            ]
+        );
+        // Behind our back: a-v2 removed, approved/a changed.
+        std::fs::remove_dir_all(root.join("experimental/a-v2")).expect("rm");
+        write(root, "approved", "a", "a", "1.1.0");
+        let found = tools_named(root, limits, &mut store, &ToolId::named("a"), Tier::ALL);
+        assert_eq!(
+            versions(&found),
+            vec![(Tier::Approved, "1.1.0".to_string())]
+        );
+        let rows = store.index_named("a").expect("rows");
+        assert_eq!(versions(&rows), vec![(Tier::Approved, "1.1.0".to_string())]);
+        assert_eq!(rows[0].content_hash, found[0].content_hash);
+    }
+
+    #[test]
+    fn an_unknown_name_or_version_takes_one_full_scan() {
+        let (dir, mut store) = setup();
+        let root = dir.path();
+        let limits = ScanLimits::default();
+        // Added behind our back in a folder that is not `<tier>/<name>`.
+        write(root, "archived", "old-c", "c", "0.1.0");
+        let found = tools_named(root, limits, &mut store, &ToolId::named("c"), Tier::ALL);
+        assert_eq!(
+            versions(&found),
+            vec![(Tier::Archived, "0.1.0".to_string())]
+        );
+        assert_eq!(store.index_named("c").expect("rows").len(), 1);
+        write(root, "archived", "old-a", "a", "0.9.0");
+        let spec: ToolId = "a@0.9.0".parse().expect("spec");
+        let found = tools_named(root, limits, &mut store, &spec, Tier::ALL);
+        assert!(found.iter().any(|e| e.version == "0.9.0"), "{found:?}");
+        let spec: ToolId = "a@7.0.0".parse().expect("spec");
+        assert!(
+            !tools_named(root, limits, &mut store, &spec, Tier::ALL)
+                .iter()
+                .any(|e| e.version == "7.0.0")
+        );
+        assert!(tools_named(root, limits, &mut store, &ToolId::named("zzz"), Tier::ALL).is_empty());
+        // Known, but not where the command looks: a scan may know better.
+        std::fs::remove_dir_all(root.join("experimental/a-v2")).expect("rm");
+        write(root, "experimental", "a-v3", "a", "3.0.0");
+        let found = tools_named(
+            root,
+            limits,
+            &mut store,
+            &ToolId::named("a"),
+            &[Tier::Experimental],
+        );
+        assert!(found.iter().any(|e| e.version == "3.0.0"), "{found:?}");
+    }
+
+    #[test]
+    fn rows_outside_the_tiers_are_never_read() {
+        let (dir, mut store) = setup();
+        let root = dir.path();
+        let outside = write(root, "elsewhere", "a", "a", "9.0.0");
+        let mut row = store.index_named("b").expect("rows").remove(0);
+        row.path = outside;
+        row.name = "a".into();
+        store.refresh_index(&[], &[row]).expect("plant");
+        let found = tools_named(
+            root,
+            ScanLimits::default(),
+            &mut store,
+            &ToolId::named("a"),
+            Tier::ALL,
+        );
+        assert!(found.iter().all(|e| e.version != "9.0.0"), "{found:?}");
+        assert!(
+            store
+                .index_named("a")
+                .expect("rows")
+                .iter()
+                .all(|r| !r.path.starts_with(root.join("elsewhere")))
+        );
+    }
+}
