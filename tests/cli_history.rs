@@ -115,6 +115,7 @@ fn runs_json_has_the_contract_keys_newest_first() {
                 "exit_code",
                 "duration_ms",
                 "origin",
+                "client",
                 "started_at",
                 "log_dir",
                 "error"
