@@ -1,7 +1,7 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide, tool_id};
-use crate::review::lifecycle;
+use super::{CliResult, Workspace, decide};
+use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub struct ApproveArgs {
@@ -15,13 +15,6 @@ pub struct ApproveArgs {
 }
 
 pub fn run(args: ApproveArgs, ws: &Workspace) -> CliResult {
-    let mut store = decide::open_store(ws)?;
-    let decision = lifecycle::approve(
-        &decide::context(ws),
-        &mut store,
-        &tool_id(&args.tool)?,
-        args.reason.as_deref(),
-    )?;
-    decide::print(&decision);
-    Ok(())
+    let reason = args.reason;
+    decide::take(ws, &args.tool, ReviewCommand::Approve { reason })
 }

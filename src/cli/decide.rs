@@ -2,8 +2,8 @@
 //! reported (one line on stdout; recoveries and warnings on stderr).
 
 use super::term::{errln, outln};
-use super::{CliError, Workspace};
-use crate::review::{Decision, ReviewContext, journal};
+use super::{CliError, CliResult, Workspace, tool_id};
+use crate::review::{Decision, ReviewCommand, ReviewContext, journal};
 use crate::store::Store;
 
 pub(super) fn context(ws: &Workspace) -> ReviewContext {
@@ -12,6 +12,14 @@ pub(super) fn context(ws: &Workspace) -> ReviewContext {
 
 pub(super) fn open_store(ws: &Workspace) -> Result<Store, CliError> {
     Ok(Store::open(&ws.root)?)
+}
+
+/// Takes one decision the way every front end does, and prints it.
+pub(super) fn take(ws: &Workspace, tool: &str, command: ReviewCommand) -> CliResult {
+    let mut store = open_store(ws)?;
+    let decision = crate::review::apply(&context(ws), &mut store, &tool_id(tool)?, &command)?;
+    print(&decision);
+    Ok(())
 }
 
 pub(super) fn print(decision: &Decision) {

@@ -2,8 +2,8 @@ use std::path::Path;
 
 use clap::Args;
 
-use super::{CliError, CliResult, Workspace, decide, tool_id};
-use crate::review::evolve;
+use super::{CliError, CliResult, Workspace, decide};
+use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub struct EvolveArgs {
@@ -33,16 +33,8 @@ pub fn run(args: EvolveArgs, ws: &Workspace) -> CliResult {
         }
         None => None,
     };
-    let mut store = decide::open_store(ws)?;
-    let decision = evolve::evolve(
-        &decide::context(ws),
-        &mut store,
-        &tool_id(&args.tool)?,
-        &args.hint,
-        with.as_deref(),
-    )?;
-    decide::print(&decision);
-    Ok(())
+    let hint = args.hint;
+    decide::take(ws, &args.tool, ReviewCommand::Evolve { hint, with })
 }
 
 /// Splits on whitespace; words that name an existing relative path become absolute, because

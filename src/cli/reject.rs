@@ -1,7 +1,7 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide, tool_id};
-use crate::review::lifecycle;
+use super::{CliResult, Workspace, decide};
+use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub struct RejectArgs {
@@ -13,13 +13,6 @@ pub struct RejectArgs {
 }
 
 pub fn run(args: RejectArgs, ws: &Workspace) -> CliResult {
-    let mut store = decide::open_store(ws)?;
-    let decision = lifecycle::reject(
-        &decide::context(ws),
-        &mut store,
-        &tool_id(&args.tool)?,
-        &args.reason,
-    )?;
-    decide::print(&decision);
-    Ok(())
+    let reason = args.reason;
+    decide::take(ws, &args.tool, ReviewCommand::Reject { reason })
 }

@@ -1,7 +1,7 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide, tool_id};
-use crate::review::lifecycle;
+use super::{CliResult, Workspace, decide};
+use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub struct RequestChangesArgs {
@@ -13,13 +13,6 @@ pub struct RequestChangesArgs {
 }
 
 pub fn run(args: RequestChangesArgs, ws: &Workspace) -> CliResult {
-    let mut store = decide::open_store(ws)?;
-    let decision = lifecycle::request_changes(
-        &decide::context(ws),
-        &mut store,
-        &tool_id(&args.tool)?,
-        &args.feedback,
-    )?;
-    decide::print(&decision);
-    Ok(())
+    let feedback = args.feedback;
+    decide::take(ws, &args.tool, ReviewCommand::RequestChanges { feedback })
 }

@@ -1,7 +1,7 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide, tool_id};
-use crate::review::lifecycle;
+use super::{CliResult, Workspace, decide};
+use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
@@ -11,8 +11,5 @@ pub struct RestoreArgs {
 }
 
 pub fn run(args: RestoreArgs, ws: &Workspace) -> CliResult {
-    let mut store = decide::open_store(ws)?;
-    let decision = lifecycle::restore(&decide::context(ws), &mut store, &tool_id(&args.tool)?)?;
-    decide::print(&decision);
-    Ok(())
+    decide::take(ws, &args.tool, ReviewCommand::Restore)
 }

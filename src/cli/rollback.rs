@@ -1,7 +1,7 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide, tool_id};
-use crate::review::lifecycle;
+use super::{CliResult, Workspace, decide};
+use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
@@ -14,13 +14,6 @@ pub struct RollbackArgs {
 }
 
 pub fn run(args: RollbackArgs, ws: &Workspace) -> CliResult {
-    let mut store = decide::open_store(ws)?;
-    let decision = lifecycle::rollback(
-        &decide::context(ws),
-        &mut store,
-        &tool_id(&args.tool)?,
-        args.to.as_deref(),
-    )?;
-    decide::print(&decision);
-    Ok(())
+    let to = args.to;
+    decide::take(ws, &args.tool, ReviewCommand::Rollback { to })
 }

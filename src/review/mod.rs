@@ -8,6 +8,7 @@
 //! commits; `queue` reads the review queue and a tool's history. Nothing here draws to a
 //! terminal, and nothing outside this module moves a tool folder between tiers.
 
+pub mod command;
 mod error;
 pub mod evolve;
 pub mod gc;
@@ -22,5 +23,6 @@ mod steps;
 pub mod validate;
 pub mod versions;
 
+pub use command::{DecisionKind, ReviewCommand, TextRole, apply};
 pub use error::ReviewError;
 pub use lifecycle::{Decision, ReviewContext};

@@ -20,7 +20,7 @@ use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, Pane};
-use super::overlays::decision::{DecisionKind, DecisionState};
+use super::overlays::decision::DecisionState;
 pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
@@ -31,6 +31,7 @@ use crate::catalog::{Catalog, SortOrder};
 use crate::config::Preset;
 use crate::model::{FailureRecord, RunOrigin, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::ToolStats;
+use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::Stream;
 use crate::runner::gate::{Gate, gate};
 
@@ -129,18 +130,11 @@ pub enum Effect {
     RecordFailure(Box<FailureRecord>),
     LoadHistory,
     Decide {
-        kind: DecisionKind,
         entry: Box<ToolEntry>,
-        text: String,
+        command: ReviewCommand,
     },
     /// Read the text files of a tool for the evolve editor.
     LoadEvolve(Box<ToolEntry>),
-    /// A new candidate from files edited in the workbench.
-    EvolveEdited {
-        entry: Box<ToolEntry>,
-        hint: String,
-        edits: std::collections::BTreeMap<String, String>,
-    },
     /// Validate a tool; `force` ignores a cached result for the same content.
     Validate {
         entry: Box<ToolEntry>,
@@ -722,9 +716,8 @@ impl App {
                 Ok((hint, edits)) if edits.is_empty() => {
                     self.notify(format!("evolving {}…", evolve.entry.id()), Level::Info);
                     self.effects.push(Effect::Decide {
-                        kind: DecisionKind::Evolve,
                         entry: Box::new(evolve.entry),
-                        text: hint,
+                        command: ReviewCommand::Evolve { hint, with: None },
                     });
                 }
                 Ok((hint, edits)) => {
@@ -736,10 +729,9 @@ impl App {
                         ),
                         Level::Info,
                     );
-                    self.effects.push(Effect::EvolveEdited {
+                    self.effects.push(Effect::Decide {
                         entry: Box::new(evolve.entry),
-                        hint,
-                        edits,
+                        command: ReviewCommand::EvolveEdited { hint, edits },
                     });
                 }
                 Err(problem) => {
@@ -758,9 +750,8 @@ impl App {
                         Level::Info,
                     );
                     self.effects.push(Effect::Decide {
-                        kind: decision.kind,
                         entry: Box::new(decision.entry),
-                        text,
+                        command: decision.kind.with_text(&text),
                     });
                 }
                 Err(problem) => {

@@ -42,7 +42,6 @@ use crate::store::writer::StoreWriter;
 use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
 use keymap::Keymap;
-use overlays::decision::DecisionKind;
 use theme::Theme;
 use validation_queue::{ValidationJob, ValidationQueue};
 
@@ -361,11 +360,16 @@ fn run_effect(
                 let _ = cancel.send(true);
             }
         }
-        Effect::Decide { kind, entry, text } => {
+        Effect::Decide { entry, command } => {
             let tx = tx.clone();
             let ctx = crate::review::ReviewContext::from_config(&services.root, &services.config);
             tokio::task::spawn_blocking(move || {
-                let result = decide(&ctx, kind, &entry, &text);
+                // `u` on any row of a tool rolls back its active version, whichever row it was.
+                let tool = match command {
+                    crate::review::ReviewCommand::Rollback { .. } => ToolId::named(&entry.name),
+                    _ => entry.tool_id(),
+                };
+                let result = decide(&ctx, &tool, &command);
                 let _ = tx.send(AppEvent::Decided(result));
             });
         }
@@ -377,27 +381,6 @@ fn run_effect(
                     path: entry.path.clone(),
                     files,
                 });
-            });
-        }
-        Effect::EvolveEdited { entry, hint, edits } => {
-            let tx = tx.clone();
-            let ctx = crate::review::ReviewContext::from_config(&services.root, &services.config);
-            tokio::task::spawn_blocking(move || {
-                let result =
-                    Store::open(&ctx.root)
-                        .map_err(|e| e.to_string())
-                        .and_then(|mut store| {
-                            crate::review::evolve::evolve_with_edits(
-                                &ctx,
-                                &mut store,
-                                &entry.tool_id(),
-                                &hint,
-                                edits,
-                            )
-                            .map(|d| d.summary())
-                            .map_err(|e| e.to_string())
-                        });
-                let _ = tx.send(AppEvent::Decided(result));
             });
         }
         Effect::Validate { entry, force } => services.validations.push(ValidationJob {
@@ -425,30 +408,16 @@ fn run_effect(
     }
 }
 
-/// Runs one review decision through the same library functions the CLI uses.
+/// Takes one review decision the way the CLI does.
 fn decide(
     ctx: &crate::review::ReviewContext,
-    kind: DecisionKind,
-    entry: &crate::model::ToolEntry,
-    text: &str,
+    tool: &ToolId,
+    command: &crate::review::ReviewCommand,
 ) -> Result<String, String> {
-    use crate::review::{evolve, lifecycle};
     let mut store = Store::open(&ctx.root).map_err(|e| e.to_string())?;
-    let spec = entry.tool_id();
-    let reason = (!text.is_empty()).then_some(text);
-    let decision = match kind {
-        DecisionKind::Approve => lifecycle::approve(ctx, &mut store, &spec, reason),
-        DecisionKind::Reject => lifecycle::reject(ctx, &mut store, &spec, text),
-        DecisionKind::RequestChanges => lifecycle::request_changes(ctx, &mut store, &spec, text),
-        DecisionKind::Promote => lifecycle::promote(ctx, &mut store, &spec),
-        DecisionKind::Archive => lifecycle::archive(ctx, &mut store, &spec, reason),
-        DecisionKind::Restore => lifecycle::restore(ctx, &mut store, &spec),
-        DecisionKind::Rollback => {
-            lifecycle::rollback(ctx, &mut store, &ToolId::named(&entry.name), None)
-        }
-        DecisionKind::Evolve => evolve::evolve(ctx, &mut store, &spec, text, None),
-    };
-    decision.map(|d| d.summary()).map_err(|e| e.to_string())
+    crate::review::apply(ctx, &mut store, tool, command)
+        .map(|d| d.summary())
+        .map_err(|e| e.to_string())
 }
 
 /// One run from start to record: output flows to the app as it comes, the record goes to

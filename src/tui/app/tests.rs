@@ -12,8 +12,8 @@ use crate::model::{
     Category, CostTier, FailureRecord, InputMode, Manifest, Provenance, RunOrigin, RunRecord,
     RunSpec,
 };
+use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::Stream;
-use crate::tui::overlays::decision::DecisionKind;
 use crate::tui::ui;
 
 fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) -> Manifest {
@@ -767,9 +767,25 @@ fn failures_pane_lists_history_and_opens_details() {
     );
 }
 
+/// The decision a key asked for: its kind, the tool, and the text it carries.
 fn decided(app: &mut App) -> Option<(DecisionKind, String, String)> {
     app.take_effects().into_iter().find_map(|e| match e {
-        Effect::Decide { kind, entry, text } => Some((kind, entry.id(), text)),
+        Effect::Decide { entry, command } => {
+            let text = match &command {
+                ReviewCommand::Approve { reason } | ReviewCommand::Archive { reason } => {
+                    reason.clone().unwrap_or_default()
+                }
+                ReviewCommand::Reject { reason } => reason.clone(),
+                ReviewCommand::RequestChanges { feedback } => feedback.clone(),
+                ReviewCommand::Evolve { hint, .. } | ReviewCommand::EvolveEdited { hint, .. } => {
+                    hint.clone()
+                }
+                ReviewCommand::Promote
+                | ReviewCommand::Restore
+                | ReviewCommand::Rollback { .. } => String::new(),
+            };
+            Some((command.kind(), entry.id(), text))
+        }
         _ => None,
     })
 }
@@ -926,7 +942,10 @@ fn e_opens_the_evolve_editor_and_edits_become_the_new_candidate() {
     assert!(screen.contains("1 file(s) edited"), "{screen}");
     ctrl(&mut app, 's');
     let edited = app.take_effects().into_iter().find_map(|e| match e {
-        Effect::EvolveEdited { hint, edits, .. } => Some((hint, edits)),
+        Effect::Decide {
+            command: ReviewCommand::EvolveEdited { hint, edits },
+            ..
+        } => Some((hint, edits)),
         _ => None,
     });
     let (hint, edits) = edited.expect("evolve with edits");

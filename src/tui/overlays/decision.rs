@@ -8,73 +8,41 @@ use ratatui_textarea::TextArea;
 
 use super::centered;
 use crate::model::ToolEntry;
+use crate::review::{DecisionKind, TextRole};
 use crate::tui::app::App;
 
-/// The decisions a key can ask for; each ends in the `review` library function of its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionKind {
-    Approve,
-    Reject,
-    RequestChanges,
-    Promote,
-    Archive,
-    Restore,
-    Rollback,
-    Evolve,
+/// What the text field of a decision is for, and whether it may stay empty.
+fn text_field(kind: DecisionKind) -> (&'static str, bool) {
+    match kind.text_role() {
+        TextRole::OptionalReason => ("reason (optional)", true),
+        TextRole::RequiredReason => ("reason (required)", false),
+        TextRole::Feedback => (
+            "feedback for the agent (required, written to REVIEW.md)",
+            false,
+        ),
+        TextRole::Hint => (
+            "hint: what should the new version do better? (required)",
+            false,
+        ),
+        TextRole::None => ("note (optional, not recorded)", true),
+    }
 }
 
-impl DecisionKind {
-    pub fn verb(self) -> &'static str {
-        match self {
-            DecisionKind::Approve => "Approve",
-            DecisionKind::Reject => "Reject",
-            DecisionKind::RequestChanges => "Request changes to",
-            DecisionKind::Promote => "Promote",
-            DecisionKind::Archive => "Archive",
-            DecisionKind::Restore => "Restore",
-            DecisionKind::Rollback => "Roll back",
-            DecisionKind::Evolve => "Evolve",
+fn consequence(kind: DecisionKind) -> &'static str {
+    match kind {
+        DecisionKind::Approve => {
+            "experimental → approved; an active version of the same name is superseded and kept as a snapshot"
         }
-    }
-
-    /// What the text field holds, and whether it may stay empty.
-    fn field(self) -> (&'static str, bool) {
-        match self {
-            DecisionKind::Approve => ("reason (optional)", true),
-            DecisionKind::Reject => ("reason (required)", false),
-            DecisionKind::RequestChanges => (
-                "feedback for the agent (required, written to REVIEW.md)",
-                false,
-            ),
-            DecisionKind::Evolve => (
-                "hint: what should the new version do better? (required)",
-                false,
-            ),
-            DecisionKind::Archive => ("reason (optional)", true),
-            DecisionKind::Promote | DecisionKind::Restore | DecisionKind::Rollback => {
-                ("note (optional, not recorded)", true)
-            }
+        DecisionKind::Reject => "experimental → archived",
+        DecisionKind::RequestChanges => {
+            "stays in experimental; the feedback is written to REVIEW.md for the agent"
         }
-    }
-
-    fn consequence(self) -> &'static str {
-        match self {
-            DecisionKind::Approve => {
-                "experimental → approved; an active version of the same name is superseded and kept as a snapshot"
-            }
-            DecisionKind::Reject => "experimental → archived",
-            DecisionKind::RequestChanges => {
-                "stays in experimental; the feedback is written to REVIEW.md for the agent"
-            }
-            DecisionKind::Promote => "approved → core",
-            DecisionKind::Archive => "→ archived (restore brings it back)",
-            DecisionKind::Restore => "archived → the tier it left",
-            DecisionKind::Rollback => {
-                "the previous version becomes active again; this one is archived"
-            }
-            DecisionKind::Evolve => {
-                "a new candidate with the minor version bumped appears in experimental; this one is untouched"
-            }
+        DecisionKind::Promote => "approved → core",
+        DecisionKind::Archive => "→ archived (restore brings it back)",
+        DecisionKind::Restore => "archived → the tier it left",
+        DecisionKind::Rollback => "the previous version becomes active again; this one is archived",
+        DecisionKind::Evolve => {
+            "a new candidate with the minor version bumped appears in experimental; this one is untouched"
         }
     }
 }
@@ -90,7 +58,7 @@ impl DecisionState {
     pub fn new(kind: DecisionKind, entry: ToolEntry) -> Self {
         let mut text = TextArea::default();
         text.set_cursor_line_style(ratatui::style::Style::default());
-        text.set_placeholder_text(kind.field().0);
+        text.set_placeholder_text(text_field(kind).0);
         Self {
             kind,
             entry,
@@ -102,7 +70,7 @@ impl DecisionState {
     /// The typed text, or why the decision cannot be submitted yet.
     pub fn value(&self) -> Result<String, String> {
         let text = self.text.lines().join(" ").trim().to_string();
-        let (label, optional) = self.kind.field();
+        let (label, optional) = text_field(self.kind);
         if text.is_empty() && !optional {
             return Err(format!(
                 "{} needs a {}",
@@ -135,7 +103,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
     .areas(inner);
     frame.render_widget(
         Paragraph::new(Line::from(Span::styled(
-            state.kind.consequence(),
+            consequence(state.kind),
             theme.text,
         )))
         .wrap(Wrap { trim: true }),
@@ -144,7 +112,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
-        .title(format!(" {} ", state.kind.field().0));
+        .title(format!(" {} ", text_field(state.kind).0));
     let inner_field = block.inner(field);
     frame.render_widget(block, field);
     frame.render_widget(&state.text, inner_field);

@@ -1,0 +1,226 @@
+//! The review vocabulary: every decision a human takes on a tool, as one type, applied by one
+//! function. The CLI's subcommands, the workbench's keys and (next) MCP build a
+//! [`ReviewCommand`]; nothing else picks which library function decides.
+
+use std::collections::BTreeMap;
+
+use super::{Decision, ReviewContext, ReviewError, evolve, lifecycle};
+use crate::model::ToolId;
+use crate::store::Store;
+
+/// The decisions, without what they carry: what a key or a menu names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKind {
+    Approve,
+    Reject,
+    RequestChanges,
+    Promote,
+    Archive,
+    Restore,
+    Rollback,
+    Evolve,
+}
+
+/// What a decision's text is to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextRole {
+    /// Recorded with the decision; may be empty.
+    OptionalReason,
+    /// Recorded with the decision; refused when empty.
+    RequiredReason,
+    /// Written to REVIEW.md for the tool's author; refused when empty.
+    Feedback,
+    /// What the new version should do better; refused when empty.
+    Hint,
+    /// The decision takes no text.
+    None,
+}
+
+impl DecisionKind {
+    pub fn verb(self) -> &'static str {
+        match self {
+            DecisionKind::Approve => "Approve",
+            DecisionKind::Reject => "Reject",
+            DecisionKind::RequestChanges => "Request changes to",
+            DecisionKind::Promote => "Promote",
+            DecisionKind::Archive => "Archive",
+            DecisionKind::Restore => "Restore",
+            DecisionKind::Rollback => "Roll back",
+            DecisionKind::Evolve => "Evolve",
+        }
+    }
+
+    pub fn text_role(self) -> TextRole {
+        match self {
+            DecisionKind::Approve | DecisionKind::Archive => TextRole::OptionalReason,
+            DecisionKind::Reject => TextRole::RequiredReason,
+            DecisionKind::RequestChanges => TextRole::Feedback,
+            DecisionKind::Evolve => TextRole::Hint,
+            DecisionKind::Promote | DecisionKind::Restore | DecisionKind::Rollback => {
+                TextRole::None
+            }
+        }
+    }
+
+    /// The command this kind makes with `text` (a reason, feedback or hint as its role says;
+    /// ignored by kinds that take none). Empty required text is refused by [`apply`].
+    pub fn with_text(self, text: &str) -> ReviewCommand {
+        let optional = (!text.trim().is_empty()).then(|| text.to_string());
+        match self {
+            DecisionKind::Approve => ReviewCommand::Approve { reason: optional },
+            DecisionKind::Reject => ReviewCommand::Reject {
+                reason: text.to_string(),
+            },
+            DecisionKind::RequestChanges => ReviewCommand::RequestChanges {
+                feedback: text.to_string(),
+            },
+            DecisionKind::Promote => ReviewCommand::Promote,
+            DecisionKind::Archive => ReviewCommand::Archive { reason: optional },
+            DecisionKind::Restore => ReviewCommand::Restore,
+            DecisionKind::Rollback => ReviewCommand::Rollback { to: None },
+            DecisionKind::Evolve => ReviewCommand::Evolve {
+                hint: text.to_string(),
+                with: None,
+            },
+        }
+    }
+}
+
+/// One decision with everything it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewCommand {
+    /// experimental → approved (an active approved version is archived and kept).
+    Approve { reason: Option<String> },
+    /// experimental → archived.
+    Reject { reason: String },
+    /// REVIEW.md is written; the tool stays in experimental.
+    RequestChanges { feedback: String },
+    /// approved → core.
+    Promote,
+    /// any tier → archived.
+    Archive { reason: Option<String> },
+    /// archived → the tier it left.
+    Restore,
+    /// The previous (or the given) version becomes active again.
+    Rollback { to: Option<String> },
+    /// A new candidate from the tool and a hint, by the configured evolver or `with`.
+    Evolve {
+        hint: String,
+        with: Option<Vec<String>>,
+    },
+    /// A new candidate from files the human edited (relative path → new text).
+    EvolveEdited {
+        hint: String,
+        edits: BTreeMap<String, String>,
+    },
+}
+
+impl ReviewCommand {
+    pub fn kind(&self) -> DecisionKind {
+        match self {
+            ReviewCommand::Approve { .. } => DecisionKind::Approve,
+            ReviewCommand::Reject { .. } => DecisionKind::Reject,
+            ReviewCommand::RequestChanges { .. } => DecisionKind::RequestChanges,
+            ReviewCommand::Promote => DecisionKind::Promote,
+            ReviewCommand::Archive { .. } => DecisionKind::Archive,
+            ReviewCommand::Restore => DecisionKind::Restore,
+            ReviewCommand::Rollback { .. } => DecisionKind::Rollback,
+            ReviewCommand::Evolve { .. } | ReviewCommand::EvolveEdited { .. } => {
+                DecisionKind::Evolve
+            }
+        }
+    }
+}
+
+/// Takes the decision on `tool`. The one place a command meets the lifecycle.
+pub fn apply(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    tool: &ToolId,
+    command: &ReviewCommand,
+) -> Result<Decision, ReviewError> {
+    match command {
+        ReviewCommand::Approve { reason } => {
+            lifecycle::approve(ctx, store, tool, reason.as_deref())
+        }
+        ReviewCommand::Reject { reason } => lifecycle::reject(ctx, store, tool, reason),
+        ReviewCommand::RequestChanges { feedback } => {
+            lifecycle::request_changes(ctx, store, tool, feedback)
+        }
+        ReviewCommand::Promote => lifecycle::promote(ctx, store, tool),
+        ReviewCommand::Archive { reason } => {
+            lifecycle::archive(ctx, store, tool, reason.as_deref())
+        }
+        ReviewCommand::Restore => lifecycle::restore(ctx, store, tool),
+        ReviewCommand::Rollback { to } => lifecycle::rollback(ctx, store, tool, to.as_deref()),
+        ReviewCommand::Evolve { hint, with } => {
+            evolve::evolve(ctx, store, tool, hint, with.as_deref())
+        }
+        ReviewCommand::EvolveEdited { hint, edits } => {
+            evolve::evolve_with_edits(ctx, store, tool, hint, edits.clone())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_makes_a_command_of_its_own_kind() {
+        let kinds = [
+            DecisionKind::Approve,
+            DecisionKind::Reject,
+            DecisionKind::RequestChanges,
+            DecisionKind::Promote,
+            DecisionKind::Archive,
+            DecisionKind::Restore,
+            DecisionKind::Rollback,
+            DecisionKind::Evolve,
+        ];
+        for kind in kinds {
+            assert_eq!(kind.with_text("why").kind(), kind);
+        }
+        assert_eq!(
+            DecisionKind::Approve.with_text("  "),
+            ReviewCommand::Approve { reason: None }
+        );
+        assert_eq!(
+            DecisionKind::Reject.with_text("dup of slugify"),
+            ReviewCommand::Reject {
+                reason: "dup of slugify".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_command_is_applied_by_its_lifecycle_function() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        let folder = dir.path().join("experimental/greet");
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        std::fs::write(
+            folder.join("tool.toml"),
+            "name = \"greet\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\n",
+        )
+        .expect("write");
+        let ctx = ReviewContext::new(dir.path(), "ana");
+        let mut store = Store::open(dir.path()).expect("store");
+        let tool = ToolId::named("greet");
+        let refused = apply(&ctx, &mut store, &tool, &DecisionKind::Reject.with_text(""));
+        assert!(refused.is_err(), "a reject needs its reason");
+        let decision = apply(
+            &ctx,
+            &mut store,
+            &tool,
+            &ReviewCommand::Approve { reason: None },
+        )
+        .expect("approved");
+        assert!(
+            decision.summary().starts_with("approved greet@1.0.0"),
+            "{}",
+            decision.summary()
+        );
+        assert!(dir.path().join("approved/greet/tool.toml").is_file());
+    }
+}
