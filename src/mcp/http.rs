@@ -27,7 +27,7 @@ use super::gateway::Gateway;
 const ENDPOINT: &str = "/mcp";
 
 /// How `toolbench mcp --http` listens.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct HttpOptions {
     pub addr: SocketAddr,
     /// Lets `addr` be a non-loopback address (a token is required then).
@@ -191,7 +191,6 @@ fn plain(status: StatusCode, text: &'static str) -> Answer {
 mod tests {
     use super::*;
     use rmcp::ServerHandler;
-    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 
     /// A handler that never serves: the checks must answer before one is made.
     #[derive(Clone)]
