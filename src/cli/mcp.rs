@@ -1,14 +1,42 @@
-//! `toolbench mcp`: serve the workspace's approved and core tools to an agent over MCP on
-//! stdin/stdout. Nothing but protocol messages goes to stdout; diagnostics go to stderr.
+//! `toolbench mcp`: serve the workspace's approved and core tools to an agent over MCP, on
+//! stdin/stdout or, with `--http`, over Streamable HTTP. In stdio mode nothing but protocol
+//! messages goes to stdout; diagnostics go to stderr.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::Args;
 
 use super::{CliResult, Workspace};
+use crate::mcp::HttpOptions;
 
 #[derive(Debug, Args)]
-pub struct McpArgs {}
+pub struct McpArgs {
+    /// Serve MCP Streamable HTTP at http://ADDR/mcp instead of stdio (port 0 picks a free
+    /// port; the URL is printed on stderr). Loopback only unless --allow-remote.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Let --http listen on a non-loopback address; requires --token-file.
+    #[arg(long, requires = "http")]
+    allow_remote: bool,
+    /// Require `Authorization: Bearer TOKEN` on every request, the token read from FILE
+    /// (which only its owner may read).
+    #[arg(long, value_name = "FILE", requires = "http")]
+    token_file: Option<PathBuf>,
+}
 
-pub fn run(_args: McpArgs, ws: Workspace) -> CliResult {
-    crate::mcp::serve_stdio(ws.root, ws.config)?;
+pub fn run(args: McpArgs, ws: Workspace) -> CliResult {
+    match args.http {
+        Some(addr) => crate::mcp::serve_http(
+            ws.root,
+            ws.config,
+            HttpOptions {
+                addr,
+                allow_remote: args.allow_remote,
+                token_file: args.token_file,
+            },
+        )?,
+        None => crate::mcp::serve_stdio(ws.root, ws.config)?,
+    }
     Ok(())
 }

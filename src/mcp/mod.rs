@@ -3,11 +3,13 @@
 //! `listing` turns active tools into MCP definitions, `call` runs them through the same
 //! runner and record as the CLI and the workbench, `agent_tools` are toolbench's own tools
 //! (propose, review status, report failure), `live` keeps the listing current and tells
-//! clients when it changes, and `gateway` is the handler that ties them together.
+//! clients when it changes, and `gateway` is the handler that ties them together. It is
+//! served on stdio or, by `http`, over Streamable HTTP.
 
 mod agent_tools;
 mod call;
 pub mod gateway;
+mod http;
 pub mod listing;
 mod live;
 mod stdio;
@@ -22,6 +24,7 @@ use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::config::Config;
 use crate::store::Store;
 use gateway::{Gateway, Shared};
+pub use http::HttpOptions;
 
 /// The longest JSON-RPC message read from stdin: room for the largest proposal, so one over
 /// `max_proposal_kb` gets the proposal's own refusal.
@@ -40,6 +43,9 @@ pub enum McpError {
     Watch(String),
     #[error("MCP session: {0}")]
     Session(String),
+    /// A refused `--http` option or a socket that cannot be opened; names the flag.
+    #[error("{0}")]
+    Http(String),
 }
 
 /// Loads the catalog once (the cached index spares re-hashing unchanged tools) and builds
@@ -63,12 +69,7 @@ const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10)
 
 /// Serves one client on stdin/stdout until it goes away.
 pub fn serve_stdio(root: PathBuf, config: Config) -> Result<(), McpError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(McpError::Runtime)?;
-    runtime.block_on(async move {
+    runtime()?.block_on(async move {
         let shared = shared(root, config)?;
         let _watcher = live::follow(Arc::clone(&shared)).map_err(McpError::Watch)?;
         let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
@@ -91,4 +92,24 @@ pub fn serve_stdio(root: PathBuf, config: Config) -> Result<(), McpError> {
         let _ = tokio::time::timeout(CALLS_END_WITHIN, shared.calls_ended()).await;
         Ok(())
     })
+}
+
+/// Serves any number of clients over Streamable HTTP, all sessions sharing one catalog and
+/// one watcher, until the process is stopped.
+pub fn serve_http(root: PathBuf, config: Config, options: HttpOptions) -> Result<(), McpError> {
+    // Refused options fail before the catalog is scanned.
+    let token = http::check_options(&options)?;
+    runtime()?.block_on(async move {
+        let shared = shared(root, config)?;
+        let _watcher = live::follow(Arc::clone(&shared)).map_err(McpError::Watch)?;
+        http::serve(Gateway { shared }, &options, token).await
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, McpError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(McpError::Runtime)
 }
