@@ -1174,3 +1174,59 @@ async fn report_failure_records_a_failure_from_mcp_and_refuses_bad_reports() {
     );
     client.cancel().await.expect("close the session");
 }
+
+/// Clients of the 2026-07-28 protocol hear of changes through `subscriptions/listen`: a tool
+/// edited in approved/ by another program is announced on the subscription.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_hears_that_the_listed_tools_changed() {
+    use rmcp::ClientServiceExt;
+    use rmcp::model::{ServerNotification, SubscriptionFilter};
+    let ws = Workspace::sample();
+    // A client of the new protocol: no initialize handshake, the version on every request.
+    let transport = TokioChildProcess::new(ws.server_command()).expect("spawn toolbench mcp");
+    let client = ()
+        .serve_with_lifecycle(
+            transport,
+            rmcp::ClientLifecycleMode::Discover {
+                preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .expect("discover toolbench mcp");
+    let mut subscription = client
+        .listen(SubscriptionFilter::builder().tools_list_changed().build())
+        .await
+        .expect("the subscription is acknowledged");
+    assert_eq!(subscription.acknowledged().tools_list_changed, Some(true));
+    // Another program rewrites an approved tool's description: agents see a new definition.
+    let manifest = ws.root().join("approved/slugify/tool.toml");
+    let text = std::fs::read_to_string(&manifest).expect("read");
+    let edited = text.replacen("description = \"", "description = \"Edited: ", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&manifest, edited).expect("edit");
+    let heard = tokio::time::timeout(Duration::from_secs(5), subscription.next())
+        .await
+        .expect("a notification within 5 s")
+        .expect("the subscription is open");
+    assert!(
+        matches!(
+            heard,
+            Some(ServerNotification::ToolListChangedNotification(_))
+        ),
+        "{heard:?}"
+    );
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let slugify = tools
+        .iter()
+        .find(|t| t.name == "slugify")
+        .expect("slugify listed");
+    assert!(
+        slugify
+            .description
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Edited: "),
+        "{slugify:?}"
+    );
+    client.cancel().await.expect("close the session");
+}
