@@ -29,7 +29,7 @@ use super::runs::{RunState, RunView, StartedElsewhere};
 use super::theme::Theme;
 use crate::catalog::{Catalog, SortOrder};
 use crate::config::Preset;
-use crate::model::{FailureRecord, RunOrigin, RunRecord, Tier, ToolEntry, ToolId};
+use crate::model::{FailureRecord, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::ToolStats;
 use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::Stream;
@@ -691,22 +691,8 @@ impl App {
                 let input = launch.input();
                 self.start_run(launch.entry, input);
             }
-            Some(Overlay::MarkFailure(mut mark)) => match mark.values() {
-                Ok((scenario, error)) => {
-                    self.effects
-                        .push(Effect::RecordFailure(Box::new(FailureRecord {
-                            id: 0,
-                            tool: mark.tool.clone(),
-                            version: mark.version.clone(),
-                            severity: mark.severity,
-                            scenario,
-                            error,
-                            origin: RunOrigin::Tui,
-                            at: crate::clock::now_rfc3339(),
-                            run_id: mark.run_id,
-                            tag: None,
-                        })));
-                }
+            Some(Overlay::MarkFailure(mut mark)) => match mark.record() {
+                Ok(failure) => self.effects.push(Effect::RecordFailure(Box::new(failure))),
                 Err(problem) => {
                     mark.problem = Some(problem);
                     self.overlay = Some(Overlay::MarkFailure(mark));

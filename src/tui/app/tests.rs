@@ -693,7 +693,7 @@ fn c_cancels_the_selected_running_run() {
 }
 
 #[test]
-fn f_marks_a_failure_for_the_selected_run() {
+fn f_marks_a_failure_for_the_selected_run_with_the_clis_checks_and_a_tag() {
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's');
@@ -701,10 +701,19 @@ fn f_marks_a_failure_for_the_selected_run() {
     key(&mut app, KeyCode::Char('f'));
     assert!(render(&app, 80, 24).contains("Mark a failure of csv_to_json@1.2.0"));
     ctrl(&mut app, 's');
-    assert!(render(&app, 80, 24).contains("describe the scenario"));
+    assert!(render(&app, 80, 24).contains("needs a scenario"));
     type_text(&mut app, "semicolon CSV");
     key(&mut app, KeyCode::Tab);
     type_text(&mut app, "wrong columns");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "Not JSON");
+    ctrl(&mut app, 's');
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("not a valid negative tag"), "{screen}");
+    for _ in 0.."Not JSON".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "not-for-semicolons");
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Right);
     ctrl(&mut app, 's');
@@ -717,6 +726,7 @@ fn f_marks_a_failure_for_the_selected_run() {
         (failure.scenario.as_str(), failure.error.as_str()),
         ("semicolon CSV", "wrong columns")
     );
+    assert_eq!(failure.tag.as_deref(), Some("not-for-semicolons"));
     assert_eq!(failure.severity, crate::model::Severity::High);
     assert_eq!(failure.origin, RunOrigin::Tui);
 }

@@ -1,4 +1,5 @@
-//! Marking a failure by hand for a run: scenario, error and severity.
+//! Marking a failure by hand for a run: scenario, error, an optional negative tag and the
+//! severity, checked by the same library call as `mark-failure` and MCP's report.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,7 +8,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
 use super::centered;
-use crate::model::Severity;
+use crate::model::{FailureRecord, RunOrigin, Severity};
+use crate::quality::FailureReport;
 use crate::tui::app::App;
 
 pub struct MarkFailureState {
@@ -16,8 +18,10 @@ pub struct MarkFailureState {
     pub run_id: Option<i64>,
     pub scenario: TextArea<'static>,
     pub error: TextArea<'static>,
+    /// A negative tag such as `not-for-json`; optional.
+    pub tag: TextArea<'static>,
     pub severity: Severity,
-    /// 0 scenario, 1 error, 2 severity.
+    /// 0 scenario, 1 error, 2 tag, 3 severity.
     pub field: usize,
     pub problem: Option<String>,
 }
@@ -36,6 +40,7 @@ impl MarkFailureState {
             run_id,
             scenario: single_line("", "what was the tool asked to do?"),
             error: single_line(error, "what went wrong?"),
+            tag: single_line("", "optional, e.g. not-for-json"),
             severity: Severity::Medium,
             field: 0,
             problem: None,
@@ -43,7 +48,7 @@ impl MarkFailureState {
     }
 
     pub fn next_field(&mut self) {
-        self.field = (self.field + 1) % 3;
+        self.field = (self.field + 1) % 4;
     }
 
     pub fn input_key(&mut self, key: crossterm::event::KeyEvent) {
@@ -55,7 +60,10 @@ impl MarkFailureState {
             1 if key.code != KeyCode::Enter => {
                 self.error.input(key);
             }
-            2 => {
+            2 if key.code != KeyCode::Enter => {
+                self.tag.input(key);
+            }
+            3 => {
                 let step: isize = match key.code {
                     KeyCode::Left | KeyCode::Char('h') => -1,
                     KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => 1,
@@ -69,23 +77,32 @@ impl MarkFailureState {
         }
     }
 
-    /// The scenario and error, or what is missing.
-    pub fn values(&self) -> Result<(String, String), String> {
-        let scenario = self.scenario.lines().join(" ").trim().to_string();
-        let error = self.error.lines().join(" ").trim().to_string();
-        if scenario.is_empty() {
-            return Err("describe the scenario".to_string());
-        }
-        if error.is_empty() {
-            return Err("describe the error".to_string());
-        }
-        Ok((scenario, error))
+    /// The failure to record, or what is wrong with it (the rule `mark-failure` applies).
+    pub fn record(&self) -> Result<FailureRecord, String> {
+        let text = |area: &TextArea<'static>| area.lines().join(" ").trim().to_string();
+        let tag = text(&self.tag);
+        let report = FailureReport {
+            scenario: text(&self.scenario),
+            error: text(&self.error),
+            severity: self.severity,
+            tag: (!tag.is_empty()).then_some(tag),
+        };
+        let mut record = report
+            .into_record(
+                &self.tool,
+                &self.version,
+                RunOrigin::Tui,
+                crate::clock::now_rfc3339(),
+            )
+            .map_err(|e| e.to_string())?;
+        record.run_id = self.run_id;
+        Ok(record)
     }
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &MarkFailureState) {
     let theme = &app.theme;
-    let rect = centered(area, 70, 14);
+    let rect = centered(area, 70, 17);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
@@ -101,7 +118,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &MarkFailureState) 
     frame.render_widget(Clear, rect);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let [scenario, error, severity, problem] = Layout::vertical([
+    let [scenario, error, tag, severity, problem] = Layout::vertical([
+        Constraint::Length(3),
         Constraint::Length(3),
         Constraint::Length(3),
         Constraint::Length(2),
@@ -111,6 +129,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &MarkFailureState) 
     for (i, (label, widget, rect)) in [
         ("scenario", &state.scenario, scenario),
         ("error", &state.error, error),
+        ("negative tag", &state.tag, tag),
     ]
     .into_iter()
     .enumerate()
@@ -130,7 +149,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &MarkFailureState) 
     }
     let mut spans = vec![Span::styled(
         " severity: ",
-        if state.field == 2 {
+        if state.field == 3 {
             theme.title_focused
         } else {
             theme.dim
