@@ -3,7 +3,7 @@
 //!
 //! Pure functions over numbers the store gathers; this module never does I/O.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -81,6 +81,13 @@ pub fn sort_by_quality(stats: &mut [ToolStats]) {
             .total_cmp(&a.quality)
             .then_with(|| a.name.cmp(&b.name))
     });
+}
+
+/// The quality of a tool name: its recorded statistics', else that of a tool that never ran.
+pub fn quality_of(stats: &HashMap<String, ToolStats>, name: &str) -> f64 {
+    stats
+        .get(name)
+        .map_or_else(|| ToolStats::unused(name).quality, |s| s.quality)
 }
 
 /// Stats of every active tool name in `catalog` (all tiers but archived), best first: recorded

@@ -526,3 +526,35 @@ fn mark_failure_with_a_bad_tag_is_refused() {
         assert_refused(ws.path(), &out, "is not a valid negative tag");
     }
 }
+
+/// `[ui] sort = "quality"` orders `list` as it orders the workbench's catalog: best quality
+/// first, the same number as `stats` for each name (0.4 for one that never ran), ties by name.
+#[test]
+fn list_honours_the_quality_sort_with_the_stats_numbers() {
+    let ws = sample_workspace();
+    let toml = ws.path().join("toolbench.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap_or_default();
+    text.push_str("\n[ui]\nsort = \"quality\"\n");
+    std::fs::write(&toml, text).expect("write toolbench.toml");
+    record_history(ws.path());
+    let stats = json_array(ws.path(), &["stats", "--json"]);
+    let quality = |name: &str| {
+        stats
+            .iter()
+            .find(|s| s["name"] == name)
+            .map_or(0.4, |s| number(&s["quality"]))
+    };
+    let listed = json_array(ws.path(), &["list", "--json"]);
+    let names: Vec<&str> = listed.iter().filter_map(|t| t["name"].as_str()).collect();
+    let keys: Vec<(f64, &str)> = names.iter().map(|n| (quality(n), *n)).collect();
+    for pair in keys.windows(2) {
+        let ((qa, na), (qb, nb)) = (pair[0], pair[1]);
+        assert!(
+            qa > qb || (qa == qb && na <= nb),
+            "{na} ({qa}) before {nb} ({qb}): {keys:?}"
+        );
+    }
+    // json_format ran once and well; it leads the tools that never ran.
+    let position = |name: &str| names.iter().position(|n| *n == name).expect("listed");
+    assert!(position("json_format") < position("slugify"), "{names:?}");
+}

@@ -133,6 +133,18 @@ impl Catalog {
         indices
     }
 
+    /// Entry indices in `order`; for `Quality`, best first by `quality` of each name (ties
+    /// in name order), which the caller computes from the statistics it holds.
+    pub fn ordered(&self, order: SortOrder, quality: impl Fn(&str) -> f64) -> Vec<usize> {
+        let mut indices = self.sorted_indices(order);
+        if order == SortOrder::Quality {
+            let e = &self.entries;
+            // Stable: equal qualities keep name order.
+            indices.sort_by(|a, b| quality(&e[*b].name).total_cmp(&quality(&e[*a].name)));
+        }
+        indices
+    }
+
     /// Resolves `name` or `name@version`. A bare name prefers the active tool (core, then
     /// approved), then a candidate in experimental, then an archived one.
     pub fn find(&self, id: &ToolId) -> Result<&ToolEntry, LookupError> {

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use clap::Args;
 use serde::Serialize;
 
@@ -5,6 +7,7 @@ use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace};
 use crate::catalog::SortOrder;
 use crate::model::{Tier, ToolEntry};
+use crate::quality::{ToolStats, quality_of};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -61,8 +64,18 @@ impl<'a> From<&'a ToolEntry> for ListedTool<'a> {
 pub fn run(args: ListArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
     let order = ws.config.sort;
+    // Quality needs the recorded runs; a workspace without a store has none to read.
+    let stats: HashMap<String, ToolStats> = match order {
+        SortOrder::Quality => crate::store::Store::open(&ws.root)
+            .and_then(|store| store.tool_stats())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| (s.name.clone(), s))
+            .collect(),
+        _ => HashMap::new(),
+    };
     let entries: Vec<&ToolEntry> = catalog
-        .sorted_indices(order)
+        .ordered(order, |name| quality_of(&stats, name))
         .into_iter()
         .map(|i| &catalog.entries()[i])
         .filter(|e| args.tier.is_none_or(|t| t == e.tier))
@@ -79,11 +92,11 @@ pub fn run(args: ListArgs, ws: &Workspace) -> CliResult {
         );
         return Ok(());
     }
-    print_table(&entries, order);
+    print_table(&entries);
     Ok(())
 }
 
-fn print_table(entries: &[&ToolEntry], _order: SortOrder) {
+fn print_table(entries: &[&ToolEntry]) {
     let name_width = entries
         .iter()
         .map(|e| e.name.len())

@@ -35,6 +35,12 @@ pub struct QueueItem {
     pub parent: Option<String>,
 }
 
+/// The review queue's one order, for every front end: by arrival, as the validation pipeline
+/// first saw each candidate; candidates it has not seen yet come after them, by path.
+pub fn arrival_key<'a>(arrived_at: Option<&'a str>, path: &'a Path) -> (bool, &'a str, &'a Path) {
+    (arrived_at.is_none(), arrived_at.unwrap_or_default(), path)
+}
+
 /// The decisions and snapshots of a tool.
 pub fn history(store: &Store, name: &str) -> Result<History, ReviewError> {
     Ok(History {
@@ -52,7 +58,7 @@ pub fn review_queue(
 ) -> Result<Vec<QueueItem>, ReviewError> {
     let rows = store.review_queue_rows()?;
     let catalog = scan(root, limits);
-    let mut items: Vec<QueueItem> = catalog
+    let mut items: Vec<(Option<String>, QueueItem)> = catalog
         .entries()
         .iter()
         .filter(|e| e.tier == Tier::Experimental)
@@ -68,7 +74,8 @@ pub fn review_queue(
                     r.tool == e.name && r.version == e.version && r.content_hash == e.content_hash
                 })
             });
-            QueueItem {
+            let seen = row.map(|r| r.arrived_at.clone());
+            let item = QueueItem {
                 name: e.name.clone(),
                 version: e.version.clone(),
                 path: e.path.clone(),
@@ -81,9 +88,13 @@ pub fn review_queue(
                     .as_ref()
                     .and_then(|m| m.provenance.parent.as_ref())
                     .map(ToString::to_string),
-            }
+            };
+            (seen, item)
         })
         .collect();
-    items.sort_by(|a, b| (&a.arrived_at, &a.path).cmp(&(&b.arrived_at, &b.path)));
+    items.sort_by(|(seen_a, a), (seen_b, b)| {
+        arrival_key(seen_a.as_deref(), &a.path).cmp(&arrival_key(seen_b.as_deref(), &b.path))
+    });
+    let items = items.into_iter().map(|(_, item)| item).collect();
     Ok(items)
 }

@@ -30,7 +30,8 @@ use super::theme::Theme;
 use crate::catalog::{Catalog, SortOrder};
 use crate::config::Preset;
 use crate::model::{FailureRecord, RunRecord, Tier, ToolEntry, ToolId};
-use crate::quality::ToolStats;
+use crate::quality::{ToolStats, quality_of};
+use crate::review::queue::arrival_key;
 use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::Stream;
 use crate::runner::gate::{Gate, gate};
@@ -91,6 +92,8 @@ pub enum AppEvent {
         alerts: Vec<crate::review::health::HealthAlert>,
         /// The MCP client that proposed each tool folder (path relative to the root).
         proposers: HashMap<String, String>,
+        /// When the validation pipeline first saw each candidate, by tool path.
+        arrivals: HashMap<PathBuf, String>,
     },
     /// The watcher saw tools change on disk.
     Watched(crate::watch::WatchUpdate),
@@ -226,6 +229,8 @@ pub struct App {
     pub stats: HashMap<String, ToolStats>,
     /// The MCP client that proposed each candidate, by folder relative to the root.
     pub proposers: HashMap<String, String>,
+    /// When each candidate arrived (the review queue's order), by tool path.
+    pub arrivals: HashMap<PathBuf, String>,
     pub preset: Preset,
     /// The workspace watcher is running.
     pub watching: bool,
@@ -281,6 +286,7 @@ impl App {
             failures: Vec::new(),
             stats: HashMap::new(),
             proposers: HashMap::new(),
+            arrivals: HashMap::new(),
             preset,
             watching: false,
             validations: HashMap::new(),
@@ -414,6 +420,12 @@ impl App {
                 }
             }
             AppEvent::Validated { path, report } => {
+                // First seen now: its queue row was just written with this arrival time.
+                if report.tier == Tier::Experimental && !self.arrivals.contains_key(&path) {
+                    self.arrivals
+                        .insert(path.clone(), crate::clock::now_rfc3339());
+                    self.refresh_views();
+                }
                 // A candidate new to us may be an agent's proposal: learn who sent it.
                 if report.path.starts_with(Tier::Experimental.dir_name())
                     && !self.proposers.contains_key(&report.path)
@@ -428,8 +440,10 @@ impl App {
                 stats,
                 alerts,
                 proposers,
+                arrivals,
             } => {
                 self.proposers = proposers;
+                self.arrivals = arrivals;
                 self.failures = failures;
                 self.alerts = alerts;
                 let review_h = self.pane_height(Pane::Review);
@@ -439,9 +453,8 @@ impl App {
                 let height = self.pane_height(Pane::Failures);
                 self.failures_cursor
                     .keep_visible(self.failures.len(), height);
-                if self.sort == SortOrder::Quality {
-                    self.refresh_views();
-                }
+                // Arrivals order the queue; statistics order the catalog by quality.
+                self.refresh_views();
                 self.dirty = true;
             }
             AppEvent::Tick => {
@@ -558,17 +571,8 @@ impl App {
     fn refresh_views(&mut self) {
         self.view = if self.filter.query.trim().is_empty() {
             self.filter.previous = None;
-            let mut view = self.catalog.sorted_indices(self.sort);
-            if self.sort == SortOrder::Quality {
-                let entries = self.catalog.entries();
-                let quality = |i: &usize| {
-                    self.stats
-                        .get(&entries[*i].name)
-                        .map_or(-1.0, |s| s.quality)
-                };
-                view.sort_by(|a, b| quality(b).total_cmp(&quality(a)));
-            }
-            view
+            self.catalog
+                .ordered(self.sort, |name| quality_of(&self.stats, name))
         } else {
             let within = match &self.filter.previous {
                 Some((previous, matches)) if self.filter.query.starts_with(previous.as_str()) => {
@@ -584,7 +588,11 @@ impl App {
         let mut review: Vec<usize> = (0..entries.len())
             .filter(|i| entries[*i].tier == Tier::Experimental)
             .collect();
-        review.sort_by(|a, b| entries[*a].name.cmp(&entries[*b].name));
+        let arrival = |i: &usize| {
+            let path = entries[*i].path.as_path();
+            arrival_key(self.arrivals.get(path).map(String::as_str), path)
+        };
+        review.sort_by(|a, b| arrival(a).cmp(&arrival(b)));
         self.review = review;
         self.clamp_cursors();
     }

@@ -316,6 +316,7 @@ fn run_effect(
         }
         Effect::LoadHistory => {
             let tx = tx.clone();
+            let root = services.root.clone();
             let store = Arc::clone(&services.store);
             let catalog = Arc::clone(&app.catalog);
             tokio::task::spawn_blocking(move || {
@@ -327,11 +328,19 @@ fn run_effect(
                 let stats = store.tool_stats().unwrap_or_default();
                 let alerts = crate::review::health::alerts(&store, entries).unwrap_or_default();
                 let proposers = store.proposers().unwrap_or_default();
+                // Rows may hold a path relative to the root or, from older stores, absolute.
+                let arrivals = store
+                    .review_queue_rows()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|row| (root.join(&row.path), row.arrived_at))
+                    .collect();
                 let _ = tx.send(AppEvent::HistoryLoaded {
                     failures,
                     stats,
                     alerts,
                     proposers,
+                    arrivals,
                 });
             });
         }

@@ -217,6 +217,7 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
         stats: vec![],
         alerts: vec![],
         proposers,
+        arrivals: HashMap::new(),
     });
     let screen = render(&app, 160, 30);
     assert!(screen.contains("new · claude-code"), "{screen}");
@@ -233,6 +234,42 @@ fn a_record_the_store_refused_is_shown_in_the_status_bar() {
     assert_eq!(level, Some(Level::Error));
     let screen = render(&app, 120, 30);
     assert!(screen.contains("run of word_count not stored"), "{screen}");
+}
+
+#[test]
+fn the_review_queue_is_in_arrival_order_with_unseen_candidates_last() {
+    let mut app = app_with(sample());
+    let path_of = |name: &str| {
+        app.catalog
+            .entries()
+            .iter()
+            .find(|e| e.name == name && e.tier == Tier::Experimental)
+            .map(|e| e.path.clone())
+            .expect("candidate")
+    };
+    let arrivals = HashMap::from([
+        (
+            path_of("url_extract"),
+            "2026-11-20T08:00:00.000Z".to_string(),
+        ),
+        (
+            path_of("csv_to_json"),
+            "2026-11-21T08:00:00.000Z".to_string(),
+        ),
+    ]);
+    app.update(AppEvent::HistoryLoaded {
+        failures: vec![],
+        stats: vec![],
+        alerts: vec![],
+        proposers: HashMap::new(),
+        arrivals,
+    });
+    let queue: Vec<&str> = app
+        .review
+        .iter()
+        .map(|i| app.catalog.entries()[*i].name.as_str())
+        .collect();
+    assert_eq!(queue, ["url_extract", "csv_to_json", "drop_tables"]);
 }
 
 #[test]
@@ -761,6 +798,7 @@ fn failures_pane_lists_history_and_opens_details() {
         stats: vec![stats],
         alerts: vec![],
         proposers: HashMap::new(),
+        arrivals: HashMap::new(),
     });
     let screen = render(&app, 80, 24);
     assert!(
@@ -894,6 +932,7 @@ fn health_alerts_lead_the_review_pane_and_u_proposes_the_rollback() {
         stats: vec![],
         alerts,
         proposers: HashMap::new(),
+        arrivals: HashMap::new(),
     });
     let screen = render(&app, 100, 30);
     assert!(screen.contains("Review (5)"), "{screen}");
