@@ -116,6 +116,12 @@ const CASES: &[Case] = &[
         setup: &[&["approve", "csv_to_json"]],
         args: &["rollback", "csv_to_json"],
     },
+    Case {
+        name: "evolve",
+        tool: "slugify",
+        setup: &[],
+        args: &["evolve", "slugify", "--hint", "keep accents as ascii"],
+    },
 ];
 
 fn prepared(case: &Case) -> tempfile::TempDir {
@@ -145,20 +151,40 @@ fn assert_history_agrees(root: &Path, case: &Case, after: &BTreeSet<Listed>, poi
     }
 }
 
+/// The listing with the content hash of every version the decision wrote itself (evolve's new
+/// candidate, whose provenance holds the time it was made) replaced by a mark, so two runs of
+/// the same decision compare equal; every version that existed before keeps its hash.
+fn settled(listing: BTreeSet<Listed>, before: &BTreeSet<Listed>) -> BTreeSet<Listed> {
+    listing
+        .into_iter()
+        .map(|(name, version, tier, hash)| {
+            let existed = before
+                .iter()
+                .any(|(n, v, _, h)| *n == name && *v == version && *h == hash);
+            let hash = if existed {
+                hash
+            } else {
+                "written by the decision".into()
+            };
+            (name, version, tier, hash)
+        })
+        .collect()
+}
+
 fn crash_matrix(case: &Case) {
     // The two states a decision may leave: not done, or done.
     let ws = prepared(case);
     let before = listing(ws.path());
     let out = run(ws.path(), case.args, &[]);
     assert!(out.status.success(), "{}: {}", case.name, stderr(&out));
-    let done = listing(ws.path());
+    let done = settled(listing(ws.path()), &before);
     assert_ne!(before, done, "{} changed nothing", case.name);
 
     for point in CRASH_POINTS {
         let ws = prepared(case);
         let root = ws.path();
         let out = run(root, case.args, &[(CRASH_ENV, point)]);
-        let after = listing(root);
+        let after = settled(listing(root), &before);
         assert!(
             after == before || after == done,
             "{} crashed {point}: half a decision:\n{after:#?}",
@@ -168,9 +194,9 @@ fn crash_matrix(case: &Case) {
             // A point this decision never passes: it simply ran.
             assert_eq!(after, done, "{} at {point}", case.name);
         }
-        assert_eq!(
-            contents(&after),
-            contents(&before),
+        // Moves keep every tool's content; evolve adds exactly the new candidate.
+        assert!(
+            contents(&after) == contents(&before) || contents(&after) == contents(&done),
             "{} at {point}: a tool was lost or duplicated",
             case.name
         );
@@ -189,6 +215,66 @@ fn crash_matrix(case: &Case) {
                 "{} at {point}: moved but not recorded: {decisions:?}",
                 case.name
             );
+        }
+    }
+}
+
+#[test]
+fn evolve_survives_a_crash_at_every_point() {
+    crash_matrix(&CASES[5]);
+}
+
+/// Approving a bare script wraps it into a folder with its inferred manifest (a decision of
+/// its own), then approves that folder. A crash anywhere leaves the script once, whole,
+/// either as it was, wrapped in experimental/, or approved; nothing else changes.
+#[test]
+fn wrapping_and_approving_a_bare_script_survives_a_crash_at_every_point() {
+    const SCRIPT: &str = "count_todos.py";
+    let original = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/experimental/count_todos.py"),
+    )
+    .expect("the sample script");
+    let others = |listing: &BTreeSet<Listed>| -> BTreeSet<Listed> {
+        listing
+            .iter()
+            .filter(|(name, ..)| name != "count_todos")
+            .cloned()
+            .collect()
+    };
+    for point in CRASH_POINTS {
+        let ws = sample_workspace();
+        let root = ws.path();
+        let before = listing(root);
+        let out = run(root, &["approve", "count_todos"], &[(CRASH_ENV, point)]);
+        let after = listing(root);
+        assert!(
+            !toolbench::review::journal::has_pending(root),
+            "at {point}: the journal was not recovered"
+        );
+        assert_eq!(
+            others(&after),
+            others(&before),
+            "at {point}: another tool changed"
+        );
+        let found: Vec<&Listed> = after.iter().filter(|(n, ..)| n == "count_todos").collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "at {point}: the script is listed once: {found:?}"
+        );
+        let tier = found[0].2.as_str();
+        let text = match tier {
+            "experimental" => std::fs::read_to_string(root.join("experimental").join(SCRIPT))
+                .or_else(|_| {
+                    std::fs::read_to_string(root.join("experimental/count_todos").join(SCRIPT))
+                }),
+            "approved" => std::fs::read_to_string(root.join("approved/count_todos").join(SCRIPT)),
+            other => panic!("at {point}: count_todos ended in {other}"),
+        }
+        .unwrap_or_else(|e| panic!("at {point}: the script is gone from {tier}: {e}"));
+        assert_eq!(text, original, "at {point}: the script's text changed");
+        if out.status.success() {
+            assert_eq!(tier, "approved", "at {point}: it ran but did not approve");
         }
     }
 }

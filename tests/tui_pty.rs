@@ -332,3 +332,94 @@ fn keys_are_served_while_a_tool_floods_its_output() {
     assert!(!screen.contains("1 running"), "{screen}");
     session.type_keys("q");
 }
+
+/// A decision taken with keys ends in the library's decision: the folder moves on disk and
+/// the history records the reviewer and the reason typed in the dialog.
+#[test]
+fn approving_from_the_review_pane_moves_the_tool_and_records_the_reason() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    toolbench_init(ws.path());
+    std::fs::write(ws.path().join("toolbench.toml"), "reviewer = \"ana\"\n").expect("config");
+    common::write_tool(
+        ws.path(),
+        "experimental",
+        "greet",
+        &common::minimal_manifest("greet"),
+    );
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (1)");
+    session.type_keys("4");
+    session.type_keys("a");
+    session.wait_for("Approve greet@1.0.0?");
+    session.type_keys("says hello\r");
+    session.wait_for("approved greet@1.0.0");
+    assert!(ws.path().join("approved/greet/tool.toml").is_file());
+    assert!(!ws.path().join("experimental/greet").exists());
+    let out = common::toolbench(ws.path(), &["history", "greet", "--json"]);
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history");
+    let approve = history
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .find(|d| d["action"] == "approve")
+        .expect("the approval is in the history");
+    assert_eq!(approve["who"], "ana");
+    assert_eq!(approve["reason"], "says hello");
+    session.type_keys("q");
+}
+
+/// `c` on a live run kills its process tree and the run is recorded as cancelled.
+#[test]
+fn cancelling_a_live_run_kills_it_and_records_it_cancelled() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    // A sleep long and odd enough to be told apart from any other process by its argv.
+    let marker = format!("{}", 900_000 + std::process::id());
+    command_tool(
+        ws.path(),
+        "sleeper",
+        &format!(r#""sh", "-c", "echo started; exec sleep {marker}""#),
+        600,
+    );
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (7)");
+    session.launch("sleeper");
+    session.wait_for("started");
+    session.type_keys("2c");
+    session.wait_for("sleeper 1.0.0 cancelled");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let runs = loop {
+        let runs = common::runs_of(ws.path(), "sleeper");
+        if !runs.is_empty() || Instant::now() > deadline {
+            break runs;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["status"], "cancelled");
+    assert_eq!(runs[0]["origin"], "tui");
+    assert!(
+        !process_with(&marker),
+        "the tool's process outlived its cancelled run"
+    );
+    session.type_keys("q");
+}
+
+fn toolbench_init(root: &std::path::Path) {
+    let out = common::toolbench(root, &["init", &root.display().to_string()]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}
+
+/// Whether a process whose command line contains `marker` is alive.
+fn process_with(marker: &str) -> bool {
+    std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries.filter_map(|e| e.ok()).any(|e| {
+                std::fs::read(e.path().join("cmdline"))
+                    .map(|c| String::from_utf8_lossy(&c).contains(marker))
+                    .unwrap_or(false)
+            })
+        })
+        .unwrap_or(false)
+}

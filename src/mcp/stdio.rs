@@ -227,7 +227,17 @@ async fn write_client(
     let mut session = BufReader::new(session);
     let mut line = Vec::new();
     loop {
+        // Answers first: one is queued before the session even sees the lines that follow
+        // it, so the client hears about its broken line before the replies to later ones.
+        // A line half read stays in `line` across turns (read_until keeps what it read).
         tokio::select! {
+            biased;
+            Some(answer) = answers.recv() => {
+                let text = format!("{answer}\n");
+                if output.write_all(text.as_bytes()).await.is_err() || output.flush().await.is_err() {
+                    return;
+                }
+            }
             read = session.read_until(b'\n', &mut line) => {
                 match read {
                     Ok(0) | Err(_) => break,
@@ -237,12 +247,6 @@ async fn write_client(
                         }
                         line.clear();
                     }
-                }
-            }
-            Some(answer) = answers.recv() => {
-                let text = format!("{answer}\n");
-                if output.write_all(text.as_bytes()).await.is_err() || output.flush().await.is_err() {
-                    return;
                 }
             }
         }
