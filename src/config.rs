@@ -49,6 +49,19 @@ pub struct Config {
     pub catalog: ScanLimits,
     /// `[mcp] max_proposal_kb`: the most an agent's proposal may hold, manifest and files.
     pub max_proposal_kb: u64,
+    /// `[services]`: ports and waits of long-running tools.
+    pub services: ServiceSettings,
+}
+
+/// `[services]`: where `auto` ports come from and how long launch, send and stop wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceSettings {
+    /// `port_range = "50000-60000"`, inclusive.
+    pub port_range: (u16, u16),
+    pub health_timeout_secs: u64,
+    pub send_timeout_secs: u64,
+    /// Between SIGTERM and SIGKILL when stopping.
+    pub stop_grace_secs: u64,
 }
 
 /// `[run]`: limits for the whole process tree of every run.
@@ -77,6 +90,16 @@ struct ConfigLayer {
     sandbox: Option<SandboxLayer>,
     catalog: Option<CatalogLayer>,
     mcp: Option<McpLayer>,
+    services: Option<ServicesLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServicesLayer {
+    port_range: Option<String>,
+    health_timeout_secs: Option<u64>,
+    send_timeout_secs: Option<u64>,
+    stop_grace_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -172,6 +195,12 @@ impl Config {
             sandbox_hide: Vec::new(),
             catalog: ScanLimits::default(),
             max_proposal_kb: 1024,
+            services: ServiceSettings {
+                port_range: (50000, 60000),
+                health_timeout_secs: 10,
+                send_timeout_secs: 30,
+                stop_grace_secs: 5,
+            },
         };
         config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"))?;
         Ok(config)
@@ -248,6 +277,36 @@ impl Config {
         if let Some(kb) = bounded(max_proposal_kb, "mcp.max_proposal_kb", 1..=1_048_576)? {
             self.max_proposal_kb = kb;
         }
+        if let Some(services) = layer.services {
+            if let Some(range) = services.port_range {
+                self.services.port_range = parse_port_range(&range).ok_or_else(|| {
+                    ConfigError(format!(
+                        "{}: field `services.port_range`: {range:?} is not of the form \
+                         \"50000-60000\" (two ports from 1 to 65535, low first)",
+                        path.display()
+                    ))
+                })?;
+            }
+            let health = bounded(
+                services.health_timeout_secs,
+                "services.health_timeout_secs",
+                1..=3600,
+            )?;
+            let send = bounded(
+                services.send_timeout_secs,
+                "services.send_timeout_secs",
+                1..=86_400,
+            )?;
+            let grace = bounded(
+                services.stop_grace_secs,
+                "services.stop_grace_secs",
+                0..=600,
+            )?;
+            let s = &mut self.services;
+            s.health_timeout_secs = health.unwrap_or(s.health_timeout_secs);
+            s.send_timeout_secs = send.unwrap_or(s.send_timeout_secs);
+            s.stop_grace_secs = grace.unwrap_or(s.stop_grace_secs);
+        }
         if let Some(hide) = layer.sandbox.and_then(|s| s.hide) {
             if let Some(bad) = hide.iter().find(|p| !p.is_absolute()) {
                 return Err(ConfigError(format!(
@@ -278,6 +337,14 @@ impl Config {
         }
         std::env::var("USER").unwrap_or_else(|_| "unknown".to_string())
     }
+}
+
+/// `"LOW-HIGH"`, both ports from 1 to 65535, `LOW <= HIGH`.
+fn parse_port_range(text: &str) -> Option<(u16, u16)> {
+    let (low, high) = text.split_once('-')?;
+    let low: u16 = low.trim().parse().ok()?;
+    let high: u16 = high.trim().parse().ok()?;
+    (low > 0 && low <= high).then_some((low, high))
 }
 
 /// One line for a TOML error: `file:line: field `key`: message`.
@@ -335,6 +402,29 @@ mod tests {
             err.ends_with(
                 "toolbench.toml: field `catalog.max_tool_files`: 0 is outside 1..=10000000"
             ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn service_settings_are_checked_and_named_in_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(WORKSPACE_CONFIG);
+        let mut config = Config::defaults().expect("defaults");
+        assert_eq!(config.services.port_range, (50000, 60000));
+        assert_eq!(config.services.health_timeout_secs, 10);
+        std::fs::write(
+            &path,
+            "[services]\nport_range = \"4000-4010\"\nsend_timeout_secs = 2\n",
+        )
+        .expect("write");
+        config.apply_file(&path).expect("valid");
+        assert_eq!(config.services.port_range, (4000, 4010));
+        assert_eq!(config.services.send_timeout_secs, 2);
+        std::fs::write(&path, "[services]\nport_range = \"9000-80\"\n").expect("write");
+        let err = config.apply_file(&path).expect_err("reversed").to_string();
+        assert!(
+            err.contains("field `services.port_range`: \"9000-80\""),
             "{err}"
         );
     }

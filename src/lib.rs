@@ -14,6 +14,7 @@ pub mod quality;
 pub mod review;
 pub mod runner;
 pub mod safe_fs;
+pub mod services;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -139,10 +139,19 @@ pub struct Provenance {
 /// The `[service]` section of a long-running tool.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSpec {
+    /// The adapter messages go through (`type`); only `generic` exists.
+    pub kind: String,
     /// `"auto"` or a fixed port number, as written.
     pub port: String,
     pub health_check: String,
     pub launch_args: Vec<String>,
+    /// Who defined it with `tools define` or `tools import`.
+    pub defined_by: Option<String>,
+}
+
+impl ServiceSpec {
+    /// The only adapter: one JSON line in, one line out.
+    pub const GENERIC: &'static str = "generic";
 }
 
 /// The `[mcp]` section: hints for agents about what a call does. Unset hints are derived

@@ -656,7 +656,7 @@ fn review_json_lists_the_experimental_tools_with_the_contract_fields() {
     let ws = workspace();
     let root = ws.path();
     let queue: Vec<Value> = serde_json::from_str(&ok(root, &["review", "--json"])).expect("JSON");
-    assert_eq!(queue.len(), 7, "{queue:?}");
+    assert_eq!(queue.len(), 8, "{queue:?}");
     for item in &queue {
         let keys: Vec<&str> = item
             .as_object()

@@ -53,6 +53,7 @@ impl Fixture {
             .collect(),
             report_path: self.state.path().join("report.json"),
             starter_pid: None,
+            service_port: None,
         }
     }
 

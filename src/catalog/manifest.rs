@@ -48,7 +48,7 @@ const RUN_FIELDS: &[&str] = &[
     "env",
 ];
 const PROVENANCE_FIELDS: &[&str] = &["origin", "generator", "created", "parent", "hint"];
-const SERVICE_FIELDS: &[&str] = &["port", "health_check", "launch_args"];
+const SERVICE_FIELDS: &[&str] = &["type", "port", "health_check", "launch_args", "defined_by"];
 const MCP_FIELDS: &[&str] = &["read_only", "destructive", "open_world"];
 
 /// A problem in a manifest: where it is and what is wrong.
@@ -386,10 +386,21 @@ fn parse_service(section: &Section<'_, '_>) -> Result<ServiceSpec, ManifestError
             &format!("unknown value {health_check:?} (expected tcp, http:/path, ping, version, status or none)"),
         ));
     }
+    let kind = section
+        .str("type")?
+        .unwrap_or_else(|| ServiceSpec::GENERIC.to_string());
+    if kind != ServiceSpec::GENERIC {
+        return Err(section.field_error(
+            "type",
+            &format!("unknown adapter {kind:?} (expected generic)"),
+        ));
+    }
     Ok(ServiceSpec {
+        kind,
         port,
         health_check,
         launch_args: section.str_list("launch_args")?,
+        defined_by: section.str("defined_by")?,
     })
 }
 

@@ -26,6 +26,7 @@ mod runs;
 mod show;
 mod stats;
 mod term;
+mod tools;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -104,6 +105,8 @@ enum Command {
     Gc(gc::GcArgs),
     /// Serve approved and core tools to agents over MCP (stdio), with proposals and reviews.
     Mcp(mcp::McpArgs),
+    /// Long-running tools: define services, launch instances, send them messages.
+    Tools(tools::ToolsArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -174,6 +177,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Failures(args)) => failures::run(args, &ws()?),
         Some(Command::MarkFailure(args)) => mark_failure::run(args, &ws()?),
         Some(Command::Stats(args)) => stats::run(args, &ws()?),
+        Some(Command::Tools(args)) => tools::run(args, &ws()?),
         None => {
             let ws = Workspace::open(root, &cwd)?;
             crate::tui::run(ws.root, ws.source, ws.config).map_err(CliError::from)
@@ -195,6 +199,8 @@ impl Workspace {
         // Runs whose toolbench process died before recording them. A store that cannot be
         // written now keeps them for the next start.
         let _ = crate::runner::inflight::close_abandoned(&root);
+        // Services outlive every toolbench process: dead ones are marked stopped at each start.
+        let _ = crate::services::reconcile::reconcile(&root);
         Ok(Self {
             root,
             source,

@@ -111,6 +111,7 @@ impl Confinement {
             env: jail.env,
             report_path: jail.report,
             starter_pid: Some(std::process::id()),
+            service_port: None,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! (CLI, TUI, validation) decide where records go. Nothing here goes through a shell.
 
 mod capture;
-mod command;
+pub(crate) mod command;
 pub mod confine;
 pub mod confined;
 pub mod gate;

@@ -108,6 +108,37 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX proposals_by_client ON proposals (client, proposed_at);",
     // 6: commands on one tool look up its rows by name, not through all 10,000.
     "CREATE INDEX catalog_index_name ON catalog_index (name);",
+    // 7: long-running tools: their instances (the process named by pid and start time) and
+    // every message exchanged with them. A port belongs to one instance that is not stopped.
+    "CREATE TABLE service_instances (
+        name TEXT PRIMARY KEY,
+        tool TEXT NOT NULL,
+        version TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        pid INTEGER,
+        start_ticks INTEGER,
+        state TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        stopped_at TEXT,
+        last_exchange_at TEXT,
+        log_dir TEXT NOT NULL,
+        sandbox TEXT NOT NULL DEFAULT '',
+        error TEXT
+    );
+    CREATE UNIQUE INDEX service_instances_live_port ON service_instances (port)
+        WHERE state != 'stopped';
+    CREATE TABLE service_exchanges (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        instance TEXT NOT NULL,
+        at TEXT NOT NULL,
+        message TEXT NOT NULL,
+        context TEXT NOT NULL,
+        response TEXT,
+        raw TEXT,
+        error TEXT,
+        duration_ms INTEGER NOT NULL
+    );
+    CREATE INDEX service_exchanges_by_instance ON service_exchanges (instance, id);",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

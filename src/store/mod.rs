@@ -9,6 +9,7 @@ mod failures;
 mod migrations;
 pub mod proposals;
 pub(crate) mod runs;
+pub mod services;
 mod stats;
 mod validation_cache;
 pub mod writer;

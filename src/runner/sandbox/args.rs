@@ -73,6 +73,7 @@ mod tests {
             env: [("PATH".to_string(), "/usr/bin".to_string())].into(),
             report_path: PathBuf::from("/tmp/report.json"),
             starter_pid: None,
+            service_port: None,
         }
     }
 

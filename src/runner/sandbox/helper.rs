@@ -72,6 +72,14 @@ pub(super) fn run(args: HelperArgs) -> ! {
         Err(reason) => (None, Some(reason)),
     };
     let ns = namespaces::enter(args.policy.network);
+    let ns = match args.policy.service_port {
+        // A service listens on the host's loopback, where its clients are.
+        Some(_) => namespaces::Namespaces {
+            net: Err("a service listens on the host network".to_string()),
+            ..ns
+        },
+        None => ns,
+    };
     protections.set_flag("session", session, "already a process-group leader");
     protections.set("userns", ns.user);
     protections.set("pidns", ns.pid);
@@ -103,6 +111,12 @@ pub(super) fn run(args: HelperArgs) -> ! {
         }
         Ok(Some(child)) => {
             let policy = run.policy.clone();
+            if policy.service_port.is_some() {
+                // `tools stop` signals the whole group: the service gets SIGTERM and time to
+                // end cleanly, the helper waits for it. Set after the fork, so the service
+                // still has the default disposition.
+                ignore_sigterm();
+            }
             drop((status_tx, run));
             supervise(child, status_rx, usage_file, cgroups, &policy)
         }
@@ -305,17 +319,33 @@ fn die_with_helper(status_tx: &OwnedFd) {
     }
 }
 
+fn ignore_sigterm() {
+    // SAFETY: sets our own disposition of one signal to SIG_IGN.
+    unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
+}
+
 fn apply_protections(policy: &SandboxPolicy, p: &mut Protections, private_tmp: bool) {
     p.set_flag(
         "nnp",
         set_no_new_privs(true).is_ok(),
         "prctl(PR_SET_NO_NEW_PRIVS) refused",
     );
-    p.set(
-        "landlock",
-        landlock_rules::apply(&policy.scratch_dir, policy.network, private_tmp),
+    let landlock = landlock_rules::apply(
+        &policy.scratch_dir,
+        policy.network,
+        private_tmp,
+        policy.service_port,
     );
-    p.set("seccomp", seccomp_filter::apply(policy.network));
+    if let Some(port) = policy.service_port {
+        let port_rule = match &landlock {
+            Ok(_) => landlock_rules::port_rule(port),
+            Err(reason) => Err(format!("no landlock ({reason}): any TCP port")),
+        };
+        p.set("port", port_rule);
+    }
+    p.set("landlock", landlock);
+    let sockets = seccomp_filter::Sockets::of(policy.network, policy.service_port.is_some());
+    p.set("seccomp", seccomp_filter::apply(sockets));
     // Last, so that a tight RLIMIT_AS cannot make the setup above fail.
     p.set("rlimits", limits::apply(policy).map(|()| String::new()));
 }

@@ -1,11 +1,12 @@
 //! Landlock ruleset: read and execute everywhere, write only beneath the
 //! scratch dir, `/tmp` and the device nodes; no abstract Unix sockets or
-//! signals outside the sandbox; without network also no TCP.
+//! signals outside the sandbox; without network also no TCP, and for a
+//! service TCP only to bind its own port.
 
 use std::path::Path;
 
 use landlock::{
-    ABI, Access, AccessFs, AccessNet, BitFlags, PathBeneath, PathFd, Ruleset, RulesetAttr,
+    ABI, Access, AccessFs, AccessNet, BitFlags, NetPort, PathBeneath, PathFd, Ruleset, RulesetAttr,
     RulesetCreated, RulesetCreatedAttr, RulesetError, RulesetStatus, Scope,
 };
 
@@ -15,17 +16,29 @@ const CREATE_RULESET_VERSION: libc::c_uint = 1;
 /// Restricts the calling process (and its future children). Returns e.g.
 /// "v7 full", or why nothing was enforced.
 /// `private_tmp`: `/tmp` is the run's own (the mount namespace is in place),
-/// so it may be written like scratch.
-pub(super) fn apply(scratch: &Path, network: bool, private_tmp: bool) -> Result<String, String> {
+/// so it may be written like scratch. `service_port`: TCP is handled and only
+/// binding that port is granted.
+pub(super) fn apply(
+    scratch: &Path,
+    network: bool,
+    private_tmp: bool,
+    service_port: Option<u16>,
+) -> Result<String, String> {
     let abi = kernel_abi();
     if abi == ABI::Unsupported {
         return Err("landlock unsupported by this kernel".to_string());
     }
-    let created = ruleset(abi, network)
+    let handle_net = !network || service_port.is_some();
+    let created = ruleset(abi, handle_net)
         .map_err(|e| e.to_string())?
         .create()
         .map_err(|e| e.to_string())?;
-    let created = add_rules(created, abi, scratch, private_tmp).map_err(|e| e.to_string())?;
+    let mut created = add_rules(created, abi, scratch, private_tmp).map_err(|e| e.to_string())?;
+    if let Some(port) = service_port.filter(|_| has_tcp_rules(abi)) {
+        created = created
+            .add_rule(NetPort::new(port, AccessNet::BindTcp))
+            .map_err(|e| e.to_string())?;
+    }
     let status = created.restrict_self().map_err(|e| e.to_string())?;
     match status.ruleset {
         RulesetStatus::FullyEnforced => Ok(format!("v{abi} full")),
@@ -51,11 +64,34 @@ fn kernel_abi() -> ABI {
     ABI::from(i32::try_from(version).unwrap_or(0))
 }
 
-fn ruleset(abi: ABI, network: bool) -> Result<Ruleset, RulesetError> {
+/// What a service's port rule rests on, as a protection layer: Landlock's TCP rules, or why
+/// this kernel has none.
+pub(super) fn port_rule(port: u16) -> Result<String, String> {
+    let abi = kernel_abi();
+    if has_tcp_rules(abi) {
+        Ok(format!("bind tcp/{port} only, no connect"))
+    } else {
+        Err(format!(
+            "landlock {} has no TCP rules (needs ABI v4, Linux 6.7): the service may bind \
+             and connect to any TCP port",
+            if abi == ABI::Unsupported {
+                "unsupported".to_string()
+            } else {
+                format!("v{abi}")
+            }
+        ))
+    }
+}
+
+fn has_tcp_rules(abi: ABI) -> bool {
+    !AccessNet::from_all(abi).is_empty()
+}
+
+fn ruleset(abi: ABI, handle_net: bool) -> Result<Ruleset, RulesetError> {
     let mut ruleset = Ruleset::default().handle_access(AccessFs::from_all(abi))?;
     let net = AccessNet::from_all(abi);
     // Handling TCP rights without any port rule denies every bind/connect.
-    if !network && !net.is_empty() {
+    if handle_net && !net.is_empty() {
         ruleset = ruleset.handle_access(net)?;
     }
     let scopes = scopes(abi);

@@ -38,8 +38,14 @@ pub struct SandboxPolicy {
     /// Where the helper writes its JSON [`SandboxReport`] before exec.
     pub report_path: PathBuf,
     /// The toolbench process that started the run: the helper dies with it.
+    /// `None` only for a service, which outlives the process that launched it.
     #[serde(default)]
     pub starter_pid: Option<u32>,
+    /// A service's port: with `network`, TCP is limited to binding this port
+    /// (no outgoing connections, no other sockets), and SIGTERM reaches the
+    /// service first instead of ending the helper.
+    #[serde(default)]
+    pub service_port: Option<u16>,
 }
 
 /// One protection of a run: in place, or missing and why.

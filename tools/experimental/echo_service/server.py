@@ -1,16 +1,17 @@
-"""A long-running TCP echo service for newline-delimited JSON.
+"""A long-running TCP echo service speaking toolbench's generic adapter.
 
 Usage: python3 server.py [--port N] [--host 127.0.0.1]
 
 Port: --port N when N > 0; otherwise the TOOLBENCH_PORT environment variable
-(set by toolbench for port = "auto"); otherwise a free port chosen by the OS.
+(set by toolbench for every launch); otherwise a free port chosen by the OS.
 Once listening it prints one line on stdout:
     {"listening": "127.0.0.1", "port": N}
 
-Every line received is parsed as JSON and answered with one line
-    {"echo": <message>}
-or, for a line that is not JSON, {"error": "..."}. Empty lines are ignored.
-Stops cleanly on SIGTERM or SIGINT.
+Every line received is a request {"message": ..., "context": ...} and is
+answered with one line
+    {"response": <message>, "context": <context>}
+A line that is not JSON, or JSON without "message", is answered with
+{"error": "..."}. Empty lines are ignored. Stops cleanly on SIGTERM or SIGINT.
 """
 
 import argparse
@@ -37,11 +38,14 @@ class EchoHandler(socketserver.StreamRequestHandler):
             if not text:
                 continue
             try:
-                message = json.loads(text)
+                request = json.loads(text)
             except json.JSONDecodeError as exc:
                 self.reply({"error": f"not JSON: {exc}"})
                 continue
-            self.reply({"echo": message})
+            if not isinstance(request, dict) or "message" not in request:
+                self.reply({"error": 'expected {"message": ..., "context": ...}'})
+                continue
+            self.reply({"response": request["message"], "context": request.get("context", {})})
 
     def reply(self, obj: dict) -> None:
         try:

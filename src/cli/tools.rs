@@ -1,0 +1,506 @@
+//! `toolbench tools …`: long-running tools. Definitions (define, defined, undefine, export,
+//! import) and instances (launch, stop, status, logs, send); DESIGN §7.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::term::{errln, outln, print_json};
+use super::{CliError, CliResult, Workspace, decide};
+use crate::model::{ServiceSpec, ToolId};
+use crate::review::lifecycle;
+use crate::runner::inflight::ProcessId;
+use crate::services::define;
+use crate::services::definition::{Definition, Port, check_health_check};
+use crate::services::{Services, log_paths};
+use crate::store::Store;
+use crate::store::services::{InstanceRow, InstanceState};
+
+/// The most `tools import` reads from stdin.
+const MAX_IMPORT_BYTES: u64 = 1024 * 1024;
+/// How often `tools logs --follow` looks for more.
+const FOLLOW_EVERY: Duration = Duration::from_millis(200);
+
+#[derive(Debug, Args)]
+pub struct ToolsArgs {
+    #[command(subcommand)]
+    command: ToolsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ToolsCommand {
+    /// Create or update a service tool in core/NAME (a tool.toml with a [service] section).
+    Define(DefineArgs),
+    /// List service tools, or show one definition.
+    Defined {
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Archive a service definition (never deleted; `toolbench restore` brings it back).
+    Undefine { name: String },
+    /// Print a service definition as JSON.
+    Export { name: String },
+    /// Create or update the service NAME from a JSON definition on stdin.
+    Import { name: String },
+    /// Start an instance of a service in the sandbox and wait until it is healthy.
+    Launch {
+        name: String,
+        #[arg(long, value_name = "I")]
+        instance: String,
+        /// Launch even when the tool's cost tier asks for a confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Stop an instance: SIGTERM, then SIGKILL after services.stop_grace_secs.
+    Stop { instance: String },
+    /// Every instance with its state and port.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// An instance's output and its exchanges.
+    Logs {
+        instance: String,
+        /// Keep printing as more arrives, until the instance stops.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Send one message to an instance (relaunched first when stopped); prints the answer.
+    Send {
+        instance: String,
+        message: String,
+        /// A JSON value sent along as `context`.
+        #[arg(long, value_name = "JSON")]
+        context: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct DefineArgs {
+    name: String,
+    /// The adapter; only `generic`.
+    #[arg(long = "type", value_name = "TYPE")]
+    kind: Option<String>,
+    /// The program to launch: a path, or a name found in /usr/local/bin:/usr/bin:/bin.
+    #[arg(long)]
+    executable: Option<String>,
+    /// Copy the executable file into the tool folder instead of referencing it.
+    #[arg(long)]
+    copy: bool,
+    #[arg(long)]
+    description: Option<String>,
+    /// `auto` (from services.port_range) or a port number.
+    #[arg(long)]
+    port: Option<String>,
+    /// Comma-separated.
+    #[arg(long)]
+    capabilities: Option<String>,
+    /// Arguments, split on whitespace; `{port}` becomes the instance's port.
+    #[arg(long, allow_hyphen_values = true)]
+    launch_args: Option<String>,
+    /// tcp, http:/path, ping, version, status or none.
+    #[arg(long)]
+    health_check: Option<String>,
+    /// KEY=VALUE, repeatable.
+    #[arg(long = "env", value_name = "K=V")]
+    env: Vec<String>,
+}
+
+pub fn run(args: ToolsArgs, ws: &Workspace) -> CliResult {
+    match args.command {
+        ToolsCommand::Define(args) => define_cmd(args, ws),
+        ToolsCommand::Defined { name, json } => defined(name.as_deref(), json, ws),
+        ToolsCommand::Undefine { name } => undefine(&name, ws),
+        ToolsCommand::Export { name } => print_json(&definition_of(&name, ws)?),
+        ToolsCommand::Import { name } => import(&name, ws),
+        ToolsCommand::Launch {
+            name,
+            instance,
+            yes,
+        } => launch(&name, &instance, yes, ws),
+        ToolsCommand::Stop { instance } => stop(&instance, ws),
+        ToolsCommand::Status { json } => status(json, ws),
+        ToolsCommand::Logs { instance, follow } => logs(&instance, follow, ws),
+        ToolsCommand::Send {
+            instance,
+            message,
+            context,
+        } => send(&instance, &message, context.as_deref(), ws),
+    }
+}
+
+fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
+    let cwd = std::env::current_dir().map_err(|e| CliError(format!("current directory: {e}")))?;
+    let existing = define::existing(&ws.root, &args.name)?;
+    let updating = existing.is_some();
+    let mut def = match existing {
+        Some((def, _)) => def,
+        None => Definition {
+            name: args.name.clone(),
+            kind: ServiceSpec::GENERIC.to_string(),
+            executable: String::new(),
+            description: String::new(),
+            port: Port::Auto,
+            capabilities: Vec::new(),
+            launch_args: Vec::new(),
+            health_check: "tcp".to_string(),
+            environment: BTreeMap::new(),
+            defined_by: ws.config.reviewer_name(),
+            created_at: crate::clock::now_rfc3339(),
+        },
+    };
+    if let Some(kind) = args.kind {
+        if kind != ServiceSpec::GENERIC {
+            return Err(CliError(format!(
+                "--type: unknown adapter {kind:?} (expected generic)"
+            )));
+        }
+        def.kind = kind;
+    }
+    let mut copy = None;
+    if let Some(executable) = args.executable {
+        if args.copy {
+            copy = Some(cwd.join(&executable));
+        } else if executable.contains('/') {
+            // Referenced as an absolute path: the service does not run from here.
+            def.executable = cwd.join(&executable).display().to_string();
+        } else {
+            def.executable = executable;
+        }
+    } else if args.copy {
+        return Err(CliError("--copy needs --executable FILE".to_string()));
+    }
+    if def.executable.is_empty() && copy.is_none() {
+        return Err(CliError(format!(
+            "{}: --executable is required for a new service",
+            args.name
+        )));
+    }
+    if let Some(description) = args.description {
+        def.description = description;
+    }
+    if let Some(port) = args.port {
+        def.port = Port::parse(&port).map_err(|e| CliError(format!("--port: {e}")))?;
+    }
+    if let Some(list) = args.capabilities {
+        def.capabilities = list
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    if let Some(launch_args) = args.launch_args {
+        def.launch_args = launch_args.split_whitespace().map(str::to_string).collect();
+    }
+    if let Some(check) = args.health_check {
+        check_health_check(&check).map_err(|e| CliError(format!("--health-check: {e}")))?;
+        def.health_check = check;
+    }
+    for pair in args.env {
+        let (key, value) = pair
+            .split_once('=')
+            .filter(|(k, _)| !k.is_empty())
+            .ok_or_else(|| CliError(format!("--env {pair:?}: expected KEY=VALUE")))?;
+        def.environment.insert(key.to_string(), value.to_string());
+    }
+    let path = define::write(&ws.root, def, copy.as_deref())?;
+    outln!(
+        "{} service {} ({})",
+        if updating { "updated" } else { "defined" },
+        args.name,
+        relative(&ws.root, &path)
+    );
+    Ok(())
+}
+
+/// `tools defined`: every active service tool, or one definition.
+fn defined(name: Option<&str>, json: bool, ws: &Workspace) -> CliResult {
+    if let Some(name) = name {
+        let def = definition_of(name, ws)?;
+        if json {
+            return print_json(&def);
+        }
+        for (key, value) in serde_json::to_value(&def)?
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            outln!("{key:<13} {value}");
+        }
+        return Ok(());
+    }
+    let catalog = ws.scan();
+    let services: Vec<Definition> = catalog
+        .entries()
+        .iter()
+        .filter(|e| e.tier != crate::model::Tier::Archived)
+        .filter_map(|e| {
+            let manifest = e.manifest.as_ref()?;
+            Some(Definition::of(manifest, manifest.service.as_ref()?))
+        })
+        .collect();
+    if json {
+        return print_json(&services);
+    }
+    if services.is_empty() {
+        errln!("no service tools (define one with toolbench tools define NAME --executable PATH)");
+    }
+    for def in services {
+        outln!(
+            "{:<24} port {:<6} health {:<10} {}",
+            def.name,
+            def.port.to_string(),
+            def.health_check,
+            def.description
+        );
+    }
+    Ok(())
+}
+
+fn definition_of(name: &str, ws: &Workspace) -> Result<Definition, CliError> {
+    let mut store = Store::open(&ws.root)?;
+    let entry = Services::new(&ws.root, &ws.config).find_service(&mut store, name)?;
+    let manifest = entry
+        .manifest
+        .as_ref()
+        .ok_or_else(|| CliError(format!("{name}: manifest is broken")))?;
+    let service = manifest
+        .service
+        .as_ref()
+        .ok_or_else(|| CliError(format!("{name}: not a service (no [service] section)")))?;
+    Ok(Definition::of(manifest, service))
+}
+
+fn undefine(name: &str, ws: &Workspace) -> CliResult {
+    definition_of(name, ws)?;
+    let mut store = decide::open_store(ws)?;
+    if let Some(live) = store.instances(true)?.into_iter().find(|i| i.tool == name) {
+        return Err(CliError(format!(
+            "{name}: instance {} is running; stop it first (toolbench tools stop {})",
+            live.name, live.name
+        )));
+    }
+    let decision = lifecycle::archive(
+        &decide::context(ws),
+        &mut store,
+        &ToolId::named(name),
+        Some("undefined with toolbench tools undefine"),
+    )?;
+    decide::print(&decision);
+    Ok(())
+}
+
+fn import(name: &str, ws: &Workspace) -> CliResult {
+    let mut text = String::new();
+    std::io::stdin()
+        .take(MAX_IMPORT_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| CliError(format!("stdin: {e}")))?;
+    if text.len() as u64 > MAX_IMPORT_BYTES {
+        return Err(CliError(format!(
+            "stdin: more than {MAX_IMPORT_BYTES} bytes"
+        )));
+    }
+    let def = Definition::from_json(name, &text, &ws.config.reviewer_name())
+        .map_err(|e| CliError(format!("import {name}: {e}")))?;
+    let updating = define::existing(&ws.root, name)?.is_some();
+    let path = define::write(&ws.root, def, None)?;
+    outln!(
+        "{} service {name} ({})",
+        if updating { "updated" } else { "imported" },
+        relative(&ws.root, &path)
+    );
+    Ok(())
+}
+
+fn launch(name: &str, instance: &str, yes: bool, ws: &Workspace) -> CliResult {
+    let services = Services::new(&ws.root, &ws.config);
+    let mut store = Store::open(&ws.root)?;
+    let entry = services.find_service(&mut store, name)?;
+    super::run::check_gate(&entry, ws, yes)?;
+    let launched = services.launch(&mut store, &entry, instance)?;
+    let row = &launched.row;
+    outln!(
+        "instance {} of {}@{} is healthy on port {} (pid {}, {} ms)",
+        row.name,
+        row.tool,
+        row.version,
+        row.port,
+        row.pid.unwrap_or(0),
+        launched.took.as_millis()
+    );
+    outln!("sandbox: {}", row.sandbox);
+    Ok(())
+}
+
+fn stop(instance: &str, ws: &Workspace) -> CliResult {
+    let services = Services::new(&ws.root, &ws.config);
+    let mut store = Store::open(&ws.root)?;
+    let how = services.stop(&mut store, instance)?;
+    let what = match how {
+        crate::services::process::Stopped::NotRunning => "was not running",
+        crate::services::process::Stopped::Terminated => "stopped",
+        crate::services::process::Stopped::Killed => "killed after the grace period",
+        crate::services::process::Stopped::Stuck => "still there",
+    };
+    outln!("instance {instance} {what}");
+    Ok(())
+}
+
+/// The `tools status --json` shape (a contract for scripts).
+#[derive(Serialize)]
+struct Listed<'a> {
+    instance: &'a str,
+    tool: &'a str,
+    port: u16,
+    pid: Option<u32>,
+    state: InstanceState,
+    started_at: &'a str,
+    last_exchange_at: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+fn status(json: bool, ws: &Workspace) -> CliResult {
+    let rows = match ws.existing_store() {
+        Some(store) => store.instances(false)?,
+        None => Vec::new(),
+    };
+    if json {
+        let listed: Vec<Listed> = rows
+            .iter()
+            .map(|r| Listed {
+                instance: &r.name,
+                tool: &r.tool,
+                port: r.port,
+                pid: r.pid,
+                state: r.state,
+                started_at: &r.started_at,
+                last_exchange_at: r.last_exchange_at.as_deref(),
+                error: r.error.as_deref(),
+            })
+            .collect();
+        return print_json(&listed);
+    }
+    if rows.is_empty() {
+        errln!("no instances (start one with toolbench tools launch NAME --instance I)");
+    }
+    for r in &rows {
+        outln!(
+            "{:<20} {:<20} {:<9} port {:<5} pid {:<8} {}",
+            r.name,
+            r.tool,
+            r.state.as_str(),
+            r.port,
+            r.pid.map_or("-".to_string(), |p| p.to_string()),
+            r.error.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) -> CliResult {
+    let context = match context {
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| CliError(format!("--context is not valid JSON: {e}")))?,
+        None => serde_json::json!({}),
+    };
+    let services = Services::new(&ws.root, &ws.config);
+    let mut store = Store::open(&ws.root)?;
+    let sent = services.send(&mut store, instance, message, &context)?;
+    if let Some(launched) = &sent.relaunched {
+        errln!(
+            "instance {instance} was stopped: relaunched on port {}",
+            launched.row.port
+        );
+    }
+    outln!("{}", sent.answer);
+    Ok(())
+}
+
+fn logs(instance: &str, follow: bool, ws: &Workspace) -> CliResult {
+    let store = Store::open(&ws.root)?;
+    let row = store.instance(instance)?.ok_or_else(|| {
+        CliError(format!(
+            "no instance named {instance} (see toolbench tools status)"
+        ))
+    })?;
+    let (stdout, stderr) = log_paths(&ws.root, instance);
+    let mut tails = [Tail::new(stdout, "out"), Tail::new(stderr, "err")];
+    let mut last_exchange = 0;
+    loop {
+        for tail in &mut tails {
+            tail.print_new();
+        }
+        for exchange in store.exchanges(instance, last_exchange)? {
+            last_exchange = exchange.id;
+            outln!("[{}] → {}", exchange.at, exchange.message);
+            match (&exchange.response, &exchange.error) {
+                (Some(response), _) => outln!("[{}] ← {response}", exchange.at),
+                (None, Some(error)) => outln!("[{}] ✗ {error}", exchange.at),
+                (None, None) => {}
+            }
+        }
+        if !follow || !is_running(&store, &row)? {
+            return Ok(());
+        }
+        std::thread::sleep(FOLLOW_EVERY);
+    }
+}
+
+fn is_running(store: &Store, row: &InstanceRow) -> Result<bool, CliError> {
+    let now = store.instance(&row.name)?;
+    Ok(now.is_some_and(|r| {
+        r.state != InstanceState::Stopped
+            && matches!((r.pid, r.start_ticks), (Some(pid), Some(start_ticks))
+                if ProcessId { pid, start_ticks }.is_alive())
+    }))
+}
+
+/// One log file printed from where it was last read, each line prefixed with its stream.
+struct Tail {
+    path: PathBuf,
+    label: &'static str,
+    offset: u64,
+}
+
+impl Tail {
+    fn new(path: PathBuf, label: &'static str) -> Self {
+        Tail {
+            path,
+            label,
+            offset: 0,
+        }
+    }
+
+    fn print_new(&mut self) {
+        let Ok(mut file) = std::fs::File::open(&self.path) else {
+            return;
+        };
+        if file.seek(SeekFrom::Start(self.offset)).is_err() {
+            return;
+        }
+        let mut bytes = Vec::new();
+        if file.read_to_end(&mut bytes).is_err() {
+            return;
+        }
+        // Only whole lines: a half-written one waits for its end.
+        let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        self.offset += complete as u64;
+        for line in String::from_utf8_lossy(&bytes[..complete]).lines() {
+            outln!("{} | {line}", self.label);
+        }
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

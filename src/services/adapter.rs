@@ -1,0 +1,142 @@
+//! The generic adapter: one JSON line `{"message", "context"}` to the service's port, one line
+//! back. A JSON answer's `response` or `content` field is the answer, else the whole line.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// The longest answer line read; past it the exchange fails rather than grow without end.
+const MAX_LINE: u64 = 4 * 1024 * 1024;
+
+/// What went wrong with one exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExchangeError {
+    /// Nothing listens on the port (the service died or never bound it).
+    Refused(String),
+    Timeout(Duration),
+    Other(String),
+}
+
+impl std::fmt::Display for ExchangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExchangeError::Refused(reason) => write!(f, "cannot connect: {reason}"),
+            ExchangeError::Timeout(t) => write!(f, "no answer within {} s", t.as_secs_f64()),
+            ExchangeError::Other(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// The line sent for `message` with `context`.
+pub fn request_line(message: &str, context: &Value) -> String {
+    json!({ "message": message, "context": context }).to_string()
+}
+
+/// The answer in a line the service sent.
+pub fn answer_of(line: &str) -> String {
+    match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(map)) => match map.get("response").or_else(|| map.get("content")) {
+            Some(Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+            None => line.to_string(),
+        },
+        _ => line.to_string(),
+    }
+}
+
+/// Sends `line` to 127.0.0.1:`port` and returns the first line back (without its newline),
+/// all within `timeout`.
+pub fn exchange(port: u16, line: &str, timeout: Duration) -> Result<String, ExchangeError> {
+    let deadline = Instant::now() + timeout;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| match e.kind() {
+        std::io::ErrorKind::TimedOut => ExchangeError::Timeout(timeout),
+        _ => ExchangeError::Refused(crate::catalog::manifest::io_reason(&e)),
+    })?;
+    let _ = stream.set_nodelay(true);
+    let other = |e: std::io::Error| ExchangeError::Other(crate::catalog::manifest::io_reason(&e));
+    stream.set_write_timeout(Some(timeout)).map_err(other)?;
+    stream
+        .write_all(format!("{line}\n").as_bytes())
+        .map_err(other)?;
+    let mut reader = BufReader::new((&stream).take(MAX_LINE));
+    let mut bytes = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ExchangeError::Timeout(timeout));
+        }
+        stream.set_read_timeout(Some(left)).map_err(other)?;
+        match reader.read_until(b'\n', &mut bytes) {
+            Ok(0) if bytes.is_empty() => {
+                return Err(ExchangeError::Other(
+                    "the service closed the connection without answering".to_string(),
+                ));
+            }
+            Ok(_) if bytes.ends_with(b"\n") || bytes.len() as u64 >= MAX_LINE => break,
+            // The peer closed after a last line without a newline: that is the answer.
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(ExchangeError::Timeout(timeout));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(other(e)),
+        }
+    }
+    if bytes.len() as u64 >= MAX_LINE && !bytes.ends_with(b"\n") {
+        return Err(ExchangeError::Other(format!(
+            "the answer is longer than {} MiB",
+            MAX_LINE / 1024 / 1024
+        )));
+    }
+    Ok(String::from_utf8_lossy(&bytes)
+        .trim_end_matches(['\n', '\r'])
+        .to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_come_from_response_then_content_then_the_line() {
+        assert_eq!(answer_of(r#"{"response": "hi", "content": "no"}"#), "hi");
+        assert_eq!(answer_of(r#"{"content": {"a": 1}}"#), r#"{"a":1}"#);
+        assert_eq!(answer_of(r#"{"echo": "x"}"#), r#"{"echo": "x"}"#);
+        assert_eq!(answer_of("plain words"), "plain words");
+        assert_eq!(
+            request_line("hi", &json!({"k": 1})),
+            r#"{"context":{"k":1},"message":"hi"}"#
+        );
+    }
+
+    #[test]
+    fn a_silent_peer_is_a_timeout_and_a_plain_one_is_text() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = std::thread::spawn(move || {
+            let (mut first, _) = listener.accept().expect("accept");
+            let mut buf = [0u8; 64];
+            let _ = first.read(&mut buf);
+            let (mut second, _) = listener.accept().expect("accept");
+            let _ = second.read(&mut buf);
+            let _ = second.write_all(b"plain\n");
+            drop(first);
+        });
+        let err = exchange(port, "{}", Duration::from_millis(200)).expect_err("silent");
+        assert_eq!(err, ExchangeError::Timeout(Duration::from_millis(200)));
+        assert_eq!(
+            exchange(port, "{}", Duration::from_secs(5)),
+            Ok("plain".into())
+        );
+        server.join().expect("server");
+    }
+}

@@ -1,0 +1,383 @@
+//! A service definition as `tools define`, `defined`, `export` and `import` see it: the seed's
+//! storage fields, read from a manifest, written as one, and read from JSON with every wrong
+//! field named.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::model::{Manifest, ServiceSpec};
+
+/// The `PATH` a service's bare executable name is looked up in (the sandbox's).
+pub const SANDBOX_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// The definition's fields, in the seed's storage format.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Definition {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub executable: String,
+    pub description: String,
+    /// `"auto"` or a port number.
+    pub port: Port,
+    pub capabilities: Vec<String>,
+    pub launch_args: Vec<String>,
+    pub health_check: String,
+    pub environment: BTreeMap<String, String>,
+    pub defined_by: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Port {
+    Auto,
+    Fixed(u16),
+}
+
+impl Port {
+    pub fn parse(text: &str) -> Result<Port, String> {
+        match text.trim() {
+            "auto" => Ok(Port::Auto),
+            other => match other.parse::<u16>() {
+                Ok(port) if port > 0 => Ok(Port::Fixed(port)),
+                _ => Err(format!(
+                    "{other:?} is not \"auto\" or a port number from 1 to 65535"
+                )),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Port {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Port::Auto => f.write_str("auto"),
+            Port::Fixed(port) => write!(f, "{port}"),
+        }
+    }
+}
+
+impl Serialize for Port {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Port::Auto => s.serialize_str("auto"),
+            Port::Fixed(port) => s.serialize_u16(*port),
+        }
+    }
+}
+
+/// The health checks launch knows.
+pub fn check_health_check(text: &str) -> Result<(), String> {
+    let known = matches!(text, "tcp" | "ping" | "version" | "status" | "none")
+        || text.starts_with("http:/");
+    if known {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown health check {text:?} (expected tcp, http:/path, ping, version, status or none)"
+        ))
+    }
+}
+
+impl Definition {
+    /// The definition of a service tool: its command's first word is the executable, the rest
+    /// comes before the `[service]` launch arguments.
+    pub fn of(manifest: &Manifest, service: &ServiceSpec) -> Self {
+        let (executable, leading) = match manifest.run.command.split_first() {
+            Some((first, rest)) => (first.clone(), rest.to_vec()),
+            None => (String::new(), Vec::new()),
+        };
+        Definition {
+            name: manifest.name.clone(),
+            kind: service.kind.clone(),
+            executable,
+            description: manifest.description.clone(),
+            port: Port::parse(&service.port).unwrap_or(Port::Auto),
+            capabilities: manifest.capabilities.clone(),
+            launch_args: leading
+                .into_iter()
+                .chain(service.launch_args.clone())
+                .collect(),
+            health_check: service.health_check.clone(),
+            environment: manifest.run.env.clone(),
+            defined_by: service.defined_by.clone().unwrap_or_default(),
+            created_at: manifest.provenance.created.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The `tool.toml` of this definition, at `version`.
+    pub fn to_manifest_toml(&self, version: &str) -> Result<String, String> {
+        let strings = |items: &[String]| {
+            toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect())
+        };
+        let mut top = toml::Table::new();
+        top.insert("name".into(), self.name.clone().into());
+        top.insert("version".into(), version.into());
+        let description = if self.description.trim().is_empty() {
+            format!(
+                "Service {} (defined with toolbench tools define)",
+                self.name
+            )
+        } else {
+            self.description.clone()
+        };
+        top.insert("description".into(), description.into());
+        top.insert("category".into(), "custom".into());
+        // It listens on the network: never below medium.
+        top.insert("cost_tier".into(), "medium".into());
+        top.insert("idempotent".into(), false.into());
+        top.insert("capabilities".into(), strings(&self.capabilities));
+        let mut run = toml::Table::new();
+        run.insert(
+            "command".into(),
+            strings(std::slice::from_ref(&self.executable)),
+        );
+        run.insert("input".into(), "none".into());
+        run.insert("network".into(), true.into());
+        let env: toml::Table = self
+            .environment
+            .iter()
+            .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
+            .collect();
+        run.insert("env".into(), env.into());
+        top.insert("run".into(), run.into());
+        let mut service = toml::Table::new();
+        service.insert("type".into(), self.kind.clone().into());
+        let port = match self.port {
+            Port::Auto => toml::Value::String("auto".into()),
+            Port::Fixed(port) => toml::Value::Integer(port.into()),
+        };
+        service.insert("port".into(), port);
+        service.insert("health_check".into(), self.health_check.clone().into());
+        service.insert("launch_args".into(), strings(&self.launch_args));
+        service.insert("defined_by".into(), self.defined_by.clone().into());
+        top.insert("service".into(), service.into());
+        let mut provenance = toml::Table::new();
+        provenance.insert("origin".into(), "human".into());
+        provenance.insert("created".into(), self.created_at.clone().into());
+        top.insert("provenance".into(), provenance.into());
+        toml::to_string(&top).map_err(|e| e.to_string())
+    }
+
+    /// Reads an exported definition; `name` (the command's argument) wins over the JSON's.
+    /// Every error names the field and what it should have been.
+    pub fn from_json(name: &str, text: &str, defined_by: &str) -> Result<Self, String> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        let Value::Object(map) = value else {
+            return Err(format!("expected a JSON object, got {}", kind_of(&value)));
+        };
+        const KNOWN: [&str; 11] = [
+            "name",
+            "type",
+            "executable",
+            "description",
+            "port",
+            "capabilities",
+            "launch_args",
+            "health_check",
+            "environment",
+            "defined_by",
+            "created_at",
+        ];
+        if let Some(unknown) = map.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(format!(
+                "field `{unknown}`: unknown field (expected one of {})",
+                KNOWN.join(", ")
+            ));
+        }
+        let kind = string(&map, "type")?.unwrap_or_else(|| ServiceSpec::GENERIC.to_string());
+        if kind != ServiceSpec::GENERIC {
+            return Err(format!(
+                "field `type`: unknown adapter {kind:?} (expected generic)"
+            ));
+        }
+        let executable = string(&map, "executable")?
+            .filter(|e| !e.trim().is_empty())
+            .ok_or("field `executable`: missing (the program to launch)")?;
+        let port = match map.get("port") {
+            None | Some(Value::Null) => Port::Auto,
+            Some(Value::String(s)) => Port::parse(s).map_err(|e| format!("field `port`: {e}"))?,
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .map(Port::Fixed)
+                .ok_or_else(|| format!("field `port`: {n} is not a port number from 1 to 65535"))?,
+            Some(other) => {
+                return Err(format!(
+                    "field `port`: expected \"auto\" or a number, got {}",
+                    kind_of(other)
+                ));
+            }
+        };
+        let health_check = string(&map, "health_check")?.unwrap_or_else(|| "tcp".to_string());
+        check_health_check(&health_check).map_err(|e| format!("field `health_check`: {e}"))?;
+        Ok(Definition {
+            name: name.to_string(),
+            kind,
+            executable,
+            description: string(&map, "description")?.unwrap_or_default(),
+            port,
+            capabilities: strings(&map, "capabilities")?,
+            launch_args: strings(&map, "launch_args")?,
+            health_check,
+            environment: environment(&map)?,
+            defined_by: defined_by.to_string(),
+            created_at: string(&map, "created_at")?.unwrap_or_else(crate::clock::now_rfc3339),
+        })
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn string(map: &Map<String, Value>, field: &str) -> Result<Option<String>, String> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!(
+            "field `{field}`: expected a string, got {}",
+            kind_of(other)
+        )),
+    }
+}
+
+fn strings(map: &Map<String, Value>, field: &str) -> Result<Vec<String>, String> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(format!(
+                    "field `{field}[{i}]`: expected a string, got {}",
+                    kind_of(other)
+                )),
+            })
+            .collect(),
+        Some(other) => Err(format!(
+            "field `{field}`: expected an array of strings, got {}",
+            kind_of(other)
+        )),
+    }
+}
+
+fn environment(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, String> {
+    match map.get("environment") {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Object(vars)) => vars
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                other => Err(format!(
+                    "field `environment.{k}`: expected a string, got {}",
+                    kind_of(other)
+                )),
+            })
+            .collect(),
+        Some(other) => Err(format!(
+            "field `environment`: expected an object of strings, got {}",
+            kind_of(other)
+        )),
+    }
+}
+
+/// Where `executable` is, as the sandbox will look for it: a path as given (made absolute
+/// against `base`), a bare name in [`SANDBOX_PATH`]. The error says what is wrong with it.
+pub fn locate_executable(executable: &str, base: &Path) -> Result<PathBuf, String> {
+    if !executable.contains('/') {
+        return SANDBOX_PATH
+            .split(':')
+            .map(|dir| Path::new(dir).join(executable))
+            .find(|p| is_executable(p))
+            .ok_or_else(|| format!("executable {executable} is not found in {SANDBOX_PATH}"));
+    }
+    let path = base.join(executable);
+    match std::fs::metadata(&path) {
+        Err(_) => Err(format!("executable {} does not exist", path.display())),
+        Ok(meta) if !meta.is_file() => Err(format!("executable {} is not a file", path.display())),
+        Ok(_) if !is_executable(&path) => Err(format!(
+            "executable {} is not executable (chmod +x it)",
+            path.display()
+        )),
+        Ok(_) => Ok(path),
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_names_the_wrong_field_and_what_it_should_be() {
+        let err = |text: &str| Definition::from_json("x", text, "ana").expect_err(text);
+        assert!(err("{not json").starts_with("not valid JSON"));
+        assert_eq!(err("[]"), "expected a JSON object, got an array");
+        assert_eq!(
+            err(r#"{"executable": "/bin/true", "port": true}"#),
+            "field `port`: expected \"auto\" or a number, got a boolean"
+        );
+        assert_eq!(
+            err(r#"{"executable": "/bin/true", "capabilities": "a,b"}"#),
+            "field `capabilities`: expected an array of strings, got a string"
+        );
+        assert_eq!(
+            err(r#"{"executable": "/bin/true", "environment": {"K": 1}}"#),
+            "field `environment.K`: expected a string, got a number"
+        );
+        assert_eq!(
+            err(r#"{"port": 80}"#),
+            "field `executable`: missing (the program to launch)"
+        );
+        assert!(
+            err(r#"{"executable": "/bin/true", "heath_check": "tcp"}"#)
+                .starts_with("field `heath_check`: unknown field")
+        );
+    }
+
+    #[test]
+    fn a_definition_round_trips_through_its_manifest() {
+        let json = r#"{"name": "other", "type": "generic", "executable": "/usr/bin/python3",
+            "description": "kv", "port": 8405, "capabilities": ["cache"],
+            "launch_args": ["kv.py", "--port", "{port}"], "health_check": "ping",
+            "environment": {"MODE": "fast"}, "created_at": "2026-01-01T00:00:00Z"}"#;
+        let def = Definition::from_json("kv", json, "ana").expect("valid");
+        assert_eq!(def.name, "kv");
+        assert_eq!(def.port, Port::Fixed(8405));
+        let text = def.to_manifest_toml("1.0.0").expect("toml");
+        let manifest = crate::catalog::manifest::parse_manifest(&text, Path::new("tool.toml"))
+            .expect("parses")
+            .manifest;
+        let service = manifest.service.clone().expect("service");
+        assert_eq!(Definition::of(&manifest, &service), def);
+    }
+
+    #[test]
+    fn executables_are_checked_where_the_sandbox_looks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = locate_executable("nope.sh", dir.path()).expect_err("bare, not in PATH");
+        assert!(missing.contains("not found in /usr/local/bin"), "{missing}");
+        std::fs::write(dir.path().join("plain"), "x").expect("write");
+        let err = locate_executable("./plain", dir.path()).expect_err("no x bit");
+        assert!(err.ends_with("is not executable (chmod +x it)"), "{err}");
+        assert!(locate_executable("sh", dir.path()).is_ok());
+    }
+}

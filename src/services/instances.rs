@@ -1,0 +1,439 @@
+//! Launching, stopping and talking to instances, each step recorded in the store.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::adapter::{self, ExchangeError};
+use super::definition::{Port, locate_executable};
+use super::process::{self, Spawned, Stopped};
+use super::{ServiceError, Services, health, ports, reconcile};
+use crate::model::{Manifest, ServiceSpec, Tier, ToolEntry, ToolId};
+use crate::runner::confine::{self, Jail};
+use crate::runner::inflight::ProcessId;
+use crate::runner::sandbox::SandboxReport;
+use crate::store::Store;
+use crate::store::services::{ClaimError, ExchangeRow, InstanceRow, InstanceState};
+
+/// How often launch probes the health check.
+const PROBE_EVERY: Duration = Duration::from_millis(20);
+/// The longest single probe.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Bytes of stderr shown when a service dies at start.
+const STDERR_TAIL: usize = 600;
+
+/// A launched, healthy instance.
+#[derive(Debug, Clone)]
+pub struct Launched {
+    pub row: InstanceRow,
+    pub took: Duration,
+}
+
+/// One exchange and, when the instance had to be started first, that launch.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub answer: String,
+    pub raw: String,
+    pub relaunched: Option<Launched>,
+    pub took: Duration,
+}
+
+impl Services {
+    /// The service tool `name` in an active tier (core first).
+    pub fn find_service(&self, store: &mut Store, name: &str) -> Result<ToolEntry, ServiceError> {
+        let spec: ToolId = name.parse().map_err(|e| ServiceError(format!("{e}")))?;
+        let tiers = [Tier::Core, Tier::Approved, Tier::Experimental];
+        let named = crate::lookup::tools_named(&self.root, self.scan_limits, store, &spec, &tiers);
+        let catalog = crate::catalog::Catalog::new(named);
+        let entry = catalog
+            .find(&spec)
+            .map_err(|e| ServiceError(e.to_string()))?;
+        Ok(entry.clone())
+    }
+
+    /// Starts `instance` of the service `entry` and waits until it is healthy. On failure the
+    /// process is gone and the instance stopped, with the reason.
+    pub fn launch(
+        &self,
+        store: &mut Store,
+        entry: &ToolEntry,
+        instance: &str,
+    ) -> Result<Launched, ServiceError> {
+        let clock = Instant::now();
+        check_instance_name(instance)?;
+        let (manifest, _) =
+            crate::runner::preflight(entry, None).map_err(|e| ServiceError(e.to_string()))?;
+        let service = manifest.service.clone().ok_or_else(|| {
+            ServiceError(format!(
+                "{}: not a service (its tool.toml has no [service] section)",
+                entry.id()
+            ))
+        })?;
+        if entry.tier == Tier::Archived {
+            return Err(ServiceError(format!(
+                "{}: archived tools do not launch",
+                entry.id()
+            )));
+        }
+        let previous = self.settle_previous(store, instance, &manifest.name)?;
+        let held: Vec<(u16, String)> = store
+            .instances(true)?
+            .into_iter()
+            .map(|r| (r.port, r.name))
+            .collect();
+        let wanted = Port::parse(&service.port)
+            .map_err(|e| ServiceError(format!("{}: [service] port: {e}", entry.id())))?;
+        let port = ports::choose(wanted, previous, self.settings.port_range, &held)
+            .map_err(|e| ServiceError(format!("instance {instance}: {e}")))?;
+        let tool_dir = crate::runner::tool_dir(entry);
+        let argv = service_argv(&manifest, &service, &tool_dir, port)?;
+        locate_executable(&argv[0], &tool_dir)
+            .map_err(|e| ServiceError(format!("{}: {e}", entry.id())))?;
+
+        let dir = self.instance_dir(instance);
+        let scratch = dir.join("scratch");
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| ServiceError(format!("{}: cannot create: {e}", scratch.display())))?;
+        let report_path = dir.join("report.json");
+        let _ = std::fs::remove_file(&report_path);
+        let mut env = crate::runner::command::tool_env(&manifest, &scratch, &tool_dir);
+        env.insert("PORT".into(), port.to_string());
+        env.insert("TOOLBENCH_PORT".into(), port.to_string());
+        let mut policy = self.confinement.policy(Jail {
+            scratch: scratch.clone(),
+            report: report_path.clone(),
+            memory_mb: manifest.run.memory_mb,
+            // A service runs until stopped: no CPU-time budget to run out of.
+            cpu_secs: u64::MAX / 2,
+            network: true,
+            env,
+            visible: vec![tool_dir.clone()],
+        });
+        policy.starter_pid = None;
+        policy.service_port = Some(port);
+
+        let row = InstanceRow {
+            name: instance.to_string(),
+            tool: manifest.name.clone(),
+            version: manifest.version.to_string(),
+            port,
+            pid: None,
+            start_ticks: None,
+            state: InstanceState::Starting,
+            started_at: crate::clock::now_rfc3339(),
+            stopped_at: None,
+            last_exchange_at: store.instance(instance)?.and_then(|r| r.last_exchange_at),
+            log_dir: dir
+                .strip_prefix(&self.root)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            sandbox: String::new(),
+            error: None,
+        };
+        store.claim_instance(&row).map_err(|e| match e {
+            ClaimError::Store(e) => ServiceError(e.to_string()),
+            other => ServiceError(format!("instance {instance}: {other}")),
+        })?;
+        let (stdout_log, stderr_log) = super::log_paths(&self.root, instance);
+        let stderr_start = std::fs::metadata(&stderr_log).map_or(0, |m| m.len());
+        let spawned = match process::spawn(&self.exe, &policy, &argv, (&stdout_log, &stderr_log)) {
+            Ok(spawned) => spawned,
+            Err(reason) => return Err(self.fail(store, instance, reason)),
+        };
+        store.set_instance_process(instance, spawned.id.pid, spawned.id.start_ticks)?;
+        let wait = WaitHealthy {
+            instance,
+            check: &service.health_check,
+            port,
+            report: &report_path,
+            stderr: (&stderr_log, stderr_start),
+        };
+        match self.wait_healthy(spawned, &wait) {
+            Ok(sandbox) => {
+                store.set_instance_state(instance, InstanceState::Healthy, Some(&sandbox), None)?;
+                let row = store.instance(instance)?.unwrap_or(row);
+                Ok(Launched {
+                    row,
+                    took: clock.elapsed(),
+                })
+            }
+            Err(reason) => Err(self.fail(store, instance, reason)),
+        }
+    }
+
+    /// A name still recorded as running but whose process is gone is stopped first; a live one
+    /// refuses the launch. Returns the instance's previous port, to reuse when free.
+    fn settle_previous(
+        &self,
+        store: &mut Store,
+        instance: &str,
+        tool: &str,
+    ) -> Result<Option<u16>, ServiceError> {
+        let Some(row) = store.instance(instance)? else {
+            return Ok(None);
+        };
+        if row.tool != tool {
+            return Err(ServiceError(format!(
+                "instance {instance} belongs to tool {}; pick another instance name",
+                row.tool
+            )));
+        }
+        if row.state != InstanceState::Stopped {
+            match reconcile::why_dead(&row) {
+                Some(reason) => {
+                    store.set_instance_state(
+                        instance,
+                        InstanceState::Stopped,
+                        None,
+                        Some(&reason),
+                    )?;
+                }
+                None => {
+                    return Err(ServiceError(format!(
+                        "instance {instance} is already running (tool {}, port {}, pid {})",
+                        row.tool,
+                        row.port,
+                        row.pid.map_or("?".to_string(), |p| p.to_string())
+                    )));
+                }
+            }
+        }
+        Ok(Some(row.port))
+    }
+
+    /// Probes until healthy; `Ok` holds the sandbox summary. On failure the process is stopped
+    /// (or already gone) and the error says why.
+    fn wait_healthy(&self, mut spawned: Spawned, wait: &WaitHealthy<'_>) -> Result<String, String> {
+        let timeout = Duration::from_secs(self.settings.health_timeout_secs);
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = spawned.child.try_wait() {
+                let report = read_report(wait.report);
+                let reason = match report.as_ref().and_then(|r| r.error.clone()) {
+                    Some(error) => format!("instance {}: could not start: {error}", wait.instance),
+                    None => format!(
+                        "instance {} exited at start with {}: {}",
+                        wait.instance,
+                        describe_exit(status),
+                        stderr_tail(wait.stderr.0, wait.stderr.1)
+                    ),
+                };
+                return Err(reason);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if health::probe(wait.check, wait.port, left.min(PROBE_TIMEOUT)).is_ok() {
+                let sandbox = read_report(wait.report)
+                    .map(|r| r.protections.summary())
+                    .unwrap_or_default();
+                process::reap_later(spawned.child);
+                return Ok(sandbox);
+            }
+            if Instant::now() >= deadline {
+                let id = spawned.id;
+                process::stop(id, Duration::from_secs(self.settings.stop_grace_secs));
+                let _ = spawned.child.wait();
+                return Err(format!(
+                    "instance {}: unhealthy after {} s (health check {} on port {}); stopped",
+                    wait.instance,
+                    timeout.as_secs(),
+                    wait.check,
+                    wait.port
+                ));
+            }
+            std::thread::sleep(PROBE_EVERY);
+        }
+    }
+
+    /// Records a failed launch (its process already gone) and returns its error.
+    fn fail(&self, store: &mut Store, instance: &str, reason: String) -> ServiceError {
+        self.clean_up(instance);
+        let _ = store.set_instance_state(instance, InstanceState::Stopped, None, Some(&reason));
+        ServiceError(reason)
+    }
+
+    /// Removes what a stopped instance leaves on the host: its cgroups and scratch.
+    fn clean_up(&self, instance: &str) {
+        let dir = self.instance_dir(instance);
+        confine::clean_up(
+            read_report(&dir.join("report.json")).as_ref(),
+            &dir.join("scratch"),
+        );
+    }
+
+    /// Stops `instance`: SIGTERM, SIGKILL after the grace period. A process that is not the
+    /// instance's any more (by start time) is never signalled.
+    pub fn stop(&self, store: &mut Store, instance: &str) -> Result<Stopped, ServiceError> {
+        let row = known(store, instance)?;
+        let outcome = match (row.pid, row.start_ticks) {
+            (Some(pid), Some(start_ticks)) if row.state != InstanceState::Stopped => {
+                let grace = Duration::from_secs(self.settings.stop_grace_secs);
+                process::stop(ProcessId { pid, start_ticks }, grace)
+            }
+            _ => Stopped::NotRunning,
+        };
+        if outcome == Stopped::Stuck {
+            return Err(ServiceError(format!(
+                "instance {instance}: pid {} is still there after SIGKILL",
+                row.pid.unwrap_or(0)
+            )));
+        }
+        self.clean_up(instance);
+        if row.state != InstanceState::Stopped {
+            store.set_instance_state(instance, InstanceState::Stopped, None, None)?;
+        }
+        Ok(outcome)
+    }
+
+    /// Sends one message through the generic adapter; a stopped instance is launched again
+    /// first. Every exchange, failed or not, is stored.
+    pub fn send(
+        &self,
+        store: &mut Store,
+        instance: &str,
+        message: &str,
+        context: &Value,
+    ) -> Result<Sent, ServiceError> {
+        let mut row = known(store, instance)?;
+        let mut relaunched = None;
+        if row.state == InstanceState::Stopped || reconcile::why_dead(&row).is_some() {
+            let entry = self.find_service(store, &row.tool).map_err(|e| {
+                ServiceError(format!(
+                    "instance {instance} is stopped and cannot be relaunched: {e}"
+                ))
+            })?;
+            let launched = self.launch(store, &entry, instance)?;
+            row = launched.row.clone();
+            relaunched = Some(launched);
+        }
+        let timeout = Duration::from_secs(self.settings.send_timeout_secs);
+        let at = crate::clock::now_rfc3339();
+        let clock = Instant::now();
+        let result = adapter::exchange(row.port, &adapter::request_line(message, context), timeout);
+        let took = clock.elapsed();
+        let (raw, error) = match &result {
+            Ok(line) => (Some(line.clone()), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        store.record_exchange(&ExchangeRow {
+            id: 0,
+            instance: instance.to_string(),
+            at,
+            message: message.to_string(),
+            context: context.to_string(),
+            response: raw.as_deref().map(adapter::answer_of),
+            raw: raw.clone(),
+            error: error.clone(),
+            duration_ms: took.as_millis() as u64,
+        })?;
+        match result {
+            Ok(line) => Ok(Sent {
+                answer: adapter::answer_of(&line),
+                raw: line,
+                relaunched,
+                took,
+            }),
+            Err(e) => {
+                if matches!(e, ExchangeError::Refused(_)) {
+                    let note = format!("port {} refused a connection", row.port);
+                    store.set_instance_state(
+                        instance,
+                        InstanceState::Unhealthy,
+                        None,
+                        Some(&note),
+                    )?;
+                }
+                Err(ServiceError(format!("instance {instance}: {e}")))
+            }
+        }
+    }
+}
+
+/// What `wait_healthy` watches.
+struct WaitHealthy<'a> {
+    instance: &'a str,
+    check: &'a str,
+    port: u16,
+    report: &'a Path,
+    /// The stderr log and where this launch's output starts in it.
+    stderr: (&'a Path, u64),
+}
+
+fn known(store: &Store, instance: &str) -> Result<InstanceRow, ServiceError> {
+    store.instance(instance)?.ok_or_else(|| {
+        ServiceError(format!(
+            "no instance named {instance} (see toolbench tools status)"
+        ))
+    })
+}
+
+/// Instance names become folder names: the tool-name rule keeps them safe.
+fn check_instance_name(instance: &str) -> Result<(), ServiceError> {
+    if crate::model::is_valid_name(instance) {
+        Ok(())
+    } else {
+        Err(ServiceError(format!(
+            "instance name {instance:?} is not valid: {}",
+            crate::model::NAME_RULE
+        )))
+    }
+}
+
+/// The command, then the launch arguments with `{port}` filled in; words naming files of the
+/// tool made absolute as for a run.
+fn service_argv(
+    manifest: &Manifest,
+    service: &ServiceSpec,
+    tool_dir: &Path,
+    port: u16,
+) -> Result<Vec<String>, ServiceError> {
+    let mut whole = manifest.clone();
+    whole.run.command.extend(
+        service
+            .launch_args
+            .iter()
+            .map(|a| a.replace("{port}", &port.to_string())),
+    );
+    whole.run.input = crate::model::InputMode::None;
+    let argv = crate::runner::command::tool_argv(&whole, tool_dir, None)
+        .map_err(|e| ServiceError(format!("{}: {e}", manifest.name)))?;
+    if argv.is_empty() {
+        return Err(ServiceError(format!(
+            "{}: [run] command is empty",
+            manifest.name
+        )));
+    }
+    Ok(argv)
+}
+
+fn read_report(path: &Path) -> Option<SandboxReport> {
+    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+fn describe_exit(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit status {code}"),
+        (None, Some(signal)) => format!("signal {signal}"),
+        _ => "an unknown status".to_string(),
+    }
+}
+
+/// The last lines this launch wrote to stderr, on one line.
+fn stderr_tail(path: &Path, from: u64) -> String {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let start = usize::try_from(from).unwrap_or(0).min(bytes.len());
+    let ours = &bytes[start..];
+    let tail = &ours[ours.len().saturating_sub(STDERR_TAIL)..];
+    let text = String::from_utf8_lossy(tail);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.is_empty() {
+        return "nothing on stderr".to_string();
+    }
+    lines[lines.len().saturating_sub(3)..].join(" | ")
+}

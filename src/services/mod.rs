@@ -1,0 +1,81 @@
+//! Long-running tools (DESIGN §7): definitions (`tools define`), instances launched in the
+//! sandbox with a port of their own, the generic adapter that exchanges messages with them, and
+//! the state store that lets any later toolbench process find them again.
+//!
+//! An instance is named by the helper's pid *and* its start time: a pid reused by another
+//! program is never taken for the service, never signalled.
+
+pub mod adapter;
+pub mod define;
+pub mod definition;
+pub mod health;
+mod instances;
+pub mod ports;
+pub mod process;
+pub mod reconcile;
+
+use std::path::{Path, PathBuf};
+
+use crate::catalog::scan::ScanLimits;
+use crate::config::{Config, ServiceSettings};
+use crate::runner::confine::Confinement;
+
+pub use instances::{Launched, Sent};
+
+/// Why a service command failed, in one line that names the instance, port, file or field.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct ServiceError(pub String);
+
+impl From<crate::store::StoreError> for ServiceError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ServiceError(e.to_string())
+    }
+}
+
+impl From<String> for ServiceError {
+    fn from(e: String) -> Self {
+        ServiceError(e)
+    }
+}
+
+/// What launching, stopping and talking to the services of one workspace needs.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub root: PathBuf,
+    /// The toolbench binary, which is also the sandbox helper.
+    pub exe: PathBuf,
+    pub confinement: Confinement,
+    pub settings: ServiceSettings,
+    pub scan_limits: ScanLimits,
+}
+
+impl Services {
+    pub fn new(root: &Path, config: &Config) -> Self {
+        Services {
+            root: root.to_path_buf(),
+            exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("toolbench")),
+            confinement: Confinement::new(root, config),
+            settings: config.services,
+            scan_limits: config.catalog,
+        }
+    }
+
+    /// An instance's folder: its logs, report and scratch.
+    pub fn instance_dir(&self, instance: &str) -> PathBuf {
+        instance_dir(&self.root, instance)
+    }
+}
+
+/// `<root>/.toolbench/services/<instance>`.
+pub fn instance_dir(root: &Path, instance: &str) -> PathBuf {
+    crate::workspace::state_dir(root)
+        .join("services")
+        .join(instance)
+}
+
+/// The output logs of an instance: stdout, stderr.
+pub fn log_paths(root: &Path, instance: &str) -> (PathBuf, PathBuf) {
+    let dir = instance_dir(root, instance);
+    (dir.join("stdout.log"), dir.join("stderr.log"))
+}

@@ -1,0 +1,350 @@
+//! Service instances and their exchanges: what survives every toolbench process, so the next
+//! one can tell a live service (same pid, same start time) from a dead one.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::{Store, StoreError};
+use crate::model::string_enum;
+
+string_enum! {
+    /// Where an instance is in its life.
+    InstanceState {
+        Starting => "starting", Healthy => "healthy", Unhealthy => "unhealthy", Stopped => "stopped",
+    }
+}
+
+/// One instance as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstanceRow {
+    pub name: String,
+    pub tool: String,
+    pub version: String,
+    pub port: u16,
+    /// The sandbox helper (the instance's process-group leader), once spawned.
+    pub pid: Option<u32>,
+    /// Its start time in clock ticks after boot: a pid with another start time is not it.
+    pub start_ticks: Option<u64>,
+    pub state: InstanceState,
+    /// RFC 3339 UTC of the latest launch.
+    pub started_at: String,
+    pub stopped_at: Option<String>,
+    pub last_exchange_at: Option<String>,
+    /// Its folder (logs, scratch), relative to the workspace root.
+    pub log_dir: String,
+    /// The sandbox protections, as `Protections::summary` text.
+    pub sandbox: String,
+    /// Why it stopped or is unhealthy, in one line.
+    pub error: Option<String>,
+}
+
+/// One message and its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExchangeRow {
+    pub id: i64,
+    pub instance: String,
+    pub at: String,
+    pub message: String,
+    /// JSON text.
+    pub context: String,
+    /// The answer as the adapter read it (`response`, `content` or the whole line).
+    pub response: Option<String>,
+    /// The line the service sent.
+    pub raw: Option<String>,
+    pub error: Option<String>,
+    pub duration_ms: u64,
+}
+
+/// Why an instance could not be claimed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    #[error("instance {instance} is already running (tool {tool}, port {port})")]
+    Running {
+        instance: String,
+        tool: String,
+        port: u16,
+    },
+    #[error("port {port} is already used by instance {instance}")]
+    PortTaken { port: u16, instance: String },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+const COLUMNS: &str = "name, tool, version, port, pid, start_ticks, state, started_at, \
+                       stopped_at, last_exchange_at, log_dir, sandbox, error";
+
+fn instance_row(row: &Row<'_>) -> rusqlite::Result<InstanceRow> {
+    let state: String = row.get(6)?;
+    Ok(InstanceRow {
+        name: row.get(0)?,
+        tool: row.get(1)?,
+        version: row.get(2)?,
+        port: row.get(3)?,
+        pid: row.get(4)?,
+        start_ticks: row.get::<_, Option<i64>>(5)?.map(|t| t.unsigned_abs()),
+        state: state.parse().unwrap_or(InstanceState::Stopped),
+        started_at: row.get(7)?,
+        stopped_at: row.get(8)?,
+        last_exchange_at: row.get(9)?,
+        log_dir: row.get(10)?,
+        sandbox: row.get(11)?,
+        error: row.get(12)?,
+    })
+}
+
+impl Store {
+    /// Records `row` as starting, unless its name is live or its port is held by a live
+    /// instance. One transaction, so two launches at once cannot both get a port.
+    pub fn claim_instance(&mut self, row: &InstanceRow) -> Result<(), ClaimError> {
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let live: Option<(String, u16)> = tx
+            .query_row(
+                "SELECT tool, port FROM service_instances WHERE name = ?1 AND state != 'stopped'",
+                params![row.name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(err)?;
+        if let Some((tool, port)) = live {
+            return Err(ClaimError::Running {
+                instance: row.name.clone(),
+                tool,
+                port,
+            });
+        }
+        let holder: Option<String> = tx
+            .query_row(
+                "SELECT name FROM service_instances WHERE port = ?1 AND state != 'stopped'",
+                params![row.port],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        if let Some(instance) = holder {
+            return Err(ClaimError::PortTaken {
+                port: row.port,
+                instance,
+            });
+        }
+        tx.execute(
+            &format!("INSERT OR REPLACE INTO service_instances ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
+            params![
+                row.name,
+                row.tool,
+                row.version,
+                row.port,
+                row.pid,
+                row.start_ticks.map(|t| t as i64),
+                row.state.as_str(),
+                row.started_at,
+                row.stopped_at,
+                row.last_exchange_at,
+                row.log_dir,
+                row.sandbox,
+                row.error
+            ],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err).map_err(ClaimError::from)
+    }
+
+    /// Names the instance's process once it is spawned.
+    pub fn set_instance_process(
+        &mut self,
+        name: &str,
+        pid: u32,
+        start_ticks: u64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE service_instances SET pid = ?2, start_ticks = ?3 WHERE name = ?1",
+                params![name, pid, start_ticks as i64],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
+    /// Moves the instance to `state`; a stop records when, and `error` says why.
+    pub fn set_instance_state(
+        &mut self,
+        name: &str,
+        state: InstanceState,
+        sandbox: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let stopped_at = (state == InstanceState::Stopped).then(crate::clock::now_rfc3339);
+        self.conn
+            .execute(
+                "UPDATE service_instances SET state = ?2, error = ?3,
+                     stopped_at = COALESCE(?4, stopped_at), sandbox = COALESCE(?5, sandbox)
+                 WHERE name = ?1",
+                params![name, state.as_str(), error, stopped_at, sandbox],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
+    pub fn instance(&self, name: &str) -> Result<Option<InstanceRow>, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM service_instances WHERE name = ?1"),
+                params![name],
+                instance_row,
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every instance (only those not stopped with `live_only`), by name.
+    pub fn instances(&self, live_only: bool) -> Result<Vec<InstanceRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM service_instances
+                 WHERE ?1 = 0 OR state != 'stopped' ORDER BY name"
+            ))
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![live_only], instance_row)
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
+    /// Stores one exchange and marks the instance's last exchange.
+    pub fn record_exchange(&mut self, row: &ExchangeRow) -> Result<i64, StoreError> {
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute(
+            "INSERT INTO service_exchanges
+                 (instance, at, message, context, response, raw, error, duration_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                row.instance,
+                row.at,
+                row.message,
+                row.context,
+                row.response,
+                row.raw,
+                row.error,
+                row.duration_ms as i64
+            ],
+        )
+        .map_err(err)?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "UPDATE service_instances SET last_exchange_at = ?2 WHERE name = ?1",
+            params![row.instance, row.at],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(id)
+    }
+
+    /// The exchanges of `instance` after id `after`, oldest first.
+    pub fn exchanges(&self, instance: &str, after: i64) -> Result<Vec<ExchangeRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, instance, at, message, context, response, raw, error, duration_ms
+                 FROM service_exchanges WHERE instance = ?1 AND id > ?2 ORDER BY id",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![instance, after], |r| {
+                Ok(ExchangeRow {
+                    id: r.get(0)?,
+                    instance: r.get(1)?,
+                    at: r.get(2)?,
+                    message: r.get(3)?,
+                    context: r.get(4)?,
+                    response: r.get(5)?,
+                    raw: r.get(6)?,
+                    error: r.get(7)?,
+                    duration_ms: r.get::<_, i64>(8)?.unsigned_abs(),
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, port: u16) -> InstanceRow {
+        InstanceRow {
+            name: name.into(),
+            tool: "echo_service".into(),
+            version: "0.1.0".into(),
+            port,
+            pid: None,
+            start_ticks: None,
+            state: InstanceState::Starting,
+            started_at: "2026-01-01T00:00:00Z".into(),
+            stopped_at: None,
+            last_exchange_at: None,
+            log_dir: format!(".toolbench/services/{name}"),
+            sandbox: String::new(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_live_name_or_port_cannot_be_claimed_twice_until_stopped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        store.claim_instance(&row("a", 50001)).expect("first");
+        let err = store.claim_instance(&row("b", 50001)).expect_err("port");
+        assert_eq!(err.to_string(), "port 50001 is already used by instance a");
+        assert!(matches!(
+            store.claim_instance(&row("a", 50002)),
+            Err(ClaimError::Running { .. })
+        ));
+        store
+            .set_instance_state("a", InstanceState::Stopped, None, Some("stopped"))
+            .expect("stop");
+        store
+            .claim_instance(&row("b", 50001))
+            .expect("port free again");
+        let listed = store.instances(true).expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].name, "b");
+    }
+
+    #[test]
+    fn exchanges_are_kept_in_order_and_mark_the_instance() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        store.claim_instance(&row("a", 50001)).expect("claim");
+        for message in ["one", "two"] {
+            store
+                .record_exchange(&ExchangeRow {
+                    id: 0,
+                    instance: "a".into(),
+                    at: "2026-01-01T00:00:01Z".into(),
+                    message: message.into(),
+                    context: "{}".into(),
+                    response: Some(message.to_uppercase()),
+                    raw: None,
+                    error: None,
+                    duration_ms: 1,
+                })
+                .expect("record");
+        }
+        let all = store.exchanges("a", 0).expect("exchanges");
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            store.exchanges("a", all[0].id).expect("after")[0].message,
+            "two"
+        );
+        let a = store.instance("a").expect("read").expect("exists");
+        assert_eq!(a.last_exchange_at.as_deref(), Some("2026-01-01T00:00:01Z"));
+    }
+}

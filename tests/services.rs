@@ -1,0 +1,568 @@
+//! Long-running tools through the real binary on temp workspaces: definitions, launch, health,
+//! send, stop, persistence, and the bad inputs of each. Every process a test starts is stopped
+//! before it ends (`Instances` stops its instances when dropped).
+
+mod common;
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::Duration;
+
+use common::{stderr, stdout};
+use serde_json::Value;
+
+/// A workspace with fast timeouts, and the instances launched in it, stopped on drop.
+struct Ws {
+    /// The first port of this workspace's own range (tests run in parallel).
+    base: u16,
+    dir: tempfile::TempDir,
+    config: tempfile::TempDir,
+    launched: Vec<String>,
+}
+
+impl Ws {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for tier in ["core", "approved", "experimental", "archived"] {
+            std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
+        }
+        static NEXT: AtomicU16 = AtomicU16::new(0);
+        let base = 52000 + NEXT.fetch_add(1, Ordering::SeqCst) * 50;
+        std::fs::write(
+            dir.path().join("toolbench.toml"),
+            format!(
+                "[services]\nhealth_timeout_secs = 2\nsend_timeout_secs = 1\nstop_grace_secs = 1\nport_range = \"{base}-{}\"\n",
+                base + 49
+            ),
+        )
+        .expect("config");
+        Ws {
+            base,
+            dir,
+            config: tempfile::tempdir().expect("config dir"),
+            launched: Vec::new(),
+        }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.run_with_stdin(args, "")
+    }
+
+    fn run_with_stdin(&self, args: &[&str], input: &str) -> std::process::Output {
+        use std::io::Write;
+        let mut child = Command::new(common::BIN)
+            .arg("--root")
+            .arg(self.root())
+            .args(args)
+            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .env_remove("TOOLBENCH_ROOT")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn toolbench");
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        child.wait_with_output().expect("toolbench output")
+    }
+
+    /// `tools launch`, remembering the instance so it is stopped on drop.
+    fn launch(&mut self, tool: &str, instance: &str) -> std::process::Output {
+        self.launched.push(instance.to_string());
+        self.run(&["tools", "launch", tool, "--instance", instance])
+    }
+
+    /// A service in experimental/NAME running `python3 svc.py` with `script`.
+    fn service(&self, name: &str, script: &str, port: &str, check: &str) {
+        let dir = self.root().join("experimental").join(name);
+        std::fs::create_dir_all(&dir).expect("tool dir");
+        std::fs::write(dir.join("svc.py"), script).expect("script");
+        std::fs::write(
+            dir.join("tool.toml"),
+            format!(
+                "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"test service\"\ncost_tier = \"low\"\n\n\
+                 [run]\ncommand = [\"python3\", \"svc.py\"]\ninput = \"none\"\nnetwork = true\n\
+                 env = {{ PYTHONUNBUFFERED = \"1\" }}\n\n\
+                 [service]\nport = {port}\nhealth_check = \"{check}\"\nlaunch_args = [\"{{port}}\"]\n"
+            ),
+        )
+        .expect("manifest");
+    }
+
+    fn status(&self) -> Vec<Value> {
+        let out = self.run(&["tools", "status", "--json"]);
+        let list: Value = serde_json::from_slice(&out.stdout).expect("status --json");
+        list.as_array().cloned().unwrap_or_default()
+    }
+
+    fn instance(&self, name: &str) -> Value {
+        self.status()
+            .into_iter()
+            .find(|i| i["instance"] == name)
+            .unwrap_or(Value::Null)
+    }
+}
+
+impl Drop for Ws {
+    fn drop(&mut self) {
+        for instance in &self.launched {
+            let _ = self.run(&["tools", "stop", instance]);
+        }
+    }
+}
+
+/// Answers every request line with its message, as the generic adapter expects.
+const ECHO: &str = r#"
+import json, socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            req = json.loads(line)
+            self.wfile.write((json.dumps({"response": req["message"]}) + "\n").encode())
+            self.wfile.flush()
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+
+fn alive(pid: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+#[test]
+fn launch_send_stop_and_the_exchange_is_kept() {
+    let mut ws = Ws::new();
+    ws.service("echo", ECHO, "\"auto\"", "tcp");
+    let out = ws.launch("echo", "e1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let healthy = format!("is healthy on port {}", ws.base);
+    assert!(stdout(&out).contains(&healthy), "{}", stdout(&out));
+    let out = ws.run(&["tools", "send", "e1", "hello", "--context", "{\"k\": 1}"]);
+    assert_eq!(stdout(&out).trim(), "hello", "{}", stderr(&out));
+    let e1 = ws.instance("e1");
+    assert_eq!(e1["state"], "healthy");
+    assert!(e1["last_exchange_at"].is_string());
+    let pid = e1["pid"].as_u64().expect("pid");
+    let out = ws.run(&["tools", "stop", "e1"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "instance e1 stopped",
+        "{}",
+        stderr(&out)
+    );
+    assert!(!alive(pid), "the helper is gone");
+    assert_eq!(ws.instance("e1")["state"], "stopped");
+    let logs = stdout(&ws.run(&["tools", "logs", "e1"]));
+    assert!(
+        logs.contains("→ hello") && logs.contains("← hello"),
+        "{logs}"
+    );
+}
+
+#[test]
+fn a_dead_instance_is_marked_stopped_and_send_relaunches_it_keeping_its_history() {
+    let mut ws = Ws::new();
+    ws.service("echo", ECHO, "\"auto\"", "tcp");
+    assert!(ws.launch("echo", "e1").status.success());
+    assert!(ws.run(&["tools", "send", "e1", "first"]).status.success());
+    let pid = ws.instance("e1")["pid"].as_u64().expect("pid");
+    // Killed behind toolbench's back: the next toolbench process notices.
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    for _ in 0..100 {
+        if !alive(pid) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let e1 = ws.instance("e1");
+    assert_eq!(e1["state"], "stopped", "{e1}");
+    assert_eq!(e1["error"], "its process ended");
+    let out = ws.run(&["tools", "send", "e1", "second"]);
+    assert_eq!(stdout(&out).trim(), "second", "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("instance e1 was stopped: relaunched"),
+        "{}",
+        stderr(&out)
+    );
+    let logs = stdout(&ws.run(&["tools", "logs", "e1"]));
+    assert!(
+        logs.contains("→ first") && logs.contains("→ second"),
+        "{logs}"
+    );
+}
+
+#[test]
+fn a_reused_pid_is_never_signalled() {
+    let ws = Ws::new();
+    assert!(ws.run(&["tools", "status"]).status.success());
+    let mut sleeper = Command::new("sleep").arg("300").spawn().expect("sleep");
+    let pid = sleeper.id();
+    {
+        let mut store = toolbench::store::Store::open(ws.root()).expect("store");
+        store
+            .claim_instance(&toolbench::store::services::InstanceRow {
+                name: "ghost".into(),
+                tool: "echo".into(),
+                version: "1.0.0".into(),
+                port: 51999,
+                pid: None,
+                start_ticks: None,
+                state: toolbench::store::services::InstanceState::Healthy,
+                started_at: "2026-01-01T00:00:00Z".into(),
+                stopped_at: None,
+                last_exchange_at: None,
+                log_dir: ".toolbench/services/ghost".into(),
+                sandbox: String::new(),
+                error: None,
+            })
+            .expect("claim");
+        // The sleep's pid with another start time: the service that had it died long ago.
+        store.set_instance_process("ghost", pid, 1).expect("pid");
+    }
+    let ghost = ws.instance("ghost");
+    assert_eq!(ghost["state"], "stopped", "{ghost}");
+    assert!(
+        ghost["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("now belongs to another program"),
+        "{ghost}"
+    );
+    let out = ws.run(&["tools", "stop", "ghost"]);
+    assert_eq!(stdout(&out).trim(), "instance ghost was not running");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        sleeper.try_wait().expect("wait"),
+        None,
+        "the sleep was left alone"
+    );
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+}
+
+#[test]
+fn a_missing_or_non_executable_executable_is_named() {
+    let ws = Ws::new();
+    let missing = ws.root().join("nowhere.sh");
+    let out = ws.run(&[
+        "tools",
+        "define",
+        "svc",
+        "--executable",
+        &missing.display().to_string(),
+    ]);
+    assert_eq!(
+        stderr(&out).trim(),
+        format!("toolbench: executable {} does not exist", missing.display())
+    );
+    let plain = ws.root().join("plain.sh");
+    std::fs::write(&plain, "#!/bin/sh\n").expect("write");
+    let out = ws.run(&[
+        "tools",
+        "define",
+        "svc",
+        "--executable",
+        &plain.display().to_string(),
+    ]);
+    assert!(
+        stderr(&out).contains(&format!("executable {} is not executable", plain.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ws.root().join("core/svc/tool.toml").exists());
+}
+
+#[test]
+fn the_executable_removed_after_define_fails_the_launch_by_name() {
+    let mut ws = Ws::new();
+    let script = ws.root().join("svc.sh");
+    std::fs::write(&script, "#!/bin/sh\nsleep 30\n").expect("write");
+    let _ = Command::new("chmod")
+        .args(["+x", &script.display().to_string()])
+        .status();
+    let out = ws.run(&[
+        "tools",
+        "define",
+        "svc",
+        "--executable",
+        &script.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::remove_file(&script).expect("remove");
+    let out = ws.launch("svc", "s1");
+    assert!(
+        stderr(&out).contains(&format!("executable {} does not exist", script.display())),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_fixed_port_already_taken_is_named() {
+    let mut ws = Ws::new();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    ws.service("echo", ECHO, &port.to_string(), "tcp");
+    let out = ws.launch("echo", "e1");
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "toolbench: instance e1: port {port} is already in use on 127.0.0.1 (another program listens there)"
+        )
+    );
+    listener.set_nonblocking(true).expect("nonblocking");
+    assert!(
+        listener.accept().is_err(),
+        "nothing connected to the listener"
+    );
+}
+
+#[test]
+fn two_instances_cannot_share_a_fixed_port() {
+    let mut ws = Ws::new();
+    let port = free_port();
+    ws.service("echo", ECHO, &port.to_string(), "tcp");
+    assert!(ws.launch("echo", "a").status.success());
+    let out = ws.launch("echo", "b");
+    assert_eq!(
+        stderr(&out).trim(),
+        format!("toolbench: instance b: port {port} is already used by instance a")
+    );
+    assert_eq!(ws.instance("a")["state"], "healthy");
+}
+
+#[test]
+fn a_service_exiting_at_start_shows_its_status_and_stderr() {
+    let mut ws = Ws::new();
+    ws.service(
+        "crash",
+        "import sys\nprint('config file missing', file=sys.stderr)\nsys.exit(3)\n",
+        "\"auto\"",
+        "tcp",
+    );
+    let out = ws.launch("crash", "c1");
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: instance c1 exited at start with exit status 3: config file missing"
+    );
+    assert_eq!(ws.instance("c1")["state"], "stopped");
+}
+
+#[test]
+fn a_health_check_that_never_passes_stops_the_process() {
+    let mut ws = Ws::new();
+    // Runs, but never listens.
+    ws.service(
+        "deaf",
+        "import time\nwhile True: time.sleep(1)\n",
+        "\"auto\"",
+        "tcp",
+    );
+    let out = ws.launch("deaf", "d1");
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "toolbench: instance d1: unhealthy after 2 s (health check tcp on port {}); stopped",
+            ws.base
+        )
+    );
+    let d1 = ws.instance("d1");
+    assert_eq!(d1["state"], "stopped");
+    let pid = d1["pid"].as_u64().expect("pid");
+    assert!(!alive(pid), "no process left");
+    let pattern = format!("svc.py {}", ws.base);
+    let left = Command::new("pgrep")
+        .args(["-f", &pattern])
+        .output()
+        .expect("pgrep");
+    assert!(
+        left.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}
+
+#[test]
+fn plain_text_answers_are_text_and_silence_is_a_timeout() {
+    let mut ws = Ws::new();
+    let plain = r#"
+import socketserver, sys, time
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            if b"quiet" in line:
+                time.sleep(5)
+            else:
+                self.wfile.write(b"just words\n"); self.wfile.flush()
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+    ws.service("plain", plain, "\"auto\"", "tcp");
+    assert!(ws.launch("plain", "p1").status.success());
+    let out = ws.run(&["tools", "send", "p1", "hi"]);
+    assert_eq!(stdout(&out).trim(), "just words");
+    let out = ws.run(&["tools", "send", "p1", "quiet"]);
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: instance p1: no answer within 1 s"
+    );
+    let logs = stdout(&ws.run(&["tools", "logs", "p1"]));
+    assert!(logs.contains("✗ no answer within 1 s"), "{logs}");
+}
+
+#[test]
+fn send_to_an_unknown_instance_is_refused() {
+    let ws = Ws::new();
+    let out = ws.run(&["tools", "send", "nobody", "hi"]);
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: no instance named nobody (see toolbench tools status)"
+    );
+}
+
+#[test]
+fn import_names_malformed_json_and_the_wrong_field() {
+    let ws = Ws::new();
+    let out = ws.run_with_stdin(&["tools", "import", "svc"], "{\"executable\": ");
+    assert!(
+        stderr(&out).starts_with("toolbench: import svc: not valid JSON"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ws.run_with_stdin(
+        &["tools", "import", "svc"],
+        r#"{"executable": "sh", "launch_args": "-c x"}"#,
+    );
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: import svc: field `launch_args`: expected an array of strings, got a string"
+    );
+    assert!(!ws.root().join("core/svc").exists());
+}
+
+#[test]
+fn define_export_import_and_undefine_round_trip() {
+    let ws = Ws::new();
+    let out = ws.run(&[
+        "tools",
+        "define",
+        "kv",
+        "--type",
+        "generic",
+        "--executable",
+        "python3",
+        "--description",
+        "a cache",
+        "--port",
+        "auto",
+        "--capabilities",
+        "cache,kv",
+        "--launch-args",
+        "kv.py --port {port}",
+        "--health-check",
+        "ping",
+        "--env",
+        "MODE=fast",
+    ]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "defined service kv (core/kv/tool.toml)",
+        "{}",
+        stderr(&out)
+    );
+    let exported = ws.run(&["tools", "export", "kv"]);
+    let def: Value = serde_json::from_slice(&exported.stdout).expect("export is JSON");
+    assert_eq!(def["type"], "generic");
+    assert_eq!(def["capabilities"], serde_json::json!(["cache", "kv"]));
+    assert_eq!(
+        def["launch_args"],
+        serde_json::json!(["kv.py", "--port", "{port}"])
+    );
+    assert_eq!(def["environment"]["MODE"], "fast");
+    let out = ws.run_with_stdin(&["tools", "import", "kv2"], &stdout(&exported));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Value =
+        serde_json::from_slice(&ws.run(&["tools", "defined", "--json"]).stdout).expect("defined");
+    let names: Vec<&str> = listed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert_eq!(names, ["kv", "kv2"]);
+    let out = ws.run(&["tools", "define", "kv", "--port", "8405"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "updated service kv (core/kv/tool.toml)"
+    );
+    let out = ws.run(&["tools", "undefine", "kv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!ws.root().join("core/kv").exists());
+    let archived = std::fs::read_dir(ws.root().join("archived"))
+        .expect("archived")
+        .count();
+    assert_eq!(archived, 1, "archived, not deleted");
+}
+
+/// The service tries to connect out and to bind a second port before it listens on its own.
+#[test]
+fn a_service_may_bind_its_port_and_nothing_else() {
+    let mut ws = Ws::new();
+    let outside = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let outside_port = outside.local_addr().expect("addr").port();
+    let other = free_port();
+    let probe = format!(
+        r#"
+import socket, sys
+for what, act in (("connect", lambda s: s.connect(("127.0.0.1", {outside_port}))),
+                  ("bind", lambda s: s.bind(("127.0.0.1", {other})))):
+    s = socket.socket()
+    try:
+        act(s); print(what, "allowed", file=sys.stderr, flush=True)
+    except OSError as e:
+        print(what, "refused", e.errno, file=sys.stderr, flush=True)
+    s.close()
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    print("udp allowed", file=sys.stderr, flush=True)
+except OSError as e:
+    print("udp refused", file=sys.stderr, flush=True)
+{ECHO}"#
+    );
+    ws.service("probe", &probe, "\"auto\"", "tcp");
+    let out = ws.launch("probe", "p1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sandbox = stdout(&out);
+    let log =
+        std::fs::read_to_string(ws.root().join(".toolbench/services/p1/stderr.log")).expect("log");
+    assert!(log.contains("udp refused"), "{log}");
+    if !sandbox.contains("port(bind tcp/") {
+        eprintln!("skipped the TCP assertions: this kernel has no Landlock TCP rules ({sandbox})");
+        return;
+    }
+    assert!(
+        log.contains("connect refused") && log.contains("bind refused"),
+        "{log}"
+    );
+    outside.set_nonblocking(true).expect("nonblocking");
+    let mut received = Vec::new();
+    if let Ok((mut peer, _)) = outside.accept() {
+        let _ = peer.read_to_end(&mut received);
+        panic!("the outside listener got a connection");
+    }
+}
