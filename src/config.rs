@@ -49,6 +49,17 @@ pub struct Config {
     pub catalog: ScanLimits,
     /// `[mcp] max_proposal_kb`: the most an agent's proposal may hold, manifest and files.
     pub max_proposal_kb: u64,
+    /// `[approvals]`: which agent calls wait for a human, and for how long.
+    pub approvals: ApprovalSettings,
+}
+
+/// `[approvals]`: what makes an agent's call wait for a human besides its cost tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalSettings {
+    /// An unanswered call is rejected after this many seconds.
+    pub timeout_secs: u64,
+    /// `[[approvals.ask]] tool = "name"`: tools whose every call waits.
+    pub ask_tools: Vec<String>,
 }
 
 /// `[run]`: limits for the whole process tree of every run.
@@ -77,6 +88,20 @@ struct ConfigLayer {
     sandbox: Option<SandboxLayer>,
     catalog: Option<CatalogLayer>,
     mcp: Option<McpLayer>,
+    approvals: Option<ApprovalsLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApprovalsLayer {
+    timeout_secs: Option<u64>,
+    ask: Option<Vec<AskLayer>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AskLayer {
+    tool: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -172,6 +197,10 @@ impl Config {
             sandbox_hide: Vec::new(),
             catalog: ScanLimits::default(),
             max_proposal_kb: 1024,
+            approvals: ApprovalSettings {
+                timeout_secs: 600,
+                ask_tools: Vec::new(),
+            },
         };
         config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"))?;
         Ok(config)
@@ -247,6 +276,26 @@ impl Config {
         let max_proposal_kb = layer.mcp.and_then(|m| m.max_proposal_kb);
         if let Some(kb) = bounded(max_proposal_kb, "mcp.max_proposal_kb", 1..=1_048_576)? {
             self.max_proposal_kb = kb;
+        }
+        if let Some(approvals) = layer.approvals {
+            let timeout = bounded(
+                approvals.timeout_secs,
+                "approvals.timeout_secs",
+                1..=604_800,
+            )?;
+            if let Some(secs) = timeout {
+                self.approvals.timeout_secs = secs;
+            }
+            for ask in approvals.ask.unwrap_or_default() {
+                let tool = ask.tool.trim();
+                if tool.is_empty() {
+                    return Err(ConfigError(format!(
+                        "{}: field `approvals.ask.tool`: the tool name is empty",
+                        path.display()
+                    )));
+                }
+                self.approvals.ask_tools.push(tool.to_string());
+            }
         }
         if let Some(hide) = layer.sandbox.and_then(|s| s.hide) {
             if let Some(bad) = hide.iter().find(|p| !p.is_absolute()) {
@@ -370,5 +419,28 @@ mod tests {
             err.contains("toolbench.toml:1: field `prest`: unknown field `prest`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn approvals_list_asked_tools_and_name_bad_fields() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(WORKSPACE_CONFIG);
+        let text = "[approvals]\ntimeout_secs = 30\n\n[[approvals.ask]]\ntool = \"deploy\"\n";
+        std::fs::write(&path, text).expect("write");
+        let mut config = Config::defaults().expect("defaults");
+        assert_eq!(config.approvals.timeout_secs, 600);
+        config.apply_file(&path).expect("valid");
+        assert_eq!(config.approvals.timeout_secs, 30);
+        assert_eq!(config.approvals.ask_tools, ["deploy"]);
+
+        std::fs::write(&path, "[[approvals.ask]]\ntool = \" \"\n").expect("write");
+        let err = config.apply_file(&path).expect_err("empty").to_string();
+        assert!(
+            err.ends_with("toolbench.toml: field `approvals.ask.tool`: the tool name is empty"),
+            "{err}"
+        );
+        std::fs::write(&path, "[[approvals.ask]]\nname = \"x\"\n").expect("write");
+        let err = config.apply_file(&path).expect_err("unknown").to_string();
+        assert!(err.contains("toolbench.toml:2: field `name`"), "{err}");
     }
 }
