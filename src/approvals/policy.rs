@@ -33,7 +33,7 @@ pub fn policy(entry: &ToolEntry, config: &Config) -> Policy {
     if entry.manifest.as_ref().is_some_and(|m| m.mcp.ask) {
         return Policy::Ask("its manifest asks for it ([mcp] ask = true)".into());
     }
-    if config.approvals.ask_tools.iter().any(|t| *t == entry.name) {
+    if config.approvals.ask_tools.contains(&entry.name) {
         return Policy::Ask("the config asks for it ([[approvals.ask]])".into());
     }
     Policy::Run

@@ -6,6 +6,7 @@
 //! clients when it changes, and `gateway` is the handler that ties them together.
 
 mod agent_tools;
+mod approval;
 mod call;
 pub mod gateway;
 pub mod listing;
@@ -47,6 +48,8 @@ pub enum McpError {
 fn shared(root: PathBuf, config: Config) -> Result<Arc<Shared>, McpError> {
     let exe = std::env::current_exe().map_err(McpError::Exe)?;
     let mut store = Store::open(&root)?;
+    // Calls a dead server left waiting will never run: say so before serving new ones.
+    let _ = crate::approvals::abandon_dead(&mut store);
     let cached = store.load_index().unwrap_or_default();
     let entries = scan_workspace(
         &root,
