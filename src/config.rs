@@ -51,6 +51,17 @@ pub struct Config {
     pub max_proposal_kb: u64,
     /// `[services]`: ports and waits of long-running tools.
     pub services: ServiceSettings,
+    /// `[approvals]`: which agent calls wait for a human, and for how long.
+    pub approvals: ApprovalSettings,
+}
+
+/// `[approvals]`: what makes an agent's call wait for a human besides its cost tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalSettings {
+    /// An unanswered call is rejected after this many seconds.
+    pub timeout_secs: u64,
+    /// `[[approvals.ask]] tool = "name"`: tools whose every call waits.
+    pub ask_tools: Vec<String>,
 }
 
 /// `[services]`: where `auto` ports come from and how long launch, send and stop wait.
@@ -91,6 +102,7 @@ struct ConfigLayer {
     catalog: Option<CatalogLayer>,
     mcp: Option<McpLayer>,
     services: Option<ServicesLayer>,
+    approvals: Option<ApprovalsLayer>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,6 +112,19 @@ struct ServicesLayer {
     health_timeout_secs: Option<u64>,
     send_timeout_secs: Option<u64>,
     stop_grace_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApprovalsLayer {
+    timeout_secs: Option<u64>,
+    ask: Option<Vec<AskLayer>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AskLayer {
+    tool: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,6 +225,10 @@ impl Config {
                 health_timeout_secs: 10,
                 send_timeout_secs: 30,
                 stop_grace_secs: 5,
+            },
+            approvals: ApprovalSettings {
+                timeout_secs: 600,
+                ask_tools: Vec::new(),
             },
         };
         config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"))?;
@@ -306,6 +335,26 @@ impl Config {
             s.health_timeout_secs = health.unwrap_or(s.health_timeout_secs);
             s.send_timeout_secs = send.unwrap_or(s.send_timeout_secs);
             s.stop_grace_secs = grace.unwrap_or(s.stop_grace_secs);
+        }
+        if let Some(approvals) = layer.approvals {
+            let timeout = bounded(
+                approvals.timeout_secs,
+                "approvals.timeout_secs",
+                1..=604_800,
+            )?;
+            if let Some(secs) = timeout {
+                self.approvals.timeout_secs = secs;
+            }
+            for ask in approvals.ask.unwrap_or_default() {
+                let tool = ask.tool.trim();
+                if tool.is_empty() {
+                    return Err(ConfigError(format!(
+                        "{}: field `approvals.ask.tool`: the tool name is empty",
+                        path.display()
+                    )));
+                }
+                self.approvals.ask_tools.push(tool.to_string());
+            }
         }
         if let Some(hide) = layer.sandbox.and_then(|s| s.hide) {
             if let Some(bad) = hide.iter().find(|p| !p.is_absolute()) {
@@ -460,5 +509,28 @@ mod tests {
             err.contains("toolbench.toml:1: field `prest`: unknown field `prest`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn approvals_list_asked_tools_and_name_bad_fields() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(WORKSPACE_CONFIG);
+        let text = "[approvals]\ntimeout_secs = 30\n\n[[approvals.ask]]\ntool = \"deploy\"\n";
+        std::fs::write(&path, text).expect("write");
+        let mut config = Config::defaults().expect("defaults");
+        assert_eq!(config.approvals.timeout_secs, 600);
+        config.apply_file(&path).expect("valid");
+        assert_eq!(config.approvals.timeout_secs, 30);
+        assert_eq!(config.approvals.ask_tools, ["deploy"]);
+
+        std::fs::write(&path, "[[approvals.ask]]\ntool = \" \"\n").expect("write");
+        let err = config.apply_file(&path).expect_err("empty").to_string();
+        assert!(
+            err.ends_with("toolbench.toml: field `approvals.ask.tool`: the tool name is empty"),
+            "{err}"
+        );
+        std::fs::write(&path, "[[approvals.ask]]\nname = \"x\"\n").expect("write");
+        let err = config.apply_file(&path).expect_err("unknown").to_string();
+        assert!(err.contains("toolbench.toml:2: field `name`"), "{err}");
     }
 }

@@ -3,6 +3,7 @@
 //! The library does the work; `main.rs` only parses the command line and dispatches to the
 //! CLI (`cli`) or the terminal UI (`tui`), which both call the same library functions.
 
+pub mod approvals;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

@@ -161,6 +161,9 @@ pub struct McpHints {
     pub read_only: Option<bool>,
     pub destructive: Option<bool>,
     pub open_world: Option<bool>,
+    /// `ask = true`: every call from an agent waits for a human's answer, whatever its cost.
+    #[serde(default)]
+    pub ask: bool,
 }
 
 /// A JSON Schema, either written inline in `tool.toml` or referenced by `schema_file`.

@@ -49,7 +49,7 @@ const RUN_FIELDS: &[&str] = &[
 ];
 const PROVENANCE_FIELDS: &[&str] = &["origin", "generator", "created", "parent", "hint"];
 const SERVICE_FIELDS: &[&str] = &["type", "port", "health_check", "launch_args", "defined_by"];
-const MCP_FIELDS: &[&str] = &["read_only", "destructive", "open_world"];
+const MCP_FIELDS: &[&str] = &["read_only", "destructive", "open_world", "ask"];
 
 /// A problem in a manifest: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,6 +234,7 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
             read_only: section.bool("read_only")?,
             destructive: section.bool("destructive")?,
             open_world: section.bool("open_world")?,
+            ask: section.bool("ask")?.unwrap_or(false),
         },
         None => McpHints::default(),
     };

@@ -5,6 +5,7 @@
 mod approve;
 mod archive;
 mod call;
+mod calls;
 mod completions;
 mod decide;
 mod evolve;
@@ -107,6 +108,8 @@ enum Command {
     Mcp(mcp::McpArgs),
     /// Long-running tools: define services, launch instances, send them messages.
     Tools(tools::ToolsArgs),
+    /// Agent calls waiting for a human: list, approve, reject; approval rules.
+    Calls(calls::CallsArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -171,6 +174,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Gc(args)) => gc::run(args, &ws()?),
         Some(Command::Mcp(args)) => mcp::run(args, ws()?),
         Some(Command::Call(args)) => call::run(args, &ws()?),
+        Some(Command::Calls(args)) => calls::run(args, &ws()?),
         Some(Command::Run(args)) => run::run(args, &ws()?),
         Some(Command::Show(args)) => show::run(args, &ws()?),
         Some(Command::Runs(args)) => runs::run(args, &ws()?),

@@ -124,11 +124,7 @@ pub async fn call(
             "{name}: arguments do not match the input schema: {reason}"
         ));
     }
-    let client = context
-        .client_info()
-        .map(|info| info.name)
-        .filter(|name| !name.trim().is_empty())
-        .unwrap_or_else(|| UNNAMED_CLIENT.to_string());
+    let client = client_name(context);
     let result = match name {
         PROPOSE => propose_tool(shared, &arguments, client).await,
         REVIEW_STATUS => review_status(shared, &arguments, client).await,
@@ -138,6 +134,15 @@ pub async fn call(
         Ok(value) => CallToolResult::structured(value),
         Err(reason) => refusal(format!("{name}: {reason}")),
     }
+}
+
+/// The client's name from `initialize`, or a stand-in when it gave none.
+pub fn client_name(context: &RequestContext<RoleServer>) -> String {
+    context
+        .client_info()
+        .map(|info| info.name)
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| UNNAMED_CLIENT.to_string())
 }
 
 fn text<'a>(arguments: &'a Value, field: &str) -> Option<&'a str> {

@@ -10,10 +10,10 @@ use rmcp::service::{Peer, RequestContext, RoleServer};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::approval;
 use super::gateway::Shared;
 use super::listing::{Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
 use crate::model::{RunOrigin, RunStatus};
-use crate::runner::gate::{Gate, gate};
 use crate::runner::{self, RunEvent, RunOutcome, RunRequest};
 
 /// How often a running call reports progress to a client that asked for it.
@@ -29,32 +29,24 @@ pub async fn call_tool(
     arguments: Option<JsonObject>,
     context: RequestContext<RoleServer>,
 ) -> CallToolResult {
-    let input = match input_of(&listed, arguments) {
+    let arguments = Value::Object(arguments.unwrap_or_default());
+    let input = match input_of(&listed, &arguments) {
         Ok(input) => input,
         Err(reason) => return refusal(format!("{}: {reason}", listed.entry.name)),
     };
-    let Some(cost) = listed.entry.cost_tier else {
-        return refusal(format!(
-            "{}: the manifest has no cost tier",
-            listed.entry.name
-        ));
-    };
-    match gate(cost, shared.config.preset) {
-        Gate::Open => {}
-        Gate::Confirm => {
-            return refusal(format!(
-                "{}: cost tier {cost} needs a human's approval with the `{:?}` preset; approvals of agent calls are not available yet, so ask the user to run it (`toolbench run {} --yes`)",
-                listed.entry.name, shared.config.preset, listed.entry.name
-            ));
-        }
-        Gate::Closed => {
-            return refusal(format!("{}: this tool never runs", listed.entry.name));
-        }
-    }
     // The listing may be a moment old: run what is on disk now, as every front end does.
     let entry = match shared.fresh_entry(&listed.entry).await {
         Ok(entry) => entry,
         Err(reason) => return refusal(reason),
+    };
+    let input = match approval::clearance(&shared, &listed, &entry, &arguments, &context).await {
+        Ok(None) => input,
+        // The human edited the arguments; they were checked against the same schema.
+        Ok(Some(edited)) => match input_of(&listed, &edited) {
+            Ok(input) => input,
+            Err(reason) => return refusal(format!("{}: {reason}", listed.entry.name)),
+        },
+        Err(answer) => return answer,
     };
     let client = context.client_info().map(|info| info.name);
     let request = RunRequest {
@@ -79,13 +71,12 @@ pub async fn call_tool(
 }
 
 /// The tool's input from the call's arguments, checked against the listed schema.
-fn input_of(listed: &Listed, arguments: Option<JsonObject>) -> Result<Value, String> {
-    let arguments = Value::Object(arguments.unwrap_or_default());
+fn input_of(listed: &Listed, arguments: &Value) -> Result<Value, String> {
     let schema = Value::Object((*listed.tool.input_schema).clone());
-    crate::runner::schema::check(&schema, &arguments)
+    crate::runner::schema::check(&schema, arguments)
         .map_err(|reason| format!("arguments do not match the input schema: {reason}"))?;
     Ok(match listed.input {
-        Wrapping::Whole => arguments,
+        Wrapping::Whole => arguments.clone(),
         Wrapping::Field => arguments.get(WRAPPED_INPUT).cloned().unwrap_or(Value::Null),
     })
 }

@@ -7,6 +7,7 @@
 //! served on stdio or, by `http`, over Streamable HTTP.
 
 mod agent_tools;
+mod approval;
 mod call;
 pub mod gateway;
 mod http;
@@ -53,6 +54,8 @@ pub enum McpError {
 fn shared(root: PathBuf, config: Config) -> Result<Arc<Shared>, McpError> {
     let exe = std::env::current_exe().map_err(McpError::Exe)?;
     let mut store = Store::open(&root)?;
+    // Calls a dead server left waiting will never run: say so before serving new ones.
+    let _ = crate::approvals::abandon_dead(&mut store);
     let cached = store.load_index().unwrap_or_default();
     let entries = scan_workspace(
         &root,

@@ -139,6 +139,41 @@ const MIGRATIONS: &[&str] = &[
         duration_ms INTEGER NOT NULL
     );
     CREATE INDEX service_exchanges_by_instance ON service_exchanges (instance, id);",
+    // 8: agent calls waiting for a human (and their answers, kept as history), and the
+    // "approve always" rules those answers leave.
+    "CREATE TABLE agent_calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tool TEXT NOT NULL,
+        version TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        arguments TEXT NOT NULL,
+        input_schema TEXT NOT NULL,
+        client TEXT NOT NULL,
+        why TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        server_pid INTEGER NOT NULL,
+        server_start INTEGER NOT NULL,
+        answered_by TEXT,
+        answered_at TEXT,
+        reason TEXT,
+        approved_arguments TEXT,
+        rule_id INTEGER
+    );
+    CREATE INDEX agent_calls_by_state ON agent_calls (state, id);
+    CREATE TABLE approval_rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tool TEXT NOT NULL,
+        version TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        pattern TEXT,
+        from_call INTEGER,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_by TEXT,
+        revoked_at TEXT
+    );
+    CREATE INDEX approval_rules_by_tool ON approval_rules (tool);",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -3,6 +3,7 @@
 //! WAL mode, versioned migrations, and one connection per process that writes. This module
 //! owns the schema; callers get typed functions, never SQL.
 
+pub mod calls;
 mod catalog_cache;
 pub mod decisions;
 mod failures;

@@ -20,6 +20,7 @@ use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, Pane};
+use super::overlays::call_answer::CallAnswerState;
 use super::overlays::decision::DecisionState;
 pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
@@ -110,6 +111,13 @@ pub enum AppEvent {
         path: PathBuf,
         files: Vec<(String, String)>,
     },
+    /// An answer to an agent call (or a rule's revocation) was stored, or why not.
+    CallAnswered(Result<String, String>),
+    /// The agent calls waiting for a human and the approval rules in force, as they changed.
+    CallsPolled {
+        calls: Vec<crate::store::calls::CallRow>,
+        rules: Vec<crate::store::calls::RuleRow>,
+    },
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -138,6 +146,13 @@ pub enum Effect {
     },
     /// Read the text files of a tool for the evolve editor.
     LoadEvolve(Box<ToolEntry>),
+    /// Answer an agent's waiting call.
+    AnswerCall {
+        id: i64,
+        decision: crate::approvals::Decision,
+    },
+    /// Revoke an "approve always" rule.
+    RevokeRule(i64),
     /// Validate a tool; `force` ignores a cached result for the same content.
     Validate {
         entry: Box<ToolEntry>,
@@ -174,6 +189,7 @@ pub enum Overlay {
     MarkFailure(Box<MarkFailureState>),
     Decision(Box<DecisionState>),
     Evolve(Box<EvolveState>),
+    CallAnswer(Box<CallAnswerState>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -189,6 +205,7 @@ impl Overlay {
                 | Overlay::MarkFailure(_)
                 | Overlay::Decision(_)
                 | Overlay::Evolve(_)
+                | Overlay::CallAnswer(_)
         )
     }
 }
@@ -214,8 +231,12 @@ pub struct App {
     pub filter: Filter,
     pub focus: Pane,
     pub catalog_cursor: ListCursor,
-    /// Rows of the Review pane: health alerts first, then `review`.
+    /// Rows of the Review pane: waiting agent calls, health alerts, `review`, then rules.
     pub review_cursor: ListCursor,
+    /// Agent calls waiting for a human, oldest first.
+    pub pending_calls: Vec<crate::store::calls::CallRow>,
+    /// "Approve always" rules in force, newest first.
+    pub rules: Vec<crate::store::calls::RuleRow>,
     pub alerts: Vec<crate::review::health::HealthAlert>,
     pub failures_cursor: ListCursor,
     /// Lines scrolled up from the bottom of the selected run's output (0 follows the end).
@@ -278,6 +299,8 @@ impl App {
             catalog_cursor: ListCursor::default(),
             review_cursor: ListCursor::default(),
             alerts: Vec::new(),
+            pending_calls: Vec::new(),
+            rules: Vec::new(),
             failures_cursor: ListCursor::default(),
             output_scroll: 0,
             runs: Vec::new(),
@@ -315,18 +338,17 @@ impl App {
     }
 
     pub fn selected_entry(&self) -> Option<&ToolEntry> {
-        let index = match self.focus {
-            Pane::Review => match self.alerts.get(self.review_cursor.selected) {
-                Some(alert) => {
-                    return self.catalog.find(&ToolId::named(alert.name())).ok();
-                }
-                None => self
-                    .review
-                    .get(self.review_cursor.selected - self.alerts.len()),
+        match self.focus {
+            Pane::Review => match self.review_row(self.review_cursor.selected)? {
+                ReviewRow::Alert(alert) => self.catalog.find(&ToolId::named(alert.name())).ok(),
+                ReviewRow::Candidate(entry) => Some(entry),
+                ReviewRow::Call(_) | ReviewRow::Rule(_) => None,
             },
-            _ => self.view.get(self.catalog_cursor.selected),
-        }?;
-        self.catalog.entries().get(*index)
+            _ => self
+                .catalog
+                .entries()
+                .get(*self.view.get(self.catalog_cursor.selected)?),
+        }
     }
 
     pub fn update(&mut self, event: AppEvent) {
@@ -457,6 +479,9 @@ impl App {
                 self.refresh_views();
                 self.dirty = true;
             }
+            AppEvent::CallsPolled { calls, rules } => self.on_calls_polled(calls, rules),
+            AppEvent::CallAnswered(Ok(summary)) => self.notify(summary, Level::Info),
+            AppEvent::CallAnswered(Err(reason)) => self.notify(reason, Level::Error),
             AppEvent::Tick => {
                 if self.runs.iter().any(RunView::is_running) {
                     self.dirty = true; // elapsed-time clocks
@@ -679,6 +704,12 @@ impl App {
             (Some(Action::NextFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(1),
             (Some(Action::PrevFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(-1),
             (_, Some(Overlay::Evolve(evolve))) => evolve.input_key(key),
+            (_, Some(Overlay::CallAnswer(answer)))
+                if key.code == KeyCode::Enter && !answer.is_editor() =>
+            {
+                self.submit_dialog()
+            }
+            (_, Some(Overlay::CallAnswer(answer))) => answer.input_key(key),
             (_, Some(Overlay::Decision(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
             (_, Some(Overlay::Decision(decision))) => {
                 decision.text.input(key);
@@ -753,6 +784,7 @@ impl App {
                     self.overlay = Some(Overlay::Decision(decision));
                 }
             },
+            Some(Overlay::CallAnswer(answer)) => self.submit_call_answer(answer),
             other => self.overlay = other,
         }
     }
@@ -832,7 +864,7 @@ impl App {
 
     /// Alerts plus queued tools: the rows of the Review pane.
     pub fn review_rows(&self) -> usize {
-        self.alerts.len() + self.review.len()
+        self.pending_calls.len() + self.alerts.len() + self.review.len() + self.rules.len()
     }
 
     pub fn selected_run(&self) -> Option<&RunView> {
@@ -872,7 +904,7 @@ impl App {
 
     pub fn perform(&mut self, action: Action) {
         self.dirty = true;
-        if self.overlay_action(action) {
+        if self.overlay_action(action) || self.call_action(action) {
             return;
         }
         match action {
@@ -942,6 +974,8 @@ impl App {
                 }
             }
             Action::Approve => self.open_decision(DecisionKind::Approve),
+            // Only calls can be approved for good; `call_action` took it if one is selected.
+            Action::ApproveAlways => {}
             Action::Reject => self.open_decision(DecisionKind::Reject),
             Action::RequestChanges => self.open_decision(DecisionKind::RequestChanges),
             Action::Promote => self.open_decision(DecisionKind::Promote),
@@ -976,7 +1010,8 @@ impl App {
                 Overlay::Launch(_)
                 | Overlay::MarkFailure(_)
                 | Overlay::Decision(_)
-                | Overlay::Evolve(_),
+                | Overlay::Evolve(_)
+                | Overlay::CallAnswer(_),
             ) => {
                 return false;
             }
@@ -1145,6 +1180,9 @@ impl App {
         }
     }
 }
+
+mod calls;
+pub use calls::ReviewRow;
 
 #[cfg(test)]
 mod tests;

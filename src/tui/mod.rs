@@ -16,6 +16,7 @@ pub mod layout;
 mod output_feed;
 mod overlays;
 mod panes;
+mod pending_calls;
 pub mod runs;
 mod terminal;
 pub mod theme;
@@ -107,6 +108,7 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     {
         let _runtime = runtime.enter();
         inherited::spawn(root.clone(), tx.clone());
+        pending_calls::spawn(root.clone(), tx.clone());
     }
     let services = Services {
         root,
@@ -380,6 +382,42 @@ fn run_effect(
                 };
                 let result = decide(&ctx, &tool, &command);
                 let _ = tx.send(AppEvent::Decided(result));
+            });
+        }
+        Effect::AnswerCall { id, decision } => {
+            let (tx, root, who) = (
+                tx.clone(),
+                services.root.clone(),
+                services.config.reviewer_name(),
+            );
+            tokio::task::spawn_blocking(move || {
+                let result = Store::open(&root)
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut store| {
+                        crate::approvals::answer(&mut store, id, decision, &who)
+                            .map(|call| format!("call #{id} ({}) {}", call.tool, call.state))
+                            .map_err(|e| e.to_string())
+                    });
+                let _ = tx.send(AppEvent::CallAnswered(result));
+            });
+        }
+        Effect::RevokeRule(id) => {
+            let (tx, root, who) = (
+                tx.clone(),
+                services.root.clone(),
+                services.config.reviewer_name(),
+            );
+            tokio::task::spawn_blocking(move || {
+                let result = Store::open(&root)
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut store| {
+                        crate::approvals::revoke(&mut store, id, &who)
+                            .map(|rule| {
+                                format!("rule #{id} ({}@{}) revoked", rule.tool, rule.version)
+                            })
+                            .map_err(|e| e.to_string())
+                    });
+                let _ = tx.send(AppEvent::CallAnswered(result));
             });
         }
         Effect::LoadEvolve(entry) => {

@@ -1,5 +1,6 @@
 //! Overlays drawn over the main screen: help and tool detail.
 
+pub mod call_answer;
 pub mod decision;
 pub mod detail;
 pub mod evolve;
@@ -20,6 +21,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(Overlay::Detail(detail)) => detail::draw(frame, app, area, detail),
         Some(Overlay::Launch(launch)) => launch::draw(frame, app, area, launch),
         Some(Overlay::Decision(decision)) => decision::draw(frame, app, area, decision),
+        Some(Overlay::CallAnswer(answer)) => call_answer::draw(frame, app, area, answer),
         Some(Overlay::Evolve(evolve)) => evolve::draw(frame, app, area, evolve),
         Some(Overlay::MarkFailure(mark)) => mark_failure::draw(frame, app, area, mark),
         Some(Overlay::FailureDetail { failure, scroll }) => {

@@ -7,12 +7,18 @@ use ratatui::widgets::Paragraph;
 
 use crate::model::ToolEntry;
 use crate::review::health::HealthAlert;
-use crate::tui::app::App;
+use crate::store::calls::{CallRow, RuleRow};
+use crate::tui::app::{App, ReviewRow};
 use crate::tui::layout::Pane;
 use crate::tui::ui::{empty_state, fit, pane_block};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let block = pane_block(app, Pane::Review, format!("Review ({})", app.review_rows()));
+    // Waiting agent calls are counted apart: an agent is blocked on each.
+    let title = match app.pending_calls.len() {
+        0 => format!("Review ({})", app.review_rows()),
+        n => format!("Review ({}) · {n} call(s) waiting", app.review_rows()),
+    };
+    let block = pane_block(app, Pane::Review, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if app.review_rows() == 0 {
@@ -30,13 +36,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .review_cursor
         .window(app.review_rows(), inner.height as usize)
         .map(|pos| {
-            let line = match app.alerts.get(pos) {
-                Some(alert) => alert_row(app, alert, width),
-                None => row(
-                    app,
-                    &app.catalog.entries()[app.review[pos - app.alerts.len()]],
-                    width,
-                ),
+            let line = match app.review_row(pos) {
+                Some(ReviewRow::Call(call)) => call_row(app, call, width),
+                Some(ReviewRow::Alert(alert)) => alert_row(app, alert, width),
+                Some(ReviewRow::Candidate(entry)) => row(app, entry, width),
+                Some(ReviewRow::Rule(rule)) => rule_row(app, rule, width),
+                None => Line::from(""),
             };
             if pos == app.review_cursor.selected {
                 line.style(app.theme.selected)
@@ -46,6 +51,39 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(rows), inner);
+}
+
+/// An agent's call waiting for an answer: `a` once, `A` always, `e` edit, `r` reject.
+fn call_row(app: &App, call: &CallRow, width: usize) -> Line<'static> {
+    let theme = &app.theme;
+    let head = format!(
+        "#{} {}@{} · {} ",
+        call.id, call.tool, call.version, call.client
+    );
+    let rest = width.saturating_sub(head.chars().count() + 2);
+    Line::from(vec![
+        Span::styled("⏸ ", theme.warning),
+        Span::styled(fit(&head, width.saturating_sub(2)), theme.warning),
+        Span::styled(fit(&call.arguments.to_string(), rest), theme.text),
+    ])
+}
+
+/// An "approve always" rule in force: `x` revokes it.
+fn rule_row(app: &App, rule: &RuleRow, width: usize) -> Line<'static> {
+    let theme = &app.theme;
+    let pattern = rule
+        .pattern
+        .as_ref()
+        .map(|p| format!(" when {p}"))
+        .unwrap_or_default();
+    let text = format!(
+        "rule #{} always {}@{}{pattern}",
+        rule.id, rule.tool, rule.version
+    );
+    Line::from(vec![
+        Span::styled("≡ ", theme.dim),
+        Span::styled(fit(&text, width.saturating_sub(2)), theme.dim),
+    ])
 }
 
 /// A health alert waiting for a human: `u` rolls back, `x` archives.

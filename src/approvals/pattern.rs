@@ -1,0 +1,72 @@
+//! The argument pattern that narrows an "approve always" rule: the call's arguments must
+//! contain the pattern's values (objects key by key, anything else equal).
+
+use serde_json::Value;
+
+use crate::store::calls::RuleRow;
+
+/// Reads a `--match` pattern: a JSON object, nothing else.
+pub fn parse(text: &str) -> Result<Value, String> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("--match: not valid JSON ({e})"))?;
+    if !value.is_object() {
+        return Err(format!(
+            "--match: must be a JSON object such as {{\"path\": \"docs/\"}}, not {}",
+            kind(&value)
+        ));
+    }
+    Ok(value)
+}
+
+/// True when `arguments` holds every value of `pattern`.
+pub fn contains(arguments: &Value, pattern: &Value) -> bool {
+    match (arguments, pattern) {
+        (Value::Object(have), Value::Object(want)) => want
+            .iter()
+            .all(|(key, value)| have.get(key).is_some_and(|h| contains(h, value))),
+        _ => arguments == pattern,
+    }
+}
+
+/// The first rule in force whose pattern the arguments hold.
+pub fn first_match<'a>(rules: &'a [RuleRow], arguments: &Value) -> Option<&'a RuleRow> {
+    rules
+        .iter()
+        .find(|rule| rule.pattern.as_ref().is_none_or(|p| contains(arguments, p)))
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn patterns_are_objects_contained_in_the_arguments() {
+        assert!(parse("[1]").expect_err("array").contains("not an array"));
+        assert!(
+            parse("nope")
+                .expect_err("json")
+                .starts_with("--match: not valid JSON")
+        );
+        let pattern = parse(r#"{"env": "staging", "opts": {"dry": true}}"#).expect("object");
+        let args = json!({"env": "staging", "opts": {"dry": true, "n": 2}, "x": 1});
+        assert!(contains(&args, &pattern));
+        assert!(!contains(
+            &json!({"env": "prod", "opts": {"dry": true}}),
+            &pattern
+        ));
+        assert!(!contains(&json!({"env": "staging"}), &pattern));
+        assert!(contains(&json!({}), &json!({})));
+    }
+}

@@ -1,0 +1,174 @@
+//! A call that needs a human waits here: written to the store as pending, where the workbench
+//! and `toolbench calls` see it, until a human answers, the client gives up, or
+//! `approvals.timeout_secs` pass. Progress notifications keep the client from timing out.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rmcp::model::{CallToolResult, ProgressNotificationParam};
+use rmcp::service::{RequestContext, RoleServer};
+use serde_json::Value;
+
+use super::call::refusal;
+use super::gateway::Shared;
+use super::listing::Listed;
+use crate::approvals::{pattern, policy};
+use crate::model::ToolEntry;
+use crate::runner::inflight::ProcessId;
+use crate::store::calls::{Answer, CallRow, CallState, NewCall};
+
+/// How often a waiting call looks for the human's answer: well under the 100 ms a human
+/// may notice between the key and the result.
+const LOOK_EVERY: Duration = Duration::from_millis(20);
+/// How often a waiting client hears that the call is still waiting (at most 5 s apart).
+const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+/// Lets the call through, with the arguments to run it with when the human edited them, or
+/// answers it: refused, rejected, expired or cancelled.
+pub async fn clearance(
+    shared: &Arc<Shared>,
+    listed: &Listed,
+    entry: &ToolEntry,
+    arguments: &Value,
+    context: &RequestContext<RoleServer>,
+) -> Result<Option<Value>, CallToolResult> {
+    let why = match policy::policy(entry, &shared.config) {
+        policy::Policy::Run => return Ok(None),
+        policy::Policy::Never(why) => return Err(refusal(format!("{}: {why}", entry.name))),
+        policy::Policy::Ask(why) => why,
+    };
+    let me = ProcessId::of(std::process::id()).unwrap_or(ProcessId {
+        pid: std::process::id(),
+        start_ticks: 0,
+    });
+    let call = NewCall {
+        tool: entry.name.clone(),
+        version: entry.version.clone(),
+        content_hash: entry.content_hash.clone(),
+        arguments: arguments.clone(),
+        input_schema: Value::Object((*listed.tool.input_schema).clone()),
+        client: super::agent_tools::client_name(context),
+        why,
+        requested_at: crate::clock::now_rfc3339(),
+        server_pid: me.pid,
+        server_start: me.start_ticks,
+    };
+    let id = shared
+        .with_store(move |store| -> Result<i64, String> {
+            let rules = store
+                .rules_for(&call.tool, &call.version, &call.content_hash)
+                .map_err(|e| e.to_string())?;
+            let rule = pattern::first_match(&rules, &call.arguments).map(|r| r.id);
+            let id = store.insert_call(&call).map_err(|e| e.to_string())?;
+            if let Some(rule) = rule {
+                // Kept in the history like any answer: which rule let it through.
+                let answer = Answer {
+                    state: CallState::Approved,
+                    who: format!("rule #{rule}"),
+                    at: call.requested_at.clone(),
+                    reason: None,
+                    arguments: None,
+                    rule: Some(rule),
+                };
+                store.answer_call(id, &answer).map_err(|e| e.to_string())?;
+            }
+            Ok(id)
+        })
+        .await
+        .map_err(|e| {
+            refusal(format!(
+                "{}: cannot queue the call for approval: {e}",
+                entry.name
+            ))
+        })?;
+    let answered = wait(shared, id, context).await;
+    verdict(&entry.name, answered, shared.config.approvals.timeout_secs)
+}
+
+/// Waits until the call is no longer pending; returns it as it ended.
+async fn wait(
+    shared: &Arc<Shared>,
+    id: i64,
+    context: &RequestContext<RoleServer>,
+) -> Result<CallRow, String> {
+    let timeout = Duration::from_secs(shared.config.approvals.timeout_secs);
+    let started = Instant::now();
+    let progress = context.meta.get_progress_token();
+    let mut last_progress = Instant::now();
+    let mut sent = 0.0_f64;
+    loop {
+        let call = shared
+            .with_store(move |store| store.call(id))
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("call #{id} left the store"))?;
+        if call.state != CallState::Pending {
+            return Ok(call);
+        }
+        if started.elapsed() >= timeout {
+            let reason = format!("no answer within {} s", timeout.as_secs());
+            close(shared, id, CallState::Expired, reason).await;
+            continue;
+        }
+        if let Some(token) = &progress
+            && last_progress.elapsed() >= PROGRESS_EVERY
+        {
+            last_progress = Instant::now();
+            let seconds = started.elapsed().as_secs_f64().max(sent + 0.001);
+            sent = seconds;
+            let mut param = ProgressNotificationParam::new(token.clone(), seconds);
+            param.message = Some(format!(
+                "call #{id} is waiting for a human's approval ({seconds:.0} s)"
+            ));
+            let _ = context.peer.notify_progress(param).await;
+        }
+        tokio::select! {
+            () = context.ct.cancelled() => {
+                close(shared, id, CallState::Cancelled, "the client cancelled the call".into()).await;
+                return Err("the client cancelled the call".into());
+            }
+            () = tokio::time::sleep(LOOK_EVERY) => {}
+        }
+    }
+}
+
+/// Ends the call as toolbench itself, unless a human answered first.
+async fn close(shared: &Arc<Shared>, id: i64, state: CallState, reason: String) {
+    let answer = Answer {
+        state,
+        who: "toolbench".into(),
+        at: crate::clock::now_rfc3339(),
+        reason: Some(reason),
+        arguments: None,
+        rule: None,
+    };
+    let _ = shared
+        .with_store(move |store| store.answer_call(id, &answer))
+        .await;
+}
+
+/// What the agent gets for a call that ended waiting.
+fn verdict(
+    tool: &str,
+    answered: Result<CallRow, String>,
+    timeout_secs: u64,
+) -> Result<Option<Value>, CallToolResult> {
+    let call = answered.map_err(|e| refusal(format!("{tool}: {e}")))?;
+    let reason = call.reason.clone().unwrap_or_default();
+    let who = call.answered_by.clone().unwrap_or_else(|| "a human".into());
+    match call.state {
+        CallState::Approved => Ok(call.approved_arguments),
+        CallState::Rejected => Err(refusal(format!(
+            "{tool}: call #{} rejected by {who}: {reason}",
+            call.id
+        ))),
+        CallState::Expired => Err(refusal(format!(
+            "{tool}: call #{} rejected: no answer within {timeout_secs} s",
+            call.id
+        ))),
+        state => Err(refusal(format!(
+            "{tool}: call #{} {state}: {reason}",
+            call.id
+        ))),
+    }
+}

@@ -1,0 +1,326 @@
+//! The Review pane's agent calls and approval rules: which row is which, and the keys that
+//! answer a call (`a` once, `A` always, `e` edit, `r` reject) or revoke a rule (`x`).
+
+use super::{Action, App, Effect, Level, Overlay, Pane};
+use crate::model::ToolEntry;
+use crate::review::health::HealthAlert;
+use crate::store::calls::{CallRow, RuleRow};
+use crate::tui::overlays::call_answer::{CallAnswer, CallAnswerState, Submitted};
+
+/// One row of the Review pane, top to bottom.
+pub enum ReviewRow<'a> {
+    Call(&'a CallRow),
+    Alert(&'a HealthAlert),
+    Candidate(&'a ToolEntry),
+    Rule(&'a RuleRow),
+}
+
+impl App {
+    pub fn review_row(&self, pos: usize) -> Option<ReviewRow<'_>> {
+        let mut pos = pos;
+        if let Some(call) = self.pending_calls.get(pos) {
+            return Some(ReviewRow::Call(call));
+        }
+        pos -= self.pending_calls.len();
+        if let Some(alert) = self.alerts.get(pos) {
+            return Some(ReviewRow::Alert(alert));
+        }
+        pos -= self.alerts.len();
+        if let Some(index) = self.review.get(pos) {
+            return self.catalog.entries().get(*index).map(ReviewRow::Candidate);
+        }
+        pos -= self.review.len();
+        self.rules.get(pos).map(ReviewRow::Rule)
+    }
+
+    pub(super) fn on_calls_polled(&mut self, calls: Vec<CallRow>, rules: Vec<RuleRow>) {
+        // A call answered elsewhere (another terminal, the CLI, a timeout) closes its dialog.
+        if let Some(Overlay::CallAnswer(open)) = &self.overlay {
+            let id = match &open.kind {
+                CallAnswer::Once(c)
+                | CallAnswer::Always(c)
+                | CallAnswer::Edit(c)
+                | CallAnswer::Reject(c) => Some(c.id),
+                CallAnswer::Revoke(_) => None,
+            };
+            if let Some(id) = id.filter(|id| !calls.iter().any(|c| c.id == *id)) {
+                self.overlay = None;
+                self.notify(format!("call #{id} was answered elsewhere"), Level::Info);
+            }
+        }
+        self.pending_calls = calls;
+        self.rules = rules;
+        self.clamp_cursors();
+        self.dirty = true;
+    }
+
+    /// Keys on a selected call or rule; false when the action is not theirs.
+    pub(super) fn call_action(&mut self, action: Action) -> bool {
+        if self.focus != Pane::Review || self.overlay.is_some() {
+            return false;
+        }
+        let kind = match (self.review_row(self.review_cursor.selected), action) {
+            // Enter on a call shows it whole, arguments pretty-printed, ready to approve once.
+            (Some(ReviewRow::Call(call)), Action::Approve | Action::Details | Action::Open) => {
+                CallAnswer::Once(Box::new(call.clone()))
+            }
+            (Some(ReviewRow::Call(call)), Action::ApproveAlways) => {
+                CallAnswer::Always(Box::new(call.clone()))
+            }
+            (Some(ReviewRow::Call(call)), Action::Evolve) => {
+                CallAnswer::Edit(Box::new(call.clone()))
+            }
+            (Some(ReviewRow::Call(call)), Action::Reject) => {
+                CallAnswer::Reject(Box::new(call.clone()))
+            }
+            (Some(ReviewRow::Rule(rule)), Action::Archive) => {
+                CallAnswer::Revoke(Box::new(rule.clone()))
+            }
+            // Candidate keys mean nothing on a call or a rule.
+            (
+                Some(ReviewRow::Call(_) | ReviewRow::Rule(_)),
+                Action::RequestChanges
+                | Action::Promote
+                | Action::Archive
+                | Action::Rollback
+                | Action::Evolve
+                | Action::Validate
+                | Action::Details
+                | Action::Open,
+            ) => return true,
+            _ => return false,
+        };
+        self.overlay = Some(Overlay::CallAnswer(Box::new(CallAnswerState::new(kind))));
+        true
+    }
+
+    pub(super) fn submit_call_answer(&mut self, mut state: Box<CallAnswerState>) {
+        match state.submitted() {
+            Ok(Submitted::Call { id, decision }) => {
+                self.notify(format!("answering call #{id}…"), Level::Info);
+                self.effects.push(Effect::AnswerCall { id, decision });
+            }
+            Ok(Submitted::Revoke(id)) => {
+                self.notify(format!("revoking rule #{id}…"), Level::Info);
+                self.effects.push(Effect::RevokeRule(id));
+            }
+            Err(problem) => {
+                state.problem = Some(problem);
+                self.overlay = Some(Overlay::CallAnswer(state));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use serde_json::json;
+
+    use super::*;
+    use crate::approvals::Decision;
+    use crate::catalog::SortOrder;
+    use crate::store::calls::CallState;
+    use crate::tui::app::AppEvent;
+    use crate::tui::keymap::Keymap;
+    use crate::tui::theme::Theme;
+
+    fn call(id: i64) -> CallRow {
+        CallRow {
+            id,
+            tool: "deploy".into(),
+            version: "1.0.0".into(),
+            content_hash: "h".into(),
+            arguments: json!({"env": "staging"}),
+            input_schema: json!({
+                "type": "object",
+                "properties": {"env": {"type": "string"}},
+                "required": ["env"],
+                "additionalProperties": false
+            }),
+            client: "claude-code".into(),
+            why: "cost tier high".into(),
+            requested_at: "2026-11-22T10:00:00Z".into(),
+            state: CallState::Pending,
+            server_pid: 1,
+            server_start: 1,
+            answered_by: None,
+            answered_at: None,
+            reason: None,
+            approved_arguments: None,
+            rule: None,
+        }
+    }
+
+    fn app_with_call() -> App {
+        let mut app = App::new(
+            "/ws".into(),
+            Vec::new(),
+            SortOrder::Name,
+            Keymap::defaults(),
+            Theme::builtin(),
+        );
+        app.update(AppEvent::Terminal(Event::Resize(100, 30)));
+        app.update(AppEvent::CallsPolled {
+            calls: vec![call(7)],
+            rules: Vec::new(),
+        });
+        app.take_effects();
+        app
+    }
+
+    fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+        app.update(AppEvent::Terminal(Event::Key(KeyEvent::new(
+            code, modifiers,
+        ))));
+    }
+
+    fn type_text(app: &mut App, text: &str) {
+        for c in text.chars() {
+            press(app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+    }
+
+    fn render(app: &App) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+        terminal
+            .draw(|frame| crate::tui::ui::draw(frame, app))
+            .expect("draw");
+        let buffer = terminal.backend().buffer();
+        (0..buffer.area.height)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn a_waiting_call_heads_the_review_pane_and_its_title_counts_it() {
+        let app = app_with_call();
+        let screen = render(&app);
+        assert!(screen.contains("1 call(s) waiting"), "{screen}");
+        assert!(screen.contains("#7 deploy@1.0.0 · claude-code"), "{screen}");
+    }
+
+    #[test]
+    fn a_then_enter_approves_once() {
+        let mut app = app_with_call();
+        press(&mut app, KeyCode::Char('4'), KeyModifiers::NONE);
+        press(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
+        let screen = render(&app);
+        assert!(screen.contains("Approve call #7"), "{screen}");
+        // The arguments, pretty-printed.
+        assert!(screen.contains("\"env\": \"staging\""), "{screen}");
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(
+            app.take_effects(),
+            [Effect::AnswerCall {
+                id: 7,
+                decision: Decision::Once
+            }]
+        );
+    }
+
+    #[test]
+    fn edited_arguments_that_break_the_schema_are_refused_in_the_editor() {
+        let mut app = app_with_call();
+        press(&mut app, KeyCode::Char('4'), KeyModifiers::NONE);
+        press(&mut app, KeyCode::Char('e'), KeyModifiers::NONE);
+        let Some(Overlay::CallAnswer(state)) = &mut app.overlay else {
+            panic!("the editor opened");
+        };
+        state.text.select_all();
+        state.text.cut();
+        type_text(&mut app, r#"{"env": 1}"#);
+        let screen = render(&app);
+        assert!(
+            screen.contains("✗ call #7: the edited arguments do not match"),
+            "{screen}"
+        );
+        press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert!(app.take_effects().is_empty(), "nothing is answered");
+        assert!(matches!(app.overlay, Some(Overlay::CallAnswer(_))));
+
+        let Some(Overlay::CallAnswer(state)) = &mut app.overlay else {
+            panic!("still open");
+        };
+        state.text.select_all();
+        state.text.cut();
+        type_text(&mut app, r#"{"env": "dev"}"#);
+        assert!(render(&app).contains("✓ matches the input schema"));
+        press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(
+            app.take_effects(),
+            [Effect::AnswerCall {
+                id: 7,
+                decision: Decision::Edited(json!({"env": "dev"}))
+            }]
+        );
+    }
+
+    #[test]
+    fn shift_a_approves_always_r_rejects_and_x_revokes_a_rule() {
+        let mut app = app_with_call();
+        press(&mut app, KeyCode::Char('4'), KeyModifiers::NONE);
+        press(&mut app, KeyCode::Char('A'), KeyModifiers::SHIFT);
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(
+            app.take_effects(),
+            [Effect::AnswerCall {
+                id: 7,
+                decision: Decision::Always { pattern: None }
+            }]
+        );
+        press(&mut app, KeyCode::Char('r'), KeyModifiers::NONE);
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(app.take_effects().is_empty(), "a rejection needs a reason");
+        type_text(&mut app, "not today");
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(
+            app.take_effects(),
+            [Effect::AnswerCall {
+                id: 7,
+                decision: Decision::Reject("not today".into())
+            }]
+        );
+
+        let rule = RuleRow {
+            id: 3,
+            tool: "deploy".into(),
+            version: "1.0.0".into(),
+            content_hash: "h".into(),
+            pattern: None,
+            from_call: Some(7),
+            created_by: "ana".into(),
+            created_at: "now".into(),
+            revoked_by: None,
+            revoked_at: None,
+        };
+        app.update(AppEvent::CallsPolled {
+            calls: Vec::new(),
+            rules: vec![rule],
+        });
+        assert!(render(&app).contains("rule #3 always deploy@1.0.0"));
+        press(&mut app, KeyCode::Char('x'), KeyModifiers::NONE);
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(app.take_effects(), [Effect::RevokeRule(3)]);
+    }
+
+    #[test]
+    fn a_call_answered_elsewhere_closes_its_dialog() {
+        let mut app = app_with_call();
+        press(&mut app, KeyCode::Char('4'), KeyModifiers::NONE);
+        press(&mut app, KeyCode::Char('r'), KeyModifiers::NONE);
+        app.update(AppEvent::CallsPolled {
+            calls: Vec::new(),
+            rules: Vec::new(),
+        });
+        assert!(app.overlay.is_none());
+        assert!(render(&app).contains("call #7 was answered elsewhere"));
+    }
+}

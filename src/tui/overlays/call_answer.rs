@@ -1,0 +1,308 @@
+//! Answering an agent's waiting call: approve once (Enter), approve always (an optional
+//! argument pattern), edit the arguments (checked against the tool's schema as you type) or
+//! reject with a reason; and revoking an "approve always" rule.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui_textarea::TextArea;
+use serde_json::Value;
+
+use super::centered;
+use crate::approvals::{Decision, answer::check_arguments, pattern};
+use crate::store::calls::{CallRow, RuleRow};
+use crate::tui::app::App;
+
+/// What the dialog asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallAnswer {
+    Once(Box<CallRow>),
+    Always(Box<CallRow>),
+    Edit(Box<CallRow>),
+    Reject(Box<CallRow>),
+    Revoke(Box<RuleRow>),
+}
+
+/// What the dialog submits.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submitted {
+    Call { id: i64, decision: Decision },
+    Revoke(i64),
+}
+
+pub struct CallAnswerState {
+    pub kind: CallAnswer,
+    pub text: TextArea<'static>,
+    /// Why the text cannot be submitted as it stands; kept current as you type.
+    pub problem: Option<String>,
+}
+
+impl CallAnswerState {
+    pub fn new(kind: CallAnswer) -> Self {
+        let mut text = match &kind {
+            CallAnswer::Edit(call) => TextArea::new(
+                pretty(&call.arguments)
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            _ => TextArea::default(),
+        };
+        text.set_cursor_line_style(ratatui::style::Style::default());
+        text.set_placeholder_text(match &kind {
+            CallAnswer::Always(_) => "argument pattern, a JSON object (optional: empty = any)",
+            CallAnswer::Reject(_) => "reason, sent to the agent (required)",
+            _ => "",
+        });
+        Self {
+            kind,
+            text,
+            problem: None,
+        }
+    }
+
+    /// Edits the arguments in a multi-line editor, where Enter is a new line.
+    pub fn is_editor(&self) -> bool {
+        matches!(self.kind, CallAnswer::Edit(_))
+    }
+
+    pub fn input_key(&mut self, key: crossterm::event::KeyEvent) {
+        self.text.input(key);
+        self.problem = self.submitted().err().filter(|_| self.is_editor());
+    }
+
+    /// The answer the dialog holds, or why it cannot be given yet.
+    pub fn submitted(&self) -> Result<Submitted, String> {
+        let text = self.text.lines().join("\n");
+        let trimmed = text.trim();
+        let call = |call: &CallRow, decision| Submitted::Call {
+            id: call.id,
+            decision,
+        };
+        match &self.kind {
+            CallAnswer::Once(c) => Ok(call(c, Decision::Once)),
+            CallAnswer::Always(c) => {
+                let pattern = (!trimmed.is_empty())
+                    .then(|| pattern::parse(trimmed))
+                    .transpose()?;
+                Ok(call(c, Decision::Always { pattern }))
+            }
+            CallAnswer::Edit(c) => {
+                let arguments: Value =
+                    serde_json::from_str(trimmed).map_err(|e| format!("not valid JSON: {e}"))?;
+                check_arguments(c, &arguments).map_err(|e| e.to_string())?;
+                Ok(call(c, Decision::Edited(arguments)))
+            }
+            CallAnswer::Reject(c) if trimmed.is_empty() => {
+                Err(format!("rejecting call #{} needs a reason", c.id))
+            }
+            CallAnswer::Reject(c) => Ok(call(c, Decision::Reject(trimmed.replace('\n', " ")))),
+            CallAnswer::Revoke(rule) => Ok(Submitted::Revoke(rule.id)),
+        }
+    }
+
+    fn title(&self) -> String {
+        match &self.kind {
+            CallAnswer::Once(c) => format!(" Approve call #{} ({}@{})? ", c.id, c.tool, c.version),
+            CallAnswer::Always(c) => format!(" Always approve {}@{}? ", c.tool, c.version),
+            CallAnswer::Edit(c) => format!(" Edit and approve call #{} ({}) ", c.id, c.tool),
+            CallAnswer::Reject(c) => format!(" Reject call #{} ({})? ", c.id, c.tool),
+            CallAnswer::Revoke(r) => format!(" Revoke rule #{} ({}@{})? ", r.id, r.tool, r.version),
+        }
+    }
+
+    fn consequence(&self) -> String {
+        match &self.kind {
+            CallAnswer::Once(c) => format!(
+                "{} runs this once with the arguments below.\n{}",
+                c.tool,
+                pretty(&c.arguments)
+            ),
+            CallAnswer::Always(c) => format!(
+                "{} runs now, and later calls of version {} (this content) run without asking when their arguments contain the pattern. A new version asks again.",
+                c.tool, c.version
+            ),
+            CallAnswer::Edit(_) => {
+                "the tool runs with these arguments instead of the agent's".into()
+            }
+            CallAnswer::Reject(_) => {
+                "nothing runs; the agent receives the reason as the tool's error".into()
+            }
+            CallAnswer::Revoke(_) => "calls this rule let through wait for a human again".into(),
+        }
+    }
+
+    fn keys(&self) -> &'static str {
+        if self.is_editor() {
+            " ctrl-s approve · esc cancel "
+        } else {
+            " enter confirm · esc cancel "
+        }
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &CallAnswerState) {
+    let theme = &app.theme;
+    let has_field = !matches!(state.kind, CallAnswer::Once(_) | CallAnswer::Revoke(_));
+    let height = if state.is_editor() { 22 } else { 14 };
+    let rect = centered(area, 76, height);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(Span::styled(state.title(), theme.title_focused))
+        .title_bottom(Span::styled(state.keys(), theme.dim));
+    frame.render_widget(Clear, rect);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let field_height = match (has_field, state.is_editor()) {
+        (false, _) => 0,
+        (true, true) => inner.height.saturating_sub(4),
+        (true, false) => 3,
+    };
+    let what_height = if state.is_editor() {
+        2
+    } else {
+        inner.height.saturating_sub(field_height + 1)
+    };
+    let [what, field, problem] = Layout::vertical([
+        Constraint::Length(what_height),
+        Constraint::Length(field_height),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    let lines: Vec<Line> = state
+        .consequence()
+        .lines()
+        .map(|l| Line::from(Span::styled(l.to_string(), theme.text)))
+        .collect();
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), what);
+    if has_field {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border_focused);
+        let inner_field = block.inner(field);
+        frame.render_widget(block, field);
+        frame.render_widget(&state.text, inner_field);
+    }
+    if let Some(text) = &state.problem {
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("✗ {text}"), theme.error))
+                .wrap(Wrap { trim: true }),
+            problem,
+        );
+    } else if state.is_editor() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("✓ matches the input schema", theme.ok)),
+            problem,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::calls::CallState;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use serde_json::json;
+
+    pub fn call() -> CallRow {
+        CallRow {
+            id: 7,
+            tool: "deploy".into(),
+            version: "1.0.0".into(),
+            content_hash: "h".into(),
+            arguments: json!({"env": "staging"}),
+            input_schema: json!({
+                "type": "object",
+                "properties": {"env": {"type": "string"}},
+                "required": ["env"],
+                "additionalProperties": false
+            }),
+            client: "agent".into(),
+            why: "cost tier high".into(),
+            requested_at: "2026-11-22T10:00:00Z".into(),
+            state: CallState::Pending,
+            server_pid: 1,
+            server_start: 1,
+            answered_by: None,
+            answered_at: None,
+            reason: None,
+            approved_arguments: None,
+            rule: None,
+        }
+    }
+
+    fn type_text(state: &mut CallAnswerState, text: &str) {
+        for c in text.chars() {
+            state.input_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    #[test]
+    fn the_editor_refuses_arguments_that_break_the_schema_as_you_type() {
+        let mut state = CallAnswerState::new(CallAnswer::Edit(Box::new(call())));
+        assert_eq!(
+            state.submitted(),
+            Ok(Submitted::Call {
+                id: 7,
+                decision: Decision::Edited(json!({"env": "staging"}))
+            })
+        );
+        // Empty the editor, then type arguments the schema refuses.
+        state.text.select_all();
+        state.text.cut();
+        type_text(&mut state, r#"{"env": 5}"#);
+        let problem = state.problem.clone().expect("refused while typing");
+        assert!(
+            problem.contains("do not match the input schema of deploy"),
+            "{problem}"
+        );
+        assert!(state.submitted().is_err());
+        state.text.select_all();
+        state.text.cut();
+        type_text(&mut state, r#"{"env": "dev"}"#);
+        assert_eq!(state.problem, None);
+        assert_eq!(
+            state.submitted(),
+            Ok(Submitted::Call {
+                id: 7,
+                decision: Decision::Edited(json!({"env": "dev"}))
+            })
+        );
+    }
+
+    #[test]
+    fn always_takes_an_object_pattern_and_reject_a_reason() {
+        let mut always = CallAnswerState::new(CallAnswer::Always(Box::new(call())));
+        assert_eq!(
+            always.submitted(),
+            Ok(Submitted::Call {
+                id: 7,
+                decision: Decision::Always { pattern: None }
+            })
+        );
+        type_text(&mut always, "[1]");
+        assert!(
+            always
+                .submitted()
+                .expect_err("array")
+                .contains("must be a JSON object")
+        );
+        let mut reject = CallAnswerState::new(CallAnswer::Reject(Box::new(call())));
+        assert!(reject.submitted().is_err());
+        type_text(&mut reject, "too risky");
+        assert_eq!(
+            reject.submitted(),
+            Ok(Submitted::Call {
+                id: 7,
+                decision: Decision::Reject("too risky".into())
+            })
+        );
+    }
+}
