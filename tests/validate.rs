@@ -464,3 +464,60 @@ fn a_manifest_that_preloads_code_fails_the_security_check_with_its_line() {
     assert_eq!(finding["line"], 9);
     assert_eq!(finding["severity"], "error");
 }
+
+/// Whether `program` is on PATH, as validation looks for it.
+fn installed(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// The linters' advice reaches the report with rule, file and line; a linter that is not
+/// installed is named as missing. CI installs both and sets TOOLBENCH_REQUIRE_LINTERS, so
+/// there the findings themselves are checked.
+#[test]
+fn linters_report_findings_with_file_and_line_or_say_they_are_missing() {
+    let ws = sample_workspace();
+    candidate(
+        ws.path(),
+        "lintme",
+        "echo $1\ncd /tmp\n",
+        "input = \"none\"",
+        &[],
+    );
+    std::fs::write(
+        ws.path().join("experimental/lintme/helper.py"),
+        "import os\nprint(1)\n",
+    )
+    .expect("python source");
+    let (report, _) = validate_json(ws.path(), &["lintme"]);
+    let lint = check(&report, "lint");
+    let message = lint["message"].as_str().unwrap_or_default();
+    let findings: Vec<&Value> = report["findings"]
+        .as_array()
+        .map(|all| all.iter().filter(|f| f["check"] == "lint").collect())
+        .unwrap_or_default();
+    let found = |rule: &str, file: &str, line: u64| {
+        findings
+            .iter()
+            .any(|f| f["rule"] == rule && f["file"] == file && f["line"] == line)
+    };
+    let required = std::env::var_os("TOOLBENCH_REQUIRE_LINTERS").is_some();
+    for (linter, rule, file, line) in [
+        ("ruff", "F401", "helper.py", 1),
+        ("shellcheck", "SC2086", "run.sh", 1),
+    ] {
+        if installed(linter) {
+            assert!(
+                found(rule, file, line),
+                "{linter}: no {rule} at {file}:{line}: {report}"
+            );
+            assert!(message.contains(linter), "{message}");
+        } else {
+            assert!(!required, "{linter} is required here but not installed");
+            assert!(
+                message.contains(&format!("{linter} not installed")),
+                "the report names the missing {linter}: {message}"
+            );
+        }
+    }
+}
