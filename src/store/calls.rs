@@ -99,6 +99,37 @@ pub struct CallRow {
     pub rule: Option<i64>,
 }
 
+#[cfg(test)]
+impl CallRow {
+    /// A pending call of `deploy` with a one-field schema, for tests to adjust with `..`.
+    pub fn fixture(id: i64) -> Self {
+        CallRow {
+            id,
+            tool: "deploy".into(),
+            version: "1.0.0".into(),
+            content_hash: "h".into(),
+            arguments: serde_json::json!({"env": "staging"}),
+            input_schema: serde_json::json!({
+                "type": "object",
+                "properties": {"env": {"type": "string"}},
+                "required": ["env"],
+                "additionalProperties": false
+            }),
+            client: "claude-code".into(),
+            why: "cost tier high".into(),
+            requested_at: "2026-11-22T10:00:00Z".into(),
+            state: CallState::Pending,
+            server_pid: 1,
+            server_start: 1,
+            answered_by: None,
+            answered_at: None,
+            reason: None,
+            approved_arguments: None,
+            rule: None,
+        }
+    }
+}
+
 /// The end of a call, written only while it is still pending.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {

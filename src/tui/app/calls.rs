@@ -122,37 +122,9 @@ mod tests {
     use super::*;
     use crate::approvals::Decision;
     use crate::catalog::SortOrder;
-    use crate::store::calls::CallState;
     use crate::tui::app::AppEvent;
     use crate::tui::keymap::Keymap;
     use crate::tui::theme::Theme;
-
-    fn call(id: i64) -> CallRow {
-        CallRow {
-            id,
-            tool: "deploy".into(),
-            version: "1.0.0".into(),
-            content_hash: "h".into(),
-            arguments: json!({"env": "staging"}),
-            input_schema: json!({
-                "type": "object",
-                "properties": {"env": {"type": "string"}},
-                "required": ["env"],
-                "additionalProperties": false
-            }),
-            client: "claude-code".into(),
-            why: "cost tier high".into(),
-            requested_at: "2026-11-22T10:00:00Z".into(),
-            state: CallState::Pending,
-            server_pid: 1,
-            server_start: 1,
-            answered_by: None,
-            answered_at: None,
-            reason: None,
-            approved_arguments: None,
-            rule: None,
-        }
-    }
 
     fn app_with_call() -> App {
         let mut app = App::new(
@@ -164,7 +136,7 @@ mod tests {
         );
         app.update(AppEvent::Terminal(Event::Resize(100, 30)));
         app.update(AppEvent::CallsPolled {
-            calls: vec![call(7)],
+            calls: vec![CallRow::fixture(7)],
             rules: Vec::new(),
         });
         app.take_effects();

@@ -207,34 +207,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &CallAnswerState) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::calls::CallState;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use serde_json::json;
 
     pub fn call() -> CallRow {
         CallRow {
-            id: 7,
-            tool: "deploy".into(),
-            version: "1.0.0".into(),
-            content_hash: "h".into(),
-            arguments: json!({"env": "staging"}),
-            input_schema: json!({
-                "type": "object",
-                "properties": {"env": {"type": "string"}},
-                "required": ["env"],
-                "additionalProperties": false
-            }),
             client: "agent".into(),
-            why: "cost tier high".into(),
-            requested_at: "2026-11-22T10:00:00Z".into(),
-            state: CallState::Pending,
-            server_pid: 1,
-            server_start: 1,
-            answered_by: None,
-            answered_at: None,
-            reason: None,
-            approved_arguments: None,
-            rule: None,
+            ..CallRow::fixture(7)
         }
     }
 
