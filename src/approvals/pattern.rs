@@ -1,6 +1,7 @@
 //! The argument pattern that narrows an "approve always" rule: the call's arguments must
 //! contain the pattern's values (objects key by key, anything else equal).
 
+use crate::runner::schema::kind_of;
 use serde_json::Value;
 
 use crate::store::calls::RuleRow;
@@ -12,7 +13,7 @@ pub fn parse(text: &str) -> Result<Value, String> {
     if !value.is_object() {
         return Err(format!(
             "--match: must be a JSON object such as {{\"path\": \"docs/\"}}, not {}",
-            kind(&value)
+            kind_of(&value)
         ));
     }
     Ok(value)
@@ -33,17 +34,6 @@ pub fn first_match<'a>(rules: &'a [RuleRow], arguments: &Value) -> Option<&'a Ru
     rules
         .iter()
         .find(|rule| rule.pattern.as_ref().is_none_or(|p| contains(arguments, p)))
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -54,22 +54,9 @@ mod tests {
 
     fn entry(cost: CostTier) -> ToolEntry {
         ToolEntry {
-            tier: Tier::Approved,
-            path: "approved/t".into(),
-            name: "t".into(),
-            version: "1.0.0".into(),
-            description: String::new(),
-            category: None,
             cost_tier: Some(cost),
-            keywords: Vec::new(),
-            capabilities: Vec::new(),
-            inferred: false,
             content_hash: "h".into(),
-            error: None,
-            oversized: false,
-            fingerprint: String::new(),
-            warnings: Vec::new(),
-            manifest: None,
+            ..ToolEntry::fixture(Tier::Approved, "t")
         }
     }
 

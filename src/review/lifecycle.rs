@@ -756,22 +756,10 @@ mod tests {
     #[test]
     fn summary_names_the_move_and_what_was_superseded() {
         let entry = ToolEntry {
-            tier: Tier::Experimental,
             path: "/w/experimental/csv_to_json-1.3.0".into(),
-            name: "csv_to_json".into(),
             version: "1.3.0".into(),
-            description: String::new(),
-            category: None,
-            cost_tier: None,
-            keywords: Vec::new(),
-            capabilities: Vec::new(),
-            inferred: false,
             content_hash: "h".into(),
-            error: None,
-            oversized: false,
-            fingerprint: String::new(),
-            warnings: Vec::new(),
-            manifest: None,
+            ..ToolEntry::fixture(Tier::Experimental, "csv_to_json")
         };
         let mut d = decided(
             DecisionAction::Approve,

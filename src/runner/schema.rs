@@ -22,6 +22,18 @@ pub fn load(source: &SchemaSource, tool_dir: &Path) -> Result<Value, String> {
     }
 }
 
+/// A JSON value's type in words, for errors: "a string", "an object", "null".
+pub fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Checks `instance` against `schema`; the error names the offending field, e.g.
 /// `field `csv`: 5 is not of type "string"`.
 pub fn check(schema: &Value, instance: &Value) -> Result<(), String> {

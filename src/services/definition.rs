@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::runner::schema::kind_of;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -229,17 +230,6 @@ impl Definition {
             defined_by: defined_by.to_string(),
             created_at: string(&map, "created_at")?.unwrap_or_else(crate::clock::now_rfc3339),
         })
-    }
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
