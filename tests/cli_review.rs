@@ -665,7 +665,15 @@ fn review_json_lists_the_experimental_tools_with_the_contract_fields() {
             .unwrap_or_default();
         assert_eq!(
             keys,
-            ["arrived_at", "kind", "name", "parent", "path", "verdict", "version"],
+            [
+                "arrived_at",
+                "kind",
+                "name",
+                "parent",
+                "path",
+                "verdict",
+                "version"
+            ],
             "{item}"
         );
         assert!(

@@ -3,7 +3,6 @@
 //! written. Answers come through the one review vocabulary: `review::apply` sends a decision
 //! on a name that has a request and no candidate here.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::steps::named;
@@ -50,7 +49,7 @@ pub fn ask(
     client: &str,
     active: &[ToolEntry],
 ) -> Result<RequestRow, RequestError> {
-    let name = request.name.trim();
+    let name = request.name.as_str();
     if !is_valid_name(name) {
         return Err(RequestError::BadName(request.name.clone()));
     }
@@ -138,7 +137,7 @@ pub fn answered_by_proposal(
 }
 
 /// A human's answer to the pending requests for one name.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnsweredRequest {
     pub name: String,
     pub state: RequestState,
@@ -221,20 +220,16 @@ pub fn answer_if_requested(
         };
         return Err(ReviewError::refused(action, subject, missing));
     }
-    let pending: Vec<&RequestRow> = requests
-        .iter()
-        .filter(|r| r.state == RequestState::Pending)
-        .collect();
     let answer = RequestAnswer {
         state,
         who: ctx.who.clone(),
         at: crate::clock::now_rfc3339(),
         reason: reason.clone(),
     };
-    let ids = if pending.is_empty() {
-        Vec::new()
-    } else {
+    let ids = if requests.iter().any(|r| r.state == RequestState::Pending) {
         store.answer_requests(&tool.name, &answer)?
+    } else {
+        Vec::new()
     };
     if ids.is_empty() {
         // Answered before, or by another process between our read and our write.

@@ -30,8 +30,12 @@ impl Subject {
 }
 
 /// What the text field of a decision is for, and whether it may stay empty.
-fn text_field(kind: DecisionKind) -> (&'static str, bool) {
+fn text_field(kind: DecisionKind, subject: &Subject) -> (&'static str, bool) {
     match kind.text_role() {
+        // A request has no folder to write REVIEW.md into: the agent reads it from its status.
+        TextRole::Feedback if matches!(subject, Subject::Request(_)) => {
+            ("feedback for the agent (required)", false)
+        }
         TextRole::OptionalReason => ("reason (optional)", true),
         TextRole::RequiredReason => ("reason (required)", false),
         TextRole::Feedback => (
@@ -85,7 +89,7 @@ impl DecisionState {
     pub fn new(kind: DecisionKind, subject: Subject) -> Self {
         let mut text = TextArea::default();
         text.set_cursor_line_style(ratatui::style::Style::default());
-        text.set_placeholder_text(text_field(kind).0);
+        text.set_placeholder_text(text_field(kind, &subject).0);
         Self {
             kind,
             subject,
@@ -101,7 +105,7 @@ impl DecisionState {
     /// The typed text, or why the decision cannot be submitted yet.
     pub fn value(&self) -> Result<String, String> {
         let text = self.text.lines().join(" ").trim().to_string();
-        let (label, optional) = text_field(self.kind);
+        let (label, optional) = text_field(self.kind, &self.subject);
         if text.is_empty() && !optional {
             return Err(format!(
                 "{} needs a {}",
@@ -155,7 +159,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
-        .title(format!(" {} ", text_field(state.kind).0));
+        .title(format!(" {} ", text_field(state.kind, &state.subject).0));
     let inner_field = block.inner(field);
     frame.render_widget(block, field);
     frame.render_widget(&state.text, inner_field);
