@@ -658,13 +658,22 @@ fn review_json_lists_the_experimental_tools_with_the_contract_fields() {
     let queue: Vec<Value> = serde_json::from_str(&ok(root, &["review", "--json"])).expect("JSON");
     assert_eq!(queue.len(), 8, "{queue:?}");
     for item in &queue {
+        assert_eq!(item["kind"], "tool", "{item}");
         let keys: Vec<&str> = item
             .as_object()
             .map(|o| o.keys().map(String::as_str).collect())
             .unwrap_or_default();
         assert_eq!(
             keys,
-            ["arrived_at", "name", "parent", "path", "verdict", "version"],
+            [
+                "arrived_at",
+                "kind",
+                "name",
+                "parent",
+                "path",
+                "verdict",
+                "version"
+            ],
             "{item}"
         );
         assert!(

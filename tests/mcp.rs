@@ -299,8 +299,9 @@ const CATALOG: [&str; 8] = [
     "slugify",
     "word_count",
 ];
-const OWN: [&str; 3] = [
+const OWN: [&str; 4] = [
     "toolbench_propose_tool",
+    "toolbench_request_tool",
     "toolbench_review_status",
     "toolbench_report_failure",
 ];

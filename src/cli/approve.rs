@@ -7,7 +7,8 @@ use crate::review::ReviewCommand;
 pub struct ApproveArgs {
     /// NAME or NAME@VERSION of a tool in experimental/. A bare script is first wrapped into a
     /// folder with its inferred manifest. An active approved version of the same name is
-    /// archived (and kept as a snapshot).
+    /// archived (and kept as a snapshot). The NAME of a tool request with no candidate in
+    /// experimental/ approves the request: the agent may write it; nothing moves.
     tool: String,
     /// Why, recorded with the decision.
     #[arg(long, value_name = "R")]

@@ -3,7 +3,7 @@
 
 use super::term::{errln, outln};
 use super::{CliError, CliResult, Workspace, tool_id};
-use crate::review::{Decision, ReviewCommand, ReviewContext, journal};
+use crate::review::{Decision, Outcome, ReviewCommand, ReviewContext, journal};
 use crate::store::Store;
 
 pub(super) fn context(ws: &Workspace) -> ReviewContext {
@@ -14,11 +14,13 @@ pub(super) fn open_store(ws: &Workspace) -> Result<Store, CliError> {
     Ok(Store::open(&ws.root)?)
 }
 
-/// Takes one decision the way every front end does, and prints it.
+/// Takes one decision (or answers a tool request) the way every front end does, and prints it.
 pub(super) fn take(ws: &Workspace, tool: &str, command: ReviewCommand) -> CliResult {
     let mut store = open_store(ws)?;
-    let decision = crate::review::apply(&context(ws), &mut store, &tool_id(tool)?, &command)?;
-    print(&decision);
+    match crate::review::apply(&context(ws), &mut store, &tool_id(tool)?, &command)? {
+        Outcome::Tool(decision) => print(&decision),
+        Outcome::Request(answer) => outln!("{}", answer.summary()),
+    }
     Ok(())
 }
 

@@ -5,7 +5,8 @@ use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub struct RejectArgs {
-    /// NAME or NAME@VERSION of a tool in experimental/; it moves to archived/.
+    /// NAME or NAME@VERSION of a tool in experimental/; it moves to archived/. The NAME of a
+    /// tool request with no candidate in experimental/ rejects the request.
     tool: String,
     /// Why it is rejected (required; recorded with the decision).
     #[arg(long, value_name = "R")]

@@ -5,9 +5,11 @@ use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub struct RequestChangesArgs {
-    /// NAME or NAME@VERSION of a tool in experimental/; it stays there.
+    /// NAME or NAME@VERSION of a tool in experimental/; it stays there. The NAME of a tool
+    /// request with no candidate in experimental/ answers the request with the feedback.
     tool: String,
-    /// What should change; written to REVIEW.md in the tool folder for its author.
+    /// What should change; written to REVIEW.md in the tool folder for its author (for a
+    /// request: kept with it, and returned by toolbench_review_status).
     #[arg(long, value_name = "F")]
     feedback: String,
 }

@@ -1,5 +1,5 @@
-//! toolbench's own tools, which put agents in the review loop: propose a tool, ask how the
-//! proposals fared, report a tool that failed. Each calls the same library function as the
+//! toolbench's own tools, which put agents in the review loop: ask for a tool, propose one,
+//! ask how the requests and proposals fared, report a tool that failed. Each calls the same library function as the
 //! CLI and the workbench.
 
 use std::collections::BTreeMap;
@@ -11,9 +11,11 @@ use serde_json::{Value, json};
 
 use super::call::refusal;
 use super::gateway::Shared;
+use super::request_tool::{self, REQUEST};
 use crate::model::{RunOrigin, Severity, ToolId};
 use crate::quality::FailureReport;
 use crate::review::propose::{self, Proposal};
+use crate::review::{request_status, requests};
 use crate::store::proposals::ProposalRow;
 
 pub const PROPOSE: &str = "toolbench_propose_tool";
@@ -24,7 +26,7 @@ pub const REPORT_FAILURE: &str = "toolbench_report_failure";
 const UNNAMED_CLIENT: &str = "unnamed-client";
 
 pub fn is_own(name: &str) -> bool {
-    [PROPOSE, REVIEW_STATUS, REPORT_FAILURE].contains(&name)
+    [PROPOSE, REQUEST, REVIEW_STATUS, REPORT_FAILURE].contains(&name)
 }
 
 pub fn definitions() -> Vec<Tool> {
@@ -61,14 +63,15 @@ pub fn definitions() -> Vec<Tool> {
                 .idempotent(false)
                 .open_world(false),
         ),
+        request_tool::definition(),
         tool(
             REVIEW_STATUS,
-            "Review status of my proposals",
-            "The tools this client proposed, with their state (pending, approved, rejected, changes_requested, archived, withdrawn), validation verdict, the reviewer's reason or feedback, and when.",
+            "Review status of my requests and proposals",
+            "The tools this client requested (`requests`: request_pending, request_approved, request_rejected or changes_requested, with the human's words and the proposals that followed) and proposed (`proposals`: pending, approved, rejected, changes_requested, archived, withdrawn, with the validation verdict, the reviewer's reason or feedback, the request it answers, and when).",
             json!({
                 "type": "object",
                 "properties": {
-                    "name": {"type": "string", "description": "Only the proposals of this tool"}
+                    "name": {"type": "string", "description": "Only the requests and proposals of this tool"}
                 },
                 "additionalProperties": false
             }),
@@ -127,6 +130,7 @@ pub async fn call(
     let client = client_name(context);
     let result = match name {
         PROPOSE => propose_tool(shared, &arguments, client).await,
+        REQUEST => request_tool::request_tool(shared, &arguments, client).await,
         REVIEW_STATUS => review_status(shared, &arguments, client).await,
         _ => report_failure(shared, &arguments).await,
     };
@@ -177,15 +181,19 @@ async fn propose_tool(
     .await
     .map_err(|e| format!("the proposal was interrupted: {e}"))?
     .map_err(|e| e.to_string())?;
-    let row = ProposalRow {
+    let mut row = ProposalRow {
         tool: landed.name.clone(),
         version: landed.version.clone(),
         path: landed.folder.clone(),
         client,
         proposed_at: crate::clock::now_rfc3339(),
+        request_id: None,
     };
-    shared
-        .with_store(move |store| store.record_proposal(&row))
+    let request_id = shared
+        .with_store(move |store| {
+            row.request_id = requests::answered_by_proposal(store, &row.tool, &row.client)?;
+            store.record_proposal(&row).map(|()| row.request_id)
+        })
         .await
         .map_err(|e| format!("the tool was written to {} but {e}", landed.folder))?;
     shared.validate_later(shared.root.join(&landed.folder));
@@ -194,6 +202,7 @@ async fn propose_tool(
         "version": landed.version,
         "folder": landed.folder,
         "state": "pending",
+        "request_id": request_id,
         "next": "A human reviews it in toolbench; call toolbench_review_status to see the decision.",
     }))
 }
@@ -205,14 +214,18 @@ async fn review_status(
 ) -> Result<Value, String> {
     let name = text(arguments, "name").map(str::to_string);
     let root = shared.root.clone();
-    let statuses = shared
+    let (requests, proposals) = shared
         .with_store(move |store| {
-            let rows = store.proposals_of(&client, name.as_deref())?;
-            propose::statuses(&root, store, &rows)
+            let asked = store.requests_of(&client, name.as_deref())?;
+            let proposed = store.proposals_of(&client, name.as_deref())?;
+            Ok::<_, crate::store::StoreError>((
+                request_status::statuses(store, &asked)?,
+                propose::statuses(&root, store, &proposed)?,
+            ))
         })
         .await
         .map_err(|e| e.to_string())?;
-    Ok(json!({ "proposals": statuses }))
+    Ok(json!({ "requests": requests, "proposals": proposals }))
 }
 
 async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value, String> {

@@ -2,7 +2,7 @@
 //!
 //! `listing` turns active tools into MCP definitions, `call` runs them through the same
 //! runner and record as the CLI and the workbench, `agent_tools` are toolbench's own tools
-//! (propose, review status, report failure), `live` keeps the listing current and tells
+//! (propose, request a tool, review status, report failure), `live` keeps the listing current and tells
 //! clients when it changes, and `gateway` is the handler that ties them together. It is
 //! served on stdio or, by `http`, over Streamable HTTP.
 
@@ -13,6 +13,7 @@ pub mod gateway;
 mod http;
 pub mod listing;
 mod live;
+mod request_tool;
 mod stdio;
 
 use std::path::PathBuf;

@@ -1,9 +1,10 @@
-//! The review vocabulary: every decision a human takes on a tool, as one type, applied by one
-//! function. The CLI's subcommands, the workbench's keys and (next) MCP build a
-//! [`ReviewCommand`]; nothing else picks which library function decides.
+//! The review vocabulary: every decision a human takes on a tool or a tool request, as one
+//! type, applied by one function. The CLI's subcommands, the workbench's keys and (next) MCP
+//! build a [`ReviewCommand`]; nothing else picks which library function decides.
 
 use std::collections::BTreeMap;
 
+use super::requests::{self, AnsweredRequest};
 use super::{Decision, ReviewContext, ReviewError, evolve, lifecycle};
 use crate::model::ToolId;
 use crate::store::Store;
@@ -132,8 +133,38 @@ impl ReviewCommand {
     }
 }
 
-/// Takes the decision on `tool`. The one place a command meets the lifecycle.
+/// What a command did: a decision on a tool, or the answer to a tool request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Tool(Decision),
+    Request(AnsweredRequest),
+}
+
+impl Outcome {
+    /// One line saying what happened.
+    pub fn summary(&self) -> String {
+        match self {
+            Outcome::Tool(decision) => decision.summary(),
+            Outcome::Request(answer) => answer.summary(),
+        }
+    }
+}
+
+/// Takes the decision on `tool`, or answers the request for its name when it has one and no
+/// candidate waits in experimental/. The one place a command meets the lifecycle.
 pub fn apply(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    tool: &ToolId,
+    command: &ReviewCommand,
+) -> Result<Outcome, ReviewError> {
+    if let Some(answer) = requests::answer_if_requested(ctx, store, tool, command)? {
+        return Ok(Outcome::Request(answer));
+    }
+    decide(ctx, store, tool, command).map(Outcome::Tool)
+}
+
+fn decide(
     ctx: &ReviewContext,
     store: &mut Store,
     tool: &ToolId,
@@ -222,5 +253,62 @@ mod tests {
             decision.summary()
         );
         assert!(dir.path().join("approved/greet/tool.toml").is_file());
+    }
+
+    #[test]
+    fn a_decision_on_a_requested_name_with_no_candidate_answers_the_request() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        let ctx = ReviewContext::new(dir.path(), "ana");
+        let mut store = Store::open(dir.path()).expect("store");
+        let request = requests::ToolRequest {
+            name: "line_count".into(),
+            description: "Count lines".into(),
+            inputs: serde_json::json!("a path"),
+            outputs: None,
+            rationale: "often needed".into(),
+        };
+        requests::ask(&mut store, &request, "agent", &[]).expect("asked");
+        let tool = ToolId::named("line_count");
+        let refused = apply(
+            &ctx,
+            &mut store,
+            &tool,
+            &DecisionKind::Reject.with_text(" "),
+        );
+        let refused = refused.expect_err("a reason is needed").to_string();
+        assert_eq!(
+            refused,
+            "cannot reject the request for line_count: a reason is required (the agent reads it)"
+        );
+        let outcome = apply(
+            &ctx,
+            &mut store,
+            &tool,
+            &DecisionKind::Reject.with_text("dup"),
+        )
+        .expect("answered");
+        assert_eq!(
+            outcome.summary(),
+            "rejected the request for line_count from agent (#1): dup"
+        );
+        let again = apply(
+            &ctx,
+            &mut store,
+            &tool,
+            &DecisionKind::Approve.with_text(""),
+        )
+        .expect_err("answered once")
+        .to_string();
+        assert!(
+            again.starts_with(
+                "cannot approve the request for line_count: it was already rejected by ana at "
+            ),
+            "{again}"
+        );
+        assert!(
+            !dir.path().join("approved/line_count").exists(),
+            "nothing moves"
+        );
     }
 }

@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
 
-pub use super::queue::{History, QueueItem, history, review_queue};
+pub use super::queue::{History, QueueItem, ReviewItem, history, review_items, review_queue};
 
 /// The file "request changes" writes into the tool folder for the agent to read.
 pub const REVIEW_FILE: &str = "REVIEW.md";

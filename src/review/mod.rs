@@ -5,7 +5,8 @@
 //! through `journal` (intent, atomic rename, record, recover), every version that becomes
 //! active is kept by `versions`, `lock` keeps two processes from deciding on one tool at once,
 //! `evolve` makes new candidates, `gc` retires unused tools and `git` turns decisions into
-//! commits; `queue` reads the review queue and a tool's history. Nothing here draws to a
+//! commits; `queue` reads the review queue and a tool's history; `requests` holds the tools
+//! agents ask for before writing them. Nothing here draws to a
 //! terminal, and nothing outside this module moves a tool folder between tiers.
 
 pub mod command;
@@ -19,10 +20,12 @@ pub mod lifecycle;
 pub mod lock;
 pub mod propose;
 pub mod queue;
+pub mod request_status;
+pub mod requests;
 mod steps;
 pub mod validate;
 pub mod versions;
 
-pub use command::{DecisionKind, ReviewCommand, TextRole, apply};
+pub use command::{DecisionKind, Outcome, ReviewCommand, TextRole, apply};
 pub use error::ReviewError;
 pub use lifecycle::{Decision, ReviewContext};

@@ -186,6 +186,8 @@ pub struct ProposalStatus {
     /// When the state was reached: the decision's time, else the proposal's.
     pub at: String,
     pub proposed_at: String,
+    /// The tool request this proposal answers, when its author asked first.
+    pub request_id: Option<i64>,
 }
 
 /// The state of each proposal, from the decisions taken on that version since it landed.
@@ -224,6 +226,7 @@ pub fn statuses(
             reviewer,
             at,
             proposed_at: row.proposed_at.clone(),
+            request_id: row.request_id,
         });
     }
     Ok(out)

@@ -9,6 +9,7 @@ use super::ReviewError;
 use super::steps::{modified_rfc3339, relative, scan};
 use crate::catalog::scan::ScanLimits;
 use crate::model::Tier;
+use crate::store::requests::RequestRow;
 use crate::store::{DecisionRecord, Store, VersionRecord};
 
 /// Everything recorded about one tool name.
@@ -33,6 +34,16 @@ pub struct QueueItem {
     pub arrived_at: String,
     /// `name@version` it evolved from.
     pub parent: Option<String>,
+}
+
+/// One item of the review queue as `review --json` shows it, told apart by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ReviewItem {
+    /// A tool waiting in experimental/.
+    Tool(QueueItem),
+    /// A tool an agent asked for before writing it.
+    Request(RequestRow),
 }
 
 /// The review queue's one order, for every front end: by arrival, as the validation pipeline
@@ -97,4 +108,21 @@ pub fn review_queue(
     });
     let items = items.into_iter().map(|(_, item)| item).collect();
     Ok(items)
+}
+
+/// Everything waiting for a human: the pending tool requests (oldest first; no code to look
+/// at yet), then the tools in the review queue's order.
+pub fn review_items(
+    root: &Path,
+    limits: ScanLimits,
+    store: &Store,
+) -> Result<Vec<ReviewItem>, ReviewError> {
+    let requests = store
+        .pending_requests()?
+        .into_iter()
+        .map(ReviewItem::Request);
+    let tools = review_queue(root, limits, store)?
+        .into_iter()
+        .map(ReviewItem::Tool);
+    Ok(requests.chain(tools).collect())
 }

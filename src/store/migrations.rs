@@ -174,6 +174,26 @@ const MIGRATIONS: &[&str] = &[
         revoked_at TEXT
     );
     CREATE INDEX approval_rules_by_tool ON approval_rules (tool);",
+    // 9: tools agents ask for before writing them, the human's answers, and the request a
+    // later proposal of that name answers. One client has one pending request per name.
+    "CREATE TABLE tool_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        inputs TEXT NOT NULL,
+        outputs TEXT,
+        rationale TEXT NOT NULL,
+        client TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        answered_by TEXT,
+        answered_at TEXT,
+        reason TEXT
+    );
+    CREATE INDEX tool_requests_by_name ON tool_requests (name, id);
+    CREATE UNIQUE INDEX tool_requests_one_pending ON tool_requests (name, client)
+        WHERE state = 'pending';
+    ALTER TABLE proposals ADD COLUMN request_id INTEGER;",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

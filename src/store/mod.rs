@@ -9,6 +9,7 @@ pub mod decisions;
 mod failures;
 mod migrations;
 pub mod proposals;
+pub mod requests;
 pub(crate) mod runs;
 pub mod services;
 mod stats;

@@ -19,15 +19,24 @@ pub struct ProposalRow {
     pub client: String,
     /// RFC 3339 UTC.
     pub proposed_at: String,
+    /// The request for this name it answers, when an agent asked before writing it.
+    pub request_id: Option<i64>,
 }
 
 impl Store {
     pub fn record_proposal(&mut self, row: &ProposalRow) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "INSERT INTO proposals (tool, version, path, client, proposed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![row.tool, row.version, row.path, row.client, row.proposed_at],
+                "INSERT INTO proposals (tool, version, path, client, proposed_at, request_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    row.tool,
+                    row.version,
+                    row.path,
+                    row.client,
+                    row.proposed_at,
+                    row.request_id
+                ],
             )
             .map(|_| ())
             .map_err(|e| self.error(e))
@@ -39,21 +48,37 @@ impl Store {
         client: &str,
         tool: Option<&str>,
     ) -> Result<Vec<ProposalRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT tool, version, path, client, proposed_at FROM proposals
-                 WHERE client = ?1 AND (?2 IS NULL OR tool = ?2) ORDER BY id",
-            )
-            .map_err(|e| self.error(e))?;
+        self.proposal_rows(
+            "SELECT tool, version, path, client, proposed_at, request_id FROM proposals
+             WHERE client = ?1 AND (?2 IS NULL OR tool = ?2) ORDER BY id",
+            params![client, tool],
+        )
+    }
+
+    /// The proposals that answered request `id`, oldest first.
+    pub fn proposals_for_request(&self, id: i64) -> Result<Vec<ProposalRow>, StoreError> {
+        self.proposal_rows(
+            "SELECT tool, version, path, client, proposed_at, request_id FROM proposals
+             WHERE request_id = ?1 ORDER BY id",
+            params![id],
+        )
+    }
+
+    fn proposal_rows(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<ProposalRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.error(e))?;
         let rows = stmt
-            .query_map(params![client, tool], |row| {
+            .query_map(params, |row| {
                 Ok(ProposalRow {
                     tool: row.get(0)?,
                     version: row.get(1)?,
                     path: row.get(2)?,
                     client: row.get(3)?,
                     proposed_at: row.get(4)?,
+                    request_id: row.get(5)?,
                 })
             })
             .map_err(|e| self.error(e))?;
@@ -100,6 +125,7 @@ mod tests {
             path: format!("experimental/{tool}"),
             client: client.into(),
             proposed_at: "2026-11-22T10:00:00Z".into(),
+            request_id: (tool == "c").then_some(4),
         };
         store.record_proposal(&row("a", "agent-1")).expect("a");
         store.record_proposal(&row("b", "agent-1")).expect("b");
@@ -121,5 +147,9 @@ mod tests {
             Some("agent-1")
         );
         assert_eq!(all.len(), 3);
+        assert_eq!(
+            store.proposals_for_request(4).expect("linked"),
+            [row("c", "agent-2")]
+        );
     }
 }

@@ -21,7 +21,7 @@ use super::detail_content::DetailContent;
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, Pane};
 use super::overlays::call_answer::CallAnswerState;
-use super::overlays::decision::DecisionState;
+use super::overlays::decision::{DecisionState, Subject};
 pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
@@ -118,6 +118,8 @@ pub enum AppEvent {
         calls: Vec<crate::store::calls::CallRow>,
         rules: Vec<crate::store::calls::RuleRow>,
     },
+    /// The tool requests waiting for a human, as they changed.
+    RequestsPolled(Vec<crate::store::requests::RequestRow>),
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -153,6 +155,11 @@ pub enum Effect {
     },
     /// Revoke an "approve always" rule.
     RevokeRule(i64),
+    /// Answer the tool request for `name` (approve, reject or request changes).
+    AnswerRequest {
+        name: String,
+        command: ReviewCommand,
+    },
     /// Validate a tool; `force` ignores a cached result for the same content.
     Validate {
         entry: Box<ToolEntry>,
@@ -231,12 +238,15 @@ pub struct App {
     pub filter: Filter,
     pub focus: Pane,
     pub catalog_cursor: ListCursor,
-    /// Rows of the Review pane: waiting agent calls, health alerts, `review`, then rules.
+    /// Rows of the Review pane: waiting agent calls, health alerts, tool requests, `review`,
+    /// then rules.
     pub review_cursor: ListCursor,
     /// Agent calls waiting for a human, oldest first.
     pub pending_calls: Vec<crate::store::calls::CallRow>,
     /// "Approve always" rules in force, newest first.
     pub rules: Vec<crate::store::calls::RuleRow>,
+    /// Tool requests waiting for a human, oldest first.
+    pub requests: Vec<crate::store::requests::RequestRow>,
     pub alerts: Vec<crate::review::health::HealthAlert>,
     pub failures_cursor: ListCursor,
     /// Lines scrolled up from the bottom of the selected run's output (0 follows the end).
@@ -301,6 +311,7 @@ impl App {
             alerts: Vec::new(),
             pending_calls: Vec::new(),
             rules: Vec::new(),
+            requests: Vec::new(),
             failures_cursor: ListCursor::default(),
             output_scroll: 0,
             runs: Vec::new(),
@@ -342,7 +353,7 @@ impl App {
             Pane::Review => match self.review_row(self.review_cursor.selected)? {
                 ReviewRow::Alert(alert) => self.catalog.find(&ToolId::named(alert.name())).ok(),
                 ReviewRow::Candidate(entry) => Some(entry),
-                ReviewRow::Call(_) | ReviewRow::Rule(_) => None,
+                ReviewRow::Call(_) | ReviewRow::Request(_) | ReviewRow::Rule(_) => None,
             },
             _ => self
                 .catalog
@@ -480,6 +491,7 @@ impl App {
                 self.dirty = true;
             }
             AppEvent::CallsPolled { calls, rules } => self.on_calls_polled(calls, rules),
+            AppEvent::RequestsPolled(requests) => self.on_requests_polled(requests),
             AppEvent::CallAnswered(Ok(summary)) => self.notify(summary, Level::Info),
             AppEvent::CallAnswered(Err(reason)) => self.notify(reason, Level::Error),
             AppEvent::Tick => {
@@ -770,13 +782,20 @@ impl App {
                         format!(
                             "{} {}…",
                             decision.kind.verb().to_lowercase(),
-                            decision.entry.id()
+                            decision.label()
                         ),
                         Level::Info,
                     );
-                    self.effects.push(Effect::Decide {
-                        entry: Box::new(decision.entry),
-                        command: decision.kind.with_text(&text),
+                    let command = decision.kind.with_text(&text);
+                    self.effects.push(match decision.subject {
+                        Subject::Tool(entry) => Effect::Decide {
+                            entry: Box::new(entry),
+                            command,
+                        },
+                        Subject::Request(request) => Effect::AnswerRequest {
+                            name: request.name,
+                            command,
+                        },
                     });
                 }
                 Err(problem) => {
@@ -813,7 +832,10 @@ impl App {
             return;
         }
         if let Some(entry) = self.selected_entry().cloned() {
-            self.overlay = Some(Overlay::Decision(Box::new(DecisionState::new(kind, entry))));
+            self.overlay = Some(Overlay::Decision(Box::new(DecisionState::new(
+                kind,
+                Subject::Tool(entry),
+            ))));
         }
     }
 
@@ -864,7 +886,11 @@ impl App {
 
     /// Alerts plus queued tools: the rows of the Review pane.
     pub fn review_rows(&self) -> usize {
-        self.pending_calls.len() + self.alerts.len() + self.review.len() + self.rules.len()
+        self.pending_calls.len()
+            + self.alerts.len()
+            + self.requests.len()
+            + self.review.len()
+            + self.rules.len()
     }
 
     pub fn selected_run(&self) -> Option<&RunView> {
@@ -904,7 +930,7 @@ impl App {
 
     pub fn perform(&mut self, action: Action) {
         self.dirty = true;
-        if self.overlay_action(action) || self.call_action(action) {
+        if self.overlay_action(action) || self.call_action(action) || self.request_action(action) {
             return;
         }
         match action {
@@ -1182,6 +1208,7 @@ impl App {
 }
 
 mod calls;
+mod requests;
 pub use calls::ReviewRow;
 
 #[cfg(test)]

@@ -401,6 +401,14 @@ fn run_effect(
                 let _ = tx.send(AppEvent::CallAnswered(result));
             });
         }
+        Effect::AnswerRequest { name, command } => {
+            let tx = tx.clone();
+            let ctx = crate::review::ReviewContext::from_config(&services.root, &services.config);
+            tokio::task::spawn_blocking(move || {
+                let result = decide(&ctx, &ToolId::named(&name), &command);
+                let _ = tx.send(AppEvent::Decided(result));
+            });
+        }
         Effect::RevokeRule(id) => {
             let (tx, root, who) = (
                 tx.clone(),
@@ -455,7 +463,7 @@ fn run_effect(
     }
 }
 
-/// Takes one review decision the way the CLI does.
+/// Takes one review decision (or answers a tool request) the way the CLI does.
 fn decide(
     ctx: &crate::review::ReviewContext,
     tool: &ToolId,

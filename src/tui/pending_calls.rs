@@ -1,6 +1,7 @@
-//! Agent calls waiting for a human, from whichever `toolbench mcp` process holds them: read
-//! from the store often enough that a new one shows within 300 ms, and sent to the app only
-//! when they changed. Calls of servers that died are marked abandoned on the way.
+//! Agent calls and tool requests waiting for a human, from whichever `toolbench mcp` process
+//! holds them: read from the store often enough that a new one shows within 300 ms, and sent
+//! to the app only when they changed. Calls of servers that died are marked abandoned on the
+//! way.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -26,6 +27,7 @@ pub fn spawn(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
             }
         };
         let mut last = None;
+        let mut last_requests = None;
         let mut checked = Instant::now() - CHECK_SERVERS;
         while !tx.is_closed() {
             if checked.elapsed() >= CHECK_SERVERS {
@@ -40,6 +42,12 @@ pub fn spawn(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
                     }
                     last = now;
                 }
+            }
+            if let Ok(requests) = store.pending_requests()
+                && last_requests.as_ref() != Some(&requests)
+            {
+                let _ = tx.send(AppEvent::RequestsPolled(requests.clone()));
+                last_requests = Some(requests);
             }
             std::thread::sleep(POLL);
         }

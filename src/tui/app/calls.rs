@@ -5,12 +5,14 @@ use super::{Action, App, Effect, Level, Overlay, Pane};
 use crate::model::ToolEntry;
 use crate::review::health::HealthAlert;
 use crate::store::calls::{CallRow, RuleRow};
+use crate::store::requests::RequestRow;
 use crate::tui::overlays::call_answer::{CallAnswer, CallAnswerState, Submitted};
 
 /// One row of the Review pane, top to bottom.
 pub enum ReviewRow<'a> {
     Call(&'a CallRow),
     Alert(&'a HealthAlert),
+    Request(&'a RequestRow),
     Candidate(&'a ToolEntry),
     Rule(&'a RuleRow),
 }
@@ -26,6 +28,10 @@ impl App {
             return Some(ReviewRow::Alert(alert));
         }
         pos -= self.alerts.len();
+        if let Some(request) = self.requests.get(pos) {
+            return Some(ReviewRow::Request(request));
+        }
+        pos -= self.requests.len();
         if let Some(index) = self.review.get(pos) {
             return self.catalog.entries().get(*index).map(ReviewRow::Candidate);
         }

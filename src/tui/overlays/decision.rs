@@ -1,4 +1,5 @@
-//! Confirming a review decision, with the reason, feedback or hint it takes.
+//! Confirming a review decision on a tool or a tool request, with the reason, feedback or
+//! hint it takes.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,11 +10,32 @@ use ratatui_textarea::TextArea;
 use super::centered;
 use crate::model::ToolEntry;
 use crate::review::{DecisionKind, TextRole};
+use crate::store::requests::RequestRow;
 use crate::tui::app::App;
 
+/// What the decision is about.
+pub enum Subject {
+    Tool(ToolEntry),
+    /// A tool an agent asked for: the answer goes to the agent; nothing moves.
+    Request(RequestRow),
+}
+
+impl Subject {
+    fn label(&self) -> String {
+        match self {
+            Subject::Tool(entry) => entry.id().to_string(),
+            Subject::Request(request) => format!("the request for {}", request.name),
+        }
+    }
+}
+
 /// What the text field of a decision is for, and whether it may stay empty.
-fn text_field(kind: DecisionKind) -> (&'static str, bool) {
+fn text_field(kind: DecisionKind, subject: &Subject) -> (&'static str, bool) {
     match kind.text_role() {
+        // A request has no folder to write REVIEW.md into: the agent reads it from its status.
+        TextRole::Feedback if matches!(subject, Subject::Request(_)) => {
+            ("feedback for the agent (required)", false)
+        }
         TextRole::OptionalReason => ("reason (optional)", true),
         TextRole::RequiredReason => ("reason (required)", false),
         TextRole::Feedback => (
@@ -47,30 +69,43 @@ fn consequence(kind: DecisionKind) -> &'static str {
     }
 }
 
+/// What answering a request means, for the dialog.
+fn request_consequence(kind: DecisionKind) -> &'static str {
+    match kind {
+        DecisionKind::Approve => "the agent may write it; nothing is written yet",
+        DecisionKind::Reject => "the agent is told not to write it, and why",
+        _ => "the agent reads the feedback and asks again or writes it as told",
+    }
+}
+
 pub struct DecisionState {
     pub kind: DecisionKind,
-    pub entry: ToolEntry,
+    pub subject: Subject,
     pub text: TextArea<'static>,
     pub problem: Option<String>,
 }
 
 impl DecisionState {
-    pub fn new(kind: DecisionKind, entry: ToolEntry) -> Self {
+    pub fn new(kind: DecisionKind, subject: Subject) -> Self {
         let mut text = TextArea::default();
         text.set_cursor_line_style(ratatui::style::Style::default());
-        text.set_placeholder_text(text_field(kind).0);
+        text.set_placeholder_text(text_field(kind, &subject).0);
         Self {
             kind,
-            entry,
+            subject,
             text,
             problem: None,
         }
     }
 
+    pub fn label(&self) -> String {
+        self.subject.label()
+    }
+
     /// The typed text, or why the decision cannot be submitted yet.
     pub fn value(&self) -> Result<String, String> {
         let text = self.text.lines().join(" ").trim().to_string();
-        let (label, optional) = text_field(self.kind);
+        let (label, optional) = text_field(self.kind, &self.subject);
         if text.is_empty() && !optional {
             return Err(format!(
                 "{} needs a {}",
@@ -84,8 +119,13 @@ impl DecisionState {
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
     let theme = &app.theme;
-    let rect = centered(area, 72, 11);
-    let title = format!(" {} {}? ", state.kind.verb(), state.entry.id());
+    // A request shows what was asked, which is all the human has to judge it by.
+    let asked = match &state.subject {
+        Subject::Tool(_) => Vec::new(),
+        Subject::Request(request) => asked_lines(request),
+    };
+    let rect = centered(area, 72, 11 + asked.len() as u16);
+    let title = format!(" {} {}? ", state.kind.verb(), state.label());
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
@@ -96,23 +136,30 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let [what, field, problem] = Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(3 + asked.len() as u16),
         Constraint::Length(3),
         Constraint::Min(1),
     ])
     .areas(inner);
-    frame.render_widget(
-        Paragraph::new(Line::from(Span::styled(
-            consequence(state.kind),
-            theme.text,
-        )))
-        .wrap(Wrap { trim: true }),
-        what,
-    );
+    let consequence = match &state.subject {
+        Subject::Tool(_) => consequence(state.kind),
+        Subject::Request(_) => request_consequence(state.kind),
+    };
+    let mut lines: Vec<Line> = asked
+        .into_iter()
+        .map(|(label, text)| {
+            Line::from(vec![
+                Span::styled(format!("{label:<12}"), theme.dim),
+                Span::styled(text, theme.text),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(consequence, theme.text)));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), what);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
-        .title(format!(" {} ", text_field(state.kind).0));
+        .title(format!(" {} ", text_field(state.kind, &state.subject).0));
     let inner_field = block.inner(field);
     frame.render_widget(block, field);
     frame.render_widget(&state.text, inner_field);
@@ -122,4 +169,24 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
             problem,
         );
     }
+}
+
+/// The request as asked, one line per field; long values are cut to the line.
+fn asked_lines(request: &RequestRow) -> Vec<(&'static str, String)> {
+    let spec = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    // Agents' text: control characters are shown, never sent to the terminal.
+    let one_line = |text: String| crate::tui::ui::fit(&crate::text::visible(&text), 58);
+    let mut lines = vec![
+        ("asked by", one_line(request.client.clone())),
+        ("does", one_line(request.description.clone())),
+        ("takes", one_line(spec(&request.inputs))),
+    ];
+    if let Some(outputs) = &request.outputs {
+        lines.push(("gives", one_line(spec(outputs))));
+    }
+    lines.push(("because", one_line(request.rationale.clone())));
+    lines
 }

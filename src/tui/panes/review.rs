@@ -1,4 +1,5 @@
-//! The Review pane: tools waiting in experimental/ for a human decision.
+//! The Review pane: tools waiting in experimental/ for a human decision, and what else waits
+//! for one (agent calls, tool requests, health alerts, rules).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,6 +9,7 @@ use ratatui::widgets::Paragraph;
 use crate::model::ToolEntry;
 use crate::review::health::HealthAlert;
 use crate::store::calls::{CallRow, RuleRow};
+use crate::store::requests::RequestRow;
 use crate::tui::app::{App, ReviewRow};
 use crate::tui::layout::Pane;
 use crate::tui::ui::{empty_state, fit, pane_block};
@@ -39,6 +41,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let line = match app.review_row(pos) {
                 Some(ReviewRow::Call(call)) => call_row(app, call, width),
                 Some(ReviewRow::Alert(alert)) => alert_row(app, alert, width),
+                Some(ReviewRow::Request(request)) => request_row(app, request, width),
                 Some(ReviewRow::Candidate(entry)) => row(app, entry, width),
                 Some(ReviewRow::Rule(rule)) => rule_row(app, rule, width),
                 None => Line::from(""),
@@ -65,6 +68,26 @@ fn call_row(app: &App, call: &CallRow, width: usize) -> Line<'static> {
         Span::styled("⏸ ", theme.warning),
         Span::styled(fit(&head, width.saturating_sub(2)), theme.warning),
         Span::styled(fit(&call.arguments.to_string(), rest), theme.text),
+    ])
+}
+
+/// A tool an agent asked for, before any code: `a` write it, `r` reject, `R` feedback.
+fn request_row(app: &App, request: &RequestRow, width: usize) -> Line<'static> {
+    let theme = &app.theme;
+    // Names line up with the candidates' below; the badge says this one has no code yet.
+    let name_width = width.saturating_sub(BADGE_WIDTH + 10).clamp(8, 24);
+    let head = format!("{} ", fit(&request.name, name_width));
+    let who = format!(
+        " · {} · {}",
+        crate::text::visible(&request.client),
+        crate::text::visible(&request.description)
+    );
+    let rest = width.saturating_sub(head.chars().count() + "request".len() + 2);
+    Line::from(vec![
+        Span::styled("? ", theme.tier_experimental),
+        Span::styled(head, theme.text),
+        Span::styled("request", theme.tier_experimental),
+        Span::styled(fit(&who, rest), theme.dim),
     ])
 }
 

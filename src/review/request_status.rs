@@ -1,0 +1,72 @@
+//! Where an agent's tool requests stand, for `toolbench_review_status`: the human's answer
+//! and words, and the proposals that later arrived for them.
+
+use serde::Serialize;
+
+use crate::store::requests::{RequestRow, RequestState};
+use crate::store::{Store, StoreError};
+
+/// A proposal that answered a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkedProposal {
+    pub version: String,
+    pub folder: String,
+    pub client: String,
+    pub proposed_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestStatus {
+    pub request_id: i64,
+    pub name: String,
+    /// `request_pending`, `request_approved`, `request_rejected` or `changes_requested`.
+    pub state: &'static str,
+    /// The human's reason (approve, reject) or feedback (request changes).
+    pub reason: Option<String>,
+    pub reviewer: Option<String>,
+    /// When the state was reached: the answer's time, else the request's.
+    pub at: String,
+    pub requested_at: String,
+    /// Proposals of this name that arrived after the request, oldest first.
+    pub proposals: Vec<LinkedProposal>,
+}
+
+/// The agent-facing name of a request's state.
+pub fn state_name(state: RequestState) -> &'static str {
+    match state {
+        RequestState::Pending => "request_pending",
+        RequestState::Approved => "request_approved",
+        RequestState::Rejected => "request_rejected",
+        RequestState::ChangesRequested => "changes_requested",
+    }
+}
+
+pub fn statuses(store: &Store, rows: &[RequestRow]) -> Result<Vec<RequestStatus>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let proposals = store
+                .proposals_for_request(row.id)?
+                .into_iter()
+                .map(|p| LinkedProposal {
+                    version: p.version,
+                    folder: p.path,
+                    client: p.client,
+                    proposed_at: p.proposed_at,
+                })
+                .collect();
+            Ok(RequestStatus {
+                request_id: row.id,
+                name: row.name.clone(),
+                state: state_name(row.state),
+                reason: row.reason.clone(),
+                reviewer: row.answered_by.clone(),
+                at: row
+                    .answered_at
+                    .clone()
+                    .unwrap_or_else(|| row.requested_at.clone()),
+                requested_at: row.requested_at.clone(),
+                proposals,
+            })
+        })
+        .collect()
+}

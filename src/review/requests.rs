@@ -1,0 +1,265 @@
+//! Tool requests before code: an agent asks for a tool (its name, what it takes and gives,
+//! why) and a human answers "write it", "no, because", or with feedback, before anything is
+//! written. Answers come through the one review vocabulary: `review::apply` sends a decision
+//! on a name that has a request and no candidate here.
+
+use serde_json::Value;
+
+use super::steps::named;
+use super::{ReviewCommand, ReviewContext, ReviewError};
+use crate::model::{NAME_RULE, Tier, ToolEntry, ToolId, is_valid_name};
+use crate::store::requests::{NewRequest, RequestAnswer, RequestRow, RequestState};
+use crate::store::{Store, StoreError};
+
+/// What an agent asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolRequest {
+    pub name: String,
+    pub description: String,
+    /// A JSON schema object, or a prose list as a string.
+    pub inputs: Value,
+    pub outputs: Option<Value>,
+    pub rationale: String,
+}
+
+/// Why a request was refused. Nothing was stored.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("name: {0:?} is not a valid tool name ({NAME_RULE})")]
+    BadName(String),
+    #[error("name: {0} is active in core/; call it, or evolve it, instead of asking again")]
+    ActiveInCore(String),
+    #[error("{0}: must not be empty")]
+    Empty(&'static str),
+    #[error("{field}: {reason}")]
+    Spec { field: &'static str, reason: String },
+    #[error(
+        "name: you already asked for {name} (request #{id}) and it waits for a human; toolbench_review_status shows the answer"
+    )]
+    AlreadyPending { name: String, id: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks `request` and stores it as pending for `client`. `active` is the catalog as the
+/// caller knows it, for the names taken in `core/`.
+pub fn ask(
+    store: &mut Store,
+    request: &ToolRequest,
+    client: &str,
+    active: &[ToolEntry],
+) -> Result<RequestRow, RequestError> {
+    let name = request.name.as_str();
+    if !is_valid_name(name) {
+        return Err(RequestError::BadName(request.name.clone()));
+    }
+    if active
+        .iter()
+        .any(|e| e.tier == Tier::Core && e.name == name)
+    {
+        return Err(RequestError::ActiveInCore(name.to_string()));
+    }
+    let description = non_empty("description", &request.description)?;
+    let rationale = non_empty("rationale", &request.rationale)?;
+    check_spec("inputs", &request.inputs)?;
+    if let Some(outputs) = &request.outputs {
+        check_spec("outputs", outputs)?;
+    }
+    let row = NewRequest {
+        name: name.to_string(),
+        description,
+        inputs: request.inputs.clone(),
+        outputs: request.outputs.clone(),
+        rationale,
+        client: client.to_string(),
+        requested_at: crate::clock::now_rfc3339(),
+    };
+    let Some(id) = store.insert_request(&row)? else {
+        let waiting = store
+            .requests_of(client, Some(name))?
+            .into_iter()
+            .rfind(|r| r.state == RequestState::Pending)
+            .map_or(0, |r| r.id);
+        return Err(RequestError::AlreadyPending {
+            name: name.to_string(),
+            id: waiting,
+        });
+    };
+    Ok(RequestRow {
+        id,
+        name: row.name,
+        description: row.description,
+        inputs: row.inputs,
+        outputs: row.outputs,
+        rationale: row.rationale,
+        client: row.client,
+        requested_at: row.requested_at,
+        state: RequestState::Pending,
+        answered_by: None,
+        answered_at: None,
+        reason: None,
+    })
+}
+
+fn non_empty(field: &'static str, text: &str) -> Result<String, RequestError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(RequestError::Empty(field));
+    }
+    Ok(text.to_string())
+}
+
+/// A JSON schema object (which must compile) or a prose list.
+fn check_spec(field: &'static str, spec: &Value) -> Result<(), RequestError> {
+    let refuse = |reason: String| RequestError::Spec { field, reason };
+    match spec {
+        Value::Object(_) => jsonschema::validator_for(spec)
+            .map(|_| ())
+            .map_err(|e| refuse(format!("not a valid JSON schema: {e}"))),
+        Value::String(text) if text.trim().is_empty() => Err(RequestError::Empty(field)),
+        Value::String(_) => Ok(()),
+        _ => Err(refuse(
+            "give a JSON schema object or a prose list as a string".into(),
+        )),
+    }
+}
+
+/// The request a proposal of `name` from `client` answers: this client's newest request for
+/// the name, else anyone's.
+pub fn answered_by_proposal(
+    store: &Store,
+    name: &str,
+    client: &str,
+) -> Result<Option<i64>, StoreError> {
+    let requests = store.requests_named(name)?;
+    let mine = requests.iter().rfind(|r| r.client == client);
+    Ok(mine.or(requests.last()).map(|r| r.id))
+}
+
+/// A human's answer to the pending requests for one name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnsweredRequest {
+    pub name: String,
+    pub state: RequestState,
+    /// Every client's pending request for the name gets the same answer.
+    pub ids: Vec<i64>,
+    pub clients: Vec<String>,
+    pub who: String,
+    pub at: String,
+    pub reason: Option<String>,
+}
+
+impl AnsweredRequest {
+    /// One line saying what happened, e.g.
+    /// `approved the request for line_count from claude-code (#3): the agent may write it`.
+    pub fn summary(&self) -> String {
+        let verb = match self.state {
+            RequestState::Approved => "approved",
+            RequestState::Rejected => "rejected",
+            RequestState::ChangesRequested => "requested changes to",
+            RequestState::Pending => "left pending",
+        };
+        let ids: Vec<String> = self.ids.iter().map(|id| format!("#{id}")).collect();
+        let head = format!(
+            "{verb} the request for {} from {} ({})",
+            self.name,
+            self.clients.join(", "),
+            ids.join(", ")
+        );
+        match (self.state, &self.reason) {
+            (RequestState::Approved, _) => format!("{head}: the agent may write it"),
+            (_, Some(reason)) => format!("{head}: {reason}"),
+            (_, None) => head,
+        }
+    }
+}
+
+/// Answers the requests for `tool`'s name when `command` is an approve, reject or request
+/// changes on a bare name that has a request and no candidate in experimental/; `None` when
+/// the command is about a tool instead.
+pub fn answer_if_requested(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    tool: &ToolId,
+    command: &ReviewCommand,
+) -> Result<Option<AnsweredRequest>, ReviewError> {
+    let (action, state, text) = match command {
+        ReviewCommand::Approve { reason } => ("approve", RequestState::Approved, reason.clone()),
+        ReviewCommand::Reject { reason } => {
+            ("reject", RequestState::Rejected, Some(reason.clone()))
+        }
+        ReviewCommand::RequestChanges { feedback } => (
+            "request changes to",
+            RequestState::ChangesRequested,
+            Some(feedback.clone()),
+        ),
+        _ => return Ok(None),
+    };
+    if tool.version.is_some() {
+        return Ok(None);
+    }
+    let requests = store.requests_named(&tool.name)?;
+    let Some(latest) = requests.last() else {
+        return Ok(None);
+    };
+    let candidates = named(ctx, store, tool, &[Tier::Experimental]);
+    if candidates
+        .entries()
+        .iter()
+        .any(|e| e.tier == Tier::Experimental)
+    {
+        return Ok(None);
+    }
+    let subject = format!("the request for {}", tool.name);
+    let reason = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    if reason.is_none() && state != RequestState::Approved {
+        let missing = if state == RequestState::Rejected {
+            "a reason is required (the agent reads it)"
+        } else {
+            "feedback is required (the agent reads it)"
+        };
+        return Err(ReviewError::refused(action, subject, missing));
+    }
+    let answer = RequestAnswer {
+        state,
+        who: ctx.who.clone(),
+        at: crate::clock::now_rfc3339(),
+        reason: reason.clone(),
+    };
+    let ids = if requests.iter().any(|r| r.state == RequestState::Pending) {
+        store.answer_requests(&tool.name, &answer)?
+    } else {
+        Vec::new()
+    };
+    if ids.is_empty() {
+        // Answered before, or by another process between our read and our write.
+        let latest = store
+            .requests_named(&tool.name)?
+            .pop()
+            .unwrap_or_else(|| latest.clone());
+        let by = match (&latest.answered_by, &latest.answered_at) {
+            (Some(who), Some(at)) => format!(" by {who} at {at}"),
+            _ => String::new(),
+        };
+        return Err(ReviewError::refused(
+            action,
+            subject,
+            format!("it was already {}{by}", latest.state),
+        ));
+    }
+    let clients = store
+        .requests_named(&tool.name)?
+        .into_iter()
+        .filter(|r| ids.contains(&r.id))
+        .map(|r| r.client)
+        .collect();
+    Ok(Some(AnsweredRequest {
+        name: tool.name.clone(),
+        state,
+        ids,
+        clients,
+        who: answer.who,
+        at: answer.at,
+        reason,
+    }))
+}
