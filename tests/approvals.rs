@@ -549,3 +549,44 @@ fn a_server_that_dies_while_a_call_waits_leaves_it_abandoned_at_the_next_start()
     assert!(bench.calls(false).is_empty());
     assert!(bench.runs().is_empty());
 }
+
+/// Below the preset's confirmation line a call runs at once, unless the tool's manifest says
+/// `[mcp] ask = true` or the configuration lists it under `[[approvals.ask]]`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_cost_call_waits_only_when_the_manifest_or_the_config_asks() {
+    let low = DEPLOY.replace("cost_tier = \"high\"", "cost_tier = \"low\"");
+    let cases = [
+        ("", low.clone(), false),
+        ("", format!("{low}\n[mcp]\nask = true\n"), true),
+        ("[[approvals.ask]]\ntool = \"deploy\"\n", low.clone(), true),
+    ];
+    for (config, manifest, waits) in cases {
+        let bench = Arc::new(Bench::new(config));
+        std::fs::write(bench.root().join("approved/deploy/tool.toml"), &manifest)
+            .expect("manifest");
+        let client = bench.connect().await;
+        let call = spawn_call(&client, "staging");
+        if waits {
+            let pending = blocking({
+                let bench = Arc::clone(&bench);
+                move || bench.pending()
+            })
+            .await;
+            assert!(
+                bench.runs().is_empty(),
+                "{config}{manifest}: ran before an answer"
+            );
+            let out = bench.cli(&["calls", "approve", &pending["id"].to_string()]);
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        let result = tokio::time::timeout(Duration::from_secs(20), call)
+            .await
+            .expect("answered")
+            .expect("join");
+        assert_ne!(result.is_error, Some(true), "{}", text_of(&result));
+        assert_eq!(bench.runs().len(), 1, "{config}{manifest}: one run");
+        let waited = !bench.calls(true).is_empty();
+        assert_eq!(waited, waits, "{config}{manifest}: waited {waited}");
+        client.cancel().await.expect("close");
+    }
+}

@@ -709,17 +709,20 @@ async fn a_proposal_over_the_configured_size_limit_is_refused() {
 async fn a_proposal_over_the_default_size_limit_is_refused() {
     let ws = Workspace::sample();
     let (client, _) = ws.connect().await;
-    let big = "y".repeat(2 * 1024 * 1024);
-    assert_refused(
-        &ws,
-        &client,
-        GREET,
-        json!({"run.sh": "echo hi\n", "data.txt": big}),
-        &["max_proposal_kb", "1024 KiB"],
-    )
-    .await;
-    // The server lives on after a 2 MB line.
-    assert_eq!(tool_names(&client).await.len(), OWN.len() + CATALOG.len());
+    // 2 MB, and the 50 MB: both are answered with the proposal's own refusal.
+    for megabytes in [2, 50] {
+        let big = "y".repeat(megabytes * 1024 * 1024);
+        assert_refused(
+            &ws,
+            &client,
+            GREET,
+            json!({"run.sh": "echo hi\n", "data.txt": big}),
+            &["max_proposal_kb", "1024 KiB"],
+        )
+        .await;
+        // The server lives on after the long line.
+        assert_eq!(tool_names(&client).await.len(), OWN.len() + CATALOG.len());
+    }
     client.cancel().await.expect("close the session");
 }
 
