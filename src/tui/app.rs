@@ -1109,7 +1109,17 @@ impl App {
             RunState::Running => (None, String::new()),
             RunState::Refused(reason) => (None, reason.clone()),
         };
-        let state = MarkFailureState::new(run.tool.clone(), run.version.clone(), run_id, &error);
+        let mut known_tags: Vec<String> =
+            self.failures.iter().filter_map(|f| f.tag.clone()).collect();
+        known_tags.sort();
+        known_tags.dedup();
+        let state = MarkFailureState::new(
+            run.tool.clone(),
+            run.version.clone(),
+            run_id,
+            &error,
+            known_tags,
+        );
         self.overlay = Some(Overlay::MarkFailure(Box::new(state)));
     }
 

@@ -769,6 +769,61 @@ fn f_marks_a_failure_for_the_selected_run_with_the_clis_checks_and_a_tag() {
 }
 
 #[test]
+fn tab_in_the_tag_field_completes_a_tag_already_used() {
+    let mut app = app_with(sample());
+    let used = |tag: &str| FailureRecord {
+        id: 1,
+        tool: "slugify".into(),
+        version: "1.0.0".into(),
+        severity: crate::model::Severity::Low,
+        scenario: "s".into(),
+        error: "e".into(),
+        origin: RunOrigin::Cli,
+        at: "2026-11-21T10:05:00.000Z".into(),
+        run_id: None,
+        tag: Some(tag.into()),
+    };
+    app.update(AppEvent::HistoryLoaded {
+        failures: vec![
+            used("not-for-json"),
+            used("not-for-csv"),
+            used("not-for-json"),
+        ],
+        stats: vec![],
+        alerts: vec![],
+        proposers: HashMap::new(),
+        arrivals: HashMap::new(),
+    });
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    started_run(&mut app);
+    key(&mut app, KeyCode::Char('f'));
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("tab completes: not-for-csv, not-for-json"),
+        "{screen}"
+    );
+    type_text(&mut app, "big input");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "wrong rows");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "not-for-j");
+    key(&mut app, KeyCode::Tab);
+    // Completed in place; the next Tab moves on to the severity.
+    key(&mut app, KeyCode::Tab);
+    ctrl(&mut app, 's');
+    let failure = app
+        .take_effects()
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::RecordFailure(f) => Some(f),
+            _ => None,
+        })
+        .expect("failure recorded");
+    assert_eq!(failure.tag.as_deref(), Some("not-for-json"));
+}
+
+#[test]
 fn failures_pane_lists_history_and_opens_details() {
     let mut app = app_with(sample());
     let failure = FailureRecord {

@@ -11,6 +11,7 @@ use super::centered;
 use crate::model::{FailureRecord, RunOrigin, Severity};
 use crate::quality::FailureReport;
 use crate::tui::app::App;
+use crate::tui::ui::fit;
 
 pub struct MarkFailureState {
     pub tool: String,
@@ -23,11 +24,19 @@ pub struct MarkFailureState {
     pub severity: Severity,
     /// 0 scenario, 1 error, 2 tag, 3 severity.
     pub field: usize,
+    /// Negative tags already reported in this workspace, sorted: what Tab completes.
+    pub known_tags: Vec<String>,
     pub problem: Option<String>,
 }
 
 impl MarkFailureState {
-    pub fn new(tool: String, version: String, run_id: Option<i64>, error: &str) -> Self {
+    pub fn new(
+        tool: String,
+        version: String,
+        run_id: Option<i64>,
+        error: &str,
+        known_tags: Vec<String>,
+    ) -> Self {
         let single_line = |text: &str, placeholder: &str| {
             let mut area = TextArea::new(vec![text.to_string()]);
             area.set_cursor_line_style(ratatui::style::Style::default());
@@ -43,12 +52,36 @@ impl MarkFailureState {
             tag: single_line("", "optional, e.g. not-for-json"),
             severity: Severity::Medium,
             field: 0,
+            known_tags,
             problem: None,
         }
     }
 
+    /// Tab: in the tag field, completes a typed start of a known tag first; else the next field.
     pub fn next_field(&mut self) {
+        if self.field == 2
+            && let Some(tag) = self.completion()
+        {
+            self.tag = TextArea::new(vec![tag]);
+            self.tag
+                .set_cursor_line_style(ratatui::style::Style::default());
+            self.tag.move_cursor(ratatui_textarea::CursorMove::End);
+            return;
+        }
         self.field = (self.field + 1) % 4;
+    }
+
+    /// The first known tag that starts with what is typed, when that is not a tag already.
+    fn completion(&self) -> Option<String> {
+        let typed = self.tag.lines().join("");
+        let typed = typed.trim();
+        if typed.is_empty() || self.known_tags.iter().any(|t| t == typed) {
+            return None;
+        }
+        self.known_tags
+            .iter()
+            .find(|t| t.starts_with(typed))
+            .cloned()
     }
 
     pub fn input_key(&mut self, key: crossterm::event::KeyEvent) {
@@ -126,10 +159,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &MarkFailureState) 
         Constraint::Min(1),
     ])
     .areas(inner);
+    let tag_label = if state.known_tags.is_empty() {
+        "negative tag".to_string()
+    } else {
+        format!(
+            "negative tag · tab completes: {}",
+            state.known_tags.join(", ")
+        )
+    };
     for (i, (label, widget, rect)) in [
         ("scenario", &state.scenario, scenario),
         ("error", &state.error, error),
-        ("negative tag", &state.tag, tag),
+        (tag_label.as_str(), &state.tag, tag),
     ]
     .into_iter()
     .enumerate()
@@ -142,7 +183,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &MarkFailureState) 
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(style)
-            .title(format!(" {label} "));
+            .title(format!(
+                " {} ",
+                fit(label, rect.width.saturating_sub(4) as usize)
+            ));
         let inner = block.inner(rect);
         frame.render_widget(block, rect);
         frame.render_widget(widget, inner);
