@@ -292,6 +292,8 @@ mod tests {
 
     /// The content as `load` hands it over: plain first, then highlighted.
     fn loaded(entry: &ToolEntry, parent: Option<&ToolEntry>) -> Vec<DetailContent> {
+        // Once to compile the grammars' patterns: a debug build may spend the time budget on it.
+        load(entry, parent, &Theme::builtin(), |_| {});
         let mut stages = Vec::new();
         load(entry, parent, &Theme::builtin(), |c| stages.push(c));
         stages

@@ -22,8 +22,9 @@ use crate::text::visible;
 pub const HIGHLIGHT_BYTES: usize = 256 * 1024;
 /// Longer lines (minified code) are shown plain: regex grammars can crawl on them.
 pub const LONG_LINE_BYTES: usize = 4 * 1024;
-/// Highlighting of one file stops after this long, whatever a grammar does on odd input.
-const HIGHLIGHT_TIME: Duration = Duration::from_secs(1);
+/// Highlighting of one file stops after this long, whatever a grammar does on odd input (the
+/// first use of a grammar, which compiles its patterns, counts too).
+const HIGHLIGHT_TIME: Duration = Duration::from_secs(2);
 
 static SYNTAXES: OnceLock<SyntaxSet> = OnceLock::new();
 
@@ -60,6 +61,11 @@ pub fn find_syntax<'a>(
         return by_name;
     }
     let first = text.lines().next().unwrap_or("");
+    // Shebangs and mode lines sit at the start: a minified file's one line is not searched whole.
+    let first = first
+        .char_indices()
+        .nth(256)
+        .map_or(first, |(i, _)| &first[..i]);
     let by_shebang = first
         .strip_prefix("#!")
         .and_then(|line| interpreter(line.split_whitespace()))
@@ -318,6 +324,8 @@ mod tests {
     fn highlight_as(ext: &str, text: &str) -> Highlighted {
         let set = syntaxes();
         let syntax = find_syntax(set, &format!("x.{ext}"), text, None).expect("known language");
+        // Once to compile the grammar's patterns: a debug build may spend the time budget on it.
+        highlight(set, syntax, text, &Theme::builtin());
         highlight(set, syntax, text, &Theme::builtin())
     }
 
