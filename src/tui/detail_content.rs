@@ -1,15 +1,17 @@
 //! Loading what the tool detail (and review) overlay shows: manifest text, files, highlighted
 //! sources and, for an evolved tool, the diff against its parent.
 //!
-//! Runs on a blocking thread, never during a draw. Highlighting happens here too, so drawing
-//! only copies prepared lines.
+//! Runs on a blocking thread, never during a draw. The content is handed over twice: first
+//! plain, so the view appears at once however big the file, then highlighted once the grammars
+//! are loaded and the sources parsed. Drawing only copies prepared lines.
 
 use std::path::Path;
 
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::diff::{DiffLine, diff_lines, with_context};
-use super::highlight::{Language, highlight};
+use super::diff::{Kind, diff_lines};
+use super::highlight::{find_syntax, highlight, plain, syntaxes};
 use super::theme::Theme;
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::manifest::{MANIFEST_FILE, read_text_capped, read_tool_text};
@@ -23,11 +25,17 @@ const MAX_SOURCE_BYTES: u64 = 512 * 1024;
 const MAX_SOURCES: usize = 40;
 /// Unchanged lines kept around each change in the diff.
 const DIFF_CONTEXT: usize = 3;
+/// Extensions of files a tool's command may run, to guess the main one.
+const SCRIPT_EXTENSIONS: &[&str] = &[
+    "py", "sh", "bash", "js", "mjs", "ts", "rb", "pl", "lua", "go", "rs", "php", "awk", "R",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceFile {
     pub name: String,
     pub lines: Vec<Line<'static>>,
+    /// What of the file was left plain, when highlighting stopped short.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,34 +65,61 @@ impl DetailContent {
     }
 }
 
-/// Loads `entry`; `parent` is the tool it evolved from, when known.
-pub fn load(entry: &ToolEntry, parent: Option<&ToolEntry>, theme: &Theme) -> DetailContent {
+/// Loads `entry` (`parent` is the tool it evolved from, when known) and hands the content to
+/// `ready` plain, then highlighted.
+pub fn load(
+    entry: &ToolEntry,
+    parent: Option<&ToolEntry>,
+    theme: &Theme,
+    mut ready: impl FnMut(DetailContent),
+) {
     let (manifest_text, texts) = read_tool(entry);
     let folder = crate::runner::tool_dir(entry);
     let files: Vec<ListedFile> = texts
         .iter()
         .map(|(name, text)| listed(&folder.join(name), name, text.as_deref()))
         .collect();
-    let sources: Vec<SourceFile> = texts
+    let shown: Vec<(&str, &str)> = texts
         .iter()
-        .filter_map(|(name, text)| text.as_ref().map(|t| (name, t)))
-        .filter(|(name, _)| name.as_str() != MANIFEST_FILE)
+        .filter_map(|(name, text)| text.as_deref().map(|t| (name.as_str(), t)))
+        .filter(|(name, _)| *name != MANIFEST_FILE)
         .take(MAX_SOURCES)
-        .map(|(name, text)| SourceFile {
-            name: name.clone(),
-            lines: highlight(text, Language::detect(name, text), theme),
-        })
         .collect();
-    let main_name = main_source(entry.manifest.as_deref(), &sources);
-    let main_source = main_name.and_then(|n| sources.iter().position(|s| s.name == n));
-    let diff = parent.map(|p| diff_against(p, &texts, theme));
-    DetailContent {
-        manifest: highlight(&manifest_text, Language::Toml, theme),
-        sources,
+    let manifest = entry.manifest.as_deref();
+    let main_source = main_source(manifest, shown.iter().map(|(name, _)| *name));
+    let mut content = DetailContent {
+        manifest: plain(&manifest_text),
+        sources: shown
+            .iter()
+            .map(|(name, text)| SourceFile {
+                name: name.to_string(),
+                lines: plain(text),
+                note: None,
+            })
+            .collect(),
         main_source,
         files,
-        diff,
+        diff: parent.map(|p| diff_against(p, &texts, theme)),
+    };
+    ready(content.clone());
+    let set = syntaxes();
+    let command = manifest.map(|m| m.run.command.as_slice());
+    for (i, (name, text)) in shown.iter().enumerate() {
+        let runs = if main_source == Some(i) {
+            command
+        } else {
+            None
+        };
+        if let Some(syntax) = find_syntax(set, name, text, runs) {
+            let out = highlight(set, syntax, text, theme);
+            content.sources[i].lines = out.lines;
+            content.sources[i].note = out.note;
+        }
     }
+    if let Some(syntax) = find_syntax(set, MANIFEST_FILE, &manifest_text, None) {
+        content.manifest = highlight(set, syntax, &manifest_text, theme).lines;
+    }
+    ready(content);
 }
 
 /// The text files of a tool (manifest included) for the evolve editor; binary, oversized and
@@ -159,27 +194,27 @@ fn listed(path: &Path, name: &str, text: Option<&str>) -> ListedFile {
     }
 }
 
-/// The file the command runs: the first argv word naming a file of the tool, else the first
-/// script-looking file outside `tests/`.
-fn main_source<'a>(manifest: Option<&Manifest>, sources: &'a [SourceFile]) -> Option<&'a str> {
-    if let Some(m) = manifest {
-        let named = m
-            .run
+/// Index of the file the command runs: the first argv word naming a file of the tool, else the
+/// first script-looking file outside `tests/`, else the first file.
+fn main_source<'a>(
+    manifest: Option<&Manifest>,
+    names: impl Iterator<Item = &'a str> + Clone,
+) -> Option<usize> {
+    let named = manifest.and_then(|m| {
+        m.run
             .command
             .iter()
             .map(|word| word.trim_start_matches("./"))
-            .find_map(|word| sources.iter().find(|s| s.name == word));
-        if let Some(source) = named {
-            return Some(&source.name);
-        }
-    }
-    sources
-        .iter()
-        .find(|s| {
-            Language::from_file_name(&s.name) != Language::Plain && !s.name.starts_with("tests/")
+            .find_map(|word| names.clone().position(|n| n == word))
+    });
+    let script = || {
+        names.clone().position(|n| {
+            let ext = Path::new(n).extension().and_then(|e| e.to_str());
+            ext.is_some_and(|e| SCRIPT_EXTENSIONS.contains(&e)) && !n.starts_with("tests/")
         })
-        .or_else(|| sources.first())
-        .map(|s| s.name.as_str())
+    };
+    let first = || names.clone().next().map(|_| 0);
+    named.or_else(script).or_else(first)
 }
 
 /// Every file that differs from the parent, as `--- name` headers and coloured lines.
@@ -221,22 +256,27 @@ fn diff_against(
             format!("── {name}"),
             theme.syntax_heading,
         )));
-        match diff_lines(&old, &new) {
-            None => out.push(Line::from(Span::styled("(too large to diff)", theme.dim))),
-            Some(lines) => {
-                for line in with_context(&lines, DIFF_CONTEXT) {
-                    out.push(match line {
-                        None => Line::from(Span::styled("  ⋯", theme.dim)),
-                        Some(DiffLine::Same(t)) => Line::from(format!("  {}", visible(t))),
-                        Some(DiffLine::Added(t)) => {
-                            Line::from(Span::styled(format!("+ {}", visible(t)), theme.ok))
-                        }
-                        Some(DiffLine::Removed(t)) => {
-                            Line::from(Span::styled(format!("- {}", visible(t)), theme.error))
-                        }
-                    });
-                }
-            }
+        for line in diff_lines(&old, &new, DIFF_CONTEXT) {
+            let Some(line) = line else {
+                out.push(Line::from(Span::styled("  ⋯", theme.dim)));
+                continue;
+            };
+            let (mark, style) = match line.kind {
+                Kind::Same => ("  ", Style::default()),
+                Kind::Added => ("+ ", theme.ok),
+                Kind::Removed => ("- ", theme.error),
+            };
+            let mut spans = vec![Span::styled(mark, style)];
+            // The words that changed inside a changed line stand out from the rest of it.
+            spans.extend(line.parts.iter().map(|part| {
+                let style = if part.changed {
+                    style.add_modifier(Modifier::REVERSED)
+                } else {
+                    style
+                };
+                Span::styled(visible(&part.text), style)
+            }));
+            out.push(Line::from(spans));
         }
     }
     if out.len() == 1 {
@@ -249,6 +289,15 @@ fn diff_against(
 mod tests {
     use super::*;
     use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
+
+    /// The content as `load` hands it over: plain first, then highlighted.
+    fn loaded(entry: &ToolEntry, parent: Option<&ToolEntry>) -> Vec<DetailContent> {
+        // Once to compile the grammars' patterns: a debug build may spend the time budget on it.
+        load(entry, parent, &Theme::builtin(), |_| {});
+        let mut stages = Vec::new();
+        load(entry, parent, &Theme::builtin(), |c| stages.push(c));
+        stages
+    }
 
     fn sample_entries() -> Vec<ToolEntry> {
         scan_workspace(
@@ -270,7 +319,7 @@ mod tests {
             .iter()
             .find(|e| e.name == "csv_to_json" && e.version == "1.2.0")
             .expect("parent");
-        let content = load(candidate, Some(parent), &Theme::builtin());
+        let content = loaded(candidate, Some(parent)).remove(0);
         let diff: Vec<String> = content
             .diff
             .expect("diff")
@@ -300,13 +349,85 @@ mod tests {
             .iter()
             .find(|e| e.name == "csv_to_json" && e.version == "1.2.0")
             .expect("tool");
-        let content = load(tool, None, &Theme::builtin());
+        let mut stages = loaded(tool, None);
+        assert_eq!(stages.len(), 2);
+        let content = stages.remove(1);
         let main = content
             .main_source
             .map(|i| content.sources[i].name.as_str());
         assert_eq!(main, Some("main.py"));
         assert!(content.source_index("tests/basic.toml").is_some());
         assert!(content.diff.is_none());
+        let styled = |c: &DetailContent| {
+            c.sources
+                .iter()
+                .chain([&SourceFile {
+                    name: String::new(),
+                    lines: c.manifest.clone(),
+                    note: None,
+                }])
+                .all(|s| {
+                    s.lines
+                        .iter()
+                        .any(|l| l.spans.iter().any(|s| s.style != Style::default()))
+                })
+        };
+        assert!(!styled(&stages[0]), "the first stage is plain");
+        assert!(
+            styled(&content),
+            "then every source and the manifest are highlighted"
+        );
+    }
+
+    /// A tool folder in a fresh workspace, scanned.
+    fn tool_with(files: &[(&str, &str)]) -> (tempfile::TempDir, ToolEntry) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = dir.path().join("experimental").join("t");
+        std::fs::create_dir_all(&folder).expect("folder");
+        for (name, text) in files {
+            std::fs::write(folder.join(name), text).expect("file");
+        }
+        let entry = scan_workspace(
+            dir.path(),
+            ScanLimits::default(),
+            &KnownHashes::default(),
+            &ScanProgress::default(),
+        )
+        .pop()
+        .expect("one tool");
+        (dir, entry)
+    }
+
+    #[test]
+    fn the_command_names_the_language_of_a_script_without_extension_or_shebang() {
+        let manifest = "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"t\"\n\
+                        [run]\ncommand = [\"ruby\", \"tool\"]\n";
+        let (_dir, entry) = tool_with(&[("tool.toml", manifest), ("tool", "puts 42 # hi\n")]);
+        let content = loaded(&entry, None).pop().expect("content");
+        let main = &content.sources[content.main_source.expect("main")];
+        assert_eq!(main.name, "tool");
+        let comment = Theme::builtin().syntax_comment;
+        assert!(
+            main.lines[0].spans.iter().any(|s| s.style == comment),
+            "{:?}",
+            main.lines[0]
+        );
+    }
+
+    #[test]
+    fn a_fifty_thousand_line_source_shows_plain_then_partly_highlighted() {
+        let manifest = "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"t\"\n\
+                        [run]\ncommand = [\"python3\", \"main.py\"]\n";
+        let source: String = (0..50_000).map(|i| format!("x = {i}\n")).collect();
+        let (_dir, entry) = tool_with(&[("tool.toml", manifest), ("main.py", &source)]);
+        let stages = loaded(&entry, None);
+        let [first, last] = stages.as_slice() else {
+            panic!("two stages");
+        };
+        assert_eq!(first.sources[0].lines.len(), 50_000);
+        assert_eq!(last.sources[0].lines.len(), 50_000);
+        let note = last.sources[0].note.as_deref().unwrap_or_default();
+        assert!(note.starts_with("plain from line "), "{note}");
     }
 
     #[test]

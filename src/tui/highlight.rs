@@ -1,278 +1,381 @@
-//! A small syntax highlighter for the languages tools are written in.
+//! Source highlighting for any language, with syntect's grammars (bat's curated set).
 //!
-//! Line-based with one bit of state (inside a triple-quoted string), which is all Python,
-//! shell, JavaScript, TOML and JSON sources need for a readable view. Control characters in
-//! file content are made visible, never sent to the terminal.
+//! Loading the grammars takes a moment, so a background thread starts on it at launch and the
+//! first frame never waits; the detail view shows plain text until they are there. Token scopes
+//! map onto the theme's syntax roles, so a user's `theme.toml` colours every language.
+//!
+//! Tool text is untrusted: every token goes through `visible`, so control characters show as
+//! `\u{..}` and no escape sequence reaches the terminal, whatever the grammar made of it.
+
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 
 use super::theme::Theme;
 use crate::text::visible;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Language {
-    Python,
-    Shell,
-    JavaScript,
-    Toml,
-    Json,
-    Plain,
+/// Bytes of a file highlighted; the rest is shown plain (a big file still opens at once).
+pub const HIGHLIGHT_BYTES: usize = 256 * 1024;
+/// Longer lines (minified code) are shown plain: regex grammars can crawl on them.
+pub const LONG_LINE_BYTES: usize = 4 * 1024;
+/// Highlighting of one file stops after this long, whatever a grammar does on odd input (the
+/// first use of a grammar, which compiles its patterns, counts too).
+const HIGHLIGHT_TIME: Duration = Duration::from_secs(2);
+
+static SYNTAXES: OnceLock<SyntaxSet> = OnceLock::new();
+
+/// Starts loading the grammars on their own thread, so the first frame does not wait for them.
+pub fn load_in_background() {
+    // Without the thread the grammars load on first use instead, still off the UI thread.
+    let _ = std::thread::Builder::new()
+        .name("syntaxes".into())
+        .spawn(|| {
+            syntaxes();
+        });
 }
 
-impl Language {
-    pub fn from_file_name(name: &str) -> Self {
-        match name.rsplit_once('.').map(|(_, ext)| ext) {
-            Some("py") => Language::Python,
-            Some("sh" | "bash") => Language::Shell,
-            Some("js" | "mjs" | "ts") => Language::JavaScript,
-            Some("toml") => Language::Toml,
-            Some("json") => Language::Json,
-            _ => Language::Plain,
-        }
-    }
-
-    /// Refines `Plain` with the shebang line.
-    pub fn detect(name: &str, text: &str) -> Self {
-        let by_name = Self::from_file_name(name);
-        if by_name != Language::Plain {
-            return by_name;
-        }
-        let first = text.lines().next().unwrap_or("");
-        if !first.starts_with("#!") {
-            Language::Plain
-        } else if first.contains("python") {
-            Language::Python
-        } else if first.contains("node") {
-            Language::JavaScript
-        } else if first.contains("sh") {
-            Language::Shell
-        } else {
-            Language::Plain
-        }
-    }
-
-    fn keywords(self) -> &'static [&'static str] {
-        match self {
-            Language::Python => &[
-                "and", "as", "assert", "break", "class", "continue", "def", "del", "elif", "else",
-                "except", "False", "finally", "for", "from", "global", "if", "import", "in", "is",
-                "lambda", "None", "not", "or", "pass", "raise", "return", "True", "try", "while",
-                "with", "yield",
-            ],
-            Language::Shell => &[
-                "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case",
-                "esac", "in", "function", "return", "exit", "local", "export", "set", "eval",
-                "exec", "shift",
-            ],
-            Language::JavaScript => &[
-                "async", "await", "break", "case", "catch", "class", "const", "continue",
-                "default", "else", "export", "false", "for", "function", "if", "import", "let",
-                "new", "null", "return", "switch", "this", "throw", "true", "try", "typeof", "var",
-                "while",
-            ],
-            Language::Toml | Language::Json => &["true", "false", "null"],
-            Language::Plain => &[],
-        }
-    }
-
-    fn line_comment(self) -> Option<&'static str> {
-        match self {
-            Language::Python | Language::Shell | Language::Toml => Some("#"),
-            Language::JavaScript => Some("//"),
-            Language::Json | Language::Plain => None,
-        }
-    }
+/// The grammars; blocks until they are loaded, so only call it off the UI thread.
+pub fn syntaxes() -> &'static SyntaxSet {
+    SYNTAXES.get_or_init(two_face::syntax::extra_newlines)
 }
 
-/// Highlights `text` into owned lines ready to draw.
-pub fn highlight(text: &str, language: Language, theme: &Theme) -> Vec<Line<'static>> {
-    let mut in_triple: Option<&'static str> = None;
-    text.lines()
-        .map(|raw| {
-            let line = visible(raw);
-            highlight_line(&line, language, theme, &mut in_triple)
+/// The grammar for a file: from its extension (or name, as for `Makefile`), else its shebang
+/// or first line, else the interpreter of `command` (the manifest's, for the file it runs).
+pub fn find_syntax<'a>(
+    set: &'a SyntaxSet,
+    name: &str,
+    text: &str,
+    command: Option<&[String]>,
+) -> Option<&'a SyntaxReference> {
+    let path = Path::new(name);
+    let by_name = path
+        .extension()
+        .or(path.file_name())
+        .and_then(|e| e.to_str())
+        .and_then(|e| set.find_syntax_by_extension(e));
+    if by_name.is_some() {
+        return by_name;
+    }
+    let first = text.lines().next().unwrap_or("");
+    // Shebangs and mode lines sit at the start: a minified file's one line is not searched whole.
+    let first = first
+        .char_indices()
+        .nth(256)
+        .map_or(first, |(i, _)| &first[..i]);
+    let by_shebang = first
+        .strip_prefix("#!")
+        .and_then(|line| interpreter(line.split_whitespace()))
+        .and_then(|ext| set.find_syntax_by_extension(ext));
+    by_shebang
+        .or_else(|| set.find_syntax_by_first_line(first))
+        .or_else(|| {
+            command
+                .and_then(|words| interpreter(words.iter().map(String::as_str)))
+                .and_then(|ext| set.find_syntax_by_extension(ext))
         })
-        .collect()
 }
 
-fn highlight_line(
-    line: &str,
-    lang: Language,
+/// The file extension of the language an argv runs (`/usr/bin/env -S python3 -u` → `py`).
+fn interpreter<'a>(mut words: impl Iterator<Item = &'a str>) -> Option<&'static str> {
+    let mut program = program_name(words.next()?);
+    if program == "env" {
+        program = program_name(words.find(|w| !w.starts_with('-') && !w.contains('='))?);
+    }
+    // python3.12 → python, lua5.4 → lua.
+    let base = program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    Some(match base {
+        "python" | "pypy" | "uv" => "py",
+        "sh" | "bash" | "dash" | "zsh" | "ksh" | "ash" => "sh",
+        "node" | "nodejs" => "js",
+        "deno" | "bun" | "ts-node" | "tsx" => "ts",
+        "ruby" => "rb",
+        "perl" => "pl",
+        "lua" | "luajit" => "lua",
+        "go" => "go",
+        "php" => "php",
+        "Rscript" => "R",
+        "awk" | "gawk" => "awk",
+        _ => return None,
+    })
+}
+
+fn program_name(word: &str) -> &str {
+    word.rsplit('/').next().unwrap_or(word)
+}
+
+/// Lines of `text` as they are, with control characters made visible.
+pub fn plain(text: &str) -> Vec<Line<'static>> {
+    text.lines().map(|l| Line::from(visible(l))).collect()
+}
+
+/// Highlighted lines, and what was left plain when something was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Highlighted {
+    pub lines: Vec<Line<'static>>,
+    pub note: Option<String>,
+}
+
+/// Highlights `text` with `syntax`, within the byte, line-length and time budgets above.
+pub fn highlight(
+    set: &SyntaxSet,
+    syntax: &SyntaxReference,
+    text: &str,
     theme: &Theme,
-    in_triple: &mut Option<&'static str>,
-) -> Line<'static> {
-    if lang == Language::Plain {
-        return Line::from(line.to_string());
+) -> Highlighted {
+    let roles = Roles::new(theme);
+    let started = Instant::now();
+    let mut state = ParseState::new(syntax);
+    let mut stack = ScopeStack::new();
+    let mut lines = Vec::new();
+    let mut seen = 0;
+    let mut long_lines = 0;
+    let mut stopped: Option<String> = None;
+    for raw in text.split_inclusive('\n') {
+        seen += raw.len();
+        let content = raw
+            .strip_suffix('\n')
+            .map_or(raw, |l| l.strip_suffix('\r').unwrap_or(l));
+        if stopped.is_none() {
+            if seen > HIGHLIGHT_BYTES {
+                stopped = Some(format!(
+                    "plain from line {}: highlighting stops after {} KiB",
+                    lines.len() + 1,
+                    HIGHLIGHT_BYTES / 1024
+                ));
+            } else if started.elapsed() > HIGHLIGHT_TIME {
+                stopped = Some(format!(
+                    "plain from line {}: highlighting took too long",
+                    lines.len() + 1
+                ));
+            }
+        }
+        if stopped.is_some() {
+            lines.push(Line::from(visible(content)));
+            continue;
+        }
+        if raw.len() > LONG_LINE_BYTES {
+            // Skipped, the parse state stays as it was: the next lines are likely right again.
+            long_lines += 1;
+            lines.push(Line::from(visible(content)));
+            continue;
+        }
+        match highlight_line(set, &mut state, &mut stack, raw, content.len(), &roles) {
+            Some(line) => lines.push(line),
+            None => {
+                stopped = Some(format!(
+                    "plain from line {}: the grammar failed on it",
+                    lines.len() + 1
+                ));
+                lines.push(Line::from(visible(content)));
+            }
+        }
     }
-    if lang == Language::Toml && line.trim_start().starts_with('[') {
-        return Line::from(Span::styled(line.to_string(), theme.syntax_heading));
-    }
+    let long = (long_lines > 0).then(|| {
+        format!(
+            "{long_lines} line(s) over {} KiB shown plain",
+            LONG_LINE_BYTES / 1024
+        )
+    });
+    let note = match (stopped, long) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
+    Highlighted { lines, note }
+}
+
+/// One line (with its newline, as the grammars expect); `None` when the grammar fails.
+fn highlight_line(
+    set: &SyntaxSet,
+    state: &mut ParseState,
+    stack: &mut ScopeStack,
+    raw: &str,
+    content_len: usize,
+    roles: &Roles,
+) -> Option<Line<'static>> {
+    let ops = state.parse_line(raw, set).ok()?;
     let mut spans: Vec<Span<'static>> = Vec::new();
-    let mut rest = line;
-    if let Some(delim) = *in_triple {
-        match rest.find(delim) {
-            Some(end) => {
-                let (s, r) = rest.split_at(end + delim.len());
-                spans.push(Span::styled(s.to_string(), theme.syntax_string));
-                rest = r;
-                *in_triple = None;
-            }
-            None => return Line::from(Span::styled(line.to_string(), theme.syntax_string)),
-        }
-    }
-    let mut plain = String::new();
-    while let Some(c) = rest.chars().next() {
-        if let Some(comment) = lang.line_comment()
-            && rest.starts_with(comment)
-            && !(lang == Language::Shell
-                && !plain.is_empty()
-                && !plain.ends_with(char::is_whitespace))
-        {
-            flush(&mut plain, &mut spans, lang, theme);
-            spans.push(Span::styled(rest.to_string(), theme.syntax_comment));
-            return Line::from(spans);
-        }
-        if lang == Language::Python && (rest.starts_with("\"\"\"") || rest.starts_with("'''")) {
-            flush(&mut plain, &mut spans, lang, theme);
-            let delim: &'static str = if rest.starts_with("\"\"\"") {
-                "\"\"\""
-            } else {
-                "'''"
-            };
-            match rest[3..].find(delim) {
-                Some(end) => {
-                    let (s, r) = rest.split_at(3 + end + 3);
-                    spans.push(Span::styled(s.to_string(), theme.syntax_string));
-                    rest = r;
-                }
-                None => {
-                    spans.push(Span::styled(rest.to_string(), theme.syntax_string));
-                    *in_triple = Some(delim);
-                    return Line::from(spans);
-                }
-            }
-            continue;
-        }
-        if c == '"' || c == '\'' || (c == '`' && lang == Language::JavaScript) {
-            flush(&mut plain, &mut spans, lang, theme);
-            let end = string_end(rest, c);
-            let (s, r) = rest.split_at(end);
-            spans.push(Span::styled(s.to_string(), theme.syntax_string));
-            rest = r;
-            continue;
-        }
-        plain.push(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    flush(&mut plain, &mut spans, lang, theme);
-    Line::from(spans)
-}
-
-/// Byte index just past the closing quote (or the end of the line when unclosed).
-fn string_end(text: &str, quote: char) -> usize {
-    let mut escaped = false;
-    for (i, c) in text.char_indices().skip(1) {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == quote {
-            return i + c.len_utf8();
-        }
-    }
-    text.len()
-}
-
-/// Emits code outside strings and comments, colouring keywords and numbers.
-fn flush(plain: &mut String, spans: &mut Vec<Span<'static>>, lang: Language, theme: &Theme) {
-    if plain.is_empty() {
-        return;
-    }
-    let mut word = String::new();
-    let mut other = String::new();
-    let push_word = |word: &mut String, other: &mut String, spans: &mut Vec<Span<'static>>| {
-        if word.is_empty() {
+    let mut push = |from: usize, to: usize, stack: &ScopeStack| {
+        let to = to.min(content_len);
+        if from >= to {
             return;
         }
-        let style = if lang.keywords().contains(&word.as_str()) {
-            Some(theme.syntax_keyword)
-        } else if word.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-            Some(theme.syntax_number)
-        } else {
-            None
-        };
-        match style {
-            Some(style) => {
-                if !other.is_empty() {
-                    spans.push(Span::raw(std::mem::take(other)));
-                }
-                spans.push(Span::styled(std::mem::take(word), style));
-            }
-            None => other.push_str(&std::mem::take(word)),
+        let text = visible(raw.get(from..to).unwrap_or(""));
+        let style = roles.style(stack);
+        match spans.last_mut() {
+            Some(last) if last.style == style => last.content.to_mut().push_str(&text),
+            _ => spans.push(Span::styled(text, style)),
         }
     };
-    for c in plain.chars() {
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-        } else {
-            push_word(&mut word, &mut other, spans);
-            other.push(c);
-        }
+    let mut at = 0;
+    for (index, op) in ops {
+        push(at, index, stack);
+        at = at.max(index);
+        stack.apply(&op).ok()?;
     }
-    push_word(&mut word, &mut other, spans);
-    if !other.is_empty() {
-        spans.push(Span::styled(other, Style::default()));
+    push(at, raw.len(), stack);
+    Some(Line::from(spans))
+}
+
+/// Scope prefixes and the theme style they take; `None` leaves a scope to the ones around it
+/// (an operator is a `keyword` to the grammars, not to a reader).
+struct Roles {
+    rules: Vec<(Scope, Option<Style>)>,
+}
+
+impl Roles {
+    fn new(theme: &Theme) -> Self {
+        let table = [
+            ("comment", Some(theme.syntax_comment)),
+            ("string", Some(theme.syntax_string)),
+            ("constant.numeric", Some(theme.syntax_number)),
+            ("constant.language", Some(theme.syntax_keyword)),
+            ("keyword.operator", None),
+            ("keyword", Some(theme.syntax_keyword)),
+            ("storage", Some(theme.syntax_keyword)),
+            ("entity.name.section", Some(theme.syntax_heading)),
+            ("entity.name.table", Some(theme.syntax_heading)),
+            ("markup.heading", Some(theme.syntax_heading)),
+        ];
+        let rules = table
+            .into_iter()
+            .filter_map(|(scope, style)| Scope::new(scope).ok().map(|s| (s, style)))
+            .collect();
+        Self { rules }
     }
-    plain.clear();
+
+    /// The style of the innermost scope a rule names.
+    fn style(&self, stack: &ScopeStack) -> Style {
+        stack
+            .as_slice()
+            .iter()
+            .rev()
+            .find_map(|scope| {
+                self.rules
+                    .iter()
+                    .find(|(prefix, _)| prefix.is_prefix_of(*scope))
+                    .and_then(|(_, style)| *style)
+            })
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn styled(line: &Line<'_>, theme_style: Style) -> Vec<String> {
+    fn words(list: &[&str]) -> Vec<String> {
+        list.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn language_comes_from_extension_shebang_or_command() {
+        let set = syntaxes();
+        let cases = [
+            ("Ruby", "rb", "#!/usr/bin/env ruby", "ruby"),
+            ("Go", "go", "#!/usr/bin/env go", "go"),
+            ("TypeScript", "ts", "#!/usr/bin/env -S deno run", "deno"),
+            ("Perl", "pl", "#!/usr/bin/perl -w", "perl"),
+            ("Rust", "rs", "#!/usr/bin/env rust-script", "rust-script"),
+            ("Lua", "lua", "#!/usr/bin/env lua5.4", "lua"),
+            ("Python", "py", "#!/usr/bin/env python3", "python3.12"),
+            ("Bourne Again Shell (bash)", "sh", "#!/bin/sh", "bash"),
+        ];
+        let name_of = |s: Option<&SyntaxReference>| s.map(|s| s.name.clone());
+        for (language, ext, shebang, program) in cases {
+            let by_ext = find_syntax(set, &format!("tool.{ext}"), "", None);
+            assert_eq!(name_of(by_ext).as_deref(), Some(language), "{ext}");
+            // Rust scripts have no interpreter of their own to name.
+            if language != "Rust" {
+                let text = format!("{shebang}\nx\n");
+                let by_shebang = find_syntax(set, "tool", &text, None);
+                assert_eq!(name_of(by_shebang).as_deref(), Some(language), "{shebang}");
+                let command = words(&[program, "tool"]);
+                let by_command = find_syntax(set, "tool", "x\n", Some(&command));
+                assert_eq!(name_of(by_command).as_deref(), Some(language), "{program}");
+            }
+        }
+        assert_eq!(
+            name_of(find_syntax(set, "tool.toml", "", None)).as_deref(),
+            Some("TOML")
+        );
+        let env = words(&["/usr/bin/env", "LANG=C", "node", "x"]);
+        assert!(find_syntax(set, "x", "", Some(&env)).is_some());
+    }
+
+    #[test]
+    fn unknown_languages_are_plain() {
+        let set = syntaxes();
+        assert!(find_syntax(set, "notes.unknownext", "just words\n", None).is_none());
+        assert!(find_syntax(set, "tool", "x\n", Some(&words(&["./tool"]))).is_none());
+    }
+
+    fn styled(line: &Line<'_>, style: Style) -> String {
         line.spans
             .iter()
-            .filter(|s| s.style == theme_style)
-            .map(|s| s.content.to_string())
+            .filter(|s| s.style == style)
+            .map(|s| s.content.as_ref())
             .collect()
     }
 
+    fn highlight_as(ext: &str, text: &str) -> Highlighted {
+        let set = syntaxes();
+        let syntax = find_syntax(set, &format!("x.{ext}"), text, None).expect("known language");
+        // Once to compile the grammar's patterns: a debug build may spend the time budget on it.
+        highlight(set, syntax, text, &Theme::builtin());
+        highlight(set, syntax, text, &Theme::builtin())
+    }
+
     #[test]
-    fn python_keywords_strings_and_comments_are_coloured() {
+    fn a_highlighted_line_carries_the_theme_styles() {
         let theme = Theme::builtin();
-        let lines = highlight(
-            "def main():  # entry\n    return \"x#y\"\n",
-            Language::Python,
-            &theme,
+        let out = highlight_as("py", "def main():  # entry\n    return \"x#y\"\n");
+        assert!(styled(&out.lines[0], theme.syntax_keyword).contains("def"));
+        assert_eq!(styled(&out.lines[0], theme.syntax_comment), "# entry");
+        assert_eq!(styled(&out.lines[1], theme.syntax_string), "\"x#y\"");
+        assert_eq!(out.lines[1].to_string(), "    return \"x#y\"");
+        let rb = highlight_as("rb", "def go\n  puts 42 # done\nend\n");
+        assert!(styled(&rb.lines[1], theme.syntax_number).contains("42"));
+        assert!(styled(&rb.lines[1], theme.syntax_comment).contains("# done"));
+        assert_eq!(out.note, None);
+    }
+
+    #[test]
+    fn escape_sequences_in_source_stay_visible() {
+        let text = "s = \"\u{1b}]52;c;aGk=\u{7}\u{1b}[2J\"  # \u{9b}31m\r\nx = 1\r\n";
+        let out = highlight_as("py", text);
+        let shown: String = out.lines.iter().map(|l| l.to_string() + "\n").collect();
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "{shown:?}"
         );
-        assert_eq!(styled(&lines[0], theme.syntax_keyword), ["def"]);
-        assert_eq!(styled(&lines[0], theme.syntax_comment), ["# entry"]);
-        assert_eq!(styled(&lines[1], theme.syntax_string), ["\"x#y\""]);
-    }
-
-    #[test]
-    fn triple_quoted_strings_span_lines() {
-        let theme = Theme::builtin();
-        let lines = highlight(
-            "\"\"\"Doc\nmore if\n\"\"\"\nimport sys\n",
-            Language::Python,
-            &theme,
+        assert!(
+            shown.contains("\\u{1b}]52;c;aGk=\\u{7}\\u{1b}[2J"),
+            "{shown:?}"
         );
-        assert_eq!(styled(&lines[1], theme.syntax_string), ["more if"]);
-        assert_eq!(styled(&lines[3], theme.syntax_keyword), ["import"]);
+        assert!(shown.contains("\\u{9b}31m"), "{shown:?}");
+        assert_eq!(out.lines[1].to_string(), "x = 1");
     }
 
     #[test]
-    fn control_characters_are_made_visible() {
-        assert_eq!(visible("a\u{1b}[31mb"), "a\\u{1b}[31mb");
-    }
-
-    #[test]
-    fn shell_hash_inside_words_is_not_a_comment() {
-        let theme = Theme::builtin();
-        let lines = highlight("echo ${#x} # real\n", Language::Shell, &theme);
-        assert_eq!(styled(&lines[0], theme.syntax_comment), ["# real"]);
+    fn big_files_and_long_lines_are_cut_and_say_so() {
+        let line = "x = [1, 2, 3]\n";
+        let text = line.repeat(HIGHLIGHT_BYTES / line.len() + 100);
+        let out = highlight_as("py", &text);
+        assert_eq!(out.lines.len(), text.lines().count());
+        let note = out.note.expect("a note");
+        // A debug build may reach the time budget before the byte budget.
+        assert!(note.starts_with("plain from line "), "{note}");
+        let minified = format!("var a = 1;{}\nvar b = 2;\n", " a+1;".repeat(2000));
+        let out = highlight_as("js", &minified);
+        assert_eq!(out.lines[0].spans.len(), 1);
+        assert!(out.lines[1].spans.len() > 1);
+        assert_eq!(
+            out.note.as_deref(),
+            Some("1 line(s) over 4 KiB shown plain")
+        );
     }
 }

@@ -8,7 +8,7 @@ pub mod action;
 pub mod app;
 mod cursor;
 pub mod detail_content;
-mod diff;
+pub mod diff;
 pub mod highlight;
 mod inherited;
 pub mod keymap;
@@ -71,6 +71,7 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     let dir = config_dir();
     let keymap = Keymap::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
     let theme = Theme::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
+    highlight::load_in_background();
     let mut store = Store::open(&root)?;
     // Decisions a crash interrupted are settled once, before anything is shown.
     let recovered = crate::review::lifecycle::recover(&root, &mut store);
@@ -298,10 +299,11 @@ fn run_effect(
             let tx = tx.clone();
             let theme = app.theme.clone();
             tokio::task::spawn_blocking(move || {
-                let content = Box::new(detail_content::load(&entry, parent.as_deref(), &theme));
-                let _ = tx.send(AppEvent::DetailLoaded {
-                    path: entry.path.clone(),
-                    content,
+                detail_content::load(&entry, parent.as_deref(), &theme, |content| {
+                    let _ = tx.send(AppEvent::DetailLoaded {
+                        path: entry.path.clone(),
+                        content: Box::new(content),
+                    });
                 });
             });
         }

@@ -332,16 +332,15 @@ fn detail_loaded(app: &mut App) -> ToolEntry {
 
 fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
     let theme = Theme::builtin();
-    let lines = crate::tui::highlight::highlight(
-        text,
-        crate::tui::highlight::Language::detect(name, text),
-        &theme,
-    );
+    let set = crate::tui::highlight::syntaxes();
+    let syntax = crate::tui::highlight::find_syntax(set, name, text, None).expect("a language");
+    let lines = crate::tui::highlight::highlight(set, syntax, text, &theme).lines;
     Box::new(DetailContent {
         manifest: vec![],
         sources: vec![crate::tui::detail_content::SourceFile {
             name: name.into(),
             lines,
+            note: None,
         }],
         main_source: Some(0),
         files: vec![crate::tui::detail_content::ListedFile {

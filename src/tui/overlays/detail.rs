@@ -13,7 +13,7 @@ use crate::review::validate::{CaseStatus, CheckStatus, FindingSeverity, Validati
 use crate::text::visible;
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::detail_content::DetailContent;
+use crate::tui::detail_content::{DetailContent, SourceFile};
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,7 +195,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
         }
         _ => match &detail.content {
             None => (vec![Line::from(Span::styled("loading…", theme.dim))], 0),
-            Some(content) => (loaded_section(theme, detail, content), detail.scroll),
+            Some(content) => (
+                loaded_section(theme, detail, content, detail.scroll, visible),
+                0,
+            ),
         },
     };
     let scroll = scroll.min(content.len().saturating_sub(visible));
@@ -219,52 +222,65 @@ fn bottom_hint(app: &App, section: DetailSection) -> String {
     }
 }
 
+/// The lines of a loaded section that fall in the window of `height` lines from `scroll`
+/// (kept inside the section). Only the window is built, so a 50,000-line file draws as fast
+/// as a short one.
 fn loaded_section(
     theme: &Theme,
     detail: &DetailState,
     content: &DetailContent,
+    scroll: usize,
+    height: usize,
 ) -> Vec<Line<'static>> {
+    let window = |total: usize| {
+        let start = scroll.min(total.saturating_sub(height));
+        start..(start + height).min(total)
+    };
     match detail.section {
-        DetailSection::Manifest => content.manifest.clone(),
-        DetailSection::Diff => content.diff.clone().unwrap_or_else(|| {
-            vec![Line::from(Span::styled(
+        DetailSection::Manifest => content.manifest[window(content.manifest.len())].to_vec(),
+        DetailSection::Diff => match &content.diff {
+            Some(diff) => diff[window(diff.len())].to_vec(),
+            None => vec![Line::from(Span::styled(
                 "Not an evolved tool, or its parent is not in the catalog: nothing to compare.",
                 theme.dim,
-            ))]
-        }),
-        DetailSection::Files => content
-            .files
-            .iter()
-            .map(|file| {
-                let shown = content.source_index(&file.name);
-                let selected = shown.is_some_and(|i| i == detail.file);
-                let mut spans = vec![
-                    Span::styled(format!("{:>9}  ", file.size), theme.dim),
-                    Span::raw(visible(&file.name)),
-                ];
-                if let Some(why) = &file.not_shown {
-                    spans.push(Span::styled(format!("  ({why}, not shown)"), theme.dim));
-                }
-                let line = Line::from(spans);
-                if selected {
-                    line.style(theme.selected)
-                } else {
-                    line
-                }
-            })
-            .collect(),
+            ))],
+        },
+        DetailSection::Files => {
+            let files = &content.files;
+            files[window(files.len())]
+                .iter()
+                .map(|file| {
+                    let shown = content.source_index(&file.name);
+                    let selected = shown.is_some_and(|i| i == detail.file);
+                    let mut spans = vec![
+                        Span::styled(format!("{:>9}  ", file.size), theme.dim),
+                        Span::raw(visible(&file.name)),
+                    ];
+                    if let Some(why) = &file.not_shown {
+                        spans.push(Span::styled(format!("  ({why}, not shown)"), theme.dim));
+                    }
+                    let line = Line::from(spans);
+                    if selected {
+                        line.style(theme.selected)
+                    } else {
+                        line
+                    }
+                })
+                .collect()
+        }
         _ => match detail
             .source
             .or(content.main_source)
             .and_then(|i| content.sources.get(i))
         {
             Some(source) => {
-                let mut lines = vec![Line::from(Span::styled(
-                    source.name.clone(),
-                    theme.syntax_heading,
-                ))];
-                lines.extend(numbered(&source.lines, theme.dim));
-                lines
+                // Line 0 is the file name; line n is the source's line n.
+                window(source.lines.len() + 1)
+                    .map(|n| match n.checked_sub(1) {
+                        None => source_header(theme, source),
+                        Some(i) => numbered(i, &source.lines[i], theme.dim),
+                    })
+                    .collect()
             }
             None => vec![Line::from(Span::styled(
                 "No source file found for this tool.",
@@ -274,16 +290,19 @@ fn loaded_section(
     }
 }
 
-fn numbered(lines: &[Line<'static>], style: Style) -> Vec<Line<'static>> {
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let mut spans = vec![Span::styled(format!("{:>4} ", i + 1), style)];
-            spans.extend(line.spans.iter().cloned());
-            Line::from(spans)
-        })
-        .collect()
+/// The file name, and what was left plain when highlighting stopped short.
+fn source_header(theme: &Theme, source: &SourceFile) -> Line<'static> {
+    let mut spans = vec![Span::styled(visible(&source.name), theme.syntax_heading)];
+    if let Some(note) = &source.note {
+        spans.push(Span::styled(format!("  ({note})"), theme.dim));
+    }
+    Line::from(spans)
+}
+
+fn numbered(index: usize, line: &Line<'static>, style: Style) -> Line<'static> {
+    let mut spans = vec![Span::styled(format!("{:>4} ", index + 1), style)];
+    spans.extend(line.spans.iter().cloned());
+    Line::from(spans)
 }
 
 /// The validation checklist; returns the lines and the line of the selected finding.
