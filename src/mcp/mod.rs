@@ -13,6 +13,7 @@ pub mod gateway;
 mod http;
 pub mod listing;
 mod live;
+mod service_call;
 mod stdio;
 
 use std::path::PathBuf;
