@@ -1023,3 +1023,4 @@ fn evolve_without_edits_asks_the_evolver() {
         Some((DecisionKind::Evolve, "faster".to_string()))
     );
 }
+mod services;
