@@ -996,7 +996,8 @@ impl App {
             Action::Cancel => {
                 let running = self
                     .selected_run()
-                    .filter(|r| r.is_running())
+                    // A followed instance is stopped with its own key, not cancelled.
+                    .filter(|r| r.is_running() && r.instance.is_none())
                     .map(|r| (r.key, r.tool.clone(), r.inherited_from.clone()));
                 match running {
                     // Short enough for 80 columns; the header says who started it.
