@@ -181,6 +181,11 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Failures(args)) => failures::run(args, &ws()?),
         Some(Command::MarkFailure(args)) => mark_failure::run(args, &ws()?),
         Some(Command::Stats(args)) => stats::run(args, &ws()?),
+        // A send checks only the instance it talks to (the round-trip figure, BENCHMARKS.md):
+        // no decision, run or other instance of the workspace is read.
+        Some(Command::Tools(args)) if args.is_send() => {
+            tools::run(args, &Workspace::open_quiet(root, &cwd)?)
+        }
         Some(Command::Tools(args)) => tools::run(args, &ws()?),
         None => {
             let ws = Workspace::open(root, &cwd)?;
@@ -198,13 +203,20 @@ pub struct Workspace {
 
 impl Workspace {
     fn open(explicit: Option<&Path>, cwd: &Path) -> Result<Self, CliError> {
-        let (root, source) = resolve_root(explicit, cwd)?;
-        let config = Config::load(&root)?;
+        let ws = Self::open_quiet(explicit, cwd)?;
+        let root = &ws.root;
         // Runs whose toolbench process died before recording them. A store that cannot be
         // written now keeps them for the next start.
-        let _ = crate::runner::inflight::close_abandoned(&root);
+        let _ = crate::runner::inflight::close_abandoned(root);
         // Services outlive every toolbench process: dead ones are marked stopped at each start.
-        let _ = crate::services::reconcile::reconcile(&root);
+        let _ = crate::services::reconcile::reconcile(root);
+        Ok(ws)
+    }
+
+    /// The workspace without the start-of-process checks.
+    fn open_quiet(explicit: Option<&Path>, cwd: &Path) -> Result<Self, CliError> {
+        let (root, source) = resolve_root(explicit, cwd)?;
+        let config = Config::load(&root)?;
         Ok(Self {
             root,
             source,

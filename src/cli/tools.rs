@@ -111,6 +111,12 @@ struct DefineArgs {
     env: Vec<String>,
 }
 
+impl ToolsArgs {
+    pub fn is_send(&self) -> bool {
+        matches!(self.command, ToolsCommand::Send { .. })
+    }
+}
+
 pub fn run(args: ToolsArgs, ws: &Workspace) -> CliResult {
     match args.command {
         ToolsCommand::Define(args) => define_cmd(args, ws),
@@ -412,6 +418,9 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) ->
     };
     let services = Services::new(&ws.root, &ws.config);
     let mut store = Store::open(&ws.root)?;
+    // An exchange is a log line of a live service: it is not worth a synchronous fsync (the
+    // round-trip figure, BENCHMARKS.md); see `sync_lightly` for what a power loss may drop.
+    store.sync_lightly()?;
     let sent = services.send(&mut store, instance, message, &context)?;
     if let Some(launched) = &sent.relaunched {
         errln!(

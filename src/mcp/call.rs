@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::approval;
 use super::gateway::Shared;
-use super::listing::{Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
+use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
 use crate::model::{RunOrigin, RunStatus};
 use crate::runner::{self, RunEvent, RunOutcome, RunRequest};
 
@@ -48,6 +48,9 @@ pub async fn call_tool(
         },
         Err(answer) => return answer,
     };
+    if listed.kind == Kind::Service {
+        return super::service_call::exchange(&shared, entry, &input).await;
+    }
     let client = context.client_info().map(|info| info.name);
     let request = RunRequest {
         root: shared.root.clone(),

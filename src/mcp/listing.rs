@@ -30,11 +30,21 @@ pub enum Wrapping {
     Field,
 }
 
+/// What a call of a listed tool does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One sandboxed run per call.
+    Run,
+    /// One exchange with the service's instance, launched on demand (DESIGN §7).
+    Service,
+}
+
 /// One listed tool: its catalog entry, what `tools/list` shows, and how calls map onto it.
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub entry: ToolEntry,
     pub tool: Tool,
+    pub kind: Kind,
     pub input: Wrapping,
     /// `None` when the manifest declares no output schema.
     pub output: Option<Wrapping>,
@@ -80,6 +90,9 @@ pub fn listed(entry: &ToolEntry) -> Result<Listed, String> {
     if manifest.cost_tier == CostTier::Prohibited {
         return Err("cost_tier = \"prohibited\"".into());
     }
+    if manifest.service.is_some() {
+        return Ok(service_listed(entry, manifest));
+    }
     let tool_dir = crate::runner::tool_dir(entry);
     let input_schema = match &manifest.input_schema {
         Some(source) => Some(schema::load(source, &tool_dir)?),
@@ -106,9 +119,39 @@ pub fn listed(entry: &ToolEntry) -> Result<Listed, String> {
     Ok(Listed {
         entry: entry.clone(),
         tool,
+        kind: Kind::Run,
         input,
         output,
     })
+}
+
+/// A service takes one message (and an optional context object) and answers in text.
+fn service_listed(entry: &ToolEntry, manifest: &Manifest) -> Listed {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "message": {"type": "string", "description": "The message sent to the service"},
+            "context": {"type": "object", "description": "Sent along with the message"},
+        },
+        "required": ["message"],
+        "additionalProperties": false,
+    });
+    let mut text = description(manifest);
+    text.push_str("\n\nA long-running service: each call sends `message` to its instance (started on the first call) and returns the answer.");
+    let tool = Tool::new_with_raw(
+        entry.name.clone(),
+        Some(text.into()),
+        Arc::new(as_object(schema)),
+    )
+    .with_title(title(&entry.name))
+    .with_annotations(annotations(manifest));
+    Listed {
+        entry: entry.clone(),
+        tool,
+        kind: Kind::Service,
+        input: Wrapping::Whole,
+        output: None,
+    }
 }
 
 /// The description with its use cases, so an agent can tell when to reach for the tool.
@@ -273,6 +316,23 @@ mod tests {
             json["annotations"],
             json!({"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": false})
         );
+    }
+
+    #[test]
+    fn a_service_takes_a_message_and_an_optional_context() {
+        let service = entry(
+            Tier::Core,
+            "name = \"svc\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\ninput = \"none\"\n[service]\nport = \"auto\"\n",
+        );
+        let listed = listed(&service).expect("listed");
+        assert_eq!(listed.kind, Kind::Service);
+        let json = tool_json(&listed);
+        assert_eq!(json["inputSchema"]["required"], json!(["message"]));
+        assert_eq!(
+            json["inputSchema"]["properties"]["context"]["type"],
+            "object"
+        );
+        assert!(json.get("outputSchema").is_none());
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod http;
 pub mod listing;
 mod live;
 mod request_tool;
+mod service_call;
 mod stdio;
 
 use std::path::PathBuf;

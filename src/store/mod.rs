@@ -89,6 +89,23 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// For a short-lived process that writes one row (`tools send`): its commits are not
+    /// fsynced (`synchronous=NORMAL`) and closing leaves the write-ahead log to a later
+    /// checkpoint, so it pays no fsync at all. A committed row survives any crash of processes;
+    /// only a kernel crash or power loss before a later writer's synced commit or checkpoint
+    /// can drop it, and the store stays whole either way (SQLite's WAL guarantee).
+    pub fn sync_lightly(&self) -> Result<(), StoreError> {
+        self.conn
+            .set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            )
+            .map_err(|e| self.error(e))?;
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| self.error(e))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

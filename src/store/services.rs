@@ -319,6 +319,31 @@ mod tests {
     }
 
     #[test]
+    fn an_exchange_stored_lightly_is_read_by_the_next_connection() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        store.sync_lightly().expect("light");
+        store.claim_instance(&row("a", 50001)).expect("claim");
+        let exchange = ExchangeRow {
+            id: 0,
+            instance: "a".into(),
+            at: "2026-01-01T00:00:01Z".into(),
+            message: "hi".into(),
+            context: "{}".into(),
+            response: Some("hi".into()),
+            raw: None,
+            error: None,
+            duration_ms: 1,
+        };
+        store.record_exchange(&exchange).expect("record");
+        let wal = store.path().with_extension("db-wal");
+        drop(store);
+        assert!(wal.is_file(), "the log is left for a later checkpoint");
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.exchanges("a", 0).expect("exchanges").len(), 1);
+    }
+
+    #[test]
     fn exchanges_are_kept_in_order_and_mark_the_instance() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path()).expect("store");

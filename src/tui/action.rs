@@ -50,6 +50,8 @@ actions! {
     Details => "details", "Show the selected tool's manifest, source and files";
     Cancel => "cancel", "Cancel the selected run";
     MarkFailure => "mark_failure", "Mark a failure by hand for the selected run";
+    StopInstance => "stop_instance", "Stop the selected service instance";
+    SendMessage => "send_message", "Send a message to the selected service instance";
     NextRun => "next_run", "Show the next run";
     PrevRun => "prev_run", "Show the previous run";
     Submit => "submit", "Run / save the dialog";

@@ -26,6 +26,7 @@ pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
+use super::overlays::service::ServiceDialogState;
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::theme::Theme;
 use crate::catalog::{Catalog, SortOrder};
@@ -36,6 +37,7 @@ use crate::review::queue::arrival_key;
 use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::Stream;
 use crate::runner::gate::{Gate, gate};
+use crate::store::services::InstanceRow;
 
 /// How long a status message stays up.
 const MESSAGE_TTL: Duration = Duration::from_secs(6);
@@ -120,6 +122,14 @@ pub enum AppEvent {
     },
     /// The tool requests waiting for a human, as they changed.
     RequestsPolled(Vec<crate::store::requests::RequestRow>),
+    /// The service instances of the workspace, as they changed.
+    InstancesPolled(Vec<InstanceRow>),
+    /// A launch, stop or send for an instance finished: its summary or answer, or why not.
+    ServiceDone {
+        instance: String,
+        job: super::service_jobs::ServiceJob,
+        result: Result<String, String>,
+    },
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -165,6 +175,20 @@ pub enum Effect {
         entry: Box<ToolEntry>,
         force: bool,
     },
+    LaunchInstance {
+        entry: Box<ToolEntry>,
+        instance: String,
+    },
+    StopInstance(String),
+    SendMessage {
+        instance: String,
+        message: String,
+    },
+    /// Follow an instance's log and exchanges in the Output view `key`.
+    FollowInstance {
+        key: u64,
+        instance: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +221,7 @@ pub enum Overlay {
     Decision(Box<DecisionState>),
     Evolve(Box<EvolveState>),
     CallAnswer(Box<CallAnswerState>),
+    Service(Box<ServiceDialogState>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -213,6 +238,7 @@ impl Overlay {
                 | Overlay::Decision(_)
                 | Overlay::Evolve(_)
                 | Overlay::CallAnswer(_)
+                | Overlay::Service(_)
         )
     }
 }
@@ -248,6 +274,8 @@ pub struct App {
     /// Tool requests waiting for a human, oldest first.
     pub requests: Vec<crate::store::requests::RequestRow>,
     pub alerts: Vec<crate::review::health::HealthAlert>,
+    /// Every service instance the store knows, stopped ones included.
+    pub instances: Vec<InstanceRow>,
     pub failures_cursor: ListCursor,
     /// Lines scrolled up from the bottom of the selected run's output (0 follows the end).
     pub output_scroll: usize,
@@ -312,6 +340,7 @@ impl App {
             pending_calls: Vec::new(),
             rules: Vec::new(),
             requests: Vec::new(),
+            instances: Vec::new(),
             failures_cursor: ListCursor::default(),
             output_scroll: 0,
             runs: Vec::new(),
@@ -494,6 +523,12 @@ impl App {
             AppEvent::RequestsPolled(requests) => self.on_requests_polled(requests),
             AppEvent::CallAnswered(Ok(summary)) => self.notify(summary, Level::Info),
             AppEvent::CallAnswered(Err(reason)) => self.notify(reason, Level::Error),
+            AppEvent::InstancesPolled(rows) => self.on_instances_polled(rows),
+            AppEvent::ServiceDone {
+                instance,
+                job,
+                result,
+            } => self.on_service_done(instance, job, result),
             AppEvent::Tick => {
                 if self.runs.iter().any(RunView::is_running) {
                     self.dirty = true; // elapsed-time clocks
@@ -712,6 +747,8 @@ impl App {
                 }
             }
             (_, Some(Overlay::MarkFailure(mark))) => mark.input_key(key),
+            (_, Some(Overlay::Service(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
+            (_, Some(Overlay::Service(dialog))) => dialog.input_key(key),
             (Some(Action::NextField), Some(Overlay::Evolve(evolve))) => evolve.switch_focus(),
             (Some(Action::NextFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(1),
             (Some(Action::PrevFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(-1),
@@ -804,6 +841,7 @@ impl App {
                 }
             },
             Some(Overlay::CallAnswer(answer)) => self.submit_call_answer(answer),
+            Some(Overlay::Service(dialog)) => self.submit_service(dialog),
             other => self.overlay = other,
         }
     }
@@ -877,6 +915,18 @@ impl App {
             Gate::Confirm => true,
             Gate::Open => false,
         };
+        if manifest.service.is_some() {
+            if needs_confirmation {
+                let hint = format!("toolbench tools launch {} --yes", entry.name);
+                self.notify(
+                    format!("a costly service: launch it with {hint}"),
+                    Level::Error,
+                );
+            } else {
+                self.open_service(entry);
+            }
+            return;
+        }
         self.overlay = Some(Overlay::Launch(Box::new(LaunchState::new(
             entry,
             manifest,
@@ -972,7 +1022,8 @@ impl App {
             Action::Cancel => {
                 let running = self
                     .selected_run()
-                    .filter(|r| r.is_running())
+                    // A followed instance is stopped with its own key, not cancelled.
+                    .filter(|r| r.is_running() && r.instance.is_none())
                     .map(|r| (r.key, r.tool.clone(), r.inherited_from.clone()));
                 match running {
                     // Short enough for 80 columns; the header says who started it.
@@ -988,6 +1039,8 @@ impl App {
                 }
             }
             Action::MarkFailure => self.open_mark_failure(),
+            Action::StopInstance => self.stop_instance(),
+            Action::SendMessage => self.open_send(),
             Action::NextRun | Action::PrevRun => {
                 if !self.runs.is_empty() {
                     let step = if action == Action::NextRun {
@@ -1037,7 +1090,8 @@ impl App {
                 | Overlay::MarkFailure(_)
                 | Overlay::Decision(_)
                 | Overlay::Evolve(_)
-                | Overlay::CallAnswer(_),
+                | Overlay::CallAnswer(_)
+                | Overlay::Service(_),
             ) => {
                 return false;
             }
@@ -1219,6 +1273,7 @@ impl App {
 
 mod calls;
 mod requests;
+mod services;
 pub use calls::ReviewRow;
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ mod overlays;
 mod panes;
 mod pending_calls;
 pub mod runs;
+mod service_feed;
+mod service_jobs;
 mod terminal;
 pub mod theme;
 pub mod ui;
@@ -111,6 +113,17 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
         inherited::spawn(root.clone(), tx.clone());
         pending_calls::spawn(root.clone(), tx.clone());
     }
+    let following = service_feed::Following::default();
+    {
+        let _runtime = runtime.enter();
+        service_feed::spawn(root.clone(), tx.clone(), Arc::clone(&following));
+    }
+    let service_jobs = service_jobs::Jobs {
+        root: root.clone(),
+        config: config.clone(),
+        exe: exe.clone(),
+        tx: tx.clone(),
+    };
     let services = Services {
         root,
         store: Arc::new(Mutex::new(store)),
@@ -120,6 +133,8 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
         config,
         validations,
         output: output_tx,
+        following,
+        service_jobs,
     };
     let result = runtime.block_on(event_loop(
         &mut app,
@@ -158,6 +173,9 @@ struct Services {
     validations: ValidationQueue,
     /// Run output, bounded: a flood waits (and is thinned) here, not in the event queue.
     output: mpsc::Sender<AppEvent>,
+    /// The service instances the Output pane follows.
+    following: service_feed::Following,
+    service_jobs: service_jobs::Jobs,
 }
 
 fn root_label(root: &Path, source: RootSource) -> String {
@@ -446,6 +464,18 @@ fn run_effect(
             // Shared, not copied: a scan can queue thousands of validations.
             catalog: Arc::clone(&app.catalog),
         }),
+        Effect::LaunchInstance { entry, instance } => {
+            services.service_jobs.launch(*entry, instance);
+        }
+        Effect::StopInstance(instance) => services.service_jobs.stop(instance),
+        Effect::SendMessage { instance, message } => {
+            services.service_jobs.send(instance, message);
+        }
+        Effect::FollowInstance { key, instance } => {
+            if let Ok(mut following) = services.following.lock() {
+                following.insert(instance, key);
+            }
+        }
         Effect::RecordFailure(failure) => {
             let (reply_tx, reply_rx) = std::sync::mpsc::channel();
             services.writer.record_failure(*failure, Some(reply_tx));

@@ -42,6 +42,14 @@ impl StartedElsewhere {
     }
 }
 
+/// A service instance the Output pane follows instead of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceView {
+    pub instance: String,
+    /// RFC 3339 when following began: a stop recorded after it ends the view.
+    pub since: String,
+}
+
 #[derive(Debug)]
 pub struct RunView {
     /// Identifies the run between the app and the event loop.
@@ -54,6 +62,7 @@ pub struct RunView {
     pub protections: Option<String>,
     /// Started by another toolbench process: shown, never cancelled from here.
     pub inherited_from: Option<StartedElsewhere>,
+    pub instance: Option<InstanceView>,
     lines: VecDeque<(Stream, String)>,
     partial: [Vec<u8>; 2],
     /// Lines dropped from the front to stay within `MAX_LINES`.
@@ -72,6 +81,17 @@ impl RunView {
         Self::running(key, tool, version, Some(starter))
     }
 
+    /// A service instance's log and exchanges.
+    pub fn instance(key: u64, tool: String, version: String, instance: String) -> Self {
+        Self {
+            instance: Some(InstanceView {
+                instance,
+                since: crate::clock::now_rfc3339(),
+            }),
+            ..Self::running(key, tool, version, None)
+        }
+    }
+
     fn running(
         key: u64,
         tool: String,
@@ -87,6 +107,7 @@ impl RunView {
             state: RunState::Running,
             protections: None,
             inherited_from,
+            instance: None,
             lines: VecDeque::new(),
             partial: [Vec::new(), Vec::new()],
             dropped: 0,

@@ -1077,3 +1077,4 @@ fn evolve_without_edits_asks_the_evolver() {
         Some((DecisionKind::Evolve, "faster".to_string()))
     );
 }
+mod services;

@@ -8,6 +8,7 @@ pub mod failure_detail;
 pub mod help;
 pub mod launch;
 pub mod mark_failure;
+pub mod service;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -24,6 +25,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(Overlay::CallAnswer(answer)) => call_answer::draw(frame, app, area, answer),
         Some(Overlay::Evolve(evolve)) => evolve::draw(frame, app, area, evolve),
         Some(Overlay::MarkFailure(mark)) => mark_failure::draw(frame, app, area, mark),
+        Some(Overlay::Service(dialog)) => service::draw(frame, app, area, dialog),
         Some(Overlay::FailureDetail { failure, scroll }) => {
             failure_detail::draw(frame, app, area, failure, *scroll)
         }

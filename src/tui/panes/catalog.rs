@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::model::{CostTier, RunStatus, Tier, ToolEntry};
+use crate::store::services::{InstanceRow, InstanceState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
@@ -88,6 +89,22 @@ fn quality_span(app: &App, entry: &ToolEntry) -> Span<'static> {
     }
 }
 
+/// `● 2 running :50123 ` on a service: its live instances and the first one's port.
+fn service_span(app: &App, entry: &ToolEntry) -> Option<Span<'static>> {
+    entry.manifest.as_ref()?.service.as_ref()?;
+    let theme = &app.theme;
+    let live: Vec<&InstanceRow> = app.live_instances(&entry.name).collect();
+    let Some(first) = live.first() else {
+        return Some(Span::styled("○ service ", theme.dim));
+    };
+    let (state, style) = match live.iter().find(|r| r.state != InstanceState::Healthy) {
+        Some(other) => (other.state.as_str(), theme.warning),
+        None => ("running", theme.ok),
+    };
+    let text = format!("● {} {state} :{} ", live.len(), first.port);
+    Some(Span::styled(text, style))
+}
+
 /// Four columns wide, so the description column lines up.
 fn cost_label(cost: CostTier) -> &'static str {
     match cost {
@@ -122,6 +139,7 @@ fn row(app: &App, entry: &ToolEntry, width: usize, selected: bool) -> Line<'stat
         .unwrap_or_else(|| ("-   ".to_string(), theme.dim));
     spans.push(Span::styled(cost.0, cost.1));
     spans.push(quality_span(app, entry));
+    spans.extend(service_span(app, entry));
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let rest = width.saturating_sub(used);
     let description = match &entry.error {

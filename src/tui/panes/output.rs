@@ -7,6 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::model::RunStatus;
 use crate::runner::Stream;
+use crate::store::services::InstanceState;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
@@ -69,6 +70,23 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
+/// `instance default · healthy :50123`, as the store last said.
+fn instance_status(app: &App, instance: &str) -> (String, ratatui::style::Style) {
+    let theme = &app.theme;
+    match app.instances.iter().find(|r| r.name == instance) {
+        Some(row) => {
+            let style = match row.state {
+                InstanceState::Healthy => theme.ok,
+                InstanceState::Stopped => theme.dim,
+                _ => theme.warning,
+            };
+            let text = format!("instance {instance} · {} :{}", row.state, row.port);
+            (text, style)
+        }
+        None => (format!("instance {instance} · launching"), theme.warning),
+    }
+}
+
 /// `tool version · protections · elapsed · exit`.
 fn header_line(app: &App, run: &RunView) -> Line<'static> {
     let theme = &app.theme;
@@ -100,6 +118,11 @@ fn header_line(app: &App, run: &RunView) -> Line<'static> {
             };
             (format!("{}{exit}", record.status), style)
         }
+    };
+    let (status, style) = match (&run.instance, &run.state) {
+        (Some(view), RunState::Running) => instance_status(app, &view.instance),
+        (Some(_), _) => ("stopped".to_string(), theme.dim),
+        (None, _) => (status, style),
     };
     spans.push(Span::styled(status, style));
     spans.push(Span::styled(format!(" · {time}"), theme.dim));

@@ -1,0 +1,206 @@
+//! Service instances in the workbench: the catalog badge, the instance dialog, the Output
+//! pane following an instance, `K` and the send dialog.
+
+use super::*;
+use crate::model::ServiceSpec;
+use crate::store::services::{InstanceRow, InstanceState};
+use crate::tui::service_jobs::ServiceJob;
+
+fn service(name: &str) -> ToolEntry {
+    let mut entry = tool(Tier::Core, name, "1.0.0", CostTier::Low, "A cache");
+    let mut m = manifest(name, "1.0.0", "A cache", None);
+    m.run.input = InputMode::None;
+    m.service = Some(ServiceSpec {
+        kind: ServiceSpec::GENERIC.into(),
+        port: "auto".into(),
+        health_check: "ping".into(),
+        launch_args: vec![],
+        defined_by: None,
+    });
+    entry.manifest = Some(Arc::new(m));
+    entry
+}
+
+fn instance(name: &str, tool: &str, port: u16, state: InstanceState) -> InstanceRow {
+    InstanceRow {
+        name: name.into(),
+        tool: tool.into(),
+        version: "1.0.0".into(),
+        port,
+        pid: Some(4242),
+        start_ticks: Some(1),
+        state,
+        started_at: "2026-01-01T00:00:00Z".into(),
+        stopped_at: None,
+        last_exchange_at: None,
+        log_dir: format!(".toolbench/services/{name}"),
+        sandbox: String::new(),
+        error: None,
+    }
+}
+
+fn effects(app: &mut App) -> Vec<Effect> {
+    app.take_effects()
+        .into_iter()
+        .filter(|e| !matches!(e, Effect::LoadHistory))
+        .collect()
+}
+
+#[test]
+fn the_catalog_shows_each_services_instances_and_port() {
+    let mut app = app_with(vec![
+        service("kv_cache"),
+        service("echo_service"),
+        tool(Tier::Core, "word_count", "1.0.0", CostTier::Low, "Counts"),
+    ]);
+    app.update(AppEvent::InstancesPolled(vec![
+        instance("a", "kv_cache", 50123, InstanceState::Healthy),
+        instance("b", "kv_cache", 50124, InstanceState::Healthy),
+        instance("old", "echo_service", 50125, InstanceState::Stopped),
+    ]));
+    let screen = render(&app, 140, 24);
+    let line = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("kv_cache").contains("● 2 running :50123"), "{screen}");
+    assert!(line("echo_service").contains("○ service"), "{screen}");
+    assert!(!line("word_count").contains("service"), "{screen}");
+    app.update(AppEvent::InstancesPolled(vec![instance(
+        "a",
+        "kv_cache",
+        50123,
+        InstanceState::Unhealthy,
+    )]));
+    assert!(render(&app, 140, 24).contains("● 1 unhealthy :50123"));
+}
+
+#[test]
+fn enter_on_a_service_asks_for_the_instance_and_launches_it() {
+    let mut app = app_with(vec![service("kv_cache")]);
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Launch kv_cache@1.0.0"), "{screen}");
+    assert!(screen.contains("default"), "{screen}");
+    effects(&mut app);
+    // An empty name is refused in the dialog.
+    for _ in 0.."default".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    key(&mut app, KeyCode::Enter);
+    assert!(render(&app, 80, 24).contains("✗ name the instance"));
+    type_text(&mut app, "main");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    let effects = effects(&mut app);
+    assert!(
+        matches!(&effects[..], [
+            Effect::LaunchInstance { entry, instance },
+            Effect::FollowInstance { instance: followed, .. },
+        ] if entry.name == "kv_cache" && instance == "main" && followed == "main"),
+        "{effects:?}"
+    );
+    assert_eq!(app.focus, Pane::Output);
+    app.update(AppEvent::InstancesPolled(vec![instance(
+        "main",
+        "kv_cache",
+        50200,
+        InstanceState::Healthy,
+    )]));
+    let key_of = app.selected_run().map(|r| r.key).expect("a view");
+    app.update(AppEvent::RunOutput {
+        key: key_of,
+        stream: Stream::Stdout,
+        bytes: "→ get k\n← 42\n".into(),
+        skipped: 0,
+    });
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("instance main · healthy :50200"),
+        "{screen}"
+    );
+    assert!(screen.contains("← 42"), "{screen}");
+}
+
+#[test]
+fn enter_on_a_running_service_attaches_without_launching() {
+    let mut app = app_with(vec![service("kv_cache")]);
+    app.update(AppEvent::InstancesPolled(vec![instance(
+        "a",
+        "kv_cache",
+        50123,
+        InstanceState::Healthy,
+    )]));
+    key(&mut app, KeyCode::Enter);
+    assert!(render(&app, 80, 24).contains("running: a"));
+    effects(&mut app);
+    key(&mut app, KeyCode::Enter);
+    let effects = effects(&mut app);
+    assert!(
+        matches!(&effects[..], [Effect::FollowInstance { instance, .. }] if instance == "a"),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn k_stops_the_selected_instance_and_ends_its_view() {
+    let mut app = app_with(vec![service("kv_cache")]);
+    key(&mut app, KeyCode::Char('K'));
+    assert!(render(&app, 80, 24).contains("no service instance selected"));
+    app.update(AppEvent::InstancesPolled(vec![instance(
+        "a",
+        "kv_cache",
+        50123,
+        InstanceState::Healthy,
+    )]));
+    effects(&mut app);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    effects(&mut app);
+    assert_eq!(app.focus, Pane::Output);
+    key(&mut app, KeyCode::Char('K'));
+    let effects = effects(&mut app);
+    assert_eq!(effects, [Effect::StopInstance("a".into())]);
+    app.update(AppEvent::ServiceDone {
+        instance: "a".into(),
+        job: ServiceJob::Stop,
+        result: Ok("instance a stopped".into()),
+    });
+    assert!(!app.selected_run().is_some_and(RunView::is_running));
+    assert!(render(&app, 80, 24).contains("instance a stopped"));
+}
+
+#[test]
+fn the_send_dialog_sends_one_message_and_shows_the_answer() {
+    let mut app = app_with(vec![service("kv_cache")]);
+    app.update(AppEvent::InstancesPolled(vec![instance(
+        "a",
+        "kv_cache",
+        50123,
+        InstanceState::Healthy,
+    )]));
+    effects(&mut app);
+    key(&mut app, KeyCode::Char('m'));
+    type_text(&mut app, "get k");
+    key(&mut app, KeyCode::Enter);
+    let effects = effects(&mut app);
+    assert_eq!(
+        effects,
+        [Effect::SendMessage {
+            instance: "a".into(),
+            message: "get k".into()
+        }]
+    );
+    assert!(render(&app, 80, 24).contains("waiting for the answer"));
+    app.update(AppEvent::ServiceDone {
+        instance: "a".into(),
+        job: ServiceJob::Send,
+        result: Ok("42".into()),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Send to instance a"), "{screen}");
+    assert!(screen.contains("← 42"), "{screen}");
+}
