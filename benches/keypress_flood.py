@@ -84,13 +84,13 @@ def main():
     if screen.wait_for(b"Output", 10) is None:
         sys.exit("the workbench did not start")
     screen.pump(1.0)
+    # A tool without input runs on Enter; one filter match is acted on at once, several keep
+    # the best one selected for a second Enter.
     os.write(fd, b"/flood\r")
-    screen.pump(0.3)
-    os.write(fd, b"\r")
-    screen.pump(0.3)
-    os.write(fd, b"\x13")  # ctrl-s: run
-    if screen.wait_for(b"0123456789abcdef", 10) is None:
-        sys.exit("the flood did not start")
+    if screen.wait_for(b"0123456789abcdef", 3) is None:
+        os.write(fd, b"\r")
+        if screen.wait_for(b"0123456789abcdef", 10) is None:
+            sys.exit("the flood did not start")
     screen.pump(0.5)
     times = []
     for _ in range(args.presses):

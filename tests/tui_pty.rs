@@ -77,13 +77,16 @@ impl Session {
         }
     }
 
-    /// Runs `name` from the catalog as a person would: filter, open the dialog, ctrl-s.
+    /// Runs `name` (a tool without input) from the catalog as a person would: filter, Enter.
+    /// One match runs at once; with several, the best one is selected and Enter runs it.
     fn launch(&mut self, name: &str) {
         self.type_keys(&format!("/{name}\r"));
-        self.wait_for(&format!("/{name}"));
-        self.type_keys("\r");
-        self.wait_for("ctrl-s run");
-        self.type_keys("\x13");
+        let started = format!("{name} 1.0.0");
+        std::thread::sleep(Duration::from_millis(300));
+        if !self.contents().contains(&started) {
+            self.type_keys("\r");
+        }
+        self.wait_for(&started);
     }
 
     fn type_keys(&mut self, keys: &str) {
@@ -124,7 +127,12 @@ fn filter_help_and_quit_in_a_real_terminal() {
     assert!(screen.contains("slugify"), "{screen}");
     assert!(!screen.contains("word_count"), "filtered out:\n{screen}");
 
-    session.type_keys("\r?");
+    // One match: Enter opens it (slugify takes input, so its launch dialog).
+    session.type_keys("\r");
+    session.wait_for("Run slugify 1.0.0");
+    session.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    session.type_keys("?");
     let screen = session.wait_for("Keys");
     assert!(screen.contains("Show or hide this help"), "{screen}");
 

@@ -31,7 +31,7 @@ use super::runs::{RunState, RunView, StartedElsewhere};
 use super::theme::Theme;
 use crate::catalog::{Catalog, SortOrder};
 use crate::config::Preset;
-use crate::model::{FailureRecord, RunRecord, Tier, ToolEntry, ToolId};
+use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::{ToolStats, quality_of};
 use crate::review::queue::arrival_key;
 use crate::review::{DecisionKind, ReviewCommand};
@@ -927,6 +927,12 @@ impl App {
             }
             return;
         }
+        // Nothing to fill in and nothing to confirm: the dialog would only ask for one more
+        // Enter, so the run starts and its output shows at once.
+        if manifest.run.input == InputMode::None && !needs_confirmation {
+            self.start_run(entry, None);
+            return;
+        }
         self.overlay = Some(Overlay::Launch(Box::new(LaunchState::new(
             entry,
             manifest,
@@ -962,7 +968,13 @@ impl App {
                 query.pop();
                 self.set_query(query);
             }
-            KeyCode::Enter => self.filter.editing = false,
+            KeyCode::Enter => {
+                self.filter.editing = false;
+                // One match: act on it at once, as fzf and television do.
+                if self.view.len() == 1 {
+                    self.open_launch();
+                }
+            }
             KeyCode::Esc => {
                 self.filter.editing = false;
                 self.set_query(String::new());

@@ -608,22 +608,37 @@ fn enter_opens_launch_dialog_prefilled_from_the_schema_with_inline_errors() {
 }
 
 #[test]
-fn tool_without_input_starts_on_one_more_enter() {
-    let mut entry = tool(
-        Tier::Core,
-        "git_changed",
-        "1.0.0",
-        CostTier::Low,
-        "List changes",
-    );
-    let mut m = manifest("git_changed", "1.0.0", "List changes", None);
-    m.run.input = InputMode::None;
-    entry.manifest = Some(Arc::new(m));
-    let mut app = app_with(vec![entry]);
-    key(&mut app, KeyCode::Enter);
-    assert!(render(&app, 80, 24).contains("This tool takes no input"));
+fn a_tool_without_input_runs_on_enter_and_one_filter_match_is_acted_on() {
+    let no_input = |name: &str, cost: CostTier| {
+        let mut entry = tool(Tier::Core, name, "1.0.0", cost, "List changes");
+        let mut m = manifest(name, "1.0.0", "List changes", None);
+        m.run.input = InputMode::None;
+        m.cost_tier = cost;
+        entry.manifest = Some(Arc::new(m));
+        entry
+    };
+    let mut app = app_with(vec![
+        no_input("git_changed", CostTier::Low),
+        no_input("wipe_cache", CostTier::High),
+    ]);
     key(&mut app, KeyCode::Enter);
     assert_eq!(started_run(&mut app).map(|(_, input)| input), Some(None));
+    assert!(
+        app.overlay.is_none(),
+        "no dialog for a tool that takes nothing"
+    );
+    assert_eq!(app.focus, Pane::Output, "its output shows at once");
+
+    // A tool that needs a typed confirmation keeps its dialog, reached from the filter.
+    key(&mut app, KeyCode::Char('1'));
+    type_text(&mut app, "/wipe");
+    key(&mut app, KeyCode::Enter);
+    assert!(started_run(&mut app).is_none());
+    assert!(
+        render(&app, 80, 24).contains("wipe_cache"),
+        "the dialog of the one match opened"
+    );
+    assert!(matches!(app.overlay, Some(Overlay::Launch(_))));
 }
 
 #[test]

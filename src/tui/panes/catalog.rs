@@ -166,7 +166,7 @@ fn draw_filter_line(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled("/", theme.filter),
             Span::styled(app.filter.query.clone(), theme.filter),
             Span::styled("▏", theme.filter),
-            Span::styled("  enter keep · esc clear", theme.dim),
+            Span::styled("  enter keep (one match: open) · esc clear", theme.dim),
         ])
     } else if !app.filter.query.is_empty() {
         Line::from(vec![
