@@ -75,8 +75,6 @@ impl App {
 #[cfg(test)]
 mod tests {
     use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
     use serde_json::json;
 
     use super::*;
@@ -135,19 +133,7 @@ mod tests {
     }
 
     fn render(app: &App) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
-        terminal
-            .draw(|frame| crate::tui::ui::draw(frame, app))
-            .expect("draw");
-        let buffer = terminal.backend().buffer();
-        (0..buffer.area.height)
-            .map(|y| {
-                (0..buffer.area.width)
-                    .map(|x| buffer[(x, y)].symbol())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        crate::tui::app::tests::render(app, 100, 30)
     }
 
     #[test]

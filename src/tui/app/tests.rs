@@ -162,7 +162,8 @@ fn type_text(app: &mut App, text: &str) {
     }
 }
 
-fn render(app: &App, width: u16, height: u16) -> String {
+/// The screen as text, trailing spaces trimmed: what the UI tests (and snapshots) read.
+pub(super) fn render(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal.draw(|frame| ui::draw(frame, app)).expect("draw");
     let buffer = terminal.backend().buffer();
