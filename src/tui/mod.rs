@@ -405,20 +405,11 @@ fn run_effect(
             });
         }
         Effect::AnswerCall { id, decision } => {
-            let (tx, root, who) = (
-                tx.clone(),
-                services.root.clone(),
-                services.config.reviewer_name(),
-            );
-            tokio::task::spawn_blocking(move || {
-                let result = Store::open(&root)
+            let who = services.config.reviewer_name();
+            answer_on_store(services.root.clone(), tx.clone(), move |store| {
+                crate::approvals::answer(store, id, decision, &who)
+                    .map(|call| format!("call #{id} ({}) {}", call.tool, call.state))
                     .map_err(|e| e.to_string())
-                    .and_then(|mut store| {
-                        crate::approvals::answer(&mut store, id, decision, &who)
-                            .map(|call| format!("call #{id} ({}) {}", call.tool, call.state))
-                            .map_err(|e| e.to_string())
-                    });
-                let _ = tx.send(AppEvent::CallAnswered(result));
             });
         }
         Effect::AnswerRequest { name, command } => {
@@ -430,22 +421,11 @@ fn run_effect(
             });
         }
         Effect::RevokeRule(id) => {
-            let (tx, root, who) = (
-                tx.clone(),
-                services.root.clone(),
-                services.config.reviewer_name(),
-            );
-            tokio::task::spawn_blocking(move || {
-                let result = Store::open(&root)
+            let who = services.config.reviewer_name();
+            answer_on_store(services.root.clone(), tx.clone(), move |store| {
+                crate::approvals::revoke(store, id, &who)
+                    .map(|rule| format!("rule #{id} ({}@{}) revoked", rule.tool, rule.version))
                     .map_err(|e| e.to_string())
-                    .and_then(|mut store| {
-                        crate::approvals::revoke(&mut store, id, &who)
-                            .map(|rule| {
-                                format!("rule #{id} ({}@{}) revoked", rule.tool, rule.version)
-                            })
-                            .map_err(|e| e.to_string())
-                    });
-                let _ = tx.send(AppEvent::CallAnswered(result));
             });
         }
         Effect::LoadEvolve(entry) => {
@@ -493,6 +473,21 @@ fn run_effect(
             });
         }
     }
+}
+
+/// Answers an agent's call (or revokes a rule) on the state store, off the event loop, and
+/// reports the one-line outcome.
+fn answer_on_store(
+    root: PathBuf,
+    tx: mpsc::UnboundedSender<AppEvent>,
+    work: impl FnOnce(&mut Store) -> Result<String, String> + Send + 'static,
+) {
+    tokio::task::spawn_blocking(move || {
+        let result = Store::open(&root)
+            .map_err(|e| e.to_string())
+            .and_then(|mut store| work(&mut store));
+        let _ = tx.send(AppEvent::CallAnswered(result));
+    });
 }
 
 /// Takes one review decision (or answers a tool request) the way the CLI does.
