@@ -57,6 +57,8 @@ pub struct DetailContent {
     pub files: Vec<ListedFile>,
     /// The diff against the parent, when the tool has one in the catalog.
     pub diff: Option<Vec<Line<'static>>>,
+    /// The tool's last runs, newest first (any version), for the picture in the overview.
+    pub recent_runs: Vec<crate::model::RunRecord>,
 }
 
 impl DetailContent {
@@ -100,6 +102,7 @@ pub fn load(
         main_source,
         files,
         diff: parent.map(|p| diff_against(p, &texts, theme)),
+        recent_runs: Vec::new(),
     };
     ready(content.clone());
     let set = syntaxes();

@@ -17,6 +17,7 @@ mod output_feed;
 mod overlays;
 mod panes;
 mod pending_calls;
+pub mod run_history;
 pub mod runs;
 mod service_feed;
 mod service_jobs;
@@ -316,8 +317,19 @@ fn run_effect(
         Effect::LoadDetail { entry, parent } => {
             let tx = tx.clone();
             let theme = app.theme.clone();
+            let store = Arc::clone(&services.store);
             tokio::task::spawn_blocking(move || {
-                detail_content::load(&entry, parent.as_deref(), &theme, |content| {
+                let recent_runs = store
+                    .lock()
+                    .ok()
+                    .and_then(|store| {
+                        store
+                            .list_runs(Some(&entry.name), run_history::RECENT_RUNS)
+                            .ok()
+                    })
+                    .unwrap_or_default();
+                detail_content::load(&entry, parent.as_deref(), &theme, |mut content| {
+                    content.recent_runs = recent_runs.clone();
                     let _ = tx.send(AppEvent::DetailLoaded {
                         path: entry.path.clone(),
                         content: Box::new(content),

@@ -350,7 +350,45 @@ fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
             not_shown: None,
         }],
         diff: None,
+        recent_runs: vec![],
     })
+}
+
+#[test]
+fn the_detail_overview_pictures_the_tools_recent_runs() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('d'));
+    let entry = detail_loaded(&mut app);
+    use crate::model::RunStatus;
+    let run = |ms: u64, status: RunStatus| RunRecord {
+        id: 1,
+        tool: entry.name.clone(),
+        version: entry.version.clone(),
+        tier: entry.tier,
+        input: String::new(),
+        started_at: "2026-11-22T10:00:00.000Z".into(),
+        duration_ms: ms,
+        exit_code: None,
+        signal: None,
+        peak_memory_kb: None,
+        bytes_out: 0,
+        status,
+        origin: RunOrigin::Tui,
+        client: None,
+        log_dir: None,
+        sandbox: String::new(),
+        error: None,
+    };
+    let mut content = content_with_source("main.py", "print(1)\n");
+    content.recent_runs = vec![run(120, RunStatus::Failed), run(40, RunStatus::Ok)];
+    app.update(AppEvent::DetailLoaded {
+        path: entry.path.clone(),
+        content,
+    });
+    let screen = render(&app, 100, 40);
+    assert!(screen.contains("durations"), "{screen}");
+    assert!(screen.contains("outcomes     ●✗"), "{screen}");
+    assert!(screen.contains("last 2 runs · 50% ok"), "{screen}");
 }
 
 #[test]

@@ -480,5 +480,12 @@ fn overview(theme: &Theme, detail: &DetailState) -> Vec<Line<'static>> {
         }
     }
     lines.push(field("content hash", e.content_hash.clone()));
+    if let Some(content) = &detail.content {
+        let history = crate::tui::run_history::lines(theme, &content.recent_runs);
+        if !history.is_empty() {
+            lines.push(Line::from(""));
+            lines.extend(history);
+        }
+    }
     lines
 }
