@@ -45,6 +45,9 @@ pub enum StoreError {
     Thread { path: PathBuf, reason: String },
 }
 
+/// How long a store call waits for another process's write before it gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -74,12 +77,24 @@ impl Store {
 
     fn configure(&self) -> Result<(), StoreError> {
         self.conn
-            .busy_timeout(Duration::from_secs(5))
+            .busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| self.error(e))?;
         // WAL lets readers (a second toolbench, the CLI) work while one process writes.
-        self.conn
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| self.error(e))?;
+        // Turning a new store to WAL needs the file alone for a moment, and SQLite answers
+        // "busy" at once there instead of calling the busy handler: wait as that would.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match self.conn.pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => break,
+                Err(e)
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => return Err(self.error(e)),
+            }
+        }
         // FULL: a recorded run or failure survives a crash or power loss once insert returns.
         self.conn
             .pragma_update(None, "synchronous", "FULL")
