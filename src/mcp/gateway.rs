@@ -56,7 +56,7 @@ impl Shared {
         store: Store,
     ) -> Self {
         let confinement = Confinement::new(&root, &config);
-        let listing = Listing::of(&entries);
+        let listing = Listing::of(&entries, &config);
         Self {
             root,
             config,
@@ -99,7 +99,7 @@ impl Shared {
 
     /// Takes a new catalog; tells the peers when what they see changed.
     pub fn replace_entries(&self, entries: Vec<ToolEntry>) {
-        let listing = Listing::of(&entries);
+        let listing = Listing::of(&entries, &self.config);
         let changed = !self.listing().same_as(&listing);
         if let Ok(mut slot) = self.entries.write() {
             *slot = Arc::new(entries);

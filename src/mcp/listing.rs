@@ -11,6 +11,8 @@ use std::sync::Arc;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
+use crate::approvals::policy::{Policy, policy};
+use crate::config::Config;
 use crate::model::{CostTier, InputMode, Manifest, Tier, ToolEntry};
 use crate::runner::schema;
 
@@ -59,13 +61,13 @@ pub struct Listing {
 impl Listing {
     /// Builds the listing from every entry of the catalog; entries that cannot be listed are
     /// left out (a broken schema file is the tool's problem, not the agent's).
-    pub fn of(entries: &[ToolEntry]) -> Self {
+    pub fn of(entries: &[ToolEntry], config: &Config) -> Self {
         let tools = entries
             .iter()
             .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved))
             .filter(|e| !e.name.starts_with(OWN_PREFIX))
             .filter_map(|e| listed(e).ok())
-            .map(|l| (l.entry.name.clone(), Arc::new(l)))
+            .map(|l| (l.entry.name.clone(), Arc::new(warn_of_waiting(l, config))))
             .collect();
         Self { tools }
     }
@@ -79,6 +81,16 @@ impl Listing {
     pub fn same_as(&self, other: &Listing) -> bool {
         self.definitions().eq(other.definitions())
     }
+}
+
+/// Tells agents up front that a tool's calls wait for a human, so a slow answer is expected.
+fn warn_of_waiting(mut listed: Listed, config: &Config) -> Listed {
+    if let Policy::Ask(why) = policy(&listed.entry, config) {
+        let description = listed.tool.description.take().unwrap_or_default();
+        listed.tool.description =
+            Some(format!("{description}\n\nEach call waits for a human's approval: {why}.").into());
+    }
+    listed
 }
 
 /// The definition of one active tool, or why it is not listed.
@@ -244,7 +256,9 @@ mod tests {
     fn entry(tier: Tier, toml: &str) -> ToolEntry {
         let parsed = parse_manifest(toml, Path::new("tool.toml")).expect("manifest");
         let name = parsed.manifest.name.clone();
+        // As a scan fills it in: the listing fields come from the manifest.
         ToolEntry {
+            cost_tier: Some(parsed.manifest.cost_tier),
             manifest: Some(Arc::new(parsed.manifest)),
             ..ToolEntry::fixture(tier, &name)
         }
@@ -273,9 +287,39 @@ mod tests {
                 ..ToolEntry::fixture(Tier::Core, "broken")
             },
         ];
-        let listing = Listing::of(&entries);
+        let config = Config::defaults().expect("defaults");
+        let listing = Listing::of(&entries, &config);
         let names: Vec<_> = listing.tools.keys().cloned().collect();
         assert_eq!(names, ["alpha", "zeta"]);
+    }
+
+    #[test]
+    fn a_tool_whose_calls_wait_says_so_in_its_description() {
+        let make = |name: &str, cost: &str| {
+            format!(
+                "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"d\"\ncost_tier = \"{cost}\"\n[run]\ncommand = [\"true\"]\n"
+            )
+        };
+        let entries = vec![
+            entry(Tier::Core, &make("deploy", "high")),
+            entry(Tier::Core, &make("count", "low")),
+        ];
+        let config = Config::defaults().expect("defaults");
+        let listing = Listing::of(&entries, &config);
+        let description = |name: &str| {
+            listing.tools[name]
+                .tool
+                .description
+                .clone()
+                .unwrap_or_default()
+                .into_owned()
+        };
+        assert!(
+            description("deploy").contains("Each call waits for a human's approval"),
+            "{}",
+            description("deploy")
+        );
+        assert_eq!(description("count"), "d");
     }
 
     #[test]
