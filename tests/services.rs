@@ -566,3 +566,83 @@ except OSError as e:
         panic!("the outside listener got a connection");
     }
 }
+
+/// A service runs outside a run's lifetime, with a port and its logs as descriptors; it still
+/// changes no file of the host, not even its own tool folder.
+#[test]
+fn a_service_changes_no_host_file_nor_its_tool_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut ws = Ws::new();
+    // A host file the user owns, in the workspace (visible to the sandbox, read-only there).
+    let target = ws.root().join("notes.txt");
+    std::fs::write(&target, "original\n").expect("target");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).expect("mode");
+    let before = std::fs::metadata(&target).expect("meta");
+    ws.service("scribbler", "", "\"auto\"", "tcp");
+    let tool_dir = ws.root().join("experimental/scribbler");
+    let probe = format!(
+        r#"
+import os, sys
+def attempt(what, act):
+    try:
+        act(); print(what, "allowed", file=sys.stderr, flush=True)
+    except OSError as e:
+        print(what, "refused", e.errno, file=sys.stderr, flush=True)
+attempt("append", lambda: open("{target}", "a").write("escaped\n"))
+attempt("chmod", lambda: os.chmod("{target}", 0o777))
+attempt("utime", lambda: os.utime("{target}", (0, 0)))
+attempt("tool folder", lambda: open("{tool}/planted.txt", "w").write("x"))
+{ECHO}"#,
+        target = target.display(),
+        tool = tool_dir.display(),
+    );
+    std::fs::write(tool_dir.join("svc.py"), probe).expect("probe");
+    let out = ws.launch("scribbler", "s1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let attempts = std::fs::read_to_string(ws.root().join(".toolbench/services/s1/stderr.log"))
+        .unwrap_or_default();
+    assert!(
+        attempts.contains("tool folder"),
+        "the probe ran: {attempts}"
+    );
+    let after = std::fs::metadata(&target).expect("meta");
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("read"),
+        "original\n",
+        "{attempts}"
+    );
+    assert_eq!(after.permissions().mode() & 0o7777, 0o644, "{attempts}");
+    assert_eq!(
+        after.modified().expect("mtime"),
+        before.modified().expect("mtime")
+    );
+    assert!(!tool_dir.join("planted.txt").exists(), "{attempts}");
+}
+
+/// The service's stdout is a descriptor to its log in the hidden state folder; reopening it
+/// by path is refused, but the descriptor itself can be truncated.
+#[test]
+#[ignore = "does not hold yet: a service can ftruncate its own stdout log through the descriptor it is given; the fix is a relay in the sandbox helper so the service never holds the log file"]
+fn a_service_cannot_erase_what_it_printed() {
+    let mut ws = Ws::new();
+    let probe = format!(
+        r#"
+import os, sys
+print("BEFORE-MARK", flush=True)
+for act in (lambda: open("/proc/self/fd/1", "w").write("rewritten\n"), lambda: os.ftruncate(1, 0)):
+    try:
+        act()
+    except OSError:
+        pass
+{ECHO}"#
+    );
+    ws.service("eraser", &probe, "\"auto\"", "tcp");
+    let out = ws.launch("eraser", "e1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = std::fs::read_to_string(ws.root().join(".toolbench/services/e1/stdout.log"))
+        .expect("stdout log");
+    assert!(
+        printed.contains("BEFORE-MARK") && !printed.contains("rewritten"),
+        "the log of what it printed was changed: {printed:?}"
+    );
+}
