@@ -27,6 +27,7 @@ use rustix::thread::set_no_new_privs;
 
 use super::args::HelperArgs;
 use super::cgroup::RunCgroups;
+use super::output_relay::{OutputPipes, OutputRelay};
 use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 use super::status::{Outcome, Relay, reenact};
 use super::watchdog::Watchdog;
@@ -99,6 +100,14 @@ pub(super) fn run(args: HelperArgs) -> ! {
         Ok(pair) => pair,
         Err(e) => fail(&run, format!("cannot create pipe: {e}"), EXIT_HELPER_FAILED),
     };
+    // A service outlives every reader of a pipe: its helper keeps its logs for it.
+    let output = match run.policy.service_port {
+        Some(_) => match OutputPipes::new() {
+            Ok(pipes) => Some(pipes),
+            Err(e) => fail(&run, format!("cannot create pipe: {e}"), EXIT_HELPER_FAILED),
+        },
+        None => None,
+    };
     match fork() {
         Ok(None) => {
             // What only the helper needs is closed here: nothing of the run can reach it
@@ -106,6 +115,13 @@ pub(super) fn run(args: HelperArgs) -> ! {
             drop((status_rx, usage_file));
             if let Some(cgroups) = cgroups {
                 cgroups.close_in_child();
+            }
+            if let Some(Err(e)) = output.map(OutputPipes::install_in_child) {
+                fail(
+                    &run,
+                    format!("cannot take the output pipes: {e}"),
+                    EXIT_HELPER_FAILED,
+                );
             }
             first_child(&mut run, status_tx)
         }
@@ -117,8 +133,16 @@ pub(super) fn run(args: HelperArgs) -> ! {
                 // still has the default disposition.
                 ignore_sigterm();
             }
+            let relay = match output.map(OutputPipes::into_relay).transpose() {
+                Ok(relay) => relay,
+                Err(e) => fail(
+                    &run,
+                    format!("cannot relay the output: {e}"),
+                    EXIT_HELPER_FAILED,
+                ),
+            };
             drop((status_tx, run));
-            supervise(child, status_rx, usage_file, cgroups, &policy)
+            supervise(child, status_rx, usage_file, cgroups, &policy, relay)
         }
         Err(e) => fail(&run, format!("cannot fork: {e}"), EXIT_HELPER_FAILED),
     }
@@ -177,7 +201,13 @@ fn supervise(
     usage_file: Option<File>,
     cgroups: Option<RunCgroups>,
     policy: &SandboxPolicy,
+    relay: Option<OutputRelay>,
 ) -> ! {
+    // A service's output ends with the service: everything it printed is in its logs
+    // before the helper waits for pid 1 and reports the end.
+    if let Some(relay) = relay {
+        relay.copy_until_closed();
+    }
     let direct = wait_for(child);
     // pid 1 relays the tool's end; without a pid namespace the child *is*
     // the tool and nothing is relayed.

@@ -29,6 +29,7 @@ mod limits;
 mod mountinfo;
 mod mounts;
 mod namespaces;
+mod output_relay;
 mod policy;
 mod seccomp_filter;
 mod status;

@@ -1,0 +1,116 @@
+//! A service's output, kept by its helper. The service writes into pipes and the helper
+//! appends what arrives to the logs toolbench gave it as stdout and stderr, so the service
+//! never holds a log file: a descriptor to a file can be truncated or rewritten whatever the
+//! sandbox says about paths. (A run writes into pipes toolbench reads; it needs none of this.)
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+use rustix::event::{PollFd, PollFlags, poll};
+use rustix::io::Errno;
+use rustix::pipe::{PipeFlags, pipe_with};
+
+/// The two pipes: (read end, write end) for stdout and for stderr.
+pub struct OutputPipes {
+    out: (OwnedFd, OwnedFd),
+    err: (OwnedFd, OwnedFd),
+}
+
+impl OutputPipes {
+    pub fn new() -> io::Result<Self> {
+        Ok(Self {
+            out: pipe_with(PipeFlags::CLOEXEC)?,
+            err: pipe_with(PipeFlags::CLOEXEC)?,
+        })
+    }
+
+    /// In the child: the write ends become its stdout and stderr; nothing else stays open.
+    pub fn install_in_child(self) -> io::Result<()> {
+        for (write, target) in [(&self.out.1, 1), (&self.err.1, 2)] {
+            // SAFETY: dup2 onto a standard descriptor; both are valid, nothing else refers to
+            // the target in this freshly forked, single-threaded child.
+            if unsafe { libc::dup2(write.as_raw_fd(), target) } < 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+
+    /// In the helper: keeps the read ends, with its own stdout and stderr (the logs) to copy
+    /// them to. The write ends close here, so the pipes end when the service's processes do.
+    pub fn into_relay(self) -> io::Result<OutputRelay> {
+        let targets = [
+            File::from(io::stdout().as_fd().try_clone_to_owned()?),
+            File::from(io::stderr().as_fd().try_clone_to_owned()?),
+        ];
+        let Self { out, err } = self;
+        let routes = [out, err]
+            .into_iter()
+            .zip(targets)
+            .map(|((read, _write), target)| (File::from(read), target))
+            .collect();
+        Ok(OutputRelay { routes })
+    }
+}
+
+/// The helper's side: what arrives on each pipe and the log it goes to.
+pub struct OutputRelay {
+    routes: Vec<(File, File)>,
+}
+
+impl OutputRelay {
+    /// Copies until every process of the service has closed its output, which is when the
+    /// service has ended (pid 1 holds the pipes to the last). On the helper's one thread:
+    /// a helper inside a new pid namespace cannot start threads.
+    pub fn copy_until_closed(mut self) {
+        let mut buf = vec![0u8; 64 * 1024];
+        while !self.routes.is_empty() {
+            let mut fds: Vec<PollFd<'_>> = self
+                .routes
+                .iter()
+                .map(|(read, _)| PollFd::new(read, PollFlags::IN))
+                .collect();
+            if matches!(poll(&mut fds, None), Err(e) if e != Errno::INTR) {
+                return;
+            }
+            let ready: Vec<bool> = fds.iter().map(|fd| !fd.revents().is_empty()).collect();
+            drop(fds);
+            let mut closed = Vec::new();
+            for (i, (read, target)) in self.routes.iter_mut().enumerate() {
+                if !ready[i] {
+                    continue;
+                }
+                match read.read(&mut buf) {
+                    Ok(0) => closed.push(i),
+                    Ok(n) => {
+                        let _ = target.write_all(&buf[..n]);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => closed.push(i),
+                }
+            }
+            for i in closed.into_iter().rev() {
+                self.routes.remove(i);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_child_writes_arrives_through_the_pipes() {
+        let pipes = OutputPipes::new().expect("pipes");
+        let mut writer = File::from(pipes.out.1.try_clone().expect("clone"));
+        let mut reader = File::from(pipes.out.0.try_clone().expect("clone"));
+        writer.write_all(b"kept\n").expect("write");
+        drop(writer);
+        drop(pipes);
+        let mut text = String::new();
+        reader.read_to_string(&mut text).expect("read");
+        assert_eq!(text, "kept\n");
+    }
+}
