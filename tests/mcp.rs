@@ -221,16 +221,6 @@ async fn call(client: &Client, name: &str, arguments: Value) -> CallToolResult {
         .unwrap_or_else(|e| panic!("tools/call {name}: {e}"))
 }
 
-/// The text content of a result, joined.
-fn text_of(result: &CallToolResult) -> String {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn is_error(result: &CallToolResult) -> bool {
     result.is_error == Some(true)
 }

@@ -103,15 +103,6 @@ async fn call(client: &Client, name: &str, arguments: Value) -> CallToolResult {
         .unwrap_or_else(|e| panic!("tools/call {name}: {e}"))
 }
 
-fn text_of(result: &CallToolResult) -> String {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn line_count_request() -> Value {
     json!({
         "name": "line_count",

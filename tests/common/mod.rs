@@ -77,3 +77,13 @@ pub fn runs_of(root: &Path, tool: &str) -> Vec<serde_json::Value> {
         .cloned()
         .collect()
 }
+
+/// The text blocks of an MCP tool result, joined by newlines.
+pub fn text_of(result: &rmcp::model::CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
