@@ -6,12 +6,14 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 struct Session {
     screen: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// Kept for the session's lifetime: closing it hangs up the terminal.
+    master: Box<dyn MasterPty + Send>,
 }
 
 impl Session {
@@ -46,13 +48,27 @@ impl Session {
             }
         });
         let writer = pair.master.take_writer().expect("writer");
-        // Keep the master alive for the session's lifetime.
-        std::mem::forget(pair.master);
         Session {
             screen,
             writer,
             child,
+            master: pair.master,
         }
+    }
+
+    /// Resizes the terminal as a window manager would: the program gets SIGWINCH.
+    fn resize(&mut self, cols: u16, rows: u16) {
+        if let Ok(mut parser) = self.screen.lock() {
+            parser.screen_mut().set_size(rows, cols);
+        }
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize pty");
     }
 
     fn contents(&self) -> String {
@@ -411,6 +427,54 @@ fn cancelling_a_live_run_kills_it_and_records_it_cancelled() {
         !process_with(&marker),
         "the tool's process outlived its cancelled run"
     );
+    session.type_keys("q");
+}
+
+/// A terminal shrunk to 40×12 while a run streams says it is too small, and back at 80×24
+/// the run is still there, its output still arriving.
+#[test]
+fn resizing_to_40x12_and_back_during_a_run_keeps_the_run() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    command_tool(
+        ws.path(),
+        "ticker",
+        r#""sh", "-c", "i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo tick $i; sleep 0.05; done""#,
+        60,
+    );
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (8)");
+    session.launch("ticker");
+    session.wait_for("tick 3");
+    session.resize(40, 12);
+    session.wait_for("Terminal too small");
+    std::thread::sleep(Duration::from_millis(300));
+    session.resize(80, 24);
+    let screen = session.wait_for("ticker 1.0.0 running");
+    let last_tick = |screen: &str| {
+        screen
+            .lines()
+            .filter_map(|l| {
+                let after = l.split("tick ").nth(1)?;
+                after
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse::<u32>()
+                    .ok()
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    let before = last_tick(&screen);
+    std::thread::sleep(Duration::from_millis(500));
+    let after = last_tick(&session.contents());
+    assert!(
+        after > before,
+        "output stopped at tick {before}:\n{}",
+        session.contents()
+    );
+    session.type_keys("2c");
+    session.wait_for("ticker 1.0.0 cancelled");
     session.type_keys("q");
 }
 

@@ -19,7 +19,7 @@ use super::action::Action;
 use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
 use super::keymap::{Context, Keymap};
-use super::layout::{self, Areas, Pane};
+use super::layout::{self, Areas, Pane, Shape};
 use super::overlays::call_answer::CallAnswerState;
 use super::overlays::decision::{DecisionState, Subject};
 pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
@@ -263,6 +263,8 @@ pub struct App {
     pub sort: SortOrder,
     pub filter: Filter,
     pub focus: Pane,
+    /// The focused pane has the whole screen.
+    pub zoomed: bool,
     pub catalog_cursor: ListCursor,
     /// Rows of the Review pane: waiting agent calls, health alerts, tool requests, `review`,
     /// then rules.
@@ -334,6 +336,7 @@ impl App {
             sort,
             filter: Filter::default(),
             focus: Pane::Catalog,
+            zoomed: false,
             catalog_cursor: ListCursor::default(),
             review_cursor: ListCursor::default(),
             alerts: Vec::new(),
@@ -374,7 +377,27 @@ impl App {
     }
 
     pub fn areas(&self) -> Areas {
-        layout::compute(self.size)
+        layout::compute(self.size, &self.shape())
+    }
+
+    /// What each pane holds, so the layout can size it: rows of content, frames not counted.
+    pub fn shape(&self) -> Shape {
+        let rows = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        // An empty pane's explanation: a blank line and a few of text.
+        const EMPTY: u16 = 4;
+        let output_rows = match self.selected_run() {
+            // The header, then the output (or a note that there is none yet).
+            Some(run) => rows(run.lines().len().max(1)).saturating_add(1),
+            None => 2,
+        };
+        let listed = |n: usize| if n == 0 { EMPTY } else { rows(n) };
+        Shape {
+            catalog_rows: rows(self.view.len()),
+            output_rows,
+            review_rows: listed(self.review_rows()),
+            failures_rows: listed(self.failures.len()),
+            zoomed: self.zoomed.then_some(self.focus),
+        }
     }
 
     pub fn selected_entry(&self) -> Option<&ToolEntry> {
@@ -543,6 +566,10 @@ impl App {
                 }
             }
             AppEvent::Shutdown(_) => self.should_quit = true,
+        }
+        // Panes are sized by what they hold, so any change may move their edges.
+        if self.dirty {
+            self.clamp_cursors();
         }
     }
 
@@ -998,6 +1025,7 @@ impl App {
         match action {
             Action::Quit => self.should_quit = true,
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::Zoom => self.zoomed = !self.zoomed,
             Action::NextPane => self.focus = self.focus.next(),
             Action::PrevPane => self.focus = self.focus.prev(),
             Action::FocusCatalog => self.focus = Pane::Catalog,

@@ -11,17 +11,27 @@ use super::app::{App, Level, ScanState};
 use super::layout::{self, Pane};
 use super::{overlays, panes};
 
+type DrawPane = fn(&mut Frame, &App, Rect);
+
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if layout::is_too_small(area) {
         draw_too_small(frame, app, area);
         return;
     }
-    let areas = layout::compute(area);
-    panes::catalog::draw(frame, app, areas.catalog);
-    panes::review::draw(frame, app, areas.review);
-    panes::failures::draw(frame, app, areas.failures);
-    panes::output::draw(frame, app, areas.output);
+    let areas = layout::compute(area, &app.shape());
+    // A zoomed-out pane has no area and is not drawn.
+    let draws: [(Rect, DrawPane); 4] = [
+        (areas.catalog, panes::catalog::draw),
+        (areas.review, panes::review::draw),
+        (areas.failures, panes::failures::draw),
+        (areas.output, panes::output::draw),
+    ];
+    for (rect, draw_pane) in draws {
+        if !rect.is_empty() {
+            draw_pane(frame, app, rect);
+        }
+    }
     draw_status(frame, app, areas.status);
     overlays::draw(frame, app, area);
 }
@@ -67,40 +77,59 @@ pub fn fit(text: &str, width: usize) -> String {
     }
 }
 
+/// Columns the status bar keeps for the help hint (`? help  q quit `) and a margin.
+const STATUS_HINT_ROOM: usize = 18;
+
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
     let mut spans = vec![Span::styled(
         format!(" {} ", app.root_label),
         theme.status_bar.patch(theme.title_focused),
     )];
-    // The catalog's short tier names: at 80 columns the bar must leave room for messages,
-    // and while one is shown the counts give way to it.
-    let counts = app.catalog.counts_per_tier();
-    let shown = if app.message.is_some() {
-        0
-    } else {
-        counts.len()
-    };
-    for (tier, count) in counts.into_iter().take(shown) {
-        let label = super::panes::catalog::tier_badge(tier).trim_end();
-        spans.push(Span::styled(format!(" {label} {count}"), theme.status_bar));
-    }
     let scan = match &app.scan {
         ScanState::Starting => " │ scanning…".to_string(),
         ScanState::Running { done, total } => format!(" │ scanning {done}/{total}"),
         ScanState::Done { .. } => String::new(),
     };
-    spans.push(Span::styled(scan, theme.status_bar));
+    let mut states = vec![scan];
     if app.watching {
-        spans.push(Span::styled(" │ watching", theme.status_bar));
+        states.push(" │ watching".to_string());
+    }
+    if app.zoomed {
+        states.push(format!(
+            " │ zoomed ({} back)",
+            app.keymap.hint(Action::Zoom)
+        ));
     }
     let running = app.runs.iter().filter(|r| r.is_running()).count();
     if running > 0 {
-        spans.push(Span::styled(
-            format!(" │ {running} running"),
-            theme.status_bar,
-        ));
+        states.push(format!(" │ {running} running"));
     }
+    // The catalog's short tier names give way to a message and to the states, so the bar
+    // always has room for them and the help hint at 80 columns.
+    let counts: Vec<String> = app
+        .catalog
+        .counts_per_tier()
+        .into_iter()
+        .map(|(tier, count)| {
+            let label = super::panes::catalog::tier_badge(tier).trim_end();
+            format!(" {label} {count}")
+        })
+        .collect();
+    let width_of = |texts: &[String]| texts.iter().map(|t| t.chars().count()).sum::<usize>();
+    let needed = spans[0].width() + width_of(&counts) + width_of(&states) + STATUS_HINT_ROOM;
+    if app.message.is_none() && needed <= area.width as usize {
+        spans.extend(
+            counts
+                .into_iter()
+                .map(|c| Span::styled(c, theme.status_bar)),
+        );
+    }
+    spans.extend(
+        states
+            .into_iter()
+            .map(|s| Span::styled(s, theme.status_bar)),
+    );
     if let Some((text, level, _)) = &app.message {
         let style = match level {
             Level::Info => theme.status_bar,
@@ -108,7 +137,7 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         };
         let used: usize = spans.iter().map(|s| s.width()).sum();
         // The message gives way to the help hint, never the other way round.
-        let room = (area.width as usize).saturating_sub(used + 18);
+        let room = (area.width as usize).saturating_sub(used + STATUS_HINT_ROOM);
         spans.push(Span::styled(fit(&format!(" │ {text}"), room), style));
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();

@@ -1131,4 +1131,5 @@ fn evolve_without_edits_asks_the_evolver() {
         Some((DecisionKind::Evolve, "faster".to_string()))
     );
 }
+mod layout;
 mod services;

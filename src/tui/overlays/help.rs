@@ -8,8 +8,14 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use super::centered;
 use crate::tui::app::App;
 
-pub fn lines(app: &App) -> Vec<Line<'static>> {
+/// Columns before a key's description: two of indent and the keys.
+const KEYS_WIDTH: usize = 20;
+
+/// Every section of the keymap, with descriptions wrapped to `width` columns under their
+/// own column, so no line is cut.
+pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
+    let room = width.saturating_sub(KEYS_WIDTH).max(12);
     let mut lines = Vec::new();
     for (context, rows) in app.keymap.sections() {
         if !lines.is_empty() {
@@ -20,18 +26,57 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             theme.syntax_heading,
         )));
         for (keys, action) in rows {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<18}"), theme.key),
-                Span::styled(action.help().to_string(), theme.text),
-            ]));
+            let keys = format!("  {keys:<18}");
+            for (i, part) in wrap(action.help(), room).into_iter().enumerate() {
+                let lead = if i == 0 {
+                    Span::styled(keys.clone(), theme.key)
+                } else {
+                    Span::raw(" ".repeat(KEYS_WIDTH))
+                };
+                lines.push(Line::from(vec![lead, Span::styled(part, theme.text)]));
+            }
         }
     }
     lines
 }
 
+/// Words of `text` in lines of at most `width` characters; a longer word gets a line of
+/// its own, cut.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if !current.is_empty() && needed > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.extend(word.chars().take(width));
+    }
+    lines.push(current);
+    lines
+}
+
+/// The widest line the overlay needs, so a wide terminal shows every description whole.
+fn natural_width(app: &App) -> usize {
+    app.keymap
+        .sections()
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().map(|(_, action)| action.help().chars().count()))
+        .max()
+        .unwrap_or(0)
+        + KEYS_WIDTH
+}
+
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
-    let rect = centered(area, 64, area.height.saturating_sub(2));
-    let content = lines(app);
+    let width = u16::try_from(natural_width(app) + 2)
+        .unwrap_or(u16::MAX)
+        .max(64);
+    let rect = centered(area, width, area.height.saturating_sub(2));
+    let content = lines(app, rect.width.saturating_sub(2) as usize);
     let visible = rect.height.saturating_sub(2) as usize;
     let scroll = scroll.min(content.len().saturating_sub(visible));
     let block = Block::default()
@@ -47,4 +92,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
             .scroll((scroll as u16, 0)),
         rect,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_keeps_words_whole_and_cuts_only_a_word_longer_than_the_line() {
+        assert_eq!(
+            wrap("Give the focused pane the screen", 14),
+            ["Give the", "focused pane", "the screen"]
+        );
+        assert_eq!(wrap("abcdefghij k", 4), ["abcd", "k"]);
+        assert_eq!(wrap("", 10), [""]);
+    }
 }

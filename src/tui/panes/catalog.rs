@@ -9,7 +9,7 @@ use crate::model::{CostTier, RunStatus, Tier, ToolEntry};
 use crate::store::services::{InstanceRow, InstanceState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::layout::Pane;
+use crate::tui::layout::{Pane, column_width};
 use crate::tui::ui::{empty_state, fit, pane_block};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -30,15 +30,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let height = list_area.height as usize;
-    let width = list_area.width as usize;
-    let rows: Vec<Line> = app
+    let visible: Vec<(usize, &ToolEntry)> = app
         .catalog_cursor
         .window(app.view.len(), height)
-        .map(|pos| {
-            let entry = &app.catalog.entries()[app.view[pos]];
-            let selected = pos == app.catalog_cursor.selected;
-            row(app, entry, width, selected)
-        })
+        .map(|pos| (pos, &app.catalog.entries()[app.view[pos]]))
+        .collect();
+    let columns = Columns::fitted(
+        visible.iter().map(|(_, entry)| *entry),
+        list_area.width as usize,
+    );
+    let rows: Vec<Line> = visible
+        .into_iter()
+        .map(|(pos, entry)| row(app, entry, &columns, pos == app.catalog_cursor.selected))
         .collect();
     frame.render_widget(Paragraph::new(rows), list_area);
 }
@@ -115,23 +118,61 @@ fn cost_label(cost: CostTier) -> &'static str {
     }
 }
 
-fn row(app: &App, entry: &ToolEntry, width: usize, selected: bool) -> Line<'static> {
+/// Column widths for the rows on screen: names and versions whole when there is room, the
+/// description takes the rest.
+struct Columns {
+    width: usize,
+    name: usize,
+    version: usize,
+}
+
+impl Columns {
+    /// Tier badge, cost and quality: the columns of fixed width, with their spaces.
+    const FIXED: usize = 5 + 4 + 7 + 2;
+    /// A name keeps this much (or all of it, when shorter) before the description gets any.
+    const MIN_NAME: usize = 16;
+    const MIN_DESCRIPTION: usize = 8;
+
+    fn fitted<'a>(rows: impl Iterator<Item = &'a ToolEntry>, width: usize) -> Columns {
+        let (mut name, mut version) = (0, 0);
+        for entry in rows {
+            name = name.max(entry.name.chars().count());
+            version = version.max(entry.version.chars().count());
+        }
+        let version = version.clamp(5, 14);
+        let name = column_width(
+            name,
+            width,
+            Self::MIN_NAME.min(name).min(width / 3),
+            Self::FIXED + version + Self::MIN_DESCRIPTION,
+        );
+        Columns {
+            width,
+            name,
+            version,
+        }
+    }
+}
+
+fn row(app: &App, entry: &ToolEntry, columns: &Columns, selected: bool) -> Line<'static> {
     let theme = &app.theme;
-    let name_width = 16.min(width / 3);
     let mut spans = vec![
         Span::styled(
             format!("{} ", tier_badge(entry.tier)),
             theme.tier(entry.tier),
         ),
         Span::styled(
-            fit(&entry.name, name_width),
+            fit(&entry.name, columns.name),
             if entry.is_broken() {
                 theme.error
             } else {
                 theme.text
             },
         ),
-        Span::styled(format!(" {} ", fit(&entry.version, 7)), theme.dim),
+        Span::styled(
+            format!(" {} ", fit(&entry.version, columns.version)),
+            theme.dim,
+        ),
     ];
     let cost = entry
         .cost_tier
@@ -141,7 +182,7 @@ fn row(app: &App, entry: &ToolEntry, width: usize, selected: bool) -> Line<'stat
     spans.push(quality_span(app, entry));
     spans.extend(service_span(app, entry));
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    let rest = width.saturating_sub(used);
+    let rest = columns.width.saturating_sub(used);
     let description = match &entry.error {
         Some(error) => Span::styled(fit(&format!("✗ {error}"), rest), theme.error),
         None if entry.inferred => Span::styled(

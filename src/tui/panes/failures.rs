@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use crate::model::Severity;
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::layout::Pane;
+use crate::tui::layout::{Pane, column_width};
 use crate::tui::ui::{empty_state, fit, pane_block};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -35,9 +35,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let width = inner.width as usize;
     let theme = &app.theme;
-    let rows: Vec<Line> = app
+    let window = app
         .failures_cursor
-        .window(app.failures.len(), inner.height as usize)
+        .window(app.failures.len(), inner.height as usize);
+    // Time, tool, severity, then the error takes the rest (at least 8 columns).
+    let longest = app.failures[window.clone()]
+        .iter()
+        .map(|f| f.tool.chars().count())
+        .max()
+        .unwrap_or(0);
+    let tool_width = column_width(longest, width, 8, 12 + 1 + 5 + 8);
+    let rows: Vec<Line> = window
         .map(|pos| {
             let f = &app.failures[pos];
             // `2026-11-21T10:00:00.000Z` → `11-21 10:00`
@@ -47,7 +55,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Severity::Medium => theme.warning,
                 Severity::High | Severity::Critical => theme.error,
             };
-            let head = format!("{time} {} ", fit(&f.tool, 12));
+            let head = format!("{time} {} ", fit(&f.tool, tool_width));
             let sev = format!(
                 "{:<4} ",
                 &f.severity.as_str()[..f.severity.as_str().len().min(4)]

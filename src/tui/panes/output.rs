@@ -25,11 +25,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(run) = app.selected_run() else {
+        // Two lines: the empty pane is only as tall as this.
         let text = vec![
-            Line::from(""),
             Line::from("No runs yet."),
             Line::from(format!(
-                "Select a tool in the Catalog and press {} to run it; its output streams here live.",
+                "Press {} on a tool in the Catalog to run it; its output streams here live.",
                 app.keymap.hint(Action::Launch)
             )),
         ];

@@ -11,7 +11,7 @@ use crate::review::health::HealthAlert;
 use crate::store::calls::{CallRow, RuleRow};
 use crate::store::requests::RequestRow;
 use crate::tui::app::{App, ReviewRow};
-use crate::tui::layout::Pane;
+use crate::tui::layout::{Pane, column_width};
 use crate::tui::ui::{empty_state, fit, pane_block};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -34,15 +34,31 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let width = inner.width as usize;
-    let rows: Vec<Line> = app
+    let visible: Vec<(usize, Option<ReviewRow>)> = app
         .review_cursor
         .window(app.review_rows(), inner.height as usize)
-        .map(|pos| {
-            let line = match app.review_row(pos) {
+        .map(|pos| (pos, app.review_row(pos)))
+        .collect();
+    // Names line up across candidates and requests: whole when there is room, giving way
+    // to the badge, which is the point of this pane, down to 8 columns.
+    let longest = visible
+        .iter()
+        .filter_map(|(_, row)| match row {
+            Some(ReviewRow::Candidate(entry)) => Some(entry.name.chars().count()),
+            Some(ReviewRow::Request(request)) => Some(request.name.chars().count()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let name_width = column_width(longest, width, 8, BADGE_WIDTH + 10);
+    let rows: Vec<Line> = visible
+        .into_iter()
+        .map(|(pos, review_row)| {
+            let line = match review_row {
                 Some(ReviewRow::Call(call)) => call_row(app, call, width),
                 Some(ReviewRow::Alert(alert)) => alert_row(app, alert, width),
-                Some(ReviewRow::Request(request)) => request_row(app, request, width),
-                Some(ReviewRow::Candidate(entry)) => row(app, entry, width),
+                Some(ReviewRow::Request(request)) => request_row(app, request, width, name_width),
+                Some(ReviewRow::Candidate(entry)) => row(app, entry, width, name_width),
                 Some(ReviewRow::Rule(rule)) => rule_row(app, rule, width),
                 None => Line::from(""),
             };
@@ -72,10 +88,8 @@ fn call_row(app: &App, call: &CallRow, width: usize) -> Line<'static> {
 }
 
 /// A tool an agent asked for, before any code: `a` write it, `r` reject, `R` feedback.
-fn request_row(app: &App, request: &RequestRow, width: usize) -> Line<'static> {
+fn request_row(app: &App, request: &RequestRow, width: usize, name_width: usize) -> Line<'static> {
     let theme = &app.theme;
-    // Names line up with the candidates' below; the badge says this one has no code yet.
-    let name_width = width.saturating_sub(BADGE_WIDTH + 10).clamp(8, 24);
     let head = format!("{} ", fit(&request.name, name_width));
     let who = format!(
         " · {} · {}",
@@ -125,7 +139,7 @@ fn alert_row(app: &App, alert: &HealthAlert, width: usize) -> Line<'static> {
 const BADGE_WIDTH: usize = 13;
 
 /// `name version  badge`, where the badge says what kind of proposal this is.
-fn row(app: &App, entry: &ToolEntry, width: usize) -> Line<'static> {
+fn row(app: &App, entry: &ToolEntry, width: usize, name_width: usize) -> Line<'static> {
     let theme = &app.theme;
     let (badge, style) = if entry.is_broken() {
         ("broken".to_string(), theme.error)
@@ -165,8 +179,6 @@ fn row(app: &App, entry: &ToolEntry, width: usize) -> Line<'static> {
         Some(_) => ("✗ ", theme.error),
         None => ("… ", theme.dim),
     };
-    // The badge is the point of this pane: names give way to it, down to 10 columns.
-    let name_width = width.saturating_sub(BADGE_WIDTH + 10).clamp(8, 24);
     let head = format!(
         "{} {} ",
         fit(&entry.name, name_width),
