@@ -106,6 +106,30 @@ pub fn read_tool_text(path: &Path, cap: u64) -> Result<String, String> {
     read_text(path, cap, Follow::No)
 }
 
+/// The first `cap` bytes of a tool's text file, for a preview of a file too big to show
+/// whole, and the file's size. A multi-byte character cut by the limit is dropped; any other
+/// invalid UTF-8 means the file is not text. Symlinks are refused as in [`read_tool_text`].
+pub fn read_tool_text_head(path: &Path, cap: u64) -> Result<(String, u64), String> {
+    let cannot = |e: std::io::Error| format!("cannot read: {}", io_reason(&e));
+    let (file, meta) = open_regular(path, Follow::No)?;
+    let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize);
+    file.take(cap).read_to_end(&mut bytes).map_err(cannot)?;
+    let cut_at_limit = bytes.len() as u64 == cap;
+    match std::str::from_utf8(&bytes) {
+        Ok(_) => {}
+        // An incomplete sequence at the very end: the limit fell inside a character.
+        Err(e) if e.error_len().is_none() && cut_at_limit => bytes.truncate(e.valid_up_to()),
+        Err(e) => {
+            return Err(format!(
+                "not valid UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ));
+        }
+    }
+    let text = String::from_utf8(bytes).map_err(|e| format!("not valid UTF-8: {e}"))?;
+    Ok((text, meta.len()))
+}
+
 fn read_text(path: &Path, cap: u64, follow: Follow) -> Result<String, String> {
     let cannot = |e: std::io::Error| format!("cannot read: {}", io_reason(&e));
     let (file, meta) = open_regular(path, follow)?;

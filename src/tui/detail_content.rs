@@ -14,7 +14,9 @@ use super::diff::{Kind, diff_lines};
 use super::highlight::{find_syntax, highlight, plain, syntaxes};
 use super::theme::Theme;
 use crate::catalog::infer::render_inferred_manifest;
-use crate::catalog::manifest::{MANIFEST_FILE, read_text_capped, read_tool_text};
+use crate::catalog::manifest::{
+    MANIFEST_FILE, read_text_capped, read_tool_text, read_tool_text_head,
+};
 use crate::catalog::scan::collect_files;
 use crate::model::{Manifest, ToolEntry};
 use crate::text::visible;
@@ -77,37 +79,48 @@ pub fn load(
 ) {
     let (manifest_text, texts) = read_tool(entry);
     let folder = crate::runner::tool_dir(entry);
-    let files: Vec<ListedFile> = texts
+    let mut files: Vec<ListedFile> = texts
         .iter()
         .map(|(name, text)| listed(&folder.join(name), name, text.as_deref()))
         .collect();
-    let shown: Vec<(&str, &str)> = texts
+    let diff = parent.map(|p| diff_against(p, &texts, theme));
+    // A text file over the preview limit (a bundle, minified code) shows its beginning.
+    let heads: Vec<Option<(String, String)>> = files
+        .iter_mut()
+        .map(|file| preview_head(&folder, file))
+        .collect();
+    let shown: Vec<(&str, &str, Option<&str>)> = texts
         .iter()
-        .filter_map(|(name, text)| text.as_deref().map(|t| (name.as_str(), t)))
-        .filter(|(name, _)| *name != MANIFEST_FILE)
+        .zip(&heads)
+        .filter_map(|((name, text), head)| match (text, head) {
+            (Some(text), _) => Some((name.as_str(), text.as_str(), None)),
+            (None, Some((text, note))) => Some((name.as_str(), text.as_str(), Some(note.as_str()))),
+            (None, None) => None,
+        })
+        .filter(|(name, _, _)| *name != MANIFEST_FILE)
         .take(MAX_SOURCES)
         .collect();
     let manifest = entry.manifest.as_deref();
-    let main_source = main_source(manifest, shown.iter().map(|(name, _)| *name));
+    let main_source = main_source(manifest, shown.iter().map(|(name, _, _)| *name));
     let mut content = DetailContent {
         manifest: plain(&manifest_text),
         sources: shown
             .iter()
-            .map(|(name, text)| SourceFile {
+            .map(|(name, text, cut)| SourceFile {
                 name: name.to_string(),
                 lines: plain(text),
-                note: None,
+                note: cut.map(str::to_string),
             })
             .collect(),
         main_source,
         files,
-        diff: parent.map(|p| diff_against(p, &texts, theme)),
+        diff,
         recent_runs: Vec::new(),
     };
     ready(content.clone());
     let set = syntaxes();
     let command = manifest.map(|m| m.run.command.as_slice());
-    for (i, (name, text)) in shown.iter().enumerate() {
+    for (i, (name, text, cut)) in shown.iter().enumerate() {
         let runs = if main_source == Some(i) {
             command
         } else {
@@ -116,7 +129,10 @@ pub fn load(
         if let Some(syntax) = find_syntax(set, name, text, runs) {
             let out = highlight(set, syntax, text, theme);
             content.sources[i].lines = out.lines;
-            content.sources[i].note = out.note;
+            content.sources[i].note = match (cut, out.note) {
+                (Some(cut), Some(note)) => Some(format!("{cut}; {note}")),
+                (cut, note) => note.or(cut.map(|c| c.to_string())),
+            };
         }
     }
     if let Some(syntax) = find_syntax(set, MANIFEST_FILE, &manifest_text, None) {
@@ -172,6 +188,26 @@ fn read_folder(folder: &Path) -> Vec<(String, Option<String>)> {
             (r.to_string_lossy().into_owned(), text)
         })
         .collect()
+}
+
+/// The beginning of a text file too big to show whole, with the note its header shows; the
+/// file's listing then says what part is shown.
+fn preview_head(folder: &Path, file: &mut ListedFile) -> Option<(String, String)> {
+    if file.size <= MAX_SOURCE_BYTES || file.not_shown.is_none() {
+        return None;
+    }
+    let (text, size) = read_tool_text_head(&folder.join(&file.name), MAX_SOURCE_BYTES).ok()?;
+    // NUL is valid UTF-8 but never in text (a sparse or binary file).
+    if text.contains('\0') {
+        return None;
+    }
+    let note = format!(
+        "the first {} KiB of {} KiB shown",
+        MAX_SOURCE_BYTES / 1024,
+        size.div_ceil(1024)
+    );
+    file.not_shown = Some(format!("over the preview limit: {note}"));
+    Some((text, note))
 }
 
 /// A file as the Files section lists it; what was not read says why, from metadata and at
@@ -431,6 +467,49 @@ mod tests {
         assert_eq!(last.sources[0].lines.len(), 50_000);
         let note = last.sources[0].note.as_deref().unwrap_or_default();
         assert!(note.starts_with("plain from line "), "{note}");
+    }
+
+    #[test]
+    fn a_two_megabyte_minified_file_shows_its_beginning_on_one_cut_line() {
+        let manifest = "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"t\"\n\
+                        [run]\ncommand = [\"node\", \"bundle.min.js\"]\n";
+        let minified = "var a=function(b){return b+1};".repeat(2 * 1024 * 1024 / 30);
+        let (_dir, entry) = tool_with(&[("tool.toml", manifest), ("bundle.min.js", &minified)]);
+        let stages = loaded(&entry, None);
+        let first = &stages[0];
+        let source = &first.sources[first.source_index("bundle.min.js").expect("shown")];
+        assert_eq!(source.lines.len(), 1);
+        let shown: String = source.lines[0]
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect();
+        assert_eq!(
+            shown.chars().count(),
+            2_001,
+            "cut for the screen, with an ellipsis"
+        );
+        assert!(shown.starts_with("var a=function(b){return b+1};") && shown.ends_with('…'));
+        let note = source.note.as_deref().unwrap_or_default();
+        assert!(
+            note.starts_with("the first 512 KiB of 2048 KiB shown"),
+            "{note}"
+        );
+        let last = stages.last().expect("highlighted");
+        let note = last.sources[0].note.as_deref().unwrap_or_default();
+        assert!(
+            note.starts_with("the first 512 KiB of 2048 KiB shown"),
+            "{note}"
+        );
+        let listed = last
+            .files
+            .iter()
+            .find(|f| f.name == "bundle.min.js")
+            .expect("listed");
+        assert_eq!(
+            listed.not_shown.as_deref(),
+            Some("over the preview limit: the first 512 KiB of 2048 KiB shown")
+        );
     }
 
     #[test]

@@ -109,7 +109,19 @@ fn program_name(word: &str) -> &str {
 
 /// Lines of `text` as they are, with control characters made visible.
 pub fn plain(text: &str) -> Vec<Line<'static>> {
-    text.lines().map(|l| Line::from(visible(l))).collect()
+    text.lines().map(plain_line).collect()
+}
+
+/// Characters of one line kept for the screen: wider than any terminal, and a minified
+/// file's megabyte-long line costs nothing to draw.
+const SHOWN_LINE_CHARS: usize = 2_000;
+
+/// One line as plain text, control characters made visible, cut at `SHOWN_LINE_CHARS`.
+fn plain_line(line: &str) -> Line<'static> {
+    match line.char_indices().nth(SHOWN_LINE_CHARS) {
+        Some((cut, _)) => Line::from(format!("{}…", visible(&line[..cut]))),
+        None => Line::from(visible(line)),
+    }
 }
 
 /// Highlighted lines, and what was left plain when something was.
@@ -154,13 +166,13 @@ pub fn highlight(
             }
         }
         if stopped.is_some() {
-            lines.push(Line::from(visible(content)));
+            lines.push(plain_line(content));
             continue;
         }
         if raw.len() > LONG_LINE_BYTES {
             // Skipped, the parse state stays as it was: the next lines are likely right again.
             long_lines += 1;
-            lines.push(Line::from(visible(content)));
+            lines.push(plain_line(content));
             continue;
         }
         match highlight_line(set, &mut state, &mut stack, raw, content.len(), &roles) {
@@ -170,7 +182,7 @@ pub fn highlight(
                     "plain from line {}: the grammar failed on it",
                     lines.len() + 1
                 ));
-                lines.push(Line::from(visible(content)));
+                lines.push(plain_line(content));
             }
         }
     }
