@@ -18,6 +18,21 @@ fn streaming(app: &mut App, lines: usize) -> u64 {
     key_id
 }
 
+/// `count` core tools named `tool_00`, `tool_01`, …
+fn many_tools(count: usize) -> Vec<ToolEntry> {
+    (0..count)
+        .map(|i| {
+            tool(
+                Tier::Core,
+                &format!("tool_{i:02}"),
+                "1.0.0",
+                CostTier::Low,
+                "x",
+            )
+        })
+        .collect()
+}
+
 fn failure(id: i64, tool: &str, error: &str) -> FailureRecord {
     FailureRecord {
         id,
@@ -131,18 +146,7 @@ fn the_output_pane_is_a_few_lines_when_empty_and_grows_while_a_run_streams() {
     app.update(AppEvent::Terminal(Event::Resize(160, 48)));
     assert_eq!(app.areas().output.height, 47 - 11);
     // With more tools than rows, the run keeps its share: 45 % of the screen.
-    let entries: Vec<ToolEntry> = (0..60)
-        .map(|i| {
-            tool(
-                Tier::Core,
-                &format!("tool_{i:02}"),
-                "1.0.0",
-                CostTier::Low,
-                "x",
-            )
-        })
-        .collect();
-    let mut app = app_with(entries);
+    let mut app = app_with(many_tools(60));
     streaming(&mut app, 200);
     assert_eq!(app.areas().output.height, 10);
 }
@@ -170,18 +174,7 @@ fn z_gives_the_focused_pane_the_whole_screen_and_tab_moves_the_zoom() {
 
 #[test]
 fn a_zoomed_catalog_shows_a_page_of_tools_and_keeps_the_selection_in_view() {
-    let entries: Vec<ToolEntry> = (0..60)
-        .map(|i| {
-            tool(
-                Tier::Core,
-                &format!("tool_{i:02}"),
-                "1.0.0",
-                CostTier::Low,
-                "x",
-            )
-        })
-        .collect();
-    let mut app = app_with(entries);
+    let mut app = app_with(many_tools(60));
     key(&mut app, KeyCode::Char('z'));
     // 23 rows: the frame and the filter line leave 20 tools.
     assert_eq!(app.pane_height(Pane::Catalog), 20);
