@@ -27,6 +27,7 @@ use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
 use super::overlays::service::ServiceDialogState;
+use super::panes;
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::theme::Theme;
 use crate::catalog::{Catalog, SortOrder};
@@ -377,11 +378,12 @@ impl App {
     }
 
     pub fn areas(&self) -> Areas {
-        layout::compute(self.size, &self.shape())
+        layout::compute(self.size, &self.shape(self.size))
     }
 
-    /// What each pane holds, so the layout can size it: rows of content, frames not counted.
-    pub fn shape(&self) -> Shape {
+    /// What each pane holds, so the layout of `area` can size it: rows and columns of
+    /// content, frames not counted.
+    pub fn shape(&self, area: Rect) -> Shape {
         let rows = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
         // An empty pane's explanation: a blank line and a few of text.
         const EMPTY: u16 = 4;
@@ -391,7 +393,21 @@ impl App {
             None => 2,
         };
         let listed = |n: usize| if n == 0 { EMPTY } else { rows(n) };
+        // The right column's rows, measured no wider than its share can show.
+        let cap = usize::from(layout::right_share(area.width));
+        let screen = usize::from(area.height);
+        let right_cols = panes::review::wanted_width(
+            self,
+            self.review_cursor.window(self.review_rows(), screen),
+            cap,
+        )
+        .max(panes::failures::wanted_width(
+            self,
+            self.failures_cursor.window(self.failures.len(), screen),
+            cap,
+        ));
         Shape {
+            right_cols: rows(right_cols),
             catalog_rows: rows(self.view.len()),
             output_rows,
             review_rows: listed(self.review_rows()),
@@ -566,10 +582,6 @@ impl App {
                 }
             }
             AppEvent::Shutdown(_) => self.should_quit = true,
-        }
-        // Panes are sized by what they hold, so any change may move their edges.
-        if self.dirty {
-            self.clamp_cursors();
         }
     }
 
@@ -1295,13 +1307,13 @@ impl App {
         let height = self.pane_height(pane);
         match pane {
             Pane::Catalog if line < height => {
-                let index = self.catalog_cursor.offset + line;
+                let index = self.catalog_cursor.window(self.view.len(), height).start + line;
                 if index < self.view.len() {
                     self.catalog_cursor.select(index, self.view.len(), height);
                 }
             }
             Pane::Review if line < height => {
-                let index = self.review_cursor.offset + line;
+                let index = self.review_cursor.window(self.review_rows(), height).start + line;
                 if index < self.review_rows() {
                     self.review_cursor.select(index, self.review_rows(), height);
                 }

@@ -48,9 +48,14 @@ impl ListCursor {
         self.offset = self.offset.min(len.saturating_sub(height));
     }
 
-    /// The rows to draw: `offset..offset+height`, clamped to `len`.
+    /// The rows to draw: `offset..offset+height`, clamped to `len`, moved down when the
+    /// pane shrank under the selection (panes are sized by their content), so the selected
+    /// row is always drawn.
     pub fn window(&self, len: usize, height: usize) -> std::ops::Range<usize> {
-        let start = self.offset.min(len);
+        let mut start = self.offset.min(len);
+        if height > 0 && self.selected >= start + height {
+            start = self.selected + 1 - height;
+        }
         start..(start + height).min(len)
     }
 }
@@ -58,6 +63,15 @@ impl ListCursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_follows_a_selection_that_a_shrinking_pane_left_below_it() {
+        let mut cursor = ListCursor::default();
+        cursor.select(15, 40, 20);
+        assert_eq!(cursor.window(40, 20), 0..20);
+        // The pane is now 10 rows: row 15 is still drawn, as the last one.
+        assert_eq!(cursor.window(40, 10), 6..16);
+    }
 
     #[test]
     fn moving_scrolls_the_window_and_clamps() {

@@ -18,6 +18,10 @@ const MIN_PANE: u16 = BORDERS + 2;
 /// than there is, and the share of the right column the Failures pane keeps.
 const OUTPUT_SHARE: u16 = 45;
 const FAILURES_SHARE: u16 = 45;
+/// The most of the width the right column (Review over Failures) takes, and the least it
+/// keeps while the screen allows: room for an empty pane's explanation.
+pub const RIGHT_SHARE: u16 = 42;
+const MIN_RIGHT: u16 = 37;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -45,6 +49,8 @@ impl Pane {
 /// has the whole screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Shape {
+    /// Columns the Review and Failures panes' rows fill (frames not counted).
+    pub right_cols: u16,
     pub catalog_rows: u16,
     pub output_rows: u16,
     pub review_rows: u16,
@@ -111,8 +117,13 @@ pub fn compute(area: Rect, shape: &Shape) -> Areas {
     );
     let [top, output] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(output_height)]).areas(body);
+    // The right column takes what its rows fill, up to its share; the catalog the rest.
+    let fair = right_share(top.width);
+    let right_width = (shape.right_cols + BORDERS)
+        .min(fair)
+        .max(MIN_RIGHT.min(fair));
     let [catalog, right] =
-        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(top);
     let failures_height = share(
         right.height,
         shape.review_rows + BORDERS,
@@ -148,6 +159,11 @@ fn share(total: u16, first_wants: u16, second_wants: u16, share_percent: u16) ->
     )
 }
 
+/// The most columns of `width` the right column takes, rounded.
+pub fn right_share(width: u16) -> u16 {
+    ((u32::from(width) * u32::from(RIGHT_SHARE) + 50) / 100) as u16
+}
+
 /// Rows inside a bordered pane.
 pub fn inner_height(area: Rect) -> usize {
     area.height.saturating_sub(BORDERS) as usize
@@ -175,6 +191,7 @@ mod tests {
             review_rows: 3,
             failures_rows: 4,
             zoomed: None,
+            ..Shape::default()
         };
         let areas = compute(screen(80, 24), &shape);
         assert_eq!(areas.output.height, 4);
@@ -192,6 +209,7 @@ mod tests {
             review_rows: 3,
             failures_rows: 4,
             zoomed: None,
+            ..Shape::default()
         };
         assert_eq!(compute(screen(80, 24), &shape).output.height, 7);
         shape.output_rows = 500;
@@ -211,6 +229,7 @@ mod tests {
             review_rows: 1_000,
             failures_rows: 1_000,
             zoomed: None,
+            ..Shape::default()
         };
         let areas = compute(screen(80, 24), &shape);
         assert_eq!(areas.output.height, 10);
@@ -245,6 +264,26 @@ mod tests {
                 areas.catalog.height
             );
         }
+    }
+
+    #[test]
+    fn the_right_column_is_as_wide_as_its_rows_up_to_its_share() {
+        let narrow = Shape {
+            right_cols: 30,
+            ..Shape::default()
+        };
+        // Room for an empty pane's explanation, and the catalog takes the rest.
+        let areas = compute(screen(150, 45), &narrow);
+        assert_eq!(areas.review.width, 37);
+        assert_eq!(areas.catalog.width, 113);
+        let wide = Shape {
+            right_cols: 500,
+            ..narrow
+        };
+        assert_eq!(compute(screen(150, 45), &wide).review.width, 63);
+        // At 80 columns the share is what there is.
+        assert_eq!(compute(screen(80, 24), &narrow).review.width, 34);
+        assert_eq!(compute(screen(80, 24), &wide).review.width, 34);
     }
 
     #[test]

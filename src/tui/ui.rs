@@ -19,7 +19,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         draw_too_small(frame, app, area);
         return;
     }
-    let areas = layout::compute(area, &app.shape());
+    let areas = layout::compute(area, &app.shape(area));
     // A zoomed-out pane has no area and is not drawn.
     let draws: [(Rect, DrawPane); 4] = [
         (areas.catalog, panes::catalog::draw),
@@ -61,6 +61,16 @@ pub fn empty_state<'a>(app: &App, lines: Vec<Line<'a>>) -> Paragraph<'a> {
         .style(app.theme.dim)
         .alignment(Alignment::Center)
         .wrap(Wrap { trim: true })
+}
+
+/// Columns a row fills, not counting the padding at its end.
+pub fn filled_width(line: &Line<'_>) -> usize {
+    let text: String = line
+        .spans
+        .iter()
+        .map(|span| span.content.as_ref())
+        .collect();
+    Span::raw(text.trim_end()).width()
 }
 
 /// Pads or cuts `text` to exactly `width` columns (by characters).

@@ -1,5 +1,7 @@
 //! The Failures pane: the failure history of the workspace, newest first.
 
+use std::ops::Range;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -9,7 +11,7 @@ use crate::model::Severity;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout::{Pane, column_width};
-use crate::tui::ui::{empty_state, fit, pane_block};
+use crate::tui::ui::{empty_state, filled_width, fit, pane_block};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let title = if app.failures.is_empty() {
@@ -21,31 +23,51 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if app.failures.is_empty() {
-        let text = vec![
-            Line::from(""),
-            Line::from("No failures recorded."),
-            Line::from("Failed runs land here."),
-            Line::from(format!(
-                "Press {} in Output to mark one.",
-                app.keymap.hint(Action::MarkFailure)
-            )),
-        ];
-        frame.render_widget(empty_state(app, text), inner);
+        frame.render_widget(empty_state(app, empty_text(app)), inner);
         return;
     }
-    let width = inner.width as usize;
-    let theme = &app.theme;
     let window = app
         .failures_cursor
         .window(app.failures.len(), inner.height as usize);
-    // Time, tool, severity, then the error takes the rest (at least 8 columns).
+    let rows = lines(app, window, inner.width as usize);
+    frame.render_widget(Paragraph::new(rows), inner);
+}
+
+fn empty_text(app: &App) -> Vec<Line<'static>> {
+    vec![
+        Line::from(""),
+        Line::from("No failures recorded."),
+        Line::from("Failed runs land here."),
+        Line::from(format!(
+            "Press {} in Output to mark one.",
+            app.keymap.hint(Action::MarkFailure)
+        )),
+    ]
+}
+
+/// Columns the rows in `window` would fill, up to `cap`: what the pane asks of the layout.
+pub fn wanted_width(app: &App, window: Range<usize>, cap: usize) -> usize {
+    if app.failures.is_empty() {
+        return empty_text(app).iter().map(Line::width).max().unwrap_or(0);
+    }
+    lines(app, window, cap)
+        .iter()
+        .map(filled_width)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The rows at `window`, `width` columns wide: time, tool, severity, then the error takes
+/// the rest (at least 8 columns).
+fn lines(app: &App, window: Range<usize>, width: usize) -> Vec<Line<'static>> {
+    let theme = &app.theme;
     let longest = app.failures[window.clone()]
         .iter()
         .map(|f| f.tool.chars().count())
         .max()
         .unwrap_or(0);
     let tool_width = column_width(longest, width, 8, 12 + 1 + 5 + 8);
-    let rows: Vec<Line> = window
+    window
         .map(|pos| {
             let f = &app.failures[pos];
             // `2026-11-21T10:00:00.000Z` → `11-21 10:00`
@@ -72,6 +94,5 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 line
             }
         })
-        .collect();
-    frame.render_widget(Paragraph::new(rows), inner);
+        .collect()
 }

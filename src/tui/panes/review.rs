@@ -1,6 +1,8 @@
 //! The Review pane: tools waiting in experimental/ for a human decision, and what else waits
 //! for one (agent calls, tool requests, health alerts, rules).
 
+use std::ops::Range;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -12,7 +14,7 @@ use crate::store::calls::{CallRow, RuleRow};
 use crate::store::requests::RequestRow;
 use crate::tui::app::{App, ReviewRow};
 use crate::tui::layout::{Pane, column_width};
-use crate::tui::ui::{empty_state, fit, pane_block};
+use crate::tui::ui::{empty_state, filled_width, fit, pane_block};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     // Waiting agent calls are counted apart: an agent is blocked on each.
@@ -24,21 +26,41 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if app.review_rows() == 0 {
-        let text = vec![
-            Line::from(""),
-            Line::from("Nothing to review."),
-            Line::from("New and evolved tools that agents"),
-            Line::from("write into experimental/ wait here."),
-        ];
-        frame.render_widget(empty_state(app, text), inner);
+        frame.render_widget(empty_state(app, empty_text()), inner);
         return;
     }
-    let width = inner.width as usize;
-    let visible: Vec<(usize, Option<ReviewRow>)> = app
+    let window = app
         .review_cursor
-        .window(app.review_rows(), inner.height as usize)
-        .map(|pos| (pos, app.review_row(pos)))
-        .collect();
+        .window(app.review_rows(), inner.height as usize);
+    let rows = lines(app, window, inner.width as usize);
+    frame.render_widget(Paragraph::new(rows), inner);
+}
+
+fn empty_text() -> Vec<Line<'static>> {
+    vec![
+        Line::from(""),
+        Line::from("Nothing to review."),
+        Line::from("New and evolved tools that agents"),
+        Line::from("write into experimental/ wait here."),
+    ]
+}
+
+/// Columns the rows in `window` would fill, up to `cap`: what the pane asks of the layout.
+pub fn wanted_width(app: &App, window: Range<usize>, cap: usize) -> usize {
+    if app.review_rows() == 0 {
+        return empty_text().iter().map(Line::width).max().unwrap_or(0);
+    }
+    lines(app, window, cap)
+        .iter()
+        .map(filled_width)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The rows at `window`, `width` columns wide, the selected one highlighted.
+fn lines(app: &App, window: Range<usize>, width: usize) -> Vec<Line<'static>> {
+    let visible: Vec<(usize, Option<ReviewRow>)> =
+        window.map(|pos| (pos, app.review_row(pos))).collect();
     // Names line up across candidates and requests: whole when there is room, giving way
     // to the badge, which is the point of this pane, down to 8 columns.
     let longest = visible
@@ -51,7 +73,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .max()
         .unwrap_or(0);
     let name_width = column_width(longest, width, 8, BADGE_WIDTH + 10);
-    let rows: Vec<Line> = visible
+    visible
         .into_iter()
         .map(|(pos, review_row)| {
             let line = match review_row {
@@ -68,8 +90,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 line
             }
         })
-        .collect();
-    frame.render_widget(Paragraph::new(rows), inner);
+        .collect()
 }
 
 /// An agent's call waiting for an answer: `a` once, `A` always, `e` edit, `r` reject.
