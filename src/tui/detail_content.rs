@@ -59,6 +59,8 @@ pub struct DetailContent {
     pub diff: Option<Vec<Line<'static>>>,
     /// The tool's last runs, newest first (any version), for the picture in the overview.
     pub recent_runs: Vec<crate::model::RunRecord>,
+    /// The last days the tool ran, oldest first, with its quality at the end of each.
+    pub quality_by_day: Vec<crate::store::DayQuality>,
 }
 
 impl DetailContent {
@@ -103,6 +105,7 @@ pub fn load(
         files,
         diff: parent.map(|p| diff_against(p, &texts, theme)),
         recent_runs: Vec::new(),
+        quality_by_day: Vec::new(),
     };
     ready(content.clone());
     let set = syntaxes();

@@ -17,6 +17,7 @@ mod output_feed;
 mod overlays;
 mod panes;
 mod pending_calls;
+pub mod quality_history;
 pub mod run_history;
 pub mod runs;
 mod service_feed;
@@ -319,17 +320,24 @@ fn run_effect(
             let theme = app.theme.clone();
             let store = Arc::clone(&services.store);
             tokio::task::spawn_blocking(move || {
-                let recent_runs = store
+                // Both bounded however many runs the tool has: the last runs, and one
+                // aggregate per day it ran.
+                let (recent_runs, quality_by_day) = store
                     .lock()
-                    .ok()
-                    .and_then(|store| {
-                        store
-                            .list_runs(Some(&entry.name), run_history::RECENT_RUNS)
-                            .ok()
+                    .map(|store| {
+                        (
+                            store
+                                .list_runs(Some(&entry.name), run_history::RECENT_RUNS)
+                                .unwrap_or_default(),
+                            store
+                                .quality_by_day(&entry.name, quality_history::QUALITY_DAYS)
+                                .unwrap_or_default(),
+                        )
                     })
                     .unwrap_or_default();
                 detail_content::load(&entry, parent.as_deref(), &theme, |mut content| {
                     content.recent_runs = recent_runs.clone();
+                    content.quality_by_day = quality_by_day.clone();
                     let _ = tx.send(AppEvent::DetailLoaded {
                         path: entry.path.clone(),
                         content: Box::new(content),

@@ -351,6 +351,7 @@ fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
         }],
         diff: None,
         recent_runs: vec![],
+        quality_by_day: vec![],
     })
 }
 
@@ -1131,4 +1132,5 @@ fn evolve_without_edits_asks_the_evolver() {
         Some((DecisionKind::Evolve, "faster".to_string()))
     );
 }
+mod quality_chart;
 mod services;
