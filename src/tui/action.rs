@@ -36,6 +36,7 @@ actions! {
     FocusFailures => "focus_failures", "Focus the Failures pane";
     FocusReview => "focus_review", "Focus the Review pane";
     Rescan => "rescan", "Scan the workspace again";
+    Stats => "stats", "Workspace stats and the quality ranking";
     Down => "down", "Move down";
     Up => "up", "Move up";
     First => "first", "Jump to the first item";

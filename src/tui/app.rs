@@ -27,6 +27,7 @@ use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
 use super::overlays::service::ServiceDialogState;
+use super::overlays::stats::{StatsState, ranking_rows};
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::theme::Theme;
 use crate::catalog::{Catalog, SortOrder};
@@ -57,6 +58,8 @@ pub enum AppEvent {
         path: PathBuf,
         content: Box<DetailContent>,
     },
+    /// The workspace statistics for the stats overlay, or why they could not be read.
+    StatsLoaded(Result<Box<crate::store::WorkspaceStats>, String>),
     IndexSaved(Result<(), String>),
     /// Output of a running tool, in the order it was read; `skipped` bytes before these were
     /// not shown (the app was behind), only logged.
@@ -152,6 +155,8 @@ pub enum Effect {
     CancelRun(u64),
     RecordFailure(Box<FailureRecord>),
     LoadHistory,
+    /// Aggregate the workspace statistics for the stats overlay.
+    LoadStats,
     Decide {
         entry: Box<ToolEntry>,
         command: ReviewCommand,
@@ -222,6 +227,7 @@ pub enum Overlay {
     Evolve(Box<EvolveState>),
     CallAnswer(Box<CallAnswerState>),
     Service(Box<ServiceDialogState>),
+    Stats(Box<StatsState>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -406,6 +412,12 @@ impl App {
                     && detail.entry.path == path
                 {
                     detail.content = Some(content);
+                    self.dirty = true;
+                }
+            }
+            AppEvent::StatsLoaded(data) => {
+                if let Some(Overlay::Stats(stats)) = &mut self.overlay {
+                    stats.data = Some(data);
                     self.dirty = true;
                 }
             }
@@ -1008,6 +1020,10 @@ impl App {
                 self.effects.push(Effect::Scan);
                 self.scan = ScanState::Starting;
             }
+            Action::Stats => {
+                self.effects.push(Effect::LoadStats);
+                self.overlay = Some(Overlay::Stats(Box::new(StatsState::loading())));
+            }
             Action::Down => self.move_selection(1),
             Action::Up => self.move_selection(-1),
             Action::PageDown => self.move_selection(self.pane_height(self.focus) as isize),
@@ -1108,6 +1124,14 @@ impl App {
                 return false;
             }
             Some(Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. }) => scroll,
+            Some(Overlay::Stats(stats)) => {
+                match action {
+                    Action::Close | Action::Stats | Action::Quit => self.overlay = None,
+                    Action::Help => return false,
+                    _ => stats.on_action(action, ranking_rows(self.size)),
+                }
+                return true;
+            }
             Some(Overlay::Detail(detail)) => {
                 let validation = validations.get(&detail.entry.path);
                 return match detail.on_action(action, validation) {

@@ -386,6 +386,26 @@ fn run_effect(
                 });
             });
         }
+        Effect::LoadStats => {
+            let tx = tx.clone();
+            let store = Arc::clone(&services.store);
+            let catalog = Arc::clone(&app.catalog);
+            tokio::task::spawn_blocking(move || {
+                let result = match store.lock() {
+                    Ok(store) => store
+                        .workspace_stats(
+                            catalog.entries(),
+                            std::time::SystemTime::now(),
+                            overlays::stats::DAYS_SHOWN,
+                            overlays::stats::TREND_OVER,
+                        )
+                        .map(Box::new)
+                        .map_err(|e| e.to_string()),
+                    Err(_) => Err("state store lock poisoned".to_string()),
+                };
+                let _ = tx.send(AppEvent::StatsLoaded(result));
+            });
+        }
         Effect::StartRun { key, entry, input } => {
             let (cancel_tx, cancel_rx) = runner::cancel_pair();
             services.cancels.insert(key, cancel_tx);

@@ -1134,3 +1134,4 @@ fn evolve_without_edits_asks_the_evolver() {
 }
 mod quality_chart;
 mod services;
+mod stats;
