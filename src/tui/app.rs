@@ -58,6 +58,11 @@ pub enum AppEvent {
         path: PathBuf,
         content: Box<DetailContent>,
     },
+    /// The chart data of the tool detail at `path`, after its content.
+    QualityByDayLoaded {
+        path: PathBuf,
+        days: Vec<crate::store::DayQuality>,
+    },
     /// The workspace statistics for the stats overlay, or why they could not be read.
     StatsLoaded(Result<Box<crate::store::WorkspaceStats>, String>),
     IndexSaved(Result<(), String>),
@@ -412,6 +417,15 @@ impl App {
                     && detail.entry.path == path
                 {
                     detail.content = Some(content);
+                    self.dirty = true;
+                }
+            }
+            AppEvent::QualityByDayLoaded { path, days } => {
+                if let Some(Overlay::Detail(detail)) = &mut self.overlay
+                    && detail.entry.path == path
+                    && let Some(content) = &mut detail.content
+                {
+                    content.quality_by_day = days;
                     self.dirty = true;
                 }
             }

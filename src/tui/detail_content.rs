@@ -59,7 +59,8 @@ pub struct DetailContent {
     pub diff: Option<Vec<Line<'static>>>,
     /// The tool's last runs, newest first (any version), for the picture in the overview.
     pub recent_runs: Vec<crate::model::RunRecord>,
-    /// The last days the tool ran, oldest first, with its quality at the end of each.
+    /// The last days the tool ran, oldest first, with its quality at the end of each; they
+    /// arrive after the rest (`AppEvent::QualityByDayLoaded`).
     pub quality_by_day: Vec<crate::store::DayQuality>,
 }
 

@@ -320,29 +320,39 @@ fn run_effect(
             let theme = app.theme.clone();
             let store = Arc::clone(&services.store);
             tokio::task::spawn_blocking(move || {
-                // Both bounded however many runs the tool has: the last runs, and one
-                // aggregate per day it ran.
-                let (recent_runs, quality_by_day) = store
+                let recent_runs = store
                     .lock()
-                    .map(|store| {
-                        (
-                            store
-                                .list_runs(Some(&entry.name), run_history::RECENT_RUNS)
-                                .unwrap_or_default(),
-                            store
-                                .quality_by_day(&entry.name, quality_history::QUALITY_DAYS)
-                                .unwrap_or_default(),
-                        )
+                    .ok()
+                    .and_then(|store| {
+                        store
+                            .list_runs(Some(&entry.name), run_history::RECENT_RUNS)
+                            .ok()
                     })
                     .unwrap_or_default();
                 detail_content::load(&entry, parent.as_deref(), &theme, |mut content| {
                     content.recent_runs = recent_runs.clone();
-                    content.quality_by_day = quality_by_day.clone();
                     let _ = tx.send(AppEvent::DetailLoaded {
                         path: entry.path.clone(),
                         content: Box::new(content),
                     });
                 });
+                // Last, and on its own: one stats query per day the tool ran, which for a
+                // tool with 10,000 runs takes longer than the rest (BENCHMARKS.md).
+                let days = store
+                    .lock()
+                    .ok()
+                    .and_then(|store| {
+                        store
+                            .quality_by_day(&entry.name, quality_history::QUALITY_DAYS)
+                            .ok()
+                    })
+                    .unwrap_or_default();
+                if !days.is_empty() {
+                    let _ = tx.send(AppEvent::QualityByDayLoaded {
+                        path: entry.path.clone(),
+                        days,
+                    });
+                }
             });
         }
         Effect::SaveIndex(entries) => {

@@ -56,10 +56,14 @@ fn detail_with_history(app: &mut App) {
             error: None,
         })
         .collect();
-    content.quality_by_day = quality_days();
     app.update(AppEvent::DetailLoaded {
         path: entry.path.clone(),
         content,
+    });
+    // The chart's data comes last, on its own.
+    app.update(AppEvent::QualityByDayLoaded {
+        path: entry.path.clone(),
+        days: quality_days(),
     });
 }
 
@@ -105,4 +109,20 @@ fn the_quality_chart_scrolls_with_the_overview_and_hides_where_there_is_no_room(
     for (width, height) in [(79, 24), (20, 5), (1, 1)] {
         render(&app, width, height);
     }
+}
+
+#[test]
+fn chart_data_for_another_tool_is_not_shown() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('d'));
+    let entry = detail_loaded(&mut app);
+    app.update(AppEvent::DetailLoaded {
+        path: entry.path.clone(),
+        content: content_with_source("main.py", "print(1)\n"),
+    });
+    app.update(AppEvent::QualityByDayLoaded {
+        path: "/ws/core/word_count-1.0.0".into(),
+        days: quality_days(),
+    });
+    assert!(!render(&app, 80, 24).contains("over time"));
 }
