@@ -14,7 +14,7 @@ mod inherited;
 pub mod keymap;
 pub mod layout;
 mod output_feed;
-mod overlays;
+pub mod overlays;
 mod panes;
 mod pending_calls;
 pub mod quality_history;
