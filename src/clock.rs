@@ -1,6 +1,6 @@
 //! Timestamps as the store keeps them: RFC 3339 in UTC, which also sorts as text.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 pub fn now_rfc3339() -> String {
     rfc3339(SystemTime::now())
@@ -15,6 +15,16 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     humantime::parse_rfc3339_weak(text).ok()
 }
 
+/// The `n` days (UTC, `YYYY-MM-DD`) ending with the day of `now`, oldest first.
+pub fn last_days(now: SystemTime, n: usize) -> Vec<String> {
+    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+    (0..n as u32)
+        .rev()
+        .filter_map(|back| now.checked_sub(DAY * back))
+        .map(|at| rfc3339(at)[..10].to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,5 +36,15 @@ mod tests {
         assert!(a < b, "{a} < {b}");
         assert!(parse_rfc3339(&a).is_some());
         assert!(a.ends_with('Z'));
+    }
+
+    #[test]
+    fn last_days_end_today_oldest_first_across_a_month_end() {
+        let at = parse_rfc3339("2026-12-02T23:59:00.000Z").expect("valid");
+        assert_eq!(
+            last_days(at, 4),
+            ["2026-11-29", "2026-11-30", "2026-12-01", "2026-12-02"]
+        );
+        assert!(last_days(at, 0).is_empty());
     }
 }

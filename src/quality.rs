@@ -112,6 +112,39 @@ pub fn stats_for_active_tools(catalog: &[ToolEntry], recorded: Vec<ToolStats>) -
     stats
 }
 
+/// An active tool's stats now, and its quality at an earlier time (a week ago in the
+/// workbench's stats overlay).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityTrend {
+    pub stats: ToolStats,
+    pub earlier: f64,
+}
+
+impl QualityTrend {
+    /// How much quality rose (positive) or fell since `earlier`.
+    pub fn change(&self) -> f64 {
+        self.stats.quality - self.earlier
+    }
+}
+
+/// Every active tool ranked as `stats_for_active_tools` ranks them (what `toolbench stats`
+/// lists), each with its quality from `earlier` stats; a tool missing there had not run yet.
+pub fn trends(
+    catalog: &[ToolEntry],
+    now: Vec<ToolStats>,
+    earlier: Vec<ToolStats>,
+) -> Vec<QualityTrend> {
+    let earlier: HashMap<String, ToolStats> =
+        earlier.into_iter().map(|s| (s.name.clone(), s)).collect();
+    stats_for_active_tools(catalog, now)
+        .into_iter()
+        .map(|stats| QualityTrend {
+            earlier: quality_of(&earlier, &stats.name),
+            stats,
+        })
+        .collect()
+}
+
 /// Why a hand-reported failure was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FailureReportError {
@@ -264,6 +297,37 @@ mod tests {
         assert_eq!(names, vec!["used", "another", "fresh"]);
         assert_eq!(stats[0], used);
         assert!(close(stats[2].quality, 0.40));
+    }
+
+    #[test]
+    fn trends_rank_like_stats_and_compare_with_the_earlier_quality() {
+        let catalog = [
+            entry("steady", Tier::Core),
+            entry("new", Tier::Experimental),
+            entry("retired", Tier::Archived),
+        ];
+        let steady_now = ToolStats {
+            runs: 100,
+            ok: 100,
+            median_ms: Some(5),
+            quality: quality(100, 100, Some(5), &[]),
+            ..ToolStats::unused("steady")
+        };
+        let steady_before = ToolStats {
+            quality: 0.7,
+            ..steady_now.clone()
+        };
+        let trends = trends(
+            &catalog,
+            vec![steady_now.clone(), ToolStats::unused("retired")],
+            vec![steady_before],
+        );
+        let names: Vec<&str> = trends.iter().map(|t| t.stats.name.as_str()).collect();
+        assert_eq!(names, ["steady", "new"]);
+        assert!(close(trends[0].change(), steady_now.quality - 0.7));
+        // A tool that had no record earlier compares with an unused tool's 0.40.
+        assert!(close(trends[1].earlier, 0.40));
+        assert!(close(trends[1].change(), 0.0));
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod validation_cache;
 pub mod writer;
 
 pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};
+pub use stats::{DayQuality, DayRuns, WorkspaceStats};
 pub use writer::StoreWriter;
 
 use std::path::{Path, PathBuf};

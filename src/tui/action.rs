@@ -37,6 +37,7 @@ actions! {
     FocusReview => "focus_review", "Focus the Review pane";
     Rescan => "rescan", "Scan the workspace again";
     Zoom => "zoom", "Give the focused pane the whole screen, or give the screen back";
+    Stats => "stats", "Workspace stats and the quality ranking";
     Down => "down", "Move down";
     Up => "up", "Move up";
     First => "first", "Jump to the first item";

@@ -27,6 +27,7 @@ use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
 use super::overlays::service::ServiceDialogState;
+use super::overlays::stats::{StatsState, ranking_rows};
 use super::panes;
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::theme::Theme;
@@ -58,6 +59,13 @@ pub enum AppEvent {
         path: PathBuf,
         content: Box<DetailContent>,
     },
+    /// The chart data of the tool detail at `path`, after its content.
+    QualityByDayLoaded {
+        path: PathBuf,
+        days: Vec<crate::store::DayQuality>,
+    },
+    /// The workspace statistics for the stats overlay, or why they could not be read.
+    StatsLoaded(Result<Box<crate::store::WorkspaceStats>, String>),
     IndexSaved(Result<(), String>),
     /// Output of a running tool, in the order it was read; `skipped` bytes before these were
     /// not shown (the app was behind), only logged.
@@ -153,6 +161,8 @@ pub enum Effect {
     CancelRun(u64),
     RecordFailure(Box<FailureRecord>),
     LoadHistory,
+    /// Aggregate the workspace statistics for the stats overlay.
+    LoadStats,
     Decide {
         entry: Box<ToolEntry>,
         command: ReviewCommand,
@@ -223,6 +233,7 @@ pub enum Overlay {
     Evolve(Box<EvolveState>),
     CallAnswer(Box<CallAnswerState>),
     Service(Box<ServiceDialogState>),
+    Stats(Box<StatsState>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -445,6 +456,21 @@ impl App {
                     && detail.entry.path == path
                 {
                     detail.content = Some(content);
+                    self.dirty = true;
+                }
+            }
+            AppEvent::QualityByDayLoaded { path, days } => {
+                if let Some(Overlay::Detail(detail)) = &mut self.overlay
+                    && detail.entry.path == path
+                    && let Some(content) = &mut detail.content
+                {
+                    content.quality_by_day = days;
+                    self.dirty = true;
+                }
+            }
+            AppEvent::StatsLoaded(data) => {
+                if let Some(Overlay::Stats(stats)) = &mut self.overlay {
+                    stats.data = Some(data);
                     self.dirty = true;
                 }
             }
@@ -1048,6 +1074,10 @@ impl App {
                 self.effects.push(Effect::Scan);
                 self.scan = ScanState::Starting;
             }
+            Action::Stats => {
+                self.effects.push(Effect::LoadStats);
+                self.overlay = Some(Overlay::Stats(Box::new(StatsState::loading())));
+            }
             Action::Down => self.move_selection(1),
             Action::Up => self.move_selection(-1),
             Action::PageDown => self.move_selection(self.pane_height(self.focus) as isize),
@@ -1148,6 +1178,14 @@ impl App {
                 return false;
             }
             Some(Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. }) => scroll,
+            Some(Overlay::Stats(stats)) => {
+                match action {
+                    Action::Close | Action::Stats | Action::Quit => self.overlay = None,
+                    Action::Help => return false,
+                    _ => stats.on_action(action, ranking_rows(self.size)),
+                }
+                return true;
+            }
             Some(Overlay::Detail(detail)) => {
                 let validation = validations.get(&detail.entry.path);
                 return match detail.on_action(action, validation) {

@@ -61,6 +61,9 @@ pub struct DetailContent {
     pub diff: Option<Vec<Line<'static>>>,
     /// The tool's last runs, newest first (any version), for the picture in the overview.
     pub recent_runs: Vec<crate::model::RunRecord>,
+    /// The last days the tool ran, oldest first, with its quality at the end of each; they
+    /// arrive after the rest (`AppEvent::QualityByDayLoaded`).
+    pub quality_by_day: Vec<crate::store::DayQuality>,
 }
 
 impl DetailContent {
@@ -116,6 +119,7 @@ pub fn load(
         files,
         diff,
         recent_runs: Vec::new(),
+        quality_by_day: Vec::new(),
     };
     ready(content.clone());
     let set = syntaxes();

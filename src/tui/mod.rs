@@ -14,9 +14,10 @@ mod inherited;
 pub mod keymap;
 pub mod layout;
 mod output_feed;
-mod overlays;
+pub mod overlays;
 mod panes;
 mod pending_calls;
+pub mod quality_history;
 pub mod run_history;
 pub mod runs;
 mod service_feed;
@@ -335,6 +336,23 @@ fn run_effect(
                         content: Box::new(content),
                     });
                 });
+                // Last, and on its own: one stats query per day the tool ran, which for a
+                // tool with 10,000 runs takes longer than the rest (BENCHMARKS.md).
+                let days = store
+                    .lock()
+                    .ok()
+                    .and_then(|store| {
+                        store
+                            .quality_by_day(&entry.name, quality_history::QUALITY_DAYS)
+                            .ok()
+                    })
+                    .unwrap_or_default();
+                if !days.is_empty() {
+                    let _ = tx.send(AppEvent::QualityByDayLoaded {
+                        path: entry.path.clone(),
+                        days,
+                    });
+                }
             });
         }
         Effect::SaveIndex(entries) => {
@@ -376,6 +394,26 @@ fn run_effect(
                     proposers,
                     arrivals,
                 });
+            });
+        }
+        Effect::LoadStats => {
+            let tx = tx.clone();
+            let store = Arc::clone(&services.store);
+            let catalog = Arc::clone(&app.catalog);
+            tokio::task::spawn_blocking(move || {
+                let result = match store.lock() {
+                    Ok(store) => store
+                        .workspace_stats(
+                            catalog.entries(),
+                            std::time::SystemTime::now(),
+                            overlays::stats::DAYS_SHOWN,
+                            overlays::stats::TREND_OVER,
+                        )
+                        .map(Box::new)
+                        .map_err(|e| e.to_string()),
+                    Err(_) => Err("state store lock poisoned".to_string()),
+                };
+                let _ = tx.send(AppEvent::StatsLoaded(result));
             });
         }
         Effect::StartRun { key, entry, input } => {

@@ -351,6 +351,7 @@ fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
         }],
         diff: None,
         recent_runs: vec![],
+        quality_by_day: vec![],
     })
 }
 
@@ -1132,4 +1133,6 @@ fn evolve_without_edits_asks_the_evolver() {
     );
 }
 mod layout;
+mod quality_chart;
 mod services;
+mod stats;

@@ -14,6 +14,7 @@ use crate::text::visible;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::detail_content::{DetailContent, SourceFile};
+use crate::tui::quality_history;
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,8 +186,27 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
         .title(Line::from(tabs).right_aligned())
         .title_bottom(Span::styled(bottom_hint(app, detail.section), theme.dim));
     let visible = rect.height.saturating_sub(2) as usize;
+    let mut chart = None;
     let (content, scroll) = match detail.section {
-        DetailSection::Overview => (overview(theme, detail), detail.scroll),
+        DetailSection::Overview => {
+            let mut lines = overview(theme, detail);
+            if let Some(days) = detail
+                .content
+                .as_ref()
+                .map(|c| c.quality_by_day.as_slice())
+                .filter(|days| !days.is_empty())
+                .filter(|_| rect.width.saturating_sub(2) >= quality_history::MIN_WIDTH)
+            {
+                // Right under the run picture: as tall as the room left allows, and at least
+                // readable, in which case it scrolls into view with the text.
+                let room = visible.saturating_sub(lines.len()) as u16;
+                let rows = room.clamp(quality_history::MIN_ROWS, quality_history::MAX_ROWS);
+                let top = lines.len();
+                lines.extend(std::iter::repeat_n(Line::from(""), usize::from(rows)));
+                chart = Some((days, rows, top));
+            }
+            (lines, detail.scroll)
+        }
         DetailSection::Validation => {
             let (lines, selected_line) = checks(theme, validation, detail.finding);
             // Keep the selected finding in view.
@@ -202,6 +222,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
         },
     };
     let scroll = scroll.min(content.len().saturating_sub(visible));
+    let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(content)
@@ -209,6 +230,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
             .scroll((scroll as u16, 0)),
         rect,
     );
+    if let Some((days, rows, top)) = chart {
+        quality_history::render_scrolled(
+            theme,
+            days,
+            rows,
+            (top, scroll),
+            inner,
+            frame.buffer_mut(),
+        );
+    }
 }
 
 fn bottom_hint(app: &App, section: DetailSection) -> String {

@@ -1,4 +1,4 @@
-//! Overlays drawn over the main screen: help and tool detail.
+//! Overlays drawn over the main screen: help, tool detail, workspace stats and the dialogs.
 
 pub mod call_answer;
 pub mod decision;
@@ -9,6 +9,7 @@ pub mod help;
 pub mod launch;
 pub mod mark_failure;
 pub mod service;
+pub mod stats;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -26,6 +27,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(Overlay::Evolve(evolve)) => evolve::draw(frame, app, area, evolve),
         Some(Overlay::MarkFailure(mark)) => mark_failure::draw(frame, app, area, mark),
         Some(Overlay::Service(dialog)) => service::draw(frame, app, area, dialog),
+        Some(Overlay::Stats(stats)) => stats::draw(frame, app, area, stats),
         Some(Overlay::FailureDetail { failure, scroll }) => {
             failure_detail::draw(frame, app, area, failure, *scroll)
         }
