@@ -84,13 +84,14 @@ shot() {
   echo "wrote screenshots/$name.svg"
 }
 
-# The main screen while a run streams into the Output pane.
-shot workbench / t e s t _ s u i t e Enter Escape sleep:2.2
 # The review overlay of the evolved csv_to_json: its diff against 1.2.0.
 shot review-diff / c s v _ t o _ j s o n Enter j d Tab Tab
 # The checks of a tool with dangerous patterns: findings with file and line.
 shot review-checks / t m p _ c l e a n e r Enter Escape d Tab
-# A tool's detail: the picture of its last runs.
-shot tool-detail / w o r d _ c o u n t Enter Escape d
+# A tool's detail: the picture of its last runs and its quality over time (the chart's data
+# arrives after the rest).
+shot tool-detail / w o r d _ c o u n t Enter Escape d sleep:1.5
 # The workspace's runs per day and its tools ranked by quality.
-shot stats S sleep:0.5
+shot stats S sleep:1
+# The main screen while a run streams into the Output pane (last: quitting ends the run).
+shot workbench / t e s t _ s u i t e Enter Escape sleep:2.2
