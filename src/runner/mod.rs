@@ -51,7 +51,7 @@ pub enum RunEvent {
 }
 
 /// Why a run could not start. Nothing was spawned.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum RunError {
     #[error("{tool}: manifest is broken: {reason}")]
     Broken { tool: String, reason: String },
