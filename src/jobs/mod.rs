@@ -4,6 +4,7 @@
 //! events into its own state, output or protocol messages.
 //!
 //! - [`run`]: one tool run from its start to its record, with any number of observers.
+//! - [`scan`]: the workspace read into catalog entries, with its progress.
 //!
 //! Watching is `watch::watch` (a callback per batch of changes) and evolve goes through
 //! `review::apply`; both already report to any caller without a job around them.
@@ -12,3 +13,4 @@
 //! (rmcp), nothing from `tui`, `cli` or `mcp`.
 
 pub mod run;
+pub mod scan;

@@ -11,6 +11,7 @@ pub mod detail_content;
 pub mod diff;
 pub mod highlight;
 mod inherited;
+mod job_events;
 pub mod keymap;
 pub mod layout;
 mod output_feed;
@@ -37,8 +38,9 @@ use tokio::sync::mpsc;
 
 use std::collections::HashMap;
 
-use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
+use crate::catalog::scan::KnownHashes;
 use crate::config::{Config, config_dir};
+use crate::jobs::scan::ScanRequest;
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::{self, CancelSender, RunEvent, RunRequest};
 use crate::store::Store;
@@ -56,8 +58,6 @@ use validation_queue::{ValidationJob, ValidationQueue};
 /// differently.
 pub const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
 
-/// How often the scan progress is published while a scan runs.
-const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 /// The shortest time between two frames: output floods redraw at most this often.
 const FRAME_INTERVAL: Duration = Duration::from_millis(16);
 /// Validations that may run at once.
@@ -306,13 +306,15 @@ fn run_effect(
         Effect::Scan => {
             // The catalog shown (the cached index, then the last scan) knows the hashes of
             // every folder that has not changed since.
-            let known = KnownHashes::from_entries(app.catalog.entries());
-            spawn_scan(
-                services.root.clone(),
-                services.config.catalog,
-                known,
-                tx.clone(),
-            );
+            let request = ScanRequest {
+                root: services.root.clone(),
+                limits: services.config.catalog,
+                known: KnownHashes::from_entries(app.catalog.entries()),
+            };
+            let tx = tx.clone();
+            crate::jobs::scan::start(request, move |event| {
+                tx.send(job_events::from_scan(event)).is_ok()
+            });
         }
         Effect::LoadDetail { entry, parent } => {
             let tx = tx.clone();
@@ -573,39 +575,5 @@ async fn run_tool(
             Err(_) => return,
         };
         let _ = tx.send(event);
-    });
-}
-/// Scans on a blocking thread while a task publishes progress until the scan reports back.
-fn spawn_scan(
-    root: PathBuf,
-    limits: ScanLimits,
-    known: KnownHashes,
-    tx: mpsc::UnboundedSender<AppEvent>,
-) {
-    let progress = Arc::new(ScanProgress::default());
-    let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<()>();
-    {
-        let progress = Arc::clone(&progress);
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(PROGRESS_INTERVAL);
-            loop {
-                tokio::select! {
-                    _ = &mut done_rx => break,
-                    _ = interval.tick() => {
-                        let _ = tx.send(AppEvent::ScanProgress { done: progress.done(), total: progress.total() });
-                    }
-                }
-            }
-        });
-    }
-    tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        let entries = scan_workspace(&root, limits, &known, &progress);
-        let _ = done_tx.send(());
-        let _ = tx.send(AppEvent::ScanFinished {
-            entries,
-            elapsed: started.elapsed(),
-        });
     });
 }

@@ -1,0 +1,12 @@
+//! The library's jobs as the app's events: what a run, a scan or a validation tells becomes an
+//! `AppEvent`, and nothing more; the state changes they cause stay in `App::update`.
+
+use super::app::AppEvent;
+use crate::jobs::scan::ScanEvent;
+
+pub fn from_scan(event: ScanEvent) -> AppEvent {
+    match event {
+        ScanEvent::Progress { done, total } => AppEvent::ScanProgress { done, total },
+        ScanEvent::Finished { entries, elapsed } => AppEvent::ScanFinished { entries, elapsed },
+    }
+}
