@@ -8,9 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{BIN, write_tool};
+use toolbench::catalog::Catalog;
 use toolbench::catalog::scan::{ScanLimits, load_path};
 use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobError, RunJobEvent, RunObserver};
+use toolbench::jobs::validation::{ValidationEvent, ValidationQueue, ValidationRequest};
 use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
+use toolbench::review::validate::ValidateError;
 use toolbench::runner::confine::Confinement;
 use toolbench::runner::{RunRequest, Stream};
 use toolbench::store::Store;
@@ -255,4 +258,59 @@ async fn a_run_that_cannot_start_tells_every_observer_why() {
     );
     assert_eq!(follow(observer).await.results, ["not started"]);
     assert!(stored_runs(ws.path()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_validation_queue_validates_stores_and_tells_each_request() {
+    let (ws, entry) = workspace_with(Tier::Experimental, "echo '{\"ok\": true}'\n", "");
+    std::fs::create_dir_all(entry.path.join("tests")).expect("tests dir");
+    std::fs::write(
+        entry.path.join("tests/basic.toml"),
+        "input = '{}'\nexpect_stdout_contains = \"ok\"\n",
+    )
+    .expect("case");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let queue = ValidationQueue::start(
+        &tokio::runtime::Handle::current(),
+        1,
+        ws.path().to_path_buf(),
+        PathBuf::from(BIN),
+        move |event| tx.send(event).is_ok(),
+    );
+    let catalog = Arc::new(Catalog::new(vec![entry.clone()]));
+    let mut oversized = entry.clone();
+    oversized.oversized = true;
+    oversized.error = Some("over the limits".into());
+    for entry in [entry.clone(), oversized] {
+        queue.push(ValidationRequest {
+            entry,
+            force: true,
+            catalog: Arc::clone(&catalog),
+        });
+    }
+    let first = tokio::time::timeout(PATIENCE, rx.recv())
+        .await
+        .expect("told");
+    let Some(ValidationEvent::Validated { path, report }) = first else {
+        panic!("validated: {first:?}");
+    };
+    assert_eq!(path, entry.path);
+    assert_eq!(report.tests.len(), 1, "{:?}", report.tests);
+    let runs = stored_runs(ws.path());
+    assert_eq!(runs.len(), 1, "the case's run is stored: {runs:?}");
+    assert_eq!(runs[0].origin, RunOrigin::Validation);
+    assert!(toolbench::runner::inflight::list(ws.path()).is_empty());
+    let second = tokio::time::timeout(PATIENCE, rx.recv())
+        .await
+        .expect("told");
+    assert!(
+        matches!(
+            second,
+            Some(ValidationEvent::Refused {
+                error: ValidateError::Oversized { .. },
+                ..
+            })
+        ),
+        "{second:?}"
+    );
 }

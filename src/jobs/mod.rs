@@ -5,6 +5,7 @@
 //!
 //! - [`run`]: one tool run from its start to its record, with any number of observers.
 //! - [`scan`]: the workspace read into catalog entries, with its progress.
+//! - [`validation`]: a queue of validations run by a fixed number of workers.
 //!
 //! Watching is `watch::watch` (a callback per batch of changes) and evolve goes through
 //! `review::apply`; both already report to any caller without a job around them.
@@ -14,3 +15,4 @@
 
 pub mod run;
 pub mod scan;
+pub mod validation;

@@ -25,7 +25,6 @@ mod service_jobs;
 mod terminal;
 pub mod theme;
 pub mod ui;
-mod validation_queue;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -41,6 +40,7 @@ use std::collections::HashMap;
 use crate::catalog::scan::KnownHashes;
 use crate::config::{Config, config_dir};
 use crate::jobs::scan::ScanRequest;
+use crate::jobs::validation::{ValidationQueue, ValidationRequest};
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::{self, CancelSender, RunEvent, RunRequest};
 use crate::store::Store;
@@ -49,7 +49,6 @@ use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
 use keymap::Keymap;
 use theme::Theme;
-use validation_queue::{ValidationJob, ValidationQueue};
 
 /// Benchmarks set this to `first-frame` or `scan` to exit at that point. Unlike the journal's
 /// test hooks it stays in release builds: the benchmarks measure the release binary, and it
@@ -102,13 +101,16 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     let exe = std::env::current_exe().context("cannot find the toolbench binary")?;
     let (tx, rx) = mpsc::unbounded_channel::<AppEvent>();
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(output_feed::QUEUE);
-    let validations = ValidationQueue::start(
-        runtime.handle(),
-        VALIDATION_WORKERS,
-        root.clone(),
-        exe.clone(),
-        tx.clone(),
-    );
+    let validations = {
+        let tx = tx.clone();
+        ValidationQueue::start(
+            runtime.handle(),
+            VALIDATION_WORKERS,
+            root.clone(),
+            exe.clone(),
+            move |event| tx.send(job_events::from_validation(event)).is_ok(),
+        )
+    };
     {
         let _runtime = runtime.enter();
         inherited::spawn(root.clone(), tx.clone());
@@ -452,7 +454,7 @@ fn run_effect(
                 });
             });
         }
-        Effect::Validate { entry, force } => services.validations.push(ValidationJob {
+        Effect::Validate { entry, force } => services.validations.push(ValidationRequest {
             entry: *entry,
             force,
             // Shared, not copied: a scan can queue thousands of validations.
