@@ -14,7 +14,6 @@ mod inherited;
 mod job_events;
 pub mod keymap;
 pub mod layout;
-mod output_feed;
 mod overlays;
 mod panes;
 mod pending_calls;
@@ -39,10 +38,11 @@ use std::collections::HashMap;
 
 use crate::catalog::scan::KnownHashes;
 use crate::config::{Config, config_dir};
+use crate::jobs::run::{OutputPolicy, Recorder, RunJob};
 use crate::jobs::scan::ScanRequest;
 use crate::jobs::validation::{ValidationQueue, ValidationRequest};
 use crate::model::{RunOrigin, ToolId};
-use crate::runner::{self, CancelSender, RunEvent, RunRequest};
+use crate::runner::{self, CancelSender, RunRequest};
 use crate::store::Store;
 use crate::store::writer::StoreWriter;
 use crate::workspace::RootSource;
@@ -100,7 +100,7 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
     let exe = std::env::current_exe().context("cannot find the toolbench binary")?;
     let (tx, rx) = mpsc::unbounded_channel::<AppEvent>();
-    let (output_tx, output_rx) = mpsc::channel::<AppEvent>(output_feed::QUEUE);
+    let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
     let validations = {
         let tx = tx.clone();
         ValidationQueue::start(
@@ -174,7 +174,8 @@ struct Services {
     config: Config,
     /// Validations run test cases in the sandbox: a burst of arrivals queues here.
     validations: ValidationQueue,
-    /// Run output, bounded: a flood waits (and is thinned) here, not in the event queue.
+    /// Run output, bounded: a flood waits here (thinned by its run's observer), not in the
+    /// event queue.
     output: mpsc::Sender<AppEvent>,
     /// The service instances the Output pane follows.
     following: service_feed::Following,
@@ -383,8 +384,6 @@ fn run_effect(
             });
         }
         Effect::StartRun { key, entry, input } => {
-            let (cancel_tx, cancel_rx) = runner::cancel_pair();
-            services.cancels.insert(key, cancel_tx);
             let request = RunRequest {
                 root: services.root.clone(),
                 entry: *entry,
@@ -394,12 +393,14 @@ fn run_effect(
                 exe: services.exe.clone(),
                 confinement: runner::confine::Confinement::new(&services.root, &services.config),
             };
-            tokio::spawn(run_tool(
+            let job = RunJob::new(request, Recorder::Writer(Arc::clone(&services.writer)));
+            let run = job.observe(OutputPolicy::Newest);
+            services.cancels.insert(key, job.start().canceller());
+            tokio::spawn(job_events::follow_run(
                 key,
-                request,
-                cancel_rx,
-                Arc::clone(&services.writer),
-                (tx.clone(), services.output.clone()),
+                run,
+                tx.clone(),
+                services.output.clone(),
             ));
         }
         Effect::CancelRun(key) => {
@@ -516,66 +517,4 @@ fn decide(
     crate::review::apply(ctx, &mut store, tool, command)
         .map(|d| d.summary())
         .map_err(|e| e.to_string())
-}
-
-/// One run from start to record: output flows to the app as it comes, the record goes to
-/// the store writer, and the app hears about both.
-async fn run_tool(
-    key: u64,
-    request: RunRequest,
-    cancel: tokio::sync::watch::Receiver<bool>,
-    writer: Arc<StoreWriter>,
-    (tx, output): (mpsc::UnboundedSender<AppEvent>, mpsc::Sender<AppEvent>),
-) {
-    let root = request.root.clone();
-    let (events_tx, events_rx) = mpsc::channel::<RunEvent>(64);
-    let forward = tokio::spawn(output_feed::forward(key, events_rx, output));
-    let outcome = runner::execute(request, Some(events_tx), cancel).await;
-    let _ = forward.await;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(e) => {
-            let _ = tx.send(AppEvent::RunFinished {
-                key,
-                result: Err(e.to_string()),
-            });
-            return;
-        }
-    };
-    let record = outcome.record;
-    let summary = outcome.protections.summary();
-    let _ = tx.send(AppEvent::RunFinished {
-        key,
-        result: Ok((Box::new(record.clone()), summary)),
-    });
-    let failure = runner::record::automatic_failure(&record);
-    let (reply_tx, reply_rx) = std::sync::mpsc::channel();
-    writer.record_run(record, failure, Some(reply_tx));
-    tokio::task::spawn_blocking(move || {
-        let event = match reply_rx.recv() {
-            Ok(Ok((run, failure))) => {
-                runner::inflight::finish(&root, run.log_dir.as_deref());
-                AppEvent::RunRecorded {
-                    key,
-                    run: Box::new(run),
-                    failure: failure.map(Box::new),
-                }
-            }
-            // Not lost: its in-flight file keeps it, finished, for the next toolbench start.
-            Ok(Err(lost)) => {
-                AppEvent::StoreRefused(match runner::inflight::keep_unstored(&root, &lost.record) {
-                    Ok(()) => format!(
-                        "run of {} not stored: {}; kept in .toolbench/running/ for the next start",
-                        lost.record.tool, lost.reason
-                    ),
-                    Err(kept) => format!(
-                        "run of {} not stored: {}; and not kept either: {kept}",
-                        lost.record.tool, lost.reason
-                    ),
-                })
-            }
-            Err(_) => return,
-        };
-        let _ = tx.send(event);
-    });
 }
