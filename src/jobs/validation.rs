@@ -3,7 +3,8 @@
 //!
 //! A scan can ask for thousands at once (every candidate of a large workspace): they wait
 //! here as small requests, and only the workers' futures exist at any time, so memory stays
-//! flat.
+//! flat. The queue never acts on a verdict (moves and decisions are the reviewer's, through
+//! `review`); it only validates, stores and tells.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
