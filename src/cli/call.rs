@@ -2,6 +2,7 @@
 //! next on failure (self-recovery), every attempt recorded.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use serde_json::json;
@@ -9,7 +10,8 @@ use serde_json::json;
 use super::run::{check_gate, read_input, run_once};
 use super::term::{errln, print_json};
 use super::{CliError, CliResult, Workspace};
-use crate::model::{RunOrigin, RunStatus, Tier, ToolEntry};
+use crate::jobs::run::Recorder;
+use crate::model::{RunStatus, Tier, ToolEntry};
 use crate::quality::ToolStats;
 use crate::store::Store;
 
@@ -35,7 +37,7 @@ pub struct CallArgs {
 pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
     let input = read_input(args.input.as_deref())?;
-    let mut store = Store::open(&ws.root)?;
+    let store = Store::open(&ws.root)?;
     let stats: HashMap<String, ToolStats> = store
         .tool_stats()?
         .into_iter()
@@ -48,6 +50,7 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
             args.capability
         )));
     }
+    let recorder = Recorder::Store(Arc::new(Mutex::new(store)));
     let mut attempts = Vec::new();
     for entry in candidates.into_iter().take(args.max_attempts as usize) {
         let refusal = check_gate(entry, ws, args.yes)
@@ -63,9 +66,8 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
             attempts.push(json!({"tool": entry.name, "version": entry.version, "status": "skipped", "error": reason, "run_id": null}));
             continue;
         }
-        let outcome = run_once(ws, entry.clone(), input.clone(), RunOrigin::Cli, false)?;
-        let (record, _) =
-            crate::runner::record::store_finished(&ws.root, &mut store, outcome.record.clone())?;
+        let recorded = run_once(ws, entry.clone(), input.clone(), &recorder, false)?;
+        let (record, outcome) = (recorded.run, recorded.outcome);
         attempts.push(json!({"tool": record.tool, "version": record.version, "status": record.status, "error": record.error, "run_id": record.id}));
         if record.status == RunStatus::Ok {
             if args.json {

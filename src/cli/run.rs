@@ -3,16 +3,17 @@
 use std::io::Write;
 use std::os::fd::AsFd;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use serde_json::json;
-use tokio::sync::mpsc;
 
 use super::term::{self, errln};
 use super::{CliError, CliResult, Workspace, tool_id};
+use crate::jobs::run::{OutputPolicy, RecordedRun, Recorder, RunJob, RunJobEvent, RunObserver};
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolEntry};
 use crate::runner::gate::{Gate, gate};
-use crate::runner::{self, RunEvent, RunOutcome, RunRequest, Stream};
+use crate::runner::{self, RunOutcome, RunRequest, Stream};
 use crate::store::Store;
 use crate::text::VisibleStream;
 
@@ -41,8 +42,12 @@ pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     let input = read_input(args.input.as_deref())?;
     check_gate(&entry, ws, args.yes)?;
     runner::preflight(&entry, input.as_deref())?;
-    let outcome = run_once(ws, entry, input, RunOrigin::Cli, !args.json)?;
-    let (record, _) = runner::record::store_finished(&ws.root, &mut store, outcome.record.clone())?;
+    let recorder = Recorder::Store(Arc::new(Mutex::new(store)));
+    let RecordedRun {
+        outcome,
+        run: record,
+        ..
+    } = run_once(ws, entry, input, &recorder, !args.json)?;
     if args.json {
         print_json(&record, &outcome)?;
     } else if record.status != RunStatus::Ok {
@@ -108,22 +113,22 @@ async fn ended_by_signal() -> bool {
     }
 }
 
-/// Runs one tool to its end on a small runtime, streaming output when `live`; Ctrl-C, SIGTERM
-/// and SIGHUP cancel.
+/// Runs one tool to its end and records it with `recorder`, on a small runtime, streaming
+/// output when `live`; Ctrl-C, SIGTERM and SIGHUP cancel.
 pub fn run_once(
     ws: &Workspace,
     entry: ToolEntry,
     input: Option<String>,
-    origin: RunOrigin,
+    recorder: &Recorder,
     live: bool,
-) -> Result<RunOutcome, CliError> {
+) -> Result<RecordedRun, CliError> {
     let exe = std::env::current_exe()
         .map_err(|e| CliError(format!("cannot find the toolbench binary: {e}")))?;
     let request = RunRequest {
         root: ws.root.clone(),
         entry,
         input,
-        origin,
+        origin: RunOrigin::Cli,
         client: None,
         exe,
         confinement: runner::confine::Confinement::new(&ws.root, &ws.config),
@@ -134,30 +139,36 @@ pub fn run_once(
         .enable_all()
         .build()
         .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))?;
+    let recorder = recorder.clone();
     runtime.block_on(async move {
-        let (cancel_tx, cancel_rx) = runner::cancel_pair();
+        let job = RunJob::new(request, recorder);
+        // Every byte: piped, what we print is the tool's output, byte for byte.
+        let output = live.then(|| job.observe(OutputPolicy::Every));
+        let run = job.start();
+        let cancel = run.canceller();
         tokio::spawn(async move {
             if ended_by_signal().await {
-                let _ = cancel_tx.send(true);
+                let _ = cancel.send(true);
             }
         });
-        let (events_tx, events_rx) = mpsc::channel(16);
-        let printer = tokio::spawn(print_live(events_rx, live));
-        let outcome = runner::execute(request, Some(events_tx), cancel_rx).await;
-        let _ = printer.await;
-        outcome.map_err(CliError::from)
+        if let Some(output) = output {
+            // A task of the runtime, as the job is: handing a chunk over is a wake-up within
+            // the runtime, not one to another thread.
+            let _ = tokio::spawn(print_live(output)).await;
+        }
+        run.ended().await.map_err(CliError::from)
     })
 }
 
-async fn print_live(mut events: mpsc::Receiver<RunEvent>, live: bool) {
+async fn print_live(mut run: RunObserver) {
     // Unbuffered handles on the same descriptors: a tool's output is passed on as it comes,
     // without std's line buffering scanning every byte for newlines.
     let mut stdout = LiveStream::new(std::io::stdout().as_fd(), term::stdout_is_terminal());
     let mut stderr = LiveStream::new(std::io::stderr().as_fd(), term::stderr_is_terminal());
-    while let Some(RunEvent::Output { stream, bytes }) = events.recv().await {
-        if !live {
+    while let Some(event) = run.next().await {
+        let RunJobEvent::Output { stream, bytes, .. } = event else {
             continue;
-        }
+        };
         match stream {
             Stream::Stdout => stdout.write(&bytes),
             Stream::Stderr => stderr.write(&bytes),

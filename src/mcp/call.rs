@@ -1,6 +1,6 @@
 //! `tools/call` of a catalog tool: arguments checked against the listed schema before
-//! anything is spawned, the run through the same runner and record as every front end,
-//! progress while it lasts, and the run cancelled when the client cancels or goes away.
+//! anything is spawned, the run as the same run job as every front end's, progress while it
+//! lasts, and the run cancelled when the client cancels or goes away.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam};
 use rmcp::service::{Peer, RequestContext, RoleServer};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 use super::approval;
 use super::gateway::Shared;
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
+use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobError, RunJobEvent};
 use crate::model::{RunOrigin, RunStatus};
-use crate::runner::{self, RunEvent, RunOutcome, RunRequest};
+use crate::runner::{RunOutcome, RunRequest};
 
 /// How often a running call reports progress to a client that asked for it.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -61,16 +61,13 @@ pub async fn call_tool(
         exe: shared.exe.clone(),
         confinement: shared.confinement.clone(),
     };
-    let outcome = run_with_progress(request, &context).await;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(e) => return refusal(e.to_string()),
-    };
-    let record = match shared.store_run(outcome.record.clone()).await {
-        Ok(record) => record,
-        Err(e) => return refusal(format!("{}: the run finished but {e}", listed.entry.name)),
-    };
-    answer(&listed, &record, &outcome)
+    match run_with_progress(RunJob::new(request, shared.recorder()), &context).await {
+        Ok(recorded) => answer(&listed, &recorded.run, &recorded.outcome),
+        Err(RunJobError::Unstored(e)) => {
+            refusal(format!("{}: the run finished but {e}", listed.entry.name))
+        }
+        Err(e) => refusal(e.to_string()),
+    }
 }
 
 /// The tool's input from the call's arguments, checked against the listed schema.
@@ -84,14 +81,15 @@ fn input_of(listed: &Listed, arguments: &Value) -> Result<Value, String> {
     })
 }
 
-/// Runs the tool, cancelling it with the request and sending progress when a token came.
+/// Runs the job to its record, cancelling it with the request and sending progress when a
+/// token came.
 async fn run_with_progress(
-    request: RunRequest,
+    job: RunJob,
     context: &RequestContext<RoleServer>,
-) -> Result<RunOutcome, runner::RunError> {
-    let (cancel_tx, cancel_rx) = runner::cancel_pair();
-    let (events_tx, mut events_rx) = mpsc::channel::<RunEvent>(64);
-    let run = tokio::spawn(runner::execute(request, Some(events_tx), cancel_rx));
+) -> Result<RecordedRun, RunJobError> {
+    // Only counted for the progress message: a client that reads slowly never holds the tool.
+    let mut output = job.observe(OutputPolicy::Newest);
+    let run = job.start();
     let progress = context
         .meta
         .get_progress_token()
@@ -100,20 +98,19 @@ async fn run_with_progress(
     let mut bytes: u64 = 0;
     let mut ticks = tokio::time::interval(PROGRESS_EVERY);
     let mut sent = 0.0_f64;
-    let mut run = std::pin::pin!(run);
+    let mut cancelled = false;
     loop {
         tokio::select! {
-            finished = &mut run => {
-                return finished.unwrap_or_else(|e| Err(runner::RunError::Input {
-                    tool: "run".into(),
-                    reason: format!("the run task ended abnormally: {e}"),
-                }));
-            }
-            () = context.ct.cancelled(), if !*cancel_tx.borrow() => {
-                let _ = cancel_tx.send(true);
-            }
-            Some(RunEvent::Output { bytes: chunk, .. }) = events_rx.recv() => {
-                bytes += chunk.len() as u64;
+            event = output.next() => match event {
+                Some(RunJobEvent::Output { bytes: chunk, skipped, .. }) => {
+                    bytes += chunk.len() as u64 + skipped;
+                }
+                Some(_) => {}
+                None => return run.ended().await,
+            },
+            () = context.ct.cancelled(), if !cancelled => {
+                run.cancel();
+                cancelled = true;
             }
             _ = ticks.tick() => {
                 if let Some((token, peer)) = &progress {

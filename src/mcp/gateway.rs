@@ -16,7 +16,8 @@ use super::listing::Listing;
 use super::{agent_tools, call};
 use crate::catalog::scan::load_path;
 use crate::config::Config;
-use crate::model::{RunRecord, ToolEntry};
+use crate::jobs::run::Recorder;
+use crate::model::ToolEntry;
 use crate::runner::confine::Confinement;
 use crate::store::Store;
 
@@ -31,7 +32,7 @@ pub struct Shared {
     pub entries: RwLock<Arc<Vec<ToolEntry>>>,
     pub listing: RwLock<Arc<Listing>>,
     /// The process's one writer to the state store.
-    store: Mutex<Store>,
+    store: Arc<Mutex<Store>>,
     /// Fires when the listed tools or their definitions changed.
     pub changed: broadcast::Sender<()>,
     /// How many calls are being answered, so the server can let them end before it exits.
@@ -64,7 +65,7 @@ impl Shared {
             confinement,
             entries: RwLock::new(Arc::new(entries)),
             listing: RwLock::new(Arc::new(listing)),
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
             changed: broadcast::channel(16).0,
             in_flight: watch::Sender::new(0),
         }
@@ -182,16 +183,9 @@ impl Shared {
         }
     }
 
-    /// Records a finished run like every front end does.
-    pub async fn store_run(
-        self: &Arc<Self>,
-        record: RunRecord,
-    ) -> Result<RunRecord, crate::runner::record::UnstoredRun> {
-        let root = self.root.clone();
-        self.with_store(move |store| {
-            crate::runner::record::store_finished(&root, store, record).map(|(run, _)| run)
-        })
-        .await
+    /// Where the calls' runs are recorded: the process's one connection.
+    pub fn recorder(&self) -> Recorder {
+        Recorder::Store(Arc::clone(&self.store))
     }
 }
 

@@ -1,8 +1,8 @@
 //! Running tools: input checks, the sandbox, spawning, streaming events, limits, cancellation.
 //!
 //! `execute` runs one tool once and reports everything as `RunEvent`s plus a final
-//! `RunOutcome` holding the `RunRecord` to store. It never records anything itself: callers
-//! (CLI, TUI, validation) decide where records go. Nothing here goes through a shell.
+//! `RunOutcome` holding the `RunRecord` to store. It never records anything itself: the run
+//! job (`jobs::run`, for every front end) and validation do. Nothing here goes through a shell.
 
 mod capture;
 pub(crate) mod command;
@@ -51,7 +51,7 @@ pub enum RunEvent {
 }
 
 /// Why a run could not start. Nothing was spawned.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum RunError {
     #[error("{tool}: manifest is broken: {reason}")]
     Broken { tool: String, reason: String },

@@ -1,41 +1,7 @@
-//! What a finished run leaves in the history: the run, and the automatic failure of a
-//! failed run, stored together by every front end through [`store_finished`].
-
-use std::path::Path;
+//! What a failed run leaves in the failure history: its automatic failure. Runs are recorded
+//! with it by the run job (`jobs::run`), and abandoned runs when they are closed.
 
 use crate::model::{FailureRecord, RunRecord, RunStatus, Severity};
-use crate::store::{Store, StoreError};
-
-/// The store refused a finished run. It is not lost: `kept` says whether it waits in its
-/// in-flight file for the next toolbench process to store it.
-#[derive(Debug, thiserror::Error)]
-#[error("{store}; {}", match kept {
-    Ok(()) => "the run is kept in .toolbench/running/ and stored by the next toolbench command".to_string(),
-    Err(reason) => format!("the run could not be kept either: {reason}"),
-})]
-pub struct UnstoredRun {
-    pub store: StoreError,
-    pub kept: Result<(), String>,
-}
-
-/// Stores the run and, for a failed run, its automatic failure, in one transaction, then
-/// removes the run's in-flight file. A store that refuses (locked, full disk) does not lose
-/// the run: it stays in its in-flight file, finished, and the next toolbench process stores it.
-pub fn store_finished(
-    root: &Path,
-    store: &mut Store,
-    mut record: RunRecord,
-) -> Result<(RunRecord, Option<FailureRecord>), UnstoredRun> {
-    let mut failure = automatic_failure(&record);
-    if let Err(e) = store.record_run(&mut record, failure.as_mut()) {
-        return Err(UnstoredRun {
-            store: e,
-            kept: super::inflight::keep_unstored(root, &record),
-        });
-    }
-    super::inflight::finish(root, record.log_dir.as_deref());
-    Ok((record, failure))
-}
 
 /// Every failed run records a failure; the severity follows from how it failed.
 /// Cancelled runs are the human's choice, not the tool's fault; abandoned ones ended with the

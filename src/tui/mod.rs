@@ -11,9 +11,9 @@ pub mod detail_content;
 pub mod diff;
 pub mod highlight;
 mod inherited;
+mod job_events;
 pub mod keymap;
 pub mod layout;
-mod output_feed;
 pub mod overlays;
 mod panes;
 mod pending_calls;
@@ -25,7 +25,6 @@ mod service_jobs;
 mod terminal;
 pub mod theme;
 pub mod ui;
-mod validation_queue;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -38,17 +37,19 @@ use tokio::sync::mpsc;
 
 use std::collections::HashMap;
 
-use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
+use crate::catalog::scan::KnownHashes;
 use crate::config::{Config, config_dir};
+use crate::jobs::run::{OutputPolicy, Recorder, RunJob};
+use crate::jobs::scan::ScanRequest;
+use crate::jobs::validation::{ValidationQueue, ValidationRequest};
 use crate::model::{RunOrigin, ToolId};
-use crate::runner::{self, CancelSender, RunEvent, RunRequest};
+use crate::runner::{self, CancelSender, RunRequest};
 use crate::store::Store;
 use crate::store::writer::StoreWriter;
 use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
 use keymap::Keymap;
 use theme::Theme;
-use validation_queue::{ValidationJob, ValidationQueue};
 
 /// Benchmarks set this to `first-frame` or `scan` to exit at that point. Unlike the journal's
 /// test hooks it stays in release builds: the benchmarks measure the release binary, and it
@@ -57,8 +58,6 @@ use validation_queue::{ValidationJob, ValidationQueue};
 /// differently.
 pub const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
 
-/// How often the scan progress is published while a scan runs.
-const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 /// The shortest time between two frames: output floods redraw at most this often.
 const FRAME_INTERVAL: Duration = Duration::from_millis(16);
 /// Validations that may run at once.
@@ -102,14 +101,17 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
     let exe = std::env::current_exe().context("cannot find the toolbench binary")?;
     let (tx, rx) = mpsc::unbounded_channel::<AppEvent>();
-    let (output_tx, output_rx) = mpsc::channel::<AppEvent>(output_feed::QUEUE);
-    let validations = ValidationQueue::start(
-        runtime.handle(),
-        VALIDATION_WORKERS,
-        root.clone(),
-        exe.clone(),
-        tx.clone(),
-    );
+    let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
+    let validations = {
+        let tx = tx.clone();
+        ValidationQueue::start(
+            runtime.handle(),
+            VALIDATION_WORKERS,
+            root.clone(),
+            exe.clone(),
+            move |event| tx.send(job_events::from_validation(event)).is_ok(),
+        )
+    };
     {
         let _runtime = runtime.enter();
         inherited::spawn(root.clone(), tx.clone());
@@ -173,7 +175,8 @@ struct Services {
     config: Config,
     /// Validations run test cases in the sandbox: a burst of arrivals queues here.
     validations: ValidationQueue,
-    /// Run output, bounded: a flood waits (and is thinned) here, not in the event queue.
+    /// Run output, bounded: a flood waits here (thinned by its run's observer), not in the
+    /// event queue.
     output: mpsc::Sender<AppEvent>,
     /// The service instances the Output pane follows.
     following: service_feed::Following,
@@ -307,13 +310,15 @@ fn run_effect(
         Effect::Scan => {
             // The catalog shown (the cached index, then the last scan) knows the hashes of
             // every folder that has not changed since.
-            let known = KnownHashes::from_entries(app.catalog.entries());
-            spawn_scan(
-                services.root.clone(),
-                services.config.catalog,
-                known,
-                tx.clone(),
-            );
+            let request = ScanRequest {
+                root: services.root.clone(),
+                limits: services.config.catalog,
+                known: KnownHashes::from_entries(app.catalog.entries()),
+            };
+            let tx = tx.clone();
+            crate::jobs::scan::start(request, move |event| {
+                tx.send(job_events::from_scan(event)).is_ok()
+            });
         }
         Effect::LoadDetail { entry, parent } => {
             let tx = tx.clone();
@@ -417,8 +422,6 @@ fn run_effect(
             });
         }
         Effect::StartRun { key, entry, input } => {
-            let (cancel_tx, cancel_rx) = runner::cancel_pair();
-            services.cancels.insert(key, cancel_tx);
             let request = RunRequest {
                 root: services.root.clone(),
                 entry: *entry,
@@ -428,12 +431,14 @@ fn run_effect(
                 exe: services.exe.clone(),
                 confinement: runner::confine::Confinement::new(&services.root, &services.config),
             };
-            tokio::spawn(run_tool(
+            let job = RunJob::new(request, Recorder::Writer(Arc::clone(&services.writer)));
+            let run = job.observe(OutputPolicy::Newest);
+            services.cancels.insert(key, job.start().canceller());
+            tokio::spawn(job_events::follow_run(
                 key,
-                request,
-                cancel_rx,
-                Arc::clone(&services.writer),
-                (tx.clone(), services.output.clone()),
+                run,
+                tx.clone(),
+                services.output.clone(),
             ));
         }
         Effect::CancelRun(key) => {
@@ -488,7 +493,7 @@ fn run_effect(
                 });
             });
         }
-        Effect::Validate { entry, force } => services.validations.push(ValidationJob {
+        Effect::Validate { entry, force } => services.validations.push(ValidationRequest {
             entry: *entry,
             force,
             // Shared, not copied: a scan can queue thousands of validations.
@@ -550,100 +555,4 @@ fn decide(
     crate::review::apply(ctx, &mut store, tool, command)
         .map(|d| d.summary())
         .map_err(|e| e.to_string())
-}
-
-/// One run from start to record: output flows to the app as it comes, the record goes to
-/// the store writer, and the app hears about both.
-async fn run_tool(
-    key: u64,
-    request: RunRequest,
-    cancel: tokio::sync::watch::Receiver<bool>,
-    writer: Arc<StoreWriter>,
-    (tx, output): (mpsc::UnboundedSender<AppEvent>, mpsc::Sender<AppEvent>),
-) {
-    let root = request.root.clone();
-    let (events_tx, events_rx) = mpsc::channel::<RunEvent>(64);
-    let forward = tokio::spawn(output_feed::forward(key, events_rx, output));
-    let outcome = runner::execute(request, Some(events_tx), cancel).await;
-    let _ = forward.await;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(e) => {
-            let _ = tx.send(AppEvent::RunFinished {
-                key,
-                result: Err(e.to_string()),
-            });
-            return;
-        }
-    };
-    let record = outcome.record;
-    let summary = outcome.protections.summary();
-    let _ = tx.send(AppEvent::RunFinished {
-        key,
-        result: Ok((Box::new(record.clone()), summary)),
-    });
-    let failure = runner::record::automatic_failure(&record);
-    let (reply_tx, reply_rx) = std::sync::mpsc::channel();
-    writer.record_run(record, failure, Some(reply_tx));
-    tokio::task::spawn_blocking(move || {
-        let event = match reply_rx.recv() {
-            Ok(Ok((run, failure))) => {
-                runner::inflight::finish(&root, run.log_dir.as_deref());
-                AppEvent::RunRecorded {
-                    key,
-                    run: Box::new(run),
-                    failure: failure.map(Box::new),
-                }
-            }
-            // Not lost: its in-flight file keeps it, finished, for the next toolbench start.
-            Ok(Err(lost)) => {
-                AppEvent::StoreRefused(match runner::inflight::keep_unstored(&root, &lost.record) {
-                    Ok(()) => format!(
-                        "run of {} not stored: {}; kept in .toolbench/running/ for the next start",
-                        lost.record.tool, lost.reason
-                    ),
-                    Err(kept) => format!(
-                        "run of {} not stored: {}; and not kept either: {kept}",
-                        lost.record.tool, lost.reason
-                    ),
-                })
-            }
-            Err(_) => return,
-        };
-        let _ = tx.send(event);
-    });
-}
-/// Scans on a blocking thread while a task publishes progress until the scan reports back.
-fn spawn_scan(
-    root: PathBuf,
-    limits: ScanLimits,
-    known: KnownHashes,
-    tx: mpsc::UnboundedSender<AppEvent>,
-) {
-    let progress = Arc::new(ScanProgress::default());
-    let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<()>();
-    {
-        let progress = Arc::clone(&progress);
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(PROGRESS_INTERVAL);
-            loop {
-                tokio::select! {
-                    _ = &mut done_rx => break,
-                    _ = interval.tick() => {
-                        let _ = tx.send(AppEvent::ScanProgress { done: progress.done(), total: progress.total() });
-                    }
-                }
-            }
-        });
-    }
-    tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        let entries = scan_workspace(&root, limits, &known, &progress);
-        let _ = done_tx.send(());
-        let _ = tx.send(AppEvent::ScanFinished {
-            entries,
-            elapsed: started.elapsed(),
-        });
-    });
 }

@@ -1,0 +1,18 @@
+//! Background work as jobs: a typed request starts one, typed events say what it did, and
+//! every front end (the workbench, the CLI, the MCP server) starts and observes the same jobs.
+//! The shape is gitui's asyncgit: the work and its rules live here, a front end only turns the
+//! events into its own state, output or protocol messages.
+//!
+//! - [`run`]: one tool run from its start to its record, with any number of observers.
+//! - [`scan`]: the workspace read into catalog entries, with its progress.
+//! - [`validation`]: a queue of validations run by a fixed number of workers.
+//!
+//! Watching is `watch::watch` (a callback per batch of changes) and evolve goes through
+//! `review::apply`; both already report to any caller without a job around them.
+//!
+//! This module must never know a front end: no terminal (ratatui, crossterm), no protocol
+//! (rmcp), nothing from `tui`, `cli` or `mcp`.
+
+pub mod run;
+pub mod scan;
+pub mod validation;

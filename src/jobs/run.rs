@@ -1,0 +1,681 @@
+//! The run job: one tool run from its start to its record, the same for every front end.
+//!
+//! It owns the rule every run follows, once: run in the sandbox, then record the run and its
+//! automatic failure in one transaction and forget its in-flight file; or, when the store
+//! refuses, keep the finished run in `.toolbench/running/` for the next toolbench process. A
+//! front end only chooses where records go ([`Recorder`]) and what it does with the events.
+//!
+//! Any number of observers follow a job, added before it starts ([`RunJob::observe`]) or while
+//! it runs ([`RunHandle::observe`], which replays the results so far). Each has an inbox of its
+//! own, not a channel: a `broadcast` receiver that lags loses the oldest events, which may be
+//! the result, and a bounded `mpsc` that is full makes the sender wait or drop. An inbox always
+//! keeps the results (a handful per run) and bounds the output by the observer's
+//! [`OutputPolicy`]: `Newest` never makes the tool wait and, while the observer is behind, keeps
+//! the newest MiB of each stream and counts what it skipped (the log on disk has it all);
+//! `Every` passes every byte on and makes the tool wait while the observer is behind, as a pipe
+//! would. Even then the run's timeout and cancellation go on, and once the run ended it is
+//! recorded whether or not anyone reads.
+//!
+//! Never here: anything of a front end, or SQLite on a runtime worker (recording runs on a
+//! blocking thread).
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::model::{FailureRecord, RunRecord};
+use crate::runner::record::automatic_failure;
+use crate::runner::{self, CancelSender, RunError, RunEvent, RunOutcome, RunRequest, Stream};
+use crate::store::Store;
+use crate::store::writer::{StoreWriter, Unstored};
+
+/// Output chunks (up to 256 KiB each) between the runner's pipe readers and the job.
+const EVENTS_IN_FLIGHT: usize = 16;
+/// Most bytes of one stream a `Newest` observer that is behind holds.
+const NEWEST_BYTES: usize = 1024 * 1024;
+/// Bytes an `Every` observer may have waiting before the tool is made to wait.
+const EVERY_BYTES: usize = 1024 * 1024;
+
+/// How an observer takes a run's output when it reads slower than the tool writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputPolicy {
+    /// Never makes the tool wait: keeps the newest MiB of each stream, counts the rest as
+    /// skipped. For a pane or a progress report.
+    Newest,
+    /// Every byte, in order: the tool waits while this observer is behind. For a front end
+    /// whose output is the tool's own (`toolbench run` piped).
+    Every,
+}
+
+/// What a run job tells its observers, in this order: output while it runs, then either
+/// `NotStarted`, or `Finished` followed by `Recorded` or `Unstored`.
+#[derive(Debug, Clone)]
+pub enum RunJobEvent {
+    /// Output as it was read; `skipped` bytes of this stream before it were not delivered to
+    /// this observer (they are in the log).
+    Output {
+        stream: Stream,
+        bytes: Vec<u8>,
+        skipped: u64,
+    },
+    /// Nothing was spawned, for this reason.
+    NotStarted(RunError),
+    /// The run ended: its record (not stored yet), captured output and protections.
+    Finished(Arc<RunOutcome>),
+    /// The store took the run and its automatic failure, and gave them ids.
+    Recorded {
+        run: Box<RunRecord>,
+        failure: Option<Box<FailureRecord>>,
+    },
+    /// The store refused the run.
+    Unstored(UnstoredRun),
+}
+
+/// The store refused a finished run. It is not lost when `kept`: its in-flight file holds it,
+/// finished, and the next toolbench process stores it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{reason}; {}", match kept {
+    Ok(()) => "the run is kept in .toolbench/running/ and stored by the next toolbench command".to_string(),
+    Err(why) => format!("the run could not be kept either: {why}"),
+})]
+pub struct UnstoredRun {
+    pub record: Box<RunRecord>,
+    pub reason: String,
+    pub kept: Result<(), String>,
+}
+
+/// A run that ended and was stored.
+#[derive(Debug, Clone)]
+pub struct RecordedRun {
+    pub outcome: Arc<RunOutcome>,
+    /// The stored run, with its id.
+    pub run: RunRecord,
+    pub failure: Option<FailureRecord>,
+}
+
+/// Why a run job did not end with a stored run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunJobError {
+    #[error(transparent)]
+    NotStarted(#[from] RunError),
+    #[error(transparent)]
+    Unstored(#[from] UnstoredRun),
+    /// The job's task was stopped (the runtime shut down) or panicked.
+    #[error("the run job stopped before its end: {0}")]
+    Stopped(String),
+}
+
+/// Where a front end's runs are recorded.
+#[derive(Clone)]
+pub enum Recorder {
+    /// The workbench's single writer: runs wait in its queue and are committed in batches.
+    Writer(Arc<StoreWriter>),
+    /// A connection of the front end's own (CLI, MCP), serving one caller at a time.
+    Store(Arc<Mutex<Store>>),
+}
+
+impl Recorder {
+    /// Stores the run with its automatic failure, then forgets its in-flight file; a refused
+    /// run is kept in that file instead. Blocks on the store: call from a blocking thread.
+    fn record(
+        &self,
+        root: &Path,
+        mut record: RunRecord,
+    ) -> Result<(RunRecord, Option<FailureRecord>), UnstoredRun> {
+        let mut failure = automatic_failure(&record);
+        let stored = match self {
+            Recorder::Writer(writer) => {
+                let (reply, answer) = std::sync::mpsc::channel();
+                writer.record_run(record.clone(), failure, Some(reply));
+                match answer.recv() {
+                    Ok(answer) => answer,
+                    // The writer's thread is gone, and the run with it: nothing of it landed.
+                    Err(_) => Err(Unstored {
+                        record,
+                        reason: "the store writer has stopped".to_string(),
+                    }),
+                }
+            }
+            Recorder::Store(store) => {
+                let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+                match store.record_run(&mut record, failure.as_mut()) {
+                    Ok(()) => Ok((record, failure)),
+                    Err(e) => Err(Unstored {
+                        record,
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+        };
+        match stored {
+            Ok((run, failure)) => {
+                runner::inflight::finish(root, run.log_dir.as_deref());
+                Ok((run, failure))
+            }
+            Err(Unstored { record, reason }) => {
+                let kept = runner::inflight::keep_unstored(root, &record);
+                Err(UnstoredRun {
+                    record: Box::new(record),
+                    reason,
+                    kept,
+                })
+            }
+        }
+    }
+}
+
+/// A run not started yet: add the observers that must see all of it, then start it.
+pub struct RunJob {
+    request: RunRequest,
+    recorder: Recorder,
+    hub: Arc<Hub>,
+}
+
+impl RunJob {
+    pub fn new(request: RunRequest, recorder: Recorder) -> Self {
+        Self {
+            request,
+            recorder,
+            hub: Arc::new(Hub::default()),
+        }
+    }
+
+    /// An observer that sees the whole run.
+    pub fn observe(&self, policy: OutputPolicy) -> RunObserver {
+        self.hub.observe(policy)
+    }
+
+    /// Starts the run on the current tokio runtime. Dropping the handle neither cancels nor
+    /// stops the run.
+    pub fn start(self) -> RunHandle {
+        let (cancel, cancelled) = runner::cancel_pair();
+        let job = Job {
+            hub: Arc::clone(&self.hub),
+        };
+        let task = tokio::spawn(job.drive(self.request, self.recorder, cancelled));
+        RunHandle {
+            cancel,
+            hub: self.hub,
+            task,
+        }
+    }
+}
+
+/// A started run: cancel it, observe it, or wait for its end.
+pub struct RunHandle {
+    cancel: CancelSender,
+    hub: Arc<Hub>,
+    task: JoinHandle<Result<RecordedRun, RunJobError>>,
+}
+
+impl RunHandle {
+    /// Stops the tool; the run is recorded as `cancelled`.
+    pub fn cancel(&self) {
+        let _ = self.cancel.send(true);
+    }
+
+    /// Cancels the run from elsewhere (a signal handler, another front end's key).
+    pub fn canceller(&self) -> CancelSender {
+        self.cancel.clone()
+    }
+
+    /// An observer from now on: output from here, the results so far replayed.
+    pub fn observe(&self, policy: OutputPolicy) -> RunObserver {
+        self.hub.observe(policy)
+    }
+
+    /// Waits for the run to end and be recorded.
+    pub async fn ended(self) -> Result<RecordedRun, RunJobError> {
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(RunJobError::Stopped(e.to_string())))
+    }
+}
+
+/// One observer's view of a run. Dropping it is how an observer leaves.
+pub struct RunObserver {
+    inbox: Arc<Inbox>,
+}
+
+impl RunObserver {
+    /// The next event; `None` once the job ended and everything was taken.
+    pub async fn next(&mut self) -> Option<RunJobEvent> {
+        loop {
+            // Wake-ups are stored when nobody waits, so one that comes between the look
+            // and the wait is not lost.
+            match self.inbox.take() {
+                Taken::Event(event) => return Some(event),
+                Taken::Ended => return None,
+                Taken::Empty => self.inbox.arrived.notified().await,
+            }
+        }
+    }
+}
+
+impl Drop for RunObserver {
+    fn drop(&mut self) {
+        let mut state = self.inbox.lock();
+        state.gone = true;
+        state.output = OutputQueue::default();
+        drop(state);
+        // A job held back by this observer goes on.
+        self.inbox.room.notify_one();
+    }
+}
+
+/// The running job's side: what it publishes, and the end of every inbox however the job
+/// ends (a panic included), so no observer waits forever.
+struct Job {
+    hub: Arc<Hub>,
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        self.hub.end();
+    }
+}
+
+impl Job {
+    async fn drive(
+        self,
+        request: RunRequest,
+        recorder: Recorder,
+        cancelled: watch::Receiver<bool>,
+    ) -> Result<RecordedRun, RunJobError> {
+        let root = request.root.clone();
+        let (events_tx, mut events) = mpsc::channel(EVENTS_IN_FLIGHT);
+        // Its own task: while an observer holds the output back, the run's timeout and
+        // cancellation must still fire.
+        let mut run = tokio::spawn(runner::execute(request, Some(events_tx), cancelled));
+        let ended = loop {
+            let held_back = self.hub.holds_back();
+            tokio::select! {
+                biased;
+                ended = &mut run => break ended,
+                Some(RunEvent::Output { stream, bytes }) = events.recv(), if !held_back => {
+                    self.hub.output(stream, bytes);
+                }
+                () = self.hub.room.notified(), if held_back => {}
+            }
+        };
+        // What the readers sent before the end is delivered too, but nobody holds up the
+        // record any longer.
+        while let Some(RunEvent::Output { stream, bytes }) = events.recv().await {
+            self.hub.output(stream, bytes);
+        }
+        let outcome = match ended {
+            Ok(Ok(outcome)) => Arc::new(outcome),
+            Ok(Err(refused)) => {
+                self.hub.result(RunJobEvent::NotStarted(refused.clone()));
+                return Err(RunJobError::NotStarted(refused));
+            }
+            Err(e) => return Err(RunJobError::Stopped(e.to_string())),
+        };
+        self.hub.result(RunJobEvent::Finished(Arc::clone(&outcome)));
+        let record = outcome.record.clone();
+        let recorded = tokio::task::spawn_blocking(move || recorder.record(&root, record))
+            .await
+            .map_err(|e| RunJobError::Stopped(e.to_string()))?;
+        match recorded {
+            Ok((run, failure)) => {
+                self.hub.result(RunJobEvent::Recorded {
+                    run: Box::new(run.clone()),
+                    failure: failure.clone().map(Box::new),
+                });
+                Ok(RecordedRun {
+                    outcome,
+                    run,
+                    failure,
+                })
+            }
+            Err(unstored) => {
+                self.hub.result(RunJobEvent::Unstored(unstored.clone()));
+                Err(RunJobError::Unstored(unstored))
+            }
+        }
+    }
+}
+
+/// The observers of one job and the results published so far (for those who come late).
+#[derive(Default)]
+struct Hub {
+    state: Mutex<HubState>,
+    /// Wakes the job when an `Every` observer took output or left.
+    room: Arc<Notify>,
+}
+
+#[derive(Default)]
+struct HubState {
+    inboxes: Vec<Arc<Inbox>>,
+    results: Vec<RunJobEvent>,
+    ended: bool,
+}
+
+impl Hub {
+    fn lock(&self) -> MutexGuard<'_, HubState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn observe(&self, policy: OutputPolicy) -> RunObserver {
+        let mut hub = self.lock();
+        let inbox = Arc::new(Inbox {
+            policy,
+            state: Mutex::new(InboxState {
+                results: hub.results.iter().cloned().collect(),
+                ended: hub.ended,
+                ..InboxState::default()
+            }),
+            arrived: Notify::new(),
+            room: Arc::clone(&self.room),
+        });
+        if !hub.ended {
+            hub.inboxes.push(Arc::clone(&inbox));
+        }
+        RunObserver { inbox }
+    }
+
+    /// Hands a chunk to every observer; only the observers after the first get a copy.
+    fn output(&self, stream: Stream, bytes: Vec<u8>) {
+        let mut hub = self.lock();
+        hub.inboxes.retain(|inbox| !inbox.lock().gone);
+        if let Some((last, others)) = hub.inboxes.split_last() {
+            for inbox in others {
+                inbox.push_output(stream, bytes.clone());
+            }
+            last.push_output(stream, bytes);
+        }
+    }
+
+    /// An `Every` observer has more waiting than it may.
+    fn holds_back(&self) -> bool {
+        self.lock().inboxes.iter().any(|inbox| {
+            inbox.policy == OutputPolicy::Every && {
+                let state = inbox.lock();
+                !state.gone && state.output.held() > EVERY_BYTES
+            }
+        })
+    }
+
+    fn result(&self, event: RunJobEvent) {
+        let mut hub = self.lock();
+        for inbox in &hub.inboxes {
+            inbox.push_result(event.clone());
+        }
+        hub.results.push(event);
+    }
+
+    fn end(&self) {
+        let mut hub = self.lock();
+        hub.ended = true;
+        for inbox in hub.inboxes.drain(..) {
+            inbox.lock().ended = true;
+            inbox.arrived.notify_one();
+        }
+    }
+}
+
+struct Inbox {
+    policy: OutputPolicy,
+    state: Mutex<InboxState>,
+    /// Wakes the observer.
+    arrived: Notify,
+    room: Arc<Notify>,
+}
+
+#[derive(Default)]
+struct InboxState {
+    output: OutputQueue,
+    results: VecDeque<RunJobEvent>,
+    ended: bool,
+    gone: bool,
+}
+
+enum Taken {
+    Event(RunJobEvent),
+    Ended,
+    Empty,
+}
+
+impl Inbox {
+    fn lock(&self) -> MutexGuard<'_, InboxState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push_output(&self, stream: Stream, bytes: Vec<u8>) {
+        let mut state = self.lock();
+        state.output.push(stream, bytes);
+        if self.policy == OutputPolicy::Newest {
+            state.output.keep_newest(stream, NEWEST_BYTES);
+        }
+        drop(state);
+        self.arrived.notify_one();
+    }
+
+    fn push_result(&self, event: RunJobEvent) {
+        self.lock().results.push_back(event);
+        self.arrived.notify_one();
+    }
+
+    /// Output first: every chunk published before a result is delivered before it.
+    fn take(&self) -> Taken {
+        let mut state = self.lock();
+        // A slow `Newest` observer gets what gathered in one piece; an `Every` one chunk by
+        // chunk, so a flood is not copied once more on its way through.
+        if let Some(output) = state.output.take(self.policy == OutputPolicy::Newest) {
+            drop(state);
+            if self.policy == OutputPolicy::Every {
+                self.room.notify_one();
+            }
+            return Taken::Event(output);
+        }
+        if let Some(result) = state.results.pop_front() {
+            return Taken::Event(result);
+        }
+        if state.ended {
+            Taken::Ended
+        } else {
+            Taken::Empty
+        }
+    }
+}
+
+/// Output waiting for one observer, in the order it was read.
+#[derive(Default)]
+struct OutputQueue {
+    chunks: VecDeque<(Stream, Vec<u8>)>,
+    /// Bytes waiting, per stream (stdout, stderr).
+    held: [usize; 2],
+    /// Bytes dropped since the stream's last delivery, per stream.
+    skipped: [u64; 2],
+}
+
+fn slot(stream: Stream) -> usize {
+    usize::from(stream == Stream::Stderr)
+}
+
+impl OutputQueue {
+    fn push(&mut self, stream: Stream, bytes: Vec<u8>) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.held[slot(stream)] += bytes.len();
+        self.chunks.push_back((stream, bytes));
+    }
+
+    /// Drops the oldest bytes of `stream` beyond `cap`.
+    fn keep_newest(&mut self, stream: Stream, cap: usize) {
+        let s = slot(stream);
+        while self.held[s] > cap {
+            let Some(oldest) = self.chunks.iter().position(|(st, _)| *st == stream) else {
+                break;
+            };
+            let over = self.held[s] - cap;
+            let chunk = &mut self.chunks[oldest].1;
+            let cut = over.min(chunk.len());
+            if cut == chunk.len() {
+                self.chunks.remove(oldest);
+            } else {
+                chunk.drain(..cut);
+            }
+            self.held[s] -= cut;
+            self.skipped[s] += cut as u64;
+        }
+    }
+
+    fn held(&self) -> usize {
+        self.held[0] + self.held[1]
+    }
+
+    /// The oldest chunk, joined with the chunks of the same stream right after it when `join`.
+    fn take(&mut self, join: bool) -> Option<RunJobEvent> {
+        let (stream, mut bytes) = self.chunks.pop_front()?;
+        while join && self.chunks.front().is_some_and(|(next, _)| *next == stream) {
+            if let Some((_, more)) = self.chunks.pop_front() {
+                bytes.extend_from_slice(&more);
+            }
+        }
+        let s = slot(stream);
+        self.held[s] -= bytes.len();
+        Some(RunJobEvent::Output {
+            stream,
+            bytes,
+            skipped: std::mem::take(&mut self.skipped[s]),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: usize = 1024 * 1024;
+
+    fn output_of(event: Option<RunJobEvent>) -> (Stream, Vec<u8>, u64) {
+        match event {
+            Some(RunJobEvent::Output {
+                stream,
+                bytes,
+                skipped,
+            }) => (stream, bytes, skipped),
+            other => panic!("expected output, got {other:?}"),
+        }
+    }
+
+    fn refused() -> RunJobEvent {
+        RunJobEvent::NotStarted(RunError::Prohibited { tool: "t".into() })
+    }
+
+    #[tokio::test]
+    async fn a_slow_newest_observer_gets_the_newest_output_and_how_much_was_skipped() {
+        let hub = Hub::default();
+        let mut observer = hub.observe(OutputPolicy::Newest);
+        // 3 MiB while the observer reads nothing: nothing waits, and only the newest MiB stays.
+        for i in 0..3u8 {
+            hub.output(Stream::Stdout, vec![b'a' + i; MIB]);
+        }
+        assert!(!hub.holds_back());
+        hub.end();
+        let (stream, bytes, skipped) = output_of(observer.next().await);
+        assert_eq!(stream, Stream::Stdout);
+        assert_eq!((bytes.len(), skipped), (MIB, 2 * MIB as u64));
+        assert!(
+            bytes.iter().all(|b| *b == b'c'),
+            "the newest bytes are kept"
+        );
+        assert!(observer.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn output_keeps_its_order_across_streams_and_comes_before_the_results() {
+        let hub = Hub::default();
+        let mut observer = hub.observe(OutputPolicy::Newest);
+        hub.output(Stream::Stdout, b"one ".to_vec());
+        hub.output(Stream::Stdout, b"two ".to_vec());
+        hub.output(Stream::Stderr, b"oops".to_vec());
+        hub.output(Stream::Stdout, b"three".to_vec());
+        hub.result(refused());
+        hub.end();
+        let mut seen = Vec::new();
+        while let Some(event) = observer.next().await {
+            seen.push(match event {
+                RunJobEvent::Output { stream, bytes, .. } => {
+                    format!("{stream:?}:{}", String::from_utf8_lossy(&bytes))
+                }
+                other => format!("{other:?}").chars().take(10).collect(),
+            });
+        }
+        assert_eq!(
+            seen,
+            [
+                "Stdout:one two ",
+                "Stderr:oops",
+                "Stdout:three",
+                "NotStarted"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_every_observer_gets_every_byte_and_holds_the_job_back_while_behind() {
+        let hub = Hub::default();
+        let mut observer = hub.observe(OutputPolicy::Every);
+        let chunk = 256 * 1024;
+        let mut sent = 0;
+        while !hub.holds_back() {
+            hub.output(Stream::Stdout, vec![b'x'; chunk]);
+            sent += chunk;
+        }
+        assert!(sent > EVERY_BYTES && sent <= EVERY_BYTES + chunk, "{sent}");
+        let (_, bytes, skipped) = output_of(observer.next().await);
+        assert_eq!((bytes.len(), skipped), (chunk, 0), "one chunk at a time");
+        assert!(!hub.holds_back(), "taking made room");
+        hub.end();
+        let mut received = chunk;
+        while let Some(event) = observer.next().await {
+            received += output_of(Some(event)).1.len();
+        }
+        assert_eq!(received, sent, "nothing dropped");
+    }
+
+    #[tokio::test]
+    async fn an_every_observer_that_leaves_no_longer_holds_the_job_back() {
+        let hub = Hub::default();
+        let observer = hub.observe(OutputPolicy::Every);
+        hub.output(Stream::Stderr, vec![b'x'; EVERY_BYTES + 1]);
+        assert!(hub.holds_back());
+        drop(observer);
+        assert!(!hub.holds_back());
+        hub.output(Stream::Stderr, vec![b'x'; 10]);
+        assert!(
+            hub.lock().inboxes.is_empty(),
+            "the gone observer is forgotten"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_late_observer_gets_the_results_so_far_and_then_the_end() {
+        let hub = Hub::default();
+        hub.output(Stream::Stdout, b"before".to_vec());
+        hub.result(refused());
+        hub.end();
+        let mut late = hub.observe(OutputPolicy::Newest);
+        assert!(matches!(
+            late.next().await,
+            Some(RunJobEvent::NotStarted(_))
+        ));
+        assert!(late.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn an_observer_waiting_for_events_is_woken_by_them() {
+        let hub = Arc::new(Hub::default());
+        let mut observer = hub.observe(OutputPolicy::Newest);
+        let waiting = tokio::spawn(async move { observer.next().await.is_some() });
+        tokio::task::yield_now().await;
+        hub.result(refused());
+        assert!(waiting.await.expect("observer task"));
+    }
+}

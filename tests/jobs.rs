@@ -1,0 +1,316 @@
+//! The library's jobs driven directly, with real runs of tiny tools in the sandbox (the
+//! toolbench binary is the sandbox helper, so these live here rather than in `src/jobs/`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{BIN, write_tool};
+use toolbench::catalog::Catalog;
+use toolbench::catalog::scan::{ScanLimits, load_path};
+use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobError, RunJobEvent, RunObserver};
+use toolbench::jobs::validation::{ValidationEvent, ValidationQueue, ValidationRequest};
+use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
+use toolbench::review::validate::ValidateError;
+use toolbench::runner::confine::Confinement;
+use toolbench::runner::{RunRequest, Stream};
+use toolbench::store::Store;
+use toolbench::store::writer::StoreWriter;
+
+/// Long enough for a slow machine, short enough that a hang fails the test.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// An empty workspace with one tool running `script`; `extra_run` goes into its `[run]`.
+fn workspace_with(tier: Tier, script: &str, extra_run: &str) -> (tempfile::TempDir, ToolEntry) {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let manifest = format!(
+        "name = \"probe\"\nversion = \"1.0.0\"\ndescription = \"A probe\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n{extra_run}\n"
+    );
+    let folder = write_tool(ws.path(), tier.dir_name(), "probe", &manifest);
+    std::fs::write(folder.join("run.sh"), script).expect("script");
+    let entry = load_path(ws.path(), tier, &folder, ScanLimits::default()).expect("the tool loads");
+    assert!(entry.error.is_none(), "{:?}", entry.error);
+    (ws, entry)
+}
+
+fn request(root: &Path, entry: &ToolEntry) -> RunRequest {
+    RunRequest {
+        root: root.to_path_buf(),
+        entry: entry.clone(),
+        input: None,
+        origin: RunOrigin::Cli,
+        client: None,
+        exe: PathBuf::from(BIN),
+        confinement: Confinement::for_workspace(root).expect("config"),
+    }
+}
+
+fn store_of(root: &Path) -> Recorder {
+    Recorder::Store(Arc::new(Mutex::new(Store::open(root).expect("store"))))
+}
+
+/// Everything an observer is told, stdout and stderr gathered.
+#[derive(Default)]
+struct Seen {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    skipped: u64,
+    /// The other events, by name, in order.
+    results: Vec<&'static str>,
+    stored_id: Option<i64>,
+}
+
+async fn follow(mut observer: RunObserver) -> Seen {
+    let mut seen = Seen::default();
+    while let Some(event) = observer.next().await {
+        match event {
+            RunJobEvent::Output {
+                stream,
+                bytes,
+                skipped,
+            } => {
+                seen.skipped += skipped;
+                match stream {
+                    Stream::Stdout => seen.stdout.extend(bytes),
+                    Stream::Stderr => seen.stderr.extend(bytes),
+                }
+            }
+            RunJobEvent::NotStarted(_) => seen.results.push("not started"),
+            RunJobEvent::Finished(_) => seen.results.push("finished"),
+            RunJobEvent::Recorded { run, .. } => {
+                seen.results.push("recorded");
+                seen.stored_id = Some(run.id);
+            }
+            RunJobEvent::Unstored(_) => seen.results.push("unstored"),
+        }
+    }
+    seen
+}
+
+fn stored_runs(root: &Path) -> Vec<toolbench::model::RunRecord> {
+    Store::open(root)
+        .expect("store")
+        .list_runs(Some("probe"), 10)
+        .expect("runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_observers_of_one_run_both_see_all_output_and_the_result() {
+    let (ws, entry) = workspace_with(
+        Tier::Approved,
+        "for i in $(seq 1 2000); do echo \"line $i\"; done\necho oops >&2\n",
+        "",
+    );
+    let job = RunJob::new(request(ws.path(), &entry), store_of(ws.path()));
+    let first = tokio::spawn(follow(job.observe(OutputPolicy::Newest)));
+    let second = tokio::spawn(follow(job.observe(OutputPolicy::Every)));
+    let recorded = tokio::time::timeout(PATIENCE, job.start().ended())
+        .await
+        .expect("the run ends")
+        .expect("stored");
+    let expected: String = (1..=2000).map(|i| format!("line {i}\n")).collect();
+    for seen in [first.await.expect("first"), second.await.expect("second")] {
+        assert_eq!(String::from_utf8_lossy(&seen.stdout), expected);
+        assert_eq!(seen.stderr, b"oops\n");
+        assert_eq!(seen.skipped, 0);
+        assert_eq!(seen.results, ["finished", "recorded"]);
+        assert_eq!(seen.stored_id, Some(recorded.run.id));
+    }
+    assert_eq!(recorded.run.status, RunStatus::Ok);
+    assert_eq!(stored_runs(ws.path()), vec![recorded.run]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_observer_that_never_reads_neither_holds_up_the_run_nor_loses_its_record() {
+    let total: u64 = 8 * 1024 * 1024;
+    let (ws, entry) = workspace_with(Tier::Approved, &format!("head -c {total} /dev/zero\n"), "");
+    let writer = Arc::new(
+        StoreWriter::spawn(Store::open(ws.path()).expect("store").path().to_path_buf())
+            .expect("writer"),
+    );
+    let job = RunJob::new(request(ws.path(), &entry), Recorder::Writer(writer));
+    let idle = job.observe(OutputPolicy::Newest);
+    let recorded = tokio::time::timeout(PATIENCE, job.start().ended())
+        .await
+        .expect("the run ends while its observer reads nothing")
+        .expect("stored");
+    assert_eq!(
+        (recorded.run.status, recorded.run.bytes_out),
+        (RunStatus::Ok, total)
+    );
+    assert_eq!(stored_runs(ws.path()), vec![recorded.run.clone()]);
+    // Read at last: the newest output, what was skipped, and every result.
+    let seen = follow(idle).await;
+    assert!(seen.stdout.len() <= 1024 * 1024, "{}", seen.stdout.len());
+    assert_eq!(seen.stdout.len() as u64 + seen.skipped, total);
+    assert_eq!(seen.results, ["finished", "recorded"]);
+    assert_eq!(seen.stored_id, Some(recorded.run.id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_every_observer_that_never_reads_holds_the_tool_but_not_its_timeout_or_record() {
+    let (ws, entry) = workspace_with(Tier::Approved, "yes\n", "timeout_secs = 2");
+    let job = RunJob::new(request(ws.path(), &entry), store_of(ws.path()));
+    let _idle = job.observe(OutputPolicy::Every);
+    let recorded = tokio::time::timeout(PATIENCE, job.start().ended())
+        .await
+        .expect("the timeout still ends the run")
+        .expect("stored");
+    assert_eq!(recorded.run.status, RunStatus::Timeout);
+    assert_eq!(stored_runs(ws.path()), vec![recorded.run]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_run_is_recorded_cancelled() {
+    let (ws, entry) = workspace_with(Tier::Approved, "echo started\nsleep 30\n", "");
+    let job = RunJob::new(request(ws.path(), &entry), store_of(ws.path()));
+    let mut observer = job.observe(OutputPolicy::Newest);
+    let run = job.start();
+    let first = tokio::time::timeout(PATIENCE, observer.next())
+        .await
+        .expect("output comes");
+    assert!(
+        matches!(first, Some(RunJobEvent::Output { .. })),
+        "{first:?}"
+    );
+    run.cancel();
+    let recorded = tokio::time::timeout(PATIENCE, run.ended())
+        .await
+        .expect("the cancelled run ends")
+        .expect("stored");
+    assert_eq!(recorded.run.status, RunStatus::Cancelled);
+    assert!(
+        recorded.failure.is_none(),
+        "cancelling is not the tool's fault"
+    );
+    assert_eq!(stored_runs(ws.path()), vec![recorded.run]);
+    assert_eq!(follow(observer).await.results, ["finished", "recorded"]);
+}
+
+/// Makes the store refuse every run from now on, as a full disk or a held lock would.
+fn refuse_runs(root: &Path) {
+    let db = Store::open(root).expect("store").path().to_path_buf();
+    rusqlite::Connection::open(db)
+        .expect("open the state file")
+        .execute_batch(
+            "CREATE TRIGGER refuse_runs BEFORE INSERT ON runs \
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+        )
+        .expect("trigger");
+}
+
+async fn assert_refused_run_is_kept(ws: &tempfile::TempDir, entry: &ToolEntry, recorder: Recorder) {
+    let job = RunJob::new(request(ws.path(), entry), recorder);
+    let observer = job.observe(OutputPolicy::Newest);
+    let ended = tokio::time::timeout(PATIENCE, job.start().ended())
+        .await
+        .expect("the run ends");
+    let Err(RunJobError::Unstored(lost)) = ended else {
+        panic!("the store refused the run: {ended:?}");
+    };
+    assert!(lost.reason.contains("full"), "{}", lost.reason);
+    assert_eq!(lost.kept, Ok(()));
+    assert!(
+        lost.to_string().contains("kept in .toolbench/running/"),
+        "{lost}"
+    );
+    assert_eq!(follow(observer).await.results, ["finished", "unstored"]);
+    let kept = toolbench::runner::inflight::list(ws.path());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let finished = kept[0].finished.as_ref().expect("kept finished");
+    assert_eq!((finished.status, finished.id), (RunStatus::Ok, 0));
+    assert_eq!(finished.log_dir, lost.record.log_dir);
+    assert!(stored_runs(ws.path()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_refuses_yields_unstored_with_the_run_kept_in_running() {
+    let (ws, entry) = workspace_with(Tier::Approved, "echo '{}'\n", "");
+    let recorder = store_of(ws.path());
+    refuse_runs(ws.path());
+    assert_refused_run_is_kept(&ws, &entry, recorder).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_that_refuses_yields_unstored_with_the_run_kept_in_running() {
+    let (ws, entry) = workspace_with(Tier::Approved, "echo '{}'\n", "");
+    let path = Store::open(ws.path()).expect("store").path().to_path_buf();
+    let writer = StoreWriter::spawn(path).expect("writer");
+    refuse_runs(ws.path());
+    assert_refused_run_is_kept(&ws, &entry, Recorder::Writer(Arc::new(writer))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_cannot_start_tells_every_observer_why() {
+    let (ws, entry) = workspace_with(Tier::Approved, "echo '{}'\n", "");
+    let mut prohibited = entry.clone();
+    if let Some(manifest) = prohibited.manifest.as_mut() {
+        Arc::make_mut(manifest).cost_tier = toolbench::model::CostTier::Prohibited;
+    }
+    let job = RunJob::new(request(ws.path(), &prohibited), store_of(ws.path()));
+    let observer = job.observe(OutputPolicy::Newest);
+    let ended = job.start().ended().await;
+    assert!(
+        matches!(ended, Err(RunJobError::NotStarted(_))),
+        "{ended:?}"
+    );
+    assert_eq!(follow(observer).await.results, ["not started"]);
+    assert!(stored_runs(ws.path()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_validation_queue_validates_stores_and_tells_each_request() {
+    let (ws, entry) = workspace_with(Tier::Experimental, "echo '{\"ok\": true}'\n", "");
+    std::fs::create_dir_all(entry.path.join("tests")).expect("tests dir");
+    std::fs::write(
+        entry.path.join("tests/basic.toml"),
+        "input = '{}'\nexpect_stdout_contains = \"ok\"\n",
+    )
+    .expect("case");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let queue = ValidationQueue::start(
+        &tokio::runtime::Handle::current(),
+        1,
+        ws.path().to_path_buf(),
+        PathBuf::from(BIN),
+        move |event| tx.send(event).is_ok(),
+    );
+    let catalog = Arc::new(Catalog::new(vec![entry.clone()]));
+    let mut oversized = entry.clone();
+    oversized.oversized = true;
+    oversized.error = Some("over the limits".into());
+    for entry in [entry.clone(), oversized] {
+        queue.push(ValidationRequest {
+            entry,
+            force: true,
+            catalog: Arc::clone(&catalog),
+        });
+    }
+    let first = tokio::time::timeout(PATIENCE, rx.recv())
+        .await
+        .expect("told");
+    let Some(ValidationEvent::Validated { path, report }) = first else {
+        panic!("validated: {first:?}");
+    };
+    assert_eq!(path, entry.path);
+    assert_eq!(report.tests.len(), 1, "{:?}", report.tests);
+    let runs = stored_runs(ws.path());
+    assert_eq!(runs.len(), 1, "the case's run is stored: {runs:?}");
+    assert_eq!(runs[0].origin, RunOrigin::Validation);
+    assert!(toolbench::runner::inflight::list(ws.path()).is_empty());
+    let second = tokio::time::timeout(PATIENCE, rx.recv())
+        .await
+        .expect("told");
+    assert!(
+        matches!(
+            second,
+            Some(ValidationEvent::Refused {
+                error: ValidateError::Oversized { .. },
+                ..
+            })
+        ),
+        "{second:?}"
+    );
+}
