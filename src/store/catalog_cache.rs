@@ -86,14 +86,14 @@ impl Store {
                     description: row.get(4).unwrap_or_default(),
                     category: category.and_then(|c| c.parse().ok()),
                     cost_tier: cost_tier.and_then(|c| c.parse().ok()),
-                    keywords: split_list(&row.get::<_, String>(7).unwrap_or_default()),
-                    capabilities: split_list(&row.get::<_, String>(8).unwrap_or_default()),
+                    keywords: list_column(row, 7),
+                    capabilities: list_column(row, 8),
                     inferred: row.get(9).unwrap_or(false),
                     content_hash: row.get(10).unwrap_or_default(),
                     error: row.get(11).unwrap_or(None),
                     oversized: row.get(14).unwrap_or(false),
                     fingerprint: row.get(13).unwrap_or_default(),
-                    warnings: split_list(&row.get::<_, String>(12).unwrap_or_default()),
+                    warnings: list_column(row, 12),
                     manifest: None,
                 }))
             })
@@ -129,6 +129,15 @@ fn insert_row(insert: &mut rusqlite::Statement<'_>, e: &ToolEntry) -> rusqlite::
 
 fn join_list(items: &[String]) -> String {
     items.join(&LIST_SEPARATOR.to_string())
+}
+
+/// A list column, split where it lies in SQLite's row, without an intermediate `String`.
+fn list_column(row: &rusqlite::Row<'_>, column: usize) -> Vec<String> {
+    row.get_ref(column)
+        .ok()
+        .and_then(|value| value.as_str().ok())
+        .map(split_list)
+        .unwrap_or_default()
 }
 
 fn split_list(text: &str) -> Vec<String> {

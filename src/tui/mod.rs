@@ -74,7 +74,6 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     let dir = config_dir();
     let keymap = Keymap::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
     let theme = Theme::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
-    highlight::load_in_background();
     let mut store = Store::open(&root)?;
     // Decisions a crash interrupted are settled once, before anything is shown.
     let recovered = crate::review::lifecycle::recover(&root, &mut store);
@@ -149,6 +148,9 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     ));
     // A scan or validation still going must not delay leaving: the store is flushed already.
     runtime.shutdown_background();
+    // The process ends right after: handing a 10,000-tool catalog back to the allocator
+    // piece by piece only delays the exit (by ~10 ms), and the terminal is restored already.
+    std::mem::forget(app);
     result
 }
 
@@ -213,6 +215,9 @@ async fn event_loop(
     if exit_after == "first-frame" {
         return Ok(());
     }
+    // The grammars are big: loading them beside the first frame slowed it (allocator and
+    // cores shared), and nothing needs them before a tool detail opens.
+    highlight::load_in_background();
 
     // Watching a large workspace means one inotify watch per folder: set it up after the
     // first frame, off the UI thread. The first scan starts once it watches, so no change
