@@ -421,15 +421,19 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) ->
     // An exchange is a log line of a live service: it is not worth a synchronous fsync (the
     // round-trip figure, BENCHMARKS.md); see `sync_lightly` for what a power loss may drop.
     store.sync_lightly()?;
-    let sent = services.send(&mut store, instance, message, &context)?;
-    if let Some(launched) = &sent.relaunched {
-        errln!(
-            "instance {instance} was stopped: relaunched on port {}",
-            launched.row.port
-        );
+    let sent = services.send(&mut store, instance, message, &context);
+    if let Ok(sent) = &sent {
+        if let Some(launched) = &sent.relaunched {
+            errln!(
+                "instance {instance} was stopped: relaunched on port {}",
+                launched.row.port
+            );
+        }
+        outln!("{}", sent.answer);
     }
-    outln!("{}", sent.answer);
-    Ok(())
+    // After the answer is out: a failed exchange was recorded too.
+    store.trim_log();
+    sent.map(|_| ()).map_err(CliError::from)
 }
 
 fn logs(instance: &str, follow: bool, ws: &Workspace) -> CliResult {
