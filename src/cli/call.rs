@@ -13,7 +13,6 @@ use super::{CliError, CliResult, Workspace};
 use crate::jobs::run::Recorder;
 use crate::model::{RunStatus, Tier, ToolEntry};
 use crate::quality::ToolStats;
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
@@ -37,7 +36,7 @@ pub struct CallArgs {
 pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
     let input = read_input(args.input.as_deref())?;
-    let store = Store::open(&ws.root)?;
+    let store = ws.store()?;
     let stats: HashMap<String, ToolStats> = store
         .tool_stats()?
         .into_iter()

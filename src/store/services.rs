@@ -344,6 +344,40 @@ mod tests {
     }
 
     #[test]
+    fn a_light_writer_past_the_limit_leaves_an_empty_log_and_every_exchange() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        store.sync_lightly().expect("light");
+        store.claim_instance(&row("a", 50001)).expect("claim");
+        let wal = store.path().with_extension("db-wal");
+        let log_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+        for i in 0..12 {
+            let exchange = ExchangeRow {
+                id: 0,
+                instance: "a".into(),
+                at: "2026-01-01T00:00:01Z".into(),
+                message: format!("{i}:{}", "x".repeat(64 * 1024)),
+                context: "{}".into(),
+                response: None,
+                raw: None,
+                error: None,
+                duration_ms: 1,
+            };
+            store.record_exchange(&exchange).expect("record");
+            if i == 0 {
+                store.trim_log();
+                assert!(log_len() > 0, "a short log is left for a later checkpoint");
+            }
+        }
+        assert!(log_len() > crate::store::LIGHT_LOG_LIMIT, "{}", log_len());
+        store.trim_log();
+        assert_eq!(log_len(), 0);
+        drop(store);
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.exchanges("a", 0).expect("exchanges").len(), 12);
+    }
+
+    #[test]
     fn exchanges_are_kept_in_order_and_mark_the_instance() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path()).expect("store");
