@@ -63,14 +63,20 @@ pub fn empty_state<'a>(app: &App, lines: Vec<Line<'a>>) -> Paragraph<'a> {
         .wrap(Wrap { trim: true })
 }
 
-/// Columns a row fills, not counting the padding at its end.
-pub fn filled_width(line: &Line<'_>) -> usize {
-    let text: String = line
-        .spans
+/// Columns the widest of `lines` fills, not counting the padding at a line's end.
+pub fn widest(lines: &[Line<'_>]) -> usize {
+    lines
         .iter()
-        .map(|span| span.content.as_ref())
-        .collect();
-    Span::raw(text.trim_end()).width()
+        .map(|line| {
+            let text: String = line
+                .spans
+                .iter()
+                .map(|span| span.content.as_ref())
+                .collect();
+            Span::raw(text.trim_end()).width()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Pads or cuts `text` to exactly `width` columns (by characters).

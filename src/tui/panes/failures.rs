@@ -11,7 +11,7 @@ use crate::model::Severity;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout::{Pane, column_width};
-use crate::tui::ui::{empty_state, filled_width, fit, pane_block};
+use crate::tui::ui::{empty_state, fit, pane_block, widest};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let title = if app.failures.is_empty() {
@@ -48,13 +48,9 @@ fn empty_text(app: &App) -> Vec<Line<'static>> {
 /// Columns the rows in `window` would fill, up to `cap`: what the pane asks of the layout.
 pub fn wanted_width(app: &App, window: Range<usize>, cap: usize) -> usize {
     if app.failures.is_empty() {
-        return empty_text(app).iter().map(Line::width).max().unwrap_or(0);
+        return widest(&empty_text(app));
     }
-    lines(app, window, cap)
-        .iter()
-        .map(filled_width)
-        .max()
-        .unwrap_or(0)
+    widest(&lines(app, window, cap))
 }
 
 /// The rows at `window`, `width` columns wide: time, tool, severity, then the error takes

@@ -14,7 +14,7 @@ use crate::store::calls::{CallRow, RuleRow};
 use crate::store::requests::RequestRow;
 use crate::tui::app::{App, ReviewRow};
 use crate::tui::layout::{Pane, column_width};
-use crate::tui::ui::{empty_state, filled_width, fit, pane_block};
+use crate::tui::ui::{empty_state, fit, pane_block, widest};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     // Waiting agent calls are counted apart: an agent is blocked on each.
@@ -48,13 +48,9 @@ fn empty_text() -> Vec<Line<'static>> {
 /// Columns the rows in `window` would fill, up to `cap`: what the pane asks of the layout.
 pub fn wanted_width(app: &App, window: Range<usize>, cap: usize) -> usize {
     if app.review_rows() == 0 {
-        return empty_text().iter().map(Line::width).max().unwrap_or(0);
+        return widest(&empty_text());
     }
-    lines(app, window, cap)
-        .iter()
-        .map(filled_width)
-        .max()
-        .unwrap_or(0)
+    widest(&lines(app, window, cap))
 }
 
 /// The rows at `window`, `width` columns wide, the selected one highlighted.
