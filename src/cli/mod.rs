@@ -33,7 +33,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use self::term::errln;
 use crate::catalog::Catalog;
@@ -63,55 +63,95 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create a workspace: the four tiers and a .gitignore.
-    Init(init::InitArgs),
+    Init(Lazy<init::InitArgs>),
     /// List the tools of the catalog.
-    List(list::ListArgs),
+    List(Lazy<list::ListArgs>),
     /// Show one tool: manifest, files, errors.
-    Show(show::ShowArgs),
+    Show(Lazy<show::ShowArgs>),
     /// Call the best tool with a capability, falling back to the next on failure.
-    Call(call::CallArgs),
+    Call(Lazy<call::CallArgs>),
     /// Run a tool in the sandbox, streaming its output; exits with the tool's status.
-    Run(run::RunArgs),
+    Run(Lazy<run::RunArgs>),
     /// List recorded runs, newest first.
-    Runs(runs::RunsArgs),
+    Runs(Lazy<runs::RunsArgs>),
     /// List recorded failures, newest first.
-    Failures(failures::FailuresArgs),
+    Failures(Lazy<failures::FailuresArgs>),
     /// Record a failure of a tool by hand; it lowers the tool's quality.
-    MarkFailure(mark_failure::MarkFailureArgs),
+    MarkFailure(Lazy<mark_failure::MarkFailureArgs>),
     /// Runs, success rate, median duration and quality of every active tool.
-    Stats(stats::StatsArgs),
+    Stats(Lazy<stats::StatsArgs>),
     /// The review queue: experimental tools waiting for a decision.
-    Review(review::ReviewArgs),
+    Review(Lazy<review::ReviewArgs>),
     /// Validate a tool: manifest, syntax, lint, security scan, test cases, similar tools.
-    Validate(validate::ValidateArgs),
+    Validate(Lazy<validate::ValidateArgs>),
     /// Approve an experimental tool (experimental → approved).
-    Approve(approve::ApproveArgs),
+    Approve(Lazy<approve::ApproveArgs>),
     /// Reject an experimental tool with a reason (experimental → archived).
-    Reject(reject::RejectArgs),
+    Reject(Lazy<reject::RejectArgs>),
     /// Ask for changes: writes REVIEW.md into the tool folder; the tool stays in experimental.
-    RequestChanges(request_changes::RequestChangesArgs),
+    RequestChanges(Lazy<request_changes::RequestChangesArgs>),
     /// Promote an approved tool to core (approved → core).
-    Promote(promote::PromoteArgs),
+    Promote(Lazy<promote::PromoteArgs>),
     /// Archive a tool from any tier (→ archived).
-    Archive(archive::ArchiveArgs),
+    Archive(Lazy<archive::ArchiveArgs>),
     /// Restore an archived tool to the tier it left.
-    Restore(restore::RestoreArgs),
+    Restore(Lazy<restore::RestoreArgs>),
     /// Make the previous (or a given) version of an active tool active again.
-    Rollback(rollback::RollbackArgs),
+    Rollback(Lazy<rollback::RollbackArgs>),
     /// Make a new candidate from a tool and a hint (minor version bump, parent set).
-    Evolve(evolve::EvolveArgs),
+    Evolve(Lazy<evolve::EvolveArgs>),
     /// Decisions about a tool: who, when, why, versions and content hashes.
-    History(history::HistoryArgs),
+    History(Lazy<history::HistoryArgs>),
     /// Archive approved tools unused for N days or below a quality floor.
-    Gc(gc::GcArgs),
+    Gc(Lazy<gc::GcArgs>),
     /// Serve approved and core tools to agents over MCP (stdio), with proposals and reviews.
-    Mcp(mcp::McpArgs),
+    Mcp(Lazy<mcp::McpArgs>),
     /// Long-running tools: define services, launch instances, send them messages.
     Tools(tools::ToolsArgs),
     /// Agent calls waiting for a human: list, approve, reject; approval rules.
     Calls(calls::CallsArgs),
     /// Print a shell completion script.
-    Completions(completions::CompletionsArgs),
+    Completions(Lazy<completions::CompletionsArgs>),
+}
+
+/// A subcommand's arguments, which clap builds only when that subcommand is the one given.
+/// Building every subcommand's arguments took about 0.2 ms of every command's start, a
+/// `tools send` included (BENCHMARKS.md, issue 11); help and completions still see them all.
+/// `tools` and `calls` are left out: their own subcommands must exist when the root is built,
+/// for the `help` subcommand's tree that completion scripts offer.
+#[derive(Debug)]
+struct Lazy<T>(T);
+
+impl<T: Args> Args for Lazy<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(T::augment_args)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(T::augment_args_for_update)
+    }
+
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+}
+
+impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Lazy)
+    }
+
+    fn from_arg_matches_mut(matches: &mut ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(matches).map(Lazy)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+
+    fn update_from_arg_matches_mut(&mut self, matches: &mut ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
 }
 
 /// A failure that ends the command: printed as one line, exit code 1.
@@ -154,33 +194,33 @@ fn dispatch(cli: Cli) -> CliResult {
         Ok(ws)
     };
     match cli.command {
-        Some(Command::Init(args)) => init::run(args, &cwd),
-        Some(Command::Completions(args)) => {
+        Some(Command::Init(Lazy(args))) => init::run(args, &cwd),
+        Some(Command::Completions(Lazy(args))) => {
             completions::run(args, &mut Cli::command());
             Ok(())
         }
-        Some(Command::List(args)) => list::run(args, &ws()?),
-        Some(Command::Review(args)) => review::run(args, &ws()?),
-        Some(Command::Validate(args)) => validate::run(args, &ws()?),
-        Some(Command::Approve(args)) => approve::run(args, &ws()?),
-        Some(Command::Reject(args)) => reject::run(args, &ws()?),
-        Some(Command::RequestChanges(args)) => request_changes::run(args, &ws()?),
-        Some(Command::Promote(args)) => promote::run(args, &ws()?),
-        Some(Command::Archive(args)) => archive::run(args, &ws()?),
-        Some(Command::Restore(args)) => restore::run(args, &ws()?),
-        Some(Command::Rollback(args)) => rollback::run(args, &ws()?),
-        Some(Command::Evolve(args)) => evolve::run(args, &ws()?),
-        Some(Command::History(args)) => history::run(args, &ws()?),
-        Some(Command::Gc(args)) => gc::run(args, &ws()?),
-        Some(Command::Mcp(args)) => mcp::run(args, ws()?),
-        Some(Command::Call(args)) => call::run(args, &ws()?),
+        Some(Command::List(Lazy(args))) => list::run(args, &ws()?),
+        Some(Command::Review(Lazy(args))) => review::run(args, &ws()?),
+        Some(Command::Validate(Lazy(args))) => validate::run(args, &ws()?),
+        Some(Command::Approve(Lazy(args))) => approve::run(args, &ws()?),
+        Some(Command::Reject(Lazy(args))) => reject::run(args, &ws()?),
+        Some(Command::RequestChanges(Lazy(args))) => request_changes::run(args, &ws()?),
+        Some(Command::Promote(Lazy(args))) => promote::run(args, &ws()?),
+        Some(Command::Archive(Lazy(args))) => archive::run(args, &ws()?),
+        Some(Command::Restore(Lazy(args))) => restore::run(args, &ws()?),
+        Some(Command::Rollback(Lazy(args))) => rollback::run(args, &ws()?),
+        Some(Command::Evolve(Lazy(args))) => evolve::run(args, &ws()?),
+        Some(Command::History(Lazy(args))) => history::run(args, &ws()?),
+        Some(Command::Gc(Lazy(args))) => gc::run(args, &ws()?),
+        Some(Command::Mcp(Lazy(args))) => mcp::run(args, ws()?),
+        Some(Command::Call(Lazy(args))) => call::run(args, &ws()?),
         Some(Command::Calls(args)) => calls::run(args, &ws()?),
-        Some(Command::Run(args)) => run::run(args, &ws()?),
-        Some(Command::Show(args)) => show::run(args, &ws()?),
-        Some(Command::Runs(args)) => runs::run(args, &ws()?),
-        Some(Command::Failures(args)) => failures::run(args, &ws()?),
-        Some(Command::MarkFailure(args)) => mark_failure::run(args, &ws()?),
-        Some(Command::Stats(args)) => stats::run(args, &ws()?),
+        Some(Command::Run(Lazy(args))) => run::run(args, &ws()?),
+        Some(Command::Show(Lazy(args))) => show::run(args, &ws()?),
+        Some(Command::Runs(Lazy(args))) => runs::run(args, &ws()?),
+        Some(Command::Failures(Lazy(args))) => failures::run(args, &ws()?),
+        Some(Command::MarkFailure(Lazy(args))) => mark_failure::run(args, &ws()?),
+        Some(Command::Stats(Lazy(args))) => stats::run(args, &ws()?),
         // A send checks only the instance it talks to (the round-trip figure, BENCHMARKS.md):
         // no decision, run or other instance of the workspace is read.
         Some(Command::Tools(args)) if args.is_send() => {
