@@ -11,7 +11,6 @@ use super::term::{errln, print_json};
 use super::{CliError, CliResult, Workspace};
 use crate::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use crate::quality::ToolStats;
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
@@ -35,7 +34,7 @@ pub struct CallArgs {
 pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
     let input = read_input(args.input.as_deref())?;
-    let mut store = Store::open(&ws.root)?;
+    let mut store = ws.store()?;
     let stats: HashMap<String, ToolStats> = store
         .tool_stats()?
         .into_iter()

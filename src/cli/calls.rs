@@ -60,7 +60,7 @@ enum CallsAction {
 }
 
 pub fn run(args: CallsArgs, ws: &Workspace) -> CliResult {
-    let mut store = Store::open(&ws.root)?;
+    let mut store = ws.store()?;
     // A server that died leaves its calls pending forever unless someone looks.
     approvals::abandon_dead(&mut store)?;
     let who = ws.config.reviewer_name();

@@ -2,7 +2,7 @@
 //! reported (one line on stdout; recoveries and warnings on stderr).
 
 use super::term::{errln, outln};
-use super::{CliError, CliResult, Workspace, tool_id};
+use super::{CliResult, Workspace, tool_id};
 use crate::review::{Decision, Outcome, ReviewCommand, ReviewContext, journal};
 use crate::store::Store;
 
@@ -10,13 +10,9 @@ pub(super) fn context(ws: &Workspace) -> ReviewContext {
     ReviewContext::from_config(&ws.root, &ws.config)
 }
 
-pub(super) fn open_store(ws: &Workspace) -> Result<Store, CliError> {
-    Ok(Store::open(&ws.root)?)
-}
-
 /// Takes one decision (or answers a tool request) the way every front end does, and prints it.
 pub(super) fn take(ws: &Workspace, tool: &str, command: ReviewCommand) -> CliResult {
-    let mut store = open_store(ws)?;
+    let mut store = ws.store()?;
     match crate::review::apply(&context(ws), &mut store, &tool_id(tool)?, &command)? {
         Outcome::Tool(decision) => print(&decision),
         Outcome::Request(answer) => outln!("{}", answer.summary()),

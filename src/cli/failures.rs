@@ -5,7 +5,6 @@ use super::runs::{column_width, for_tool};
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace, tool_id};
 use crate::model::{FailureRecord, RunOrigin, Severity, ToolId};
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct FailuresArgs {
@@ -50,7 +49,7 @@ impl<'a> From<&'a FailureRecord> for ListedFailure<'a> {
 }
 
 pub fn run(args: FailuresArgs, ws: &Workspace) -> CliResult {
-    let store = Store::open(&ws.root)?;
+    let store = ws.store()?;
     let failures = match args.tool.as_deref().map(tool_id).transpose()? {
         None => store.list_failures(None, args.limit)?,
         Some(ToolId {

@@ -21,7 +21,7 @@ pub struct GcArgs {
 }
 
 pub fn run(args: GcArgs, ws: &Workspace) -> CliResult {
-    let mut store = decide::open_store(ws)?;
+    let mut store = ws.store()?;
     let ctx = decide::context(ws);
     let report = gc::gc(
         &ctx,

@@ -2,7 +2,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace, decide, tool_id};
+use super::{CliResult, Workspace, tool_id};
 use crate::model::Tier;
 use crate::review::lifecycle;
 use crate::store::DecisionRecord;
@@ -49,7 +49,7 @@ impl<'a> From<&'a DecisionRecord> for ListedDecision<'a> {
 }
 
 pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
-    let store = decide::open_store(ws)?;
+    let store = ws.store()?;
     let tool = tool_id(&args.tool)?;
     let name = tool.name.as_str();
     let history = lifecycle::history(&store, name)?;

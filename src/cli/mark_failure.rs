@@ -4,7 +4,6 @@ use super::term::outln;
 use super::{CliResult, Workspace, tool_id};
 use crate::model::{RunOrigin, Severity};
 use crate::quality::{FailureReport, ToolStats};
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct MarkFailureArgs {
@@ -30,7 +29,7 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 
 pub fn run(args: MarkFailureArgs, ws: &Workspace) -> CliResult {
     let spec = tool_id(&args.tool)?;
-    let mut store = Store::open(&ws.root)?;
+    let mut store = ws.store()?;
     let entry = ws.find(&spec, &mut store)?;
     let report = FailureReport {
         scenario: args.scenario,

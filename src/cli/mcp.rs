@@ -26,17 +26,18 @@ pub struct McpArgs {
 }
 
 pub fn run(args: McpArgs, ws: Workspace) -> CliResult {
+    let (root, _, config) = ws.into_parts();
     match args.http {
         Some(addr) => crate::mcp::serve_http(
-            ws.root,
-            ws.config,
+            root,
+            config,
             HttpOptions {
                 addr,
                 allow_remote: args.allow_remote,
                 token_file: args.token_file,
             },
         )?,
-        None => crate::mcp::serve_stdio(ws.root, ws.config)?,
+        None => crate::mcp::serve_stdio(root, config)?,
     }
     Ok(())
 }

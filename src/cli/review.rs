@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workspace};
 use crate::review::lifecycle::{self, ReviewItem};
 
 #[derive(Debug, Args)]
@@ -14,7 +14,7 @@ pub struct ReviewArgs {
 }
 
 pub fn run(args: ReviewArgs, ws: &Workspace) -> CliResult {
-    let store = decide::open_store(ws)?;
+    let store = ws.store()?;
     let queue = lifecycle::review_items(&ws.root, ws.config.catalog, &store)?;
     if args.json {
         print_json(&queue)?;

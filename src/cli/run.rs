@@ -13,7 +13,6 @@ use super::{CliError, CliResult, Workspace, tool_id};
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolEntry};
 use crate::runner::gate::{Gate, gate};
 use crate::runner::{self, RunEvent, RunOutcome, RunRequest, Stream};
-use crate::store::Store;
 use crate::text::VisibleStream;
 
 /// Inputs larger than this are refused: tool input is a request, not a data set.
@@ -36,7 +35,7 @@ pub struct RunArgs {
 
 pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     let tool = tool_id(&args.tool)?;
-    let mut store = Store::open(&ws.root)?;
+    let mut store = ws.store()?;
     let entry = ws.find(&tool, &mut store)?;
     let input = read_input(args.input.as_deref())?;
     check_gate(&entry, ws, args.yes)?;
@@ -55,6 +54,9 @@ pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
         );
     }
     let _ = std::io::stdout().flush();
+    // `exit` skips destructors: the store is closed here so that it checkpoints the log this
+    // run wrote; left open, that log would grow run after run.
+    drop(store);
     std::process::exit(exit_code(&record))
 }
 

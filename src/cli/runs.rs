@@ -4,7 +4,6 @@ use serde::Serialize;
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace, tool_id};
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolId};
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct RunsArgs {
@@ -55,7 +54,7 @@ impl<'a> From<&'a RunRecord> for ListedRun<'a> {
 }
 
 pub fn run(args: RunsArgs, ws: &Workspace) -> CliResult {
-    let store = Store::open(&ws.root)?;
+    let store = ws.store()?;
     let runs = match args.tool.as_deref().map(tool_id).transpose()? {
         None => store.list_runs(None, args.limit)?,
         Some(ToolId {

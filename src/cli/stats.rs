@@ -5,7 +5,6 @@ use super::runs::{column_width, format_ms};
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace};
 use crate::quality::{ToolStats, stats_for_active_tools};
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
@@ -43,7 +42,7 @@ fn round4(x: f64) -> f64 {
 
 pub fn run(args: StatsArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
-    let recorded = Store::open(&ws.root)?.tool_stats()?;
+    let recorded = ws.store()?.tool_stats()?;
     let stats = stats_for_active_tools(catalog.entries(), recorded);
     if args.json {
         let listed: Vec<ListedStats> = stats.iter().map(ListedStats::from).collect();

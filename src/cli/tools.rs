@@ -270,7 +270,7 @@ fn defined(name: Option<&str>, json: bool, ws: &Workspace) -> CliResult {
 }
 
 fn definition_of(name: &str, ws: &Workspace) -> Result<Definition, CliError> {
-    let mut store = Store::open(&ws.root)?;
+    let mut store = ws.store()?;
     let entry = Services::new(&ws.root, &ws.config).find_service(&mut store, name)?;
     let manifest = entry
         .manifest
@@ -285,7 +285,7 @@ fn definition_of(name: &str, ws: &Workspace) -> Result<Definition, CliError> {
 
 fn undefine(name: &str, ws: &Workspace) -> CliResult {
     definition_of(name, ws)?;
-    let mut store = decide::open_store(ws)?;
+    let mut store = ws.store()?;
     if let Some(live) = store.instances(true)?.into_iter().find(|i| i.tool == name) {
         return Err(CliError(format!(
             "{name}: instance {} is running; stop it first (toolbench tools stop {})",
@@ -327,7 +327,7 @@ fn import(name: &str, ws: &Workspace) -> CliResult {
 
 fn launch(name: &str, instance: &str, yes: bool, ws: &Workspace) -> CliResult {
     let services = Services::new(&ws.root, &ws.config);
-    let mut store = Store::open(&ws.root)?;
+    let mut store = ws.store()?;
     let entry = services.find_service(&mut store, name)?;
     super::run::check_gate(&entry, ws, yes)?;
     let launched = services.launch(&mut store, &entry, instance)?;
@@ -347,7 +347,7 @@ fn launch(name: &str, instance: &str, yes: bool, ws: &Workspace) -> CliResult {
 
 fn stop(instance: &str, ws: &Workspace) -> CliResult {
     let services = Services::new(&ws.root, &ws.config);
-    let mut store = Store::open(&ws.root)?;
+    let mut store = ws.store()?;
     let how = services.stop(&mut store, instance)?;
     let what = match how {
         crate::services::process::Stopped::NotRunning => "was not running",
@@ -417,7 +417,7 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) ->
         None => serde_json::json!({}),
     };
     let services = Services::new(&ws.root, &ws.config);
-    let mut store = Store::open(&ws.root)?;
+    let mut store = ws.store()?;
     // An exchange is a log line of a live service: it is not worth a synchronous fsync (the
     // round-trip figure, BENCHMARKS.md); see `sync_lightly` for what a power loss may drop.
     store.sync_lightly()?;
@@ -437,7 +437,7 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) ->
 }
 
 fn logs(instance: &str, follow: bool, ws: &Workspace) -> CliResult {
-    let store = Store::open(&ws.root)?;
+    let store = ws.store()?;
     let row = store.instance(instance)?.ok_or_else(|| {
         CliError(format!(
             "no instance named {instance} (see toolbench tools status)"

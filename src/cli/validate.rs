@@ -11,7 +11,6 @@ use super::{CliError, CliResult, Workspace, tool_id};
 use crate::review::validate::{
     CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict, validate_and_record,
 };
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -30,7 +29,7 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
     let entry = catalog.find(&tool_id(&args.tool)?)?.clone();
     let exe = std::env::current_exe()
         .map_err(|e| CliError(format!("cannot find the toolbench binary: {e}")))?;
-    let mut store = Store::open(&ws.root)?;
+    let mut store = ws.store()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -12,15 +12,16 @@ use crate::store::services::{InstanceRow, InstanceState};
 /// A launch that never named its process within this long was abandoned by its launcher.
 const LAUNCH_GRACE: Duration = Duration::from_secs(600);
 
-/// Checks the instances of the workspace at `root`, if it has a store. Returns how many were
-/// found dead and marked stopped.
-pub fn reconcile(root: &Path) -> Result<usize, crate::store::StoreError> {
+/// Checks the instances of the workspace at `root`, if it has a store, and hands that store
+/// back for the rest of the process to use.
+pub fn reconcile(root: &Path) -> Result<Option<Store>, crate::store::StoreError> {
     let state = crate::workspace::state_dir(root).join(crate::store::STATE_FILE);
     if !state.is_file() {
-        return Ok(0);
+        return Ok(None);
     }
     let mut store = Store::open(root)?;
-    reconcile_store(&mut store)
+    reconcile_store(&mut store)?;
+    Ok(Some(store))
 }
 
 pub fn reconcile_store(store: &mut Store) -> Result<usize, crate::store::StoreError> {
