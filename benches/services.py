@@ -2,6 +2,8 @@
 """Service figures (issue 11), end to end through the toolbench binary.
 
 Usage: python3 benches/services.py [BIN]   (default: target/release/toolbench if built, else debug)
+       TRIVIAL=/path/to/hello python3 benches/services.py [BIN]   (also times a trivial binary,
+       run the same way as `toolbench --version`: the floor of any process on this machine)
 
 1. Launch to healthy: `tools launch kv_cache` (sandbox, health check `ping`) against the same
    program started by hand and probed with `ping` every millisecond until it answers.
@@ -36,14 +38,18 @@ def binary() -> str:
     sys.exit("build toolbench first (cargo build --release)")
 
 
-def tb(bin_, root, *args):
+def timed(argv, env=None):
     started = time.perf_counter()
-    out = subprocess.run([bin_, "--root", root, *args], capture_output=True, text=True,
-                         env={**os.environ, "TOOLBENCH_CONFIG_DIR": os.path.join(root, ".cfg")})
+    out = subprocess.run(argv, capture_output=True, text=True, env=env)
     took = (time.perf_counter() - started) * 1000
     if out.returncode != 0:
-        sys.exit(f"toolbench {' '.join(args)}: {out.stderr.strip()}")
+        sys.exit(f"{' '.join(argv)}: {out.stderr.strip()}")
     return took, out.stdout
+
+
+def tb(bin_, root, *args):
+    return timed([bin_, "--root", root, *args],
+                 env={**os.environ, "TOOLBENCH_CONFIG_DIR": os.path.join(root, ".cfg")})
 
 
 def exchange(port: int, message: str) -> str:
@@ -100,8 +106,12 @@ def main() -> None:
             direct.append((time.perf_counter() - started) * 1000)
         print(f"tools send (whole CLI process)       median {statistics.median(sends):7.1f} ms")
         print(f"direct TCP exchange                  median {statistics.median(direct):7.2f} ms")
+        print(f"  tools send over a direct exchange  {statistics.median(sends) - statistics.median(direct):7.1f} ms")
         version_only = [tb(bin_, root, "--version")[0] for _ in range(RUNS * 2)]
         print(f"  toolbench --version (process cost) median {statistics.median(version_only):7.1f} ms")
+        if os.environ.get("TRIVIAL"):
+            trivial = [timed([os.environ["TRIVIAL"]])[0] for _ in range(RUNS * 2)]
+            print(f"  trivial binary (TRIVIAL)           median {statistics.median(trivial):7.1f} ms")
         tb(bin_, root, "tools", "stop", "rt")
         db = sqlite3.connect(os.path.join(root, ".toolbench/state.db"))
         stored = [r[0] for r in db.execute(
