@@ -116,8 +116,8 @@ enum Command {
 }
 
 /// A subcommand's arguments, which clap builds only when that subcommand is the one given.
-/// Building the arguments of all 25 subcommands took about 0.2 ms of every command's start,
-/// a `tools send` included (BENCHMARKS.md, issue 11); help and completions still see them all.
+/// Building every subcommand's arguments took about 0.2 ms of every command's start, a
+/// `tools send` included (BENCHMARKS.md, issue 11); help and completions still see them all.
 /// `tools` and `calls` are left out: their own subcommands must exist when the root is built,
 /// for the `help` subcommand's tree that completion scripts offer.
 #[derive(Debug)]
@@ -241,8 +241,7 @@ pub struct Workspace {
     pub source: RootSource,
     pub config: Config,
     /// The store the start-of-process checks opened, handed to the first caller of `store` or
-    /// `existing_store`. Opening it a second time cost a command about 0.45 ms, and closing the
-    /// first connection checkpointed whatever the log held, with its fsyncs.
+    /// `existing_store`: opening it a second time cost a command about 0.45 ms.
     opened: Cell<Option<Store>>,
 }
 
