@@ -516,6 +516,59 @@ mod tests {
         );
     }
 
+    /// A tool that wants the detail view to show a host file: its "bundle" over the preview
+    /// limit is a link to a secret outside the folder, and another is a FIFO with a writer
+    /// waiting to see whether toolbench opens it.
+    #[test]
+    fn the_preview_of_a_large_file_never_reads_through_a_link_or_opens_a_fifo() {
+        let outside = tempfile::tempdir().expect("outside");
+        let secret = outside.path().join("id_rsa");
+        let marker = "HOST-SECRET-7f3a";
+        std::fs::write(&secret, format!("{marker}\n").repeat(60_000)).expect("secret");
+        let manifest = "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"t\"\n\
+                        [run]\ncommand = [\"node\", \"main.js\"]\n";
+        let (_dir, entry) = tool_with(&[("tool.toml", manifest), ("main.js", "1;\n")]);
+        std::os::unix::fs::symlink(&secret, entry.path.join("bundle.min.js")).expect("link");
+        let fifo = entry.path.join("big.js");
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
+        // SAFETY: mkfifo on a NUL-terminated path in our own temp folder.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0, "mkfifo");
+        // The writer's open returns only once someone opens the FIFO for reading.
+        let (opened_tx, opened_rx) = std::sync::mpsc::channel();
+        let writer_path = fifo.clone();
+        std::thread::spawn(move || {
+            let opened = std::fs::OpenOptions::new().write(true).open(&writer_path);
+            let _ = opened_tx.send(opened.is_ok());
+        });
+        let stages = loaded(&entry, None);
+        for stage in &stages {
+            for source in &stage.sources {
+                let text: String = source
+                    .lines
+                    .iter()
+                    .flat_map(|l| l.spans.iter().map(|s| s.content.as_ref()))
+                    .collect();
+                assert!(
+                    !text.contains(marker),
+                    "{} showed the host secret",
+                    source.name
+                );
+            }
+        }
+        assert!(
+            opened_rx
+                .recv_timeout(std::time::Duration::from_millis(300))
+                .is_err(),
+            "the FIFO was opened for reading"
+        );
+        // Unblock the writer thread: nobody else will open the FIFO.
+        use std::os::unix::fs::OpenOptionsExt;
+        let _ = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo);
+    }
+
     #[test]
     fn files_not_shown_say_why() {
         let dir = tempfile::tempdir().expect("tempdir");
