@@ -230,6 +230,11 @@ pub struct ToolEntry {
 }
 
 impl ToolEntry {
+    /// The catalog's order: by name, then tier, then version.
+    pub fn name_order(&self, other: &ToolEntry) -> std::cmp::Ordering {
+        (&self.name, self.tier, &self.version).cmp(&(&other.name, other.tier, &other.version))
+    }
+
     /// `name@version`, the identity the CLI accepts.
     pub fn id(&self) -> String {
         format!("{}@{}", self.name, self.version)

@@ -189,6 +189,24 @@ async fn a_cancelled_run_is_recorded_cancelled() {
     assert_eq!(follow(observer).await.results, ["finished", "recorded"]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canceller_reports_closed_once_its_run_has_ended() {
+    let (ws, entry) = workspace_with(Tier::Approved, "echo done\n", "");
+    let job = RunJob::new(request(ws.path(), &entry), store_of(ws.path()));
+    let run = job.start();
+    let canceller = run.canceller();
+    assert!(!canceller.is_closed(), "the run is still going");
+    tokio::time::timeout(PATIENCE, run.ended())
+        .await
+        .expect("the run ends")
+        .expect("stored");
+    // A front end keeping cancellers by run forgets the ones whose run is over this way.
+    assert!(
+        canceller.is_closed(),
+        "the ended run still holds its cancel channel"
+    );
+}
+
 /// Makes the store refuse every run from now on, as a full disk or a held lock would.
 fn refuse_runs(root: &Path) {
     let db = Store::open(root).expect("store").path().to_path_buf();

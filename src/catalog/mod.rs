@@ -9,7 +9,7 @@ pub mod manifest;
 pub mod scan;
 pub mod search;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::model::{Tier, ToolEntry, ToolId};
 use search::SearchIndex;
@@ -59,7 +59,8 @@ pub enum LookupError {
 pub struct Catalog {
     /// Shared, so a snapshot for the state store or a validation costs a pointer, not a copy.
     entries: Arc<Vec<ToolEntry>>,
-    search: SearchIndex,
+    /// Built on the first search: the first frame and every scan result never wait for it.
+    search: OnceLock<SearchIndex>,
 }
 
 impl Catalog {
@@ -68,8 +69,10 @@ impl Catalog {
     }
 
     pub fn from_shared(entries: Arc<Vec<ToolEntry>>) -> Self {
-        let search = SearchIndex::build(&entries);
-        Self { entries, search }
+        Self {
+            entries,
+            search: OnceLock::new(),
+        }
     }
 
     /// The entries, shared with this catalog.
@@ -90,7 +93,8 @@ impl Catalog {
     }
 
     pub fn search(&self) -> &SearchIndex {
-        &self.search
+        self.search
+            .get_or_init(|| SearchIndex::build(&self.entries))
     }
 
     /// Number of tools in each tier, in tier order.
@@ -115,13 +119,9 @@ impl Catalog {
         let e = &self.entries;
         // Borrowed keys: sorting 10,000 tools must not clone 20,000 strings per comparison.
         match order {
-            SortOrder::Name | SortOrder::Quality => indices.sort_by(|a, b| {
-                (&e[*a].name, e[*a].tier, &e[*a].version).cmp(&(
-                    &e[*b].name,
-                    e[*b].tier,
-                    &e[*b].version,
-                ))
-            }),
+            SortOrder::Name | SortOrder::Quality => {
+                indices.sort_by(|a, b| e[*a].name_order(&e[*b]));
+            }
             SortOrder::Tier => indices.sort_by(|a, b| {
                 (e[*a].tier, &e[*a].name, &e[*a].version).cmp(&(
                     e[*b].tier,

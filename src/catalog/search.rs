@@ -29,15 +29,20 @@ impl SearchIndex {
         let mut haystacks = Vec::with_capacity(entries.len());
         let mut name_lens = Vec::with_capacity(entries.len());
         for entry in entries {
-            let name = entry.name.to_lowercase();
-            name_lens.push(name.len());
-            let mut hay = name;
-            for part in std::iter::once(&entry.description)
-                .chain(&entry.keywords)
-                .chain(&entry.capabilities)
-            {
+            let parts = || {
+                std::iter::once(&entry.description)
+                    .chain(&entry.keywords)
+                    .chain(&entry.capabilities)
+            };
+            // One allocation per tool: the haystack is sized before it is filled.
+            let mut hay = String::with_capacity(
+                entry.name.len() + parts().map(|p| p.len() + 1).sum::<usize>(),
+            );
+            push_lowercase(&mut hay, &entry.name);
+            name_lens.push(hay.len());
+            for part in parts() {
                 hay.push(' ');
-                hay.push_str(&part.to_lowercase());
+                push_lowercase(&mut hay, part);
             }
             haystacks.push(hay.into_boxed_str());
         }
@@ -97,6 +102,17 @@ impl SearchIndex {
             };
         }
         Some(total)
+    }
+}
+
+/// Appends `text` in lowercase; ASCII, what almost every manifest holds, without a temporary.
+fn push_lowercase(hay: &mut String, text: &str) {
+    if text.is_ascii() {
+        let start = hay.len();
+        hay.push_str(text);
+        hay[start..].make_ascii_lowercase();
+    } else {
+        hay.push_str(&text.to_lowercase());
     }
 }
 
@@ -180,6 +196,18 @@ mod tests {
         assert!(first.contains(&1));
         let narrowed = index.filter("tl19", Some(&first));
         assert_eq!(narrowed, index.filter("tl19", None));
+    }
+
+    #[test]
+    fn names_outside_ascii_match_in_lowercase() {
+        let entries = vec![
+            entry("Überblick", "ZUSAMMENFASSUNG", &["Straße"], &[]),
+            entry("plain", "nothing", &[], &[]),
+        ];
+        let index = SearchIndex::build(&entries);
+        assert_eq!(names(&index, &entries, "über"), ["Überblick"]);
+        assert_eq!(names(&index, &entries, "zusammen"), ["Überblick"]);
+        assert_eq!(names(&index, &entries, "straße"), ["Überblick"]);
     }
 
     #[test]

@@ -111,16 +111,7 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
             move |event| tx.send(job_events::from_validation(event)).is_ok(),
         )
     };
-    {
-        let _runtime = runtime.enter();
-        inherited::spawn(root.clone(), tx.clone());
-        pending_calls::spawn(root.clone(), tx.clone());
-    }
     let following = service_feed::Following::default();
-    {
-        let _runtime = runtime.enter();
-        service_feed::spawn(root.clone(), tx.clone(), Arc::clone(&following));
-    }
     let service_jobs = service_jobs::Jobs {
         root: root.clone(),
         config: config.clone(),
@@ -218,6 +209,15 @@ async fn event_loop(
     // The grammars are big: loading them beside the first frame slowed it (allocator and
     // cores shared), and nothing needs them before a tool detail opens.
     highlight::load_in_background();
+    // The pollers open their own connections and read the store at once: on two cores they
+    // took time from the first frame, which shows nothing of theirs anyway.
+    inherited::spawn(services.root.clone(), tx.clone());
+    pending_calls::spawn(services.root.clone(), tx.clone());
+    service_feed::spawn(
+        services.root.clone(),
+        tx.clone(),
+        Arc::clone(&services.following),
+    );
 
     // Watching a large workspace means one inotify watch per folder: set it up after the
     // first frame, off the UI thread. The first scan starts once it watches, so no change
@@ -438,6 +438,8 @@ fn run_effect(
             };
             let job = RunJob::new(request, Recorder::Writer(Arc::clone(&services.writer)));
             let run = job.observe(OutputPolicy::Newest);
+            // A finished run dropped its end of the cancel channel: forget its sender.
+            services.cancels.retain(|_, cancel| !cancel.is_closed());
             services.cancels.insert(key, job.start().canceller());
             tokio::spawn(job_events::follow_run(
                 key,
