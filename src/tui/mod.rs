@@ -601,3 +601,144 @@ fn decide(
         .map(|d| d.summary())
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Severity, Tier};
+    use crate::review::ReviewCommand;
+
+    /// Waits for the first event `pick` accepts, skipping the others.
+    fn wait_for<T>(
+        runtime: &tokio::runtime::Runtime,
+        rx: &mut mpsc::UnboundedReceiver<AppEvent>,
+        what: &str,
+        mut pick: impl FnMut(AppEvent) -> Option<T>,
+    ) -> T {
+        runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(20), async {
+                loop {
+                    let event = rx.recv().await.expect("the workbench's events");
+                    if let Some(found) = pick(event) {
+                        return found;
+                    }
+                }
+            })
+            .await
+            .unwrap_or_else(|_| panic!("no {what} within 20 s"))
+        })
+    }
+
+    #[test]
+    fn the_workbench_starts_decides_and_records_through_one_writer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let folder = root.join("experimental/greet");
+        std::fs::create_dir_all(&folder).expect("tool folder");
+        std::fs::write(
+            folder.join("tool.toml"),
+            "name = \"greet\"\nversion = \"1.0.0\"\ndescription = \"Say hello\"\n\
+             cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n",
+        )
+        .expect("manifest");
+        std::fs::write(folder.join("run.sh"), "echo '{}'\n").expect("script");
+        let config = Config::defaults().expect("config");
+        let entry =
+            crate::catalog::scan::load_path(root, Tier::Experimental, &folder, config.catalog)
+                .expect("the tool loads");
+        // As `toolbench` starts the workbench: the start-of-process checks open the store.
+        let store = Store::open(root).expect("store");
+        let path = store.path().to_path_buf();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (output, _output_rx) = mpsc::channel(job_events::OUTPUT_QUEUE);
+        let workbench = Workbench {
+            root: root.to_path_buf(),
+            config: config.clone(),
+            exe: PathBuf::from("/bin/false"),
+        };
+        let mut services = Services::start(runtime.handle(), workbench, store, tx.clone(), output)
+            .expect("services");
+        let app = App::new(
+            "test".into(),
+            vec![entry.clone()],
+            config.sort,
+            Keymap::defaults(),
+            theme::Theme::builtin(),
+        );
+        let _runtime = runtime.enter();
+        // The pollers have read the store (and marked dead calls and instances on the way).
+        wait_for(&runtime, &mut rx, "calls poll", |e| {
+            matches!(e, AppEvent::CallsPolled { .. }).then_some(())
+        });
+        wait_for(&runtime, &mut rx, "instances poll", |e| {
+            matches!(e, AppEvent::InstancesPolled(_)).then_some(())
+        });
+
+        run_effect(
+            Effect::Decide {
+                entry: Box::new(entry.clone()),
+                command: ReviewCommand::Approve { reason: None },
+            },
+            &mut services,
+            &app,
+            &tx,
+        );
+        let decided = wait_for(&runtime, &mut rx, "decision", |e| match e {
+            AppEvent::Decided(result) => Some(result),
+            _ => None,
+        });
+        assert!(decided.is_ok(), "{decided:?}");
+        assert!(root.join("approved/greet/tool.toml").is_file());
+
+        let failure = crate::model::FailureRecord {
+            id: 0,
+            tool: "greet".into(),
+            version: "1.0.0".into(),
+            severity: Severity::Low,
+            scenario: "greet nobody".into(),
+            error: "said nothing".into(),
+            origin: RunOrigin::Tui,
+            at: "2026-11-21T10:00:00.000Z".into(),
+            run_id: None,
+            tag: None,
+        };
+        run_effect(
+            Effect::RecordFailure(Box::new(failure)),
+            &mut services,
+            &app,
+            &tx,
+        );
+        wait_for(&runtime, &mut rx, "recorded failure", |e| {
+            matches!(e, AppEvent::FailureRecorded(_)).then_some(())
+        });
+        for effect in [Effect::LoadHistory, Effect::LoadStats] {
+            run_effect(effect, &mut services, &app, &tx);
+        }
+        let failures = wait_for(&runtime, &mut rx, "history", |e| match e {
+            AppEvent::HistoryLoaded { failures, .. } => Some(failures),
+            _ => None,
+        });
+        assert_eq!(
+            failures.len(),
+            1,
+            "the history reads what the writer stored"
+        );
+        let stats = wait_for(&runtime, &mut rx, "stats", |e| match e {
+            AppEvent::StatsLoaded(result) => Some(result),
+            _ => None,
+        });
+        assert!(stats.is_ok(), "{:?}", stats.err());
+
+        assert_eq!(
+            crate::store::writable_opens(&path),
+            1,
+            "one write connection for the whole workbench"
+        );
+        services.writer.flush();
+    }
+}
