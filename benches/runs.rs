@@ -9,7 +9,7 @@ use ratatui::backend::TestBackend;
 use toolbench::catalog::SortOrder;
 use toolbench::model::{RunOrigin, RunRecord, RunStatus, Tier};
 use toolbench::runner::Stream;
-use toolbench::store::{Store, StoreWriter};
+use toolbench::store::{SharedStore, Store, StoreWriter};
 use toolbench::tui::app::{App, AppEvent, Effect};
 use toolbench::tui::keymap::Keymap;
 use toolbench::tui::theme::Theme;
@@ -52,7 +52,7 @@ fn record_10k_runs_through_the_writer(bencher: divan::Bencher) {
         .with_inputs(|| tempfile::tempdir().expect("tempdir"))
         .bench_values(|dir| {
             let store = Store::open(dir.path()).expect("store");
-            let writer = StoreWriter::spawn(store.path().to_path_buf()).expect("writer");
+            let writer = StoreWriter::spawn(SharedStore::new(store)).expect("writer");
             for i in 0..10_000 {
                 writer.record_run(run(i), None, None);
             }

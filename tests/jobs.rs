@@ -4,7 +4,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{BIN, write_tool};
@@ -16,8 +16,8 @@ use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use toolbench::review::validate::ValidateError;
 use toolbench::runner::confine::Confinement;
 use toolbench::runner::{RunRequest, Stream};
-use toolbench::store::Store;
 use toolbench::store::writer::StoreWriter;
+use toolbench::store::{SharedStore, Store};
 
 /// Long enough for a slow machine, short enough that a hang fails the test.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -48,7 +48,7 @@ fn request(root: &Path, entry: &ToolEntry) -> RunRequest {
 }
 
 fn store_of(root: &Path) -> Recorder {
-    Recorder::Store(Arc::new(Mutex::new(Store::open(root).expect("store"))))
+    Recorder::Store(SharedStore::new(Store::open(root).expect("store")))
 }
 
 /// Everything an observer is told, stdout and stderr gathered.
@@ -127,7 +127,7 @@ async fn an_observer_that_never_reads_neither_holds_up_the_run_nor_loses_its_rec
     let total: u64 = 8 * 1024 * 1024;
     let (ws, entry) = workspace_with(Tier::Approved, &format!("head -c {total} /dev/zero\n"), "");
     let writer = Arc::new(
-        StoreWriter::spawn(Store::open(ws.path()).expect("store").path().to_path_buf())
+        StoreWriter::spawn(SharedStore::new(Store::open(ws.path()).expect("store")))
             .expect("writer"),
     );
     let job = RunJob::new(request(ws.path(), &entry), Recorder::Writer(writer));
@@ -254,8 +254,8 @@ async fn a_store_that_refuses_yields_unstored_with_the_run_kept_in_running() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_writer_that_refuses_yields_unstored_with_the_run_kept_in_running() {
     let (ws, entry) = workspace_with(Tier::Approved, "echo '{}'\n", "");
-    let path = Store::open(ws.path()).expect("store").path().to_path_buf();
-    let writer = StoreWriter::spawn(path).expect("writer");
+    let store = SharedStore::new(Store::open(ws.path()).expect("store"));
+    let writer = StoreWriter::spawn(store).expect("writer");
     refuse_runs(ws.path());
     assert_refused_run_is_kept(&ws, &entry, Recorder::Writer(Arc::new(writer))).await;
 }
@@ -292,6 +292,7 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
         &tokio::runtime::Handle::current(),
         1,
         ws.path().to_path_buf(),
+        SharedStore::new(Store::open(ws.path()).expect("store")),
         PathBuf::from(BIN),
         move |event| tx.send(event).is_ok(),
     );

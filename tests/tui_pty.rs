@@ -390,7 +390,45 @@ fn approving_from_the_review_pane_moves_the_tool_and_records_the_reason() {
         .expect("the approval is in the history");
     assert_eq!(approve["who"], "ana");
     assert_eq!(approve["reason"], "says hello");
+    // One writer per process (DESIGN §9): the batching writer, the decision and the pollers
+    // share one write connection; the pollers read through read-only ones.
+    let pid = session.child.process_id().expect("the workbench's pid");
+    let state = ws.path().join(".toolbench/state.db");
+    assert_eq!(descriptors_on(pid, &state, Access::Write), 1);
+    assert!(
+        descriptors_on(pid, &state, Access::Read) >= 1,
+        "the pollers read"
+    );
     session.type_keys("q");
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Access {
+    Read,
+    Write,
+}
+
+/// How many descriptors process `pid` holds on `file` with `access` (from /proc: a SQLite
+/// connection keeps its database file open for its whole life).
+fn descriptors_on(pid: u32, file: &std::path::Path, access: Access) -> usize {
+    let file = std::fs::canonicalize(file).expect("the state file");
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).expect("the workbench's fds");
+    fds.flatten()
+        .filter(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == file))
+        .filter_map(|fd| {
+            let info = std::fs::read_to_string(format!(
+                "/proc/{pid}/fdinfo/{}",
+                fd.file_name().to_string_lossy()
+            ))
+            .ok()?;
+            let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
+            u32::from_str_radix(flags.trim(), 8).ok()
+        })
+        .filter(|flags| {
+            let writes = flags & libc::O_ACCMODE as u32 != libc::O_RDONLY as u32;
+            writes == (access == Access::Write)
+        })
+        .count()
 }
 
 /// `c` on a live run kills its process tree and the run is recorded as cancelled.

@@ -2,7 +2,6 @@
 //! next on failure (self-recovery), every attempt recorded.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use serde_json::json;
@@ -13,6 +12,7 @@ use super::{CliError, CliResult, Workspace};
 use crate::jobs::run::Recorder;
 use crate::model::{RunStatus, Tier, ToolEntry};
 use crate::quality::ToolStats;
+use crate::store::SharedStore;
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
@@ -49,7 +49,7 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
             args.capability
         )));
     }
-    let recorder = Recorder::Store(Arc::new(Mutex::new(store)));
+    let recorder = Recorder::Store(SharedStore::new(store));
     let mut attempts = Vec::new();
     for entry in candidates.into_iter().take(args.max_attempts as usize) {
         let refusal = check_gate(entry, ws, args.yes)

@@ -4,7 +4,6 @@
 use super::term::{errln, outln};
 use super::{CliResult, Workspace, tool_id};
 use crate::review::{Decision, Outcome, ReviewCommand, ReviewContext, journal};
-use crate::store::Store;
 
 pub(super) fn context(ws: &Workspace) -> ReviewContext {
     ReviewContext::from_config(&ws.root, &ws.config)
@@ -36,9 +35,14 @@ pub(super) fn recover_pending(ws: &Workspace) {
     if !journal::needs_recovery(&ws.root) {
         return;
     }
-    let recovered = Store::open(&ws.root)
+    let recovered = ws
+        .open_store()
         .map_err(crate::review::ReviewError::from)
-        .and_then(|mut store| journal::recover(&ws.root, &mut store));
+        .and_then(|mut store| {
+            let report = journal::recover(&ws.root, &mut store);
+            ws.give_back(store);
+            report
+        });
     match recovered {
         Ok(report) => {
             for line in report.lines() {

@@ -66,8 +66,9 @@ pub fn run(args: ListArgs, ws: &Workspace) -> CliResult {
     let order = ws.config.sort;
     // Quality needs the recorded runs; a workspace without a store has none to read.
     let stats: HashMap<String, ToolStats> = match order {
-        SortOrder::Quality => crate::store::Store::open(&ws.root)
-            .and_then(|store| store.tool_stats())
+        SortOrder::Quality => ws
+            .existing_store()
+            .and_then(|store| store.tool_stats().ok())
             .unwrap_or_default()
             .into_iter()
             .map(|s| (s.name.clone(), s))

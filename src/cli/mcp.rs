@@ -26,18 +26,19 @@ pub struct McpArgs {
 }
 
 pub fn run(args: McpArgs, ws: Workspace) -> CliResult {
-    let (root, _, config) = ws.into_parts();
+    let (root, _, config, opened) = ws.into_parts();
     match args.http {
         Some(addr) => crate::mcp::serve_http(
             root,
             config,
+            opened,
             HttpOptions {
                 addr,
                 allow_remote: args.allow_remote,
                 token_file: args.token_file,
             },
         )?,
-        None => crate::mcp::serve_stdio(root, config)?,
+        None => crate::mcp::serve_stdio(root, config, opened)?,
     }
     Ok(())
 }

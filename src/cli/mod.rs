@@ -229,8 +229,8 @@ fn dispatch(cli: Cli) -> CliResult {
         }
         Some(Command::Tools(args)) => tools::run(args, &ws()?),
         None => {
-            let (root, source, config) = Workspace::open(root, &cwd)?.into_parts();
-            crate::tui::run(root, source, config).map_err(CliError::from)
+            let (root, source, config, opened) = Workspace::open(root, &cwd)?.into_parts();
+            crate::tui::run(root, source, config, opened).map_err(CliError::from)
         }
     }
 }
@@ -249,20 +249,32 @@ impl Workspace {
     fn open(explicit: Option<&Path>, cwd: &Path) -> Result<Self, CliError> {
         let ws = Self::open_quiet(explicit, cwd)?;
         let root = &ws.root;
-        // Runs whose toolbench process died before recording them. A store that cannot be
-        // written now keeps them for the next start.
-        let _ = crate::runner::inflight::close_abandoned(root);
-        // Services outlive every toolbench process: dead ones are marked stopped at each start.
-        if let Ok(store) = crate::services::reconcile::reconcile(root) {
-            ws.opened.set(store);
+        let state = crate::workspace::state_dir(root).join(crate::store::STATE_FILE);
+        // A workspace without a store is given one only to record runs left behind.
+        let needed = state.is_file() || crate::runner::inflight::any_abandoned(root);
+        if needed && let Ok(mut store) = Store::open(root) {
+            // Runs whose toolbench process died before recording them. A store that cannot be
+            // written now keeps them for the next start.
+            let _ = crate::runner::inflight::close_abandoned(root, &mut store);
+            // Services outlive every toolbench process: dead ones are marked stopped at each
+            // start.
+            let _ = crate::services::reconcile::reconcile_store(&mut store);
+            ws.opened.set(Some(store));
         }
         Ok(ws)
     }
 
-    /// The workspace for a front end that opens its own connections (the workbench, MCP): the
-    /// store the start-of-process checks opened is closed now rather than held idle.
-    fn into_parts(self) -> (PathBuf, RootSource, Config) {
-        (self.root, self.source, self.config)
+    /// The workspace for a long-lived front end (the workbench, MCP), with the store the
+    /// start-of-process checks opened, if any: it becomes that front end's one writer.
+    fn into_parts(self) -> (PathBuf, RootSource, Config, Option<Store>) {
+        let opened = self.opened.take();
+        (self.root, self.source, self.config, opened)
+    }
+
+    /// Hands back a store taken with `store` or `existing_store`, so the next caller in this
+    /// command reuses the connection instead of opening a second one.
+    fn give_back(&self, store: Store) {
+        self.opened.set(Some(store));
     }
 
     /// The workspace without the start-of-process checks.
@@ -279,9 +291,14 @@ impl Workspace {
 
     /// The workspace's store, created when missing.
     fn store(&self) -> Result<Store, CliError> {
+        Ok(self.open_store()?)
+    }
+
+    /// `store`, with the store's own error.
+    fn open_store(&self) -> Result<Store, crate::store::StoreError> {
         match self.opened.take() {
             Some(store) => Ok(store),
-            None => Ok(Store::open(&self.root)?),
+            None => Store::open(&self.root),
         }
     }
 
@@ -289,7 +306,7 @@ impl Workspace {
     /// index of an existing store only spares re-hashing folders whose metadata is unchanged,
     /// and is refreshed for the next command; a workspace without a store is not given one.
     fn scan(&self) -> Catalog {
-        let mut store = self.existing_store();
+        let store = self.existing_store();
         let cached = store.as_ref().and_then(|s| s.load_index().ok());
         let entries = scan_workspace(
             &self.root,
@@ -297,8 +314,9 @@ impl Workspace {
             &KnownHashes::from_entries(cached.as_deref().unwrap_or_default()),
             &ScanProgress::default(),
         );
-        if let Some(store) = store.as_mut() {
+        if let Some(mut store) = store {
             let _ = store.save_index(&entries);
+            self.give_back(store);
         }
         Catalog::new(entries)
     }

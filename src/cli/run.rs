@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::os::fd::AsFd;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use serde_json::json;
@@ -14,6 +13,7 @@ use crate::jobs::run::{OutputPolicy, RecordedRun, Recorder, RunJob, RunJobEvent,
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolEntry};
 use crate::runner::gate::{Gate, gate};
 use crate::runner::{self, RunOutcome, RunRequest, Stream};
+use crate::store::SharedStore;
 use crate::text::VisibleStream;
 
 /// Inputs larger than this are refused: tool input is a request, not a data set.
@@ -41,7 +41,7 @@ pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     let input = read_input(args.input.as_deref())?;
     check_gate(&entry, ws, args.yes)?;
     runner::preflight(&entry, input.as_deref())?;
-    let recorder = Recorder::Store(Arc::new(Mutex::new(store)));
+    let recorder = Recorder::Store(SharedStore::new(store));
     let RecordedRun {
         outcome,
         run: record,

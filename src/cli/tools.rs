@@ -17,8 +17,8 @@ use crate::runner::inflight::ProcessId;
 use crate::services::define;
 use crate::services::definition::{Definition, Port, check_health_check};
 use crate::services::{Services, log_paths};
-use crate::store::Store;
 use crate::store::services::{InstanceRow, InstanceState};
+use crate::store::{SharedStore, Store};
 
 /// The most `tools import` reads from stdin.
 const MAX_IMPORT_BYTES: u64 = 1024 * 1024;
@@ -270,8 +270,8 @@ fn defined(name: Option<&str>, json: bool, ws: &Workspace) -> CliResult {
 }
 
 fn definition_of(name: &str, ws: &Workspace) -> Result<Definition, CliError> {
-    let mut store = ws.store()?;
-    let entry = Services::new(&ws.root, &ws.config).find_service(&mut store, name)?;
+    let store = SharedStore::new(ws.store()?);
+    let entry = Services::new(&ws.root, &ws.config).find_service(&store, name)?;
     let manifest = entry
         .manifest
         .as_ref()
@@ -327,10 +327,10 @@ fn import(name: &str, ws: &Workspace) -> CliResult {
 
 fn launch(name: &str, instance: &str, yes: bool, ws: &Workspace) -> CliResult {
     let services = Services::new(&ws.root, &ws.config);
-    let mut store = ws.store()?;
-    let entry = services.find_service(&mut store, name)?;
+    let store = SharedStore::new(ws.store()?);
+    let entry = services.find_service(&store, name)?;
     super::run::check_gate(&entry, ws, yes)?;
-    let launched = services.launch(&mut store, &entry, instance)?;
+    let launched = services.launch(&store, &entry, instance)?;
     let row = &launched.row;
     outln!(
         "instance {} of {}@{} is healthy on port {} (pid {}, {} ms)",
@@ -347,8 +347,8 @@ fn launch(name: &str, instance: &str, yes: bool, ws: &Workspace) -> CliResult {
 
 fn stop(instance: &str, ws: &Workspace) -> CliResult {
     let services = Services::new(&ws.root, &ws.config);
-    let mut store = ws.store()?;
-    let how = services.stop(&mut store, instance)?;
+    let store = SharedStore::new(ws.store()?);
+    let how = services.stop(&store, instance)?;
     let what = match how {
         crate::services::process::Stopped::NotRunning => "was not running",
         crate::services::process::Stopped::Terminated => "stopped",
@@ -417,11 +417,11 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) ->
         None => serde_json::json!({}),
     };
     let services = Services::new(&ws.root, &ws.config);
-    let mut store = ws.store()?;
+    let store = SharedStore::new(ws.store()?);
     // An exchange is a log line of a live service: it is not worth a synchronous fsync (the
     // round-trip figure, BENCHMARKS.md); see `sync_lightly` for what a power loss may drop.
-    store.sync_lightly()?;
-    let sent = services.send(&mut store, instance, message, &context);
+    store.lock().sync_lightly()?;
+    let sent = services.send(&store, instance, message, &context);
     if let Ok(sent) = &sent {
         if let Some(launched) = &sent.relaunched {
             errln!(
@@ -432,7 +432,7 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) ->
         outln!("{}", sent.answer);
     }
     // After the answer is out: a failed exchange was recorded too.
-    store.trim_log();
+    store.lock().trim_log();
     sent.map(|_| ()).map_err(CliError::from)
 }
 

@@ -11,6 +11,7 @@ use super::{CliError, CliResult, Workspace, tool_id};
 use crate::review::validate::{
     CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict, validate_and_record,
 };
+use crate::store::SharedStore;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -29,13 +30,13 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
     let entry = catalog.find(&tool_id(&args.tool)?)?.clone();
     let exe = std::env::current_exe()
         .map_err(|e| CliError(format!("cannot find the toolbench binary: {e}")))?;
-    let mut store = ws.store()?;
+    let store = SharedStore::new(ws.store()?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))?;
     let report = runtime.block_on(validate_and_record(
-        &ws.root, &entry, &catalog, &exe, &mut store, args.force,
+        &ws.root, &entry, &catalog, &exe, &store, args.force,
     ))?;
     let text = if args.json {
         format!("{}\n", serde_json::to_string_pretty(&report)?)

@@ -29,7 +29,7 @@ use tokio::task::JoinHandle;
 use crate::model::{FailureRecord, RunRecord};
 use crate::runner::record::automatic_failure;
 use crate::runner::{self, CancelSender, RunError, RunEvent, RunOutcome, RunRequest, Stream};
-use crate::store::Store;
+use crate::store::SharedStore;
 use crate::store::writer::{StoreWriter, Unstored};
 
 /// Output chunks (up to 256 KiB each) between the runner's pipe readers and the job.
@@ -113,8 +113,8 @@ pub enum RunJobError {
 pub enum Recorder {
     /// The workbench's single writer: runs wait in its queue and are committed in batches.
     Writer(Arc<StoreWriter>),
-    /// A connection of the front end's own (CLI, MCP), serving one caller at a time.
-    Store(Arc<Mutex<Store>>),
+    /// The front end's one write connection (CLI, MCP), serving one caller at a time.
+    Store(SharedStore),
 }
 
 impl Recorder {
@@ -140,8 +140,7 @@ impl Recorder {
                 }
             }
             Recorder::Store(store) => {
-                let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-                match store.record_run(&mut record, failure.as_mut()) {
+                match store.lock().record_run(&mut record, failure.as_mut()) {
                     Ok(()) => Ok((record, failure)),
                     Err(e) => Err(Unstored {
                         record,

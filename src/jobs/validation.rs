@@ -14,7 +14,7 @@ use tokio::sync::{Mutex, mpsc};
 use crate::catalog::Catalog;
 use crate::model::ToolEntry;
 use crate::review::validate::{self, ValidateError, ValidationReport};
-use crate::store::Store;
+use crate::store::SharedStore;
 
 pub struct ValidationRequest {
     pub entry: ToolEntry,
@@ -40,12 +40,14 @@ pub struct ValidationQueue {
 }
 
 impl ValidationQueue {
-    /// Starts `workers` workers on `runtime`. `listener` hears every result and returns
+    /// Starts `workers` workers on `runtime`, storing through `store`, the process's one
+    /// write connection. `listener` hears every result and returns
     /// `false` once nobody listens; the workers then stop.
     pub fn start(
         runtime: &tokio::runtime::Handle,
         workers: usize,
         root: PathBuf,
+        store: SharedStore,
         exe: PathBuf,
         listener: impl Fn(ValidationEvent) -> bool + Send + Sync + 'static,
     ) -> Self {
@@ -56,6 +58,7 @@ impl ValidationQueue {
             runtime.spawn(work(
                 Arc::clone(&queue),
                 root.clone(),
+                store.clone(),
                 exe.clone(),
                 Arc::clone(&listener),
             ));
@@ -71,6 +74,7 @@ impl ValidationQueue {
 async fn work<L: Fn(ValidationEvent) -> bool>(
     queue: Arc<Mutex<mpsc::UnboundedReceiver<ValidationRequest>>>,
     root: PathBuf,
+    store: SharedStore,
     exe: PathBuf,
     listener: Arc<L>,
 ) {
@@ -79,7 +83,7 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
         let Some(request) = next else {
             return;
         };
-        let event = match validate_one(&root, &exe, &request).await {
+        let event = match validate_one(&root, &store, &exe, &request).await {
             Ok(report) => ValidationEvent::Validated {
                 path: request.entry.path.clone(),
                 report: Box::new(report),
@@ -98,16 +102,16 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
 /// Validates one tool (or takes the cached result) and stores the runs its cases made.
 async fn validate_one(
     root: &Path,
+    store: &SharedStore,
     exe: &Path,
     request: &ValidationRequest,
 ) -> Result<ValidationReport, ValidateError> {
-    let mut store = Store::open(root)?;
     validate::validate_and_record(
         root,
         &request.entry,
         &request.catalog,
         exe,
-        &mut store,
+        store,
         request.force,
     )
     .await

@@ -2,7 +2,7 @@
 //! when the listing changes. One `Shared` per process; a handler per session holds it.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use rmcp::ServerHandler;
 use rmcp::model::{
@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::jobs::run::Recorder;
 use crate::model::ToolEntry;
 use crate::runner::confine::Confinement;
-use crate::store::Store;
+use crate::store::{SharedStore, Store};
 
 /// Everything the sessions of one server share.
 pub struct Shared {
@@ -32,7 +32,7 @@ pub struct Shared {
     pub entries: RwLock<Arc<Vec<ToolEntry>>>,
     pub listing: RwLock<Arc<Listing>>,
     /// The process's one writer to the state store.
-    store: Arc<Mutex<Store>>,
+    store: SharedStore,
     /// Fires when the listed tools or their definitions changed.
     pub changed: broadcast::Sender<()>,
     /// How many calls are being answered, so the server can let them end before it exits.
@@ -65,7 +65,7 @@ impl Shared {
             confinement,
             entries: RwLock::new(Arc::new(entries)),
             listing: RwLock::new(Arc::new(listing)),
-            store: Arc::new(Mutex::new(store)),
+            store: SharedStore::new(store),
             changed: broadcast::channel(16).0,
             in_flight: watch::Sender::new(0),
         }
@@ -153,11 +153,15 @@ impl Shared {
         .flatten()
         .ok_or("the proposal left experimental/ before it was validated")?;
         let catalog = crate::catalog::Catalog::from_shared(self.entries());
-        // Its own connection: a validation runs for seconds and must not hold up the calls'
-        // records on the shared one.
-        let mut store = Store::open(&self.root).map_err(|e| e.to_string())?;
+        // The shared writer is taken only to look up and store results, never while the
+        // test cases run: the calls' records go on meanwhile.
         crate::review::validate::validate_and_record(
-            &self.root, &entry, &catalog, &self.exe, &mut store, false,
+            &self.root,
+            &entry,
+            &catalog,
+            &self.exe,
+            &self.store,
+            false,
         )
         .await
         .map(|_| ())
@@ -170,13 +174,7 @@ impl Shared {
         work: impl FnOnce(&mut Store) -> T + Send + 'static,
     ) -> T {
         let shared = Arc::clone(self);
-        let run = move || {
-            let mut store = shared
-                .store
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            work(&mut store)
-        };
+        let run = move || work(&mut shared.store.lock());
         match tokio::task::spawn_blocking(run).await {
             Ok(value) => value,
             Err(e) => std::panic::resume_unwind(e.into_panic()),
@@ -185,7 +183,12 @@ impl Shared {
 
     /// Where the calls' runs are recorded: the process's one connection.
     pub fn recorder(&self) -> Recorder {
-        Recorder::Store(Arc::clone(&self.store))
+        Recorder::Store(self.store.clone())
+    }
+
+    /// The process's one write connection, for work that takes it only as it stores.
+    pub fn store(&self) -> &SharedStore {
+        &self.store
     }
 }
 

@@ -53,9 +53,18 @@ pub enum McpError {
 
 /// Loads the catalog once (the cached index spares re-hashing unchanged tools) and builds
 /// what every session shares.
-fn shared(root: PathBuf, config: Config) -> Result<Arc<Shared>, McpError> {
-    let exe = std::env::current_exe().map_err(McpError::Exe)?;
-    let mut store = Store::open(&root)?;
+/// `opened` is the store the start-of-process checks opened, if any: it becomes the
+/// process's one write connection.
+pub fn shared(
+    root: PathBuf,
+    config: Config,
+    exe: PathBuf,
+    opened: Option<Store>,
+) -> Result<Arc<Shared>, McpError> {
+    let mut store = match opened {
+        Some(store) => store,
+        None => Store::open(&root)?,
+    };
     // Calls a dead server left waiting will never run: say so before serving new ones.
     let _ = crate::approvals::abandon_dead(&mut store);
     let cached = store.load_index().unwrap_or_default();
@@ -73,9 +82,10 @@ fn shared(root: PathBuf, config: Config) -> Result<Arc<Shared>, McpError> {
 const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Serves one client on stdin/stdout until it goes away.
-pub fn serve_stdio(root: PathBuf, config: Config) -> Result<(), McpError> {
+pub fn serve_stdio(root: PathBuf, config: Config, opened: Option<Store>) -> Result<(), McpError> {
+    let exe = std::env::current_exe().map_err(McpError::Exe)?;
     runtime()?.block_on(async move {
-        let shared = shared(root, config)?;
+        let shared = shared(root, config, exe, opened)?;
         let _watcher = live::follow(Arc::clone(&shared)).map_err(McpError::Watch)?;
         let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
         // The edge already bounds lines (and answers the longer ones); one byte more for
@@ -101,11 +111,17 @@ pub fn serve_stdio(root: PathBuf, config: Config) -> Result<(), McpError> {
 
 /// Serves any number of clients over Streamable HTTP, all sessions sharing one catalog and
 /// one watcher, until the process is stopped.
-pub fn serve_http(root: PathBuf, config: Config, options: HttpOptions) -> Result<(), McpError> {
+pub fn serve_http(
+    root: PathBuf,
+    config: Config,
+    opened: Option<Store>,
+    options: HttpOptions,
+) -> Result<(), McpError> {
     // Refused options fail before the catalog is scanned.
     let token = http::check_options(&options)?;
+    let exe = std::env::current_exe().map_err(McpError::Exe)?;
     runtime()?.block_on(async move {
-        let shared = shared(root, config)?;
+        let shared = shared(root, config, exe, opened)?;
         let _watcher = live::follow(Arc::clone(&shared)).map_err(McpError::Watch)?;
         http::serve(Gateway { shared }, &options, token).await
     })

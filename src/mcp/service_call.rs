@@ -10,7 +10,7 @@ use super::call::refusal;
 use super::gateway::Shared;
 use crate::model::ToolEntry;
 use crate::services::{ServiceError, Services, reconcile};
-use crate::store::Store;
+use crate::store::SharedStore;
 use crate::store::services::InstanceState;
 
 /// Sends the call's `message` and `context` to the service `entry` and answers with its reply;
@@ -34,8 +34,10 @@ pub async fn exchange(shared: &Arc<Shared>, entry: ToolEntry, arguments: &Value)
     };
     let name = entry.name.clone();
     // Launch waits for the health check and the exchange for the answer: both block.
+    let store = shared.store().clone();
     let sent =
-        tokio::task::spawn_blocking(move || send(&services, &entry, &message, &context)).await;
+        tokio::task::spawn_blocking(move || send(&services, &store, &entry, &message, &context))
+            .await;
     match sent {
         Ok(Ok(answer)) => CallToolResult::success(vec![ContentBlock::text(answer)]),
         Ok(Err(e)) => refusal(format!("{name}: {e}")),
@@ -46,27 +48,25 @@ pub async fn exchange(shared: &Arc<Shared>, entry: ToolEntry, arguments: &Value)
 /// The tool's own instance (named after it) is launched unless it runs, then sent to.
 fn send(
     services: &Services,
+    store: &SharedStore,
     entry: &ToolEntry,
     message: &str,
     context: &Value,
 ) -> Result<String, ServiceError> {
-    let mut store = Store::open(&services.root)?;
     let instance = entry.name.as_str();
-    if !runs(&store, instance)?
-        && let Err(e) = services.launch(&mut store, entry, instance)
+    if !runs(store, instance)?
+        && let Err(e) = services.launch(store, entry, instance)
         // A call alongside this one may have launched it meanwhile.
-        && !runs(&store, instance)?
+        && !runs(store, instance)?
     {
         return Err(e);
     }
-    Ok(services
-        .send(&mut store, instance, message, context)?
-        .answer)
+    Ok(services.send(store, instance, message, context)?.answer)
 }
 
 /// The instance `name` of the tool `name` is recorded as running and its process lives.
-fn runs(store: &Store, name: &str) -> Result<bool, ServiceError> {
-    Ok(store.instance(name)?.is_some_and(|row| {
+fn runs(store: &SharedStore, name: &str) -> Result<bool, ServiceError> {
+    Ok(store.lock().instance(name)?.is_some_and(|row| {
         row.tool == name
             && row.state != InstanceState::Stopped
             && reconcile::why_dead(&row).is_none()

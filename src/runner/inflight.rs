@@ -168,15 +168,16 @@ pub fn list(root: &Path) -> Vec<InFlight> {
         .collect()
 }
 
+/// Whether a run's starter and helper are both gone, leaving it for `close_abandoned`.
+pub fn any_abandoned(root: &Path) -> bool {
+    list(root).iter().any(|r| !r.is_live())
+}
+
 /// What every toolbench front end does when it starts: closes the runs whose starter and
 /// helper are both gone, recorded as `abandoned` unless their starter stored them before it
-/// went. Returns how many were closed; touches the store only when such runs exist.
-pub fn close_abandoned(root: &Path) -> Result<usize, StoreError> {
+/// went, through `store`, the process's writer. Returns how many were closed.
+pub fn close_abandoned(root: &Path, store: &mut Store) -> Result<usize, StoreError> {
     let ended: Vec<InFlight> = list(root).into_iter().filter(|r| !r.is_live()).collect();
-    if ended.is_empty() {
-        return Ok(0);
-    }
-    let mut store = Store::open(root)?;
     let mut closed = 0;
     for run in ended {
         if store.run_by_log_dir(&run.log_dir)?.is_none() {

@@ -13,8 +13,8 @@ use crate::model::{Manifest, ServiceSpec, Tier, ToolEntry, ToolId};
 use crate::runner::confine::{self, Jail};
 use crate::runner::inflight::ProcessId;
 use crate::runner::sandbox::SandboxReport;
-use crate::store::Store;
 use crate::store::services::{ClaimError, ExchangeRow, InstanceRow, InstanceState};
+use crate::store::{SharedStore, Store};
 
 /// How often launch probes the health check.
 const PROBE_EVERY: Duration = Duration::from_millis(20);
@@ -41,10 +41,16 @@ pub struct Sent {
 
 impl Services {
     /// The service tool `name` in an active tier (core first).
-    pub fn find_service(&self, store: &mut Store, name: &str) -> Result<ToolEntry, ServiceError> {
+    pub fn find_service(&self, store: &SharedStore, name: &str) -> Result<ToolEntry, ServiceError> {
         let spec: ToolId = name.parse().map_err(|e| ServiceError(format!("{e}")))?;
         let tiers = [Tier::Core, Tier::Approved, Tier::Experimental];
-        let named = crate::lookup::tools_named(&self.root, self.scan_limits, store, &spec, &tiers);
+        let named = crate::lookup::tools_named(
+            &self.root,
+            self.scan_limits,
+            &mut store.lock(),
+            &spec,
+            &tiers,
+        );
         let catalog = crate::catalog::Catalog::new(named);
         let entry = catalog
             .find(&spec)
@@ -56,7 +62,7 @@ impl Services {
     /// process is gone and the instance stopped, with the reason.
     pub fn launch(
         &self,
-        store: &mut Store,
+        store: &SharedStore,
         entry: &ToolEntry,
         instance: &str,
     ) -> Result<Launched, ServiceError> {
@@ -78,6 +84,7 @@ impl Services {
         }
         let previous = self.settle_previous(store, instance, &manifest.name)?;
         let held: Vec<(u16, String)> = store
+            .lock()
             .instances(true)?
             .into_iter()
             .map(|r| (r.port, r.name))
@@ -124,7 +131,10 @@ impl Services {
             state: InstanceState::Starting,
             started_at: crate::clock::now_rfc3339(),
             stopped_at: None,
-            last_exchange_at: store.instance(instance)?.and_then(|r| r.last_exchange_at),
+            last_exchange_at: store
+                .lock()
+                .instance(instance)?
+                .and_then(|r| r.last_exchange_at),
             log_dir: dir
                 .strip_prefix(&self.root)
                 .map(|p| p.display().to_string())
@@ -132,7 +142,7 @@ impl Services {
             sandbox: String::new(),
             error: None,
         };
-        store.claim_instance(&row).map_err(|e| match e {
+        store.lock().claim_instance(&row).map_err(|e| match e {
             ClaimError::Store(e) => ServiceError(e.to_string()),
             other => ServiceError(format!("instance {instance}: {other}")),
         })?;
@@ -142,7 +152,9 @@ impl Services {
             Ok(spawned) => spawned,
             Err(reason) => return Err(self.fail(store, instance, reason)),
         };
-        store.set_instance_process(instance, spawned.id.pid, spawned.id.start_ticks)?;
+        store
+            .lock()
+            .set_instance_process(instance, spawned.id.pid, spawned.id.start_ticks)?;
         let wait = WaitHealthy {
             instance,
             check: &service.health_check,
@@ -152,6 +164,7 @@ impl Services {
         };
         match self.wait_healthy(spawned, &wait) {
             Ok(sandbox) => {
+                let mut store = store.lock();
                 store.set_instance_state(instance, InstanceState::Healthy, Some(&sandbox), None)?;
                 let row = store.instance(instance)?.unwrap_or(row);
                 Ok(Launched {
@@ -167,10 +180,11 @@ impl Services {
     /// refuses the launch. Returns the instance's previous port, to reuse when free.
     fn settle_previous(
         &self,
-        store: &mut Store,
+        store: &SharedStore,
         instance: &str,
         tool: &str,
     ) -> Result<Option<u16>, ServiceError> {
+        let mut store = store.lock();
         let Some(row) = store.instance(instance)? else {
             return Ok(None);
         };
@@ -247,9 +261,12 @@ impl Services {
     }
 
     /// Records a failed launch (its process already gone) and returns its error.
-    fn fail(&self, store: &mut Store, instance: &str, reason: String) -> ServiceError {
+    fn fail(&self, store: &SharedStore, instance: &str, reason: String) -> ServiceError {
         self.clean_up(instance);
-        let _ = store.set_instance_state(instance, InstanceState::Stopped, None, Some(&reason));
+        let _ =
+            store
+                .lock()
+                .set_instance_state(instance, InstanceState::Stopped, None, Some(&reason));
         ServiceError(reason)
     }
 
@@ -264,8 +281,8 @@ impl Services {
 
     /// Stops `instance`: SIGTERM, SIGKILL after the grace period. A process that is not the
     /// instance's any more (by start time) is never signalled.
-    pub fn stop(&self, store: &mut Store, instance: &str) -> Result<Stopped, ServiceError> {
-        let row = known(store, instance)?;
+    pub fn stop(&self, store: &SharedStore, instance: &str) -> Result<Stopped, ServiceError> {
+        let row = known(&store.lock(), instance)?;
         let outcome = match (row.pid, row.start_ticks) {
             (Some(pid), Some(start_ticks)) if row.state != InstanceState::Stopped => {
                 let grace = Duration::from_secs(self.settings.stop_grace_secs);
@@ -281,7 +298,9 @@ impl Services {
         }
         self.clean_up(instance);
         if row.state != InstanceState::Stopped {
-            store.set_instance_state(instance, InstanceState::Stopped, None, None)?;
+            store
+                .lock()
+                .set_instance_state(instance, InstanceState::Stopped, None, None)?;
         }
         Ok(outcome)
     }
@@ -290,12 +309,12 @@ impl Services {
     /// first. Every exchange, failed or not, is stored.
     pub fn send(
         &self,
-        store: &mut Store,
+        store: &SharedStore,
         instance: &str,
         message: &str,
         context: &Value,
     ) -> Result<Sent, ServiceError> {
-        let mut row = known(store, instance)?;
+        let mut row = known(&store.lock(), instance)?;
         let mut relaunched = None;
         if row.state == InstanceState::Stopped || reconcile::why_dead(&row).is_some() {
             let entry = self.find_service(store, &row.tool).map_err(|e| {
@@ -316,7 +335,7 @@ impl Services {
             Ok(line) => (Some(line.clone()), None),
             Err(e) => (None, Some(e.to_string())),
         };
-        store.record_exchange(&ExchangeRow {
+        store.lock().record_exchange(&ExchangeRow {
             id: 0,
             instance: instance.to_string(),
             at,
@@ -337,7 +356,7 @@ impl Services {
             Err(e) => {
                 if matches!(e, ExchangeError::Refused(_)) {
                     let note = format!("port {} refused a connection", row.port);
-                    store.set_instance_state(
+                    store.lock().set_instance_state(
                         instance,
                         InstanceState::Unhealthy,
                         None,

@@ -2,7 +2,6 @@
 //! running. A live one (same pid, same start time) is reconnected as it is; a dead one is
 //! marked stopped and keeps its history; a pid now held by another program is left alone.
 
-use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::runner::inflight::ProcessId;
@@ -12,18 +11,8 @@ use crate::store::services::{InstanceRow, InstanceState};
 /// A launch that never named its process within this long was abandoned by its launcher.
 const LAUNCH_GRACE: Duration = Duration::from_secs(600);
 
-/// Checks the instances of the workspace at `root`, if it has a store, and hands that store
-/// back for the rest of the process to use.
-pub fn reconcile(root: &Path) -> Result<Option<Store>, crate::store::StoreError> {
-    let state = crate::workspace::state_dir(root).join(crate::store::STATE_FILE);
-    if !state.is_file() {
-        return Ok(None);
-    }
-    let mut store = Store::open(root)?;
-    reconcile_store(&mut store)?;
-    Ok(Some(store))
-}
-
+/// Marks stopped the instances `store` records as running whose process is gone. Returns
+/// how many.
 pub fn reconcile_store(store: &mut Store) -> Result<usize, crate::store::StoreError> {
     let mut stopped = 0;
     for row in store.instances(true)? {

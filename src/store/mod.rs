@@ -1,7 +1,10 @@
 //! The state store: one SQLite database per workspace at `<root>/.toolbench/state.db`.
 //!
-//! WAL mode, versioned migrations, and one connection per process that writes. This module
-//! owns the schema; callers get typed functions, never SQL.
+//! WAL mode, versioned migrations, and one connection per process that writes: a front end
+//! opens it once (`Store::open`), shares it as a [`SharedStore`], and its batching
+//! [`StoreWriter`] commits through that same connection. Long reads that must not hold the
+//! writer up open read-only connections (`Store::open_reader`), which refuse any write. This
+//! module owns the schema; callers get typed functions, never SQL.
 
 pub mod calls;
 mod catalog_cache;
@@ -12,18 +15,22 @@ pub mod proposals;
 pub mod requests;
 pub(crate) mod runs;
 pub mod services;
+mod shared;
 mod stats;
 mod validation_cache;
 pub mod writer;
 
 pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};
+pub use shared::SharedStore;
 pub use stats::{DayQuality, DayRuns, WorkspaceStats};
 pub use writer::StoreWriter;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 pub const STATE_DIR: &str = ".toolbench";
 pub const STATE_FILE: &str = "state.db";
@@ -71,14 +78,41 @@ impl Store {
         Self::open_file(&dir.join(STATE_FILE))
     }
 
+    /// Opens the store file at `path` for writing: WAL, migrations, and a count kept for
+    /// `writable_opens`.
     pub fn open_file(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
+        count_writable_open(path);
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
         };
         store.configure()?;
         migrations::migrate(&mut store.conn, path)?;
+        Ok(store)
+    }
+
+    /// A read-only connection to the existing store of the workspace at `root`, for reads that
+    /// may take long (history, stats, polls) and must not hold the process's writer. It
+    /// neither creates the store nor migrates it: the writer's open did. Any write through it
+    /// fails.
+    pub fn open_reader(root: &Path) -> Result<Self, StoreError> {
+        Self::open_file_reader(&root.join(STATE_DIR).join(STATE_FILE))
+    }
+
+    pub fn open_file_reader(path: &Path) -> Result<Self, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| sqlite_error(path, e))?;
+        let store = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store
+            .conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| store.error(e))?;
         Ok(store)
     }
 
@@ -156,6 +190,30 @@ impl Store {
     fn error(&self, e: rusqlite::Error) -> StoreError {
         sqlite_error(&self.path, e)
     }
+}
+
+/// Write-capable connections opened so far by this process, by store file.
+static WRITABLE_OPENS: Mutex<Option<HashMap<PathBuf, usize>>> = Mutex::new(None);
+
+fn count_writable_open(path: &Path) {
+    let mut opens = WRITABLE_OPENS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    *opens
+        .get_or_insert_with(HashMap::new)
+        .entry(path.to_path_buf())
+        .or_default() += 1;
+}
+
+/// How many write-capable connections this process has opened to the store file at `path`
+/// (as spelled when opened): what proves a front end keeps to one writer.
+pub fn writable_opens(path: &Path) -> usize {
+    WRITABLE_OPENS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .and_then(|opens| opens.get(path).copied())
+        .unwrap_or(0)
 }
 
 fn sqlite_error(path: &Path, e: rusqlite::Error) -> StoreError {

@@ -1,10 +1,10 @@
 //! The single writer of runs and failures (DESIGN §9: one writer, bursts batched).
 //!
-//! A dedicated thread owns its own connection and drains everything queued into one
-//! transaction per batch, so a burst of run events costs a handful of commits, not one each.
-//! Senders never wait on SQLite; only `flush` (and drop) wait for the disk.
+//! A dedicated thread drains everything queued into one transaction per batch, so a burst of
+//! run events costs a handful of commits, not one each. It commits through the process's one
+//! write connection (`SharedStore`), never a connection of its own. Senders never wait on
+//! SQLite; only `flush` (and drop) wait for the disk.
 
-use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -13,7 +13,7 @@ use rusqlite::ErrorCode;
 
 use super::failures::insert_failure;
 use super::runs::insert_run;
-use super::{Store, StoreError};
+use super::{SharedStore, Store, StoreError};
 use crate::model::{FailureRecord, RunRecord};
 
 /// The most requests committed in one transaction.
@@ -73,55 +73,25 @@ pub struct StoreWriter {
 }
 
 impl StoreWriter {
-    /// Starts the writer thread with its own connection to the store file at `path`.
-    pub fn spawn(path: PathBuf) -> Result<StoreWriter, StoreError> {
-        Self::spawn_prepared(path, |_| {})
-    }
-
-    /// `spawn`, with `prepare` applied to the writer's connection first (tests use it to
-    /// make the disk fill up).
-    fn spawn_prepared(
-        path: PathBuf,
-        prepare: impl FnOnce(&Store) + Send + 'static,
-    ) -> Result<StoreWriter, StoreError> {
+    /// Starts the writer thread, which commits through `store`, the process's one write
+    /// connection, taking it for one batch at a time.
+    pub fn spawn(store: SharedStore) -> Result<StoreWriter, StoreError> {
         let (requests, queue) = mpsc::channel();
-        let (opened_tx, opened) = mpsc::sync_channel(1);
         let report = Arc::new(Mutex::new(WriterReport::default()));
         let thread_report = Arc::clone(&report);
-        let thread_path = path.clone();
+        let path = store.path().to_path_buf();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || match Store::open_file(&thread_path) {
-                Ok(store) => {
-                    prepare(&store);
-                    let _ = opened_tx.send(Ok(()));
-                    write_loop(store, queue, &thread_report);
-                }
-                Err(e) => {
-                    let _ = opened_tx.send(Err(e));
-                }
-            })
+            .spawn(move || write_loop(&store, queue, &thread_report))
             .map_err(|e| StoreError::Thread {
-                path: path.clone(),
+                path,
                 reason: e.to_string(),
             })?;
-        let opened = opened.recv().unwrap_or_else(|_| {
-            Err(StoreError::Thread {
-                path,
-                reason: "the writer thread ended before opening the store".into(),
-            })
-        });
-        match opened {
-            Ok(()) => Ok(StoreWriter {
-                requests: Some(requests),
-                thread: Some(thread),
-                report,
-            }),
-            Err(e) => {
-                let _ = thread.join();
-                Err(e)
-            }
-        }
+        Ok(StoreWriter {
+            requests: Some(requests),
+            thread: Some(thread),
+            report,
+        })
     }
 
     /// Queues a run, and the failure it caused: the failure's `run_id` becomes the run's id.
@@ -182,7 +152,7 @@ impl Drop for StoreWriter {
     }
 }
 
-fn write_loop(mut store: Store, queue: Receiver<Request>, report: &Mutex<WriterReport>) {
+fn write_loop(store: &SharedStore, queue: Receiver<Request>, report: &Mutex<WriterReport>) {
     while let Ok(first) = queue.recv() {
         let mut writes = Vec::new();
         let mut flushes = Vec::new();
@@ -195,7 +165,7 @@ fn write_loop(mut store: Store, queue: Receiver<Request>, report: &Mutex<WriterR
             take(request);
         }
         if !writes.is_empty() {
-            commit(&mut store, writes, report);
+            commit(&mut store.lock(), writes, report);
         }
         // Everything queued before each flush was taken into this batch or an earlier one.
         for ack in flushes {
@@ -319,6 +289,8 @@ fn note_lost(report: &Mutex<WriterReport>, count: u64, error: StoreError) -> Str
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
     use crate::model::Severity;
     use crate::store::failures::tests::sample_failure;
@@ -328,10 +300,17 @@ mod tests {
         dir.path().join("state.db")
     }
 
+    /// The writer on a new store in `dir`, and that store's one write connection.
+    fn writer_in(dir: &tempfile::TempDir) -> (StoreWriter, SharedStore) {
+        let shared = SharedStore::new(Store::open_file(&state_file(dir)).expect("open"));
+        let writer = StoreWriter::spawn(shared.clone()).expect("spawn");
+        (writer, shared)
+    }
+
     #[test]
     fn ten_thousand_runs_all_land_with_ids_in_few_transactions() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let writer = StoreWriter::spawn(state_file(&dir)).expect("spawn");
+        let (writer, _) = writer_in(&dir);
         let (reply, replies) = mpsc::channel();
         for i in 0..10_000 {
             let run = sample_run(&format!("tool{}", i % 7), "2026-11-21T10:00:00.000Z");
@@ -354,7 +333,7 @@ mod tests {
             report.batches >= 10 && report.batches < 10_000,
             "{report:?}"
         );
-        let store = Store::open_file(&state_file(&dir)).expect("reader");
+        let store = Store::open_file_reader(&state_file(&dir)).expect("reader");
         assert_eq!(
             store.list_runs(None, usize::MAX).expect("list").len(),
             10_000
@@ -364,7 +343,7 @@ mod tests {
     #[test]
     fn a_failure_recorded_with_its_run_points_at_that_run() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let writer = StoreWriter::spawn(state_file(&dir)).expect("spawn");
+        let (writer, _) = writer_in(&dir);
         let (reply, replies) = mpsc::channel();
         writer.record_run(
             sample_run("a", "2026-11-21T10:00:00.000Z"),
@@ -378,7 +357,7 @@ mod tests {
         let (run, failure) = replies.recv().expect("answered").expect("committed");
         let failure = failure.expect("failure kept");
         assert_eq!(failure.run_id, Some(run.id));
-        let store = Store::open_file(&state_file(&dir)).expect("reader");
+        let store = Store::open_file_reader(&state_file(&dir)).expect("reader");
         let stored = store.list_failures(Some("a"), 10).expect("list");
         assert_eq!(stored, vec![failure.clone()]);
         assert_eq!(store.run(run.id).expect("run"), Some(run));
@@ -387,7 +366,7 @@ mod tests {
     #[test]
     fn dropping_the_writer_commits_what_was_queued() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let writer = StoreWriter::spawn(state_file(&dir)).expect("spawn");
+        let (writer, _) = writer_in(&dir);
         for _ in 0..500 {
             writer.record_failure(
                 sample_failure("a", "2026-11-21T10:00:00.000Z", Severity::Low),
@@ -395,14 +374,14 @@ mod tests {
             );
         }
         drop(writer);
-        let store = Store::open_file(&state_file(&dir)).expect("reader");
+        let store = Store::open_file_reader(&state_file(&dir)).expect("reader");
         assert_eq!(store.list_failures(None, 1_000).expect("list").len(), 500);
     }
 
     #[test]
     fn a_bad_record_is_lost_alone_and_reported() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let writer = StoreWriter::spawn(state_file(&dir)).expect("spawn");
+        let (writer, _) = writer_in(&dir);
         let (bad_reply, bad_answer) = mpsc::channel();
         let (good_reply, good_answers) = mpsc::channel();
         writer.record_failure(
@@ -441,13 +420,40 @@ mod tests {
     }
 
     #[test]
-    fn spawn_reports_a_store_it_cannot_open() {
+    fn the_writer_commits_through_the_shared_connection_and_opens_none() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let err = StoreWriter::spawn(dir.path().join("missing/dir/state.db"))
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(err.contains("missing/dir/state.db"), "{err}");
+        let (writer, shared) = writer_in(&dir);
+        let (reply, replies) = mpsc::channel();
+        writer.record_run(
+            sample_run("a", "2026-11-21T10:00:00.000Z"),
+            None,
+            Some(reply),
+        );
+        let (run, _) = replies.recv().expect("answered").expect("committed");
+        assert_eq!(shared.lock().run(run.id).expect("run"), Some(run));
+        drop(writer);
+        assert_eq!(crate::store::writable_opens(&state_file(&dir)), 1);
+    }
+
+    #[test]
+    fn a_batch_waits_while_another_writer_of_the_process_holds_the_connection() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (writer, shared) = writer_in(&dir);
+        let (reply, replies) = mpsc::channel();
+        let held = shared.lock();
+        writer.record_run(
+            sample_run("a", "2026-11-21T10:00:00.000Z"),
+            None,
+            Some(reply),
+        );
+        assert!(
+            replies
+                .recv_timeout(std::time::Duration::from_millis(100))
+                .is_err(),
+            "committed while the connection was held"
+        );
+        drop(held);
+        assert!(replies.recv().expect("answered").is_ok());
     }
 
     #[test]
@@ -462,14 +468,13 @@ mod tests {
                 .expect("page count")
         };
         // The database may grow by a few pages, then the "disk" is full.
-        let writer = StoreWriter::spawn_prepared(path.clone(), move |store| {
-            let limit = format!("PRAGMA max_page_count = {}", pages + 4);
-            store
-                .conn
-                .query_row(&limit, [], |_| Ok(()))
-                .expect("limit set");
-        })
-        .expect("spawn");
+        let store = Store::open_file(&path).expect("open");
+        let limit = format!("PRAGMA max_page_count = {}", pages + 4);
+        store
+            .conn
+            .query_row(&limit, [], |_| Ok(()))
+            .expect("limit set");
+        let writer = StoreWriter::spawn(SharedStore::new(store)).expect("spawn");
         let (reply, replies) = mpsc::channel();
         for i in 0..400 {
             let mut run = sample_run("burst", "2026-11-21T10:00:00.000Z");
@@ -506,7 +511,7 @@ mod tests {
             (stored.len() as u64, refused.len() as u64)
         );
         drop(writer);
-        let reader = Store::open_file(&path).expect("reader");
+        let reader = Store::open_file_reader(&path).expect("reader");
         let mut listed: Vec<i64> = reader
             .list_runs(None, usize::MAX)
             .expect("list")

@@ -13,7 +13,7 @@ use super::app::AppEvent;
 use super::runs::StartedElsewhere;
 use crate::runner::Stream;
 use crate::runner::inflight::{self, InFlight};
-use crate::store::Store;
+use crate::store::{SharedStore, Store};
 
 /// How often the running folder and the followed logs are looked at.
 const POLL: Duration = Duration::from_millis(250);
@@ -29,9 +29,11 @@ pub(super) struct Followed {
     pub offsets: [u64; 2],
 }
 
-/// Follows inherited runs until the app goes away.
-pub fn spawn(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
+/// Follows inherited runs until the app goes away. Runs whose starter died are recorded
+/// through `writer`, the process's one write connection.
+pub fn spawn(root: PathBuf, writer: SharedStore, tx: mpsc::UnboundedSender<AppEvent>) {
     tokio::task::spawn_blocking(move || {
+        let mut reader = None;
         let me = std::process::id();
         let mut followed: HashMap<String, Followed> = HashMap::new();
         let mut next_key = FIRST_KEY;
@@ -73,11 +75,11 @@ pub fn spawn(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
                 .collect();
             if !ended.is_empty() {
                 // A starter that died leaves its run to whoever looks next: that is us.
-                let _ = inflight::close_abandoned(&root);
+                let _ = inflight::close_abandoned(&root, &mut writer.lock());
             }
             for log_dir in ended {
                 // Not recorded yet: its starter is writing the record; look again next time.
-                let Some(record) = recorded(&root, &log_dir) else {
+                let Some(record) = recorded(&root, &mut reader, &log_dir) else {
                     continue;
                 };
                 if let Some(mut follow) = followed.remove(&log_dir) {
@@ -122,6 +124,14 @@ pub(super) fn tail(dir: &Path, follow: &mut Followed, tx: &mpsc::UnboundedSender
     }
 }
 
-fn recorded(root: &Path, log_dir: &str) -> Option<crate::model::RunRecord> {
-    Store::open(root).ok()?.run_by_log_dir(log_dir).ok()?
+/// The run recorded for `log_dir`, read through a read-only connection opened on first use.
+fn recorded(
+    root: &Path,
+    reader: &mut Option<Store>,
+    log_dir: &str,
+) -> Option<crate::model::RunRecord> {
+    if reader.is_none() {
+        *reader = Store::open_reader(root).ok();
+    }
+    reader.as_ref()?.run_by_log_dir(log_dir).ok()?
 }

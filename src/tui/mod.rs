@@ -27,7 +27,7 @@ pub mod theme;
 pub mod ui;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -44,8 +44,8 @@ use crate::jobs::scan::ScanRequest;
 use crate::jobs::validation::{ValidationQueue, ValidationRequest};
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::{self, CancelSender, RunRequest};
-use crate::store::Store;
 use crate::store::writer::StoreWriter;
+use crate::store::{SharedStore, Store};
 use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
 use keymap::Keymap;
@@ -69,15 +69,24 @@ const TICK_INTERVAL: Duration = Duration::from_millis(250);
 /// Most time spent taking queued events between two looks at the terminal.
 const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 
-pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<()> {
+/// Runs the workbench on the workspace at `root`. `opened` is the store the start-of-process
+/// checks opened, if any: it becomes the process's one write connection.
+pub fn run(
+    root: PathBuf,
+    source: RootSource,
+    config: Config,
+    opened: Option<Store>,
+) -> anyhow::Result<()> {
     limit_malloc_arenas();
     let dir = config_dir();
     let keymap = Keymap::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
     let theme = Theme::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
-    let mut store = Store::open(&root)?;
+    let mut store = match opened {
+        Some(store) => store,
+        None => Store::open(&root)?,
+    };
     // Decisions a crash interrupted are settled once, before anything is shown.
     let recovered = crate::review::lifecycle::recover(&root, &mut store);
-    let writer = StoreWriter::spawn(store.path().to_path_buf())?;
     let cached = store.load_index().unwrap_or_default();
     let mut app = App::with_preset(
         root_label(&root, source),
@@ -101,35 +110,13 @@ pub fn run(root: PathBuf, source: RootSource, config: Config) -> anyhow::Result<
     let exe = std::env::current_exe().context("cannot find the toolbench binary")?;
     let (tx, rx) = mpsc::unbounded_channel::<AppEvent>();
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
-    let validations = {
-        let tx = tx.clone();
-        ValidationQueue::start(
-            runtime.handle(),
-            VALIDATION_WORKERS,
-            root.clone(),
-            exe.clone(),
-            move |event| tx.send(job_events::from_validation(event)).is_ok(),
-        )
-    };
-    let following = service_feed::Following::default();
-    let service_jobs = service_jobs::Jobs {
-        root: root.clone(),
-        config: config.clone(),
-        exe: exe.clone(),
-        tx: tx.clone(),
-    };
-    let services = Services {
-        root,
-        store: Arc::new(Mutex::new(store)),
-        writer: Arc::new(writer),
-        exe,
-        cancels: HashMap::new(),
-        config,
-        validations,
-        output: output_tx,
-        following,
-        service_jobs,
-    };
+    let services = Services::start(
+        runtime.handle(),
+        Workbench { root, config, exe },
+        store,
+        tx.clone(),
+        output_tx,
+    )?;
     let result = runtime.block_on(event_loop(
         &mut app,
         services,
@@ -157,11 +144,12 @@ fn limit_malloc_arenas() {
     }
 }
 
-/// What effects need: the workspace, the store (reads) and its single writer, and the
-/// cancel handles of the runs in flight.
+/// What effects need: the workspace, the process's one write connection to the store and
+/// its batching writer, and the cancel handles of the runs in flight. Long reads open
+/// read-only connections of their own (`Store::open_reader`).
 struct Services {
     root: PathBuf,
-    store: Arc<Mutex<Store>>,
+    store: SharedStore,
     writer: Arc<StoreWriter>,
     exe: PathBuf,
     cancels: HashMap<u64, CancelSender>,
@@ -174,6 +162,76 @@ struct Services {
     /// The service instances the Output pane follows.
     following: service_feed::Following,
     service_jobs: service_jobs::Jobs,
+}
+
+/// The workspace a workbench serves and the binary that runs its tools.
+struct Workbench {
+    root: PathBuf,
+    config: Config,
+    exe: PathBuf,
+}
+
+impl Services {
+    /// Shares `store` as the process's one writer and starts the background work on it: the
+    /// batching writer and the validation queue. The pollers start later
+    /// (`start_pollers`).
+    fn start(
+        runtime: &tokio::runtime::Handle,
+        Workbench { root, config, exe }: Workbench,
+        store: Store,
+        tx: mpsc::UnboundedSender<AppEvent>,
+        output: mpsc::Sender<AppEvent>,
+    ) -> Result<Self, crate::store::StoreError> {
+        let store = SharedStore::new(store);
+        let writer = StoreWriter::spawn(store.clone())?;
+        let validations = {
+            let tx = tx.clone();
+            ValidationQueue::start(
+                runtime,
+                VALIDATION_WORKERS,
+                root.clone(),
+                store.clone(),
+                exe.clone(),
+                move |event| tx.send(job_events::from_validation(event)).is_ok(),
+            )
+        };
+        let following = service_feed::Following::default();
+        let service_jobs = service_jobs::Jobs {
+            root: root.clone(),
+            store: store.clone(),
+            config: config.clone(),
+            exe: exe.clone(),
+            tx,
+        };
+        Ok(Self {
+            root,
+            store,
+            writer: Arc::new(writer),
+            exe,
+            cancels: HashMap::new(),
+            config,
+            validations,
+            output,
+            following,
+            service_jobs,
+        })
+    }
+}
+
+impl Services {
+    /// The pollers: runs started elsewhere, waiting agent calls, service instances. They read
+    /// the store at once, so the workbench starts them after its first frame, which shows
+    /// nothing of theirs: on two cores they took time from it.
+    fn start_pollers(&self, tx: &mpsc::UnboundedSender<AppEvent>) {
+        inherited::spawn(self.root.clone(), self.store.clone(), tx.clone());
+        pending_calls::spawn(self.root.clone(), self.store.clone(), tx.clone());
+        service_feed::spawn(
+            self.root.clone(),
+            self.store.clone(),
+            tx.clone(),
+            Arc::clone(&self.following),
+        );
+    }
 }
 
 fn root_label(root: &Path, source: RootSource) -> String {
@@ -209,15 +267,7 @@ async fn event_loop(
     // The grammars are big: loading them beside the first frame slowed it (allocator and
     // cores shared), and nothing needs them before a tool detail opens.
     highlight::load_in_background();
-    // The pollers open their own connections and read the store at once: on two cores they
-    // took time from the first frame, which shows nothing of theirs anyway.
-    inherited::spawn(services.root.clone(), tx.clone());
-    pending_calls::spawn(services.root.clone(), tx.clone());
-    service_feed::spawn(
-        services.root.clone(),
-        tx.clone(),
-        Arc::clone(&services.following),
-    );
+    services.start_pollers(&tx);
 
     // Watching a large workspace means one inotify watch per folder: set it up after the
     // first frame, off the UI thread. The first scan starts once it watches, so no change
@@ -294,10 +344,8 @@ async fn event_loop(
     }
     // A catalog scanned just before quitting is still worth caching for the next start.
     for effect in app.take_effects() {
-        if let Effect::SaveIndex(entries) = effect
-            && let Ok(mut store) = services.store.lock()
-        {
-            let _ = store.save_index(&entries);
+        if let Effect::SaveIndex(entries) = effect {
+            let _ = services.store.lock().save_index(&entries);
         }
     }
     drop(guard);
@@ -328,11 +376,11 @@ fn run_effect(
         Effect::LoadDetail { entry, parent } => {
             let tx = tx.clone();
             let theme = app.theme.clone();
-            let store = Arc::clone(&services.store);
+            let root = services.root.clone();
             tokio::task::spawn_blocking(move || {
-                let recent_runs = store
-                    .lock()
-                    .ok()
+                let reader = Store::open_reader(&root).ok();
+                let recent_runs = reader
+                    .as_ref()
                     .and_then(|store| {
                         store
                             .list_runs(Some(&entry.name), run_history::RECENT_RUNS)
@@ -348,9 +396,8 @@ fn run_effect(
                 });
                 // Last, and on its own: one stats query per day the tool ran, which for a
                 // tool with 10,000 runs takes longer than the rest (BENCHMARKS.md).
-                let days = store
-                    .lock()
-                    .ok()
+                let days = reader
+                    .as_ref()
                     .and_then(|store| {
                         store
                             .quality_by_day(&entry.name, quality_history::QUALITY_DAYS)
@@ -367,23 +414,23 @@ fn run_effect(
         }
         Effect::SaveIndex(entries) => {
             let tx = tx.clone();
-            let store = Arc::clone(&services.store);
+            let store = services.store.clone();
             tokio::task::spawn_blocking(move || {
-                let result = match store.lock() {
-                    Ok(mut store) => store.save_index(&entries).map_err(|e| e.to_string()),
-                    Err(_) => Err("state store lock poisoned".to_string()),
-                };
+                let result = store.lock().save_index(&entries).map_err(|e| e.to_string());
                 let _ = tx.send(AppEvent::IndexSaved(result));
             });
         }
         Effect::LoadHistory => {
             let tx = tx.clone();
             let root = services.root.clone();
-            let store = Arc::clone(&services.store);
             let catalog = Arc::clone(&app.catalog);
             tokio::task::spawn_blocking(move || {
-                let Ok(store) = store.lock() else {
-                    return;
+                let store = match Store::open_reader(&root) {
+                    Ok(store) => store,
+                    Err(e) => {
+                        let _ = tx.send(AppEvent::StoreRefused(format!("history: {e}")));
+                        return;
+                    }
                 };
                 let entries = catalog.entries();
                 let failures = store.list_failures(None, HISTORY_LIMIT).unwrap_or_default();
@@ -408,21 +455,20 @@ fn run_effect(
         }
         Effect::LoadStats => {
             let tx = tx.clone();
-            let store = Arc::clone(&services.store);
+            let root = services.root.clone();
             let catalog = Arc::clone(&app.catalog);
             tokio::task::spawn_blocking(move || {
-                let result = match store.lock() {
-                    Ok(store) => store
-                        .workspace_stats(
+                let result = Store::open_reader(&root)
+                    .and_then(|store| {
+                        store.workspace_stats(
                             catalog.entries(),
                             std::time::SystemTime::now(),
                             overlays::stats::DAYS_SHOWN,
                             overlays::stats::TREND_OVER,
                         )
-                        .map(Box::new)
-                        .map_err(|e| e.to_string()),
-                    Err(_) => Err("state store lock poisoned".to_string()),
-                };
+                    })
+                    .map(Box::new)
+                    .map_err(|e| e.to_string());
                 let _ = tx.send(AppEvent::StatsLoaded(result));
             });
         }
@@ -456,19 +502,20 @@ fn run_effect(
         Effect::Decide { entry, command } => {
             let tx = tx.clone();
             let ctx = crate::review::ReviewContext::from_config(&services.root, &services.config);
+            let store = services.store.clone();
             tokio::task::spawn_blocking(move || {
                 // `u` on any row of a tool rolls back its active version, whichever row it was.
                 let tool = match command {
                     crate::review::ReviewCommand::Rollback { .. } => ToolId::named(&entry.name),
                     _ => entry.tool_id(),
                 };
-                let result = decide(&ctx, &tool, &command);
+                let result = decide(&ctx, &store, &tool, &command);
                 let _ = tx.send(AppEvent::Decided(result));
             });
         }
         Effect::AnswerCall { id, decision } => {
             let who = services.config.reviewer_name();
-            answer_on_store(services.root.clone(), tx.clone(), move |store| {
+            answer_on_store(services.store.clone(), tx.clone(), move |store| {
                 crate::approvals::answer(store, id, decision, &who)
                     .map(|call| format!("call #{id} ({}) {}", call.tool, call.state))
                     .map_err(|e| e.to_string())
@@ -477,14 +524,15 @@ fn run_effect(
         Effect::AnswerRequest { name, command } => {
             let tx = tx.clone();
             let ctx = crate::review::ReviewContext::from_config(&services.root, &services.config);
+            let store = services.store.clone();
             tokio::task::spawn_blocking(move || {
-                let result = decide(&ctx, &ToolId::named(&name), &command);
+                let result = decide(&ctx, &store, &ToolId::named(&name), &command);
                 let _ = tx.send(AppEvent::Decided(result));
             });
         }
         Effect::RevokeRule(id) => {
             let who = services.config.reviewer_name();
-            answer_on_store(services.root.clone(), tx.clone(), move |store| {
+            answer_on_store(services.store.clone(), tx.clone(), move |store| {
                 crate::approvals::revoke(store, id, &who)
                     .map(|rule| format!("rule #{id} ({}@{}) revoked", rule.tool, rule.version))
                     .map_err(|e| e.to_string())
@@ -540,26 +588,167 @@ fn run_effect(
 /// Answers an agent's call (or revokes a rule) on the state store, off the event loop, and
 /// reports the one-line outcome.
 fn answer_on_store(
-    root: PathBuf,
+    store: SharedStore,
     tx: mpsc::UnboundedSender<AppEvent>,
     work: impl FnOnce(&mut Store) -> Result<String, String> + Send + 'static,
 ) {
     tokio::task::spawn_blocking(move || {
-        let result = Store::open(&root)
-            .map_err(|e| e.to_string())
-            .and_then(|mut store| work(&mut store));
+        let result = work(&mut store.lock());
         let _ = tx.send(AppEvent::CallAnswered(result));
     });
 }
 
-/// Takes one review decision (or answers a tool request) the way the CLI does.
+/// Takes one review decision (or answers a tool request) the way the CLI does, through the
+/// process's one writer.
 fn decide(
     ctx: &crate::review::ReviewContext,
+    store: &SharedStore,
     tool: &ToolId,
     command: &crate::review::ReviewCommand,
 ) -> Result<String, String> {
-    let mut store = Store::open(&ctx.root).map_err(|e| e.to_string())?;
-    crate::review::apply(ctx, &mut store, tool, command)
+    crate::review::apply(ctx, &mut store.lock(), tool, command)
         .map(|d| d.summary())
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Severity, Tier};
+    use crate::review::ReviewCommand;
+
+    /// Waits for the first event `pick` accepts, skipping the others.
+    fn wait_for<T>(
+        runtime: &tokio::runtime::Runtime,
+        rx: &mut mpsc::UnboundedReceiver<AppEvent>,
+        what: &str,
+        mut pick: impl FnMut(AppEvent) -> Option<T>,
+    ) -> T {
+        runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(20), async {
+                loop {
+                    let event = rx.recv().await.expect("the workbench's events");
+                    if let Some(found) = pick(event) {
+                        return found;
+                    }
+                }
+            })
+            .await
+            .unwrap_or_else(|_| panic!("no {what} within 20 s"))
+        })
+    }
+
+    #[test]
+    fn the_workbench_starts_decides_and_records_through_one_writer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let folder = root.join("experimental/greet");
+        std::fs::create_dir_all(&folder).expect("tool folder");
+        std::fs::write(
+            folder.join("tool.toml"),
+            "name = \"greet\"\nversion = \"1.0.0\"\ndescription = \"Say hello\"\n\
+             cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n",
+        )
+        .expect("manifest");
+        std::fs::write(folder.join("run.sh"), "echo '{}'\n").expect("script");
+        let config = Config::defaults().expect("config");
+        let entry =
+            crate::catalog::scan::load_path(root, Tier::Experimental, &folder, config.catalog)
+                .expect("the tool loads");
+        // As `toolbench` starts the workbench: the start-of-process checks open the store.
+        let store = Store::open(root).expect("store");
+        let path = store.path().to_path_buf();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (output, _output_rx) = mpsc::channel(job_events::OUTPUT_QUEUE);
+        let workbench = Workbench {
+            root: root.to_path_buf(),
+            config: config.clone(),
+            exe: PathBuf::from("/bin/false"),
+        };
+        let mut services = Services::start(runtime.handle(), workbench, store, tx.clone(), output)
+            .expect("services");
+        let app = App::new(
+            "test".into(),
+            vec![entry.clone()],
+            config.sort,
+            Keymap::defaults(),
+            theme::Theme::builtin(),
+        );
+        let _runtime = runtime.enter();
+        services.start_pollers(&tx);
+        // The pollers have read the store (and marked dead calls and instances on the way).
+        wait_for(&runtime, &mut rx, "calls poll", |e| {
+            matches!(e, AppEvent::CallsPolled { .. }).then_some(())
+        });
+        wait_for(&runtime, &mut rx, "instances poll", |e| {
+            matches!(e, AppEvent::InstancesPolled(_)).then_some(())
+        });
+
+        run_effect(
+            Effect::Decide {
+                entry: Box::new(entry.clone()),
+                command: ReviewCommand::Approve { reason: None },
+            },
+            &mut services,
+            &app,
+            &tx,
+        );
+        let decided = wait_for(&runtime, &mut rx, "decision", |e| match e {
+            AppEvent::Decided(result) => Some(result),
+            _ => None,
+        });
+        assert!(decided.is_ok(), "{decided:?}");
+        assert!(root.join("approved/greet/tool.toml").is_file());
+
+        let failure = crate::model::FailureRecord {
+            id: 0,
+            tool: "greet".into(),
+            version: "1.0.0".into(),
+            severity: Severity::Low,
+            scenario: "greet nobody".into(),
+            error: "said nothing".into(),
+            origin: RunOrigin::Tui,
+            at: "2026-11-21T10:00:00.000Z".into(),
+            run_id: None,
+            tag: None,
+        };
+        run_effect(
+            Effect::RecordFailure(Box::new(failure)),
+            &mut services,
+            &app,
+            &tx,
+        );
+        wait_for(&runtime, &mut rx, "recorded failure", |e| {
+            matches!(e, AppEvent::FailureRecorded(_)).then_some(())
+        });
+        for effect in [Effect::LoadHistory, Effect::LoadStats] {
+            run_effect(effect, &mut services, &app, &tx);
+        }
+        let failures = wait_for(&runtime, &mut rx, "history", |e| match e {
+            AppEvent::HistoryLoaded { failures, .. } => Some(failures),
+            _ => None,
+        });
+        assert_eq!(
+            failures.len(),
+            1,
+            "the history reads what the writer stored"
+        );
+        let stats = wait_for(&runtime, &mut rx, "stats", |e| match e {
+            AppEvent::StatsLoaded(result) => Some(result),
+            _ => None,
+        });
+        assert!(stats.is_ok(), "{:?}", stats.err());
+
+        assert_eq!(
+            crate::store::writable_opens(&path),
+            1,
+            "one write connection for the whole workbench"
+        );
+        services.writer.flush();
+    }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::app::AppEvent;
-use crate::store::Store;
+use crate::store::{SharedStore, Store};
 
 /// How often the store is read: a pending call shows within this plus one frame.
 const POLL: Duration = Duration::from_millis(100);
@@ -17,9 +17,11 @@ const POLL: Duration = Duration::from_millis(100);
 const CHECK_SERVERS: Duration = Duration::from_secs(2);
 
 /// Polls until the app goes away.
-pub fn spawn(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
+/// Reads through a read-only connection of its own; marks calls abandoned through `writer`,
+/// the process's one write connection.
+pub fn spawn(root: PathBuf, writer: SharedStore, tx: mpsc::UnboundedSender<AppEvent>) {
     tokio::task::spawn_blocking(move || {
-        let mut store = match Store::open(&root) {
+        let store = match Store::open_reader(&root) {
             Ok(store) => store,
             Err(e) => {
                 let _ = tx.send(AppEvent::StoreRefused(format!("agent calls: {e}")));
@@ -32,7 +34,7 @@ pub fn spawn(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>) {
         while !tx.is_closed() {
             if checked.elapsed() >= CHECK_SERVERS {
                 checked = Instant::now();
-                let _ = crate::approvals::abandon_dead(&mut store);
+                let _ = crate::approvals::abandon_dead(&mut writer.lock());
             }
             if let (Ok(calls), Ok(rules)) = (store.calls(false), store.rules(false)) {
                 let now = Some((calls, rules));

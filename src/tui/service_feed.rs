@@ -14,8 +14,8 @@ use super::app::AppEvent;
 use super::inherited::{Followed, tail};
 use crate::runner::Stream;
 use crate::services::{instance_dir, reconcile};
-use crate::store::Store;
 use crate::store::services::ExchangeRow;
+use crate::store::{SharedStore, Store};
 
 /// How often the store and the followed logs are read.
 const POLL: Duration = Duration::from_millis(250);
@@ -35,10 +35,16 @@ struct Follow {
     last_exchange: i64,
 }
 
-/// Polls until the app goes away.
-pub fn spawn(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>, following: Following) {
+/// Polls until the app goes away, through a read-only connection of its own; marks dead
+/// instances stopped through `writer`, the process's one write connection.
+pub fn spawn(
+    root: PathBuf,
+    writer: SharedStore,
+    tx: mpsc::UnboundedSender<AppEvent>,
+    following: Following,
+) {
     tokio::task::spawn_blocking(move || {
-        let mut store = match Store::open(&root) {
+        let store = match Store::open_reader(&root) {
             Ok(store) => store,
             Err(e) => {
                 let _ = tx.send(AppEvent::StoreRefused(format!("services: {e}")));
@@ -51,7 +57,7 @@ pub fn spawn(root: PathBuf, tx: mpsc::UnboundedSender<AppEvent>, following: Foll
         while !tx.is_closed() {
             if checked.elapsed() >= CHECK_LIVES {
                 checked = Instant::now();
-                let _ = reconcile::reconcile_store(&mut store);
+                let _ = reconcile::reconcile_store(&mut writer.lock());
             }
             if let Ok(rows) = store.instances(false)
                 && last.as_ref() != Some(&rows)

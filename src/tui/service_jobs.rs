@@ -10,7 +10,7 @@ use super::app::AppEvent;
 use crate::config::Config;
 use crate::model::ToolEntry;
 use crate::services::{ServiceError, Services};
-use crate::store::Store;
+use crate::store::SharedStore;
 
 /// Which job reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub enum ServiceJob {
 #[derive(Clone)]
 pub struct Jobs {
     pub root: PathBuf,
+    /// The process's one write connection.
+    pub store: SharedStore,
     pub config: Config,
     pub exe: PathBuf,
     pub tx: mpsc::UnboundedSender<AppEvent>,
@@ -33,7 +35,7 @@ impl Jobs {
     fn spawn(
         &self,
         instance: String,
-        job: impl FnOnce(&Services, &mut Store) -> Result<String, ServiceError> + Send + 'static,
+        job: impl FnOnce(&Services, &SharedStore) -> Result<String, ServiceError> + Send + 'static,
         kind: ServiceJob,
     ) {
         let jobs = self.clone();
@@ -42,10 +44,7 @@ impl Jobs {
                 exe: jobs.exe.clone(),
                 ..Services::new(&jobs.root, &jobs.config)
             };
-            let result = Store::open(&jobs.root)
-                .map_err(ServiceError::from)
-                .and_then(|mut store| job(&services, &mut store))
-                .map_err(|e| e.to_string());
+            let result = job(&services, &jobs.store).map_err(|e| e.to_string());
             let _ = jobs.tx.send(AppEvent::ServiceDone {
                 instance,
                 job: kind,

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::model::{RunRecord, Tier, ToolEntry};
-use crate::store::{Store, StoreError};
+use crate::store::{SharedStore, Store, StoreError};
 
 pub use security::{RULE_IDS as SECURITY_RULES, scan_text as security_scan};
 pub use similar::similarity;
@@ -295,7 +295,7 @@ pub async fn validate_cached(
     entry: &ToolEntry,
     catalog: &Catalog,
     exe: &Path,
-    store: &mut Store,
+    store: &SharedStore,
     force: bool,
 ) -> Result<ValidationReport, ValidateError> {
     if entry.oversized {
@@ -304,11 +304,18 @@ pub async fn validate_cached(
             reason: entry.error.clone().unwrap_or_default(),
         });
     }
-    if !force && let Some(report) = cached(store, root, entry)? {
+    // The process's writer is taken only for the look-up and the save, never while the test
+    // cases run.
+    let found = if force {
+        None
+    } else {
+        cached(&store.lock(), root, entry)?
+    };
+    if let Some(report) = found {
         return Ok(report);
     }
     let report = validate(root, entry, catalog, exe).await;
-    save(store, &report)?;
+    save(&mut store.lock(), &report)?;
     Ok(report)
 }
 
@@ -319,11 +326,11 @@ pub async fn validate_and_record(
     entry: &ToolEntry,
     catalog: &Catalog,
     exe: &Path,
-    store: &mut Store,
+    store: &SharedStore,
     force: bool,
 ) -> Result<ValidationReport, ValidateError> {
     let mut report = validate_cached(root, entry, catalog, exe, store, force).await?;
-    store.insert_runs(&mut report.runs)?;
+    store.lock().insert_runs(&mut report.runs)?;
     for run in &report.runs {
         crate::runner::inflight::finish(root, run.log_dir.as_deref());
     }
@@ -430,7 +437,7 @@ mod tests {
     #[test]
     fn validation_futures_can_run_on_a_spawned_task() {
         fn assert_send<T: Send>(_: &T) {}
-        fn both(root: &Path, entry: &ToolEntry, catalog: &Catalog, store: &mut Store) {
+        fn both(root: &Path, entry: &ToolEntry, catalog: &Catalog, store: &SharedStore) {
             assert_send(&validate(root, entry, catalog, root));
             assert_send(&validate_cached(root, entry, catalog, root, store, false));
         }
