@@ -180,7 +180,7 @@ async fn propose_tool(
     })
     .await
     .map_err(|e| format!("the proposal was interrupted: {e}"))?
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| crate::error_chain::one_line(&e))?;
     let mut row = ProposalRow {
         tool: landed.name.clone(),
         version: landed.version.clone(),

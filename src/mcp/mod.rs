@@ -36,7 +36,7 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// Why the server could not start or ended badly.
 #[derive(Debug, thiserror::Error)]
 pub enum McpError {
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),

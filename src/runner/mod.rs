@@ -70,7 +70,7 @@ pub enum RunError {
     Input { tool: String, reason: String },
     #[error("{path}: cannot prepare the run folder: {reason}")]
     RunDir { path: PathBuf, reason: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
 }
 
