@@ -338,7 +338,11 @@ mod tests {
             assert_eq!(tier.as_str().parse::<Tier>(), Ok(*tier));
         }
         assert_eq!("stdin-json".parse::<InputMode>(), Ok(InputMode::StdinJson));
-        let err = "extreme".parse::<CostTier>().err().unwrap_or_default();
+        let err = "extreme"
+            .parse::<CostTier>()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("low, medium, high, prohibited"), "{err}");
     }
 }
