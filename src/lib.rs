@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod error_chain;
 pub mod jobs;
 pub mod lookup;
 pub mod mcp;

@@ -11,6 +11,15 @@ use serde::{Deserialize, Serialize};
 mod tool_id;
 pub use tool_id::{NAME_RULE, ToolId, ToolIdError, is_valid_name};
 
+/// A word that is none of a string enum's spellings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value {value:?} (expected one of {expected})")]
+pub struct UnknownValue {
+    pub value: String,
+    /// The accepted spellings, comma-separated.
+    pub expected: String,
+}
+
 /// Declares a string-backed enum with its canonical spellings, `FromStr`, `Display` and serde.
 /// Used for every enum whose spelling is a contract (manifests, JSON output, the store).
 macro_rules! string_enum {
@@ -35,11 +44,14 @@ macro_rules! string_enum {
         }
 
         impl ::std::str::FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = $crate::model::UnknownValue;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    other => Err(format!("unknown value {other:?} (expected one of {})", Self::expected())),
+                    other => Err($crate::model::UnknownValue {
+                        value: other.to_string(),
+                        expected: Self::expected(),
+                    }),
                 }
             }
         }
@@ -331,7 +343,11 @@ mod tests {
             assert_eq!(tier.as_str().parse::<Tier>(), Ok(*tier));
         }
         assert_eq!("stdin-json".parse::<InputMode>(), Ok(InputMode::StdinJson));
-        let err = "extreme".parse::<CostTier>().err().unwrap_or_default();
+        let err = "extreme"
+            .parse::<CostTier>()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("low, medium, high, prohibited"), "{err}");
     }
 }

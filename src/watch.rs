@@ -34,6 +34,15 @@ pub enum WatchUpdate {
     Error(String),
 }
 
+/// Why the workspace could not be watched.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot watch", .root.display())]
+pub struct WatchError {
+    pub root: PathBuf,
+    #[source]
+    pub source: notify::Error,
+}
+
 /// Keeps the watch alive; dropping it stops watching.
 pub struct WorkspaceWatcher {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
@@ -44,7 +53,11 @@ pub fn watch(
     root: &Path,
     limits: ScanLimits,
     on_update: impl Fn(WatchUpdate) + Send + 'static,
-) -> Result<WorkspaceWatcher, String> {
+) -> Result<WorkspaceWatcher, WatchError> {
+    let cannot = |source| WatchError {
+        root: root.to_path_buf(),
+        source,
+    };
     let root_owned = root.to_path_buf();
     let mut debouncer = new_debouncer(
         SETTLE,
@@ -77,10 +90,10 @@ pub fn watch(
             }
         },
     )
-    .map_err(|e| format!("{}: cannot watch: {e}", root.display()))?;
+    .map_err(cannot)?;
     debouncer
         .watch(root, RecursiveMode::Recursive)
-        .map_err(|e| format!("{}: cannot watch: {e}", root.display()))?;
+        .map_err(cannot)?;
     Ok(WorkspaceWatcher {
         _debouncer: debouncer,
     })

@@ -229,7 +229,7 @@ async fn assert_refused_run_is_kept(ws: &tempfile::TempDir, entry: &ToolEntry, r
         panic!("the store refused the run: {ended:?}");
     };
     assert!(lost.reason.contains("full"), "{}", lost.reason);
-    assert_eq!(lost.kept, Ok(()));
+    assert!(lost.kept.is_ok(), "{:?}", lost.kept);
     assert!(
         lost.to_string().contains("kept in .toolbench/running/"),
         "{lost}"

@@ -20,7 +20,16 @@ pub enum Decision {
     Reject(String),
 }
 
+/// Why edited arguments were refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ArgumentsRefusal {
+    #[error("the arguments must be a JSON object")]
+    NotObject,
+    #[error(transparent)]
+    Schema(crate::runner::schema::SchemaError),
+}
+
+#[derive(Debug, thiserror::Error)]
 pub enum ApprovalError {
     #[error("no agent call #{0} (`toolbench calls` lists the pending ones)")]
     UnknownCall(i64),
@@ -34,7 +43,7 @@ pub enum ApprovalError {
     Arguments {
         id: i64,
         tool: String,
-        reason: String,
+        reason: ArgumentsRefusal,
     },
     #[error("call #{0}: a rejection needs a reason, which the agent receives")]
     NoReason(i64),
@@ -42,14 +51,8 @@ pub enum ApprovalError {
     UnknownRule(i64),
     #[error("rule #{id} was already revoked{by}")]
     AlreadyRevoked { id: i64, by: String },
-    #[error("{0}")]
-    Store(String),
-}
-
-impl From<StoreError> for ApprovalError {
-    fn from(e: StoreError) -> Self {
-        ApprovalError::Store(e.to_string())
-    }
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Answers a pending call as `who`; returns the call as answered. When two answers race,
@@ -128,15 +131,16 @@ fn pending(store: &Store, id: i64) -> Result<CallRow, ApprovalError> {
 
 /// Edited arguments must still be what the tool takes.
 pub fn check_arguments(call: &CallRow, arguments: &Value) -> Result<(), ApprovalError> {
-    let refuse = |reason: String| ApprovalError::Arguments {
+    let refuse = |reason: ArgumentsRefusal| ApprovalError::Arguments {
         id: call.id,
         tool: call.tool.clone(),
         reason,
     };
     if !arguments.is_object() {
-        return Err(refuse("the arguments must be a JSON object".into()));
+        return Err(refuse(ArgumentsRefusal::NotObject));
     }
-    crate::runner::schema::check(&call.input_schema, arguments).map_err(refuse)
+    crate::runner::schema::check(&call.input_schema, arguments)
+        .map_err(|e| refuse(ArgumentsRefusal::Schema(e)))
 }
 
 /// Revokes a rule as `who`; later calls wait again.
@@ -227,7 +231,7 @@ mod tests {
             "{bad:?}"
         );
         let none = answer(&mut store, id, Decision::Reject("  ".into()), "ana");
-        assert_eq!(none, Err(ApprovalError::NoReason(id)));
+        assert!(matches!(none, Err(ApprovalError::NoReason(i)) if i == id));
         let done = answer(
             &mut store,
             id,
@@ -242,10 +246,10 @@ mod tests {
                 .to_string()
                 .starts_with(&format!("call #{id} was already approved by ana at "))
         );
-        assert_eq!(
+        assert!(matches!(
             answer(&mut store, 999, Decision::Once, "ana"),
             Err(ApprovalError::UnknownCall(999))
-        );
+        ));
     }
 
     #[test]
@@ -264,10 +268,10 @@ mod tests {
             again.starts_with(&format!("rule #{rule} was already revoked by ana")),
             "{again}"
         );
-        assert_eq!(
+        assert!(matches!(
             revoke(&mut store, 99, "ana"),
             Err(ApprovalError::UnknownRule(99))
-        );
+        ));
     }
 
     #[test]

@@ -6,15 +6,20 @@ use serde_json::Value;
 
 use crate::store::calls::RuleRow;
 
+/// Why a `--match` pattern was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PatternError {
+    #[error("--match: not valid JSON ({0})")]
+    NotJson(serde_json::Error),
+    #[error("--match: must be a JSON object such as {{\"path\": \"docs/\"}}, not {0}")]
+    NotObject(&'static str),
+}
+
 /// Reads a `--match` pattern: a JSON object, nothing else.
-pub fn parse(text: &str) -> Result<Value, String> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| format!("--match: not valid JSON ({e})"))?;
+pub fn parse(text: &str) -> Result<Value, PatternError> {
+    let value: Value = serde_json::from_str(text).map_err(PatternError::NotJson)?;
     if !value.is_object() {
-        return Err(format!(
-            "--match: must be a JSON object such as {{\"path\": \"docs/\"}}, not {}",
-            kind_of(&value)
-        ));
+        return Err(PatternError::NotObject(kind_of(&value)));
     }
     Ok(value)
 }
@@ -43,10 +48,16 @@ mod tests {
 
     #[test]
     fn patterns_are_objects_contained_in_the_arguments() {
-        assert!(parse("[1]").expect_err("array").contains("not an array"));
+        assert!(
+            parse("[1]")
+                .expect_err("array")
+                .to_string()
+                .contains("not an array")
+        );
         assert!(
             parse("nope")
                 .expect_err("json")
+                .to_string()
                 .starts_with("--match: not valid JSON")
         );
         let pattern = parse(r#"{"env": "staging", "opts": {"dry": true}}"#).expect("object");

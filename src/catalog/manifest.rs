@@ -82,74 +82,90 @@ pub struct ParsedManifest {
     pub warnings: Vec<String>,
 }
 
+/// Why a small text file could not be read, in words that follow its path.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadTextError {
+    /// The OS reason is the message (without Rust's "(os error N)").
+    #[error("cannot read: {}", io_reason(.0))]
+    Io(std::io::Error),
+    #[error("cannot read: not a regular file")]
+    NotRegular,
+    #[error("file is {len} bytes, larger than the {cap} byte limit")]
+    TooLarge { len: u64, cap: u64 },
+    /// The file grew past the limit while it was read.
+    #[error("file is larger than the {cap} byte limit")]
+    Grew { cap: u64 },
+    #[error("not valid UTF-8 (invalid byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+}
+
 /// Reads and checks the manifest at `path`, refusing non-regular, oversized and non-UTF-8 files.
 pub fn read_manifest(path: &Path) -> Result<ParsedManifest, ManifestError> {
-    let text = read_text_capped(path, MAX_MANIFEST_BYTES).map_err(|message| ManifestError {
+    let text = read_text_capped(path, MAX_MANIFEST_BYTES).map_err(|e| ManifestError {
         file: path.to_path_buf(),
         line: None,
         field: None,
-        message,
+        message: e.to_string(),
     })?;
     parse_manifest(&text, path)
 }
 
-/// Reads a small text file, with the reason as one line on failure.
+/// Reads a small text file.
 ///
 /// Only regular files are opened, so a FIFO named `tool.toml` can never hang a scan.
-pub fn read_text_capped(path: &Path, cap: u64) -> Result<String, String> {
+pub fn read_text_capped(path: &Path, cap: u64) -> Result<String, ReadTextError> {
     read_text(path, cap, Follow::Yes)
 }
 
 /// [`read_text_capped`] for a file of a tool that goes elsewhere (the evolver, the screen):
 /// a symlink, even one swapped in a moment ago, is refused rather than read through.
-pub fn read_tool_text(path: &Path, cap: u64) -> Result<String, String> {
+pub fn read_tool_text(path: &Path, cap: u64) -> Result<String, ReadTextError> {
     read_text(path, cap, Follow::No)
 }
 
 /// The first `cap` bytes of a tool's text file, for a preview of a file too big to show
 /// whole, and the file's size. A multi-byte character cut by the limit is dropped; any other
 /// invalid UTF-8 means the file is not text. Symlinks are refused as in [`read_tool_text`].
-pub fn read_tool_text_head(path: &Path, cap: u64) -> Result<(String, u64), String> {
-    let cannot = |e: std::io::Error| format!("cannot read: {}", io_reason(&e));
+pub fn read_tool_text_head(path: &Path, cap: u64) -> Result<(String, u64), ReadTextError> {
     let (file, meta) = open_regular(path, Follow::No)?;
     let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize);
-    file.take(cap).read_to_end(&mut bytes).map_err(cannot)?;
+    file.take(cap)
+        .read_to_end(&mut bytes)
+        .map_err(ReadTextError::Io)?;
     let cut_at_limit = bytes.len() as u64 == cap;
     match std::str::from_utf8(&bytes) {
         Ok(_) => {}
         // An incomplete sequence at the very end: the limit fell inside a character.
         Err(e) if e.error_len().is_none() && cut_at_limit => bytes.truncate(e.valid_up_to()),
         Err(e) => {
-            return Err(format!(
-                "not valid UTF-8 (invalid byte at offset {})",
-                e.valid_up_to()
-            ));
+            return Err(ReadTextError::NotUtf8 {
+                offset: e.valid_up_to(),
+            });
         }
     }
-    let text = String::from_utf8(bytes).map_err(|e| format!("not valid UTF-8: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| ReadTextError::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+    })?;
     Ok((text, meta.len()))
 }
 
-fn read_text(path: &Path, cap: u64, follow: Follow) -> Result<String, String> {
-    let cannot = |e: std::io::Error| format!("cannot read: {}", io_reason(&e));
+fn read_text(path: &Path, cap: u64, follow: Follow) -> Result<String, ReadTextError> {
     let (file, meta) = open_regular(path, follow)?;
     if meta.len() > cap {
-        return Err(format!(
-            "file is {} bytes, larger than the {} byte limit",
-            meta.len(),
-            cap
-        ));
+        return Err(ReadTextError::TooLarge {
+            len: meta.len(),
+            cap,
+        });
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(cap + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadTextError::Io)?;
     if bytes.len() as u64 > cap {
-        return Err(format!("file is larger than the {cap} byte limit"));
+        return Err(ReadTextError::Grew { cap });
     }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not valid UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+    String::from_utf8(bytes).map_err(|e| ReadTextError::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
     })
 }
 
@@ -166,9 +182,9 @@ pub enum Follow {
 pub fn open_regular(
     path: &Path,
     follow: Follow,
-) -> Result<(std::fs::File, std::fs::Metadata), String> {
+) -> Result<(std::fs::File, std::fs::Metadata), ReadTextError> {
     use std::os::unix::fs::OpenOptionsExt;
-    let cannot = |e: std::io::Error| format!("cannot read: {}", io_reason(&e));
+    let cannot = ReadTextError::Io;
     let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
     if follow == Follow::No {
         flags |= libc::O_NOFOLLOW;
@@ -180,7 +196,7 @@ pub fn open_regular(
         .map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
-        return Err("cannot read: not a regular file".to_string());
+        return Err(ReadTextError::NotRegular);
     }
     Ok((file, meta))
 }
@@ -538,7 +554,7 @@ impl<'a, 'i> Section<'a, 'i> {
         }
     }
 
-    fn parsed<T: std::str::FromStr<Err = String>>(
+    fn parsed<T: std::str::FromStr<Err = crate::model::UnknownValue>>(
         &self,
         key: &str,
     ) -> Result<Option<T>, ManifestError> {
@@ -547,7 +563,7 @@ impl<'a, 'i> Section<'a, 'i> {
             Some(s) => s
                 .parse::<T>()
                 .map(Some)
-                .map_err(|e| self.field_error(key, &e)),
+                .map_err(|e| self.field_error(key, &e.to_string())),
         }
     }
 

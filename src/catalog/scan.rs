@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::catalog::manifest::{self, MANIFEST_FILE};
+use crate::catalog::manifest::{self, MANIFEST_FILE, ManifestError};
 use crate::catalog::{infer, links};
 use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
 pub use hash::KnownHashes;
@@ -186,11 +186,12 @@ fn load_folder(
             format!("{}: missing {MANIFEST_FILE}", shown.display()),
         );
     }
-    let parsed = manifest::read_manifest(&manifest_path).map_err(|mut e| {
-        e.file = relative_to(root, &e.file);
-        e.to_string()
-    });
-    let parsed = parsed.and_then(|p| check_schema_files(root, folder, &p.manifest).map(|()| p));
+    let parsed = manifest::read_manifest(&manifest_path)
+        .and_then(|p| check_schema_files(folder, &p.manifest).map(|()| p))
+        .map_err(|mut e| {
+            e.file = relative_to(root, &e.file);
+            e.to_string()
+        });
     match parsed {
         Ok(parsed) => {
             let mut entry = entry_from_manifest(tier, folder, parsed.manifest);
@@ -211,7 +212,7 @@ fn load_folder(
 }
 
 /// A `schema_file` that is missing or not JSON breaks the tool: runs could not check input.
-fn check_schema_files(root: &Path, folder: &Path, manifest: &Manifest) -> Result<(), String> {
+fn check_schema_files(folder: &Path, manifest: &Manifest) -> Result<(), ManifestError> {
     for (field, schema) in [
         ("input", &manifest.input_schema),
         ("output", &manifest.output_schema),
@@ -219,21 +220,16 @@ fn check_schema_files(root: &Path, folder: &Path, manifest: &Manifest) -> Result
         let Some(SchemaSource::File(file)) = schema else {
             continue;
         };
-        let path = folder.join(file);
-        let shown = relative_to(root, &folder.join(MANIFEST_FILE));
-        let text =
-            manifest::read_text_capped(&path, manifest::MAX_MANIFEST_BYTES).map_err(|reason| {
-                format!(
-                    "{}: field `{field}.schema_file`: {file}: {reason}",
-                    shown.display()
-                )
-            })?;
-        serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
-            format!(
-                "{}: field `{field}.schema_file`: {file} is not valid JSON ({e})",
-                shown.display()
-            )
-        })?;
+        let broken = |message: String| ManifestError {
+            file: folder.join(MANIFEST_FILE),
+            line: None,
+            field: Some(format!("{field}.schema_file")),
+            message,
+        };
+        let text = manifest::read_text_capped(&folder.join(file), manifest::MAX_MANIFEST_BYTES)
+            .map_err(|reason| broken(format!("{file}: {reason}")))?;
+        serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| broken(format!("{file} is not valid JSON ({e})")))?;
     }
     Ok(())
 }

@@ -44,7 +44,7 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
         .collect();
     let candidates = candidates(catalog.entries(), &args.capability, &stats);
     if candidates.is_empty() {
-        return Err(CliError(format!(
+        return Err(CliError::msg(format!(
             "no active tool has capability {:?} (see `toolbench list --json`)",
             args.capability
         )));
@@ -54,11 +54,11 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
     for entry in candidates.into_iter().take(args.max_attempts as usize) {
         let refusal = check_gate(entry, ws, args.yes)
             .err()
-            .map(|e| e.0)
+            .map(|e| e.line())
             .or_else(|| {
                 crate::runner::preflight(entry, input.as_deref())
                     .err()
-                    .map(|e| e.to_string())
+                    .map(|e| crate::error_chain::one_line(&e))
             });
         if let Some(reason) = refusal {
             note(&args, format!("skipped {}: {reason}", entry.id()));
@@ -92,7 +92,7 @@ pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
     if args.json {
         print_json(&json!({"capability": args.capability, "attempts": attempts, "result": null}))?;
     }
-    Err(CliError(format!(
+    Err(CliError::msg(format!(
         "all {} attempts for capability {:?} failed",
         attempts.len(),
         args.capability

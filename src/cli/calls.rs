@@ -78,7 +78,7 @@ pub fn run(args: CallsArgs, ws: &Workspace) -> CliResult {
                 },
                 (false, _, Some(text)) => Decision::Edited(
                     serde_json::from_str(&text)
-                        .map_err(|e| CliError(format!("--arguments: not valid JSON ({e})")))?,
+                        .map_err(|e| CliError::msg(format!("--arguments: not valid JSON ({e})")))?,
                 ),
                 (false, _, None) => Decision::Once,
             };

@@ -24,10 +24,12 @@ pub fn run(args: EvolveArgs, ws: &Workspace) -> CliResult {
     let with = match &args.with {
         Some(command) => {
             let cwd = std::env::current_dir()
-                .map_err(|e| CliError(format!("cannot read the current directory: {e}")))?;
+                .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?;
             let words = absolute_words(command, &cwd);
             if words.is_empty() {
-                return Err(CliError("--with: the evolver command is empty".to_string()));
+                return Err(CliError::msg(
+                    "--with: the evolver command is empty".to_string(),
+                ));
             }
             Some(words)
         }

@@ -49,7 +49,7 @@ pub fn run(args: GcArgs, ws: &Workspace) -> CliResult {
     if report.failed.is_empty() {
         Ok(())
     } else {
-        Err(super::CliError(format!(
+        Err(super::CliError::msg(format!(
             "gc: {} of {} tools could not be archived",
             report.failed.len(),
             report.candidates.len()

@@ -19,7 +19,7 @@ pub struct ListArgs {
     json: bool,
 }
 
-fn parse_tier(s: &str) -> Result<Tier, String> {
+fn parse_tier(s: &str) -> Result<Tier, crate::model::UnknownValue> {
     s.parse()
 }
 

@@ -23,7 +23,7 @@ pub struct MarkFailureArgs {
     tag: Option<String>,
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
+fn parse_severity(s: &str) -> Result<Severity, crate::model::UnknownValue> {
     s.parse()
 }
 

@@ -155,13 +155,26 @@ impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
     }
 }
 
-/// A failure that ends the command: printed as one line, exit code 1.
+/// A failure that ends the command: printed as one line with its whole cause chain
+/// (`crate::error_chain::one_line`), exit code 1.
 #[derive(Debug)]
-pub struct CliError(pub String);
+pub struct CliError(Box<dyn std::error::Error + Send + Sync + 'static>);
 
-impl<E: std::fmt::Display> From<E> for CliError {
+impl CliError {
+    /// A failure the command itself describes (a refused flag, a closed gate).
+    pub fn msg(message: impl Into<String>) -> Self {
+        CliError(message.into().into())
+    }
+
+    /// The line printed after `toolbench: `.
+    pub fn line(&self) -> String {
+        crate::error_chain::one_line(self.0.as_ref())
+    }
+}
+
+impl<E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>> From<E> for CliError {
     fn from(e: E) -> Self {
-        CliError(e.to_string())
+        CliError(e.into())
     }
 }
 
@@ -176,8 +189,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(CliError(message)) => {
-            errln!("toolbench: {message}");
+        Err(err) => {
+            errln!("toolbench: {}", err.line());
             ExitCode::from(1)
         }
     }
@@ -185,7 +198,7 @@ pub fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> CliResult {
     let cwd = std::env::current_dir()
-        .map_err(|e| CliError(format!("cannot read the current directory: {e}")))?;
+        .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?;
     let root = cli.root.as_deref();
     // Every subcommand on a workspace settles interrupted decisions once, before it reads or
     // decides anything (the workbench does the same as it starts).

@@ -75,7 +75,7 @@ pub fn read_input(input: Option<&str>) -> Result<Option<String>, CliError> {
     };
     crate::catalog::manifest::read_text_capped(Path::new(file), MAX_INPUT_BYTES)
         .map(Some)
-        .map_err(|reason| CliError(format!("{file}: {reason}")))
+        .map_err(|reason| CliError::msg(format!("{file}: {reason}")))
 }
 
 /// Refuses what the preset says must be confirmed, unless `--yes` was given.
@@ -86,11 +86,11 @@ pub fn check_gate(entry: &ToolEntry, ws: &Workspace, yes: bool) -> CliResult {
     match gate(cost, ws.config.preset) {
         Gate::Open => Ok(()),
         Gate::Confirm if yes => Ok(()),
-        Gate::Confirm => Err(CliError(format!(
+        Gate::Confirm => Err(CliError::msg(format!(
             "{}: cost tier {cost} needs a confirmation with the current preset; pass --yes to run it",
             entry.id()
         ))),
-        Gate::Closed => Err(CliError(format!(
+        Gate::Closed => Err(CliError::msg(format!(
             "{}: cost_tier = \"prohibited\": this tool never runs",
             entry.id()
         ))),
@@ -125,7 +125,7 @@ pub fn run_once(
     live: bool,
 ) -> Result<RecordedRun, CliError> {
     let exe = std::env::current_exe()
-        .map_err(|e| CliError(format!("cannot find the toolbench binary: {e}")))?;
+        .map_err(|e| CliError::msg(format!("cannot find the toolbench binary: {e}")))?;
     let request = RunRequest {
         root: ws.root.clone(),
         entry,
@@ -140,7 +140,7 @@ pub fn run_once(
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))?;
     let recorder = recorder.clone();
     runtime.block_on(async move {
         let job = RunJob::new(request, recorder);

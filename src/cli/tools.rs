@@ -141,7 +141,8 @@ pub fn run(args: ToolsArgs, ws: &Workspace) -> CliResult {
 }
 
 fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
-    let cwd = std::env::current_dir().map_err(|e| CliError(format!("current directory: {e}")))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| CliError::msg(format!("current directory: {e}")))?;
     let existing = define::existing(&ws.root, &args.name)?;
     let updating = existing.is_some();
     let mut def = match existing {
@@ -162,7 +163,7 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
     };
     if let Some(kind) = args.kind {
         if kind != ServiceSpec::GENERIC {
-            return Err(CliError(format!(
+            return Err(CliError::msg(format!(
                 "--type: unknown adapter {kind:?} (expected generic)"
             )));
         }
@@ -179,10 +180,10 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
             def.executable = executable;
         }
     } else if args.copy {
-        return Err(CliError("--copy needs --executable FILE".to_string()));
+        return Err(CliError::msg("--copy needs --executable FILE".to_string()));
     }
     if def.executable.is_empty() && copy.is_none() {
-        return Err(CliError(format!(
+        return Err(CliError::msg(format!(
             "{}: --executable is required for a new service",
             args.name
         )));
@@ -191,7 +192,7 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
         def.description = description;
     }
     if let Some(port) = args.port {
-        def.port = Port::parse(&port).map_err(|e| CliError(format!("--port: {e}")))?;
+        def.port = Port::parse(&port).map_err(|e| CliError::msg(format!("--port: {e}")))?;
     }
     if let Some(list) = args.capabilities {
         def.capabilities = list
@@ -205,14 +206,14 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
         def.launch_args = launch_args.split_whitespace().map(str::to_string).collect();
     }
     if let Some(check) = args.health_check {
-        check_health_check(&check).map_err(|e| CliError(format!("--health-check: {e}")))?;
+        check_health_check(&check).map_err(|e| CliError::msg(format!("--health-check: {e}")))?;
         def.health_check = check;
     }
     for pair in args.env {
         let (key, value) = pair
             .split_once('=')
             .filter(|(k, _)| !k.is_empty())
-            .ok_or_else(|| CliError(format!("--env {pair:?}: expected KEY=VALUE")))?;
+            .ok_or_else(|| CliError::msg(format!("--env {pair:?}: expected KEY=VALUE")))?;
         def.environment.insert(key.to_string(), value.to_string());
     }
     let path = define::write(&ws.root, def, copy.as_deref())?;
@@ -275,11 +276,11 @@ fn definition_of(name: &str, ws: &Workspace) -> Result<Definition, CliError> {
     let manifest = entry
         .manifest
         .as_ref()
-        .ok_or_else(|| CliError(format!("{name}: manifest is broken")))?;
+        .ok_or_else(|| CliError::msg(format!("{name}: manifest is broken")))?;
     let service = manifest
         .service
         .as_ref()
-        .ok_or_else(|| CliError(format!("{name}: not a service (no [service] section)")))?;
+        .ok_or_else(|| CliError::msg(format!("{name}: not a service (no [service] section)")))?;
     Ok(Definition::of(manifest, service))
 }
 
@@ -287,7 +288,7 @@ fn undefine(name: &str, ws: &Workspace) -> CliResult {
     definition_of(name, ws)?;
     let mut store = ws.store()?;
     if let Some(live) = store.instances(true)?.into_iter().find(|i| i.tool == name) {
-        return Err(CliError(format!(
+        return Err(CliError::msg(format!(
             "{name}: instance {} is running; stop it first (toolbench tools stop {})",
             live.name, live.name
         )));
@@ -307,14 +308,14 @@ fn import(name: &str, ws: &Workspace) -> CliResult {
     std::io::stdin()
         .take(MAX_IMPORT_BYTES + 1)
         .read_to_string(&mut text)
-        .map_err(|e| CliError(format!("stdin: {e}")))?;
+        .map_err(|e| CliError::msg(format!("stdin: {e}")))?;
     if text.len() as u64 > MAX_IMPORT_BYTES {
-        return Err(CliError(format!(
+        return Err(CliError::msg(format!(
             "stdin: more than {MAX_IMPORT_BYTES} bytes"
         )));
     }
     let def = Definition::from_json(name, &text, &ws.config.reviewer_name())
-        .map_err(|e| CliError(format!("import {name}: {e}")))?;
+        .map_err(|e| CliError::msg(format!("import {name}: {e}")))?;
     let updating = define::existing(&ws.root, name)?.is_some();
     let path = define::write(&ws.root, def, None)?;
     outln!(
@@ -413,7 +414,7 @@ fn status(json: bool, ws: &Workspace) -> CliResult {
 fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) -> CliResult {
     let context = match context {
         Some(text) => serde_json::from_str(text)
-            .map_err(|e| CliError(format!("--context is not valid JSON: {e}")))?,
+            .map_err(|e| CliError::msg(format!("--context is not valid JSON: {e}")))?,
         None => serde_json::json!({}),
     };
     let services = Services::new(&ws.root, &ws.config);
@@ -439,7 +440,7 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) ->
 fn logs(instance: &str, follow: bool, ws: &Workspace) -> CliResult {
     let store = ws.store()?;
     let row = store.instance(instance)?.ok_or_else(|| {
-        CliError(format!(
+        CliError::msg(format!(
             "no instance named {instance} (see toolbench tools status)"
         ))
     })?;

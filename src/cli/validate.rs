@@ -29,12 +29,12 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
     let catalog = ws.scan();
     let entry = catalog.find(&tool_id(&args.tool)?)?.clone();
     let exe = std::env::current_exe()
-        .map_err(|e| CliError(format!("cannot find the toolbench binary: {e}")))?;
+        .map_err(|e| CliError::msg(format!("cannot find the toolbench binary: {e}")))?;
     let store = SharedStore::new(ws.store()?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))?;
     let report = runtime.block_on(validate_and_record(
         &ws.root, &entry, &catalog, &exe, &store, args.force,
     ))?;

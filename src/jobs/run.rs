@@ -84,7 +84,7 @@ pub enum RunJobEvent {
 pub struct UnstoredRun {
     pub record: Box<RunRecord>,
     pub reason: String,
-    pub kept: Result<(), String>,
+    pub kept: Result<(), runner::inflight::KeepError>,
 }
 
 /// A run that ended and was stored.

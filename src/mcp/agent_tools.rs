@@ -22,6 +22,34 @@ pub const PROPOSE: &str = "toolbench_propose_tool";
 pub const REVIEW_STATUS: &str = "toolbench_review_status";
 pub const REPORT_FAILURE: &str = "toolbench_report_failure";
 
+/// Why one of toolbench's own tools refused or failed; the agent receives it after the tool's
+/// name, with its causes, on one line.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnToolError {
+    #[error(transparent)]
+    ToolId(#[from] crate::model::ToolIdError),
+    #[error(transparent)]
+    Severity(#[from] crate::model::UnknownValue),
+    #[error(transparent)]
+    Lookup(#[from] crate::catalog::LookupError),
+    #[error(transparent)]
+    Report(#[from] crate::quality::FailureReportError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Proposal(#[from] propose::ProposalError),
+    #[error(transparent)]
+    Request(#[from] requests::RequestError),
+    #[error("the proposal was interrupted")]
+    Interrupted(#[source] tokio::task::JoinError),
+    /// The files are in place but the store did not take the proposal's row.
+    #[error("the tool was written to {folder} but {reason}")]
+    Unrecorded {
+        folder: String,
+        reason: crate::store::StoreError,
+    },
+}
+
 /// The client name recorded when a client does not give one.
 const UNNAMED_CLIENT: &str = "unnamed-client";
 
@@ -136,7 +164,7 @@ pub async fn call(
     };
     match result {
         Ok(value) => CallToolResult::structured(value),
-        Err(reason) => refusal(format!("{name}: {reason}")),
+        Err(reason) => refusal(format!("{name}: {}", crate::error_chain::one_line(&reason))),
     }
 }
 
@@ -157,7 +185,7 @@ async fn propose_tool(
     shared: &Arc<Shared>,
     arguments: &Value,
     client: String,
-) -> Result<Value, String> {
+) -> Result<Value, OwnToolError> {
     let files: BTreeMap<String, String> = arguments
         .get("files")
         .and_then(Value::as_object)
@@ -179,8 +207,7 @@ async fn propose_tool(
         propose::propose(&root, &proposal, &entries, max_bytes)
     })
     .await
-    .map_err(|e| format!("the proposal was interrupted: {e}"))?
-    .map_err(|e| e.to_string())?;
+    .map_err(OwnToolError::Interrupted)??;
     let mut row = ProposalRow {
         tool: landed.name.clone(),
         version: landed.version.clone(),
@@ -195,7 +222,10 @@ async fn propose_tool(
             store.record_proposal(&row).map(|()| row.request_id)
         })
         .await
-        .map_err(|e| format!("the tool was written to {} but {e}", landed.folder))?;
+        .map_err(|reason| OwnToolError::Unrecorded {
+            folder: landed.folder.clone(),
+            reason,
+        })?;
     shared.validate_later(shared.root.join(&landed.folder));
     Ok(json!({
         "name": landed.name,
@@ -211,7 +241,7 @@ async fn review_status(
     shared: &Arc<Shared>,
     arguments: &Value,
     client: String,
-) -> Result<Value, String> {
+) -> Result<Value, OwnToolError> {
     let name = text(arguments, "name").map(str::to_string);
     let root = shared.root.clone();
     let (requests, proposals) = shared
@@ -223,33 +253,27 @@ async fn review_status(
                 propose::statuses(&root, store, &proposed)?,
             ))
         })
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     Ok(json!({ "requests": requests, "proposals": proposals }))
 }
 
-async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value, String> {
-    let spec: ToolId = text(arguments, "tool")
-        .unwrap_or_default()
-        .parse()
-        .map_err(|e: crate::model::ToolIdError| e.to_string())?;
+async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value, OwnToolError> {
+    let spec: ToolId = text(arguments, "tool").unwrap_or_default().parse()?;
     let severity: Severity = text(arguments, "severity").unwrap_or_default().parse()?;
     let catalog = crate::catalog::Catalog::from_shared(shared.entries());
-    let entry = catalog.find(&spec).map_err(|e| e.to_string())?.clone();
+    let entry = catalog.find(&spec)?.clone();
     let report = FailureReport {
         scenario: text(arguments, "scenario").unwrap_or_default().to_string(),
         error: text(arguments, "error").unwrap_or_default().to_string(),
         severity,
         tag: text(arguments, "tag").map(str::to_string),
     };
-    let failure = report
-        .into_record(
-            &entry.name,
-            &entry.version,
-            RunOrigin::Mcp,
-            crate::clock::now_rfc3339(),
-        )
-        .map_err(|e| e.to_string())?;
+    let failure = report.into_record(
+        &entry.name,
+        &entry.version,
+        RunOrigin::Mcp,
+        crate::clock::now_rfc3339(),
+    )?;
     let recorded = shared
         .with_store(move |store| {
             let mut batch = [failure];
@@ -258,8 +282,7 @@ async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value
                 failure
             })
         })
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     Ok(json!({
         "id": recorded.id,
         "tool": recorded.tool,

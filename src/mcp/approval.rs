@@ -54,12 +54,10 @@ pub async fn clearance(
         server_start: me.start_ticks,
     };
     let id = shared
-        .with_store(move |store| -> Result<i64, String> {
-            let rules = store
-                .rules_for(&call.tool, &call.version, &call.content_hash)
-                .map_err(|e| e.to_string())?;
+        .with_store(move |store| -> Result<i64, crate::store::StoreError> {
+            let rules = store.rules_for(&call.tool, &call.version, &call.content_hash)?;
             let rule = pattern::first_match(&rules, &call.arguments).map(|r| r.id);
-            let id = store.insert_call(&call).map_err(|e| e.to_string())?;
+            let id = store.insert_call(&call)?;
             if let Some(rule) = rule {
                 // Kept in the history like any answer: which rule let it through.
                 let answer = Answer {
@@ -70,19 +68,31 @@ pub async fn clearance(
                     arguments: None,
                     rule: Some(rule),
                 };
-                store.answer_call(id, &answer).map_err(|e| e.to_string())?;
+                store.answer_call(id, &answer)?;
             }
             Ok(id)
         })
         .await
         .map_err(|e| {
             refusal(format!(
-                "{}: cannot queue the call for approval: {e}",
-                entry.name
+                "{}: cannot queue the call for approval: {}",
+                entry.name,
+                crate::error_chain::one_line(&e)
             ))
         })?;
     let answered = wait(shared, id, context).await;
     verdict(&entry.name, answered, shared.config.approvals.timeout_secs)
+}
+
+/// Why waiting for a human's answer ended without one.
+#[derive(Debug, thiserror::Error)]
+enum WaitError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("call #{0} left the store")]
+    Gone(i64),
+    #[error("the client cancelled the call")]
+    Cancelled,
 }
 
 /// Waits until the call is no longer pending; returns it as it ended.
@@ -90,7 +100,7 @@ async fn wait(
     shared: &Arc<Shared>,
     id: i64,
     context: &RequestContext<RoleServer>,
-) -> Result<CallRow, String> {
+) -> Result<CallRow, WaitError> {
     let timeout = Duration::from_secs(shared.config.approvals.timeout_secs);
     let started = Instant::now();
     let progress = context.meta.get_progress_token();
@@ -99,9 +109,8 @@ async fn wait(
     loop {
         let call = shared
             .with_store(move |store| store.call(id))
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("call #{id} left the store"))?;
+            .await?
+            .ok_or(WaitError::Gone(id))?;
         if call.state != CallState::Pending {
             return Ok(call);
         }
@@ -125,7 +134,7 @@ async fn wait(
         tokio::select! {
             () = context.ct.cancelled() => {
                 close(shared, id, CallState::Cancelled, "the client cancelled the call".into()).await;
-                return Err("the client cancelled the call".into());
+                return Err(WaitError::Cancelled);
             }
             () = tokio::time::sleep(LOOK_EVERY) => {}
         }
@@ -150,10 +159,11 @@ async fn close(shared: &Arc<Shared>, id: i64, state: CallState, reason: String) 
 /// What the agent gets for a call that ended waiting.
 fn verdict(
     tool: &str,
-    answered: Result<CallRow, String>,
+    answered: Result<CallRow, WaitError>,
     timeout_secs: u64,
 ) -> Result<Option<Value>, CallToolResult> {
-    let call = answered.map_err(|e| refusal(format!("{tool}: {e}")))?;
+    let call =
+        answered.map_err(|e| refusal(format!("{tool}: {}", crate::error_chain::one_line(&e))))?;
     let reason = call.reason.clone().unwrap_or_default();
     let who = call.answered_by.clone().unwrap_or_else(|| "a human".into());
     match call.state {

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::approval;
 use super::gateway::Shared;
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
+use crate::error_chain::one_line;
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobError, RunJobEvent};
 use crate::model::{RunOrigin, RunStatus};
 use crate::runner::{RunOutcome, RunRequest};
@@ -32,19 +33,21 @@ pub async fn call_tool(
     let arguments = Value::Object(arguments.unwrap_or_default());
     let input = match input_of(&listed, &arguments) {
         Ok(input) => input,
-        Err(reason) => return refusal(format!("{}: {reason}", listed.entry.name)),
+        Err(reason) => return refusal(format!("{}: {}", listed.entry.name, one_line(&reason))),
     };
     // The listing may be a moment old: run what is on disk now, as every front end does.
     let entry = match shared.fresh_entry(&listed.entry).await {
         Ok(entry) => entry,
-        Err(reason) => return refusal(reason),
+        Err(reason) => return refusal(reason.to_string()),
     };
     let input = match approval::clearance(&shared, &listed, &entry, &arguments, &context).await {
         Ok(None) => input,
         // The human edited the arguments; they were checked against the same schema.
         Ok(Some(edited)) => match input_of(&listed, &edited) {
             Ok(input) => input,
-            Err(reason) => return refusal(format!("{}: {reason}", listed.entry.name)),
+            Err(reason) => {
+                return refusal(format!("{}: {}", listed.entry.name, one_line(&reason)));
+            }
         },
         Err(answer) => return answer,
     };
@@ -70,11 +73,15 @@ pub async fn call_tool(
     }
 }
 
+/// Arguments a listed tool's input schema refuses.
+#[derive(Debug, thiserror::Error)]
+#[error("arguments do not match the input schema")]
+pub struct ArgumentsMismatch(#[source] crate::runner::schema::SchemaError);
+
 /// The tool's input from the call's arguments, checked against the listed schema.
-fn input_of(listed: &Listed, arguments: &Value) -> Result<Value, String> {
+fn input_of(listed: &Listed, arguments: &Value) -> Result<Value, ArgumentsMismatch> {
     let schema = Value::Object((*listed.tool.input_schema).clone());
-    crate::runner::schema::check(&schema, arguments)
-        .map_err(|reason| format!("arguments do not match the input schema: {reason}"))?;
+    crate::runner::schema::check(&schema, arguments).map_err(ArgumentsMismatch)?;
     Ok(match listed.input {
         Wrapping::Whole => arguments.clone(),
         Wrapping::Field => arguments.get(WRAPPED_INPUT).cloned().unwrap_or(Value::Null),

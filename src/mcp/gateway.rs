@@ -114,7 +114,7 @@ impl Shared {
     }
 
     /// The tool as it is on disk now: the folder the listing knows, read again.
-    pub async fn fresh_entry(&self, listed: &ToolEntry) -> Result<ToolEntry, String> {
+    pub async fn fresh_entry(&self, listed: &ToolEntry) -> Result<ToolEntry, Moved> {
         let (root, tier, path, limits) = (
             self.root.clone(),
             listed.tier,
@@ -127,9 +127,7 @@ impl Shared {
             .ok()
             .flatten()
             .filter(|e| e.name == name)
-            .ok_or_else(|| {
-                format!("{name}: the tool is no longer where it was listed; list the tools again")
-            })
+            .ok_or(Moved(name))
     }
 
     /// Validates a proposal in the background, as the workbench does for every new candidate,
@@ -138,12 +136,15 @@ impl Shared {
         let shared = Arc::clone(self);
         tokio::spawn(async move {
             if let Err(reason) = shared.validate(folder).await {
-                eprintln!("toolbench mcp: validation: {reason}");
+                eprintln!(
+                    "toolbench mcp: validation: {}",
+                    crate::error_chain::one_line(&reason)
+                );
             }
         });
     }
 
-    async fn validate(&self, folder: PathBuf) -> Result<(), String> {
+    async fn validate(&self, folder: PathBuf) -> Result<(), LaterValidationError> {
         let (root, limits) = (self.root.clone(), self.config.catalog);
         let entry = tokio::task::spawn_blocking(move || {
             load_path(&root, crate::model::Tier::Experimental, &folder, limits)
@@ -151,7 +152,7 @@ impl Shared {
         .await
         .ok()
         .flatten()
-        .ok_or("the proposal left experimental/ before it was validated")?;
+        .ok_or(LaterValidationError::Left)?;
         let catalog = crate::catalog::Catalog::from_shared(self.entries());
         // The shared writer is taken only to look up and store results, never while the
         // test cases run: the calls' records go on meanwhile.
@@ -163,9 +164,8 @@ impl Shared {
             &self.store,
             false,
         )
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+        .await?;
+        Ok(())
     }
 
     /// Uses the store on a blocking thread; the one connection serves one caller at a time.
@@ -190,6 +190,22 @@ impl Shared {
     pub fn store(&self) -> &SharedStore {
         &self.store
     }
+}
+
+/// A listed tool whose folder no longer holds it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}: the tool is no longer where it was listed; list the tools again")]
+pub struct Moved(pub String);
+
+/// Why a proposal was not validated in the background.
+#[derive(Debug, thiserror::Error)]
+pub enum LaterValidationError {
+    #[error("the proposal left experimental/ before it was validated")]
+    Left,
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Validate(#[from] crate::review::validate::ValidateError),
 }
 
 /// One session's handler.

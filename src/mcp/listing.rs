@@ -93,14 +93,25 @@ fn warn_of_waiting(mut listed: Listed, config: &Config) -> Listed {
     listed
 }
 
+/// Why an active tool is not listed.
+#[derive(Debug, thiserror::Error)]
+pub enum NotListed {
+    #[error("the manifest is broken or was not read")]
+    Broken,
+    #[error("cost_tier = \"prohibited\"")]
+    Prohibited,
+    #[error(transparent)]
+    Schema(#[from] schema::SchemaError),
+}
+
 /// The definition of one active tool, or why it is not listed.
-pub fn listed(entry: &ToolEntry) -> Result<Listed, String> {
+pub fn listed(entry: &ToolEntry) -> Result<Listed, NotListed> {
     let manifest = match (&entry.manifest, &entry.error) {
         (Some(m), None) if !entry.oversized => m,
-        _ => return Err("the manifest is broken or was not read".into()),
+        _ => return Err(NotListed::Broken),
     };
     if manifest.cost_tier == CostTier::Prohibited {
-        return Err("cost_tier = \"prohibited\"".into());
+        return Err(NotListed::Prohibited);
     }
     if manifest.service.is_some() {
         return Ok(service_listed(entry, manifest));

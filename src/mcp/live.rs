@@ -11,7 +11,7 @@ use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::watch::{self, WatchUpdate, WorkspaceWatcher};
 
 /// Starts watching; dropping the returned watcher stops it.
-pub fn follow(shared: Arc<Shared>) -> Result<WorkspaceWatcher, String> {
+pub fn follow(shared: Arc<Shared>) -> Result<WorkspaceWatcher, watch::WatchError> {
     let (tx, mut updates) = mpsc::unbounded_channel();
     let watcher = watch::watch(&shared.root, shared.config.catalog, move |update| {
         let _ = tx.send(update);
@@ -28,7 +28,12 @@ pub fn follow(shared: Arc<Shared>) -> Result<WorkspaceWatcher, String> {
     Ok(watcher)
 }
 
-fn apply(shared: &Shared, update: WatchUpdate) -> Result<(), String> {
+/// What the watcher reported instead of changes; its words, passed on.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Reported(String);
+
+fn apply(shared: &Shared, update: WatchUpdate) -> Result<(), Reported> {
     let entries = match update {
         WatchUpdate::Tools { updated, removed } => {
             watch::merge((*shared.entries()).clone(), updated, &removed)
@@ -42,7 +47,7 @@ fn apply(shared: &Shared, update: WatchUpdate) -> Result<(), String> {
                 &ScanProgress::default(),
             )
         }
-        WatchUpdate::Error(reason) => return Err(reason),
+        WatchUpdate::Error(reason) => return Err(Reported(reason)),
     };
     shared.replace_entries(entries);
     Ok(())

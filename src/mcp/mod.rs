@@ -36,16 +36,16 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// Why the server could not start or ended badly.
 #[derive(Debug, thiserror::Error)]
 pub enum McpError {
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("cannot find the toolbench binary: {0}")]
     Exe(std::io::Error),
-    #[error("cannot watch the workspace: {0}")]
-    Watch(String),
-    #[error("MCP session: {0}")]
-    Session(String),
+    #[error("cannot watch the workspace")]
+    Watch(#[source] crate::watch::WatchError),
+    #[error("MCP session")]
+    Session(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A refused `--http` option or a socket that cannot be opened; names the flag.
     #[error("{0}")]
     Http(String),
@@ -97,11 +97,11 @@ pub fn serve_stdio(root: PathBuf, config: Config, opened: Option<Store>) -> Resu
         }
         .serve(transport)
         .await
-        .map_err(|e| McpError::Session(e.to_string()))?;
+        .map_err(|e| McpError::Session(e.into()))?;
         service
             .waiting()
             .await
-            .map_err(|e| McpError::Session(e.to_string()))?;
+            .map_err(|e| McpError::Session(e.into()))?;
         // The session ended (the client went away) and cancelled the calls still running:
         // let them kill their runs and record them before the runtime drops their tasks.
         let _ = tokio::time::timeout(CALLS_END_WITHIN, shared.calls_ended()).await;

@@ -55,7 +55,7 @@ pub async fn request_tool(
     shared: &Arc<Shared>,
     arguments: &Value,
     client: String,
-) -> Result<Value, String> {
+) -> Result<Value, super::agent_tools::OwnToolError> {
     let text = |field: &str| {
         arguments
             .get(field)
@@ -73,8 +73,7 @@ pub async fn request_tool(
     let entries = shared.entries();
     let row = shared
         .with_store(move |store| requests::ask(store, &request, &client, &entries))
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     Ok(json!({
         "request_id": row.id,
         "name": row.name,

@@ -48,7 +48,7 @@ pub enum ReviewError {
     Evolver {
         tool: String,
         command: String,
-        reason: String,
+        reason: Box<super::evolve::EvolverError>,
     },
     #[error("{path}: unreadable journal entry ({reason}); left in place, remove it by hand")]
     Journal { path: PathBuf, reason: String },

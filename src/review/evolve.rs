@@ -193,7 +193,7 @@ fn evolve_from(
             ReviewError::Evolver {
                 tool: entry.id(),
                 command: command.join(" "),
-                reason,
+                reason: Box::new(reason),
             }
         })?;
         for (path, text) in files {
@@ -218,7 +218,7 @@ fn evolve_from(
         created: &crate::clock::now_rfc3339(),
     };
     let (manifest_text, mut warnings) = edit_checked(&manifest_text, &edit)
-        .map_err(|reason| ReviewError::refused(ACTION, entry.id(), reason))?;
+        .map_err(|reason| ReviewError::refused(ACTION, entry.id(), reason.to_string()))?;
     sources
         .texts
         .insert(MANIFEST_FILE.to_string(), manifest_text);
@@ -380,6 +380,61 @@ fn generator_name(command: &[String]) -> String {
         .join(" ")
 }
 
+/// Why the evolver gave no files; follows "evolver CMD for TOOL: ".
+#[derive(Debug, thiserror::Error)]
+pub enum EvolverError {
+    #[error("empty command")]
+    EmptyCommand,
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("cannot start: {0}")]
+    Runtime(std::io::Error),
+    #[error(transparent)]
+    Confined(#[from] confined::ConfinedError),
+    /// `how` it ended, and the last line it wrote on stderr (may be empty).
+    #[error("{how}{}", if .last.is_empty() { String::new() } else { format!(": {}", .last) })]
+    Failed { how: String, last: String },
+    #[error("printed more than {0} bytes")]
+    TooMuch(u64),
+    #[error(transparent)]
+    Output(#[from] EvolverOutputError),
+}
+
+/// What is wrong with what the evolver printed.
+#[derive(Debug, thiserror::Error)]
+pub enum EvolverOutputError {
+    #[error("stdout is not JSON ({0}); expected {{\"files\": {{...}}}}")]
+    NotJson(serde_json::Error),
+    #[error("stdout has no \"files\" object; expected {{\"files\": {{...}}}}")]
+    NoFiles,
+    #[error("file path {0:?} is not a relative path inside the tool folder")]
+    BadPath(String),
+    #[error("file {0:?} is not text (expected a JSON string)")]
+    NotText(String),
+}
+
+/// Why `version` and `[provenance]` could not be set.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvenanceEditError {
+    #[error("{0}")]
+    NotToml(String),
+    #[error("`provenance` is not a table")]
+    NotTable,
+}
+
+/// Why the candidate's manifest could not be edited safely.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestEditError {
+    #[error("cannot edit {MANIFEST_FILE}: {0}")]
+    Cannot(ProvenanceEditError),
+    #[error(
+        "{MANIFEST_FILE} writes version or [provenance] in a form toolbench cannot edit; edit it by hand"
+    )]
+    Unrecognized,
+    #[error("editing {MANIFEST_FILE} would break it ({0})")]
+    WouldBreak(crate::catalog::manifest::ManifestError),
+}
+
 /// Runs the evolver in the sandbox (no shell; network and inherited variables only as the
 /// configuration says, since it reads the tool's text and may be talked into anything by it;
 /// killed after `timeout`) and returns the files it wants changed. Errors are one line.
@@ -388,11 +443,11 @@ pub fn run_evolver(
     command: &[String],
     request: &serde_json::Value,
     timeout: Duration,
-) -> Result<BTreeMap<String, String>, String> {
+) -> Result<BTreeMap<String, String>, EvolverError> {
     if command.is_empty() {
-        return Err("empty command".to_string());
+        return Err(EvolverError::EmptyCommand);
     }
-    let confinement = Confinement::for_workspace(&ctx.root).map_err(|e| e.to_string())?;
+    let confinement = Confinement::for_workspace(&ctx.root)?;
     let env = ctx
         .evolve_pass_env
         .iter()
@@ -416,7 +471,7 @@ pub fn run_evolver(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start: {e}"))?;
+        .map_err(EvolverError::Runtime)?;
     let finished = runtime.block_on(confined::run(&ctx.root, &ctx.exe, &confinement, program))?;
     if !finished.success() {
         let stderr = String::from_utf8_lossy(&finished.stderr);
@@ -431,36 +486,28 @@ pub fn run_evolver(
             Some(code) => format!("exited with status {code}"),
             None => "was killed by a signal".to_string(),
         };
-        return Err(if last.is_empty() {
-            how
-        } else {
-            format!("{how}: {last}")
-        });
+        return Err(EvolverError::Failed { how, last });
     }
     if finished.stdout_cut {
-        return Err(format!("printed more than {} bytes", confined::MAX_OUTPUT));
+        return Err(EvolverError::TooMuch(confined::MAX_OUTPUT));
     }
-    parse_evolver_output(&finished.stdout)
+    Ok(parse_evolver_output(&finished.stdout)?)
 }
 
 /// `{"files": {"relative/path": "text"}}`, with every path relative and inside the folder.
-pub fn parse_evolver_output(stdout: &[u8]) -> Result<BTreeMap<String, String>, String> {
-    let value: serde_json::Value = serde_json::from_slice(stdout)
-        .map_err(|e| format!("stdout is not JSON ({e}); expected {{\"files\": {{...}}}}"))?;
+pub fn parse_evolver_output(stdout: &[u8]) -> Result<BTreeMap<String, String>, EvolverOutputError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(stdout).map_err(EvolverOutputError::NotJson)?;
     let Some(files) = value.get("files").and_then(|f| f.as_object()) else {
-        return Err("stdout has no \"files\" object; expected {\"files\": {...}}".to_string());
+        return Err(EvolverOutputError::NoFiles);
     };
     let mut out = BTreeMap::new();
     for (path, text) in files {
         if !is_relative_inside(path) || path.ends_with('/') {
-            return Err(format!(
-                "file path {path:?} is not a relative path inside the tool folder"
-            ));
+            return Err(EvolverOutputError::BadPath(path.clone()));
         }
         let Some(text) = text.as_str() else {
-            return Err(format!(
-                "file {path:?} is not text (expected a JSON string)"
-            ));
+            return Err(EvolverOutputError::NotText(path.clone()));
         };
         let normalized: PathBuf = Path::new(path)
             .components()
@@ -484,14 +531,17 @@ pub struct ProvenanceEdit<'a> {
 
 /// Edits, then checks the result still parses to what was asked; returns warnings when the
 /// manifest was already broken before the edit (the candidate stays broken for review).
-fn edit_checked(text: &str, edit: &ProvenanceEdit<'_>) -> Result<(String, Vec<String>), String> {
+fn edit_checked(
+    text: &str,
+    edit: &ProvenanceEdit<'_>,
+) -> Result<(String, Vec<String>), ManifestEditError> {
     let file = Path::new(MANIFEST_FILE);
     let edited = match set_version_and_provenance(text, edit) {
         Ok(edited) => edited,
         // Not TOML at all (an evolver wrote it so): nothing to edit; it stays broken for review.
         Err(reason) => {
             return match parse_manifest(text, file) {
-                Ok(_) => Err(format!("cannot edit {MANIFEST_FILE}: {reason}")),
+                Ok(_) => Err(ManifestEditError::Cannot(reason)),
                 Err(before) => Ok((
                     text.to_string(),
                     vec![format!("the candidate's manifest is broken: {before}")],
@@ -509,13 +559,11 @@ fn edit_checked(text: &str, edit: &ProvenanceEdit<'_>) -> Result<(String, Vec<St
             if ok {
                 Ok((edited, Vec::new()))
             } else {
-                Err(format!(
-                    "{MANIFEST_FILE} writes version or [provenance] in a form toolbench cannot edit; edit it by hand"
-                ))
+                Err(ManifestEditError::Unrecognized)
             }
         }
         Err(after) => match parse_manifest(text, file) {
-            Ok(_) => Err(format!("editing {MANIFEST_FILE} would break it ({after})")),
+            Ok(_) => Err(ManifestEditError::WouldBreak(after)),
             Err(before) => Ok((
                 edited,
                 vec![format!("the candidate's manifest is broken: {before}")],
@@ -529,12 +577,15 @@ fn edit_checked(text: &str, edit: &ProvenanceEdit<'_>) -> Result<(String, Vec<St
 /// value keeps its trailing comment; missing keys are added at the end of their table (a
 /// missing `[provenance]` table at the end of the file). Fails only when `text` is not TOML
 /// or `provenance` is not a table.
-pub fn set_version_and_provenance(text: &str, edit: &ProvenanceEdit<'_>) -> Result<String, String> {
+pub fn set_version_and_provenance(
+    text: &str,
+    edit: &ProvenanceEdit<'_>,
+) -> Result<String, ProvenanceEditError> {
     use toml_edit::{DocumentMut, Item, Table, Value};
 
     let mut doc: DocumentMut = text
         .parse()
-        .map_err(|e: toml_edit::TomlError| e.message().to_string())?;
+        .map_err(|e: toml_edit::TomlError| ProvenanceEditError::NotToml(e.message().to_string()))?;
     set_value(doc.as_table_mut(), "version", Value::from(edit.version));
     if !doc.contains_key("provenance") {
         let mut table = Table::new();
@@ -544,7 +595,7 @@ pub fn set_version_and_provenance(text: &str, edit: &ProvenanceEdit<'_>) -> Resu
     let provenance = doc
         .get_mut("provenance")
         .and_then(Item::as_table_like_mut)
-        .ok_or_else(|| "`provenance` is not a table".to_string())?;
+        .ok_or(ProvenanceEditError::NotTable)?;
     // A datetime as written (`.000Z` and all), else a string.
     let created = match edit.created.parse::<Value>() {
         Ok(at) if at.is_datetime() => at,
@@ -767,7 +818,8 @@ created = 2026-11-01T00:00:00.000Z
         let edit = edit(&parent, Origin::Ai);
         assert!(set_version_and_provenance("name = \"x\nversion =", &edit).is_err());
         let err = set_version_and_provenance("name = \"x\"\nprovenance = \"ai\"\n", &edit)
-            .expect_err("not a table");
+            .expect_err("not a table")
+            .to_string();
         assert!(err.contains("not a table"), "{err}");
     }
 

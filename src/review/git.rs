@@ -16,7 +16,7 @@ pub fn commit_decision(
     root: &Path,
     who: &str,
     decision: &Decision,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, GitError> {
     let inside = git(root, &["rev-parse", "--is-inside-work-tree"]);
     if !inside
         .as_ref()
@@ -76,8 +76,17 @@ fn git(root: &Path, args: &[&str]) -> std::io::Result<Output> {
         .output()
 }
 
-fn run(root: &Path, args: &[&str]) -> Result<Output, String> {
-    let verb = args.first().copied().unwrap_or_default();
+/// Why git did not commit a decision; the decision stands.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("git {verb} failed, the decision stands uncommitted: {message}")]
+    Failed { verb: String, message: String },
+    #[error("git {verb} could not run, the decision stands uncommitted: {error}")]
+    NotRun { verb: String, error: std::io::Error },
+}
+
+fn run(root: &Path, args: &[&str]) -> Result<Output, GitError> {
+    let verb = args.first().copied().unwrap_or_default().to_string();
     match git(root, args) {
         Ok(output) if output.status.success() => Ok(output),
         Ok(output) => {
@@ -87,14 +96,12 @@ fn run(root: &Path, args: &[&str]) -> Result<Output, String> {
                 .rev()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("no message");
-            Err(format!(
-                "git {verb} failed, the decision stands uncommitted: {}",
-                last.trim()
-            ))
+            Err(GitError::Failed {
+                verb,
+                message: last.trim().to_string(),
+            })
         }
-        Err(e) => Err(format!(
-            "git {verb} could not run, the decision stands uncommitted: {e}"
-        )),
+        Err(error) => Err(GitError::NotRun { verb, error }),
     }
 }
 

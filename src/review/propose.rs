@@ -49,7 +49,7 @@ pub enum ProposalError {
     ActiveInCore { name: String },
     #[error("{folder}: a proposal of this name and version is already waiting for review")]
     Exists { folder: String },
-    #[error("cannot write the proposal: {0}")]
+    #[error("cannot write the proposal")]
     Write(#[from] SafeFsError),
 }
 

@@ -408,7 +408,7 @@ pub(super) fn after_decision(
     if ctx.git_auto_commit {
         match git::commit_decision(&ctx.root, &ctx.who, &decision) {
             Ok(commit) => decision.commit = commit,
-            Err(warning) => decision.warnings.push(warning),
+            Err(warning) => decision.warnings.push(warning.to_string()),
         }
     }
     decision

@@ -27,13 +27,18 @@ pub fn tool_env(manifest: &Manifest, scratch: &Path, tool_dir: &Path) -> BTreeMa
     env
 }
 
+/// An input for an `input = "args"` tool that is neither an array nor an object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("input for an args tool must be a JSON array or object, not {0}")]
+pub struct NotArgs(pub String);
+
 /// The command with words naming files of the tool made absolute (the tool runs in its
 /// scratch folder, not its own), plus the input as arguments for `input = "args"`.
 pub fn tool_argv(
     manifest: &Manifest,
     tool_dir: &Path,
     input: Option<&Value>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, NotArgs> {
     let mut argv: Vec<String> = manifest
         .run
         .command
@@ -63,7 +68,7 @@ fn resolve_word(index: usize, word: &str, tool_dir: &Path) -> String {
 
 /// `args` input: a JSON array gives one argument per element; an object gives its values in
 /// the order of the schema's `required` list, then the other keys alphabetically.
-fn input_as_args(value: &Value, manifest: &Manifest) -> Result<Vec<String>, String> {
+fn input_as_args(value: &Value, manifest: &Manifest) -> Result<Vec<String>, NotArgs> {
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -98,9 +103,7 @@ fn input_as_args(value: &Value, manifest: &Manifest) -> Result<Vec<String>, Stri
                 .collect())
         }
         Value::Null => Ok(Vec::new()),
-        other => Err(format!(
-            "input for an args tool must be a JSON array or object, not {other}"
-        )),
+        other => Err(NotArgs(other.to_string())),
     }
 }
 

@@ -46,6 +46,22 @@ impl Finished {
     }
 }
 
+/// Why a confined program did not finish; words that follow the program's name.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfinedError {
+    #[error("could not run: {0}")]
+    Setup(super::RunError),
+    /// The sandbox helper refused to start it, with its reason.
+    #[error("could not run: {0}")]
+    Refused(String),
+    #[error("could not start the sandbox: {0}")]
+    Start(std::io::Error),
+    #[error("could not be waited for: {0}")]
+    Wait(std::io::Error),
+    #[error("did not finish within {0} s")]
+    Timeout(u64),
+}
+
 /// Runs `program` in the sandbox of the workspace at `root`; `exe` is the
 /// toolbench binary. The error is one line saying why it did not finish, to
 /// follow the program's name ("could not run: …", "did not finish within 30 s").
@@ -54,15 +70,14 @@ pub async fn run(
     exe: &Path,
     confinement: &Confinement,
     program: Program,
-) -> Result<Finished, String> {
+) -> Result<Finished, ConfinedError> {
     let name = program
         .argv
         .first()
         .and_then(|p| Path::new(p).file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "program".to_string());
-    let dir = super::command::create_work_dir(root, "jail", &name)
-        .map_err(|e| format!("could not run: {e}"))?;
+    let dir = super::command::create_work_dir(root, "jail", &name).map_err(ConfinedError::Setup)?;
     let scratch = dir.join("scratch");
     let report_path = dir.join("report.json");
     let mut env = super::command::base_env(&scratch);
@@ -84,7 +99,7 @@ pub async fn run(
     let _ = std::fs::remove_dir_all(&dir);
     let (exit_code, (stdout, stdout_cut), (stderr, _)) = result?;
     if let Some(error) = report.as_ref().and_then(|r| r.error.clone()) {
-        return Err(format!("could not run: {error}"));
+        return Err(ConfinedError::Refused(error));
     }
     Ok(Finished {
         exit_code,
@@ -104,10 +119,10 @@ async fn spawn_and_wait(
     argv: &[String],
     stdin: Option<Vec<u8>>,
     timeout: Duration,
-) -> Result<Captured, String> {
+) -> Result<Captured, ConfinedError> {
     let mut child = confine::helper_command(exe, policy, argv, stdin.is_some())
         .spawn()
-        .map_err(|e| format!("could not start the sandbox: {e}"))?;
+        .map_err(ConfinedError::Start)?;
     if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
         // Its own task: a program that stops reading must not block us.
         tokio::spawn(async move {
@@ -131,13 +146,13 @@ async fn spawn_and_wait(
     let stdout = tokio::spawn(read(child.stdout.take().map(|p| Box::new(p) as _)));
     let stderr = tokio::spawn(read(child.stderr.take().map(|p| Box::new(p) as _)));
     let status = match tokio::time::timeout(timeout, child.wait()).await {
-        Ok(status) => status.map_err(|e| format!("could not be waited for: {e}"))?,
+        Ok(status) => status.map_err(ConfinedError::Wait)?,
         Err(_) => {
             if let Some(pid) = child.id() {
                 super::kill_group(pid);
             }
             let _ = child.wait().await;
-            return Err(format!("did not finish within {} s", timeout.as_secs()));
+            return Err(ConfinedError::Timeout(timeout.as_secs()));
         }
     };
     let stdout = stdout.await.unwrap_or_default();

@@ -137,15 +137,27 @@ impl Marker {
 }
 
 /// Keeps a finished run whose record the store refused, for the next toolbench process.
-pub fn keep_unstored(root: &Path, record: &RunRecord) -> Result<(), String> {
+pub fn keep_unstored(root: &Path, record: &RunRecord) -> Result<(), KeepError> {
     let log_dir = record.log_dir.as_deref().unwrap_or_default();
     let path = marker_path(root, log_dir);
     let mut run: InFlight = std::fs::read(&path)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| format!("{}: the run's file is gone", path.display()))?;
+        .ok_or_else(|| KeepError::Gone(path.clone()))?;
     run.finished = Some(record.clone());
-    Marker { path, run }.save().map_err(|e| e.to_string())
+    Marker { path, run }
+        .save()
+        .map_err(|e| KeepError::Write(std::sync::Arc::new(e)))
+}
+
+/// Why a run the store refused could not be kept for the next process either. Cloned with
+/// the run's error to every observer of the run.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum KeepError {
+    #[error("{}: the run's file is gone", .0.display())]
+    Gone(std::path::PathBuf),
+    #[error("{0}")]
+    Write(std::sync::Arc<std::io::Error>),
 }
 
 /// Forgets the run of `log_dir` once its record is stored.

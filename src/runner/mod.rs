@@ -65,12 +65,23 @@ pub enum RunError {
     #[error("{tool}: input is not valid JSON: {reason}")]
     InputNotJson { tool: String, reason: String },
     #[error("{tool}: input does not match the input schema: {reason}")]
-    InputSchema { tool: String, reason: String },
+    InputSchema {
+        tool: String,
+        reason: schema::SchemaError,
+    },
     #[error("{tool}: {reason}")]
-    Input { tool: String, reason: String },
+    Input {
+        tool: String,
+        reason: schema::SchemaError,
+    },
+    #[error("{tool}: {reason}")]
+    ArgsInput {
+        tool: String,
+        reason: command::NotArgs,
+    },
     #[error("{path}: cannot prepare the run folder: {reason}")]
     RunDir { path: PathBuf, reason: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
 }
 
@@ -182,7 +193,7 @@ pub async fn execute(
     let report_path = run_dir.join("report.json");
     let tool_dir = tool_dir(&request.entry);
     let argv = command::tool_argv(&manifest, &tool_dir, input.as_ref()).map_err(|reason| {
-        RunError::Input {
+        RunError::ArgsInput {
             tool: request.entry.id(),
             reason,
         }
@@ -491,22 +502,30 @@ fn classify(
     (RunStatus::Ok, None)
 }
 
+/// Why a run's output does not stand against its output schema.
+#[derive(Debug, thiserror::Error)]
+enum OutputCheckError {
+    #[error("stdout is {0} bytes, too large to check against the output schema")]
+    TooLarge(u64),
+    #[error("stdout is not JSON ({0})")]
+    NotJson(serde_json::Error),
+    #[error(transparent)]
+    Schema(#[from] schema::SchemaError),
+}
+
 fn check_output(
     source: &crate::model::SchemaSource,
     tool_dir: &Path,
     stdout: &CappedCapture,
-) -> Result<(), String> {
+) -> Result<(), OutputCheckError> {
     if !stdout.is_complete() {
-        return Err(format!(
-            "stdout is {} bytes, too large to check against the output schema",
-            stdout.total()
-        ));
+        return Err(OutputCheckError::TooLarge(stdout.total()));
     }
     let bytes = stdout.last_bytes(HEAD_BYTES + TAIL_BYTES);
     let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("stdout is not JSON ({e})"))?;
+        serde_json::from_slice(&bytes).map_err(OutputCheckError::NotJson)?;
     let schema = schema::load(source, tool_dir)?;
-    schema::check(&schema, &value)
+    Ok(schema::check(&schema, &value)?)
 }
 
 async fn wait_cancelled(cancel: &mut watch::Receiver<bool>) {

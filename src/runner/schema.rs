@@ -8,16 +8,44 @@ use serde_json::Value;
 use crate::catalog::manifest::{MAX_MANIFEST_BYTES, read_text_capped};
 use crate::model::SchemaSource;
 
+/// Why a schema could not be read, or why a value does not match it. The messages are
+/// details kept as text: runs and jobs clone and compare these errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemaError {
+    #[error("inline schema is not valid JSON ({0})")]
+    InlineNotJson(String),
+    #[error("{file}: {reason}")]
+    Unreadable { file: String, reason: String },
+    #[error("{file}: not valid JSON ({reason})")]
+    FileNotJson { file: String, reason: String },
+    #[error("the schema itself is invalid: {0}")]
+    Invalid(String),
+    /// A member `additionalProperties: false` does not allow.
+    #[error("field `{field}`: not allowed (no such field)")]
+    NotAllowed { field: String },
+    #[error("{0}")]
+    Mismatch(String),
+    #[error("field `{field}`: {reason}")]
+    FieldMismatch { field: String, reason: String },
+}
+
 /// The schema as JSON, read from the tool folder when it lives in a `schema_file`.
-pub fn load(source: &SchemaSource, tool_dir: &Path) -> Result<Value, String> {
+pub fn load(source: &SchemaSource, tool_dir: &Path) -> Result<Value, SchemaError> {
     match source {
         SchemaSource::Inline(text) => {
-            serde_json::from_str(text).map_err(|e| format!("inline schema is not valid JSON ({e})"))
+            serde_json::from_str(text).map_err(|e| SchemaError::InlineNotJson(e.to_string()))
         }
         SchemaSource::File(file) => {
-            let text = read_text_capped(&tool_dir.join(file), MAX_MANIFEST_BYTES)
-                .map_err(|r| format!("{file}: {r}"))?;
-            serde_json::from_str(&text).map_err(|e| format!("{file}: not valid JSON ({e})"))
+            let text = read_text_capped(&tool_dir.join(file), MAX_MANIFEST_BYTES).map_err(|r| {
+                SchemaError::Unreadable {
+                    file: file.clone(),
+                    reason: r.to_string(),
+                }
+            })?;
+            serde_json::from_str(&text).map_err(|e| SchemaError::FileNotJson {
+                file: file.clone(),
+                reason: e.to_string(),
+            })
         }
     }
 }
@@ -36,9 +64,9 @@ pub fn kind_of(value: &Value) -> &'static str {
 
 /// Checks `instance` against `schema`; the error names the offending field, e.g.
 /// `field `csv`: 5 is not of type "string"`.
-pub fn check(schema: &Value, instance: &Value) -> Result<(), String> {
-    let validator = jsonschema::validator_for(schema)
-        .map_err(|e| format!("the schema itself is invalid: {e}"))?;
+pub fn check(schema: &Value, instance: &Value) -> Result<(), SchemaError> {
+    let validator =
+        jsonschema::validator_for(schema).map_err(|e| SchemaError::Invalid(e.to_string()))?;
     let Some(error) = validator.iter_errors(instance).next() else {
         return Ok(());
     };
@@ -61,12 +89,15 @@ pub fn check(schema: &Value, instance: &Value) -> Result<(), String> {
         } else {
             format!("{field}.{name}")
         };
-        return Err(format!("field `{field}`: not allowed (no such field)"));
+        return Err(SchemaError::NotAllowed { field });
     }
     if field.is_empty() {
-        Err(error.to_string())
+        Err(SchemaError::Mismatch(error.to_string()))
     } else {
-        Err(format!("field `{field}`: {error}"))
+        Err(SchemaError::FieldMismatch {
+            field,
+            reason: error.to_string(),
+        })
     }
 }
 
@@ -126,12 +157,16 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         assert_eq!(check(&schema(), &json!({"csv": "a"})), Ok(()));
-        let err = check(&schema(), &json!({"csv": 5})).expect_err("wrong type");
+        let err = check(&schema(), &json!({"csv": 5}))
+            .expect_err("wrong type")
+            .to_string();
         assert!(
             err.starts_with("field `csv`: 5 is not of type \"string\""),
             "{err}"
         );
-        let err = check(&schema(), &json!({})).expect_err("missing");
+        let err = check(&schema(), &json!({}))
+            .expect_err("missing")
+            .to_string();
         assert!(err.contains("\"csv\" is a required property"), "{err}");
     }
 
@@ -140,11 +175,14 @@ mod tests {
         let none = json!({"type": "object", "additionalProperties": false});
         assert_eq!(check(&none, &json!({})), Ok(()));
         let err = check(&none, &json!({"path": "."})).expect_err("no input taken");
-        assert_eq!(err, "field `path`: not allowed (no such field)");
+        assert_eq!(err.to_string(), "field `path`: not allowed (no such field)");
         let nested = json!({"type": "object", "properties": {
             "opts": {"type": "object", "additionalProperties": false}}});
         let err = check(&nested, &json!({"opts": {"deep": 1}})).expect_err("nested");
-        assert_eq!(err, "field `opts.deep`: not allowed (no such field)");
+        assert_eq!(
+            err.to_string(),
+            "field `opts.deep`: not allowed (no such field)"
+        );
     }
 
     #[test]

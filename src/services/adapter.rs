@@ -29,6 +29,8 @@ impl std::fmt::Display for ExchangeError {
     }
 }
 
+impl std::error::Error for ExchangeError {}
+
 /// The line sent for `message` with `context`.
 pub fn request_line(message: &str, context: &Value) -> String {
     json!({ "message": message, "context": context }).to_string()

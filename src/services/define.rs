@@ -23,12 +23,11 @@ pub fn existing(
         return Ok(None);
     }
     let text = std::fs::read_to_string(&path)
-        .map_err(|e| ServiceError(format!("{}: cannot read: {e}", path.display())))?;
-    let parsed = crate::catalog::manifest::parse_manifest(&text, &path)
-        .map_err(|e| ServiceError(e.to_string()))?;
+        .map_err(|e| ServiceError::Refused(format!("{}: cannot read: {e}", path.display())))?;
+    let parsed = crate::catalog::manifest::parse_manifest(&text, &path)?;
     let manifest = parsed.manifest;
     let service = manifest.service.clone().ok_or_else(|| {
-        ServiceError(format!(
+        ServiceError::Refused(format!(
             "{}: core tool {name} is not a service (no [service] section); not overwritten",
             path.display()
         ))
@@ -47,7 +46,7 @@ pub fn write(
     copy: Option<&Path>,
 ) -> Result<PathBuf, ServiceError> {
     if !crate::model::is_valid_name(&def.name) {
-        return Err(ServiceError(format!(
+        return Err(ServiceError::Refused(format!(
             "tool name {:?} is not valid: {}",
             def.name,
             crate::model::NAME_RULE
@@ -59,14 +58,14 @@ pub fn write(
         None => semver::Version::new(1, 0, 0),
     };
     std::fs::create_dir_all(&dir)
-        .map_err(|e| ServiceError(format!("{}: cannot create: {e}", dir.display())))?;
+        .map_err(|e| ServiceError::Refused(format!("{}: cannot create: {e}", dir.display())))?;
     if let Some(source) = copy {
         let file_name = source
             .file_name()
-            .ok_or_else(|| ServiceError(format!("{}: not a file", source.display())))?;
+            .ok_or_else(|| ServiceError::Refused(format!("{}: not a file", source.display())))?;
         let target = dir.join(file_name);
         std::fs::copy(source, &target).map_err(|e| {
-            ServiceError(format!(
+            ServiceError::Refused(format!(
                 "{}: cannot copy into {}: {e}",
                 source.display(),
                 dir.display()
@@ -80,6 +79,6 @@ pub fn write(
     let temp = dir.join(".tool.toml.new");
     std::fs::write(&temp, text)
         .and_then(|()| std::fs::rename(&temp, &path))
-        .map_err(|e| ServiceError(format!("{}: cannot write: {e}", path.display())))?;
+        .map_err(|e| ServiceError::Refused(format!("{}: cannot write: {e}", path.display())))?;
     Ok(path)
 }

@@ -38,15 +38,82 @@ pub enum Port {
     Fixed(u16),
 }
 
+/// A port that is neither `auto` nor 1–65535.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not \"auto\" or a port number from 1 to 65535")]
+pub struct BadPort(pub String);
+
+/// A health check launch does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown health check {0:?} (expected tcp, http:/path, ping, version, status or none)")]
+pub struct UnknownHealthCheck(pub String);
+
+/// What is wrong with one field of an exported definition.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldProblem {
+    #[error("unknown field (expected one of {0})")]
+    Unknown(String),
+    #[error("unknown adapter {0:?} (expected generic)")]
+    UnknownAdapter(String),
+    #[error("missing (the program to launch)")]
+    NoExecutable,
+    #[error(transparent)]
+    Port(#[from] BadPort),
+    #[error("{0} is not a port number from 1 to 65535")]
+    PortNumber(serde_json::Number),
+    #[error("expected \"auto\" or a number, got {0}")]
+    PortKind(&'static str),
+    #[error(transparent)]
+    HealthCheck(#[from] UnknownHealthCheck),
+    #[error("expected a string, got {0}")]
+    NotString(&'static str),
+    #[error("expected an array of strings, got {0}")]
+    NotStrings(&'static str),
+    #[error("expected an object of strings, got {0}")]
+    NotStringMap(&'static str),
+}
+
+/// Why an exported definition was refused: one line naming the field.
+#[derive(Debug, thiserror::Error)]
+pub enum DefinitionError {
+    #[error("not valid JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("expected a JSON object, got {0}")]
+    NotObject(&'static str),
+    #[error("field `{field}`: {problem}")]
+    Field {
+        field: String,
+        problem: FieldProblem,
+    },
+}
+
+fn field(field: impl Into<String>, problem: impl Into<FieldProblem>) -> DefinitionError {
+    DefinitionError::Field {
+        field: field.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Why a service's executable cannot be launched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecutableError {
+    #[error("executable {0} is not found in {SANDBOX_PATH}")]
+    NotInPath(String),
+    #[error("executable {} does not exist", .0.display())]
+    Missing(PathBuf),
+    #[error("executable {} is not a file", .0.display())]
+    NotFile(PathBuf),
+    #[error("executable {} is not executable (chmod +x it)", .0.display())]
+    NotExecutable(PathBuf),
+}
+
 impl Port {
-    pub fn parse(text: &str) -> Result<Port, String> {
+    pub fn parse(text: &str) -> Result<Port, BadPort> {
         match text.trim() {
             "auto" => Ok(Port::Auto),
             other => match other.parse::<u16>() {
                 Ok(port) if port > 0 => Ok(Port::Fixed(port)),
-                _ => Err(format!(
-                    "{other:?} is not \"auto\" or a port number from 1 to 65535"
-                )),
+                _ => Err(BadPort(other.to_string())),
             },
         }
     }
@@ -71,15 +138,13 @@ impl Serialize for Port {
 }
 
 /// The health checks launch knows.
-pub fn check_health_check(text: &str) -> Result<(), String> {
+pub fn check_health_check(text: &str) -> Result<(), UnknownHealthCheck> {
     let known = matches!(text, "tcp" | "ping" | "version" | "status" | "none")
         || text.starts_with("http:/");
     if known {
         Ok(())
     } else {
-        Err(format!(
-            "unknown health check {text:?} (expected tcp, http:/path, ping, version, status or none)"
-        ))
+        Err(UnknownHealthCheck(text.to_string()))
     }
 }
 
@@ -110,7 +175,7 @@ impl Definition {
     }
 
     /// The `tool.toml` of this definition, at `version`.
-    pub fn to_manifest_toml(&self, version: &str) -> Result<String, String> {
+    pub fn to_manifest_toml(&self, version: &str) -> Result<String, toml::ser::Error> {
         let strings = |items: &[String]| {
             toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect())
         };
@@ -160,16 +225,15 @@ impl Definition {
         provenance.insert("origin".into(), "human".into());
         provenance.insert("created".into(), self.created_at.clone().into());
         top.insert("provenance".into(), provenance.into());
-        toml::to_string(&top).map_err(|e| e.to_string())
+        toml::to_string(&top)
     }
 
     /// Reads an exported definition; `name` (the command's argument) wins over the JSON's.
     /// Every error names the field and what it should have been.
-    pub fn from_json(name: &str, text: &str, defined_by: &str) -> Result<Self, String> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    pub fn from_json(name: &str, text: &str, defined_by: &str) -> Result<Self, DefinitionError> {
+        let value: Value = serde_json::from_str(text).map_err(DefinitionError::NotJson)?;
         let Value::Object(map) = value else {
-            return Err(format!("expected a JSON object, got {}", kind_of(&value)));
+            return Err(DefinitionError::NotObject(kind_of(&value)));
         };
         const KNOWN: [&str; 11] = [
             "name",
@@ -185,38 +249,33 @@ impl Definition {
             "created_at",
         ];
         if let Some(unknown) = map.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(format!(
-                "field `{unknown}`: unknown field (expected one of {})",
-                KNOWN.join(", ")
+            return Err(field(
+                unknown.as_str(),
+                FieldProblem::Unknown(KNOWN.join(", ")),
             ));
         }
         let kind = string(&map, "type")?.unwrap_or_else(|| ServiceSpec::GENERIC.to_string());
         if kind != ServiceSpec::GENERIC {
-            return Err(format!(
-                "field `type`: unknown adapter {kind:?} (expected generic)"
-            ));
+            return Err(field("type", FieldProblem::UnknownAdapter(kind)));
         }
         let executable = string(&map, "executable")?
             .filter(|e| !e.trim().is_empty())
-            .ok_or("field `executable`: missing (the program to launch)")?;
+            .ok_or_else(|| field("executable", FieldProblem::NoExecutable))?;
         let port = match map.get("port") {
             None | Some(Value::Null) => Port::Auto,
-            Some(Value::String(s)) => Port::parse(s).map_err(|e| format!("field `port`: {e}"))?,
+            Some(Value::String(s)) => Port::parse(s).map_err(|e| field("port", e))?,
             Some(Value::Number(n)) => n
                 .as_u64()
                 .and_then(|n| u16::try_from(n).ok())
                 .filter(|n| *n > 0)
                 .map(Port::Fixed)
-                .ok_or_else(|| format!("field `port`: {n} is not a port number from 1 to 65535"))?,
+                .ok_or_else(|| field("port", FieldProblem::PortNumber(n.clone())))?,
             Some(other) => {
-                return Err(format!(
-                    "field `port`: expected \"auto\" or a number, got {}",
-                    kind_of(other)
-                ));
+                return Err(field("port", FieldProblem::PortKind(kind_of(other))));
             }
         };
         let health_check = string(&map, "health_check")?.unwrap_or_else(|| "tcp".to_string());
-        check_health_check(&health_check).map_err(|e| format!("field `health_check`: {e}"))?;
+        check_health_check(&health_check).map_err(|e| field("health_check", e))?;
         Ok(Definition {
             name: name.to_string(),
             kind,
@@ -233,76 +292,67 @@ impl Definition {
     }
 }
 
-fn string(map: &Map<String, Value>, field: &str) -> Result<Option<String>, String> {
-    match map.get(field) {
+fn string(map: &Map<String, Value>, name: &str) -> Result<Option<String>, DefinitionError> {
+    match map.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!(
-            "field `{field}`: expected a string, got {}",
-            kind_of(other)
-        )),
+        Some(other) => Err(field(name, FieldProblem::NotString(kind_of(other)))),
     }
 }
 
-fn strings(map: &Map<String, Value>, field: &str) -> Result<Vec<String>, String> {
-    match map.get(field) {
+fn strings(map: &Map<String, Value>, name: &str) -> Result<Vec<String>, DefinitionError> {
+    match map.get(name) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
             .map(|(i, item)| match item {
                 Value::String(s) => Ok(s.clone()),
-                other => Err(format!(
-                    "field `{field}[{i}]`: expected a string, got {}",
-                    kind_of(other)
+                other => Err(field(
+                    format!("{name}[{i}]"),
+                    FieldProblem::NotString(kind_of(other)),
                 )),
             })
             .collect(),
-        Some(other) => Err(format!(
-            "field `{field}`: expected an array of strings, got {}",
-            kind_of(other)
-        )),
+        Some(other) => Err(field(name, FieldProblem::NotStrings(kind_of(other)))),
     }
 }
 
-fn environment(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, String> {
+fn environment(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, DefinitionError> {
     match map.get("environment") {
         None | Some(Value::Null) => Ok(BTreeMap::new()),
         Some(Value::Object(vars)) => vars
             .iter()
             .map(|(k, v)| match v {
                 Value::String(s) => Ok((k.clone(), s.clone())),
-                other => Err(format!(
-                    "field `environment.{k}`: expected a string, got {}",
-                    kind_of(other)
+                other => Err(field(
+                    format!("environment.{k}"),
+                    FieldProblem::NotString(kind_of(other)),
                 )),
             })
             .collect(),
-        Some(other) => Err(format!(
-            "field `environment`: expected an object of strings, got {}",
-            kind_of(other)
+        Some(other) => Err(field(
+            "environment",
+            FieldProblem::NotStringMap(kind_of(other)),
         )),
     }
 }
 
 /// Where `executable` is, as the sandbox will look for it: a path as given (made absolute
 /// against `base`), a bare name in [`SANDBOX_PATH`]. The error says what is wrong with it.
-pub fn locate_executable(executable: &str, base: &Path) -> Result<PathBuf, String> {
+pub fn locate_executable(executable: &str, base: &Path) -> Result<PathBuf, ExecutableError> {
     if !executable.contains('/') {
         return SANDBOX_PATH
             .split(':')
             .map(|dir| Path::new(dir).join(executable))
             .find(|p| is_executable(p))
-            .ok_or_else(|| format!("executable {executable} is not found in {SANDBOX_PATH}"));
+            .ok_or_else(|| ExecutableError::NotInPath(executable.to_string()));
     }
     let path = base.join(executable);
     match std::fs::metadata(&path) {
-        Err(_) => Err(format!("executable {} does not exist", path.display())),
-        Ok(meta) if !meta.is_file() => Err(format!("executable {} is not a file", path.display())),
-        Ok(_) if !is_executable(&path) => Err(format!(
-            "executable {} is not executable (chmod +x it)",
-            path.display()
-        )),
+        Err(_) => Err(ExecutableError::Missing(path)),
+        Ok(meta) if !meta.is_file() => Err(ExecutableError::NotFile(path)),
+        Ok(_) if !is_executable(&path) => Err(ExecutableError::NotExecutable(path)),
         Ok(_) => Ok(path),
     }
 }
@@ -318,7 +368,11 @@ mod tests {
 
     #[test]
     fn import_names_the_wrong_field_and_what_it_should_be() {
-        let err = |text: &str| Definition::from_json("x", text, "ana").expect_err(text);
+        let err = |text: &str| {
+            Definition::from_json("x", text, "ana")
+                .expect_err(text)
+                .to_string()
+        };
         assert!(err("{not json").starts_with("not valid JSON"));
         assert_eq!(err("[]"), "expected a JSON object, got an array");
         assert_eq!(
@@ -363,10 +417,14 @@ mod tests {
     #[test]
     fn executables_are_checked_where_the_sandbox_looks() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let missing = locate_executable("nope.sh", dir.path()).expect_err("bare, not in PATH");
+        let missing = locate_executable("nope.sh", dir.path())
+            .expect_err("bare, not in PATH")
+            .to_string();
         assert!(missing.contains("not found in /usr/local/bin"), "{missing}");
         std::fs::write(dir.path().join("plain"), "x").expect("write");
-        let err = locate_executable("./plain", dir.path()).expect_err("no x bit");
+        let err = locate_executable("./plain", dir.path())
+            .expect_err("no x bit")
+            .to_string();
         assert!(err.ends_with("is not executable (chmod +x it)"), "{err}");
         assert!(locate_executable("sh", dir.path()).is_ok());
     }

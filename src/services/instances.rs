@@ -39,10 +39,41 @@ pub struct Sent {
     pub took: Duration,
 }
 
+/// Why a launched instance never became healthy; its process is gone.
+#[derive(Debug, thiserror::Error)]
+pub enum StartFailure {
+    #[error("instance {instance}: could not start: {error}")]
+    CouldNotStart { instance: String, error: String },
+    #[error("instance {instance} exited at start with {exit}: {stderr}")]
+    Exited {
+        instance: String,
+        exit: String,
+        stderr: String,
+    },
+    #[error(
+        "instance {instance}: unhealthy after {secs} s (health check {check} on port {port}); stopped"
+    )]
+    Unhealthy {
+        instance: String,
+        secs: u64,
+        check: String,
+        port: u16,
+    },
+}
+
+/// Why a launch failed after the instance was claimed.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchFailure {
+    #[error(transparent)]
+    Spawn(#[from] process::SpawnError),
+    #[error(transparent)]
+    Start(#[from] StartFailure),
+}
+
 impl Services {
     /// The service tool `name` in an active tier (core first).
     pub fn find_service(&self, store: &SharedStore, name: &str) -> Result<ToolEntry, ServiceError> {
-        let spec: ToolId = name.parse().map_err(|e| ServiceError(format!("{e}")))?;
+        let spec: ToolId = name.parse()?;
         let tiers = [Tier::Core, Tier::Approved, Tier::Experimental];
         let named = crate::lookup::tools_named(
             &self.root,
@@ -52,10 +83,7 @@ impl Services {
             &tiers,
         );
         let catalog = crate::catalog::Catalog::new(named);
-        let entry = catalog
-            .find(&spec)
-            .map_err(|e| ServiceError(e.to_string()))?;
-        Ok(entry.clone())
+        Ok(catalog.find(&spec)?.clone())
     }
 
     /// Starts `instance` of the service `entry` and waits until it is healthy. On failure the
@@ -68,16 +96,15 @@ impl Services {
     ) -> Result<Launched, ServiceError> {
         let clock = Instant::now();
         check_instance_name(instance)?;
-        let (manifest, _) =
-            crate::runner::preflight(entry, None).map_err(|e| ServiceError(e.to_string()))?;
+        let (manifest, _) = crate::runner::preflight(entry, None)?;
         let service = manifest.service.clone().ok_or_else(|| {
-            ServiceError(format!(
+            ServiceError::Refused(format!(
                 "{}: not a service (its tool.toml has no [service] section)",
                 entry.id()
             ))
         })?;
         if entry.tier == Tier::Archived {
-            return Err(ServiceError(format!(
+            return Err(ServiceError::Refused(format!(
                 "{}: archived tools do not launch",
                 entry.id()
             )));
@@ -90,19 +117,20 @@ impl Services {
             .map(|r| (r.port, r.name))
             .collect();
         let wanted = Port::parse(&service.port)
-            .map_err(|e| ServiceError(format!("{}: [service] port: {e}", entry.id())))?;
+            .map_err(|e| ServiceError::Refused(format!("{}: [service] port: {e}", entry.id())))?;
         let port = ports::choose(wanted, previous, self.settings.port_range, &held)
-            .map_err(|e| ServiceError(format!("instance {instance}: {e}")))?;
+            .map_err(|e| ServiceError::Refused(format!("instance {instance}: {e}")))?;
         let tool_dir = crate::runner::tool_dir(entry);
         let argv = service_argv(&manifest, &service, &tool_dir, port)?;
         locate_executable(&argv[0], &tool_dir)
-            .map_err(|e| ServiceError(format!("{}: {e}", entry.id())))?;
+            .map_err(|e| ServiceError::Refused(format!("{}: {e}", entry.id())))?;
 
         let dir = self.instance_dir(instance);
         let scratch = dir.join("scratch");
         let _ = std::fs::remove_dir_all(&scratch);
-        std::fs::create_dir_all(&scratch)
-            .map_err(|e| ServiceError(format!("{}: cannot create: {e}", scratch.display())))?;
+        std::fs::create_dir_all(&scratch).map_err(|e| {
+            ServiceError::Refused(format!("{}: cannot create: {e}", scratch.display()))
+        })?;
         let report_path = dir.join("report.json");
         let _ = std::fs::remove_file(&report_path);
         let mut env = crate::runner::command::tool_env(&manifest, &scratch, &tool_dir);
@@ -143,14 +171,14 @@ impl Services {
             error: None,
         };
         store.lock().claim_instance(&row).map_err(|e| match e {
-            ClaimError::Store(e) => ServiceError(e.to_string()),
-            other => ServiceError(format!("instance {instance}: {other}")),
+            ClaimError::Store(e) => ServiceError::Refused(e.to_string()),
+            other => ServiceError::Refused(format!("instance {instance}: {other}")),
         })?;
         let (stdout_log, stderr_log) = super::log_paths(&self.root, instance);
         let stderr_start = std::fs::metadata(&stderr_log).map_or(0, |m| m.len());
         let spawned = match process::spawn(&self.exe, &policy, &argv, (&stdout_log, &stderr_log)) {
             Ok(spawned) => spawned,
-            Err(reason) => return Err(self.fail(store, instance, reason)),
+            Err(reason) => return Err(self.fail(store, instance, reason.into())),
         };
         store
             .lock()
@@ -172,7 +200,7 @@ impl Services {
                     took: clock.elapsed(),
                 })
             }
-            Err(reason) => Err(self.fail(store, instance, reason)),
+            Err(reason) => Err(self.fail(store, instance, reason.into())),
         }
     }
 
@@ -189,7 +217,7 @@ impl Services {
             return Ok(None);
         };
         if row.tool != tool {
-            return Err(ServiceError(format!(
+            return Err(ServiceError::Refused(format!(
                 "instance {instance} belongs to tool {}; pick another instance name",
                 row.tool
             )));
@@ -205,7 +233,7 @@ impl Services {
                     )?;
                 }
                 None => {
-                    return Err(ServiceError(format!(
+                    return Err(ServiceError::Refused(format!(
                         "instance {instance} is already running (tool {}, port {}, pid {})",
                         row.tool,
                         row.port,
@@ -219,20 +247,24 @@ impl Services {
 
     /// Probes until healthy; `Ok` holds the sandbox summary. On failure the process is stopped
     /// (or already gone) and the error says why.
-    fn wait_healthy(&self, mut spawned: Spawned, wait: &WaitHealthy<'_>) -> Result<String, String> {
+    fn wait_healthy(
+        &self,
+        mut spawned: Spawned,
+        wait: &WaitHealthy<'_>,
+    ) -> Result<String, StartFailure> {
         let timeout = Duration::from_secs(self.settings.health_timeout_secs);
         let deadline = Instant::now() + timeout;
         loop {
             if let Ok(Some(status)) = spawned.child.try_wait() {
                 let report = read_report(wait.report);
+                let instance = wait.instance.to_string();
                 let reason = match report.as_ref().and_then(|r| r.error.clone()) {
-                    Some(error) => format!("instance {}: could not start: {error}", wait.instance),
-                    None => format!(
-                        "instance {} exited at start with {}: {}",
-                        wait.instance,
-                        describe_exit(status),
-                        stderr_tail(wait.stderr.0, wait.stderr.1)
-                    ),
+                    Some(error) => StartFailure::CouldNotStart { instance, error },
+                    None => StartFailure::Exited {
+                        instance,
+                        exit: describe_exit(status),
+                        stderr: stderr_tail(wait.stderr.0, wait.stderr.1),
+                    },
                 };
                 return Err(reason);
             }
@@ -248,26 +280,26 @@ impl Services {
                 let id = spawned.id;
                 process::stop(id, Duration::from_secs(self.settings.stop_grace_secs));
                 let _ = spawned.child.wait();
-                return Err(format!(
-                    "instance {}: unhealthy after {} s (health check {} on port {}); stopped",
-                    wait.instance,
-                    timeout.as_secs(),
-                    wait.check,
-                    wait.port
-                ));
+                return Err(StartFailure::Unhealthy {
+                    instance: wait.instance.to_string(),
+                    secs: timeout.as_secs(),
+                    check: wait.check.to_string(),
+                    port: wait.port,
+                });
             }
             std::thread::sleep(PROBE_EVERY);
         }
     }
 
     /// Records a failed launch (its process already gone) and returns its error.
-    fn fail(&self, store: &SharedStore, instance: &str, reason: String) -> ServiceError {
+    fn fail(&self, store: &SharedStore, instance: &str, reason: LaunchFailure) -> ServiceError {
         self.clean_up(instance);
+        let text = crate::error_chain::one_line(&reason);
         let _ =
             store
                 .lock()
-                .set_instance_state(instance, InstanceState::Stopped, None, Some(&reason));
-        ServiceError(reason)
+                .set_instance_state(instance, InstanceState::Stopped, None, Some(&text));
+        ServiceError::Launch(reason)
     }
 
     /// Removes what a stopped instance leaves on the host: its cgroups and scratch.
@@ -291,7 +323,7 @@ impl Services {
             _ => Stopped::NotRunning,
         };
         if outcome == Stopped::Stuck {
-            return Err(ServiceError(format!(
+            return Err(ServiceError::Refused(format!(
                 "instance {instance}: pid {} is still there after SIGKILL",
                 row.pid.unwrap_or(0)
             )));
@@ -318,7 +350,7 @@ impl Services {
         let mut relaunched = None;
         if row.state == InstanceState::Stopped || reconcile::why_dead(&row).is_some() {
             let entry = self.find_service(store, &row.tool).map_err(|e| {
-                ServiceError(format!(
+                ServiceError::Refused(format!(
                     "instance {instance} is stopped and cannot be relaunched: {e}"
                 ))
             })?;
@@ -363,7 +395,7 @@ impl Services {
                         Some(&note),
                     )?;
                 }
-                Err(ServiceError(format!("instance {instance}: {e}")))
+                Err(ServiceError::Refused(format!("instance {instance}: {e}")))
             }
         }
     }
@@ -381,7 +413,7 @@ struct WaitHealthy<'a> {
 
 fn known(store: &Store, instance: &str) -> Result<InstanceRow, ServiceError> {
     store.instance(instance)?.ok_or_else(|| {
-        ServiceError(format!(
+        ServiceError::Refused(format!(
             "no instance named {instance} (see toolbench tools status)"
         ))
     })
@@ -392,7 +424,7 @@ fn check_instance_name(instance: &str) -> Result<(), ServiceError> {
     if crate::model::is_valid_name(instance) {
         Ok(())
     } else {
-        Err(ServiceError(format!(
+        Err(ServiceError::Refused(format!(
             "instance name {instance:?} is not valid: {}",
             crate::model::NAME_RULE
         )))
@@ -416,9 +448,9 @@ fn service_argv(
     );
     whole.run.input = crate::model::InputMode::None;
     let argv = crate::runner::command::tool_argv(&whole, tool_dir, None)
-        .map_err(|e| ServiceError(format!("{}: {e}", manifest.name)))?;
+        .map_err(|e| ServiceError::Refused(format!("{}: {e}", manifest.name)))?;
     if argv.is_empty() {
-        return Err(ServiceError(format!(
+        return Err(ServiceError::Refused(format!(
             "{}: [run] command is empty",
             manifest.name
         )));

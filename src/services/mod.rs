@@ -23,19 +23,32 @@ use crate::runner::confine::Confinement;
 pub use instances::{Launched, Sent};
 
 /// Why a service command failed, in one line that names the instance, port, file or field.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{0}")]
-pub struct ServiceError(pub String);
-
-impl From<crate::store::StoreError> for ServiceError {
-    fn from(e: crate::store::StoreError) -> Self {
-        ServiceError(e.to_string())
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A refusal or failure the service commands word themselves.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Executable(#[from] definition::ExecutableError),
+    #[error(transparent)]
+    Manifest(#[from] crate::catalog::manifest::ManifestError),
+    #[error("cannot write the service's tool.toml")]
+    Toml(#[from] toml::ser::Error),
+    #[error(transparent)]
+    ToolId(#[from] crate::model::ToolIdError),
+    #[error(transparent)]
+    Lookup(#[from] crate::catalog::LookupError),
+    #[error(transparent)]
+    Run(#[from] crate::runner::RunError),
+    #[error(transparent)]
+    Launch(#[from] instances::LaunchFailure),
 }
 
 impl From<String> for ServiceError {
     fn from(e: String) -> Self {
-        ServiceError(e)
+        ServiceError::Refused(e)
     }
 }
 

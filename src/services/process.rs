@@ -22,19 +22,36 @@ pub struct Spawned {
 }
 
 /// Starts the helper for `policy` and `argv`, its stdout and stderr appended to the two logs.
+/// Why a service's sandbox helper did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("{}: cannot open the log: {error}", .path.display())]
+    Log {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+    #[error("cannot start the sandbox helper: {0}")]
+    Helper(std::io::Error),
+    #[error("the sandbox helper ended before it could be named")]
+    Vanished,
+}
+
 /// Not in our process group and not killed with us: it leads its own session.
 pub fn spawn(
     exe: &Path,
     policy: &SandboxPolicy,
     argv: &[String],
     logs: (&Path, &Path),
-) -> Result<Spawned, String> {
-    let append = |path: &Path| -> Result<File, String> {
+) -> Result<Spawned, SpawnError> {
+    let append = |path: &Path| -> Result<File, SpawnError> {
         OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|e| format!("{}: cannot open the log: {e}", path.display()))
+            .map_err(|error| SpawnError::Log {
+                path: path.to_path_buf(),
+                error,
+            })
     };
     let helper = sandbox::helper_argv(exe, policy, argv);
     let child = Command::new(&helper[0])
@@ -46,9 +63,8 @@ pub fn spawn(
         .stdout(append(logs.0)?)
         .stderr(append(logs.1)?)
         .spawn()
-        .map_err(|e| format!("cannot start the sandbox helper: {e}"))?;
-    let id = ProcessId::of(child.id())
-        .ok_or_else(|| "the sandbox helper ended before it could be named".to_string())?;
+        .map_err(SpawnError::Helper)?;
+    let id = ProcessId::of(child.id()).ok_or(SpawnError::Vanished)?;
     Ok(Spawned { child, id })
 }
 

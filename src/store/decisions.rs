@@ -56,14 +56,19 @@ impl DecisionAction {
     }
 }
 
+/// A word that names no decision action.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown decision action {0:?}")]
+pub struct UnknownAction(pub String);
+
 impl FromStr for DecisionAction {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownAction;
+    fn from_str(s: &str) -> Result<Self, UnknownAction> {
         Self::ALL
             .iter()
             .copied()
             .find(|a| a.as_str() == s)
-            .ok_or_else(|| format!("unknown decision action {s:?}"))
+            .ok_or_else(|| UnknownAction(s.to_string()))
     }
 }
 

@@ -173,10 +173,11 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
 /// naming the column, not a silently dropped row: history must not vanish quietly.
 pub(super) fn parse_column<T>(row: &Row<'_>, index: usize) -> rusqlite::Result<T>
 where
-    T: FromStr<Err = String>,
+    T: FromStr,
+    T::Err: std::fmt::Display,
 {
     let text: String = row.get(index)?;
-    text.parse().map_err(|reason: String| {
+    text.parse().map_err(|reason: T::Err| {
         let column = row
             .as_ref()
             .column_name(index)

@@ -66,7 +66,7 @@ pub enum ClaimError {
     },
     #[error("port {port} is already used by instance {instance}")]
     PortTaken { port: u16, instance: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

@@ -316,9 +316,12 @@ async fn event_loop(
             Some(event) = rx.recv() => event,
             Some(event) = output.recv() => event,
             setup = &mut watcher_setup, if watcher.is_none() => {
-                let result = setup.unwrap_or_else(|e| Err(format!("watcher setup failed: {e}")));
-                let started = result.as_ref().map(|_| ()).map_err(Clone::clone);
-                watcher = Some(result);
+                let (kept, started) = match setup {
+                    Ok(Ok(kept)) => (Some(kept), Ok(())),
+                    Ok(Err(e)) => (None, Err(crate::error_chain::one_line(&e))),
+                    Err(e) => (None, Err(format!("watcher setup failed: {e}"))),
+                };
+                watcher = Some(kept);
                 AppEvent::WatcherStarted(started)
             }
             _ = tokio::time::sleep_until(next_frame), if app.dirty => continue,

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use super::{CaseResult, CaseStatus, Check, CheckKind, CheckStatus, shorten};
-use crate::catalog::manifest::read_text_capped;
+use crate::catalog::manifest::{ManifestError, read_text_capped};
 use crate::model::{CostTier, InputMode, RunOrigin, RunRecord, RunStatus, ToolEntry};
 use crate::runner::{self, RunError, RunRequest};
 
@@ -53,7 +53,7 @@ pub async fn run_all(
     root: &Path,
     entry: &ToolEntry,
     exe: &Path,
-    confinement: &Result<Confinement, String>,
+    confinement: &Result<Confinement, ConfigError>,
 ) -> Vec<CaseRun> {
     let Some(manifest) = entry.manifest.as_ref().filter(|_| entry.error.is_none()) else {
         return Vec::new();
@@ -119,7 +119,7 @@ fn load_case(tool_dir: &Path, path: &Path, input_mode: InputMode) -> Result<Test
     };
     let text =
         read_text_capped(path, MAX_CASE_BYTES).map_err(|r| broken(format!("{file}: {r}")))?;
-    parse_case(&name, &file, &text, input_mode).map_err(broken)
+    parse_case(&name, &file, &text, input_mode).map_err(|e| broken(e.to_string()))
 }
 
 /// Checks one case file; the error names the file, and the line or field when known.
@@ -128,21 +128,22 @@ pub fn parse_case(
     file: &str,
     text: &str,
     input_mode: InputMode,
-) -> Result<TestCase, String> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| {
-        let line = e
+) -> Result<TestCase, ManifestError> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| ManifestError {
+        file: file.into(),
+        line: e
             .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        let place = line
-            .map(|l| format!("{file}:{l}"))
-            .unwrap_or(file.to_string());
-        format!(
-            "{place}: invalid TOML: {}",
-            e.message().trim().replace('\n', " ")
-        )
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+        field: None,
+        message: format!("invalid TOML: {}", e.message().trim().replace('\n', " ")),
     })?;
-    let field_error = |field: &str, message: &str| format!("{file}: field `{field}`: {message}");
-    let string = |field: &str| -> Result<Option<String>, String> {
+    let field_error = |field: &str, message: &str| ManifestError {
+        file: file.into(),
+        line: None,
+        field: Some(field.to_string()),
+        message: message.to_string(),
+    };
+    let string = |field: &str| -> Result<Option<String>, ManifestError> {
         match table.get(field) {
             None => Ok(None),
             Some(toml::Value::String(s)) => Ok(Some(s.clone())),
@@ -206,7 +207,7 @@ async fn run_case(
     root: &Path,
     entry: &ToolEntry,
     exe: &Path,
-    confinement: &Result<Confinement, String>,
+    confinement: &Result<Confinement, ConfigError>,
     case: &TestCase,
     cancel: tokio::sync::watch::Receiver<bool>,
 ) -> CaseRun {
@@ -223,7 +224,7 @@ async fn run_case(
             };
             runner::execute(request, None, cancel).await
         }
-        Err(reason) => Err(RunError::Config(ConfigError(reason.clone()))),
+        Err(reason) => Err(RunError::Config(reason.clone())),
     };
     match ran {
         Ok(outcome) => {
@@ -540,6 +541,7 @@ mod tests {
 
     fn case(text: &str) -> Result<TestCase, String> {
         parse_case("basic", "tests/basic.toml", text, InputMode::StdinJson)
+            .map_err(|e| e.to_string())
     }
 
     fn ok_run<'a>(stdout: &'a [u8]) -> Observed<'a> {

@@ -90,7 +90,7 @@ async fn ruff(checkers: &Checkers<'_>, files: &[&SourceFile], tally: &mut Tally)
                 )),
             }
         }
-        Err(reason) => tally.skipped.push(reason),
+        Err(reason) => tally.skipped.push(reason.to_string()),
     }
 }
 
@@ -123,7 +123,7 @@ async fn run_shellcheck(
             "shellcheck failed: {}",
             super::shorten(&String::from_utf8_lossy(&output.stderr), 200)
         )),
-        Err(reason) => tally.skipped.push(reason),
+        Err(reason) => tally.skipped.push(reason.to_string()),
     }
 }
 

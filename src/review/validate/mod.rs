@@ -191,7 +191,7 @@ pub async fn validate(
     );
 
     // Loaded once for every checker and case of this validation.
-    let confinement = Confinement::for_workspace(root).map_err(|e| e.to_string());
+    let confinement = Confinement::for_workspace(root);
     let checkers = program::Checkers::new(root, exe, &tool_dir, &confinement);
     let (syntax, lint, case_runs) = tokio::join!(
         syntax::check(&checkers, &sources, entry.manifest.as_deref()),

@@ -7,6 +7,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::config::ConfigError;
 use crate::runner::confine::Confinement;
 use crate::runner::confined::{self, Finished, Program};
 
@@ -40,12 +41,24 @@ fn program_name(program: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Why a checker did not run or finish.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckerError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{program} {reason}")]
+    Failed {
+        program: String,
+        reason: confined::ConfinedError,
+    },
+}
+
 /// Where the checkers of one validation run.
 pub struct Checkers<'a> {
     root: &'a Path,
     exe: &'a Path,
     pub tool_dir: &'a Path,
-    confinement: &'a Result<Confinement, String>,
+    confinement: &'a Result<Confinement, ConfigError>,
 }
 
 impl<'a> Checkers<'a> {
@@ -55,7 +68,7 @@ impl<'a> Checkers<'a> {
         root: &'a Path,
         exe: &'a Path,
         tool_dir: &'a Path,
-        confinement: &'a Result<Confinement, String>,
+        confinement: &'a Result<Confinement, ConfigError>,
     ) -> Self {
         Checkers {
             root,
@@ -67,7 +80,7 @@ impl<'a> Checkers<'a> {
 
     /// Runs `program args…` confined, reading the tool folder, and returns what it printed;
     /// the error is one line saying why it could not run or finish.
-    pub async fn run<I, S>(&self, program: &Path, args: I) -> Result<Finished, String>
+    pub async fn run<I, S>(&self, program: &Path, args: I) -> Result<Finished, CheckerError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -88,7 +101,10 @@ impl<'a> Checkers<'a> {
         };
         confined::run(self.root, self.exe, confinement, checker)
             .await
-            .map_err(|reason| format!("{} {reason}", program_name(program)))
+            .map_err(|reason| CheckerError::Failed {
+                program: program_name(program),
+                reason,
+            })
     }
 
     /// The absolute path of a tool file, as checkers are given it.
@@ -126,7 +142,7 @@ mod tests {
     #[test]
     fn printed_paths_become_relative_to_the_tool() {
         let dir = Path::new("/ws/experimental/t");
-        let confinement = Err("unused".to_string());
+        let confinement = Err(ConfigError("unused".to_string()));
         let checkers = Checkers::new(Path::new("/ws"), Path::new("/bin/true"), dir, &confinement);
         assert_eq!(checkers.path_of("a/b.py"), "/ws/experimental/t/a/b.py");
         assert_eq!(checkers.relative("/ws/experimental/t/a/b.py"), "a/b.py");

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::catalog::manifest::{Follow, io_reason, open_regular};
+use crate::catalog::manifest::{Follow, ReadTextError, open_regular};
 use crate::catalog::scan::human_size;
 use crate::model::ToolEntry;
 
@@ -103,38 +103,45 @@ pub fn collect(entry: &ToolEntry) -> Sources {
                 relative,
                 text,
             }),
-            Err(reason) => sources.unscanned.push(Unscanned { relative, reason }),
+            Err(reason) => sources.unscanned.push(Unscanned {
+                relative,
+                reason: reason.to_string(),
+            }),
         }
     }
     sources
 }
 
+/// Why a source file was not scanned: the reason shown after its name.
+#[derive(Debug, thiserror::Error)]
+enum Unread {
+    #[error("{}, over the {} per-file limit", human_size(*.0), human_size(MAX_SOURCE_BYTES))]
+    TooLarge(u64),
+    #[error(transparent)]
+    Read(#[from] ReadTextError),
+    #[error("binary")]
+    Binary,
+}
+
 /// The text of one file, read no further than the per-file limit.
-fn read_source(path: &Path, len: u64) -> Result<String, String> {
-    let too_large = |len| {
-        format!(
-            "{}, over the {} per-file limit",
-            human_size(len),
-            human_size(MAX_SOURCE_BYTES)
-        )
-    };
+fn read_source(path: &Path, len: u64) -> Result<String, Unread> {
     if len > MAX_SOURCE_BYTES {
-        return Err(too_large(len));
+        return Err(Unread::TooLarge(len));
     }
     let mut bytes = Vec::with_capacity(len as usize);
     // Symlinks are the links check's business: one swapped in since the listing is not read.
     let (file, _) = open_regular(path, Follow::No)?;
     file.take(MAX_SOURCE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+        .map_err(ReadTextError::Io)?;
     // Grown since it was listed.
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
-        return Err(too_large(bytes.len() as u64));
+        return Err(Unread::TooLarge(bytes.len() as u64));
     }
     if bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) {
-        return Err("binary".to_string());
+        return Err(Unread::Binary);
     }
-    String::from_utf8(bytes).map_err(|_| "binary".to_string())
+    String::from_utf8(bytes).map_err(|_| Unread::Binary)
 }
 
 /// Names the files a line-by-line check did not read; a pass becomes a warning, since what

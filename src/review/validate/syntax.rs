@@ -127,7 +127,7 @@ async fn check_python(checkers: &Checkers<'_>, files: &[&SourceFile], tally: &mu
             "python3 failed: {}",
             super::shorten(&String::from_utf8_lossy(&output.stderr), 200)
         )),
-        Err(reason) => tally.not_checked.push(reason),
+        Err(reason) => tally.not_checked.push(reason.to_string()),
     }
 }
 
@@ -165,7 +165,7 @@ async fn check_one(
                     .push(syntax_finding(&file.relative, line, message));
             }
         }
-        Err(reason) => tally.not_checked.push(reason),
+        Err(reason) => tally.not_checked.push(reason.to_string()),
     }
 }
 

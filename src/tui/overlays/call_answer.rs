@@ -85,7 +85,8 @@ impl CallAnswerState {
             CallAnswer::Always(c) => {
                 let pattern = (!trimmed.is_empty())
                     .then(|| pattern::parse(trimmed))
-                    .transpose()?;
+                    .transpose()
+                    .map_err(|e| e.to_string())?;
                 Ok(call(c, Decision::Always { pattern }))
             }
             CallAnswer::Edit(c) => {

@@ -89,7 +89,7 @@ impl LaunchState {
         if let Some(schema) = &self.schema
             && let Err(reason) = schema::check(schema, &value)
         {
-            self.error = Some(reason);
+            self.error = Some(reason.to_string());
         }
     }
 
