@@ -103,3 +103,52 @@ async fn the_mcp_server_records_calls_proposals_and_validations_through_one_writ
     client.cancel().await.expect("close the session");
     let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
 }
+
+/// An evolver may think for minutes: the decision takes the process's one connection only
+/// around its store steps, so the runs, answers and validations recorded meanwhile are not
+/// held up behind it.
+#[test]
+fn an_evolve_does_not_hold_the_store_while_its_evolver_runs() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    toolbench::workspace::init_workspace(root).expect("init");
+    write_tool(root, "approved", "greet", &minimal_manifest("greet"));
+    let outside = tempfile::tempdir().expect("tempdir");
+    let evolver = outside.path().join("slow_evolver.sh");
+    std::fs::write(
+        &evolver,
+        "#!/bin/sh\ncat >/dev/null\nsleep 3\necho '{\"files\": {}}'\n",
+    )
+    .expect("evolver");
+    let store = toolbench::store::SharedStore::new(Store::open(root).expect("store"));
+    let mut ctx = toolbench::review::ReviewContext::new(root, "ana");
+    ctx.exe = PathBuf::from(BIN);
+    let command = toolbench::review::ReviewCommand::Evolve {
+        hint: "slower".into(),
+        with: Some(vec!["sh".into(), evolver.display().to_string()]),
+    };
+    let deciding = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            toolbench::review::apply(
+                &ctx,
+                &store,
+                &toolbench::model::ToolId::named("greet"),
+                &command,
+            )
+            .map(|outcome| outcome.summary())
+        })
+    };
+    // Well inside the evolver's three seconds.
+    std::thread::sleep(Duration::from_millis(1_000));
+    let taken = Instant::now();
+    let runs = store.lock().list_runs(None, 1).expect("the store answers");
+    assert!(runs.is_empty());
+    assert!(
+        !deciding.is_finished(),
+        "the store was free only once the evolve had ended ({:?} waiting)",
+        taken.elapsed()
+    );
+    let summary = deciding.join().expect("no panic").expect("evolved");
+    assert!(summary.contains("1.1.0"), "{summary}");
+}

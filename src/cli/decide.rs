@@ -11,8 +11,8 @@ pub(super) fn context(ws: &Workspace) -> ReviewContext {
 
 /// Takes one decision (or answers a tool request) the way every front end does, and prints it.
 pub(super) fn take(ws: &Workspace, tool: &str, command: ReviewCommand) -> CliResult {
-    let mut store = ws.store()?;
-    match crate::review::apply(&context(ws), &mut store, &tool_id(tool)?, &command)? {
+    let store = crate::store::SharedStore::new(ws.store()?);
+    match crate::review::apply(&context(ws), &store, &tool_id(tool)?, &command)? {
         Outcome::Tool(decision) => print(&decision),
         Outcome::Request(answer) => outln!("{}", answer.summary()),
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::requests::{self, AnsweredRequest};
 use super::{Decision, ReviewContext, ReviewError, evolve, lifecycle};
 use crate::model::ToolId;
-use crate::store::Store;
+use crate::store::SharedStore;
 
 /// The decisions, without what they carry: what a key or a menu names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,36 +154,40 @@ impl Outcome {
 /// candidate waits in experimental/. The one place a command meets the lifecycle.
 pub fn apply(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &SharedStore,
     tool: &ToolId,
     command: &ReviewCommand,
 ) -> Result<Outcome, ReviewError> {
-    if let Some(answer) = requests::answer_if_requested(ctx, store, tool, command)? {
+    if let Some(answer) = requests::answer_if_requested(ctx, &mut store.lock(), tool, command)? {
         return Ok(Outcome::Request(answer));
     }
     decide(ctx, store, tool, command).map(Outcome::Tool)
 }
 
+/// Moves and records hold the store for their few milliseconds; an evolve takes it only
+/// around its store steps (see `evolve`).
 fn decide(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &SharedStore,
     tool: &ToolId,
     command: &ReviewCommand,
 ) -> Result<Decision, ReviewError> {
     match command {
         ReviewCommand::Approve { reason } => {
-            lifecycle::approve(ctx, store, tool, reason.as_deref())
+            lifecycle::approve(ctx, &mut store.lock(), tool, reason.as_deref())
         }
-        ReviewCommand::Reject { reason } => lifecycle::reject(ctx, store, tool, reason),
+        ReviewCommand::Reject { reason } => lifecycle::reject(ctx, &mut store.lock(), tool, reason),
         ReviewCommand::RequestChanges { feedback } => {
-            lifecycle::request_changes(ctx, store, tool, feedback)
+            lifecycle::request_changes(ctx, &mut store.lock(), tool, feedback)
         }
-        ReviewCommand::Promote => lifecycle::promote(ctx, store, tool),
+        ReviewCommand::Promote => lifecycle::promote(ctx, &mut store.lock(), tool),
         ReviewCommand::Archive { reason } => {
-            lifecycle::archive(ctx, store, tool, reason.as_deref())
+            lifecycle::archive(ctx, &mut store.lock(), tool, reason.as_deref())
         }
-        ReviewCommand::Restore => lifecycle::restore(ctx, store, tool),
-        ReviewCommand::Rollback { to } => lifecycle::rollback(ctx, store, tool, to.as_deref()),
+        ReviewCommand::Restore => lifecycle::restore(ctx, &mut store.lock(), tool),
+        ReviewCommand::Rollback { to } => {
+            lifecycle::rollback(ctx, &mut store.lock(), tool, to.as_deref())
+        }
         ReviewCommand::Evolve { hint, with } => {
             evolve::evolve(ctx, store, tool, hint, with.as_deref())
         }
@@ -196,6 +200,7 @@ fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     #[test]
     fn every_kind_makes_a_command_of_its_own_kind() {
@@ -236,13 +241,13 @@ mod tests {
         )
         .expect("write");
         let ctx = ReviewContext::new(dir.path(), "ana");
-        let mut store = Store::open(dir.path()).expect("store");
+        let store = SharedStore::new(Store::open(dir.path()).expect("store"));
         let tool = ToolId::named("greet");
-        let refused = apply(&ctx, &mut store, &tool, &DecisionKind::Reject.with_text(""));
+        let refused = apply(&ctx, &store, &tool, &DecisionKind::Reject.with_text(""));
         assert!(refused.is_err(), "a reject needs its reason");
         let decision = apply(
             &ctx,
-            &mut store,
+            &store,
             &tool,
             &ReviewCommand::Approve { reason: None },
         )
@@ -260,7 +265,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         crate::workspace::init_workspace(dir.path()).expect("init");
         let ctx = ReviewContext::new(dir.path(), "ana");
-        let mut store = Store::open(dir.path()).expect("store");
+        let store = SharedStore::new(Store::open(dir.path()).expect("store"));
         let request = requests::ToolRequest {
             name: "line_count".into(),
             description: "Count lines".into(),
@@ -268,38 +273,23 @@ mod tests {
             outputs: None,
             rationale: "often needed".into(),
         };
-        requests::ask(&mut store, &request, "agent", &[]).expect("asked");
+        requests::ask(&mut store.lock(), &request, "agent", &[]).expect("asked");
         let tool = ToolId::named("line_count");
-        let refused = apply(
-            &ctx,
-            &mut store,
-            &tool,
-            &DecisionKind::Reject.with_text(" "),
-        );
+        let refused = apply(&ctx, &store, &tool, &DecisionKind::Reject.with_text(" "));
         let refused = refused.expect_err("a reason is needed").to_string();
         assert_eq!(
             refused,
             "cannot reject the request for line_count: a reason is required (the agent reads it)"
         );
-        let outcome = apply(
-            &ctx,
-            &mut store,
-            &tool,
-            &DecisionKind::Reject.with_text("dup"),
-        )
-        .expect("answered");
+        let outcome =
+            apply(&ctx, &store, &tool, &DecisionKind::Reject.with_text("dup")).expect("answered");
         assert_eq!(
             outcome.summary(),
             "rejected the request for line_count from agent (#1): dup"
         );
-        let again = apply(
-            &ctx,
-            &mut store,
-            &tool,
-            &DecisionKind::Approve.with_text(""),
-        )
-        .expect_err("answered once")
-        .to_string();
+        let again = apply(&ctx, &store, &tool, &DecisionKind::Approve.with_text(""))
+            .expect_err("answered once")
+            .to_string();
         assert!(
             again.starts_with(
                 "cannot approve the request for line_count: it was already rejected by ana at "

@@ -25,7 +25,7 @@ use crate::model::{Origin, Tier, ToolEntry, ToolId};
 use crate::runner::confine::Confinement;
 use crate::runner::confined::{self, Program};
 use crate::safe_fs::{Dir, copy_tree};
-use crate::store::{DecisionAction, DecisionRecord, Store};
+use crate::store::{DecisionAction, DecisionRecord, SharedStore};
 
 /// How long an evolver may take before it is killed.
 pub const EVOLVER_TIMEOUT: Duration = Duration::from_secs(120);
@@ -38,7 +38,7 @@ const FAILURES_SENT: usize = 20;
 /// evolver argv; `None` uses the configured one; an empty command makes a plain copy.
 pub fn evolve(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &SharedStore,
     spec: &ToolId,
     hint: &str,
     with: Option<&[String]>,
@@ -48,7 +48,7 @@ pub fn evolve(
 
 pub fn evolve_with_timeout(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &SharedStore,
     spec: &ToolId,
     hint: &str,
     with: Option<&[String]>,
@@ -61,7 +61,7 @@ pub fn evolve_with_timeout(
 /// paths to their new text; files it omits are kept as they are.
 pub fn evolve_with_edits(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &SharedStore,
     spec: &ToolId,
     hint: &str,
     edits: BTreeMap<String, String>,
@@ -90,9 +90,11 @@ enum Changes<'a> {
     Edited(BTreeMap<String, String>),
 }
 
+/// Takes the store's lock per step, never while the evolver runs: it may take minutes, and
+/// the process's run records, answers and validations go through the same connection.
 fn evolve_from(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &SharedStore,
     spec: &ToolId,
     hint: &str,
     changes: Changes<'_>,
@@ -106,14 +108,14 @@ fn evolve_from(
             "the hint is empty; say what the new version should do",
         ));
     }
-    let (lock, recovered) = begin(ctx, store, spec)?;
+    let (lock, recovered) = begin(ctx, &mut store.lock(), spec)?;
     let tiers = [
         Tier::Core,
         Tier::Approved,
         Tier::Experimental,
         Tier::Archived,
     ];
-    let catalog = named(ctx, store, spec, &tiers);
+    let catalog = named(ctx, &mut store.lock(), spec, &tiers);
     let entry = resolve(&catalog, spec, &tiers, ACTION)?.clone();
     let Some(manifest) = entry.manifest.clone().filter(|_| !entry.is_broken()) else {
         return Err(ReviewError::refused(
@@ -173,7 +175,9 @@ fn evolve_from(
     let origin = if command.is_empty() {
         Origin::Human
     } else {
-        let failures = store.list_failures(Some(&entry.name), FAILURES_SENT)?;
+        let failures = store
+            .lock()
+            .list_failures(Some(&entry.name), FAILURES_SENT)?;
         let request = json!({
             "tool": {
                 "name": entry.name,
@@ -252,7 +256,7 @@ fn evolve_from(
     });
     std::fs::create_dir_all(ctx.root.join(Tier::Experimental.dir_name()))
         .map_err(|e| ReviewError::io(&ctx.root.join(Tier::Experimental.dir_name()), &e))?;
-    let records = journal::commit(&ctx.root, store, &lock, &intent, || Ok(()))?;
+    let records = journal::commit(&ctx.root, &mut store.lock(), &lock, &intent, || Ok(()))?;
     if origin == Origin::Ai && !sources.skipped.is_empty() {
         warnings.push(format!(
             "not sent to the evolver (binary or larger than 1 MiB), copied as they were: {}",
@@ -278,7 +282,7 @@ fn evolve_from(
         affected: vec![target],
     };
     drop(lock);
-    Ok(after_decision(ctx, store, decision))
+    Ok(after_decision(ctx, &mut store.lock(), decision))
 }
 
 /// The files of a tool: text ones by relative path (what the evolver sees), and the rest.
@@ -858,17 +862,11 @@ mod edit_tests {
         )
         .expect("manifest");
         std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
-        let mut store = Store::open(root).expect("store");
+        let store = SharedStore::new(crate::store::Store::open(root).expect("store"));
         let ctx = ReviewContext::new(root, "ana");
         let edits = BTreeMap::from([("run.sh".to_string(), "echo hello\n".to_string())]);
-        let decision = evolve_with_edits(
-            &ctx,
-            &mut store,
-            &ToolId::named("greet"),
-            "say hello",
-            edits,
-        )
-        .expect("evolve");
+        let decision = evolve_with_edits(&ctx, &store, &ToolId::named("greet"), "say hello", edits)
+            .expect("evolve");
         assert_eq!(decision.version, "1.3.0");
         let candidate = root.join("experimental/greet-1.3.0");
         assert_eq!(
@@ -891,7 +889,7 @@ mod edit_tests {
         );
 
         let escape = BTreeMap::from([("../evil.sh".to_string(), "x".to_string())]);
-        let err = evolve_with_edits(&ctx, &mut store, &ToolId::named("greet"), "again", escape)
+        let err = evolve_with_edits(&ctx, &store, &ToolId::named("greet"), "again", escape)
             .expect_err("refused");
         assert!(
             err.to_string()

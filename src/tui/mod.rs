@@ -609,7 +609,7 @@ fn decide(
     tool: &ToolId,
     command: &crate::review::ReviewCommand,
 ) -> Result<String, String> {
-    crate::review::apply(ctx, &mut store.lock(), tool, command)
+    crate::review::apply(ctx, store, tool, command)
         .map(|d| d.summary())
         .map_err(|e| e.to_string())
 }
