@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
+pub mod command;
 pub mod config;
 pub mod error_chain;
 pub mod jobs;

@@ -99,15 +99,22 @@ fn correct(store: &mut Store, indexed: &[ToolEntry], found: &[ToolEntry]) {
 /// The full scan for a name the index could not answer; it replaces the index. The tools of
 /// that name are then read again like any lookup, so their hashes are never reused ones.
 fn scan_for(root: &Path, limits: ScanLimits, store: &mut Store, name: &str) -> Vec<ToolEntry> {
-    let known = KnownHashes::from_entries(&store.load_index().unwrap_or_default());
-    let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
-    let _ = store.save_index(&entries);
-    entries
+    scan_all(root, limits, store)
         .iter()
         .filter(|e| e.name == name)
         .filter_map(|e| load_path(root, e.tier, &e.path, limits))
         .filter(|e| e.name == name)
         .collect()
+}
+
+/// Every tool of the workspace, scanned (reusing the hashes of unchanged folders the index
+/// knows); the index is replaced with what was found.
+pub fn scan_all(root: &Path, limits: ScanLimits, store: &mut Store) -> Vec<ToolEntry> {
+    let known = KnownHashes::from_entries(&store.load_index().unwrap_or_default());
+    let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
+    // The index is a cache: a failed write costs the next command a scan, nothing more.
+    let _ = store.save_index(&entries);
+    entries
 }
 
 /// The tier whose folder holds `path` directly; `None` for anything else (a row the index

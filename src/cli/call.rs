@@ -1,18 +1,13 @@
 //! `toolbench call --capability CAP`: the best tool for a capability, falling back to the
 //! next on failure (self-recovery), every attempt recorded.
 
-use std::collections::HashMap;
-
 use clap::Args;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::run::{check_gate, read_input, run_once};
+use super::run::{cancelled_by_signal, read_input};
 use super::term::{errln, print_json};
-use super::{CliError, CliResult, Workspace};
-use crate::jobs::run::Recorder;
-use crate::model::{RunStatus, Tier, ToolEntry};
-use crate::quality::ToolStats;
-use crate::store::SharedStore;
+use super::{CliError, CliResult, Workspace, runtime};
+use crate::command::{self, Applied, AttemptOutcome, CallReport, Command};
 
 #[derive(Debug, Args)]
 pub struct CallArgs {
@@ -34,102 +29,77 @@ pub struct CallArgs {
 }
 
 pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
-    let catalog = ws.scan();
     let input = read_input(args.input.as_deref())?;
-    let store = ws.store()?;
-    let stats: HashMap<String, ToolStats> = store
-        .tool_stats()?
-        .into_iter()
-        .map(|s| (s.name.clone(), s))
-        .collect();
-    let candidates = candidates(catalog.entries(), &args.capability, &stats);
-    if candidates.is_empty() {
-        return Err(CliError::msg(format!(
-            "no active tool has capability {:?} (see `toolbench list --json`)",
-            args.capability
-        )));
-    }
-    let recorder = Recorder::Store(SharedStore::new(store));
-    let mut attempts = Vec::new();
-    for entry in candidates.into_iter().take(args.max_attempts as usize) {
-        let refusal = check_gate(entry, ws, args.yes)
-            .err()
-            .map(|e| e.line())
-            .or_else(|| {
-                crate::runner::preflight(entry, input.as_deref())
-                    .err()
-                    .map(|e| crate::error_chain::one_line(&e))
-            });
-        if let Some(reason) = refusal {
-            note(&args, format!("skipped {}: {reason}", entry.id()));
-            attempts.push(json!({"tool": entry.name, "version": entry.version, "status": "skipped", "error": reason, "run_id": null}));
-            continue;
+    let mut ctx = ws.command_context()?;
+    let command = Command::Call {
+        capability: args.capability.clone(),
+        input,
+        max_attempts: args.max_attempts as usize,
+        confirmed: args.yes,
+    };
+    let report = runtime()?.block_on(async {
+        ctx.cancelled = Some(cancelled_by_signal());
+        match command::apply(&ctx, command).await? {
+            Applied::Called(report) => Ok(report),
+            _ => Err(CliError::msg("call: the library answered without a call")),
         }
-        let recorded = run_once(ws, entry.clone(), input.clone(), &recorder, false)?;
-        let (record, outcome) = (recorded.run, recorded.outcome);
-        attempts.push(json!({"tool": record.tool, "version": record.version, "status": record.status, "error": record.error, "run_id": record.id}));
-        if record.status == RunStatus::Ok {
-            if args.json {
-                let result = json!({"tool": record.tool, "version": record.version, "stdout": String::from_utf8_lossy(&outcome.stdout)});
-                print_json(
-                    &json!({"capability": args.capability, "attempts": attempts, "result": result}),
-                )?;
-            } else {
-                super::term::write_out(&outcome.stdout)?;
-            }
-            return Ok(());
+    })?;
+    if !args.json {
+        for line in notes(&report) {
+            errln!("toolbench: {line}");
         }
-        note(
-            &args,
-            format!(
-                "{} {}: {}; trying the next tool",
-                record_id(&record.tool, &record.version),
-                record.status,
-                record.error.unwrap_or_default()
-            ),
-        );
     }
     if args.json {
-        print_json(&json!({"capability": args.capability, "attempts": attempts, "result": null}))?;
+        let result = report.succeeded.as_ref().map(|run| {
+            json!({"tool": run.run.tool, "version": run.run.version, "stdout": String::from_utf8_lossy(&run.outcome.stdout)})
+        });
+        print_json(
+            &json!({"capability": report.capability, "attempts": attempts(&report), "result": result}),
+        )?;
+    } else if let Some(run) = &report.succeeded {
+        super::term::write_out(&run.outcome.stdout)?;
+    }
+    if report.succeeded.is_some() {
+        return Ok(());
     }
     Err(CliError::msg(format!(
         "all {} attempts for capability {:?} failed",
-        attempts.len(),
-        args.capability
+        report.attempts.len(),
+        report.capability
     )))
 }
 
-fn record_id(tool: &str, version: &str) -> String {
-    format!("{tool}@{version}")
-}
-
-fn note(args: &CallArgs, text: String) {
-    if !args.json {
-        errln!("toolbench: {text}");
-    }
-}
-
-/// Active tools with the capability, best quality first (core before approved on ties).
-fn candidates<'a>(
-    entries: &'a [ToolEntry],
-    capability: &str,
-    stats: &HashMap<String, ToolStats>,
-) -> Vec<&'a ToolEntry> {
-    let quality = |e: &ToolEntry| {
-        stats
-            .get(&e.name)
-            .map_or_else(|| ToolStats::unused(&e.name).quality, |s| s.quality)
-    };
-    let mut found: Vec<&ToolEntry> = entries
+/// One line per attempt that did not succeed, as stderr tells them.
+fn notes(report: &CallReport) -> Vec<String> {
+    report
+        .attempts
         .iter()
-        .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved) && e.error.is_none())
-        .filter(|e| e.capabilities.iter().any(|c| c == capability))
-        .collect();
-    found.sort_by(|a, b| {
-        quality(b)
-            .total_cmp(&quality(a))
-            .then(a.tier.cmp(&b.tier))
-            .then(a.name.cmp(&b.name))
-    });
-    found
+        .filter_map(|attempt| match &attempt.outcome {
+            AttemptOutcome::Skipped(reason) => Some(format!(
+                "skipped {}@{}: {reason}",
+                attempt.tool, attempt.version
+            )),
+            AttemptOutcome::Ran(run) if run.run.status != crate::model::RunStatus::Ok => {
+                Some(format!(
+                    "{}@{} {}: {}; trying the next tool",
+                    run.run.tool,
+                    run.run.version,
+                    run.run.status,
+                    run.run.error.clone().unwrap_or_default()
+                ))
+            }
+            AttemptOutcome::Ran(_) => None,
+        })
+        .collect()
+}
+
+fn attempts(report: &CallReport) -> Vec<Value> {
+    report
+        .attempts
+        .iter()
+        .map(|attempt| match &attempt.outcome {
+            AttemptOutcome::Skipped(reason) => json!({"tool": attempt.tool, "version": attempt.version, "status": "skipped", "error": reason, "run_id": null}),
+            AttemptOutcome::Ran(run) => json!({"tool": run.run.tool, "version": run.run.version, "status": run.run.status, "error": run.run.error, "run_id": run.run.id}),
+        })
+        .collect()
 }

@@ -2,7 +2,8 @@
 //! reported (one line on stdout; recoveries and warnings on stderr).
 
 use super::term::{errln, outln};
-use super::{CliResult, Workspace, tool_id};
+use super::{CliError, CliResult, Workspace, runtime, tool_id};
+use crate::command::{self, Applied, Command};
 use crate::review::{Decision, Outcome, ReviewCommand, ReviewContext, journal};
 
 pub(super) fn context(ws: &Workspace) -> ReviewContext {
@@ -11,10 +12,15 @@ pub(super) fn context(ws: &Workspace) -> ReviewContext {
 
 /// Takes one decision (or answers a tool request) the way every front end does, and prints it.
 pub(super) fn take(ws: &Workspace, tool: &str, command: ReviewCommand) -> CliResult {
-    let store = crate::store::SharedStore::new(ws.store()?);
-    match crate::review::apply(&context(ws), &store, &tool_id(tool)?, &command)? {
-        Outcome::Tool(decision) => print(&decision),
-        Outcome::Request(answer) => outln!("{}", answer.summary()),
+    let command = Command::Decide {
+        tool: tool_id(tool)?,
+        decision: command,
+    };
+    let ctx = ws.command_context()?;
+    match runtime()?.block_on(command::apply(&ctx, command))? {
+        Applied::Decided(Outcome::Tool(decision)) => print(&decision),
+        Applied::Decided(Outcome::Request(answer)) => outln!("{}", answer.summary()),
+        _ => return Err(CliError::msg("the library answered without a decision")),
     }
     Ok(())
 }

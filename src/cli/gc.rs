@@ -1,8 +1,8 @@
 use clap::Args;
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace, decide};
-use crate::review::gc;
+use super::{CliResult, Workspace, decide, runtime};
+use crate::command::{self, Applied, Command};
 
 #[derive(Debug, Args)]
 pub struct GcArgs {
@@ -21,15 +21,17 @@ pub struct GcArgs {
 }
 
 pub fn run(args: GcArgs, ws: &Workspace) -> CliResult {
-    let mut store = ws.store()?;
-    let ctx = decide::context(ws);
-    let report = gc::gc(
-        &ctx,
-        &mut store,
-        args.days_unused,
-        args.min_quality,
-        args.dry_run,
-    )?;
+    let command = Command::Gc {
+        days_unused: args.days_unused,
+        min_quality: args.min_quality,
+        dry_run: args.dry_run,
+    };
+    let ctx = ws.command_context()?;
+    let Applied::Collected(report) = runtime()?.block_on(command::apply(&ctx, command))? else {
+        return Err(super::CliError::msg(
+            "gc: the library answered without a report",
+        ));
+    };
     if args.json {
         print_json(&report)?;
     } else if report.candidates.is_empty() {

@@ -1,9 +1,10 @@
 use clap::Args;
 
 use super::term::outln;
-use super::{CliResult, Workspace, tool_id};
-use crate::model::{RunOrigin, Severity};
-use crate::quality::{FailureReport, ToolStats};
+use super::{CliError, CliResult, Workspace, runtime, tool_id};
+use crate::command::{self, Applied, Command};
+use crate::model::Severity;
+use crate::quality::FailureReport;
 
 #[derive(Debug, Args)]
 pub struct MarkFailureArgs {
@@ -28,34 +29,30 @@ fn parse_severity(s: &str) -> Result<Severity, crate::model::UnknownValue> {
 }
 
 pub fn run(args: MarkFailureArgs, ws: &Workspace) -> CliResult {
-    let spec = tool_id(&args.tool)?;
-    let mut store = ws.store()?;
-    let entry = ws.find(&spec, &mut store)?;
-    let report = FailureReport {
-        scenario: args.scenario,
-        error: args.error,
-        severity: args.severity,
-        tag: args.tag,
+    let command = Command::MarkFailure {
+        tool: tool_id(&args.tool)?,
+        report: FailureReport {
+            scenario: args.scenario,
+            error: args.error,
+            severity: args.severity,
+            tag: args.tag,
+        },
     };
-    let failure = report.into_record(
-        &entry.name,
-        &entry.version,
-        RunOrigin::Cli,
-        crate::clock::now_rfc3339(),
-    )?;
-    let mut recorded = [failure];
-    store.insert_failures(&mut recorded)?;
-    let [failure] = recorded;
-    let stats = store
-        .stats_for(&entry.name)?
-        .unwrap_or_else(|| ToolStats::unused(&entry.name));
+    let ctx = ws.command_context()?;
+    let Applied::FailureMarked { failure, quality } =
+        runtime()?.block_on(command::apply(&ctx, command))?
+    else {
+        return Err(CliError::msg(
+            "mark-failure: the library answered without a failure",
+        ));
+    };
     outln!(
         "recorded failure #{} for {}@{} (severity {}); quality now {:.2}",
         failure.id,
         failure.tool,
         failure.version,
         failure.severity,
-        stats.quality
+        quality
     );
     Ok(())
 }

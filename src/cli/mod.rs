@@ -180,6 +180,16 @@ impl<E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>> From<E> for Cl
 
 pub type CliResult = Result<(), CliError>;
 
+/// The async runtime a command's library work runs on; two workers, so reading a run's pipes
+/// and printing what they carry go on in parallel.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))
+}
+
 /// A tool argument (`NAME` or `NAME@VERSION`); a malformed one ends the command in one line.
 pub(crate) fn tool_id(spec: &str) -> Result<ToolId, CliError> {
     Ok(spec.parse::<ToolId>()?)
@@ -303,6 +313,17 @@ impl Workspace {
     }
 
     /// The workspace's store, created when missing.
+    /// The library's context for this command's `Command`s, on the command's one connection.
+    fn command_context(&self) -> Result<crate::command::Context, CliError> {
+        let store = crate::store::SharedStore::new(self.store()?);
+        Ok(crate::command::Context::new(
+            &self.root,
+            &self.config,
+            store,
+            crate::model::RunOrigin::Cli,
+        ))
+    }
+
     fn store(&self) -> Result<Store, CliError> {
         Ok(self.open_store()?)
     }
@@ -319,18 +340,19 @@ impl Workspace {
     /// index of an existing store only spares re-hashing folders whose metadata is unchanged,
     /// and is refreshed for the next command; a workspace without a store is not given one.
     fn scan(&self) -> Catalog {
-        let store = self.existing_store();
-        let cached = store.as_ref().and_then(|s| s.load_index().ok());
-        let entries = scan_workspace(
-            &self.root,
-            self.config.catalog,
-            &KnownHashes::from_entries(cached.as_deref().unwrap_or_default()),
-            &ScanProgress::default(),
-        );
-        if let Some(mut store) = store {
-            let _ = store.save_index(&entries);
-            self.give_back(store);
-        }
+        let entries = match self.existing_store() {
+            Some(mut store) => {
+                let entries = lookup::scan_all(&self.root, self.config.catalog, &mut store);
+                self.give_back(store);
+                entries
+            }
+            None => scan_workspace(
+                &self.root,
+                self.config.catalog,
+                &KnownHashes::default(),
+                &ScanProgress::default(),
+            ),
+        };
         Catalog::new(entries)
     }
 

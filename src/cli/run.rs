@@ -8,12 +8,11 @@ use clap::Args;
 use serde_json::json;
 
 use super::term::{self, errln};
-use super::{CliError, CliResult, Workspace, tool_id};
-use crate::jobs::run::{OutputPolicy, RecordedRun, Recorder, RunJob, RunJobEvent, RunObserver};
-use crate::model::{RunOrigin, RunRecord, RunStatus, ToolEntry};
-use crate::runner::gate::{Gate, gate};
-use crate::runner::{self, RunOutcome, RunRequest, Stream};
-use crate::store::SharedStore;
+use super::{CliError, CliResult, Workspace, runtime, tool_id};
+use crate::command::{self, Applied, Command};
+use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobEvent, RunObserver};
+use crate::model::{RunRecord, RunStatus};
+use crate::runner::{RunOutcome, Stream};
 use crate::text::VisibleStream;
 
 /// Inputs larger than this are refused: tool input is a request, not a data set.
@@ -36,17 +35,24 @@ pub struct RunArgs {
 
 pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     let tool = tool_id(&args.tool)?;
-    let mut store = ws.store()?;
-    let entry = ws.find(&tool, &mut store)?;
     let input = read_input(args.input.as_deref())?;
-    check_gate(&entry, ws, args.yes)?;
-    runner::preflight(&entry, input.as_deref())?;
-    let recorder = Recorder::Store(SharedStore::new(store));
+    let ctx = ws.command_context()?;
+    let command = Command::Run {
+        tool,
+        input,
+        confirmed: args.yes,
+    };
+    let live = !args.json;
     let RecordedRun {
         outcome,
         run: record,
         ..
-    } = run_once(ws, entry, input, &recorder, !args.json)?;
+    } = runtime()?.block_on(async {
+        let Applied::Run(job) = command::apply(&ctx, command).await? else {
+            return Err(CliError::msg("run: the library answered without a run"));
+        };
+        follow(job, live).await
+    })?;
     if args.json {
         print_json(&record, &outcome)?;
     } else if record.status != RunStatus::Ok {
@@ -61,7 +67,7 @@ pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     let _ = std::io::stdout().flush();
     // `exit` skips destructors: the store is closed here so that it checkpoints the log this
     // run wrote; left open, that log would grow run after run.
-    drop(recorder);
+    drop(ctx);
     std::process::exit(exit_code(&record))
 }
 
@@ -76,25 +82,6 @@ pub fn read_input(input: Option<&str>) -> Result<Option<String>, CliError> {
     crate::catalog::manifest::read_text_capped(Path::new(file), MAX_INPUT_BYTES)
         .map(Some)
         .map_err(|reason| CliError::msg(format!("{file}: {reason}")))
-}
-
-/// Refuses what the preset says must be confirmed, unless `--yes` was given.
-pub fn check_gate(entry: &ToolEntry, ws: &Workspace, yes: bool) -> CliResult {
-    let Some(cost) = entry.cost_tier else {
-        return Ok(());
-    };
-    match gate(cost, ws.config.preset) {
-        Gate::Open => Ok(()),
-        Gate::Confirm if yes => Ok(()),
-        Gate::Confirm => Err(CliError::msg(format!(
-            "{}: cost tier {cost} needs a confirmation with the current preset; pass --yes to run it",
-            entry.id()
-        ))),
-        Gate::Closed => Err(CliError::msg(format!(
-            "{}: cost_tier = \"prohibited\": this tool never runs",
-            entry.id()
-        ))),
-    }
 }
 
 /// Resolves when the user interrupts (Ctrl-C), the terminal goes away (SIGHUP) or the process
@@ -115,51 +102,34 @@ async fn ended_by_signal() -> bool {
     }
 }
 
-/// Runs one tool to its end and records it with `recorder`, on a small runtime, streaming
-/// output when `live`; Ctrl-C, SIGTERM and SIGHUP cancel.
-pub fn run_once(
-    ws: &Workspace,
-    entry: ToolEntry,
-    input: Option<String>,
-    recorder: &Recorder,
-    live: bool,
-) -> Result<RecordedRun, CliError> {
-    let exe = std::env::current_exe()
-        .map_err(|e| CliError::msg(format!("cannot find the toolbench binary: {e}")))?;
-    let request = RunRequest {
-        root: ws.root.clone(),
-        entry,
-        input,
-        origin: RunOrigin::Cli,
-        client: None,
-        exe,
-        confinement: runner::confine::Confinement::new(&ws.root, &ws.config),
-    };
-    // Two workers: reading the tool's pipes and printing what they carry go on in parallel.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))?;
-    let recorder = recorder.clone();
-    runtime.block_on(async move {
-        let job = RunJob::new(request, recorder);
-        // Every byte: piped, what we print is the tool's output, byte for byte.
-        let output = live.then(|| job.observe(OutputPolicy::Every));
-        let run = job.start();
-        let cancel = run.canceller();
-        tokio::spawn(async move {
-            if ended_by_signal().await {
-                let _ = cancel.send(true);
-            }
-        });
-        if let Some(output) = output {
-            // A task of the runtime, as the job is: handing a chunk over is a wake-up within
-            // the runtime, not one to another thread.
-            let _ = tokio::spawn(print_live(output)).await;
+/// Observes (when `live`, printing every byte), starts and waits for `job`; Ctrl-C, SIGTERM
+/// and SIGHUP cancel it, and the run is recorded as cancelled.
+async fn follow(job: RunJob, live: bool) -> Result<RecordedRun, CliError> {
+    let output = live.then(|| job.observe(OutputPolicy::Every));
+    let run = job.start();
+    let cancel = run.canceller();
+    tokio::spawn(async move {
+        if ended_by_signal().await {
+            let _ = cancel.send(true);
         }
-        run.ended().await.map_err(CliError::from)
-    })
+    });
+    if let Some(output) = output {
+        // A task of the runtime, as the job is: handing a chunk over is a wake-up within the
+        // runtime, not one to another thread.
+        let _ = tokio::spawn(print_live(output)).await;
+    }
+    run.ended().await.map_err(CliError::from)
+}
+
+/// A watch that turns true when the user interrupts the command (see `ended_by_signal`).
+pub fn cancelled_by_signal() -> tokio::sync::watch::Receiver<bool> {
+    let (cancel, cancelled) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if ended_by_signal().await {
+            let _ = cancel.send(true);
+        }
+    });
+    cancelled
 }
 
 async fn print_live(mut run: RunObserver) {

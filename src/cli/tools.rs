@@ -330,7 +330,7 @@ fn launch(name: &str, instance: &str, yes: bool, ws: &Workspace) -> CliResult {
     let services = Services::new(&ws.root, &ws.config);
     let store = SharedStore::new(ws.store()?);
     let entry = services.find_service(&store, name)?;
-    super::run::check_gate(&entry, ws, yes)?;
+    crate::command::check_gate(&entry, ws.config.preset, yes)?;
     let launched = services.launch(&store, &entry, instance)?;
     let row = &launched.row;
     outln!(

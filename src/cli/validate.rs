@@ -7,11 +7,9 @@ use std::io::Write as _;
 
 use clap::Args;
 
-use super::{CliError, CliResult, Workspace, tool_id};
-use crate::review::validate::{
-    CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict, validate_and_record,
-};
-use crate::store::SharedStore;
+use super::{CliError, CliResult, Workspace, runtime, tool_id};
+use crate::command::{self, Applied, Command};
+use crate::review::validate::{CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -26,18 +24,19 @@ pub struct ValidateArgs {
 }
 
 pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
-    let catalog = ws.scan();
-    let entry = catalog.find(&tool_id(&args.tool)?)?.clone();
-    let exe = std::env::current_exe()
-        .map_err(|e| CliError::msg(format!("cannot find the toolbench binary: {e}")))?;
-    let store = SharedStore::new(ws.store()?);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))?;
-    let report = runtime.block_on(validate_and_record(
-        &ws.root, &entry, &catalog, &exe, &store, args.force,
-    ))?;
+    let command = Command::Validate {
+        tool: tool_id(&args.tool)?,
+        force: args.force,
+    };
+    let ctx = ws.command_context()?;
+    let report = match runtime()?.block_on(command::apply(&ctx, command))? {
+        Applied::Validated(report) => report,
+        _ => {
+            return Err(CliError::msg(
+                "validate: the library answered without a report",
+            ));
+        }
+    };
     let text = if args.json {
         format!("{}\n", serde_json::to_string_pretty(&report)?)
     } else {
@@ -46,7 +45,7 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
     // A reader that stopped early (`| head`) is not an error worth a panic.
     let _ = super::term::write_out(text.as_bytes());
     if report.verdict == Verdict::Fail {
-        drop(store);
+        drop(ctx);
         let _ = std::io::stdout().flush();
         std::process::exit(1);
     }

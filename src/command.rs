@@ -1,0 +1,613 @@
+//! One vocabulary for everything a front end asks that changes or runs something: review
+//! decisions, validation, runs, calls by capability, failure reports and gc. The CLI's
+//! subcommands, the workbench's keys and the MCP server's tools build a [`Command`];
+//! [`apply`] is the one place that resolves its tool, applies the rules (the cost gate, the
+//! run-and-record path, the failure report's checks) and does it.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::catalog::{Catalog, LookupError};
+use crate::config::{Config, Preset};
+use crate::jobs::run::{RecordedRun, Recorder, RunJob, RunJobError};
+use crate::lookup;
+use crate::model::{FailureRecord, RunOrigin, RunStatus, Tier, ToolEntry, ToolId};
+use crate::quality::{FailureReport, FailureReportError, ToolStats};
+use crate::review::gc::GcReport;
+use crate::review::validate::{ValidateError, ValidationReport};
+use crate::review::{Outcome, ReviewCommand, ReviewContext, ReviewError};
+use crate::runner::confine::Confinement;
+use crate::runner::gate::{Gate, gate};
+use crate::runner::{RunError, RunRequest};
+use crate::store::{SharedStore, StoreError};
+
+/// What a front end can ask.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// A review decision on a tool, or on the tool request of its name.
+    Decide {
+        tool: ToolId,
+        decision: ReviewCommand,
+    },
+    /// The validation checklist; `force` ignores a cached report for the same content.
+    Validate { tool: ToolId, force: bool },
+    /// One sandboxed run. `confirmed`: the person confirmed a cost tier that asks for it.
+    Run {
+        tool: ToolId,
+        input: Option<String>,
+        confirmed: bool,
+    },
+    /// The best active tools with `capability`, best quality first, each tried until one
+    /// succeeds; every attempt is recorded.
+    Call {
+        capability: String,
+        input: Option<String>,
+        max_attempts: usize,
+        confirmed: bool,
+    },
+    /// A failure a person or an agent saw.
+    MarkFailure { tool: ToolId, report: FailureReport },
+    /// Archives approved tools unused for `days_unused` days, or scored below `min_quality`.
+    Gc {
+        days_unused: u64,
+        min_quality: Option<f64>,
+        dry_run: bool,
+    },
+}
+
+/// What a command did.
+pub enum Applied {
+    Decided(Outcome),
+    Validated(Box<ValidationReport>),
+    /// The run, ready: attach observers, then start it.
+    Run(RunJob),
+    Called(CallReport),
+    FailureMarked {
+        failure: FailureRecord,
+        /// The tool's quality with this failure counted.
+        quality: f64,
+    },
+    Collected(GcReport),
+}
+
+/// One tool tried by a call.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub tool: String,
+    pub version: String,
+    pub outcome: AttemptOutcome,
+}
+
+#[derive(Debug, Clone)]
+pub enum AttemptOutcome {
+    /// Not run: the cost gate or the input refused it.
+    Skipped(String),
+    /// Run and recorded.
+    Ran(Arc<RecordedRun>),
+}
+
+/// Every attempt of a call, in order; the last one succeeded when `succeeded` is set.
+#[derive(Debug, Clone)]
+pub struct CallReport {
+    pub capability: String,
+    pub attempts: Vec<Attempt>,
+    /// The run that succeeded.
+    pub succeeded: Option<Arc<RecordedRun>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Review(#[from] ReviewError),
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    RunJob(#[from] RunJobError),
+    #[error(transparent)]
+    Report(#[from] FailureReportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "{tool}: cost tier {cost} needs a confirmation with the current preset; pass --yes to run it"
+    )]
+    NeedsConfirmation { tool: String, cost: String },
+    #[error("{tool}: cost_tier = \"prohibited\": this tool never runs")]
+    Prohibited { tool: String },
+    #[error("no active tool has capability {0:?} (see `toolbench list --json`)")]
+    NoCapability(String),
+    #[error("the command stopped before it ended: {0}")]
+    Stopped(String),
+}
+
+/// Who asks, and what every command of that front end shares.
+#[derive(Clone)]
+pub struct Context {
+    pub review: ReviewContext,
+    pub preset: Preset,
+    pub confinement: Confinement,
+    /// The process's one write connection.
+    pub store: SharedStore,
+    /// Where runs are recorded: the workbench's batching writer, or `store`.
+    pub recorder: Recorder,
+    pub origin: RunOrigin,
+    /// The MCP client's name, recorded with its runs.
+    pub client: Option<String>,
+    /// The catalog the front end holds (for validation's similarity check); scanned when
+    /// absent.
+    pub catalog: Option<Arc<Catalog>>,
+    /// Cancels the runs a call starts (Ctrl-C in the CLI).
+    pub cancelled: Option<watch::Receiver<bool>>,
+}
+
+impl Context {
+    /// A front end's context with runs recorded through `store`.
+    pub fn new(
+        root: &std::path::Path,
+        config: &Config,
+        store: SharedStore,
+        origin: RunOrigin,
+    ) -> Self {
+        Self {
+            review: ReviewContext::from_config(root, config),
+            preset: config.preset,
+            confinement: Confinement::new(root, config),
+            recorder: Recorder::Store(store.clone()),
+            store,
+            origin,
+            client: None,
+            catalog: None,
+            cancelled: None,
+        }
+    }
+}
+
+/// Does `command`. Resolving a tool reads only that tool's folders (`lookup`); a decision,
+/// a failure report and gc block on the disk and the store, so they run on a blocking thread.
+pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandError> {
+    match command {
+        Command::Decide { tool, decision } => {
+            let (ctx, tool) = (ctx.clone(), tool.clone());
+            blocking(move || {
+                crate::review::apply(&ctx.review, &ctx.store, &tool, &decision)
+                    .map(Applied::Decided)
+                    .map_err(CommandError::from)
+            })
+            .await
+        }
+        Command::Validate { tool, force } => {
+            let (entry, catalog) = {
+                let ctx = ctx.clone();
+                blocking(move || {
+                    let entry = find(&ctx, &tool)?;
+                    let catalog = match &ctx.catalog {
+                        Some(catalog) => Arc::clone(catalog),
+                        None => Arc::new(Catalog::new(lookup::scan_all(
+                            &ctx.review.root,
+                            ctx.review.scan_limits,
+                            &mut ctx.store.lock(),
+                        ))),
+                    };
+                    Ok((entry, catalog))
+                })
+                .await?
+            };
+            let report = crate::review::validate::validate_and_record(
+                &ctx.review.root,
+                &entry,
+                &catalog,
+                &ctx.review.exe,
+                &ctx.store,
+                force,
+            )
+            .await?;
+            Ok(Applied::Validated(Box::new(report)))
+        }
+        Command::Run {
+            tool,
+            input,
+            confirmed,
+        } => {
+            let entry = {
+                let ctx = ctx.clone();
+                blocking(move || find(&ctx, &tool)).await?
+            };
+            Ok(Applied::Run(prepared_run(ctx, entry, input, confirmed)?))
+        }
+        Command::Call {
+            capability,
+            input,
+            max_attempts,
+            confirmed,
+        } => call(ctx, capability, input, max_attempts, confirmed)
+            .await
+            .map(Applied::Called),
+        Command::MarkFailure { tool, report } => {
+            let ctx = ctx.clone();
+            blocking(move || mark_failure(&ctx, &tool, report)).await
+        }
+        Command::Gc {
+            days_unused,
+            min_quality,
+            dry_run,
+        } => {
+            let ctx = ctx.clone();
+            blocking(move || {
+                crate::review::gc::gc(
+                    &ctx.review,
+                    &mut ctx.store.lock(),
+                    days_unused,
+                    min_quality,
+                    dry_run,
+                )
+                .map(Applied::Collected)
+                .map_err(CommandError::from)
+            })
+            .await
+        }
+    }
+}
+
+/// The tool `spec` names, read fresh from disk.
+fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
+    let named = lookup::tools_named(
+        &ctx.review.root,
+        ctx.review.scan_limits,
+        &mut ctx.store.lock(),
+        spec,
+        Tier::ALL,
+    );
+    Ok(Catalog::new(named).find(spec)?.clone())
+}
+
+/// The cost gate: what the preset lets run, what needs a confirmation, what never runs.
+pub fn check_gate(entry: &ToolEntry, preset: Preset, confirmed: bool) -> Result<(), CommandError> {
+    let Some(cost) = entry.cost_tier else {
+        return Ok(());
+    };
+    match gate(cost, preset) {
+        Gate::Open => Ok(()),
+        Gate::Confirm if confirmed => Ok(()),
+        Gate::Confirm => Err(CommandError::NeedsConfirmation {
+            tool: entry.id(),
+            cost: cost.to_string(),
+        }),
+        Gate::Closed => Err(CommandError::Prohibited { tool: entry.id() }),
+    }
+}
+
+/// A run of `entry` past the gate and the input checks, not yet started.
+fn prepared_run(
+    ctx: &Context,
+    entry: ToolEntry,
+    input: Option<String>,
+    confirmed: bool,
+) -> Result<RunJob, CommandError> {
+    check_gate(&entry, ctx.preset, confirmed)?;
+    crate::runner::preflight(&entry, input.as_deref())?;
+    let request = RunRequest {
+        root: ctx.review.root.clone(),
+        entry,
+        input,
+        origin: ctx.origin,
+        client: ctx.client.clone(),
+        exe: ctx.review.exe.clone(),
+        confinement: ctx.confinement.clone(),
+    };
+    Ok(RunJob::new(request, ctx.recorder.clone()))
+}
+
+async fn call(
+    ctx: &Context,
+    capability: String,
+    input: Option<String>,
+    max_attempts: usize,
+    confirmed: bool,
+) -> Result<CallReport, CommandError> {
+    let candidates = {
+        let (ctx, capability) = (ctx.clone(), capability.clone());
+        blocking(move || {
+            let store = &mut ctx.store.lock();
+            let entries = lookup::scan_all(&ctx.review.root, ctx.review.scan_limits, store);
+            let stats = store.tool_stats()?;
+            Ok(call_candidates(entries, &capability, &stats))
+        })
+        .await?
+    };
+    if candidates.is_empty() {
+        return Err(CommandError::NoCapability(capability));
+    }
+    let mut report = CallReport {
+        capability,
+        attempts: Vec::new(),
+        succeeded: None,
+    };
+    for entry in candidates.into_iter().take(max_attempts) {
+        let (tool, version) = (entry.name.clone(), entry.version.clone());
+        let job = match prepared_run(ctx, entry, input.clone(), confirmed) {
+            Ok(job) => job,
+            Err(refused) => {
+                report.attempts.push(Attempt {
+                    tool,
+                    version,
+                    outcome: AttemptOutcome::Skipped(crate::error_chain::one_line(&refused)),
+                });
+                continue;
+            }
+        };
+        let run = job.start();
+        if let Some(mut cancelled) = ctx.cancelled.clone() {
+            let cancel = run.canceller();
+            tokio::spawn(async move {
+                if cancelled.wait_for(|c| *c).await.is_ok() {
+                    let _ = cancel.send(true);
+                }
+            });
+        }
+        let recorded = Arc::new(run.ended().await?);
+        let ok = recorded.run.status == RunStatus::Ok;
+        report.attempts.push(Attempt {
+            tool,
+            version,
+            outcome: AttemptOutcome::Ran(Arc::clone(&recorded)),
+        });
+        let cancelled = recorded.run.status == RunStatus::Cancelled;
+        if ok {
+            report.succeeded = Some(recorded);
+        }
+        if ok || cancelled {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+/// Active, runnable tools with `capability`, best quality first (core before approved on
+/// ties, then by name).
+fn call_candidates(
+    entries: Vec<ToolEntry>,
+    capability: &str,
+    stats: &[ToolStats],
+) -> Vec<ToolEntry> {
+    let quality = |e: &ToolEntry| {
+        stats
+            .iter()
+            .find(|s| s.name == e.name)
+            .map_or_else(|| ToolStats::unused(&e.name).quality, |s| s.quality)
+    };
+    let mut found: Vec<ToolEntry> = entries
+        .into_iter()
+        .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved) && e.error.is_none())
+        .filter(|e| e.capabilities.iter().any(|c| c == capability))
+        .collect();
+    found.sort_by(|a, b| {
+        quality(b)
+            .total_cmp(&quality(a))
+            .then(a.tier.cmp(&b.tier))
+            .then(a.name.cmp(&b.name))
+    });
+    found
+}
+
+fn mark_failure(
+    ctx: &Context,
+    spec: &ToolId,
+    report: FailureReport,
+) -> Result<Applied, CommandError> {
+    let entry = find(ctx, spec)?;
+    let failure = report.into_record(
+        &entry.name,
+        &entry.version,
+        ctx.origin,
+        crate::clock::now_rfc3339(),
+    )?;
+    let store = &mut ctx.store.lock();
+    let mut recorded = [failure];
+    store.insert_failures(&mut recorded)?;
+    let [failure] = recorded;
+    let quality = store
+        .stats_for(&entry.name)?
+        .unwrap_or_else(|| ToolStats::unused(&entry.name))
+        .quality;
+    Ok(Applied::FailureMarked { failure, quality })
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
+) -> Result<T, CommandError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(CommandError::Stopped(e.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CostTier, Severity};
+    use crate::store::Store;
+
+    /// A workspace with `name` in `tier`, its cost tier and capabilities as given.
+    fn workspace(tools: &[(&str, &str, &str, &str)]) -> (tempfile::TempDir, Context) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        for (tier, name, cost, capabilities) in tools {
+            let folder = dir.path().join(tier).join(name);
+            std::fs::create_dir_all(&folder).expect("mkdir");
+            std::fs::write(
+                folder.join("tool.toml"),
+                format!(
+                    "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"d\"\ncost_tier = \"{cost}\"\ncapabilities = [{capabilities}]\n[run]\ncommand = [\"sh\", \"run.sh\"]\n"
+                ),
+            )
+            .expect("manifest");
+            std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+        }
+        let store = SharedStore::new(Store::open(dir.path()).expect("store"));
+        let ctx = Context::new(
+            dir.path(),
+            &Config::defaults().expect("defaults"),
+            store,
+            RunOrigin::Cli,
+        );
+        (dir, ctx)
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    fn run(tool: &str, confirmed: bool) -> Command {
+        Command::Run {
+            tool: ToolId::named(tool),
+            input: None,
+            confirmed,
+        }
+    }
+
+    #[test]
+    fn a_run_passes_the_one_cost_gate_before_anything_starts() {
+        let (_dir, ctx) = workspace(&[
+            ("approved", "cheap", "low", ""),
+            ("approved", "costly", "high", ""),
+            ("approved", "never", "prohibited", ""),
+        ]);
+        let rt = runtime();
+        let applied = rt.block_on(apply(&ctx, run("cheap", false))).expect("runs");
+        assert!(matches!(applied, Applied::Run(_)));
+        let refused = rt.block_on(apply(&ctx, run("costly", false)));
+        assert!(
+            matches!(refused, Err(CommandError::NeedsConfirmation { .. })),
+            "{:?}",
+            refused.err()
+        );
+        assert!(matches!(
+            rt.block_on(apply(&ctx, run("costly", true))),
+            Ok(Applied::Run(_))
+        ));
+        let never = rt.block_on(apply(&ctx, run("never", true))).err();
+        assert!(
+            matches!(never, Some(CommandError::Prohibited { .. })),
+            "{never:?}"
+        );
+        let unknown = rt.block_on(apply(&ctx, run("nobody", true))).err();
+        assert!(
+            matches!(unknown, Some(CommandError::Lookup(_))),
+            "{unknown:?}"
+        );
+    }
+
+    #[test]
+    fn a_failure_report_is_checked_recorded_with_its_tag_and_lowers_the_quality() {
+        let (_dir, ctx) = workspace(&[("approved", "greet", "low", "")]);
+        let rt = runtime();
+        let report = |scenario: &str, tag: Option<&str>| Command::MarkFailure {
+            tool: ToolId::named("greet"),
+            report: FailureReport {
+                scenario: scenario.into(),
+                error: "wrong".into(),
+                severity: Severity::High,
+                tag: tag.map(str::to_string),
+            },
+        };
+        let empty = rt.block_on(apply(&ctx, report(" ", None))).err();
+        assert!(matches!(empty, Some(CommandError::Report(_))), "{empty:?}");
+        let Ok(Applied::FailureMarked { failure, quality }) =
+            rt.block_on(apply(&ctx, report("greets", Some("not-for-json"))))
+        else {
+            panic!("the failure is recorded");
+        };
+        assert_eq!(failure.tag.as_deref(), Some("not-for-json"));
+        assert_eq!(
+            (failure.tool.as_str(), failure.origin),
+            ("greet", RunOrigin::Cli)
+        );
+        assert!(quality < 1.0, "quality {quality}");
+        let stored = ctx
+            .store
+            .lock()
+            .list_failures(Some("greet"), 10)
+            .expect("read");
+        assert_eq!(stored.len(), 1);
+    }
+
+    #[test]
+    fn a_decision_and_gc_go_through_the_same_apply() {
+        let (dir, ctx) = workspace(&[("experimental", "greet", "low", "")]);
+        let rt = runtime();
+        let decided = rt.block_on(apply(
+            &ctx,
+            Command::Decide {
+                tool: ToolId::named("greet"),
+                decision: ReviewCommand::Approve { reason: None },
+            },
+        ));
+        assert!(matches!(decided, Ok(Applied::Decided(Outcome::Tool(_)))));
+        assert!(dir.path().join("approved/greet/tool.toml").is_file());
+        let Ok(Applied::Collected(report)) = rt.block_on(apply(
+            &ctx,
+            Command::Gc {
+                days_unused: 0,
+                min_quality: None,
+                dry_run: true,
+            },
+        )) else {
+            panic!("gc reports");
+        };
+        assert_eq!(report.candidates.len(), 1, "{report:?}");
+        assert!(
+            dir.path().join("approved/greet").is_dir(),
+            "a dry run moves nothing"
+        );
+    }
+
+    #[test]
+    fn a_call_without_any_tool_of_the_capability_is_refused() {
+        let (_dir, ctx) = workspace(&[("approved", "greet", "low", "\"text.greet\"")]);
+        let refused = runtime()
+            .block_on(apply(
+                &ctx,
+                Command::Call {
+                    capability: "csv.parse".into(),
+                    input: None,
+                    max_attempts: 3,
+                    confirmed: false,
+                },
+            ))
+            .err();
+        assert!(
+            matches!(&refused, Some(CommandError::NoCapability(c)) if c == "csv.parse"),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn call_candidates_are_active_tools_best_quality_first() {
+        let with = |tier, name: &str, cost| ToolEntry {
+            capabilities: vec!["x.y".into()],
+            cost_tier: Some(cost),
+            ..ToolEntry::fixture(tier, name)
+        };
+        let entries = vec![
+            with(Tier::Approved, "b", CostTier::Low),
+            with(Tier::Core, "a", CostTier::Low),
+            with(Tier::Experimental, "candidate", CostTier::Low),
+            with(Tier::Approved, "worse", CostTier::Low),
+            ToolEntry::fixture(Tier::Core, "other"),
+        ];
+        let mut worse = ToolStats::unused("worse");
+        worse.quality = 0.1;
+        let names: Vec<String> = call_candidates(entries, "x.y", &[worse])
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names, ["a", "b", "worse"]);
+    }
+}
