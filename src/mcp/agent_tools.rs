@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::call::refusal;
 use super::gateway::Shared;
 use super::request_tool::{self, REQUEST};
-use crate::model::{RunOrigin, Severity, ToolId};
+use crate::command::{self, Applied, Command};
 use crate::quality::FailureReport;
 use crate::review::propose::{self, Proposal};
 use crate::review::{request_status, requests};
@@ -31,9 +31,9 @@ pub enum OwnToolError {
     #[error(transparent)]
     Severity(#[from] crate::model::UnknownValue),
     #[error(transparent)]
-    Lookup(#[from] crate::catalog::LookupError),
-    #[error(transparent)]
-    Report(#[from] crate::quality::FailureReportError),
+    Command(#[from] crate::command::CommandError),
+    #[error("the library answered with something else than was asked")]
+    Unanswered,
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
@@ -258,36 +258,25 @@ async fn review_status(
 }
 
 async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value, OwnToolError> {
-    let spec: ToolId = text(arguments, "tool").unwrap_or_default().parse()?;
-    let severity: Severity = text(arguments, "severity").unwrap_or_default().parse()?;
-    let catalog = crate::catalog::Catalog::from_shared(shared.entries());
-    let entry = catalog.find(&spec)?.clone();
-    let report = FailureReport {
-        scenario: text(arguments, "scenario").unwrap_or_default().to_string(),
-        error: text(arguments, "error").unwrap_or_default().to_string(),
-        severity,
-        tag: text(arguments, "tag").map(str::to_string),
+    let command = Command::MarkFailure {
+        tool: text(arguments, "tool").unwrap_or_default().parse()?,
+        report: FailureReport {
+            scenario: text(arguments, "scenario").unwrap_or_default().to_string(),
+            error: text(arguments, "error").unwrap_or_default().to_string(),
+            severity: text(arguments, "severity").unwrap_or_default().parse()?,
+            tag: text(arguments, "tag").map(str::to_string),
+        },
     };
-    let failure = report.into_record(
-        &entry.name,
-        &entry.version,
-        RunOrigin::Mcp,
-        crate::clock::now_rfc3339(),
-    )?;
-    let recorded = shared
-        .with_store(move |store| {
-            let mut batch = [failure];
-            store.insert_failures(&mut batch).map(|()| {
-                let [failure] = batch;
-                failure
-            })
-        })
-        .await?;
+    let Applied::FailureMarked { failure, .. } =
+        command::apply(&shared.commands(None), command).await?
+    else {
+        return Err(OwnToolError::Unanswered);
+    };
     Ok(json!({
-        "id": recorded.id,
-        "tool": recorded.tool,
-        "version": recorded.version,
-        "severity": recorded.severity,
+        "id": failure.id,
+        "tool": failure.tool,
+        "version": failure.version,
+        "severity": failure.severity,
     }))
 }
 

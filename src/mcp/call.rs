@@ -12,10 +12,11 @@ use serde_json::{Value, json};
 use super::approval;
 use super::gateway::Shared;
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
+use crate::command::{self, Applied, Command};
 use crate::error_chain::one_line;
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobError, RunJobEvent};
-use crate::model::{RunOrigin, RunStatus};
-use crate::runner::{RunOutcome, RunRequest};
+use crate::model::RunStatus;
+use crate::runner::RunOutcome;
 
 /// How often a running call reports progress to a client that asked for it.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -55,16 +56,18 @@ pub async fn call_tool(
         return super::service_call::exchange(&shared, entry, &input).await;
     }
     let client = context.client_info().map(|info| info.name);
-    let request = RunRequest {
-        root: shared.root.clone(),
-        entry,
+    // Cleared above, by the rules or by the human: the cost gate is passed as confirmed.
+    let command = Command::Run {
+        tool: entry.tool_id(),
         input: Some(input.to_string()),
-        origin: RunOrigin::Mcp,
-        client,
-        exe: shared.exe.clone(),
-        confinement: shared.confinement.clone(),
+        confirmed: true,
     };
-    match run_with_progress(RunJob::new(request, shared.recorder()), &context).await {
+    let job = match command::apply(&shared.commands(client), command).await {
+        Ok(Applied::Run(job)) => job,
+        Ok(_) => return refusal(format!("{}: the run did not start", listed.entry.name)),
+        Err(e) => return refusal(one_line(&e)),
+    };
+    match run_with_progress(job, &context).await {
         Ok(recorded) => answer(&listed, &recorded.run, &recorded.outcome),
         Err(RunJobError::Unstored(e)) => {
             refusal(format!("{}: the run finished but {e}", listed.entry.name))

@@ -16,7 +16,6 @@ use super::listing::Listing;
 use super::{agent_tools, call};
 use crate::catalog::scan::load_path;
 use crate::config::Config;
-use crate::jobs::run::Recorder;
 use crate::model::ToolEntry;
 use crate::runner::confine::Confinement;
 use crate::store::{SharedStore, Store};
@@ -69,6 +68,24 @@ impl Shared {
             changed: broadcast::channel(16).0,
             in_flight: watch::Sender::new(0),
         }
+    }
+
+    /// The library's command context for a call of `client`: runs recorded through the one
+    /// writer with origin `mcp`, validations against the catalog the server holds.
+    pub fn commands(&self, client: Option<String>) -> crate::command::Context {
+        let mut ctx = crate::command::Context::new(
+            &self.root,
+            &self.config,
+            self.store.clone(),
+            crate::model::RunOrigin::Mcp,
+        );
+        ctx.review.exe = self.exe.clone();
+        ctx.confinement = self.confinement.clone();
+        ctx.client = client;
+        ctx.catalog = Some(Arc::new(crate::catalog::Catalog::from_shared(
+            self.entries(),
+        )));
+        ctx
     }
 
     /// Counts a call as being answered until the guard is dropped.
@@ -179,11 +196,6 @@ impl Shared {
             Ok(value) => value,
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
-    }
-
-    /// Where the calls' runs are recorded: the process's one connection.
-    pub fn recorder(&self) -> Recorder {
-        Recorder::Store(self.store.clone())
     }
 
     /// The process's one write connection, for work that takes it only as it stores.
