@@ -46,8 +46,12 @@ pub enum Command {
         max_attempts: usize,
         confirmed: bool,
     },
-    /// A failure a person or an agent saw.
-    MarkFailure { tool: ToolId, report: FailureReport },
+    /// A failure a person or an agent saw; `run` is the run it was seen in, when known.
+    MarkFailure {
+        tool: ToolId,
+        report: FailureReport,
+        run: Option<i64>,
+    },
     /// Archives approved tools unused for `days_unused` days, or scored below `min_quality`.
     Gc {
         days_unused: u64,
@@ -226,9 +230,9 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
         } => call(ctx, capability, input, max_attempts, confirmed)
             .await
             .map(Applied::Called),
-        Command::MarkFailure { tool, report } => {
+        Command::MarkFailure { tool, report, run } => {
             let ctx = ctx.clone();
-            blocking(move || mark_failure(&ctx, &tool, report)).await
+            blocking(move || mark_failure(&ctx, &tool, report, run)).await
         }
         Command::Gc {
             days_unused,
@@ -397,14 +401,16 @@ fn mark_failure(
     ctx: &Context,
     spec: &ToolId,
     report: FailureReport,
+    run: Option<i64>,
 ) -> Result<Applied, CommandError> {
     let entry = find(ctx, spec)?;
-    let failure = report.into_record(
+    let mut failure = report.into_record(
         &entry.name,
         &entry.version,
         ctx.origin,
         crate::clock::now_rfc3339(),
     )?;
+    failure.run_id = run;
     let store = &mut ctx.store.lock();
     let mut recorded = [failure];
     store.insert_failures(&mut recorded)?;
@@ -516,6 +522,7 @@ mod tests {
                 severity: Severity::High,
                 tag: tag.map(str::to_string),
             },
+            run: None,
         };
         let empty = rt.block_on(apply(&ctx, report(" ", None))).err();
         assert!(matches!(empty, Some(CommandError::Report(_))), "{empty:?}");

@@ -37,6 +37,7 @@ pub fn run(args: MarkFailureArgs, ws: &Workspace) -> CliResult {
             severity: args.severity,
             tag: args.tag,
         },
+        run: None,
     };
     let ctx = ws.command_context()?;
     let Applied::FailureMarked { failure, quality } =

@@ -266,6 +266,7 @@ async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value
             severity: text(arguments, "severity").unwrap_or_default().parse()?,
             tag: text(arguments, "tag").map(str::to_string),
         },
+        run: None,
     };
     let Applied::FailureMarked { failure, .. } =
         command::apply(&shared.commands(None), command).await?
