@@ -268,6 +268,8 @@ async fn event_loop(
     // cores shared), and nothing needs them before a tool detail opens.
     highlight::load_in_background();
     services.start_pollers(&tx);
+    // Left out of the first frame: the search index, built now, before the first key.
+    app.catalog.search();
 
     // Watching a large workspace means one inotify watch per folder: set it up after the
     // first frame, off the UI thread. The first scan starts once it watches, so no change
