@@ -27,7 +27,7 @@ pub struct ServiceDialogState {
     pub kind: ServiceDialogKind,
     pub text: TextArea<'static>,
     /// The last answer (`Ok`) or why the exchange failed (`Err`); `None` while none came.
-    pub answer: Option<Result<String, String>>,
+    pub answer: Option<Result<String, crate::services::ServiceError>>,
     /// An exchange is under way.
     pub waiting: bool,
     pub problem: Option<String>,
@@ -137,6 +137,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &ServiceDialogState
             Span::styled(answer.clone(), theme.text),
         ]),
         (None, false, Some(Err(reason))) => {
+            let reason = crate::error_chain::one_line(reason);
             Line::from(Span::styled(format!("✗ {reason}"), theme.error))
         }
         (None, false, None) => Line::from(""),
