@@ -79,8 +79,8 @@ pub fn run(
 ) -> anyhow::Result<()> {
     limit_malloc_arenas();
     let dir = config_dir();
-    let keymap = Keymap::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
-    let theme = Theme::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
+    let keymap = Keymap::load(dir.as_deref())?;
+    let theme = Theme::load(dir.as_deref())?;
     let mut store = match opened {
         Some(store) => store,
         None => Store::open(&root)?,
