@@ -875,7 +875,7 @@ impl App {
             Some(Overlay::MarkFailure(mut mark)) => match mark.record() {
                 Ok(failure) => self.effects.push(Effect::RecordFailure(Box::new(failure))),
                 Err(problem) => {
-                    mark.problem = Some(problem);
+                    mark.problem = Some(one_line(&problem));
                     self.overlay = Some(Overlay::MarkFailure(mark));
                 }
             },
@@ -902,7 +902,7 @@ impl App {
                     });
                 }
                 Err(problem) => {
-                    evolve.problem = Some(problem);
+                    evolve.problem = Some(one_line(&problem));
                     self.overlay = Some(Overlay::Evolve(evolve));
                 }
             },
@@ -929,7 +929,7 @@ impl App {
                     });
                 }
                 Err(problem) => {
-                    decision.problem = Some(problem);
+                    decision.problem = Some(one_line(&problem));
                     self.overlay = Some(Overlay::Decision(decision));
                 }
             },

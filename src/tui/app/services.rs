@@ -33,7 +33,7 @@ impl App {
         let value = match dialog.value() {
             Ok(value) => value,
             Err(problem) => {
-                dialog.problem = Some(problem);
+                dialog.problem = Some(one_line(&problem));
                 self.overlay = Some(Overlay::Service(dialog));
                 return;
             }

@@ -67,12 +67,12 @@ impl ServiceDialogState {
     }
 
     /// The field's text on one line, trimmed; empty is refused.
-    pub fn value(&self) -> Result<String, String> {
+    pub fn value(&self) -> Result<String, EmptyField> {
         let text = self.text.lines().join(" ").trim().to_string();
         if text.is_empty() {
             return Err(match self.kind {
-                ServiceDialogKind::Launch { .. } => "name the instance".into(),
-                ServiceDialogKind::Send { .. } => "type a message".into(),
+                ServiceDialogKind::Launch { .. } => EmptyField::Name,
+                ServiceDialogKind::Send { .. } => EmptyField::Message,
             });
         }
         Ok(text)
@@ -84,6 +84,15 @@ impl ServiceDialogState {
             self.problem = None;
         }
     }
+}
+
+/// The dialog's one field is empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EmptyField {
+    #[error("name the instance")]
+    Name,
+    #[error("type a message")]
+    Message,
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &ServiceDialogState) {
