@@ -35,7 +35,7 @@ use rusqlite::{Connection, OpenFlags};
 pub const STATE_DIR: &str = ".toolbench";
 pub const STATE_FILE: &str = "state.db";
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("{path}: cannot create the state folder: {reason}")]
     CreateDir { path: PathBuf, reason: String },

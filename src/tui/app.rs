@@ -31,15 +31,42 @@ use super::overlays::stats::{StatsState, ranking_rows};
 use super::panes;
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::theme::Theme;
+use crate::approvals::ApprovalError;
 use crate::catalog::{Catalog, SortOrder};
 use crate::config::Preset;
+use crate::error_chain::one_line;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::{ToolStats, quality_of};
+use crate::review::Outcome;
 use crate::review::queue::arrival_key;
 use crate::review::{DecisionKind, ReviewCommand};
-use crate::runner::Stream;
 use crate::runner::gate::{Gate, gate};
+use crate::runner::{RunError, Stream};
+use crate::services::ServiceError;
+use crate::store::StoreError;
 use crate::store::services::InstanceRow;
+
+/// Why a decision (or a validation the reviewer asked for) did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DecisionError {
+    #[error(transparent)]
+    Review(#[from] crate::review::ReviewError),
+    #[error("validation of {tool}")]
+    Validation {
+        tool: String,
+        #[source]
+        error: crate::review::validate::ValidateError,
+    },
+}
+
+/// The workspace watcher could not be set up: changes on disk are seen only by a rescan.
+#[derive(Debug, thiserror::Error)]
+pub enum WatcherError {
+    #[error(transparent)]
+    Watch(#[from] crate::watch::WatchError),
+    #[error("watcher setup failed")]
+    Setup(#[source] tokio::task::JoinError),
+}
 
 /// How long a status message stays up.
 const MESSAGE_TTL: Duration = Duration::from_secs(6);
@@ -65,8 +92,8 @@ pub enum AppEvent {
         days: Vec<crate::store::DayQuality>,
     },
     /// The workspace statistics for the stats overlay, or why they could not be read.
-    StatsLoaded(Result<Box<crate::store::WorkspaceStats>, String>),
-    IndexSaved(Result<(), String>),
+    StatsLoaded(Result<Box<crate::store::WorkspaceStats>, StoreError>),
+    IndexSaved(Result<(), StoreError>),
     /// Output of a running tool, in the order it was read; `skipped` bytes before these were
     /// not shown (the app was behind), only logged.
     RunOutput {
@@ -75,10 +102,10 @@ pub enum AppEvent {
         bytes: Vec<u8>,
         skipped: u64,
     },
-    /// A run ended (or could not start: `Err` holds the one-line reason).
+    /// A run ended with the summary of its protections, or could not start.
     RunFinished {
         key: u64,
-        result: Result<(Box<RunRecord>, String), String>,
+        result: Result<(Box<RunRecord>, String), RunError>,
     },
     /// Another toolbench process started a run: shown read-only, followed from its logs.
     InheritedRun {
@@ -110,9 +137,9 @@ pub enum AppEvent {
     /// The watcher saw tools change on disk.
     Watched(crate::watch::WatchUpdate),
     /// The workspace watcher is set up (or could not be: the reason).
-    WatcherStarted(Result<(), String>),
-    /// A review decision finished: its summary, or the one-line reason it was refused.
-    Decided(Result<String, String>),
+    WatcherStarted(Result<(), WatcherError>),
+    /// A review decision finished: what it did, or why it was refused.
+    Decided(Result<Outcome, DecisionError>),
     Validated {
         path: PathBuf,
         report: Box<crate::review::validate::ValidationReport>,
@@ -123,7 +150,7 @@ pub enum AppEvent {
         files: Vec<(String, String)>,
     },
     /// An answer to an agent call (or a rule's revocation) was stored, or why not.
-    CallAnswered(Result<String, String>),
+    CallAnswered(Result<String, ApprovalError>),
     /// The agent calls waiting for a human and the approval rules in force, as they changed.
     CallsPolled {
         calls: Vec<crate::store::calls::CallRow>,
@@ -137,7 +164,7 @@ pub enum AppEvent {
     ServiceDone {
         instance: String,
         job: super::service_jobs::ServiceJob,
-        result: Result<String, String>,
+        result: Result<String, ServiceError>,
     },
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
@@ -474,8 +501,8 @@ impl App {
                     self.dirty = true;
                 }
             }
-            AppEvent::IndexSaved(Err(reason)) => self.notify(
-                format!("could not cache the catalog: {reason}"),
+            AppEvent::IndexSaved(Err(e)) => self.notify(
+                format!("could not cache the catalog: {}", one_line(&e)),
                 Level::Error,
             ),
             AppEvent::IndexSaved(Ok(())) => {}
@@ -528,16 +555,16 @@ impl App {
             AppEvent::WatcherStarted(result) => {
                 match result {
                     Ok(()) => self.watching = true,
-                    Err(reason) => self.notify(reason, Level::Error),
+                    Err(e) => self.notify(one_line(&e), Level::Error),
                 }
                 self.effects.push(Effect::Scan);
                 self.dirty = true;
             }
-            AppEvent::Decided(Ok(summary)) => {
-                self.notify(summary, Level::Info);
+            AppEvent::Decided(Ok(outcome)) => {
+                self.notify(outcome.summary(), Level::Info);
                 self.effects.push(Effect::Scan);
             }
-            AppEvent::Decided(Err(reason)) => self.notify(reason, Level::Error),
+            AppEvent::Decided(Err(e)) => self.notify(one_line(&e), Level::Error),
             AppEvent::EvolveLoaded { path, files } => {
                 if let Some(Overlay::Evolve(evolve)) = &mut self.overlay
                     && evolve.entry.path == path
@@ -587,7 +614,7 @@ impl App {
             AppEvent::CallsPolled { calls, rules } => self.on_calls_polled(calls, rules),
             AppEvent::RequestsPolled(requests) => self.on_requests_polled(requests),
             AppEvent::CallAnswered(Ok(summary)) => self.notify(summary, Level::Info),
-            AppEvent::CallAnswered(Err(reason)) => self.notify(reason, Level::Error),
+            AppEvent::CallAnswered(Err(e)) => self.notify(one_line(&e), Level::Error),
             AppEvent::InstancesPolled(rows) => self.on_instances_polled(rows),
             AppEvent::ServiceDone {
                 instance,
@@ -683,7 +710,7 @@ impl App {
         }
     }
 
-    fn on_run_finished(&mut self, key: u64, result: Result<(Box<RunRecord>, String), String>) {
+    fn on_run_finished(&mut self, key: u64, result: Result<(Box<RunRecord>, String), RunError>) {
         let Some(view) = self.runs.iter_mut().find(|r| r.key == key) else {
             return;
         };
@@ -697,7 +724,8 @@ impl App {
                 view.finish(RunState::Finished(record));
                 self.notify(message, Level::Info);
             }
-            Err(reason) => {
+            Err(e) => {
+                let reason = one_line(&e);
                 view.finish(RunState::Refused(reason.clone()));
                 self.notify(reason, Level::Error);
             }
@@ -847,7 +875,7 @@ impl App {
             Some(Overlay::MarkFailure(mut mark)) => match mark.record() {
                 Ok(failure) => self.effects.push(Effect::RecordFailure(Box::new(failure))),
                 Err(problem) => {
-                    mark.problem = Some(problem);
+                    mark.problem = Some(one_line(&problem));
                     self.overlay = Some(Overlay::MarkFailure(mark));
                 }
             },
@@ -874,7 +902,7 @@ impl App {
                     });
                 }
                 Err(problem) => {
-                    evolve.problem = Some(problem);
+                    evolve.problem = Some(one_line(&problem));
                     self.overlay = Some(Overlay::Evolve(evolve));
                 }
             },
@@ -901,7 +929,7 @@ impl App {
                     });
                 }
                 Err(problem) => {
-                    decision.problem = Some(problem);
+                    decision.problem = Some(one_line(&problem));
                     self.overlay = Some(Overlay::Decision(decision));
                 }
             },

@@ -3,7 +3,7 @@
 
 use tokio::sync::mpsc;
 
-use super::app::AppEvent;
+use super::app::{AppEvent, DecisionError};
 use crate::jobs::run::{RunJobEvent, RunObserver};
 use crate::jobs::scan::ScanEvent;
 use crate::jobs::validation::ValidationEvent;
@@ -40,7 +40,7 @@ pub async fn follow_run(
             }
             RunJobEvent::NotStarted(reason) => AppEvent::RunFinished {
                 key,
-                result: Err(reason.to_string()),
+                result: Err(reason),
             },
             RunJobEvent::Finished(outcome) => AppEvent::RunFinished {
                 key,
@@ -78,7 +78,7 @@ pub fn from_validation(event: ValidationEvent) -> AppEvent {
     match event {
         ValidationEvent::Validated { path, report } => AppEvent::Validated { path, report },
         ValidationEvent::Refused { tool, error } => {
-            AppEvent::Decided(Err(format!("validation of {tool}: {error}")))
+            AppEvent::Decided(Err(DecisionError::Validation { tool, error }))
         }
     }
 }

@@ -4,12 +4,46 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use crate::catalog::manifest::read_text_capped;
+use crate::catalog::manifest::{ReadTextError, read_text_capped};
+
+/// A keymap file the workbench cannot use: the file, the line and what on it is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum KeymapError {
+    #[error("{}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: ReadTextError,
+    },
+    /// Not TOML of the expected shape; the text already names file, line and field.
+    #[error("{description}")]
+    Toml { path: PathBuf, description: String },
+    #[error("{}:{line}: unknown section [{section}] (expected one of {expected})", .path.display())]
+    UnknownSection {
+        path: PathBuf,
+        line: usize,
+        section: String,
+        expected: String,
+    },
+    #[error("{}:{line}: unknown action `{action}`", .path.display())]
+    UnknownAction {
+        path: PathBuf,
+        line: usize,
+        action: String,
+    },
+    #[error("{}:{line}: field `{field}`: unknown key {key:?}", .path.display())]
+    UnknownKey {
+        path: PathBuf,
+        line: usize,
+        field: String,
+        key: String,
+    },
+}
 
 const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 
@@ -174,14 +208,17 @@ type RawKeymap = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
 impl Keymap {
     /// The built-in keymap with `<config_dir>/keymap.toml` on top, when present.
-    pub fn load(config_dir: Option<&Path>) -> Result<Self, String> {
+    pub fn load(config_dir: Option<&Path>) -> Result<Self, KeymapError> {
         let mut keymap = Self::defaults();
         if let Some(path) = config_dir
             .map(|d| d.join("keymap.toml"))
             .filter(|p| p.exists())
         {
-            let text = read_text_capped(&path, 1024 * 1024)
-                .map_err(|r| format!("{}: {r}", path.display()))?;
+            let text =
+                read_text_capped(&path, 1024 * 1024).map_err(|source| KeymapError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
             keymap.overlay(&text, &path)?;
         }
         Ok(keymap)
@@ -199,31 +236,38 @@ impl Keymap {
     }
 
     /// Applies a keymap file: each action it names gets exactly the keys it lists.
-    pub fn overlay(&mut self, text: &str, path: &Path) -> Result<(), String> {
-        let raw: RawKeymap =
-            toml::from_str(text).map_err(|e| crate::config::describe_toml_error(path, text, &e))?;
+    pub fn overlay(&mut self, text: &str, path: &Path) -> Result<(), KeymapError> {
+        let raw: RawKeymap = toml::from_str(text).map_err(|e| KeymapError::Toml {
+            path: path.to_path_buf(),
+            description: crate::config::describe_toml_error(path, text, &e),
+        })?;
         for (section, actions) in raw {
-            let context = Context::from_name(&section).ok_or_else(|| {
+            let Some(context) = Context::from_name(&section) else {
                 let names: Vec<_> = Context::ALL.iter().map(|c| c.name()).collect();
-                format!(
-                    "{}:{}: unknown section [{section}] (expected one of {})",
-                    path.display(),
-                    line_of(text, &format!("[{section}]")),
-                    names.join(", ")
-                )
-            })?;
+                return Err(KeymapError::UnknownSection {
+                    path: path.to_path_buf(),
+                    line: line_of(text, &format!("[{section}]")),
+                    section,
+                    expected: names.join(", "),
+                });
+            };
             for (name, specs) in actions {
                 let line = line_of(text, &name);
-                let action = Action::from_name(&name)
-                    .ok_or_else(|| format!("{}:{line}: unknown action `{name}`", path.display()))?;
+                let Some(action) = Action::from_name(&name) else {
+                    return Err(KeymapError::UnknownAction {
+                        path: path.to_path_buf(),
+                        line,
+                        action: name,
+                    });
+                };
                 let keys = specs
                     .iter()
                     .map(|s| {
-                        KeyCombo::parse(s).ok_or_else(|| {
-                            format!(
-                                "{}:{line}: field `{name}`: unknown key {s:?}",
-                                path.display()
-                            )
+                        KeyCombo::parse(s).ok_or_else(|| KeymapError::UnknownKey {
+                            path: path.to_path_buf(),
+                            line,
+                            field: name.clone(),
+                            key: s.clone(),
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -374,17 +418,42 @@ mod tests {
         let err = keymap
             .overlay("[global]\nfly = [\"f\"]\n", Path::new("keymap.toml"))
             .expect_err("bad action");
-        assert_eq!(err, "keymap.toml:2: unknown action `fly`");
+        assert_eq!(err.to_string(), "keymap.toml:2: unknown action `fly`");
         let err = keymap
             .overlay("[global]\nquit = [\"hyper-q\"]\n", Path::new("keymap.toml"))
             .expect_err("bad key");
-        assert_eq!(err, "keymap.toml:2: field `quit`: unknown key \"hyper-q\"");
+        assert_eq!(
+            err.to_string(),
+            "keymap.toml:2: field `quit`: unknown key \"hyper-q\""
+        );
         let err = keymap
             .overlay("[nowhere]\nquit = [\"q\"]\n", Path::new("keymap.toml"))
             .expect_err("bad section");
         assert!(
-            err.starts_with("keymap.toml:1: unknown section [nowhere]"),
+            err.to_string()
+                .starts_with("keymap.toml:1: unknown section [nowhere]"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_keymap_file_in_the_config_folder_is_named_with_its_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("keymap.toml");
+        std::fs::write(&file, "[global]\nquit = [\"q\"]\nhelp = [\"ctrl-hyper\"]\n")
+            .expect("write keymap");
+        let err = Keymap::load(Some(dir.path())).expect_err("bad key");
+        assert!(
+            matches!(&err, KeymapError::UnknownKey { path, line: 3, field, key }
+                if *path == file && field == "help" && key == "ctrl-hyper"),
+            "{err:?}"
+        );
+        assert_eq!(
+            crate::error_chain::one_line(&err),
+            format!(
+                "{}:3: field `help`: unknown key \"ctrl-hyper\"",
+                file.display()
+            )
         );
     }
 }

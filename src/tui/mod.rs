@@ -79,8 +79,8 @@ pub fn run(
 ) -> anyhow::Result<()> {
     limit_malloc_arenas();
     let dir = config_dir();
-    let keymap = Keymap::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
-    let theme = Theme::load(dir.as_deref()).map_err(anyhow::Error::msg)?;
+    let keymap = Keymap::load(dir.as_deref())?;
+    let theme = Theme::load(dir.as_deref())?;
     let mut store = match opened {
         Some(store) => store,
         None => Store::open(&root)?,
@@ -320,8 +320,8 @@ async fn event_loop(
             setup = &mut watcher_setup, if watcher.is_none() => {
                 let (kept, started) = match setup {
                     Ok(Ok(kept)) => (Some(kept), Ok(())),
-                    Ok(Err(e)) => (None, Err(crate::error_chain::one_line(&e))),
-                    Err(e) => (None, Err(format!("watcher setup failed: {e}"))),
+                    Ok(Err(e)) => (None, Err(app::WatcherError::Watch(e))),
+                    Err(e) => (None, Err(app::WatcherError::Setup(e))),
                 };
                 watcher = Some(kept);
                 AppEvent::WatcherStarted(started)
@@ -421,7 +421,7 @@ fn run_effect(
             let tx = tx.clone();
             let store = services.store.clone();
             tokio::task::spawn_blocking(move || {
-                let result = store.lock().save_index(&entries).map_err(|e| e.to_string());
+                let result = store.lock().save_index(&entries);
                 let _ = tx.send(AppEvent::IndexSaved(result));
             });
         }
@@ -472,8 +472,7 @@ fn run_effect(
                             overlays::stats::TREND_OVER,
                         )
                     })
-                    .map(Box::new)
-                    .map_err(|e| e.to_string());
+                    .map(Box::new);
                 let _ = tx.send(AppEvent::StatsLoaded(result));
             });
         }
@@ -523,7 +522,6 @@ fn run_effect(
             answer_on_store(services.store.clone(), tx.clone(), move |store| {
                 crate::approvals::answer(store, id, decision, &who)
                     .map(|call| format!("call #{id} ({}) {}", call.tool, call.state))
-                    .map_err(|e| e.to_string())
             });
         }
         Effect::AnswerRequest { name, command } => {
@@ -540,7 +538,6 @@ fn run_effect(
             answer_on_store(services.store.clone(), tx.clone(), move |store| {
                 crate::approvals::revoke(store, id, &who)
                     .map(|rule| format!("rule #{id} ({}@{}) revoked", rule.tool, rule.version))
-                    .map_err(|e| e.to_string())
             });
         }
         Effect::LoadEvolve(entry) => {
@@ -595,7 +592,7 @@ fn run_effect(
 fn answer_on_store(
     store: SharedStore,
     tx: mpsc::UnboundedSender<AppEvent>,
-    work: impl FnOnce(&mut Store) -> Result<String, String> + Send + 'static,
+    work: impl FnOnce(&mut Store) -> Result<String, crate::approvals::ApprovalError> + Send + 'static,
 ) {
     tokio::task::spawn_blocking(move || {
         let result = work(&mut store.lock());
@@ -610,10 +607,8 @@ fn decide(
     store: &SharedStore,
     tool: &ToolId,
     command: &crate::review::ReviewCommand,
-) -> Result<String, String> {
-    crate::review::apply(ctx, store, tool, command)
-        .map(|d| d.summary())
-        .map_err(|e| e.to_string())
+) -> Result<crate::review::Outcome, app::DecisionError> {
+    Ok(crate::review::apply(ctx, store, tool, command)?)
 }
 
 #[cfg(test)]

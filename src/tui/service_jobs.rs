@@ -44,7 +44,7 @@ impl Jobs {
                 exe: jobs.exe.clone(),
                 ..Services::new(&jobs.root, &jobs.config)
             };
-            let result = job(&services, &jobs.store).map_err(|e| e.to_string());
+            let result = job(&services, &jobs.store);
             let _ = jobs.tx.send(AppEvent::ServiceDone {
                 instance,
                 job: kind,

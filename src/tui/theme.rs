@@ -1,11 +1,11 @@
 //! Colours and text styles by role: `assets/theme.toml`, with the user's `theme.toml` on top.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::catalog::manifest::read_text_capped;
+use crate::catalog::manifest::{ReadTextError, read_text_capped};
 use crate::model::{CostTier, Tier};
 
 const DEFAULT_THEME: &str = include_str!("../../assets/theme.toml");
@@ -57,15 +57,58 @@ roles!(
     syntax_heading,
 );
 
+/// A theme file the workbench cannot use: the file, the line and the role that is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error("{}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: ReadTextError,
+    },
+    /// Not TOML of the expected shape; the text already names file, line and field.
+    #[error("{description}")]
+    Toml { path: PathBuf, description: String },
+    #[error("{}:{line}: field `{role}`", .path.display())]
+    Style {
+        path: PathBuf,
+        line: usize,
+        role: String,
+        #[source]
+        source: StyleError,
+    },
+    #[error("{}:{line}: unknown theme role `{role}`", .path.display())]
+    UnknownRole {
+        path: PathBuf,
+        line: usize,
+        role: String,
+    },
+}
+
+/// A style spec that is not `colour [on colour] [modifier…]`.
+#[derive(Debug, thiserror::Error)]
+pub enum StyleError {
+    #[error("`on` needs a colour after it")]
+    NoBackground,
+    #[error("unknown word {0:?} (expected a colour, `on`, or a modifier)")]
+    UnknownWord(String),
+    #[error("{0:?} is not a #rrggbb colour")]
+    NotHex(String),
+    #[error("unknown colour {0:?}")]
+    UnknownColour(String),
+}
+
 impl Theme {
-    pub fn load(config_dir: Option<&Path>) -> Result<Self, String> {
+    pub fn load(config_dir: Option<&Path>) -> Result<Self, ThemeError> {
         let mut theme = Self::builtin();
         if let Some(path) = config_dir
             .map(|d| d.join("theme.toml"))
             .filter(|p| p.exists())
         {
-            let text = read_text_capped(&path, 1024 * 1024)
-                .map_err(|r| format!("{}: {r}", path.display()))?;
+            let text = read_text_capped(&path, 1024 * 1024).map_err(|source| ThemeError::Read {
+                path: path.clone(),
+                source,
+            })?;
             theme.overlay(&text, &path)?;
         }
         Ok(theme)
@@ -80,19 +123,29 @@ impl Theme {
         theme
     }
 
-    pub fn overlay(&mut self, text: &str, path: &Path) -> Result<(), String> {
-        let raw: BTreeMap<String, String> =
-            toml::from_str(text).map_err(|e| crate::config::describe_toml_error(path, text, &e))?;
+    pub fn overlay(&mut self, text: &str, path: &Path) -> Result<(), ThemeError> {
+        let raw: BTreeMap<String, String> = toml::from_str(text).map_err(|e| ThemeError::Toml {
+            path: path.to_path_buf(),
+            description: crate::config::describe_toml_error(path, text, &e),
+        })?;
         for (role, spec) in raw {
             let line = text
                 .lines()
                 .position(|l| l.trim_start().starts_with(&role))
                 .map_or(1, |i| i + 1);
-            let style = parse_style(&spec)
-                .map_err(|e| format!("{}:{line}: field `{role}`: {e}", path.display()))?;
-            let slot = self
-                .slot(&role)
-                .ok_or_else(|| format!("{}:{line}: unknown theme role `{role}`", path.display()))?;
+            let style = parse_style(&spec).map_err(|source| ThemeError::Style {
+                path: path.to_path_buf(),
+                line,
+                role: role.clone(),
+                source,
+            })?;
+            let Some(slot) = self.slot(&role) else {
+                return Err(ThemeError::UnknownRole {
+                    path: path.to_path_buf(),
+                    line,
+                    role,
+                });
+            };
             *slot = style;
         }
         Ok(())
@@ -118,7 +171,7 @@ impl Theme {
 }
 
 /// `"cyan"`, `"white on #303030 bold"`.
-fn parse_style(spec: &str) -> Result<Style, String> {
+fn parse_style(spec: &str) -> Result<Style, StyleError> {
     let mut style = Style::default();
     let mut words = spec.split_whitespace().peekable();
     if let Some(first) = words.next_if(|w| !is_modifier(w) && *w != "on") {
@@ -127,7 +180,7 @@ fn parse_style(spec: &str) -> Result<Style, String> {
     while let Some(word) = words.next() {
         match word {
             "on" => {
-                let bg = words.next().ok_or("`on` needs a colour after it")?;
+                let bg = words.next().ok_or(StyleError::NoBackground)?;
                 style = style.bg(parse_color(bg)?);
             }
             "bold" => style = style.add_modifier(Modifier::BOLD),
@@ -136,9 +189,7 @@ fn parse_style(spec: &str) -> Result<Style, String> {
             "underlined" => style = style.add_modifier(Modifier::UNDERLINED),
             "reversed" => style = style.add_modifier(Modifier::REVERSED),
             other => {
-                return Err(format!(
-                    "unknown word {other:?} (expected a colour, `on`, or a modifier)"
-                ));
+                return Err(StyleError::UnknownWord(other.to_string()));
             }
         }
     }
@@ -149,12 +200,12 @@ fn is_modifier(word: &str) -> bool {
     matches!(word, "bold" | "italic" | "dim" | "underlined" | "reversed")
 }
 
-fn parse_color(word: &str) -> Result<Color, String> {
+fn parse_color(word: &str) -> Result<Color, StyleError> {
     if let Some(hex) = word.strip_prefix('#') {
         let value = u32::from_str_radix(hex, 16).ok().filter(|_| hex.len() == 6);
         return value
             .map(|v| Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8))
-            .ok_or_else(|| format!("{word:?} is not a #rrggbb colour"));
+            .ok_or_else(|| StyleError::NotHex(word.to_string()));
     }
     Ok(match word {
         "default" | "reset" => Color::Reset,
@@ -174,7 +225,7 @@ fn parse_color(word: &str) -> Result<Color, String> {
         "lightmagenta" => Color::LightMagenta,
         "lightcyan" => Color::LightCyan,
         "white" => Color::White,
-        other => return Err(format!("unknown colour {other:?}")),
+        other => return Err(StyleError::UnknownColour(other.to_string())),
     })
 }
 
@@ -206,10 +257,21 @@ mod tests {
                 Path::new("theme.toml"),
             )
             .expect_err("bad colour");
-        assert_eq!(err, "theme.toml:2: field `error`: unknown colour \"blood\"");
+        assert!(
+            matches!(&err, ThemeError::Style { line: 2, role, source: StyleError::UnknownColour(c), .. }
+                if role == "error" && c == "blood"),
+            "{err:?}"
+        );
+        assert_eq!(
+            crate::error_chain::one_line(&err),
+            "theme.toml:2: field `error`: unknown colour \"blood\""
+        );
         let err = theme
             .overlay("sparkle = \"red\"\n", Path::new("theme.toml"))
             .expect_err("bad role");
-        assert_eq!(err, "theme.toml:1: unknown theme role `sparkle`");
+        assert_eq!(
+            err.to_string(),
+            "theme.toml:1: unknown theme role `sparkle`"
+        );
     }
 }

@@ -6,6 +6,19 @@ use std::path::Path;
 use super::HELPER_ARG;
 use super::policy::SandboxPolicy;
 
+/// A helper command line the helper refuses (exit 125).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ArgsError {
+    #[error("no command given after --")]
+    NoCommand,
+    #[error("usage: {HELPER_ARG} <policy json> -- command [args...]")]
+    Usage,
+    #[error("policy argument is not UTF-8")]
+    PolicyNotUtf8,
+    #[error("malformed policy argument")]
+    MalformedPolicy(#[source] serde_json::Error),
+}
+
 /// A validated helper command line.
 #[derive(Debug)]
 pub(super) struct HelperArgs {
@@ -28,11 +41,11 @@ pub(super) fn build(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> V
     argv
 }
 
-pub(super) fn parse(args: &[OsString]) -> Result<HelperArgs, String> {
+pub(super) fn parse(args: &[OsString]) -> Result<HelperArgs, ArgsError> {
     match args {
         [_exe, mode, policy, sep, command @ ..] if mode == HELPER_ARG && sep == "--" => {
             if command.is_empty() {
-                return Err("no command given after --".to_string());
+                return Err(ArgsError::NoCommand);
             }
             let policy = parse_policy(policy)?;
             Ok(HelperArgs {
@@ -40,17 +53,13 @@ pub(super) fn parse(args: &[OsString]) -> Result<HelperArgs, String> {
                 command: command.to_vec(),
             })
         }
-        _ => Err(format!(
-            "usage: {HELPER_ARG} <policy json> -- command [args...]"
-        )),
+        _ => Err(ArgsError::Usage),
     }
 }
 
-fn parse_policy(raw: &OsString) -> Result<SandboxPolicy, String> {
-    let text = raw
-        .to_str()
-        .ok_or_else(|| "policy argument is not UTF-8".to_string())?;
-    serde_json::from_str(text).map_err(|e| format!("malformed policy argument: {e}"))
+fn parse_policy(raw: &OsString) -> Result<SandboxPolicy, ArgsError> {
+    let text = raw.to_str().ok_or(ArgsError::PolicyNotUtf8)?;
+    serde_json::from_str(text).map_err(ArgsError::MalformedPolicy)
 }
 
 #[cfg(test)]
@@ -116,6 +125,10 @@ mod tests {
         assert!(parse(&os(&["tb", HELPER_ARG, &good, "x", "true"])).is_err());
         assert!(parse(&os(&["tb", "other", &good, "--", "true"])).is_err());
         let err = parse(&os(&["tb", HELPER_ARG, "{", "--", "true"])).expect_err("bad json");
-        assert!(err.contains("malformed policy"), "{err}");
+        let line = crate::error_chain::one_line(&err);
+        assert!(
+            line.starts_with("malformed policy argument: EOF while parsing"),
+            "{line}"
+        );
     }
 }

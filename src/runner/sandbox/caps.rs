@@ -4,6 +4,21 @@
 //! the user's secrets. Emptying the bounding set and the current sets
 //! before exec leaves it nothing to regain.
 
+use std::io;
+
+/// Why the tool may still hold a capability.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum CapsError {
+    #[error("capset")]
+    Set(#[source] io::Error),
+    #[error("capget")]
+    Get(#[source] io::Error),
+    #[error("capabilities remain after dropping them")]
+    Remain,
+    #[error("uid 0 without CAP_SETPCAP: exec could grant capabilities")]
+    RootWithBoundingSet,
+}
+
 /// `_LINUX_CAPABILITY_VERSION_3`.
 const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 
@@ -22,12 +37,12 @@ struct CapData {
 }
 
 /// Drops every capability of the calling process for good.
-pub(super) fn drop_all() -> Result<String, String> {
+pub(super) fn drop_all() -> Result<String, CapsError> {
     let mut bounding_dropped = true;
     for cap in 0..=63 {
         // SAFETY: prctl with integer arguments only.
         if unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) } != 0 {
-            match std::io::Error::last_os_error().raw_os_error() {
+            match io::Error::last_os_error().raw_os_error() {
                 // Past the last capability this kernel knows.
                 Some(libc::EINVAL) => break,
                 _ => bounding_dropped = false,
@@ -47,15 +62,15 @@ pub(super) fn drop_all() -> Result<String, String> {
     set(&[CapData::default(); 2])?;
     let left = get()?;
     if left.iter().any(|d| d.permitted != 0 || d.effective != 0) {
-        return Err("capabilities remain after dropping them".to_string());
+        return Err(CapsError::Remain);
     }
     if !bounding_dropped && rustix::process::getuid().is_root() {
-        return Err("uid 0 without CAP_SETPCAP: exec could grant capabilities".to_string());
+        return Err(CapsError::RootWithBoundingSet);
     }
     Ok(String::new())
 }
 
-fn set(data: &[CapData; 2]) -> Result<(), String> {
+fn set(data: &[CapData; 2]) -> Result<(), CapsError> {
     let mut header = CapHeader {
         version: CAPABILITY_VERSION_3,
         pid: 0,
@@ -65,11 +80,11 @@ fn set(data: &[CapData; 2]) -> Result<(), String> {
     if rc == 0 {
         Ok(())
     } else {
-        Err(format!("capset: {}", std::io::Error::last_os_error()))
+        Err(CapsError::Set(io::Error::last_os_error()))
     }
 }
 
-fn get() -> Result<[CapData; 2], String> {
+fn get() -> Result<[CapData; 2], CapsError> {
     let mut header = CapHeader {
         version: CAPABILITY_VERSION_3,
         pid: 0,
@@ -80,6 +95,6 @@ fn get() -> Result<[CapData; 2], String> {
     if rc == 0 {
         Ok(data)
     } else {
-        Err(format!("capget: {}", std::io::Error::last_os_error()))
+        Err(CapsError::Get(io::Error::last_os_error()))
     }
 }

@@ -13,10 +13,24 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, Mode, OFlags, openat, unlinkat};
 
-use super::mountinfo::{self, Mount};
+use super::PathFailures;
+use super::mountinfo::{self, Mount, MountInfoError};
 use super::policy::SandboxPolicy;
 
 const MIB: u64 = 1024 * 1024;
+
+/// Why no cgroup limits the run (pid 1's watchdog then does).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum CgroupError {
+    #[error("cannot read /proc/self/cgroup")]
+    Memberships(#[source] io::Error),
+    #[error(transparent)]
+    MountInfo(#[from] MountInfoError),
+    #[error("{}", PathFailures(.0, "; "))]
+    Refused(Vec<(PathBuf, io::Error)>),
+    #[error("no memory and pids controllers available")]
+    NoControllers,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Version {
@@ -50,9 +64,9 @@ pub(super) struct CgroupUsage {
 impl RunCgroups {
     /// Creates the run's cgroups and moves the calling process into them.
     /// `Ok` only when both memory and process count are limited.
-    pub fn create(policy: &SandboxPolicy) -> Result<(Self, String), String> {
-        let memberships = fs::read_to_string("/proc/self/cgroup")
-            .map_err(|e| format!("cannot read /proc/self/cgroup: {e}"))?;
+    pub fn create(policy: &SandboxPolicy) -> Result<(Self, String), CgroupError> {
+        let memberships =
+            fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::Memberships)?;
         let mounts = mountinfo::read()?;
         let name = format!("toolbench-run-{}", std::process::id());
         let mut groups = Vec::new();
@@ -68,7 +82,7 @@ impl RunCgroups {
             };
             match Group::create(version, &base, &name, policy) {
                 Ok(group) => groups.push(group),
-                Err(e) => reasons.push(format!("{}: {e}", base.display())),
+                Err(e) => reasons.push((base, e)),
             }
         }
         let cgroups = RunCgroups { groups };
@@ -82,9 +96,9 @@ impl RunCgroups {
             return Ok((cgroups, version.to_string()));
         }
         if reasons.is_empty() {
-            reasons.push("no memory and pids controllers available".to_string());
+            return Err(CgroupError::NoControllers);
         }
-        Err(reasons.join("; "))
+        Err(CgroupError::Refused(reasons))
     }
 
     /// Closes the descriptors in a child of the helper, which must neither use nor remove

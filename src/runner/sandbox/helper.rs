@@ -30,8 +30,9 @@ use super::cgroup::RunCgroups;
 use super::output_relay::{OutputPipes, OutputRelay};
 use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 use super::status::{Outcome, Relay, reenact};
-use super::watchdog::Watchdog;
+use super::watchdog::{NoWatchdog, Watchdog};
 use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter};
+use crate::error_chain::one_line;
 
 /// Malformed helper arguments, or the helper itself failed (fork, pipe);
 /// 125 as in `env`, `nice` and container runtimes.
@@ -41,6 +42,36 @@ const EXIT_EXEC_FAILED: i32 = 127;
 /// How much lower than its watchdog a watched tool runs.
 const WATCHED_NICENESS: libc::c_int = 10;
 
+/// Why the helper could not start the tool: the report's `error`.
+#[derive(Debug, thiserror::Error)]
+enum HelperError {
+    #[error("cannot create pipe")]
+    Pipe(#[source] io::Error),
+    #[error("cannot take the output pipes")]
+    TakeOutput(#[source] io::Error),
+    #[error("cannot relay the output")]
+    RelayOutput(#[source] io::Error),
+    #[error("cannot fork")]
+    Fork(#[source] io::Error),
+    #[error("empty command")]
+    EmptyCommand,
+    #[error("command not found: {0}")]
+    NotFound(String),
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    #[error("cannot execute {program}")]
+    Exec {
+        program: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Inherited descriptors may still be open.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot list descriptors")]
+struct FdsError(#[source] io::Error);
+
 /// State carried from the helper into its children.
 struct Run {
     policy: SandboxPolicy,
@@ -49,7 +80,8 @@ struct Run {
     /// close-on-exec, so the tool never inherits it.
     report: Option<File>,
     protections: Protections,
-    /// Why no cgroup limits the tree, which then is pid 1's watchdog's job.
+    /// Why no cgroup limits the tree (its whole cause chain), which then is pid 1's
+    /// watchdog's job.
     no_cgroup: Option<String>,
     /// The run's cgroups, for the runner to remove should the helper be killed.
     cgroups: Vec<std::path::PathBuf>,
@@ -66,17 +98,17 @@ pub(super) fn run(args: HelperArgs) -> ! {
     // Before the user namespace: cgroups belong to the real user.
     let (cgroups, no_cgroup) = match RunCgroups::create(&args.policy) {
         Ok((cgroups, version)) => {
-            protections.set("limits", Ok(format!("cgroup {version}")));
+            protections.set_active("limits", format!("cgroup {version}"));
             (Some(cgroups), None)
         }
         // pid 1 decides: a watchdog needs a pid namespace.
-        Err(reason) => (None, Some(reason)),
+        Err(reason) => (None, Some(one_line(&reason))),
     };
     let ns = namespaces::enter(args.policy.network);
     let ns = match args.policy.service_port {
         // A service listens on the host's loopback, where its clients are.
         Some(_) => namespaces::Namespaces {
-            net: Err("a service listens on the host network".to_string()),
+            net: Err(namespaces::NamespaceError::ServiceOnHostNetwork),
             ..ns
         },
         None => ns,
@@ -98,13 +130,13 @@ pub(super) fn run(args: HelperArgs) -> ! {
     // whether the helper is still alive (see `die_with_helper`).
     let (status_rx, status_tx) = match pipe_with(PipeFlags::CLOEXEC) {
         Ok(pair) => pair,
-        Err(e) => fail(&run, format!("cannot create pipe: {e}"), EXIT_HELPER_FAILED),
+        Err(e) => fail(&run, HelperError::Pipe(e.into()), EXIT_HELPER_FAILED),
     };
     // A service outlives every reader of a pipe: its helper keeps its logs for it.
     let output = match run.policy.service_port {
         Some(_) => match OutputPipes::new() {
             Ok(pipes) => Some(pipes),
-            Err(e) => fail(&run, format!("cannot create pipe: {e}"), EXIT_HELPER_FAILED),
+            Err(e) => fail(&run, HelperError::Pipe(e), EXIT_HELPER_FAILED),
         },
         None => None,
     };
@@ -117,11 +149,7 @@ pub(super) fn run(args: HelperArgs) -> ! {
                 cgroups.close_in_child();
             }
             if let Some(Err(e)) = output.map(OutputPipes::install_in_child) {
-                fail(
-                    &run,
-                    format!("cannot take the output pipes: {e}"),
-                    EXIT_HELPER_FAILED,
-                );
+                fail(&run, HelperError::TakeOutput(e), EXIT_HELPER_FAILED);
             }
             first_child(&mut run, status_tx)
         }
@@ -135,16 +163,12 @@ pub(super) fn run(args: HelperArgs) -> ! {
             }
             let relay = match output.map(OutputPipes::into_relay).transpose() {
                 Ok(relay) => relay,
-                Err(e) => fail(
-                    &run,
-                    format!("cannot relay the output: {e}"),
-                    EXIT_HELPER_FAILED,
-                ),
+                Err(e) => fail(&run, HelperError::RelayOutput(e), EXIT_HELPER_FAILED),
             };
             drop((status_tx, run));
             supervise(child, status_rx, usage_file, cgroups, &policy, relay)
         }
-        Err(e) => fail(&run, format!("cannot fork: {e}"), EXIT_HELPER_FAILED),
+        Err(e) => fail(&run, HelperError::Fork(e), EXIT_HELPER_FAILED),
     }
 }
 
@@ -164,7 +188,7 @@ fn die_with_starter(starter: Option<u32>) {
 
 /// Closes every descriptor above stderr that the caller left open (a shell's
 /// `exec 7>>file`), so none of them reaches the tool.
-fn close_inherited_fds() -> Result<String, String> {
+fn close_inherited_fds() -> Result<String, FdsError> {
     // SAFETY: close_range only closes descriptors; nothing of ours is open yet.
     let rc = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
     if rc == 0 {
@@ -172,7 +196,7 @@ fn close_inherited_fds() -> Result<String, String> {
     }
     // Kernels before 5.9: close them one by one.
     let open: Vec<i32> = std::fs::read_dir("/proc/self/fd")
-        .map_err(|e| format!("cannot list descriptors: {e}"))?
+        .map_err(FdsError)?
         .flatten()
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
         .filter(|fd| *fd > 2)
@@ -316,9 +340,9 @@ fn first_child(run: &mut Run, status_tx: OwnedFd) -> ! {
         let watchdog = if pid_ns {
             Ok(format!("watchdog (no cgroup: {reason})"))
         } else {
-            Err(format!(
-                "no cgroup ({reason}) and no pid namespace for a watchdog"
-            ))
+            Err(NoWatchdog {
+                no_cgroup: reason.clone(),
+            })
         };
         run.protections.set("limits", watchdog);
     }
@@ -369,7 +393,9 @@ fn apply_protections(policy: &SandboxPolicy, p: &mut Protections, private_tmp: b
     if let Some(port) = policy.service_port {
         let port_rule = match &landlock {
             Ok(_) => landlock_rules::port_rule(port),
-            Err(reason) => Err(format!("no landlock ({reason}): any TCP port")),
+            Err(reason) => Err(landlock_rules::PortRuleError::NoLandlock {
+                reason: one_line(reason),
+            }),
         };
         p.set("port", port_rule);
     }
@@ -389,7 +415,7 @@ fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
     let tool = match fork() {
         Ok(None) => exec_tool(run),
         Ok(Some(tool)) => tool,
-        Err(e) => fail(run, format!("cannot fork: {e}"), EXIT_HELPER_FAILED),
+        Err(e) => fail(run, HelperError::Fork(e), EXIT_HELPER_FAILED),
     };
     let mut watchdog = run.no_cgroup.is_some().then_some(Watchdog {
         memory_mb: Some(run.policy.memory_mb),
@@ -405,7 +431,7 @@ fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
         if limit.is_none()
             && let Some(reason) = watchdog.as_mut().and_then(Watchdog::check)
         {
-            limit = Some(reason);
+            limit = Some(one_line(&reason));
             // Everything in the namespace but us.
             // SAFETY: kill(2) with pid -1 and a signal number.
             unsafe { libc::kill(-1, libc::SIGKILL) };
@@ -489,7 +515,7 @@ fn exec_tool(run: &mut Run) -> ! {
         unsafe { libc::nice(WATCHED_NICENESS) };
     }
     let Some((program, args)) = run.command.split_first() else {
-        fail(run, "empty command".to_string(), EXIT_HELPER_FAILED)
+        fail(run, HelperError::EmptyCommand, EXIT_HELPER_FAILED)
     };
     write_report(run, None);
     // std's exec searches the PATH of the new environment like execvp and
@@ -499,21 +525,25 @@ fn exec_tool(run: &mut Run) -> ! {
         .env_clear()
         .envs(&run.policy.env)
         .exec();
-    fail(run, exec_error(program, &err), EXIT_EXEC_FAILED)
+    fail(run, exec_error(program, err), EXIT_EXEC_FAILED)
 }
 
-fn exec_error(program: &OsString, err: &io::Error) -> String {
-    let name = program.to_string_lossy();
+fn exec_error(program: &OsString, err: io::Error) -> HelperError {
+    let program = program.to_string_lossy().into_owned();
     match err.kind() {
-        io::ErrorKind::NotFound => format!("command not found: {name}"),
-        io::ErrorKind::PermissionDenied => format!("permission denied: {name}"),
-        _ => format!("cannot execute {name}: {err}"),
+        io::ErrorKind::NotFound => HelperError::NotFound(program),
+        io::ErrorKind::PermissionDenied => HelperError::PermissionDenied(program),
+        _ => HelperError::Exec {
+            program,
+            source: err,
+        },
     }
 }
 
 /// Records `error` in the report (or on stderr when there is no report)
 /// and exits with `code`.
-fn fail(run: &Run, error: String, code: i32) -> ! {
+fn fail(run: &Run, error: HelperError, code: i32) -> ! {
+    let error = one_line(&error);
     if run.report.is_none() {
         eprintln!("toolbench sandbox: {error}");
     }

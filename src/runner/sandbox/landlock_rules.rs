@@ -3,12 +3,51 @@
 //! signals outside the sandbox; without network also no TCP, and for a
 //! service TCP only to bind its own port.
 
+use std::fmt;
 use std::path::Path;
 
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, NetPort, PathBeneath, PathFd, Ruleset, RulesetAttr,
     RulesetCreated, RulesetCreatedAttr, RulesetError, RulesetStatus, Scope,
 };
+
+/// Why Landlock enforces nothing.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum LandlockError {
+    #[error("landlock unsupported by this kernel")]
+    Unsupported,
+    #[error(transparent)]
+    Ruleset(#[from] RulesetError),
+    #[error("landlock ruleset not enforced")]
+    NotEnforced,
+}
+
+/// Why a service's port is not the only one it may use.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum PortRuleError {
+    #[error(
+        "landlock {} has no TCP rules (needs ABI v4, Linux 6.7): the service may bind \
+         and connect to any TCP port",
+        AbiName(*.0)
+    )]
+    NoTcpRules(ABI),
+    /// `reason` is the landlock layer's own reason, recorded as that layer.
+    #[error("no landlock ({reason}): any TCP port")]
+    NoLandlock { reason: String },
+}
+
+/// `v4`, or `unsupported`.
+struct AbiName(ABI);
+
+impl fmt::Display for AbiName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == ABI::Unsupported {
+            f.write_str("unsupported")
+        } else {
+            write!(f, "v{}", self.0)
+        }
+    }
+}
 
 /// `LANDLOCK_CREATE_RULESET_VERSION` from the kernel uapi.
 const CREATE_RULESET_VERSION: libc::c_uint = 1;
@@ -23,27 +62,22 @@ pub(super) fn apply(
     network: bool,
     private_tmp: bool,
     service_port: Option<u16>,
-) -> Result<String, String> {
+) -> Result<String, LandlockError> {
     let abi = kernel_abi();
     if abi == ABI::Unsupported {
-        return Err("landlock unsupported by this kernel".to_string());
+        return Err(LandlockError::Unsupported);
     }
     let handle_net = !network || service_port.is_some();
-    let created = ruleset(abi, handle_net)
-        .map_err(|e| e.to_string())?
-        .create()
-        .map_err(|e| e.to_string())?;
-    let mut created = add_rules(created, abi, scratch, private_tmp).map_err(|e| e.to_string())?;
+    let created = ruleset(abi, handle_net)?.create()?;
+    let mut created = add_rules(created, abi, scratch, private_tmp)?;
     if let Some(port) = service_port.filter(|_| has_tcp_rules(abi)) {
-        created = created
-            .add_rule(NetPort::new(port, AccessNet::BindTcp))
-            .map_err(|e| e.to_string())?;
+        created = created.add_rule(NetPort::new(port, AccessNet::BindTcp))?;
     }
-    let status = created.restrict_self().map_err(|e| e.to_string())?;
+    let status = created.restrict_self()?;
     match status.ruleset {
         RulesetStatus::FullyEnforced => Ok(format!("v{abi} full")),
         RulesetStatus::PartiallyEnforced => Ok(format!("v{abi} partial")),
-        RulesetStatus::NotEnforced => Err("landlock ruleset not enforced".to_string()),
+        RulesetStatus::NotEnforced => Err(LandlockError::NotEnforced),
     }
 }
 
@@ -66,20 +100,12 @@ fn kernel_abi() -> ABI {
 
 /// What a service's port rule rests on, as a protection layer: Landlock's TCP rules, or why
 /// this kernel has none.
-pub(super) fn port_rule(port: u16) -> Result<String, String> {
+pub(super) fn port_rule(port: u16) -> Result<String, PortRuleError> {
     let abi = kernel_abi();
     if has_tcp_rules(abi) {
         Ok(format!("bind tcp/{port} only, no connect"))
     } else {
-        Err(format!(
-            "landlock {} has no TCP rules (needs ABI v4, Linux 6.7): the service may bind \
-             and connect to any TCP port",
-            if abi == ABI::Unsupported {
-                "unsupported".to_string()
-            } else {
-                format!("v{abi}")
-            }
-        ))
+        Err(PortRuleError::NoTcpRules(abi))
     }
 }
 

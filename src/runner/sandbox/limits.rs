@@ -1,14 +1,37 @@
 //! Resource limits of the sandboxed process tree.
 
+use std::fmt;
+
+use rustix::io::Errno;
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 
 use super::policy::SandboxPolicy;
 
 const MIB: u64 = 1024 * 1024;
 
+/// The limits the kernel refused, each with its errno (the others are in place).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", Refused(.0))]
+pub(super) struct LimitsError(Vec<(&'static str, Errno)>);
+
+/// `as: EPERM, nproc: EINVAL`.
+struct Refused<'a>(&'a [(&'static str, Errno)]);
+
+impl fmt::Display for Refused<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (name, errno)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{name}: {errno}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Applies every limit of `policy`; `Err` names the limits that failed
 /// (the others are still in place).
-pub(super) fn apply(policy: &SandboxPolicy) -> Result<(), String> {
+pub(super) fn apply(policy: &SandboxPolicy) -> Result<(), LimitsError> {
     // RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL one second later, so a
     // tool may catch the first and still cannot outrun the second.
     let cpu_hard = policy.cpu_secs.saturating_add(1);
@@ -30,18 +53,18 @@ pub(super) fn apply(policy: &SandboxPolicy) -> Result<(), String> {
         (Resource::Nproc, policy.max_processes, None, "nproc"),
         (Resource::Core, 0, None, "core"),
     ];
-    let failed: Vec<String> = steps
+    let failed: Vec<(&'static str, Errno)> = steps
         .into_iter()
         .filter_map(|(res, soft, hard, name)| {
             lower(res, soft, hard.unwrap_or(soft))
                 .err()
-                .map(|e| format!("{name}: {e}"))
+                .map(|e| (name, e))
         })
         .collect();
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(failed.join(", "))
+        Err(LimitsError(failed))
     }
 }
 

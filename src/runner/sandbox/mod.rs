@@ -36,10 +36,28 @@ mod status;
 mod watchdog;
 
 use std::ffi::OsString;
-use std::path::Path;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
 
 pub use helper::{EXIT_HELPER_FAILED, usage_path};
 pub use policy::{Layer, Protections, SandboxPolicy, SandboxReport, ToolUsage};
+
+/// Paths that each failed for their own reason, `a: cause, b: cause`: a list has no one
+/// source to chain, so each cause is part of the text.
+struct PathFailures<'a>(&'a [(PathBuf, io::Error)], &'static str);
+
+impl fmt::Display for PathFailures<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (path, error)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(self.1)?;
+            }
+            write!(f, "{}: {error}", path.display())?;
+        }
+        Ok(())
+    }
+}
 
 /// First argument that switches the toolbench binary into helper mode.
 pub const HELPER_ARG: &str = "__sandbox-exec";
@@ -59,9 +77,88 @@ pub fn helper_argv(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> Ve
 pub fn helper_main(args: Vec<OsString>) -> ! {
     match args::parse(&args) {
         Ok(parsed) => helper::run(parsed),
-        Err(msg) => {
-            eprintln!("toolbench sandbox: {msg}");
+        Err(e) => {
+            eprintln!("toolbench sandbox: {}", crate::error_chain::one_line(&e));
             std::process::exit(helper::EXIT_HELPER_FAILED)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::path::PathBuf;
+
+    use rustix::io::Errno;
+
+    use super::cgroup::CgroupError;
+    use super::landlock_rules::PortRuleError;
+    use super::mounts::MountError;
+    use super::namespaces::NamespaceError;
+    use super::policy::Protections;
+    use crate::error_chain::one_line;
+
+    fn enoent() -> io::Error {
+        io::Error::from_raw_os_error(libc::ENOENT)
+    }
+
+    #[test]
+    fn a_missing_layer_records_its_cause_chain_on_one_line() {
+        let mut p = Protections::default();
+        p.set(
+            "scratch",
+            Err::<String, _>(MountError::Enter {
+                path: PathBuf::from("/tmp/scratch"),
+                source: enoent(),
+            }),
+        );
+        p.set(
+            "pidns",
+            Err::<String, _>(NamespaceError::Unshare(Errno::PERM)),
+        );
+        assert_eq!(
+            p.summary(),
+            format!(
+                "none · missing: scratch (cannot enter /tmp/scratch: {}), pidns (unavailable: {})",
+                enoent(),
+                io::Error::from_raw_os_error(libc::EPERM)
+            )
+        );
+    }
+
+    #[test]
+    fn paths_that_failed_each_keep_their_own_cause() {
+        let failed = vec![
+            (PathBuf::from("/a"), enoent()),
+            (PathBuf::from("/b"), enoent()),
+        ];
+        let e = enoent();
+        assert_eq!(
+            one_line(&MountError::StillWritable(failed)),
+            format!("still writable: /a: {e}, /b: {e}")
+        );
+        let refused = CgroupError::Refused(vec![
+            (
+                PathBuf::from("/sys/fs/cgroup/x"),
+                io::Error::other("no memory or pids controller delegated"),
+            ),
+            (PathBuf::from("/y"), enoent()),
+        ]);
+        assert_eq!(
+            one_line(&refused),
+            format!("/sys/fs/cgroup/x: no memory or pids controller delegated; /y: {e}")
+        );
+    }
+
+    #[test]
+    fn a_service_port_without_tcp_rules_names_the_landlock_abi() {
+        let err = PortRuleError::NoTcpRules(landlock::ABI::Unsupported);
+        assert_eq!(
+            one_line(&err),
+            "landlock unsupported has no TCP rules (needs ABI v4, Linux 6.7): the service may \
+             bind and connect to any TCP port"
+        );
+        let err = PortRuleError::NoTcpRules(landlock::ABI::V3);
+        assert!(one_line(&err).starts_with("landlock v3 has no TCP rules"));
     }
 }

@@ -5,6 +5,11 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
+/// `/proc/self/mountinfo` could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read mountinfo")]
+pub(super) struct MountInfoError(#[source] std::io::Error);
+
 /// One line of mountinfo, paths with their octal escapes (`\040`) decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Mount {
@@ -17,9 +22,8 @@ pub(super) struct Mount {
 }
 
 /// Every mount of the calling process's namespace.
-pub(super) fn read() -> Result<Vec<Mount>, String> {
-    let text = std::fs::read_to_string("/proc/self/mountinfo")
-        .map_err(|e| format!("cannot read mountinfo: {e}"))?;
+pub(super) fn read() -> Result<Vec<Mount>, MountInfoError> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").map_err(MountInfoError)?;
     Ok(parse(&text))
 }
 

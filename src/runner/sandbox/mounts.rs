@@ -15,8 +15,55 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, symlink};
 use std::path::{Path, PathBuf};
 
-use super::mountinfo;
+use super::PathFailures;
+use super::mountinfo::{self, MountInfoError};
 use super::policy::{Protections, SandboxPolicy};
+
+/// Why part of the run's view of the filesystem is missing.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum MountError {
+    #[error("unavailable")]
+    Private(#[source] io::Error),
+    #[error(transparent)]
+    MountInfo(#[from] MountInfoError),
+    #[error("still writable: {}", PathFailures(.0, ", "))]
+    StillWritable(Vec<(PathBuf, io::Error)>),
+    #[error("still visible: {}", PathFailures(.0, ", "))]
+    StillVisible(Vec<(PathBuf, io::Error)>),
+    #[error("cannot mount tmpfs")]
+    DevTmpfs(#[source] io::Error),
+    #[error("{}", .path.display())]
+    At {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot mount")]
+    Proc(#[source] io::Error),
+    #[error("no pid namespace")]
+    NoPidNamespace,
+    #[error("cannot enter {}", .path.display())]
+    Enter {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot keep {} visible", .path.display())]
+    KeepVisible {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl MountError {
+    fn at(path: &Path) -> impl FnOnce(io::Error) -> Self + '_ {
+        move |source| MountError::At {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
 
 /// Device nodes a run gets; no terminal among them.
 const DEV_NODES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
@@ -34,7 +81,7 @@ pub(super) fn build(policy: &SandboxPolicy, own_pid_ns: bool, p: &mut Protection
         libc::MS_REC | libc::MS_PRIVATE,
         None,
     ) {
-        p.set("mountns", Err(format!("unavailable: {e}")));
+        p.set("mountns", Err(MountError::Private(e)));
         return false;
     }
     // Opened before anything covers them; bind mounts are made from these.
@@ -67,9 +114,9 @@ pub(super) fn build(policy: &SandboxPolicy, own_pid_ns: bool, p: &mut Protection
             None,
         )
         .map(|()| "own pid namespace".to_string())
-        .map_err(|e| format!("cannot mount: {e}"))
+        .map_err(MountError::Proc)
     } else {
-        Err("no pid namespace".to_string())
+        Err(MountError::NoPidNamespace)
     };
     if proc_result.is_err() {
         // Better no /proc at all than the host's, which lists every process.
@@ -81,16 +128,22 @@ pub(super) fn build(policy: &SandboxPolicy, own_pid_ns: bool, p: &mut Protection
             let result = reattach(&policy.scratch_dir, &fd, false)
                 .and_then(|()| std::env::set_current_dir(&policy.scratch_dir))
                 .map(|()| detail)
-                .map_err(|e| format!("cannot enter {}: {e}", policy.scratch_dir.display()));
+                .map_err(|source| MountError::Enter {
+                    path: policy.scratch_dir.clone(),
+                    source,
+                });
             p.set("scratch", result);
         }
-        Err(reason) => p.set("scratch", Err(reason)),
+        Err(reason) => p.set("scratch", Err::<String, _>(reason)),
     }
     for (path, fd) in &visible {
-        if let Err(e) = reattach(path, fd, true) {
+        if let Err(source) = reattach(path, fd, true) {
             p.set(
                 "mountns",
-                Err(format!("cannot keep {} visible: {e}", path.display())),
+                Err(MountError::KeepVisible {
+                    path: path.clone(),
+                    source,
+                }),
             );
         }
     }
@@ -100,7 +153,7 @@ pub(super) fn build(policy: &SandboxPolicy, own_pid_ns: bool, p: &mut Protection
 
 /// Remounts every mount read-only, keeping the flags the kernel locks
 /// (nosuid, nodev, noexec, atime), which a user namespace may not drop.
-fn read_only_world() -> Result<String, String> {
+fn read_only_world() -> Result<String, MountError> {
     let mut done = 0;
     let mut failed = Vec::new();
     for point in mountinfo::read()?.into_iter().map(|m| m.point) {
@@ -108,13 +161,13 @@ fn read_only_world() -> Result<String, String> {
             Ok(()) => done += 1,
             // Out of reach for us is out of reach for the tool too.
             Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::ENOENT)) => {}
-            Err(e) => failed.push(format!("{}: {e}", point.display())),
+            Err(e) => failed.push((point, e)),
         }
     }
     if failed.is_empty() {
         Ok(format!("{done} mounts read-only"))
     } else {
-        Err(format!("still writable: {}", failed.join(", ")))
+        Err(MountError::StillWritable(failed))
     }
 }
 
@@ -152,7 +205,7 @@ fn locked_flags(point: &Path) -> io::Result<libc::c_ulong> {
 }
 
 /// Folders get an empty tmpfs, files an empty read-only stand-in.
-fn hide(paths: &[PathBuf], null: Option<&OwnedFd>) -> Result<String, String> {
+fn hide(paths: &[PathBuf], null: Option<&OwnedFd>) -> Result<String, MountError> {
     let mut hidden = 0;
     let mut failed = Vec::new();
     for path in paths {
@@ -169,20 +222,20 @@ fn hide(paths: &[PathBuf], null: Option<&OwnedFd>) -> Result<String, String> {
         };
         match result {
             Ok(()) => hidden += 1,
-            Err(e) => failed.push(format!("{}: {e}", path.display())),
+            Err(e) => failed.push((path.clone(), e)),
         }
     }
     if failed.is_empty() {
         Ok(format!("{hidden} paths"))
     } else {
-        Err(format!("still visible: {}", failed.join(", ")))
+        Err(MountError::StillVisible(failed))
     }
 }
 
 /// `/dev` with the harmless nodes only, plus the usual links into `/proc`.
-fn minimal_dev(devices: &[(&str, Option<OwnedFd>)]) -> Result<String, String> {
+fn minimal_dev(devices: &[(&str, Option<OwnedFd>)]) -> Result<String, MountError> {
     let dev = Path::new("/dev");
-    mount_tmpfs(dev, SMALL_TMPFS, 0).map_err(|e| format!("cannot mount tmpfs: {e}"))?;
+    mount_tmpfs(dev, SMALL_TMPFS, 0).map_err(MountError::DevTmpfs)?;
     for (name, fd) in devices {
         let node = dev.join(name);
         let Some(fd) = fd else {
@@ -190,7 +243,7 @@ fn minimal_dev(devices: &[(&str, Option<OwnedFd>)]) -> Result<String, String> {
         };
         File::create(&node)
             .and_then(|_| bind(&fd_path(fd), &node, false))
-            .map_err(|e| format!("{}: {e}", node.display()))?;
+            .map_err(MountError::at(&node))?;
     }
     let links = [
         ("fd", "/proc/self/fd"),
@@ -201,15 +254,16 @@ fn minimal_dev(devices: &[(&str, Option<OwnedFd>)]) -> Result<String, String> {
         ("shm", "/tmp"),
     ];
     for (name, target) in links {
-        symlink(target, dev.join(name)).map_err(|e| format!("/dev/{name}: {e}"))?;
+        let link = dev.join(name);
+        symlink(target, &link).map_err(MountError::at(&link))?;
     }
     Ok(DEV_NODES.join(","))
 }
 
 /// Mounts the scratch tmpfs and gives it a `tmp` folder that becomes `/tmp`.
-fn scratch(policy: &SandboxPolicy) -> Result<(OwnedFd, String), String> {
+fn scratch(policy: &SandboxPolicy) -> Result<(OwnedFd, String), MountError> {
     let path = &policy.scratch_dir;
-    let what = |e: io::Error| format!("{}: {e}", path.display());
+    let what = |e: io::Error| MountError::at(path)(e);
     // Under a hidden folder the path exists only once made in its tmpfs.
     fs::DirBuilder::new()
         .recursive(true)
@@ -224,7 +278,7 @@ fn scratch(policy: &SandboxPolicy) -> Result<(OwnedFd, String), String> {
         .mode(0o700)
         .create(&tmp)
         .map_err(what)?;
-    bind(&tmp, Path::new("/tmp"), false).map_err(|e| format!("/tmp: {e}"))?;
+    bind(&tmp, Path::new("/tmp"), false).map_err(MountError::at(Path::new("/tmp")))?;
     Ok((fd, format!("tmpfs {} MiB", policy.disk_mb)))
 }
 

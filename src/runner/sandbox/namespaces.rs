@@ -1,17 +1,32 @@
 //! Session and namespaces of the helper, set up before it forks pid 1.
 
 use std::fs;
+use std::io;
 
+use rustix::io::Errno;
 use rustix::process::{getgid, getuid, setsid};
 use rustix::thread::{UnshareFlags, unshare_unsafe};
 
+/// Why a namespace is missing.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum NamespaceError {
+    #[error("unavailable")]
+    Unshare(#[source] Errno),
+    #[error("cannot map ids")]
+    MapIds(#[source] io::Error),
+    #[error("the manifest asks for network")]
+    NetworkWanted,
+    #[error("a service listens on the host network")]
+    ServiceOnHostNetwork,
+}
+
 /// Which namespaces the helper's children will live in, or why not.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Namespaces {
-    pub user: Result<String, String>,
-    pub mount: Result<String, String>,
-    pub pid: Result<String, String>,
-    pub net: Result<String, String>,
+    pub user: Result<String, NamespaceError>,
+    pub mount: Result<String, NamespaceError>,
+    pub pid: Result<String, NamespaceError>,
+    pub net: Result<String, NamespaceError>,
 }
 
 /// New session, so the tool has no controlling terminal to read from or
@@ -28,7 +43,7 @@ pub(super) fn enter(network: bool) -> Namespaces {
     let mount = unshare(UnshareFlags::NEWNS);
     let pid = unshare(UnshareFlags::NEWPID);
     let net = if network {
-        Err("the manifest asks for network".to_string())
+        Err(NamespaceError::NetworkWanted)
     } else {
         unshare(UnshareFlags::NEWNET)
     };
@@ -42,7 +57,7 @@ pub(super) fn enter(network: bool) -> Namespaces {
 
 /// A user namespace where we keep our own uid/gid, so files the tool creates
 /// in the scratch dir belong to the user running toolbench.
-fn enter_user_ns() -> Result<String, String> {
+fn enter_user_ns() -> Result<String, NamespaceError> {
     let (uid, gid) = (getuid().as_raw(), getgid().as_raw());
     unshare(UnshareFlags::NEWUSER)?;
     // "deny" must precede gid_map for unprivileged callers; kernels before
@@ -51,14 +66,14 @@ fn enter_user_ns() -> Result<String, String> {
     fs::write("/proc/self/uid_map", format!("{uid} {uid} 1\n"))
         .and_then(|()| fs::write("/proc/self/gid_map", format!("{gid} {gid} 1\n")))
         .map(|()| format!("uid {uid}"))
-        .map_err(|e| format!("cannot map ids: {e}"))
+        .map_err(NamespaceError::MapIds)
 }
 
-fn unshare(flags: UnshareFlags) -> Result<String, String> {
+fn unshare(flags: UnshareFlags) -> Result<String, NamespaceError> {
     // SAFETY: the helper is single-threaded (helper_main runs before any
     // thread exists) and we never unshare FILES, the flag that makes this
     // call unsafe.
     unsafe { unshare_unsafe(flags) }
         .map(|()| String::new())
-        .map_err(|e| format!("unavailable: {e}"))
+        .map_err(NamespaceError::Unshare)
 }

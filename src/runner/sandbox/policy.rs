@@ -66,13 +66,31 @@ pub struct Protections {
 }
 
 impl Protections {
-    /// Records `name` as active (`Ok(detail)`) or missing (`Err(reason)`),
-    /// replacing an earlier entry of the same name.
-    pub fn set(&mut self, name: &str, result: Result<String, String>) {
-        let (active, detail) = match result {
-            Ok(detail) => (true, detail),
-            Err(reason) => (false, reason),
+    /// Records `name` as active (`Ok(detail)`) or missing (`Err(reason)`, kept as its
+    /// whole cause chain on one line), replacing an earlier entry of the same name.
+    pub fn set<E: std::error::Error + 'static>(&mut self, name: &str, result: Result<String, E>) {
+        match result {
+            Ok(detail) => self.put(name, true, detail),
+            Err(reason) => self.put(name, false, crate::error_chain::one_line(&reason)),
+        }
+    }
+
+    /// Records `name` as active with `detail`.
+    pub fn set_active(&mut self, name: &str, detail: String) {
+        self.put(name, true, detail);
+    }
+
+    /// Shorthand for a layer that is either on or missing for `reason`.
+    pub fn set_flag(&mut self, name: &str, on: bool, reason: &str) {
+        let detail = if on {
+            String::new()
+        } else {
+            reason.to_string()
         };
+        self.put(name, on, detail);
+    }
+
+    fn put(&mut self, name: &str, active: bool, detail: String) {
         let layer = Layer {
             name: name.to_string(),
             active,
@@ -82,16 +100,6 @@ impl Protections {
             Some(slot) => *slot = layer,
             None => self.layers.push(layer),
         }
-    }
-
-    /// Shorthand for a layer that is either on or missing for `reason`.
-    pub fn set_flag(&mut self, name: &str, on: bool, reason: &str) {
-        let result = if on {
-            Ok(String::new())
-        } else {
-            Err(reason.to_string())
-        };
-        self.set(name, result);
     }
 
     pub fn is_active(&self, name: &str) -> bool {
@@ -169,10 +177,13 @@ mod tests {
 
     #[test]
     fn summary_lists_active_layers_then_missing_ones_with_their_reason() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("not permitted")]
+        struct Refused(#[source] std::io::Error);
         let mut p = Protections::default();
-        p.set("userns", Ok(String::new()));
-        p.set("landlock", Ok("v7 full".into()));
-        p.set("cgroup", Err("not permitted: EACCES".into()));
+        p.set_active("userns", String::new());
+        p.set_active("landlock", "v7 full".into());
+        p.set("cgroup", Err(Refused(std::io::Error::other("EACCES"))));
         assert_eq!(
             p.summary(),
             "userns landlock(v7 full) · missing: cgroup (not permitted: EACCES)"

@@ -10,6 +10,15 @@ use seccompiler::{
     SeccompFilter, SeccompRule, TargetArch,
 };
 
+/// Why no seccomp filter is installed.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SeccompError {
+    #[error(transparent)]
+    Build(#[from] BackendError),
+    #[error(transparent)]
+    Install(#[from] seccompiler::Error),
+}
+
 /// Calls a tool never needs and that would reach past the sandbox's other
 /// layers: mounts (which could uncover hidden paths), keyrings (not
 /// namespaced), BPF and perf (kernel attack surface), `io_uring` (its
@@ -69,9 +78,9 @@ impl Sockets {
 
 /// Installs the filter; calls it refuses fail with EPERM. Requires
 /// no_new_privs (or CAP_SYS_ADMIN).
-pub(super) fn apply(sockets: Sockets) -> Result<String, String> {
-    let program = build(sockets).map_err(|e| e.to_string())?;
-    seccompiler::apply_filter(&program).map_err(|e| e.to_string())?;
+pub(super) fn apply(sockets: Sockets) -> Result<String, SeccompError> {
+    let program = build(sockets)?;
+    seccompiler::apply_filter(&program)?;
     Ok(match sockets {
         Sockets::None => "no sockets",
         Sockets::Network => "no unix sockets",

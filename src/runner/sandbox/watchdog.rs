@@ -7,7 +7,7 @@
 //! whose memory cannot be read (it made itself undumpable) ends the run too:
 //! what cannot be measured is not let run.
 
-use std::fs;
+use std::{fs, io};
 
 /// How often pid 1 looks at the tree while its memory is low …
 const RELAXED_MS: i64 = 10;
@@ -15,12 +15,34 @@ const RELAXED_MS: i64 = 10;
 /// can gains a few MiB in this time.
 const WATCHFUL_MS: i64 = 1;
 
+/// Why pid 1 ends the run.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum Overrun {
+    #[error("memory limit of {0} MiB reached (summed over the run's processes)")]
+    Memory(u64),
+    #[error("process limit of {0} reached")]
+    Processes(u64),
+    /// What cannot be measured is not let run.
+    #[error("watchdog cannot read /proc")]
+    Unreadable(#[source] io::Error),
+    #[error("memory of process {0} cannot be measured (it hid itself)")]
+    Hidden(u32),
+}
+
+/// The `limits` layer is missing: no cgroup, and no pid namespace for pid 1 to watch.
+#[derive(Debug, thiserror::Error)]
+#[error("no cgroup ({no_cgroup}) and no pid namespace for a watchdog")]
+pub(super) struct NoWatchdog {
+    /// Why no cgroup, with its causes.
+    pub no_cgroup: String,
+}
+
 pub(super) fn memory_limit_text(memory_mb: u64) -> String {
-    format!("memory limit of {memory_mb} MiB reached (summed over the run's processes)")
+    Overrun::Memory(memory_mb).to_string()
 }
 
 pub(super) fn process_limit_text(max_processes: u64) -> String {
-    format!("process limit of {max_processes} reached")
+    Overrun::Processes(max_processes).to_string()
 }
 
 /// What the watchdog enforces, and the peak it saw.
@@ -34,7 +56,7 @@ pub(super) struct Watchdog {
 
 impl Watchdog {
     /// One look at the tree; `Some(reason)` when the run must end.
-    pub fn check(&mut self) -> Option<String> {
+    pub fn check(&mut self) -> Option<Overrun> {
         self.last_kb = 0;
         let pids = match tree() {
             Ok(pids) => pids,
@@ -43,7 +65,7 @@ impl Watchdog {
         if let Some(max) = self.max_processes
             && pids.len() as u64 > max
         {
-            return Some(process_limit_text(max));
+            return Some(Overrun::Processes(max));
         }
         let mb = self.memory_mb?;
         let resident: u64 = pids.iter().filter_map(|pid| resident_kb(*pid)).sum();
@@ -62,7 +84,7 @@ impl Watchdog {
         };
         self.peak_kb = self.peak_kb.max(total_kb);
         self.last_kb = total_kb;
-        (total_kb > mb * 1024).then(|| memory_limit_text(mb))
+        (total_kb > mb * 1024).then_some(Overrun::Memory(mb))
     }
 
     /// How long to wait before the next look.
@@ -75,8 +97,8 @@ impl Watchdog {
 }
 
 /// Every process of the run but pid 1 (ourselves).
-fn tree() -> Result<Vec<u32>, String> {
-    let entries = fs::read_dir("/proc").map_err(|e| format!("watchdog cannot read /proc: {e}"))?;
+fn tree() -> Result<Vec<u32>, Overrun> {
+    let entries = fs::read_dir("/proc").map_err(Overrun::Unreadable)?;
     Ok(entries
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
@@ -97,12 +119,10 @@ fn page_kb() -> u64 {
     u64::try_from(bytes).unwrap_or(4096) / 1024
 }
 
-fn pss_kb(pid: u32) -> Result<Option<u64>, String> {
+fn pss_kb(pid: u32) -> Result<Option<u64>, Overrun> {
     match fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
         Ok(text) => Ok(parse_pss(&text)),
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(format!(
-            "memory of process {pid} cannot be measured (it hid itself)"
-        )),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(Overrun::Hidden(pid)),
         Err(_) => Ok(None),
     }
 }

@@ -111,7 +111,7 @@ impl App {
                 self.effects.push(Effect::RevokeRule(id));
             }
             Err(problem) => {
-                state.problem = Some(problem);
+                state.problem = Some(crate::error_chain::one_line(&problem));
                 self.overlay = Some(Overlay::CallAnswer(state));
             }
         }

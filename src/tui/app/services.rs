@@ -2,7 +2,9 @@
 //! attach to, the Output pane follows it, `K` stops it and the send dialog talks to it.
 
 use super::{App, Effect, Level, Overlay};
+use crate::error_chain::one_line;
 use crate::model::ToolEntry;
+use crate::services::ServiceError;
 use crate::store::services::{InstanceRow, InstanceState};
 use crate::tui::layout::Pane;
 use crate::tui::overlays::service::{ServiceDialogKind, ServiceDialogState};
@@ -31,7 +33,7 @@ impl App {
         let value = match dialog.value() {
             Ok(value) => value,
             Err(problem) => {
-                dialog.problem = Some(problem);
+                dialog.problem = Some(one_line(&problem));
                 self.overlay = Some(Overlay::Service(dialog));
                 return;
             }
@@ -136,7 +138,7 @@ impl App {
         &mut self,
         instance: String,
         job: ServiceJob,
-        result: Result<String, String>,
+        result: Result<String, ServiceError>,
     ) {
         match (job, result) {
             (ServiceJob::Send, result) => {
@@ -149,7 +151,7 @@ impl App {
                 } else {
                     match result {
                         Ok(answer) => self.notify(format!("{instance} ← {answer}"), Level::Info),
-                        Err(reason) => self.notify(reason, Level::Error),
+                        Err(e) => self.notify(one_line(&e), Level::Error),
                     }
                 }
             }
@@ -157,12 +159,13 @@ impl App {
                 self.end_views(&instance, "stopped", |_| true);
                 self.notify(summary, Level::Info);
             }
-            (ServiceJob::Launch, Err(reason)) => {
+            (ServiceJob::Launch, Err(e)) => {
+                let reason = one_line(&e);
                 self.end_views(&instance, &reason, |_| true);
                 self.notify(reason, Level::Error);
             }
             (_, Ok(summary)) => self.notify(summary, Level::Info),
-            (_, Err(reason)) => self.notify(reason, Level::Error),
+            (_, Err(e)) => self.notify(one_line(&e), Level::Error),
         }
     }
 

@@ -1004,9 +1004,13 @@ fn catalog_keys_promote_archive_rollback_and_validate() {
 #[test]
 fn decision_results_are_reported_and_trigger_a_rescan() {
     let mut app = app_with(sample());
-    app.update(AppEvent::Decided(Err(
-        "cannot approve url_extract@?: manifest is broken".into(),
-    )));
+    app.update(AppEvent::Decided(Err(DecisionError::Review(
+        crate::review::ReviewError::Refused {
+            action: "approve",
+            tool: "url_extract@?".into(),
+            reason: "manifest is broken".into(),
+        },
+    ))));
     let message = app.message.as_ref().map(|(t, l, _)| (t.clone(), *l));
     assert_eq!(
         message,
@@ -1015,7 +1019,17 @@ fn decision_results_are_reported_and_trigger_a_rescan() {
             Level::Error
         ))
     );
-    app.update(AppEvent::Decided(Ok("approved csv_to_json@1.3.0".into())));
+    app.update(AppEvent::Decided(Ok(crate::review::Outcome::Request(
+        crate::review::requests::AnsweredRequest {
+            name: "csv_to_json".into(),
+            state: crate::store::requests::RequestState::Approved,
+            ids: vec![1],
+            clients: vec!["agent".into()],
+            who: "ana".into(),
+            at: "2026-11-21T10:00:00.000Z".into(),
+            reason: None,
+        },
+    ))));
     assert!(app.take_effects().contains(&Effect::Scan));
 }
 

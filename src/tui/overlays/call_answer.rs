@@ -14,6 +14,19 @@ use crate::approvals::{Decision, answer::check_arguments, pattern};
 use crate::store::calls::{CallRow, RuleRow};
 use crate::tui::app::App;
 
+/// Why the dialog's answer cannot be given yet.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerProblem {
+    #[error(transparent)]
+    Pattern(#[from] pattern::PatternError),
+    #[error("not valid JSON")]
+    NotJson(#[source] serde_json::Error),
+    #[error(transparent)]
+    Arguments(#[from] crate::approvals::ApprovalError),
+    #[error("rejecting call #{0} needs a reason")]
+    NoReason(i64),
+}
+
 /// What the dialog asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallAnswer {
@@ -69,11 +82,15 @@ impl CallAnswerState {
 
     pub fn input_key(&mut self, key: crossterm::event::KeyEvent) {
         self.text.input(key);
-        self.problem = self.submitted().err().filter(|_| self.is_editor());
+        self.problem = self
+            .submitted()
+            .err()
+            .filter(|_| self.is_editor())
+            .map(|e| crate::error_chain::one_line(&e));
     }
 
     /// The answer the dialog holds, or why it cannot be given yet.
-    pub fn submitted(&self) -> Result<Submitted, String> {
+    pub fn submitted(&self) -> Result<Submitted, AnswerProblem> {
         let text = self.text.lines().join("\n");
         let trimmed = text.trim();
         let call = |call: &CallRow, decision| Submitted::Call {
@@ -85,19 +102,16 @@ impl CallAnswerState {
             CallAnswer::Always(c) => {
                 let pattern = (!trimmed.is_empty())
                     .then(|| pattern::parse(trimmed))
-                    .transpose()
-                    .map_err(|e| e.to_string())?;
+                    .transpose()?;
                 Ok(call(c, Decision::Always { pattern }))
             }
             CallAnswer::Edit(c) => {
                 let arguments: Value =
-                    serde_json::from_str(trimmed).map_err(|e| format!("not valid JSON: {e}"))?;
-                check_arguments(c, &arguments).map_err(|e| e.to_string())?;
+                    serde_json::from_str(trimmed).map_err(AnswerProblem::NotJson)?;
+                check_arguments(c, &arguments)?;
                 Ok(call(c, Decision::Edited(arguments)))
             }
-            CallAnswer::Reject(c) if trimmed.is_empty() => {
-                Err(format!("rejecting call #{} needs a reason", c.id))
-            }
+            CallAnswer::Reject(c) if trimmed.is_empty() => Err(AnswerProblem::NoReason(c.id)),
             CallAnswer::Reject(c) => Ok(call(c, Decision::Reject(trimmed.replace('\n', " ")))),
             CallAnswer::Revoke(rule) => Ok(Submitted::Revoke(rule.id)),
         }
@@ -228,8 +242,8 @@ mod tests {
     fn the_editor_refuses_arguments_that_break_the_schema_as_you_type() {
         let mut state = CallAnswerState::new(CallAnswer::Edit(Box::new(call())));
         assert_eq!(
-            state.submitted(),
-            Ok(Submitted::Call {
+            state.submitted().ok(),
+            Some(Submitted::Call {
                 id: 7,
                 decision: Decision::Edited(json!({"env": "staging"}))
             })
@@ -249,8 +263,8 @@ mod tests {
         type_text(&mut state, r#"{"env": "dev"}"#);
         assert_eq!(state.problem, None);
         assert_eq!(
-            state.submitted(),
-            Ok(Submitted::Call {
+            state.submitted().ok(),
+            Some(Submitted::Call {
                 id: 7,
                 decision: Decision::Edited(json!({"env": "dev"}))
             })
@@ -261,8 +275,8 @@ mod tests {
     fn always_takes_an_object_pattern_and_reject_a_reason() {
         let mut always = CallAnswerState::new(CallAnswer::Always(Box::new(call())));
         assert_eq!(
-            always.submitted(),
-            Ok(Submitted::Call {
+            always.submitted().ok(),
+            Some(Submitted::Call {
                 id: 7,
                 decision: Decision::Always { pattern: None }
             })
@@ -272,14 +286,15 @@ mod tests {
             always
                 .submitted()
                 .expect_err("array")
+                .to_string()
                 .contains("must be a JSON object")
         );
         let mut reject = CallAnswerState::new(CallAnswer::Reject(Box::new(call())));
         assert!(reject.submitted().is_err());
         type_text(&mut reject, "too risky");
         assert_eq!(
-            reject.submitted(),
-            Ok(Submitted::Call {
+            reject.submitted().ok(),
+            Some(Submitted::Call {
                 id: 7,
                 decision: Decision::Reject("too risky".into())
             })

@@ -103,18 +103,25 @@ impl DecisionState {
     }
 
     /// The typed text, or why the decision cannot be submitted yet.
-    pub fn value(&self) -> Result<String, String> {
+    pub fn value(&self) -> Result<String, NeedsText> {
         let text = self.text.lines().join(" ").trim().to_string();
         let (label, optional) = text_field(self.kind, &self.subject);
         if text.is_empty() && !optional {
-            return Err(format!(
-                "{} needs a {}",
-                self.kind.verb().to_lowercase(),
-                label.split(' ').next().unwrap_or("text")
-            ));
+            return Err(NeedsText {
+                verb: self.kind.verb().to_lowercase(),
+                field: label.split(' ').next().unwrap_or("text"),
+            });
         }
         Ok(text)
     }
+}
+
+/// A decision that cannot go without a reason or feedback, e.g. "reject needs a reason".
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{verb} needs a {field}")]
+pub struct NeedsText {
+    verb: String,
+    field: &'static str,
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {

@@ -120,10 +120,10 @@ impl EvolveState {
     }
 
     /// The hint and the changed files, or what is missing.
-    pub fn result(&self) -> Result<(String, BTreeMap<String, String>), String> {
+    pub fn result(&self) -> Result<(String, BTreeMap<String, String>), NoHint> {
         let hint = self.hint.lines().join(" ").trim().to_string();
         if hint.is_empty() {
-            return Err("write a hint: what should the new version do better?".to_string());
+            return Err(NoHint);
         }
         let edits = self
             .files
@@ -135,6 +135,11 @@ impl EvolveState {
         Ok((hint, edits))
     }
 }
+
+/// An evolve asked for without saying what should change.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("write a hint: what should the new version do better?")]
+pub struct NoHint;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &EvolveState) {
     let theme = &app.theme;

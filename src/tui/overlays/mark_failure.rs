@@ -111,7 +111,7 @@ impl MarkFailureState {
     }
 
     /// The failure to record, or what is wrong with it (the rule `mark-failure` applies).
-    pub fn record(&self) -> Result<FailureRecord, String> {
+    pub fn record(&self) -> Result<FailureRecord, crate::quality::FailureReportError> {
         let text = |area: &TextArea<'static>| area.lines().join(" ").trim().to_string();
         let tag = text(&self.tag);
         let report = FailureReport {
@@ -120,14 +120,12 @@ impl MarkFailureState {
             severity: self.severity,
             tag: (!tag.is_empty()).then_some(tag),
         };
-        let mut record = report
-            .into_record(
-                &self.tool,
-                &self.version,
-                RunOrigin::Tui,
-                crate::clock::now_rfc3339(),
-            )
-            .map_err(|e| e.to_string())?;
+        let mut record = report.into_record(
+            &self.tool,
+            &self.version,
+            RunOrigin::Tui,
+            crate::clock::now_rfc3339(),
+        )?;
         record.run_id = self.run_id;
         Ok(record)
     }

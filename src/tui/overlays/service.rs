@@ -27,7 +27,7 @@ pub struct ServiceDialogState {
     pub kind: ServiceDialogKind,
     pub text: TextArea<'static>,
     /// The last answer (`Ok`) or why the exchange failed (`Err`); `None` while none came.
-    pub answer: Option<Result<String, String>>,
+    pub answer: Option<Result<String, crate::services::ServiceError>>,
     /// An exchange is under way.
     pub waiting: bool,
     pub problem: Option<String>,
@@ -67,12 +67,12 @@ impl ServiceDialogState {
     }
 
     /// The field's text on one line, trimmed; empty is refused.
-    pub fn value(&self) -> Result<String, String> {
+    pub fn value(&self) -> Result<String, EmptyField> {
         let text = self.text.lines().join(" ").trim().to_string();
         if text.is_empty() {
             return Err(match self.kind {
-                ServiceDialogKind::Launch { .. } => "name the instance".into(),
-                ServiceDialogKind::Send { .. } => "type a message".into(),
+                ServiceDialogKind::Launch { .. } => EmptyField::Name,
+                ServiceDialogKind::Send { .. } => EmptyField::Message,
             });
         }
         Ok(text)
@@ -84,6 +84,15 @@ impl ServiceDialogState {
             self.problem = None;
         }
     }
+}
+
+/// The dialog's one field is empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EmptyField {
+    #[error("name the instance")]
+    Name,
+    #[error("type a message")]
+    Message,
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &ServiceDialogState) {
@@ -137,6 +146,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &ServiceDialogState
             Span::styled(answer.clone(), theme.text),
         ]),
         (None, false, Some(Err(reason))) => {
+            let reason = crate::error_chain::one_line(reason);
             Line::from(Span::styled(format!("✗ {reason}"), theme.error))
         }
         (None, false, None) => Line::from(""),

@@ -31,7 +31,7 @@ const STEADY: f64 = 0.005;
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatsState {
     /// `None` until the aggregation arrives; `Err` holds why it failed.
-    pub data: Option<Result<Box<WorkspaceStats>, String>>,
+    pub data: Option<Result<Box<WorkspaceStats>, crate::store::StoreError>>,
     /// First ranking row shown.
     pub scroll: usize,
 }
@@ -135,7 +135,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &StatsState) {
         }
         Some(Err(reason)) => {
             let failed = Paragraph::new(Span::styled(
-                format!("could not read the statistics: {reason}"),
+                format!(
+                    "could not read the statistics: {}",
+                    crate::error_chain::one_line(reason)
+                ),
                 theme.error,
             ));
             frame.render_widget(failed, parts.summary);

@@ -103,10 +103,15 @@ fn data_arriving_after_the_overlay_closed_is_dropped_and_an_error_is_shown() {
     app.update(AppEvent::StatsLoaded(Ok(Box::new(workspace_stats()))));
     assert!(app.overlay.is_none());
     open_stats(&mut app);
-    app.update(AppEvent::StatsLoaded(Err("database is locked".into())));
+    app.update(AppEvent::StatsLoaded(Err(
+        crate::store::StoreError::Sqlite {
+            path: "state.db".into(),
+            reason: "database is locked".into(),
+        },
+    )));
     let screen = render(&app, 80, 24);
     assert!(
-        screen.contains("could not read the statistics: database is locked"),
+        screen.contains("could not read the statistics: state.db: database is locked"),
         "{screen}"
     );
 }
