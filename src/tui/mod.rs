@@ -682,11 +682,12 @@ mod tests {
         let _runtime = runtime.enter();
         services.start_pollers(&tx);
         // The pollers have read the store (and marked dead calls and instances on the way).
-        wait_for(&runtime, &mut rx, "calls poll", |e| {
-            matches!(e, AppEvent::CallsPolled { .. }).then_some(())
-        });
-        wait_for(&runtime, &mut rx, "instances poll", |e| {
-            matches!(e, AppEvent::InstancesPolled(_)).then_some(())
+        // Each poller tells once, in whichever order they come.
+        let (mut calls, mut instances) = (false, false);
+        wait_for(&runtime, &mut rx, "calls and instances polls", |e| {
+            calls |= matches!(e, AppEvent::CallsPolled { .. });
+            instances |= matches!(e, AppEvent::InstancesPolled(_));
+            (calls && instances).then_some(())
         });
 
         run_effect(
