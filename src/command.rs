@@ -23,7 +23,7 @@ use crate::runner::{RunError, RunRequest};
 use crate::store::{SharedStore, StoreError};
 
 /// What a front end can ask.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// A review decision on a tool, or on the tool request of its name.
     Decide {

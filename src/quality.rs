@@ -168,6 +168,21 @@ pub struct FailureReport {
 }
 
 impl FailureReport {
+    /// What is wrong with the report, if anything: a scenario and an error are required, and
+    /// a tag must be a negative one.
+    pub fn check(&self) -> Result<(), FailureReportError> {
+        if self.scenario.trim().is_empty() {
+            return Err(FailureReportError::EmptyScenario);
+        }
+        if self.error.trim().is_empty() {
+            return Err(FailureReportError::EmptyError);
+        }
+        match &self.tag {
+            Some(tag) => check_negative_tag(tag),
+            None => Ok(()),
+        }
+    }
+
     /// Checks the report and turns it into a record of `tool@version` (not yet stored).
     pub fn into_record(
         self,
@@ -176,24 +191,14 @@ impl FailureReport {
         origin: RunOrigin,
         at: String,
     ) -> Result<FailureRecord, FailureReportError> {
-        let scenario = self.scenario.trim();
-        if scenario.is_empty() {
-            return Err(FailureReportError::EmptyScenario);
-        }
-        let error = self.error.trim();
-        if error.is_empty() {
-            return Err(FailureReportError::EmptyError);
-        }
-        if let Some(tag) = &self.tag {
-            check_negative_tag(tag)?;
-        }
+        self.check()?;
         Ok(FailureRecord {
             id: 0,
             tool: tool.to_string(),
             version: version.to_string(),
             severity: self.severity,
-            scenario: scenario.to_string(),
-            error: error.to_string(),
+            scenario: self.scenario.trim().to_string(),
+            error: self.error.trim().to_string(),
             origin,
             at,
             run_id: None,

@@ -50,7 +50,7 @@ use crate::store::services::InstanceRow;
 #[derive(Debug, thiserror::Error)]
 pub enum DecisionError {
     #[error(transparent)]
-    Review(#[from] crate::review::ReviewError),
+    Command(#[from] crate::command::CommandError),
     #[error("validation of {tool}")]
     Validation {
         tool: String,
@@ -101,6 +101,11 @@ pub enum AppEvent {
         stream: Stream,
         bytes: Vec<u8>,
         skipped: u64,
+    },
+    /// The library refused to start a run (its tool gone, the gate, its input).
+    RunNotStarted {
+        key: u64,
+        error: crate::command::CommandError,
     },
     /// A run ended with the summary of its protections, or could not start.
     RunFinished {
@@ -186,7 +191,8 @@ pub enum Effect {
         input: Option<String>,
     },
     CancelRun(u64),
-    RecordFailure(Box<FailureRecord>),
+    /// A failure report the person filled in: a `Command::MarkFailure`.
+    MarkFailure(Box<crate::command::Command>),
     LoadHistory,
     /// Aggregate the workspace statistics for the stats overlay.
     LoadStats,
@@ -519,6 +525,7 @@ impl App {
                 }
             }
             AppEvent::RunFinished { key, result } => self.on_run_finished(key, result),
+            AppEvent::RunNotStarted { key, error } => self.refuse_run(key, one_line(&error)),
             AppEvent::InheritedRun {
                 key,
                 tool,
@@ -724,11 +731,14 @@ impl App {
                 view.finish(RunState::Finished(record));
                 self.notify(message, Level::Info);
             }
-            Err(e) => {
-                let reason = one_line(&e);
-                view.finish(RunState::Refused(reason.clone()));
-                self.notify(reason, Level::Error);
-            }
+            Err(e) => self.refuse_run(key, one_line(&e)),
+        }
+    }
+
+    fn refuse_run(&mut self, key: u64, reason: String) {
+        if let Some(view) = self.runs.iter_mut().find(|r| r.key == key) {
+            view.finish(RunState::Refused(reason.clone()));
+            self.notify(reason, Level::Error);
         }
     }
 
@@ -872,8 +882,8 @@ impl App {
                 let input = launch.input();
                 self.start_run(launch.entry, input);
             }
-            Some(Overlay::MarkFailure(mut mark)) => match mark.record() {
-                Ok(failure) => self.effects.push(Effect::RecordFailure(Box::new(failure))),
+            Some(Overlay::MarkFailure(mut mark)) => match mark.command() {
+                Ok(command) => self.effects.push(Effect::MarkFailure(Box::new(command))),
                 Err(problem) => {
                     mark.problem = Some(one_line(&problem));
                     self.overlay = Some(Overlay::MarkFailure(mark));

@@ -38,12 +38,13 @@ use tokio::sync::mpsc;
 use std::collections::HashMap;
 
 use crate::catalog::scan::KnownHashes;
+use crate::command::{self, Applied, Command};
 use crate::config::{Config, config_dir};
-use crate::jobs::run::{OutputPolicy, Recorder, RunJob};
+use crate::jobs::run::{OutputPolicy, Recorder};
 use crate::jobs::scan::ScanRequest;
 use crate::jobs::validation::{ValidationQueue, ValidationRequest};
 use crate::model::{RunOrigin, ToolId};
-use crate::runner::{self, CancelSender, RunRequest};
+use crate::runner::CancelSender;
 use crate::store::writer::StoreWriter;
 use crate::store::{SharedStore, Store};
 use crate::workspace::RootSource;
@@ -151,7 +152,6 @@ struct Services {
     root: PathBuf,
     store: SharedStore,
     writer: Arc<StoreWriter>,
-    exe: PathBuf,
     cancels: HashMap<u64, CancelSender>,
     config: Config,
     /// Validations run test cases in the sandbox: a burst of arrivals queues here.
@@ -162,6 +162,9 @@ struct Services {
     /// The service instances the Output pane follows.
     following: service_feed::Following,
     service_jobs: service_jobs::Jobs,
+    /// What runs, decisions and failure reports go through (`command::apply`): origin `tui`,
+    /// runs recorded by the batching writer.
+    commands: command::Context,
 }
 
 /// The workspace a workbench serves and the binary that runs its tools.
@@ -183,7 +186,10 @@ impl Services {
         output: mpsc::Sender<AppEvent>,
     ) -> Result<Self, crate::store::StoreError> {
         let store = SharedStore::new(store);
-        let writer = StoreWriter::spawn(store.clone())?;
+        let writer = Arc::new(StoreWriter::spawn(store.clone())?);
+        let mut commands = command::Context::new(&root, &config, store.clone(), RunOrigin::Tui);
+        commands.review.exe = exe.clone();
+        commands.recorder = Recorder::Writer(Arc::clone(&writer));
         let validations = {
             let tx = tx.clone();
             ValidationQueue::start(
@@ -206,14 +212,14 @@ impl Services {
         Ok(Self {
             root,
             store,
-            writer: Arc::new(writer),
-            exe,
+            writer,
             cancels: HashMap::new(),
             config,
             validations,
             output,
             following,
             service_jobs,
+            commands,
         })
     }
 }
@@ -477,26 +483,36 @@ fn run_effect(
             });
         }
         Effect::StartRun { key, entry, input } => {
-            let request = RunRequest {
-                root: services.root.clone(),
-                entry: *entry,
-                input,
-                origin: RunOrigin::Tui,
-                client: None,
-                exe: services.exe.clone(),
-                confinement: runner::confine::Confinement::new(&services.root, &services.config),
-            };
-            let job = RunJob::new(request, Recorder::Writer(Arc::clone(&services.writer)));
-            let run = job.observe(OutputPolicy::Newest);
+            // The cancel key may come before the run starts: it waits here until it does.
+            let (cancel, cancelled) = tokio::sync::watch::channel(false);
             // A finished run dropped its end of the cancel channel: forget its sender.
             services.cancels.retain(|_, cancel| !cancel.is_closed());
-            services.cancels.insert(key, job.start().canceller());
-            tokio::spawn(job_events::follow_run(
-                key,
-                run,
+            services.cancels.insert(key, cancel);
+            // Confirmed: the launch dialog applied the cost gate and asked when it had to.
+            let command = Command::Run {
+                tool: entry.tool_id(),
+                input,
+                confirmed: true,
+            };
+            let (ctx, tx, output) = (
+                services.commands.clone(),
                 tx.clone(),
                 services.output.clone(),
-            ));
+            );
+            tokio::spawn(async move {
+                match command::apply(&ctx, command).await {
+                    Ok(Applied::Run(job)) => {
+                        let run = job.observe(OutputPolicy::Newest);
+                        let started = job.start();
+                        forward_cancel(cancelled, started.canceller());
+                        job_events::follow_run(key, run, tx, output).await;
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        let _ = tx.send(AppEvent::RunNotStarted { key, error });
+                    }
+                }
+            });
         }
         Effect::CancelRun(key) => {
             if let Some(cancel) = services.cancels.get(&key) {
@@ -504,18 +520,12 @@ fn run_effect(
             }
         }
         Effect::Decide { entry, command } => {
-            let tx = tx.clone();
-            let ctx = crate::review::ReviewContext::from_config(&services.root, &services.config);
-            let store = services.store.clone();
-            tokio::task::spawn_blocking(move || {
-                // `u` on any row of a tool rolls back its active version, whichever row it was.
-                let tool = match command {
-                    crate::review::ReviewCommand::Rollback { .. } => ToolId::named(&entry.name),
-                    _ => entry.tool_id(),
-                };
-                let result = decide(&ctx, &store, &tool, &command);
-                let _ = tx.send(AppEvent::Decided(result));
-            });
+            // `u` on any row of a tool rolls back its active version, whichever row it was.
+            let tool = match command {
+                crate::review::ReviewCommand::Rollback { .. } => ToolId::named(&entry.name),
+                _ => entry.tool_id(),
+            };
+            decide(services, tx, tool, command);
         }
         Effect::AnswerCall { id, decision } => {
             let who = services.config.reviewer_name();
@@ -525,13 +535,7 @@ fn run_effect(
             });
         }
         Effect::AnswerRequest { name, command } => {
-            let tx = tx.clone();
-            let ctx = crate::review::ReviewContext::from_config(&services.root, &services.config);
-            let store = services.store.clone();
-            tokio::task::spawn_blocking(move || {
-                let result = decide(&ctx, &store, &ToolId::named(&name), &command);
-                let _ = tx.send(AppEvent::Decided(result));
-            });
+            decide(services, tx, ToolId::named(&name), command);
         }
         Effect::RevokeRule(id) => {
             let who = services.config.reviewer_name();
@@ -568,23 +572,56 @@ fn run_effect(
                 following.insert(instance, key);
             }
         }
-        Effect::RecordFailure(failure) => {
-            let (reply_tx, reply_rx) = std::sync::mpsc::channel();
-            services.writer.record_failure(*failure, Some(reply_tx));
-            let tx = tx.clone();
-            tokio::task::spawn_blocking(move || {
-                let event = match reply_rx.recv() {
-                    Ok(Ok(failure)) => AppEvent::FailureRecorded(Box::new(failure)),
-                    Ok(Err(lost)) => AppEvent::StoreRefused(format!(
-                        "failure for {}@{} not recorded: {}",
-                        lost.record.tool, lost.record.version, lost.reason
+        Effect::MarkFailure(command) => {
+            let (ctx, tx) = (services.commands.clone(), tx.clone());
+            tokio::spawn(async move {
+                let event = match command::apply(&ctx, *command).await {
+                    Ok(Applied::FailureMarked { failure, .. }) => {
+                        AppEvent::FailureRecorded(Box::new(failure))
+                    }
+                    Ok(_) => return,
+                    Err(e) => AppEvent::StoreRefused(format!(
+                        "failure not recorded: {}",
+                        crate::error_chain::one_line(&e)
                     )),
-                    Err(_) => return,
                 };
                 let _ = tx.send(event);
             });
         }
     }
+}
+
+/// Applies a review decision off the event loop and reports it.
+fn decide(
+    services: &Services,
+    tx: &mpsc::UnboundedSender<AppEvent>,
+    tool: ToolId,
+    decision: crate::review::ReviewCommand,
+) {
+    let command = Command::Decide { tool, decision };
+    let (ctx, tx) = (services.commands.clone(), tx.clone());
+    tokio::spawn(async move {
+        let result = match command::apply(&ctx, command).await {
+            Ok(Applied::Decided(outcome)) => Ok(outcome),
+            Ok(_) => return,
+            Err(e) => Err(e.into()),
+        };
+        let _ = tx.send(AppEvent::Decided(result));
+    });
+}
+
+/// Cancels `run` once `cancelled` turns true; gives up when the run ended first.
+fn forward_cancel(mut cancelled: tokio::sync::watch::Receiver<bool>, run: CancelSender) {
+    tokio::spawn(async move {
+        tokio::select! {
+            asked = cancelled.wait_for(|c| *c) => {
+                if asked.is_ok() {
+                    let _ = run.send(true);
+                }
+            }
+            () = run.closed() => {}
+        }
+    });
 }
 
 /// Answers an agent's call (or revokes a rule) on the state store, off the event loop, and
@@ -602,15 +639,6 @@ fn answer_on_store(
 
 /// Takes one review decision (or answers a tool request) the way the CLI does, through the
 /// process's one writer.
-fn decide(
-    ctx: &crate::review::ReviewContext,
-    store: &SharedStore,
-    tool: &ToolId,
-    command: &crate::review::ReviewCommand,
-) -> Result<crate::review::Outcome, app::DecisionError> {
-    Ok(crate::review::apply(ctx, store, tool, command)?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -706,20 +734,18 @@ mod tests {
         assert!(decided.is_ok(), "{decided:?}");
         assert!(root.join("approved/greet/tool.toml").is_file());
 
-        let failure = crate::model::FailureRecord {
-            id: 0,
-            tool: "greet".into(),
-            version: "1.0.0".into(),
-            severity: Severity::Low,
-            scenario: "greet nobody".into(),
-            error: "said nothing".into(),
-            origin: RunOrigin::Tui,
-            at: "2026-11-21T10:00:00.000Z".into(),
-            run_id: None,
-            tag: None,
+        let failure = Command::MarkFailure {
+            tool: ToolId::named("greet"),
+            report: crate::quality::FailureReport {
+                scenario: "greet nobody".into(),
+                error: "said nothing".into(),
+                severity: Severity::Low,
+                tag: None,
+            },
+            run: None,
         };
         run_effect(
-            Effect::RecordFailure(Box::new(failure)),
+            Effect::MarkFailure(Box::new(failure)),
             &mut services,
             &app,
             &tx,

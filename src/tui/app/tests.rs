@@ -809,17 +809,24 @@ fn f_marks_a_failure_for_the_selected_run_with_the_clis_checks_and_a_tag() {
     key(&mut app, KeyCode::Right);
     ctrl(&mut app, 's');
     let recorded = app.take_effects().into_iter().find_map(|e| match e {
-        Effect::RecordFailure(f) => Some(f),
+        Effect::MarkFailure(command) => Some(*command),
         _ => None,
     });
-    let failure = recorded.expect("failure recorded");
+    // The library's command, the same the CLI's `mark-failure` builds.
     assert_eq!(
-        (failure.scenario.as_str(), failure.error.as_str()),
-        ("semicolon CSV", "wrong columns")
+        recorded.expect("failure recorded"),
+        crate::command::Command::MarkFailure {
+            tool: crate::model::ToolId::known("csv_to_json", "1.2.0"),
+            report: crate::quality::FailureReport {
+                scenario: "semicolon CSV".into(),
+                error: "wrong columns".into(),
+                severity: crate::model::Severity::High,
+                tag: Some("not-for-semicolons".into()),
+            },
+            // Still running: no recorded run to point at yet.
+            run: None,
+        }
     );
-    assert_eq!(failure.tag.as_deref(), Some("not-for-semicolons"));
-    assert_eq!(failure.severity, crate::model::Severity::High);
-    assert_eq!(failure.origin, RunOrigin::Tui);
 }
 
 #[test]
@@ -870,11 +877,14 @@ fn tab_in_the_tag_field_completes_a_tag_already_used() {
         .take_effects()
         .into_iter()
         .find_map(|e| match e {
-            Effect::RecordFailure(f) => Some(f),
+            Effect::MarkFailure(command) => Some(*command),
             _ => None,
         })
         .expect("failure recorded");
-    assert_eq!(failure.tag.as_deref(), Some("not-for-json"));
+    let crate::command::Command::MarkFailure { report, .. } = failure else {
+        panic!("a failure report: {failure:?}");
+    };
+    assert_eq!(report.tag.as_deref(), Some("not-for-json"));
 }
 
 #[test]
@@ -1004,12 +1014,13 @@ fn catalog_keys_promote_archive_rollback_and_validate() {
 #[test]
 fn decision_results_are_reported_and_trigger_a_rescan() {
     let mut app = app_with(sample());
-    app.update(AppEvent::Decided(Err(DecisionError::Review(
+    app.update(AppEvent::Decided(Err(DecisionError::Command(
         crate::review::ReviewError::Refused {
             action: "approve",
             tool: "url_extract@?".into(),
             reason: "manifest is broken".into(),
-        },
+        }
+        .into(),
     ))));
     let message = app.message.as_ref().map(|(t, l, _)| (t.clone(), *l));
     assert_eq!(

@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
 use super::centered;
-use crate::model::{FailureRecord, RunOrigin, Severity};
+use crate::command::Command;
+use crate::model::{Severity, ToolId};
 use crate::quality::FailureReport;
 use crate::tui::app::App;
 use crate::tui::ui::fit;
@@ -110,8 +111,9 @@ impl MarkFailureState {
         }
     }
 
-    /// The failure to record, or what is wrong with it (the rule `mark-failure` applies).
-    pub fn record(&self) -> Result<FailureRecord, crate::quality::FailureReportError> {
+    /// The command that records the failure, or what is wrong with it: the rule
+    /// `mark-failure` applies, checked here too so the dialog can stay open and say it.
+    pub fn command(&self) -> Result<Command, crate::quality::FailureReportError> {
         let text = |area: &TextArea<'static>| area.lines().join(" ").trim().to_string();
         let tag = text(&self.tag);
         let report = FailureReport {
@@ -120,14 +122,12 @@ impl MarkFailureState {
             severity: self.severity,
             tag: (!tag.is_empty()).then_some(tag),
         };
-        let mut record = report.into_record(
-            &self.tool,
-            &self.version,
-            RunOrigin::Tui,
-            crate::clock::now_rfc3339(),
-        )?;
-        record.run_id = self.run_id;
-        Ok(record)
+        report.check()?;
+        Ok(Command::MarkFailure {
+            tool: ToolId::known(&self.tool, &self.version),
+            report,
+            run: self.run_id,
+        })
     }
 }
 
