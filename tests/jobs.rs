@@ -278,8 +278,8 @@ async fn a_run_that_cannot_start_tells_every_observer_why() {
     assert!(stored_runs(ws.path()).is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_validation_queue_validates_stores_and_tells_each_request() {
+/// A candidate whose one test case passes.
+fn candidate_with_a_case() -> (tempfile::TempDir, ToolEntry) {
     let (ws, entry) = workspace_with(Tier::Experimental, "echo '{\"ok\": true}'\n", "");
     std::fs::create_dir_all(entry.path.join("tests")).expect("tests dir");
     std::fs::write(
@@ -287,6 +287,12 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
         "input = '{}'\nexpect_stdout_contains = \"ok\"\n",
     )
     .expect("case");
+    (ws, entry)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_validation_queue_validates_stores_and_tells_each_request() {
+    let (ws, entry) = candidate_with_a_case();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let queue = ValidationQueue::start(
         &tokio::runtime::Handle::current(),
@@ -310,10 +316,16 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
     let first = tokio::time::timeout(PATIENCE, rx.recv())
         .await
         .expect("told");
-    let Some(ValidationEvent::Validated { path, report }) = first else {
+    let Some(ValidationEvent::Validated {
+        path,
+        report,
+        unstored,
+    }) = first
+    else {
         panic!("validated: {first:?}");
     };
     assert_eq!(path, entry.path);
+    assert!(unstored.is_empty(), "{unstored:?}");
     assert_eq!(report.tests.len(), 1, "{:?}", report.tests);
     let runs = stored_runs(ws.path());
     assert_eq!(runs.len(), 1, "the case's run is stored: {runs:?}");
@@ -332,4 +344,52 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
         ),
         "{second:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validation_whose_runs_the_store_refuses_tells_them_and_keeps_them_for_the_next_start() {
+    let (ws, entry) = candidate_with_a_case();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let queue = ValidationQueue::start(
+        &tokio::runtime::Handle::current(),
+        1,
+        ws.path().to_path_buf(),
+        SharedStore::new(Store::open(ws.path()).expect("store")),
+        PathBuf::from(BIN),
+        move |event| tx.send(event).is_ok(),
+    );
+    refuse_runs(ws.path());
+    queue.push(ValidationRequest {
+        entry: entry.clone(),
+        force: true,
+        catalog: Arc::new(Catalog::new(vec![entry.clone()])),
+    });
+    let told = tokio::time::timeout(PATIENCE, rx.recv())
+        .await
+        .expect("told");
+    let Some(ValidationEvent::Validated {
+        report, unstored, ..
+    }) = told
+    else {
+        panic!("the report stands though its run was refused: {told:?}");
+    };
+    assert_eq!(report.tests.len(), 1, "{:?}", report.tests);
+    assert!(
+        report.runs.is_empty(),
+        "no run was stored: {:?}",
+        report.runs
+    );
+    assert_eq!(unstored.len(), 1, "the refused run is told: {unstored:?}");
+    let lost = &unstored[0];
+    assert!(lost.reason.contains("full"), "{}", lost.reason);
+    assert!(lost.kept.is_ok(), "{:?}", lost.kept);
+    assert_eq!(lost.record.origin, RunOrigin::Validation);
+    let kept = toolbench::runner::inflight::list(ws.path());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let finished = kept[0].finished.as_ref().expect("kept finished");
+    assert_eq!(
+        (finished.status, finished.origin, &finished.log_dir),
+        (RunStatus::Ok, RunOrigin::Validation, &lost.record.log_dir)
+    );
+    assert!(stored_runs(ws.path()).is_empty());
 }

@@ -8,9 +8,8 @@ use std::io::Write as _;
 use clap::Args;
 
 use super::{CliError, CliResult, Workspace, tool_id};
-use crate::review::validate::{
-    CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict, validate_and_record,
-};
+use crate::jobs::validation::{Validated, validate_and_record};
+use crate::review::validate::{CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict};
 use crate::store::SharedStore;
 
 #[derive(Debug, Args)]
@@ -35,7 +34,7 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
         .enable_all()
         .build()
         .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))?;
-    let report = runtime.block_on(validate_and_record(
+    let Validated { report, unstored } = runtime.block_on(validate_and_record(
         &ws.root, &entry, &catalog, &exe, &store, args.force,
     ))?;
     let text = if args.json {
@@ -45,6 +44,15 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
     };
     // A reader that stopped early (`| head`) is not an error worth a panic.
     let _ = super::term::write_out(text.as_bytes());
+    // The report stands, but a test case's run the store refused is an error to tell.
+    if !unstored.is_empty() {
+        let lost: Vec<String> = unstored.iter().map(ToString::to_string).collect();
+        return Err(CliError::msg(format!(
+            "{} run(s) of the test cases not stored: {}",
+            unstored.len(),
+            lost.join("; ")
+        )));
+    }
     if report.verdict == Verdict::Fail {
         drop(store);
         let _ = std::io::stdout().flush();

@@ -156,7 +156,7 @@ impl Shared {
         let catalog = crate::catalog::Catalog::from_shared(self.entries());
         // The shared writer is taken only to look up and store results, never while the
         // test cases run: the calls' records go on meanwhile.
-        crate::review::validate::validate_and_record(
+        let validated = crate::jobs::validation::validate_and_record(
             &self.root,
             &entry,
             &catalog,
@@ -165,6 +165,12 @@ impl Shared {
             false,
         )
         .await?;
+        for lost in validated.unstored {
+            eprintln!(
+                "toolbench mcp: validation of {}: a test case's run was not stored: {lost}",
+                lost.record.tool
+            );
+        }
         Ok(())
     }
 

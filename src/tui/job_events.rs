@@ -4,7 +4,7 @@
 use tokio::sync::mpsc;
 
 use super::app::AppEvent;
-use crate::jobs::run::{RunJobEvent, RunObserver};
+use crate::jobs::run::{RunJobEvent, RunObserver, UnstoredRun};
 use crate::jobs::scan::ScanEvent;
 use crate::jobs::validation::ValidationEvent;
 
@@ -50,16 +50,7 @@ pub async fn follow_run(
                 )),
             },
             RunJobEvent::Recorded { run, failure } => AppEvent::RunRecorded { key, run, failure },
-            RunJobEvent::Unstored(lost) => AppEvent::StoreRefused(match &lost.kept {
-                Ok(()) => format!(
-                    "run of {} not stored: {}; kept in .toolbench/running/ for the next start",
-                    lost.record.tool, lost.reason
-                ),
-                Err(why) => format!(
-                    "run of {} not stored: {}; and not kept either: {why}",
-                    lost.record.tool, lost.reason
-                ),
-            }),
+            RunJobEvent::Unstored(lost) => unstored(&lost),
         };
         if events.send(event).is_err() {
             return;
@@ -74,11 +65,32 @@ pub fn from_scan(event: ScanEvent) -> AppEvent {
     }
 }
 
-pub fn from_validation(event: ValidationEvent) -> AppEvent {
+/// A run the store refused, for the status bar.
+fn unstored(lost: &UnstoredRun) -> AppEvent {
+    AppEvent::StoreRefused(match &lost.kept {
+        Ok(()) => format!(
+            "run of {} not stored: {}; kept in .toolbench/running/ for the next start",
+            lost.record.tool, lost.reason
+        ),
+        Err(why) => format!(
+            "run of {} not stored: {}; and not kept either: {why}",
+            lost.record.tool, lost.reason
+        ),
+    })
+}
+
+/// A validation's result, then each of its test cases' runs the store refused.
+pub fn from_validation(event: ValidationEvent) -> Vec<AppEvent> {
     match event {
-        ValidationEvent::Validated { path, report } => AppEvent::Validated { path, report },
-        ValidationEvent::Refused { tool, error } => {
-            AppEvent::Decided(Err(format!("validation of {tool}: {error}")))
-        }
+        ValidationEvent::Validated {
+            path,
+            report,
+            unstored: lost,
+        } => std::iter::once(AppEvent::Validated { path, report })
+            .chain(lost.iter().map(unstored))
+            .collect(),
+        ValidationEvent::Refused { tool, error } => vec![AppEvent::Decided(Err(format!(
+            "validation of {tool}: {error}"
+        )))],
     }
 }

@@ -41,7 +41,7 @@ use crate::catalog::scan::KnownHashes;
 use crate::config::{Config, config_dir};
 use crate::jobs::run::{OutputPolicy, Recorder, RunJob};
 use crate::jobs::scan::ScanRequest;
-use crate::jobs::validation::{ValidationQueue, ValidationRequest};
+use crate::jobs::validation::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::{self, CancelSender, RunRequest};
 use crate::store::writer::StoreWriter;
@@ -60,8 +60,6 @@ pub const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
 
 /// The shortest time between two frames: output floods redraw at most this often.
 const FRAME_INTERVAL: Duration = Duration::from_millis(16);
-/// Validations that may run at once.
-const VALIDATION_WORKERS: usize = 2;
 /// Failures shown in the Failures pane.
 const HISTORY_LIMIT: usize = 500;
 /// Slow tick for clocks and message expiry; drawing is driven by state changes, not the tick.
@@ -192,7 +190,11 @@ impl Services {
                 root.clone(),
                 store.clone(),
                 exe.clone(),
-                move |event| tx.send(job_events::from_validation(event)).is_ok(),
+                move |event| {
+                    job_events::from_validation(event)
+                        .into_iter()
+                        .all(|event| tx.send(event).is_ok())
+                },
             )
         };
         let following = service_feed::Following::default();
