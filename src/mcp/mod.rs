@@ -52,7 +52,7 @@ pub enum McpError {
 }
 
 /// Loads the catalog once (the cached index spares re-hashing unchanged tools) and builds
-/// what every session shares.
+/// what every session shares, its validation workers on the current runtime.
 /// `opened` is the store the start-of-process checks opened, if any: it becomes the
 /// process's one write connection.
 pub fn shared(
@@ -75,7 +75,14 @@ pub fn shared(
         &ScanProgress::default(),
     );
     let _ = store.save_index(&entries);
-    Ok(Arc::new(Shared::new(root, config, exe, entries, store)))
+    Ok(Arc::new(Shared::new(
+        &tokio::runtime::Handle::current(),
+        root,
+        config,
+        exe,
+        entries,
+        store,
+    )))
 }
 
 /// How long the calls a departed client left behind get to stop and be recorded.
