@@ -7,17 +7,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{BIN, write_tool};
+use common::{BIN, minimal_manifest, write_tool};
 use toolbench::catalog::Catalog;
 use toolbench::catalog::scan::{ScanLimits, load_path};
 use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobError, RunJobEvent, RunObserver};
 use toolbench::jobs::validation::{ValidationEvent, ValidationQueue, ValidationRequest};
+use toolbench::jobs::watch::{WatchJob, WatchObserver, WatchRequest};
 use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use toolbench::review::validate::ValidateError;
 use toolbench::runner::confine::Confinement;
 use toolbench::runner::{RunRequest, Stream};
 use toolbench::store::writer::StoreWriter;
 use toolbench::store::{SharedStore, Store};
+use toolbench::watch::WatchUpdate;
 
 /// Long enough for a slow machine, short enough that a hang fails the test.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -392,4 +394,63 @@ async fn a_validation_whose_runs_the_store_refuses_tells_them_and_keeps_them_for
         (RunStatus::Ok, RunOrigin::Validation, &lost.record.log_dir)
     );
     assert!(stored_runs(ws.path()).is_empty());
+}
+
+/// Waits until `observer` is told that tool `name` appeared; other updates are skipped.
+async fn sees_tool(observer: &mut WatchObserver, name: &str) {
+    let seen = tokio::time::timeout(PATIENCE, async {
+        while let Some(update) = observer.next().await {
+            if let WatchUpdate::Tools { updated, .. } = update
+                && updated.iter().any(|e| e.name == name)
+            {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{name} was not seen within {PATIENCE:?}"));
+    assert!(seen, "the watch ended before {name} was seen");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_observers_of_one_watch_both_see_a_new_tool_and_one_that_stops_reading_holds_nobody_back()
+ {
+    let ws = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(ws.path().join("experimental")).expect("tier");
+    let job = WatchJob::new(WatchRequest {
+        root: ws.path().to_path_buf(),
+        limits: ScanLimits::default(),
+    });
+    let mut stalled = job.observe();
+    let mut reading = job.observe();
+    let watching = tokio::time::timeout(PATIENCE, job.start())
+        .await
+        .expect("set up in time")
+        .expect("watching");
+
+    write_tool(
+        ws.path(),
+        "experimental",
+        "alpha",
+        &minimal_manifest("alpha"),
+    );
+    sees_tool(&mut stalled, "alpha").await;
+    sees_tool(&mut reading, "alpha").await;
+
+    // One observer reads no more; the other still hears every change, as does one that
+    // came later.
+    let mut late = watching.observe();
+    for name in ["beta", "gamma"] {
+        write_tool(ws.path(), "experimental", name, &minimal_manifest(name));
+        sees_tool(&mut reading, name).await;
+        sees_tool(&mut late, name).await;
+    }
+    // Reading again, the stalled one catches up.
+    sees_tool(&mut stalled, "gamma").await;
+
+    drop(watching);
+    let ended =
+        tokio::time::timeout(PATIENCE, async { while reading.next().await.is_some() {} }).await;
+    assert!(ended.is_ok(), "a stopped watch ends its observers");
 }

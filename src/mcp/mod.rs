@@ -43,7 +43,7 @@ pub enum McpError {
     #[error("cannot find the toolbench binary: {0}")]
     Exe(std::io::Error),
     #[error("cannot watch the workspace")]
-    Watch(#[source] crate::watch::WatchError),
+    Watch(#[source] crate::jobs::watch::WatchStartError),
     #[error("MCP session")]
     Session(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A refused `--http` option or a socket that cannot be opened; names the flag.
@@ -93,7 +93,9 @@ pub fn serve_stdio(root: PathBuf, config: Config, opened: Option<Store>) -> Resu
     let exe = std::env::current_exe().map_err(McpError::Exe)?;
     runtime()?.block_on(async move {
         let shared = shared(root, config, exe, opened)?;
-        let _watcher = live::follow(Arc::clone(&shared)).map_err(McpError::Watch)?;
+        let _watcher = live::follow(Arc::clone(&shared))
+            .await
+            .map_err(McpError::Watch)?;
         let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
         // The edge already bounds lines (and answers the longer ones); one byte more for
         // the newline the session's reader counts.
@@ -129,7 +131,9 @@ pub fn serve_http(
     let exe = std::env::current_exe().map_err(McpError::Exe)?;
     runtime()?.block_on(async move {
         let shared = shared(root, config, exe, opened)?;
-        let _watcher = live::follow(Arc::clone(&shared)).map_err(McpError::Watch)?;
+        let _watcher = live::follow(Arc::clone(&shared))
+            .await
+            .map_err(McpError::Watch)?;
         http::serve(Gateway { shared }, &options, token).await
     })
 }

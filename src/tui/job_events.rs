@@ -1,5 +1,5 @@
-//! The library's jobs as the app's events: what a run, a scan or a validation tells becomes an
-//! `AppEvent`, and nothing more; the state changes they cause stay in `App::update`.
+//! The library's jobs as the app's events: what a run, a scan, a validation or the watch tells
+//! becomes an `AppEvent`, and nothing more; the state changes they cause stay in `App::update`.
 
 use tokio::sync::mpsc;
 
@@ -7,6 +7,7 @@ use super::app::AppEvent;
 use crate::jobs::run::{RunJobEvent, RunObserver, UnstoredRun};
 use crate::jobs::scan::ScanEvent;
 use crate::jobs::validation::ValidationEvent;
+use crate::jobs::watch::WatchObserver;
 
 /// Output events waiting for the app at once, over all runs. While a run's event waits for
 /// room here, its observer keeps gathering (the newest MiB of each stream).
@@ -53,6 +54,15 @@ pub async fn follow_run(
             RunJobEvent::Unstored(lost) => unstored(&lost),
         };
         if events.send(event).is_err() {
+            return;
+        }
+    }
+}
+
+/// Follows the workspace watch until it stops or the app is gone.
+pub async fn follow_watch(mut watch: WatchObserver, events: mpsc::UnboundedSender<AppEvent>) {
+    while let Some(update) = watch.next().await {
+        if events.send(AppEvent::Watched(update)).is_err() {
             return;
         }
     }

@@ -42,6 +42,7 @@ use crate::config::{Config, config_dir};
 use crate::jobs::run::{OutputPolicy, Recorder, RunJob};
 use crate::jobs::scan::ScanRequest;
 use crate::jobs::validation::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
+use crate::jobs::watch::{WatchJob, WatchRequest};
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::{self, CancelSender, RunRequest};
 use crate::store::writer::StoreWriter;
@@ -275,14 +276,12 @@ async fn event_loop(
     // first frame, off the UI thread. The first scan starts once it watches, so no change
     // can fall between the two.
     let mut watcher_setup = {
-        let tx = tx.clone();
-        let root = services.root.clone();
-        let limits = services.config.catalog;
-        tokio::task::spawn_blocking(move || {
-            crate::watch::watch(&root, limits, move |update| {
-                let _ = tx.send(AppEvent::Watched(update));
-            })
-        })
+        let watch = WatchJob::new(WatchRequest {
+            root: services.root.clone(),
+            limits: services.config.catalog,
+        });
+        tokio::spawn(job_events::follow_watch(watch.observe(), tx.clone()));
+        watch.start()
     };
     let mut watcher = None;
     let mut terminal_events = crossterm::event::EventStream::new();
@@ -319,9 +318,8 @@ async fn event_loop(
             Some(event) = output.recv() => event,
             setup = &mut watcher_setup, if watcher.is_none() => {
                 let (kept, started) = match setup {
-                    Ok(Ok(kept)) => (Some(kept), Ok(())),
-                    Ok(Err(e)) => (None, Err(crate::error_chain::one_line(&e))),
-                    Err(e) => (None, Err(format!("watcher setup failed: {e}"))),
+                    Ok(watching) => (Some(watching), Ok(())),
+                    Err(e) => (None, Err(crate::error_chain::one_line(&e))),
                 };
                 watcher = Some(kept);
                 AppEvent::WatcherStarted(started)
