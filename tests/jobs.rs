@@ -454,3 +454,54 @@ async fn two_observers_of_one_watch_both_see_a_new_tool_and_one_that_stops_readi
         tokio::time::timeout(PATIENCE, async { while reading.next().await.is_some() {} }).await;
     assert!(ended.is_ok(), "a stopped watch ends its observers");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_evolve_job_tells_that_its_evolver_runs_then_the_new_candidate() {
+    use toolbench::jobs::evolve::{EVOLVER_TIMEOUT, EvolveEvent, EvolveProgress, EvolveRequest};
+    let (ws, _) = workspace_with(Tier::Approved, "echo '{}'\n", "");
+    let mut ctx = toolbench::review::ReviewContext::new(ws.path(), "ana");
+    ctx.exe = PathBuf::from(BIN);
+    let evolver = ["sh", "-c", "cat >/dev/null; echo '{\"files\": {}}'"];
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    toolbench::jobs::evolve::start(
+        EvolveRequest {
+            ctx,
+            store: SharedStore::new(Store::open(ws.path()).expect("store")),
+            tool: toolbench::model::ToolId::named("probe"),
+            hint: "say more".into(),
+            with: Some(evolver.map(String::from).to_vec()),
+            timeout: EVOLVER_TIMEOUT,
+        },
+        move |event| tx.send(event).is_ok(),
+    );
+    let mut events = Vec::new();
+    tokio::time::timeout(PATIENCE, async {
+        while let Some(event) = rx.recv().await {
+            events.push(event);
+        }
+    })
+    .await
+    .expect("the evolve ends");
+    let [
+        EvolveEvent::Progress(running),
+        EvolveEvent::Finished(result),
+    ] = &events[..]
+    else {
+        panic!("progress, then the result: {events:?}");
+    };
+    assert!(
+        matches!(running, EvolveProgress::EvolverRunning { tool, .. } if tool == "probe@1.0.0"),
+        "{running:?}"
+    );
+    let decision = result.as_ref().as_ref().expect("evolved");
+    assert!(
+        decision.summary().contains("1.1.0"),
+        "{}",
+        decision.summary()
+    );
+    assert!(
+        ws.path()
+            .join("experimental/probe-1.1.0/tool.toml")
+            .is_file()
+    );
+}

@@ -7,13 +7,12 @@
 //! - [`scan`]: the workspace read into catalog entries, with its progress.
 //! - [`validation`]: a queue of validations run by a fixed number of workers.
 //! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
-//!
-//! Evolve goes through `review::apply`, which already reports to any caller without a job
-//! around it.
+//! - [`evolve`]: a new candidate from an evolver that may run for minutes, with its progress.
 //!
 //! This module must never know a front end: no terminal (ratatui, crossterm), no protocol
 //! (rmcp), nothing from `tui`, `cli` or `mcp`.
 
+pub mod evolve;
 pub mod run;
 pub mod scan;
 pub mod validation;

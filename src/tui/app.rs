@@ -113,6 +113,8 @@ pub enum AppEvent {
     WatcherStarted(Result<(), String>),
     /// A review decision finished: its summary, or the one-line reason it was refused.
     Decided(Result<String, String>),
+    /// An evolve is under way (its end comes as `Decided`).
+    EvolveProgress(crate::review::evolve::EvolveProgress),
     Validated {
         path: PathBuf,
         report: Box<crate::review::validate::ValidationReport>,
@@ -538,6 +540,17 @@ impl App {
                 self.effects.push(Effect::Scan);
             }
             AppEvent::Decided(Err(reason)) => self.notify(reason, Level::Error),
+            AppEvent::EvolveProgress(crate::review::evolve::EvolveProgress::EvolverRunning {
+                tool,
+                command,
+                timeout,
+            }) => self.notify(
+                format!(
+                    "evolving {tool}: evolver running ({command}, up to {} s)",
+                    timeout.as_secs()
+                ),
+                Level::Info,
+            ),
             AppEvent::EvolveLoaded { path, files } => {
                 if let Some(Overlay::Evolve(evolve)) = &mut self.overlay
                     && evolve.entry.path == path

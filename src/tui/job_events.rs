@@ -1,9 +1,11 @@
-//! The library's jobs as the app's events: what a run, a scan, a validation or the watch tells
-//! becomes an `AppEvent`, and nothing more; the state changes they cause stay in `App::update`.
+//! The library's jobs as the app's events: what a run, a scan, a validation, the watch or an
+//! evolve tells becomes an `AppEvent`, and nothing more; the state changes they cause stay in
+//! `App::update`.
 
 use tokio::sync::mpsc;
 
 use super::app::AppEvent;
+use crate::jobs::evolve::EvolveEvent;
 use crate::jobs::run::{RunJobEvent, RunObserver, UnstoredRun};
 use crate::jobs::scan::ScanEvent;
 use crate::jobs::validation::ValidationEvent;
@@ -65,6 +67,17 @@ pub async fn follow_watch(mut watch: WatchObserver, events: mpsc::UnboundedSende
         if events.send(AppEvent::Watched(update)).is_err() {
             return;
         }
+    }
+}
+
+pub fn from_evolve(event: EvolveEvent) -> AppEvent {
+    match event {
+        EvolveEvent::Progress(step) => AppEvent::EvolveProgress(step),
+        EvolveEvent::Finished(result) => AppEvent::Decided(
+            (*result)
+                .map(|decision| decision.summary())
+                .map_err(|e| e.to_string()),
+        ),
     }
 }
 

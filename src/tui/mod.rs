@@ -39,6 +39,7 @@ use std::collections::HashMap;
 
 use crate::catalog::scan::KnownHashes;
 use crate::config::{Config, config_dir};
+use crate::jobs::evolve::{EVOLVER_TIMEOUT, EvolveRequest};
 use crate::jobs::run::{OutputPolicy, Recorder, RunJob};
 use crate::jobs::scan::ScanRequest;
 use crate::jobs::validation::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
@@ -501,6 +502,24 @@ fn run_effect(
             if let Some(cancel) = services.cancels.get(&key) {
                 let _ = cancel.send(true);
             }
+        }
+        // An evolver may run for minutes: the evolve job tells when it started.
+        Effect::Decide {
+            entry,
+            command: crate::review::ReviewCommand::Evolve { hint, with },
+        } => {
+            let request = EvolveRequest {
+                ctx: crate::review::ReviewContext::from_config(&services.root, &services.config),
+                store: services.store.clone(),
+                tool: entry.tool_id(),
+                hint,
+                with,
+                timeout: EVOLVER_TIMEOUT,
+            };
+            let tx = tx.clone();
+            crate::jobs::evolve::start(request, move |event| {
+                tx.send(job_events::from_evolve(event)).is_ok()
+            });
         }
         Effect::Decide { entry, command } => {
             let tx = tx.clone();
