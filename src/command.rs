@@ -11,11 +11,13 @@ use tokio::sync::watch;
 use crate::catalog::{Catalog, LookupError};
 use crate::config::{Config, Preset};
 use crate::jobs::run::{RecordedRun, Recorder, RunJob, RunJobError};
+use crate::jobs::validation::{Validated, validate_and_record};
 use crate::lookup;
 use crate::model::{FailureRecord, RunOrigin, RunStatus, Tier, ToolEntry, ToolId};
 use crate::quality::{FailureReport, FailureReportError, ToolStats};
+use crate::review::evolve::EvolveProgress;
 use crate::review::gc::GcReport;
-use crate::review::validate::{ValidateError, ValidationReport};
+use crate::review::validate::ValidateError;
 use crate::review::{Outcome, ReviewCommand, ReviewContext, ReviewError};
 use crate::runner::confine::Confinement;
 use crate::runner::gate::{Gate, gate};
@@ -63,7 +65,8 @@ pub enum Command {
 /// What a command did.
 pub enum Applied {
     Decided(Outcome),
-    Validated(Box<ValidationReport>),
+    /// The report, and the test cases' runs the store refused (kept for the next start).
+    Validated(Box<Validated>),
     /// The run, ready: attach observers, then start it.
     Run(RunJob),
     Called(CallReport),
@@ -146,6 +149,8 @@ pub struct Context {
     pub catalog: Option<Arc<Catalog>>,
     /// Cancels the runs a call starts (Ctrl-C in the CLI).
     pub cancelled: Option<watch::Receiver<bool>>,
+    /// Told what a long decision is doing (an evolve's evolver, which may run for minutes).
+    pub progress: Option<Arc<dyn Fn(EvolveProgress) + Send + Sync>>,
 }
 
 impl Context {
@@ -166,6 +171,7 @@ impl Context {
             client: None,
             catalog: None,
             cancelled: None,
+            progress: None,
         }
     }
 }
@@ -177,7 +183,12 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
         Command::Decide { tool, decision } => {
             let (ctx, tool) = (ctx.clone(), tool.clone());
             blocking(move || {
-                crate::review::apply(&ctx.review, &ctx.store, &tool, &decision)
+                let progress = |step| {
+                    if let Some(progress) = &ctx.progress {
+                        progress(step);
+                    }
+                };
+                crate::review::apply_reporting(&ctx.review, &ctx.store, &tool, &decision, &progress)
                     .map(Applied::Decided)
                     .map_err(CommandError::from)
             })
@@ -200,7 +211,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
                 })
                 .await?
             };
-            let report = crate::review::validate::validate_and_record(
+            let validated = validate_and_record(
                 &ctx.review.root,
                 &entry,
                 &catalog,
@@ -209,7 +220,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
                 force,
             )
             .await?;
-            Ok(Applied::Validated(Box::new(report)))
+            Ok(Applied::Validated(Box::new(validated)))
         }
         Command::Run {
             tool,

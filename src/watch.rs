@@ -2,7 +2,8 @@
 //! catalog entries.
 //!
 //! Runs on the debouncer's thread, so the reading of changed tools never touches the UI
-//! thread. `.toolbench/` is ignored: toolbench's own writes are not tool changes.
+//! thread. `.toolbench/` is ignored: toolbench's own writes are not tool changes. Front ends
+//! watch through the watch job (`jobs::watch`), which tells every update to each observer.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

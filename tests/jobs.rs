@@ -7,17 +7,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{BIN, write_tool};
+use common::{BIN, minimal_manifest, write_tool};
 use toolbench::catalog::Catalog;
 use toolbench::catalog::scan::{ScanLimits, load_path};
 use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobError, RunJobEvent, RunObserver};
 use toolbench::jobs::validation::{ValidationEvent, ValidationQueue, ValidationRequest};
+use toolbench::jobs::watch::{WatchJob, WatchObserver, WatchRequest};
 use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use toolbench::review::validate::ValidateError;
 use toolbench::runner::confine::Confinement;
 use toolbench::runner::{RunRequest, Stream};
 use toolbench::store::writer::StoreWriter;
 use toolbench::store::{SharedStore, Store};
+use toolbench::watch::WatchUpdate;
 
 /// Long enough for a slow machine, short enough that a hang fails the test.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -278,8 +280,8 @@ async fn a_run_that_cannot_start_tells_every_observer_why() {
     assert!(stored_runs(ws.path()).is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_validation_queue_validates_stores_and_tells_each_request() {
+/// A candidate whose one test case passes.
+fn candidate_with_a_case() -> (tempfile::TempDir, ToolEntry) {
     let (ws, entry) = workspace_with(Tier::Experimental, "echo '{\"ok\": true}'\n", "");
     std::fs::create_dir_all(entry.path.join("tests")).expect("tests dir");
     std::fs::write(
@@ -287,6 +289,12 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
         "input = '{}'\nexpect_stdout_contains = \"ok\"\n",
     )
     .expect("case");
+    (ws, entry)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_validation_queue_validates_stores_and_tells_each_request() {
+    let (ws, entry) = candidate_with_a_case();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let queue = ValidationQueue::start(
         &tokio::runtime::Handle::current(),
@@ -310,10 +318,16 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
     let first = tokio::time::timeout(PATIENCE, rx.recv())
         .await
         .expect("told");
-    let Some(ValidationEvent::Validated { path, report }) = first else {
+    let Some(ValidationEvent::Validated {
+        path,
+        report,
+        unstored,
+    }) = first
+    else {
         panic!("validated: {first:?}");
     };
     assert_eq!(path, entry.path);
+    assert!(unstored.is_empty(), "{unstored:?}");
     assert_eq!(report.tests.len(), 1, "{:?}", report.tests);
     let runs = stored_runs(ws.path());
     assert_eq!(runs.len(), 1, "the case's run is stored: {runs:?}");
@@ -331,5 +345,152 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
             })
         ),
         "{second:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validation_whose_runs_the_store_refuses_tells_them_and_keeps_them_for_the_next_start() {
+    let (ws, entry) = candidate_with_a_case();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let queue = ValidationQueue::start(
+        &tokio::runtime::Handle::current(),
+        1,
+        ws.path().to_path_buf(),
+        SharedStore::new(Store::open(ws.path()).expect("store")),
+        PathBuf::from(BIN),
+        move |event| tx.send(event).is_ok(),
+    );
+    refuse_runs(ws.path());
+    queue.push(ValidationRequest {
+        entry: entry.clone(),
+        force: true,
+        catalog: Arc::new(Catalog::new(vec![entry.clone()])),
+    });
+    let told = tokio::time::timeout(PATIENCE, rx.recv())
+        .await
+        .expect("told");
+    let Some(ValidationEvent::Validated {
+        report, unstored, ..
+    }) = told
+    else {
+        panic!("the report stands though its run was refused: {told:?}");
+    };
+    assert_eq!(report.tests.len(), 1, "{:?}", report.tests);
+    assert!(
+        report.runs.is_empty(),
+        "no run was stored: {:?}",
+        report.runs
+    );
+    assert_eq!(unstored.len(), 1, "the refused run is told: {unstored:?}");
+    let lost = &unstored[0];
+    assert!(lost.reason.contains("full"), "{}", lost.reason);
+    assert!(lost.kept.is_ok(), "{:?}", lost.kept);
+    assert_eq!(lost.record.origin, RunOrigin::Validation);
+    let kept = toolbench::runner::inflight::list(ws.path());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let finished = kept[0].finished.as_ref().expect("kept finished");
+    assert_eq!(
+        (finished.status, finished.origin, &finished.log_dir),
+        (RunStatus::Ok, RunOrigin::Validation, &lost.record.log_dir)
+    );
+    assert!(stored_runs(ws.path()).is_empty());
+}
+
+/// Waits until `observer` is told that tool `name` appeared; other updates are skipped.
+async fn sees_tool(observer: &mut WatchObserver, name: &str) {
+    let seen = tokio::time::timeout(PATIENCE, async {
+        while let Some(update) = observer.next().await {
+            if let WatchUpdate::Tools { updated, .. } = update
+                && updated.iter().any(|e| e.name == name)
+            {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{name} was not seen within {PATIENCE:?}"));
+    assert!(seen, "the watch ended before {name} was seen");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_observers_of_one_watch_both_see_a_new_tool_and_one_that_stops_reading_holds_nobody_back()
+ {
+    let ws = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(ws.path().join("experimental")).expect("tier");
+    let job = WatchJob::new(WatchRequest {
+        root: ws.path().to_path_buf(),
+        limits: ScanLimits::default(),
+    });
+    let mut stalled = job.observe();
+    let mut reading = job.observe();
+    let watching = tokio::time::timeout(PATIENCE, job.start())
+        .await
+        .expect("set up in time")
+        .expect("watching");
+
+    write_tool(
+        ws.path(),
+        "experimental",
+        "alpha",
+        &minimal_manifest("alpha"),
+    );
+    sees_tool(&mut stalled, "alpha").await;
+    sees_tool(&mut reading, "alpha").await;
+
+    // One observer reads no more; the other still hears every change, as does one that
+    // came later.
+    let mut late = watching.observe();
+    for name in ["beta", "gamma"] {
+        write_tool(ws.path(), "experimental", name, &minimal_manifest(name));
+        sees_tool(&mut reading, name).await;
+        sees_tool(&mut late, name).await;
+    }
+    // Reading again, the stalled one catches up.
+    sees_tool(&mut stalled, "gamma").await;
+
+    drop(watching);
+    let ended =
+        tokio::time::timeout(PATIENCE, async { while reading.next().await.is_some() {} }).await;
+    assert!(ended.is_ok(), "a stopped watch ends its observers");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evolve_tells_that_its_evolver_runs_then_gives_the_new_candidate() {
+    use toolbench::command::{self, Applied, Command, Context};
+    use toolbench::review::evolve::EvolveProgress;
+    let (ws, _) = workspace_with(Tier::Approved, "echo '{}'\n", "");
+    let store = SharedStore::new(Store::open(ws.path()).expect("store"));
+    let config = toolbench::config::Config::defaults().expect("defaults");
+    let mut ctx = Context::new(ws.path(), &config, store, RunOrigin::Tui);
+    ctx.review.exe = PathBuf::from(BIN);
+    let (tx, mut progress) = tokio::sync::mpsc::unbounded_channel();
+    ctx.progress = Some(Arc::new(move |step| {
+        let _ = tx.send(step);
+    }));
+    let evolver = ["sh", "-c", "cat >/dev/null; echo '{\"files\": {}}'"];
+    let command = Command::Decide {
+        tool: toolbench::model::ToolId::named("probe"),
+        decision: toolbench::review::ReviewCommand::Evolve {
+            hint: "say more".into(),
+            with: Some(evolver.map(String::from).to_vec()),
+        },
+    };
+    let applied = tokio::time::timeout(PATIENCE, command::apply(&ctx, command))
+        .await
+        .expect("the evolve ends");
+    let Ok(Applied::Decided(outcome)) = applied else {
+        panic!("a decision");
+    };
+    assert!(outcome.summary().contains("1.1.0"), "{}", outcome.summary());
+    let running = progress.try_recv().expect("told before the result");
+    assert!(
+        matches!(&running, EvolveProgress::EvolverRunning { tool, .. } if tool == "probe@1.0.0"),
+        "{running:?}"
+    );
+    assert!(
+        ws.path()
+            .join("experimental/probe-1.1.0/tool.toml")
+            .is_file()
     );
 }

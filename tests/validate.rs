@@ -521,3 +521,48 @@ fn linters_report_findings_with_file_and_line_or_say_they_are_missing() {
         }
     }
 }
+
+#[test]
+fn a_case_run_the_store_refuses_is_told_and_stored_by_the_next_command() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    candidate(
+        ws.path(),
+        "echoer",
+        "echo '{\"ok\": true}'\n",
+        "",
+        &[(
+            "basic.toml",
+            "input = '{}'\nexpect_stdout_contains = \"ok\"\n",
+        )],
+    );
+    let db = toolbench::store::Store::open(ws.path())
+        .expect("store")
+        .path()
+        .to_path_buf();
+    let state = rusqlite::Connection::open(&db).expect("open the state file");
+    // As a full disk would: every run refused.
+    state
+        .execute_batch(
+            "CREATE TRIGGER refuse_runs BEFORE INSERT ON runs \
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+        )
+        .expect("trigger");
+    let (report, out) = validate_json(ws.path(), &["echoer"]);
+    assert_eq!(case(&report, "basic")["status"], "pass", "{report}");
+    assert_ne!(out.status.code(), Some(0), "a lost record is an error");
+    let told = stderr(&out);
+    assert!(
+        told.contains("not stored") && told.contains("kept in .toolbench/running/"),
+        "{told}"
+    );
+    state
+        .execute_batch("DROP TRIGGER refuse_runs;")
+        .expect("the disk has room again");
+    let runs = runs_of(ws.path(), "echoer");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(
+        (runs[0]["origin"].as_str(), runs[0]["status"].as_str()),
+        (Some("validation"), Some("ok")),
+        "stored as it ended, not as abandoned: {runs:?}"
+    );
+}

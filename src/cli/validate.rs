@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::{CliError, CliResult, Workspace, runtime, tool_id};
 use crate::command::{self, Applied, Command};
+use crate::jobs::validation::Validated;
 use crate::review::validate::{CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict};
 
 #[derive(Debug, Args)]
@@ -29,8 +30,8 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
         force: args.force,
     };
     let ctx = ws.command_context()?;
-    let report = match runtime()?.block_on(command::apply(&ctx, command))? {
-        Applied::Validated(report) => report,
+    let Validated { report, unstored } = match runtime()?.block_on(command::apply(&ctx, command))? {
+        Applied::Validated(validated) => *validated,
         _ => {
             return Err(CliError::msg(
                 "validate: the library answered without a report",
@@ -44,6 +45,15 @@ pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
     };
     // A reader that stopped early (`| head`) is not an error worth a panic.
     let _ = super::term::write_out(text.as_bytes());
+    // The report stands, but a test case's run the store refused is an error to tell.
+    if !unstored.is_empty() {
+        let lost: Vec<String> = unstored.iter().map(ToString::to_string).collect();
+        return Err(CliError::msg(format!(
+            "{} run(s) of the test cases not stored: {}",
+            unstored.len(),
+            lost.join("; ")
+        )));
+    }
     if report.verdict == Verdict::Fail {
         drop(ctx);
         let _ = std::io::stdout().flush();

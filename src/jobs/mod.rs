@@ -6,9 +6,7 @@
 //! - [`run`]: one tool run from its start to its record, with any number of observers.
 //! - [`scan`]: the workspace read into catalog entries, with its progress.
 //! - [`validation`]: a queue of validations run by a fixed number of workers.
-//!
-//! Watching is `watch::watch` (a callback per batch of changes) and evolve goes through
-//! `review::apply`; both already report to any caller without a job around them.
+//! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
 //!
 //! This module must never know a front end: no terminal (ratatui, crossterm), no protocol
 //! (rmcp), nothing from `tui`, `cli` or `mcp`.
@@ -16,3 +14,4 @@
 pub mod run;
 pub mod scan;
 pub mod validation;
+pub mod watch;

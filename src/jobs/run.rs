@@ -118,9 +118,11 @@ pub enum Recorder {
 }
 
 impl Recorder {
-    /// Stores the run with its automatic failure, then forgets its in-flight file; a refused
-    /// run is kept in that file instead. Blocks on the store: call from a blocking thread.
-    fn record(
+    /// The rule every finished run follows, whoever ran it (a run job, a validation's test
+    /// cases): stores the run with its automatic failure, then forgets its in-flight file; a
+    /// refused run is kept in that file instead. Blocks on the store: call from a blocking
+    /// thread.
+    pub fn record(
         &self,
         root: &Path,
         mut record: RunRecord,

@@ -1,6 +1,10 @@
 //! The validation job queue: validations waiting to run, run by a fixed number of workers,
 //! each result stored (the report, and the runs its test cases made) and then told.
 //!
+//! The test cases' runs follow the rule of every run ([`Recorder::record`]): each is stored
+//! on its own, and one the store refuses is kept in `.toolbench/running/` for the next start
+//! and told with the result ([`Validated::unstored`]), never dropped.
+//!
 //! A scan can ask for thousands at once (every candidate of a large workspace): they wait
 //! here as small requests, and only the workers' futures exist at any time, so memory stays
 //! flat. The queue never acts on a verdict (moves and decisions are the reviewer's, through
@@ -12,9 +16,14 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc};
 
 use crate::catalog::Catalog;
+use crate::jobs::run::{Recorder, UnstoredRun};
 use crate::model::ToolEntry;
 use crate::review::validate::{self, ValidateError, ValidationReport};
 use crate::store::SharedStore;
+
+/// Validations that may run at once in a long-lived front end (the workbench, the MCP
+/// server): each runs test cases and checkers in the sandbox, on two shared cores.
+pub const VALIDATION_WORKERS: usize = 2;
 
 pub struct ValidationRequest {
     pub entry: ToolEntry,
@@ -24,12 +33,23 @@ pub struct ValidationRequest {
     pub catalog: Arc<Catalog>,
 }
 
+/// One validation's result.
+#[derive(Debug)]
+pub struct Validated {
+    /// The report, stored; its `runs` are the test cases' runs the store took, with their ids.
+    pub report: ValidationReport,
+    /// The test cases' runs the store refused, each kept for the next start when it could be.
+    pub unstored: Vec<UnstoredRun>,
+}
+
 #[derive(Debug)]
 pub enum ValidationEvent {
     /// The tool's report, stored; `path` is the tool's path as the request named it.
+    /// `unstored` are the test cases' runs the store refused.
     Validated {
         path: PathBuf,
         report: Box<ValidationReport>,
+        unstored: Vec<UnstoredRun>,
     },
     /// The tool was not validated at all.
     Refused { tool: String, error: ValidateError },
@@ -83,10 +103,20 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
         let Some(request) = next else {
             return;
         };
-        let event = match validate_one(&root, &store, &exe, &request).await {
-            Ok(report) => ValidationEvent::Validated {
+        let validated = validate_and_record(
+            &root,
+            &request.entry,
+            &request.catalog,
+            &exe,
+            &store,
+            request.force,
+        )
+        .await;
+        let event = match validated {
+            Ok(Validated { report, unstored }) => ValidationEvent::Validated {
                 path: request.entry.path.clone(),
                 report: Box::new(report),
+                unstored,
             },
             Err(error) => ValidationEvent::Refused {
                 tool: request.entry.id(),
@@ -99,20 +129,43 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
     }
 }
 
-/// Validates one tool (or takes the cached result) and stores the runs its cases made.
-async fn validate_one(
+/// Validates one tool (or takes the cached report), then records the runs its test cases
+/// made by the rule of every run, through the process's one write connection. A cached report
+/// made no runs. Every front end validates through this, alone (the CLI) or in the queue.
+pub async fn validate_and_record(
     root: &Path,
-    store: &SharedStore,
+    entry: &ToolEntry,
+    catalog: &Catalog,
     exe: &Path,
-    request: &ValidationRequest,
-) -> Result<ValidationReport, ValidateError> {
-    validate::validate_and_record(
-        root,
-        &request.entry,
-        &request.catalog,
-        exe,
-        store,
-        request.force,
-    )
+    store: &SharedStore,
+    force: bool,
+) -> Result<Validated, ValidateError> {
+    let mut report = validate::validate_cached(root, entry, catalog, exe, store, force).await?;
+    let runs = std::mem::take(&mut report.runs);
+    if runs.is_empty() {
+        return Ok(Validated {
+            report,
+            unstored: Vec::new(),
+        });
+    }
+    let recorder = Recorder::Store(store.clone());
+    let root = root.to_path_buf();
+    let recorded = tokio::task::spawn_blocking(move || {
+        runs.into_iter()
+            .map(|run| recorder.record(&root, run))
+            .collect::<Vec<_>>()
+    })
     .await
+    .map_err(|e| ValidateError::Stopped {
+        tool: entry.id(),
+        reason: e.to_string(),
+    })?;
+    let mut unstored = Vec::new();
+    for result in recorded {
+        match result {
+            Ok((run, _no_failure)) => report.runs.push(run),
+            Err(refused) => unstored.push(refused),
+        }
+    }
+    Ok(Validated { report, unstored })
 }

@@ -16,6 +16,9 @@ use super::listing::Listing;
 use super::{agent_tools, call};
 use crate::catalog::scan::load_path;
 use crate::config::Config;
+use crate::jobs::validation::{
+    VALIDATION_WORKERS, ValidationEvent, ValidationQueue, ValidationRequest,
+};
 use crate::model::ToolEntry;
 use crate::runner::confine::Confinement;
 use crate::store::{SharedStore, Store};
@@ -32,6 +35,8 @@ pub struct Shared {
     pub listing: RwLock<Arc<Listing>>,
     /// The process's one writer to the state store.
     store: SharedStore,
+    /// Proposals waiting for their validation, run by a fixed number of workers.
+    validations: ValidationQueue,
     /// Fires when the listed tools or their definitions changed.
     pub changed: broadcast::Sender<()>,
     /// How many calls are being answered, so the server can let them end before it exits.
@@ -48,7 +53,9 @@ impl Drop for InFlight {
 }
 
 impl Shared {
+    /// Starts the validation workers on `runtime`.
     pub fn new(
+        runtime: &tokio::runtime::Handle,
         root: PathBuf,
         config: Config,
         exe: PathBuf,
@@ -57,6 +64,15 @@ impl Shared {
     ) -> Self {
         let confinement = Confinement::new(&root, &config);
         let listing = Listing::of(&entries, &config);
+        let store = SharedStore::new(store);
+        let validations = ValidationQueue::start(
+            runtime,
+            VALIDATION_WORKERS,
+            root.clone(),
+            store.clone(),
+            exe.clone(),
+            log_validation,
+        );
         Self {
             root,
             config,
@@ -64,7 +80,8 @@ impl Shared {
             confinement,
             entries: RwLock::new(Arc::new(entries)),
             listing: RwLock::new(Arc::new(listing)),
-            store: SharedStore::new(store),
+            store,
+            validations,
             changed: broadcast::channel(16).0,
             in_flight: watch::Sender::new(0),
         }
@@ -147,42 +164,28 @@ impl Shared {
             .ok_or(Moved(name))
     }
 
-    /// Validates a proposal in the background, as the workbench does for every new candidate,
-    /// so its verdict is ready when the human looks (and for `toolbench_review_status`).
+    /// Queues a proposal's validation, as the workbench does for every new candidate, so its
+    /// verdict is ready when the human looks (and for `toolbench_review_status`).
     pub fn validate_later(self: &Arc<Self>, folder: PathBuf) {
         let shared = Arc::clone(self);
         tokio::spawn(async move {
-            if let Err(reason) = shared.validate(folder).await {
-                eprintln!(
-                    "toolbench mcp: validation: {}",
-                    crate::error_chain::one_line(&reason)
-                );
-            }
+            let (root, limits) = (shared.root.clone(), shared.config.catalog);
+            let entry = tokio::task::spawn_blocking(move || {
+                load_path(&root, crate::model::Tier::Experimental, &folder, limits)
+            })
+            .await
+            .ok()
+            .flatten();
+            let Some(entry) = entry else {
+                eprintln!("toolbench mcp: validation: {}", LaterValidationError::Left);
+                return;
+            };
+            shared.validations.push(ValidationRequest {
+                entry,
+                force: false,
+                catalog: Arc::new(crate::catalog::Catalog::from_shared(shared.entries())),
+            });
         });
-    }
-
-    async fn validate(&self, folder: PathBuf) -> Result<(), LaterValidationError> {
-        let (root, limits) = (self.root.clone(), self.config.catalog);
-        let entry = tokio::task::spawn_blocking(move || {
-            load_path(&root, crate::model::Tier::Experimental, &folder, limits)
-        })
-        .await
-        .ok()
-        .flatten()
-        .ok_or(LaterValidationError::Left)?;
-        let catalog = crate::catalog::Catalog::from_shared(self.entries());
-        // The shared writer is taken only to look up and store results, never while the
-        // test cases run: the calls' records go on meanwhile.
-        crate::review::validate::validate_and_record(
-            &self.root,
-            &entry,
-            &catalog,
-            &self.exe,
-            &self.store,
-            false,
-        )
-        .await?;
-        Ok(())
     }
 
     /// Uses the store on a blocking thread; the one connection serves one caller at a time.
@@ -214,10 +217,28 @@ pub struct Moved(pub String);
 pub enum LaterValidationError {
     #[error("the proposal left experimental/ before it was validated")]
     Left,
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
-    Validate(#[from] crate::review::validate::ValidateError),
+}
+
+/// What the server does with a background validation's result: the verdict is stored
+/// already (`toolbench_review_status` reads it); refusals and lost runs are logged.
+fn log_validation(event: ValidationEvent) -> bool {
+    match event {
+        ValidationEvent::Validated { unstored, .. } => {
+            for lost in unstored {
+                eprintln!(
+                    "toolbench mcp: validation of {}: a test case's run was not stored: {lost}",
+                    lost.record.tool
+                );
+            }
+        }
+        ValidationEvent::Refused { error, .. } => {
+            eprintln!(
+                "toolbench mcp: validation: {}",
+                crate::error_chain::one_line(&error)
+            );
+        }
+    }
+    true
 }
 
 /// One session's handler.

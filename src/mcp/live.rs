@@ -1,23 +1,24 @@
-//! Keeps the served catalog current: the workspace watcher's updates (from this process, the
+//! Keeps the served catalog current: the watch job's updates (from this process, the
 //! workbench, the CLI or an editor) are merged into the entries, and the peers hear when the
 //! listing changed.
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
-
 use super::gateway::Shared;
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
-use crate::watch::{self, WatchUpdate, WorkspaceWatcher};
+use crate::jobs::watch::{WatchJob, WatchRequest, WatchStartError, Watching};
+use crate::watch::{self, WatchUpdate};
 
-/// Starts watching; dropping the returned watcher stops it.
-pub fn follow(shared: Arc<Shared>) -> Result<WorkspaceWatcher, watch::WatchError> {
-    let (tx, mut updates) = mpsc::unbounded_channel();
-    let watcher = watch::watch(&shared.root, shared.config.catalog, move |update| {
-        let _ = tx.send(update);
-    })?;
+/// Starts the watch job and follows it; dropping the returned watch stops it.
+pub async fn follow(shared: Arc<Shared>) -> Result<Watching, WatchStartError> {
+    let job = WatchJob::new(WatchRequest {
+        root: shared.root.clone(),
+        limits: shared.config.catalog,
+    });
+    let mut updates = job.observe();
+    let watching = job.start().await?;
     tokio::spawn(async move {
-        while let Some(update) = updates.recv().await {
+        while let Some(update) = updates.next().await {
             let shared = Arc::clone(&shared);
             let applied = tokio::task::spawn_blocking(move || apply(&shared, update)).await;
             if let Ok(Err(reason)) = applied {
@@ -25,7 +26,7 @@ pub fn follow(shared: Arc<Shared>) -> Result<WorkspaceWatcher, watch::WatchError
             }
         }
     });
-    Ok(watcher)
+    Ok(watching)
 }
 
 /// What the watcher reported instead of changes; its words, passed on.

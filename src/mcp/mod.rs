@@ -43,7 +43,7 @@ pub enum McpError {
     #[error("cannot find the toolbench binary: {0}")]
     Exe(std::io::Error),
     #[error("cannot watch the workspace")]
-    Watch(#[source] crate::watch::WatchError),
+    Watch(#[source] crate::jobs::watch::WatchStartError),
     #[error("MCP session")]
     Session(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A refused `--http` option or a socket that cannot be opened; names the flag.
@@ -52,7 +52,7 @@ pub enum McpError {
 }
 
 /// Loads the catalog once (the cached index spares re-hashing unchanged tools) and builds
-/// what every session shares.
+/// what every session shares, its validation workers on the current runtime.
 /// `opened` is the store the start-of-process checks opened, if any: it becomes the
 /// process's one write connection.
 pub fn shared(
@@ -75,7 +75,14 @@ pub fn shared(
         &ScanProgress::default(),
     );
     let _ = store.save_index(&entries);
-    Ok(Arc::new(Shared::new(root, config, exe, entries, store)))
+    Ok(Arc::new(Shared::new(
+        &tokio::runtime::Handle::current(),
+        root,
+        config,
+        exe,
+        entries,
+        store,
+    )))
 }
 
 /// How long the calls a departed client left behind get to stop and be recorded.
@@ -86,7 +93,9 @@ pub fn serve_stdio(root: PathBuf, config: Config, opened: Option<Store>) -> Resu
     let exe = std::env::current_exe().map_err(McpError::Exe)?;
     runtime()?.block_on(async move {
         let shared = shared(root, config, exe, opened)?;
-        let _watcher = live::follow(Arc::clone(&shared)).map_err(McpError::Watch)?;
+        let _watcher = live::follow(Arc::clone(&shared))
+            .await
+            .map_err(McpError::Watch)?;
         let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
         // The edge already bounds lines (and answers the longer ones); one byte more for
         // the newline the session's reader counts.
@@ -122,7 +131,9 @@ pub fn serve_http(
     let exe = std::env::current_exe().map_err(McpError::Exe)?;
     runtime()?.block_on(async move {
         let shared = shared(root, config, exe, opened)?;
-        let _watcher = live::follow(Arc::clone(&shared)).map_err(McpError::Watch)?;
+        let _watcher = live::follow(Arc::clone(&shared))
+            .await
+            .map_err(McpError::Watch)?;
         http::serve(Gateway { shared }, &options, token).await
     })
 }

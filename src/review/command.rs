@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::evolve::EvolveProgress;
 use super::requests::{self, AnsweredRequest};
 use super::{Decision, ReviewContext, ReviewError, evolve, lifecycle};
 use crate::model::ToolId;
@@ -158,10 +159,21 @@ pub fn apply(
     tool: &ToolId,
     command: &ReviewCommand,
 ) -> Result<Outcome, ReviewError> {
+    apply_reporting(ctx, store, tool, command, &|_| {})
+}
+
+/// `apply`, telling `progress` what a long decision (an evolve's evolver) is doing.
+pub fn apply_reporting(
+    ctx: &ReviewContext,
+    store: &SharedStore,
+    tool: &ToolId,
+    command: &ReviewCommand,
+    progress: &dyn Fn(EvolveProgress),
+) -> Result<Outcome, ReviewError> {
     if let Some(answer) = requests::answer_if_requested(ctx, &mut store.lock(), tool, command)? {
         return Ok(Outcome::Request(answer));
     }
-    decide(ctx, store, tool, command).map(Outcome::Tool)
+    decide(ctx, store, tool, command, progress).map(Outcome::Tool)
 }
 
 /// Moves and records hold the store for their few milliseconds; an evolve takes it only
@@ -171,6 +183,7 @@ fn decide(
     store: &SharedStore,
     tool: &ToolId,
     command: &ReviewCommand,
+    progress: &dyn Fn(EvolveProgress),
 ) -> Result<Decision, ReviewError> {
     match command {
         ReviewCommand::Approve { reason } => {
@@ -188,9 +201,15 @@ fn decide(
         ReviewCommand::Rollback { to } => {
             lifecycle::rollback(ctx, &mut store.lock(), tool, to.as_deref())
         }
-        ReviewCommand::Evolve { hint, with } => {
-            evolve::evolve(ctx, store, tool, hint, with.as_deref())
-        }
+        ReviewCommand::Evolve { hint, with } => evolve::evolve_reporting(
+            ctx,
+            store,
+            tool,
+            hint,
+            with.as_deref(),
+            evolve::EVOLVER_TIMEOUT,
+            progress,
+        ),
         ReviewCommand::EvolveEdited { hint, edits } => {
             evolve::evolve_with_edits(ctx, store, tool, hint, edits.clone())
         }

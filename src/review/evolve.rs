@@ -54,7 +54,42 @@ pub fn evolve_with_timeout(
     with: Option<&[String]>,
     timeout: Duration,
 ) -> Result<Decision, ReviewError> {
-    evolve_from(ctx, store, spec, hint, Changes::Evolver { with, timeout })
+    evolve_reporting(ctx, store, spec, hint, with, timeout, &|_| {})
+}
+
+/// What an evolve is doing while it lasts, for whoever waits on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvolveProgress {
+    /// The evolver program was started on `tool` (`name@version`); it may take up to its
+    /// timeout.
+    EvolverRunning {
+        tool: String,
+        command: String,
+        timeout: Duration,
+    },
+}
+
+/// `evolve_with_timeout`, telling `progress` what it is doing (`review::apply_reporting`).
+pub fn evolve_reporting(
+    ctx: &ReviewContext,
+    store: &SharedStore,
+    spec: &ToolId,
+    hint: &str,
+    with: Option<&[String]>,
+    timeout: Duration,
+    progress: &dyn Fn(EvolveProgress),
+) -> Result<Decision, ReviewError> {
+    evolve_from(
+        ctx,
+        store,
+        spec,
+        hint,
+        Changes::Evolver {
+            with,
+            timeout,
+            progress,
+        },
+    )
 }
 
 /// Evolve with files a human edited (the workbench's built-in editor): `edits` maps relative
@@ -85,6 +120,7 @@ enum Changes<'a> {
     Evolver {
         with: Option<&'a [String]>,
         timeout: Duration,
+        progress: &'a dyn Fn(EvolveProgress),
     },
     /// Files a human edited.
     Edited(BTreeMap<String, String>),
@@ -161,11 +197,16 @@ fn evolve_from(
 
     // The files as the tool has them, then as the evolver wants them.
     let mut sources = read_sources(&entry, &manifest);
-    let (with, timeout) = match changes {
-        Changes::Evolver { with, timeout } => (with, timeout),
+    let no_progress = |_| {};
+    let (with, timeout, progress): (_, _, &dyn Fn(EvolveProgress)) = match changes {
+        Changes::Evolver {
+            with,
+            timeout,
+            progress,
+        } => (with, timeout, progress),
         Changes::Edited(edits) => {
             sources.texts.extend(edits);
-            (Some(&[][..]), Duration::ZERO)
+            (Some(&[][..]), Duration::ZERO, &no_progress)
         }
     };
     let command: Vec<String> = with
@@ -192,6 +233,11 @@ fn evolve_from(
                 "at": f.at,
             })).collect::<Vec<_>>(),
             "hint": hint,
+        });
+        progress(EvolveProgress::EvolverRunning {
+            tool: entry.id(),
+            command: command.join(" "),
+            timeout,
         });
         let files = run_evolver(ctx, &command, &request, timeout).map_err(|reason| {
             ReviewError::Evolver {

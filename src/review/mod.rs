@@ -26,6 +26,6 @@ mod steps;
 pub mod validate;
 pub mod versions;
 
-pub use command::{DecisionKind, Outcome, ReviewCommand, TextRole, apply};
+pub use command::{DecisionKind, Outcome, ReviewCommand, TextRole, apply, apply_reporting};
 pub use error::ReviewError;
 pub use lifecycle::{Decision, ReviewContext};

@@ -1,12 +1,16 @@
 //! What a failed run leaves in the failure history: its automatic failure. Runs are recorded
 //! with it by the run job (`jobs::run`), and abandoned runs when they are closed.
 
-use crate::model::{FailureRecord, RunRecord, RunStatus, Severity};
+use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Severity};
 
 /// Every failed run records a failure; the severity follows from how it failed.
 /// Cancelled runs are the human's choice, not the tool's fault; abandoned ones ended with the
-/// toolbench process that started them, which is not the tool's fault either.
+/// toolbench process that started them, which is not the tool's fault either. A validation's
+/// test case may fail on purpose (`expect_exit = 1`), which says nothing about the tool's use.
 pub fn automatic_failure(run: &RunRecord) -> Option<FailureRecord> {
+    if run.origin == RunOrigin::Validation {
+        return None;
+    }
     let severity = match run.status {
         RunStatus::Ok | RunStatus::Cancelled | RunStatus::Abandoned => return None,
         RunStatus::SandboxError => Severity::Low,
@@ -48,7 +52,7 @@ fn scenario_of(run: &RunRecord) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{RunOrigin, Tier};
+    use crate::model::Tier;
 
     fn run(status: RunStatus) -> RunRecord {
         RunRecord {
@@ -87,5 +91,14 @@ mod tests {
             automatic_failure(&run(RunStatus::SchemaViolation)).map(|f| f.severity),
             Some(Severity::High)
         );
+    }
+
+    #[test]
+    fn a_failed_test_case_of_a_validation_records_no_failure() {
+        let case = RunRecord {
+            origin: RunOrigin::Validation,
+            ..run(RunStatus::Failed)
+        };
+        assert!(automatic_failure(&case).is_none());
     }
 }

@@ -59,15 +59,6 @@ pub enum DecisionError {
     },
 }
 
-/// The workspace watcher could not be set up: changes on disk are seen only by a rescan.
-#[derive(Debug, thiserror::Error)]
-pub enum WatcherError {
-    #[error(transparent)]
-    Watch(#[from] crate::watch::WatchError),
-    #[error("watcher setup failed")]
-    Setup(#[source] tokio::task::JoinError),
-}
-
 /// How long a status message stays up.
 const MESSAGE_TTL: Duration = Duration::from_secs(6);
 
@@ -142,9 +133,11 @@ pub enum AppEvent {
     /// The watcher saw tools change on disk.
     Watched(crate::watch::WatchUpdate),
     /// The workspace watcher is set up (or could not be: the reason).
-    WatcherStarted(Result<(), WatcherError>),
+    WatcherStarted(Result<(), crate::jobs::watch::WatchStartError>),
     /// A review decision finished: what it did, or why it was refused.
     Decided(Result<Outcome, DecisionError>),
+    /// An evolve is under way (its end comes as `Decided`).
+    EvolveProgress(crate::review::evolve::EvolveProgress),
     Validated {
         path: PathBuf,
         report: Box<crate::review::validate::ValidationReport>,
@@ -572,6 +565,17 @@ impl App {
                 self.effects.push(Effect::Scan);
             }
             AppEvent::Decided(Err(e)) => self.notify(one_line(&e), Level::Error),
+            AppEvent::EvolveProgress(crate::review::evolve::EvolveProgress::EvolverRunning {
+                tool,
+                command,
+                timeout,
+            }) => self.notify(
+                format!(
+                    "evolving {tool}: evolver running ({command}, up to {} s)",
+                    timeout.as_secs()
+                ),
+                Level::Info,
+            ),
             AppEvent::EvolveLoaded { path, files } => {
                 if let Some(Overlay::Evolve(evolve)) = &mut self.overlay
                     && evolve.entry.path == path

@@ -1,12 +1,14 @@
-//! The library's jobs as the app's events: what a run, a scan or a validation tells becomes an
-//! `AppEvent`, and nothing more; the state changes they cause stay in `App::update`.
+//! The library's jobs as the app's events: what a run, a scan, a validation, the watch or an
+//! evolve tells becomes an `AppEvent`, and nothing more; the state changes they cause stay in
+//! `App::update`.
 
 use tokio::sync::mpsc;
 
 use super::app::{AppEvent, DecisionError};
-use crate::jobs::run::{RunJobEvent, RunObserver};
+use crate::jobs::run::{RunJobEvent, RunObserver, UnstoredRun};
 use crate::jobs::scan::ScanEvent;
 use crate::jobs::validation::ValidationEvent;
+use crate::jobs::watch::WatchObserver;
 
 /// Output events waiting for the app at once, over all runs. While a run's event waits for
 /// room here, its observer keeps gathering (the newest MiB of each stream).
@@ -50,18 +52,18 @@ pub async fn follow_run(
                 )),
             },
             RunJobEvent::Recorded { run, failure } => AppEvent::RunRecorded { key, run, failure },
-            RunJobEvent::Unstored(lost) => AppEvent::StoreRefused(match &lost.kept {
-                Ok(()) => format!(
-                    "run of {} not stored: {}; kept in .toolbench/running/ for the next start",
-                    lost.record.tool, lost.reason
-                ),
-                Err(why) => format!(
-                    "run of {} not stored: {}; and not kept either: {why}",
-                    lost.record.tool, lost.reason
-                ),
-            }),
+            RunJobEvent::Unstored(lost) => unstored(&lost),
         };
         if events.send(event).is_err() {
+            return;
+        }
+    }
+}
+
+/// Follows the workspace watch until it stops or the app is gone.
+pub async fn follow_watch(mut watch: WatchObserver, events: mpsc::UnboundedSender<AppEvent>) {
+    while let Some(update) = watch.next().await {
+        if events.send(AppEvent::Watched(update)).is_err() {
             return;
         }
     }
@@ -74,11 +76,35 @@ pub fn from_scan(event: ScanEvent) -> AppEvent {
     }
 }
 
-pub fn from_validation(event: ValidationEvent) -> AppEvent {
+/// A run the store refused, for the status bar.
+fn unstored(lost: &UnstoredRun) -> AppEvent {
+    AppEvent::StoreRefused(match &lost.kept {
+        Ok(()) => format!(
+            "run of {} not stored: {}; kept in .toolbench/running/ for the next start",
+            lost.record.tool, lost.reason
+        ),
+        Err(why) => format!(
+            "run of {} not stored: {}; and not kept either: {why}",
+            lost.record.tool, lost.reason
+        ),
+    })
+}
+
+/// A validation's result, then each of its test cases' runs the store refused.
+pub fn from_validation(event: ValidationEvent) -> Vec<AppEvent> {
     match event {
-        ValidationEvent::Validated { path, report } => AppEvent::Validated { path, report },
+        ValidationEvent::Validated {
+            path,
+            report,
+            unstored: lost,
+        } => std::iter::once(AppEvent::Validated { path, report })
+            .chain(lost.iter().map(unstored))
+            .collect(),
         ValidationEvent::Refused { tool, error } => {
-            AppEvent::Decided(Err(DecisionError::Validation { tool, error }))
+            vec![AppEvent::Decided(Err(DecisionError::Validation {
+                tool,
+                error,
+            }))]
         }
     }
 }

@@ -42,7 +42,8 @@ use crate::command::{self, Applied, Command};
 use crate::config::{Config, config_dir};
 use crate::jobs::run::{OutputPolicy, Recorder};
 use crate::jobs::scan::ScanRequest;
-use crate::jobs::validation::{ValidationQueue, ValidationRequest};
+use crate::jobs::validation::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
+use crate::jobs::watch::{WatchJob, WatchRequest};
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::CancelSender;
 use crate::store::writer::StoreWriter;
@@ -61,8 +62,6 @@ pub const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
 
 /// The shortest time between two frames: output floods redraw at most this often.
 const FRAME_INTERVAL: Duration = Duration::from_millis(16);
-/// Validations that may run at once.
-const VALIDATION_WORKERS: usize = 2;
 /// Failures shown in the Failures pane.
 const HISTORY_LIMIT: usize = 500;
 /// Slow tick for clocks and message expiry; drawing is driven by state changes, not the tick.
@@ -198,7 +197,11 @@ impl Services {
                 root.clone(),
                 store.clone(),
                 exe.clone(),
-                move |event| tx.send(job_events::from_validation(event)).is_ok(),
+                move |event| {
+                    job_events::from_validation(event)
+                        .into_iter()
+                        .all(|event| tx.send(event).is_ok())
+                },
             )
         };
         let following = service_feed::Following::default();
@@ -281,14 +284,12 @@ async fn event_loop(
     // first frame, off the UI thread. The first scan starts once it watches, so no change
     // can fall between the two.
     let mut watcher_setup = {
-        let tx = tx.clone();
-        let root = services.root.clone();
-        let limits = services.config.catalog;
-        tokio::task::spawn_blocking(move || {
-            crate::watch::watch(&root, limits, move |update| {
-                let _ = tx.send(AppEvent::Watched(update));
-            })
-        })
+        let watch = WatchJob::new(WatchRequest {
+            root: services.root.clone(),
+            limits: services.config.catalog,
+        });
+        tokio::spawn(job_events::follow_watch(watch.observe(), tx.clone()));
+        watch.start()
     };
     let mut watcher = None;
     let mut terminal_events = crossterm::event::EventStream::new();
@@ -325,9 +326,8 @@ async fn event_loop(
             Some(event) = output.recv() => event,
             setup = &mut watcher_setup, if watcher.is_none() => {
                 let (kept, started) = match setup {
-                    Ok(Ok(kept)) => (Some(kept), Ok(())),
-                    Ok(Err(e)) => (None, Err(app::WatcherError::Watch(e))),
-                    Err(e) => (None, Err(app::WatcherError::Setup(e))),
+                    Ok(watching) => (Some(watching), Ok(())),
+                    Err(e) => (None, Err(e)),
                 };
                 watcher = Some(kept);
                 AppEvent::WatcherStarted(started)
@@ -599,7 +599,13 @@ fn decide(
     decision: crate::review::ReviewCommand,
 ) {
     let command = Command::Decide { tool, decision };
-    let (ctx, tx) = (services.commands.clone(), tx.clone());
+    let mut ctx = services.commands.clone();
+    // An evolver may run for minutes: the status bar says it started.
+    let progress = tx.clone();
+    ctx.progress = Some(Arc::new(move |step| {
+        let _ = progress.send(AppEvent::EvolveProgress(step));
+    }));
+    let tx = tx.clone();
     tokio::spawn(async move {
         let result = match command::apply(&ctx, command).await {
             Ok(Applied::Decided(outcome)) => Ok(outcome),

@@ -3,9 +3,10 @@
 //! `validate` judges one tool: its manifest, the syntax of its sources, the linters that are
 //! installed, a security scan, its test cases (run in the sandbox through `runner::execute`),
 //! its output schema and the most similar tools of the catalog. It returns a
-//! `ValidationReport` and the run records of the cases; it never writes runs itself (callers
-//! decide where records go), and it never changes the tool folder. `validate_cached` adds the
-//! cache in the state store, keyed by the tool's content hash.
+//! `ValidationReport` and the run records of the cases; it never writes runs itself (the
+//! validation job records them by the rule of every run, `jobs::run::Recorder`), and it never
+//! changes the tool folder. `validate_cached` adds the cache in the state store, keyed by the
+//! tool's content hash.
 
 mod cases;
 mod lint;
@@ -62,6 +63,10 @@ pub enum ValidateError {
     Oversized { tool: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The task recording the test cases' runs was stopped (the runtime shut down) or
+    /// panicked; the runs' in-flight files are left for the next start.
+    #[error("the validation of {tool} stopped before its runs were recorded: {reason}")]
+    Stopped { tool: String, reason: String },
 }
 
 /// One line of the checklist.
@@ -316,24 +321,6 @@ pub async fn validate_cached(
     }
     let report = validate(root, entry, catalog, exe).await;
     save(&mut store.lock(), &report)?;
-    Ok(report)
-}
-
-/// Validates (or takes the cached report) and records the runs its test cases made, as
-/// every front end does: the runs get their ids and their in-flight files are removed.
-pub async fn validate_and_record(
-    root: &Path,
-    entry: &ToolEntry,
-    catalog: &Catalog,
-    exe: &Path,
-    store: &SharedStore,
-    force: bool,
-) -> Result<ValidationReport, ValidateError> {
-    let mut report = validate_cached(root, entry, catalog, exe, store, force).await?;
-    store.lock().insert_runs(&mut report.runs)?;
-    for run in &report.runs {
-        crate::runner::inflight::finish(root, run.log_dir.as_deref());
-    }
     Ok(report)
 }
 
