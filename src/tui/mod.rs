@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+mod coalesce;
 mod cursor;
 pub mod detail_content;
 pub mod diff;
@@ -164,6 +165,8 @@ struct Services {
     /// What runs, decisions and failure reports go through (`command::apply`): origin `tui`,
     /// runs recorded by the batching writer.
     commands: command::Context,
+    /// History loads: one at a time, however many are asked for meanwhile.
+    history: coalesce::Coalesced<Arc<crate::catalog::Catalog>>,
 }
 
 /// The workspace a workbench serves and the binary that runs its tools.
@@ -223,6 +226,7 @@ impl Services {
             following,
             service_jobs,
             commands,
+            history: coalesce::Coalesced::default(),
         })
     }
 }
@@ -432,36 +436,19 @@ fn run_effect(
             });
         }
         Effect::LoadHistory => {
-            let tx = tx.clone();
-            let root = services.root.clone();
-            let catalog = Arc::clone(&app.catalog);
+            let Some(catalog) = services.history.ask(Arc::clone(&app.catalog)) else {
+                return;
+            };
+            let (tx, root, loads) = (tx.clone(), services.root.clone(), services.history.clone());
             tokio::task::spawn_blocking(move || {
-                let store = match Store::open_reader(&root) {
-                    Ok(store) => store,
-                    Err(e) => {
-                        let _ = tx.send(AppEvent::StoreRefused(format!("history: {e}")));
-                        return;
+                let mut catalog = catalog;
+                loop {
+                    let _ = tx.send(load_history(&root, &catalog));
+                    match loads.done() {
+                        Some(newer) => catalog = newer,
+                        None => break,
                     }
-                };
-                let entries = catalog.entries();
-                let failures = store.list_failures(None, HISTORY_LIMIT).unwrap_or_default();
-                let stats = store.tool_stats().unwrap_or_default();
-                let alerts = crate::review::health::alerts(&store, entries).unwrap_or_default();
-                let proposers = store.proposers().unwrap_or_default();
-                // Rows may hold a path relative to the root or, from older stores, absolute.
-                let arrivals = store
-                    .review_queue_rows()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|row| (root.join(&row.path), row.arrived_at))
-                    .collect();
-                let _ = tx.send(AppEvent::HistoryLoaded {
-                    failures,
-                    stats,
-                    alerts,
-                    proposers,
-                    arrivals,
-                });
+                }
             });
         }
         Effect::LoadStats => {
@@ -588,6 +575,34 @@ fn run_effect(
                 let _ = tx.send(event);
             });
         }
+    }
+}
+
+/// The Failures pane's history, the tools' statistics and health alerts, who proposed each
+/// candidate and when it arrived: one read through a read-only connection.
+fn load_history(root: &Path, catalog: &crate::catalog::Catalog) -> AppEvent {
+    let store = match Store::open_reader(root) {
+        Ok(store) => store,
+        Err(e) => return AppEvent::StoreRefused(format!("history: {e}")),
+    };
+    let entries = catalog.entries();
+    let failures = store.list_failures(None, HISTORY_LIMIT).unwrap_or_default();
+    let stats = store.tool_stats().unwrap_or_default();
+    let alerts = crate::review::health::alerts(&store, entries).unwrap_or_default();
+    let proposers = store.proposers().unwrap_or_default();
+    // Rows may hold a path relative to the root or, from older stores, absolute.
+    let arrivals = store
+        .review_queue_rows()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|row| (root.join(&row.path), row.arrived_at))
+        .collect();
+    AppEvent::HistoryLoaded {
+        failures,
+        stats,
+        alerts,
+        proposers,
+        arrivals,
     }
 }
 

@@ -1161,3 +1161,48 @@ mod layout;
 mod quality_chart;
 mod services;
 mod stats;
+
+#[test]
+fn candidates_validated_one_by_one_queue_in_the_order_they_arrived() {
+    let names = ["c_tool", "a_tool", "e_tool", "b_tool", "d_tool"];
+    let entries: Vec<ToolEntry> = names
+        .iter()
+        .map(|name| ToolEntry {
+            path: format!("/ws/experimental/{name}").into(),
+            ..ToolEntry::fixture(Tier::Experimental, name)
+        })
+        .collect();
+    let mut app = app_with(entries);
+    let queued = |app: &App| -> Vec<String> {
+        app.review
+            .iter()
+            .map(|i| app.catalog.entries()[*i].name.clone())
+            .collect()
+    };
+    // Not seen yet: in path order.
+    assert_eq!(
+        queued(&app),
+        ["a_tool", "b_tool", "c_tool", "d_tool", "e_tool"]
+    );
+    for name in ["c_tool", "a_tool", "e_tool"] {
+        let report: crate::review::validate::ValidationReport =
+            serde_json::from_value(serde_json::json!({
+                "name": name, "version": "1.0.0", "tier": "experimental",
+                "path": format!("experimental/{name}"), "verdict": "pass", "content_hash": "",
+                "validated_at": "2026-11-21T10:00:00.000Z", "checks": [], "findings": [],
+                "tests": [], "similar": []
+            }))
+            .expect("report JSON");
+        app.update(AppEvent::Validated {
+            path: format!("/ws/experimental/{name}").into(),
+            report: Box::new(report),
+        });
+        // Arrival times a few milliseconds apart, as a burst of answers has them.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let placed = queued(&app);
+    assert_eq!(placed, ["c_tool", "a_tool", "e_tool", "b_tool", "d_tool"]);
+    // The queue kept sorted as they came is the one a full refresh makes.
+    app.refresh_views();
+    assert_eq!(queued(&app), placed);
+}
