@@ -339,14 +339,19 @@ async fn event_loop(
             _ = tokio::time::sleep_until(next_frame), if app.dirty => continue,
             _ = tick.tick() => AppEvent::Tick,
         };
-        let scan_done = matches!(event, AppEvent::ScanFinished { .. });
+        let mut scan_done = matches!(event, AppEvent::ScanFinished { .. });
         app.update(event);
         // Coalesce bursts before drawing once, within a budget: past it the loop goes round,
         // so input and the next frame are never stuck behind a flood.
         let budget = Instant::now() + DRAIN_BUDGET;
         while Instant::now() < budget {
             match rx.try_recv().or_else(|_| output.try_recv()) {
-                Ok(event) => app.update(event),
+                Ok(event) => {
+                    // In a burst (thousands of validations answering) the scan's end comes
+                    // here more often than first.
+                    scan_done |= matches!(event, AppEvent::ScanFinished { .. });
+                    app.update(event);
+                }
                 Err(_) => break,
             }
         }
