@@ -652,14 +652,22 @@ impl App {
         self.dirty = true;
     }
 
-    fn on_scan_finished(&mut self, entries: Vec<ToolEntry>, elapsed: Duration) {
-        let selected_path = self.selected_entry().map(|e| e.path.clone());
-        let tools = entries.len();
+    /// A new catalog (a scan's, or the watcher's changes merged): cached for the next start,
+    /// searchable before the next key (building the search index costs a few milliseconds at
+    /// 10,000 tools, which a keystroke must not pay), and shown.
+    fn take_catalog(&mut self, entries: Vec<ToolEntry>) {
         self.catalog = Arc::new(Catalog::new(entries));
+        self.catalog.search();
         self.effects
             .push(Effect::SaveIndex(self.catalog.shared_entries()));
         self.filter.previous = None;
         self.refresh_views();
+    }
+
+    fn on_scan_finished(&mut self, entries: Vec<ToolEntry>, elapsed: Duration) {
+        let selected_path = self.selected_entry().map(|e| e.path.clone());
+        let tools = entries.len();
+        self.take_catalog(entries);
         if let Some(path) = selected_path
             && let Some(pos) = self
                 .view
@@ -700,11 +708,7 @@ impl App {
                 }
                 let entries =
                     crate::watch::merge(self.catalog.entries().to_vec(), updated, &removed);
-                self.catalog = Arc::new(Catalog::new(entries));
-                self.effects
-                    .push(Effect::SaveIndex(self.catalog.shared_entries()));
-                self.filter.previous = None;
-                self.refresh_views();
+                self.take_catalog(entries);
                 if let Some(path) = selected_path
                     && let Some(pos) = self
                         .view
