@@ -587,6 +587,49 @@ mod tests {
     }
 
     #[test]
+    fn a_name_that_walks_out_of_the_workspace_finds_nothing_and_records_nothing() {
+        let (dir, ctx) = workspace(&[("approved", "greet", "low", "")]);
+        // A tool folder outside the workspace that such a name would reach if it were joined.
+        let outside = dir.path().join("approved/../../outside_tool");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        std::fs::write(
+            outside.join("tool.toml"),
+            "name = \"outside_tool\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\n",
+        )
+        .expect("manifest");
+        let rt = runtime();
+        for name in ["../../outside_tool", "../outside_tool", "approved/../greet"] {
+            let refused = rt
+                .block_on(apply(
+                    &ctx,
+                    Command::MarkFailure {
+                        tool: ToolId::named(name),
+                        report: FailureReport {
+                            scenario: "s".into(),
+                            error: "e".into(),
+                            severity: Severity::Low,
+                            tag: None,
+                        },
+                        run: None,
+                    },
+                ))
+                .err();
+            assert!(
+                matches!(refused, Some(CommandError::Lookup(_))),
+                "{name}: {refused:?}"
+            );
+            let ran = rt.block_on(apply(&ctx, run(name, true))).err();
+            assert!(
+                matches!(ran, Some(CommandError::Lookup(_))),
+                "{name}: {ran:?}"
+            );
+        }
+        let recorded = ctx.store.lock().list_failures(None, 10).expect("read");
+        assert!(recorded.is_empty(), "{recorded:?}");
+        let _ = std::fs::remove_dir_all(&outside);
+    }
+
+    #[test]
     fn a_call_without_any_tool_of_the_capability_is_refused() {
         let (_dir, ctx) = workspace(&[("approved", "greet", "low", "\"text.greet\"")]);
         let refused = runtime()
