@@ -1206,3 +1206,20 @@ fn candidates_validated_one_by_one_queue_in_the_order_they_arrived() {
     app.refresh_views();
     assert_eq!(queued(&app), placed);
 }
+
+#[test]
+fn an_evolver_at_work_is_said_in_the_status_bar() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::EvolveProgress(
+        crate::review::evolve::EvolveProgress::EvolverRunning {
+            tool: "csv_to_json@1.2.0".into(),
+            command: "llm-evolve".into(),
+            timeout: std::time::Duration::from_secs(120),
+        },
+    ));
+    let screen = render(&app, 120, 24);
+    assert!(
+        screen.contains("evolving csv_to_json@1.2.0: evolver running (llm-evolve, up to 120 s)"),
+        "{screen}"
+    );
+}
