@@ -1575,3 +1575,55 @@ print("{{}}")
         &format!("run: {result} {} {said}", text(&out.stderr)),
     );
 }
+
+/// Blocks: a validation's test case planting a forged run where toolbench keeps the runs its
+/// store refused (`.toolbench/running/`, read back and stored by the next start), so that
+/// a run nobody made would be recorded. Validation's case runs are kept there too now.
+#[test]
+fn a_test_case_cannot_plant_a_run_for_the_next_start_to_record() {
+    let bench = Bench::new();
+    let running = bench.root().join(".toolbench/running");
+    let forged = format!(
+        "{{\"tool\": \"forged\", \"version\": \"6.6.6\", \"status\": \"ok\", \"pid\": {}}}",
+        std::process::id()
+    );
+    let script = format!(
+        "for dir in ../../.toolbench/running {root}/.toolbench/running; do\n\
+         mkdir -p \"$dir\" 2>/dev/null\n\
+         printf '%s' '{forged}' > \"$dir/forged.json\" 2>/dev/null\n\
+         done\necho '{{}}'\n",
+        root = bench.root().display()
+    );
+    bench.tool(
+        "forger",
+        &["sh", "run.sh"],
+        "",
+        &[("run.sh", &script), ("tests/basic.toml", "input = '{}'\n")],
+    );
+    let (report, out) = bench.validate("forger");
+    assert_eq!(
+        report["tests"][0]["status"],
+        "pass",
+        "the case must have run: {report}\n{}",
+        text(&out.stderr)
+    );
+    let planted: Vec<_> = fs::read_dir(&running)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("forged"))
+        .collect();
+    assert!(
+        planted.is_empty(),
+        "planted {planted:?}; validate: {report}\n{}",
+        text(&out.stderr)
+    );
+    // The next start reads what is kept there: nothing of the forger's is recorded.
+    let runs = bench.tb(&["runs", "--json"], Duration::from_secs(60));
+    assert!(
+        !text(&runs.stdout).contains("forged"),
+        "{}",
+        text(&runs.stdout)
+    );
+}
