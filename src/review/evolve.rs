@@ -34,29 +34,6 @@ const MAX_SENT_FILE_BYTES: u64 = 1024 * 1024;
 /// Failures sent to the evolver, newest ones.
 const FAILURES_SENT: usize = 20;
 
-/// Makes a candidate from `spec` (any tier, `name` or `name@version`) and `hint`. `with` is the
-/// evolver argv; `None` uses the configured one; an empty command makes a plain copy.
-pub fn evolve(
-    ctx: &ReviewContext,
-    store: &SharedStore,
-    spec: &ToolId,
-    hint: &str,
-    with: Option<&[String]>,
-) -> Result<Decision, ReviewError> {
-    evolve_with_timeout(ctx, store, spec, hint, with, EVOLVER_TIMEOUT)
-}
-
-pub fn evolve_with_timeout(
-    ctx: &ReviewContext,
-    store: &SharedStore,
-    spec: &ToolId,
-    hint: &str,
-    with: Option<&[String]>,
-    timeout: Duration,
-) -> Result<Decision, ReviewError> {
-    evolve_reporting(ctx, store, spec, hint, with, timeout, &|_| {})
-}
-
 /// What an evolve is doing while it lasts, for whoever waits on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EvolveProgress {
@@ -69,7 +46,9 @@ pub enum EvolveProgress {
     },
 }
 
-/// `evolve_with_timeout`, telling `progress` what it is doing (`review::apply_reporting`).
+/// Makes a candidate from `spec` (any tier, `name` or `name@version`) and `hint`. `with` is the
+/// evolver argv; `None` uses the configured one; an empty command makes a plain copy.
+/// `progress` is told what it is doing (`review::apply_reporting`).
 pub fn evolve_reporting(
     ctx: &ReviewContext,
     store: &SharedStore,
