@@ -292,18 +292,29 @@ fn candidate_with_a_case() -> (tempfile::TempDir, ToolEntry) {
     (ws, entry)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_validation_queue_validates_stores_and_tells_each_request() {
-    let (ws, entry) = candidate_with_a_case();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+/// A validation queue of one worker on the workspace at `root`, and what it tells.
+fn one_worker_queue(
+    root: &Path,
+) -> (
+    ValidationQueue,
+    tokio::sync::mpsc::UnboundedReceiver<ValidationEvent>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let queue = ValidationQueue::start(
         &tokio::runtime::Handle::current(),
         1,
-        ws.path().to_path_buf(),
-        SharedStore::new(Store::open(ws.path()).expect("store")),
+        root.to_path_buf(),
+        SharedStore::new(Store::open(root).expect("store")),
         PathBuf::from(BIN),
         move |event| tx.send(event).is_ok(),
     );
+    (queue, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_validation_queue_validates_stores_and_tells_each_request() {
+    let (ws, entry) = candidate_with_a_case();
+    let (queue, mut rx) = one_worker_queue(ws.path());
     let catalog = Arc::new(Catalog::new(vec![entry.clone()]));
     let mut oversized = entry.clone();
     oversized.oversized = true;
@@ -351,15 +362,7 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_validation_whose_runs_the_store_refuses_tells_them_and_keeps_them_for_the_next_start() {
     let (ws, entry) = candidate_with_a_case();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let queue = ValidationQueue::start(
-        &tokio::runtime::Handle::current(),
-        1,
-        ws.path().to_path_buf(),
-        SharedStore::new(Store::open(ws.path()).expect("store")),
-        PathBuf::from(BIN),
-        move |event| tx.send(event).is_ok(),
-    );
+    let (queue, mut rx) = one_worker_queue(ws.path());
     refuse_runs(ws.path());
     queue.push(ValidationRequest {
         entry: entry.clone(),

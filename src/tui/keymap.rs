@@ -9,20 +9,13 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use crate::catalog::manifest::{ReadTextError, read_text_capped};
+use super::config_file;
 
 /// A keymap file the workbench cannot use: the file, the line and what on it is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum KeymapError {
-    #[error("{}", .path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: ReadTextError,
-    },
-    /// Not TOML of the expected shape; the text already names file, line and field.
-    #[error("{description}")]
-    Toml { path: PathBuf, description: String },
+    #[error(transparent)]
+    File(#[from] super::config_file::ConfigFileError),
     #[error("{}:{line}: unknown section [{section}] (expected one of {expected})", .path.display())]
     UnknownSection {
         path: PathBuf,
@@ -210,15 +203,7 @@ impl Keymap {
     /// The built-in keymap with `<config_dir>/keymap.toml` on top, when present.
     pub fn load(config_dir: Option<&Path>) -> Result<Self, KeymapError> {
         let mut keymap = Self::defaults();
-        if let Some(path) = config_dir
-            .map(|d| d.join("keymap.toml"))
-            .filter(|p| p.exists())
-        {
-            let text =
-                read_text_capped(&path, 1024 * 1024).map_err(|source| KeymapError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
+        if let Some((path, text)) = config_file::read(config_dir, "keymap.toml")? {
             keymap.overlay(&text, &path)?;
         }
         Ok(keymap)
@@ -237,10 +222,7 @@ impl Keymap {
 
     /// Applies a keymap file: each action it names gets exactly the keys it lists.
     pub fn overlay(&mut self, text: &str, path: &Path) -> Result<(), KeymapError> {
-        let raw: RawKeymap = toml::from_str(text).map_err(|e| KeymapError::Toml {
-            path: path.to_path_buf(),
-            description: crate::config::describe_toml_error(path, text, &e),
-        })?;
+        let raw: RawKeymap = config_file::parse(text, path)?;
         for (section, actions) in raw {
             let Some(context) = Context::from_name(&section) else {
                 let names: Vec<_> = Context::ALL.iter().map(|c| c.name()).collect();

@@ -7,6 +7,7 @@
 pub mod action;
 pub mod app;
 mod coalesce;
+mod config_file;
 mod cursor;
 pub mod detail_content;
 pub mod diff;
@@ -663,8 +664,6 @@ fn answer_on_store(
     });
 }
 
-/// Takes one review decision (or answers a tool request) the way the CLI does, through the
-/// process's one writer.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -782,19 +781,22 @@ mod tests {
         for effect in [Effect::LoadHistory, Effect::LoadStats] {
             run_effect(effect, &mut services, &app, &tx);
         }
-        let failures = wait_for(&runtime, &mut rx, "history", |e| match e {
-            AppEvent::HistoryLoaded { failures, .. } => Some(failures),
-            _ => None,
+        // Both load on blocking threads: they come in either order.
+        let (mut failures, mut stats) = (None, None);
+        wait_for(&runtime, &mut rx, "history and stats", |e| {
+            match e {
+                AppEvent::HistoryLoaded { failures: f, .. } => failures = Some(f),
+                AppEvent::StatsLoaded(result) => stats = Some(result),
+                _ => {}
+            }
+            (failures.is_some() && stats.is_some()).then_some(())
         });
+        let (failures, stats) = (failures.expect("history"), stats.expect("stats"));
         assert_eq!(
             failures.len(),
             1,
             "the history reads what the writer stored"
         );
-        let stats = wait_for(&runtime, &mut rx, "stats", |e| match e {
-            AppEvent::StatsLoaded(result) => Some(result),
-            _ => None,
-        });
         assert!(stats.is_ok(), "{:?}", stats.err());
 
         assert_eq!(

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::catalog::manifest::{ReadTextError, read_text_capped};
+use super::config_file;
 use crate::model::{CostTier, Tier};
 
 const DEFAULT_THEME: &str = include_str!("../../assets/theme.toml");
@@ -60,15 +60,8 @@ roles!(
 /// A theme file the workbench cannot use: the file, the line and the role that is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
-    #[error("{}", .path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: ReadTextError,
-    },
-    /// Not TOML of the expected shape; the text already names file, line and field.
-    #[error("{description}")]
-    Toml { path: PathBuf, description: String },
+    #[error(transparent)]
+    File(#[from] super::config_file::ConfigFileError),
     #[error("{}:{line}: field `{role}`", .path.display())]
     Style {
         path: PathBuf,
@@ -101,14 +94,7 @@ pub enum StyleError {
 impl Theme {
     pub fn load(config_dir: Option<&Path>) -> Result<Self, ThemeError> {
         let mut theme = Self::builtin();
-        if let Some(path) = config_dir
-            .map(|d| d.join("theme.toml"))
-            .filter(|p| p.exists())
-        {
-            let text = read_text_capped(&path, 1024 * 1024).map_err(|source| ThemeError::Read {
-                path: path.clone(),
-                source,
-            })?;
+        if let Some((path, text)) = config_file::read(config_dir, "theme.toml")? {
             theme.overlay(&text, &path)?;
         }
         Ok(theme)
@@ -124,10 +110,7 @@ impl Theme {
     }
 
     pub fn overlay(&mut self, text: &str, path: &Path) -> Result<(), ThemeError> {
-        let raw: BTreeMap<String, String> = toml::from_str(text).map_err(|e| ThemeError::Toml {
-            path: path.to_path_buf(),
-            description: crate::config::describe_toml_error(path, text, &e),
-        })?;
+        let raw: BTreeMap<String, String> = config_file::parse(text, path)?;
         for (role, spec) in raw {
             let line = text
                 .lines()
