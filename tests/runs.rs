@@ -441,3 +441,36 @@ fn a_run_whose_record_the_locked_store_refuses_is_kept_and_stored_later() {
     assert_eq!(pause.len(), 1, "{pause:?}");
     assert_eq!(pause[0]["status"], "ok", "stored as it ended: {pause:?}");
 }
+
+#[test]
+fn runs_leave_the_store_log_to_a_later_checkpoint_but_never_let_it_grow_unbounded() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let manifest = "name = \"echo_input\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"-c\", \"cat > /dev/null\"]\ninput = \"stdin-json\"\n";
+    write_tool(ws.path(), "approved", "echo_input", manifest);
+    let wal = ws.path().join(".toolbench/state.db-wal");
+    let log_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    // Each run stores its input: 100 KiB a run grows the log past its limit within a few runs.
+    let input = serde_json::json!({ "text": "x".repeat(100 * 1024) }).to_string();
+    let mut sizes = Vec::new();
+    for _ in 0..12 {
+        let out = toolbench(ws.path(), &["run", "echo_input", "--input", &input]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        sizes.push(log_len());
+    }
+    assert!(sizes[0] > 0, "the first run's log is kept: {sizes:?}");
+    assert!(
+        sizes.windows(2).any(|w| w[1] < w[0]),
+        "the log was checkpointed once it grew: {sizes:?}"
+    );
+    assert!(
+        sizes.iter().all(|&s| s < 1024 * 1024),
+        "the log stays bounded: {sizes:?}"
+    );
+    let runs = toolbench(ws.path(), &["runs", "--json"]);
+    let runs: serde_json::Value = serde_json::from_str(&stdout(&runs)).expect("runs JSON");
+    assert_eq!(
+        runs.as_array().map(Vec::len),
+        Some(12),
+        "every run is stored"
+    );
+}

@@ -37,6 +37,7 @@ pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     let tool = tool_id(&args.tool)?;
     let input = read_input(args.input.as_deref())?;
     let ctx = ws.command_context()?;
+    ctx.store.lock().keep_log_on_close()?;
     let command = Command::Run {
         tool,
         input,
@@ -65,9 +66,9 @@ pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
         );
     }
     let _ = std::io::stdout().flush();
-    // `exit` skips destructors: the store is closed here so that it checkpoints the log this
-    // run wrote; left open, that log would grow run after run.
-    drop(ctx);
+    // The log this run wrote is left for a later checkpoint (`keep_log_on_close`), unless it
+    // has grown past what the next start reads back cheaply.
+    ctx.store.lock().trim_log();
     std::process::exit(exit_code(&record))
 }
 
