@@ -158,6 +158,7 @@ fn run_the_5_cases_alone(bencher: divan::Bencher) {
                 origin: RunOrigin::Validation,
                 client: None,
                 exe: PathBuf::from(EXE),
+                preforked: Default::default(),
                 confinement: confinement.clone(),
             };
             let (_cancel, cancel_rx) = runner::cancel_pair();

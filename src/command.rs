@@ -21,6 +21,7 @@ use crate::review::validate::ValidateError;
 use crate::review::{Outcome, ReviewCommand, ReviewContext, ReviewError};
 use crate::runner::confine::Confinement;
 use crate::runner::gate::{Gate, gate};
+use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{RunError, RunRequest};
 use crate::store::{SharedStore, StoreError};
 
@@ -151,6 +152,8 @@ pub struct Context {
     pub cancelled: Option<watch::Receiver<bool>>,
     /// Told what a long decision is doing (an evolve's evolver, which may run for minutes).
     pub progress: Option<Arc<dyn Fn(EvolveProgress) + Send + Sync>>,
+    /// A sandbox helper forked ahead for the first run (`toolbench run`); empty elsewhere.
+    pub preforked: PreforkedHelper,
 }
 
 impl Context {
@@ -172,6 +175,7 @@ impl Context {
             catalog: None,
             cancelled: None,
             progress: None,
+            preforked: PreforkedHelper::default(),
         }
     }
 }
@@ -311,6 +315,7 @@ fn prepared_run(
         origin: ctx.origin,
         client: ctx.client.clone(),
         exe: ctx.review.exe.clone(),
+        preforked: ctx.preforked.clone(),
         confinement: ctx.confinement.clone(),
     };
     Ok(RunJob::new(request, ctx.recorder.clone()))

@@ -45,6 +45,7 @@ fn request(root: &Path, entry: &ToolEntry) -> RunRequest {
         origin: RunOrigin::Cli,
         client: None,
         exe: PathBuf::from(BIN),
+        preforked: Default::default(),
         confinement: Confinement::for_workspace(root).expect("config"),
     }
 }

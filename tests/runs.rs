@@ -474,3 +474,108 @@ fn runs_leave_the_store_log_to_a_later_checkpoint_but_never_let_it_grow_unbounde
         "every run is stored"
     );
 }
+
+/// The caller's environment stays the caller's, now that `run` forks its helper from itself
+/// instead of starting it with a fixed environment: the tool sees none of it, and the
+/// caller's PATH does not pick the tool's interpreter.
+#[test]
+fn the_callers_environment_reaches_neither_the_helper_nor_the_tool() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(ws.path(), "show_env", "env", "");
+    let host = tempfile::tempdir().expect("host");
+    let marker = host.path().join("fake-sh-ran");
+    let fake_sh = host.path().join("sh");
+    std::fs::write(
+        &fake_sh,
+        format!(
+            "#!/bin/sh\ntouch {}\nexec /bin/sh \"$@\"\n",
+            marker.display()
+        ),
+    )
+    .expect("fake sh");
+    std::fs::set_permissions(
+        &fake_sh,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let config = tempfile::tempdir().expect("config");
+    let path = format!(
+        "{}:{}",
+        host.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new(BIN)
+        .arg("--root")
+        .arg(ws.path())
+        .args(["run", "show_env"])
+        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .env("CALLERS_SECRET", "caller-secret-value")
+        .env("PATH", path)
+        .output()
+        .expect("run toolbench");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env = stdout(&out);
+    assert!(
+        env.contains("TOOLBENCH_SCRATCH="),
+        "the tool's own environment: {env}"
+    );
+    assert!(!env.contains("caller-secret-value"), "{env}");
+    assert!(
+        !marker.exists(),
+        "the caller's PATH chose the tool's interpreter"
+    );
+}
+
+/// `run` hands its run to a helper it forked from itself (no second program start): the
+/// helper, the CLI's child, carries the CLI's own command line, not `__sandbox-exec`.
+#[test]
+fn run_hands_its_run_to_a_helper_forked_ahead() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(ws.path(), "sleeper", "sleep 3", "");
+    let config = tempfile::tempdir().expect("config");
+    let mut cli = std::process::Command::new(BIN)
+        .arg("--root")
+        .arg(ws.path())
+        .args(["run", "sleeper"])
+        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run toolbench");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let helper_cmdline = loop {
+        let child = children_of(cli.id()).into_iter().next();
+        if let Some(cmdline) =
+            child.and_then(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
+        {
+            break cmdline;
+        }
+        assert!(Instant::now() < deadline, "no helper appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = cli.kill();
+    let _ = cli.wait();
+    let args: Vec<String> = helper_cmdline
+        .split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    assert!(args.iter().any(|a| a == "sleeper"), "{args:?}");
+    assert!(!args.iter().any(|a| a == "__sandbox-exec"), "{args:?}");
+}
+
+/// Pids whose parent is `parent`, from `/proc`.
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(parent)
+            })
+        })
+        .collect()
+}

@@ -12,6 +12,8 @@ use super::{CliError, CliResult, Workspace, runtime, tool_id};
 use crate::command::{self, Applied, Command};
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobEvent, RunObserver};
 use crate::model::{RunRecord, RunStatus};
+use crate::runner::helper_process::PreforkedHelper;
+use crate::runner::sandbox::ForkedHelper;
 use crate::runner::{RunOutcome, Stream};
 use crate::text::VisibleStream;
 
@@ -36,8 +38,13 @@ pub struct RunArgs {
 pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     let tool = tool_id(&args.tool)?;
     let input = read_input(args.input.as_deref())?;
-    let ctx = ws.command_context()?;
+    let mut ctx = ws.command_context()?;
     ctx.store.lock().keep_log_on_close()?;
+    // Before the runtime starts its threads: see `ForkedHelper`. Where it cannot fork, the
+    // run starts its helper as a program, as every other front end does.
+    if let Ok(helper) = ForkedHelper::fork() {
+        ctx.preforked = PreforkedHelper::new(helper);
+    }
     let command = Command::Run {
         tool,
         input,

@@ -130,7 +130,7 @@ pub fn helper_command(
     cmd.args(&helper[1..])
         .current_dir(&policy.scratch_dir)
         .env_clear()
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", sandbox::HELPER_PATH)
         .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

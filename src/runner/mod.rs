@@ -9,6 +9,7 @@ pub(crate) mod command;
 pub mod confine;
 pub mod confined;
 pub mod gate;
+pub mod helper_process;
 pub mod inflight;
 pub mod record;
 pub mod schema;
@@ -16,7 +17,6 @@ pub mod schema;
 #[cfg(target_os = "linux")]
 pub mod sandbox;
 
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -26,6 +26,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::model::{InputMode, Manifest, RunOrigin, RunRecord, RunStatus, ToolEntry};
 use capture::CappedCapture;
+use helper_process::{HelperProcess, PreforkedHelper};
 use sandbox::{Protections, SandboxReport, ToolUsage};
 
 /// Bytes of each stream kept in memory (and written to the log) from the start …
@@ -34,8 +35,6 @@ pub const HEAD_BYTES: usize = 4 * 1024 * 1024;
 pub const TAIL_BYTES: usize = 1024 * 1024;
 /// Size of one read from a tool's pipe, and so the largest output event.
 const CHUNK_BYTES: usize = 256 * 1024;
-/// Pipe buffer requested for a tool's stdout and stderr.
-const PIPE_BYTES: libc::c_int = 1024 * 1024;
 /// How long stream readers may drain after the tool ended before we stop waiting.
 const DRAIN_GRACE: Duration = Duration::from_millis(500);
 
@@ -97,6 +96,8 @@ pub struct RunRequest {
     pub client: Option<String>,
     /// The toolbench binary, which doubles as the sandbox helper.
     pub exe: PathBuf,
+    /// A helper the front end forked ahead, used instead of starting `exe` when present.
+    pub preforked: PreforkedHelper,
     /// What the workspace's runs may see and use; built once by the caller from its config.
     pub confinement: confine::Confinement,
 }
@@ -212,7 +213,6 @@ pub async fn execute(
         env: command::tool_env(&manifest, &scratch, &tool_dir),
         visible: vec![tool_dir.clone()],
     });
-    let mut cmd = confine::helper_command(&request.exe, &policy, &argv, stdin_bytes.is_some());
     let log_dir = run_dir
         .strip_prefix(&request.root)
         .ok()
@@ -220,7 +220,14 @@ pub async fn execute(
     let mut marker = record_start(&request, &manifest, &input, &started_at, &run_dir, &log_dir)?;
 
     let clock = Instant::now();
-    let mut child = match cmd.spawn() {
+    let started = HelperProcess::start(
+        &request.preforked,
+        &request.exe,
+        &policy,
+        &argv,
+        stdin_bytes.is_some(),
+    );
+    let mut child = match started {
         Ok(child) => child,
         Err(e) => {
             let record = base_record(
@@ -236,9 +243,7 @@ pub async fn execute(
         }
     };
     let pid = child.id();
-    if let Some(pid) = pid {
-        marker.set_helper(pid);
-    }
+    marker.set_helper(pid);
     if let (Some(bytes), Some(mut stdin)) = (stdin_bytes, child.stdin.take()) {
         // Its own task: a tool that never reads stdin must not block us.
         tokio::spawn(async move {
@@ -247,15 +252,6 @@ pub async fn execute(
         });
     }
     let logs = (run_dir.join("stdout.log"), run_dir.join("stderr.log"));
-    for fd in [
-        child.stdout.as_ref().map(|p| p.as_raw_fd()),
-        child.stderr.as_ref().map(|p| p.as_raw_fd()),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        widen_pipe(fd);
-    }
     let stdout_task = child.stdout.take().map(|pipe| {
         tokio::spawn(pump(
             pipe,
@@ -287,9 +283,7 @@ pub async fn execute(
         }
     };
     // Kill the whole group in every case: nothing a tool started may outlive its run.
-    if let Some(pid) = pid {
-        kill_group(pid);
-    }
+    kill_group(pid);
     let exit = match exit {
         Some(status) => Some(status),
         None => child.wait().await.ok(),
@@ -562,14 +556,6 @@ async fn pump<R: tokio::io::AsyncRead + Unpin>(
         }
     }
     capture
-}
-
-/// Grows a pipe we read from: fewer, larger reads when a tool floods its output.
-fn widen_pipe(fd: std::os::fd::RawFd) {
-    // SAFETY: F_SETPIPE_SZ on a pipe fd we own; failure only leaves the default size.
-    unsafe {
-        libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BYTES);
-    }
 }
 
 /// Waits briefly for a reader; a pipe held open by something outside our reach must not

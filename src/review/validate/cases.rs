@@ -220,6 +220,7 @@ async fn run_case(
                 origin: RunOrigin::Validation,
                 client: None,
                 exe: exe.to_path_buf(),
+                preforked: Default::default(),
                 confinement: confinement.clone(),
             };
             runner::execute(request, None, cancel).await

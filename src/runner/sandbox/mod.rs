@@ -5,7 +5,9 @@
 //! [`helper_argv`]), and that process confines itself before it execs the
 //! tool. Doing it in a fresh, single-threaded process (instead of in a
 //! `pre_exec` hook of the multi-threaded runner) lets us fork, unshare
-//! namespaces and allocate freely.
+//! namespaces and allocate freely. A process that runs one tool and ends
+//! may fork that process ahead instead, while it has one thread
+//! ([`ForkedHelper`]).
 //!
 //! Layers, each recorded in [`Protections`] as active or missing with the
 //! reason (the helper never claims a layer the kernel refused):
@@ -23,6 +25,7 @@
 mod args;
 mod caps;
 mod cgroup;
+mod forked;
 mod helper;
 mod landlock_rules;
 mod limits;
@@ -40,6 +43,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use forked::{ForkError, ForkedHelper, StartedHelper};
 pub use helper::{EXIT_HELPER_FAILED, usage_path};
 pub use policy::{Layer, Protections, SandboxPolicy, SandboxReport, ToolUsage};
 
@@ -58,6 +62,10 @@ impl fmt::Display for PathFailures<'_> {
         Ok(())
     }
 }
+
+/// The helper's whole environment, however it is started: nothing of the caller's or the
+/// tool's reaches it before the tool's own exec.
+pub const HELPER_PATH: &str = "/usr/bin:/bin";
 
 /// First argument that switches the toolbench binary into helper mode.
 pub const HELPER_ARG: &str = "__sandbox-exec";

@@ -1,0 +1,198 @@
+//! The run's sandbox helper as a child process, started as toolbench's own program or handed
+//! its run when it was forked ahead (`sandbox::ForkedHelper`). The runner writes, reads and
+//! waits on both the same way; both are killed when dropped before they ended.
+
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::pin::Pin;
+use std::process::ExitStatus;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rustix::pipe::{PipeFlags, pipe_with};
+use rustix::process::{Pid, Signal, WaitOptions};
+use tokio::io::unix::AsyncFd;
+use tokio::io::{AsyncRead, AsyncWrite, Interest};
+use tokio::net::unix::pipe;
+
+use super::confine;
+use super::sandbox::{self, ForkedHelper, SandboxPolicy};
+
+/// Pipe buffer requested for a tool's stdout and stderr.
+const PIPE_BYTES: libc::c_int = 1024 * 1024;
+
+pub type HelperInput = Pin<Box<dyn AsyncWrite + Send>>;
+pub type HelperOutput = Pin<Box<dyn AsyncRead + Send>>;
+
+/// A helper forked ahead by the front end, for the first run that takes it; empty for every
+/// front end that starts its helpers as programs.
+#[derive(Clone, Default)]
+pub struct PreforkedHelper(Arc<Mutex<Option<ForkedHelper>>>);
+
+impl PreforkedHelper {
+    pub fn new(helper: ForkedHelper) -> Self {
+        Self(Arc::new(Mutex::new(Some(helper))))
+    }
+
+    fn take(&self) -> Option<ForkedHelper> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+impl fmt::Debug for PreforkedHelper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PreforkedHelper")
+    }
+}
+
+/// A started helper: its pid (also its process group), its pipes and its end.
+pub struct HelperProcess {
+    pid: u32,
+    pub stdin: Option<HelperInput>,
+    pub stdout: Option<HelperOutput>,
+    pub stderr: Option<HelperOutput>,
+    exit: Exit,
+}
+
+enum Exit {
+    Spawned(tokio::process::Child),
+    Forked(ForkedExit),
+}
+
+impl HelperProcess {
+    /// Starts the helper for `policy` and `argv`: the one `preforked` holds when there is one,
+    /// else toolbench's program at `exe`. Stdin is a pipe when `stdin`, else empty.
+    pub fn start(
+        preforked: &PreforkedHelper,
+        exe: &Path,
+        policy: &SandboxPolicy,
+        argv: &[String],
+        stdin: bool,
+    ) -> io::Result<Self> {
+        match preforked.take() {
+            Some(forked) => Self::hand_over(forked, exe, policy, argv, stdin),
+            None => Self::spawn(exe, policy, argv, stdin),
+        }
+    }
+
+    fn spawn(exe: &Path, policy: &SandboxPolicy, argv: &[String], stdin: bool) -> io::Result<Self> {
+        let mut child = confine::helper_command(exe, policy, argv, stdin).spawn()?;
+        let pid = child
+            .id()
+            .ok_or_else(|| io::Error::other("the helper ended at once"))?;
+        let output = |fd: Option<std::os::fd::RawFd>| fd.map(widen_pipe);
+        output(child.stdout.as_ref().map(AsRawFd::as_raw_fd));
+        output(child.stderr.as_ref().map(AsRawFd::as_raw_fd));
+        Ok(Self {
+            pid,
+            stdin: child.stdin.take().map(|p| Box::pin(p) as HelperInput),
+            stdout: child.stdout.take().map(|p| Box::pin(p) as HelperOutput),
+            stderr: child.stderr.take().map(|p| Box::pin(p) as HelperOutput),
+            exit: Exit::Spawned(child),
+        })
+    }
+
+    fn hand_over(
+        forked: ForkedHelper,
+        exe: &Path,
+        policy: &SandboxPolicy,
+        argv: &[String],
+        stdin: bool,
+    ) -> io::Result<Self> {
+        let (stdin_theirs, stdin_ours) = if stdin {
+            let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
+            (read, Some(write))
+        } else {
+            (std::fs::File::open("/dev/null")?.into(), None)
+        };
+        let (stdout_ours, stdout_theirs) = pipe_with(PipeFlags::CLOEXEC)?;
+        let (stderr_ours, stderr_theirs) = pipe_with(PipeFlags::CLOEXEC)?;
+        widen_pipe(stdout_ours.as_raw_fd());
+        widen_pipe(stderr_ours.as_raw_fd());
+        let started = forked.start(
+            &sandbox::helper_argv(exe, policy, argv),
+            &policy.scratch_dir,
+            [
+                stdin_theirs.as_fd(),
+                stdout_theirs.as_fd(),
+                stderr_theirs.as_fd(),
+            ],
+        )?;
+        // Only the helper holds the other ends now: end of file when it and its tree end.
+        drop((stdin_theirs, stdout_theirs, stderr_theirs));
+        Ok(Self {
+            pid: started.pid.as_raw_pid().unsigned_abs(),
+            stdin: stdin_ours
+                .map(|fd| pipe::Sender::from_owned_fd(fd).map(|p| Box::pin(p) as HelperInput))
+                .transpose()?,
+            stdout: Some(Box::pin(pipe::Receiver::from_owned_fd(stdout_ours)?)),
+            stderr: Some(Box::pin(pipe::Receiver::from_owned_fd(stderr_ours)?)),
+            exit: Exit::Forked(ForkedExit {
+                pid: started.pid,
+                // SAFETY: an OwnedFd stays open and the same until the AsyncFd drops it.
+                pidfd: unsafe {
+                    AsyncFd::register_with_interest(started.pidfd, Interest::READABLE)
+                }
+                .map_err(io::Error::from)?,
+                status: None,
+            }),
+        })
+    }
+
+    pub fn id(&self) -> u32 {
+        self.pid
+    }
+
+    /// Waits until the helper ended (cancel-safe; answers again once it has).
+    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+        match &mut self.exit {
+            Exit::Spawned(child) => child.wait().await,
+            Exit::Forked(forked) => forked.wait().await,
+        }
+    }
+}
+
+/// A handed-over helper's end, seen through its pidfd.
+struct ForkedExit {
+    pid: Pid,
+    pidfd: AsyncFd<OwnedFd>,
+    status: Option<ExitStatus>,
+}
+
+impl ForkedExit {
+    async fn wait(&mut self) -> io::Result<ExitStatus> {
+        loop {
+            if let Some(status) = self.status {
+                return Ok(status);
+            }
+            let mut ready = self.pidfd.readable().await?;
+            match rustix::process::waitpid(Some(self.pid), WaitOptions::NOHANG)? {
+                Some((_, status)) => {
+                    self.status = Some(ExitStatus::from_raw(status.as_raw()));
+                }
+                None => ready.clear_ready(),
+            }
+        }
+    }
+}
+
+impl Drop for ForkedExit {
+    /// As `kill_on_drop` does for a spawned helper. One that cannot be reaped at once stays a
+    /// zombie until this process, which runs one tool, ends.
+    fn drop(&mut self) {
+        if self.status.is_none() {
+            let _ = rustix::process::kill_process(self.pid, Signal::KILL);
+            let _ = rustix::process::waitpid(Some(self.pid), WaitOptions::NOHANG);
+        }
+    }
+}
+
+/// Grows a pipe we read from: fewer, larger reads when a tool floods its output.
+fn widen_pipe(fd: std::os::fd::RawFd) {
+    // SAFETY: F_SETPIPE_SZ on a pipe fd we own; failure only leaves the default size.
+    unsafe {
+        libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BYTES);
+    }
+}

@@ -1,0 +1,321 @@
+//! A sandbox helper forked ahead of its run, for a process that starts one run and then ends
+//! (`toolbench run`).
+//!
+//! Starting the helper as a program costs about 1.5 ms: the kernel loads toolbench anew, the
+//! loader relocates it and Rust starts up, before any of the sandbox is built. A process that
+//! knows it will run one tool forks the helper while it still has a single thread, which is
+//! the only time a fork may go on running Rust code. The child waits on a socket for its run:
+//! the same arguments the program would get, and the three descriptors to use as stdin,
+//! stdout and stderr. From there it is the helper exactly as started by exec, with the same
+//! fixed environment, working folder and process group; its first step closes every
+//! descriptor above stderr, so nothing of the parent reaches the run.
+//!
+//! A child whose run never comes (the run was refused, or the parent died) is killed: by its
+//! parent when dropped, by the kernel when the parent dies.
+
+use std::ffi::OsString;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd, IntoRawFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use rustix::net::{
+    AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags, SocketFlags, SocketType, recvmsg, sendmsg, socketpair,
+};
+use rustix::process::{Pid, Signal, WaitOptions, getpid, set_parent_process_death_signal};
+
+use super::HELPER_PATH;
+use super::helper::EXIT_HELPER_FAILED;
+
+/// The most a run's arguments may take on the socket: the kernel's limit for a program's
+/// arguments and environment together, which is what exec would allow.
+const MAX_RUN_BYTES: usize = 2 * 1024 * 1024;
+
+/// A forked helper that has not been given its run yet.
+#[derive(Debug)]
+pub struct ForkedHelper {
+    pid: Pid,
+    /// Becomes readable when the helper ends: what an async runtime waits on.
+    pidfd: Option<OwnedFd>,
+    socket: Option<OwnedFd>,
+}
+
+/// A helper given its run.
+#[derive(Debug)]
+pub struct StartedHelper {
+    pub pid: Pid,
+    pub pidfd: OwnedFd,
+}
+
+/// Why no helper could be forked ahead; the run then starts the helper as a program.
+#[derive(Debug, thiserror::Error)]
+pub enum ForkError {
+    #[error("this process has {0} threads; a fork must happen while it has one")]
+    Threads(usize),
+    #[error("cannot create the helper's socket")]
+    Socket(#[source] io::Error),
+    #[error("cannot fork")]
+    Fork(#[source] io::Error),
+    #[error("cannot watch the forked helper (pidfd_open)")]
+    Pidfd(#[source] io::Error),
+}
+
+impl ForkedHelper {
+    /// Forks the helper. Refused unless this process has a single thread: a child of a
+    /// threaded process may find a lock (the allocator's) held forever.
+    pub fn fork() -> Result<Self, ForkError> {
+        let threads = thread_count();
+        if threads != 1 {
+            return Err(ForkError::Threads(threads));
+        }
+        let (ours, theirs) = socketpair(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .map_err(|e| ForkError::Socket(e.into()))?;
+        let parent = getpid();
+        // SAFETY: this process has one thread (checked above), so the child may run any code.
+        match unsafe { libc::fork() } {
+            -1 => Err(ForkError::Fork(io::Error::last_os_error())),
+            0 => {
+                drop(ours);
+                wait_for_run(theirs, parent)
+            }
+            child => {
+                drop(theirs);
+                let pid = Pid::from_raw(child).ok_or_else(|| {
+                    ForkError::Fork(io::Error::other("fork returned an invalid pid"))
+                })?;
+                // Also here, not only in the child: a group kill right after the start must
+                // find the group whichever of the two runs first.
+                // SAFETY: setpgid on our own child, with integer arguments.
+                unsafe { libc::setpgid(child, child) };
+                let mut helper = Self {
+                    pid,
+                    pidfd: None,
+                    socket: Some(ours),
+                };
+                // Our child, not reaped yet: the pidfd cannot name another process. Kernels
+                // before 5.3 have none, and the helper is dropped (killed) for a started one.
+                let pidfd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty())
+                    .map_err(|e| ForkError::Pidfd(e.into()))?;
+                helper.pidfd = Some(pidfd);
+                Ok(helper)
+            }
+        }
+    }
+
+    /// Gives the helper its run: `argv` as the program would get it (see `helper_argv`), the
+    /// working folder, and stdin, stdout and stderr. Returns the helper's pid.
+    pub fn start(
+        mut self,
+        argv: &[OsString],
+        cwd: &Path,
+        stdio: [BorrowedFd<'_>; 3],
+    ) -> io::Result<StartedHelper> {
+        let (Some(socket), Some(pidfd)) = (self.socket.take(), self.pidfd.take()) else {
+            return Err(io::Error::other("the forked helper was already started"));
+        };
+        let message = encode(cwd, argv);
+        if message.len() > MAX_RUN_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the run's arguments are too long",
+            ));
+        }
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(3))];
+        let mut control = SendAncillaryBuffer::new(&mut space);
+        control.push(SendAncillaryMessage::ScmRights(&stdio));
+        let mut sent = sendmsg(
+            &socket,
+            &[IoSlice::new(&message)],
+            &mut control,
+            SendFlags::NOSIGNAL,
+        )?;
+        while sent < message.len() {
+            sent += rustix::io::write(&socket, &message[sent..])?;
+        }
+        Ok(StartedHelper {
+            pid: self.pid,
+            pidfd,
+        })
+    }
+}
+
+impl Drop for ForkedHelper {
+    /// A helper never given its run is killed and reaped; a started one is the run's.
+    fn drop(&mut self) {
+        if self.socket.is_some() {
+            let _ = rustix::process::kill_process(self.pid, Signal::KILL);
+            let _ = rustix::process::waitpid(Some(self.pid), WaitOptions::empty());
+        }
+    }
+}
+
+/// Threads of this process, from `/proc/self/stat`; 0 when it cannot be read, which
+/// refuses the fork.
+fn thread_count() -> usize {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    // Field 20, counted after the command name, which may hold spaces but ends with ')'.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(17))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `cwd`, then each argument, each as a little-endian u32 length and its bytes, after the
+/// whole message's length.
+fn encode(cwd: &Path, argv: &[OsString]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for part in std::iter::once(cwd.as_os_str()).chain(argv.iter().map(OsString::as_os_str)) {
+        let bytes = part.as_bytes();
+        body.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        body.extend_from_slice(bytes);
+    }
+    let mut message = (body.len() as u64).to_le_bytes().to_vec();
+    message.extend_from_slice(&body);
+    message
+}
+
+/// The inverse of `encode` for the message's body; `None` when it is malformed.
+fn decode(mut body: &[u8]) -> Option<(PathBuf, Vec<OsString>)> {
+    let mut parts = Vec::new();
+    while !body.is_empty() {
+        let (len, rest) = body.split_first_chunk::<4>()?;
+        let len = u32::from_le_bytes(*len) as usize;
+        if rest.len() < len {
+            return None;
+        }
+        parts.push(OsString::from_vec(rest[..len].to_vec()));
+        body = &rest[len..];
+    }
+    let mut parts = parts.into_iter();
+    let cwd = PathBuf::from(parts.next()?);
+    Some((cwd, parts.collect()))
+}
+
+/// The child: dies with its parent, waits for its run and becomes the helper; leaves
+/// quietly when the parent closes the socket without one.
+fn wait_for_run(socket: OwnedFd, parent: Pid) -> ! {
+    let _ = set_parent_process_death_signal(Some(Signal::KILL));
+    if rustix::process::getppid() != Some(parent) {
+        std::process::exit(EXIT_HELPER_FAILED);
+    }
+    // SAFETY: setpgid on ourselves, with integer arguments.
+    unsafe { libc::setpgid(0, 0) };
+    let Some((stdio, body)) = receive(&socket) else {
+        std::process::exit(0);
+    };
+    drop(socket);
+    let Some((cwd, argv)) = decode(&body) else {
+        std::process::exit(EXIT_HELPER_FAILED);
+    };
+    // Received in ascending numbers, so each is at or above its target and none is
+    // overwritten before it is copied. The originals are left open: the helper's first step
+    // closes everything above stderr.
+    for (target, fd) in stdio.into_iter().enumerate() {
+        // SAFETY: dup2 onto 0, 1 and 2 from descriptors we own.
+        if unsafe { libc::dup2(fd.into_raw_fd(), target as libc::c_int) } < 0 {
+            std::process::exit(EXIT_HELPER_FAILED);
+        }
+    }
+    if std::env::set_current_dir(&cwd).is_err() {
+        std::process::exit(EXIT_HELPER_FAILED);
+    }
+    fixed_environment();
+    super::helper_main(argv)
+}
+
+/// The environment the helper gets when started as a program: PATH only.
+fn fixed_environment() {
+    let names: Vec<OsString> = std::env::vars_os().map(|(name, _)| name).collect();
+    for name in names {
+        // SAFETY: this process has one thread (the fork required it).
+        unsafe { std::env::remove_var(name) };
+    }
+    // SAFETY: as above.
+    unsafe { std::env::set_var("PATH", HELPER_PATH) };
+}
+
+/// The three descriptors and the message's body; `None` at end of file or on any error.
+fn receive(socket: &OwnedFd) -> Option<([OwnedFd; 3], Vec<u8>)> {
+    let mut first = vec![0u8; 64 * 1024];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(3))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let got = recvmsg(
+        socket,
+        &mut [IoSliceMut::new(&mut first)],
+        &mut control,
+        RecvFlags::CMSG_CLOEXEC,
+    )
+    .ok()?;
+    let mut fds: Vec<OwnedFd> = Vec::new();
+    for message in control.drain() {
+        if let RecvAncillaryMessage::ScmRights(received) = message {
+            fds.extend(received);
+        }
+    }
+    let stdio: [OwnedFd; 3] = fds.try_into().ok()?;
+    let mut message = first;
+    message.truncate(got.bytes);
+    let (len, _) = message.split_first_chunk::<8>()?;
+    let total = 8usize.checked_add(usize::try_from(u64::from_le_bytes(*len)).ok()?)?;
+    if total > MAX_RUN_BYTES + 8 {
+        return None;
+    }
+    while message.len() < total {
+        let mut chunk = vec![0u8; (total - message.len()).min(64 * 1024)];
+        let n = rustix::io::read(socket.as_fd(), &mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        message.extend_from_slice(&chunk[..n]);
+    }
+    message.truncate(total);
+    Some((stdio, message.split_off(8)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_survives_its_trip_through_the_socket_byte_for_byte() {
+        let argv: Vec<OsString> = ["toolbench", "__sandbox-exec", "{\"a\":1}", "--", "sh", ""]
+            .into_iter()
+            .map(OsString::from)
+            .chain([OsString::from_vec(vec![0xff, b' ', 0x00, b'x'])])
+            .collect();
+        let message = encode(Path::new("/tmp/scratch dir"), &argv);
+        let (len, body) = message.split_first_chunk::<8>().expect("length");
+        assert_eq!(u64::from_le_bytes(*len) as usize, body.len());
+        let (cwd, decoded) = decode(body).expect("decodes");
+        assert_eq!(cwd, Path::new("/tmp/scratch dir"));
+        assert_eq!(decoded, argv, "an argument holding NUL stays one argument");
+    }
+
+    #[test]
+    fn a_malformed_body_is_refused() {
+        assert!(
+            decode(&[5, 0, 0, 0, b'a']).is_none(),
+            "shorter than its length"
+        );
+        assert!(decode(&[1, 0]).is_none(), "a cut length");
+        assert!(decode(&[]).is_none(), "no working folder");
+    }
+
+    #[test]
+    fn a_threaded_process_does_not_fork() {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || held.recv());
+        assert!(matches!(ForkedHelper::fork(), Err(ForkError::Threads(n)) if n > 1));
+        drop(release);
+        let _ = other.join();
+    }
+}
