@@ -239,7 +239,10 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Mcp(Lazy(args))) => mcp::run(args, ws()?),
         Some(Command::Call(Lazy(args))) => call::run(args, &ws()?),
         Some(Command::Calls(args)) => calls::run(args, &ws()?),
-        Some(Command::Run(Lazy(args))) => run::run(args, &ws()?),
+        Some(Command::Run(Lazy(args))) => {
+            let helper = run::forked_helper();
+            run::run(args, &ws()?, helper)
+        }
         Some(Command::Show(Lazy(args))) => show::run(args, &ws()?),
         Some(Command::Runs(Lazy(args))) => runs::run(args, &ws()?),
         Some(Command::Failures(Lazy(args))) => failures::run(args, &ws()?),

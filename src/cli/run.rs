@@ -35,16 +35,14 @@ pub struct RunArgs {
     json: bool,
 }
 
-pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
+/// `preforked`: the sandbox helper forked before the workspace was opened (see
+/// `forked_helper`).
+pub fn run(args: RunArgs, ws: &Workspace, preforked: PreforkedHelper) -> CliResult {
     let tool = tool_id(&args.tool)?;
     let input = read_input(args.input.as_deref())?;
     let mut ctx = ws.command_context()?;
     ctx.store.lock().keep_log_on_close()?;
-    // Before the runtime starts its threads: see `ForkedHelper`. Where it cannot fork, the
-    // run starts its helper as a program, as every other front end does.
-    if let Ok(helper) = ForkedHelper::fork() {
-        ctx.preforked = PreforkedHelper::new(helper);
-    }
+    ctx.preforked = preforked;
     let command = Command::Run {
         tool,
         input,
@@ -77,6 +75,16 @@ pub fn run(args: RunArgs, ws: &Workspace) -> CliResult {
     // has grown past what the next start reads back cheaply.
     ctx.store.lock().trim_log();
     std::process::exit(exit_code(&record))
+}
+
+/// The run's sandbox helper, forked while this process has one thread and little memory:
+/// every page the process writes while the idle helper shares it is copied, so the earlier
+/// the fork, the fewer copies. Where it cannot fork, the run starts its helper as a program,
+/// as every other front end does.
+pub fn forked_helper() -> PreforkedHelper {
+    ForkedHelper::fork()
+        .map(PreforkedHelper::new)
+        .unwrap_or_default()
 }
 
 /// `--input` as text: JSON inline or `@FILE`.
