@@ -248,6 +248,49 @@ fn inherited_descriptor_7_cannot_append_to_a_host_file() {
     );
 }
 
+/// Blocks: a tool reading the caller's environment (an API key in the shell that ran
+/// `toolbench run`) from the processes above it. `run` forks its helper from itself, so the
+/// helper and the run's pid 1 were born holding the caller's environment: through
+/// `/proc/1/environ`, `/proc/1/mem`, its own `environ`, or by walking every `/proc/*/environ`.
+#[test]
+fn the_callers_environment_cannot_be_read_from_the_processes_above_the_tool() {
+    let bench = Bench::new();
+    let secret = unique("CALLERENV");
+    let script = "cat /proc/1/environ /proc/self/environ\n\
+                  for f in /proc/[0-9]*/environ; do cat \"$f\"; done\n\
+                  python3 \"$TOOLBENCH_TOOL_DIR/read_stack.py\"\n";
+    // The initial stack, where the environment a process was born with lies.
+    let read_stack = r#"import sys
+for pid in ("1", "self"):
+    try:
+        mem = open("/proc/%s/mem" % pid, "rb")
+        for line in open("/proc/%s/maps" % pid):
+            if "[stack]" in line:
+                lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+                mem.seek(lo)
+                sys.stdout.buffer.write(mem.read(hi - lo))
+    except OSError as e:
+        print(pid, e)
+"#;
+    bench.tool(
+        "read_env",
+        &["sh", "run.sh"],
+        "",
+        &[("run.sh", script), ("read_stack.py", read_stack)],
+    );
+    let mut cmd = bench.command(&["run", "read_env", "--yes", "--json"]);
+    cmd.env("CALLERS_API_KEY", &secret);
+    let out = run_bounded(cmd, Duration::from_secs(60));
+    let mut escapes = Vec::new();
+    if contains(&out.stdout, &secret) || contains(&out.stderr, &secret) {
+        escapes.push("the caller's environment reached the run's output".to_string());
+    }
+    if contains(&bench.recorded_runs(), &secret) {
+        escapes.push("the caller's environment reached the run's recorded logs".to_string());
+    }
+    assert_no_escape(&escapes, &text(&out.stdout));
+}
+
 /// Blocks: a tool reading a host secret through descriptor 8 that the caller had open for
 /// reading.
 #[test]
