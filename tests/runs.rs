@@ -479,7 +479,7 @@ fn runs_leave_the_store_log_to_a_later_checkpoint_but_never_let_it_grow_unbounde
 /// instead of starting it with a fixed environment: the tool sees none of it, and the
 /// caller's PATH does not pick the tool's interpreter.
 #[test]
-fn the_callers_environment_reaches_neither_the_helper_nor_the_tool() {
+fn the_callers_environment_never_reaches_the_tool() {
     let ws = tempfile::tempdir().expect("tempdir");
     shell_tool(ws.path(), "show_env", "env", "");
     let host = tempfile::tempdir().expect("host");
