@@ -12,12 +12,17 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::proc_stat::ProcStat;
 use crate::model::{RunOrigin, RunRecord, RunStatus, Tier};
 use crate::store::{Store, StoreError};
 
 /// How often a run's starter marks its in-flight file as still alive: an abandoned run's
 /// duration is known to within this.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// Fields of `/proc/PID/stat` (proc(5)): the state, and the start time in clock ticks.
+const STATE: usize = 3;
+const START_TIME: usize = 22;
 
 /// A process, told apart from a later one with the same pid by its start time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,25 +34,17 @@ pub struct ProcessId {
 
 impl ProcessId {
     pub fn of(pid: u32) -> Option<Self> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // The command name may hold spaces and parentheses: count from the last ')'.
-        let after_name = stat.rsplit_once(')')?.1;
-        let start_ticks = after_name.split_whitespace().nth(19)?.parse().ok()?;
+        let start_ticks = ProcStat::read(pid)?.field(START_TIME)?.parse().ok()?;
         Some(ProcessId { pid, start_ticks })
     }
 
     /// Still the same process (not one that reuses its pid), and not a zombie.
     pub fn is_alive(&self) -> bool {
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) else {
+        let Some(stat) = ProcStat::read(self.pid) else {
             return false;
         };
-        let Some((_, after_name)) = stat.rsplit_once(')') else {
-            return false;
-        };
-        let mut fields = after_name.split_whitespace();
-        let state = fields.next();
-        let start = fields.nth(18).and_then(|t| t.parse::<u64>().ok());
-        state != Some("Z") && start == Some(self.start_ticks)
+        let start = stat.field(START_TIME).and_then(|t| t.parse::<u64>().ok());
+        stat.field(STATE) != Some("Z") && start == Some(self.start_ticks)
     }
 }
 

@@ -28,6 +28,7 @@ use rustix::process::{Pid, Signal, WaitOptions, getpid, set_parent_process_death
 
 use super::HELPER_PATH;
 use super::helper::EXIT_HELPER_FAILED;
+use crate::runner::proc_stat::ProcStat;
 
 /// The most a run's arguments may take on the socket: the kernel's limit for a program's
 /// arguments and environment together, which is what exec would allow.
@@ -156,16 +157,11 @@ impl Drop for ForkedHelper {
     }
 }
 
-/// Threads of this process, from `/proc/self/stat`; 0 when it cannot be read, which
-/// refuses the fork.
+/// Threads of this process (field 20 of its stat); 0 when it cannot be read, which refuses
+/// the fork.
 fn thread_count() -> usize {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0;
-    };
-    // Field 20, counted after the command name, which may hold spaces but ends with ')'.
-    stat.rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().nth(17))
-        .and_then(|n| n.parse().ok())
+    ProcStat::read("self")
+        .and_then(|stat| stat.field(20)?.parse().ok())
         .unwrap_or(0)
 }
 
