@@ -1,10 +1,12 @@
 //! Limits for the whole process tree through cgroups (v1 or v2), where
 //! toolbench may create one: as root, or in a delegated v2 subtree.
 //!
-//! The helper creates one cgroup per controller for its run, moves itself
-//! in before it forks (so every descendant lands there), and removes it
-//! once the run is over. Everything is opened before the mount namespace
-//! turns `/sys` read-only; descriptors keep working on the host's mounts.
+//! The helper creates one cgroup per controller for its run and moves itself in before it
+//! knows the run (so every descendant lands there); a helper forked ahead does this while
+//! its run is still being prepared. The limits are written once the run is known, before
+//! pid 1 exists, and the cgroups are removed once the run is over. Everything is opened
+//! before the user and mount namespaces (the files belong to the real user, and `/sys`
+//! turns read-only); descriptors keep working on the host's mounts.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -46,6 +48,13 @@ struct Group {
     name: String,
     path: PathBuf,
     dir: OwnedFd,
+    /// The limit files, opened for writing when the group was made.
+    memory_max: Option<File>,
+    pids_max: Option<File>,
+    /// Best effort: kernels without swap accounting or group OOM lack them.
+    swap_max: Option<File>,
+    oom_group: Option<File>,
+    /// Whether the limit holds: written, or not yet written but writable.
     memory: bool,
     pids: bool,
 }
@@ -62,9 +71,9 @@ pub(super) struct CgroupUsage {
 }
 
 impl RunCgroups {
-    /// Creates the run's cgroups and moves the calling process into them.
-    /// `Ok` only when both memory and process count are limited.
-    pub fn create(policy: &SandboxPolicy) -> Result<(Self, String), CgroupError> {
+    /// Creates the run's cgroups and moves the calling process into them, with no limit yet
+    /// (see `limit`). `Ok` when a group can take a memory or a process count limit.
+    pub fn create() -> Result<Self, CgroupError> {
         let memberships =
             fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::Memberships)?;
         let mounts = mountinfo::read()?;
@@ -80,25 +89,41 @@ impl RunCgroups {
             let Some(base) = hierarchy_dir(&mounts, version, &controllers, path) else {
                 continue;
             };
-            match Group::create(version, &base, &name, policy) {
+            match Group::create(version, &base, &name) {
                 Ok(group) => groups.push(group),
                 Err(e) => reasons.push((base, e)),
             }
         }
-        let cgroups = RunCgroups { groups };
-        let memory = cgroups.groups.iter().any(|g| g.memory);
-        let pids = cgroups.groups.iter().any(|g| g.pids);
-        if memory && pids {
-            let version = match cgroups.groups[0].version {
-                Version::V1 => "v1",
-                Version::V2 => "v2",
-            };
-            return Ok((cgroups, version.to_string()));
+        if !groups.is_empty() {
+            return Ok(RunCgroups { groups });
         }
         if reasons.is_empty() {
             return Err(CgroupError::NoControllers);
         }
         Err(CgroupError::Refused(reasons))
+    }
+
+    /// Writes the run's limits. `Ok` with the cgroup version only when both memory and
+    /// process count are limited; else the cgroups are removed and the watchdog takes over.
+    pub fn limit(mut self, policy: &SandboxPolicy) -> Result<(Self, String), CgroupError> {
+        let refused: Vec<(PathBuf, io::Error)> = self
+            .groups
+            .iter_mut()
+            .filter_map(|group| Some((group.path.clone(), group.limit(policy).err()?)))
+            .collect();
+        let memory = self.groups.iter().any(|g| g.memory);
+        let pids = self.groups.iter().any(|g| g.pids);
+        if memory && pids {
+            let version = match self.groups[0].version {
+                Version::V1 => "v1",
+                Version::V2 => "v2",
+            };
+            return Ok((self, version.to_string()));
+        }
+        if refused.is_empty() {
+            return Err(CgroupError::NoControllers);
+        }
+        Err(CgroupError::Refused(refused))
     }
 
     /// Closes the descriptors in a child of the helper, which must neither use nor remove
@@ -173,12 +198,7 @@ impl Version {
 }
 
 impl Group {
-    fn create(
-        version: Version,
-        base: &Path,
-        name: &str,
-        policy: &SandboxPolicy,
-    ) -> io::Result<Self> {
+    fn create(version: Version, base: &Path, name: &str) -> io::Result<Self> {
         let parent: OwnedFd = File::open(base)?.into();
         remove_stale(base, &parent);
         if version == Version::V2 {
@@ -200,50 +220,72 @@ impl Group {
             Err(e) => return Err(e),
         }
         let dir: OwnedFd = File::open(&dir_path)?.into();
-        let controllers = match version {
-            Version::V1 => String::new(),
-            Version::V2 => read_at(&dir, "cgroup.controllers").unwrap_or_default(),
+        let open = |file: &str| open_for_writing(&dir, file);
+        let (memory_max, swap_max, oom_group, pids_max) = match version {
+            Version::V1 => (
+                open("memory.limit_in_bytes"),
+                // Without swap accounting the file is missing; there is no swap to limit then.
+                open("memory.memsw.limit_in_bytes"),
+                None,
+                open("pids.max"),
+            ),
+            Version::V2 => {
+                let controllers = read_at(&dir, "cgroup.controllers").unwrap_or_default();
+                let has = |c: &str| controllers.split_whitespace().any(|w| w == c);
+                let memory_max = has("memory").then(|| open("memory.max")).flatten();
+                let memory = memory_max.is_some();
+                (
+                    memory_max,
+                    memory.then(|| open("memory.swap.max")).flatten(),
+                    memory.then(|| open("memory.oom.group")).flatten(),
+                    has("pids").then(|| open("pids.max")).flatten(),
+                )
+            }
         };
-        let mut group = Group {
+        let group = Group {
             version,
             parent,
             name: name.to_string(),
             path: dir_path,
             dir,
-            memory: false,
-            pids: false,
+            memory: memory_max.is_some(),
+            pids: pids_max.is_some(),
+            memory_max,
+            pids_max,
+            swap_max,
+            oom_group,
         };
-        let memory_bytes = policy.memory_mb.saturating_mul(MIB).to_string();
-        // The helper and pid 1 are members too.
-        let tasks = policy.max_processes.saturating_add(2).to_string();
-        match version {
-            Version::V1 => {
-                group.memory = group.write("memory.limit_in_bytes", &memory_bytes).is_ok();
-                // Without swap accounting the file is missing; there is no swap to limit then.
-                let _ = group.write("memory.memsw.limit_in_bytes", &memory_bytes);
-                group.pids = group.write("pids.max", &tasks).is_ok();
-            }
-            Version::V2 => {
-                let has = |c: &str| controllers.split_whitespace().any(|w| w == c);
-                group.memory = has("memory") && group.write("memory.max", &memory_bytes).is_ok();
-                if group.memory {
-                    // Best effort: kernels without swap or group OOM lack the files.
-                    let _ = group.write("memory.swap.max", "0");
-                    let _ = group.write("memory.oom.group", "1");
-                }
-                group.pids = has("pids") && group.write("pids.max", &tasks).is_ok();
-            }
-        }
         if !(group.memory || group.pids) {
             let _ = unlinkat(&group.parent, name, AtFlags::REMOVEDIR);
             return Err(io::Error::other("cannot set memory or pids limits"));
         }
-        group.write(version.membership_file(), "0")?;
+        if let Err(e) = group.write_at(&group.dir, version.membership_file(), "0") {
+            let _ = unlinkat(&group.parent, name, AtFlags::REMOVEDIR);
+            return Err(e);
+        }
         Ok(group)
     }
 
-    fn write(&self, file: &str, value: &str) -> io::Result<()> {
-        self.write_at(&self.dir, file, value)
+    /// Writes the run's limits into the files opened at creation. A limit refused no
+    /// longer counts; the first refusal is returned.
+    fn limit(&mut self, policy: &SandboxPolicy) -> io::Result<()> {
+        let memory_bytes = policy.memory_mb.saturating_mul(MIB).to_string();
+        // The helper and pid 1 are members too.
+        let tasks = policy.max_processes.saturating_add(2).to_string();
+        let memory = write_limit(self.memory_max.as_ref(), &memory_bytes);
+        self.memory = memory.as_ref().is_ok_and(|written| *written);
+        if self.memory {
+            let swap = match self.version {
+                // Swap included: never below the memory limit.
+                Version::V1 => memory_bytes.as_str(),
+                Version::V2 => "0",
+            };
+            let _ = write_limit(self.swap_max.as_ref(), swap);
+            let _ = write_limit(self.oom_group.as_ref(), "1");
+        }
+        let pids = write_limit(self.pids_max.as_ref(), &tasks);
+        self.pids = pids.as_ref().is_ok_and(|written| *written);
+        memory.and(pids).map(|_| ())
     }
 
     fn write_at(&self, dir: &OwnedFd, file: &str, value: &str) -> io::Result<()> {
@@ -277,6 +319,20 @@ fn remove_stale(base: &Path, parent: &OwnedFd) {
         if !alive {
             let _ = unlinkat(parent, name.as_os_str(), AtFlags::REMOVEDIR);
         }
+    }
+}
+
+fn open_for_writing(dir: &OwnedFd, file: &str) -> Option<File> {
+    openat(dir, file, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
+        .ok()
+        .map(File::from)
+}
+
+/// Writes a limit into its file when the group has one: `Ok(false)` when it has not.
+fn write_limit(file: Option<&File>, value: &str) -> io::Result<bool> {
+    match file {
+        Some(mut file) => file.write_all(value.as_bytes()).map(|()| true),
+        None => Ok(false),
     }
 }
 

@@ -4,22 +4,28 @@
 //! Starting the helper as a program costs about 1.5 ms: the kernel loads toolbench anew, the
 //! loader relocates it and Rust starts up, before any of the sandbox is built. A process that
 //! knows it will run one tool forks the helper while it still has a single thread, which is
-//! the only time a fork may go on running Rust code. The child waits on a socket for its run:
-//! the same arguments the program would get, and the three descriptors to use as stdin,
-//! stdout and stderr. From there it is the helper exactly as started by exec, with the same
-//! fixed environment, working folder and process group; its first step closes every
-//! descriptor above stderr, so nothing of the parent reaches the run.
+//! the only time a fork may go on running Rust code.
 //!
-//! A child whose run never comes (the run was refused, or the parent died) is killed: by its
-//! parent when dropped, by the kernel when the parent dies.
+//! While its parent still looks up the tool, the child prepares everything of the sandbox
+//! that does not depend on the run (`helper::prepare`): it keeps only its socket open,
+//! starts its own environment and process group, makes and joins the run's cgroups and
+//! enters the user, mount and pid namespaces. Then it waits on the socket for its run: the
+//! same arguments the program would get, and the three descriptors to use as stdin, stdout
+//! and stderr. From there it is the helper exactly as started by exec, with the same fixed
+//! environment and working folder.
+//!
+//! A child whose run never comes (the run was refused) is told so when its parent drops it,
+//! and removes its cgroups before it ends; when the parent dies, the kernel kills it, and
+//! the next run removes the cgroups it left.
 
 use std::ffi::OsString;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
-use std::os::fd::{AsFd, BorrowedFd, IntoRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::net::{
     AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
     SendAncillaryMessage, SendFlags, SocketFlags, SocketType, recvmsg, sendmsg, socketpair,
@@ -28,11 +34,17 @@ use rustix::process::{Pid, Signal, WaitOptions, getpid, set_parent_process_death
 
 use super::HELPER_PATH;
 use super::helper::EXIT_HELPER_FAILED;
+use super::status::end;
 use crate::runner::proc_stat::ProcStat;
 
 /// The most a run's arguments may take on the socket: the kernel's limit for a program's
 /// arguments and environment together, which is what exec would allow.
 const MAX_RUN_BYTES: usize = 2 * 1024 * 1024;
+/// How long a helper that was never given its run has to remove its cgroups and end.
+const UNSTARTED_GRACE: Timespec = Timespec {
+    tv_sec: 1,
+    tv_nsec: 0,
+};
 
 /// A forked helper that has not been given its run yet.
 #[derive(Debug)]
@@ -148,12 +160,21 @@ impl ForkedHelper {
 }
 
 impl Drop for ForkedHelper {
-    /// A helper never given its run is killed and reaped; a started one is the run's.
+    /// A helper never given its run is told so (its socket closes), removes its cgroups and
+    /// ends; one that does not end at once is killed. A started one is the run's.
     fn drop(&mut self) {
-        if self.socket.is_some() {
+        let Some(socket) = self.socket.take() else {
+            return;
+        };
+        drop(socket);
+        let ended = self.pidfd.as_ref().is_some_and(|pidfd| {
+            let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
+            poll(&mut fds, Some(&UNSTARTED_GRACE)).is_ok_and(|ready| ready > 0)
+        });
+        if !ended {
             let _ = rustix::process::kill_process(self.pid, Signal::KILL);
-            let _ = rustix::process::waitpid(Some(self.pid), WaitOptions::empty());
         }
+        let _ = rustix::process::waitpid(Some(self.pid), WaitOptions::empty());
     }
 }
 
@@ -196,36 +217,46 @@ fn decode(mut body: &[u8]) -> Option<(PathBuf, Vec<OsString>)> {
     Some((cwd, parts.collect()))
 }
 
-/// The child: dies with its parent, waits for its run and becomes the helper; leaves
-/// quietly when the parent closes the socket without one.
+/// The child: dies with its parent, prepares what needs no run (see `helper::prepare`),
+/// waits for its run and becomes the helper; when the parent closes the socket without a
+/// run, it removes what it prepared and leaves quietly.
 fn wait_for_run(socket: OwnedFd, parent: Pid) -> ! {
     let _ = set_parent_process_death_signal(Some(Signal::KILL));
     if rustix::process::getppid() != Some(parent) {
-        std::process::exit(EXIT_HELPER_FAILED);
+        end(EXIT_HELPER_FAILED);
     }
     // SAFETY: setpgid on ourselves, with integer arguments.
     unsafe { libc::setpgid(0, 0) };
+    fixed_environment();
+    let prepared = super::helper::prepare(Some(socket.as_fd()));
     let Some((stdio, body)) = receive(&socket) else {
-        std::process::exit(0);
+        drop(prepared);
+        end(0);
     };
     drop(socket);
     let Some((cwd, argv)) = decode(&body) else {
-        std::process::exit(EXIT_HELPER_FAILED);
+        drop(prepared);
+        end(EXIT_HELPER_FAILED);
     };
     // Received in ascending numbers, so each is at or above its target and none is
-    // overwritten before it is copied. The originals are left open: the helper's first step
-    // closes everything above stderr.
+    // overwritten before it is copied.
     for (target, fd) in stdio.into_iter().enumerate() {
-        // SAFETY: dup2 onto 0, 1 and 2 from descriptors we own.
-        if unsafe { libc::dup2(fd.into_raw_fd(), target as libc::c_int) } < 0 {
-            std::process::exit(EXIT_HELPER_FAILED);
+        let target = target as libc::c_int;
+        if fd.as_raw_fd() == target {
+            let _ = fd.into_raw_fd();
+            continue;
+        }
+        // SAFETY: dup2 onto 0, 1 and 2 from a descriptor we own; the original then closes.
+        if unsafe { libc::dup2(fd.as_raw_fd(), target) } < 0 {
+            drop(prepared);
+            end(EXIT_HELPER_FAILED);
         }
     }
     if std::env::set_current_dir(&cwd).is_err() {
-        std::process::exit(EXIT_HELPER_FAILED);
+        drop(prepared);
+        end(EXIT_HELPER_FAILED);
     }
-    fixed_environment();
-    super::helper_main(argv)
+    super::start_helper(argv, Some(prepared))
 }
 
 /// The environment the helper gets when started as a program: PATH only.

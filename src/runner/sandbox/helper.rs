@@ -14,22 +14,23 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::fs::{Mode, OFlags, ResolveFlags, open, openat, openat2};
 use rustix::io::Errno;
 use rustix::pipe::{PipeFlags, pipe_with};
 use rustix::process::{Pid, Signal, WaitOptions, getpid, set_parent_process_death_signal, waitpid};
 use rustix::thread::set_no_new_privs;
 
 use super::args::HelperArgs;
-use super::cgroup::RunCgroups;
+use super::cgroup::{CgroupError, RunCgroups};
 use super::output_relay::{OutputPipes, OutputRelay};
 use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
-use super::status::{Outcome, Relay, reenact};
+use super::status::{Outcome, Relay, end, reenact};
 use super::watchdog::{NoWatchdog, Watchdog};
 use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter};
 use crate::error_chain::one_line;
@@ -87,16 +88,52 @@ struct Run {
     cgroups: Vec<std::path::PathBuf>,
 }
 
-pub(super) fn run(args: HelperArgs) -> ! {
-    let mut protections = Protections::default();
+/// What a helper sets up before it knows its run. A helper forked ahead does this while its
+/// run is still being looked up, so it is off the run's path.
+pub(super) struct Prepared {
+    fds: Result<String, FdsError>,
+    session: bool,
+    /// Made and joined, without limits yet.
+    cgroups: Result<RunCgroups, CgroupError>,
+    /// The host's `/`, opened before the mount namespace (see `open_run_files`).
+    host_root: Option<OwnedFd>,
+    ns: namespaces::Namespaces,
+}
+
+/// Closes what was inherited (all but `keep`, the forked helper's socket), starts a
+/// session, makes the cgroups and enters the user, mount and pid namespaces.
+pub(super) fn prepare(keep: Option<BorrowedFd<'_>>) -> Prepared {
     // First, before we open anything of our own.
-    protections.set("fds", close_inherited_fds());
-    die_with_starter(args.policy.starter_pid);
+    let fds = close_inherited_fds(keep.map(|fd| fd.as_raw_fd()));
     let session = namespaces::new_session();
-    let report = open_for_writing(&args.policy.report_path);
-    let usage_file = open_for_writing(&usage_path(&args.policy.report_path));
     // Before the user namespace: cgroups belong to the real user.
-    let (cgroups, no_cgroup) = match RunCgroups::create(&args.policy) {
+    let cgroups = RunCgroups::create();
+    let host_root = open(
+        "/",
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok();
+    Prepared {
+        fds,
+        session,
+        cgroups,
+        host_root,
+        ns: namespaces::enter(),
+    }
+}
+
+/// The helper: `prepared` when it was done ahead, else now.
+pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
+    die_with_starter(args.policy.starter_pid);
+    let prepared = prepared.unwrap_or_else(|| prepare(None));
+    let mut protections = Protections::default();
+    protections.set("fds", prepared.fds);
+    let [report, usage_file] = open_run_files(prepared.host_root, &args.policy);
+    let (cgroups, no_cgroup) = match prepared
+        .cgroups
+        .and_then(|cgroups| cgroups.limit(&args.policy))
+    {
         Ok((cgroups, version)) => {
             protections.set_active("limits", format!("cgroup {version}"));
             (Some(cgroups), None)
@@ -104,20 +141,20 @@ pub(super) fn run(args: HelperArgs) -> ! {
         // pid 1 decides: a watchdog needs a pid namespace.
         Err(reason) => (None, Some(one_line(&reason))),
     };
-    let ns = namespaces::enter(args.policy.network);
-    let ns = match args.policy.service_port {
+    let net = match args.policy.service_port {
         // A service listens on the host's loopback, where its clients are.
-        Some(_) => namespaces::Namespaces {
-            net: Err(namespaces::NamespaceError::ServiceOnHostNetwork),
-            ..ns
-        },
-        None => ns,
+        Some(_) => Err(namespaces::NamespaceError::ServiceOnHostNetwork),
+        None => namespaces::enter_net(args.policy.network),
     };
-    protections.set_flag("session", session, "already a process-group leader");
-    protections.set("userns", ns.user);
-    protections.set("pidns", ns.pid);
-    protections.set("netns", ns.net);
-    protections.set("mountns", ns.mount);
+    protections.set_flag(
+        "session",
+        prepared.session,
+        "already a process-group leader",
+    );
+    protections.set("userns", prepared.ns.user);
+    protections.set("pidns", prepared.ns.pid);
+    protections.set("netns", net);
+    protections.set("mountns", prepared.ns.mount);
     let mut run = Run {
         policy: args.policy,
         command: args.command,
@@ -182,39 +219,66 @@ fn die_with_starter(starter: Option<u32>) {
     let _ = set_parent_process_death_signal(Some(Signal::KILL));
     let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
     if u32::try_from(parent).ok() != Some(starter) {
-        std::process::exit(EXIT_HELPER_FAILED);
+        end(EXIT_HELPER_FAILED);
     }
 }
 
 /// Closes every descriptor above stderr that the caller left open (a shell's
-/// `exec 7>>file`), so none of them reaches the tool.
-fn close_inherited_fds() -> Result<String, FdsError> {
-    // SAFETY: close_range only closes descriptors; nothing of ours is open yet.
-    let rc = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
-    if rc == 0 {
-        return Ok("only stdin, stdout, stderr".to_string());
-    }
-    // Kernels before 5.9: close them one by one.
-    let open: Vec<i32> = std::fs::read_dir("/proc/self/fd")
-        .map_err(FdsError)?
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
-        .filter(|fd| *fd > 2)
-        .collect();
-    for fd in open {
-        // SAFETY: closing a descriptor number we do not use.
-        unsafe { libc::close(fd) };
+/// `exec 7>>file`), so none of them reaches the tool; all but `keep`, which is ours.
+fn close_inherited_fds(keep: Option<RawFd>) -> Result<String, FdsError> {
+    let ranges = match keep {
+        Some(keep) if keep > 2 => vec![(3, keep - 1), (keep + 1, RawFd::MAX)],
+        _ => vec![(3, RawFd::MAX)],
+    };
+    let closed = ranges.into_iter().all(|(first, last)| {
+        // SAFETY: close_range only closes descriptors, and `keep` is outside every range.
+        first > last
+            || unsafe { libc::syscall(libc::SYS_close_range, first as u32, last as u32, 0u32) } == 0
+    });
+    if !closed {
+        // Kernels before 5.9: close them one by one.
+        let open: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
+            .map_err(FdsError)?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+            .filter(|fd| *fd > 2 && Some(*fd) != keep)
+            .collect();
+        for fd in open {
+            // SAFETY: closing a descriptor number we do not use.
+            unsafe { libc::close(fd) };
+        }
     }
     Ok("only stdin, stdout, stderr".to_string())
 }
 
-fn open_for_writing(path: &Path) -> Option<File> {
-    match File::create(path) {
-        Ok(file) => Some(file),
-        Err(e) => {
-            eprintln!("toolbench sandbox: cannot write {}: {e}", path.display());
-            None
+/// The report and usage files, created through the host's root: a file open for writing on
+/// one of the mount namespace's own mounts would keep pid 1 from making that mount
+/// read-only. The host's root closes here, long before pid 1 exists.
+fn open_run_files(host_root: Option<OwnedFd>, policy: &SandboxPolicy) -> [Option<File>; 2] {
+    let report = &policy.report_path;
+    [report.clone(), usage_path(report)].map(|path| {
+        match create_through(host_root.as_ref(), &path) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                eprintln!("toolbench sandbox: cannot write {}: {e}", path.display());
+                None
+            }
         }
+    })
+}
+
+fn create_through(host_root: Option<&OwnedFd>, path: &Path) -> io::Result<File> {
+    let (Some(root), Ok(below)) = (host_root, path.strip_prefix("/")) else {
+        return File::create(path);
+    };
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC;
+    let mode = Mode::from_raw_mode(0o666);
+    // IN_ROOT: an absolute symlink on the way resolves from the host's root too.
+    match openat2(root, below, flags, mode, ResolveFlags::IN_ROOT) {
+        Ok(fd) => Ok(fd.into()),
+        // Kernels before 5.6 lack openat2; some container filters answer EPERM for it.
+        Err(Errno::NOSYS | Errno::PERM) => Ok(openat(root, below, flags, mode)?.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -369,7 +433,7 @@ fn die_with_helper(status_tx: &OwnedFd) {
         tv_nsec: 0,
     };
     if poll(&mut fds, Some(&now)).is_ok() && fds[0].revents().contains(PollFlags::ERR) {
-        std::process::exit(EXIT_HELPER_FAILED);
+        end(EXIT_HELPER_FAILED);
     }
 }
 
@@ -445,7 +509,7 @@ fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
         limit,
     };
     let _ = File::from(status_tx).write_all(&relay.encode());
-    std::process::exit(0)
+    end(0)
 }
 
 /// The scratch tmpfs filled up during the run: the tool was refused a write, whatever it
@@ -548,7 +612,7 @@ fn fail(run: &Run, error: HelperError, code: i32) -> ! {
         eprintln!("toolbench sandbox: {error}");
     }
     write_report(run, Some(error));
-    std::process::exit(code)
+    end(code)
 }
 
 fn write_report(run: &Run, error: Option<String>) {

@@ -83,11 +83,18 @@ pub fn helper_argv(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> Ve
 /// unshares namespaces, which both require a single-threaded process.
 /// Never returns: it execs the tool (in a child) and exits with its status.
 pub fn helper_main(args: Vec<OsString>) -> ! {
+    start_helper(args, None)
+}
+
+/// The helper for `args`, with what it set up before it knew them when it was forked ahead.
+fn start_helper(args: Vec<OsString>, prepared: Option<helper::Prepared>) -> ! {
     match args::parse(&args) {
-        Ok(parsed) => helper::run(parsed),
+        Ok(parsed) => helper::run(parsed, prepared),
         Err(e) => {
+            // Removes the cgroups a forked helper made.
+            drop(prepared);
             eprintln!("toolbench sandbox: {}", crate::error_chain::one_line(&e));
-            std::process::exit(helper::EXIT_HELPER_FAILED)
+            status::end(helper::EXIT_HELPER_FAILED)
         }
     }
 }

@@ -20,13 +20,12 @@ pub(super) enum NamespaceError {
     ServiceOnHostNetwork,
 }
 
-/// Which namespaces the helper's children will live in, or why not.
+/// The namespaces a helper enters before it knows its run: user, mount and pid.
 #[derive(Debug)]
 pub(super) struct Namespaces {
     pub user: Result<String, NamespaceError>,
     pub mount: Result<String, NamespaceError>,
     pub pid: Result<String, NamespaceError>,
-    pub net: Result<String, NamespaceError>,
 }
 
 /// New session, so the tool has no controlling terminal to read from or
@@ -38,21 +37,20 @@ pub(super) fn new_session() -> bool {
 /// Unshares what it can; every namespace is tried on its own so that one
 /// refusal does not cost the others. The user namespace comes first: it
 /// grants the capabilities the others need when we are not root.
-pub(super) fn enter(network: bool) -> Namespaces {
+pub(super) fn enter() -> Namespaces {
     let user = enter_user_ns();
     let mount = unshare(UnshareFlags::NEWNS);
     let pid = unshare(UnshareFlags::NEWPID);
-    let net = if network {
-        Err(NamespaceError::NetworkWanted)
-    } else {
-        unshare(UnshareFlags::NEWNET)
-    };
-    Namespaces {
-        user,
-        mount,
-        pid,
-        net,
+    Namespaces { user, mount, pid }
+}
+
+/// The network namespace, once the run says whether it has network: inside the user
+/// namespace `enter` made, when there is one.
+pub(super) fn enter_net(network: bool) -> Result<String, NamespaceError> {
+    if network {
+        return Err(NamespaceError::NetworkWanted);
     }
+    unshare(UnshareFlags::NEWNET)
 }
 
 /// A user namespace where we keep our own uid/gid, so files the tool creates

@@ -80,14 +80,22 @@ impl Relay {
 /// Ends the current process the way `outcome` describes.
 pub(super) fn reenact(outcome: Outcome) -> ! {
     match outcome {
-        Outcome::Exited(code) => std::process::exit(code),
+        Outcome::Exited(code) => end(code),
         Outcome::Signaled(sig) => {
             raise_default(sig);
             // Only reached for signals whose default action does not
             // terminate; mimic the shell convention.
-            std::process::exit(128 + sig)
+            end(128 + sig)
         }
     }
+}
+
+/// Ends a process of the helper's tree without the exit handlers of the program it was
+/// forked from: nothing of ours is buffered (reports are written unbuffered), and running
+/// them would only copy pages still shared with the parent.
+pub(super) fn end(code: i32) -> ! {
+    // SAFETY: _exit ends the process at once; it takes no pointers.
+    unsafe { libc::_exit(code) }
 }
 
 /// Dies by `sig` with its default disposition.

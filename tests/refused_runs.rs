@@ -1,0 +1,85 @@
+//! A `toolbench run` that is refused after its sandbox helper was forked ahead (the helper
+//! has already made and joined the run's cgroups by then) leaves nothing behind: no process
+//! and no cgroup. Its own test binary, so that no other test's killed run leaves a cgroup
+//! while this one looks.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// Folders of run cgroups anywhere under `/sys/fs/cgroup`.
+fn run_cgroups() -> BTreeSet<PathBuf> {
+    let mut found = BTreeSet::new();
+    let mut pending = vec![(PathBuf::from("/sys/fs/cgroup"), 0)];
+    while let Some((dir, depth)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let path = entry.path();
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("toolbench-run-")
+            {
+                found.insert(path);
+            } else if depth < 4 {
+                pending.push((path, depth + 1));
+            }
+        }
+    }
+    found
+}
+
+/// Processes whose command line names `needle` (the workspace of this test).
+fn processes_naming(needle: &Path) -> Vec<String> {
+    let needle = needle.to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let pid = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline
+                .contains(&needle)
+                .then(|| format!("{pid}: {cmdline}"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_refused_run_leaves_no_helper_and_no_cgroup() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    write_tool(
+        ws.path(),
+        "approved",
+        "echoer",
+        &format!("{}input = \"json\"\n", minimal_manifest("echoer")),
+    );
+    let before = run_cgroups();
+    let refusals: [&[&str]; 3] = [
+        &["run", "no_such_tool"],
+        &["run", "echoer", "--input", "{not json"],
+        &["run", "echoer", "--input", "@/nonexistent/input.json"],
+    ];
+    for args in refusals {
+        let out = toolbench(ws.path(), args);
+        assert!(!out.status.success(), "{args:?} was not refused");
+        assert!(
+            processes_naming(ws.path()).is_empty(),
+            "{args:?} left {:?}",
+            processes_naming(ws.path())
+        );
+    }
+    let left: Vec<PathBuf> = run_cgroups().difference(&before).cloned().collect();
+    assert!(left.is_empty(), "refused runs left cgroups: {left:?}");
+}
