@@ -122,6 +122,11 @@ impl ForkedHelper {
         }
     }
 
+    /// The helper's pid, known before it is given its run.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
     /// Gives the helper its run: `argv` as the program would get it (see `helper_argv`), the
     /// working folder, and stdin, stdout and stderr. Returns the helper's pid.
     pub fn start(
@@ -228,7 +233,7 @@ fn wait_for_run(socket: OwnedFd, parent: Pid) -> ! {
     // SAFETY: setpgid on ourselves, with integer arguments.
     unsafe { libc::setpgid(0, 0) };
     fixed_environment();
-    let prepared = super::helper::prepare(Some(socket.as_fd()));
+    let prepared = super::helper::prepare(Some(socket.as_fd()), None);
     let Some((stdio, body)) = receive(&socket) else {
         drop(prepared);
         end(0);

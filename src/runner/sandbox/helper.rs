@@ -86,6 +86,8 @@ struct Run {
     no_cgroup: Option<String>,
     /// The run's cgroups, for the runner to remove should the helper be killed.
     cgroups: Vec<std::path::PathBuf>,
+    /// The view of the filesystem every run shares, for pid 1 to complete.
+    world: Option<Result<mounts::World, mounts::MountError>>,
 }
 
 /// What a helper sets up before it knows its run. A helper forked ahead does this while its
@@ -98,11 +100,14 @@ pub(super) struct Prepared {
     /// The host's `/`, opened before the mount namespace (see `open_run_files`).
     host_root: Option<OwnedFd>,
     ns: namespaces::Namespaces,
+    /// Built in the mount namespace, when there is one.
+    world: Option<Result<mounts::World, mounts::MountError>>,
 }
 
 /// Closes what was inherited (all but `keep`, the forked helper's socket), starts a
-/// session, makes the cgroups and enters the user, mount and pid namespaces.
-pub(super) fn prepare(keep: Option<BorrowedFd<'_>>) -> Prepared {
+/// session, makes the cgroups, enters the user, mount and pid namespaces and makes a
+/// network namespace unless `network` says the run has network.
+pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, network: Option<bool>) -> Prepared {
     // First, before we open anything of our own.
     let fds = close_inherited_fds(keep.map(|fd| fd.as_raw_fd()));
     let session = namespaces::new_session();
@@ -114,19 +119,23 @@ pub(super) fn prepare(keep: Option<BorrowedFd<'_>>) -> Prepared {
         Mode::empty(),
     )
     .ok();
+    let ns = namespaces::enter(network);
+    let world = ns.mount.is_ok().then(mounts::prepare_world);
     Prepared {
         fds,
         session,
         cgroups,
         host_root,
-        ns: namespaces::enter(),
+        ns,
+        world,
     }
 }
 
 /// The helper: `prepared` when it was done ahead, else now.
 pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     die_with_starter(args.policy.starter_pid);
-    let prepared = prepared.unwrap_or_else(|| prepare(None));
+    let network = args.policy.network || args.policy.service_port.is_some();
+    let prepared = prepared.unwrap_or_else(|| prepare(None, Some(network)));
     let mut protections = Protections::default();
     protections.set("fds", prepared.fds);
     let [report, usage_file] = open_run_files(prepared.host_root, &args.policy);
@@ -144,7 +153,8 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     let net = match args.policy.service_port {
         // A service listens on the host's loopback, where its clients are.
         Some(_) => Err(namespaces::NamespaceError::ServiceOnHostNetwork),
-        None => namespaces::enter_net(args.policy.network),
+        None if args.policy.network => Err(namespaces::NamespaceError::NetworkWanted),
+        None => prepared.ns.net.and_then(namespaces::enter_net),
     };
     protections.set_flag(
         "session",
@@ -162,6 +172,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         protections,
         no_cgroup,
         cgroups: cgroups.as_ref().map(RunCgroups::paths).unwrap_or_default(),
+        world: prepared.world,
     };
     // pid 1 reports the tool's end through this pipe; it also tells pid 1
     // whether the helper is still alive (see `die_with_helper`).
@@ -393,8 +404,12 @@ fn first_child(run: &mut Run, status_tx: OwnedFd) -> ! {
         run.protections
             .set_flag("pidns", false, "the tool is not pid 1's child");
     }
-    let private_tmp = run.protections.is_active("mountns")
-        && mounts::build(&run.policy, pid_ns, &mut run.protections);
+    let private_tmp = match run.world.take() {
+        Some(world) if run.protections.is_active("mountns") => {
+            mounts::build(&run.policy, world, pid_ns, &mut run.protections)
+        }
+        _ => false,
+    };
     if !private_tmp {
         for layer in ["hidden", "dev", "proc", "scratch"] {
             run.protections.set_flag(layer, false, "no mount namespace");
@@ -636,9 +651,9 @@ fn write_report(run: &Run, error: Option<String>) {
 
 /// `fork()`: `None` in the child, the child's pid in the parent.
 fn fork() -> io::Result<Option<Pid>> {
-    // SAFETY: the helper is single-threaded (helper_main runs before any
-    // thread or runtime exists), so the child inherits no lock held by
-    // another thread and may allocate freely.
+    // SAFETY: the helper is single-threaded (helper_main runs before any runtime exists,
+    // and the thread that made the network namespace was joined), so the child inherits no
+    // lock held by another thread and may allocate freely.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(io::Error::last_os_error());

@@ -4,8 +4,9 @@
 //! `/proc`, and the folders the run needs (the tool's) still reachable,
 //! read-only, even when they live under a covered path such as `/tmp`.
 //!
-//! Runs in pid 1 of the run, after the helper unshared the user, mount and
-//! pid namespaces, so the mounts never reach the host.
+//! The helper unshares the user, mount and pid namespaces, then builds what every run
+//! shares (`prepare_world`) before it knows its run; pid 1 completes the view for the run
+//! (`build`). The mounts never reach the host.
 
 use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
@@ -70,21 +71,26 @@ const DEV_NODES: [&str; 5] = ["null", "zero", "full", "random", "urandom"];
 /// Size of the tmpfs that stands in for a hidden folder or for `/dev`.
 const SMALL_TMPFS: &str = "size=64k,mode=755";
 
-/// Builds the view and records the `mountns`, `hidden`, `dev`, `proc` and
-/// `scratch` layers. Returns false when the namespace itself is missing,
-/// in which case nothing was mounted.
-pub(super) fn build(policy: &SandboxPolicy, own_pid_ns: bool, p: &mut Protections) -> bool {
-    if let Err(e) = mount(
+/// The part of the run's view that is the same for every run, built by the helper before
+/// it knows its run, in the mount namespace pid 1 then shares: every mount private and
+/// read-only, and the minimal `/dev`.
+pub(super) struct World {
+    read_only: Result<String, MountError>,
+    dev: Result<String, MountError>,
+}
+
+/// Builds the `World`; `Err` when the mount namespace cannot be made private, in which case
+/// nothing was mounted.
+pub(super) fn prepare_world() -> Result<World, MountError> {
+    mount(
         None::<&Path>,
         "/",
         None,
         libc::MS_REC | libc::MS_PRIVATE,
         None,
-    ) {
-        p.set("mountns", Err(MountError::Private(e)));
-        return false;
-    }
-    // Opened before anything covers them; bind mounts are made from these.
+    )
+    .map_err(MountError::Private)?;
+    // Opened before /dev is covered; bind mounts are made from these.
     let devices: Vec<(&str, Option<OwnedFd>)> = DEV_NODES
         .iter()
         .map(|name| {
@@ -94,6 +100,28 @@ pub(super) fn build(policy: &SandboxPolicy, own_pid_ns: bool, p: &mut Protection
             )
         })
         .collect();
+    let read_only = read_only_world();
+    let dev = minimal_dev(&devices);
+    Ok(World { read_only, dev })
+}
+
+/// Completes the view on `world` for the run and records the `mountns`, `hidden`, `dev`,
+/// `proc` and `scratch` layers. Returns false when the namespace itself is missing, in
+/// which case nothing was mounted.
+pub(super) fn build(
+    policy: &SandboxPolicy,
+    world: Result<World, MountError>,
+    own_pid_ns: bool,
+    p: &mut Protections,
+) -> bool {
+    let world = match world {
+        Ok(world) => world,
+        Err(e) => {
+            p.set("mountns", Err(e));
+            return false;
+        }
+    };
+    // Opened before anything covers them. /dev/null is the minimal /dev's, the same device.
     let null = open_path(Path::new("/dev/null")).ok();
     let visible: Vec<(PathBuf, OwnedFd)> = policy
         .visible
@@ -101,9 +129,9 @@ pub(super) fn build(policy: &SandboxPolicy, own_pid_ns: bool, p: &mut Protection
         .filter_map(|path| Some((path.clone(), open_path(path).ok()?)))
         .collect();
 
-    p.set("mountns", read_only_world());
+    p.set("mountns", world.read_only);
     p.set("hidden", hide(&policy.hide, null.as_ref()));
-    p.set("dev", minimal_dev(&devices));
+    p.set("dev", world.dev);
     let scratch = scratch(policy);
     let proc_result = if own_pid_ns {
         mount(

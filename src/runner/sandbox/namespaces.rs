@@ -3,9 +3,12 @@
 use std::fs;
 use std::io;
 
+use std::os::fd::{AsFd, OwnedFd};
+
+use rustix::fs::{Mode, OFlags, open};
 use rustix::io::Errno;
 use rustix::process::{getgid, getuid, setsid};
-use rustix::thread::{UnshareFlags, unshare_unsafe};
+use rustix::thread::{LinkNameSpaceType, UnshareFlags, move_into_link_name_space, unshare_unsafe};
 
 /// Why a namespace is missing.
 #[derive(Debug, thiserror::Error)]
@@ -16,16 +19,25 @@ pub(super) enum NamespaceError {
     MapIds(#[source] io::Error),
     #[error("the manifest asks for network")]
     NetworkWanted,
+    #[error("cannot start a thread to make it")]
+    Thread(#[source] io::Error),
+    #[error("cannot keep it")]
+    Keep(#[source] Errno),
+    #[error("cannot enter it")]
+    Enter(#[source] Errno),
     #[error("a service listens on the host network")]
     ServiceOnHostNetwork,
 }
 
-/// The namespaces a helper enters before it knows its run: user, mount and pid.
+/// The namespaces a helper enters before it knows its run: user, mount and pid; and the
+/// network namespace it may enter later.
 #[derive(Debug)]
 pub(super) struct Namespaces {
     pub user: Result<String, NamespaceError>,
     pub mount: Result<String, NamespaceError>,
     pub pid: Result<String, NamespaceError>,
+    /// Made ahead unless the run is known to have network; entered with `enter_net`.
+    pub net: Result<OwnedFd, NamespaceError>,
 }
 
 /// New session, so the tool has no controlling terminal to read from or
@@ -37,20 +49,51 @@ pub(super) fn new_session() -> bool {
 /// Unshares what it can; every namespace is tried on its own so that one
 /// refusal does not cost the others. The user namespace comes first: it
 /// grants the capabilities the others need when we are not root.
-pub(super) fn enter() -> Namespaces {
+pub(super) fn enter(network: Option<bool>) -> Namespaces {
     let user = enter_user_ns();
+    // Before the pid namespace, after which no thread can be started.
+    let net = match network {
+        Some(true) => Err(NamespaceError::NetworkWanted),
+        _ => make_net(),
+    };
     let mount = unshare(UnshareFlags::NEWNS);
     let pid = unshare(UnshareFlags::NEWPID);
-    Namespaces { user, mount, pid }
+    Namespaces {
+        user,
+        mount,
+        pid,
+        net,
+    }
 }
 
-/// The network namespace, once the run says whether it has network: inside the user
-/// namespace `enter` made, when there is one.
-pub(super) fn enter_net(network: bool) -> Result<String, NamespaceError> {
-    if network {
-        return Err(NamespaceError::NetworkWanted);
-    }
-    unshare(UnshareFlags::NEWNET)
+/// A network namespace made ahead, before the run says whether it has network: on a thread
+/// of its own, since a namespace belongs to the thread that unshares it, so the helper itself
+/// stays in the host's until `enter_net`. Inside the user namespace `enter` made, when there
+/// is one.
+fn make_net() -> Result<OwnedFd, NamespaceError> {
+    let maker = std::thread::Builder::new()
+        .name("netns".into())
+        .spawn(|| {
+            unshare(UnshareFlags::NEWNET)?;
+            open(
+                "/proc/thread-self/ns/net",
+                OFlags::RDONLY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(NamespaceError::Keep)
+        })
+        .map_err(NamespaceError::Thread)?;
+    // The thread has ended once joined: the helper is single-threaded again before it forks.
+    maker
+        .join()
+        .unwrap_or_else(|_| Err(NamespaceError::Thread(io::Error::other("it panicked"))))
+}
+
+/// Moves the helper into the network namespace `make_net` made.
+pub(super) fn enter_net(namespace: OwnedFd) -> Result<String, NamespaceError> {
+    move_into_link_name_space(namespace.as_fd(), Some(LinkNameSpaceType::Network))
+        .map(|()| String::new())
+        .map_err(NamespaceError::Enter)
 }
 
 /// A user namespace where we keep our own uid/gid, so files the tool creates
@@ -68,9 +111,8 @@ fn enter_user_ns() -> Result<String, NamespaceError> {
 }
 
 fn unshare(flags: UnshareFlags) -> Result<String, NamespaceError> {
-    // SAFETY: the helper is single-threaded (helper_main runs before any
-    // thread exists) and we never unshare FILES, the flag that makes this
-    // call unsafe.
+    // SAFETY: we never unshare FILES, the flag that makes this call unsafe; the user and
+    // mount namespaces, which need a single thread, are unshared before any thread exists.
     unsafe { unshare_unsafe(flags) }
         .map(|()| String::new())
         .map_err(NamespaceError::Unshare)
