@@ -36,6 +36,12 @@ impl PreforkedHelper {
         Self(Arc::new(Mutex::new(Some(helper))))
     }
 
+    /// The pid of the helper the next run will take, if there is one.
+    pub fn pid(&self) -> Option<u32> {
+        let helper = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        helper.as_ref().map(|h| h.pid().as_raw_pid().unsigned_abs())
+    }
+
     fn take(&self) -> Option<ForkedHelper> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }

@@ -109,8 +109,12 @@ impl Marker {
         Ok(marker)
     }
 
-    /// Names the helper, so a reader can tell it from a later process with its pid.
+    /// Names the helper, so a reader can tell it from a later process with its pid; kept as
+    /// is when the file already names it.
     pub fn set_helper(&mut self, pid: u32) {
+        if self.run.helper.is_some_and(|helper| helper.pid == pid) {
+            return;
+        }
         self.run.helper = ProcessId::of(pid);
         // Best effort: the starter is already named, and the helper dies with it.
         let _ = self.save();
@@ -305,5 +309,38 @@ mod tests {
         assert!(listed[0].helper.is_some() && listed[0].is_live());
         finish(dir.path(), Some(&run.log_dir));
         assert!(list(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_file_that_already_names_the_helper_is_not_rewritten_for_it() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let own = ProcessId::of(std::process::id()).expect("own stat");
+        let run = InFlight {
+            tool: "t".into(),
+            version: "1.0.0".into(),
+            tier: Tier::Core,
+            input: "{}".into(),
+            started_at: crate::clock::now_rfc3339(),
+            origin: RunOrigin::Cli,
+            client: None,
+            log_dir: ".toolbench/runs/x-t-0".into(),
+            starter: own,
+            helper: Some(own),
+            finished: None,
+        };
+        let mut marker = Marker::write(dir.path(), run).expect("written");
+        let inode = || {
+            std::fs::metadata(marker_path(dir.path(), ".toolbench/runs/x-t-0"))
+                .expect("marker")
+                .ino()
+        };
+        let first = inode();
+        marker.set_helper(std::process::id());
+        assert_eq!(inode(), first, "rewritten for the helper it already named");
+        let parent = std::os::unix::process::parent_id();
+        marker.set_helper(parent);
+        assert_ne!(inode(), first, "a different helper is written");
+        assert_eq!(list(dir.path())[0].helper.map(|h| h.pid), Some(parent));
     }
 }

@@ -359,7 +359,8 @@ fn record_start(
         client: request.client.clone(),
         log_dir: log_dir.clone().unwrap_or_default(),
         starter,
-        helper: None,
+        // A helper forked ahead is named from the start: one write instead of two.
+        helper: request.preforked.pid().and_then(inflight::ProcessId::of),
         finished: None,
     };
     inflight::Marker::write(&request.root, run).map_err(|e| refuse(e.to_string()))
