@@ -49,11 +49,14 @@ pub fn run(args: RunArgs, ws: &Workspace, preforked: PreforkedHelper) -> CliResu
         confirmed: args.yes,
     };
     let live = !args.json;
+    // Kept until the process exits below: the run is recorded by then, and shutting the
+    // workers down first would only make the exit wait for them.
+    let runtime = runtime()?;
     let RecordedRun {
         outcome,
         run: record,
         ..
-    } = runtime()?.block_on(async {
+    } = runtime.block_on(async {
         let Applied::Run(job) = command::apply(&ctx, command).await? else {
             return Err(CliError::msg("run: the library answered without a run"));
         };
