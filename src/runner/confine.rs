@@ -161,5 +161,8 @@ pub fn clean_up(report: Option<&sandbox::SandboxReport>, scratch: &Path) {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(scratch);
+    // Empty unless the run had no mount namespace of its own: one rmdir then.
+    if std::fs::remove_dir(scratch).is_err() {
+        let _ = std::fs::remove_dir_all(scratch);
+    }
 }
