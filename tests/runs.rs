@@ -529,6 +529,30 @@ fn the_callers_environment_never_reaches_the_tool() {
 /// `run` hands its run to a helper it forked from itself (no second program start): the
 /// helper, the CLI's child, carries the CLI's own command line, not `__sandbox-exec`.
 #[test]
+fn a_runs_scratch_folder_is_gone_once_it_is_recorded() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "scribbler",
+        "echo a > note.txt; mkdir -p deep/er; echo b > deep/er/f; echo done",
+        "",
+    );
+    let (value, out) = run_json(ws.path(), &["scribbler"]);
+    assert!(out.status.success(), "{value}");
+    let run_dir = ws.path().join(value["log_dir"].as_str().expect("log_dir"));
+    assert!(
+        run_dir.join("stdout.log").is_file(),
+        "{}",
+        run_dir.display()
+    );
+    assert!(
+        !run_dir.join("scratch").exists(),
+        "scratch left at {}",
+        run_dir.display()
+    );
+}
+
+#[test]
 fn run_hands_its_run_to_a_helper_forked_ahead() {
     let ws = tempfile::tempdir().expect("tempdir");
     shell_tool(ws.path(), "sleeper", "sleep 3", "");
