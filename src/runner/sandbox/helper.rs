@@ -150,11 +150,12 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         // pid 1 decides: a watchdog needs a pid namespace.
         Err(reason) => (None, Some(one_line(&reason))),
     };
-    let net = match args.policy.service_port {
+    // The namespace made ahead is entered or closed here, never handed down to pid 1.
+    let net = match (args.policy.service_port, prepared.ns.net) {
         // A service listens on the host's loopback, where its clients are.
-        Some(_) => Err(namespaces::NamespaceError::ServiceOnHostNetwork),
-        None if args.policy.network => Err(namespaces::NamespaceError::NetworkWanted),
-        None => prepared.ns.net.and_then(namespaces::enter_net),
+        (Some(_), _) => Err(namespaces::NamespaceError::ServiceOnHostNetwork),
+        (None, _) if args.policy.network => Err(namespaces::NamespaceError::NetworkWanted),
+        (None, made) => made.and_then(namespaces::enter_net),
     };
     protections.set_flag(
         "session",
