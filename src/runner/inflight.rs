@@ -285,10 +285,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn markers_round_trip_and_finish_removes_them() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let run = InFlight {
+    /// A run started by this process, with `helper` named.
+    fn sample_run(helper: Option<ProcessId>) -> InFlight {
+        InFlight {
             tool: "t".into(),
             version: "1.0.0".into(),
             tier: Tier::Core,
@@ -298,9 +297,15 @@ mod tests {
             client: None,
             log_dir: ".toolbench/runs/x-t-0".into(),
             starter: ProcessId::of(std::process::id()).expect("own stat"),
-            helper: None,
+            helper,
             finished: None,
-        };
+        }
+    }
+
+    #[test]
+    fn markers_round_trip_and_finish_removes_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let run = sample_run(None);
         let mut marker = Marker::write(dir.path(), run.clone()).expect("written");
         marker.set_helper(std::process::id());
         let listed = list(dir.path());
@@ -315,20 +320,7 @@ mod tests {
     fn a_file_that_already_names_the_helper_is_not_rewritten_for_it() {
         use std::os::unix::fs::MetadataExt;
         let dir = tempfile::tempdir().expect("tempdir");
-        let own = ProcessId::of(std::process::id()).expect("own stat");
-        let run = InFlight {
-            tool: "t".into(),
-            version: "1.0.0".into(),
-            tier: Tier::Core,
-            input: "{}".into(),
-            started_at: crate::clock::now_rfc3339(),
-            origin: RunOrigin::Cli,
-            client: None,
-            log_dir: ".toolbench/runs/x-t-0".into(),
-            starter: own,
-            helper: Some(own),
-            finished: None,
-        };
+        let run = sample_run(ProcessId::of(std::process::id()));
         let mut marker = Marker::write(dir.path(), run).expect("written");
         let inode = || {
             std::fs::metadata(marker_path(dir.path(), ".toolbench/runs/x-t-0"))
