@@ -248,6 +248,86 @@ fn inherited_descriptor_7_cannot_append_to_a_host_file() {
     );
 }
 
+/// Blocks: a tool writing to the host's filesystem, or reading a hidden secret, through any
+/// descriptor it might hold. `run`'s helper keeps descriptors opened on the host's mounts
+/// while it builds the sandbox (the host's root, to create the run's report; the cgroups'
+/// files; a network namespace made ahead); none may reach the tool, where a path walked from
+/// them would pass beneath the mounts that hide the secrets. The tool tries every descriptor
+/// number with `openat`, with `fchdir`, and through `/proc/self/fd/N/...`.
+#[test]
+fn no_descriptor_of_the_sandbox_leads_to_the_hosts_filesystem() {
+    let bench = Bench::new();
+    let before = listing(bench.host());
+    let marker = unique("FDESCAPE");
+    let target = bench.host().join(&marker);
+    let relative = target
+        .strip_prefix("/")
+        .expect("absolute host path")
+        .to_string_lossy()
+        .into_owned();
+    let key = bench.ssh_key();
+    let key_relative = key
+        .strip_prefix("/")
+        .expect("absolute key path")
+        .to_string_lossy()
+        .into_owned();
+    let script = r#"import os, sys
+rel, key = sys.argv[1], sys.argv[2]
+hits = []
+for fd in range(1024):
+    for path in (key, "/proc/self/fd/%d/%s" % (fd, key)):
+        try:
+            inside = os.open(path, os.O_RDONLY, dir_fd=fd)
+            sys.stdout.write(os.read(inside, 4096).decode(errors="replace"))
+            os.close(inside)
+        except (OSError, ValueError):
+            pass
+    attempts = [
+        lambda: os.open(rel, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd),
+        lambda: os.open("/proc/self/fd/%d/%s" % (fd, rel), os.O_WRONLY | os.O_CREAT, 0o644),
+    ]
+    for attempt in attempts:
+        try:
+            out = attempt()
+            os.write(out, b"escaped")
+            os.close(out)
+            hits.append(fd)
+        except OSError:
+            pass
+    try:
+        os.fchdir(fd)
+        out = os.open(rel, os.O_WRONLY | os.O_CREAT, 0o644)
+        os.write(out, b"escaped")
+        os.close(out)
+        hits.append(fd)
+    except OSError:
+        pass
+print("written through", hits)
+"#;
+    bench.tool(
+        "fd_walker",
+        &["python3", "walk.py", &relative, &key_relative],
+        "",
+        &[("walk.py", script)],
+    );
+    let (result, out) = bench.run("fd_walker");
+    assert_eq!(result["status"], "ok", "{result}\n{}", text(&out.stderr));
+    let mut escapes = Vec::new();
+    if target.exists() {
+        escapes.push(format!("{} was created on the host", target.display()));
+    }
+    let after = listing(bench.host());
+    if after != before {
+        escapes.push(format!("the host folder changed: {before:?} -> {after:?}"));
+    }
+    if contains(&out.stdout, &bench.ssh_secret)
+        || contains(&bench.recorded_runs(), &bench.ssh_secret)
+    {
+        escapes.push("the hidden ssh key reached the run's output".to_string());
+    }
+    assert_no_escape(&escapes, &text(&out.stdout));
+}
+
 /// Blocks: a tool reading the caller's environment (an API key in the shell that ran
 /// `toolbench run`) from the processes above it. `run` forks its helper from itself, so the
 /// helper and the run's pid 1 were born holding the caller's environment: through
