@@ -1,8 +1,9 @@
 //! The helper's process tree:
 //!
 //! ```text
-//! helper (runner's child, outside the pid ns): fds, session, cgroups, namespaces, waits
-//! └── pid 1 (init): dies with the helper; mounts; protections; reaps; watchdog
+//! helper (runner's child, outside the pid ns): fds, session, cgroups, namespaces, the
+//! │   mounts every run shares (`prepare`, ahead of the run when forked); limits; waits
+//! └── pid 1 (init): dies with the helper; the run's mounts; protections; reaps; watchdog
 //!     └── tool: drops capabilities, writes the report, execs the command
 //! ```
 //!
