@@ -312,18 +312,18 @@ print("written through", hits)
     );
     let (result, out) = bench.run("fd_walker");
     assert_eq!(result["status"], "ok", "{result}\n{}", text(&out.stderr));
-    let mut escapes = Vec::new();
+    let mut escapes = bench.leaks(
+        "the hidden ssh key",
+        &bench.ssh_secret,
+        &out.stdout,
+        &out.stderr,
+    );
     if target.exists() {
         escapes.push(format!("{} was created on the host", target.display()));
     }
     let after = listing(bench.host());
     if after != before {
         escapes.push(format!("the host folder changed: {before:?} -> {after:?}"));
-    }
-    if contains(&out.stdout, &bench.ssh_secret)
-        || contains(&bench.recorded_runs(), &bench.ssh_secret)
-    {
-        escapes.push("the hidden ssh key reached the run's output".to_string());
     }
     assert_no_escape(&escapes, &text(&out.stdout));
 }
@@ -361,13 +361,12 @@ for pid in ("1", "self"):
     let mut cmd = bench.command(&["run", "read_env", "--yes", "--json"]);
     cmd.env("CALLERS_API_KEY", &secret);
     let out = run_bounded(cmd, Duration::from_secs(60));
-    let mut escapes = Vec::new();
-    if contains(&out.stdout, &secret) || contains(&out.stderr, &secret) {
-        escapes.push("the caller's environment reached the run's output".to_string());
-    }
-    if contains(&bench.recorded_runs(), &secret) {
-        escapes.push("the caller's environment reached the run's recorded logs".to_string());
-    }
+    let escapes = bench.leaks(
+        "the caller's environment",
+        &secret,
+        &out.stdout,
+        &out.stderr,
+    );
     assert_no_escape(&escapes, &text(&out.stdout));
 }
 
@@ -386,13 +385,7 @@ fn inherited_read_descriptor_cannot_leak_a_host_file() {
         &[("run.sh", "cat <&8; cat /proc/self/fd/8; echo\n")],
     );
     let (stdout, stderr) = run_with_open_fd(&bench, "fd_eight", "8<", &file);
-    let mut escapes = Vec::new();
-    if contains(&stdout, &secret) || contains(&stderr, &secret) {
-        escapes.push("the secret reached the CLI's output".to_string());
-    }
-    if contains(&bench.recorded_runs(), &secret) {
-        escapes.push("the secret reached the run's recorded logs".to_string());
-    }
+    let escapes = bench.leaks("the secret", &secret, &stdout, &stderr);
     assert_no_escape(&escapes, &text(&stdout));
 }
 

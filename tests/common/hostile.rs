@@ -215,6 +215,19 @@ impl Bench {
         all
     }
 
+    /// Where `secret` (`what`, for the message) turned up: the CLI's stdout or stderr, or the
+    /// logs toolbench kept of its runs. Empty when nowhere.
+    pub fn leaks(&self, what: &str, secret: &str, stdout: &[u8], stderr: &[u8]) -> Vec<String> {
+        let mut found = Vec::new();
+        if contains(stdout, secret) || contains(stderr, secret) {
+            found.push(format!("{what} reached the CLI's output"));
+        }
+        if contains(&self.recorded_runs(), secret) {
+            found.push(format!("{what} reached the run's recorded logs"));
+        }
+        found
+    }
+
     /// The logs of the run described by a `run --json` result.
     pub fn run_logs(&self, result: &Value) -> Vec<u8> {
         let Some(dir) = result["log_dir"].as_str() else {
