@@ -8,8 +8,9 @@
 //!
 //! While its parent still looks up the tool, the child prepares everything of the sandbox
 //! that does not depend on the run (`helper::prepare`): it keeps only its socket open,
-//! starts its own environment and process group, makes and joins the run's cgroups and
-//! enters the user, mount and pid namespaces. Then it waits on the socket for its run: the
+//! starts its own environment and process group, makes and joins the run's cgroups, enters
+//! the user, mount and pid namespaces, makes a network namespace and builds the read-only view
+//! of the filesystem every run shares. Then it waits on the socket for its run: the
 //! same arguments the program would get, and the three descriptors to use as stdin, stdout
 //! and stderr. From there it is the helper exactly as started by exec, with the same fixed
 //! environment and working folder.
@@ -91,29 +92,27 @@ impl ForkedHelper {
         )
         .map_err(|e| ForkError::Socket(e.into()))?;
         let parent = getpid();
-        // SAFETY: this process has one thread (checked above), so the child may run any code.
-        match unsafe { libc::fork() } {
-            -1 => Err(ForkError::Fork(io::Error::last_os_error())),
-            0 => {
+        // SAFETY: this process has one thread (checked above).
+        match unsafe { super::helper::fork() } {
+            Err(e) => Err(ForkError::Fork(e)),
+            Ok(None) => {
                 drop(ours);
                 wait_for_run(theirs, parent)
             }
-            child => {
+            Ok(Some(pid)) => {
                 drop(theirs);
-                let pid = Pid::from_raw(child).ok_or_else(|| {
-                    ForkError::Fork(io::Error::other("fork returned an invalid pid"))
-                })?;
                 // Also here, not only in the child: a group kill right after the start must
                 // find the group whichever of the two runs first.
                 // SAFETY: setpgid on our own child, with integer arguments.
-                unsafe { libc::setpgid(child, child) };
+                unsafe { libc::setpgid(pid.as_raw_pid(), pid.as_raw_pid()) };
                 let mut helper = Self {
                     pid,
                     pidfd: None,
                     socket: Some(ours),
                 };
                 // Our child, not reaped yet: the pidfd cannot name another process. Kernels
-                // before 5.3 have none, and the helper is dropped (killed) for a started one.
+                // before 5.3 have none: the helper is then killed, the next run removes its
+                // cgroups, and this run starts its helper as a program.
                 let pidfd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty())
                     .map_err(|e| ForkError::Pidfd(e.into()))?;
                 helper.pidfd = Some(pidfd);

@@ -190,7 +190,9 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         },
         None => None,
     };
-    match fork() {
+    // SAFETY: the helper is single-threaded: helper_main runs before any runtime exists,
+    // and the thread that made the network namespace was joined.
+    match unsafe { fork() } {
         Ok(None) => {
             // What only the helper needs is closed here: nothing of the run can reach it
             // through pid 1 (its /proc/1/fd) even if every other layer were missing.
@@ -493,7 +495,8 @@ fn apply_protections(policy: &SandboxPolicy, p: &mut Protections, private_tmp: b
 fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
     // SIGCHLD is waited for with a timeout, so it must not be delivered.
     block_sigchld();
-    let tool = match fork() {
+    // SAFETY: pid 1 is a fork of the single-threaded helper and starts no thread.
+    let tool = match unsafe { fork() } {
         Ok(None) => exec_tool(run),
         Ok(Some(tool)) => tool,
         Err(e) => fail(run, HelperError::Fork(e), EXIT_HELPER_FAILED),
@@ -652,10 +655,13 @@ fn write_report(run: &Run, error: Option<String>) {
 }
 
 /// `fork()`: `None` in the child, the child's pid in the parent.
-fn fork() -> io::Result<Option<Pid>> {
-    // SAFETY: the helper is single-threaded (helper_main runs before any runtime exists,
-    // and the thread that made the network namespace was joined), so the child inherits no
-    // lock held by another thread and may allocate freely.
+///
+/// # Safety
+///
+/// The calling process must have a single thread: the child then inherits no lock held by
+/// another thread and may run any code, allocation included.
+pub(super) unsafe fn fork() -> io::Result<Option<Pid>> {
+    // SAFETY: fork takes no arguments; the caller answers for the child (see above).
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(io::Error::last_os_error());
