@@ -31,6 +31,7 @@ mod tools;
 mod validate;
 
 use std::cell::Cell;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -42,6 +43,7 @@ use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::config::Config;
 use crate::lookup;
 use crate::model::{Tier, ToolEntry, ToolId};
+use crate::runner::helper_process::PreforkedHelper;
 use crate::store::Store;
 use crate::workspace::{RootSource, resolve_root};
 
@@ -195,9 +197,40 @@ pub(crate) fn tool_id(spec: &str) -> Result<ToolId, CliError> {
     Ok(spec.parse::<ToolId>()?)
 }
 
-pub fn main() -> ExitCode {
+/// `run`'s sandbox helper, forked as the process's first act when `args` name `run`: the heap
+/// is then almost empty, so the pages this process writes while it parses its arguments and
+/// looks up the tool are its own, not copies of pages it shares with the helper.
+pub fn helper_ahead(args: &[OsString]) -> PreforkedHelper {
+    if subcommand(args).is_some_and(|name| name == "run") {
+        run::forked_helper()
+    } else {
+        PreforkedHelper::default()
+    }
+}
+
+/// The subcommand `args` name: the first argument that is neither the program, the global
+/// `--root DIR` nor a flag. `None` once a flag is met, since it may take a value that looks like
+/// a subcommand; clap then decides alone.
+fn subcommand(args: &[OsString]) -> Option<&OsString> {
+    let mut rest = args.iter().skip(1);
+    while let Some(arg) = rest.next() {
+        if arg == "--root" {
+            rest.next();
+        } else if arg.as_encoded_bytes().starts_with(b"--root=") {
+            continue;
+        } else if arg.as_encoded_bytes().starts_with(b"-") {
+            return None;
+        } else {
+            return Some(arg);
+        }
+    }
+    None
+}
+
+/// `helper`: `run`'s sandbox helper when it was forked ahead (`helper_ahead`).
+pub fn main(helper: PreforkedHelper) -> ExitCode {
     let cli = Cli::parse();
-    match dispatch(cli) {
+    match dispatch(cli, helper) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             errln!("toolbench: {}", err.line());
@@ -206,7 +239,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli) -> CliResult {
+fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?;
     let root = cli.root.as_deref();
@@ -239,10 +272,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Mcp(Lazy(args))) => mcp::run(args, ws()?),
         Some(Command::Call(Lazy(args))) => call::run(args, &ws()?),
         Some(Command::Calls(args)) => calls::run(args, &ws()?),
-        Some(Command::Run(Lazy(args))) => {
-            let helper = run::forked_helper();
-            run::run(args, &ws()?, helper)
-        }
+        Some(Command::Run(Lazy(args))) => run::run(args, &ws()?, helper),
         Some(Command::Show(Lazy(args))) => show::run(args, &ws()?),
         Some(Command::Runs(Lazy(args))) => runs::run(args, &ws()?),
         Some(Command::Failures(Lazy(args))) => failures::run(args, &ws()?),
@@ -384,5 +414,37 @@ impl Workspace {
             Some(mut store) => self.find(spec, &mut store),
             None => Ok(self.scan().find(spec)?.clone()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(args: &[&str]) -> Option<String> {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        subcommand(&args).map(|a| a.to_string_lossy().into_owned())
+    }
+
+    #[test]
+    fn the_subcommand_is_the_first_argument_past_the_root_option() {
+        assert_eq!(named(&["tb", "run", "x"]).as_deref(), Some("run"));
+        assert_eq!(
+            named(&["tb", "--root", "run", "list"]).as_deref(),
+            Some("list")
+        );
+        assert_eq!(
+            named(&["tb", "--root=/w", "run", "x"]).as_deref(),
+            Some("run")
+        );
+        assert_eq!(named(&["tb", "show", "run"]).as_deref(), Some("show"));
+    }
+
+    #[test]
+    fn a_flag_before_the_subcommand_leaves_it_to_clap() {
+        assert_eq!(named(&["tb", "--help", "run"]), None);
+        assert_eq!(named(&["tb", "-V"]), None);
+        assert_eq!(named(&["tb"]), None);
+        assert_eq!(named(&["tb", "--root"]), None);
     }
 }

@@ -35,8 +35,7 @@ pub struct RunArgs {
     json: bool,
 }
 
-/// `preforked`: the sandbox helper forked before the workspace was opened (see
-/// `forked_helper`).
+/// `preforked`: the sandbox helper forked as the process started (`super::helper_ahead`).
 pub fn run(args: RunArgs, ws: &Workspace, preforked: PreforkedHelper) -> CliResult {
     let tool = tool_id(&args.tool)?;
     let input = read_input(args.input.as_deref())?;
