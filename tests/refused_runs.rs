@@ -66,14 +66,22 @@ fn a_refused_run_leaves_no_helper_and_no_cgroup() {
         &format!("{}input = \"json\"\n", minimal_manifest("echoer")),
     );
     let before = run_cgroups();
-    let refusals: [&[&str]; 3] = [
-        &["run", "no_such_tool"],
-        &["run", "echoer", "--input", "{not json"],
-        &["run", "echoer", "--input", "@/nonexistent/input.json"],
+    // The helper is forked before the arguments are parsed: a usage error or a help page
+    // ends the command inside the parser, and must still end the helper with its cgroups.
+    let refusals: [(&[&str], bool); 6] = [
+        (&["run", "no_such_tool"], false),
+        (&["run", "echoer", "--input", "{not json"], false),
+        (
+            &["run", "echoer", "--input", "@/nonexistent/input.json"],
+            false,
+        ),
+        (&["run", "--no-such-flag", "echoer"], false),
+        (&["run"], false),
+        (&["run", "--help"], true),
     ];
-    for args in refusals {
+    for (args, succeeds) in refusals {
         let out = toolbench(ws.path(), args);
-        assert!(!out.status.success(), "{args:?} was not refused");
+        assert_eq!(out.status.success(), succeeds, "{args:?}: {out:?}");
         assert!(
             processes_naming(ws.path()).is_empty(),
             "{args:?} left {:?}",

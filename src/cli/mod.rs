@@ -229,7 +229,15 @@ fn subcommand(args: &[OsString]) -> Option<&OsString> {
 
 /// `helper`: `run`'s sandbox helper when it was forked ahead (`helper_ahead`).
 pub fn main(helper: PreforkedHelper) -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(usage) => {
+            // A help page or a usage error ends the process here: the helper is told first,
+            // so it removes its cgroups instead of dying with this process.
+            drop(helper);
+            usage.exit()
+        }
+    };
     match dispatch(cli, helper) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
