@@ -526,8 +526,6 @@ fn the_callers_environment_never_reaches_the_tool() {
     );
 }
 
-/// `run` hands its run to a helper it forked from itself (no second program start): the
-/// helper, the CLI's child, carries the CLI's own command line, not `__sandbox-exec`.
 #[test]
 fn a_runs_scratch_folder_is_gone_once_it_is_recorded() {
     let ws = tempfile::tempdir().expect("tempdir");
@@ -552,6 +550,48 @@ fn a_runs_scratch_folder_is_gone_once_it_is_recorded() {
     );
 }
 
+/// The forked helper tells the run's end before it removes the run's cgroups, and finishes
+/// that on its own while `run` records the run: soon after `run` returned, the cgroups its
+/// report names are gone, and so is every process carrying the CLI's command line.
+#[test]
+fn a_finished_run_leaves_no_helper_and_no_cgroup_behind() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(ws.path(), "three", "echo out; echo err >&2; exit 3\n", "");
+    let (value, out) = run_json(ws.path(), &["three"]);
+    assert_eq!(out.status.code(), Some(3), "{value}");
+    assert_eq!(value["exit_code"], 3, "{value}");
+    let run_dir = ws.path().join(value["log_dir"].as_str().expect("log_dir"));
+    assert_eq!(
+        std::fs::read_to_string(run_dir.join("stdout.log")).expect("stdout.log"),
+        "out\n"
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.join("report.json")).expect("report.json"),
+    )
+    .expect("report JSON");
+    let cgroups: Vec<std::path::PathBuf> = report["cgroups"]
+        .as_array()
+        .expect("cgroups")
+        .iter()
+        .filter_map(|p| p.as_str().map(std::path::PathBuf::from))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let cgroups_left: Vec<_> = cgroups.iter().filter(|p| p.exists()).collect();
+        let processes_left = processes_naming(ws.path());
+        if cgroups_left.is_empty() && processes_left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "left behind: {cgroups_left:?} {processes_left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `run` hands its run to a helper it forked from itself (no second program start): the
+/// helper, the CLI's child, carries the CLI's own command line, not `__sandbox-exec`.
 #[test]
 fn run_hands_its_run_to_a_helper_forked_ahead() {
     let ws = tempfile::tempdir().expect("tempdir");

@@ -161,7 +161,12 @@ pub fn clean_up(report: Option<&sandbox::SandboxReport>, scratch: &Path) {
             }
         }
     }
-    // Empty unless the run had no mount namespace of its own: one rmdir then.
+    remove_scratch(scratch);
+}
+
+/// Removes the run's scratch mount point: empty unless the run had no mount namespace of its
+/// own, so one rmdir then.
+pub fn remove_scratch(scratch: &Path) {
     if std::fs::remove_dir(scratch).is_err() {
         let _ = std::fs::remove_dir_all(scratch);
     }

@@ -137,12 +137,10 @@ impl HelperProcess {
             stderr: Some(Box::pin(pipe::Receiver::from_owned_fd(stderr_ours)?)),
             exit: Exit::Forked(ForkedExit {
                 pid: started.pid,
-                // SAFETY: an OwnedFd stays open and the same until the AsyncFd drops it.
-                pidfd: unsafe {
-                    AsyncFd::register_with_interest(started.pidfd, Interest::READABLE)
-                }
-                .map_err(io::Error::from)?,
+                pidfd: readable(started.pidfd)?,
+                end_notice: Some(readable(started.end_notice)?),
                 status: None,
+                reaped: false,
             }),
         })
     }
@@ -151,20 +149,45 @@ impl HelperProcess {
         self.pid
     }
 
-    /// Waits until the helper ended (cancel-safe; answers again once it has).
+    /// Waits until the run ended: the helper's exit, or its word that the run's processes are
+    /// all gone (cancel-safe; answers again once it has).
     pub async fn wait(&mut self) -> io::Result<ExitStatus> {
         match &mut self.exit {
             Exit::Spawned(child) => child.wait().await,
             Exit::Forked(forked) => forked.wait().await,
         }
     }
+
+    /// Kills the helper's process group: nothing a tool started may outlive its run. A helper
+    /// that told the run's end has nothing of the run left (pid 1 and its namespace are gone)
+    /// and is removing the run's cgroups: it is left to finish.
+    pub fn kill_group(&self) {
+        if !self.removes_its_cgroups() {
+            super::kill_group(self.pid);
+        }
+    }
+
+    /// The helper told the run's end and goes on to remove the run's cgroups itself: the
+    /// runner must not wait for them.
+    pub fn removes_its_cgroups(&self) -> bool {
+        matches!(&self.exit, Exit::Forked(forked) if forked.status.is_some() && !forked.reaped)
+    }
 }
 
-/// A handed-over helper's end, seen through its pidfd.
+/// A handed-over helper's end, seen through its pidfd or told on its socket.
 struct ForkedExit {
     pid: Pid,
     pidfd: AsyncFd<OwnedFd>,
+    /// Dropped once the helper closed it without a word.
+    end_notice: Option<AsyncFd<OwnedFd>>,
     status: Option<ExitStatus>,
+    reaped: bool,
+}
+
+enum Ended {
+    Reaped(ExitStatus),
+    Told(ExitStatus),
+    Untold,
 }
 
 impl ForkedExit {
@@ -173,25 +196,65 @@ impl ForkedExit {
             if let Some(status) = self.status {
                 return Ok(status);
             }
-            let mut ready = self.pidfd.readable().await?;
-            match rustix::process::waitpid(Some(self.pid), WaitOptions::NOHANG)? {
-                Some((_, status)) => {
-                    self.status = Some(ExitStatus::from_raw(status.as_raw()));
+            let ended = match &self.end_notice {
+                Some(notice) => tokio::select! {
+                    status = reaped(&self.pidfd, self.pid) => Ended::Reaped(status?),
+                    told = told(notice) => told,
+                },
+                None => Ended::Reaped(reaped(&self.pidfd, self.pid).await?),
+            };
+            match ended {
+                Ended::Reaped(status) => {
+                    self.status = Some(status);
+                    self.reaped = true;
                 }
-                None => ready.clear_ready(),
+                Ended::Told(status) => self.status = Some(status),
+                Ended::Untold => self.end_notice = None,
             }
         }
     }
 }
 
+async fn reaped(pidfd: &AsyncFd<OwnedFd>, pid: Pid) -> io::Result<ExitStatus> {
+    loop {
+        let mut ready = pidfd.readable().await?;
+        match rustix::process::waitpid(Some(pid), WaitOptions::NOHANG)? {
+            Some((_, status)) => return Ok(ExitStatus::from_raw(status.as_raw())),
+            None => ready.clear_ready(),
+        }
+    }
+}
+
+async fn told(notice: &AsyncFd<OwnedFd>) -> Ended {
+    loop {
+        let Ok(mut ready) = notice.readable().await else {
+            return Ended::Untold;
+        };
+        match ready.try_io(|fd| sandbox::read_end(fd.get_ref())) {
+            Ok(Ok(Some(status))) => return Ended::Told(status),
+            Ok(Ok(None) | Err(_)) => return Ended::Untold,
+            Err(_would_block) => {}
+        }
+    }
+}
+
+fn readable(fd: OwnedFd) -> io::Result<AsyncFd<OwnedFd>> {
+    // SAFETY: an OwnedFd stays open and the same until the AsyncFd drops it.
+    unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }.map_err(io::Error::from)
+}
+
 impl Drop for ForkedExit {
-    /// As `kill_on_drop` does for a spawned helper. One that cannot be reaped at once stays a
-    /// zombie until this process, which runs one tool, ends.
+    /// As `kill_on_drop` does for a spawned helper, unless it told the run's end and is
+    /// removing the run's cgroups. One that cannot be reaped at once stays a zombie until this
+    /// process, which runs one tool, ends.
     fn drop(&mut self) {
+        if self.reaped {
+            return;
+        }
         if self.status.is_none() {
             let _ = rustix::process::kill_process(self.pid, Signal::KILL);
-            let _ = rustix::process::waitpid(Some(self.pid), WaitOptions::NOHANG);
         }
+        let _ = rustix::process::waitpid(Some(self.pid), WaitOptions::NOHANG);
     }
 }
 

@@ -283,8 +283,7 @@ pub async fn execute(
             _ = heartbeat.tick() => marker.touch(),
         }
     };
-    // Kill the whole group in every case: nothing a tool started may outlive its run.
-    kill_group(pid);
+    child.kill_group();
     let exit = match exit {
         Some(status) => Some(status),
         None => child.wait().await.ok(),
@@ -296,7 +295,11 @@ pub async fn execute(
     let usage: Option<ToolUsage> = std::fs::read_to_string(sandbox::usage_path(&report_path))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
-    confine::clean_up(report.as_ref(), &scratch);
+    if child.removes_its_cgroups() {
+        confine::remove_scratch(&scratch);
+    } else {
+        confine::clean_up(report.as_ref(), &scratch);
+    }
 
     let mut record = base_record(&request, &manifest, &input, started_at, RunStatus::Ok);
     record.duration_ms = duration.as_millis() as u64;

@@ -24,7 +24,9 @@ use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::net::{
@@ -35,7 +37,7 @@ use rustix::process::{Pid, Signal, WaitOptions, getpid, set_parent_process_death
 
 use super::HELPER_PATH;
 use super::helper::EXIT_HELPER_FAILED;
-use super::status::end;
+use super::status::{Outcome, end};
 use crate::runner::proc_stat::ProcStat;
 
 /// The most a run's arguments may take on the socket: the kernel's limit for a program's
@@ -61,6 +63,8 @@ pub struct ForkedHelper {
 pub struct StartedHelper {
     pub pid: Pid,
     pub pidfd: OwnedFd,
+    /// Non-blocking; readable when the run ended ([`read_end`]) or the helper did.
+    pub end_notice: OwnedFd,
 }
 
 /// Why no helper could be forked ahead; the run then starts the helper as a program.
@@ -156,9 +160,11 @@ impl ForkedHelper {
         while sent < message.len() {
             sent += rustix::io::write(&socket, &message[sent..])?;
         }
+        rustix::io::ioctl_fionbio(&socket, true)?;
         Ok(StartedHelper {
             pid: self.pid,
             pidfd,
+            end_notice: socket,
         })
     }
 }
@@ -180,6 +186,15 @@ impl Drop for ForkedHelper {
         }
         let _ = rustix::process::waitpid(Some(self.pid), WaitOptions::empty());
     }
+}
+
+/// How the run ended, as the helper told it on `end_notice` once the run's processes were all
+/// gone: the status its exit will have. `Ok(None)` when it ended without telling (it was
+/// killed, or had no pid namespace): its exit then tells. `WouldBlock` until either.
+pub fn read_end(end_notice: &OwnedFd) -> io::Result<Option<ExitStatus>> {
+    let mut bytes = [0u8; 4];
+    let read = rustix::io::read(end_notice, &mut bytes)?;
+    Ok((read == bytes.len()).then(|| ExitStatus::from_raw(Outcome::decode(bytes).wait_status())))
 }
 
 /// Threads of this process (field 20 of its stat); 0 when it cannot be read, which refuses
@@ -232,12 +247,12 @@ fn wait_for_run(socket: OwnedFd, parent: Pid) -> ! {
     // SAFETY: setpgid on ourselves, with integer arguments.
     unsafe { libc::setpgid(0, 0) };
     fixed_environment();
-    let prepared = super::helper::prepare(Some(socket.as_fd()), None);
+    let mut prepared = super::helper::prepare(Some(socket.as_fd()), None);
     let Some((stdio, body)) = receive(&socket) else {
         drop(prepared);
         end(0);
     };
-    drop(socket);
+    prepared.report_end_on(socket);
     let Some((cwd, argv)) = decode(&body) else {
         drop(prepared);
         end(EXIT_HELPER_FAILED);

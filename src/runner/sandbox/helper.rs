@@ -103,6 +103,15 @@ pub(super) struct Prepared {
     ns: namespaces::Namespaces,
     /// Built in the mount namespace, when there is one.
     world: Option<Result<mounts::World, mounts::MountError>>,
+    /// Where a runner that forked this helper hears how the run ended (see `report_end`).
+    end_notice: Option<OwnedFd>,
+}
+
+impl Prepared {
+    /// The socket the run came over: the run's end is told on it too.
+    pub(super) fn report_end_on(&mut self, socket: OwnedFd) {
+        self.end_notice = Some(socket);
+    }
 }
 
 /// Closes what was inherited (all but `keep`, the forked helper's socket), starts a
@@ -129,6 +138,7 @@ pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, network: Option<bool>) -> Pr
         host_root,
         ns,
         world,
+        end_notice: None,
     }
 }
 
@@ -167,6 +177,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     protections.set("pidns", prepared.ns.pid);
     protections.set("netns", net);
     protections.set("mountns", prepared.ns.mount);
+    let end_notice = prepared.end_notice;
     let mut run = Run {
         policy: args.policy,
         command: args.command,
@@ -196,7 +207,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         Ok(None) => {
             // What only the helper needs is closed here: nothing of the run can reach it
             // through pid 1 (its /proc/1/fd) even if every other layer were missing.
-            drop((status_rx, usage_file));
+            drop((status_rx, usage_file, end_notice));
             if let Some(cgroups) = cgroups {
                 cgroups.close_in_child();
             }
@@ -218,7 +229,12 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
                 Err(e) => fail(&run, HelperError::RelayOutput(e), EXIT_HELPER_FAILED),
             };
             drop((status_tx, run));
-            supervise(child, status_rx, usage_file, cgroups, &policy, relay)
+            let files = Supervised {
+                status_rx,
+                usage_file,
+                end_notice,
+            };
+            supervise(child, files, cgroups, &policy, relay)
         }
         Err(e) => fail(&run, HelperError::Fork(e), EXIT_HELPER_FAILED),
     }
@@ -297,11 +313,18 @@ fn create_through(host_root: Option<&OwnedFd>, path: &Path) -> io::Result<File> 
     }
 }
 
+/// What the helper keeps of the run while it waits for pid 1.
+struct Supervised {
+    /// pid 1's report of the tool's end.
+    status_rx: OwnedFd,
+    usage_file: Option<File>,
+    end_notice: Option<OwnedFd>,
+}
+
 /// The helper: waits for its only child and ends the way the tool ended.
 fn supervise(
     child: Pid,
-    status_rx: OwnedFd,
-    usage_file: Option<File>,
+    files: Supervised,
     cgroups: Option<RunCgroups>,
     policy: &SandboxPolicy,
     relay: Option<OutputRelay>,
@@ -314,7 +337,7 @@ fn supervise(
     let direct = wait_for(child);
     // pid 1 relays the tool's end; without a pid namespace the child *is*
     // the tool and nothing is relayed.
-    let relay = read_relay(status_rx);
+    let relay = read_relay(files.status_rx);
     let mut usage = children_usage();
     if let Some(relay) = &relay {
         usage.max_rss_kb = usage.max_rss_kb.max(relay.peak_kb);
@@ -327,18 +350,44 @@ fn supervise(
         }
         usage.limit = usage.limit.or(seen.limit);
     }
-    drop(cgroups);
-    if let Some(mut file) = usage_file
+    if let Some(mut file) = files.usage_file
         && let Ok(text) = serde_json::to_string(&usage)
     {
         let _ = file.write_all(text.as_bytes());
     }
-    reenact(
-        relay
-            .map(|r| r.outcome)
-            .or(direct)
-            .unwrap_or(Outcome::Exited(EXIT_HELPER_FAILED)),
-    )
+    let pid_namespace_ended = relay.is_some();
+    let outcome = relay
+        .map(|r| r.outcome)
+        .or(direct)
+        .unwrap_or(Outcome::Exited(EXIT_HELPER_FAILED));
+    if let Some(notice) = files.end_notice
+        && pid_namespace_ended
+    {
+        report_end(notice, outcome);
+    }
+    drop(cgroups);
+    reenact(outcome)
+}
+
+/// Tells the runner that forked this helper how the run ended, before the helper removes its
+/// cgroups and exits, so that the runner records the run meanwhile. Only once pid 1 has ended:
+/// its namespace, and every process of the run with it, is gone, so nothing is left to guard
+/// and the helper no longer dies with the runner; it goes on to remove its cgroups. Without
+/// `/dev/null` nothing is told, and the runner waits for the helper's exit as before.
+fn report_end(notice: OwnedFd, outcome: Outcome) {
+    let Ok(null) = open("/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty()) else {
+        return;
+    };
+    // The runner reads the tool's output until end of file: our copies of its pipes go first.
+    for target in 0..=2 {
+        // SAFETY: dup2 onto stdin, stdout or stderr from a descriptor we own.
+        if unsafe { libc::dup2(null.as_raw_fd(), target) } < 0 {
+            return;
+        }
+    }
+    if set_parent_process_death_signal(None).is_ok() {
+        let _ = rustix::io::write(&notice, &outcome.encode());
+    }
 }
 
 /// Where the helper records the tool's resource usage, next to the report.

@@ -43,7 +43,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use forked::{ForkError, ForkedHelper, StartedHelper};
+pub use forked::{ForkError, ForkedHelper, StartedHelper, read_end};
 pub use helper::{EXIT_HELPER_FAILED, usage_path};
 pub use policy::{Layer, Protections, SandboxPolicy, SandboxReport, ToolUsage};
 

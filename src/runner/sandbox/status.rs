@@ -32,6 +32,15 @@ impl Outcome {
         raw.to_le_bytes()
     }
 
+    /// The status `waitpid` reports for a helper that re-enacts this outcome.
+    pub fn wait_status(self) -> i32 {
+        match self {
+            Outcome::Exited(code) => (code & 0xff) << 8,
+            // No core: `raise_default` forbids it.
+            Outcome::Signaled(sig) => sig & 0x7f,
+        }
+    }
+
     pub fn decode(bytes: [u8; 4]) -> Self {
         let raw = i32::from_le_bytes(bytes);
         if raw < 0 {
@@ -129,6 +138,27 @@ mod tests {
             Outcome::Signaled(15),
         ] {
             assert_eq!(Outcome::decode(o.encode()), o);
+        }
+    }
+
+    #[test]
+    fn the_status_told_ahead_is_the_one_the_helpers_exit_gives() {
+        for outcome in [
+            Outcome::Exited(0),
+            Outcome::Exited(3),
+            Outcome::Exited(255),
+            Outcome::Signaled(libc::SIGTERM),
+            Outcome::Signaled(libc::SIGKILL),
+        ] {
+            // SAFETY: the child only re-enacts: _exit, or signal calls and kill.
+            let pid = unsafe { libc::fork() };
+            if pid == 0 {
+                reenact(outcome);
+            }
+            let mut status = 0;
+            // SAFETY: waits for the child forked above.
+            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+            assert_eq!(outcome.wait_status(), status, "{outcome:?}");
         }
     }
 
