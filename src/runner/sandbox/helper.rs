@@ -129,8 +129,7 @@ pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, network: Option<bool>) -> Pr
         Mode::empty(),
     )
     .ok();
-    let ns = namespaces::enter(network);
-    let world = ns.mount.is_ok().then(mounts::prepare_world);
+    let (ns, world) = namespaces::enter(network, |mount| mount.then(mounts::prepare_world));
     Prepared {
         fds,
         session,

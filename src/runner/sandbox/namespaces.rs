@@ -49,29 +49,43 @@ pub(super) fn new_session() -> bool {
 /// Unshares what it can; every namespace is tried on its own so that one
 /// refusal does not cost the others. The user namespace comes first: it
 /// grants the capabilities the others need when we are not root.
-pub(super) fn enter(network: Option<bool>) -> Namespaces {
+///
+/// `meanwhile` runs in the mount namespace (told whether there is one) while the network
+/// namespace is made on its own thread: making one takes the kernel about half a
+/// millisecond, which the mounts need not wait for.
+pub(super) fn enter<T>(
+    network: Option<bool>,
+    meanwhile: impl FnOnce(bool) -> T,
+) -> (Namespaces, T) {
     let user = enter_user_ns();
-    // Before the pid namespace, after which no thread can be started.
-    let net = match network {
-        Some(true) => Err(NamespaceError::NetworkWanted),
-        _ => make_net(),
-    };
+    // Before any thread exists: a thread shares our filesystem context, which a new mount
+    // namespace must not.
     let mount = unshare(UnshareFlags::NEWNS);
+    let maker = match network {
+        Some(true) => Err(NamespaceError::NetworkWanted),
+        _ => start_net(),
+    };
+    let done = meanwhile(mount.is_ok());
+    let net = maker.and_then(join_net);
+    // After the thread is joined: once in a new pid namespace, no thread can be started.
     let pid = unshare(UnshareFlags::NEWPID);
-    Namespaces {
+    let namespaces = Namespaces {
         user,
         mount,
         pid,
         net,
-    }
+    };
+    (namespaces, done)
 }
 
-/// A network namespace made ahead, before the run says whether it has network: on a thread
-/// of its own, since a namespace belongs to the thread that unshares it, so the helper itself
-/// stays in the host's until `enter_net`. Inside the user namespace `enter` made, when there
-/// is one.
-fn make_net() -> Result<OwnedFd, NamespaceError> {
-    let maker = std::thread::Builder::new()
+type NetMaker = std::thread::JoinHandle<Result<OwnedFd, NamespaceError>>;
+
+/// Starts making a network namespace ahead, before the run says whether it has network: on
+/// a thread of its own, since a namespace belongs to the thread that unshares it, so the
+/// helper itself stays in the host's until `enter_net`. Inside the user namespace `enter`
+/// made, when there is one.
+fn start_net() -> Result<NetMaker, NamespaceError> {
+    std::thread::Builder::new()
         .name("netns".into())
         .spawn(|| {
             unshare(UnshareFlags::NEWNET)?;
@@ -82,8 +96,12 @@ fn make_net() -> Result<OwnedFd, NamespaceError> {
             )
             .map_err(NamespaceError::Keep)
         })
-        .map_err(NamespaceError::Thread)?;
-    // The thread has ended once joined: the helper is single-threaded again before it forks.
+        .map_err(NamespaceError::Thread)
+}
+
+/// The namespace `start_net` made. The thread has ended once joined: the helper is
+/// single-threaded again before it forks.
+fn join_net(maker: NetMaker) -> Result<OwnedFd, NamespaceError> {
     maker
         .join()
         .unwrap_or_else(|_| Err(NamespaceError::Thread(io::Error::other("it panicked"))))
