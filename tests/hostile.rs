@@ -389,6 +389,67 @@ fn inherited_read_descriptor_cannot_leak_a_host_file() {
     assert_no_escape(&escapes, &text(&stdout));
 }
 
+/// Blocks: a tool that forges the end of its run. `run` hears how the run ended from its
+/// helper, on the socket the run came over, once every process of the run is gone. A tool
+/// that writes an outcome (exit 0, as four bytes) to every descriptor it has and to every
+/// descriptor it can open through `/proc`, then keeps running and fails, must change nothing
+/// of what is recorded: the run lasts until the tool ends and carries the tool's exit code.
+#[test]
+fn a_tool_cannot_forge_the_end_of_its_run() {
+    let bench = Bench::new();
+    let forger = r#"import os, struct, time
+forged = struct.pack("<i", 0)
+for fd in range(0, 1024):
+    try:
+        os.write(fd, forged)
+    except OSError:
+        pass
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        fds = os.listdir("/proc/%s/fd" % pid)
+    except OSError:
+        continue
+    for fd in fds:
+        try:
+            f = os.open("/proc/%s/fd/%s" % (pid, fd), os.O_WRONLY | os.O_NONBLOCK)
+            os.write(f, forged)
+            os.close(f)
+        except OSError:
+            pass
+time.sleep(1.5)
+os._exit(7)
+"#;
+    bench.tool(
+        "forger",
+        &["python3", "forge.py"],
+        "",
+        &[("forge.py", forger)],
+    );
+    let started = Instant::now();
+    let (result, out) = bench.run("forger");
+    let waited = started.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{result}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "run returned after {waited:?}, before the tool ended"
+    );
+    let listed = bench.tb(&["runs", "forger", "--json"], Duration::from_secs(30));
+    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
+    assert_eq!(runs[0]["exit_code"], 7, "{runs}");
+    assert_eq!(runs[0]["status"], "failed", "{runs}");
+    assert!(
+        runs[0]["duration_ms"].as_u64().is_some_and(|ms| ms >= 1500),
+        "{runs}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // 4. Unix sockets and loopback.
 // ---------------------------------------------------------------------------------------
