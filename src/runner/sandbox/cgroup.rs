@@ -4,22 +4,16 @@
 //! The helper creates one cgroup per controller for its run and moves itself in before it
 //! knows the run (so every descendant lands there); a helper forked ahead does this while
 //! its run is still being prepared. The limits are written once the run is known, before
-//! pid 1 exists, and the cgroups are removed once the run is over.
-//!
-//! The hierarchies are found and their folders opened before the user and mount namespaces
-//! (`Hierarchies::find`). The run's cgroups are made and joined through those descriptors
-//! afterwards, while the network namespace is being made (`Hierarchies::create`): a
-//! descriptor reaches the host's mount, which the namespace's read-only remount of `/sys`
-//! does not touch, and the kernel checks the folder's owner against our user id, which the
-//! user namespace maps to itself (a delegated v2 subtree's owner included).
+//! pid 1 exists, and the cgroups are removed once the run is over. Everything is opened
+//! before the user and mount namespaces (the files belong to the real user, and `/sys`
+//! turns read-only); descriptors keep working on the host's mounts.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{AtFlags, Mode, OFlags, mkdirat, openat, unlinkat};
-use rustix::io::Errno;
+use rustix::fs::{AtFlags, Mode, OFlags, openat, unlinkat};
 
 use super::PathFailures;
 use super::mountinfo::{self, Mount, MountInfoError};
@@ -76,60 +70,28 @@ pub(super) struct CgroupUsage {
     pub limit: Option<String>,
 }
 
-/// The hierarchies with a memory or pids controller that hold this process, each with its
-/// folder open; the run's cgroups are made below them (`create`).
-pub(super) struct Hierarchies {
-    bases: Vec<Base>,
-    /// Hierarchies whose folder could not be opened or takes no limit.
-    refused: Vec<(PathBuf, io::Error)>,
-}
-
-/// The folder of this process's cgroup in one hierarchy.
-struct Base {
-    version: Version,
-    path: PathBuf,
-    dir: OwnedFd,
-}
-
-impl Hierarchies {
-    /// Finds the hierarchies, opens their folders and removes cgroups left by killed helpers.
-    pub fn find() -> Result<Self, CgroupError> {
+impl RunCgroups {
+    /// Creates the run's cgroups and moves the calling process into them, with no limit yet
+    /// (see `limit`). `Ok` when a group can take a memory or a process count limit.
+    pub fn create() -> Result<Self, CgroupError> {
         let memberships =
             fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::Memberships)?;
         let mounts = mountinfo::read()?;
-        let mut found = Hierarchies {
-            bases: Vec::new(),
-            refused: Vec::new(),
-        };
+        let name = format!("toolbench-run-{}", std::process::id());
+        let mut groups = Vec::new();
+        let mut reasons = Vec::new();
         for (version, controllers, path) in memberships.lines().filter_map(parse_membership) {
             let memory = version == Version::V2 || controllers.contains(&"memory");
             let pids = version == Version::V2 || controllers.contains(&"pids");
             if !(memory || pids) {
                 continue;
             }
-            let Some(path) = hierarchy_dir(&mounts, version, &controllers, path) else {
+            let Some(base) = hierarchy_dir(&mounts, version, &controllers, path) else {
                 continue;
             };
-            match Base::open(version, &path) {
-                Ok(base) => found.bases.push(base),
-                Err(e) => found.refused.push((path, e)),
-            }
-        }
-        Ok(found)
-    }
-
-    /// Creates the run's cgroups and moves the calling thread into them, with no limit yet
-    /// (see `RunCgroups::limit`). `Ok` when a group can take a memory or a process count
-    /// limit.
-    pub fn create(self) -> Result<RunCgroups, CgroupError> {
-        let name = format!("toolbench-run-{}", std::process::id());
-        let mut groups = Vec::new();
-        let mut reasons = self.refused;
-        for base in self.bases {
-            let path = base.path.clone();
-            match Group::create(base, &name) {
+            match Group::create(version, &base, &name) {
                 Ok(group) => groups.push(group),
-                Err(e) => reasons.push((path, e)),
+                Err(e) => reasons.push((base, e)),
             }
         }
         if !groups.is_empty() {
@@ -140,32 +102,7 @@ impl Hierarchies {
         }
         Err(CgroupError::Refused(reasons))
     }
-}
 
-impl Base {
-    fn open(version: Version, path: &Path) -> io::Result<Self> {
-        let dir: OwnedFd = File::open(path)?.into();
-        remove_stale(path, &dir);
-        if version == Version::V2 {
-            // Only controllers the parent hands down exist in a child: without memory or
-            // pids there is nothing to gain from a folder of our own.
-            let delegated = read_at(&dir, "cgroup.subtree_control").unwrap_or_default();
-            if !delegated
-                .split_whitespace()
-                .any(|c| c == "memory" || c == "pids")
-            {
-                return Err(io::Error::other("no memory or pids controller delegated"));
-            }
-        }
-        Ok(Base {
-            version,
-            path: path.to_path_buf(),
-            dir,
-        })
-    }
-}
-
-impl RunCgroups {
     /// Writes the run's limits. `Ok` with the cgroup version only when both memory and
     /// process count are limited; else the cgroups are removed and the watchdog takes over.
     pub fn limit(mut self, policy: &SandboxPolicy) -> Result<(Self, String), CgroupError> {
@@ -250,9 +187,8 @@ impl Drop for RunCgroups {
 
 impl Version {
     /// The file that moves the writer in when given "0". On v1 `tasks` moves just the
-    /// calling thread, which skips the global lock and RCU grace period a write to
-    /// `cgroup.procs` waits for (about 7 ms per move): pid 1 is forked from that thread, and
-    /// the helper's only other thread, which makes the network namespace, ends before.
+    /// calling thread (the helper has only one), which skips the global lock and RCU grace
+    /// period a write to `cgroup.procs` waits for: about 7 ms per move.
     fn membership_file(self) -> &'static str {
         match self {
             Version::V1 => "tasks",
@@ -262,26 +198,28 @@ impl Version {
 }
 
 impl Group {
-    /// Makes the group `name` below `base` (through its descriptor) and moves the calling
-    /// thread in.
-    fn create(base: Base, name: &str) -> io::Result<Self> {
-        let Base {
-            version,
-            path,
-            dir: parent,
-        } = base;
-        match mkdirat(&parent, name, Mode::from_raw_mode(0o755)) {
+    fn create(version: Version, base: &Path, name: &str) -> io::Result<Self> {
+        let parent: OwnedFd = File::open(base)?.into();
+        remove_stale(base, &parent);
+        if version == Version::V2 {
+            // Only controllers the parent hands down exist in a child: without memory or
+            // pids there is nothing to gain from a folder of our own.
+            let delegated = read_at(&parent, "cgroup.subtree_control").unwrap_or_default();
+            if !delegated
+                .split_whitespace()
+                .any(|c| c == "memory" || c == "pids")
+            {
+                return Err(io::Error::other("no memory or pids controller delegated"));
+            }
+        }
+        let dir_path = base.join(name);
+        match fs::create_dir(&dir_path) {
             Ok(()) => {}
             // Left by a helper that was killed: reuse it.
-            Err(Errno::EXIST) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
         }
-        let dir = openat(
-            &parent,
-            name,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
+        let dir: OwnedFd = File::open(&dir_path)?.into();
         let open = |file: &str| open_for_writing(&dir, file);
         let (memory_max, swap_max, oom_group, pids_max) = match version {
             Version::V1 => (
@@ -308,7 +246,7 @@ impl Group {
             version,
             parent,
             name: name.to_string(),
-            path: path.join(name),
+            path: dir_path,
             dir,
             memory: memory_max.is_some(),
             pids: pids_max.is_some(),

@@ -8,9 +8,9 @@
 //!
 //! While its parent still looks up the tool, the child prepares everything of the sandbox
 //! that does not depend on the run (`helper::prepare`): it keeps only its socket open,
-//! starts its own environment and process group, enters the user, mount and pid namespaces,
-//! makes a network namespace, and meanwhile makes and joins the run's cgroups and builds the
-//! read-only view of the filesystem every run shares. Then it waits on the socket for its run: the
+//! starts its own environment and process group, makes and joins the run's cgroups, enters
+//! the user, mount and pid namespaces, makes a network namespace and builds the read-only view
+//! of the filesystem every run shares. Then it waits on the socket for its run: the
 //! same arguments the program would get, and the three descriptors to use as stdin, stdout
 //! and stderr. From there it is the helper exactly as started by exec, with the same fixed
 //! environment and working folder.

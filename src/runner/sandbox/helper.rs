@@ -28,7 +28,7 @@ use rustix::process::{Pid, Signal, WaitOptions, getpid, set_parent_process_death
 use rustix::thread::set_no_new_privs;
 
 use super::args::HelperArgs;
-use super::cgroup::{CgroupError, Hierarchies, RunCgroups};
+use super::cgroup::{CgroupError, RunCgroups};
 use super::output_relay::{OutputPipes, OutputRelay};
 use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 use super::status::{Outcome, Relay, end, reenact};
@@ -115,25 +115,21 @@ impl Prepared {
 }
 
 /// Closes what was inherited (all but `keep`, the forked helper's socket), starts a
-/// session, enters the user, mount and pid namespaces, makes a network namespace unless
-/// `network` says the run has network, and meanwhile makes and joins the cgroups.
+/// session, makes the cgroups, enters the user, mount and pid namespaces and makes a
+/// network namespace unless `network` says the run has network.
 pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, network: Option<bool>) -> Prepared {
     // First, before we open anything of our own.
     let fds = close_inherited_fds(keep.map(|fd| fd.as_raw_fd()));
     let session = namespaces::new_session();
-    // Found before the mount namespace, whose /sys turns read-only; made and joined while
-    // the network namespace is being made, which takes longer than both.
-    let hierarchies = Hierarchies::find();
+    // Before the user namespace: cgroups belong to the real user.
+    let cgroups = RunCgroups::create();
     let host_root = open(
         "/",
         OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )
     .ok();
-    let (ns, (cgroups, world)) = namespaces::enter(network, |mount| {
-        let cgroups = hierarchies.and_then(Hierarchies::create);
-        (cgroups, mount.then(mounts::prepare_world))
-    });
+    let (ns, world) = namespaces::enter(network, |mount| mount.then(mounts::prepare_world));
     Prepared {
         fds,
         session,

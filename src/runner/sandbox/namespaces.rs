@@ -51,8 +51,8 @@ pub(super) fn new_session() -> bool {
 /// grants the capabilities the others need when we are not root.
 ///
 /// `meanwhile` runs in the mount namespace (told whether there is one) while the network
-/// namespace is made on its own thread: making one takes the kernel about a millisecond,
-/// which the cgroups and the mounts need not wait for.
+/// namespace is made on its own thread: making one takes the kernel about half a
+/// millisecond, which the mounts need not wait for.
 pub(super) fn enter<T>(
     network: Option<bool>,
     meanwhile: impl FnOnce(bool) -> T,
