@@ -643,3 +643,26 @@ fn children_of(parent: u32) -> Vec<u32> {
         })
         .collect()
 }
+
+/// When `run` returns, every process the tool started is gone, not only soon after: pid 1
+/// kills and reaps them before it relays the end, detached ones and orphans included.
+#[test]
+fn no_process_of_a_run_outlives_its_end() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "litter",
+        "setsid sleep 1011 &\n(sleep 1012 &)\nsh -c 'trap \"\" TERM HUP; sleep 1013' &\nexit 4\n",
+        "",
+    );
+    for _ in 0..5 {
+        let (value, out) = run_json(ws.path(), &["litter"]);
+        assert_eq!(out.status.code(), Some(4), "{value}");
+        let left = std::process::Command::new("pgrep")
+            .args(["-f", "sleep 101[123]"])
+            .output()
+            .map(|o| stdout(&o))
+            .unwrap_or_default();
+        assert!(left.trim().is_empty(), "still there: {left}");
+    }
+}
