@@ -130,7 +130,8 @@ pub(super) fn build(
         .collect();
 
     p.set("mountns", world.read_only);
-    p.set("hidden", hide(&policy.hide, null.as_ref()));
+    let mut covers = Vec::new();
+    p.set("hidden", hide(&policy.hide, null.as_ref(), &mut covers));
     p.set("dev", world.dev);
     let scratch = scratch(policy);
     let proc_result = if own_pid_ns {
@@ -175,7 +176,7 @@ pub(super) fn build(
             );
         }
     }
-    seal_covers(&policy.hide);
+    seal_covers(&covers);
     true
 }
 
@@ -232,8 +233,13 @@ fn locked_flags(point: &Path) -> io::Result<libc::c_ulong> {
         .fold(0, |acc, (_, ms)| acc | ms))
 }
 
-/// Folders get an empty tmpfs, files an empty read-only stand-in.
-fn hide(paths: &[PathBuf], null: Option<&OwnedFd>) -> Result<String, MountError> {
+/// Folders get an empty tmpfs, added to `covers` for `seal_covers`; files an empty read-only
+/// stand-in.
+fn hide(
+    paths: &[PathBuf],
+    null: Option<&OwnedFd>,
+    covers: &mut Vec<PathBuf>,
+) -> Result<String, MountError> {
     let mut hidden = 0;
     let mut failed = Vec::new();
     for path in paths {
@@ -241,7 +247,11 @@ fn hide(paths: &[PathBuf], null: Option<&OwnedFd>) -> Result<String, MountError>
             continue; // Nothing there, nothing to hide.
         };
         let result = if meta.is_dir() {
-            mount_tmpfs(path, SMALL_TMPFS, 0)
+            let covered = mount_tmpfs(path, SMALL_TMPFS, 0);
+            if covered.is_ok() {
+                covers.push(path.clone());
+            }
+            covered
         } else {
             match null {
                 Some(fd) => bind(&fd_path(fd), path, true),
@@ -330,18 +340,16 @@ fn reattach(path: &Path, fd: &OwnedFd, read_only: bool) -> io::Result<()> {
     bind(&fd_path(fd), path, read_only)
 }
 
-/// The covering tmpfs mounts were writable while mount points were made in
-/// them; from here on nothing in them changes.
-fn seal_covers(hidden: &[PathBuf]) {
+/// The covering tmpfs mounts (`covers`, and `/dev`) were writable while mount points were made
+/// in them; from here on nothing in them changes.
+fn seal_covers(covers: &[PathBuf]) {
     let flags = libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV;
-    for path in hidden
+    for path in covers
         .iter()
         .map(PathBuf::as_path)
         .chain([Path::new("/dev")])
     {
-        if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-            let _ = mount(Some("tmpfs"), path, Some("tmpfs"), flags, None);
-        }
+        let _ = mount(Some("tmpfs"), path, Some("tmpfs"), flags, None);
     }
 }
 
