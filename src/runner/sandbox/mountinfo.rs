@@ -10,6 +10,17 @@ use std::path::PathBuf;
 #[error("cannot read mountinfo")]
 pub(super) struct MountInfoError(#[source] std::io::Error);
 
+/// Each of the helper's two uses records the same failure as its own layer's cause.
+impl Clone for MountInfoError {
+    fn clone(&self) -> Self {
+        let source = match self.0.raw_os_error() {
+            Some(code) => std::io::Error::from_raw_os_error(code),
+            None => std::io::Error::new(self.0.kind(), self.0.to_string()),
+        };
+        MountInfoError(source)
+    }
+}
+
 /// One line of mountinfo, paths with their octal escapes (`\040`) decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Mount {
@@ -17,6 +28,8 @@ pub(super) struct Mount {
     pub root: String,
     /// Where it is mounted (field 5).
     pub point: PathBuf,
+    /// This mount's own options (field 6), e.g. `rw,nosuid,nodev,relatime`.
+    pub options: String,
     pub fstype: String,
     pub super_options: String,
 }
@@ -36,12 +49,14 @@ fn parse_line(line: &str) -> Option<Mount> {
     let mut fields = before.split(' ');
     let root = unescape(fields.nth(3)?);
     let point = unescape(fields.next()?);
+    let options = fields.next()?.to_string();
     let mut tail = after.split(' ');
     let fstype = tail.next()?.to_string();
     let super_options = tail.nth(1).unwrap_or("").to_string();
     Some(Mount {
         root: String::from_utf8_lossy(&root).into_owned(),
         point: PathBuf::from(OsStr::from_bytes(&point)),
+        options,
         fstype,
         super_options,
     })
@@ -82,6 +97,7 @@ mod tests {
         assert_eq!(mounts.len(), 2);
         assert_eq!(mounts[0].point, PathBuf::from("/mnt/with space"));
         assert_eq!(mounts[0].root, "/mnt1");
+        assert_eq!(mounts[0].options, "rw,noatime");
         assert_eq!(mounts[1].fstype, "cgroup");
         assert_eq!(mounts[1].super_options, "rw,memory");
     }
