@@ -118,12 +118,8 @@ fn detached_grandchild_dies_with_the_run() {
     assert_eq!(value["status"], "ok", "{value}");
     // The pid the grandchild printed is its pid inside the namespace; find survivors by name.
     std::thread::sleep(Duration::from_millis(300));
-    let survivors = std::process::Command::new("pgrep")
-        .args(["-f", "sleep 1001"])
-        .output()
-        .map(|o| stdout(&o))
-        .unwrap_or_default();
-    assert!(survivors.trim().is_empty(), "still alive: {survivors}");
+    let survivors = processes_running("sleep 1001");
+    assert!(survivors.is_empty(), "still alive: {survivors:?}");
 }
 
 #[test]
@@ -138,12 +134,8 @@ fn swarm_of_children_is_killed_on_timeout() {
     let (value, _) = run_json(ws.path(), &["swarm"]);
     assert_eq!(value["status"], "timeout");
     std::thread::sleep(Duration::from_millis(300));
-    let survivors = std::process::Command::new("pgrep")
-        .args(["-f", "sleep 999"])
-        .output()
-        .map(|o| stdout(&o))
-        .unwrap_or_default();
-    assert!(survivors.trim().is_empty(), "still alive: {survivors}");
+    let survivors = processes_running("sleep 999");
+    assert!(survivors.is_empty(), "still alive: {survivors:?}");
 }
 
 #[test]
@@ -658,11 +650,10 @@ fn no_process_of_a_run_outlives_its_end() {
     for _ in 0..5 {
         let (value, out) = run_json(ws.path(), &["litter"]);
         assert_eq!(out.status.code(), Some(4), "{value}");
-        let left = std::process::Command::new("pgrep")
-            .args(["-f", "sleep 101[123]"])
-            .output()
-            .map(|o| stdout(&o))
-            .unwrap_or_default();
-        assert!(left.trim().is_empty(), "still there: {left}");
+        let left: Vec<String> = ["sleep 1011", "sleep 1012", "sleep 1013"]
+            .into_iter()
+            .flat_map(processes_running)
+            .collect();
+        assert!(left.is_empty(), "still there: {left:?}");
     }
 }

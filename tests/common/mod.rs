@@ -90,7 +90,12 @@ pub fn text_of(result: &rmcp::model::CallToolResult) -> String {
 
 /// Processes whose command line names `needle` (the workspace of this test).
 pub fn processes_naming(needle: &Path) -> Vec<String> {
-    let needle = needle.to_string_lossy().into_owned();
+    processes_running(&needle.to_string_lossy())
+}
+
+/// Processes whose command line contains `needle`, read from the host's `/proc` (not from
+/// `pgrep`, whose absence would look like an empty process table).
+pub fn processes_running(needle: &str) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -101,7 +106,7 @@ pub fn processes_naming(needle: &Path) -> Vec<String> {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
             let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
             cmdline
-                .contains(&needle)
+                .contains(needle)
                 .then(|| format!("{pid}: {cmdline}"))
         })
         .collect()
