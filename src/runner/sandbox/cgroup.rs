@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, Mode, OFlags, openat, unlinkat};
 
 use super::PathFailures;
-use super::mountinfo::{Mount, MountInfoError};
+use super::mountinfo::{self, Mount, MountInfoError};
 use super::policy::SandboxPolicy;
 
 const MIB: u64 = 1024 * 1024;
@@ -73,11 +73,10 @@ pub(super) struct CgroupUsage {
 impl RunCgroups {
     /// Creates the run's cgroups and moves the calling process into them, with no limit yet
     /// (see `limit`). `Ok` when a group can take a memory or a process count limit.
-    /// `mount_table` says where the hierarchies are mounted.
-    pub fn create(mount_table: &Result<Vec<Mount>, MountInfoError>) -> Result<Self, CgroupError> {
+    pub fn create() -> Result<Self, CgroupError> {
         let memberships =
             fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::Memberships)?;
-        let mounts = mount_table.as_ref().map_err(MountInfoError::clone)?;
+        let mounts = mountinfo::read()?;
         let name = format!("toolbench-run-{}", std::process::id());
         let mut groups = Vec::new();
         let mut reasons = Vec::new();
@@ -87,7 +86,7 @@ impl RunCgroups {
             if !(memory || pids) {
                 continue;
             }
-            let Some(base) = hierarchy_dir(mounts, version, &controllers, path) else {
+            let Some(base) = hierarchy_dir(&mounts, version, &controllers, path) else {
                 continue;
             };
             match Group::create(version, &base, &name) {
@@ -396,7 +395,6 @@ fn hierarchy_dir(
 
 #[cfg(test)]
 mod tests {
-    use super::super::mountinfo;
     use super::*;
 
     #[test]

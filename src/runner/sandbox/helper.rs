@@ -33,7 +33,7 @@ use super::output_relay::{OutputPipes, OutputRelay};
 use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 use super::status::{Outcome, Relay, end, reenact};
 use super::watchdog::{NoWatchdog, Watchdog};
-use super::{caps, landlock_rules, limits, mountinfo, mounts, namespaces, seccomp_filter};
+use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter};
 use crate::error_chain::one_line;
 
 /// Malformed helper arguments, or the helper itself failed (fork, pipe);
@@ -121,19 +121,15 @@ pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, network: Option<bool>) -> Pr
     // First, before we open anything of our own.
     let fds = close_inherited_fds(keep.map(|fd| fd.as_raw_fd()));
     let session = namespaces::new_session();
-    // Read once, for the cgroups' hierarchies and for the read-only view.
-    let mount_table = mountinfo::read();
     // Before the user namespace: cgroups belong to the real user.
-    let cgroups = RunCgroups::create(&mount_table);
+    let cgroups = RunCgroups::create();
     let host_root = open(
         "/",
         OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )
     .ok();
-    let (ns, world) = namespaces::enter(network, |mount| {
-        mount.then(|| mounts::prepare_world(&mount_table))
-    });
+    let (ns, world) = namespaces::enter(network, |mount| mount.then(mounts::prepare_world));
     Prepared {
         fds,
         session,

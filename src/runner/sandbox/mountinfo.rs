@@ -1,5 +1,6 @@
-//! `/proc/self/mountinfo`, read once for the helper's two uses: every mount
-//! point (to remount it read-only) and where a cgroup hierarchy is mounted.
+//! `/proc/self/mountinfo`, for the helper's two uses: where a cgroup hierarchy is mounted
+//! (read in the host's mount namespace), and every mount point with its own options, to
+//! remount it read-only (read again in the run's, once it is private).
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -9,17 +10,6 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read mountinfo")]
 pub(super) struct MountInfoError(#[source] std::io::Error);
-
-/// Each of the helper's two uses records the same failure as its own layer's cause.
-impl Clone for MountInfoError {
-    fn clone(&self) -> Self {
-        let source = match self.0.raw_os_error() {
-            Some(code) => std::io::Error::from_raw_os_error(code),
-            None => std::io::Error::new(self.0.kind(), self.0.to_string()),
-        };
-        MountInfoError(source)
-    }
-}
 
 /// One line of mountinfo, paths with their octal escapes (`\040`) decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 use super::PathFailures;
-use super::mountinfo::{Mount, MountInfoError};
+use super::mountinfo::{self, Mount, MountInfoError};
 use super::policy::{Protections, SandboxPolicy};
 
 /// Why part of the run's view of the filesystem is missing.
@@ -81,9 +81,7 @@ pub(super) struct World {
 
 /// Builds the `World`; `Err` when the mount namespace cannot be made private, in which case
 /// nothing was mounted.
-pub(super) fn prepare_world(
-    mount_table: &Result<Vec<Mount>, MountInfoError>,
-) -> Result<World, MountError> {
+pub(super) fn prepare_world() -> Result<World, MountError> {
     mount(
         None::<&Path>,
         "/",
@@ -102,7 +100,7 @@ pub(super) fn prepare_world(
             )
         })
         .collect();
-    let read_only = read_only_world(mount_table);
+    let read_only = read_only_world();
     let dev = minimal_dev(&devices);
     Ok(World { read_only, dev })
 }
@@ -182,13 +180,13 @@ pub(super) fn build(
     true
 }
 
-/// Remounts every mount of `mount_table` read-only, keeping the flags the kernel locks
-/// (nosuid, nodev, noexec, atime), which a user namespace may not drop. The table may be the
-/// host's, read before the mount namespace: the namespace's copy has the same mount points.
-fn read_only_world(mount_table: &Result<Vec<Mount>, MountInfoError>) -> Result<String, MountError> {
+/// Remounts every mount read-only, keeping the flags the kernel locks (nosuid, nodev, noexec,
+/// atime), which a user namespace may not drop. The table is this namespace's, read once it is
+/// private, so no mount made on the host meanwhile can be missed.
+fn read_only_world() -> Result<String, MountError> {
     let mut done = 0;
     let mut failed = Vec::new();
-    for mount in mount_table.as_ref().map_err(MountInfoError::clone)? {
+    for mount in &mountinfo::read()? {
         match remount_read_only(mount) {
             Ok(()) => done += 1,
             // Out of reach for us is out of reach for the tool too.
@@ -439,7 +437,6 @@ fn mount<S: AsRef<Path>, T: AsRef<Path>>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::mountinfo;
     use super::*;
 
     #[test]
