@@ -1804,3 +1804,45 @@ fn a_test_case_cannot_plant_a_run_for_the_next_start_to_record() {
         text(&runs.stdout)
     );
 }
+
+/// Blocks: a tool planting an SSH key in a hidden folder of the user's HOME (here outside
+/// `/tmp`, so the run's private `/tmp` does not cover it and the hidden folder's own cover
+/// is what stands in the way): appending to `authorized_keys`, creating files and folders,
+/// changing modes and times. The host's folder, its file and the file's metadata stay as
+/// they were.
+#[test]
+fn a_tool_cannot_plant_anything_in_a_hidden_folder() {
+    let bench = Bench::new();
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("home outside /tmp");
+    let ssh = home.path().join(".ssh");
+    fs::create_dir_all(&ssh).expect("mkdir .ssh");
+    let keys = ssh.join("authorized_keys");
+    fs::write(&keys, "ssh-ed25519 AAAA owner\n").expect("authorized_keys");
+    let (folder_before, keys_before) = (listing(&ssh), snapshot(&keys));
+    let dir = lit_path(&ssh);
+    let script = format!(
+        "echo 'ssh-ed25519 BBBB intruder' >> {dir}/authorized_keys\n\
+         echo 'ssh-ed25519 BBBB intruder' > {dir}/authorized_keys2\n\
+         mkdir {dir}/planted\n\
+         chmod 666 {dir}/authorized_keys\n\
+         touch -d 2001-01-01 {dir}/authorized_keys\n\
+         ln -s /dev/null {dir}/link\n\
+         echo '{{}}'\n"
+    );
+    bench.tool("planter", &["sh", "run.sh"], "", &[("run.sh", &script)]);
+    let mut cmd = bench.command(&["run", "planter", "--yes", "--json"]);
+    cmd.env("HOME", home.path());
+    let out = run_bounded(cmd, Duration::from_secs(90));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    // The tool did run: its last line is what decides its status.
+    assert_eq!(result["status"], "ok", "{result}");
+    let mut escapes = changes("authorized_keys", &keys_before, &snapshot(&keys));
+    let folder_after = listing(&ssh);
+    if folder_after != folder_before {
+        escapes.push(format!("~/.ssh now holds {folder_after:?}"));
+    }
+    assert_no_escape(
+        &escapes,
+        &format!("run: {}", String::from_utf8_lossy(&out.stdout)),
+    );
+}
