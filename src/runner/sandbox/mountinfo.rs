@@ -1,6 +1,5 @@
-//! `/proc/self/mountinfo`, for the helper's two uses: where a cgroup hierarchy is mounted
-//! (read in the host's mount namespace), and every mount point with its own options, to
-//! remount it read-only (read again in the run's, once it is private).
+//! `/proc/self/mountinfo`, read once for the helper's two uses: every mount
+//! point (to remount it read-only) and where a cgroup hierarchy is mounted.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -18,8 +17,6 @@ pub(super) struct Mount {
     pub root: String,
     /// Where it is mounted (field 5).
     pub point: PathBuf,
-    /// This mount's own options (field 6), e.g. `rw,nosuid,nodev,relatime`.
-    pub options: String,
     pub fstype: String,
     pub super_options: String,
 }
@@ -39,14 +36,12 @@ fn parse_line(line: &str) -> Option<Mount> {
     let mut fields = before.split(' ');
     let root = unescape(fields.nth(3)?);
     let point = unescape(fields.next()?);
-    let options = fields.next()?.to_string();
     let mut tail = after.split(' ');
     let fstype = tail.next()?.to_string();
     let super_options = tail.nth(1).unwrap_or("").to_string();
     Some(Mount {
         root: String::from_utf8_lossy(&root).into_owned(),
         point: PathBuf::from(OsStr::from_bytes(&point)),
-        options,
         fstype,
         super_options,
     })
@@ -87,7 +82,6 @@ mod tests {
         assert_eq!(mounts.len(), 2);
         assert_eq!(mounts[0].point, PathBuf::from("/mnt/with space"));
         assert_eq!(mounts[0].root, "/mnt1");
-        assert_eq!(mounts[0].options, "rw,noatime");
         assert_eq!(mounts[1].fstype, "cgroup");
         assert_eq!(mounts[1].super_options, "rw,memory");
     }

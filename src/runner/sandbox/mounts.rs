@@ -17,7 +17,7 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 use super::PathFailures;
-use super::mountinfo::{self, Mount, MountInfoError};
+use super::mountinfo::{self, MountInfoError};
 use super::policy::{Protections, SandboxPolicy};
 
 /// Why part of the run's view of the filesystem is missing.
@@ -180,18 +180,17 @@ pub(super) fn build(
     true
 }
 
-/// Remounts every mount read-only, keeping the flags the kernel locks (nosuid, nodev, noexec,
-/// atime), which a user namespace may not drop. The table is this namespace's, read once it is
-/// private, so no mount made on the host meanwhile can be missed.
+/// Remounts every mount read-only, keeping the flags the kernel locks
+/// (nosuid, nodev, noexec, atime), which a user namespace may not drop.
 fn read_only_world() -> Result<String, MountError> {
     let mut done = 0;
     let mut failed = Vec::new();
-    for mount in &mountinfo::read()? {
-        match remount_read_only(mount) {
+    for point in mountinfo::read()?.into_iter().map(|m| m.point) {
+        match remount_read_only(&point) {
             Ok(()) => done += 1,
             // Out of reach for us is out of reach for the tool too.
             Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::ENOENT)) => {}
-            Err(e) => failed.push((mount.point.clone(), e)),
+            Err(e) => failed.push((point, e)),
         }
     }
     if failed.is_empty() {
@@ -201,11 +200,8 @@ fn read_only_world() -> Result<String, MountError> {
     }
 }
 
-fn remount_read_only(target: &Mount) -> io::Result<()> {
-    remount_read_only_with(&target.point, locked_flags_in(&target.options))
-}
-
-fn remount_read_only_with(point: &Path, locked: libc::c_ulong) -> io::Result<()> {
+fn remount_read_only(point: &Path) -> io::Result<()> {
+    let locked = locked_flags(point)?;
     mount(
         None::<&Path>,
         point,
@@ -215,36 +211,26 @@ fn remount_read_only_with(point: &Path, locked: libc::c_ulong) -> io::Result<()>
     )
 }
 
-/// The per-mount flags a remount must repeat: the mount option, `statvfs`'s flag, `mount`'s.
-const LOCKED: [(&str, libc::c_ulong, libc::c_ulong); 6] = [
-    ("nosuid", libc::ST_NOSUID, libc::MS_NOSUID),
-    ("nodev", libc::ST_NODEV, libc::MS_NODEV),
-    ("noexec", libc::ST_NOEXEC, libc::MS_NOEXEC),
-    ("noatime", libc::ST_NOATIME, libc::MS_NOATIME),
-    ("nodiratime", libc::ST_NODIRATIME, libc::MS_NODIRATIME),
-    ("relatime", libc::ST_RELATIME, libc::MS_RELATIME),
-];
-
-/// The locked flags among `options` (mountinfo's field 6).
-fn locked_flags_in(options: &str) -> libc::c_ulong {
-    options
-        .split(',')
-        .filter_map(|option| LOCKED.iter().find(|(name, _, _)| *name == option))
-        .fold(0, |flags, (_, _, flag)| flags | flag)
-}
-
-/// The locked flags of the mount at `point`, for a mount made after the table was read.
-fn locked_flags_at(point: &Path) -> io::Result<libc::c_ulong> {
+/// The per-mount flags of `point` that a remount must repeat.
+fn locked_flags(point: &Path) -> io::Result<libc::c_ulong> {
     let path = cstring(point)?;
     // SAFETY: statvfs writes into the struct we pass; the path is NUL-terminated.
     let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(LOCKED
+    let pairs = [
+        (libc::ST_NOSUID, libc::MS_NOSUID),
+        (libc::ST_NODEV, libc::MS_NODEV),
+        (libc::ST_NOEXEC, libc::MS_NOEXEC),
+        (libc::ST_NOATIME, libc::MS_NOATIME),
+        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
+        (libc::ST_RELATIME, libc::MS_RELATIME),
+    ];
+    Ok(pairs
         .iter()
-        .filter(|(_, st, _)| stat.f_flag & st != 0)
-        .fold(0, |flags, (_, _, flag)| flags | flag))
+        .filter(|(st, _)| stat.f_flag & st != 0)
+        .fold(0, |acc, (_, ms)| acc | ms))
 }
 
 /// Folders get an empty tmpfs, added to `covers` for `seal_covers`; files an empty read-only
@@ -381,7 +367,7 @@ fn mount_tmpfs(path: &Path, options: &str, extra: libc::c_ulong) -> io::Result<(
 fn bind(source: &Path, target: &Path, read_only: bool) -> io::Result<()> {
     mount(Some(source), target, None, libc::MS_BIND, None)?;
     if read_only {
-        remount_read_only_with(target, locked_flags_at(target)?)?;
+        remount_read_only(target)?;
     }
     Ok(())
 }
@@ -432,46 +418,5 @@ fn mount<S: AsRef<Path>, T: AsRef<Path>>(
         Ok(())
     } else {
         Err(io::Error::last_os_error())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locked_flags_are_read_from_the_mount_options() {
-        assert_eq!(
-            locked_flags_in("rw,nosuid,nodev,relatime"),
-            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_RELATIME
-        );
-        assert_eq!(
-            locked_flags_in("ro,noexec,noatime,nodiratime"),
-            libc::MS_NOEXEC | libc::MS_NOATIME | libc::MS_NODIRATIME
-        );
-        assert_eq!(locked_flags_in("rw"), 0);
-    }
-
-    /// The mount table's options and `statvfs` agree on every mount this process can reach,
-    /// so the read-only view repeats the same locked flags whichever it reads.
-    #[test]
-    fn the_mount_table_and_statvfs_agree_on_the_locked_flags() {
-        let table = mountinfo::read().expect("mountinfo");
-        let mut compared = 0;
-        for (i, mount) in table.iter().enumerate() {
-            // A later mount on this point or above it hides this one from statvfs.
-            if table[i + 1..]
-                .iter()
-                .any(|later| mount.point.starts_with(&later.point))
-            {
-                continue;
-            }
-            let Ok(at) = locked_flags_at(&mount.point) else {
-                continue;
-            };
-            assert_eq!(locked_flags_in(&mount.options), at, "{mount:?}");
-            compared += 1;
-        }
-        assert!(compared > 0, "no mount compared");
     }
 }
