@@ -1805,15 +1805,15 @@ fn a_test_case_cannot_plant_a_run_for_the_next_start_to_record() {
     );
 }
 
-/// Blocks: a tool planting an SSH key in a hidden folder of the user's HOME (here outside
-/// `/tmp`, so the run's private `/tmp` does not cover it and the hidden folder's own cover
-/// is what stands in the way): appending to `authorized_keys`, creating files and folders,
+/// Blocks: a tool planting an SSH key in a hidden folder of the user's HOME (here under
+/// `/var/tmp`, which every user may write and the run's private `/tmp` does not cover, so the
+/// hidden folder's own cover is what stands in the way): appending to `authorized_keys`, creating files and folders,
 /// changing modes and times. The host's folder, its file and the file's metadata stay as
 /// they were.
 #[test]
 fn a_tool_cannot_plant_anything_in_a_hidden_folder() {
     let bench = Bench::new();
-    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("home outside /tmp");
+    let home = tempfile::tempdir_in("/var/tmp").expect("home under /var/tmp");
     let ssh = home.path().join(".ssh");
     fs::create_dir_all(&ssh).expect("mkdir .ssh");
     let keys = ssh.join("authorized_keys");
