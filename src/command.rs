@@ -438,20 +438,11 @@ fn mark_failure(
     Ok(Applied::FailureMarked { failure, quality })
 }
 
-/// Runs file and store work off the async workers' hands. On a multi-threaded runtime it runs
-/// in place: a worker hands its other tasks on first, and a thread that drives the runtime with
-/// `block_on` (the CLI's main thread) just runs it, where a hop to the blocking pool would cost
-/// `run` a thread start before its sandbox gets its run (about 0.45 ms). A current-thread
-/// runtime has no other thread to hand its tasks to, so there the work goes to the pool.
+/// `jobs::blocking` for a command's file and store work.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
 ) -> Result<T, CommandError> {
-    if tokio::runtime::Handle::current().runtime_flavor()
-        == tokio::runtime::RuntimeFlavor::MultiThread
-    {
-        return tokio::task::block_in_place(work);
-    }
-    tokio::task::spawn_blocking(work)
+    crate::jobs::blocking(work)
         .await
         .unwrap_or_else(|e| Err(CommandError::Stopped(e.to_string())))
 }

@@ -182,11 +182,11 @@ impl<E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>> From<E> for Cl
 
 pub type CliResult = Result<(), CliError>;
 
-/// The async runtime a command's library work runs on; two workers, so reading a run's pipes
-/// and printing what they carry go on in parallel.
+/// The async runtime a command's library work runs on: this thread alone, since a command
+/// follows one piece of work and every worker thread is paid for at start and exit. What may
+/// block for long gets a thread of its own (`run::print_live`).
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))

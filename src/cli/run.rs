@@ -132,9 +132,7 @@ async fn follow(job: RunJob, live: bool) -> Result<RecordedRun, CliError> {
         }
     });
     if let Some(output) = output {
-        // A task of the runtime, as the job is: handing a chunk over is a wake-up within the
-        // runtime, not one to another thread.
-        let _ = tokio::spawn(print_live(output)).await;
+        print_live(output).await;
     }
     run.ended().await.map_err(CliError::from)
 }
@@ -150,22 +148,86 @@ pub fn cancelled_by_signal() -> tokio::sync::watch::Receiver<bool> {
     cancelled
 }
 
+/// Prints every byte of the run's output as it comes. The runtime's one thread also reads the
+/// run's pipes and keeps its timeout and Ctrl-C going, so when a write may stall (a terminal
+/// stopped with Ctrl-S, a pipe whose reader stops reading) the printing gets a thread of its
+/// own, started with the first output. A file or `/dev/null` never makes a write wait: there
+/// the printing stays on this thread and spares every chunk a hand-over between threads.
 async fn print_live(mut run: RunObserver) {
-    // Unbuffered handles on the same descriptors: a tool's output is passed on as it comes,
-    // without std's line buffering scanning every byte for newlines.
-    let mut stdout = LiveStream::new(std::io::stdout().as_fd(), term::stdout_is_terminal());
-    let mut stderr = LiveStream::new(std::io::stderr().as_fd(), term::stderr_is_terminal());
-    while let Some(event) = run.next().await {
-        let RunJobEvent::Output { stream, bytes, .. } = event else {
-            continue;
-        };
-        match stream {
-            Stream::Stdout => stdout.write(&bytes),
-            Stream::Stderr => stderr.write(&bytes),
+    let mut printer = Printer::new();
+    let Some(first) = next_output(&mut run).await else {
+        printer.finish();
+        return;
+    };
+    printer.print(first);
+    if !printer.may_stall() {
+        printer.print_rest(run).await;
+        return;
+    }
+    let runtime = tokio::runtime::Handle::current();
+    let (done, finished) = tokio::sync::oneshot::channel();
+    let thread = std::thread::Builder::new()
+        .name("print".to_string())
+        .spawn(move || {
+            // The observer needs no driver of the runtime, so another thread can wait on it.
+            runtime.block_on(printer.print_rest(run));
+            let _ = done.send(());
+        });
+    match thread {
+        Ok(_) => {
+            let _ = finished.await;
+        }
+        Err(e) => errln!("toolbench: cannot start printing the run's output: {e}"),
+    }
+}
+
+/// The next piece of output; `None` once the run has no more.
+async fn next_output(run: &mut RunObserver) -> Option<(Stream, Vec<u8>)> {
+    loop {
+        if let RunJobEvent::Output { stream, bytes, .. } = run.next().await? {
+            return Some((stream, bytes));
         }
     }
-    stdout.finish();
-    stderr.finish();
+}
+
+/// The tool's two streams, each printed to ours.
+struct Printer {
+    stdout: LiveStream,
+    stderr: LiveStream,
+}
+
+impl Printer {
+    fn new() -> Self {
+        // Unbuffered handles on the same descriptors: a tool's output is passed on as it
+        // comes, without std's line buffering scanning every byte for newlines.
+        Self {
+            stdout: LiveStream::new(std::io::stdout().as_fd(), term::stdout_is_terminal()),
+            stderr: LiveStream::new(std::io::stderr().as_fd(), term::stderr_is_terminal()),
+        }
+    }
+
+    fn may_stall(&self) -> bool {
+        self.stdout.may_stall() || self.stderr.may_stall()
+    }
+
+    fn print(&mut self, (stream, bytes): (Stream, Vec<u8>)) {
+        match stream {
+            Stream::Stdout => self.stdout.write(&bytes),
+            Stream::Stderr => self.stderr.write(&bytes),
+        }
+    }
+
+    async fn print_rest(mut self, mut run: RunObserver) {
+        while let Some(output) = next_output(&mut run).await {
+            self.print(output);
+        }
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        self.stdout.finish();
+        self.stderr.finish();
+    }
 }
 
 /// Where one of the tool's streams goes: passed on byte for byte, or made visible when it
@@ -180,6 +242,27 @@ impl LiveStream {
         Self {
             file: raw_handle(fd),
             visible: terminal.then(VisibleStream::default),
+        }
+    }
+
+    /// Whether a write may wait on a reader: anything but a regular file or `/dev/null`.
+    fn may_stall(&self) -> bool {
+        let Some(file) = &self.file else {
+            return false;
+        };
+        let Ok(stat) = rustix::fs::fstat(file) else {
+            return true;
+        };
+        match rustix::fs::FileType::from_raw_mode(stat.st_mode) {
+            rustix::fs::FileType::RegularFile => false,
+            // `/dev/null`: major 1, minor 3 on every Linux.
+            rustix::fs::FileType::CharacterDevice => {
+                (
+                    rustix::fs::major(stat.st_rdev),
+                    rustix::fs::minor(stat.st_rdev),
+                ) != (1, 3)
+            }
+            _ => true,
         }
     }
 

@@ -15,3 +15,19 @@ pub mod run;
 pub mod scan;
 pub mod validation;
 pub mod watch;
+
+/// Runs blocking work (files, the store) for async code. A current-thread runtime (the CLI's)
+/// runs it in place: its one thread has nothing to do meanwhile that cannot wait a few
+/// milliseconds, and a pool thread would first have to start. A multi-threaded runtime (the
+/// workbench's, the MCP server's) hands it to the blocking pool, so its workers go on serving.
+/// `Err` when the work panicked on the pool.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    if tokio::runtime::Handle::current().runtime_flavor()
+        == tokio::runtime::RuntimeFlavor::CurrentThread
+    {
+        return Ok(work());
+    }
+    tokio::task::spawn_blocking(work).await
+}

@@ -17,7 +17,7 @@
 //! recorded whether or not anyone reads.
 //!
 //! Never here: anything of a front end, or SQLite on a runtime worker (recording runs on a
-//! blocking thread).
+//! blocking thread, or in place on a current-thread runtime: `super::blocking`).
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -317,7 +317,7 @@ impl Job {
         };
         self.hub.result(RunJobEvent::Finished(Arc::clone(&outcome)));
         let record = outcome.record.clone();
-        let recorded = tokio::task::spawn_blocking(move || recorder.record(&root, record))
+        let recorded = super::blocking(move || recorder.record(&root, record))
             .await
             .map_err(|e| RunJobError::Stopped(e.to_string()))?;
         match recorded {

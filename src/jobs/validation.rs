@@ -150,7 +150,7 @@ pub async fn validate_and_record(
     }
     let recorder = Recorder::Store(store.clone());
     let root = root.to_path_buf();
-    let recorded = tokio::task::spawn_blocking(move || {
+    let recorded = super::blocking(move || {
         runs.into_iter()
             .map(|run| recorder.record(&root, run))
             .collect::<Vec<_>>()
