@@ -181,12 +181,15 @@ impl Context {
 }
 
 /// Does `command`. Resolving a tool reads only that tool's folders (`lookup`); a decision,
-/// a failure report and gc block on the disk and the store, so they run on a blocking thread.
+/// a failure report and gc block on the disk and the store, so they run off the async
+/// workers (`blocking`).
 pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandError> {
     match command {
         Command::Decide { tool, decision } => {
             let (ctx, tool) = (ctx.clone(), tool.clone());
-            blocking(move || {
+            // A decision may validate or evolve the tool, which drive a runtime of their own:
+            // only a thread outside every runtime may, so it always gets a pool thread.
+            tokio::task::spawn_blocking(move || {
                 let progress = |step| {
                     if let Some(progress) = &ctx.progress {
                         progress(step);
@@ -197,6 +200,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
                     .map_err(CommandError::from)
             })
             .await
+            .unwrap_or_else(|e| Err(stopped(e)))
         }
         Command::Validate { tool, force } => {
             let (entry, catalog) = {
@@ -444,7 +448,12 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, CommandError> {
     crate::jobs::blocking(work)
         .await
-        .unwrap_or_else(|e| Err(CommandError::Stopped(e.to_string())))
+        .unwrap_or_else(|e| Err(stopped(e)))
+}
+
+/// Blocking work that panicked.
+fn stopped(e: tokio::task::JoinError) -> CommandError {
+    CommandError::Stopped(e.to_string())
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ pub mod watch;
 /// runs it in place: its one thread has nothing to do meanwhile that cannot wait a few
 /// milliseconds, and a pool thread would first have to start. A multi-threaded runtime (the
 /// workbench's, the MCP server's) hands it to the blocking pool, so its workers go on serving.
-/// `Err` when the work panicked on the pool.
+/// The work must not drive a runtime of its own, which only a thread outside every runtime
+/// may. `Err` when the work panicked on the pool.
 pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, tokio::task::JoinError> {
