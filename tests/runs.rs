@@ -657,3 +657,53 @@ fn no_process_of_a_run_outlives_its_end() {
         assert!(left.is_empty(), "still there: {left:?}");
     }
 }
+
+/// `toolbench run piped | reader` where the reader stops reading: the run's output fills the
+/// pipe and the printing waits, yet the timeout still ends the tool, as the host's process
+/// table shows, and the run is recorded as timed out once the reader takes the rest.
+#[test]
+fn a_reader_that_stops_reading_does_not_hold_up_the_timeout() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "flood",
+        "exec sh -c 'while :; do echo flood-1021; done'\n",
+        "timeout_secs = 1",
+    );
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut child = std::process::Command::new(BIN)
+        .arg("--root")
+        .arg(ws.path())
+        .args(["run", "flood"])
+        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .env_remove("TOOLBENCH_ROOT")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run toolbench");
+    let wait_until = |gone: bool| {
+        let started = Instant::now();
+        loop {
+            let alive = processes_running("flood-1021");
+            if alive.is_empty() == gone || started.elapsed() > Duration::from_secs(15) {
+                return alive;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    assert!(!wait_until(false).is_empty(), "the tool never started");
+    let alive = wait_until(true);
+    assert!(
+        alive.is_empty(),
+        "the tool outlived its timeout while nobody read: {alive:?}"
+    );
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "run ended before its output was read"
+    );
+    let out = child.wait_with_output().expect("output");
+    assert!(stdout(&out).starts_with("flood-1021\n"));
+    let runs = runs_of(ws.path(), "flood");
+    assert_eq!(runs[0]["status"], "timeout", "{runs:?}");
+    assert_ne!(out.status.code(), Some(0));
+}
