@@ -671,12 +671,7 @@ fn a_reader_that_stops_reading_does_not_hold_up_the_timeout() {
         "timeout_secs = 1",
     );
     let config = tempfile::tempdir().expect("tempdir");
-    let mut child = std::process::Command::new(BIN)
-        .arg("--root")
-        .arg(ws.path())
-        .args(["run", "flood"])
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
-        .env_remove("TOOLBENCH_ROOT")
+    let mut child = toolbench_command(ws.path(), config.path(), &["run", "flood"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

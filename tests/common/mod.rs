@@ -48,14 +48,22 @@ pub fn minimal_manifest(name: &str) -> String {
 /// Runs the binary with an isolated config dir and no inherited workspace.
 pub fn toolbench(root: &Path, args: &[&str]) -> Output {
     let config = tempfile::tempdir().expect("tempdir");
-    Command::new(BIN)
+    toolbench_command(root, config.path(), args)
+        .output()
+        .expect("run toolbench")
+}
+
+/// `toolbench --root ROOT ARGS`, not started yet: its configuration in `config`, and no
+/// `TOOLBENCH_ROOT` from the caller's environment.
+pub fn toolbench_command(root: &Path, config: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
         .arg("--root")
         .arg(root)
         .args(args)
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
-        .env_remove("TOOLBENCH_ROOT")
-        .output()
-        .expect("run toolbench")
+        .env("TOOLBENCH_CONFIG_DIR", config)
+        .env_remove("TOOLBENCH_ROOT");
+    command
 }
 
 pub fn stdout(output: &Output) -> String {
