@@ -1310,6 +1310,50 @@ fn fork_bomb_is_bounded_and_dies_with_the_run() {
     );
 }
 
+/// Blocks: a tool outlasting its timeout by flooding the caller's output. Printed into a file,
+/// the output is written on the same thread that keeps the timeout; a tool writing as fast as
+/// it can on both streams must still be ended at its timeout, with nothing of it left.
+#[test]
+fn flooding_output_into_a_file_does_not_outlast_the_timeout() {
+    let bench = Bench::new();
+    let tag = unique("FLOOD");
+    let script = "while :; do printf 'flood\\033]0;t\\007\\n'; printf 'err\\n' >&2; done &\nwhile :; do printf 'flood\\033]0;t\\007\\n'; done\n";
+    bench.tool(
+        "flood",
+        &["sh", "flood.sh", &tag],
+        &format!("timeout_secs = 1\nenv = {{ HOSTILE_TAG = {} }}", lit(&tag)),
+        &[("flood.sh", script)],
+    );
+    let started = Instant::now();
+    // run_bounded hands the binary regular files as stdout and stderr.
+    let out = run_bounded(
+        bench.command(&["run", "flood", "--yes"]),
+        Duration::from_secs(60),
+    );
+    let took = started.elapsed();
+    let left = survivors_after(&tag, Duration::from_secs(2));
+    kill_tagged(&tag);
+    let runs = text(
+        &bench
+            .tb(&["runs", "--json"], Duration::from_secs(30))
+            .stdout,
+    );
+    let mut escapes = Vec::new();
+    if took > Duration::from_secs(20) {
+        escapes.push(format!("a 1 s run took {took:?} while it flooded a file"));
+    }
+    if left > 0 {
+        escapes.push(format!("{left} processes of the tool outlived the run"));
+    }
+    if !runs.contains("\"timeout\"") {
+        escapes.push("the run was not recorded as timed out".to_string());
+    }
+    if !out.stdout.starts_with(b"flood\x1b]0;t\x07\n") {
+        escapes.push("the file did not get the tool's bytes unchanged".to_string());
+    }
+    assert_no_escape(&escapes, &format!("runs: {runs}\n{}", text(&out.stderr)));
+}
+
 /// Blocks: `memory_mb = 256` being per process (RLIMIT_AS) rather than for the tree: eight
 /// children each allocating and touching 150 MiB.
 #[test]
