@@ -542,6 +542,77 @@ fn a_runs_scratch_folder_is_gone_once_it_is_recorded() {
     );
 }
 
+/// The scratch folder is made inside the run's own mount namespace: while the tool works in
+/// it, nothing of it exists on the host, and the tool's files go with the run.
+#[test]
+fn a_runs_scratch_folder_never_exists_on_the_host() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "worker",
+        "[ \"$(pwd)\" = \"$TOOLBENCH_SCRATCH\" ] || exit 9; echo work > here.txt; touch started; sleep 1.5; cat here.txt",
+        "",
+    );
+    let config = tempfile::tempdir().expect("config");
+    let mut cli = toolbench_command(ws.path(), config.path(), &["run", "worker", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run toolbench");
+    let runs = ws.path().join(".toolbench/runs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let run_dir = loop {
+        let found = std::fs::read_dir(&runs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.is_dir());
+        if let Some(dir) = found {
+            break dir;
+        }
+        assert!(Instant::now() < deadline, "no run folder appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Until the tool is done, look for its scratch on the host.
+    while cli.try_wait().expect("wait").is_none() {
+        assert!(
+            !run_dir.join("scratch").exists(),
+            "scratch on the host at {}",
+            run_dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = cli.wait_with_output().expect("output");
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(value["status"], "ok", "{value}");
+    assert_eq!(value["stdout"], "work\n", "{value}");
+    assert!(!run_dir.join("scratch").exists());
+}
+
+/// A run's in-flight file leaves `.toolbench/running/` once the run is recorded and stays in
+/// the run's folder as `run.json`, saying what ran and when.
+#[test]
+fn a_recorded_run_keeps_its_start_in_its_folder_and_nothing_in_running() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(ws.path(), "quick", "echo hi", "");
+    let (value, out) = run_json(ws.path(), &["quick"]);
+    assert!(out.status.success(), "{value}");
+    let running: Vec<_> = std::fs::read_dir(ws.path().join(".toolbench/running"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(running.is_empty(), "left in running/: {running:?}");
+    let run_dir = ws.path().join(value["log_dir"].as_str().expect("log_dir"));
+    let start: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run_dir.join("run.json")).expect("run.json"))
+            .expect("run.json is JSON");
+    assert_eq!(start["tool"], "quick", "{start}");
+    assert_eq!(start["version"], "1.0.0", "{start}");
+    assert_eq!(start["log_dir"], value["log_dir"], "{start}");
+}
+
 /// The forked helper tells the run's end before it removes the run's cgroups, and finishes
 /// that on its own while `run` records the run: soon after `run` returned, the cgroups its
 /// report names are gone, and so is every process carrying the CLI's command line.

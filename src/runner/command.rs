@@ -107,25 +107,20 @@ fn input_as_args(value: &Value, manifest: &Manifest) -> Result<Vec<String>, NotA
     }
 }
 
-/// `<root>/.toolbench/runs/<time>-<name>-<n>/scratch`, created fresh.
+/// `<root>/.toolbench/runs/<time>-<name>-<n>`, created fresh. Its `scratch` is made by the
+/// sandbox (a tmpfs inside the run's mount namespace), not here.
 pub fn create_run_dir(root: &Path, name: &str) -> Result<PathBuf, RunError> {
     create_work_dir(root, "runs", name)
 }
 
-/// `<root>/.toolbench/<kind>/<time>-<name>-<n>/scratch`, created fresh.
+/// `<root>/.toolbench/<kind>/<time>-<name>-<n>`, created fresh.
 pub fn create_work_dir(root: &Path, kind: &str, name: &str) -> Result<PathBuf, RunError> {
     let runs = crate::workspace::state_dir(root).join(kind);
     let stamp = crate::clock::now_rfc3339().replace([':', '.'], "");
     for attempt in 0..1000 {
         let dir = runs.join(format!("{stamp}-{name}-{attempt}"));
         match std::fs::create_dir_all(runs.as_path()).and_then(|()| std::fs::create_dir(&dir)) {
-            Ok(()) => {
-                std::fs::create_dir(dir.join("scratch")).map_err(|e| RunError::RunDir {
-                    path: dir.clone(),
-                    reason: e.to_string(),
-                })?;
-                return Ok(dir);
-            }
+            Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
                 return Err(RunError::RunDir {

@@ -127,8 +127,9 @@ pub fn helper_command(
 ) -> tokio::process::Command {
     let helper = sandbox::helper_argv(exe, policy, argv);
     let mut cmd = tokio::process::Command::new(&helper[0]);
+    // The run's scratch is made by the sandbox, which enters it; the helper needs no folder.
     cmd.args(&helper[1..])
-        .current_dir(&policy.scratch_dir)
+        .current_dir("/")
         .env_clear()
         .env("PATH", sandbox::HELPER_PATH)
         .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
@@ -140,7 +141,8 @@ pub fn helper_command(
 }
 
 /// Removes what a run leaves on the host: its cgroups (the helper removes
-/// them itself unless it was killed) and its empty scratch mount point.
+/// them itself unless it was killed) and, for a run without a mount
+/// namespace of its own, its scratch folder.
 pub fn clean_up(report: Option<&sandbox::SandboxReport>, scratch: &Path) {
     for dir in report.map(|r| r.cgroups.as_slice()).unwrap_or_default() {
         // Only our own folders: a report is written by code we started, but
@@ -164,10 +166,13 @@ pub fn clean_up(report: Option<&sandbox::SandboxReport>, scratch: &Path) {
     remove_scratch(scratch);
 }
 
-/// Removes the run's scratch mount point: empty unless the run had no mount namespace of its
-/// own, so one rmdir then.
+/// Removes the run's scratch folder, which is on the host only when the run had no mount
+/// namespace of its own (the sandbox made it there).
 pub fn remove_scratch(scratch: &Path) {
-    if std::fs::remove_dir(scratch).is_err() {
-        let _ = std::fs::remove_dir_all(scratch);
+    match std::fs::symlink_metadata(scratch) {
+        Ok(meta) if meta.is_dir() => {
+            let _ = std::fs::remove_dir_all(scratch);
+        }
+        _ => {}
     }
 }

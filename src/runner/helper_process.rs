@@ -119,7 +119,6 @@ impl HelperProcess {
         widen_pipe(stderr_ours.as_raw_fd());
         let started = forked.start(
             &sandbox::helper_argv(exe, policy, argv),
-            &policy.scratch_dir,
             [
                 stdin_theirs.as_fd(),
                 stdout_theirs.as_fd(),

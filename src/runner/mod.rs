@@ -274,7 +274,11 @@ pub async fn execute(
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
     // The in-flight file's time says until when the run was seen alive, should its starter die.
-    let mut heartbeat = tokio::time::interval(inflight::HEARTBEAT);
+    // Its first tick a beat from now: the file was just written.
+    let mut heartbeat = tokio::time::interval_at(
+        tokio::time::Instant::now() + inflight::HEARTBEAT,
+        inflight::HEARTBEAT,
+    );
     let (exit, ended_by) = loop {
         tokio::select! {
             status = child.wait() => break (status.ok(), None),

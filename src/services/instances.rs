@@ -126,11 +126,11 @@ impl Services {
             .map_err(|e| ServiceError::Refused(format!("{}: {e}", entry.id())))?;
 
         let dir = self.instance_dir(instance);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| ServiceError::Refused(format!("{}: cannot create: {e}", dir.display())))?;
         let scratch = dir.join("scratch");
-        let _ = std::fs::remove_dir_all(&scratch);
-        std::fs::create_dir_all(&scratch).map_err(|e| {
-            ServiceError::Refused(format!("{}: cannot create: {e}", scratch.display()))
-        })?;
+        // Left by an earlier instance without a mount namespace; the sandbox makes it anew.
+        confine::remove_scratch(&scratch);
         let report_path = dir.join("report.json");
         let _ = std::fs::remove_file(&report_path);
         let mut env = crate::runner::command::tool_env(&manifest, &scratch, &tool_dir);

@@ -56,7 +56,7 @@ pub fn spawn(
     let helper = sandbox::helper_argv(exe, policy, argv);
     let child = Command::new(&helper[0])
         .args(&helper[1..])
-        .current_dir(&policy.scratch_dir)
+        .current_dir("/")
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .stdin(Stdio::null())

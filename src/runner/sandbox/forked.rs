@@ -13,7 +13,7 @@
 //! of the filesystem every run shares. Then it waits on the socket for its run: the
 //! same arguments the program would get, and the three descriptors to use as stdin, stdout
 //! and stderr. From there it is the helper exactly as started by exec, with the same fixed
-//! environment and working folder.
+//! environment and working folder (`/`).
 //!
 //! A child whose run never comes (the run was refused) is told so when its parent drops it,
 //! and removes its cgroups before it ends; when the parent dies, the kernel kills it, and
@@ -25,7 +25,6 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -130,18 +129,17 @@ impl ForkedHelper {
         self.pid
     }
 
-    /// Gives the helper its run: `argv` as the program would get it (see `helper_argv`), the
-    /// working folder, and stdin, stdout and stderr. Returns the helper's pid.
+    /// Gives the helper its run: `argv` as the program would get it (see `helper_argv`), and
+    /// stdin, stdout and stderr. Returns the helper's pid.
     pub fn start(
         mut self,
         argv: &[OsString],
-        cwd: &Path,
         stdio: [BorrowedFd<'_>; 3],
     ) -> io::Result<StartedHelper> {
         let (Some(socket), Some(pidfd)) = (self.socket.take(), self.pidfd.take()) else {
             return Err(io::Error::other("the forked helper was already started"));
         };
-        let message = encode(cwd, argv);
+        let message = encode(argv);
         if message.len() > MAX_RUN_BYTES {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -205,11 +203,11 @@ fn thread_count() -> usize {
         .unwrap_or(0)
 }
 
-/// `cwd`, then each argument, each as a little-endian u32 length and its bytes, after the
-/// whole message's length.
-fn encode(cwd: &Path, argv: &[OsString]) -> Vec<u8> {
+/// Each argument as a little-endian u32 length and its bytes, after the whole message's
+/// length.
+fn encode(argv: &[OsString]) -> Vec<u8> {
     let mut body = Vec::new();
-    for part in std::iter::once(cwd.as_os_str()).chain(argv.iter().map(OsString::as_os_str)) {
+    for part in argv {
         let bytes = part.as_bytes();
         body.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
         body.extend_from_slice(bytes);
@@ -219,8 +217,8 @@ fn encode(cwd: &Path, argv: &[OsString]) -> Vec<u8> {
     message
 }
 
-/// The inverse of `encode` for the message's body; `None` when it is malformed.
-fn decode(mut body: &[u8]) -> Option<(PathBuf, Vec<OsString>)> {
+/// The inverse of `encode` for the message's body; `None` when it is malformed or empty.
+fn decode(mut body: &[u8]) -> Option<Vec<OsString>> {
     let mut parts = Vec::new();
     while !body.is_empty() {
         let (len, rest) = body.split_first_chunk::<4>()?;
@@ -231,9 +229,7 @@ fn decode(mut body: &[u8]) -> Option<(PathBuf, Vec<OsString>)> {
         parts.push(OsString::from_vec(rest[..len].to_vec()));
         body = &rest[len..];
     }
-    let mut parts = parts.into_iter();
-    let cwd = PathBuf::from(parts.next()?);
-    Some((cwd, parts.collect()))
+    (!parts.is_empty()).then_some(parts)
 }
 
 /// The child: dies with its parent, prepares what needs no run (see `helper::prepare`),
@@ -253,7 +249,7 @@ fn wait_for_run(socket: OwnedFd, parent: Pid) -> ! {
         end(0);
     };
     prepared.report_end_on(socket);
-    let Some((cwd, argv)) = decode(&body) else {
+    let Some(argv) = decode(&body) else {
         drop(prepared);
         end(EXIT_HELPER_FAILED);
     };
@@ -271,15 +267,13 @@ fn wait_for_run(socket: OwnedFd, parent: Pid) -> ! {
             end(EXIT_HELPER_FAILED);
         }
     }
-    if std::env::set_current_dir(&cwd).is_err() {
-        drop(prepared);
-        end(EXIT_HELPER_FAILED);
-    }
     super::start_helper(argv, Some(prepared))
 }
 
-/// The environment the helper gets when started as a program: PATH only.
+/// The environment and working folder the helper gets when started as a program: PATH only,
+/// and `/`, so that it holds on to no folder of its starter's.
 fn fixed_environment() {
+    let _ = std::env::set_current_dir("/");
     let names: Vec<OsString> = std::env::vars_os().map(|(name, _)| name).collect();
     for name in names {
         // SAFETY: this process has one thread (the fork required it).
@@ -338,11 +332,10 @@ mod tests {
             .map(OsString::from)
             .chain([OsString::from_vec(vec![0xff, b' ', 0x00, b'x'])])
             .collect();
-        let message = encode(Path::new("/tmp/scratch dir"), &argv);
+        let message = encode(&argv);
         let (len, body) = message.split_first_chunk::<8>().expect("length");
         assert_eq!(u64::from_le_bytes(*len) as usize, body.len());
-        let (cwd, decoded) = decode(body).expect("decodes");
-        assert_eq!(cwd, Path::new("/tmp/scratch dir"));
+        let decoded = decode(body).expect("decodes");
         assert_eq!(decoded, argv, "an argument holding NUL stays one argument");
     }
 
@@ -353,7 +346,7 @@ mod tests {
             "shorter than its length"
         );
         assert!(decode(&[1, 0]).is_none(), "a cut length");
-        assert!(decode(&[]).is_none(), "no working folder");
+        assert!(decode(&[]).is_none(), "no arguments");
     }
 
     #[test]

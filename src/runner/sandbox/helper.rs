@@ -16,6 +16,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
@@ -61,6 +62,12 @@ enum HelperError {
     NotFound(String),
     #[error("permission denied: {0}")]
     PermissionDenied(String),
+    #[error("cannot enter the scratch folder {}", .path.display())]
+    Scratch {
+        path: std::path::PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("cannot execute {program}")]
     Exec {
         program: String,
@@ -466,6 +473,14 @@ fn first_child(run: &mut Run, status_tx: OwnedFd) -> ! {
         for layer in ["hidden", "dev", "proc", "scratch"] {
             run.protections.set_flag(layer, false, "no mount namespace");
         }
+        if let Err(source) = enter_host_scratch(&run.policy.scratch_dir) {
+            let path = run.policy.scratch_dir.clone();
+            fail(
+                run,
+                HelperError::Scratch { path, source },
+                EXIT_HELPER_FAILED,
+            );
+        }
     }
     if let Some(reason) = &run.no_cgroup {
         let watchdog = if pid_ns {
@@ -484,6 +499,17 @@ fn first_child(run: &mut Run, status_tx: OwnedFd) -> ! {
         drop(status_tx);
         exec_tool(run)
     }
+}
+
+/// Without a mount namespace the scratch folder is a plain folder on the host, made here: the
+/// runner makes none, since a run with its own namespace gets its scratch as a tmpfs made
+/// inside it and nothing on the host.
+fn enter_host_scratch(scratch: &Path) -> io::Result<()> {
+    match std::fs::DirBuilder::new().mode(0o700).create(scratch) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
+    }
+    std::env::set_current_dir(scratch)
 }
 
 /// Killing the helper (the runner kills its process group on timeout or
