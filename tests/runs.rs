@@ -613,6 +613,67 @@ fn a_recorded_run_keeps_its_start_in_its_folder_and_nothing_in_running() {
     assert_eq!(start["log_dir"], value["log_dir"], "{start}");
 }
 
+/// The tool's process is started as a program expects: no signal blocked or ignored (pid 1
+/// blocks SIGCHLD, toolbench ignores SIGPIPE), no capability left, no new privileges.
+#[test]
+fn the_tool_starts_with_no_signal_blocked_or_ignored_and_no_capability() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let manifest = "name = \"status\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"cat\", \"/proc/self/status\"]\ninput = \"none\"\n";
+    write_tool(ws.path(), "approved", "status", manifest);
+    let (value, out) = run_json(ws.path(), &["status"]);
+    assert!(out.status.success(), "{value}");
+    let status = value["stdout"].as_str().expect("stdout");
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("no {name} in {status}"))
+    };
+    for name in [
+        "SigBlk", "SigIgn", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+    ] {
+        assert_eq!(field(name), "0000000000000000", "{name} in {status}");
+    }
+    assert_eq!(field("NoNewPrivs"), "1", "{status}");
+}
+
+/// A script without `#!` is run by `sh`, as a shell would, and `execvp` then builds a second
+/// argument list on the stack of the process that starts the tool: with 20,000 arguments that
+/// is 160 KB, which must fit (pid 1 shares its memory with that process until the exec).
+#[test]
+fn a_script_without_shebang_takes_twenty_thousand_arguments() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let manifest = "name = \"many\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"./count\"]\ninput = \"args\"\n";
+    let folder = write_tool(ws.path(), "approved", "many", manifest);
+    let script = folder.join("count");
+    std::fs::write(&script, "echo \"$# ${20000}\"\n").expect("script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    // Through a file: as one command-line argument it would pass the kernel's 128 KiB limit.
+    let input = ws.path().join("input.json");
+    std::fs::write(
+        &input,
+        serde_json::to_string(&vec!["word"; 20_000]).expect("json"),
+    )
+    .expect("input");
+    let input = format!("@{}", input.display());
+    let (value, out) = run_json(ws.path(), &["many", "--input", &input]);
+    assert!(out.status.success(), "{value}");
+    assert_eq!(value["stdout"], "20000 word\n", "{value}");
+}
+
+/// Under the smallest memory limit (16 MiB of address space per process, less than pid 1
+/// itself maps) the tool still starts: what pid 1 needs to start it is made before the limits.
+#[test]
+fn a_tool_with_the_smallest_memory_limit_starts() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(ws.path(), "tiny", "echo small", "memory_mb = 16");
+    let (value, out) = run_json(ws.path(), &["tiny"]);
+    assert!(out.status.success(), "{value}");
+    assert_eq!(value["stdout"], "small\n", "{value}");
+}
+
 /// The forked helper tells the run's end before it removes the run's cgroups, and finishes
 /// that on its own while `run` records the run: soon after `run` returned, the cgroups its
 /// report names are gone, and so is every process carrying the CLI's command line.

@@ -17,6 +17,8 @@ pub(super) enum CapsError {
     Remain,
     #[error("uid 0 without CAP_SETPCAP: exec could grant capabilities")]
     RootWithBoundingSet,
+    #[error("the tool's process ended before it dropped them")]
+    NotDropped,
 }
 
 /// `_LINUX_CAPABILITY_VERSION_3`.

@@ -17,9 +17,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::DirBuilderExt;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::Command;
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::fs::{Mode, OFlags, ResolveFlags, open, openat, openat2};
@@ -32,6 +30,7 @@ use super::args::HelperArgs;
 use super::cgroup::{CgroupError, RunCgroups};
 use super::output_relay::{OutputPipes, OutputRelay};
 use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
+use super::spawn::{ChildStack, CommandError, EXIT_EXEC_FAILED, ToolCommand};
 use super::status::{Outcome, Relay, end, reenact};
 use super::watchdog::{NoWatchdog, Watchdog};
 use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter};
@@ -40,8 +39,6 @@ use crate::error_chain::one_line;
 /// Malformed helper arguments, or the helper itself failed (fork, pipe);
 /// 125 as in `env`, `nice` and container runtimes.
 pub const EXIT_HELPER_FAILED: i32 = 125;
-/// The command could not be executed (as in shells).
-const EXIT_EXEC_FAILED: i32 = 127;
 /// How much lower than its watchdog a watched tool runs.
 const WATCHED_NICENESS: libc::c_int = 10;
 
@@ -56,8 +53,8 @@ enum HelperError {
     RelayOutput(#[source] io::Error),
     #[error("cannot fork")]
     Fork(#[source] io::Error),
-    #[error("empty command")]
-    EmptyCommand,
+    #[error(transparent)]
+    Command(#[from] CommandError),
     #[error("command not found: {0}")]
     NotFound(String),
     #[error("permission denied: {0}")]
@@ -492,12 +489,22 @@ fn first_child(run: &mut Run, status_tx: OwnedFd) -> ! {
         };
         run.protections.set("limits", watchdog);
     }
+    // Made before the limits, which may leave pid 1 no room for them.
+    let command = tool_command(run);
+    let stack = match pid_ns
+        .then(|| ChildStack::for_command(&command))
+        .transpose()
+    {
+        Ok(stack) => stack,
+        Err(e) => fail(run, HelperError::Fork(e), EXIT_HELPER_FAILED),
+    };
     apply_protections(&run.policy, &mut run.protections, private_tmp);
-    if pid_ns {
-        be_init(run, status_tx)
-    } else {
-        drop(status_tx);
-        exec_tool(run)
+    match stack {
+        Some(stack) => be_init(run, status_tx, &command, &stack),
+        None => {
+            drop(status_tx);
+            exec_tool(run, &command)
+        }
     }
 }
 
@@ -566,15 +573,21 @@ fn apply_protections(policy: &SandboxPolicy, p: &mut Protections, private_tmp: b
 /// pid 1: runs the tool as its child, reaps orphans, watches the tree's
 /// size when no cgroup does, and relays the tool's end to the helper. Its
 /// own exit then kills whatever the tool left behind.
-fn be_init(run: &mut Run, status_tx: OwnedFd) -> ! {
+fn be_init(run: &mut Run, status_tx: OwnedFd, command: &ToolCommand, stack: &ChildStack) -> ! {
     // SIGCHLD is waited for with a timeout, so it must not be delivered.
     block_sigchld();
-    // SAFETY: pid 1 is a fork of the single-threaded helper and starts no thread.
-    let tool = match unsafe { fork() } {
-        Ok(None) => exec_tool(run),
-        Ok(Some(tool)) => tool,
+    // pid 1 is a fork of the single-threaded helper and starts no thread.
+    let spawned = match command.spawn(stack) {
+        Ok(spawned) => spawned,
         Err(e) => fail(run, HelperError::Fork(e), EXIT_HELPER_FAILED),
     };
+    run.protections.set("caps", spawned.caps);
+    // The tool's process exits 127 when its exec failed, as a shell's would.
+    let error = spawned
+        .exec_error
+        .map(|e| one_line(&exec_error(program(run), e)));
+    write_report(run, error);
+    let tool = spawned.pid;
     let mut watchdog = run.no_cgroup.is_some().then_some(Watchdog {
         memory_mb: Some(run.policy.memory_mb),
         max_processes: Some(run.policy.max_processes),
@@ -661,32 +674,34 @@ fn wait_sigchld(timeout_ms: Option<i64>) {
     unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), ptr) };
 }
 
-/// Drops capabilities, writes the report and execs the command with the
-/// tool's own environment; on failure rewrites the report with the reason
-/// and exits 127.
-fn exec_tool(run: &mut Run) -> ! {
+/// Without a pid namespace: drops capabilities, writes the report and execs the command in
+/// this process; on failure rewrites the report with the reason and exits 127.
+fn exec_tool(run: &mut Run, command: &ToolCommand) -> ! {
     run.protections.set("caps", caps::drop_all());
-    if run.no_cgroup.is_some() {
-        // The watchdog only holds the limit if it gets the CPU when it wakes: a tree of busy
-        // processes at the same priority would keep it waiting while memory grows.
-        // SAFETY: nice only changes our own scheduling priority.
-        unsafe { libc::nice(WATCHED_NICENESS) };
-    }
-    let Some((program, args)) = run.command.split_first() else {
-        fail(run, HelperError::EmptyCommand, EXIT_HELPER_FAILED)
-    };
     write_report(run, None);
-    // std's exec searches the PATH of the new environment like execvp and
-    // restores the default SIGPIPE disposition and an empty signal mask.
-    let err = Command::new(program)
-        .args(args)
-        .env_clear()
-        .envs(&run.policy.env)
-        .exec();
-    fail(run, exec_error(program, err), EXIT_EXEC_FAILED)
+    let err = command.exec();
+    fail(run, exec_error(program(run), err), EXIT_EXEC_FAILED)
 }
 
-fn exec_error(program: &OsString, err: io::Error) -> HelperError {
+/// The program the tool's command names.
+fn program(run: &Run) -> &std::ffi::OsStr {
+    run.command
+        .first()
+        .map_or_else(Default::default, OsString::as_os_str)
+}
+
+/// The tool's command with its own environment. A watched tool runs at a lower priority: the
+/// watchdog only holds the limits if it gets the CPU when it wakes, and a tree of busy
+/// processes at its own priority would keep it waiting while memory grows.
+fn tool_command(run: &Run) -> ToolCommand {
+    let niceness = run.no_cgroup.is_some().then_some(WATCHED_NICENESS);
+    match ToolCommand::new(&run.command, &run.policy.env, niceness) {
+        Ok(command) => command,
+        Err(e) => fail(run, e.into(), EXIT_HELPER_FAILED),
+    }
+}
+
+fn exec_error(program: &std::ffi::OsStr, err: io::Error) -> HelperError {
     let program = program.to_string_lossy().into_owned();
     match err.kind() {
         io::ErrorKind::NotFound => HelperError::NotFound(program),

@@ -35,6 +35,7 @@ mod namespaces;
 mod output_relay;
 mod policy;
 mod seccomp_filter;
+mod spawn;
 mod status;
 mod watchdog;
 
