@@ -1,33 +1,43 @@
 //! Bounded capture of a stream: the first bytes go to disk as they arrive and stay in memory,
 //! the last bytes are kept in a ring; whatever lies between is counted, not kept.
 //!
-//! This is what keeps memory flat while a tool prints a gigabyte.
+//! This is what keeps memory flat while a tool prints a gigabyte. A stream that prints
+//! nothing leaves no log file: every file a run creates costs it (BENCHMARKS.md, issue 7).
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub struct CappedCapture {
     head: Vec<u8>,
     head_cap: usize,
     tail: Ring,
     total: u64,
+    /// Where the log goes, until its first byte creates it.
+    log_path: Option<PathBuf>,
     log: Option<File>,
 }
 
 impl CappedCapture {
-    /// `log`: where the head is written live and the tail at `finish`.
+    /// `log`: where the head is written live and the tail at `finish`, created with the
+    /// first byte.
     pub fn new(head_cap: usize, tail_cap: usize, log: Option<&Path>) -> Self {
         Self {
             head: Vec::new(),
             head_cap,
             tail: Ring::new(tail_cap),
             total: 0,
-            log: log.and_then(|p| File::create(p).ok()),
+            log_path: log.map(Path::to_path_buf),
+            log: None,
         }
     }
 
     pub fn push(&mut self, mut bytes: &[u8]) {
+        if !bytes.is_empty()
+            && let Some(path) = self.log_path.take()
+        {
+            self.log = File::create(path).ok();
+        }
         self.total += bytes.len() as u64;
         let room = self.head_cap - self.head.len();
         if room > 0 {
@@ -163,6 +173,26 @@ mod tests {
             std::fs::read_to_string(&log).expect("log"),
             "abcd\n[… 8 bytes omitted …]\nmno"
         );
+    }
+
+    #[test]
+    fn a_stream_that_prints_nothing_leaves_no_log() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let silent = dir.path().join("silent.log");
+        let mut capture = CappedCapture::new(4, 3, Some(&silent));
+        capture.push(b"");
+        assert!(capture.finish().is_empty());
+        assert!(
+            !silent.exists(),
+            "an empty stream made {}",
+            silent.display()
+        );
+        let spoken = dir.path().join("spoken.log");
+        let mut capture = CappedCapture::new(4, 3, Some(&spoken));
+        capture.push(b"");
+        capture.push(b"x");
+        capture.finish();
+        assert_eq!(std::fs::read_to_string(&spoken).expect("log"), "x");
     }
 
     #[test]
