@@ -1,12 +1,20 @@
 //! Limits for the whole process tree through cgroups (v1 or v2), where
 //! toolbench may create one: as root, or in a delegated v2 subtree.
 //!
-//! The helper creates one cgroup per controller for its run and moves itself in before it
-//! knows the run (so every descendant lands there); a helper forked ahead does this while
-//! its run is still being prepared. The limits are written once the run is known, before
-//! pid 1 exists, and the cgroups are removed once the run is over. Everything is opened
-//! before the user and mount namespaces (the files belong to the real user, and `/sys`
-//! turns read-only); descriptors keep working on the host's mounts.
+//! The helper creates one cgroup per controller for its run before it knows the run (a
+//! helper forked ahead does this while its run is still being prepared). The limits are
+//! written once the run is known, before pid 1 exists, and the cgroups are removed once the
+//! run is over. Everything is opened before the user and mount namespaces (the files belong
+//! to the real user, and `/sys` turns read-only); descriptors keep working on the host's
+//! mounts.
+//!
+//! Who joins differs by version. On v1 pid 1 moves itself in as it starts, through `tasks`
+//! opened by the helper, and the helper stays out: a page of a file it writes (the report,
+//! the usage) would otherwise be charged to the run's cgroup and keep it alive, removed but
+//! dying, until the page cache lets go of the page (hundreds of dying cgroups made every run
+//! a millisecond slower here, BENCHMARKS.md). On v2 a move writes `cgroup.procs`, which
+//! waits for an RCU grace period, so the helper moves in ahead, before its run, and pid 1
+//! starts inside.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -54,6 +62,8 @@ struct Group {
     /// Best effort: kernels without swap accounting or group OOM lack them.
     swap_max: Option<File>,
     oom_group: Option<File>,
+    /// Where pid 1 moves itself in, when the helper did not (v1).
+    join: Option<File>,
     /// Whether the limit holds: written, or not yet written but writable.
     memory: bool,
     pids: bool,
@@ -71,8 +81,9 @@ pub(super) struct CgroupUsage {
 }
 
 impl RunCgroups {
-    /// Creates the run's cgroups and moves the calling process into them, with no limit yet
-    /// (see `limit`). `Ok` when a group can take a memory or a process count limit.
+    /// Creates the run's cgroups, with no limit yet (see `limit`), and moves the calling
+    /// process into those that pid 1 does not join itself (v2). `Ok` when a group can take a
+    /// memory or a process count limit.
     pub fn create() -> Result<Self, CgroupError> {
         let memberships =
             fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::Memberships)?;
@@ -126,10 +137,18 @@ impl RunCgroups {
         Err(CgroupError::Refused(refused))
     }
 
-    /// Closes the descriptors in a child of the helper, which must neither use nor remove
-    /// the cgroups: that is the helper's job once the run is over.
-    pub fn close_in_child(mut self) {
+    /// In the helper's child (pid 1, or the tool's process without a pid namespace): moves
+    /// it into the groups the helper did not join, then closes the descriptors, since the
+    /// child must neither use nor remove the cgroups: that is the helper's job once the run
+    /// is over.
+    pub fn enter_from_child(mut self) -> io::Result<()> {
+        let entered = self
+            .groups
+            .iter()
+            .filter_map(|group| group.join.as_ref())
+            .try_for_each(|mut tasks| tasks.write_all(b"0"));
         self.groups.clear();
+        entered
     }
 
     /// The folders of the run's cgroups.
@@ -178,8 +197,10 @@ impl RunCgroups {
 impl Drop for RunCgroups {
     fn drop(&mut self) {
         for group in &self.groups {
-            // A cgroup with a member cannot be removed: move out first.
-            let _ = group.write_at(&group.parent, group.version.membership_file(), "0");
+            if group.version.helper_joins() {
+                // A cgroup with a member cannot be removed: move out first.
+                let _ = group.write_at(&group.parent, group.version.membership_file(), "0");
+            }
             let _ = unlinkat(&group.parent, group.name.as_str(), AtFlags::REMOVEDIR);
         }
     }
@@ -187,13 +208,19 @@ impl Drop for RunCgroups {
 
 impl Version {
     /// The file that moves the writer in when given "0". On v1 `tasks` moves just the
-    /// calling thread (the helper has only one), which skips the global lock and RCU grace
+    /// calling thread (pid 1 has only one), which skips the global lock and RCU grace
     /// period a write to `cgroup.procs` waits for: about 7 ms per move.
     fn membership_file(self) -> &'static str {
         match self {
             Version::V1 => "tasks",
             Version::V2 => "cgroup.procs",
         }
+    }
+
+    /// Whether the helper joins ahead of its run, where a move is slow (v2), instead of pid
+    /// 1 at its start (see the module's documentation).
+    fn helper_joins(self) -> bool {
+        self == Version::V2
     }
 }
 
@@ -242,7 +269,7 @@ impl Group {
                 )
             }
         };
-        let group = Group {
+        let mut group = Group {
             version,
             parent,
             name: name.to_string(),
@@ -254,12 +281,25 @@ impl Group {
             pids_max,
             swap_max,
             oom_group,
+            join: None,
         };
         if !(group.memory || group.pids) {
             let _ = unlinkat(&group.parent, name, AtFlags::REMOVEDIR);
             return Err(io::Error::other("cannot set memory or pids limits"));
         }
-        if let Err(e) = group.write_at(&group.dir, version.membership_file(), "0") {
+        let joined = if version.helper_joins() {
+            group.write_at(&group.dir, version.membership_file(), "0")
+        } else {
+            openat(
+                &group.dir,
+                version.membership_file(),
+                OFlags::WRONLY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map(|fd| group.join = Some(File::from(fd)))
+            .map_err(io::Error::from)
+        };
+        if let Err(e) = joined {
             let _ = unlinkat(&group.parent, name, AtFlags::REMOVEDIR);
             return Err(e);
         }
@@ -270,7 +310,7 @@ impl Group {
     /// longer counts; the first refusal is returned.
     fn limit(&mut self, policy: &SandboxPolicy) -> io::Result<()> {
         let memory_bytes = policy.memory_mb.saturating_mul(MIB).to_string();
-        // The helper and pid 1 are members too.
+        // pid 1 is a member too, and on v2 the helper.
         let tasks = policy.max_processes.saturating_add(2).to_string();
         let memory = write_limit(self.memory_max.as_ref(), &memory_bytes);
         self.memory = memory.as_ref().is_ok_and(|written| *written);

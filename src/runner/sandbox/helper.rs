@@ -2,9 +2,11 @@
 //!
 //! ```text
 //! helper (runner's child, outside the pid ns): fds, session, cgroups, namespaces, the
-//! │   mounts every run shares (`prepare`, ahead of the run when forked); limits; waits
-//! └── pid 1 (init): dies with the helper; the run's mounts; protections; reaps; watchdog
-//!     └── tool: drops capabilities, writes the report, execs the command
+//! │   mounts every run shares (`prepare`, ahead of the run when forked); limits; writes the
+//! │   report and the usage; waits
+//! └── pid 1 (init): joins the cgroups (v1); dies with the helper; the run's mounts;
+//!     │   protections; starts the tool; sends the report to the helper; reaps; watchdog
+//!     └── tool: drops capabilities, execs the command
 //! ```
 //!
 //! The tool is not pid 1 itself because a pid-namespace init ignores every
@@ -14,8 +16,8 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
@@ -31,7 +33,7 @@ use super::cgroup::{CgroupError, RunCgroups};
 use super::output_relay::{OutputPipes, OutputRelay};
 use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 use super::spawn::{ChildStack, CommandError, EXIT_EXEC_FAILED, ToolCommand};
-use super::status::{Outcome, Relay, end, reenact};
+use super::status::{Frame, Outcome, Relay, end, reenact};
 use super::watchdog::{NoWatchdog, Watchdog};
 use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter};
 use crate::error_chain::one_line;
@@ -47,6 +49,8 @@ const WATCHED_NICENESS: libc::c_int = 10;
 enum HelperError {
     #[error("cannot create pipe")]
     Pipe(#[source] io::Error),
+    #[error("cannot join the run's cgroup")]
+    JoinCgroup(#[source] io::Error),
     #[error("cannot take the output pipes")]
     TakeOutput(#[source] io::Error),
     #[error("cannot relay the output")]
@@ -82,9 +86,7 @@ struct FdsError(#[source] io::Error);
 struct Run {
     policy: SandboxPolicy,
     command: Vec<OsString>,
-    /// Opened before the mount namespace hides the state folder; it is
-    /// close-on-exec, so the tool never inherits it.
-    report: Option<File>,
+    report: ReportTo,
     protections: Protections,
     /// Why no cgroup limits the tree (its whole cause chain), which then is pid 1's
     /// watchdog's job.
@@ -93,6 +95,24 @@ struct Run {
     cgroups: Vec<std::path::PathBuf>,
     /// The view of the filesystem every run shares, for pid 1 to complete.
     world: Option<Result<mounts::World, mounts::MountError>>,
+}
+
+/// Where the report goes. The helper holds the file (opened before the mount namespace hides
+/// the state folder) and writes it from outside the run's cgroups, where a page it writes
+/// keeps no removed cgroup alive (see `cgroup`); its child sends its report to the helper.
+enum ReportTo {
+    File(Option<File>),
+    /// The status pipe to the helper (close-on-exec: the tool never inherits it).
+    Helper(OwnedFd),
+}
+
+impl ReportTo {
+    fn into_file(self) -> Option<File> {
+        match self {
+            ReportTo::File(file) => file,
+            ReportTo::Helper(_) => None,
+        }
+    }
 }
 
 /// What a helper sets up before it knows its run. A helper forked ahead does this while its
@@ -184,7 +204,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     let mut run = Run {
         policy: args.policy,
         command: args.command,
-        report,
+        report: ReportTo::File(report),
         protections,
         no_cgroup,
         cgroups: cgroups.as_ref().map(RunCgroups::paths).unwrap_or_default(),
@@ -211,13 +231,15 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
             // What only the helper needs is closed here: nothing of the run can reach it
             // through pid 1 (its /proc/1/fd) even if every other layer were missing.
             drop((status_rx, usage_file, end_notice));
-            if let Some(cgroups) = cgroups {
-                cgroups.close_in_child();
+            run.report = ReportTo::Helper(status_tx);
+            // First: from here on, what the child does counts against the run's limits.
+            if let Some(Err(e)) = cgroups.map(RunCgroups::enter_from_child) {
+                fail(&run, HelperError::JoinCgroup(e), EXIT_HELPER_FAILED);
             }
             if let Some(Err(e)) = output.map(OutputPipes::install_in_child) {
                 fail(&run, HelperError::TakeOutput(e), EXIT_HELPER_FAILED);
             }
-            first_child(&mut run, status_tx)
+            first_child(&mut run)
         }
         Ok(Some(child)) => {
             let policy = run.policy.clone();
@@ -231,9 +253,11 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
                 Ok(relay) => relay,
                 Err(e) => fail(&run, HelperError::RelayOutput(e), EXIT_HELPER_FAILED),
             };
+            let report = std::mem::replace(&mut run.report, ReportTo::File(None)).into_file();
             drop((status_tx, run));
             let files = Supervised {
                 status_rx,
+                report,
                 usage_file,
                 end_notice,
             };
@@ -318,8 +342,9 @@ fn create_through(host_root: Option<&OwnedFd>, path: &Path) -> io::Result<File> 
 
 /// What the helper keeps of the run while it waits for pid 1.
 struct Supervised {
-    /// pid 1's report of the tool's end.
+    /// pid 1's frames: its report, then the tool's end.
     status_rx: OwnedFd,
+    report: Option<File>,
     usage_file: Option<File>,
     end_notice: Option<OwnedFd>,
 }
@@ -332,15 +357,22 @@ fn supervise(
     policy: &SandboxPolicy,
     relay: Option<OutputRelay>,
 ) -> ! {
+    let mut status = File::from(files.status_rx);
+    let report = files.report.as_ref();
+    let mut ended = None;
     // A service's output ends with the service: everything it printed is in its logs
-    // before the helper waits for pid 1 and reports the end.
-    if let Some(relay) = relay {
-        relay.copy_until_closed();
+    // before the helper waits for pid 1 and reports the end. Its report comes first: the
+    // service's launcher waits for it while the service runs.
+    if let Some(output) = relay {
+        take_frames(&mut status, report, &mut ended, Until::Report);
+        output.copy_until_closed();
     }
+    // Until pid 1 has ended (or, without a pid namespace, the tool has exec'd).
+    take_frames(&mut status, report, &mut ended, Until::EndOfFile);
     let direct = wait_for(child);
     // pid 1 relays the tool's end; without a pid namespace the child *is*
     // the tool and nothing is relayed.
-    let relay = read_relay(files.status_rx);
+    let relay = ended;
     let mut usage = children_usage();
     if let Some(relay) = &relay {
         usage.max_rss_kb = usage.max_rss_kb.max(relay.peak_kb);
@@ -433,16 +465,45 @@ fn wait_for(child: Pid) -> Option<Outcome> {
     }
 }
 
-fn read_relay(status_rx: OwnedFd) -> Option<Relay> {
-    let mut bytes = Vec::new();
-    File::from(status_rx).read_to_end(&mut bytes).ok()?;
-    Relay::decode(&bytes)
+/// How far `take_frames` reads.
+#[derive(PartialEq)]
+enum Until {
+    Report,
+    EndOfFile,
+}
+
+/// Reads the child's frames: each report is written to the report file as it comes, the end
+/// is kept in `ended`.
+fn take_frames(status: &mut File, report: Option<&File>, ended: &mut Option<Relay>, until: Until) {
+    while let Some(frame) = Frame::receive(&mut *status) {
+        match frame {
+            Frame::Report(json) => {
+                if let Some(file) = report {
+                    rewrite(file, &json);
+                }
+                if until == Until::Report {
+                    return;
+                }
+            }
+            Frame::End(relay) => *ended = Some(relay),
+        }
+    }
+}
+
+/// Replaces the file's content with `bytes`, through a descriptor opened before the path was
+/// hidden.
+fn rewrite(mut file: &File, bytes: &[u8]) {
+    let _ = file.set_len(0);
+    let _ = file.seek(SeekFrom::Start(0));
+    let _ = file.write_all(bytes);
 }
 
 /// pid 1 of the new pid namespace (or just the sandboxed child when the
 /// namespace could not be created).
-fn first_child(run: &mut Run, status_tx: OwnedFd) -> ! {
-    die_with_helper(&status_tx);
+fn first_child(run: &mut Run) -> ! {
+    if let ReportTo::Helper(status_tx) = &run.report {
+        die_with_helper(status_tx);
+    }
     // pid 1 keeps its capabilities (mounts, the watchdog's reads): not dumpable, so the tool
     // cannot open its memory or descriptors through /proc, whatever its uid.
     // SAFETY: prctl with integer arguments only.
@@ -500,11 +561,8 @@ fn first_child(run: &mut Run, status_tx: OwnedFd) -> ! {
     };
     apply_protections(&run.policy, &mut run.protections, private_tmp);
     match stack {
-        Some(stack) => be_init(run, status_tx, &command, &stack),
-        None => {
-            drop(status_tx);
-            exec_tool(run, &command)
-        }
+        Some(stack) => be_init(run, &command, &stack),
+        None => exec_tool(run, &command),
     }
 }
 
@@ -573,7 +631,7 @@ fn apply_protections(policy: &SandboxPolicy, p: &mut Protections, private_tmp: b
 /// pid 1: runs the tool as its child, reaps orphans, watches the tree's
 /// size when no cgroup does, and relays the tool's end to the helper. Its
 /// own exit then kills whatever the tool left behind.
-fn be_init(run: &mut Run, status_tx: OwnedFd, command: &ToolCommand, stack: &ChildStack) -> ! {
+fn be_init(run: &mut Run, command: &ToolCommand, stack: &ChildStack) -> ! {
     // SIGCHLD is waited for with a timeout, so it must not be delivered.
     block_sigchld();
     // pid 1 is a fork of the single-threaded helper and starts no thread.
@@ -615,7 +673,9 @@ fn be_init(run: &mut Run, status_tx: OwnedFd, command: &ToolCommand, stack: &Chi
         peak_kb: watchdog.map_or(0, |w| w.peak_kb),
         limit,
     };
-    let _ = File::from(status_tx).write_all(&relay.encode());
+    if let ReportTo::Helper(status_tx) = &run.report {
+        let _ = Frame::End(relay).send(status_tx.as_fd());
+    }
     end(0)
 }
 
@@ -717,7 +777,7 @@ fn exec_error(program: &std::ffi::OsStr, err: io::Error) -> HelperError {
 /// and exits with `code`.
 fn fail(run: &Run, error: HelperError, code: i32) -> ! {
     let error = one_line(&error);
-    if run.report.is_none() {
+    if matches!(run.report, ReportTo::File(None)) {
         eprintln!("toolbench sandbox: {error}");
     }
     write_report(run, Some(error));
@@ -725,22 +785,22 @@ fn fail(run: &Run, error: HelperError, code: i32) -> ! {
 }
 
 fn write_report(run: &Run, error: Option<String>) {
-    let Some(mut file) = run.report.as_ref() else {
-        return;
-    };
     let report = SandboxReport {
         protections: run.protections.clone(),
         error,
         cgroups: run.cgroups.clone(),
     };
-    // Rewritten in place: the path is hidden by now, but an fd opened
-    // before can still be truncated and written. One write, not one per token.
+    // One write, not one per token.
     let Ok(bytes) = serde_json::to_vec(&report) else {
         return;
     };
-    let _ = file.set_len(0);
-    let _ = file.seek(SeekFrom::Start(0));
-    let _ = file.write_all(&bytes);
+    match &run.report {
+        ReportTo::File(Some(file)) => rewrite(file, &bytes),
+        ReportTo::File(None) => {}
+        ReportTo::Helper(status_tx) => {
+            let _ = Frame::Report(bytes).send(status_tx.as_fd());
+        }
+    }
 }
 
 /// `fork()`: `None` in the child, the child's pid in the parent.

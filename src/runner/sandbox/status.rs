@@ -1,6 +1,9 @@
 //! How a sandboxed process ended, relayed from pid 1 of the namespace to the
 //! helper and then re-enacted by the helper so the runner sees the tool's own
-//! exit code or killing signal.
+//! exit code or killing signal; and the frames pid 1 sends the helper on the way.
+
+use std::io::{self, Read};
+use std::os::fd::BorrowedFd;
 
 use rustix::process::{Resource, WaitStatus};
 
@@ -86,6 +89,70 @@ impl Relay {
     }
 }
 
+/// What pid 1 (or, without a pid namespace, the tool's process before its exec) sends the
+/// helper on the status pipe: the report once the tool started or could not, then the end.
+/// The helper writes the report's file itself, from outside the run's cgroups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Frame {
+    /// A `SandboxReport` as JSON, written to the report file as it is; a later one replaces
+    /// an earlier one.
+    Report(Vec<u8>),
+    End(Relay),
+}
+
+const REPORT: u8 = b'R';
+const END: u8 = b'E';
+/// Far above any report; a longer frame is taken for a broken pipe.
+const MAX_FRAME: usize = 1024 * 1024;
+
+impl Frame {
+    /// Writes the frame to `to` in one go (see `encode`).
+    pub fn send(&self, to: BorrowedFd<'_>) -> io::Result<()> {
+        let bytes = self.encode()?;
+        let mut sent = 0;
+        while sent < bytes.len() {
+            match rustix::io::write(to, &bytes[sent..]) {
+                Ok(n) => sent += n,
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// A kind byte, the payload's length (little-endian u32), the payload.
+    fn encode(&self) -> io::Result<Vec<u8>> {
+        let (kind, payload) = match self {
+            Frame::Report(json) => (REPORT, json.clone()),
+            Frame::End(relay) => (END, relay.encode()),
+        };
+        let len = u32::try_from(payload.len()).map_err(|_| io::ErrorKind::InvalidInput)?;
+        let mut bytes = Vec::with_capacity(5 + payload.len());
+        bytes.push(kind);
+        bytes.extend_from_slice(&len.to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        Ok(bytes)
+    }
+
+    /// The next frame; `None` at end of file or on anything malformed.
+    pub fn receive(mut from: impl Read) -> Option<Self> {
+        let mut header = [0u8; 5];
+        from.read_exact(&mut header).ok()?;
+        let [kind, len @ ..] = header;
+        let len = usize::try_from(u32::from_le_bytes(len)).ok()?;
+        if len > MAX_FRAME {
+            return None;
+        }
+        let mut payload = vec![0u8; len];
+        from.read_exact(&mut payload).ok()?;
+        match kind {
+            REPORT => Some(Frame::Report(payload)),
+            END => Relay::decode(&payload).map(Frame::End),
+            _ => None,
+        }
+    }
+}
+
 /// Ends the current process the way `outcome` describes.
 pub(super) fn reenact(outcome: Outcome) -> ! {
     match outcome {
@@ -127,6 +194,36 @@ fn raise_default(sig: i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_come_out_as_they_went_in_and_end_at_end_of_file() {
+        let relay = Relay {
+            outcome: Outcome::Signaled(libc::SIGKILL),
+            peak_kb: 4096,
+            limit: Some("memory limit of 256 MiB reached".to_string()),
+        };
+        let mut pipe = Frame::Report(b"{\"error\":null}".to_vec())
+            .encode()
+            .expect("encode");
+        pipe.extend(Frame::End(relay.clone()).encode().expect("encode"));
+        let mut read = pipe.as_slice();
+        assert_eq!(
+            Frame::receive(&mut read),
+            Some(Frame::Report(b"{\"error\":null}".to_vec()))
+        );
+        assert_eq!(Frame::receive(&mut read), Some(Frame::End(relay)));
+        assert_eq!(Frame::receive(&mut read), None);
+    }
+
+    #[test]
+    fn a_cut_or_oversized_frame_is_no_frame() {
+        let pipe = Frame::Report(vec![b'x'; 10]).encode().expect("encode");
+        assert_eq!(Frame::receive(&pipe[..pipe.len() - 1]), None);
+        let mut huge = vec![b'R'];
+        huge.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(Frame::receive(huge.as_slice()), None);
+        assert_eq!(Frame::receive([b'?', 0, 0, 0, 0].as_slice()), None);
+    }
 
     /// Exit codes at both ends and in between; signals that kill without a core.
     const OUTCOMES: [Outcome; 5] = [
