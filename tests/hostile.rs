@@ -1778,7 +1778,7 @@ print("{{}}")
             .as_str()
             .expect("the run has a log folder"),
     );
-    for file in ["report.json", "report.usage.json"] {
+    for file in ["report.json", "run.json"] {
         if contains(&fs::read(dir.join(file)).unwrap_or_default(), &marker) {
             escapes.push(format!("the tool wrote into the sandbox's {file}"));
         }

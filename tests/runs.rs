@@ -590,7 +590,8 @@ fn a_runs_scratch_folder_never_exists_on_the_host() {
 }
 
 /// A run's in-flight file leaves `.toolbench/running/` once the run is recorded and stays in
-/// the run's folder as `run.json`, saying what ran and when.
+/// the run's folder as `run.json`, saying what ran and when. The folder holds that, the report
+/// (with what the run used) and a log for each stream that printed: nothing else.
 #[test]
 fn a_recorded_run_keeps_its_start_in_its_folder_and_nothing_in_running() {
     let ws = tempfile::tempdir().expect("tempdir");
@@ -611,6 +612,27 @@ fn a_recorded_run_keeps_its_start_in_its_folder_and_nothing_in_running() {
     assert_eq!(start["tool"], "quick", "{start}");
     assert_eq!(start["version"], "1.0.0", "{start}");
     assert_eq!(start["log_dir"], value["log_dir"], "{start}");
+    let mut files: Vec<String> = std::fs::read_dir(&run_dir)
+        .expect("run folder")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["report.json", "run.json", "stdout.log"]);
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.join("report.json")).expect("report.json"),
+    )
+    .expect("report.json is JSON");
+    assert!(
+        report["usage"]["max_rss_kb"]
+            .as_u64()
+            .is_some_and(|kb| kb > 0),
+        "{report}"
+    );
+    assert_eq!(
+        value["peak_memory_kb"], report["usage"]["max_rss_kb"],
+        "{value}"
+    );
 }
 
 /// The tool's process is started as a program expects: no signal blocked or ignored (pid 1

@@ -296,9 +296,7 @@ pub async fn execute(
     let stdout = drain(stdout_task).await;
     let stderr = drain(stderr_task).await;
     let report = read_report(&report_path);
-    let usage: Option<ToolUsage> = std::fs::read_to_string(sandbox::usage_path(&report_path))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
+    let usage: Option<&ToolUsage> = report.as_ref().and_then(|r| r.usage.as_ref());
     if child.removes_its_cgroups() {
         confine::remove_scratch(&scratch);
     } else {
@@ -308,7 +306,7 @@ pub async fn execute(
     let mut record = base_record(&request, &manifest, &input, started_at, RunStatus::Ok);
     record.duration_ms = duration.as_millis() as u64;
     record.bytes_out = stdout.total() + stderr.total();
-    record.peak_memory_kb = usage.as_ref().map(|u| u.max_rss_kb);
+    record.peak_memory_kb = usage.map(|u| u.max_rss_kb);
     record.log_dir = log_dir;
     record.exit_code = exit.and_then(|s| s.code());
     record.signal = exit.and_then(|s| std::os::unix::process::ExitStatusExt::signal(&s));
@@ -326,7 +324,7 @@ pub async fn execute(
         report: report.as_ref(),
         stderr_tail: &stderr_tail,
     };
-    let (status, error) = match usage.as_ref().and_then(|u| u.limit.clone()) {
+    let (status, error) = match usage.and_then(|u| u.limit.clone()) {
         // The tree went over a limit and was stopped: that is the run's end.
         Some(limit) if ended.by.is_none() => (RunStatus::Limit, Some(limit)),
         _ => classify(&manifest, &tool_dir, &ended, &record, &stdout),

@@ -172,7 +172,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     let prepared = prepared.unwrap_or_else(|| prepare(None, Some(network)));
     let mut protections = Protections::default();
     protections.set("fds", prepared.fds);
-    let [report, usage_file] = open_run_files(prepared.host_root, &args.policy);
+    let report = open_report(prepared.host_root, &args.policy);
     let (cgroups, no_cgroup) = match prepared
         .cgroups
         .and_then(|cgroups| cgroups.limit(&args.policy))
@@ -230,7 +230,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         Ok(None) => {
             // What only the helper needs is closed here: nothing of the run can reach it
             // through pid 1 (its /proc/1/fd) even if every other layer were missing.
-            drop((status_rx, usage_file, end_notice));
+            drop((status_rx, end_notice));
             run.report = ReportTo::Helper(status_tx);
             // First: from here on, what the child does counts against the run's limits.
             if let Some(Err(e)) = cgroups.map(RunCgroups::enter_from_child) {
@@ -258,7 +258,6 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
             let files = Supervised {
                 status_rx,
                 report,
-                usage_file,
                 end_notice,
             };
             supervise(child, files, cgroups, &policy, relay)
@@ -309,20 +308,18 @@ fn close_inherited_fds(keep: Option<RawFd>) -> Result<String, FdsError> {
     Ok("only stdin, stdout, stderr".to_string())
 }
 
-/// The report and usage files, created through the host's root: a file open for writing on
-/// one of the mount namespace's own mounts would keep pid 1 from making that mount
-/// read-only. The host's root closes here, long before pid 1 exists.
-fn open_run_files(host_root: Option<OwnedFd>, policy: &SandboxPolicy) -> [Option<File>; 2] {
-    let report = &policy.report_path;
-    [report.clone(), usage_path(report)].map(|path| {
-        match create_through(host_root.as_ref(), &path) {
-            Ok(file) => Some(file),
-            Err(e) => {
-                eprintln!("toolbench sandbox: cannot write {}: {e}", path.display());
-                None
-            }
+/// The report file, created through the host's root: a file open for writing on one of the
+/// mount namespace's own mounts would keep pid 1 from making that mount read-only. The
+/// host's root closes here, long before pid 1 exists.
+fn open_report(host_root: Option<OwnedFd>, policy: &SandboxPolicy) -> Option<File> {
+    let path = &policy.report_path;
+    match create_through(host_root.as_ref(), path) {
+        Ok(file) => Some(file),
+        Err(e) => {
+            eprintln!("toolbench sandbox: cannot write {}: {e}", path.display());
+            None
         }
-    })
+    }
 }
 
 fn create_through(host_root: Option<&OwnedFd>, path: &Path) -> io::Result<File> {
@@ -345,7 +342,6 @@ struct Supervised {
     /// pid 1's frames: its report, then the tool's end.
     status_rx: OwnedFd,
     report: Option<File>,
-    usage_file: Option<File>,
     end_notice: Option<OwnedFd>,
 }
 
@@ -358,21 +354,24 @@ fn supervise(
     relay: Option<OutputRelay>,
 ) -> ! {
     let mut status = File::from(files.status_rx);
-    let report = files.report.as_ref();
-    let mut ended = None;
+    let mut frames = Frames {
+        file: files.report,
+        report: None,
+        ended: None,
+    };
     // A service's output ends with the service: everything it printed is in its logs
     // before the helper waits for pid 1 and reports the end. Its report comes first: the
     // service's launcher waits for it while the service runs.
     if let Some(output) = relay {
-        take_frames(&mut status, report, &mut ended, Until::Report);
+        frames.take(&mut status, Until::Report);
         output.copy_until_closed();
     }
     // Until pid 1 has ended (or, without a pid namespace, the tool has exec'd).
-    take_frames(&mut status, report, &mut ended, Until::EndOfFile);
+    frames.take(&mut status, Until::EndOfFile);
     let direct = wait_for(child);
     // pid 1 relays the tool's end; without a pid namespace the child *is*
     // the tool and nothing is relayed.
-    let relay = ended;
+    let relay = frames.ended.take();
     let mut usage = children_usage();
     if let Some(relay) = &relay {
         usage.max_rss_kb = usage.max_rss_kb.max(relay.peak_kb);
@@ -385,11 +384,7 @@ fn supervise(
         }
         usage.limit = usage.limit.or(seen.limit);
     }
-    if let Some(mut file) = files.usage_file
-        && let Ok(text) = serde_json::to_string(&usage)
-    {
-        let _ = file.write_all(text.as_bytes());
-    }
+    frames.add_usage(usage);
     let pid_namespace_ended = relay.is_some();
     let outcome = relay
         .map(|r| r.outcome)
@@ -423,11 +418,6 @@ fn report_end(notice: OwnedFd, outcome: Outcome) {
     if set_parent_process_death_signal(None).is_ok() {
         let _ = rustix::io::write(&notice, &outcome.encode());
     }
-}
-
-/// Where the helper records the tool's resource usage, next to the report.
-pub fn usage_path(report_path: &Path) -> std::path::PathBuf {
-    report_path.with_extension("usage.json")
 }
 
 /// CPU times of the tree, and the largest single process: the kernel folds
@@ -472,20 +462,47 @@ enum Until {
     EndOfFile,
 }
 
-/// Reads the child's frames: each report is written to the report file as it comes, the end
-/// is kept in `ended`.
-fn take_frames(status: &mut File, report: Option<&File>, ended: &mut Option<Relay>, until: Until) {
-    while let Some(frame) = Frame::receive(&mut *status) {
-        match frame {
-            Frame::Report(json) => {
-                if let Some(file) = report {
-                    rewrite(file, &json);
+/// What the helper makes of its child's frames.
+struct Frames {
+    /// The report file, written from outside the run's cgroups.
+    file: Option<File>,
+    /// The last report, as the child sent it.
+    report: Option<Vec<u8>>,
+    ended: Option<Relay>,
+}
+
+impl Frames {
+    /// Reads the child's frames: each report is written to the report file as it comes, the
+    /// end is kept.
+    fn take(&mut self, status: &mut File, until: Until) {
+        while let Some(frame) = Frame::receive(&mut *status) {
+            match frame {
+                Frame::Report(json) => {
+                    if let Some(file) = &self.file {
+                        rewrite(file, &json);
+                    }
+                    self.report = Some(json);
+                    if until == Until::Report {
+                        return;
+                    }
                 }
-                if until == Until::Report {
-                    return;
-                }
+                Frame::End(relay) => self.ended = Some(relay),
             }
-            Frame::End(relay) => *ended = Some(relay),
+        }
+    }
+
+    /// Rewrites the report with what the run used. Without a report (the child failed
+    /// before it could send one) there is nothing to add it to: the run failed to start.
+    fn add_usage(&self, usage: ToolUsage) {
+        let (Some(file), Some(json)) = (&self.file, &self.report) else {
+            return;
+        };
+        let Ok(mut report) = serde_json::from_slice::<SandboxReport>(json) else {
+            return;
+        };
+        report.usage = Some(usage);
+        if let Ok(bytes) = serde_json::to_vec(&report) {
+            rewrite(file, &bytes);
         }
     }
 }
@@ -789,6 +806,7 @@ fn write_report(run: &Run, error: Option<String>) {
         protections: run.protections.clone(),
         error,
         cgroups: run.cgroups.clone(),
+        usage: None,
     };
     // One write, not one per token.
     let Ok(bytes) = serde_json::to_vec(&report) else {

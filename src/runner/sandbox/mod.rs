@@ -45,7 +45,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use forked::{ForkError, ForkedHelper, StartedHelper, read_end};
-pub use helper::{EXIT_HELPER_FAILED, usage_path};
+pub use helper::EXIT_HELPER_FAILED;
 pub use policy::{Layer, Protections, SandboxPolicy, SandboxReport, ToolUsage};
 
 /// Paths that each failed for their own reason, `a: cause, b: cause`: a list has no one

@@ -144,8 +144,8 @@ impl Protections {
     }
 }
 
-/// What the helper tells the runner, written to `report_path` before exec
-/// (and rewritten with `error` set when exec fails).
+/// What the helper tells the runner in `report_path`: written when the tool started (or
+/// could not), rewritten with `usage` once the run is over.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SandboxReport {
     pub protections: Protections,
@@ -155,9 +155,12 @@ pub struct SandboxReport {
     /// case the helper was killed before it could.
     #[serde(default)]
     pub cgroups: Vec<PathBuf>,
+    /// What the run used, once it is over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<ToolUsage>,
 }
 
-/// Resource usage of a finished run, written by the helper next to the report.
+/// Resource usage of a finished run.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ToolUsage {
     /// Peak memory of the whole tree (summed over its processes) when a
