@@ -24,9 +24,8 @@ fn memory_cgroups() -> Option<u64> {
 }
 
 /// On cgroup v1, a run's memory cgroup is gone once the run is, not left dying: a page
-/// written from inside the cgroup keeps a removed cgroup alive until the page cache lets go
-/// of the page, and the helper once wrote the report and the usage from inside. Hundreds of
-/// dying cgroups made every run slower, and the kernel allows 65,535.
+/// written from inside the cgroup keeps a removed cgroup alive, with its kernel memory, until
+/// the page cache lets go of the page, and the report was once written from inside.
 #[test]
 fn runs_leave_no_dying_memory_cgroup_behind() {
     // SAFETY: geteuid has no preconditions.

@@ -9,12 +9,11 @@
 //! mounts.
 //!
 //! Who joins differs by version. On v1 pid 1 moves itself in as it starts, through `tasks`
-//! opened by the helper, and the helper stays out: a page of a file it writes (the report,
-//! the usage) would otherwise be charged to the run's cgroup and keep it alive, removed but
-//! dying, until the page cache lets go of the page (hundreds of dying cgroups made every run
-//! a millisecond slower here, BENCHMARKS.md). On v2 a move writes `cgroup.procs`, which
-//! waits for an RCU grace period, so the helper moves in ahead, before its run, and pid 1
-//! starts inside.
+//! opened by the helper, and the helper stays out: a page of a file it writes (the report)
+//! would otherwise be charged to the run's cgroup and keep it alive, removed but dying, with
+//! its kernel memory, until the page cache lets go of the page (one per run, for as long as
+//! memory is free). On v2 a move writes `cgroup.procs`, which waits for an RCU grace period,
+//! so the helper moves in ahead, before its run, and pid 1 starts inside.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
