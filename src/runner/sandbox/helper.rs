@@ -229,7 +229,8 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     match unsafe { fork() } {
         Ok(None) => {
             // What only the helper needs is closed here: nothing of the run can reach it
-            // through pid 1 (its /proc/1/fd) even if every other layer were missing.
+            // through pid 1 (its /proc/1/fd) even if every other layer were missing. The
+            // report file goes too: the child sends its report to the helper.
             drop((status_rx, end_notice));
             run.report = ReportTo::Helper(status_tx);
             // First: from here on, what the child does counts against the run's limits.
@@ -455,7 +456,7 @@ fn wait_for(child: Pid) -> Option<Outcome> {
     }
 }
 
-/// How far `take_frames` reads.
+/// How far `Frames::take` reads.
 #[derive(PartialEq)]
 enum Until {
     Report,
