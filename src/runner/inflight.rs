@@ -1,5 +1,5 @@
 //! Runs in flight, on disk: one small file per run under `.toolbench/running/`, written before
-//! the tool starts and removed once the run's record is stored. A toolbench process killed in
+//! the tool starts and moved into the run's folder once the run's record is stored. A toolbench process killed in
 //! between (kill -9, OOM, a closed terminal) takes its run with it (the helper dies with its
 //! starter), and the file is how the next toolbench process learns the run ever happened: it
 //! closes such runs as `abandoned`, with their logs.

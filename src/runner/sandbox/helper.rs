@@ -97,19 +97,54 @@ struct Run {
     world: Option<Result<mounts::World, mounts::MountError>>,
 }
 
-/// Where the report goes. The helper holds the file (opened before the mount namespace hides
-/// the state folder) and writes it from outside the run's cgroups, where a page it writes
-/// keeps no removed cgroup alive (see `cgroup`); its child sends its report to the helper.
+/// Where the report goes. The helper writes the file from outside the run's cgroups, where a
+/// page it writes keeps no removed cgroup alive (see `cgroup`); its child sends its report to
+/// the helper.
 enum ReportTo {
-    File(Option<File>),
+    File(ReportFile),
     /// The status pipe to the helper (close-on-exec: the tool never inherits it).
     Helper(OwnedFd),
 }
 
+/// The report file, created when the first report comes: the helper is idle then, waiting on
+/// its child while the tool runs, so the creation (costly on some disks, BENCHMARKS.md) is
+/// off the run's path. Created through the host's root, opened before the mount namespace, so
+/// the path resolves on the host whatever the namespace hides; and a file open for writing on
+/// one of the namespace's own mounts would keep pid 1 from making that mount read-only. The
+/// host's root never reaches pid 1: its copy goes with this in the child (`ReportTo::Helper`).
+struct ReportFile {
+    host_root: Option<OwnedFd>,
+    path: std::path::PathBuf,
+    file: std::cell::OnceCell<Option<File>>,
+}
+
+impl ReportFile {
+    /// Replaces the report with `bytes`; false when the file cannot be written.
+    fn write(&self, bytes: &[u8]) -> bool {
+        let file =
+            self.file.get_or_init(
+                || match create_through(self.host_root.as_ref(), &self.path) {
+                    Ok(file) => Some(file),
+                    Err(e) => {
+                        eprintln!(
+                            "toolbench sandbox: cannot write {}: {e}",
+                            self.path.display()
+                        );
+                        None
+                    }
+                },
+            );
+        if let Some(file) = file {
+            rewrite(file, bytes);
+        }
+        file.is_some()
+    }
+}
+
 impl ReportTo {
-    fn into_file(self) -> Option<File> {
+    fn into_file(self) -> Option<ReportFile> {
         match self {
-            ReportTo::File(file) => file,
+            ReportTo::File(file) => Some(file),
             ReportTo::Helper(_) => None,
         }
     }
@@ -172,7 +207,11 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     let prepared = prepared.unwrap_or_else(|| prepare(None, Some(network)));
     let mut protections = Protections::default();
     protections.set("fds", prepared.fds);
-    let report = open_report(prepared.host_root, &args.policy);
+    let report = ReportFile {
+        host_root: prepared.host_root,
+        path: args.policy.report_path.clone(),
+        file: std::cell::OnceCell::new(),
+    };
     let (cgroups, no_cgroup) = match prepared
         .cgroups
         .and_then(|cgroups| cgroups.limit(&args.policy))
@@ -254,8 +293,10 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
                 Ok(relay) => relay,
                 Err(e) => fail(&run, HelperError::RelayOutput(e), EXIT_HELPER_FAILED),
             };
-            let report = std::mem::replace(&mut run.report, ReportTo::File(None)).into_file();
-            drop((status_tx, run));
+            // Only the child keeps the status pipe's writing end: its end is the child's.
+            let report =
+                std::mem::replace(&mut run.report, ReportTo::Helper(status_tx)).into_file();
+            drop(run);
             let files = Supervised {
                 status_rx,
                 report,
@@ -309,20 +350,6 @@ fn close_inherited_fds(keep: Option<RawFd>) -> Result<String, FdsError> {
     Ok("only stdin, stdout, stderr".to_string())
 }
 
-/// The report file, created through the host's root: a file open for writing on one of the
-/// mount namespace's own mounts would keep pid 1 from making that mount read-only. The
-/// host's root closes here, long before pid 1 exists.
-fn open_report(host_root: Option<OwnedFd>, policy: &SandboxPolicy) -> Option<File> {
-    let path = &policy.report_path;
-    match create_through(host_root.as_ref(), path) {
-        Ok(file) => Some(file),
-        Err(e) => {
-            eprintln!("toolbench sandbox: cannot write {}: {e}", path.display());
-            None
-        }
-    }
-}
-
 fn create_through(host_root: Option<&OwnedFd>, path: &Path) -> io::Result<File> {
     let (Some(root), Ok(below)) = (host_root, path.strip_prefix("/")) else {
         return File::create(path);
@@ -342,7 +369,7 @@ fn create_through(host_root: Option<&OwnedFd>, path: &Path) -> io::Result<File> 
 struct Supervised {
     /// pid 1's frames: its report, then the tool's end.
     status_rx: OwnedFd,
-    report: Option<File>,
+    report: Option<ReportFile>,
     end_notice: Option<OwnedFd>,
 }
 
@@ -466,7 +493,7 @@ enum Until {
 /// What the helper makes of its child's frames.
 struct Frames {
     /// The report file, written from outside the run's cgroups.
-    file: Option<File>,
+    file: Option<ReportFile>,
     /// The last report, as the child sent it.
     report: Option<Vec<u8>>,
     ended: Option<Relay>,
@@ -480,7 +507,7 @@ impl Frames {
             match frame {
                 Frame::Report(json) => {
                     if let Some(file) = &self.file {
-                        rewrite(file, &json);
+                        file.write(&json);
                     }
                     self.report = Some(json);
                     if until == Until::Report {
@@ -503,7 +530,7 @@ impl Frames {
         };
         report.usage = Some(usage);
         if let Ok(bytes) = serde_json::to_vec(&report) {
-            rewrite(file, &bytes);
+            file.write(&bytes);
         }
     }
 }
@@ -795,14 +822,14 @@ fn exec_error(program: &std::ffi::OsStr, err: io::Error) -> HelperError {
 /// and exits with `code`.
 fn fail(run: &Run, error: HelperError, code: i32) -> ! {
     let error = one_line(&error);
-    if matches!(run.report, ReportTo::File(None)) {
+    if !write_report(run, Some(error.clone())) {
         eprintln!("toolbench sandbox: {error}");
     }
-    write_report(run, Some(error));
     end(code)
 }
 
-fn write_report(run: &Run, error: Option<String>) {
+/// Writes the report, or sends it to the helper; false when it went nowhere.
+fn write_report(run: &Run, error: Option<String>) -> bool {
     let report = SandboxReport {
         protections: run.protections.clone(),
         error,
@@ -811,14 +838,11 @@ fn write_report(run: &Run, error: Option<String>) {
     };
     // One write, not one per token.
     let Ok(bytes) = serde_json::to_vec(&report) else {
-        return;
+        return false;
     };
     match &run.report {
-        ReportTo::File(Some(file)) => rewrite(file, &bytes),
-        ReportTo::File(None) => {}
-        ReportTo::Helper(status_tx) => {
-            let _ = Frame::Report(bytes).send(status_tx.as_fd());
-        }
+        ReportTo::File(file) => file.write(&bytes),
+        ReportTo::Helper(status_tx) => Frame::Report(bytes).send(status_tx.as_fd()).is_ok(),
     }
 }
 
