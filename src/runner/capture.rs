@@ -36,7 +36,7 @@ impl CappedCapture {
         if !bytes.is_empty()
             && let Some(path) = self.log_path.take()
         {
-            self.log = File::create(path).ok();
+            self.log = create_with_folder(&path).ok();
         }
         self.total += bytes.len() as u64;
         let room = self.head_cap - self.head.len();
@@ -94,6 +94,20 @@ impl CappedCapture {
         let mut out = self.head[self.head.len().saturating_sub(need)..].to_vec();
         out.extend_from_slice(&tail);
         out
+    }
+}
+
+/// Creates `path`, and its folder first when it is not there yet (a run's folder is made by
+/// the first thing written into it).
+fn create_with_folder(path: &Path) -> std::io::Result<File> {
+    match File::create(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder)?;
+            }
+            File::create(path)
+        }
+        created => created,
     }
 }
 
@@ -173,6 +187,16 @@ mod tests {
             std::fs::read_to_string(&log).expect("log"),
             "abcd\n[… 8 bytes omitted …]\nmno"
         );
+    }
+
+    #[test]
+    fn the_first_byte_makes_the_logs_folder_too() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("run").join("stdout.log");
+        let mut capture = CappedCapture::new(4, 3, Some(&log));
+        capture.push(b"hi");
+        capture.finish();
+        assert_eq!(std::fs::read_to_string(&log).expect("log"), "hi");
     }
 
     #[test]

@@ -107,13 +107,9 @@ fn input_as_args(value: &Value, manifest: &Manifest) -> Result<Vec<String>, NotA
     }
 }
 
-/// `<root>/.toolbench/runs/<time>-<name>-<n>`, created fresh. Its `scratch` is made by the
-/// sandbox (a tmpfs inside the run's mount namespace), not here.
-pub fn create_run_dir(root: &Path, name: &str) -> Result<PathBuf, RunError> {
-    create_work_dir(root, "runs", name)
-}
-
-/// `<root>/.toolbench/<kind>/<time>-<name>-<n>`, created fresh.
+/// `<root>/.toolbench/<kind>/<time>-<name>-<n>`, created fresh, for a confined program that is
+/// not a run (a run's folder is named by its in-flight file, `inflight::Marker::reserve`). Its
+/// `scratch` is made by the sandbox (a tmpfs inside the program's mount namespace), not here.
 pub fn create_work_dir(root: &Path, kind: &str, name: &str) -> Result<PathBuf, RunError> {
     let runs = crate::workspace::state_dir(root).join(kind);
     let stamp = crate::clock::now_rfc3339().replace([':', '.'], "");

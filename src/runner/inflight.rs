@@ -7,6 +7,7 @@
 //! A process is named by its pid and its start time, so a pid the kernel handed to another
 //! program since is never taken for the run's.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -92,6 +93,15 @@ fn running_dir(root: &Path) -> PathBuf {
     crate::workspace::state_dir(root).join("running")
 }
 
+fn runs_dir(root: &Path) -> PathBuf {
+    crate::workspace::state_dir(root).join("runs")
+}
+
+/// The folder of the run with `log_dir`, made when something is first written into it.
+pub fn run_folder(root: &Path, log_dir: &str) -> PathBuf {
+    root.join(log_dir)
+}
+
 fn marker_path(root: &Path, log_dir: &str) -> PathBuf {
     let name = Path::new(log_dir)
         .file_name()
@@ -101,15 +111,68 @@ fn marker_path(root: &Path, log_dir: &str) -> PathBuf {
 }
 
 impl Marker {
-    /// Writes the run's file: a run is never started unrecorded.
-    pub fn write(root: &Path, run: InFlight) -> std::io::Result<Self> {
+    /// Writes the run's file under the first name `<time>-<tool>-<n>` that no other run holds,
+    /// in flight or finished, with `run` made for that name's run folder (see
+    /// `run_folder`): a run is never started unrecorded. The folder itself is made by the
+    /// first thing written into it (a log, the report, this file once the run is stored),
+    /// not here: a creation is on the run's path, and on some disks it costs a fraction of
+    /// a millisecond (BENCHMARKS.md).
+    pub fn reserve(
+        root: &Path,
+        tool: &str,
+        run: impl Fn(String) -> InFlight,
+    ) -> std::io::Result<Self> {
+        let runs = runs_dir(root);
+        std::fs::create_dir_all(&runs)?;
         std::fs::create_dir_all(running_dir(root))?;
-        let marker = Marker {
-            path: marker_path(root, &run.log_dir),
-            run,
+        let stamp = crate::clock::now_rfc3339().replace([':', '.'], "");
+        for attempt in 0..1000 {
+            let folder = runs.join(format!("{stamp}-{tool}-{attempt}"));
+            let log_dir = folder
+                .strip_prefix(root)
+                .unwrap_or(&folder)
+                .display()
+                .to_string();
+            let marker = Marker {
+                path: marker_path(root, &log_dir),
+                run: run(log_dir),
+            };
+            if marker.claim(&folder)? {
+                return Ok(marker);
+            }
+        }
+        Err(std::io::Error::other(
+            "too many runs started in the same millisecond",
+        ))
+    }
+
+    /// Creates the file exclusively, so that of two runs taking the same name one moves on;
+    /// false when the name is taken, by a run in flight or by a finished one, whose file has
+    /// moved into its folder. Not renamed into place: a reader that meets the file half
+    /// written skips it as unreadable, and the run starts only once it is whole.
+    fn claim(&self, folder: &Path) -> std::io::Result<bool> {
+        let text = serde_json::to_vec(&self.run).map_err(std::io::Error::other)?;
+        let mut file = match std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&self.path)
+        {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+            Err(e) => return Err(e),
         };
-        marker.save()?;
-        Ok(marker)
+        if std::fs::symlink_metadata(folder).is_ok() {
+            drop(file);
+            std::fs::remove_file(&self.path)?;
+            return Ok(false);
+        }
+        file.write_all(&text)?;
+        Ok(true)
+    }
+
+    /// The run's folder, relative to the root.
+    pub fn log_dir(&self) -> &str {
+        &self.run.log_dir
     }
 
     /// Names the helper, so a reader can tell it from a later process with its pid; kept as
@@ -171,7 +234,10 @@ pub enum KeepError {
 pub fn finish(root: &Path, log_dir: Option<&str>) {
     if let Some(log_dir) = log_dir {
         let marker = marker_path(root, log_dir);
-        if std::fs::rename(&marker, root.join(log_dir).join(FINISHED_NAME)).is_err() {
+        let folder = run_folder(root, log_dir);
+        let moved = std::fs::create_dir_all(&folder)
+            .and_then(|()| std::fs::rename(&marker, folder.join(FINISHED_NAME)));
+        if moved.is_err() {
             let _ = std::fs::remove_file(marker);
         }
     }
@@ -294,8 +360,8 @@ mod tests {
         );
     }
 
-    /// A run started by this process, with `helper` named.
-    fn sample_run(helper: Option<ProcessId>) -> InFlight {
+    /// A run started by this process, with `helper` named, for the run folder `log_dir`.
+    fn sample_run(helper: Option<ProcessId>, log_dir: String) -> InFlight {
         InFlight {
             tool: "t".into(),
             version: "1.0.0".into(),
@@ -304,7 +370,7 @@ mod tests {
             started_at: crate::clock::now_rfc3339(),
             origin: RunOrigin::Cli,
             client: None,
-            log_dir: ".toolbench/runs/x-t-0".into(),
+            log_dir,
             starter: ProcessId::of(std::process::id()).expect("own stat"),
             helper,
             finished: None,
@@ -312,30 +378,56 @@ mod tests {
     }
 
     #[test]
-    fn markers_round_trip_and_finish_removes_them() {
+    fn markers_round_trip_and_finish_moves_them_into_the_made_run_folder() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let run = sample_run(None);
-        let mut marker = Marker::write(dir.path(), run.clone()).expect("written");
+        let mut marker =
+            Marker::reserve(dir.path(), "t", |log_dir| sample_run(None, log_dir)).expect("written");
+        let log_dir = marker.run.log_dir.clone();
+        assert!(
+            !run_folder(dir.path(), &log_dir).exists(),
+            "the run folder is made when something is written into it"
+        );
         marker.set_helper(std::process::id());
         let listed = list(dir.path());
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].tool, "t");
         assert!(listed[0].helper.is_some() && listed[0].is_live());
-        finish(dir.path(), Some(&run.log_dir));
+        finish(dir.path(), Some(&log_dir));
         assert!(list(dir.path()).is_empty());
+        let kept = std::fs::read(run_folder(dir.path(), &log_dir).join(FINISHED_NAME));
+        let kept: InFlight = serde_json::from_slice(&kept.expect("run.json")).expect("JSON");
+        assert_eq!(kept.log_dir, log_dir);
+    }
+
+    #[test]
+    fn a_name_held_by_a_run_in_flight_or_finished_is_not_taken_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let reserve = || {
+            Marker::reserve(dir.path(), "t", |log_dir| sample_run(None, log_dir))
+                .expect("written")
+                .run
+                .log_dir
+        };
+        let first = reserve();
+        let second = reserve();
+        assert_ne!(first, second, "a run in flight holds its name");
+        finish(dir.path(), Some(&first));
+        finish(dir.path(), Some(&second));
+        // Within the same millisecond the finished runs' folders still hold their names.
+        let third = reserve();
+        assert!(third != first && third != second, "{third}");
     }
 
     #[test]
     fn a_file_that_already_names_the_helper_is_not_rewritten_for_it() {
         use std::os::unix::fs::MetadataExt;
         let dir = tempfile::tempdir().expect("tempdir");
-        let run = sample_run(ProcessId::of(std::process::id()));
-        let mut marker = Marker::write(dir.path(), run).expect("written");
-        let inode = || {
-            std::fs::metadata(marker_path(dir.path(), ".toolbench/runs/x-t-0"))
-                .expect("marker")
-                .ino()
-        };
+        let mut marker = Marker::reserve(dir.path(), "t", |log_dir| {
+            sample_run(ProcessId::of(std::process::id()), log_dir)
+        })
+        .expect("written");
+        let path = marker_path(dir.path(), &marker.run.log_dir);
+        let inode = || std::fs::metadata(&path).expect("marker").ino();
         let first = inode();
         marker.set_helper(std::process::id());
         assert_eq!(inode(), first, "rewritten for the helper it already named");

@@ -190,7 +190,9 @@ pub async fn execute(
 ) -> Result<RunOutcome, RunError> {
     let (manifest, input) = preflight(&request.entry, request.input.as_deref())?;
     let started_at = crate::clock::rfc3339(SystemTime::now());
-    let run_dir = command::create_run_dir(&request.root, &manifest.name)?;
+    let mut marker = record_start(&request, &manifest, &input, &started_at)?;
+    let log_dir = Some(marker.log_dir().to_string());
+    let run_dir = inflight::run_folder(&request.root, marker.log_dir());
     let scratch = run_dir.join("scratch");
     let report_path = run_dir.join("report.json");
     let tool_dir = tool_dir(&request.entry);
@@ -214,11 +216,6 @@ pub async fn execute(
         env: command::tool_env(&manifest, &scratch, &tool_dir),
         visible: vec![tool_dir.clone()],
     });
-    let log_dir = run_dir
-        .strip_prefix(&request.root)
-        .ok()
-        .map(|p| p.display().to_string());
-    let mut marker = record_start(&request, &manifest, &input, &started_at, &run_dir, &log_dir)?;
 
     let clock = Instant::now();
     let started = HelperProcess::start(
@@ -339,36 +336,37 @@ pub async fn execute(
     ))
 }
 
-/// Writes the run's in-flight file before anything is spawned: a run never starts unrecorded.
+/// Writes the run's in-flight file before anything is spawned, which names the run and its
+/// folder: a run never starts unrecorded.
 fn record_start(
     request: &RunRequest,
     manifest: &Manifest,
     input: &Option<serde_json::Value>,
     started_at: &str,
-    run_dir: &Path,
-    log_dir: &Option<String>,
 ) -> Result<inflight::Marker, RunError> {
     let refuse = |reason: String| RunError::RunDir {
-        path: run_dir.to_path_buf(),
+        path: crate::workspace::state_dir(&request.root).join("running"),
         reason: format!("cannot record the run before it starts: {reason}"),
     };
     let starter = inflight::ProcessId::of(std::process::id())
         .ok_or_else(|| refuse("cannot read this process's start time in /proc".to_string()))?;
-    let run = inflight::InFlight {
+    // A helper forked ahead is named from the start: one write instead of two.
+    let helper = request.preforked.pid().and_then(inflight::ProcessId::of);
+    let input = input.as_ref().map(|v| v.to_string()).unwrap_or_default();
+    let run = |log_dir| inflight::InFlight {
         tool: manifest.name.clone(),
         version: manifest.version.to_string(),
         tier: request.entry.tier,
-        input: input.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        input: input.clone(),
         started_at: started_at.to_string(),
         origin: request.origin,
         client: request.client.clone(),
-        log_dir: log_dir.clone().unwrap_or_default(),
+        log_dir,
         starter,
-        // A helper forked ahead is named from the start: one write instead of two.
-        helper: request.preforked.pid().and_then(inflight::ProcessId::of),
+        helper,
         finished: None,
     };
-    inflight::Marker::write(&request.root, run).map_err(|e| refuse(e.to_string()))
+    inflight::Marker::reserve(&request.root, &manifest.name, run).map_err(|e| refuse(e.to_string()))
 }
 
 fn finished(

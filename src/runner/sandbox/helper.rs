@@ -350,18 +350,44 @@ fn close_inherited_fds(keep: Option<RawFd>) -> Result<String, FdsError> {
     Ok("only stdin, stdout, stderr".to_string())
 }
 
+/// Creates `path` through the host's root, and its folder first when it is not there yet (a
+/// run's folder is made by the first thing written into it).
 fn create_through(host_root: Option<&OwnedFd>, path: &Path) -> io::Result<File> {
     let (Some(root), Ok(below)) = (host_root, path.strip_prefix("/")) else {
         return File::create(path);
     };
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC;
     let mode = Mode::from_raw_mode(0o666);
-    // IN_ROOT: an absolute symlink on the way resolves from the host's root too.
+    match open_below(root, below, flags, mode) {
+        Err(Errno::NOENT) => {
+            // The file's folder, made in its own parent, which is there.
+            let folder = below.parent().ok_or(Errno::NOENT)?;
+            let (Some(parent), Some(name)) = (folder.parent(), folder.file_name()) else {
+                return Err(Errno::NOENT.into());
+            };
+            let parent = open_below(
+                root,
+                parent,
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+            match rustix::fs::mkdirat(&parent, name, Mode::from_raw_mode(0o777)) {
+                Ok(()) | Err(Errno::EXIST) => {}
+                Err(e) => return Err(e.into()),
+            }
+            Ok(open_below(root, below, flags, mode)?.into())
+        }
+        opened => Ok(opened?.into()),
+    }
+}
+
+/// Opens `below` beneath the host's `root`: IN_ROOT, so an absolute symlink on the way
+/// resolves from the host's root too.
+fn open_below(root: &OwnedFd, below: &Path, flags: OFlags, mode: Mode) -> Result<OwnedFd, Errno> {
     match openat2(root, below, flags, mode, ResolveFlags::IN_ROOT) {
-        Ok(fd) => Ok(fd.into()),
         // Kernels before 5.6 lack openat2; some container filters answer EPERM for it.
-        Err(Errno::NOSYS | Errno::PERM) => Ok(openat(root, below, flags, mode)?.into()),
-        Err(e) => Err(e.into()),
+        Err(Errno::NOSYS | Errno::PERM) => openat(root, below, flags, mode),
+        opened => opened,
     }
 }
 
@@ -615,7 +641,12 @@ fn first_child(run: &mut Run) -> ! {
 /// runner makes none, since a run with its own namespace gets its scratch as a tmpfs made
 /// inside it and nothing on the host.
 fn enter_host_scratch(scratch: &Path) -> io::Result<()> {
-    match std::fs::DirBuilder::new().mode(0o700).create(scratch) {
+    // Its run's folder may not be made yet either.
+    match std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(scratch)
+    {
         Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
         _ => {}
     }
