@@ -27,9 +27,10 @@ tool gib 'head -c 1073741824 /dev/zero' ''
 
 echo "== 1. overhead of toolbench run (50 rounds, every command once per round, medians)"
 bwrap_cmd="bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all --die-with-parent /bin/true"
-cmds=("sh $ws/approved/noop/run.sh" "$bin --root $ws run noop" "$bin --root $ws run noop_net")
+# label=command, in the order of a round.
+cmds=("sh=sh $ws/approved/noop/run.sh" "run=$bin --root $ws run noop" "run_net=$bin --root $ws run noop_net")
 if command -v bwrap >/dev/null && $bwrap_cmd 2>/dev/null; then
-  cmds+=("/bin/true" "$bwrap_cmd")
+  cmds+=("true=/bin/true" "bwrap=$bwrap_cmd")
 elif command -v bwrap >/dev/null; then
   echo "(bwrap is installed but cannot create its namespaces here: bubblewrap line skipped)"
 else
@@ -40,8 +41,12 @@ fi
 # bwrap and toolbench met different minutes and their ratio moved by a third).
 python3 - "${cmds[@]}" <<'PY'
 import os, shlex, shutil, statistics, sys, time
-cmds = [shlex.split(c) for c in sys.argv[1:]]
-cmds = [[shutil.which(c[0]) or c[0]] + c[1:] for c in cmds]
+labels, cmds = [], []
+for arg in sys.argv[1:]:
+    label, command = arg.split("=", 1)
+    argv = shlex.split(command)
+    labels.append(label)
+    cmds.append([shutil.which(argv[0]) or argv[0]] + argv[1:])
 devnull = os.open("/dev/null", os.O_WRONLY)
 def timed(argv):
     start = time.perf_counter()
@@ -50,26 +55,31 @@ def timed(argv):
     return time.perf_counter() - start
 times = [[] for _ in cmds]
 for rnd in range(55):
-    for i, argv in enumerate(cmds):
-        took = timed(argv)
+    # Every other round in reverse: what one command leaves the kernel to finish (a network
+    # namespace is torn down after its process exits) falls on each of its neighbours alike.
+    order = range(len(cmds)) if rnd % 2 == 0 else reversed(range(len(cmds)))
+    for i in order:
+        took = timed(cmds[i])
         if rnd >= 5:  # warm-up rounds
             times[i].append(took)
-med = [statistics.median(t) * 1000 for t in times]
-print(f"direct sh run.sh:               {med[0]:6.1f} ms")
-print(f"toolbench run (network off):    {med[1]:6.1f} ms   overhead {med[1] - med[0]:5.1f} ms")
-print(f"toolbench run (network on):     {med[2]:6.1f} ms   overhead {med[2] - med[0]:5.1f} ms")
-if len(med) > 3:
-    print(f"direct /bin/true:               {med[3]:6.1f} ms")
-    print(f"bwrap ... --unshare-all /bin/true: {med[4]:6.1f} ms   overhead {med[4] - med[3]:5.1f} ms")
+med = {label: statistics.median(t) * 1000 for label, t in zip(labels, times)}
+sh = med["sh"]
+print(f"direct sh run.sh:               {sh:6.1f} ms")
+print(f"toolbench run (network off):    {med['run']:6.1f} ms   overhead {med['run'] - sh:5.1f} ms")
+print(f"toolbench run (network on):     {med['run_net']:6.1f} ms   overhead {med['run_net'] - sh:5.1f} ms")
+if "bwrap" in med:
+    bwrap = med["bwrap"]
+    print(f"direct /bin/true:               {med['true']:6.1f} ms")
+    print(f"bwrap ... --unshare-all /bin/true: {bwrap:6.1f} ms   overhead {bwrap - med['true']:5.1f} ms")
     # The issue's figure: toolbench's run overhead against the whole bwrap command.
-    print(f"toolbench overhead / bwrap command:     {(med[1] - med[0]) / med[4]:5.2f}x  (target <= 1.25x)")
-    print(f"toolbench overhead / bwrap overhead:    {(med[1] - med[0]) / (med[4] - med[3]):5.2f}x")
+    print(f"toolbench overhead / bwrap command:     {(med['run'] - sh) / bwrap:5.2f}x  (target <= 1.25x)")
+    print(f"toolbench overhead / bwrap overhead:    {(med['run'] - sh) / (bwrap - med['true']):5.2f}x")
     # Stricter and honest about what is compared: the whole CLI (start, find the tool in
     # the index, sandbox, record the run in SQLite) against bwrap alone.
-    print(f"whole toolbench run / whole bwrap:      {med[1] / med[4]:5.2f}x")
+    print(f"whole toolbench run / whole bwrap:      {med['run'] / bwrap:5.2f}x")
 PY
 
-if [ ${#cmds[@]} -gt 3 ]; then
+if command -v bwrap >/dev/null && $bwrap_cmd 2>/dev/null; then
   # Back to back, as above, runs share kernel work that a run started on its own pays in
   # full (moving into a cgroup v1 waits for an RCU grace period unless another move just
   # did). The two commands, each after 300 ms of idle:
