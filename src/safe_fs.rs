@@ -69,8 +69,19 @@ impl Dir {
         })
     }
 
+    /// A folder the caller opened itself and trusts (with `dir_flags`: read-only, a folder,
+    /// close-on-exec), for paths resolved from another root than this process's.
+    pub fn from_open(fd: OwnedFd, path: PathBuf) -> Dir {
+        Dir { fd, path }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Makes this folder the calling process's working folder.
+    pub fn enter(&self) -> std::io::Result<()> {
+        Ok(rustix::process::fchdir(&self.fd)?)
     }
 
     /// The existing folder `relative` below this one.
@@ -84,10 +95,15 @@ impl Dir {
 
     /// The folder `relative` below this one, created (with its parents) when missing.
     pub fn create_dirs(&self, relative: &Path) -> Result<Dir, SafeFsError> {
+        self.create_dirs_with_mode(relative, 0o755)
+    }
+
+    /// `create_dirs`, the folders it makes getting `mode`.
+    pub fn create_dirs_with_mode(&self, relative: &Path, mode: u32) -> Result<Dir, SafeFsError> {
         let mut dir = self.open_dir(Path::new(""))?;
         for name in names(relative)? {
             let path = dir.path.join(&name);
-            match mkdirat(&dir.fd, &name, Mode::from_raw_mode(0o755)) {
+            match mkdirat(&dir.fd, &name, Mode::from_raw_mode(mode)) {
                 Ok(()) | Err(Errno::EXIST) => {}
                 Err(e) => return Err(SafeFsError::from_errno(path, e)),
             }
@@ -151,6 +167,23 @@ impl Dir {
         Ok(())
     }
 
+    /// Creates `relative`, or empties it, for writing as its content comes (a run's logs and
+    /// report, which `write`'s whole replacement does not fit); missing folders are created.
+    /// Never through a symlink, the file itself included.
+    pub fn create_file(&self, relative: &Path) -> Result<std::fs::File, SafeFsError> {
+        let (parent, name) = self.parent_of(relative, true)?;
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        resolve(
+            &parent.fd,
+            std::slice::from_ref(&name),
+            flags,
+            Mode::from_raw_mode(0o666),
+        )
+        .map(std::fs::File::from)
+        .map_err(|e| SafeFsError::from_errno(parent.path.join(&name), e))
+    }
+
     /// Creates the symlink `relative` → `target` (the link is made, never followed).
     pub fn symlink(&self, relative: &Path, target: &Path) -> Result<(), SafeFsError> {
         let (parent, name) = self.parent_of(relative, true)?;
@@ -159,8 +192,22 @@ impl Dir {
     }
 
     /// Renames `from` to `to` (both below this folder), never over anything at `to`. The last
-    /// component may itself be a symlink: it is moved as a link, not followed.
+    /// component may itself be a symlink: it is moved as a link, not followed. Both folders
+    /// are fsynced: the move survives a crash.
     pub fn rename_noreplace(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        let (from_dir, to_dir) = self.move_entry(from, to)?;
+        let _ = rustix::fs::fsync(&to_dir);
+        let _ = rustix::fs::fsync(&from_dir);
+        Ok(())
+    }
+
+    /// `rename_noreplace` without the fsyncs, for what need not outlive a power loss.
+    pub fn move_noreplace(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        self.move_entry(from, to).map(drop)
+    }
+
+    /// The move of `rename_noreplace`; returns the two folders.
+    fn move_entry(&self, from: &Path, to: &Path) -> std::io::Result<(OwnedFd, OwnedFd)> {
         let (from_dir, from_name) = self.parent_for_rename(from)?;
         let (to_dir, to_name) = self.parent_for_rename(to)?;
         match renameat_with(
@@ -180,9 +227,7 @@ impl Dir {
             }
             Err(e) => return Err(e.into()),
         }
-        let _ = rustix::fs::fsync(&to_dir);
-        let _ = rustix::fs::fsync(&from_dir);
-        Ok(())
+        Ok((from_dir, to_dir))
     }
 
     /// The parent folder of `relative` and its last name, with the kernel's own error (the
@@ -222,6 +267,25 @@ impl Dir {
         };
         Ok((dir, name))
     }
+}
+
+/// Creates the file at `path` as `Dir::create_file` does, beneath the folder that holds
+/// `path`'s own folder, which `open_base` opens and the caller trusts; `path`'s folder is made
+/// when missing. For files in a folder that the first of several writers makes (a run's).
+pub fn create_in_new_folder(
+    path: &Path,
+    open_base: impl FnOnce(&Path) -> Result<Dir, SafeFsError>,
+) -> Result<std::fs::File, SafeFsError> {
+    let not_relative = || SafeFsError::NotRelative {
+        path: path.to_path_buf(),
+    };
+    let folder = path.parent().ok_or_else(not_relative)?;
+    let (Some(base), Some(folder_name), Some(name)) =
+        (folder.parent(), folder.file_name(), path.file_name())
+    else {
+        return Err(not_relative());
+    };
+    open_base(base)?.create_file(&Path::new(folder_name).join(name))
 }
 
 /// Copies the files `collect_files` sees (what the content hash covers) from `from` into the

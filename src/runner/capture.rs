@@ -36,7 +36,9 @@ impl CappedCapture {
         if !bytes.is_empty()
             && let Some(path) = self.log_path.take()
         {
-            self.log = create_with_folder(&path).ok();
+            // Beneath the folder holding the run's: a link planted as the run's folder, made
+            // by whichever writer comes first, must not redirect the log.
+            self.log = crate::safe_fs::create_in_new_folder(&path, crate::safe_fs::Dir::open).ok();
         }
         self.total += bytes.len() as u64;
         let room = self.head_cap - self.head.len();
@@ -94,20 +96,6 @@ impl CappedCapture {
         let mut out = self.head[self.head.len().saturating_sub(need)..].to_vec();
         out.extend_from_slice(&tail);
         out
-    }
-}
-
-/// Creates `path`, and its folder first when it is not there yet (a run's folder is made by
-/// the first thing written into it).
-fn create_with_folder(path: &Path) -> std::io::Result<File> {
-    match File::create(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(folder) = path.parent() {
-                std::fs::create_dir_all(folder)?;
-            }
-            File::create(path)
-        }
-        created => created,
     }
 }
 
@@ -197,6 +185,24 @@ mod tests {
         capture.push(b"hi");
         capture.finish();
         assert_eq!(std::fs::read_to_string(&log).expect("log"), "hi");
+    }
+
+    #[test]
+    fn a_log_never_goes_through_a_link_planted_as_its_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).expect("elsewhere");
+        std::os::unix::fs::symlink(&elsewhere, dir.path().join("run")).expect("link");
+        let mut capture = CappedCapture::new(4, 3, Some(&dir.path().join("run/stdout.log")));
+        capture.push(b"hi");
+        capture.finish();
+        assert!(
+            std::fs::read_dir(&elsewhere)
+                .expect("elsewhere")
+                .next()
+                .is_none(),
+            "the log went through the link"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Runs in flight, on disk: one small file per run under `.toolbench/running/`, written before
-//! the tool starts and moved into the run's folder once the run's record is stored. A toolbench process killed in
-//! between (kill -9, OOM, a closed terminal) takes its run with it (the helper dies with its
-//! starter), and the file is how the next toolbench process learns the run ever happened: it
-//! closes such runs as `abandoned`, with their logs.
+//! the tool starts and moved into the run's folder once the run's record is stored. A
+//! toolbench process killed in between (kill -9, OOM, a closed terminal) takes its run with it
+//! (the helper dies with its starter), and the file is how the next toolbench process learns
+//! the run ever happened: it closes such runs as `abandoned`, with their logs.
 //!
 //! A process is named by its pid and its start time, so a pid the kernel handed to another
 //! program since is never taken for the run's.
@@ -232,14 +232,23 @@ pub enum KeepError {
 /// the inodes freed in the last minutes one by one, so a file removed per run made every
 /// later run's files slower to create (BENCHMARKS.md, issue 7).
 pub fn finish(root: &Path, log_dir: Option<&str>) {
-    if let Some(log_dir) = log_dir {
-        let marker = marker_path(root, log_dir);
-        let folder = run_folder(root, log_dir);
-        let moved = std::fs::create_dir_all(&folder)
-            .and_then(|()| std::fs::rename(&marker, folder.join(FINISHED_NAME)));
-        if moved.is_err() {
-            let _ = std::fs::remove_file(marker);
-        }
+    let Some(log_dir) = log_dir else {
+        return;
+    };
+    let marker = marker_path(root, log_dir);
+    // Beneath the root, never through a symlink: the run's folder may be made only now.
+    let folder = Path::new(log_dir);
+    let Ok(from) = marker.strip_prefix(root) else {
+        return;
+    };
+    let moved = crate::safe_fs::Dir::open(root)
+        .map_err(std::io::Error::other)
+        .and_then(|root| {
+            root.create_dirs(folder).map_err(std::io::Error::other)?;
+            root.move_noreplace(from, &folder.join(FINISHED_NAME))
+        });
+    if moved.is_err() {
+        let _ = std::fs::remove_file(marker);
     }
 }
 
@@ -397,6 +406,26 @@ mod tests {
         let kept = std::fs::read(run_folder(dir.path(), &log_dir).join(FINISHED_NAME));
         let kept: InFlight = serde_json::from_slice(&kept.expect("run.json")).expect("JSON");
         assert_eq!(kept.log_dir, log_dir);
+    }
+
+    #[test]
+    fn a_finished_run_file_never_moves_through_a_link_planted_as_the_run_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let marker =
+            Marker::reserve(dir.path(), "t", |log_dir| sample_run(None, log_dir)).expect("written");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).expect("elsewhere");
+        std::os::unix::fs::symlink(&elsewhere, run_folder(dir.path(), marker.log_dir()))
+            .expect("link");
+        finish(dir.path(), Some(marker.log_dir()));
+        assert!(
+            std::fs::read_dir(&elsewhere)
+                .expect("elsewhere")
+                .next()
+                .is_none(),
+            "run.json went through the link"
+        );
+        assert!(list(dir.path()).is_empty(), "the run is still in flight");
     }
 
     #[test]

@@ -18,7 +18,6 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -37,6 +36,7 @@ use super::status::{Frame, Outcome, Relay, end, reenact};
 use super::watchdog::{NoWatchdog, Watchdog};
 use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter};
 use crate::error_chain::one_line;
+use crate::safe_fs;
 
 /// Malformed helper arguments, or the helper itself failed (fork, pipe);
 /// 125 as in `env`, `nice` and container runtimes.
@@ -350,45 +350,28 @@ fn close_inherited_fds(keep: Option<RawFd>) -> Result<String, FdsError> {
     Ok("only stdin, stdout, stderr".to_string())
 }
 
-/// Creates `path` through the host's root, and its folder first when it is not there yet (a
-/// run's folder is made by the first thing written into it).
+/// Creates the report at `path` and its folder when missing (a run's folder is made by the
+/// first thing written into it), never through a symlink below the folder that holds it: the
+/// workspace's own path is resolved through the host's root (IN_ROOT, so an absolute link on
+/// the way resolves from the host's root too), whatever this mount namespace hides.
 fn create_through(host_root: Option<&OwnedFd>, path: &Path) -> io::Result<File> {
-    let (Some(root), Ok(below)) = (host_root, path.strip_prefix("/")) else {
-        return File::create(path);
-    };
-    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC;
-    let mode = Mode::from_raw_mode(0o666);
-    match open_below(root, below, flags, mode) {
-        Err(Errno::NOENT) => {
-            // The file's folder, made in its own parent, which is there.
-            let folder = below.parent().ok_or(Errno::NOENT)?;
-            let (Some(parent), Some(name)) = (folder.parent(), folder.file_name()) else {
-                return Err(Errno::NOENT.into());
+    let open_base = |base: &Path| match (host_root, base.strip_prefix("/")) {
+        (Some(root), Ok(below)) => {
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let fd = match openat2(root, below, flags, Mode::empty(), ResolveFlags::IN_ROOT) {
+                // Kernels before 5.6 lack openat2; some container filters answer EPERM for it.
+                Err(Errno::NOSYS | Errno::PERM) => openat(root, below, flags, Mode::empty()),
+                opened => opened,
             };
-            let parent = open_below(
-                root,
-                parent,
-                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                Mode::empty(),
-            )?;
-            match rustix::fs::mkdirat(&parent, name, Mode::from_raw_mode(0o777)) {
-                Ok(()) | Err(Errno::EXIST) => {}
-                Err(e) => return Err(e.into()),
-            }
-            Ok(open_below(root, below, flags, mode)?.into())
+            fd.map(|fd| safe_fs::Dir::from_open(fd, base.to_path_buf()))
+                .map_err(|e| safe_fs::SafeFsError::Io {
+                    path: base.to_path_buf(),
+                    reason: io::Error::from(e).to_string(),
+                })
         }
-        opened => Ok(opened?.into()),
-    }
-}
-
-/// Opens `below` beneath the host's `root`: IN_ROOT, so an absolute symlink on the way
-/// resolves from the host's root too.
-fn open_below(root: &OwnedFd, below: &Path, flags: OFlags, mode: Mode) -> Result<OwnedFd, Errno> {
-    match openat2(root, below, flags, mode, ResolveFlags::IN_ROOT) {
-        // Kernels before 5.6 lack openat2; some container filters answer EPERM for it.
-        Err(Errno::NOSYS | Errno::PERM) => openat(root, below, flags, mode),
-        opened => opened,
-    }
+        _ => safe_fs::Dir::open(base),
+    };
+    safe_fs::create_in_new_folder(path, open_base).map_err(io::Error::other)
 }
 
 /// What the helper keeps of the run while it waits for pid 1.
@@ -641,16 +624,20 @@ fn first_child(run: &mut Run) -> ! {
 /// runner makes none, since a run with its own namespace gets its scratch as a tmpfs made
 /// inside it and nothing on the host.
 fn enter_host_scratch(scratch: &Path) -> io::Result<()> {
-    // Its run's folder may not be made yet either.
-    match std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(scratch)
-    {
-        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
-        _ => {}
-    }
-    std::env::set_current_dir(scratch)
+    // Its run's folder may not be made yet either: both are made beneath the folder holding
+    // the run's, never through a symlink planted in their place.
+    let not_in_a_run = || io::Error::from(io::ErrorKind::InvalidInput);
+    let run = scratch.parent().ok_or_else(not_in_a_run)?;
+    let (Some(base), Some(run_name), Some(name)) =
+        (run.parent(), run.file_name(), scratch.file_name())
+    else {
+        return Err(not_in_a_run());
+    };
+    safe_fs::Dir::open(base)
+        .and_then(|runs| runs.create_dirs(Path::new(run_name)))
+        .and_then(|run| run.create_dirs_with_mode(Path::new(name), 0o700))
+        .map_err(io::Error::other)?
+        .enter()
 }
 
 /// Killing the helper (the runner kills its process group on timeout or
@@ -890,4 +877,32 @@ pub(super) unsafe fn fork() -> io::Result<Option<Pid>> {
         return Err(io::Error::last_os_error());
     }
     Ok(Pid::from_raw(pid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_never_goes_through_a_link_planted_as_its_run_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).expect("elsewhere");
+        std::os::unix::fs::symlink(&elsewhere, dir.path().join("run")).expect("link");
+        let host_root = open(
+            "/",
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .expect("/");
+        let report = dir.path().join("run/report.json");
+        assert!(create_through(Some(&host_root), &report).is_err());
+        assert!(
+            std::fs::read_dir(&elsewhere).expect("elsewhere").next().is_none(),
+            "the report went through the link"
+        );
+        let made = dir.path().join("made/report.json");
+        create_through(Some(&host_root), &made).expect("a missing run folder is made");
+        assert!(made.is_file());
+    }
 }
