@@ -17,7 +17,7 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -103,7 +103,7 @@ struct Run {
 enum ReportTo {
     File(ReportFile),
     /// The status pipe to the helper (close-on-exec: the tool never inherits it).
-    Helper(OwnedFd),
+    Helper(File),
 }
 
 /// The report file, created when the first report comes: the helper is idle then, waiting on
@@ -271,7 +271,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
             // through pid 1 (its /proc/1/fd) even if every other layer were missing. The
             // report file goes too: the child sends its report to the helper.
             drop((status_rx, end_notice));
-            run.report = ReportTo::Helper(status_tx);
+            run.report = ReportTo::Helper(File::from(status_tx));
             // First: from here on, what the child does counts against the run's limits.
             if let Some(Err(e)) = cgroups.map(RunCgroups::enter_from_child) {
                 fail(&run, HelperError::JoinCgroup(e), EXIT_HELPER_FAILED);
@@ -295,7 +295,8 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
             };
             // Only the child keeps the status pipe's writing end: its end is the child's.
             let report =
-                std::mem::replace(&mut run.report, ReportTo::Helper(status_tx)).into_file();
+                std::mem::replace(&mut run.report, ReportTo::Helper(File::from(status_tx)))
+                    .into_file();
             drop(run);
             let files = Supervised {
                 status_rx,
@@ -643,7 +644,7 @@ fn enter_host_scratch(scratch: &Path) -> io::Result<()> {
 /// Killing the helper (the runner kills its process group on timeout or
 /// cancel) kills pid 1, and the kernel then kills the whole namespace,
 /// including descendants that started their own session.
-fn die_with_helper(status_tx: &OwnedFd) {
+fn die_with_helper(status_tx: &File) {
     let _ = set_parent_process_death_signal(Some(Signal::KILL));
     // The helper may have died before the line above. getppid() cannot tell
     // (it is 0 inside a new pid namespace), but the status pipe can: a pipe
@@ -737,7 +738,7 @@ fn be_init(run: &mut Run, command: &ToolCommand, stack: &ChildStack) -> ! {
         limit,
     };
     if let ReportTo::Helper(status_tx) = &run.report {
-        let _ = Frame::End(relay).send(status_tx.as_fd());
+        let _ = Frame::End(relay).send(status_tx);
     }
     end(0)
 }
@@ -860,7 +861,7 @@ fn write_report(run: &Run, error: Option<String>) -> bool {
     };
     match &run.report {
         ReportTo::File(file) => file.write(&bytes),
-        ReportTo::Helper(status_tx) => Frame::Report(bytes).send(status_tx.as_fd()).is_ok(),
+        ReportTo::Helper(status_tx) => Frame::Report(bytes).send(status_tx).is_ok(),
     }
 }
 
@@ -898,7 +899,10 @@ mod tests {
         let report = dir.path().join("run/report.json");
         assert!(create_through(Some(&host_root), &report).is_err());
         assert!(
-            std::fs::read_dir(&elsewhere).expect("elsewhere").next().is_none(),
+            std::fs::read_dir(&elsewhere)
+                .expect("elsewhere")
+                .next()
+                .is_none(),
             "the report went through the link"
         );
         let made = dir.path().join("made/report.json");

@@ -2,8 +2,7 @@
 //! helper and then re-enacted by the helper so the runner sees the tool's own
 //! exit code or killing signal; and the frames pid 1 sends the helper on the way.
 
-use std::io::{self, Read};
-use std::os::fd::BorrowedFd;
+use std::io::{self, Read, Write};
 
 use rustix::process::{Resource, WaitStatus};
 
@@ -107,17 +106,8 @@ const MAX_FRAME: usize = 1024 * 1024;
 
 impl Frame {
     /// Writes the frame to `to` in one go (see `encode`).
-    pub fn send(&self, to: BorrowedFd<'_>) -> io::Result<()> {
-        let bytes = self.encode()?;
-        let mut sent = 0;
-        while sent < bytes.len() {
-            match rustix::io::write(to, &bytes[sent..]) {
-                Ok(n) => sent += n,
-                Err(rustix::io::Errno::INTR) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
+    pub fn send(&self, mut to: impl Write) -> io::Result<()> {
+        to.write_all(&self.encode()?)
     }
 
     /// A kind byte, the payload's length (little-endian u32), the payload.
