@@ -35,13 +35,12 @@ fn runs_leave_no_dying_memory_cgroup_behind() {
         return;
     };
     let ws = tempfile::tempdir().expect("tempdir");
-    let manifest = "name = \"writer\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
-    let folder = write_tool(ws.path(), "approved", "writer", manifest);
-    std::fs::write(
-        folder.join("run.sh"),
+    shell_tool(
+        ws.path(),
+        "writer",
         "echo note > note.txt; cat note.txt; echo err >&2",
-    )
-    .expect("script");
+        "",
+    );
     const RUNS: u64 = 20;
     for _ in 0..RUNS {
         let out = toolbench(ws.path(), &["run", "writer"]);

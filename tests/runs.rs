@@ -7,13 +7,10 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-/// A tool whose command is `sh run.sh`, with `script` as run.sh and extra manifest lines.
-fn shell_tool(root: &Path, name: &str, script: &str, extra_run: &str) {
-    let manifest = format!(
-        "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n{extra_run}\n"
-    );
-    let folder = write_tool(root, "approved", name, &manifest);
-    std::fs::write(folder.join("run.sh"), script).expect("script");
+/// A JSON file toolbench wrote.
+fn json_file(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn run_json(root: &Path, args: &[&str]) -> (serde_json::Value, std::process::Output) {
@@ -606,9 +603,7 @@ fn a_recorded_run_keeps_its_start_in_its_folder_and_nothing_in_running() {
         .collect();
     assert!(running.is_empty(), "left in running/: {running:?}");
     let run_dir = ws.path().join(value["log_dir"].as_str().expect("log_dir"));
-    let start: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("run.json")).expect("run.json"))
-            .expect("run.json is JSON");
+    let start = json_file(&run_dir.join("run.json"));
     assert_eq!(start["tool"], "quick", "{start}");
     assert_eq!(start["version"], "1.0.0", "{start}");
     assert_eq!(start["log_dir"], value["log_dir"], "{start}");
@@ -619,10 +614,7 @@ fn a_recorded_run_keeps_its_start_in_its_folder_and_nothing_in_running() {
         .collect();
     files.sort();
     assert_eq!(files, ["report.json", "run.json", "stdout.log"]);
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(run_dir.join("report.json")).expect("report.json"),
-    )
-    .expect("report.json is JSON");
+    let report = json_file(&run_dir.join("report.json"));
     assert!(
         report["usage"]["max_rss_kb"]
             .as_u64()
@@ -711,10 +703,7 @@ fn a_finished_run_leaves_no_helper_and_no_cgroup_behind() {
         std::fs::read_to_string(run_dir.join("stdout.log")).expect("stdout.log"),
         "out\n"
     );
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(run_dir.join("report.json")).expect("report.json"),
-    )
-    .expect("report JSON");
+    let report = json_file(&run_dir.join("report.json"));
     let cgroups: Vec<std::path::PathBuf> = report["cgroups"]
         .as_array()
         .expect("cgroups")

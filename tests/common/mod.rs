@@ -45,6 +45,16 @@ pub fn minimal_manifest(name: &str) -> String {
     )
 }
 
+/// An approved tool whose command is `sh run.sh`, with `script` as run.sh and `extra_run`
+/// added to its `[run]` section.
+pub fn shell_tool(root: &Path, name: &str, script: &str, extra_run: &str) {
+    let manifest = format!(
+        "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n{extra_run}\n"
+    );
+    let folder = write_tool(root, "approved", name, &manifest);
+    std::fs::write(folder.join("run.sh"), script).expect("script");
+}
+
 /// Runs the binary with an isolated config dir and no inherited workspace.
 pub fn toolbench(root: &Path, args: &[&str]) -> Output {
     let config = tempfile::tempdir().expect("tempdir");
