@@ -450,6 +450,94 @@ os._exit(7)
     );
 }
 
+/// Blocks: a tool that forges its sandbox report or reaches for the host's root. pid 1 sends
+/// the report to the helper on a pipe, framed, and the helper (outside the run's namespaces)
+/// writes report.json through a descriptor of the host's root, which it keeps until the run
+/// ends. The tool writes a framed forged report, naming a folder of the host as one of the
+/// run's cgroups (which the runner removes once the run is over), to every descriptor it has
+/// and can open through `/proc`, and tries to create a file through every descriptor of a
+/// folder it can open there. On the host: report.json and the record carry nothing of the
+/// forgery, the named folder is still there, the file was never made.
+#[test]
+fn a_tool_cannot_forge_its_report_or_reach_the_helpers_host_root() {
+    let bench = Bench::new();
+    let marker = unique("FORGED");
+    let victim = bench
+        .host()
+        .join(format!("toolbench-run-{}", unique("victim")));
+    fs::create_dir(&victim).expect("victim folder");
+    let planted = bench.host().join(unique("planted"));
+    let script = format!(
+        r#"import json, os, struct
+forged = json.dumps({{"protections": [{{"name": {marker}, "active": True, "detail": ""}}],
+                     "error": None, "cgroups": [{victim}]}}).encode()
+frame = b"R" + struct.pack("<I", len(forged)) + forged
+for fd in range(3, 1024):
+    try:
+        os.write(fd, frame)
+    except OSError:
+        pass
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        fds = os.listdir("/proc/%s/fd" % pid)
+    except OSError:
+        continue
+    for fd in fds:
+        entry = "/proc/%s/fd/%s" % (pid, fd)
+        try:
+            f = os.open(entry, os.O_WRONLY | os.O_NONBLOCK)
+            os.write(f, frame)
+            os.close(f)
+        except OSError:
+            pass
+        try:
+            f = os.open(entry + {planted}, os.O_WRONLY | os.O_CREAT, 0o644)
+            os.write(f, b"escaped")
+            os.close(f)
+        except OSError:
+            pass
+"#,
+        marker = lit(&marker),
+        victim = lit_path(&victim),
+        planted = lit_path(&planted),
+    );
+    bench.tool(
+        "report_forger",
+        &["python3", "forge.py"],
+        "",
+        &[("forge.py", &script)],
+    );
+    let (result, out) = bench.run("report_forger");
+    let mut escapes = Vec::new();
+    let dir = bench
+        .root()
+        .join(result["log_dir"].as_str().unwrap_or_default());
+    if contains(
+        &fs::read(dir.join("report.json")).unwrap_or_default(),
+        &marker,
+    ) {
+        escapes.push("the forged report reached report.json".to_string());
+    }
+    if result["sandbox"].to_string().contains(&marker) {
+        escapes.push("the forged report reached the recorded protections".to_string());
+    }
+    if !victim.is_dir() {
+        escapes.push(format!("{} was removed as a cgroup", victim.display()));
+    }
+    if planted.exists() {
+        escapes.push(format!("{} was created on the host", planted.display()));
+    }
+    if result["status"] != "ok" {
+        escapes.push(format!(
+            "the run did not end ok (status {})",
+            result["status"]
+        ));
+    }
+    assert_no_escape(&escapes, &format!("run: {result} {}", text(&out.stderr)));
+}
+
 // ---------------------------------------------------------------------------------------
 // 4. Unix sockets and loopback.
 // ---------------------------------------------------------------------------------------
