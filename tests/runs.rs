@@ -83,6 +83,29 @@ fn live_run_streams_stdout_and_exits_with_the_tool_status() {
 }
 
 #[test]
+fn the_tool_may_use_every_cpu_toolbench_was_given() {
+    // The helper forked ahead prepares away from its parent's CPU; the run it then starts
+    // gets the whole set back.
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "cpus",
+        "grep Cpus_allowed_list /proc/self/status\n",
+        "",
+    );
+    let ours = std::fs::read_to_string("/proc/self/status").expect("status");
+    let ours = ours
+        .lines()
+        .find(|line| line.starts_with("Cpus_allowed_list"))
+        .expect("Cpus_allowed_list");
+    for _ in 0..3 {
+        let out = toolbench(ws.path(), &["run", "cpus"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim_end(), ours);
+    }
+}
+
+#[test]
 fn killed_by_signal_is_failed_with_the_signal() {
     let ws = tempfile::tempdir().expect("tempdir");
     shell_tool(ws.path(), "sigkill", "kill -9 $$\n", "");

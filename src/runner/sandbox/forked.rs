@@ -15,6 +15,9 @@
 //! and stderr. From there it is the helper exactly as started by exec, with the same fixed
 //! environment and working folder (`/`).
 //!
+//! The child prepares on another CPU than its parent's (`placement`), and gets the parent's
+//! whole set of CPUs back when its run arrives.
+//!
 //! A child whose run never comes (the run was refused) is told so when its parent drops it,
 //! and removes its cgroups before it ends; when the parent dies, the kernel kills it, and
 //! the next run removes the cgroups it left.
@@ -36,6 +39,7 @@ use rustix::process::{Pid, Signal, WaitOptions, getpid, set_parent_process_death
 
 use super::HELPER_PATH;
 use super::helper::EXIT_HELPER_FAILED;
+use super::placement::Placement;
 use super::status::{Outcome, end};
 use crate::runner::proc_stat::ProcStat;
 
@@ -95,14 +99,16 @@ impl ForkedHelper {
         )
         .map_err(|e| ForkError::Socket(e.into()))?;
         let parent = getpid();
+        let placement = Placement::ours();
         // SAFETY: this process has one thread (checked above).
         match unsafe { super::helper::fork() } {
             Err(e) => Err(ForkError::Fork(e)),
             Ok(None) => {
                 drop(ours);
-                wait_for_run(theirs, parent)
+                wait_for_run(theirs, parent, placement)
             }
             Ok(Some(pid)) => {
+                placement.steer_away(pid);
                 drop(theirs);
                 // Also here, not only in the child: a group kill right after the start must
                 // find the group whichever of the two runs first.
@@ -235,7 +241,7 @@ fn decode(mut body: &[u8]) -> Option<Vec<OsString>> {
 /// The child: dies with its parent, prepares what needs no run (see `helper::prepare`),
 /// waits for its run and becomes the helper; when the parent closes the socket without a
 /// run, it removes what it prepared and leaves quietly.
-fn wait_for_run(socket: OwnedFd, parent: Pid) -> ! {
+fn wait_for_run(socket: OwnedFd, parent: Pid, placement: Placement) -> ! {
     let _ = set_parent_process_death_signal(Some(Signal::KILL));
     if rustix::process::getppid() != Some(parent) {
         end(EXIT_HELPER_FAILED);
@@ -248,6 +254,7 @@ fn wait_for_run(socket: OwnedFd, parent: Pid) -> ! {
         drop(prepared);
         end(0);
     };
+    placement.restore();
     prepared.report_end_on(socket);
     let Some(argv) = decode(&body) else {
         drop(prepared);

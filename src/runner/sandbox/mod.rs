@@ -33,6 +33,7 @@ mod mountinfo;
 mod mounts;
 mod namespaces;
 mod output_relay;
+mod placement;
 mod policy;
 mod seccomp_filter;
 mod spawn;
