@@ -53,7 +53,9 @@ print(tool)
 test_bin=$(printf '%s\n' "$paths" | sed -n 1p)
 tool_bin=$(printf '%s\n' "$paths" | sed -n 2p)
 
-work=$(mktemp -d /tmp/toolbench-hostile.XXXXXX)
+# Outside /tmp, which a run sees as its own private folder: the suite's host folders
+# (TMPDIR) must be ones a run can see, for the read-only world to be what stops a write.
+work=$(mktemp -d /var/tmp/toolbench-hostile.XXXXXX)
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 mkdir -p "$work/home" "$work/tmp"

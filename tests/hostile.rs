@@ -817,6 +817,101 @@ fn host_names_cannot_change_from_a_tool() {
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
+/// A tmpfs mounted on a host folder for as long as it lives (what a user's own disk or share
+/// mounted beneath their folders is to a run).
+struct HostMount(PathBuf);
+
+impl HostMount {
+    fn tmpfs(at: &Path) -> HostMount {
+        fs::create_dir_all(at).expect("mount point");
+        let cstr = |s: &str| std::ffi::CString::new(s).expect("no NUL");
+        let target = cstr(at.to_str().expect("UTF-8 path"));
+        let (source, kind, options) = (cstr("tmpfs"), cstr("tmpfs"), cstr("size=1m"));
+        // SAFETY: NUL-terminated strings that outlive the call.
+        let done = unsafe {
+            libc::mount(
+                source.as_ptr(),
+                target.as_ptr(),
+                kind.as_ptr(),
+                0,
+                options.as_ptr().cast(),
+            )
+        };
+        assert_eq!(
+            done,
+            0,
+            "mount tmpfs on {}: {}",
+            at.display(),
+            std::io::Error::last_os_error()
+        );
+        HostMount(at.to_path_buf())
+    }
+}
+
+impl Drop for HostMount {
+    fn drop(&mut self) {
+        if let Ok(target) = std::ffi::CString::new(self.0.to_str().unwrap_or_default()) {
+            // SAFETY: a NUL-terminated path.
+            unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
+}
+
+/// Blocks: writes, new names and metadata changes in host folders that are mounts of their
+/// own, one mounted inside the other, which the run sees: the whole mount tree is read-only in
+/// a run, not only the mounts a path leads to first. Needs root to mount on the host.
+#[test]
+fn host_folders_that_are_mounts_of_their_own_stay_unchanged() {
+    if !is_root() {
+        eprintln!("skipped: mounting a host folder needs root");
+        return;
+    }
+    let bench = Bench::new();
+    let outer = bench.host().join("disk");
+    let inner = outer.join("inner");
+    let outer_mount = HostMount::tmpfs(&outer);
+    let inner_mount = HostMount::tmpfs(&inner);
+    let seen = unique("SEEN");
+    let mut script = String::new();
+    let mut before = Vec::new();
+    for dir in [&outer, &inner] {
+        let data = dir.join("data.txt");
+        fs::write(&data, format!("{seen}\n")).expect("host data");
+        fs::set_permissions(&data, fs::Permissions::from_mode(0o640)).expect("chmod");
+        let (d, f) = (lit_path(dir), lit_path(&data));
+        script.push_str(&format!(
+            "cat {f}\necho more >> {f} 2>&1\necho new > {d}/new.txt 2>&1\nmkdir {d}/sub 2>&1\n"
+        ));
+        script.push_str(&metadata_attacks(&data, &seen));
+        before.push((data.clone(), snapshot(&data), snapshot(dir)));
+    }
+    script.push_str("echo '{}'\n");
+    bench.tool(
+        "mounted_host",
+        &["sh", "run.sh"],
+        "",
+        &[("run.sh", &script)],
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    let (result, _) = bench.run("mounted_host");
+    // Otherwise this would only show that the folders are hidden.
+    let logs = text(&bench.run_logs(&result)).matches(&seen).count();
+    assert!(logs >= 2, "the tool did not see both host mounts: {result}");
+    let mut escapes = Vec::new();
+    for (data, file_before, dir_before) in &before {
+        let dir = data.parent().expect("folder");
+        escapes.extend(changes("host file", file_before, &snapshot(data)));
+        escapes.extend(changes("host folder", dir_before, &snapshot(dir)));
+        for name in ["new.txt", "sub"] {
+            if dir.join(name).exists() {
+                escapes.push(format!("{} was created", dir.join(name).display()));
+            }
+        }
+    }
+    drop((inner_mount, outer_mount));
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
 /// Blocks: a tool changing its own folder (metadata of its files, and their names), which
 /// would change what a reviewer approved.
 #[test]

@@ -53,7 +53,21 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// A workspace, a host folder outside it, a fake HOME and a config folder, all temporary.
+/// Where the host folder of a `Bench` is made: somewhere a run sees (read-only), so that an
+/// attack on it meets the read-only world and not only the private `/tmp` that covers the
+/// usual temporary folder. The caller's `TMPDIR` when it lies outside `/tmp` (the unprivileged
+/// run sets one), else cargo's own temporary folder for integration tests.
+pub fn visible_base() -> PathBuf {
+    let tmp = std::env::temp_dir();
+    if tmp.starts_with("/tmp") {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+    } else {
+        tmp
+    }
+}
+
+/// A workspace, a host folder outside it (one a run sees, `visible_base`), a fake HOME and a
+/// config folder, all temporary.
 pub struct Bench {
     pub ws: tempfile::TempDir,
     pub host: tempfile::TempDir,
@@ -66,7 +80,7 @@ pub struct Bench {
 impl Bench {
     pub fn new() -> Bench {
         let ws = tempfile::tempdir().expect("workspace tempdir");
-        let host = tempfile::tempdir().expect("host tempdir");
+        let host = tempfile::tempdir_in(visible_base()).expect("host tempdir");
         let home = tempfile::tempdir().expect("home tempdir");
         let config = tempfile::tempdir().expect("config tempdir");
         for tier in ["core", "approved", "experimental", "archived"] {
