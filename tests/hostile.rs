@@ -389,6 +389,34 @@ fn inherited_read_descriptor_cannot_leak_a_host_file() {
     assert_no_escape(&escapes, &text(&stdout));
 }
 
+/// Python for the tools that reach for the descriptors of the processes above them: `pids()`
+/// lists every process the tool sees (itself too unless `others`), `descriptors(pid)` the
+/// `/proc/<pid>/fd/<n>` entries of one, and `write_everywhere(data, first)` writes `data` to
+/// the tool's own descriptors from `first` up and to every entry it can open for writing.
+const DESCRIPTORS_PY: &str = r#"import os
+def pids(others=False):
+    return [p for p in os.listdir("/proc") if p.isdigit() and not (others and int(p) == os.getpid())]
+def descriptors(pid):
+    try:
+        return ["/proc/%s/fd/%s" % (pid, fd) for fd in os.listdir("/proc/%s/fd" % pid)]
+    except OSError:
+        return []
+def write_everywhere(data, first):
+    for fd in range(first, 1024):
+        try:
+            os.write(fd, data)
+        except OSError:
+            pass
+    for pid in pids():
+        for entry in descriptors(pid):
+            try:
+                f = os.open(entry, os.O_WRONLY | os.O_NONBLOCK)
+                os.write(f, data)
+                os.close(f)
+            except OSError:
+                pass
+"#;
+
 /// Blocks: a tool that forges the end of its run. `run` hears how the run ended from its
 /// helper, on the socket the run came over, once every process of the run is gone. A tool
 /// that writes an outcome (exit 0, as four bytes) to every descriptor it has and to every
@@ -397,35 +425,18 @@ fn inherited_read_descriptor_cannot_leak_a_host_file() {
 #[test]
 fn a_tool_cannot_forge_the_end_of_its_run() {
     let bench = Bench::new();
-    let forger = r#"import os, struct, time
-forged = struct.pack("<i", 0)
-for fd in range(0, 1024):
-    try:
-        os.write(fd, forged)
-    except OSError:
-        pass
-for pid in os.listdir("/proc"):
-    if not pid.isdigit():
-        continue
-    try:
-        fds = os.listdir("/proc/%s/fd" % pid)
-    except OSError:
-        continue
-    for fd in fds:
-        try:
-            f = os.open("/proc/%s/fd/%s" % (pid, fd), os.O_WRONLY | os.O_NONBLOCK)
-            os.write(f, forged)
-            os.close(f)
-        except OSError:
-            pass
+    let forger = format!(
+        "{DESCRIPTORS_PY}import struct, time
+write_everywhere(struct.pack(\"<i\", 0), 0)
 time.sleep(1.5)
 os._exit(7)
-"#;
+"
+    );
     bench.tool(
         "forger",
         &["python3", "forge.py"],
         "",
-        &[("forge.py", forger)],
+        &[("forge.py", &forger)],
     );
     let started = Instant::now();
     let (result, out) = bench.run("forger");
@@ -468,30 +479,13 @@ fn a_tool_cannot_forge_its_report_or_reach_the_helpers_host_root() {
     fs::create_dir(&victim).expect("victim folder");
     let planted = bench.host().join(unique("planted"));
     let script = format!(
-        r#"import json, os, struct
+        r#"{DESCRIPTORS_PY}import json, struct
 forged = json.dumps({{"protections": [{{"name": {marker}, "active": True, "detail": ""}}],
                      "error": None, "cgroups": [{victim}]}}).encode()
 frame = b"R" + struct.pack("<I", len(forged)) + forged
-for fd in range(3, 1024):
-    try:
-        os.write(fd, frame)
-    except OSError:
-        pass
-for pid in os.listdir("/proc"):
-    if not pid.isdigit():
-        continue
-    try:
-        fds = os.listdir("/proc/%s/fd" % pid)
-    except OSError:
-        continue
-    for fd in fds:
-        entry = "/proc/%s/fd/%s" % (pid, fd)
-        try:
-            f = os.open(entry, os.O_WRONLY | os.O_NONBLOCK)
-            os.write(f, frame)
-            os.close(f)
-        except OSError:
-            pass
+write_everywhere(frame, 3)
+for pid in pids():
+    for entry in descriptors(pid):
         try:
             f = os.open(entry + {planted}, os.O_WRONLY | os.O_CREAT, 0o644)
             os.write(f, b"escaped")
@@ -1908,15 +1902,10 @@ fn the_sandboxs_own_processes_are_out_of_reach() {
     let bench = Bench::new();
     let marker = unique("PID1");
     let script = format!(
-        r#"import ctypes, os
+        r#"{DESCRIPTORS_PY}import ctypes
 m = {marker}.encode()
-for pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:
-    try:
-        fds = os.listdir("/proc/%s/fd" % pid)
-    except OSError:
-        fds = []
-    for fd in fds:
-        path = "/proc/%s/fd/%s" % (pid, fd)
+for pid in pids(others=True):
+    for path in descriptors(pid):
         for target in (path, path + "/tasks", path + "/cgroup.procs"):
             try:
                 f = os.open(target, os.O_WRONLY | os.O_APPEND)
