@@ -426,8 +426,27 @@ fn open_no_link(
     })
 }
 
+/// For the tests of every writer that must not follow a link planted in its way.
+#[cfg(test)]
+pub(crate) mod planted {
+    use std::path::{Path, PathBuf};
+
+    /// Plants at `link` a symlink to a new, empty folder beside it, and returns that folder.
+    pub(crate) fn link_to_empty_folder(link: &Path) -> PathBuf {
+        let elsewhere = link.with_file_name("elsewhere");
+        std::fs::create_dir(&elsewhere).expect("elsewhere");
+        std::os::unix::fs::symlink(&elsewhere, link).expect("link");
+        elsewhere
+    }
+
+    pub(crate) fn is_empty(dir: &Path) -> bool {
+        std::fs::read_dir(dir).expect("read").next().is_none()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::planted::is_empty;
     use super::*;
     use std::os::unix::fs::{PermissionsExt, symlink};
 
@@ -440,10 +459,6 @@ mod tests {
         symlink(&outside, dir.path().join("inside/out")).expect("symlink");
         let inside = Dir::open(&dir.path().join("inside")).expect("open");
         (dir, inside, outside)
-    }
-
-    fn is_empty(dir: &Path) -> bool {
-        std::fs::read_dir(dir).expect("read").next().is_none()
     }
 
     #[test]

@@ -154,6 +154,7 @@ impl Ring {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::safe_fs::planted;
 
     #[test]
     fn keeps_head_and_tail_and_counts_the_rest() {
@@ -190,17 +191,12 @@ mod tests {
     #[test]
     fn a_log_never_goes_through_a_link_planted_as_its_folder() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let elsewhere = dir.path().join("elsewhere");
-        std::fs::create_dir(&elsewhere).expect("elsewhere");
-        std::os::unix::fs::symlink(&elsewhere, dir.path().join("run")).expect("link");
+        let elsewhere = planted::link_to_empty_folder(&dir.path().join("run"));
         let mut capture = CappedCapture::new(4, 3, Some(&dir.path().join("run/stdout.log")));
         capture.push(b"hi");
         capture.finish();
         assert!(
-            std::fs::read_dir(&elsewhere)
-                .expect("elsewhere")
-                .next()
-                .is_none(),
+            planted::is_empty(&elsewhere),
             "the log went through the link"
         );
     }

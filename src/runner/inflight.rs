@@ -347,6 +347,7 @@ fn last_sign_of_life(dir: &Path, marker: &Path, started_at: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::safe_fs::planted;
 
     #[test]
     fn our_own_process_is_alive_and_a_changed_start_time_is_not() {
@@ -413,16 +414,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let marker =
             Marker::reserve(dir.path(), "t", |log_dir| sample_run(None, log_dir)).expect("written");
-        let elsewhere = dir.path().join("elsewhere");
-        std::fs::create_dir(&elsewhere).expect("elsewhere");
-        std::os::unix::fs::symlink(&elsewhere, run_folder(dir.path(), marker.log_dir()))
-            .expect("link");
+        let elsewhere = planted::link_to_empty_folder(&run_folder(dir.path(), marker.log_dir()));
         finish(dir.path(), Some(marker.log_dir()));
         assert!(
-            std::fs::read_dir(&elsewhere)
-                .expect("elsewhere")
-                .next()
-                .is_none(),
+            planted::is_empty(&elsewhere),
             "run.json went through the link"
         );
         assert!(list(dir.path()).is_empty(), "the run is still in flight");

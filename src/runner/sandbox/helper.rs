@@ -883,13 +883,12 @@ pub(super) unsafe fn fork() -> io::Result<Option<Pid>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::safe_fs::planted;
 
     #[test]
     fn the_report_never_goes_through_a_link_planted_as_its_run_folder() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let elsewhere = dir.path().join("elsewhere");
-        std::fs::create_dir(&elsewhere).expect("elsewhere");
-        std::os::unix::fs::symlink(&elsewhere, dir.path().join("run")).expect("link");
+        let elsewhere = planted::link_to_empty_folder(&dir.path().join("run"));
         let host_root = open(
             "/",
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -899,10 +898,7 @@ mod tests {
         let report = dir.path().join("run/report.json");
         assert!(create_through(Some(&host_root), &report).is_err());
         assert!(
-            std::fs::read_dir(&elsewhere)
-                .expect("elsewhere")
-                .next()
-                .is_none(),
+            planted::is_empty(&elsewhere),
             "the report went through the link"
         );
         let made = dir.path().join("made/report.json");
