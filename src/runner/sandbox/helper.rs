@@ -545,12 +545,14 @@ impl Frames {
     }
 }
 
-/// Replaces the file's content with `bytes`, through a descriptor opened before the path was
-/// hidden.
+/// Replaces the file's content with `bytes`: written over from the start, then cut to their
+/// length. Cutting it to nothing first would free the file's block only for the write to take
+/// one again, and would leave a reader an empty file meanwhile.
 fn rewrite(mut file: &File, bytes: &[u8]) {
-    let _ = file.set_len(0);
-    let _ = file.seek(SeekFrom::Start(0));
-    let _ = file.write_all(bytes);
+    let _ = file
+        .seek(SeekFrom::Start(0))
+        .and_then(|_| file.write_all(bytes))
+        .and_then(|()| file.set_len(bytes.len() as u64));
 }
 
 /// pid 1 of the new pid namespace (or just the sandboxed child when the
@@ -884,6 +886,17 @@ pub(super) unsafe fn fork() -> io::Result<Option<Pid>> {
 mod tests {
     use super::*;
     use crate::safe_fs::planted;
+
+    #[test]
+    fn a_rewrite_leaves_only_the_new_content() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("report.json");
+        let file = File::create(&path).expect("file");
+        for content in ["{\"a\": \"a longer first report\"}", "{}", "{\"b\": 2}"] {
+            rewrite(&file, content.as_bytes());
+            assert_eq!(std::fs::read_to_string(&path).expect("read"), content);
+        }
+    }
 
     #[test]
     fn the_report_never_goes_through_a_link_planted_as_its_run_folder() {
