@@ -31,6 +31,15 @@ fn hostile_workspace() -> tempfile::TempDir {
 
 /// Every byte the binary writes to a pseudo-terminal (stdout and stderr both).
 fn on_terminal(root: &Path, args: &[&str]) -> Vec<u8> {
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.arg("--root");
+    cmd.arg(root);
+    cmd.args(args);
+    run_on_terminal(cmd)
+}
+
+/// Every byte `cmd` writes to a pseudo-terminal, with its own configuration folder.
+fn run_on_terminal(mut cmd: CommandBuilder) -> Vec<u8> {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: 24,
@@ -40,10 +49,6 @@ fn on_terminal(root: &Path, args: &[&str]) -> Vec<u8> {
         })
         .expect("open pty");
     let config = tempfile::tempdir().expect("tempdir");
-    let mut cmd = CommandBuilder::new(BIN);
-    cmd.arg("--root");
-    cmd.arg(root);
-    cmd.args(args);
     cmd.env("TOOLBENCH_CONFIG_DIR", config.path());
     cmd.env_remove("TOOLBENCH_ROOT");
     let mut child = pair.slave.spawn_command(cmd).expect("spawn");
@@ -109,6 +114,33 @@ fn run_output_stderr_and_error_line_are_made_visible_on_a_terminal() {
         "{text:?}"
     );
     assert!(text.contains(r"last\u{1b}]52;c;aGk=\u{7}"), "{text:?}");
+}
+
+/// `toolbench run tool > file` on a terminal: the file gets the tool's exact bytes while the
+/// terminal, which gets stderr, still sees only visible text. (The two streams are printed
+/// on different threads then.)
+#[test]
+fn stdout_to_a_file_stays_exact_while_stderr_on_the_terminal_is_made_visible() {
+    let ws = hostile_workspace();
+    let file = ws.path().join("out.bin");
+    let mut cmd = CommandBuilder::new("sh");
+    cmd.args(["-c", r#"exec "$0" --root "$1" run hostile > "$2""#]);
+    cmd.arg(BIN);
+    cmd.arg(ws.path());
+    cmd.arg(&file);
+    let text = assert_neutralised(&run_on_terminal(cmd));
+    assert!(text.contains(r"err\u{1b}]0;pwned\u{7}"), "{text:?}");
+    assert!(text.contains(r"last\u{1b}]52;c;aGk=\u{7}"), "{text:?}");
+    assert!(
+        !text.contains("real"),
+        "stdout reached the terminal: {text:?}"
+    );
+    let written = std::fs::read(&file).expect("stdout's file");
+    assert_eq!(
+        written,
+        b"out\x1b]0;pwned\x07 clip\x1b]52;c;aGk=\x07 \x1b[2Jreal\rFAKE\x08 c1\xc2\x9b end\n"
+            .to_vec()
+    );
 }
 
 #[test]

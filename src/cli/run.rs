@@ -149,36 +149,18 @@ pub fn cancelled_by_signal() -> tokio::sync::watch::Receiver<bool> {
 }
 
 /// Prints every byte of the run's output as it comes. The runtime's one thread also reads the
-/// run's pipes and keeps its timeout and Ctrl-C going, so when a write may stall (a terminal
-/// stopped with Ctrl-S, a pipe whose reader stops reading) the printing gets a thread of its
-/// own, started with the first output. A file or `/dev/null` never makes a write wait: there
-/// the printing stays on this thread and spares every chunk a hand-over between threads.
+/// run's pipes and keeps its timeout and Ctrl-C going, so a stream whose writes may stall (a
+/// terminal stopped with Ctrl-S, a pipe whose reader stops reading) is printed by a thread of
+/// its own, started with that stream's first output. A file or `/dev/null` never makes a
+/// write wait: such a stream is printed on this thread, which spares every chunk a hand-over
+/// between threads (with stderr on a terminal and stdout in a file, only stderr's rare lines
+/// take the other thread).
 async fn print_live(mut run: RunObserver) {
     let mut printer = Printer::new();
-    let Some(first) = next_output(&mut run).await else {
-        printer.finish();
-        return;
-    };
-    printer.print(first);
-    if !printer.may_stall() {
-        printer.print_rest(run).await;
-        return;
+    while let Some(output) = next_output(&mut run).await {
+        printer.print(output).await;
     }
-    let runtime = tokio::runtime::Handle::current();
-    let (done, finished) = tokio::sync::oneshot::channel();
-    let thread = std::thread::Builder::new()
-        .name("print".to_string())
-        .spawn(move || {
-            // The observer needs no driver of the runtime, so another thread can wait on it.
-            runtime.block_on(printer.print_rest(run));
-            let _ = done.send(());
-        });
-    match thread {
-        Ok(_) => {
-            let _ = finished.await;
-        }
-        Err(e) => errln!("toolbench: cannot start printing the run's output: {e}"),
-    }
+    printer.finish().await;
 }
 
 /// The next piece of output; `None` once the run has no more.
@@ -190,43 +172,135 @@ async fn next_output(run: &mut RunObserver) -> Option<(Stream, Vec<u8>)> {
     }
 }
 
-/// The tool's two streams, each printed to ours.
+/// The tool's two streams, each printed to ours, on this thread or on the printing thread.
 struct Printer {
-    stdout: LiveStream,
-    stderr: LiveStream,
+    /// The streams whose writes never wait.
+    here: Streams,
+    /// The streams whose writes may wait, until the first output for one of them hands them
+    /// to `away`.
+    may_stall: Streams,
+    away: Option<PrintingThread>,
 }
 
 impl Printer {
     fn new() -> Self {
-        // Unbuffered handles on the same descriptors: a tool's output is passed on as it
-        // comes, without std's line buffering scanning every byte for newlines.
+        let (mut here, mut may_stall) = (Streams::default(), Streams::default());
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            let live = LiveStream::of(stream);
+            let side = if live.may_stall() {
+                &mut may_stall
+            } else {
+                &mut here
+            };
+            *side.get(stream) = Some(live);
+        }
         Self {
-            stdout: LiveStream::new(std::io::stdout().as_fd(), term::stdout_is_terminal()),
-            stderr: LiveStream::new(std::io::stderr().as_fd(), term::stderr_is_terminal()),
+            here,
+            may_stall,
+            away: None,
         }
     }
 
-    fn may_stall(&self) -> bool {
-        self.stdout.may_stall() || self.stderr.may_stall()
+    async fn print(&mut self, (stream, bytes): (Stream, Vec<u8>)) {
+        if self.here.print(stream, &bytes) {
+            return;
+        }
+        if self.away.is_none() {
+            match PrintingThread::start(std::mem::take(&mut self.may_stall)) {
+                Ok(thread) => self.away = Some(thread),
+                Err(e) => {
+                    errln!("toolbench: cannot start a thread to print the run's output: {e}");
+                    // The streams went with the thread that never started; none has printed
+                    // yet, so new handles carry on from where they are.
+                    for stream in [Stream::Stdout, Stream::Stderr] {
+                        self.here
+                            .get(stream)
+                            .get_or_insert_with(|| LiveStream::of(stream));
+                    }
+                    self.here.print(stream, &bytes);
+                    return;
+                }
+            }
+        }
+        if let Some(away) = &self.away {
+            away.print(stream, bytes).await;
+        }
     }
 
-    fn print(&mut self, (stream, bytes): (Stream, Vec<u8>)) {
+    /// Streams that never printed have nothing to finish.
+    async fn finish(mut self) {
+        self.here.finish();
+        if let Some(away) = self.away {
+            away.finish().await;
+        }
+    }
+}
+
+/// Stdout and stderr, each where this printer keeps it, if it does.
+#[derive(Default)]
+struct Streams {
+    stdout: Option<LiveStream>,
+    stderr: Option<LiveStream>,
+}
+
+impl Streams {
+    fn get(&mut self, stream: Stream) -> &mut Option<LiveStream> {
         match stream {
-            Stream::Stdout => self.stdout.write(&bytes),
-            Stream::Stderr => self.stderr.write(&bytes),
+            Stream::Stdout => &mut self.stdout,
+            Stream::Stderr => &mut self.stderr,
         }
     }
 
-    async fn print_rest(mut self, mut run: RunObserver) {
-        while let Some(output) = next_output(&mut run).await {
-            self.print(output);
-        }
-        self.finish();
+    /// Prints `bytes` if `stream` is kept here.
+    fn print(&mut self, stream: Stream, bytes: &[u8]) -> bool {
+        let Some(live) = self.get(stream) else {
+            return false;
+        };
+        live.write(bytes);
+        true
     }
 
     fn finish(&mut self) {
-        self.stdout.finish();
-        self.stderr.finish();
+        for live in [&mut self.stdout, &mut self.stderr].into_iter().flatten() {
+            live.finish();
+        }
+    }
+}
+
+/// A thread that prints the streams whose writes may wait. A few chunks queue for it; past
+/// them the run's output is held back, as when a reader stops reading.
+struct PrintingThread {
+    chunks: tokio::sync::mpsc::Sender<(Stream, Vec<u8>)>,
+    done: tokio::sync::oneshot::Receiver<()>,
+}
+
+/// Chunks queued for the printing thread.
+const QUEUED_CHUNKS: usize = 4;
+
+impl PrintingThread {
+    fn start(mut streams: Streams) -> std::io::Result<Self> {
+        let (chunks, mut queued) = tokio::sync::mpsc::channel::<(Stream, Vec<u8>)>(QUEUED_CHUNKS);
+        let (finished, done) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("print".to_string())
+            .spawn(move || {
+                while let Some((stream, bytes)) = queued.blocking_recv() {
+                    streams.print(stream, &bytes);
+                }
+                streams.finish();
+                let _ = finished.send(());
+            })?;
+        Ok(Self { chunks, done })
+    }
+
+    async fn print(&self, stream: Stream, bytes: Vec<u8>) {
+        // A thread that is gone has nothing left to print to.
+        let _ = self.chunks.send((stream, bytes)).await;
+    }
+
+    async fn finish(self) {
+        drop(self.chunks);
+        let _ = self.done.await;
     }
 }
 
@@ -238,9 +312,21 @@ struct LiveStream {
 }
 
 impl LiveStream {
-    fn new(fd: std::os::fd::BorrowedFd<'_>, terminal: bool) -> Self {
+    /// An unbuffered handle on our own stdout or stderr: a tool's output is passed on as it
+    /// comes, without std's line buffering scanning every byte for newlines.
+    fn of(stream: Stream) -> Self {
+        let (file, terminal) = match stream {
+            Stream::Stdout => (
+                raw_handle(std::io::stdout().as_fd()),
+                term::stdout_is_terminal(),
+            ),
+            Stream::Stderr => (
+                raw_handle(std::io::stderr().as_fd()),
+                term::stderr_is_terminal(),
+            ),
+        };
         Self {
-            file: raw_handle(fd),
+            file,
             visible: terminal.then(VisibleStream::default),
         }
     }
