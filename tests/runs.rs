@@ -829,23 +829,58 @@ fn no_process_of_a_run_outlives_its_end() {
 /// table shows, and the run is recorded as timed out once the reader takes the rest.
 #[test]
 fn a_reader_that_stops_reading_does_not_hold_up_the_timeout() {
+    reader_stops_reading("pipe-1021", |mut command| {
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run toolbench");
+        let mut stdout = child.stdout.take().expect("stdout");
+        (child, Box::new(move || read_all(&mut stdout)))
+    });
+}
+
+/// The same with a socket as stdout, which is printed to from a thread of its own.
+#[test]
+fn a_socket_reader_that_stops_reading_does_not_hold_up_the_timeout() {
+    reader_stops_reading("socket-1022", |mut command| {
+        let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+        let child = command
+            .stdout(std::os::fd::OwnedFd::from(ours))
+            .spawn()
+            .expect("run toolbench");
+        // The command holds our end until it goes; the reader must see the end of output.
+        drop(command);
+        (child, Box::new(move || read_all(&mut theirs)))
+    });
+}
+
+fn read_all(from: &mut impl std::io::Read) -> String {
+    let mut text = String::new();
+    from.read_to_string(&mut text).expect("read the output");
+    text
+}
+
+/// Starts `toolbench run` on a tool that floods `marker` lines through `start`, which gives
+/// stdout a reader that reads nothing until asked to read it all.
+fn reader_stops_reading(
+    marker: &str,
+    start: impl FnOnce(std::process::Command) -> (std::process::Child, Box<dyn FnOnce() -> String>),
+) {
     let ws = tempfile::tempdir().expect("tempdir");
     shell_tool(
         ws.path(),
         "flood",
-        "exec sh -c 'while :; do echo flood-1021; done'\n",
+        &format!("exec sh -c 'while :; do echo {marker}; done'\n"),
         "timeout_secs = 1",
     );
     let config = tempfile::tempdir().expect("tempdir");
-    let mut child = toolbench_command(ws.path(), config.path(), &["run", "flood"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run toolbench");
+    let mut command = toolbench_command(ws.path(), config.path(), &["run", "flood"]);
+    command.stderr(std::process::Stdio::piped());
+    let (mut child, read_rest) = start(command);
     let wait_until = |gone: bool| {
         let started = Instant::now();
         loop {
-            let alive = processes_running("flood-1021");
+            let alive = processes_running(marker);
             if alive.is_empty() == gone || started.elapsed() > Duration::from_secs(15) {
                 return alive;
             }
@@ -862,9 +897,10 @@ fn a_reader_that_stops_reading_does_not_hold_up_the_timeout() {
         child.try_wait().expect("try_wait").is_none(),
         "run ended before its output was read"
     );
-    let out = child.wait_with_output().expect("output");
-    assert!(stdout(&out).starts_with("flood-1021\n"));
+    let printed = read_rest();
+    let status = child.wait().expect("wait");
+    assert!(printed.starts_with(&format!("{marker}\n")), "{printed:.80}");
     let runs = runs_of(ws.path(), "flood");
     assert_eq!(runs[0]["status"], "timeout", "{runs:?}");
-    assert_ne!(out.status.code(), Some(0));
+    assert_ne!(status.code(), Some(0));
 }

@@ -14,6 +14,7 @@ mod gc;
 mod history;
 mod init;
 mod list;
+mod live_output;
 mod mark_failure;
 mod mcp;
 mod promote;

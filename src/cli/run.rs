@@ -1,21 +1,19 @@
 //! `toolbench run NAME [--input JSON|@FILE] [--yes] [--json]`: one sandboxed run, streamed live.
 
 use std::io::Write;
-use std::os::fd::AsFd;
 use std::path::Path;
 
 use clap::Args;
 use serde_json::json;
 
 use super::term::{self, errln};
-use super::{CliError, CliResult, Workspace, runtime, tool_id};
+use super::{CliError, CliResult, Workspace, live_output, runtime, tool_id};
 use crate::command::{self, Applied, Command};
-use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobEvent, RunObserver};
+use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob};
 use crate::model::{RunRecord, RunStatus};
+use crate::runner::RunOutcome;
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::sandbox::ForkedHelper;
-use crate::runner::{RunOutcome, Stream};
-use crate::text::VisibleStream;
 
 /// Inputs larger than this are refused: tool input is a request, not a data set.
 const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
@@ -132,7 +130,7 @@ async fn follow(job: RunJob, live: bool) -> Result<RecordedRun, CliError> {
         }
     });
     if let Some(output) = output {
-        print_live(output).await;
+        live_output::print(output).await;
     }
     run.ended().await.map_err(CliError::from)
 }
@@ -146,231 +144,6 @@ pub fn cancelled_by_signal() -> tokio::sync::watch::Receiver<bool> {
         }
     });
     cancelled
-}
-
-/// Prints every byte of the run's output as it comes. The runtime's one thread also reads the
-/// run's pipes and keeps its timeout and Ctrl-C going, so a stream whose writes may stall (a
-/// terminal stopped with Ctrl-S, a pipe whose reader stops reading) is printed by a thread of
-/// its own, started with that stream's first output. A file or `/dev/null` never makes a
-/// write wait: such a stream is printed on this thread, which spares every chunk a hand-over
-/// between threads (with stderr on a terminal and stdout in a file, only stderr's rare lines
-/// take the other thread).
-async fn print_live(mut run: RunObserver) {
-    let mut printer = Printer::new();
-    while let Some(output) = next_output(&mut run).await {
-        printer.print(output).await;
-    }
-    printer.finish().await;
-}
-
-/// The next piece of output; `None` once the run has no more.
-async fn next_output(run: &mut RunObserver) -> Option<(Stream, Vec<u8>)> {
-    loop {
-        if let RunJobEvent::Output { stream, bytes, .. } = run.next().await? {
-            return Some((stream, bytes));
-        }
-    }
-}
-
-/// The tool's two streams, each printed to ours, on this thread or on the printing thread.
-struct Printer {
-    /// The streams whose writes never wait.
-    here: Streams,
-    /// The streams whose writes may wait, until the first output for one of them hands them
-    /// to `away`.
-    may_stall: Streams,
-    away: Option<PrintingThread>,
-}
-
-impl Printer {
-    fn new() -> Self {
-        let (mut here, mut may_stall) = (Streams::default(), Streams::default());
-        for stream in [Stream::Stdout, Stream::Stderr] {
-            let live = LiveStream::of(stream);
-            let side = if live.may_stall() {
-                &mut may_stall
-            } else {
-                &mut here
-            };
-            *side.get(stream) = Some(live);
-        }
-        Self {
-            here,
-            may_stall,
-            away: None,
-        }
-    }
-
-    async fn print(&mut self, (stream, bytes): (Stream, Vec<u8>)) {
-        if self.here.print(stream, &bytes) {
-            return;
-        }
-        if self.away.is_none() {
-            match PrintingThread::start(std::mem::take(&mut self.may_stall)) {
-                Ok(thread) => self.away = Some(thread),
-                Err(e) => {
-                    errln!("toolbench: cannot start a thread to print the run's output: {e}");
-                    // The streams went with the thread that never started; none has printed
-                    // yet, so new handles carry on from where they are.
-                    for stream in [Stream::Stdout, Stream::Stderr] {
-                        self.here
-                            .get(stream)
-                            .get_or_insert_with(|| LiveStream::of(stream));
-                    }
-                    self.here.print(stream, &bytes);
-                    return;
-                }
-            }
-        }
-        if let Some(away) = &self.away {
-            away.print(stream, bytes).await;
-        }
-    }
-
-    /// Streams that never printed have nothing to finish.
-    async fn finish(mut self) {
-        self.here.finish();
-        if let Some(away) = self.away {
-            away.finish().await;
-        }
-    }
-}
-
-/// Stdout and stderr, each where this printer keeps it, if it does.
-#[derive(Default)]
-struct Streams {
-    stdout: Option<LiveStream>,
-    stderr: Option<LiveStream>,
-}
-
-impl Streams {
-    fn get(&mut self, stream: Stream) -> &mut Option<LiveStream> {
-        match stream {
-            Stream::Stdout => &mut self.stdout,
-            Stream::Stderr => &mut self.stderr,
-        }
-    }
-
-    /// Prints `bytes` if `stream` is kept here.
-    fn print(&mut self, stream: Stream, bytes: &[u8]) -> bool {
-        let Some(live) = self.get(stream) else {
-            return false;
-        };
-        live.write(bytes);
-        true
-    }
-
-    fn finish(&mut self) {
-        for live in [&mut self.stdout, &mut self.stderr].into_iter().flatten() {
-            live.finish();
-        }
-    }
-}
-
-/// A thread that prints the streams whose writes may wait. A few chunks queue for it; past
-/// them the run's output is held back, as when a reader stops reading.
-struct PrintingThread {
-    chunks: tokio::sync::mpsc::Sender<(Stream, Vec<u8>)>,
-    done: tokio::sync::oneshot::Receiver<()>,
-}
-
-/// Chunks queued for the printing thread.
-const QUEUED_CHUNKS: usize = 4;
-
-impl PrintingThread {
-    fn start(mut streams: Streams) -> std::io::Result<Self> {
-        let (chunks, mut queued) = tokio::sync::mpsc::channel::<(Stream, Vec<u8>)>(QUEUED_CHUNKS);
-        let (finished, done) = tokio::sync::oneshot::channel();
-        std::thread::Builder::new()
-            .name("print".to_string())
-            .spawn(move || {
-                while let Some((stream, bytes)) = queued.blocking_recv() {
-                    streams.print(stream, &bytes);
-                }
-                streams.finish();
-                let _ = finished.send(());
-            })?;
-        Ok(Self { chunks, done })
-    }
-
-    async fn print(&self, stream: Stream, bytes: Vec<u8>) {
-        // A thread that is gone has nothing left to print to.
-        let _ = self.chunks.send((stream, bytes)).await;
-    }
-
-    async fn finish(self) {
-        drop(self.chunks);
-        let _ = self.done.await;
-    }
-}
-
-/// Where one of the tool's streams goes: passed on byte for byte, or made visible when it
-/// is a terminal.
-struct LiveStream {
-    file: Option<std::fs::File>,
-    visible: Option<VisibleStream>,
-}
-
-impl LiveStream {
-    /// An unbuffered handle on our own stdout or stderr: a tool's output is passed on as it
-    /// comes, without std's line buffering scanning every byte for newlines.
-    fn of(stream: Stream) -> Self {
-        let (file, terminal) = match stream {
-            Stream::Stdout => (
-                raw_handle(std::io::stdout().as_fd()),
-                term::stdout_is_terminal(),
-            ),
-            Stream::Stderr => (
-                raw_handle(std::io::stderr().as_fd()),
-                term::stderr_is_terminal(),
-            ),
-        };
-        Self {
-            file,
-            visible: terminal.then(VisibleStream::default),
-        }
-    }
-
-    /// Whether a write may wait on a reader: anything but a regular file or `/dev/null`.
-    fn may_stall(&self) -> bool {
-        let Some(file) = &self.file else {
-            return false;
-        };
-        let Ok(stat) = rustix::fs::fstat(file) else {
-            return true;
-        };
-        match rustix::fs::FileType::from_raw_mode(stat.st_mode) {
-            rustix::fs::FileType::RegularFile => false,
-            // `/dev/null`: major 1, minor 3 on every Linux.
-            rustix::fs::FileType::CharacterDevice => {
-                (
-                    rustix::fs::major(stat.st_rdev),
-                    rustix::fs::minor(stat.st_rdev),
-                ) != (1, 3)
-            }
-            _ => true,
-        }
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let Some(file) = &mut self.file else {
-            return;
-        };
-        let _ = match &mut self.visible {
-            Some(visible) => file.write_all(visible.push(bytes).as_bytes()),
-            None => file.write_all(bytes),
-        };
-    }
-
-    fn finish(&mut self) {
-        if let (Some(file), Some(visible)) = (&mut self.file, &mut self.visible) {
-            let _ = file.write_all(visible.finish().as_bytes());
-        }
-    }
-}
-
-fn raw_handle(fd: std::os::fd::BorrowedFd<'_>) -> Option<std::fs::File> {
-    fd.try_clone_to_owned().ok().map(std::fs::File::from)
 }
 
 fn print_json(record: &RunRecord, outcome: &RunOutcome) -> CliResult {

@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::pin::Pin;
@@ -20,8 +20,9 @@ use tokio::net::unix::pipe;
 use super::confine;
 use super::sandbox::{self, ForkedHelper, SandboxPolicy};
 
-/// Pipe buffer requested for a tool's stdout and stderr.
-const PIPE_BYTES: libc::c_int = 1024 * 1024;
+/// Pipe buffer requested for output: the most an unprivileged process may ask for by default
+/// (`/proc/sys/fs/pipe-max-size`).
+const PIPE_BYTES: usize = 1024 * 1024;
 
 pub type HelperInput = Pin<Box<dyn AsyncWrite + Send>>;
 pub type HelperOutput = Pin<Box<dyn AsyncRead + Send>>;
@@ -88,9 +89,12 @@ impl HelperProcess {
         let pid = child
             .id()
             .ok_or_else(|| io::Error::other("the helper ended at once"))?;
-        let output = |fd: Option<std::os::fd::RawFd>| fd.map(widen_pipe);
-        output(child.stdout.as_ref().map(AsRawFd::as_raw_fd));
-        output(child.stderr.as_ref().map(AsRawFd::as_raw_fd));
+        if let Some(out) = &child.stdout {
+            widen_pipe(out.as_fd());
+        }
+        if let Some(err) = &child.stderr {
+            widen_pipe(err.as_fd());
+        }
         Ok(Self {
             pid,
             stdin: child.stdin.take().map(|p| Box::pin(p) as HelperInput),
@@ -115,8 +119,8 @@ impl HelperProcess {
         };
         let (stdout_ours, stdout_theirs) = pipe_with(PipeFlags::CLOEXEC)?;
         let (stderr_ours, stderr_theirs) = pipe_with(PipeFlags::CLOEXEC)?;
-        widen_pipe(stdout_ours.as_raw_fd());
-        widen_pipe(stderr_ours.as_raw_fd());
+        widen_pipe(stdout_ours.as_fd());
+        widen_pipe(stderr_ours.as_fd());
         let started = forked.start(
             &sandbox::helper_argv(exe, policy, argv),
             [
@@ -257,10 +261,11 @@ impl Drop for ForkedExit {
     }
 }
 
-/// Grows a pipe we read from: fewer, larger reads when a tool floods its output.
-fn widen_pipe(fd: std::os::fd::RawFd) {
-    // SAFETY: F_SETPIPE_SZ on a pipe fd we own; failure only leaves the default size.
-    unsafe {
-        libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BYTES);
+/// Grows a pipe that a flood of output goes through (a tool's into us, ours into the user's
+/// next command): fewer, larger reads and writes, and fewer wake-ups of the other side. A
+/// pipe that is already as large is left alone; one that cannot grow keeps its size.
+pub fn widen_pipe(fd: std::os::fd::BorrowedFd<'_>) {
+    if rustix::pipe::fcntl_getpipe_size(fd).is_ok_and(|size| size < PIPE_BYTES) {
+        let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_BYTES);
     }
 }
