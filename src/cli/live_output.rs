@@ -1,23 +1,14 @@
 //! A run's output, printed to our stdout and stderr as it arrives.
 //!
 //! The runtime's one thread also reads the run's pipes and keeps its timeout and Ctrl-C
-//! going, so no write on it may wait for a reader. Each stream is written one of three ways:
-//! - a file or `/dev/null`, where a write never waits: written directly;
-//! - a pipe or a terminal, where a write waits when a reader stops reading (or Ctrl-S
-//!   stops the terminal): written through a non-blocking description of our own, so a
-//!   write that would wait yields to the rest of the run instead;
-//! - anything else (a socket): printed by a thread of its own, started with its first output.
-//!
-//! All but the last keep a flood of output on one thread: a hand-over between threads for
-//! every chunk cost a gigabyte twice its time on two CPUs (BENCHMARKS.md).
+//! going, so no write on it may wait for a reader. A stream into a file or `/dev/null`, where
+//! a write never waits, is written in place; one whose writes may wait (a terminal stopped
+//! with Ctrl-S, a pipe or a socket whose reader stops reading) is printed by a thread of its
+//! own, started with its first output.
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-
-use rustix::fs::{FileType, Mode, OFlags, Stat};
-use tokio::io::Interest;
-use tokio::io::unix::AsyncFd;
+use std::os::fd::AsFd;
 
 use super::term::{self, errln};
 use crate::jobs::run::{RunJobEvent, RunObserver};
@@ -45,21 +36,21 @@ async fn next_output(run: &mut RunObserver) -> Option<(Stream, Vec<u8>)> {
 
 /// The tool's two streams, each printed to ours, on this thread or on the printing thread.
 struct Printer {
-    /// The streams whose writes never block this thread.
+    /// The streams whose writes never wait.
     here: Streams,
-    /// The streams whose writes may block, until the first output for one of them hands them
+    /// The streams whose writes may wait, until the first output for one of them hands them
     /// to `away`.
-    blocking: Streams,
+    may_stall: Streams,
     away: Option<PrintingThread>,
 }
 
 impl Printer {
     fn new() -> Self {
-        let (mut here, mut blocking) = (Streams::default(), Streams::default());
+        let (mut here, mut may_stall) = (Streams::default(), Streams::default());
         for stream in [Stream::Stdout, Stream::Stderr] {
             let live = LiveStream::of(stream);
-            let side = if live.sink.blocks() {
-                &mut blocking
+            let side = if live.may_stall() {
+                &mut may_stall
             } else {
                 &mut here
             };
@@ -67,17 +58,17 @@ impl Printer {
         }
         Self {
             here,
-            blocking,
+            may_stall,
             away: None,
         }
     }
 
     async fn print(&mut self, (stream, bytes): (Stream, Vec<u8>)) {
-        if self.here.print(stream, &bytes).await {
+        if self.here.print(stream, &bytes) {
             return;
         }
         if self.away.is_none() {
-            match PrintingThread::start(std::mem::take(&mut self.blocking)) {
+            match PrintingThread::start(std::mem::take(&mut self.may_stall)) {
                 Ok(thread) => self.away = Some(thread),
                 Err(e) => {
                     errln!("toolbench: cannot start a thread to print the run's output: {e}");
@@ -88,7 +79,7 @@ impl Printer {
                             .get(stream)
                             .get_or_insert_with(|| LiveStream::of(stream));
                     }
-                    self.here.print(stream, &bytes).await;
+                    self.here.print(stream, &bytes);
                     return;
                 }
             }
@@ -100,7 +91,7 @@ impl Printer {
 
     /// Streams that never printed have nothing to finish.
     async fn finish(mut self) {
-        self.here.finish().await;
+        self.here.finish();
         if let Some(away) = self.away {
             away.finish().await;
         }
@@ -123,23 +114,23 @@ impl Streams {
     }
 
     /// Prints `bytes` if `stream` is kept here.
-    async fn print(&mut self, stream: Stream, bytes: &[u8]) -> bool {
+    fn print(&mut self, stream: Stream, bytes: &[u8]) -> bool {
         let Some(live) = self.get(stream) else {
             return false;
         };
-        live.write(bytes).await;
+        live.write(bytes);
         true
     }
 
-    async fn finish(&mut self) {
+    fn finish(&mut self) {
         for live in [&mut self.stdout, &mut self.stderr].into_iter().flatten() {
-            live.finish().await;
+            live.finish();
         }
     }
 }
 
-/// A thread that prints the streams whose writes block. A few chunks queue for it; past them
-/// the run's output is held back, as when a reader stops reading.
+/// A thread that prints the streams whose writes may wait. A few chunks queue for it; past
+/// them the run's output is held back, as when a reader stops reading.
 struct PrintingThread {
     chunks: tokio::sync::mpsc::Sender<(Stream, Vec<u8>)>,
     done: tokio::sync::oneshot::Receiver<()>,
@@ -150,18 +141,18 @@ const QUEUED_CHUNKS: usize = 4;
 
 impl PrintingThread {
     fn start(mut streams: Streams) -> io::Result<Self> {
+        for live in [&streams.stdout, &streams.stderr].into_iter().flatten() {
+            live.widen_pipe();
+        }
         let (chunks, mut queued) = tokio::sync::mpsc::channel::<(Stream, Vec<u8>)>(QUEUED_CHUNKS);
         let (finished, done) = tokio::sync::oneshot::channel();
         std::thread::Builder::new()
             .name("print".to_string())
             .spawn(move || {
-                // Blocking sinks only: their futures finish without waiting on the runtime.
-                futures::executor::block_on(async {
-                    while let Some((stream, bytes)) = queued.recv().await {
-                        streams.print(stream, &bytes).await;
-                    }
-                    streams.finish().await;
-                });
+                while let Some((stream, bytes)) = queued.blocking_recv() {
+                    streams.print(stream, &bytes);
+                }
+                streams.finish();
                 let _ = finished.send(());
             })?;
         Ok(Self { chunks, done })
@@ -181,11 +172,13 @@ impl PrintingThread {
 /// Where one of the tool's streams goes: passed on byte for byte, or made visible when it
 /// is a terminal.
 struct LiveStream {
-    sink: Sink,
+    file: Option<File>,
     visible: Option<VisibleStream>,
 }
 
 impl LiveStream {
+    /// An unbuffered handle on our own stdout or stderr: a tool's output is passed on as it
+    /// comes, without std's line buffering scanning every byte for newlines.
     fn of(stream: Stream) -> Self {
         let (fd, terminal) = match stream {
             Stream::Stdout => (
@@ -197,197 +190,100 @@ impl LiveStream {
                 term::stderr_is_terminal(),
             ),
         };
+        Self::on(fd.ok().map(File::from), terminal)
+    }
+
+    fn on(file: Option<File>, terminal: bool) -> Self {
         Self {
-            sink: fd.map_or(Sink::Closed, Sink::for_descriptor),
+            file,
             visible: terminal.then(VisibleStream::default),
         }
     }
 
-    async fn write(&mut self, bytes: &[u8]) {
-        let text;
-        let bytes = match &mut self.visible {
-            Some(visible) => {
-                text = visible.push(bytes);
-                text.as_bytes()
-            }
-            None => bytes,
+    /// Whether a write may wait on a reader: anything but a regular file or `/dev/null`.
+    fn may_stall(&self) -> bool {
+        let Some(file) = &self.file else {
+            return false;
         };
-        // A reader that went away is not the run's failure: the run goes on, unprinted.
-        let _ = self.sink.write_all(bytes).await;
-    }
-
-    async fn finish(&mut self) {
-        if let Some(visible) = &mut self.visible {
-            let _ = self.sink.write_all(visible.finish().as_bytes()).await;
-        }
-    }
-}
-
-/// A descriptor to write to, by how a write may wait.
-enum Sink {
-    /// Our stdout or stderr is closed: nothing is printed.
-    Closed,
-    /// A regular file or `/dev/null`: a write never waits for a reader.
-    Direct(File),
-    /// A pipe or terminal, through a non-blocking description of our own: a write that
-    /// would wait yields until there is room.
-    Nonblocking(AsyncFd<File>),
-    /// Anything else: a write may block, so only the printing thread writes here.
-    Blocking(File),
-}
-
-impl Sink {
-    fn for_descriptor(fd: OwnedFd) -> Self {
-        let Ok(stat) = rustix::fs::fstat(&fd) else {
-            return Self::Blocking(File::from(fd));
+        let Ok(stat) = rustix::fs::fstat(file) else {
+            return true;
         };
-        match FileType::from_raw_mode(stat.st_mode) {
-            FileType::RegularFile => Self::Direct(File::from(fd)),
+        match rustix::fs::FileType::from_raw_mode(stat.st_mode) {
+            rustix::fs::FileType::RegularFile => false,
             // `/dev/null`: major 1, minor 3 on every Linux.
-            FileType::CharacterDevice
-                if (
+            rustix::fs::FileType::CharacterDevice => {
+                (
                     rustix::fs::major(stat.st_rdev),
                     rustix::fs::minor(stat.st_rdev),
-                ) == (1, 3) =>
-            {
-                Self::Direct(File::from(fd))
+                ) != (1, 3)
             }
-            FileType::Fifo | FileType::CharacterDevice => {
-                match reopen_nonblocking(fd.as_fd(), &stat) {
-                    Some(own) => Self::Nonblocking(own),
-                    None => Self::Blocking(File::from(fd)),
-                }
-            }
-            _ => Self::Blocking(File::from(fd)),
+            _ => true,
         }
     }
 
-    fn blocks(&self) -> bool {
-        matches!(self, Self::Blocking(_))
+    /// A pipe we print into holds more than a chunk of the run's output: a flood is passed
+    /// on in a fraction of the wake-ups (1 GiB into `| cat`: 0.66-0.70 s, against 0.92-1.15 s
+    /// with the pipe's default 64 KiB; BENCHMARKS.md). The pipe is the reader's too; it only
+    /// grows. Anything but a pipe is left as it is.
+    fn widen_pipe(&self) {
+        if let Some(file) = &self.file {
+            widen_pipe(file.as_fd());
+        }
     }
 
-    async fn write_all(&self, mut bytes: &[u8]) -> io::Result<()> {
-        let own = match self {
-            Self::Closed => return Ok(()),
-            Self::Direct(file) | Self::Blocking(file) => return (&*file).write_all(bytes),
-            Self::Nonblocking(own) => own,
+    fn write(&mut self, bytes: &[u8]) {
+        let Some(file) = &mut self.file else {
+            return;
         };
-        while !bytes.is_empty() {
-            let mut ready = own.writable().await?;
-            match ready.try_io(|own| own.get_ref().write(bytes)) {
-                Ok(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(Ok(n)) => bytes = &bytes[n..],
-                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
-                Ok(Err(e)) => return Err(e),
-                Err(_would_block) => {}
-            }
-        }
-        Ok(())
+        // A reader that went away is not the run's failure: the run goes on, unprinted.
+        let _ = match &mut self.visible {
+            Some(visible) => file.write_all(visible.push(bytes).as_bytes()),
+            None => file.write_all(bytes),
+        };
     }
-}
 
-/// A description of our own for the pipe or terminal behind `fd`, in non-blocking mode.
-/// O_NONBLOCK set on the description we inherited would hold for every process sharing it
-/// (the shell, the other commands of a pipeline), which do not expect it; one opened anew
-/// through `/proc` is ours alone. `None` where that cannot be had: no `/proc`, or a socket
-/// (which `/proc` does not open).
-fn reopen_nonblocking(fd: BorrowedFd<'_>, stat: &Stat) -> Option<AsyncFd<File>> {
-    let own = rustix::fs::open(
-        format!("/proc/self/fd/{}", fd.as_raw_fd()),
-        OFlags::WRONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
-        Mode::empty(),
-    )
-    .ok()?;
-    let again = rustix::fs::fstat(&own).ok()?;
-    // The same pipe or terminal, and nothing else the path could lead to.
-    if (again.st_dev, again.st_ino, again.st_rdev) != (stat.st_dev, stat.st_ino, stat.st_rdev) {
-        return None;
+    fn finish(&mut self) {
+        if let (Some(file), Some(visible)) = (&mut self.file, &mut self.visible) {
+            let _ = file.write_all(visible.finish().as_bytes());
+        }
     }
-    if FileType::from_raw_mode(stat.st_mode) == FileType::Fifo {
-        // Room for more than one chunk of the run's output: a flood is passed on in a
-        // fraction of the wake-ups (0.71 s against 0.92 s a gigabyte into `| cat`).
-        widen_pipe(own.as_fd());
-    }
-    // SAFETY: the descriptor stays open and the same until the AsyncFd drops it.
-    unsafe { AsyncFd::register_with_interest(File::from(own), Interest::WRITABLE) }.ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Read;
-    use std::os::unix::net::UnixStream;
-    use std::time::Duration;
 
-    fn pipe() -> (File, File) {
-        let (read, write) = rustix::pipe::pipe().expect("pipe");
-        (File::from(read), File::from(write))
-    }
-
-    fn flags(fd: impl AsFd) -> OFlags {
-        rustix::fs::fcntl_getfl(fd).expect("getfl")
-    }
-
-    #[tokio::test]
-    async fn files_and_dev_null_are_written_directly() {
-        let file = tempfile::tempfile().expect("tempfile");
-        let null = File::options().write(true).open("/dev/null").expect("null");
-        for fd in [OwnedFd::from(file), OwnedFd::from(null)] {
-            assert!(matches!(Sink::for_descriptor(fd), Sink::Direct(_)));
-        }
-    }
-
-    #[tokio::test]
-    async fn a_pipe_gets_a_nonblocking_description_of_its_own() {
-        let (_read, write) = pipe();
-        let shared = write.try_clone().expect("clone");
-        let sink = Sink::for_descriptor(OwnedFd::from(write));
-        let Sink::Nonblocking(own) = &sink else {
-            panic!("a pipe with a reader is written without blocking");
-        };
-        assert!(flags(own.get_ref()).contains(OFlags::NONBLOCK));
-        // The description others share is left as it was.
-        assert!(!flags(&shared).contains(OFlags::NONBLOCK));
-    }
-
-    #[tokio::test]
-    async fn a_socket_goes_to_the_printing_thread() {
-        let (socket, _peer) = UnixStream::pair().expect("socketpair");
-        assert!(Sink::for_descriptor(OwnedFd::from(socket)).blocks());
-    }
-
-    /// A write larger than the pipe does not block the runtime's thread: it yields while the
-    /// pipe is full and completes once a reader drains it, every byte in order.
+    /// What the printing thread gets arrives whole and in order, through a pipe it widened.
     #[tokio::test(flavor = "current_thread")]
-    async fn a_write_to_a_full_pipe_yields_instead_of_blocking() {
-        let (read, write) = pipe();
-        let sink = Sink::for_descriptor(OwnedFd::from(write));
-        assert!(!sink.blocks());
-        // More than the widened pipe holds.
-        let sent: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
-        let (go, wait) = std::sync::mpsc::channel();
+    async fn the_printing_thread_widens_its_pipe_and_passes_every_byte() {
+        let (read, write) = rustix::pipe::pipe().expect("pipe");
+        let probe = read.try_clone().expect("clone");
+        let size = || rustix::pipe::fcntl_getpipe_size(&probe).expect("size");
+        let default_size = size();
+        let streams = Streams {
+            stdout: Some(LiveStream::on(Some(File::from(write)), false)),
+            stderr: None,
+        };
         let reader = std::thread::spawn(move || {
-            // A blocking write would sit until this gives up waiting and reads anyway.
-            let _ = wait.recv_timeout(Duration::from_secs(3));
             let mut got = Vec::new();
-            (&read).read_to_end(&mut got).expect("read");
+            File::from(read).read_to_end(&mut got).expect("read");
             got
         });
-        {
-            let mut writing = std::pin::pin!(sink.write_all(&sent));
-            // Blocked, the thread could not see the time pass until the reader read.
-            let waiting = Duration::from_millis(200);
-            assert!(
-                tokio::time::timeout(waiting, writing.as_mut())
-                    .await
-                    .is_err(),
-                "the write blocked the thread until the reader read"
-            );
-            go.send(()).expect("reader waits");
-            writing.await.expect("write");
+        let away = PrintingThread::start(streams).expect("thread");
+        let sent: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+        for chunk in sent.chunks(100_000) {
+            away.print(Stream::Stdout, chunk.to_vec()).await;
         }
-        drop(sink);
-        let got = reader.join().expect("reader");
-        assert!(got == sent, "the bytes arrive whole and in order");
+        away.finish().await;
+        assert!(
+            reader.join().expect("reader") == sent,
+            "every byte, in order"
+        );
+        assert!(
+            size() > default_size,
+            "{} bytes from {default_size}",
+            size()
+        );
     }
 }

@@ -269,3 +269,25 @@ pub fn widen_pipe(fd: std::os::fd::BorrowedFd<'_>) {
         let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_BYTES);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pipe_is_widened_and_never_narrowed() {
+        let (read, write) = pipe_with(PipeFlags::CLOEXEC).expect("pipe");
+        widen_pipe(write.as_fd());
+        let size = || rustix::pipe::fcntl_getpipe_size(&read).expect("size");
+        assert_eq!(size(), PIPE_BYTES);
+        // A pipe someone made larger stays as large.
+        let larger = 2 * PIPE_BYTES;
+        if rustix::pipe::fcntl_setpipe_size(&read, larger).is_ok() {
+            widen_pipe(read.as_fd());
+            assert!(size() >= larger);
+        }
+        // Not a pipe: nothing to do, and nothing breaks.
+        let file = tempfile::tempfile().expect("file");
+        widen_pipe(file.as_fd());
+    }
+}
