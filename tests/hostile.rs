@@ -730,22 +730,44 @@ fn metadata_attacks(target: &Path, marker: &str) -> String {
          chmod g+s {t} 2>&1\n\
          touch -d '2001-02-03 04:05:06' {t} 2>&1\n\
          touch -m {t} 2>&1\n\
-         python3 - {t} {m} <<'EOF'\n\
-import os, sys\n\
-p, m = sys.argv[1], sys.argv[2]\n\
-for name, fn in [\n\
-    ('chown', lambda: os.chown(p, os.stat(p).st_uid, os.stat(p).st_gid)),\n\
-    ('setxattr', lambda: os.setxattr(p, 'user.x', m.encode())),\n\
-    ('utime', lambda: os.utime(p, (1, 1))),\n\
-    ('chmod', lambda: os.chmod(p, 0o700)),\n\
-]:\n\
-    try:\n\
-        fn(); print('changed', name)\n\
-    except Exception as e:\n\
-        print('refused', name, type(e).__name__)\n\
-EOF\n",
+         python3 - {t} {m} <<'EOF'\n{METADATA_PY}EOF\n",
         m = lit(marker)
     )
+}
+
+/// The calls the shell has no command for (`setxattr`, `chown` to one's own ids), and the
+/// others again, made directly. Kept apart from the script: a `\` line continuation in a
+/// Rust string would strip its indentation.
+const METADATA_PY: &str = r#"import os, sys
+p, m = sys.argv[1], sys.argv[2]
+for name, fn in [
+    ("chown", lambda: os.chown(p, os.stat(p).st_uid, os.stat(p).st_gid)),
+    ("setxattr", lambda: os.setxattr(p, "user.x", m.encode())),
+    ("utime", lambda: os.utime(p, (1, 1))),
+    ("chmod", lambda: os.chmod(p, 0o700)),
+]:
+    try:
+        fn(); print("changed", name)
+    except Exception as e:
+        print("refused", name, type(e).__name__)
+"#;
+
+/// That the Python part of `metadata_attacks` ran on `targets` paths: whatever its outcome,
+/// it names each call once per path. Else the test would prove nothing about those calls.
+fn assert_metadata_calls_made(result: &serde_json::Value, targets: usize) {
+    let said = result["stdout"].as_str().unwrap_or_default();
+    for call in ["chown", "setxattr", "utime", "chmod"] {
+        let made = said
+            .lines()
+            .filter(|line| {
+                line.ends_with(&format!(" {call}")) || line.contains(&format!(" {call} "))
+            })
+            .count();
+        assert_eq!(
+            made, targets,
+            "{call} was not tried on every path: {result}"
+        );
+    }
 }
 
 /// Blocks: `chmod`, `utime`/`touch -d`, `chown` to one's own uid and `setxattr` on a host
@@ -770,6 +792,7 @@ fn host_file_metadata_cannot_change_from_a_tool() {
     std::thread::sleep(Duration::from_millis(50));
     let (before_file, before_dir) = (snapshot(&file), snapshot(&dir));
     let (result, _) = bench.run("meta_host");
+    assert_metadata_calls_made(&result, 2);
     let mut escapes = changes("host file", &before_file, &snapshot(&file));
     escapes.extend(changes("host folder", &before_dir, &snapshot(&dir)));
     assert_no_escape(&escapes, &format!("run: {result}"));
@@ -891,6 +914,7 @@ fn host_folders_that_are_mounts_of_their_own_stay_unchanged() {
     // Otherwise this would only show that the folders are hidden.
     let logs = text(&bench.run_logs(&result)).matches(&seen).count();
     assert!(logs >= 2, "the tool did not see both host mounts: {result}");
+    assert_metadata_calls_made(&result, 2);
     let mut escapes = Vec::new();
     for (data, file_before, dir_before) in &before {
         let dir = data.parent().expect("folder");
@@ -939,6 +963,7 @@ fn tool_folder_metadata_and_names_cannot_change_from_the_tool() {
     let (before_data, before_dir) = (snapshot(&data), snapshot(&dir));
     let before_names = listing(&dir);
     let (result, _) = bench.run("meta_self");
+    assert_metadata_calls_made(&result, 2);
     let mut escapes = changes("tool's data.txt", &before_data, &snapshot(&data));
     escapes.extend(changes("tool folder", &before_dir, &snapshot(&dir)));
     let after_names = listing(&dir);
@@ -1028,19 +1053,17 @@ fn workspace_state_and_other_runs_never_reach_the_run_output() {
         "cat {ws}/.toolbench/state.db* 2>&1\n\
          cat {ws}/.toolbench/runs/*/stdout.log 2>&1\n\
          cat {ws}/.toolbench/runs/*/stderr.log 2>&1\n\
-         python3 - {ws} <<'EOF' 2>&1\n\
-import sqlite3, sys\n\
-try:\n\
-    c = sqlite3.connect('file:' + sys.argv[1] + '/.toolbench/state.db?mode=ro', uri=True)\n\
-    for t, in c.execute(\"select name from sqlite_master where type='table'\"):\n\
-        print(t, list(c.execute('select * from ' + t)))\n\
-except Exception as e:\n\
-    print('refused', type(e).__name__)\n\
-EOF\n\
+         python3 - {ws} <<'EOF' 2>&1\n{STATE_DB_PY}EOF\n\
          echo '{{}}'\n"
     );
     bench.tool("state_thief", &["sh", "run.sh"], "", &[("run.sh", &script)]);
     let (result, out) = bench.run("state_thief");
+    assert!(
+        result["stdout"]
+            .as_str()
+            .is_some_and(|said| said.contains("reading state.db through sqlite3")),
+        "the SQLite attack did not run: {result}"
+    );
     let logs = bench.run_logs(&result);
     let mut escapes = Vec::new();
     for secret in [&db_secret, &log_secret] {
@@ -1051,6 +1074,17 @@ EOF\n\
     }
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
+
+/// Every table of the state database, read through SQLite itself.
+const STATE_DB_PY: &str = r#"import sqlite3, sys
+print("reading state.db through sqlite3")
+try:
+    c = sqlite3.connect("file:" + sys.argv[1] + "/.toolbench/state.db?mode=ro", uri=True)
+    for t, in c.execute("select name from sqlite_master where type='table'"):
+        print(t, list(c.execute("select * from " + t)))
+except Exception as e:
+    print("refused", type(e).__name__)
+"#;
 
 /// Blocks: a tool reading `/etc/shadow` when toolbench runs as root (as a user the file is
 /// unreadable anyway; the expectation is the same).

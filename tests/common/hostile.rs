@@ -55,15 +55,18 @@ pub fn is_root() -> bool {
 
 /// Where the host folder of a `Bench` is made: somewhere a run sees (read-only), so that an
 /// attack on it meets the read-only world and not only the private `/tmp` that covers the
-/// usual temporary folder. The caller's `TMPDIR` when it lies outside `/tmp` (the unprivileged
-/// run sets one), else cargo's own temporary folder for integration tests.
+/// usual temporary folder. The first of these outside `/tmp`: the caller's `TMPDIR` (the
+/// unprivileged run sets one), cargo's own temporary folder for integration tests (inside
+/// the clone, which may itself lie under `/tmp`), `/var/tmp`.
 pub fn visible_base() -> PathBuf {
-    let tmp = std::env::temp_dir();
-    if tmp.starts_with("/tmp") {
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-    } else {
-        tmp
-    }
+    [
+        std::env::temp_dir(),
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")),
+        PathBuf::from("/var/tmp"),
+    ]
+    .into_iter()
+    .find(|base| !base.starts_with("/tmp") && base.is_dir())
+    .expect("a temporary folder outside /tmp (TMPDIR, cargo's target folder or /var/tmp)")
 }
 
 /// A workspace, a host folder outside it (one a run sees, `visible_base`), a fake HOME and a
