@@ -34,22 +34,48 @@ fn present(markers: &[(&str, PathBuf)]) -> Vec<String> {
 // 1. Validation must not run code the tool ships.
 // ---------------------------------------------------------------------------------------
 
-/// Blocks: validation's `python3 -c <py_compile script>` in the tool folder importing the
-/// tool's own `py_compile.py` (or another stdlib module it shadows) outside any sandbox.
+/// Python with a syntax error: the syntax check must fail on it unless something the tool
+/// ships stops the checker before it compiles.
+const PY_BROKEN: &str = "print('{}'\n";
+
+/// What a hook of the tool does if a checker ever runs it: a mark on the host (which the
+/// read-only world refuses anyway) and an exit before anything is compiled, which would
+/// turn the syntax verdict on `PY_BROKEN` into a pass, where the report shows it.
+fn hook(marker: &Path) -> String {
+    format!(
+        "import os\ntry:\n    open({}, 'a').write('ran\\n')\nexcept OSError:\n    pass\nos._exit(0)\n",
+        lit_path(marker)
+    )
+}
+
+/// The syntax check ran and found `PY_BROKEN` broken: no hook of the tool stopped it.
+fn assert_syntax_failed(report: &serde_json::Value, out: &std::process::Output) {
+    let syntax = report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["check"] == "syntax"));
+    assert_eq!(
+        syntax.map(|c| c["status"].clone()),
+        Some(serde_json::json!("fail")),
+        "the broken main.py was not found broken: {report}\n{}",
+        text(&out.stderr)
+    );
+}
+
+/// Blocks: validation's `py_compile` check importing the tool's own `py_compile.py` (or
+/// another stdlib module it shadows) from the tool folder.
 #[test]
 fn validation_never_imports_py_compile_from_the_tool() {
     let bench = Bench::new();
-    let mut files = vec![("main.py".to_string(), PY_PRINT.to_string())];
+    let mut files = vec![("main.py".to_string(), PY_BROKEN.to_string())];
     let mut markers = Vec::new();
     for module in ["py_compile", "traceback", "enum", "importlib", "tokenize"] {
         let marker = bench.host().join(format!("{module}-imported"));
-        let code = format!("open({}, 'a').write('imported\\n')\n", lit_path(&marker));
         let file = if module == "importlib" {
             "importlib/__init__.py".to_string()
         } else {
             format!("{module}.py")
         };
-        files.push((file, code));
+        files.push((file, hook(&marker)));
         markers.push((module, marker));
     }
     let files: Vec<(&str, &str)> = files
@@ -58,6 +84,7 @@ fn validation_never_imports_py_compile_from_the_tool() {
         .collect();
     bench.tool("shadow_stdlib", &["python3", "main.py"], "", &files);
     let (report, out) = bench.validate("shadow_stdlib");
+    assert_syntax_failed(&report, &out);
     let escapes = present(&markers);
     assert_no_escape(
         &escapes,
@@ -66,7 +93,11 @@ fn validation_never_imports_py_compile_from_the_tool() {
 }
 
 /// Blocks: Python start-up hooks shipped by the tool (`sitecustomize.py`, `usercustomize.py`,
-/// a `.pth` file) running when validation or a run starts Python in the tool folder.
+/// a `.pth` file) running in validation's checkers, even with the manifest's `env` putting
+/// the tool folder on `PYTHONPATH` (which applies to the tool alone). Python reads
+/// `sitecustomize` and `usercustomize` from `sys.path` at start-up and `.pth` files only from
+/// site folders, so outside the sandbox the tool folder on `PYTHONPATH` is enough to run the
+/// first (checked below, so that this test can fail).
 #[test]
 fn validation_never_runs_sitecustomize_usercustomize_or_pth_from_the_tool() {
     let bench = Bench::new();
@@ -75,35 +106,43 @@ fn validation_never_runs_sitecustomize_usercustomize_or_pth_from_the_tool() {
         ("usercustomize", bench.host().join("usercustomize-ran")),
         ("pth", bench.host().join("pth-ran")),
     ];
-    let write = |p: &Path| format!("open({}, 'a').write('ran\\n')\n", lit_path(p));
     let pth = format!(
-        "import os; open({}, 'a').write('ran\\n')\n",
+        "import os; open({}, 'a').write('ran\\n'); os._exit(0)\n",
         lit_path(&markers[2].1)
     );
-    let site = write(&markers[0].1);
-    let user = write(&markers[1].1);
+    let folder = bench.tool_dir("startup_hooks");
+    let env = format!("env = {{ PYTHONPATH = {} }}\n", lit_path(&folder));
     bench.tool(
         "startup_hooks",
         &["python3", "main.py"],
-        "",
+        &env,
         &[
-            ("main.py", PY_PRINT),
-            ("sitecustomize.py", &site),
-            ("usercustomize.py", &user),
+            ("main.py", PY_BROKEN),
+            ("sitecustomize.py", &hook(&markers[0].1)),
+            ("usercustomize.py", &hook(&markers[1].1)),
             ("zz_hostile.pth", &pth),
             ("tests/basic.toml", "input = '{}'\n"),
         ],
     );
+    // The hooks work: Python started outside any sandbox with the tool folder on its path
+    // runs them.
+    let control = std::process::Command::new("python3")
+        .args(["-c", "print('not stopped')"])
+        .env("PYTHONPATH", &folder)
+        .current_dir(bench.host())
+        .output()
+        .expect("python3");
+    assert!(
+        control.stdout.is_empty() && markers[0].1.exists(),
+        "sitecustomize did not run outside the sandbox: {}",
+        text(&control.stdout)
+    );
+    fs::remove_file(&markers[0].1).expect("control marker");
     let (report, out) = bench.validate("startup_hooks");
-    let mut escapes = present(&markers);
-    escapes
-        .iter_mut()
-        .for_each(|e| e.insert_str(0, "validate: "));
-    let (result, _) = bench.run("startup_hooks");
-    escapes.extend(present(&markers).into_iter().map(|e| format!("run: {e}")));
+    assert_syntax_failed(&report, &out);
     assert_no_escape(
-        &escapes,
-        &format!("validate: {report}\n{}\nrun: {result}", text(&out.stderr)),
+        &present(&markers),
+        &format!("validate: {report}\n{}", text(&out.stderr)),
     );
 }
 
@@ -768,6 +807,11 @@ fn assert_metadata_calls_made(result: &serde_json::Value, targets: usize) {
             "{call} was not tried on every path: {result}"
         );
     }
+    // A path the tool cannot see proves nothing about the calls.
+    assert!(
+        !said.contains("FileNotFoundError"),
+        "a path was out of the tool's sight: {result}"
+    );
 }
 
 /// Blocks: `chmod`, `utime`/`touch -d`, `chown` to one's own uid and `setxattr` on a host
@@ -805,11 +849,13 @@ fn host_names_cannot_change_from_a_tool() {
     let bench = Bench::new();
     let dir = bench.host().join("names");
     fs::create_dir_all(dir.join("sub")).expect("host dir");
-    fs::write(dir.join("a.txt"), "a\n").expect("file");
+    let seen = unique("NAMES");
+    fs::write(dir.join("a.txt"), format!("{seen}\n")).expect("file");
     fs::write(dir.join("b.txt"), "b\n").expect("file");
     let d = lit_path(&dir);
     let script = format!(
         "cd {d} || exit 0\n\
+         cat a.txt\n\
          mv a.txt renamed.txt 2>&1\n\
          ln b.txt hardlink.txt 2>&1\n\
          ln -s b.txt symlink.txt 2>&1\n\
@@ -824,6 +870,13 @@ fn host_names_cannot_change_from_a_tool() {
     let before = listing(&dir);
     let (before_a, before_b) = (snapshot(&dir.join("a.txt")), snapshot(&dir.join("b.txt")));
     let (result, _) = bench.run("names_host");
+    // Otherwise this would only show that the folder is hidden.
+    assert!(
+        result["stdout"]
+            .as_str()
+            .is_some_and(|said| said.contains(&seen)),
+        "the tool did not see the host folder: {result}"
+    );
     let mut escapes = Vec::new();
     let after = listing(&dir);
     if after != before {
@@ -1268,6 +1321,8 @@ fn wait_bounded_child(child: &mut std::process::Child) -> Option<std::process::E
 
 /// Blocks: a tool holding `fcntl` and `flock` locks (exclusive where it can open the file for
 /// writing, shared otherwise) on `.toolbench/state.db` and its WAL files, starving toolbench.
+/// Runs see the workspace's `.toolbench/` hidden, so today the tool cannot open the files;
+/// the locks are real wherever it could (outside a run they make toolbench's writes fail).
 #[test]
 fn state_db_fcntl_and_flock_locks_by_a_tool_do_not_block_toolbench() {
     let bench = Bench::new();
@@ -1286,16 +1341,23 @@ for path in [{db}, {db} + "-wal", {db} + "-shm"]:
         print("cannot open", path)
         continue
     held.append(fd)
-    for kind, how in [("lockf", lambda: fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)),
-                      ("lockf-shared", lambda: fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)),
-                      ("flock", lambda: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB))]:
+    # A shared lock only where the exclusive one was refused: taken on the same descriptor
+    # after it, it would turn the exclusive lock into a shared one.
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        print("locked lockf", path)
+    except OSError as e:
+        print("refused lockf", path, e)
         try:
-            how()
-            print("locked", kind, path)
-            if kind == "lockf":
-                continue
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            print("locked lockf-shared", path)
         except OSError as e:
-            print("refused", kind, path, e)
+            print("refused lockf-shared", path, e)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        print("locked flock", path)
+    except OSError as e:
+        print("refused flock", path, e)
 time.sleep(12)
 print("{{}}")
 "#
@@ -1311,7 +1373,7 @@ print("{{}}")
 
 /// Blocks: a tool opening `.toolbench/state.db` with sqlite and holding `BEGIN EXCLUSIVE` (or
 /// a read transaction when it can only read), so toolbench's own writes fail with
-/// `database is locked`.
+/// `database is locked`. As above, the hidden `.toolbench/` is what stops it today.
 #[test]
 fn state_db_sqlite_exclusive_transaction_by_a_tool_does_not_block_toolbench() {
     let bench = Bench::new();
@@ -2010,16 +2072,22 @@ print("{{}}")
 fn a_test_case_cannot_plant_a_run_for_the_next_start_to_record() {
     let bench = Bench::new();
     let running = bench.root().join(".toolbench/running");
-    let forged = format!(
-        "{{\"tool\": \"forged\", \"version\": \"6.6.6\", \"status\": \"ok\", \"pid\": {}}}",
-        std::process::id()
-    );
+    // A record the next start would take (as `a_reused_pid_is_not_taken_for_the_run` shows
+    // with the same shape) and store as an abandoned run of "forged".
+    let forged = serde_json::json!({
+        "tool": "forged", "version": "6.6.6", "tier": "experimental", "input": "",
+        "started_at": "2026-01-01T00:00:00Z", "origin": "cli",
+        "log_dir": ".toolbench/runs/2026-forged-0",
+        "starter": {"pid": std::process::id(), "start_ticks": 1},
+        "helper": {"pid": std::process::id(), "start_ticks": 1},
+    });
+    // The tool folder is <workspace>/experimental/forger; the case runs in its scratch.
     let script = format!(
-        "for dir in ../../.toolbench/running {root}/.toolbench/running; do\n\
+        "for dir in \"$TOOLBENCH_TOOL_DIR/../../.toolbench/running\" {root}/.toolbench/running; do\n\
          mkdir -p \"$dir\" 2>/dev/null\n\
-         printf '%s' '{forged}' > \"$dir/forged.json\" 2>/dev/null\n\
+         printf '%s' '{forged}' > \"$dir/2026-forged-0.json\" 2>/dev/null\n\
          done\necho '{{}}'\n",
-        root = bench.root().display()
+        root = lit_path(bench.root())
     );
     bench.tool(
         "forger",
