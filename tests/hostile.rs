@@ -240,6 +240,58 @@ fn pythonpath_from_the_manifest_cannot_write_outside() {
     assert_no_escape(&escapes, &context);
 }
 
+/// Blocks: the manifest's `env` (an API key, a token) showing on a command line of
+/// toolbench's helper while the tool runs: every user of the host reads command lines (`ps`,
+/// `/proc/<pid>/cmdline`). Validation's test cases start the helper as a program, as the
+/// workbench, the MCP server and services do.
+#[test]
+fn the_manifest_env_never_shows_on_a_command_line() {
+    let bench = Bench::new();
+    let secret = unique("TOKEN");
+    let running = unique("ENVRUN");
+    bench.tool(
+        "env_holder",
+        &["sh", "run.sh", &running],
+        &format!("env = {{ API_TOKEN = \"{secret}\" }}\n"),
+        &[
+            ("run.sh", "sleep 2\necho '{}'\n"),
+            ("tests/basic.toml", "input = '{}'\n"),
+        ],
+    );
+    let command_lines = || -> Vec<String> {
+        fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| fs::read(entry.path().join("cmdline")).ok())
+            .map(|line| text(&line).replace('\0', " "))
+            .collect()
+    };
+    let (mut seen_running, mut leaks) = (false, Vec::new());
+    std::thread::scope(|scope| {
+        let validation = scope.spawn(|| bench.validate("env_holder"));
+        while !validation.is_finished() {
+            for line in command_lines() {
+                seen_running |= line.contains(&running);
+                if line.contains(&secret) {
+                    leaks.push(line);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let (report, out) = validation.join().expect("validation");
+        assert_eq!(
+            report["tests"][0]["status"],
+            "pass",
+            "the case must have run: {report}\n{}",
+            text(&out.stderr)
+        );
+    });
+    assert!(seen_running, "the tool was never seen running");
+    leaks.dedup();
+    assert!(leaks.is_empty(), "the token on a command line: {leaks:?}");
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. Descriptors the caller left open.
 // ---------------------------------------------------------------------------------------

@@ -65,14 +65,8 @@ impl Fixture {
     /// (the tool's comes from the policy), cwd = scratch dir.
     fn command(&self, policy: &SandboxPolicy, cmd: &[&str]) -> Command {
         let cmd: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
-        let argv = sandbox::helper_argv(Path::new(EXE), policy, &cmd);
-        let mut command = Command::new(&argv[0]);
-        command
-            .args(&argv[1..])
-            .current_dir(self.scratch())
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .stdin(Stdio::null());
+        let mut command = sandbox::helper_program(Path::new(EXE), policy, &cmd);
+        command.current_dir(self.scratch()).stdin(Stdio::null());
         command
     }
 
@@ -413,13 +407,31 @@ fn report_fd_is_not_inherited_by_the_tool() {
 
 #[test]
 fn malformed_helper_arguments_exit_125_with_one_line_on_stderr() {
-    let out = Command::new(EXE)
-        .args([sandbox::HELPER_ARG, "{not json", "--", "true"])
-        .output()
-        .expect("helper runs");
-    assert_eq!(out.status.code(), Some(125));
-    let stderr = text(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let helper = |policy: Option<&str>, args: &[&str]| {
+        let mut command = Command::new(EXE);
+        command
+            .arg(sandbox::HELPER_ARG)
+            .args(args)
+            .env_remove(sandbox::POLICY_VAR);
+        if let Some(policy) = policy {
+            command.env(sandbox::POLICY_VAR, policy);
+        }
+        command.output().expect("helper runs")
+    };
+    let good = serde_json::to_string(&Fixture::new().policy(false)).expect("policy");
+    for (policy, args, says) in [
+        (Some("{not json"), &["--", "true"][..], "malformed policy"),
+        (None, &["--", "true"], sandbox::POLICY_VAR),
+        // The policy on the command line, where every user could read it, is refused.
+        (None, &[good.as_str(), "--", "true"], sandbox::POLICY_VAR),
+        (Some(good.as_str()), &["true"], "usage"),
+    ] {
+        let out = helper(policy, args);
+        assert_eq!(out.status.code(), Some(125), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
 }
 
 #[test]
@@ -439,7 +451,8 @@ fn a_helper_whose_starter_is_gone_before_it_arms_never_runs_the_tool() {
     let json = json.replace(&u32::MAX.to_string(), "STARTER");
     let script = format!(
         "p=$(printf '%s' '{json}' | sed \"s/STARTER/$$/\"); \
-         \"$0\" __sandbox-exec \"$p\" -- sleep {marker} >/dev/null 2>&1 & exit 0"
+         {var}=\"$p\" \"$0\" __sandbox-exec -- sleep {marker} >/dev/null 2>&1 & exit 0",
+        var = sandbox::POLICY_VAR
     );
     let status = Command::new("sh")
         .args(["-c", &script, EXE])

@@ -125,14 +125,9 @@ pub fn helper_command(
     argv: &[String],
     stdin: bool,
 ) -> tokio::process::Command {
-    let helper = sandbox::helper_argv(exe, policy, argv);
-    let mut cmd = tokio::process::Command::new(&helper[0]);
     // The run's scratch is made by the sandbox, which enters it; the helper needs no folder.
-    cmd.args(&helper[1..])
-        .current_dir("/")
-        .env_clear()
-        .env("PATH", sandbox::HELPER_PATH)
-        .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+    let mut cmd = tokio::process::Command::from(sandbox::helper_program(exe, policy, argv));
+    cmd.stdin(if stdin { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)

@@ -4,7 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::runner::inflight::ProcessId;
@@ -53,12 +53,7 @@ pub fn spawn(
                 error,
             })
     };
-    let helper = sandbox::helper_argv(exe, policy, argv);
-    let child = Command::new(&helper[0])
-        .args(&helper[1..])
-        .current_dir("/")
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
+    let child = sandbox::helper_program(exe, policy, argv)
         .stdin(Stdio::null())
         .stdout(append(logs.0)?)
         .stderr(append(logs.1)?)

@@ -13,6 +13,8 @@ pub(super) enum ArgsError {
     NoCommand,
     #[error("usage: {HELPER_ARG} <policy json> -- command [args...]")]
     Usage,
+    #[error("no policy in {0}")]
+    NoPolicy(&'static str),
     #[error("policy argument is not UTF-8")]
     PolicyNotUtf8,
     #[error("malformed policy argument")]
@@ -39,6 +41,23 @@ pub(super) fn build(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> V
     argv.push(OsString::from("--"));
     argv.extend(command.iter().map(OsString::from));
     argv
+}
+
+/// The helper's argv as `build` makes it, from a program's `[exe, HELPER_ARG, "--", ...]`
+/// and the policy in the variable `var`, which then leaves the environment: nothing the
+/// helper starts inherits it.
+pub(super) fn with_policy_from(
+    mut args: Vec<OsString>,
+    var: &'static str,
+) -> Result<Vec<OsString>, ArgsError> {
+    let policy = std::env::var_os(var).ok_or(ArgsError::NoPolicy(var))?;
+    // SAFETY: the helper starts with one thread, before anything else reads the environment.
+    unsafe { std::env::remove_var(var) };
+    if args.len() < 2 {
+        return Err(ArgsError::Usage);
+    }
+    args.insert(2, policy);
+    Ok(args)
 }
 
 pub(super) fn parse(args: &[OsString]) -> Result<HelperArgs, ArgsError> {

@@ -1,9 +1,9 @@
 //! Linux sandbox for the tools toolbench runs.
 //!
 //! This module owns the *helper mode* of the toolbench binary: the runner
-//! spawns `toolbench __sandbox-exec <policy json> -- command...` (see
-//! [`helper_argv`]), and that process confines itself before it execs the
-//! tool. Doing it in a fresh, single-threaded process (instead of in a
+//! spawns `toolbench __sandbox-exec -- command...` with the policy in its
+//! environment (see [`helper_program`]), and that process confines itself
+//! before it execs the tool. Doing it in a fresh, single-threaded process (instead of in a
 //! `pre_exec` hook of the multi-threaded runner) lets us fork, unshare
 //! namespaces and allocate freely. A process that runs one tool and ends
 //! may fork that process ahead instead, while it has one thread
@@ -72,10 +72,36 @@ pub const HELPER_PATH: &str = "/usr/bin:/bin";
 /// First argument that switches the toolbench binary into helper mode.
 pub const HELPER_ARG: &str = "__sandbox-exec";
 
+/// Where the helper started as a program finds its policy: in its environment, which only
+/// its own user can read (`/proc/<pid>/environ`), not on its command line, which every user
+/// of the host can (`/proc/<pid>/cmdline`, `ps`), with the tool's environment in it.
+pub const POLICY_VAR: &str = "TOOLBENCH_SANDBOX_POLICY";
+
 /// Build the argv that runs `command` sandboxed by `exe` (the toolbench
-/// binary): `[exe, HELPER_ARG, <policy json>, "--", command...]`.
+/// binary): `[exe, HELPER_ARG, <policy json>, "--", command...]`, as the
+/// forked helper receives it through its own socket.
 pub fn helper_argv(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> Vec<OsString> {
     args::build(exe, policy, command)
+}
+
+/// The helper started as a program: `exe __sandbox-exec -- command...` in `/`, with an
+/// environment of its own (PATH, and the policy; nothing of the caller's or the tool's).
+/// The caller adds the standard streams and how the child is kept.
+pub fn helper_program(
+    exe: &Path,
+    policy: &SandboxPolicy,
+    command: &[String],
+) -> std::process::Command {
+    let mut argv = args::build(exe, policy, command);
+    let policy = argv.remove(2);
+    let mut program = std::process::Command::new(&argv[0]);
+    program
+        .args(&argv[1..])
+        .current_dir("/")
+        .env_clear()
+        .env("PATH", HELPER_PATH)
+        .env(POLICY_VAR, policy);
+    program
 }
 
 /// Entry point of the helper mode; `args` is the whole argv (argv[0] is the
@@ -85,7 +111,10 @@ pub fn helper_argv(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> Ve
 /// unshares namespaces, which both require a single-threaded process.
 /// Never returns: it execs the tool (in a child) and exits with its status.
 pub fn helper_main(args: Vec<OsString>) -> ! {
-    start_helper(args, None)
+    match args::with_policy_from(args, POLICY_VAR) {
+        Ok(args) => start_helper(args, None),
+        Err(e) => refuse(&e),
+    }
 }
 
 /// The helper for `args`, with what it set up before it knew them when it was forked ahead.
@@ -95,10 +124,14 @@ fn start_helper(args: Vec<OsString>, prepared: Option<helper::Prepared>) -> ! {
         Err(e) => {
             // Removes the cgroups a forked helper made.
             drop(prepared);
-            eprintln!("toolbench sandbox: {}", crate::error_chain::one_line(&e));
-            status::end(helper::EXIT_HELPER_FAILED)
+            refuse(&e)
         }
     }
+}
+
+fn refuse(e: &args::ArgsError) -> ! {
+    eprintln!("toolbench sandbox: {}", crate::error_chain::one_line(e));
+    status::end(helper::EXIT_HELPER_FAILED)
 }
 
 #[cfg(test)]
