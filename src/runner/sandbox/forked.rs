@@ -135,8 +135,8 @@ impl ForkedHelper {
         self.pid
     }
 
-    /// Gives the helper its run: `argv` as the program would get it (see `helper_argv`), and
-    /// stdin, stdout and stderr. Returns the helper's pid.
+    /// Gives the helper its run: `argv` as `helper_argv` builds it (the policy included: this
+    /// socket is private), and stdin, stdout and stderr. Returns the helper's pid.
     pub fn start(
         mut self,
         argv: &[OsString],
