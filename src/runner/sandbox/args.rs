@@ -30,17 +30,28 @@ pub(super) struct HelperArgs {
 }
 
 pub(super) fn build(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> Vec<OsString> {
-    // Serializing only fails for non-UTF-8 paths; the helper then rejects the
-    // argument with exit 125 and this message on stderr.
-    let json = serde_json::to_string(policy)
-        .unwrap_or_else(|e| format!("unserializable sandbox policy: {e}"));
+    let mut argv = program(exe, command);
+    argv.insert(POLICY_AT, OsString::from(policy_json(policy)));
+    argv
+}
+
+/// Where the policy stands in the argv `build` makes.
+const POLICY_AT: usize = 2;
+
+/// The helper's argv as a program gets it: `[exe, HELPER_ARG, "--", command...]`.
+pub(super) fn program(exe: &Path, command: &[String]) -> Vec<OsString> {
     let mut argv = Vec::with_capacity(command.len() + 4);
     argv.push(exe.as_os_str().to_os_string());
     argv.push(OsString::from(HELPER_ARG));
-    argv.push(OsString::from(json));
     argv.push(OsString::from("--"));
     argv.extend(command.iter().map(OsString::from));
     argv
+}
+
+pub(super) fn policy_json(policy: &SandboxPolicy) -> String {
+    // Serializing only fails for non-UTF-8 paths; the helper then rejects the
+    // argument with exit 125 and this message on stderr.
+    serde_json::to_string(policy).unwrap_or_else(|e| format!("unserializable sandbox policy: {e}"))
 }
 
 /// The helper's argv as `build` makes it, from a program's `[exe, HELPER_ARG, "--", ...]`
@@ -53,10 +64,10 @@ pub(super) fn with_policy_from(
     let policy = std::env::var_os(var).ok_or(ArgsError::NoPolicy(var))?;
     // SAFETY: the helper starts with one thread, before anything else reads the environment.
     unsafe { std::env::remove_var(var) };
-    if args.len() < 2 {
+    if args.len() < POLICY_AT {
         return Err(ArgsError::Usage);
     }
-    args.insert(2, policy);
+    args.insert(POLICY_AT, policy);
     Ok(args)
 }
 

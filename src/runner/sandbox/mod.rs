@@ -92,15 +92,13 @@ pub fn helper_program(
     policy: &SandboxPolicy,
     command: &[String],
 ) -> std::process::Command {
-    let mut argv = args::build(exe, policy, command);
-    let policy = argv.remove(2);
-    let mut program = std::process::Command::new(&argv[0]);
+    let mut program = std::process::Command::new(exe);
     program
-        .args(&argv[1..])
+        .args(&args::program(exe, command)[1..])
         .current_dir("/")
         .env_clear()
         .env("PATH", HELPER_PATH)
-        .env(POLICY_VAR, policy);
+        .env(POLICY_VAR, args::policy_json(policy));
     program
 }
 
