@@ -292,6 +292,59 @@ fn the_manifest_env_never_shows_on_a_command_line() {
     assert!(leaks.is_empty(), "the token on a command line: {leaks:?}");
 }
 
+/// Blocks: a tool reading the helper's policy (the user's `[sandbox] hide` paths, the run's
+/// layout) from the processes above it: its own environment, and the environment and command
+/// line of every process it can see (pid 1 was forked from the helper, which started with
+/// the policy in its environment). The run's records must not hold the hidden path's name.
+#[test]
+fn the_sandbox_policy_never_reaches_the_tool() {
+    let bench = Bench::new();
+    let hidden = bench.home.path().join(unique("private-project"));
+    fs::create_dir_all(&hidden).expect("hidden folder");
+    fs::write(
+        bench.config.path().join("config.toml"),
+        format!("[sandbox]\nhide = [{}]\n", lit_path(&hidden)),
+    )
+    .expect("config");
+    let script = r#"import os
+seen = [repr(dict(os.environ))]
+for pid in [p for p in os.listdir("/proc") if p.isdigit()] + ["self"]:
+    for name in ("environ", "cmdline"):
+        try:
+            seen.append(open("/proc/%s/%s" % (pid, name), "rb").read().decode("utf-8", "replace"))
+        except OSError as e:
+            seen.append("refused %s %s" % (name, type(e).__name__))
+print("scanned", len(seen))
+print("\n".join(seen))
+print("{}")
+"#;
+    bench.tool(
+        "policy_reader",
+        &["python3", "main.py"],
+        "",
+        &[("main.py", script), ("tests/basic.toml", "input = '{}'\n")],
+    );
+    let (report, out) = bench.validate("policy_reader");
+    let (result, run_out) = bench.run("policy_reader");
+    let recorded = bench.recorded_runs();
+    assert!(
+        text(&recorded).matches("scanned").count() >= 2,
+        "the case and the run must have scanned: {report}\n{result}"
+    );
+    let name = hidden.file_name().and_then(|n| n.to_str()).expect("name");
+    let mut escapes = Vec::new();
+    for (what, bytes) in [
+        ("recorded runs", recorded),
+        ("validate's output", out.stdout),
+        ("run's output", run_out.stdout),
+    ] {
+        if text(&bytes).contains(name) {
+            escapes.push(format!("{what} hold the hidden path's name"));
+        }
+    }
+    assert_no_escape(&escapes, &format!("validate: {report}\nrun: {result}"));
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. Descriptors the caller left open.
 // ---------------------------------------------------------------------------------------
