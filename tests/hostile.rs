@@ -741,7 +741,8 @@ fn listeners(bench: &Bench) -> Listeners {
     }
 }
 
-/// A Python tool connecting to every listener and sending `marker`.
+/// A Python tool connecting to every listener and sending `marker`, also through the x32 form
+/// of `socket()` where the kernel has one.
 fn socket_client(l: &Listeners, marker: &str) -> String {
     let paths: Vec<String> = l
         .streams
@@ -767,8 +768,25 @@ def stream(addr, family=socket.AF_UNIX):
         s.sendall(marker)
         s.close()
     return go
+# The x32 form of socket() (x86-64 kernels built with the x32 ABI): a number no rule names.
+def x32_stream(addr):
+    def go():
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.syscall(0x40000000 | 41, socket.AF_UNIX, socket.SOCK_STREAM, 0)
+        if fd < 0:
+            raise OSError(ctypes.get_errno(), "x32 socket()")
+        s = socket.socket(fileno=fd)
+        s.settimeout(2)
+        s.connect(addr)
+        s.sendall(marker)
+        s.close()
+    return go
+import platform
 for p in [{paths}]:
     attempt(p, stream(p))
+    if platform.machine() == "x86_64":
+        attempt("x32 " + p, x32_stream(p))
 attempt("abstract", stream("\0" + {abstract_name}))
 def dgram():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

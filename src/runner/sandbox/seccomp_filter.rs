@@ -1,7 +1,8 @@
 //! seccomp filter of every run: no Unix sockets (the host's daemons listen
 //! on them, with or without network), no new mounts, no kernel keyrings, no
 //! terminal injection; without network no sockets at all; for a service only
-//! TCP sockets, and no TCP Fast Open (a connect hidden in a send).
+//! TCP sockets, and no TCP Fast Open (a connect hidden in a send). On x86-64, no call of the
+//! x32 ABI either: those numbers would pass every rule below.
 
 use std::collections::BTreeMap;
 
@@ -136,7 +137,50 @@ fn build(sockets: Sockets) -> Result<BpfProgram, BackendError> {
         SeccompAction::Errno(libc::EPERM.unsigned_abs()),
         arch,
     )?;
-    BpfProgram::try_from(filter)
+    BpfProgram::try_from(filter).map(refuse_x32)
+}
+
+/// Puts in front of `program` a refusal of every x32 call. A kernel built with the x32 ABI
+/// takes a call number with bit 30 set as the x32 form of the same call, under the x86-64
+/// architecture token: `socket` as `0x40000029` would meet no rule of `program`, which match
+/// exact numbers, and so be allowed. Refused with the same EPERM as the rules' calls.
+/// Prepending is safe: BPF jumps are relative, so `program`'s own stay as they were.
+#[cfg(target_arch = "x86_64")]
+fn refuse_x32(program: BpfProgram) -> BpfProgram {
+    use seccompiler::sock_filter;
+    /// `AUDIT_ARCH_X86_64` of `<linux/audit.h>`: EM_X86_64 | 64-bit | little-endian.
+    const AUDIT_ARCH_X86_64: u32 = 62 | 0x8000_0000 | 0x4000_0000;
+    /// `__X32_SYSCALL_BIT`.
+    const X32_CALL: u32 = 0x4000_0000;
+    let op = |code: u32, k: u32, jt: u8, jf: u8| sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    };
+    let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+    let jump = |test: u32| libc::BPF_JMP | test | libc::BPF_K;
+    let mut guarded = vec![
+        // The architecture (offset 4 of seccomp_data): another one is `program`'s to judge.
+        op(load, 4, 0, 0),
+        op(jump(libc::BPF_JEQ), AUDIT_ARCH_X86_64, 0, 3),
+        // The call's number (offset 0).
+        op(load, 0, 0, 0),
+        op(jump(libc::BPF_JGE), X32_CALL, 0, 1),
+        op(
+            libc::BPF_RET | libc::BPF_K,
+            libc::SECCOMP_RET_ERRNO | libc::EPERM.unsigned_abs(),
+            0,
+            0,
+        ),
+    ];
+    guarded.extend(program);
+    guarded
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn refuse_x32(program: BpfProgram) -> BpfProgram {
+    program
 }
 
 /// The `socket()` calls refused to a service: any family but IPv4 and IPv6, any type but
@@ -196,5 +240,37 @@ mod tests {
             let program = super::build(sockets).expect("filter builds");
             assert!(!program.is_empty());
         }
+    }
+
+    /// The filter in force on a thread of its own (a filter binds the thread that installs
+    /// it): an x32 call is refused with EPERM. Without the guard a kernel lacking the x32 ABI
+    /// answers ENOSYS, and one that has it runs the call.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn x32_calls_are_refused() {
+        let errno = |result: libc::c_long| {
+            (result == -1).then(|| std::io::Error::last_os_error().raw_os_error())
+        };
+        let seen = std::thread::spawn(move || {
+            super::apply(super::Sockets::Network).expect("filter installs");
+            // SAFETY: getpid and socket take integer arguments and touch no memory of ours.
+            let x32_getpid = errno(unsafe { libc::syscall(0x4000_0000 | libc::SYS_getpid) });
+            let getpid = errno(unsafe { libc::syscall(libc::SYS_getpid) });
+            let x32_unix_socket = errno(unsafe {
+                libc::syscall(
+                    0x4000_0000 | libc::SYS_socket,
+                    libc::AF_UNIX,
+                    libc::SOCK_STREAM,
+                    0,
+                )
+            });
+            (x32_getpid, getpid, x32_unix_socket)
+        })
+        .join()
+        .expect("thread ends");
+        assert_eq!(
+            seen,
+            (Some(Some(libc::EPERM)), None, Some(Some(libc::EPERM)))
+        );
     }
 }
