@@ -198,15 +198,21 @@ const MIGRATIONS: &[&str] = &[
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let err = |e| sqlite_error(path, e);
+    let known = MIGRATIONS.len() as i64;
+    // The usual open finds the store up to date: a plain read says so without taking the
+    // write lock, which would wait behind another process's write.
+    let version = |conn: &Connection| -> rusqlite::Result<i64> {
+        conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+    };
+    if version(conn).map_err(err)? == known {
+        return Ok(());
+    }
     // One IMMEDIATE transaction takes the write lock before reading the version, so two
     // processes opening a new store at once cannot both apply the same migration.
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(err)?;
-    let current: i64 = tx
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(err)?;
-    let known = MIGRATIONS.len() as i64;
+    let current = version(&tx).map_err(err)?;
     if current > known {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),
@@ -241,6 +247,28 @@ mod tests {
             err.contains("written by a newer toolbench (schema 999"),
             "{err}"
         );
+    }
+
+    /// A store already up to date opens while another process writes: the workbench's
+    /// writer holding a long batch must not make a CLI run wait at its start, or fail with
+    /// "database is locked" once the wait runs out.
+    #[test]
+    fn an_up_to_date_store_is_checked_without_the_write_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let mut writer = Connection::open(&path).expect("open");
+        writer
+            .pragma_update(None, "journal_mode", "WAL")
+            .expect("wal");
+        migrate(&mut writer, &path).expect("first");
+        writer.execute_batch("BEGIN IMMEDIATE").expect("write lock");
+        let mut other = Connection::open(&path).expect("open");
+        // No wait at all: a lock the check took would fail here at once.
+        other
+            .busy_timeout(std::time::Duration::ZERO)
+            .expect("timeout");
+        migrate(&mut other, &path).expect("checked while the other writes");
+        writer.execute_batch("ROLLBACK").expect("rollback");
     }
 }
 

@@ -231,3 +231,25 @@ fn sqlite_error(path: &Path, e: rusqlite::Error) -> StoreError {
         reason: e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A CLI run opens the store while the workbench's writer is in the middle of a write:
+    /// nothing in the open waits for that write.
+    #[test]
+    fn a_store_opens_while_another_connection_writes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = Store::open(dir.path()).expect("create");
+        first
+            .conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .expect("write lock");
+        // Had it asked for the write lock, it would fail with "database is locked" once its
+        // busy handler gave up waiting.
+        let second = Store::open(dir.path());
+        assert!(second.is_ok(), "{:?}", second.err());
+        first.conn.execute_batch("ROLLBACK").expect("rollback");
+    }
+}
