@@ -1794,6 +1794,92 @@ fn memory_limit_holds_for_eight_children_of_150_mib() {
     );
 }
 
+/// A cgroup v2 folder made for a test, removed on drop.
+struct TestCgroup(PathBuf);
+
+impl TestCgroup {
+    /// In the first cgroup v2 hierarchy of the mount table; `None` where there is none or
+    /// the test may not make a folder in it (not root).
+    fn new() -> Option<Self> {
+        let table = fs::read_to_string("/proc/self/mountinfo").ok()?;
+        let mount = table.lines().find_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            (right.split(' ').next() == Some("cgroup2")).then(|| left.split(' ').nth(4))?
+        })?;
+        let dir = Path::new(mount).join(unique("toolbench-escape"));
+        fs::create_dir(&dir).ok()?;
+        Some(TestCgroup(dir))
+    }
+}
+
+/// How many processes the cgroup folder `dir` holds.
+fn processes_in(dir: &Path) -> u64 {
+    fs::read_to_string(dir.join("cgroup.procs")).map_or(0, |procs| procs.lines().count() as u64)
+}
+
+impl Drop for TestCgroup {
+    fn drop(&mut self) {
+        // A process moved in leaves it only as it ends.
+        for _ in 0..50 {
+            if fs::remove_dir(&self.0).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Blocks: a tool starting a child in a cgroup of its choosing with
+/// `clone3(CLONE_INTO_CGROUP)`, which writes no `cgroup.procs` (they are all on read-only
+/// mounts) and would leave the run's memory and process limits behind. The host watches the
+/// `cgroup.procs` of a cgroup v2 folder made for the test while the tool runs. Needs a cgroup
+/// v2 hierarchy where the test may make a folder (root).
+#[test]
+fn a_tool_cannot_start_a_child_in_another_cgroup() {
+    let Some(target) = TestCgroup::new() else {
+        eprintln!("skipped: no cgroup v2 hierarchy this test may make a folder in");
+        return;
+    };
+    let bench = Bench::new();
+    let script = r#"import ctypes, os, struct, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+CLONE_INTO_CGROUP = 0x200000000
+# struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal (SIGCHLD), stack,
+# stack_size, tls, set_tid, set_tid_size, cgroup.
+args = ctypes.create_string_buffer(struct.pack("11Q", CLONE_INTO_CGROUP, 0, 0, 0, 17, 0, 0, 0, 0, 0, fd))
+pid = libc.syscall(435, args, 88)
+if pid == 0:
+    time.sleep(3)
+    os._exit(0)
+if pid > 0:
+    os.waitpid(pid, 0)
+    print("started a child in", sys.argv[1])
+else:
+    print("clone3 refused:", os.strerror(ctypes.get_errno()))
+print("{}")
+"#;
+    let target_arg = target.0.display().to_string();
+    bench.tool(
+        "cgroup_hop",
+        &["python3", "main.py", &target_arg],
+        "timeout_secs = 30",
+        &[("main.py", script)],
+    );
+    let watched = target.0.clone();
+    let sampler = Sampler::start(Duration::from_millis(50), move || processes_in(&watched));
+    let (result, out) = bench.run("cgroup_hop");
+    let peak = sampler.finish();
+    let mut escapes = Vec::new();
+    if peak > 0 {
+        escapes.push(format!(
+            "{peak} processes of the tool ran in {} (outside the run's cgroups)",
+            target.0.display()
+        ));
+    }
+    assert_no_escape(&escapes, &format!("run: {result}\n{}", text(&out.stdout)));
+}
+
 /// Blocks: filling the disk through scratch with many files each under the file-size limit
 /// (2 GiB in 60 MiB files): the scratch disk limit must refuse the writes.
 #[test]

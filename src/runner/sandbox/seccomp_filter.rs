@@ -2,13 +2,14 @@
 //! on them, with or without network), no new mounts, no kernel keyrings, no
 //! terminal injection; without network no sockets at all; for a service only
 //! TCP sockets, and no TCP Fast Open (a connect hidden in a send). On x86-64, no call of the
-//! x32 ABI either: those numbers would pass every rule below.
+//! x32 ABI either: those numbers would pass every rule below; and no `clone3`, whose
+//! `CLONE_INTO_CGROUP` would leave the run's cgroups.
 
 use std::collections::BTreeMap;
 
 use seccompiler::{
     BackendError, BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition,
-    SeccompFilter, SeccompRule, TargetArch,
+    SeccompFilter, SeccompRule, TargetArch, sock_filter,
 };
 
 /// Why no seccomp filter is installed.
@@ -137,50 +138,82 @@ fn build(sockets: Sockets) -> Result<BpfProgram, BackendError> {
         SeccompAction::Errno(libc::EPERM.unsigned_abs()),
         arch,
     )?;
-    BpfProgram::try_from(filter).map(refuse_x32)
+    BpfProgram::try_from(filter).map(guarded)
 }
 
-/// Puts in front of `program` a refusal of every x32 call. A kernel built with the x32 ABI
-/// takes a call number with bit 30 set as the x32 form of the same call, under the x86-64
-/// architecture token: `socket` as `0x40000029` would meet no rule of `program`, which match
-/// exact numbers, and so be allowed. Refused with the same EPERM as the rules' calls.
-/// Prepending is safe: BPF jumps are relative, so `program`'s own stay as they were.
+/// Puts in front of `program` what its rules, which match exact call numbers and answer
+/// EPERM, cannot say. Prepending is safe: BPF jumps are relative, so `program`'s own stay
+/// as they were.
+fn guarded(program: BpfProgram) -> BpfProgram {
+    let mut guard = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    guard.extend(refuse_x32());
+    guard.extend(clone3_unavailable());
+    guard.extend(program);
+    guard
+}
+
+/// Every x32 call refused (EPERM, as the rules' calls). A kernel built with the x32 ABI takes
+/// a call number with bit 30 set as the x32 form of the same call, under the x86-64
+/// architecture token: `socket` as `0x40000029` would meet no rule and be allowed.
 #[cfg(target_arch = "x86_64")]
-fn refuse_x32(program: BpfProgram) -> BpfProgram {
-    use seccompiler::sock_filter;
+fn refuse_x32() -> [sock_filter; 5] {
     /// `AUDIT_ARCH_X86_64` of `<linux/audit.h>`: EM_X86_64 | 64-bit | little-endian.
     const AUDIT_ARCH_X86_64: u32 = 62 | 0x8000_0000 | 0x4000_0000;
     /// `__X32_SYSCALL_BIT`.
     const X32_CALL: u32 = 0x4000_0000;
-    let op = |code: u32, k: u32, jt: u8, jf: u8| sock_filter {
+    [
+        // Another architecture is the program's to judge.
+        op(LOAD, ARCH_AT, 0, 0),
+        op(jump(libc::BPF_JEQ), AUDIT_ARCH_X86_64, 0, 3),
+        op(LOAD, NUMBER_AT, 0, 0),
+        op(jump(libc::BPF_JGE), X32_CALL, 0, 1),
+        answer(libc::EPERM),
+    ]
+}
+
+/// `clone3` answers ENOSYS, as on kernels before 5.3, and C libraries fall back to `clone`.
+/// Its arguments lie in memory a filter cannot read, and one of them, `CLONE_INTO_CGROUP`,
+/// starts the child in any cgroup v2 whose folder the tool can open and the user may
+/// write to: out of the run's memory and process limits, although every `cgroup.procs` is on
+/// a read-only mount.
+fn clone3_unavailable() -> [sock_filter; 3] {
+    [
+        op(LOAD, NUMBER_AT, 0, 0),
+        op(jump(libc::BPF_JEQ), libc::SYS_clone3 as u32, 0, 1),
+        answer(libc::ENOSYS),
+    ]
+}
+
+/// Loads a word of `seccomp_data` into the accumulator.
+const LOAD: u32 = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+/// Offsets in `seccomp_data` of the call's number and of its architecture.
+const NUMBER_AT: u32 = 0;
+const ARCH_AT: u32 = 4;
+
+/// A BPF instruction: `jt` and `jf` are how many instructions a jump skips.
+fn op(code: u32, k: u32, jt: u8, jf: u8) -> sock_filter {
+    sock_filter {
         code: code as u16,
         jt,
         jf,
         k,
-    };
-    let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
-    let jump = |test: u32| libc::BPF_JMP | test | libc::BPF_K;
-    let mut guarded = vec![
-        // The architecture (offset 4 of seccomp_data): another one is `program`'s to judge.
-        op(load, 4, 0, 0),
-        op(jump(libc::BPF_JEQ), AUDIT_ARCH_X86_64, 0, 3),
-        // The call's number (offset 0).
-        op(load, 0, 0, 0),
-        op(jump(libc::BPF_JGE), X32_CALL, 0, 1),
-        op(
-            libc::BPF_RET | libc::BPF_K,
-            libc::SECCOMP_RET_ERRNO | libc::EPERM.unsigned_abs(),
-            0,
-            0,
-        ),
-    ];
-    guarded.extend(program);
-    guarded
+    }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-fn refuse_x32(program: BpfProgram) -> BpfProgram {
-    program
+/// A conditional jump on the accumulator against a constant.
+fn jump(test: u32) -> u32 {
+    libc::BPF_JMP | test | libc::BPF_K
+}
+
+/// Ends the filter: the call fails with `errno`.
+fn answer(errno: libc::c_int) -> sock_filter {
+    op(
+        libc::BPF_RET | libc::BPF_K,
+        libc::SECCOMP_RET_ERRNO | errno.unsigned_abs(),
+        0,
+        0,
+    )
 }
 
 /// The `socket()` calls refused to a service: any family but IPv4 and IPv6, any type but
@@ -272,5 +305,22 @@ mod tests {
             seen,
             (Some(Some(libc::EPERM)), None, Some(Some(libc::EPERM)))
         );
+    }
+
+    /// Under the filter `clone3` answers ENOSYS (without it, these arguments get EINVAL), and
+    /// a thread, which the C library would start with `clone3`, still starts through `clone`.
+    #[test]
+    fn clone3_is_unavailable_and_threads_still_start() {
+        let seen = std::thread::spawn(|| {
+            super::apply(super::Sockets::None).expect("filter installs");
+            // SAFETY: clone3 with no arguments reads no memory and starts nothing.
+            let result = unsafe { libc::syscall(libc::SYS_clone3, std::ptr::null::<u8>(), 0) };
+            let errno = std::io::Error::last_os_error().raw_os_error();
+            let thread = std::thread::spawn(|| 7).join().ok();
+            (result, errno, thread)
+        })
+        .join()
+        .expect("thread ends");
+        assert_eq!(seen, (-1, Some(libc::ENOSYS), Some(7)));
     }
 }
