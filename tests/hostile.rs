@@ -880,6 +880,153 @@ fn host_unix_sockets_are_unreachable_even_with_network() {
     assert_no_escape(&got, &format!("run: {result}"));
 }
 
+/// A System V shared memory segment and message queue of the host, each holding `secret`;
+/// removed on drop.
+struct HostIpc {
+    key: libc::key_t,
+    shm: libc::c_int,
+    memory: *mut u8,
+    queue: libc::c_int,
+}
+
+#[repr(C)]
+struct Message {
+    kind: libc::c_long,
+    text: [u8; 64],
+}
+
+impl HostIpc {
+    fn new(secret: &str) -> Self {
+        // A key of our own, as another program picks its own.
+        let key = (std::process::id() as libc::key_t) << 8 | 0x5a;
+        // SAFETY: plain System V calls on a fresh key; the segment is 4 KiB and `secret` is
+        // shorter; the message is a C struct the kernel copies.
+        unsafe {
+            let shm = libc::shmget(key, 4096, libc::IPC_CREAT | libc::IPC_EXCL | 0o600);
+            assert!(shm >= 0, "shmget: {}", std::io::Error::last_os_error());
+            let memory = libc::shmat(shm, std::ptr::null(), 0).cast::<u8>();
+            assert!(
+                memory as isize != -1,
+                "shmat: {}",
+                std::io::Error::last_os_error()
+            );
+            std::ptr::copy_nonoverlapping(secret.as_ptr(), memory, secret.len());
+            let queue = libc::msgget(key, libc::IPC_CREAT | libc::IPC_EXCL | 0o600);
+            assert!(queue >= 0, "msgget: {}", std::io::Error::last_os_error());
+            let mut message = Message {
+                kind: 1,
+                text: [0; 64],
+            };
+            message.text[..secret.len()].copy_from_slice(secret.as_bytes());
+            let sent = libc::msgsnd(queue, (&raw const message).cast(), 64, 0);
+            assert_eq!(sent, 0, "msgsnd: {}", std::io::Error::last_os_error());
+            HostIpc {
+                key,
+                shm,
+                memory,
+                queue,
+            }
+        }
+    }
+
+    /// What the segment holds now, and the process that last attached or detached it.
+    fn segment(&self, len: usize) -> (Vec<u8>, libc::pid_t) {
+        // SAFETY: `memory` is our attachment of 4 KiB; IPC_STAT fills a shmid_ds we own.
+        unsafe {
+            let mut stat: libc::shmid_ds = std::mem::zeroed();
+            libc::shmctl(self.shm, libc::IPC_STAT, &mut stat);
+            (
+                std::slice::from_raw_parts(self.memory, len).to_vec(),
+                stat.shm_lpid,
+            )
+        }
+    }
+
+    /// Messages still in the queue.
+    fn queued(&self) -> u64 {
+        // SAFETY: IPC_STAT fills a msqid_ds we own.
+        unsafe {
+            let mut stat: libc::msqid_ds = std::mem::zeroed();
+            libc::msgctl(self.queue, libc::IPC_STAT, &mut stat);
+            stat.msg_qnum as u64
+        }
+    }
+}
+
+impl Drop for HostIpc {
+    fn drop(&mut self) {
+        // SAFETY: our own attachment and ids.
+        unsafe {
+            libc::shmdt(self.memory.cast());
+            libc::shmctl(self.shm, libc::IPC_RMID, std::ptr::null_mut());
+            libc::msgctl(self.queue, libc::IPC_RMID, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Blocks: a tool finding another program's System V shared memory and message queue by their
+/// key, as any process of the same user could outside an IPC namespace of its own: it attaches
+/// the segment, overwrites it and takes the message. The host checks the segment's bytes and
+/// attachments, and that the message is still queued.
+#[test]
+fn host_shared_memory_and_message_queues_are_out_of_reach() {
+    let secret = unique("SHMSECRET");
+    let ipc = HostIpc::new(&secret);
+    let bench = Bench::new();
+    let script = format!(
+        r#"import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+key = {key}
+shm = libc.shmget(key, 0, 0)
+if shm < 0:
+    print("shmget refused")
+else:
+    addr = libc.shmat(shm, None, 0)
+    if addr is None or addr == ctypes.c_void_p(-1).value:
+        print("shmat refused")
+    else:
+        print("read", ctypes.string_at(addr, {len}))
+        ctypes.memmove(addr, b"X" * {len}, {len})
+queue = libc.msgget(key, 0)
+buf = ctypes.create_string_buffer(8 + 64)
+if queue < 0:
+    print("msgget refused")
+elif libc.msgrcv(queue, buf, 64, 0, 0o4000) < 0:
+    print("msgrcv refused")
+else:
+    print("took", buf.raw[8:])
+print("{{}}")
+"#,
+        key = ipc.key,
+        len = secret.len()
+    );
+    bench.tool(
+        "ipc_thief",
+        &["python3", "main.py"],
+        "",
+        &[("main.py", &script)],
+    );
+    let (result, out) = bench.run("ipc_thief");
+    let (bytes, last_user) = ipc.segment(secret.len());
+    let mut escapes = Vec::new();
+    if bytes != secret.as_bytes() {
+        escapes.push(format!("the host's segment now holds {:?}", text(&bytes)));
+    }
+    if last_user != std::process::id() as libc::pid_t {
+        escapes.push(format!("process {last_user} attached the host's segment"));
+    }
+    if ipc.queued() != 1 {
+        escapes.push("the host's message was taken from its queue".to_string());
+    }
+    let mut seen = out.stdout.clone();
+    seen.extend(&out.stderr);
+    if contains(&seen, &secret) {
+        escapes.push("the secret reached the run's output".to_string());
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
 // ---------------------------------------------------------------------------------------
 // 5. Metadata and names outside scratch.
 // ---------------------------------------------------------------------------------------

@@ -382,8 +382,8 @@ fn report_lists_every_protection_as_active_on_this_machine() {
     assert_eq!(report.error, None);
     let p = report.protections;
     for layer in [
-        "fds", "limits", "session", "userns", "pidns", "netns", "mountns", "hidden", "dev", "proc",
-        "scratch", "nnp", "landlock", "seccomp", "rlimits", "caps",
+        "fds", "limits", "session", "userns", "pidns", "netns", "mountns", "ipcns", "hidden",
+        "dev", "proc", "scratch", "nnp", "landlock", "seccomp", "rlimits", "caps",
     ] {
         assert!(p.is_active(layer), "{layer}: {}", p.summary());
     }

@@ -239,6 +239,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     protections.set("pidns", prepared.ns.pid);
     protections.set("netns", net);
     protections.set("mountns", prepared.ns.mount);
+    protections.set("ipcns", prepared.ns.ipc);
     let end_notice = prepared.end_notice;
     let mut run = Run {
         policy: args.policy,

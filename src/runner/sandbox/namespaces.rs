@@ -29,12 +29,15 @@ pub(super) enum NamespaceError {
     ServiceOnHostNetwork,
 }
 
-/// The namespaces a helper enters before it knows its run: user, mount and pid; and the
+/// The namespaces a helper enters before it knows its run: user, mount, IPC and pid; and the
 /// network namespace it may enter later.
 #[derive(Debug)]
 pub(super) struct Namespaces {
     pub user: Result<String, NamespaceError>,
     pub mount: Result<String, NamespaceError>,
+    /// System V shared memory, semaphores and message queues, and POSIX message queues, of
+    /// the run's own: the host's are reachable by key from any namespace but their own.
+    pub ipc: Result<String, NamespaceError>,
     pub pid: Result<String, NamespaceError>,
     /// Made ahead unless the run is known to have network; entered with `enter_net`.
     pub net: Result<OwnedFd, NamespaceError>,
@@ -61,6 +64,7 @@ pub(super) fn enter<T>(
     // Before any thread exists: a thread shares our filesystem context, which a new mount
     // namespace must not.
     let mount = unshare(UnshareFlags::NEWNS);
+    let ipc = unshare(UnshareFlags::NEWIPC);
     let maker = match network {
         Some(true) => Err(NamespaceError::NetworkWanted),
         _ => start_net(),
@@ -72,6 +76,7 @@ pub(super) fn enter<T>(
     let namespaces = Namespaces {
         user,
         mount,
+        ipc,
         pid,
         net,
     };
