@@ -1941,6 +1941,74 @@ fn memory_limit_holds_for_eight_children_of_150_mib() {
     );
 }
 
+/// Writable `proc` mounts in the mount table of the processes carrying `tag`, read on the
+/// host from `/proc/PID/mountinfo`.
+fn writable_proc_mounts(tag: &str) -> u64 {
+    let mut writable = 0;
+    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let dir = entry.path();
+        if !contains(&fs::read(dir.join("cmdline")).unwrap_or_default(), tag) {
+            continue;
+        }
+        let table = fs::read_to_string(dir.join("mountinfo")).unwrap_or_default();
+        for line in table.lines() {
+            let Some((left, right)) = line.split_once(" - ") else {
+                continue;
+            };
+            let options = left.split(' ').nth(5).unwrap_or("");
+            if right.starts_with("proc ") && options.split(',').any(|o| o == "rw") {
+                writable += 1;
+            }
+        }
+    }
+    writable
+}
+
+/// Blocks: a writable `/proc` in the run. The kernel lets a writer whose uid is 0 on the host
+/// (a run of root keeps uid 0) set sysctls through it from any user namespace, among them
+/// `kernel.core_pattern`, a program the host then runs as root, and `sysrq-trigger`; Landlock
+/// refuses those writes, but not on a kernel without it. The host reads the tool's mount
+/// table while it runs, and checks that the host's domain name, which the tool tries to
+/// set, is unchanged.
+#[test]
+fn proc_inside_the_run_is_read_only() {
+    let bench = Bench::new();
+    let tag = unique("PROCRO");
+    let before = fs::read_to_string("/proc/sys/kernel/domainname").unwrap_or_default();
+    bench.tool(
+        "proc_writer",
+        &["sh", "run.sh", &tag],
+        "",
+        &[(
+            "run.sh",
+            "echo \"$1\" > /proc/sys/kernel/domainname 2>&1\nsleep 1\necho '{}'\n",
+        )],
+    );
+    let sampler_tag = tag.clone();
+    let sampler = Sampler::start(Duration::from_millis(50), move || {
+        writable_proc_mounts(&sampler_tag)
+    });
+    let (result, out) = bench.run("proc_writer");
+    let writable = sampler.finish();
+    let after = fs::read_to_string("/proc/sys/kernel/domainname").unwrap_or_default();
+    let mut escapes = Vec::new();
+    if writable > 0 {
+        escapes.push("the run's /proc was mounted writable".to_string());
+    }
+    if after != before {
+        // Put the host's back before failing.
+        let _ = fs::write("/proc/sys/kernel/domainname", before.trim_end());
+        escapes.push(format!(
+            "the host's domain name became {:?}",
+            after.trim_end()
+        ));
+    }
+    assert_no_escape(
+        &escapes,
+        &format!("run: {}\n{}", result["status"], text(&out.stderr)),
+    );
+}
+
 /// A cgroup v2 folder made for a test, removed on drop.
 struct TestCgroup(PathBuf);
 

@@ -135,14 +135,19 @@ pub(super) fn build(
     p.set("dev", world.dev);
     let scratch = scratch(policy);
     let proc_result = if own_pid_ns {
+        // Read-only: the kernel lets a writer whose uid is 0 on the host (root's run keeps
+        // its uid) set any sysctl (`kernel.core_pattern` names a program the host runs as
+        // root) or trigger sysrq through a writable /proc, from any user namespace; Landlock
+        // stops that, but not on kernels without it. Writes through /proc/self/fd/N reach the
+        // file itself and still work.
         mount(
             Some("proc"),
             "/proc",
             Some("proc"),
-            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_RDONLY,
             None,
         )
-        .map(|()| "own pid namespace".to_string())
+        .map(|()| "own pid namespace, read-only".to_string())
         .map_err(MountError::Proc)
     } else {
         Err(MountError::NoPidNamespace)
