@@ -1409,8 +1409,8 @@ except Exception as e:
     print("refused", type(e).__name__)
 "#;
 
-/// Blocks: a tool reading `/etc/shadow` when toolbench runs as root (as a user the file is
-/// unreadable anyway; the expectation is the same).
+/// Blocks: a tool reading `/etc/shadow`, `/etc/gshadow` or their `-` backups when toolbench
+/// runs as root (as a user the files are unreadable anyway; the expectation is the same).
 #[test]
 fn etc_shadow_never_reaches_the_run_output() {
     let bench = Bench::new();
@@ -1420,7 +1420,7 @@ fn etc_shadow_never_reaches_the_run_output() {
         "",
         &[(
             "run.sh",
-            "cat /etc/shadow 2>&1; cat /etc/gshadow 2>&1; echo '{}'\n",
+            "cat /etc/shadow /etc/shadow- /etc/gshadow /etc/gshadow- 2>&1; echo '{}'\n",
         )],
     );
     let (result, out) = bench.run("shadow_thief");
@@ -1429,13 +1429,10 @@ fn etc_shadow_never_reaches_the_run_output() {
     seen.extend(bench.run_logs(&result));
     let mut escapes = Vec::new();
     // Only readable when we are root; then every line must stay out.
-    let shadow = fs::read_to_string("/etc/shadow").unwrap_or_default();
-    for line in shadow.lines().filter(|l| l.len() > 8) {
-        if contains(&seen, line) {
-            escapes.push(format!(
-                "/etc/shadow line {line:?} reached the run's output"
-            ));
-            break;
+    for file in ["/etc/shadow", "/etc/shadow-"] {
+        let shadow = fs::read_to_string(file).unwrap_or_default();
+        if let Some(line) = shadow.lines().find(|l| l.len() > 8 && contains(&seen, l)) {
+            escapes.push(format!("{file} line {line:?} reached the run's output"));
         }
     }
     for needle in ["root:*:", "root:!", "root:$", "root::"] {
@@ -2006,6 +2003,90 @@ fn proc_inside_the_run_is_read_only() {
     assert_no_escape(
         &escapes,
         &format!("run: {}\n{}", result["status"], text(&out.stderr)),
+    );
+}
+
+/// Tagged processes whose user namespace is not their parent's: namespaces a tool made.
+fn nested_user_namespaces(tag: &str) -> u64 {
+    let user_ns = |pid: &str| fs::read_link(format!("/proc/{pid}/ns/user")).ok();
+    let mut nested = 0;
+    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let dir = entry.path();
+        if !contains(&fs::read(dir.join("cmdline")).unwrap_or_default(), tag) {
+            continue;
+        }
+        let stat = fs::read_to_string(dir.join("stat")).unwrap_or_default();
+        // The parent's pid follows the state, after the command name's closing parenthesis.
+        let parent = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split(' ').nth(2));
+        let own = user_ns(&entry.file_name().to_string_lossy());
+        if let (Some(own), Some(parent)) = (own, parent.and_then(user_ns))
+            && own != parent
+        {
+            nested += 1;
+        }
+    }
+    nested
+}
+
+/// Blocks: a tool making a user namespace of its own (every capability in it, and with
+/// them the kernel's most attacked interfaces), and holding off the host's writers of a file
+/// it can read with a lease (`lease-break-time`, 45 s, each time). The host reads the user
+/// namespace of the tool's processes and opens the file for writing without blocking while
+/// the tool runs.
+#[test]
+fn a_tool_makes_no_user_namespace_and_takes_no_lease() {
+    let bench = Bench::new();
+    let tag = unique("NESTED");
+    let victim = bench.host().join("leased.txt");
+    fs::write(&victim, "host data\n").expect("victim");
+    let script = r#"import ctypes, fcntl, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+print("unshare(CLONE_NEWUSER):", libc.unshare(0x10000000), ctypes.get_errno())
+fd = os.open(sys.argv[2], os.O_RDONLY)
+try:
+    fcntl.fcntl(fd, 1024, fcntl.F_RDLCK)  # F_SETLEASE
+    print("lease taken")
+except OSError as e:
+    print("lease refused:", e)
+time.sleep(1.5)
+print("{}")
+"#;
+    let victim_arg = victim.display().to_string();
+    bench.tool(
+        "nested",
+        &["python3", "main.py", &tag, &victim_arg],
+        "",
+        &[("main.py", script)],
+    );
+    let sampler_tag = tag.clone();
+    let nested = Sampler::start(Duration::from_millis(50), move || {
+        nested_user_namespaces(&sampler_tag)
+    });
+    let held_victim = victim.clone();
+    let held_off = Sampler::start(Duration::from_millis(50), move || {
+        use std::os::unix::fs::OpenOptionsExt;
+        let opened = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&held_victim);
+        u64::from(matches!(opened, Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK)))
+    });
+    let (result, out) = bench.run("nested");
+    let (nested, held_off) = (nested.finish(), held_off.finish());
+    let mut escapes = Vec::new();
+    if nested > 0 {
+        escapes.push("a process of the tool ran in a user namespace of its own".to_string());
+    }
+    if held_off > 0 {
+        escapes.push(format!(
+            "a lease held off the host's writers of {victim_arg}"
+        ));
+    }
+    assert_no_escape(
+        &escapes,
+        &format!("run: {}\n{}", result["status"], text(&out.stdout)),
     );
 }
 

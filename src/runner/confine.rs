@@ -38,9 +38,36 @@ const HOME_SECRETS: [&str; 24] = [
     ".local/share/fish",
 ];
 
-/// System files no tool has any business reading, and the per-user runtime
-/// folders where session daemons (ssh-agent, gpg-agent, D-Bus) listen.
-const SYSTEM_SECRETS: [&str; 3] = ["/etc/shadow", "/etc/gshadow", "/run/user"];
+/// System files no tool has any business reading (password hashes and their backups), and
+/// the per-user runtime folders where session daemons (ssh-agent, gpg-agent, D-Bus) listen.
+const SYSTEM_SECRETS: [&str; 6] = [
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/security/opasswd",
+    "/run/user",
+];
+
+/// The folder of the SSH server's private host keys (`ssh_host_*_key`), which root can read;
+/// the rest of it (client configuration, known hosts, public keys) stays visible.
+const SSH_CONFIG_DIR: &str = "/etc/ssh";
+
+/// The SSH server's private host keys present on this system.
+fn ssh_host_keys() -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(SSH_CONFIG_DIR) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("ssh_host_") && name.ends_with("_key"))
+        })
+        .collect()
+}
 
 /// The sandbox settings of one workspace.
 #[derive(Debug, Clone)]
@@ -87,6 +114,7 @@ impl Confinement {
             hide.extend(HOME_SECRETS.iter().map(|p| home.join(p)));
         }
         hide.extend(SYSTEM_SECRETS.iter().map(PathBuf::from));
+        hide.extend(ssh_host_keys());
         hide.extend(config.sandbox_hide.iter().cloned());
         hide.sort();
         hide.dedup();

@@ -2,8 +2,9 @@
 //! on them, with or without network), no new mounts, no kernel keyrings, no
 //! terminal injection; without network no sockets at all; for a service only
 //! TCP sockets, and no TCP Fast Open (a connect hidden in a send). On x86-64, no call of the
-//! x32 ABI either: those numbers would pass every rule below; and no `clone3`, whose
-//! `CLONE_INTO_CGROUP` would leave the run's cgroups.
+//! x32 ABI either: those numbers would pass every rule below; no `clone3`, whose
+//! `CLONE_INTO_CGROUP` would leave the run's cgroups; no user namespace of the tool's own,
+//! no joining a namespace, no file lease.
 
 use std::collections::BTreeMap;
 
@@ -24,8 +25,9 @@ pub(super) enum SeccompError {
 /// Calls a tool never needs and that would reach past the sandbox's other
 /// layers: mounts (which could uncover hidden paths), keyrings (not
 /// namespaced), BPF and perf (kernel attack surface), `io_uring` (its
-/// socket opcode would bypass the `socket()` rule).
-const ALWAYS_DENIED: [i64; 17] = [
+/// socket opcode would bypass the `socket()` rule), joining namespaces.
+const ALWAYS_DENIED: [i64; 18] = [
+    libc::SYS_setns,
     libc::SYS_mount,
     libc::SYS_umount2,
     libc::SYS_pivot_root,
@@ -126,6 +128,18 @@ fn build(sockets: Sockets) -> Result<BpfProgram, BackendError> {
             rules.insert(call, vec![has_flag(flags, libc::MSG_FASTOPEN)?]);
         }
     }
+    // A user namespace of its own would give the tool every capability in it, and with them
+    // the kernel's most attacked interfaces (nf_tables, packet sockets, new mounts' file
+    // systems). `clone3` is refused whole (see `clone3_unavailable`).
+    let new_user_ns = libc::CLONE_NEWUSER;
+    rules.insert(libc::SYS_unshare, vec![has_flag(0, new_user_ns)?]);
+    rules.insert(libc::SYS_clone, vec![has_flag(0, new_user_ns)?]);
+    // A lease on a file it can read lets a tool hold off every writer of that file on the
+    // host for `lease-break-time` (45 s), again and again.
+    rules.insert(
+        libc::SYS_fcntl,
+        vec![arg_is(1, libc::F_SETLEASE.unsigned_abs().into())?],
+    );
     rules.insert(
         libc::SYS_ioctl,
         vec![arg_is(1, libc::TIOCSTI), arg_is(1, libc::TIOCLINUX)]
@@ -305,6 +319,34 @@ mod tests {
             seen,
             (Some(Some(libc::EPERM)), None, Some(Some(libc::EPERM)))
         );
+    }
+
+    /// Under the filter a tool makes no user namespace and joins none, and takes no lease;
+    /// without it these answer EINVAL (this process has threads), EBADF and success.
+    #[test]
+    fn no_user_namespace_no_setns_no_lease() {
+        let file = tempfile::NamedTempFile::new().expect("file");
+        let path = file.path().to_path_buf();
+        let seen = std::thread::spawn(move || {
+            super::apply(super::Sockets::None).expect("filter installs");
+            let errno = |result: libc::c_int| {
+                (result == -1).then(|| std::io::Error::last_os_error().raw_os_error())
+            };
+            let file = std::fs::File::open(path).expect("open");
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+            // SAFETY: integer arguments only; the descriptor is ours.
+            unsafe {
+                (
+                    errno(libc::unshare(libc::CLONE_NEWUSER)),
+                    errno(libc::setns(-1, 0)),
+                    errno(libc::fcntl(fd, libc::F_SETLEASE, libc::F_RDLCK)),
+                )
+            }
+        })
+        .join()
+        .expect("thread ends");
+        let refused = Some(Some(libc::EPERM));
+        assert_eq!(seen, (refused, refused, refused));
     }
 
     /// Under the filter `clone3` answers ENOSYS (without it, these arguments get EINVAL), and
