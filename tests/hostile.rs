@@ -2176,6 +2176,80 @@ print("{}")
     assert_no_escape(&escapes, &format!("run: {result}\n{}", text(&out.stdout)));
 }
 
+/// Memory of the host's TCP sockets, in pages (`/proc/net/sockstat`).
+fn tcp_memory_pages() -> u64 {
+    let stat = fs::read_to_string("/proc/net/sockstat").unwrap_or_default();
+    stat.lines()
+        .find(|l| l.starts_with("TCP:"))
+        .and_then(|l| l.split(" mem ").nth(1))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Blocks: a tool with network holding socket buffers past `memory_mb = 32`: loopback TCP
+/// connections with the largest buffers the host allows, filled and never read. The host
+/// watches the memory of all TCP sockets while the tool runs. (With the usual
+/// `net.core.rmem_max` of 208 KiB the tool cannot queue enough to tell.)
+#[test]
+fn socket_buffers_count_against_the_memory_limit() {
+    let bench = Bench::new();
+    let script = r#"import socket, time
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(64)
+pairs, queued = [], 0
+chunk = b"x" * 65536
+for _ in range(40):
+    client = socket.create_connection(server.getsockname())
+    peer, _ = server.accept()
+    # As large as the host allows (net.core.rmem_max and wmem_max).
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 30)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 30)
+    client.setblocking(False)
+    pairs.append((client, peer))
+    try:
+        while True:
+            queued += client.send(chunk)
+    except OSError:
+        pass
+print("queued MiB:", queued >> 20)
+time.sleep(1.5)
+print("{}")
+"#;
+    bench.tool(
+        "socket_hoard",
+        &["python3", "main.py"],
+        "network = true\nmemory_mb = 32\ntimeout_secs = 30",
+        &[("main.py", script)],
+    );
+    let before = tcp_memory_pages();
+    let sampler = Sampler::start(Duration::from_millis(50), tcp_memory_pages);
+    let (result, out) = bench.run("socket_hoard");
+    let peak = sampler.finish();
+    let limits = result["sandbox"]
+        .as_array()
+        .and_then(|layers| layers.iter().find(|l| l["name"] == "limits"))
+        .map(|l| l["detail"].to_string())
+        .unwrap_or_default();
+    if !limits.contains("cgroup") {
+        // The watchdog sees only what the processes have resident (README, threat model).
+        eprintln!("skipped: the run was limited by {limits}, not a cgroup");
+        return;
+    }
+    let held_mib = (peak.saturating_sub(before) * 4096) >> 20;
+    let mut escapes = Vec::new();
+    // The limit, and as much again for what v1 counts apart, with room for the host's own.
+    if held_mib > 96 {
+        escapes.push(format!(
+            "the tool's sockets held {held_mib} MiB of buffers (memory_mb = 32)"
+        ));
+    }
+    assert_no_escape(
+        &escapes,
+        &format!("run: {}\n{}", result["status"], text(&out.stdout)),
+    );
+}
+
 /// Blocks: filling the disk through scratch with many files each under the file-size limit
 /// (2 GiB in 60 MiB files): the scratch disk limit must refuse the writes.
 #[test]

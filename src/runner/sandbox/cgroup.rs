@@ -61,6 +61,9 @@ struct Group {
     /// Best effort: kernels without swap accounting or group OOM lack them.
     swap_max: Option<File>,
     oom_group: Option<File>,
+    /// v1 only: socket buffers are charged to a v1 memory cgroup once this holds a limit,
+    /// and not at all before (v2 charges them to the memory limit itself).
+    socket_max: Option<File>,
     /// Where pid 1 moves itself in, when the helper did not (v1).
     join: Option<File>,
     /// Whether the limit holds: written, or not yet written but writable.
@@ -268,6 +271,10 @@ impl Group {
                 )
             }
         };
+        let socket_max = match version {
+            Version::V1 => open("memory.kmem.tcp.limit_in_bytes"),
+            Version::V2 => None,
+        };
         let mut group = Group {
             version,
             parent,
@@ -280,6 +287,7 @@ impl Group {
             pids_max,
             swap_max,
             oom_group,
+            socket_max,
             join: None,
         };
         if !(group.memory || group.pids) {
@@ -321,6 +329,9 @@ impl Group {
             };
             let _ = write_limit(self.swap_max.as_ref(), swap);
             let _ = write_limit(self.oom_group.as_ref(), "1");
+            // Socket buffers get a budget of the same size beside the memory limit: v1 keeps
+            // them on a counter of their own.
+            let _ = write_limit(self.socket_max.as_ref(), &memory_bytes);
         }
         let pids = write_limit(self.pids_max.as_ref(), &tasks);
         self.pids = pids.as_ref().is_ok_and(|written| *written);
