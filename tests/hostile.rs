@@ -1445,6 +1445,36 @@ fn etc_shadow_never_reaches_the_run_output() {
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
+/// Blocks: a tool reading the kernel's tracing and debug file systems when toolbench runs as
+/// root (kernel activity of the whole host; reading `trace_pipe` also drains it from the
+/// host's tracers). What the host lists there must not show in the run's output.
+#[test]
+fn kernel_tracing_and_debug_file_systems_stay_hidden() {
+    let bench = Bench::new();
+    bench.tool(
+        "tracing_reader",
+        &["sh", "run.sh"],
+        "",
+        &[(
+            "run.sh",
+            "ls /sys/kernel/tracing /sys/kernel/debug 2>&1; echo '{}'\n",
+        )],
+    );
+    let (result, out) = bench.run("tracing_reader");
+    let mut escapes = Vec::new();
+    for dir in ["/sys/kernel/tracing", "/sys/kernel/debug"] {
+        let names = listing(Path::new(dir));
+        // Names long enough not to turn up in an error message by chance.
+        if let Some(name) = names
+            .iter()
+            .find(|n| n.len() > 8 && contains(&out.stdout, n))
+        {
+            escapes.push(format!("{dir}/{name} was listed by the tool"));
+        }
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
 /// Blocks: a tool reading the command lines (and environments) of host processes through a
 /// `/proc` that is not its own, e.g. a token a developer passed on a command line.
 #[test]

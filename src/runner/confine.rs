@@ -38,14 +38,17 @@ const HOME_SECRETS: [&str; 24] = [
     ".local/share/fish",
 ];
 
-/// System files no tool has any business reading (password hashes and their backups), and
-/// the per-user runtime folders where session daemons (ssh-agent, gpg-agent, D-Bus) listen.
-const SYSTEM_SECRETS: [&str; 6] = [
+/// System files no tool has any business reading (password hashes and their backups, the
+/// kernel's tracing and debug file systems, which root can read and drain), and the per-user
+/// runtime folders where session daemons (ssh-agent, gpg-agent, D-Bus) listen.
+const SYSTEM_SECRETS: [&str; 8] = [
     "/etc/shadow",
     "/etc/shadow-",
     "/etc/gshadow",
     "/etc/gshadow-",
     "/etc/security/opasswd",
+    "/sys/kernel/tracing",
+    "/sys/kernel/debug",
     "/run/user",
 ];
 
