@@ -2219,7 +2219,8 @@ fn tcp_memory_pages() -> u64 {
 /// Blocks: a tool with network holding socket buffers past `memory_mb = 32`: loopback TCP
 /// connections with the largest buffers the host allows, filled and never read. The host
 /// watches the memory of all TCP sockets while the tool runs. (With the usual
-/// `net.core.rmem_max` of 208 KiB the tool cannot queue enough to tell.)
+/// `net.core.rmem_max` of 208 KiB the tool cannot queue enough to tell.) Skipped where runs
+/// are limited by the watchdog, which cannot see socket buffers.
 #[test]
 fn socket_buffers_count_against_the_memory_limit() {
     let bench = Bench::new();
@@ -2246,6 +2247,26 @@ print("queued MiB:", queued >> 20)
 time.sleep(1.5)
 print("{}")
 "#;
+    // Only a cgroup sees socket buffers; the watchdog sees what processes have resident
+    // (README, threat model). A run of nothing tells which one limits this machine's runs,
+    // before the hoard itself runs beside the other tests.
+    bench.tool(
+        "limits_probe",
+        &["sh", "run.sh"],
+        "",
+        &[("run.sh", "echo '{}'\n")],
+    );
+    let (probe, _) = bench.run("limits_probe");
+    let limits = probe["sandbox"]
+        .as_array()
+        .and_then(|layers| layers.iter().find(|l| l["name"] == "limits"))
+        .and_then(|l| l["detail"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    if !limits.starts_with("cgroup") {
+        eprintln!("skipped: runs here are limited by {limits:?}, not a cgroup");
+        return;
+    }
     bench.tool(
         "socket_hoard",
         &["python3", "main.py"],
@@ -2256,16 +2277,6 @@ print("{}")
     let sampler = Sampler::start(Duration::from_millis(50), tcp_memory_pages);
     let (result, out) = bench.run("socket_hoard");
     let peak = sampler.finish();
-    let limits = result["sandbox"]
-        .as_array()
-        .and_then(|layers| layers.iter().find(|l| l["name"] == "limits"))
-        .map(|l| l["detail"].to_string())
-        .unwrap_or_default();
-    if !limits.contains("cgroup") {
-        // The watchdog sees only what the processes have resident (README, threat model).
-        eprintln!("skipped: the run was limited by {limits}, not a cgroup");
-        return;
-    }
     let held_mib = (peak.saturating_sub(before) * 4096) >> 20;
     let mut escapes = Vec::new();
     // The limit, and as much again for what v1 counts apart, with room for the host's own.
