@@ -1972,11 +1972,7 @@ fn memory_limit_holds_for_eight_children_of_150_mib() {
 /// host from `/proc/PID/mountinfo`.
 fn writable_proc_mounts(tag: &str) -> u64 {
     let mut writable = 0;
-    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let dir = entry.path();
-        if !contains(&fs::read(dir.join("cmdline")).unwrap_or_default(), tag) {
-            continue;
-        }
+    for (_, dir) in tagged(tag) {
         let table = fs::read_to_string(dir.join("mountinfo")).unwrap_or_default();
         for line in table.lines() {
             let Some((left, right)) = line.split_once(" - ") else {
@@ -2040,17 +2036,13 @@ fn proc_inside_the_run_is_read_only() {
 fn nested_user_namespaces(tag: &str) -> u64 {
     let user_ns = |pid: &str| fs::read_link(format!("/proc/{pid}/ns/user")).ok();
     let mut nested = 0;
-    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let dir = entry.path();
-        if !contains(&fs::read(dir.join("cmdline")).unwrap_or_default(), tag) {
-            continue;
-        }
+    for (pid, dir) in tagged(tag) {
         let stat = fs::read_to_string(dir.join("stat")).unwrap_or_default();
         // The parent's pid follows the state, after the command name's closing parenthesis.
         let parent = stat
             .rsplit_once(')')
             .and_then(|(_, rest)| rest.split(' ').nth(2));
-        let own = user_ns(&entry.file_name().to_string_lossy());
+        let own = user_ns(&pid.to_string());
         if let (Some(own), Some(parent)) = (own, parent.and_then(user_ns))
             && own != parent
         {
@@ -2206,6 +2198,24 @@ print("{}")
     assert_no_escape(&escapes, &format!("run: {result}\n{}", text(&out.stdout)));
 }
 
+/// What limits the runs of `bench` on this machine (the `limits` layer's detail, e.g.
+/// "cgroup v1" or a watchdog with its reason), from a run of nothing.
+fn limits_of_runs(bench: &Bench) -> String {
+    bench.tool(
+        "limits_probe",
+        &["sh", "run.sh"],
+        "",
+        &[("run.sh", "echo '{}'\n")],
+    );
+    let (probe, _) = bench.run("limits_probe");
+    probe["sandbox"]
+        .as_array()
+        .and_then(|layers| layers.iter().find(|l| l["name"] == "limits"))
+        .and_then(|l| l["detail"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Memory of the host's TCP sockets, in pages (`/proc/net/sockstat`).
 fn tcp_memory_pages() -> u64 {
     let stat = fs::read_to_string("/proc/net/sockstat").unwrap_or_default();
@@ -2248,21 +2258,8 @@ time.sleep(1.5)
 print("{}")
 "#;
     // Only a cgroup sees socket buffers; the watchdog sees what processes have resident
-    // (README, threat model). A run of nothing tells which one limits this machine's runs,
-    // before the hoard itself runs beside the other tests.
-    bench.tool(
-        "limits_probe",
-        &["sh", "run.sh"],
-        "",
-        &[("run.sh", "echo '{}'\n")],
-    );
-    let (probe, _) = bench.run("limits_probe");
-    let limits = probe["sandbox"]
-        .as_array()
-        .and_then(|layers| layers.iter().find(|l| l["name"] == "limits"))
-        .and_then(|l| l["detail"].as_str())
-        .unwrap_or_default()
-        .to_string();
+    // (README, threat model). Decided before the hoard runs beside the other tests.
+    let limits = limits_of_runs(&bench);
     if !limits.starts_with("cgroup") {
         eprintln!("skipped: runs here are limited by {limits:?}, not a cgroup");
         return;

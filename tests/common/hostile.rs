@@ -499,32 +499,40 @@ pub fn xattrs(path: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// The host's processes whose command line or environment carries `tag`: their pid and
+/// their `/proc` folder.
+pub fn tagged(tag: &str) -> Vec<(i32, PathBuf)> {
+    fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().parse::<i32>().ok()?;
+            let dir = entry.path();
+            let cmdline = fs::read(dir.join("cmdline")).unwrap_or_default();
+            let environ = fs::read(dir.join("environ")).unwrap_or_default();
+            (contains(&cmdline, tag) || contains(&environ, tag)).then_some((pid, dir))
+        })
+        .collect()
+}
+
 /// Processes on the host whose command line or environment carries `tag`: (count, summed
 /// private anonymous memory in KiB; shared library pages are not counted once per process).
 pub fn tagged_processes(tag: &str) -> (usize, u64) {
-    let mut count = 0;
-    let mut rss_kib = 0;
-    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let name = entry.file_name();
-        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let dir = entry.path();
-        let cmdline = fs::read(dir.join("cmdline")).unwrap_or_default();
-        let environ = fs::read(dir.join("environ")).unwrap_or_default();
-        if !contains(&cmdline, tag) && !contains(&environ, tag) {
-            continue;
-        }
-        count += 1;
-        let status = fs::read_to_string(dir.join("status")).unwrap_or_default();
-        rss_kib += status
-            .lines()
-            .find(|l| l.starts_with("RssAnon:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0);
-    }
-    (count, rss_kib)
+    let found = tagged(tag);
+    let rss_kib = found
+        .iter()
+        .map(|(_, dir)| {
+            let status = fs::read_to_string(dir.join("status")).unwrap_or_default();
+            status
+                .lines()
+                .find(|l| l.starts_with("RssAnon:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    (found.len(), rss_kib)
 }
 
 /// Polls `sample` every `every` on a thread until stopped; keeps the largest value seen.
@@ -580,22 +588,13 @@ pub fn survivors_after(tag: &str, limit: Duration) -> usize {
 /// Kills every process carrying `tag`, so a failing test does not leave its tool behind.
 pub fn kill_tagged(tag: &str) {
     for _ in 0..5 {
-        let mut found = false;
-        for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-                continue;
-            };
-            let dir = entry.path();
-            let cmdline = fs::read(dir.join("cmdline")).unwrap_or_default();
-            let environ = fs::read(dir.join("environ")).unwrap_or_default();
-            if contains(&cmdline, tag) || contains(&environ, tag) {
-                found = true;
-                // SAFETY: killing a process of our own test tool.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-            }
-        }
-        if !found {
+        let found = tagged(tag);
+        if found.is_empty() {
             return;
+        }
+        for (pid, _) in found {
+            // SAFETY: killing a process of our own test tool.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
         }
         std::thread::sleep(Duration::from_millis(100));
     }
