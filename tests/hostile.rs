@@ -2216,6 +2216,124 @@ fn limits_of_runs(bench: &Bench) -> String {
         .to_string()
 }
 
+/// The memory limits, in bytes, of the cgroups of the processes carrying `tag`, read on the
+/// host: v1's `memory.limit_in_bytes` and `memory.kmem.tcp.limit_in_bytes`, v2's `memory.max`.
+fn memory_limits_of(tag: &str) -> Vec<u64> {
+    let table = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    // The mount point of the v1 memory hierarchy and of the v2 one.
+    let mount = |v2: bool| {
+        table.lines().find_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            let mut fields = right.split(' ');
+            let kind = fields.next()?;
+            let options = fields.nth(1).unwrap_or("");
+            let wanted = if v2 {
+                kind == "cgroup2"
+            } else {
+                kind == "cgroup" && options.split(',').any(|o| o == "memory")
+            };
+            wanted.then(|| PathBuf::from(left.split(' ').nth(4).unwrap_or("/")))
+        })
+    };
+    let mut limits = Vec::new();
+    for (_, dir) in tagged(tag) {
+        let memberships = fs::read_to_string(dir.join("cgroup")).unwrap_or_default();
+        for line in memberships.lines() {
+            let mut parts = line.splitn(3, ':');
+            let (_, controllers, path) = (parts.next(), parts.next(), parts.next());
+            let (Some(controllers), Some(path)) = (controllers, path) else {
+                continue;
+            };
+            let (base, files): (_, &[&str]) = if controllers.is_empty() {
+                (mount(true), &["memory.max"])
+            } else if controllers.split(',').any(|c| c == "memory") {
+                (
+                    mount(false),
+                    &["memory.limit_in_bytes", "memory.kmem.tcp.limit_in_bytes"],
+                )
+            } else {
+                continue;
+            };
+            let Some(base) = base else { continue };
+            let group = base.join(path.trim_start_matches('/'));
+            limits.extend(files.iter().filter_map(|file| {
+                fs::read_to_string(group.join(file))
+                    .ok()?
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            }));
+        }
+    }
+    limits
+}
+
+/// Blocks: a tool raising its own memory limits: the files of its cgroups, found through
+/// `/proc/self/cgroup`, written by path and through every descriptor of pid 1 it can reach
+/// (the helper opens them, the socket-buffer limit on v1 among them). The host reads the
+/// limits of the tool's cgroups while it runs: each must stay at `memory_mb`.
+#[test]
+fn a_tool_cannot_raise_its_own_cgroup_limits() {
+    let bench = Bench::new();
+    if !limits_of_runs(&bench).starts_with("cgroup") {
+        eprintln!("skipped: runs here are not limited by a cgroup");
+        return;
+    }
+    let tag = unique("RAISE");
+    let script = r#"import glob, os, sys, time
+big = b"9223372036854771712"
+targets = list(glob.glob("/proc/1/fd/*"))
+for line in open("/proc/self/cgroup"):
+    _, _, path = line.rstrip("\n").split(":", 2)
+    if path == "/":
+        continue
+    for name in ("memory.limit_in_bytes", "memory.kmem.tcp.limit_in_bytes", "memory.max", "memory.memsw.limit_in_bytes"):
+        targets += glob.glob("/sys/fs/cgroup/*" + path + "/" + name) + glob.glob("/sys/fs/cgroup" + path + "/" + name)
+for target in targets:
+    try:
+        fd = os.open(target, os.O_WRONLY)
+        os.write(fd, big)
+        print("raised", target)
+    except OSError as e:
+        print("refused", target, e.strerror)
+time.sleep(1)
+print("{}")
+"#;
+    bench.tool(
+        "limit_raiser",
+        &["python3", "main.py", &tag],
+        "memory_mb = 32\nnetwork = true",
+        &[("main.py", script)],
+    );
+    let sampler_tag = tag.clone();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let record = std::sync::Arc::clone(&seen);
+    let sampler = Sampler::start(Duration::from_millis(50), move || {
+        let limits = memory_limits_of(&sampler_tag);
+        if let Ok(mut seen) = record.lock() {
+            seen.extend(limits.iter().copied());
+        }
+        limits.len() as u64
+    });
+    let (result, out) = bench.run("limit_raiser");
+    let observed = sampler.finish();
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let mut escapes = Vec::new();
+    if observed == 0 {
+        escapes.push("the host never found the tool's cgroups to read".to_string());
+    }
+    let limit = 32 * 1024 * 1024;
+    if let Some(other) = seen.iter().find(|&&bytes| bytes != limit) {
+        escapes.push(format!(
+            "a limit of the tool's cgroups read {other} bytes (memory_mb = 32)"
+        ));
+    }
+    assert_no_escape(
+        &escapes,
+        &format!("run: {}\n{}", result["status"], text(&out.stdout)),
+    );
+}
+
 /// Memory of the host's TCP sockets, in pages (`/proc/net/sockstat`).
 fn tcp_memory_pages() -> u64 {
     let stat = fs::read_to_string("/proc/net/sockstat").unwrap_or_default();
