@@ -2899,3 +2899,38 @@ fn a_tool_cannot_plant_anything_in_a_hidden_folder() {
         &format!("run: {}", String::from_utf8_lossy(&out.stdout)),
     );
 }
+
+/// Blocks: a tool changing a hidden file of the user's HOME (`~/.netrc`, under `/var/tmp` as
+/// above) or the `/dev/null` that stands in for it: appending, changing its times and mode.
+/// The host's file and the host's `/dev/null` keep their content and metadata.
+#[test]
+fn a_tool_cannot_change_a_hidden_file_or_its_stand_in() {
+    let bench = Bench::new();
+    let home = tempfile::tempdir_in("/var/tmp").expect("home under /var/tmp");
+    let netrc = home.path().join(".netrc");
+    let secret = unique("NETRC");
+    fs::write(&netrc, format!("machine example.org password {secret}\n")).expect(".netrc");
+    let null = Path::new("/dev/null");
+    let (netrc_before, null_before) = (snapshot(&netrc), snapshot(null));
+    let file = lit_path(&netrc);
+    let script = format!(
+        "cat {file}\n\
+         echo 'machine evil.example password x' >> {file}\n\
+         touch -d 2001-01-01 {file}\n\
+         chmod 666 {file}\n\
+         echo '{{}}'\n"
+    );
+    bench.tool("netrc", &["sh", "run.sh"], "", &[("run.sh", &script)]);
+    let mut cmd = bench.command(&["run", "netrc", "--yes", "--json"]);
+    cmd.env("HOME", home.path());
+    let out = run_bounded(cmd, Duration::from_secs(90));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(result["status"], "ok", "{result}");
+    let mut escapes = changes(".netrc", &netrc_before, &snapshot(&netrc));
+    escapes.extend(changes("/dev/null", &null_before, &snapshot(null)));
+    escapes.extend(bench.leaks("the secret", &secret, &out.stdout, &out.stderr));
+    assert_no_escape(
+        &escapes,
+        &format!("run: {}", String::from_utf8_lossy(&out.stdout)),
+    );
+}

@@ -82,7 +82,7 @@ pub fn run(args: RunArgs, ws: &Workspace, preforked: PreforkedHelper) -> CliResu
 /// the fork, the fewer copies. Where it cannot fork, the run starts its helper as a program,
 /// as every other front end does.
 pub fn forked_helper() -> PreforkedHelper {
-    ForkedHelper::fork()
+    ForkedHelper::fork(crate::runner::confine::hidden_in_every_workspace)
         .map(PreforkedHelper::new)
         .unwrap_or_default()
 }

@@ -72,6 +72,28 @@ fn ssh_host_keys() -> Vec<PathBuf> {
         .collect()
 }
 
+/// What every run of this user hides, whatever its workspace and settings: toolbench's own
+/// state and settings, the secrets under the home folder and the system's. Sorted. A helper
+/// forked ahead of its run hides these while the run is still being looked up.
+pub fn hidden_in_every_workspace() -> Vec<PathBuf> {
+    let mut hide = Vec::new();
+    if let Some(dirs) = crate::config::project_dirs() {
+        hide.extend([dirs.data_dir(), dirs.config_dir(), dirs.cache_dir()].map(Path::to_path_buf));
+    }
+    if let Some(dir) = crate::config::config_dir() {
+        hide.push(dir);
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        let home = PathBuf::from(home);
+        hide.extend(HOME_SECRETS.iter().map(|p| home.join(p)));
+    }
+    hide.extend(SYSTEM_SECRETS.iter().map(PathBuf::from));
+    hide.extend(ssh_host_keys());
+    hide.sort();
+    hide.dedup();
+    hide
+}
+
 /// The sandbox settings of one workspace.
 #[derive(Debug, Clone)]
 pub struct Confinement {
@@ -102,22 +124,8 @@ impl Confinement {
     }
 
     pub fn new(root: &Path, config: &Config) -> Self {
-        let mut hide = vec![crate::workspace::state_dir(root)];
-        if let Some(dirs) = crate::config::project_dirs() {
-            // toolbench's own state and settings, for every workspace.
-            hide.extend(
-                [dirs.data_dir(), dirs.config_dir(), dirs.cache_dir()].map(Path::to_path_buf),
-            );
-        }
-        if let Some(dir) = crate::config::config_dir() {
-            hide.push(dir);
-        }
-        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-            let home = PathBuf::from(home);
-            hide.extend(HOME_SECRETS.iter().map(|p| home.join(p)));
-        }
-        hide.extend(SYSTEM_SECRETS.iter().map(PathBuf::from));
-        hide.extend(ssh_host_keys());
+        let mut hide = hidden_in_every_workspace();
+        hide.push(crate::workspace::state_dir(root));
         hide.extend(config.sandbox_hide.iter().cloned());
         hide.sort();
         hide.dedup();

@@ -10,9 +10,9 @@
 //! that does not depend on the run (`helper::prepare`): it keeps only its socket open,
 //! starts its own environment and process group, makes and joins the run's cgroups, enters
 //! the user, mount and pid namespaces, makes a network namespace and builds the read-only view
-//! of the filesystem every run shares. Then it waits on the socket for its run: the
-//! same arguments the program would get, and the three descriptors to use as stdin, stdout
-//! and stderr. From there it is the helper exactly as started by exec, with the same fixed
+//! of the filesystem every run shares, with the files every run hides already hidden. Then it
+//! waits on the socket for its run: the same arguments the program would get, and the three
+//! descriptors to use as stdin, stdout and stderr. From there it is the helper exactly as started by exec, with the same fixed
 //! environment and working folder (`/`).
 //!
 //! The child prepares on another CPU than its parent's (`placement`), and gets the parent's
@@ -28,6 +28,7 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
 use std::process::ExitStatus;
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -86,7 +87,9 @@ pub enum ForkError {
 impl ForkedHelper {
     /// Forks the helper. Refused unless this process has a single thread: a child of a
     /// threaded process may find a lock (the allocator's) held forever.
-    pub fn fork() -> Result<Self, ForkError> {
+    /// `hide_ahead` names the paths every run of this process hides; the child asks for them
+    /// before it drops its starter's environment (see `helper::prepare`).
+    pub fn fork(hide_ahead: fn() -> Vec<PathBuf>) -> Result<Self, ForkError> {
         let threads = thread_count();
         if threads != 1 {
             return Err(ForkError::Threads(threads));
@@ -105,7 +108,7 @@ impl ForkedHelper {
             Err(e) => Err(ForkError::Fork(e)),
             Ok(None) => {
                 drop(ours);
-                wait_for_run(theirs, parent, placement)
+                wait_for_run(theirs, parent, placement, hide_ahead)
             }
             Ok(Some(pid)) => {
                 placement.steer_away(pid);
@@ -241,15 +244,21 @@ fn decode(mut body: &[u8]) -> Option<Vec<OsString>> {
 /// The child: dies with its parent, prepares what needs no run (see `helper::prepare`),
 /// waits for its run and becomes the helper; when the parent closes the socket without a
 /// run, it removes what it prepared and leaves quietly.
-fn wait_for_run(socket: OwnedFd, parent: Pid, placement: Placement) -> ! {
+fn wait_for_run(
+    socket: OwnedFd,
+    parent: Pid,
+    placement: Placement,
+    hide_ahead: fn() -> Vec<PathBuf>,
+) -> ! {
     let _ = set_parent_process_death_signal(Some(Signal::KILL));
     if rustix::process::getppid() != Some(parent) {
         end(EXIT_HELPER_FAILED);
     }
     // SAFETY: setpgid on ourselves, with integer arguments.
     unsafe { libc::setpgid(0, 0) };
+    let hide = hide_ahead();
     fixed_environment();
-    let mut prepared = super::helper::prepare(Some(socket.as_fd()), None);
+    let mut prepared = super::helper::prepare(Some(socket.as_fd()), None, &hide);
     let Some((stdio, body)) = receive(&socket) else {
         drop(prepared);
         end(0);
@@ -360,7 +369,7 @@ mod tests {
     fn a_threaded_process_does_not_fork() {
         let (release, held) = std::sync::mpsc::channel::<()>();
         let other = std::thread::spawn(move || held.recv());
-        assert!(matches!(ForkedHelper::fork(), Err(ForkError::Threads(n)) if n > 1));
+        assert!(matches!(ForkedHelper::fork(Vec::new), Err(ForkError::Threads(n)) if n > 1));
         drop(release);
         let _ = other.join();
     }

@@ -18,7 +18,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::fs::{Mode, OFlags, ResolveFlags, open, openat, openat2};
@@ -174,9 +174,14 @@ impl Prepared {
 }
 
 /// Closes what was inherited (all but `keep`, the forked helper's socket), starts a
-/// session, makes the cgroups, enters the user, mount and pid namespaces and makes a
-/// network namespace unless `network` says the run has network.
-pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, network: Option<bool>) -> Prepared {
+/// session, makes the cgroups, enters the user, mount and pid namespaces, makes a
+/// network namespace unless `network` says the run has network, and hides the files of
+/// `hide` (see `mounts::prepare_world`).
+pub(super) fn prepare(
+    keep: Option<BorrowedFd<'_>>,
+    network: Option<bool>,
+    hide: &[PathBuf],
+) -> Prepared {
     // First, before we open anything of our own.
     let fds = close_inherited_fds(keep.map(|fd| fd.as_raw_fd()));
     let session = namespaces::new_session();
@@ -188,7 +193,8 @@ pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, network: Option<bool>) -> Pr
         Mode::empty(),
     )
     .ok();
-    let (ns, world) = namespaces::enter(network, |mount| mount.then(mounts::prepare_world));
+    let (ns, world) =
+        namespaces::enter(network, |mount| mount.then(|| mounts::prepare_world(hide)));
     Prepared {
         fds,
         session,
@@ -204,7 +210,7 @@ pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, network: Option<bool>) -> Pr
 pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     die_with_starter(args.policy.starter_pid);
     let network = args.policy.network || args.policy.service_port.is_some();
-    let prepared = prepared.unwrap_or_else(|| prepare(None, Some(network)));
+    let prepared = prepared.unwrap_or_else(|| prepare(None, Some(network), &args.policy.hide));
     let mut protections = Protections::default();
     protections.set("fds", prepared.fds);
     let report = ReportFile {

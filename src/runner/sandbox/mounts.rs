@@ -5,8 +5,9 @@
 //! read-only, even when they live under a covered path such as `/tmp`.
 //!
 //! The helper unshares the user, mount and pid namespaces, then builds what every run
-//! shares (`prepare_world`) before it knows its run; pid 1 completes the view for the run
-//! (`build`). The mounts never reach the host.
+//! shares (`prepare_world`, hidden files included) before it knows its run; pid 1 completes
+//! the view for the run (`build`), hidden folders included, since a folder may hold what the
+//! run needs visible. The mounts never reach the host.
 
 use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
@@ -73,15 +74,21 @@ const SMALL_TMPFS: &str = "size=64k,mode=755";
 
 /// The part of the run's view that is the same for every run, built by the helper before
 /// it knows its run, in the mount namespace pid 1 then shares: every mount private and
-/// read-only, and the minimal `/dev`.
+/// read-only, the minimal `/dev`, and the files of `hide_ahead` hidden.
 pub(super) struct World {
     read_only: Result<String, MountError>,
     dev: Result<String, MountError>,
+    /// The paths the world was asked to hide, sorted: `build` skips them.
+    ahead: Vec<PathBuf>,
+    /// The folders among them, covered by `build`: a folder may hold a path the run needs
+    /// visible, which must be opened before the folder is covered.
+    folders: Vec<PathBuf>,
+    hiding: Hiding,
 }
 
 /// Builds the `World`; `Err` when the mount namespace cannot be made private, in which case
 /// nothing was mounted.
-pub(super) fn prepare_world() -> Result<World, MountError> {
+pub(super) fn prepare_world(hide_ahead: &[PathBuf]) -> Result<World, MountError> {
     mount(
         None::<&Path>,
         "/",
@@ -102,7 +109,25 @@ pub(super) fn prepare_world() -> Result<World, MountError> {
         .collect();
     let read_only = read_only_world();
     let dev = minimal_dev(&devices);
-    Ok(World { read_only, dev })
+    let null = Null::open();
+    let mut hiding = Hiding::default();
+    let mut folders = Vec::new();
+    for path in hide_ahead {
+        match fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => folders.push(path.clone()),
+            Ok(_) => hiding.hide_file(path, &null),
+            Err(_) => {} // Nothing there, nothing to hide.
+        }
+    }
+    let mut ahead = hide_ahead.to_vec();
+    ahead.sort();
+    Ok(World {
+        read_only,
+        dev,
+        ahead,
+        folders,
+        hiding,
+    })
 }
 
 /// Completes the view on `world` for the run and records the `mountns`, `hidden`, `dev`,
@@ -121,8 +146,7 @@ pub(super) fn build(
             return false;
         }
     };
-    // Opened before anything covers them. /dev/null is the minimal /dev's, the same device.
-    let null = open_path(Path::new("/dev/null")).ok();
+    // Opened before anything covers them.
     let visible: Vec<(PathBuf, OwnedFd)> = policy
         .visible
         .iter()
@@ -130,8 +154,32 @@ pub(super) fn build(
         .collect();
 
     p.set("mountns", world.read_only);
-    let mut covers = Vec::new();
-    p.set("hidden", hide(&policy.hide, null.as_ref(), &mut covers));
+    let mut hiding = world.hiding;
+    let rest = policy
+        .hide
+        .iter()
+        .filter(|path| world.ahead.binary_search(path).is_err());
+    let to_hide: Vec<&PathBuf> = world.folders.iter().chain(rest).collect();
+    // Mount points are made later beneath these paths, so a folder covering one stays
+    // writable until `seal_covers`.
+    let later: Vec<&Path> = [policy.scratch_dir.as_path()]
+        .into_iter()
+        .chain(policy.visible.iter().map(PathBuf::as_path))
+        .chain(to_hide.iter().map(|path| path.as_path()))
+        .collect();
+    let null = Null::open();
+    for path in &to_hide {
+        match fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let holds_later = later.iter().any(|l| l != path && l.starts_with(path));
+                hiding.cover_folder(path, holds_later);
+            }
+            Ok(_) => hiding.hide_file(path, &null),
+            Err(_) => {} // Nothing there, nothing to hide.
+        }
+    }
+    let covers = std::mem::take(&mut hiding.covers);
+    p.set("hidden", hiding.result());
     p.set("dev", world.dev);
     let scratch = scratch(policy);
     let proc_result = if own_pid_ns {
@@ -285,41 +333,73 @@ fn locked_flags(point: &Path) -> io::Result<libc::c_ulong> {
         .fold(0, |acc, (_, ms)| acc | ms))
 }
 
-/// Folders get an empty tmpfs, added to `covers` for `seal_covers`; files an empty read-only
-/// stand-in.
-fn hide(
-    paths: &[PathBuf],
-    null: Option<&OwnedFd>,
-    covers: &mut Vec<PathBuf>,
-) -> Result<String, MountError> {
-    let mut hidden = 0;
-    let mut failed = Vec::new();
-    for path in paths {
-        let Ok(meta) = fs::metadata(path) else {
-            continue; // Nothing there, nothing to hide.
+/// The hidden layer as it is built: files get an empty read-only stand-in (`/dev/null`),
+/// folders an empty tmpfs.
+#[derive(Default)]
+struct Hiding {
+    hidden: usize,
+    failed: Vec<(PathBuf, io::Error)>,
+    /// The covering tmpfs mounts still writable, for `seal_covers`.
+    covers: Vec<PathBuf>,
+}
+
+impl Hiding {
+    fn hide_file(&mut self, path: &Path, null: &Null) {
+        let result = match &null.fd {
+            // A bind mount keeps the flags of the mount it comes from: of a read-only one,
+            // it is read-only already.
+            Some(fd) => bind(&fd_path(fd), path, !null.read_only),
+            None => Err(io::Error::from_raw_os_error(libc::ENOENT)),
         };
-        let result = if meta.is_dir() {
-            let covered = mount_tmpfs(path, SMALL_TMPFS, 0);
-            if covered.is_ok() {
-                covers.push(path.clone());
-            }
-            covered
-        } else {
-            match null {
-                Some(fd) => bind(&fd_path(fd), path, true),
-                None => Err(io::Error::from_raw_os_error(libc::ENOENT)),
-            }
-        };
+        self.count(path, result);
+    }
+
+    /// Covers `path` with an empty tmpfs, read-only at once unless mount points are to be made
+    /// in it (`holds_later`).
+    fn cover_folder(&mut self, path: &Path, holds_later: bool) {
+        let flags = if holds_later { 0 } else { libc::MS_RDONLY };
+        let result = mount_tmpfs(path, SMALL_TMPFS, flags);
+        if result.is_ok() && holds_later {
+            self.covers.push(path.to_path_buf());
+        }
+        self.count(path, result);
+    }
+
+    fn count(&mut self, path: &Path, result: io::Result<()>) {
         match result {
-            Ok(()) => hidden += 1,
-            Err(e) => failed.push((path.clone(), e)),
+            Ok(()) => self.hidden += 1,
+            Err(e) => self.failed.push((path.to_path_buf(), e)),
         }
     }
-    if failed.is_empty() {
-        Ok(format!("{hidden} paths"))
-    } else {
-        Err(MountError::StillVisible(failed))
+
+    fn result(self) -> Result<String, MountError> {
+        if self.failed.is_empty() {
+            Ok(format!("{} paths", self.hidden))
+        } else {
+            Err(MountError::StillVisible(self.failed))
+        }
     }
+}
+
+/// The `/dev/null` that stands in for hidden files: the minimal `/dev`'s, the same device.
+struct Null {
+    fd: Option<OwnedFd>,
+    /// Whether its mount is read-only, as every mount of the world is.
+    read_only: bool,
+}
+
+impl Null {
+    fn open() -> Self {
+        let fd = open_path(Path::new("/dev/null")).ok();
+        let read_only = fd.as_ref().is_some_and(mount_is_read_only);
+        Self { fd, read_only }
+    }
+}
+
+fn mount_is_read_only(fd: &OwnedFd) -> bool {
+    // SAFETY: fstatvfs writes into the struct we pass, for a descriptor we own.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    unsafe { libc::fstatvfs(fd.as_raw_fd(), &mut stat) == 0 && stat.f_flag & libc::ST_RDONLY != 0 }
 }
 
 /// `/dev` with the harmless nodes only, plus the usual links into `/proc`.
