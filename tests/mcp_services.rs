@@ -34,14 +34,19 @@ struct Ws {
 }
 
 impl Ws {
-    fn new() -> Self {
+    /// `ports`: the workspace's `services.port_range`. Tests of one binary run at once, so each
+    /// gets a range of its own: with a shared one, a service that failed to launch had its
+    /// health check answered by another test's service on the same port.
+    fn new(ports: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         for tier in ["core", "approved", "experimental", "archived"] {
             std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
         }
         std::fs::write(
             dir.path().join("toolbench.toml"),
-            "[services]\nhealth_timeout_secs = 5\nstop_grace_secs = 1\nport_range = \"54900-54949\"\n",
+            format!(
+                "[services]\nhealth_timeout_secs = 5\nstop_grace_secs = 1\nport_range = \"{ports}\"\n"
+            ),
         )
         .expect("config");
         let folder = write_tool(
@@ -102,7 +107,7 @@ fn alive(pid: u64) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_is_listed_launched_on_the_first_call_and_reused_by_the_next() {
-    let ws = Ws::new();
+    let ws = Ws::new("54900-54924");
     let mut command = tokio::process::Command::new(BIN);
     command
         .arg("--root")
@@ -175,7 +180,7 @@ async fn a_service_is_listed_launched_on_the_first_call_and_reused_by_the_next()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_that_cannot_launch_answers_with_the_reason() {
-    let ws = Ws::new();
+    let ws = Ws::new("54925-54949");
     std::fs::write(
         ws.root().join("approved/echo/svc.py"),
         "import sys; sys.exit(3)\n",
