@@ -2934,3 +2934,68 @@ fn a_tool_cannot_change_a_hidden_file_or_its_stand_in() {
         &format!("run: {}", String::from_utf8_lossy(&out.stdout)),
     );
 }
+
+/// Allocated bytes of the memfds the processes carrying `tag` hold open, each file once.
+fn memfd_bytes_of(tag: &str) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    for (_, dir) in tagged(tag) {
+        for fd in fs::read_dir(dir.join("fd")).into_iter().flatten().flatten() {
+            let is_memfd = fs::read_link(fd.path())
+                .is_ok_and(|target| target.to_string_lossy().starts_with("/memfd:"));
+            if let (true, Ok(meta)) = (is_memfd, fs::metadata(fd.path()))
+                && seen.insert((meta.dev(), meta.ino()))
+            {
+                total += meta.blocks() * 512;
+            }
+        }
+    }
+    total
+}
+
+/// Blocks: a tool hoarding memory where a sum of resident sizes cannot see it: 256 MiB
+/// written into memfds it never maps, under `memory_mb = 32`. A cgroup charges the pages to
+/// the run; pid 1's watchdog (no cgroup: a plain user without delegation) would see nothing,
+/// so there memfds are refused. The host reads the memfds of the tool's processes while it
+/// runs.
+#[test]
+fn a_tool_cannot_hoard_memory_in_a_memfd() {
+    let bench = Bench::new();
+    let tag = unique("MEMFD");
+    // Eight files of 32 MiB: each stays under the run's file-size limit (64 MiB).
+    let script = r#"import os, sys, time
+chunk = b"\xa5" * (1 << 20)
+written, files = 0, []
+try:
+    for _ in range(8):
+        files.append(os.memfd_create("hoard"))
+        for _ in range(32):
+            written += os.write(files[-1], chunk)
+except OSError as e:
+    print("stopped after", written >> 20, "MiB:", e, file=sys.stderr)
+time.sleep(1.5)
+print("{}")
+"#;
+    bench.tool(
+        "memfd_hoard",
+        &["python3", "main.py", &tag],
+        "memory_mb = 32\ntimeout_secs = 30",
+        &[("main.py", script)],
+    );
+    let probe_tag = tag.clone();
+    let sampler = Sampler::start(Duration::from_millis(20), move || {
+        memfd_bytes_of(&probe_tag)
+    });
+    let (result, out) = bench.run("memfd_hoard");
+    let peak_mib = sampler.finish() >> 20;
+    kill_tagged(&tag);
+    let mut escapes = Vec::new();
+    // The limit, with room for what was written between two looks.
+    if peak_mib > 64 {
+        escapes.push(format!(
+            "the tool's memfd held {peak_mib} MiB (memory_mb = 32)"
+        ));
+    }
+    assert_no_escape(&escapes, &format!("run: {result}\n{}", text(&out.stderr)));
+}

@@ -623,7 +623,8 @@ fn first_child(run: &mut Run) -> ! {
         Ok(stack) => stack,
         Err(e) => fail(run, HelperError::Fork(e), EXIT_HELPER_FAILED),
     };
-    apply_protections(&run.policy, &mut run.protections, private_tmp);
+    let watchdog = run.no_cgroup.is_some();
+    apply_protections(&run.policy, &mut run.protections, private_tmp, watchdog);
     match stack {
         Some(stack) => be_init(run, &command, &stack),
         None => exec_tool(run, &command),
@@ -673,7 +674,13 @@ fn ignore_sigterm() {
     unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
 }
 
-fn apply_protections(policy: &SandboxPolicy, p: &mut Protections, private_tmp: bool) {
+/// `watchdog`: no cgroup limits the run, pid 1's watchdog does.
+fn apply_protections(
+    policy: &SandboxPolicy,
+    p: &mut Protections,
+    private_tmp: bool,
+    watchdog: bool,
+) {
     p.set_flag(
         "nnp",
         set_no_new_privs(true).is_ok(),
@@ -696,7 +703,7 @@ fn apply_protections(policy: &SandboxPolicy, p: &mut Protections, private_tmp: b
     }
     p.set("landlock", landlock);
     let sockets = seccomp_filter::Sockets::of(policy.network, policy.service_port.is_some());
-    p.set("seccomp", seccomp_filter::apply(sockets));
+    p.set("seccomp", seccomp_filter::apply(sockets, watchdog));
     // Last, so that a tight RLIMIT_AS cannot make the setup above fail.
     p.set("rlimits", limits::apply(policy).map(|()| String::new()));
 }

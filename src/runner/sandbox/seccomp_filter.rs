@@ -4,7 +4,7 @@
 //! TCP sockets, and no TCP Fast Open (a connect hidden in a send). On x86-64, no call of the
 //! x32 ABI either: those numbers would pass every rule below; no `clone3`, whose
 //! `CLONE_INTO_CGROUP` would leave the run's cgroups; no user namespace of the tool's own,
-//! no joining a namespace, no file lease.
+//! no joining a namespace, no file lease. Under the watchdog, no memory it cannot see.
 
 use std::collections::BTreeMap;
 
@@ -47,6 +47,11 @@ const ALWAYS_DENIED: [i64; 18] = [
     libc::SYS_userfaultfd,
 ];
 
+/// Memory a process can fill without it ever showing in its resident size: a memfd written
+/// but not mapped, a System V segment once detached, messages queued. A cgroup charges all of
+/// them to the run; the watchdog, which sums resident sizes, sees none of them.
+const UNSEEN_BY_WATCHDOG: [i64; 3] = [libc::SYS_memfd_create, libc::SYS_shmget, libc::SYS_msgget];
+
 /// The socket type without `SOCK_NONBLOCK` / `SOCK_CLOEXEC`.
 const SOCK_TYPE_MASK: u64 = 0xf;
 
@@ -80,25 +85,30 @@ impl Sockets {
     }
 }
 
-/// Installs the filter; calls it refuses fail with EPERM. Requires
-/// no_new_privs (or CAP_SYS_ADMIN).
-pub(super) fn apply(sockets: Sockets) -> Result<String, SeccompError> {
-    let program = build(sockets)?;
+/// Installs the filter; calls it refuses fail with EPERM. `watchdog`: the run's memory is
+/// limited by pid 1's watchdog, not a cgroup. Requires no_new_privs (or CAP_SYS_ADMIN).
+pub(super) fn apply(sockets: Sockets, watchdog: bool) -> Result<String, SeccompError> {
+    let program = build(sockets, watchdog)?;
     seccompiler::apply_filter(&program)?;
-    Ok(match sockets {
+    let sockets = match sockets {
         Sockets::None => "no sockets",
         Sockets::Network => "no unix sockets",
         Sockets::Tcp => "tcp sockets only",
-    }
-    .to_string())
+    };
+    Ok(if watchdog {
+        format!("{sockets}, no memfd, shm or message queues")
+    } else {
+        sockets.to_string()
+    })
 }
 
-fn build(sockets: Sockets) -> Result<BpfProgram, BackendError> {
+fn build(sockets: Sockets, watchdog: bool) -> Result<BpfProgram, BackendError> {
     let arch = TargetArch::try_from(std::env::consts::ARCH)?;
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
     // An empty rule list matches on the syscall number alone.
-    for call in ALWAYS_DENIED {
-        rules.insert(call, Vec::new());
+    let unseen = UNSEEN_BY_WATCHDOG.iter().filter(|_| watchdog);
+    for call in ALWAYS_DENIED.iter().chain(unseen) {
+        rules.insert(*call, Vec::new());
     }
     // A connected stream pair reaches nothing outside; a datagram one could
     // still `sendto()` any socket path.
@@ -284,9 +294,47 @@ mod tests {
             super::Sockets::Network,
             super::Sockets::Tcp,
         ] {
-            let program = super::build(sockets).expect("filter builds");
-            assert!(!program.is_empty());
+            for watchdog in [false, true] {
+                let program = super::build(sockets, watchdog).expect("filter builds");
+                assert!(!program.is_empty());
+            }
         }
+    }
+
+    /// Under the watchdog a memfd, a System V segment and a message queue are refused; with a
+    /// cgroup, which charges them to the run, they are not.
+    #[test]
+    fn memory_the_watchdog_cannot_see_is_refused_under_it_only() {
+        let seen = |watchdog: bool| {
+            std::thread::spawn(move || {
+                super::apply(super::Sockets::None, watchdog).expect("filter installs");
+                let errno = |result: i64| {
+                    (result == -1).then(|| std::io::Error::last_os_error().raw_os_error())
+                };
+                // SAFETY: a NUL-terminated name and integer arguments; what is made here is
+                // removed below or goes with the process's private IPC objects at its end.
+                unsafe {
+                    let memfd = libc::syscall(libc::SYS_memfd_create, c"probe".as_ptr(), 0);
+                    let shm = libc::shmget(libc::IPC_PRIVATE, 4096, libc::IPC_CREAT | 0o600);
+                    let queue = libc::msgget(libc::IPC_PRIVATE, libc::IPC_CREAT | 0o600);
+                    if memfd >= 0 {
+                        libc::close(memfd as libc::c_int);
+                    }
+                    if shm >= 0 {
+                        libc::shmctl(shm, libc::IPC_RMID, std::ptr::null_mut());
+                    }
+                    if queue >= 0 {
+                        libc::msgctl(queue, libc::IPC_RMID, std::ptr::null_mut());
+                    }
+                    (errno(memfd), errno(shm.into()), errno(queue.into()))
+                }
+            })
+            .join()
+            .expect("thread ends")
+        };
+        let refused = Some(Some(libc::EPERM));
+        assert_eq!(seen(true), (refused, refused, refused));
+        assert_eq!(seen(false), (None, None, None));
     }
 
     /// The filter in force on a thread of its own (a filter binds the thread that installs
@@ -299,7 +347,7 @@ mod tests {
             (result == -1).then(|| std::io::Error::last_os_error().raw_os_error())
         };
         let seen = std::thread::spawn(move || {
-            super::apply(super::Sockets::Network).expect("filter installs");
+            super::apply(super::Sockets::Network, false).expect("filter installs");
             // SAFETY: getpid and socket take integer arguments and touch no memory of ours.
             let x32_getpid = errno(unsafe { libc::syscall(0x4000_0000 | libc::SYS_getpid) });
             let getpid = errno(unsafe { libc::syscall(libc::SYS_getpid) });
@@ -328,7 +376,7 @@ mod tests {
         let file = tempfile::NamedTempFile::new().expect("file");
         let path = file.path().to_path_buf();
         let seen = std::thread::spawn(move || {
-            super::apply(super::Sockets::None).expect("filter installs");
+            super::apply(super::Sockets::None, false).expect("filter installs");
             let errno = |result: libc::c_int| {
                 (result == -1).then(|| std::io::Error::last_os_error().raw_os_error())
             };
@@ -354,7 +402,7 @@ mod tests {
     #[test]
     fn clone3_is_unavailable_and_threads_still_start() {
         let seen = std::thread::spawn(|| {
-            super::apply(super::Sockets::None).expect("filter installs");
+            super::apply(super::Sockets::None, false).expect("filter installs");
             // SAFETY: clone3 with no arguments reads no memory and starts nothing.
             let result = unsafe { libc::syscall(libc::SYS_clone3, std::ptr::null::<u8>(), 0) };
             let errno = std::io::Error::last_os_error().raw_os_error();
