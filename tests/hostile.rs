@@ -395,7 +395,8 @@ fn inherited_descriptor_7_cannot_append_to_a_host_file() {
 /// Blocks: a tool writing to the host's filesystem, or reading a hidden secret, through any
 /// descriptor it might hold. `run`'s helper keeps descriptors opened on the host's mounts
 /// while it builds the sandbox (the host's root, to create the run's report; the cgroups'
-/// files; a network namespace made ahead); none may reach the tool, where a path walked from
+/// files; the helper's `/proc` folder, through which pid 1 joins the network namespace); none
+/// may reach the tool, where a path walked from
 /// them would pass beneath the mounts that hide the secrets. The tool tries every descriptor
 /// number with `openat`, with `fchdir`, and through `/proc/self/fd/N/...`.
 #[test]
@@ -2998,4 +2999,46 @@ print("{}")
         ));
     }
     assert_no_escape(&escapes, &format!("run: {result}\n{}", text(&out.stderr)));
+}
+
+/// Holds: a tool without `network = true` lives in a network namespace of its own, made for
+/// its run (the helper makes it while pid 1 builds the mounts), whatever its seccomp filter
+/// leaves it. The host reads the namespace of the tool's processes while it runs.
+#[test]
+fn a_run_without_network_has_a_network_namespace_of_its_own() {
+    let bench = Bench::new();
+    let tag = unique("NETNS");
+    bench.tool(
+        "netns_probe",
+        &["sh", "run.sh", &tag],
+        "",
+        &[("run.sh", "sleep 1\necho '{}'\n")],
+    );
+    let host = fs::read_link("/proc/self/ns/net").expect("our own namespace");
+    let probe_tag = tag.clone();
+    let seen = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let found: Vec<PathBuf> = tagged(&probe_tag)
+                .iter()
+                .filter_map(|(_, dir)| fs::read_link(dir.join("ns/net")).ok())
+                .collect();
+            if !found.is_empty() {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Vec::new()
+    });
+    let (result, _) = bench.run("netns_probe");
+    let seen = seen.join().expect("probe thread");
+    assert_eq!(result["status"], "ok", "{result}");
+    assert!(!seen.is_empty(), "the host never saw the tool's processes");
+    let mut escapes = Vec::new();
+    if seen.contains(&host) {
+        escapes.push(format!(
+            "the tool ran in the host's network namespace {host:?}"
+        ));
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
 }

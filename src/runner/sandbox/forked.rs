@@ -9,8 +9,8 @@
 //! While its parent still looks up the tool, the child prepares everything of the sandbox
 //! that does not depend on the run (`helper::prepare`): it keeps only its socket open,
 //! starts its own environment and process group, makes and joins the run's cgroups, enters
-//! the user, mount and pid namespaces, makes a network namespace and builds the read-only view
-//! of the filesystem every run shares, with the files every run hides already hidden. Then it
+//! the user, mount, IPC and pid namespaces and builds the read-only view of the filesystem
+//! every run shares, with the files every run hides already hidden. Then it
 //! waits on the socket for its run: the same arguments the program would get, and the three
 //! descriptors to use as stdin, stdout and stderr. From there it is the helper exactly as started by exec, with the same fixed
 //! environment and working folder (`/`).
@@ -258,7 +258,7 @@ fn wait_for_run(
     unsafe { libc::setpgid(0, 0) };
     let hide = hide_ahead();
     fixed_environment();
-    let mut prepared = super::helper::prepare(Some(socket.as_fd()), None, &hide);
+    let mut prepared = super::helper::prepare(Some(socket.as_fd()), &hide);
     let Some((stdio, body)) = receive(&socket) else {
         drop(prepared);
         end(0);

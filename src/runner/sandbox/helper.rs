@@ -95,6 +95,8 @@ struct Run {
     cgroups: Vec<std::path::PathBuf>,
     /// The view of the filesystem every run shares, for pid 1 to complete.
     world: Option<Result<mounts::World, mounts::MountError>>,
+    /// pid 1's end of the network namespace the helper makes once pid 1 is forked.
+    net: Option<namespaces::NetJoin>,
 }
 
 /// Where the report goes. The helper writes the file from outside the run's cgroups, where a
@@ -174,14 +176,10 @@ impl Prepared {
 }
 
 /// Closes what was inherited (all but `keep`, the forked helper's socket), starts a
-/// session, makes the cgroups, enters the user, mount and pid namespaces, makes a
-/// network namespace unless `network` says the run has network, and hides the files of
-/// `hide` (see `mounts::prepare_world`).
-pub(super) fn prepare(
-    keep: Option<BorrowedFd<'_>>,
-    network: Option<bool>,
-    hide: &[PathBuf],
-) -> Prepared {
+/// session, makes the cgroups, enters the user, mount, IPC and pid namespaces, and builds the
+/// view of the filesystem every run shares with the files of `hide` hidden (see
+/// `mounts::prepare_world`).
+pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, hide: &[PathBuf]) -> Prepared {
     // First, before we open anything of our own.
     let fds = close_inherited_fds(keep.map(|fd| fd.as_raw_fd()));
     let session = namespaces::new_session();
@@ -193,8 +191,8 @@ pub(super) fn prepare(
         Mode::empty(),
     )
     .ok();
-    let (ns, world) =
-        namespaces::enter(network, |mount| mount.then(|| mounts::prepare_world(hide)));
+    let ns = namespaces::enter();
+    let world = ns.mount.is_ok().then(|| mounts::prepare_world(hide));
     Prepared {
         fds,
         session,
@@ -209,8 +207,7 @@ pub(super) fn prepare(
 /// The helper: `prepared` when it was done ahead, else now.
 pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     die_with_starter(args.policy.starter_pid);
-    let network = args.policy.network || args.policy.service_port.is_some();
-    let prepared = prepared.unwrap_or_else(|| prepare(None, Some(network), &args.policy.hide));
+    let prepared = prepared.unwrap_or_else(|| prepare(None, &args.policy.hide));
     let mut protections = Protections::default();
     protections.set("fds", prepared.fds);
     let report = ReportFile {
@@ -229,12 +226,11 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         // pid 1 decides: a watchdog needs a pid namespace.
         Err(reason) => (None, Some(one_line(&reason))),
     };
-    // The namespace made ahead is entered or closed here, never handed down to pid 1.
-    let net = match (args.policy.service_port, prepared.ns.net) {
+    let net = match args.policy.service_port {
         // A service listens on the host's loopback, where its clients are.
-        (Some(_), _) => Err(namespaces::NamespaceError::ServiceOnHostNetwork),
-        (None, _) if args.policy.network => Err(namespaces::NamespaceError::NetworkWanted),
-        (None, made) => made.and_then(namespaces::enter_net),
+        Some(_) => Err(namespaces::NamespaceError::ServiceOnHostNetwork),
+        None if args.policy.network => Err(namespaces::NamespaceError::NetworkWanted),
+        None => namespaces::net_handoff(),
     };
     protections.set_flag(
         "session",
@@ -243,7 +239,17 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     );
     protections.set("userns", prepared.ns.user);
     protections.set("pidns", prepared.ns.pid);
-    protections.set("netns", net);
+    let (net_maker, net_join) = match net {
+        Ok((maker, join)) => {
+            // In its place in the report; pid 1 records the namespace once it joined it.
+            protections.set_flag("netns", false, "not joined yet");
+            (Some(maker), Some(join))
+        }
+        Err(reason) => {
+            protections.set("netns", Err::<String, _>(reason));
+            (None, None)
+        }
+    };
     protections.set("mountns", prepared.ns.mount);
     protections.set("ipcns", prepared.ns.ipc);
     let end_notice = prepared.end_notice;
@@ -255,6 +261,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         no_cgroup,
         cgroups: cgroups.as_ref().map(RunCgroups::paths).unwrap_or_default(),
         world: prepared.world,
+        net: net_join,
     };
     // pid 1 reports the tool's end through this pipe; it also tells pid 1
     // whether the helper is still alive (see `die_with_helper`).
@@ -270,14 +277,13 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         },
         None => None,
     };
-    // SAFETY: the helper is single-threaded: helper_main runs before any runtime exists,
-    // and the thread that made the network namespace was joined.
+    // SAFETY: the helper is single-threaded: helper_main runs before any runtime exists.
     match unsafe { fork() } {
         Ok(None) => {
             // What only the helper needs is closed here: nothing of the run can reach it
             // through pid 1 (its /proc/1/fd) even if every other layer were missing. The
             // report file goes too: the child sends its report to the helper.
-            drop((status_rx, end_notice));
+            drop((status_rx, end_notice, net_maker));
             run.report = ReportTo::Helper(File::from(status_tx));
             // First: from here on, what the child does counts against the run's limits.
             if let Some(Err(e)) = cgroups.map(RunCgroups::enter_from_child) {
@@ -289,6 +295,11 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
             first_child(&mut run)
         }
         Ok(Some(child)) => {
+            if let Some(maker) = net_maker {
+                // pid 1 builds the mounts meanwhile: on this CPU, the namespace on another.
+                super::placement::step_aside();
+                maker.make();
+            }
             let policy = run.policy.clone();
             if policy.service_port.is_some() {
                 // `tools stop` signals the whole group: the service gets SIGTERM and time to
@@ -585,6 +596,8 @@ fn first_child(run: &mut Run) -> ! {
         run.protections
             .set_flag("pidns", false, "the tool is not pid 1's child");
     }
+    // The helper makes the network namespace while the mounts below are built.
+    let net = run.net.take().map(namespaces::NetJoin::open);
     let private_tmp = match run.world.take() {
         Some(world) if run.protections.is_active("mountns") => {
             mounts::build(&run.policy, world, pid_ns, &mut run.protections)
@@ -603,6 +616,9 @@ fn first_child(run: &mut Run) -> ! {
                 EXIT_HELPER_FAILED,
             );
         }
+    }
+    if let Some(net) = net {
+        run.protections.set("netns", net.enter());
     }
     if let Some(reason) = &run.no_cgroup {
         let watchdog = if pid_ns {

@@ -1,13 +1,14 @@
 //! Session and namespaces of the helper, set up before it forks pid 1.
 
-use std::fs;
-use std::io;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
 
 use std::os::fd::{AsFd, OwnedFd};
 
-use rustix::fs::{Mode, OFlags, open};
+use rustix::fs::{Mode, OFlags, open, openat};
 use rustix::io::Errno;
-use rustix::process::{getgid, getuid, setsid};
+use rustix::pipe::{PipeFlags, pipe_with};
+use rustix::process::{Pid, getgid, getpid, getuid, setsid};
 use rustix::thread::{LinkNameSpaceType, UnshareFlags, move_into_link_name_space, unshare_unsafe};
 
 /// Why a namespace is missing.
@@ -19,18 +20,18 @@ pub(super) enum NamespaceError {
     MapIds(#[source] io::Error),
     #[error("the manifest asks for network")]
     NetworkWanted,
-    #[error("cannot start a thread to make it")]
-    Thread(#[source] io::Error),
-    #[error("cannot keep it")]
-    Keep(#[source] Errno),
+    #[error("cannot open it")]
+    Open(#[source] Errno),
+    #[error("cannot hand it to pid 1")]
+    Handoff(#[source] io::Error),
     #[error("cannot enter it")]
     Enter(#[source] Errno),
     #[error("a service listens on the host network")]
     ServiceOnHostNetwork,
 }
 
-/// The namespaces a helper enters before it knows its run: user, mount, IPC and pid; and the
-/// network namespace it may enter later.
+/// The namespaces a helper enters before it knows its run: user, mount, IPC and pid. The
+/// network namespace comes once the run is known (`make_net`).
 #[derive(Debug)]
 pub(super) struct Namespaces {
     pub user: Result<String, NamespaceError>,
@@ -39,8 +40,6 @@ pub(super) struct Namespaces {
     /// the run's own: the host's are reachable by key from any namespace but their own.
     pub ipc: Result<String, NamespaceError>,
     pub pid: Result<String, NamespaceError>,
-    /// Made ahead unless the run is known to have network; entered with `enter_net`.
-    pub net: Result<OwnedFd, NamespaceError>,
 }
 
 /// New session, so the tool has no controlling terminal to read from or
@@ -52,71 +51,101 @@ pub(super) fn new_session() -> bool {
 /// Unshares what it can; every namespace is tried on its own so that one
 /// refusal does not cost the others. The user namespace comes first: it
 /// grants the capabilities the others need when we are not root.
-///
-/// `meanwhile` runs in the mount namespace (told whether there is one) while the network
-/// namespace is made on its own thread: making one takes the kernel about half a
-/// millisecond, which the mounts need not wait for.
-pub(super) fn enter<T>(
-    network: Option<bool>,
-    meanwhile: impl FnOnce(bool) -> T,
-) -> (Namespaces, T) {
+pub(super) fn enter() -> Namespaces {
     let user = enter_user_ns();
-    // Before any thread exists: a thread shares our filesystem context, which a new mount
-    // namespace must not.
     let mount = unshare(UnshareFlags::NEWNS);
     let ipc = unshare(UnshareFlags::NEWIPC);
-    let maker = match network {
-        Some(true) => Err(NamespaceError::NetworkWanted),
-        _ => start_net(),
-    };
-    let done = meanwhile(mount.is_ok());
-    let net = maker.and_then(join_net);
-    // After the thread is joined: once in a new pid namespace, no thread can be started.
     let pid = unshare(UnshareFlags::NEWPID);
-    let namespaces = Namespaces {
+    Namespaces {
         user,
         mount,
         ipc,
         pid,
-        net,
-    };
-    (namespaces, done)
+    }
 }
 
-type NetMaker = std::thread::JoinHandle<Result<OwnedFd, NamespaceError>>;
-
-/// Starts making a network namespace ahead, before the run says whether it has network: on
-/// a thread of its own, since a namespace belongs to the thread that unshares it, so the
-/// helper itself stays in the host's until `enter_net`. Inside the user namespace `enter`
-/// made, when there is one.
-fn start_net() -> Result<NetMaker, NamespaceError> {
-    std::thread::Builder::new()
-        .name("netns".into())
-        .spawn(|| {
-            unshare(UnshareFlags::NEWNET)?;
-            open(
-                "/proc/thread-self/ns/net",
-                OFlags::RDONLY | OFlags::CLOEXEC,
-                Mode::empty(),
-            )
-            .map_err(NamespaceError::Keep)
-        })
-        .map_err(NamespaceError::Thread)
+/// The run's network namespace, made by the helper once it has forked pid 1 (making one takes
+/// the kernel about half a millisecond, which pid 1 spends on the run's mounts meanwhile, on
+/// another CPU) and joined by pid 1 through the helper's `/proc` folder. `net_handoff` gives
+/// the helper's end and pid 1's.
+pub(super) fn net_handoff() -> Result<(NetMaker, NetJoin), NamespaceError> {
+    let (told, tell) =
+        pipe_with(PipeFlags::CLOEXEC).map_err(|e| NamespaceError::Handoff(e.into()))?;
+    Ok((
+        NetMaker(File::from(tell)),
+        NetJoin {
+            told: File::from(told),
+            helper: getpid(),
+        },
+    ))
 }
 
-/// The namespace `start_net` made. The thread has ended once joined: the helper is
-/// single-threaded again before it forks.
-fn join_net(maker: NetMaker) -> Result<OwnedFd, NamespaceError> {
-    maker
-        .join()
-        .unwrap_or_else(|_| Err(NamespaceError::Thread(io::Error::other("it panicked"))))
+/// The helper's end: makes the namespace and tells pid 1 how that went.
+pub(super) struct NetMaker(File);
+
+impl NetMaker {
+    /// Moves the helper into a new network namespace; pid 1 learns 0 or the errno.
+    pub(super) fn make(self) {
+        let code = match unshare(UnshareFlags::NEWNET) {
+            Ok(_) => 0,
+            Err(NamespaceError::Unshare(errno)) => errno.raw_os_error(),
+            Err(_) => libc::EINVAL,
+        };
+        let _ = (&self.0).write_all(&code.to_le_bytes());
+    }
 }
 
-/// Moves the helper into the network namespace `make_net` made.
-pub(super) fn enter_net(namespace: OwnedFd) -> Result<String, NamespaceError> {
-    move_into_link_name_space(namespace.as_fd(), Some(LinkNameSpaceType::Network))
-        .map(|()| String::new())
-        .map_err(NamespaceError::Enter)
+/// pid 1's end.
+pub(super) struct NetJoin {
+    told: File,
+    helper: Pid,
+}
+
+impl NetJoin {
+    /// Opens the helper's `/proc` folder: before pid 1 mounts the run's own `/proc`, where the
+    /// helper has no folder.
+    pub(super) fn open(self) -> PendingNet {
+        let folder = open(
+            format!("/proc/{}", self.helper.as_raw_pid()),
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        );
+        PendingNet {
+            told: self.told,
+            folder,
+        }
+    }
+}
+
+/// pid 1's end, with the helper's `/proc` folder open.
+pub(super) struct PendingNet {
+    told: File,
+    folder: rustix::io::Result<OwnedFd>,
+}
+
+impl PendingNet {
+    /// Waits for the helper's namespace and moves pid 1 into it.
+    pub(super) fn enter(mut self) -> Result<String, NamespaceError> {
+        let mut code = [0u8; 4];
+        self.told
+            .read_exact(&mut code)
+            .map_err(NamespaceError::Handoff)?;
+        match i32::from_le_bytes(code) {
+            0 => {}
+            errno => return Err(NamespaceError::Unshare(Errno::from_raw_os_error(errno))),
+        }
+        let folder = self.folder.map_err(NamespaceError::Open)?;
+        let namespace = openat(
+            &folder,
+            "ns/net",
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(NamespaceError::Open)?;
+        move_into_link_name_space(namespace.as_fd(), Some(LinkNameSpaceType::Network))
+            .map(|()| String::new())
+            .map_err(NamespaceError::Enter)
+    }
 }
 
 /// A user namespace where we keep our own uid/gid, so files the tool creates
@@ -134,9 +163,26 @@ fn enter_user_ns() -> Result<String, NamespaceError> {
 }
 
 fn unshare(flags: UnshareFlags) -> Result<String, NamespaceError> {
-    // SAFETY: we never unshare FILES, the flag that makes this call unsafe; the user and
-    // mount namespaces, which need a single thread, are unshared before any thread exists.
+    // SAFETY: we never unshare FILES, the flag that makes this call unsafe; the helper has a
+    // single thread throughout.
     unsafe { unshare_unsafe(flags) }
         .map(|()| String::new())
         .map_err(NamespaceError::Unshare)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A helper that ended before making the namespace leaves it missing, never counted.
+    #[test]
+    fn a_namespace_never_made_is_reported_missing() {
+        let (maker, join) = net_handoff().expect("pipe");
+        drop(maker);
+        let entered = join.open().enter();
+        assert!(
+            matches!(entered, Err(NamespaceError::Handoff(_))),
+            "{entered:?}"
+        );
+    }
 }
