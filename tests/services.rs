@@ -363,6 +363,53 @@ fn a_service_exiting_at_start_shows_its_status_and_stderr() {
     assert_eq!(ws.instance("c1")["state"], "stopped");
 }
 
+/// A program that takes the service's port after toolbench chose it (here the test, 300 ms
+/// into the launch, while the service never listens) answers the health check: the launch must
+/// not take it for the service, whose messages would then go to that program.
+#[test]
+fn a_port_taken_by_another_program_is_not_taken_for_the_service() {
+    let mut ws = Ws::new();
+    ws.service(
+        "deaf",
+        "import time\nwhile True: time.sleep(1)\n",
+        "\"auto\"",
+        "tcp",
+    );
+    let port = ws.base;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let intruder = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("take the port");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let mut accepted = 0;
+        while !stopped.load(Ordering::SeqCst) {
+            if listener.accept().is_ok() {
+                accepted += 1;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        accepted
+    });
+    let out = ws.launch("deaf", "d2");
+    stop.store(true, Ordering::SeqCst);
+    let probes = intruder.join().expect("intruder");
+    assert!(
+        probes > 0,
+        "the health check never reached the other program"
+    );
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "toolbench: instance d2: port {port} is answered by another program, not the \
+             service (it took the port before the service could); stopped"
+        )
+    );
+    let d2 = ws.instance("d2");
+    assert_eq!(d2["state"], "stopped");
+    assert!(!alive(d2["pid"].as_u64().expect("pid")), "no process left");
+}
+
 #[test]
 fn a_health_check_that_never_passes_stops_the_process() {
     let mut ws = Ws::new();

@@ -11,7 +11,7 @@ pub mod confined;
 pub mod gate;
 pub mod helper_process;
 pub mod inflight;
-mod proc_stat;
+pub(crate) mod proc_stat;
 pub mod record;
 pub mod schema;
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::adapter::{self, ExchangeError};
 use super::definition::{Port, locate_executable};
 use super::process::{self, Spawned, Stopped};
-use super::{ServiceError, Services, health, ports, reconcile};
+use super::{ServiceError, Services, health, listener, ports, reconcile};
 use crate::model::{Manifest, ServiceSpec, Tier, ToolEntry, ToolId};
 use crate::runner::confine::{self, Jail};
 use crate::runner::inflight::ProcessId;
@@ -58,6 +58,17 @@ pub enum StartFailure {
         secs: u64,
         check: String,
         port: u16,
+    },
+    #[error(
+        "instance {instance}: port {port} is answered by another program, not the service \
+         (it took the port before the service could); stopped"
+    )]
+    PortTaken { instance: String, port: u16 },
+    #[error("instance {instance}: cannot tell who listens on port {port}: {error}; stopped")]
+    Listeners {
+        instance: String,
+        port: u16,
+        error: std::io::Error,
     },
 }
 
@@ -254,6 +265,8 @@ impl Services {
     ) -> Result<String, StartFailure> {
         let timeout = Duration::from_secs(self.settings.health_timeout_secs);
         let deadline = Instant::now() + timeout;
+        // Whether a probe was answered by a listener outside the service's tree.
+        let mut answered_by_another = false;
         loop {
             if let Ok(Some(status)) = spawned.child.try_wait() {
                 let report = read_report(wait.report);
@@ -270,25 +283,53 @@ impl Services {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if health::probe(wait.check, wait.port, left.min(PROBE_TIMEOUT)).is_ok() {
-                let sandbox = read_report(wait.report)
-                    .map(|r| r.protections.summary())
-                    .unwrap_or_default();
-                process::reap_later(spawned.child);
-                return Ok(sandbox);
+                match listener::held_by_tree(wait.port, spawned.id.pid) {
+                    Ok(true) => {
+                        let sandbox = read_report(wait.report)
+                            .map(|r| r.protections.summary())
+                            .unwrap_or_default();
+                        process::reap_later(spawned.child);
+                        return Ok(sandbox);
+                    }
+                    Ok(false) => answered_by_another = true,
+                    Err(error) => {
+                        self.stop_spawned(&mut spawned);
+                        return Err(StartFailure::Listeners {
+                            instance: wait.instance.to_string(),
+                            port: wait.port,
+                            error,
+                        });
+                    }
+                }
             }
             if Instant::now() >= deadline {
-                let id = spawned.id;
-                process::stop(id, Duration::from_secs(self.settings.stop_grace_secs));
-                let _ = spawned.child.wait();
-                return Err(StartFailure::Unhealthy {
-                    instance: wait.instance.to_string(),
-                    secs: timeout.as_secs(),
-                    check: wait.check.to_string(),
-                    port: wait.port,
+                self.stop_spawned(&mut spawned);
+                let instance = wait.instance.to_string();
+                return Err(if answered_by_another {
+                    StartFailure::PortTaken {
+                        instance,
+                        port: wait.port,
+                    }
+                } else {
+                    StartFailure::Unhealthy {
+                        instance,
+                        secs: timeout.as_secs(),
+                        check: wait.check.to_string(),
+                        port: wait.port,
+                    }
                 });
             }
             std::thread::sleep(PROBE_EVERY);
         }
+    }
+
+    /// Stops a launch that will not serve, and reaps it.
+    fn stop_spawned(&self, spawned: &mut Spawned) {
+        process::stop(
+            spawned.id,
+            Duration::from_secs(self.settings.stop_grace_secs),
+        );
+        let _ = spawned.child.wait();
     }
 
     /// Records a failed launch (its process already gone) and returns its error.

@@ -10,6 +10,7 @@ pub mod define;
 pub mod definition;
 pub mod health;
 mod instances;
+mod listener;
 pub mod ports;
 pub mod process;
 pub mod reconcile;
