@@ -363,18 +363,16 @@ fn a_service_exiting_at_start_shows_its_status_and_stderr() {
     assert_eq!(ws.instance("c1")["state"], "stopped");
 }
 
+/// A service that runs but never listens.
+const NEVER_LISTENS: &str = "import time\nwhile True: time.sleep(1)\n";
+
 /// A program that takes the service's port after toolbench chose it (here the test, 300 ms
 /// into the launch, while the service never listens) answers the health check: the launch must
 /// not take it for the service, whose messages would then go to that program.
 #[test]
 fn a_port_taken_by_another_program_is_not_taken_for_the_service() {
     let mut ws = Ws::new();
-    ws.service(
-        "deaf",
-        "import time\nwhile True: time.sleep(1)\n",
-        "\"auto\"",
-        "tcp",
-    );
+    ws.service("deaf", NEVER_LISTENS, "\"auto\"", "tcp");
     let port = ws.base;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopped = stop.clone();
@@ -413,13 +411,7 @@ fn a_port_taken_by_another_program_is_not_taken_for_the_service() {
 #[test]
 fn a_health_check_that_never_passes_stops_the_process() {
     let mut ws = Ws::new();
-    // Runs, but never listens.
-    ws.service(
-        "deaf",
-        "import time\nwhile True: time.sleep(1)\n",
-        "\"auto\"",
-        "tcp",
-    );
+    ws.service("deaf", NEVER_LISTENS, "\"auto\"", "tcp");
     let out = ws.launch("deaf", "d1");
     assert_eq!(
         stderr(&out).trim(),
