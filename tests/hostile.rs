@@ -473,6 +473,77 @@ print("written through", hits)
     assert_no_escape(&escapes, &text(&out.stdout));
 }
 
+/// Blocks: a tool walking a process's `/proc` folder through a descriptor it inherited. The
+/// run's pid 1 opens its helper's `/proc` folder to join the network namespace the helper
+/// makes; the helper holds a descriptor of the host's root (for the run's report), so a tool
+/// holding that folder could walk `fd/N/...` past every mount that hides the secrets, or
+/// `root/...` and `cwd/...`. The tool tries each path under every descriptor number; the host's
+/// hidden key must not show and no file may appear on the host.
+#[test]
+fn no_descriptor_leads_into_a_process_folder_of_the_sandbox() {
+    let bench = Bench::new();
+    let before = listing(bench.host());
+    let marker = unique("PROCDIR");
+    let target = bench.host().join(&marker);
+    let relative = target
+        .strip_prefix("/")
+        .expect("absolute host path")
+        .to_string_lossy()
+        .into_owned();
+    let key = bench.ssh_key();
+    let key_relative = key
+        .strip_prefix("/")
+        .expect("absolute key path")
+        .to_string_lossy()
+        .into_owned();
+    let script = r#"import os, sys
+rel, key = sys.argv[1], sys.argv[2]
+hits = []
+for fd in range(256):
+    try:
+        os.fstat(fd)
+    except OSError:
+        continue
+    for via in ["root", "cwd"] + ["fd/%d" % k for k in range(64)]:
+        try:
+            inside = os.open("%s/%s" % (via, key), os.O_RDONLY, dir_fd=fd)
+            sys.stdout.write(os.read(inside, 4096).decode(errors="replace"))
+            os.close(inside)
+        except (OSError, ValueError):
+            pass
+        try:
+            out = os.open("%s/%s" % (via, rel), os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+            os.write(out, b"escaped")
+            os.close(out)
+            hits.append((fd, via))
+        except (OSError, ValueError):
+            pass
+print("written through", hits)
+"#;
+    bench.tool(
+        "proc_walker",
+        &["python3", "walk.py", &relative, &key_relative],
+        "",
+        &[("walk.py", script)],
+    );
+    let (result, out) = bench.run("proc_walker");
+    assert_eq!(result["status"], "ok", "{result}\n{}", text(&out.stderr));
+    let mut escapes = bench.leaks(
+        "the hidden ssh key",
+        &bench.ssh_secret,
+        &out.stdout,
+        &out.stderr,
+    );
+    if target.exists() {
+        escapes.push(format!("{} was created on the host", target.display()));
+    }
+    let after = listing(bench.host());
+    if after != before {
+        escapes.push(format!("the host folder changed: {before:?} -> {after:?}"));
+    }
+    assert_no_escape(&escapes, &text(&out.stdout));
+}
+
 /// Blocks: a tool reading the caller's environment (an API key in the shell that ran
 /// `toolbench run`) from the processes above it. `run` forks its helper from itself, so the
 /// helper and the run's pid 1 were born holding the caller's environment: through
