@@ -84,6 +84,7 @@ pub(super) struct World {
     /// visible, which must be opened before the folder is covered.
     folders: Vec<PathBuf>,
     hiding: Hiding,
+    null: Null,
 }
 
 /// Builds the `World`; `Err` when the mount namespace cannot be made private, in which case
@@ -113,10 +114,10 @@ pub(super) fn prepare_world(hide_ahead: &[PathBuf]) -> Result<World, MountError>
     let mut hiding = Hiding::default();
     let mut folders = Vec::new();
     for path in hide_ahead {
-        match fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => folders.push(path.clone()),
-            Ok(_) => hiding.hide_file(path, &null),
-            Err(_) => {} // Nothing there, nothing to hide.
+        match is_folder(path) {
+            Some(true) => folders.push(path.clone()),
+            Some(false) => hiding.hide_file(path, &null),
+            None => {}
         }
     }
     let mut ahead = hide_ahead.to_vec();
@@ -127,6 +128,7 @@ pub(super) fn prepare_world(hide_ahead: &[PathBuf]) -> Result<World, MountError>
         ahead,
         folders,
         hiding,
+        null,
     })
 }
 
@@ -159,23 +161,28 @@ pub(super) fn build(
         .hide
         .iter()
         .filter(|path| world.ahead.binary_search(path).is_err());
-    let to_hide: Vec<&PathBuf> = world.folders.iter().chain(rest).collect();
+    // The world's folders are known to be folders; the rest is looked up here.
+    let to_hide: Vec<(&PathBuf, Option<bool>)> = world
+        .folders
+        .iter()
+        .map(|path| (path, Some(true)))
+        .chain(rest.map(|path| (path, is_folder(path))))
+        .collect();
     // Mount points are made later beneath these paths, so a folder covering one stays
     // writable until `seal_covers`.
     let later: Vec<&Path> = [policy.scratch_dir.as_path()]
         .into_iter()
         .chain(policy.visible.iter().map(PathBuf::as_path))
-        .chain(to_hide.iter().map(|path| path.as_path()))
+        .chain(to_hide.iter().map(|(path, _)| path.as_path()))
         .collect();
-    let null = Null::open();
-    for path in &to_hide {
-        match fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => {
+    for (path, folder) in &to_hide {
+        match folder {
+            Some(true) => {
                 let holds_later = later.iter().any(|l| l != path && l.starts_with(path));
                 hiding.cover_folder(path, holds_later);
             }
-            Ok(_) => hiding.hide_file(path, &null),
-            Err(_) => {} // Nothing there, nothing to hide.
+            Some(false) => hiding.hide_file(path, &world.null),
+            None => {}
         }
     }
     let covers = std::mem::take(&mut hiding.covers);
@@ -379,6 +386,12 @@ impl Hiding {
             Err(MountError::StillVisible(self.failed))
         }
     }
+}
+
+/// Whether `path` is a folder (following links, as the mount over it will); `None` when
+/// nothing is there, and so nothing to hide.
+fn is_folder(path: &Path) -> Option<bool> {
+    fs::metadata(path).ok().map(|meta| meta.is_dir())
 }
 
 /// The `/dev/null` that stands in for hidden files: the minimal `/dev`'s, the same device.
