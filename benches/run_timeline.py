@@ -9,21 +9,24 @@ traced processes far less than `perf trace` or strace. Prints, for each step, th
 since the `run` process was exec'd:
 
   fork        `run` forks its helper
-  h:*         the helper's preparation (cgroups made, user/mount/IPC namespaces, the network
-              namespace's thread started, the first and last mount, the pid namespace)
-  netns       the helper's thread returns from unshare(CLONE_NEWNET)
+  h:*         the helper's preparation (cgroups made, user/mount/IPC/pid namespaces, the
+              first and last mount of the shared view)
   ready       the helper starts waiting for its run (recvmsg)
   send        `run` hands the run over (sendmsg)
+  netns       the helper, having forked pid 1, returns from unshare(CLONE_NEWNET)
   p1:*        pid 1: first and last mount, seccomp, the tool's fork
   exec_tool   the tool is exec'd; tool_exit, helper_exit, cli_exit: each process ends
 """
 
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+
+from runs_ab import workspace
 
 EVENTS = [
     "sched:sched_process_fork",
@@ -31,32 +34,10 @@ EVENTS = [
     "sched:sched_process_exit",
 ] + [
     f"syscalls:sys_{edge}_{name}"
-    for name in ["sendmsg", "recvmsg", "mount", "unshare", "mkdir", "clone3", "seccomp", "clone"]
+    for name in ["sendmsg", "recvmsg", "mount", "unshare", "mkdir", "seccomp", "clone"]
     for edge in ["enter", "exit"]
 ]
 LINE = re.compile(r"\s*(\S+)\s+(\d+)/(\d+)\s+\[\d+\]\s+([\d.]+):\s+(\S+):\s*(.*)")
-MANIFEST = """name = "noop"
-version = "1.0.0"
-description = "timeline"
-cost_tier = "low"
-[run]
-command = ["sh", "run.sh"]
-input = "none"
-timeout_secs = 300
-"""
-
-
-def workspace(binary):
-    root = tempfile.mkdtemp(prefix="tb-timeline-")
-    subprocess.run([binary, "init", root], check=True, capture_output=True)
-    tool = os.path.join(root, "approved", "noop")
-    os.makedirs(tool)
-    with open(os.path.join(tool, "tool.toml"), "w") as f:
-        f.write(MANIFEST)
-    with open(os.path.join(tool, "run.sh"), "w") as f:
-        f.write("true\n")
-    subprocess.run([binary, "--root", root, "run", "noop"], check=True, capture_output=True)
-    return root
 
 
 def record(binary, root, runs, data):
@@ -66,6 +47,16 @@ def record(binary, root, runs, data):
         check=True,
         stderr=subprocess.DEVNULL,
     )
+
+
+class Marker:
+    """Notes a step of `run` at `at` (ms), the first time the step is seen."""
+
+    def __init__(self, run, at):
+        self.run, self.at = run, at
+
+    def __call__(self, step):
+        self.run.setdefault(step, self.at - self.run["t0"])
 
 
 def steps(binary, data):
@@ -82,7 +73,7 @@ def steps(binary, data):
         m = LINE.match(line)
         if not m:
             continue
-        comm, pid, tid, at, event, detail = m.groups()
+        _comm, pid, tid, at, event, detail = m.groups()
         pid, tid, at = int(pid), int(tid), float(at) * 1000
         event = event.split(":")[1]
         if event == "sched_process_exec" and re.search(rf"filename=\S*/{re.escape(name)} ", detail + " "):
@@ -91,8 +82,7 @@ def steps(binary, data):
             continue
         if run is None:
             continue
-        mark = lambda step: run.setdefault(step, at - run["t0"])
-        count = lambda key: run["seen"].__setitem__(key, run["seen"].get(key, 0) + 1) or run["seen"][key]
+        mark = Marker(run, at)
         if event == "sched_process_fork":
             parent, child = map(int, re.search(r" pid=(\d+) child_comm=\S+ child_pid=(\d+)", detail).groups())
             if parent == run["cli"] and run["helper"] is None:
@@ -106,23 +96,19 @@ def steps(binary, data):
             elif event == "sched_process_exit":
                 mark("cli_exit")
         elif pid == run["helper"]:
-            if tid != pid:  # the helper's thread: the network namespace
-                if event == "sys_exit_unshare":
-                    mark("netns")
-                continue
-            if event == "sys_enter_recvmsg":
+            if event == "sys_exit_unshare" and run["pid1"]:
+                mark("netns")
+            elif event == "sys_enter_recvmsg":
                 mark("ready")
             elif event == "sched_process_exit":
                 mark("helper_exit")
             elif "ready" not in run and event.startswith("sys_enter_"):
                 call = event[len("sys_enter_"):]
-                n = count(call)
+                run["seen"][call] = n = run["seen"].get(call, 0) + 1
                 if call == "mkdir":
                     mark(f"h:cgroup mkdir {n}")
                 elif call == "unshare":
                     mark(f"h:unshare {['user', 'mount', 'ipc', 'pid'][n - 1] if n <= 4 else n}")
-                elif call == "clone3":
-                    mark("h:netns thread started")
                 elif call == "mount":
                     mark("h:first mount")
                     run["h:last mount"] = at - run["t0"]
@@ -147,10 +133,13 @@ def main():
         sys.exit(__doc__)
     binary = os.path.abspath(sys.argv[1])
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 60
-    root = workspace(binary)
+    root = workspace(binary, tempfile.gettempdir())
     data = os.path.join(root, "perf.data")
-    record(binary, root, runs, data)
-    found = steps(binary, data)
+    try:
+        record(binary, root, runs, data)
+        found = steps(binary, data)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
     names = {k for r in found for k in r if k not in ("cli", "t0", "helper", "pid1", "seen")}
     medians = {k: statistics.median(r[k] for r in found if k in r) for k in names}
     print(f"{binary}: {len(found)} runs, ms since exec (median)")
