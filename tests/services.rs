@@ -366,6 +366,17 @@ fn a_service_exiting_at_start_shows_its_status_and_stderr() {
 /// A service that runs but never listens.
 const NEVER_LISTENS: &str = "import time\nwhile True: time.sleep(1)\n";
 
+/// `health_check = "none"` waits for nothing: a service that never listens is launched (the
+/// check that the port's listener is the service's applies to checks that connect).
+#[test]
+fn a_service_without_a_health_check_is_launched() {
+    let mut ws = Ws::new();
+    ws.service("deaf", NEVER_LISTENS, "\"auto\"", "none");
+    let out = ws.launch("deaf", "n1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(ws.instance("n1")["state"], "stopped");
+}
+
 /// A program that takes the service's port after toolbench chose it (here the test, 300 ms
 /// into the launch, while the service never listens) answers the health check: the launch must
 /// not take it for the service, whose messages would then go to that program.

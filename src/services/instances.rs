@@ -283,7 +283,12 @@ impl Services {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if health::probe(wait.check, wait.port, left.min(PROBE_TIMEOUT)).is_ok() {
-                match listener::held_by_tree(wait.port, spawned.id.pid) {
+                // `none` probes nothing, so no answer has to be the service's.
+                let ours = match wait.check {
+                    "none" => Ok(true),
+                    _ => listener::held_by_tree(wait.port, spawned.id.pid),
+                };
+                match ours {
                     Ok(true) => {
                         let sandbox = read_report(wait.report)
                             .map(|r| r.protections.summary())
