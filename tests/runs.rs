@@ -824,6 +824,27 @@ fn no_process_of_a_run_outlives_its_end() {
     }
 }
 
+/// The CPU time a run reports is its whole tree's: a child still busy when the tool exits is
+/// killed and reaped by pid 1 before the usage is taken, so its time counts.
+#[test]
+fn the_cpu_time_of_a_run_counts_the_children_killed_at_its_end() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(
+        ws.path(),
+        "busy",
+        "sh -c 'while :; do :; done' &\nsleep 0.5\n",
+        "",
+    );
+    let (value, out) = run_json(ws.path(), &["busy"]);
+    assert!(out.status.success(), "{value}");
+    let run_dir = ws.path().join(value["log_dir"].as_str().expect("log_dir"));
+    let usage = &json_file(&run_dir.join("report.json"))["usage"];
+    let cpu_ms = usage["user_ms"].as_u64().unwrap_or(0) + usage["system_ms"].as_u64().unwrap_or(0);
+    // Half a second of a spinning shell: well over 150 ms of CPU even on a busy machine, and
+    // nearly nothing when the spinner's time is lost.
+    assert!(cpu_ms >= 150, "{usage}");
+}
+
 /// `toolbench run piped | reader` where the reader stops reading: the run's output fills the
 /// pipe and the printing waits, yet the timeout still ends the tool, as the host's process
 /// table shows, and the run is recorded as timed out once the reader takes the rest.

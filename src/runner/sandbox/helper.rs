@@ -3,9 +3,10 @@
 //! ```text
 //! helper (runner's child, outside the pid ns): fds, session, cgroups, namespaces, the
 //! │   mounts every run shares (`prepare`, ahead of the run when forked); limits; writes the
-//! │   report and the usage; waits
+//! │   report and the usage; tells the runner the end; waits
 //! └── pid 1 (init): joins the cgroups (v1); dies with the helper; the run's mounts;
-//!     │   protections; starts the tool; sends the report to the helper; reaps; watchdog
+//!     │   protections; starts the tool; sends the report to the helper; reaps; watchdog;
+//!     │   once the tool ended, kills and reaps the rest and sends the end and the usage
 //!     └── tool: drops capabilities, execs the command
 //! ```
 //!
@@ -422,44 +423,49 @@ fn supervise(
         frames.take(&mut status, Until::Report);
         output.copy_until_closed();
     }
-    // Until pid 1 has ended (or, without a pid namespace, the tool has exec'd).
-    frames.take(&mut status, Until::EndOfFile);
-    let direct = wait_for(child);
-    // pid 1 relays the tool's end; without a pid namespace the child *is*
-    // the tool and nothing is relayed.
-    let relay = frames.ended.take();
-    let mut usage = children_usage();
-    if let Some(relay) = &relay {
-        usage.max_rss_kb = usage.max_rss_kb.max(relay.peak_kb);
-        usage.limit = relay.limit.clone();
+    // Until pid 1 relays the end (or, without a pid namespace, the tool has exec'd).
+    frames.take(&mut status, Until::End);
+    // pid 1 relays the tool's end once it is the run's last process; without a pid
+    // namespace the child *is* the tool and nothing is relayed.
+    let Some(relay) = frames.ended.take() else {
+        let outcome = wait_for(child).unwrap_or(Outcome::Exited(EXIT_HELPER_FAILED));
+        frames.add_usage(observed_usage(children_usage(), cgroups.as_ref(), policy));
+        drop(cgroups);
+        reenact(outcome)
+    };
+    frames.add_usage(observed_usage(relay.usage, cgroups.as_ref(), policy));
+    if let Some(notice) = files.end_notice {
+        report_end(notice, relay.outcome);
     }
-    if let Some(cgroups) = &cgroups {
+    // pid 1's own exit, and its namespace's teardown, while the runner records the run.
+    let _ = wait_for(child);
+    drop(cgroups);
+    reenact(relay.outcome)
+}
+
+/// What the run used: `usage` as the tree's reaper counted it, with the cgroups' peak and
+/// limit where they measured the run.
+fn observed_usage(
+    mut usage: ToolUsage,
+    cgroups: Option<&RunCgroups>,
+    policy: &SandboxPolicy,
+) -> ToolUsage {
+    if let Some(cgroups) = cgroups {
         let seen = cgroups.usage(policy);
         if let Some(peak) = seen.peak_kb {
             usage.max_rss_kb = peak;
         }
         usage.limit = usage.limit.or(seen.limit);
     }
-    frames.add_usage(usage);
-    let pid_namespace_ended = relay.is_some();
-    let outcome = relay
-        .map(|r| r.outcome)
-        .or(direct)
-        .unwrap_or(Outcome::Exited(EXIT_HELPER_FAILED));
-    if let Some(notice) = files.end_notice
-        && pid_namespace_ended
-    {
-        report_end(notice, outcome);
-    }
-    drop(cgroups);
-    reenact(outcome)
+    usage
 }
 
-/// Tells the runner that forked this helper how the run ended, before the helper removes its
-/// cgroups and exits, so that the runner records the run meanwhile. Only once pid 1 has ended:
-/// its namespace, and every process of the run with it, is gone, so nothing is left to guard
-/// and the helper no longer dies with the runner; it goes on to remove its cgroups. Without
-/// `/dev/null` nothing is told, and the runner waits for the helper's exit as before.
+/// Tells the runner that forked this helper how the run ended, before the helper waits for
+/// pid 1's exit and removes its cgroups, so that the runner records the run meanwhile. Only
+/// once pid 1 relayed the end: every other process of the run is gone by then (pid 1 killed
+/// and reaped them) and pid 1 only exits, so nothing is left to guard and the helper no longer
+/// dies with the runner. Without `/dev/null` nothing is told, and the runner waits for the
+/// helper's exit as before.
 fn report_end(notice: OwnedFd, outcome: Outcome) {
     let Ok(null) = open("/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty()) else {
         return;
@@ -472,8 +478,19 @@ fn report_end(notice: OwnedFd, outcome: Outcome) {
         }
     }
     if set_parent_process_death_signal(None).is_ok() {
+        yield_to_runner();
         let _ = rustix::io::write(&notice, &outcome.encode());
     }
+}
+
+/// What is left of the helper's work once the end is told (pid 1's exit, the cgroups'
+/// removal) is nobody's wait: the runner, woken by the notice on the CPU the helper runs on,
+/// goes first instead of queueing behind it.
+fn yield_to_runner() {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: changes only our own scheduling policy, from a valid parameter; lowering it to
+    // SCHED_IDLE needs no privilege. Failing leaves the helper as it was.
+    unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
 }
 
 /// CPU times of the tree, and the largest single process: the kernel folds
@@ -515,7 +532,8 @@ fn wait_for(child: Pid) -> Option<Outcome> {
 #[derive(PartialEq)]
 enum Until {
     Report,
-    EndOfFile,
+    /// pid 1's end, or end of file.
+    End,
 }
 
 /// What the helper makes of its child's frames.
@@ -542,7 +560,10 @@ impl Frames {
                         return;
                     }
                 }
-                Frame::End(relay) => self.ended = Some(relay),
+                Frame::End(relay) => {
+                    self.ended = Some(relay);
+                    return;
+                }
             }
         }
     }
@@ -764,15 +785,34 @@ fn be_init(run: &mut Run, command: &ToolCommand, stack: &ChildStack) -> ! {
         wait_sigchld(watchdog.as_ref().map(Watchdog::interval_ms));
     };
     let limit = limit.or_else(|| scratch_full(&run.policy));
-    let relay = Relay {
-        outcome,
-        peak_kb: watchdog.map_or(0, |w| w.peak_kb),
-        limit,
-    };
+    end_the_rest();
+    let mut usage = children_usage();
+    usage.max_rss_kb = usage.max_rss_kb.max(watchdog.map_or(0, |w| w.peak_kb));
+    usage.limit = limit;
+    // The runner reads the tool's output until end of file: our copies of its pipes go now,
+    // not with our exit.
+    for stdio in 0..=2 {
+        // SAFETY: closes descriptors of our own; nothing of ours uses stdio any more.
+        unsafe { libc::close(stdio) };
+    }
     if let ReportTo::Helper(status_tx) = &run.report {
-        let _ = Frame::End(relay).send(status_tx);
+        let _ = Frame::End(Relay { outcome, usage }).send(status_tx);
     }
     end(0)
+}
+
+/// Kills every process of the namespace but pid 1 and reaps them all, so that the run's end
+/// can be told before pid 1's own exit (which would kill them too) and its teardown.
+fn end_the_rest() {
+    // SAFETY: kill(2) with pid -1 and a signal number: everything in the namespace but us.
+    unsafe { libc::kill(-1, libc::SIGKILL) };
+    // Orphans are reparented to us as their parents die: no child left means no process.
+    loop {
+        match waitpid(None, WaitOptions::empty()) {
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(_) => return,
+        }
+    }
 }
 
 /// The scratch tmpfs filled up during the run: the tool was refused a write, whatever it

@@ -161,7 +161,7 @@ pub struct SandboxReport {
 }
 
 /// Resource usage of a finished run.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ToolUsage {
     /// Peak memory of the whole tree (summed over its processes) when a
     /// cgroup or the watchdog measured it, else the largest single process.

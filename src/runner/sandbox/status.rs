@@ -7,6 +7,7 @@ use std::io::{self, Read, Write};
 use rustix::process::{Resource, WaitStatus};
 
 use super::limits::lower;
+use super::policy::ToolUsage;
 
 /// End of a process: an exit code or the signal that killed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,21 +54,28 @@ impl Outcome {
     }
 }
 
-/// What pid 1 tells the helper when the tool ended: how, the tree's peak
-/// memory as the watchdog saw it, and the limit that stopped it, if any.
+/// What pid 1 tells the helper once the tool ended and every other process of the run was
+/// killed and reaped: how the tool ended, and what the tree used (its CPU times, its peak
+/// memory as far as pid 1 saw it, the limit that stopped it, if any).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Relay {
     pub outcome: Outcome,
-    pub peak_kb: u64,
-    pub limit: Option<String>,
+    pub usage: ToolUsage,
 }
 
 impl Relay {
-    /// Outcome (4 bytes), peak (8 bytes), then the limit text if any.
+    /// Outcome (4 bytes); peak memory, user and system time (8 bytes each); then the limit
+    /// text if any.
     pub fn encode(&self) -> Vec<u8> {
         let mut bytes = self.outcome.encode().to_vec();
-        bytes.extend_from_slice(&self.peak_kb.to_le_bytes());
-        if let Some(limit) = &self.limit {
+        for number in [
+            self.usage.max_rss_kb,
+            self.usage.user_ms,
+            self.usage.system_ms,
+        ] {
+            bytes.extend_from_slice(&number.to_le_bytes());
+        }
+        if let Some(limit) = &self.usage.limit {
             bytes.extend_from_slice(limit.as_bytes());
         }
         bytes
@@ -75,15 +83,21 @@ impl Relay {
 
     pub fn decode(bytes: &[u8]) -> Option<Self> {
         let outcome: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
-        let peak: [u8; 8] = bytes.get(4..12)?.try_into().ok()?;
+        let number = |at: usize| -> Option<u64> {
+            Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+        };
         let limit = bytes
-            .get(12..)
+            .get(28..)
             .filter(|rest| !rest.is_empty())
             .map(|rest| String::from_utf8_lossy(rest).into_owned());
         Some(Relay {
             outcome: Outcome::decode(outcome),
-            peak_kb: u64::from_le_bytes(peak),
-            limit,
+            usage: ToolUsage {
+                max_rss_kb: number(4)?,
+                user_ms: number(12)?,
+                system_ms: number(20)?,
+                limit,
+            },
         })
     }
 }
@@ -189,8 +203,12 @@ mod tests {
     fn frames_come_out_as_they_went_in_and_end_at_end_of_file() {
         let relay = Relay {
             outcome: Outcome::Signaled(libc::SIGKILL),
-            peak_kb: 4096,
-            limit: Some("memory limit of 256 MiB reached".to_string()),
+            usage: ToolUsage {
+                max_rss_kb: 4096,
+                user_ms: 3,
+                system_ms: 5,
+                limit: Some("memory limit of 256 MiB reached".to_string()),
+            },
         };
         let mut pipe = Frame::Report(b"{\"error\":null}".to_vec())
             .encode()
@@ -251,11 +269,16 @@ mod tests {
         for limit in [None, Some("memory limit of 256 MiB reached".to_string())] {
             let relay = Relay {
                 outcome: Outcome::Signaled(9),
-                peak_kb: 123_456,
-                limit,
+                usage: ToolUsage {
+                    max_rss_kb: 123_456,
+                    user_ms: u64::MAX,
+                    system_ms: 0,
+                    limit,
+                },
             };
             assert_eq!(Relay::decode(&relay.encode()), Some(relay));
         }
         assert_eq!(Relay::decode(&[1, 2]), None);
+        assert_eq!(Relay::decode(&[0; 27]), None);
     }
 }
