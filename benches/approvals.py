@@ -29,6 +29,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcp import Client, median_ms  # noqa: E402
 
+from toolbench_bin import toolbench_bin
+
 RUNS = 10
 MANIFEST = """name = "deploy"
 version = "1.0.0"
@@ -155,7 +157,7 @@ def none_waiting(text):
 
 
 def main():
-    bin_path = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/toolbench")
+    bin_path = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else toolbench_bin())
     root = tempfile.mkdtemp(prefix="toolbench-approvals-bench-")
     try:
         subprocess.run([bin_path, "init", root], check=True, stdout=subprocess.DEVNULL)

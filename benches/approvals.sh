@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q
-python3 benches/approvals.py "$PWD/target/release/toolbench"
+python3 benches/approvals.py "$(sh benches/support/toolbench_bin.sh release)"

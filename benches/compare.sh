@@ -41,7 +41,7 @@ EMPTY="$WORK/empty"
 # An empty config dir: a user keymap or theme must not change the figures.
 export TOOLBENCH_CONFIG_DIR="$WORK/config"
 mkdir -p "$TOOLBENCH_CONFIG_DIR"
-TB="$CARGO_TARGET_DIR/release/toolbench"
+TB=$(sh "$REPO/benches/support/toolbench_bin.sh" release)
 RESULTS="$WORK/results.tsv" # key<TAB>value, read back for the table
 : >"$RESULTS"
 

@@ -24,6 +24,8 @@ import tempfile
 import threading
 import time
 
+from toolbench_bin import toolbench_bin
+
 TOOLS = 1000
 
 
@@ -112,7 +114,7 @@ def timed(fn, runs, warmup=3):
 
 
 def main():
-    bin_path = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/toolbench")
+    bin_path = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else toolbench_bin())
     root = tempfile.mkdtemp(prefix="toolbench-mcp-bench-")
     try:
         subprocess.run([bin_path, "init", root], check=True, stdout=subprocess.DEVNULL)

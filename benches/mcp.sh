@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q
-python3 benches/mcp.py "$PWD/target/release/toolbench"
+python3 benches/mcp.py "$(sh benches/support/toolbench_bin.sh release)"

@@ -18,7 +18,7 @@ if [ $# -ge 1 ]; then
   bin=$(realpath "$1")
 else
   cargo build -q
-  bin=$PWD/target/debug/toolbench
+  bin=$(sh benches/support/toolbench_bin.sh debug)
 fi
 
 work=$(mktemp -d)

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "runs.sh: hyperfine is not installed (apt-get install hyperfine)" >&2; exit 1; }
 cargo build --release -q
-bin=$PWD/target/release/toolbench
+bin=$(sh benches/support/toolbench_bin.sh release)
 ws=$(mktemp -d)
 trap 'rm -rf "$ws"' EXIT
 "$bin" init "$ws" >/dev/null

@@ -20,7 +20,7 @@ command -v hyperfine >/dev/null || { echo "scale.sh: hyperfine is not installed 
 if [ -z "${TOOLBENCH_BIN:-}" ]; then
   cargo build --release -q
 fi
-bin=${TOOLBENCH_BIN:-$PWD/target/release/toolbench}
+bin=${TOOLBENCH_BIN:-$(sh "$PWD/benches/support/toolbench_bin.sh" release)}
 runs=${RUNS:-30}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Service figures (issue 11), end to end through the toolbench binary.
 
-Usage: python3 benches/services.py [BIN]   (default: target/release/toolbench if built, else debug)
+Usage: python3 benches/services.py [BIN]   (default: the release build if built, else the debug one)
        TRIVIAL=/path/to/hello python3 benches/services.py [BIN]   (also times a trivial binary,
        run the same way as `toolbench --version`: the floor of any process on this machine)
 
@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 
+from toolbench_bin import toolbench_bin
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = 15
 
@@ -32,7 +34,7 @@ def binary() -> str:
     if len(sys.argv) > 1:
         return os.path.abspath(sys.argv[1])
     for profile in ("release", "debug"):
-        path = os.path.join(REPO, "target", profile, "toolbench")
+        path = toolbench_bin(profile)
         if os.path.exists(path):
             return path
     sys.exit("build toolbench first (cargo build --release)")

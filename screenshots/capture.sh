@@ -7,7 +7,7 @@
 # build, built when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-target/release/toolbench}
+bin=${1:-$(sh benches/support/toolbench_bin.sh release)}
 [ -x "$bin" ] || cargo build --release -q
 bin=$(realpath "$bin")
 cols=120 rows=36

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end test of `toolbench mcp` with the official MCP Python SDK (tests/mcp_python_e2e.py).
-# Builds nothing: give the toolbench binary as $1 (default target/debug/toolbench).
+# Builds nothing: give the toolbench binary as $1 (default: the one `cargo build` makes).
 # Needs `python3 -m pip install "mcp>=2,<3"`. Exits non-zero on any failure.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
-binary="${1:-$repo/target/debug/toolbench}"
+binary="${1:-$(sh "$repo/benches/support/toolbench_bin.sh" debug)}"
 python="${PYTHON:-python3}"
 
 [ -x "$binary" ] || { echo "mcp_python_e2e: no toolbench binary at $binary (cargo build first)" >&2; exit 1; }
