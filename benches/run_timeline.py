@@ -16,6 +16,7 @@ since the `run` process was exec'd:
   netns       the helper, having forked pid 1, returns from unshare(CLONE_NEWNET)
   p1:*        pid 1: first and last mount, seccomp, the tool's fork
   exec_tool   the tool is exec'd; tool_exit, helper_exit, cli_exit: each process ends
+  told        the helper, given the end by pid 1, lowers its priority and tells `run`
 """
 
 import os
@@ -34,7 +35,7 @@ EVENTS = [
     "sched:sched_process_exit",
 ] + [
     f"syscalls:sys_{edge}_{name}"
-    for name in ["sendmsg", "recvmsg", "mount", "unshare", "mkdir", "seccomp", "clone"]
+    for name in ["sendmsg", "recvmsg", "mount", "unshare", "mkdir", "seccomp", "clone", "sched_setscheduler"]
     for edge in ["enter", "exit"]
 ]
 LINE = re.compile(r"\s*(\S+)\s+(\d+)/(\d+)\s+\[\d+\]\s+([\d.]+):\s+(\S+):\s*(.*)")
@@ -100,6 +101,8 @@ def steps(binary, data):
                 mark("netns")
             elif event == "sys_enter_recvmsg":
                 mark("ready")
+            elif event == "sys_enter_sched_setscheduler":
+                mark("told")
             elif event == "sched_process_exit":
                 mark("helper_exit")
             elif "ready" not in run and event.startswith("sys_enter_"):
