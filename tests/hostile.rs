@@ -401,21 +401,6 @@ fn inherited_descriptor_7_cannot_append_to_a_host_file() {
 /// number with `openat`, with `fchdir`, and through `/proc/self/fd/N/...`.
 #[test]
 fn no_descriptor_of_the_sandbox_leads_to_the_hosts_filesystem() {
-    let bench = Bench::new();
-    let before = listing(bench.host());
-    let marker = unique("FDESCAPE");
-    let target = bench.host().join(&marker);
-    let relative = target
-        .strip_prefix("/")
-        .expect("absolute host path")
-        .to_string_lossy()
-        .into_owned();
-    let key = bench.ssh_key();
-    let key_relative = key
-        .strip_prefix("/")
-        .expect("absolute key path")
-        .to_string_lossy()
-        .into_owned();
     let script = r#"import os, sys
 rel, key = sys.argv[1], sys.argv[2]
 hits = []
@@ -449,13 +434,34 @@ for fd in range(1024):
         pass
 print("written through", hits)
 "#;
+    assert_walker_reaches_nothing("fd_walker", "FDESCAPE", script);
+}
+
+/// Runs the Python `script` as a tool, given two paths relative to `/`: a file to create on
+/// the host and the hidden ssh key. The key must not show in the run's output, and the host
+/// folder must be as it was.
+fn assert_walker_reaches_nothing(name: &str, marker: &str, script: &str) {
+    let bench = Bench::new();
+    let before = listing(bench.host());
+    let target = bench.host().join(unique(marker));
+    let relative = |path: &Path| {
+        path.strip_prefix("/")
+            .expect("absolute path")
+            .to_string_lossy()
+            .into_owned()
+    };
     bench.tool(
-        "fd_walker",
-        &["python3", "walk.py", &relative, &key_relative],
+        name,
+        &[
+            "python3",
+            "walk.py",
+            &relative(&target),
+            &relative(&bench.ssh_key()),
+        ],
         "",
         &[("walk.py", script)],
     );
-    let (result, out) = bench.run("fd_walker");
+    let (result, out) = bench.run(name);
     assert_eq!(result["status"], "ok", "{result}\n{}", text(&out.stderr));
     let mut escapes = bench.leaks(
         "the hidden ssh key",
@@ -481,21 +487,6 @@ print("written through", hits)
 /// hidden key must not show and no file may appear on the host.
 #[test]
 fn no_descriptor_leads_into_a_process_folder_of_the_sandbox() {
-    let bench = Bench::new();
-    let before = listing(bench.host());
-    let marker = unique("PROCDIR");
-    let target = bench.host().join(&marker);
-    let relative = target
-        .strip_prefix("/")
-        .expect("absolute host path")
-        .to_string_lossy()
-        .into_owned();
-    let key = bench.ssh_key();
-    let key_relative = key
-        .strip_prefix("/")
-        .expect("absolute key path")
-        .to_string_lossy()
-        .into_owned();
     let script = r#"import os, sys
 rel, key = sys.argv[1], sys.argv[2]
 hits = []
@@ -520,28 +511,7 @@ for fd in range(256):
             pass
 print("written through", hits)
 "#;
-    bench.tool(
-        "proc_walker",
-        &["python3", "walk.py", &relative, &key_relative],
-        "",
-        &[("walk.py", script)],
-    );
-    let (result, out) = bench.run("proc_walker");
-    assert_eq!(result["status"], "ok", "{result}\n{}", text(&out.stderr));
-    let mut escapes = bench.leaks(
-        "the hidden ssh key",
-        &bench.ssh_secret,
-        &out.stdout,
-        &out.stderr,
-    );
-    if target.exists() {
-        escapes.push(format!("{} was created on the host", target.display()));
-    }
-    let after = listing(bench.host());
-    if after != before {
-        escapes.push(format!("the host folder changed: {before:?} -> {after:?}"));
-    }
-    assert_no_escape(&escapes, &text(&out.stdout));
+    assert_walker_reaches_nothing("proc_walker", "PROCDIR", script);
 }
 
 /// Blocks: a tool reading the caller's environment (an API key in the shell that ran
