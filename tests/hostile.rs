@@ -1922,6 +1922,47 @@ fn fork_bomb_is_bounded_and_dies_with_the_run() {
     );
 }
 
+/// Blocks: a tool whose processes outlive the end its run reports. The end is told as soon as
+/// pid 1 has killed and reaped the rest of the run, before pid 1's own exit; a tool exits at
+/// once and leaves behind a loop that forks as fast as it can, a sleeper, a child that ignores every
+/// signal it may, and a stopped child. None of them may be in the host's process table when
+/// `run` returns, not even a moment later.
+#[test]
+fn no_process_of_the_tool_is_left_when_run_returns() {
+    let bench = Bench::new();
+    let tag = unique("LEFTOVER");
+    // The loop forks all the time without piling up (each child ends at once), so the run
+    // stays under its process limit and ends as the tool does. None of them holds the run's
+    // output, whose end of file `run` would otherwise wait for.
+    let script = "exec </dev/null >/dev/null 2>&1\n\
+                  (while :; do sh -c :; done) &\n\
+                  sleep 40 &\n\
+                  sh -c 'trap \"\" HUP INT QUIT TERM USR1 USR2 PIPE; sleep 41' &\n\
+                  sh -c 'kill -STOP $$; sleep 42' &\n\
+                  sleep 0.3\n";
+    bench.tool(
+        "leftovers",
+        &["sh", "leave.sh"],
+        &format!("env = {{ HOSTILE_TAG = {} }}", lit(&tag)),
+        &[("leave.sh", script)],
+    );
+    for _ in 0..3 {
+        let (result, out) = bench.run("leftovers");
+        let left = tagged_processes(&tag).0;
+        kill_tagged(&tag);
+        let mut escapes = Vec::new();
+        if left > 0 {
+            escapes.push(format!(
+                "{left} processes of the tool were alive when run returned"
+            ));
+        }
+        if result["status"] != "ok" {
+            escapes.push(format!("the run ended {}", result["status"]));
+        }
+        assert_no_escape(&escapes, &text(&out.stderr));
+    }
+}
+
 /// Blocks: a tool outlasting its timeout by flooding the caller's output. Printed into a file,
 /// the output is written on the same thread that keeps the timeout; a tool writing as fast as
 /// it can on both streams must still be ended at its timeout, with nothing of it left.
