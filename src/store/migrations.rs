@@ -194,6 +194,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX tool_requests_one_pending ON tool_requests (name, client)
         WHERE state = 'pending';
     ALTER TABLE proposals ADD COLUMN request_id INTEGER;",
+    // 10: runs found by their folder: every run handed off (`toolbench run`) or left behind
+    // is looked up so before it is stored, and the workbench follows other processes' runs so.
+    "CREATE INDEX runs_by_log_dir ON runs (log_dir);",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

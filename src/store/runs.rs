@@ -38,17 +38,49 @@ impl Store {
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let result = self.conn.transaction().and_then(|tx| {
-            insert_run(&tx, run)?;
-            if let Some(failure) = failure {
-                failure.run_id = Some(run.id);
-                super::failures::insert_failure(&tx, failure)?;
-            }
+            insert_run_and_failure(&tx, run, failure)?;
             tx.commit()
         });
         if result.is_err() {
             run.id = 0;
         }
         result.map_err(|e| super::sqlite_error(&path, e))
+    }
+
+    /// `record_run` for each of `runs` whose folder has no run stored yet, in one transaction
+    /// that takes the write lock before it looks: two processes storing the same handed-off
+    /// runs at once store each once. All or nothing; returns how many were stored.
+    pub fn record_runs_once(
+        &mut self,
+        runs: &mut [(RunRecord, Option<FailureRecord>)],
+    ) -> Result<usize, StoreError> {
+        if runs.is_empty() {
+            return Ok(0);
+        }
+        let path = self.path.clone();
+        let mut stored = 0;
+        let result = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .and_then(|tx| {
+                for (run, failure) in runs.iter_mut() {
+                    let known = match run.log_dir.as_deref() {
+                        Some(dir) => run_id_by_log_dir(&tx, dir)?.is_some(),
+                        None => false,
+                    };
+                    if !known {
+                        insert_run_and_failure(&tx, run, failure.as_mut())?;
+                        stored += 1;
+                    }
+                }
+                tx.commit()
+            });
+        if result.is_err() {
+            runs.iter_mut().for_each(|(run, _)| run.id = 0);
+        }
+        result
+            .map(|()| stored)
+            .map_err(|e| super::sqlite_error(&path, e))
     }
 
     /// The newest `limit` runs, of one tool when `tool` is given.
@@ -119,7 +151,27 @@ impl Store {
 }
 
 /// Inserts one run inside the caller's transaction and sets its `id`.
-pub(super) fn insert_run(conn: &Connection, run: &mut RunRecord) -> rusqlite::Result<()> {
+fn run_id_by_log_dir(conn: &Connection, log_dir: &str) -> rusqlite::Result<Option<i64>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM runs WHERE log_dir = ?1 LIMIT 1")?;
+    let mut rows = stmt.query_map([log_dir], |row| row.get(0))?;
+    rows.next().transpose()
+}
+
+/// A run and the failure it caused: the failure's `run_id` becomes the run's id.
+pub(super) fn insert_run_and_failure(
+    conn: &Connection,
+    run: &mut RunRecord,
+    failure: Option<&mut FailureRecord>,
+) -> rusqlite::Result<()> {
+    insert_run(conn, run)?;
+    if let Some(failure) = failure {
+        failure.run_id = Some(run.id);
+        super::failures::insert_failure(conn, failure)?;
+    }
+    Ok(())
+}
+
+fn insert_run(conn: &Connection, run: &mut RunRecord) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO runs (tool, version, tier, input, started_at, duration_ms, exit_code, signal,
          peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client)
@@ -217,6 +269,22 @@ pub(crate) mod tests {
             sandbox: "rlimits".into(),
             error: None,
         }
+    }
+
+    #[test]
+    fn a_run_whose_folder_is_stored_already_is_not_stored_twice() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let first = sample_run("a", "2026-11-21T10:00:00.000Z");
+        let mut batch = vec![(first.clone(), None)];
+        assert_eq!(store.record_runs_once(&mut batch).expect("stored"), 1);
+        let other = RunRecord {
+            log_dir: Some(".toolbench/runs/2".into()),
+            ..first.clone()
+        };
+        let mut again = vec![(first, None), (other, None)];
+        assert_eq!(store.record_runs_once(&mut again).expect("stored"), 1);
+        assert_eq!(store.list_runs(None, 10).expect("runs").len(), 2);
     }
 
     #[test]

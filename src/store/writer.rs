@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use rusqlite::ErrorCode;
 
 use super::failures::insert_failure;
-use super::runs::insert_run;
+use super::runs::insert_run_and_failure;
 use super::{SharedStore, Store, StoreError};
 use crate::model::{FailureRecord, RunRecord};
 
@@ -212,11 +212,7 @@ impl Store {
         for write in writes.iter_mut() {
             match write {
                 Write::Run { run, failure, .. } => {
-                    insert_run(&tx, run)?;
-                    if let Some(failure) = failure {
-                        failure.run_id = Some(run.id);
-                        insert_failure(&tx, failure)?;
-                    }
+                    insert_run_and_failure(&tx, run, failure.as_mut())?
                 }
                 Write::Failure { failure, .. } => insert_failure(&tx, failure)?,
             }
