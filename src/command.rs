@@ -23,7 +23,7 @@ use crate::runner::confine::Confinement;
 use crate::runner::gate::{Gate, gate};
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{RunError, RunRequest};
-use crate::store::{SharedStore, StoreError};
+use crate::store::{SharedStore, StoreError, StoreOnDemand};
 
 /// What a front end can ask.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,8 +138,8 @@ pub struct Context {
     pub review: ReviewContext,
     pub preset: Preset,
     pub confinement: Confinement,
-    /// The process's one write connection.
-    pub store: SharedStore,
+    /// The process's one write connection, opened when a command first needs it.
+    pub store: StoreOnDemand,
     /// Where runs are recorded: the workbench's batching writer, or `store`.
     pub recorder: Recorder,
     pub origin: RunOrigin,
@@ -164,11 +164,35 @@ impl Context {
         store: SharedStore,
         origin: RunOrigin,
     ) -> Self {
+        let recorder = Recorder::Store(store.clone());
+        Self::with(
+            root,
+            config,
+            StoreOnDemand::opened(root, store),
+            recorder,
+            origin,
+        )
+    }
+
+    /// A context that opens the store only when a command needs it, and hands its runs'
+    /// records off to the next process that opens it (`Recorder::HandOff`): `toolbench run`.
+    pub fn handing_off(root: &std::path::Path, config: &Config, origin: RunOrigin) -> Self {
+        let store = StoreOnDemand::new(root);
+        Self::with(root, config, store, Recorder::HandOff, origin)
+    }
+
+    fn with(
+        root: &std::path::Path,
+        config: &Config,
+        store: StoreOnDemand,
+        recorder: Recorder,
+        origin: RunOrigin,
+    ) -> Self {
         Self {
             review: ReviewContext::from_config(root, config),
             preset: config.preset,
             confinement: Confinement::new(root, config),
-            recorder: Recorder::Store(store.clone()),
+            recorder,
             store,
             origin,
             client: None,
@@ -195,7 +219,8 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
                         progress(step);
                     }
                 };
-                crate::review::apply_reporting(&ctx.review, &ctx.store, &tool, &decision, &progress)
+                let store = ctx.store.get()?;
+                crate::review::apply_reporting(&ctx.review, &store, &tool, &decision, &progress)
                     .map(Applied::Decided)
                     .map_err(CommandError::from)
             })
@@ -212,7 +237,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
                         None => Arc::new(Catalog::new(lookup::scan_all(
                             &ctx.review.root,
                             ctx.review.scan_limits,
-                            &mut ctx.store.lock(),
+                            &mut ctx.store.get()?.lock(),
                         ))),
                     };
                     Ok((entry, catalog))
@@ -224,7 +249,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
                 &entry,
                 &catalog,
                 &ctx.review.exe,
-                &ctx.store,
+                &ctx.store.get()?,
                 force,
             )
             .await?;
@@ -237,7 +262,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
         } => {
             let entry = {
                 let ctx = ctx.clone();
-                blocking(move || find(&ctx, &tool)).await?
+                blocking(move || find_to_run(&ctx, &tool)).await?
             };
             Ok(Applied::Run(prepared_run(ctx, entry, input, confirmed)?))
         }
@@ -262,7 +287,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
             blocking(move || {
                 crate::review::gc::gc(
                     &ctx.review,
-                    &mut ctx.store.lock(),
+                    &mut ctx.store.get()?.lock(),
                     days_unused,
                     min_quality,
                     dry_run,
@@ -275,12 +300,21 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
     }
 }
 
+/// The tool `spec` names to run: the active one in its usual folder, which needs no store,
+/// or else what `find` answers.
+fn find_to_run(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
+    match lookup::active_in_usual_folder(&ctx.review.root, ctx.review.scan_limits, spec) {
+        Some(entry) => Ok(entry),
+        None => find(ctx, spec),
+    }
+}
+
 /// The tool `spec` names, read fresh from disk.
 fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
     let named = lookup::tools_named(
         &ctx.review.root,
         ctx.review.scan_limits,
-        &mut ctx.store.lock(),
+        &mut ctx.store.get()?.lock(),
         spec,
         Tier::ALL,
     );
@@ -335,7 +369,10 @@ async fn call(
     let candidates = {
         let (ctx, capability) = (ctx.clone(), capability.clone());
         blocking(move || {
-            let store = &mut ctx.store.lock();
+            let shared = ctx.store.get()?;
+            let store = &mut shared.lock();
+            // Runs handed off by `toolbench run` count in the ranking once stored.
+            crate::runner::inflight::close_abandoned(&ctx.review.root, store)?;
             let entries = lookup::scan_all(&ctx.review.root, ctx.review.scan_limits, store);
             let stats = store.tool_stats()?;
             Ok(call_candidates(entries, &capability, &stats))
@@ -431,7 +468,8 @@ fn mark_failure(
         crate::clock::now_rfc3339(),
     )?;
     failure.run_id = run;
-    let store = &mut ctx.store.lock();
+    let shared = ctx.store.get()?;
+    let store = &mut shared.lock();
     let mut recorded = [failure];
     store.insert_failures(&mut recorded)?;
     let [failure] = recorded;
@@ -565,6 +603,8 @@ mod tests {
         assert!(quality < 1.0, "quality {quality}");
         let stored = ctx
             .store
+            .get()
+            .expect("store")
             .lock()
             .list_failures(Some("greet"), 10)
             .expect("read");
@@ -639,7 +679,13 @@ mod tests {
                 "{name}: {ran:?}"
             );
         }
-        let recorded = ctx.store.lock().list_failures(None, 10).expect("read");
+        let recorded = ctx
+            .store
+            .get()
+            .expect("store")
+            .lock()
+            .list_failures(None, 10)
+            .expect("read");
         assert!(recorded.is_empty(), "{recorded:?}");
         let _ = std::fs::remove_dir_all(&outside);
     }

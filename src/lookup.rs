@@ -56,6 +56,23 @@ pub fn tools_named(
     found
 }
 
+/// The active tool `spec` names when it sits in its usual folder, `core/<name>` or else
+/// `approved/<name>`, read fresh from disk without the store: what `tools_named` would put
+/// first, since core and approved come before the other tiers and a name is active at most
+/// once (DESIGN §1). Only a workspace that breaks that rule by hand, with a second active
+/// tool of the name in a folder named otherwise, could have `tools_named` answer differently;
+/// both are tools a human made active. `None` leaves the answer to `tools_named`.
+pub fn active_in_usual_folder(root: &Path, limits: ScanLimits, spec: &ToolId) -> Option<ToolEntry> {
+    if !is_valid_name(&spec.name) {
+        return None;
+    }
+    [Tier::Core, Tier::Approved].into_iter().find_map(|tier| {
+        let usual = root.join(tier.dir_name()).join(&spec.name);
+        let entry = load_path(root, tier, &usual, limits)?;
+        (entry.name == spec.name && spec.accepts(&entry.version)).then_some(entry)
+    })
+}
+
 /// Reads `paths` (tool folders a decision just moved, wrote or created) again and writes what
 /// is there now into the index: a folder that left loses its row.
 pub fn reindex(root: &Path, limits: ScanLimits, store: &mut Store, paths: &[PathBuf]) {
@@ -171,6 +188,42 @@ mod tests {
             .iter()
             .map(|e| (e.tier, e.version.clone()))
             .collect()
+    }
+
+    #[test]
+    fn the_usual_folder_answers_for_an_active_tool_core_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let limits = ScanLimits::default();
+        write(root, "approved", "a", "a", "1.0.0");
+        let found = active_in_usual_folder(root, limits, &ToolId::named("a")).expect("found");
+        assert_eq!(
+            (found.tier, found.version.as_str()),
+            (Tier::Approved, "1.0.0")
+        );
+        write(root, "core", "a", "a", "2.0.0");
+        let found = active_in_usual_folder(root, limits, &ToolId::named("a")).expect("found");
+        assert_eq!((found.tier, found.version.as_str()), (Tier::Core, "2.0.0"));
+        let older: ToolId = "a@1.0.0".parse().expect("spec");
+        let found = active_in_usual_folder(root, limits, &older).expect("found");
+        assert_eq!(found.tier, Tier::Approved, "the version asked for");
+    }
+
+    #[test]
+    fn what_the_usual_folders_cannot_settle_is_left_to_the_index() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let limits = ScanLimits::default();
+        write(root, "experimental", "cand", "cand", "1.0.0");
+        write(root, "approved", "folder", "renamed", "1.0.0");
+        write(root, "approved", "other", "not_other", "1.0.0");
+        for spec in ["cand", "renamed", "other", "missing", "renamed@2.0.0"] {
+            let spec: ToolId = spec.parse().expect("spec");
+            assert!(
+                active_in_usual_folder(root, limits, &spec).is_none(),
+                "{spec} must go through the index"
+            );
+        }
     }
 
     #[test]

@@ -417,22 +417,25 @@ fn call_without_candidates_or_with_all_failing_exits_1() {
     );
 }
 
-#[test]
-fn a_run_whose_record_the_locked_store_refuses_is_kept_and_stored_later() {
-    let ws = sample_workspace();
-    shell_tool(ws.path(), "pause", "sleep 1.5; echo '{}'", "");
-    let root = ws.path().display().to_string();
+/// Starts `toolbench run TOOL` (with `extra` arguments), waits until it runs, then holds the
+/// store locked past the run's end and past the store's busy timeout; returns the run's output
+/// once it ended, and the lock's holder.
+fn run_under_a_locked_store(
+    ws: &Path,
+    tool: &str,
+    extra: &[&str],
+) -> (std::process::Output, std::process::Child) {
     // Creates the store, so the lock below has something to hold.
-    assert!(toolbench(ws.path(), &["runs"]).status.success());
+    assert!(toolbench(ws, &["runs"]).status.success());
     let run = std::process::Command::new(common::BIN)
-        .args(["--root", &root, "run", "pause"])
+        .args(["--root", &ws.display().to_string(), "run", tool])
+        .args(extra)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run starts");
     std::thread::sleep(std::time::Duration::from_millis(500));
-    // A writer holding the database past the run's end and past the store's busy timeout.
-    let db = ws.path().join(".toolbench/state.db");
+    let db = ws.join(".toolbench/state.db");
     let locker = std::process::Command::new("python3")
         .args([
             "-c",
@@ -444,7 +447,16 @@ fn a_run_whose_record_the_locked_store_refuses_is_kept_and_stored_later() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("python3 locks the store");
-    let out = run.wait_with_output().expect("run ends");
+    (run.wait_with_output().expect("run ends"), locker)
+}
+
+/// `run --json` records through the store, to print the run's id: a store that stays locked
+/// refuses the record, which is kept and stored by the next command.
+#[test]
+fn a_run_whose_record_the_locked_store_refuses_is_kept_and_stored_later() {
+    let ws = sample_workspace();
+    shell_tool(ws.path(), "pause", "sleep 1.5; echo '{}'", "");
+    let (out, locker) = run_under_a_locked_store(ws.path(), "pause", &["--json"]);
     assert!(!out.status.success(), "the record could not be stored");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("kept in .toolbench/running/"), "{err}");
@@ -452,6 +464,52 @@ fn a_run_whose_record_the_locked_store_refuses_is_kept_and_stored_later() {
     let pause = runs_of(ws.path(), "pause");
     assert_eq!(pause.len(), 1, "{pause:?}");
     assert_eq!(pause[0]["status"], "ok", "stored as it ended: {pause:?}");
+}
+
+/// A plain `run` never opens the store: a locked one neither delays nor fails it, and the run
+/// it handed off is stored, as it ended, by the next command once the lock is gone.
+#[test]
+fn a_locked_store_neither_holds_up_nor_fails_a_run() {
+    let ws = sample_workspace();
+    shell_tool(ws.path(), "pause", "sleep 1.5; echo '{}'", "");
+    let started = std::time::Instant::now();
+    let (out, locker) = run_under_a_locked_store(ws.path(), "pause", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        locker.id() > 0 && started.elapsed() < std::time::Duration::from_secs(6),
+        "the run waited for the lock"
+    );
+    let _ = locker.wait_with_output();
+    let pause = runs_of(ws.path(), "pause");
+    assert_eq!(pause.len(), 1, "{pause:?}");
+    assert_eq!(pause[0]["status"], "ok", "stored as it ended: {pause:?}");
+}
+
+/// A script of many runs: each hands its record off, and the run that finds a full batch
+/// waiting stores them all, so the running folder stays small and no run is lost.
+#[test]
+fn handed_off_runs_are_stored_in_batches_by_a_later_run() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    shell_tool(ws.path(), "quick", "true", "");
+    let running = ws.path().join(".toolbench/running");
+    let waiting = || std::fs::read_dir(&running).map_or(0, |d| d.count());
+    let mut most = 0;
+    for _ in 0..70 {
+        let out = toolbench(ws.path(), &["run", "quick"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        most = most.max(waiting());
+    }
+    assert!(most <= 65, "the running folder grew to {most} files");
+    assert!(waiting() < 64, "a batch was stored: {} wait", waiting());
+    let listed = toolbench(ws.path(), &["runs", "--json", "--limit", "100"]);
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
+    let ok = listed.as_array().expect("array").iter();
+    assert_eq!(
+        ok.filter(|r| r["status"] == "ok").count(),
+        70,
+        "every run is stored"
+    );
+    assert_eq!(waiting(), 0, "the next command stores the rest");
 }
 
 #[test]
@@ -464,8 +522,12 @@ fn runs_leave_the_store_log_to_a_later_checkpoint_but_never_let_it_grow_unbounde
     // Each run stores its input: 100 KiB a run grows the log past its limit within a few runs.
     let input = serde_json::json!({ "text": "x".repeat(100 * 1024) }).to_string();
     let mut sizes = Vec::new();
+    // `--json` records through the store, as a light writer (a plain run hands its record off).
     for _ in 0..12 {
-        let out = toolbench(ws.path(), &["run", "echo_input", "--input", &input]);
+        let out = toolbench(
+            ws.path(),
+            &["run", "echo_input", "--json", "--input", &input],
+        );
         assert!(out.status.success(), "{}", stderr(&out));
         sizes.push(log_len());
     }

@@ -281,7 +281,11 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Some(Command::Mcp(Lazy(args))) => mcp::run(args, ws()?),
         Some(Command::Call(Lazy(args))) => call::run(args, &ws()?),
         Some(Command::Calls(args)) => calls::run(args, &ws()?),
-        Some(Command::Run(Lazy(args))) => run::run(args, &ws()?, helper),
+        Some(Command::Run(Lazy(args))) => {
+            let ws = Workspace::open_for_run(root, &cwd)?;
+            decide::recover_pending(&ws);
+            run::run(args, &ws, helper)
+        }
         Some(Command::Show(Lazy(args))) => show::run(args, &ws()?),
         Some(Command::Runs(Lazy(args))) => runs::run(args, &ws()?),
         Some(Command::Failures(Lazy(args))) => failures::run(args, &ws()?),
@@ -299,6 +303,10 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         }
     }
 }
+
+/// How many runs `toolbench run` hands off before one of them opens the store and stores
+/// them all: each open costs about 0.7 ms, and every start reads the running folder's names.
+const HANDED_OFF_BATCH: usize = 64;
 
 /// The resolved workspace and its configuration, shared by the subcommands.
 pub struct Workspace {
@@ -329,6 +337,23 @@ impl Workspace {
         Ok(ws)
     }
 
+    /// The workspace for `toolbench run`, which opens the store only when something waits for
+    /// it: runs whose process died before recording them, or `HANDED_OFF_BATCH` runs handed
+    /// off by earlier `run`s, stored together (a script of many runs opens the store once
+    /// every so many). Services are not looked at: a run never talks to one.
+    fn open_for_run(explicit: Option<&Path>, cwd: &Path) -> Result<Self, CliError> {
+        let ws = Self::open_quiet(explicit, cwd)?;
+        let backlog = crate::runner::inflight::backlog(&ws.root);
+        if (backlog.abandoned > 0 || backlog.handed_off >= HANDED_OFF_BATCH)
+            && let Ok(mut store) = Store::open(&ws.root)
+        {
+            // A store that cannot be written now leaves them for the next start.
+            let _ = crate::runner::inflight::close_abandoned(&ws.root, &mut store);
+            ws.opened.set(Some(store));
+        }
+        Ok(ws)
+    }
+
     /// The workspace for a long-lived front end (the workbench, MCP), with the store the
     /// start-of-process checks opened, if any: it becomes that front end's one writer.
     fn into_parts(self) -> (PathBuf, RootSource, Config, Option<Store>) {
@@ -354,7 +379,6 @@ impl Workspace {
         })
     }
 
-    /// The workspace's store, created when missing.
     /// The library's context for this command's `Command`s, on the command's one connection.
     fn command_context(&self) -> Result<crate::command::Context, CliError> {
         let store = crate::store::SharedStore::new(self.store()?);
@@ -366,6 +390,24 @@ impl Workspace {
         ))
     }
 
+    /// `command_context` for `toolbench run`: without a store open already, the store is
+    /// opened only if the lookup needs it, and the run's record is handed off to the next
+    /// process that opens it, unless `needs_id` (the run's id is only known once stored).
+    fn run_context(&self, needs_id: bool) -> Result<crate::command::Context, CliError> {
+        match self.opened.take() {
+            None if !needs_id => Ok(crate::command::Context::handing_off(
+                &self.root,
+                &self.config,
+                crate::model::RunOrigin::Cli,
+            )),
+            opened => {
+                self.opened.set(opened);
+                self.command_context()
+            }
+        }
+    }
+
+    /// The workspace's store, created when missing.
     fn store(&self) -> Result<Store, CliError> {
         Ok(self.open_store()?)
     }

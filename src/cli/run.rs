@@ -37,8 +37,7 @@ pub struct RunArgs {
 pub fn run(args: RunArgs, ws: &Workspace, preforked: PreforkedHelper) -> CliResult {
     let tool = tool_id(&args.tool)?;
     let input = read_input(args.input.as_deref())?;
-    let mut ctx = ws.command_context()?;
-    ctx.store.lock().keep_log_on_close()?;
+    let mut ctx = ws.run_context(args.json)?;
     ctx.preforked = preforked;
     let command = Command::Run {
         tool,
@@ -71,9 +70,13 @@ pub fn run(args: RunArgs, ws: &Workspace, preforked: PreforkedHelper) -> CliResu
         );
     }
     let _ = std::io::stdout().flush();
-    // The log this run wrote is left for a later checkpoint (`keep_log_on_close`), unless it
-    // has grown past what the next start reads back cheaply.
-    ctx.store.lock().trim_log();
+    if let Some(store) = ctx.store.if_opened() {
+        // The log this run wrote is left for a later checkpoint, unless it has grown past
+        // what the next start reads back cheaply.
+        let store = store.lock();
+        store.keep_log_on_close()?;
+        store.trim_log();
+    }
     std::process::exit(exit_code(&record))
 }
 

@@ -2,8 +2,8 @@
 //!
 //! It owns the rule every run follows, once: run in the sandbox, then record the run and its
 //! automatic failure in one transaction and forget its in-flight file; or, when the store
-//! refuses, keep the finished run in `.toolbench/running/` for the next toolbench process. A
-//! front end only chooses where records go ([`Recorder`]) and what it does with the events.
+//! refuses, hand the finished run off in `.toolbench/running/` to the next toolbench process.
+//! A front end only chooses where records go ([`Recorder`]) and what it does with the events.
 //!
 //! Any number of observers follow a job, added before it starts ([`RunJob::observe`]) or while
 //! it runs ([`RunHandle::observe`], which replays the results so far). Each has an inbox of its
@@ -115,13 +115,17 @@ pub enum Recorder {
     Writer(Arc<StoreWriter>),
     /// The front end's one write connection (CLI, MCP), serving one caller at a time.
     Store(SharedStore),
+    /// Handed off through the run's in-flight file (`inflight::hand_off`), synced, to the next
+    /// toolbench process that opens the store: `toolbench run`, which then never opens it.
+    /// Its records keep id 0; a hand-off that fails falls back to the store.
+    HandOff,
 }
 
 impl Recorder {
     /// The rule every finished run follows, whoever ran it (a run job, a validation's test
     /// cases): stores the run with its automatic failure, then forgets its in-flight file; a
-    /// refused run is kept in that file instead. Blocks on the store: call from a blocking
-    /// thread.
+    /// refused run, and every run of `HandOff`, is handed off in that file instead. Blocks on
+    /// the store: call from a blocking thread.
     pub fn record(
         &self,
         root: &Path,
@@ -141,8 +145,19 @@ impl Recorder {
                     }),
                 }
             }
-            Recorder::Store(store) => {
-                match store.lock().record_run(&mut record, failure.as_mut()) {
+            Recorder::HandOff if runner::inflight::hand_off(root, &record).is_ok() => {
+                return Ok((record, failure));
+            }
+            Recorder::Store(_) | Recorder::HandOff => {
+                let stored = match self {
+                    Recorder::Store(store) => {
+                        store.lock().record_run(&mut record, failure.as_mut())
+                    }
+                    // The hand-off could not be written: the store takes the run now.
+                    _ => crate::store::Store::open(root)
+                        .and_then(|mut store| store.record_run(&mut record, failure.as_mut())),
+                };
+                match stored {
                     Ok(()) => Ok((record, failure)),
                     Err(e) => Err(Unstored {
                         record,
@@ -157,7 +172,7 @@ impl Recorder {
                 Ok((run, failure))
             }
             Err(Unstored { record, reason }) => {
-                let kept = runner::inflight::keep_unstored(root, &record);
+                let kept = runner::inflight::hand_off(root, &record);
                 Err(UnstoredRun {
                     record: Box::new(record),
                     reason,

@@ -4,6 +4,13 @@
 //! (the helper dies with its starter), and the file is how the next toolbench process learns
 //! the run ever happened: it closes such runs as `abandoned`, with their logs.
 //!
+//! The file is also how a finished run reaches the store without its starter opening it
+//! (`hand_off`): the run's record is appended as a second line, synced, and the file renamed
+//! `<run>.ended`; the next process that opens the store stores it (`close_abandoned`). That is
+//! how `toolbench run` records its runs (opening SQLite cost a run about 0.7 ms of CPU, a
+//! fifth of what toolbench adds to a run; BENCHMARKS.md), and how any run the store refused
+//! is kept.
+//!
 //! A process is named by its pid and its start time, so a pid the kernel handed to another
 //! program since is never taken for the run's.
 
@@ -23,6 +30,9 @@ pub const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// What a finished run's in-flight file is called in the run's folder.
 const FINISHED_NAME: &str = "run.json";
+/// The in-flight file of a run in flight, and of one handed off with its record.
+const IN_FLIGHT_EXT: &str = "json";
+const ENDED_EXT: &str = "ended";
 
 /// Fields of `/proc/PID/stat` (proc(5)): the state, and the start time in clock ticks.
 const STATE: usize = 3;
@@ -70,15 +80,30 @@ pub struct InFlight {
     pub starter: ProcessId,
     /// The sandbox helper, once spawned.
     pub helper: Option<ProcessId>,
-    /// The run's record, when it ended but the store could not take it.
-    #[serde(default)]
+    /// The run's record, once its starter handed it off (`hand_off`). On disk it is the
+    /// file's second line; the field is read too, as files written before that carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished: Option<RunRecord>,
 }
 
 impl InFlight {
-    /// Either process is still there: the run goes on, or its starter will record it.
+    /// Not handed off, and either process is still there: the run goes on, or its starter
+    /// will record it.
     pub fn is_live(&self) -> bool {
-        self.starter.is_alive() || self.helper.is_some_and(|h| h.is_alive())
+        self.finished.is_none()
+            && (self.starter.is_alive() || self.helper.is_some_and(|h| h.is_alive()))
+    }
+
+    /// An in-flight file: the run as it started, then, once handed off, its record on a line
+    /// of its own. A record cut short (a crash while it was written) is no record: the run
+    /// is closed as abandoned.
+    fn parse(bytes: &[u8]) -> Option<Self> {
+        let mut lines = bytes.splitn(2, |b| *b == b'\n');
+        let mut run: InFlight = serde_json::from_slice(lines.next()?).ok()?;
+        if let Some(record) = lines.next().and_then(|l| serde_json::from_slice(l).ok()) {
+            run.finished = Some(record);
+        }
+        Some(run)
     }
 }
 
@@ -107,7 +132,11 @@ fn marker_path(root: &Path, log_dir: &str) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    running_dir(root).join(format!("{name}.json"))
+    running_dir(root).join(format!("{name}.{IN_FLIGHT_EXT}"))
+}
+
+fn ended_path(root: &Path, log_dir: &str) -> PathBuf {
+    marker_path(root, log_dir).with_extension(ENDED_EXT)
 }
 
 impl Marker {
@@ -203,18 +232,27 @@ impl Marker {
     }
 }
 
-/// Keeps a finished run whose record the store refused, for the next toolbench process.
-pub fn keep_unstored(root: &Path, record: &RunRecord) -> Result<(), KeepError> {
+/// Hands a finished run to the next toolbench process that opens the store: its record is
+/// appended to the run's file and synced, and the file renamed `<run>.ended` with its folder
+/// synced, so the record survives a power loss as a committed run does. Used for every run
+/// of `toolbench run`, and for any run the store refused.
+pub fn hand_off(root: &Path, record: &RunRecord) -> Result<(), KeepError> {
     let log_dir = record.log_dir.as_deref().unwrap_or_default();
     let path = marker_path(root, log_dir);
-    let mut run: InFlight = std::fs::read(&path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| KeepError::Gone(path.clone()))?;
-    run.finished = Some(record.clone());
-    Marker { path, run }
-        .save()
-        .map_err(|e| KeepError::Write(std::sync::Arc::new(e)))
+    let write = |e: std::io::Error| KeepError::Write(std::sync::Arc::new(e));
+    let mut line = vec![b'\n'];
+    serde_json::to_writer(&mut line, record).map_err(|e| write(e.into()))?;
+    let mut file = match std::fs::File::options().append(true).open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeepError::Gone(path)),
+        Err(e) => return Err(write(e)),
+    };
+    file.write_all(&line).map_err(write)?;
+    file.sync_data().map_err(write)?;
+    std::fs::rename(&path, ended_path(root, log_dir)).map_err(write)?;
+    std::fs::File::open(running_dir(root))
+        .and_then(|dir| dir.sync_all())
+        .map_err(write)
 }
 
 /// Why a run the store refused could not be kept for the next process either. Cloned with
@@ -235,7 +273,10 @@ pub fn finish(root: &Path, log_dir: Option<&str>) {
     let Some(log_dir) = log_dir else {
         return;
     };
-    let marker = marker_path(root, log_dir);
+    let marker = [marker_path(root, log_dir), ended_path(root, log_dir)]
+        .into_iter()
+        .find(|path| path.exists())
+        .unwrap_or_else(|| marker_path(root, log_dir));
     // Beneath the root, never through a symlink: the run's folder may be made only now.
     let folder = Path::new(log_dir);
     let Ok(from) = marker.strip_prefix(root) else {
@@ -252,43 +293,84 @@ pub fn finish(root: &Path, log_dir: Option<&str>) {
     }
 }
 
-/// Every run whose file is there, live or not.
+/// Every run whose file is there, live or not, handed-off ones first.
 pub fn list(root: &Path) -> Vec<InFlight> {
     let Ok(entries) = std::fs::read_dir(running_dir(root)) else {
         return Vec::new();
     };
-    entries
+    let mut runs: Vec<InFlight> = entries
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter(|e| {
+            let ext = e.path().extension().map(|x| x.to_os_string());
+            ext.is_some_and(|x| x == IN_FLIGHT_EXT || x == ENDED_EXT)
+        })
         .filter_map(|e| std::fs::read(e.path()).ok())
-        .filter_map(|bytes| serde_json::from_slice(&bytes).ok())
-        .collect()
+        .filter_map(|bytes| InFlight::parse(&bytes))
+        .collect();
+    runs.sort_by_key(|r| r.finished.is_none());
+    runs
 }
 
-/// Whether a run's starter and helper are both gone, leaving it for `close_abandoned`.
+/// What waits in the running folder for a process with the store: runs whose starter and
+/// helper died before recording them, and runs handed off with their record.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    pub abandoned: usize,
+    pub handed_off: usize,
+}
+
+/// The backlog, read without opening the store: handed-off runs are counted by their names
+/// alone, and only the files of runs in flight (a few at most) are read.
+pub fn backlog(root: &Path) -> Backlog {
+    let mut backlog = Backlog::default();
+    let Ok(entries) = std::fs::read_dir(running_dir(root)) else {
+        return backlog;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match path.extension() {
+            Some(x) if x == ENDED_EXT => backlog.handed_off += 1,
+            Some(x) if x == IN_FLIGHT_EXT => {
+                let run = std::fs::read(&path).ok().and_then(|b| InFlight::parse(&b));
+                if run.is_some_and(|r| !r.is_live()) {
+                    backlog.abandoned += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    backlog
+}
+
+/// Whether a run's starter and helper are both gone, or a run was handed off, leaving it for
+/// `close_abandoned`.
 pub fn any_abandoned(root: &Path) -> bool {
-    list(root).iter().any(|r| !r.is_live())
+    backlog(root) != Backlog::default()
 }
 
-/// What every toolbench front end does when it starts: closes the runs whose starter and
-/// helper are both gone, recorded as `abandoned` unless their starter stored them before it
-/// went, through `store`, the process's writer. Returns how many were closed.
+/// What every toolbench front end does when it starts: stores the runs handed off with their
+/// record, and closes as `abandoned` the runs whose starter and helper are both gone, all in
+/// one transaction through `store`, the process's writer. Returns how many were stored.
 pub fn close_abandoned(root: &Path, store: &mut Store) -> Result<usize, StoreError> {
     let ended: Vec<InFlight> = list(root).into_iter().filter(|r| !r.is_live()).collect();
-    let mut closed = 0;
-    for run in ended {
-        if store.run_by_log_dir(&run.log_dir)?.is_none() {
-            let mut record = run
+    let mut records: Vec<_> = ended
+        .iter()
+        .map(|run| {
+            let record = run
                 .finished
                 .clone()
-                .unwrap_or_else(|| abandoned_record(root, &run));
-            let mut failure = super::record::automatic_failure(&record);
-            store.record_run(&mut record, failure.as_mut())?;
-            closed += 1;
-        }
+                .unwrap_or_else(|| abandoned_record(root, run));
+            let failure = super::record::automatic_failure(&record);
+            (record, failure)
+        })
+        .collect();
+    // A run stored already (a crash before its file moved, another process closing it at
+    // the same moment) is not stored twice; its file is moved all the same.
+    let stored = store.record_runs_once(&mut records)?;
+    for run in &ended {
         finish(root, Some(&run.log_dir));
     }
-    Ok(closed)
+    Ok(stored)
 }
 
 fn abandoned_record(root: &Path, run: &InFlight) -> RunRecord {
@@ -440,6 +522,114 @@ mod tests {
         // Within the same millisecond the finished runs' folders still hold their names.
         let third = reserve();
         assert!(third != first && third != second, "{third}");
+    }
+
+    /// A run reserved by this process and finished with `status`: its record, as the runner
+    /// makes it.
+    fn finished_run(root: &Path, status: RunStatus) -> RunRecord {
+        let marker = Marker::reserve(root, "t", |log_dir| {
+            sample_run(ProcessId::of(std::process::id()), log_dir)
+        })
+        .expect("written");
+        RunRecord {
+            status,
+            exit_code: Some(if status == RunStatus::Ok { 0 } else { 3 }),
+            log_dir: Some(marker.log_dir().to_string()),
+            ..crate::store::runs::tests::sample_run("t", &marker.run.started_at)
+        }
+    }
+
+    #[test]
+    fn a_handed_off_run_is_stored_with_its_own_record_by_the_next_process() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let record = finished_run(root, RunStatus::Failed);
+        assert_eq!(
+            backlog(root),
+            Backlog::default(),
+            "a run in flight waits for nothing"
+        );
+        hand_off(root, &record).expect("handed off");
+        assert_eq!(
+            backlog(root),
+            Backlog {
+                abandoned: 0,
+                handed_off: 1
+            }
+        );
+        let listed = list(root);
+        assert!(!listed[0].is_live(), "handed off, though its starter lives");
+        let mut store = Store::open(root).expect("store");
+        assert_eq!(close_abandoned(root, &mut store).expect("closed"), 1);
+        let log_dir = record.log_dir.as_deref().expect("log dir");
+        let stored = store
+            .run_by_log_dir(log_dir)
+            .expect("read")
+            .expect("stored");
+        assert_eq!(
+            (stored.status, stored.exit_code),
+            (RunStatus::Failed, Some(3))
+        );
+        let failures = store.list_failures(None, 10).expect("failures");
+        assert_eq!(failures.len(), 1, "the failed run's automatic failure");
+        assert_eq!(failures[0].run_id, Some(stored.id));
+        assert_eq!(backlog(root), Backlog::default());
+        assert!(run_folder(root, log_dir).join(FINISHED_NAME).is_file());
+        assert_eq!(
+            close_abandoned(root, &mut store).expect("closed"),
+            0,
+            "stored once"
+        );
+    }
+
+    #[test]
+    fn a_record_cut_short_by_a_crash_leaves_the_run_abandoned() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let record = finished_run(root, RunStatus::Ok);
+        let log_dir = record.log_dir.clone().expect("log dir");
+        let path = marker_path(root, &log_dir);
+        let mut file = std::fs::File::options()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        file.write_all(b"\n{\"id\":0,\"tool\":\"t\",\"ver")
+            .expect("append");
+        let run = InFlight::parse(&std::fs::read(&path).expect("read")).expect("first line");
+        assert!(run.finished.is_none(), "half a record is no record");
+    }
+
+    #[test]
+    fn many_handed_off_runs_are_stored_in_one_transaction() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        for _ in 0..5 {
+            hand_off(root, &finished_run(root, RunStatus::Ok)).expect("handed off");
+        }
+        let mut store = Store::open(root).expect("store");
+        let probe = rusqlite::Connection::open(store.path()).expect("probe");
+        let commits = || {
+            probe
+                .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+                .expect("data_version")
+        };
+        let before = commits();
+        assert_eq!(close_abandoned(root, &mut store).expect("closed"), 5);
+        assert_eq!(commits(), before + 1, "one commit for the five runs");
+        assert_eq!(store.list_runs(None, 10).expect("runs").len(), 5);
+    }
+
+    #[test]
+    fn a_run_whose_file_is_gone_cannot_be_handed_off() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let record = RunRecord {
+            log_dir: Some(".toolbench/runs/never-reserved".into()),
+            ..crate::store::runs::tests::sample_run("t", "2026-11-24T00:00:00.000Z")
+        };
+        assert!(matches!(
+            hand_off(dir.path(), &record),
+            Err(KeepError::Gone(_))
+        ));
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod validation_cache;
 pub mod writer;
 
 pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};
-pub use shared::SharedStore;
+pub use shared::{SharedStore, StoreOnDemand};
 pub use stats::{DayQuality, DayRuns, WorkspaceStats};
 pub use writer::StoreWriter;
 

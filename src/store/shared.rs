@@ -37,10 +37,69 @@ impl SharedStore {
     }
 }
 
+/// The process's write connection, opened the first time something asks for it: a command
+/// that never needs it (`toolbench run` finding its tool in the usual folder and handing its
+/// record off) never pays for opening SQLite.
+#[derive(Clone)]
+pub struct StoreOnDemand {
+    root: Arc<PathBuf>,
+    opened: Arc<Mutex<Option<SharedStore>>>,
+}
+
+impl StoreOnDemand {
+    /// The store of the workspace at `root`, not opened yet.
+    pub fn new(root: &Path) -> Self {
+        Self {
+            root: Arc::new(root.to_path_buf()),
+            opened: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// `store`, opened already.
+    pub fn opened(root: &Path, store: SharedStore) -> Self {
+        let on_demand = Self::new(root);
+        *on_demand.slot() = Some(store);
+        on_demand
+    }
+
+    /// The connection, opened (and the store created) on the first call.
+    pub fn get(&self) -> Result<SharedStore, super::StoreError> {
+        let mut slot = self.slot();
+        if let Some(store) = slot.as_ref() {
+            return Ok(store.clone());
+        }
+        let store = SharedStore::new(Store::open(&self.root)?);
+        *slot = Some(store.clone());
+        Ok(store)
+    }
+
+    /// The connection, if something opened it.
+    pub fn if_opened(&self) -> Option<SharedStore> {
+        self.slot().clone()
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<SharedStore>> {
+        self.opened.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::runs::tests::sample_run;
+
+    #[test]
+    fn a_store_on_demand_is_opened_once_and_only_when_asked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let on_demand = StoreOnDemand::new(dir.path());
+        assert!(on_demand.if_opened().is_none());
+        assert!(!dir.path().join(crate::store::STATE_DIR).exists());
+        let store = on_demand.get().expect("opened");
+        assert!(on_demand.if_opened().is_some());
+        let again = on_demand.clone().get().expect("the same");
+        assert_eq!(store.path(), again.path());
+        assert_eq!(crate::store::writable_opens(store.path()), 1);
+    }
 
     #[test]
     fn a_reader_refuses_a_write_and_sees_the_writers_commits() {

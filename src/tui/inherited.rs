@@ -73,8 +73,9 @@ pub fn spawn(root: PathBuf, writer: SharedStore, tx: mpsc::UnboundedSender<AppEv
                 .filter(|dir| !runs.iter().any(|r| &r.log_dir == *dir && r.is_live()))
                 .cloned()
                 .collect();
-            if !ended.is_empty() {
-                // A starter that died leaves its run to whoever looks next: that is us.
+            if !ended.is_empty() || runs.iter().any(|r| !r.is_live()) {
+                // A starter that died, or handed its record off (`toolbench run`), leaves its
+                // run to whoever looks next: that is us.
                 let _ = inflight::close_abandoned(&root, &mut writer.lock());
             }
             for log_dir in ended {
