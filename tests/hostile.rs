@@ -1384,6 +1384,52 @@ fn ssh_private_key_never_reaches_the_run_output() {
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
+/// Blocks: a tool writing its own record. `toolbench run` hands a finished run's record off
+/// through the run's file in `.toolbench/running/`, stored later by the next command; a tool
+/// that appends a forged record to that file, or plants a handed-off run of its own there,
+/// must change nothing of what is stored. It exits 3: the stored run says so, and nothing else
+/// is stored.
+#[test]
+fn a_tool_cannot_write_or_plant_the_record_of_a_run() {
+    let bench = Bench::new();
+    let ws = lit_path(bench.root());
+    let forged = r#"{"id":0,"tool":"forged","version":"9.9.9","tier":"core","input":"","started_at":"2026-01-01T00:00:00.000Z","duration_ms":1,"exit_code":0,"signal":null,"peak_memory_kb":1,"bytes_out":0,"status":"ok","origin":"cli","log_dir":".toolbench/runs/forged","sandbox":"","error":null}"#;
+    let planted = r#"{"tool":"forged","version":"9.9.9","tier":"core","input":"","started_at":"2026-01-01T00:00:00.000Z","origin":"cli","log_dir":".toolbench/runs/forged","starter":{"pid":1,"start_ticks":0},"helper":null}"#;
+    let script = format!(
+        "for dir in {ws}/.toolbench/running ../../.toolbench/running; do\n\
+           for f in \"$dir\"/*; do printf '\\n%s' '{forged}' >> \"$f\"; done\n\
+           printf '%s\\n%s' '{planted}' '{forged}' > \"$dir/planted.ended\"\n\
+         done 2>/dev/null\n\
+         exit 3\n"
+    );
+    bench.tool("forger", &["sh", "run.sh"], "", &[("run.sh", &script)]);
+    let out = bench.tb(&["run", "forger", "--yes"], Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let listed = bench.tb(&["runs", "--json"], Duration::from_secs(60));
+    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
+    let runs = runs.as_array().expect("an array");
+    let mut escapes = Vec::new();
+    if runs.iter().any(|r| r["tool"] != "forger") {
+        escapes.push(format!("a planted run was stored: {runs:?}"));
+    }
+    let forger: Vec<_> = runs.iter().filter(|r| r["tool"] == "forger").collect();
+    if forger.len() != 1 || forger[0]["status"] != "failed" || forger[0]["exit_code"] != 3 {
+        escapes.push(format!(
+            "the forger's run is not stored as it ended: {forger:?}"
+        ));
+    }
+    let running = bench.root().join(".toolbench/running");
+    let left: Vec<_> = fs::read_dir(&running)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
+    if !left.is_empty() {
+        escapes.push(format!("files left in {}: {left:?}", running.display()));
+    }
+    assert_no_escape(&escapes, &text(&out.stderr));
+}
+
 /// Blocks: a tool reading the workspace's `.toolbench/state.db` (here holding a secret error
 /// text) and another run's log under `.toolbench/runs/`.
 #[test]
