@@ -176,9 +176,10 @@ impl Marker {
     }
 
     /// Creates the file exclusively, so that of two runs taking the same name one moves on;
-    /// false when the name is taken, by a run in flight or by a finished one, whose file has
-    /// moved into its folder. Not renamed into place: a reader that meets the file half
-    /// written skips it as unreadable, and the run starts only once it is whole.
+    /// false when the name is taken, by a run in flight, a run handed off (its file renamed
+    /// `.ended`, its folder maybe not made) or a stored one, whose file has moved into its
+    /// folder. Not renamed into place: a reader that meets the file half written skips it as
+    /// unreadable, and the run starts only once it is whole.
     fn claim(&self, folder: &Path) -> std::io::Result<bool> {
         let text = serde_json::to_vec(&self.run).map_err(std::io::Error::other)?;
         let mut file = match std::fs::File::options()
@@ -190,7 +191,8 @@ impl Marker {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
             Err(e) => return Err(e),
         };
-        if std::fs::symlink_metadata(folder).is_ok() {
+        let ended = self.path.with_extension(ENDED_EXT);
+        if std::fs::symlink_metadata(folder).is_ok() || std::fs::symlink_metadata(ended).is_ok() {
             drop(file);
             std::fs::remove_file(&self.path)?;
             return Ok(false);
@@ -293,7 +295,8 @@ pub fn finish(root: &Path, log_dir: Option<&str>) {
     }
 }
 
-/// Every run whose file is there, live or not, handed-off ones first.
+/// Every run whose file is there, live or not, in the order they started (so runs stored
+/// together get their ids in that order).
 pub fn list(root: &Path) -> Vec<InFlight> {
     let Ok(entries) = std::fs::read_dir(running_dir(root)) else {
         return Vec::new();
@@ -307,7 +310,7 @@ pub fn list(root: &Path) -> Vec<InFlight> {
         .filter_map(|e| std::fs::read(e.path()).ok())
         .filter_map(|bytes| InFlight::parse(&bytes))
         .collect();
-    runs.sort_by_key(|r| r.finished.is_none());
+    runs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
     runs
 }
 
@@ -617,6 +620,23 @@ mod tests {
         assert_eq!(close_abandoned(root, &mut store).expect("closed"), 5);
         assert_eq!(commits(), before + 1, "one commit for the five runs");
         assert_eq!(store.list_runs(None, 10).expect("runs").len(), 5);
+    }
+
+    #[test]
+    fn the_name_of_a_run_handed_off_before_its_folder_was_made_is_not_taken_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        // Names differ by the millisecond too: many rounds make sure some share one.
+        for _ in 0..200 {
+            let first = finished_run(root, RunStatus::SandboxError);
+            hand_off(root, &first).expect("handed off");
+            let second = finished_run(root, RunStatus::Ok);
+            assert_ne!(
+                first.log_dir, second.log_dir,
+                "a handed-off run holds its name"
+            );
+            hand_off(root, &second).expect("handed off");
+        }
     }
 
     #[test]
