@@ -33,6 +33,8 @@ const FINISHED_NAME: &str = "run.json";
 /// The in-flight file of a run in flight, and of one handed off with its record.
 const IN_FLIGHT_EXT: &str = "json";
 const ENDED_EXT: &str = "ended";
+/// A handed-off file that cannot be read, moved aside by `list`.
+const UNREADABLE_EXT: &str = "unreadable";
 
 /// Fields of `/proc/PID/stat` (proc(5)): the state, and the start time in clock ticks.
 const STATE: usize = 3;
@@ -301,15 +303,25 @@ pub fn list(root: &Path) -> Vec<InFlight> {
     let Ok(entries) = std::fs::read_dir(running_dir(root)) else {
         return Vec::new();
     };
-    let mut runs: Vec<InFlight> = entries
-        .flatten()
-        .filter(|e| {
-            let ext = e.path().extension().map(|x| x.to_os_string());
-            ext.is_some_and(|x| x == IN_FLIGHT_EXT || x == ENDED_EXT)
-        })
-        .filter_map(|e| std::fs::read(e.path()).ok())
-        .filter_map(|bytes| InFlight::parse(&bytes))
-        .collect();
+    let mut runs = Vec::new();
+    for path in entries.flatten().map(|e| e.path()) {
+        let Some(ext) = path.extension() else {
+            continue;
+        };
+        if ext != IN_FLIGHT_EXT && ext != ENDED_EXT {
+            continue;
+        }
+        match std::fs::read(&path).ok().and_then(|b| InFlight::parse(&b)) {
+            Some(run) => runs.push(run),
+            // Whole by construction (renamed once synced): what cannot be read never will be.
+            // Moved aside, for a person to look at, so it does not make every later start
+            // open the store for nothing. A run file in flight may be half written: skipped.
+            None if ext == ENDED_EXT => {
+                let _ = std::fs::rename(&path, path.with_extension(UNREADABLE_EXT));
+            }
+            None => {}
+        }
+    }
     runs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
     runs
 }
@@ -637,6 +649,23 @@ mod tests {
             );
             hand_off(root, &second).expect("handed off");
         }
+    }
+
+    #[test]
+    fn an_unreadable_handed_off_file_is_moved_aside_and_waits_no_more() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir_all(running_dir(root)).expect("running");
+        let garbage = running_dir(root).join("garbage.ended");
+        std::fs::write(&garbage, b"\x00not json\n").expect("garbage");
+        assert_eq!(backlog(root).handed_off, 1);
+        let mut store = Store::open(root).expect("store");
+        assert_eq!(close_abandoned(root, &mut store).expect("closed"), 0);
+        assert_eq!(backlog(root), Backlog::default());
+        assert!(
+            garbage.with_extension(UNREADABLE_EXT).is_file(),
+            "kept aside"
+        );
     }
 
     #[test]
