@@ -461,9 +461,14 @@ fn a_run_whose_record_the_locked_store_refuses_is_kept_and_stored_later() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("kept in .toolbench/running/"), "{err}");
     let _ = locker.wait_with_output();
-    let pause = runs_of(ws.path(), "pause");
-    assert_eq!(pause.len(), 1, "{pause:?}");
-    assert_eq!(pause[0]["status"], "ok", "stored as it ended: {pause:?}");
+    assert_stored_once_as_ok(ws.path(), "pause");
+}
+
+/// The one stored run of `tool`, stored as it ended: `ok`.
+fn assert_stored_once_as_ok(ws: &Path, tool: &str) {
+    let runs = runs_of(ws, tool);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["status"], "ok", "stored as it ended: {runs:?}");
 }
 
 /// A plain `run` never opens the store: a locked one neither delays nor fails it, and the run
@@ -472,17 +477,12 @@ fn a_run_whose_record_the_locked_store_refuses_is_kept_and_stored_later() {
 fn a_locked_store_neither_holds_up_nor_fails_a_run() {
     let ws = sample_workspace();
     shell_tool(ws.path(), "pause", "sleep 1.5; echo '{}'", "");
-    let started = std::time::Instant::now();
     let (out, locker) = run_under_a_locked_store(ws.path(), "pause", &[]);
+    // A run that wrote to the store under this lock fails after the busy timeout, as
+    // `run --json` does above.
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        locker.id() > 0 && started.elapsed() < std::time::Duration::from_secs(6),
-        "the run waited for the lock"
-    );
     let _ = locker.wait_with_output();
-    let pause = runs_of(ws.path(), "pause");
-    assert_eq!(pause.len(), 1, "{pause:?}");
-    assert_eq!(pause[0]["status"], "ok", "stored as it ended: {pause:?}");
+    assert_stored_once_as_ok(ws.path(), "pause");
 }
 
 /// A script of many runs: each hands its record off, and the run that finds a full batch
