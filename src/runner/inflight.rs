@@ -248,7 +248,15 @@ pub fn hand_off(root: &Path, record: &RunRecord) -> Result<(), KeepError> {
     serde_json::to_writer(&mut line, record).map_err(|e| write(e.into()))?;
     let mut file = match std::fs::File::options().append(true).open(&path) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeepError::Gone(path)),
+        // Renamed by an earlier hand-off of this run whose folder sync failed: the record is
+        // in the `.ended` file already.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return if ended_path(root, log_dir).is_file() {
+                Ok(())
+            } else {
+                Err(KeepError::Gone(path))
+            };
+        }
         Err(e) => return Err(write(e)),
     };
     file.write_all(&line).map_err(write)?;
@@ -666,6 +674,18 @@ mod tests {
             garbage.with_extension(UNREADABLE_EXT).is_file(),
             "kept aside"
         );
+    }
+
+    #[test]
+    fn a_run_handed_off_twice_is_kept_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let record = finished_run(root, RunStatus::Ok);
+        hand_off(root, &record).expect("handed off");
+        hand_off(root, &record).expect("handed off already");
+        assert_eq!(backlog(root).handed_off, 1);
+        let listed = list(root);
+        assert_eq!(listed[0].finished.as_ref(), Some(&record));
     }
 
     #[test]
