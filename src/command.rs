@@ -69,7 +69,7 @@ pub enum Applied {
     /// The report, and the test cases' runs the store refused (kept for the next start).
     Validated(Box<Validated>),
     /// The run, ready: attach observers, then start it.
-    Run(RunJob),
+    Run(Box<RunJob>),
     Called(CallReport),
     FailureMarked {
         failure: FailureRecord,
@@ -126,6 +126,12 @@ pub enum CommandError {
     NeedsConfirmation { tool: String, cost: String },
     #[error("{tool}: cost_tier = \"prohibited\": this tool never runs")]
     Prohibited { tool: String },
+    /// An active tool whose content is not the content a person accepted.
+    #[error("{tool} will not run: {reason}")]
+    Sealed {
+        tool: String,
+        reason: Box<crate::seal::SealError>,
+    },
     #[error("no active tool has capability {0:?} (see `toolbench list --json`)")]
     NoCapability(String),
     #[error("the command stopped before it ended: {0}")]
@@ -264,7 +270,9 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
                 let ctx = ctx.clone();
                 blocking(move || find_to_run(&ctx, &tool)).await?
             };
-            Ok(Applied::Run(prepared_run(ctx, entry, input, confirmed)?))
+            Ok(Applied::Run(Box::new(prepared_run(
+                ctx, entry, input, confirmed,
+            )?)))
         }
         Command::Call {
             capability,
@@ -345,6 +353,10 @@ fn prepared_run(
     confirmed: bool,
 ) -> Result<RunJob, CommandError> {
     check_gate(&entry, ctx.preset, confirmed)?;
+    crate::seal::check(&ctx.review.root, &entry).map_err(|reason| CommandError::Sealed {
+        tool: entry.id(),
+        reason: Box::new(reason),
+    })?;
     crate::runner::preflight(&entry, input.as_deref())?;
     let request = RunRequest {
         root: ctx.review.root.clone(),
@@ -614,6 +626,11 @@ mod tests {
     #[test]
     fn a_decision_and_gc_go_through_the_same_apply() {
         let (dir, ctx) = workspace(&[("experimental", "greet", "low", "")]);
+        crate::review::testing::mark_validated(
+            dir.path(),
+            &mut ctx.store.get().expect("store").lock(),
+            "experimental/greet",
+        );
         let rt = runtime();
         let decided = rt.block_on(apply(
             &ctx,

@@ -18,6 +18,7 @@ pub mod quality;
 pub mod review;
 pub mod runner;
 pub mod safe_fs;
+pub mod seal;
 pub mod services;
 pub mod store;
 pub mod text;

@@ -48,7 +48,7 @@ pub fn tools_named(
     found.retain(|e| e.name == name);
     if !found
         .iter()
-        .any(|e| tiers.contains(&e.tier) && spec.accepts(&e.version))
+        .any(|e| tiers.contains(&e.tier) && spec.matches(e))
     {
         found = scan_for(root, limits, store, name);
     }
@@ -69,7 +69,7 @@ pub fn active_in_usual_folder(root: &Path, limits: ScanLimits, spec: &ToolId) ->
     [Tier::Core, Tier::Approved].into_iter().find_map(|tier| {
         let usual = root.join(tier.dir_name()).join(&spec.name);
         let entry = load_path(root, tier, &usual, limits)?;
-        (entry.name == spec.name && spec.accepts(&entry.version)).then_some(entry)
+        spec.matches(&entry).then_some(entry)
     })
 }
 

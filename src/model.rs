@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 mod tool_id;
-pub use tool_id::{NAME_RULE, ToolId, ToolIdError, is_valid_name};
+pub use tool_id::{MIN_HASH_PREFIX, NAME_RULE, ToolId, ToolIdError, is_valid_name};
 
 /// A word that is none of a string enum's spellings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -239,6 +239,14 @@ pub struct ToolEntry {
     pub warnings: Vec<String>,
     #[serde(skip)]
     pub manifest: Option<Arc<Manifest>>,
+    /// The first file or folder of the tool (relative to it; `""` is the folder) that other
+    /// users may write, as the folder was last read: such content is not frozen.
+    #[serde(skip)]
+    pub writable_by_others: Option<PathBuf>,
+    /// For an active tool: how its content stands against what a person accepted (`None`:
+    /// as accepted, or not known yet). Filled in by `seal::SealBook::mark`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<crate::seal::Drift>,
 }
 
 impl ToolEntry {
@@ -329,6 +337,8 @@ impl ToolEntry {
             fingerprint: String::new(),
             warnings: vec![],
             manifest: None,
+            writable_by_others: None,
+            drift: None,
         }
     }
 }

@@ -87,6 +87,7 @@ fn approve_supersedes_the_active_version_and_keeps_it_as_a_snapshot() {
     let root = ws.path();
     let old_hash = content_hash(root, "csv_to_json", "1.2.0");
     let new_hash = content_hash(root, "csv_to_json", "1.3.0");
+    validate(root, "csv_to_json@1.3.0");
     let line = ok(
         root,
         &["approve", "csv_to_json", "--reason", "detects ; and tabs"],
@@ -136,10 +137,19 @@ fn with_two_candidates_approve_asks_which_one() {
         &["evolve", "csv_to_json@1.3.0", "--hint", "Handle quotes"],
     );
     let err = refused(root, &["approve", "csv_to_json"]);
+    let (old, new) = (
+        content_hash(root, "csv_to_json", "1.3.0"),
+        content_hash(root, "csv_to_json", "1.4.0"),
+    );
     assert_eq!(
         err,
-        "toolbench: csv_to_json in experimental/: several candidates (csv_to_json@1.3.0, csv_to_json@1.4.0); say which with NAME@VERSION"
+        format!(
+            "toolbench: csv_to_json in experimental/: several match (csv_to_json@1.3.0 experimental/csv_to_json-1.3.0 {}, csv_to_json@1.4.0 experimental/csv_to_json-1.4.0 {}); say which with NAME@VERSION or --hash PREFIX",
+            &old[..12],
+            &new[..12]
+        )
     );
+    validate(root, "csv_to_json@1.4.0");
     ok(root, &["approve", "csv_to_json@1.4.0"]);
     assert_eq!(tiers_of(root, "csv_to_json", "1.4.0"), ["approved"]);
     assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
@@ -149,6 +159,7 @@ fn with_two_candidates_approve_asks_which_one() {
 fn approve_wraps_a_bare_script_into_a_folder_first() {
     let ws = workspace();
     let root = ws.path();
+    validate(root, "count_todos");
     let line = ok(root, &["approve", "count_todos"]);
     assert_eq!(
         line,
@@ -221,6 +232,7 @@ fn a_symlink_leading_out_of_the_tool_folder_is_refused() {
     );
     std::fs::remove_file(folder.join("data.txt")).expect("rm");
     std::os::unix::fs::symlink("run.sh", folder.join("data.txt")).expect("symlink");
+    validate(root, "peek");
     ok(root, &["approve", "peek"]);
     assert!(
         root.join("approved/peek/data.txt")
@@ -348,6 +360,7 @@ fn archive_then_restore_returns_a_tool_to_the_tier_it_left() {
 fn restore_is_refused_when_the_name_is_active_in_that_tier() {
     let ws = workspace();
     let root = ws.path();
+    validate(root, "csv_to_json@1.3.0");
     ok(root, &["approve", "csv_to_json"]);
     let err = refused(root, &["restore", "csv_to_json"]);
     assert_eq!(
@@ -361,6 +374,7 @@ fn restore_is_refused_when_the_name_is_active_in_that_tier() {
 fn rollback_makes_the_previous_version_active_again() {
     let ws = workspace();
     let root = ws.path();
+    validate(root, "csv_to_json@1.3.0");
     ok(root, &["approve", "csv_to_json"]);
     let line = ok(root, &["rollback", "csv_to_json"]);
     assert_eq!(
@@ -383,9 +397,12 @@ fn rollback_makes_the_previous_version_active_again() {
         "rolled back csv_to_json to 1.3.0 (approved; 1.2.0 archived, kept as snapshot)\n"
     );
     assert_eq!(version_in(&root.join("approved/csv_to_json")), "1.3.0");
-    // The copy out of the snapshot is writable like any tool folder.
+    // The copy out of the snapshot is frozen like every active copy: nobody may write it.
     let meta = std::fs::metadata(root.join("approved/csv_to_json/tool.toml")).expect("meta");
-    assert!(!meta.permissions().readonly());
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o222,
+        0
+    );
 }
 
 #[test]
@@ -409,6 +426,7 @@ fn rollback_without_an_earlier_version_is_refused() {
 fn two_processes_deciding_on_one_tool_one_wins_the_other_is_told_to_retry() {
     let ws = workspace();
     let root = ws.path();
+    validate(root, "csv_to_json@1.3.0");
     let held = toolbench::review::lock::ToolLock::acquire(root, "csv_to_json").expect("lock");
     let err = refused(root, &["approve", "csv_to_json"]);
     assert_eq!(
@@ -431,7 +449,7 @@ fn two_real_processes_racing_end_with_one_decision() {
     let root = ws.path();
     // The store exists already: two first-time opens racing on the schema is another matter
     // (see the store's migrations).
-    ok(root, &["review", "--json"]);
+    validate(root, "csv_to_json@1.3.0");
     let config = tempfile::tempdir().expect("config");
     let spawn = || {
         Command::new(BIN)
@@ -496,6 +514,7 @@ fn a_move_that_fails_leaves_the_previous_state_intact() {
 fn no_space_during_the_second_move_puts_the_first_one_back() {
     let ws = workspace();
     let root = ws.path();
+    validate(root, "csv_to_json@1.3.0");
     let config = tempfile::tempdir().expect("config");
     let out = Command::new(BIN)
         .arg("--root")
@@ -506,9 +525,15 @@ fn no_space_during_the_second_move_puts_the_first_one_back() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stderr(&out).trim(),
-        "toolbench: cannot move experimental/csv_to_json-1.3.0 to approved/csv_to_json: No space left on device; nothing was changed"
+    // The second move takes the candidate away for its frozen copy to take its place.
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(
+            "toolbench: cannot move experimental/csv_to_json-1.3.0 to .toolbench/staging/"
+        ) && err
+            .trim()
+            .ends_with("/reviewed: No space left on device; nothing was changed"),
+        "{err}"
     );
     assert_eq!(tiers_of(root, "csv_to_json", "1.2.0"), ["approved"]);
     assert_eq!(tiers_of(root, "csv_to_json", "1.3.0"), ["experimental"]);
@@ -856,6 +881,7 @@ fn with_auto_commit_each_decision_becomes_a_commit_with_a_reviewed_by_trailer() 
     )
     .expect("w");
     git(root, &["add", "unrelated.txt"]);
+    validate(root, "csv_to_json@1.3.0");
     let line = ok(root, &["approve", "csv_to_json", "--reason", "works"]);
     assert!(line.contains("; committed "), "{line}");
     let message = git(root, &["log", "-1", "--format=%B"]);

@@ -209,6 +209,7 @@ fn a_link_planted_in_the_version_store_cannot_redirect_a_snapshot() {
     let (_dir, root, outside) = setup();
     std::fs::create_dir_all(root.join(".toolbench/versions")).expect("mkdir");
     std::os::unix::fs::symlink(&outside, root.join(".toolbench/versions/x")).expect("symlink");
+    validate(&root, "x");
     let err = refused(&root, &["approve", "x"]);
     assert!(err.contains("goes through a symlink"), "{err}");
     assert!(contents(&outside).is_empty(), "no snapshot written outside");
@@ -222,8 +223,10 @@ fn a_link_planted_in_the_version_store_cannot_redirect_a_snapshot() {
 #[test]
 fn a_link_planted_in_a_snapshot_cannot_redirect_a_rollback() {
     let (_dir, root, outside) = setup();
+    validate(&root, "x");
     ok(&root, &["approve", "x"]);
     ok(&root, &["evolve", "x", "--hint", "second"]);
+    validate(&root, "x@1.1.0");
     ok(&root, &["approve", "x@1.1.0"]);
     // Roll back from the snapshot alone: the archived copy of 1.0.0 is gone.
     for entry in std::fs::read_dir(root.join("archived"))

@@ -89,7 +89,7 @@ const CASES: &[Case] = &[
     Case {
         name: "approve",
         tool: "csv_to_json",
-        setup: &[],
+        setup: &[&["validate", "csv_to_json@1.3.0"]],
         args: &["approve", "csv_to_json", "--reason", "crash test"],
     },
     Case {
@@ -113,7 +113,10 @@ const CASES: &[Case] = &[
     Case {
         name: "rollback",
         tool: "csv_to_json",
-        setup: &[&["approve", "csv_to_json"]],
+        setup: &[
+            &["validate", "csv_to_json@1.3.0"],
+            &["approve", "csv_to_json"],
+        ],
         args: &["rollback", "csv_to_json"],
     },
     Case {
@@ -308,6 +311,7 @@ fn rollback_survives_a_crash_at_every_point() {
 fn every_crash_point_is_reached_by_a_two_move_decision() {
     for point in CRASH_POINTS {
         let ws = sample_workspace();
+        ok(ws.path(), &["validate", "csv_to_json@1.3.0"]);
         let out = run(
             ws.path(),
             &["approve", "csv_to_json"],

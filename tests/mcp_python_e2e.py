@@ -118,6 +118,10 @@ async def main(binary, workspace, env):
             status = await session.call_tool("toolbench_review_status", {"name": "shout"})
             check(status.structured_content["proposals"][0]["state"] == "pending", "review status: pending")
 
+            # A person reads the validation report before approving: the approval is bound
+            # to the content that report judged.
+            out = await asyncio.to_thread(cli, "validate", "shout")
+            check(out.returncode == 0, "toolbench validate: the proposal passes", out.stdout + out.stderr)
             # Count from a quiet moment: the candidate landing may itself have been announced.
             await asyncio.sleep(0.3)
             list_changed.clear()

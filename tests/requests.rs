@@ -313,6 +313,7 @@ async fn a_later_proposal_links_to_the_request() {
     assert_eq!(linked["folder"], "experimental/line_count");
 
     // With a candidate waiting, the name means the tool again.
+    bench.cli(&["validate", "line_count"]);
     let out = bench.cli(&["approve", "line_count"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(bench.root().join("approved/line_count/tool.toml").is_file());

@@ -89,11 +89,10 @@ fn show_reads_the_folder_as_it_is_and_corrects_the_index() {
     assert_eq!(indexed.len(), 1);
 
     // Changed in place: a new version and new content.
-    std::fs::write(
-        root.join("approved/alpha/tool.toml"),
-        manifest("alpha", "1.1.0"),
-    )
-    .expect("write");
+    overwrite(
+        &root.join("approved/alpha/tool.toml"),
+        &manifest("alpha", "1.1.0"),
+    );
     let shown = show(root, "alpha");
     assert_eq!(shown["version"], "1.1.0");
     assert_ne!(shown["content_hash"], indexed[0].2.as_str());
@@ -134,25 +133,43 @@ fn show_reads_the_folder_as_it_is_and_corrects_the_index() {
 }
 
 #[test]
-fn run_runs_the_folder_as_it_is_now() {
+fn run_refuses_an_active_folder_changed_behind_our_back_until_its_content_is_approved() {
     let ws = workspace(&[("approved", "echoer", "echo one\n")]);
     let root = ws.path();
     assert_eq!(ok(root, &["run", "echoer"]), "one\n");
 
-    std::fs::write(root.join("approved/echoer/run.sh"), "echo two\n").expect("write");
+    // Changed in place: read as it is now, and refused for it.
+    overwrite(&root.join("approved/echoer/run.sh"), "echo two\n");
+    let changed = show(root, "echoer")["content_hash"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let err = refused(root, &["run", "echoer"]);
+    assert!(
+        err.starts_with(
+            "toolbench: echoer@1.0.0 will not run: approved/echoer was modified since approval"
+        ),
+        "{err}"
+    );
+    validate(root, "echoer");
+    ok(root, &["approve", "echoer", "--hash", &changed[..12]]);
     assert_eq!(ok(root, &["run", "echoer"]), "two\n");
 
-    // The folder now holds another tool: the old name is gone, the new one runs.
-    std::fs::write(
-        root.join("approved/echoer/tool.toml"),
-        manifest("other", "1.0.0"),
-    )
-    .expect("write");
+    // The folder now holds another tool: the old name is gone, and the new one was never
+    // approved here.
+    overwrite(
+        &root.join("approved/echoer/tool.toml"),
+        &manifest("other", "1.0.0"),
+    );
     assert_eq!(
         refused(root, &["run", "echoer"]),
         "toolbench: no tool named \"echoer\" in the workspace (see `toolbench list`)"
     );
-    assert_eq!(ok(root, &["run", "other"]), "two\n");
+    let err = refused(root, &["run", "other"]);
+    assert!(
+        err.contains("approved/echoer was not approved in this workspace"),
+        "{err}"
+    );
 
     std::fs::remove_dir_all(root.join("approved/echoer")).expect("rm");
     assert_eq!(
@@ -164,17 +181,28 @@ fn run_runs_the_folder_as_it_is_now() {
 }
 
 #[test]
-fn approve_decides_on_the_candidate_as_it_is_now() {
+fn approve_decides_on_the_candidate_as_validated_wherever_it_moved() {
     let ws = workspace(&[
         ("experimental", "gamma", "echo v1\n"),
         ("experimental", "delta", "true\n"),
         ("experimental", "eps", "true\n"),
     ]);
     let root = ws.path();
+    for name in ["gamma", "delta", "eps"] {
+        validate(root, name);
+    }
     let indexed = rows(root, "gamma");
 
-    // Changed behind our back: what is approved, recorded and snapshotted is the new content.
-    std::fs::write(root.join("experimental/gamma/run.sh"), "echo v2\n").expect("write");
+    // Changed behind our back: refused until the new content is validated; then what is
+    // approved, recorded and snapshotted is the new content.
+    overwrite(&root.join("experimental/gamma/run.sh"), "echo v2\n");
+    let err = refused(root, &["approve", "gamma"]);
+    assert!(
+        err.starts_with("toolbench: cannot approve gamma@1.0.0: experimental/gamma changed since validation (validated "),
+        "{err}"
+    );
+    assert!(err.ends_with("): validate again"), "{err}");
+    validate(root, "gamma");
     ok(root, &["approve", "gamma"]);
     let now = listed(root, "gamma");
     assert_eq!(now.len(), 1);
@@ -197,7 +225,8 @@ fn approve_decides_on_the_candidate_as_it_is_now() {
         "toolbench: no tool named \"delta\" in the workspace (see `toolbench list`)"
     );
 
-    // Moved behind our back: found where it is, and the index follows the decision.
+    // Moved behind our back: the content validated is found where it is, and the index
+    // follows the decision.
     std::fs::rename(
         root.join("experimental/eps"),
         root.join("experimental/eps-2"),
@@ -240,6 +269,7 @@ fn two_processes_decide_on_a_tool_while_a_third_runs_it() {
         "echo started; sleep 1; echo finished\n",
     )]);
     let root = ws.path();
+    validate(root, "slow");
     let config = tempfile::tempdir().expect("config");
     let spawn = |args: &[&str]| {
         Command::new(BIN)

@@ -372,7 +372,8 @@ fn approving_from_the_review_pane_moves_the_tool_and_records_the_reason() {
     );
     let config = tempfile::tempdir().expect("tempdir");
     let mut session = Session::start(ws.path(), config.path());
-    session.wait_for("Review (1)");
+    // An approval is of content validation judged: wait for the verdict, as a person would.
+    session.wait_for("! greet");
     session.type_keys("4");
     session.type_keys("a");
     session.wait_for("Approve greet@1.0.0?");

@@ -400,6 +400,8 @@ impl Spec {
             fingerprint: String::new(),
             warnings: Vec::new(),
             manifest: None,
+            writable_by_others: None,
+            drift: None,
         }
     }
 

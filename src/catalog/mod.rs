@@ -54,6 +54,62 @@ pub enum LookupError {
         version: String,
         known: String,
     },
+    /// Asked for by its content hash (a row a person saw, a call a person cleared), and that
+    /// content is no longer there.
+    #[error(
+        "{tool}: the content you asked for ({wanted}) is not there any more ({found}); it changed since it was shown: look at it again"
+    )]
+    ContentChanged {
+        tool: String,
+        wanted: String,
+        /// What is there now: `folder hash12` each.
+        found: String,
+    },
+}
+
+impl LookupError {
+    /// The error for `id`, whose name and version are there but not its content.
+    pub fn content_changed<'e>(
+        id: &ToolId,
+        there: impl IntoIterator<Item = &'e ToolEntry>,
+    ) -> Self {
+        let found: Vec<String> = there.into_iter().map(content_label).collect();
+        LookupError::ContentChanged {
+            tool: id.to_string(),
+            wanted: id
+                .hash
+                .as_deref()
+                .map(short_hash)
+                .unwrap_or("?")
+                .to_string(),
+            found: found.join(", "),
+        }
+    }
+}
+
+/// Hex digits of a content hash shown to people: enough to tell versions apart and to pass
+/// back as `--hash`.
+pub const SHOWN_HASH_LEN: usize = 12;
+
+/// The first [`SHOWN_HASH_LEN`] digits of a content hash.
+pub fn short_hash(hash: &str) -> &str {
+    hash.get(..SHOWN_HASH_LEN).unwrap_or(hash)
+}
+
+/// `experimental/x 3fa2c1d04e1b`: a tool's folder (tier and folder name) and its content,
+/// as errors list them.
+pub fn content_label(entry: &ToolEntry) -> String {
+    let folder = entry
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let hash = if entry.content_hash.is_empty() {
+        "(no hash)"
+    } else {
+        short_hash(&entry.content_hash)
+    };
+    format!("{}/{folder} {hash}", entry.tier)
 }
 
 pub struct Catalog {
@@ -145,8 +201,9 @@ impl Catalog {
         indices
     }
 
-    /// Resolves `name` or `name@version`. A bare name prefers the active tool (core, then
-    /// approved), then a candidate in experimental, then an archived one.
+    /// Resolves `name` or `name@version`, and the content when `id` names it. A bare name
+    /// prefers the active tool (core, then approved), then a candidate in experimental, then
+    /// an archived one.
     pub fn find(&self, id: &ToolId) -> Result<&ToolEntry, LookupError> {
         let mut matches: Vec<&ToolEntry> =
             self.entries.iter().filter(|e| e.name == id.name).collect();
@@ -154,21 +211,25 @@ impl Catalog {
             return Err(LookupError::NotFound(id.to_string()));
         }
         matches.sort_by_key(|e| e.tier);
+        let versioned: Vec<&ToolEntry> = matches
+            .iter()
+            .copied()
+            .filter(|e| id.accepts(&e.version))
+            .collect();
+        if let Some(found) = versioned.iter().find(|e| id.accepts_hash(&e.content_hash)) {
+            return Ok(found);
+        }
         match &id.version {
-            None => Ok(matches[0]),
-            Some(version) => matches
-                .iter()
-                .copied()
-                .find(|e| id.accepts(&e.version))
-                .ok_or_else(|| LookupError::NoSuchVersion {
-                    name: id.name.clone(),
-                    version: version.to_string(),
-                    known: matches
-                        .iter()
-                        .map(|e| e.version.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }),
+            Some(version) if versioned.is_empty() => Err(LookupError::NoSuchVersion {
+                name: id.name.clone(),
+                version: version.to_string(),
+                known: matches
+                    .iter()
+                    .map(|e| e.version.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+            _ => Err(LookupError::content_changed(id, versioned.iter().copied())),
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::catalog::manifest::{self, MANIFEST_FILE, ManifestError};
 use crate::catalog::{infer, links};
 use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
 pub use hash::KnownHashes;
-pub use walk::{OverLimit, ScanLimits, human as human_size};
+pub use walk::{ListError, OverLimit, ScanLimits, human as human_size};
 
 /// Largest script we read to infer a manifest for a bare script.
 const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;
@@ -67,6 +67,21 @@ pub fn scan_workspace(
     let mut entries = parallel_map(&candidates, progress, |(tier, candidate)| {
         load_candidate(root, *tier, candidate, limits, known)
     });
+    entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+    entries
+}
+
+/// Scans only `tiers` of `root`, hashing every folder afresh.
+pub fn scan_tiers(root: &Path, tiers: &[Tier], limits: ScanLimits) -> Vec<ToolEntry> {
+    let candidates: Vec<(Tier, Candidate)> = tiers
+        .iter()
+        .flat_map(|tier| list_tier(root, *tier).into_iter().map(|c| (*tier, c)))
+        .collect();
+    let mut entries = parallel_map(
+        &candidates,
+        &ScanProgress::default(),
+        |(tier, candidate)| load_candidate(root, *tier, candidate, limits, &KnownHashes::default()),
+    );
     entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
     entries
 }
@@ -168,11 +183,16 @@ fn load_folder(
     // Limits first: a folder over them is not read at all, not even its manifest.
     let listing = match walk::list(folder, limits) {
         Ok(listing) => listing,
-        Err(over) => {
+        Err(problem) => {
             let shown = relative_to(root, folder);
             return ToolEntry {
-                oversized: true,
-                ..broken_entry(root, tier, folder, format!("{}: {over}", shown.display()))
+                oversized: matches!(problem, ListError::Over(_)),
+                ..broken_entry(
+                    root,
+                    tier,
+                    folder,
+                    format!("{}: {problem}", shown.display()),
+                )
             };
         }
     };
@@ -200,11 +220,12 @@ fn load_folder(
                 .iter()
                 .map(|w| strip_root(root, w))
                 .collect();
-            entry.fingerprint = hash::fingerprint(&listing);
+            entry.fingerprint = hash::fingerprint(&listing.files);
             entry.content_hash = match known.get(folder, &entry.fingerprint) {
                 Some(hash) => hash.to_string(),
-                None => hash::hash_listing(folder, &listing),
+                None => hash::hash_listing(folder, &listing.files),
             };
+            entry.writable_by_others = listing.writable_by_others;
             entry
         }
         Err(error) => broken_entry(root, tier, folder, error),
@@ -269,6 +290,8 @@ fn entry_from_manifest(tier: Tier, path: &Path, manifest: Manifest) -> ToolEntry
         fingerprint: String::new(),
         warnings: Vec::new(),
         manifest: Some(Arc::new(manifest)),
+        writable_by_others: None,
+        drift: None,
     }
 }
 
@@ -294,6 +317,8 @@ fn broken_entry(root: &Path, tier: Tier, path: &Path, error: String) -> ToolEntr
         fingerprint: String::new(),
         warnings: Vec::new(),
         manifest: None,
+        writable_by_others: None,
+        drift: None,
     }
 }
 
@@ -310,12 +335,13 @@ fn strip_root(root: &Path, message: &str) -> String {
 }
 
 /// The content hash of a folder that already passed a scan (a snapshot, a copy, a tool
-/// about to be approved): no limits apply here.
+/// about to be approved): no limits apply here. Empty, which is no content's hash, when the
+/// folder cannot be listed whole (it holds a FIFO, a folder that cannot be read).
 pub fn hash_tool_folder(folder: &Path) -> String {
-    hash::hash_listing(
-        folder,
-        &walk::list(folder, ScanLimits::NONE).unwrap_or_default(),
-    )
+    match walk::list(folder, ScanLimits::NONE) {
+        Ok(listing) => hash::hash_listing(folder, &listing.files),
+        Err(_) => String::new(),
+    }
 }
 
 fn hash_bytes_of(files: &[(PathBuf, Vec<u8>)]) -> String {
@@ -330,10 +356,11 @@ fn hash_bytes_of(files: &[(PathBuf, Vec<u8>)]) -> String {
 }
 
 /// Relative paths of the regular files and symlinks of a folder that passed a scan, in path
-/// order, skipping cache folders (`walk`).
+/// order: what its content hash covers. Empty when it cannot be listed whole.
 pub fn collect_files(folder: &Path) -> Vec<PathBuf> {
     walk::list(folder, ScanLimits::NONE)
         .unwrap_or_default()
+        .files
         .into_iter()
         .map(|listed| listed.relative)
         .collect()

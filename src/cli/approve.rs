@@ -10,6 +10,8 @@ pub struct ApproveArgs {
     /// archived (and kept as a snapshot). The NAME of a tool request with no candidate in
     /// experimental/ approves the request: the agent may write it; nothing moves.
     tool: String,
+    #[command(flatten)]
+    content: super::ContentArg,
     /// Why, recorded with the decision.
     #[arg(long, value_name = "R")]
     reason: Option<String>,
@@ -17,5 +19,10 @@ pub struct ApproveArgs {
 
 pub fn run(args: ApproveArgs, ws: &Workspace) -> CliResult {
     let reason = args.reason;
-    decide::take(ws, &args.tool, ReviewCommand::Approve { reason })
+    decide::take(
+        ws,
+        &args.tool,
+        &args.content,
+        ReviewCommand::Approve { reason },
+    )
 }

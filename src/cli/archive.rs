@@ -8,6 +8,8 @@ pub struct ArchiveArgs {
     /// NAME or NAME@VERSION of a tool in core/, approved/ or experimental/ (a bare NAME means
     /// the active one first).
     tool: String,
+    #[command(flatten)]
+    content: super::ContentArg,
     /// Why, recorded with the decision.
     #[arg(long, value_name = "R")]
     reason: Option<String>,
@@ -15,5 +17,10 @@ pub struct ArchiveArgs {
 
 pub fn run(args: ArchiveArgs, ws: &Workspace) -> CliResult {
     let reason = args.reason;
-    decide::take(ws, &args.tool, ReviewCommand::Archive { reason })
+    decide::take(
+        ws,
+        &args.tool,
+        &args.content,
+        ReviewCommand::Archive { reason },
+    )
 }

@@ -2,7 +2,7 @@
 //! reported (one line on stdout; recoveries and warnings on stderr).
 
 use super::term::{errln, outln};
-use super::{CliError, CliResult, Workspace, runtime, tool_id};
+use super::{CliError, CliResult, ContentArg, Workspace, content_id, runtime};
 use crate::command::{self, Applied, Command};
 use crate::review::{Decision, Outcome, ReviewCommand, ReviewContext, journal};
 
@@ -11,9 +11,14 @@ pub(super) fn context(ws: &Workspace) -> ReviewContext {
 }
 
 /// Takes one decision (or answers a tool request) the way every front end does, and prints it.
-pub(super) fn take(ws: &Workspace, tool: &str, command: ReviewCommand) -> CliResult {
+pub(super) fn take(
+    ws: &Workspace,
+    tool: &str,
+    content: &ContentArg,
+    command: ReviewCommand,
+) -> CliResult {
     let command = Command::Decide {
-        tool: tool_id(tool)?,
+        tool: content_id(tool, content)?,
         decision: command,
     };
     let ctx = ws.command_context()?;

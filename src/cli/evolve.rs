@@ -9,6 +9,8 @@ use crate::review::ReviewCommand;
 pub struct EvolveArgs {
     /// NAME or NAME@VERSION of the tool to evolve (any tier); the original is never touched.
     tool: String,
+    #[command(flatten)]
+    content: super::ContentArg,
     /// What the new version should do differently (recorded as provenance.hint).
     #[arg(long, value_name = "H")]
     hint: String,
@@ -36,7 +38,12 @@ pub fn run(args: EvolveArgs, ws: &Workspace) -> CliResult {
         None => None,
     };
     let hint = args.hint;
-    decide::take(ws, &args.tool, ReviewCommand::Evolve { hint, with })
+    decide::take(
+        ws,
+        &args.tool,
+        &args.content,
+        ReviewCommand::Evolve { hint, with },
+    )
 }
 
 /// Splits on whitespace; words that name an existing relative path become absolute, because

@@ -55,10 +55,12 @@ pub fn run(args: FailuresArgs, ws: &Workspace) -> CliResult {
         Some(ToolId {
             name,
             version: None,
+            ..
         }) => store.list_failures(Some(&name), args.limit)?,
         Some(ToolId {
             name,
             version: Some(version),
+            ..
         }) => store.list_failures_of_version(&name, &version.to_string(), args.limit)?,
     };
     if args.json {

@@ -198,6 +198,25 @@ pub(crate) fn tool_id(spec: &str) -> Result<ToolId, CliError> {
     Ok(spec.parse::<ToolId>()?)
 }
 
+/// `--hash PREFIX`: which content a command acts on, when a name and version are not enough
+/// (two folders hold one `NAME@VERSION`) or a person wants the command bound to what they saw.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct ContentArg {
+    /// Act only on the content whose hash starts with PREFIX (8 or more hex digits, as
+    /// `list`, `show` and `review` print it); refused when the tool's content is other.
+    #[arg(long, value_name = "PREFIX")]
+    hash: Option<String>,
+}
+
+/// `spec` bound to the content `content` names, if it names one.
+pub(crate) fn content_id(spec: &str, content: &ContentArg) -> Result<ToolId, CliError> {
+    let id = tool_id(spec)?;
+    Ok(match &content.hash {
+        Some(prefix) => id.with_hash(prefix)?,
+        None => id,
+    })
+}
+
 /// `run`'s sandbox helper, forked as the process's first act when `args` name `run`: the heap
 /// is then almost empty, so the pages this process writes while it parses its arguments and
 /// looks up the tool are its own, not copies of pages it shares with the helper.

@@ -7,8 +7,10 @@ use crate::review::ReviewCommand;
 pub struct PromoteArgs {
     /// NAME or NAME@VERSION of a tool in approved/; it moves to core/.
     tool: String,
+    #[command(flatten)]
+    content: super::ContentArg,
 }
 
 pub fn run(args: PromoteArgs, ws: &Workspace) -> CliResult {
-    decide::take(ws, &args.tool, ReviewCommand::Promote)
+    decide::take(ws, &args.tool, &args.content, ReviewCommand::Promote)
 }

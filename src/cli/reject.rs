@@ -8,6 +8,8 @@ pub struct RejectArgs {
     /// NAME or NAME@VERSION of a tool in experimental/; it moves to archived/. The NAME of a
     /// tool request with no candidate in experimental/ rejects the request.
     tool: String,
+    #[command(flatten)]
+    content: super::ContentArg,
     /// Why it is rejected (required; recorded with the decision).
     #[arg(long, value_name = "R")]
     reason: String,
@@ -15,5 +17,10 @@ pub struct RejectArgs {
 
 pub fn run(args: RejectArgs, ws: &Workspace) -> CliResult {
     let reason = args.reason;
-    decide::take(ws, &args.tool, ReviewCommand::Reject { reason })
+    decide::take(
+        ws,
+        &args.tool,
+        &args.content,
+        ReviewCommand::Reject { reason },
+    )
 }

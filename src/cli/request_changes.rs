@@ -8,6 +8,8 @@ pub struct RequestChangesArgs {
     /// NAME or NAME@VERSION of a tool in experimental/; it stays there. The NAME of a tool
     /// request with no candidate in experimental/ answers the request with the feedback.
     tool: String,
+    #[command(flatten)]
+    content: super::ContentArg,
     /// What should change; written to REVIEW.md in the tool folder for its author (for a
     /// request: kept with it, and returned by toolbench_review_status).
     #[arg(long, value_name = "F")]
@@ -16,5 +18,10 @@ pub struct RequestChangesArgs {
 
 pub fn run(args: RequestChangesArgs, ws: &Workspace) -> CliResult {
     let feedback = args.feedback;
-    decide::take(ws, &args.tool, ReviewCommand::RequestChanges { feedback })
+    decide::take(
+        ws,
+        &args.tool,
+        &args.content,
+        ReviewCommand::RequestChanges { feedback },
+    )
 }

@@ -8,8 +8,10 @@ pub struct RestoreArgs {
     /// NAME or NAME@VERSION of a tool in archived/; it goes back to the tier it left
     /// (experimental when unknown).
     tool: String,
+    #[command(flatten)]
+    content: super::ContentArg,
 }
 
 pub fn run(args: RestoreArgs, ws: &Workspace) -> CliResult {
-    decide::take(ws, &args.tool, ReviewCommand::Restore)
+    decide::take(ws, &args.tool, &args.content, ReviewCommand::Restore)
 }

@@ -7,6 +7,8 @@ use crate::review::ReviewCommand;
 pub struct RollbackArgs {
     /// NAME of an active tool (core/ or approved/).
     tool: String,
+    #[command(flatten)]
+    content: super::ContentArg,
     /// The version to make active again. Default: the newest kept version older than the
     /// active one.
     #[arg(long, value_name = "VERSION")]
@@ -15,5 +17,10 @@ pub struct RollbackArgs {
 
 pub fn run(args: RollbackArgs, ws: &Workspace) -> CliResult {
     let to = args.to;
-    decide::take(ws, &args.tool, ReviewCommand::Rollback { to })
+    decide::take(
+        ws,
+        &args.tool,
+        &args.content,
+        ReviewCommand::Rollback { to },
+    )
 }

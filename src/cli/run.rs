@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::term::{self, errln};
-use super::{CliError, CliResult, Workspace, live_output, runtime, tool_id};
+use super::{CliError, CliResult, Workspace, content_id, live_output, runtime};
 use crate::command::{self, Applied, Command};
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob};
 use crate::model::{RunRecord, RunStatus};
@@ -22,6 +22,8 @@ const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
 pub struct RunArgs {
     /// NAME or NAME@VERSION.
     tool: String,
+    #[command(flatten)]
+    content: super::ContentArg,
     /// Input as JSON text, or @FILE to read it from a file.
     #[arg(long)]
     input: Option<String>,
@@ -35,7 +37,7 @@ pub struct RunArgs {
 
 /// `preforked`: the sandbox helper forked as the process started (`super::helper_ahead`).
 pub fn run(args: RunArgs, ws: &Workspace, preforked: PreforkedHelper) -> CliResult {
-    let tool = tool_id(&args.tool)?;
+    let tool = content_id(&args.tool, &args.content)?;
     let input = read_input(args.input.as_deref())?;
     let mut ctx = ws.run_context(args.json)?;
     ctx.preforked = preforked;
@@ -56,7 +58,7 @@ pub fn run(args: RunArgs, ws: &Workspace, preforked: PreforkedHelper) -> CliResu
         let Applied::Run(job) = command::apply(&ctx, command).await? else {
             return Err(CliError::msg("run: the library answered without a run"));
         };
-        follow(job, live).await
+        follow(*job, live).await
     })?;
     if args.json {
         print_json(&record, &outcome)?;

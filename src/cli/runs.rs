@@ -60,10 +60,12 @@ pub fn run(args: RunsArgs, ws: &Workspace) -> CliResult {
         Some(ToolId {
             name,
             version: None,
+            ..
         }) => store.list_runs(Some(&name), args.limit)?,
         Some(ToolId {
             name,
             version: Some(version),
+            ..
         }) => store.list_runs_of_version(&name, &version.to_string(), args.limit)?,
     };
     if args.json {

@@ -67,7 +67,7 @@ pub async fn call_tool(
         Ok(_) => return refusal(format!("{}: the run did not start", listed.entry.name)),
         Err(e) => return refusal(one_line(&e)),
     };
-    match run_with_progress(job, &context).await {
+    match run_with_progress(*job, &context).await {
         Ok(recorded) => answer(&listed, &recorded.run, &recorded.outcome),
         Err(RunJobError::Unstored(e)) => {
             refusal(format!("{}: the run finished but {e}", listed.entry.name))

@@ -5,14 +5,20 @@ use std::str::FromStr;
 
 use super::ToolEntry;
 
-/// A tool name, optionally with a version. Parsed from user input with [`FromStr`] (which
-/// checks the manifest's name rule and that the version is semver); built from catalog
-/// entries with [`ToolId::of`], which takes the entry's name as it is (a broken tool's folder
-/// name need not follow the rule).
+/// A tool name, optionally with a version and a content hash. Parsed from user input with
+/// [`FromStr`] (which checks the manifest's name rule and that the version is semver); built
+/// from catalog entries with [`ToolId::of`], which takes the entry's name as it is (a broken
+/// tool's folder name need not follow the rule), or with [`ToolId::content_of`], which also
+/// binds the id to the exact content a person saw or a rule cleared.
+///
+/// The hash is never part of the text form (`name@version`), which manifests and records
+/// spell: it travels beside it, from `--hash` or from the row a person acted on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ToolId {
     pub name: String,
     pub version: Option<semver::Version>,
+    /// The content hash, or a prefix of it (lowercase hex), the tool must have.
+    pub hash: Option<String>,
 }
 
 /// Why a `name@version` spec was refused; one line, naming the spec.
@@ -29,6 +35,7 @@ impl ToolId {
         ToolId {
             name: name.into(),
             version: None,
+            hash: None,
         }
     }
 
@@ -44,7 +51,36 @@ impl ToolId {
         ToolId {
             name: name.to_string(),
             version: semver::Version::parse(version).ok(),
+            hash: None,
         }
+    }
+
+    /// The entry's identity bound to its content: a lookup with it finds this content or
+    /// nothing. A broken entry, which has no hash, is named by its folder as in [`ToolId::of`].
+    pub fn content_of(entry: &ToolEntry) -> Self {
+        let hash = (!entry.content_hash.is_empty()).then(|| entry.content_hash.clone());
+        ToolId {
+            hash,
+            ..Self::of(entry)
+        }
+    }
+
+    /// The same id, bound to content whose hash starts with `prefix`.
+    pub fn with_hash(self, prefix: &str) -> Result<Self, ToolIdError> {
+        let refuse = |problem: &str| ToolIdError {
+            spec: prefix.to_string(),
+            problem: problem.to_string(),
+        };
+        if prefix.len() < MIN_HASH_PREFIX {
+            return Err(refuse("a content hash prefix needs at least 8 hex digits"));
+        }
+        if !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(refuse("a content hash is hex digits only"));
+        }
+        Ok(ToolId {
+            hash: Some(prefix.to_ascii_lowercase()),
+            ..self
+        })
     }
 
     /// True when `version` (as a catalog entry or a record spells it) is the one asked for,
@@ -54,7 +90,25 @@ impl ToolId {
             .as_ref()
             .is_none_or(|v| semver::Version::parse(version).is_ok_and(|other| other == *v))
     }
+
+    /// True when `content_hash` is the content asked for, or none was.
+    pub fn accepts_hash(&self, content_hash: &str) -> bool {
+        self.hash
+            .as_deref()
+            .is_none_or(|prefix| !content_hash.is_empty() && content_hash.starts_with(prefix))
+    }
+
+    /// The entry is this tool: same name, the version and content asked for.
+    pub fn matches(&self, entry: &ToolEntry) -> bool {
+        entry.name == self.name
+            && self.accepts(&entry.version)
+            && self.accepts_hash(&entry.content_hash)
+    }
 }
+
+/// Hex digits a `--hash` prefix needs: 8 make a chance collision among a workspace's
+/// versions of one tool negligible, and are still short to type.
+pub const MIN_HASH_PREFIX: usize = 8;
 
 impl FromStr for ToolId {
     type Err = ToolIdError;
@@ -87,6 +141,7 @@ impl FromStr for ToolId {
         Ok(ToolId {
             name: name.to_string(),
             version,
+            hash: None,
         })
     }
 }

@@ -264,6 +264,7 @@ mod tests {
         let tool = ToolId::named("greet");
         let refused = apply(&ctx, &store, &tool, &DecisionKind::Reject.with_text(""));
         assert!(refused.is_err(), "a reject needs its reason");
+        crate::review::testing::mark_validated(dir.path(), &mut store.lock(), "experimental/greet");
         let decision = apply(
             &ctx,
             &store,

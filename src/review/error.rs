@@ -15,8 +15,10 @@ pub enum ReviewError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Fs(#[from] SafeFsError),
-    #[error("{tool}: several candidates ({versions}); say which with NAME@VERSION")]
-    Ambiguous { tool: String, versions: String },
+    #[error(transparent)]
+    Seal(Box<crate::seal::SealError>),
+    #[error("{tool}: several match ({choices}); say which with NAME@VERSION or --hash PREFIX")]
+    Ambiguous { tool: String, choices: String },
     /// The action is not allowed for this tool, with the reason.
     #[error("cannot {action} {tool}: {reason}")]
     Refused {
@@ -52,6 +54,12 @@ pub enum ReviewError {
     },
     #[error("{path}: unreadable journal entry ({reason}); left in place, remove it by hand")]
     Journal { path: PathBuf, reason: String },
+}
+
+impl From<crate::seal::SealError> for ReviewError {
+    fn from(e: crate::seal::SealError) -> Self {
+        ReviewError::Seal(Box::new(e))
+    }
 }
 
 impl ReviewError {

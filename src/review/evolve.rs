@@ -304,6 +304,7 @@ fn evolve_from(
         recovered,
         warnings,
         commit: None,
+        in_place: false,
         affected: vec![target],
     };
     drop(lock);

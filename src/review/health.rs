@@ -228,6 +228,7 @@ mod tests {
 
     #[test]
     fn new_version_failing_three_times_in_a_row_is_proposed_for_rollback() {
+        use crate::review::testing::mark_validated;
         use crate::review::{ReviewContext, lifecycle};
         let id = |spec: &str| spec.parse::<crate::model::ToolId>().expect("valid id");
         let dir = tempfile::tempdir().expect("tempdir");
@@ -235,8 +236,10 @@ mod tests {
         let mut store = Store::open(dir.path()).expect("store");
         let ctx = ReviewContext::new(dir.path(), "ana");
         write_candidate(dir.path(), "tool", "1.0.0");
+        mark_validated(dir.path(), &mut store, "experimental/tool");
         lifecycle::approve(&ctx, &mut store, &id("tool@1.0.0"), None).expect("approve 1.0.0");
         write_candidate(dir.path(), "tool-1.1.0", "1.1.0");
+        mark_validated(dir.path(), &mut store, "experimental/tool-1.1.0");
         lifecycle::approve(&ctx, &mut store, &id("tool@1.1.0"), None).expect("approve 1.1.0");
         let after = crate::clock::now_rfc3339();
         for _ in 0..3 {

@@ -243,6 +243,15 @@ pub fn commit(
     }
     crash_point("after-move");
 
+    // The moves stand from here; a seal that cannot be written leaves the intent for
+    // recovery, like a record the store refused.
+    if let Err(e) = crate::seal::apply_decisions(root, &intent.decisions) {
+        return Err(ReviewError::Interrupted {
+            tool: intent.tool.clone(),
+            reason: format!("moved, but the approval records were not written: {e}"),
+            journal: path,
+        });
+    }
     let recorded = store.record_decisions(&intent.decisions, &intent.versions, &intent.kept);
     let recorded = match recorded {
         Ok(recorded) => recorded,
@@ -418,11 +427,17 @@ fn read_intent(path: &Path) -> Result<Intent, ReviewError> {
 
 /// How far the moves of an intent got: the last move whose source is gone and whose target
 /// exists marks every move before it as done too (later moves may carry earlier targets on).
+/// A target an earlier move vacates (the superseded active folder, a tool replaced by its
+/// frozen copy) exists before its move too: that move is done only once the earlier one is,
+/// and a staged copy a crash kept from being made is then not mistaken for one moved.
 fn moves_done(root: &Path, moves: &[Move]) -> usize {
+    let there = |path: &str| root.join(path).symlink_metadata().is_ok();
     for (index, m) in moves.iter().enumerate().rev() {
-        let from_there = root.join(&m.from).symlink_metadata().is_ok();
-        let to_there = root.join(&m.to).symlink_metadata().is_ok();
-        if !from_there && to_there {
+        let vacated_first = moves[..index]
+            .iter()
+            .filter(|earlier| earlier.from == m.to)
+            .all(|earlier| there(&earlier.to));
+        if !there(&m.from) && there(&m.to) && vacated_first {
             return index + 1;
         }
     }
@@ -472,6 +487,13 @@ fn recover_one(
             return Ok(());
         }
     }
+    crate::seal::apply_decisions(root, &intent.decisions).map_err(|e| {
+        ReviewError::Interrupted {
+            tool: intent.tool.clone(),
+            reason: format!("cannot write the approval records of the interrupted {what}: {e}"),
+            journal: path.to_path_buf(),
+        }
+    })?;
     let mut missing = Vec::new();
     for decision in &intent.decisions {
         if !store.has_decision(decision)? {

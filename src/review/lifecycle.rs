@@ -15,8 +15,8 @@ use super::journal::{self, Intent, Move};
 use super::steps::{
     activate_version, active_in, after_decision, begin, decided, ensure_tier, finish, free_slot,
     is_active, keep_version, known_hash, known_version, named, non_empty, record, refuse_broken,
-    refuse_links_out, refuse_occupied, relative, resolve, review_text, take_snapshots, tier_slot,
-    wrap_if_bare, write_in_workspace,
+    refuse_links_out, refuse_occupied, refuse_unsealed, relative, resolve, review_text,
+    take_snapshots, tier_slot, wrap_if_bare, write_in_workspace,
 };
 use super::versions::VersionStore;
 use crate::catalog::scan::{ScanLimits, hash_tool_folder};
@@ -111,6 +111,9 @@ pub struct Decision {
     pub warnings: Vec<String>,
     /// The commit made for this decision (`[git] auto_commit`).
     pub commit: Option<String>,
+    /// An approval of an active tool's changed content, where it is.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub in_place: bool,
     /// Paths (relative to the root) this decision changed, for git.
     #[serde(skip)]
     pub affected: Vec<String>,
@@ -130,6 +133,9 @@ impl Decision {
         let mut notes = Vec::new();
         if self.wrapped {
             notes.push("wrapped the bare script with its inferred manifest".to_string());
+        }
+        if self.in_place {
+            notes.push("approved where it is".to_string());
         }
         if let Some(old) = &self.superseded
             && self.action != DecisionAction::Rollback
@@ -187,8 +193,13 @@ impl Decision {
 // Decisions
 // ---------------------------------------------------------------------------------------------
 
-/// experimental → approved. Supersedes (archives, keeping a snapshot) the active approved
-/// version of the same name.
+/// experimental → approved: the content a person saw and validation judged, copied from its
+/// snapshot into a folder of the reviewer's own with no write permission for anyone, so the
+/// approved tool is that content and nobody's later edit of the candidate reaches it.
+/// Supersedes (archives, keeping a snapshot) the active approved version of the same name.
+///
+/// An active tool whose content is not what was accepted (modified since approval, or never
+/// approved here) is approved where it is, by the same rules.
 pub fn approve(
     ctx: &ReviewContext,
     store: &mut Store,
@@ -199,6 +210,15 @@ pub fn approve(
     let reason = non_empty(reason);
     let (lock, recovered) = begin(ctx, store, spec)?;
     let catalog = named(ctx, store, spec, &[Tier::Experimental]);
+    let candidate = |e: &ToolEntry| e.tier == Tier::Experimental && spec.matches(e);
+    if !catalog.entries().iter().any(candidate) {
+        let active = [Tier::Core, Tier::Approved];
+        if let Ok(found) = resolve(&catalog, spec, &active, ACTION) {
+            let found = found.clone();
+            refuse_broken(ACTION, &found)?;
+            return approve_in_place(ctx, store, lock, recovered, &found, reason);
+        }
+    }
     let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
     refuse_broken(ACTION, found)?;
     let name = found.name.clone();
@@ -209,6 +229,8 @@ pub fn approve(
             format!("a core tool named {name} exists; promote/rollback instead"),
         ));
     }
+    refuse_links_out(ACTION, found)?;
+    refuse_unvalidated(ACTION, ctx, store, found)?;
     // Wrapping comes after the refusals that do not need it, so a refused bare script stays
     // as it was.
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
@@ -237,15 +259,12 @@ pub fn approve(
             Tier::Archived,
             Some(why),
         ));
-        if let Some(kept) = keep_version(active, &at) {
+        if let Some(kept) = keep_version(ctx, active, &at)? {
             intent.kept.push(kept);
             snapshots.push(active.clone());
         }
     }
-    intent.moves.push(Move {
-        from: relative(&ctx.root, &entry.path),
-        to: target.clone(),
-    });
+    let copy = replace_with_frozen_copy(&mut intent, &ctx.root, &entry, &target);
     intent.decisions.push(record(
         ctx,
         &at,
@@ -257,8 +276,10 @@ pub fn approve(
     let activated = activate_version(&entry, &at);
     intent.versions.push(activated.clone());
     snapshots.push(entry.clone());
+    let versions = VersionStore::new(&ctx.root);
     let records = journal::commit(&ctx.root, store, &lock, &intent, || {
-        take_snapshots(&ctx.root, &snapshots)
+        take_snapshots(&ctx.root, &snapshots)?;
+        versions.copy_out(&activated.snapshot, &copy)
     })?;
 
     let mut decision = decided(DecisionAction::Approve, &entry, Tier::Approved, &target);
@@ -267,6 +288,106 @@ pub fn approve(
     decision.snapshot = Some(activated.snapshot);
     decision.wrapped = wrapped;
     finish(ctx, store, decision, &intent, records, recovered)
+}
+
+/// Approves the content an active tool holds now, where it is: the change to a core tool its
+/// author made by hand, or a tool that arrived in `approved/` without a decision here. Only
+/// content that is not what was accepted can be; validated, frozen and sealed like any.
+fn approve_in_place(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    lock: super::lock::ToolLock,
+    recovered: Vec<String>,
+    entry: &ToolEntry,
+    reason: Option<String>,
+) -> Result<Decision, ReviewError> {
+    const ACTION: &str = "approve";
+    let seal = crate::seal::read(&ctx.root, &entry.name)?;
+    if crate::seal::drift_of(entry, seal.as_ref()).is_none() {
+        return Err(ReviewError::refused(
+            ACTION,
+            entry.id(),
+            format!(
+                "{} is active and unchanged since it was approved; there is nothing to approve",
+                relative(&ctx.root, &entry.path)
+            ),
+        ));
+    }
+    refuse_unvalidated(ACTION, ctx, store, entry)?;
+    refuse_links_out(ACTION, entry)?;
+    let at = crate::clock::now_rfc3339();
+    let mut intent = Intent::new(ACTION, &lock);
+    let target = relative(&ctx.root, &entry.path);
+    let copy = replace_with_frozen_copy(&mut intent, &ctx.root, entry, &target);
+    intent.decisions.push(record(
+        ctx,
+        &at,
+        DecisionAction::Approve,
+        entry,
+        entry.tier,
+        reason.clone(),
+    ));
+    let activated = activate_version(entry, &at);
+    intent.versions.push(activated.clone());
+    let versions = VersionStore::new(&ctx.root);
+    let snapshots = [entry.clone()];
+    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+        take_snapshots(&ctx.root, &snapshots)?;
+        versions.copy_out(&activated.snapshot, &copy)
+    })?;
+    let mut decision = decided(DecisionAction::Approve, entry, entry.tier, &target);
+    decision.reason = reason;
+    decision.snapshot = Some(activated.snapshot);
+    decision.in_place = true;
+    finish(ctx, store, decision, &intent, records, recovered)
+}
+
+/// The moves that put a frozen copy of `entry`'s snapshot at `target` and take `entry`'s own
+/// folder away (into the decision's staging folder, removed with it). Returns where the
+/// copy is staged, for the decision to fill before it moves.
+fn replace_with_frozen_copy(
+    intent: &mut Intent,
+    root: &Path,
+    entry: &ToolEntry,
+    target: &str,
+) -> String {
+    let staging = intent.staging_relative();
+    let copy = format!("{staging}/copy");
+    intent.moves.push(Move {
+        from: relative(root, &entry.path),
+        to: format!("{staging}/reviewed"),
+    });
+    intent.moves.push(Move {
+        from: copy.clone(),
+        to: target.to_string(),
+    });
+    copy
+}
+
+/// An approval is of content validation judged: refused when the report on record is of
+/// other content (the candidate changed since), or when there is none.
+fn refuse_unvalidated(
+    action: &'static str,
+    ctx: &ReviewContext,
+    store: &Store,
+    entry: &ToolEntry,
+) -> Result<(), ReviewError> {
+    if store.has_validation_of(&entry.content_hash)? {
+        return Ok(());
+    }
+    let folder = relative(&ctx.root, &entry.path);
+    let now = crate::catalog::short_hash(&entry.content_hash);
+    let reason = match store.validated_hash_at(&folder)? {
+        Some(judged) => format!(
+            "{folder} changed since validation (validated {}, now {now}): validate again",
+            crate::catalog::short_hash(&judged)
+        ),
+        None => format!(
+            "{folder} ({now}) has not been validated: `toolbench validate {}`, read the report, then approve",
+            entry.name
+        ),
+    };
+    Err(ReviewError::refused(action, entry.id(), reason))
 }
 
 /// experimental → archived, with the reason (required).
@@ -361,6 +482,7 @@ pub fn promote(
     let entry = resolve(&catalog, spec, &[Tier::Approved], ACTION)?.clone();
     refuse_broken(ACTION, &entry)?;
     refuse_links_out(ACTION, &entry)?;
+    refuse_unsealed(ACTION, ctx, &entry)?;
     if let Some(core) = active_in(&catalog, Tier::Core, &entry.name) {
         return Err(ReviewError::refused(
             ACTION,
@@ -467,7 +589,7 @@ fn move_to_archive(
     ));
     let mut snapshots = Vec::new();
     if is_active(entry.tier)
-        && let Some(kept) = keep_version(&entry, &at)
+        && let Some(kept) = keep_version(ctx, &entry, &at)?
     {
         intent.kept.push(kept);
         snapshots.push(entry.clone());
@@ -492,9 +614,16 @@ pub fn restore(
     let (lock, recovered) = begin(ctx, store, spec)?;
     let catalog = named(ctx, store, spec, &[Tier::Archived]);
     let entry = resolve(&catalog, spec, &[Tier::Archived], ACTION)?.clone();
+    // Back to an active tier only as content a person once accepted there; anything else
+    // (a candidate rejected, a modified tool archived, an archived folder edited since) goes
+    // back to review.
+    let accepted = store
+        .versions_of(&entry.name)?
+        .iter()
+        .any(|v| v.content_hash == entry.content_hash);
     let former = store
         .tier_before_archive(&entry.name, &entry.version, &entry.content_hash)?
-        .filter(|t| *t != Tier::Archived)
+        .filter(|t| *t != Tier::Archived && (accepted || !is_active(*t)))
         .unwrap_or(Tier::Experimental);
     let target = if is_active(former) {
         if let Some(active) = active_in(&catalog, former, &entry.name) {
@@ -534,10 +663,21 @@ pub fn restore(
     ensure_tier(&ctx.root, former)?;
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(ACTION, &lock);
-    intent.moves.push(Move {
-        from: relative(&ctx.root, &entry.path),
-        to: target.clone(),
-    });
+    // Into an active tier as a frozen copy of its snapshot, like every activation.
+    let copy = if is_active(former) {
+        Some(replace_with_frozen_copy(
+            &mut intent,
+            &ctx.root,
+            &entry,
+            &target,
+        ))
+    } else {
+        intent.moves.push(Move {
+            from: relative(&ctx.root, &entry.path),
+            to: target.clone(),
+        });
+        None
+    };
     intent.decisions.push(record(
         ctx,
         &at,
@@ -546,17 +686,17 @@ pub fn restore(
         former,
         None,
     ));
-    let mut snapshots = Vec::new();
-    let mut snapshot = None;
-    if is_active(former) {
-        let activated = activate_version(&entry, &at);
-        snapshot = Some(activated.snapshot.clone());
-        intent.versions.push(activated);
-        snapshots.push(entry.clone());
-    }
+    let activated = copy.as_ref().map(|_| activate_version(&entry, &at));
+    intent.versions.extend(activated.clone());
+    let versions = VersionStore::new(&ctx.root);
     let records = journal::commit(&ctx.root, store, &lock, &intent, || {
-        take_snapshots(&ctx.root, &snapshots)
+        if let (Some(activated), Some(copy)) = (&activated, &copy) {
+            take_snapshots(&ctx.root, std::slice::from_ref(&entry))?;
+            versions.copy_out(&activated.snapshot, copy)?;
+        }
+        Ok(())
     })?;
+    let snapshot = activated.map(|a| a.snapshot);
     let mut decision = decided(DecisionAction::Restore, &entry, former, &target);
     decision.snapshot = snapshot;
     finish(ctx, store, decision, &intent, records, recovered)
@@ -644,7 +784,7 @@ pub fn rollback(
         to_hash: Some(chosen.content_hash.clone()),
     });
     let mut snapshots = Vec::new();
-    if let Some(kept) = keep_version(&current, &at) {
+    if let Some(kept) = keep_version(ctx, &current, &at)? {
         intent.kept.push(kept);
         snapshots.push(current.clone());
     }

@@ -29,3 +29,20 @@ pub mod versions;
 pub use command::{DecisionKind, Outcome, ReviewCommand, TextRole, apply, apply_reporting};
 pub use error::ReviewError;
 pub use lifecycle::{Decision, ReviewContext};
+
+/// What tests of decisions share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use crate::store::Store;
+
+    /// Records a validation of what `folder` (relative to `root`) holds now, as the watcher
+    /// or `toolbench validate` would, so an approval of that content may go ahead.
+    pub(crate) fn mark_validated(root: &Path, store: &mut Store, folder: &str) {
+        let hash = crate::catalog::scan::hash_tool_folder(&root.join(folder));
+        store
+            .save_validation(folder, "tool", "0.0.0", &hash, "pass", "{}")
+            .expect("validation recorded");
+    }
+}

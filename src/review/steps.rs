@@ -10,11 +10,11 @@ use super::lock::ToolLock;
 use super::versions::VersionStore;
 use super::{ReviewError, git};
 use crate::catalog::Catalog;
-use crate::catalog::LookupError;
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::links;
 use crate::catalog::manifest::MANIFEST_FILE;
 use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_tool, scan_workspace};
+use crate::catalog::{LookupError, content_label};
 use crate::lookup;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::Dir;
@@ -64,7 +64,9 @@ pub(super) fn scan(root: &Path, limits: ScanLimits) -> Catalog {
     ))
 }
 
-/// Finds the tool `tool` names in the first of `tiers` that holds it.
+/// Finds the tool `tool` names in the first of `tiers` that holds it, with the version and
+/// the content it asks for. Two folders that both answer are refused, never picked between:
+/// a person names one by version or content hash.
 pub(super) fn resolve<'c>(
     catalog: &'c Catalog,
     tool: &ToolId,
@@ -80,29 +82,35 @@ pub(super) fn resolve<'c>(
     if named.is_empty() {
         return Err(LookupError::NotFound(tool.to_string()).into());
     }
-    for tier in tiers {
-        let here: Vec<&ToolEntry> = named
+    let versioned = |tier: Tier| {
+        named
             .iter()
             .copied()
-            .filter(|e| e.tier == *tier && tool.accepts(&e.version))
+            .filter(move |e| e.tier == tier && tool.accepts(&e.version))
+    };
+    for tier in tiers {
+        let here: Vec<&ToolEntry> = versioned(*tier)
+            .filter(|e| tool.accepts_hash(&e.content_hash))
             .collect();
-        let Some(first) = here.first() else {
-            continue;
-        };
-        let mut versions: Vec<&str> = here.iter().map(|e| e.version.as_str()).collect();
-        versions.sort();
-        versions.dedup();
-        if versions.len() > 1 {
-            return Err(ReviewError::Ambiguous {
-                tool: format!("{name} in {tier}/"),
-                versions: versions
+        match here.as_slice() {
+            [] => continue,
+            [only] => return Ok(only),
+            several => {
+                let mut choices: Vec<String> = several
                     .iter()
-                    .map(|v| format!("{name}@{v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
+                    .map(|e| format!("{} {}", e.id(), content_label(e)))
+                    .collect();
+                choices.sort();
+                return Err(ReviewError::Ambiguous {
+                    tool: format!("{tool} in {tier}/"),
+                    choices: choices.join(", "),
+                });
+            }
         }
-        return Ok(first);
+    }
+    let unmatched: Vec<&ToolEntry> = tiers.iter().flat_map(|t| versioned(*t)).collect();
+    if tool.hash.is_some() && !unmatched.is_empty() {
+        return Err(LookupError::content_changed(tool, unmatched).into());
     }
     if let Some(version) = &tool.version
         && !named.iter().any(|e| tool.accepts(&e.version))
@@ -148,6 +156,17 @@ pub(super) fn refuse_broken(action: &'static str, entry: &ToolEntry) -> Result<(
         Some(error) => Err(ReviewError::refused(action, &entry.name, error.clone())),
         None => Ok(()),
     }
+}
+
+/// An active tool whose content is not what a person accepted is not promoted, kept or
+/// otherwise carried further as if it were.
+pub(super) fn refuse_unsealed(
+    action: &'static str,
+    ctx: &ReviewContext,
+    entry: &ToolEntry,
+) -> Result<(), ReviewError> {
+    crate::seal::check(&ctx.root, entry)
+        .map_err(|e| ReviewError::refused(action, entry.id(), e.to_string()))
 }
 
 /// The active folder of a name is `<tier>/<name>`; it must be free (or about to be freed).
@@ -314,10 +333,20 @@ pub(super) fn activate_version(entry: &ToolEntry, at: &str) -> VersionRecord {
 }
 
 /// The index row of an active version on its way out (only written if it was never indexed;
-/// its activation time is then guessed from the folder). `None` for a broken tool.
-pub(super) fn keep_version(entry: &ToolEntry, at: &str) -> Option<VersionRecord> {
+/// its activation time is then guessed from the folder). `None` for a broken tool, and for
+/// content no person accepted (modified since approval, or never approved here): keeping it
+/// would let a rollback make it active.
+pub(super) fn keep_version(
+    ctx: &ReviewContext,
+    entry: &ToolEntry,
+    at: &str,
+) -> Result<Option<VersionRecord>, ReviewError> {
     if entry.is_broken() || entry.content_hash.is_empty() {
-        return None;
+        return Ok(None);
+    }
+    let seal = crate::seal::read(&ctx.root, &entry.name)?;
+    if crate::seal::drift_of(entry, seal.as_ref()).is_some() {
+        return Ok(None);
     }
     let modified = entry
         .path
@@ -325,10 +354,10 @@ pub(super) fn keep_version(entry: &ToolEntry, at: &str) -> Option<VersionRecord>
         .and_then(|m| m.modified())
         .map(crate::clock::rfc3339)
         .unwrap_or_else(|_| at.to_string());
-    Some(VersionRecord {
+    Ok(Some(VersionRecord {
         activated_at: modified,
         ..activate_version(entry, at)
-    })
+    }))
 }
 
 pub(super) fn take_snapshots(root: &Path, entries: &[ToolEntry]) -> Result<(), ReviewError> {
@@ -366,6 +395,7 @@ pub(super) fn decided(
         recovered: Vec::new(),
         warnings: Vec::new(),
         commit: None,
+        in_place: false,
         affected: Vec::new(),
     }
 }

@@ -13,6 +13,10 @@ use super::journal::move_noreplace;
 use crate::catalog::scan::hash_tool_folder;
 use crate::safe_fs::{Dir, copy_tree};
 
+/// The permissions a snapshot's files, and the active copies made from them, keep: read and
+/// execute, no write for anyone.
+pub const FROZEN_MODE: u32 = 0o555;
+
 /// Hex digits of the content hash in a snapshot's folder name.
 pub const HASH_PREFIX_LEN: usize = 12;
 
@@ -89,7 +93,7 @@ impl VersionStore {
             Ok(inside) => root.open_dir(inside)?,
             Err(_) => Dir::open(folder)?,
         };
-        copy_tree(&source, &copy, |mode| mode & 0o555)?;
+        copy_tree(&source, &copy, |mode| mode & FROZEN_MODE)?;
         let copied = hash_tool_folder(copy.path());
         if copied != content_hash {
             return Err(ReviewError::refused(
@@ -112,13 +116,16 @@ impl VersionStore {
         }
     }
 
-    /// Copies a snapshot out to `dest` (relative to the root; it must not exist), with its
-    /// files writable again. Neither side is reached through a symlink.
+    /// Copies a snapshot out to `dest` (relative to the root; it must not exist): the folder
+    /// an active tool runs from. Its files stay without write permission, for the owner too:
+    /// the content is what was accepted, and changing it is a new review, not an edit. The
+    /// folders are the copier's own, so only the reviewer's account may move them. Neither
+    /// side is reached through a symlink.
     pub fn copy_out(&self, relative: &str, dest: &str) -> Result<(), ReviewError> {
         let root = Dir::open(&self.root)?;
         let source = root.open_dir(Path::new(relative))?;
         copy_tree(&source, &root.create_dirs(Path::new(dest))?, |mode| {
-            mode | 0o200
+            mode & FROZEN_MODE
         })?;
         Ok(())
     }
@@ -205,7 +212,7 @@ mod tests {
     }
 
     #[test]
-    fn copy_out_gives_a_writable_identical_folder() {
+    fn copy_out_gives_an_identical_folder_nobody_may_write() {
         let dir = tempfile::tempdir().expect("tempdir");
         let folder = tool(dir.path());
         let hash = hash_tool_folder(&folder);
@@ -222,6 +229,6 @@ mod tests {
             .expect("meta")
             .permissions()
             .mode();
-        assert_ne!(mode & 0o200, 0);
+        assert_eq!(mode & 0o222, 0, "{mode:o}");
     }
 }

@@ -80,5 +80,17 @@ pub fn write(
     std::fs::write(&temp, text)
         .and_then(|()| std::fs::rename(&temp, &path))
         .map_err(|e| ServiceError::Refused(format!("{}: cannot write: {e}", path.display())))?;
+    // The person defining it accepts what the folder now holds.
+    let seal = crate::seal::Seal {
+        name: def.name.clone(),
+        tier: Tier::Core,
+        version: version.to_string(),
+        hash: crate::catalog::scan::hash_tool_folder(&dir),
+        by: def.defined_by.clone(),
+        at: crate::clock::now_rfc3339(),
+        how: "define".to_string(),
+    };
+    crate::seal::write(root, &seal)
+        .map_err(|e| ServiceError::Refused(format!("{}: {e}", dir.display())))?;
     Ok(path)
 }

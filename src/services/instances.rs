@@ -120,6 +120,8 @@ impl Services {
                 entry.id()
             )));
         }
+        crate::seal::check(&self.root, entry)
+            .map_err(|e| ServiceError::Refused(format!("{} will not launch: {e}", entry.id())))?;
         let previous = self.settle_previous(store, instance, &manifest.name)?;
         let held: Vec<(u16, String)> = store
             .lock()

@@ -99,6 +99,8 @@ impl Store {
                     fingerprint: row.get(13).unwrap_or_default(),
                     warnings: list_column(row, 12),
                     manifest: None,
+                    writable_by_others: None,
+                    drift: None,
                 }))
             })
             .map_err(|e| self.error(e))?;
@@ -184,6 +186,8 @@ mod tests {
             fingerprint: "f".into(),
             warnings: vec!["w".into()],
             manifest: None,
+            writable_by_others: None,
+            drift: None,
         };
         store
             .save_index(std::slice::from_ref(&entry))
@@ -245,6 +249,8 @@ mod tests {
             fingerprint: String::new(),
             warnings: vec![],
             manifest: None,
+            writable_by_others: None,
+            drift: None,
         }
     }
 

@@ -27,6 +27,31 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// True when a saved report judged exactly `content_hash`, at whatever path: a person can
+    /// have read it.
+    pub fn has_validation_of(&self, content_hash: &str) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM review_queue
+                 WHERE content_hash = ?1 AND validation IS NOT NULL)",
+                params![content_hash],
+                |row| row.get::<_, bool>(0),
+            )
+            .map_err(|e| self.error(e))
+    }
+
+    /// The content hash the report saved for `path` judged, if it has one.
+    pub fn validated_hash_at(&self, path: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT content_hash FROM review_queue WHERE path = ?1 AND validation IS NOT NULL",
+                params![path],
+                |row| row.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
     /// Saves a report for `path`, replacing the one before; `arrived_at` is set on the first
     /// save and kept afterwards.
     pub fn save_validation(
@@ -122,5 +147,25 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].verdict.as_deref(), Some("fail"));
         assert_eq!(rows[0].version, "1.1.0");
+    }
+
+    #[test]
+    fn a_validation_is_found_by_the_content_it_judged_wherever_it_lies() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        assert!(!store.has_validation_of("h1").expect("read"));
+        store
+            .save_validation("experimental/t", "t", "1.0.0", "h1", "pass", "{}")
+            .expect("save");
+        assert!(store.has_validation_of("h1").expect("read"));
+        assert!(!store.has_validation_of("h2").expect("read"));
+        assert_eq!(
+            store.validated_hash_at("experimental/t").expect("read"),
+            Some("h1".to_string())
+        );
+        assert_eq!(
+            store.validated_hash_at("experimental/u").expect("read"),
+            None
+        );
     }
 }

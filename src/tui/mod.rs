@@ -709,7 +709,8 @@ mod tests {
             crate::catalog::scan::load_path(root, Tier::Experimental, &folder, config.catalog)
                 .expect("the tool loads");
         // As `toolbench` starts the workbench: the start-of-process checks open the store.
-        let store = Store::open(root).expect("store");
+        let mut store = Store::open(root).expect("store");
+        crate::review::testing::mark_validated(root, &mut store, "experimental/greet");
         let path = store.path().to_path_buf();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -46,13 +46,27 @@ pub fn minimal_manifest(name: &str) -> String {
 }
 
 /// An approved tool whose command is `sh run.sh`, with `script` as run.sh and `extra_run`
-/// added to its `[run]` section.
+/// added to its `[run]` section: written into experimental/, validated and approved as a
+/// person would, so it runs as the content that was approved.
 pub fn shell_tool(root: &Path, name: &str, script: &str, extra_run: &str) {
     let manifest = format!(
         "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n{extra_run}\n"
     );
-    let folder = write_tool(root, "approved", name, &manifest);
+    let folder = write_tool(root, "experimental", name, &manifest);
     std::fs::write(folder.join("run.sh"), script).expect("script");
+    approve(root, name);
+}
+
+/// Validates the candidate `spec` and approves it, as a person does; panics on a refusal.
+pub fn approve(root: &Path, spec: &str) {
+    validate(root, spec);
+    let out = toolbench(root, &["approve", spec]);
+    assert!(
+        out.status.success(),
+        "approve {spec}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }
 
 /// Runs the binary with an isolated config dir and no inherited workspace.
@@ -74,6 +88,25 @@ pub fn toolbench_command(root: &Path, config: &Path, args: &[&str]) -> Command {
         .env("TOOLBENCH_CONFIG_DIR", config)
         .env_remove("TOOLBENCH_ROOT");
     command
+}
+
+/// Replaces a file of a tool behind toolbench's back, frozen (read-only) or not, as a person
+/// or another program with write access to the folder would.
+pub fn overwrite(path: &Path, text: &str) {
+    let _ = std::fs::remove_file(path);
+    std::fs::write(path, text).expect("write");
+}
+
+/// `toolbench validate SPEC`, as a person does before approving: what the approval will be
+/// bound to. A `fail` verdict (exit 1) is still a validation; anything else must not happen.
+pub fn validate(root: &Path, spec: &str) {
+    let out = toolbench(root, &["validate", spec]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)) && !stdout(&out).is_empty(),
+        "validate {spec}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }
 
 pub fn stdout(output: &Output) -> String {

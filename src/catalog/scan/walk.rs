@@ -2,6 +2,12 @@
 //! too large before it reads a byte of it, and stops listing as soon as a limit is passed.
 //!
 //! The walk keeps its own stack instead of recursing, so no nesting depth can overflow it.
+//!
+//! Everything in the folder is part of the tool, dot folders and caches included: a file the
+//! listing skipped would be a file a tool could run without its content being hashed,
+//! reviewed or frozen (a `__pycache__/*.pyc` Python loads, a `.lib/` a script imports). What
+//! cannot be content (a FIFO, a socket, a device, a folder that cannot be read) makes the
+//! listing fail instead of being left out.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -44,6 +50,27 @@ pub enum OverLimit {
     Files { limit: u64 },
 }
 
+/// Why a tool folder has no listing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Over(#[from] OverLimit),
+    /// Something no tool is made of, which could feed a run content nobody hashed.
+    #[error("{}: a {kind} is not a tool file", shown(path))]
+    Special { path: PathBuf, kind: &'static str },
+    #[error("{}: cannot read this folder ({reason})", shown(path))]
+    Unreadable { path: PathBuf, reason: String },
+}
+
+/// The files of a tool folder, and whether others than its owner may change it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    pub files: Vec<Listed>,
+    /// The first folder or file (the tool folder itself included, as `""`) whose mode lets
+    /// other users write it: content that is not frozen, whatever its hash says now.
+    pub writable_by_others: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     File,
@@ -62,52 +89,65 @@ pub struct Listed {
     pub stamp: (u64, i64, i64, i64, i64),
 }
 
-/// The regular files and symlinks of a folder in path order. FIFOs, sockets and devices are
-/// left out: they are no part of a tool, and opening one could block.
-pub fn list(folder: &Path, limits: ScanLimits) -> Result<Vec<Listed>, OverLimit> {
-    let mut out = Vec::new();
+/// The regular files and symlinks of a folder in path order.
+pub fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
+    let mut listing = Listing::default();
     let mut bytes = 0u64;
     let mut entries = 0u64;
+    if let Ok(meta) = std::fs::symlink_metadata(folder) {
+        note_writable(&mut listing, PathBuf::new(), &meta);
+    }
     let mut pending = vec![PathBuf::new()];
     while let Some(relative) = pending.pop() {
-        let Ok(read_dir) = std::fs::read_dir(folder.join(&relative)) else {
-            continue;
-        };
-        for dirent in read_dir.flatten() {
+        let read_dir =
+            std::fs::read_dir(folder.join(&relative)).map_err(|e| ListError::Unreadable {
+                path: relative.clone(),
+                reason: crate::catalog::manifest::io_reason(&e),
+            })?;
+        for dirent in read_dir {
+            let dirent = dirent.map_err(|e| ListError::Unreadable {
+                path: relative.clone(),
+                reason: crate::catalog::manifest::io_reason(&e),
+            })?;
             entries += 1;
             if entries > limits.max_tool_files {
                 return Err(OverLimit::Files {
                     limit: limits.max_tool_files,
-                });
+                }
+                .into());
             }
-            let name = dirent.file_name();
-            let child = relative.join(&name);
-            // `DirEntry::metadata` does not follow symlinks.
+            let child = relative.join(dirent.file_name());
+            // `DirEntry::metadata` does not follow symlinks. A file gone since the listing
+            // is simply not there.
             let Ok(meta) = dirent.metadata() else {
                 continue;
             };
             let file_type = meta.file_type();
             if file_type.is_dir() {
-                if !is_ignored_dir(&name.to_string_lossy()) {
-                    pending.push(child);
-                }
+                note_writable(&mut listing, child.clone(), &meta);
+                pending.push(child);
                 continue;
             }
             let kind = if file_type.is_file() {
+                note_writable(&mut listing, child.clone(), &meta);
                 Kind::File
             } else if file_type.is_symlink() {
                 Kind::Symlink
             } else {
-                continue;
+                return Err(ListError::Special {
+                    path: child,
+                    kind: special_kind(&file_type),
+                });
             };
             bytes = bytes.saturating_add(meta.len());
             if bytes > limits.max_tool_bytes {
                 return Err(OverLimit::Size {
                     bytes,
                     limit: limits.max_tool_bytes,
-                });
+                }
+                .into());
             }
-            out.push(Listed {
+            listing.files.push(Listed {
                 relative: child,
                 kind,
                 len: meta.len(),
@@ -121,13 +161,36 @@ pub fn list(folder: &Path, limits: ScanLimits) -> Result<Vec<Listed>, OverLimit>
             });
         }
     }
-    out.sort_by(|a, b| a.relative.cmp(&b.relative));
-    Ok(out)
+    listing.files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(listing)
 }
 
-/// Dot-folders and `__pycache__` are caches (`.git`, bytecode), not part of a tool's identity.
-fn is_ignored_dir(name: &str) -> bool {
-    name.starts_with('.') || name == "__pycache__"
+/// A path inside the tool folder as messages show it; the folder itself is `.`.
+fn shown(relative: &Path) -> String {
+    if relative.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        relative.display().to_string()
+    }
+}
+
+fn note_writable(listing: &mut Listing, relative: PathBuf, meta: &std::fs::Metadata) {
+    if listing.writable_by_others.is_none() && meta.mode() & 0o002 != 0 {
+        listing.writable_by_others = Some(relative);
+    }
+}
+
+fn special_kind(file_type: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "FIFO"
+    } else if file_type.is_socket() {
+        "socket"
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        "device"
+    } else {
+        "special file"
+    }
 }
 
 /// `4.0 GiB`, `64 MiB`, `512 bytes`: whole numbers stay whole.
@@ -167,7 +230,10 @@ mod tests {
             max_tool_bytes: u64::MAX,
             max_tool_files: 4,
         };
-        assert_eq!(list(dir.path(), files), Err(OverLimit::Files { limit: 4 }));
+        assert_eq!(
+            list(dir.path(), files),
+            Err(OverLimit::Files { limit: 4 }.into())
+        );
         let size = ScanLimits {
             max_tool_bytes: 12,
             max_tool_files: 100,
@@ -177,31 +243,77 @@ mod tests {
             Err(OverLimit::Size {
                 bytes: 15,
                 limit: 12
-            })
+            }
+            .into())
         );
-        assert_eq!(list(dir.path(), ScanLimits::NONE).map(|l| l.len()), Ok(5));
+        assert_eq!(
+            list(dir.path(), ScanLimits::NONE).map(|l| l.files.len()),
+            Ok(5)
+        );
     }
 
     #[test]
-    fn special_files_and_cache_folders_are_left_out() {
+    fn dot_folders_and_caches_are_content_and_special_files_refuse_the_listing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir_all(dir.path().join(".git/objects")).expect("mkdir");
-        std::fs::write(dir.path().join(".git/objects/x"), "x").expect("write");
+        std::fs::create_dir_all(dir.path().join(".lib")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("__pycache__")).expect("mkdir");
+        std::fs::write(dir.path().join(".lib/x.py"), "x").expect("write");
+        std::fs::write(dir.path().join("__pycache__/m.pyc"), "pyc").expect("write");
         std::fs::write(dir.path().join("main.py"), "print(1)\n").expect("write");
         std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).expect("symlink");
-        let _socket =
-            std::os::unix::net::UnixListener::bind(dir.path().join("sock")).expect("bind");
         let listed = list(dir.path(), ScanLimits::default()).expect("list");
         let names: Vec<_> = listed
+            .files
             .iter()
             .map(|l| (l.relative.to_string_lossy().into_owned(), l.kind))
             .collect();
         assert_eq!(
             names,
             [
+                (".lib/x.py".to_string(), Kind::File),
+                ("__pycache__/m.pyc".to_string(), Kind::File),
                 ("main.py".to_string(), Kind::File),
                 ("zero".to_string(), Kind::Symlink)
             ]
         );
+        let _socket =
+            std::os::unix::net::UnixListener::bind(dir.path().join("sock")).expect("bind");
+        assert_eq!(
+            list(dir.path(), ScanLimits::default()).map(|l| l.files.len()),
+            Err(ListError::Special {
+                path: "sock".into(),
+                kind: "socket"
+            })
+        );
+        let err = list(dir.path(), ScanLimits::default())
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("sock: a socket is not a tool file"));
+    }
+
+    #[test]
+    fn a_file_or_folder_others_may_write_is_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("sub")).expect("mkdir");
+        std::fs::write(dir.path().join("sub/run.sh"), "true\n").expect("write");
+        let chmod = |path: &str, mode: u32| {
+            std::fs::set_permissions(dir.path().join(path), PermissionsExt::from_mode(mode))
+                .expect("chmod");
+        };
+        chmod("", 0o755);
+        chmod("sub", 0o755);
+        chmod("sub/run.sh", 0o664);
+        let listed = list(dir.path(), ScanLimits::default()).expect("list");
+        assert_eq!(
+            listed.writable_by_others, None,
+            "group write is the owner's choice"
+        );
+        chmod("sub/run.sh", 0o666);
+        let listed = list(dir.path(), ScanLimits::default()).expect("list");
+        assert_eq!(listed.writable_by_others, Some("sub/run.sh".into()));
+        chmod("", 0o777);
+        let listed = list(dir.path(), ScanLimits::default()).expect("list");
+        assert_eq!(listed.writable_by_others, Some("".into()));
     }
 }

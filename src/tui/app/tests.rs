@@ -70,6 +70,8 @@ fn tool(tier: Tier, name: &str, version: &str, cost: CostTier, description: &str
             cost_tier: cost,
             ..manifest(name, version, description, None)
         })),
+        writable_by_others: None,
+        drift: None,
     }
 }
 

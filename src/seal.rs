@@ -1,0 +1,461 @@
+//! Seals: for each active tool (core and approved), the exact content a person accepted.
+//!
+//! A seal is one small file, `.toolbench/seals/<name>.json`, holding the tier, version and
+//! content hash that the decision making the tool active recorded (approve, promote,
+//! restore, rollback, `tools define`). Decisions write it through the journal, after their
+//! moves, so a crash leaves seals agreeing with the folders. Every run, MCP call and
+//! `call --capability` compares the tool's content, hashed as it is read for the run, with
+//! its seal; one file read, no state store on the path.
+//!
+//! A workspace that has no seals yet (a fresh clone, a workspace made by an earlier version)
+//! adopts the active tools it holds as they are, once; after that, a tool in `core/` or
+//! `approved/` whose content differs from its seal (`modified`), or that has none
+//! (`unapproved`: placed there by hand, by `git pull`, by anything but a decision), never
+//! runs until a person approves that content or sends it to review.
+//!
+//! This module never decides what is active; `review` does, and tells it here.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::scan::{ScanLimits, scan_tiers};
+use crate::catalog::short_hash;
+use crate::model::{Tier, ToolEntry, is_valid_name};
+use crate::review::versions::VersionStore;
+use crate::safe_fs::{Dir, SafeFsError};
+use crate::store::{DecisionAction, DecisionRecord, STATE_DIR, Store};
+
+/// Who sealed the tools a workspace held when it got its seals: nobody decided, toolbench
+/// took them as it found them.
+pub const ADOPTED_BY: &str = "(adopted)";
+
+/// The folder of seals, relative to the workspace root.
+pub const SEALS_DIR: &str = "seals";
+
+/// What a person accepted for one active tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seal {
+    pub name: String,
+    pub tier: Tier,
+    pub version: String,
+    pub hash: String,
+    /// Who accepted it; `(adopted)` for the tools a workspace held when it got its seals.
+    pub by: String,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// The decision that sealed it: `approve`, `promote`, `restore`, `rollback`, `define`,
+    /// or `adopt`.
+    pub how: String,
+}
+
+/// How an active tool's content stands against its seal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Drift {
+    /// Its files changed since a person accepted them.
+    Modified {
+        approved_version: String,
+        approved_hash: String,
+    },
+    /// No person accepted any content for it here.
+    Unapproved,
+}
+
+impl Drift {
+    /// A few words for a catalog row: `modified since approval`, `not approved here`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Drift::Modified { .. } => "modified since approval",
+            Drift::Unapproved => "not approved here",
+        }
+    }
+}
+
+/// Why an active tool may not run (or be promoted) as it is. The caller names the tool.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("{0}")]
+    Modified(Box<Modification>),
+    #[error(
+        "{folder} was not approved in this workspace (no approval on record): `toolbench resubmit {name}` sends it to review, `toolbench approve {name} --hash {hash}` approves it where it is"
+    )]
+    Unapproved {
+        name: String,
+        folder: String,
+        hash: String,
+    },
+    #[error(
+        "{path} can be changed by other users (mode {mode:04o}); only its owner may write it (chmod o-w)"
+    )]
+    WritableByOthers { path: String, mode: u32 },
+    #[error("{}: unreadable approval record ({reason})", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("cannot write the approval record")]
+    Write(#[from] SafeFsError),
+}
+
+/// An active tool's content against the content that was accepted for it.
+#[derive(Debug)]
+pub struct Modification {
+    pub name: String,
+    pub folder: String,
+    pub approved: String,
+    pub approved_hash: String,
+    pub version: String,
+    pub hash: String,
+}
+
+impl std::fmt::Display for Modification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Modification {
+            name,
+            folder,
+            approved,
+            approved_hash,
+            version,
+            hash,
+        } = self;
+        write!(
+            f,
+            "{folder} was modified since approval (approved {approved} {approved_hash}, now {version} {hash}): `toolbench resubmit {name}` sends the change to review, `toolbench approve {name} --hash {hash}` approves it where it is"
+        )
+    }
+}
+
+pub fn seals_dir(root: &Path) -> PathBuf {
+    root.join(STATE_DIR).join(SEALS_DIR)
+}
+
+fn seal_path(root: &Path, name: &str) -> PathBuf {
+    seals_dir(root).join(format!("{name}.json"))
+}
+
+fn relative_seal(name: &str) -> PathBuf {
+    Path::new(STATE_DIR)
+        .join(SEALS_DIR)
+        .join(format!("{name}.json"))
+}
+
+/// Tiers whose tools run for agents and carry seals.
+pub fn is_active(tier: Tier) -> bool {
+    matches!(tier, Tier::Core | Tier::Approved)
+}
+
+/// The seal of `name`, adopting the workspace's active tools first when it has no seals yet.
+pub fn read(root: &Path, name: &str) -> Result<Option<Seal>, SealError> {
+    let path = seal_path(root, name);
+    match std::fs::read(&path) {
+        Ok(bytes) => parse(&path, &bytes).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if seals_dir(root).symlink_metadata().is_ok() {
+                return Ok(None);
+            }
+            ensure_adopted(root)?;
+            match std::fs::read(&path) {
+                Ok(bytes) => parse(&path, &bytes).map(Some),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(unreadable(&path, &e)),
+            }
+        }
+        Err(e) => Err(unreadable(&path, &e)),
+    }
+}
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<Seal, SealError> {
+    serde_json::from_slice(bytes).map_err(|e| SealError::Unreadable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+fn unreadable(path: &Path, e: &std::io::Error) -> SealError {
+    SealError::Unreadable {
+        path: path.to_path_buf(),
+        reason: crate::catalog::manifest::io_reason(e),
+    }
+}
+
+/// The drift of an active `entry` against `seal` (`None` when it matches).
+pub fn drift_of(entry: &ToolEntry, seal: Option<&Seal>) -> Option<Drift> {
+    if !is_active(entry.tier) || entry.is_broken() {
+        return None;
+    }
+    match seal.filter(|s| s.tier == entry.tier) {
+        Some(seal) if seal.hash == entry.content_hash => None,
+        Some(seal) => Some(Drift::Modified {
+            approved_version: seal.version.clone(),
+            approved_hash: seal.hash.clone(),
+        }),
+        None => Some(Drift::Unapproved),
+    }
+}
+
+/// Refuses to run an active tool whose content is not the content a person accepted, or
+/// that others than its owner could change. Other tiers are not sealed: a person trying a
+/// candidate runs it knowing what it is, and agents can only call active tools.
+pub fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
+    if !is_active(entry.tier) {
+        return Ok(());
+    }
+    let folder = folder_of(root, entry);
+    if let Some(relative) = &entry.writable_by_others {
+        let path = entry.path.join(relative);
+        let mode = std::fs::symlink_metadata(&path)
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777)
+            .unwrap_or(0o777);
+        let shown = if relative.as_os_str().is_empty() {
+            folder.clone()
+        } else {
+            format!("{folder}/{}", relative.display())
+        };
+        return Err(SealError::WritableByOthers { path: shown, mode });
+    }
+    let seal = read(root, &entry.name)?;
+    match drift_of(entry, seal.as_ref()) {
+        None => Ok(()),
+        Some(Drift::Modified {
+            approved_version,
+            approved_hash,
+        }) => Err(SealError::Modified(Box::new(Modification {
+            name: entry.name.clone(),
+            folder,
+            approved: approved_version,
+            approved_hash: short_hash(&approved_hash).to_string(),
+            version: entry.version.clone(),
+            hash: short_hash(&entry.content_hash).to_string(),
+        }))),
+        Some(Drift::Unapproved) => Err(SealError::Unapproved {
+            name: entry.name.clone(),
+            folder,
+            hash: short_hash(&entry.content_hash).to_string(),
+        }),
+    }
+}
+
+fn folder_of(root: &Path, entry: &ToolEntry) -> String {
+    entry
+        .path
+        .strip_prefix(root)
+        .unwrap_or(&entry.path)
+        .display()
+        .to_string()
+}
+
+/// Every seal of the workspace, for views of the whole catalog.
+#[derive(Debug, Clone, Default)]
+pub struct SealBook {
+    seals: HashMap<String, Seal>,
+}
+
+impl SealBook {
+    /// Reads every seal (adopting first when the workspace has none yet). An unreadable seal
+    /// is left out, so its tool shows as not approved and does not run.
+    pub fn load(root: &Path) -> Result<Self, SealError> {
+        ensure_adopted(root)?;
+        let mut seals = HashMap::new();
+        let Ok(read) = std::fs::read_dir(seals_dir(root)) else {
+            return Ok(Self { seals });
+        };
+        for dirent in read.flatten() {
+            let Some(name) = dirent
+                .file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .filter(|n| is_valid_name(n))
+                .map(str::to_string)
+            else {
+                continue;
+            };
+            let seal = std::fs::read(dirent.path())
+                .ok()
+                .and_then(|bytes| parse(&dirent.path(), &bytes).ok());
+            if let Some(seal) = seal.filter(|s| s.name == name) {
+                seals.insert(name, seal);
+            }
+        }
+        Ok(Self { seals })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Seal> {
+        self.seals.get(name)
+    }
+
+    /// The drift of `entry` (`None` for a tool that matches its seal, and for other tiers).
+    pub fn drift(&self, entry: &ToolEntry) -> Option<Drift> {
+        drift_of(entry, self.get(&entry.name))
+    }
+
+    /// Marks each entry with its drift.
+    pub fn mark(&self, entries: &mut [ToolEntry]) {
+        for entry in entries {
+            entry.drift = self.drift(entry);
+        }
+    }
+}
+
+/// Writes `seal`, replacing the seal of its name. A workspace without seals adopts its
+/// active tools first, so the first seal written never leaves the others unapproved.
+pub fn write(root: &Path, seal: &Seal) -> Result<(), SealError> {
+    ensure_adopted(root)?;
+    Dir::open(root)?.write(&relative_seal(&seal.name), encode(seal).as_slice(), 0o644)?;
+    Ok(())
+}
+
+fn ensure_adopted(root: &Path) -> Result<(), SealError> {
+    if seals_dir(root).symlink_metadata().is_err() {
+        adopt(root)?;
+    }
+    Ok(())
+}
+
+fn encode(seal: &Seal) -> Vec<u8> {
+    // Plain strings and an enum: serialising cannot fail.
+    serde_json::to_vec_pretty(seal).unwrap_or_default()
+}
+
+/// Removes the seal of `name` when it is the one for `tier` (an archived tool takes its own
+/// seal along, never the seal of its name in the other active tier).
+fn remove_if(root: &Path, name: &str, tier: Tier) -> Result<(), SealError> {
+    ensure_adopted(root)?;
+    let path = seal_path(root, name);
+    let current = match std::fs::read(&path) {
+        Ok(bytes) => parse(&path, &bytes).ok(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(unreadable(&path, &e)),
+    };
+    // An unreadable seal names nothing a person accepted: it goes too.
+    if current.is_none_or(|s| s.tier == tier) {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(unreadable(&path, &e)),
+        }
+    }
+    Ok(())
+}
+
+/// Brings the seals in line with `decisions`, in order: a decision that made content active
+/// seals it; one that moved an active tool out takes its seal away. Idempotent, so the
+/// journal's recovery can apply a decision's seals again.
+pub fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Result<(), SealError> {
+    for d in decisions {
+        let sealing = matches!(
+            d.action,
+            DecisionAction::Approve
+                | DecisionAction::Promote
+                | DecisionAction::Restore
+                | DecisionAction::Rollback
+        );
+        let unsealing = matches!(
+            d.action,
+            DecisionAction::Archive | DecisionAction::Supersede
+        );
+        match (d.to_tier, d.to_version.as_ref(), d.to_hash.as_ref()) {
+            (Some(tier), Some(version), Some(hash)) if sealing && is_active(tier) => {
+                write(
+                    root,
+                    &Seal {
+                        name: d.tool.clone(),
+                        tier,
+                        version: version.clone(),
+                        hash: hash.clone(),
+                        by: d.who.clone(),
+                        at: d.at.clone(),
+                        how: d.action.as_str().to_string(),
+                    },
+                )?;
+            }
+            _ if unsealing => {
+                if let Some(tier) = d.from_tier.filter(|t| is_active(*t)) {
+                    remove_if(root, &d.tool, tier)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Seals the active tools of a workspace that has no seals yet, as they are, or, where the
+/// state store remembers versions of a name that were made active, as the newest of those
+/// (so a tool changed before this version of toolbench shows as modified). Written into a
+/// folder of its own and renamed into place, so two processes adopting at once agree.
+pub fn adopt(root: &Path) -> Result<(), SealError> {
+    let at = crate::clock::now_rfc3339();
+    let active = scan_tiers(root, &[Tier::Core, Tier::Approved], ScanLimits::default());
+    let store_file = root.join(STATE_DIR).join(crate::store::STATE_FILE);
+    // Read only: adoption may happen inside a process that holds the store's one writer.
+    let store = store_file
+        .is_file()
+        .then(|| Store::open_reader(root).ok())
+        .flatten();
+    let root_dir = Dir::open(root)?;
+    let staging = Path::new(STATE_DIR).join(format!(
+        ".seals-{}-{}",
+        std::process::id(),
+        crate::clock::unique_nanos()
+    ));
+    let folder = root_dir.create_dirs(&staging)?;
+    let mut taken = std::collections::HashSet::new();
+    for entry in active
+        .iter()
+        .filter(|e| !e.is_broken() && is_valid_name(&e.name))
+    {
+        // A name active twice (by hand) seals its first, core before approved.
+        if !taken.insert(entry.name.clone()) {
+            continue;
+        }
+        let remembered = store
+            .as_ref()
+            .and_then(|s| s.versions_of(&entry.name).ok())
+            .unwrap_or_default();
+        let known = remembered
+            .iter()
+            .any(|v| v.content_hash == entry.content_hash);
+        let (version, hash, when) = match remembered.first() {
+            Some(newest) if !known => (
+                newest.version.clone(),
+                newest.content_hash.clone(),
+                newest.activated_at.clone(),
+            ),
+            _ => (
+                entry.version.clone(),
+                entry.content_hash.clone(),
+                at.clone(),
+            ),
+        };
+        if !known && remembered.is_empty() {
+            // Kept like every version that became active, so a later change can be undone.
+            // A tool that cannot be kept is still sealed: it runs as it is now.
+            let _ = VersionStore::new(root).snapshot(
+                &entry.path,
+                &entry.name,
+                &entry.version,
+                &entry.content_hash,
+            );
+        }
+        let seal = Seal {
+            name: entry.name.clone(),
+            tier: entry.tier,
+            version,
+            hash,
+            by: ADOPTED_BY.to_string(),
+            at: when,
+            how: "adopt".to_string(),
+        };
+        folder.write(
+            Path::new(&format!("{}.json", seal.name)),
+            encode(&seal).as_slice(),
+            0o644,
+        )?;
+    }
+    folder.fsync();
+    let target = Path::new(STATE_DIR).join(SEALS_DIR);
+    if root_dir.rename_noreplace(&staging, &target).is_err() {
+        // Another process adopted first; its seals stand.
+        let _ = std::fs::remove_dir_all(root.join(&staging));
+    }
+    Ok(())
+}
