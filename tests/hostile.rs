@@ -3170,3 +3170,51 @@ fn a_run_without_network_has_a_network_namespace_of_its_own() {
     }
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
+
+// ---------------------------------------------------------------------------------------
+// 11. The tool's end, whatever its process group.
+// ---------------------------------------------------------------------------------------
+
+/// Holds: a tool that leaves its process group (a new session), forks a child into a group
+/// of its own that burns 200 ms of CPU and ends unreaped, then exits 0, is recorded `ok` with
+/// exit 0, and the child's CPU is in the run's recorded usage: pid 1 reaps every process of
+/// the run, whatever its group.
+#[test]
+fn a_tool_that_leaves_its_process_group_is_recorded_as_it_ended() {
+    let bench = Bench::new();
+    let script = r#"import os, time
+os.setsid()
+child = os.fork()
+if child == 0:
+    os.setpgid(0, 0)
+    while time.process_time() < 0.2:
+        pass
+    os._exit(0)
+time.sleep(0.8)
+print("{}")
+"#;
+    bench.tool(
+        "own_group",
+        &["python3", "main.py"],
+        "",
+        &[("main.py", script)],
+    );
+    let (result, out) = bench.run("own_group");
+    assert_eq!(
+        (result["status"].as_str(), result["exit_code"].as_i64()),
+        (Some("ok"), Some(0)),
+        "{result}\n{}",
+        text(&out.stderr)
+    );
+    let log_dir = result["log_dir"].as_str().expect("log_dir");
+    let report: serde_json::Value = serde_json::from_slice(
+        &fs::read(bench.root().join(log_dir).join("report.json")).expect("report.json"),
+    )
+    .expect("report JSON");
+    let usage = &report["usage"];
+    let cpu_ms = usage["user_ms"].as_u64().unwrap_or(0) + usage["system_ms"].as_u64().unwrap_or(0);
+    assert!(
+        cpu_ms >= 180,
+        "the run's recorded CPU time ({cpu_ms} ms) misses its child's 200 ms: {usage}"
+    );
+}

@@ -25,7 +25,9 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::fs::{Mode, OFlags, ResolveFlags, open, openat, openat2};
 use rustix::io::Errno;
 use rustix::pipe::{PipeFlags, pipe_with};
-use rustix::process::{Pid, Signal, WaitOptions, getpid, set_parent_process_death_signal, waitpid};
+use rustix::process::{
+    Pid, Signal, WaitOptions, getpid, set_parent_process_death_signal, wait, waitpid,
+};
 use rustix::thread::set_no_new_privs;
 
 use super::args::HelperArgs;
@@ -807,8 +809,9 @@ fn end_the_rest() {
     // SAFETY: kill(2) with pid -1 and a signal number: everything in the namespace but us.
     unsafe { libc::kill(-1, libc::SIGKILL) };
     // Orphans are reparented to us as their parents die: no child left means no process.
+    // Any child, whatever its process group (`waitpid(None)` would wait for ours only).
     loop {
-        match waitpid(None, WaitOptions::empty()) {
+        match wait(WaitOptions::empty()) {
             Ok(_) | Err(Errno::INTR) => {}
             Err(_) => return,
         }
@@ -822,10 +825,11 @@ fn scratch_full(policy: &SandboxPolicy) -> Option<String> {
     (stat.f_bavail == 0).then(|| format!("scratch disk limit of {} MiB reached", policy.disk_mb))
 }
 
-/// Reaps every child that ended; `Some` once the tool is among them.
+/// Reaps every child that ended, whatever its process group (a tool may leave ours with
+/// `setsid` or `setpgid`); `Some` once the tool is among them.
 fn reap_ready(tool: Pid) -> Option<Outcome> {
     loop {
-        match waitpid(None, WaitOptions::NOHANG) {
+        match wait(WaitOptions::NOHANG) {
             Ok(Some((pid, status))) => {
                 if pid == tool
                     && let Some(outcome) = Outcome::from_wait(status)
