@@ -834,6 +834,14 @@ def dgram():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.sendto(marker, {dgram})
 attempt("datagram", dgram)
+# A Unix socket takes SOCK_RAW as a datagram socket: either pair could still sendto() any path.
+def pair(kind):
+    def go():
+        a, b = socket.socketpair(socket.AF_UNIX, kind)
+        a.sendto(marker, {dgram})
+    return go
+attempt("datagram pair", pair(socket.SOCK_DGRAM))
+attempt("raw pair", pair(socket.SOCK_RAW))
 attempt("tcp", stream(("127.0.0.1", {port}), socket.AF_INET))
 print("{{}}")
 "#,
@@ -884,7 +892,8 @@ fn received(l: &Listeners, include_tcp: bool) -> Vec<String> {
 }
 
 /// Blocks: with `network = false`, connecting to the host's Unix sockets (a path in a host
-/// folder, under /tmp, under /run, an abstract name, a datagram socket) and to loopback TCP.
+/// folder, under /tmp, under /run, an abstract name, a datagram socket, also from a socket
+/// pair) and to loopback TCP.
 #[test]
 fn host_unix_sockets_are_unreachable_without_network() {
     let bench = Bench::new();
@@ -903,7 +912,7 @@ fn host_unix_sockets_are_unreachable_without_network() {
 }
 
 /// Blocks: with `network = true` the tool gets the network, never the host's Unix sockets
-/// (path or abstract).
+/// (path or abstract, nor a datagram sent from a socket pair).
 #[test]
 fn host_unix_sockets_are_unreachable_even_with_network() {
     let bench = Bench::new();
@@ -3217,4 +3226,129 @@ print("{}")
         cpu_ms >= 180,
         "the run's recorded CPU time ({cpu_ms} ms) misses its child's 200 ms: {usage}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// 12. A service's network: its own port, whatever the protocol number.
+// ---------------------------------------------------------------------------------------
+
+/// A port no one listens on now.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// An instance launched by a test, stopped on drop.
+struct Launched<'a> {
+    bench: &'a Bench,
+    instance: String,
+}
+
+impl Drop for Launched<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .bench
+            .tb(&["tools", "stop", &self.instance], Duration::from_secs(60));
+    }
+}
+
+/// Blocks: a service reaching past its one port through a TCP variant Landlock's TCP rules
+/// never see (MPTCP, SCTP, SMC: another protocol number on an IPv4 or IPv6 stream socket).
+/// Before it listens on its own port it connects to a listener of the host's and listens on
+/// another port. The host's listener accepted nothing, and nothing answers on the other port.
+#[test]
+fn a_service_reaches_no_other_port_through_another_tcp_protocol() {
+    let bench = Bench::new();
+    let outside = std::net::TcpListener::bind("127.0.0.1:0").expect("outside listener");
+    outside.set_nonblocking(true).expect("nonblocking");
+    let outside_port = outside.local_addr().expect("addr").port();
+    let (port, other) = (free_port(), free_port());
+    let marker = unique("OTHERPROTO");
+    let probe = format!(
+        r#"import socket, sys
+held = []
+def attempt(what, act):
+    try:
+        held.append(act())
+        print(what, "allowed", file=sys.stderr, flush=True)
+    except OSError as e:
+        print(what, "refused", e.errno, file=sys.stderr, flush=True)
+def connect(family, proto, address):
+    def go():
+        s = socket.socket(family, socket.SOCK_STREAM, proto)
+        s.settimeout(2)
+        s.connect(address)
+        s.sendall({marker}.encode())
+        return s
+    return go
+def listen(family, proto, address):
+    def go():
+        s = socket.socket(family, socket.SOCK_STREAM, proto)
+        s.bind(address)
+        s.listen()
+        return s
+    return go
+# IPPROTO_MPTCP, IPPROTO_SCTP, IPPROTO_SMC.
+for proto in (262, 132, 256):
+    attempt(f"connect {{proto}}", connect(socket.AF_INET, proto, ("127.0.0.1", {outside_port})))
+    attempt(f"connect6 {{proto}}", connect(socket.AF_INET6, proto, ("::ffff:127.0.0.1", {outside_port})))
+    attempt(f"listen {{proto}}", listen(socket.AF_INET, proto, ("127.0.0.1", {other})))
+    attempt(f"listen6 {{proto}}", listen(socket.AF_INET6, proto, ("::", {other})))
+print("probed", file=sys.stderr, flush=True)
+own = socket.socket()
+own.bind(("127.0.0.1", int(sys.argv[1])))
+own.listen()
+while True:
+    own.accept()[0].close()
+"#,
+        marker = lit(&marker),
+    );
+    bench.tool(
+        "other_proto",
+        &["python3", "svc.py"],
+        &format!(
+            "network = true\n\n[service]\nport = {port}\nhealth_check = \"tcp\"\nlaunch_args = [\"{{port}}\"]"
+        ),
+        &[("svc.py", &probe)],
+    );
+    let launched = Launched {
+        bench: &bench,
+        instance: "p1".to_string(),
+    };
+    let out = bench.tb(
+        &["tools", "launch", "other_proto", "--instance", "p1"],
+        Duration::from_secs(60),
+    );
+    let log = fs::read_to_string(bench.root().join(".toolbench/services/p1/stderr.log"))
+        .unwrap_or_default();
+    assert!(
+        out.status.success() && log.contains("probed"),
+        "the service did not start or probe: {}\n{log}",
+        text(&out.stderr)
+    );
+    let mut escapes = Vec::new();
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while Instant::now() < deadline {
+        if let Ok((mut conn, _)) = outside.accept() {
+            let _ = conn.set_nonblocking(false);
+            let _ = conn.set_read_timeout(Some(Duration::from_millis(500)));
+            let mut got = Vec::new();
+            let _ = conn.read_to_end(&mut got);
+            escapes.push(format!(
+                "the host's listener accepted a connection, received {:?}",
+                text(&got)
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for address in [format!("127.0.0.1:{other}"), format!("[::1]:{other}")] {
+        let Ok(address) = address.parse() else {
+            continue;
+        };
+        if std::net::TcpStream::connect_timeout(&address, Duration::from_secs(1)).is_ok() {
+            escapes.push(format!("something of the service listens on {address}"));
+        }
+    }
+    drop(launched);
+    assert_no_escape(&escapes, &log);
 }

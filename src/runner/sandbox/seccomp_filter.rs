@@ -1,7 +1,8 @@
-//! seccomp filter of every run: no Unix sockets (the host's daemons listen
-//! on them, with or without network), no new mounts, no kernel keyrings, no
-//! terminal injection; without network no sockets at all; for a service only
-//! TCP sockets, and no TCP Fast Open (a connect hidden in a send). On x86-64, no call of the
+//! seccomp filter of every run: sockets from an allow list of family, type and protocol
+//! (never a Unix socket: the host's daemons listen on them, with or without network), no new
+//! mounts, no kernel keyrings, no terminal injection; without network no sockets at all; with
+//! it TCP and UDP over IPv4 and IPv6 only; for a service TCP only, and no TCP Fast Open (a
+//! connect hidden in a send). On x86-64, no call of the
 //! x32 ABI either: those numbers would pass every rule below; no `clone3`, whose
 //! `CLONE_INTO_CGROUP` would leave the run's cgroups; no user namespace of the tool's own,
 //! no joining a namespace, no file lease. Under the watchdog, no memory it cannot see.
@@ -55,21 +56,82 @@ const UNSEEN_BY_WATCHDOG: [i64; 3] = [libc::SYS_memfd_create, libc::SYS_shmget, 
 /// The socket type without `SOCK_NONBLOCK` / `SOCK_CLOEXEC`.
 const SOCK_TYPE_MASK: u64 = 0xf;
 
-/// Socket types other than a stream, refused to a service (UDP and raw sockets are beyond
-/// Landlock's TCP rules).
-const NOT_STREAM: [libc::c_int; 5] = [
-    libc::SOCK_DGRAM,
-    libc::SOCK_RAW,
-    libc::SOCK_RDM,
-    libc::SOCK_SEQPACKET,
-    libc::SOCK_DCCP,
+/// The flags a socket type may carry, in every combination.
+const TYPE_FLAGS: [libc::c_int; 4] = [
+    0,
+    libc::SOCK_NONBLOCK,
+    libc::SOCK_CLOEXEC,
+    libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
 ];
+
+/// The sockets a call may make: one of `families`, of one of `kinds`' types (with or without
+/// `SOCK_NONBLOCK` and `SOCK_CLOEXEC`) and one of the protocols listed for that type.
+struct Allowed {
+    families: &'static [libc::c_int],
+    kinds: &'static [(libc::c_int, &'static [libc::c_int])],
+}
+
+/// With network: TCP and UDP over IPv4 and IPv6, each named by 0 or its own number. Nothing
+/// else: Landlock's TCP rules see only `IPPROTO_TCP` (another protocol on a stream socket,
+/// MPTCP or SCTP, binds and connects to any port past them), and ICMP, raw, netlink, vsock
+/// and the other families reach what the manifest never asked for.
+const NETWORK: Allowed = Allowed {
+    families: &[libc::AF_INET, libc::AF_INET6],
+    kinds: &[
+        (libc::SOCK_STREAM, &[0, libc::IPPROTO_TCP]),
+        (libc::SOCK_DGRAM, &[0, libc::IPPROTO_UDP]),
+    ],
+};
+
+/// A service: TCP only, whose ports Landlock rules.
+const SERVICE: Allowed = Allowed {
+    families: &[libc::AF_INET, libc::AF_INET6],
+    kinds: &[(libc::SOCK_STREAM, &[0, libc::IPPROTO_TCP])],
+};
+
+/// `socketpair()`: a connected Unix pair, stream or sequenced, reaches nothing outside. A
+/// datagram pair (`SOCK_DGRAM`, or `SOCK_RAW`, which a Unix socket takes for a datagram one)
+/// could still `sendto()` any socket path.
+const PAIRS: Allowed = Allowed {
+    families: &[libc::AF_UNIX],
+    kinds: &[(libc::SOCK_STREAM, &[0]), (libc::SOCK_SEQPACKET, &[0])],
+};
+
+impl Allowed {
+    /// Rules matching every call that asks for another socket (the filter refuses what a rule
+    /// matches): another family; another type, or flags beyond `SOCK_NONBLOCK` and
+    /// `SOCK_CLOEXEC`; another protocol for the type.
+    fn refusals(&self) -> Result<Vec<SeccompRule>, BackendError> {
+        let other_family = self.families.iter().map(|family| arg_is_not(0, *family));
+        let types = self
+            .kinds
+            .iter()
+            .flat_map(|(kind, _)| TYPE_FLAGS.map(|flags| kind | flags));
+        let other_type = types.map(|kind| arg_is_not(1, kind));
+        let mut rules = vec![
+            SeccompRule::new(other_family.collect::<Result<_, _>>()?)?,
+            SeccompRule::new(other_type.collect::<Result<_, _>>()?)?,
+        ];
+        for (kind, protocols) in self.kinds {
+            let this_type = SeccompCondition::new(
+                1,
+                SeccompCmpArgLen::Dword,
+                SeccompCmpOp::MaskedEq(SOCK_TYPE_MASK),
+                kind.unsigned_abs().into(),
+            );
+            let other_protocol = protocols.iter().map(|protocol| arg_is_not(2, *protocol));
+            let conditions = std::iter::once(this_type).chain(other_protocol);
+            rules.push(SeccompRule::new(conditions.collect::<Result<_, _>>()?)?);
+        }
+        Ok(rules)
+    }
+}
 
 /// What the filter lets through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Sockets {
     None,
-    /// Everything but Unix sockets.
+    /// TCP and UDP over IPv4 or IPv6.
     Network,
     /// TCP over IPv4 or IPv6 only (a service).
     Tcp,
@@ -92,7 +154,7 @@ pub(super) fn apply(sockets: Sockets, watchdog: bool) -> Result<String, SeccompE
     seccompiler::apply_filter(&program)?;
     let sockets = match sockets {
         Sockets::None => "no sockets",
-        Sockets::Network => "no unix sockets",
+        Sockets::Network => "tcp and udp sockets only",
         Sockets::Tcp => "tcp sockets only",
     };
     Ok(if watchdog {
@@ -110,22 +172,11 @@ fn build(sockets: Sockets, watchdog: bool) -> Result<BpfProgram, BackendError> {
     for call in ALWAYS_DENIED.iter().chain(unseen) {
         rules.insert(*call, Vec::new());
     }
-    // A connected stream pair reaches nothing outside; a datagram one could
-    // still `sendto()` any socket path.
-    let datagram = SeccompCondition::new(
-        1,
-        SeccompCmpArgLen::Dword,
-        SeccompCmpOp::MaskedEq(SOCK_TYPE_MASK),
-        libc::SOCK_DGRAM.unsigned_abs().into(),
-    )?;
-    rules.insert(
-        libc::SYS_socketpair,
-        vec![SeccompRule::new(vec![datagram])?],
-    );
+    rules.insert(libc::SYS_socketpair, PAIRS.refusals()?);
     let socket = match sockets {
         Sockets::None => Vec::new(),
-        Sockets::Network => vec![arg_is(0, libc::AF_UNIX.unsigned_abs().into())?],
-        Sockets::Tcp => tcp_only()?,
+        Sockets::Network => NETWORK.refusals()?,
+        Sockets::Tcp => SERVICE.refusals()?,
     };
     rules.insert(libc::SYS_socket, socket);
     if sockets == Sockets::Tcp {
@@ -240,31 +291,14 @@ fn answer(errno: libc::c_int) -> sock_filter {
     )
 }
 
-/// The `socket()` calls refused to a service: any family but IPv4 and IPv6, any type but
-/// a stream.
-fn tcp_only() -> Result<Vec<SeccompRule>, BackendError> {
-    let family_is_not = |family: libc::c_int| {
-        SeccompCondition::new(
-            0,
-            SeccompCmpArgLen::Dword,
-            SeccompCmpOp::Ne,
-            family.unsigned_abs().into(),
-        )
-    };
-    let mut rules = vec![SeccompRule::new(vec![
-        family_is_not(libc::AF_INET)?,
-        family_is_not(libc::AF_INET6)?,
-    ])?];
-    for kind in NOT_STREAM {
-        let cond = SeccompCondition::new(
-            1,
-            SeccompCmpArgLen::Dword,
-            SeccompCmpOp::MaskedEq(SOCK_TYPE_MASK),
-            kind.unsigned_abs().into(),
-        )?;
-        rules.push(SeccompRule::new(vec![cond])?);
-    }
-    Ok(rules)
+/// Argument `index` (a C int) is not `value`.
+fn arg_is_not(index: u8, value: libc::c_int) -> Result<SeccompCondition, BackendError> {
+    SeccompCondition::new(
+        index,
+        SeccompCmpArgLen::Dword,
+        SeccompCmpOp::Ne,
+        value.unsigned_abs().into(),
+    )
 }
 
 /// Argument `index` has every bit of `flag` set.
@@ -367,6 +401,155 @@ mod tests {
             seen,
             (Some(Some(libc::EPERM)), None, Some(Some(libc::EPERM)))
         );
+    }
+
+    /// `socket()` (and `socketpair()`) with these arguments under the filter of `sockets`, on
+    /// a thread of its own: `None` when the socket was made, else the errno.
+    fn made(sockets: super::Sockets, pair: bool, calls: &[(i32, i32, i32)]) -> Vec<Option<i32>> {
+        let calls = calls.to_vec();
+        std::thread::spawn(move || {
+            super::apply(sockets, false).expect("filter installs");
+            let made = |(family, kind, protocol): (i32, i32, i32)| {
+                let mut fds = [-1; 2];
+                // SAFETY: integer arguments and a two-descriptor array; what is made is
+                // closed at once.
+                let result = unsafe {
+                    if pair {
+                        libc::socketpair(family, kind, protocol, fds.as_mut_ptr())
+                    } else {
+                        fds[0] = libc::socket(family, kind, protocol);
+                        fds[0]
+                    }
+                };
+                let errno = std::io::Error::last_os_error().raw_os_error();
+                for fd in fds.into_iter().filter(|fd| *fd >= 0) {
+                    // SAFETY: a descriptor made just above.
+                    unsafe { libc::close(fd) };
+                }
+                (result < 0).then_some(errno.unwrap_or(0))
+            };
+            calls.into_iter().map(made).collect()
+        })
+        .join()
+        .expect("thread ends")
+    }
+
+    /// With network a tool makes TCP and UDP sockets over IPv4 and IPv6 (the protocol left to
+    /// the kernel or named), a service TCP only, and nothing else passes: not another protocol
+    /// on a stream socket (MPTCP, SCTP, which Landlock's TCP rules never see), not ICMP, raw,
+    /// netlink or Unix sockets, not a type with an unknown flag.
+    #[test]
+    fn sockets_come_from_an_allow_list_of_family_type_and_protocol() {
+        use libc::{AF_INET, AF_INET6, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
+        let flagged = SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+        let tcp = [
+            (AF_INET, SOCK_STREAM, 0),
+            (AF_INET6, SOCK_STREAM, libc::IPPROTO_TCP),
+            (AF_INET, flagged, 0),
+        ];
+        let udp = [
+            (AF_INET, SOCK_DGRAM, 0),
+            (AF_INET6, SOCK_DGRAM | libc::SOCK_CLOEXEC, libc::IPPROTO_UDP),
+        ];
+        let others = [
+            (AF_INET, SOCK_STREAM, libc::IPPROTO_MPTCP),
+            (AF_INET6, SOCK_STREAM, libc::IPPROTO_MPTCP),
+            (AF_INET, SOCK_STREAM, libc::IPPROTO_SCTP),
+            (AF_INET, SOCK_DGRAM, libc::IPPROTO_UDPLITE),
+            (AF_INET, SOCK_DGRAM, libc::IPPROTO_ICMP),
+            (AF_INET, SOCK_RAW, libc::IPPROTO_RAW),
+            (libc::AF_NETLINK, SOCK_RAW, 0),
+            (libc::AF_UNIX, SOCK_STREAM, 0),
+            (AF_INET, SOCK_STREAM | 0x100, 0),
+        ];
+        let refused = Some(libc::EPERM);
+        let network = made(
+            super::Sockets::Network,
+            false,
+            &[&tcp[..], &udp[..]].concat(),
+        );
+        assert!(network.iter().all(Option::is_none), "{network:?}");
+        let service = made(super::Sockets::Tcp, false, &tcp);
+        assert!(service.iter().all(Option::is_none), "{service:?}");
+        for sockets in [super::Sockets::Network, super::Sockets::Tcp] {
+            let seen = made(sockets, false, &others);
+            assert!(seen.iter().all(|e| *e == refused), "{sockets:?}: {seen:?}");
+        }
+        let service_udp = made(super::Sockets::Tcp, false, &udp);
+        assert!(service_udp.iter().all(|e| *e == refused), "{service_udp:?}");
+        let none = made(super::Sockets::None, false, &[&tcp[..], &udp[..]].concat());
+        assert!(none.iter().all(|e| *e == refused), "{none:?}");
+    }
+
+    /// Whatever the network, a socket pair is a connected Unix stream or sequenced pair: a
+    /// datagram pair, asked for as `SOCK_DGRAM` or as `SOCK_RAW` (which a Unix socket turns
+    /// into a datagram one), could send to any socket path of the host.
+    #[test]
+    fn socket_pairs_are_connected_unix_streams_only() {
+        use libc::{AF_UNIX, SOCK_SEQPACKET, SOCK_STREAM};
+        let connected = [
+            (AF_UNIX, SOCK_STREAM, 0),
+            (AF_UNIX, SOCK_SEQPACKET | libc::SOCK_CLOEXEC, 0),
+        ];
+        let others = [
+            (AF_UNIX, libc::SOCK_DGRAM, 0),
+            (AF_UNIX, libc::SOCK_RAW, 0),
+            (AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_NONBLOCK, 0),
+            (libc::AF_TIPC, SOCK_STREAM, 0),
+        ];
+        let sockets = [
+            super::Sockets::None,
+            super::Sockets::Network,
+            super::Sockets::Tcp,
+        ];
+        for sockets in sockets {
+            let seen = made(sockets, true, &connected);
+            assert!(seen.iter().all(Option::is_none), "{sockets:?}: {seen:?}");
+            let seen = made(sockets, true, &others);
+            let refused = Some(libc::EPERM);
+            assert!(seen.iter().all(|e| *e == refused), "{sockets:?}: {seen:?}");
+        }
+    }
+
+    /// Under the filter the kernel's keyrings, which are not namespaced (a tool could read or
+    /// fill its user's), are out of reach; without it these calls answer with a key id,
+    /// ENOKEY or success.
+    #[test]
+    fn keyrings_are_out_of_reach() {
+        let seen = std::thread::spawn(|| {
+            super::apply(super::Sockets::None, false).expect("filter installs");
+            let errno = |result: libc::c_long| {
+                (result == -1).then(|| std::io::Error::last_os_error().raw_os_error())
+            };
+            // KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, KEY_SPEC_PROCESS_KEYRING.
+            let (get_id, session, process) = (0, -3, -2);
+            // SAFETY: NUL-terminated strings and integer arguments; a key made would go with
+            // this thread's process keyring.
+            unsafe {
+                (
+                    errno(libc::syscall(libc::SYS_keyctl, get_id, session, 1)),
+                    errno(libc::syscall(
+                        libc::SYS_add_key,
+                        c"user".as_ptr(),
+                        c"probe".as_ptr(),
+                        c"x".as_ptr(),
+                        1usize,
+                        process,
+                    )),
+                    errno(libc::syscall(
+                        libc::SYS_request_key,
+                        c"user".as_ptr(),
+                        c"probe".as_ptr(),
+                        std::ptr::null::<libc::c_char>(),
+                        0,
+                    )),
+                )
+            }
+        })
+        .join()
+        .expect("thread ends");
+        let refused = Some(Some(libc::EPERM));
+        assert_eq!(seen, (refused, refused, refused));
     }
 
     /// Under the filter a tool makes no user namespace and joins none, and takes no lease;
