@@ -3352,3 +3352,195 @@ while True:
     drop(launched);
     assert_no_escape(&escapes, &log);
 }
+
+// ---------------------------------------------------------------------------------------
+// 13. Kernel objects counted per user.
+// ---------------------------------------------------------------------------------------
+
+/// Files the hostile tool makes to watch, more than a run may watch.
+const WATCH_TRIES: u64 = 2000;
+
+/// The inotify instances and watches the process at `dir` (a `/proc` folder) holds.
+fn inotify_held(dir: &Path) -> (u64, u64) {
+    let (mut instances, mut watches) = (0, 0);
+    for entry in fs::read_dir(dir.join("fd")).into_iter().flatten().flatten() {
+        let is_inotify = fs::read_link(entry.path())
+            .is_ok_and(|target| target.as_os_str() == "anon_inode:inotify");
+        if is_inotify {
+            instances += 1;
+            let info =
+                fs::read_to_string(dir.join("fdinfo").join(entry.file_name())).unwrap_or_default();
+            watches += info
+                .lines()
+                .filter(|l| l.starts_with("inotify wd:"))
+                .count() as u64;
+        }
+    }
+    (instances, watches)
+}
+
+/// Whether the host can still start a notify watcher (as `toolbench mcp` and the workbench
+/// do) that sees a file being made.
+fn host_watcher_sees_a_new_file() -> Result<(), String> {
+    use notify::Watcher;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(tx).map_err(|e| e.to_string())?;
+    watcher
+        .watch(dir.path(), notify::RecursiveMode::NonRecursive)
+        .map_err(|e| e.to_string())?;
+    fs::write(dir.path().join("new"), "x").map_err(|e| e.to_string())?;
+    match rx.recv_timeout(Duration::from_secs(5)) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => Err(format!("no event: {e}")),
+    }
+}
+
+/// Whether the host can queue a real-time signal (to a thread of its own that blocks it).
+fn host_queues_a_realtime_signal() -> Result<(), String> {
+    std::thread::spawn(|| {
+        // SAFETY: the signal is blocked on this thread before it is sent to this thread
+        // only, and taken back before the thread ends; the sets are initialised.
+        unsafe {
+            let signal = libc::SIGRTMIN() + 1;
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, signal);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            let sent = libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), signal);
+            let error = std::io::Error::last_os_error();
+            let now = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            libc::sigtimedwait(&set, std::ptr::null_mut(), &now);
+            if sent == 0 {
+                Ok(())
+            } else {
+                Err(error.to_string())
+            }
+        }
+    })
+    .join()
+    .unwrap_or_else(|_| Err("the signalling thread panicked".into()))
+}
+
+/// Whether the host can make a POSIX message queue of the default size.
+fn host_makes_a_message_queue() -> Result<(), String> {
+    let name = std::ffi::CString::new(format!("/{}", unique("mq"))).map_err(|e| e.to_string())?;
+    // SAFETY: a NUL-terminated name and no attributes (the defaults); the queue is closed and
+    // removed at once.
+    unsafe {
+        let queue = libc::mq_open(
+            name.as_ptr(),
+            libc::O_CREAT | libc::O_EXCL | libc::O_RDWR,
+            0o600,
+            std::ptr::null::<libc::mq_attr>(),
+        );
+        if queue < 0 {
+            return Err(std::io::Error::last_os_error().to_string());
+        }
+        libc::mq_close(queue);
+        libc::mq_unlink(name.as_ptr());
+    }
+    Ok(())
+}
+
+/// Blocks: a tool taking every kernel object its user may have of a kind the kernel counts
+/// per user (inotify instances, queued signals, message queue bytes), so that the host's
+/// programs of the same user (`toolbench mcp`, the workbench and their file watchers) get
+/// "Too many open files". The tool takes all it can of each, and of inotify watches, then
+/// holds them in `sleep`; meanwhile the host starts a watcher, queues a signal and makes a
+/// message queue, and counts what the tool holds.
+#[test]
+fn a_run_cannot_take_what_the_kernel_counts_per_user() {
+    let bench = Bench::new();
+    let tag = unique("UCOUNTS");
+    let script = format!(
+        r#"import ctypes, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+instances = []
+while len(instances) < 100000:
+    fd = libc.inotify_init1(0)
+    if fd < 0:
+        break
+    instances.append(fd)
+if instances:
+    os.mkdir("watched")
+    for i in range({WATCH_TRIES}):
+        path = b"watched/%d" % i
+        open(path, "w").close()
+        if libc.inotify_add_watch(instances[0], path, 0x100) < 0:
+            break
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN])
+for _ in range(1000000):
+    try:
+        os.kill(os.getpid(), signal.SIGRTMIN)
+    except OSError:
+        break
+for i in range(1000):
+    if libc.mq_open(b"/hostile%d" % i, os.O_CREAT | os.O_RDWR, 0o600, None) < 0:
+        break
+os.execvp("sleep", ["sleep", "30"])
+"#
+    );
+    bench.tool(
+        "ucounts",
+        &["python3", "main.py"],
+        &format!("timeout_secs = 60\nenv = {{ HOSTILE_TAG = {} }}", lit(&tag)),
+        &[("main.py", &script)],
+    );
+    let (result, held, host) = std::thread::scope(|scope| {
+        let run = scope.spawn(|| bench.run("ucounts"));
+        // The tool holds all it got once it is `sleep`.
+        let deadline = Instant::now() + Duration::from_secs(50);
+        let mut sleeper = None;
+        while sleeper.is_none() && Instant::now() < deadline && !run.is_finished() {
+            sleeper = tagged(&tag).into_iter().find(|(_, dir)| {
+                fs::read_to_string(dir.join("comm")).is_ok_and(|c| c.trim() == "sleep")
+            });
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let held = sleeper.map(|(_, dir)| inotify_held(&dir));
+        // SAFETY: inotify_init1 takes a flag; the descriptor is closed at once.
+        let inotify = unsafe { libc::inotify_init1(libc::IN_CLOEXEC) };
+        let inotify = if inotify >= 0 {
+            // SAFETY: our own descriptor.
+            unsafe { libc::close(inotify) };
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error().to_string())
+        };
+        let host = [
+            ("inotify_init1", inotify),
+            ("a notify watcher", host_watcher_sees_a_new_file()),
+            ("a queued real-time signal", host_queues_a_realtime_signal()),
+            ("a message queue", host_makes_a_message_queue()),
+        ];
+        kill_tagged(&tag);
+        let (result, _) = run.join().expect("run thread");
+        (result, held, host)
+    });
+    let Some((instances, watches)) = held else {
+        panic!("the tool never held its inotify instances in `sleep`: {result}");
+    };
+    assert!(instances > 0, "the tool got no inotify instance: {result}");
+    let mut escapes: Vec<String> = host
+        .into_iter()
+        .filter_map(|(what, outcome)| {
+            outcome
+                .err()
+                .map(|e| format!("the host could not get {what} while the run held its own: {e}"))
+        })
+        .collect();
+    if watches >= WATCH_TRIES {
+        escapes.push(format!(
+            "the tool watched all {watches} files it tried: its watches are not bounded"
+        ));
+    }
+    assert_no_escape(
+        &escapes,
+        &format!("the tool held {instances} inotify instances, {watches} watches; run: {result}"),
+    );
+}

@@ -1,9 +1,9 @@
 //! The helper's process tree:
 //!
 //! ```text
-//! helper (runner's child, outside the pid ns): fds, session, cgroups, namespaces, the
-//! │   mounts every run shares (`prepare`, ahead of the run when forked); limits; writes the
-//! │   report and the usage; tells the runner the end; waits
+//! helper (runner's child, outside the pid ns): fds, session, cgroups, namespaces and their
+//! │   per-user counts, the mounts every run shares (`prepare`, ahead of the run when
+//! │   forked); limits; writes the report and the usage; tells the runner the end; waits
 //! └── pid 1 (init): joins the cgroups (v1); dies with the helper; the run's mounts;
 //!     │   protections; starts the tool; sends the report to the helper; reaps; watchdog;
 //!     │   once the tool ended, kills and reaps the rest and sends the end and the usage
@@ -37,7 +37,7 @@ use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 use super::spawn::{ChildStack, CommandError, EXIT_EXEC_FAILED, ToolCommand};
 use super::status::{Frame, Outcome, Relay, end, reenact};
 use super::watchdog::{NoWatchdog, Watchdog};
-use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter};
+use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter, ucounts};
 use crate::error_chain::one_line;
 use crate::safe_fs;
 
@@ -165,6 +165,8 @@ pub(super) struct Prepared {
     /// The host's `/`, opened before the mount namespace (see `open_run_files`).
     host_root: Option<OwnedFd>,
     ns: namespaces::Namespaces,
+    /// The run's share of what the kernel counts per user, bounded in its user namespace.
+    counts: Result<String, ucounts::CountsError>,
     /// Built in the mount namespace, when there is one.
     world: Option<Result<mounts::World, mounts::MountError>>,
     /// Where a runner that forked this helper hears how the run ended (see `report_end`).
@@ -179,7 +181,8 @@ impl Prepared {
 }
 
 /// Closes what was inherited (all but `keep`, the forked helper's socket), starts a
-/// session, makes the cgroups, enters the user, mount, IPC and pid namespaces, and builds the
+/// session, makes the cgroups, enters the user, mount, IPC and pid namespaces, bounds the
+/// run's share of what the kernel counts per user, and builds the
 /// view of the filesystem every run shares with the files of `hide` hidden (see
 /// `mounts::prepare_world`).
 pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, hide: &[PathBuf]) -> Prepared {
@@ -195,6 +198,10 @@ pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, hide: &[PathBuf]) -> Prepare
     )
     .ok();
     let ns = namespaces::enter();
+    let counts = match ns.user {
+        Ok(_) => ucounts::limit(),
+        Err(_) => Err(ucounts::CountsError::NoUserNamespace),
+    };
     let world = ns.mount.is_ok().then(|| mounts::prepare_world(hide));
     Prepared {
         fds,
@@ -202,6 +209,7 @@ pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, hide: &[PathBuf]) -> Prepare
         cgroups,
         host_root,
         ns,
+        counts,
         world,
         end_notice: None,
     }
@@ -241,6 +249,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         "already a process-group leader",
     );
     protections.set("userns", prepared.ns.user);
+    protections.set("counts", prepared.counts);
     protections.set("pidns", prepared.ns.pid);
     let (net_maker, net_join) = match net {
         Ok((maker, join)) => {

@@ -8,6 +8,15 @@ use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use super::policy::SandboxPolicy;
 
 const MIB: u64 = 1024 * 1024;
+/// Signals queued at once, summed over the run (the kernel counts them per user and per user
+/// namespace, and up to the host's count, as `ucounts` says): a tool that queued its user's
+/// every one would leave the host's programs of that user none for real-time signals and
+/// POSIX timers.
+const PENDING_SIGNALS: u64 = 256;
+/// Bytes of POSIX message queues, summed over the run and counted as signals are: one queue
+/// of the default size (10 messages of 8 KiB) fits, and the user's 800 KiB stay the host's.
+/// (Landlock already keeps a tool from making one; this holds on a kernel without it.)
+const MESSAGE_QUEUE_BYTES: u64 = 128 * 1024;
 
 /// The limits the kernel refused, each with its errno (the others are in place).
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +61,8 @@ pub(super) fn apply(policy: &SandboxPolicy) -> Result<(), LimitsError> {
         ),
         (Resource::Nproc, policy.max_processes, None, "nproc"),
         (Resource::Core, 0, None, "core"),
+        (Resource::Sigpending, PENDING_SIGNALS, None, "sigpending"),
+        (Resource::Msgqueue, MESSAGE_QUEUE_BYTES, None, "msgqueue"),
     ];
     let failed: Vec<(&'static str, Errno)> = steps
         .into_iter()

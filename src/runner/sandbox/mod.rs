@@ -17,6 +17,7 @@
 //!   cgroup where toolbench may create one, else pid 1's watchdog;
 //! - `userns`, `pidns`, `netns` (without network), `mountns`: namespaces;
 //!   pid 1 dies with the helper, which takes every descendant with it;
+//! - `counts`: the run's share of what the kernel counts per user (see `ucounts`);
 //! - `hidden`, `dev`, `proc`, `scratch`: the filesystem view (see `mounts`);
 //! - `nnp`, `landlock`, `seccomp`, `rlimits`, `caps`.
 //!
@@ -38,6 +39,7 @@ mod policy;
 mod seccomp_filter;
 mod spawn;
 mod status;
+mod ucounts;
 mod watchdog;
 
 use std::ffi::OsString;
