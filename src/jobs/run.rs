@@ -581,7 +581,10 @@ mod tests {
     }
 
     fn refused() -> RunJobEvent {
-        RunJobEvent::NotStarted(RunError::Prohibited { tool: "t".into() })
+        RunJobEvent::NotStarted(RunError::NeverRuns {
+            tool: "t".into(),
+            why: "cost_tier = \"prohibited\"",
+        })
     }
 
     #[tokio::test]

@@ -12,8 +12,9 @@ use serde_json::Value;
 use super::call::refusal;
 use super::gateway::Shared;
 use super::listing::Listed;
-use crate::approvals::{pattern, policy};
+use crate::approvals::pattern;
 use crate::model::ToolEntry;
+use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::inflight::ProcessId;
 use crate::store::calls::{Answer, CallRow, CallState, NewCall};
 
@@ -32,10 +33,12 @@ pub async fn clearance(
     arguments: &Value,
     context: &RequestContext<RoleServer>,
 ) -> Result<Option<Value>, CallToolResult> {
-    let why = match policy::policy(entry, &shared.config) {
-        policy::Policy::Run => return Ok(None),
-        policy::Policy::Never(why) => return Err(refusal(format!("{}: {why}", entry.name))),
-        policy::Policy::Ask(why) => why,
+    let why = match admission(entry, &RunPolicy::of(&shared.config), Asker::Agent) {
+        Admission::Open => return Ok(None),
+        Admission::Closed(why) => {
+            return Err(refusal(format!("{} never runs: {why}", entry.name)));
+        }
+        Admission::Confirm(why) => why,
     };
     let me = ProcessId::of(std::process::id()).unwrap_or(ProcessId {
         pid: std::process::id(),

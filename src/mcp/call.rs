@@ -56,9 +56,10 @@ pub async fn call_tool(
         return super::service_call::exchange(&shared, entry, &input).await;
     }
     let client = context.client_info().map(|info| info.name);
-    // Cleared above, by the rules or by the human: the cost gate is passed as confirmed.
+    // Cleared above, by the rules or by the human, for this content: the cost gate is passed
+    // as confirmed, and the run is of that content or refused.
     let command = Command::Run {
-        tool: entry.tool_id(),
+        tool: crate::model::ToolId::content_of(&entry),
         input: Some(input.to_string()),
         confirmed: true,
     };

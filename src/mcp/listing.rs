@@ -11,9 +11,9 @@ use std::sync::Arc;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
-use crate::approvals::policy::{Policy, policy};
 use crate::config::Config;
 use crate::model::{CostTier, InputMode, Manifest, Tier, ToolEntry};
+use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::schema;
 
 /// The field that carries a non-object input or output.
@@ -85,7 +85,8 @@ impl Listing {
 
 /// Tells agents up front that a tool's calls wait for a human, so a slow answer is expected.
 fn warn_of_waiting(mut listed: Listed, config: &Config) -> Listed {
-    if let Policy::Ask(why) = policy(&listed.entry, config) {
+    if let Admission::Confirm(why) = admission(&listed.entry, &RunPolicy::of(config), Asker::Agent)
+    {
         let description = listed.tool.description.take().unwrap_or_default();
         listed.tool.description =
             Some(format!("{description}\n\nEach call waits for a human's approval: {why}.").into());

@@ -60,8 +60,8 @@ pub enum RunError {
     Oversized { tool: String, reason: String },
     #[error(transparent)]
     LinksOut(crate::catalog::links::LinksOut),
-    #[error("{tool}: cost_tier = \"prohibited\": this tool never runs")]
-    Prohibited { tool: String },
+    #[error("{tool} never runs: {why}")]
+    NeverRuns { tool: String, why: &'static str },
     #[error("{tool}: input is not valid JSON: {reason}")]
     InputNotJson { tool: String, reason: String },
     #[error("{tool}: input does not match the input schema: {reason}")]
@@ -144,8 +144,8 @@ pub fn preflight(
     if let Err(e) = crate::catalog::links::check(entry) {
         return Err(RunError::LinksOut(e));
     }
-    if manifest.cost_tier == crate::model::CostTier::Prohibited {
-        return Err(RunError::Prohibited { tool });
+    if let Some(why) = gate::never_runs(entry) {
+        return Err(RunError::NeverRuns { tool, why });
     }
     if manifest.run.input == InputMode::None {
         return Ok((manifest, None));

@@ -33,14 +33,13 @@ use super::runs::{RunState, RunView, StartedElsewhere};
 use super::theme::Theme;
 use crate::approvals::ApprovalError;
 use crate::catalog::{Catalog, SortOrder};
-use crate::config::Preset;
 use crate::error_chain::one_line;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::{ToolStats, quality_of};
 use crate::review::Outcome;
 use crate::review::queue::arrival_key;
 use crate::review::{DecisionKind, ReviewCommand};
-use crate::runner::gate::{Gate, gate};
+use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::{RunError, Stream};
 use crate::services::ServiceError;
 use crate::store::StoreError;
@@ -195,10 +194,11 @@ pub enum Effect {
     },
     /// Read the text files of a tool for the evolve editor.
     LoadEvolve(Box<ToolEntry>),
-    /// Answer an agent's waiting call.
+    /// Answer an agent's waiting call, as the person saw it.
     AnswerCall {
         id: i64,
         decision: crate::approvals::Decision,
+        seen: Box<crate::approvals::SeenCall>,
     },
     /// Revoke an "approve always" rule.
     RevokeRule(i64),
@@ -330,7 +330,8 @@ pub struct App {
     pub proposers: HashMap<String, String>,
     /// When each candidate arrived (the review queue's order), by tool path.
     pub arrivals: HashMap<PathBuf, String>,
-    pub preset: Preset,
+    /// What decides which runs need a confirmation (`runner::gate`).
+    pub run_policy: RunPolicy,
     /// The workspace watcher is running.
     pub watching: bool,
     /// Latest validation of each tool path.
@@ -355,16 +356,23 @@ impl App {
         keymap: Keymap,
         theme: Theme,
     ) -> Self {
-        Self::with_preset(root_label, cached, sort, keymap, theme, Preset::Default)
+        Self::with_policy(
+            root_label,
+            cached,
+            sort,
+            keymap,
+            theme,
+            RunPolicy::default(),
+        )
     }
 
-    pub fn with_preset(
+    pub fn with_policy(
         root_label: String,
         cached: Vec<ToolEntry>,
         sort: SortOrder,
         keymap: Keymap,
         theme: Theme,
-        preset: Preset,
+        run_policy: RunPolicy,
     ) -> Self {
         let mut app = Self {
             root_label,
@@ -391,7 +399,7 @@ impl App {
             stats: HashMap::new(),
             proposers: HashMap::new(),
             arrivals: HashMap::new(),
-            preset,
+            run_policy,
             watching: false,
             validations: HashMap::new(),
             overlay: None,
@@ -1037,16 +1045,13 @@ impl App {
             self.notify(format!("{} cannot run: {reason}", entry.name), Level::Error);
             return;
         };
-        let needs_confirmation = match gate(manifest.cost_tier, self.preset) {
-            Gate::Closed => {
-                self.notify(
-                    format!("{} is prohibited: it never runs", entry.name),
-                    Level::Error,
-                );
+        let needs_confirmation = match admission(&entry, &self.run_policy, Asker::Person) {
+            Admission::Closed(why) => {
+                self.notify(format!("{} never runs: {why}", entry.name), Level::Error);
                 return;
             }
-            Gate::Confirm => true,
-            Gate::Open => false,
+            Admission::Confirm(_) => true,
+            Admission::Open => false,
         };
         if manifest.service.is_some() {
             if needs_confirmation {

@@ -90,13 +90,13 @@ pub fn run(
     // Decisions a crash interrupted are settled once, before anything is shown.
     let recovered = crate::review::lifecycle::recover(&root, &mut store);
     let cached = store.load_index().unwrap_or_default();
-    let mut app = App::with_preset(
+    let mut app = App::with_policy(
         root_label(&root, source),
         cached,
         config.sort,
         keymap,
         theme,
-        config.preset,
+        crate::runner::gate::RunPolicy::of(&config),
     );
     match recovered {
         Ok(lines) if !lines.is_empty() => app.notify(lines.join("; "), app::Level::Info),
@@ -482,8 +482,9 @@ fn run_effect(
             services.cancels.retain(|_, cancel| !cancel.is_closed());
             services.cancels.insert(key, cancel);
             // Confirmed: the launch dialog applied the cost gate and asked when it had to.
+            // Bound to the content the person launched: a tool changed since is refused.
             let command = Command::Run {
-                tool: entry.tool_id(),
+                tool: ToolId::content_of(&entry),
                 input,
                 confirmed: true,
             };
@@ -514,16 +515,23 @@ fn run_effect(
         }
         Effect::Decide { entry, command } => {
             // `u` on any row of a tool rolls back its active version, whichever row it was.
+            // A decision acts on the content the person saw on the row or in the detail.
             let tool = match command {
                 crate::review::ReviewCommand::Rollback { .. } => ToolId::named(&entry.name),
-                _ => entry.tool_id(),
+                _ => ToolId::content_of(&entry),
             };
             decide(services, tx, tool, command);
         }
-        Effect::AnswerCall { id, decision } => {
+        Effect::AnswerCall { id, decision, seen } => {
             let who = services.config.reviewer_name();
+            let (root, limits) = (services.root.clone(), services.config.catalog);
             answer_on_store(services.store.clone(), tx.clone(), move |store| {
-                crate::approvals::answer(store, id, decision, &who)
+                let binding = crate::approvals::Binding {
+                    seen: Some(&seen),
+                    root: &root,
+                    limits,
+                };
+                crate::approvals::answer(store, id, decision, &who, binding)
                     .map(|call| format!("call #{id} ({}) {}", call.tool, call.state))
             });
         }

@@ -102,9 +102,9 @@ impl App {
 
     pub(super) fn submit_call_answer(&mut self, mut state: Box<CallAnswerState>) {
         match state.submitted() {
-            Ok(Submitted::Call { id, decision }) => {
+            Ok(Submitted::Call { id, decision, seen }) => {
                 self.notify(format!("answering call #{id}…"), Level::Info);
-                self.effects.push(Effect::AnswerCall { id, decision });
+                self.effects.push(Effect::AnswerCall { id, decision, seen });
             }
             Ok(Submitted::Revoke(id)) => {
                 self.notify(format!("revoking rule #{id}…"), Level::Info);
@@ -124,7 +124,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::approvals::Decision;
+    use crate::approvals::{Decision, SeenCall};
     use crate::catalog::SortOrder;
     use crate::tui::app::AppEvent;
     use crate::tui::keymap::Keymap;
@@ -185,7 +185,8 @@ mod tests {
             app.take_effects(),
             [Effect::AnswerCall {
                 id: 7,
-                decision: Decision::Once
+                decision: Decision::Once,
+                seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
             }]
         );
     }
@@ -222,7 +223,8 @@ mod tests {
             app.take_effects(),
             [Effect::AnswerCall {
                 id: 7,
-                decision: Decision::Edited(json!({"env": "dev"}))
+                decision: Decision::Edited(json!({"env": "dev"})),
+                seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
             }]
         );
     }
@@ -237,7 +239,8 @@ mod tests {
             app.take_effects(),
             [Effect::AnswerCall {
                 id: 7,
-                decision: Decision::Always { pattern: None }
+                decision: Decision::Always { pattern: None },
+                seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
             }]
         );
         press(&mut app, KeyCode::Char('r'), KeyModifiers::NONE);
@@ -249,7 +252,8 @@ mod tests {
             app.take_effects(),
             [Effect::AnswerCall {
                 id: 7,
-                decision: Decision::Reject("not today".into())
+                decision: Decision::Reject("not today".into()),
+                seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
             }]
         );
 

@@ -715,7 +715,10 @@ fn high_cost_needs_the_tool_name_typed_and_prohibited_never_opens() {
         .as_ref()
         .map(|(text, _, _)| text.clone())
         .unwrap_or_default();
-    assert_eq!(message, "drop_tables is prohibited: it never runs");
+    assert_eq!(
+        message,
+        "drop_tables never runs: cost_tier = \"prohibited\""
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use ratatui_textarea::TextArea;
 use serde_json::Value;
 
 use super::centered;
-use crate::approvals::{Decision, answer::check_arguments, pattern};
+use crate::approvals::{Decision, SeenCall, answer::check_arguments, pattern};
 use crate::store::calls::{CallRow, RuleRow};
 use crate::tui::app::App;
 
@@ -40,7 +40,12 @@ pub enum CallAnswer {
 /// What the dialog submits.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Submitted {
-    Call { id: i64, decision: Decision },
+    /// The answer, with the call as the person saw it.
+    Call {
+        id: i64,
+        decision: Decision,
+        seen: Box<SeenCall>,
+    },
     Revoke(i64),
 }
 
@@ -96,6 +101,7 @@ impl CallAnswerState {
         let call = |call: &CallRow, decision| Submitted::Call {
             id: call.id,
             decision,
+            seen: Box::new(SeenCall::of(call)),
         };
         match &self.kind {
             CallAnswer::Once(c) => Ok(call(c, Decision::Once)),
@@ -245,7 +251,8 @@ mod tests {
             state.submitted().ok(),
             Some(Submitted::Call {
                 id: 7,
-                decision: Decision::Edited(json!({"env": "staging"}))
+                decision: Decision::Edited(json!({"env": "staging"})),
+                seen: Box::new(SeenCall::of(&call())),
             })
         );
         // Empty the editor, then type arguments the schema refuses.
@@ -266,7 +273,8 @@ mod tests {
             state.submitted().ok(),
             Some(Submitted::Call {
                 id: 7,
-                decision: Decision::Edited(json!({"env": "dev"}))
+                decision: Decision::Edited(json!({"env": "dev"})),
+                seen: Box::new(SeenCall::of(&call())),
             })
         );
     }
@@ -278,7 +286,8 @@ mod tests {
             always.submitted().ok(),
             Some(Submitted::Call {
                 id: 7,
-                decision: Decision::Always { pattern: None }
+                decision: Decision::Always { pattern: None },
+                seen: Box::new(SeenCall::of(&call())),
             })
         );
         type_text(&mut always, "[1]");
@@ -296,7 +305,8 @@ mod tests {
             reject.submitted().ok(),
             Some(Submitted::Call {
                 id: 7,
-                decision: Decision::Reject("too risky".into())
+                decision: Decision::Reject("too risky".into()),
+                seen: Box::new(SeenCall::of(&call())),
             })
         );
     }
