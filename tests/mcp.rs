@@ -1224,3 +1224,35 @@ async fn a_subscription_hears_that_the_listed_tools_changed() {
     );
     client.cancel().await.expect("close the session");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_ended_stops_listening_for_list_changes() {
+    let ws = sample_workspace();
+    let shared = toolbench::mcp::shared(
+        ws.path().to_path_buf(),
+        toolbench::config::Config::defaults().expect("config"),
+        PathBuf::from(BIN),
+        None,
+    )
+    .expect("the server's shared state");
+    let listening = || shared.changed.receiver_count();
+    let (server_io, client_io) = tokio::io::duplex(64 * 1024);
+    let gateway = toolbench::mcp::gateway::Gateway::new(Arc::clone(&shared));
+    let server = tokio::spawn(async move {
+        let service = gateway.serve(server_io).await.expect("serve");
+        let _ = service.waiting().await;
+    });
+    let client = ().serve(client_io).await.expect("initialize");
+    assert!(
+        wait_for(Duration::from_secs(10), || (listening() == 1).then_some(())).is_some(),
+        "the initialized session listens for changes"
+    );
+    client.cancel().await.expect("close the client");
+    server.await.expect("the session ends");
+    // Each closed session would otherwise leave its listener until the next change.
+    assert!(
+        wait_for(Duration::from_secs(10), || (listening() == 0).then_some(())).is_some(),
+        "{} listeners left",
+        listening()
+    );
+}

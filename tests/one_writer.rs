@@ -58,7 +58,7 @@ async fn the_mcp_server_records_calls_proposals_and_validations_through_one_writ
     .expect("the server's shared state");
     let (server_io, client_io) = tokio::io::duplex(64 * 1024);
     let server = tokio::spawn(async move {
-        let service = Gateway { shared }.serve(server_io).await.expect("serve");
+        let service = Gateway::new(shared).serve(server_io).await.expect("serve");
         let _ = service.waiting().await;
     });
     let client = ().serve(client_io).await.expect("initialize");

@@ -245,6 +245,18 @@ fn log_validation(event: ValidationEvent) -> bool {
 #[derive(Clone)]
 pub struct Gateway {
     pub shared: Arc<Shared>,
+    /// Dropped with the session's handler, which ends the tasks the session started.
+    session: Arc<watch::Sender<()>>,
+}
+
+impl Gateway {
+    /// A handler for a new session.
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self {
+            shared,
+            session: Arc::new(watch::Sender::new(())),
+        }
+    }
 }
 
 impl ServerHandler for Gateway {
@@ -299,14 +311,21 @@ impl ServerHandler for Gateway {
         // Clients of the protocol versions before subscriptions hear of changes unasked.
         let peer = context.peer;
         let mut changed = self.shared.changed.subscribe();
+        let mut session = self.session.subscribe();
         tokio::spawn(async move {
-            // A lagging receiver missed changes, which one notification covers.
-            while !matches!(
-                changed.recv().await,
-                Err(broadcast::error::RecvError::Closed)
-            ) {
-                if peer.notify_tool_list_changed().await.is_err() {
-                    break;
+            loop {
+                tokio::select! {
+                    // The session ended: without this the task would wait for the next change,
+                    // and every closed session would leave one behind until then.
+                    _ = session.changed() => return,
+                    received = changed.recv() => {
+                        // A lagging receiver missed changes, which one notification covers.
+                        if matches!(received, Err(broadcast::error::RecvError::Closed))
+                            || peer.notify_tool_list_changed().await.is_err()
+                        {
+                            return;
+                        }
+                    }
                 }
             }
         });

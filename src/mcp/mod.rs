@@ -101,12 +101,10 @@ pub fn serve_stdio(root: PathBuf, config: Config, opened: Option<Store>) -> Resu
         // the newline the session's reader counts.
         let transport = AsyncRwTransport::new(client_lines, session_lines)
             .with_max_line_length(MAX_MESSAGE_BYTES + 1);
-        let service = Gateway {
-            shared: Arc::clone(&shared),
-        }
-        .serve(transport)
-        .await
-        .map_err(|e| McpError::Session(e.into()))?;
+        let service = Gateway::new(Arc::clone(&shared))
+            .serve(transport)
+            .await
+            .map_err(|e| McpError::Session(e.into()))?;
         service
             .waiting()
             .await
@@ -134,7 +132,7 @@ pub fn serve_http(
         let _watcher = live::follow(Arc::clone(&shared))
             .await
             .map_err(McpError::Watch)?;
-        http::serve(Gateway { shared }, &options, token).await
+        http::serve(Gateway::new(shared), &options, token).await
     })
 }
 
