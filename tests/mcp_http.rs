@@ -1,12 +1,13 @@
 //! `toolbench mcp --http` driven through the real binary with a plain HTTP/1.1 client on
-//! std's TCP: the Streamable HTTP handshake, DNS-rebinding refusals, bind and token rules.
+//! std's TCP: the Streamable HTTP handshake, the bearer token every request needs, DNS-rebinding
+//! refusals and bind rules.
 
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -18,7 +19,11 @@ use serde_json::{Value, json};
 struct Server {
     child: Child,
     port: u16,
-    _config: tempfile::TempDir,
+    /// The bearer header the server's token file makes.
+    bearer: String,
+    /// What the server printed on stderr before it served.
+    said: Vec<String>,
+    config: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -26,6 +31,37 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+impl Server {
+    /// POSTs with the right token.
+    fn post(&self, extra: &[(&str, &str)], body: &Value) -> Reply {
+        let mut headers = vec![("Authorization", self.bearer.as_str())];
+        headers.extend_from_slice(extra);
+        post(self.port, &headers, body)
+    }
+
+    /// Opens a session: initialize, then the initialized notification; the session's headers.
+    fn open_session(&self) -> [(&'static str, String); 2] {
+        let reply = self.post(&[], &initialize());
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let version = reply.message()["result"]["protocolVersion"]
+            .as_str()
+            .expect("version")
+            .to_string();
+        let session = reply.header("mcp-session-id").expect("a session id");
+        let headers = [
+            ("Mcp-Session-Id", session.to_string()),
+            ("MCP-Protocol-Version", version),
+        ];
+        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        assert_eq!(self.post(&borrowed(&headers), &initialized).status, 202);
+        headers
+    }
+}
+
+fn borrowed<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    headers.iter().map(|(n, v)| (*n, v.as_str())).collect()
 }
 
 fn command(root: &Path, config: &Path, extra: &[&str]) -> Command {
@@ -39,7 +75,8 @@ fn command(root: &Path, config: &Path, extra: &[&str]) -> Command {
     cmd
 }
 
-/// Starts `toolbench mcp --http 127.0.0.1:0 EXTRA` and reads the port it printed.
+/// Starts `toolbench mcp --http 127.0.0.1:0 EXTRA` with its own config folder and reads the
+/// port it printed; the token is the config folder's (made on first use) or `--token-file`'s.
 fn serve(root: &Path, extra: &[&str]) -> Server {
     let config = tempfile::tempdir().expect("tempdir");
     let mut args = vec!["--http", "127.0.0.1:0"];
@@ -57,22 +94,33 @@ fn serve(root: &Path, extra: &[&str]) -> Server {
             let _ = tx.send(line);
         }
     });
-    let mut seen = Vec::new();
-    let port = loop {
+    let mut said = Vec::new();
+    // The URL, then how a client passes the token, then an example.
+    while said.len() < 3 {
         let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
             let _ = child.kill();
-            panic!("no URL on stderr; saw {seen:?}");
+            panic!("the server did not start; saw {said:?}");
         };
-        if let Some(url) = line.strip_prefix("toolbench mcp: serving http://127.0.0.1:") {
-            let port = url.strip_suffix("/mcp").expect("URL ends in /mcp");
-            break port.parse().expect("port");
-        }
-        seen.push(line);
-    };
+        said.push(line);
+    }
+    let port = said[0]
+        .strip_prefix("toolbench mcp: serving http://127.0.0.1:")
+        .and_then(|url| url.strip_suffix("/mcp"))
+        .unwrap_or_else(|| panic!("no URL first on stderr: {said:?}"))
+        .parse()
+        .expect("port");
+    let token_file = extra
+        .iter()
+        .position(|a| *a == "--token-file")
+        .map(|i| PathBuf::from(extra[i + 1]))
+        .unwrap_or_else(|| config.path().join("mcp-token"));
+    let token = std::fs::read_to_string(&token_file).expect("the token file");
     Server {
         child,
         port,
-        _config: config,
+        bearer: format!("Bearer {}", token.trim()),
+        said,
+        config,
     }
 }
 
@@ -183,12 +231,25 @@ fn initialize() -> Value {
     })
 }
 
+fn list_tools() -> Value {
+    json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+}
+
+fn names_listed(reply: &Reply) -> Vec<String> {
+    reply.message()["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tools in {}", reply.body))
+        .iter()
+        .filter_map(|t| t["name"].as_str().map(str::to_string))
+        .collect()
+}
+
 #[test]
 fn initialize_then_tools_list_over_http() {
     let ws = sample_workspace();
     let server = serve(ws.path(), &[]);
 
-    let reply = post(server.port, &[], &initialize());
+    let reply = server.post(&[], &initialize());
     assert_eq!(reply.status, 200, "{}", reply.body);
     let init = reply.message();
     assert_eq!(init["result"]["serverInfo"]["name"], "toolbench");
@@ -207,20 +268,159 @@ fn initialize_then_tools_list_over_http() {
     ];
 
     let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    assert_eq!(post(server.port, &in_session, &initialized).status, 202);
+    assert_eq!(server.post(&in_session, &initialized).status, 202);
 
-    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
-    let reply = post(server.port, &in_session, &list);
+    let reply = server.post(&in_session, &list_tools());
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let listed = reply.message();
-    let names: Vec<&str> = listed["result"]["tools"]
-        .as_array()
-        .expect("tools")
-        .iter()
-        .filter_map(|t| t["name"].as_str())
-        .collect();
+    let names = names_listed(&reply);
     for expected in ["toolbench_propose_tool", "word_count", "slugify"] {
-        assert!(names.contains(&expected), "{expected} not in {names:?}");
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} not in {names:?}"
+        );
+    }
+}
+
+#[test]
+fn the_first_start_makes_a_private_token_and_prints_its_file_not_the_token() {
+    let ws = sample_workspace();
+    let server = serve(ws.path(), &[]);
+    let file = server.config.path().join("mcp-token");
+    let mode = std::fs::metadata(&file)
+        .expect("token file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let token = server.bearer.trim_start_matches("Bearer ");
+    assert!(token.len() >= 64, "{token}");
+    let said = server.said.join("\n");
+    assert!(said.contains(&file.display().to_string()), "{said}");
+    assert!(said.contains("Authorization: Bearer"), "{said}");
+    assert!(
+        !said.contains(token),
+        "the token itself was printed: {said}"
+    );
+    assert!(
+        server.said[2].contains("claude mcp add --transport http")
+            && server.said[2].contains(&format!("$(cat {})", file.display())),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_second_start_keeps_the_token_of_the_first() {
+    let ws = sample_workspace();
+    let first = serve(ws.path(), &[]);
+    let config = first.config.path().to_path_buf();
+    let token = std::fs::read_to_string(config.join("mcp-token")).expect("token");
+    let second = command(ws.path(), &config, &["--http", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start a second server");
+    let mut second = Killed(second);
+    let mut line = String::new();
+    BufReader::new(second.0.stderr.as_mut().expect("stderr"))
+        .read_line(&mut line)
+        .expect("its URL");
+    assert!(line.starts_with("toolbench mcp: serving"), "{line}");
+    assert_eq!(
+        std::fs::read_to_string(config.join("mcp-token")).expect("token"),
+        token
+    );
+}
+
+/// A child killed when the test ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn without_the_token_nothing_reaches_the_workspace() {
+    let ws = sample_workspace();
+    let server = serve(ws.path(), &[]);
+    let experimental = || -> Vec<_> {
+        std::fs::read_dir(ws.path().join("experimental"))
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default()
+    };
+    let before = experimental();
+    // Even with a live session's id (which is no secret), a request without the token is
+    // answered before the session sees it.
+    let headers = server.open_session();
+    let propose = json!({
+        "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "toolbench_propose_tool", "arguments": {
+            "manifest": "name = \"intruder\"\nversion = \"1.0.0\"\ndescription = \"x\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n",
+            "files": {"run.sh": "id\n"}
+        }}
+    });
+    let call = json!({
+        "jsonrpc": "2.0", "id": 4, "method": "tools/call",
+        "params": {"name": "word_count", "arguments": {"text": "one two"}}
+    });
+    for wrong in [None, Some("Bearer nope"), Some("Basic nope")] {
+        for body in [&initialize(), &propose, &call] {
+            let mut extra = borrowed(&headers);
+            if body == &initialize() {
+                extra.clear();
+            }
+            if let Some(wrong) = wrong {
+                extra.push(("Authorization", wrong));
+            }
+            let reply = post(server.port, &extra, body);
+            assert_eq!(reply.status, 401, "{wrong:?} {body}: {}", reply.body);
+            assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+            assert!(
+                reply.body.contains("Authorization: Bearer"),
+                "{}",
+                reply.body
+            );
+            assert_eq!(reply.body.lines().count(), 1, "{}", reply.body);
+            assert_eq!(reply.header("mcp-session-id"), None);
+        }
+    }
+    assert_eq!(experimental(), before, "a proposal was written");
+    assert!(
+        runs_of(ws.path(), "word_count").is_empty(),
+        "a run was recorded"
+    );
+    // The same call with the token runs: the refusals above were the token's.
+    let reply = server.post(&borrowed(&headers), &call);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(runs_of(ws.path(), "word_count").len(), 1);
+}
+
+#[test]
+fn a_default_token_file_others_can_read_or_a_link_is_refused() {
+    let ws = sample_workspace();
+    for how in ["open", "link"] {
+        let config = tempfile::tempdir().expect("tempdir");
+        let file = config.path().join("mcp-token");
+        let elsewhere = config.path().join("elsewhere");
+        std::fs::write(&elsewhere, "s3cret\n").expect("write");
+        if how == "open" {
+            std::fs::rename(&elsewhere, &file).expect("rename");
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        } else {
+            std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod");
+            std::os::unix::fs::symlink(&elsewhere, &file).expect("symlink");
+        }
+        let err = refused_in(ws.path(), config.path(), &["--http", "127.0.0.1:0"]);
+        let named = file.display().to_string();
+        let why = if how == "open" {
+            "chmod 600"
+        } else {
+            "symbolic link"
+        };
+        assert!(err.contains(&named) && err.contains(why), "{how}: {err}");
     }
 }
 
@@ -229,7 +429,7 @@ fn a_foreign_host_is_refused_and_opens_no_session() {
     let ws = sample_workspace();
     let server = serve(ws.path(), &[]);
     for host in ["evil.example", "evil.example:80"] {
-        let reply = post(server.port, &[("Host", host)], &initialize());
+        let reply = server.post(&[("Host", host)], &initialize());
         assert_eq!(reply.status, 403, "{host}: {}", reply.body);
         assert_eq!(reply.header("mcp-session-id"), None, "{host}");
     }
@@ -239,24 +439,19 @@ fn a_foreign_host_is_refused_and_opens_no_session() {
 fn a_foreign_origin_is_refused() {
     let ws = sample_workspace();
     let server = serve(ws.path(), &[]);
-    let reply = post(
-        server.port,
-        &[("Origin", "http://evil.example")],
-        &initialize(),
-    );
+    let reply = server.post(&[("Origin", "http://evil.example")], &initialize());
     assert_eq!(reply.status, 403, "{}", reply.body);
     assert_eq!(reply.header("mcp-session-id"), None);
     // The server's own origin is a browser client on this machine.
     let own = format!("http://localhost:{}", server.port);
-    let reply = post(server.port, &[("Origin", &own)], &initialize());
+    let reply = server.post(&[("Origin", &own)], &initialize());
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
-/// Runs `toolbench mcp EXTRA`, which must refuse to start: exit 1, one line on stderr.
-fn refused(extra: &[&str]) -> String {
-    let ws = sample_workspace();
-    let config = tempfile::tempdir().expect("tempdir");
-    let mut child = command(ws.path(), config.path(), extra)
+/// Runs `toolbench mcp EXTRA` with `config` as its config folder, which must refuse to start:
+/// exit 1, one line on stderr.
+fn refused_in(root: &Path, config: &Path, extra: &[&str]) -> String {
+    let mut child = command(root, config, extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -278,16 +473,16 @@ fn refused(extra: &[&str]) -> String {
     err
 }
 
+fn refused(extra: &[&str]) -> String {
+    let ws = sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    refused_in(ws.path(), config.path(), extra)
+}
+
 #[test]
 fn a_non_loopback_bind_needs_allow_remote() {
     let err = refused(&["--http", "0.0.0.0:0"]);
     assert!(err.contains("--allow-remote"), "{err}");
-}
-
-#[test]
-fn allow_remote_needs_a_token_file() {
-    let err = refused(&["--http", "0.0.0.0:0", "--allow-remote"]);
-    assert!(err.contains("--token-file"), "{err}");
 }
 
 #[test]
@@ -302,7 +497,7 @@ fn a_token_file_others_can_read_is_refused() {
 }
 
 #[test]
-fn with_a_token_only_the_right_bearer_gets_in() {
+fn with_a_token_file_only_its_bearer_gets_in() {
     let ws = sample_workspace();
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("token");
@@ -312,6 +507,7 @@ fn with_a_token_only_the_right_bearer_gets_in() {
         ws.path(),
         &["--token-file", file.to_str().expect("utf-8 path")],
     );
+    assert!(!server.config.path().join("mcp-token").exists());
 
     let reply = post(server.port, &[], &initialize());
     assert_eq!(reply.status, 401, "{}", reply.body);

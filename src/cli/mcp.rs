@@ -13,14 +13,15 @@ use crate::mcp::HttpOptions;
 #[derive(Debug, Args)]
 pub struct McpArgs {
     /// Serve MCP Streamable HTTP at http://ADDR/mcp instead of stdio (port 0 picks a free
-    /// port; the URL is printed on stderr). Loopback only unless --allow-remote.
+    /// port; the URL is printed on stderr). Loopback only unless --allow-remote. Every
+    /// request needs `Authorization: Bearer TOKEN`, the token in `mcp-token` in the config
+    /// folder (made on first use) unless --token-file.
     #[arg(long, value_name = "ADDR")]
     http: Option<SocketAddr>,
-    /// Let --http listen on a non-loopback address; requires --token-file.
+    /// Let --http listen on a non-loopback address.
     #[arg(long, requires = "http")]
     allow_remote: bool,
-    /// Require `Authorization: Bearer TOKEN` on every request, the token read from FILE
-    /// (which only its owner may read).
+    /// Take the bearer token from FILE, which must be yours and closed to group and others.
     #[arg(long, value_name = "FILE", requires = "http")]
     token_file: Option<PathBuf>,
 }

@@ -1,19 +1,20 @@
 //! `toolbench mcp --http`: the same gateway over MCP Streamable HTTP at `/mcp`.
 //!
-//! A local server is reachable from any web page the user opens, through DNS rebinding or a
-//! cross-origin request, so the `Host` and `Origin` headers must name this server on
-//! loopback (rmcp checks them before anything reaches the handler). Serving other machines
-//! needs a bearer token as well.
+//! Any user of the machine can open a loopback port, so every request must carry the owner's
+//! bearer token (`token`), whatever the address. A local server is also reachable from any
+//! web page the user opens, through DNS rebinding or a cross-origin request, so the `Host` and
+//! `Origin` headers must name this server on loopback (rmcp checks them before anything
+//! reaches the handler). This module must never answer a request without a token past the
+//! 401.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full, combinators::BoxBody};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{AUTHORIZATION, HeaderMap, WWW_AUTHENTICATE};
+use hyper::header::{AUTHORIZATION, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -21,7 +22,8 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::net::TcpListener;
 
 use super::McpError;
-use super::gateway::Gateway;
+use super::gateway::{Gateway, Shared};
+use super::token::{self, Token};
 
 /// The MCP endpoint's path.
 const ENDPOINT: &str = "/mcp";
@@ -30,51 +32,35 @@ const ENDPOINT: &str = "/mcp";
 #[derive(Debug)]
 pub struct HttpOptions {
     pub addr: SocketAddr,
-    /// Lets `addr` be a non-loopback address (a token is required then).
+    /// Lets `addr` be a non-loopback address.
     pub allow_remote: bool,
-    /// A file holding the bearer token every request must present.
+    /// The file holding the bearer token; `mcp-token` in the config folder when unset.
     pub token_file: Option<PathBuf>,
 }
 
-/// The bearer token, kept only as its hash: comparing hashes takes the same time whatever
-/// the presented token (blake3's `Hash` compares in constant time) and leaks no length.
-#[derive(Clone, Copy)]
-pub(super) struct Token(blake3::Hash);
+/// The token every request must present, and the file it came from.
+pub(super) struct Access {
+    token: Token,
+    file: PathBuf,
+}
 
-/// Refuses unsafe options before anything starts, and reads the token.
-pub(super) fn check_options(options: &HttpOptions) -> Result<Option<Token>, McpError> {
-    if options.allow_remote && options.token_file.is_none() {
-        return Err(McpError::Http(
-            "--allow-remote needs --token-file: other machines must present a bearer token".into(),
-        ));
-    }
+/// Refuses unsafe options before anything starts, and reads the token (making the default
+/// one on first use).
+pub(super) fn check_options(options: &HttpOptions) -> Result<Access, McpError> {
     if !options.addr.ip().is_loopback() && !options.allow_remote {
         return Err(McpError::Http(format!(
-            "--http {}: not a loopback address; serving other machines needs --allow-remote and --token-file",
+            "--http {}: not a loopback address; serving other machines needs --allow-remote",
             options.addr
         )));
     }
-    options.token_file.as_deref().map(read_token).transpose()
-}
-
-fn read_token(path: &Path) -> Result<Token, McpError> {
-    let refuse = |why: String| McpError::Http(format!("--token-file {}: {why}", path.display()));
-    let mode = std::fs::metadata(path)
-        .map_err(|e| refuse(format!("cannot read it: {e}")))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(refuse(format!(
-            "group or others have access (mode {:o}); chmod 600 it",
-            mode & 0o777
-        )));
-    }
-    let text = std::fs::read(path).map_err(|e| refuse(format!("cannot read it: {e}")))?;
-    let token = text.trim_ascii();
-    if token.is_empty() {
-        return Err(refuse("is empty; write the token in it".into()));
-    }
-    Ok(Token(blake3::hash(token)))
+    let (token, file) = match &options.token_file {
+        Some(file) => (token::read(file)?, file.clone()),
+        None => {
+            let file = token::default_file()?;
+            (token::read_or_create(&file)?, file)
+        }
+    };
+    Ok(Access { token, file })
 }
 
 /// The names a legitimate client reaches this server by: loopback on the bound port, and
@@ -106,11 +92,17 @@ fn server_config(bound: SocketAddr, allow_remote: bool) -> StreamableHttpServerC
 type Service = StreamableHttpService<Gateway, LocalSessionManager>;
 type Answer = Response<BoxBody<Bytes, Infallible>>;
 
+/// What every connection shares.
+struct Server {
+    service: Service,
+    token: Token,
+}
+
 /// Listens on `options.addr` and serves every connection until the process ends.
 pub(super) async fn serve(
-    gateway: Gateway,
+    shared: Arc<Shared>,
     options: &HttpOptions,
-    token: Option<Token>,
+    access: Access,
 ) -> Result<(), McpError> {
     let listener = TcpListener::bind(options.addr)
         .await
@@ -118,12 +110,24 @@ pub(super) async fn serve(
     let bound = listener
         .local_addr()
         .map_err(|e| McpError::Http(format!("--http {}: {e}", options.addr)))?;
-    let service: Service = StreamableHttpService::new(
-        move || Ok(gateway.clone()),
-        Arc::new(LocalSessionManager::default()),
-        server_config(bound, options.allow_remote),
+    let server = Arc::new(Server {
+        service: StreamableHttpService::new(
+            move || Ok(Gateway::new(Arc::clone(&shared))),
+            Arc::new(LocalSessionManager::default()),
+            server_config(bound, options.allow_remote),
+        ),
+        token: access.token,
+    });
+    let url = format!("http://{bound}{ENDPOINT}");
+    eprintln!("toolbench mcp: serving {url}");
+    eprintln!(
+        "toolbench mcp: every request needs \"Authorization: Bearer TOKEN\", TOKEN being the text of {}",
+        access.file.display()
     );
-    eprintln!("toolbench mcp: serving http://{bound}{ENDPOINT}");
+    eprintln!(
+        "toolbench mcp: e.g. claude mcp add --transport http toolbench {url} --header \"Authorization: Bearer $(cat {})\"",
+        shell_quoted(&access.file)
+    );
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -134,11 +138,11 @@ pub(super) async fn serve(
                 continue;
             }
         };
-        let service = service.clone();
+        let server = Arc::clone(&server);
         tokio::spawn(async move {
             let handler = hyper::service::service_fn(move |request| {
-                let service = service.clone();
-                async move { Ok::<_, Infallible>(answer(&service, token, request).await) }
+                let server = Arc::clone(&server);
+                async move { Ok::<_, Infallible>(answer(&server, request).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), handler)
@@ -148,24 +152,22 @@ pub(super) async fn serve(
 }
 
 /// The endpoint and the token come first; rmcp then checks `Host` and `Origin`.
-async fn answer(service: &Service, token: Option<Token>, request: Request<Incoming>) -> Answer {
+async fn answer(server: &Server, request: Request<Incoming>) -> Answer {
     if request.uri().path() != ENDPOINT {
         return plain(StatusCode::NOT_FOUND, "Not Found: the MCP endpoint is /mcp");
     }
-    if let Some(token) = token
-        && !bearer_matches(request.headers(), token)
-    {
+    if !bearer_matches(request.headers(), server.token) {
         let mut refused = plain(
             StatusCode::UNAUTHORIZED,
-            "Unauthorized: send Authorization: Bearer TOKEN",
+            "Unauthorized: send the header \"Authorization: Bearer TOKEN\"; TOKEN is in the \
+             token file `toolbench mcp --http` named when it started",
         );
-        refused.headers_mut().insert(
-            WWW_AUTHENTICATE,
-            hyper::header::HeaderValue::from_static("Bearer"),
-        );
+        refused
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return refused;
     }
-    service.handle(request).await
+    server.service.handle(request).await
 }
 
 fn bearer_matches(headers: &HeaderMap, token: Token) -> bool {
@@ -178,19 +180,31 @@ fn bearer_matches(headers: &HeaderMap, token: Token) -> bool {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case(b"bearer ") => rest.trim_ascii(),
         _ => return false,
     };
-    blake3::hash(presented) == token.0
+    token.matches(presented)
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Answer {
-    let mut response = Response::new(Full::from(text).boxed());
+fn plain(status: StatusCode, text: impl Into<Bytes>) -> Answer {
+    let mut response = Response::new(Full::new(text.into()).boxed());
     *response.status_mut() = status;
     response
+}
+
+/// `path` as one shell word, for a command line the user copies.
+fn shell_quoted(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        return text.into_owned();
+    }
+    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use rmcp::ServerHandler;
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use std::os::unix::fs::PermissionsExt;
 
     /// A handler that never serves: the checks must answer before one is made.
     #[derive(Clone)]
@@ -318,7 +332,7 @@ mod tests {
 
     #[test]
     fn the_bearer_token_must_match_exactly() {
-        let token = Token(blake3::hash(b"s3cret"));
+        let token = Token::of(b"s3cret");
         assert!(bearer_matches(&headers("Bearer s3cret"), token));
         assert!(bearer_matches(&headers("bearer s3cret"), token));
         assert!(!bearer_matches(&HeaderMap::new(), token));
@@ -328,11 +342,11 @@ mod tests {
         assert!(!bearer_matches(&headers("s3cret"), token));
     }
 
-    fn options(addr: &str, allow_remote: bool, token_file: Option<PathBuf>) -> HttpOptions {
+    fn options(addr: &str, allow_remote: bool, token_file: &Path) -> HttpOptions {
         HttpOptions {
             addr: addr.parse().expect("address"),
             allow_remote,
-            token_file,
+            token_file: Some(token_file.to_path_buf()),
         }
     }
 
@@ -344,32 +358,42 @@ mod tests {
     }
 
     #[test]
-    fn remote_binds_need_both_flags() {
-        assert!(check_options(&options("127.0.0.1:0", false, None)).is_ok());
-        assert!(check_options(&options("[::1]:0", false, None)).is_ok());
-        assert!(refusal(&options("0.0.0.0:0", false, None)).contains("--allow-remote"));
-        assert!(refusal(&options("0.0.0.0:0", true, None)).contains("--token-file"));
-        assert!(refusal(&options("127.0.0.1:0", true, None)).contains("--token-file"));
+    fn a_non_loopback_bind_needs_allow_remote() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("token");
+        std::fs::write(&file, "s3cret\n").expect("write");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert!(check_options(&options("127.0.0.1:0", false, &file)).is_ok());
+        assert!(check_options(&options("[::1]:0", false, &file)).is_ok());
+        assert!(refusal(&options("0.0.0.0:0", false, &file)).contains("--allow-remote"));
+        assert!(check_options(&options("0.0.0.0:0", true, &file)).is_ok());
     }
 
     #[test]
-    fn the_token_file_must_be_private_and_not_empty() {
+    fn a_refused_token_file_is_named() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("token");
-        let set = |text: &str, mode: u32| {
-            std::fs::write(&file, text).expect("write");
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).expect("chmod");
-        };
-        let with = |allow_remote| options("0.0.0.0:0", allow_remote, Some(file.clone()));
-
-        set("s3cret\n", 0o600);
-        assert!(check_options(&with(true)).is_ok());
-        assert!(refusal(&with(false)).contains("--allow-remote"));
-        set("s3cret\n", 0o644);
-        assert!(refusal(&with(true)).contains("chmod 600"));
-        set(" \n", 0o600);
-        assert!(refusal(&with(true)).contains("is empty"));
+        std::fs::write(&file, "s3cret\n").expect("write");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let err = refusal(&options("127.0.0.1:0", false, &file));
+        assert!(
+            err.contains(&file.display().to_string()) && err.contains("chmod 600"),
+            "{err}"
+        );
         std::fs::remove_file(&file).expect("rm");
-        assert!(refusal(&with(true)).starts_with("--token-file "));
+        let err = refusal(&options("127.0.0.1:0", false, &file));
+        assert!(err.ends_with("no such file"), "{err}");
+    }
+
+    #[test]
+    fn a_path_is_quoted_for_the_shell_only_when_needed() {
+        assert_eq!(
+            shell_quoted(Path::new("/home/ana/.config/toolbench/mcp-token")),
+            "/home/ana/.config/toolbench/mcp-token"
+        );
+        assert_eq!(
+            shell_quoted(Path::new("/home/ana b/it's")),
+            r"'/home/ana b/it'\''s'"
+        );
     }
 }

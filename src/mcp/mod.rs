@@ -16,6 +16,7 @@ mod live;
 mod request_tool;
 mod service_call;
 mod stdio;
+mod token;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use crate::config::Config;
 use crate::store::Store;
 use gateway::{Gateway, Shared};
 pub use http::HttpOptions;
+pub use token::TokenError;
 
 /// The longest JSON-RPC message read from stdin: room for the largest proposal, so one over
 /// `max_proposal_kb` gets the proposal's own refusal.
@@ -49,6 +51,9 @@ pub enum McpError {
     /// A refused `--http` option or a socket that cannot be opened; names the flag.
     #[error("{0}")]
     Http(String),
+    /// No bearer token for `--http`; names the token file.
+    #[error(transparent)]
+    Token(#[from] TokenError),
 }
 
 /// Loads the catalog once (the cached index spares re-hashing unchanged tools) and builds
@@ -125,14 +130,14 @@ pub fn serve_http(
     options: HttpOptions,
 ) -> Result<(), McpError> {
     // Refused options fail before the catalog is scanned.
-    let token = http::check_options(&options)?;
+    let access = http::check_options(&options)?;
     let exe = std::env::current_exe().map_err(McpError::Exe)?;
     runtime()?.block_on(async move {
         let shared = shared(root, config, exe, opened)?;
         let _watcher = live::follow(Arc::clone(&shared))
             .await
             .map_err(McpError::Watch)?;
-        http::serve(Gateway::new(shared), &options, token).await
+        http::serve(shared, &options, access).await
     })
 }
 
