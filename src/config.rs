@@ -49,6 +49,8 @@ pub struct Config {
     pub catalog: ScanLimits,
     /// `[mcp] max_proposal_kb`: the most an agent's proposal may hold, manifest and files.
     pub max_proposal_kb: u64,
+    /// `[mcp]` sessions of `toolbench mcp --http`: how many, and how long one may sit idle.
+    pub mcp_sessions: SessionLimits,
     /// `[services]`: ports and waits of long-running tools.
     pub services: ServiceSettings,
     /// `[approvals]`: which agent calls wait for a human, and for how long.
@@ -62,6 +64,15 @@ pub struct ApprovalSettings {
     pub timeout_secs: u64,
     /// `[[approvals.ask]] tool = "name"`: tools whose every call waits.
     pub ask_tools: Vec<String>,
+}
+
+/// `[mcp] max_sessions` and `session_idle_secs`: what one HTTP gateway holds for its clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// Sessions open at once; an `initialize` over it is refused.
+    pub max_sessions: u64,
+    /// A session with no request, answer or open stream for this long is closed.
+    pub idle_secs: u64,
 }
 
 /// `[services]`: where `auto` ports come from and how long launch, send and stop wait.
@@ -131,6 +142,8 @@ struct AskLayer {
 #[serde(deny_unknown_fields)]
 struct McpLayer {
     max_proposal_kb: Option<u64>,
+    max_sessions: Option<u64>,
+    session_idle_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -220,6 +233,10 @@ impl Config {
             sandbox_hide: Vec::new(),
             catalog: ScanLimits::default(),
             max_proposal_kb: 1024,
+            mcp_sessions: SessionLimits {
+                max_sessions: 64,
+                idle_secs: 600,
+            },
             services: ServiceSettings {
                 port_range: (50000, 60000),
                 health_timeout_secs: 10,
@@ -302,9 +319,17 @@ impl Config {
                 self.catalog.max_tool_files = n;
             }
         }
-        let max_proposal_kb = layer.mcp.and_then(|m| m.max_proposal_kb);
-        if let Some(kb) = bounded(max_proposal_kb, "mcp.max_proposal_kb", 1..=1_048_576)? {
-            self.max_proposal_kb = kb;
+        if let Some(mcp) = layer.mcp {
+            if let Some(kb) = bounded(mcp.max_proposal_kb, "mcp.max_proposal_kb", 1..=1_048_576)? {
+                self.max_proposal_kb = kb;
+            }
+            if let Some(n) = bounded(mcp.max_sessions, "mcp.max_sessions", 1..=65_536)? {
+                self.mcp_sessions.max_sessions = n;
+            }
+            let idle = bounded(mcp.session_idle_secs, "mcp.session_idle_secs", 1..=604_800)?;
+            if let Some(secs) = idle {
+                self.mcp_sessions.idle_secs = secs;
+            }
         }
         if let Some(services) = layer.services {
             if let Some(range) = services.port_range {
@@ -507,6 +532,35 @@ mod tests {
             .to_string();
         assert!(
             err.contains("toolbench.toml:1: field `prest`: unknown field `prest`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn mcp_session_limits_default_and_are_bounded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(WORKSPACE_CONFIG);
+        let mut config = Config::defaults().expect("defaults");
+        assert_eq!(
+            config.mcp_sessions,
+            SessionLimits {
+                max_sessions: 64,
+                idle_secs: 600
+            }
+        );
+        std::fs::write(&path, "[mcp]\nmax_sessions = 3\nsession_idle_secs = 2\n").expect("write");
+        config.apply_file(&path).expect("valid");
+        assert_eq!(
+            config.mcp_sessions,
+            SessionLimits {
+                max_sessions: 3,
+                idle_secs: 2
+            }
+        );
+        std::fs::write(&path, "[mcp]\nmax_sessions = 0\n").expect("write");
+        let err = config.apply_file(&path).expect_err("zero").to_string();
+        assert!(
+            err.ends_with("toolbench.toml: field `mcp.max_sessions`: 0 is outside 1..=65536"),
             "{err}"
         );
     }

@@ -1,6 +1,6 @@
 //! `toolbench mcp --http` driven through the real binary with a plain HTTP/1.1 client on
 //! std's TCP: the Streamable HTTP handshake, the bearer token every request needs, DNS-rebinding
-//! refusals and bind rules.
+//! refusals, bind rules, and the session cap and idle expiry.
 
 mod common;
 
@@ -78,7 +78,13 @@ fn command(root: &Path, config: &Path, extra: &[&str]) -> Command {
 /// Starts `toolbench mcp --http 127.0.0.1:0 EXTRA` with its own config folder and reads the
 /// port it printed; the token is the config folder's (made on first use) or `--token-file`'s.
 fn serve(root: &Path, extra: &[&str]) -> Server {
+    serve_with(root, "", extra)
+}
+
+/// `serve`, with `config_toml` as the user's config.toml.
+fn serve_with(root: &Path, config_toml: &str, extra: &[&str]) -> Server {
     let config = tempfile::tempdir().expect("tempdir");
+    std::fs::write(config.path().join("config.toml"), config_toml).expect("config.toml");
     let mut args = vec!["--http", "127.0.0.1:0"];
     args.extend_from_slice(extra);
     let mut child = command(root, config.path(), &args)
@@ -169,6 +175,23 @@ fn post(port: u16, extra: &[(&str, &str)], body: &Value) -> Reply {
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     ));
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read reply");
+    parse(&raw)
+}
+
+/// Sends a body-less `method` request to /mcp with `headers`.
+fn bare(port: u16, method: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut request = format!("{method} /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("Connection: close\r\n\r\n");
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -528,4 +551,83 @@ fn with_a_token_file_only_its_bearer_gets_in() {
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply.header("mcp-session-id").is_some());
+}
+
+#[test]
+fn sessions_over_the_cap_get_503_and_the_server_still_serves() {
+    let ws = sample_workspace();
+    let server = serve_with(ws.path(), "[mcp]\nmax_sessions = 2\n", &[]);
+    let first = server.open_session();
+    let _second = server.open_session();
+    for _ in 0..3 {
+        let reply = server.post(&[], &initialize());
+        assert_eq!(reply.status, 503, "{}", reply.body);
+        assert_eq!(reply.header("mcp-session-id"), None);
+        assert!(
+            reply.body.contains("2 MCP sessions") && reply.body.contains("[mcp] max_sessions"),
+            "{}",
+            reply.body
+        );
+    }
+    // The open sessions are still served, and closing one makes room for a new one.
+    let reply = server.post(&borrowed(&first), &list_tools());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(names_listed(&reply).iter().any(|n| n == "word_count"));
+    let mut delete = borrowed(&first);
+    delete.push(("Authorization", &server.bearer));
+    let reply = bare(server.port, "DELETE", &delete);
+    assert!(
+        reply.status < 300,
+        "DELETE: {} {}",
+        reply.status,
+        reply.body
+    );
+    let third = server.open_session();
+    let reply = server.post(&borrowed(&third), &list_tools());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+#[test]
+fn an_idle_session_expires_and_frees_its_place() {
+    let ws = sample_workspace();
+    let server = serve_with(
+        ws.path(),
+        "[mcp]\nmax_sessions = 1\nsession_idle_secs = 1\n",
+        &[],
+    );
+    let session = server.open_session();
+    assert_eq!(server.post(&borrowed(&session), &list_tools()).status, 200);
+    assert_eq!(server.post(&[], &initialize()).status, 503);
+    std::thread::sleep(Duration::from_millis(2000));
+    let reply = server.post(&borrowed(&session), &list_tools());
+    assert_eq!(
+        reply.status, 404,
+        "the idle session is gone: {}",
+        reply.body
+    );
+    let again = server.open_session();
+    assert_eq!(server.post(&borrowed(&again), &list_tools()).status, 200);
+}
+
+#[test]
+fn a_call_longer_than_the_idle_time_keeps_its_session() {
+    let ws = sample_workspace();
+    shell_tool(
+        ws.path(),
+        "slow",
+        "sleep 3; echo done\n",
+        "timeout_secs = 20",
+    );
+    let server = serve_with(ws.path(), "[mcp]\nsession_idle_secs = 1\n", &[]);
+    let session = server.open_session();
+    let call = json!({
+        "jsonrpc": "2.0", "id": 5, "method": "tools/call",
+        "params": {"name": "slow", "arguments": {}}
+    });
+    let reply = server.post(&borrowed(&session), &call);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let result = reply.message();
+    assert_eq!(result["result"]["isError"], false, "{result}");
+    assert!(result.to_string().contains("done"), "{result}");
+    assert_eq!(runs_of(ws.path(), "slow")[0]["status"], "ok");
 }

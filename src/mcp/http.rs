@@ -4,8 +4,8 @@
 //! bearer token (`token`), whatever the address. A local server is also reachable from any
 //! web page the user opens, through DNS rebinding or a cross-origin request, so the `Host` and
 //! `Origin` headers must name this server on loopback (rmcp checks them before anything
-//! reaches the handler). This module must never answer a request without a token past the
-//! 401.
+//! reaches the handler). Sessions are bounded in number and idle time (`sessions`). This
+//! module must never answer a request without a token past the 401.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -15,18 +15,21 @@ use std::sync::Arc;
 use http_body_util::{BodyExt, Full, combinators::BoxBody};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{AUTHORIZATION, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
-use hyper::{Request, Response, StatusCode};
+use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::net::TcpListener;
 
 use super::McpError;
 use super::gateway::{Gateway, Shared};
+use super::sessions::Sessions;
 use super::token::{self, Token};
+use crate::config::SessionLimits;
 
 /// The MCP endpoint's path.
 const ENDPOINT: &str = "/mcp";
+/// The header naming a request's session; a POST without it may open one.
+const SESSION_HEADER: &str = "mcp-session-id";
 
 /// How `toolbench mcp --http` listens.
 #[derive(Debug)]
@@ -89,12 +92,13 @@ fn server_config(bound: SocketAddr, allow_remote: bool) -> StreamableHttpServerC
         .enforce_origin_validation()
 }
 
-type Service = StreamableHttpService<Gateway, LocalSessionManager>;
+type Service = StreamableHttpService<Gateway, Sessions>;
 type Answer = Response<BoxBody<Bytes, Infallible>>;
 
 /// What every connection shares.
 struct Server {
     service: Service,
+    sessions: Arc<Sessions>,
     token: Token,
 }
 
@@ -103,6 +107,7 @@ pub(super) async fn serve(
     shared: Arc<Shared>,
     options: &HttpOptions,
     access: Access,
+    limits: SessionLimits,
 ) -> Result<(), McpError> {
     let listener = TcpListener::bind(options.addr)
         .await
@@ -110,12 +115,15 @@ pub(super) async fn serve(
     let bound = listener
         .local_addr()
         .map_err(|e| McpError::Http(format!("--http {}: {e}", options.addr)))?;
+    let sessions = Arc::new(Sessions::new(limits));
+    tokio::spawn(Arc::clone(&sessions).close_idle_forever());
     let server = Arc::new(Server {
         service: StreamableHttpService::new(
             move || Ok(Gateway::new(Arc::clone(&shared))),
-            Arc::new(LocalSessionManager::default()),
+            Arc::clone(&sessions),
             server_config(bound, options.allow_remote),
         ),
+        sessions,
         token: access.token,
     });
     let url = format!("http://{bound}{ENDPOINT}");
@@ -151,7 +159,8 @@ pub(super) async fn serve(
     }
 }
 
-/// The endpoint and the token come first; rmcp then checks `Host` and `Origin`.
+/// The endpoint, the token and the session cap come first; rmcp then checks `Host` and
+/// `Origin`.
 async fn answer(server: &Server, request: Request<Incoming>) -> Answer {
     if request.uri().path() != ENDPOINT {
         return plain(StatusCode::NOT_FOUND, "Not Found: the MCP endpoint is /mcp");
@@ -167,7 +176,34 @@ async fn answer(server: &Server, request: Request<Incoming>) -> Answer {
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return refused;
     }
+    // Only a POST without a session may open one (an `initialize`); it holds a place while
+    // it is answered.
+    let _place = if opens_session(&request) {
+        match server.sessions.admit() {
+            Some(place) => Some(place),
+            None => return full(&server.sessions),
+        }
+    } else {
+        None
+    };
     server.service.handle(request).await
+}
+
+fn opens_session(request: &Request<Incoming>) -> bool {
+    request.method() == Method::POST && !request.headers().contains_key(SESSION_HEADER)
+}
+
+fn full(sessions: &Sessions) -> Answer {
+    plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "Service Unavailable: {} MCP sessions are open, the most `[mcp] max_sessions` allows; \
+             close one (DELETE /mcp with its Mcp-Session-Id) or wait until one has been idle \
+             for `[mcp] session_idle_secs` ({} s)",
+            sessions.max(),
+            sessions.idle().as_secs()
+        ),
+    )
 }
 
 fn bearer_matches(headers: &HeaderMap, token: Token) -> bool {

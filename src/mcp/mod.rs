@@ -15,6 +15,7 @@ pub mod listing;
 mod live;
 mod request_tool;
 mod service_call;
+mod sessions;
 mod stdio;
 mod token;
 
@@ -131,13 +132,14 @@ pub fn serve_http(
 ) -> Result<(), McpError> {
     // Refused options fail before the catalog is scanned.
     let access = http::check_options(&options)?;
+    let limits = config.mcp_sessions;
     let exe = std::env::current_exe().map_err(McpError::Exe)?;
     runtime()?.block_on(async move {
         let shared = shared(root, config, exe, opened)?;
         let _watcher = live::follow(Arc::clone(&shared))
             .await
             .map_err(McpError::Watch)?;
-        http::serve(shared, &options, access).await
+        http::serve(shared, &options, access, limits).await
     })
 }
 
