@@ -192,6 +192,19 @@ pub fn drift_of(entry: &ToolEntry, seal: Option<&Seal>) -> Option<Drift> {
     }
 }
 
+/// The drift of one `entry` as its seal stands now, writing nothing (`None` as well while the
+/// workspace has no seals yet, and for an unreadable seal, which `check` refuses to run).
+pub fn drift_now(root: &Path, entry: &ToolEntry) -> Option<Drift> {
+    if !is_active(entry.tier) || seals_dir(root).symlink_metadata().is_err() {
+        return None;
+    }
+    let path = seal_path(root, &entry.name);
+    let seal = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| parse(&path, &bytes).ok());
+    drift_of(entry, seal.as_ref())
+}
+
 /// Refuses to run an active tool whose content is not the content a person accepted, or
 /// that others than its owner could change. Other tiers are not sealed: a person trying a
 /// candidate runs it knowing what it is, and agents can only call active tools.
@@ -247,16 +260,21 @@ fn folder_of(root: &Path, entry: &ToolEntry) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct SealBook {
     seals: HashMap<String, Seal>,
+    /// The workspace has its seals. Until it does, nothing drifts: its tools will be adopted
+    /// as they are at the first run or decision, and a view must not write that for them.
+    adopted: bool,
 }
 
 impl SealBook {
-    /// Reads every seal (adopting first when the workspace has none yet). An unreadable seal
-    /// is left out, so its tool shows as not approved and does not run.
-    pub fn load(root: &Path) -> Result<Self, SealError> {
-        ensure_adopted(root)?;
+    /// Reads every seal, writing nothing. An unreadable seal is left out, so its tool shows
+    /// as not approved (and does not run).
+    pub fn load(root: &Path) -> Self {
         let mut seals = HashMap::new();
         let Ok(read) = std::fs::read_dir(seals_dir(root)) else {
-            return Ok(Self { seals });
+            return Self {
+                seals,
+                adopted: false,
+            };
         };
         for dirent in read.flatten() {
             let Some(name) = dirent
@@ -275,7 +293,10 @@ impl SealBook {
                 seals.insert(name, seal);
             }
         }
-        Ok(Self { seals })
+        Self {
+            seals,
+            adopted: true,
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&Seal> {
@@ -284,7 +305,9 @@ impl SealBook {
 
     /// The drift of `entry` (`None` for a tool that matches its seal, and for other tiers).
     pub fn drift(&self, entry: &ToolEntry) -> Option<Drift> {
-        drift_of(entry, self.get(&entry.name))
+        self.adopted
+            .then(|| drift_of(entry, self.get(&entry.name)))
+            .flatten()
     }
 
     /// Marks each entry with its drift.

@@ -163,7 +163,10 @@ fn reload(root: &Path, limits: ScanLimits, tools: BTreeSet<(Tier, PathBuf)>) -> 
         match std::fs::symlink_metadata(&path) {
             Err(_) => removed.push(path),
             Ok(_) => match scan::load_path(root, tier, &path, limits) {
-                Some(entry) => updated.push(entry),
+                Some(mut entry) => {
+                    entry.drift = crate::seal::drift_now(root, &entry);
+                    updated.push(entry);
+                }
                 None => removed.push(path),
             },
         }

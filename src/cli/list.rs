@@ -37,6 +37,10 @@ pub struct ListedTool<'a> {
     capabilities: &'a [String],
     inferred: bool,
     content_hash: &'a str,
+    /// An active tool whose content is not what was approved: `{"state": "modified",
+    /// "approved_version", "approved_hash"}` or `{"state": "unapproved"}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    drift: Option<&'a crate::seal::Drift>,
     error: Option<&'a str>,
     warnings: &'a [String],
 }
@@ -55,6 +59,7 @@ impl<'a> From<&'a ToolEntry> for ListedTool<'a> {
             capabilities: &e.capabilities,
             inferred: e.inferred,
             content_hash: &e.content_hash,
+            drift: e.drift.as_ref(),
             error: e.error.as_deref(),
             warnings: &e.warnings,
         }
@@ -113,10 +118,15 @@ fn print_table(entries: &[&ToolEntry]) {
     );
     for e in entries {
         let cost = e.cost_tier.map(|c| c.as_str()).unwrap_or("-");
-        let text = match &e.error {
-            Some(error) => format!("BROKEN: {error}"),
-            None if e.inferred => format!("{} (inferred manifest)", e.description),
-            None => e.description.clone(),
+        let text = match (&e.error, &e.drift) {
+            (Some(error), _) => format!("BROKEN: {error}"),
+            (None, Some(drift)) => format!(
+                "{}: {} (will not run)",
+                drift.label().to_uppercase(),
+                e.description
+            ),
+            (None, None) if e.inferred => format!("{} (inferred manifest)", e.description),
+            (None, None) => e.description.clone(),
         };
         outln!(
             "{:<12} {:<name_width$} {:<10} {:<10} {}",

@@ -442,8 +442,9 @@ impl Workspace {
     /// A fresh scan: the CLI always answers from disk, never from the cache. The cached
     /// index of an existing store only spares re-hashing folders whose metadata is unchanged,
     /// and is refreshed for the next command; a workspace without a store is not given one.
+    /// Active tools carry their drift from what was approved.
     fn scan(&self) -> Catalog {
-        let entries = match self.existing_store() {
+        let mut entries = match self.existing_store() {
             Some(mut store) => {
                 let entries = lookup::scan_all(&self.root, self.config.catalog, &mut store);
                 self.give_back(store);
@@ -456,6 +457,7 @@ impl Workspace {
                 &ScanProgress::default(),
             ),
         };
+        crate::seal::SealBook::load(&self.root).mark(&mut entries);
         Catalog::new(entries)
     }
 
@@ -480,10 +482,13 @@ impl Workspace {
     /// `find` for a command that only reads: a workspace without a store is scanned instead of
     /// being given one.
     fn find_reading(&self, spec: &ToolId) -> Result<ToolEntry, CliError> {
-        match self.existing_store() {
-            Some(mut store) => self.find(spec, &mut store),
-            None => Ok(self.scan().find(spec)?.clone()),
-        }
+        let mut entry = match self.existing_store() {
+            Some(mut store) => self.find(spec, &mut store)?,
+            None => self.scan().find(spec)?.clone(),
+        };
+        let book = crate::seal::SealBook::load(&self.root);
+        book.mark(std::slice::from_mut(&mut entry));
+        Ok(entry)
     }
 }
 

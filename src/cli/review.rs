@@ -2,13 +2,17 @@ use clap::Args;
 
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace};
+use crate::catalog::short_hash;
 use crate::review::lifecycle::{self, ReviewItem};
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
-    /// Print a JSON array: pending tool requests as {kind: "request", id, name, description,
-    /// inputs, outputs, rationale, client, requested_at, state, answered_by, answered_at,
-    /// reason}, then tools as {kind: "tool", name, version, path, verdict, arrived_at, parent}.
+    /// Print a JSON array: active tools that will not run until a person looks at them as
+    /// {kind: "drift", name, version, tier, path, content_hash, drift: {state: "modified",
+    /// approved_version, approved_hash} or {state: "unapproved"}}, pending tool requests as
+    /// {kind: "request", id, name, description, inputs, outputs, rationale, client,
+    /// requested_at, state, answered_by, answered_at, reason}, then tools as {kind: "tool",
+    /// name, version, path, verdict, arrived_at, parent, content_hash}.
     #[arg(long)]
     json: bool,
 }
@@ -29,39 +33,55 @@ pub fn run(args: ReviewArgs, ws: &Workspace) -> CliResult {
         .map(|item| match item {
             ReviewItem::Tool(q) => q.name.len(),
             ReviewItem::Request(r) => r.name.len(),
+            ReviewItem::Drift(d) => d.name.len(),
         })
         .max()
         .unwrap_or(4)
         .max(4);
-    // FROM: the version a tool evolved from, or the client that asked for a request.
+    // HASH: what `--hash` takes. FROM: the version a tool evolved from, the client that asked
+    // for a request, or why an active tool waits here.
     outln!(
-        "{:<8} {:<name_width$} {:<10} {:<10} {:<24} FROM",
+        "{:<8} {:<name_width$} {:<10} {:<12} {:<10} {:<24} FROM",
         "KIND",
         "NAME",
         "VERSION",
+        "HASH",
         "VERDICT",
         "ARRIVED"
     );
     for item in &queue {
-        let (kind, name, version, verdict, arrived, from) = match item {
+        let (kind, name, version, hash, verdict, arrived, from) = match item {
             ReviewItem::Tool(q) => (
                 "tool",
                 &q.name,
                 q.version.as_str(),
+                short_hash(&q.content_hash),
                 q.verdict.as_deref().unwrap_or("-"),
-                &q.arrived_at,
-                q.parent.as_deref().unwrap_or("-"),
+                q.arrived_at.as_str(),
+                q.parent.clone().unwrap_or_else(|| "-".into()),
             ),
             ReviewItem::Request(r) => (
                 "request",
                 &r.name,
                 "-",
                 "-",
-                &r.requested_at,
-                r.client.as_str(),
+                "-",
+                r.requested_at.as_str(),
+                r.client.clone(),
+            ),
+            ReviewItem::Drift(d) => (
+                "drift",
+                &d.name,
+                d.version.as_str(),
+                short_hash(&d.content_hash),
+                "-",
+                "-",
+                format!("{}/: {}", d.tier, d.drift.label()),
             ),
         };
-        outln!("{kind:<8} {name:<name_width$} {version:<10} {verdict:<10} {arrived:<24} {from}");
+        outln!(
+            "{kind:<8} {name:<name_width$} {version:<10} {hash:<12} {verdict:<10} {arrived:<24} {from}"
+        );
     }
     Ok(())
 }

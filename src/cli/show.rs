@@ -37,6 +37,7 @@ fn show_json(entry: &ToolEntry) -> serde_json::Value {
         "capabilities": entry.capabilities,
         "inferred": entry.inferred,
         "content_hash": entry.content_hash,
+        "drift": entry.drift,
         "error": entry.error,
         "warnings": entry.warnings,
     });
@@ -81,4 +82,28 @@ fn print_text(e: &ToolEntry) {
         }
     }
     outln!("hash:         {}", e.content_hash);
+    if let Some(drift) = &e.drift {
+        outln!("approval:     {}", drift_line(e, drift));
+    }
+}
+
+/// What `show` says of an active tool whose content is not what was approved.
+fn drift_line(e: &ToolEntry, drift: &crate::seal::Drift) -> String {
+    use crate::catalog::short_hash;
+    let what = match drift {
+        crate::seal::Drift::Modified {
+            approved_version,
+            approved_hash,
+        } => format!(
+            "{} (approved {approved_version} {}); it will not run",
+            drift.label(),
+            short_hash(approved_hash)
+        ),
+        crate::seal::Drift::Unapproved => format!("{}; it will not run", drift.label()),
+    };
+    format!(
+        "{what}: `toolbench resubmit {name}` sends it to review, `toolbench approve {name} --hash {}` approves it where it is",
+        short_hash(&e.content_hash),
+        name = e.name
+    )
 }

@@ -41,7 +41,9 @@ pub fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool + Send +
         let progress = Arc::clone(&progress);
         tokio::task::spawn_blocking(move || {
             let started = Instant::now();
-            let entries = scan_workspace(&request.root, request.limits, &request.known, &progress);
+            let mut entries =
+                scan_workspace(&request.root, request.limits, &request.known, &progress);
+            crate::seal::SealBook::load(&request.root).mark(&mut entries);
             (entries, started.elapsed())
         })
     };

@@ -178,6 +178,22 @@ impl Decision {
                 self.from_version.as_deref().unwrap_or("?"),
                 extra(&notes)
             ),
+            DecisionAction::Resubmit => {
+                let active = match &self.superseded {
+                    Some(approved) => format!(
+                        "{}/{} runs {}@{approved} as approved again",
+                        self.from_tier, self.tool, self.tool
+                    ),
+                    None => format!("it left {}/", self.from_tier),
+                };
+                format!(
+                    "resubmitted the changed {}@{} for review as {id} in {} ({active}{})",
+                    self.tool,
+                    self.from_version.as_deref().unwrap_or("?"),
+                    self.location,
+                    extra(&notes)
+                )
+            }
             DecisionAction::Evolve => format!(
                 "evolved {}@{} into {id} ({}{})",
                 self.tool,

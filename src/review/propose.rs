@@ -246,7 +246,10 @@ fn state_after(action: DecisionAction) -> Option<&'static str> {
         DecisionAction::Reject => Some("rejected"),
         DecisionAction::RequestChanges => Some("changes_requested"),
         DecisionAction::Archive => Some("archived"),
-        DecisionAction::Rollback | DecisionAction::Evolve | DecisionAction::Supersede => None,
+        DecisionAction::Rollback
+        | DecisionAction::Evolve
+        | DecisionAction::Supersede
+        | DecisionAction::Resubmit => None,
     }
 }
 

@@ -7,8 +7,10 @@ use serde::Serialize;
 
 use super::ReviewError;
 use super::steps::{modified_rfc3339, relative, scan};
+use crate::catalog::Catalog;
 use crate::catalog::scan::ScanLimits;
 use crate::model::Tier;
+use crate::seal::{Drift, SealBook};
 use crate::store::requests::RequestRow;
 use crate::store::{DecisionRecord, Store, VersionRecord};
 
@@ -34,6 +36,20 @@ pub struct QueueItem {
     pub arrived_at: String,
     /// `name@version` it evolved from.
     pub parent: Option<String>,
+    /// What a decision on it is bound to (`--hash` takes a prefix of it).
+    pub content_hash: String,
+}
+
+/// An active tool whose content is not what was approved: it does not run until a person
+/// approves that content where it is, or sends it to review (`resubmit`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftItem {
+    pub name: String,
+    pub version: String,
+    pub tier: Tier,
+    pub path: PathBuf,
+    pub content_hash: String,
+    pub drift: Drift,
 }
 
 /// One item of the review queue as `review --json` shows it, told apart by `kind`.
@@ -44,6 +60,8 @@ pub enum ReviewItem {
     Tool(QueueItem),
     /// A tool an agent asked for before writing it.
     Request(RequestRow),
+    /// An active tool modified since approval, or never approved here.
+    Drift(DriftItem),
 }
 
 /// The review queue's one order, for every front end: by arrival, as the validation pipeline
@@ -67,8 +85,11 @@ pub fn review_queue(
     limits: ScanLimits,
     store: &Store,
 ) -> Result<Vec<QueueItem>, ReviewError> {
+    queue_of(root, &scan(root, limits), store)
+}
+
+fn queue_of(root: &Path, catalog: &Catalog, store: &Store) -> Result<Vec<QueueItem>, ReviewError> {
     let rows = store.review_queue_rows()?;
-    let catalog = scan(root, limits);
     let mut items: Vec<(Option<String>, QueueItem)> = catalog
         .entries()
         .iter()
@@ -99,6 +120,7 @@ pub fn review_queue(
                     .as_ref()
                     .and_then(|m| m.provenance.parent.as_ref())
                     .map(ToString::to_string),
+                content_hash: e.content_hash.clone(),
             };
             (seen, item)
         })
@@ -110,19 +132,34 @@ pub fn review_queue(
     Ok(items)
 }
 
-/// Everything waiting for a human: the pending tool requests (oldest first; no code to look
-/// at yet), then the tools in the review queue's order.
+/// Everything waiting for a human: the active tools that will not run until a person looks
+/// at them (modified since approval, or never approved here), the pending tool requests
+/// (oldest first; no code to look at yet), then the tools in the review queue's order.
 pub fn review_items(
     root: &Path,
     limits: ScanLimits,
     store: &Store,
 ) -> Result<Vec<ReviewItem>, ReviewError> {
+    let catalog = scan(root, limits);
+    let seals = SealBook::load(root);
+    let drifted = catalog.entries().iter().filter_map(|e| {
+        seals.drift(e).map(|drift| {
+            ReviewItem::Drift(DriftItem {
+                name: e.name.clone(),
+                version: e.version.clone(),
+                tier: e.tier,
+                path: e.path.clone(),
+                content_hash: e.content_hash.clone(),
+                drift,
+            })
+        })
+    });
     let requests = store
         .pending_requests()?
         .into_iter()
         .map(ReviewItem::Request);
-    let tools = review_queue(root, limits, store)?
+    let tools = queue_of(root, &catalog, store)?
         .into_iter()
         .map(ReviewItem::Tool);
-    Ok(requests.chain(tools).collect())
+    Ok(drifted.chain(requests).chain(tools).collect())
 }

@@ -26,6 +26,9 @@ pub enum DecisionAction {
     Evolve,
     /// The active version made way for another (approve over it, or rollback from it).
     Supersede,
+    /// An active tool's content, changed since approval or never approved here, went back to
+    /// review as a new candidate; the approved content, if any, took its place again.
+    Resubmit,
 }
 
 impl DecisionAction {
@@ -39,6 +42,7 @@ impl DecisionAction {
         DecisionAction::Rollback,
         DecisionAction::Evolve,
         DecisionAction::Supersede,
+        DecisionAction::Resubmit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +56,7 @@ impl DecisionAction {
             DecisionAction::Rollback => "rollback",
             DecisionAction::Evolve => "evolve",
             DecisionAction::Supersede => "supersede",
+            DecisionAction::Resubmit => "resubmit",
         }
     }
 }

@@ -774,14 +774,12 @@ impl App {
             matches
         };
         let entries = self.catalog.entries();
+        // Candidates, and active tools that will not run until a person looks at them.
         let mut review: Vec<usize> = (0..entries.len())
-            .filter(|i| entries[*i].tier == Tier::Experimental)
+            .filter(|i| entries[*i].tier == Tier::Experimental || entries[*i].drift.is_some())
             .collect();
         // Each key once: a path's arrival is a hash lookup, too dear for every comparison.
-        review.sort_by_cached_key(|i| {
-            let path = entries[*i].path.as_path();
-            arrival_key(self.arrivals.get(path).map(String::as_str), path)
-        });
+        review.sort_by_cached_key(|i| review_key(&entries[*i], &self.arrivals));
         self.review = review;
         self.clamp_cursors();
     }
@@ -798,10 +796,7 @@ impl App {
         let index = self.review.remove(from);
         self.arrivals.insert(path.to_path_buf(), at);
         let arrivals = &self.arrivals;
-        let key = |i: usize| {
-            let path = entries[i].path.as_path();
-            arrival_key(arrivals.get(path).map(String::as_str), path)
-        };
+        let key = |i: usize| review_key(&entries[i], arrivals);
         let to = self
             .review
             .binary_search_by(|i| key(*i).cmp(&key(index)))
@@ -1438,6 +1433,19 @@ mod calls;
 mod requests;
 mod services;
 pub use calls::ReviewRow;
+
+/// Where a tool stands in the Review pane: active tools that drifted from what was approved
+/// first (they do not run until a person looks), then candidates in arrival order.
+fn review_key<'e>(
+    entry: &'e ToolEntry,
+    arrivals: &'e HashMap<PathBuf, String>,
+) -> (bool, (bool, &'e str, &'e std::path::Path)) {
+    let path = entry.path.as_path();
+    (
+        entry.drift.is_none(),
+        arrival_key(arrivals.get(path).map(String::as_str), path),
+    )
+}
 
 #[cfg(test)]
 mod tests;

@@ -163,7 +163,7 @@ fn row(app: &App, entry: &ToolEntry, columns: &Columns, selected: bool) -> Line<
         ),
         Span::styled(
             fit(&entry.name, columns.name),
-            if entry.is_broken() {
+            if entry.is_broken() || entry.drift.is_some() {
                 theme.error
             } else {
                 theme.text
@@ -183,13 +183,18 @@ fn row(app: &App, entry: &ToolEntry, columns: &Columns, selected: bool) -> Line<
     spans.extend(service_span(app, entry));
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let rest = columns.width.saturating_sub(used);
-    let description = match &entry.error {
-        Some(error) => Span::styled(fit(&format!("✗ {error}"), rest), theme.error),
-        None if entry.inferred => Span::styled(
+    let description = match (&entry.error, &entry.drift) {
+        (Some(error), _) => Span::styled(fit(&format!("✗ {error}"), rest), theme.error),
+        // It will not run: say so before what it would do.
+        (None, Some(drift)) => Span::styled(
+            fit(&format!("✗ {}: {}", drift.label(), entry.description), rest),
+            theme.error,
+        ),
+        (None, None) if entry.inferred => Span::styled(
             fit(&format!("(inferred) {}", entry.description), rest),
             theme.warning,
         ),
-        None => Span::styled(fit(&entry.description, rest), theme.dim),
+        (None, None) => Span::styled(fit(&entry.description, rest), theme.dim),
     };
     spans.push(description);
     let line = Line::from(spans);

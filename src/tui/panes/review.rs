@@ -152,13 +152,26 @@ fn alert_row(app: &App, alert: &HealthAlert, width: usize) -> Line<'static> {
     ])
 }
 
+/// What an active tool's row says when it will not run as it is.
+fn drift_badge(drift: &crate::seal::Drift) -> &'static str {
+    match drift {
+        crate::seal::Drift::Modified { .. } => "modified",
+        crate::seal::Drift::Unapproved => "not approved",
+    }
+}
+
 /// Room for the longest common badge, `evolves 1.2.0`.
 const BADGE_WIDTH: usize = 13;
 
 /// `name version  badge`, where the badge says what kind of proposal this is.
 fn row(app: &App, entry: &ToolEntry, width: usize, name_width: usize) -> Line<'static> {
     let theme = &app.theme;
-    let (badge, style) = if entry.is_broken() {
+    let (badge, style) = if let Some(drift) = &entry.drift {
+        (
+            format!("{} · {}", entry.tier, drift_badge(drift)),
+            theme.error,
+        )
+    } else if entry.is_broken() {
         ("broken".to_string(), theme.error)
     } else if entry.inferred {
         ("inferred".to_string(), theme.warning)
