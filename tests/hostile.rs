@@ -2638,6 +2638,105 @@ fn validation_flags_a_shell_c_command() {
     assert_flags_tool_toml(&report, "sh -c command");
 }
 
+/// The rules of the findings on `tool.toml` in a validation report.
+fn manifest_rules(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["file"] == "tool.toml")
+        .filter_map(|f| f["rule"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Blocks: a shell string or inline code hidden behind a wrapper (`timeout`, `find -exec`),
+/// which a scan of the first word alone would let through.
+#[test]
+fn validation_flags_shell_strings_and_inline_code_behind_wrappers() {
+    let bench = Bench::new();
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            "behind_timeout",
+            &["timeout", "5", "sh", "-c", "echo '{}'"],
+            "manifest-shell-c",
+        ),
+        (
+            "behind_find",
+            &[
+                "find",
+                ".",
+                "-maxdepth",
+                "0",
+                "-exec",
+                "python3",
+                "-c",
+                "print('{}')",
+                ";",
+            ],
+            "manifest-inline-code",
+        ),
+        (
+            "awk_system",
+            &["awk", "BEGIN { system(\"echo {}\") }"],
+            "manifest-shell-c",
+        ),
+    ];
+    for (name, command, rule) in cases {
+        bench.tool(name, command, "", &[("tests/basic.toml", "input = '{}'\n")]);
+        let (report, _) = bench.validate(name);
+        assert_flags_tool_toml(&report, name);
+        assert!(
+            manifest_rules(&report).iter().any(|r| r == rule),
+            "{name}: {report}"
+        );
+    }
+}
+
+/// Blocks: a candidate service whose command is a bare shell and whose `[service]
+/// launch_args` hand it `-c` and a command string.
+#[test]
+fn validation_flags_a_shell_c_hidden_in_a_services_launch_args() {
+    let bench = Bench::new();
+    bench.tool(
+        "shell_service",
+        &["sh"],
+        "\n[service]\nport = \"auto\"\nhealth_check = \"none\"\nlaunch_args = [\"-c\", \"sleep 60\"]",
+        &[],
+    );
+    let (report, _) = bench.validate("shell_service");
+    assert_flags_tool_toml(&report, "launch_args -c");
+    assert_eq!(manifest_rules(&report), ["manifest-shell-c"], "{report}");
+}
+
+/// A service a human defined with `tools define` lives in core/ and is not validated on
+/// arrival; validating it still reads its launch arguments.
+#[test]
+fn validating_a_defined_service_flags_a_shell_c_in_its_launch_args() {
+    let bench = Bench::new();
+    let out = bench.tb(
+        &[
+            "tools",
+            "define",
+            "defined_shell",
+            "--type",
+            "generic",
+            "--executable",
+            "/bin/sh",
+            "--launch-args",
+            "-c id",
+            "--port",
+            "auto",
+            "--health-check",
+            "none",
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (report, _) = bench.validate("defined_shell");
+    assert_flags_tool_toml(&report, "defined service with -c");
+    assert_eq!(manifest_rules(&report), ["manifest-shell-c"], "{report}");
+}
+
 /// Blocks: loader variables in the manifest's env (LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH).
 #[test]
 fn validation_flags_loader_env_in_the_manifest() {

@@ -23,7 +23,8 @@ pub const HARDCODED_SECRET: &str = "hardcoded-secret";
 pub const NETWORK_USE: &str = "network-use";
 
 pub use manifest::{
-    MANIFEST_COMMAND_OUTSIDE, MANIFEST_LOADER_ENV, MANIFEST_SHELL_C, scan_manifest,
+    MANIFEST_COMMAND_OUTSIDE, MANIFEST_INLINE_CODE, MANIFEST_LOADER_ENV, MANIFEST_SHELL_C,
+    scan_manifest,
 };
 
 /// Every rule id: the source rules in the order they are tried, then the manifest rules.
@@ -35,6 +36,7 @@ pub const RULE_IDS: &[&str] = &[
     HARDCODED_SECRET,
     NETWORK_USE,
     MANIFEST_SHELL_C,
+    MANIFEST_INLINE_CODE,
     MANIFEST_LOADER_ENV,
     MANIFEST_COMMAND_OUTSIDE,
 ];

@@ -1,34 +1,37 @@
-//! The security scan of `[run]` in `tool.toml`: what the sandbox is asked to start.
+//! The security scan of `[run]` and `[service]` in `tool.toml`: what the sandbox is asked to
+//! start. The argv judged is the whole one: `[run] command`, followed for a service by its
+//! `[service] launch_args`, read through its wrappers (see `argv`).
 //!
-//! Three rules, all errors, because each one undoes a promise of the manifest: `command` is
+//! Four rules, all errors, because each one undoes a promise of the manifest: `command` is
 //! an argv that never goes through a shell, it runs a program of the tool or of the system,
-//! and the environment carries settings, not code.
+//! whose code is in the tool's files, and the environment carries settings, not code.
 //!
-//! - `manifest-shell-c`: the command is a shell given a command string (`sh -c`, `bash -lc`,
-//!   also behind `env`, `/usr/bin/env`, `env -S`, `busybox`).
+//! - `manifest-shell-c`: a shell given a command string (`sh -c`, `bash -lc`), or a program
+//!   that hands one to a shell (`flock -c`, `watch`, `script -c`, awk's `system()` and
+//!   pipes), also behind wrappers (`env`, `env -S`, `timeout`, `nice`, `setsid`, `stdbuf`,
+//!   `xargs`, `find -exec`, `busybox`, …), and wrappers nested deeper than the scan follows.
+//! - `manifest-inline-code`: an interpreter given its program as text (`python -c`,
+//!   `node -e`, `perl -e`, `ruby -e`, …), which the syntax check, the linters and the source
+//!   scan never see, since they read the tool's files.
 //! - `manifest-loader-env`: an `env` name that makes a loader or interpreter load code or
 //!   look for programs elsewhere (`LD_*`, `PYTHONPATH`, `NODE_OPTIONS`, `BASH_ENV`, `PATH`, …).
 //! - `manifest-command-outside`: the program or a path argument lies outside the tool folder
 //!   (a relative path climbing out with `..`, `~`) and outside the system's program folders
 //!   (an absolute path not under `/usr`, `/bin`, `/sbin` or `/opt`).
 
+mod argv;
+
 use std::path::{Component, Path, PathBuf};
 
 use crate::catalog::manifest::{MANIFEST_FILE, key_line};
 use crate::model::Manifest;
 use crate::review::validate::{CheckKind, Finding, FindingSeverity};
+use argv::HazardKind;
 
 pub const MANIFEST_SHELL_C: &str = "manifest-shell-c";
+pub const MANIFEST_INLINE_CODE: &str = "manifest-inline-code";
 pub const MANIFEST_LOADER_ENV: &str = "manifest-loader-env";
 pub const MANIFEST_COMMAND_OUTSIDE: &str = "manifest-command-outside";
-
-const SHELLS: &[&str] = &[
-    "sh", "bash", "dash", "zsh", "ksh", "mksh", "pdksh", "ash", "yash", "posh", "fish", "csh",
-    "tcsh", "rbash",
-];
-
-/// Programs that start the program named by a later argument.
-const LAUNCHERS: &[&str] = &["env", "busybox", "toybox"];
 
 /// Environment names that load code, change how programs are found, or how a shell parses.
 const LOADER_ENV: &[&str] = &[
@@ -83,8 +86,8 @@ const HARMLESS_PYTHON_ENV: &[&str] = &[
 /// Absolute paths a command may use: where the system keeps its programs.
 const SYSTEM_PREFIXES: &[&str] = &["/usr", "/bin", "/sbin", "/opt"];
 
-/// Scans the manifest's `[run]`; `text` is `tool.toml` as written, for line numbers (absent
-/// for an inferred manifest).
+/// Scans the manifest's `[run]` and `[service]`; `text` is `tool.toml` as written, for line
+/// numbers (absent for an inferred manifest).
 pub fn scan_manifest(manifest: &Manifest, text: Option<&str>) -> Vec<Finding> {
     let line = |path: &[&str]| text.and_then(|t| key_line(t, path));
     let finding = |rule: &str, line: Option<usize>, message: String| Finding {
@@ -96,19 +99,51 @@ pub fn scan_manifest(manifest: &Manifest, text: Option<&str>) -> Vec<Finding> {
         check: CheckKind::Security,
     };
     let command = &manifest.run.command;
-    let command_line = line(&["run", "command"]);
+    let launch_args = manifest
+        .service
+        .as_ref()
+        .map(|s| s.launch_args.as_slice())
+        .unwrap_or_default();
+    let argv: Vec<String> = command.iter().chain(launch_args).cloned().collect();
+    // A word of the argv is on the line of `[run] command`, or of `[service] launch_args`.
+    let line_of = |at: usize| {
+        if at < command.len() {
+            line(&["run", "command"])
+        } else {
+            line(&["service", "launch_args"])
+        }
+    };
     let mut findings = Vec::new();
-    if let Some(shell) = shell_with_command_string(command) {
-        findings.push(finding(
-            MANIFEST_SHELL_C,
-            command_line,
-            format!("command runs `{shell} -c`: a shell command string instead of an argv"),
-        ));
+    for hazard in argv::hazards(&argv) {
+        let behind = match hazard.through.as_slice() {
+            [] => String::new(),
+            through => format!(" behind {}", through.join(", ")),
+        };
+        let (rule, why) = match hazard.kind {
+            HazardKind::ShellString => (
+                MANIFEST_SHELL_C,
+                "a shell command string instead of an argv",
+            ),
+            HazardKind::InlineCode => (
+                MANIFEST_INLINE_CODE,
+                "code written into the manifest, where no syntax check, linter or source scan reads it",
+            ),
+            HazardKind::TooDeep => (
+                MANIFEST_SHELL_C,
+                "the scan stops there, unable to tell what runs",
+            ),
+        };
+        let message = format!("command runs {}{behind}: {why}", hazard.what);
+        findings.push(finding(rule, line_of(hazard.at), message));
     }
-    if let Some(path) = command.iter().find(|arg| leaves_tool_and_system(arg)) {
+    if let Some((at, path)) = argv
+        .iter()
+        .enumerate()
+        .find(|(_, arg)| leaves_tool_and_system(arg))
+    {
         findings.push(finding(
             MANIFEST_COMMAND_OUTSIDE,
-            command_line,
+            line_of(at),
             format!("command uses {path:?}, outside the tool folder and the system's programs"),
         ));
     }
@@ -120,98 +155,6 @@ pub fn scan_manifest(manifest: &Manifest, text: Option<&str>) -> Vec<Finding> {
         ));
     }
     findings
-}
-
-/// The shell's name when the command (after launchers) is a shell with `-c`.
-fn shell_with_command_string(command: &[String]) -> Option<String> {
-    let argv = unwrap_launchers(command.to_vec());
-    let (program, args) = argv.split_first()?;
-    let name = file_name(program);
-    if !SHELLS.contains(&name.as_str()) {
-        return None;
-    }
-    // Options come before the script; `-c` may be clustered (`-ec`, `-lc`) or spelt out.
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        if ["-o", "+o", "-O", "+O"].contains(&arg.as_str()) {
-            args.next();
-            continue;
-        }
-        let short_c = arg.starts_with('-')
-            && !arg.starts_with("--")
-            && arg[1..].chars().all(|c| c.is_ascii_alphabetic())
-            && arg.contains('c');
-        if short_c || arg == "--command" {
-            return Some(name);
-        }
-        if !arg.starts_with('-') && !arg.starts_with('+') {
-            break;
-        }
-    }
-    None
-}
-
-/// Drops `env` (with its options and assignments; `-S` strings are split as env does),
-/// `busybox` and `toybox` from the front of an argv.
-fn unwrap_launchers(mut argv: Vec<String>) -> Vec<String> {
-    // Bounded: each round removes at least the launcher itself.
-    while let Some(program) = argv.first() {
-        let name = file_name(program);
-        if !LAUNCHERS.contains(&name.as_str()) {
-            break;
-        }
-        let mut rest: Vec<String> = argv[1..].to_vec();
-        if name == "env" {
-            rest = env_operands(rest);
-        }
-        argv = rest;
-    }
-    argv
-}
-
-/// What `env` runs: its arguments after options and `NAME=VALUE` assignments.
-fn env_operands(args: Vec<String>) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut iter = args.into_iter();
-    while let Some(arg) = iter.next() {
-        if arg == "--" {
-            out.extend(iter);
-            break;
-        }
-        if let Some(split) = arg
-            .strip_prefix("--split-string=")
-            .or_else(|| arg.strip_prefix("-S").filter(|s| !s.is_empty()))
-        {
-            out.extend(split.split_whitespace().map(String::from));
-            out.extend(iter);
-            break;
-        }
-        if arg == "-S" || arg == "--split-string" {
-            let split = iter.next().unwrap_or_default();
-            out.extend(split.split_whitespace().map(String::from));
-            out.extend(iter);
-            break;
-        }
-        // Options that take a value as the next argument.
-        if ["-u", "--unset", "-C", "--chdir"].contains(&arg.as_str()) {
-            iter.next();
-            continue;
-        }
-        if arg.starts_with('-') || arg.contains('=') {
-            continue;
-        }
-        out.push(arg);
-        out.extend(iter);
-        break;
-    }
-    out
-}
-
-fn file_name(program: &str) -> String {
-    Path::new(program)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 fn is_loader_env(name: &str) -> bool {

@@ -3,18 +3,24 @@ use crate::catalog::manifest::parse_manifest;
 
 /// Findings (rule, line) for a manifest whose `[run]` holds `run_lines`.
 fn scan(run_lines: &str) -> Vec<(String, Option<usize>)> {
-    let text =
-        format!("name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n\n[run]\n{run_lines}\n");
-    let parsed = parse_manifest(&text, Path::new("tool.toml")).expect("valid manifest");
-    scan_manifest(&parsed.manifest, Some(&text))
-        .into_iter()
-        .map(|f| {
-            assert_eq!(f.file, "tool.toml");
-            assert_eq!(f.severity, FindingSeverity::Error);
-            assert_eq!(f.check, CheckKind::Security);
-            (f.rule, f.line)
-        })
-        .collect()
+    scan_text(&format!(
+        "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n\n[run]\n{run_lines}\n"
+    ))
+    .into_iter()
+    .map(|f| (f.rule, f.line))
+    .collect()
+}
+
+/// The findings of the manifest `text`.
+fn scan_text(text: &str) -> Vec<Finding> {
+    let parsed = parse_manifest(text, Path::new("tool.toml")).expect("valid manifest");
+    let findings = scan_manifest(&parsed.manifest, Some(text));
+    for f in &findings {
+        assert_eq!(f.file, "tool.toml");
+        assert_eq!(f.severity, FindingSeverity::Error);
+        assert_eq!(f.check, CheckKind::Security);
+    }
+    findings
 }
 
 fn rules(run_lines: &str) -> Vec<String> {
@@ -53,7 +59,6 @@ fn shell_running_a_script_or_other_programs_with_c_pass() {
         r#"["./run.sh"]"#,
         r#"["sh", "run.sh"]"#,
         r#"["bash", "run.sh", "-c"]"#,
-        r#"["env", "python3", "-c", "print(1)"]"#,
         r#"["gcc", "-c", "x.c"]"#,
     ] {
         assert!(command(argv).is_empty(), "{argv}: {:?}", command(argv));
@@ -170,4 +175,217 @@ fn findings_name_the_command_line_and_fail_without_text() {
     let findings = scan_manifest(&parsed.manifest, None);
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].line, None);
+}
+
+#[test]
+fn shell_c_behind_every_wrapper_is_flagged() {
+    for argv in [
+        r#"["timeout", "5", "sh", "-c", "id"]"#,
+        r#"["timeout", "-s", "KILL", "-k5", "10", "bash", "-c", "id"]"#,
+        r#"["timeout", "--signal", "TERM", "--foreground", "5s", "sh", "-c", "id"]"#,
+        r#"["nice", "sh", "-c", "id"]"#,
+        r#"["nice", "-n", "10", "sh", "-c", "id"]"#,
+        r#"["nice", "-n10", "sh", "-c", "id"]"#,
+        r#"["nice", "--adjustment", "5", "sh", "-c", "id"]"#,
+        r#"["nice", "-5", "sh", "-c", "id"]"#,
+        r#"["setsid", "sh", "-c", "id"]"#,
+        r#"["setsid", "-f", "-w", "sh", "-c", "id"]"#,
+        r#"["stdbuf", "-oL", "sh", "-c", "id"]"#,
+        r#"["stdbuf", "-o", "0", "-e", "0", "sh", "-c", "id"]"#,
+        r#"["stdbuf", "--output=L", "sh", "-c", "id"]"#,
+        r#"["env", "-S", "timeout 5 sh -c 'id; whoami'"]"#,
+        r#"["env", "-iS", "sh -c id"]"#,
+        r#"["env", "--split-string=-i A=1 sh -c id"]"#,
+        r#"["env", "-S-i", "sh", "-c", "id"]"#,
+        r#"["env", "-", "sh", "-c", "id"]"#,
+        r#"["env", "-C", "/usr", "sh", "-c", "id"]"#,
+        r#"["find", ".", "-exec", "sh", "-c", "id", ";"]"#,
+        r#"["find", ".", "-name", "x", "-execdir", "bash", "-c", "id", "{}", "+"]"#,
+        r#"["find", "-L", ".", "-ok", "sh", "-c", "id", ";"]"#,
+        r#"["find", ".", "-exec", "echo", "{}", ";", "-okdir", "sh", "-c", "id", ";"]"#,
+        r#"["xargs", "sh", "-c", "id"]"#,
+        r#"["xargs", "-0", "-n", "1", "-P", "4", "sh", "-c", "id"]"#,
+        r#"["xargs", "-I{}", "sh", "-c", "echo {}"]"#,
+        r#"["xargs", "-I", "{}", "sh", "-c", "echo {}"]"#,
+        r#"["xargs", "--max-args", "1", "sh", "-c", "id"]"#,
+        r#"["nohup", "sh", "-c", "id"]"#,
+        r#"["ionice", "-c", "3", "sh", "-c", "id"]"#,
+        r#"["taskset", "-c", "0", "sh", "-c", "id"]"#,
+        r#"["chrt", "-b", "0", "sh", "-c", "id"]"#,
+        r#"["time", "-f", "%e", "sh", "-c", "id"]"#,
+        r#"["setpriv", "--reuid", "1000", "sh", "-c", "id"]"#,
+        r#"["prlimit", "--nofile=10", "sh", "-c", "id"]"#,
+        r#"["busybox", "timeout", "5", "sh", "-c", "id"]"#,
+        r#"["timeout", "5", "nice", "-n", "5", "env", "A=1", "xargs", "sh", "-c", "id"]"#,
+        r#"["find", ".", "-exec", "timeout", "5", "sh", "-c", "id", ";"]"#,
+    ] {
+        assert_eq!(command(argv), [MANIFEST_SHELL_C], "{argv}");
+    }
+}
+
+#[test]
+fn programs_that_hand_a_string_to_a_shell_are_flagged() {
+    for argv in [
+        r#"["flock", "lock", "-c", "id"]"#,
+        r#"["flock", "-w", "5", "lock", "--command", "id"]"#,
+        r#"["watch", "-n", "1", "ls"]"#,
+        r#"["script", "-qc", "id", "out"]"#,
+        r#"["script", "out", "--command=id"]"#,
+        r#"["awk", "BEGIN { system(\"id\") }"]"#,
+        r#"["awk", "BEGIN{system (\"id\")}"]"#,
+        r#"["gawk", "{ print | \"sh\" }"]"#,
+        r#"["awk", "BEGIN { \"id\" | getline x; print x }"]"#,
+        r#"["gawk", "BEGIN { \"sh\" |& getline }"]"#,
+        r#"["awk", "-F:", "-v", "a=1", "{ print $1 | \"sort\" }", "data"]"#,
+        r#"["gawk", "-e", "BEGIN { system(\"id\") }"]"#,
+        r#"["timeout", "5", "awk", "BEGIN { system(\"id\") }"]"#,
+    ] {
+        assert_eq!(command(argv), [MANIFEST_SHELL_C], "{argv}");
+    }
+}
+
+#[test]
+fn inline_code_of_every_interpreter_is_flagged_under_its_own_rule() {
+    for argv in [
+        r#"["python3", "-c", "print(1)"]"#,
+        r#"["python", "-Ic", "print(1)"]"#,
+        r#"["/usr/bin/python3.12", "-u", "-cprint(1)"]"#,
+        r#"["python3", "-W", "ignore", "-c", "print(1)"]"#,
+        r#"["pypy3", "-c", "print(1)"]"#,
+        r#"["node", "-e", "1"]"#,
+        r#"["node", "-p", "1"]"#,
+        r#"["node", "-pe", "1"]"#,
+        r#"["nodejs", "--eval", "1"]"#,
+        r#"["node", "--print=1"]"#,
+        r#"["node", "-r", "./hook.js", "-e", "1"]"#,
+        r#"["bun", "-e", "1"]"#,
+        r#"["deno", "eval", "1"]"#,
+        r#"["perl", "-e", "print 1"]"#,
+        r#"["perl", "-E", "say 1"]"#,
+        r#"["perl", "-lne", "print"]"#,
+        r#"["perl", "-0777ne", "print"]"#,
+        r#"["perl", "-Mstrict", "-we", "print 1"]"#,
+        r#"["ruby", "-e", "p 1"]"#,
+        r#"["ruby", "-ne", "p 1"]"#,
+        r#"["ruby", "-E", "UTF-8", "-e", "p 1"]"#,
+        r#"["php", "-r", "echo 1;"]"#,
+        r#"["lua", "-e", "print(1)"]"#,
+        r#"["Rscript", "-e", "1"]"#,
+        r#"["env", "python3", "-c", "print(1)"]"#,
+        r#"["timeout", "5", "python3", "-c", "print(1)"]"#,
+        r#"["find", ".", "-exec", "perl", "-e", "1", ";"]"#,
+        r#"["xargs", "node", "-e", "1"]"#,
+    ] {
+        assert_eq!(command(argv), [MANIFEST_INLINE_CODE], "{argv}");
+    }
+}
+
+#[test]
+fn programs_run_from_files_and_plain_wrappers_pass() {
+    for argv in [
+        r#"["python3", "main.py"]"#,
+        r#"["python3", "-u", "main.py", "-c", "x"]"#,
+        r#"["python3", "-m", "pytest", "-c", "setup.cfg"]"#,
+        r#"["python3", "-W", "ignore", "main.py"]"#,
+        r#"["timeout", "5", "python3", "main.py"]"#,
+        r#"["timeout", "-s", "KILL", "5", "sh", "run.sh"]"#,
+        r#"["nice", "-n", "5", "python3", "main.py"]"#,
+        r#"["setsid", "sh", "run.sh"]"#,
+        r#"["stdbuf", "-oL", "python3", "main.py"]"#,
+        r#"["env", "-u", "HOME", "python3", "main.py"]"#,
+        r#"["env", "-S", "python3 -u main.py"]"#,
+        r#"["find", ".", "-name", "x"]"#,
+        r#"["find", ".", "-name", "*.py", "-print"]"#,
+        r#"["find", ".", "-exec", "grep", "-c", "x", "{}", "+"]"#,
+        r#"["xargs", "grep", "-c", "x"]"#,
+        r#"["xargs"]"#,
+        r#"["flock", "lock", "python3", "main.py"]"#,
+        r#"["watch", "-x", "python3", "main.py"]"#,
+        r#"["script", "-q", "out"]"#,
+        r#"["awk", "{ print $1 }"]"#,
+        r#"["awk", "-F:", "$1 ~ /a|b/ { n++ } END { print n }", "data"]"#,
+        r#"["awk", "$1 == \"a|b\" || $2 { print }"]"#,
+        r#"["awk", "-f", "prog.awk", "data"]"#,
+        r#"["node", "main.js", "-e", "x"]"#,
+        r#"["node", "--no-warnings", "main.js"]"#,
+        r#"["perl", "-Mstrict", "-I", "lib", "main.pl"]"#,
+        r#"["perl", "-MData::Dumper", "main.pl"]"#,
+        r#"["ruby", "-E", "UTF-8", "main.rb"]"#,
+        r#"["deno", "run", "main.ts"]"#,
+        r#"["taskset", "-p", "1"]"#,
+        r#"["timeout", "5"]"#,
+        r#"["busybox", "--list"]"#,
+        r#"["jq", "-r", ".[] | .name"]"#,
+        r#"["./script", "-c", "config.json"]"#,
+        r#"["bin/timeout", "5", "sh", "-c", "x"]"#,
+    ] {
+        assert!(command(argv).is_empty(), "{argv}: {:?}", command(argv));
+    }
+}
+
+#[test]
+fn wrappers_nested_past_the_limit_are_flagged() {
+    let wrappers = vec!["\"nohup\""; 20].join(", ");
+    let found = command(&format!("[{wrappers}, \"python3\", \"main.py\"]"));
+    assert_eq!(found, [MANIFEST_SHELL_C]);
+}
+
+#[test]
+fn the_finding_names_the_wrappers_it_hides_behind() {
+    let text = "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"timeout\", \"5\", \"nice\", \"sh\", \"-c\", \"id\"]\n";
+    let findings = scan_text(text);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(
+        findings[0].message,
+        "command runs `sh -c` behind timeout, nice: a shell command string instead of an argv"
+    );
+}
+
+/// A service manifest: `[run]` holds `run_lines`, `[service]` holds `service_lines`.
+fn service(run_lines: &str, service_lines: &str) -> Vec<(String, Option<usize>)> {
+    scan_text(&format!(
+        "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n\n[run]\n{run_lines}\n\n[service]\nport = \"auto\"\n{service_lines}\n"
+    ))
+    .into_iter()
+    .map(|f| (f.rule, f.line))
+    .collect()
+}
+
+#[test]
+fn launch_args_are_scanned_with_the_command_at_their_own_line() {
+    let found = service(
+        "command = [\"sh\"]",
+        "launch_args = [\"-c\", \"nc -l {port}\"]",
+    );
+    assert_eq!(found, [(MANIFEST_SHELL_C.to_string(), Some(10))]);
+    let found = service(
+        "command = [\"/usr/bin/python3\"]",
+        "launch_args = [\"-c\", \"import x\"]",
+    );
+    assert_eq!(found, [(MANIFEST_INLINE_CODE.to_string(), Some(10))]);
+    let found = service(
+        "command = [\"timeout\", \"1d\"]",
+        "launch_args = [\"bash\", \"-lc\", \"x\"]",
+    );
+    assert_eq!(found, [(MANIFEST_SHELL_C.to_string(), Some(10))]);
+    let found = service(
+        "command = [\"python3\"]",
+        "launch_args = [\"/home/me/server.py\", \"--port\", \"{port}\"]",
+    );
+    assert_eq!(found, [(MANIFEST_COMMAND_OUTSIDE.to_string(), Some(10))]);
+    // In the command itself the finding names the command's line.
+    let found = service(
+        "command = [\"sh\", \"-c\", \"x\"]",
+        "launch_args = [\"--port\", \"{port}\"]",
+    );
+    assert_eq!(found, [(MANIFEST_SHELL_C.to_string(), Some(6))]);
+}
+
+#[test]
+fn a_service_launched_from_a_file_passes() {
+    let found = service(
+        "command = [\"/usr/bin/python3\"]",
+        "launch_args = [\"server.py\", \"--port\", \"{port}\"]",
+    );
+    assert!(found.is_empty(), "{found:?}");
 }
