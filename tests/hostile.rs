@@ -1495,6 +1495,57 @@ fn workspace_state_and_other_runs_never_reach_the_run_output() {
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
+/// The default workspace lives in the user data folder, which every run hides whole: its
+/// state is hidden with it (`running/` holds the run's own file on the host meanwhile), and the
+/// run says `hidden` is in place rather than failing to hide the state folder a second time
+/// beneath it.
+#[test]
+fn the_default_workspaces_state_is_hidden_and_the_run_says_so() {
+    let bench = Bench::new();
+    let workspace = bench.home.path().join(".local/share/toolbench/workspace");
+    let folder = workspace.join("approved/peek");
+    fs::create_dir_all(&folder).expect("tool folder");
+    fs::write(
+        folder.join("tool.toml"),
+        "name = \"peek\"\nversion = \"1.0.0\"\ndescription = \"Looks at its state\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n",
+    )
+    .expect("manifest");
+    fs::write(
+        folder.join("run.sh"),
+        "ls -a \"$TOOLBENCH_TOOL_DIR/../../.toolbench\" 2>&1\necho '{}'\n",
+    )
+    .expect("script");
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(["run", "peek", "--yes", "--json"])
+        .current_dir(bench.host())
+        .env_remove("TOOLBENCH_ROOT")
+        .env_remove("XDG_DATA_HOME");
+    for (k, v) in bench.env_pairs() {
+        cmd.env(k, v);
+    }
+    let out = run_bounded(cmd, Duration::from_secs(60));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(result["status"], "ok", "{result} {}", text(&out.stderr));
+    let layer = |name: &str| {
+        result["sandbox"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|l| l["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    if layer("mountns")["active"] == true {
+        assert_eq!(layer("hidden")["active"], true, "{result}");
+    }
+    // On the host, `.toolbench/running/` holds this run's file while it runs.
+    let listed = result["stdout"].as_str().unwrap_or_default();
+    assert!(
+        !listed.contains("running"),
+        "the state folder showed: {result}"
+    );
+}
+
 /// Every table of the state database, read through SQLite itself.
 const STATE_DB_PY: &str = r#"import sqlite3, sys
 print("reading state.db through sqlite3")

@@ -76,6 +76,10 @@ fn ssh_host_keys() -> Vec<PathBuf> {
 /// state and settings, the secrets under the home folder and the system's. Sorted. A helper
 /// forked ahead of its run hides these while the run is still being looked up.
 pub fn hidden_in_every_workspace() -> Vec<PathBuf> {
+    outermost(hidden_always())
+}
+
+fn hidden_always() -> Vec<PathBuf> {
     let mut hide = Vec::new();
     if let Some(dirs) = crate::config::project_dirs() {
         hide.extend([dirs.data_dir(), dirs.config_dir(), dirs.cache_dir()].map(Path::to_path_buf));
@@ -89,9 +93,22 @@ pub fn hidden_in_every_workspace() -> Vec<PathBuf> {
     }
     hide.extend(SYSTEM_SECRETS.iter().map(PathBuf::from));
     hide.extend(ssh_host_keys());
-    hide.sort();
-    hide.dedup();
     hide
+}
+
+/// `paths` sorted, without those under another of them: a folder hidden whole hides what is
+/// beneath it, and a second mount there would fail (the covering folder is empty).
+fn outermost(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    paths.sort();
+    paths.dedup();
+    let mut kept: Vec<PathBuf> = Vec::with_capacity(paths.len());
+    for path in paths {
+        // Sorted, a folder comes right before the paths beneath it.
+        if !kept.last().is_some_and(|folder| path.starts_with(folder)) {
+            kept.push(path);
+        }
+    }
+    kept
 }
 
 /// The sandbox settings of one workspace.
@@ -124,13 +141,11 @@ impl Confinement {
     }
 
     pub fn new(root: &Path, config: &Config) -> Self {
-        let mut hide = hidden_in_every_workspace();
+        let mut hide = hidden_always();
         hide.push(crate::workspace::state_dir(root));
         hide.extend(config.sandbox_hide.iter().cloned());
-        hide.sort();
-        hide.dedup();
         Confinement {
-            hide,
+            hide: outermost(hide),
             limits: config.run,
         }
     }
@@ -208,5 +223,30 @@ pub fn remove_scratch(scratch: &Path) {
             let _ = std::fs::remove_dir_all(scratch);
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_beneath_a_hidden_folder_are_not_hidden_again() {
+        let paths = [
+            "/home/u/.local/share/toolbench/workspace/.toolbench",
+            "/etc/shadow-",
+            "/home/u/.local/share/toolbench",
+            "/etc/shadow",
+            "/home/u/ws/.toolbench",
+            "/etc/shadow",
+        ];
+        let kept = outermost(paths.iter().map(PathBuf::from).collect());
+        let expected = [
+            "/etc/shadow",
+            "/etc/shadow-",
+            "/home/u/.local/share/toolbench",
+            "/home/u/ws/.toolbench",
+        ];
+        assert_eq!(kept, expected.map(PathBuf::from));
     }
 }

@@ -366,6 +366,13 @@ impl Hiding {
     fn cover_folder(&mut self, path: &Path, holds_later: bool) {
         let flags = if holds_later { 0 } else { libc::MS_RDONLY };
         let result = mount_tmpfs(path, SMALL_TMPFS, flags);
+        if result
+            .as_ref()
+            .is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
+        {
+            // Gone since it was listed (a workspace removed meanwhile): nothing to hide there.
+            return;
+        }
         if result.is_ok() && holds_later {
             self.covers.push(path.to_path_buf());
         }
