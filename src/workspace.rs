@@ -1,4 +1,7 @@
-//! Finding and creating workspaces (the tools root and its four tiers).
+//! Finding and creating workspaces (the tools root and its four tiers), and the list of every
+//! workspace this user opened (`registry`).
+
+pub mod registry;
 
 use std::path::{Path, PathBuf};
 

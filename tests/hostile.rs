@@ -1495,6 +1495,87 @@ fn workspace_state_and_other_runs_never_reach_the_run_output() {
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
+/// Every file under `dir`, read whole, one after the other.
+fn files_under(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            all.extend(files_under(&path));
+        } else {
+            all.extend(fs::read(&path).unwrap_or_default());
+        }
+    }
+    all
+}
+
+/// Blocks: a tool reading the state of ANOTHER workspace the same user opened with toolbench:
+/// its `state.db` (a failure holding a secret), the write-ahead log beside it and its run logs.
+/// The other workspace lies where runs see the filesystem (not under their private `/tmp`),
+/// and a file beside its state folder must stay readable, which proves the run saw it at all.
+#[test]
+fn another_workspaces_state_and_runs_never_reach_the_run_output() {
+    let bench = Bench::new();
+    let other = tempfile::tempdir_in(visible_base()).expect("other workspace");
+    let secret = unique("OTHERWS");
+    let beside = unique("BESIDE");
+    fs::write(other.path().join("beside.txt"), &beside).expect("file beside the state");
+    let talker = other.path().join("approved/talker");
+    fs::create_dir_all(&talker).expect("tool folder");
+    fs::write(
+        talker.join("tool.toml"),
+        "name = \"talker\"\nversion = \"1.0.0\"\ndescription = \"Says a secret\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n",
+    )
+    .expect("manifest");
+    fs::write(talker.join("run.sh"), format!("echo {secret}\n")).expect("script");
+    let in_other = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(bin());
+        cmd.arg("--root").arg(other.path()).args(args);
+        for (k, v) in bench.env_pairs() {
+            cmd.env(k, v);
+        }
+        run_bounded(cmd, Duration::from_secs(60))
+    };
+    let ran = in_other(&["run", "talker", "--yes"]);
+    assert!(ran.status.success(), "{}", text(&ran.stderr));
+    let marked = in_other(&[
+        "mark-failure",
+        "talker",
+        "--scenario",
+        "a secret",
+        "--error",
+        &secret,
+        "--severity",
+        "low",
+    ]);
+    assert!(marked.status.success(), "{}", text(&marked.stderr));
+    let state = other.path().join(".toolbench");
+    assert!(
+        contains(&files_under(&state), &secret),
+        "the other workspace's state must hold the secret for this test to mean anything"
+    );
+
+    let ws = lit_path(other.path());
+    let script = format!(
+        "cat {ws}/beside.txt; echo\n\
+         find {ws}/.toolbench -type f -exec cat {{}} + 2>&1\n\
+         ls -laR {ws}/.toolbench 2>&1\n\
+         python3 - {ws} <<'EOF' 2>&1\n{STATE_DB_PY}EOF\n\
+         echo '{{}}'\n"
+    );
+    bench.tool("other_thief", &["sh", "run.sh"], "", &[("run.sh", &script)]);
+    let (result, out) = bench.run("other_thief");
+    assert!(
+        contains(&bench.run_logs(&result), &beside),
+        "the run must see the other workspace itself: {result}"
+    );
+    let mut escapes = leaks(&bench, &secret, &out);
+    if contains(&bench.recorded_runs(), &secret) {
+        escapes.push(format!("{secret} reached the thief's recorded logs"));
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
 /// The default workspace lives in the user data folder, which every run hides whole: its
 /// state is hidden with it (`running/` holds the run's own file on the host meanwhile), and the
 /// run says `hidden` is in place rather than failing to hide the state folder a second time

@@ -9,6 +9,7 @@ use std::process::Stdio;
 
 use super::sandbox::{self, SandboxPolicy};
 use crate::config::{Config, ConfigError, RunLimits};
+use crate::workspace::registry;
 
 /// Files and folders under the user's home that hold secrets or history.
 const HOME_SECRETS: [&str; 24] = [
@@ -73,12 +74,16 @@ fn ssh_host_keys() -> Vec<PathBuf> {
 }
 
 /// What every run of this user hides, whatever its workspace and settings: toolbench's own
-/// state and settings, the secrets under the home folder and the system's. Sorted. A helper
-/// forked ahead of its run hides these while the run is still being looked up.
+/// data and settings, the state of every workspace it opened (`workspace::registry`), the
+/// secrets under the home folder and the system's. Sorted. A helper forked ahead of its run
+/// hides these while the run is still being looked up.
 pub fn hidden_in_every_workspace() -> Vec<PathBuf> {
-    outermost(hidden_always())
+    let mut hide = hidden_always();
+    hide.extend(registry::state_dirs());
+    outermost(hide)
 }
 
+/// `hidden_in_every_workspace` but the workspaces' state, which is read again for each run.
 fn hidden_always() -> Vec<PathBuf> {
     let mut hide = Vec::new();
     if let Some(dirs) = crate::config::project_dirs() {
@@ -114,6 +119,8 @@ fn outermost(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
 /// The sandbox settings of one workspace.
 #[derive(Debug, Clone)]
 pub struct Confinement {
+    /// What its runs hide but the other workspaces' state, which each run reads anew (a
+    /// long-lived front end outlives the list it started with).
     pub hide: Vec<PathBuf>,
     pub limits: RunLimits,
 }
@@ -150,10 +157,13 @@ impl Confinement {
         }
     }
 
+    /// The policy of one run; the list of workspaces is read here, once per run.
     pub fn policy(&self, jail: Jail) -> SandboxPolicy {
+        let mut hide = self.hide.clone();
+        hide.extend(registry::state_dirs());
         SandboxPolicy {
             scratch_dir: jail.scratch,
-            hide: self.hide.clone(),
+            hide: outermost(hide),
             visible: jail.visible,
             memory_mb: jail.memory_mb,
             cpu_secs: jail.cpu_secs,

@@ -153,6 +153,11 @@ impl Marker {
         tool: &str,
         run: impl Fn(String) -> InFlight,
     ) -> std::io::Result<Self> {
+        // `toolbench run` may never open the store: the run that makes the state folder
+        // lists the workspace, so other workspaces' runs hide it (see `workspace::registry`).
+        if std::fs::create_dir(crate::workspace::state_dir(root)).is_ok() {
+            let _ = crate::workspace::registry::register(root);
+        }
         let runs = runs_dir(root);
         std::fs::create_dir_all(&runs)?;
         std::fs::create_dir_all(running_dir(root))?;

@@ -68,13 +68,17 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store of the workspace at `root`.
+    /// Opens (creating if needed) the store of the workspace at `root`, and lists the
+    /// workspace among those whose state every run hides.
     pub fn open(root: &Path) -> Result<Self, StoreError> {
         let dir = root.join(STATE_DIR);
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::CreateDir {
             path: dir.clone(),
             reason: crate::catalog::manifest::io_reason(&e),
         })?;
+        // A list that cannot be written leaves this state visible to other workspaces' runs,
+        // which is no reason to refuse this workspace its own store.
+        let _ = crate::workspace::registry::register(root);
         Self::open_file(&dir.join(STATE_FILE))
     }
 
