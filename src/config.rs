@@ -84,6 +84,8 @@ pub struct ServiceSettings {
     pub send_timeout_secs: u64,
     /// Between SIGTERM and SIGKILL when stopping.
     pub stop_grace_secs: u64,
+    /// The most an instance's stdout and stderr logs hold on disk together, in MiB.
+    pub log_mb: u64,
 }
 
 /// `[run]`: limits for the whole process tree of every run.
@@ -123,6 +125,7 @@ struct ServicesLayer {
     health_timeout_secs: Option<u64>,
     send_timeout_secs: Option<u64>,
     stop_grace_secs: Option<u64>,
+    log_mb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -242,6 +245,7 @@ impl Config {
                 health_timeout_secs: 10,
                 send_timeout_secs: 30,
                 stop_grace_secs: 5,
+                log_mb: 16,
             },
             approvals: ApprovalSettings {
                 timeout_secs: 600,
@@ -356,7 +360,10 @@ impl Config {
                 "services.stop_grace_secs",
                 0..=600,
             )?;
+            // From 1 MiB (a quarter per file still holds many lines) to 64 GiB.
+            let log_mb = bounded(services.log_mb, "services.log_mb", 1..=65_536)?;
             let s = &mut self.services;
+            s.log_mb = log_mb.unwrap_or(s.log_mb);
             s.health_timeout_secs = health.unwrap_or(s.health_timeout_secs);
             s.send_timeout_secs = send.unwrap_or(s.send_timeout_secs);
             s.stop_grace_secs = grace.unwrap_or(s.stop_grace_secs);
@@ -499,6 +506,29 @@ mod tests {
         let err = config.apply_file(&path).expect_err("reversed").to_string();
         assert!(
             err.contains("field `services.port_range`: \"9000-80\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn service_log_budget_defaults_to_16_mib_and_bad_values_name_file_and_field() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(WORKSPACE_CONFIG);
+        let mut config = Config::defaults().expect("defaults");
+        assert_eq!(config.services.log_mb, 16);
+        std::fs::write(&path, "[services]\nlog_mb = 4\n").expect("write");
+        config.apply_file(&path).expect("valid");
+        assert_eq!(config.services.log_mb, 4);
+        std::fs::write(&path, "[services]\nlog_mb = 0\n").expect("write");
+        let err = config.apply_file(&path).expect_err("zero").to_string();
+        assert!(
+            err.ends_with("toolbench.toml: field `services.log_mb`: 0 is outside 1..=65536"),
+            "{err}"
+        );
+        std::fs::write(&path, "[services]\nlog_mb = \"big\"\n").expect("write");
+        let err = config.apply_file(&path).expect_err("text").to_string();
+        assert!(
+            err.contains("toolbench.toml:2: field `log_mb`: invalid type"),
             "{err}"
         );
     }

@@ -54,6 +54,7 @@ impl Fixture {
             report_path: self.state.path().join("report.json"),
             starter_pid: None,
             service_port: None,
+            service_logs: None,
         }
     }
 

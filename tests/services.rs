@@ -700,3 +700,97 @@ for act in (lambda: open("/proc/self/fd/1", "w").write("reopened\n"), lambda: os
         "the log of what it printed was changed: {printed:?}"
     );
 }
+
+/// The sizes of an instance's log files, by name: the current and rotated ones of each stream.
+fn log_files(dir: &Path) -> Vec<(String, u64)> {
+    let mut files: Vec<(String, u64)> = std::fs::read_dir(dir)
+        .expect("instance folder")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+        .map(|e| {
+            let size = e.metadata().expect("metadata").len();
+            (e.file_name().to_string_lossy().into_owned(), size)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A service printing 40 MiB with `log_mb = 4`: its logs never hold more than 4 MiB (and one
+/// read of its pipe) on disk, the newest output is kept, and `tools logs` says how much was
+/// dropped where.
+#[test]
+fn service_logs_stay_within_log_mb_and_tools_logs_says_what_was_dropped() {
+    let mut ws = Ws::new();
+    let config = ws.root().join("toolbench.toml");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str("log_mb = 4\n");
+    std::fs::write(&config, text).expect("config");
+    let flood = format!(
+        r#"
+import sys
+line = "x" * 90
+for i in range(400000):
+    sys.stdout.write(f"line {{i:08d}} {{line}}\n")
+print("NEWEST-LINE", flush=True)
+print("stderr stays small", file=sys.stderr, flush=True)
+{ECHO}"#
+    );
+    ws.service("flood", &flood, "\"auto\"", "tcp");
+    let out = ws.launch("flood", "f1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = ws.root().join(".toolbench/services/f1");
+    let budget = 4 * 1024 * 1024;
+    let chunk = 64 * 1024;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let logs = loop {
+        let files = log_files(&dir);
+        let held: u64 = files.iter().map(|(_, size)| size).sum();
+        assert!(
+            held <= budget + chunk,
+            "the logs hold {held} bytes, over the 4 MiB budget: {files:?}"
+        );
+        let logs = ws.run(&["tools", "logs", "f1"]);
+        if stdout(&logs).contains("NEWEST-LINE") {
+            break stdout(&logs);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the newest line never showed: {files:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let dropped_line = logs
+        .lines()
+        .find(|l| l.starts_with("out | … ") && l.ends_with(" dropped (rotated) …"))
+        .unwrap_or_else(|| panic!("no line says what was dropped:\n{}", &logs[..500]));
+    let mib: f64 = dropped_line
+        .trim_start_matches("out | … ")
+        .trim_end_matches(" MiB dropped (rotated) …")
+        .parse()
+        .unwrap_or_else(|_| panic!("not a MiB figure: {dropped_line}"));
+    // 400,000 lines of 105 bytes, of which at most 2 MiB (stdout's half) are kept.
+    assert!((36.0..=40.1).contains(&mib), "{dropped_line}");
+    let first_kept = logs
+        .lines()
+        .skip_while(|l| *l != dropped_line)
+        .nth(1)
+        .unwrap_or_default();
+    assert!(first_kept.starts_with("out | line "), "{first_kept}");
+    assert!(
+        !logs.contains("line 00000000 "),
+        "the oldest output was kept"
+    );
+    assert!(
+        logs.contains("err | stderr stays small"),
+        "{}",
+        &logs[logs.len() - 300..]
+    );
+    assert!(
+        log_files(&dir)
+            .iter()
+            .any(|(name, _)| name.starts_with("stdout.") && name != "stdout.log"),
+        "no rotated file: {:?}",
+        log_files(&dir)
+    );
+}

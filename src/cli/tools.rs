@@ -2,8 +2,8 @@
 //! import) and instances (launch, stop, status, logs, send); DESIGN §7.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -11,12 +11,14 @@ use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workspace, decide};
+use crate::catalog::scan::human_size;
 use crate::model::{ServiceSpec, ToolId};
 use crate::review::lifecycle;
 use crate::runner::inflight::ProcessId;
 use crate::services::define;
 use crate::services::definition::{Definition, Port, check_health_check};
-use crate::services::{Services, log_paths};
+use crate::services::logs::{self, LogStream};
+use crate::services::{Services, instance_dir};
 use crate::store::services::{InstanceRow, InstanceState};
 use crate::store::{SharedStore, Store};
 
@@ -449,12 +451,15 @@ fn logs(instance: &str, follow: bool, ws: &Workspace) -> CliResult {
             "no instance named {instance} (see toolbench tools status)"
         ))
     })?;
-    let (stdout, stderr) = log_paths(&ws.root, instance);
-    let mut tails = [Tail::new(stdout, "out"), Tail::new(stderr, "err")];
+    let dir = instance_dir(&ws.root, instance);
+    let mut tails = [
+        Tail::new(LogStream::Stdout, "out"),
+        Tail::new(LogStream::Stderr, "err"),
+    ];
     let mut last_exchange = 0;
     loop {
         for tail in &mut tails {
-            tail.print_new();
+            tail.print_new(&dir);
         }
         for exchange in store.exchanges(instance, last_exchange)? {
             last_exchange = exchange.id;
@@ -481,37 +486,42 @@ fn is_running(store: &Store, row: &InstanceRow) -> Result<bool, CliError> {
     }))
 }
 
-/// One log file printed from where it was last read, each line prefixed with its stream.
+/// One stream's log printed from where it was last read, each line prefixed with its stream,
+/// and a line saying how much was rotated away before what follows.
 struct Tail {
-    path: PathBuf,
+    stream: LogStream,
     label: &'static str,
-    offset: u64,
+    /// Position among everything the stream wrote (see `services::logs`).
+    at: u64,
 }
 
 impl Tail {
-    fn new(path: PathBuf, label: &'static str) -> Self {
+    fn new(stream: LogStream, label: &'static str) -> Self {
         Tail {
-            path,
+            stream,
             label,
-            offset: 0,
+            at: 0,
         }
     }
 
-    fn print_new(&mut self) {
-        let Ok(mut file) = std::fs::File::open(&self.path) else {
-            return;
-        };
-        if file.seek(SeekFrom::Start(self.offset)).is_err() {
-            return;
-        }
-        let mut bytes = Vec::new();
-        if file.read_to_end(&mut bytes).is_err() {
-            return;
+    fn print_new(&mut self, dir: &Path) {
+        // The logs are bounded by `[services] log_mb`: reading them whole is bounded too.
+        let read = logs::read_from(dir, self.stream, self.at, u64::MAX);
+        if read.dropped > 0 {
+            outln!(
+                "{} | … {} dropped (rotated) …",
+                self.label,
+                human_size(read.dropped)
+            );
         }
         // Only whole lines: a half-written one waits for its end.
-        let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        self.offset += complete as u64;
-        for line in String::from_utf8_lossy(&bytes[..complete]).lines() {
+        let complete = read
+            .bytes
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        self.at = read.from + complete as u64;
+        for line in String::from_utf8_lossy(&read.bytes[..complete]).lines() {
             outln!("{} | {line}", self.label);
         }
     }

@@ -176,6 +176,7 @@ impl Confinement {
             report_path: jail.report,
             starter_pid: Some(std::process::id()),
             service_port: None,
+            service_logs: None,
         }
     }
 }

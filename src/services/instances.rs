@@ -7,12 +7,13 @@ use serde_json::Value;
 
 use super::adapter::{self, ExchangeError};
 use super::definition::{Port, locate_executable};
+use super::logs::{self, LogStream};
 use super::process::{self, Spawned, Stopped};
 use super::{ServiceError, Services, health, listener, ports, reconcile};
 use crate::model::{Manifest, ServiceSpec, Tier, ToolEntry, ToolId};
 use crate::runner::confine::{self, Jail};
 use crate::runner::inflight::ProcessId;
-use crate::runner::sandbox::SandboxReport;
+use crate::runner::sandbox::{SandboxReport, ServiceLogs};
 use crate::store::services::{ClaimError, ExchangeRow, InstanceRow, InstanceState};
 use crate::store::{SharedStore, Store};
 
@@ -21,7 +22,7 @@ const PROBE_EVERY: Duration = Duration::from_millis(20);
 /// The longest single probe.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Bytes of stderr shown when a service dies at start.
-const STDERR_TAIL: usize = 600;
+const STDERR_TAIL: u64 = 600;
 
 /// A launched, healthy instance.
 #[derive(Debug, Clone)]
@@ -161,6 +162,10 @@ impl Services {
         });
         policy.starter_pid = None;
         policy.service_port = Some(port);
+        policy.service_logs = Some(ServiceLogs {
+            dir: dir.clone(),
+            max_bytes: self.settings.log_mb.saturating_mul(1024 * 1024),
+        });
 
         let row = InstanceRow {
             name: instance.to_string(),
@@ -188,7 +193,7 @@ impl Services {
             other => ServiceError::Refused(format!("instance {instance}: {other}")),
         })?;
         let (stdout_log, stderr_log) = super::log_paths(&self.root, instance);
-        let stderr_start = std::fs::metadata(&stderr_log).map_or(0, |m| m.len());
+        let stderr_start = logs::end(&dir, LogStream::Stderr);
         let spawned = match process::spawn(&self.exe, &policy, &argv, (&stdout_log, &stderr_log)) {
             Ok(spawned) => spawned,
             Err(reason) => return Err(self.fail(store, instance, reason.into())),
@@ -201,7 +206,8 @@ impl Services {
             check: &service.health_check,
             port,
             report: &report_path,
-            stderr: (&stderr_log, stderr_start),
+            stderr_from: stderr_start,
+            dir: &dir,
         };
         match self.wait_healthy(spawned, &wait) {
             Ok(sandbox) => {
@@ -278,7 +284,7 @@ impl Services {
                     None => StartFailure::Exited {
                         instance,
                         exit: describe_exit(status),
-                        stderr: stderr_tail(wait.stderr.0, wait.stderr.1),
+                        stderr: stderr_tail(wait.dir, wait.stderr_from),
                     },
                 };
                 return Err(reason);
@@ -455,8 +461,9 @@ struct WaitHealthy<'a> {
     check: &'a str,
     port: u16,
     report: &'a Path,
-    /// The stderr log and where this launch's output starts in it.
-    stderr: (&'a Path, u64),
+    /// The instance's folder, and where this launch's stderr starts in its log.
+    dir: &'a Path,
+    stderr_from: u64,
 }
 
 fn known(store: &Store, instance: &str) -> Result<InstanceRow, ServiceError> {
@@ -519,13 +526,13 @@ fn describe_exit(status: std::process::ExitStatus) -> String {
     }
 }
 
-/// The last lines this launch wrote to stderr, on one line.
-fn stderr_tail(path: &Path, from: u64) -> String {
-    let bytes = std::fs::read(path).unwrap_or_default();
-    let start = usize::try_from(from).unwrap_or(0).min(bytes.len());
-    let ours = &bytes[start..];
-    let tail = &ours[ours.len().saturating_sub(STDERR_TAIL)..];
-    let text = String::from_utf8_lossy(tail);
+/// The last lines this launch wrote to stderr (from position `from` of the instance's stderr
+/// log in `dir`), on one line.
+fn stderr_tail(dir: &Path, from: u64) -> String {
+    let end = logs::end(dir, LogStream::Stderr);
+    let from = from.max(end.saturating_sub(STDERR_TAIL));
+    let tail = logs::read_from(dir, LogStream::Stderr, from, STDERR_TAIL).bytes;
+    let text = String::from_utf8_lossy(&tail);
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)

@@ -11,6 +11,7 @@ pub mod definition;
 pub mod health;
 mod instances;
 mod listener;
+pub mod logs;
 pub mod ports;
 pub mod process;
 pub mod reconcile;
@@ -88,8 +89,12 @@ pub fn instance_dir(root: &Path, instance: &str) -> PathBuf {
         .join(instance)
 }
 
-/// The output logs of an instance: stdout, stderr.
+/// The current output logs of an instance, stdout and stderr (older output is in rotated
+/// files beside them, see `logs`).
 pub fn log_paths(root: &Path, instance: &str) -> (PathBuf, PathBuf) {
     let dir = instance_dir(root, instance);
-    (dir.join("stdout.log"), dir.join("stderr.log"))
+    (
+        dir.join(logs::LogStream::Stdout.file_name()),
+        dir.join(logs::LogStream::Stderr.file_name()),
+    )
 }

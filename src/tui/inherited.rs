@@ -22,11 +22,11 @@ const FIRST_KEY: u64 = 1 << 48;
 /// Most of a log read in one look, so a flooding run cannot stall the poller.
 const MAX_READ: u64 = 256 * 1024;
 
-/// One inherited run (or service instance) being followed: its Output key and how far its
-/// stdout and stderr logs were read.
-pub(super) struct Followed {
-    pub key: u64,
-    pub offsets: [u64; 2],
+/// One inherited run being followed: its Output key and how far its stdout and stderr logs
+/// were read.
+struct Followed {
+    key: u64,
+    offsets: [u64; 2],
 }
 
 /// Follows inherited runs until the app goes away. Runs whose starter died are recorded
@@ -98,7 +98,7 @@ pub fn spawn(root: PathBuf, writer: SharedStore, tx: mpsc::UnboundedSender<AppEv
 }
 
 /// Sends what the run's logs gained since the last look.
-pub(super) fn tail(dir: &Path, follow: &mut Followed, tx: &mpsc::UnboundedSender<AppEvent>) {
+fn tail(dir: &Path, follow: &mut Followed, tx: &mpsc::UnboundedSender<AppEvent>) {
     for (slot, (name, stream)) in [
         ("stdout.log", Stream::Stdout),
         ("stderr.log", Stream::Stderr),

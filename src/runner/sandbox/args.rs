@@ -113,6 +113,7 @@ mod tests {
             report_path: PathBuf::from("/tmp/report.json"),
             starter_pid: None,
             service_port: None,
+            service_logs: None,
         }
     }
 

@@ -58,6 +58,8 @@ enum HelperError {
     TakeOutput(#[source] io::Error),
     #[error("cannot relay the output")]
     RelayOutput(#[source] io::Error),
+    #[error("cannot open the folder of the logs")]
+    LogFolder(#[source] io::Error),
     #[error("cannot fork")]
     Fork(#[source] io::Error),
     #[error(transparent)]
@@ -221,6 +223,11 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     let prepared = prepared.unwrap_or_else(|| prepare(None, &args.policy.hide));
     let mut protections = Protections::default();
     protections.set("fds", prepared.fds);
+    // Opened like the report, through the host's root, before the report takes it.
+    let logs_folder = args.policy.service_logs.as_ref().map(|logs| {
+        open_folder_through(prepared.host_root.as_ref(), &logs.dir)
+            .map(|folder| (folder, logs.max_bytes))
+    });
     let report = ReportFile {
         host_root: prepared.host_root,
         path: args.policy.report_path.clone(),
@@ -282,11 +289,12 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         Err(e) => fail(&run, HelperError::Pipe(e.into()), EXIT_HELPER_FAILED),
     };
     // A service outlives every reader of a pipe: its helper keeps its logs for it.
-    let output = match run.policy.service_port {
-        Some(_) => match OutputPipes::new() {
+    let output = match logs_folder {
+        Some(Ok((folder, budget))) => match OutputPipes::new(folder, budget) {
             Ok(pipes) => Some(pipes),
             Err(e) => fail(&run, HelperError::Pipe(e), EXIT_HELPER_FAILED),
         },
+        Some(Err(e)) => fail(&run, HelperError::LogFolder(e), EXIT_HELPER_FAILED),
         None => None,
     };
     // SAFETY: the helper is single-threaded: helper_main runs before any runtime exists.
@@ -386,23 +394,34 @@ fn close_inherited_fds(keep: Option<RawFd>) -> Result<String, FdsError> {
 /// workspace's own path is resolved through the host's root (IN_ROOT, so an absolute link on
 /// the way resolves from the host's root too), whatever this mount namespace hides.
 fn create_through(host_root: Option<&OwnedFd>, path: &Path) -> io::Result<File> {
-    let open_base = |base: &Path| match (host_root, base.strip_prefix("/")) {
+    let open_base = |base: &Path| match host_root {
+        Some(_) => open_folder_through(host_root, base)
+            .map(|fd| safe_fs::Dir::from_open(fd, base.to_path_buf()))
+            .map_err(|e| safe_fs::SafeFsError::Io {
+                path: base.to_path_buf(),
+                reason: e.to_string(),
+            }),
+        None => safe_fs::Dir::open(base),
+    };
+    safe_fs::create_in_new_folder(path, open_base).map_err(io::Error::other)
+}
+
+/// The folder at `path`, an absolute path resolved through the host's root (IN_ROOT, so an
+/// absolute link on the way resolves from the host's root too), whatever this mount namespace
+/// hides; without the host's root, as this namespace sees it.
+fn open_folder_through(host_root: Option<&OwnedFd>, path: &Path) -> io::Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let opened = match (host_root, path.strip_prefix("/")) {
         (Some(root), Ok(below)) => {
-            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            let fd = match openat2(root, below, flags, Mode::empty(), ResolveFlags::IN_ROOT) {
+            match openat2(root, below, flags, Mode::empty(), ResolveFlags::IN_ROOT) {
                 // Kernels before 5.6 lack openat2; some container filters answer EPERM for it.
                 Err(Errno::NOSYS | Errno::PERM) => openat(root, below, flags, Mode::empty()),
                 opened => opened,
-            };
-            fd.map(|fd| safe_fs::Dir::from_open(fd, base.to_path_buf()))
-                .map_err(|e| safe_fs::SafeFsError::Io {
-                    path: base.to_path_buf(),
-                    reason: io::Error::from(e).to_string(),
-                })
+            }
         }
-        _ => safe_fs::Dir::open(base),
+        _ => open(path, flags, Mode::empty()),
     };
-    safe_fs::create_in_new_folder(path, open_base).map_err(io::Error::other)
+    Ok(opened?)
 }
 
 /// What the helper keeps of the run while it waits for pid 1.

@@ -49,7 +49,7 @@ use std::path::{Path, PathBuf};
 
 pub use forked::{ForkError, ForkedHelper, StartedHelper, read_end};
 pub use helper::EXIT_HELPER_FAILED;
-pub use policy::{Layer, Protections, SandboxPolicy, SandboxReport, ToolUsage};
+pub use policy::{Layer, Protections, SandboxPolicy, SandboxReport, ServiceLogs, ToolUsage};
 
 /// Paths that each failed for their own reason, `a: cause, b: cause`: a list has no one
 /// source to chain, so each cause is part of the text.

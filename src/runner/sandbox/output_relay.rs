@@ -1,31 +1,40 @@
 //! A service's output, kept by its helper. The service writes into pipes and the helper
-//! appends what arrives to the logs toolbench gave it as stdout and stderr, so the service
-//! never holds a log file: a descriptor to a file can be truncated or rewritten whatever the
-//! sandbox says about paths. (A run writes into pipes toolbench reads; it needs none of this.)
+//! appends what arrives to the instance's logs, which it opens itself and rotates within their
+//! budget (`services::logs`), so the service never holds a log file: a descriptor to a file
+//! can be truncated or rewritten whatever the sandbox says about paths. (A run writes into
+//! pipes toolbench reads; it needs none of this.)
 
 use std::fs::File;
-use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::io::{self, Read};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::io::Errno;
 use rustix::pipe::{PipeFlags, pipe_with};
 
-/// The two pipes: (read end, write end) for stdout and for stderr.
+use crate::services::logs::{LogStream, RotatingLog};
+
+/// The two pipes, (read end, write end) for stdout and for stderr, and the instance's folder
+/// the logs go to with their budget.
 pub struct OutputPipes {
     out: (OwnedFd, OwnedFd),
     err: (OwnedFd, OwnedFd),
+    logs: OwnedFd,
+    budget: u64,
 }
 
 impl OutputPipes {
-    pub fn new() -> io::Result<Self> {
+    pub fn new(logs: OwnedFd, budget: u64) -> io::Result<Self> {
         Ok(Self {
             out: pipe_with(PipeFlags::CLOEXEC)?,
             err: pipe_with(PipeFlags::CLOEXEC)?,
+            logs,
+            budget,
         })
     }
 
-    /// In the child: the write ends become its stdout and stderr; nothing else stays open.
+    /// In the child: the write ends become its stdout and stderr; nothing else stays open,
+    /// the logs' folder included.
     pub fn install_in_child(self) -> io::Result<()> {
         for (write, target) in [(&self.out.1, 1), (&self.err.1, 2)] {
             // SAFETY: dup2 onto a standard descriptor; both are valid, nothing else refers to
@@ -37,26 +46,26 @@ impl OutputPipes {
         Ok(())
     }
 
-    /// In the helper: keeps the read ends, with its own stdout and stderr (the logs) to copy
-    /// them to. The write ends close here, so the pipes end when the service's processes do.
+    /// In the helper: keeps the read ends and takes over the logs, where the helper's own
+    /// stdout and stderr go too. The write ends close here, so the pipes end when the
+    /// service's processes do.
     pub fn into_relay(self) -> io::Result<OutputRelay> {
-        let targets = [
-            File::from(io::stdout().as_fd().try_clone_to_owned()?),
-            File::from(io::stderr().as_fd().try_clone_to_owned()?),
-        ];
-        let Self { out, err } = self;
-        let routes = [out, err]
-            .into_iter()
-            .zip(targets)
-            .map(|((read, _write), target)| (File::from(read), target))
-            .collect();
+        let Self {
+            out,
+            err,
+            logs,
+            budget,
+        } = self;
+        let stdout = RotatingLog::resume(logs.try_clone()?, LogStream::Stdout, 1, budget)?;
+        let stderr = RotatingLog::resume(logs, LogStream::Stderr, 2, budget)?;
+        let routes = vec![(File::from(out.0), stdout), (File::from(err.0), stderr)];
         Ok(OutputRelay { routes })
     }
 }
 
 /// The helper's side: what arrives on each pipe and the log it goes to.
 pub struct OutputRelay {
-    routes: Vec<(File, File)>,
+    routes: Vec<(File, RotatingLog)>,
 }
 
 impl OutputRelay {
@@ -77,15 +86,13 @@ impl OutputRelay {
             let ready: Vec<bool> = fds.iter().map(|fd| !fd.revents().is_empty()).collect();
             drop(fds);
             let mut closed = Vec::new();
-            for (i, (read, target)) in self.routes.iter_mut().enumerate() {
+            for (i, (read, log)) in self.routes.iter_mut().enumerate() {
                 if !ready[i] {
                     continue;
                 }
                 match read.read(&mut buf) {
                     Ok(0) => closed.push(i),
-                    Ok(n) => {
-                        let _ = target.write_all(&buf[..n]);
-                    }
+                    Ok(n) => log.write(&buf[..n]),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(_) => closed.push(i),
                 }
@@ -99,11 +106,15 @@ impl OutputRelay {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     #[test]
     fn what_the_child_writes_arrives_through_the_pipes() {
-        let pipes = OutputPipes::new().expect("pipes");
+        let folder = tempfile::tempdir().expect("tempdir");
+        let logs = OwnedFd::from(File::open(folder.path()).expect("folder"));
+        let pipes = OutputPipes::new(logs, 1 << 20).expect("pipes");
         let mut writer = File::from(pipes.out.1.try_clone().expect("clone"));
         let mut reader = File::from(pipes.out.0.try_clone().expect("clone"));
         writer.write_all(b"kept\n").expect("write");

@@ -46,6 +46,19 @@ pub struct SandboxPolicy {
     /// service first instead of ending the helper.
     #[serde(default)]
     pub service_port: Option<u16>,
+    /// A service's logs: its helper reads the service's output from pipes and keeps it here,
+    /// bounded (see `services::logs`).
+    #[serde(default)]
+    pub service_logs: Option<ServiceLogs>,
+}
+
+/// Where a service's helper keeps its output, and how much of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceLogs {
+    /// The instance's folder.
+    pub dir: PathBuf,
+    /// The most its stdout and stderr logs hold together, in bytes.
+    pub max_bytes: u64,
 }
 
 /// One protection of a run: in place, or missing and why.
