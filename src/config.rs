@@ -412,12 +412,46 @@ impl Config {
     }
 
     /// The reviewer's name: the configured one, else `$USER`, else "unknown".
+    /// Who decides: `reviewer` from the config, else the login name (`$USER`, `$LOGNAME`),
+    /// else the name of this process's user in the user database, else `uid N`.
     pub fn reviewer_name(&self) -> String {
         if !self.reviewer.trim().is_empty() {
             return self.reviewer.trim().to_string();
         }
-        std::env::var("USER").unwrap_or_else(|_| "unknown".to_string())
+        ["USER", "LOGNAME"]
+            .iter()
+            .filter_map(|var| std::env::var(var).ok())
+            .find(|name| !name.trim().is_empty())
+            .or_else(user_name)
+            .unwrap_or_else(|| format!("uid {}", rustix::process::getuid().as_raw()))
     }
+}
+
+/// The name of this process's user in the user database, when it has one.
+fn user_name() -> Option<String> {
+    let uid = rustix::process::getuid().as_raw();
+    // SAFETY: `passwd` is plain data (integers and pointers); all-zero is a valid value,
+    // which getpwuid_r overwrites.
+    let mut record: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buffer = vec![0 as libc::c_char; 4096];
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes into `record` and `buffer`, both ours and sized as given, and
+    // sets `found` to `&mut record` or null.
+    let rc = unsafe {
+        libc::getpwuid_r(
+            uid,
+            &mut record,
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut found,
+        )
+    };
+    if rc != 0 || found.is_null() || record.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success `pw_name` points to a NUL-terminated string inside `buffer`.
+    let name = unsafe { std::ffi::CStr::from_ptr(record.pw_name) };
+    name.to_str().ok().map(str::to_string)
 }
 
 /// `"LOW-HIGH"`, both ports from 1 to 65535, `LOW <= HIGH`.
@@ -616,5 +650,17 @@ mod tests {
         std::fs::write(&path, "[[approvals.ask]]\nname = \"x\"\n").expect("write");
         let err = config.apply_file(&path).expect_err("unknown").to_string();
         assert!(err.contains("toolbench.toml:2: field `name`"), "{err}");
+    }
+
+    #[test]
+    fn the_user_database_names_this_process_s_user() {
+        let id = std::process::Command::new("id").arg("-un").output();
+        let Ok(id) = id else {
+            return;
+        };
+        let expected = String::from_utf8_lossy(&id.stdout).trim().to_string();
+        if id.status.success() && !expected.is_empty() {
+            assert_eq!(user_name().as_deref(), Some(expected.as_str()));
+        }
     }
 }

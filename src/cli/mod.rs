@@ -21,6 +21,7 @@ mod promote;
 mod reject;
 mod request_changes;
 mod restore;
+mod resubmit;
 mod review;
 mod rollback;
 mod run;
@@ -96,6 +97,8 @@ enum Command {
     RequestChanges(Lazy<request_changes::RequestChangesArgs>),
     /// Promote an approved tool to core (approved → core).
     Promote(Lazy<promote::PromoteArgs>),
+    /// Send an active tool's changed content back to review; the approved content runs again.
+    Resubmit(Lazy<resubmit::ResubmitArgs>),
     /// Archive a tool from any tier (→ archived).
     Archive(Lazy<archive::ArchiveArgs>),
     /// Restore an archived tool to the tier it left.
@@ -291,6 +294,7 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Some(Command::Reject(Lazy(args))) => reject::run(args, &ws()?),
         Some(Command::RequestChanges(Lazy(args))) => request_changes::run(args, &ws()?),
         Some(Command::Promote(Lazy(args))) => promote::run(args, &ws()?),
+        Some(Command::Resubmit(Lazy(args))) => resubmit::run(args, &ws()?),
         Some(Command::Archive(Lazy(args))) => archive::run(args, &ws()?),
         Some(Command::Restore(Lazy(args))) => restore::run(args, &ws()?),
         Some(Command::Rollback(Lazy(args))) => rollback::run(args, &ws()?),

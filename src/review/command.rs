@@ -21,6 +21,7 @@ pub enum DecisionKind {
     Restore,
     Rollback,
     Evolve,
+    Resubmit,
 }
 
 /// What a decision's text is to it.
@@ -49,6 +50,7 @@ impl DecisionKind {
             DecisionKind::Restore => "Restore",
             DecisionKind::Rollback => "Roll back",
             DecisionKind::Evolve => "Evolve",
+            DecisionKind::Resubmit => "Send back to review",
         }
     }
 
@@ -58,9 +60,10 @@ impl DecisionKind {
             DecisionKind::Reject => TextRole::RequiredReason,
             DecisionKind::RequestChanges => TextRole::Feedback,
             DecisionKind::Evolve => TextRole::Hint,
-            DecisionKind::Promote | DecisionKind::Restore | DecisionKind::Rollback => {
-                TextRole::None
-            }
+            DecisionKind::Promote
+            | DecisionKind::Restore
+            | DecisionKind::Rollback
+            | DecisionKind::Resubmit => TextRole::None,
         }
     }
 
@@ -84,6 +87,7 @@ impl DecisionKind {
                 hint: text.to_string(),
                 with: None,
             },
+            DecisionKind::Resubmit => ReviewCommand::Resubmit,
         }
     }
 }
@@ -115,6 +119,9 @@ pub enum ReviewCommand {
         hint: String,
         edits: BTreeMap<String, String>,
     },
+    /// An active tool's changed content goes to review as a new candidate; the approved
+    /// content runs again meanwhile.
+    Resubmit,
 }
 
 impl ReviewCommand {
@@ -130,6 +137,7 @@ impl ReviewCommand {
             ReviewCommand::Evolve { .. } | ReviewCommand::EvolveEdited { .. } => {
                 DecisionKind::Evolve
             }
+            ReviewCommand::Resubmit => DecisionKind::Resubmit,
         }
     }
 }
@@ -213,6 +221,7 @@ fn decide(
         ReviewCommand::EvolveEdited { hint, edits } => {
             evolve::evolve_with_edits(ctx, store, tool, hint, edits.clone())
         }
+        ReviewCommand::Resubmit => evolve::resubmit(ctx, store, tool),
     }
 }
 
@@ -232,6 +241,7 @@ mod tests {
             DecisionKind::Restore,
             DecisionKind::Rollback,
             DecisionKind::Evolve,
+            DecisionKind::Resubmit,
         ];
         for kind in kinds {
             assert_eq!(kind.with_text("why").kind(), kind);

@@ -16,6 +16,7 @@ use super::ReviewError;
 use super::journal::{self, Intent, Move};
 use super::lifecycle::{Decision, REVIEW_FILE, ReviewContext};
 use super::steps::{after_decision, begin, named, refuse_links_out, relative, resolve};
+use super::versions::VersionStore;
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::manifest::{
     MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped, read_tool_text,
@@ -103,6 +104,32 @@ enum Changes<'a> {
     },
     /// Files a human edited.
     Edited(BTreeMap<String, String>),
+    /// None: an active tool's content, changed since approval or never approved here, goes
+    /// to review as it is, and the approved content takes its place again.
+    Resubmit,
+}
+
+/// Sends the content of the active tool `spec` names, when it is not what was approved
+/// (modified since approval, or never approved here), back to review as a new candidate with
+/// the minor version bumped and `provenance.parent` the approved version. In the same
+/// decision the approved content, kept as a snapshot, takes the tool's place again, so the
+/// tool runs as approved meanwhile; a tool never approved here leaves its tier instead.
+pub fn resubmit(
+    ctx: &ReviewContext,
+    store: &SharedStore,
+    spec: &ToolId,
+) -> Result<Decision, ReviewError> {
+    evolve_from(ctx, store, spec, RESUBMIT_HINT, Changes::Resubmit)
+}
+
+/// The hint a resubmitted candidate carries: why it is in review.
+pub const RESUBMIT_HINT: &str =
+    "changed where it was active, after its approval; sent back to review";
+
+/// The approved content a resubmission puts back: its seal and its snapshot.
+struct Restore {
+    seal: crate::seal::Seal,
+    snapshot: String,
 }
 
 /// Takes the store's lock per step, never while the evolver runs: it may take minutes, and
@@ -114,27 +141,37 @@ fn evolve_from(
     hint: &str,
     changes: Changes<'_>,
 ) -> Result<Decision, ReviewError> {
-    const ACTION: &str = "evolve";
+    let resubmitting = matches!(changes, Changes::Resubmit);
+    let action = if resubmitting { "resubmit" } else { "evolve" };
     let hint = hint.trim();
     if hint.is_empty() {
         return Err(ReviewError::refused(
-            ACTION,
+            action,
             spec,
             "the hint is empty; say what the new version should do",
         ));
     }
     let (lock, recovered) = begin(ctx, &mut store.lock(), spec)?;
-    let tiers = [
-        Tier::Core,
-        Tier::Approved,
-        Tier::Experimental,
-        Tier::Archived,
-    ];
-    let catalog = named(ctx, &mut store.lock(), spec, &tiers);
-    let entry = resolve(&catalog, spec, &tiers, ACTION)?.clone();
+    let tiers: &[Tier] = if resubmitting {
+        &[Tier::Core, Tier::Approved]
+    } else {
+        &[
+            Tier::Core,
+            Tier::Approved,
+            Tier::Experimental,
+            Tier::Archived,
+        ]
+    };
+    let catalog = named(ctx, &mut store.lock(), spec, tiers);
+    let entry = resolve(&catalog, spec, tiers, action)?.clone();
+    let restore = if resubmitting {
+        resubmission(ctx, &entry)?
+    } else {
+        None
+    };
     let Some(manifest) = entry.manifest.clone().filter(|_| !entry.is_broken()) else {
         return Err(ReviewError::refused(
-            ACTION,
+            action,
             &entry.name,
             format!(
                 "its manifest is broken ({}); fix it in place instead",
@@ -142,7 +179,7 @@ fn evolve_from(
             ),
         ));
     };
-    refuse_links_out(ACTION, &entry)?;
+    refuse_links_out(action, &entry)?;
     let mut new_version = manifest.version.clone();
     new_version.minor += 1;
     new_version.patch = 0;
@@ -153,7 +190,7 @@ fn evolve_from(
     let target = format!("{}/{dir_name}", Tier::Experimental.dir_name());
     if ctx.root.join(&target).symlink_metadata().is_ok() {
         return Err(ReviewError::refused(
-            ACTION,
+            action,
             entry.id(),
             format!("{target} already exists"),
         ));
@@ -164,7 +201,7 @@ fn evolve_from(
         .find(|e| e.name == entry.name && e.version == new_version)
     {
         return Err(ReviewError::refused(
-            ACTION,
+            action,
             entry.id(),
             format!(
                 "{}@{new_version} already exists ({}); evolve that version instead",
@@ -187,12 +224,16 @@ fn evolve_from(
             sources.texts.extend(edits);
             (Some(&[][..]), Duration::ZERO, &no_progress)
         }
+        Changes::Resubmit => (Some(&[][..]), Duration::ZERO, &no_progress),
     };
     let command: Vec<String> = with
         .map(<[String]>::to_vec)
         .unwrap_or_else(|| ctx.evolve_command.clone());
     let command = absolute_command(&command, &ctx.root);
-    let origin = if command.is_empty() {
+    let origin = if resubmitting {
+        // Whoever changed it is not known: the candidate is no person's work.
+        manifest.provenance.origin.unwrap_or(Origin::Ai)
+    } else if command.is_empty() {
         Origin::Human
     } else {
         let failures = store
@@ -236,8 +277,16 @@ fn evolve_from(
         .get(MANIFEST_FILE)
         .cloned()
         .unwrap_or_default();
-    let parent = entry.tool_id();
-    let generator = (origin == Origin::Ai).then(|| generator_name(&command));
+    // A resubmitted change evolves what was approved, not the version it claims.
+    let parent = match &restore {
+        Some(restore) => ToolId::known(&entry.name, &restore.seal.version),
+        None => entry.tool_id(),
+    };
+    let generator = if resubmitting {
+        manifest.provenance.generator.clone()
+    } else {
+        (origin == Origin::Ai).then(|| generator_name(&command))
+    };
     let edit = ProvenanceEdit {
         version: &new_version,
         parent: &parent,
@@ -247,14 +296,14 @@ fn evolve_from(
         created: &crate::clock::now_rfc3339(),
     };
     let (manifest_text, mut warnings) = edit_checked(&manifest_text, &edit)
-        .map_err(|reason| ReviewError::refused(ACTION, entry.id(), reason.to_string()))?;
+        .map_err(|reason| ReviewError::refused(action, entry.id(), reason.to_string()))?;
     sources
         .texts
         .insert(MANIFEST_FILE.to_string(), manifest_text);
     sources.texts.remove(REVIEW_FILE);
 
     // Stage the candidate, then rename it in through the journal.
-    let mut intent = Intent::new(ACTION, &lock);
+    let mut intent = Intent::new(action, &lock);
     let staged = format!("{}/{dir_name}", intent.staging_relative());
     if let Err(e) = stage(&ctx.root, &entry, &sources, &staged) {
         let _ = std::fs::remove_dir_all(intent.staging_dir(&ctx.root));
@@ -265,10 +314,33 @@ fn evolve_from(
         from: staged,
         to: target.clone(),
     });
+    // The changed folder leaves the tier; the approved content, when kept, comes back.
+    let restored_copy = if resubmitting {
+        let folder = relative(&ctx.root, &entry.path);
+        let staging = intent.staging_relative();
+        intent.moves.push(Move {
+            from: folder.clone(),
+            to: format!("{staging}/changed"),
+        });
+        restore.as_ref().map(|_| {
+            let copy = format!("{staging}/approved");
+            intent.moves.push(Move {
+                from: copy.clone(),
+                to: folder,
+            });
+            copy
+        })
+    } else {
+        None
+    };
     intent.decisions.push(DecisionRecord {
         id: 0,
         tool: entry.name.clone(),
-        action: DecisionAction::Evolve,
+        action: if resubmitting {
+            DecisionAction::Resubmit
+        } else {
+            DecisionAction::Evolve
+        },
         who: ctx.who.clone(),
         at: crate::clock::now_rfc3339(),
         reason: Some(hint.to_string()),
@@ -281,23 +353,35 @@ fn evolve_from(
     });
     std::fs::create_dir_all(ctx.root.join(Tier::Experimental.dir_name()))
         .map_err(|e| ReviewError::io(&ctx.root.join(Tier::Experimental.dir_name()), &e))?;
-    let records = journal::commit(&ctx.root, &mut store.lock(), &lock, &intent, || Ok(()))?;
-    if origin == Origin::Ai && !sources.skipped.is_empty() {
+    let versions = VersionStore::new(&ctx.root);
+    let records = journal::commit(&ctx.root, &mut store.lock(), &lock, &intent, || {
+        match (&restore, &restored_copy) {
+            (Some(restore), Some(copy)) => versions.copy_out(&restore.snapshot, copy),
+            _ => Ok(()),
+        }
+    })?;
+    if origin == Origin::Ai && !command.is_empty() && !sources.skipped.is_empty() {
         warnings.push(format!(
             "not sent to the evolver (binary or larger than 1 MiB), copied as they were: {}",
             sources.skipped.join(", ")
         ));
     }
+    let mut affected = vec![target.clone()];
+    if resubmitting {
+        affected.push(relative(&ctx.root, &entry.path));
+    }
     let decision = Decision {
-        action: DecisionAction::Evolve,
+        action: records
+            .first()
+            .map_or(DecisionAction::Evolve, |record| record.action),
         tool: entry.name.clone(),
         version: new_version,
         from_version: Some(entry.version.clone()),
         from_tier: entry.tier,
         to_tier: Tier::Experimental,
-        location: target.clone(),
+        location: target,
         reason: Some(hint.to_string()),
-        superseded: None,
+        superseded: restore.map(|r| r.seal.version),
         snapshot: None,
         wrapped: false,
         records,
@@ -305,10 +389,47 @@ fn evolve_from(
         warnings,
         commit: None,
         in_place: false,
-        affected: vec![target],
+        affected,
     };
     drop(lock);
     Ok(after_decision(ctx, &mut store.lock(), decision))
+}
+
+/// What a resubmission of `entry` puts back, or why there is nothing to resubmit. `None`: it
+/// was never approved here, and leaves its tier.
+fn resubmission(ctx: &ReviewContext, entry: &ToolEntry) -> Result<Option<Restore>, ReviewError> {
+    const ACTION: &str = "resubmit";
+    let seal = crate::seal::read(&ctx.root, &entry.name)?;
+    match crate::seal::drift_of(entry, seal.as_ref()) {
+        None => Err(ReviewError::refused(
+            ACTION,
+            entry.id(),
+            format!(
+                "{} is as it was approved; there is no change to send to review",
+                relative(&ctx.root, &entry.path)
+            ),
+        )),
+        Some(crate::seal::Drift::Unapproved) => Ok(None),
+        Some(crate::seal::Drift::Modified { .. }) => {
+            let Some(seal) = seal else {
+                return Ok(None);
+            };
+            let snapshot = VersionStore::relative_path(&seal.name, &seal.version, &seal.hash);
+            if !ctx.root.join(&snapshot).is_dir() {
+                return Err(ReviewError::refused(
+                    ACTION,
+                    entry.id(),
+                    format!(
+                        "the approved {}@{} ({}) is not kept, so nothing could run in its place; approve the change where it is, or archive the tool",
+                        seal.name,
+                        seal.version,
+                        crate::catalog::short_hash(&seal.hash)
+                    ),
+                ));
+            }
+            Ok(Some(Restore { seal, snapshot }))
+        }
+    }
 }
 
 /// The files of a tool: text ones by relative path (what the evolver sees), and the rest.

@@ -138,7 +138,10 @@ impl Decision {
             notes.push("approved where it is".to_string());
         }
         if let Some(old) = &self.superseded
-            && self.action != DecisionAction::Rollback
+            && !matches!(
+                self.action,
+                DecisionAction::Rollback | DecisionAction::Resubmit
+            )
         {
             notes.push(format!("superseded {old}, kept as snapshot"));
         }

@@ -70,6 +70,7 @@ actions! {
     Rollback => "rollback", "Make the previous version active again";
     Evolve => "evolve", "Evolve: edit the tool's files with a hint into a new candidate; on an agent call, edit its arguments and approve";
     Validate => "validate", "Validate the tool again";
+    Resubmit => "resubmit", "Send an active tool's changed content back to review as a new candidate (the approved content runs again)";
     NextSection => "next_section", "Next section of the tool detail";
     PrevSection => "prev_section", "Previous section of the tool detail";
 }

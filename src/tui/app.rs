@@ -1208,6 +1208,7 @@ impl App {
             Action::Reject => self.open_decision(DecisionKind::Reject),
             Action::RequestChanges => self.open_decision(DecisionKind::RequestChanges),
             Action::Promote => self.open_decision(DecisionKind::Promote),
+            Action::Resubmit => self.open_decision(DecisionKind::Resubmit),
             Action::Archive => self.open_decision(DecisionKind::Archive),
             Action::Restore => self.open_decision(DecisionKind::Restore),
             Action::Rollback => self.open_decision(DecisionKind::Rollback),

@@ -87,6 +87,7 @@ impl App {
                 Some(ReviewRow::Call(_) | ReviewRow::Rule(_)),
                 Action::RequestChanges
                 | Action::Promote
+                | Action::Resubmit
                 | Action::Archive
                 | Action::Rollback
                 | Action::Evolve

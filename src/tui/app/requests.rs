@@ -42,6 +42,7 @@ impl App {
             // A request has no code yet: nothing to promote, archive, run or evolve.
             Action::ApproveAlways
             | Action::Promote
+            | Action::Resubmit
             | Action::Archive
             | Action::Rollback
             | Action::Evolve

@@ -954,7 +954,8 @@ fn decided(app: &mut App) -> Option<(DecisionKind, String, String)> {
                 }
                 ReviewCommand::Promote
                 | ReviewCommand::Restore
-                | ReviewCommand::Rollback { .. } => String::new(),
+                | ReviewCommand::Rollback { .. }
+                | ReviewCommand::Resubmit => String::new(),
             };
             Some((command.kind(), entry.id(), text))
         }
@@ -1003,6 +1004,7 @@ fn catalog_keys_promote_archive_rollback_and_validate() {
         ('p', DecisionKind::Promote),
         ('x', DecisionKind::Archive),
         ('u', DecisionKind::Rollback),
+        ('b', DecisionKind::Resubmit),
     ] {
         key(&mut app, KeyCode::Char(code));
         key(&mut app, KeyCode::Enter);

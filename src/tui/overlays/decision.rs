@@ -50,8 +50,12 @@ fn text_field(kind: DecisionKind, subject: &Subject) -> (&'static str, bool) {
     }
 }
 
-fn consequence(kind: DecisionKind) -> &'static str {
+fn consequence(kind: DecisionKind, entry: &ToolEntry) -> &'static str {
     match kind {
+        // An active tool that drifted: what is there now becomes what was approved.
+        DecisionKind::Approve if entry.drift.is_some() => {
+            "its changed content, as validated, becomes what runs, frozen where it is"
+        }
         DecisionKind::Approve => {
             "experimental → approved; an active version of the same name is superseded and kept as a snapshot"
         }
@@ -65,6 +69,9 @@ fn consequence(kind: DecisionKind) -> &'static str {
         DecisionKind::Rollback => "the previous version becomes active again; this one is archived",
         DecisionKind::Evolve => {
             "a new candidate with the minor version bumped appears in experimental; this one is untouched"
+        }
+        DecisionKind::Resubmit => {
+            "the changed content becomes a candidate in experimental; the approved content runs here again"
         }
     }
 }
@@ -149,7 +156,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
     ])
     .areas(inner);
     let consequence = match &state.subject {
-        Subject::Tool(_) => consequence(state.kind),
+        Subject::Tool(entry) => consequence(state.kind, entry),
         Subject::Request(_) => request_consequence(state.kind),
     };
     let mut lines: Vec<Line> = asked
