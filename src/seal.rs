@@ -482,3 +482,198 @@ pub fn adopt(root: &Path) -> Result<(), SealError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::scan::{ScanLimits, load_tool};
+
+    const MANIFEST: &str =
+        "version = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n";
+
+    fn tool(root: &Path, tier: Tier, name: &str, script: &str) -> ToolEntry {
+        let folder = root.join(tier.dir_name()).join(name);
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        std::fs::write(
+            folder.join("tool.toml"),
+            format!("name = \"{name}\"\n{MANIFEST}"),
+        )
+        .expect("manifest");
+        std::fs::write(folder.join("run.sh"), script).expect("script");
+        load_tool(root, tier, &folder, ScanLimits::default())
+    }
+
+    fn decision(action: DecisionAction, entry: &ToolEntry, to: Tier) -> DecisionRecord {
+        DecisionRecord {
+            id: 0,
+            tool: entry.name.clone(),
+            action,
+            who: "ana".into(),
+            at: "2026-11-24T10:00:00Z".into(),
+            reason: None,
+            from_version: Some(entry.version.clone()),
+            to_version: Some(entry.version.clone()),
+            from_tier: Some(entry.tier),
+            to_tier: Some(to),
+            from_hash: Some(entry.content_hash.clone()),
+            to_hash: Some(entry.content_hash.clone()),
+        }
+    }
+
+    #[test]
+    fn a_workspace_without_seals_adopts_its_active_tools_once_as_they_are() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let core = tool(root, Tier::Core, "c", "echo c\n");
+        let approved = tool(root, Tier::Approved, "a", "echo a\n");
+        let candidate = tool(root, Tier::Experimental, "e", "echo e\n");
+        // A view writes nothing, and shows no drift before adoption.
+        let book = SealBook::load(root);
+        assert_eq!(book.drift(&approved), None);
+        assert!(!seals_dir(root).exists());
+
+        check(root, &approved).expect("adopted as it is");
+        for entry in [&core, &approved] {
+            let seal = read(root, &entry.name).expect("read").expect("sealed");
+            assert_eq!(
+                (seal.tier, seal.hash.as_str(), seal.by.as_str()),
+                (entry.tier, entry.content_hash.as_str(), ADOPTED_BY)
+            );
+            let kept = VersionStore::relative_path(&entry.name, "1.0.0", &entry.content_hash);
+            assert!(root.join(kept).is_dir(), "kept as a snapshot");
+        }
+        assert_eq!(read(root, &candidate.name).expect("read"), None);
+        check(root, &candidate).expect("candidates are not sealed");
+
+        // Adopted once: a tool placed in approved/ afterwards is not approved here.
+        let later = tool(root, Tier::Approved, "later", "echo later\n");
+        assert!(matches!(
+            check(root, &later),
+            Err(SealError::Unapproved { .. })
+        ));
+        assert_eq!(SealBook::load(root).drift(&later), Some(Drift::Unapproved));
+    }
+
+    #[test]
+    fn content_that_is_not_the_sealed_content_is_refused_and_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let approved = tool(root, Tier::Approved, "a", "echo a\n");
+        check(root, &approved).expect("adopted");
+        let changed = tool(root, Tier::Approved, "a", "echo changed\n");
+        let err = check(root, &changed).expect_err("modified");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "approved/a was modified since approval (approved 1.0.0 {}, now 1.0.0 {}): `toolbench resubmit a` sends the change to review, `toolbench approve a --hash {}` approves it where it is",
+                &approved.content_hash[..12],
+                &changed.content_hash[..12],
+                &changed.content_hash[..12]
+            )
+        );
+        assert_eq!(
+            SealBook::load(root).drift(&changed),
+            Some(Drift::Modified {
+                approved_version: "1.0.0".into(),
+                approved_hash: approved.content_hash.clone()
+            })
+        );
+        // The same name active in core is another tool: its seal is not a's.
+        let core = tool(root, Tier::Core, "a", "echo a\n");
+        assert!(matches!(
+            check(root, &core),
+            Err(SealError::Unapproved { .. })
+        ));
+    }
+
+    #[test]
+    fn decisions_seal_what_they_make_active_and_unseal_what_leaves() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let candidate = tool(root, Tier::Experimental, "x", "echo x\n");
+        apply_decisions(
+            root,
+            &[decision(
+                DecisionAction::Approve,
+                &candidate,
+                Tier::Approved,
+            )],
+        )
+        .expect("approve");
+        let seal = read(root, "x").expect("read").expect("sealed");
+        assert_eq!(
+            (seal.tier, seal.how.as_str(), seal.by.as_str()),
+            (Tier::Approved, "approve", "ana")
+        );
+        let approved = ToolEntry {
+            tier: Tier::Approved,
+            ..candidate.clone()
+        };
+        // Decisions that make nothing active leave the seal alone.
+        for action in [DecisionAction::Evolve, DecisionAction::Resubmit] {
+            apply_decisions(root, &[decision(action, &approved, Tier::Experimental)])
+                .expect("apply");
+            assert!(read(root, "x").expect("read").is_some(), "{action}");
+        }
+        // Archiving core/x takes no seal of approved/x along.
+        let core = ToolEntry {
+            tier: Tier::Core,
+            ..candidate.clone()
+        };
+        apply_decisions(
+            root,
+            &[decision(DecisionAction::Archive, &core, Tier::Archived)],
+        )
+        .expect("archive core");
+        assert!(read(root, "x").expect("read").is_some());
+        apply_decisions(
+            root,
+            &[decision(
+                DecisionAction::Supersede,
+                &approved,
+                Tier::Archived,
+            )],
+        )
+        .expect("supersede");
+        assert_eq!(read(root, "x").expect("read"), None);
+    }
+
+    #[test]
+    fn a_tool_others_may_write_does_not_run_whatever_its_hash() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let approved = tool(root, Tier::Approved, "a", "echo a\n");
+        check(root, &approved).expect("adopted");
+        let script = root.join("approved/a/run.sh");
+        std::fs::set_permissions(&script, PermissionsExt::from_mode(0o666)).expect("chmod");
+        let open = load_tool(
+            root,
+            Tier::Approved,
+            &root.join("approved/a"),
+            ScanLimits::default(),
+        );
+        assert_eq!(open.content_hash, approved.content_hash, "same content");
+        assert_eq!(
+            check(root, &open).expect_err("open to others").to_string(),
+            "approved/a/run.sh can be changed by other users (mode 0666); only its owner may write it (chmod o-w)"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_seal_is_refused_not_taken_for_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let approved = tool(root, Tier::Approved, "a", "echo a\n");
+        check(root, &approved).expect("adopted");
+        std::fs::write(seal_path(root, "a"), "{ not json").expect("damage");
+        assert!(matches!(
+            check(root, &approved),
+            Err(SealError::Unreadable { .. })
+        ));
+        assert_eq!(
+            SealBook::load(root).drift(&approved),
+            Some(Drift::Unapproved)
+        );
+    }
+}

@@ -566,3 +566,50 @@ fn a_case_run_the_store_refuses_is_told_and_stored_by_the_next_command() {
         "stored as it ended, not as abandoned: {runs:?}"
     );
 }
+
+#[test]
+fn a_candidate_changed_while_it_is_validated_gets_no_report_and_cannot_be_approved() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    candidate(
+        root,
+        "slowpoke",
+        "sleep 1; echo '{}'\n",
+        "input = \"none\"",
+        &[("slow.toml", "input = '{}'\n")],
+    );
+    let config = tempfile::tempdir().expect("config");
+    let validating = toolbench_command(root, config.path(), &["validate", "slowpoke"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // While the case sleeps in the sandbox, the folder changes behind validation's back.
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(
+        root.join("experimental/slowpoke/run.sh"),
+        "echo '{}' # changed\n",
+    )
+    .expect("change");
+    let out = validating.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("experimental/slowpoke changed while it was being validated ("),
+        "{err}"
+    );
+    assert!(err.trim_end().ends_with("; validate again"), "{err}");
+    // No report of either content is kept: an approval finds none to be bound to.
+    let approve = toolbench(root, &["approve", "slowpoke"]);
+    assert_eq!(approve.status.code(), Some(1));
+    assert!(
+        stderr(&approve).contains("has not been validated"),
+        "{}",
+        stderr(&approve)
+    );
+    assert!(!root.join("approved/slowpoke").exists());
+    // The case ran all the same, and its run is recorded.
+    let runs = runs_of(root, "slowpoke");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["origin"], "validation");
+}

@@ -344,6 +344,21 @@ pub fn hash_tool_folder(folder: &Path) -> String {
     }
 }
 
+/// The content hash of a tool as the scan would compute it now: a folder's, or a bare
+/// script's. Empty when it cannot be read whole.
+pub fn hash_now(path: &Path) -> String {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        return hash_tool_folder(path);
+    }
+    match manifest::read_text_capped(path, MAX_SCRIPT_BYTES) {
+        Ok(text) => hash_bytes_of(&[(
+            PathBuf::from(path.file_name().unwrap_or_default()),
+            text.into_bytes(),
+        )]),
+        Err(_) => String::new(),
+    }
+}
+
 fn hash_bytes_of(files: &[(PathBuf, Vec<u8>)]) -> String {
     let mut hasher = blake3::Hasher::new();
     for (relative, bytes) in files {

@@ -140,13 +140,42 @@ pub async fn validate_and_record(
     store: &SharedStore,
     force: bool,
 ) -> Result<Validated, ValidateError> {
-    let mut report = validate::validate_cached(root, entry, catalog, exe, store, force).await?;
+    let mut report = match validate::validate_cached(root, entry, catalog, exe, store, force).await
+    {
+        Ok(report) => report,
+        Err(ValidateError::ChangedDuring {
+            folder,
+            before,
+            after,
+            runs,
+        }) => {
+            // No report, but the runs happened: they are recorded, then the refusal told.
+            record_runs(root, entry, store, runs).await?;
+            return Err(ValidateError::ChangedDuring {
+                folder,
+                before,
+                after,
+                runs: Vec::new(),
+            });
+        }
+        Err(e) => return Err(e),
+    };
     let runs = std::mem::take(&mut report.runs);
+    let (recorded, unstored) = record_runs(root, entry, store, runs).await?;
+    report.runs = recorded;
+    Ok(Validated { report, unstored })
+}
+
+/// Records the runs of a validation's test cases by the rule of every run; returns the ones
+/// stored and the ones the store refused (kept for the next start).
+async fn record_runs(
+    root: &Path,
+    entry: &ToolEntry,
+    store: &SharedStore,
+    runs: Vec<crate::model::RunRecord>,
+) -> Result<(Vec<crate::model::RunRecord>, Vec<UnstoredRun>), ValidateError> {
     if runs.is_empty() {
-        return Ok(Validated {
-            report,
-            unstored: Vec::new(),
-        });
+        return Ok((Vec::new(), Vec::new()));
     }
     let recorder = Recorder::Store(store.clone());
     let root = root.to_path_buf();
@@ -160,12 +189,12 @@ pub async fn validate_and_record(
         tool: entry.id(),
         reason: e.to_string(),
     })?;
-    let mut unstored = Vec::new();
+    let (mut stored, mut unstored) = (Vec::new(), Vec::new());
     for result in recorded {
         match result {
-            Ok((run, _no_failure)) => report.runs.push(run),
+            Ok((run, _no_failure)) => stored.push(run),
             Err(refused) => unstored.push(refused),
         }
     }
-    Ok(Validated { report, unstored })
+    Ok((stored, unstored))
 }

@@ -692,6 +692,44 @@ mod tests {
     }
 
     #[test]
+    fn a_frozen_copy_a_crash_kept_from_being_made_is_not_taken_for_a_move_done() {
+        let (dir, mut store) = workspace();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("approved/x")).expect("mkdir");
+        std::fs::write(root.join("approved/x/tool.toml"), "old").expect("write");
+        let lock = ToolLock::acquire(root, "x").expect("lock");
+        let mut intent = approve_intent(&lock);
+        let staging = intent.staging_relative();
+        // As approve lays it out: the active folder out, the candidate out, its copy in.
+        intent.moves = vec![
+            Move {
+                from: "approved/x".into(),
+                to: "archived/x-0.9.0".into(),
+            },
+            Move {
+                from: "experimental/x".into(),
+                to: format!("{staging}/reviewed"),
+            },
+            Move {
+                from: format!("{staging}/copy"),
+                to: "approved/x".into(),
+            },
+        ];
+        // The crash came before the copy was made: approved/x exists, but is the old one.
+        write_intent(root, &intent).expect("intent");
+        drop(lock);
+        let report = recover(root, &mut store).expect("recover");
+        assert_eq!(report.undone.len(), 1, "{report:?}");
+        assert_eq!(
+            std::fs::read_to_string(root.join("approved/x/tool.toml")).expect("old"),
+            "old"
+        );
+        assert!(root.join("experimental/x/tool.toml").is_file());
+        assert!(!root.join("archived/x-0.9.0").exists());
+        assert!(store.decisions_of("x").expect("history").is_empty());
+    }
+
+    #[test]
     fn an_unreadable_entry_is_reported_and_left_in_place() {
         let (dir, mut store) = workspace();
         let root = dir.path();

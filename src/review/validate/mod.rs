@@ -21,7 +21,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, short_hash};
 use crate::model::{RunRecord, Tier, ToolEntry};
 use crate::store::{SharedStore, Store, StoreError};
 
@@ -67,6 +67,18 @@ pub enum ValidateError {
     /// panicked; the runs' in-flight files are left for the next start.
     #[error("the validation of {tool} stopped before its runs were recorded: {reason}")]
     Stopped { tool: String, reason: String },
+    /// The folder changed while it was being validated: the checks may have read either
+    /// content, so the report is of neither and is not kept.
+    #[error(
+        "{folder} changed while it was being validated ({before}, now {after}); validate again"
+    )]
+    ChangedDuring {
+        folder: String,
+        before: String,
+        after: String,
+        /// The test cases ran all the same: their runs are recorded like any.
+        runs: Vec<RunRecord>,
+    },
 }
 
 /// One line of the checklist.
@@ -320,6 +332,16 @@ pub async fn validate_cached(
         return Ok(report);
     }
     let report = validate(root, entry, catalog, exe).await;
+    // An approval is bound to the report's hash: the report must be of that content only.
+    let now = crate::catalog::scan::hash_now(&entry.path);
+    if now != report.content_hash {
+        return Err(ValidateError::ChangedDuring {
+            folder: report.path,
+            before: short_hash(&report.content_hash).to_string(),
+            after: short_hash(&now).to_string(),
+            runs: report.runs,
+        });
+    }
     save(&mut store.lock(), &report)?;
     Ok(report)
 }
@@ -368,14 +390,7 @@ fn content_hash_of(entry: &ToolEntry) -> String {
     if !entry.content_hash.is_empty() {
         return entry.content_hash.clone();
     }
-    if entry.path.is_dir() {
-        return crate::catalog::scan::hash_tool_folder(&entry.path);
-    }
-    let mut hasher = blake3::Hasher::new();
-    if let Ok(mut file) = std::fs::File::open(&entry.path) {
-        let _ = std::io::copy(&mut file, &mut hasher);
-    }
-    hasher.finalize().to_hex().to_string()
+    crate::catalog::scan::hash_now(&entry.path)
 }
 
 fn relative(root: &Path, path: &Path) -> String {
