@@ -276,3 +276,48 @@ mod filter {
         fresh(bencher, &CATALOG_LARGE, query);
     }
 }
+
+mod drift {
+    use super::*;
+    use toolbench::seal::SealBook;
+
+    /// 10,000 small approved tools, sealed (adopted once, as a workspace's first run does),
+    /// and what a scan of them finds.
+    static SEALED: LazyLock<(PathBuf, Vec<ToolEntry>)> = LazyLock::new(|| {
+        let root = temp_dir("sealed-10k");
+        for i in 0..N {
+            let folder = root.join(format!("approved/tool_{i:05}"));
+            std::fs::create_dir_all(&folder).expect("tool folder");
+            std::fs::write(
+                folder.join("tool.toml"),
+                format!(
+                    "name = \"tool_{i:05}\"\nversion = \"1.0.0\"\ndescription = \"bench\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n"
+                ),
+            )
+            .expect("manifest");
+            std::fs::write(folder.join("run.sh"), format!("echo {i}\n")).expect("script");
+        }
+        toolbench::seal::adopt(&root).expect("sealed");
+        let scanned = scan_workspace(
+            &root,
+            ScanLimits::default(),
+            &KnownHashes::default(),
+            &ScanProgress::default(),
+        );
+        (root, scanned)
+    });
+
+    /// Figure (issue 33): the drift check of 10,000 approved tools at workbench start: every
+    /// seal read and each scanned entry marked. It runs in the scan job, after the first frame.
+    #[divan::bench(sample_count = 20, sample_size = 1)]
+    fn drift_check_10k_approved(bencher: Bencher) {
+        let (root, scanned) = &*SEALED;
+        bencher
+            .with_inputs(|| scanned.clone())
+            .bench_local_values(|mut entries| {
+                SealBook::load(root).mark(&mut entries);
+                assert!(entries.iter().all(|e| e.drift.is_none()));
+                entries
+            });
+    }
+}

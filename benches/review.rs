@@ -7,7 +7,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use toolbench::catalog::Catalog;
-use toolbench::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_tool, scan_workspace};
+use toolbench::catalog::scan::{
+    KnownHashes, ScanLimits, ScanProgress, hash_tool_folder, load_tool, scan_workspace,
+};
 use toolbench::model::{RunOrigin, Tier, ToolId};
 use toolbench::review::{ReviewContext, lifecycle};
 use toolbench::runner::{self, RunRequest};
@@ -80,23 +82,52 @@ fn new_tool_visible_after_write(bencher: divan::Bencher) {
     });
 }
 
-/// Figure: a decision on a 1 MB tool ≤ 50 ms — approve, with its journal, fsyncs, snapshot of
-/// the version and the decision row.
-#[divan::bench(sample_count = 20, sample_size = 1)]
-fn approve_a_1mb_tool(bencher: divan::Bencher) {
+/// A workspace holding the candidate `big` (made by `write`) with a validation report of its
+/// content on record, as the watcher leaves it: what an approval needs.
+fn validated_candidate(write: impl FnOnce(&Path)) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    toolbench::workspace::init_workspace(dir.path()).expect("init");
+    write(dir.path());
+    let mut store = Store::open(dir.path()).expect("store");
+    let hash = hash_tool_folder(&dir.path().join("experimental/big"));
+    store
+        .save_validation("experimental/big", "big", "1.0.0", &hash, "pass", "{}")
+        .expect("validated");
+    (dir, store)
+}
+
+fn approve_big(bencher: divan::Bencher, write: fn(&Path)) {
     bencher
-        .with_inputs(|| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            toolbench::workspace::init_workspace(dir.path()).expect("init");
-            write_tool(dir.path(), "experimental", "big", "big", 1024 * 1024, 0);
-            let store = Store::open(dir.path()).expect("store");
-            (dir, store)
-        })
+        .with_inputs(|| validated_candidate(write))
         .bench_local_values(|(dir, mut store)| {
             let ctx = ReviewContext::new(dir.path(), "bench");
             lifecycle::approve(&ctx, &mut store, &ToolId::named("big"), None).expect("approve");
             (dir, store)
         });
+}
+
+/// Figure: a decision on a 1 MB tool ≤ 50 ms — approve, with its journal, fsyncs, the
+/// snapshot of the version, the frozen copy made from it, the seal and the decision row.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn approve_a_1mb_tool(bencher: divan::Bencher) {
+    approve_big(bencher, |root| {
+        write_tool(root, "experimental", "big", "big", 1024 * 1024, 0);
+    });
+}
+
+/// Figure (issue 33): approve of a 1 MiB candidate spread over 200 files, each copied twice
+/// (into the snapshot, then out of it into the frozen approved copy) and hashed twice.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn approve_a_1mib_200_file_tool(bencher: divan::Bencher) {
+    approve_big(bencher, |root| {
+        let folder = write_tool(root, "experimental", "big", "big", 0, 0);
+        for i in 0..198 {
+            let sub = folder.join(format!("lib/m{}", i % 10));
+            std::fs::create_dir_all(&sub).expect("mkdir");
+            std::fs::write(sub.join(format!("f{i}.py")), "x".repeat(1024 * 1024 / 198))
+                .expect("file");
+        }
+    });
 }
 
 const CASES: usize = 5;

@@ -8,7 +8,7 @@
 # and `bench_cand` (experimental, the tool the decisions move). Each is warmed with `list`, so
 # the cached index knows every tool. Every timed decision does a real move:
 #   approve  bench_cand experimental → approved; before each, the folder is put back into
-#            experimental/ by hand and `show` lets the index see it there;
+#            experimental/ by hand and `validate` (from its cache) lets the index see it there;
 #   archive  approved → archived; before each, `restore` brings it back (or fails: already);
 #   restore  archived → approved; before each, `archive` takes it away (or fails: already).
 #
@@ -57,8 +57,10 @@ add() { # subcommand, prepare (@TB@ is `toolbench --root WS`, @WS@ the workspace
 }
 add "show bench_noop" ":"
 add "run bench_noop" ":"
+# An approval needs a validation report of the candidate's content: made once, then served
+# from the cache, as the content never changes.
 add "approve bench_cand" \
-  "if [ -d @WS@/approved/bench_cand ]; then mv @WS@/approved/bench_cand @WS@/experimental/bench_cand; fi; @TB@ show bench_cand >/dev/null"
+  "if [ -d @WS@/approved/bench_cand ]; then mv @WS@/approved/bench_cand @WS@/experimental/bench_cand; fi; @TB@ validate bench_cand >/dev/null"
 add "archive bench_cand" "@TB@ restore bench_cand >/dev/null 2>&1 || true"
 add "restore bench_cand" "@TB@ archive bench_cand >/dev/null 2>&1 || true"
 

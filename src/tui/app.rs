@@ -685,12 +685,13 @@ impl App {
             let height = self.pane_height(Pane::Catalog);
             self.catalog_cursor.select(pos, self.view.len(), height);
         }
-        // Everything waiting for review gets validated (served from cache when unchanged).
+        // Everything waiting for review gets validated (served from cache when unchanged):
+        // candidates, and active tools whose content is not what was approved.
         for entry in self
             .catalog
             .entries()
             .iter()
-            .filter(|e| e.tier == Tier::Experimental && !self.validations.contains_key(&e.path))
+            .filter(|e| waits_for_review(e) && !self.validations.contains_key(&e.path))
         {
             self.effects.push(Effect::Validate {
                 entry: Box::new(entry.clone()),
@@ -708,7 +709,7 @@ impl App {
             WatchUpdate::Error(reason) => self.notify(format!("watcher: {reason}"), Level::Error),
             WatchUpdate::Tools { updated, removed } => {
                 let selected_path = self.selected_entry().map(|e| e.path.clone());
-                for entry in updated.iter().filter(|e| e.tier == Tier::Experimental) {
+                for entry in updated.iter().filter(|e| waits_for_review(e)) {
                     self.effects.push(Effect::Validate {
                         entry: Box::new(entry.clone()),
                         force: false,
@@ -774,9 +775,8 @@ impl App {
             matches
         };
         let entries = self.catalog.entries();
-        // Candidates, and active tools that will not run until a person looks at them.
         let mut review: Vec<usize> = (0..entries.len())
-            .filter(|i| entries[*i].tier == Tier::Experimental || entries[*i].drift.is_some())
+            .filter(|i| waits_for_review(&entries[*i]))
             .collect();
         // Each key once: a path's arrival is a hash lookup, too dear for every comparison.
         review.sort_by_cached_key(|i| review_key(&entries[*i], &self.arrivals));
@@ -1434,6 +1434,12 @@ mod calls;
 mod requests;
 mod services;
 pub use calls::ReviewRow;
+
+/// A tool the Review pane lists and validation looks at: a candidate, or an active tool that
+/// will not run until a person looks at it.
+fn waits_for_review(entry: &ToolEntry) -> bool {
+    entry.tier == Tier::Experimental || entry.drift.is_some()
+}
 
 /// Where a tool stands in the Review pane: active tools that drifted from what was approved
 /// first (they do not run until a person looks), then candidates in arrival order.
