@@ -794,3 +794,55 @@ print("stderr stays small", file=sys.stderr, flush=True)
         log_files(&dir)
     );
 }
+
+#[test]
+fn a_service_whose_approved_files_changed_gets_no_message_and_no_relaunch() {
+    let mut ws = Ws::new();
+    ws.service("echo", ECHO, "\"auto\"", "tcp");
+    for args in [&["validate", "echo"][..], &["approve", "echo"]] {
+        let out = ws.run(args);
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(ws.root().join("approved/echo/svc.py").is_file());
+    let out = ws.launch("echo", "e1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.run(&["tools", "send", "e1", "hello"]);
+    assert_eq!(stdout(&out).trim(), "hello", "{}", stderr(&out));
+
+    // The running service's folder changes behind its back: no message reaches it.
+    common::overwrite(
+        &ws.root().join("approved/echo/svc.py"),
+        &format!("{ECHO}\n# changed\n"),
+    );
+    let exchanges = |ws: &Ws| {
+        let out = ws.run(&["tools", "logs", "e1"]);
+        stdout(&out).matches("→ ").count()
+    };
+    let before = exchanges(&ws);
+    assert_eq!(before, 1, "the first exchange is in the logs");
+    let out = ws.run(&["tools", "send", "e1", "again"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("instance e1 runs echo@1.0.0, which changed since it was launched")
+            && err.contains("approved/echo was modified since approval"),
+        "{err}"
+    );
+    assert_eq!(exchanges(&ws), before, "nothing was sent or stored");
+
+    // Stopped, it is not launched again as it is now.
+    let out = ws.run(&["tools", "stop", "e1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.run(&["tools", "send", "e1", "again"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("modified since approval"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(ws.instance("e1")["state"], "stopped");
+}

@@ -391,6 +391,28 @@ impl Services {
         Ok(outcome)
     }
 
+    /// A running instance reads its tool's files as it goes (a module imported late): once
+    /// they are not the content that was approved, no message reaches it. Its tool is read
+    /// from its usual folder, without the store, as a run's is.
+    fn refuse_changed_since_launch(&self, row: &InstanceRow) -> Result<(), ServiceError> {
+        let Ok(spec) = row.tool.parse::<ToolId>() else {
+            return Ok(());
+        };
+        let Some(entry) =
+            crate::lookup::active_in_usual_folder(&self.root, self.scan_limits, &spec)
+        else {
+            return Ok(());
+        };
+        crate::seal::check(&self.root, &entry).map_err(|e| {
+            ServiceError::Refused(format!(
+                "instance {} runs {}, which changed since it was launched: {e}; stop it (tools stop {})",
+                row.name,
+                entry.id(),
+                row.name
+            ))
+        })
+    }
+
     /// Sends one message through the generic adapter; a stopped instance is launched again
     /// first. Every exchange, failed or not, is stored.
     pub fn send(
@@ -402,7 +424,11 @@ impl Services {
     ) -> Result<Sent, ServiceError> {
         let mut row = known(&store.lock(), instance)?;
         let mut relaunched = None;
-        if row.state == InstanceState::Stopped || reconcile::why_dead(&row).is_some() {
+        let running = row.state != InstanceState::Stopped && reconcile::why_dead(&row).is_none();
+        if running {
+            self.refuse_changed_since_launch(&row)?;
+        }
+        if !running {
             let entry = self.find_service(store, &row.tool).map_err(|e| {
                 ServiceError::Refused(format!(
                     "instance {instance} is stopped and cannot be relaunched: {e}"
