@@ -113,6 +113,20 @@ fn correct(store: &mut Store, indexed: &[ToolEntry], found: &[ToolEntry]) {
     }
 }
 
+/// Every tool named `name`, found by a full scan (which replaces the index) and read again,
+/// in scan order: for a decision that must know every folder answering a name, not only the
+/// folders the index remembers (a folder renamed behind toolbench's back is in none of them).
+pub(crate) fn rescan_named(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut Store,
+    name: &str,
+) -> Vec<ToolEntry> {
+    let mut found = scan_for(root, limits, store, name);
+    found.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+    found
+}
+
 /// The full scan for a name the index could not answer; it replaces the index. The tools of
 /// that name are then read again like any lookup, so their hashes are never reused ones.
 fn scan_for(root: &Path, limits: ScanLimits, store: &mut Store, name: &str) -> Vec<ToolEntry> {

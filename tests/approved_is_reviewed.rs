@@ -148,6 +148,18 @@ impl Bench {
             .to_string()
     }
 
+    /// The content hash of the tool in `folder` (relative to the root), as the catalog has it.
+    fn hash_at(&self, folder: &str) -> String {
+        let path = self.path(folder);
+        self.json(&["list", "--json"])
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|t| t["path"].as_str().map(PathBuf::from) == Some(path.clone()))
+            .and_then(|t| t["content_hash"].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("no tool in {folder}"))
+    }
+
     /// The decisions `action` on `name`, newest first.
     fn decisions(&self, name: &str, action: &str) -> Vec<Value> {
         self.json(&["history", name, "--json"])
@@ -557,6 +569,47 @@ fn a_file_added_in_a_dot_folder_or_pycache_after_approval_is_drift_and_never_run
         assert!(bench.listed("cached", "approved").expect("listed")["drift"].is_null());
     }
     assert_eq!(bench.ok(&["run", "cached"]), "cached\n");
+}
+
+#[test]
+fn a_validated_folder_renamed_and_replaced_under_its_name_is_ambiguous_until_named_by_hash() {
+    let bench = Bench::new();
+    bench.candidate("x", "x", "1.0.0", "echo validated\n");
+    bench.validate("x");
+    let validated = bench.content_hash("x");
+
+    std::fs::rename(
+        bench.path("experimental/x"),
+        bench.path("experimental/x-old"),
+    )
+    .expect("mv");
+    bench.candidate("x", "x", "1.0.0", "echo replaced\n");
+    // Straight to the decision, as a person who validated x goes: no listing in between
+    // that would show toolbench the new folder first.
+    let err = bench.refused(&["approve", "x@1.0.0"]);
+    let replaced = bench.hash_at("experimental/x");
+    for folder in [
+        format!("experimental/x-old {}", short(&validated)),
+        format!("experimental/x {}", short(&replaced)),
+    ] {
+        assert!(err.contains(&folder), "names {folder}: {err}");
+    }
+    assert!(listing(&bench.path("approved")).is_empty());
+    assert!(bench.decisions("x", "approve").is_empty());
+
+    bench.ok(&["approve", "x@1.0.0", "--hash", short(&validated)]);
+    assert_eq!(
+        contents(&tree(&bench.path("approved/x")))["run.sh"],
+        "echo validated\n"
+    );
+    assert_eq!(
+        bench.decisions("x", "approve")[0]["to_hash"],
+        validated.as_str()
+    );
+    assert_eq!(
+        std::fs::read_to_string(bench.path("experimental/x/run.sh")).expect("left alone"),
+        "echo replaced\n"
+    );
 }
 
 #[test]

@@ -14,9 +14,9 @@ use super::ReviewError;
 use super::journal::{self, Intent, Move};
 use super::steps::{
     activate_version, active_in, after_decision, begin, decided, ensure_tier, finish, free_slot,
-    is_active, keep_version, known_hash, known_version, named, non_empty, record, refuse_broken,
-    refuse_links_out, refuse_occupied, refuse_unsealed, relative, resolve, review_text,
-    take_snapshots, tier_slot, wrap_if_bare, write_in_workspace,
+    is_active, keep_version, known_hash, known_version, named, named_everywhere, non_empty, record,
+    refuse_broken, refuse_links_out, refuse_occupied, refuse_unsealed, relative, resolve,
+    review_text, take_snapshots, tier_slot, wrap_if_bare, write_in_workspace,
 };
 use super::versions::VersionStore;
 use crate::catalog::scan::{ScanLimits, hash_tool_folder};
@@ -228,7 +228,7 @@ pub fn approve(
     const ACTION: &str = "approve";
     let reason = non_empty(reason);
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = named(ctx, store, spec, &[Tier::Experimental]);
+    let mut catalog = named(ctx, store, spec, &[Tier::Experimental]);
     let candidate = |e: &ToolEntry| e.tier == Tier::Experimental && spec.matches(e);
     if !catalog.entries().iter().any(candidate) {
         let active = [Tier::Core, Tier::Approved];
@@ -237,6 +237,16 @@ pub fn approve(
             refuse_broken(ACTION, &found)?;
             return approve_in_place(ctx, store, lock, recovered, &found, reason);
         }
+    }
+    // The index names the folders where it last saw the name. A validated candidate renamed,
+    // and another put in its place under its name and version, leaves only the newcomer
+    // there: before refusing what was found as not validated, every folder decides, so two
+    // folders answering one NAME@VERSION are refused as such, naming both.
+    if spec.hash.is_none()
+        && let Ok(found) = resolve(&catalog, spec, &[Tier::Experimental], ACTION)
+        && !store.has_validation_of(&found.content_hash)?
+    {
+        catalog = named_everywhere(ctx, store, spec);
     }
     let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
     refuse_broken(ACTION, found)?;

@@ -54,6 +54,16 @@ pub(super) fn named(
     ))
 }
 
+/// Every tool named as `tool` is, wherever it is: `named` after a full scan.
+pub(super) fn named_everywhere(ctx: &ReviewContext, store: &mut Store, tool: &ToolId) -> Catalog {
+    Catalog::new(lookup::rescan_named(
+        &ctx.root,
+        ctx.scan_limits,
+        store,
+        &tool.name,
+    ))
+}
+
 /// Every tool of the workspace, for what is about all of them (gc, the review queue).
 pub(super) fn scan(root: &Path, limits: ScanLimits) -> Catalog {
     Catalog::new(scan_workspace(
