@@ -1040,36 +1040,34 @@ impl App {
             self.notify(format!("{} cannot run: {reason}", entry.name), Level::Error);
             return;
         };
-        let needs_confirmation = match admission(&entry, &self.run_policy, Asker::Person) {
+        let confirmation = match admission(&entry, &self.run_policy, Asker::Person) {
             Admission::Closed(why) => {
                 self.notify(format!("{} never runs: {why}", entry.name), Level::Error);
                 return;
             }
-            Admission::Confirm(_) => true,
-            Admission::Open => false,
+            Admission::Confirm(why) => Some(why),
+            Admission::Open => None,
         };
         if manifest.service.is_some() {
-            if needs_confirmation {
-                let hint = format!("toolbench tools launch {} --yes", entry.name);
-                self.notify(
-                    format!("a costly service: launch it with {hint}"),
-                    Level::Error,
-                );
-            } else {
-                self.open_service(entry);
+            match confirmation {
+                Some(why) => {
+                    let hint = format!("toolbench tools launch {} --yes", entry.name);
+                    self.notify(format!("{why}: launch it with {hint}"), Level::Error);
+                }
+                None => self.open_service(entry),
             }
             return;
         }
         // Nothing to fill in and nothing to confirm: the dialog would only ask for one more
         // Enter, so the run starts and its output shows at once.
-        if manifest.run.input == InputMode::None && !needs_confirmation {
+        if manifest.run.input == InputMode::None && confirmation.is_none() {
             self.start_run(entry, None);
             return;
         }
         self.overlay = Some(Overlay::Launch(Box::new(LaunchState::new(
             entry,
             manifest,
-            needs_confirmation,
+            confirmation,
         ))));
     }
 

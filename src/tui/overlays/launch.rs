@@ -23,13 +23,16 @@ pub struct LaunchState {
     schema: Option<Value>,
     /// What is wrong with the input right now, if anything.
     pub error: Option<String>,
-    /// Present when the cost tier asks for a typed confirmation.
+    /// Present when the admission rule asks for a typed confirmation.
     pub confirm: Option<TextArea<'static>>,
+    /// Why it asks (`runner::gate`), in the words the CLI and agents read too.
+    confirm_reason: String,
     pub editing_confirm: bool,
 }
 
 impl LaunchState {
-    pub fn new(entry: ToolEntry, manifest: Arc<Manifest>, needs_confirmation: bool) -> Self {
+    /// `confirmation`: why the tool needs a typed confirmation, when it does.
+    pub fn new(entry: ToolEntry, manifest: Arc<Manifest>, confirmation: Option<String>) -> Self {
         let tool_dir = crate::runner::tool_dir(&entry);
         let schema = manifest
             .input_schema
@@ -45,7 +48,7 @@ impl LaunchState {
             area.set_cursor_line_style(ratatui::style::Style::default());
             area
         });
-        let confirm = needs_confirmation.then(|| {
+        let confirm = confirmation.is_some().then(|| {
             let mut area = TextArea::default();
             area.set_cursor_line_style(ratatui::style::Style::default());
             area.set_placeholder_text(format!("type {} to confirm", entry.name));
@@ -58,6 +61,7 @@ impl LaunchState {
             schema,
             error: None,
             confirm,
+            confirm_reason: confirmation.unwrap_or_default(),
             editing_confirm: false,
         };
         state.check();
@@ -179,8 +183,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState) {
             frame.render_widget(area, inner_editor);
         }
         None => frame.render_widget(
-            Paragraph::new("This tool takes no input. Press enter (or ctrl-s) to run it.")
-                .style(theme.dim),
+            Paragraph::new(if state.confirm.is_some() {
+                "This tool takes no input. Type its name below, then press ctrl-s to run it."
+            } else {
+                "This tool takes no input. Press enter (or ctrl-s) to run it."
+            })
+            .style(theme.dim),
             editor,
         ),
     }
@@ -205,7 +213,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState) {
             .borders(Borders::ALL)
             .border_style(style)
             .title(Span::styled(
-                format!(" cost tier {}: type the tool name to confirm ", m.cost_tier),
+                format!(" type the tool name to confirm: {} ", state.confirm_reason),
                 theme.warning,
             ));
         let inner_confirm = block.inner(confirm);
