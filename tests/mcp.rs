@@ -668,6 +668,50 @@ async fn a_proposal_with_a_path_outside_its_folder_is_refused() {
     client.cancel().await.expect("close the session");
 }
 
+/// The manifest checked is the manifest written: no other spelling of `tool.toml` (which a
+/// file system reads as the manifest, or as one file with it) gets a second one in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_naming_the_manifest_or_one_file_twice_is_refused() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let other = GREET.replace("greet", "word_count");
+    for path in [
+        "././tool.toml",
+        ".//tool.toml",
+        "tool.toml/.",
+        "TOOL.TOML",
+        "Tool.toml",
+    ] {
+        assert_refused(
+            &ws,
+            &client,
+            GREET,
+            json!({"run.sh": "echo hi\n", path: other}),
+            &[path, "give the manifest as `manifest`"],
+        )
+        .await;
+    }
+    for (files, says) in [
+        (
+            json!({"run.sh": "echo hi\n", "RUN.SH": "id\n"}),
+            "differ only in case",
+        ),
+        (
+            json!({"run.sh": "echo hi\n", "lib": "x", "lib/a.sh": "y"}),
+            "needs a folder where \"lib\" is a file",
+        ),
+        (
+            json!({"run.sh": "echo hi\n", "lib//a.sh": "y"}),
+            "give it as \"lib/a.sh\"",
+        ),
+        (json!({"r\u{e9}sum\u{e9}.sh": "y"}), "only ASCII letters"),
+    ] {
+        assert_refused(&ws, &client, GREET, files, &[says]).await;
+    }
+    assert!(!ws.root().join("experimental/greet").exists());
+    client.cancel().await.expect("close the session");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proposal_over_the_configured_size_limit_is_refused() {
     let ws = Workspace::sample();

@@ -11,12 +11,16 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::catalog::manifest::{MANIFEST_FILE, is_relative_inside, parse_manifest};
+use crate::catalog::manifest::{MANIFEST_FILE, parse_manifest};
 use crate::model::{Tier, ToolEntry};
 use crate::safe_fs::{Dir, SafeFsError};
 use crate::store::decisions::{DecisionAction, DecisionRecord};
 use crate::store::proposals::ProposalRow;
 use crate::store::{Store, StoreError};
+
+mod paths;
+
+pub use paths::PathError;
 
 /// What an agent proposes: the manifest text and the other files, by relative path.
 #[derive(Debug, Clone, Default)]
@@ -37,8 +41,8 @@ pub struct Proposed {
 /// Why a proposal was refused. Nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum ProposalError {
-    #[error("files: {path:?}: {reason}")]
-    BadPath { path: String, reason: &'static str },
+    #[error(transparent)]
+    Path(#[from] PathError),
     #[error("the proposal holds {kb} KiB; at most {max_kb} KiB are accepted (mcp.max_proposal_kb)")]
     TooLarge { kb: u64, max_kb: u64 },
     #[error("manifest: {0}")]
@@ -71,9 +75,7 @@ pub fn propose(
             max_kb: max_bytes / 1024,
         });
     }
-    for path in proposal.files.keys() {
-        check_path(path)?;
-    }
+    paths::check_all(proposal.files.keys().map(String::as_str))?;
     let parsed = parse_manifest(&proposal.manifest, Path::new(MANIFEST_FILE))
         .map_err(|e| ProposalError::Manifest(e.to_string()))?;
     let name = parsed.manifest.name.clone();
@@ -129,28 +131,6 @@ fn free_folder(experimental: &Dir, name: &str, version: &str) -> Result<String, 
     Err(ProposalError::Exists {
         folder: format!("experimental/{versioned}"),
     })
-}
-
-fn check_path(path: &str) -> Result<(), ProposalError> {
-    let refuse = |reason| {
-        Err(ProposalError::BadPath {
-            path: path.to_string(),
-            reason,
-        })
-    };
-    if Path::new(path).is_absolute() {
-        return refuse("absolute paths are refused; give a path relative to the tool folder");
-    }
-    if !is_relative_inside(path) || path.split('/').any(|part| part == "..") {
-        return refuse("must stay inside the tool folder (no `..`)");
-    }
-    if path.chars().any(char::is_control) {
-        return refuse("control characters are refused in paths");
-    }
-    if path == MANIFEST_FILE || path == format!("./{MANIFEST_FILE}") {
-        return refuse("give the manifest as `manifest`, not as a file");
-    }
-    Ok(())
 }
 
 fn write_all(staged: &Dir, proposal: &Proposal) -> Result<(), SafeFsError> {
@@ -300,12 +280,24 @@ mod tests {
     }
 
     #[test]
-    fn paths_that_leave_the_folder_are_refused_before_anything_is_written() {
+    fn paths_that_leave_the_folder_or_name_the_manifest_are_refused_before_anything_is_written() {
         let dir = tempfile::tempdir().expect("tempdir");
-        for bad in ["../x", "/etc/x", "a/../../x", "", "tool.toml", "a\nb"] {
+        for bad in [
+            "../x",
+            "/etc/x",
+            "a/../../x",
+            "",
+            "tool.toml",
+            "././tool.toml",
+            ".//tool.toml",
+            "tool.toml/.",
+            "TOOL.TOML",
+            "Tool.toml",
+            "a\nb",
+        ] {
             let result = propose(dir.path(), &proposal(&[(bad, "x")]), &[], 1 << 20);
             assert!(
-                matches!(result, Err(ProposalError::BadPath { .. })),
+                matches!(result, Err(ProposalError::Path(_))),
                 "{bad:?}: {result:?}"
             );
         }
