@@ -167,6 +167,36 @@ impl Dir {
         Ok(())
     }
 
+    /// Writes `content` into a new file `relative` (missing folders are created), never over
+    /// anything and never through a symlink, and without syncing: for a private folder that
+    /// is filled whole, synced once with `sync_filesystem`, and only then moved into place.
+    pub fn write_new(&self, relative: &Path, content: &[u8], mode: u32) -> Result<(), SafeFsError> {
+        let (parent, name) = self.parent_of(relative, true)?;
+        let path = parent.path.join(&name);
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = resolve(
+            &parent.fd,
+            std::slice::from_ref(&name),
+            flags,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| SafeFsError::from_errno(path.clone(), e))?;
+        let mut file = std::fs::File::from(fd);
+        file.write_all(content)
+            .and_then(|()| Ok(fchmod(&file, Mode::from_raw_mode(mode))?))
+            .map_err(|e| SafeFsError::Io {
+                path,
+                reason: io_reason(&e),
+            })
+    }
+
+    /// Makes everything written on this folder's file system durable, in one call however many
+    /// files were written (what `write_new` left unsynced).
+    pub fn sync_filesystem(&self) -> Result<(), SafeFsError> {
+        rustix::fs::syncfs(&self.fd).map_err(|e| SafeFsError::from_errno(self.path.clone(), e))
+    }
+
     /// Creates `relative`, or empties it, for writing as its content comes (a run's logs and
     /// report, which `write`'s whole replacement does not fit); missing folders are created.
     /// Never through a symlink, the file itself included.
@@ -516,6 +546,27 @@ mod tests {
             "kept"
         );
         assert!(!inside.path().join("real/file").is_symlink());
+    }
+
+    #[test]
+    fn a_new_file_is_written_with_its_mode_and_never_over_or_through_anything() {
+        let (_dir, inside, outside) = setup();
+        inside
+            .write_new(Path::new("new/run.sh"), b"#!/bin/sh\n", 0o755)
+            .expect("write");
+        let file = inside.path().join("new/run.sh");
+        assert_eq!(std::fs::read(&file).expect("read"), b"#!/bin/sh\n");
+        let mode = file.metadata().expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o755);
+        let again = inside.write_new(Path::new("new/run.sh"), b"other", 0o644);
+        assert!(again.is_err(), "an existing file is kept");
+        assert_eq!(std::fs::read(&file).expect("read"), b"#!/bin/sh\n");
+        symlink(outside.join("planted"), inside.path().join("link")).expect("symlink");
+        for path in ["link", "out/x"] {
+            assert!(inside.write_new(Path::new(path), b"evil", 0o644).is_err());
+        }
+        assert!(is_empty(&outside));
+        inside.sync_filesystem().expect("sync");
     }
 
     #[test]

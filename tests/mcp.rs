@@ -760,6 +760,54 @@ async fn a_proposal_over_the_default_size_limit_is_refused() {
     client.cancel().await.expect("close the session");
 }
 
+/// Names and empty files cost too: 30,000 empty files are refused on their number alone,
+/// before anything is written, and as many as the byte budget allows land in seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_files_count_against_the_limits_before_anything_is_written() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let files = |n: usize| -> Value {
+        Value::Object((0..n).map(|i| (format!("f{i}"), json!(""))).collect())
+    };
+    let started = Instant::now();
+    assert_refused(
+        &ws,
+        &client,
+        GREET,
+        files(30_000),
+        &[
+            "30001 files and folders",
+            "at most 10000 (catalog.max_tool_files)",
+        ],
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "refused at once: {:?}",
+        started.elapsed()
+    );
+    // 5,000 empty files fit a tool folder, not the 1 MiB budget at 256 bytes a file.
+    assert_refused(
+        &ws,
+        &client,
+        GREET,
+        files(5_000),
+        &["(mcp.max_proposal_kb)", "1024 KiB"],
+    )
+    .await;
+    // What the budget allows is written whole.
+    let started = Instant::now();
+    let result = propose(&client, GREET, files(3_800)).await;
+    assert!(!is_error(&result), "{}", text_of(&result));
+    eprintln!("3,800 empty files written in {:?}", started.elapsed());
+    assert_eq!(
+        names_in(&ws.root().join("experimental/greet")).len(),
+        3_801,
+        "every file and the manifest"
+    );
+    client.cancel().await.expect("close the session");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proposal_file_that_is_not_text_is_refused() {
     let ws = Workspace::sample();

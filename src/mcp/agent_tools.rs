@@ -202,12 +202,11 @@ async fn propose_tool(
     };
     let root = shared.root.clone();
     let entries = shared.entries();
-    let max_bytes = shared.config.max_proposal_kb * 1024;
-    let landed = tokio::task::spawn_blocking(move || {
-        propose::propose(&root, &proposal, &entries, max_bytes)
-    })
-    .await
-    .map_err(OwnToolError::Interrupted)??;
+    let limits = propose::ProposalLimits::of(&shared.config);
+    let landed =
+        tokio::task::spawn_blocking(move || propose::propose(&root, &proposal, &entries, limits))
+            .await
+            .map_err(OwnToolError::Interrupted)??;
     let mut row = ProposalRow {
         tool: landed.name.clone(),
         version: landed.version.clone(),

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalog::manifest::{MANIFEST_FILE, parse_manifest};
+use crate::catalog::scan::{ScanLimits, human_size};
+use crate::config::Config;
 use crate::model::{Tier, ToolEntry};
 use crate::safe_fs::{Dir, SafeFsError};
 use crate::store::decisions::{DecisionAction, DecisionRecord};
@@ -38,13 +40,47 @@ pub struct Proposed {
     pub folder: String,
 }
 
+/// What a proposal may hold: `[mcp] max_proposal_kb` over everything it costs, and the
+/// `[catalog]` limits every tool folder is held to, so it never lands as a broken tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProposalLimits {
+    pub max_bytes: u64,
+    pub tool: ScanLimits,
+}
+
+impl ProposalLimits {
+    pub fn of(config: &Config) -> Self {
+        Self {
+            max_bytes: config.max_proposal_kb.saturating_mul(1024),
+            tool: config.catalog,
+        }
+    }
+}
+
+/// What each file costs besides its text and its path: the inode, the folder entry and the
+/// write an empty file costs too (an ext4 inode is 256 bytes). Without it, 30,000 empty files
+/// with short names fit in 1 MiB.
+pub const PER_FILE_BYTES: u64 = 256;
+
 /// Why a proposal was refused. Nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum ProposalError {
     #[error(transparent)]
     Path(#[from] PathError),
-    #[error("the proposal holds {kb} KiB; at most {max_kb} KiB are accepted (mcp.max_proposal_kb)")]
+    #[error(
+        "the proposal costs {kb} KiB (each file's text, its path and {PER_FILE_BYTES} bytes); at most {max_kb} KiB are accepted (mcp.max_proposal_kb)"
+    )]
     TooLarge { kb: u64, max_kb: u64 },
+    #[error(
+        "the proposal makes {entries} files and folders; a tool folder holds at most {max} (catalog.max_tool_files)"
+    )]
+    TooManyFiles { entries: u64, max: u64 },
+    #[error(
+        "the proposal's files hold {}; a tool folder holds at most {} (catalog.max_tool_mb)",
+        human_size(*bytes),
+        human_size(*max)
+    )]
+    TooBigForTool { bytes: u64, max: u64 },
     #[error("manifest: {0}")]
     Manifest(String),
     #[error(
@@ -57,25 +93,15 @@ pub enum ProposalError {
     Write(#[from] SafeFsError),
 }
 
-/// Checks `proposal` and writes it to `experimental/`. `active` is the catalog as the caller
-/// knows it, for the names taken in `core/`; `max_bytes` bounds manifest and files together.
+/// Checks `proposal` against `limits` and writes it to `experimental/`. `active` is the
+/// catalog as the caller knows it, for the names taken in `core/`.
 pub fn propose(
     root: &Path,
     proposal: &Proposal,
     active: &[ToolEntry],
-    max_bytes: u64,
+    limits: ProposalLimits,
 ) -> Result<Proposed, ProposalError> {
-    let total: u64 = std::iter::once(&proposal.manifest)
-        .chain(proposal.files.values())
-        .map(|text| text.len() as u64)
-        .sum();
-    if total > max_bytes {
-        return Err(ProposalError::TooLarge {
-            kb: total.div_ceil(1024),
-            max_kb: max_bytes / 1024,
-        });
-    }
-    paths::check_all(proposal.files.keys().map(String::as_str))?;
+    check_cost(proposal, limits)?;
     let parsed = parse_manifest(&proposal.manifest, Path::new(MANIFEST_FILE))
         .map_err(|e| ProposalError::Manifest(e.to_string()))?;
     let name = parsed.manifest.name.clone();
@@ -118,6 +144,47 @@ pub fn propose(
     })
 }
 
+/// Everything the proposal would cost, counted before anything else is looked at: the
+/// number of files first (no path of 30,000 is read when 10,001 are too many), then the
+/// bytes, then the paths and the folders they make.
+fn check_cost(proposal: &Proposal, limits: ProposalLimits) -> Result<(), ProposalError> {
+    let max_files = limits.tool.max_tool_files;
+    let files = proposal.files.len() as u64 + 1;
+    if files > max_files {
+        return Err(ProposalError::TooManyFiles {
+            entries: files,
+            max: max_files,
+        });
+    }
+    let texts = std::iter::once((MANIFEST_FILE, &proposal.manifest))
+        .chain(proposal.files.iter().map(|(p, t)| (p.as_str(), t)));
+    let (mut content, mut cost) = (0u64, 0u64);
+    for (path, text) in texts {
+        content = content.saturating_add(text.len() as u64);
+        cost = cost.saturating_add(text.len() as u64 + path.len() as u64 + PER_FILE_BYTES);
+    }
+    if cost > limits.max_bytes {
+        return Err(ProposalError::TooLarge {
+            kb: cost.div_ceil(1024),
+            max_kb: limits.max_bytes / 1024,
+        });
+    }
+    if content > limits.tool.max_tool_bytes {
+        return Err(ProposalError::TooBigForTool {
+            bytes: content,
+            max: limits.tool.max_tool_bytes,
+        });
+    }
+    let entries = files + paths::check_all(proposal.files.keys().map(String::as_str))?;
+    if entries > max_files {
+        return Err(ProposalError::TooManyFiles {
+            entries,
+            max: max_files,
+        });
+    }
+    Ok(())
+}
+
 /// `NAME` when free, else `NAME-VERSION` (the candidate beside an earlier one), else refused.
 fn free_folder(experimental: &Dir, name: &str, version: &str) -> Result<String, ProposalError> {
     let taken = |folder: &str| std::fs::symlink_metadata(experimental.path().join(folder)).is_ok();
@@ -133,20 +200,25 @@ fn free_folder(experimental: &Dir, name: &str, version: &str) -> Result<String, 
     })
 }
 
+/// Fills the private staging folder, synced once at the end: one sync, not one per file,
+/// is what keeps a proposal of thousands of small files from holding its caller for long.
 fn write_all(staged: &Dir, proposal: &Proposal) -> Result<(), SafeFsError> {
-    staged.write(
+    staged.write_new(
         Path::new(MANIFEST_FILE),
         proposal.manifest.as_bytes(),
         0o644,
     )?;
     for (path, text) in &proposal.files {
-        // A script an agent wrote runs only in the sandbox, and only through its command;
-        // the executable bit lets a `command = ["./run.sh"]` work as written.
-        let mode = if text.starts_with("#!") { 0o755 } else { 0o644 };
-        staged.write(Path::new(path), text.as_bytes(), mode)?;
+        staged.write_new(Path::new(path), text.as_bytes(), mode_of(text))?;
     }
-    staged.fsync();
-    Ok(())
+    staged.sync_filesystem()
+}
+
+/// A script an agent wrote runs only in the sandbox, and only through its command; the
+/// executable bit lets a `command = ["./run.sh"]` work as written. The mode is not content:
+/// the content hash leaves it out.
+fn mode_of(text: &str) -> u32 {
+    if text.starts_with("#!") { 0o755 } else { 0o644 }
 }
 
 /// Where a proposal stands, for the agent that made it.
@@ -239,6 +311,14 @@ mod tests {
 
     const MANIFEST: &str = "name = \"greet\"\nversion = \"1.0.0\"\ndescription = \"Say hello\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
 
+    const LIMITS: ProposalLimits = ProposalLimits {
+        max_bytes: 1 << 20,
+        tool: ScanLimits {
+            max_tool_bytes: 64 << 20,
+            max_tool_files: 10_000,
+        },
+    };
+
     fn proposal(files: &[(&str, &str)]) -> Proposal {
         Proposal {
             manifest: MANIFEST.to_string(),
@@ -253,7 +333,7 @@ mod tests {
     fn a_proposal_lands_whole_in_experimental_and_a_second_beside_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = proposal(&[("run.sh", "echo hi\n"), ("lib/util.sh", "true\n")]);
-        let landed = propose(dir.path(), &p, &[], 1 << 20).expect("proposed");
+        let landed = propose(dir.path(), &p, &[], LIMITS).expect("proposed");
         assert_eq!(landed.folder, "experimental/greet");
         let folder = dir.path().join("experimental/greet");
         assert_eq!(
@@ -264,9 +344,9 @@ mod tests {
             std::fs::read_to_string(folder.join("tool.toml")).expect("read"),
             MANIFEST
         );
-        let again = propose(dir.path(), &p, &[], 1 << 20).expect("beside");
+        let again = propose(dir.path(), &p, &[], LIMITS).expect("beside");
         assert_eq!(again.folder, "experimental/greet-1.0.0");
-        let third = propose(dir.path(), &p, &[], 1 << 20);
+        let third = propose(dir.path(), &p, &[], LIMITS);
         assert!(
             matches!(third, Err(ProposalError::Exists { .. })),
             "{third:?}"
@@ -295,7 +375,7 @@ mod tests {
             "Tool.toml",
             "a\nb",
         ] {
-            let result = propose(dir.path(), &proposal(&[(bad, "x")]), &[], 1 << 20);
+            let result = propose(dir.path(), &proposal(&[(bad, "x")]), &[], LIMITS);
             assert!(
                 matches!(result, Err(ProposalError::Path(_))),
                 "{bad:?}: {result:?}"
@@ -308,7 +388,16 @@ mod tests {
     fn size_manifest_and_core_names_are_checked() {
         let dir = tempfile::tempdir().expect("tempdir");
         let big = "x".repeat(2048);
-        let err = propose(dir.path(), &proposal(&[("big", &big)]), &[], 1024);
+        let err = propose(
+            dir.path(),
+            &proposal(&[("big", &big)]),
+            &[],
+            ProposalLimits {
+                max_bytes: 1024,
+                ..LIMITS
+            },
+        );
+        // 2048 + 3 + 256 for the file, MANIFEST's bytes + 9 + 256 for the manifest.
         assert!(
             matches!(err, Err(ProposalError::TooLarge { kb: 3, max_kb: 1 })),
             "{err:?}"
@@ -318,14 +407,14 @@ mod tests {
             manifest: "name = \"greet\"\nversion = \"one\"\n".into(),
             files: BTreeMap::new(),
         };
-        let err = propose(dir.path(), &broken, &[], 1 << 20)
+        let err = propose(dir.path(), &broken, &[], LIMITS)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("tool.toml:2: field `version`"), "{err}");
 
         let core = ToolEntry::fixture(Tier::Core, "greet");
-        let err = propose(dir.path(), &proposal(&[]), &[core], 1 << 20);
+        let err = propose(dir.path(), &proposal(&[]), &[core], LIMITS);
         assert!(
             matches!(err, Err(ProposalError::ActiveInCore { .. })),
             "{err:?}"
@@ -337,12 +426,83 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let outside = tempfile::tempdir().expect("outside");
         std::os::unix::fs::symlink(outside.path(), dir.path().join("experimental")).expect("link");
-        let result = propose(dir.path(), &proposal(&[("run.sh", "x")]), &[], 1 << 20);
+        let result = propose(dir.path(), &proposal(&[("run.sh", "x")]), &[], LIMITS);
         assert!(matches!(result, Err(ProposalError::Write(_))), "{result:?}");
         assert_eq!(
             std::fs::read_dir(outside.path()).expect("list").count(),
             0,
             "nothing written outside"
         );
+    }
+
+    fn empty_files(paths: impl Iterator<Item = String>) -> Proposal {
+        Proposal {
+            manifest: MANIFEST.to_string(),
+            files: paths.map(|p| (p, String::new())).collect(),
+        }
+    }
+
+    #[test]
+    fn empty_files_and_their_names_count_against_the_limits_before_anything_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // 30,000 empty files: too many for a tool folder, refused on their number alone.
+        let many = empty_files((0..30_000).map(|i| format!("f{i}")));
+        let err = propose(dir.path(), &many, &[], LIMITS);
+        assert!(
+            matches!(
+                err,
+                Err(ProposalError::TooManyFiles {
+                    entries: 30_001,
+                    max: 10_000
+                })
+            ),
+            "{err:?}"
+        );
+        // 5,000 of them fit a tool folder but cost 5,000 × (256 + path) bytes: over 1 MiB.
+        let five_thousand = empty_files((0..5_000).map(|i| format!("f{i}")));
+        let err = propose(dir.path(), &five_thousand, &[], LIMITS)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("at most 1024 KiB are accepted (mcp.max_proposal_kb)"),
+            "{err}"
+        );
+        // The folders that paths make are entries of the tool folder too.
+        let nested = empty_files((0..6_000).map(|i| format!("d{i}/f")));
+        let roomy = ProposalLimits {
+            max_bytes: 1 << 30,
+            ..LIMITS
+        };
+        let err = propose(dir.path(), &nested, &[], roomy);
+        assert!(
+            matches!(
+                err,
+                Err(ProposalError::TooManyFiles {
+                    entries: 12_001,
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        // What fits the proposal's budget must still fit a tool folder.
+        let small_tools = ProposalLimits {
+            max_bytes: 1 << 30,
+            tool: ScanLimits {
+                max_tool_bytes: 1024,
+                ..LIMITS.tool
+            },
+        };
+        let err = propose(
+            dir.path(),
+            &proposal(&[("data", &"x".repeat(2048))]),
+            &[],
+            small_tools,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.contains("at most 1 KiB (catalog.max_tool_mb)"), "{err}");
+        assert!(!dir.path().join("experimental").exists(), "nothing written");
     }
 }
