@@ -119,6 +119,20 @@ impl Dir {
         Ok(dir)
     }
 
+    /// Makes the folder `name` directly below this one, refusing one that exists (whoever
+    /// made it): a folder this call alone owns.
+    pub fn create_dir_new(&self, name: &Path, mode: u32) -> Result<Dir, SafeFsError> {
+        let path = self.path.join(name);
+        let [name] = names(name)?
+            .try_into()
+            .map_err(|_| SafeFsError::NotRelative { path: path.clone() })?;
+        mkdirat(&self.fd, &name, Mode::from_raw_mode(mode))
+            .map_err(|e| SafeFsError::from_errno(path.clone(), e))?;
+        let fd = resolve(&self.fd, &[name], dir_flags(), Mode::empty())
+            .map_err(|e| SafeFsError::from_errno(path.clone(), e))?;
+        Ok(Dir { fd, path })
+    }
+
     /// Writes `content` to `relative` through a temporary file renamed over it, so readers
     /// never see half a file and a symlink there is replaced, never written through. Missing
     /// folders are created. The file gets `mode`, or keeps the mode of the file it replaces.
@@ -567,6 +581,22 @@ mod tests {
         }
         assert!(is_empty(&outside));
         inside.sync_filesystem().expect("sync");
+    }
+
+    #[test]
+    fn a_new_folder_is_never_one_that_exists() {
+        let (_dir, inside, _) = setup();
+        let made = inside
+            .create_dir_new(Path::new("private"), 0o755)
+            .expect("made");
+        made.write_new(Path::new("x"), b"x", 0o644).expect("write");
+        for taken in ["private", "real", "out"] {
+            assert!(
+                inside.create_dir_new(Path::new(taken), 0o755).is_err(),
+                "{taken}"
+            );
+        }
+        assert!(inside.create_dir_new(Path::new("a/b"), 0o755).is_err());
     }
 
     #[test]

@@ -808,6 +808,204 @@ async fn empty_files_count_against_the_limits_before_anything_is_written() {
     client.cancel().await.expect("close the session");
 }
 
+/// The `tool` rows of `toolbench review --json` for `name`: (version, path).
+fn review_rows(ws: &Workspace, name: &str) -> Vec<(String, String)> {
+    let queue = ws.cli_json(&["review", "--json"]);
+    queue
+        .as_array()
+        .expect("review --json is an array")
+        .iter()
+        .filter(|row| row["kind"] == "tool" && row["name"] == name)
+        .map(|row| {
+            let path = row["path"].as_str().unwrap_or_default();
+            let path = path
+                .strip_prefix(&format!("{}/", ws.root().display()))
+                .unwrap_or(path);
+            (
+                row["version"].as_str().unwrap_or_default().to_string(),
+                path.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A name and version stand for one content: proposing it again writes nothing and is
+/// answered with where it is, waiting or active.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_proposal_again_is_answered_with_the_folder_that_holds_it() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let files = json!({"run.sh": "echo hi\n"});
+    let first = propose(&client, GREET, files.clone()).await;
+    assert!(!is_error(&first), "{}", text_of(&first));
+    let before = ws.experimental_tree();
+    let again = propose(&client, GREET, files.clone()).await;
+    assert!(!is_error(&again), "{}", text_of(&again));
+    let again = again.structured_content.expect("structured answer");
+    assert_eq!(again["already_there"], true, "{again}");
+    assert_eq!(again["state"], "pending");
+    assert_eq!(again["folder"], "experimental/greet");
+    assert_eq!(
+        again["content_hash"],
+        first.structured_content.expect("structured")["content_hash"]
+    );
+    assert_eq!(ws.experimental_tree(), before, "nothing written");
+    assert_eq!(
+        review_rows(&ws, "greet"),
+        [("1.0.0".to_string(), "experimental/greet".to_string())],
+        "one row in review"
+    );
+
+    let out = ws.cli(&["validate", "greet"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = ws.cli(&["approve", "greet"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let active = propose(&client, GREET, files).await;
+    let active = active.structured_content.expect("structured answer");
+    assert_eq!(
+        (&active["state"], &active["folder"]),
+        (&json!("active"), &json!("approved/greet")),
+        "{active}"
+    );
+    assert!(
+        !ws.root().join("experimental/greet").exists(),
+        "nothing landed"
+    );
+    assert!(review_rows(&ws, "greet").is_empty());
+    client.cancel().await.expect("close the session");
+}
+
+/// An evolved candidate waits in `experimental/NAME-VERSION`: an agent proposing the same
+/// name and version with its own content is refused, and the candidate stays the only one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_cannot_shadow_an_evolved_candidate() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let landed = propose(&client, GREET, json!({"run.sh": "echo hi\n"})).await;
+    assert!(!is_error(&landed), "{}", text_of(&landed));
+    for args in [
+        &["validate", "greet"][..],
+        &["approve", "greet"],
+        &["evolve", "greet", "--hint", "say more"],
+    ] {
+        let out = ws.cli(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    let evolved = ws.root().join("experimental/greet-1.1.0");
+    let evolved_files = names_in(&evolved);
+    let evolved_manifest = std::fs::read_to_string(evolved.join("tool.toml")).expect("evolved");
+    let before = ws.experimental_tree();
+    assert_refused(
+        &ws,
+        &client,
+        &GREET.replace("1.0.0", "1.1.0"),
+        json!({"run.sh": "echo shadow\n"}),
+        &["greet@1.1.0 is already in experimental/greet-1.1.0 with other content"],
+    )
+    .await;
+    assert_eq!(ws.experimental_tree(), before);
+    assert_eq!(names_in(&evolved), evolved_files);
+    assert_eq!(
+        std::fs::read_to_string(evolved.join("tool.toml")).expect("evolved"),
+        evolved_manifest
+    );
+    assert_eq!(
+        review_rows(&ws, "greet"),
+        [("1.1.0".to_string(), "experimental/greet-1.1.0".to_string())]
+    );
+    client.cancel().await.expect("close the session");
+}
+
+/// Proposals of one name at once, from one session (its calls run concurrently) and from
+/// two servers (two processes): each ends landed, answered with the folder that holds its
+/// content, or refused; each folder holds one proposal whole; no staging folder is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_proposals_of_one_name_each_end_whole_answered_or_refused() {
+    let ws = Workspace::sample();
+    let before = names_in(&ws.root().join("experimental"));
+    let (first, _) = ws.connect().await;
+    let (second, _) = ws.connect().await;
+    let same = json!({"run.sh": "echo same\n"});
+    let other = json!({"run.sh": "echo other\n", "extra.txt": "x"});
+    let v11 = GREET.replace("1.0.0", "1.1.0");
+    let v12 = GREET.replace("1.0.0", "1.2.0");
+    let calls = [
+        (&first, GREET, &same),
+        (&first, GREET, &same),
+        (&first, GREET, &other),
+        (&first, v11.as_str(), &same),
+        (&second, GREET, &same),
+        (&second, GREET, &same),
+        (&second, GREET, &other),
+        (&second, v12.as_str(), &same),
+    ];
+    let results = futures::future::join_all(
+        calls
+            .iter()
+            .map(|(client, manifest, files)| propose(client, manifest, (*files).clone())),
+    )
+    .await;
+    let mut landed = Vec::new();
+    for ((_, manifest, files), result) in calls.iter().zip(&results) {
+        let text = text_of(result);
+        if is_error(result) {
+            // In experimental/greet, or greet-1.0.0 when another version landed first.
+            assert!(
+                text.contains("greet@1.0.0 is already in experimental/greet")
+                    && text.contains("with other content"),
+                "refused only as other content: {text}"
+            );
+            continue;
+        }
+        let answer = result.structured_content.clone().expect("structured");
+        if answer["already_there"] != true {
+            landed.push((
+                answer["folder"].clone(),
+                (*manifest).to_string(),
+                (*files).clone(),
+            ));
+        }
+    }
+    assert_eq!(landed.len(), 3, "one 1.0.0, 1.1.0 and 1.2.0: {landed:?}");
+    // On disk: the three folders, each one proposal whole, and nothing else.
+    let folders: BTreeSet<String> = names_in(&ws.root().join("experimental"))
+        .difference(&before)
+        .cloned()
+        .collect();
+    let expected: BTreeSet<String> = landed
+        .iter()
+        .map(|(folder, _, _)| {
+            let folder = folder.as_str().expect("folder");
+            folder.trim_start_matches("experimental/").to_string()
+        })
+        .collect();
+    assert_eq!(folders, expected, "no staging folder left");
+    for (folder, manifest, files) in landed {
+        let folder = ws.root().join(folder.as_str().expect("folder"));
+        let mut expected: BTreeSet<String> =
+            files.as_object().expect("files").keys().cloned().collect();
+        expected.insert("tool.toml".into());
+        assert_eq!(names_in(&folder), expected, "{}", folder.display());
+        assert_eq!(
+            std::fs::read_to_string(folder.join("tool.toml")).expect("manifest"),
+            manifest
+        );
+        for (path, text) in files.as_object().expect("files") {
+            assert_eq!(
+                &json!(std::fs::read_to_string(folder.join(path)).expect("file")),
+                text
+            );
+        }
+    }
+    first.cancel().await.expect("close the session");
+    second.cancel().await.expect("close the session");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proposal_file_that_is_not_text_is_refused() {
     let ws = Workspace::sample();

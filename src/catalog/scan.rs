@@ -259,10 +259,8 @@ fn load_bare_script(root: &Path, tier: Tier, path: &Path) -> ToolEntry {
     match manifest::read_text_capped(path, MAX_SCRIPT_BYTES) {
         Ok(text) => {
             let mut entry = entry_from_manifest(tier, path, infer::infer_manifest(path, &text));
-            entry.content_hash = hash_bytes_of(&[(
-                PathBuf::from(path.file_name().unwrap_or_default()),
-                text.into_bytes(),
-            )]);
+            let file_name = Path::new(path.file_name().unwrap_or_default());
+            entry.content_hash = hash_bytes_of([(file_name, text.as_bytes())]);
             entry
         }
         Err(reason) => {
@@ -351,15 +349,17 @@ pub fn hash_now(path: &Path) -> String {
         return hash_tool_folder(path);
     }
     match manifest::read_text_capped(path, MAX_SCRIPT_BYTES) {
-        Ok(text) => hash_bytes_of(&[(
-            PathBuf::from(path.file_name().unwrap_or_default()),
-            text.into_bytes(),
-        )]),
+        Ok(text) => {
+            let name = PathBuf::from(path.file_name().unwrap_or_default());
+            hash_bytes_of([(name.as_path(), text.as_bytes())])
+        }
         Err(_) => String::new(),
     }
 }
 
-fn hash_bytes_of(files: &[(PathBuf, Vec<u8>)]) -> String {
+/// The content hash of files held in memory, given in `Path` order (component by component,
+/// as a folder's listing is sorted): what `hash_tool_folder` gives for a folder holding them.
+pub fn hash_bytes_of<'a>(files: impl IntoIterator<Item = (&'a Path, &'a [u8])>) -> String {
     let mut hasher = blake3::Hasher::new();
     for (relative, bytes) in files {
         hasher.update(relative.to_string_lossy().as_bytes());

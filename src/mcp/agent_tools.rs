@@ -13,6 +13,7 @@ use super::call::refusal;
 use super::gateway::Shared;
 use super::request_tool::{self, REQUEST};
 use crate::command::{self, Applied, Command};
+use crate::model::Tier;
 use crate::quality::FailureReport;
 use crate::review::propose::{self, Proposal};
 use crate::review::{request_status, requests};
@@ -69,7 +70,7 @@ pub fn definitions() -> Vec<Tool> {
         tool(
             PROPOSE,
             "Propose a tool",
-            "Propose a new tool (or a new version) for this workspace. It is written to experimental/, validated, and waits for a human's review; it cannot be called until approved. Give the tool.toml text as `manifest` and the other files as `files` (relative path -> text).",
+            "Propose a new tool (or a new version) for this workspace. It is written to experimental/, validated, and waits for a human's review; it cannot be called until approved. Give the tool.toml text as `manifest` and the other files as `files` (relative path -> text; names of ASCII letters, digits, `.`, `_` and `-`, with `/` between them). A name and version stand for one content: the same content again is answered with the folder that holds it, other content under a name and version that exist is refused (propose a new version).",
             json!({
                 "type": "object",
                 "properties": {
@@ -201,12 +202,15 @@ async fn propose_tool(
         files,
     };
     let root = shared.root.clone();
-    let entries = shared.entries();
+    let store = shared.store().clone();
     let limits = propose::ProposalLimits::of(&shared.config);
     let landed =
-        tokio::task::spawn_blocking(move || propose::propose(&root, &proposal, &entries, limits))
+        tokio::task::spawn_blocking(move || propose::propose(&root, &proposal, &store, limits))
             .await
             .map_err(OwnToolError::Interrupted)??;
+    if let Some(tier) = landed.already_in {
+        return Ok(already_there(&landed, tier));
+    }
     let mut row = ProposalRow {
         tool: landed.name.clone(),
         version: landed.version.clone(),
@@ -230,10 +234,48 @@ async fn propose_tool(
         "name": landed.name,
         "version": landed.version,
         "folder": landed.folder,
+        "content_hash": landed.content_hash,
         "state": "pending",
         "request_id": request_id,
         "next": "A human reviews it in toolbench; call toolbench_review_status to see the decision.",
     }))
+}
+
+/// The answer to a proposal whose name, version and content are already in `tier`: where
+/// they are, and what that means for the agent. Nothing was written or recorded.
+fn already_there(landed: &propose::Proposed, tier: Tier) -> Value {
+    let (state, next) = match tier {
+        Tier::Experimental => (
+            "pending",
+            format!(
+                "{} already holds this name, version and content, waiting for a human's review; nothing was written.",
+                landed.folder
+            ),
+        ),
+        Tier::Core | Tier::Approved => (
+            "active",
+            format!(
+                "This name, version and content is already active ({}): call {}.",
+                landed.folder, landed.name
+            ),
+        ),
+        Tier::Archived => (
+            "archived",
+            format!(
+                "This name, version and content was archived ({}): rejected or retired; propose a changed version instead.",
+                landed.folder
+            ),
+        ),
+    };
+    json!({
+        "name": landed.name,
+        "version": landed.version,
+        "folder": landed.folder,
+        "content_hash": landed.content_hash,
+        "state": state,
+        "already_there": true,
+        "next": next,
+    })
 }
 
 async fn review_status(

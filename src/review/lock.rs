@@ -7,6 +7,7 @@
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rustix::fs::{FlockOperation, flock};
 
@@ -34,6 +35,28 @@ impl ToolLock {
             },
             Ok,
         )
+    }
+
+    /// Takes the lock, waiting up to `patience` for its holder to let go: for work that is
+    /// short and would rather wait than fail (a proposal behind another of the same name).
+    pub fn acquire_within(
+        root: &Path,
+        name: &str,
+        patience: Duration,
+    ) -> Result<ToolLock, ReviewError> {
+        let deadline = Instant::now() + patience;
+        loop {
+            match Self::try_acquire(root, name)? {
+                Ok(lock) => return Ok(lock),
+                Err((pid, _)) if Instant::now() >= deadline => {
+                    return Err(ReviewError::Locked {
+                        tool: name.to_string(),
+                        pid,
+                    });
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
     }
 
     /// Takes the lock if it is free; otherwise the holder's pid (as text, "unknown" when it
@@ -120,5 +143,23 @@ mod tests {
         drop(held);
         ToolLock::acquire(dir.path(), "csv_to_json").expect("released on drop");
         ToolLock::acquire(dir.path(), "odd name/..").expect("odd names get a hashed file");
+    }
+
+    #[test]
+    fn a_patient_taker_gets_the_lock_once_its_holder_lets_go_and_gives_up_at_its_limit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let held = ToolLock::acquire(dir.path(), "greet").expect("first");
+        let err = ToolLock::acquire_within(dir.path(), "greet", Duration::from_millis(50))
+            .expect_err("held throughout");
+        assert!(matches!(err, ReviewError::Locked { .. }), "{err}");
+        let holder = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(held);
+        });
+        let started = Instant::now();
+        ToolLock::acquire_within(dir.path(), "greet", Duration::from_secs(10))
+            .expect("taken once released");
+        assert!(started.elapsed() >= Duration::from_millis(150));
+        holder.join().expect("holder");
     }
 }

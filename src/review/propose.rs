@@ -1,21 +1,31 @@
 //! Proposals: a tool an agent hands over as text (its `tool.toml` and its files), checked and
 //! written into `experimental/` in one step, where it waits for validation and a human.
 //!
-//! The folder is assembled under a hidden name (the scan and the watcher skip dot folders)
-//! and renamed into place without replacing anything, so nobody ever sees half a proposal,
-//! and two proposals of one name cannot overwrite each other. Nothing is written through a
-//! symlink.
+//! A proposal is unambiguous: its paths have one spelling each (`paths`), and a name and
+//! version stand for one content wherever they are. Content already there under its name and
+//! version is answered with the folder that holds it; other content under them is refused.
+//!
+//! The folder is assembled in a staging folder of its own (hidden: the scan and the watcher
+//! skip dot folders, and named so no other proposal can share it) and renamed into place
+//! without replacing anything, so nobody ever sees half a proposal. The look for what exists
+//! and the rename happen under the tool's lock, the one decisions take, so nothing of that
+//! name lands, moves or leaves between them. Nothing is written through a symlink.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::catalog::manifest::{MANIFEST_FILE, parse_manifest};
-use crate::catalog::scan::{ScanLimits, human_size};
+use crate::catalog::scan::{ScanLimits, hash_bytes_of, human_size};
 use crate::config::Config;
-use crate::model::{Tier, ToolEntry};
+use crate::lookup;
+use crate::model::{Tier, ToolEntry, ToolId};
+use crate::review::ReviewError;
+use crate::review::lock::ToolLock;
 use crate::safe_fs::{Dir, SafeFsError};
+use crate::store::SharedStore;
 use crate::store::decisions::{DecisionAction, DecisionRecord};
 use crate::store::proposals::ProposalRow;
 use crate::store::{Store, StoreError};
@@ -31,14 +41,39 @@ pub struct Proposal {
     pub files: BTreeMap<String, String>,
 }
 
-/// Where a proposal landed.
+impl Proposal {
+    /// The content hash of the folder this proposal writes, computed from the texts: the
+    /// same as `hash_tool_folder` of that folder (the files in `Path` order, modes left out).
+    pub fn content_hash(&self) -> String {
+        let mut files: Vec<(&Path, &[u8])> =
+            std::iter::once((Path::new(MANIFEST_FILE), self.manifest.as_bytes()))
+                .chain(
+                    self.files
+                        .iter()
+                        .map(|(path, text)| (Path::new(path.as_str()), text.as_bytes())),
+                )
+                .collect();
+        files.sort_by(|a, b| a.0.cmp(b.0));
+        hash_bytes_of(files)
+    }
+}
+
+/// Where a proposal is: the folder it landed in, or the folder that already held it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposed {
     pub name: String,
     pub version: String,
     /// The tool folder, relative to the workspace root (`experimental/NAME`).
     pub folder: String,
+    pub content_hash: String,
+    /// The tier of the folder that already held this name, version and content; nothing was
+    /// written. `None` when the proposal landed.
+    pub already_in: Option<Tier>,
 }
+
+/// How long a proposal waits for the tool's lock (another proposal of the name, or a
+/// decision on it) before it is refused.
+const LOCK_PATIENCE: Duration = Duration::from_secs(10);
 
 /// What a proposal may hold: `[mcp] max_proposal_kb` over everything it costs, and the
 /// `[catalog]` limits every tool folder is held to, so it never lands as a broken tool.
@@ -87,18 +122,29 @@ pub enum ProposalError {
         "{name}: a tool of this name is active in core/; propose a new version with another name or evolve it"
     )]
     ActiveInCore { name: String },
-    #[error("{folder}: a proposal of this name and version is already waiting for review")]
-    Exists { folder: String },
+    #[error(
+        "{tool} is already in {folder} with other content (hash {hash}); propose your change as a new version"
+    )]
+    OtherContent {
+        tool: String,
+        folder: String,
+        hash: String,
+    },
+    #[error("{tool}: no folder is free for it in experimental/ ({taken} are taken)")]
+    NoFreeFolder { tool: String, taken: String },
+    #[error(transparent)]
+    Locked(#[from] ReviewError),
     #[error("cannot write the proposal")]
     Write(#[from] SafeFsError),
 }
 
-/// Checks `proposal` against `limits` and writes it to `experimental/`. `active` is the
-/// catalog as the caller knows it, for the names taken in `core/`.
+/// Checks `proposal` against `limits` and writes it to `experimental/`, unless its name and
+/// version are there already (in any tier): with its content, the answer names that folder;
+/// with other content, it is refused. `store` is read for where the tools of the name are.
 pub fn propose(
     root: &Path,
     proposal: &Proposal,
-    active: &[ToolEntry],
+    store: &SharedStore,
     limits: ProposalLimits,
 ) -> Result<Proposed, ProposalError> {
     check_cost(proposal, limits)?;
@@ -106,42 +152,77 @@ pub fn propose(
         .map_err(|e| ProposalError::Manifest(e.to_string()))?;
     let name = parsed.manifest.name.clone();
     let version = parsed.manifest.version.to_string();
-    if active
+    let content_hash = proposal.content_hash();
+    let proposed = |folder: String, already_in| Proposed {
+        name: name.clone(),
+        version: version.clone(),
+        folder,
+        content_hash: content_hash.clone(),
+        already_in,
+    };
+
+    let _lock = ToolLock::acquire_within(root, &name, LOCK_PATIENCE)?;
+    // With the version asked for, a version found in no folder of the name that the index
+    // knows is looked for by a full scan: a folder named otherwise holds it too.
+    let spec = ToolId {
+        version: Some(parsed.manifest.version.clone()),
+        ..ToolId::named(&name)
+    };
+    let named = lookup::tools_named(root, limits.tool, &mut store.lock(), &spec, Tier::ALL);
+    let same_version = |e: &&ToolEntry| e.version == version && e.error.is_none();
+    if let Some(same) = named
         .iter()
-        .any(|e| e.tier == Tier::Core && e.name == name)
+        .filter(same_version)
+        .find(|e| e.content_hash == content_hash)
     {
+        return Ok(proposed(shown(root, &same.path), Some(same.tier)));
+    }
+    if named.iter().any(|e| e.tier == Tier::Core) {
         return Err(ProposalError::ActiveInCore { name });
+    }
+    if let Some(other) = named.iter().find(same_version) {
+        return Err(ProposalError::OtherContent {
+            tool: format!("{name}@{version}"),
+            folder: shown(root, &other.path),
+            hash: other.content_hash.chars().take(12).collect(),
+        });
     }
 
     let experimental = Dir::open(root)?.create_dirs(Path::new(Tier::Experimental.dir_name()))?;
     let folder = free_folder(&experimental, &name, &version)?;
-    let staging = PathBuf::from(format!(".proposal-{name}-{}", std::process::id()));
-    let staged = experimental.create_dirs(&staging)?;
-    let written = write_all(&staged, proposal)
-        .and_then(|()| {
-            experimental
-                .rename_noreplace(&staging, Path::new(&folder))
-                .map_err(|e| SafeFsError::Io {
-                    path: experimental.path().join(&folder),
-                    reason: crate::catalog::manifest::io_reason(&e),
-                })
-        })
-        .inspect(|()| experimental.fsync());
+    // Named by this process and this call, and made only if new: no other proposal shares
+    // it, so no other proposal writes into it or removes it.
+    let staging = PathBuf::from(format!(
+        ".proposal-{name}-{}-{}",
+        std::process::id(),
+        crate::clock::unique_nanos()
+    ));
+    let staged = experimental.create_dir_new(&staging, 0o755)?;
+    let written = write_all(&staged, proposal).and_then(|()| {
+        experimental
+            .rename_noreplace(&staging, Path::new(&folder))
+            .map_err(|e| SafeFsError::Io {
+                path: experimental.path().join(&folder),
+                reason: crate::catalog::manifest::io_reason(&e),
+            })
+    });
     if let Err(e) = written {
         let _ = std::fs::remove_dir_all(experimental.path().join(&staging));
-        return Err(if experimental.path().join(&folder).exists() {
-            ProposalError::Exists {
-                folder: format!("experimental/{folder}"),
-            }
-        } else {
-            e.into()
-        });
+        return Err(e.into());
     }
-    Ok(Proposed {
-        name,
-        version,
-        folder: format!("experimental/{folder}"),
-    })
+    // Indexed before the lock is let go: the next proposal of this name finds it there.
+    let landed = experimental.path().join(&folder);
+    lookup::reindex(root, limits.tool, &mut store.lock(), &[landed]);
+    Ok(proposed(format!("experimental/{folder}"), None))
+}
+
+/// A tool folder as answers show it: relative to the workspace root.
+fn shown(root: &Path, folder: &Path) -> String {
+    folder
+        .strip_prefix(root)
+        .unwrap_or(folder)
+        .display()
+        .to_string()
 }
 
 /// Everything the proposal would cost, counted before anything else is looked at: the
@@ -188,16 +269,14 @@ fn check_cost(proposal: &Proposal, limits: ProposalLimits) -> Result<(), Proposa
 /// `NAME` when free, else `NAME-VERSION` (the candidate beside an earlier one), else refused.
 fn free_folder(experimental: &Dir, name: &str, version: &str) -> Result<String, ProposalError> {
     let taken = |folder: &str| std::fs::symlink_metadata(experimental.path().join(folder)).is_ok();
-    if !taken(name) {
-        return Ok(name.to_string());
-    }
     let versioned = format!("{name}-{version}");
-    if !taken(&versioned) {
-        return Ok(versioned);
-    }
-    Err(ProposalError::Exists {
-        folder: format!("experimental/{versioned}"),
-    })
+    [name.to_string(), versioned.clone()]
+        .into_iter()
+        .find(|folder| !taken(folder))
+        .ok_or_else(|| ProposalError::NoFreeFolder {
+            tool: format!("{name}@{version}"),
+            taken: format!("experimental/{name} and experimental/{versioned}"),
+        })
 }
 
 /// Fills the private staging folder, synced once at the end: one sync, not one per file,
@@ -307,7 +386,11 @@ fn state_after(action: DecisionAction) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
+    use crate::catalog::scan::hash_tool_folder;
 
     const MANIFEST: &str = "name = \"greet\"\nversion = \"1.0.0\"\ndescription = \"Say hello\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
 
@@ -319,9 +402,20 @@ mod tests {
         },
     };
 
+    /// A workspace with its store.
+    fn workspace() -> (tempfile::TempDir, SharedStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SharedStore::new(Store::open(dir.path()).expect("store"));
+        (dir, store)
+    }
+
     fn proposal(files: &[(&str, &str)]) -> Proposal {
+        versioned("1.0.0", files)
+    }
+
+    fn versioned(version: &str, files: &[(&str, &str)]) -> Proposal {
         Proposal {
-            manifest: MANIFEST.to_string(),
+            manifest: MANIFEST.replace("1.0.0", version),
             files: files
                 .iter()
                 .map(|(p, t)| (p.to_string(), t.to_string()))
@@ -329,39 +423,278 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_proposal_lands_whole_in_experimental_and_a_second_beside_it() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = proposal(&[("run.sh", "echo hi\n"), ("lib/util.sh", "true\n")]);
-        let landed = propose(dir.path(), &p, &[], LIMITS).expect("proposed");
-        assert_eq!(landed.folder, "experimental/greet");
-        let folder = dir.path().join("experimental/greet");
-        assert_eq!(
-            std::fs::read_to_string(folder.join("lib/util.sh")).expect("read"),
-            "true\n"
-        );
-        assert_eq!(
-            std::fs::read_to_string(folder.join("tool.toml")).expect("read"),
-            MANIFEST
-        );
-        let again = propose(dir.path(), &p, &[], LIMITS).expect("beside");
-        assert_eq!(again.folder, "experimental/greet-1.0.0");
-        let third = propose(dir.path(), &p, &[], LIMITS);
-        assert!(
-            matches!(third, Err(ProposalError::Exists { .. })),
-            "{third:?}"
-        );
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("experimental"))
-            .expect("list")
-            .filter_map(|e| e.ok())
+    /// Every name in `experimental/`, hidden ones included.
+    fn experimental(root: &Path) -> BTreeSet<String> {
+        std::fs::read_dir(root.join("experimental"))
+            .into_iter()
+            .flatten()
+            .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// The files of a folder and their text, by relative path.
+    fn files_of(folder: &Path) -> BTreeMap<String, String> {
+        crate::catalog::scan::collect_files(folder)
+            .into_iter()
+            .map(|relative| {
+                let text = std::fs::read_to_string(folder.join(&relative)).expect("read");
+                (relative.to_string_lossy().into_owned(), text)
+            })
+            .collect()
+    }
+
+    /// What `proposal` writes, by relative path.
+    fn written_by(proposal: &Proposal) -> BTreeMap<String, String> {
+        let mut files = proposal.files.clone();
+        files.insert(MANIFEST_FILE.into(), proposal.manifest.clone());
+        files
+    }
+
+    #[test]
+    fn a_proposal_lands_whole_in_experimental_and_another_version_beside_it() {
+        let (dir, store) = workspace();
+        let p = proposal(&[("run.sh", "echo hi\n"), ("lib/util.sh", "true\n")]);
+        let landed = propose(dir.path(), &p, &store, LIMITS).expect("proposed");
+        assert_eq!(landed.folder, "experimental/greet");
+        assert_eq!(landed.already_in, None);
+        let folder = dir.path().join("experimental/greet");
+        assert_eq!(files_of(&folder), written_by(&p));
+        assert_eq!(landed.content_hash, hash_tool_folder(&folder));
+
+        let next = versioned("1.1.0", &[("run.sh", "echo hello\n")]);
+        let beside = propose(dir.path(), &next, &store, LIMITS).expect("beside");
+        assert_eq!(beside.folder, "experimental/greet-1.1.0");
+        assert_eq!(
+            files_of(&dir.path().join("experimental/greet-1.1.0")),
+            written_by(&next)
+        );
+        assert_eq!(
+            experimental(dir.path()),
+            BTreeSet::from(["greet".to_string(), "greet-1.1.0".to_string()]),
+            "no staging folder left behind"
+        );
+    }
+
+    #[test]
+    fn the_content_hash_of_a_proposal_is_the_hash_of_the_folder_it_writes() {
+        let (dir, store) = workspace();
+        // Names whose text order differs from their path order (`-` and `.` sort before
+        // `/`), a folder sorting between files, and a script that lands executable.
+        let p = proposal(&[
+            ("run.sh", "#!/bin/sh\necho hi\n"),
+            ("a-b", "1"),
+            ("a.b", "2"),
+            ("a/b", "3"),
+            ("a/c/d", "4"),
+            ("Z", ""),
+            ("tool.toml.bak", "5"),
+        ]);
+        let landed = propose(dir.path(), &p, &store, LIMITS).expect("proposed");
+        let folder = dir.path().join(&landed.folder);
+        let mode = std::fs::metadata(folder.join("run.sh"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o755, "a script lands executable");
+        assert_eq!(p.content_hash(), hash_tool_folder(&folder));
+        assert_eq!(landed.content_hash, hash_tool_folder(&folder));
+        // The mode is not content: the same folder with every bit cleared hashes the same.
+        std::fs::set_permissions(
+            folder.join("run.sh"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .expect("chmod");
+        assert_eq!(p.content_hash(), hash_tool_folder(&folder));
+    }
+
+    #[test]
+    fn the_same_content_again_is_answered_with_the_folder_that_holds_it() {
+        let (dir, store) = workspace();
+        let p = proposal(&[("run.sh", "echo hi\n")]);
+        propose(dir.path(), &p, &store, LIMITS).expect("proposed");
+        let again = propose(dir.path(), &p, &store, LIMITS).expect("answered");
+        assert_eq!(
+            (again.folder.as_str(), again.already_in),
+            ("experimental/greet", Some(Tier::Experimental))
+        );
+        assert_eq!(experimental(dir.path()), BTreeSet::from(["greet".into()]));
+
+        // Once it is active, or archived, the answer is that folder: nothing lands again.
+        for tier in [Tier::Approved, Tier::Archived] {
+            let from = dir.path().join("experimental/greet");
+            let from = if from.exists() {
+                from
+            } else {
+                dir.path().join("approved/greet")
+            };
+            std::fs::create_dir_all(dir.path().join(tier.dir_name())).expect("tier");
+            std::fs::rename(&from, dir.path().join(tier.dir_name()).join("greet")).expect("move");
+            let again = propose(dir.path(), &p, &store, LIMITS).expect("answered");
+            assert_eq!(again.already_in, Some(tier));
+            assert_eq!(again.folder, format!("{tier}/greet"));
+            assert!(experimental(dir.path()).is_empty(), "nothing written");
+        }
+    }
+
+    #[test]
+    fn the_same_name_and_version_with_other_content_is_refused_naming_its_folder() {
+        for (tier, folder) in [
+            ("experimental", "greet-1.0.0"),
+            ("approved", "greet"),
+            ("archived", "greet-old"),
+        ] {
+            let (dir, store) = workspace();
+            // An evolved candidate, an active tool, a retired one: the same name and version.
+            let existing = dir.path().join(tier).join(folder);
+            std::fs::create_dir_all(&existing).expect("mkdir");
+            std::fs::write(existing.join("tool.toml"), MANIFEST).expect("manifest");
+            std::fs::write(existing.join("run.sh"), "echo reviewed\n").expect("script");
+            let before = experimental(dir.path());
+            let err = propose(
+                dir.path(),
+                &proposal(&[("run.sh", "echo shadow\n")]),
+                &store,
+                LIMITS,
+            )
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+            assert!(
+                err.starts_with(&format!(
+                    "greet@1.0.0 is already in {tier}/{folder} with other content (hash {}",
+                    &hash_tool_folder(&existing)[..12]
+                )),
+                "{err}"
+            );
+            assert_eq!(experimental(dir.path()), before, "nothing written");
+            assert_eq!(
+                std::fs::read_to_string(existing.join("run.sh")).expect("read"),
+                "echo reviewed\n"
+            );
+        }
+    }
+
+    #[test]
+    fn a_name_active_in_core_is_refused() {
+        let (dir, store) = workspace();
+        let core = dir.path().join("core/greet");
+        std::fs::create_dir_all(&core).expect("mkdir");
+        std::fs::write(core.join("tool.toml"), MANIFEST.replace("1.0.0", "3.0.0"))
+            .expect("manifest");
+        let err = propose(dir.path(), &proposal(&[]), &store, LIMITS);
+        assert!(
+            matches!(err, Err(ProposalError::ActiveInCore { .. })),
+            "{err:?}"
+        );
+        assert!(!dir.path().join("experimental").exists());
+    }
+
+    #[test]
+    fn a_proposal_of_a_name_whose_folders_are_taken_by_other_tools_is_refused() {
+        let (dir, store) = workspace();
+        // Folders whose names do not say what they hold.
+        for folder in ["greet", "greet-1.0.0"] {
+            let path = dir.path().join("experimental").join(folder);
+            std::fs::create_dir_all(&path).expect("mkdir");
+            std::fs::write(
+                path.join("tool.toml"),
+                MANIFEST.replace("greet", &format!("other_{}", folder.len())),
+            )
+            .expect("manifest");
+        }
+        let err = propose(dir.path(), &proposal(&[]), &store, LIMITS)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            err,
+            "greet@1.0.0: no folder is free for it in experimental/ (experimental/greet and experimental/greet-1.0.0 are taken)"
+        );
+    }
+
+    /// Eight proposals of one name at once, from as many threads: the same content four
+    /// times, other content of the same version twice, two other versions. Each ends landed,
+    /// answered with the folder that holds it, or refused; every folder holds one proposal
+    /// whole; no staging folder is left.
+    #[test]
+    fn concurrent_proposals_of_one_name_each_end_whole_answered_or_refused() {
+        let (dir, store) = workspace();
+        let same = proposal(&[("run.sh", "echo same\n")]);
+        let other = proposal(&[("run.sh", "echo other\n"), ("extra", "x")]);
+        let proposals = [
+            same.clone(),
+            same.clone(),
+            same.clone(),
+            same.clone(),
+            other.clone(),
+            other.clone(),
+            versioned("1.1.0", &[("run.sh", "echo one-one\n")]),
+            versioned("1.2.0", &[("run.sh", "echo one-two\n")]),
+        ];
+        let barrier = std::sync::Barrier::new(proposals.len());
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = proposals
+                .iter()
+                .map(|p| {
+                    let (root, store, barrier) = (dir.path(), &store, &barrier);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        propose(root, p, store, LIMITS)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        let landed: Vec<&Proposed> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .filter(|p| p.already_in.is_none())
             .collect();
-        assert_eq!(names.len(), 2, "no staging folder left behind: {names:?}");
+        assert_eq!(landed.len(), 3, "one 1.0.0, 1.1.0 and 1.2.0: {results:?}");
+        let winner = if landed.iter().any(|p| p.content_hash == same.content_hash()) {
+            &same
+        } else {
+            &other
+        };
+        for (p, result) in proposals.iter().zip(&results) {
+            let same_as_winner = p.content_hash() == winner.content_hash();
+            match result {
+                Ok(done) => {
+                    assert!(p.manifest.contains("1.0.0") == (done.version == "1.0.0"));
+                    assert!(!p.manifest.contains("1.0.0") || same_as_winner);
+                }
+                Err(ProposalError::OtherContent { .. }) => assert!(!same_as_winner),
+                Err(e) => panic!("neither landed, answered nor refused as other content: {e}"),
+            }
+        }
+        // On disk: three folders, each one proposal's files exactly, nothing else.
+        assert_eq!(
+            experimental(dir.path()).len(),
+            3,
+            "{:?}",
+            experimental(dir.path())
+        );
+        let mut found: Vec<BTreeMap<String, String>> = experimental(dir.path())
+            .iter()
+            .map(|folder| files_of(&dir.path().join("experimental").join(folder)))
+            .collect();
+        let mut expected = vec![
+            written_by(winner),
+            written_by(&proposals[6]),
+            written_by(&proposals[7]),
+        ];
+        found.sort();
+        expected.sort();
+        assert_eq!(found, expected);
     }
 
     #[test]
     fn paths_that_leave_the_folder_or_name_the_manifest_are_refused_before_anything_is_written() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let (dir, store) = workspace();
         for bad in [
             "../x",
             "/etc/x",
@@ -375,7 +708,7 @@ mod tests {
             "Tool.toml",
             "a\nb",
         ] {
-            let result = propose(dir.path(), &proposal(&[(bad, "x")]), &[], LIMITS);
+            let result = propose(dir.path(), &proposal(&[(bad, "x")]), &store, LIMITS);
             assert!(
                 matches!(result, Err(ProposalError::Path(_))),
                 "{bad:?}: {result:?}"
@@ -385,13 +718,13 @@ mod tests {
     }
 
     #[test]
-    fn size_manifest_and_core_names_are_checked() {
-        let dir = tempfile::tempdir().expect("tempdir");
+    fn size_and_manifest_are_checked() {
+        let (dir, store) = workspace();
         let big = "x".repeat(2048);
         let err = propose(
             dir.path(),
             &proposal(&[("big", &big)]),
-            &[],
+            &store,
             ProposalLimits {
                 max_bytes: 1024,
                 ..LIMITS
@@ -407,26 +740,19 @@ mod tests {
             manifest: "name = \"greet\"\nversion = \"one\"\n".into(),
             files: BTreeMap::new(),
         };
-        let err = propose(dir.path(), &broken, &[], LIMITS)
+        let err = propose(dir.path(), &broken, &store, LIMITS)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("tool.toml:2: field `version`"), "{err}");
-
-        let core = ToolEntry::fixture(Tier::Core, "greet");
-        let err = propose(dir.path(), &proposal(&[]), &[core], LIMITS);
-        assert!(
-            matches!(err, Err(ProposalError::ActiveInCore { .. })),
-            "{err:?}"
-        );
     }
 
     #[test]
     fn a_symlinked_experimental_folder_is_not_written_through() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let (dir, store) = workspace();
         let outside = tempfile::tempdir().expect("outside");
         std::os::unix::fs::symlink(outside.path(), dir.path().join("experimental")).expect("link");
-        let result = propose(dir.path(), &proposal(&[("run.sh", "x")]), &[], LIMITS);
+        let result = propose(dir.path(), &proposal(&[("run.sh", "x")]), &store, LIMITS);
         assert!(matches!(result, Err(ProposalError::Write(_))), "{result:?}");
         assert_eq!(
             std::fs::read_dir(outside.path()).expect("list").count(),
@@ -444,10 +770,10 @@ mod tests {
 
     #[test]
     fn empty_files_and_their_names_count_against_the_limits_before_anything_is_written() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let (dir, store) = workspace();
         // 30,000 empty files: too many for a tool folder, refused on their number alone.
         let many = empty_files((0..30_000).map(|i| format!("f{i}")));
-        let err = propose(dir.path(), &many, &[], LIMITS);
+        let err = propose(dir.path(), &many, &store, LIMITS);
         assert!(
             matches!(
                 err,
@@ -460,7 +786,7 @@ mod tests {
         );
         // 5,000 of them fit a tool folder but cost 5,000 × (256 + path) bytes: over 1 MiB.
         let five_thousand = empty_files((0..5_000).map(|i| format!("f{i}")));
-        let err = propose(dir.path(), &five_thousand, &[], LIMITS)
+        let err = propose(dir.path(), &five_thousand, &store, LIMITS)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -474,7 +800,7 @@ mod tests {
             max_bytes: 1 << 30,
             ..LIMITS
         };
-        let err = propose(dir.path(), &nested, &[], roomy);
+        let err = propose(dir.path(), &nested, &store, roomy);
         assert!(
             matches!(
                 err,
@@ -496,7 +822,7 @@ mod tests {
         let err = propose(
             dir.path(),
             &proposal(&[("data", &"x".repeat(2048))]),
-            &[],
+            &store,
             small_tools,
         )
         .err()
