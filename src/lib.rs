@@ -4,6 +4,7 @@
 //! CLI (`cli`) or the terminal UI (`tui`), which both call the same library functions.
 
 pub mod approvals;
+pub mod bounded;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

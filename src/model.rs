@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 mod tool_id;
-pub use tool_id::{MIN_HASH_PREFIX, NAME_RULE, ToolId, ToolIdError, is_valid_name};
+pub use tool_id::{MAX_NAME_BYTES, MIN_HASH_PREFIX, NAME_RULE, ToolId, ToolIdError, is_valid_name};
 
 /// A word that is none of a string enum's spellings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use crate::bounded::{self, TooLong};
 use crate::model::{FailureRecord, RunOrigin, RunStatus, Severity, Tier, ToolEntry};
 
 /// A tool's record over all its runs and failures (every version of one name).
@@ -145,9 +146,18 @@ pub fn trends(
         .collect()
 }
 
+/// The most a failure's scenario, and its error, may hold: a stack trace's end fits, and the
+/// failures list and the evolver's input stay small however many failures a tool has.
+pub const MAX_FAILURE_TEXT_BYTES: usize = 4096;
+
+/// The longest negative tag (`^[a-z0-9][a-z0-9-]{0,40}$`).
+const MAX_TAG_BYTES: usize = 41;
+
 /// Why a hand-reported failure was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FailureReportError {
+    #[error(transparent)]
+    TooLong(#[from] TooLong),
     #[error("the failure needs a scenario (what was the tool asked to do?)")]
     EmptyScenario,
     #[error("the failure needs an error (what went wrong?)")]
@@ -168,9 +178,14 @@ pub struct FailureReport {
 }
 
 impl FailureReport {
-    /// What is wrong with the report, if anything: a scenario and an error are required, and
-    /// a tag must be a negative one.
+    /// What is wrong with the report, if anything: a scenario and an error are required, each
+    /// of at most `MAX_FAILURE_TEXT_BYTES`, and a tag must be a negative one.
     pub fn check(&self) -> Result<(), FailureReportError> {
+        bounded::check("scenario", &self.scenario, MAX_FAILURE_TEXT_BYTES)?;
+        bounded::check("error", &self.error, MAX_FAILURE_TEXT_BYTES)?;
+        if let Some(tag) = &self.tag {
+            bounded::check("tag", tag, MAX_TAG_BYTES)?;
+        }
         if self.scenario.trim().is_empty() {
             return Err(FailureReportError::EmptyScenario);
         }
@@ -214,7 +229,7 @@ pub fn check_negative_tag(tag: &str) -> Result<(), FailureReportError> {
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if first_ok && rest_ok && tag.len() <= 41 {
+    if first_ok && rest_ok && tag.len() <= MAX_TAG_BYTES {
         Ok(())
     } else {
         Err(FailureReportError::BadTag(tag.to_string()))
@@ -376,10 +391,36 @@ mod tests {
         assert_eq!(
             refused(FailureReport {
                 tag: Some("Not-For-Json".into()),
-                ..report
+                ..report.clone()
             }),
             FailureReportError::BadTag("Not-For-Json".into())
         );
+        // Texts over their bounds are refused by their size, never echoed.
+        for (report, says) in [
+            (
+                FailureReport {
+                    scenario: "s".repeat(MAX_FAILURE_TEXT_BYTES + 1),
+                    ..report.clone()
+                },
+                "scenario: 4097 bytes long; at most 4 KiB are accepted",
+            ),
+            (
+                FailureReport {
+                    error: "e".repeat(20 << 20),
+                    ..report.clone()
+                },
+                "error: 20 MiB long; at most 4 KiB are accepted",
+            ),
+            (
+                FailureReport {
+                    tag: Some("t".repeat(1 << 20)),
+                    ..report.clone()
+                },
+                "tag: 1 MiB long; at most 41 bytes are accepted",
+            ),
+        ] {
+            assert_eq!(refused(report).to_string(), says);
+        }
     }
 
     #[test]

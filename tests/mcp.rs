@@ -1459,6 +1459,116 @@ async fn report_failure_records_a_failure_from_mcp_and_refuses_bad_reports() {
     client.cancel().await.expect("close the session");
 }
 
+/// Every text an agent sends has a bound: over it, the refusal names the field, its size
+/// and the bound, echoes none of it, and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_texts_over_their_bounds_are_refused_and_nothing_is_stored() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let report = |field: &str, value: Value| {
+        let mut arguments = json!({"tool": "slugify", "scenario": "slug of a title",
+            "error": "empty slug", "severity": "low"});
+        arguments[field] = value;
+        arguments
+    };
+    for (name, arguments, says) in [
+        (
+            "toolbench_report_failure",
+            report("scenario", json!("s".repeat(20 << 20))),
+            "scenario: 20 MiB long; at most 4 KiB are accepted",
+        ),
+        (
+            "toolbench_report_failure",
+            report("error", json!("e".repeat(4097))),
+            "error: 4097 bytes long; at most 4 KiB are accepted",
+        ),
+        (
+            "toolbench_report_failure",
+            report("tag", json!("t".repeat(1 << 20))),
+            "tag: 1 MiB long; at most 41 bytes are accepted",
+        ),
+        (
+            "toolbench_report_failure",
+            report("tool", json!("t".repeat(1 << 20))),
+            "tool: 1 MiB long; at most 128 bytes are accepted",
+        ),
+        (
+            "toolbench_report_failure",
+            report("severity", json!("x".repeat(1 << 20))),
+            "field `severity`: \"xxx",
+        ),
+        (
+            "toolbench_review_status",
+            json!({"name": "n".repeat(1 << 20)}),
+            "name: 1 MiB long; at most 64 bytes are accepted",
+        ),
+    ] {
+        let result = call(&client, name, arguments).await;
+        let text = text_of(&result);
+        assert!(is_error(&result), "{says}: {text}");
+        assert!(text.contains(says), "{says}: {text}");
+        assert!(text.len() < 500, "nothing echoed: {} bytes", text.len());
+    }
+    let failures = ws.cli_json(&["failures", "--json"]);
+    assert_eq!(failures, json!([]), "nothing stored");
+    client.cancel().await.expect("close the session");
+}
+
+/// A client that names itself with `name`.
+#[derive(Clone)]
+struct NamedClient(String);
+
+impl ClientHandler for NamedClient {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new(self.0.clone(), "1"),
+        )
+        .with_protocol_version(ProtocolVersion::LATEST_WITH_INITIALIZE)
+    }
+}
+
+/// A client's name is a label kept beside its runs and proposals: a long one is cut at 128
+/// bytes, the same cut everywhere, so the client still finds its own proposals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_client_name_is_kept_to_its_first_128_bytes() {
+    let ws = Workspace::sample();
+    let name = format!("agent-{}", "x".repeat(1 << 20));
+    let transport = TokioChildProcess::new(ws.server_command()).expect("spawn toolbench mcp");
+    let client = NamedClient(name.clone())
+        .serve(transport)
+        .await
+        .expect("initialize");
+    let result = client
+        .call_tool(
+            CallToolRequestParams::new("word_count").with_arguments(object(json!({"text": "a b"}))),
+        )
+        .await
+        .expect("call");
+    assert!(!is_error(&result), "{}", text_of(&result));
+    let proposed = client
+        .call_tool(
+            CallToolRequestParams::new("toolbench_propose_tool").with_arguments(object(
+                json!({"manifest": GREET, "files": {"run.sh": "echo hi\n"}}),
+            )),
+        )
+        .await
+        .expect("propose");
+    assert!(!is_error(&proposed), "{}", text_of(&proposed));
+    let runs = ws.runs_of("word_count");
+    assert_eq!(runs[0]["client"], json!(&name[..128]));
+    let status = client
+        .call_tool(
+            CallToolRequestParams::new("toolbench_review_status")
+                .with_arguments(object(json!({"name": "greet"}))),
+        )
+        .await
+        .expect("status");
+    let proposals = &status.structured_content.expect("status")["proposals"];
+    assert_eq!(proposals[0]["folder"], "experimental/greet", "{proposals}");
+    client.cancel().await.expect("close the session");
+}
+
 /// Clients of the 2026-07-28 protocol hear of changes through `subscriptions/listen`: a tool
 /// edited in approved/ by another program is announced on the subscription.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -254,12 +254,41 @@ async fn bad_requests_are_refused_with_the_field_named() {
             with("inputs", json!({"type": 7})),
             "toolbench_request_tool: inputs: not a valid JSON schema",
         ),
+        // Every text has a bound; over it, the field is named with its size, never echoed.
+        (
+            with("description", json!("d".repeat(20 << 20))),
+            "toolbench_request_tool: description: 20 MiB long; at most 4 KiB are accepted",
+        ),
+        (
+            with("rationale", json!("r".repeat(4097))),
+            "toolbench_request_tool: rationale: 4097 bytes long; at most 4 KiB are accepted",
+        ),
+        (
+            with(
+                "inputs",
+                json!({"type": "object", "description": "i".repeat(5000)}),
+            ),
+            "toolbench_request_tool: inputs: 5034 bytes long; at most 4 KiB are accepted",
+        ),
+        (
+            with("outputs", json!("o".repeat(1 << 20))),
+            "toolbench_request_tool: outputs: 1 MiB long; at most 4 KiB are accepted",
+        ),
+        (
+            with("name", json!("n".repeat(1 << 20))),
+            "toolbench_request_tool: name: 1 MiB long; at most 64 bytes are accepted",
+        ),
     ];
     for (request, expected) in cases {
         let result = call(&client, "toolbench_request_tool", request).await;
         assert_eq!(result.is_error, Some(true), "{expected}");
         let text = text_of(&result);
         assert!(text.starts_with(expected), "{text}");
+        assert!(
+            text.len() < 300,
+            "the refusal echoes nothing: {} bytes",
+            text.len()
+        );
     }
     assert!(
         !bench.review().iter().any(|item| item["kind"] == "request"),

@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 use super::call::refusal;
 use super::gateway::Shared;
 use super::request_tool::{self, REQUEST};
+use crate::catalog::scan::human_size;
 use crate::command::{self, Applied, Command};
-use crate::model::Tier;
-use crate::quality::FailureReport;
+use crate::model::{MAX_NAME_BYTES, Tier};
+use crate::quality::{FailureReport, MAX_FAILURE_TEXT_BYTES};
 use crate::review::propose::{self, Proposal};
 use crate::review::{request_status, requests};
 use crate::store::proposals::ProposalRow;
@@ -27,6 +28,8 @@ pub const REPORT_FAILURE: &str = "toolbench_report_failure";
 /// name, with its causes, on one line.
 #[derive(Debug, thiserror::Error)]
 pub enum OwnToolError {
+    #[error(transparent)]
+    TooLong(#[from] crate::bounded::TooLong),
     #[error(transparent)]
     ToolId(#[from] crate::model::ToolIdError),
     #[error(transparent)]
@@ -54,6 +57,14 @@ pub enum OwnToolError {
 /// The client name recorded when a client does not give one.
 const UNNAMED_CLIENT: &str = "unnamed-client";
 
+/// The longest client name kept with runs, proposals, requests and calls; a longer one is cut
+/// there: the name is a label the client chose at `initialize`, and refusing it would refuse
+/// every call of the session.
+pub const MAX_CLIENT_NAME_BYTES: usize = 128;
+
+/// The longest `tool` a failure report may name: a tool name, `@` and a version.
+const MAX_TOOL_SPEC_BYTES: usize = 128;
+
 pub fn is_own(name: &str) -> bool {
     [PROPOSE, REQUEST, REVIEW_STATUS, REPORT_FAILURE].contains(&name)
 }
@@ -66,6 +77,7 @@ pub fn definitions() -> Vec<Tool> {
         Tool::new_with_raw(name, Some(description.to_string().into()), Arc::new(schema))
             .with_title(title)
     };
+    let failure_text = human_size(MAX_FAILURE_TEXT_BYTES as u64);
     vec![
         tool(
             PROPOSE,
@@ -120,8 +132,8 @@ pub fn definitions() -> Vec<Tool> {
                 "type": "object",
                 "properties": {
                     "tool": {"type": "string", "description": "NAME or NAME@VERSION"},
-                    "scenario": {"type": "string", "description": "What the tool was asked to do"},
-                    "error": {"type": "string", "description": "What went wrong"},
+                    "scenario": {"type": "string", "description": format!("What the tool was asked to do (at most {failure_text})")},
+                    "error": {"type": "string", "description": format!("What went wrong (at most {failure_text})")},
                     "severity": {"type": "string", "enum": ["low", "medium", "high", "critical"]},
                     "tag": {"type": "string", "description": "A negative tag such as not-for-json"}
                 },
@@ -169,12 +181,14 @@ pub async fn call(
     }
 }
 
-/// The client's name from `initialize`, or a stand-in when it gave none.
+/// The client's name from `initialize` (cut at `MAX_CLIENT_NAME_BYTES`), or a stand-in when
+/// it gave none: the one spelling runs, proposals, requests and calls record.
 pub fn client_name(context: &RequestContext<RoleServer>) -> String {
     context
         .client_info()
         .map(|info| info.name)
         .filter(|name| !name.trim().is_empty())
+        .map(|name| crate::bounded::truncated(name, MAX_CLIENT_NAME_BYTES))
         .unwrap_or_else(|| UNNAMED_CLIENT.to_string())
 }
 
@@ -284,6 +298,9 @@ async fn review_status(
     client: String,
 ) -> Result<Value, OwnToolError> {
     let name = text(arguments, "name").map(str::to_string);
+    if let Some(name) = &name {
+        crate::bounded::check("name", name, MAX_NAME_BYTES)?;
+    }
     let root = shared.root.clone();
     let (requests, proposals) = shared
         .with_store(move |store| {
@@ -299,8 +316,10 @@ async fn review_status(
 }
 
 async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value, OwnToolError> {
+    let tool = text(arguments, "tool").unwrap_or_default();
+    crate::bounded::check("tool", tool, MAX_TOOL_SPEC_BYTES)?;
     let command = Command::MarkFailure {
-        tool: text(arguments, "tool").unwrap_or_default().parse()?,
+        tool: tool.parse()?,
         report: FailureReport {
             scenario: text(arguments, "scenario").unwrap_or_default().to_string(),
             error: text(arguments, "error").unwrap_or_default().to_string(),

@@ -55,7 +55,7 @@ pub async fn call_tool(
     if listed.kind == Kind::Service {
         return super::service_call::exchange(&shared, entry, &input).await;
     }
-    let client = context.client_info().map(|info| info.name);
+    let client = Some(super::agent_tools::client_name(&context));
     // Cleared above, by the rules or by the human, for this content: the cost gate is passed
     // as confirmed, and the run is of that content or refused.
     let command = Command::Run {

@@ -8,26 +8,28 @@ use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
 use super::gateway::Shared;
+use crate::catalog::scan::human_size;
 use crate::review::request_status::state_name;
-use crate::review::requests::{self, ToolRequest};
+use crate::review::requests::{self, MAX_REQUEST_FIELD_BYTES, ToolRequest};
 
 pub const REQUEST: &str = "toolbench_request_tool";
 
 pub fn definition() -> Tool {
+    let bound = human_size(MAX_REQUEST_FIELD_BYTES as u64);
     let schema = json!({
         "type": "object",
         "properties": {
             "name": {"type": "string", "description": "The tool's name: lowercase letters, digits, `_` and `-`"},
-            "description": {"type": "string", "description": "What the tool does"},
+            "description": {"type": "string", "description": format!("What the tool does (at most {bound})")},
             "inputs": {
                 "type": ["object", "string"],
-                "description": "What it takes: a JSON schema object, or a prose list"
+                "description": format!("What it takes: a JSON schema object, or a prose list (at most {bound} as JSON)")
             },
             "outputs": {
                 "type": ["object", "string"],
-                "description": "What it gives back: a JSON schema object, or a prose list"
+                "description": format!("What it gives back: a JSON schema object, or a prose list (at most {bound} as JSON)")
             },
-            "rationale": {"type": "string", "description": "Why it is needed; the human weighs this"}
+            "rationale": {"type": "string", "description": format!("Why it is needed; the human weighs this (at most {bound})")}
         },
         "required": ["name", "description", "inputs", "rationale"],
         "additionalProperties": false

@@ -171,12 +171,15 @@ impl<'de> serde::Deserialize<'de> for ToolId {
 /// The name rule in words, for error messages.
 pub const NAME_RULE: &str = "lowercase letters, digits, `_` and `-`, starting with a letter or digit, at most 64 characters";
 
+/// The longest tool name.
+pub const MAX_NAME_BYTES: usize = 64;
+
 /// `name` matches `^[a-z0-9][a-z0-9_-]{0,63}$`: safe as a folder name and a CLI argument.
 pub fn is_valid_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-';
     !bytes.is_empty()
-        && bytes.len() <= 64
+        && bytes.len() <= MAX_NAME_BYTES
         && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
         && bytes.iter().all(allowed)
 }

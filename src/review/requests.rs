@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::steps::named;
 use super::{ReviewCommand, ReviewContext, ReviewError};
-use crate::model::{NAME_RULE, Tier, ToolEntry, ToolId, is_valid_name};
+use crate::bounded::{self, TooLong};
+use crate::model::{MAX_NAME_BYTES, NAME_RULE, Tier, ToolEntry, ToolId, is_valid_name};
 use crate::store::requests::{NewRequest, RequestAnswer, RequestRow, RequestState};
 use crate::store::{Store, StoreError};
 
@@ -22,9 +23,16 @@ pub struct ToolRequest {
     pub rationale: String,
 }
 
+/// The most each of a request's description, rationale, inputs and outputs may hold (inputs
+/// and outputs as JSON text), so a request is at most 16 KiB besides its name: what a human
+/// reads in one dialog, and more than a tool's sketch needs.
+pub const MAX_REQUEST_FIELD_BYTES: usize = 4096;
+
 /// Why a request was refused. Nothing was stored.
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
+    #[error(transparent)]
+    TooLong(#[from] TooLong),
     #[error("name: {0:?} is not a valid tool name ({NAME_RULE})")]
     BadName(String),
     #[error("name: {0} is active in core/; call it, or evolve it, instead of asking again")]
@@ -49,6 +57,7 @@ pub fn ask(
     client: &str,
     active: &[ToolEntry],
 ) -> Result<RequestRow, RequestError> {
+    check_bounds(request)?;
     let name = request.name.as_str();
     if !is_valid_name(name) {
         return Err(RequestError::BadName(request.name.clone()));
@@ -99,6 +108,26 @@ pub fn ask(
         answered_at: None,
         reason: None,
     })
+}
+
+/// Every field within its bound, checked before anything reads or echoes it.
+fn check_bounds(request: &ToolRequest) -> Result<(), TooLong> {
+    bounded::check("name", &request.name, MAX_NAME_BYTES)?;
+    bounded::check("description", &request.description, MAX_REQUEST_FIELD_BYTES)?;
+    bounded::check("rationale", &request.rationale, MAX_REQUEST_FIELD_BYTES)?;
+    let specs = [
+        ("inputs", Some(&request.inputs)),
+        ("outputs", request.outputs.as_ref()),
+    ];
+    for (field, spec) in specs {
+        let Some(spec) = spec else { continue };
+        let text = match spec {
+            Value::String(text) => std::borrow::Cow::Borrowed(text.as_str()),
+            other => std::borrow::Cow::Owned(other.to_string()),
+        };
+        bounded::check(field, &text, MAX_REQUEST_FIELD_BYTES)?;
+    }
+    Ok(())
 }
 
 fn non_empty(field: &'static str, text: &str) -> Result<String, RequestError> {

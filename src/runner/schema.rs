@@ -92,13 +92,24 @@ pub fn check(schema: &Value, instance: &Value) -> Result<(), SchemaError> {
         return Err(SchemaError::NotAllowed { field });
     }
     if field.is_empty() {
-        Err(SchemaError::Mismatch(error.to_string()))
+        Err(SchemaError::Mismatch(shortened(error.to_string())))
     } else {
         Err(SchemaError::FieldMismatch {
             field,
-            reason: error.to_string(),
+            reason: shortened(error.to_string()),
         })
     }
+}
+
+/// A mismatch's message quotes the value that broke the schema: only its start, so a
+/// megabyte argument is not sent back in the refusal (nor kept in a run's error).
+fn shortened(mut message: String) -> String {
+    const SHOWN_CHARS: usize = 300;
+    if let Some((end, _)) = message.char_indices().nth(SHOWN_CHARS) {
+        message.truncate(end);
+        message.push('…');
+    }
+    message
 }
 
 /// A starting input for the launch dialog: defaults where the schema has them, otherwise
@@ -168,6 +179,17 @@ mod tests {
             .expect_err("missing")
             .to_string();
         assert!(err.contains("\"csv\" is a required property"), "{err}");
+    }
+
+    #[test]
+    fn a_mismatch_quotes_only_the_start_of_a_long_value() {
+        let severity = json!({"type": "object", "properties": {
+            "severity": {"type": "string", "enum": ["low", "high"]}}});
+        let err = check(&severity, &json!({"severity": "x".repeat(1 << 20)}))
+            .expect_err("not one of")
+            .to_string();
+        assert!(err.starts_with("field `severity`: \"xxx"), "{err}");
+        assert!(err.ends_with('…') && err.len() < 400, "{} bytes", err.len());
     }
 
     #[test]
