@@ -5,6 +5,7 @@
 //! run-and-record path, the failure report's checks) and does it.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 
@@ -13,8 +14,11 @@ use crate::config::Config;
 use crate::jobs::run::{RecordedRun, Recorder, RunJob, RunJobError};
 use crate::jobs::validation::{Validated, validate_and_record};
 use crate::lookup;
-use crate::model::{FailureRecord, RunOrigin, RunStatus, Tier, ToolEntry, ToolId};
-use crate::quality::{FailureReport, FailureReportError, ToolStats};
+use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Tier, ToolEntry, ToolId};
+use crate::quality::{
+    AGENT_REPORT_HOURS, FailureReport, FailureReportError, ToolStats, check_agent_run,
+    failures_a_run_carries,
+};
 use crate::review::evolve::EvolveProgress;
 use crate::review::gc::GcReport;
 use crate::review::validate::ValidateError;
@@ -23,7 +27,7 @@ use crate::runner::confine::Confinement;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{RunError, RunRequest};
-use crate::store::{SharedStore, StoreError, StoreOnDemand};
+use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
 
 /// What a front end can ask.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +53,9 @@ pub enum Command {
         max_attempts: usize,
         confirmed: bool,
     },
-    /// A failure a person or an agent saw; `run` is the run it was seen in, when known.
+    /// A failure a person or an agent saw; `run` is the run it was seen in, when known. An
+    /// agent's report (origin `mcp`) counts only as the failure of its own recent run: the
+    /// one named, else its newest run of the tool.
     MarkFailure {
         tool: ToolId,
         report: FailureReport,
@@ -487,30 +493,86 @@ fn call_candidates(
     found
 }
 
+/// Records a failure a person or an agent reported. A person's counts as given; an agent's
+/// only as the failure of a run it made (`agent_run`), each run reported once: otherwise an
+/// agent could drive any tool's quality to 0 without ever running it.
 fn mark_failure(
     ctx: &Context,
     spec: &ToolId,
     report: FailureReport,
     run: Option<i64>,
 ) -> Result<Applied, CommandError> {
+    report.check()?;
     let entry = find(ctx, spec)?;
-    let mut failure = report.into_record(
-        &entry.name,
-        &entry.version,
-        ctx.origin,
-        crate::clock::now_rfc3339(),
-    )?;
-    failure.run_id = run;
     let shared = ctx.store.get()?;
     let store = &mut shared.lock();
-    let mut recorded = [failure];
-    store.insert_failures(&mut recorded)?;
-    let [failure] = recorded;
+    let failure = if ctx.origin == RunOrigin::Mcp {
+        let run = agent_run(ctx, store, spec, run)?;
+        let mut failure = report.into_record(
+            &run.tool,
+            &run.version,
+            ctx.origin,
+            crate::clock::now_rfc3339(),
+        )?;
+        failure.run_id = Some(run.id);
+        if !store.insert_failure_within(&mut failure, failures_a_run_carries(&run))? {
+            return Err(FailureReportError::AlreadyReported { run: run.id }.into());
+        }
+        failure
+    } else {
+        let mut failure = report.into_record(
+            &entry.name,
+            &entry.version,
+            ctx.origin,
+            crate::clock::now_rfc3339(),
+        )?;
+        failure.run_id = run;
+        let mut recorded = [failure];
+        store.insert_failures(&mut recorded)?;
+        let [failure] = recorded;
+        failure
+    };
     let quality = store
         .stats_for(&entry.name)?
         .unwrap_or_else(|| ToolStats::unused(&entry.name))
         .quality;
     Ok(Applied::FailureMarked { failure, quality })
+}
+
+/// The run an agent's failure report is of: the one it names, or else its newest run of the
+/// tool; either way its own run over MCP, of that tool, from the last day.
+fn agent_run(
+    ctx: &Context,
+    store: &Store,
+    spec: &ToolId,
+    named: Option<i64>,
+) -> Result<RunRecord, CommandError> {
+    let client = ctx.client.as_deref().unwrap_or_default();
+    let window = Duration::from_secs(AGENT_REPORT_HOURS * 60 * 60);
+    let since = crate::clock::rfc3339(
+        SystemTime::now()
+            .checked_sub(window)
+            .unwrap_or(SystemTime::UNIX_EPOCH),
+    );
+    let run = match named {
+        Some(id) => store
+            .run(id)?
+            .ok_or_else(|| FailureReportError::NotItsRun {
+                run: id,
+                problem: "does not exist".into(),
+            })?,
+        None => {
+            let version = spec.version.as_ref().map(ToString::to_string);
+            store
+                .newest_run_by_client(&spec.name, version.as_deref(), client, &since)?
+                .ok_or_else(|| FailureReportError::NoRunToReport {
+                    tool: spec.to_string(),
+                    client: client.to_string(),
+                })?
+        }
+    };
+    check_agent_run(&run, spec, client, &since)?;
+    Ok(run)
 }
 
 /// `jobs::blocking` for a command's file and store work.
@@ -647,6 +709,102 @@ mod tests {
             .list_failures(Some("greet"), 10)
             .expect("read");
         assert_eq!(stored.len(), 1);
+    }
+
+    #[test]
+    fn an_agents_failure_report_counts_only_as_the_failure_of_its_own_recent_run() {
+        let (_dir, mut ctx) = workspace(&[("approved", "greet", "low", "")]);
+        ctx.origin = RunOrigin::Mcp;
+        ctx.client = Some("agent".into());
+        let rt = runtime();
+        let report = |run: Option<i64>| Command::MarkFailure {
+            tool: ToolId::named("greet"),
+            report: FailureReport {
+                scenario: "greets".into(),
+                error: "wrong".into(),
+                severity: Severity::Critical,
+                tag: None,
+            },
+            run,
+        };
+        let store = ctx.store.get().expect("store");
+        let quality = || {
+            store
+                .lock()
+                .stats_for("greet")
+                .expect("stats")
+                .map_or(ToolStats::unused("greet").quality, |s| s.quality)
+        };
+        let untouched = quality();
+        for _ in 0..50 {
+            let refused = rt.block_on(apply(&ctx, report(None))).err();
+            assert!(
+                matches!(
+                    refused,
+                    Some(CommandError::Report(
+                        FailureReportError::NoRunToReport { .. }
+                    ))
+                ),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(quality(), untouched);
+        assert!(
+            store
+                .lock()
+                .list_failures(None, 10)
+                .expect("list")
+                .is_empty()
+        );
+
+        // Runs of the tool: one by another client, one by this agent that failed.
+        let run_by = |client: &str, status: RunStatus| RunRecord {
+            origin: RunOrigin::Mcp,
+            client: Some(client.into()),
+            status,
+            started_at: crate::clock::now_rfc3339(),
+            ..crate::store::runs::tests::sample_run("greet", "")
+        };
+        let mut theirs = run_by("other", RunStatus::Ok);
+        store.lock().record_run(&mut theirs, None).expect("run");
+        let refused = rt.block_on(apply(&ctx, report(Some(theirs.id)))).err();
+        assert!(
+            matches!(
+                refused,
+                Some(CommandError::Report(FailureReportError::NotItsRun { .. }))
+            ),
+            "{refused:?}"
+        );
+        let mut mine = run_by("agent", RunStatus::Failed);
+        let mut automatic = crate::runner::record::automatic_failure(&mine);
+        store
+            .lock()
+            .record_run(&mut mine, automatic.as_mut())
+            .expect("run");
+        let after_run = quality();
+        let Ok(Applied::FailureMarked {
+            failure,
+            quality: q,
+        }) = rt.block_on(apply(&ctx, report(None)))
+        else {
+            panic!("the report of the agent's own run is recorded");
+        };
+        assert_eq!(failure.run_id, Some(mine.id));
+        assert!((after_run - q - 0.20).abs() < 1e-9, "{after_run} -> {q}");
+        // Each run is reported once, named or not.
+        for run in [None, Some(mine.id)] {
+            let again = rt.block_on(apply(&ctx, report(run))).err();
+            assert!(
+                matches!(
+                    again,
+                    Some(CommandError::Report(
+                        FailureReportError::AlreadyReported { .. }
+                    ))
+                ),
+                "{again:?}"
+            );
+        }
+        assert_eq!(quality(), q);
     }
 
     #[test]

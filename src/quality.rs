@@ -1,5 +1,6 @@
 //! Tool quality (DESIGN §3): one score in 0..1 from usage, success, speed and failures, and
-//! the checks a hand-reported failure must pass before it may lower that score.
+//! the checks a hand-reported failure must pass before it may lower that score: bounded
+//! texts, and for an agent's report, a run of its own that it reports once.
 //!
 //! Pure functions over numbers the store gathers; this module never does I/O.
 
@@ -8,7 +9,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::bounded::{self, TooLong};
-use crate::model::{FailureRecord, RunOrigin, RunStatus, Severity, Tier, ToolEntry};
+use crate::model::{
+    FailureRecord, RunOrigin, RunRecord, RunStatus, Severity, Tier, ToolEntry, ToolId,
+};
+use crate::runner::record::automatic_failure;
 
 /// A tool's record over all its runs and failures (every version of one name).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -166,6 +170,53 @@ pub enum FailureReportError {
         "tag {0:?} is not a valid negative tag (lowercase letters, digits and '-', starting with a letter or digit, at most 41 characters, e.g. not-for-json)"
     )]
     BadTag(String),
+    #[error(
+        "run_id: {client} made no run of {tool} over MCP in the last {AGENT_REPORT_HOURS} hours; an agent reports a failure of a run it made (call the tool, then report)"
+    )]
+    NoRunToReport { tool: String, client: String },
+    #[error("run_id: run #{run} {problem}")]
+    NotItsRun { run: i64, problem: String },
+    #[error("run_id: run #{run} is already reported; an agent reports each of its runs once")]
+    AlreadyReported { run: i64 },
+}
+
+/// How long after its run an agent may report a failure of it.
+pub const AGENT_REPORT_HOURS: u64 = 24;
+
+/// The failures a run may carry: its automatic one when it failed, and one report. An agent
+/// reports a failure only of its own runs, each once, so no number of reports lowers a
+/// tool's quality more than the agent's own use of it can.
+pub fn failures_a_run_carries(run: &RunRecord) -> usize {
+    1 + usize::from(automatic_failure(run).is_some())
+}
+
+/// Whether the MCP client `client` may report a failure of `tool` seen in `run`: its own run
+/// over MCP, of that tool (and version, when `tool` names one), started at `since` or later.
+pub fn check_agent_run(
+    run: &RunRecord,
+    tool: &ToolId,
+    client: &str,
+    since: &str,
+) -> Result<(), FailureReportError> {
+    let problem = if run.origin != RunOrigin::Mcp || run.client.as_deref() != Some(client) {
+        format!("was not made by {client} over MCP")
+    } else if run.tool != tool.name {
+        format!("is a run of {}, not of {}", run.tool, tool.name)
+    } else if tool
+        .version
+        .as_ref()
+        .is_some_and(|v| v.to_string() != run.version)
+    {
+        format!("is a run of {}@{}, not of {tool}", run.tool, run.version)
+    } else if run.started_at.as_str() < since {
+        format!("started more than {AGENT_REPORT_HOURS} hours ago")
+    } else {
+        return Ok(());
+    };
+    Err(FailureReportError::NotItsRun {
+        run: run.id,
+        problem,
+    })
 }
 
 /// A failure reported by a person or an agent (CLI `mark-failure`, the TUI, MCP).
@@ -421,6 +472,76 @@ mod tests {
         ] {
             assert_eq!(refused(report).to_string(), says);
         }
+    }
+
+    #[test]
+    fn an_agent_reports_only_its_own_recent_runs_of_the_tool() {
+        let run = RunRecord {
+            id: 7,
+            tool: "slugify".into(),
+            version: "1.0.0".into(),
+            tier: Tier::Core,
+            input: "{}".into(),
+            started_at: "2026-11-21T10:00:00.000Z".into(),
+            duration_ms: 5,
+            exit_code: Some(0),
+            signal: None,
+            peak_memory_kb: None,
+            bytes_out: 0,
+            status: RunStatus::Ok,
+            origin: RunOrigin::Mcp,
+            client: Some("agent".into()),
+            log_dir: None,
+            sandbox: String::new(),
+            error: None,
+        };
+        let since = "2026-11-20T12:00:00.000Z";
+        let spec = |s: &str| s.parse::<ToolId>().expect("spec");
+        assert_eq!(
+            check_agent_run(&run, &spec("slugify"), "agent", since),
+            Ok(())
+        );
+        assert_eq!(
+            check_agent_run(&run, &spec("slugify@1.0.0"), "agent", since),
+            Ok(())
+        );
+        let problem = |run: &RunRecord, tool: &str, client: &str, since: &str| {
+            check_agent_run(run, &spec(tool), client, since)
+                .expect_err("refused")
+                .to_string()
+        };
+        assert_eq!(
+            problem(&run, "slugify", "other", since),
+            "run_id: run #7 was not made by other over MCP"
+        );
+        let by_hand = RunRecord {
+            origin: RunOrigin::Cli,
+            client: None,
+            ..run.clone()
+        };
+        assert_eq!(
+            problem(&by_hand, "slugify", "agent", since),
+            "run_id: run #7 was not made by agent over MCP"
+        );
+        assert_eq!(
+            problem(&run, "word_count", "agent", since),
+            "run_id: run #7 is a run of slugify, not of word_count"
+        );
+        assert_eq!(
+            problem(&run, "slugify@2.0.0", "agent", since),
+            "run_id: run #7 is a run of slugify@1.0.0, not of slugify@2.0.0"
+        );
+        assert_eq!(
+            problem(&run, "slugify", "agent", "2026-11-21T10:00:00.001Z"),
+            "run_id: run #7 started more than 24 hours ago"
+        );
+        // A failed run carries its automatic failure besides the one report.
+        assert_eq!(failures_a_run_carries(&run), 1);
+        let failed = RunRecord {
+            status: RunStatus::Failed,
+            ..run
+        };
+        assert_eq!(failures_a_run_carries(&failed), 2);
     }
 
     #[test]

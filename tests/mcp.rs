@@ -1407,9 +1407,12 @@ async fn a_proposal_approved_in_another_process_is_announced_listed_and_callable
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn report_failure_records_a_failure_from_mcp_and_refuses_bad_reports() {
+async fn report_failure_records_a_failure_of_the_agents_run_and_refuses_bad_reports() {
     let ws = Workspace::sample();
     let (client, _) = ws.connect().await;
+    let slug = call(&client, "slugify", json!({"text": "Ωμέγα"})).await;
+    assert!(!is_error(&slug), "{}", text_of(&slug));
+    let run_id = ws.runs_of("slugify")[0]["id"].clone();
     let result = call(
         &client,
         "toolbench_report_failure",
@@ -1418,6 +1421,7 @@ async fn report_failure_records_a_failure_from_mcp_and_refuses_bad_reports() {
     )
     .await;
     assert!(!is_error(&result), "{result:?}");
+    assert_eq!(result.structured_content.expect("answer")["run_id"], run_id);
     let failures = ws.cli_json(&["failures", "--json"]);
     let failures = failures.as_array().expect("failures array");
     assert_eq!(failures.len(), 1, "{failures:?}");
@@ -1427,6 +1431,7 @@ async fn report_failure_records_a_failure_from_mcp_and_refuses_bad_reports() {
     assert_eq!(failure["origin"], "mcp");
     assert_eq!(failure["severity"], "medium");
     assert_eq!(failure["scenario"], "slug of a Greek title");
+    assert_eq!(failure["run_id"], run_id);
 
     for (arguments, says) in [
         (
@@ -1440,6 +1445,18 @@ async fn report_failure_records_a_failure_from_mcp_and_refuses_bad_reports() {
         (
             json!({"tool": "slugify", "scenario": "s", "error": "e"}),
             "severity",
+        ),
+        (
+            json!({"tool": "slugify", "scenario": "s", "error": "e", "severity": "low"}),
+            &format!("run_id: run #{run_id} is already reported"),
+        ),
+        (
+            json!({"tool": "slugify", "scenario": "s", "error": "e", "severity": "low", "run_id": 999_999}),
+            "run_id: run #999999 does not exist",
+        ),
+        (
+            json!({"tool": "word_count", "scenario": "s", "error": "e", "severity": "low", "run_id": run_id}),
+            "is a run of slugify, not of word_count",
         ),
     ] {
         let result = call(&client, "toolbench_report_failure", arguments.clone()).await;
@@ -1456,6 +1473,95 @@ async fn report_failure_records_a_failure_from_mcp_and_refuses_bad_reports() {
         Some(1),
         "no failure recorded by bad reports"
     );
+    client.cancel().await.expect("close the session");
+}
+
+/// The quality of `name` as `toolbench stats --json` ranks it.
+fn quality_of(ws: &Workspace, name: &str) -> f64 {
+    let stats = ws.cli_json(&["stats", "--json"]);
+    stats
+        .as_array()
+        .expect("stats --json is an array")
+        .iter()
+        .find(|s| s["name"] == name)
+        .and_then(|s| s["quality"].as_f64())
+        .unwrap_or_else(|| panic!("{name} in {stats}"))
+}
+
+/// An agent cannot drive a tool's quality down without using it: reports of runs it never
+/// made change nothing, and one of its own failing run counts, once, for that client only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_failure_reports_without_runs_leave_quality_unchanged_and_one_of_a_real_run_counts() {
+    let ws = Workspace::sample();
+    ws.shell_tool("flaky", "echo broken >&2\nexit 3\n");
+    let (client, _) = ws.connect().await;
+    let report = |tool: &str| json!({"tool": tool, "scenario": "any input", "error": "it is bad", "severity": "critical"});
+    let core_before = quality_of(&ws, "word_count");
+    for _ in 0..50 {
+        let result = call(&client, "toolbench_report_failure", report("word_count")).await;
+        assert!(is_error(&result), "{}", text_of(&result));
+        assert!(
+            text_of(&result).contains(&format!(
+                "run_id: {CLIENT_NAME} made no run of word_count over MCP in the last 24 hours"
+            )),
+            "{}",
+            text_of(&result)
+        );
+    }
+    assert_eq!(quality_of(&ws, "word_count"), core_before);
+    assert_eq!(ws.cli_json(&["failures", "--json"]), json!([]));
+
+    let failed = call(&client, "flaky", json!({})).await;
+    assert!(is_error(&failed), "{}", text_of(&failed));
+    let run_id = ws.runs_of("flaky")[0]["id"].as_i64().expect("run id");
+    assert!(text_of(&failed).contains(&format!("(run #{run_id})")));
+    let after_run = quality_of(&ws, "flaky");
+
+    // Another client cannot report this client's run.
+    let transport = TokioChildProcess::new(ws.server_command()).expect("spawn toolbench mcp");
+    let other = NamedClient("someone-else".into())
+        .serve(transport)
+        .await
+        .expect("initialize");
+    let mut theirs = report("flaky");
+    theirs["run_id"] = json!(run_id);
+    let refused = other
+        .call_tool(
+            CallToolRequestParams::new("toolbench_report_failure")
+                .with_arguments(object(theirs.clone())),
+        )
+        .await
+        .expect("call");
+    assert!(
+        text_of(&refused).contains(&format!("run #{run_id} was not made by someone-else")),
+        "{}",
+        text_of(&refused)
+    );
+    assert_eq!(quality_of(&ws, "flaky"), after_run);
+
+    let counted = call(&client, "toolbench_report_failure", theirs).await;
+    assert!(!is_error(&counted), "{}", text_of(&counted));
+    let after_report = quality_of(&ws, "flaky");
+    assert!(
+        (after_run - after_report - 0.20).abs() < 1e-6,
+        "a critical report takes 0.20: {after_run} -> {after_report}"
+    );
+    for _ in 0..5 {
+        let again = call(&client, "toolbench_report_failure", report("flaky")).await;
+        assert!(
+            text_of(&again).contains("is already reported"),
+            "{}",
+            text_of(&again)
+        );
+    }
+    assert_eq!(quality_of(&ws, "flaky"), after_report);
+    let failures = ws.cli_json(&["failures", "--json"]);
+    assert_eq!(
+        failures.as_array().map(Vec::len),
+        Some(2),
+        "the run's automatic failure and the report: {failures}"
+    );
+    other.cancel().await.expect("close");
     client.cancel().await.expect("close the session");
 }
 

@@ -127,7 +127,7 @@ pub fn definitions() -> Vec<Tool> {
         tool(
             REPORT_FAILURE,
             "Report a tool failure",
-            "Report that a tool of this workspace failed or gave a wrong answer; it lowers the tool's quality and shows in its history. A negative `tag` such as not-for-json says what the tool is not for.",
+            "Report that a tool of this workspace failed or gave a wrong answer in a run you made: it lowers the tool's quality and shows in its history. The report is of your own run of the tool from the last 24 hours, `run_id` (the `run #N` a failed call answers with) or else your newest run of it; each run is reported once. A negative `tag` such as not-for-json says what the tool is not for.",
             json!({
                 "type": "object",
                 "properties": {
@@ -135,7 +135,8 @@ pub fn definitions() -> Vec<Tool> {
                     "scenario": {"type": "string", "description": format!("What the tool was asked to do (at most {failure_text})")},
                     "error": {"type": "string", "description": format!("What went wrong (at most {failure_text})")},
                     "severity": {"type": "string", "enum": ["low", "medium", "high", "critical"]},
-                    "tag": {"type": "string", "description": "A negative tag such as not-for-json"}
+                    "tag": {"type": "string", "description": "A negative tag such as not-for-json"},
+                    "run_id": {"type": "integer", "description": "The run the failure was seen in; default: your newest run of the tool"}
                 },
                 "required": ["tool", "scenario", "error", "severity"],
                 "additionalProperties": false
@@ -173,7 +174,7 @@ pub async fn call(
         PROPOSE => propose_tool(shared, &arguments, client).await,
         REQUEST => request_tool::request_tool(shared, &arguments, client).await,
         REVIEW_STATUS => review_status(shared, &arguments, client).await,
-        _ => report_failure(shared, &arguments).await,
+        _ => report_failure(shared, &arguments, client).await,
     };
     match result {
         Ok(value) => CallToolResult::structured(value),
@@ -315,7 +316,11 @@ async fn review_status(
     Ok(json!({ "requests": requests, "proposals": proposals }))
 }
 
-async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value, OwnToolError> {
+async fn report_failure(
+    shared: &Arc<Shared>,
+    arguments: &Value,
+    client: String,
+) -> Result<Value, OwnToolError> {
     let tool = text(arguments, "tool").unwrap_or_default();
     crate::bounded::check("tool", tool, MAX_TOOL_SPEC_BYTES)?;
     let command = Command::MarkFailure {
@@ -326,10 +331,10 @@ async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value
             severity: text(arguments, "severity").unwrap_or_default().parse()?,
             tag: text(arguments, "tag").map(str::to_string),
         },
-        run: None,
+        run: arguments.get("run_id").and_then(Value::as_i64),
     };
     let Applied::FailureMarked { failure, .. } =
-        command::apply(&shared.commands(None), command).await?
+        command::apply(&shared.commands(Some(client)), command).await?
     else {
         return Err(OwnToolError::Unanswered);
     };
@@ -338,6 +343,7 @@ async fn report_failure(shared: &Arc<Shared>, arguments: &Value) -> Result<Value
         "tool": failure.tool,
         "version": failure.version,
         "severity": failure.severity,
+        "run_id": failure.run_id,
     }))
 }
 

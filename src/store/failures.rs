@@ -26,6 +26,36 @@ impl Store {
         result.map_err(|e| super::sqlite_error(&path, e))
     }
 
+    /// Records `failure` of run `failure.run_id` unless that run already carries `max`
+    /// failures; `false` when it does. The count and the insert are one write transaction,
+    /// so of two processes reporting one run at once, one is told it was reported.
+    pub fn insert_failure_within(
+        &mut self,
+        failure: &mut FailureRecord,
+        max: usize,
+    ) -> Result<bool, StoreError> {
+        let path = self.path.clone();
+        let result = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .and_then(|tx| {
+                let carried: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM failures WHERE run_id = ?1",
+                    [failure.run_id],
+                    |row| row.get(0),
+                )?;
+                if usize::try_from(carried).unwrap_or(usize::MAX) >= max {
+                    return Ok(false);
+                }
+                insert_failure(&tx, failure)?;
+                tx.commit().map(|()| true)
+            });
+        if !matches!(result, Ok(true)) {
+            failure.id = 0;
+        }
+        result.map_err(|e| super::sqlite_error(&path, e))
+    }
+
     /// The newest `limit` failures, of one tool when `tool` is given.
     pub fn list_failures(
         &self,
@@ -202,6 +232,27 @@ pub(crate) mod tests {
         assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
         assert!(failures.iter().all(|f| f.id == 0));
         assert!(store.list_failures(None, 50).expect("list").is_empty());
+    }
+
+    #[test]
+    fn a_run_takes_failures_up_to_its_bound_and_no_more() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let mut runs = [sample_run("a", "2026-11-21T10:00:00.000Z")];
+        store.insert_runs(&mut runs).expect("run");
+        let of_run = || FailureRecord {
+            run_id: Some(runs[0].id),
+            ..sample_failure("a", "2026-11-21T10:00:01.000Z", Severity::Low)
+        };
+        let mut first = of_run();
+        assert!(store.insert_failure_within(&mut first, 2).expect("first"));
+        assert!(first.id > 0);
+        let mut second = of_run();
+        assert!(store.insert_failure_within(&mut second, 2).expect("second"));
+        let mut third = of_run();
+        assert!(!store.insert_failure_within(&mut third, 2).expect("third"));
+        assert_eq!(third.id, 0);
+        assert_eq!(store.list_failures(Some("a"), 10).expect("list").len(), 2);
     }
 
     #[test]

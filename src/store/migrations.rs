@@ -197,6 +197,8 @@ const MIGRATIONS: &[&str] = &[
     // 10: runs found by their folder: every run handed off (`toolbench run`) or left behind
     // is looked up so before it is stored, and the workbench follows other processes' runs so.
     "CREATE INDEX runs_by_log_dir ON runs (log_dir);",
+    // 11: the failures of one run, counted before an agent's report of that run is stored.
+    "CREATE INDEX failures_by_run ON failures (run_id);",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -121,6 +121,27 @@ impl Store {
         rows.next().transpose().map_err(|e| self.error(e))
     }
 
+    /// The newest run of `tool` (of `version`, when given) that the MCP client `client`
+    /// started at `since` or later.
+    pub fn newest_run_by_client(
+        &self,
+        tool: &str,
+        version: Option<&str>,
+        client: &str,
+        since: &str,
+    ) -> Result<Option<RunRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE tool = ?1 AND started_at >= ?2
+             AND origin = 'mcp' AND client = ?3 AND (?4 IS NULL OR version = ?4)
+             ORDER BY started_at DESC, id DESC LIMIT 1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let mut rows = stmt
+            .query_map(params![tool, since, client, version], run_from_row)
+            .map_err(|e| self.error(e))?;
+        rows.next().transpose().map_err(|e| self.error(e))
+    }
+
     fn select_runs(
         &self,
         tool: Option<&str>,
@@ -269,6 +290,48 @@ pub(crate) mod tests {
             sandbox: "rlimits".into(),
             error: None,
         }
+    }
+
+    #[test]
+    fn the_newest_run_by_a_client_is_its_own_over_mcp_of_that_tool_and_recent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let run = |at: &str, client: Option<&str>, version: &str| RunRecord {
+            origin: if client.is_some() {
+                RunOrigin::Mcp
+            } else {
+                RunOrigin::Cli
+            },
+            client: client.map(str::to_string),
+            version: version.into(),
+            ..sample_run("a", at)
+        };
+        let mut runs = [
+            run("2026-11-21T09:00:00.000Z", Some("agent"), "1.0.0"),
+            run("2026-11-21T10:00:00.000Z", Some("agent"), "1.0.0"),
+            run("2026-11-21T10:00:01.000Z", Some("agent"), "2.0.0"),
+            run("2026-11-21T11:00:00.000Z", Some("other"), "1.0.0"),
+            run("2026-11-21T12:00:00.000Z", None, "1.0.0"),
+        ];
+        store.insert_runs(&mut runs).expect("runs");
+        let newest = |version, since| {
+            store
+                .newest_run_by_client("a", version, "agent", since)
+                .expect("read")
+                .map(|r| r.id)
+        };
+        assert_eq!(newest(None, "2026-11-21T00:00:00Z"), Some(runs[2].id));
+        assert_eq!(
+            newest(Some("1.0.0"), "2026-11-21T00:00:00Z"),
+            Some(runs[1].id)
+        );
+        assert_eq!(newest(Some("1.0.0"), "2026-11-21T10:00:00.001Z"), None);
+        assert_eq!(
+            store
+                .newest_run_by_client("b", None, "agent", "2026-11-21T00:00:00Z")
+                .expect("read"),
+            None
+        );
     }
 
     #[test]
