@@ -1591,7 +1591,7 @@ async fn agent_texts_over_their_bounds_are_refused_and_nothing_is_stored() {
         (
             "toolbench_report_failure",
             report("tag", json!("t".repeat(1 << 20))),
-            "tag: 1 MiB long; at most 41 bytes are accepted",
+            "is not a valid negative tag (lowercase letters, digits and '-', starting with a letter or digit, at most 41 characters",
         ),
         (
             "toolbench_report_failure",
