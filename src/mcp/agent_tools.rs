@@ -60,7 +60,7 @@ const UNNAMED_CLIENT: &str = "unnamed-client";
 /// The longest client name kept with runs, proposals, requests and calls; a longer one is cut
 /// there: the name is a label the client chose at `initialize`, and refusing it would refuse
 /// every call of the session.
-pub const MAX_CLIENT_NAME_BYTES: usize = 128;
+const MAX_CLIENT_NAME_BYTES: usize = 128;
 
 /// The longest `tool` a failure report may name: a tool name, `@` and a version.
 const MAX_TOOL_SPEC_BYTES: usize = 128;

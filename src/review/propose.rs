@@ -95,7 +95,7 @@ impl ProposalLimits {
 /// What each file costs besides its text and its path: the inode, the folder entry and the
 /// write an empty file costs too (an ext4 inode is 256 bytes). Without it, 30,000 empty files
 /// with short names fit in 1 MiB.
-pub const PER_FILE_BYTES: u64 = 256;
+const PER_FILE_BYTES: u64 = 256;
 
 /// Why a proposal was refused. Nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -133,7 +133,7 @@ pub enum ProposalError {
     #[error("{tool}: no folder is free for it in experimental/ ({taken} are taken)")]
     NoFreeFolder { tool: String, taken: String },
     #[error(transparent)]
-    Locked(#[from] ReviewError),
+    Lock(#[from] ReviewError),
     #[error("cannot write the proposal")]
     Write(#[from] SafeFsError),
 }
