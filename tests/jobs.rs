@@ -291,6 +291,14 @@ fn candidate_with_a_case() -> (tempfile::TempDir, ToolEntry) {
         "input = '{}'\nexpect_stdout_contains = \"ok\"\n",
     )
     .expect("case");
+    // Read again: validation judges the folder as it is, case included.
+    let entry = load_path(
+        ws.path(),
+        Tier::Experimental,
+        &entry.path,
+        ScanLimits::default(),
+    )
+    .expect("the candidate");
     (ws, entry)
 }
 
