@@ -181,7 +181,7 @@ impl Context {
     ) -> Self {
         let recorder = Recorder::Store(store.clone());
         Self::with(
-            root,
+            ReviewContext::from_config(root, config),
             config,
             StoreOnDemand::opened(root, store),
             recorder,
@@ -193,20 +193,21 @@ impl Context {
     /// records off to the next process that opens it (`Recorder::HandOff`): `toolbench run`.
     pub fn handing_off(root: &std::path::Path, config: &Config, origin: RunOrigin) -> Self {
         let store = StoreOnDemand::new(root);
-        Self::with(root, config, store, Recorder::HandOff, origin)
+        let review = ReviewContext::for_runs(root, config);
+        Self::with(review, config, store, Recorder::HandOff, origin)
     }
 
     fn with(
-        root: &std::path::Path,
+        review: ReviewContext,
         config: &Config,
         store: StoreOnDemand,
         recorder: Recorder,
         origin: RunOrigin,
     ) -> Self {
         Self {
-            review: ReviewContext::from_config(root, config),
             run_policy: RunPolicy::of(config),
-            confinement: Confinement::new(root, config),
+            confinement: Confinement::new(&review.root, config),
+            review,
             recorder,
             store,
             origin,

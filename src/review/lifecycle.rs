@@ -65,8 +65,17 @@ impl ReviewContext {
 
     pub fn from_config(root: &Path, config: &Config) -> Self {
         ReviewContext {
-            root: root.to_path_buf(),
             who: config.reviewer_name(),
+            ..Self::for_runs(root, config)
+        }
+    }
+
+    /// The context of a command that only runs tools (`toolbench run`): it decides nothing,
+    /// so the reviewer's name, which may take a look in the user database, is not looked up.
+    pub fn for_runs(root: &Path, config: &Config) -> Self {
+        ReviewContext {
+            root: root.to_path_buf(),
+            who: String::new(),
             git_auto_commit: config.git_auto_commit,
             evolve_command: config.evolve_command.clone(),
             evolve_network: config.evolve_network,

@@ -170,17 +170,15 @@ pub(super) fn build(
         .collect();
     // Mount points are made later beneath these paths, so a folder covering one stays
     // writable until `seal_covers`.
-    let later: Vec<&Path> = [policy.scratch_dir.as_path()]
-        .into_iter()
-        .chain(policy.visible.iter().map(PathBuf::as_path))
-        .chain(to_hide.iter().map(|(path, _)| path.as_path()))
-        .collect();
+    let later = Beneath::of(
+        [policy.scratch_dir.as_path()]
+            .into_iter()
+            .chain(policy.visible.iter().map(PathBuf::as_path))
+            .chain(to_hide.iter().map(|(path, _)| path.as_path())),
+    );
     for (path, folder) in &to_hide {
         match folder {
-            Some(true) => {
-                let holds_later = later.iter().any(|l| l != path && l.starts_with(path));
-                hiding.cover_folder(path, holds_later);
-            }
+            Some(true) => hiding.cover_folder(path, later.holds(path)),
             Some(false) => hiding.hide_file(path, &world.null),
             None => {}
         }
@@ -340,6 +338,32 @@ fn locked_flags(point: &Path) -> io::Result<libc::c_ulong> {
         .fold(0, |acc, (_, ms)| acc | ms))
 }
 
+/// Paths, sorted as bytes, to ask which folder holds one of them: a run hides a folder per
+/// workspace of its user, and asking each against all (two hundred of them, component by
+/// component) cost milliseconds on the run's path.
+struct Beneath(Vec<Vec<u8>>);
+
+impl Beneath {
+    fn of<'p>(paths: impl Iterator<Item = &'p Path>) -> Self {
+        let mut paths: Vec<Vec<u8>> = paths.map(|p| p.as_os_str().as_bytes().to_vec()).collect();
+        paths.sort();
+        Self(paths)
+    }
+
+    /// True when a path strictly beneath `folder` is among them. The paths beneath a folder
+    /// sort together, right from `folder/` on.
+    fn holds(&self, folder: &Path) -> bool {
+        let mut prefix = folder.as_os_str().as_bytes().to_vec();
+        if prefix.last() != Some(&b'/') {
+            prefix.push(b'/');
+        }
+        let first = self.0.partition_point(|p| p.as_slice() < prefix.as_slice());
+        self.0
+            .get(first)
+            .is_some_and(|p| p.starts_with(&prefix) && p.len() > prefix.len())
+    }
+}
+
 /// The hidden layer as it is built: files get an empty read-only stand-in (`/dev/null`),
 /// folders an empty tmpfs.
 #[derive(Default)]
@@ -348,6 +372,10 @@ struct Hiding {
     failed: Vec<(PathBuf, io::Error)>,
     /// The covering tmpfs mounts still writable, for `seal_covers`.
     covers: Vec<PathBuf>,
+    /// The first read-only cover made, which every later one binds: a bind of it costs a
+    /// third of a tmpfs of its own, and a run hides as many folders as the user has
+    /// workspaces.
+    empty: Option<OwnedFd>,
 }
 
 impl Hiding {
@@ -364,8 +392,14 @@ impl Hiding {
     /// Covers `path` with an empty tmpfs, read-only at once unless mount points are to be made
     /// in it (`holds_later`).
     fn cover_folder(&mut self, path: &Path, holds_later: bool) {
-        let flags = if holds_later { 0 } else { libc::MS_RDONLY };
-        let result = mount_tmpfs(path, SMALL_TMPFS, flags);
+        let result = match (&self.empty, holds_later) {
+            // A bind keeps the flags of the mount it comes from: read-only already.
+            (Some(empty), false) => bind(&fd_path(empty), path, false),
+            (None, false) => mount_tmpfs(path, SMALL_TMPFS, libc::MS_RDONLY).inspect(|()| {
+                self.empty = open_path(path).ok();
+            }),
+            (_, true) => mount_tmpfs(path, SMALL_TMPFS, 0),
+        };
         if result
             .as_ref()
             .is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
@@ -576,6 +610,31 @@ fn mount<S: AsRef<Path>, T: AsRef<Path>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_holds_the_paths_beneath_it_and_no_sibling_or_itself() {
+        let later = Beneath::of(
+            [
+                "/w/.toolbench/runs/r1/scratch",
+                "/w/approved/x",
+                "/ws2/.toolbench",
+                "/a/b-c",
+                "/a/b0",
+            ]
+            .iter()
+            .map(Path::new),
+        );
+        assert!(later.holds(Path::new("/w/.toolbench")));
+        assert!(later.holds(Path::new("/w")));
+        assert!(later.holds(Path::new("/")));
+        assert!(!later.holds(Path::new("/ws2/.toolbench")), "itself");
+        assert!(!later.holds(Path::new("/ws")), "a sibling sharing a prefix");
+        assert!(
+            !later.holds(Path::new("/a/b")),
+            "b-c and b0 are siblings of b"
+        );
+        assert!(!later.holds(Path::new("/home/u/.ssh")));
+    }
 
     /// Runs `make_read_only` in a forked child with a mount namespace of its own, then has the
     /// child try to create a file in a folder of the host's. `None` when this machine gives
