@@ -95,7 +95,7 @@ impl Bench {
     }
 
     fn command(&self) -> Command {
-        let mut command = Command::new(BIN);
+        let mut command = Command::new(bin());
         command
             .arg("--root")
             .arg(self.root())
@@ -141,7 +141,7 @@ impl Bench {
     }
 
     async fn connect(&self) -> Client {
-        let mut command = tokio::process::Command::new(BIN);
+        let mut command = tokio::process::Command::new(bin());
         command
             .arg("--root")
             .arg(self.root())
@@ -464,7 +464,7 @@ async fn an_unanswered_call_expires_as_rejected_and_progress_keeps_the_client_wa
 async fn a_client_that_goes_away_takes_its_pending_call_off_the_queue() {
     let bench = Arc::new(Bench::new(""));
     // Own pipes, so the server outlives the client and must notice it left.
-    let mut server = tokio::process::Command::new(BIN)
+    let mut server = tokio::process::Command::new(bin())
         .arg("--root")
         .arg(bench.root())
         .arg("mcp")

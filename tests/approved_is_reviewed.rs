@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{BIN, stderr, stdout, text_of, toolbench_command};
+use common::{bin, stderr, stdout, text_of, toolbench_command};
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
     ProtocolVersion,
@@ -206,7 +206,7 @@ impl Bench {
     }
 
     async fn connect(&self) -> Client {
-        let mut command = tokio::process::Command::new(BIN);
+        let mut command = tokio::process::Command::new(bin());
         command
             .arg("--root")
             .arg(self.root())
@@ -936,7 +936,7 @@ impl Workbench {
             pixel_height: 0,
         };
         let pair = native_pty_system().openpty(size).expect("open pty");
-        let mut command = CommandBuilder::new(BIN);
+        let mut command = CommandBuilder::new(bin());
         command.arg("--root");
         command.arg(bench.root());
         command.env("TOOLBENCH_CONFIG_DIR", bench.config.path());

@@ -208,7 +208,7 @@ fn show_prints_manifest_and_accepts_name_at_version() {
 fn init_creates_a_workspace_with_gitignore() {
     let dir = tempfile::tempdir().expect("tempdir");
     let target = dir.path().join("ws");
-    let out = std::process::Command::new(BIN)
+    let out = std::process::Command::new(bin())
         .arg("init")
         .arg(&target)
         .output()
@@ -225,7 +225,7 @@ fn init_creates_a_workspace_with_gitignore() {
 
 #[test]
 fn completions_are_generated_for_bash() {
-    let out = std::process::Command::new(BIN)
+    let out = std::process::Command::new(bin())
         .args(["completions", "bash"])
         .output()
         .expect("run");

@@ -452,7 +452,7 @@ fn two_real_processes_racing_end_with_one_decision() {
     validate(root, "csv_to_json@1.3.0");
     let config = tempfile::tempdir().expect("config");
     let spawn = || {
-        Command::new(BIN)
+        Command::new(bin())
             .arg("--root")
             .arg(root)
             .args(["approve", "csv_to_json"])
@@ -516,7 +516,7 @@ fn no_space_during_the_second_move_puts_the_first_one_back() {
     let root = ws.path();
     validate(root, "csv_to_json@1.3.0");
     let config = tempfile::tempdir().expect("config");
-    let out = Command::new(BIN)
+    let out = Command::new(bin())
         .arg("--root")
         .arg(root)
         .args(["approve", "csv_to_json"])

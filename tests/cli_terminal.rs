@@ -31,7 +31,7 @@ fn hostile_workspace() -> tempfile::TempDir {
 
 /// Every byte the binary writes to a pseudo-terminal (stdout and stderr both).
 fn on_terminal(root: &Path, args: &[&str]) -> Vec<u8> {
-    let mut cmd = CommandBuilder::new(BIN);
+    let mut cmd = CommandBuilder::new(bin());
     cmd.arg("--root");
     cmd.arg(root);
     cmd.args(args);
@@ -125,7 +125,7 @@ fn stdout_to_a_file_stays_exact_while_stderr_on_the_terminal_is_made_visible() {
     let file = ws.path().join("out.bin");
     let mut cmd = CommandBuilder::new("sh");
     cmd.args(["-c", r#"exec "$0" --root "$1" run hostile > "$2""#]);
-    cmd.arg(BIN);
+    cmd.arg(bin());
     cmd.arg(ws.path());
     cmd.arg(&file);
     let text = assert_neutralised(&run_on_terminal(cmd));

@@ -20,7 +20,7 @@ use toolbench::review::journal::{CRASH_ENV, CRASH_POINTS};
 /// Runs the binary in `root` (so an abort leaves nothing in the repository), with `env`.
 fn run(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let config = tempfile::tempdir().expect("config dir");
-    let mut command = Command::new(BIN);
+    let mut command = Command::new(bin());
     command
         .arg("--root")
         .arg(root)

@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{BIN, minimal_manifest, write_tool};
+use common::{bin, minimal_manifest, write_tool};
 use toolbench::catalog::Catalog;
 use toolbench::catalog::scan::{ScanLimits, load_path};
 use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobError, RunJobEvent, RunObserver};
@@ -44,7 +44,7 @@ fn request(root: &Path, entry: &ToolEntry) -> RunRequest {
         input: None,
         origin: RunOrigin::Cli,
         client: None,
-        exe: PathBuf::from(BIN),
+        exe: bin(),
         preforked: Default::default(),
         confinement: Confinement::for_workspace(root).expect("config"),
     }
@@ -315,7 +315,7 @@ fn one_worker_queue(
         1,
         root.to_path_buf(),
         SharedStore::new(Store::open(root).expect("store")),
-        PathBuf::from(BIN),
+        bin(),
         move |event| tx.send(event).is_ok(),
     );
     (queue, rx)
@@ -476,7 +476,7 @@ async fn an_evolve_tells_that_its_evolver_runs_then_gives_the_new_candidate() {
     let store = SharedStore::new(Store::open(ws.path()).expect("store"));
     let config = toolbench::config::Config::defaults().expect("defaults");
     let mut ctx = Context::new(ws.path(), &config, store, RunOrigin::Tui);
-    ctx.review.exe = PathBuf::from(BIN);
+    ctx.review.exe = bin();
     let (tx, mut progress) = tokio::sync::mpsc::unbounded_channel();
     ctx.progress = Some(Arc::new(move |step| {
         let _ = tx.send(step);

@@ -118,7 +118,7 @@ impl Workspace {
     }
 
     fn server_command(&self) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(BIN);
+        let mut command = tokio::process::Command::new(bin());
         command
             .arg("--root")
             .arg(self.root())
@@ -142,7 +142,7 @@ impl Workspace {
 
     /// The CLI on this workspace, with the same config dir as the server.
     fn cli(&self, args: &[&str]) -> std::process::Output {
-        Command::new(BIN)
+        Command::new(bin())
             .arg("--root")
             .arg(self.root())
             .args(args)
@@ -463,7 +463,7 @@ struct RawServer {
 
 impl RawServer {
     fn start(ws: &Workspace) -> Self {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(bin())
             .arg("--root")
             .arg(ws.root())
             .arg("mcp")
@@ -1737,7 +1737,7 @@ async fn a_session_that_ended_stops_listening_for_list_changes() {
     let shared = toolbench::mcp::shared(
         ws.path().to_path_buf(),
         toolbench::config::Config::defaults().expect("config"),
-        PathBuf::from(BIN),
+        bin(),
         None,
     )
     .expect("the server's shared state");

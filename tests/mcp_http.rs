@@ -65,7 +65,7 @@ fn borrowed<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a
 }
 
 fn command(root: &Path, config: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(bin());
     cmd.arg("--root")
         .arg(root)
         .arg("mcp")

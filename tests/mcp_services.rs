@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{BIN, stderr, text_of, write_tool};
+use common::{bin, stderr, text_of, write_tool};
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::TokioChildProcess;
@@ -70,7 +70,7 @@ impl Ws {
     }
 
     fn cli(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
+        Command::new(bin())
             .arg("--root")
             .arg(self.root())
             .args(args)
@@ -108,7 +108,7 @@ fn alive(pid: u64) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_is_listed_launched_on_the_first_call_and_reused_by_the_next() {
     let ws = Ws::new("54900-54924");
-    let mut command = tokio::process::Command::new(BIN);
+    let mut command = tokio::process::Command::new(bin());
     command
         .arg("--root")
         .arg(ws.root())
@@ -186,7 +186,7 @@ async fn a_service_that_cannot_launch_answers_with_the_reason() {
         "import sys; sys.exit(3)\n",
     )
     .expect("script");
-    let mut command = tokio::process::Command::new(BIN);
+    let mut command = tokio::process::Command::new(bin());
     command
         .arg("--root")
         .arg(ws.root())

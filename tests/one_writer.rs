@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -52,7 +52,7 @@ async fn the_mcp_server_records_calls_proposals_and_validations_through_one_writ
     let shared = toolbench::mcp::shared(
         root.clone(),
         Config::defaults().expect("config"),
-        PathBuf::from(BIN),
+        bin(),
         None,
     )
     .expect("the server's shared state");
@@ -122,7 +122,7 @@ fn an_evolve_does_not_hold_the_store_while_its_evolver_runs() {
     .expect("evolver");
     let store = toolbench::store::SharedStore::new(Store::open(root).expect("store"));
     let mut ctx = toolbench::review::ReviewContext::new(root, "ana");
-    ctx.exe = PathBuf::from(BIN);
+    ctx.exe = bin();
     let command = toolbench::review::ReviewCommand::Evolve {
         hint: "slower".into(),
         with: Some(vec!["sh".into(), evolver.display().to_string()]),

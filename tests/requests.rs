@@ -60,7 +60,7 @@ impl Bench {
     }
 
     fn cli(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
+        Command::new(bin())
             .arg("--root")
             .arg(self.root())
             .args(args)
@@ -81,7 +81,7 @@ impl Bench {
     }
 
     async fn connect(&self) -> Client {
-        let mut command = tokio::process::Command::new(BIN);
+        let mut command = tokio::process::Command::new(bin());
         command
             .arg("--root")
             .arg(self.root())

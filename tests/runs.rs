@@ -427,7 +427,7 @@ fn run_under_a_locked_store(
 ) -> (std::process::Output, std::process::Child) {
     // Creates the store, so the lock below has something to hold.
     assert!(toolbench(ws, &["runs"]).status.success());
-    let run = std::process::Command::new(common::BIN)
+    let run = std::process::Command::new(common::bin())
         .args(["--root", &ws.display().to_string(), "run", tool])
         .args(extra)
         .stdout(std::process::Stdio::null())
@@ -578,7 +578,7 @@ fn the_callers_environment_never_reaches_the_tool() {
         host.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = std::process::Command::new(BIN)
+    let out = std::process::Command::new(bin())
         .arg("--root")
         .arg(ws.path())
         .args(["run", "show_env"])
@@ -817,7 +817,7 @@ fn run_hands_its_run_to_a_helper_forked_ahead() {
     let ws = tempfile::tempdir().expect("tempdir");
     shell_tool(ws.path(), "sleeper", "sleep 3", "");
     let config = tempfile::tempdir().expect("config");
-    let mut cli = std::process::Command::new(BIN)
+    let mut cli = std::process::Command::new(bin())
         .arg("--root")
         .arg(ws.path())
         .args(["run", "sleeper"])

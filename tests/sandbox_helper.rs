@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use toolbench::runner::sandbox::{self, SandboxPolicy, SandboxReport};
 
-const EXE: &str = env!("CARGO_BIN_EXE_toolbench");
+#[path = "common/binary.rs"]
+mod binary;
+use binary::bin;
 
 /// A scratch dir plus a separate state dir (holding the report), both
 /// temporary, like the runner sets up for one tool run.
@@ -66,7 +68,7 @@ impl Fixture {
     /// (the tool's comes from the policy), cwd = scratch dir.
     fn command(&self, policy: &SandboxPolicy, cmd: &[&str]) -> Command {
         let cmd: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
-        let mut command = sandbox::helper_program(Path::new(EXE), policy, &cmd);
+        let mut command = sandbox::helper_program(&bin(), policy, &cmd);
         command.current_dir(self.scratch()).stdin(Stdio::null());
         command
     }
@@ -409,7 +411,7 @@ fn report_fd_is_not_inherited_by_the_tool() {
 #[test]
 fn malformed_helper_arguments_exit_125_with_one_line_on_stderr() {
     let helper = |policy: Option<&str>, args: &[&str]| {
-        let mut command = Command::new(EXE);
+        let mut command = Command::new(bin());
         command
             .arg(sandbox::HELPER_ARG)
             .args(args)
@@ -456,7 +458,9 @@ fn a_helper_whose_starter_is_gone_before_it_arms_never_runs_the_tool() {
         var = sandbox::POLICY_VAR
     );
     let status = Command::new("sh")
-        .args(["-c", &script, EXE])
+        .arg("-c")
+        .arg(&script)
+        .arg(bin())
         .current_dir(fx.scratch())
         .status()
         .expect("starter runs");

@@ -10,9 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{minimal_manifest, write_tool};
+use common::{bin, minimal_manifest, write_tool};
 
-const BIN: &str = env!("CARGO_BIN_EXE_toolbench");
 /// Far above what a scan of a few tools takes, far below a hash of 4 GiB in a debug build.
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -21,7 +20,7 @@ fn bounded(root: &Path, args: &[&str]) -> Output {
     let config = tempfile::tempdir().expect("tempdir");
     let out = tempfile::tempfile().expect("stdout file");
     let err = tempfile::tempfile().expect("stderr file");
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(bin())
         .arg("--root")
         .arg(root)
         .args(args)

@@ -57,7 +57,7 @@ impl Ws {
 
     fn run_with_stdin(&self, args: &[&str], input: &str) -> std::process::Output {
         use std::io::Write;
-        let mut child = Command::new(common::BIN)
+        let mut child = Command::new(common::bin())
             .arg("--root")
             .arg(self.root())
             .args(args)

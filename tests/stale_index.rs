@@ -272,7 +272,7 @@ fn two_processes_decide_on_a_tool_while_a_third_runs_it() {
     validate(root, "slow");
     let config = tempfile::tempdir().expect("config");
     let spawn = |args: &[&str]| {
-        Command::new(BIN)
+        Command::new(bin())
             .arg("--root")
             .arg(root)
             .args(args)

@@ -17,7 +17,7 @@ fn processes_opening_a_new_store_at_once_all_succeed() {
         let config = tempfile::tempdir().expect("config");
         let children: Vec<_> = (0..6)
             .map(|_| {
-                std::process::Command::new(BIN)
+                std::process::Command::new(bin())
                     .arg("--root")
                     .arg(ws.path())
                     .args(["calls", "--json"])

@@ -26,7 +26,7 @@ impl Session {
                 pixel_height: 0,
             })
             .expect("open pty");
-        let mut cmd = CommandBuilder::new(common::BIN);
+        let mut cmd = CommandBuilder::new(common::bin());
         cmd.arg("--root");
         cmd.arg(root);
         cmd.env("TOOLBENCH_CONFIG_DIR", config);
@@ -205,7 +205,7 @@ fn a_run_started_elsewhere_shows_in_the_output_pane_to_its_end() {
     let mut session = Session::start(ws.path(), config.path());
     session.wait_for("Output");
     // Another process, as a CLI run in another terminal would be.
-    let mut other = std::process::Command::new(common::BIN)
+    let mut other = std::process::Command::new(common::bin())
         .args(["--root", &ws.path().display().to_string(), "run", "ticker"])
         .env("TOOLBENCH_CONFIG_DIR", config.path())
         .stdout(std::process::Stdio::null())
@@ -240,7 +240,7 @@ fn an_agents_call_over_mcp_shows_in_the_output_pane_with_its_client() {
     );
     let mut session = Session::start(ws.path(), config.path());
     session.wait_for("Output");
-    let mut server = std::process::Command::new(common::BIN)
+    let mut server = std::process::Command::new(common::bin())
         .args(["--root", &ws.path().display().to_string(), "mcp"])
         .env("TOOLBENCH_CONFIG_DIR", config.path())
         .stdin(std::process::Stdio::piped())
@@ -274,7 +274,7 @@ fn killing_one_front_end_leaves_the_run_of_another_untouched() {
     let session = Session::start(ws.path(), config.path());
     session.wait_for("Review (8)");
     let root = ws.path().display().to_string();
-    let other = std::process::Command::new(common::BIN)
+    let other = std::process::Command::new(common::bin())
         .args(["--root", &root, "run", "slow"])
         .env("TOOLBENCH_CONFIG_DIR", config.path())
         .stdout(std::process::Stdio::piped())

@@ -16,13 +16,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The binary under test: `TOOLBENCH_BIN` when set (the unprivileged script copies it out of
-/// `target/`), else the one cargo built for this test.
-pub fn bin() -> PathBuf {
-    std::env::var_os("TOOLBENCH_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_toolbench")))
-}
+#[path = "binary.rs"]
+mod binary;
+pub use binary::bin;
 
 /// A string no other test (or run of the suite) uses.
 pub fn unique(tag: &str) -> String {

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_toolbench");
+mod binary;
+pub use binary::bin;
 
 /// A copy of the sample workspace `tools/` in a temp dir, so tests never touch the repo.
 pub fn sample_workspace() -> tempfile::TempDir {
@@ -80,7 +81,7 @@ pub fn toolbench(root: &Path, args: &[&str]) -> Output {
 /// `toolbench --root ROOT ARGS`, not started yet: its configuration in `config`, and no
 /// `TOOLBENCH_ROOT` from the caller's environment.
 pub fn toolbench_command(root: &Path, config: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
+    let mut command = Command::new(bin());
     command
         .arg("--root")
         .arg(root)
