@@ -93,15 +93,26 @@ pub fn fit(text: &str, width: usize) -> String {
     }
 }
 
+/// Keeps the last `width` columns of `text` (by characters), marking a cut with `…`.
+fn fit_end(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        text.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        let tail: String = text.chars().skip(count - (width - 1)).collect();
+        format!("…{tail}")
+    }
+}
+
 /// Columns the status bar keeps for the help hint (`? help  q quit `) and a margin.
 const STATUS_HINT_ROOM: usize = 18;
+/// Columns a long workspace path keeps when it gives way to a message.
+const STATUS_ROOT_MIN: usize = 16;
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
-    let mut spans = vec![Span::styled(
-        format!(" {} ", app.root_label),
-        theme.status_bar.patch(theme.title_focused),
-    )];
     let scan = match &app.scan {
         ScanState::Starting => " │ scanning…".to_string(),
         ScanState::Running { done, total } => format!(" │ scanning {done}/{total}"),
@@ -133,6 +144,21 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     let width_of = |texts: &[String]| texts.iter().map(|t| t.chars().count()).sum::<usize>();
+    // A long workspace path gives way to a message (which may say why nothing happened); its
+    // end, the folder's own name, stays.
+    let root = match &app.message {
+        Some((text, _, _)) => {
+            // The label's padding (2) and the message's " │ " (3) beside the texts.
+            let others = width_of(&states) + text.chars().count() + 5;
+            let room = (area.width as usize).saturating_sub(others + STATUS_HINT_ROOM);
+            fit_end(&app.root_label, room.max(STATUS_ROOT_MIN))
+        }
+        None => app.root_label.clone(),
+    };
+    let mut spans = vec![Span::styled(
+        format!(" {root} "),
+        theme.status_bar.patch(theme.title_focused),
+    )];
     let needed = spans[0].width() + width_of(&counts) + width_of(&states) + STATUS_HINT_ROOM;
     if app.message.is_none() && needed <= area.width as usize {
         spans.extend(

@@ -240,6 +240,27 @@ fn a_record_the_store_refused_is_shown_in_the_status_bar() {
 }
 
 #[test]
+fn a_long_workspace_path_gives_way_to_a_message_in_the_status_bar() {
+    let mut app = app_with(sample());
+    let root = "/var/tmp/a-folder-with-a-long-name/and-one-more-inside-it/the-workspace";
+    app.root_label = root.into();
+    let status = |app: &App| {
+        render(app, 120, 30)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(status(&app).contains(root), "{}", status(&app));
+
+    let why = "type word_count to confirm this high cost run";
+    app.notify(why.into(), Level::Error);
+    let bar = status(&app);
+    assert!(bar.contains(why), "{bar}");
+    assert!(bar.contains("…") && bar.contains("/the-workspace"), "{bar}");
+}
+
+#[test]
 fn the_review_queue_is_in_arrival_order_with_unseen_candidates_last() {
     let mut app = app_with(sample());
     let path_of = |name: &str| {
