@@ -520,6 +520,31 @@ fn a_token_file_others_can_read_is_refused() {
 }
 
 #[test]
+fn a_token_file_another_user_owns_is_refused() {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Root hands a private file of its own to another user; a plain user finds one of root's
+    // that it can read (and so could open as a token).
+    let file = if me == 0 {
+        let file = dir.path().join("token");
+        std::fs::write(&file, "s3cret\n").expect("write");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        std::os::unix::fs::chown(&file, Some(65534), Some(65534)).expect("chown");
+        file
+    } else {
+        PathBuf::from("/etc/passwd")
+    };
+    let owner = std::fs::metadata(&file).expect("stat").uid();
+    assert_ne!(owner, me, "{}", file.display());
+    let path = file.to_str().expect("utf-8 path");
+    let err = refused(&["--http", "127.0.0.1:0", "--token-file", path]);
+    let why = format!("owned by uid {owner}, not by you (uid {me})");
+    assert!(err.contains(path) && err.contains(&why), "{err}");
+}
+
+#[test]
 fn with_a_token_file_only_its_bearer_gets_in() {
     let ws = sample_workspace();
     let dir = tempfile::tempdir().expect("tempdir");
