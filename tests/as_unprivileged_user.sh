@@ -1,14 +1,21 @@
 #!/bin/sh
-# Runs the hostile test suite (tests/hostile.rs) as an unprivileged user, so the sandbox is
-# checked both as root (plain `cargo test --test hostile`) and as a normal user.
+# Runs the suites whose tests assert on the host as an unprivileged user, so each is checked
+# both as root (plain `cargo test`) and as a normal user: the sandbox (hostile), approved
+# copies frozen by their owner (approved_is_reviewed), the HTTP gateway's token file and
+# sessions (mcp_http), and bounded agent input (mcp, requests).
 #
 # Usage, as root, from anywhere:   tests/as_unprivileged_user.sh [test-filter] [libtest args…]
 #   TOOLBENCH_TEST_USER   the user to run as (default: toolbench-hostile; created if missing)
+# The filter and libtest arguments go to every suite.
 #
-# It builds the test binary once, copies it and the toolbench binary into a fresh folder owned
-# by that user (the tests find toolbench through TOOLBENCH_BIN), and runs the tests there with
-# a clean environment and a HOME of their own. Exits with the test binary's status.
+# It builds the test binaries once, copies them, the toolbench binary and the sample tools
+# into a fresh folder owned by that user (the tests find toolbench through TOOLBENCH_BIN and
+# the sample tools through TOOLBENCH_SAMPLE_TOOLS, as the repo may be closed to that user),
+# and runs each suite there with a clean environment and a HOME of its own. Every suite runs
+# even after one fails; exits non-zero, naming the failed suites, if any failed.
 set -eu
+
+suites="hostile approved_is_reviewed mcp_http mcp requests"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "$0: must run as root (it creates a user and switches to it)" >&2
@@ -28,11 +35,19 @@ if ! id -u "$user" >/dev/null 2>&1; then
     useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
 fi
 
-# Build once and read the artifacts' paths from cargo's JSON messages.
-artifacts=$(cd "$repo" && cargo test --test hostile --no-run --message-format=json)
+# Build once and read the artifacts' paths from cargo's JSON messages: "NAME PATH" a line,
+# toolbench's binary first.
+targets=
+for suite in $suites; do
+    targets="$targets --test $suite"
+done
+# shellcheck disable=SC2086 # one word per --test and suite name
+artifacts=$(cd "$repo" && cargo test $targets --no-run --message-format=json)
+# shellcheck disable=SC2086 # one argument per suite name
 paths=$(printf '%s\n' "$artifacts" | python3 -c '
 import json, sys
-test = tool = None
+suites = sys.argv[1:]
+tests, tool = {}, None
 for line in sys.stdin:
     try:
         m = json.loads(line)
@@ -41,38 +56,50 @@ for line in sys.stdin:
     if m.get("reason") != "compiler-artifact" or not m.get("executable"):
         continue
     target = m["target"]
-    if target["name"] == "hostile" and "test" in target["kind"]:
-        test = m["executable"]
+    if target["name"] in suites and "test" in target["kind"]:
+        tests[target["name"]] = m["executable"]
     elif target["name"] == "toolbench" and "bin" in target["kind"]:
         tool = m["executable"]
-if not (test and tool):
-    sys.exit("cargo did not report both the hostile test binary and the toolbench binary")
-print(test)
-print(tool)
-')
-test_bin=$(printf '%s\n' "$paths" | sed -n 1p)
-tool_bin=$(printf '%s\n' "$paths" | sed -n 2p)
+missing = [s for s in suites if s not in tests] + ([] if tool else ["the toolbench binary"])
+if missing:
+    sys.exit("cargo did not report " + ", ".join(missing))
+print("toolbench", tool)
+for suite in suites:
+    print(suite, tests[suite])
+' $suites)
 
-# Outside /tmp, which a run sees as its own private folder: the suite's host folders
+# Outside /tmp, which a run sees as its own private folder: the suites' host folders
 # (TMPDIR) must be ones a run can see, for the read-only world to be what stops a write.
 work=$(mktemp -d /var/tmp/toolbench-hostile.XXXXXX)
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT INT TERM
-mkdir -p "$work/home" "$work/tmp"
-cp "$test_bin" "$work/hostile"
-cp "$tool_bin" "$work/toolbench"
-chmod 0755 "$work" "$work/hostile" "$work/toolbench"
+printf '%s\n' "$paths" | while read -r name path; do
+    cp "$path" "$work/$name"
+    chmod 0755 "$work/$name"
+done
+cp -R "$repo/tools" "$work/tools"
+rm -rf "$work/tools/.toolbench"
+chmod 0755 "$work"
 chown -R "$user:" "$work"
 
-echo "running the hostile suite as $user ($(id -u "$user")) in $work" >&2
 cd "$work"
-status=0
-runuser -u "$user" -- env -i \
-    PATH=/usr/local/bin:/usr/bin:/bin \
-    HOME="$work/home" \
-    TMPDIR="$work/tmp" \
-    LANG=C.UTF-8 \
-    TOOLBENCH_BIN="$work/toolbench" \
-    RUST_BACKTRACE=0 \
-    "$work/hostile" "$@" || status=$?
-exit "$status"
+failed=
+for suite in $suites; do
+    # A HOME and TMPDIR per suite, so nothing one leaves behind is seen by the next.
+    runuser -u "$user" -- mkdir "$work/$suite.home" "$work/$suite.tmp"
+    echo "== $suite as $user ($(id -u "$user")) in $work" >&2
+    runuser -u "$user" -- env -i \
+        PATH=/usr/local/bin:/usr/bin:/bin \
+        HOME="$work/$suite.home" \
+        TMPDIR="$work/$suite.tmp" \
+        LANG=C.UTF-8 \
+        TOOLBENCH_BIN="$work/toolbench" \
+        TOOLBENCH_SAMPLE_TOOLS="$work/tools" \
+        RUST_BACKTRACE=0 \
+        "$work/$suite" "$@" || failed="$failed $suite"
+done
+if [ -n "$failed" ]; then
+    echo "$0: failed as $user:$failed" >&2
+    exit 1
+fi
+echo "$0: passed as $user: $suites" >&2

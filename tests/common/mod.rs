@@ -10,12 +10,17 @@ pub use binary::bin;
 /// A copy of the sample workspace `tools/` in a temp dir, so tests never touch the repo.
 pub fn sample_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tools"),
-        dir.path(),
-    );
+    copy_dir(&sample_tools(), dir.path());
     let _ = std::fs::remove_dir_all(dir.path().join(".toolbench"));
     dir
+}
+
+/// The sample workspace: `TOOLBENCH_SAMPLE_TOOLS` when set (tests/as_unprivileged_user.sh
+/// copies it, as a plain user may not reach the repo), else the repo's `tools/`.
+fn sample_tools() -> PathBuf {
+    std::env::var_os("TOOLBENCH_SAMPLE_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tools"))
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
