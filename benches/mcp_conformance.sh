@@ -3,7 +3,8 @@
 # apply to a tool gateway. Prints the passed checks per scenario and in total; exits non-zero
 # when any check fails.
 #   benches/mcp_conformance.sh [path/to/toolbench]   (default: builds the debug binary)
-# Needs Node 20 or later (npx fetches the suite's pinned version on first use).
+# Needs Node 20 or later, and fetches Node 22 from the npm registry when the machine's is older;
+# npx fetches the suite's pinned version on first use.
 #
 # The server requires its bearer token on every request, and the suite cannot be told to send
 # a header in server mode, so its client is given the token by a preload
@@ -15,11 +16,8 @@ cd "$(dirname "$0")/.."
 suite=@modelcontextprotocol/conformance@0.1.13
 scenarios=(server-initialize ping tools-list dns-rebinding-protection)
 
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt 20 ]; then
-  echo "mcp_conformance.sh: $suite needs Node 20 or later (found: $(node --version 2>/dev/null || echo none))" >&2
-  exit 1
-fi
+# Node 20 or later: the machine's own, else Node 22 from the npm registry (benches/support/node.sh).
+PATH=$(bash benches/support/node.sh)
 if [ $# -ge 1 ]; then
   bin=$(realpath "$1")
 else
