@@ -242,6 +242,18 @@ pub enum ScanState {
     },
 }
 
+impl ScanState {
+    /// `scanning…` or `scanning 40/100` while a scan runs, as the status bar and the empty
+    /// panes say it; `None` once it is done.
+    pub fn progress(&self) -> Option<String> {
+        match self {
+            ScanState::Starting => Some("scanning…".to_string()),
+            ScanState::Running { done, total } => Some(format!("scanning {done}/{total}")),
+            ScanState::Done { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Info,

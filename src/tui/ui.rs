@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
 use super::action::Action;
-use super::app::{App, Level, ScanState};
+use super::app::{App, Level};
 use super::layout::{self, Pane};
 use super::{overlays, panes};
 
@@ -113,11 +113,11 @@ const STATUS_ROOT_MIN: usize = 16;
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
-    let scan = match &app.scan {
-        ScanState::Starting => " │ scanning…".to_string(),
-        ScanState::Running { done, total } => format!(" │ scanning {done}/{total}"),
-        ScanState::Done { .. } => String::new(),
-    };
+    let scan = app
+        .scan
+        .progress()
+        .map(|progress| format!(" │ {progress}"))
+        .unwrap_or_default();
     let mut states = vec![scan];
     if app.watching {
         states.push(" │ watching".to_string());

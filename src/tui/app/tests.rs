@@ -200,6 +200,26 @@ fn empty_workspace_explains_every_pane() {
 }
 
 #[test]
+fn a_fresh_workspace_says_it_is_scanning_until_the_scan_reports() {
+    let mut app = app_with(vec![]);
+    let first = render(&app, 80, 24);
+    insta::assert_snapshot!(first);
+    assert!(first.contains("Reading the workspace (scanning…)"), "{first}");
+    assert!(!first.contains("No tools in this workspace"), "{first}");
+    app.update(AppEvent::ScanProgress { done: 4, total: 9 });
+    let running = render(&app, 80, 24);
+    assert!(running.contains("Reading the workspace (scanning 4/9)"), "{running}");
+    assert!(running.contains("Nothing to review yet."), "{running}");
+    app.update(AppEvent::ScanFinished {
+        entries: vec![],
+        elapsed: Duration::from_millis(3),
+    });
+    let done = render(&app, 80, 24);
+    assert!(done.contains("No tools in this workspace yet."), "{done}");
+    assert!(!done.contains("scanning"), "{done}");
+}
+
+#[test]
 fn review_title_counts_waiting_tools_and_badges_say_why() {
     let app = app_with(sample());
     let screen = render(&app, 80, 24);

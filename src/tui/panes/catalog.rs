@@ -54,6 +54,15 @@ fn empty_text(app: &App) -> Vec<Line<'static>> {
             Line::from("Backspace edits the filter, Esc clears it."),
         ];
     }
+    if let Some(progress) = app.scan.progress() {
+        // A fresh workspace has no cached index: say the scan is on its way, not that
+        // there is nothing.
+        return vec![
+            Line::from(""),
+            Line::from(format!("Reading the workspace ({progress})")),
+            Line::from("Tools show here when it is done."),
+        ];
+    }
     vec![
         Line::from(""),
         Line::from("No tools in this workspace yet."),

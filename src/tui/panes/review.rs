@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if app.review_rows() == 0 {
-        frame.render_widget(empty_state(app, empty_text()), inner);
+        frame.render_widget(empty_state(app, empty_text(app)), inner);
         return;
     }
     let window = app
@@ -36,10 +36,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(rows), inner);
 }
 
-fn empty_text() -> Vec<Line<'static>> {
+fn empty_text(app: &App) -> Vec<Line<'static>> {
+    // The Catalog says how far the scan is; here, that the queue may still fill.
+    let nothing = match app.scan.progress() {
+        Some(_) => "Nothing to review yet.",
+        None => "Nothing to review.",
+    };
     vec![
         Line::from(""),
-        Line::from("Nothing to review."),
+        Line::from(nothing),
         Line::from("New and evolved tools that agents"),
         Line::from("write into experimental/ wait here."),
     ]
@@ -48,7 +53,7 @@ fn empty_text() -> Vec<Line<'static>> {
 /// Columns the rows in `window` would fill, up to `cap`: what the pane asks of the layout.
 pub fn wanted_width(app: &App, window: Range<usize>, cap: usize) -> usize {
     if app.review_rows() == 0 {
-        return widest(&empty_text());
+        return widest(&empty_text(app));
     }
     widest(&lines(app, window, cap))
 }
