@@ -204,11 +204,17 @@ fn a_fresh_workspace_says_it_is_scanning_until_the_scan_reports() {
     let mut app = app_with(vec![]);
     let first = render(&app, 80, 24);
     insta::assert_snapshot!(first);
-    assert!(first.contains("Reading the workspace (scanning…)"), "{first}");
+    assert!(
+        first.contains("Reading the workspace (scanning…)"),
+        "{first}"
+    );
     assert!(!first.contains("No tools in this workspace"), "{first}");
     app.update(AppEvent::ScanProgress { done: 4, total: 9 });
     let running = render(&app, 80, 24);
-    assert!(running.contains("Reading the workspace (scanning 4/9)"), "{running}");
+    assert!(
+        running.contains("Reading the workspace (scanning 4/9)"),
+        "{running}"
+    );
     assert!(running.contains("Nothing to review yet."), "{running}");
     app.update(AppEvent::ScanFinished {
         entries: vec![],
