@@ -37,7 +37,7 @@ pub struct ToolsArgs {
 enum ToolsCommand {
     /// Create or update a service tool in core/NAME (a tool.toml with a [service] section).
     Define(DefineArgs),
-    /// List service tools, or show one definition.
+    /// List the active (core and approved) service tools, or show one definition.
     Defined {
         name: Option<String>,
         #[arg(long)]
@@ -248,7 +248,7 @@ fn defined(name: Option<&str>, json: bool, ws: &Workspace) -> CliResult {
     let services: Vec<Definition> = catalog
         .entries()
         .iter()
-        .filter(|e| e.tier != crate::model::Tier::Archived)
+        .filter(|e| crate::seal::is_active(e.tier))
         .filter_map(|e| {
             let manifest = e.manifest.as_ref()?;
             Some(Definition::of(manifest, manifest.service.as_ref()?))
@@ -272,9 +272,22 @@ fn defined(name: Option<&str>, json: bool, ws: &Workspace) -> CliResult {
     Ok(())
 }
 
+/// The definition of the active service `name`: one archived (undefined) or still in
+/// experimental is not defined.
 fn definition_of(name: &str, ws: &Workspace) -> Result<Definition, CliError> {
     let store = SharedStore::new(ws.store()?);
     let entry = Services::new(&ws.root, &ws.config).find_service(&store, name)?;
+    if !crate::seal::is_active(entry.tier) {
+        let what = if entry.tier == crate::model::Tier::Archived {
+            format!("archived, `toolbench restore {name}` brings it back")
+        } else {
+            format!("a candidate, `toolbench approve {name}` makes it active")
+        };
+        return Err(CliError::msg(format!(
+            "{name}: no active service of that name ({} is {what})",
+            relative(&ws.root, &entry.path)
+        )));
+    }
     let manifest = entry
         .manifest
         .as_ref()
