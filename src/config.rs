@@ -411,7 +411,6 @@ impl Config {
         Ok(())
     }
 
-    /// The reviewer's name: the configured one, else `$USER`, else "unknown".
     /// Who decides: `reviewer` from the config, else the login name (`$USER`, `$LOGNAME`),
     /// else the name of this process's user in the user database, else `uid N`.
     pub fn reviewer_name(&self) -> String {

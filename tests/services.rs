@@ -55,14 +55,19 @@ impl Ws {
         self.run_with_stdin(args, "")
     }
 
+    /// `toolbench --root ROOT ARGS` in this workspace, not started yet.
+    fn command(&self, args: &[&str]) -> Command {
+        common::toolbench_command(self.root(), self.config.path(), args)
+    }
+
     fn run_with_stdin(&self, args: &[&str], input: &str) -> std::process::Output {
+        self.run_piped(self.command(args), input)
+    }
+
+    /// Runs `command` with `input` on its stdin.
+    fn run_piped(&self, mut command: Command, input: &str) -> std::process::Output {
         use std::io::Write;
-        let mut child = Command::new(common::bin())
-            .arg("--root")
-            .arg(self.root())
-            .args(args)
-            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
-            .env_remove("TOOLBENCH_ROOT")
+        let mut child = command
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -567,6 +572,91 @@ fn define_export_import_and_undefine_round_trip() {
         .expect("archived")
         .count();
     assert_eq!(archived, 1, "archived, not deleted");
+}
+
+#[test]
+fn an_undefined_service_is_no_longer_defined_and_candidates_are_not_listed() {
+    let ws = Ws::new();
+    ws.service("candidate", ECHO, "\"auto\"", "tcp");
+    let out = ws.run(&["tools", "define", "kv", "--executable", "python3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names = |ws: &Ws| -> Vec<String> {
+        let out = ws.run(&["tools", "defined", "--json"]);
+        let listed: Value = serde_json::from_slice(&out.stdout).expect("defined --json");
+        listed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["name"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(names(&ws), ["kv"], "an experimental service is not active");
+    let out = ws.run(&["tools", "defined", "candidate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("candidate: no active service of that name")
+            && stderr(&out).contains("toolbench approve candidate"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(ws.run(&["tools", "undefine", "kv"]).status.success());
+    for args in [&["tools", "defined", "kv"][..], &["tools", "export", "kv"]] {
+        let out = ws.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("kv: no active service of that name")
+                && stderr(&out).contains("toolbench restore kv"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(names(&ws).is_empty());
+}
+
+/// The name of this process's user as the user database has it (`id -un`), else `uid N`.
+fn user_name() -> String {
+    let out = Command::new("id").arg("-un").output().expect("id -un");
+    let name = stdout(&out).trim().to_string();
+    if out.status.success() && !name.is_empty() {
+        return name;
+    }
+    let out = Command::new("id").arg("-u").output().expect("id -u");
+    format!("uid {}", stdout(&out).trim())
+}
+
+#[test]
+fn without_user_in_the_environment_definer_and_reviewer_are_the_users_name() {
+    let ws = Ws::new();
+    let nameless = |args: &[&str]| {
+        let mut command = ws.command(args);
+        command.env_remove("USER").env_remove("LOGNAME");
+        ws.run_piped(command, "")
+    };
+    let out = nameless(&["tools", "define", "kv", "--executable", "python3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let def: Value =
+        serde_json::from_slice(&ws.run(&["tools", "export", "kv"]).stdout).expect("export");
+    let expected = user_name();
+    assert_eq!(def["defined_by"], expected.as_str());
+    let mut command = ws.command(&["tools", "import", "kv2"]);
+    command.env_remove("USER").env_remove("LOGNAME");
+    let out = ws.run_piped(command, &def.to_string());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let def2: Value =
+        serde_json::from_slice(&ws.run(&["tools", "export", "kv2"]).stdout).expect("export");
+    assert_eq!(def2["defined_by"], expected.as_str());
+    assert!(nameless(&["tools", "undefine", "kv"]).status.success());
+    let history: Value =
+        serde_json::from_slice(&ws.run(&["history", "kv", "--json"]).stdout).expect("history");
+    let who: Vec<&str> = history
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["who"].as_str())
+        .collect();
+    assert!(!who.is_empty(), "{history}");
+    assert!(who.iter().all(|w| *w == expected), "{who:?}");
 }
 
 /// The service tries to connect out and to bind a second port before it listens on its own.
