@@ -295,7 +295,9 @@ fn a_missing_or_non_executable_executable_is_named() {
 #[test]
 fn the_executable_removed_after_define_fails_the_launch_by_name() {
     let mut ws = Ws::new();
-    let script = ws.root().join("svc.sh");
+    // Outside /tmp, which the service would see as its own private folder.
+    let scripts = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    let script = scripts.path().join("svc.sh");
     std::fs::write(&script, "#!/bin/sh\nsleep 30\n").expect("write");
     let _ = Command::new("chmod")
         .args(["+x", &script.display().to_string()])
@@ -315,6 +317,62 @@ fn the_executable_removed_after_define_fails_the_launch_by_name() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn a_script_in_tmp_is_refused_at_define_time_saying_why() {
+    let ws = Ws::new();
+    let tmp = tempfile::Builder::new()
+        .prefix("toolbench-define")
+        .tempdir_in("/tmp")
+        .expect("tempdir in /tmp");
+    let script = tmp.path().join("server.py");
+    std::fs::write(&script, ECHO).expect("script");
+    let launch_args = format!("{} --port {{port}}", script.display());
+    let out = ws.run(&[
+        "tools",
+        "define",
+        "svc",
+        "--executable",
+        "python3",
+        "--launch-args",
+        &launch_args,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "toolbench: launch argument {}: the service would not see it in the sandbox \
+             (each run gets a private /tmp of its own); move it elsewhere, or define with --copy",
+            script.display()
+        )
+    );
+    let _ = Command::new("chmod")
+        .args(["+x", &script.display().to_string()])
+        .status();
+    let out = ws.run(&[
+        "tools",
+        "define",
+        "svc",
+        "--executable",
+        &script.display().to_string(),
+    ]);
+    assert!(
+        stderr(&out).starts_with(&format!("toolbench: executable {}: ", script.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ws.root().join("core/svc").exists(), "nothing defined");
+    // Copied into the tool folder, it is seen.
+    let out = ws.run(&[
+        "tools",
+        "define",
+        "svc",
+        "--executable",
+        &script.display().to_string(),
+        "--copy",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]

@@ -218,7 +218,7 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
             .ok_or_else(|| CliError::msg(format!("--env {pair:?}: expected KEY=VALUE")))?;
         def.environment.insert(key.to_string(), value.to_string());
     }
-    let path = define::write(&ws.root, def, copy.as_deref())?;
+    let path = define::write(&ws.root, &ws.config, def, copy.as_deref())?;
     outln!(
         "{} service {} ({})",
         if updating { "updated" } else { "defined" },
@@ -332,7 +332,7 @@ fn import(name: &str, ws: &Workspace) -> CliResult {
     let def = Definition::from_json(name, &text, &ws.config.reviewer_name())
         .map_err(|e| CliError::msg(format!("import {name}: {e}")))?;
     let updating = define::existing(&ws.root, name)?.is_some();
-    let path = define::write(&ws.root, def, None)?;
+    let path = define::write(&ws.root, &ws.config, def, None)?;
     outln!(
         "{} service {name} ({})",
         if updating { "updated" } else { "imported" },

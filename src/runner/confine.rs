@@ -116,6 +116,10 @@ fn outermost(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
     kept
 }
 
+/// Folders every run gets its own of (`sandbox::mounts`): a fresh `/tmp` (where `/dev/shm`
+/// points too), a minimal `/dev`, its own `/proc`. Nothing of the host's beneath them shows.
+const PRIVATE_FOLDERS: [&str; 3] = ["/tmp", "/dev", "/proc"];
+
 /// The sandbox settings of one workspace.
 #[derive(Debug, Clone)]
 pub struct Confinement {
@@ -155,6 +159,23 @@ impl Confinement {
             hide: outermost(hide),
             limits: config.run,
         }
+    }
+
+    /// Why a run would not see the host's `path` (its tool folder aside, which every run
+    /// sees): it is beneath a folder each run gets its own of, or one the sandbox hides.
+    /// `None` when a run sees it.
+    pub fn unseen(&self, path: &Path) -> Option<String> {
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut hide = self.hide.clone();
+        hide.extend(registry::state_dirs());
+        [path, real.as_path()].into_iter().find_map(|path| {
+            if let Some(folder) = PRIVATE_FOLDERS.iter().find(|f| path.starts_with(f)) {
+                return Some(format!("each run gets a private {folder} of its own"));
+            }
+            hide.iter()
+                .find(|hidden| path.starts_with(hidden))
+                .map(|hidden| format!("the sandbox hides {}", hidden.display()))
+        })
     }
 
     /// The policy of one run; the list of workspaces is read here, once per run.
@@ -240,6 +261,25 @@ pub fn remove_scratch(scratch: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_under_private_or_hidden_folders_are_unseen() {
+        let confinement = Confinement {
+            hide: vec![PathBuf::from("/home/u/.ssh")],
+            limits: Config::defaults().expect("defaults").run,
+        };
+        let unseen = |p: &str| confinement.unseen(Path::new(p));
+        assert_eq!(
+            unseen("/tmp/x/server.py").as_deref(),
+            Some("each run gets a private /tmp of its own")
+        );
+        assert_eq!(
+            unseen("/home/u/.ssh/run.sh").as_deref(),
+            Some("the sandbox hides /home/u/.ssh")
+        );
+        assert_eq!(unseen("/usr/bin/python3"), None);
+        assert_eq!(unseen("/tmpfiles/x"), None, "a sibling, not beneath");
+    }
 
     #[test]
     fn paths_beneath_a_hidden_folder_are_not_hidden_again() {

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::ServiceError;
 use super::definition::{Definition, locate_executable};
+use crate::config::Config;
 use crate::model::Tier;
+use crate::runner::confine::Confinement;
 
 /// Where the definition `name` lives.
 pub fn definition_dir(root: &Path, name: &str) -> PathBuf {
@@ -42,6 +44,7 @@ pub fn existing(
 /// it replaces one. `copy`: the executable file to copy into the folder first.
 pub fn write(
     root: &Path,
+    config: &Config,
     mut def: Definition,
     copy: Option<&Path>,
 ) -> Result<PathBuf, ServiceError> {
@@ -53,6 +56,10 @@ pub fn write(
         )));
     }
     let dir = definition_dir(root, &def.name);
+    if copy.is_none() {
+        locate_executable(&def.executable, &dir)?;
+    }
+    check_reachable(&Confinement::new(root, config), &def)?;
     let version = match existing(root, &def.name)? {
         Some((_, v)) => semver::Version::new(v.major, v.minor, v.patch + 1),
         None => semver::Version::new(1, 0, 0),
@@ -93,4 +100,21 @@ pub fn write(
     crate::seal::write(root, &seal)
         .map_err(|e| ServiceError::Refused(format!("{}: {e}", dir.display())))?;
     Ok(path)
+}
+
+/// Refuses a definition whose executable, or a launch argument naming an absolute path, lies
+/// where the sandbox shows the service nothing of the host's: it would be defined and never run.
+fn check_reachable(confinement: &Confinement, def: &Definition) -> Result<(), ServiceError> {
+    let named = std::iter::once(("executable", &def.executable))
+        .chain(def.launch_args.iter().map(|arg| ("launch argument", arg)))
+        .filter(|(_, path)| path.starts_with('/'));
+    for (what, path) in named {
+        if let Some(why) = confinement.unseen(Path::new(path)) {
+            return Err(ServiceError::Refused(format!(
+                "{what} {path}: the service would not see it in the sandbox ({why}); \
+                 move it elsewhere, or define with --copy"
+            )));
+        }
+    }
+    Ok(())
 }
