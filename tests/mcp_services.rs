@@ -13,7 +13,8 @@ use rmcp::model::CallToolRequestParams;
 use rmcp::transport::TokioChildProcess;
 use serde_json::{Value, json};
 
-/// Answers every line with its message and context, as the generic adapter expects.
+/// Answers every line with its message and context, as the generic adapter expects; the
+/// message `fail` with `{"ok": false, "error": …}`, the adapter's way to say a request failed.
 const ECHO: &str = r#"
 import json, socketserver, sys
 class H(socketserver.StreamRequestHandler):
@@ -21,6 +22,8 @@ class H(socketserver.StreamRequestHandler):
         for line in self.rfile:
             req = json.loads(line)
             out = {"response": req["message"] + " " + json.dumps(req["context"], sort_keys=True)}
+            if req["message"] == "fail":
+                out = {"ok": False, "error": "cannot do fail"}
             self.wfile.write((json.dumps(out) + "\n").encode())
             self.wfile.flush()
 socketserver.ThreadingTCPServer.allow_reuse_address = True
@@ -157,6 +160,14 @@ async fn a_service_is_listed_launched_on_the_first_call_and_reused_by_the_next()
         ws.instance("echo")["pid"].as_u64(),
         Some(pid),
         "the same instance"
+    );
+
+    let failed = call("fail", None).await.expect("answered");
+    assert_eq!(failed.is_error, Some(true), "{}", text_of(&failed));
+    assert!(
+        text_of(&failed).ends_with("the service answered with an error: cannot do fail"),
+        "{}",
+        text_of(&failed)
     );
 
     let refused = client

@@ -538,6 +538,53 @@ socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
     assert!(logs.contains("✗ no answer within 1 s"), "{logs}");
 }
 
+/// `{"ok": false}` or an `error` field: the adapter's way to say a request failed.
+const FAILING: &str = r#"
+import json, socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            req = json.loads(line)
+            out = {"ok": True, "error": None, "response": "fine"}
+            if req["message"] == "ok-false":
+                out = {"ok": False, "error": "no such key"}
+            elif req["message"] == "error":
+                out = {"error": {"code": 7}}
+            self.wfile.write((json.dumps(out) + "\n").encode())
+            self.wfile.flush()
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+
+#[test]
+fn an_answer_saying_ok_false_or_error_fails_the_send() {
+    let mut ws = Ws::new();
+    ws.service("failing", FAILING, "\"auto\"", "tcp");
+    assert!(ws.launch("failing", "f1").status.success());
+    let out = ws.run(&["tools", "send", "f1", "fine"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "fine");
+    let out = ws.run(&["tools", "send", "f1", "ok-false"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: instance f1: the service answered with an error: no such key"
+    );
+    let out = ws.run(&["tools", "send", "f1", "error"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).ends_with("the service answered with an error: {\"code\":7}\n"),
+        "{}",
+        stderr(&out)
+    );
+    let logs = stdout(&ws.run(&["tools", "logs", "f1"]));
+    assert!(
+        logs.contains("✗ the service answered with an error: no such key"),
+        "{logs}"
+    );
+}
+
 #[test]
 fn send_to_an_unknown_instance_is_refused() {
     let ws = Ws::new();

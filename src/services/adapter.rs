@@ -1,5 +1,7 @@
 //! The generic adapter: one JSON line `{"message", "context"}` to the service's port, one line
 //! back. A JSON answer's `response` or `content` field is the answer, else the whole line.
+//! A JSON object with `"ok": false`, or with an `error` field that is neither `null` nor
+//! `false`, is a failure: its reason is `error` (else `message`, else the answer).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -16,6 +18,8 @@ pub enum ExchangeError {
     /// Nothing listens on the port (the service died or never bound it).
     Refused(String),
     Timeout(Duration),
+    /// The service answered that the request failed, with its reason.
+    Failed(String),
     Other(String),
 }
 
@@ -24,6 +28,9 @@ impl std::fmt::Display for ExchangeError {
         match self {
             ExchangeError::Refused(reason) => write!(f, "cannot connect: {reason}"),
             ExchangeError::Timeout(t) => write!(f, "no answer within {} s", t.as_secs_f64()),
+            ExchangeError::Failed(reason) => {
+                write!(f, "the service answered with an error: {reason}")
+            }
             ExchangeError::Other(reason) => f.write_str(reason),
         }
     }
@@ -36,16 +43,27 @@ pub fn request_line(message: &str, context: &Value) -> String {
     json!({ "message": message, "context": context }).to_string()
 }
 
-/// The answer in a line the service sent.
-pub fn answer_of(line: &str) -> String {
-    match serde_json::from_str::<Value>(line) {
-        Ok(Value::Object(map)) => match map.get("response").or_else(|| map.get("content")) {
-            Some(Value::String(text)) => text.clone(),
-            Some(other) => other.to_string(),
-            None => line.to_string(),
-        },
-        _ => line.to_string(),
+/// The answer in a line the service sent, or the failure it reports (module docs).
+pub fn reply_of(line: &str) -> Result<String, ExchangeError> {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(line) else {
+        return Ok(line.to_string());
+    };
+    let text = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let answer = map
+        .get("response")
+        .or_else(|| map.get("content"))
+        .map_or_else(|| line.to_string(), text);
+    let error = map
+        .get("error")
+        .filter(|e| !matches!(e, Value::Null | Value::Bool(false)));
+    if error.is_none() && map.get("ok") != Some(&Value::Bool(false)) {
+        return Ok(answer);
     }
+    let reason = error.or_else(|| map.get("message")).map_or(answer, text);
+    Err(ExchangeError::Failed(reason))
 }
 
 /// Sends `line` to 127.0.0.1:`port` and returns the first line back (without its newline),
@@ -110,14 +128,36 @@ mod tests {
 
     #[test]
     fn answers_come_from_response_then_content_then_the_line() {
-        assert_eq!(answer_of(r#"{"response": "hi", "content": "no"}"#), "hi");
-        assert_eq!(answer_of(r#"{"content": {"a": 1}}"#), r#"{"a":1}"#);
-        assert_eq!(answer_of(r#"{"echo": "x"}"#), r#"{"echo": "x"}"#);
-        assert_eq!(answer_of("plain words"), "plain words");
+        let answer = |line| reply_of(line).expect("an answer");
+        assert_eq!(answer(r#"{"response": "hi", "content": "no"}"#), "hi");
+        assert_eq!(answer(r#"{"content": {"a": 1}}"#), r#"{"a":1}"#);
+        assert_eq!(answer(r#"{"echo": "x"}"#), r#"{"echo": "x"}"#);
+        assert_eq!(answer("plain words"), "plain words");
+        assert_eq!(
+            answer(r#"{"ok": true, "error": null, "response": "y"}"#),
+            "y"
+        );
+        assert_eq!(answer(r#"{"error": false, "response": "y"}"#), "y");
         assert_eq!(
             request_line("hi", &json!({"k": 1})),
             r#"{"context":{"k":1},"message":"hi"}"#
         );
+    }
+
+    #[test]
+    fn ok_false_or_an_error_field_is_a_failure_with_its_reason() {
+        let failed = |line| match reply_of(line) {
+            Err(ExchangeError::Failed(reason)) => reason,
+            other => panic!("{line}: {other:?}"),
+        };
+        assert_eq!(
+            failed(r#"{"ok": false, "error": "no such key"}"#),
+            "no such key"
+        );
+        assert_eq!(failed(r#"{"error": {"code": 4}}"#), r#"{"code":4}"#);
+        assert_eq!(failed(r#"{"ok": false, "message": "full"}"#), "full");
+        assert_eq!(failed(r#"{"ok": false, "response": "nope"}"#), "nope");
+        assert_eq!(failed(r#"{"ok": false}"#), r#"{"ok": false}"#);
     }
 
     #[test]

@@ -443,9 +443,12 @@ impl Services {
         let clock = Instant::now();
         let result = adapter::exchange(row.port, &adapter::request_line(message, context), timeout);
         let took = clock.elapsed();
-        let (raw, error) = match &result {
-            Ok(line) => (Some(line.clone()), None),
-            Err(e) => (None, Some(e.to_string())),
+        let (raw, reply) = match result {
+            Ok(line) => {
+                let reply = adapter::reply_of(&line);
+                (Some(line), reply)
+            }
+            Err(e) => (None, Err(e)),
         };
         store.lock().record_exchange(&ExchangeRow {
             id: 0,
@@ -453,15 +456,15 @@ impl Services {
             at,
             message: message.to_string(),
             context: context.to_string(),
-            response: raw.as_deref().map(adapter::answer_of),
+            response: reply.as_ref().ok().cloned(),
             raw: raw.clone(),
-            error: error.clone(),
+            error: reply.as_ref().err().map(ToString::to_string),
             duration_ms: took.as_millis() as u64,
         })?;
-        match result {
-            Ok(line) => Ok(Sent {
-                answer: adapter::answer_of(&line),
-                raw: line,
+        match reply {
+            Ok(answer) => Ok(Sent {
+                answer,
+                raw: raw.unwrap_or_default(),
                 relaunched,
                 took,
             }),

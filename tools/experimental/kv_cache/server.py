@@ -4,7 +4,8 @@ Usage: python3 server.py [--port N] [--max-keys N]
 
 Listens on 127.0.0.1, on --port N or TOOLBENCH_PORT. Each request line is
 {"message": COMMAND, "context": {...}}; each answer is one line
-{"response": ..., "ok": true} or {"response": "error: ...", "ok": false}.
+{"response": ..., "ok": true} or {"error": "...", "ok": false}, the generic adapter's
+way to say a request failed.
 
 Commands (the message):
     set KEY VALUE...   store VALUE (the rest of the line); context {"ttl": seconds}
@@ -114,7 +115,7 @@ class Handler(socketserver.StreamRequestHandler):
             if not line:
                 return
             if len(line) > MAX_LINE:
-                self.reply({"response": f"error: line longer than {MAX_LINE} bytes", "ok": False})
+                self.reply({"error": f"line longer than {MAX_LINE} bytes", "ok": False})
                 return
             text = line.decode("utf-8", errors="replace").strip()
             if not text:
@@ -128,7 +129,7 @@ class Handler(socketserver.StreamRequestHandler):
                     raise ValueError("context must be an object")
                 self.reply({"response": answer(self.server.cache, request["message"], context), "ok": True})
             except (ValueError, json.JSONDecodeError) as exc:
-                self.reply({"response": f"error: {exc}", "ok": False})
+                self.reply({"error": str(exc), "ok": False})
 
     def reply(self, obj: dict) -> None:
         try:
