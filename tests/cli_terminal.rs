@@ -184,3 +184,44 @@ fn piped_run_output_is_byte_identical() {
         b"a\x1b[2J\xff\xfe\r\x00b\xc2\x9b\n\xe2\x82".to_vec()
     );
 }
+
+/// `toolbench … | head -1`: the reader leaves before the command has printed everything. Its
+/// read end is closed before the command starts here, so every write finds it gone.
+#[test]
+fn every_printing_command_ends_quietly_when_its_reader_left() {
+    let ws = sample_workspace();
+    let commands: [&[&str]; 16] = [
+        &["completions", "bash"],
+        &["--help"],
+        &["list"],
+        &["list", "--json"],
+        &["show", "csv_to_json"],
+        &["review"],
+        &["review", "--json"],
+        &["validate", "bulk_rename"],
+        &["run", "word_count", "--input", r#"{"text": "a b"}"#],
+        &["runs", "--json"],
+        &["stats"],
+        &["history", "csv_to_json", "--json"],
+        &["failures"],
+        &["tools", "defined", "--json"],
+        &["tools", "status", "--json"],
+        &["calls", "--all"],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let config = tempfile::tempdir().expect("tempdir");
+        let out = toolbench_command(ws.path(), config.path(), args)
+            .stdout(writer)
+            .output()
+            .expect("run toolbench");
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            !err.to_lowercase().contains("broken pipe"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}

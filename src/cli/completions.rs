@@ -7,6 +7,11 @@ pub struct CompletionsArgs {
     shell: Shell,
 }
 
-pub fn run(args: CompletionsArgs, command: &mut clap::Command) {
-    clap_complete::generate(args.shell, command, "toolbench", &mut std::io::stdout());
+/// Generated whole first: clap_complete panics when its writer fails, as it does on a pipe
+/// whose reader left (`| head -1`).
+pub fn run(args: CompletionsArgs, command: &mut clap::Command) -> super::CliResult {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, command, "toolbench", &mut script);
+    super::term::write_out(&script)?;
+    Ok(())
 }

@@ -172,6 +172,13 @@ impl CliError {
         CliError(message.into().into())
     }
 
+    /// A write to stdout that found its reader gone.
+    fn is_broken_pipe(&self) -> bool {
+        self.0
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(term::is_broken_pipe)
+    }
+
     /// The line printed after `toolbench: `.
     pub fn line(&self) -> String {
         crate::error_chain::one_line(self.0.as_ref())
@@ -263,6 +270,8 @@ pub fn main(helper: PreforkedHelper) -> ExitCode {
     };
     match dispatch(cli, helper) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output left (`| head -1`): it has what it wanted.
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             errln!("toolbench: {}", err.line());
             ExitCode::from(1)
@@ -283,10 +292,7 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
     };
     match cli.command {
         Some(Command::Init(Lazy(args))) => init::run(args, &cwd),
-        Some(Command::Completions(Lazy(args))) => {
-            completions::run(args, &mut Cli::command());
-            Ok(())
-        }
+        Some(Command::Completions(Lazy(args))) => completions::run(args, &mut Cli::command()),
         Some(Command::List(Lazy(args))) => list::run(args, &ws()?),
         Some(Command::Review(Lazy(args))) => review::run(args, &ws()?),
         Some(Command::Validate(Lazy(args))) => validate::run(args, &ws()?),

@@ -11,6 +11,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::text::{visible, visible_text};
 
@@ -40,13 +41,40 @@ macro_rules! errln {
 
 pub(crate) use {errln, outln};
 
+/// Set once stdout's reader has gone (`| head -1`): nothing more is printed to it, a command
+/// that follows something stops, and the process ends quietly (`cli::main`).
+static READER_LEFT: AtomicBool = AtomicBool::new(false);
+
+/// Whether stdout's reader has gone.
+pub fn reader_left() -> bool {
+    READER_LEFT.load(Ordering::Relaxed)
+}
+
+/// Whether `error` is a write to a stdout (or a pipe) nobody reads any more.
+pub fn is_broken_pipe(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::BrokenPipe
+}
+
+/// Notes a stdout write that found its reader gone.
+fn noted(written: std::io::Result<()>) -> std::io::Result<()> {
+    if let Err(e) = &written
+        && is_broken_pipe(e)
+    {
+        READER_LEFT.store(true, Ordering::Relaxed);
+    }
+    written
+}
+
 pub fn print_out(line: &str) {
+    if reader_left() {
+        return;
+    }
     let mut out = std::io::stdout().lock();
-    let _ = if stdout_is_terminal() {
+    let _ = noted(if stdout_is_terminal() {
         writeln!(out, "{}", visible(line))
     } else {
         writeln!(out, "{line}")
-    };
+    });
 }
 
 pub fn print_err(line: &str) {
@@ -60,12 +88,18 @@ pub fn print_err(line: &str) {
 
 /// Writes bytes to stdout whole: unchanged to a pipe, made visible on a terminal.
 pub fn write_out(bytes: &[u8]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    if stdout_is_terminal() {
-        out.write_all(visible_text(&String::from_utf8_lossy(bytes)).as_bytes())
-    } else {
-        out.write_all(bytes)
+    if reader_left() {
+        return Ok(());
     }
+    let mut out = std::io::stdout().lock();
+    noted(
+        if stdout_is_terminal() {
+            out.write_all(visible_text(&String::from_utf8_lossy(bytes)).as_bytes())
+        } else {
+            out.write_all(bytes)
+        }
+        .and_then(|()| out.flush()),
+    )
 }
 
 /// Pretty JSON and a newline. Its strings are escaped by JSON; DEL and C1 controls are not,

@@ -483,7 +483,7 @@ fn logs(instance: &str, follow: bool, ws: &Workspace) -> CliResult {
                 (None, None) => {}
             }
         }
-        if !follow || !is_running(&store, &row)? {
+        if !follow || super::term::reader_left() || !is_running(&store, &row)? {
             return Ok(());
         }
         std::thread::sleep(FOLLOW_EVERY);
