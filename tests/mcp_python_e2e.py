@@ -3,6 +3,8 @@
 List the tools, call one, propose a new tool, have it approved by `toolbench approve` in
 another process, hear `notifications/tools/list_changed`, call the new tool, and read the
 review status. What happened is also checked outside the server, with `toolbench runs --json`.
+Then a session over Streamable HTTP (`toolbench mcp --http`), opened and closed without a
+warning from the SDK.
 
 Usage: python3 mcp_python_e2e.py TOOLBENCH_BINARY WORKSPACE
 The workspace must be a disposable copy of tools/ whose configuration names reviewer "ana".
@@ -10,6 +12,7 @@ The workspace must be a disposable copy of tools/ whose configuration names revi
 
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -19,6 +22,7 @@ import time
 import mcp.types as types
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 CLIENT_NAME = "toolbench-python-e2e"
 OWN = [
@@ -158,6 +162,48 @@ async def main(binary, workspace, env):
         )
 
 
+class Warnings(logging.Handler):
+    """The SDK's warnings, e.g. `Session termination failed: 202` when a DELETE is not 200/204."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.seen = []
+
+    def emit(self, record):
+        self.seen.append(record.getMessage())
+
+
+async def over_http(binary, workspace, env):
+    server = subprocess.Popen(
+        [binary, "--root", workspace, "mcp", "--http", "127.0.0.1:0"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    warnings = Warnings()
+    logging.getLogger("mcp").addHandler(warnings)
+    try:
+        first = await asyncio.to_thread(server.stderr.readline)
+        check(first.startswith("toolbench mcp: serving http://"), "--http: serving", first)
+        url = first.split("serving ", 1)[1].strip()
+        with open(os.path.join(env["TOOLBENCH_CONFIG_DIR"], "mcp-token")) as f:
+            token = f.read().strip()
+        client = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
+        async with client:
+            async with streamable_http_client(url, http_client=client) as (read, write):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    names = [t.name for t in (await session.list_tools()).tools]
+                    check("word_count" in names, "--http: tools/list", names)
+        check(warnings.seen == [], "--http: the session closes without a warning", warnings.seen)
+    finally:
+        logging.getLogger("mcp").removeHandler(warnings)
+        server.terminate()
+        server.wait(timeout=10)
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -167,6 +213,7 @@ if __name__ == "__main__":
         env.pop("TOOLBENCH_ROOT", None)
         try:
             asyncio.run(main(binary, workspace, env))
+            asyncio.run(over_http(binary, workspace, env))
         except Exception as e:  # noqa: BLE001 - any failure fails the test, with its reason
             print(f"FAIL after {len(passed)} checks: {e!r}", file=sys.stderr)
             sys.exit(1)

@@ -186,7 +186,14 @@ async fn answer(server: &Server, request: Request<Incoming>) -> Answer {
     } else {
         None
     };
-    server.service.handle(request).await
+    let closes_session = request.method() == Method::DELETE;
+    let mut answered = server.service.handle(request).await;
+    // rmcp answers a closed session 202; clients expect 200 or 204 (the Python SDK warns
+    // `Session termination failed: 202` otherwise), and nothing is left to accept.
+    if closes_session && answered.status() == StatusCode::ACCEPTED {
+        answered = plain(StatusCode::NO_CONTENT, Bytes::new());
+    }
+    answered
 }
 
 fn opens_session(request: &Request<Incoming>) -> bool {
