@@ -108,7 +108,7 @@ pub fn definitions() -> Vec<Tool> {
         tool(
             REVIEW_STATUS,
             "Review status of my requests and proposals",
-            "The tools this client requested (`requests`: request_pending, request_approved, request_rejected or changes_requested, with the human's words and the proposals that followed) and proposed (`proposals`: pending, approved, rejected, changes_requested, archived, withdrawn, with the validation verdict, the reviewer's reason or feedback, the request it answers, and when).",
+            "The tools this client requested (`requests`: request_pending, request_approved, request_rejected or changes_requested, with the human's words and the proposals that followed) and proposed (`proposals`: pending, approved, rejected, changes_requested, archived, withdrawn, with the validation verdict, the checks that did not pass (`failed_checks`: check, status, message) and what they found (`findings`: rule, file, line, severity, message), the reviewer's reason or feedback, the request it answers, and when).",
             json!({
                 "type": "object",
                 "properties": {

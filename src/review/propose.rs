@@ -24,6 +24,7 @@ use crate::lookup;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::review::ReviewError;
 use crate::review::lock::ToolLock;
+use crate::review::validate::{Check, CheckStatus, Finding, ValidationReport};
 use crate::safe_fs::{Dir, SafeFsError};
 use crate::store::SharedStore;
 use crate::store::decisions::{DecisionAction, DecisionRecord};
@@ -300,6 +301,10 @@ fn mode_of(text: &str) -> u32 {
     if text.starts_with("#!") { 0o755 } else { 0o644 }
 }
 
+/// The most findings a proposal's status carries: enough to fix a proposal by, bounded for
+/// an agent's context (a linter may report thousands).
+const MAX_FINDINGS_SHOWN: usize = 50;
+
 /// Where a proposal stands, for the agent that made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProposalStatus {
@@ -311,6 +316,12 @@ pub struct ProposalStatus {
     pub state: &'static str,
     /// The validation verdict (`pass`, `warn`, `fail`), once validated.
     pub verdict: Option<String>,
+    /// The checks of that validation that did not pass (`fail` or `warn`), with their message.
+    pub failed_checks: Vec<Check>,
+    /// What its checks found (rule, file, line, severity, message), errors first; at most
+    /// `MAX_FINDINGS_SHOWN`, and how many more there were.
+    pub findings: Vec<Finding>,
+    pub findings_omitted: usize,
     /// The reviewer's reason (reject, archive) or feedback (request changes).
     pub reason: Option<String>,
     pub reviewer: Option<String>,
@@ -336,10 +347,27 @@ pub fn statuses(
             .filter(|d| d.at >= row.proposed_at && concerns(d, &row.version))
             .filter_map(|d| state_after(d.action).map(|state| (state, d)))
             .next_back();
-        let verdict = verdicts
-            .iter()
-            .find(|q| q.path == row.path)
-            .and_then(|q| q.verdict.clone());
+        let queued = verdicts.iter().find(|q| q.path == row.path);
+        let verdict = queued.and_then(|q| q.verdict.clone());
+        let report = match queued {
+            Some(q) => store
+                .cached_validation(&q.path, &q.content_hash)?
+                .and_then(|json| serde_json::from_str::<ValidationReport>(&json).ok()),
+            None => None,
+        };
+        let (failed_checks, mut findings) = report
+            .map(|r| {
+                let failed = r
+                    .checks
+                    .into_iter()
+                    .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
+                    .collect();
+                (failed, r.findings)
+            })
+            .unwrap_or_default();
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        let findings_omitted = findings.len().saturating_sub(MAX_FINDINGS_SHOWN);
+        findings.truncate(MAX_FINDINGS_SHOWN);
         let (state, reason, reviewer, at) = match decision {
             Some((state, d)) => (state, d.reason.clone(), Some(d.who.clone()), d.at.clone()),
             None if root.join(&row.path).exists() => {
@@ -353,6 +381,9 @@ pub fn statuses(
             folder: row.path.clone(),
             state,
             verdict,
+            failed_checks,
+            findings,
+            findings_omitted,
             reason,
             reviewer,
             at,

@@ -82,7 +82,7 @@ pub enum ValidateError {
 }
 
 /// One line of the checklist.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
     pub check: CheckKind,
     pub status: CheckStatus,
