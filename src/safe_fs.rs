@@ -250,6 +250,17 @@ impl Dir {
         Ok(())
     }
 
+    /// Swaps the entries `a` and `b` (both below this folder) in one step: a reader finds each
+    /// name holding one of the two whole, never neither. Both folders are fsynced.
+    pub fn exchange(&self, a: &Path, b: &Path) -> std::io::Result<()> {
+        let (a_dir, a_name) = self.parent_for_rename(a)?;
+        let (b_dir, b_name) = self.parent_for_rename(b)?;
+        renameat_with(&a_dir, &a_name, &b_dir, &b_name, RenameFlags::EXCHANGE)?;
+        let _ = rustix::fs::fsync(&a_dir);
+        let _ = rustix::fs::fsync(&b_dir);
+        Ok(())
+    }
+
     /// `rename_noreplace` without the fsyncs, for what need not outlive a power loss.
     pub fn move_noreplace(&self, from: &Path, to: &Path) -> std::io::Result<()> {
         self.move_entry(from, to).map(drop)

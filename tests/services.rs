@@ -679,6 +679,123 @@ fn define_export_import_and_undefine_round_trip() {
     assert_eq!(archived, 1, "archived, not deleted");
 }
 
+/// What `core/` holds, hidden entries (a staging folder left behind) included.
+fn core_entries(ws: &Ws) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(ws.root().join("core"))
+        .expect("core")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_copied_service_exports_its_file_and_imports_whole_elsewhere() {
+    let ws = Ws::new();
+    let scripts = tempfile::tempdir().expect("tempdir");
+    let script = scripts.path().join("server.py");
+    std::fs::write(&script, format!("#!/usr/bin/env python3\n{ECHO}")).expect("script");
+    let _ = Command::new("chmod")
+        .args(["+x", &script.display().to_string()])
+        .status();
+    let out = ws.run(&[
+        "tools",
+        "define",
+        "echo",
+        "--executable",
+        &script.display().to_string(),
+        "--copy",
+        "--launch-args",
+        "{port}",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let exported = ws.run(&["tools", "export", "echo"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let def: Value = serde_json::from_slice(&exported.stdout).expect("export is JSON");
+    assert_eq!(def["executable"], "./server.py");
+    assert_eq!(def["files"]["server.py"]["executable"], true, "{def}");
+    assert!(
+        def["files"]["server.py"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("socketserver")),
+        "{def}"
+    );
+
+    // Another workspace, which has never seen the file.
+    let mut other = Ws::new();
+    let out = other.run_with_stdin(&["tools", "import", "echo"], &stdout(&exported));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let copied = other.root().join("core/echo/server.py");
+    assert_eq!(
+        std::fs::read(&copied).expect("the file came along"),
+        std::fs::read(&script).expect("the original")
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&copied)
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_ne!(mode & 0o111, 0, "still executable: {mode:o}");
+    let out = other.launch("echo", "e1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = other.run(&["tools", "send", "e1", "hello"]);
+    assert_eq!(stdout(&out).trim(), "hello", "{}", stderr(&out));
+}
+
+#[test]
+fn a_failed_import_leaves_nothing_behind_and_the_old_definition_intact() {
+    let ws = Ws::new();
+    // The file the definition names is not carried.
+    let out = ws.run_with_stdin(
+        &["tools", "import", "svc"],
+        r#"{"executable": "./server.py", "launch_args": ["{port}"]}"#,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("server.py does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(core_entries(&ws).is_empty(), "{:?}", core_entries(&ws));
+    // A file the definition brings, but not the one it runs.
+    let out = ws.run_with_stdin(
+        &["tools", "import", "svc"],
+        r#"{"executable": "./server.py", "files": {"other.py": {"text": "x"}}}"#,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(core_entries(&ws).is_empty(), "{:?}", core_entries(&ws));
+    // A path that would leave the folder.
+    let out = ws.run_with_stdin(
+        &["tools", "import", "svc"],
+        r#"{"executable": "sh", "files": {"../evil": {"text": "x"}}}"#,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("\"../evil\""), "{}", stderr(&out));
+    assert!(core_entries(&ws).is_empty(), "{:?}", core_entries(&ws));
+    assert!(!ws.root().join("evil").exists());
+
+    // Over an existing definition: a failed update changes nothing.
+    let out = ws.run_with_stdin(
+        &["tools", "import", "svc"],
+        r##"{"executable": "./run.sh", "files": {"run.sh": {"text": "#!/bin/sh\nsleep 1\n", "executable": true}}}"##,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = std::fs::read_to_string(ws.root().join("core/svc/tool.toml")).expect("defined");
+    let out = ws.run_with_stdin(
+        &["tools", "import", "svc"],
+        r#"{"executable": "./gone.sh", "port": 8405}"#,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(core_entries(&ws), ["svc"]);
+    assert_eq!(
+        std::fs::read_to_string(ws.root().join("core/svc/tool.toml")).expect("still there"),
+        before
+    );
+    let out = ws.run(&["tools", "defined", "svc"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 #[test]
 fn an_undefined_service_is_no_longer_defined_and_candidates_are_not_listed() {
     let ws = Ws::new();

@@ -16,14 +16,14 @@ use crate::model::{ServiceSpec, ToolId};
 use crate::review::lifecycle;
 use crate::runner::inflight::ProcessId;
 use crate::services::define;
-use crate::services::definition::{Definition, Port, check_health_check};
+use crate::services::definition::{DefinedFile, Definition, Port, check_health_check};
 use crate::services::logs::{self, LogStream};
 use crate::services::{Services, instance_dir};
 use crate::store::services::{InstanceRow, InstanceState};
 use crate::store::{SharedStore, Store};
 
-/// The most `tools import` reads from stdin.
-const MAX_IMPORT_BYTES: u64 = 1024 * 1024;
+/// What `tools import` reads from stdin beyond the files it carries.
+const IMPORT_FIELDS_BYTES: u64 = 1024 * 1024;
 /// How often `tools logs --follow` looks for more.
 const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 
@@ -124,7 +124,7 @@ pub fn run(args: ToolsArgs, ws: &Workspace) -> CliResult {
         ToolsCommand::Define(args) => define_cmd(args, ws),
         ToolsCommand::Defined { name, json } => defined(name.as_deref(), json, ws),
         ToolsCommand::Undefine { name } => undefine(&name, ws),
-        ToolsCommand::Export { name } => print_json(&definition_of(&name, ws)?),
+        ToolsCommand::Export { name } => export(&name, ws),
         ToolsCommand::Import { name } => import(&name, ws),
         ToolsCommand::Launch {
             name,
@@ -161,6 +161,7 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
             environment: BTreeMap::new(),
             defined_by: ws.config.reviewer_name(),
             created_at: crate::clock::now_rfc3339(),
+            files: BTreeMap::new(),
         },
     };
     if let Some(kind) = args.kind {
@@ -171,10 +172,11 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
         }
         def.kind = kind;
     }
-    let mut copy = None;
     if let Some(executable) = args.executable {
         if args.copy {
-            copy = Some(cwd.join(&executable));
+            let (name, file) = copied(&cwd.join(&executable))?;
+            def.executable = format!("./{name}");
+            def.files.insert(name, file);
         } else if executable.contains('/') {
             // Referenced as an absolute path: the service does not run from here.
             def.executable = cwd.join(&executable).display().to_string();
@@ -184,7 +186,7 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
     } else if args.copy {
         return Err(CliError::msg("--copy needs --executable FILE".to_string()));
     }
-    if def.executable.is_empty() && copy.is_none() {
+    if def.executable.is_empty() {
         return Err(CliError::msg(format!(
             "{}: --executable is required for a new service",
             args.name
@@ -218,7 +220,7 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
             .ok_or_else(|| CliError::msg(format!("--env {pair:?}: expected KEY=VALUE")))?;
         def.environment.insert(key.to_string(), value.to_string());
     }
-    let path = define::write(&ws.root, &ws.config, def, copy.as_deref())?;
+    let path = define::write(&ws.root, &ws.config, def)?;
     outln!(
         "{} service {} ({})",
         if updating { "updated" } else { "defined" },
@@ -226,6 +228,32 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
         relative(&ws.root, &path)
     );
     Ok(())
+}
+
+/// The file `--copy` brings into the tool folder, by its name.
+fn copied(source: &Path) -> Result<(String, DefinedFile), CliError> {
+    use std::os::unix::fs::PermissionsExt;
+    let name = source
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| CliError::msg(format!("{}: not a file", source.display())))?;
+    let cannot =
+        |e: std::io::Error| CliError::msg(format!("{}: cannot copy: {e}", source.display()));
+    let meta = std::fs::metadata(source).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(CliError::msg(format!("{}: not a file", source.display())));
+    }
+    let bytes = std::fs::read(source).map_err(cannot)?;
+    let executable = meta.permissions().mode() & 0o111 != 0;
+    Ok((name, DefinedFile { bytes, executable }))
+}
+
+/// `tools export`: the definition with the files of its folder, which `tools import` needs
+/// to recreate it (a `--copy`'d executable).
+fn export(name: &str, ws: &Workspace) -> CliResult {
+    let (mut def, dir) = definition_and_folder(name, ws)?;
+    def.files = define::files_of(&dir)?;
+    print_json(&def)
 }
 
 /// `tools defined`: every active service tool, or one definition.
@@ -275,6 +303,14 @@ fn defined(name: Option<&str>, json: bool, ws: &Workspace) -> CliResult {
 /// The definition of the active service `name`: one archived (undefined) or still in
 /// experimental is not defined.
 fn definition_of(name: &str, ws: &Workspace) -> Result<Definition, CliError> {
+    definition_and_folder(name, ws).map(|(def, _)| def)
+}
+
+/// `definition_of`, and the folder it is in.
+fn definition_and_folder(
+    name: &str,
+    ws: &Workspace,
+) -> Result<(Definition, std::path::PathBuf), CliError> {
     let store = SharedStore::new(ws.store()?);
     let entry = Services::new(&ws.root, &ws.config).find_service(&store, name)?;
     if !crate::seal::is_active(entry.tier) {
@@ -296,7 +332,7 @@ fn definition_of(name: &str, ws: &Workspace) -> Result<Definition, CliError> {
         .service
         .as_ref()
         .ok_or_else(|| CliError::msg(format!("{name}: not a service (no [service] section)")))?;
-    Ok(Definition::of(manifest, service))
+    Ok((Definition::of(manifest, service), entry.path.clone()))
 }
 
 fn undefine(name: &str, ws: &Workspace) -> CliResult {
@@ -319,20 +355,22 @@ fn undefine(name: &str, ws: &Workspace) -> CliResult {
 }
 
 fn import(name: &str, ws: &Workspace) -> CliResult {
+    // Files as large as a tool may be, in base64 at worst (4 bytes for 3).
+    let max = (ws.config.catalog.max_tool_bytes / 3)
+        .saturating_mul(4)
+        .saturating_add(IMPORT_FIELDS_BYTES);
     let mut text = String::new();
     std::io::stdin()
-        .take(MAX_IMPORT_BYTES + 1)
+        .take(max + 1)
         .read_to_string(&mut text)
         .map_err(|e| CliError::msg(format!("stdin: {e}")))?;
-    if text.len() as u64 > MAX_IMPORT_BYTES {
-        return Err(CliError::msg(format!(
-            "stdin: more than {MAX_IMPORT_BYTES} bytes"
-        )));
+    if text.len() as u64 > max {
+        return Err(CliError::msg(format!("stdin: more than {max} bytes")));
     }
     let def = Definition::from_json(name, &text, &ws.config.reviewer_name())
         .map_err(|e| CliError::msg(format!("import {name}: {e}")))?;
     let updating = define::existing(&ws.root, name)?.is_some();
-    let path = define::write(&ws.root, &ws.config, def, None)?;
+    let path = define::write(&ws.root, &ws.config, def)?;
     outln!(
         "{} service {name} ({})",
         if updating { "updated" } else { "imported" },

@@ -33,7 +33,7 @@ use crate::store::{Store, StoreError};
 
 mod paths;
 
-pub use paths::PathError;
+pub use paths::{PathError, check_all as check_paths};
 
 /// What an agent proposes: the manifest text and the other files, by relative path.
 #[derive(Debug, Clone, Default)]

@@ -1,13 +1,21 @@
 //! Definitions on disk: `core/NAME/tool.toml` with a `[service]` section, written by
 //! `tools define` and `tools import`. A human wrote it, so it lives in core.
+//!
+//! A definition lands whole or not at all: its folder is assembled in a private staging
+//! folder beside it (a dot folder, which the scan and the watcher skip), checked there, and
+//! then renamed into place, or swapped with the folder it updates, under the tool's lock.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::ServiceError;
-use super::definition::{Definition, locate_executable};
+use super::definition::{DefinedFile, Definition, locate_executable};
+use crate::catalog::manifest::MANIFEST_FILE;
 use crate::config::Config;
 use crate::model::Tier;
+use crate::review::lock::ToolLock;
 use crate::runner::confine::Confinement;
+use crate::safe_fs::{Dir, SafeFsError};
 
 /// Where the definition `name` lives.
 pub fn definition_dir(root: &Path, name: &str) -> PathBuf {
@@ -20,7 +28,7 @@ pub fn existing(
     root: &Path,
     name: &str,
 ) -> Result<Option<(Definition, semver::Version)>, ServiceError> {
-    let path = definition_dir(root, name).join("tool.toml");
+    let path = definition_dir(root, name).join(MANIFEST_FILE);
     if !path.exists() {
         return Ok(None);
     }
@@ -40,14 +48,40 @@ pub fn existing(
     )))
 }
 
-/// Writes `def` to `core/NAME/tool.toml`: version 1.0.0 when new, the next patch version when
-/// it replaces one. `copy`: the executable file to copy into the folder first.
-pub fn write(
-    root: &Path,
-    config: &Config,
-    mut def: Definition,
-    copy: Option<&Path>,
-) -> Result<PathBuf, ServiceError> {
+/// The files of the tool folder `dir` besides its `tool.toml`, for an export that carries
+/// them. A symlink is refused: an import could not tell where it leads.
+pub fn files_of(dir: &Path) -> Result<BTreeMap<String, DefinedFile>, ServiceError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut files = BTreeMap::new();
+    for relative in crate::catalog::scan::collect_files(dir) {
+        if relative == Path::new(MANIFEST_FILE) {
+            continue;
+        }
+        let path = dir.join(&relative);
+        let cannot = |e: std::io::Error| {
+            ServiceError::Refused(format!("{}: cannot export: {e}", path.display()))
+        };
+        let meta = std::fs::symlink_metadata(&path).map_err(cannot)?;
+        if !meta.is_file() {
+            return Err(ServiceError::Refused(format!(
+                "{}: cannot export a symlink; replace it with the file",
+                path.display()
+            )));
+        }
+        let bytes = std::fs::read(&path).map_err(cannot)?;
+        let executable = meta.permissions().mode() & 0o111 != 0;
+        files.insert(
+            relative.to_string_lossy().into_owned(),
+            DefinedFile { bytes, executable },
+        );
+    }
+    Ok(files)
+}
+
+/// Writes `def` to `core/NAME/`: its `tool.toml` at version 1.0.0 when new, the next patch
+/// version when it replaces one, and `def.files` beside it (an update keeps the other files
+/// the folder had). Nothing changes unless all of it is written and its executable found.
+pub fn write(root: &Path, config: &Config, def: Definition) -> Result<PathBuf, ServiceError> {
     if !crate::model::is_valid_name(&def.name) {
         return Err(ServiceError::Refused(format!(
             "tool name {:?} is not valid: {}",
@@ -55,38 +89,51 @@ pub fn write(
             crate::model::NAME_RULE
         )));
     }
+    crate::review::propose::check_paths(def.files.keys().map(String::as_str))
+        .map_err(|e| ServiceError::Refused(e.to_string()))?;
     let dir = definition_dir(root, &def.name);
-    if copy.is_none() {
+    // A program outside the folder is checked before anything is written; one the definition
+    // brings (`./server.py`) once it is staged.
+    if def.executable.starts_with('/') || !def.executable.contains('/') {
         locate_executable(&def.executable, &dir)?;
     }
     check_reachable(&Confinement::new(root, config), &def)?;
-    let version = match existing(root, &def.name)? {
+    let _lock =
+        ToolLock::acquire(root, &def.name).map_err(|e| ServiceError::Refused(e.to_string()))?;
+    let existing = existing(root, &def.name)?;
+    let version = match &existing {
         Some((_, v)) => semver::Version::new(v.major, v.minor, v.patch + 1),
         None => semver::Version::new(1, 0, 0),
     };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| ServiceError::Refused(format!("{}: cannot create: {e}", dir.display())))?;
-    if let Some(source) = copy {
-        let file_name = source
-            .file_name()
-            .ok_or_else(|| ServiceError::Refused(format!("{}: not a file", source.display())))?;
-        let target = dir.join(file_name);
-        std::fs::copy(source, &target).map_err(|e| {
-            ServiceError::Refused(format!(
-                "{}: cannot copy into {}: {e}",
-                source.display(),
-                dir.display()
-            ))
-        })?;
-        def.executable = format!("./{}", file_name.to_string_lossy());
-    }
-    locate_executable(&def.executable, &dir)?;
     let text = def.to_manifest_toml(&version.to_string())?;
-    let path = dir.join("tool.toml");
-    let temp = dir.join(".tool.toml.new");
-    std::fs::write(&temp, text)
-        .and_then(|()| std::fs::rename(&temp, &path))
-        .map_err(|e| ServiceError::Refused(format!("{}: cannot write: {e}", path.display())))?;
+    let core = Dir::open(root)
+        .and_then(|root| root.create_dirs(Path::new(Tier::Core.dir_name())))
+        .map_err(refused)?;
+    let staging = PathBuf::from(format!(
+        ".define-{}-{}-{}",
+        def.name,
+        std::process::id(),
+        crate::clock::unique_nanos()
+    ));
+    let staged = core.create_dir_new(&staging, 0o755).map_err(refused)?;
+    let landed = stage(&staged, &core, &def, &text, existing.is_some())
+        .and_then(|()| {
+            let found = locate_executable(&def.executable, staged.path());
+            found.map(drop).map_err(ServiceError::from)
+        })
+        .and_then(|()| {
+            let name = Path::new(&def.name);
+            let moved = if existing.is_some() {
+                core.exchange(&staging, name)
+            } else {
+                core.rename_noreplace(&staging, name)
+            };
+            moved
+                .map_err(|e| ServiceError::Refused(format!("{}: cannot write: {e}", dir.display())))
+        });
+    // The staging folder, or after a swap the folder it replaced.
+    let _ = std::fs::remove_dir_all(core.path().join(&staging));
+    landed?;
     // The person defining it accepts what the folder now holds.
     let seal = crate::seal::Seal {
         name: def.name.clone(),
@@ -99,7 +146,38 @@ pub fn write(
     };
     crate::seal::write(root, &seal)
         .map_err(|e| ServiceError::Refused(format!("{}: {e}", dir.display())))?;
-    Ok(path)
+    Ok(dir.join(MANIFEST_FILE))
+}
+
+/// Fills the staging folder: the folder it updates, then the definition's files over it, then
+/// its `tool.toml`; synced once.
+fn stage(
+    staged: &Dir,
+    core: &Dir,
+    def: &Definition,
+    manifest: &str,
+    updating: bool,
+) -> Result<(), ServiceError> {
+    if updating {
+        let current = core.open_dir(Path::new(&def.name)).map_err(refused)?;
+        crate::safe_fs::copy_tree(&current, staged, |mode| mode).map_err(refused)?;
+    }
+    let files = def.files.iter().map(|(path, file)| {
+        let mode = if file.executable { 0o755 } else { 0o644 };
+        (path.as_str(), file.bytes.as_slice(), mode)
+    });
+    for (path, bytes, mode) in files.chain([(MANIFEST_FILE, manifest.as_bytes(), 0o644)]) {
+        // Replaced, not written over: a copied file keeps nothing of the one before.
+        let _ = std::fs::remove_file(staged.path().join(path));
+        staged
+            .write_new(Path::new(path), bytes, mode)
+            .map_err(refused)?;
+    }
+    staged.sync_filesystem().map_err(refused)
+}
+
+fn refused(e: SafeFsError) -> ServiceError {
+    ServiceError::Refused(e.to_string())
 }
 
 /// Refuses a definition whose executable, or a launch argument naming an absolute path, lies

@@ -30,6 +30,35 @@ pub struct Definition {
     pub environment: BTreeMap<String, String>,
     pub defined_by: String,
     pub created_at: String,
+    /// The files its folder holds besides `tool.toml` (a `--copy`'d executable), by relative
+    /// path: filled by `tools export` so that `tools import` recreates the folder whole.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, DefinedFile>,
+}
+
+/// One file of a definition's folder. Exported as `{"text": …}` when it is UTF-8, else as
+/// `{"base64": …}`, with `"executable": true` when it has an executable bit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinedFile {
+    pub bytes: Vec<u8>,
+    pub executable: bool,
+}
+
+impl Serialize for DefinedFile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine;
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2))?;
+        match std::str::from_utf8(&self.bytes) {
+            Ok(text) => map.serialize_entry("text", text)?,
+            Err(_) => map.serialize_entry(
+                "base64",
+                &base64::engine::general_purpose::STANDARD.encode(&self.bytes),
+            )?,
+        }
+        map.serialize_entry("executable", &self.executable)?;
+        map.end()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +100,14 @@ pub enum FieldProblem {
     NotStrings(&'static str),
     #[error("expected an object of strings, got {0}")]
     NotStringMap(&'static str),
+    #[error("expected an object of files by relative path, got {0}")]
+    NotFiles(&'static str),
+    #[error(
+        "expected {{\"text\": …}} or {{\"base64\": …}}, with an optional \"executable\": true|false"
+    )]
+    NotFile,
+    #[error("not valid base64: {0}")]
+    NotBase64(String),
 }
 
 /// Why an exported definition was refused: one line naming the field.
@@ -171,6 +208,7 @@ impl Definition {
             environment: manifest.run.env.clone(),
             defined_by: service.defined_by.clone().unwrap_or_default(),
             created_at: manifest.provenance.created.clone().unwrap_or_default(),
+            files: BTreeMap::new(),
         }
     }
 
@@ -235,7 +273,7 @@ impl Definition {
         let Value::Object(map) = value else {
             return Err(DefinitionError::NotObject(kind_of(&value)));
         };
-        const KNOWN: [&str; 11] = [
+        const KNOWN: [&str; 12] = [
             "name",
             "type",
             "executable",
@@ -247,6 +285,7 @@ impl Definition {
             "environment",
             "defined_by",
             "created_at",
+            "files",
         ];
         if let Some(unknown) = map.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(field(
@@ -288,8 +327,46 @@ impl Definition {
             environment: environment(&map)?,
             defined_by: defined_by.to_string(),
             created_at: string(&map, "created_at")?.unwrap_or_else(crate::clock::now_rfc3339),
+            files: files(&map)?,
         })
     }
+}
+
+fn files(map: &Map<String, Value>) -> Result<BTreeMap<String, DefinedFile>, DefinitionError> {
+    use base64::Engine;
+    let files = match map.get("files") {
+        None | Some(Value::Null) => return Ok(BTreeMap::new()),
+        Some(Value::Object(files)) => files,
+        Some(other) => return Err(field("files", FieldProblem::NotFiles(kind_of(other)))),
+    };
+    files
+        .iter()
+        .map(|(path, file)| {
+            let name = || format!("files.{path}");
+            let Value::Object(file) = file else {
+                return Err(field(name(), FieldProblem::NotFile));
+            };
+            if file
+                .keys()
+                .any(|k| !["text", "base64", "executable"].contains(&k.as_str()))
+            {
+                return Err(field(name(), FieldProblem::NotFile));
+            }
+            let bytes = match (file.get("text"), file.get("base64")) {
+                (Some(Value::String(text)), None) => text.clone().into_bytes(),
+                (None, Some(Value::String(encoded))) => base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .map_err(|e| field(name(), FieldProblem::NotBase64(e.to_string())))?,
+                _ => return Err(field(name(), FieldProblem::NotFile)),
+            };
+            let executable = match file.get("executable") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(x)) => *x,
+                Some(_) => return Err(field(name(), FieldProblem::NotFile)),
+            };
+            Ok((path.clone(), DefinedFile { bytes, executable }))
+        })
+        .collect()
 }
 
 fn string(map: &Map<String, Value>, name: &str) -> Result<Option<String>, DefinitionError> {
@@ -395,6 +472,42 @@ mod tests {
             err(r#"{"executable": "/bin/true", "heath_check": "tcp"}"#)
                 .starts_with("field `heath_check`: unknown field")
         );
+        assert_eq!(
+            err(r#"{"executable": "./s.py", "files": {"s.py": "print()"}}"#),
+            "field `files.s.py`: expected {\"text\": …} or {\"base64\": …}, with an optional \"executable\": true|false"
+        );
+        assert!(
+            err(r#"{"executable": "./s", "files": {"s": {"base64": "%%"}}}"#)
+                .starts_with("field `files.s`: not valid base64")
+        );
+    }
+
+    #[test]
+    fn files_export_as_text_or_base64_and_read_back() {
+        let mut def =
+            Definition::from_json("kv", r#"{"executable": "./kv.py"}"#, "ana").expect("valid");
+        def.files.insert(
+            "kv.py".into(),
+            DefinedFile {
+                bytes: b"print('hi')\n".to_vec(),
+                executable: true,
+            },
+        );
+        def.files.insert(
+            "blob".into(),
+            DefinedFile {
+                bytes: vec![0xff, 0x00, 0x7f],
+                executable: false,
+            },
+        );
+        let json = serde_json::to_value(&def).expect("json");
+        assert_eq!(
+            json["files"]["kv.py"],
+            serde_json::json!({"text": "print('hi')\n", "executable": true})
+        );
+        assert_eq!(json["files"]["blob"]["base64"], "/wB/");
+        let back = Definition::from_json("kv", &json.to_string(), "ana").expect("read back");
+        assert_eq!(back.files, def.files);
     }
 
     #[test]
