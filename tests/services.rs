@@ -426,6 +426,75 @@ fn a_service_exiting_at_start_shows_its_status_and_stderr() {
     assert_eq!(ws.instance("c1")["state"], "stopped");
 }
 
+/// Says on stdout which message it handles, then answers it.
+const TALKATIVE: &str = r#"
+import json, socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            req = json.loads(line)
+            print("handled " + req["message"], flush=True)
+            self.wfile.write((json.dumps({"response": req["message"]}) + "\n").encode())
+            self.wfile.flush()
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+
+/// The position of the first line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in:\n{text}"))
+}
+
+#[test]
+fn logs_mark_each_launch_and_show_exchanges_among_the_output() {
+    let mut ws = Ws::new();
+    ws.service(
+        "svc",
+        "import sys\nprint('config file missing', file=sys.stderr)\nsys.exit(3)\n",
+        "\"auto\"",
+        "tcp",
+    );
+    assert!(!ws.launch("svc", "s1").status.success());
+    std::fs::write(ws.root().join("experimental/svc/svc.py"), TALKATIVE).expect("fixed");
+    let out = ws.launch("svc", "s1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    for message in ["one", "two"] {
+        let out = ws.run(&["tools", "send", "s1", message]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        // The service's line about it reaches the log before the next message is sent.
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let logs = stdout(&ws.run(&["tools", "logs", "s1"]));
+    let launches: Vec<usize> = logs
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("── launch at "))
+        .map(|(i, _)| i)
+        .collect();
+    let [failed, healthy] = launches[..] else {
+        panic!("two launches marked:\n{logs}");
+    };
+    let lines: Vec<&str> = logs.lines().collect();
+    assert!(
+        lines[failed].contains("failed: instance s1 exited at start with exit status 3"),
+        "{logs}"
+    );
+    assert!(!lines[healthy].contains("failed"), "{logs}");
+    // The failed launch's complaint sits under its own marker, not the healthy one's.
+    let complaint = line_of(&logs, "err | config file missing");
+    assert!(failed < complaint && complaint < healthy, "{logs}");
+    // Each exchange among the output around it, not after all of it.
+    let one = line_of(&logs, "→ one");
+    let handled_one = line_of(&logs, "out | handled one");
+    let two = line_of(&logs, "→ two");
+    let handled_two = line_of(&logs, "out | handled two");
+    assert!(healthy < handled_one && handled_one < two, "{logs}");
+    assert!(healthy < one && one < handled_two, "{logs}");
+    assert!(handled_two > handled_one && two > one, "{logs}");
+}
+
 /// A service that runs but never listens.
 const NEVER_LISTENS: &str = "import time\nwhile True: time.sleep(1)\n";
 

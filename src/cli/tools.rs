@@ -17,7 +17,8 @@ use crate::review::lifecycle;
 use crate::runner::inflight::ProcessId;
 use crate::services::define;
 use crate::services::definition::{DefinedFile, Definition, Port, check_health_check};
-use crate::services::logs::{self, LogStream};
+use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
+use crate::services::logs::LogStream;
 use crate::services::{Services, instance_dir};
 use crate::store::services::{InstanceRow, InstanceState};
 use crate::store::{SharedStore, Store};
@@ -503,28 +504,44 @@ fn logs(instance: &str, follow: bool, ws: &Workspace) -> CliResult {
         ))
     })?;
     let dir = instance_dir(&ws.root, instance);
-    let mut tails = [
-        Tail::new(LogStream::Stdout, "out"),
-        Tail::new(LogStream::Stderr, "err"),
-    ];
-    let mut last_exchange = 0;
+    let mut feed = InstanceFeed::from_start(instance);
+    let mut lines = [LogLines::new("out"), LogLines::new("err")];
     loop {
-        for tail in &mut tails {
-            tail.print_new(&dir);
-        }
-        for exchange in store.exchanges(instance, last_exchange)? {
-            last_exchange = exchange.id;
-            outln!("[{}] → {}", exchange.at, exchange.message);
-            match (&exchange.response, &exchange.error) {
-                (Some(response), _) => outln!("[{}] ← {response}", exchange.at),
-                (None, Some(error)) => outln!("[{}] ✗ {error}", exchange.at),
-                (None, None) => {}
+        // The logs are bounded by `[services] log_mb`: reading them whole is bounded too.
+        for item in feed.poll(&dir, &store, u64::MAX)? {
+            match item {
+                FeedItem::Output {
+                    stream,
+                    bytes,
+                    dropped,
+                } => lines[slot(stream)].print(&bytes, dropped),
+                FeedItem::Launch(launch) => {
+                    lines.iter_mut().for_each(LogLines::finish);
+                    outln!("{}", launch_line(&launch));
+                }
+                FeedItem::Exchange(exchange) => {
+                    lines.iter_mut().for_each(LogLines::finish);
+                    outln!("[{}] → {}", exchange.at, exchange.message);
+                    match (&exchange.response, &exchange.error) {
+                        (_, Some(error)) => outln!("[{}] ✗ {error}", exchange.at),
+                        (Some(response), None) => outln!("[{}] ← {response}", exchange.at),
+                        (None, None) => {}
+                    }
+                }
             }
         }
         if !follow || super::term::reader_left() || !is_running(&store, &row)? {
+            lines.iter_mut().for_each(LogLines::finish);
             return Ok(());
         }
         std::thread::sleep(FOLLOW_EVERY);
+    }
+}
+
+fn slot(stream: LogStream) -> usize {
+    match stream {
+        LogStream::Stdout => 0,
+        LogStream::Stderr => 1,
     }
 }
 
@@ -537,43 +554,53 @@ fn is_running(store: &Store, row: &InstanceRow) -> Result<bool, CliError> {
     }))
 }
 
-/// One stream's log printed from where it was last read, each line prefixed with its stream,
-/// and a line saying how much was rotated away before what follows.
-struct Tail {
-    stream: LogStream,
+/// One stream's output printed a line at a time, each prefixed with its stream, with a line
+/// saying how much was rotated away before what follows. A half-written line waits for its
+/// end, or for the next launch or exchange (which it came before).
+struct LogLines {
     label: &'static str,
-    /// Position among everything the stream wrote (see `services::logs`).
-    at: u64,
+    partial: Vec<u8>,
 }
 
-impl Tail {
-    fn new(stream: LogStream, label: &'static str) -> Self {
-        Tail {
-            stream,
+impl LogLines {
+    fn new(label: &'static str) -> Self {
+        LogLines {
             label,
-            at: 0,
+            partial: Vec::new(),
         }
     }
 
-    fn print_new(&mut self, dir: &Path) {
-        // The logs are bounded by `[services] log_mb`: reading them whole is bounded too.
-        let read = logs::read_from(dir, self.stream, self.at, u64::MAX);
-        if read.dropped > 0 {
+    fn print(&mut self, bytes: &[u8], dropped: u64) {
+        if dropped > 0 {
+            self.finish();
             outln!(
                 "{} | … {} dropped (rotated) …",
                 self.label,
-                human_size(read.dropped)
+                human_size(dropped)
             );
         }
-        // Only whole lines: a half-written one waits for its end.
-        let complete = read
-            .bytes
+        self.partial.extend_from_slice(bytes);
+        let complete = self
+            .partial
             .iter()
             .rposition(|b| *b == b'\n')
             .map_or(0, |i| i + 1);
-        self.at = read.from + complete as u64;
-        for line in String::from_utf8_lossy(&read.bytes[..complete]).lines() {
+        let rest = self.partial.split_off(complete);
+        for line in String::from_utf8_lossy(&self.partial).lines() {
             outln!("{} | {line}", self.label);
+        }
+        self.partial = rest;
+    }
+
+    /// Prints the half-written line, if any.
+    fn finish(&mut self) {
+        if !self.partial.is_empty() {
+            outln!(
+                "{} | {}",
+                self.label,
+                String::from_utf8_lossy(&self.partial)
+            );
+            self.partial.clear();
         }
     }
 }

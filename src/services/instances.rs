@@ -194,9 +194,14 @@ impl Services {
         })?;
         let (stdout_log, stderr_log) = super::log_paths(&self.root, instance);
         let stderr_start = logs::end(&dir, LogStream::Stderr);
+        // Where this launch's output starts: the boundary `tools logs` and the Output pane show.
+        let logs_from = [logs::end(&dir, LogStream::Stdout), stderr_start];
+        let launch = store
+            .lock()
+            .record_launch(instance, &row.started_at, port, logs_from)?;
         let spawned = match process::spawn(&self.exe, &policy, &argv, (&stdout_log, &stderr_log)) {
             Ok(spawned) => spawned,
-            Err(reason) => return Err(self.fail(store, instance, reason.into())),
+            Err(reason) => return Err(self.fail(store, instance, launch, reason.into())),
         };
         store
             .lock()
@@ -219,7 +224,7 @@ impl Services {
                     took: clock.elapsed(),
                 })
             }
-            Err(reason) => Err(self.fail(store, instance, reason.into())),
+            Err(reason) => Err(self.fail(store, instance, launch, reason.into())),
         }
     }
 
@@ -346,13 +351,18 @@ impl Services {
     }
 
     /// Records a failed launch (its process already gone) and returns its error.
-    fn fail(&self, store: &SharedStore, instance: &str, reason: LaunchFailure) -> ServiceError {
+    fn fail(
+        &self,
+        store: &SharedStore,
+        instance: &str,
+        launch: i64,
+        reason: LaunchFailure,
+    ) -> ServiceError {
         self.clean_up(instance);
         let text = crate::error_chain::one_line(&reason);
-        let _ =
-            store
-                .lock()
-                .set_instance_state(instance, InstanceState::Stopped, None, Some(&text));
+        let mut store = store.lock();
+        let _ = store.set_instance_state(instance, InstanceState::Stopped, None, Some(&text));
+        let _ = store.set_launch_error(launch, &text);
         ServiceError::Launch(reason)
     }
 
@@ -443,6 +453,8 @@ impl Services {
         let clock = Instant::now();
         let result = adapter::exchange(row.port, &adapter::request_line(message, context), timeout);
         let took = clock.elapsed();
+        let dir = self.instance_dir(instance);
+        let logs_at = [LogStream::Stdout, LogStream::Stderr].map(|stream| logs::end(&dir, stream));
         let (raw, reply) = match result {
             Ok(line) => {
                 let reply = adapter::reply_of(&line);
@@ -460,6 +472,7 @@ impl Services {
             raw: raw.clone(),
             error: reply.as_ref().err().map(ToString::to_string),
             duration_ms: took.as_millis() as u64,
+            logs_at: Some(logs_at),
         })?;
         match reply {
             Ok(answer) => Ok(Sent {

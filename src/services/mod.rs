@@ -8,6 +8,7 @@
 pub mod adapter;
 pub mod define;
 pub mod definition;
+pub mod feed;
 pub mod health;
 mod instances;
 mod listener;

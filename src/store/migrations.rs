@@ -199,6 +199,20 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX runs_by_log_dir ON runs (log_dir);",
     // 11: the failures of one run, counted before an agent's report of that run is stored.
     "CREATE INDEX failures_by_run ON failures (run_id);",
+    // 12: where each launch and each exchange sits in an instance's logs (positions among
+    // everything each stream wrote), so its history reads in the order it happened.
+    "CREATE TABLE service_launches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        instance TEXT NOT NULL,
+        at TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        stdout_from INTEGER NOT NULL,
+        stderr_from INTEGER NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX service_launches_by_instance ON service_launches (instance, id);
+    ALTER TABLE service_exchanges ADD COLUMN stdout_at INTEGER;
+    ALTER TABLE service_exchanges ADD COLUMN stderr_at INTEGER;",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

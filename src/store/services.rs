@@ -53,6 +53,21 @@ pub struct ExchangeRow {
     pub raw: Option<String>,
     pub error: Option<String>,
     pub duration_ms: u64,
+    /// Where the instance's stdout and stderr logs stood once it was answered (positions among
+    /// everything each stream wrote); `None` for exchanges stored before they were kept.
+    pub logs_at: Option<[u64; 2]>,
+}
+
+/// One launch of an instance: where its output starts in the logs, and why it failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LaunchRow {
+    pub id: i64,
+    pub instance: String,
+    pub at: String,
+    pub port: u16,
+    /// Positions in the stdout and stderr logs where this launch's output starts.
+    pub logs_from: [u64; 2],
+    pub error: Option<String>,
 }
 
 /// Why an instance could not be claimed.
@@ -222,8 +237,9 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute(
             "INSERT INTO service_exchanges
-                 (instance, at, message, context, response, raw, error, duration_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 (instance, at, message, context, response, raw, error, duration_ms, stdout_at,
+                  stderr_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 row.instance,
                 row.at,
@@ -232,7 +248,9 @@ impl Store {
                 row.response,
                 row.raw,
                 row.error,
-                row.duration_ms as i64
+                row.duration_ms as i64,
+                row.logs_at.map(|[out, _]| position(out)),
+                row.logs_at.map(|[_, err]| position(err)),
             ],
         )
         .map_err(err)?;
@@ -251,12 +269,15 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, instance, at, message, context, response, raw, error, duration_ms
+                "SELECT id, instance, at, message, context, response, raw, error, duration_ms,
+                        stdout_at, stderr_at
                  FROM service_exchanges WHERE instance = ?1 AND id > ?2 ORDER BY id",
             )
             .map_err(|e| self.error(e))?;
         let rows = stmt
             .query_map(params![instance, after], |r| {
+                let out: Option<i64> = r.get(9)?;
+                let err: Option<i64> = r.get(10)?;
                 Ok(ExchangeRow {
                     id: r.get(0)?,
                     instance: r.get(1)?,
@@ -267,11 +288,81 @@ impl Store {
                     raw: r.get(6)?,
                     error: r.get(7)?,
                     duration_ms: r.get::<_, i64>(8)?.unsigned_abs(),
+                    logs_at: out
+                        .zip(err)
+                        .map(|(o, e)| [o.unsigned_abs(), e.unsigned_abs()]),
                 })
             })
             .map_err(|e| self.error(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
+
+    /// Records that `instance` is being launched; returns the launch's id.
+    pub fn record_launch(
+        &mut self,
+        instance: &str,
+        at: &str,
+        port: u16,
+        logs_from: [u64; 2],
+    ) -> Result<i64, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO service_launches (instance, at, port, stdout_from, stderr_from)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    instance,
+                    at,
+                    port,
+                    position(logs_from[0]),
+                    position(logs_from[1])
+                ],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records why the launch `id` failed.
+    pub fn set_launch_error(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE service_launches SET error = ?2 WHERE id = ?1",
+                params![id, error],
+            )
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
+    /// The launches of `instance` after id `after`, oldest first.
+    pub fn launches(&self, instance: &str, after: i64) -> Result<Vec<LaunchRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, instance, at, port, stdout_from, stderr_from, error
+                 FROM service_launches WHERE instance = ?1 AND id > ?2 ORDER BY id",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![instance, after], |r| {
+                Ok(LaunchRow {
+                    id: r.get(0)?,
+                    instance: r.get(1)?,
+                    at: r.get(2)?,
+                    port: r.get(3)?,
+                    logs_from: [
+                        r.get::<_, i64>(4)?.unsigned_abs(),
+                        r.get::<_, i64>(5)?.unsigned_abs(),
+                    ],
+                    error: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}
+
+/// A log position as SQLite stores it (a signed 64-bit integer; no log reaches 2^63 bytes).
+fn position(at: u64) -> i64 {
+    i64::try_from(at).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -334,6 +425,7 @@ mod tests {
             raw: None,
             error: None,
             duration_ms: 1,
+            logs_at: None,
         };
         store.record_exchange(&exchange).expect("record");
         let wal = store.path().with_extension("db-wal");
@@ -362,6 +454,7 @@ mod tests {
                 raw: None,
                 error: None,
                 duration_ms: 1,
+                logs_at: None,
             };
             store.record_exchange(&exchange).expect("record");
             if i == 0 {
@@ -394,11 +487,13 @@ mod tests {
                     raw: None,
                     error: None,
                     duration_ms: 1,
+                    logs_at: Some([3, 4]),
                 })
                 .expect("record");
         }
         let all = store.exchanges("a", 0).expect("exchanges");
         assert_eq!(all.len(), 2);
+        assert_eq!(all[0].logs_at, Some([3, 4]));
         assert_eq!(
             store.exchanges("a", all[0].id).expect("after")[0].message,
             "two"

@@ -13,7 +13,8 @@ use tokio::sync::mpsc;
 use super::app::AppEvent;
 use crate::catalog::scan::human_size;
 use crate::runner::Stream;
-use crate::services::logs::{self, LogStream};
+use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
+use crate::services::logs::LogStream;
 use crate::services::{instance_dir, reconcile};
 use crate::store::services::ExchangeRow;
 use crate::store::{SharedStore, Store};
@@ -28,21 +29,13 @@ const RECENT_EXCHANGES: usize = 20;
 const RECENT_LOG: u64 = 16 * 1024;
 /// Most of a log read in one look, so a flooding service cannot stall the poller.
 const MAX_READ: u64 = 256 * 1024;
-/// The logs followed, and the Output stream each is shown as.
-const STREAMS: [(LogStream, Stream); 2] = [
-    (LogStream::Stdout, Stream::Stdout),
-    (LogStream::Stderr, Stream::Stderr),
-];
-
 /// The instances the Output pane follows, by name, with the key of their view.
 pub type Following = Arc<Mutex<HashMap<String, u64>>>;
 
-/// One followed instance: its Output key, how far its logs were read (positions among
-/// everything each stream wrote, see `services::logs`) and the last exchange shown.
+/// One followed instance: its Output key, and how far its history was read.
 struct Follow {
     key: u64,
-    logs_at: [u64; 2],
-    last_exchange: i64,
+    feed: InstanceFeed,
 }
 
 /// Polls until the app goes away, through a read-only connection of its own; marks dead
@@ -78,74 +71,62 @@ pub fn spawn(
             let wanted = following.lock().map(|f| f.clone()).unwrap_or_default();
             followed.retain(|name, f| wanted.get(name) == Some(&f.key));
             for (name, key) in wanted {
-                let follow = followed
-                    .entry(name.clone())
-                    .or_insert_with(|| start(&root, &store, &name, key));
-                tail(&instance_dir(&root, &name), follow, &tx);
-                show_exchanges(&store, &name, follow, &tx);
+                let dir = instance_dir(&root, &name);
+                let follow = followed.entry(name.clone()).or_insert_with(|| Follow {
+                    key,
+                    feed: InstanceFeed::recent(&dir, &store, &name, RECENT_LOG, RECENT_EXCHANGES),
+                });
+                show(&dir, &store, follow, &tx);
             }
             std::thread::sleep(POLL);
         }
     });
 }
 
-/// Starts following near the end: the last lines of the logs and the last exchanges.
-fn start(root: &Path, store: &Store, name: &str, key: u64) -> Follow {
-    let dir = instance_dir(root, name);
-    let from = |stream| logs::end(&dir, stream).saturating_sub(RECENT_LOG);
-    let earlier = store.exchanges(name, 0).unwrap_or_default();
-    let skip = earlier.len().saturating_sub(RECENT_EXCHANGES + 1);
-    Follow {
-        key,
-        logs_at: STREAMS.map(|(stream, _)| from(stream)),
-        last_exchange: earlier.get(skip).map_or(0, |e| e.id),
-    }
-}
-
-/// Sends what the instance's logs gained since the last look, and a line for what was
-/// rotated away before it could be read.
-fn tail(dir: &Path, follow: &mut Follow, tx: &mpsc::UnboundedSender<AppEvent>) {
-    for (slot, (stream, shown)) in STREAMS.into_iter().enumerate() {
-        let read = logs::read_from(dir, stream, follow.logs_at[slot], MAX_READ);
-        follow.logs_at[slot] = read.next();
-        let mut bytes = Vec::new();
-        if read.dropped > 0 {
-            let note = format!("… {} dropped (rotated) …\n", human_size(read.dropped));
-            bytes.extend_from_slice(note.as_bytes());
-        }
-        bytes.extend_from_slice(&read.bytes);
-        if !bytes.is_empty() {
-            let _ = tx.send(AppEvent::RunOutput {
-                key: follow.key,
-                stream: shown,
+/// Sends what the instance's history gained since the last look, in order: output (with a
+/// line for what was rotated away before it could be read), launches and exchanges.
+fn show(dir: &Path, store: &Store, follow: &mut Follow, tx: &mpsc::UnboundedSender<AppEvent>) {
+    let Ok(items) = follow.feed.poll(dir, store, MAX_READ) else {
+        return;
+    };
+    for item in items {
+        let (stream, bytes) = match item {
+            FeedItem::Output {
+                stream,
                 bytes,
-                skipped: 0,
-            });
-        }
+                dropped,
+            } => {
+                let mut shown = Vec::new();
+                if dropped > 0 {
+                    let note = format!("… {} dropped (rotated) …\n", human_size(dropped));
+                    shown.extend_from_slice(note.as_bytes());
+                }
+                shown.extend_from_slice(&bytes);
+                (output_stream(stream), shown)
+            }
+            FeedItem::Launch(launch) => (
+                Stream::Stdout,
+                format!("{}\n", launch_line(&launch)).into_bytes(),
+            ),
+            FeedItem::Exchange(exchange) => {
+                (Stream::Stdout, exchange_lines(&exchange).into_bytes())
+            }
+        };
+        let _ = tx.send(AppEvent::RunOutput {
+            key: follow.key,
+            stream,
+            bytes,
+            skipped: 0,
+        });
     }
 }
 
-/// Sends the exchanges stored since the last look as `→ message` / `← answer` lines.
-fn show_exchanges(
-    store: &Store,
-    name: &str,
-    follow: &mut Follow,
-    tx: &mpsc::UnboundedSender<AppEvent>,
-) {
-    let Ok(rows) = store.exchanges(name, follow.last_exchange) else {
-        return;
-    };
-    let Some(newest) = rows.last() else {
-        return;
-    };
-    follow.last_exchange = newest.id;
-    let text: String = rows.iter().map(exchange_lines).collect();
-    let _ = tx.send(AppEvent::RunOutput {
-        key: follow.key,
-        stream: Stream::Stdout,
-        bytes: text.into_bytes(),
-        skipped: 0,
-    });
+/// The Output stream a log is shown as.
+fn output_stream(stream: LogStream) -> Stream {
+    match stream {
+        LogStream::Stdout => Stream::Stdout,
+        LogStream::Stderr => Stream::Stderr,
+    }
 }
 
 fn exchange_lines(row: &ExchangeRow) -> String {
@@ -161,10 +142,10 @@ fn exchange_lines(row: &ExchangeRow) -> String {
 mod tests {
     use super::*;
 
-    /// The Output events `tail` sends for `follow`, as (stream, text).
-    fn tailed(dir: &Path, follow: &mut Follow) -> Vec<(Stream, String)> {
+    /// The Output events one look sends for `follow`, as (stream, text).
+    fn shown(dir: &Path, store: &Store, follow: &mut Follow) -> Vec<(Stream, String)> {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        tail(dir, follow, &tx);
+        show(dir, store, follow, &tx);
         let mut sent = Vec::new();
         while let Ok(AppEvent::RunOutput { stream, bytes, .. }) = rx.try_recv() {
             sent.push((stream, String::from_utf8_lossy(&bytes).into_owned()));
@@ -175,6 +156,7 @@ mod tests {
     #[test]
     fn output_rotated_away_before_it_was_shown_is_said_to_be_dropped() {
         let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("store");
         // 3 MiB were rotated away; the kept files hold the rest.
         let dropped = 3 * 1024 * 1024;
         std::fs::write(dir.path().join(format!("stdout.{dropped}.log")), "old\n").expect("rotated");
@@ -182,11 +164,10 @@ mod tests {
         std::fs::write(dir.path().join("stderr.log"), "err\n").expect("stderr");
         let mut follow = Follow {
             key: 7,
-            logs_at: [0, 0],
-            last_exchange: 0,
+            feed: InstanceFeed::from_start("a"),
         };
         assert_eq!(
-            tailed(dir.path(), &mut follow),
+            shown(dir.path(), &store, &mut follow),
             [
                 (
                     Stream::Stdout,
@@ -195,7 +176,6 @@ mod tests {
                 (Stream::Stderr, "err\n".to_string()),
             ]
         );
-        assert_eq!(follow.logs_at, [dropped + 8, 4]);
-        assert!(tailed(dir.path(), &mut follow).is_empty());
+        assert!(shown(dir.path(), &store, &mut follow).is_empty());
     }
 }
