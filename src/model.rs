@@ -166,10 +166,13 @@ impl ServiceSpec {
     pub const GENERIC: &'static str = "generic";
 }
 
-/// The `[mcp]` section: hints for agents about what a call does. Unset hints are derived
-/// conservatively when the tool is listed over MCP.
+/// The `[mcp]` section: how agents see the tool, and hints about what a call does. Unset
+/// hints are derived from what the manifest declares when the tool is listed over MCP.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct McpHints {
+    /// The title agents show (`CSV to JSON`); derived from the name when unset.
+    #[serde(default)]
+    pub title: Option<String>,
     pub read_only: Option<bool>,
     pub destructive: Option<bool>,
     pub open_world: Option<bool>,

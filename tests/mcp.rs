@@ -301,6 +301,61 @@ const OWN: [&str; 4] = [
 // ---------------------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sample_tools_are_titled_and_those_that_change_nothing_say_so() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let listed = |name: &str| {
+        let tool = tools.iter().find(|t| t.name == name).expect("listed");
+        serde_json::to_value(tool).expect("tool JSON")
+    };
+    for (name, title) in [
+        ("csv_to_json", "CSV to JSON"),
+        ("http_status", "HTTP status"),
+        ("json_format", "Format JSON"),
+        ("word_count", "Word count"),
+    ] {
+        assert_eq!(listed(name)["title"], title);
+    }
+    // Every active sample runs without network: it can change nothing outside its scratch.
+    for name in CATALOG {
+        let json = listed(name);
+        assert_eq!(
+            json["annotations"],
+            json!({"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": false}),
+            "{name}"
+        );
+    }
+    client.cancel().await.expect("close the session");
+
+    // Every sample, listed or not yet, carries its title; those that write say so.
+    for tier in ["core", "approved", "experimental", "archived"] {
+        for folder in std::fs::read_dir(ws.root().join(tier))
+            .expect("tier")
+            .flatten()
+        {
+            let Ok(text) = std::fs::read_to_string(folder.path().join("tool.toml")) else {
+                continue;
+            };
+            let manifest: toml::Table = toml::from_str(&text).expect("sample tool.toml");
+            let mcp = manifest.get("mcp").and_then(|m| m.as_table());
+            let path = folder.path().display().to_string();
+            assert!(
+                mcp.and_then(|m| m.get("title")).is_some_and(|t| t.is_str()),
+                "{path}: [mcp] title"
+            );
+            let destructive = mcp
+                .and_then(|m| m.get("destructive"))
+                .and_then(|d| d.as_bool());
+            let writes = ["bulk_rename", "drop_tables", "kv_cache"]
+                .iter()
+                .any(|n| path.ends_with(n));
+            assert_eq!(destructive == Some(true), writes, "{path}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tools_list_serves_own_tools_then_active_tools_in_name_order() {
     let ws = Workspace::sample();
     // A prohibited tool is active but never runs: it must not be listed.

@@ -49,7 +49,9 @@ const RUN_FIELDS: &[&str] = &[
 ];
 const PROVENANCE_FIELDS: &[&str] = &["origin", "generator", "created", "parent", "hint"];
 const SERVICE_FIELDS: &[&str] = &["type", "port", "health_check", "launch_args", "defined_by"];
-const MCP_FIELDS: &[&str] = &["read_only", "destructive", "open_world", "ask"];
+/// The longest `[mcp] title`: a title, not a description.
+const MAX_TITLE_CHARS: usize = 80;
+const MCP_FIELDS: &[&str] = &["title", "read_only", "destructive", "open_world", "ask"];
 
 /// A problem in a manifest: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,6 +273,7 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
     };
     let mcp = match top.table("mcp", &mut warnings, MCP_FIELDS)? {
         Some(section) => McpHints {
+            title: section.title("title")?,
             read_only: section.bool("read_only")?,
             destructive: section.bool("destructive")?,
             open_world: section.bool("open_world")?,
@@ -542,6 +545,21 @@ impl<'a, 'i> Section<'a, 'i> {
         }
     }
 
+    /// A short one-line text: a title.
+    fn title(&self, key: &str) -> Result<Option<String>, ManifestError> {
+        match self.str(key)? {
+            Some(s) if s.trim().is_empty() => Err(self.field_error(key, "must not be empty")),
+            Some(s) if s.contains(|c: char| c.is_control()) => {
+                Err(self.field_error(key, "must be one line without control characters"))
+            }
+            Some(s) if s.chars().count() > MAX_TITLE_CHARS => Err(self.field_error(
+                key,
+                &format!("must be at most {MAX_TITLE_CHARS} characters"),
+            )),
+            other => Ok(other),
+        }
+    }
+
     fn required_str(&self, key: &str) -> Result<String, ManifestError> {
         match self.str(key)? {
             Some(s) if !s.trim().is_empty() => Ok(s),
@@ -661,6 +679,7 @@ impl<'a, 'i> Section<'a, 'i> {
             "run" => "run.",
             "provenance" => "provenance.",
             "service" => "service.",
+            "mcp" => "mcp.",
             _ => "",
         };
         self.doc.warn_unknown(table, prefix, known, warnings);

@@ -135,8 +135,8 @@ pub fn listed(entry: &ToolEntry) -> Result<Listed, NotListed> {
         Some(description(manifest).into()),
         Arc::new(input_schema),
     )
-    .with_title(title(&entry.name))
-    .with_annotations(annotations(manifest));
+    .with_title(title(manifest))
+    .with_annotations(annotations(manifest, !manifest.run.network));
     if let Some(schema) = output_schema {
         tool = tool.with_raw_output_schema(Arc::new(schema));
     }
@@ -167,8 +167,9 @@ fn service_listed(entry: &ToolEntry, manifest: &Manifest) -> Listed {
         Some(text.into()),
         Arc::new(as_object(schema)),
     )
-    .with_title(title(&entry.name))
-    .with_annotations(annotations(manifest));
+    .with_title(title(manifest))
+    // A message may change the instance's state, whatever its network.
+    .with_annotations(annotations(manifest, false));
     Listed {
         entry: entry.clone(),
         tool,
@@ -191,9 +192,12 @@ fn description(manifest: &Manifest) -> String {
     text
 }
 
-/// `git_changed_files` → `Git changed files`.
-fn title(name: &str) -> String {
-    let words = name.replace(['_', '-'], " ");
+/// The manifest's `[mcp] title`, else from the name: `git_changed_files` → `Git changed files`.
+fn title(manifest: &Manifest) -> String {
+    if let Some(title) = &manifest.mcp.title {
+        return title.clone();
+    }
+    let words = manifest.name.replace(['_', '-'], " ");
     let mut chars = words.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -201,10 +205,12 @@ fn title(name: &str) -> String {
     }
 }
 
-/// The hints the manifest gives, else the conservative ones: a tool not declared read-only may
-/// destroy, and one with network reaches an open world.
-fn annotations(manifest: &Manifest) -> ToolAnnotations {
-    let read_only = manifest.mcp.read_only.unwrap_or(false);
+/// The hints the manifest gives, else derived from what it declares. `changes_nothing`: what
+/// it declares lets a call change nothing (a run without network writes only its own scratch
+/// folder: the sandbox shows it the filesystem read-only). Not read-only, it may destroy; with
+/// network, it reaches an open world.
+fn annotations(manifest: &Manifest, changes_nothing: bool) -> ToolAnnotations {
+    let read_only = manifest.mcp.read_only.unwrap_or(changes_nothing);
     ToolAnnotations::new()
         .read_only(read_only)
         .destructive(manifest.mcp.destructive.unwrap_or(!read_only))
@@ -332,6 +338,31 @@ mod tests {
             description("deploy")
         );
         assert_eq!(description("count"), "d");
+    }
+
+    #[test]
+    fn without_network_a_tool_is_read_only_unless_it_says_otherwise() {
+        let hints = |toml: &str| tool_json(&listed(&entry(Tier::Core, toml)).expect("listed"));
+        let base = "name = \"csv_to_json\"\nversion = \"1.0.0\"\ndescription = \"d\"\n";
+        let offline = hints(&format!("{base}[run]\ncommand = [\"true\"]\n"));
+        assert_eq!(
+            offline["annotations"],
+            json!({"readOnlyHint": true, "destructiveHint": false, "idempotentHint": false, "openWorldHint": false})
+        );
+        assert_eq!(offline["title"], "Csv to json", "from the name when unset");
+        let renames = hints(&format!(
+            "{base}[mcp]\ntitle = \"CSV to JSON\"\nread_only = false\n[run]\ncommand = [\"true\"]\n"
+        ));
+        assert_eq!(renames["title"], "CSV to JSON");
+        assert_eq!(renames["annotations"]["readOnlyHint"], false);
+        assert_eq!(renames["annotations"]["destructiveHint"], true);
+        let service = hints(&format!(
+            "{base}[run]\ncommand = [\"true\"]\n[service]\nport = \"auto\"\n"
+        ));
+        assert_eq!(
+            service["annotations"]["readOnlyHint"], false,
+            "a message may change a service's state"
+        );
     }
 
     #[test]

@@ -420,3 +420,22 @@ fn the_head_of_a_large_tool_file_is_never_read_through_a_link_nor_from_a_fifo() 
         Some(("éé".to_string(), 20))
     );
 }
+
+#[test]
+fn an_mcp_title_is_one_short_line() {
+    let with_title =
+        |title: &str| format!("{}[mcp]\ntitle = {title:?}\n", minimal_with("none", ""));
+    let parsed = parse(&with_title("CSV to JSON")).expect("valid");
+    assert_eq!(parsed.manifest.mcp.title.as_deref(), Some("CSV to JSON"));
+    for (bad, says) in [
+        ("", "must not be empty"),
+        ("two\nlines", "must be one line"),
+        (&"t".repeat(81), "at most 80 characters"),
+    ] {
+        let err = error_of(&with_title(bad));
+        assert!(
+            err.starts_with("approved/x/tool.toml:8: field `mcp.title`") && err.contains(says),
+            "{bad:?}: {err}"
+        );
+    }
+}
