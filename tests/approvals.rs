@@ -314,7 +314,7 @@ async fn an_always_rule_lets_the_next_call_through_until_the_version_changes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_answers_are_refused_in_one_line_and_leave_the_call_waiting() {
+async fn bad_answers_are_refused_in_one_line_and_an_edit_is_shown_and_told() {
     let bench = Arc::new(Bench::new(""));
     let client = bench.connect().await;
     let call = spawn_call(&client, "staging");
@@ -362,11 +362,42 @@ async fn bad_answers_are_refused_in_one_line_and_leave_the_call_waiting() {
     assert_eq!(bench.calls(false).len(), 1, "the call still waits");
     assert!(bench.runs().is_empty());
 
-    // Edited arguments that fit run instead of the agent's.
+    // Edited arguments that fit run instead of the agent's, and the agent is told.
     let out = bench.cli(&["calls", "approve", &id, "--arguments", r#"{"env": "dev"}"#]);
     assert!(out.status.success(), "{}", stderr(&out));
     let result = call.await.expect("join");
-    assert_eq!(text_of(&result).trim(), r#"{"env":"dev"}"#);
+    assert_ne!(result.is_error, Some(true), "{}", text_of(&result));
+    let blocks: Vec<&str> = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+        .collect();
+    assert_eq!(
+        blocks[0].trim(),
+        r#"{"env":"dev"}"#,
+        "the run's output first"
+    );
+    assert_eq!(
+        blocks.last().copied(),
+        Some(
+            r#"Note: a human edited the arguments of this call before approving it. You sent {"env":"staging"}; it ran with {"env":"dev"}."#
+        )
+    );
+    // The history shows what the agent asked beside what ran.
+    let listed = stdout(&bench.cli(&["calls", "--all"]));
+    let asked = listed.find("the agent's arguments:").expect(&listed);
+    let staging = listed.find(r#""env": "staging""#).expect(&listed);
+    let edited = listed
+        .find("edited by the human to (what ran):")
+        .expect(&listed);
+    let dev = listed.find(r#""env": "dev""#).expect(&listed);
+    assert!(
+        asked < staging && staging < edited && edited < dev,
+        "{listed}"
+    );
+    let json = bench.json(&["calls", "--all", "--json"]);
+    assert_eq!(json[0]["arguments"], json!({"env": "staging"}));
+    assert_eq!(json[0]["approved_arguments"], json!({"env": "dev"}));
     refused(
         &["calls", "approve", &id],
         "was already approved by ana at ",

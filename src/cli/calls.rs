@@ -139,9 +139,23 @@ fn print_call(call: &CallRow) {
         call.state,
         call.why
     );
-    let arguments = call.approved_arguments.as_ref().unwrap_or(&call.arguments);
-    for line in pretty(arguments).lines() {
-        outln!("    {line}");
+    match &call.approved_arguments {
+        // The agent's own beside the human's edit, which is what ran.
+        Some(edited) => {
+            outln!("    the agent's arguments:");
+            for line in pretty(&call.arguments).lines() {
+                outln!("      {line}");
+            }
+            outln!("    edited by the human to (what ran):");
+            for line in pretty(edited).lines() {
+                outln!("      {line}");
+            }
+        }
+        None => {
+            for line in pretty(&call.arguments).lines() {
+                outln!("    {line}");
+            }
+        }
     }
     if let (Some(who), Some(at)) = (&call.answered_by, &call.answered_at) {
         let reason = call

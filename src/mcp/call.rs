@@ -41,21 +41,48 @@ pub async fn call_tool(
         Ok(entry) => entry,
         Err(reason) => return refusal(reason.to_string()),
     };
-    let input = match approval::clearance(&shared, &listed, &entry, &arguments, &context).await {
-        Ok(None) => input,
-        // The human edited the arguments; they were checked against the same schema.
-        Ok(Some(edited)) => match input_of(&listed, &edited) {
-            Ok(input) => input,
-            Err(reason) => {
-                return refusal(format!("{}: {}", listed.entry.name, one_line(&reason)));
-            }
-        },
-        Err(answer) => return answer,
+    let (input, edited) =
+        match approval::clearance(&shared, &listed, &entry, &arguments, &context).await {
+            Ok(None) => (input, None),
+            // The human edited the arguments; they were checked against the same schema.
+            Ok(Some(edited)) => match input_of(&listed, &edited) {
+                Ok(input) => (input, Some(edited)),
+                Err(reason) => {
+                    return refusal(format!("{}: {}", listed.entry.name, one_line(&reason)));
+                }
+            },
+            Err(answer) => return answer,
+        };
+    let mut result = if listed.kind == Kind::Service {
+        super::service_call::exchange(&shared, entry, &input).await
+    } else {
+        run_cleared(&shared, &listed, entry, input, &context).await
     };
-    if listed.kind == Kind::Service {
-        return super::service_call::exchange(&shared, entry, &input).await;
+    // The agent must not take the answer for one to what it asked.
+    if let Some(edited) = edited {
+        result
+            .content
+            .push(ContentBlock::text(edited_note(&arguments, &edited)));
     }
-    let client = Some(super::agent_tools::client_name(&context));
+    result
+}
+
+/// The line an agent gets beside the result of a call whose arguments a human edited.
+fn edited_note(asked: &Value, ran: &Value) -> String {
+    format!(
+        "Note: a human edited the arguments of this call before approving it. You sent {asked}; it ran with {ran}."
+    )
+}
+
+/// Runs a call that was cleared (by the preset, the rules or a human) with `input`.
+async fn run_cleared(
+    shared: &Arc<Shared>,
+    listed: &Listed,
+    entry: crate::model::ToolEntry,
+    input: Value,
+    context: &RequestContext<RoleServer>,
+) -> CallToolResult {
+    let client = Some(super::agent_tools::client_name(context));
     // Cleared above, by the rules or by the human, for this content: the cost gate is passed
     // as confirmed, and the run is of that content or refused.
     let command = Command::Run {
@@ -68,8 +95,8 @@ pub async fn call_tool(
         Ok(_) => return refusal(format!("{}: the run did not start", listed.entry.name)),
         Err(e) => return refusal(one_line(&e)),
     };
-    match run_with_progress(*job, &context).await {
-        Ok(recorded) => answer(&listed, &recorded.run, &recorded.outcome),
+    match run_with_progress(*job, context).await {
+        Ok(recorded) => answer(listed, &recorded.run, &recorded.outcome),
         Err(RunJobError::Unstored(e)) => {
             refusal(format!("{}: the run finished but {e}", listed.entry.name))
         }
