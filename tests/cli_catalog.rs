@@ -245,3 +245,84 @@ fn bad_workspace_config_names_file_line_and_field() {
         stderr(&out)
     );
 }
+
+/// The README's quick start, as a new user runs it: the workbench opens a copy of the sample
+/// workspace, so deciding there leaves the tracked `tools/` (and the git checkout) unchanged.
+#[test]
+fn the_quick_start_opens_a_copy_so_decisions_leave_the_tracked_tools_alone() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let quick_start = readme
+        .split("## Quick start")
+        .nth(1)
+        .and_then(|rest| rest.split("```sh\n").nth(1))
+        .and_then(|block| block.split("```").next())
+        .expect("a sh block in the Quick start");
+    let commands: Vec<&str> = quick_start
+        .lines()
+        .map(|l| l.split(" #").next().unwrap_or(l).trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let opens = commands
+        .iter()
+        .find(|c| c.starts_with("cargo run"))
+        .expect("the quick start opens the workbench");
+    let root = opens
+        .split_whitespace()
+        .skip_while(|w| *w != "--root")
+        .nth(1)
+        .expect("the workbench is opened on a workspace named with --root, not tools/");
+
+    // Run the lines before it in a checkout of our own, with /tmp moved into a temp dir.
+    let checkout = sample_workspace();
+    let repo = tempfile::tempdir().expect("repo");
+    copy_dir(checkout.path(), &repo.path().join("tools"));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ours = |text: &str| text.replace("/tmp/", &format!("{}/", tmp.path().display()));
+    let setup: Vec<String> = commands
+        .iter()
+        .take_while(|c| !c.starts_with("cargo"))
+        .map(|c| ours(c))
+        .collect();
+    let status = std::process::Command::new("sh")
+        .arg("-ec")
+        .arg(setup.join("\n"))
+        .current_dir(repo.path())
+        .status()
+        .expect("sh");
+    assert!(status.success(), "{setup:?}");
+    let copy = std::path::PathBuf::from(ours(root));
+    let before = listing(&repo.path().join("tools"));
+    // Approving the candidate moves it out of experimental/: in the copy.
+    approve(&copy, "csv_to_json@1.3.0");
+    assert!(!copy.join("experimental/csv_to_json-1.3.0").exists());
+    assert!(copy.join(".toolbench").is_dir());
+    assert_eq!(
+        listing(&repo.path().join("tools")),
+        before,
+        "the tracked tools/ did not change"
+    );
+}
+
+/// Every path under `dir` with its size, sorted.
+fn listing(dir: &std::path::Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read_dir").flatten() {
+            let path = entry.path();
+            let meta = entry.metadata().expect("metadata");
+            if meta.is_dir() {
+                stack.push(path.clone());
+            }
+            let relative = path
+                .strip_prefix(dir)
+                .expect("inside")
+                .display()
+                .to_string();
+            out.push((relative, if meta.is_dir() { 0 } else { meta.len() }));
+        }
+    }
+    out.sort();
+    out
+}
