@@ -258,9 +258,12 @@ fn the_quick_start_opens_a_copy_so_decisions_leave_the_tracked_tools_alone() {
         .and_then(|rest| rest.split("```sh\n").nth(1))
         .and_then(|block| block.split("```").next())
         .expect("a sh block in the Quick start");
+    // Each line a command, or several joined by `&&`, which run in turn as sh would.
     let commands: Vec<&str> = quick_start
         .lines()
-        .map(|l| l.split(" #").next().unwrap_or(l).trim())
+        .map(|l| l.split(" #").next().unwrap_or(l))
+        .flat_map(|l| l.split("&&"))
+        .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
     let opens = commands
