@@ -27,6 +27,7 @@ use crate::runner::confine::Confinement;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{RunError, RunRequest};
+use crate::store::suggestions::CapabilityOutcome;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
 
 /// What a front end can ask.
@@ -420,6 +421,7 @@ async fn call(
         .await?
     };
     if candidates.is_empty() {
+        note_capability_call(ctx, &capability, CapabilityOutcome::NoTool).await;
         return Err(CommandError::NoCapability(capability));
     }
     let mut report = CallReport {
@@ -464,7 +466,37 @@ async fn call(
             break;
         }
     }
+    let cancelled = report.attempts.last().is_some_and(|attempt| {
+        matches!(&attempt.outcome, AttemptOutcome::Ran(r) if r.run.status == RunStatus::Cancelled)
+    });
+    if !cancelled {
+        let outcome = match report.succeeded {
+            Some(_) => CapabilityOutcome::Succeeded,
+            None => CapabilityOutcome::AllFailed,
+        };
+        note_capability_call(ctx, &report.capability, outcome).await;
+    }
     Ok(report)
+}
+
+/// Keeps how a call by capability ended, for the detector of capabilities nothing serves.
+/// Runs record themselves; a call that found no tool leaves no other trace. Losing this note
+/// loses a hint, never a result, so a store that refuses it does not fail the call.
+async fn note_capability_call(ctx: &Context, capability: &str, outcome: CapabilityOutcome) {
+    let (ctx, capability) = (ctx.clone(), capability.to_string());
+    let _ = blocking(move || {
+        let shared = ctx.store.get()?;
+        let store = &mut shared.lock();
+        store.record_capability_call(
+            &capability,
+            ctx.origin,
+            ctx.client.as_deref(),
+            outcome,
+            &crate::clock::now_rfc3339(),
+        )?;
+        Ok(())
+    })
+    .await;
 }
 
 /// Active, runnable tools with `capability`, best quality first (core before approved on

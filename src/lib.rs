@@ -22,6 +22,7 @@ pub mod safe_fs;
 pub mod seal;
 pub mod services;
 pub mod store;
+pub mod suggest;
 pub mod text;
 pub mod tui;
 pub mod watch;

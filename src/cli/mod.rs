@@ -28,6 +28,7 @@ mod run;
 mod runs;
 mod show;
 mod stats;
+mod suggest;
 mod term;
 mod tools;
 mod validate;
@@ -117,6 +118,8 @@ enum Command {
     Tools(tools::ToolsArgs),
     /// Agent calls waiting for a human: list, approve, reject; approval rules.
     Calls(calls::CallsArgs),
+    /// Tools worth building or changing, found in the run history: list, accept, dismiss.
+    Suggest(suggest::SuggestArgs),
     /// Print a shell completion script.
     Completions(Lazy<completions::CompletionsArgs>),
 }
@@ -310,6 +313,7 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Some(Command::Mcp(Lazy(args))) => mcp::run(args, ws()?),
         Some(Command::Call(Lazy(args))) => call::run(args, &ws()?),
         Some(Command::Calls(args)) => calls::run(args, &ws()?),
+        Some(Command::Suggest(args)) => suggest::run(args, &ws()?),
         Some(Command::Run(Lazy(args))) => {
             let ws = Workspace::open_for_run(root, &cwd)?;
             decide::recover_pending(&ws);

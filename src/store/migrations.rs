@@ -213,6 +213,36 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX service_launches_by_instance ON service_launches (instance, id);
     ALTER TABLE service_exchanges ADD COLUMN stdout_at INTEGER;
     ALTER TABLE service_exchanges ADD COLUMN stderr_at INTEGER;",
+    // 13: what the run history suggests building or changing, and the capability calls that
+    // found no tool (or only failing ones), which no run records. A suggestion's `key` names
+    // its pattern, so a dismissed one is never suggested again and a found one is updated.
+    "CREATE TABLE capability_calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        capability TEXT NOT NULL,
+        at TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        client TEXT,
+        outcome TEXT NOT NULL
+    );
+    CREATE INDEX capability_calls_by_at ON capability_calls (at);
+    CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        tools TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        priority REAL NOT NULL,
+        why TEXT NOT NULL,
+        state TEXT NOT NULL,
+        found_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT,
+        reason TEXT,
+        request_id INTEGER,
+        accepted_version TEXT
+    );",
 ];
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

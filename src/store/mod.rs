@@ -17,6 +17,7 @@ pub(crate) mod runs;
 pub mod services;
 mod shared;
 mod stats;
+pub mod suggestions;
 mod validation_cache;
 pub mod writer;
 

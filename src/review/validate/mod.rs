@@ -12,7 +12,7 @@ mod cases;
 mod lint;
 mod program;
 mod security;
-mod similar;
+pub(crate) mod similar;
 mod sources;
 mod syntax;
 

@@ -1,0 +1,600 @@
+//! Suggestions of tools worth building or changing, and the evidence they are found in: the
+//! run history, the capability calls that found no tool, and the tool requests no proposal
+//! answered. Detectors (`crate::suggest`) read through the queries here; what they find is
+//! stored by its pattern's key, so a dismissed pattern stays dismissed and a found one is
+//! updated rather than suggested twice.
+
+use std::collections::HashSet;
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Store, StoreError};
+use crate::model::RunOrigin;
+
+/// How a `call --capability` ended, as the unmet-capability detector counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapabilityOutcome {
+    /// No active tool has the capability.
+    NoTool,
+    /// Tools were tried and none succeeded.
+    AllFailed,
+    /// A tool succeeded.
+    Succeeded,
+}
+
+impl CapabilityOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            CapabilityOutcome::NoTool => "no_tool",
+            CapabilityOutcome::AllFailed => "all_failed",
+            CapabilityOutcome::Succeeded => "succeeded",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionKind {
+    /// Tools one client calls in the same order again and again: make them one tool.
+    Compose,
+    /// A capability asked for that nothing provides, or a wanted tool nobody wrote.
+    Missing,
+    /// A tool that fails often or is slow: evolve it.
+    Evolve,
+    /// Two similar tools both in use: merge them or retire one.
+    Merge,
+}
+
+impl SuggestionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuggestionKind::Compose => "compose",
+            SuggestionKind::Missing => "missing",
+            SuggestionKind::Evolve => "evolve",
+            SuggestionKind::Merge => "merge",
+        }
+    }
+
+    fn parse(text: &str) -> SuggestionKind {
+        match text {
+            "compose" => SuggestionKind::Compose,
+            "evolve" => SuggestionKind::Evolve,
+            "merge" => SuggestionKind::Merge,
+            _ => SuggestionKind::Missing,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionState {
+    New,
+    Accepted,
+    Dismissed,
+    /// Accepted, and what it asked for happened: a proposal answered its request, or the
+    /// evolved tool's new version became active.
+    Done,
+    /// A tool it names is no longer active.
+    Stale,
+}
+
+impl SuggestionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuggestionState::New => "new",
+            SuggestionState::Accepted => "accepted",
+            SuggestionState::Dismissed => "dismissed",
+            SuggestionState::Done => "done",
+            SuggestionState::Stale => "stale",
+        }
+    }
+
+    fn parse(text: &str) -> SuggestionState {
+        match text {
+            "accepted" => SuggestionState::Accepted,
+            "dismissed" => SuggestionState::Dismissed,
+            "done" => SuggestionState::Done,
+            "stale" => SuggestionState::Stale,
+            _ => SuggestionState::New,
+        }
+    }
+}
+
+/// What a detector found, before it is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The pattern: the same key is the same suggestion, found again.
+    pub key: String,
+    pub kind: SuggestionKind,
+    pub title: String,
+    /// The tools it names, which must stay active for it to hold.
+    pub tools: Vec<String>,
+    pub evidence: Value,
+    pub priority: f64,
+    /// The priority in one line: how often, and what it would save.
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuggestionRow {
+    pub id: i64,
+    pub kind: SuggestionKind,
+    pub title: String,
+    pub tools: Vec<String>,
+    pub evidence: Value,
+    pub priority: f64,
+    pub why: String,
+    pub state: SuggestionState,
+    pub found_at: String,
+    pub seen_at: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub reason: Option<String>,
+    pub request_id: Option<i64>,
+    #[serde(skip)]
+    pub accepted_version: Option<String>,
+}
+
+/// Two tools one client ran one after the other, `count` times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPair {
+    pub who: String,
+    pub first: String,
+    pub then: String,
+    pub count: usize,
+    pub from: String,
+    pub to: String,
+    pub first_run: i64,
+    pub last_run: i64,
+}
+
+/// A capability whose calls found no tool, or only failing ones, since it last succeeded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnmetCapability {
+    pub capability: String,
+    pub calls: usize,
+    pub no_tool: usize,
+    pub callers: Vec<String>,
+    pub from: String,
+    pub to: String,
+}
+
+/// A tool's recent runs (at most `per_tool`, newest first), for failure rate and duration.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecentRuns {
+    pub tool: String,
+    pub runs: usize,
+    pub failed: usize,
+    pub durations_ms: Vec<u64>,
+    pub callers: Vec<String>,
+}
+
+/// A tool a person said to write, that nobody wrote yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unwritten {
+    pub request_id: i64,
+    pub name: String,
+    pub description: String,
+    pub client: String,
+    pub approved_at: String,
+}
+
+const COLUMNS: &str = "id, kind, title, tools, evidence, priority, why, state, found_at, seen_at,
+    decided_by, decided_at, reason, request_id, accepted_version";
+
+fn suggestion_row(row: &Row) -> rusqlite::Result<SuggestionRow> {
+    let tools: String = row.get(3)?;
+    let evidence: String = row.get(4)?;
+    Ok(SuggestionRow {
+        id: row.get(0)?,
+        kind: SuggestionKind::parse(&row.get::<_, String>(1)?),
+        title: row.get(2)?,
+        tools: serde_json::from_str(&tools).unwrap_or_default(),
+        evidence: serde_json::from_str(&evidence).unwrap_or(Value::Null),
+        priority: row.get(5)?,
+        why: row.get(6)?,
+        state: SuggestionState::parse(&row.get::<_, String>(7)?),
+        found_at: row.get(8)?,
+        seen_at: row.get(9)?,
+        decided_by: row.get(10)?,
+        decided_at: row.get(11)?,
+        reason: row.get(12)?,
+        request_id: row.get(13)?,
+        accepted_version: row.get(14)?,
+    })
+}
+
+/// A suggestion whose state a refresh may change.
+struct OpenRow {
+    id: i64,
+    key: String,
+    kind: SuggestionKind,
+    state: String,
+    tools: String,
+    request_id: Option<i64>,
+    accepted_version: Option<String>,
+}
+
+/// Who made a run or a call: an MCP client by its name, a person by the front end.
+const WHO: &str = "CASE WHEN client IS NOT NULL THEN 'mcp:' || client ELSE origin END";
+
+impl Store {
+    pub fn record_capability_call(
+        &mut self,
+        capability: &str,
+        origin: RunOrigin,
+        client: Option<&str>,
+        outcome: CapabilityOutcome,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO capability_calls (capability, at, origin, client, outcome)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![capability, at, origin.as_str(), client, outcome.as_str()],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// Pairs of different tools that one client ran one right after the other (the second
+    /// starting within `gap_secs` of the first's end), at least `min` times, among the newest
+    /// `max_runs` runs since `since`. Validation's runs are nobody's habit and are left out.
+    pub fn run_pairs(
+        &self,
+        since: &str,
+        gap_secs: f64,
+        min: usize,
+        max_runs: usize,
+    ) -> Result<Vec<RunPair>, StoreError> {
+        let sql = format!(
+            "WITH recent AS (
+                SELECT id, tool, started_at, duration_ms, {WHO} AS who FROM runs
+                WHERE origin != 'validation' AND started_at >= ?1
+                ORDER BY id DESC LIMIT ?2
+             ), ordered AS (
+                SELECT id, tool, who, started_at,
+                    LAG(tool) OVER w AS prev_tool,
+                    LAG(started_at) OVER w AS prev_at,
+                    LAG(duration_ms) OVER w AS prev_ms
+                FROM recent WINDOW w AS (PARTITION BY who ORDER BY started_at, id)
+             )
+             SELECT who, prev_tool, tool, COUNT(*), MIN(started_at), MAX(started_at),
+                MIN(id), MAX(id)
+             FROM ordered
+             WHERE prev_tool IS NOT NULL AND prev_tool != tool
+                AND (julianday(started_at) - julianday(prev_at)) * 86400.0
+                    - prev_ms / 1000.0 <= ?3
+             GROUP BY who, prev_tool, tool HAVING COUNT(*) >= ?4
+             ORDER BY COUNT(*) DESC, who, prev_tool, tool LIMIT 200"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(
+                params![since, max_runs as i64, gap_secs, min as i64],
+                |row| {
+                    Ok(RunPair {
+                        who: row.get(0)?,
+                        first: row.get(1)?,
+                        then: row.get(2)?,
+                        count: row.get::<_, i64>(3)? as usize,
+                        from: row.get(4)?,
+                        to: row.get(5)?,
+                        first_run: row.get(6)?,
+                        last_run: row.get(7)?,
+                    })
+                },
+            )
+            .and_then(Iterator::collect)
+            .map_err(|e| self.error(e))?;
+        Ok(rows)
+    }
+
+    /// Capabilities called since `since` whose calls found no tool or only failing ones, and
+    /// that no call has served since.
+    pub fn unmet_capabilities(&self, since: &str) -> Result<Vec<UnmetCapability>, StoreError> {
+        let sql = format!(
+            "SELECT capability,
+                SUM(outcome != 'succeeded' AND at > COALESCE(served, '')),
+                SUM(outcome = 'no_tool' AND at > COALESCE(served, '')),
+                group_concat(DISTINCT who), MIN(at), MAX(at)
+             FROM (SELECT *, {WHO} AS who,
+                    MAX(CASE WHEN outcome = 'succeeded' THEN at END)
+                        OVER (PARTITION BY capability) AS served
+                   FROM capability_calls WHERE at >= ?1)
+             GROUP BY capability
+             HAVING MAX(at) > COALESCE(MAX(served), '')
+             ORDER BY capability LIMIT 200"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![since], |row| {
+                let callers: String = row.get(3)?;
+                Ok(UnmetCapability {
+                    capability: row.get(0)?,
+                    calls: row.get::<_, i64>(1)? as usize,
+                    no_tool: row.get::<_, i64>(2)? as usize,
+                    callers: callers.split(',').map(str::to_string).collect(),
+                    from: row.get(4)?,
+                    to: row.get(5)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.error(e))?;
+        Ok(rows)
+    }
+
+    /// Every tool's newest `per_tool` runs since `since` (validation's left out), grouped.
+    pub fn recent_runs_by_tool(
+        &self,
+        since: &str,
+        per_tool: usize,
+    ) -> Result<Vec<RecentRuns>, StoreError> {
+        let sql = format!(
+            "SELECT tool, status, duration_ms, who FROM (
+                SELECT tool, status, duration_ms, {WHO} AS who,
+                    ROW_NUMBER() OVER (PARTITION BY tool ORDER BY id DESC) AS nth
+                FROM runs WHERE origin != 'validation' AND started_at >= ?1)
+             WHERE nth <= ?2 ORDER BY tool"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let mut rows = stmt
+            .query(params![since, per_tool as i64])
+            .map_err(|e| self.error(e))?;
+        let mut tools: Vec<RecentRuns> = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
+            let tool: String = row.get(0).map_err(|e| self.error(e))?;
+            let status: String = row.get(1).map_err(|e| self.error(e))?;
+            let duration: i64 = row.get(2).map_err(|e| self.error(e))?;
+            let who: String = row.get(3).map_err(|e| self.error(e))?;
+            if tools.last().is_none_or(|t| t.tool != tool) {
+                tools.push(RecentRuns {
+                    tool,
+                    ..RecentRuns::default()
+                });
+            }
+            if let Some(current) = tools.last_mut() {
+                current.runs += 1;
+                current.failed += usize::from(status != "ok" && status != "cancelled");
+                current.durations_ms.push(duration.max(0) as u64);
+                if !current.callers.contains(&who) {
+                    current.callers.push(who);
+                }
+            }
+        }
+        Ok(tools)
+    }
+
+    /// The most frequent failure scenarios of `tool` since `since`, with their tags.
+    pub fn frequent_failures(
+        &self,
+        tool: &str,
+        since: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Option<String>, usize)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT scenario, MAX(tag), COUNT(*) FROM failures
+                 WHERE tool = ?1 AND at >= ?2 GROUP BY scenario
+                 ORDER BY COUNT(*) DESC, scenario LIMIT ?3",
+            )
+            .map_err(|e| self.error(e))?;
+        stmt.query_map(params![tool, since, limit as i64], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get::<_, i64>(2)? as usize))
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.error(e))
+    }
+
+    /// Requests a human answered "write it" that no proposal (and no accepted suggestion)
+    /// answers yet.
+    pub fn wanted_but_unwritten(&self) -> Result<Vec<Unwritten>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, name, description, client, COALESCE(answered_at, requested_at)
+                 FROM tool_requests r WHERE state = 'approved'
+                    AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.request_id = r.id)
+                    AND NOT EXISTS (SELECT 1 FROM suggestions s WHERE s.request_id = r.id)
+                 ORDER BY id LIMIT 200",
+            )
+            .map_err(|e| self.error(e))?;
+        stmt.query_map([], |row| {
+            Ok(Unwritten {
+                request_id: row.get(0)?,
+                name: row.get(1)?,
+                description: row.get(2)?,
+                client: row.get(3)?,
+                approved_at: row.get(4)?,
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.error(e))
+    }
+
+    /// Stores what the detectors found at `now`, in one transaction: a new pattern is added,
+    /// a known one updated (its state kept: a dismissed one stays dismissed); an undecided
+    /// suggestion no detector found any more is dropped; an undecided one naming a tool
+    /// `is_active` denies is stale; an accepted one whose request a proposal answered, or
+    /// whose evolved tool `active_version` no longer reports as the version accepted, is
+    /// done.
+    pub fn record_suggestions(
+        &mut self,
+        found: &[Found],
+        now: &str,
+        active_version: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        for f in found {
+            let tools = serde_json::to_string(&f.tools).unwrap_or_default();
+            let evidence = f.evidence.to_string();
+            // An update first: an upsert would use up an id for every pattern found again,
+            // and the ids people type would grow with every refresh.
+            let updated = tx
+                .execute(
+                    "UPDATE suggestions SET title = ?2, tools = ?3, evidence = ?4,
+                        priority = ?5, why = ?6, seen_at = ?7 WHERE key = ?1",
+                    params![f.key, f.title, tools, evidence, f.priority, f.why, now],
+                )
+                .map_err(err)?;
+            if updated == 0 {
+                tx.execute(
+                    "INSERT INTO suggestions (key, kind, title, tools, evidence, priority, why,
+                        state, found_at, seen_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'new', ?8, ?8)",
+                    params![
+                        f.key,
+                        f.kind.as_str(),
+                        f.title,
+                        tools,
+                        evidence,
+                        f.priority,
+                        f.why,
+                        now
+                    ],
+                )
+                .map_err(err)?;
+            }
+        }
+        let keys: HashSet<&str> = found.iter().map(|f| f.key.as_str()).collect();
+        let open: Vec<OpenRow> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT id, key, kind, state, tools, request_id, accepted_version
+                     FROM suggestions WHERE state IN ('new', 'stale', 'accepted')",
+                )
+                .map_err(err)?;
+            stmt.query_map([], |row| {
+                Ok(OpenRow {
+                    id: row.get(0)?,
+                    key: row.get(1)?,
+                    kind: SuggestionKind::parse(&row.get::<_, String>(2)?),
+                    state: row.get(3)?,
+                    tools: row.get(4)?,
+                    request_id: row.get(5)?,
+                    accepted_version: row.get(6)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(err)?
+        };
+        for OpenRow {
+            id,
+            key,
+            kind,
+            state,
+            tools,
+            request_id,
+            accepted_version,
+        } in open
+        {
+            let tools: Vec<String> = serde_json::from_str(&tools).unwrap_or_default();
+            let next = if state == "accepted" {
+                let answered = match request_id {
+                    Some(request) => tx
+                        .query_row(
+                            "SELECT 1 FROM proposals WHERE request_id = ?1 LIMIT 1",
+                            [request],
+                            |_| Ok(()),
+                        )
+                        .optional()
+                        .map_err(err)?
+                        .is_some(),
+                    None => false,
+                };
+                let evolved = accepted_version.as_deref().is_some_and(|accepted| {
+                    tools
+                        .first()
+                        .and_then(|tool| active_version(tool))
+                        .is_some_and(|now| now != accepted)
+                });
+                let retired = kind == SuggestionKind::Merge
+                    && tools.iter().any(|t| active_version(t).is_none());
+                if answered || evolved || retired {
+                    "done"
+                } else {
+                    continue;
+                }
+            } else if !keys.contains(key.as_str()) {
+                tx.execute("DELETE FROM suggestions WHERE id = ?1", [id])
+                    .map_err(err)?;
+                continue;
+            } else if tools.iter().any(|t| active_version(t).is_none()) {
+                "stale"
+            } else {
+                "new"
+            };
+            if next != state {
+                tx.execute(
+                    "UPDATE suggestions SET state = ?2 WHERE id = ?1",
+                    params![id, next],
+                )
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Suggestions, highest priority first: the open ones (new and accepted), or with `all`
+    /// every one, dismissed, done and stale included.
+    pub fn suggestions(&self, all: bool) -> Result<Vec<SuggestionRow>, StoreError> {
+        let filter = if all {
+            ""
+        } else {
+            "WHERE state IN ('new', 'accepted')"
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM suggestions {filter} ORDER BY priority DESC, id LIMIT 500"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        stmt.query_map([], suggestion_row)
+            .and_then(Iterator::collect)
+            .map_err(|e| self.error(e))
+    }
+
+    pub fn suggestion(&self, id: i64) -> Result<Option<SuggestionRow>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM suggestions WHERE id = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        stmt.query_row([id], suggestion_row)
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Moves a new (or stale) suggestion to `state`; `false` when it was already decided, so
+    /// of two people deciding at once one is told.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide_suggestion(
+        &mut self,
+        id: i64,
+        state: SuggestionState,
+        by: &str,
+        at: &str,
+        reason: Option<&str>,
+        request_id: Option<i64>,
+        accepted_version: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE suggestions SET state = ?2, decided_by = ?3, decided_at = ?4,
+                    reason = ?5, request_id = ?6, accepted_version = ?7
+                 WHERE id = ?1 AND state IN ('new', 'stale')",
+                params![
+                    id,
+                    state.as_str(),
+                    by,
+                    at,
+                    reason,
+                    request_id,
+                    accepted_version
+                ],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(changed == 1)
+    }
+}
