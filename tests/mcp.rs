@@ -1860,3 +1860,42 @@ async fn a_session_that_ended_stops_listening_for_list_changes() {
         listening()
     );
 }
+
+/// A tool a person accepted a suggestion to write is listed to agents as wanted; the agent's
+/// proposal under that name answers it, and the suggestion is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_see_the_tools_a_person_accepted_a_suggestion_to_write() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let missing = ws.cli(&["call", "--capability", "text.shout"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let listed = ws.cli(&["suggest", "--json"]);
+    let found: Value = serde_json::from_slice(&listed.stdout).expect("suggest --json");
+    assert_eq!(
+        found[0]["title"], "a tool for text.shout is missing",
+        "{found}"
+    );
+    let id = found[0]["id"].to_string();
+    let accepted = ws.cli(&["suggest", "accept", &id]);
+    assert!(accepted.status.success(), "{accepted:?}");
+
+    let status = call(&client, "toolbench_review_status", json!({})).await;
+    let wanted = status.structured_content.expect("status")["wanted"].clone();
+    assert_eq!(wanted[0]["name"], "text_shout", "{wanted}");
+    let request_id = wanted[0]["request_id"].clone();
+
+    let manifest = "name = \"text_shout\"\nversion = \"1.0.0\"\ndescription = \"Upper-case a text\"\ncost_tier = \"low\"\ncapabilities = [\"text.shout\"]\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
+    let proposed = propose(&client, manifest, json!({"run.sh": "echo HI\n"})).await;
+    assert!(!is_error(&proposed), "{proposed:?}");
+    assert_eq!(
+        proposed.structured_content.expect("answer")["request_id"],
+        request_id
+    );
+    let status = call(&client, "toolbench_review_status", json!({})).await;
+    let wanted = status.structured_content.expect("status")["wanted"].clone();
+    assert_eq!(wanted, json!([]), "answered: no longer wanted");
+    let all = ws.cli(&["suggest", "--json", "--all"]);
+    let all: Value = serde_json::from_slice(&all.stdout).expect("suggest --json --all");
+    assert_eq!(all[0]["state"], "done", "{all}");
+    client.cancel().await.expect("close the session");
+}

@@ -108,7 +108,7 @@ pub fn definitions() -> Vec<Tool> {
         tool(
             REVIEW_STATUS,
             "Review status of my requests and proposals",
-            "The tools this client requested (`requests`: request_pending, request_approved, request_rejected or changes_requested, with the human's words and the proposals that followed) and proposed (`proposals`: pending, approved, rejected, changes_requested, archived, withdrawn, with the validation verdict, the checks that did not pass (`failed_checks`: check, status, message) and what they found (`findings`: rule, file, line, severity, message), the reviewer's reason or feedback, the request it answers, and when).",
+            "The tools this client requested (`requests`: request_pending, request_approved, request_rejected or changes_requested, with the human's words and the proposals that followed) and proposed (`proposals`: pending, approved, rejected, changes_requested, archived, withdrawn, with the validation verdict, the checks that did not pass (`failed_checks`: check, status, message) and what they found (`findings`: rule, file, line, severity, message), the reviewer's reason or feedback, the request it answers, and when), and the tools a person wants written (`wanted`: name, description, rationale, request_id; propose one with toolbench_propose_tool under that name and it answers the request).",
             json!({
                 "type": "object",
                 "properties": {
@@ -303,17 +303,20 @@ async fn review_status(
         crate::bounded::check("name", name, MAX_NAME_BYTES)?;
     }
     let root = shared.root.clone();
-    let (requests, proposals) = shared
+    let (requests, proposals, wanted) = shared
         .with_store(move |store| {
             let asked = store.requests_of(&client, name.as_deref())?;
             let proposed = store.proposals_of(&client, name.as_deref())?;
+            let mut wanted = store.wanted_tools()?;
+            wanted.retain(|w| name.as_ref().is_none_or(|n| *n == w.name));
             Ok::<_, crate::store::StoreError>((
                 request_status::statuses(store, &asked)?,
                 propose::statuses(&root, store, &proposed)?,
+                wanted,
             ))
         })
         .await?;
-    Ok(json!({ "requests": requests, "proposals": proposals }))
+    Ok(json!({ "requests": requests, "proposals": proposals, "wanted": wanted }))
 }
 
 async fn report_failure(

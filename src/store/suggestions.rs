@@ -181,6 +181,16 @@ pub struct Unwritten {
     pub approved_at: String,
 }
 
+/// A tool a person accepted a suggestion to write, as agents are told of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WantedTool {
+    pub request_id: i64,
+    pub name: String,
+    pub description: String,
+    pub rationale: String,
+    pub suggestion_id: i64,
+}
+
 const COLUMNS: &str = "id, kind, title, tools, evidence, priority, why, state, found_at, seen_at,
     decided_by, decided_at, reason, request_id, accepted_version";
 
@@ -409,6 +419,32 @@ impl Store {
                 description: row.get(2)?,
                 client: row.get(3)?,
                 approved_at: row.get(4)?,
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.error(e))
+    }
+
+    /// The tools people accepted a suggestion to write, which no proposal answers yet: what
+    /// agents are told is wanted, with the request a proposal of that name answers.
+    pub fn wanted_tools(&self) -> Result<Vec<WantedTool>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT r.id, r.name, r.description, r.rationale, s.id FROM suggestions s
+                    JOIN tool_requests r ON r.id = s.request_id
+                 WHERE s.state = 'accepted' AND r.state = 'approved'
+                    AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.request_id = r.id)
+                 ORDER BY s.priority DESC, s.id LIMIT 100",
+            )
+            .map_err(|e| self.error(e))?;
+        stmt.query_map([], |row| {
+            Ok(WantedTool {
+                request_id: row.get(0)?,
+                name: row.get(1)?,
+                description: row.get(2)?,
+                rationale: row.get(3)?,
+                suggestion_id: row.get(4)?,
             })
         })
         .and_then(Iterator::collect)
