@@ -336,22 +336,26 @@ impl Store {
         Ok(rows)
     }
 
-    /// Every tool's newest `per_tool` runs since `since` (validation's left out), grouped.
+    /// Every tool's newest `per_tool` runs among the newest `max_runs` since `since`
+    /// (validation's left out), grouped by tool.
     pub fn recent_runs_by_tool(
         &self,
         since: &str,
         per_tool: usize,
+        max_runs: usize,
     ) -> Result<Vec<RecentRuns>, StoreError> {
         let sql = format!(
             "SELECT tool, status, duration_ms, who FROM (
-                SELECT tool, status, duration_ms, {WHO} AS who,
+                SELECT tool, status, duration_ms, who,
                     ROW_NUMBER() OVER (PARTITION BY tool ORDER BY id DESC) AS nth
-                FROM runs WHERE origin != 'validation' AND started_at >= ?1)
+                FROM (SELECT id, tool, status, duration_ms, {WHO} AS who FROM runs
+                      WHERE origin != 'validation' AND started_at >= ?1
+                      ORDER BY id DESC LIMIT ?3))
              WHERE nth <= ?2 ORDER BY tool"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         let mut rows = stmt
-            .query(params![since, per_tool as i64])
+            .query(params![since, per_tool as i64, max_runs as i64])
             .map_err(|e| self.error(e))?;
         let mut tools: Vec<RecentRuns> = Vec::new();
         while let Some(row) = rows.next().map_err(|e| self.error(e))? {

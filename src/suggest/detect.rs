@@ -50,7 +50,7 @@ pub fn detect(
             why: format!("a person said \"write it\" on {}", day(&wanted.approved_at)),
         });
     }
-    let recent = store.recent_runs_by_tool(&since, settings.per_tool)?;
+    let recent = store.recent_runs_by_tool(&since, settings.per_tool, settings.max_runs)?;
     for runs in &recent {
         let Some(entry) = active.iter().find(|e| e.name == runs.tool) else {
             continue;

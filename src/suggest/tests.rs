@@ -308,3 +308,24 @@ fn an_accepted_merge_is_done_once_one_of_the_two_is_retired() {
         ["#1 merge csv_a and csv_b, or retire one [done]"]
     );
 }
+
+#[test]
+fn the_detectors_read_only_the_newest_slice_of_the_history() {
+    // Ten pairs long ago and three recent ones: with room for the newest six runs only,
+    // the habit counts three times, and the old failures do not count at all.
+    let mut runs = pairs("a", "b", 10, None);
+    for r in &mut runs {
+        r.started_at = at(10_000);
+        r.status = RunStatus::Failed;
+    }
+    runs.extend(pairs("a", "b", 3, None));
+    let (_dir, mut store) = workspace(runs);
+    let settings = Settings {
+        max_runs: 6,
+        ..Settings::default()
+    };
+    refresh(&mut store, &active(&["a", "b"]), now(), &settings).expect("refresh");
+    let found = store.suggestions(false).expect("list");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].evidence["count"], 3);
+}
