@@ -42,7 +42,7 @@ fn history(runs: u64) -> std::sync::Mutex<History> {
         let client = i % CLIENTS;
         let step = i / CLIENTS;
         // Every fourth stretch of three runs is the client's habit; the rest are scattered.
-        let tool = if (step / 3) % 4 == 0 {
+        let tool = if (step / 3).is_multiple_of(4) {
             (client as usize * 3 + (step % 3) as usize) % TOOLS
         } else {
             ((i * 7919) % TOOLS as u64) as usize
@@ -60,7 +60,7 @@ fn history(runs: u64) -> std::sync::Mutex<History> {
             signal: None,
             peak_memory_kb: None,
             bytes_out: 10,
-            status: if i % 7 == 0 {
+            status: if i.is_multiple_of(7) {
                 RunStatus::Failed
             } else {
                 RunStatus::Ok

@@ -10,7 +10,7 @@ use crate::model::{Tier, ToolEntry, is_valid_name};
 use crate::review::ReviewCommand;
 use crate::store::Store;
 use crate::store::requests::{NewRequest, RequestAnswer, RequestState};
-use crate::store::suggestions::{SuggestionKind, SuggestionRow, SuggestionState};
+use crate::store::suggestions::{SuggestionAnswer, SuggestionKind, SuggestionRow, SuggestionState};
 use crate::suggest::{self, Settings};
 
 #[derive(Debug, Args)]
@@ -61,15 +61,11 @@ pub fn run(args: SuggestArgs, ws: &Workspace) -> CliResult {
                 return Err(CliError::msg("--reason: say why, so it is not asked again"));
             }
             let row = open_suggestion(&store, id)?;
-            decide(
-                &mut store,
-                ws,
-                &row,
-                SuggestionState::Dismissed,
-                Some(reason),
-                None,
-                None,
-            )?;
+            let dismissed = SuggestionAnswer {
+                reason: Some(reason.to_string()),
+                ..answer(ws, SuggestionState::Dismissed)
+            };
+            decide(&mut store, &row, dismissed)?;
             outln!("suggestion #{id} dismissed: {}", row.title);
             Ok(())
         }
@@ -148,24 +144,22 @@ fn accept(mut store: Store, ws: &Workspace, row: &SuggestionRow) -> CliResult {
             let mut store = ws.store()?;
             decide(
                 &mut store,
-                ws,
                 row,
-                SuggestionState::Accepted,
-                None,
-                None,
-                Some(&version),
+                SuggestionAnswer {
+                    accepted_version: Some(version),
+                    ..answer(ws, SuggestionState::Accepted)
+                },
             )
         }
         SuggestionKind::Missing if row.evidence.get("request_id").is_some() => {
             let request = row.evidence["request_id"].as_i64();
             decide(
                 &mut store,
-                ws,
                 row,
-                SuggestionState::Accepted,
-                None,
-                request,
-                None,
+                SuggestionAnswer {
+                    request_id: request,
+                    ..answer(ws, SuggestionState::Accepted)
+                },
             )?;
             outln!(
                 "suggestion #{} accepted: it is done when a proposal answers request #{}",
@@ -175,15 +169,7 @@ fn accept(mut store: Store, ws: &Workspace, row: &SuggestionRow) -> CliResult {
             Ok(())
         }
         SuggestionKind::Merge => {
-            decide(
-                &mut store,
-                ws,
-                row,
-                SuggestionState::Accepted,
-                None,
-                None,
-                None,
-            )?;
+            decide(&mut store, row, answer(ws, SuggestionState::Accepted))?;
             outln!(
                 "suggestion #{} accepted: it is done when {} is archived",
                 row.id,
@@ -195,12 +181,11 @@ fn accept(mut store: Store, ws: &Workspace, row: &SuggestionRow) -> CliResult {
             let request = want_written(&mut store, ws, row)?;
             decide(
                 &mut store,
-                ws,
                 row,
-                SuggestionState::Accepted,
-                None,
-                Some(request),
-                None,
+                SuggestionAnswer {
+                    request_id: Some(request),
+                    ..answer(ws, SuggestionState::Accepted)
+                },
             )?;
             outln!(
                 "suggestion #{} accepted: request #{request} asks agents to write it",
@@ -270,25 +255,12 @@ fn want_written(store: &mut Store, ws: &Workspace, row: &SuggestionRow) -> Resul
     Ok(id)
 }
 
-fn decide(
-    store: &mut Store,
-    ws: &Workspace,
-    row: &SuggestionRow,
-    state: SuggestionState,
-    reason: Option<&str>,
-    request: Option<i64>,
-    version: Option<&str>,
-) -> CliResult {
-    let decided = store.decide_suggestion(
-        row.id,
-        state,
-        &ws.config.reviewer_name(),
-        &crate::clock::now_rfc3339(),
-        reason,
-        request,
-        version,
-    )?;
-    if !decided {
+fn answer(ws: &Workspace, state: SuggestionState) -> SuggestionAnswer {
+    SuggestionAnswer::new(state, ws.config.reviewer_name())
+}
+
+fn decide(store: &mut Store, row: &SuggestionRow, answer: SuggestionAnswer) -> CliResult {
+    if !store.decide_suggestion(row.id, &answer)? {
         return Err(CliError::msg(format!(
             "suggestion #{} was answered by someone else meanwhile",
             row.id

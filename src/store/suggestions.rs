@@ -181,6 +181,33 @@ pub struct Unwritten {
     pub approved_at: String,
 }
 
+/// A person's answer to a suggestion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuggestionAnswer {
+    pub state: SuggestionState,
+    pub by: String,
+    pub at: String,
+    pub reason: Option<String>,
+    /// The tool request it became, or the one it watches.
+    pub request_id: Option<i64>,
+    /// For an evolve: the version it was about, to tell when a newer one is active.
+    pub accepted_version: Option<String>,
+}
+
+impl SuggestionAnswer {
+    /// `state`, by `by` now, with nothing more.
+    pub fn new(state: SuggestionState, by: String) -> Self {
+        SuggestionAnswer {
+            state,
+            by,
+            at: crate::clock::now_rfc3339(),
+            reason: None,
+            request_id: None,
+            accepted_version: None,
+        }
+    }
+}
+
 /// A tool a person accepted a suggestion to write, as agents are told of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WantedTool {
@@ -605,18 +632,12 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    /// Moves a new (or stale) suggestion to `state`; `false` when it was already decided, so
-    /// of two people deciding at once one is told.
-    #[allow(clippy::too_many_arguments)]
+    /// Moves a new (or stale) suggestion to `answer.state`; `false` when it was already
+    /// decided, so of two people deciding at once one is told.
     pub fn decide_suggestion(
         &mut self,
         id: i64,
-        state: SuggestionState,
-        by: &str,
-        at: &str,
-        reason: Option<&str>,
-        request_id: Option<i64>,
-        accepted_version: Option<&str>,
+        answer: &SuggestionAnswer,
     ) -> Result<bool, StoreError> {
         let changed = self
             .conn
@@ -626,12 +647,12 @@ impl Store {
                  WHERE id = ?1 AND state IN ('new', 'stale')",
                 params![
                     id,
-                    state.as_str(),
-                    by,
-                    at,
-                    reason,
-                    request_id,
-                    accepted_version
+                    answer.state.as_str(),
+                    answer.by,
+                    answer.at,
+                    answer.reason,
+                    answer.request_id,
+                    answer.accepted_version
                 ],
             )
             .map_err(|e| self.error(e))?;

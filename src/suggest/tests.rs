@@ -3,7 +3,9 @@ use std::time::{Duration, SystemTime};
 use super::*;
 use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Severity, Tier};
 use crate::store::runs::tests::sample_run;
-use crate::store::suggestions::{CapabilityOutcome, SuggestionKind, SuggestionState};
+use crate::store::suggestions::{
+    CapabilityOutcome, SuggestionAnswer, SuggestionKind, SuggestionState,
+};
 
 /// 2026-11-24T12:00:00Z, the detectors' "now" in these tests.
 fn now() -> SystemTime {
@@ -135,12 +137,10 @@ fn a_dismissed_pattern_stays_dismissed_when_it_recurs_and_ids_stay_put() {
         store
             .decide_suggestion(
                 1,
-                SuggestionState::Dismissed,
-                "me",
-                &at(0),
-                Some("no"),
-                None,
-                None
+                &SuggestionAnswer {
+                    reason: Some("no".into()),
+                    ..SuggestionAnswer::new(SuggestionState::Dismissed, "me".into())
+                }
             )
             .expect("dismiss")
     );
@@ -159,12 +159,7 @@ fn a_dismissed_pattern_stays_dismissed_when_it_recurs_and_ids_stay_put() {
     let again = store
         .decide_suggestion(
             1,
-            SuggestionState::Accepted,
-            "you",
-            &at(0),
-            None,
-            None,
-            None,
+            &SuggestionAnswer::new(SuggestionState::Accepted, "you".into()),
         )
         .expect("decide");
     assert!(!again, "a decided suggestion is not decided twice");
@@ -301,7 +296,10 @@ fn an_accepted_merge_is_done_once_one_of_the_two_is_retired() {
     let (_dir, mut store) = workspace(vec![run("csv_a", 50, None), run("csv_b", 10, None)]);
     titles(&mut store, &tools);
     store
-        .decide_suggestion(1, SuggestionState::Accepted, "me", &at(0), None, None, None)
+        .decide_suggestion(
+            1,
+            &SuggestionAnswer::new(SuggestionState::Accepted, "me".into()),
+        )
         .expect("accept");
     assert_eq!(
         titles(&mut store, &tools[..1]),
