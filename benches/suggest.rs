@@ -95,7 +95,7 @@ fn run_detectors(history: &std::sync::Mutex<History>, settings: &Settings) -> us
         .len()
 }
 
-/// Every detector over 1,000,000 runs: the newest 200,000 of the last 30 days are read.
+/// Every detector over 1,000,000 runs: the newest 50,000 of the last 30 days are read.
 #[divan::bench(sample_count = 10)]
 fn detect_1m_runs() -> usize {
     run_detectors(&MILLION, &Settings::default())

@@ -41,7 +41,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             history_days: 30,
-            max_runs: 200_000,
+            max_runs: 50_000,
             repeats: 3,
             gap: Duration::from_secs(120),
             per_tool: 50,
