@@ -7,6 +7,7 @@
 //! fail often or are slow ("evolve"), and similar tools both in use ("merge"). What they find
 //! is stored by `Store::record_suggestions`, keyed by pattern.
 
+pub mod answer;
 mod detect;
 
 use std::time::{Duration, SystemTime};
