@@ -38,6 +38,7 @@ actions! {
     Rescan => "rescan", "Scan the workspace again";
     Zoom => "zoom", "Give the focused pane the whole screen, or give the screen back";
     Stats => "stats", "Workspace stats and the quality ranking";
+    Suggestions => "suggestions", "Tools worth building or changing, from the run history (a accept, x dismiss)";
     Down => "down", "Move down";
     Up => "up", "Move up";
     First => "first", "Jump to the first item";

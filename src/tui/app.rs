@@ -28,6 +28,7 @@ use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
 use super::overlays::service::ServiceDialogState;
 use super::overlays::stats::{StatsState, ranking_rows};
+use super::overlays::suggestions::{self, Asked, SuggestionsState};
 use super::panes;
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::theme::Theme;
@@ -83,6 +84,10 @@ pub enum AppEvent {
     },
     /// The workspace statistics for the stats overlay, or why they could not be read.
     StatsLoaded(Result<Box<crate::store::WorkspaceStats>, StoreError>),
+    /// The suggestions the detectors found, or why they could not run.
+    SuggestionsLoaded(Result<Vec<crate::store::suggestions::SuggestionRow>, StoreError>),
+    /// A suggestion accepted or dismissed: the line saying so, or why it was refused.
+    SuggestionAnswered(Result<String, String>),
     IndexSaved(Result<(), StoreError>),
     /// Output of a running tool, in the order it was read; `skipped` bytes before these were
     /// not shown (the app was behind), only logged.
@@ -188,6 +193,13 @@ pub enum Effect {
     LoadHistory,
     /// Aggregate the workspace statistics for the stats overlay.
     LoadStats,
+    /// Run the detectors over the history and read the open suggestions.
+    LoadSuggestions,
+    AcceptSuggestion(i64),
+    DismissSuggestion {
+        id: i64,
+        reason: String,
+    },
     Decide {
         entry: Box<ToolEntry>,
         command: ReviewCommand,
@@ -272,6 +284,7 @@ pub enum Overlay {
     CallAnswer(Box<CallAnswerState>),
     Service(Box<ServiceDialogState>),
     Stats(Box<StatsState>),
+    Suggestions(Box<SuggestionsState>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -281,6 +294,9 @@ pub enum Overlay {
 impl Overlay {
     /// Dialogs take typed text; their keys go to the editor unless bound in `[dialog]`.
     fn is_dialog(&self) -> bool {
+        if let Overlay::Suggestions(state) = self {
+            return state.reason.is_some();
+        }
         matches!(
             self,
             Overlay::Launch(_)
@@ -514,6 +530,21 @@ impl App {
                     self.dirty = true;
                 }
             }
+            AppEvent::SuggestionsLoaded(rows) => {
+                if let Some(Overlay::Suggestions(state)) = &mut self.overlay {
+                    let len = rows.as_ref().map_or(0, Vec::len);
+                    state.rows = Some(rows);
+                    state.cursor.keep_visible(len, suggestions::page(self.size));
+                    self.dirty = true;
+                }
+            }
+            AppEvent::SuggestionAnswered(Ok(line)) => {
+                self.notify(line, Level::Info);
+                if matches!(self.overlay, Some(Overlay::Suggestions(_))) {
+                    self.effects.push(Effect::LoadSuggestions);
+                }
+            }
+            AppEvent::SuggestionAnswered(Err(reason)) => self.notify(reason, Level::Error),
             AppEvent::StatsLoaded(data) => {
                 if let Some(Overlay::Stats(stats)) = &mut self.overlay {
                     stats.data = Some(data);
@@ -866,6 +897,10 @@ impl App {
             (Some(Overlay::Detail(_)), _) => {
                 &[Context::Detail, Context::Navigation, Context::Global]
             }
+            // Accept and dismiss take the Review pane's keys for approve and archive.
+            (Some(Overlay::Suggestions(_)), _) => {
+                &[Context::Review, Context::Navigation, Context::Global]
+            }
             (Some(_), _) => &[Context::Navigation, Context::Global],
             (None, Pane::Catalog) => &[Context::Catalog, Context::Navigation, Context::Global],
             (None, Pane::Output) => &[Context::Output, Context::Navigation, Context::Global],
@@ -881,6 +916,16 @@ impl App {
     fn dialog_key(&mut self, key: KeyEvent) {
         let action = self.keymap.lookup(&[Context::Dialog], &key);
         match (action, self.overlay.as_mut()) {
+            // Esc leaves the reason, not the list.
+            (Some(Action::Close), Some(Overlay::Suggestions(state))) => state.reason = None,
+            (_, Some(Overlay::Suggestions(_))) if key.code == KeyCode::Enter => {
+                self.submit_dialog()
+            }
+            (_, Some(Overlay::Suggestions(state))) => {
+                if let Some(reason) = &mut state.reason {
+                    reason.input(key);
+                }
+            }
             (Some(Action::Close), _) => self.overlay = None,
             (Some(Action::Submit), _) => self.submit_dialog(),
             (Some(Action::NextField), Some(Overlay::Launch(launch))) => launch.switch_field(),
@@ -918,6 +963,23 @@ impl App {
 
     fn submit_dialog(&mut self) {
         match self.overlay.take() {
+            Some(Overlay::Suggestions(mut state)) => {
+                let reason = state.reason.take().map(|r| r.lines().join(" "));
+                let id = state.selected().map(|row| row.id);
+                match (id, reason) {
+                    (Some(id), Some(reason)) if !reason.trim().is_empty() => {
+                        self.effects.push(Effect::DismissSuggestion { id, reason })
+                    }
+                    (Some(_), Some(_)) => {
+                        self.notify("say why, so it is not suggested again".into(), Level::Error);
+                        let mut reason = ratatui_textarea::TextArea::default();
+                        reason.set_placeholder_text("why not (required)");
+                        state.reason = Some(reason);
+                    }
+                    _ => {}
+                }
+                self.overlay = Some(Overlay::Suggestions(state));
+            }
             Some(Overlay::Launch(launch)) => {
                 if let Some(blocker) = launch.blocker() {
                     self.notify(blocker, Level::Error);
@@ -1152,6 +1214,10 @@ impl App {
                 self.effects.push(Effect::Scan);
                 self.scan = ScanState::Starting;
             }
+            Action::Suggestions => {
+                self.effects.push(Effect::LoadSuggestions);
+                self.overlay = Some(Overlay::Suggestions(Box::new(SuggestionsState::loading())));
+            }
             Action::Stats => {
                 self.effects.push(Effect::LoadStats);
                 self.overlay = Some(Overlay::Stats(Box::new(StatsState::loading())));
@@ -1257,6 +1323,17 @@ impl App {
                 return false;
             }
             Some(Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. }) => scroll,
+            Some(Overlay::Suggestions(state)) => {
+                if action == Action::Help {
+                    return false;
+                }
+                match state.on_action(action, suggestions::page(self.size)) {
+                    Asked::Close => self.overlay = None,
+                    Asked::Accept(id) => self.effects.push(Effect::AcceptSuggestion(id)),
+                    Asked::Nothing => {}
+                }
+                return true;
+            }
             Some(Overlay::Stats(stats)) => {
                 match action {
                     Action::Close | Action::Stats | Action::Quit => self.overlay = None,

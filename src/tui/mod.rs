@@ -475,6 +475,50 @@ fn run_effect(
                 let _ = tx.send(AppEvent::StatsLoaded(result));
             });
         }
+        Effect::LoadSuggestions => {
+            let tx = tx.clone();
+            let store = services.store.clone();
+            let catalog = Arc::clone(&app.catalog);
+            tokio::task::spawn_blocking(move || {
+                let active: Vec<crate::model::ToolEntry> = catalog
+                    .entries()
+                    .iter()
+                    .filter(|e| crate::seal::is_active(e.tier) && e.error.is_none())
+                    .cloned()
+                    .collect();
+                let store = &mut store.lock();
+                let settings = crate::suggest::Settings::default();
+                let result = crate::suggest::refresh(
+                    store,
+                    &active,
+                    std::time::SystemTime::now(),
+                    &settings,
+                )
+                .and_then(|()| store.suggestions(false));
+                let _ = tx.send(AppEvent::SuggestionsLoaded(result));
+            });
+        }
+        Effect::AcceptSuggestion(id) => {
+            let (store, ctx, tx) = (
+                services.store.clone(),
+                services.commands.clone(),
+                tx.clone(),
+            );
+            let who = services.config.reviewer_name();
+            tokio::spawn(async move {
+                let result = accept_suggestion(store, ctx, id, who).await;
+                let _ = tx.send(AppEvent::SuggestionAnswered(result));
+            });
+        }
+        Effect::DismissSuggestion { id, reason } => {
+            let (store, tx) = (services.store.clone(), tx.clone());
+            let who = services.config.reviewer_name();
+            tokio::task::spawn_blocking(move || {
+                let result = crate::suggest::answer::dismiss(&mut store.lock(), id, &who, &reason)
+                    .map_err(|e| crate::error_chain::one_line(&e));
+                let _ = tx.send(AppEvent::SuggestionAnswered(result));
+            });
+        }
         Effect::StartRun { key, entry, input } => {
             // The cancel key may come before the run starts: it waits here until it does.
             let (cancel, cancelled) = tokio::sync::watch::channel(false);
@@ -643,6 +687,46 @@ fn decide(
         };
         let _ = tx.send(AppEvent::Decided(result));
     });
+}
+
+/// Accepts suggestion `id` as `toolbench suggest accept` does; an evolve runs as every evolve
+/// from the workbench runs, through the command context.
+async fn accept_suggestion(
+    store: SharedStore,
+    ctx: command::Context,
+    id: i64,
+    who: String,
+) -> Result<String, String> {
+    use crate::error_chain::one_line;
+    use crate::suggest::answer::{self, Accepted};
+    let (on_store, asked) = (store.clone(), who.clone());
+    let accepted =
+        tokio::task::spawn_blocking(move || answer::accept(&mut on_store.lock(), id, &asked))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| one_line(&e))?;
+    let (tool, hint) = match accepted {
+        Accepted::Done(said) => return Ok(said),
+        Accepted::Evolve { tool, hint } => (tool, hint),
+    };
+    let tool: ToolId = tool.parse().map_err(|e| one_line(&e))?;
+    let evolve = crate::review::ReviewCommand::Evolve { hint, with: None };
+    command::apply(
+        &ctx,
+        Command::Decide {
+            tool,
+            decision: evolve,
+        },
+    )
+    .await
+    .map_err(|e| one_line(&e))?;
+    tokio::task::spawn_blocking(move || answer::evolved(&mut store.lock(), id, &who))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| one_line(&e))?;
+    Ok(format!(
+        "suggestion #{id} accepted: its evolved candidate waits in Review"
+    ))
 }
 
 /// Cancels `run` once `cancelled` turns true; gives up when the run ended first.

@@ -1277,3 +1277,76 @@ fn an_evolver_at_work_is_said_in_the_status_bar() {
         "{screen}"
     );
 }
+
+fn suggestion(id: i64, title: &str) -> crate::store::suggestions::SuggestionRow {
+    use crate::store::suggestions::{SuggestionKind, SuggestionRow, SuggestionState};
+    SuggestionRow {
+        id,
+        kind: SuggestionKind::Compose,
+        title: title.into(),
+        tools: vec!["word_count".into(), "line_sort".into()],
+        evidence: serde_json::json!({"count": 4}),
+        priority: 4.0,
+        why: "cli ran word_count then line_sort 4 times".into(),
+        state: SuggestionState::New,
+        found_at: "2026-11-24T12:00:00.000Z".into(),
+        seen_at: "2026-11-24T12:00:00.000Z".into(),
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        request_id: None,
+        accepted_version: None,
+    }
+}
+
+#[test]
+fn suggestions_open_with_o_and_are_accepted_or_dismissed_with_a_reason() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('O'));
+    assert!(app.take_effects().contains(&Effect::LoadSuggestions));
+    assert!(render(&app, 80, 24).contains("reading the run history…"));
+    app.update(AppEvent::SuggestionsLoaded(Ok(vec![
+        suggestion(3, "compose word_count → line_sort into one tool"),
+        suggestion(5, "a tool for pdf.merge is missing"),
+    ])));
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(
+        screen.contains("#3    4.0  compose word_count → line_sort"),
+        "{screen}"
+    );
+
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.take_effects(), vec![Effect::AcceptSuggestion(5)]);
+
+    // Dismissing asks why; an empty reason is refused, esc goes back to the list.
+    key(&mut app, KeyCode::Char('x'));
+    assert!(render(&app, 80, 24).contains("dismiss: reason"));
+    key(&mut app, KeyCode::Enter);
+    assert!(app.take_effects().is_empty());
+    key(&mut app, KeyCode::Esc);
+    assert!(!render(&app, 80, 24).contains("dismiss: reason"));
+    assert!(
+        render(&app, 80, 24).contains("Suggestions"),
+        "esc left the reason, not the list"
+    );
+    key(&mut app, KeyCode::Char('x'));
+    type_text(&mut app, "no PDFs here");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::DismissSuggestion {
+            id: 5,
+            reason: "no PDFs here".into()
+        }]
+    );
+    // The answer is told, and the list read again.
+    app.update(AppEvent::SuggestionAnswered(Ok(
+        "suggestion #5 dismissed".into()
+    )));
+    assert_eq!(app.take_effects(), vec![Effect::LoadSuggestions]);
+    assert!(render(&app, 80, 24).contains("suggestion #5 dismissed"));
+    key(&mut app, KeyCode::Esc);
+    assert!(!render(&app, 80, 24).contains("Suggestions"));
+}

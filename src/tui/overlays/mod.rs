@@ -1,4 +1,5 @@
-//! Overlays drawn over the main screen: help, tool detail, workspace stats and the dialogs.
+//! Overlays drawn over the main screen: help, tool detail, workspace stats, suggestions and
+//! the dialogs.
 
 pub mod call_answer;
 pub mod decision;
@@ -10,6 +11,7 @@ pub mod launch;
 pub mod mark_failure;
 pub mod service;
 pub mod stats;
+pub mod suggestions;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -28,6 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(Overlay::MarkFailure(mark)) => mark_failure::draw(frame, app, area, mark),
         Some(Overlay::Service(dialog)) => service::draw(frame, app, area, dialog),
         Some(Overlay::Stats(stats)) => stats::draw(frame, app, area, stats),
+        Some(Overlay::Suggestions(state)) => suggestions::draw(frame, app, area, state),
         Some(Overlay::FailureDetail { failure, scroll }) => {
             failure_detail::draw(frame, app, area, failure, *scroll)
         }
