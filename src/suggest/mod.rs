@@ -62,13 +62,24 @@ pub fn refresh(
     settings: &Settings,
 ) -> Result<(), StoreError> {
     let found = detect(store, active, now, settings)?;
+    record(store, &found, active, now)
+}
+
+/// Records what `detect` found at `now` (through the process's writer, while the detectors
+/// may have read through a reader of their own).
+pub fn record(
+    store: &mut Store,
+    found: &[crate::store::suggestions::Found],
+    active: &[ToolEntry],
+    now: SystemTime,
+) -> Result<(), StoreError> {
     let version_of = |name: &str| {
         active
             .iter()
             .find(|e| e.name == name)
             .map(|e| e.version.clone())
     };
-    store.record_suggestions(&found, &crate::clock::rfc3339(now), &version_of)
+    store.record_suggestions(found, &crate::clock::rfc3339(now), &version_of)
 }
 
 #[cfg(test)]

@@ -86,6 +86,8 @@ pub enum AppEvent {
     StatsLoaded(Result<Box<crate::store::WorkspaceStats>, StoreError>),
     /// The suggestions the detectors found, or why they could not run.
     SuggestionsLoaded(Result<Vec<crate::store::suggestions::SuggestionRow>, StoreError>),
+    /// How many new suggestions the detectors found in the background.
+    SuggestionsCounted(usize),
     /// A suggestion accepted or dismissed: the line saying so, or why it was refused.
     SuggestionAnswered(Result<String, String>),
     IndexSaved(Result<(), StoreError>),
@@ -193,8 +195,11 @@ pub enum Effect {
     LoadHistory,
     /// Aggregate the workspace statistics for the stats overlay.
     LoadStats,
-    /// Run the detectors over the history and read the open suggestions.
-    LoadSuggestions,
+    /// Run the detectors over the history; `list`: for the suggestions overlay, else only to
+    /// count the new ones for the status bar.
+    LoadSuggestions {
+        list: bool,
+    },
     AcceptSuggestion(i64),
     DismissSuggestion {
         id: i64,
@@ -264,6 +269,15 @@ impl ScanState {
             ScanState::Done { .. } => None,
         }
     }
+}
+
+/// Whether suggestions are being counted in the background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counting {
+    Idle,
+    Busy,
+    /// Busy, and asked again meanwhile.
+    Again,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,6 +368,9 @@ pub struct App {
     /// Newest first.
     pub failures: Vec<FailureRecord>,
     pub stats: HashMap<String, ToolStats>,
+    /// New suggestions, for the status bar; counted again in the background as runs end.
+    pub new_suggestions: usize,
+    suggestions_counting: Counting,
     /// The MCP client that proposed each candidate, by folder relative to the root.
     pub proposers: HashMap<String, String>,
     /// When each candidate arrived (the review queue's order), by tool path.
@@ -425,6 +442,8 @@ impl App {
             next_run_key: 1,
             failures: Vec::new(),
             stats: HashMap::new(),
+            new_suggestions: 0,
+            suggestions_counting: Counting::Idle,
             proposers: HashMap::new(),
             arrivals: HashMap::new(),
             run_policy,
@@ -530,7 +549,22 @@ impl App {
                     self.dirty = true;
                 }
             }
+            AppEvent::SuggestionsCounted(new) => {
+                self.new_suggestions = new;
+                self.dirty = true;
+                if std::mem::replace(&mut self.suggestions_counting, Counting::Idle)
+                    == Counting::Again
+                {
+                    self.count_suggestions();
+                }
+            }
             AppEvent::SuggestionsLoaded(rows) => {
+                if let Ok(rows) = &rows {
+                    self.new_suggestions = rows
+                        .iter()
+                        .filter(|r| r.state == crate::store::suggestions::SuggestionState::New)
+                        .count();
+                }
                 if let Some(Overlay::Suggestions(state)) = &mut self.overlay {
                     let len = rows.as_ref().map_or(0, Vec::len);
                     state.rows = Some(rows);
@@ -541,7 +575,7 @@ impl App {
             AppEvent::SuggestionAnswered(Ok(line)) => {
                 self.notify(line, Level::Info);
                 if matches!(self.overlay, Some(Overlay::Suggestions(_))) {
-                    self.effects.push(Effect::LoadSuggestions);
+                    self.effects.push(Effect::LoadSuggestions { list: true });
                 }
             }
             AppEvent::SuggestionAnswered(Err(reason)) => self.notify(reason, Level::Error),
@@ -588,6 +622,7 @@ impl App {
                     self.failures.insert(0, *failure);
                 }
                 self.effects.push(Effect::LoadHistory);
+                self.count_suggestions();
                 self.dirty = true;
             }
             AppEvent::FailureRecorded(failure) => {
@@ -715,6 +750,18 @@ impl App {
         self.refresh_views();
     }
 
+    /// Counts the new suggestions in the background, one count at a time: a run that ends
+    /// while one is under way asks for one more after it.
+    fn count_suggestions(&mut self) {
+        self.suggestions_counting = match self.suggestions_counting {
+            Counting::Idle => {
+                self.effects.push(Effect::LoadSuggestions { list: false });
+                Counting::Busy
+            }
+            Counting::Busy | Counting::Again => Counting::Again,
+        };
+    }
+
     fn on_scan_finished(&mut self, entries: Vec<ToolEntry>, elapsed: Duration) {
         let selected_path = self.selected_entry().map(|e| e.path.clone());
         let tools = entries.len();
@@ -740,6 +787,10 @@ impl App {
                 entry: Box::new(entry.clone()),
                 force: false,
             });
+        }
+        if !matches!(self.scan, ScanState::Done { .. }) {
+            // Once a start: what the history holds before this session's runs.
+            self.count_suggestions();
         }
         self.scan = ScanState::Done { tools, elapsed };
         self.dirty = true;
@@ -1215,7 +1266,7 @@ impl App {
                 self.scan = ScanState::Starting;
             }
             Action::Suggestions => {
-                self.effects.push(Effect::LoadSuggestions);
+                self.effects.push(Effect::LoadSuggestions { list: true });
                 self.overlay = Some(Overlay::Suggestions(Box::new(SuggestionsState::loading())));
             }
             Action::Stats => {

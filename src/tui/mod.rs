@@ -475,27 +475,23 @@ fn run_effect(
                 let _ = tx.send(AppEvent::StatsLoaded(result));
             });
         }
-        Effect::LoadSuggestions => {
+        Effect::LoadSuggestions { list } => {
             let tx = tx.clone();
-            let store = services.store.clone();
+            let (root, writer) = (services.root.clone(), services.store.clone());
             let catalog = Arc::clone(&app.catalog);
             tokio::task::spawn_blocking(move || {
-                let active: Vec<crate::model::ToolEntry> = catalog
-                    .entries()
-                    .iter()
-                    .filter(|e| crate::seal::is_active(e.tier) && e.error.is_none())
-                    .cloned()
-                    .collect();
-                let store = &mut store.lock();
-                let settings = crate::suggest::Settings::default();
-                let result = crate::suggest::refresh(
-                    store,
-                    &active,
-                    std::time::SystemTime::now(),
-                    &settings,
-                )
-                .and_then(|()| store.suggestions(false));
-                let _ = tx.send(AppEvent::SuggestionsLoaded(result));
+                let result = refresh_suggestions(&root, &writer, catalog.entries());
+                let event = match (list, result) {
+                    (true, result) => AppEvent::SuggestionsLoaded(result),
+                    (false, Ok(rows)) => AppEvent::SuggestionsCounted(
+                        rows.iter()
+                            .filter(|r| r.state == crate::store::suggestions::SuggestionState::New)
+                            .count(),
+                    ),
+                    // A count that could not be taken stays as it was; the list says why.
+                    (false, Err(_)) => AppEvent::SuggestionsCounted(0),
+                };
+                let _ = tx.send(event);
             });
         }
         Effect::AcceptSuggestion(id) => {
@@ -687,6 +683,27 @@ fn decide(
         };
         let _ = tx.send(AppEvent::Decided(result));
     });
+}
+
+/// Runs the detectors through a reader of their own (a history of a million runs takes a
+/// few hundred milliseconds, during which runs keep being recorded), then stores what they
+/// found through the writer; returns the open suggestions.
+fn refresh_suggestions(
+    root: &Path,
+    writer: &SharedStore,
+    entries: &[crate::model::ToolEntry],
+) -> Result<Vec<crate::store::suggestions::SuggestionRow>, crate::store::StoreError> {
+    let active: Vec<crate::model::ToolEntry> = entries
+        .iter()
+        .filter(|e| crate::seal::is_active(e.tier) && e.error.is_none())
+        .cloned()
+        .collect();
+    let now = std::time::SystemTime::now();
+    let settings = crate::suggest::Settings::default();
+    let found = crate::suggest::detect(&Store::open_reader(root)?, &active, now, &settings)?;
+    let store = &mut writer.lock();
+    crate::suggest::record(store, &found, &active, now)?;
+    store.suggestions(false)
 }
 
 /// Accepts suggestion `id` as `toolbench suggest accept` does; an evolve runs as every evolve

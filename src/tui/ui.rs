@@ -132,6 +132,13 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     if running > 0 {
         states.push(format!(" │ {running} running"));
     }
+    if app.new_suggestions > 0 {
+        states.push(format!(
+            " │ {} suggested ({})",
+            app.new_suggestions,
+            app.keymap.hint(Action::Suggestions)
+        ));
+    }
     // The catalog's short tier names give way to a message and to the states, so the bar
     // always has room for them and the help hint at 80 columns.
     let counts: Vec<String> = app

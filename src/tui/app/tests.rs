@@ -1303,7 +1303,10 @@ fn suggestion(id: i64, title: &str) -> crate::store::suggestions::SuggestionRow 
 fn suggestions_open_with_o_and_are_accepted_or_dismissed_with_a_reason() {
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Char('O'));
-    assert!(app.take_effects().contains(&Effect::LoadSuggestions));
+    assert!(
+        app.take_effects()
+            .contains(&Effect::LoadSuggestions { list: true })
+    );
     assert!(render(&app, 80, 24).contains("reading the run history…"));
     app.update(AppEvent::SuggestionsLoaded(Ok(vec![
         suggestion(3, "compose word_count → line_sort into one tool"),
@@ -1345,8 +1348,43 @@ fn suggestions_open_with_o_and_are_accepted_or_dismissed_with_a_reason() {
     app.update(AppEvent::SuggestionAnswered(Ok(
         "suggestion #5 dismissed".into()
     )));
-    assert_eq!(app.take_effects(), vec![Effect::LoadSuggestions]);
-    assert!(render(&app, 80, 24).contains("suggestion #5 dismissed"));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::LoadSuggestions { list: true }]
+    );
+    assert!(render(&app, 120, 24).contains("suggestion #5 dismissed"));
     key(&mut app, KeyCode::Esc);
     assert!(!render(&app, 80, 24).contains("Suggestions"));
+}
+
+#[test]
+fn new_suggestions_are_counted_in_the_background_one_count_at_a_time() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::ScanFinished {
+        entries: sample(),
+        elapsed: Duration::from_millis(3),
+    });
+    let counting = Effect::LoadSuggestions { list: false };
+    assert!(
+        app.take_effects().contains(&counting),
+        "counted once at start"
+    );
+    // Runs that end while a count is under way ask for one more after it, not one each.
+    for _ in 0..3 {
+        app.update(AppEvent::RunRecorded {
+            key: 99,
+            run: Box::new(crate::store::runs::tests::sample_run(
+                "word_count",
+                "2026-11-24T12:00:00.000Z",
+            )),
+            failure: None,
+        });
+    }
+    assert!(!app.take_effects().contains(&counting));
+    app.update(AppEvent::SuggestionsCounted(2));
+    assert_eq!(app.take_effects(), vec![counting.clone()]);
+    assert!(render(&app, 100, 24).contains("2 suggested (O)"));
+    app.update(AppEvent::SuggestionsCounted(0));
+    assert!(app.take_effects().is_empty());
+    assert!(!render(&app, 100, 24).contains("suggested"));
 }
