@@ -90,7 +90,7 @@ static TEN_THOUSAND: LazyLock<std::sync::Mutex<History>> = LazyLock::new(|| hist
 
 fn run_detectors(history: &std::sync::Mutex<History>, settings: &Settings) -> usize {
     let h = history.lock().expect("history");
-    detect(&h.store, &h.catalog, h.now, settings)
+    detect(h._dir.path(), &h.store, &h.catalog, h.now, settings)
         .expect("detect")
         .len()
 }

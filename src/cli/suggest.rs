@@ -47,6 +47,7 @@ pub fn run(args: SuggestArgs, ws: &Workspace) -> CliResult {
         .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved) && e.error.is_none())
         .collect();
     suggest::refresh(
+        &ws.root,
         &mut store,
         &active,
         std::time::SystemTime::now(),

@@ -329,6 +329,19 @@ impl Store {
         Ok(rows)
     }
 
+    /// The run `who` made right before run `id` (by id), for telling whether one run's output
+    /// fed the next.
+    pub fn run_before(&self, id: i64, who: &str) -> Result<Option<i64>, StoreError> {
+        let sql = format!(
+            "SELECT id FROM runs WHERE id < ?1 AND origin != 'validation' AND {WHO} = ?2
+             ORDER BY id DESC LIMIT 1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        stmt.query_row(params![id, who], |row| row.get(0))
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
     /// Capabilities called since `since` whose calls found no tool or only failing ones, and
     /// that no call has served since.
     pub fn unmet_capabilities(&self, since: &str) -> Result<Vec<UnmetCapability>, StoreError> {

@@ -2,6 +2,7 @@
 //! priority (how often × what it would save) and that priority in one line.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::SystemTime;
 
 use serde_json::json;
@@ -12,8 +13,10 @@ use crate::review::validate::similar::{DUPLICATE_SCORE, similarity};
 use crate::store::suggestions::{Found, RecentRuns, RunPair, SuggestionKind, UnmetCapability};
 use crate::store::{Store, StoreError};
 
-/// Every detector over the history up to `now`, highest priority first.
+/// Every detector over the history up to `now`, highest priority first. `root` is the
+/// workspace, whose run folders tell whether one run's output fed the next.
 pub fn detect(
+    root: &Path,
     store: &Store,
     active: &[ToolEntry],
     now: SystemTime,
@@ -32,7 +35,10 @@ pub fn detect(
         settings.repeats,
         settings.max_runs,
     )?;
-    found.extend(pairs.iter().map(compose));
+    for pair in &pairs {
+        let feeds = output_fed(root, store, pair)?;
+        found.push(compose(pair, feeds));
+    }
     found.extend(store.unmet_capabilities(&since)?.iter().map(missing));
     for wanted in store.wanted_but_unwritten()? {
         found.push(Found {
@@ -73,17 +79,23 @@ pub fn detect(
     Ok(found)
 }
 
-fn compose(pair: &RunPair) -> Found {
+fn compose(pair: &RunPair, feeds: bool) -> Found {
+    let fed = if feeds {
+        format!(", and {} took {}'s output", pair.then, pair.first)
+    } else {
+        String::new()
+    };
     Found {
         key: format!("compose:{}:{}:{}", pair.who, pair.first, pair.then),
         kind: SuggestionKind::Compose,
         title: format!("compose {} → {} into one tool", pair.first, pair.then),
         tools: vec![pair.first.clone(), pair.then.clone()],
         evidence: json!({"count": pair.count, "client": pair.who, "from": pair.from,
-            "to": pair.to, "runs": [pair.first_run, pair.last_run]}),
-        priority: pair.count as f64,
+            "to": pair.to, "runs": [pair.first_run, pair.last_run], "output_fed": feeds}),
+        // A chain whose second step takes the first's output is the clearest case for one tool.
+        priority: pair.count as f64 * if feeds { 1.5 } else { 1.0 },
         why: format!(
-            "{} ran {} then {} {} times ({} to {}): one call instead of two each time",
+            "{} ran {} then {} {} times ({} to {}){fed}: one call instead of two each time",
             pair.who,
             pair.first,
             pair.then,
@@ -92,6 +104,69 @@ fn compose(pair: &RunPair) -> Found {
             day(&pair.to)
         ),
     }
+}
+
+/// Whether, in the newest occurrence of `pair`, the second run's input holds the first run's
+/// output: its whole output, or one of its lines of 8 characters or more, as a string value.
+fn output_fed(root: &Path, store: &Store, pair: &RunPair) -> Result<bool, StoreError> {
+    let Some(then) = store.run(pair.last_run)? else {
+        return Ok(false);
+    };
+    let first = match store.run_before(pair.last_run, &pair.who)? {
+        Some(id) => store.run(id)?,
+        None => None,
+    };
+    let Some(output) = first
+        .filter(|run| run.tool == pair.first)
+        .and_then(|run| run.log_dir)
+        .and_then(|dir| read_head(&root.join(dir).join("stdout.log")))
+    else {
+        return Ok(false);
+    };
+    let Ok(input) = serde_json::from_str::<serde_json::Value>(&then.input) else {
+        return Ok(false);
+    };
+    let mut texts = Vec::new();
+    strings_of(&input, &mut texts);
+    let whole = output.trim();
+    let pieces = std::iter::once(whole)
+        .filter(|w| w.chars().count() >= 4)
+        .chain(
+            output
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.chars().count() >= 8),
+        );
+    Ok(pieces
+        .into_iter()
+        .any(|piece| texts.iter().any(|text| text.contains(piece))))
+}
+
+fn strings_of<'a>(value: &'a serde_json::Value, into: &mut Vec<&'a str>) {
+    match value {
+        serde_json::Value::String(text) => into.push(text),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| strings_of(v, into)),
+        serde_json::Value::Object(fields) => fields.values().for_each(|v| strings_of(v, into)),
+        _ => {}
+    }
+}
+
+/// The first 64 KiB of a run's log, as text; `None` for anything but a regular file (the
+/// open neither follows a link nor waits on a FIFO).
+fn read_head(path: &Path) -> Option<String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut head = Vec::new();
+    file.take(64 * 1024).read_to_end(&mut head).ok()?;
+    Some(String::from_utf8_lossy(&head).into_owned())
 }
 
 fn missing(unmet: &UnmetCapability) -> Found {

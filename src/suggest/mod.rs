@@ -56,12 +56,13 @@ impl Default for Settings {
 /// Runs the detectors over the store as it is at `now` and records what they find. `active`
 /// is the catalog's core and approved tools: suggestions naming others go stale.
 pub fn refresh(
+    root: &std::path::Path,
     store: &mut Store,
     active: &[ToolEntry],
     now: SystemTime,
     settings: &Settings,
 ) -> Result<(), StoreError> {
-    let found = detect(store, active, now, settings)?;
+    let found = detect(root, store, active, now, settings)?;
     record(store, &found, active, now)
 }
 

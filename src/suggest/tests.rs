@@ -48,7 +48,14 @@ fn workspace(runs: Vec<RunRecord>) -> (tempfile::TempDir, Store) {
 }
 
 fn titles(store: &mut Store, tools: &[ToolEntry]) -> Vec<String> {
-    refresh(store, tools, now(), &Settings::default()).expect("refresh");
+    refresh(
+        std::path::Path::new("/nonexistent"),
+        store,
+        tools,
+        now(),
+        &Settings::default(),
+    )
+    .expect("refresh");
     store
         .suggestions(true)
         .expect("list")
@@ -322,8 +329,81 @@ fn the_detectors_read_only_the_newest_slice_of_the_history() {
         max_runs: 6,
         ..Settings::default()
     };
-    refresh(&mut store, &active(&["a", "b"]), now(), &settings).expect("refresh");
+    refresh(
+        std::path::Path::new("/nonexistent"),
+        &mut store,
+        &active(&["a", "b"]),
+        now(),
+        &settings,
+    )
+    .expect("refresh");
     let found = store.suggestions(false).expect("list");
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].evidence["count"], 3);
+}
+
+/// Three times: `a` prints a line, and `b` is run with that line as its input.
+fn fed_pairs(root: &std::path::Path, output: &str) -> Vec<RunRecord> {
+    (0..3u64)
+        .flat_map(|i| {
+            let folder = format!("logs/a{i}");
+            std::fs::create_dir_all(root.join(&folder)).expect("log folder");
+            std::fs::write(root.join(&folder).join("stdout.log"), output).expect("log");
+            let start = 100 - i * 10;
+            [
+                RunRecord {
+                    log_dir: Some(folder),
+                    ..run("a", start, None)
+                },
+                RunRecord {
+                    input: serde_json::json!({"text": output.trim()}).to_string(),
+                    ..run("b", start - 1, None)
+                },
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn a_second_run_that_takes_the_first_ones_output_ranks_the_composition_higher() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(dir.path()).expect("open");
+    store
+        .insert_runs(&mut fed_pairs(dir.path(), "the parsed rows, 42 of them\n"))
+        .expect("runs");
+    refresh(
+        dir.path(),
+        &mut store,
+        &active(&["a", "b"]),
+        now(),
+        &Settings::default(),
+    )
+    .expect("refresh");
+    let found = &store.suggestions(false).expect("list")[0];
+    assert_eq!(found.evidence["output_fed"], true, "{found:?}");
+    assert!((found.priority - 4.5).abs() < 1e-9, "{}", found.priority);
+    assert!(found.why.contains("and b took a's output"), "{}", found.why);
+}
+
+#[test]
+fn a_log_that_is_a_fifo_is_not_read_and_holds_nothing_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(dir.path()).expect("open");
+    let mut runs = fed_pairs(dir.path(), "the parsed rows, 42 of them\n");
+    // The newest occurrence's log replaced by a FIFO nobody writes to.
+    let newest = dir.path().join("logs/a2/stdout.log");
+    std::fs::remove_file(&newest).expect("remove");
+    let fifo = std::ffi::CString::new(newest.to_string_lossy().as_bytes()).expect("path");
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    store.insert_runs(&mut runs).expect("runs");
+    refresh(
+        dir.path(),
+        &mut store,
+        &active(&["a", "b"]),
+        now(),
+        &Settings::default(),
+    )
+    .expect("refresh");
+    let found = &store.suggestions(false).expect("list")[0];
+    assert_eq!(found.evidence["output_fed"], false, "{found:?}");
 }

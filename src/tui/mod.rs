@@ -700,7 +700,7 @@ fn refresh_suggestions(
         .collect();
     let now = std::time::SystemTime::now();
     let settings = crate::suggest::Settings::default();
-    let found = crate::suggest::detect(&Store::open_reader(root)?, &active, now, &settings)?;
+    let found = crate::suggest::detect(root, &Store::open_reader(root)?, &active, now, &settings)?;
     let store = &mut writer.lock();
     crate::suggest::record(store, &found, &active, now)?;
     store.suggestions(false)
