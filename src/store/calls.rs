@@ -252,7 +252,19 @@ impl Store {
 
     /// Ends a pending call; false when it was not pending (any more).
     pub fn answer_call(&mut self, id: i64, answer: &Answer) -> Result<bool, StoreError> {
-        answer_in(&self.conn, id, answer).map_err(|e| self.error(e))
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        if !answer_in(&tx, id, answer).map_err(err)? {
+            return Ok(false);
+        }
+        let entry = call_entry(id, answer, format!("call_{}", answer.state));
+        super::log_decision(&path, &tx, entry, &[("agent_calls", id)])?;
+        tx.commit().map_err(err)?;
+        Ok(true)
     }
 
     /// Approves a pending call and leaves a rule for the next ones, both or neither.
@@ -293,6 +305,9 @@ impl Store {
             // Dropping the transaction takes the rule back.
             return Ok(None);
         }
+        let entry = call_entry(id, &answer, "call_approved_always".to_string());
+        let rows = [("agent_calls", id), ("approval_rules", rule_id)];
+        super::log_decision(&path, &tx, entry, &rows)?;
         tx.commit().map_err(err)?;
         Ok(Some(rule_id))
     }
@@ -334,14 +349,43 @@ impl Store {
 
     /// Revokes a rule in force; false when there is none by that id or it was revoked.
     pub fn revoke_rule(&mut self, id: i64, who: &str, at: &str) -> Result<bool, StoreError> {
-        self.conn
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let changed = tx
             .execute(
                 "UPDATE approval_rules SET revoked_by = ?2, revoked_at = ?3
                  WHERE id = ?1 AND revoked_at IS NULL",
                 params![id, who, at],
             )
-            .map(|changed| changed == 1)
-            .map_err(|e| self.error(e))
+            .map_err(err)?;
+        if changed != 1 {
+            return Ok(false);
+        }
+        let entry = super::decision_log::NewEntry {
+            at: at.to_string(),
+            who: who.to_string(),
+            action: "rule_revoked".to_string(),
+            subject: format!("rule {id}"),
+            rows: Vec::new(),
+        };
+        super::log_decision(&path, &tx, entry, &[("approval_rules", id)])?;
+        tx.commit().map_err(err)?;
+        Ok(true)
+    }
+}
+
+/// The decision log's entry for an answer to call `id`.
+fn call_entry(id: i64, answer: &Answer, action: String) -> super::decision_log::NewEntry {
+    super::decision_log::NewEntry {
+        at: answer.at.clone(),
+        who: answer.who.clone(),
+        action,
+        subject: format!("call {id}"),
+        rows: Vec::new(),
     }
 }
 
@@ -459,5 +503,14 @@ mod tests {
         assert!(!store.revoke_rule(rule_id, "ana", "now").expect("twice"));
         assert!(store.rules(false).expect("in force").is_empty());
         assert_eq!(store.rules(true).expect("all").len(), 1);
+        // The answer with its rule, then the revocation, each logged once: the refused
+        // second tries left nothing.
+        let log = crate::store::decision_log::DecisionLog::beside(store.path());
+        let (entries, problem) = log.read().expect("log");
+        assert_eq!(problem, None);
+        let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["call_approved_always", "rule_revoked"]);
+        assert_eq!(entries[0].rows[1].table, "approval_rules");
+        assert_eq!(entries[1].rows[0].row["revoked_by"], json!("ana"));
     }
 }

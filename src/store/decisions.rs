@@ -187,6 +187,32 @@ impl Store {
             )
             .map_err(err)?;
         }
+        if let Some(first) = stored.first() {
+            let mut rows: Vec<(&str, i64)> = stored.iter().map(|d| ("decisions", d.id)).collect();
+            for v in activated.iter().chain(kept) {
+                let rowid: i64 = tx
+                    .query_row(
+                        "SELECT rowid FROM versions
+                         WHERE tool = ?1 AND version = ?2 AND content_hash = ?3",
+                        params![v.tool, v.version, v.content_hash],
+                        |row| row.get(0),
+                    )
+                    .map_err(err)?;
+                rows.push(("versions", rowid));
+            }
+            let version = first.to_version.as_ref().or(first.from_version.as_ref());
+            let entry = super::decision_log::NewEntry {
+                at: first.at.clone(),
+                who: first.who.clone(),
+                action: first.action.as_str().to_string(),
+                subject: match version {
+                    Some(v) => format!("{}@{v}", first.tool),
+                    None => first.tool.clone(),
+                },
+                rows: Vec::new(),
+            };
+            super::log_decision(&path, &tx, entry, &rows)?;
+        }
         tx.commit().map_err(err)?;
         Ok(stored)
     }
@@ -338,6 +364,43 @@ mod tests {
             from_hash: Some("aa".into()),
             to_hash: Some("aa".into()),
         }
+    }
+
+    #[test]
+    fn a_decision_is_in_the_decision_log_with_its_rows_once_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let approve = decision(DecisionAction::Approve, "2026-01-01T00:00:00.000Z");
+        let stored = store
+            .record_decisions(std::slice::from_ref(&approve), &[], &[])
+            .expect("record");
+        let log = super::super::decision_log::DecisionLog::beside(store.path());
+        let (entries, problem) = log.read().expect("read");
+        assert_eq!(problem, None);
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].action, "approve");
+        assert_eq!(entries[0].subject, "csv_to_json@1.2.0");
+        assert_eq!(entries[0].rows[0].table, "decisions");
+        assert_eq!(
+            entries[0].rows[0].row["id"],
+            serde_json::json!(stored[0].id)
+        );
+        assert_eq!(entries[0].rows[0].row["who"], serde_json::json!("ana"));
+    }
+
+    #[test]
+    fn a_decision_the_log_refuses_is_not_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        // A file where the log's folder belongs: nothing can be appended.
+        std::fs::write(dir.path().join(".toolbench/log"), "").expect("block");
+        let approve = decision(DecisionAction::Approve, "2026-01-01T00:00:00.000Z");
+        let refused = store.record_decisions(std::slice::from_ref(&approve), &[], &[]);
+        assert!(
+            matches!(refused, Err(StoreError::DecisionLog { .. })),
+            "{refused:?}"
+        );
+        assert!(store.decisions_of("csv_to_json").expect("read").is_empty());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod calls;
 mod catalog_cache;
+pub mod decision_log;
 pub mod decisions;
 mod failures;
 mod migrations;
@@ -52,6 +53,20 @@ pub enum StoreError {
     },
     #[error("{path}: cannot start the store writer: {reason}")]
     Thread { path: PathBuf, reason: String },
+    /// SQLite says the file is not (or no longer) a whole database: only `toolbench doctor`
+    /// gets the workspace going again, and the message says so.
+    #[error("{path}: the state store is damaged ({reason}); run `toolbench doctor` to repair it")]
+    Damaged { path: PathBuf, reason: String },
+    /// The decision could not be written to the decision log first, so it was not stored.
+    #[error("{reason}")]
+    DecisionLog { path: PathBuf, reason: String },
+}
+
+impl StoreError {
+    /// The store file is damaged (`toolbench doctor` repairs it).
+    pub fn is_damaged(&self) -> bool {
+        matches!(self, StoreError::Damaged { .. })
+    }
 }
 
 /// How long a store call waits for another process's write before it gives up.
@@ -86,6 +101,7 @@ impl Store {
     /// Opens the store file at `path` for writing: WAL, migrations, and a count kept for
     /// `writable_opens`.
     pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+        refuse_non_file(path)?;
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
         count_writable_open(path);
         let mut store = Self {
@@ -106,6 +122,7 @@ impl Store {
     }
 
     pub fn open_file_reader(path: &Path) -> Result<Self, StoreError> {
+        refuse_non_file(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -231,10 +248,56 @@ pub fn writable_opens(path: &Path) -> usize {
 }
 
 fn sqlite_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    let damaged = matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+    );
+    if damaged {
+        return StoreError::Damaged {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+    }
     StoreError::Sqlite {
         path: path.to_path_buf(),
         reason: e.to_string(),
     }
+}
+
+/// Something other than a file where the store belongs (a folder, a socket) is a damaged
+/// store, not a store to create: SQLite would only say it cannot open it.
+fn refuse_non_file(path: &Path) -> Result<(), StoreError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(StoreError::Damaged {
+            path: path.to_path_buf(),
+            reason: "not a file".to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Appends `entry`, with the rows `rows` names as `conn` sees them now (inside the
+/// transaction that wrote them), to the decision log beside the store file `path`: called by
+/// every store write of a human decision, call answer or rule change, before it commits. A
+/// log that cannot be written fails the write.
+fn log_decision(
+    path: &Path,
+    conn: &Connection,
+    mut entry: decision_log::NewEntry,
+    rows: &[(&str, i64)],
+) -> Result<(), StoreError> {
+    for (table, rowid) in rows {
+        let row = decision_log::row_json(conn, table, *rowid).map_err(|e| sqlite_error(path, e))?;
+        entry.rows.push(row);
+    }
+    decision_log::DecisionLog::beside(path)
+        .append(&entry)
+        .map(|_| ())
+        .map_err(|e| StoreError::DecisionLog {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
 }
 
 #[cfg(test)]

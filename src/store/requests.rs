@@ -176,28 +176,48 @@ impl Store {
         name: &str,
         answer: &RequestAnswer,
     ) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let tx = self
             .conn
-            .prepare_cached(
-                "UPDATE tool_requests SET state = ?2, answered_by = ?3, answered_at = ?4,
-                    reason = ?5
-                 WHERE name = ?1 AND state = 'pending' RETURNING id",
-            )
-            .map_err(|e| self.error(e))?;
-        let ids = stmt
-            .query_map(
-                params![
-                    name,
-                    answer.state.as_str(),
-                    answer.who,
-                    answer.at,
-                    answer.reason
-                ],
-                |row| row.get(0),
-            )
-            .map_err(|e| self.error(e))?;
-        let mut ids: Vec<i64> = ids.collect::<Result<_, _>>().map_err(|e| self.error(e))?;
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut ids: Vec<i64> = {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE tool_requests SET state = ?2, answered_by = ?3, answered_at = ?4,
+                        reason = ?5
+                     WHERE name = ?1 AND state = 'pending' RETURNING id",
+                )
+                .map_err(err)?;
+            let ids = stmt
+                .query_map(
+                    params![
+                        name,
+                        answer.state.as_str(),
+                        answer.who,
+                        answer.at,
+                        answer.reason
+                    ],
+                    |row| row.get(0),
+                )
+                .map_err(err)?;
+            ids.collect::<Result<_, _>>().map_err(err)?
+        };
         ids.sort_unstable();
+        if ids.is_empty() {
+            return Ok(ids);
+        }
+        let entry = super::decision_log::NewEntry {
+            at: answer.at.clone(),
+            who: answer.who.clone(),
+            action: format!("request_{}", answer.state.as_str()),
+            subject: name.to_string(),
+            rows: Vec::new(),
+        };
+        let rows: Vec<(&str, i64)> = ids.iter().map(|id| ("tool_requests", *id)).collect();
+        super::log_decision(&path, &tx, entry, &rows)?;
+        tx.commit().map_err(err)?;
         Ok(ids)
     }
 
