@@ -357,15 +357,25 @@ impl Workspace {
         let root = &ws.root;
         let state = crate::workspace::state_dir(root).join(crate::store::STATE_FILE);
         // A workspace without a store is given one only to record runs left behind.
-        let needed = state.is_file() || crate::runner::inflight::any_abandoned(root);
-        if needed && let Ok(mut store) = Store::open(root) {
-            // Runs whose toolbench process died before recording them. A store that cannot be
-            // written now keeps them for the next start.
-            let _ = crate::runner::inflight::close_abandoned(root, &mut store);
-            // Services outlive every toolbench process: dead ones are marked stopped at each
-            // start.
-            let _ = crate::services::reconcile::reconcile_store(&mut store);
-            ws.opened.set(Some(store));
+        let needed =
+            state.symlink_metadata().is_ok() || crate::runner::inflight::any_abandoned(root);
+        if !needed {
+            return Ok(ws);
+        }
+        match Store::open(root) {
+            Ok(mut store) => {
+                // Runs whose toolbench process died before recording them. A store that
+                // cannot be written now keeps them for the next start.
+                let _ = crate::runner::inflight::close_abandoned(root, &mut store);
+                // Services outlive every toolbench process: dead ones are marked stopped at
+                // each start.
+                let _ = crate::services::reconcile::reconcile_store(&mut store);
+                ws.opened.set(Some(store));
+            }
+            // Nothing a command reads or decides is right on a damaged store: it stops here,
+            // naming `toolbench doctor`, before it answers from half the truth.
+            Err(e) if e.is_damaged() => return Err(e.into()),
+            Err(_) => {}
         }
         Ok(ws)
     }

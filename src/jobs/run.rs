@@ -168,7 +168,7 @@ impl Recorder {
         };
         match stored {
             Ok((run, failure)) => {
-                runner::inflight::finish(root, run.log_dir.as_deref());
+                runner::inflight::finish(root, run.log_dir.as_deref(), Some(&run));
                 Ok((run, failure))
             }
             Err(Unstored { record, reason }) => {

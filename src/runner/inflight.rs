@@ -283,10 +283,12 @@ pub enum KeepError {
 }
 
 /// Forgets the run of `log_dir` once its record is stored: its file moves into the run's
-/// folder as `run.json`. Moved, not removed: on ext4 without a journal every creation skips
-/// the inodes freed in the last minutes one by one, so a file removed per run made every
-/// later run's files slower to create (BENCHMARKS.md, issue 7).
-pub fn finish(root: &Path, log_dir: Option<&str>) {
+/// folder as `run.json`, holding the run's `record` too (a handed-off file holds it already),
+/// so a store that loses the run can have it back from the folder (`stored_records`). Moved,
+/// not removed: on ext4 without a journal every creation skips the inodes freed in the last
+/// minutes one by one, so a file removed per run made every later run's files slower to
+/// create (BENCHMARKS.md, issue 7).
+pub fn finish(root: &Path, log_dir: Option<&str>, record: Option<&RunRecord>) {
     let Some(log_dir) = log_dir else {
         return;
     };
@@ -294,6 +296,16 @@ pub fn finish(root: &Path, log_dir: Option<&str>) {
         .into_iter()
         .find(|path| path.exists())
         .unwrap_or_else(|| marker_path(root, log_dir));
+    // Not synced: the store holds the run durably; this copy is for rebuilding a lost store.
+    if let Some(record) = record
+        && marker.extension().is_some_and(|x| x == IN_FLIGHT_EXT)
+        && let Ok(mut file) = std::fs::File::options().append(true).open(&marker)
+    {
+        let mut line = vec![b'\n'];
+        if serde_json::to_writer(&mut line, record).is_ok() {
+            let _ = file.write_all(&line);
+        }
+    }
     // Beneath the root, never through a symlink: the run's folder may be made only now.
     let folder = Path::new(log_dir);
     let Ok(from) = marker.strip_prefix(root) else {
@@ -395,10 +407,25 @@ pub fn close_abandoned(root: &Path, store: &mut Store) -> Result<usize, StoreErr
     // A run stored already (a crash before its file moved, another process closing it at
     // the same moment) is not stored twice; its file is moved all the same.
     let stored = store.record_runs_once(&mut records)?;
-    for run in &ended {
-        finish(root, Some(&run.log_dir));
+    for (run, (record, _)) in ended.iter().zip(&records) {
+        finish(root, Some(&run.log_dir), Some(record));
     }
     Ok(stored)
+}
+
+/// The record of every finished run whose folder holds it (`finish`), in the order they
+/// started: what rebuilds the runs of a lost store. Folders without one are left out.
+pub fn stored_records(root: &Path) -> Vec<RunRecord> {
+    let Ok(entries) = std::fs::read_dir(runs_dir(root)) else {
+        return Vec::new();
+    };
+    let mut records: Vec<RunRecord> = entries
+        .flatten()
+        .filter_map(|entry| std::fs::read(entry.path().join(FINISHED_NAME)).ok())
+        .filter_map(|bytes| InFlight::parse(&bytes)?.finished)
+        .collect();
+    records.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    records
 }
 
 fn abandoned_record(root: &Path, run: &InFlight) -> RunRecord {
@@ -512,7 +539,7 @@ mod tests {
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].tool, "t");
         assert!(listed[0].helper.is_some() && listed[0].is_live());
-        finish(dir.path(), Some(&log_dir));
+        finish(dir.path(), Some(&log_dir), None);
         assert!(list(dir.path()).is_empty());
         let kept = std::fs::read(run_folder(dir.path(), &log_dir).join(FINISHED_NAME));
         let kept: InFlight = serde_json::from_slice(&kept.expect("run.json")).expect("JSON");
@@ -525,7 +552,7 @@ mod tests {
         let marker =
             Marker::reserve(dir.path(), "t", |log_dir| sample_run(None, log_dir)).expect("written");
         let elsewhere = planted::link_to_empty_folder(&run_folder(dir.path(), marker.log_dir()));
-        finish(dir.path(), Some(marker.log_dir()));
+        finish(dir.path(), Some(marker.log_dir()), None);
         assert!(
             planted::is_empty(&elsewhere),
             "run.json went through the link"
@@ -545,8 +572,8 @@ mod tests {
         let first = reserve();
         let second = reserve();
         assert_ne!(first, second, "a run in flight holds its name");
-        finish(dir.path(), Some(&first));
-        finish(dir.path(), Some(&second));
+        finish(dir.path(), Some(&first), None);
+        finish(dir.path(), Some(&second), None);
         // Within the same millisecond the finished runs' folders still hold their names.
         let third = reserve();
         assert!(third != first && third != second, "{third}");
@@ -608,6 +635,36 @@ mod tests {
             0,
             "stored once"
         );
+    }
+
+    #[test]
+    fn a_stored_run_leaves_its_record_in_its_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let mut record = finished_run(root, RunStatus::Ok);
+        record.id = 7;
+        finish(root, record.log_dir.as_deref(), Some(&record));
+        let abandoned = finished_run(root, RunStatus::Ok);
+        let mut store = Store::open(root).expect("store");
+        // Its starter is this (live) process: make it look gone.
+        let path = marker_path(root, abandoned.log_dir.as_deref().expect("dir"));
+        let mut run: InFlight =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("parse");
+        run.starter = ProcessId {
+            pid: u32::MAX,
+            start_ticks: 0,
+        };
+        run.helper = None;
+        std::fs::write(&path, serde_json::to_vec(&run).expect("json")).expect("write");
+        assert_eq!(close_abandoned(root, &mut store).expect("closed"), 1);
+        let records = stored_records(root);
+        assert_eq!(records.len(), 2, "{records:?}");
+        assert!(
+            records
+                .iter()
+                .any(|r| r.id == 7 && r.status == RunStatus::Ok)
+        );
+        assert!(records.iter().any(|r| r.status == RunStatus::Abandoned));
     }
 
     #[test]

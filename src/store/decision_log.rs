@@ -185,8 +185,9 @@ impl DecisionLog {
         Ok(seq)
     }
 
-    /// Every entry that can be read, in order, and the first break of the chain if there is
-    /// one; a missing log is an empty one. Entries past a break are still returned.
+    /// Every entry that can be read and was not altered, in order, and the first break of
+    /// the chain if there is one; a missing log is an empty one. Entries past a break are
+    /// still returned.
     pub fn read(&self) -> Result<(Vec<LogEntry>, Option<ChainBreak>), LogError> {
         let mut entries = Vec::new();
         let mut first_break = None;
@@ -277,6 +278,14 @@ impl DecisionLog {
                     };
                     each(None, Some(broken(line_no, what)));
                 }
+                // The chain goes on from the hash it carries, but what it says is not trusted.
+                Err(LineProblem::Altered(entry)) => {
+                    prev = entry.hash.clone();
+                    last_seq = entry.seq;
+                    let what = "its content does not match its hash (altered after it was \
+                                written)";
+                    each(None, Some(broken(line_no, what.to_string())));
+                }
                 Err(LineProblem::Chain(entry, what)) => {
                     prev = entry.hash.clone();
                     last_seq = entry.seq;
@@ -349,6 +358,8 @@ fn hex(bytes: &[u8]) -> String {
 enum LineProblem {
     /// Not an entry at all.
     Unreadable(String),
+    /// An entry whose text is not what was hashed.
+    Altered(Box<LogEntry>),
     /// An entry, but not the one the chain expects.
     Chain(Box<LogEntry>, String),
 }
@@ -362,9 +373,7 @@ fn check_line(text: &str, prev: &str, last_seq: u64) -> Result<LogEntry, LinePro
     let own = hex(&Sha256::digest(&text.as_bytes()[..at]));
     let chain = |what: &str| LineProblem::Chain(Box::new(entry.clone()), what.to_string());
     if own != entry.hash || !text.ends_with("\"}") {
-        return Err(chain(
-            "its content does not match its hash (altered after it was written)",
-        ));
+        return Err(LineProblem::Altered(Box::new(entry)));
     }
     if entry.prev != prev {
         return Err(chain(

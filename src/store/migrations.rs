@@ -245,6 +245,11 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
+/// The schema version this build writes.
+pub(crate) fn known_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let err = |e| sqlite_error(path, e);
     let known = MIGRATIONS.len() as i64;

@@ -15,6 +15,7 @@ mod migrations;
 pub mod proposals;
 pub mod requests;
 pub(crate) mod runs;
+mod salvage;
 pub mod services;
 mod shared;
 mod stats;
@@ -23,6 +24,7 @@ mod validation_cache;
 pub mod writer;
 
 pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};
+pub use salvage::{Replay, TableSalvage};
 pub use shared::{SharedStore, StoreOnDemand};
 pub use stats::{DayQuality, DayRuns, WorkspaceStats};
 pub use writer::StoreWriter;
