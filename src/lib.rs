@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod doctor;
 pub mod error_chain;
 pub mod jobs;
 pub mod lookup;

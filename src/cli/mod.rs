@@ -4,10 +4,12 @@
 
 mod approve;
 mod archive;
+mod audit;
 mod call;
 mod calls;
 mod completions;
 mod decide;
+mod doctor;
 mod evolve;
 mod failures;
 mod gc;
@@ -120,6 +122,10 @@ enum Command {
     Calls(calls::CallsArgs),
     /// Tools worth building or changing, found in the run history: list, accept, dismiss.
     Suggest(suggest::SuggestArgs),
+    /// The decision log: every decision, call answer and rule change; `verify` checks it.
+    Audit(Lazy<audit::AuditArgs>),
+    /// Check the state store and, when it is damaged, rebuild it (the old file is kept).
+    Doctor(Lazy<doctor::DoctorArgs>),
     /// Print a shell completion script.
     Completions(Lazy<completions::CompletionsArgs>),
 }
@@ -296,6 +302,9 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
     match cli.command {
         Some(Command::Init(Lazy(args))) => init::run(args, &cwd),
         Some(Command::Completions(Lazy(args))) => completions::run(args, &mut Cli::command()),
+        // Neither opens the store: they must work when it is damaged.
+        Some(Command::Audit(Lazy(args))) => audit::run(args, &Workspace::open_quiet(root, &cwd)?),
+        Some(Command::Doctor(Lazy(args))) => doctor::run(args, &Workspace::open_quiet(root, &cwd)?),
         Some(Command::List(Lazy(args))) => list::run(args, &ws()?),
         Some(Command::Review(Lazy(args))) => review::run(args, &ws()?),
         Some(Command::Validate(Lazy(args))) => validate::run(args, &ws()?),

@@ -6,6 +6,7 @@
 //! writer up open read-only connections (`Store::open_reader`), which refuse any write. This
 //! module owns the schema; callers get typed functions, never SQL.
 
+pub mod backup;
 pub mod calls;
 mod catalog_cache;
 pub mod decision_log;

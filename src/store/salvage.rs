@@ -119,6 +119,21 @@ impl Store {
         Ok(replay)
     }
 
+    /// How many of the rows with these row ids `table` holds.
+    pub fn rows_present(&self, table: &str, rowids: &[i64]) -> Result<u64, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT 1 FROM \"{table}\" WHERE rowid = ?1"))
+            .map_err(|e| self.error(e))?;
+        let mut present = 0;
+        for id in rowids {
+            if stmt.exists([id]).map_err(|e| self.error(e))? {
+                present += 1;
+            }
+        }
+        Ok(present)
+    }
+
     /// Copies the store, whole and consistent, into a new file at `dest` (`VACUUM INTO`).
     pub fn copy_into(&self, dest: &Path) -> Result<(), StoreError> {
         self.conn

@@ -1,0 +1,96 @@
+//! `toolbench audit`: the decision log (`.toolbench/log/decisions.jsonl`), which keeps every
+//! human decision, call answer and rule change outside the store; `audit verify` checks its
+//! hash chain.
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::term::{outln, print_json};
+use super::{CliError, CliResult, Workspace};
+use crate::store::decision_log::{DecisionLog, LogEntry};
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    action: Option<AuditAction>,
+    /// Print the entries as a JSON array, oldest first, each with the rows it wrote.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditAction {
+    /// Check the chain: every entry's hash and its link to the one before; names the first
+    /// entry that breaks it. Exit 1 when broken.
+    Verify,
+}
+
+/// The `audit --json` shape (a contract for scripts): the entry as logged.
+#[derive(Serialize)]
+struct Listed<'a> {
+    seq: u64,
+    at: &'a str,
+    who: &'a str,
+    action: &'a str,
+    subject: &'a str,
+    rows: &'a [crate::store::decision_log::LoggedRow],
+    hash: &'a str,
+}
+
+pub fn run(args: AuditArgs, ws: &Workspace) -> CliResult {
+    let log = DecisionLog::in_state_dir(&crate::workspace::state_dir(&ws.root));
+    match args.action {
+        Some(AuditAction::Verify) => verify(&log),
+        None => list(&log, args.json),
+    }
+}
+
+fn verify(log: &DecisionLog) -> CliResult {
+    match log.verify()? {
+        Ok(summary) => {
+            outln!(
+                "{}: {} entries, chain whole",
+                log.path().display(),
+                summary.entries
+            );
+            Ok(())
+        }
+        Err(problem) => Err(CliError::from(problem)),
+    }
+}
+
+fn list(log: &DecisionLog, json: bool) -> CliResult {
+    let (entries, problem) = log.read()?;
+    if json {
+        let listed: Vec<Listed> = entries.iter().map(listed).collect();
+        print_json(&listed)?;
+    } else {
+        for e in &entries {
+            outln!(
+                "{:>6}  {}  {:<12} {:<24} {}",
+                e.seq,
+                e.at,
+                e.who,
+                e.action,
+                e.subject
+            );
+        }
+    }
+    match problem {
+        // What could be read is printed; the break ends the command as a failure.
+        Some(problem) => Err(CliError::from(problem)),
+        None => Ok(()),
+    }
+}
+
+fn listed(e: &LogEntry) -> Listed<'_> {
+    Listed {
+        seq: e.seq,
+        at: &e.at,
+        who: &e.who,
+        action: &e.action,
+        subject: &e.subject,
+        rows: &e.rows,
+        hash: &e.hash,
+    }
+}
