@@ -358,6 +358,20 @@ pub struct Workspace {
     /// The store the start-of-process checks opened, handed to the first caller of `store` or
     /// `existing_store`: opening it a second time cost a command about 0.45 ms.
     opened: Cell<Option<Store>>,
+    /// The start-of-process checks found the store whole: the day's backup is made, if due,
+    /// as the command ends (`Drop`), never on the way to its answer.
+    back_up: Cell<bool>,
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        if self.back_up.get() {
+            // The store's connection is closed first, so its log is checkpointed into the
+            // copy's source. A backup that fails is tried again by the next command.
+            drop(self.opened.take());
+            let _ = crate::store::backup::backup_if_due(&crate::workspace::state_dir(&self.root));
+        }
+    }
 }
 
 impl Workspace {
@@ -380,6 +394,7 @@ impl Workspace {
                 // each start.
                 let _ = crate::services::reconcile::reconcile_store(&mut store);
                 ws.opened.set(Some(store));
+                ws.back_up.set(true);
             }
             // Nothing a command reads or decides is right on a damaged store: it stops here,
             // naming `toolbench doctor`, before it answers from half the truth.
@@ -410,7 +425,9 @@ impl Workspace {
     /// start-of-process checks opened, if any: it becomes that front end's one writer.
     fn into_parts(self) -> (PathBuf, RootSource, Config, Option<Store>) {
         let opened = self.opened.take();
-        (self.root, self.source, self.config, opened)
+        // The front end backs the store up itself, in the background.
+        self.back_up.set(false);
+        (self.root.clone(), self.source, self.config.clone(), opened)
     }
 
     /// Hands back a store taken with `store` or `existing_store`, so the next caller in this
@@ -428,6 +445,7 @@ impl Workspace {
             source,
             config,
             opened: Cell::new(None),
+            back_up: Cell::new(false),
         })
     }
 

@@ -103,6 +103,12 @@ pub fn run(
         Ok(_) => {}
         Err(e) => app.notify(e.to_string(), app::Level::Error),
     }
+    // The day's backup of the store, if due, off the screen's path: a thread of its own that
+    // only reads the store (a copy of a big store takes a moment).
+    let state_dir = crate::workspace::state_dir(&root);
+    let _ = std::thread::Builder::new()
+        .name("backup".into())
+        .spawn(move || crate::store::backup::backup_if_due(&state_dir));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
