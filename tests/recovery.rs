@@ -1,0 +1,466 @@
+//! A damaged state store loses nothing: the real binary on a workspace whose `state.db` was
+//! overwritten, cut, replaced or left with a damaged write-ahead log. Every command then stops
+//! with one line naming `toolbench doctor`, `toolbench run` keeps handing its runs off, and
+//! the doctor rebuilds the store from what SQLite still reads, the decision log and the run
+//! folders, keeping the damaged file aside byte for byte.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::*;
+use serde_json::Value;
+
+const TOOL: &str = "bulk_rename";
+
+/// A workspace where a person approved a tool, and a few runs were recorded.
+fn used_workspace(runs: usize) -> tempfile::TempDir {
+    let ws = sample_workspace();
+    approve(ws.path(), TOOL);
+    for i in 0..runs {
+        let input = format!("{{\"text\": \"run {i}\"}}");
+        let out = toolbench(ws.path(), &["run", "word_count", "--input", &input]);
+        assert!(out.status.success(), "run: {}", stderr(&out));
+    }
+    // Stores the handed-off runs, as any later command does.
+    ok(ws.path(), &["runs"]);
+    ws
+}
+
+fn ok(root: &Path, args: &[&str]) -> String {
+    let out = toolbench(root, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+fn state(root: &Path) -> PathBuf {
+    root.join(".toolbench/state.db")
+}
+
+/// Every recorded run, by its folder.
+fn run_folders(root: &Path) -> BTreeSet<String> {
+    let runs: Vec<Value> =
+        serde_json::from_str(&ok(root, &["runs", "--json", "--limit", "100000"])).expect("JSON");
+    runs.iter()
+        .map(|r| r["log_dir"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The decisions about `TOOL`: (action, who, at).
+fn decisions(root: &Path) -> Vec<(String, String, String)> {
+    let listed: Vec<Value> =
+        serde_json::from_str(&ok(root, &["history", TOOL, "--json"])).expect("JSON");
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    listed
+        .iter()
+        .map(|d| (text(&d["action"]), text(&d["who"]), text(&d["at"])))
+        .collect()
+}
+
+/// The command failed with one line, and that line names the way out.
+fn names_the_doctor(out: &Output, what: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{what}: {err}");
+    assert!(err.contains("toolbench doctor"), "{what}: {err}");
+    assert!(!err.contains("panicked"), "{what}: {err}");
+}
+
+/// The files moved aside as `state.db.damaged-*`.
+fn aside(root: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(root.join(".toolbench"))
+        .expect("state dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("state.db.damaged-"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// What happens after any damage to the file: commands stop, runs are handed off, the
+/// doctor brings back every run and decision and keeps `damaged` (the bytes of the damaged
+/// file) aside.
+fn recovers(ws: &Path, damaged: &[u8], runs_before: &BTreeSet<String>) {
+    let before = decisions_from_log(ws);
+    for args in [
+        &["runs"][..],
+        &["history", TOOL],
+        &["review"],
+        &["calls"],
+        &[],
+    ] {
+        names_the_doctor(&toolbench(ws, args), &format!("{args:?}"));
+    }
+    // A run still works, and its record waits in the running folder.
+    let out = toolbench(
+        ws,
+        &["run", "word_count", "--input", "{\"text\": \"late\"}"],
+    );
+    assert!(out.status.success(), "run: {}", stderr(&out));
+    let waiting = std::fs::read_dir(ws.join(".toolbench/running"))
+        .expect("running")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "ended"))
+        .count();
+    assert_eq!(waiting, 1, "the run's record is handed off");
+
+    let dry = toolbench(ws, &["doctor", "--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(stdout(&dry).contains("would move"), "{}", stdout(&dry));
+    assert!(aside(ws).is_empty(), "a dry run moves nothing");
+
+    let out = toolbench(ws, &["doctor"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let said = stdout(&out);
+    assert!(said.contains("the store is whole again"), "{said}");
+    assert!(
+        said.contains("lost:"),
+        "the doctor says what was lost: {said}"
+    );
+
+    // The damaged file is kept, unchanged.
+    let kept = aside(ws);
+    let main: Vec<&PathBuf> = kept
+        .iter()
+        .filter(|p| {
+            !p.to_string_lossy().ends_with("-wal") && !p.to_string_lossy().ends_with("-shm")
+        })
+        .collect();
+    assert_eq!(main.len(), 1, "{kept:?}");
+    if main[0].is_file() {
+        assert!(
+            std::fs::read(main[0]).expect("aside") == damaged,
+            "kept byte for byte"
+        );
+    }
+
+    // Every run is back, the one handed off meanwhile too, and every decision.
+    let after = run_folders(ws);
+    assert!(runs_before.is_subset(&after), "{runs_before:?}\n{after:?}");
+    assert_eq!(
+        after.len(),
+        runs_before.len() + 1,
+        "the handed-off run is stored"
+    );
+    let mut now = decisions(ws);
+    now.sort();
+    assert_eq!(now, before);
+    let verify = toolbench(ws, &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    // A second doctor finds nothing to do.
+    let again = ok(ws, &["doctor"]);
+    assert!(again.contains("nothing to repair"), "{again}");
+}
+
+/// The decisions about `TOOL` as the decision log has them.
+fn decisions_from_log(root: &Path) -> Vec<(String, String, String)> {
+    let entries: Vec<Value> = serde_json::from_str(&ok(root, &["audit", "--json"])).expect("JSON");
+    let mut found: Vec<(String, String, String)> = entries
+        .iter()
+        .flat_map(|e| e["rows"].as_array().cloned().unwrap_or_default())
+        .filter(|r| r["table"] == "decisions" && r["row"]["tool"] == TOOL)
+        .map(|r| {
+            let text = |k: &str| r["row"][k].as_str().unwrap_or_default().to_string();
+            (text("action"), text("who"), text("at"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn overwrite_at(path: &Path, offset: u64, len: usize) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).expect("read");
+    let start = offset as usize;
+    let end = (start + len).min(bytes.len());
+    for (i, b) in bytes[start..end].iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(31).wrapping_add(7);
+    }
+    std::fs::write(path, &bytes).expect("write");
+    bytes
+}
+
+#[test]
+fn a_header_overwritten_is_rebuilt_from_the_log_and_the_run_folders() {
+    let ws = used_workspace(3);
+    let runs = run_folders(ws.path());
+    let damaged = overwrite_at(&state(ws.path()), 0, 4096);
+    recovers(ws.path(), &damaged, &runs);
+}
+
+#[test]
+fn a_page_in_the_middle_overwritten_keeps_every_row_sqlite_can_read() {
+    let ws = used_workspace(12);
+    let runs = run_folders(ws.path());
+    let path = state(ws.path());
+    let pages = std::fs::metadata(&path).expect("meta").len() / 4096;
+    // A page of runs in the middle of the file (a table leaf holding a run's input): the
+    // rows on the others are still read, one by one.
+    let bytes = std::fs::read(&path).expect("read");
+    let leaves: Vec<u64> = (1..pages)
+        .filter(|&p| {
+            let page = &bytes[(p * 4096) as usize..((p + 1) * 4096) as usize];
+            page[0] == 0x0d && page.windows(7).any(|w| w == b"\"text\":")
+        })
+        .collect();
+    assert!(!leaves.is_empty(), "runs are on some page");
+    let root = leaves[leaves.len() / 2] + 1;
+    assert!(root > 1 && root <= pages, "page {root} of {pages}");
+    let damaged = overwrite_at(&path, (root - 1) * 4096, 4096);
+    // Not every page is read by every command: the doctor's check finds it all the same.
+    let check = ok(ws.path(), &["doctor", "--dry-run"]);
+    assert!(check.contains("damaged"), "{check}");
+    let out = toolbench(ws.path(), &["doctor"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("recovered runs"), "{}", stdout(&out));
+    assert_eq!(std::fs::read(&aside(ws.path())[0]).expect("aside"), damaged);
+    assert_eq!(run_folders(ws.path()), runs);
+    assert_eq!(
+        decisions(ws.path()).len(),
+        decisions_from_log(ws.path()).len()
+    );
+}
+
+#[test]
+fn a_store_cut_to_half_is_rebuilt() {
+    let ws = used_workspace(3);
+    let runs = run_folders(ws.path());
+    let path = state(ws.path());
+    let len = std::fs::metadata(&path).expect("meta").len();
+    let file = std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .expect("open");
+    file.set_len(len / 2).expect("truncate");
+    drop(file);
+    let damaged = std::fs::read(&path).expect("read");
+    recovers(ws.path(), &damaged, &runs);
+}
+
+#[test]
+fn a_folder_where_the_store_belongs_is_moved_aside_whole() {
+    let ws = used_workspace(2);
+    let runs = run_folders(ws.path());
+    let path = state(ws.path());
+    std::fs::remove_file(&path).expect("remove");
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(ws.path().join(format!(".toolbench/state.db{suffix}")));
+    }
+    std::fs::create_dir(&path).expect("dir");
+    std::fs::write(path.join("keep-me"), "mine").expect("file in it");
+    recovers(ws.path(), &[], &runs);
+    let kept = aside(ws.path());
+    assert_eq!(
+        std::fs::read_to_string(kept[0].join("keep-me")).expect("kept"),
+        "mine"
+    );
+}
+
+/// Commits that lived only in a write-ahead log SQLite now ignores (its frames damaged) are
+/// put back from the decision log.
+#[test]
+fn a_damaged_write_ahead_log_loses_no_decision() {
+    let ws = sample_workspace();
+    ok(ws.path(), &["list"]);
+    validate(ws.path(), TOOL);
+    let path = state(ws.path());
+    // A reader holds the log open, so the approval stays in it (nothing checkpoints past a
+    // reader, and the log is not removed while a connection is open).
+    let reader = rusqlite::Connection::open(&path).expect("open");
+    reader
+        .set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .expect("no checkpoint");
+    reader.execute_batch("BEGIN").expect("begin");
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+        .expect("read");
+    ok(ws.path(), &["approve", TOOL]);
+    reader.execute_batch("COMMIT").expect("end");
+    drop(reader);
+    let wal = ws.path().join(".toolbench/state.db-wal");
+    let len = std::fs::metadata(&wal).expect("wal").len();
+    assert!(len > 4096, "the approval is in the log: {len} bytes");
+    // Every frame's bytes past the first frame header: their checksums fail.
+    let mut bytes = std::fs::read(&wal).expect("read");
+    for b in bytes.iter_mut().skip(64) {
+        *b = !*b;
+    }
+    std::fs::write(&wal, &bytes).expect("write");
+    assert!(
+        decisions(ws.path()).is_empty(),
+        "SQLite dropped the approval with the damaged frames"
+    );
+    let out = toolbench(ws.path(), &["doctor"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("missing from the store"),
+        "{}",
+        stdout(&out)
+    );
+    let approved: Vec<String> = decisions(ws.path()).into_iter().map(|d| d.0).collect();
+    assert_eq!(approved, ["approve"]);
+}
+
+#[test]
+fn a_read_only_state_folder_is_refused_in_one_line_and_changes_nothing() {
+    let ws = used_workspace(1);
+    let path = state(ws.path());
+    let damaged = overwrite_at(&path, 0, 4096);
+    let dir = ws.path().join(".toolbench");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    // Root writes anyway: then the doctor repairs, as the host allows.
+    let writable = std::fs::write(dir.join("probe"), "").is_ok();
+    let _ = std::fs::remove_file(dir.join("probe"));
+    names_the_doctor(&toolbench(ws.path(), &["runs"]), "runs");
+    let out = toolbench(ws.path(), &["doctor"]);
+    if writable {
+        assert!(out.status.success(), "{}", stderr(&out));
+    } else {
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(".toolbench"), "{err}");
+        assert_eq!(std::fs::read(&path).expect("read"), damaged);
+        assert!(aside(ws.path()).is_empty());
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    if !writable {
+        ok(ws.path(), &["doctor"]);
+    }
+    assert!(!decisions(ws.path()).is_empty());
+}
+
+/// A doctor that runs out of room (here the file size limit, as a full disk would) leaves
+/// the damaged store where it was and says nothing was lost; with room it repairs.
+#[test]
+fn a_full_disk_during_the_doctor_loses_nothing() {
+    let ws = used_workspace(2);
+    let runs = run_folders(ws.path());
+    let path = state(ws.path());
+    let damaged = overwrite_at(&path, 0, 4096);
+    let config = tempfile::tempdir().expect("config");
+    let mut doctor = toolbench_command(ws.path(), config.path(), &["doctor"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        doctor.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 16 * 1024,
+                rlim_max: 16 * 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = doctor.output().expect("doctor");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{}{err}", stdout(&out));
+    assert!(err.contains("nothing was changed or lost"), "{err}");
+    assert!(err.contains("free some disk space"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert_eq!(std::fs::read(&path).expect("read"), damaged, "untouched");
+    assert!(aside(ws.path()).is_empty());
+    let leftovers: Vec<_> = std::fs::read_dir(ws.path().join(".toolbench"))
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("rebuild"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    ok(ws.path(), &["doctor"]);
+    assert_eq!(run_folders(ws.path()), runs);
+}
+
+#[test]
+fn audit_verify_names_the_entry_altered_by_hand() {
+    let ws = sample_workspace();
+    approve(ws.path(), TOOL);
+    ok(ws.path(), &["archive", TOOL]);
+    ok(ws.path(), &["restore", TOOL]);
+    let listed: Vec<Value> =
+        serde_json::from_str(&ok(ws.path(), &["audit", "--json"])).expect("JSON");
+    assert!(listed.len() >= 3, "{listed:?}");
+    let printed = ok(ws.path(), &["audit"]);
+    assert!(
+        printed.contains("archive") && printed.contains("restore"),
+        "{printed}"
+    );
+    ok(ws.path(), &["audit", "verify"]);
+
+    let log = ws.path().join(".toolbench/log/decisions.jsonl");
+    let text = std::fs::read_to_string(&log).expect("log");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[1] = lines[1].replacen("\"archive\"", "\"promote\"", 1);
+    std::fs::write(&log, lines.join("\n") + "\n").expect("alter");
+    let out = toolbench(ws.path(), &["audit", "verify"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("entry 2:"), "{err}");
+    assert!(err.contains("decisions.jsonl"), "{err}");
+}
+
+#[test]
+fn a_second_doctor_is_refused_while_one_works_and_two_at_once_repair_once() {
+    let ws = used_workspace(1);
+    let dir = ws.path().join(".toolbench");
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(dir.join("doctor.lock"))
+        .expect("lock file");
+    // SAFETY: flock on a file this test owns.
+    assert_eq!(
+        unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) },
+        0
+    );
+    let out = toolbench(ws.path(), &["doctor"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("another toolbench doctor"), "{err}");
+    drop(lock);
+
+    let path = state(ws.path());
+    overwrite_at(&path, 0, 4096);
+    let config = tempfile::tempdir().expect("config");
+    let doctors: Vec<_> = (0..2)
+        .map(|_| {
+            toolbench_command(ws.path(), config.path(), &["doctor"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for doctor in doctors {
+        let out = doctor.wait_with_output().expect("wait");
+        let err = stderr(&out);
+        assert!(
+            out.status.success() || err.contains("another toolbench doctor"),
+            "{}{err}",
+            stdout(&out)
+        );
+    }
+    assert_eq!(aside(ws.path()).len(), 1, "repaired once");
+    let check = ok(ws.path(), &["doctor", "--dry-run"]);
+    assert!(check.contains("nothing to repair"), "{check}");
+}
