@@ -41,6 +41,8 @@ pub struct RepairReport {
     pub salvaged: Vec<TableSalvage>,
     pub from_log: u64,
     pub runs_from_folders: u64,
+    /// Version snapshots in `versions/` the store had lost track of.
+    pub snapshots: usize,
     pub handed_off_stored: usize,
     pub journal: Vec<String>,
     pub rescanned: usize,
@@ -88,6 +90,12 @@ impl RepairReport {
             lines.push(format!(
                 "rebuilt: {} row(s) from the decision log, {} run(s) from run folders",
                 self.from_log, self.runs_from_folders
+            ));
+        }
+        if self.snapshots > 0 {
+            lines.push(format!(
+                "rebuilt: {} version snapshot(s) indexed again from .toolbench/versions/",
+                self.snapshots
             ));
         }
         if self.handed_off_stored > 0 {
@@ -180,6 +188,7 @@ fn rebuild(
         })?;
         part.from_log = store.replay_log(&entries, true)?.rows;
         part.runs_from_folders = runs_from_folders(root, &mut store)? as u64;
+        part.snapshots = snapshots_from_folders(root, &mut store)?;
         let problems = store.quick_check()?;
         if let Some(first) = problems.first() {
             return Err(StoreError::Damaged {
@@ -249,6 +258,62 @@ fn runs_from_folders(root: &Path, store: &mut Store) -> Result<usize, StoreError
         })
         .collect();
     store.record_runs_once(&mut runs)
+}
+
+/// Indexes again the snapshots in `.toolbench/versions/<name>/<version>-<hash>/` that the
+/// store has no row for (the decision log brings back the rows of every decision it saw;
+/// this finds the rest), each with its folder's time as when it became active.
+fn snapshots_from_folders(root: &Path, store: &mut Store) -> Result<usize, StoreError> {
+    let versions = crate::workspace::state_dir(root).join("versions");
+    let Ok(names) = std::fs::read_dir(&versions) else {
+        return Ok(0);
+    };
+    let mut found = Vec::new();
+    for name_dir in names.flatten().filter(|e| e.path().is_dir()) {
+        let name = name_dir.file_name().to_string_lossy().into_owned();
+        let known = store.versions_of(&name)?;
+        let Ok(snapshots) = std::fs::read_dir(name_dir.path()) else {
+            continue;
+        };
+        for snapshot in snapshots.flatten() {
+            let folder = snapshot.file_name().to_string_lossy().into_owned();
+            // `<version>-<first 12 hex digits of the content hash>`; anything else is not ours.
+            let Some((version, short)) = folder.rsplit_once('-') else {
+                continue;
+            };
+            if short.len() != crate::review::versions::HASH_PREFIX_LEN
+                || known
+                    .iter()
+                    .any(|v| v.version == version && v.content_hash.starts_with(short))
+            {
+                continue;
+            }
+            let content_hash = crate::catalog::scan::hash_tool_folder(&snapshot.path());
+            if !content_hash.starts_with(short) {
+                continue;
+            }
+            let at = snapshot
+                .metadata()
+                .and_then(|m| m.modified())
+                .map(crate::clock::rfc3339)
+                .unwrap_or_default();
+            found.push(crate::store::VersionRecord {
+                tool: name.clone(),
+                version: version.to_string(),
+                snapshot: crate::review::versions::VersionStore::relative_path(
+                    &name,
+                    version,
+                    &content_hash,
+                ),
+                content_hash,
+                activated_at: at,
+            });
+        }
+    }
+    if !found.is_empty() {
+        store.record_decisions(&[], &[], &found)?;
+    }
+    Ok(found.len())
 }
 
 /// What the rebuilt `store` still lacks of what the damaged file held.
@@ -355,4 +420,33 @@ fn is_full(reason: &str) -> bool {
     ["full", "no space", "too large", "disk i/o error"]
         .iter()
         .any(|w| reason.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_the_store_forgot_is_indexed_again_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let versions = root.join(".toolbench/versions/fmt");
+        let staged = versions.join("staged");
+        std::fs::create_dir_all(&staged).expect("mkdir");
+        std::fs::write(staged.join("tool.toml"), "name = \"fmt\"\n").expect("write");
+        let hash = crate::catalog::scan::hash_tool_folder(&staged);
+        let short = &hash[..crate::review::versions::HASH_PREFIX_LEN];
+        std::fs::rename(&staged, versions.join(format!("1.0.0-{short}"))).expect("rename");
+        std::fs::create_dir_all(versions.join("not-a-snapshot")).expect("other");
+        let mut store = Store::open(root).expect("store");
+        assert_eq!(snapshots_from_folders(root, &mut store).expect("index"), 1);
+        assert_eq!(snapshots_from_folders(root, &mut store).expect("again"), 0);
+        let indexed = store.versions_of("fmt").expect("versions");
+        assert_eq!(indexed.len(), 1);
+        assert_eq!(indexed[0].content_hash, hash);
+        assert_eq!(
+            indexed[0].snapshot,
+            format!(".toolbench/versions/fmt/1.0.0-{short}")
+        );
+    }
 }
