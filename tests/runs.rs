@@ -672,8 +672,9 @@ fn a_runs_scratch_folder_never_exists_on_the_host() {
 }
 
 /// A run's in-flight file leaves `.toolbench/running/` once the run is recorded and stays in
-/// the run's folder as `run.json`, saying what ran and when. The folder holds that, the report
-/// (with what the run used) and a log for each stream that printed: nothing else.
+/// the run's folder as `run.json`, saying what ran and when, then the record stored. The folder
+/// holds that, the report (with what the run used) and a log for each stream that printed:
+/// nothing else.
 #[test]
 fn a_recorded_run_keeps_its_start_in_its_folder_and_nothing_in_running() {
     let ws = tempfile::tempdir().expect("tempdir");
@@ -688,10 +689,19 @@ fn a_recorded_run_keeps_its_start_in_its_folder_and_nothing_in_running() {
         .collect();
     assert!(running.is_empty(), "left in running/: {running:?}");
     let run_dir = ws.path().join(value["log_dir"].as_str().expect("log_dir"));
-    let start = json_file(&run_dir.join("run.json"));
+    let text = std::fs::read_to_string(run_dir.join("run.json")).expect("run.json");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "the start, then the stored record: {text}");
+    let (start, record) = (&lines[0], &lines[1]);
     assert_eq!(start["tool"], "quick", "{start}");
     assert_eq!(start["version"], "1.0.0", "{start}");
     assert_eq!(start["log_dir"], value["log_dir"], "{start}");
+    // What rebuilds the run if the store is lost (docs/recovery.md).
+    assert_eq!(record["id"], value["id"], "{record}");
+    assert_eq!(record["status"], "ok", "{record}");
     let mut files: Vec<String> = std::fs::read_dir(&run_dir)
         .expect("run folder")
         .flatten()
