@@ -652,8 +652,13 @@ impl Store {
         id: i64,
         answer: &SuggestionAnswer,
     ) -> Result<bool, StoreError> {
-        let changed = self
+        let path = self.path.clone();
+        let err = |e| super::sqlite_error(&path, e);
+        let tx = self
             .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let changed = tx
             .execute(
                 "UPDATE suggestions SET state = ?2, decided_by = ?3, decided_at = ?4,
                     reason = ?5, request_id = ?6, accepted_version = ?7
@@ -668,7 +673,20 @@ impl Store {
                     answer.accepted_version
                 ],
             )
-            .map_err(|e| self.error(e))?;
-        Ok(changed == 1)
+            .map_err(err)?;
+        if changed != 1 {
+            return Ok(false);
+        }
+        // A person's answer to a suggestion is a decision: logged like the others.
+        let entry = super::decision_log::NewEntry {
+            at: answer.at.clone(),
+            who: answer.by.clone(),
+            action: format!("suggestion_{}", answer.state.as_str()),
+            subject: format!("suggestion {id}"),
+            rows: Vec::new(),
+        };
+        super::log_decision(&path, &tx, entry, &[("suggestions", id)])?;
+        tx.commit().map_err(err)?;
+        Ok(true)
     }
 }

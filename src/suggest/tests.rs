@@ -170,6 +170,13 @@ fn a_dismissed_pattern_stays_dismissed_when_it_recurs_and_ids_stay_put() {
         )
         .expect("decide");
     assert!(!again, "a decided suggestion is not decided twice");
+    // The person's answer is in the decision log, once.
+    let log = crate::store::decision_log::DecisionLog::beside(store.path());
+    let (entries, problem) = log.read().expect("log");
+    assert_eq!(problem, None);
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["suggestion_dismissed"]);
+    assert_eq!(entries[0].rows[0].row["reason"], serde_json::json!("no"));
 }
 
 #[test]
