@@ -75,3 +75,23 @@ actions! {
     NextSection => "next_section", "Next section of the tool detail";
     PrevSection => "prev_section", "Previous section of the tool detail";
 }
+
+impl Action {
+    /// A decision on a tool (or validating it again), which the tool detail and the review
+    /// overlay take from the pane they were opened from.
+    pub fn is_decision(self) -> bool {
+        matches!(
+            self,
+            Action::Approve
+                | Action::Reject
+                | Action::RequestChanges
+                | Action::Promote
+                | Action::Resubmit
+                | Action::Archive
+                | Action::Restore
+                | Action::Rollback
+                | Action::Evolve
+                | Action::Validate
+        )
+    }
+}

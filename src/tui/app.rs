@@ -944,19 +944,38 @@ impl App {
             self.dialog_key(key);
             return;
         }
-        let contexts: &[Context] = match (&self.overlay, self.focus) {
-            (Some(Overlay::Detail(_)), _) => {
-                &[Context::Detail, Context::Navigation, Context::Global]
+        let pane = match self.focus {
+            Pane::Catalog => Context::Catalog,
+            Pane::Output => Context::Output,
+            Pane::Failures => Context::Failures,
+            Pane::Review => Context::Review,
+        };
+        let contexts: &[Context] = match &self.overlay {
+            Some(Overlay::Detail(_)) => {
+                let shown = self
+                    .keymap
+                    .lookup(
+                        &[Context::Detail, Context::Navigation, Context::Global],
+                        &key,
+                    )
+                    // The view you read is the one you act on: `a` in the review overlay
+                    // approves what it shows, as on its row.
+                    .or_else(|| {
+                        self.keymap
+                            .lookup(&[pane], &key)
+                            .filter(|a| a.is_decision())
+                    });
+                if let Some(action) = shown {
+                    self.perform(action);
+                }
+                return;
             }
             // Accept and dismiss take the Review pane's keys for approve and archive.
-            (Some(Overlay::Suggestions(_)), _) => {
+            Some(Overlay::Suggestions(_)) => {
                 &[Context::Review, Context::Navigation, Context::Global]
             }
-            (Some(_), _) => &[Context::Navigation, Context::Global],
-            (None, Pane::Catalog) => &[Context::Catalog, Context::Navigation, Context::Global],
-            (None, Pane::Output) => &[Context::Output, Context::Navigation, Context::Global],
-            (None, Pane::Failures) => &[Context::Failures, Context::Navigation, Context::Global],
-            (None, Pane::Review) => &[Context::Review, Context::Navigation, Context::Global],
+            Some(_) => &[Context::Navigation, Context::Global],
+            None => &[pane, Context::Navigation, Context::Global],
         };
         if let Some(action) = self.keymap.lookup(contexts, &key) {
             self.perform(action);
@@ -1111,9 +1130,12 @@ impl App {
         if !matches!(self.focus, Pane::Catalog | Pane::Review) {
             return;
         }
-        let Some(entry) = self.selected_entry().cloned() else {
-            return;
-        };
+        if let Some(entry) = self.selected_entry().cloned() {
+            self.evolve(entry);
+        }
+    }
+
+    fn evolve(&mut self, entry: ToolEntry) {
         if let Some(error) = &entry.error {
             self.notify(
                 format!("{} cannot be evolved: {error}", entry.name),
@@ -1136,6 +1158,44 @@ impl App {
                 Subject::Tool(entry),
             ))));
         }
+    }
+
+    /// A decision key pressed in the tool detail or the review overlay: it acts on the tool
+    /// and content the overlay shows, as the same key on its row would. `false` for a key
+    /// that is not a decision.
+    fn decide_on_shown(&mut self, action: Action, entry: ToolEntry) -> bool {
+        let kind = match action {
+            Action::Approve => DecisionKind::Approve,
+            Action::Reject => DecisionKind::Reject,
+            Action::RequestChanges => DecisionKind::RequestChanges,
+            Action::Promote => DecisionKind::Promote,
+            Action::Resubmit => DecisionKind::Resubmit,
+            Action::Archive => DecisionKind::Archive,
+            Action::Restore => DecisionKind::Restore,
+            Action::Rollback => DecisionKind::Rollback,
+            Action::Evolve => {
+                self.evolve(entry);
+                return true;
+            }
+            Action::Validate => {
+                self.validate(entry);
+                return true;
+            }
+            _ => return false,
+        };
+        self.overlay = Some(Overlay::Decision(Box::new(DecisionState::new(
+            kind,
+            Subject::Tool(entry),
+        ))));
+        true
+    }
+
+    fn validate(&mut self, entry: ToolEntry) {
+        self.notify(format!("validating {}…", entry.id()), Level::Info);
+        self.effects.push(Effect::Validate {
+            entry: Box::new(entry),
+            force: true,
+        });
     }
 
     fn start_run(&mut self, entry: ToolEntry, input: Option<String>) {
@@ -1342,11 +1402,7 @@ impl App {
             Action::Evolve => self.open_evolve(),
             Action::Validate => {
                 if let Some(entry) = self.selected_entry().cloned() {
-                    self.notify(format!("validating {}…", entry.id()), Level::Info);
-                    self.effects.push(Effect::Validate {
-                        entry: Box::new(entry),
-                        force: true,
-                    });
+                    self.validate(entry);
                 }
             }
             Action::NextSection
@@ -1401,7 +1457,10 @@ impl App {
                         self.overlay = None;
                         true
                     }
-                    DetailOutcome::Ignored => false,
+                    DetailOutcome::Ignored => {
+                        let entry = detail.entry.clone();
+                        self.decide_on_shown(action, entry)
+                    }
                 };
             }
         };

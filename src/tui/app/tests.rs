@@ -1388,3 +1388,43 @@ fn new_suggestions_are_counted_in_the_background_one_count_at_a_time() {
     assert!(app.take_effects().is_empty());
     assert!(!render(&app, 100, 24).contains("suggested"));
 }
+
+/// Keys act from the view you are reading: in the review overlay `v` validates, `a` approves
+/// and `e` evolves the tool and content it shows, as on its row.
+#[test]
+fn decision_keys_act_from_the_review_overlay_on_what_it_shows() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Enter);
+    let shown = detail_loaded(&mut app);
+    app.take_effects();
+    key(&mut app, KeyCode::Char('v'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Validate {
+            entry: Box::new(shown.clone()),
+            force: true
+        }]
+    );
+    assert!(
+        matches!(app.overlay, Some(Overlay::Detail(_))),
+        "v keeps the overlay"
+    );
+    key(&mut app, KeyCode::Char('a'));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains(&format!("Approve {}?", shown.id())),
+        "{screen}"
+    );
+    // Keys that are not decisions do not leak from the pane into the overlay.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Enter);
+    detail_loaded(&mut app);
+    key(&mut app, KeyCode::Char('s'));
+    assert!(matches!(app.overlay, Some(Overlay::Detail(_))));
+    key(&mut app, KeyCode::Char('e'));
+    assert!(
+        matches!(app.overlay, Some(Overlay::Evolve(_))),
+        "e evolves what it shows"
+    );
+}

@@ -119,7 +119,9 @@ impl DetailState {
                 self.scroll = 0;
             }
             (Action::Close, _, _) => return DetailOutcome::Close,
+            // Decisions act on the tool shown, from the app (`App::decide_on_shown`).
             (Action::Quit | Action::Help, _, _) => return DetailOutcome::Ignored,
+            (action, _, _) if action.is_decision() => return DetailOutcome::Ignored,
             (_, Some(step), Some(cursor)) if len > 0 => {
                 *cursor = (*cursor as isize + step).clamp(0, len as isize - 1) as usize;
             }
