@@ -100,7 +100,8 @@ pub fn quality_of(stats: &HashMap<String, ToolStats>, name: &str) -> f64 {
 pub fn stats_for_active_tools(catalog: &[ToolEntry], recorded: Vec<ToolStats>) -> Vec<ToolStats> {
     let active: BTreeSet<&str> = catalog
         .iter()
-        .filter(|e| e.tier != Tier::Archived)
+        // Active means core and approved: a candidate is not ranked before it is approved.
+        .filter(|e| crate::seal::is_active(e.tier))
         .map(|e| e.name.as_str())
         .collect();
     let mut recorded: BTreeMap<String, ToolStats> =
@@ -349,13 +350,14 @@ mod tests {
     }
 
     #[test]
-    fn active_tools_without_history_are_listed_and_archived_ones_are_not() {
+    fn active_tools_without_history_are_listed_and_candidates_and_archived_ones_are_not() {
         let catalog = [
-            entry("fresh", Tier::Experimental),
+            entry("candidate", Tier::Experimental),
             entry("used", Tier::Approved),
             entry("used", Tier::Experimental),
             entry("retired", Tier::Archived),
             entry("another", Tier::Core),
+            entry("fresh", Tier::Approved),
         ];
         let used = ToolStats {
             runs: 100,
@@ -376,7 +378,8 @@ mod tests {
     fn trends_rank_like_stats_and_compare_with_the_earlier_quality() {
         let catalog = [
             entry("steady", Tier::Core),
-            entry("new", Tier::Experimental),
+            entry("new", Tier::Approved),
+            entry("candidate", Tier::Experimental),
             entry("retired", Tier::Archived),
         ];
         let steady_now = ToolStats {

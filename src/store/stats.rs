@@ -650,7 +650,8 @@ mod tests {
         let catalog = [
             crate::model::ToolEntry::fixture(crate::model::Tier::Core, "steady"),
             crate::model::ToolEntry::fixture(crate::model::Tier::Approved, "slipping"),
-            crate::model::ToolEntry::fixture(crate::model::Tier::Experimental, "unused"),
+            crate::model::ToolEntry::fixture(crate::model::Tier::Approved, "unused"),
+            crate::model::ToolEntry::fixture(crate::model::Tier::Experimental, "candidate"),
         ];
         let now = crate::clock::parse_rfc3339("2026-11-21T12:00:00.000Z").expect("valid");
         let week = Duration::from_secs(7 * 24 * 60 * 60);
@@ -679,6 +680,10 @@ mod tests {
             crate::quality::stats_for_active_tools(&catalog, store.tool_stats().expect("now"));
         let by_stats: Vec<&str> = listed.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(ranked, by_stats);
+        assert!(
+            !ranked.contains(&"candidate"),
+            "a candidate is not ranked: {ranked:?}"
+        );
         let change = |name: &str| {
             stats
                 .ranking

@@ -192,13 +192,23 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &StatsState) {
     frame.render_widget(Paragraph::new(rows), parts.ranking);
 }
 
+/// How many of `runs` were ok: a rounded percentage, or the counts themselves (`2/3`) while
+/// there are too few runs for a percentage to mean anything.
+fn ok_share(ok: u64, runs: u64) -> String {
+    if runs < 10 {
+        format!("{ok}/{runs}")
+    } else {
+        format!("{}%", (ok * 100 + runs / 2) / runs)
+    }
+}
+
 /// "Runs per day, last 30 days (UTC): 1234 runs, 93% ok, busiest 11-20 with 512".
 fn summary<'a>(theme: &Theme, days: &[DayRuns]) -> Line<'a> {
     let runs: u64 = days.iter().map(|d| d.runs).sum();
     let ok: u64 = days.iter().map(|d| d.ok).sum();
     let mut text = format!("Runs per day, last {} days (UTC): {runs} runs", days.len());
-    if let Some(percent) = (ok * 100).checked_div(runs) {
-        text.push_str(&format!(", {percent}% ok"));
+    if runs > 0 {
+        text.push_str(&format!(", {} ok", ok_share(ok, runs)));
     }
     if let Some(busiest) = days.iter().filter(|d| d.runs > 0).max_by_key(|d| d.runs) {
         text.push_str(&format!(
@@ -293,7 +303,7 @@ fn ranked<'a>(theme: &Theme, rank: usize, trend: &QualityTrend, name_width: usiz
     let ok = if stats.runs == 0 {
         "–".to_string()
     } else {
-        format!("{:.0}%", stats.success_rate * 100.0)
+        ok_share(stats.ok, stats.runs)
     };
     Line::from(vec![
         Span::styled(format!("{rank:>4}  "), theme.dim),
@@ -323,4 +333,18 @@ fn quality_bar(quality: f64) -> String {
     let mut text = block::FULL.repeat(eighths / 8);
     text.push_str(partial[eighths % 8]);
     format!("{text:<CELLS$}")
+}
+
+#[cfg(test)]
+mod share_tests {
+    use super::ok_share;
+
+    #[test]
+    fn a_few_runs_are_counted_and_many_rounded_alike_everywhere() {
+        assert_eq!(ok_share(2, 3), "2/3");
+        assert_eq!(ok_share(0, 1), "0/1");
+        assert_eq!(ok_share(20, 30), "67%");
+        assert_eq!(ok_share(1, 30), "3%");
+        assert_eq!(ok_share(1233, 1234), "100%");
+    }
 }
