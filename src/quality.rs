@@ -9,9 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::bounded::{self, TooLong};
-use crate::model::{
-    FailureRecord, RunOrigin, RunRecord, RunStatus, Severity, Tier, ToolEntry, ToolId,
-};
+use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Severity, ToolEntry, ToolId};
 use crate::runner::record::automatic_failure;
 
 /// A tool's record over all its runs and failures (every version of one name).
@@ -293,6 +291,7 @@ pub fn check_negative_tag(tag: &str) -> Result<(), FailureReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Tier;
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
