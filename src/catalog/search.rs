@@ -92,7 +92,7 @@ impl SearchIndex {
         let (name, rest) = hay.split_at(self.name_lens[index]);
         let mut total = 0;
         for word in words {
-            let name_score = is_subsequence(word.as_bytes(), name.as_bytes())
+            let name_score = fuzzy_from_a_word(word.as_bytes(), name.as_bytes())
                 .then(|| self.matcher.fuzzy_match(name, word))
                 .flatten();
             total += match name_score {
@@ -114,6 +114,22 @@ fn push_lowercase(hay: &mut String, text: &str) {
     } else {
         hay.push_str(&text.to_lowercase());
     }
+}
+
+/// True when `word` is in `name` as typed, or its letters follow in order from the start of
+/// one of the name's words (`cj` in `csv_to_json`, `ser` in `echo_service`): a subsequence
+/// scattered from the middle of a word (`csv` in `echo_service`) is noise, not a match.
+fn fuzzy_from_a_word(word: &[u8], name: &[u8]) -> bool {
+    let Some((&first, rest)) = word.split_first() else {
+        return true;
+    };
+    if name.windows(word.len()).any(|w| w == word) {
+        return true;
+    }
+    (0..name.len()).any(|at| {
+        let starts_a_word = at == 0 || matches!(name[at - 1], b'_' | b'-' | b'.' | b' ');
+        starts_a_word && name[at] == first && is_subsequence(rest, &name[at + 1..])
+    })
 }
 
 /// True when every byte of `needle` appears in `hay` in order (both already lowercase).
@@ -171,6 +187,23 @@ mod tests {
         assert_eq!(names(&index, &entries, "URL"), ["slugify"]);
         assert_eq!(names(&index, &entries, "web.look"), ["http_status"]);
         assert!(names(&index, &entries, "zzz").is_empty());
+    }
+
+    /// Letters scattered from the middle of a word are not a match; from a word's start, or
+    /// as typed, they are.
+    #[test]
+    fn a_name_matches_from_the_start_of_a_word_not_scattered_inside_one() {
+        let entries = vec![
+            entry("echo_service", "Long-running TCP echo server", &[], &[]),
+            entry("csv_to_json", "Convert CSV", &[], &[]),
+        ];
+        let index = SearchIndex::build(&entries);
+        assert_eq!(names(&index, &entries, "csv"), ["csv_to_json"]);
+        assert_eq!(names(&index, &entries, "cj"), ["csv_to_json"]);
+        assert_eq!(names(&index, &entries, "ser"), ["echo_service"]);
+        assert_eq!(names(&index, &entries, "ice"), ["echo_service"]);
+        assert_eq!(names(&index, &entries, "ecsv"), ["echo_service"]);
+        assert!(names(&index, &entries, "chsv").is_empty());
     }
 
     #[test]
