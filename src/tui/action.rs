@@ -51,6 +51,7 @@ actions! {
     Sort => "sort", "Change the catalog order (name, tier, quality)";
     Launch => "run", "Run the selected tool (opens the launch dialog)";
     Details => "details", "Show the selected tool's manifest, source and files";
+    FailureDetail => "failure_detail", "Show the selected failure: tool, version, severity, scenario, error and its run";
     Cancel => "cancel", "Cancel the selected run";
     MarkFailure => "mark_failure", "Mark a failure by hand for the selected run";
     StopInstance => "stop_instance", "Stop the selected service instance";

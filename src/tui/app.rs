@@ -1356,6 +1356,7 @@ impl App {
             }
             Action::Launch => self.open_launch(),
             Action::Details => self.open_details(),
+            Action::FailureDetail => self.open_failure(),
             Action::Cancel => {
                 let running = self
                     .selected_run()
@@ -1535,15 +1536,19 @@ impl App {
 
     fn open_selected(&mut self) {
         if self.focus == Pane::Failures {
-            if let Some(failure) = self.failures.get(self.failures_cursor.selected) {
-                self.overlay = Some(Overlay::FailureDetail {
-                    failure: Box::new(failure.clone()),
-                    scroll: 0,
-                });
-            }
+            self.open_failure();
             return;
         }
         self.open_details();
+    }
+
+    fn open_failure(&mut self) {
+        if let Some(failure) = self.failures.get(self.failures_cursor.selected) {
+            self.overlay = Some(Overlay::FailureDetail {
+                failure: Box::new(failure.clone()),
+                scroll: 0,
+            });
+        }
     }
 
     fn open_details(&mut self) {

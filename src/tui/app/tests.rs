@@ -1428,3 +1428,24 @@ fn decision_keys_act_from_the_review_overlay_on_what_it_shows() {
         "e evolves what it shows"
     );
 }
+
+/// Every pane's keys are in the help, the Failures pane's included.
+#[test]
+fn the_help_lists_the_keys_of_every_pane() {
+    let app = app_with(sample());
+    let help: Vec<String> = crate::tui::overlays::help::lines(&app, 100)
+        .iter()
+        .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    for title in ["Catalog", "Output", "Failures", "Review"] {
+        assert!(
+            help.iter().any(|l| l == title),
+            "no {title} section: {help:#?}"
+        );
+    }
+    assert!(
+        help.iter()
+            .any(|l| l.contains("enter") && l.contains("Show the selected failure")),
+        "{help:#?}"
+    );
+}
