@@ -1023,7 +1023,7 @@ impl App {
             }
             (_, Some(Overlay::CallAnswer(answer))) => answer.input_key(key),
             (_, Some(Overlay::Decision(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
-            (_, Some(Overlay::Decision(decision))) => {
+            (_, Some(Overlay::Decision(decision))) if decision.takes_text() => {
                 decision.text.input(key);
                 decision.problem = None;
             }
@@ -1153,11 +1153,27 @@ impl App {
             return;
         }
         if let Some(entry) = self.selected_entry().cloned() {
-            self.overlay = Some(Overlay::Decision(Box::new(DecisionState::new(
-                kind,
-                Subject::Tool(entry),
-            ))));
+            self.open_decision_on(kind, entry);
         }
+    }
+
+    /// The decision's dialog for `entry`, or at once why it cannot be taken: a broken tool is
+    /// never approved, and saying so after a reason was typed wastes the typing.
+    fn open_decision_on(&mut self, kind: DecisionKind, entry: ToolEntry) {
+        if kind == DecisionKind::Approve
+            && let Some(error) = &entry.error
+        {
+            let why = crate::text::visible(error);
+            self.notify(
+                format!("{} cannot be approved: {why}", entry.name),
+                Level::Error,
+            );
+            return;
+        }
+        self.overlay = Some(Overlay::Decision(Box::new(DecisionState::new(
+            kind,
+            Subject::Tool(entry),
+        ))));
     }
 
     /// A decision key pressed in the tool detail or the review overlay: it acts on the tool
@@ -1183,10 +1199,7 @@ impl App {
             }
             _ => return false,
         };
-        self.overlay = Some(Overlay::Decision(Box::new(DecisionState::new(
-            kind,
-            Subject::Tool(entry),
-        ))));
+        self.open_decision_on(kind, entry);
         true
     }
 

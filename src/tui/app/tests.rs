@@ -1449,3 +1449,43 @@ fn the_help_lists_the_keys_of_every_pane() {
         "{help:#?}"
     );
 }
+
+/// `a` on a broken tool says why at once, before any reason is typed; a decision that
+/// records no text asks for none.
+#[test]
+fn approving_a_broken_tool_is_refused_at_once_and_promote_asks_no_note() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::ScanFinished {
+        entries: sample(),
+        elapsed: Duration::from_millis(3),
+    });
+    // The Review pane lists the candidates; the broken one is the third.
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    assert!(app.selected_entry().is_some_and(|e| e.error.is_some()));
+    key(&mut app, KeyCode::Char('a'));
+    assert!(app.overlay.is_none(), "no dialog for a broken tool");
+    let screen = render(&app, 120, 24);
+    assert!(screen.contains("cannot be approved"), "{screen}");
+
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Char('g'));
+    let approved = app
+        .view
+        .iter()
+        .position(|i| app.catalog.entries()[*i].tier == Tier::Approved)
+        .expect("an approved sample");
+    for _ in 0..approved {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    key(&mut app, KeyCode::Char('p'));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Promote"), "{screen}");
+    assert!(
+        !screen.contains("note"),
+        "no field for a note nobody keeps: {screen}"
+    );
+    type_text(&mut app, "typed");
+    assert!(!render(&app, 80, 24).contains("typed"));
+}

@@ -109,6 +109,13 @@ impl DecisionState {
         self.subject.label()
     }
 
+    /// Whether the decision records a reason, feedback or hint: one that records none asks
+    /// for none (a note that would be thrown away is no question to ask).
+    pub fn takes_text(&self) -> bool {
+        !matches!(self.kind.text_role(), TextRole::None)
+            || matches!(self.subject, Subject::Request(_))
+    }
+
     /// The typed text, or why the decision cannot be submitted yet.
     pub fn value(&self) -> Result<String, NeedsText> {
         let text = self.text.lines().join(" ").trim().to_string();
@@ -138,7 +145,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
         Subject::Tool(_) => Vec::new(),
         Subject::Request(request) => asked_lines(request),
     };
-    let rect = centered(area, 72, 11 + asked.len() as u16);
+    let field_rows = if state.takes_text() { 3 } else { 0 };
+    let rect = centered(area, 72, 8 + field_rows + asked.len() as u16);
     let title = format!(" {} {}? ", state.kind.verb(), state.label());
     let block = Block::default()
         .borders(Borders::ALL)
@@ -151,7 +159,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
     frame.render_widget(block, rect);
     let [what, field, problem] = Layout::vertical([
         Constraint::Length(3 + asked.len() as u16),
-        Constraint::Length(3),
+        Constraint::Length(field_rows),
         Constraint::Min(1),
     ])
     .areas(inner);
@@ -170,13 +178,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
         .collect();
     lines.push(Line::from(Span::styled(consequence, theme.text)));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), what);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_focused)
-        .title(format!(" {} ", text_field(state.kind, &state.subject).0));
-    let inner_field = block.inner(field);
-    frame.render_widget(block, field);
-    frame.render_widget(&state.text, inner_field);
+    if state.takes_text() {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border_focused)
+            .title(format!(" {} ", text_field(state.kind, &state.subject).0));
+        let inner_field = block.inner(field);
+        frame.render_widget(block, field);
+        frame.render_widget(&state.text, inner_field);
+    }
     if let Some(text) = &state.problem {
         frame.render_widget(
             Paragraph::new(Span::styled(format!("✗ {text}"), theme.error)),
