@@ -128,6 +128,21 @@ const DECISION_COLUMNS: &str = "id, tool, action, who, at, reason, from_version,
      from_tier, to_tier, from_hash, to_hash";
 
 impl Store {
+    /// The content hashes that changes were asked of: a candidate still holding one has not
+    /// changed since (the hash includes the REVIEW.md the request wrote).
+    pub fn changes_requested_of(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT to_hash FROM decisions
+                 WHERE action = 'request_changes' AND to_hash IS NOT NULL",
+            )
+            .map_err(|e| self.error(e))?;
+        stmt.query_map([], |row| row.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.error(e))
+    }
+
     /// Records decisions and the snapshots they touched, all in one transaction, and returns
     /// the decisions with their ids. `activated` versions became active now (an existing row
     /// gets its `activated_at` renewed); `kept` versions were active before and are only

@@ -135,6 +135,8 @@ pub enum AppEvent {
         proposers: HashMap<String, String>,
         /// When the validation pipeline first saw each candidate, by tool path.
         arrivals: HashMap<PathBuf, String>,
+        /// Content hashes changes were asked of (`request_changes`).
+        changes_requested: std::collections::HashSet<String>,
     },
     /// The watcher saw tools change on disk.
     Watched(crate::watch::WatchUpdate),
@@ -373,6 +375,8 @@ pub struct App {
     suggestions_counting: Counting,
     /// The MCP client that proposed each candidate, by folder relative to the root.
     pub proposers: HashMap<String, String>,
+    /// Content hashes changes were asked of: such a candidate waits for its author.
+    pub changes_requested: std::collections::HashSet<String>,
     /// When each candidate arrived (the review queue's order), by tool path.
     pub arrivals: HashMap<PathBuf, String>,
     /// What decides which runs need a confirmation (`runner::gate`).
@@ -445,6 +449,7 @@ impl App {
             new_suggestions: 0,
             suggestions_counting: Counting::Idle,
             proposers: HashMap::new(),
+            changes_requested: Default::default(),
             arrivals: HashMap::new(),
             run_policy,
             watching: false,
@@ -649,6 +654,8 @@ impl App {
             AppEvent::Decided(Ok(outcome)) => {
                 self.notify(outcome.summary(), Level::Info);
                 self.effects.push(Effect::Scan);
+                // The Review pane's badges come from the decisions too.
+                self.effects.push(Effect::LoadHistory);
             }
             AppEvent::Decided(Err(e)) => self.notify(one_line(&e), Level::Error),
             AppEvent::EvolveProgress(crate::review::evolve::EvolveProgress::EvolverRunning {
@@ -690,7 +697,9 @@ impl App {
                 alerts,
                 proposers,
                 arrivals,
+                changes_requested,
             } => {
+                self.changes_requested = changes_requested;
                 self.proposers = proposers;
                 self.arrivals = arrivals;
                 self.failures = failures;

@@ -650,6 +650,7 @@ fn load_history(root: &Path, catalog: &crate::catalog::Catalog) -> AppEvent {
     let stats = store.tool_stats().unwrap_or_default();
     let alerts = crate::review::health::alerts(&store, entries).unwrap_or_default();
     let proposers = store.proposers().unwrap_or_default();
+    let changes_requested = store.changes_requested_of().unwrap_or_default();
     // Rows may hold a path relative to the root or, from older stores, absolute.
     let arrivals = store
         .review_queue_rows()
@@ -663,6 +664,7 @@ fn load_history(root: &Path, catalog: &crate::catalog::Catalog) -> AppEvent {
         alerts,
         proposers,
         arrivals,
+        changes_requested,
     }
 }
 

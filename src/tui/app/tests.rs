@@ -247,10 +247,29 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
         alerts: vec![],
         proposers,
         arrivals: HashMap::new(),
+        changes_requested: Default::default(),
     });
     let screen = render(&app, 160, 30);
     assert!(screen.contains("new · claude-code"), "{screen}");
     assert!(screen.contains("evolves 1.2.0"), "{screen}");
+    // After `R`, the row says changes were requested until the candidate changes.
+    let asked = app
+        .catalog
+        .entries()
+        .iter()
+        .find(|e| e.name == "drop_tables")
+        .map(|e| e.content_hash.clone())
+        .expect("drop_tables");
+    app.update(AppEvent::HistoryLoaded {
+        failures: vec![],
+        stats: vec![],
+        alerts: vec![],
+        proposers: HashMap::new(),
+        arrivals: HashMap::new(),
+        changes_requested: [asked].into(),
+    });
+    let screen = render(&app, 160, 30);
+    assert!(screen.contains("changes requested"), "{screen}");
 }
 
 #[test]
@@ -313,6 +332,7 @@ fn the_review_queue_is_in_arrival_order_with_unseen_candidates_last() {
         alerts: vec![],
         proposers: HashMap::new(),
         arrivals,
+        changes_requested: Default::default(),
     });
     let queue: Vec<&str> = app
         .review
@@ -906,6 +926,7 @@ fn tab_in_the_tag_field_completes_a_tag_already_used() {
         alerts: vec![],
         proposers: HashMap::new(),
         arrivals: HashMap::new(),
+        changes_requested: Default::default(),
     });
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's');
@@ -970,6 +991,7 @@ fn failures_pane_lists_history_and_opens_details() {
         alerts: vec![],
         proposers: HashMap::new(),
         arrivals: HashMap::new(),
+        changes_requested: Default::default(),
     });
     let screen = render(&app, 80, 24);
     assert!(
@@ -1121,6 +1143,7 @@ fn health_alerts_lead_the_review_pane_and_u_proposes_the_rollback() {
         alerts,
         proposers: HashMap::new(),
         arrivals: HashMap::new(),
+        changes_requested: Default::default(),
     });
     let screen = render(&app, 100, 30);
     assert!(screen.contains("Review (5)"), "{screen}");

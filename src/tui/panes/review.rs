@@ -178,6 +178,9 @@ fn row(app: &App, entry: &ToolEntry, width: usize, name_width: usize) -> Line<'s
         )
     } else if entry.is_broken() {
         ("broken".to_string(), theme.error)
+    } else if app.changes_requested.contains(&entry.content_hash) {
+        // Unchanged since a person asked for changes: it waits for its author, not a review.
+        ("changes requested".to_string(), theme.warning)
     } else if entry.inferred {
         ("inferred".to_string(), theme.warning)
     } else if let Some(parent) = entry

@@ -72,6 +72,7 @@ fn busy_app() -> App {
         alerts: vec![],
         proposers: HashMap::new(),
         arrivals: HashMap::new(),
+        changes_requested: Default::default(),
     });
     streaming(&mut app, 40);
     app
@@ -217,6 +218,7 @@ fn a_200_character_name_and_description_stay_on_one_cut_line() {
         alerts: vec![],
         proposers: HashMap::new(),
         arrivals: HashMap::new(),
+        changes_requested: Default::default(),
     });
     for (width, height) in [(80, 24), (160, 48)] {
         app.update(AppEvent::Terminal(Event::Resize(width, height)));
