@@ -141,15 +141,18 @@ impl CallAnswerState {
                 pretty(&c.arguments)
             ),
             CallAnswer::Always(c) => format!(
-                "{} runs now, and later calls of version {} (this content) run without asking when their arguments contain the pattern. A new version asks again.",
-                c.tool, c.version
+                "{} runs now with the arguments below, and later calls of version {} (this content) run without asking when their arguments contain the pattern. A new version asks again.\n{}",
+                c.tool,
+                c.version,
+                pretty(&c.arguments)
             ),
             CallAnswer::Edit(_) => {
                 "the tool runs with these arguments instead of the agent's".into()
             }
-            CallAnswer::Reject(_) => {
-                "nothing runs; the agent receives the reason as the tool's error".into()
-            }
+            CallAnswer::Reject(c) => format!(
+                "nothing runs; the agent receives the reason as the tool's error. It asked for:\n{}",
+                pretty(&c.arguments)
+            ),
             CallAnswer::Revoke(_) => "calls this rule let through wait for a human again".into(),
         }
     }
@@ -170,7 +173,8 @@ fn pretty(value: &Value) -> String {
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &CallAnswerState) {
     let theme = &app.theme;
     let has_field = !matches!(state.kind, CallAnswer::Once(_) | CallAnswer::Revoke(_));
-    let height = if state.is_editor() { 22 } else { 14 };
+    // Room for the arguments the person is answering about.
+    let height = if state.is_editor() { 22 } else { 18 };
     let rect = centered(area, 76, height);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -309,5 +313,19 @@ mod tests {
                 seen: Box::new(SeenCall::of(&call())),
             })
         );
+    }
+
+    #[test]
+    fn reject_and_always_show_the_arguments_they_answer() {
+        let mut asked = call();
+        asked.arguments = json!({"path": "/srv/data", "force": true});
+        for kind in [
+            CallAnswer::Reject(Box::new(asked.clone())),
+            CallAnswer::Always(Box::new(asked.clone())),
+        ] {
+            let said = CallAnswerState::new(kind).consequence();
+            assert!(said.contains("\"path\": \"/srv/data\""), "{said}");
+            assert!(said.contains("\"force\": true"), "{said}");
+        }
     }
 }
