@@ -469,6 +469,56 @@ fn cancelling_a_live_run_kills_it_and_records_it_cancelled() {
     session.type_keys("q");
 }
 
+/// Quitting with a run in flight asks first; the second q cancels the run, and the run is
+/// recorded `cancelled` by the workbench itself before it ends, not found abandoned later.
+#[test]
+fn quitting_with_a_run_in_flight_asks_and_records_it_cancelled() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let marker = format!("{}", 800_000 + std::process::id());
+    command_tool(
+        ws.path(),
+        "sleeper",
+        &format!(r#""sh", "-c", "echo started; exec sleep {marker}""#),
+        600,
+    );
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (8)");
+    session.launch("sleeper");
+    session.wait_for("started");
+    session.type_keys("q");
+    // The status bar may cut the line at 80 columns.
+    session.wait_for("q again to cancel");
+    assert!(
+        session.child.try_wait().expect("try_wait").is_none(),
+        "one q with a run in flight must not quit"
+    );
+    session.type_keys("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while session.child.try_wait().expect("try_wait").is_none() {
+        assert!(Instant::now() < deadline, "the workbench did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Read through the CLI, which stores nothing left behind before it lists: what it shows
+    // is what the workbench recorded itself.
+    let store = ws.path().join(".toolbench/state.db");
+    let conn =
+        rusqlite::Connection::open_with_flags(&store, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("store");
+    let status: String = conn
+        .query_row(
+            "SELECT status FROM runs WHERE tool = 'sleeper'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("the run was recorded before the workbench ended");
+    assert_eq!(status, "cancelled");
+    assert!(
+        !process_with(&marker),
+        "the tool's process outlived the workbench"
+    );
+}
+
 /// A terminal shrunk to 40×12 while a run streams says it is too small, and back at 80×24
 /// the run is still there, its output still arriving.
 #[test]

@@ -392,6 +392,9 @@ pub struct App {
     pub theme: Theme,
     pub size: Rect,
     pub should_quit: bool,
+    /// An action that asked to be pressed again before it acts (quitting with runs in
+    /// flight, stopping a service); any other key takes the question back.
+    armed: Option<Action>,
     /// Something changed since the last draw.
     pub dirty: bool,
     effects: Vec<Effect>,
@@ -461,6 +464,7 @@ impl App {
             theme,
             size: Rect::new(0, 0, layout::MIN_WIDTH, layout::MIN_HEIGHT),
             should_quit: false,
+            armed: None,
             dirty: true,
             // The first scan waits for the watcher (WatcherStarted).
             effects: vec![Effect::LoadHistory],
@@ -1157,6 +1161,25 @@ impl App {
         self.overlay = Some(Overlay::Evolve(Box::new(EvolveState::new(entry))));
     }
 
+    /// Runs this workbench started that are still going (not other processes' runs, which
+    /// go on without it, nor followed service instances).
+    pub fn runs_in_flight(&self) -> usize {
+        self.runs
+            .iter()
+            .filter(|r| r.is_running() && r.inherited_from.is_none() && r.instance.is_none())
+            .count()
+    }
+
+    /// Says what `action` will do and waits for it to be pressed again.
+    pub(super) fn ask_again(&mut self, action: Action, question: String) {
+        let key = self.keymap.hint(action);
+        self.notify(
+            question.replace("press again", &format!("{key} again")),
+            Level::Error,
+        );
+        self.armed = Some(action);
+    }
+
     fn open_decision(&mut self, kind: DecisionKind) {
         if !matches!(self.focus, Pane::Catalog | Pane::Review) {
             return;
@@ -1330,11 +1353,22 @@ impl App {
 
     pub fn perform(&mut self, action: Action) {
         self.dirty = true;
+        let confirmed = self.armed.take() == Some(action);
         if self.overlay_action(action) || self.call_action(action) || self.request_action(action) {
             return;
         }
         match action {
-            Action::Quit => self.should_quit = true,
+            Action::Quit => {
+                let in_flight = self.runs_in_flight();
+                if in_flight == 0 || confirmed {
+                    self.should_quit = true;
+                } else {
+                    self.ask_again(
+                        action,
+                        format!("press again to cancel {in_flight} run(s) and quit"),
+                    );
+                }
+            }
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::Zoom => self.zoomed = !self.zoomed,
             Action::NextPane => self.focus = self.focus.next(),
@@ -1399,7 +1433,7 @@ impl App {
                 }
             }
             Action::MarkFailure => self.open_mark_failure(),
-            Action::StopInstance => self.stop_instance(),
+            Action::StopInstance => self.stop_instance(confirmed),
             Action::SendMessage => self.open_send(),
             Action::NextRun | Action::PrevRun => {
                 if !self.runs.is_empty() {

@@ -266,6 +266,9 @@ type Channel = (
     mpsc::UnboundedReceiver<AppEvent>,
 );
 
+/// How long quitting waits for the runs it cancelled to be recorded.
+const QUIT_GRACE: Duration = Duration::from_secs(3);
+
 async fn event_loop(
     app: &mut App,
     mut services: Services,
@@ -368,6 +371,17 @@ async fn event_loop(
     }
     for cancel in services.cancels.values() {
         let _ = cancel.send(true);
+    }
+    // Runs cancelled on the way out are recorded `cancelled` before the program ends, not
+    // left to a later start to find abandoned; a run that takes longer is left so.
+    let deadline = tokio::time::Instant::now() + QUIT_GRACE;
+    while app.runs_in_flight() > 0 {
+        let event = tokio::select! {
+            Some(event) = rx.recv() => event,
+            Some(event) = output.recv() => event,
+            _ = tokio::time::sleep_until(deadline) => break,
+        };
+        app.update(event);
     }
     // A catalog scanned just before quitting is still worth caching for the next start.
     for effect in app.take_effects() {

@@ -6,6 +6,7 @@ use crate::error_chain::one_line;
 use crate::model::ToolEntry;
 use crate::services::ServiceError;
 use crate::store::services::{InstanceRow, InstanceState};
+use crate::tui::action::Action;
 use crate::tui::layout::Pane;
 use crate::tui::overlays::service::{ServiceDialogKind, ServiceDialogState};
 use crate::tui::runs::{RunState, RunView};
@@ -97,12 +98,18 @@ impl App {
             .map(|r| r.name.clone())
     }
 
-    pub(super) fn stop_instance(&mut self) {
+    /// Stops the selected instance once `K` is pressed a second time: whoever talks to it
+    /// loses it.
+    pub(super) fn stop_instance(&mut self, confirmed: bool) {
         match self.selected_instance() {
-            Some(instance) => {
+            Some(instance) if confirmed => {
                 self.notify(format!("stopping instance {instance}…"), Level::Info);
                 self.effects.push(Effect::StopInstance(instance));
             }
+            Some(instance) => self.ask_again(
+                Action::StopInstance,
+                format!("press again to stop instance {instance}"),
+            ),
             None => self.no_instance(),
         }
     }

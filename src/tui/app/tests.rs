@@ -1512,3 +1512,22 @@ fn approving_a_broken_tool_is_refused_at_once_and_promote_asks_no_note() {
     type_text(&mut app, "typed");
     assert!(!render(&app, 80, 24).contains("typed"));
 }
+
+/// Quitting with a run in flight asks first; a second q quits (the event loop then cancels
+/// the run and waits for it to be recorded `cancelled`).
+#[test]
+fn quitting_with_a_run_in_flight_asks_first() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Enter);
+    if started_run(&mut app).is_none() {
+        // The tool takes input: its launch dialog runs it with ctrl-s.
+        ctrl(&mut app, 's');
+        assert!(started_run(&mut app).is_some(), "a run started");
+    }
+    assert_eq!(app.runs_in_flight(), 1);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(!app.should_quit);
+    assert!(render(&app, 100, 24).contains("q again to cancel 1 run(s) and quit"));
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+}

@@ -161,6 +161,13 @@ fn k_stops_the_selected_instance_and_ends_its_view() {
     key(&mut app, KeyCode::Enter);
     effects(&mut app);
     assert_eq!(app.focus, Pane::Output);
+    // K asks first; a second K stops it, any other key takes the question back.
+    key(&mut app, KeyCode::Char('K'));
+    assert!(effects(&mut app).is_empty());
+    assert!(render(&app, 80, 24).contains("K again to stop instance a"));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('K'));
+    assert!(effects(&mut app).is_empty(), "j took the question back");
     key(&mut app, KeyCode::Char('K'));
     let effects = effects(&mut app);
     assert_eq!(effects, [Effect::StopInstance("a".into())]);
