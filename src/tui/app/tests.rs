@@ -843,6 +843,20 @@ fn output_streams_safely_and_header_shows_the_end() {
         screen.contains("csv_to_json 1.2.0 ok · exit 0 · 42 ms · sandbox: session landlock(v7)"),
         "{screen}"
     );
+    // Once stored, the run's number is the one the failure detail and `runs` give it.
+    app.update(AppEvent::RunRecorded {
+        key: key_id,
+        run: Box::new(RunRecord {
+            id: 42,
+            ..crate::store::runs::tests::sample_run("csv_to_json", "2026-11-21T10:00:00.000Z")
+        }),
+        failure: None,
+    });
+    assert!(
+        render(&app, 100, 24).contains("run #42 ok"),
+        "{}",
+        render(&app, 100, 24)
+    );
 }
 
 #[test]

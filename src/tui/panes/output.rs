@@ -18,8 +18,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let running = app.runs.iter().filter(|r| r.is_running()).count();
     let title = match (app.runs.len(), running) {
         (0, _) => "Output".to_string(),
-        (n, 0) => format!("Output · run {}/{n}", app.output_run + 1),
-        (n, r) => format!("Output · run {}/{n} · {r} running", app.output_run + 1),
+        // The position among this session's runs; a run's number (`#42`, as the failure
+        // detail and `toolbench runs` say it) is in the header once it is recorded.
+        (n, 0) => format!("Output · {} of {n}", app.output_run + 1),
+        (n, r) => format!("Output · {} of {n} · {r} running", app.output_run + 1),
     };
     let block = pane_block(app, Pane::Output, title);
     let inner = block.inner(area);
@@ -116,7 +118,12 @@ fn header_line(app: &App, run: &RunView) -> Line<'static> {
             } else {
                 theme.error
             };
-            (format!("{}{exit}", record.status), style)
+            let number = if record.id > 0 {
+                format!("run #{} ", record.id)
+            } else {
+                String::new()
+            };
+            (format!("{number}{}{exit}", record.status), style)
         }
     };
     let (status, style) = match (&run.instance, &run.state) {
