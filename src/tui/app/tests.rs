@@ -853,7 +853,7 @@ fn output_streams_safely_and_header_shows_the_end() {
         failure: None,
     });
     assert!(
-        render(&app, 100, 24).contains("run #42 ok"),
+        render(&app, 100, 24).contains("ok · exit 0 · run #42"),
         "{}",
         render(&app, 100, 24)
     );

@@ -118,12 +118,13 @@ fn header_line(app: &App, run: &RunView) -> Line<'static> {
             } else {
                 theme.error
             };
+            // Its number once stored: the one the failure detail and `toolbench runs` give.
             let number = if record.id > 0 {
-                format!("run #{} ", record.id)
+                format!(" · run #{}", record.id)
             } else {
                 String::new()
             };
-            (format!("{number}{}{exit}", record.status), style)
+            (format!("{}{exit}{number}", record.status), style)
         }
     };
     let (status, style) = match (&run.instance, &run.state) {
