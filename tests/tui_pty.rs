@@ -432,13 +432,13 @@ fn descriptors_on(pid: u32, file: &std::path::Path, access: Access) -> usize {
         .count()
 }
 
-/// `c` on a live run kills its process tree and the run is recorded as cancelled.
-#[test]
-fn cancelling_a_live_run_kills_it_and_records_it_cancelled() {
+/// A copy of the sample workspace with a tool `sleeper` running in the workbench: its
+/// workspace, config folder, session, and the sleep's argument, long and odd enough (`base`
+/// plus this process's pid) to tell its process from any other by its argv.
+fn sleeper_running(base: u32) -> (tempfile::TempDir, tempfile::TempDir, Session, String) {
     let ws = common::sample_workspace();
     let config = tempfile::tempdir().expect("tempdir");
-    // A sleep long and odd enough to be told apart from any other process by its argv.
-    let marker = format!("{}", 900_000 + std::process::id());
+    let marker = format!("{}", base + std::process::id());
     command_tool(
         ws.path(),
         "sleeper",
@@ -449,6 +449,13 @@ fn cancelling_a_live_run_kills_it_and_records_it_cancelled() {
     session.wait_for("Review (8)");
     session.launch("sleeper");
     session.wait_for("started");
+    (ws, config, session, marker)
+}
+
+/// `c` on a live run kills its process tree and the run is recorded as cancelled.
+#[test]
+fn cancelling_a_live_run_kills_it_and_records_it_cancelled() {
+    let (ws, _config, mut session, marker) = sleeper_running(900_000);
     session.type_keys("2c");
     session.wait_for("sleeper 1.0.0 cancelled");
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -473,19 +480,7 @@ fn cancelling_a_live_run_kills_it_and_records_it_cancelled() {
 /// recorded `cancelled` by the workbench itself before it ends, not found abandoned later.
 #[test]
 fn quitting_with_a_run_in_flight_asks_and_records_it_cancelled() {
-    let ws = common::sample_workspace();
-    let config = tempfile::tempdir().expect("tempdir");
-    let marker = format!("{}", 800_000 + std::process::id());
-    command_tool(
-        ws.path(),
-        "sleeper",
-        &format!(r#""sh", "-c", "echo started; exec sleep {marker}""#),
-        600,
-    );
-    let mut session = Session::start(ws.path(), config.path());
-    session.wait_for("Review (8)");
-    session.launch("sleeper");
-    session.wait_for("started");
+    let (ws, _config, mut session, marker) = sleeper_running(800_000);
     session.type_keys("q");
     // The status bar may cut the line at 80 columns.
     session.wait_for("q again to cancel");
