@@ -313,8 +313,13 @@ fn a_missing_or_non_executable_executable_is_named() {
 #[test]
 fn the_executable_removed_after_define_fails_the_launch_by_name() {
     let mut ws = Ws::new();
-    // Outside /tmp, which the service would see as its own private folder.
-    let scripts = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    // Outside /tmp, which the service would see as its own private folder (and the checkout,
+    // with its target folder, may itself be under /tmp).
+    let scripts = ["/var/tmp".into(), std::env::var("HOME").unwrap_or_default()]
+        .iter()
+        .filter(|dir| !dir.is_empty() && !dir.starts_with("/tmp"))
+        .find_map(|dir| tempfile::tempdir_in(dir).ok())
+        .expect("a writable folder outside /tmp: /var/tmp or the home folder");
     let script = scripts.path().join("svc.sh");
     std::fs::write(&script, "#!/bin/sh\nsleep 30\n").expect("write");
     let _ = Command::new("chmod")

@@ -267,7 +267,7 @@ type Channel = (
 );
 
 /// How long quitting waits for the runs it cancelled to be recorded.
-const QUIT_GRACE: Duration = Duration::from_secs(3);
+const QUIT_GRACE: Duration = Duration::from_secs(5);
 
 async fn event_loop(
     app: &mut App,
