@@ -1250,6 +1250,7 @@ fn evolve_without_edits_asks_the_evolver() {
 }
 mod layout;
 mod quality_chart;
+mod readme_keys;
 mod services;
 mod stats;
 
