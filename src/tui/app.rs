@@ -656,10 +656,18 @@ impl App {
                 self.dirty = true;
             }
             AppEvent::Decided(Ok(outcome)) => {
+                // The decision says which content changes were asked of: the Review pane's
+                // badge needs no reread of the history.
+                if let crate::review::Outcome::Tool(decision) = &outcome {
+                    let asked = decision
+                        .records
+                        .iter()
+                        .filter(|r| r.action == crate::store::DecisionAction::RequestChanges);
+                    self.changes_requested
+                        .extend(asked.filter_map(|r| r.to_hash.clone()));
+                }
                 self.notify(outcome.summary(), Level::Info);
                 self.effects.push(Effect::Scan);
-                // The Review pane's badges come from the decisions too.
-                self.effects.push(Effect::LoadHistory);
             }
             AppEvent::Decided(Err(e)) => self.notify(one_line(&e), Level::Error),
             AppEvent::EvolveProgress(crate::review::evolve::EvolveProgress::EvolverRunning {

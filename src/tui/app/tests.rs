@@ -270,6 +270,56 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
     });
     let screen = render(&app, 160, 30);
     assert!(screen.contains("changes requested"), "{screen}");
+
+    // Right after `R` the decision itself says which content changes were asked of.
+    let evolved = app
+        .catalog
+        .entries()
+        .iter()
+        .find(|e| e.name == "csv_to_json" && e.tier == Tier::Experimental)
+        .map(|e| e.content_hash.clone())
+        .expect("the evolved candidate");
+    let record = |action| crate::store::DecisionRecord {
+        id: 1,
+        tool: "csv_to_json".into(),
+        action,
+        who: "ana".into(),
+        at: "2026-11-24T12:00:00.000Z".into(),
+        reason: Some("quote fields".into()),
+        from_version: Some("1.3.0".into()),
+        to_version: Some("1.3.0".into()),
+        from_tier: Some(Tier::Experimental),
+        to_tier: Some(Tier::Experimental),
+        from_hash: None,
+        to_hash: Some(evolved.clone()),
+    };
+    app.take_effects();
+    app.update(AppEvent::Decided(Ok(crate::review::Outcome::Tool(
+        crate::review::Decision {
+            action: crate::store::DecisionAction::RequestChanges,
+            tool: "csv_to_json".into(),
+            version: "1.3.0".into(),
+            from_version: None,
+            from_tier: Tier::Experimental,
+            to_tier: Tier::Experimental,
+            location: "experimental/csv_to_json-1.3.0".into(),
+            reason: Some("quote fields".into()),
+            superseded: None,
+            snapshot: None,
+            wrapped: false,
+            records: vec![record(crate::store::DecisionAction::RequestChanges)],
+            recovered: vec![],
+            warnings: vec![],
+            commit: None,
+            in_place: false,
+            affected: vec![],
+        },
+    ))));
+    assert!(app.changes_requested.contains(&evolved));
+    assert!(
+        !app.take_effects().contains(&Effect::LoadHistory),
+        "no reread of the history for a badge"
+    );
 }
 
 #[test]
