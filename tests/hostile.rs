@@ -1439,6 +1439,65 @@ fn a_tool_cannot_write_or_plant_the_record_of_a_run() {
     assert_no_escape(&escapes, &text(&out.stderr));
 }
 
+/// Blocks: a tool forging what `toolbench doctor` rebuilds a store from: an entry appended to
+/// the decision log, a planted backup, a run folder with a forged record. The host checks the
+/// log's bytes, that `audit verify` holds, that nothing was planted, and that a doctor run
+/// afterwards stores no forged run.
+#[test]
+fn a_tool_cannot_forge_the_decision_log_or_what_doctor_rebuilds_from() {
+    let bench = Bench::new();
+    bench.tool("victim", &["sh", "run.sh"], "", &[("run.sh", "true\n")]);
+    let rejected = bench.tb(
+        &["reject", "victim", "--reason", "not needed"],
+        Duration::from_secs(60),
+    );
+    assert!(rejected.status.success(), "{}", text(&rejected.stderr));
+    let state = bench.root().join(".toolbench");
+    let log = state.join("log/decisions.jsonl");
+    let before = fs::read(&log).expect("the rejection is in the decision log");
+    let ws = lit_path(bench.root());
+    let entry = r#"{"n":2,"at":"2099-01-01T00:00:00.000Z","kind":"decision","who":"forger","rows":[],"prev":"0","hash":"0"}"#;
+    let record = r#"{"id":0,"tool":"forged","version":"9.9.9","tier":"core","input":"","started_at":"2099-01-01T00:00:00.000Z","duration_ms":1,"exit_code":0,"signal":null,"peak_memory_kb":1,"bytes_out":0,"status":"ok","origin":"cli","log_dir":".toolbench/runs/forged","sandbox":"","error":null}"#;
+    let script = format!(
+        "for s in {ws}/.toolbench ../../.toolbench; do\n\
+           printf '%s\\n' '{entry}' >> \"$s/log/decisions.jsonl\"\n\
+           mkdir -p \"$s/backups\" \"$s/runs/forged\"\n\
+           echo garbage > \"$s/backups/state-2099-01-01.db\"\n\
+           printf '%s\\n' '{record}' > \"$s/runs/forged/run.json\"\n\
+         done 2>/dev/null\n\
+         exit 3\n"
+    );
+    bench.tool("forger", &["sh", "run.sh"], "", &[("run.sh", &script)]);
+    let out = bench.tb(&["run", "forger", "--yes"], Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let mut escapes = Vec::new();
+    if fs::read(&log).ok().as_ref() != Some(&before) {
+        escapes.push(format!("{} changed", log.display()));
+    }
+    for planted in ["backups/state-2099-01-01.db", "runs/forged"] {
+        if state.join(planted).exists() {
+            escapes.push(format!("{} was planted", state.join(planted).display()));
+        }
+    }
+    let verified = bench.tb(&["audit", "verify"], Duration::from_secs(60));
+    if !verified.status.success() {
+        escapes.push(format!("audit verify: {}", text(&verified.stderr)));
+    }
+    let doctor = bench.tb(&["doctor"], Duration::from_secs(120));
+    if !doctor.status.success() {
+        escapes.push(format!("doctor: {}", text(&doctor.stderr)));
+    }
+    let listed = bench.tb(&["runs", "--json"], Duration::from_secs(60));
+    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
+    if runs
+        .as_array()
+        .is_some_and(|r| r.iter().any(|r| r["tool"] == "forged"))
+    {
+        escapes.push(format!("a forged run was stored: {runs}"));
+    }
+    assert_no_escape(&escapes, &text(&out.stderr));
+}
+
 /// Blocks: a tool reading the workspace's `.toolbench/state.db` (here holding a secret error
 /// text) and another run's log under `.toolbench/runs/`.
 #[test]
