@@ -1251,3 +1251,60 @@ fn a_service_whose_approved_files_changed_gets_no_message_and_no_relaunch() {
     );
     assert_eq!(ws.instance("e1")["state"], "stopped");
 }
+
+/// An update of a definition carries the folder's other files over and seals the result: a
+/// file changed since the definition was accepted is never carried, so an update is refused
+/// and the changed file stays unsealed (the service still refuses to launch).
+#[test]
+fn updating_a_definition_whose_files_changed_since_is_refused() {
+    let mut ws = Ws::new();
+    let scripts = tempfile::tempdir().expect("tempdir");
+    let script = scripts.path().join("server.py");
+    std::fs::write(&script, format!("#!/usr/bin/env python3\n{ECHO}")).expect("script");
+    let _ = Command::new("chmod")
+        .args(["+x", &script.display().to_string()])
+        .status();
+    let define = |extra: &[&str]| {
+        let mut args = vec![
+            "tools",
+            "define",
+            "echo",
+            "--executable",
+            script.to_str().expect("utf-8"),
+            "--copy",
+            "--launch-args",
+            "{port}",
+        ];
+        args.extend_from_slice(extra);
+        ws.run(&args)
+    };
+    assert!(define(&[]).status.success());
+    // Someone who can write core/echo changes the copy after it was accepted.
+    let copy = ws.root().join("core/echo/server.py");
+    let changed = "#!/usr/bin/env python3\nprint('not what was accepted')\n";
+    std::fs::write(&copy, changed).expect("change the copy");
+    let seal_before = std::fs::read(ws.root().join(".toolbench/seals/echo.json")).expect("seal");
+
+    // An update that gives only a new description keeps the rest, the copy included.
+    let out = ws.run(&[
+        "tools",
+        "define",
+        "echo",
+        "--description",
+        "a new description",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("not what was accepted"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(ws.root().join(".toolbench/seals/echo.json")).expect("seal"),
+        seal_before,
+        "the seal is unchanged"
+    );
+    assert_eq!(std::fs::read_to_string(&copy).expect("copy"), changed);
+    let launch = ws.launch("echo", "e1");
+    assert!(!launch.status.success(), "the changed copy must not run");
+}

@@ -201,12 +201,8 @@ fn print_rule(rule: &RuleRow) {
         rule.id,
         rule.tool,
         rule.version,
-        short(&rule.content_hash),
+        crate::catalog::short_hash(&rule.content_hash),
         rule.created_by,
         rule.created_at
     );
-}
-
-fn short(hash: &str) -> &str {
-    hash.get(..12).unwrap_or(hash)
 }

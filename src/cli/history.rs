@@ -72,7 +72,11 @@ pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
             (_, Some(to)) => to.clone(),
             _ => "?".to_string(),
         };
-        let hash = d.to_hash.as_deref().map(short).unwrap_or("-");
+        let hash = d
+            .to_hash
+            .as_deref()
+            .map(crate::catalog::short_hash)
+            .unwrap_or("-");
         let reason = d
             .reason
             .as_deref()
@@ -93,15 +97,11 @@ pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
             outln!(
                 "  {:<12} {}  activated {}  {}",
                 v.version,
-                short(&v.content_hash),
+                crate::catalog::short_hash(&v.content_hash),
                 v.activated_at,
                 v.snapshot
             );
         }
     }
     Ok(())
-}
-
-fn short(hash: &str) -> &str {
-    hash.get(..12).unwrap_or(hash)
 }

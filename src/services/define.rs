@@ -101,6 +101,11 @@ pub fn write(root: &Path, config: &Config, def: Definition) -> Result<PathBuf, S
     let _lock =
         ToolLock::acquire(root, &def.name).map_err(|e| ServiceError::Refused(e.to_string()))?;
     let existing = existing(root, &def.name)?;
+    if existing.is_some() {
+        // An update carries the folder's other files over and seals the result: only content
+        // a person accepted may be carried, never a change made since.
+        refuse_unaccepted(root, &def.name, &dir)?;
+    }
     let version = match &existing {
         Some((_, v)) => semver::Version::new(v.major, v.minor, v.patch + 1),
         None => semver::Version::new(1, 0, 0),
@@ -116,11 +121,15 @@ pub fn write(root: &Path, config: &Config, def: Definition) -> Result<PathBuf, S
         crate::clock::unique_nanos()
     ));
     let staged = core.create_dir_new(&staging, 0o755).map_err(refused)?;
+    // What is sealed is what was staged, hashed before it takes the tool's place: nothing
+    // written into the folder after the swap is sealed with it.
+    let mut staged_hash = String::new();
     let landed = stage(&staged, &core, &def, &text, existing.is_some())
         .and_then(|()| {
             let found = locate_executable(&def.executable, staged.path());
             found.map(drop).map_err(ServiceError::from)
         })
+        .map(|()| staged_hash = crate::catalog::scan::hash_tool_folder(staged.path()))
         .and_then(|()| {
             let name = Path::new(&def.name);
             let moved = if existing.is_some() {
@@ -139,7 +148,7 @@ pub fn write(root: &Path, config: &Config, def: Definition) -> Result<PathBuf, S
         name: def.name.clone(),
         tier: Tier::Core,
         version: version.to_string(),
-        hash: crate::catalog::scan::hash_tool_folder(&dir),
+        hash: staged_hash,
         by: def.defined_by.clone(),
         at: crate::clock::now_rfc3339(),
         how: "define".to_string(),
@@ -174,6 +183,30 @@ fn stage(
             .map_err(refused)?;
     }
     staged.sync_filesystem().map_err(refused)
+}
+
+/// Refuses to update `core/NAME` when its content is not what its seal says was accepted.
+fn refuse_unaccepted(root: &Path, name: &str, dir: &Path) -> Result<(), ServiceError> {
+    let sealed = crate::seal::read(root, name)
+        .map_err(|e| ServiceError::Refused(e.to_string()))?
+        .map(|seal| seal.hash);
+    let now = crate::catalog::scan::hash_tool_folder(dir);
+    if sealed.as_deref() == Some(now.as_str()) {
+        return Ok(());
+    }
+    Err(ServiceError::Refused(format!(
+        "{}: its content is not what was accepted ({}); an update would seal the change \
+         unseen: look at it, then `toolbench resubmit {name}` or `toolbench approve {name}`",
+        dir.display(),
+        match sealed {
+            Some(hash) => format!(
+                "accepted {}, now {}",
+                crate::catalog::short_hash(&hash),
+                crate::catalog::short_hash(&now)
+            ),
+            None => "it was never accepted here".to_string(),
+        }
+    )))
 }
 
 fn refused(e: SafeFsError) -> ServiceError {
