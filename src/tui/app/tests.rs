@@ -1062,7 +1062,16 @@ fn failures_pane_lists_history_and_opens_details() {
         screen.contains("Failures (1)") && screen.contains("11-21 10:05 slugify"),
         "{screen}"
     );
-    assert!(screen.contains("0.61✗"), "{screen}");
+    // At 80 columns the Catalog keeps the last run's mark and gives the figure's room to the
+    // description; zoomed, the figure is back.
+    assert!(
+        screen.contains("slugify        1.0.0 ✗ Turn a title"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('z'));
+    let zoomed = render(&app, 80, 24);
+    assert!(zoomed.contains("med  0.61✗ Turn a title"), "{zoomed}");
+    key(&mut app, KeyCode::Char('z'));
     key(&mut app, KeyCode::Char('3'));
     key(&mut app, KeyCode::Enter);
     let screen = render(&app, 80, 24);

@@ -84,11 +84,13 @@ pub fn tier_badge(tier: Tier) -> &'static str {
     }
 }
 
-/// ` 0.82✓ `: quality and the status of the last run, when the tool has run.
-fn quality_span(app: &App, entry: &ToolEntry) -> Span<'static> {
+/// ` 0.82✓ `: quality and the status of the last run, when the tool has run; `✓ ` alone
+/// without the figure.
+fn quality_span(app: &App, entry: &ToolEntry, figure: bool) -> Span<'static> {
     let theme = &app.theme;
     match app.stats.get(&entry.name).filter(|s| s.runs > 0) {
-        None => Span::styled("  -    ", theme.dim),
+        None if figure => Span::styled("  -    ", theme.dim),
+        None => Span::styled("- ", theme.dim),
         Some(stats) => {
             let (mark, style) = match stats.last_status {
                 Some(RunStatus::Ok) => ("✓", theme.ok),
@@ -96,7 +98,11 @@ fn quality_span(app: &App, entry: &ToolEntry) -> Span<'static> {
                 Some(_) => ("✗", theme.error),
                 None => (" ", theme.dim),
             };
-            Span::styled(format!(" {:.2}{mark} ", stats.quality), style)
+            if figure {
+                Span::styled(format!(" {:.2}{mark} ", stats.quality), style)
+            } else {
+                Span::styled(format!("{mark} "), style)
+            }
         }
     }
 }
@@ -128,19 +134,29 @@ fn cost_label(cost: CostTier) -> &'static str {
 }
 
 /// Column widths for the rows on screen: names and versions whole when there is room, the
-/// description takes the rest.
+/// description takes the rest. A narrow pane (the Catalog at 80×24) gives up the cost column,
+/// then the quality figure (keeping the last run's mark), before the description goes below
+/// [`Columns::READABLE`]: both stay in the tool detail and in the zoomed pane.
 struct Columns {
     width: usize,
     name: usize,
     version: usize,
+    cost: bool,
+    quality: bool,
 }
 
 impl Columns {
-    /// Tier badge, cost and quality: the columns of fixed width, with their spaces.
-    const FIXED: usize = 5 + 4 + 7 + 2;
+    /// Tier badge with its space, and the spaces around the version.
+    const FIXED: usize = 5 + 2;
+    const COST: usize = 4;
+    /// ` 0.82✓ `, or only the mark and a space.
+    const QUALITY: usize = 7;
+    const MARK: usize = 2;
     /// A name keeps this much (or all of it, when shorter) before the description gets any.
     const MIN_NAME: usize = 16;
     const MIN_DESCRIPTION: usize = 8;
+    /// Enough of a description to tell what a tool does.
+    const READABLE: usize = 20;
 
     fn fitted<'a>(rows: impl Iterator<Item = &'a ToolEntry>, width: usize) -> Columns {
         let (mut name, mut version) = (0, 0);
@@ -149,16 +165,26 @@ impl Columns {
             version = version.max(entry.version.chars().count());
         }
         let version = version.clamp(5, 14);
+        let fixed = Self::FIXED + version;
         let name = column_width(
             name,
             width,
             Self::MIN_NAME.min(name).min(width / 3),
-            Self::FIXED + version + Self::MIN_DESCRIPTION,
+            fixed + Self::COST + Self::QUALITY + Self::MIN_DESCRIPTION,
         );
+        let room = |cost: bool, quality: bool| {
+            let cost = if cost { Self::COST } else { 0 };
+            let quality = if quality { Self::QUALITY } else { Self::MARK };
+            width.saturating_sub(fixed + name + cost + quality)
+        };
+        let cost = room(true, true) >= Self::READABLE;
+        let quality = room(cost, true) >= Self::READABLE;
         Columns {
             width,
             name,
             version,
+            cost,
+            quality,
         }
     }
 }
@@ -187,8 +213,10 @@ fn row(app: &App, entry: &ToolEntry, columns: &Columns, selected: bool) -> Line<
         .cost_tier
         .map(|c| (cost_label(c).to_string(), theme.cost(c)))
         .unwrap_or_else(|| ("-   ".to_string(), theme.dim));
-    spans.push(Span::styled(cost.0, cost.1));
-    spans.push(quality_span(app, entry));
+    if columns.cost {
+        spans.push(Span::styled(cost.0, cost.1));
+    }
+    spans.push(quality_span(app, entry, columns.quality));
     spans.extend(service_span(app, entry));
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let rest = columns.width.saturating_sub(used);
