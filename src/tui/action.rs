@@ -62,6 +62,7 @@ actions! {
     NextFile => "next_file", "Next file in the evolve editor";
     PrevFile => "prev_file", "Previous file in the evolve editor";
     NextField => "next_field", "Next field of the dialog";
+    ToggleMark => "toggle_mark", "Mark or unmark the candidate, to approve or reject every marked one at once";
     Approve => "approve", "Approve the candidate (asks for an optional reason), or the agent call once";
     ApproveAlways => "approve_always", "Approve the agent call and leave a rule for the next ones of this tool version";
     Reject => "reject", "Reject the candidate or the agent call (asks for a reason)";

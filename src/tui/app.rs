@@ -144,6 +144,8 @@ pub enum AppEvent {
     WatcherStarted(Result<(), crate::jobs::watch::WatchStartError>),
     /// A review decision finished: what it did, or why it was refused.
     Decided(Result<Outcome, DecisionError>),
+    /// The decisions on marked candidates finished, each with its tool.
+    DecidedEach(Vec<(String, Result<Outcome, DecisionError>)>),
     /// An evolve is under way (its end comes as `Decided`).
     EvolveProgress(crate::review::evolve::EvolveProgress),
     Validated {
@@ -209,6 +211,11 @@ pub enum Effect {
     },
     Decide {
         entry: Box<ToolEntry>,
+        command: ReviewCommand,
+    },
+    /// The same decision on each marked candidate, one after the other, each recorded.
+    DecideEach {
+        entries: Vec<ToolEntry>,
         command: ReviewCommand,
     },
     /// Read the text files of a tool for the evolve editor.
@@ -377,6 +384,8 @@ pub struct App {
     pub proposers: HashMap<String, String>,
     /// Content hashes changes were asked of: such a candidate waits for its author.
     pub changes_requested: std::collections::HashSet<String>,
+    /// Candidates marked in the Review pane, by path, with the content hash marked.
+    pub marks: std::collections::BTreeMap<PathBuf, String>,
     /// When each candidate arrived (the review queue's order), by tool path.
     pub arrivals: HashMap<PathBuf, String>,
     /// What decides which runs need a confirmation (`runner::gate`).
@@ -453,6 +462,7 @@ impl App {
             suggestions_counting: Counting::Idle,
             proposers: HashMap::new(),
             changes_requested: Default::default(),
+            marks: Default::default(),
             arrivals: HashMap::new(),
             run_policy,
             watching: false,
@@ -656,20 +666,12 @@ impl App {
                 self.dirty = true;
             }
             AppEvent::Decided(Ok(outcome)) => {
-                // The decision says which content changes were asked of: the Review pane's
-                // badge needs no reread of the history.
-                if let crate::review::Outcome::Tool(decision) = &outcome {
-                    let asked = decision
-                        .records
-                        .iter()
-                        .filter(|r| r.action == crate::store::DecisionAction::RequestChanges);
-                    self.changes_requested
-                        .extend(asked.filter_map(|r| r.to_hash.clone()));
-                }
+                self.note_outcome(&outcome);
                 self.notify(outcome.summary(), Level::Info);
                 self.effects.push(Effect::Scan);
             }
             AppEvent::Decided(Err(e)) => self.notify(one_line(&e), Level::Error),
+            AppEvent::DecidedEach(results) => self.on_decided_each(results),
             AppEvent::EvolveProgress(crate::review::evolve::EvolveProgress::EvolverRunning {
                 tool,
                 command,
@@ -751,6 +753,19 @@ impl App {
                 }
             }
             AppEvent::Shutdown(_) => self.should_quit = true,
+        }
+    }
+
+    /// What a decision tells the panes without a reread: which content changes were asked of
+    /// (the Review pane's badge).
+    fn note_outcome(&mut self, outcome: &Outcome) {
+        if let crate::review::Outcome::Tool(decision) = outcome {
+            let asked = decision
+                .records
+                .iter()
+                .filter(|r| r.action == crate::store::DecisionAction::RequestChanges);
+            self.changes_requested
+                .extend(asked.filter_map(|r| r.to_hash.clone()));
         }
     }
 
@@ -896,6 +911,7 @@ impl App {
         // Each key once: a path's arrival is a hash lookup, too dear for every comparison.
         review.sort_by_cached_key(|i| review_key(&entries[*i], &self.arrivals));
         self.review = review;
+        self.prune_marks();
         self.clamp_cursors();
     }
 
@@ -1130,6 +1146,10 @@ impl App {
                             entry: Box::new(entry),
                             command,
                         },
+                        Subject::Tools(entries) => {
+                            self.marks.clear();
+                            Effect::DecideEach { entries, command }
+                        }
                         Subject::Request(request) => Effect::AnswerRequest {
                             name: request.name,
                             command,
@@ -1189,7 +1209,7 @@ impl App {
     }
 
     fn open_decision(&mut self, kind: DecisionKind) {
-        if !matches!(self.focus, Pane::Catalog | Pane::Review) {
+        if !matches!(self.focus, Pane::Catalog | Pane::Review) || self.decide_on_marked(kind) {
             return;
         }
         if let Some(entry) = self.selected_entry().cloned() {
@@ -1405,7 +1425,8 @@ impl App {
             Action::Last => self.move_selection(isize::MAX / 2),
             Action::Open => self.open_selected(),
             Action::Close => {
-                if !self.filter.query.is_empty() {
+                // Marks first: the Review pane's esc; the filter is the Catalog's.
+                if !self.clear_marks() && !self.filter.query.is_empty() {
                     self.set_query(String::new());
                 }
             }
@@ -1454,6 +1475,7 @@ impl App {
                     self.output_scroll = 0;
                 }
             }
+            Action::ToggleMark => self.toggle_mark(),
             Action::Approve => self.open_decision(DecisionKind::Approve),
             // Only calls can be approved for good; `call_action` took it if one is selected.
             Action::ApproveAlways => {}
@@ -1697,6 +1719,7 @@ impl App {
 }
 
 mod calls;
+mod marks;
 mod requests;
 mod services;
 pub use calls::ReviewRow;

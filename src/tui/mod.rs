@@ -582,6 +582,7 @@ fn run_effect(
             };
             decide(services, tx, tool, command);
         }
+        Effect::DecideEach { entries, command } => decide_each(services, tx, entries, command),
         Effect::AnswerCall { id, decision, seen } => {
             let who = services.config.reviewer_name();
             let (root, limits) = (services.root.clone(), services.config.catalog);
@@ -704,6 +705,34 @@ fn decide(
             Err(e) => Err(e.into()),
         };
         let _ = tx.send(AppEvent::Decided(result));
+    });
+}
+
+/// Applies one decision to each marked candidate in turn, on the content that was marked, and
+/// reports them together. One after the other: the same names may meet in the active tiers.
+fn decide_each(
+    services: &Services,
+    tx: &mpsc::UnboundedSender<AppEvent>,
+    entries: Vec<crate::model::ToolEntry>,
+    decision: crate::review::ReviewCommand,
+) {
+    let ctx = services.commands.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let mut results = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let command = Command::Decide {
+                tool: ToolId::content_of(&entry),
+                decision: decision.clone(),
+            };
+            let result = match command::apply(&ctx, command).await {
+                Ok(Applied::Decided(outcome)) => Ok(outcome),
+                Ok(_) => continue,
+                Err(e) => Err(e.into()),
+            };
+            results.push((entry.id(), result));
+        }
+        let _ = tx.send(AppEvent::DecidedEach(results));
     });
 }
 

@@ -16,6 +16,8 @@ use crate::tui::app::App;
 /// What the decision is about.
 pub enum Subject {
     Tool(ToolEntry),
+    /// Candidates marked in the Review pane: each is decided and recorded on its own.
+    Tools(Vec<ToolEntry>),
     /// A tool an agent asked for: the answer goes to the agent; nothing moves.
     Request(RequestRow),
 }
@@ -24,6 +26,7 @@ impl Subject {
     fn label(&self) -> String {
         match self {
             Subject::Tool(entry) => entry.id().to_string(),
+            Subject::Tools(entries) => format!("{} marked candidates", entries.len()),
             Subject::Request(request) => format!("the request for {}", request.name),
         }
     }
@@ -74,6 +77,37 @@ fn consequence(kind: DecisionKind, entry: &ToolEntry) -> &'static str {
             "the changed content becomes a candidate in experimental; the approved content runs here again"
         }
     }
+}
+
+/// What deciding on marked candidates means, for the dialog.
+fn batch_consequence(kind: DecisionKind) -> &'static str {
+    match kind {
+        DecisionKind::Approve => {
+            "each: experimental → approved, the content marked as validated; each decision is recorded on its own"
+        }
+        _ => "each: experimental → archived with this reason; each decision is recorded on its own",
+    }
+}
+
+/// The marked candidates, one line each, up to six and how many more.
+fn marked_lines(entries: &[ToolEntry]) -> Vec<(&'static str, String)> {
+    const SHOWN: usize = 6;
+    let mut lines: Vec<(&'static str, String)> = entries
+        .iter()
+        .take(SHOWN)
+        .map(|e| {
+            let id = format!(
+                "{} · {}",
+                e.id(),
+                crate::catalog::short_hash(&e.content_hash)
+            );
+            ("", crate::tui::ui::fit(&crate::text::visible(&id), 58))
+        })
+        .collect();
+    if entries.len() > SHOWN {
+        lines.push(("", format!("and {} more", entries.len() - SHOWN)));
+    }
+    lines
 }
 
 /// What answering a request means, for the dialog.
@@ -143,6 +177,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
     // A request shows what was asked, which is all the human has to judge it by.
     let asked = match &state.subject {
         Subject::Tool(_) => Vec::new(),
+        Subject::Tools(entries) => marked_lines(entries),
         Subject::Request(request) => asked_lines(request),
     };
     let field_rows = if state.takes_text() { 3 } else { 0 };
@@ -165,6 +200,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
     .areas(inner);
     let consequence = match &state.subject {
         Subject::Tool(entry) => consequence(state.kind, entry),
+        Subject::Tools(_) => batch_consequence(state.kind),
         Subject::Request(_) => request_consequence(state.kind),
     };
     let mut lines: Vec<Line> = asked

@@ -18,10 +18,13 @@ use crate::tui::ui::{empty_state, fit, pane_block, widest};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     // Waiting agent calls are counted apart: an agent is blocked on each.
-    let title = match app.pending_calls.len() {
+    let mut title = match app.pending_calls.len() {
         0 => format!("Review ({})", app.review_rows()),
         n => format!("Review ({}) · {n} call(s) waiting", app.review_rows()),
     };
+    if !app.marks.is_empty() {
+        title.push_str(&format!(" · {} marked", app.marks.len()));
+    }
     let block = pane_block(app, Pane::Review, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -222,10 +225,19 @@ fn row(app: &App, entry: &ToolEntry, width: usize, name_width: usize) -> Line<'s
         fit(&entry.name, name_width),
         fit(&entry.version, 6)
     );
-    let rest = width.saturating_sub(head.chars().count() + 2);
-    Line::from(vec![
+    // While candidates are marked, each row says whether it is one of them.
+    let gutter = match (app.marks.is_empty(), app.marks.get(&entry.path)) {
+        (true, _) => None,
+        (false, Some(_)) => Some(Span::styled("● ", theme.filter)),
+        (false, None) => Some(Span::raw("  ")),
+    };
+    let gutter_width = gutter.as_ref().map_or(0, Span::width);
+    let rest = width.saturating_sub(head.chars().count() + 2 + gutter_width);
+    let mut spans: Vec<Span> = gutter.into_iter().collect();
+    spans.extend([
         Span::styled(mark, mark_style),
         Span::styled(head, theme.text),
         Span::styled(fit(&badge, rest), style),
-    ])
+    ]);
+    Line::from(spans)
 }

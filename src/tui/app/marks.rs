@@ -1,0 +1,147 @@
+//! Several candidates at once: `space` marks candidates in the Review pane, and approve or
+//! reject then acts on every marked one. Each is still decided on its own, on the content the
+//! person marked, and recorded as its own decision.
+
+use super::{Action, App, DecisionError, Effect, Level, Overlay, Pane, ReviewRow};
+use crate::model::ToolEntry;
+use crate::review::{DecisionKind, Outcome};
+use crate::tui::overlays::decision::{DecisionState, Subject};
+
+impl App {
+    /// Marks or unmarks the selected candidate and moves to the next row, so a run of
+    /// candidates is marked by holding the key.
+    pub(super) fn toggle_mark(&mut self) {
+        if self.focus != Pane::Review {
+            return;
+        }
+        let Some(ReviewRow::Candidate(entry)) = self.review_row(self.review_cursor.selected) else {
+            self.notify(
+                "only candidates can be marked; calls and requests are answered one by one".into(),
+                Level::Error,
+            );
+            return;
+        };
+        let (path, hash) = (entry.path.clone(), entry.content_hash.clone());
+        if self.marks.remove(&path).is_none() {
+            self.marks.insert(path, hash);
+        }
+        self.perform(Action::Down);
+    }
+
+    /// The marked candidates, in the order of the queue.
+    pub fn marked_entries(&self) -> Vec<&ToolEntry> {
+        let entries = self.catalog.entries();
+        self.review
+            .iter()
+            .map(|i| &entries[*i])
+            .filter(|e| self.marks.get(&e.path) == Some(&e.content_hash))
+            .collect()
+    }
+
+    /// Drops the marks of candidates that left the queue or whose content changed since they
+    /// were marked: a mark stands for the content the person saw.
+    pub(super) fn prune_marks(&mut self) {
+        if self.marks.is_empty() {
+            return;
+        }
+        let kept: std::collections::BTreeMap<_, _> = self
+            .marked_entries()
+            .into_iter()
+            .map(|e| (e.path.clone(), e.content_hash.clone()))
+            .collect();
+        let dropped = self.marks.len() - kept.len();
+        self.marks = kept;
+        if dropped > 0 {
+            self.notify(
+                format!("{dropped} mark(s) dropped: the candidate changed or left the queue"),
+                Level::Error,
+            );
+        }
+    }
+
+    /// Clears the marks; false when there were none.
+    pub(super) fn clear_marks(&mut self) -> bool {
+        if self.marks.is_empty() || self.focus != Pane::Review {
+            return false;
+        }
+        self.notify(format!("{} mark(s) cleared", self.marks.len()), Level::Info);
+        self.marks.clear();
+        true
+    }
+
+    /// With candidates marked, approve and reject open one dialog for all of them and the
+    /// other decisions say they act on one tool. False when no mark is set.
+    pub(super) fn decide_on_marked(&mut self, kind: DecisionKind) -> bool {
+        if self.marks.is_empty() || self.focus != Pane::Review {
+            return false;
+        }
+        if !matches!(kind, DecisionKind::Approve | DecisionKind::Reject) {
+            let esc = self.keymap.hint(Action::Close);
+            self.notify(
+                format!(
+                    "{} acts on one tool; {esc} clears the marks",
+                    kind.verb().to_lowercase()
+                ),
+                Level::Error,
+            );
+            return true;
+        }
+        let entries: Vec<ToolEntry> = self.marked_entries().into_iter().cloned().collect();
+        // A broken tool is never approved: say which before a reason is typed.
+        let broken: Vec<&str> = entries
+            .iter()
+            .filter(|e| e.error.is_some())
+            .map(|e| e.name.as_str())
+            .collect();
+        if kind == DecisionKind::Approve && !broken.is_empty() {
+            self.notify(
+                format!("cannot be approved, unmark them: {}", broken.join(", ")),
+                Level::Error,
+            );
+            return true;
+        }
+        self.overlay = Some(Overlay::Decision(Box::new(DecisionState::new(
+            kind,
+            Subject::Tools(entries),
+        ))));
+        true
+    }
+
+    /// The decisions on marked candidates ended: one line for all of them, naming each that
+    /// was refused and why.
+    pub(super) fn on_decided_each(
+        &mut self,
+        results: Vec<(String, Result<Outcome, DecisionError>)>,
+    ) {
+        let total = results.len();
+        let mut done = Vec::new();
+        let mut refused = Vec::new();
+        for (id, result) in results {
+            match result {
+                Ok(outcome) => {
+                    self.note_outcome(&outcome);
+                    done.push(id);
+                }
+                Err(error) => {
+                    refused.push(format!("{id}: {}", crate::error_chain::one_line(&error)))
+                }
+            }
+        }
+        let line = if refused.is_empty() {
+            format!("decided {total}: {}", done.join(", "))
+        } else {
+            format!(
+                "decided {} of {total}; refused {}",
+                done.len(),
+                refused.join("; ")
+            )
+        };
+        let level = if refused.is_empty() {
+            Level::Info
+        } else {
+            Level::Error
+        };
+        self.notify(line, level);
+        self.effects.push(Effect::Scan);
+    }
+}
