@@ -851,27 +851,38 @@ mod tests {
         })
     }
 
-    #[test]
-    fn the_workbench_starts_decides_and_records_through_one_writer() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
-        let folder = root.join("experimental/greet");
+    /// A candidate `name` in `experimental/` that runs `sh run.sh`, validated as it is.
+    fn candidate(root: &Path, store: &mut Store, name: &str) -> crate::model::ToolEntry {
+        let folder = root.join("experimental").join(name);
         std::fs::create_dir_all(&folder).expect("tool folder");
         std::fs::write(
             folder.join("tool.toml"),
-            "name = \"greet\"\nversion = \"1.0.0\"\ndescription = \"Say hello\"\n\
-             cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n",
+            format!(
+                "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"Say hello\"\n\
+                 cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n"
+            ),
         )
         .expect("manifest");
         std::fs::write(folder.join("run.sh"), "echo '{}'\n").expect("script");
+        let limits = Config::defaults().expect("config").catalog;
+        let entry = crate::catalog::scan::load_path(root, Tier::Experimental, &folder, limits)
+            .expect("the tool loads");
+        crate::review::testing::mark_validated(root, store, &format!("experimental/{name}"));
+        entry
+    }
+
+    /// The workbench's services on `root` as `toolbench` starts them, with the pollers'
+    /// first reports read.
+    fn started(
+        root: &Path,
+        store: Store,
+    ) -> (
+        tokio::runtime::Runtime,
+        Services,
+        mpsc::UnboundedSender<AppEvent>,
+        mpsc::UnboundedReceiver<AppEvent>,
+    ) {
         let config = Config::defaults().expect("config");
-        let entry =
-            crate::catalog::scan::load_path(root, Tier::Experimental, &folder, config.catalog)
-                .expect("the tool loads");
-        // As `toolbench` starts the workbench: the start-of-process checks open the store.
-        let mut store = Store::open(root).expect("store");
-        crate::review::testing::mark_validated(root, &mut store, "experimental/greet");
-        let path = store.path().to_path_buf();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -881,20 +892,15 @@ mod tests {
         let (output, _output_rx) = mpsc::channel(job_events::OUTPUT_QUEUE);
         let workbench = Workbench {
             root: root.to_path_buf(),
-            config: config.clone(),
+            config,
             exe: PathBuf::from("/bin/false"),
         };
-        let mut services = Services::start(runtime.handle(), workbench, store, tx.clone(), output)
+        let services = Services::start(runtime.handle(), workbench, store, tx.clone(), output)
             .expect("services");
-        let app = App::new(
-            "test".into(),
-            vec![entry.clone()],
-            config.sort,
-            Keymap::defaults(),
-            theme::Theme::builtin(),
-        );
-        let _runtime = runtime.enter();
-        services.start_pollers(&tx);
+        {
+            let _runtime = runtime.enter();
+            services.start_pollers(&tx);
+        }
         // The pollers have read the store (and marked dead calls and instances on the way).
         // Each poller tells once, in whichever order they come.
         let (mut calls, mut instances) = (false, false);
@@ -903,6 +909,30 @@ mod tests {
             instances |= matches!(e, AppEvent::InstancesPolled(_));
             (calls && instances).then_some(())
         });
+        (runtime, services, tx, rx)
+    }
+
+    fn app_of(entries: Vec<crate::model::ToolEntry>) -> App {
+        App::new(
+            "test".into(),
+            entries,
+            Config::defaults().expect("config").sort,
+            Keymap::defaults(),
+            theme::Theme::builtin(),
+        )
+    }
+
+    #[test]
+    fn the_workbench_starts_decides_and_records_through_one_writer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        // As `toolbench` starts the workbench: the start-of-process checks open the store.
+        let mut store = Store::open(root).expect("store");
+        let entry = candidate(root, &mut store, "greet");
+        let path = store.path().to_path_buf();
+        let (runtime, mut services, tx, mut rx) = started(root, store);
+        let app = app_of(vec![entry.clone()]);
+        let _runtime = runtime.enter();
 
         run_effect(
             Effect::Decide {
@@ -966,5 +996,51 @@ mod tests {
             "one write connection for the whole workbench"
         );
         services.writer.flush();
+    }
+
+    #[test]
+    fn marked_candidates_are_decided_each_on_the_content_that_was_marked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let mut store = Store::open(root).expect("store");
+        let greet = candidate(root, &mut store, "greet");
+        let hello = candidate(root, &mut store, "hello");
+        // hello changes after it was marked: its decision must not take the new content.
+        std::fs::write(root.join("experimental/hello/run.sh"), "echo changed\n").expect("edit");
+        let (runtime, mut services, tx, mut rx) = started(root, store);
+        let app = app_of(vec![greet.clone(), hello.clone()]);
+        let _runtime = runtime.enter();
+
+        run_effect(
+            Effect::DecideEach {
+                entries: vec![greet, hello],
+                command: ReviewCommand::Approve {
+                    reason: Some("both read".into()),
+                },
+            },
+            &mut services,
+            &app,
+            &tx,
+        );
+        let results = wait_for(&runtime, &mut rx, "decisions", |e| match e {
+            AppEvent::DecidedEach(results) => Some(results),
+            _ => None,
+        });
+        let outcomes: Vec<(&str, bool)> = results
+            .iter()
+            .map(|(id, result)| (id.as_str(), result.is_ok()))
+            .collect();
+        assert_eq!(outcomes, [("greet@1.0.0", true), ("hello@1.0.0", false)]);
+        assert!(root.join("approved/greet/tool.toml").is_file());
+        assert!(root.join("experimental/hello/run.sh").is_file());
+        assert!(
+            !root.join("approved/hello").exists(),
+            "changed content stays out"
+        );
+        let store = Store::open(root).expect("store");
+        let recorded = store.decisions_of("greet").expect("history");
+        assert_eq!(recorded.len(), 1, "one decision recorded for greet");
+        assert_eq!(recorded[0].reason.as_deref(), Some("both read"));
+        assert!(store.decisions_of("hello").expect("history").is_empty());
     }
 }
