@@ -495,6 +495,15 @@ fn run_effect(
                 let _ = tx.send(AppEvent::StatsLoaded(result));
             });
         }
+        Effect::LoadResource(resource) => {
+            let tx = tx.clone();
+            let root = services.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let table = Store::open_reader(&root)
+                    .and_then(|store| overlays::resources::load(&store, resource));
+                let _ = tx.send(AppEvent::ResourceLoaded { resource, table });
+            });
+        }
         Effect::LoadSuggestions { list } => {
             let tx = tx.clone();
             let (root, writer) = (services.root.clone(), services.store.clone());

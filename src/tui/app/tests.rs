@@ -432,7 +432,7 @@ fn help_overlay_is_generated_from_the_keymap() {
     let screen = render(&app, 80, 40);
     insta::assert_snapshot!(screen);
     assert!(
-        screen.contains("f                 Fuzzy-filter the catalog"),
+        screen.contains("f                 Filter the catalog (fuzzy)"),
         "{screen}"
     );
     key(&mut app, KeyCode::Char('?'));
@@ -1301,6 +1301,7 @@ fn evolve_without_edits_asks_the_evolver() {
 mod layout;
 mod quality_chart;
 mod readme_keys;
+mod resources;
 mod services;
 mod stats;
 
