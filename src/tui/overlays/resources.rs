@@ -329,7 +329,7 @@ impl ResourceState {
             Action::Close if !self.filter.is_empty() => self.set_filter(String::new(), page),
             Action::Close | Action::Quit => return Asked::Close,
             Action::Filter => self.filtering = true,
-            Action::Open | Action::Launch => {
+            Action::Open => {
                 if let Some(index) = self.shown.get(self.cursor.selected) {
                     return Asked::Open(*index);
                 }
