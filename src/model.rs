@@ -302,6 +302,17 @@ pub struct RunRecord {
     pub error: Option<String>,
 }
 
+impl RunRecord {
+    /// The exit code, `sig N` for a run a signal ended, or `-`.
+    pub fn exit_label(&self) -> String {
+        match (self.exit_code, self.signal) {
+            (Some(code), _) => code.to_string(),
+            (None, Some(signal)) => format!("sig {signal}"),
+            (None, None) => "-".into(),
+        }
+    }
+}
+
 /// One recorded failure: automatic for a failed run, or marked by hand.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailureRecord {

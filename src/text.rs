@@ -7,6 +7,15 @@
 //! UTF-8 becomes U+FFFD. Without ESC, BEL and C1 no sequence can start, so no sequence
 //! survives, however it is split.
 
+/// A duration for people: `850 ms`, `1.2 s`, `3 m 05 s`.
+pub fn format_ms(ms: u64) -> String {
+    match ms {
+        0..1_000 => format!("{ms} ms"),
+        1_000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        _ => format!("{} m {:02} s", ms / 60_000, (ms % 60_000) / 1000),
+    }
+}
+
 /// One display line for the TUI: tabs become four spaces, every control character is shown.
 pub fn visible(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
@@ -93,6 +102,13 @@ fn unfinished_tail(buf: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_ms(850), "850 ms");
+        assert_eq!(format_ms(1_240), "1.2 s");
+        assert_eq!(format_ms(185_000), "3 m 05 s");
+    }
 
     #[test]
     fn tui_lines_show_every_control_and_expand_tabs() {

@@ -403,6 +403,40 @@ fn approving_from_the_review_pane_moves_the_tool_and_records_the_reason() {
     session.type_keys("q");
 }
 
+#[test]
+fn the_history_view_lists_a_decision_taken_from_the_command_line() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    toolbench_init(ws.path());
+    std::fs::write(ws.path().join("toolbench.toml"), "reviewer = \"ana\"\n").expect("config");
+    common::write_tool(
+        ws.path(),
+        "experimental",
+        "greet",
+        &common::minimal_manifest("greet"),
+    );
+    for args in [
+        &["validate", "greet"][..],
+        &["approve", "greet", "--reason", "says hello"],
+    ] {
+        let out = common::toolbench(ws.path(), args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("greet");
+    // A beginning only one view's name has is enough.
+    session.type_keys(":hist\r");
+    let screen = session.wait_for("History (");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("greet") && l.contains("approve"))
+        .unwrap_or_else(|| panic!("no decision row:\n{screen}"));
+    assert!(row.contains("ana"), "{row}");
+    assert!(row.contains("says hello"), "{row}");
+    session.type_keys("\x1b");
+    session.type_keys("q");
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Access {
     Read,

@@ -67,11 +67,7 @@ pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
             (Some(from), Some(to)) => format!("{from} → {to}"),
             _ => String::new(),
         };
-        let versions = match (&d.from_version, &d.to_version) {
-            (Some(from), Some(to)) if from != to => format!("{from} → {to}"),
-            (_, Some(to)) => to.clone(),
-            _ => "?".to_string(),
-        };
+        let versions = d.versions_label();
         let hash = d
             .to_hash
             .as_deref()

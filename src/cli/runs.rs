@@ -98,11 +98,7 @@ fn print_table(runs: &[RunRecord]) {
         "EXIT"
     );
     for ((run, id), tool) in runs.iter().zip(&ids).zip(&tools) {
-        let exit = match (run.exit_code, run.signal) {
-            (Some(code), _) => code.to_string(),
-            (None, Some(signal)) => format!("sig {signal}"),
-            (None, None) => "-".into(),
-        };
+        let exit = run.exit_label();
         outln!(
             "{:<id_width$} {:<24} {:<tool_width$} {:<16} {:<6} {}",
             id,
@@ -110,7 +106,7 @@ fn print_table(runs: &[RunRecord]) {
             tool,
             run.status.as_str(),
             exit,
-            format_ms(run.duration_ms)
+            crate::text::format_ms(run.duration_ms)
         );
     }
 }
@@ -127,25 +123,4 @@ pub(super) fn column_width(cells: &[String], header: &str) -> usize {
         .max()
         .unwrap_or(0)
         .max(header.len())
-}
-
-/// `850 ms`, `1.2 s`, `3 m 05 s`.
-pub(super) fn format_ms(ms: u64) -> String {
-    match ms {
-        0..1_000 => format!("{ms} ms"),
-        1_000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
-        _ => format!("{} m {:02} s", ms / 60_000, (ms % 60_000) / 1000),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(format_ms(850), "850 ms");
-        assert_eq!(format_ms(1_240), "1.2 s");
-        assert_eq!(format_ms(185_000), "3 m 05 s");
-    }
 }

@@ -1,10 +1,11 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::runs::{column_width, format_ms};
+use super::runs::column_width;
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workspace};
 use crate::quality::{ToolStats, stats_for_active_tools};
+use crate::text::format_ms;
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {

@@ -250,6 +250,21 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
 
+    /// Every call still waiting and the newest `limit` calls, newest first: the waiting ones
+    /// through the state index, the others through the primary key.
+    pub fn recent_calls(&self, limit: usize) -> Result<Vec<CallRow>, StoreError> {
+        let sql = format!(
+            "SELECT {CALL_COLUMNS} FROM agent_calls WHERE state = 'pending'
+             OR id IN (SELECT id FROM agent_calls ORDER BY id DESC LIMIT ?1) ORDER BY id DESC"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([limit], call_row)
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
     /// Ends a pending call; false when it was not pending (any more).
     pub fn answer_call(&mut self, id: i64, answer: &Answer) -> Result<bool, StoreError> {
         let path = self.path.clone();
@@ -459,6 +474,28 @@ mod tests {
         assert_eq!(row.arguments, json!({"path": "a"}));
         assert!(store.calls(false).expect("pending").is_empty());
         assert_eq!(store.calls(true).expect("all").len(), 1);
+    }
+
+    #[test]
+    fn recent_calls_keep_every_waiting_one_and_the_newest_answered_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let waiting = store.insert_call(&new_call("deploy")).expect("insert");
+        let mut answered = Vec::new();
+        for _ in 0..3 {
+            let id = store.insert_call(&new_call("backup")).expect("insert");
+            store
+                .answer_call(id, &answer(CallState::Rejected))
+                .expect("answer");
+            answered.push(id);
+        }
+        let ids: Vec<i64> = store
+            .recent_calls(2)
+            .expect("recent")
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, vec![answered[2], answered[1], waiting]);
     }
 
     #[test]

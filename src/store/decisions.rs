@@ -101,6 +101,18 @@ pub struct DecisionRecord {
     pub to_hash: Option<String>,
 }
 
+impl DecisionRecord {
+    /// `1.2.0 → 1.3.0` for a decision that changed the version, else the version it is
+    /// about (`?` when the row names none).
+    pub fn versions_label(&self) -> String {
+        match (&self.from_version, &self.to_version) {
+            (Some(from), Some(to)) if from != to => format!("{from} → {to}"),
+            (_, Some(to)) => to.clone(),
+            _ => "?".to_string(),
+        }
+    }
+}
+
 /// One row of `versions`: an immutable snapshot of a version that became active.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionRecord {
@@ -266,6 +278,18 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
 
+    /// The newest `limit` decisions about any tool, newest first. Ids are given in the order
+    /// decisions are recorded, so the primary key orders them without reading the table.
+    pub fn recent_decisions(&self, limit: usize) -> Result<Vec<DecisionRecord>, StoreError> {
+        let sql = format!("SELECT {DECISION_COLUMNS} FROM decisions ORDER BY id DESC LIMIT ?1");
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([limit], decision_from_row)
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
     /// The tier a version of `tool` was in before it was last moved to `archived/`: the one
     /// decision with this content hash if there is one, else the newest with this version.
     pub fn tier_before_archive(
@@ -379,6 +403,32 @@ mod tests {
             from_hash: Some("aa".into()),
             to_hash: Some("aa".into()),
         }
+    }
+
+    #[test]
+    fn recent_decisions_are_the_newest_of_every_tool() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let first = decision(DecisionAction::Approve, "2026-01-01T00:00:00.000Z");
+        let mut second = decision(DecisionAction::Reject, "2026-01-02T00:00:00.000Z");
+        second.tool = "slugify".into();
+        let third = decision(DecisionAction::Archive, "2026-01-03T00:00:00.000Z");
+        for d in [first, second, third] {
+            store
+                .record_decisions(std::slice::from_ref(&d), &[], &[])
+                .expect("record");
+        }
+        let recent = store.recent_decisions(2).expect("recent");
+        let seen: Vec<(&str, DecisionAction)> =
+            recent.iter().map(|d| (d.tool.as_str(), d.action)).collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("csv_to_json", DecisionAction::Archive),
+                ("slugify", DecisionAction::Reject)
+            ]
+        );
+        assert_eq!(recent[0].versions_label(), "1.2.0");
     }
 
     #[test]

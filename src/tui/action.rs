@@ -39,6 +39,7 @@ actions! {
     Zoom => "zoom", "Give the focused pane the whole screen, or give the screen back";
     Stats => "stats", "Workspace stats and the quality ranking";
     Suggestions => "suggestions", "Tools worth building or changing, from the run history (a accept, x dismiss)";
+    CommandLine => "command_line", "Open a resource view by name: runs, history, calls, services (tab completes)";
     Down => "down", "Move down";
     Up => "up", "Move up";
     First => "first", "Jump to the first item";
@@ -47,7 +48,7 @@ actions! {
     PageUp => "page_up", "Move one page up";
     Open => "open", "Open the selected item";
     Close => "close", "Close the overlay or clear the filter";
-    Filter => "filter", "Fuzzy-filter the catalog";
+    Filter => "filter", "Filter the catalog (fuzzy) or a resource view (every word must match)";
     Sort => "sort", "Change the catalog order (name, tier, quality)";
     Launch => "run", "Run the selected tool (opens the launch dialog)";
     Details => "details", "Show the selected tool's manifest, source and files";

@@ -26,6 +26,7 @@ pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
+use super::overlays::resources::{self, Resource, ResourceState};
 use super::overlays::service::ServiceDialogState;
 use super::overlays::stats::{StatsState, ranking_rows};
 use super::overlays::suggestions::{self, Asked, SuggestionsState};
@@ -88,6 +89,11 @@ pub enum AppEvent {
     SuggestionsLoaded(Result<Vec<crate::store::suggestions::SuggestionRow>, StoreError>),
     /// How many new suggestions the detectors found in the background.
     SuggestionsCounted(usize),
+    /// The rows of a resource view (`:runs` …), or why they could not be read.
+    ResourceLoaded {
+        resource: Resource,
+        table: Result<resources::Table, StoreError>,
+    },
     /// A suggestion accepted or dismissed: the line saying so, or why it was refused.
     SuggestionAnswered(Result<String, String>),
     IndexSaved(Result<(), StoreError>),
@@ -205,6 +211,8 @@ pub enum Effect {
         list: bool,
     },
     AcceptSuggestion(i64),
+    /// Read the rows of a resource view.
+    LoadResource(Resource),
     DismissSuggestion {
         id: i64,
         reason: String,
@@ -308,6 +316,7 @@ pub enum Overlay {
     Service(Box<ServiceDialogState>),
     Stats(Box<StatsState>),
     Suggestions(Box<SuggestionsState>),
+    Resource(Box<ResourceState>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -395,6 +404,8 @@ pub struct App {
     /// Latest validation of each tool path.
     pub validations: HashMap<PathBuf, crate::review::validate::ValidationReport>,
     pub overlay: Option<Overlay>,
+    /// The `:` prompt and what has been typed into it.
+    pub command: Option<String>,
     pub scan: ScanState,
     pub message: Option<(String, Level, Instant)>,
     pub keymap: Keymap,
@@ -468,6 +479,7 @@ impl App {
             watching: false,
             validations: HashMap::new(),
             overlay: None,
+            command: None,
             scan: ScanState::Starting,
             message: None,
             keymap,
@@ -598,6 +610,9 @@ impl App {
                 }
             }
             AppEvent::SuggestionAnswered(Err(reason)) => self.notify(reason, Level::Error),
+            AppEvent::ResourceLoaded { resource, table } => {
+                self.on_resource_loaded(resource, table)
+            }
             AppEvent::StatsLoaded(data) => {
                 if let Some(Overlay::Stats(stats)) = &mut self.overlay {
                     stats.data = Some(data);
@@ -974,6 +989,13 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) {
         self.dirty = true;
+        if self.command.is_some() {
+            self.command_key(key);
+            return;
+        }
+        if self.resource_filter_key(&key) {
+            return;
+        }
         if self.filter.editing && self.overlay.is_none() && self.edit_filter(&key) {
             return;
         }
@@ -1010,6 +1032,9 @@ impl App {
             // Accept and dismiss take the Review pane's keys for approve and archive.
             Some(Overlay::Suggestions(_)) => {
                 &[Context::Review, Context::Navigation, Context::Global]
+            }
+            Some(Overlay::Resource(_)) => {
+                &[Context::Resource, Context::Navigation, Context::Global]
             }
             Some(_) => &[Context::Navigation, Context::Global],
             None => &[pane, Context::Navigation, Context::Global],
@@ -1413,6 +1438,7 @@ impl App {
                 self.effects.push(Effect::LoadSuggestions { list: true });
                 self.overlay = Some(Overlay::Suggestions(Box::new(SuggestionsState::loading())));
             }
+            Action::CommandLine => self.command = Some(String::new()),
             Action::Stats => {
                 self.effects.push(Effect::LoadStats);
                 self.overlay = Some(Overlay::Stats(Box::new(StatsState::loading())));
@@ -1525,6 +1551,17 @@ impl App {
                     Asked::Close => self.overlay = None,
                     Asked::Accept(id) => self.effects.push(Effect::AcceptSuggestion(id)),
                     Asked::Nothing => {}
+                }
+                return true;
+            }
+            Some(Overlay::Resource(state)) => {
+                if matches!(action, Action::Help | Action::CommandLine) {
+                    return false;
+                }
+                match state.on_action(action, resources::page(self.size)) {
+                    resources::Asked::Close => self.overlay = None,
+                    resources::Asked::Open(index) => self.open_resource_row(index),
+                    resources::Asked::Nothing => {}
                 }
                 return true;
             }
@@ -1644,18 +1681,23 @@ impl App {
         let Some(entry) = self.selected_entry().cloned() else {
             return;
         };
-        let parent = entry
-            .manifest
-            .as_ref()
-            .and_then(|m| m.provenance.parent.as_ref())
-            .and_then(|parent| self.catalog.find(parent).ok())
-            .map(|p| Box::new(p.clone()));
         // In the Review pane the checklist is what the reviewer wants first.
         let section = if self.focus == Pane::Review {
             DetailSection::Validation
         } else {
             DetailSection::Overview
         };
+        self.show_details(entry, section);
+    }
+
+    /// The tool detail of `entry`, its content read in the background.
+    fn show_details(&mut self, entry: ToolEntry, section: DetailSection) {
+        let parent = entry
+            .manifest
+            .as_ref()
+            .and_then(|m| m.provenance.parent.as_ref())
+            .and_then(|parent| self.catalog.find(parent).ok())
+            .map(|p| Box::new(p.clone()));
         self.effects.push(Effect::LoadDetail {
             entry: Box::new(entry.clone()),
             parent,
@@ -1721,6 +1763,7 @@ impl App {
 mod calls;
 mod marks;
 mod requests;
+mod resource_views;
 mod services;
 pub use calls::ReviewRow;
 

@@ -49,6 +49,8 @@ pub enum Context {
     Output,
     Failures,
     Review,
+    /// A resource view (`:runs` …).
+    Resource,
     Detail,
     Dialog,
 }
@@ -61,6 +63,7 @@ impl Context {
         Context::Output,
         Context::Failures,
         Context::Review,
+        Context::Resource,
         Context::Detail,
         Context::Dialog,
     ];
@@ -73,6 +76,7 @@ impl Context {
             Context::Output => "output",
             Context::Failures => "failures",
             Context::Review => "review",
+            Context::Resource => "resource",
             Context::Detail => "detail",
             Context::Dialog => "dialog",
         }
@@ -86,6 +90,7 @@ impl Context {
             Context::Output => "Output",
             Context::Failures => "Failures",
             Context::Review => "Review",
+            Context::Resource => "Resource views (:runs …)",
             Context::Detail => "Tool detail",
             Context::Dialog => "Dialogs (launch, mark failure)",
         }

@@ -495,6 +495,15 @@ fn run_effect(
                 let _ = tx.send(AppEvent::StatsLoaded(result));
             });
         }
+        Effect::LoadResource(resource) => {
+            let tx = tx.clone();
+            let root = services.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let table = Store::open_reader(&root)
+                    .and_then(|store| overlays::resources::load(&store, resource));
+                let _ = tx.send(AppEvent::ResourceLoaded { resource, table });
+            });
+        }
         Effect::LoadSuggestions { list } => {
             let tx = tx.clone();
             let (root, writer) = (services.root.clone(), services.store.clone());
@@ -989,6 +998,27 @@ mod tests {
             "the history reads what the writer stored"
         );
         assert!(stats.is_ok(), "{:?}", stats.err());
+
+        // `:history` reads the decision just taken, through a connection of its own.
+        run_effect(
+            Effect::LoadResource(overlays::resources::Resource::History),
+            &mut services,
+            &app,
+            &tx,
+        );
+        let table = wait_for(&runtime, &mut rx, "the history view", |e| match e {
+            AppEvent::ResourceLoaded { table, .. } => Some(table),
+            _ => None,
+        })
+        .expect("the history view reads the store");
+        match &table.rows {
+            overlays::resources::Rows::History(decisions) => {
+                assert_eq!(decisions.len(), 1, "{decisions:?}");
+                assert_eq!(decisions[0].tool, "greet");
+                assert_eq!(decisions[0].action, crate::store::DecisionAction::Approve);
+            }
+            other => panic!("history rows expected, got {other:?}"),
+        }
 
         assert_eq!(
             crate::store::writable_opens(&path),

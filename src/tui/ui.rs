@@ -34,6 +34,38 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     draw_status(frame, app, areas.status);
     overlays::draw(frame, app, area);
+    if let Some(typed) = &app.command {
+        draw_prompt(frame, app, areas.status, typed);
+    }
+}
+
+/// The `:` prompt in place of the status line, with the names that fit what is typed.
+fn draw_prompt(frame: &mut Frame, app: &App, area: Rect, typed: &str) {
+    let theme = &app.theme;
+    let prompt = format!(" :{typed}█");
+    let names = overlays::resources::Resource::complete(typed).1;
+    let hint = if names.is_empty() {
+        format!("no view starts with {} ", typed.trim())
+    } else {
+        format!(
+            "{} · tab completes · enter opens · esc cancels ",
+            names.join(", ")
+        )
+    };
+    let width = usize::from(area.width);
+    let used = prompt.chars().count().min(width);
+    let hint = if used + 2 + hint.chars().count() <= width {
+        hint
+    } else {
+        String::new()
+    };
+    let pad = width.saturating_sub(used + hint.chars().count());
+    let line = Line::from(vec![
+        Span::styled(fit(&prompt, used), theme.status_bar.patch(theme.filter)),
+        Span::styled(" ".repeat(pad), theme.status_bar),
+        Span::styled(hint, theme.status_bar.patch(theme.dim)),
+    ]);
+    frame.render_widget(Paragraph::new(line).style(theme.status_bar), area);
 }
 
 /// A pane's frame: rounded border, title, focus colour.
@@ -91,6 +123,11 @@ pub fn fit(text: &str, width: usize) -> String {
         cut.push('…');
         cut
     }
+}
+
+/// `2026-11-21T10:00:00.000Z` → `11-21 10:00`: a stored time, short enough for a column.
+pub fn short_time(at: &str) -> String {
+    at.get(5..16).unwrap_or(at).replace('T', " ")
 }
 
 /// Keeps the last `width` columns of `text` (by characters), marking a cut with `…`.

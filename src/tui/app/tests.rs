@@ -432,7 +432,7 @@ fn help_overlay_is_generated_from_the_keymap() {
     let screen = render(&app, 80, 40);
     insta::assert_snapshot!(screen);
     assert!(
-        screen.contains("f                 Fuzzy-filter the catalog"),
+        screen.contains("f                 Filter the catalog (fuzzy)"),
         "{screen}"
     );
     key(&mut app, KeyCode::Char('?'));
@@ -1311,6 +1311,7 @@ mod layout;
 mod marks;
 mod quality_chart;
 mod readme_keys;
+mod resources;
 mod services;
 mod stats;
 

@@ -1,5 +1,5 @@
-//! Overlays drawn over the main screen: help, tool detail, workspace stats, suggestions and
-//! the dialogs.
+//! Overlays drawn over the main screen: help, tool detail, workspace stats, suggestions, the
+//! resource views and the dialogs.
 
 pub mod call_answer;
 pub mod decision;
@@ -9,6 +9,7 @@ pub mod failure_detail;
 pub mod help;
 pub mod launch;
 pub mod mark_failure;
+pub mod resources;
 pub mod service;
 pub mod stats;
 pub mod suggestions;
@@ -31,6 +32,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(Overlay::Service(dialog)) => service::draw(frame, app, area, dialog),
         Some(Overlay::Stats(stats)) => stats::draw(frame, app, area, stats),
         Some(Overlay::Suggestions(state)) => suggestions::draw(frame, app, area, state),
+        Some(Overlay::Resource(state)) => resources::draw(frame, app, area, state),
         Some(Overlay::FailureDetail { failure, scroll }) => {
             failure_detail::draw(frame, app, area, failure, *scroll)
         }

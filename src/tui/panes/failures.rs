@@ -66,8 +66,7 @@ fn lines(app: &App, window: Range<usize>, width: usize) -> Vec<Line<'static>> {
     window
         .map(|pos| {
             let f = &app.failures[pos];
-            // `2026-11-21T10:00:00.000Z` → `11-21 10:00`
-            let time = f.at.get(5..16).unwrap_or(&f.at).replace('T', " ");
+            let time = crate::tui::ui::short_time(&f.at);
             let severity_style = match f.severity {
                 Severity::Low => theme.dim,
                 Severity::Medium => theme.warning,

@@ -1,0 +1,178 @@
+//! The `:` prompt that opens a resource view, and what `enter` on a view's row leads to.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{App, DetailSection, Effect, Level, Overlay, Pane};
+use crate::model::ToolId;
+use crate::store::StoreError;
+use crate::store::calls::CallState;
+use crate::tui::overlays::resources::{self, Resource, ResourceState, Rows, Table};
+
+impl App {
+    /// Keys typed at the `:` prompt: enter opens the named view, tab completes, esc cancels.
+    pub(super) fn command_key(&mut self, key: KeyEvent) {
+        let Some(typed) = self.command.as_mut() else {
+            return;
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => self.command = None,
+            KeyCode::Char('c') if ctrl => self.command = None,
+            KeyCode::Char('u') if ctrl => typed.clear(),
+            KeyCode::Char(c) if !ctrl => typed.push(c),
+            KeyCode::Backspace => {
+                typed.pop();
+            }
+            // The prompt lists the names that fit what is typed.
+            KeyCode::Tab => *typed = Resource::complete(typed).0,
+            KeyCode::Enter => {
+                let typed = self.command.take().unwrap_or_default();
+                match Resource::named(&typed) {
+                    Some(resource) => self.open_resource(resource),
+                    None if typed.trim().is_empty() => {}
+                    None => self.notify(
+                        format!("no view named {}: try {}", typed.trim(), Resource::names()),
+                        Level::Error,
+                    ),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A resource view of `resource`, its rows read in the background; it replaces any
+    /// overlay, a view open before it included.
+    pub(super) fn open_resource(&mut self, resource: Resource) {
+        self.effects.push(Effect::LoadResource(resource));
+        self.overlay = Some(Overlay::Resource(Box::new(ResourceState::loading(
+            resource,
+        ))));
+    }
+
+    pub(super) fn on_resource_loaded(
+        &mut self,
+        resource: Resource,
+        table: Result<Table, StoreError>,
+    ) {
+        let page = resources::page(self.size);
+        if let Some(Overlay::Resource(state)) = &mut self.overlay
+            && state.resource == resource
+        {
+            state.loaded(table, page);
+            self.dirty = true;
+        }
+    }
+
+    /// Keys typed into a resource view's filter; false when the view is not filtering.
+    pub(super) fn resource_filter_key(&mut self, key: &KeyEvent) -> bool {
+        let page = resources::page(self.size);
+        let Some(Overlay::Resource(state)) = &mut self.overlay else {
+            return false;
+        };
+        if !state.filtering {
+            return false;
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let mut filter = state.filter.clone();
+        match key.code {
+            KeyCode::Enter => state.filtering = false,
+            KeyCode::Esc => {
+                state.filtering = false;
+                filter.clear();
+            }
+            KeyCode::Char('u') if ctrl => filter.clear(),
+            KeyCode::Char(c) if !ctrl => filter.push(c),
+            KeyCode::Backspace => {
+                filter.pop();
+            }
+            // Moving the selection while typing, as in the Catalog's filter.
+            KeyCode::Down | KeyCode::Up => return false,
+            _ => return true,
+        }
+        if filter != state.filter {
+            state.set_filter(filter, page);
+        }
+        true
+    }
+
+    /// `enter` on a row of the view: a run's or a decision's tool detail, a waiting call in
+    /// the Review pane, a followed instance in the Output pane.
+    pub(super) fn open_resource_row(&mut self, index: usize) {
+        let Some(Overlay::Resource(state)) = &self.overlay else {
+            return;
+        };
+        let Some(Ok(table)) = &state.table else {
+            return;
+        };
+        match &table.rows {
+            Rows::Runs(runs) => {
+                if let Some(tool) = runs.get(index).map(|r| r.tool.clone()) {
+                    self.show_tool(&tool);
+                }
+            }
+            Rows::History(decisions) => {
+                if let Some(tool) = decisions.get(index).map(|d| d.tool.clone()) {
+                    self.show_tool(&tool);
+                }
+            }
+            Rows::Calls(calls) => {
+                let Some(call) = calls.get(index) else {
+                    return;
+                };
+                let waiting = self.pending_calls.iter().position(|c| c.id == call.id);
+                match waiting {
+                    // The Review pane lists waiting calls first.
+                    Some(pos) => {
+                        self.overlay = None;
+                        self.focus = Pane::Review;
+                        let height = self.pane_height(Pane::Review);
+                        self.review_cursor.select(pos, self.review_rows(), height);
+                    }
+                    None if call.state == CallState::Pending => self.notify(
+                        format!("call #{} is not in the Review pane yet", call.id),
+                        Level::Info,
+                    ),
+                    None => self.notify(
+                        format!(
+                            "call #{} was {}: nothing waits for you",
+                            call.id, call.state
+                        ),
+                        Level::Info,
+                    ),
+                }
+            }
+            Rows::Services(instances) => {
+                let Some(name) = instances.get(index).map(|i| i.name.clone()) else {
+                    return;
+                };
+                let followed = self
+                    .runs
+                    .iter()
+                    .rposition(|r| r.instance.as_ref().is_some_and(|i| i.instance == name));
+                match followed {
+                    Some(pos) => {
+                        self.overlay = None;
+                        self.focus = Pane::Output;
+                        self.output_run = pos;
+                        self.output_scroll = 0;
+                    }
+                    None => self.notify(
+                        format!("{name} is not followed in the Output pane"),
+                        Level::Info,
+                    ),
+                }
+            }
+        }
+    }
+
+    /// The tool detail of the catalog's `name`, or a line saying the catalog has no such tool.
+    fn show_tool(&mut self, name: &str) {
+        match self.catalog.find(&ToolId::named(name)) {
+            Ok(entry) => {
+                let entry = entry.clone();
+                self.show_details(entry, DetailSection::Overview);
+            }
+            Err(_) => self.notify(format!("{name} is not in the catalog"), Level::Info),
+        }
+    }
+}

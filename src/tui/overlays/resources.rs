@@ -1,0 +1,508 @@
+//! The resource views (`:runs`, `:history`, `:calls`, `:services`): one full-screen table of
+//! what the store holds, newest first, narrowed by every word typed after `/`.
+//!
+//! The rows are read and turned into cells off the event loop (`Effect::LoadResource`);
+//! drawing only reads the loaded table.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+use crate::model::RunRecord;
+use crate::store::calls::CallRow;
+use crate::store::services::InstanceRow;
+use crate::store::{DecisionRecord, Store, StoreError};
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::cursor::ListCursor;
+use crate::tui::ui::{fit, short_time};
+
+/// Rows a view reads at most: the newest ones (waiting calls always come too).
+pub const ROW_LIMIT: usize = 1_000;
+
+/// Columns one cell keeps before the last column takes the rest.
+const CELL_MAX: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Runs,
+    History,
+    Calls,
+    Services,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 4] = [
+        Resource::Runs,
+        Resource::History,
+        Resource::Calls,
+        Resource::Services,
+    ];
+
+    /// What is typed after `:`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::Runs => "runs",
+            Resource::History => "history",
+            Resource::Calls => "calls",
+            Resource::Services => "services",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Resource::Runs => "Runs",
+            Resource::History => "History",
+            Resource::Calls => "Calls",
+            Resource::Services => "Services",
+        }
+    }
+
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Resource::Runs => &["ID", "TIME", "TOOL", "ORIGIN", "STATUS", "EXIT", "DURATION"],
+            Resource::History => &["TIME", "TOOL", "VERSION", "DECISION", "REVIEWER", "REASON"],
+            Resource::Calls => &["ID", "TIME", "CLIENT", "TOOL", "STATE", "ARGUMENTS"],
+            Resource::Services => &["INSTANCE", "TOOL", "STATE", "PORT", "PID", "STARTED"],
+        }
+    }
+
+    /// What `enter` on a row does, for the hint line.
+    fn enter_hint(self) -> &'static str {
+        match self {
+            Resource::Runs | Resource::History => "tool detail",
+            Resource::Calls => "show in Review",
+            Resource::Services => "show in Output",
+        }
+    }
+
+    /// The view `typed` names: its whole name, or a beginning only its name has.
+    pub fn named(typed: &str) -> Option<Resource> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        let mut starting = Self::ALL
+            .into_iter()
+            .filter(|r| r.name().starts_with(typed));
+        match (starting.next(), starting.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
+    }
+
+    /// `typed` completed as far as the names starting with it agree, and those names.
+    pub fn complete(typed: &str) -> (String, Vec<&'static str>) {
+        let typed = typed.trim();
+        let names: Vec<&'static str> = Self::ALL
+            .iter()
+            .map(|r| r.name())
+            .filter(|n| n.starts_with(typed))
+            .collect();
+        let Some(first) = names.first() else {
+            return (typed.to_string(), names);
+        };
+        let common = names.iter().fold(first.len(), |len, name| {
+            first
+                .bytes()
+                .zip(name.bytes())
+                .take(len)
+                .take_while(|(a, b)| a == b)
+                .count()
+        });
+        (first[..common].to_string(), names)
+    }
+
+    /// Every view's name, for a line saying which ones there are.
+    pub fn names() -> String {
+        Self::ALL.map(Resource::name).join(", ")
+    }
+}
+
+/// The records a view shows, as the store gave them.
+#[derive(Debug)]
+pub enum Rows {
+    Runs(Vec<RunRecord>),
+    History(Vec<DecisionRecord>),
+    Calls(Vec<CallRow>),
+    Services(Vec<InstanceRow>),
+}
+
+/// A view's rows with their cells, made once when they are read.
+#[derive(Debug)]
+pub struct Table {
+    pub rows: Rows,
+    /// One text per column, safe to show.
+    cells: Vec<Vec<String>>,
+    /// Each row's text in lower case, for the filter.
+    haystacks: Vec<String>,
+    /// The view holds only the newest `ROW_LIMIT` rows.
+    pub capped: bool,
+}
+
+impl Table {
+    pub fn new(rows: Rows, capped: bool) -> Self {
+        let cells: Vec<Vec<String>> = match &rows {
+            Rows::Runs(runs) => runs.iter().map(run_cells).collect(),
+            Rows::History(decisions) => decisions.iter().map(decision_cells).collect(),
+            Rows::Calls(calls) => calls.iter().map(call_cells).collect(),
+            Rows::Services(instances) => instances.iter().map(instance_cells).collect(),
+        };
+        let cells: Vec<Vec<String>> = cells
+            .into_iter()
+            .map(|row| row.iter().map(|c| crate::text::visible(c)).collect())
+            .collect();
+        let haystacks = cells
+            .iter()
+            .map(|row| row.join(" ").to_lowercase())
+            .collect();
+        Table {
+            rows,
+            cells,
+            haystacks,
+            capped,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+}
+
+fn run_cells(run: &RunRecord) -> Vec<String> {
+    let origin = match &run.client {
+        Some(client) => format!("{}/{client}", run.origin),
+        None => run.origin.to_string(),
+    };
+    vec![
+        run.id.to_string(),
+        short_time(&run.started_at),
+        format!("{}@{}", run.tool, run.version),
+        origin,
+        run.status.as_str().to_string(),
+        run.exit_label(),
+        crate::text::format_ms(run.duration_ms),
+    ]
+}
+
+fn decision_cells(d: &DecisionRecord) -> Vec<String> {
+    vec![
+        short_time(&d.at),
+        d.tool.clone(),
+        d.versions_label(),
+        d.action.as_str().to_string(),
+        d.who.clone(),
+        d.reason.clone().unwrap_or_default(),
+    ]
+}
+
+fn call_cells(call: &CallRow) -> Vec<String> {
+    vec![
+        call.id.to_string(),
+        short_time(&call.requested_at),
+        call.client.clone(),
+        format!("{}@{}", call.tool, call.version),
+        call.state.as_str().to_string(),
+        call.arguments.to_string(),
+    ]
+}
+
+fn instance_cells(row: &InstanceRow) -> Vec<String> {
+    vec![
+        row.name.clone(),
+        format!("{}@{}", row.tool, row.version),
+        row.state.as_str().to_string(),
+        row.port.to_string(),
+        row.pid.map_or("-".to_string(), |p| p.to_string()),
+        short_time(&row.started_at),
+    ]
+}
+
+/// Reads the rows of `resource` (at most `ROW_LIMIT` of the newest) and makes their cells:
+/// the event loop's side of `Effect::LoadResource`.
+pub fn load(store: &Store, resource: Resource) -> Result<Table, StoreError> {
+    // One more than shown says whether there were more.
+    let over = ROW_LIMIT + 1;
+    let (rows, capped) = match resource {
+        Resource::Runs => {
+            let mut runs = store.list_runs(None, over)?;
+            let capped = runs.len() > ROW_LIMIT;
+            runs.truncate(ROW_LIMIT);
+            (Rows::Runs(runs), capped)
+        }
+        Resource::History => {
+            let mut decisions = store.recent_decisions(over)?;
+            let capped = decisions.len() > ROW_LIMIT;
+            decisions.truncate(ROW_LIMIT);
+            (Rows::History(decisions), capped)
+        }
+        Resource::Calls => {
+            let calls = store.recent_calls(ROW_LIMIT)?;
+            let capped = calls.len() >= ROW_LIMIT;
+            (Rows::Calls(calls), capped)
+        }
+        Resource::Services => (Rows::Services(store.instances(false)?), false),
+    };
+    Ok(Table::new(rows, capped))
+}
+
+pub struct ResourceState {
+    pub resource: Resource,
+    /// `None` until the rows arrive; `Err` holds why they could not be read.
+    pub table: Option<Result<Table, StoreError>>,
+    pub cursor: ListCursor,
+    pub filter: String,
+    /// Keys type into the filter.
+    pub filtering: bool,
+    /// Indices of the rows the filter lets through, in order.
+    shown: Vec<usize>,
+}
+
+/// What a key in the view asks of the app.
+pub enum Asked {
+    Nothing,
+    Close,
+    /// `enter` on the row at this index of the table.
+    Open(usize),
+}
+
+impl ResourceState {
+    pub fn loading(resource: Resource) -> Self {
+        ResourceState {
+            resource,
+            table: None,
+            cursor: ListCursor::default(),
+            filter: String::new(),
+            filtering: false,
+            shown: Vec::new(),
+        }
+    }
+
+    pub fn loaded(&mut self, table: Result<Table, StoreError>, page: usize) {
+        self.table = Some(table);
+        self.refilter(page);
+    }
+
+    fn table(&self) -> Option<&Table> {
+        self.table.as_ref().and_then(|t| t.as_ref().ok())
+    }
+
+    /// The rows shown and the rows read.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.shown.len(), self.table().map_or(0, Table::len))
+    }
+
+    pub fn set_filter(&mut self, filter: String, page: usize) {
+        self.filter = filter;
+        self.cursor.first();
+        self.refilter(page);
+    }
+
+    /// Every word of the filter must be in the row's text, in any case.
+    fn refilter(&mut self, page: usize) {
+        let words: Vec<String> = self
+            .filter
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        self.shown = match self.table() {
+            Some(table) => (0..table.len())
+                .filter(|i| {
+                    words
+                        .iter()
+                        .all(|w| table.haystacks[*i].contains(w.as_str()))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        self.cursor.keep_visible(self.shown.len(), page);
+    }
+
+    pub fn on_action(&mut self, action: Action, page: usize) -> Asked {
+        let len = self.shown.len();
+        match action {
+            Action::Close if !self.filter.is_empty() => self.set_filter(String::new(), page),
+            Action::Close | Action::Quit => return Asked::Close,
+            Action::Filter => self.filtering = true,
+            Action::Open => {
+                if let Some(index) = self.shown.get(self.cursor.selected) {
+                    return Asked::Open(*index);
+                }
+            }
+            Action::Down => self.cursor.move_by(1, len, page),
+            Action::Up => self.cursor.move_by(-1, len, page),
+            Action::PageDown => self.cursor.move_by(page as isize, len, page),
+            Action::PageUp => self.cursor.move_by(-(page as isize), len, page),
+            Action::First => self.cursor.first(),
+            Action::Last => self.cursor.last(len, page),
+            _ => {}
+        }
+        Asked::Nothing
+    }
+}
+
+/// The screen but its status line, which keeps showing messages and the command prompt.
+fn area(size: Rect) -> Rect {
+    Rect {
+        height: size.height.saturating_sub(1),
+        ..size
+    }
+}
+
+/// Rows of the table that fit on a terminal of `size`: the frame, the header and the filter
+/// line take four.
+pub fn page(size: Rect) -> usize {
+    usize::from(area(size).height.saturating_sub(4)).max(1)
+}
+
+pub fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceState) {
+    let theme = &app.theme;
+    let rect = area(size);
+    let resource = state.resource;
+    let count = match &state.table {
+        Some(Ok(table)) if table.capped => format!(" (newest {ROW_LIMIT})"),
+        Some(Ok(table)) => format!(" ({})", table.len()),
+        _ => String::new(),
+    };
+    let keys = format!(
+        " {} filter · {} {} · {} other view · esc close ",
+        app.keymap.hint(Action::Filter),
+        app.keymap.hint(Action::Open),
+        resource.enter_hint(),
+        app.keymap.hint(Action::CommandLine),
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(Span::styled(
+            format!(" {}{count} ", resource.title()),
+            theme.title_focused,
+        ))
+        .title_bottom(Span::styled(keys, theme.dim));
+    frame.render_widget(Clear, rect);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [header, list, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let table = match &state.table {
+        None => {
+            frame.render_widget(Span::styled("loading…", theme.dim), header);
+            return;
+        }
+        Some(Err(reason)) => {
+            let failed = format!(
+                "could not read the {}: {}",
+                resource.name(),
+                crate::error_chain::one_line(reason)
+            );
+            frame.render_widget(Span::styled(failed, theme.error), header);
+            return;
+        }
+        Some(Ok(table)) => table,
+    };
+    if table.is_empty() {
+        let none = match resource {
+            Resource::Runs => "No runs recorded yet.",
+            Resource::History => "No decisions recorded yet.",
+            Resource::Calls => "No agent call has asked for a person yet.",
+            Resource::Services => "No service instances (launch one from the Catalog).",
+        };
+        frame.render_widget(Span::styled(none, theme.dim), header);
+        return;
+    }
+    let widths = column_widths(table, resource.columns(), usize::from(inner.width));
+    let line_of = |cells: &[&str]| -> String {
+        let last = cells.len().saturating_sub(1);
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                if i == last {
+                    cell.to_string()
+                } else {
+                    fit(cell, widths[i])
+                }
+            })
+            .collect();
+        fit(&parts.join(" "), usize::from(inner.width))
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(line_of(resource.columns()), theme.title)),
+        header,
+    );
+    let window = state
+        .cursor
+        .window(state.shown.len(), usize::from(list.height));
+    let lines: Vec<Line> = window
+        .map(|pos| {
+            let cells: Vec<&str> = table.cells[state.shown[pos]]
+                .iter()
+                .map(String::as_str)
+                .collect();
+            let style = if pos == state.cursor.selected {
+                theme.selected
+            } else {
+                theme.text
+            };
+            Line::styled(line_of(&cells), style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list);
+    if state.filtering || !state.filter.is_empty() {
+        let (shown, total) = state.counts();
+        let caret = if state.filtering { "█" } else { "" };
+        let line = Line::from(vec![
+            Span::styled(format!("/{}{caret}", state.filter), theme.filter),
+            Span::styled(format!("  ({shown}/{total})"), theme.dim),
+        ]);
+        frame.render_widget(Paragraph::new(line), foot);
+    }
+}
+
+/// Each column as wide as its widest cell or header, at most `CELL_MAX`; the last column
+/// takes what is left of `room`.
+fn column_widths(table: &Table, headers: &[&str], room: usize) -> Vec<usize> {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &table.cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count().min(CELL_MAX));
+        }
+    }
+    let fixed: usize = widths.iter().rev().skip(1).map(|w| w + 1).sum();
+    if let Some(last) = widths.last_mut() {
+        *last = room.saturating_sub(fixed);
+    }
+    widths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_is_named_by_any_beginning_only_it_has() {
+        assert_eq!(Resource::named("r"), Some(Resource::Runs));
+        assert_eq!(Resource::named("hist"), Some(Resource::History));
+        assert_eq!(Resource::named("services"), Some(Resource::Services));
+        assert_eq!(Resource::named("x"), None);
+        assert_eq!(Resource::named(""), None);
+    }
+
+    #[test]
+    fn completion_goes_as_far_as_the_names_agree() {
+        assert_eq!(Resource::complete("c").0, "calls");
+        assert_eq!(Resource::complete("").0, "");
+        assert_eq!(Resource::complete("").1.len(), 4);
+        assert_eq!(Resource::complete("zz").1.len(), 0);
+    }
+}
