@@ -39,7 +39,12 @@ pub enum Command {
         decision: ReviewCommand,
     },
     /// The validation checklist; `force` ignores a cached report for the same content.
-    Validate { tool: ToolId, force: bool },
+    /// `seed`: the generated inputs of the validation that recorded it, tried again.
+    Validate {
+        tool: ToolId,
+        force: bool,
+        seed: Option<u64>,
+    },
     /// One sandboxed run. `confirmed`: the person confirmed a cost tier that asks for it.
     Run {
         tool: ToolId,
@@ -244,7 +249,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
             .await
             .unwrap_or_else(|e| Err(stopped(e)))
         }
-        Command::Validate { tool, force } => {
+        Command::Validate { tool, force, seed } => {
             let (entry, catalog) = {
                 let ctx = ctx.clone();
                 blocking(move || {
@@ -268,6 +273,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
                 &ctx.review.exe,
                 &ctx.store.get()?,
                 force,
+                seed,
             )
             .await?;
             Ok(Applied::Validated(Box::new(validated)))

@@ -55,6 +55,29 @@ pub struct Config {
     pub services: ServiceSettings,
     /// `[approvals]`: which agent calls wait for a human, and for how long.
     pub approvals: ApprovalSettings,
+    /// `[validate]`: how many inputs validation makes and replays, and the time it may take.
+    pub validate: ValidateSettings,
+}
+
+/// `[validate]`: the inputs validation tries besides a tool's own test cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidateSettings {
+    /// Inputs generated from the input schema.
+    pub generated_cases: u64,
+    /// Distinct inputs of the parent's run history replayed against parent and candidate.
+    pub replay_cases: u64,
+    /// Seconds the generated and replayed runs of one validation may take together.
+    pub budget_secs: u64,
+}
+
+impl ValidateSettings {
+    /// `assets/config.toml`'s values, for a validation whose config cannot be read (it still
+    /// reports why, in its checks).
+    pub const DEFAULT: ValidateSettings = ValidateSettings {
+        generated_cases: 50,
+        replay_cases: 50,
+        budget_secs: 60,
+    };
 }
 
 /// `[approvals]`: what makes an agent's call wait for a human besides its cost tier.
@@ -116,6 +139,15 @@ struct ConfigLayer {
     mcp: Option<McpLayer>,
     services: Option<ServicesLayer>,
     approvals: Option<ApprovalsLayer>,
+    validate: Option<ValidateLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateLayer {
+    generated_cases: Option<u64>,
+    replay_cases: Option<u64>,
+    budget_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -251,6 +283,7 @@ impl Config {
                 timeout_secs: 600,
                 ask_tools: Vec::new(),
             },
+            validate: ValidateSettings::DEFAULT,
         };
         config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"))?;
         Ok(config)
@@ -321,6 +354,18 @@ impl Config {
             )?;
             if let Some(n) = files {
                 self.catalog.max_tool_files = n;
+            }
+        }
+        if let Some(validate) = layer.validate {
+            let cases = |value, field| bounded(value, field, 0..=10_000);
+            if let Some(n) = cases(validate.generated_cases, "validate.generated_cases")? {
+                self.validate.generated_cases = n;
+            }
+            if let Some(n) = cases(validate.replay_cases, "validate.replay_cases")? {
+                self.validate.replay_cases = n;
+            }
+            if let Some(secs) = bounded(validate.budget_secs, "validate.budget_secs", 1..=3600)? {
+                self.validate.budget_secs = secs;
             }
         }
         if let Some(mcp) = layer.mcp {

@@ -10,7 +10,9 @@ use clap::Args;
 use super::{CliError, CliResult, Workspace, runtime, tool_id};
 use crate::command::{self, Applied, Command};
 use crate::jobs::validation::Validated;
-use crate::review::validate::{CaseStatus, CheckKind, CheckStatus, ValidationReport, Verdict};
+use crate::review::validate::{
+    Answered, CaseStatus, CheckKind, CheckStatus, Difference, ValidationReport, Verdict,
+};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -22,12 +24,17 @@ pub struct ValidateArgs {
     /// Validate again even when a cached report matches the tool's content.
     #[arg(long)]
     force: bool,
+    /// Generate inputs from this seed (a report's `generated.seed`) instead of the one the
+    /// content gives; validates again.
+    #[arg(long, value_name = "SEED")]
+    seed: Option<u64>,
 }
 
 pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
     let command = Command::Validate {
         tool: tool_id(&args.tool)?,
         force: args.force,
+        seed: args.seed,
     };
     let ctx = ws.command_context()?;
     let Validated { report, unstored } = match runtime()?.block_on(command::apply(&ctx, command))? {
@@ -71,6 +78,32 @@ fn symbol(status: CheckStatus) -> &'static str {
     }
 }
 
+/// An input parent and candidate answer differently, and both answers.
+fn render_difference(difference: &Difference) -> String {
+    let side = |answered: &Answered| match &answered.refused {
+        Some(why) => format!("refused: {why}"),
+        None => {
+            let exit = answered
+                .exit_code
+                .map_or(answered.status.to_string(), |c| format!("exit {c}"));
+            let schema = if answered.schema_violation {
+                " (breaks the output schema)"
+            } else {
+                ""
+            };
+            format!("{exit}{schema}: {}", answered.stdout.trim())
+        }
+    };
+    format!(
+        "    ≠ {} ({}, from {})\n      parent:    {}\n      candidate: {}\n",
+        difference.input,
+        difference.what.join(", "),
+        difference.source,
+        side(&difference.parent),
+        side(&difference.candidate)
+    )
+}
+
 /// The checklist: one line per check, the cases under `tests`, then findings and similar
 /// tools, and `verdict: …` last.
 pub fn render_text(report: &ValidationReport) -> String {
@@ -109,6 +142,24 @@ pub fn render_text(report: &ValidationReport) -> String {
                     "    {mark} {:<20} {:>6} ms{memory}{detail}",
                     case.case, case.duration_ms
                 );
+            }
+        }
+        if check.check == CheckKind::Generated
+            && let Some(generated) = &report.generated
+        {
+            for failure in &generated.failures {
+                let _ = writeln!(
+                    out,
+                    "    ✗ {} ({} input(s)): {}\n      smallest input: {}",
+                    failure.kind, failure.seen, failure.message, failure.input
+                );
+            }
+        }
+        if check.check == CheckKind::Differential
+            && let Some(differential) = &report.differential
+        {
+            for difference in &differential.differences {
+                let _ = write!(out, "{}", render_difference(difference));
             }
         }
     }

@@ -110,6 +110,7 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
             &exe,
             &store,
             request.force,
+            None,
         )
         .await;
         let event = match validated {
@@ -139,27 +140,28 @@ pub async fn validate_and_record(
     exe: &Path,
     store: &SharedStore,
     force: bool,
+    seed: Option<u64>,
 ) -> Result<Validated, ValidateError> {
-    let mut report = match validate::validate_cached(root, entry, catalog, exe, store, force).await
-    {
-        Ok(report) => report,
-        Err(ValidateError::ChangedDuring {
-            folder,
-            before,
-            after,
-            runs,
-        }) => {
-            // No report, but the runs happened: they are recorded, then the refusal told.
-            record_runs(root, entry, store, runs).await?;
-            return Err(ValidateError::ChangedDuring {
+    let mut report =
+        match validate::validate_cached(root, entry, catalog, exe, store, force, seed).await {
+            Ok(report) => report,
+            Err(ValidateError::ChangedDuring {
                 folder,
                 before,
                 after,
-                runs: Vec::new(),
-            });
-        }
-        Err(e) => return Err(e),
-    };
+                runs,
+            }) => {
+                // No report, but the runs happened: they are recorded, then the refusal told.
+                record_runs(root, entry, store, runs).await?;
+                return Err(ValidateError::ChangedDuring {
+                    folder,
+                    before,
+                    after,
+                    runs: Vec::new(),
+                });
+            }
+            Err(e) => return Err(e),
+        };
     let runs = std::mem::take(&mut report.runs);
     let (recorded, unstored) = record_runs(root, entry, store, runs).await?;
     report.runs = recorded;

@@ -102,6 +102,27 @@ impl Store {
         self.select_runs(Some(tool), Some(version), limit)
     }
 
+    /// The distinct inputs one version of a tool was given in real use (not by validation),
+    /// newest first, at most `limit`: what a candidate that evolves it is replayed against.
+    pub fn distinct_inputs_of_version(
+        &self,
+        tool: &str,
+        version: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        // The (tool, started_at) index walks the newest runs first; `GROUP BY` keeps each
+        // input once, at its newest use.
+        let sql = "SELECT input FROM runs WHERE tool = ?1 AND version = ?2
+             AND origin <> 'validation'
+             GROUP BY input ORDER BY MAX(started_at) DESC LIMIT ?3";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![tool, version, limit], |row| row.get::<_, String>(0))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
     /// The run whose folder is `log_dir`, once it is recorded.
     pub fn run_by_log_dir(&self, log_dir: &str) -> Result<Option<RunRecord>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE log_dir = ?1 LIMIT 1");
@@ -399,6 +420,38 @@ pub(crate) mod tests {
         let v1 = store.list_runs_of_version("a", "1.0.0", 50).expect("v1");
         assert_eq!(ids(v1), vec![runs[0].id]);
         assert!(store.list_runs(Some("zzz"), 50).expect("none").is_empty());
+    }
+
+    #[test]
+    fn distinct_inputs_are_a_versions_real_ones_newest_first_each_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let run = |at: &str, input: &str| RunRecord {
+            input: input.into(),
+            ..sample_run("a", at)
+        };
+        let mut runs = vec![
+            run("2026-11-21T10:00:00.000Z", r#"{"n":1}"#),
+            run("2026-11-21T10:00:01.000Z", r#"{"n":2}"#),
+            run("2026-11-21T10:00:02.000Z", r#"{"n":1}"#),
+            RunRecord {
+                origin: RunOrigin::Validation,
+                ..run("2026-11-21T10:00:03.000Z", r#"{"n":3}"#)
+            },
+            RunRecord {
+                version: "2.0.0".into(),
+                ..run("2026-11-21T10:00:04.000Z", r#"{"n":4}"#)
+            },
+        ];
+        store.insert_runs(&mut runs).expect("insert");
+        let inputs = store
+            .distinct_inputs_of_version("a", "1.0.0", 50)
+            .expect("inputs");
+        assert_eq!(inputs, [r#"{"n":1}"#, r#"{"n":2}"#]);
+        let one = store
+            .distinct_inputs_of_version("a", "1.0.0", 1)
+            .expect("one");
+        assert_eq!(one, [r#"{"n":1}"#]);
     }
 
     #[test]

@@ -103,7 +103,11 @@ fn case_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn load_case(tool_dir: &Path, path: &Path, input_mode: InputMode) -> Result<TestCase, CaseResult> {
+pub(super) fn load_case(
+    tool_dir: &Path,
+    path: &Path,
+    input_mode: InputMode,
+) -> Result<TestCase, CaseResult> {
     let name = case_name(path);
     let file = path
         .strip_prefix(tool_dir)

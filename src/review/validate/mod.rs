@@ -9,15 +9,21 @@
 //! tool's content hash.
 
 mod cases;
+mod differential;
+mod generate;
+mod generated;
 mod lint;
 mod program;
 mod security;
 pub(crate) mod similar;
 mod sources;
 mod syntax;
+mod trial;
 
+use crate::config::{Config, ValidateSettings};
 use crate::runner::confine::Confinement;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +31,8 @@ use crate::catalog::{Catalog, short_hash};
 use crate::model::{RunRecord, Tier, ToolEntry};
 use crate::store::{SharedStore, Store, StoreError};
 
+pub use differential::{Answered, Difference, DifferentialReport};
+pub use generated::{GeneratedFailure, GeneratedReport};
 pub use security::{RULE_IDS as SECURITY_RULES, scan_text as security_scan};
 pub use similar::similarity;
 pub use sources::Language;
@@ -42,7 +50,8 @@ crate::model::string_enum! {
     /// The checks, in the order the report lists them.
     CheckKind {
         Manifest => "manifest", Links => "links", Syntax => "syntax", Lint => "lint", Security => "security",
-        Tests => "tests", OutputSchema => "output_schema", Similar => "similar",
+        Tests => "tests", OutputSchema => "output_schema", Generated => "generated",
+        Differential => "differential", Similar => "similar",
     }
 }
 
@@ -149,6 +158,12 @@ pub struct ValidationReport {
     pub findings: Vec<Finding>,
     pub tests: Vec<CaseResult>,
     pub similar: Vec<Similar>,
+    /// Inputs generated from the input schema, and the failures they found.
+    #[serde(default)]
+    pub generated: Option<GeneratedReport>,
+    /// The parent's real inputs replayed against parent and candidate.
+    #[serde(default)]
+    pub differential: Option<DifferentialReport>,
     pub content_hash: String,
     /// RFC 3339 UTC.
     pub validated_at: String,
@@ -177,12 +192,16 @@ pub fn verdict_of(checks: &[Check]) -> Verdict {
     }
 }
 
-/// Validates `entry` from scratch. `exe` is the toolbench binary (the sandbox helper).
+/// Validates `entry` from scratch. `exe` is the toolbench binary (the sandbox helper);
+/// `history` is where an evolved tool's parent's real inputs are read (none: only its test
+/// cases are replayed); `seed` replays another validation's generated inputs.
 pub async fn validate(
     root: &Path,
     entry: &ToolEntry,
     catalog: &Catalog,
     exe: &Path,
+    history: Option<&SharedStore>,
+    seed: Option<u64>,
 ) -> ValidationReport {
     let tool_dir = crate::runner::tool_dir(entry);
     let sources::Sources {
@@ -208,17 +227,69 @@ pub async fn validate(
     );
 
     // Loaded once for every checker and case of this validation.
-    let confinement = Confinement::for_workspace(root);
+    let config = Config::load(root);
+    let settings = config
+        .as_ref()
+        .map_or(ValidateSettings::DEFAULT, |c| c.validate);
+    let confinement = config.map(|c| Confinement::new(root, &c));
     let checkers = program::Checkers::new(root, exe, &tool_dir, &confinement);
-    let (syntax, lint, case_runs) = tokio::join!(
+    // The generated and replayed inputs share one budget.
+    let deadline = Instant::now() + Duration::from_secs(settings.budget_secs);
+    let trials = confinement.as_ref().ok().map(|confinement| trial::Trials {
+        root: root.to_path_buf(),
+        exe: exe.to_path_buf(),
+        confinement: confinement.clone(),
+    });
+    let seed = seed.unwrap_or_else(|| generated::seed_of(&content_hash_of(entry)));
+    let parent = parent_of(entry, catalog);
+    let replayed = parent.map(|parent| {
+        let limit = settings.replay_cases as usize;
+        let history = match (history, limit) {
+            (_, 0) | (None, _) => Vec::new(),
+            // A store that cannot be read leaves the parent's tests to replay.
+            (Some(store), _) => store
+                .lock()
+                .distinct_inputs_of_version(&parent.name, &parent.version, limit)
+                .unwrap_or_default(),
+        };
+        let mut inputs = differential::inputs(history, parent);
+        inputs.truncate(limit);
+        (parent, inputs)
+    });
+    let (syntax, lint, case_runs, generated, replayed) = tokio::join!(
         syntax::check(&checkers, &sources, entry.manifest.as_deref()),
         lint::check(&checkers, &sources),
         cases::run_all(root, entry, exe, &confinement),
+        async {
+            let trials = trials.as_ref()?;
+            let count = settings.generated_cases as usize;
+            generated::explore(trials, entry, count, seed, deadline).await
+        },
+        async {
+            let (parent, inputs) = replayed?;
+            let trials = trials.as_ref()?;
+            Some(differential::replay(trials, parent, entry, inputs, deadline).await)
+        },
     );
     let (syntax_check, syntax_findings) = syntax;
     let (lint_check, lint_findings) = lint;
     let tests_check = cases::tests_check(entry, &case_runs);
     let schema_check = cases::output_schema_check(entry, &tool_dir, &case_runs);
+    let (generated, mut more_runs) = match generated {
+        Some((report, runs)) => (Some(report), runs),
+        None => (None, Vec::new()),
+    };
+    let generated_check =
+        generated::check(entry, generated.as_ref(), settings.generated_cases as usize);
+    let differential = replayed.map(|(report, runs)| {
+        more_runs.extend(runs);
+        report
+    });
+    let differential_check = differential::check(
+        evolved(entry),
+        differential.as_ref(),
+        settings.replay_cases as usize,
+    );
 
     let checks = vec![
         manifest,
@@ -228,6 +299,8 @@ pub async fn validate(
         security_check,
         tests_check,
         schema_check,
+        generated_check,
+        differential_check,
         similar_check,
     ];
     let mut findings = syntax_findings;
@@ -247,11 +320,29 @@ pub async fn validate(
         findings,
         tests,
         similar,
+        generated,
+        differential,
         content_hash: content_hash_of(entry),
         validated_at: crate::clock::now_rfc3339(),
         cached: false,
-        runs: runs.into_iter().flatten().collect(),
+        runs: runs.into_iter().flatten().chain(more_runs).collect(),
     }
+}
+
+/// The tool `entry` evolved from, when it names one the catalog holds in a state that runs.
+fn parent_of<'c>(entry: &ToolEntry, catalog: &'c Catalog) -> Option<&'c ToolEntry> {
+    let parent = entry.manifest.as_ref()?.provenance.parent.as_ref()?;
+    catalog
+        .find(parent)
+        .ok()
+        .filter(|p| p.error.is_none() && p.path != entry.path)
+}
+
+fn evolved(entry: &ToolEntry) -> bool {
+    entry
+        .manifest
+        .as_ref()
+        .is_some_and(|m| m.provenance.parent.is_some())
 }
 
 /// `validate` on a small runtime of its own, for callers without one (the CLI).
@@ -264,7 +355,7 @@ pub fn validate_blocking(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(runtime.block_on(validate(root, entry, catalog, exe)))
+    Ok(runtime.block_on(validate(root, entry, catalog, exe, None, None)))
 }
 
 /// The cached report of `entry`, when the store holds one for its current content.
@@ -314,6 +405,7 @@ pub async fn validate_cached(
     exe: &Path,
     store: &SharedStore,
     force: bool,
+    seed: Option<u64>,
 ) -> Result<ValidationReport, ValidateError> {
     if entry.oversized {
         return Err(ValidateError::Oversized {
@@ -323,7 +415,8 @@ pub async fn validate_cached(
     }
     // The process's writer is taken only for the look-up and the save, never while the test
     // cases run.
-    let found = if force {
+    // Another seed asks for other inputs than the cached report tried.
+    let found = if force || seed.is_some() {
         None
     } else {
         cached(&store.lock(), root, entry)?
@@ -331,7 +424,7 @@ pub async fn validate_cached(
     if let Some(report) = found {
         return Ok(report);
     }
-    let report = validate(root, entry, catalog, exe).await;
+    let report = validate(root, entry, catalog, exe, Some(store), seed).await;
     // An approval is bound to the report's hash: the report must be of that content only.
     let now = crate::catalog::scan::hash_now(&entry.path);
     if now != report.content_hash {
@@ -440,8 +533,10 @@ mod tests {
     fn validation_futures_can_run_on_a_spawned_task() {
         fn assert_send<T: Send>(_: &T) {}
         fn both(root: &Path, entry: &ToolEntry, catalog: &Catalog, store: &SharedStore) {
-            assert_send(&validate(root, entry, catalog, root));
-            assert_send(&validate_cached(root, entry, catalog, root, store, false));
+            assert_send(&validate(root, entry, catalog, root, Some(store), None));
+            assert_send(&validate_cached(
+                root, entry, catalog, root, store, false, None,
+            ));
         }
         let _ = both;
     }
@@ -465,6 +560,8 @@ mod tests {
             findings: vec![],
             tests: vec![],
             similar: vec![],
+            generated: None,
+            differential: None,
             content_hash: "h".into(),
             validated_at: "2026-11-21T10:00:00.000Z".into(),
             cached: false,

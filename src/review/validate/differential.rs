@@ -1,0 +1,310 @@
+//! The differential check of an evolved candidate: the inputs its parent really received (its
+//! run history, newest distinct first) and the parent's own test cases, replayed against both
+//! parent and candidate in the sandbox. Every input they answer differently is reported with
+//! both answers, so a reviewer sees behaviour change and not only code change.
+//!
+//! Inputs from the history may hold secrets: they stay in the report, which stays in the
+//! workspace. The check's one-line message, which agents read in their review status, names
+//! counts only.
+
+use std::time::Instant;
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::trial::{Answer, Trials};
+use super::{Check, CheckKind, CheckStatus};
+use crate::model::{RunRecord, RunStatus, ToolEntry};
+
+/// Inputs replayed at the same time (each is two runs).
+const PARALLEL: usize = 2;
+/// Characters of stdout kept of each answer.
+const KEPT_STDOUT: usize = 4000;
+
+/// One side of a difference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answered {
+    pub status: RunStatus,
+    pub exit_code: Option<i32>,
+    pub stdout: String,
+    /// The output schema refused what it printed.
+    pub schema_violation: bool,
+    /// The input schema refused the input before anything ran.
+    #[serde(default)]
+    pub refused: Option<String>,
+}
+
+impl Answered {
+    fn of(answer: &Answer) -> Self {
+        Answered {
+            status: answer.status,
+            exit_code: answer.exit_code,
+            stdout: answer.stdout.chars().take(KEPT_STDOUT).collect(),
+            schema_violation: answer.status == RunStatus::SchemaViolation,
+            refused: answer
+                .refused()
+                .then(|| answer.error.clone().unwrap_or_default()),
+        }
+    }
+}
+
+/// An input parent and candidate answered differently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    /// JSON text, as the run history holds it.
+    pub input: String,
+    /// `history` or `tests/NAME.toml`.
+    pub source: String,
+    pub parent: Answered,
+    pub candidate: Answered,
+    /// What differs: `exit`, `stdout`, `output schema`, `refused by the new input schema`.
+    pub what: Vec<String>,
+}
+
+/// The `differential` part of `validate --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DifferentialReport {
+    /// `NAME@VERSION` of the parent.
+    pub parent: String,
+    /// Inputs replayed against both.
+    pub replayed: usize,
+    /// Inputs there were to replay: from the history, then from the parent's tests.
+    pub from_history: usize,
+    pub from_tests: usize,
+    pub out_of_budget: bool,
+    /// Inputs answered differently, breaking changes (refused by the new schema) among them.
+    pub differences: Vec<Difference>,
+    /// Inputs on which one tool answered two ways when asked twice: flagged, not compared.
+    pub not_deterministic: usize,
+}
+
+/// The inputs to replay: the parent's history, then its test cases, each once.
+pub fn inputs(history: Vec<String>, parent: &ToolEntry) -> Vec<(String, String)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut inputs: Vec<(String, String)> = history
+        .into_iter()
+        .map(|input| (input, "history".to_string()))
+        .collect();
+    let mode = parent
+        .manifest
+        .as_ref()
+        .map_or(crate::model::InputMode::StdinJson, |m| m.run.input);
+    for file in super::cases::case_files(&parent.path) {
+        if let Ok(case) = super::cases::load_case(&parent.path, &file, mode) {
+            inputs.push((case.input, case.file));
+        }
+    }
+    inputs.retain(|(input, _)| seen.insert(normalized(input)));
+    inputs
+}
+
+/// Replays `inputs` against `parent` and `candidate` until `deadline`.
+pub async fn replay(
+    trials: &Trials,
+    parent: &ToolEntry,
+    candidate: &ToolEntry,
+    inputs: Vec<(String, String)>,
+    deadline: Instant,
+) -> (DifferentialReport, Vec<RunRecord>) {
+    let from_tests = inputs.iter().filter(|(_, s)| s != "history").count();
+    let from_history = inputs.len() - from_tests;
+    let planned = inputs.len();
+    let pairs: Vec<_> = futures::stream::iter(inputs)
+        .take_while(|_| std::future::ready(Instant::now() < deadline))
+        .map(|(input, source)| async move {
+            let (p, c) = tokio::join!(trials.run(parent, &input), trials.run(candidate, &input));
+            (input, source, p, c)
+        })
+        .buffered(PARALLEL)
+        .collect()
+        .await;
+    let replayed = pairs.len();
+    let mut records = Vec::new();
+    let mut differences = Vec::new();
+    let mut not_deterministic = 0;
+    for (input, source, (parent_answer, parent_run), (candidate_answer, candidate_run)) in pairs {
+        records.extend(parent_run);
+        records.extend(candidate_run);
+        let what = differs(&parent_answer, &candidate_answer);
+        if what.is_empty() {
+            continue;
+        }
+        // Asked again, does each tool say the same? If not, the difference is noise.
+        let (again_parent, again_candidate) =
+            tokio::join!(trials.run(parent, &input), trials.run(candidate, &input));
+        records.extend(again_parent.1);
+        records.extend(again_candidate.1);
+        if !differs(&parent_answer, &again_parent.0).is_empty()
+            || !differs(&candidate_answer, &again_candidate.0).is_empty()
+        {
+            not_deterministic += 1;
+            continue;
+        }
+        differences.push(Difference {
+            input,
+            source,
+            parent: Answered::of(&parent_answer),
+            candidate: Answered::of(&candidate_answer),
+            what,
+        });
+    }
+    let report = DifferentialReport {
+        parent: parent.id(),
+        replayed,
+        from_history,
+        from_tests,
+        out_of_budget: replayed < planned,
+        differences,
+        not_deterministic,
+    };
+    (report, records)
+}
+
+/// What differs between two answers to one input; empty when they agree.
+fn differs(a: &Answer, b: &Answer) -> Vec<String> {
+    let mut what = Vec::new();
+    if !a.refused() && b.refused() {
+        what.push("refused by the new input schema".to_string());
+        return what;
+    }
+    if a.exit_code != b.exit_code || a.signal != b.signal || a.status != b.status {
+        what.push("exit".to_string());
+    }
+    if normalized(&a.stdout) != normalized(&b.stdout) {
+        what.push("stdout".to_string());
+    }
+    if (a.status == RunStatus::SchemaViolation) != (b.status == RunStatus::SchemaViolation) {
+        what.push("output schema".to_string());
+    }
+    what
+}
+
+/// JSON compared as values (key order and spacing aside), other text trimmed.
+fn normalized(text: &str) -> String {
+    match serde_json::from_str::<Value>(text.trim()) {
+        Ok(value) => value.to_string(),
+        Err(_) => text.trim().to_string(),
+    }
+}
+
+/// The checklist line: counts only (the inputs may be secrets; the report holds them).
+pub fn check(evolved: bool, report: Option<&DifferentialReport>, count: usize) -> Check {
+    let kind = CheckKind::Differential;
+    let Some(report) = report else {
+        let why = if !evolved {
+            "not an evolved tool: no parent to compare with"
+        } else if count == 0 {
+            "off ([validate] replay_cases = 0)"
+        } else {
+            "the parent is not in the catalog or does not run: nothing to compare with"
+        };
+        return Check::new(kind, CheckStatus::Skip, why);
+    };
+    if report.replayed == 0 && !report.out_of_budget {
+        return Check::new(
+            kind,
+            CheckStatus::Skip,
+            format!(
+                "{} has no run history or test cases to replay",
+                report.parent
+            ),
+        );
+    }
+    let budget = if report.out_of_budget {
+        let planned = report.from_history + report.from_tests;
+        format!(
+            " ({} of {planned} before the budget ran out)",
+            report.replayed
+        )
+    } else {
+        String::new()
+    };
+    let noise = match report.not_deterministic {
+        0 => String::new(),
+        n => {
+            format!("; {n} answered differently when asked twice (not deterministic), not compared")
+        }
+    };
+    let breaking = report
+        .differences
+        .iter()
+        .filter(|d| d.candidate.refused.is_some())
+        .count();
+    if report.differences.is_empty() {
+        return Check::new(
+            kind,
+            CheckStatus::Pass,
+            format!(
+                "same answers as {} on {} replayed input(s){budget}{noise}",
+                report.parent, report.replayed
+            ),
+        );
+    }
+    let breaking = match breaking {
+        0 => String::new(),
+        n => format!(", {n} of them refused by the new input schema (a breaking change)"),
+    };
+    Check::new(
+        kind,
+        CheckStatus::Warn,
+        format!(
+            "answers differ from {} on {} of {} replayed input(s){breaking}{budget}{noise}: see the Diff tab",
+            report.parent,
+            report.differences.len(),
+            report.replayed
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(exit: i32, stdout: &str) -> Answer {
+        Answer {
+            status: if exit == 0 {
+                RunStatus::Ok
+            } else {
+                RunStatus::Failed
+            },
+            exit_code: Some(exit),
+            signal: None,
+            stdout: stdout.into(),
+            stderr: String::new(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn json_answers_are_compared_as_values() {
+        assert!(
+            differs(
+                &answer(0, "{\"a\": 1, \"b\": 2}\n"),
+                &answer(0, "{\"b\":2,\"a\":1}")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            differs(&answer(0, "{\"a\": 1}"), &answer(0, "{\"a\": 2}")),
+            ["stdout"]
+        );
+        assert_eq!(differs(&answer(0, "x"), &answer(1, "x")), ["exit"]);
+    }
+
+    #[test]
+    fn an_input_the_new_schema_refuses_is_a_breaking_change() {
+        let refused = Answer {
+            status: RunStatus::Failed,
+            exit_code: None,
+            signal: None,
+            stdout: String::new(),
+            stderr: String::new(),
+            error: Some("input: field `n`: not allowed".into()),
+        };
+        assert_eq!(
+            differs(&answer(0, "1"), &refused),
+            ["refused by the new input schema"]
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! One input given to one tool in the sandbox, for validation's own inputs (generated from the
+//! schema, replayed from a parent's history), and what about the run counts as a failure.
+
+use std::path::PathBuf;
+
+use crate::model::{RunOrigin, RunRecord, RunStatus, ToolEntry};
+use crate::runner::confine::Confinement;
+use crate::runner::{self, RunError, RunRequest};
+
+/// What validation needs to run a tool: the workspace, the sandbox helper and its settings.
+#[derive(Clone)]
+pub struct Trials {
+    pub root: PathBuf,
+    pub exe: PathBuf,
+    pub confinement: Confinement,
+}
+
+/// What one run answered, as far as comparing and judging go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: RunStatus,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// Why the runner refused the input, or why the run ended as it did.
+    pub error: Option<String>,
+}
+
+impl Answer {
+    /// The input was refused before anything ran (it does not match the input schema).
+    pub fn refused(&self) -> bool {
+        self.status == RunStatus::Failed && self.exit_code.is_none() && self.signal.is_none()
+    }
+}
+
+impl Trials {
+    /// Runs `entry` on `input` (JSON text); the run's record is kept for the store when one
+    /// started. A refusal before running (the input schema) is an answer too.
+    pub async fn run(&self, entry: &ToolEntry, input: &str) -> (Answer, Option<RunRecord>) {
+        let request = RunRequest {
+            root: self.root.clone(),
+            entry: entry.clone(),
+            input: Some(input.to_string()),
+            origin: RunOrigin::Validation,
+            client: None,
+            exe: self.exe.clone(),
+            preforked: Default::default(),
+            confinement: self.confinement.clone(),
+        };
+        let (_cancel, cancel) = runner::cancel_pair();
+        match runner::execute(request, None, cancel).await {
+            Ok(outcome) => {
+                let record = outcome.record;
+                let answer = Answer {
+                    status: record.status,
+                    exit_code: record.exit_code,
+                    signal: record.signal,
+                    stdout: String::from_utf8_lossy(&outcome.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&outcome.stderr).into_owned(),
+                    error: record.error.clone(),
+                };
+                (answer, Some(record))
+            }
+            Err(error) => (refusal(&error), None),
+        }
+    }
+}
+
+fn refusal(error: &RunError) -> Answer {
+    Answer {
+        status: RunStatus::Failed,
+        exit_code: None,
+        signal: None,
+        stdout: String::new(),
+        stderr: String::new(),
+        error: Some(error.to_string()),
+    }
+}
+
+/// The tool folder validation reads schemas from.
+pub fn tool_dir(entry: &ToolEntry) -> PathBuf {
+    runner::tool_dir(entry)
+}
+
+/// How a run went wrong, when it did: a crash, a timeout or limit, a non-zero exit, output
+/// that breaks the output schema, or a stack trace on stderr. `None` for a clean run.
+pub fn failure(answer: &Answer) -> Option<(String, String)> {
+    let last_line = |text: &str| {
+        text.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| super::shorten(l, 160))
+            .unwrap_or_default()
+    };
+    // What the tool said last, else why the runner ended it.
+    let said = last_line(&answer.stderr);
+    let why = match (&answer.error, said.is_empty()) {
+        (Some(error), true) => error.clone(),
+        _ => said,
+    };
+    let kind = match (answer.status, answer.signal, answer.exit_code) {
+        (RunStatus::Timeout | RunStatus::Limit, _, _) => answer.status.to_string(),
+        (_, Some(signal), _) => format!("crash (signal {signal})"),
+        (RunStatus::SchemaViolation, _, _) => "output breaks the output schema".to_string(),
+        (_, _, Some(code)) if code != 0 => format!("exit {code}"),
+        _ if has_stack_trace(&answer.stderr) => "stack trace on stderr".to_string(),
+        (RunStatus::Ok, _, _) => return None,
+        (status, _, _) => status.to_string(),
+    };
+    Some((kind, why))
+}
+
+/// A traceback of the common runtimes: Python, Node, Rust, Go, Java, Ruby.
+fn has_stack_trace(stderr: &str) -> bool {
+    const MARKS: [&str; 6] = [
+        "Traceback (most recent call last)",
+        "\n    at ",
+        "panicked at",
+        "goroutine 1 [",
+        "Exception in thread",
+        ".rb:",
+    ];
+    MARKS.iter().any(|mark| stderr.contains(mark))
+}
+
+/// The same failure twice has the same key: its kind and its message with numbers and quoted
+/// text masked, so `index 7` and `index 9` are one failure and `KeyError` and `ValueError`
+/// two.
+pub fn failure_key(kind: &str, why: &str) -> String {
+    let mut key = format!("{kind}|");
+    let mut quoted = None;
+    for c in why.chars() {
+        match (quoted, c) {
+            (Some(q), c) if c == q => {
+                quoted = None;
+                key.push('…');
+            }
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quoted = Some(c),
+            (None, c) if c.is_ascii_digit() => {
+                if !key.ends_with('#') {
+                    key.push('#');
+                }
+            }
+            (None, c) => key.push(c),
+        }
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: RunStatus, exit: Option<i32>, stderr: &str) -> Answer {
+        Answer {
+            status,
+            exit_code: exit,
+            signal: None,
+            stdout: String::new(),
+            stderr: stderr.into(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn failures_are_named_by_what_went_wrong() {
+        assert_eq!(failure(&answer(RunStatus::Ok, Some(0), "")), None);
+        let trace = "Traceback (most recent call last):\n  File \"main.py\", line 3\nZeroDivisionError: division by zero\n";
+        assert_eq!(
+            failure(&answer(RunStatus::Failed, Some(1), trace)),
+            Some((
+                "exit 1".into(),
+                "ZeroDivisionError: division by zero".into()
+            ))
+        );
+        assert_eq!(
+            failure(&answer(RunStatus::Ok, Some(0), trace)).map(|f| f.0),
+            Some("stack trace on stderr".into())
+        );
+        let mut crashed = answer(RunStatus::Failed, None, "");
+        crashed.signal = Some(11);
+        assert_eq!(
+            failure(&crashed).map(|f| f.0),
+            Some("crash (signal 11)".into())
+        );
+    }
+
+    #[test]
+    fn one_failure_with_other_numbers_has_one_key() {
+        assert_eq!(
+            failure_key("exit 1", "IndexError: index 7 out of range"),
+            failure_key("exit 1", "IndexError: index 12 out of range")
+        );
+        assert_eq!(
+            failure_key("exit 1", "KeyError: 'a'"),
+            failure_key("exit 1", "KeyError: 'bb'")
+        );
+        assert_ne!(
+            failure_key("exit 1", "KeyError: 'a'"),
+            failure_key("exit 1", "ValueError: 'a'")
+        );
+    }
+}

@@ -1,0 +1,3 @@
+import json, sys
+text = json.load(sys.stdin)["text"]
+print(json.dumps({"count": len(text)}))

@@ -1,0 +1,208 @@
+//! Validation beyond the author's own cases, on the real binary and sandbox: inputs generated
+//! from the input schema, and an evolved candidate replayed on its parent's real inputs. The
+//! seeded faults of `tests/faults/` say which check finds what.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+const FAULTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/faults");
+
+/// A workspace where the fault's parent is approved and has run on its history, and its
+/// candidate waits in `experimental/NAME-1.1.0`.
+fn workspace_with(fault: &str) -> tempfile::TempDir {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    let faults = Path::new(FAULTS).join(fault);
+    copy_dir(
+        &faults.join("parent"),
+        &root.join("experimental").join(fault),
+    );
+    approve(root, fault);
+    let history: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(faults.join("history.json")).expect("read"))
+            .expect("history.json");
+    for input in history {
+        let out = toolbench(root, &["run", fault, "--input", &input.to_string()]);
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    }
+    let candidate = root.join("experimental").join(format!("{fault}-1.1.0"));
+    copy_dir(&faults.join("candidate"), &candidate);
+    ws
+}
+
+fn validate_json(root: &Path, spec: &str) -> Value {
+    let out = toolbench(root, &["validate", spec, "--json"]);
+    serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)))
+}
+
+fn status<'a>(report: &'a Value, check: &str) -> &'a str {
+    report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["check"] == check))
+        .and_then(|c| c["status"].as_str())
+        .unwrap_or_else(|| panic!("no check {check} in {report}"))
+}
+
+/// Which of the two checks found the seeded fault of `fault`.
+fn found_by(fault: &str) -> (bool, bool, Value) {
+    let ws = workspace_with(fault);
+    let report = validate_json(ws.path(), &format!("{fault}@1.1.0"));
+    let generated = status(&report, "generated") == "warn";
+    let differential = status(&report, "differential") == "warn";
+    (generated, differential, report)
+}
+
+#[test]
+fn division_by_zero_is_found_by_generated_inputs_and_shrunk_to_zeros() {
+    let (generated, differential, report) = found_by("divide");
+    assert!(generated, "{report:#}");
+    assert!(!differential, "daily use never divides by zero: {report:#}");
+    let failure = &report["generated"]["failures"][0];
+    assert_eq!(failure["kind"], "exit 1", "{report:#}");
+    assert!(
+        failure["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("ZeroDivisionError")),
+        "{failure}"
+    );
+    assert_eq!(failure["input"], r#"{"a":0,"b":0}"#, "the smallest input");
+    assert_eq!(report["verdict"], "warn", "a generated failure warns");
+    // The seed in the report gives the same search again.
+    let seed = report["generated"]["seed"].as_u64().expect("seed");
+    let ws = workspace_with("divide");
+    let out = toolbench(
+        ws.path(),
+        &[
+            "validate",
+            "divide@1.1.0",
+            "--json",
+            "--seed",
+            &seed.to_string(),
+        ],
+    );
+    let again: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(
+        again["generated"]["failures"],
+        report["generated"]["failures"]
+    );
+}
+
+#[test]
+fn an_off_by_one_is_found_by_replaying_the_parents_real_inputs() {
+    let (generated, differential, report) = found_by("first_items");
+    assert!(differential, "{report:#}");
+    assert!(!generated, "nothing crashes: {report:#}");
+    let difference = &report["differential"]["differences"][0];
+    assert_eq!(difference["what"], serde_json::json!(["stdout"]));
+    assert_eq!(difference["source"], "history");
+    assert!(
+        difference["parent"]["stdout"] != difference["candidate"]["stdout"],
+        "{difference}"
+    );
+    // The parent's inputs are for the workspace only: the check's line counts them.
+    let message = report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["check"] == "differential"))
+        .and_then(|c| c["message"].as_str())
+        .expect("message");
+    assert!(
+        !message.contains('{') && !message.contains("\"p\""),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_empty_input_and_unhandled_unicode_are_found_by_generated_inputs() {
+    for fault in ["longest_word", "shout"] {
+        let (generated, differential, report) = found_by(fault);
+        assert!(generated, "{fault}: {report:#}");
+        assert!(!differential, "{fault}: {report:#}");
+    }
+}
+
+#[test]
+fn a_wrong_output_type_is_found_by_both() {
+    let (generated, differential, report) = found_by("count_chars");
+    assert!(generated && differential, "{report:#}");
+    let kinds: Vec<&str> = report["generated"]["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"output breaks the output schema"),
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn inputs_the_new_schema_refuses_are_a_breaking_change() {
+    let ws = workspace_with("shout");
+    let manifest = ws.path().join("experimental/shout-1.1.0/tool.toml");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(&manifest, text.replace("maxLength = 200", "maxLength = 5")).expect("write");
+    let report = validate_json(ws.path(), "shout@1.1.0");
+    let differences = report["differential"]["differences"]
+        .as_array()
+        .expect("differences");
+    let refused: Vec<&Value> = differences
+        .iter()
+        .filter(|d| d["what"][0] == "refused by the new input schema")
+        .collect();
+    assert_eq!(
+        refused.len(),
+        1,
+        "\"make it loud\" is longer than 5: {report:#}"
+    );
+    assert!(
+        refused[0]["input"]
+            .as_str()
+            .is_some_and(|i| i.contains("make it loud"))
+    );
+}
+
+#[test]
+fn a_tool_that_answers_differently_each_time_is_flagged_not_compared() {
+    let ws = workspace_with("shout");
+    let main = ws.path().join("experimental/shout-1.1.0/main.py");
+    std::fs::write(
+        &main,
+        "import json, os, sys\ntext = json.load(sys.stdin)[\"text\"]\n\
+         print(json.dumps({\"text\": text.upper(), \"nonce\": os.urandom(4).hex()}))\n",
+    )
+    .expect("write");
+    let report = validate_json(ws.path(), "shout@1.1.0");
+    let differential = &report["differential"];
+    assert_eq!(
+        differential["differences"],
+        serde_json::json!([]),
+        "{report:#}"
+    );
+    assert!(
+        differential["not_deterministic"].as_u64() >= Some(2),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_schema_that_accepts_nothing_is_said_so() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let folder = write_tool(
+        ws.path(),
+        "experimental",
+        "never",
+        "name = \"never\"\nversion = \"0.1.0\"\ndescription = \"takes nothing\"\n\
+         cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"stdin-json\"\n\n\
+         [input]\ntype = \"string\"\nminLength = 5\nmaxLength = 2\n",
+    );
+    std::fs::write(folder.join("run.sh"), "cat\n").expect("script");
+    let report = validate_json(ws.path(), "never");
+    assert_eq!(status(&report, "generated"), "warn", "{report:#}");
+    assert_eq!(report["generated"]["planned"], 0);
+}
