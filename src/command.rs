@@ -45,6 +45,13 @@ pub enum Command {
         force: bool,
         seed: Option<u64>,
     },
+    /// A reviewer makes an input that broke a candidate (`input`, JSON text) a test case of
+    /// it; `why` is the failure it showed.
+    AddCase {
+        tool: ToolId,
+        input: String,
+        why: String,
+    },
     /// One sandboxed run. `confirmed`: the person confirmed a cost tier that asks for it.
     Run {
         tool: ToolId,
@@ -248,6 +255,22 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
             })
             .await
             .unwrap_or_else(|e| Err(stopped(e)))
+        }
+        Command::AddCase { tool, input, why } => {
+            let ctx = ctx.clone();
+            blocking(move || {
+                let store = ctx.store.get()?;
+                crate::review::add_case::add_case(
+                    &ctx.review,
+                    &mut store.lock(),
+                    &tool,
+                    &input,
+                    &why,
+                )
+                .map(|decision| Applied::Decided(Outcome::Tool(decision)))
+                .map_err(CommandError::from)
+            })
+            .await
         }
         Command::Validate { tool, force, seed } => {
             let (entry, catalog) = {

@@ -206,3 +206,98 @@ fn a_schema_that_accepts_nothing_is_said_so() {
     assert_eq!(status(&report, "generated"), "warn", "{report:#}");
     assert_eq!(report["generated"]["planned"], 0);
 }
+
+#[test]
+fn a_generated_failure_becomes_a_test_case_recorded_as_the_reviewers_change() {
+    let ws = workspace_with("divide");
+    let root = ws.path();
+    let report = validate_json(root, "divide@1.1.0");
+    let failure = &report["generated"]["failures"][0];
+    let input = failure["input"].as_str().expect("input");
+    let out = toolbench(
+        root,
+        &[
+            "add-case",
+            "divide@1.1.0",
+            "--input",
+            input,
+            "--why",
+            "ZeroDivisionError",
+        ],
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("added a test case to divide@1.1.0"),
+        "{}",
+        stdout(&out)
+    );
+    let case = root.join("experimental/divide-1.1.0/tests/generated-1.toml");
+    let text = std::fs::read_to_string(&case).expect("the case file");
+    assert!(text.contains(r#"input = '{"a":0,"b":0}'"#), "{text}");
+    // The candidate now fails its own case until it handles the input.
+    let again = validate_json(root, "divide@1.1.0");
+    assert_eq!(status(&again, "tests"), "fail", "{again:#}");
+    let history = toolbench(root, &["history", "divide", "--json"]);
+    assert!(
+        stdout(&history).contains("add_case"),
+        "{}",
+        stdout(&history)
+    );
+}
+
+#[test]
+fn a_test_case_is_never_written_through_a_link_the_candidate_holds() {
+    let ws = workspace_with("divide");
+    let root = ws.path();
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let candidate = root.join("experimental/divide-1.1.0");
+    std::os::unix::fs::symlink(elsewhere.path(), candidate.join("tests")).expect("link");
+    let out = toolbench(
+        root,
+        &["add-case", "divide@1.1.0", "--input", "{\"a\":1,\"b\":0}"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_dir(elsewhere.path()).expect("read").count(),
+        0,
+        "nothing written where the link leads"
+    );
+    let bad = toolbench(root, &["add-case", "divide@1.1.0", "--input", "{not json"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("the input is not JSON"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn the_sample_csv_to_json_answers_text_that_is_not_csv_with_a_clear_error() {
+    let ws = sample_workspace();
+    let report = validate_json(ws.path(), "csv_to_json");
+    // Its own cases pass; generated inputs find what they do not: text the schema accepts
+    // that is not CSV is refused with an error (exit 1), and nothing worse (no crash, no
+    // stack trace, no output that breaks its schema).
+    assert_eq!(status(&report, "tests"), "pass", "{report:#}");
+    assert_eq!(status(&report, "generated"), "warn", "{report:#}");
+    let failures = report["generated"]["failures"]
+        .as_array()
+        .expect("failures");
+    assert!(!failures.is_empty(), "{report:#}");
+    for failure in failures {
+        assert_eq!(failure["kind"], "exit 1", "{failure}");
+        assert!(
+            failure["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("csv_to_json: malformed CSV")),
+            "{failure}"
+        );
+    }
+    assert_eq!(report["verdict"], "warn", "{report:#}");
+}

@@ -21,6 +21,11 @@ pub(super) fn take(
         tool: content_id(tool, content)?,
         decision: command,
     };
+    apply(ws, command)
+}
+
+/// Applies a command that ends in a decision (or a request's answer), and prints it.
+pub(super) fn apply(ws: &Workspace, command: Command) -> CliResult {
     let ctx = ws.command_context()?;
     match runtime()?.block_on(command::apply(&ctx, command))? {
         Applied::Decided(Outcome::Tool(decision)) => print(&decision),

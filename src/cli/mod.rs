@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr.
 
+mod add_case;
 mod approve;
 mod archive;
 mod audit;
@@ -98,6 +99,8 @@ enum Command {
     Reject(Lazy<reject::RejectArgs>),
     /// Ask for changes: writes REVIEW.md into the tool folder; the tool stays in experimental.
     RequestChanges(Lazy<request_changes::RequestChangesArgs>),
+    /// Make an input that broke a candidate a test case of it (tests/generated-N.toml).
+    AddCase(Lazy<add_case::AddCaseArgs>),
     /// Promote an approved tool to core (approved → core).
     Promote(Lazy<promote::PromoteArgs>),
     /// Send an active tool's changed content back to review; the approved content runs again.
@@ -311,6 +314,7 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Some(Command::Approve(Lazy(args))) => approve::run(args, &ws()?),
         Some(Command::Reject(Lazy(args))) => reject::run(args, &ws()?),
         Some(Command::RequestChanges(Lazy(args))) => request_changes::run(args, &ws()?),
+        Some(Command::AddCase(Lazy(args))) => add_case::run(args, &ws()?),
         Some(Command::Promote(Lazy(args))) => promote::run(args, &ws()?),
         Some(Command::Resubmit(Lazy(args))) => resubmit::run(args, &ws()?),
         Some(Command::Archive(Lazy(args))) => archive::run(args, &ws()?),

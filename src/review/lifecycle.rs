@@ -190,6 +190,9 @@ impl Decision {
                 self.from_version.as_deref().unwrap_or("?"),
                 extra(&notes)
             ),
+            DecisionAction::AddCase => {
+                format!("added a test case to {id}{reason}; it is validated again")
+            }
             DecisionAction::Resubmit => {
                 let active = match &self.superseded {
                     Some(approved) => format!(

@@ -9,6 +9,7 @@
 //! agents ask for before writing them. Nothing here draws to a
 //! terminal, and nothing outside this module moves a tool folder between tiers.
 
+pub mod add_case;
 pub mod command;
 mod error;
 pub mod evolve;

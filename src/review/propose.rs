@@ -411,7 +411,8 @@ fn state_after(action: DecisionAction) -> Option<&'static str> {
         DecisionAction::Rollback
         | DecisionAction::Evolve
         | DecisionAction::Supersede
-        | DecisionAction::Resubmit => None,
+        | DecisionAction::Resubmit
+        | DecisionAction::AddCase => None,
     }
 }
 

@@ -29,6 +29,9 @@ pub enum DecisionAction {
     /// An active tool's content, changed since approval or never approved here, went back to
     /// review as a new candidate; the approved content, if any, took its place again.
     Resubmit,
+    /// A reviewer added a test case to a candidate (an input validation generated that broke
+    /// it); the candidate's content changed.
+    AddCase,
 }
 
 impl DecisionAction {
@@ -43,6 +46,7 @@ impl DecisionAction {
         DecisionAction::Evolve,
         DecisionAction::Supersede,
         DecisionAction::Resubmit,
+        DecisionAction::AddCase,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +61,7 @@ impl DecisionAction {
             DecisionAction::Evolve => "evolve",
             DecisionAction::Supersede => "supersede",
             DecisionAction::Resubmit => "resubmit",
+            DecisionAction::AddCase => "add_case",
         }
     }
 }

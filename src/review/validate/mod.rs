@@ -31,6 +31,7 @@ use crate::catalog::{Catalog, short_hash};
 use crate::model::{RunRecord, Tier, ToolEntry};
 use crate::store::{SharedStore, Store, StoreError};
 
+pub use cases::parse_case;
 pub use differential::{Answered, Difference, DifferentialReport};
 pub use generated::{GeneratedFailure, GeneratedReport};
 pub use security::{RULE_IDS as SECURITY_RULES, scan_text as security_scan};
