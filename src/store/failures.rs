@@ -75,6 +75,23 @@ impl Store {
         self.select_failures(Some(tool), Some(version), limit)
     }
 
+    /// The failures recorded of runs `first..=last` (by run id), newest first.
+    pub fn failures_of_runs(
+        &self,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<FailureRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {FAILURE_COLUMNS} FROM failures WHERE run_id BETWEEN ?1 AND ?2
+             ORDER BY at DESC, id DESC"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![first, last], failure_from_row)
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
     /// The distinct negative tags reported for `tool` (any version), sorted.
     pub fn negative_tags(&self, tool: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
@@ -213,6 +230,41 @@ pub(crate) mod tests {
             .list_failures_of_version("a", "1.0.0", 50)
             .expect("v1");
         assert_eq!(v1, vec![failures[0].clone()]);
+    }
+
+    #[test]
+    fn failures_of_a_range_of_runs_leave_out_other_runs_and_unlinked_failures() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let mut runs = [
+            sample_run("a", "2026-11-21T10:00:00.000Z"),
+            sample_run("a", "2026-11-21T10:00:01.000Z"),
+            sample_run("a", "2026-11-21T10:00:02.000Z"),
+        ];
+        store.insert_runs(&mut runs).expect("runs");
+        let of_run = |run: usize, at: &str| FailureRecord {
+            run_id: Some(runs[run].id),
+            ..sample_failure("a", at, Severity::High)
+        };
+        let mut failures = vec![
+            of_run(0, "2026-11-21T10:00:00.500Z"),
+            of_run(1, "2026-11-21T10:00:01.500Z"),
+            sample_failure("a", "2026-11-21T10:00:01.700Z", Severity::Low),
+            of_run(1, "2026-11-21T10:00:01.900Z"),
+            of_run(2, "2026-11-21T10:00:02.500Z"),
+        ];
+        store.insert_failures(&mut failures).expect("insert");
+        let listed = store
+            .failures_of_runs(runs[1].id, runs[2].id)
+            .expect("range");
+        assert_eq!(
+            listed,
+            vec![
+                failures[4].clone(),
+                failures[3].clone(),
+                failures[1].clone()
+            ]
+        );
     }
 
     #[test]

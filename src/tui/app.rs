@@ -320,6 +320,8 @@ pub enum Overlay {
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
+        /// The resource view it was opened from, shown again when it closes.
+        back: Option<Box<ResourceState>>,
     },
 }
 
@@ -1578,7 +1580,7 @@ impl App {
                 return match detail.on_action(action, validation) {
                     DetailOutcome::Consumed => true,
                     DetailOutcome::Close => {
-                        self.overlay = None;
+                        self.close_overlay();
                         true
                     }
                     DetailOutcome::Ignored => {
@@ -1595,7 +1597,7 @@ impl App {
             Action::PageUp => *scroll = scroll.saturating_sub(10),
             Action::First => *scroll = 0,
             Action::Last => *scroll = usize::MAX / 2,
-            Action::Close | Action::Open => self.overlay = None,
+            Action::Close | Action::Open => self.close_overlay(),
             Action::Help if matches!(self.overlay, Some(Overlay::Help { .. })) => {
                 self.overlay = None
             }
@@ -1603,6 +1605,16 @@ impl App {
             _ => {}
         }
         true
+    }
+
+    /// Closes the overlay; a detail opened from a resource view gives that view back as it
+    /// was left, its rows, filter and selection included.
+    fn close_overlay(&mut self) {
+        self.overlay = match self.overlay.take() {
+            Some(Overlay::Detail(detail)) => detail.back.map(Overlay::Resource),
+            Some(Overlay::FailureDetail { back, .. }) => back.map(Overlay::Resource),
+            _ => None,
+        };
     }
 
     fn move_selection(&mut self, delta: isize) {
@@ -1670,6 +1682,7 @@ impl App {
             self.overlay = Some(Overlay::FailureDetail {
                 failure: Box::new(failure.clone()),
                 scroll: 0,
+                back: None,
             });
         }
     }

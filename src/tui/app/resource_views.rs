@@ -3,7 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, DetailSection, Effect, Level, Overlay, Pane};
-use crate::model::ToolId;
+use crate::model::{RunStatus, ToolId};
 use crate::store::StoreError;
 use crate::store::calls::CallState;
 use crate::tui::overlays::resources::{self, Resource, ResourceState, Rows, Table};
@@ -95,8 +95,8 @@ impl App {
         true
     }
 
-    /// `enter` on a row of the view: a run's or a decision's tool detail, a waiting call in
-    /// the Review pane, a followed instance in the Output pane.
+    /// `enter` on a row of the view: a failed run's failure, a run's or a decision's tool
+    /// detail, a waiting call in the Review pane, a followed instance in the Output pane.
     pub(super) fn open_resource_row(&mut self, index: usize) {
         let Some(Overlay::Resource(state)) = &self.overlay else {
             return;
@@ -106,8 +106,30 @@ impl App {
         };
         match &table.rows {
             Rows::Runs(runs) => {
-                if let Some(tool) = runs.get(index).map(|r| r.tool.clone()) {
-                    self.show_tool(&tool);
+                let Some(run) = runs.get(index) else {
+                    return;
+                };
+                // A failed run's failure says what went wrong; the Failures pane may hold
+                // one recorded since the view was read.
+                let failure = (run.status != RunStatus::Ok)
+                    .then(|| {
+                        table
+                            .failure_of_run(run.id)
+                            .or_else(|| self.failures.iter().find(|f| f.run_id == Some(run.id)))
+                    })
+                    .flatten()
+                    .cloned();
+                let tool = run.tool.clone();
+                match failure {
+                    Some(failure) => {
+                        let back = self.take_resource_view();
+                        self.overlay = Some(Overlay::FailureDetail {
+                            failure: Box::new(failure),
+                            scroll: 0,
+                            back,
+                        });
+                    }
+                    None => self.show_tool(&tool),
                 }
             }
             Rows::History(decisions) => {
@@ -166,13 +188,29 @@ impl App {
     }
 
     /// The tool detail of the catalog's `name`, or a line saying the catalog has no such tool.
+    /// Closing the detail shows the view again.
     fn show_tool(&mut self, name: &str) {
         match self.catalog.find(&ToolId::named(name)) {
             Ok(entry) => {
                 let entry = entry.clone();
+                let back = self.take_resource_view();
                 self.show_details(entry, DetailSection::Overview);
+                if let Some(Overlay::Detail(detail)) = &mut self.overlay {
+                    detail.back = back;
+                }
             }
             Err(_) => self.notify(format!("{name} is not in the catalog"), Level::Info),
+        }
+    }
+
+    /// The open resource view, taken out of the overlay to be shown again later.
+    fn take_resource_view(&mut self) -> Option<Box<ResourceState>> {
+        match self.overlay.take() {
+            Some(Overlay::Resource(state)) => Some(state),
+            other => {
+                self.overlay = other;
+                None
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::centered;
+use super::resources::ResourceState;
 use crate::model::ToolEntry;
 use crate::review::validate::{CaseStatus, CheckStatus, FindingSeverity, ValidationReport};
 use crate::text::visible;
@@ -64,7 +65,7 @@ pub enum DetailOutcome {
     Ignored,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DetailState {
     pub entry: ToolEntry,
     pub section: DetailSection,
@@ -75,6 +76,8 @@ pub struct DetailState {
     /// Selected finding in Checks, selected file in Files.
     pub finding: usize,
     pub file: usize,
+    /// The resource view it was opened from, shown again when it closes.
+    pub back: Option<Box<ResourceState>>,
 }
 
 impl DetailState {
@@ -87,6 +90,7 @@ impl DetailState {
             source: None,
             finding: 0,
             file: 0,
+            back: None,
         }
     }
 

@@ -33,9 +33,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(Overlay::Stats(stats)) => stats::draw(frame, app, area, stats),
         Some(Overlay::Suggestions(state)) => suggestions::draw(frame, app, area, state),
         Some(Overlay::Resource(state)) => resources::draw(frame, app, area, state),
-        Some(Overlay::FailureDetail { failure, scroll }) => {
-            failure_detail::draw(frame, app, area, failure, *scroll)
-        }
+        Some(Overlay::FailureDetail {
+            failure, scroll, ..
+        }) => failure_detail::draw(frame, app, area, failure, *scroll),
     }
 }
 

@@ -9,7 +9,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-use crate::model::RunRecord;
+use std::collections::HashMap;
+
+use crate::model::{FailureRecord, RunRecord};
 use crate::store::calls::CallRow;
 use crate::store::services::InstanceRow;
 use crate::store::{DecisionRecord, Store, StoreError};
@@ -139,6 +141,8 @@ pub struct Table {
     haystacks: Vec<String>,
     /// The view holds only the newest `ROW_LIMIT` rows.
     pub capped: bool,
+    /// The newest failure recorded of each run shown, by run id.
+    failures: HashMap<i64, FailureRecord>,
 }
 
 impl Table {
@@ -162,7 +166,23 @@ impl Table {
             cells,
             haystacks,
             capped,
+            failures: HashMap::new(),
         }
+    }
+
+    /// The table with the failures recorded of its runs, newest first.
+    pub fn with_failures(mut self, failures: Vec<FailureRecord>) -> Self {
+        for failure in failures {
+            if let Some(run) = failure.run_id {
+                self.failures.entry(run).or_insert(failure);
+            }
+        }
+        self
+    }
+
+    /// The newest failure recorded of run `run`.
+    pub fn failure_of_run(&self, run: i64) -> Option<&FailureRecord> {
+        self.failures.get(&run)
     }
 
     pub fn len(&self) -> usize {
@@ -233,7 +253,12 @@ pub fn load(store: &Store, resource: Resource) -> Result<Table, StoreError> {
             let mut runs = store.list_runs(None, over)?;
             let capped = runs.len() > ROW_LIMIT;
             runs.truncate(ROW_LIMIT);
-            (Rows::Runs(runs), capped)
+            let ids = runs.iter().map(|r| r.id);
+            let failures = match (ids.clone().min(), ids.max()) {
+                (Some(first), Some(last)) => store.failures_of_runs(first, last)?,
+                _ => Vec::new(),
+            };
+            return Ok(Table::new(Rows::Runs(runs), capped).with_failures(failures));
         }
         Resource::History => {
             let mut decisions = store.recent_decisions(over)?;
@@ -251,6 +276,7 @@ pub fn load(store: &Store, resource: Resource) -> Result<Table, StoreError> {
     Ok(Table::new(rows, capped))
 }
 
+#[derive(Debug)]
 pub struct ResourceState {
     pub resource: Resource,
     /// `None` until the rows arrive; `Err` holds why they could not be read.

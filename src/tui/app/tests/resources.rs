@@ -235,3 +235,115 @@ fn colon_switches_views_and_a_late_answer_for_the_old_one_is_dropped() {
         Some(ReviewRow::Call(call)) if call.id == 3
     ));
 }
+
+/// The runs view open with `runs()` loaded.
+fn runs_view(table: Table) -> App {
+    let mut app = app_with(sample());
+    command(&mut app, "runs");
+    app.update(AppEvent::ResourceLoaded {
+        resource: Resource::Runs,
+        table: Ok(table),
+    });
+    app
+}
+
+/// The open resource view's filter and selected row.
+fn view_state(app: &App) -> (String, usize) {
+    match &app.overlay {
+        Some(Overlay::Resource(state)) => (state.filter.clone(), state.cursor.selected),
+        _ => panic!("a resource view is open"),
+    }
+}
+
+#[test]
+fn closing_a_tool_detail_opened_from_a_view_returns_to_the_view_as_it_was() {
+    let mut app = runs_view(runs());
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "word");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('j'));
+    let before = render(&app, 80, 24);
+    assert!(before.contains("/word  (2/3)"), "{before}");
+    // The second row shown: run 1, a timeout with no failure recorded.
+    key(&mut app, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::Detail(detail)) => assert_eq!(detail.entry.name, "word_count"),
+        _ => panic!("enter on a run opens its tool's detail"),
+    }
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(view_state(&app), ("word".to_string(), 1));
+    assert_eq!(render(&app, 80, 24), before);
+    // Esc then clears the filter and closes the view, as before the detail.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    // A detail opened from a pane closes to the main screen.
+    key(&mut app, KeyCode::Char('d'));
+    assert!(matches!(app.overlay, Some(Overlay::Detail(_))));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+}
+
+fn failure_of(run: i64, id: i64, error: &str) -> FailureRecord {
+    FailureRecord {
+        id,
+        tool: "slugify".into(),
+        version: "1.0.0".into(),
+        severity: crate::model::Severity::High,
+        scenario: "tui run (failed)".into(),
+        error: error.into(),
+        origin: RunOrigin::Tui,
+        at: format!("2026-11-22T10:0{id}:30.000Z"),
+        run_id: Some(run),
+        tag: None,
+    }
+}
+
+#[test]
+fn enter_on_a_failed_run_with_a_failure_opens_the_failure_and_esc_returns_to_the_view() {
+    // Newest first, as the store gives them: the newest failure of a run is the one shown.
+    let table = runs().with_failures(vec![
+        failure_of(2, 8, "exit 1: slug too long"),
+        failure_of(2, 7, "exit 1: older"),
+        // A failure of an ok run is not what enter on it opens.
+        failure_of(3, 6, "wrong count"),
+    ]);
+    let mut app = runs_view(table);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::FailureDetail { failure, .. }) => assert_eq!(failure.id, 8),
+        _ => panic!("enter on a failed run opens its failure"),
+    }
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("exit 1: slug too long"), "{screen}");
+    assert!(screen.contains("#2"), "{screen}");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(view_state(&app), (String::new(), 1));
+    // An ok run opens its tool's detail even when a failure was marked on it.
+    key(&mut app, KeyCode::Char('k'));
+    key(&mut app, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::Detail(detail)) => assert_eq!(detail.entry.name, "word_count"),
+        _ => panic!("enter on an ok run opens its tool's detail"),
+    }
+}
+
+#[test]
+fn a_failure_recorded_since_the_view_was_read_is_found_in_the_failures_pane() {
+    let mut app = runs_view(runs());
+    app.update(AppEvent::HistoryLoaded {
+        failures: vec![failure_of(1, 9, "killed after 10 s")],
+        stats: vec![],
+        alerts: vec![],
+        proposers: HashMap::new(),
+        arrivals: HashMap::new(),
+        changes_requested: Default::default(),
+    });
+    key(&mut app, KeyCode::Char('G'));
+    key(&mut app, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::FailureDetail { failure, .. }) => assert_eq!(failure.id, 9),
+        _ => panic!("enter on the timed-out run opens its failure"),
+    }
+}
