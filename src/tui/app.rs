@@ -498,8 +498,19 @@ impl App {
         // An empty pane's explanation: a blank line and a few of text.
         const EMPTY: u16 = 4;
         let output_rows = match self.selected_run() {
-            // The header, then the output (or a note that there is none yet).
-            Some(run) => rows(run.lines().len().max(1)).saturating_add(1),
+            // The header, then the output (or a note that there is none yet), wrapped rows
+            // counted as far as a screen goes, then the search line.
+            Some(run) => {
+                let width = usize::from(area.width.saturating_sub(2));
+                let header = panes::output::header_rows(self, run, width).len();
+                let body = panes::output::wanted_rows(self, run, width, usize::from(area.height));
+                let search = usize::from(
+                    self.output_view
+                        .search_line(Default::default(), ("", ""))
+                        .is_some(),
+                );
+                rows(header + body.max(1) + search)
+            }
             None => 2,
         };
         let listed = |n: usize| if n == 0 { EMPTY } else { rows(n) };
@@ -1433,7 +1444,8 @@ impl App {
                         .max()
                         .unwrap_or(0)
                 });
-                self.output_view.scroll_right(widest);
+                let (_, width) = panes::output::text_area(self);
+                self.output_view.scroll_right(widest, width);
             }
             Action::ScrollLeft => self.output_view.scroll_left(),
             Action::ScrollHome => self.output_view.offset = 0,

@@ -46,9 +46,9 @@ impl TextView {
         self.wrap = !self.wrap;
     }
 
-    /// Scrolls right while some of the widest line (in columns) would still show.
-    pub fn scroll_right(&mut self, widest: usize) {
-        if !self.wrap && self.offset + STEP < widest {
+    /// Scrolls right until the end of the widest line (in columns) is in `width` columns.
+    pub fn scroll_right(&mut self, widest: usize, width: usize) {
+        if !self.wrap && self.offset + width < widest {
             self.offset += STEP;
         }
     }
@@ -446,14 +446,16 @@ mod tests {
     #[test]
     fn right_stops_at_the_widest_line_and_reveal_brings_a_match_into_view() {
         let mut view = TextView::default();
-        view.scroll_right(12);
-        view.scroll_right(12);
-        assert_eq!(view.offset, 8);
-        assert_eq!(view.label().as_deref(), Some("→8"));
+        view.scroll_right(20, 10);
+        view.scroll_right(20, 10);
+        view.scroll_right(20, 10);
+        assert_eq!(view.offset, 16);
+        assert_eq!(view.label().as_deref(), Some("→16"));
         view.reveal(100..105, 40);
         assert_eq!(view.offset, 88);
         view.reveal(2..4, 40);
         assert_eq!(view.offset, 0);
+        view.offset = 16;
         view.toggle_wrap();
         assert_eq!(view.label().as_deref(), Some("wrap"));
     }

@@ -1299,6 +1299,7 @@ fn evolve_without_edits_asks_the_evolver() {
     );
 }
 mod layout;
+mod long_lines;
 mod quality_chart;
 mod readme_keys;
 mod services;

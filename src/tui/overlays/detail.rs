@@ -239,7 +239,13 @@ impl DetailState {
                 None
             }
             Action::ScrollRight => {
-                self.view_mut()?.scroll_right(widest);
+                let total = self
+                    .content
+                    .as_deref()
+                    .and_then(|c| self.text_lines(c))
+                    .map_or(0, |(lines, first)| lines.len() + first);
+                let width = page.1.saturating_sub(gutter(self.section, total));
+                self.view_mut()?.scroll_right(widest, width);
                 None
             }
             Action::ScrollLeft => {
@@ -513,7 +519,7 @@ fn bottom_hint(app: &App, detail: &DetailState) -> Line<'static> {
         None => vec![Span::styled(text, theme.dim)],
     };
     if let Some(label) = view.label() {
-        spans.push(Span::styled(format!("{label} "), theme.title_focused));
+        spans.push(Span::styled(format!("· {label} "), theme.title_focused));
     }
     Line::from(spans)
 }

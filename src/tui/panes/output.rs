@@ -114,6 +114,22 @@ pub fn window(app: &App, run: &RunView, width: usize, height: usize) -> (usize, 
     (start, end, skip)
 }
 
+/// The rows the run's lines take, wrapped ones counted from the end up to `most`.
+pub fn wanted_rows(app: &App, run: &RunView, width: usize, most: usize) -> usize {
+    let lines = run.lines();
+    if !app.output_view.wrap {
+        return lines.len();
+    }
+    let mut rows = 0;
+    for (_, text) in lines.iter().rev() {
+        if rows >= most {
+            break;
+        }
+        rows += rows_of(app, text, width);
+    }
+    rows
+}
+
 fn visible_rows(app: &App, run: &RunView, width: usize, height: usize) -> Vec<Line<'static>> {
     let view = &app.output_view;
     let (start, end, skip) = window(app, run, width, height);
@@ -148,7 +164,7 @@ fn search_line(app: &App) -> Option<Line<'static>> {
 
 /// The header over as many rows as it needs when asked for (`i`) or zoomed; else one row,
 /// the sandbox's protections counted instead of listed when they would not fit.
-fn header_rows(app: &App, run: &RunView, width: usize) -> Vec<Line<'static>> {
+pub fn header_rows(app: &App, run: &RunView, width: usize) -> Vec<Line<'static>> {
     let whole = header_line(app, run, None);
     if app.output_header_open || app.zoomed {
         return text_view::wrap(&whole, width);
@@ -156,14 +172,21 @@ fn header_rows(app: &App, run: &RunView, width: usize) -> Vec<Line<'static>> {
     if whole.width() <= width {
         return vec![whole];
     }
-    let short = run.protections.as_deref().map(|p| {
-        format!(
-            "{} · {} shows all",
-            layer_count(p),
-            app.keymap.hint(Action::RunInfo)
-        )
-    });
-    vec![header_line(app, run, short)]
+    let Some(protections) = run.protections.as_deref() else {
+        return vec![whole];
+    };
+    let (count, key) = (layer_count(protections), app.keymap.hint(Action::RunInfo));
+    // The count with the key that shows the list, said as briefly as the room needs.
+    let mut shorter = [
+        format!("{count} · {key} shows all"),
+        format!("{count} ({key})"),
+    ]
+    .into_iter()
+    .map(|short| header_line(app, run, Some(short)));
+    let first = shorter.next();
+    let last = shorter.next();
+    let fitting = first.filter(|line| line.width() <= width);
+    vec![fitting.or(last).unwrap_or(whole)]
 }
 
 /// `6 layers` or `5 layers, 1 missing`, from a protections summary
