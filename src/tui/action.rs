@@ -59,6 +59,14 @@ actions! {
     SendMessage => "send_message", "Send a message to the selected service instance";
     NextRun => "next_run", "Show the next run";
     PrevRun => "prev_run", "Show the previous run";
+    RunInfo => "run_info", "Show the run's header whole (every sandbox protection), or fold it again";
+    Wrap => "wrap", "Wrap long lines over several rows, or cut them at the edge again";
+    ScrollRight => "scroll_right", "Scroll long lines right (8 columns)";
+    ScrollLeft => "scroll_left", "Scroll long lines left (8 columns)";
+    ScrollHome => "scroll_home", "Scroll back to the start of the lines";
+    Search => "search", "Search the text (ignoring case): enter jumps to the first match, esc cancels";
+    NextMatch => "next_match", "Jump to the next match of the search";
+    PrevMatch => "prev_match", "Jump to the previous match of the search";
     Submit => "submit", "Run / save the dialog";
     NextFile => "next_file", "Next file in the evolve editor";
     PrevFile => "prev_file", "Previous file in the evolve editor";

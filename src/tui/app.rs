@@ -12,6 +12,7 @@ use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::Rect;
+use ratatui::text::Line;
 
 use std::collections::HashMap;
 
@@ -22,6 +23,7 @@ use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, Pane, Shape};
 use super::overlays::call_answer::CallAnswerState;
 use super::overlays::decision::{DecisionState, Subject};
+use super::overlays::detail::text_page as detail_text_page;
 pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
@@ -32,6 +34,7 @@ use super::overlays::stats::{StatsState, ranking_rows};
 use super::overlays::suggestions::{self, Asked, SuggestionsState};
 use super::panes;
 use super::runs::{RunState, RunView, StartedElsewhere};
+use super::text_view::{self, TextView, Typed};
 use super::theme::Theme;
 use crate::approvals::ApprovalError;
 use crate::catalog::{Catalog, SortOrder};
@@ -381,6 +384,10 @@ pub struct App {
     pub failures_cursor: ListCursor,
     /// Lines scrolled up from the bottom of the selected run's output (0 follows the end).
     pub output_scroll: usize,
+    /// Wrap, sideways scroll and search of the Output pane's lines.
+    pub output_view: TextView,
+    /// The Output header shows whole, over several rows (`i`).
+    pub output_header_open: bool,
     pub runs: Vec<RunView>,
     /// Index into `runs` of the run the Output pane shows.
     pub output_run: usize,
@@ -466,6 +473,8 @@ impl App {
             instances: Vec::new(),
             failures_cursor: ListCursor::default(),
             output_scroll: 0,
+            output_view: TextView::default(),
+            output_header_open: false,
             runs: Vec::new(),
             output_run: 0,
             next_run_key: 1,
@@ -513,8 +522,19 @@ impl App {
         // An empty pane's explanation: a blank line and a few of text.
         const EMPTY: u16 = 4;
         let output_rows = match self.selected_run() {
-            // The header, then the output (or a note that there is none yet).
-            Some(run) => rows(run.lines().len().max(1)).saturating_add(1),
+            // The header, then the output (or a note that there is none yet), wrapped rows
+            // counted as far as a screen goes, then the search line.
+            Some(run) => {
+                let width = usize::from(area.width.saturating_sub(2));
+                let header = panes::output::header_rows(self, run, width).len();
+                let body = panes::output::wanted_rows(self, run, width, usize::from(area.height));
+                let search = usize::from(
+                    self.output_view
+                        .search_line(Default::default(), ("", ""))
+                        .is_some(),
+                );
+                rows(header + body.max(1) + search)
+            }
             None => 2,
         };
         let listed = |n: usize| if n == 0 { EMPTY } else { rows(n) };
@@ -1001,6 +1021,9 @@ impl App {
         if self.filter.editing && self.overlay.is_none() && self.edit_filter(&key) {
             return;
         }
+        if self.search_key(&key) {
+            return;
+        }
         if self.overlay.as_ref().is_some_and(Overlay::is_dialog) {
             self.dialog_key(key);
             return;
@@ -1453,11 +1476,36 @@ impl App {
             Action::Last => self.move_selection(isize::MAX / 2),
             Action::Open => self.open_selected(),
             Action::Close => {
-                // Marks first: the Review pane's esc; the filter is the Catalog's.
-                if !self.clear_marks() && !self.filter.query.is_empty() {
+                // Marks first: the Review pane's esc; a kept search, the Output's; the
+                // filter, the Catalog's.
+                if self.clear_marks() {
+                } else if self.focus == Pane::Output && self.output_view.query().is_some() {
+                    self.output_view.search = Default::default();
+                } else if !self.filter.query.is_empty() {
                     self.set_query(String::new());
                 }
             }
+            Action::RunInfo => self.output_header_open = !self.output_header_open,
+            Action::Wrap => self.output_view.toggle_wrap(),
+            Action::ScrollRight => {
+                let widest = self.selected_run().map_or(0, |run| {
+                    run.lines()
+                        .iter()
+                        .map(|(_, text)| Line::from(text.as_str()).width())
+                        .max()
+                        .unwrap_or(0)
+                });
+                let (_, width) = panes::output::text_area(self);
+                self.output_view.scroll_right(widest, width);
+            }
+            Action::ScrollLeft => self.output_view.scroll_left(),
+            Action::ScrollHome => self.output_view.offset = 0,
+            Action::Search => {
+                self.focus = Pane::Output;
+                self.output_view.start_search();
+            }
+            Action::NextMatch => self.output_seek(true),
+            Action::PrevMatch => self.output_seek(false),
             Action::Filter => {
                 self.focus = Pane::Catalog;
                 self.filter.editing = true;
@@ -1501,6 +1549,7 @@ impl App {
                     };
                     self.output_run = (self.output_run + step) % self.runs.len();
                     self.output_scroll = 0;
+                    self.output_view.search.current = None;
                 }
             }
             Action::ToggleMark => self.toggle_mark(),
@@ -1577,8 +1626,14 @@ impl App {
             }
             Some(Overlay::Detail(detail)) => {
                 let validation = validations.get(&detail.entry.path);
-                return match detail.on_action(action, validation) {
+                let search_key = self.keymap.hint(Action::Search);
+                let page = detail_text_page(self.size);
+                return match detail.on_action(action, validation, page, &search_key) {
                     DetailOutcome::Consumed => true,
+                    DetailOutcome::Say(message) => {
+                        self.notify(message, Level::Info);
+                        true
+                    }
                     DetailOutcome::Close => {
                         self.close_overlay();
                         true
@@ -1632,6 +1687,101 @@ impl App {
                 let lines = self.output_lines() as isize;
                 self.output_scroll = (self.output_scroll as isize - delta).clamp(0, lines) as usize;
             }
+        }
+    }
+
+    /// Keys while a search query is typed (Output, or the detail overlay's text); returns
+    /// false when no search is being typed or the key is not one it takes.
+    fn search_key(&mut self, key: &KeyEvent) -> bool {
+        let typed = match self.overlay.as_mut() {
+            Some(Overlay::Detail(detail)) => {
+                let page = detail_text_page(self.size);
+                match detail.type_search(key, page) {
+                    Some(Some(message)) => {
+                        self.notify(message, Level::Info);
+                        return true;
+                    }
+                    Some(None) => return true,
+                    None => return false,
+                }
+            }
+            None if self.focus == Pane::Output && self.output_view.search.editing => {
+                self.output_view.type_key(key)
+            }
+            _ => return false,
+        };
+        match typed {
+            Some(Typed::Kept) => self.output_seek_from_top(),
+            Some(Typed::Edited | Typed::Cancelled) => {}
+            None => return false,
+        }
+        true
+    }
+
+    /// Enter on a search: the first match at or after the top line in view.
+    fn output_seek_from_top(&mut self) {
+        if self.output_view.query().is_none() {
+            return;
+        }
+        let (height, width) = panes::output::text_area(self);
+        let Some(run) = self.selected_run() else {
+            return;
+        };
+        let (top, _, _) = panes::output::window(self, run, width, height);
+        self.output_view.search.current = None;
+        self.output_jump(top, true, true);
+    }
+
+    /// `n` / `N`: the next or previous line with a match, from the one jumped to last.
+    fn output_seek(&mut self, forward: bool) {
+        if self.output_view.query().is_none() {
+            self.notify(
+                format!("no search: {} to search", self.keymap.hint(Action::Search)),
+                Level::Info,
+            );
+            return;
+        }
+        match self.output_view.search.current {
+            Some(current) => self.output_jump(current, forward, false),
+            None => self.output_seek_from_top(),
+        }
+    }
+
+    /// Scrolls the Output so the match found from line `from` shows, or says there is none.
+    fn output_jump(&mut self, from: usize, forward: bool, inclusive: bool) {
+        let query = self.output_view.search.query.clone();
+        let (height, width) = panes::output::text_area(self);
+        let Some(run) = self.selected_run() else {
+            return;
+        };
+        let lines = run.lines();
+        let found = text_view::seek(lines.len(), from, forward, inclusive, |i| {
+            !text_view::find(&lines[i].1, &query).is_empty()
+        });
+        let Some(line) = found else {
+            self.notify(format!("no match for \"{query}\""), Level::Info);
+            return;
+        };
+        let text = &lines[line].1;
+        let columns = text_view::find(text, &query)
+            .first()
+            .map(|bytes| text_view::columns(text, bytes.clone()));
+        // One line of context above the match when it was out of view.
+        let (start, end, skip) = panes::output::window(self, run, width, height);
+        let shown = line >= start + usize::from(skip > 0) && line < end;
+        let scroll = (!shown).then(|| {
+            let top = line.saturating_sub(1);
+            let end = text_view::end_from(top, lines.len(), height, |i| {
+                panes::output::rows_of(self, &lines[i].1, width)
+            });
+            lines.len() - end.max(line + 1)
+        });
+        if let Some(scroll) = scroll {
+            self.output_scroll = scroll;
+        }
+        self.output_view.search.current = Some(line);
+        if let Some(columns) = columns {
+            self.output_view.reveal(columns, width);
         }
     }
 

@@ -25,6 +25,7 @@ pub mod runs;
 mod service_feed;
 mod service_jobs;
 mod terminal;
+pub mod text_view;
 pub mod theme;
 pub mod ui;
 

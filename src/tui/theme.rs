@@ -41,6 +41,8 @@ roles!(
     ok,
     key,
     filter,
+    search_match,
+    search_current,
     status_bar,
     tier_core,
     tier_approved,

@@ -1308,6 +1308,7 @@ fn evolve_without_edits_asks_the_evolver() {
     );
 }
 mod layout;
+mod long_lines;
 mod marks;
 mod quality_chart;
 mod readme_keys;

@@ -1,9 +1,9 @@
 //! The tool detail and review overlay: overview, validation checklist (findings jump to their
 //! line), diff against the parent, highlighted sources, manifest and files.
 
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
@@ -16,6 +16,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::detail_content::{DetailContent, SourceFile};
 use crate::tui::quality_history;
+use crate::tui::text_view::{self, TextView, Typed};
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,12 +58,14 @@ impl DetailSection {
 }
 
 /// What an action did to the overlay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DetailOutcome {
     Consumed,
     Close,
     /// Not an overlay action (quit, help): the app handles it.
     Ignored,
+    /// Done, with a line for the status bar (a search that found nothing).
+    Say(String),
 }
 
 #[derive(Debug)]
@@ -78,6 +81,8 @@ pub struct DetailState {
     pub file: usize,
     /// The resource view it was opened from, shown again when it closes.
     pub back: Option<Box<ResourceState>>,
+    /// Wrap, sideways scroll and search of Diff, Source and Manifest, one each.
+    pub views: [TextView; 3],
 }
 
 impl DetailState {
@@ -91,14 +96,197 @@ impl DetailState {
             finding: 0,
             file: 0,
             back: None,
+            views: Default::default(),
         }
     }
 
+    /// The view of the section shown, when it is a text (Diff, Source, Manifest).
+    pub fn view(&self) -> Option<&TextView> {
+        view_index(self.section).map(|i| &self.views[i])
+    }
+
+    fn view_mut(&mut self) -> Option<&mut TextView> {
+        view_index(self.section).map(|i| &mut self.views[i])
+    }
+
+    /// A key while a search is typed in the section shown: `None` when none is typed or the
+    /// key is not one it takes, else what to say in the status bar, if anything.
+    pub fn type_search(&mut self, key: &KeyEvent, page: (usize, usize)) -> Option<Option<String>> {
+        let view = self.view_mut().filter(|v| v.search.editing)?;
+        match view.type_key(key)? {
+            Typed::Kept => {
+                let top = self.top_line(page.0);
+                Some(self.jump(top, true, true, page))
+            }
+            Typed::Edited | Typed::Cancelled => Some(None),
+        }
+    }
+
+    /// The line index (in `text_lines`) at the top of the window.
+    fn top_line(&self, rows: usize) -> usize {
+        let Some((lines, first)) = self.content.as_deref().and_then(|c| self.text_lines(c)) else {
+            return 0;
+        };
+        let total = lines.len() + first;
+        window_start(
+            self.scroll,
+            total,
+            rows,
+            self.view().is_some_and(|v| v.wrap),
+        )
+        .saturating_sub(first)
+    }
+
+    /// The lines of the text section shown (Source without its file-name line), and the
+    /// section row of the first.
+    fn text_lines<'c>(&self, content: &'c DetailContent) -> Option<(&'c [Line<'static>], usize)> {
+        match self.section {
+            DetailSection::Diff => content.diff.as_deref().map(|d| (d, 0)),
+            DetailSection::Manifest => Some((content.manifest.as_slice(), 0)),
+            DetailSection::Source => self
+                .source
+                .or(content.main_source)
+                .and_then(|i| content.sources.get(i))
+                .map(|s| (s.lines.as_slice(), 1)),
+            _ => None,
+        }
+    }
+
+    /// Scrolls to the match found from line `from`, or says there is none.
+    fn jump(
+        &mut self,
+        from: usize,
+        forward: bool,
+        inclusive: bool,
+        page: (usize, usize),
+    ) -> Option<String> {
+        let query = self.view()?.query()?.to_string();
+        let (lines, first) = self.content.as_deref().and_then(|c| self.text_lines(c))?;
+        let found = text_view::seek(lines.len(), from, forward, inclusive, |i| {
+            !text_view::find(&text_view::text_of(&lines[i]), &query).is_empty()
+        });
+        let Some(line) = found else {
+            return Some(format!("no match for \"{query}\""));
+        };
+        let text = text_view::text_of(&lines[line]);
+        let columns = text_view::find(&text, &query)
+            .first()
+            .map(|bytes| text_view::columns(&text, bytes.clone()));
+        let total = lines.len() + first;
+        let row = line + first;
+        let wrap = self.view().is_some_and(|v| v.wrap);
+        let start = window_start(self.scroll, total, page.0, wrap);
+        if wrap || row < start || row >= start + page.0 {
+            // One line of context above the match.
+            self.scroll = row.saturating_sub(1);
+        }
+        let width = page.1.saturating_sub(gutter(self.section, total));
+        let view = self.view_mut()?;
+        view.search.current = Some(line);
+        if let Some(columns) = columns {
+            view.reveal(columns, width);
+        }
+        None
+    }
+
+    /// `n` / `N` in a text section.
+    fn seek(&mut self, forward: bool, page: (usize, usize), search_key: &str) -> Option<String> {
+        let view = self.view()?;
+        if view.query().is_none() {
+            return Some(format!("no search: {search_key} to search"));
+        }
+        match view.search.current {
+            Some(current) => self.jump(current, forward, false, page),
+            None => {
+                let top = self.top_line(page.0);
+                self.jump(top, true, true, page)
+            }
+        }
+    }
+
+    /// The widest line of the text section shown, in columns.
+    fn widest(&self) -> usize {
+        self.content
+            .as_deref()
+            .and_then(|c| self.text_lines(c))
+            .map_or(0, |(lines, _)| {
+                lines.iter().map(Line::width).max().unwrap_or(0)
+            })
+    }
+
+    /// The actions of a text section's view; `None` when `action` is not one of them.
+    fn view_action(
+        &mut self,
+        action: Action,
+        page: (usize, usize),
+        search_key: &str,
+    ) -> Option<DetailOutcome> {
+        let widest = match action {
+            Action::ScrollRight => self.widest(),
+            _ => 0,
+        };
+        let is_text = self.view().is_some();
+        let say = match action {
+            Action::Wrap
+            | Action::ScrollRight
+            | Action::ScrollLeft
+            | Action::ScrollHome
+            | Action::Search
+            | Action::NextMatch
+            | Action::PrevMatch
+                if !is_text =>
+            {
+                Some("wrap, scroll and search are for Diff, Source and Manifest".to_string())
+            }
+            Action::Wrap => {
+                self.view_mut()?.toggle_wrap();
+                None
+            }
+            Action::ScrollRight => {
+                let total = self
+                    .content
+                    .as_deref()
+                    .and_then(|c| self.text_lines(c))
+                    .map_or(0, |(lines, first)| lines.len() + first);
+                let width = page.1.saturating_sub(gutter(self.section, total));
+                self.view_mut()?.scroll_right(widest, width);
+                None
+            }
+            Action::ScrollLeft => {
+                self.view_mut()?.scroll_left();
+                None
+            }
+            Action::ScrollHome => {
+                self.view_mut()?.offset = 0;
+                None
+            }
+            Action::Search => {
+                self.view_mut()?.start_search();
+                None
+            }
+            Action::NextMatch => self.seek(true, page, search_key),
+            Action::PrevMatch => self.seek(false, page, search_key),
+            Action::Close if self.view().is_some_and(|v| v.query().is_some()) => {
+                self.view_mut()?.search = Default::default();
+                None
+            }
+            _ => return None,
+        };
+        Some(say.map_or(DetailOutcome::Consumed, DetailOutcome::Say))
+    }
+
+    /// `page`: the rows and columns of the text (`text_page`); `search_key` names the key
+    /// that starts a search, for the message when there is none.
     pub fn on_action(
         &mut self,
         action: Action,
         validation: Option<&ValidationReport>,
+        page: (usize, usize),
+        search_key: &str,
     ) -> DetailOutcome {
+        if let Some(outcome) = self.view_action(action, page, search_key) {
+            return outcome;
+        }
         let findings = validation.map_or(0, |v| v.findings.len());
         let files = self.content.as_ref().map_or(0, |c| c.sources.len());
         let (cursor, len) = match self.section {
@@ -147,6 +335,8 @@ impl DetailState {
                     return;
                 };
                 if let Some(index) = content.source_index(&finding.file) {
+                    self.views[SOURCE].offset = 0;
+                    self.views[SOURCE].search.current = None;
                     self.source = Some(index);
                     self.section = DetailSection::Source;
                     // One line of context above the finding.
@@ -154,6 +344,8 @@ impl DetailState {
                 }
             }
             DetailSection::Files if self.file < content.sources.len() => {
+                self.views[SOURCE].offset = 0;
+                self.views[SOURCE].search.current = None;
                 self.source = Some(self.file);
                 self.section = DetailSection::Source;
                 self.scroll = 0;
@@ -163,12 +355,57 @@ impl DetailState {
     }
 }
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
-    let rect = centered(
+/// Where the views of Diff, Source and Manifest are kept in `DetailState::views`.
+const SOURCE: usize = 1;
+
+fn view_index(section: DetailSection) -> Option<usize> {
+    match section {
+        DetailSection::Diff => Some(0),
+        DetailSection::Source => Some(SOURCE),
+        DetailSection::Manifest => Some(2),
+        _ => None,
+    }
+}
+
+/// The overlay's rectangle on a screen of `area`.
+fn overlay_rect(area: Rect) -> Rect {
+    centered(
         area,
         area.width.saturating_sub(4).max(40),
         area.height.saturating_sub(2),
-    );
+    )
+}
+
+/// The rows and columns inside the overlay on a screen of `size`.
+pub fn text_page(size: Rect) -> (usize, usize) {
+    let rect = overlay_rect(size);
+    (
+        rect.height.saturating_sub(2) as usize,
+        rect.width.saturating_sub(2) as usize,
+    )
+}
+
+/// The first section row in view: `scroll` kept inside the section. A wrapped view may
+/// scroll until its last line is at the top, as its rows can outnumber its lines.
+fn window_start(scroll: usize, total: usize, height: usize, wrap: bool) -> usize {
+    if wrap {
+        scroll.min(total.saturating_sub(1))
+    } else {
+        scroll.min(total.saturating_sub(height))
+    }
+}
+
+/// Columns of the line numbers in front of Source's lines (`  12 `).
+fn gutter(section: DetailSection, total: usize) -> usize {
+    if section == DetailSection::Source {
+        total.to_string().len().max(4) + 1
+    } else {
+        0
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
+    let rect = overlay_rect(area);
     let theme = &app.theme;
     let validation = app.validations.get(&detail.entry.path);
     let mut tabs = vec![Span::raw(" ")];
@@ -190,7 +427,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
             theme.title_focused,
         ))
         .title(Line::from(tabs).right_aligned())
-        .title_bottom(Span::styled(bottom_hint(app, detail.section), theme.dim));
+        .title_bottom(bottom_hint(app, detail));
     let visible = rect.height.saturating_sub(2) as usize;
     let mut chart = None;
     let (content, scroll) = match detail.section {
@@ -222,7 +459,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
         _ => match &detail.content {
             None => (vec![Line::from(Span::styled("loading…", theme.dim))], 0),
             Some(content) => (
-                loaded_section(theme, detail, content, detail.scroll, visible),
+                loaded_section(
+                    theme,
+                    detail,
+                    content,
+                    (detail.scroll, visible),
+                    rect.width.saturating_sub(2) as usize,
+                ),
                 0,
             ),
         },
@@ -248,40 +491,77 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
     }
 }
 
-fn bottom_hint(app: &App, section: DetailSection) -> String {
-    let open = app.keymap.hint(Action::Open);
-    match section {
+fn bottom_hint(app: &App, detail: &DetailState) -> Line<'static> {
+    let theme = &app.theme;
+    let hint = |action| app.keymap.hint(action);
+    let open = hint(Action::Open);
+    let text = match detail.section {
         DetailSection::Validation => {
             format!(" j/k finding · {open} jump to its line · tab section · esc close ")
         }
         DetailSection::Files => format!(" j/k file · {open} show it · tab section · esc close "),
-        _ => " tab/←→ section · j/k scroll · esc close ".to_string(),
+        DetailSection::Overview => " tab/←→ section · j/k scroll · esc close ".to_string(),
+        _ => format!(
+            " tab section · j/k scroll · {} wrap · {}{} scroll · {} search · esc close ",
+            hint(Action::Wrap),
+            hint(Action::ScrollLeft),
+            hint(Action::ScrollRight),
+            hint(Action::Search),
+        ),
+    };
+    let Some(view) = detail.view() else {
+        return Line::from(Span::styled(text, theme.dim));
+    };
+    let keys = (hint(Action::NextMatch), hint(Action::PrevMatch));
+    let mut spans = match view.search_line(theme.filter, (&keys.0, &keys.1)) {
+        Some(search) => {
+            let mut spans = vec![Span::raw(" ")];
+            spans.extend(search.spans);
+            spans.push(Span::raw(" "));
+            spans
+        }
+        None => vec![Span::styled(text, theme.dim)],
+    };
+    if let Some(label) = view.label() {
+        spans.push(Span::styled(format!("· {label} "), theme.title_focused));
     }
+    Line::from(spans)
 }
 
-/// The lines of a loaded section that fall in the window of `height` lines from `scroll`
-/// (kept inside the section). Only the window is built, so a 50,000-line file draws as fast
-/// as a short one.
+/// The rows of a loaded section that fall in the window of `height` lines from `scroll`
+/// (kept inside the section), `width` columns wide. Only the window is built, so a
+/// 50,000-line file draws as fast as a short one.
 fn loaded_section(
     theme: &Theme,
     detail: &DetailState,
     content: &DetailContent,
-    scroll: usize,
-    height: usize,
+    (scroll, height): (usize, usize),
+    width: usize,
 ) -> Vec<Line<'static>> {
     let window = |total: usize| {
         let start = scroll.min(total.saturating_sub(height));
         start..(start + height).min(total)
     };
+    if let (Some((lines, first)), Some(view)) = (detail.text_lines(content), detail.view()) {
+        let header = (first > 0)
+            .then(|| detail.source.or(content.main_source))
+            .flatten()
+            .and_then(|i| content.sources.get(i))
+            .map(|source| source_header(theme, source));
+        return text_rows(
+            theme,
+            view,
+            (lines, header),
+            (scroll, height),
+            width,
+            detail.section,
+        );
+    }
     match detail.section {
-        DetailSection::Manifest => content.manifest[window(content.manifest.len())].to_vec(),
-        DetailSection::Diff => match &content.diff {
-            Some(diff) => diff[window(diff.len())].to_vec(),
-            None => vec![Line::from(Span::styled(
-                "Not an evolved tool, or its parent is not in the catalog: nothing to compare.",
-                theme.dim,
-            ))],
-        },
+        DetailSection::Diff => vec![Line::from(Span::styled(
+            "Not an evolved tool, or its parent is not in the catalog: nothing to compare.",
+            theme.dim,
+        ))],
         DetailSection::Files => {
             let files = &content.files;
             files[window(files.len())]
@@ -305,26 +585,73 @@ fn loaded_section(
                 })
                 .collect()
         }
-        _ => match detail
-            .source
-            .or(content.main_source)
-            .and_then(|i| content.sources.get(i))
-        {
-            Some(source) => {
-                // Line 0 is the file name; line n is the source's line n.
-                window(source.lines.len() + 1)
-                    .map(|n| match n.checked_sub(1) {
-                        None => source_header(theme, source),
-                        Some(i) => numbered(i, &source.lines[i], theme.dim),
-                    })
-                    .collect()
-            }
-            None => vec![Line::from(Span::styled(
-                "No source file found for this tool.",
-                theme.dim,
-            ))],
-        },
+        _ => vec![Line::from(Span::styled(
+            "No source file found for this tool.",
+            theme.dim,
+        ))],
     }
+}
+
+/// The rows of a text section in view: its lines (after a header line, for Source) from
+/// `scroll`, matches of the search marked, then wrapped or shifted sideways. Source keeps
+/// its line numbers in place.
+fn text_rows(
+    theme: &Theme,
+    view: &TextView,
+    (lines, header): (&[Line<'static>], Option<Line<'static>>),
+    (scroll, height): (usize, usize),
+    width: usize,
+    section: DetailSection,
+) -> Vec<Line<'static>> {
+    let first = usize::from(header.is_some());
+    let total = lines.len() + first;
+    let start = window_start(scroll, total, height, view.wrap);
+    let gutter = gutter(section, total);
+    let room = width.saturating_sub(gutter).max(1);
+    let mut rows = Vec::new();
+    for row in start..(start + height).min(total) {
+        let Some(i) = row.checked_sub(first) else {
+            if let Some(header) = &header {
+                rows.push(text_view::shift(header, 0, width));
+            }
+            continue;
+        };
+        let mut line = lines[i].clone();
+        if let Some(query) = view.query() {
+            let style = if view.search.current == Some(i) {
+                theme.search_current
+            } else {
+                theme.search_match
+            };
+            line = text_view::highlight(
+                &line,
+                &text_view::find(&text_view::text_of(&line), query),
+                style,
+            );
+        }
+        let number = (gutter > 0)
+            .then(|| Span::styled(format!("{:>w$} ", i + 1, w = gutter - 1), theme.dim));
+        let parts = if view.wrap {
+            text_view::wrap(&line, room)
+        } else {
+            vec![text_view::shift(&line, view.offset, room)]
+        };
+        for (k, part) in parts.into_iter().enumerate() {
+            let mut spans = Vec::new();
+            match &number {
+                Some(number) if k == 0 => spans.push(number.clone()),
+                Some(_) => spans.push(Span::raw(" ".repeat(gutter))),
+                None => {}
+            }
+            spans.extend(part.spans);
+            rows.push(Line::from(spans));
+        }
+        if rows.len() >= height {
+            break;
+        }
+    }
+    rows.truncate(height);
+    rows
 }
 
 /// The file name, and what was left plain when highlighting stopped short.
@@ -333,12 +660,6 @@ fn source_header(theme: &Theme, source: &SourceFile) -> Line<'static> {
     if let Some(note) = &source.note {
         spans.push(Span::styled(format!("  ({note})"), theme.dim));
     }
-    Line::from(spans)
-}
-
-fn numbered(index: usize, line: &Line<'static>, style: Style) -> Line<'static> {
-    let mut spans = vec![Span::styled(format!("{:>4} ", index + 1), style)];
-    spans.extend(line.spans.iter().cloned());
     Line::from(spans)
 }
 

@@ -12,17 +12,21 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
 use crate::tui::runs::{RunState, RunView};
+use crate::tui::text_view;
 use crate::tui::ui::{empty_state, pane_block};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let running = app.runs.iter().filter(|r| r.is_running()).count();
-    let title = match (app.runs.len(), running) {
+    let mut title = match (app.runs.len(), running) {
         (0, _) => "Output".to_string(),
         // The position among this session's runs; a run's number (`#42`, as the failure
         // detail and `toolbench runs` say it) is in the header once it is recorded.
         (n, 0) => format!("Output · {} of {n}", app.output_run + 1),
         (n, r) => format!("Output · {} of {n} · {r} running", app.output_run + 1),
     };
+    if let Some(label) = app.output_view.label().filter(|_| !app.runs.is_empty()) {
+        title.push_str(&format!(" · {label}"));
+    }
     let block = pane_block(app, Pane::Output, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -38,26 +42,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(empty_state(app, text), inner);
         return;
     };
-    let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    frame.render_widget(Paragraph::new(header_line(app, run)), header);
-    let height = body.height as usize;
-    let lines = run.lines();
-    let end = lines
-        .len()
-        .saturating_sub(app.output_scroll.min(lines.len()));
-    let start = end.saturating_sub(height);
-    let width = body.width as usize;
-    let rows: Vec<Line> = lines
-        .range(start..end)
-        .map(|(stream, text)| {
-            let style = match stream {
-                Stream::Stdout => app.theme.text,
-                Stream::Stderr => app.theme.warning,
-            };
-            let shown: String = text.chars().take(width).collect();
-            Line::from(Span::styled(shown, style))
-        })
-        .collect();
+    let header = header_rows(app, run, inner.width as usize);
+    let search = search_line(app);
+    let [header_area, body, search_area] = Layout::vertical([
+        Constraint::Length(header.len() as u16),
+        Constraint::Min(0),
+        Constraint::Length(u16::from(search.is_some())),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(header), header_area);
+    if let Some(search) = search {
+        frame.render_widget(Paragraph::new(search), search_area);
+    }
+    let rows = visible_rows(app, run, body.width as usize, body.height as usize);
     if rows.is_empty() {
         let note = match &run.state {
             RunState::Refused(reason) => {
@@ -70,6 +67,168 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         frame.render_widget(Paragraph::new(rows), body);
     }
+}
+
+/// The rows and columns the selected run's lines get in the Output pane as it is laid out.
+pub fn text_area(app: &App) -> (usize, usize) {
+    let area = app.areas().of(Pane::Output);
+    let width = area.width.saturating_sub(2) as usize;
+    let height = area.height.saturating_sub(2) as usize;
+    let header = app
+        .selected_run()
+        .map_or(1, |run| header_rows(app, run, width).len());
+    let search = usize::from(search_line(app).is_some());
+    (height.saturating_sub(header + search), width)
+}
+
+/// A run's output line as drawn: stderr in the warning colour.
+pub fn styled_line(app: &App, stream: Stream, text: &str) -> Line<'static> {
+    let style = match stream {
+        Stream::Stdout => app.theme.text,
+        Stream::Stderr => app.theme.warning,
+    };
+    Line::from(Span::styled(text.to_string(), style))
+}
+
+/// Rows a line takes in `width` columns: one, unless wrapped.
+pub fn rows_of(app: &App, text: &str, width: usize) -> usize {
+    if app.output_view.wrap {
+        text_view::rows(&Line::from(text), width)
+    } else {
+        1
+    }
+}
+
+/// The lines in view: the first one's index and the end (exclusive), and how many rows of
+/// the first do not fit at the top. The end follows the output unless scrolled back.
+pub fn window(app: &App, run: &RunView, width: usize, height: usize) -> (usize, usize, usize) {
+    let lines = run.lines();
+    let end = lines
+        .len()
+        .saturating_sub(app.output_scroll.min(lines.len()));
+    let (start, skip) = text_view::window_ending_at(end, height, |i| {
+        lines
+            .get(i)
+            .map_or(1, |(_, text)| rows_of(app, text, width))
+    });
+    (start, end, skip)
+}
+
+/// The rows the run's lines take, wrapped ones counted from the end up to `most`.
+pub fn wanted_rows(app: &App, run: &RunView, width: usize, most: usize) -> usize {
+    let lines = run.lines();
+    if !app.output_view.wrap {
+        return lines.len();
+    }
+    let mut rows = 0;
+    for (_, text) in lines.iter().rev() {
+        if rows >= most {
+            break;
+        }
+        rows += rows_of(app, text, width);
+    }
+    rows
+}
+
+fn visible_rows(app: &App, run: &RunView, width: usize, height: usize) -> Vec<Line<'static>> {
+    let view = &app.output_view;
+    let (start, end, skip) = window(app, run, width, height);
+    let mut rows = Vec::new();
+    for (i, (stream, text)) in run.lines().range(start..end).enumerate() {
+        let mut line = styled_line(app, *stream, text);
+        if let Some(query) = view.query() {
+            let style = if view.search.current == Some(start + i) {
+                app.theme.search_current
+            } else {
+                app.theme.search_match
+            };
+            line = text_view::highlight(&line, &text_view::find(text, query), style);
+        }
+        if view.wrap {
+            rows.extend(text_view::wrap(&line, width));
+        } else {
+            rows.push(text_view::shift(&line, view.offset, width));
+        }
+    }
+    rows.into_iter().skip(skip).take(height).collect()
+}
+
+fn search_line(app: &App) -> Option<Line<'static>> {
+    let keys = (
+        app.keymap.hint(Action::NextMatch),
+        app.keymap.hint(Action::PrevMatch),
+    );
+    app.output_view
+        .search_line(app.theme.filter, (&keys.0, &keys.1))
+}
+
+/// The header over as many rows as it needs when asked for (`i`) or zoomed; else one row,
+/// the sandbox's protections counted instead of listed when they would not fit.
+pub fn header_rows(app: &App, run: &RunView, width: usize) -> Vec<Line<'static>> {
+    let whole = header_line(app, run, None);
+    if app.output_header_open || app.zoomed {
+        return text_view::wrap(&whole, width);
+    }
+    if whole.width() <= width {
+        return vec![whole];
+    }
+    let Some(protections) = run.protections.as_deref() else {
+        return vec![whole];
+    };
+    let (count, key) = (layer_count(protections), app.keymap.hint(Action::RunInfo));
+    // The count with the key that shows the list, said as briefly as the room needs.
+    let mut shorter = [
+        format!("{count} · {key} shows all"),
+        format!("{count} ({key})"),
+    ]
+    .into_iter()
+    .map(|short| header_line(app, run, Some(short)));
+    let first = shorter.next();
+    let last = shorter.next();
+    let fitting = first.filter(|line| line.width() <= width);
+    vec![fitting.or(last).unwrap_or(whole)]
+}
+
+/// `6 layers` or `5 layers, 1 missing`, from a protections summary
+/// (`userns pidns landlock(v7 full) · missing: cgroup (not root), seccomp (…)`).
+pub fn layer_count(protections: &str) -> String {
+    let (active, missing) = match protections.split_once(" · missing: ") {
+        Some((active, missing)) => (active, Some(missing)),
+        None => (protections, None),
+    };
+    let active = if active.trim() == "none" {
+        0
+    } else {
+        outside_parentheses(active, ' ')
+    };
+    let plural = |n: usize| if n == 1 { "layer" } else { "layers" };
+    match missing.map(|m| outside_parentheses(m, ',')) {
+        Some(missing) => format!("{active} {}, {missing} missing", plural(active)),
+        None => format!("{active} {}", plural(active)),
+    }
+}
+
+/// How many non-empty parts `text` has when split at `separator` outside parentheses.
+fn outside_parentheses(text: &str, separator: char) -> usize {
+    let mut depth = 0usize;
+    let mut parts = 0;
+    let mut in_part = false;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if c == separator && depth == 0 => {
+                in_part = false;
+                continue;
+            }
+            _ => {}
+        }
+        if !in_part && !c.is_whitespace() {
+            in_part = true;
+            parts += 1;
+        }
+    }
+    parts
 }
 
 /// `instance default · healthy :50123`, as the store last said.
@@ -89,8 +248,8 @@ fn instance_status(app: &App, instance: &str) -> (String, ratatui::style::Style)
     }
 }
 
-/// `tool version · protections · elapsed · exit`.
-fn header_line(app: &App, run: &RunView) -> Line<'static> {
+/// `tool version · protections · elapsed · exit`; `protections` in place of the list.
+fn header_line(app: &App, run: &RunView, protections: Option<String>) -> Line<'static> {
     let theme = &app.theme;
     let elapsed = run.elapsed();
     let time = if elapsed.as_secs() >= 10 {
@@ -140,7 +299,7 @@ fn header_line(app: &App, run: &RunView) -> Line<'static> {
             theme.dim,
         ));
     }
-    if let Some(protections) = &run.protections {
+    if let Some(protections) = protections.as_ref().or(run.protections.as_ref()) {
         spans.push(Span::styled(
             format!(" · sandbox: {protections}"),
             theme.dim,
@@ -159,4 +318,23 @@ fn header_line(app: &App, run: &RunView) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::layer_count;
+
+    #[test]
+    fn layers_are_counted_with_their_details_and_the_missing_ones() {
+        assert_eq!(layer_count("session landlock(v7)"), "2 layers");
+        assert_eq!(
+            layer_count("userns pidns mountns landlock(v7 full) · missing: cgroup (not root)"),
+            "4 layers, 1 missing"
+        );
+        assert_eq!(
+            layer_count("none · missing: userns (a, b), seccomp (off)"),
+            "0 layers, 2 missing"
+        );
+        assert_eq!(layer_count("seccomp"), "1 layer");
+    }
 }

@@ -1,0 +1,233 @@
+//! Long lines can be read: wrapped or scrolled sideways, searched, and a header that would be
+//! cut shown whole on demand.
+
+use super::*;
+
+/// A finished run of the selected tool that printed `text`, with `protections`; the Output
+/// pane focused.
+fn finished_run(app: &mut App, text: &str, protections: &str) {
+    key(app, KeyCode::Enter);
+    ctrl(app, 's');
+    let (key_id, _) = started_run(app).expect("started");
+    app.update(AppEvent::RunOutput {
+        key: key_id,
+        stream: Stream::Stdout,
+        bytes: text.as_bytes().to_vec(),
+        skipped: 0,
+    });
+    let record = RunRecord {
+        id: 0,
+        tool: "csv_to_json".into(),
+        version: "1.2.0".into(),
+        tier: Tier::Approved,
+        input: "{}".into(),
+        started_at: "2026-11-21T10:00:00.000Z".into(),
+        duration_ms: 42,
+        exit_code: Some(0),
+        signal: None,
+        peak_memory_kb: None,
+        bytes_out: text.len() as u64,
+        status: crate::model::RunStatus::Ok,
+        origin: RunOrigin::Tui,
+        client: None,
+        log_dir: None,
+        sandbox: protections.into(),
+        error: None,
+    };
+    app.update(AppEvent::RunFinished {
+        key: key_id,
+        result: Ok((Box::new(record), protections.into())),
+    });
+    key(app, KeyCode::Char('2'));
+}
+
+fn long_line() -> String {
+    format!("start {} END-OF-LINE", "x".repeat(140))
+}
+
+#[test]
+fn a_long_output_line_is_read_by_scrolling_right_or_by_wrapping() {
+    let mut app = app_with(sample());
+    let text = format!("first\n{}\nlast\n", long_line());
+    finished_run(&mut app, &text, "session");
+    let screen = render(&app, 80, 24);
+    assert!(!screen.contains("END-OF-LINE"), "{screen}");
+    for _ in 0..20 {
+        key(&mut app, KeyCode::Char('>'));
+    }
+    // It stops once the end of the widest line is in view.
+    assert_eq!(app.output_view.offset, 80);
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!("scrolled_right", screen);
+    assert!(
+        screen.contains("→80") && screen.contains("END-OF-LINE"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('<'));
+    assert_eq!(app.output_view.offset, 72);
+    key(&mut app, KeyCode::Char('0'));
+    assert_eq!(app.output_view.offset, 0);
+    key(&mut app, KeyCode::Char('w'));
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!("wrapped", screen);
+    assert!(
+        screen.contains("· wrap") && screen.contains("xx END-OF-LINE") && screen.contains("│start"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn wrapped_output_still_follows_the_end() {
+    let mut app = app_with(sample());
+    let mut text: String = (1..=40).map(|i| format!("row {i}\n")).collect();
+    text.push_str(&long_line());
+    text.push('\n');
+    finished_run(&mut app, &text, "session");
+    key(&mut app, KeyCode::Char('w'));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("xx END-OF-LINE"), "{screen}");
+    assert!(!screen.contains("row 1\n"), "{screen}");
+}
+
+#[test]
+fn search_in_output_finds_a_match_out_of_view_and_n_moves_to_the_next() {
+    let mut app = app_with(sample());
+    let text: String = (1..=100)
+        .map(|i| match i {
+            10 => "a Needle here\n".to_string(),
+            60 => format!("{} needle far right\n", "y".repeat(120)),
+            _ => format!("row {i}\n"),
+        })
+        .collect();
+    finished_run(&mut app, &text, "session");
+    assert!(!render(&app, 80, 24).contains("Needle"));
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "NEEDLE");
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("/NEEDLE▏"), "{screen}");
+    key(&mut app, KeyCode::Enter);
+    // From the end in view, around to the first match.
+    assert_eq!(app.output_view.search.current, Some(9));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("a Needle here"), "{screen}");
+    assert!(screen.contains("/NEEDLE · n next · N previous"), "{screen}");
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.output_view.search.current, Some(59));
+    // Sideways too: the match is past the pane's edge.
+    assert!(app.output_view.offset > 0);
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!("search_next", screen);
+    assert!(screen.contains("needle far right"), "{screen}");
+    key(&mut app, KeyCode::Char('N'));
+    assert_eq!(app.output_view.search.current, Some(9));
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zzz");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        render(&app, 100, 24).contains("no match for \"zzz\""),
+        "{}",
+        render(&app, 100, 24)
+    );
+    // Esc drops the search, and `n` then says how to start one.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('n'));
+    assert!(render(&app, 100, 24).contains("no search: / to search"));
+}
+
+#[test]
+fn search_and_wrap_in_the_detail_source() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('d'));
+    let entry = detail_loaded(&mut app);
+    let source: String = (1..=200)
+        .map(|i| match i {
+            150 => format!("x = 1  # marker {} tail-of-150\n", "z".repeat(100)),
+            _ => format!("print({i})\n"),
+        })
+        .collect();
+    app.update(AppEvent::DetailLoaded {
+        path: entry.path.clone(),
+        content: content_with_source("main.py", &source),
+    });
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "Marker");
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("/Marker▏"), "{screen}");
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains(" 149 print(149)") && screen.contains(" 150 x = 1  # marker"),
+        "{screen}"
+    );
+    assert!(!screen.contains("tail-of-150"), "{screen}");
+    key(&mut app, KeyCode::Char('w'));
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!("detail_source_wrapped", screen);
+    assert!(
+        screen.contains("tail-of-150") && screen.contains("wrap"),
+        "{screen}"
+    );
+    // The line numbers keep their column: continuation rows start under the text.
+    assert!(screen.lines().any(|l| l.contains("│     zzz")), "{screen}");
+    // Esc drops the search first, then closes.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_some());
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn the_protection_list_is_counted_when_cut_and_shown_whole_after_i_or_zoomed() {
+    let protections = "userns pidns mountns netns landlock(v7 full) seccomp(strict) \
+                       · missing: cgroup (not root: cannot delegate the memory controller)";
+    let mut app = app_with(sample());
+    finished_run(&mut app, "done\n", protections);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("sandbox: 6 layers, 1 missing (i)"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('i'));
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!("protections_whole", screen);
+    assert!(
+        screen.contains("landlock(v7 full)") && screen.contains("memory controller)"),
+        "{screen}"
+    );
+    assert!(screen.contains("done"), "{screen}");
+    key(&mut app, KeyCode::Char('i'));
+    assert!(render(&app, 80, 24).contains("6 layers"));
+    key(&mut app, KeyCode::Char('z'));
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!("protections_zoomed", screen);
+    assert!(screen.contains("memory controller)"), "{screen}");
+}
+
+#[test]
+fn the_help_lists_the_new_keys_of_output_and_the_detail() {
+    let app = app_with(sample());
+    let help: Vec<String> = crate::tui::overlays::help::lines(&app, 120)
+        .iter()
+        .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    // Output and the detail list each key, `i` only Output.
+    for (keys, text) in [
+        ("w", "Wrap long lines"),
+        (">", "Scroll long lines right"),
+        ("/", "Search the text"),
+        ("n", "next match"),
+        ("N", "previous match"),
+        ("i", "header whole"),
+    ] {
+        assert!(
+            help.iter()
+                .filter(|l| l.trim_start().starts_with(&format!("{keys} ")) && l.contains(text))
+                .count()
+                > usize::from(keys != "i"),
+            "{keys}: {help:#?}"
+        );
+    }
+}

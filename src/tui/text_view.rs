@@ -1,0 +1,462 @@
+//! How a long text is looked at: wrapped or scrolled sideways, and searched.
+//!
+//! Owns only the view state (`TextView`) and pure functions over `Line`s; never the text, so
+//! a pane keeps building just the rows it shows, however long the text is.
+
+use std::ops::Range;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthChar;
+
+/// Columns one press of `>` or `<` scrolls.
+pub const STEP: usize = 8;
+
+/// The view of one text: wrap, horizontal offset and search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextView {
+    /// Long lines continue on the next rows instead of being cut.
+    pub wrap: bool,
+    /// Columns scrolled right, when not wrapped.
+    pub offset: usize,
+    pub search: Search,
+}
+
+/// A search: the query typed or kept, and the line of the match jumped to last.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    pub query: String,
+    /// Keys type into the query.
+    pub editing: bool,
+    pub current: Option<usize>,
+}
+
+/// What a key did to a search being typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typed {
+    Edited,
+    /// Enter: keep the query and jump to its first match.
+    Kept,
+    Cancelled,
+}
+
+impl TextView {
+    pub fn toggle_wrap(&mut self) {
+        self.wrap = !self.wrap;
+    }
+
+    /// Scrolls right until the end of the widest line (in columns) is in `width` columns.
+    pub fn scroll_right(&mut self, widest: usize, width: usize) {
+        if !self.wrap && self.offset + width < widest {
+            self.offset += STEP;
+        }
+    }
+
+    pub fn scroll_left(&mut self) {
+        self.offset = self.offset.saturating_sub(STEP);
+    }
+
+    pub fn start_search(&mut self) {
+        self.search = Search {
+            editing: true,
+            ..Search::default()
+        };
+    }
+
+    /// A key while the query is typed; `None` for keys it does not take.
+    pub fn type_key(&mut self, key: &KeyEvent) -> Option<Typed> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('u') if ctrl => self.search.query.clear(),
+            KeyCode::Char(c) if !ctrl => self.search.query.push(c),
+            KeyCode::Backspace => {
+                self.search.query.pop();
+            }
+            KeyCode::Enter => {
+                self.search.editing = false;
+                return Some(Typed::Kept);
+            }
+            KeyCode::Esc => {
+                self.search = Search::default();
+                return Some(Typed::Cancelled);
+            }
+            _ => return None,
+        }
+        Some(Typed::Edited)
+    }
+
+    /// `wrap` or `→16` for a title: how this view differs from the plain one.
+    pub fn label(&self) -> Option<String> {
+        if self.wrap {
+            Some("wrap".to_string())
+        } else if self.offset > 0 {
+            Some(format!("→{}", self.offset))
+        } else {
+            None
+        }
+    }
+
+    /// Scrolls sideways so `columns` show in `width` columns (when not wrapped).
+    pub fn reveal(&mut self, columns: Range<usize>, width: usize) {
+        if self.wrap || width == 0 {
+            return;
+        }
+        if columns.start < self.offset || columns.end > self.offset + width {
+            // A step boundary with the match a little in from the left, as `>` would land.
+            let start = columns.start.saturating_sub(width / 4);
+            self.offset = start - start % STEP;
+        }
+    }
+
+    /// The query kept or typed, when there is one to show or highlight.
+    pub fn query(&self) -> Option<&str> {
+        Some(self.search.query.as_str()).filter(|q| !q.is_empty())
+    }
+
+    /// The line shown at the foot of a pane while a search is typed or kept: `/query▏`,
+    /// or `/query · n next · N previous` with the keys given.
+    pub fn search_line(&self, style: Style, keys: (&str, &str)) -> Option<Line<'static>> {
+        if self.search.editing {
+            return Some(Line::from(vec![
+                Span::styled(format!("/{}", self.search.query), style),
+                Span::styled("▏", style),
+            ]));
+        }
+        self.query().map(|q| {
+            Line::from(Span::styled(
+                format!("/{q} · {} next · {} previous", keys.0, keys.1),
+                style,
+            ))
+        })
+    }
+}
+
+/// The characters of a line with their styles (the span's on top of the line's).
+fn styled_chars(line: &Line) -> Vec<(char, Style)> {
+    line.spans
+        .iter()
+        .flat_map(|span| {
+            let style = line.style.patch(span.style);
+            span.content.chars().map(move |c| (c, style))
+        })
+        .collect()
+}
+
+/// Characters back into spans, one per run of the same style.
+fn spans_of(chars: &[(char, Style)]) -> Line<'static> {
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut text = String::new();
+    let mut style = None;
+    for &(c, s) in chars {
+        if style.is_some_and(|current| current != s) {
+            spans.push(Span::styled(
+                std::mem::take(&mut text),
+                style.unwrap_or_default(),
+            ));
+        }
+        style = Some(s);
+        text.push(c);
+    }
+    if let Some(style) = style {
+        spans.push(Span::styled(text, style));
+    }
+    Line::from(spans)
+}
+
+fn width_of(c: char) -> usize {
+    c.width().unwrap_or(0)
+}
+
+/// The columns `offset..offset + width` of a line, styles kept. A wide character cut by
+/// the left edge is left out rather than shown half.
+pub fn shift(line: &Line, offset: usize, width: usize) -> Line<'static> {
+    let mut column = 0;
+    let mut kept = Vec::new();
+    for (c, style) in styled_chars(line) {
+        let w = width_of(c);
+        if column >= offset && column + w <= offset + width {
+            kept.push((c, style));
+        }
+        column += w;
+        if column >= offset + width {
+            break;
+        }
+    }
+    spans_of(&kept)
+}
+
+/// A line in rows of at most `width` columns, broken after a space where one is in the
+/// row, else where the row is full. An empty line is one empty row.
+pub fn wrap(line: &Line, width: usize) -> Vec<Line<'static>> {
+    let chars = styled_chars(line);
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut start = 0;
+    while start < chars.len() {
+        let mut end = start;
+        let mut used = 0;
+        let mut after_space = None;
+        while end < chars.len() {
+            let w = width_of(chars[end].0);
+            if used + w > width && end > start {
+                break;
+            }
+            used += w;
+            end += 1;
+            if chars[end - 1].0 == ' ' {
+                after_space = Some(end);
+            }
+        }
+        if end < chars.len()
+            && let Some(at) = after_space.filter(|at| *at < end)
+        {
+            end = at;
+        }
+        rows.push(spans_of(&chars[start..end]));
+        start = end;
+    }
+    if rows.is_empty() {
+        rows.push(Line::default());
+    }
+    rows
+}
+
+/// How many rows `wrap` makes of a line.
+pub fn rows(line: &Line, width: usize) -> usize {
+    if line.width() <= width {
+        return 1;
+    }
+    wrap(line, width).len()
+}
+
+/// The text of a line, its spans joined.
+pub fn text_of(line: &Line) -> String {
+    line.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// Byte ranges in `text` where `query` occurs, ignoring case.
+pub fn find(text: &str, query: &str) -> Vec<Range<usize>> {
+    let query: Vec<char> = query.chars().map(fold).collect();
+    if query.is_empty() {
+        return Vec::new();
+    }
+    let chars: Vec<(usize, char)> = text.char_indices().map(|(i, c)| (i, fold(c))).collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i + query.len() <= chars.len() {
+        if chars[i..i + query.len()]
+            .iter()
+            .zip(&query)
+            .all(|((_, c), q)| c == q)
+        {
+            let end = chars.get(i + query.len()).map_or(text.len(), |(b, _)| *b);
+            found.push(chars[i].0..end);
+            i += query.len();
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+/// One character for comparing without case (the first of its lowercase form).
+fn fold(c: char) -> char {
+    c.to_lowercase().next().unwrap_or(c)
+}
+
+/// The display columns a byte range of `text` covers.
+pub fn columns(text: &str, bytes: Range<usize>) -> Range<usize> {
+    let width = |s: &str| s.chars().map(width_of).sum::<usize>();
+    let start = width(text.get(..bytes.start).unwrap_or(text));
+    let end = start + width(text.get(bytes).unwrap_or_default());
+    start..end
+}
+
+/// The line with `ranges` (bytes of its text) in `style`, on top of their own styles.
+pub fn highlight(line: &Line, ranges: &[Range<usize>], style: Style) -> Line<'static> {
+    let mut byte = 0;
+    let chars: Vec<(char, Style)> = styled_chars(line)
+        .into_iter()
+        .map(|(c, s)| {
+            let hit = ranges.iter().any(|r| r.contains(&byte));
+            byte += c.len_utf8();
+            (c, if hit { s.patch(style) } else { s })
+        })
+        .collect();
+    let mut shown = spans_of(&chars);
+    shown.alignment = line.alignment;
+    shown
+}
+
+/// The next line among `total` for which `hit` holds, going forward or back from `from`
+/// (itself included when `inclusive`), around the end.
+pub fn seek(
+    total: usize,
+    from: usize,
+    forward: bool,
+    inclusive: bool,
+    mut hit: impl FnMut(usize) -> bool,
+) -> Option<usize> {
+    if total == 0 {
+        return None;
+    }
+    let from = from.min(total - 1);
+    let first = usize::from(!inclusive);
+    (first..total + first)
+        .map(|step| {
+            let step = step % total;
+            if forward {
+                (from + step) % total
+            } else {
+                (from + total - step) % total
+            }
+        })
+        .find(|&i| hit(i))
+}
+
+/// The lines that fill `height` rows ending with line `end - 1`: the first one's index and
+/// how many of its rows do not fit at the top. `rows_of` says how many rows a line takes.
+pub fn window_ending_at(
+    end: usize,
+    height: usize,
+    mut rows_of: impl FnMut(usize) -> usize,
+) -> (usize, usize) {
+    let mut used = 0;
+    let mut start = end;
+    while start > 0 && used < height {
+        start -= 1;
+        used += rows_of(start).max(1);
+    }
+    (start, used.saturating_sub(height))
+}
+
+/// The end (exclusive) of the lines from `top` that fit in `height` rows, at least `top`'s.
+pub fn end_from(
+    top: usize,
+    total: usize,
+    height: usize,
+    mut rows_of: impl FnMut(usize) -> usize,
+) -> usize {
+    let mut used = 0;
+    let mut end = top;
+    while end < total {
+        let rows = rows_of(end).max(1);
+        if used + rows > height && end > top {
+            break;
+        }
+        used += rows;
+        end += 1;
+    }
+    end.max((top + 1).min(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::Color;
+
+    fn plain(line: &Line) -> String {
+        text_of(line)
+    }
+
+    fn red() -> Style {
+        Style::default().fg(Color::Red)
+    }
+
+    #[test]
+    fn shift_cuts_by_columns_and_keeps_span_styles() {
+        let line = Line::from(vec![Span::raw("abc"), Span::styled("defgh", red())]);
+        let shown = shift(&line, 2, 4);
+        assert_eq!(plain(&shown), "cdef");
+        assert_eq!(shown.spans[1].content, "def");
+        assert_eq!(shown.spans[1].style, red());
+    }
+
+    #[test]
+    fn shift_counts_wide_characters_as_two_columns_and_never_shows_half_of_one() {
+        let line = Line::from("日本語abc");
+        assert_eq!(plain(&shift(&line, 2, 4)), "本語");
+        assert_eq!(plain(&shift(&line, 1, 4)), "本");
+        assert_eq!(plain(&shift(&line, 6, 10)), "abc");
+    }
+
+    #[test]
+    fn wrap_breaks_after_spaces_and_cuts_long_words() {
+        let rows: Vec<String> = wrap(&Line::from("the quick brown fox"), 10)
+            .iter()
+            .map(plain)
+            .collect();
+        assert_eq!(rows, ["the quick ", "brown fox"]);
+        let rows: Vec<String> = wrap(&Line::from("abcdefghij12"), 5)
+            .iter()
+            .map(plain)
+            .collect();
+        assert_eq!(rows, ["abcde", "fghij", "12"]);
+        assert_eq!(wrap(&Line::from(""), 5).len(), 1);
+        assert_eq!(rows_count("日本語", 4), 2);
+    }
+
+    fn rows_count(text: &str, width: usize) -> usize {
+        rows(&Line::from(text.to_string()), width)
+    }
+
+    #[test]
+    fn find_ignores_case_and_gives_byte_ranges() {
+        assert_eq!(find("Error: error ERROR", "error"), [0..5, 7..12, 13..18]);
+        assert_eq!(find("größe GRÖSSE", "grö"), [0..4, 8..12]);
+        assert!(find("abc", "").is_empty());
+        assert_eq!(columns("日本x", 6..7), 4..5);
+    }
+
+    #[test]
+    fn highlight_patches_the_matched_characters_only() {
+        let line = Line::from(vec![Span::styled("say hello", red())]);
+        let marked = highlight(
+            &line,
+            &find("say hello", "HELLO"),
+            Style::default().bg(Color::Yellow),
+        );
+        assert_eq!(marked.spans.len(), 2);
+        assert_eq!(marked.spans[1].content, "hello");
+        assert_eq!(marked.spans[1].style, red().bg(Color::Yellow));
+    }
+
+    #[test]
+    fn seek_goes_around_the_end_both_ways() {
+        let hits = [false, true, false, true, false];
+        let hit = |i: usize| hits[i];
+        assert_eq!(seek(5, 1, true, true, hit), Some(1));
+        assert_eq!(seek(5, 1, true, false, hit), Some(3));
+        assert_eq!(seek(5, 3, true, false, hit), Some(1));
+        assert_eq!(seek(5, 1, false, false, hit), Some(3));
+        assert_eq!(seek(5, 0, true, true, |_| false), None);
+    }
+
+    #[test]
+    fn windows_count_wrapped_rows() {
+        // Lines of 1, 3, 1, 2 rows.
+        let rows = [1, 3, 1, 2];
+        assert_eq!(window_ending_at(4, 4, |i| rows[i]), (1, 2));
+        assert_eq!(window_ending_at(4, 10, |i| rows[i]), (0, 0));
+        assert_eq!(end_from(1, 4, 4, |i| rows[i]), 3);
+        assert_eq!(end_from(1, 4, 2, |i| rows[i]), 2);
+    }
+
+    #[test]
+    fn right_stops_at_the_widest_line_and_reveal_brings_a_match_into_view() {
+        let mut view = TextView::default();
+        view.scroll_right(20, 10);
+        view.scroll_right(20, 10);
+        view.scroll_right(20, 10);
+        assert_eq!(view.offset, 16);
+        assert_eq!(view.label().as_deref(), Some("→16"));
+        view.reveal(100..105, 40);
+        assert_eq!(view.offset, 88);
+        view.reveal(2..4, 40);
+        assert_eq!(view.offset, 0);
+        view.offset = 16;
+        view.toggle_wrap();
+        assert_eq!(view.label().as_deref(), Some("wrap"));
+    }
+}
