@@ -231,6 +231,12 @@ pub enum Effect {
     },
     /// Read the text files of a tool for the evolve editor.
     LoadEvolve(Box<ToolEntry>),
+    /// Make `input` (JSON text, which broke the candidate) a test case of it.
+    AddCase {
+        entry: Box<ToolEntry>,
+        input: String,
+        why: String,
+    },
     /// Answer an agent's waiting call, as the person saw it.
     AnswerCall {
         id: i64,
@@ -592,6 +598,7 @@ impl App {
                     detail.content = Some(content);
                     self.dirty = true;
                 }
+                self.show_behaviour();
             }
             AppEvent::QualityByDayLoaded { path, days } => {
                 if let Some(Overlay::Detail(detail)) = &mut self.overlay
@@ -740,6 +747,7 @@ impl App {
                     self.effects.push(Effect::LoadHistory);
                 }
                 self.validations.insert(path, *report);
+                self.show_behaviour();
                 self.dirty = true;
             }
             AppEvent::HistoryLoaded {
@@ -1569,7 +1577,9 @@ impl App {
                     self.validate(entry);
                 }
             }
-            Action::NextSection
+            // Only the review overlay's Checks tab has failures to make cases of.
+            Action::AddCase
+            | Action::NextSection
             | Action::PrevSection
             | Action::Submit
             | Action::NextField
@@ -1578,8 +1588,65 @@ impl App {
         }
     }
 
+    /// The behaviour validation found (the parent's inputs answered differently) after the
+    /// code diff of the open review overlay.
+    fn show_behaviour(&mut self) {
+        let Some(Overlay::Detail(detail)) = &mut self.overlay else {
+            return;
+        };
+        let Some(content) = &mut detail.content else {
+            return;
+        };
+        let lines = self
+            .validations
+            .get(&detail.entry.path)
+            .and_then(|report| report.differential.as_ref())
+            .map(|report| crate::tui::inputs_report::behaviour_lines(&self.theme, report))
+            .unwrap_or_default();
+        content.set_behaviour(lines);
+    }
+
+    /// `t` on a failure of the generated inputs in the Checks tab: the input becomes a test
+    /// case of the candidate shown.
+    fn add_case_from_checks(&mut self) {
+        let Some(Overlay::Detail(detail)) = &self.overlay else {
+            return;
+        };
+        let report = self.validations.get(&detail.entry.path);
+        let failure = (detail.section == DetailSection::Validation)
+            .then_some(report)
+            .flatten()
+            .and_then(|r| {
+                let generated = r.generated.as_ref()?;
+                generated
+                    .failures
+                    .get(detail.finding.checked_sub(r.findings.len())?)
+            });
+        let Some(failure) = failure else {
+            self.notify(
+                "select a failure of the generated inputs in the Checks tab first".into(),
+                Level::Error,
+            );
+            return;
+        };
+        let effect = Effect::AddCase {
+            entry: Box::new(detail.entry.clone()),
+            input: failure.input.clone(),
+            why: format!("{}: {}", failure.kind, failure.message),
+        };
+        self.notify(
+            format!("adding a test case to {}…", detail.entry.id()),
+            Level::Info,
+        );
+        self.effects.push(effect);
+    }
+
     /// Actions an open overlay handles itself; returns true when consumed.
     fn overlay_action(&mut self, action: Action) -> bool {
+        if action == Action::AddCase && matches!(self.overlay, Some(Overlay::Detail(_))) {
+            self.add_case_from_checks();
+            return true;
+        }
         let validations = &self.validations;
         let scroll = match self.overlay.as_mut() {
             None

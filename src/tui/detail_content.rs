@@ -57,8 +57,10 @@ pub struct DetailContent {
     pub main_source: Option<usize>,
     /// Every file with its size, and why it is not shown when it is not.
     pub files: Vec<ListedFile>,
-    /// The diff against the parent, when the tool has one in the catalog.
+    /// The diff against the parent, when the tool has one in the catalog, followed by the
+    /// last `behaviour` lines: the parent's real inputs the two answer differently.
     pub diff: Option<Vec<Line<'static>>>,
+    pub behaviour: usize,
     /// The tool's last runs, newest first (any version), for the picture in the overview.
     pub recent_runs: Vec<crate::model::RunRecord>,
     /// The last days the tool ran, oldest first, with its quality at the end of each; they
@@ -69,6 +71,18 @@ pub struct DetailContent {
 impl DetailContent {
     pub fn source_index(&self, name: &str) -> Option<usize> {
         self.sources.iter().position(|s| s.name == name)
+    }
+
+    /// Puts `lines` (what validation found of behaviour) after the code diff, in place of the
+    /// ones there before: a validation may finish while the overlay is open.
+    pub fn set_behaviour(&mut self, lines: Vec<Line<'static>>) {
+        let diff = self.diff.get_or_insert_with(Vec::new);
+        diff.truncate(diff.len() - self.behaviour);
+        self.behaviour = lines.len();
+        diff.extend(lines);
+        if diff.is_empty() {
+            self.diff = None;
+        }
     }
 }
 
@@ -118,6 +132,7 @@ pub fn load(
         main_source,
         files,
         diff,
+        behaviour: 0,
         recent_runs: Vec::new(),
         quality_by_day: Vec::new(),
     };

@@ -13,6 +13,7 @@ pub mod detail_content;
 pub mod diff;
 pub mod highlight;
 mod inherited;
+mod inputs_report;
 mod job_events;
 pub mod keymap;
 pub mod layout;
@@ -590,7 +591,18 @@ fn run_effect(
                 crate::review::ReviewCommand::Rollback { .. } => ToolId::named(&entry.name),
                 _ => ToolId::content_of(&entry),
             };
-            decide(services, tx, tool, command);
+            decide(
+                services,
+                tx,
+                Command::Decide {
+                    tool,
+                    decision: command,
+                },
+            );
+        }
+        Effect::AddCase { entry, input, why } => {
+            let tool = ToolId::content_of(&entry);
+            decide(services, tx, Command::AddCase { tool, input, why });
         }
         Effect::DecideEach { entries, command } => decide_each(services, tx, entries, command),
         Effect::AnswerCall { id, decision, seen } => {
@@ -607,7 +619,15 @@ fn run_effect(
             });
         }
         Effect::AnswerRequest { name, command } => {
-            decide(services, tx, ToolId::named(&name), command);
+            let tool = ToolId::named(&name);
+            decide(
+                services,
+                tx,
+                Command::Decide {
+                    tool,
+                    decision: command,
+                },
+            );
         }
         Effect::RevokeRule(id) => {
             let who = services.config.reviewer_name();
@@ -693,14 +713,8 @@ fn load_history(root: &Path, catalog: &crate::catalog::Catalog) -> AppEvent {
     }
 }
 
-/// Applies a review decision off the event loop and reports it.
-fn decide(
-    services: &Services,
-    tx: &mpsc::UnboundedSender<AppEvent>,
-    tool: ToolId,
-    decision: crate::review::ReviewCommand,
-) {
-    let command = Command::Decide { tool, decision };
+/// Applies a command that ends in a decision off the event loop, and reports it.
+fn decide(services: &Services, tx: &mpsc::UnboundedSender<AppEvent>, command: Command) {
     let mut ctx = services.commands.clone();
     // An evolver may run for minutes: the status bar says it started.
     let progress = tx.clone();

@@ -469,6 +469,7 @@ fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
             not_shown: None,
         }],
         diff: None,
+        behaviour: 0,
         recent_runs: vec![],
         quality_by_day: vec![],
     })
@@ -1307,6 +1308,7 @@ fn evolve_without_edits_asks_the_evolver() {
         Some((DecisionKind::Evolve, "faster".to_string()))
     );
 }
+mod inputs;
 mod layout;
 mod long_lines;
 mod marks;

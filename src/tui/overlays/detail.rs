@@ -287,7 +287,10 @@ impl DetailState {
         if let Some(outcome) = self.view_action(action, page, search_key) {
             return outcome;
         }
-        let findings = validation.map_or(0, |v| v.findings.len());
+        // Findings, then the generated inputs' failures: the rows the Checks cursor walks.
+        let findings = validation.map_or(0, |v| {
+            v.findings.len() + v.generated.as_ref().map_or(0, |g| g.failures.len())
+        });
         let files = self.content.as_ref().map_or(0, |c| c.sources.len());
         let (cursor, len) = match self.section {
             DetailSection::Validation => (Some(&mut self.finding), findings),
@@ -496,9 +499,10 @@ fn bottom_hint(app: &App, detail: &DetailState) -> Line<'static> {
     let hint = |action| app.keymap.hint(action);
     let open = hint(Action::Open);
     let text = match detail.section {
-        DetailSection::Validation => {
-            format!(" j/k finding · {open} jump to its line · tab section · esc close ")
-        }
+        DetailSection::Validation => format!(
+            " j/k finding · {open} its line · {} failing input → test case · tab section · esc close ",
+            hint(Action::AddCase)
+        ),
         DetailSection::Files => format!(" j/k file · {open} show it · tab section · esc close "),
         DetailSection::Overview => " tab/←→ section · j/k scroll · esc close ".to_string(),
         _ => format!(
@@ -725,6 +729,16 @@ fn checks(
                 lines.push(line);
             }
         }
+    }
+    // The generated inputs' failures follow the findings under the same cursor.
+    if let Some(generated) = report.generated.as_ref().filter(|g| !g.failures.is_empty()) {
+        lines.push(Line::from(""));
+        let failure = selected.checked_sub(report.findings.len());
+        let (more, at) = crate::tui::inputs_report::generated_lines(theme, generated, failure);
+        if let Some(at) = at {
+            selected_line = Some(lines.len() + at);
+        }
+        lines.extend(more);
     }
     if !report.tests.is_empty() {
         lines.push(Line::from(""));
