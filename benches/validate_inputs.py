@@ -41,9 +41,9 @@ def workspace(binary):
     out = tb(binary, root, "approve", "first_items")
     assert out.returncode == 0, out.stderr
     for n in range(50):
-        items = [f"w{i}" for i in range(n % 7 + 1)]
+        items = [f"w{i}" for i in range(n % 7)] + [f"x{n}"]
         payload = json.dumps({"items": items, "n": n % 5})
-        out = tb(binary, root, "run", "first_items", "--input", payload + " " * (n // 35))
+        out = tb(binary, root, "run", "first_items", "--input", payload)
         assert out.returncode == 0, out.stderr
     candidate = os.path.join(root, "experimental", "first_items-1.1.0")
     shutil.copytree(os.path.join(FAULT, "candidate"), candidate)
