@@ -89,21 +89,24 @@ fn print_table(runs: &[RunRecord]) {
         .collect();
     let id_width = column_width(&ids, "ID");
     let tool_width = column_width(&tools, "TOOL");
+    // Validation's runs sit beside a person's and an agent's: the origin tells them apart.
     outln!(
-        "{:<id_width$} {:<24} {:<tool_width$} {:<16} {:<6} DURATION",
+        "{:<id_width$} {:<24} {:<tool_width$} {:<10} {:<16} {:<6} DURATION",
         "ID",
         "STARTED",
         "TOOL",
+        "ORIGIN",
         "STATUS",
         "EXIT"
     );
     for ((run, id), tool) in runs.iter().zip(&ids).zip(&tools) {
         let exit = run.exit_label();
         outln!(
-            "{:<id_width$} {:<24} {:<tool_width$} {:<16} {:<6} {}",
+            "{:<id_width$} {:<24} {:<tool_width$} {:<10} {:<16} {:<6} {}",
             id,
             run.started_at,
             tool,
+            run.origin.as_str(),
             run.status.as_str(),
             exit,
             crate::text::format_ms(run.duration_ms)

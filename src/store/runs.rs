@@ -102,6 +102,21 @@ impl Store {
         self.select_runs(Some(tool), Some(version), limit)
     }
 
+    /// The newest `limit` runs of `tool` in real use: validation's own runs (test cases,
+    /// generated and replayed inputs, a hundred at a time) left out, as the statistics do.
+    pub fn runs_in_use(&self, tool: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE tool = ?2 AND origin <> 'validation'
+             ORDER BY started_at DESC, id DESC LIMIT ?1"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![limit, tool], run_from_row)
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
     /// The distinct inputs one version of a tool was given in real use (not by validation),
     /// newest first, at most `limit`: what a candidate that evolves it is replayed against.
     pub fn distinct_inputs_of_version(
@@ -452,6 +467,10 @@ pub(crate) mod tests {
             .distinct_inputs_of_version("a", "1.0.0", 1)
             .expect("one");
         assert_eq!(one, [r#"{"n":1}"#]);
+        let in_use = store.runs_in_use("a", 50).expect("runs");
+        assert_eq!(in_use.len(), 4, "validation's run left out");
+        assert!(in_use.iter().all(|r| r.origin != RunOrigin::Validation));
+        assert_eq!(in_use[0].id, runs[4].id, "newest first");
     }
 
     #[test]

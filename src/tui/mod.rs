@@ -426,7 +426,7 @@ fn run_effect(
                     .as_ref()
                     .and_then(|store| {
                         store
-                            .list_runs(Some(&entry.name), run_history::RECENT_RUNS)
+                            .runs_in_use(&entry.name, run_history::RECENT_RUNS)
                             .ok()
                     })
                     .unwrap_or_default();
