@@ -275,6 +275,14 @@ fn a_test_case_is_never_written_through_a_link_the_candidate_holds() {
         "{}",
         stderr(&bad)
     );
+    // A case its schema refuses would test the runner's refusal, not the tool.
+    let refused = toolbench(root, &["add-case", "divide@1.1.0", "--input", "{\"a\":1}"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("its input schema refuses the input"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[test]

@@ -15,12 +15,8 @@ pub struct AddCaseArgs {
     /// The input, as JSON text (a `smallest input` of `validate`).
     #[arg(long, value_name = "JSON")]
     input: String,
-    /// The failure it showed, kept in the case file and the decision.
-    #[arg(
-        long,
-        value_name = "TEXT",
-        default_value = "failed on a generated input"
-    )]
+    /// Why: the failure it showed (kept in the case file and the decision).
+    #[arg(long, value_name = "TEXT", default_value = "a failing input")]
     why: String,
 }
 

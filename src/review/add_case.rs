@@ -25,26 +25,38 @@ pub fn add_case(
     why: &str,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "add a test case to";
-    if let Err(e) = serde_json::from_str::<serde_json::Value>(input) {
-        return Err(ReviewError::refused(
-            ACTION,
-            spec,
-            format!("the input is not JSON ({e})"),
-        ));
-    }
+    let value = serde_json::from_str::<serde_json::Value>(input)
+        .map_err(|e| ReviewError::refused(ACTION, spec, format!("the input is not JSON ({e})")))?;
     let (lock, recovered) = begin(ctx, store, spec)?;
     let catalog = named(ctx, store, spec, &[Tier::Experimental]);
     let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
+    // A case the schema refuses would test the runner's refusal, not the tool.
+    if let Some(source) = entry
+        .manifest
+        .as_ref()
+        .and_then(|m| m.input_schema.as_ref())
+    {
+        let accepted = crate::runner::schema::load(source, &entry.path)
+            .and_then(|schema| crate::runner::schema::check(&schema, &value));
+        if let Err(why) = accepted {
+            return Err(ReviewError::refused(
+                ACTION,
+                spec,
+                format!("its input schema refuses the input: {why}"),
+            ));
+        }
+    }
     let folder = Dir::open(&entry.path)?;
     let file = free_case_name(&entry.path).ok_or_else(|| {
         ReviewError::refused(ACTION, spec, format!("it holds {MAX_CASES} cases already"))
     })?;
     // A new file, never over one and never through a link the candidate's author left.
-    folder.write_new(Path::new(&file), case_text(input, why).as_bytes(), 0o644)?;
+    let at = crate::clock::now_rfc3339();
+    let text = case_text(input, &format!("{} on {at}: {why}", ctx.who));
+    folder.write_new(Path::new(&file), text.as_bytes(), 0o644)?;
     folder.fsync();
 
-    let at = crate::clock::now_rfc3339();
     let reason = format!("{file}: {why}");
     let mut row = record(
         ctx,
@@ -79,12 +91,11 @@ fn free_case_name(tool_dir: &Path) -> Option<String> {
         .find(|name| tool_dir.join(name).symlink_metadata().is_err())
 }
 
-/// The case file: where it came from, the input, and that it must be handled.
+/// The case file: who added it and why, the input, and that it must be handled.
 fn case_text(input: &str, why: &str) -> String {
     let why = why.replace(['\n', '\r'], " ");
     format!(
-        "# Added by a reviewer: validation generated this input and the tool failed on it\n\
-         # ({why}). A tool handles every input its schema accepts.\n\
+        "# Added by {why}\n# The input schema accepts this input, so the tool must handle it.\n\
          input = {}\nexpect_exit = 0\n",
         toml::Value::String(input.to_string())
     )
