@@ -988,3 +988,30 @@ fn every_command_reads_a_tool_spec_the_same_way() {
     }
     assert_eq!(listed(root), before, "nothing moved");
 }
+
+#[test]
+fn every_command_that_takes_a_hash_is_described_by_its_own_words() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let commands = [
+        "run",
+        "approve",
+        "reject",
+        "request-changes",
+        "add-case",
+        "promote",
+        "archive",
+        "restore",
+        "rollback",
+        "evolve",
+        "resubmit",
+    ];
+    for command in commands {
+        let out = toolbench(ws.path(), &[command, "--help"]);
+        let text = stdout(&out);
+        let first = text.lines().next().unwrap_or_default();
+        assert!(
+            out.status.success() && !first.is_empty() && !first.contains("--hash"),
+            "{command} --help begins: {first:?}"
+        );
+    }
+}

@@ -220,8 +220,10 @@ pub(crate) fn tool_id(spec: &str) -> Result<ToolId, CliError> {
     Ok(spec.parse::<ToolId>()?)
 }
 
-/// `--hash PREFIX`: which content a command acts on, when a name and version are not enough
-/// (two folders hold one `NAME@VERSION`) or a person wants the command bound to what they saw.
+// `--hash PREFIX`: which content a command acts on, when a name and version are not enough
+// (two folders hold one `NAME@VERSION`) or a person wants the command bound to what they saw.
+// A plain comment: clap makes a flattened struct's doc comment the `about` of every command
+// that holds it.
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct ContentArg {
     /// Act only on the content whose hash starts with PREFIX (8 or more hex digits, as
