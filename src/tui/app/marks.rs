@@ -15,10 +15,7 @@ impl App {
             return;
         }
         let Some(ReviewRow::Candidate(entry)) = self.review_row(self.review_cursor.selected) else {
-            self.notify(
-                "only candidates can be marked; calls and requests are answered one by one".into(),
-                Level::Error,
-            );
+            self.notify("only candidates can be marked".into(), Level::Error);
             return;
         };
         let (path, hash) = (entry.path.clone(), entry.content_hash.clone());
@@ -49,11 +46,18 @@ impl App {
             .into_iter()
             .map(|e| (e.path.clone(), e.content_hash.clone()))
             .collect();
-        let dropped = self.marks.len() - kept.len();
+        // Named by folder: the status line has room for little more at 80 columns.
+        let dropped: Vec<String> = self
+            .marks
+            .keys()
+            .filter(|path| !kept.contains_key(*path))
+            .filter_map(|path| path.file_name())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
         self.marks = kept;
-        if dropped > 0 {
+        if !dropped.is_empty() {
             self.notify(
-                format!("{dropped} mark(s) dropped: the candidate changed or left the queue"),
+                format!("unmarked {}: changed or gone", dropped.join(", ")),
                 Level::Error,
             );
         }
@@ -78,10 +82,7 @@ impl App {
         if !matches!(kind, DecisionKind::Approve | DecisionKind::Reject) {
             let esc = self.keymap.hint(Action::Close);
             self.notify(
-                format!(
-                    "{} acts on one tool; {esc} clears the marks",
-                    kind.verb().to_lowercase()
-                ),
+                format!("one tool at a time: {esc} clears the marks"),
                 Level::Error,
             );
             return true;
@@ -95,7 +96,10 @@ impl App {
             .collect();
         if kind == DecisionKind::Approve && !broken.is_empty() {
             self.notify(
-                format!("cannot be approved, unmark them: {}", broken.join(", ")),
+                format!(
+                    "unmark {}: broken tools are never approved",
+                    broken.join(", ")
+                ),
                 Level::Error,
             );
             return true;

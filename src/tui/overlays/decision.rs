@@ -26,7 +26,10 @@ impl Subject {
     fn label(&self) -> String {
         match self {
             Subject::Tool(entry) => entry.id().to_string(),
-            Subject::Tools(entries) => format!("{} marked candidates", entries.len()),
+            Subject::Tools(entries) => match entries.len() {
+                1 => "1 marked candidate".to_string(),
+                n => format!("{n} marked candidates"),
+            },
             Subject::Request(request) => format!("the request for {}", request.name),
         }
     }

@@ -85,7 +85,7 @@ fn a_marked_broken_candidate_is_named_before_any_reason_is_typed() {
     key(&mut app, KeyCode::Char('a'));
     assert!(app.overlay.is_none(), "no dialog opens");
     assert!(
-        message(&app).contains("cannot be approved, unmark them: url_extract"),
+        message(&app).contains("unmark url_extract: broken tools are never approved"),
         "{}",
         message(&app)
     );
@@ -110,7 +110,7 @@ fn a_mark_is_dropped_when_the_candidate_changes_after_it_was_marked() {
         elapsed: Duration::from_millis(5),
     });
     assert!(
-        message(&app).contains("1 mark(s) dropped"),
+        message(&app).contains("unmarked drop_tables-0.1.0: changed or gone"),
         "{}",
         message(&app)
     );
@@ -131,7 +131,7 @@ fn other_decisions_act_on_one_tool_and_esc_clears_the_marks() {
     key(&mut app, KeyCode::Char('R'));
     assert!(app.overlay.is_none());
     assert!(
-        message(&app).contains("request changes to acts on one tool; esc clears the marks"),
+        message(&app).contains("one tool at a time: esc clears the marks"),
         "{}",
         message(&app)
     );
