@@ -618,3 +618,18 @@ fn a_candidate_changed_while_it_is_validated_gets_no_report_and_cannot_be_approv
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0]["origin"], "validation");
 }
+
+#[test]
+fn an_approved_tool_keeps_the_report_it_was_approved_on() {
+    let ws = sample_workspace();
+    let (before, _) = validate_json(ws.path(), &["csv_to_json@1.3.0"]);
+    assert_eq!(before["cached"], false);
+    let out = toolbench(ws.path(), &["approve", "csv_to_json@1.3.0"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let (after, _) = validate_json(ws.path(), &["csv_to_json"]);
+    assert_eq!(after["cached"], true, "nothing ran again: {after}");
+    assert_eq!(after["path"], "approved/csv_to_json");
+    assert_eq!(after["tier"], "approved");
+    assert_eq!(after["checks"], before["checks"]);
+    assert_eq!(after["content_hash"], before["content_hash"]);
+}

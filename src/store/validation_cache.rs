@@ -27,6 +27,21 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// The newest report JSON saved for exactly `content_hash` at any path: the same content
+    /// after a decision moved it (a candidate approved into `approved/`).
+    pub fn validation_of_content(&self, content_hash: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT validation FROM review_queue
+                 WHERE content_hash = ?1 AND validation IS NOT NULL
+                 ORDER BY rowid DESC LIMIT 1",
+                params![content_hash],
+                |row| row.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
     /// True when a saved report judged exactly `content_hash`, at whatever path: a person can
     /// have read it.
     pub fn has_validation_of(&self, content_hash: &str) -> Result<bool, StoreError> {

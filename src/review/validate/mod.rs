@@ -365,16 +365,23 @@ pub fn cached(
     root: &Path,
     entry: &ToolEntry,
 ) -> Result<Option<ValidationReport>, StoreError> {
-    let Some(json) =
-        store.cached_validation(&relative(root, &entry.path), &content_hash_of(entry))?
-    else {
-        return Ok(None);
+    let (path, hash) = (relative(root, &entry.path), content_hash_of(entry));
+    // The same content judged where it was before a decision moved it is judged already:
+    // an approved tool keeps the report it was approved on.
+    let json = match store.cached_validation(&path, &hash)? {
+        Some(json) => json,
+        None => match store.validation_of_content(&hash)? {
+            Some(json) => json,
+            None => return Ok(None),
+        },
     };
     // A report this build cannot read (written by another version) is simply stale.
     Ok(serde_json::from_str::<ValidationReport>(&json)
         .ok()
         .map(|report| ValidationReport {
             cached: true,
+            path,
+            tier: entry.tier,
             ..report
         }))
 }
