@@ -113,7 +113,8 @@ fn shortened(mut message: String) -> String {
 }
 
 /// A starting input for the launch dialog: defaults where the schema has them, otherwise
-/// an empty value of the declared type, for every property (required ones first).
+/// an empty value of the declared type, for every property; an optional property whose
+/// empty value its own schema refuses (`minLength = 1`) is left out rather than shown wrong.
 pub fn example_input(schema: &Value) -> Value {
     example_of(schema, 0)
 }
@@ -139,9 +140,19 @@ fn example_of(schema: &Value, depth: usize) -> Value {
     match kind {
         "object" if depth < 4 => {
             let mut out = serde_json::Map::new();
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|names| names.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             if let Some(props) = schema.get("properties").and_then(Value::as_object) {
                 for (name, prop) in props {
-                    out.insert(name.clone(), example_of(prop, depth + 1));
+                    let example = example_of(prop, depth + 1);
+                    let fits =
+                        || jsonschema::validator_for(prop).is_ok_and(|v| v.is_valid(&example));
+                    if required.contains(&name.as_str()) || fits() {
+                        out.insert(name.clone(), example);
+                    }
                 }
             }
             Value::Object(out)
@@ -213,5 +224,15 @@ mod tests {
             example_input(&schema()),
             json!({"csv": "", "delimiter": ",", "n": 0})
         );
+    }
+
+    #[test]
+    fn an_optional_field_whose_empty_value_is_refused_is_left_out_of_the_example() {
+        let schema = json!({"type": "object", "required": ["csv"], "properties": {
+            "csv": {"type": "string", "minLength": 1},
+            "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+            "header": {"type": "boolean"}}});
+        // A required field stays for the person to fill in; the optional one is left out.
+        assert_eq!(example_input(&schema), json!({"csv": "", "header": false}));
     }
 }
