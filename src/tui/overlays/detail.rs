@@ -454,7 +454,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
             (lines, detail.scroll)
         }
         DetailSection::Validation => {
-            let (lines, selected_line) = checks(theme, validation, detail.finding);
+            let width = rect.width.saturating_sub(2) as usize;
+            let (lines, selected_line) = checks(theme, validation, detail.finding, width);
             // Keep the selected finding in view.
             let scroll = selected_line.map_or(0, |l| l.saturating_sub(visible.saturating_sub(3)));
             (lines, scroll)
@@ -672,6 +673,7 @@ fn checks(
     theme: &Theme,
     report: Option<&ValidationReport>,
     selected: usize,
+    width: usize,
 ) -> (Vec<Line<'static>>, Option<usize>) {
     let Some(report) = report else {
         return (
@@ -702,10 +704,13 @@ fn checks(
             CheckStatus::Fail => ("✗", theme.error),
             CheckStatus::Skip => ("-", theme.dim),
         };
-        lines.push(Line::from(vec![
+        // A check's line says what it found (the generated inputs' first failure, how many
+        // inputs the parent and candidate answer differently): wrapped, never cut.
+        let line = Line::from(vec![
             Span::styled(format!("{mark} {:<14}", check.check.as_str()), style),
             Span::raw(check.message.clone()),
-        ]));
+        ]);
+        lines.extend(crate::tui::text_view::wrap(&line, width.max(20)));
     }
     let mut selected_line = None;
     if !report.findings.is_empty() {

@@ -119,3 +119,29 @@ fn a_validation_that_ends_while_the_diff_is_open_replaces_its_behaviour_lines() 
     assert!(!screen.contains("behaviour on"), "{screen}");
     assert!(screen.contains("+ new line"), "{screen}");
 }
+
+#[test]
+fn a_long_check_line_wraps_in_checks_at_80_columns() {
+    let (mut app, entry) = reviewed();
+    let mut report = app.validations.get(&entry.path).cloned().expect("report");
+    report.checks[0].message = "1 distinct failure(s) in 50 generated input(s) · seed 42; \
+        first: exit 1 on {\"csv\":\"\",\"n\":0}: ZeroDivisionError: division by zero"
+        .into();
+    app.update(AppEvent::Validated {
+        path: entry.path.clone(),
+        report: Box::new(report),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("ZeroDivisionError: division by"),
+        "{screen}"
+    );
+    // The rows below keep their place under the cursor.
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('t'));
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::AddCase { .. }))
+    );
+}
