@@ -81,18 +81,8 @@ fn symbol(status: CheckStatus) -> &'static str {
 /// An input parent and candidate answer differently, and both answers.
 fn render_difference(difference: &Difference) -> String {
     let side = |answered: &Answered| match &answered.refused {
-        Some(why) => format!("refused: {why}"),
-        None => {
-            let exit = answered
-                .exit_code
-                .map_or(answered.status.to_string(), |c| format!("exit {c}"));
-            let schema = if answered.schema_violation {
-                " (breaks the output schema)"
-            } else {
-                ""
-            };
-            format!("{exit}{schema}: {}", answered.stdout.trim())
-        }
+        Some(_) => answered.ending(),
+        None => format!("{}: {}", answered.ending(), answered.stdout.trim()),
     };
     format!(
         "    ≠ {} ({}, from {})\n      parent:    {}\n      candidate: {}\n",

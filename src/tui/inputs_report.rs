@@ -126,25 +126,11 @@ fn side_by_side(left: (&str, Style), right: (&str, Style), width: usize) -> Line
 
 /// One answer as rows: how it ended, then its stdout's first lines.
 fn answer_rows(answer: &Answered) -> Vec<String> {
-    let mut rows = Vec::new();
-    match &answer.refused {
-        Some(why) => rows.push(format!("refused: {}", visible(why))),
-        None => {
-            let exit = answer
-                .exit_code
-                .map_or(answer.status.to_string(), |c| format!("exit {c}"));
-            let schema = if answer.schema_violation {
-                " · breaks the output schema"
-            } else {
-                ""
-            };
-            rows.push(format!("{exit}{schema}"));
-            let stdout: Vec<&str> = answer.stdout.lines().collect();
-            rows.extend(stdout.iter().take(ANSWER_LINES).map(|l| visible(l)));
-            if stdout.len() > ANSWER_LINES {
-                rows.push(format!("… {} more line(s)", stdout.len() - ANSWER_LINES));
-            }
-        }
+    let mut rows = vec![visible(&answer.ending())];
+    let stdout: Vec<&str> = answer.stdout.lines().collect();
+    rows.extend(stdout.iter().take(ANSWER_LINES).map(|l| visible(l)));
+    if stdout.len() > ANSWER_LINES {
+        rows.push(format!("… {} more line(s)", stdout.len() - ANSWER_LINES));
     }
     rows
 }

@@ -36,6 +36,22 @@ pub struct Answered {
 }
 
 impl Answered {
+    /// How it ended, in a few words: `exit 0`, `timeout · breaks the output schema`,
+    /// `refused: why`.
+    pub fn ending(&self) -> String {
+        if let Some(why) = &self.refused {
+            return format!("refused: {why}");
+        }
+        let exit = self
+            .exit_code
+            .map_or(self.status.to_string(), |c| format!("exit {c}"));
+        if self.schema_violation {
+            format!("{exit} · breaks the output schema")
+        } else {
+            exit
+        }
+    }
+
     fn of(answer: &Answer) -> Self {
         Answered {
             status: answer.status,
