@@ -1333,8 +1333,7 @@ impl App {
         let key = self.next_run_key;
         self.next_run_key += 1;
         self.runs.push(RunView::new(key, &entry));
-        self.output_run = self.runs.len() - 1;
-        self.output_scroll = 0;
+        self.show_run(self.runs.len() - 1);
         self.focus = Pane::Output;
         self.effects.push(Effect::StartRun {
             key,
@@ -1555,9 +1554,7 @@ impl App {
                     } else {
                         self.runs.len() - 1
                     };
-                    self.output_run = (self.output_run + step) % self.runs.len();
-                    self.output_scroll = 0;
-                    self.output_view.search.current = None;
+                    self.show_run((self.output_run + step) % self.runs.len());
                 }
             }
             Action::ToggleMark => self.toggle_mark(),
@@ -1850,6 +1847,19 @@ impl App {
         if let Some(columns) = columns {
             self.output_view.reveal(columns, width);
         }
+    }
+
+    /// Shows run `index` in the Output pane from its end. The sideways offset and the current
+    /// match belong to the run shown before: another run starts at its left edge, with no
+    /// match current (wrap and the query are kept).
+    pub(super) fn show_run(&mut self, index: usize) {
+        let key = |app: &Self, i: usize| app.runs.get(i).map(|r| r.key);
+        if key(self, index) != key(self, self.output_run) {
+            self.output_view.offset = 0;
+            self.output_view.search.current = None;
+        }
+        self.output_run = index;
+        self.output_scroll = 0;
     }
 
     fn output_lines(&self) -> usize {

@@ -175,8 +175,7 @@ impl App {
                     Some(pos) => {
                         self.overlay = None;
                         self.focus = Pane::Output;
-                        self.output_run = pos;
-                        self.output_scroll = 0;
+                        self.show_run(pos);
                     }
                     None => self.notify(
                         format!("{name} is not followed in the Output pane"),

@@ -67,19 +67,18 @@ impl App {
     /// Shows `instance` in the Output pane, its log and exchanges followed from now on.
     fn follow_instance(&mut self, instance: &str, tool: &str, version: &str) {
         self.focus = Pane::Output;
-        self.output_scroll = 0;
         let followed = self.runs.iter().position(|r| {
             r.is_running() && r.instance.as_ref().is_some_and(|v| v.instance == instance)
         });
         if let Some(pos) = followed {
-            self.output_run = pos;
+            self.show_run(pos);
             return;
         }
         let key = self.next_run_key;
         self.next_run_key += 1;
         let view = RunView::instance(key, tool.into(), version.into(), instance.into());
         self.runs.push(view);
-        self.output_run = self.runs.len() - 1;
+        self.show_run(self.runs.len() - 1);
         self.effects.push(Effect::FollowInstance {
             key,
             instance: instance.to_string(),

@@ -231,3 +231,33 @@ fn the_help_lists_the_new_keys_of_output_and_the_detail() {
         );
     }
 }
+
+#[test]
+fn another_run_is_shown_from_its_left_edge_whether_selected_or_launched() {
+    let mut app = app_with(sample());
+    finished_run(&mut app, "short one\n", "session");
+    let wide = format!("{}\n", "w".repeat(700));
+    key(&mut app, KeyCode::Char('1'));
+    finished_run(&mut app, &wide, "session");
+    for _ in 0..100 {
+        key(&mut app, KeyCode::Char('>'));
+    }
+    assert!(app.output_view.offset > 600, "{}", app.output_view.offset);
+    assert!(render(&app, 80, 24).contains("→"));
+    // Selected: the previous run shows its lines, not blanks past their end.
+    key(&mut app, KeyCode::Char('['));
+    assert_eq!(app.output_view.offset, 0);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("short one") && !screen.contains("→"),
+        "{screen}"
+    );
+    // Launched: the new run starts at the left edge too.
+    key(&mut app, KeyCode::Char(']'));
+    key(&mut app, KeyCode::Char('>'));
+    assert_eq!(app.output_view.offset, 8);
+    key(&mut app, KeyCode::Char('1'));
+    finished_run(&mut app, "fresh output\n", "session");
+    assert_eq!(app.output_view.offset, 0);
+    assert!(render(&app, 80, 24).contains("│fresh output"));
+}
