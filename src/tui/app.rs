@@ -1477,8 +1477,8 @@ impl App {
             }
             Action::Down => self.move_selection(1),
             Action::Up => self.move_selection(-1),
-            Action::PageDown => self.move_selection(self.pane_height(self.focus) as isize),
-            Action::PageUp => self.move_selection(-(self.pane_height(self.focus) as isize)),
+            Action::PageDown => self.move_selection(self.page(self.focus) as isize),
+            Action::PageUp => self.move_selection(-(self.page(self.focus) as isize)),
             Action::First => self.move_selection(isize::MIN / 2),
             Action::Last => self.move_selection(isize::MAX / 2),
             Action::Open => self.open_selected(),
@@ -1493,7 +1493,7 @@ impl App {
                 }
             }
             Action::RunInfo => self.output_header_open = !self.output_header_open,
-            Action::Wrap => self.output_view.toggle_wrap(),
+            Action::Wrap => self.toggle_output_wrap(),
             Action::ScrollRight => {
                 let widest = self.selected_run().map_or(0, |run| {
                     run.lines()
@@ -1746,11 +1746,42 @@ impl App {
             Pane::Failures => self
                 .failures_cursor
                 .move_by(delta, self.failures.len(), height),
-            // Down moves towards the end of the output, i.e. scrolls less far back.
+            // Down moves towards the end of the output, i.e. scrolls less far back, by rows:
+            // a wrapped line taller than the pane is read row by row.
             Pane::Output => {
-                let lines = self.output_lines() as isize;
-                self.output_scroll = (self.output_scroll as isize - delta).clamp(0, lines) as usize;
+                let (height, width) = panes::output::text_area(self);
+                let most = self
+                    .selected_run()
+                    .map_or(0, |run| panes::output::most_back(self, run, width, height))
+                    as isize;
+                self.output_scroll = (self.output_scroll as isize - delta).clamp(0, most) as usize;
             }
+        }
+    }
+
+    /// The rows a page key moves in `pane`: the Output's text, without its header and search
+    /// line, else the pane's rows.
+    fn page(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Output => panes::output::text_area(self).0.max(1),
+            _ => self.pane_height(pane),
+        }
+    }
+
+    /// `w` in the Output: wrapped or not, the line at the bottom stays there (and the end
+    /// is still followed when it was).
+    fn toggle_output_wrap(&mut self) {
+        let (height, width) = panes::output::text_area(self);
+        let end = self
+            .selected_run()
+            .map(|run| panes::output::window(self, run, width, height).end);
+        self.output_view.toggle_wrap();
+        let (_, width) = panes::output::text_area(self);
+        if let (Some(end), Some(run)) = (end, self.selected_run()) {
+            let lines = run.lines();
+            self.output_scroll = (end..lines.len())
+                .map(|i| panes::output::rows_of(self, &lines[i].1, width))
+                .sum();
         }
     }
 
@@ -1791,7 +1822,7 @@ impl App {
         let Some(run) = self.selected_run() else {
             return;
         };
-        let (top, _, _) = panes::output::window(self, run, width, height);
+        let top = panes::output::window(self, run, width, height).start;
         self.output_view.search.current = None;
         self.output_jump(top, true, true);
     }
@@ -1830,18 +1861,21 @@ impl App {
         let columns = text_view::find(text, &query)
             .first()
             .map(|bytes| text_view::columns(text, bytes.clone()));
-        // One line of context above the match when it was out of view.
-        let (start, end, skip) = panes::output::window(self, run, width, height);
-        let shown = line >= start + usize::from(skip > 0) && line < end;
-        let scroll = (!shown).then(|| {
-            let top = line.saturating_sub(1);
-            let end = text_view::end_from(top, lines.len(), height, |i| {
-                panes::output::rows_of(self, &lines[i].1, width)
-            });
-            lines.len() - end.max(line + 1)
-        });
-        if let Some(scroll) = scroll {
-            self.output_scroll = scroll;
+        // The rows from the match's to the end, its own included: wrapped, the row of the
+        // line it is on.
+        let row = match &columns {
+            Some(columns) if self.output_view.wrap => {
+                text_view::row_of_column(&Line::from(text.as_str()), width, columns.start)
+            }
+            _ => 0,
+        };
+        let rows_of = |i: usize| panes::output::rows_of(self, &lines[i].1, width);
+        let from_end = (line..lines.len()).map(rows_of).sum::<usize>() - row;
+        let back = self.output_scroll;
+        if from_end <= back || from_end > back + height {
+            // One row of context above the match.
+            let most = panes::output::most_back(self, run, width, height);
+            self.output_scroll = (from_end + 1).saturating_sub(height).min(most);
         }
         self.output_view.search.current = Some(line);
         if let Some(columns) = columns {
@@ -1860,10 +1894,6 @@ impl App {
         }
         self.output_run = index;
         self.output_scroll = 0;
-    }
-
-    fn output_lines(&self) -> usize {
-        self.selected_run().map_or(0, |r| r.lines().len())
     }
 
     fn open_mark_failure(&mut self) {

@@ -230,6 +230,19 @@ pub fn rows(line: &Line, width: usize) -> usize {
     wrap(line, width).len()
 }
 
+/// The row of `wrap(line, width)` that holds display column `column` of the line.
+pub fn row_of_column(line: &Line, width: usize, column: usize) -> usize {
+    let rows = wrap(line, width);
+    let mut end = 0;
+    for (i, row) in rows.iter().enumerate() {
+        end += row.width();
+        if column < end {
+            return i;
+        }
+    }
+    rows.len() - 1
+}
+
 /// The text of a line, its spans joined.
 pub fn text_of(line: &Line) -> String {
     line.spans.iter().map(|s| s.content.as_ref()).collect()
@@ -315,40 +328,82 @@ pub fn seek(
         .find(|&i| hit(i))
 }
 
-/// The lines that fill `height` rows ending with line `end - 1`: the first one's index and
-/// how many of its rows do not fit at the top. `rows_of` says how many rows a line takes.
-pub fn window_ending_at(
-    end: usize,
-    height: usize,
-    mut rows_of: impl FnMut(usize) -> usize,
-) -> (usize, usize) {
-    let mut used = 0;
-    let mut start = end;
-    while start > 0 && used < height {
-        start -= 1;
-        used += rows_of(start).max(1);
-    }
-    (start, used.saturating_sub(height))
+/// The lines in view when the bottom row of `height` is `back` rows above the end of a
+/// text of `total` lines, counted in rows (`rows_of` says how many a line takes), so a
+/// wrapped line taller than the view is read row by row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// The first line in view (partly, when `skip > 0`).
+    pub start: usize,
+    /// The end (exclusive) of the lines in view.
+    pub end: usize,
+    /// Rows of the first line above the top.
+    pub skip: usize,
+    /// Rows of the last line below the bottom.
+    pub cut: usize,
 }
 
-/// The end (exclusive) of the lines from `top` that fit in `height` rows, at least `top`'s.
-pub fn end_from(
-    top: usize,
-    total: usize,
-    height: usize,
-    mut rows_of: impl FnMut(usize) -> usize,
-) -> usize {
-    let mut used = 0;
-    let mut end = top;
-    while end < total {
-        let rows = rows_of(end).max(1);
-        if used + rows > height && end > top {
-            break;
+impl Window {
+    /// `back` is kept to the rows there are: the first row at the top at most.
+    pub fn back_from_end(
+        total: usize,
+        back: usize,
+        height: usize,
+        mut rows_of: impl FnMut(usize) -> usize,
+    ) -> Self {
+        let mut rows_of = |i: usize| rows_of(i).max(1);
+        let mut end = total;
+        let mut cut = back;
+        while end > 0 && cut >= rows_of(end - 1) {
+            cut -= rows_of(end - 1);
+            end -= 1;
         }
-        used += rows;
-        end += 1;
+        if end == 0 {
+            // Past the first row: the view starts at the top.
+            return Self::from_top(total, height, rows_of);
+        }
+        let mut used = rows_of(end - 1) - cut;
+        let mut start = end - 1;
+        while start > 0 && used < height {
+            start -= 1;
+            used += rows_of(start);
+        }
+        if used < height {
+            // Scrolled back further than the rows above allow: the top row at the top.
+            return Self::from_top(total, height, rows_of);
+        }
+        Self {
+            start,
+            end,
+            skip: used - height,
+            cut,
+        }
     }
-    end.max((top + 1).min(total))
+
+    /// The view whose top row is the text's first.
+    fn from_top(total: usize, height: usize, mut rows_of: impl FnMut(usize) -> usize) -> Self {
+        let mut used = 0;
+        let mut end = 0;
+        while end < total && used < height {
+            used += rows_of(end);
+            end += 1;
+        }
+        Self {
+            start: 0,
+            end,
+            skip: 0,
+            cut: used.saturating_sub(height),
+        }
+    }
+}
+
+/// The farthest a view of `height` rows scrolls back from the end: all rows but a screen.
+pub fn most_back(total: usize, height: usize, rows_of: impl FnMut(usize) -> usize) -> usize {
+    (0..total)
+        .map(rows_of)
+        .map(|r| r.max(1))
+        .sum::<usize>()
+        .saturating_sub(height)
 }
 
 #[cfg(test)]
@@ -395,6 +450,10 @@ mod tests {
         assert_eq!(rows, ["abcde", "fghij", "12"]);
         assert_eq!(wrap(&Line::from(""), 5).len(), 1);
         assert_eq!(rows_count("日本語", 4), 2);
+        let line = Line::from("the quick brown fox");
+        assert_eq!(row_of_column(&line, 10, 9), 0);
+        assert_eq!(row_of_column(&line, 10, 10), 1);
+        assert_eq!(row_of_column(&line, 10, 99), 1);
     }
 
     fn rows_count(text: &str, width: usize) -> usize {
@@ -434,13 +493,29 @@ mod tests {
     }
 
     #[test]
-    fn windows_count_wrapped_rows() {
-        // Lines of 1, 3, 1, 2 rows.
+    fn windows_move_by_rows_through_a_line_taller_than_the_view() {
+        // Lines of 1, 3, 1, 2 rows: 7 in all.
         let rows = [1, 3, 1, 2];
-        assert_eq!(window_ending_at(4, 4, |i| rows[i]), (1, 2));
-        assert_eq!(window_ending_at(4, 10, |i| rows[i]), (0, 0));
-        assert_eq!(end_from(1, 4, 4, |i| rows[i]), 3);
-        assert_eq!(end_from(1, 4, 2, |i| rows[i]), 2);
+        let window = |back, height| Window::back_from_end(4, back, height, |i| rows[i]);
+        let w = |start, end, skip, cut| Window {
+            start,
+            end,
+            skip,
+            cut,
+        };
+        assert_eq!(window(0, 4), w(1, 4, 2, 0));
+        assert_eq!(window(0, 10), w(0, 4, 0, 0));
+        assert_eq!(window(1, 4), w(1, 4, 1, 1));
+        assert_eq!(window(3, 4), w(0, 2, 0, 0));
+        // Past the top: the first row stays at the top.
+        assert_eq!(window(9, 4), w(0, 2, 0, 0));
+        assert_eq!(most_back(4, 4, |i| rows[i]), 3);
+        // One line of 10 rows in a view of 4: every row can be reached.
+        let tall = |back| Window::back_from_end(1, back, 4, |_| 10);
+        assert_eq!(tall(0), w(0, 1, 6, 0));
+        assert_eq!(tall(3), w(0, 1, 3, 3));
+        assert_eq!(tall(6), w(0, 1, 0, 6));
+        assert_eq!(tall(7), w(0, 1, 0, 6));
     }
 
     #[test]

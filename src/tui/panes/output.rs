@@ -99,19 +99,20 @@ pub fn rows_of(app: &App, text: &str, width: usize) -> usize {
     }
 }
 
-/// The lines in view: the first one's index and the end (exclusive), and how many rows of
-/// the first do not fit at the top. The end follows the output unless scrolled back.
-pub fn window(app: &App, run: &RunView, width: usize, height: usize) -> (usize, usize, usize) {
+/// The lines in view, `app.output_scroll` rows back from the end (0 follows the output).
+pub fn window(app: &App, run: &RunView, width: usize, height: usize) -> text_view::Window {
     let lines = run.lines();
-    let end = lines
-        .len()
-        .saturating_sub(app.output_scroll.min(lines.len()));
-    let (start, skip) = text_view::window_ending_at(end, height, |i| {
+    text_view::Window::back_from_end(lines.len(), app.output_scroll, height, |i| {
         lines
             .get(i)
             .map_or(1, |(_, text)| rows_of(app, text, width))
-    });
-    (start, end, skip)
+    })
+}
+
+/// The farthest the Output scrolls back: until the first row is at the top.
+pub fn most_back(app: &App, run: &RunView, width: usize, height: usize) -> usize {
+    let lines = run.lines();
+    text_view::most_back(lines.len(), height, |i| rows_of(app, &lines[i].1, width))
 }
 
 /// The rows the run's lines take, wrapped ones counted from the end up to `most`.
@@ -132,7 +133,12 @@ pub fn wanted_rows(app: &App, run: &RunView, width: usize, most: usize) -> usize
 
 fn visible_rows(app: &App, run: &RunView, width: usize, height: usize) -> Vec<Line<'static>> {
     let view = &app.output_view;
-    let (start, end, skip) = window(app, run, width, height);
+    let text_view::Window {
+        start,
+        end,
+        skip,
+        cut,
+    } = window(app, run, width, height);
     let mut rows = Vec::new();
     for (i, (stream, text)) in run.lines().range(start..end).enumerate() {
         let mut line = styled_line(app, *stream, text);
@@ -150,6 +156,7 @@ fn visible_rows(app: &App, run: &RunView, width: usize, height: usize) -> Vec<Li
             rows.push(text_view::shift(&line, view.offset, width));
         }
     }
+    rows.truncate(rows.len().saturating_sub(cut));
     rows.into_iter().skip(skip).take(height).collect()
 }
 

@@ -261,3 +261,74 @@ fn another_run_is_shown_from_its_left_edge_whether_selected_or_launched() {
     assert_eq!(app.output_view.offset, 0);
     assert!(render(&app, 80, 24).contains("│fresh output"));
 }
+
+/// The words `w000` … `w299` a screen shows.
+fn words_on(screen: &str) -> std::collections::BTreeSet<String> {
+    screen
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() == 4 && w.starts_with('w') && w[1..].parse::<u32>().is_ok())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_wrapped_line_taller_than_the_pane_is_read_row_by_row_with_j_k_and_pages() {
+    let mut app = app_with(sample());
+    let words: Vec<String> = (0..300).map(|i| format!("w{i:03}")).collect();
+    finished_run(&mut app, &format!("{}\n", words.join(" ")), "session");
+    key(&mut app, KeyCode::Char('w'));
+    let screen = render(&app, 80, 24);
+    // The end, as it follows the output.
+    assert!(
+        screen.contains("w299") && !screen.contains("w000"),
+        "{screen}"
+    );
+    // One row up at a time: never an empty view, and every row of the line on the way.
+    let mut seen = words_on(&screen);
+    for _ in 0..100 {
+        key(&mut app, KeyCode::Char('k'));
+        let screen = render(&app, 80, 24);
+        assert!(!screen.contains("(no output)"), "{screen}");
+        seen.extend(words_on(&screen));
+    }
+    assert_eq!(seen.len(), words.len(), "{seen:?}");
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("│w000 w001"), "{screen}");
+    // Down again by pages, to the end, which is followed again.
+    key(&mut app, KeyCode::PageDown);
+    let paged = render(&app, 80, 24);
+    assert!(
+        !paged.contains("w000") && !paged.contains("w299"),
+        "{paged}"
+    );
+    // A page moves a screen of rows: the row under the last one shown is now at the top.
+    let last_before = words_on(&screen).into_iter().max().unwrap_or_default();
+    let first_after = words_on(&paged).into_iter().min().unwrap_or_default();
+    assert!(first_after > last_before, "{screen}\n{paged}");
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(render(&app, 80, 24), screen);
+    for _ in 0..100 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(app.output_scroll, 0);
+    assert!(render(&app, 80, 24).contains("w299"));
+    // Unwrapped, k on a short output has nothing to scroll back to.
+    key(&mut app, KeyCode::Char('w'));
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.output_scroll, 0);
+    assert!(render(&app, 80, 24).contains("│w000"));
+}
+
+#[test]
+fn a_match_in_a_wrapped_line_taller_than_the_pane_is_scrolled_to_its_row() {
+    let mut app = app_with(sample());
+    let words: Vec<String> = (0..300).map(|i| format!("w{i:03}")).collect();
+    finished_run(&mut app, &format!("{}\n", words.join(" ")), "session");
+    key(&mut app, KeyCode::Char('w'));
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "w150");
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("w150"), "{screen}");
+}
