@@ -1815,51 +1815,59 @@ impl App {
 
     /// Enter on a search: the first match at or after the top line in view.
     fn output_seek_from_top(&mut self) {
-        if self.output_view.query().is_none() {
+        let Some(query) = self.output_view.query().map(str::to_string) else {
             return;
-        }
+        };
         let (height, width) = panes::output::text_area(self);
         let Some(run) = self.selected_run() else {
             return;
         };
         let top = panes::output::window(self, run, width, height).start;
-        self.output_view.search.current = None;
-        self.output_jump(top, true, true);
+        let lines = run.lines();
+        let found = text_view::seek(lines.len(), top, true, true, |i| {
+            !text_view::find(&lines[i].1, &query).is_empty()
+        });
+        self.output_show_match(found.map(|line| (line, 0)));
     }
 
-    /// `n` / `N`: the next or previous line with a match, from the one jumped to last.
+    /// `n` / `N`: the next or previous match from the one jumped to last, on its line first.
     fn output_seek(&mut self, forward: bool) {
-        if self.output_view.query().is_none() {
+        let Some(query) = self.output_view.query().map(str::to_string) else {
             self.notify(
                 format!("no search: {} to search", self.keymap.hint(Action::Search)),
                 Level::Info,
             );
             return;
-        }
-        match self.output_view.search.current {
-            Some(current) => self.output_jump(current, forward, false),
-            None => self.output_seek_from_top(),
-        }
+        };
+        let Some(current) = self.output_view.search.current else {
+            return self.output_seek_from_top();
+        };
+        let Some(run) = self.selected_run() else {
+            return;
+        };
+        let lines = run.lines();
+        let found = text_view::step(lines.len(), current, forward, |i| {
+            text_view::find(&lines[i].1, &query).len()
+        });
+        self.output_show_match(found);
     }
 
-    /// Scrolls the Output so the match found from line `from` shows, or says there is none.
-    fn output_jump(&mut self, from: usize, forward: bool, inclusive: bool) {
+    /// Scrolls the Output so the match (line, place among the line's matches) shows, down
+    /// and sideways, and makes it the current one; or says there is none.
+    fn output_show_match(&mut self, found: Option<(usize, usize)>) {
         let query = self.output_view.search.query.clone();
         let (height, width) = panes::output::text_area(self);
         let Some(run) = self.selected_run() else {
             return;
         };
         let lines = run.lines();
-        let found = text_view::seek(lines.len(), from, forward, inclusive, |i| {
-            !text_view::find(&lines[i].1, &query).is_empty()
-        });
-        let Some(line) = found else {
+        let Some((line, index)) = found.filter(|(line, _)| *line < lines.len()) else {
             self.notify(format!("no match for \"{query}\""), Level::Info);
             return;
         };
         let text = &lines[line].1;
         let columns = text_view::find(text, &query)
-            .first()
+            .get(index)
             .map(|bytes| text_view::columns(text, bytes.clone()));
         // The rows from the match's to the end, its own included: wrapped, the row of the
         // line it is on.
@@ -1877,7 +1885,7 @@ impl App {
             let most = panes::output::most_back(self, run, width, height);
             self.output_scroll = (from_end + 1).saturating_sub(height).min(most);
         }
-        self.output_view.search.current = Some(line);
+        self.output_view.search.current = Some((line, index));
         if let Some(columns) = columns {
             self.output_view.reveal(columns, width);
         }

@@ -23,13 +23,14 @@ pub struct TextView {
     pub search: Search,
 }
 
-/// A search: the query typed or kept, and the line of the match jumped to last.
+/// A search: the query typed or kept, and the match jumped to last.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Search {
     pub query: String,
     /// Keys type into the query.
     pub editing: bool,
-    pub current: Option<usize>,
+    /// The match jumped to last: its line, and which of the line's matches (from 0).
+    pub current: Option<(usize, usize)>,
 }
 
 /// What a key did to a search being typed.
@@ -302,6 +303,44 @@ pub fn highlight(line: &Line, ranges: &[Range<usize>], style: Style) -> Line<'st
     shown
 }
 
+/// The line with the matches of `query` marked: the one `current` names (its place among
+/// the line's matches) in `styles.1`, the others in `styles.0`.
+pub fn mark(
+    line: &Line,
+    query: &str,
+    current: Option<usize>,
+    (matching, current_style): (Style, Style),
+) -> Line<'static> {
+    let (current, others): (Vec<_>, Vec<_>) = find(&text_of(line), query)
+        .into_iter()
+        .enumerate()
+        .partition(|(i, _)| Some(*i) == current);
+    let strip = |v: Vec<(usize, Range<usize>)>| v.into_iter().map(|(_, r)| r).collect::<Vec<_>>();
+    let marked = highlight(line, &strip(others), matching);
+    highlight(&marked, &strip(current), current_style)
+}
+
+/// The match after (or before) `current`, a line and a place among its matches: the next one
+/// on the same line, else the first on the next line with any (the last on the previous one,
+/// going back), around the end. `count` says how many matches a line has.
+pub fn step(
+    total: usize,
+    (line, index): (usize, usize),
+    forward: bool,
+    mut count: impl FnMut(usize) -> usize,
+) -> Option<(usize, usize)> {
+    let on_line = if line < total { count(line) } else { 0 };
+    if forward && index + 1 < on_line {
+        return Some((line, index + 1));
+    }
+    if !forward && index.min(on_line) > 0 {
+        return Some((line, index.min(on_line) - 1));
+    }
+    let next = seek(total, line, forward, false, |i| count(i) > 0)?;
+    let last = count(next).saturating_sub(1);
+    Some((next, if forward { 0 } else { last }))
+}
+
 /// The next line among `total` for which `hit` holds, going forward or back from `from`
 /// (itself included when `inclusive`), around the end.
 pub fn seek(
@@ -479,6 +518,49 @@ mod tests {
         assert_eq!(marked.spans.len(), 2);
         assert_eq!(marked.spans[1].content, "hello");
         assert_eq!(marked.spans[1].style, red().bg(Color::Yellow));
+    }
+
+    #[test]
+    fn step_visits_every_match_of_a_line_before_the_next_line() {
+        // Lines with 3, 0 and 2 matches.
+        let counts = [3, 0, 2];
+        let count = |i: usize| counts[i];
+        let mut at = (0, 0);
+        let mut forward = Vec::new();
+        for _ in 0..6 {
+            at = step(3, at, true, count).expect("a match");
+            forward.push(at);
+        }
+        assert_eq!(forward, [(0, 1), (0, 2), (2, 0), (2, 1), (0, 0), (0, 1)]);
+        assert_eq!(step(3, (0, 0), false, count), Some((2, 1)));
+        assert_eq!(step(3, (2, 0), false, count), Some((0, 2)));
+        // One line with matches: around to its own first one.
+        assert_eq!(step(1, (0, 1), true, |_| 2), Some((0, 0)));
+        assert_eq!(step(2, (0, 0), true, |_| 0), None);
+    }
+
+    #[test]
+    fn mark_sets_the_current_match_apart() {
+        let (matching, current) = (
+            Style::default().bg(Color::Yellow),
+            Style::default().bg(Color::Red),
+        );
+        let marked = mark(&Line::from("ab ab ab"), "AB", Some(1), (matching, current));
+        let styles: Vec<_> = marked
+            .spans
+            .iter()
+            .map(|s| (s.content.as_ref(), s.style.bg))
+            .collect();
+        assert_eq!(
+            styles,
+            [
+                ("ab", Some(Color::Yellow)),
+                (" ", None),
+                ("ab", Some(Color::Red)),
+                (" ", None),
+                ("ab", Some(Color::Yellow)),
+            ]
+        );
     }
 
     #[test]

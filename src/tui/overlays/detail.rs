@@ -114,10 +114,7 @@ impl DetailState {
     pub fn type_search(&mut self, key: &KeyEvent, page: (usize, usize)) -> Option<Option<String>> {
         let view = self.view_mut().filter(|v| v.search.editing)?;
         match view.type_key(key)? {
-            Typed::Kept => {
-                let top = self.top_line(page.0);
-                Some(self.jump(top, true, true, page))
-            }
+            Typed::Kept => Some(self.seek_from_top(page)),
             Typed::Edited | Typed::Cancelled => Some(None),
         }
     }
@@ -152,25 +149,49 @@ impl DetailState {
         }
     }
 
-    /// Scrolls to the match found from line `from`, or says there is none.
-    fn jump(
+    /// How many matches of `query` line `i` of the text section shown has.
+    fn matches_on(&self, i: usize, query: &str) -> usize {
+        self.content
+            .as_deref()
+            .and_then(|c| self.text_lines(c))
+            .and_then(|(lines, _)| lines.get(i))
+            .map_or(0, |line| {
+                text_view::find(&text_view::text_of(line), query).len()
+            })
+    }
+
+    fn total_lines(&self) -> usize {
+        self.content
+            .as_deref()
+            .and_then(|c| self.text_lines(c))
+            .map_or(0, |(lines, _)| lines.len())
+    }
+
+    /// Enter on a search: the first match at or after the top line in view.
+    fn seek_from_top(&mut self, page: (usize, usize)) -> Option<String> {
+        let query = self.view()?.query()?.to_string();
+        let top = self.top_line(page.0);
+        let found = text_view::seek(self.total_lines(), top, true, true, |i| {
+            self.matches_on(i, &query) > 0
+        });
+        self.show_match(found.map(|line| (line, 0)), &query, page)
+    }
+
+    /// Scrolls to the match (line, place among the line's matches), down and sideways, and
+    /// makes it the current one; or says there is none.
+    fn show_match(
         &mut self,
-        from: usize,
-        forward: bool,
-        inclusive: bool,
+        found: Option<(usize, usize)>,
+        query: &str,
         page: (usize, usize),
     ) -> Option<String> {
-        let query = self.view()?.query()?.to_string();
         let (lines, first) = self.content.as_deref().and_then(|c| self.text_lines(c))?;
-        let found = text_view::seek(lines.len(), from, forward, inclusive, |i| {
-            !text_view::find(&text_view::text_of(&lines[i]), &query).is_empty()
-        });
-        let Some(line) = found else {
+        let Some((line, index)) = found.filter(|(line, _)| *line < lines.len()) else {
             return Some(format!("no match for \"{query}\""));
         };
         let text = text_view::text_of(&lines[line]);
-        let columns = text_view::find(&text, &query)
-            .first()
+        let columns = text_view::find(&text, query)
+            .get(index)
             .map(|bytes| text_view::columns(&text, bytes.clone()));
         let total = lines.len() + first;
         let row = line + first;
@@ -182,26 +203,26 @@ impl DetailState {
         }
         let width = page.1.saturating_sub(gutter(self.section, total));
         let view = self.view_mut()?;
-        view.search.current = Some(line);
+        view.search.current = Some((line, index));
         if let Some(columns) = columns {
             view.reveal(columns, width);
         }
         None
     }
 
-    /// `n` / `N` in a text section.
+    /// `n` / `N` in a text section: the next or previous match, on its line first.
     fn seek(&mut self, forward: bool, page: (usize, usize), search_key: &str) -> Option<String> {
         let view = self.view()?;
-        if view.query().is_none() {
+        let Some(query) = view.query().map(str::to_string) else {
             return Some(format!("no search: {search_key} to search"));
-        }
-        match view.search.current {
-            Some(current) => self.jump(current, forward, false, page),
-            None => {
-                let top = self.top_line(page.0);
-                self.jump(top, true, true, page)
-            }
-        }
+        };
+        let Some(current) = view.search.current else {
+            return self.seek_from_top(page);
+        };
+        let found = text_view::step(self.total_lines(), current, forward, |i| {
+            self.matches_on(i, &query)
+        });
+        self.show_match(found, &query, page)
     }
 
     /// The widest line of the text section shown, in columns.
@@ -623,16 +644,9 @@ fn text_rows(
         };
         let mut line = lines[i].clone();
         if let Some(query) = view.query() {
-            let style = if view.search.current == Some(i) {
-                theme.search_current
-            } else {
-                theme.search_match
-            };
-            line = text_view::highlight(
-                &line,
-                &text_view::find(&text_view::text_of(&line), query),
-                style,
-            );
+            let current = view.search.current.filter(|(l, _)| *l == i);
+            let styles = (theme.search_match, theme.search_current);
+            line = text_view::mark(&line, query, current.map(|(_, k)| k), styles);
         }
         let number = (gutter > 0)
             .then(|| Span::styled(format!("{:>w$} ", i + 1, w = gutter - 1), theme.dim));

@@ -143,12 +143,9 @@ fn visible_rows(app: &App, run: &RunView, width: usize, height: usize) -> Vec<Li
     for (i, (stream, text)) in run.lines().range(start..end).enumerate() {
         let mut line = styled_line(app, *stream, text);
         if let Some(query) = view.query() {
-            let style = if view.search.current == Some(start + i) {
-                app.theme.search_current
-            } else {
-                app.theme.search_match
-            };
-            line = text_view::highlight(&line, &text_view::find(text, query), style);
+            let current = view.search.current.filter(|(l, _)| *l == start + i);
+            let styles = (app.theme.search_match, app.theme.search_current);
+            line = text_view::mark(&line, query, current.map(|(_, k)| k), styles);
         }
         if view.wrap {
             rows.extend(text_view::wrap(&line, width));

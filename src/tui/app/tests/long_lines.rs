@@ -107,19 +107,19 @@ fn search_in_output_finds_a_match_out_of_view_and_n_moves_to_the_next() {
     assert!(screen.contains("/NEEDLE▏"), "{screen}");
     key(&mut app, KeyCode::Enter);
     // From the end in view, around to the first match.
-    assert_eq!(app.output_view.search.current, Some(9));
+    assert_eq!(app.output_view.search.current, Some((9, 0)));
     let screen = render(&app, 80, 24);
     assert!(screen.contains("a Needle here"), "{screen}");
     assert!(screen.contains("/NEEDLE · n next · N previous"), "{screen}");
     key(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.output_view.search.current, Some(59));
+    assert_eq!(app.output_view.search.current, Some((59, 0)));
     // Sideways too: the match is past the pane's edge.
     assert!(app.output_view.offset > 0);
     let screen = render(&app, 80, 24);
     insta::assert_snapshot!("search_next", screen);
     assert!(screen.contains("needle far right"), "{screen}");
     key(&mut app, KeyCode::Char('N'));
-    assert_eq!(app.output_view.search.current, Some(9));
+    assert_eq!(app.output_view.search.current, Some((9, 0)));
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "zzz");
     key(&mut app, KeyCode::Enter);
@@ -331,4 +331,101 @@ fn a_match_in_a_wrapped_line_taller_than_the_pane_is_scrolled_to_its_row() {
     key(&mut app, KeyCode::Enter);
     let screen = render(&app, 80, 24);
     assert!(screen.contains("w150"), "{screen}");
+}
+
+/// The screen's runs of cells in `style`'s background colour, as text, each with the
+/// character after it: what a search marks so, and which match it is.
+fn marked(app: &App, width: u16, height: u16, style: ratatui::style::Style) -> Vec<String> {
+    let backend = TestBackend::new(width, height);
+    let mut terminal = Terminal::new(backend).expect("terminal");
+    terminal.draw(|frame| ui::draw(frame, app)).expect("draw");
+    let buffer = terminal.backend().buffer();
+    let mut found = Vec::new();
+    for y in 0..height {
+        let mut run = String::new();
+        for x in 0..width {
+            let cell = &buffer[(x, y)];
+            if style.bg.is_some() && cell.bg == style.bg.unwrap_or_default() {
+                run.push_str(cell.symbol());
+            } else if !run.is_empty() {
+                run.push_str(cell.symbol());
+                found.push(std::mem::take(&mut run));
+            }
+        }
+        if !run.is_empty() {
+            found.push(run);
+        }
+    }
+    found
+}
+
+#[test]
+fn n_steps_through_every_match_of_a_line_and_marks_the_current_one() {
+    let mut app = app_with(sample());
+    let columns: Vec<String> = (0..40)
+        .map(|i| format!("column_{i}={}", "v".repeat(12)))
+        .collect();
+    let text = format!("head\n{}\ntail\n", columns.join(" "));
+    finished_run(&mut app, &text, "session");
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "column_2");
+    key(&mut app, KeyCode::Enter);
+    // column_2, then column_20 … column_29: eleven matches on one line.
+    assert_eq!(app.output_view.search.current, Some((1, 0)));
+    let current = app.theme.search_current;
+    assert_eq!(marked(&app, 80, 24, current), ["column_2="]);
+    for k in 1..11 {
+        key(&mut app, KeyCode::Char('n'));
+        assert_eq!(app.output_view.search.current, Some((1, k)));
+        // Sideways to each: the current match is in view, marked apart from the others.
+        let shown = marked(&app, 80, 24, current);
+        // The digit after it, unless the match ends at the pane's edge.
+        let expected = [format!("column_2{}", k - 1), "column_2│".to_string()];
+        assert!(
+            shown.len() == 1 && expected.contains(&shown[0]),
+            "match {k}: {shown:?}"
+        );
+        let others = marked(&app, 80, 24, app.theme.search_match);
+        assert!(
+            !others.iter().any(|m| m == &shown[0]),
+            "{others:?} {shown:?}"
+        );
+    }
+    // Around the end to the first match again, and back.
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.output_view.search.current, Some((1, 0)));
+    assert_eq!(marked(&app, 80, 24, current), ["column_2="]);
+    key(&mut app, KeyCode::Char('N'));
+    assert_eq!(app.output_view.search.current, Some((1, 10)));
+    key(&mut app, KeyCode::Char('N'));
+    assert_eq!(app.output_view.search.current, Some((1, 9)));
+    assert_eq!(marked(&app, 80, 24, current), ["column_28"]);
+}
+
+#[test]
+fn n_steps_through_every_match_of_a_line_in_the_detail_too() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('d'));
+    let entry = detail_loaded(&mut app);
+    let columns: Vec<String> = (0..40).map(|i| format!("column_{i}=1")).collect();
+    let source = format!("print(0)\nrow = [{}]\n", columns.join(", "));
+    app.update(AppEvent::DetailLoaded {
+        path: entry.path.clone(),
+        content: content_with_source("main.py", &source),
+    });
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "column_2");
+    key(&mut app, KeyCode::Enter);
+    let current = app.theme.search_current;
+    assert_eq!(marked(&app, 80, 24, current), ["column_2="]);
+    for k in 1..11 {
+        key(&mut app, KeyCode::Char('n'));
+        let shown = marked(&app, 80, 24, current);
+        assert_eq!(shown, [format!("column_2{}", k - 1)], "match {k}");
+    }
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(marked(&app, 80, 24, current), ["column_2="]);
 }
