@@ -1,5 +1,7 @@
 //! The action vocabulary: what a key can ask for. Keymap names and help texts live here.
 
+use super::keymap::Context;
+
 /// Declares the actions with their keymap names and help descriptions.
 macro_rules! actions {
     ($($variant:ident => $name:literal, $help:literal;)+) => {
@@ -89,6 +91,22 @@ actions! {
 }
 
 impl Action {
+    /// The help line of the action where `context`'s keys are read: what it does there,
+    /// when that says more than the action's own line.
+    pub fn help_in(self, context: Context) -> &'static str {
+        match (context, self) {
+            (Context::Resource, Action::Open) => {
+                "Open the selected row: a run's or decision's tool detail, a call in Review, an instance in Output"
+            }
+            (Context::Resource, Action::CommandLine) => {
+                "Switch to another resource view by name (tab completes)"
+            }
+            (Context::Resource, Action::Close) => "Clear the filter, then close the view",
+            (Context::Review, Action::Close) => "Clear the marks set with space",
+            _ => self.help(),
+        }
+    }
+
     /// A decision on a tool (or validating it again), which the tool detail and the review
     /// overlay take from the pane they were opened from.
     pub fn is_decision(self) -> bool {

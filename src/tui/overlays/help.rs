@@ -27,7 +27,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         )));
         for (keys, action) in rows {
             let keys = format!("  {keys:<18}");
-            for (i, part) in wrap(action.help(), room).into_iter().enumerate() {
+            for (i, part) in wrap(action.help_in(context), room).into_iter().enumerate() {
                 let lead = if i == 0 {
                     Span::styled(keys.clone(), theme.key)
                 } else {
@@ -65,7 +65,10 @@ fn natural_width(app: &App) -> usize {
     app.keymap
         .sections()
         .iter()
-        .flat_map(|(_, rows)| rows.iter().map(|(_, action)| action.help().chars().count()))
+        .flat_map(|(context, rows)| {
+            rows.iter()
+                .map(|(_, action)| action.help_in(*context).chars().count())
+        })
         .max()
         .unwrap_or(0)
         + KEYS_WIDTH

@@ -257,10 +257,10 @@ fn the_help_overlay_wraps_its_descriptions_so_no_line_is_cut() {
         );
         let joined = text.join(" ");
         let words: Vec<&str> = joined.split_whitespace().collect();
-        for (_, rows) in app.keymap.sections() {
+        for (context, rows) in app.keymap.sections() {
             for word in rows
                 .iter()
-                .flat_map(|(_, action)| action.help().split_whitespace())
+                .flat_map(|(_, action)| action.help_in(context).split_whitespace())
             {
                 assert!(
                     words.contains(&word),

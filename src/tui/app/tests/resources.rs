@@ -347,3 +347,54 @@ fn a_failure_recorded_since_the_view_was_read_is_found_in_the_failures_pane() {
         _ => panic!("enter on the timed-out run opens its failure"),
     }
 }
+
+/// The rows of the help's section titled `title`, as text.
+fn help_section(app: &App, title: &str) -> Vec<String> {
+    let lines: Vec<String> = crate::tui::overlays::help::lines(app, 160)
+        .iter()
+        .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    lines
+        .iter()
+        .skip_while(|l| l.as_str() != title)
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .cloned()
+        .collect()
+}
+
+fn lists(section: &[String], key: &str, text: &str) -> bool {
+    section
+        .iter()
+        .any(|l| l.trim_start().starts_with(&format!("{key} ")) && l.contains(text))
+}
+
+#[test]
+fn the_help_lists_every_key_of_the_resource_views_and_esc_on_the_review_marks() {
+    let mut app = app_with(sample());
+    let views = help_section(&app, "Resource views (:runs …)");
+    for (key, text) in [
+        ("/", "Filter"),
+        (
+            "enter",
+            "tool detail, a call in Review, an instance in Output",
+        ),
+        (":", "another resource view"),
+        ("esc", "Clear the filter, then close the view"),
+    ] {
+        assert!(lists(&views, key, text), "{key}: {views:#?}");
+    }
+    let review = help_section(&app, "Review");
+    assert!(lists(&review, "space", "Mark or unmark"), "{review:#?}");
+    assert!(lists(&review, "esc", "Clear the marks"), "{review:#?}");
+    // From the keymap: a key rebound there is the one the help names.
+    app.keymap
+        .overlay(
+            "[resource]\nclose = [\"backspace\"]\n",
+            std::path::Path::new("keymap.toml"),
+        )
+        .expect("valid");
+    let views = help_section(&app, "Resource views (:runs …)");
+    assert!(lists(&views, "backspace", "close the view"), "{views:#?}");
+    assert!(!lists(&views, "esc", "close the view"), "{views:#?}");
+}
