@@ -160,7 +160,7 @@ fn list_show_failures_and_runs_make_manifest_and_tool_text_visible() {
         let expected = match args[0] {
             "list" | "show" => r"looks \u{1b}[2J\u{1b}]0;pwned\u{7} fine\u{a}core         fake",
             "failures" => r"last\u{1b}]52;c;aGk=\u{7}",
-            "runs" => "hostile@1.0.0 failed",
+            "runs" => "hostile@1.0.0 cli        failed",
             _ => "newcomer",
         };
         assert!(text.contains(expected), "{args:?}: {text:?}");
