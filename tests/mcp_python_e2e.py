@@ -151,10 +151,11 @@ async def main(binary, workspace, env):
             check(mine[0]["reviewer"] == "ana", "review status: the reviewer", mine)
             check(mine[0]["reason"] == "looks right", "review status: the reviewer's reason", mine)
 
-    out = cli("runs", "--json")
-    runs = json.loads(out.stdout)
     for tool in ["word_count", "shout"]:
-        mine = [r for r in runs if r["tool"] == tool]
+        # Validation ran the proposal on its own inputs too (origin validation): the agent's
+        # call is the one other run.
+        runs = json.loads(cli("runs", tool, "--json").stdout)
+        mine = [r for r in runs if r["origin"] != "validation"]
         check(
             len(mine) == 1 and mine[0]["status"] == "ok" and mine[0]["origin"] == "mcp" and mine[0]["client"] == CLIENT_NAME,
             f"runs --json: the {tool} call recorded with origin mcp and this client",
