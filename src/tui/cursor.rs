@@ -1,5 +1,7 @@
 //! Selection and scroll position of one list, kept valid as the list and the view change.
 
+use crate::tui::action::Action;
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ListCursor {
     pub selected: usize,
@@ -16,6 +18,21 @@ impl ListCursor {
         let target = self.selected as isize + delta;
         self.selected = target.clamp(0, len as isize - 1) as usize;
         self.keep_visible(len, height);
+    }
+
+    /// The list keys of an overlay's own list (down, up, a page, first, last); false for any
+    /// other action, which the overlay handles itself.
+    pub fn navigate(&mut self, action: Action, len: usize, page: usize) -> bool {
+        match action {
+            Action::Down => self.move_by(1, len, page),
+            Action::Up => self.move_by(-1, len, page),
+            Action::PageDown => self.move_by(page as isize, len, page),
+            Action::PageUp => self.move_by(-(page as isize), len, page),
+            Action::First => self.first(),
+            Action::Last => self.last(len, page),
+            _ => return false,
+        }
+        true
     }
 
     pub fn first(&mut self) {

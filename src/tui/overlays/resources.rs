@@ -360,13 +360,9 @@ impl ResourceState {
                     return Asked::Open(*index);
                 }
             }
-            Action::Down => self.cursor.move_by(1, len, page),
-            Action::Up => self.cursor.move_by(-1, len, page),
-            Action::PageDown => self.cursor.move_by(page as isize, len, page),
-            Action::PageUp => self.cursor.move_by(-(page as isize), len, page),
-            Action::First => self.cursor.first(),
-            Action::Last => self.cursor.last(len, page),
-            _ => {}
+            _ => {
+                self.cursor.navigate(action, len, page);
+            }
         }
         Asked::Nothing
     }

@@ -70,13 +70,9 @@ impl SuggestionsState {
                 reason.set_placeholder_text("why not (required)");
                 self.reason = Some(reason);
             }
-            Action::Down => self.cursor.move_by(1, len, page),
-            Action::Up => self.cursor.move_by(-1, len, page),
-            Action::PageDown => self.cursor.move_by(page as isize, len, page),
-            Action::PageUp => self.cursor.move_by(-(page as isize), len, page),
-            Action::First => self.cursor.first(),
-            Action::Last => self.cursor.last(len, page),
-            _ => {}
+            _ => {
+                self.cursor.navigate(action, len, page);
+            }
         }
         Asked::Nothing
     }
