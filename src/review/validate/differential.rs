@@ -93,6 +93,10 @@ pub struct DifferentialReport {
     pub differences: Vec<Difference>,
     /// Inputs on which one tool answered two ways when asked twice: flagged, not compared.
     pub not_deterministic: usize,
+    /// The history was not replayed: the candidate may reach the network, and the parent's
+    /// real inputs may be secrets.
+    #[serde(default)]
+    pub history_withheld: bool,
 }
 
 /// The inputs to replay: the parent's history, then its test cases, each once.
@@ -173,6 +177,7 @@ pub async fn replay(
         out_of_budget: replayed < planned,
         differences,
         not_deterministic,
+        history_withheld: false,
     };
     (report, records)
 }
@@ -236,12 +241,17 @@ pub fn check(evolved: bool, report: Option<&DifferentialReport>, count: usize) -
     } else {
         String::new()
     };
-    let noise = match report.not_deterministic {
+    let mut noise = match report.not_deterministic {
         0 => String::new(),
         n => {
             format!("; {n} answered differently when asked twice (not deterministic), not compared")
         }
     };
+    if report.history_withheld {
+        noise.push_str(
+            "; its run history was not replayed: the candidate may reach the network, and real inputs may be secrets",
+        );
+    }
     let breaking = report
         .differences
         .iter()

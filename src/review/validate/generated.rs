@@ -62,6 +62,9 @@ fn not_applicable(entry: &ToolEntry) -> Option<&'static str> {
     if manifest.cost_tier == CostTier::Prohibited {
         return Some("cost_tier = \"prohibited\": it never runs");
     }
+    if manifest.service.is_some() {
+        return Some("a service is sent messages, not run once per input");
+    }
     if manifest.run.input == InputMode::None {
         return Some("the tool takes no input");
     }

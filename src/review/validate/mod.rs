@@ -243,9 +243,13 @@ pub async fn validate(
     });
     let seed = seed.unwrap_or_else(|| generated::seed_of(&content_hash_of(entry)));
     let parent = parent_of(entry, catalog);
+    // The parent's real inputs may be secrets: a candidate that may reach the network, which
+    // nobody has reviewed yet, is never given them (only the parent's test cases).
+    let withheld = entry.manifest.as_ref().is_some_and(|m| m.run.network);
     let replayed = parent.map(|parent| {
         let limit = settings.replay_cases as usize;
         let history = match (history, limit) {
+            _ if withheld => Vec::new(),
             (_, 0) | (None, _) => Vec::new(),
             // A store that cannot be read leaves the parent's tests to replay.
             (Some(store), _) => store
@@ -284,7 +288,10 @@ pub async fn validate(
         generated::check(entry, generated.as_ref(), settings.generated_cases as usize);
     let differential = replayed.map(|(report, runs)| {
         more_runs.extend(runs);
-        report
+        DifferentialReport {
+            history_withheld: withheld,
+            ..report
+        }
     });
     let differential_check = differential::check(
         evolved(entry),
@@ -331,8 +338,10 @@ pub async fn validate(
 }
 
 /// The tool `entry` evolved from, when it names one the catalog holds in a state that runs.
+/// A service is sent messages, not run once per input: it has none.
 fn parent_of<'c>(entry: &ToolEntry, catalog: &'c Catalog) -> Option<&'c ToolEntry> {
-    let parent = entry.manifest.as_ref()?.provenance.parent.as_ref()?;
+    let manifest = entry.manifest.as_ref().filter(|m| m.service.is_none())?;
+    let parent = manifest.provenance.parent.as_ref()?;
     catalog
         .find(parent)
         .ok()
