@@ -370,3 +370,32 @@ fn a_candidate_that_may_reach_the_network_is_never_given_the_parents_real_inputs
     );
     assert_eq!(report["differential"]["from_history"], 0, "{report:#}");
 }
+
+#[test]
+fn a_test_case_is_never_written_into_a_folder_a_candidate_links_to() {
+    let ws = workspace_with("divide");
+    let root = ws.path();
+    // The candidate's folder is a link to a folder of the user's, holding a copy of it: the
+    // scan never takes a linked folder for a tool, and the write opens the folder beneath
+    // the root without following links, should one be swapped in after the look-up.
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let target = elsewhere.path().join("project");
+    copy_dir(&root.join("experimental/divide-1.1.0"), &target);
+    std::fs::remove_dir_all(root.join("experimental/divide-1.1.0")).expect("remove");
+    std::os::unix::fs::symlink(&target, root.join("experimental/divide-1.1.0")).expect("link");
+    let out = toolbench(
+        root,
+        &["add-case", "divide@1.1.0", "--input", "{\"a\":1,\"b\":0}"],
+    );
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        !target.join("tests").exists(),
+        "nothing written where the link leads"
+    );
+}
