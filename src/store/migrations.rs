@@ -243,6 +243,9 @@ const MIGRATIONS: &[&str] = &[
         request_id INTEGER,
         accepted_version TEXT
     );",
+    // A report found by its content wherever it was made (an approved tool keeps the report
+    // of the candidate it was), without reading the whole queue.
+    "CREATE INDEX review_queue_by_hash ON review_queue (content_hash);",
 ];
 
 /// The schema version this build writes.
