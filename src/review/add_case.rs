@@ -5,9 +5,8 @@
 
 use std::path::Path;
 
-use super::steps::{begin, decided, named, record, relative, resolve, wrap_if_bare};
+use super::steps::{InPlace, begin, named, record_in_place, relative, resolve, wrap_if_bare};
 use super::{Decision, ReviewContext, ReviewError};
-use crate::catalog::scan::hash_tool_folder;
 use crate::model::{Tier, ToolId};
 use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, Store};
@@ -58,31 +57,15 @@ pub fn add_case(
     folder.write_new(Path::new(&file), text.as_bytes(), 0o644)?;
     folder.fsync();
 
-    let reason = format!("{file}: {why}");
-    let mut row = record(
-        ctx,
-        &at,
-        DecisionAction::AddCase,
-        &entry,
-        Tier::Experimental,
-        Some(reason.clone()),
-    );
-    row.to_hash = Some(hash_tool_folder(&entry.path));
-    let records = store.record_decisions(&[row], &[], &[])?;
-    let location = relative(&ctx.root, &entry.path);
-    let mut decision = decided(
-        DecisionAction::AddCase,
-        &entry,
-        Tier::Experimental,
-        &location,
-    );
-    decision.reason = Some(reason);
-    decision.wrapped = wrapped;
-    decision.records = records;
-    decision.recovered = recovered;
-    decision.affected = vec![location];
-    drop(lock);
-    Ok(super::steps::after_decision(ctx, store, decision))
+    let changed = InPlace {
+        action: DecisionAction::AddCase,
+        entry,
+        at,
+        reason: format!("{file}: {why}"),
+        wrapped,
+        recovered,
+    };
+    record_in_place(ctx, store, lock, changed)
 }
 
 /// `tests/generated-N.toml` for the first N no file takes.

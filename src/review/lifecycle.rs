@@ -13,13 +13,13 @@ use serde::Serialize;
 use super::ReviewError;
 use super::journal::{self, Intent, Move};
 use super::steps::{
-    activate_version, active_in, after_decision, begin, decided, ensure_tier, finish, free_slot,
+    InPlace, activate_version, active_in, begin, decided, ensure_tier, finish, free_slot,
     is_active, keep_version, known_hash, known_version, named, named_everywhere, non_empty, record,
-    refuse_broken, refuse_links_out, refuse_occupied, refuse_unsealed, relative, resolve,
-    review_text, take_snapshots, tier_slot, wrap_if_bare, write_in_workspace,
+    record_in_place, refuse_broken, refuse_links_out, refuse_occupied, refuse_unsealed, relative,
+    resolve, review_text, take_snapshots, tier_slot, wrap_if_bare, write_in_workspace,
 };
 use super::versions::VersionStore;
-use crate::catalog::scan::{ScanLimits, hash_tool_folder};
+use crate::catalog::scan::ScanLimits;
 use crate::config::Config;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
@@ -484,31 +484,15 @@ pub fn request_changes(
         &relative(&ctx.root, &path),
         review_text(ctx, &entry, &feedback, &at).as_bytes(),
     )?;
-
-    let mut row = record(
-        ctx,
-        &at,
-        DecisionAction::RequestChanges,
-        &entry,
-        Tier::Experimental,
-        Some(feedback.clone()),
-    );
-    row.to_hash = Some(hash_tool_folder(&entry.path));
-    let records = store.record_decisions(&[row], &[], &[])?;
-    let location = relative(&ctx.root, &entry.path);
-    let mut decision = decided(
-        DecisionAction::RequestChanges,
-        &entry,
-        Tier::Experimental,
-        &location,
-    );
-    decision.reason = Some(feedback);
-    decision.wrapped = wrapped;
-    decision.records = records;
-    decision.recovered = recovered;
-    decision.affected = vec![location];
-    drop(lock);
-    Ok(after_decision(ctx, store, decision))
+    let changed = InPlace {
+        action: DecisionAction::RequestChanges,
+        entry,
+        at,
+        reason: feedback,
+        wrapped,
+        recovered,
+    };
+    record_in_place(ctx, store, lock, changed)
 }
 
 /// approved → core.

@@ -432,6 +432,54 @@ pub(super) fn finish(
     Ok(after_decision(ctx, store, decision))
 }
 
+/// Records a decision that changed a candidate where it stays in `experimental/` (its
+/// feedback written, a case added): the content before and after, then what follows every
+/// decision. The tool's lock is released once recorded.
+pub(super) fn record_in_place(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    lock: ToolLock,
+    changed: InPlace,
+) -> Result<Decision, ReviewError> {
+    let InPlace {
+        action,
+        entry,
+        at,
+        reason,
+        wrapped,
+        recovered,
+    } = changed;
+    let mut row = record(
+        ctx,
+        &at,
+        action,
+        &entry,
+        Tier::Experimental,
+        Some(reason.clone()),
+    );
+    row.to_hash = Some(crate::catalog::scan::hash_tool_folder(&entry.path));
+    let records = store.record_decisions(&[row], &[], &[])?;
+    let location = relative(&ctx.root, &entry.path);
+    let mut decision = decided(action, &entry, Tier::Experimental, &location);
+    decision.reason = Some(reason);
+    decision.wrapped = wrapped;
+    decision.records = records;
+    decision.recovered = recovered;
+    decision.affected = vec![location];
+    drop(lock);
+    Ok(after_decision(ctx, store, decision))
+}
+
+/// What `record_in_place` records.
+pub(super) struct InPlace {
+    pub action: DecisionAction,
+    pub entry: ToolEntry,
+    pub at: String,
+    pub reason: String,
+    pub wrapped: bool,
+    pub recovered: Vec<String>,
+}
+
 pub(super) fn after_decision(
     ctx: &ReviewContext,
     store: &mut Store,
