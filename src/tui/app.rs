@@ -1256,6 +1256,21 @@ impl App {
             .count()
     }
 
+    /// Runs this workbench started that the store has not taken yet: still going, or ended
+    /// and on their way to the store (their record has no id until it is stored). A run the
+    /// store refused stays counted; the caller's grace period bounds the wait for it.
+    pub fn runs_unrecorded(&self) -> usize {
+        self.runs
+            .iter()
+            .filter(|r| r.inherited_from.is_none() && r.instance.is_none())
+            .filter(|r| match &r.state {
+                RunState::Running => true,
+                RunState::Finished(record) => record.id == 0,
+                _ => false,
+            })
+            .count()
+    }
+
     /// Says what `action` will do and waits for it to be pressed again.
     pub(super) fn ask_again(&mut self, action: Action, question: String) {
         let key = self.keymap.hint(action);

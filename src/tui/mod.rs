@@ -377,7 +377,8 @@ async fn event_loop(
     // Runs cancelled on the way out are recorded `cancelled` before the program ends, not
     // left to a later start to find abandoned; a run that takes longer is left so.
     let deadline = tokio::time::Instant::now() + QUIT_GRACE;
-    while app.runs_in_flight() > 0 {
+    // A run's end reaches the app before its record reaches the store: wait for the record.
+    while app.runs_unrecorded() > 0 {
         let event = tokio::select! {
             Some(event) = rx.recv() => event,
             Some(event) = output.recv() => event,

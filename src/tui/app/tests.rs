@@ -894,6 +894,9 @@ fn output_streams_safely_and_header_shows_the_end() {
         screen.contains("csv_to_json 1.2.0 ok · exit 0 · 42 ms · sandbox: session landlock(v7)"),
         "{screen}"
     );
+    // Ended is not stored: quitting now would wait for the record.
+    assert_eq!(app.runs_in_flight(), 0);
+    assert_eq!(app.runs_unrecorded(), 1);
     // Once stored, the run's number is the one the failure detail and `runs` give it.
     app.update(AppEvent::RunRecorded {
         key: key_id,
@@ -903,6 +906,7 @@ fn output_streams_safely_and_header_shows_the_end() {
         }),
         failure: None,
     });
+    assert_eq!(app.runs_unrecorded(), 0);
     assert!(
         render(&app, 100, 24).contains("ok · exit 0 · run #42"),
         "{}",
