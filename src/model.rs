@@ -65,6 +65,11 @@ macro_rules! string_enum {
 }
 pub(crate) use string_enum;
 
+mod permissions;
+pub use permissions::{
+    ANYWHERE, DeclaredPath, HostPort, Network, PathBase, Permissions, ProjectAccess, declared_path,
+};
+
 string_enum! {
     /// Where a tool lives; the folder name under the workspace root.
     Tier { Core => "core", Approved => "approved", Experimental => "experimental", Archived => "archived" }
@@ -124,7 +129,6 @@ pub struct RunSpec {
     pub input: InputMode,
     pub timeout_secs: u64,
     pub memory_mb: u64,
-    pub network: bool,
     pub env: BTreeMap<String, String>,
 }
 
@@ -208,6 +212,9 @@ pub struct Manifest {
     pub provenance: Provenance,
     pub service: Option<ServiceSpec>,
     pub mcp: McpHints,
+    /// What of the machine it may read, write and reach (`[run] network = true` is read as
+    /// `network = ["*"]`).
+    pub permissions: Permissions,
     /// True when toolbench wrote this manifest for a bare script.
     pub inferred: bool,
 }

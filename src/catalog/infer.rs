@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::catalog::manifest::is_valid_name;
-use crate::model::{Category, CostTier, InputMode, Manifest, Origin, Provenance, RunSpec};
+use crate::model::{
+    Category, CostTier, InputMode, Manifest, Origin, Permissions, Provenance, RunSpec,
+};
 
 /// Script endings we recognise, with the interpreter that runs them.
 const INTERPRETERS: &[(&str, &str)] = &[
@@ -52,11 +54,11 @@ pub fn infer_manifest(path: &Path, text: &str) -> Manifest {
             input: InputMode::StdinJson,
             timeout_secs: RunSpec::DEFAULT_TIMEOUT_SECS,
             memory_mb: RunSpec::DEFAULT_MEMORY_MB,
-            network: false,
             env: BTreeMap::new(),
         },
         input_schema: None,
         output_schema: None,
+        permissions: Permissions::default(),
         provenance: Provenance {
             origin: Some(Origin::Ai),
             ..Provenance::default()
@@ -152,7 +154,7 @@ pub fn render_inferred_manifest(m: &Manifest) -> String {
     format!(
         "# Inferred by toolbench from a bare script: review before trusting it.\n\
          name = {}\nversion = \"{}\"\ndescription = {}\ncategory = \"{}\"\ncost_tier = \"{}\"\ninferred = true\n\n\
-         [run]\ncommand = [{}]\ninput = \"{}\"\ntimeout_secs = {}\nmemory_mb = {}\nnetwork = {}\n\n\
+         [run]\ncommand = [{}]\ninput = \"{}\"\ntimeout_secs = {}\nmemory_mb = {}\n\n\
          [provenance]\norigin = \"ai\"\n",
         quote(&m.name),
         m.version,
@@ -163,7 +165,6 @@ pub fn render_inferred_manifest(m: &Manifest) -> String {
         m.run.input,
         m.run.timeout_secs,
         m.run.memory_mb,
-        m.run.network,
     )
 }
 

@@ -12,8 +12,8 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::model::{
-    Category, CostTier, InputMode, Manifest, McpHints, NAME_RULE, Origin, Provenance, RunSpec,
-    SchemaSource, ServiceSpec, ToolId,
+    ANYWHERE, Category, CostTier, InputMode, Manifest, McpHints, NAME_RULE, Network, Origin,
+    Permissions, ProjectAccess, Provenance, RunSpec, SchemaSource, ServiceSpec, ToolId,
 };
 
 /// Manifests larger than this are refused before parsing: a tool description is never this big.
@@ -37,6 +37,7 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
     "provenance",
     "service",
     "mcp",
+    "permissions",
     "inferred",
 ];
 const RUN_FIELDS: &[&str] = &[
@@ -51,6 +52,7 @@ const PROVENANCE_FIELDS: &[&str] = &["origin", "generator", "created", "parent",
 const SERVICE_FIELDS: &[&str] = &["type", "port", "health_check", "launch_args", "defined_by"];
 /// The longest `[mcp] title`: a title, not a description.
 const MAX_TITLE_CHARS: usize = 80;
+const PERMISSIONS_FIELDS: &[&str] = &["project", "read", "write", "network"];
 const MCP_FIELDS: &[&str] = &["title", "read_only", "destructive", "open_world", "ask"];
 
 /// A problem in a manifest: where it is and what is wrong.
@@ -260,7 +262,7 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
     let inferred = top.bool("inferred")?.unwrap_or(false);
 
     let run_section = top.required_table("run", &mut warnings, RUN_FIELDS)?;
-    let run = parse_run(&run_section)?;
+    let (run, network_on) = parse_run(&run_section)?;
     let input_schema = top.schema("input")?;
     let output_schema = top.schema("output")?;
     let provenance = match top.table("provenance", &mut warnings, PROVENANCE_FIELDS)? {
@@ -281,6 +283,14 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
         },
         None => McpHints::default(),
     };
+    let permissions = match top.table("permissions", &mut warnings, PERMISSIONS_FIELDS)? {
+        Some(section) => parse_permissions(&section, network_on)?,
+        None if network_on => Permissions {
+            network: Network::Any,
+            ..Permissions::default()
+        },
+        None => Permissions::default(),
+    };
 
     Ok(ParsedManifest {
         manifest: Manifest {
@@ -299,6 +309,7 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
             provenance,
             service,
             mcp,
+            permissions,
             inferred,
         },
         warnings,
@@ -339,7 +350,8 @@ fn check_name(name: &str, top: &Section<'_, '_>) -> Result<(), ManifestError> {
     ))
 }
 
-fn parse_run(run: &Section<'_, '_>) -> Result<RunSpec, ManifestError> {
+/// The `[run]` section, and whether its `network = true` asks for the network anywhere.
+fn parse_run(run: &Section<'_, '_>) -> Result<(RunSpec, bool), ManifestError> {
     let command = run.str_list("command")?;
     if command.is_empty() || command[0].trim().is_empty() {
         return Err(run.field_error(
@@ -358,14 +370,61 @@ fn parse_run(run: &Section<'_, '_>) -> Result<RunSpec, ManifestError> {
         .unwrap_or(RunSpec::DEFAULT_MEMORY_MB);
     let network = run.bool("network")?.unwrap_or(false);
     let env = run.str_map("env")?;
-    Ok(RunSpec {
+    let spec = RunSpec {
         command,
         input,
         timeout_secs,
         memory_mb,
-        network,
         env,
-    })
+    };
+    Ok((spec, network))
+}
+
+/// The `[permissions]` section; `network_on` is `[run] network = true`, a synonym of
+/// `network = ["*"]` that must not contradict a list given here.
+fn parse_permissions(
+    section: &Section<'_, '_>,
+    network_on: bool,
+) -> Result<Permissions, ManifestError> {
+    let project = section
+        .parsed::<ProjectAccess>("project")?
+        .unwrap_or_default();
+    let network = match section.get("network") {
+        None if network_on => Network::Any,
+        None => Network::None,
+        Some(_) => {
+            let entries = section.str_list("network")?;
+            let network = if entries.iter().any(|e| e == ANYWHERE) {
+                Network::Any
+            } else if entries.is_empty() {
+                Network::None
+            } else {
+                let hosts = entries
+                    .iter()
+                    .map(|entry| entry.parse())
+                    .collect::<Result<Vec<_>, String>>()
+                    .map_err(|why| section.field_error("network", &why))?;
+                Network::Hosts(hosts)
+            };
+            if network_on && network != Network::Any {
+                return Err(section.field_error(
+                    "network",
+                    "contradicts [run] network = true (which means [\"*\"]): keep one of them",
+                ));
+            }
+            network
+        }
+    };
+    let permissions = Permissions {
+        project,
+        read: section.str_list("read")?,
+        write: section.str_list("write")?,
+        network,
+    };
+    permissions
+        .check()
+        .map_err(|(field, why)| section.field_error(field, &why))?;
+    Ok(permissions)
 }
 
 fn parse_provenance(section: &Section<'_, '_>) -> Result<Provenance, ManifestError> {
@@ -680,6 +739,7 @@ impl<'a, 'i> Section<'a, 'i> {
             "provenance" => "provenance.",
             "service" => "service.",
             "mcp" => "mcp.",
+            "permissions" => "permissions.",
             _ => "",
         };
         self.doc.warn_unknown(table, prefix, known, warnings);

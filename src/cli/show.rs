@@ -63,11 +63,11 @@ fn print_text(e: &ToolEntry) {
         outln!("command:      {}", m.run.command.join(" "));
         outln!("input:        {}", m.run.input);
         outln!(
-            "limits:       {} s, {} MB, network {}",
+            "limits:       {} s, {} MB",
             m.run.timeout_secs,
-            m.run.memory_mb,
-            if m.run.network { "on" } else { "off" }
+            m.run.memory_mb
         );
+        outln!("permissions:  {}", m.permissions.summary());
         if !m.keywords.is_empty() {
             outln!("keywords:     {}", m.keywords.join(", "));
         }

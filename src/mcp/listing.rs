@@ -136,7 +136,7 @@ pub fn listed(entry: &ToolEntry) -> Result<Listed, NotListed> {
         Arc::new(input_schema),
     )
     .with_title(title(manifest))
-    .with_annotations(annotations(manifest, !manifest.run.network));
+    .with_annotations(annotations(manifest, false));
     if let Some(schema) = output_schema {
         tool = tool.with_raw_output_schema(Arc::new(schema));
     }
@@ -169,7 +169,7 @@ fn service_listed(entry: &ToolEntry, manifest: &Manifest) -> Listed {
     )
     .with_title(title(manifest))
     // A message may change the instance's state, whatever its network.
-    .with_annotations(annotations(manifest, false));
+    .with_annotations(annotations(manifest, true));
     Listed {
         entry: entry.clone(),
         tool,
@@ -205,17 +205,27 @@ fn title(manifest: &Manifest) -> String {
     }
 }
 
-/// The hints the manifest gives, else derived from what it declares. `changes_nothing`: what
-/// it declares lets a call change nothing (a run without network writes only its own scratch
-/// folder: the sandbox shows it the filesystem read-only). Not read-only, it may destroy; with
-/// network, it reaches an open world.
-fn annotations(manifest: &Manifest, changes_nothing: bool) -> ToolAnnotations {
-    let read_only = manifest.mcp.read_only.unwrap_or(changes_nothing);
+/// The hints the manifest gives, else derived from its permissions: a tool that may write
+/// nothing and reach nothing changes nothing (it writes only its own scratch folder), and
+/// no hint makes a tool that may write read-only. Not read-only, it may destroy; with
+/// network, it reaches an open world. `stateful`: a call may change the state of something
+/// that outlives it (a service's instance), whatever the permissions.
+fn annotations(manifest: &Manifest, stateful: bool) -> ToolAnnotations {
+    let permissions = &manifest.permissions;
+    let changes_nothing =
+        !stateful && permissions.writes_nothing() && permissions.network.is_none();
+    let read_only =
+        manifest.mcp.read_only.unwrap_or(changes_nothing) && permissions.writes_nothing();
     ToolAnnotations::new()
         .read_only(read_only)
         .destructive(manifest.mcp.destructive.unwrap_or(!read_only))
         .idempotent(manifest.idempotent)
-        .open_world(manifest.mcp.open_world.unwrap_or(manifest.run.network))
+        .open_world(
+            manifest
+                .mcp
+                .open_world
+                .unwrap_or(!manifest.permissions.network.is_none()),
+        )
 }
 
 /// The input schema agents see, always an object.

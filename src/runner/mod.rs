@@ -212,7 +212,7 @@ pub async fn execute(
         memory_mb: manifest.run.memory_mb,
         // CPU time can never exceed wall time, so this only catches runaway spinning.
         cpu_secs: manifest.run.timeout_secs + 1,
-        network: manifest.run.network,
+        network: manifest.permissions.network == crate::model::Network::Any,
         env: command::tool_env(&manifest, &scratch, &tool_dir),
         visible: vec![tool_dir.clone()],
     });

@@ -115,8 +115,95 @@ fn defaults_fill_optional_fields() {
     assert_eq!(m.category, Category::Custom);
     assert_eq!(m.run.input, InputMode::StdinJson);
     assert_eq!(m.run.timeout_secs, RunSpec::DEFAULT_TIMEOUT_SECS);
-    assert!(!m.run.network);
+    assert_eq!(m.permissions, Permissions::default());
     assert!(m.service.is_none());
+}
+
+#[test]
+fn permissions_are_read_with_run_network_as_anywhere() {
+    let text = format!(
+        "{}\n[permissions]\nproject = \"read\"\nread = [\"~/datasets/sales\"]\n\
+         write = [\"project/build\"]\nnetwork = [\"127.0.0.1:8080\", \"API.github.com:443\"]\n",
+        minimal_with("none", "")
+    );
+    let p = parse(&text).expect("valid").manifest.permissions;
+    assert_eq!(p.project, ProjectAccess::Read);
+    assert_eq!(p.read, ["~/datasets/sales"]);
+    assert_eq!(p.write, ["project/build"]);
+    assert_eq!(
+        p.network.entries(),
+        ["127.0.0.1:8080", "api.github.com:443"]
+    );
+    let anywhere = minimal_with("none", "").replace("[run]", "[run]\nnetwork = true");
+    assert_eq!(
+        parse(&anywhere)
+            .expect("valid")
+            .manifest
+            .permissions
+            .network,
+        Network::Any
+    );
+    let star = format!(
+        "{}\n[permissions]\nnetwork = [\"*\"]\n",
+        minimal_with("none", "")
+    );
+    assert_eq!(
+        parse(&star).expect("valid").manifest.permissions.network,
+        Network::Any
+    );
+}
+
+#[test]
+fn bad_permissions_name_the_file_and_field() {
+    let with = |section: &str| format!("{}\n[permissions]\n{section}\n", minimal_with("none", ""));
+    let cases = [
+        (
+            "read = [\"project/../..\"]",
+            "field `permissions.read`",
+            "must not contain . or ..",
+        ),
+        (
+            "project = \"all\"",
+            "field `permissions.project`",
+            "unknown value",
+        ),
+        (
+            "read = [\"data\"]",
+            "field `permissions.read`",
+            "must be absolute",
+        ),
+        (
+            "write = [\"/srv/out\"]",
+            "field `permissions.write`",
+            "outside what the tool may read",
+        ),
+        (
+            "network = [\"api.github.com\"]",
+            "field `permissions.network`",
+            "is not host:port",
+        ),
+        (
+            "network = [\"host:99999\"]",
+            "field `permissions.network`",
+            "is not host:port",
+        ),
+        (
+            "network = \"*\"",
+            "field `permissions.network`",
+            "an array of strings",
+        ),
+    ];
+    for (section, field, message) in cases {
+        let err = error_of(&with(section));
+        assert!(err.starts_with("approved/x/tool.toml:"), "{err}");
+        assert!(
+            err.contains(field) && err.contains(message),
+            "{section}: {err}"
+        );
+    }
+    let contradiction =
+        with("network = [\"a.example:443\"]").replace("[run]", "[run]\nnetwork = true");
+    assert!(error_of(&contradiction).contains("contradicts [run] network = true"));
 }
 
 #[test]

@@ -213,7 +213,10 @@ pub async fn validate(
     let links = links_check(entry);
     let similar = similar::most_similar(entry, catalog.entries(), similar::SHOWN);
     let similar_check = similar::check(&similar);
-    let network_forbidden = entry.manifest.as_ref().is_some_and(|m| !m.run.network);
+    let network_forbidden = entry
+        .manifest
+        .as_ref()
+        .is_some_and(|m| m.permissions.network.is_none());
     let mut security_findings = security::scan_sources(&sources, network_forbidden);
     if let Some(manifest) = &entry.manifest {
         let text = sources
@@ -245,7 +248,10 @@ pub async fn validate(
     let parent = parent_of(entry, catalog);
     // The parent's real inputs may be secrets: a candidate that may reach the network, which
     // nobody has reviewed yet, is never given them (only the parent's test cases).
-    let withheld = entry.manifest.as_ref().is_some_and(|m| m.run.network);
+    let withheld = entry
+        .manifest
+        .as_ref()
+        .is_some_and(|m| !m.permissions.network.is_none());
     let replayed = parent.map(|parent| {
         let limit = settings.replay_cases as usize;
         let history = match (history, limit) {

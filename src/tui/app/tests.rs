@@ -34,7 +34,6 @@ fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) 
             input: InputMode::StdinJson,
             timeout_secs: 30,
             memory_mb: 256,
-            network: false,
             env: Default::default(),
         },
         input_schema: None,
@@ -45,6 +44,7 @@ fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) 
         },
         service: None,
         mcp: Default::default(),
+        permissions: Default::default(),
         inferred: false,
     }
 }

@@ -829,13 +829,9 @@ fn overview(theme: &Theme, detail: &DetailState) -> Vec<Line<'static>> {
         lines.push(field("input", m.run.input.to_string()));
         lines.push(field(
             "limits",
-            format!(
-                "{} s · {} MB · network {}",
-                m.run.timeout_secs,
-                m.run.memory_mb,
-                if m.run.network { "on" } else { "off" }
-            ),
+            format!("{} s · {} MB", m.run.timeout_secs, m.run.memory_mb),
         ));
+        lines.push(field("permissions", m.permissions.summary()));
         if !m.keywords.is_empty() {
             lines.push(field("keywords", m.keywords.join(", ")));
         }
