@@ -46,6 +46,8 @@ impl Fixture {
             max_processes: 256,
             disk_mb: 256,
             network,
+            allow_list: false,
+            grants: Default::default(),
             env: [
                 ("PATH", "/usr/local/bin:/usr/bin:/bin".to_string()),
                 ("HOME", self.scratch.path().display().to_string()),

@@ -65,6 +65,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "TOOLBENCH_ROOT", value_name = "DIR")]
     root: Option<PathBuf>,
 
+    /// The project: the folder tools that declare `[permissions] project` work on (read, or
+    /// write), also their working folder. Default: the current directory.
+    #[arg(long, global = true, env = "TOOLBENCH_PROJECT", value_name = "DIR")]
+    project: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -258,9 +263,12 @@ pub fn helper_ahead(args: &[OsString]) -> PreforkedHelper {
 fn subcommand(args: &[OsString]) -> Option<&OsString> {
     let mut rest = args.iter().skip(1);
     while let Some(arg) = rest.next() {
-        if arg == "--root" {
+        if arg == "--root" || arg == "--project" {
             rest.next();
-        } else if arg.as_encoded_bytes().starts_with(b"--root=") {
+        } else if [b"--root=".as_slice(), b"--project="]
+            .iter()
+            .any(|option| arg.as_encoded_bytes().starts_with(option))
+        {
             continue;
         } else if arg.as_encoded_bytes().starts_with(b"-") {
             return None;
@@ -297,6 +305,7 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?;
     let root = cli.root.as_deref();
+    crate::runner::project::set(Some(cli.project.as_deref().unwrap_or(&cwd)));
     // Every subcommand on a workspace settles interrupted decisions once, before it reads or
     // decides anything (the workbench does the same as it starts).
     let ws = || -> Result<Workspace, CliError> {
@@ -570,6 +579,10 @@ mod tests {
             Some("run")
         );
         assert_eq!(named(&["tb", "show", "run"]).as_deref(), Some("show"));
+        assert_eq!(
+            named(&["tb", "--project", "p", "--root=/w", "run"]).as_deref(),
+            Some("run")
+        );
     }
 
     #[test]

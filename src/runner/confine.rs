@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use super::grants::Grants;
+use super::project;
 use super::sandbox::{self, SandboxPolicy};
 use crate::config::{Config, ConfigError, RunLimits};
 use crate::workspace::registry;
@@ -116,6 +118,36 @@ fn outermost(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
     kept
 }
 
+/// Where people keep their own files and mounted drives: covered for a tool's run, which
+/// sees only what it was granted beneath them (its own folder included), names and all.
+const PERSONAL_FOLDERS: [&str; 6] = ["/home", "/root", "/mnt", "/media", "/run/media", "/srv"];
+
+/// The folders of `PERSONAL_FOLDERS` present here, with the user's home wherever it is.
+fn personal_folders() -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = PERSONAL_FOLDERS.iter().map(PathBuf::from).collect();
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        let home = PathBuf::from(home);
+        // A home at `/` or in a system folder is not covered whole: the run needs those.
+        if home.components().count() > 2 {
+            folders.push(home);
+        }
+    }
+    folders.retain(|folder| folder.is_dir());
+    folders
+}
+
+/// What a grant would show that stays hidden (`Grants::hidden_within`); `hide` holds every
+/// hidden path, those beneath another included.
+fn hidden_within(grants: &Grants, hide: &[PathBuf]) -> Vec<PathBuf> {
+    let beneath_a_grant = hide
+        .iter()
+        .filter(|hidden| grants.paths().any(|granted| hidden.starts_with(granted)));
+    let beneath_a_hidden = grants
+        .paths()
+        .filter(|granted| hide.iter().any(|hidden| granted.starts_with(hidden)));
+    outermost(beneath_a_grant.chain(beneath_a_hidden).cloned().collect())
+}
+
 /// Folders every run gets its own of (`sandbox::mounts`): a fresh `/tmp` (where `/dev/shm`
 /// points too), a minimal `/dev`, its own `/proc`. Nothing of the host's beneath them shows.
 const PRIVATE_FOLDERS: [&str; 3] = ["/tmp", "/dev", "/proc"];
@@ -127,6 +159,9 @@ pub struct Confinement {
     /// long-lived front end outlives the list it started with).
     pub hide: Vec<PathBuf>,
     pub limits: RunLimits,
+    /// The folder its tools are run for (the front end's current directory or `--project`):
+    /// granted to a tool that declares `project`. `None`: no project.
+    pub project: Option<PathBuf>,
 }
 
 /// One sandboxed process: what differs between a tool run, a checker and
@@ -142,6 +177,9 @@ pub struct Jail {
     pub env: BTreeMap<String, String>,
     /// Paths it needs to read even when they sit under a covered folder.
     pub visible: Vec<PathBuf>,
+    /// A tool's run: reads are an allow list, and these are its grants. `None` (checkers,
+    /// the evolver, services): it reads everything but what is hidden.
+    pub grants: Option<Grants>,
 }
 
 impl Confinement {
@@ -158,6 +196,7 @@ impl Confinement {
         Confinement {
             hide: outermost(hide),
             limits: config.run,
+            project: project::of_this_process(),
         }
     }
 
@@ -179,9 +218,13 @@ impl Confinement {
     }
 
     /// The policy of one run; the list of workspaces is read here, once per run.
-    pub fn policy(&self, jail: Jail) -> SandboxPolicy {
+    pub fn policy(&self, mut jail: Jail) -> SandboxPolicy {
         let mut hide = self.hide.clone();
         hide.extend(registry::state_dirs());
+        if let Some(grants) = &mut jail.grants {
+            grants.hidden_within = hidden_within(grants, &hide);
+            hide.extend(personal_folders());
+        }
         SandboxPolicy {
             scratch_dir: jail.scratch,
             hide: outermost(hide),
@@ -193,6 +236,8 @@ impl Confinement {
             max_processes: self.limits.max_processes,
             disk_mb: self.limits.disk_mb,
             network: jail.network,
+            allow_list: jail.grants.is_some(),
+            grants: jail.grants.unwrap_or_default(),
             env: jail.env,
             report_path: jail.report,
             starter_pid: Some(std::process::id()),
@@ -267,6 +312,7 @@ mod tests {
         let confinement = Confinement {
             hide: vec![PathBuf::from("/home/u/.ssh")],
             limits: Config::defaults().expect("defaults").run,
+            project: None,
         };
         let unseen = |p: &str| confinement.unseen(Path::new(p));
         assert_eq!(

@@ -90,6 +90,7 @@ pub async fn run(
         network: program.network,
         env,
         visible: program.visible,
+        grants: None,
     });
     let result = spawn_and_wait(exe, &policy, &program.argv, program.stdin, program.timeout).await;
     let report: Option<SandboxReport> = std::fs::read_to_string(&report_path)

@@ -9,9 +9,11 @@ pub(crate) mod command;
 pub mod confine;
 pub mod confined;
 pub mod gate;
+pub mod grants;
 pub mod helper_process;
 pub mod inflight;
 pub(crate) mod proc_stat;
+pub mod project;
 pub mod record;
 pub mod schema;
 
@@ -78,6 +80,14 @@ pub enum RunError {
     ArgsInput {
         tool: String,
         reason: command::NotArgs,
+    },
+    /// What the tool declared cannot be granted here (no project, a path that is missing or
+    /// leads out).
+    #[error("cannot run {tool}: {}: {reason}", .manifest.display())]
+    Permissions {
+        tool: String,
+        manifest: PathBuf,
+        reason: grants::GrantError,
     },
     #[error("{path}: cannot prepare the run folder: {reason}")]
     RunDir { path: PathBuf, reason: String },
@@ -181,6 +191,23 @@ pub fn tool_dir(entry: &ToolEntry) -> PathBuf {
     }
 }
 
+/// What the run of `manifest` is granted, for the front end's project and the user's home.
+fn grants_of(request: &RunRequest, manifest: &Manifest) -> Result<grants::Grants, RunError> {
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    grants::resolve(
+        &manifest.permissions,
+        request.confinement.project.as_deref(),
+        home.as_deref(),
+    )
+    .map_err(|reason| RunError::Permissions {
+        tool: request.entry.id(),
+        manifest: tool_dir(&request.entry).join(crate::catalog::manifest::MANIFEST_FILE),
+        reason,
+    })
+}
+
 /// Runs the tool in the sandbox, streaming output to `events` (when given) until it ends,
 /// times out, or `cancel` turns true.
 pub async fn execute(
@@ -189,6 +216,7 @@ pub async fn execute(
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunOutcome, RunError> {
     let (manifest, input) = preflight(&request.entry, request.input.as_deref())?;
+    let grants = grants_of(&request, &manifest)?;
     let started_at = crate::clock::rfc3339(SystemTime::now());
     let mut marker = record_start(&request, &manifest, &input, &started_at)?;
     let log_dir = Some(marker.log_dir().to_string());
@@ -212,9 +240,10 @@ pub async fn execute(
         memory_mb: manifest.run.memory_mb,
         // CPU time can never exceed wall time, so this only catches runaway spinning.
         cpu_secs: manifest.run.timeout_secs + 1,
-        network: manifest.permissions.network == crate::model::Network::Any,
+        network: !manifest.permissions.network.is_none(),
         env: command::tool_env(&manifest, &scratch, &tool_dir),
         visible: vec![tool_dir.clone()],
+        grants: Some(grants),
     });
 
     let clock = Instant::now();

@@ -159,6 +159,7 @@ impl Services {
             network: true,
             env,
             visible: vec![tool_dir.clone()],
+            grants: None,
         });
         policy.starter_pid = None;
         policy.service_port = Some(port);

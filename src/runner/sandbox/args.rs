@@ -109,6 +109,12 @@ mod tests {
             max_processes: 32,
             disk_mb: 100,
             network: false,
+            allow_list: true,
+            grants: crate::runner::grants::Grants {
+                read: vec![PathBuf::from("/home/u/project")],
+                workdir: Some(PathBuf::from("/home/u/project")),
+                ..Default::default()
+            },
             env: [("PATH".to_string(), "/usr/bin".to_string())].into(),
             report_path: PathBuf::from("/tmp/report.json"),
             starter_pid: None,

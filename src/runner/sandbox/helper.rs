@@ -753,12 +753,11 @@ fn apply_protections(
         set_no_new_privs(true).is_ok(),
         "prctl(PR_SET_NO_NEW_PRIVS) refused",
     );
-    let landlock = landlock_rules::apply(
-        &policy.scratch_dir,
-        policy.network,
-        private_tmp,
-        policy.service_port,
-    );
+    let landlock = landlock_rules::apply(policy, private_tmp);
+    if let Some(ports) = policy.grants.ports.as_deref().filter(|_| policy.network) {
+        let held = landlock.as_ref().map(|_| ()).map_err(|e| one_line(e));
+        p.set("egress", landlock_rules::egress_rule(ports, held));
+    }
     if let Some(port) = policy.service_port {
         let port_rule = match &landlock {
             Ok(_) => landlock_rules::port_rule(port),

@@ -1,11 +1,13 @@
-//! Landlock ruleset: read and execute everywhere, write only beneath the
-//! scratch dir, `/tmp` and the device nodes; no abstract Unix sockets or
-//! signals outside the sandbox; without network also no TCP, and for a
-//! service TCP only to bind its own port.
+//! Landlock ruleset: read and execute the system's folders, the tool's own and what it was
+//! granted (a tool's run), or everywhere (checkers, the evolver, services); write only beneath
+//! the scratch dir, `/tmp`, the device nodes and the granted paths; no abstract Unix sockets
+//! or signals outside the sandbox; without network also no TCP, with a list of hosts TCP
+//! connections to their ports only, and for a service TCP only to bind its own port.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::policy::SandboxPolicy;
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, NetPort, PathBeneath, PathFd, Ruleset, RulesetAttr,
     RulesetCreated, RulesetCreatedAttr, RulesetError, RulesetStatus, Scope,
@@ -55,23 +57,24 @@ const CREATE_RULESET_VERSION: libc::c_uint = 1;
 /// Restricts the calling process (and its future children). Returns e.g.
 /// "v7 full", or why nothing was enforced.
 /// `private_tmp`: `/tmp` is the run's own (the mount namespace is in place),
-/// so it may be written like scratch. `service_port`: TCP is handled and only
-/// binding that port is granted.
-pub(super) fn apply(
-    scratch: &Path,
-    network: bool,
-    private_tmp: bool,
-    service_port: Option<u16>,
-) -> Result<String, LandlockError> {
+/// so it may be written like scratch. A service's port: TCP is handled and only
+/// binding that port is granted; granted ports: only connecting to them.
+pub(super) fn apply(policy: &SandboxPolicy, private_tmp: bool) -> Result<String, LandlockError> {
     let abi = kernel_abi();
     if abi == ABI::Unsupported {
         return Err(LandlockError::Unsupported);
     }
-    let handle_net = !network || service_port.is_some();
+    let ports = policy.grants.ports.as_deref().filter(|_| policy.network);
+    let handle_net = !policy.network || policy.service_port.is_some() || ports.is_some();
     let created = ruleset(abi, handle_net)?.create()?;
-    let mut created = add_rules(created, abi, scratch, private_tmp)?;
-    if let Some(port) = service_port.filter(|_| has_tcp_rules(abi)) {
-        created = created.add_rule(NetPort::new(port, AccessNet::BindTcp))?;
+    let mut created = add_rules(created, abi, policy, private_tmp)?;
+    if has_tcp_rules(abi) {
+        if let Some(port) = policy.service_port {
+            created = created.add_rule(NetPort::new(port, AccessNet::BindTcp))?;
+        }
+        for port in ports.unwrap_or_default() {
+            created = created.add_rule(NetPort::new(*port, AccessNet::ConnectTcp))?;
+        }
     }
     let status = created.restrict_self()?;
     match status.ruleset {
@@ -109,6 +112,26 @@ pub(super) fn port_rule(port: u16) -> Result<String, PortRuleError> {
     }
 }
 
+/// What a tool's list of hosts rests on, as a protection layer: Landlock lets TCP reach
+/// their ports only (host names themselves are not told apart), or why nothing holds it.
+pub(super) fn egress_rule(
+    ports: &[u16],
+    landlock: Result<(), String>,
+) -> Result<String, PortRuleError> {
+    let abi = kernel_abi();
+    if let Err(reason) = landlock {
+        return Err(PortRuleError::NoLandlock { reason });
+    }
+    if !has_tcp_rules(abi) {
+        return Err(PortRuleError::NoTcpRules(abi));
+    }
+    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+    Ok(format!(
+        "tcp connect to port {} only; host names not enforced (no egress proxy); udp open",
+        ports.join(", ")
+    ))
+}
+
 fn has_tcp_rules(abi: ABI) -> bool {
     !AccessNet::from_all(abi).is_empty()
 }
@@ -135,16 +158,20 @@ fn scopes(abi: ABI) -> BitFlags<Scope> {
 fn add_rules(
     mut created: RulesetCreated,
     abi: ABI,
-    scratch: &Path,
+    policy: &SandboxPolicy,
     private_tmp: bool,
 ) -> Result<RulesetCreated, RulesetError> {
     let all = AccessFs::from_all(abi);
     // Connecting to pathname Unix sockets (ABI 9+) is never granted: the
     // host's daemons listen there, with or without network.
-    let everywhere = AccessFs::from_read(abi);
+    let read = AccessFs::from_read(abi);
+    let readable = readable(policy);
+    let mut rules: Vec<(&Path, BitFlags<AccessFs>)> =
+        readable.iter().map(|path| (path.as_path(), read)).collect();
+    rules.push((&policy.scratch_dir, all));
+    rules.extend(policy.grants.write.iter().map(|path| (path.as_path(), all)));
     // `/tmp` is the scratch's `tmp` folder bound there: Landlock follows the
     // path the tool used, so it needs its own rule.
-    let mut rules = vec![(Path::new("/"), everywhere), (scratch, all)];
     if private_tmp {
         rules.push((Path::new("/tmp"), all));
     }
@@ -164,8 +191,38 @@ fn add_rules(
         // A path we cannot open gets no rule, which only makes the sandbox
         // stricter, so it is not worth failing the whole ruleset over.
         if let Ok(fd) = PathFd::new(path) {
+            // A file (a granted one) takes only the rights a file can have.
+            let access = if path.is_dir() {
+                access
+            } else {
+                access & AccessFs::from_file(abi)
+            };
             created = created.add_rule(PathBeneath::new(fd, access))?;
         }
     }
     Ok(created)
+}
+
+/// Where the run may read: everywhere, or for a tool's run the system's folders, its own
+/// `/proc`, its tool's folder (`visible`) and what it was granted; with network, the real
+/// files the resolver reads too (`/etc/resolv.conf` often leads to `/run`).
+fn readable(policy: &SandboxPolicy) -> Vec<PathBuf> {
+    if !policy.allow_list {
+        return vec![PathBuf::from("/")];
+    }
+    let mut paths: Vec<PathBuf> = crate::runner::grants::SYSTEM_READ
+        .iter()
+        .chain(&["/proc"])
+        .map(PathBuf::from)
+        .collect();
+    paths.extend(policy.visible.iter().cloned());
+    paths.extend(policy.grants.read.iter().cloned());
+    if policy.network {
+        paths.extend(
+            ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf"]
+                .iter()
+                .filter_map(|file| std::fs::canonicalize(file).ok()),
+        );
+    }
+    paths
 }

@@ -154,6 +154,7 @@ pub(super) fn build(
         .iter()
         .filter_map(|path| Some((path.clone(), open_path(path).ok()?)))
         .collect();
+    let granted = Granted::open(policy);
 
     p.set("mountns", world.read_only);
     let mut hiding = world.hiding;
@@ -174,6 +175,7 @@ pub(super) fn build(
         [policy.scratch_dir.as_path()]
             .into_iter()
             .chain(policy.visible.iter().map(PathBuf::as_path))
+            .chain(granted.paths())
             .chain(to_hide.iter().map(|(path, _)| path.as_path())),
     );
     for (path, folder) in &to_hide {
@@ -184,7 +186,8 @@ pub(super) fn build(
         }
     }
     let covers = std::mem::take(&mut hiding.covers);
-    p.set("hidden", hiding.result());
+    // In its place among the layers; what the grants hide again is counted at the end.
+    p.set_flag("hidden", true, "");
     p.set("dev", world.dev);
     let scratch = scratch(policy);
     let proc_result = if own_pid_ns {
@@ -234,8 +237,103 @@ pub(super) fn build(
             );
         }
     }
+    if !granted.is_empty() {
+        p.set("grants", granted.attach(policy, &mut hiding, &world.null));
+    }
+    p.set("hidden", hiding.result());
     seal_covers(&covers);
     true
+}
+
+/// The paths a tool was granted, opened before anything covers them.
+struct Granted {
+    /// Read-only, parents before what is beneath them.
+    read: Vec<(PathBuf, OwnedFd)>,
+    /// Writable, after the reads (a written folder may lie in a read one).
+    write: Vec<(PathBuf, OwnedFd)>,
+}
+
+impl Granted {
+    fn open(policy: &SandboxPolicy) -> Self {
+        let open = |paths: &mut dyn Iterator<Item = &PathBuf>| -> Vec<(PathBuf, OwnedFd)> {
+            paths
+                .filter_map(|path| Some((path.clone(), open_path(path).ok()?)))
+                .collect()
+        };
+        let grants = &policy.grants;
+        Granted {
+            read: open(&mut grants.read.iter().filter(|p| !grants.write.contains(p))),
+            write: open(&mut grants.write.iter()),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.read.is_empty() && self.write.is_empty()
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.read
+            .iter()
+            .chain(&self.write)
+            .map(|(path, _)| path.as_path())
+    }
+
+    /// Shows each granted path at its own path (read-only, or writable), hides again what
+    /// the run must never see beneath them (a workspace's state inside the project), and
+    /// enters the working folder.
+    fn attach(
+        &self,
+        policy: &SandboxPolicy,
+        hiding: &mut Hiding,
+        null: &Null,
+    ) -> Result<String, MountError> {
+        for (path, fd) in &self.read {
+            reattach(path, fd, true).map_err(MountError::at(path))?;
+        }
+        for (path, fd) in &self.write {
+            reattach_writable(path, fd).map_err(MountError::at(path))?;
+        }
+        for hidden in &policy.grants.hidden_within {
+            match is_folder(hidden) {
+                Some(true) => hiding.cover_folder(hidden, false),
+                Some(false) => hiding.hide_file(hidden, null),
+                None => {}
+            }
+        }
+        if let Some(workdir) = &policy.grants.workdir {
+            std::env::set_current_dir(workdir).map_err(|source| MountError::Enter {
+                path: workdir.clone(),
+                source,
+            })?;
+        }
+        Ok(format!(
+            "{} read, {} written",
+            self.read.len(),
+            self.write.len()
+        ))
+    }
+}
+
+/// Shows `fd` at `path` writable: a bind of its own, whose read-only flag (every mount of the
+/// run's world is read-only) is cleared again. The flags the kernel locks stay.
+fn reattach_writable(path: &Path, fd: &OwnedFd) -> io::Result<()> {
+    let wanted = fs::metadata(fd_path(fd))?;
+    let shown =
+        fs::metadata(path).is_ok_and(|now| (now.dev(), now.ino()) == (wanted.dev(), wanted.ino()));
+    if shown {
+        // Not covered, but read-only like the whole world: a bind of its own to change.
+        bind(&fd_path(fd), path, false)?;
+    } else {
+        reattach(path, fd, false)?;
+    }
+    let locked = locked_flags(path)?;
+    mount(
+        None::<&Path>,
+        path,
+        None,
+        libc::MS_REMOUNT | libc::MS_BIND | locked,
+        None,
+    )
 }
 
 /// Makes every mount read-only: the whole tree at once where the kernel has

@@ -32,6 +32,15 @@ pub struct SandboxPolicy {
     pub disk_mb: u64,
     /// `false`: no network (net namespace, Landlock TCP rules, seccomp).
     pub network: bool,
+    /// Reads are an allow list (a tool's run): the system's folders, `visible`, scratch and
+    /// `grants`, nothing else. `false` (checkers, the evolver, services): everything but
+    /// `hide`.
+    #[serde(default)]
+    pub allow_list: bool,
+    /// What the tool declared and a person approved: more paths to read, paths to write, its
+    /// working folder, the ports it may connect to.
+    #[serde(default)]
+    pub grants: crate::runner::grants::Grants,
     /// The tool's whole environment, applied only at its final `exec`: the
     /// helper itself always runs with the fixed environment the runner gives it.
     pub env: BTreeMap<String, String>,

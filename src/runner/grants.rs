@@ -1,0 +1,310 @@
+//! From what a tool declares (`[permissions]`) to what its run is granted on this machine:
+//! the declared paths made absolute and real (links followed), the project as the working
+//! folder, the ports it may connect to. Every refusal names the field and says why.
+
+use std::path::{Path, PathBuf};
+
+use crate::model::{Network, PathBase, Permissions, ProjectAccess, declared_path};
+
+/// What one run may reach beyond the system's folders, its tool folder and its scratch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Grants {
+    /// Real paths it may read, each shown at its own path.
+    pub read: Vec<PathBuf>,
+    /// Real paths it may write (each also readable).
+    pub write: Vec<PathBuf>,
+    /// The project, its working folder, when it declared one.
+    pub workdir: Option<PathBuf>,
+    /// With network: the TCP ports it may connect to; `None` is any port.
+    pub ports: Option<Vec<u16>>,
+    /// What stays hidden although a grant shows it: the hidden paths beneath a granted one
+    /// (a workspace's state inside the project), and a granted path beneath a hidden one (a
+    /// grant never shows the user's keys or toolbench's state). Filled in by the sandbox's
+    /// settings (`Confinement::policy`).
+    #[serde(default)]
+    pub hidden_within: Vec<PathBuf>,
+}
+
+impl Grants {
+    /// Every granted path, read or written.
+    pub fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        self.read.iter().chain(&self.write)
+    }
+}
+
+/// Why a tool cannot run with what it declared, here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrantError {
+    #[error(
+        "permissions.project: the tool works on a project, and none is given (run it from \
+         the project folder, or give --project DIR)"
+    )]
+    NoProject,
+    #[error("permissions.project: the project {} does not exist or is not a folder", .0.display())]
+    ProjectMissing(PathBuf),
+    #[error(
+        "permissions.project: \"write\" is refused for {}: the project must be a folder \
+         below the home folder or elsewhere, never /, the home folder itself, a folder above \
+         it or a system folder (give --project DIR)",
+        .0.display()
+    )]
+    ProjectTooWide(PathBuf),
+    #[error("permissions.{field}: {path} does not exist")]
+    Missing { field: &'static str, path: String },
+    #[error("permissions.{field}: {path} leads to {}, outside the project", .real.display())]
+    LeadsOutOfProject {
+        field: &'static str,
+        path: String,
+        real: PathBuf,
+    },
+    #[error("permissions.{field}: {path} needs the home folder, and HOME is not set")]
+    NoHome { field: &'static str, path: String },
+    #[error("permissions.{field}: {0}", field = .1)]
+    Declared(String, &'static str),
+}
+
+/// The system's folders every run reads: programs, libraries, settings, and the kernel's
+/// views the run needs. Everything else is unreadable unless granted.
+pub const SYSTEM_READ: [&str; 9] = [
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt",
+];
+
+/// Folders a project given `write` may never be: writing there reaches far beyond a project.
+fn too_wide_to_write(project: &Path, home: Option<&Path>) -> bool {
+    let system = SYSTEM_READ
+        .iter()
+        .chain(&["/var", "/boot", "/proc", "/sys", "/dev", "/run"])
+        .any(|folder| project.starts_with(folder));
+    let around_home = home.is_some_and(|home| home.starts_with(project));
+    project == Path::new("/") || system || around_home
+}
+
+/// Resolves `permissions` for a run whose project is `project` (`None`: the front end gave
+/// none) and whose user's home is `home`.
+pub fn resolve(
+    permissions: &Permissions,
+    project: Option<&Path>,
+    home: Option<&Path>,
+) -> Result<Grants, GrantError> {
+    let needs_project = permissions.project != ProjectAccess::None
+        || permissions
+            .read
+            .iter()
+            .chain(&permissions.write)
+            .any(|p| declared_path(p).is_ok_and(|d| d.base == PathBase::Project));
+    let project = match (needs_project, project) {
+        (false, _) => None,
+        (true, None) => return Err(GrantError::NoProject),
+        (true, Some(project)) => Some(
+            std::fs::canonicalize(project)
+                .ok()
+                .filter(|real| real.is_dir())
+                .ok_or_else(|| GrantError::ProjectMissing(project.to_path_buf()))?,
+        ),
+    };
+    let mut grants = Grants::default();
+    if let Some(project) = &project {
+        if permissions.project == ProjectAccess::Write {
+            if too_wide_to_write(project, home) {
+                return Err(GrantError::ProjectTooWide(project.clone()));
+            }
+            grants.write.push(project.clone());
+        }
+        if permissions.project != ProjectAccess::None {
+            grants.read.push(project.clone());
+            grants.workdir = Some(project.clone());
+        }
+    }
+    let real = |field: &'static str, text: &str| -> Result<PathBuf, GrantError> {
+        let declared = declared_path(text).map_err(|why| GrantError::Declared(why, field))?;
+        let base = match declared.base {
+            PathBase::Root => PathBuf::from("/"),
+            PathBase::Home => home.map(Path::to_path_buf).ok_or(GrantError::NoHome {
+                field,
+                path: text.to_string(),
+            })?,
+            // `needs_project` made sure there is one.
+            PathBase::Project => project.clone().ok_or(GrantError::NoProject)?,
+        };
+        let path = base.join(declared.rest);
+        let real = std::fs::canonicalize(&path).map_err(|_| GrantError::Missing {
+            field,
+            path: text.to_string(),
+        })?;
+        if let (PathBase::Project, Some(project)) = (declared.base, &project)
+            && !real.starts_with(project)
+        {
+            return Err(GrantError::LeadsOutOfProject {
+                field,
+                path: text.to_string(),
+                real,
+            });
+        }
+        Ok(real)
+    };
+    for path in &permissions.read {
+        grants.read.push(real("read", path)?);
+    }
+    for path in &permissions.write {
+        let path = real("write", path)?;
+        grants.read.push(path.clone());
+        grants.write.push(path);
+    }
+    if let Some(project) = &project {
+        grants.read.extend(git_common_dir(project));
+    }
+    grants.ports = match &permissions.network {
+        Network::Hosts(hosts) => {
+            let mut ports: Vec<u16> = hosts.iter().map(|h| h.port).collect();
+            ports.sort_unstable();
+            ports.dedup();
+            Some(ports)
+        }
+        Network::None | Network::Any => None,
+    };
+    grants.read.sort();
+    grants.read.dedup();
+    grants.write.sort();
+    grants.write.dedup();
+    Ok(grants)
+}
+
+/// Where git keeps the repository of a worktree whose `.git` is a file (`gitdir: ...`): git
+/// in the project needs it to read anything. Read-only like the project.
+fn git_common_dir(project: &Path) -> Option<PathBuf> {
+    let dot_git = project.join(".git");
+    if !dot_git.symlink_metadata().ok()?.is_file() {
+        return None;
+    }
+    let text = crate::catalog::manifest::read_text_capped(&dot_git, 4096).ok()?;
+    let gitdir = text.lines().find_map(|l| l.strip_prefix("gitdir:"))?.trim();
+    let gitdir = std::fs::canonicalize(project.join(gitdir)).ok()?;
+    // A worktree's folder names its repository's in `commondir`; that holds everything.
+    let common = crate::catalog::manifest::read_text_capped(&gitdir.join("commondir"), 4096)
+        .ok()
+        .and_then(|c| std::fs::canonicalize(gitdir.join(c.trim())).ok());
+    Some(common.unwrap_or(gitdir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(project: ProjectAccess, read: &[&str], write: &[&str]) -> Permissions {
+        Permissions {
+            project,
+            read: read.iter().map(|s| s.to_string()).collect(),
+            write: write.iter().map(|s| s.to_string()).collect(),
+            network: Network::None,
+        }
+    }
+
+    #[test]
+    fn a_tool_without_permissions_gets_nothing_and_needs_no_project() {
+        let grants = resolve(&Permissions::default(), None, None).expect("nothing to grant");
+        assert_eq!(grants, Grants::default());
+    }
+
+    #[test]
+    fn the_project_is_read_and_is_the_working_folder() {
+        let project = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(project.path().join("build")).expect("build");
+        let real = std::fs::canonicalize(project.path()).expect("real");
+        let grants = resolve(
+            &with(ProjectAccess::Read, &[], &["project/build"]),
+            Some(project.path()),
+            None,
+        )
+        .expect("granted");
+        assert_eq!(grants.workdir.as_deref(), Some(real.as_path()));
+        assert_eq!(grants.read, [real.clone(), real.join("build")]);
+        assert_eq!(grants.write, [real.join("build")]);
+    }
+
+    #[test]
+    fn bad_projects_and_paths_are_refused_naming_the_field() {
+        let project = tempfile::tempdir().expect("tempdir");
+        let read = with(ProjectAccess::Read, &[], &[]);
+        assert_eq!(resolve(&read, None, None), Err(GrantError::NoProject));
+        let gone = project.path().join("gone");
+        assert_eq!(
+            resolve(&read, Some(&gone), None),
+            Err(GrantError::ProjectMissing(gone))
+        );
+        let write = with(ProjectAccess::Write, &[], &[]);
+        for wide in ["/", "/usr/share"] {
+            let err = resolve(&write, Some(Path::new(wide)), None).expect_err(wide);
+            assert!(
+                matches!(err, GrantError::ProjectTooWide(_)),
+                "{wide}: {err}"
+            );
+        }
+        let home = project.path().join("home");
+        std::fs::create_dir(&home).expect("home");
+        let err = resolve(&write, Some(&home), Some(&home)).expect_err("home itself");
+        assert!(
+            err.to_string().contains("never /, the home folder itself"),
+            "{err}"
+        );
+        let missing = with(ProjectAccess::Read, &["project/nope"], &[]);
+        assert_eq!(
+            resolve(&missing, Some(project.path()), None)
+                .expect_err("missing")
+                .to_string(),
+            "permissions.read: project/nope does not exist"
+        );
+    }
+
+    #[test]
+    fn a_link_inside_the_project_that_leads_out_is_refused() {
+        let project = tempfile::tempdir().expect("tempdir");
+        let outside = tempfile::tempdir().expect("outside");
+        std::os::unix::fs::symlink(outside.path(), project.path().join("out")).expect("link");
+        let err = resolve(
+            &with(ProjectAccess::None, &["project/out"], &[]),
+            Some(project.path()),
+            None,
+        )
+        .expect_err("leads out");
+        assert!(
+            matches!(err, GrantError::LeadsOutOfProject { field: "read", .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn network_hosts_become_their_ports() {
+        let permissions = Permissions {
+            network: Network::Hosts(vec![
+                "a.example:443".parse().expect("host"),
+                "127.0.0.1:8080".parse().expect("host"),
+                "b.example:443".parse().expect("host"),
+            ]),
+            ..Permissions::default()
+        };
+        let grants = resolve(&permissions, None, None).expect("granted");
+        assert_eq!(grants.ports, Some(vec![443, 8080]));
+    }
+
+    #[test]
+    fn a_git_worktree_brings_its_repository() {
+        let repo = tempfile::tempdir().expect("repo");
+        let project = tempfile::tempdir().expect("project");
+        let admin = repo.path().join(".git/worktrees/wt");
+        std::fs::create_dir_all(&admin).expect("admin");
+        std::fs::write(admin.join("commondir"), "../..\n").expect("commondir");
+        std::fs::write(
+            project.path().join(".git"),
+            format!("gitdir: {}\n", admin.display()),
+        )
+        .expect(".git");
+        let grants = resolve(
+            &with(ProjectAccess::Read, &[], &[]),
+            Some(project.path()),
+            None,
+        )
+        .expect("granted");
+        let common = std::fs::canonicalize(repo.path().join(".git")).expect("real");
+        assert!(grants.read.contains(&common), "{:?}", grants.read);
+    }
+}
