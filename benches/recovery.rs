@@ -142,6 +142,7 @@ fn big_workspace(root: &Path) {
             status: RunStatus::Ok,
             origin: RunOrigin::Cli,
             client: None,
+            project: None,
             log_dir: Some(marker.log_dir().to_string()),
             sandbox: "landlock".into(),
             error: None,

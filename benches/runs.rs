@@ -38,6 +38,7 @@ fn run(i: usize) -> RunRecord {
         },
         origin: RunOrigin::Cli,
         client: None,
+        project: None,
         log_dir: Some(format!(".toolbench/runs/r{i}")),
         sandbox: "session rlimits nnp userns pidns netns landlock(v7) seccomp".into(),
         error: None,

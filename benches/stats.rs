@@ -79,6 +79,7 @@ static RECORDED: LazyLock<std::sync::Mutex<Recorded>> = LazyLock::new(|| {
                 },
                 origin: RunOrigin::Cli,
                 client: None,
+                project: None,
                 log_dir: None,
                 sandbox: String::new(),
                 error: None,

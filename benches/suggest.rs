@@ -67,6 +67,7 @@ fn history(runs: u64) -> std::sync::Mutex<History> {
             },
             origin: RunOrigin::Mcp,
             client: Some(format!("agent-{client}")),
+            project: None,
             log_dir: None,
             sandbox: String::new(),
             error: None,

@@ -301,6 +301,9 @@ pub struct RunRecord {
     /// The MCP client that asked for the run (its `clientInfo.name`), for runs from MCP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
+    /// The project the tool worked on, for a tool that declares one (`[permissions]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     /// Folder holding `stdout.log` and `stderr.log`, relative to the workspace root.
     pub log_dir: Option<String>,
     /// Active sandbox protections, as `Protections::summary` text.

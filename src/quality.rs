@@ -495,6 +495,7 @@ mod tests {
             status: RunStatus::Ok,
             origin: RunOrigin::Mcp,
             client: Some("agent".into()),
+            project: None,
             log_dir: None,
             sandbox: String::new(),
             error: None,

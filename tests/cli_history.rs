@@ -27,6 +27,7 @@ fn run(tool: &str, version: &str, second: u32, ms: u64, status: RunStatus) -> Ru
         status,
         origin: RunOrigin::Tui,
         client: None,
+        project: None,
         log_dir: None,
         sandbox: "rlimits".into(),
         error: None,

@@ -162,6 +162,7 @@ fn accepting_a_failing_tool_evolves_it_with_a_hint_from_its_failures() {
                 },
                 origin: RunOrigin::Cli,
                 client: None,
+                project: None,
                 log_dir: None,
                 sandbox: String::new(),
                 error: None,

@@ -186,6 +186,16 @@ impl DeclaredPath<'_> {
 }
 
 impl Permissions {
+    /// True when the tool works on a project: it declares `project`, or a path in it.
+    pub fn uses_project(&self) -> bool {
+        self.project != ProjectAccess::None
+            || self
+                .read
+                .iter()
+                .chain(&self.write)
+                .any(|p| declared_path(p).is_ok_and(|d| d.base == PathBase::Project))
+    }
+
     /// True when the tool may change nothing outside its own scratch folder.
     pub fn writes_nothing(&self) -> bool {
         self.project != ProjectAccess::Write && self.write.is_empty()

@@ -86,13 +86,7 @@ pub fn resolve(
     project: Option<&Path>,
     home: Option<&Path>,
 ) -> Result<Grants, GrantError> {
-    let needs_project = permissions.project != ProjectAccess::None
-        || permissions
-            .read
-            .iter()
-            .chain(&permissions.write)
-            .any(|p| declared_path(p).is_ok_and(|d| d.base == PathBase::Project));
-    let project = match (needs_project, project) {
+    let project = match (permissions.uses_project(), project) {
         (false, _) => None,
         (true, None) => return Err(GrantError::NoProject),
         (true, Some(project)) => Some(
@@ -123,7 +117,7 @@ pub fn resolve(
                 field,
                 path: text.to_string(),
             })?,
-            // `needs_project` made sure there is one.
+            // `uses_project` made sure there is one.
             PathBase::Project => project.clone().ok_or(GrantError::NoProject)?,
         };
         let path = base.join(declared.rest);

@@ -452,6 +452,7 @@ fn abandoned_record(root: &Path, run: &InFlight) -> RunRecord {
         status: RunStatus::Abandoned,
         origin: run.origin,
         client: run.client.clone(),
+        project: None,
         log_dir: Some(run.log_dir.clone()),
         sandbox: report.map(|r| r.protections.summary()).unwrap_or_default(),
         error: Some(

@@ -434,6 +434,12 @@ fn base_record(
         status,
         origin: request.origin,
         client: request.client.clone(),
+        project: manifest
+            .permissions
+            .uses_project()
+            .then_some(request.confinement.project.as_ref())
+            .flatten()
+            .map(|project| project.display().to_string()),
         log_dir: None,
         sandbox: String::new(),
         error: None,

@@ -70,6 +70,7 @@ mod tests {
             status,
             origin: RunOrigin::Cli,
             client: None,
+            project: None,
             log_dir: None,
             sandbox: String::new(),
             error: Some("exit 1: boom".into()),

@@ -246,6 +246,8 @@ const MIGRATIONS: &[&str] = &[
     // A report found by its content wherever it was made (an approved tool keeps the report
     // of the candidate it was), without reading the whole queue.
     "CREATE INDEX review_queue_by_hash ON review_queue (content_hash);",
+    // The project a run worked on, for tools that declare one.
+    "ALTER TABLE runs ADD COLUMN project TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -9,7 +9,7 @@ use super::{Store, StoreError};
 use crate::model::{FailureRecord, RunRecord};
 
 const RUN_COLUMNS: &str = "id, tool, version, tier, input, started_at, duration_ms, exit_code, \
-    signal, peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client";
+    signal, peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client, project";
 
 impl Store {
     /// Records `runs` in one transaction and sets each record's `id`. All or nothing.
@@ -231,8 +231,8 @@ pub(super) fn insert_run_and_failure(
 fn insert_run(conn: &Connection, run: &mut RunRecord) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO runs (tool, version, tier, input, started_at, duration_ms, exit_code, signal,
-         peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client, project)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     stmt.execute(params![
         run.tool,
@@ -251,6 +251,7 @@ fn insert_run(conn: &Connection, run: &mut RunRecord) -> rusqlite::Result<()> {
         run.sandbox,
         run.error,
         run.client,
+        run.project,
     ])?;
     run.id = conn.last_insert_rowid();
     Ok(())
@@ -272,6 +273,7 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
         status: parse_column(row, 11)?,
         origin: parse_column(row, 12)?,
         client: row.get(16)?,
+        project: row.get(17)?,
         log_dir: row.get(13)?,
         sandbox: row.get(14)?,
         error: row.get(15)?,
@@ -322,6 +324,7 @@ pub(crate) mod tests {
             status: RunStatus::Ok,
             origin: RunOrigin::Cli,
             client: None,
+            project: None,
             log_dir: Some(".toolbench/runs/1".into()),
             sandbox: "rlimits".into(),
             error: None,

@@ -105,6 +105,7 @@ mod tests {
             status,
             origin: RunOrigin::Cli,
             client: None,
+            project: None,
             log_dir: None,
             sandbox: String::new(),
             error: None,

@@ -14,6 +14,7 @@ mod generate;
 mod generated;
 mod lint;
 mod program;
+mod project_copy;
 mod security;
 pub(crate) mod similar;
 mod sources;
@@ -235,7 +236,20 @@ pub async fn validate(
     let settings = config
         .as_ref()
         .map_or(ValidateSettings::DEFAULT, |c| c.validate);
-    let confinement = config.map(|c| Confinement::new(root, &c));
+    let mut confinement = config.map(|c| Confinement::new(root, &c));
+    // A candidate that works on the project is given a copy of it: what it writes there
+    // nobody has approved yet. The copy lives as long as this validation.
+    let project_copy = match (&mut confinement, &entry.manifest) {
+        (Ok(confinement), Some(manifest)) if manifest.permissions.uses_project() => {
+            let copy = confinement
+                .project
+                .as_deref()
+                .and_then(|project| project_copy::copy(project).ok());
+            confinement.project = copy.as_ref().map(project_copy::ProjectCopy::path);
+            copy
+        }
+        _ => None,
+    };
     let checkers = program::Checkers::new(root, exe, &tool_dir, &confinement);
     // The generated and replayed inputs share one budget.
     let deadline = Instant::now() + Duration::from_secs(settings.budget_secs);
@@ -282,6 +296,8 @@ pub async fn validate(
             Some(differential::replay(trials, parent, entry, inputs, deadline).await)
         },
     );
+    // Every run of the validation is over.
+    drop(project_copy);
     let (syntax_check, syntax_findings) = syntax;
     let (lint_check, lint_findings) = lint;
     let tests_check = cases::tests_check(entry, &case_runs);

@@ -30,6 +30,7 @@ fn finished_run(app: &mut App, text: &str, protections: &str) {
         status: crate::model::RunStatus::Ok,
         origin: RunOrigin::Tui,
         client: None,
+        project: None,
         log_dir: None,
         sandbox: protections.into(),
         error: None,

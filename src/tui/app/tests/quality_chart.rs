@@ -51,6 +51,7 @@ fn detail_with_history(app: &mut App) {
             },
             origin: RunOrigin::Tui,
             client: None,
+            project: None,
             log_dir: None,
             sandbox: String::new(),
             error: None,

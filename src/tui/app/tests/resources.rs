@@ -26,6 +26,7 @@ fn run(id: i64, tool: &str, status: RunStatus, client: Option<&str>) -> RunRecor
             RunOrigin::Tui
         },
         client: client.map(str::to_string),
+        project: None,
         log_dir: None,
         sandbox: String::new(),
         error: None,
