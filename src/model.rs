@@ -67,7 +67,8 @@ pub(crate) use string_enum;
 
 mod permissions;
 pub use permissions::{
-    ANYWHERE, DeclaredPath, HostPort, Network, PathBase, Permissions, ProjectAccess, declared_path,
+    ANYWHERE, DeclaredPath, DeclaredPermissions, HostPort, Network, PathBase, Permissions,
+    ProjectAccess, declared_path,
 };
 
 string_enum! {

@@ -633,3 +633,116 @@ fn an_approved_tool_keeps_the_report_it_was_approved_on() {
     assert_eq!(after["checks"], before["checks"]);
     assert_eq!(after["content_hash"], before["content_hash"]);
 }
+
+/// `p@1.0.0`, approved with the project to read, and candidates that evolve from it.
+fn evolved_candidate(root: &Path, version: &str, permissions: &str) {
+    let manifest = format!(
+        "name = \"p\"\nversion = \"{version}\"\ndescription = \"evolves p\"\ncost_tier = \"low\"\n\n\
+         [run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n\n\
+         [provenance]\nparent = \"p@1.0.0\"\n\n[permissions]\n{permissions}\n"
+    );
+    write_tool(root, "experimental", &format!("p-{version}"), &manifest);
+}
+
+#[test]
+fn a_candidate_asking_for_more_than_its_parent_is_flagged_first() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    let parent = minimal_manifest("p").replace(
+        "[run]\ncommand = [\"sh\", \"run.sh\"]\n",
+        "[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n\n[permissions]\nproject = \"read\"\n",
+    );
+    write_tool(root, "experimental", "p", &parent);
+    approve(root, "p");
+    evolved_candidate(
+        root,
+        "1.1.0",
+        "project = \"write\"\nnetwork = [\"evil.example:443\"]",
+    );
+
+    let out = toolbench(root, &["validate", "p@1.1.0"]);
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warn exits 0: {text}{}",
+        stderr(&out)
+    );
+    let first = text.lines().nth(1).unwrap_or_default();
+    assert!(
+        first.starts_with("! permissions")
+            && first.contains("permission-escalation")
+            && first.contains("project: read → write")
+            && first.contains("network: evil.example:443"),
+        "the first check: {text}"
+    );
+    let findings = text
+        .lines()
+        .skip_while(|l| *l != "findings:")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        findings.starts_with("  tool.toml:")
+            && findings.contains(" permission-escalation ")
+            && findings.contains("project: read → write")
+            && findings.contains("network: evil.example:443"),
+        "the first finding: {text}"
+    );
+    assert!(!text.ends_with("verdict: pass\n"), "{text}");
+
+    let (report, _) = validate_json(root, &["p@1.1.0"]);
+    assert_ne!(report["verdict"], "pass", "{report:#}");
+    assert_eq!(report["checks"][0]["check"], "permissions", "{report:#}");
+    assert_eq!(report["checks"][0]["status"], "warn", "{report:#}");
+    let finding = &report["findings"][0];
+    assert_eq!(finding["rule"], "permission-escalation", "{report:#}");
+    assert_eq!(finding["severity"], "warning");
+    assert!(
+        finding["message"].as_str().is_some_and(
+            |m| m.contains("project: read → write") && m.contains("network: evil.example:443")
+        ),
+        "{finding}"
+    );
+    assert_eq!(
+        report["permissions"],
+        serde_json::json!({
+            "project": "write",
+            "read": [],
+            "write": [],
+            "network": ["evil.example:443"],
+            "summary": "project write · network evil.example:443",
+            "parent": "p@1.0.0",
+            "escalations": ["project: read → write", "network: evil.example:443"],
+        })
+    );
+
+    let shown = toolbench(root, &["show", "p@1.1.0", "--json"]);
+    let shown: Value = serde_json::from_str(&stdout(&shown)).expect("show --json");
+    assert_eq!(shown["permissions"]["project"], "write", "{shown:#}");
+    assert_eq!(
+        shown["permissions"]["network"],
+        serde_json::json!(["evil.example:443"])
+    );
+
+    // No more than the parent was granted: nothing to flag.
+    evolved_candidate(root, "1.0.1", "project = \"read\"");
+    let (report, _) = validate_json(root, &["p@1.0.1"]);
+    assert_eq!(
+        check(&report, "permissions")["status"],
+        "pass",
+        "{report:#}"
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["rule"] != "permission-escalation"),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["permissions"]["escalations"],
+        serde_json::json!([]),
+        "{report:#}"
+    );
+}

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use super::term::{outln, print_json};
 use super::{CliResult, Workspace, tool_id};
-use crate::model::ToolEntry;
+use crate::model::{DeclaredPermissions, ToolEntry};
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -41,6 +41,14 @@ fn show_json(entry: &ToolEntry) -> serde_json::Value {
         "error": entry.error,
         "warnings": entry.warnings,
     });
+    // What the tool may read, write and reach, spelled as in tool.toml; null without a
+    // manifest.
+    value["permissions"] = entry
+        .manifest
+        .as_ref()
+        .map(|m| DeclaredPermissions::from(&m.permissions))
+        .and_then(|p| serde_json::to_value(p).ok())
+        .unwrap_or_default();
     if let Some(manifest) = &entry.manifest {
         value["manifest"] = serde_json::to_value(manifest.as_ref()).unwrap_or_default();
     }
@@ -106,4 +114,39 @@ fn drift_line(e: &ToolEntry, drift: &crate::seal::Drift) -> String {
         short_hash(&e.content_hash),
         name = e.name
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::manifest::parse_manifest;
+    use crate::model::Tier;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    #[test]
+    fn json_carries_the_permissions_as_tool_toml_spells_them() {
+        let manifest = parse_manifest(
+            "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\n\
+             [permissions]\nproject = \"read\"\nwrite = [\"project/build\"]\nnetwork = [\"api.github.com:443\"]\n",
+            Path::new("tool.toml"),
+        )
+        .expect("manifest")
+        .manifest;
+        let entry = ToolEntry {
+            manifest: Some(Arc::new(manifest)),
+            ..ToolEntry::fixture(Tier::Approved, "t")
+        };
+        assert_eq!(
+            show_json(&entry)["permissions"],
+            json!({
+                "project": "read",
+                "read": [],
+                "write": ["project/build"],
+                "network": ["api.github.com:443"],
+            })
+        );
+        let broken = ToolEntry::fixture(Tier::Approved, "b");
+        assert_eq!(show_json(&broken)["permissions"], serde_json::Value::Null);
+    }
 }

@@ -94,8 +94,9 @@ fn render_difference(difference: &Difference) -> String {
     )
 }
 
-/// The checklist: one line per check, the cases under `tests`, then findings and similar
-/// tools, and `verdict: …` last.
+/// The checklist: one line per check (the permissions first, with everything declared under
+/// an escalation), the cases under `tests`, then findings and similar tools, and
+/// `verdict: …` last.
 pub fn render_text(report: &ValidationReport) -> String {
     let mut out = String::new();
     let cached = if report.cached { "  (cached)" } else { "" };
@@ -112,6 +113,14 @@ pub fn render_text(report: &ValidationReport) -> String {
             check.check.as_str(),
             check.message
         );
+        if check.check == CheckKind::Permissions
+            && let Some(permissions) = report
+                .permissions
+                .as_ref()
+                .filter(|p| !p.escalations.is_empty())
+        {
+            let _ = writeln!(out, "    declared: {}", permissions.summary);
+        }
         if check.check == CheckKind::Tests {
             for case in &report.tests {
                 let mark = match case.status {

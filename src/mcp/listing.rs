@@ -12,7 +12,7 @@ use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::model::{CostTier, InputMode, Manifest, Tier, ToolEntry};
+use crate::model::{CostTier, InputMode, Manifest, Permissions, Tier, ToolEntry};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::schema;
 
@@ -179,7 +179,8 @@ fn service_listed(entry: &ToolEntry, manifest: &Manifest) -> Listed {
     }
 }
 
-/// The description with its use cases, so an agent can tell when to reach for the tool.
+/// The description with its use cases, so an agent can tell when to reach for the tool, and
+/// its permissions, so it knows what a call may read, write and reach.
 fn description(manifest: &Manifest) -> String {
     let mut text = manifest.description.clone();
     if !manifest.use_cases.is_empty() {
@@ -188,6 +189,12 @@ fn description(manifest: &Manifest) -> String {
             text.push_str("\n- ");
             text.push_str(case);
         }
+    }
+    if manifest.permissions != Permissions::default() {
+        text.push_str(&format!(
+            "\n\nPermissions: {}.",
+            manifest.permissions.summary()
+        ));
     }
     text
 }
@@ -387,7 +394,10 @@ mod tests {
             json["inputSchema"],
             json!({"type": "object", "additionalProperties": false})
         );
-        assert_eq!(json["description"], "Counts\n\nUse it to:\n- count words");
+        assert_eq!(
+            json["description"],
+            "Counts\n\nUse it to:\n- count words\n\nPermissions: network anywhere."
+        );
         assert_eq!(json["title"], "N");
         assert_eq!(
             json["annotations"],
@@ -412,6 +422,66 @@ mod tests {
         assert_eq!(
             json["annotations"],
             json!({"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": false})
+        );
+    }
+
+    /// The annotations of a tool with `mcp` in its `[mcp]` and `permissions` in its `[permissions]`.
+    fn annotated(mcp: &str, permissions: &str) -> Value {
+        let toml = format!(
+            "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[mcp]\n{mcp}\n\
+             [run]\ncommand = [\"true\"]\n[permissions]\n{permissions}\n"
+        );
+        tool_json(&listed(&entry(Tier::Core, &toml)).expect("listed"))["annotations"].clone()
+    }
+
+    #[test]
+    fn a_tool_that_may_write_is_never_read_only_whatever_its_mcp_section_says() {
+        let nothing = annotated("", "");
+        assert_eq!(nothing["readOnlyHint"], true, "no permissions: {nothing}");
+        assert_eq!(nothing["destructiveHint"], false);
+        assert_eq!(nothing["openWorldHint"], false);
+        assert_eq!(
+            annotated("", "project = \"read\"\nread = [\"~/data\"]")["readOnlyHint"],
+            true,
+            "reading is not changing"
+        );
+        for writes in [
+            "project = \"write\"",
+            "project = \"read\"\nwrite = [\"project/build\"]",
+            "read = [\"~/out\"]\nwrite = [\"~/out\"]",
+        ] {
+            for mcp in ["", "read_only = true"] {
+                let hints = annotated(mcp, writes);
+                assert_eq!(hints["readOnlyHint"], false, "{mcp} {writes}: {hints}");
+                assert_eq!(hints["destructiveHint"], true, "{mcp} {writes}: {hints}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_tool_that_may_reach_a_host_is_open_world_and_says_so_in_its_description() {
+        let toml = "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"Fetches\"\n[run]\ncommand = [\"true\"]\n\
+                    [permissions]\nproject = \"read\"\nnetwork = [\"api.github.com:443\"]\n";
+        let json = tool_json(&listed(&entry(Tier::Core, toml)).expect("listed"));
+        assert_eq!(json["annotations"]["openWorldHint"], true, "{json}");
+        assert_eq!(
+            json["annotations"]["readOnlyHint"], false,
+            "derived: a tool with network may change what it reaches"
+        );
+        assert_eq!(
+            json["description"],
+            "Fetches\n\nPermissions: project read · network api.github.com:443."
+        );
+        let offline = annotated("", "project = \"read\"");
+        assert_eq!(offline["openWorldHint"], false, "{offline}");
+        let plain = entry(
+            Tier::Core,
+            "name = \"t\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\n",
+        );
+        assert_eq!(
+            tool_json(&listed(&plain).expect("listed"))["description"],
+            "d",
+            "no permissions, no sentence"
         );
     }
 

@@ -128,6 +128,27 @@ pub struct Permissions {
     pub network: Network,
 }
 
+/// `[permissions]` as reports and `--json` print them: the network as the manifest spells it
+/// (`[]`, `["*"]` or `host:port` pairs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredPermissions {
+    pub project: ProjectAccess,
+    pub read: Vec<String>,
+    pub write: Vec<String>,
+    pub network: Vec<String>,
+}
+
+impl From<&Permissions> for DeclaredPermissions {
+    fn from(p: &Permissions) -> Self {
+        Self {
+            project: p.project,
+            read: p.read.clone(),
+            write: p.write.clone(),
+            network: p.network.entries(),
+        }
+    }
+}
+
 /// Where a declared path starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathBase {
@@ -421,6 +442,30 @@ mod tests {
             ..parent.clone()
         };
         assert_eq!(anywhere.escalations(&parent), ["network: * (anywhere)"]);
+    }
+
+    #[test]
+    fn declared_permissions_spell_the_network_as_the_manifest_does() {
+        let p = Permissions {
+            project: ProjectAccess::Read,
+            write: vec!["project/build".into()],
+            network: hosts(&["api.github.com:443"]),
+            ..Permissions::default()
+        };
+        assert_eq!(
+            serde_json::to_value(DeclaredPermissions::from(&p)).expect("json"),
+            serde_json::json!({
+                "project": "read",
+                "read": [],
+                "write": ["project/build"],
+                "network": ["api.github.com:443"],
+            })
+        );
+        let anywhere = Permissions {
+            network: Network::Any,
+            ..Permissions::default()
+        };
+        assert_eq!(DeclaredPermissions::from(&anywhere).network, ["*"]);
     }
 
     #[test]

@@ -1995,7 +1995,11 @@ impl App {
             entry: Box::new(entry.clone()),
             parent,
         });
-        self.overlay = Some(Overlay::Detail(Box::new(DetailState::new(entry, section))));
+        let escalations = crate::review::validate::escalations(&entry, &self.catalog);
+        self.overlay = Some(Overlay::Detail(Box::new(DetailState {
+            escalations,
+            ..DetailState::new(entry, section)
+        })));
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) {

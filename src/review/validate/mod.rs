@@ -13,6 +13,7 @@ mod differential;
 mod generate;
 mod generated;
 mod lint;
+mod permissions;
 mod program;
 mod project_copy;
 mod security;
@@ -35,6 +36,7 @@ use crate::store::{SharedStore, Store, StoreError};
 pub use cases::parse_case;
 pub use differential::{Answered, Difference, DifferentialReport};
 pub use generated::{GeneratedFailure, GeneratedReport};
+pub use permissions::{PERMISSION_ESCALATION, PermissionsReport, escalations};
 pub use security::{RULE_IDS as SECURITY_RULES, scan_text as security_scan};
 pub use similar::similarity;
 pub use sources::Language;
@@ -49,9 +51,9 @@ crate::model::string_enum! {
 }
 
 crate::model::string_enum! {
-    /// The checks, in the order the report lists them.
+    /// The checks, in the order the report lists them: what the tool may reach comes first.
     CheckKind {
-        Manifest => "manifest", Links => "links", Syntax => "syntax", Lint => "lint", Security => "security",
+        Permissions => "permissions", Manifest => "manifest", Links => "links", Syntax => "syntax", Lint => "lint", Security => "security",
         Tests => "tests", OutputSchema => "output_schema", Generated => "generated",
         Differential => "differential", Similar => "similar",
     }
@@ -160,6 +162,10 @@ pub struct ValidationReport {
     pub findings: Vec<Finding>,
     pub tests: Vec<CaseResult>,
     pub similar: Vec<Similar>,
+    /// What the tool declares in `[permissions]`, and what its parent was not granted (none
+    /// without a manifest, and in reports from before permissions were checked).
+    #[serde(default)]
+    pub permissions: Option<PermissionsReport>,
     /// Inputs generated from the input schema, and the failures they found.
     #[serde(default)]
     pub generated: Option<GeneratedReport>,
@@ -220,16 +226,14 @@ pub async fn validate(
         .is_some_and(|m| m.permissions.network.is_none());
     let mut security_findings = security::scan_sources(&sources, network_forbidden);
     if let Some(manifest) = &entry.manifest {
-        let text = sources
-            .iter()
-            .find(|s| s.relative == crate::catalog::manifest::MANIFEST_FILE)
-            .map(|s| s.text.as_str());
-        security_findings.extend(security::scan_manifest(manifest, text));
+        security_findings.extend(security::scan_manifest(manifest, manifest_text(&sources)));
     }
     let security_check = sources::note_unscanned(
         security::check(&security_findings, sources.len()),
         &unscanned,
     );
+    let (permissions_check, escalation, permissions) =
+        permissions::review(entry, catalog, manifest_text(&sources));
 
     // Loaded once for every checker and case of this validation.
     let config = Config::load(root);
@@ -321,7 +325,10 @@ pub async fn validate(
         settings.replay_cases as usize,
     );
 
+    // The permissions lead the checklist and their escalation the findings: a person sees
+    // first what the tool may newly read, write or reach.
     let checks = vec![
+        permissions_check,
         manifest,
         links,
         syntax_check,
@@ -333,7 +340,8 @@ pub async fn validate(
         differential_check,
         similar_check,
     ];
-    let mut findings = syntax_findings;
+    let mut findings: Vec<Finding> = escalation.into_iter().collect();
+    findings.extend(syntax_findings);
     findings.extend(lint_findings);
     findings.extend(security_findings);
     let (tests, runs) = case_runs
@@ -350,6 +358,7 @@ pub async fn validate(
         findings,
         tests,
         similar,
+        permissions,
         generated,
         differential,
         content_hash: content_hash_of(entry),
@@ -362,12 +371,16 @@ pub async fn validate(
 /// The tool `entry` evolved from, when it names one the catalog holds in a state that runs.
 /// A service is sent messages, not run once per input: it has none.
 fn parent_of<'c>(entry: &ToolEntry, catalog: &'c Catalog) -> Option<&'c ToolEntry> {
-    let manifest = entry.manifest.as_ref().filter(|m| m.service.is_none())?;
-    let parent = manifest.provenance.parent.as_ref()?;
-    catalog
-        .find(parent)
-        .ok()
-        .filter(|p| p.error.is_none() && p.path != entry.path)
+    entry.manifest.as_ref().filter(|m| m.service.is_none())?;
+    permissions::parent_entry(entry, catalog)
+}
+
+/// `tool.toml` as written, among the sources read (absent for an inferred manifest).
+fn manifest_text(sources: &[sources::SourceFile]) -> Option<&str> {
+    sources
+        .iter()
+        .find(|s| s.relative == crate::catalog::manifest::MANIFEST_FILE)
+        .map(|s| s.text.as_str())
 }
 
 fn evolved(entry: &ToolEntry) -> bool {
@@ -406,9 +419,11 @@ pub fn cached(
             None => return Ok(None),
         },
     };
-    // A report this build cannot read (written by another version) is simply stale.
+    // A report this build cannot read (written by another version) is simply stale, and so is
+    // one from before permissions were checked: it cannot say what the tool asks for anew.
     Ok(serde_json::from_str::<ValidationReport>(&json)
         .ok()
+        .filter(|report| report.permissions.is_some() || entry.manifest.is_none())
         .map(|report| ValidationReport {
             cached: true,
             path,
@@ -599,6 +614,7 @@ mod tests {
             findings: vec![],
             tests: vec![],
             similar: vec![],
+            permissions: None,
             generated: None,
             differential: None,
             content_hash: "h".into(),
@@ -617,5 +633,81 @@ mod tests {
         assert_eq!(value["checks"][0]["check"], "lint");
         let back: ValidationReport = serde_json::from_value(value).expect("read back");
         assert_eq!(back, report);
+    }
+
+    fn report_with(permissions: Option<PermissionsReport>) -> ValidationReport {
+        ValidationReport {
+            name: "t".into(),
+            version: "1.1.0".into(),
+            tier: Tier::Experimental,
+            path: "experimental/t".into(),
+            verdict: Verdict::Warn,
+            checks: vec![],
+            findings: vec![],
+            tests: vec![],
+            similar: vec![],
+            permissions,
+            generated: None,
+            differential: None,
+            content_hash: "h".into(),
+            validated_at: "2026-11-21T10:00:00.000Z".into(),
+            cached: false,
+            runs: vec![],
+        }
+    }
+
+    #[test]
+    fn report_json_carries_the_permissions_and_old_reports_still_load() {
+        let permissions = PermissionsReport {
+            declared: crate::model::DeclaredPermissions {
+                project: crate::model::ProjectAccess::Write,
+                read: vec![],
+                write: vec!["project/build".into()],
+                network: vec!["evil.example:443".into()],
+            },
+            summary: "project write · write project/build · network evil.example:443".into(),
+            parent: Some("t@1.0.0".into()),
+            escalations: vec!["project: read → write".into()],
+        };
+        let value = serde_json::to_value(report_with(Some(permissions))).expect("json");
+        assert_eq!(
+            value["permissions"],
+            serde_json::json!({
+                "project": "write",
+                "read": [],
+                "write": ["project/build"],
+                "network": ["evil.example:443"],
+                "summary": "project write · write project/build · network evil.example:443",
+                "parent": "t@1.0.0",
+                "escalations": ["project: read → write"],
+            })
+        );
+        let mut old = serde_json::to_value(report_with(None)).expect("json");
+        old.as_object_mut().expect("object").remove("permissions");
+        let back: ValidationReport = serde_json::from_value(old).expect("an old report loads");
+        assert_eq!(back.permissions, None);
+    }
+
+    #[test]
+    fn a_cached_report_from_before_permissions_were_checked_is_stale() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let manifest = crate::catalog::manifest::parse_manifest(
+            "name = \"t\"\nversion = \"1.1.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\n",
+            Path::new("tool.toml"),
+        )
+        .expect("manifest")
+        .manifest;
+        let entry = ToolEntry {
+            path: dir.path().join("experimental/t"),
+            content_hash: "h".into(),
+            manifest: Some(std::sync::Arc::new(manifest)),
+            ..ToolEntry::fixture(Tier::Experimental, "t")
+        };
+        save(&mut store, &report_with(None)).expect("save");
+        assert_eq!(cached(&store, dir.path(), &entry).expect("read"), None);
+        save(&mut store, &report_with(Some(PermissionsReport::default()))).expect("save");
+        let found = cached(&store, dir.path(), &entry).expect("read");
+        assert!(found.is_some_and(|r| r.cached));
     }
 }

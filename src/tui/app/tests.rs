@@ -1318,6 +1318,7 @@ mod inputs;
 mod layout;
 mod long_lines;
 mod marks;
+mod permissions;
 mod quality_chart;
 mod readme_keys;
 mod resources;

@@ -4,13 +4,16 @@
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::centered;
 use super::resources::ResourceState;
 use crate::model::ToolEntry;
-use crate::review::validate::{CaseStatus, CheckStatus, FindingSeverity, ValidationReport};
+use crate::review::validate::{
+    CaseStatus, CheckKind, CheckStatus, FindingSeverity, ValidationReport,
+};
 use crate::text::visible;
 use crate::tui::action::Action;
 use crate::tui::app::App;
@@ -83,6 +86,9 @@ pub struct DetailState {
     pub back: Option<Box<ResourceState>>,
     /// Wrap, sideways scroll and search of Diff, Source and Manifest, one each.
     pub views: [TextView; 3],
+    /// For an evolved tool whose parent the catalog holds: the parent (`name@version`) and
+    /// what the tool asks for that the parent was not granted, marked in the overview.
+    pub escalations: Option<(String, Vec<String>)>,
 }
 
 impl DetailState {
@@ -97,6 +103,7 @@ impl DetailState {
             file: 0,
             back: None,
             views: Default::default(),
+            escalations: None,
         }
     }
 
@@ -725,6 +732,19 @@ fn checks(
             Span::raw(check.message.clone()),
         ]);
         lines.extend(crate::tui::text_view::wrap(&line, width.max(20)));
+        // Under an escalation, everything the tool asks for.
+        if check.check == CheckKind::Permissions
+            && let Some(permissions) = report
+                .permissions
+                .as_ref()
+                .filter(|p| !p.escalations.is_empty())
+        {
+            let line = Line::from(Span::styled(
+                format!("    declared: {}", permissions.summary),
+                theme.dim,
+            ));
+            lines.extend(crate::tui::text_view::wrap(&line, width.max(20)));
+        }
     }
     let mut selected_line = None;
     if !report.findings.is_empty() {
@@ -794,6 +814,37 @@ fn checks(
     (lines, selected_line)
 }
 
+/// The `permissions` line and, under it, one marked line per permission the parent was not
+/// granted.
+fn permission_lines(
+    theme: &Theme,
+    permissions: &crate::model::Permissions,
+    escalations: &Option<(String, Vec<String>)>,
+) -> Vec<Line<'static>> {
+    let new = match escalations {
+        Some((parent, new)) if !new.is_empty() => Some((parent, new)),
+        _ => None,
+    };
+    let value_style = if new.is_some() {
+        theme.warning
+    } else {
+        Style::default()
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{:<13}", "permissions"), theme.dim),
+        Span::styled(permissions.summary(), value_style),
+    ])];
+    if let Some((parent, new)) = new {
+        lines.extend(new.iter().map(|what| {
+            Line::from(vec![
+                Span::raw(" ".repeat(13)),
+                Span::styled(format!("! beyond {parent}: {what}"), theme.warning),
+            ])
+        }));
+    }
+    lines
+}
+
 fn overview(theme: &Theme, detail: &DetailState) -> Vec<Line<'static>> {
     let e = &detail.entry;
     let field = |label: &str, value: String| {
@@ -806,6 +857,10 @@ fn overview(theme: &Theme, detail: &DetailState) -> Vec<Line<'static>> {
         field("tier", e.tier.to_string()),
         field("path", e.path.display().to_string()),
     ];
+    // What the tool may read, write and reach comes first, with what is new since its parent.
+    if let Some(m) = &e.manifest {
+        lines.extend(permission_lines(theme, &m.permissions, &detail.escalations));
+    }
     if let Some(error) = &e.error {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<13}", "error"), theme.dim),
@@ -831,7 +886,6 @@ fn overview(theme: &Theme, detail: &DetailState) -> Vec<Line<'static>> {
             "limits",
             format!("{} s · {} MB", m.run.timeout_secs, m.run.memory_mb),
         ));
-        lines.push(field("permissions", m.permissions.summary()));
         if !m.keywords.is_empty() {
             lines.push(field("keywords", m.keywords.join(", ")));
         }
