@@ -363,6 +363,9 @@ pub struct Filter {
 
 pub struct App {
     pub root_label: String,
+    /// The project tools that declare one work on (`--project`, else the current directory),
+    /// by its folder's name; `None` when there is none to show.
+    pub project_label: Option<String>,
     /// Shared with background work (validation) without copying.
     pub catalog: Arc<Catalog>,
     /// Catalog indices in display order (filtered and sorted).
@@ -463,6 +466,7 @@ impl App {
     ) -> Self {
         let mut app = Self {
             root_label,
+            project_label: None,
             catalog: Arc::new(Catalog::new(cached)),
             view: Vec::new(),
             review: Vec::new(),

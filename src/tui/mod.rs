@@ -100,6 +100,12 @@ pub fn run(
         theme,
         crate::runner::gate::RunPolicy::of(&config),
     );
+    app.project_label = crate::runner::project::of_this_process().map(|project| {
+        project.file_name().map_or_else(
+            || project.display().to_string(),
+            |name| name.to_string_lossy().into(),
+        )
+    });
     match recovered {
         Ok(lines) if !lines.is_empty() => app.notify(lines.join("; "), app::Level::Info),
         Ok(_) => {}

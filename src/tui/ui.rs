@@ -156,6 +156,9 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         .map(|progress| format!(" │ {progress}"))
         .unwrap_or_default();
     let mut states = vec![scan];
+    if let Some(project) = &app.project_label {
+        states.push(format!(" │ project {project}"));
+    }
     if app.watching {
         states.push(" │ watching".to_string());
     }

@@ -733,6 +733,42 @@ fn started_run(app: &mut App) -> Option<(u64, Option<String>)> {
     })
 }
 
+/// The launch dialog says what the run will be granted and on which project; the status bar
+/// names the project.
+#[test]
+fn the_launch_dialog_shows_the_permissions_and_the_project() {
+    let mut entry = tool(
+        Tier::Approved,
+        "git_changed_files",
+        "0.3.0",
+        CostTier::Low,
+        "Git",
+    );
+    let mut m = entry
+        .manifest
+        .as_deref()
+        .cloned()
+        .expect("fixture manifest");
+    m.permissions.project = crate::model::ProjectAccess::Read;
+    entry.manifest = Some(Arc::new(m));
+    let mut app = app_with(vec![entry]);
+    app.project_label = Some("myproject".into());
+    assert!(render(&app, 120, 24).contains("│ project myproject"));
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 100, 24);
+    // The line may wrap before the project's name.
+    assert!(
+        screen.contains("project read on") && screen.contains("myproject"),
+        "{screen}"
+    );
+    app.project_label = None;
+    let screen = render(&app, 100, 24);
+    assert!(
+        screen.contains("project read (no") && screen.contains("project!)"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn enter_opens_launch_dialog_prefilled_from_the_schema_with_inline_errors() {
     let schema = serde_json::json!({"type": "object", "required": ["csv"], "properties": {"csv": {"type": "string"}}});

@@ -158,14 +158,27 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState) {
         Constraint::Length(confirm_height),
     ])
     .areas(inner);
-    let info_line = Line::from(vec![
+    let mut info_spans = vec![
         Span::styled(format!("{} · ", m.description), theme.text),
         Span::styled(format!("cost {} ", m.cost_tier), theme.cost(m.cost_tier)),
         Span::styled(
             format!("· input {} · timeout {} s", m.run.input, m.run.timeout_secs),
             theme.dim,
         ),
-    ]);
+    ];
+    // What the run will be granted, and on which project.
+    if m.permissions != Default::default() {
+        let on = match (&app.project_label, m.permissions.uses_project()) {
+            (Some(project), true) => format!(" on {project}"),
+            (None, true) => " (no project!)".to_string(),
+            _ => String::new(),
+        };
+        info_spans.push(Span::styled(
+            format!(" · {}{on}", m.permissions.summary()),
+            theme.warning,
+        ));
+    }
+    let info_line = Line::from(info_spans);
     frame.render_widget(Paragraph::new(info_line).wrap(Wrap { trim: true }), info);
     match &state.editor {
         Some(area) => {
