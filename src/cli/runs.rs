@@ -29,6 +29,10 @@ struct ListedRun<'a> {
     origin: RunOrigin,
     /// The MCP client that asked for the run, for runs from MCP.
     client: Option<&'a str>,
+    /// The project the tool worked on, for a tool that declares one.
+    project: Option<&'a str>,
+    /// The protections the run had, and those it lacked.
+    sandbox: &'a str,
     started_at: &'a str,
     /// The run's folder (its logs), relative to the root.
     log_dir: Option<&'a str>,
@@ -46,6 +50,8 @@ impl<'a> From<&'a RunRecord> for ListedRun<'a> {
             duration_ms: r.duration_ms,
             origin: r.origin,
             client: r.client.as_deref(),
+            project: r.project.as_deref(),
+            sandbox: &r.sandbox,
             started_at: &r.started_at,
             log_dir: r.log_dir.as_deref(),
             error: r.error.as_deref(),
