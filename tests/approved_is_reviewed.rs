@@ -546,6 +546,39 @@ fn an_edit_after_approval_never_runs_and_resubmit_puts_the_approved_content_back
     assert!(!bench.printed("edited").iter().any(|p| p.contains(&edited)));
 }
 
+/// Permissions are content: a manifest widened after approval (the project, then the
+/// network) makes the tool refuse to run, and nothing of the project it would now read
+/// reaches any output.
+#[test]
+fn permissions_widened_after_approval_are_never_granted() {
+    let bench = Bench::new();
+    let project = tempfile::tempdir().expect("project");
+    let secret = marker("PROJECT");
+    std::fs::write(project.path().join(&secret), "x").expect("project file");
+    bench.approved_tool("widen", "ls\n", "");
+    let project_arg = project.path().to_str().expect("utf-8 path");
+    let listed = bench.ok(&["--project", project_arg, "run", "widen"]);
+    assert!(!listed.contains(&secret), "no project declared: {listed}");
+
+    let manifest = bench.path("approved/widen/tool.toml");
+    let approved = std::fs::read_to_string(&manifest).expect("manifest");
+    for widened in [
+        "[permissions]\nproject = \"read\"\n",
+        "[permissions]\nnetwork = [\"*\"]\n",
+    ] {
+        edit(&manifest, &format!("{approved}\n{widened}"));
+        let err = bench.refused(&["--project", project_arg, "run", "widen"]);
+        assert!(
+            err.contains("approved/widen was modified since approval"),
+            "{widened}: {err}"
+        );
+    }
+    assert!(
+        !bench.printed("widen").iter().any(|p| p.contains(&secret)),
+        "the widened manifest never ran"
+    );
+}
+
 #[test]
 fn a_file_added_in_a_dot_folder_or_pycache_after_approval_is_drift_and_never_runs() {
     let bench = Bench::new();

@@ -117,6 +117,8 @@ fn runs_json_has_the_contract_keys_newest_first() {
                 "duration_ms",
                 "origin",
                 "client",
+                "project",
+                "sandbox",
                 "started_at",
                 "log_dir",
                 "error"

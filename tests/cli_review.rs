@@ -681,7 +681,7 @@ fn review_json_lists_the_experimental_tools_with_the_contract_fields() {
     let ws = workspace();
     let root = ws.path();
     let queue: Vec<Value> = serde_json::from_str(&ok(root, &["review", "--json"])).expect("JSON");
-    assert_eq!(queue.len(), 8, "{queue:?}");
+    assert_eq!(queue.len(), 9, "{queue:?}");
     for item in &queue {
         assert_eq!(item["kind"], "tool", "{item}");
         let keys: Vec<&str> = item

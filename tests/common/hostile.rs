@@ -128,7 +128,10 @@ impl Bench {
     }
 
     /// Writes `experimental/<name>/tool.toml` (input `none`, 20 s unless `run_extra` says
-    /// otherwise) and `files` (relative paths) into the tool folder.
+    /// otherwise) and `files` (relative paths) into the tool folder. The tool may read
+    /// `visible_base` (`[permissions] read`), where the host folders of the attacks live: an
+    /// attack on them then meets the read-only world and the hidden paths, not only a folder
+    /// it cannot see.
     pub fn tool(
         &self,
         name: &str,
@@ -145,7 +148,8 @@ impl Bench {
             "timeout_secs = 20\n"
         };
         let manifest = format!(
-            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"A hostile test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [{}]\ninput = \"none\"\n{timeout}{run_extra}\n",
+            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"A hostile test tool\"\ncost_tier = \"low\"\n\n[permissions]\nread = [{}]\n\n[run]\ncommand = [{}]\ninput = \"none\"\n{timeout}{run_extra}\n",
+            lit_path(&visible_base()),
             argv.join(", ")
         );
         fs::write(folder.join("tool.toml"), manifest).expect("manifest");

@@ -605,22 +605,9 @@ mod tests {
     #[test]
     fn report_json_has_the_contract_keys_and_no_runs() {
         let report = ValidationReport {
-            name: "t".into(),
             version: "1.0.0".into(),
-            tier: Tier::Experimental,
-            path: "experimental/t".into(),
-            verdict: Verdict::Warn,
             checks: vec![check(CheckStatus::Warn)],
-            findings: vec![],
-            tests: vec![],
-            similar: vec![],
-            permissions: None,
-            generated: None,
-            differential: None,
-            content_hash: "h".into(),
-            validated_at: "2026-11-21T10:00:00.000Z".into(),
-            cached: false,
-            runs: vec![],
+            ..report_with(None)
         };
         let value = serde_json::to_value(&report).expect("json");
         for key in [
