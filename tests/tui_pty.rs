@@ -130,7 +130,7 @@ fn filter_help_and_quit_in_a_real_terminal() {
     let config = tempfile::tempdir().expect("tempdir");
     let mut session = Session::start(ws.path(), config.path());
 
-    let screen = session.wait_for("Review (8)");
+    let screen = session.wait_for("Review (9)");
     assert!(
         screen.contains("csv_to_json") && screen.contains("Failures") && screen.contains("Output"),
         "{screen}"
@@ -175,7 +175,7 @@ fn sigterm_restores_the_terminal() {
     let ws = common::sample_workspace();
     let config = tempfile::tempdir().expect("tempdir");
     let mut session = Session::start(ws.path(), config.path());
-    session.wait_for("Review (8)");
+    session.wait_for("Review (9)");
     let pid = session.child.process_id().expect("pid");
     // SAFETY: plain kill(2) on our own child.
     unsafe { libc::kill(pid as i32, libc::SIGTERM) };
@@ -272,7 +272,7 @@ fn killing_one_front_end_leaves_the_run_of_another_untouched() {
     let config = tempfile::tempdir().expect("tempdir");
     command_tool(ws.path(), "slow", r#""sh", "-c", "sleep 2; echo done""#, 30);
     let session = Session::start(ws.path(), config.path());
-    session.wait_for("Review (8)");
+    session.wait_for("Review (9)");
     let root = ws.path().display().to_string();
     let other = std::process::Command::new(common::bin())
         .args(["--root", &root, "run", "slow"])
@@ -305,7 +305,7 @@ fn a_run_of_a_workbench_killed_hard_ends_within_a_second_and_is_abandoned() {
     let tag = format!("731.{}", std::process::id());
     command_tool(ws.path(), "sleeper", &format!(r#""sleep", "{tag}""#), 900);
     let mut session = Session::start(ws.path(), config.path());
-    session.wait_for("Review (8)");
+    session.wait_for("Review (9)");
     session.launch("sleeper");
     session.wait_for("1 running");
     let wanted = format!("sleep\0{tag}\0").into_bytes();
@@ -343,7 +343,7 @@ fn keys_are_served_while_a_tool_floods_its_output() {
         600,
     );
     let mut session = Session::start(ws.path(), config.path());
-    session.wait_for("Review (8)");
+    session.wait_for("Review (9)");
     session.launch("flood");
     session.wait_for("0123456789abcdef");
     // Help opens and closes, and cancel ends the flood, while the output keeps pouring in.
@@ -480,7 +480,7 @@ fn sleeper_running(base: u32) -> (tempfile::TempDir, tempfile::TempDir, Session,
         600,
     );
     let mut session = Session::start(ws.path(), config.path());
-    session.wait_for("Review (8)");
+    session.wait_for("Review (9)");
     session.launch("sleeper");
     session.wait_for("started");
     (ws, config, session, marker)
@@ -561,7 +561,7 @@ fn resizing_to_40x12_and_back_during_a_run_keeps_the_run() {
         60,
     );
     let mut session = Session::start(ws.path(), config.path());
-    session.wait_for("Review (8)");
+    session.wait_for("Review (9)");
     session.launch("ticker");
     session.wait_for("tick 3");
     session.resize(40, 12);

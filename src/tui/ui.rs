@@ -156,7 +156,8 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         .map(|progress| format!(" │ {progress}"))
         .unwrap_or_default();
     let mut states = vec![scan];
-    if let Some(project) = &app.project_label {
+    // The project gives way to a message, which may say why nothing happened.
+    if let Some(project) = app.project_label.as_ref().filter(|_| app.message.is_none()) {
         states.push(format!(" │ project {project}"));
     }
     if app.watching {
