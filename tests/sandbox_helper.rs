@@ -487,3 +487,39 @@ fn a_helper_whose_starter_is_gone_before_it_arms_never_runs_the_tool() {
         "the tool ran without its starter: {alive:?}"
     );
 }
+
+/// A granted path is the real path it was resolved to before the run: a link swapped in
+/// since (by another run that may write the project) is not followed to what it names.
+/// The folder behind the link stays unchanged, and the run says the grant was refused.
+#[test]
+fn a_granted_path_swapped_for_a_link_is_not_granted() {
+    let fx = Fixture::new();
+    let outside = TempDir::new().expect("outside");
+    let keep = outside.path().join("keep.txt");
+    fs::write(&keep, "original\n").expect("keep");
+    let project = TempDir::new().expect("project");
+    let build = project.path().join("build");
+    std::os::unix::fs::symlink(outside.path(), &build).expect("link");
+    let mut policy = fx.policy(false);
+    policy.allow_list = true;
+    policy.grants.read = vec![build.clone()];
+    policy.grants.write = vec![build.clone()];
+    let script = format!(
+        "echo pwned > {b}/keep.txt; echo pwned > {o}; cat {b}/keep.txt",
+        b = build.display(),
+        o = keep.display()
+    );
+    let out = fx.run(&policy, &["sh", "-c", &script]);
+    assert_eq!(
+        fs::read_to_string(&keep).expect("keep"),
+        "original\n",
+        "{}",
+        describe(&out)
+    );
+    let report = fx.report(&policy);
+    let grants = report.protections.layer("grants").expect("grants layer");
+    assert!(
+        !grants.active && grants.detail.contains("not granted"),
+        "{grants:?}"
+    );
+}

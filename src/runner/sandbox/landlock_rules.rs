@@ -191,6 +191,12 @@ fn add_rules(
         // A path we cannot open gets no rule, which only makes the sandbox
         // stricter, so it is not worth failing the whole ruleset over.
         if let Ok(fd) = PathFd::new(path) {
+            // A granted path was resolved before the run: a link swapped in since would
+            // grant another file than the one granted.
+            let granted = policy.grants.paths().any(|g| g == path);
+            if granted && !is_real_path(&fd, path) {
+                continue;
+            }
             // A file (a granted one) takes only the rights a file can have.
             let access = if path.is_dir() {
                 access
@@ -201,6 +207,13 @@ fn add_rules(
         }
     }
     Ok(created)
+}
+
+/// True when `fd` is open on `path` itself, no link followed on the way.
+fn is_real_path(fd: &PathFd, path: &Path) -> bool {
+    use std::os::fd::{AsFd, AsRawFd};
+    let link = format!("/proc/self/fd/{}", fd.as_fd().as_raw_fd());
+    std::fs::read_link(link).is_ok_and(|real| real == path)
 }
 
 /// Where the run may read: everywhere, or for a tool's run the system's folders, its own

@@ -32,6 +32,8 @@ pub(super) enum MountError {
     StillWritable(Vec<(PathBuf, io::Error)>),
     #[error("still visible: {}", PathFailures(.0, ", "))]
     StillVisible(Vec<(PathBuf, io::Error)>),
+    #[error("not granted: {}", PathFailures(.0, ", "))]
+    NotGranted(Vec<(PathBuf, io::Error)>),
     #[error("cannot mount tmpfs")]
     DevTmpfs(#[source] io::Error),
     #[error("{}", .path.display())]
@@ -251,24 +253,37 @@ struct Granted {
     read: Vec<(PathBuf, OwnedFd)>,
     /// Writable, after the reads (a written folder may lie in a read one).
     write: Vec<(PathBuf, OwnedFd)>,
+    /// Not granted: gone, or no longer the real path it was resolved to (a link swapped in
+    /// since), which would show another file than the one granted.
+    refused: Vec<(PathBuf, io::Error)>,
 }
 
 impl Granted {
     fn open(policy: &SandboxPolicy) -> Self {
-        let open = |paths: &mut dyn Iterator<Item = &PathBuf>| -> Vec<(PathBuf, OwnedFd)> {
+        let mut refused = Vec::new();
+        let mut open = |paths: &mut dyn Iterator<Item = &PathBuf>| -> Vec<(PathBuf, OwnedFd)> {
             paths
-                .filter_map(|path| Some((path.clone(), open_path(path).ok()?)))
+                .filter_map(|path| match open_resolved(path) {
+                    Ok(fd) => Some((path.clone(), fd)),
+                    Err(e) => {
+                        refused.push((path.clone(), e));
+                        None
+                    }
+                })
                 .collect()
         };
         let grants = &policy.grants;
+        let read = open(&mut grants.read.iter().filter(|p| !grants.write.contains(p)));
+        let write = open(&mut grants.write.iter());
         Granted {
-            read: open(&mut grants.read.iter().filter(|p| !grants.write.contains(p))),
-            write: open(&mut grants.write.iter()),
+            read,
+            write,
+            refused,
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.read.is_empty() && self.write.is_empty()
+        self.read.is_empty() && self.write.is_empty() && self.refused.is_empty()
     }
 
     fn paths(&self) -> impl Iterator<Item = &Path> {
@@ -287,6 +302,14 @@ impl Granted {
         hiding: &mut Hiding,
         null: &Null,
     ) -> Result<String, MountError> {
+        if !self.refused.is_empty() {
+            // The run goes on without them, and says so.
+            let refused = self
+                .refused
+                .iter()
+                .map(|(path, e)| (path.clone(), io::Error::new(e.kind(), e.to_string())));
+            return Err(MountError::NotGranted(refused.collect()));
+        }
         for (path, fd) in &self.read {
             reattach(path, fd, true).map_err(MountError::at(path))?;
         }
@@ -312,6 +335,16 @@ impl Granted {
             self.write.len()
         ))
     }
+}
+
+/// Opens a granted path that was resolved (links followed) before the run, refusing it when
+/// it is no longer that real path.
+fn open_resolved(path: &Path) -> io::Result<OwnedFd> {
+    let fd = open_path(path)?;
+    if fs::read_link(fd_path(&fd))? != path {
+        return Err(io::Error::other("changed since it was resolved"));
+    }
+    Ok(fd)
 }
 
 /// Shows `fd` at `path` writable: a bind of its own, whose read-only flag (every mount of the
