@@ -96,6 +96,11 @@ pub fn home() -> Option<PathBuf> {
 
 /// `path` with its links followed, where it exists.
 fn real(path: PathBuf) -> PathBuf {
+    // Most hidden paths are not there, which one `lstat` tells: following a path costs a
+    // call per component, twice per run (the front end and the helper).
+    if std::fs::symlink_metadata(&path).is_err() {
+        return path;
+    }
     std::fs::canonicalize(&path).unwrap_or(path)
 }
 
@@ -112,10 +117,12 @@ fn hidden_always() -> Vec<PathBuf> {
     if let Some(home) = home() {
         hide.extend(HOME_SECRETS.iter().map(|p| home.join(p)));
     }
+    // A secret of the user's may itself be a link (`~/.ssh` kept elsewhere by a dotfile
+    // manager). The system's are named as they are.
+    let mut hide: Vec<PathBuf> = hide.into_iter().map(real).collect();
     hide.extend(SYSTEM_SECRETS.iter().map(PathBuf::from));
     hide.extend(ssh_host_keys());
-    // A secret may itself be a link (`~/.ssh` kept elsewhere by a dotfile manager).
-    hide.into_iter().map(real).collect()
+    hide
 }
 
 /// `paths` sorted, without those under another of them: a folder hidden whole hides what is
