@@ -85,7 +85,27 @@ pub fn hidden_in_every_workspace() -> Vec<PathBuf> {
     outermost(hide)
 }
 
+/// The user's home folder with its links followed (`/home/u` -> `/var/home/u` on some
+/// systems), as set when that fails; `None` when HOME is unset or empty. Grants are real
+/// paths: a home or a hidden path compared with them must be one too, or a grant of the home
+/// (or of a path a link leads to) would show what is hidden there.
+pub fn home() -> Option<PathBuf> {
+    let home = PathBuf::from(std::env::var_os("HOME").filter(|h| !h.is_empty())?);
+    Some(real(home))
+}
+
+/// `path` with its links followed, where it exists.
+fn real(path: PathBuf) -> PathBuf {
+    // Most hidden paths are not there, which one `lstat` tells: following a path costs a
+    // call per component, twice per run (the front end and the helper).
+    if std::fs::symlink_metadata(&path).is_err() {
+        return path;
+    }
+    std::fs::canonicalize(&path).unwrap_or(path)
+}
+
 /// `hidden_in_every_workspace` but the workspaces' state, which is read again for each run.
+/// Real paths, for `hidden_within` to compare with the grants.
 fn hidden_always() -> Vec<PathBuf> {
     let mut hide = Vec::new();
     if let Some(dirs) = crate::config::project_dirs() {
@@ -94,10 +114,12 @@ fn hidden_always() -> Vec<PathBuf> {
     if let Some(dir) = crate::config::config_dir() {
         hide.push(dir);
     }
-    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        let home = PathBuf::from(home);
+    if let Some(home) = home() {
         hide.extend(HOME_SECRETS.iter().map(|p| home.join(p)));
     }
+    // A secret of the user's may itself be a link (`~/.ssh` kept elsewhere by a dotfile
+    // manager). The system's are named as they are.
+    let mut hide: Vec<PathBuf> = hide.into_iter().map(real).collect();
     hide.extend(SYSTEM_SECRETS.iter().map(PathBuf::from));
     hide.extend(ssh_host_keys());
     hide
@@ -125,8 +147,7 @@ const PERSONAL_FOLDERS: [&str; 6] = ["/home", "/root", "/mnt", "/media", "/run/m
 /// The folders of `PERSONAL_FOLDERS` present here, with the user's home wherever it is.
 fn personal_folders() -> Vec<PathBuf> {
     let mut folders: Vec<PathBuf> = PERSONAL_FOLDERS.iter().map(PathBuf::from).collect();
-    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        let home = PathBuf::from(home);
+    if let Some(home) = home() {
         // A home at `/` or in a system folder is not covered whole: the run needs those.
         if home.components().count() > 2 {
             folders.push(home);
@@ -191,8 +212,8 @@ impl Confinement {
 
     pub fn new(root: &Path, config: &Config) -> Self {
         let mut hide = hidden_always();
-        hide.push(crate::workspace::state_dir(root));
-        hide.extend(config.sandbox_hide.iter().cloned());
+        hide.push(real(crate::workspace::state_dir(root)));
+        hide.extend(config.sandbox_hide.iter().cloned().map(real));
         Confinement {
             hide: outermost(hide),
             limits: config.run,

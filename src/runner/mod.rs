@@ -193,9 +193,7 @@ pub fn tool_dir(entry: &ToolEntry) -> PathBuf {
 
 /// What the run of `manifest` is granted, for the front end's project and the user's home.
 fn grants_of(request: &RunRequest, manifest: &Manifest) -> Result<grants::Grants, RunError> {
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from);
+    let home = confine::home();
     grants::resolve(
         &manifest.permissions,
         request.confinement.project.as_deref(),

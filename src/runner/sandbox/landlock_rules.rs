@@ -7,9 +7,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::mounts;
 use super::policy::SandboxPolicy;
 use landlock::{
-    ABI, Access, AccessFs, AccessNet, BitFlags, NetPort, PathBeneath, PathFd, Ruleset, RulesetAttr,
+    ABI, Access, AccessFs, AccessNet, BitFlags, NetPort, PathBeneath, Ruleset, RulesetAttr,
     RulesetCreated, RulesetCreatedAttr, RulesetError, RulesetStatus, Scope,
 };
 
@@ -188,17 +189,19 @@ fn add_rules(
             .map(|d| (Path::new(*d), AccessFs::from_file(abi))),
     );
     for (path, access) in rules {
-        // A path we cannot open gets no rule, which only makes the sandbox
-        // stricter, so it is not worth failing the whole ruleset over.
-        if let Ok(fd) = PathFd::new(path) {
-            // A granted path was resolved before the run: a link swapped in since would
-            // grant another file than the one granted.
-            let granted = policy.grants.paths().any(|g| g == path);
-            if granted && !is_real_path(&fd, path) {
-                continue;
-            }
+        // A granted path is opened only as it was granted: a link swapped into it since would
+        // hand its rights to where it leads. A path we cannot open gets no rule, which only
+        // makes the sandbox stricter, so it is not worth failing the whole ruleset over.
+        let opened = if policy.grants.paths().any(|granted| granted == path) {
+            mounts::open_granted(path)
+        } else {
+            mounts::open_path(path)
+        };
+        if let Ok(fd) = opened {
             // A file (a granted one) takes only the rights a file can have.
-            let access = if path.is_dir() {
+            let is_dir = rustix::fs::fstat(&fd)
+                .is_ok_and(|st| rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir());
+            let access = if is_dir {
                 access
             } else {
                 access & AccessFs::from_file(abi)
@@ -207,13 +210,6 @@ fn add_rules(
         }
     }
     Ok(created)
-}
-
-/// True when `fd` is open on `path` itself, no link followed on the way.
-fn is_real_path(fd: &PathFd, path: &Path) -> bool {
-    use std::os::fd::{AsFd, AsRawFd};
-    let link = format!("/proc/self/fd/{}", fd.as_fd().as_raw_fd());
-    std::fs::read_link(link).is_ok_and(|real| real == path)
 }
 
 /// Where the run may read: everywhere, or for a tool's run the system's folders, its own

@@ -32,8 +32,6 @@ pub(super) enum MountError {
     StillWritable(Vec<(PathBuf, io::Error)>),
     #[error("still visible: {}", PathFailures(.0, ", "))]
     StillVisible(Vec<(PathBuf, io::Error)>),
-    #[error("not granted: {}", PathFailures(.0, ", "))]
-    NotGranted(Vec<(PathBuf, io::Error)>),
     #[error("cannot mount tmpfs")]
     DevTmpfs(#[source] io::Error),
     #[error("{}", .path.display())]
@@ -52,6 +50,8 @@ pub(super) enum MountError {
         #[source]
         source: io::Error,
     },
+    #[error("{} not shown: a link now leads elsewhere", .0.display())]
+    Redirected(PathBuf),
     #[error("cannot keep {} visible", .path.display())]
     KeepVisible {
         path: PathBuf,
@@ -253,22 +253,23 @@ struct Granted {
     read: Vec<(PathBuf, OwnedFd)>,
     /// Writable, after the reads (a written folder may lie in a read one).
     write: Vec<(PathBuf, OwnedFd)>,
-    /// Not granted: gone, or no longer the real path it was resolved to (a link swapped in
-    /// since), which would show another file than the one granted.
-    refused: Vec<(PathBuf, io::Error)>,
+    /// Granted paths a link now leads away from (`open_granted`): not shown.
+    redirected: Vec<PathBuf>,
 }
 
 impl Granted {
     fn open(policy: &SandboxPolicy) -> Self {
-        let mut refused = Vec::new();
+        let mut redirected = Vec::new();
         let mut open = |paths: &mut dyn Iterator<Item = &PathBuf>| -> Vec<(PathBuf, OwnedFd)> {
             paths
-                .filter_map(|path| match open_resolved(path) {
+                .filter_map(|path| match open_granted(path) {
                     Ok(fd) => Some((path.clone(), fd)),
-                    Err(e) => {
-                        refused.push((path.clone(), e));
+                    Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                        redirected.push(path.clone());
                         None
                     }
+                    // Gone, or out of reach: nothing to show.
+                    Err(_) => None,
                 })
                 .collect()
         };
@@ -278,12 +279,12 @@ impl Granted {
         Granted {
             read,
             write,
-            refused,
+            redirected,
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.read.is_empty() && self.write.is_empty() && self.refused.is_empty()
+        self.read.is_empty() && self.write.is_empty() && self.redirected.is_empty()
     }
 
     fn paths(&self) -> impl Iterator<Item = &Path> {
@@ -302,14 +303,6 @@ impl Granted {
         hiding: &mut Hiding,
         null: &Null,
     ) -> Result<String, MountError> {
-        if !self.refused.is_empty() {
-            // The run goes on without them, and says so.
-            let refused = self
-                .refused
-                .iter()
-                .map(|(path, e)| (path.clone(), io::Error::new(e.kind(), e.to_string())));
-            return Err(MountError::NotGranted(refused.collect()));
-        }
         for (path, fd) in &self.read {
             reattach(path, fd, true).map_err(MountError::at(path))?;
         }
@@ -329,22 +322,15 @@ impl Granted {
                 source,
             })?;
         }
+        if let Some(path) = self.redirected.first() {
+            return Err(MountError::Redirected(path.clone()));
+        }
         Ok(format!(
             "{} read, {} written",
             self.read.len(),
             self.write.len()
         ))
     }
-}
-
-/// Opens a granted path that was resolved (links followed) before the run, refusing it when
-/// it is no longer that real path.
-fn open_resolved(path: &Path) -> io::Result<OwnedFd> {
-    let fd = open_path(path)?;
-    if fs::read_link(fd_path(&fd))? != path {
-        return Err(io::Error::other("changed since it was resolved"));
-    }
-    Ok(fd)
 }
 
 /// Shows `fd` at `path` writable: a bind of its own, whose read-only flag (every mount of the
@@ -689,9 +675,31 @@ fn bind(source: &Path, target: &Path, read_only: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// An `O_PATH` descriptor of `path`, a granted path, opened as it was granted: a real path,
+/// followed through no link. Between the grant and the run a link may have been swapped into
+/// it (by a tool allowed to write the project, running meanwhile): showing or allowing what
+/// the link leads to, the user's keys say, would grant that instead. `ELOOP` then.
+pub(super) fn open_granted(path: &Path) -> io::Result<OwnedFd> {
+    use rustix::fs::{CWD, Mode, OFlags, ResolveFlags};
+    let flags = OFlags::PATH | OFlags::CLOEXEC;
+    match rustix::fs::openat2(CWD, path, flags, Mode::empty(), ResolveFlags::NO_SYMLINKS) {
+        Ok(fd) => Ok(fd),
+        // Before Linux 5.6, or a filter refusing the call: the name of what was opened.
+        Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
+            let fd = open_path(path)?;
+            if fs::read_link(fd_path(&fd))? == path {
+                Ok(fd)
+            } else {
+                Err(io::Error::from_raw_os_error(libc::ELOOP))
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// An `O_PATH` descriptor: names a file without opening it, so it works for
 /// device nodes and folders alike and never reads anything.
-fn open_path(path: &Path) -> io::Result<OwnedFd> {
+pub(super) fn open_path(path: &Path) -> io::Result<OwnedFd> {
     OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_PATH | libc::O_CLOEXEC)
@@ -765,6 +773,33 @@ mod tests {
             "b-c and b0 are siblings of b"
         );
         assert!(!later.holds(Path::new("/home/u/.ssh")));
+    }
+
+    #[test]
+    fn a_granted_path_is_opened_through_no_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = std::fs::canonicalize(dir.path()).expect("real");
+        let granted = real.join("build");
+        std::fs::create_dir(&granted).expect("build");
+        assert!(open_granted(&granted).is_ok());
+        // The same path once a link stands in its way, to a folder of the user's keys.
+        let keys = real.join("keys");
+        std::fs::create_dir(&keys).expect("keys");
+        std::fs::rename(&granted, real.join("moved")).expect("move");
+        symlink(&keys, &granted).expect("link");
+        let refused = open_granted(&granted).expect_err("through a link");
+        assert_eq!(refused.raw_os_error(), Some(libc::ELOOP), "{refused}");
+        // A link above it, too.
+        let above = real.join("above");
+        symlink(&real, &above).expect("link");
+        let refused = open_granted(&above.join("moved")).expect_err("through a link above");
+        assert_eq!(refused.raw_os_error(), Some(libc::ELOOP), "{refused}");
+        assert_eq!(
+            open_granted(&real.join("gone"))
+                .map(|_| ())
+                .map_err(|e| e.kind()),
+            Err(io::ErrorKind::NotFound)
+        );
     }
 
     /// Runs `make_read_only` in a forked child with a mount namespace of its own, then has the

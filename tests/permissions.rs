@@ -1,0 +1,976 @@
+//! Declared `[permissions]` against the real binary and its real sandbox.
+//!
+//! Each test gives a tool some permissions, has it try to reach past them, and asserts only
+//! what happened on the host: canaries absent from everything toolbench printed or recorded,
+//! files unchanged byte for byte (and in mode and times), nothing created, listeners that
+//! received nothing. What a tool prints about itself is never trusted; where a test needs the
+//! tool to have run, it looks for a value only the granted path holds.
+//!
+//! Everything lives in a temporary folder that a run would see without its grants (not under
+//! `/tmp`, which every run replaces with its own): the workspace, the project, a folder next
+//! to it, another workspace and the HOME given to toolbench. So each test fails if the
+//! enforcement it is about is taken away.
+
+#[path = "common/hostile.rs"]
+mod harness;
+
+use std::fs;
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use harness::*;
+use serde_json::Value;
+
+/// Toolbench's data folder in HOME (`~/.local/share/toolbench`): toolbench writes there
+/// itself, outside any run.
+const TOOLBENCH_DATA: &str = ".local/share/toolbench";
+
+/// The folders a project given `write` may never lie in (`runner::grants`): a test of
+/// `project = "write"` needs its temporary folder elsewhere.
+const SYSTEM_FOLDERS: [&str; 15] = [
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/var",
+    "/boot", "/proc", "/sys", "/dev", "/run",
+];
+
+/// One temporary folder holding all a test needs on the host:
+/// `ws/` (the workspace), `home/` (HOME of toolbench), `project/` (with `data.txt`),
+/// `sibling/` (a folder next to the project), `config/` and `elsewhere/` (the folder toolbench
+/// is started from, so the current directory is never the project by accident).
+struct Host {
+    base: tempfile::TempDir,
+}
+
+impl Host {
+    fn new() -> Host {
+        let base = tempfile::tempdir_in(visible_base()).expect("temp folder");
+        let host = Host { base };
+        for tier in ["core", "approved", "experimental", "archived"] {
+            fs::create_dir_all(host.ws().join(tier)).expect("tier");
+        }
+        for dir in [
+            host.home(),
+            host.project(),
+            host.sibling(),
+            host.path("config"),
+            host.path("elsewhere"),
+        ] {
+            fs::create_dir_all(dir).expect("mkdir");
+        }
+        fs::write(host.project().join("data.txt"), "project data\n").expect("data.txt");
+        // Toolbench's own data folder (the list of workspaces), made here so that what a run
+        // changes in HOME is only ever the tool's doing.
+        fs::create_dir_all(host.home().join(TOOLBENCH_DATA)).expect("data folder");
+        host
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.base.path().join(rel)
+    }
+
+    fn ws(&self) -> PathBuf {
+        self.path("ws")
+    }
+
+    fn home(&self) -> PathBuf {
+        self.path("home")
+    }
+
+    fn project(&self) -> PathBuf {
+        self.path("project")
+    }
+
+    fn sibling(&self) -> PathBuf {
+        self.path("sibling")
+    }
+
+    /// True when `project = "write"` may be given a project in this temporary folder.
+    fn writable_projects(&self) -> bool {
+        let outside = !SYSTEM_FOLDERS
+            .iter()
+            .any(|f| self.base.path().starts_with(f));
+        if !outside {
+            eprintln!(
+                "skipped: {} lies in a system folder, where project = \"write\" is refused",
+                self.base.path().display()
+            );
+        }
+        outside
+    }
+
+    /// Writes `<ws>/experimental/<name>/` with `script` as run.sh and `permissions` (TOML
+    /// lines) as its `[permissions]` section; none when `permissions` is `None`.
+    fn tool(&self, name: &str, permissions: Option<&str>, script: &str) -> PathBuf {
+        self.tool_in(&self.ws(), name, permissions, script)
+    }
+
+    fn tool_in(&self, ws: &Path, name: &str, permissions: Option<&str>, script: &str) -> PathBuf {
+        let folder = ws.join("experimental").join(name);
+        fs::create_dir_all(&folder).expect("tool folder");
+        let section = permissions
+            .map(|p| format!("\n[permissions]\n{p}\n"))
+            .unwrap_or_default();
+        let manifest = format!(
+            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"A permissions test tool\"\n\
+             cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n\
+             timeout_secs = 30\n{section}"
+        );
+        fs::write(folder.join("tool.toml"), manifest).expect("manifest");
+        fs::write(folder.join("run.sh"), script).expect("run.sh");
+        folder
+    }
+
+    /// `toolbench --root ROOT ARGS` with this host's HOME and config, started from
+    /// `elsewhere/`, nothing inherited that could point it at another folder.
+    fn command_in(&self, root: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.arg("--root")
+            .arg(root)
+            .args(args)
+            .current_dir(self.path("elsewhere"))
+            .env("HOME", self.home())
+            .env("TOOLBENCH_CONFIG_DIR", self.path("config"));
+        for var in [
+            "TOOLBENCH_ROOT",
+            "TOOLBENCH_PROJECT",
+            "XDG_DATA_HOME",
+            "XDG_CONFIG_HOME",
+            "XDG_CACHE_HOME",
+            "XDG_STATE_HOME",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd
+    }
+
+    fn tb(&self, args: &[&str]) -> Output {
+        run_bounded(self.command_in(&self.ws(), args), Duration::from_secs(90))
+    }
+
+    /// `--project PROJECT run NAME --yes --json` (no `--project` when `None`): the parsed
+    /// result (Null when not JSON) and the output.
+    fn run(&self, name: &str, project: Option<&Path>) -> (Value, Output) {
+        self.run_in(&self.ws(), name, project)
+    }
+
+    fn run_in(&self, ws: &Path, name: &str, project: Option<&Path>) -> (Value, Output) {
+        let mut args: Vec<&str> = Vec::new();
+        let project = project.map(|p| p.to_str().expect("utf-8 path").to_string());
+        if let Some(project) = &project {
+            args.extend(["--project", project]);
+        }
+        args.extend(["run", name, "--yes", "--json"]);
+        let out = run_bounded(self.command_in(ws, &args), Duration::from_secs(90));
+        let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (value, out)
+    }
+
+    /// Makes the state folder of the workspace `ws` and lists it among this user's
+    /// workspaces, as its first run does.
+    fn open(&self, ws: &Path) {
+        self.tool_in(ws, "noop", None, "echo '{}'\n");
+        let (result, out) = self.run_in(ws, "noop", None);
+        assert_ran(&result, &out);
+        assert!(
+            ws.join(".toolbench").is_dir(),
+            "{} has its state",
+            ws.display()
+        );
+    }
+
+    /// Where `secret` turned up: the CLI's output, or any file toolbench keeps of its runs.
+    fn leaks(&self, secret: &str, out: &Output) -> Vec<String> {
+        let mut found = Vec::new();
+        if contains(&out.stdout, secret) || contains(&out.stderr, secret) {
+            found.push(format!("{secret} reached the CLI's output"));
+        }
+        for (path, bytes) in files_below(&self.ws().join(".toolbench/runs")) {
+            if contains(&bytes, secret) {
+                found.push(format!("{secret} reached {}", path.display()));
+            }
+        }
+        found
+    }
+
+    /// The folders toolbench made for runs of `name` (none for a run refused before it began).
+    fn run_folders(&self, name: &str) -> Vec<String> {
+        listing(&self.ws().join(".toolbench/runs"))
+            .into_iter()
+            .filter(|folder| folder.contains(&format!("-{name}-")))
+            .collect()
+    }
+}
+
+/// Every file below `dir` with its bytes, following no link.
+fn files_below(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                found.push((entry.path(), fs::read(entry.path()).unwrap_or_default()));
+            }
+        }
+    }
+    found
+}
+
+/// Every path below `dir` (relative, sorted) with a snapshot of it: content, mode, times.
+fn tree(dir: &Path) -> Vec<(PathBuf, Snapshot)> {
+    let mut found = vec![(PathBuf::from("."), snapshot(dir))];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(path.clone());
+            }
+            let rel = path.strip_prefix(dir).expect("below").to_path_buf();
+            found.push((rel, snapshot(&path)));
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+/// What changed in `before` (a `tree`) on the host since, one line each.
+fn tree_changes(what: &str, dir: &Path, before: &[(PathBuf, Snapshot)]) -> Vec<String> {
+    let after = tree(dir);
+    let mut out = Vec::new();
+    for (path, snap) in before {
+        let now = after.iter().find(|(p, _)| p == path).map(|(_, s)| s);
+        match now {
+            Some(now) => out.extend(changes(&format!("{what}/{}", path.display()), snap, now)),
+            None => out.push(format!("{what}/{} was removed", path.display())),
+        }
+    }
+    for (path, _) in &after {
+        if !before.iter().any(|(p, _)| p == path) {
+            out.push(format!("{what}/{} was created", path.display()));
+        }
+    }
+    out
+}
+
+/// The tool's own output in a `run --json` result.
+fn tool_output(result: &Value) -> String {
+    format!(
+        "{}{}",
+        result["stdout"].as_str().unwrap_or_default(),
+        result["stderr"].as_str().unwrap_or_default()
+    )
+}
+
+fn assert_ran(result: &Value, out: &Output) {
+    assert_eq!(
+        result["status"],
+        "ok",
+        "the tool did not run to its end: {result}\n{}",
+        text(&out.stderr)
+    );
+}
+
+/// The shell literal of a path (JSON strings are valid double-quoted shell words for the
+/// temporary paths used here: no `$`, backquote or backslash).
+fn sh(path: &Path) -> String {
+    let quoted = lit_path(path);
+    assert!(
+        !quoted.contains(['$', '`', '\\']),
+        "not a plain path: {quoted}"
+    );
+    quoted
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading: only what was declared.
+// ---------------------------------------------------------------------------------------
+
+/// Blocks: a tool granted the project (read) reading what lies outside it: a file in HOME,
+/// one in a folder next to the project, one in another workspace's tool folder and one in that
+/// workspace's state, each by absolute path, through `/proc/self/root`, through a link placed
+/// in the project, and by listing the folders and searching the whole tree. The tool still
+/// reads the project. The same script run outside the sandbox does show every canary, so the
+/// paths are right and the test can fail.
+#[test]
+fn canaries_outside_the_declared_paths_never_reach_the_run() {
+    let host = Host::new();
+    let secret = unique("CANARY");
+    let found_name = unique("LISTED");
+    let project_value = unique("PROJECT");
+    fs::write(host.project().join("data.txt"), &project_value).expect("data.txt");
+
+    // Another workspace this user opened: its state is hidden by registration, its tool folder
+    // by the allow list only.
+    let other = host.path("other-ws");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        fs::create_dir_all(other.join(tier)).expect("tier");
+    }
+    host.open(&other);
+    let other_tool = other.join("approved/t");
+    fs::create_dir_all(&other_tool).expect("other tool");
+
+    let canaries = [
+        host.home().join("notes.txt"),
+        host.sibling().join("notes.txt"),
+        other_tool.join("notes.txt"),
+        other.join(".toolbench/notes.txt"),
+    ];
+    for canary in &canaries {
+        fs::write(canary, format!("{secret}\n")).expect("canary");
+        let folder = canary.parent().expect("parent");
+        fs::write(folder.join(format!("{found_name}.txt")), "listed\n").expect("listed");
+    }
+    std::os::unix::fs::symlink(&canaries[1], host.project().join("link-out"))
+        .expect("link in the project");
+
+    let mut script = String::from("cat data.txt; echo\ncat link-out\n");
+    for canary in &canaries {
+        let folder = canary.parent().expect("parent");
+        script.push_str(&format!(
+            "cat {}\ncat /proc/self/root{}\nls -la {}\n",
+            sh(canary),
+            sh(canary),
+            sh(folder)
+        ));
+    }
+    script.push_str(&format!(
+        "ls -la .. {} {}\n\
+         [ -n \"$CONTROL\" ] || find / -path /proc -prune -o -path /sys -prune -o -path /usr -prune \
+         -o -name '*LISTED*' -print\n\
+         echo '{{}}'\n",
+        sh(host.base.path()),
+        sh(&host.home()),
+    ));
+    host.tool("reader", Some("project = \"read\""), &script);
+
+    // The control: outside the sandbox the script shows every canary.
+    let control = Command::new("sh")
+        .arg(host.ws().join("experimental/reader/run.sh"))
+        .current_dir(host.project())
+        .env("CONTROL", "1")
+        .output()
+        .expect("sh");
+    let shown = text(&control.stdout);
+    assert_eq!(
+        shown.matches(secret.as_str()).count(),
+        2 * canaries.len() + 1,
+        "the control run outside the sandbox should show each canary: {shown}"
+    );
+    assert!(shown.contains(&found_name), "{shown}");
+
+    let (result, out) = host.run("reader", Some(&host.project()));
+    assert_ran(&result, &out);
+    assert!(
+        tool_output(&result).contains(&project_value),
+        "the tool did not read its project: {result}"
+    );
+    let mut escapes = host.leaks(&secret, &out);
+    escapes.extend(host.leaks(&found_name, &out));
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
+/// Blocks: a tool granted `read = ["~/.ssh"]` reading the keys there. A grant never shows a
+/// path the sandbox hides: the folder is there, and empty.
+#[test]
+fn a_grant_of_a_hidden_folder_shows_it_empty() {
+    let host = Host::new();
+    let secret = unique("SSHKEY");
+    let ssh = host.home().join(".ssh");
+    fs::create_dir_all(&ssh).expect(".ssh");
+    fs::write(ssh.join("id_ed25519"), format!("{secret}\n")).expect("key");
+    let key = sh(&ssh.join("id_ed25519"));
+    host.tool(
+        "keys",
+        Some("read = [\"~/.ssh\"]"),
+        &format!("ls -la {}\ncat {key}\necho '{{}}'\n", sh(&ssh)),
+    );
+    let (result, out) = host.run("keys", None);
+    assert_ran(&result, &out);
+    assert_no_escape(&host.leaks(&secret, &out), &format!("run: {result}"));
+    assert!(
+        !tool_output(&result).contains("id_ed25519\n"),
+        "the key's name shows: {result}"
+    );
+}
+
+/// Blocks: a secret kept elsewhere through a link (`~/.gnupg` -> `~/dotfiles/gnupg`, as
+/// dotfile managers do) shown by a grant of where it really is, or of the link itself.
+#[test]
+fn a_secret_kept_elsewhere_through_a_link_stays_hidden() {
+    let host = Host::new();
+    let dotfiles = host.path("dotfiles");
+    let kept = dotfiles.join("gnupg");
+    fs::create_dir_all(&kept).expect("gnupg");
+    let secret = unique("GPGKEY");
+    fs::write(kept.join("private.key"), format!("{secret}\n")).expect("key");
+    std::os::unix::fs::symlink(&kept, host.home().join(".gnupg")).expect("link");
+    host.tool(
+        "dotfiles",
+        Some(&format!("read = [\"~/.gnupg\", {}]", lit_path(&dotfiles))),
+        &format!(
+            "ls -la {kept} {link}\ncat {kept}/private.key\ncat {link}/private.key\necho '{{}}'\n",
+            kept = sh(&kept),
+            link = sh(&host.home().join(".gnupg")),
+        ),
+    );
+    let (result, out) = host.run("dotfiles", None);
+    assert_ran(&result, &out);
+    assert_no_escape(&host.leaks(&secret, &out), &format!("run: {result}"));
+}
+
+/// Blocks: a HOME reached through a link (`/home` -> `/var/home` on some systems) letting a
+/// grant show what is hidden beneath it: the tool is granted the home folder as its project
+/// (given as the link, then as the real folder), and declares `~/.ssh`; the key never shows.
+#[test]
+fn a_home_reached_through_a_link_keeps_its_keys_hidden() {
+    let host = Host::new();
+    let real = host.path("real-home");
+    fs::rename(host.home(), &real).expect("move home");
+    std::os::unix::fs::symlink(&real, host.home()).expect("home link");
+    let ssh = real.join(".ssh");
+    fs::create_dir_all(&ssh).expect(".ssh");
+    let secret = unique("LINKEDKEY");
+    fs::write(ssh.join("id_ed25519"), format!("{secret}\n")).expect("key");
+
+    let script = format!(
+        "pwd\ncat .ssh/id_ed25519\ncat {}\necho '{{}}'\n",
+        sh(&ssh.join("id_ed25519"))
+    );
+    host.tool("home_project", Some("project = \"read\""), &script);
+    host.tool("home_keys", Some("read = [\"~/.ssh\"]"), &script);
+    for (tool, project) in [
+        ("home_project", host.home()),
+        ("home_project", real.clone()),
+        ("home_keys", host.path("elsewhere")),
+    ] {
+        let (result, out) = host.run(tool, Some(&project));
+        assert_ran(&result, &out);
+        assert_no_escape(
+            &host.leaks(&secret, &out),
+            &format!("{tool} with the project {}: {result}", project.display()),
+        );
+    }
+}
+
+/// Blocks: a tool without permissions seeing the project it is run for. It runs in its
+/// scratch folder, whose listing holds no file of the project, and the project's files are
+/// unreadable by absolute path.
+#[test]
+fn a_tool_without_permissions_runs_in_scratch_and_sees_no_project() {
+    let host = Host::new();
+    let name = unique("ONLYINPROJECT");
+    let value = unique("PROJECTVALUE");
+    fs::write(host.project().join(format!("{name}.txt")), &value).expect("project file");
+    fs::write(host.project().join("data.txt"), &value).expect("data.txt");
+    host.tool(
+        "plain",
+        None,
+        &format!(
+            "pwd\nls -la\nls -la {p}\ncat {p}/data.txt\necho '{{}}'\n",
+            p = sh(&host.project())
+        ),
+    );
+    let mut cmd = host.command_in(
+        &host.ws(),
+        &[
+            "--project",
+            host.project().to_str().expect("utf-8"),
+            "run",
+            "plain",
+            "--yes",
+            "--json",
+        ],
+    );
+    // Started from the project itself, too.
+    cmd.current_dir(host.project());
+    let out = run_bounded(cmd, Duration::from_secs(90));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert_ran(&result, &out);
+    let cwd = result["stdout"]
+        .as_str()
+        .and_then(|s| s.lines().next())
+        .unwrap_or_default()
+        .to_string();
+    let project = fs::canonicalize(host.project()).expect("real project");
+    assert!(
+        !cwd.is_empty() && Path::new(&cwd) != project && Path::new(&cwd) != host.project(),
+        "the tool ran in {cwd:?}: {result}"
+    );
+    let mut escapes = host.leaks(&name, &out);
+    escapes.extend(host.leaks(&value, &out));
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
+/// Blocks: a tool given the project reading a workspace's state kept inside it (the default
+/// layout: the workspace `tools/` in the project). Its listing and a search of the project
+/// never show the state, nor a canary in it.
+#[test]
+fn the_workspace_state_inside_the_project_stays_invisible() {
+    let host = Host::new();
+    let ws = host.project().join("tools");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        fs::create_dir_all(ws.join(tier)).expect("tier");
+    }
+    let secret = unique("STATE");
+    host.tool_in(
+        &ws,
+        "peek",
+        Some("project = \"read\""),
+        "cat data.txt\nls -la tools tools/.toolbench\ncat tools/.toolbench/notes.txt\n\
+         find . -name 'state*' -o -name 'notes*'\necho '{}'\n",
+    );
+    host.open(&ws);
+    fs::write(ws.join(".toolbench/notes.txt"), format!("{secret}\n")).expect("canary");
+    assert!(
+        ws.join(".toolbench/state.db").is_file(),
+        "the state is there"
+    );
+
+    let (result, out) = host.run_in(&ws, "peek", Some(&host.project()));
+    assert_ran(&result, &out);
+    let shown = tool_output(&result);
+    assert!(shown.contains("project data"), "{result}");
+    let mut escapes = host.leaks(&secret, &out);
+    if shown.contains("state.db") {
+        escapes.push(format!("the state's files are listed: {shown}"));
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing: only what was declared.
+// ---------------------------------------------------------------------------------------
+
+/// Blocks: a tool granted the project read-only changing it: overwriting, appending,
+/// truncating, removing, renaming, changing mode and times of a file, creating files, folders
+/// and links. The tool reads the project; afterwards every file and folder of the project is
+/// as it was, and nothing was created.
+#[test]
+fn a_read_only_project_is_read_and_left_unchanged() {
+    let host = Host::new();
+    let value = unique("READONLY");
+    fs::write(host.project().join("data.txt"), &value).expect("data.txt");
+    fs::create_dir(host.project().join("sub")).expect("sub");
+    fs::write(host.project().join("sub/kept.txt"), "kept\n").expect("kept");
+    host.tool(
+        "ro",
+        Some("project = \"read\""),
+        "cat data.txt; echo\n\
+         echo overwritten > data.txt\n\
+         echo appended >> data.txt\n\
+         truncate -s 0 sub/kept.txt\n\
+         chmod 777 data.txt\n\
+         touch -d 2001-01-01 data.txt\n\
+         mv sub/kept.txt moved.txt\n\
+         rm -f data.txt\n\
+         rm -rf sub\n\
+         touch planted.txt\n\
+         mkdir planted-dir\n\
+         ln -s /etc planted-link\n\
+         cp data.txt copy.txt\n\
+         echo '{}'\n",
+    );
+    let before = tree(&host.project());
+    let (result, out) = host.run("ro", Some(&host.project()));
+    assert_ran(&result, &out);
+    assert!(
+        tool_output(&result).contains(&value),
+        "the tool did not read the project: {result}"
+    );
+    assert_no_escape(
+        &tree_changes("project", &host.project(), &before),
+        &format!("run: {result}"),
+    );
+}
+
+/// Blocks: a tool granted `write = ["project/build"]` (and the project read-only) writing
+/// anywhere else: the project's root and its files, the folder next to the project, HOME,
+/// also through `..`. What it writes in build/ is on the host afterwards; nothing else changed.
+#[test]
+fn writes_land_in_the_declared_folder_only() {
+    let host = Host::new();
+    fs::create_dir(host.project().join("build")).expect("build");
+    fs::write(host.sibling().join("notes.txt"), "sibling notes\n").expect("sibling");
+    fs::write(host.home().join("notes.txt"), "home notes\n").expect("home");
+    let made = unique("MADE");
+    host.tool(
+        "builder",
+        Some("project = \"read\"\nwrite = [\"project/build\"]"),
+        &format!(
+            "echo {made} > build/out.txt\n\
+             mkdir build/sub && echo deep > build/sub/deep.txt\n\
+             echo x > root.txt\n\
+             echo x >> data.txt\n\
+             chmod 777 data.txt\n\
+             echo x > build/../escaped.txt\n\
+             echo x > ../sibling/planted.txt\n\
+             echo x >> {sib}/notes.txt\n\
+             echo x > {home}/planted.txt\n\
+             echo x >> {home}/notes.txt\n\
+             echo '{{}}'\n",
+            sib = sh(&host.sibling()),
+            home = sh(&host.home()),
+        ),
+    );
+    let project_before: Vec<_> = tree(&host.project())
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with("build"))
+        .collect();
+    let sibling_before = tree(&host.sibling());
+    let home_before: Vec<_> = tree(&host.home())
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(TOOLBENCH_DATA))
+        .collect();
+    let (result, out) = host.run("builder", Some(&host.project()));
+    assert_ran(&result, &out);
+
+    assert_eq!(
+        fs::read_to_string(host.project().join("build/out.txt")).ok(),
+        Some(format!("{made}\n")),
+        "the granted write did not land: {result}"
+    );
+    assert!(host.project().join("build/sub/deep.txt").is_file());
+    let mut escapes: Vec<String> = tree_changes("project", &host.project(), &project_before)
+        .into_iter()
+        // build/ is the granted folder: what changes there is the point.
+        .filter(|change| !change.starts_with("project/build"))
+        .collect();
+    escapes.extend(tree_changes("sibling", &host.sibling(), &sibling_before));
+    escapes.extend(
+        tree_changes("home", &host.home(), &home_before)
+            .into_iter()
+            .filter(|change| !change.starts_with(&format!("home/{TOOLBENCH_DATA}"))),
+    );
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
+/// Blocks: a tool granted the project for writing changing the state of the workspace kept
+/// inside it (`tools/.toolbench`): creating files in it, appending to a file there. The state
+/// folder holds afterwards what it held, a run's records aside.
+#[test]
+fn a_writable_project_never_reaches_the_workspace_state_inside_it() {
+    let host = Host::new();
+    if !host.writable_projects() {
+        return;
+    }
+    let ws = host.project().join("tools");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        fs::create_dir_all(ws.join(tier)).expect("tier");
+    }
+    host.tool_in(
+        &ws,
+        "writer",
+        Some("project = \"write\""),
+        "echo made > made-by-tool.txt\n\
+         echo x > tools/.toolbench/planted.txt\n\
+         echo x >> tools/.toolbench/notes.txt\n\
+         mkdir tools/.toolbench/seals/planted\n\
+         echo '{}'\n",
+    );
+    host.open(&ws);
+    let notes = ws.join(".toolbench/notes.txt");
+    fs::write(&notes, "state notes\n").expect("canary");
+    let before = snapshot(&notes);
+
+    let (result, out) = host.run_in(&ws, "writer", Some(&host.project()));
+    assert_ran(&result, &out);
+    assert!(
+        host.project().join("made-by-tool.txt").is_file(),
+        "the tool could not write its project: {result}"
+    );
+    let mut escapes = changes("tools/.toolbench/notes.txt", &before, &snapshot(&notes));
+    for planted in ["planted.txt", "seals/planted"] {
+        if ws.join(".toolbench").join(planted).exists() {
+            escapes.push(format!("tools/.toolbench/{planted} was created"));
+        }
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
+/// A hole, kept here until it is closed: a tool granted the project for writing changes what
+/// lies in it besides the project's own files, when the workspace is inside it (the default
+/// layout, `./tools`): the workspace's settings (`tools/toolbench.toml`, which sets the
+/// evolver's command, network and environment, and `[git] auto_commit`) and the repository's
+/// hooks (`.git/hooks`), which git, and toolbench's own commits of decisions, then run outside
+/// any sandbox.
+#[test]
+#[ignore = "hole: a writable project includes the workspace settings and .git/hooks in it"]
+fn a_writable_project_never_reaches_the_workspace_settings_or_git_hooks() {
+    let host = Host::new();
+    if !host.writable_projects() {
+        return;
+    }
+    let ws = host.project().join("tools");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        fs::create_dir_all(ws.join(tier)).expect("tier");
+    }
+    fs::write(ws.join("toolbench.toml"), "").expect("settings");
+    let hooks = host.project().join(".git/hooks");
+    fs::create_dir_all(&hooks).expect("hooks");
+    host.tool_in(
+        &ws,
+        "settings",
+        Some("project = \"write\""),
+        "printf '[git]\\nauto_commit = true\\n' >> tools/toolbench.toml\n\
+         printf '#!/bin/sh\\necho ran\\n' > .git/hooks/pre-commit\n\
+         echo '{}'\n",
+    );
+    let settings = snapshot(&ws.join("toolbench.toml"));
+    let (result, out) = host.run_in(&ws, "settings", Some(&host.project()));
+    assert_ran(&result, &out);
+    let mut escapes = changes(
+        "tools/toolbench.toml",
+        &settings,
+        &snapshot(&ws.join("toolbench.toml")),
+    );
+    if hooks.join("pre-commit").exists() {
+        escapes.push(".git/hooks/pre-commit was created".to_string());
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Network: only the declared port.
+// ---------------------------------------------------------------------------------------
+
+/// What a listener received after the run: the bytes of each connection it had accepted.
+fn received(listener: &TcpListener) -> Vec<Vec<u8>> {
+    listener.set_nonblocking(true).expect("nonblocking");
+    let mut all = Vec::new();
+    while let Ok((mut peer, _)) = listener.accept() {
+        peer.set_nonblocking(false).expect("blocking");
+        peer.set_read_timeout(Some(Duration::from_secs(2)))
+            .expect("timeout");
+        let mut bytes = Vec::new();
+        let _ = peer.read_to_end(&mut bytes);
+        all.push(bytes);
+    }
+    all
+}
+
+/// Blocks: a tool declaring `network = ["127.0.0.1:A"]` connecting to another port B of the
+/// host, over IPv4, IPv4 mapped into IPv6, and MPTCP. Listener A accepted the tool's
+/// connection (the grant works); listener B received nothing. Skipped, saying why, where the
+/// run records the egress layer as not held (no Landlock TCP rules before ABI 4).
+#[test]
+fn a_tool_connects_to_its_declared_port_only() {
+    let host = Host::new();
+    let allowed = TcpListener::bind("127.0.0.1:0").expect("listener A");
+    let other = TcpListener::bind("127.0.0.1:0").expect("listener B");
+    let a = allowed.local_addr().expect("addr").port();
+    let b = other.local_addr().expect("addr").port();
+    let marker = unique("EGRESS");
+    let probe = format!(
+        r#"import socket
+def attempt(family, proto, address):
+    s = None
+    try:
+        s = socket.socket(family, socket.SOCK_STREAM, proto)
+        s.settimeout(3)
+        s.connect(address)
+        s.sendall({marker}.encode())
+        print(address, proto, "connected", flush=True)
+    except OSError as e:
+        print(address, proto, "refused", e.errno, flush=True)
+    finally:
+        if s is not None:
+            s.close()
+attempt(socket.AF_INET, 0, ("127.0.0.1", {a}))
+for proto in (0, 262):
+    attempt(socket.AF_INET, proto, ("127.0.0.1", {b}))
+    attempt(socket.AF_INET6, proto, ("::ffff:127.0.0.1", {b}))
+print("{{}}")
+"#,
+        marker = lit(&marker),
+    );
+    let folder = host.tool(
+        "egress",
+        Some(&format!("network = [\"127.0.0.1:{a}\"]")),
+        "exec python3 \"$(dirname \"$0\")/probe.py\"\n",
+    );
+    fs::write(folder.join("probe.py"), probe).expect("probe");
+
+    let started = Instant::now();
+    let (result, out) = host.run("egress", None);
+    assert_ran(&result, &out);
+    let layers = result["sandbox"].as_array().cloned().unwrap_or_default();
+    let egress = layers
+        .iter()
+        .find(|l| l["name"] == "egress")
+        .unwrap_or_else(|| panic!("the run records no egress layer: {result}"));
+    if egress["active"] != true {
+        eprintln!(
+            "skipped: this kernel holds no TCP port rules for the run ({egress}); ran in {:?}",
+            started.elapsed()
+        );
+        return;
+    }
+    let at_a = received(&allowed);
+    let at_b = received(&other);
+    assert!(
+        at_a.iter().any(|bytes| contains(bytes, &marker)),
+        "the declared port received nothing: {at_a:?}\n{result}"
+    );
+    assert!(
+        at_b.is_empty(),
+        "the undeclared port accepted {} connection(s): {at_b:?}\n{result}",
+        at_b.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Refused before a run: one line naming the manifest and the field, nothing run.
+// ---------------------------------------------------------------------------------------
+
+/// Asserts `out` (of `what`) is a refusal of `tool` in one line on stderr that names its manifest and
+/// `permissions.<field>`, and that no run of it began.
+fn assert_refused(host: &Host, tool: &str, field: &str, out: &Output, what: &str) -> String {
+    let err = text(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "{tool} was not refused ({what}): {}\n{err}",
+        text(&out.stdout)
+    );
+    assert_eq!(err.lines().count(), 1, "{tool}: one line: {err}");
+    let manifest = format!("experimental/{tool}/tool.toml");
+    assert!(err.contains(&manifest), "{tool}: names {manifest}: {err}");
+    assert!(
+        err.contains(&format!("permissions.{field}")),
+        "{tool}: names permissions.{field}: {err}"
+    );
+    assert_eq!(
+        host.run_folders(tool),
+        Vec::<String>::new(),
+        "{tool}: a run began"
+    );
+    err.trim().to_string()
+}
+
+/// The manifest errors `permissions` cannot hold: a path stepping out with `..`, a written
+/// path outside what is read, a network entry without a port. The catalog reports each tool
+/// as broken, naming the manifest and field (`show`, `list --json`), and `run` refuses it.
+#[test]
+fn malformed_permissions_make_a_broken_manifest_and_no_run() {
+    let host = Host::new();
+    let cases = [
+        (
+            "dotdot",
+            "project = \"read\"\nread = [\"project/../..\"]",
+            "read",
+        ),
+        ("outside_read", "write = [\"project/build\"]", "write"),
+        ("no_port", "network = [\"example.com\"]", "network"),
+    ];
+    for (tool, permissions, _) in cases {
+        host.tool(tool, Some(permissions), "echo ran > ran.txt\necho '{}'\n");
+    }
+    fs::create_dir(host.project().join("build")).expect("build");
+    let listed = host.tb(&["list", "--json"]);
+    let listed: Vec<Value> = serde_json::from_slice(&listed.stdout).expect("list --json");
+    for (tool, _, field) in cases {
+        let manifest = format!("experimental/{tool}/tool.toml");
+        let named = format!("field `permissions.{field}`");
+        let shown = host.tb(&["show", tool]);
+        let error_line = text(&shown.stdout)
+            .lines()
+            .find(|l| l.starts_with("error:"))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("show {tool} reports no error: {}", text(&shown.stdout)));
+        assert!(
+            error_line.contains(&manifest) && error_line.contains(&named),
+            "show {tool}: {error_line}"
+        );
+        let entry = listed
+            .iter()
+            .find(|t| t["name"] == tool)
+            .unwrap_or_else(|| panic!("{tool} not listed: {listed:?}"));
+        let error = entry["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains(&manifest) && error.contains(&named),
+            "list: {entry}"
+        );
+        let (_, out) = host.run(tool, Some(&host.project()));
+        let err = assert_refused(&host, tool, field, &out, "its manifest");
+        assert!(err.contains("manifest is broken"), "{err}");
+    }
+    assert!(!host.project().join("ran.txt").exists());
+}
+
+/// A declared path that cannot be granted here: a link inside the project leading out of it,
+/// a project that does not exist.
+#[test]
+fn paths_that_cannot_be_granted_refuse_the_run() {
+    let host = Host::new();
+    fs::write(host.sibling().join("notes.txt"), "sibling notes\n").expect("sibling");
+    std::os::unix::fs::symlink(host.sibling(), host.project().join("link")).expect("link");
+    host.tool(
+        "via_link",
+        Some("read = [\"project/link\"]"),
+        "cat project/link/notes.txt\necho '{}'\n",
+    );
+    host.tool("reads_project", Some("project = \"read\""), "echo '{}'\n");
+
+    let (_, out) = host.run("via_link", Some(&host.project()));
+    let err = assert_refused(&host, "via_link", "read", &out, "a link out");
+    assert!(err.contains("outside the project"), "{err}");
+    assert!(!err.contains("sibling notes"), "{err}");
+
+    let missing = host.path("does/not/exist");
+    let (_, out) = host.run("reads_project", Some(&missing));
+    let err = assert_refused(&host, "reads_project", "project", &out, "no project");
+    assert!(err.contains("does not exist"), "{err}");
+}
+
+/// `project = "write"` for a project that reaches far beyond one: `/`, HOME (also when HOME is
+/// a link), a folder above HOME. Refused before the tool runs: nothing written there.
+#[test]
+fn a_writable_project_is_refused_at_the_root_and_around_home() {
+    let host = Host::new();
+    let mark = unique("WROTE");
+    host.tool(
+        "writes",
+        Some("project = \"write\""),
+        &format!("echo x > {mark}.txt\necho '{{}}'\n"),
+    );
+    let targets = [
+        PathBuf::from("/"),
+        host.home(),
+        host.base.path().to_path_buf(),
+    ];
+    for project in &targets {
+        let (_, out) = host.run("writes", Some(project));
+        let what = format!("the project {}", project.display());
+        let err = assert_refused(&host, "writes", "project", &out, &what);
+        assert!(err.contains("is refused"), "{}: {err}", project.display());
+        let planted = project.join(format!("{mark}.txt"));
+        if planted.exists() {
+            let _ = fs::remove_file(&planted);
+            panic!("the tool wrote {}", planted.display());
+        }
+    }
+
+    // The same HOME reached through a link: still the home folder.
+    if !host.writable_projects() {
+        return;
+    }
+    let real = host.path("real-home");
+    fs::rename(host.home(), &real).expect("move home");
+    std::os::unix::fs::symlink(&real, host.home()).expect("home link");
+    for project in [host.home(), real.clone()] {
+        let (_, out) = host.run("writes", Some(&project));
+        let what = format!("the home folder as {}", project.display());
+        assert_refused(&host, "writes", "project", &out, &what);
+        assert!(
+            !real.join(format!("{mark}.txt")).exists(),
+            "the tool wrote into the home folder given as {}",
+            project.display()
+        );
+    }
+}
