@@ -694,14 +694,12 @@ fn a_writable_project_never_reaches_the_workspace_state_inside_it() {
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
-/// A hole, kept here until it is closed: a tool granted the project for writing changes what
-/// lies in it besides the project's own files, when the workspace is inside it (the default
-/// layout, `./tools`): the workspace's settings (`tools/toolbench.toml`, which sets the
-/// evolver's command, network and environment, and `[git] auto_commit`) and the repository's
-/// hooks (`.git/hooks`), which git, and toolbench's own commits of decisions, then run outside
-/// any sandbox.
+/// Blocks: a tool granted the project for writing changing what lies in it besides the
+/// project's own files, when the workspace is inside it (the default layout, `./tools`): the
+/// workspace's settings (`tools/toolbench.toml`, which sets the evolver's command, network and
+/// environment, and `[git] auto_commit`) and the repository's hooks (`.git/hooks`), which git,
+/// and toolbench's own commits of decisions, would run outside any sandbox.
 #[test]
-#[ignore = "hole: a writable project includes the workspace settings and .git/hooks in it"]
 fn a_writable_project_never_reaches_the_workspace_settings_or_git_hooks() {
     let host = Host::new();
     if !host.writable_projects() {

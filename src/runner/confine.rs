@@ -169,6 +169,27 @@ fn hidden_within(grants: &Grants, hide: &[PathBuf]) -> Vec<PathBuf> {
     outermost(beneath_a_grant.chain(beneath_a_hidden).cloned().collect())
 }
 
+/// What a `write` grant holds that stays read-only (`Grants::read_only_within`): the roots of
+/// the workspaces whose state `hide` holds, and each written folder's `.git`.
+fn read_only_within(grants: &Grants, hide: &[PathBuf]) -> Vec<PathBuf> {
+    let workspaces = hide
+        .iter()
+        .filter(|hidden| hidden.file_name() == Some(std::ffi::OsStr::new(crate::store::STATE_DIR)))
+        .filter_map(|state| state.parent());
+    let git_folders: Vec<PathBuf> = grants
+        .write
+        .iter()
+        .map(|folder| folder.join(".git"))
+        .collect();
+    let within: Vec<PathBuf> = workspaces
+        .map(Path::to_path_buf)
+        .chain(git_folders)
+        .filter(|path| grants.write.iter().any(|written| path.starts_with(written)))
+        .filter(|path| path.symlink_metadata().is_ok())
+        .collect();
+    outermost(within)
+}
+
 /// Folders every run gets its own of (`sandbox::mounts`): a fresh `/tmp` (where `/dev/shm`
 /// points too), a minimal `/dev`, its own `/proc`. Nothing of the host's beneath them shows.
 const PRIVATE_FOLDERS: [&str; 3] = ["/tmp", "/dev", "/proc"];
@@ -244,6 +265,7 @@ impl Confinement {
         hide.extend(registry::state_dirs());
         if let Some(grants) = &mut jail.grants {
             grants.hidden_within = hidden_within(grants, &hide);
+            grants.read_only_within = read_only_within(grants, &hide);
             hide.extend(personal_folders());
         }
         SandboxPolicy {

@@ -23,6 +23,12 @@ pub struct Grants {
     /// settings (`Confinement::policy`).
     #[serde(default)]
     pub hidden_within: Vec<PathBuf>,
+    /// What stays read-only although a `write` grant holds it: a workspace inside it (its
+    /// settings name programs toolbench runs outside any sandbox: the evolver, git commits)
+    /// and the git folder at the top of a written folder (hooks and `core.*` settings run
+    /// programs as the user). Filled in with `hidden_within`.
+    #[serde(default)]
+    pub read_only_within: Vec<PathBuf>,
 }
 
 impl Grants {

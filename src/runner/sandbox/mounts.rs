@@ -309,6 +309,11 @@ impl Granted {
         for (path, fd) in &self.write {
             reattach_writable(path, fd).map_err(MountError::at(path))?;
         }
+        for kept in &policy.grants.read_only_within {
+            // Bound onto itself read-only: written folders hold it, it stays as it is.
+            let fd = open_path(kept).map_err(MountError::at(kept))?;
+            bind(&fd_path(&fd), kept, true).map_err(MountError::at(kept))?;
+        }
         for hidden in &policy.grants.hidden_within {
             match is_folder(hidden) {
                 Some(true) => hiding.cover_folder(hidden, false),
