@@ -55,6 +55,12 @@ pub enum GrantError {
         .0.display()
     )]
     ProjectTooWide(PathBuf),
+    #[error(
+        "permissions.write: {path} ({}) is refused: never /, the home folder itself, a folder \
+         above it or a system folder",
+        .real.display()
+    )]
+    WriteTooWide { path: String, real: PathBuf },
     #[error("permissions.{field}: {path} does not exist")]
     Missing { field: &'static str, path: String },
     #[error("permissions.{field}: {path} leads to {}, outside the project", .real.display())]
@@ -75,14 +81,31 @@ pub const SYSTEM_READ: [&str; 9] = [
     "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt",
 ];
 
-/// Folders a project given `write` may never be: writing there reaches far beyond a project.
-fn too_wide_to_write(project: &Path, home: Option<&Path>) -> bool {
+/// Folders where people keep their projects and drives: what lies strictly beneath them may
+/// be written, whatever system folder holds them (`/var/home/u` on image-based systems).
+const PERSONAL_PARENTS: [&str; 5] = ["/home", "/mnt", "/media", "/run/media", "/srv"];
+
+/// True when `path` may never be written, as the project or a `write` path: `/`, the home
+/// folder or a folder above it, or a system folder (what lies below the home folder or a
+/// folder of `PERSONAL_PARENTS` aside). Writing there reaches far beyond a project.
+fn too_wide_to_write(path: &Path, home: Option<&Path>) -> bool {
+    let strictly_below = |folder: &Path| path.starts_with(folder) && path != folder;
+    let personal_parent = PERSONAL_PARENTS.iter().any(|p| Path::new(p) == path);
+    if personal_parent || home.is_some_and(|home| home.starts_with(path)) {
+        return true;
+    }
+    if home.is_some_and(strictly_below)
+        || PERSONAL_PARENTS
+            .iter()
+            .any(|p| strictly_below(Path::new(p)))
+    {
+        return false;
+    }
     let system = SYSTEM_READ
         .iter()
         .chain(&["/var", "/boot", "/proc", "/sys", "/dev", "/run"])
-        .any(|folder| project.starts_with(folder));
-    let around_home = home.is_some_and(|home| home.starts_with(project));
-    project == Path::new("/") || system || around_home
+        .any(|folder| path.starts_with(folder));
+    path == Path::new("/") || system
 }
 
 /// Resolves `permissions` for a run whose project is `project` (`None`: the front end gave
@@ -145,8 +168,14 @@ pub fn resolve(
     for path in &permissions.read {
         grants.read.push(real("read", path)?);
     }
-    for path in &permissions.write {
-        let path = real("write", path)?;
+    for declared in &permissions.write {
+        let path = real("write", declared)?;
+        if too_wide_to_write(&path, home) {
+            return Err(GrantError::WriteTooWide {
+                path: declared.clone(),
+                real: path,
+            });
+        }
         grants.read.push(path.clone());
         grants.write.push(path);
     }
@@ -197,6 +226,39 @@ mod tests {
             write: write.iter().map(|s| s.to_string()).collect(),
             network: Network::None,
         }
+    }
+
+    #[test]
+    fn writing_is_refused_on_system_folders_and_around_home_only() {
+        let home = Some(Path::new("/var/home/u"));
+        let wide = |path: &str| too_wide_to_write(Path::new(path), home);
+        for refused in [
+            "/",
+            "/etc",
+            "/usr/local",
+            "/var",
+            "/var/lib/x",
+            "/var/home",
+            "/var/home/u",
+            "/run/user/0",
+            "/opt",
+        ] {
+            assert!(wide(refused), "{refused} must be refused");
+        }
+        for allowed in [
+            "/var/home/u/proj",
+            "/home/other/proj",
+            "/run/media/u/disk/proj",
+            "/mnt/data/x",
+            "/work/main",
+            "/tmp/p",
+        ] {
+            assert!(!wide(allowed), "{allowed} must be allowed");
+        }
+        assert!(
+            too_wide_to_write(Path::new("/home"), None),
+            "a folder of homes"
+        );
     }
 
     #[test]
