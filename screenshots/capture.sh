@@ -14,6 +14,10 @@ cols=120 rows=36
 
 ws=$(mktemp -d)/tools
 config=$(mktemp -d)
+# The project the pictures' tools work on, named the same in every picture.
+project=$(dirname "$ws")/myproject
+mkdir -p "$project/src"
+echo 'print("hello")' > "$project/src/main.py"
 cp -r tools "$ws"
 rm -rf "$ws/.toolbench"
 
@@ -70,7 +74,7 @@ shot() {
   local name=$1; shift
   tmux kill-session -t tb-shot 2>/dev/null || true
   tmux new-session -d -s tb-shot -x $cols -y $rows \
-    "TOOLBENCH_CONFIG_DIR=$config $bin --root $ws"
+    "TOOLBENCH_CONFIG_DIR=$config $bin --root $ws --project $project"
   sleep 2
   for key in "$@"; do
     case $key in
