@@ -64,7 +64,12 @@ pub(super) fn apply(policy: &SandboxPolicy, private_tmp: bool) -> Result<String,
     if abi == ABI::Unsupported {
         return Err(LandlockError::Unsupported);
     }
-    let ports = policy.grants.ports.as_deref().filter(|_| policy.network);
+    // Through the egress proxy: its port and the forwarded loopback ports only.
+    let proxied = policy.egress.as_ref().map(super::policy::EgressPlan::ports);
+    let ports = match &proxied {
+        Some(ports) => Some(ports.as_slice()),
+        None => policy.grants.ports.as_deref().filter(|_| policy.network),
+    };
     let handle_net = !policy.network || policy.service_port.is_some() || ports.is_some();
     let created = ruleset(abi, handle_net)?.create()?;
     let mut created = add_rules(created, abi, policy, private_tmp)?;
@@ -130,6 +135,40 @@ pub(super) fn egress_rule(
         "tcp connect to port {} only; host names not enforced (no egress proxy); udp open",
         ports.join(", ")
     ))
+}
+
+/// Why a list of hosts is not held by the egress proxy.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ProxyRuleError {
+    #[error("no network namespace ({0}): the host's network, tcp to the listed ports")]
+    NoNamespace(String),
+    #[error(transparent)]
+    Port(#[from] PortRuleError),
+}
+
+/// What a tool's list of hosts rests on when the egress proxy holds it: its own network
+/// namespace, where TCP reaches only the proxy and the forwarded loopback ports (Landlock);
+/// the proxy lets through only the listed hosts. The runner adds what went through.
+pub(super) fn proxy_rule(
+    plan: &super::policy::EgressPlan,
+    netns: Result<(), String>,
+    landlock: Result<(), String>,
+) -> Result<String, ProxyRuleError> {
+    netns.map_err(ProxyRuleError::NoNamespace)?;
+    let abi = kernel_abi();
+    if let Err(reason) = landlock {
+        return Err(PortRuleError::NoLandlock { reason }.into());
+    }
+    if !has_tcp_rules(abi) {
+        return Err(PortRuleError::NoTcpRules(abi).into());
+    }
+    let mut detail = format!("hosts enforced by proxy 127.0.0.1:{}", plan.proxy_port);
+    if !plan.forward.is_empty() {
+        let forward: Vec<String> = plan.forward.iter().map(ToString::to_string).collect();
+        detail.push_str(&format!("; forwarded {}", forward.join(", ")));
+    }
+    detail.push_str("; no dns, no udp");
+    Ok(detail)
 }
 
 fn has_tcp_rules(abi: ABI) -> bool {
