@@ -340,7 +340,7 @@ impl Entry {
             "host": f.host,
             "port": f.port,
             "allowed": f.allowed.unwrap_or(false),
-            "outcome": f.outcome.unwrap_or_else(|| "open at the run's end".to_string()),
+            "outcome": f.outcome,
             "bytes_sent": self.sent.load(Ordering::Relaxed),
             "bytes_received": self.received.load(Ordering::Relaxed),
         })
@@ -519,6 +519,12 @@ impl Proxy {
             problems: Vec::new(),
         };
         for entry in &entries {
+            // Cut off by the run's end: a tunnel still open, a request never read.
+            entry.update(|f| match f.outcome.as_deref() {
+                Some("open") => f.outcome = Some("open at the run's end".to_string()),
+                None => f.outcome = Some("no request before the run's end".to_string()),
+                _ => {}
+            });
             let fields = entry.fields();
             if fields.allowed != Some(true) {
                 summary.refused += 1;
