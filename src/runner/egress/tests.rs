@@ -177,3 +177,86 @@ fn the_summary_counts_connections_and_refusals() {
     };
     assert_eq!(summary.to_string(), "proxy: 3 connections, 1 refused");
 }
+
+/// Plays the helper: connects to the proxy's socket and hands over `listeners`.
+fn hand_over(socket: &Path, listeners: &[std::net::TcpListener]) {
+    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags, sendmsg};
+    use std::os::fd::{AsFd, BorrowedFd};
+    let stream = std::os::unix::net::UnixStream::connect(socket).expect("connect");
+    let message = HandOver {
+        listening: listeners
+            .iter()
+            .map(|l| l.local_addr().expect("addr"))
+            .collect(),
+        failed: Vec::new(),
+    };
+    let bytes = serde_json::to_vec(&message).expect("json");
+    let fds: Vec<BorrowedFd<'_>> = listeners.iter().map(AsFd::as_fd).collect();
+    let mut space =
+        vec![std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(fds.len()))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    assert!(control.push(SendAncillaryMessage::ScmRights(&fds)));
+    let sent = sendmsg(
+        &stream,
+        &[std::io::IoSlice::new(&bytes)],
+        &mut control,
+        SendFlags::empty(),
+    )
+    .expect("sendmsg");
+    assert_eq!(sent, bytes.len());
+}
+
+/// At the run's end every task and socket of the proxy goes: its listener accepts no more,
+/// a tunnel still open and a client that never sent a word both see the end, and the log
+/// holds them all.
+#[tokio::test]
+async fn nothing_of_the_proxy_outlives_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = std::net::TcpListener::bind("127.0.0.1:0").expect("target");
+    let target_port = target.local_addr().expect("addr").port();
+    let declared = hosts(&[&format!("127.0.0.1:{target_port}")]);
+    let (plan, mut proxy) = Proxy::prepare(dir.path(), &declared).expect("prepare");
+    assert_eq!(plan.forward.len(), 1);
+    proxy.start();
+    // Stand-ins for the listeners the helper makes inside the run's namespace.
+    let proxy_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let proxy_addr = proxy_listener.local_addr().expect("addr");
+    let socket = plan.socket.clone();
+    tokio::task::spawn_blocking(move || hand_over(&socket, &[proxy_listener]))
+        .await
+        .expect("hand over");
+
+    let mut tunnel = TcpStream::connect(proxy_addr).await.expect("tunnel");
+    tunnel
+        .write_all(format!("CONNECT 127.0.0.1:{target_port} HTTP/1.1\r\n\r\nhi").as_bytes())
+        .await
+        .expect("request");
+    let mut answer = [0u8; 39];
+    tunnel.read_exact(&mut answer).await.expect("answer");
+    assert_eq!(&answer, b"HTTP/1.1 200 Connection established\r\n\r\n");
+    let mut idle = TcpStream::connect(proxy_addr).await.expect("idle");
+    // Both are the proxy's now.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let summary = proxy.finish().await;
+    assert_eq!(summary.connections, 2, "{summary}");
+    assert_eq!(summary.refused, 1, "the idle one never asked: {summary}");
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(2), tunnel.read_to_end(&mut rest)).await;
+    assert!(matches!(ended, Ok(Ok(0)) | Ok(Err(_))), "{ended:?}");
+    let ended = tokio::time::timeout(Duration::from_secs(2), idle.read_to_end(&mut rest)).await;
+    assert!(matches!(ended, Ok(Ok(0)) | Ok(Err(_))), "{ended:?}");
+    assert!(
+        TcpStream::connect(proxy_addr).await.is_err(),
+        "the proxy's listener still accepts"
+    );
+    assert!(!plan.socket.exists());
+    let log = std::fs::read_to_string(dir.path().join(LOG_FILE)).expect("log");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert_eq!(lines[0]["bytes_sent"], 2, "{log}");
+    assert_eq!(lines[0]["outcome"], "open at the run's end", "{log}");
+}
