@@ -2,7 +2,8 @@
 //! granted (a tool's run), or everywhere (checkers, the evolver, services); write only beneath
 //! the scratch dir, `/tmp`, the device nodes and the granted paths; no abstract Unix sockets
 //! or signals outside the sandbox; without network also no TCP, with a list of hosts TCP
-//! connections to their ports only, and for a service TCP only to bind its own port.
+//! connections to the egress proxy's port and the forwarded loopback ports only (the proxy
+//! holds the host names), and for a service TCP only to bind its own port.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
