@@ -330,16 +330,19 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
                 // pid 1 builds the mounts meanwhile: on this CPU, the namespace on another.
                 super::placement::step_aside();
                 let plan = run.policy.egress.as_ref();
-                let mut listeners = None;
-                maker.make(|| listeners = plan.map(egress_listen::listen));
-                // The runner notices listeners that never came (the egress layer says so).
-                if let (Some(listeners), Some(folder), Some(name)) = (
-                    listeners,
-                    &egress_folder,
-                    plan.and_then(|p| p.socket.file_name()),
-                ) {
-                    let _ = listeners.hand_over(folder.as_fd(), name);
-                }
+                // The listeners are the runner's before pid 1 learns of the namespace, so
+                // before the tool starts. The runner notices listeners that never came (the
+                // egress layer says so).
+                maker.make(|| {
+                    let listeners = plan.map(egress_listen::listen);
+                    if let (Some(listeners), Some(folder), Some(name)) = (
+                        listeners,
+                        &egress_folder,
+                        plan.and_then(|p| p.socket.file_name()),
+                    ) {
+                        let _ = listeners.hand_over(folder.as_fd(), name);
+                    }
+                });
             }
             drop(egress_folder);
             let policy = run.policy.clone();

@@ -143,13 +143,12 @@ pub(super) fn egress_rule(
 pub(super) enum ProxyRuleError {
     #[error("no network namespace ({0}): the host's network, tcp to the listed ports")]
     NoNamespace(String),
-    #[error(transparent)]
-    Port(#[from] PortRuleError),
 }
 
 /// What a tool's list of hosts rests on when the egress proxy holds it: its own network
-/// namespace, where TCP reaches only the proxy and the forwarded loopback ports (Landlock);
-/// the proxy lets through only the listed hosts. The runner adds what went through.
+/// namespace, where only the proxy and the forwarded loopback ports listen (and Landlock lets
+/// TCP connect to those ports only); the proxy lets through only the listed hosts. The runner
+/// adds what went through.
 pub(super) fn proxy_rule(
     plan: &super::policy::EgressPlan,
     netns: Result<(), String>,
@@ -157,18 +156,22 @@ pub(super) fn proxy_rule(
 ) -> Result<String, ProxyRuleError> {
     netns.map_err(ProxyRuleError::NoNamespace)?;
     let abi = kernel_abi();
-    if let Err(reason) = landlock {
-        return Err(PortRuleError::NoLandlock { reason }.into());
-    }
-    if !has_tcp_rules(abi) {
-        return Err(PortRuleError::NoTcpRules(abi).into());
-    }
     let mut detail = format!("hosts enforced by proxy 127.0.0.1:{}", plan.proxy_port);
     if !plan.forward.is_empty() {
         let forward: Vec<String> = plan.forward.iter().map(ToString::to_string).collect();
         detail.push_str(&format!("; forwarded {}", forward.join(", ")));
     }
     detail.push_str("; no dns, no udp");
+    // The namespace holds it on its own: nothing but the proxy's and the forwarded
+    // listeners is reachable in it. Landlock's TCP rules only narrow it further.
+    match landlock {
+        Err(reason) => detail.push_str(&format!("; no landlock ({reason}): any port inside")),
+        Ok(()) if !has_tcp_rules(abi) => detail.push_str(&format!(
+            "; landlock {} has no tcp rules: any port inside",
+            AbiName(abi)
+        )),
+        Ok(()) => {}
+    }
     Ok(detail)
 }
 
