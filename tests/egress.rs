@@ -414,3 +414,84 @@ fn network_anywhere_keeps_the_host_network_without_a_proxy() {
     assert!(egress_log(&bench, &result).is_empty());
     assert_eq!(layer(&result, "egress"), Value::Null);
 }
+
+const ESCAPES: &str = r#"import json, socket, sys
+port, udp_port, address = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+out = {}
+def attempt(name, fn):
+    try:
+        out[name] = fn()
+    except Exception as e:
+        out[name] = "error: %r" % (e,)
+def tcp(host):
+    s = socket.create_connection((host, port), timeout=3)
+    s.sendall(b"escaped")
+    s.close()
+    return "sent"
+def udp():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"escaped", ("127.0.0.1", udp_port))
+    return "sent"
+def resolve():
+    return socket.getaddrinfo("example.com", 80)[0][4][0]
+if address:
+    attempt("host_address", lambda: tcp(address))
+attempt("udp", udp)
+attempt("dns", resolve)
+print(json.dumps(out))
+"#;
+
+/// The host's first non-loopback IPv4 address, if it has one.
+fn host_address() -> Option<std::net::IpAddr> {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // No packet is sent: connecting a UDP socket only picks the route and the source.
+    probe.connect("192.0.2.1:9").ok()?;
+    let ip = probe.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// Blocks: with a list of hosts, a tool that ignores the proxy reaches nothing else: not a
+/// host listener on the host's own address with a declared port, not a UDP socket, not DNS.
+#[test]
+fn a_client_ignoring_the_proxy_reaches_nothing_undeclared() {
+    let bench = Bench::new();
+    let wide = TcpListener::bind("0.0.0.0:0").expect("listen");
+    wide.set_nonblocking(true).expect("nonblocking");
+    let port = wide.local_addr().expect("addr").port();
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+    udp.set_nonblocking(true).expect("nonblocking");
+    let udp_port = udp.local_addr().expect("addr").port();
+    let address = host_address().map(|ip| ip.to_string()).unwrap_or_default();
+    // The port is declared, for the loopback address only.
+    bench.tool(
+        "egress_escapes",
+        &[
+            "python3",
+            "escapes.py",
+            &port.to_string(),
+            &udp_port.to_string(),
+            &address,
+        ],
+        &network(&[format!("127.0.0.1:{port}")]),
+        &[("escapes.py", ESCAPES)],
+    );
+    let (result, out) = bench.run("egress_escapes");
+    assert_eq!(result["status"], "ok", "{}", text(&out.stdout));
+    let said = result["stdout"].as_str().unwrap_or("").to_string();
+    let quiet = Quiet(wide);
+    assert_eq!(quiet.received(), Vec::<String>::new(), "{said}");
+    let mut buf = [0u8; 64];
+    assert!(
+        udp.recv_from(&mut buf).is_err(),
+        "a datagram arrived: {said}"
+    );
+    let said: Value = serde_json::from_str(said.trim()).expect("json");
+    assert!(
+        said["dns"].as_str().unwrap_or("").starts_with("error"),
+        "{said}"
+    );
+    if address.is_empty() {
+        eprintln!("no non-loopback address here: the host-address attempt was skipped");
+    }
+    eprintln!("the tool saw: {said}");
+}
