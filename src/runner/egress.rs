@@ -43,6 +43,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the helper has to send the listeners once it connected.
 const HANDOVER_TIMEOUT: Duration = Duration::from_secs(5);
 const COPY_BYTES: usize = 16 * 1024;
+/// Connections of one run served at once; the next wait in the listener's queue. Each holds
+/// two of the runner's descriptors, and the runner may be serving other runs.
+const MAX_OPEN: usize = 256;
+/// Connections of one run kept in its log; the rest are only counted.
+const MAX_LOGGED: usize = 10_000;
 
 /// The declared hosts, as the proxy matches them: exact names (case-insensitive) and
 /// addresses, each with its port; no wildcard.
@@ -348,27 +353,43 @@ impl Entry {
 }
 
 /// What the proxy's tasks share.
-#[derive(Default)]
 struct Shared {
     entries: Mutex<Vec<Arc<Entry>>>,
+    /// Connections past `MAX_LOGGED`.
+    unlogged: AtomicU64,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     handover: Mutex<Option<Result<HandOver, String>>>,
+    open: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            entries: Mutex::default(),
+            unlogged: AtomicU64::new(0),
+            tasks: Mutex::default(),
+            handover: Mutex::default(),
+            open: Arc::new(tokio::sync::Semaphore::new(MAX_OPEN)),
+        }
+    }
 }
 
 impl Shared {
     fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
         let handle = tokio::spawn(task);
-        self.tasks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(handle);
+        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+        // Only the live ones: a run may make many short connections.
+        tasks.retain(|task| !task.is_finished());
+        tasks.push(handle);
     }
 
     fn record(&self, entry: &Arc<Entry>) {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::clone(entry));
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() < MAX_LOGGED {
+            entries.push(Arc::clone(entry));
+        } else {
+            self.unlogged.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -513,7 +534,7 @@ impl Proxy {
         );
         let mut text = String::new();
         let mut summary = Summary {
-            connections: entries.len(),
+            connections: entries.len() + self.shared.unlogged.load(Ordering::Relaxed) as usize,
             refused: 0,
             failed: 0,
             problems: Vec::new(),
@@ -533,6 +554,12 @@ impl Proxy {
             }
             text.push_str(&entry.json().to_string());
             text.push('\n');
+        }
+        let unlogged = self.shared.unlogged.load(Ordering::Relaxed);
+        if unlogged > 0 {
+            summary.problems.push(format!(
+                "{unlogged} connections past the first {MAX_LOGGED} not logged"
+            ));
         }
         if let Err(e) = std::fs::write(&self.log, text) {
             summary
@@ -603,6 +630,10 @@ async fn accept_loop(
     allowed: Arc<AllowList>,
 ) {
     loop {
+        // Past `MAX_OPEN` at once, the next connection waits in the listener's queue.
+        let Ok(permit) = Arc::clone(&shared.open).acquire_owned().await else {
+            return;
+        };
         let client = match listener.accept().await {
             Ok((client, _)) => client,
             Err(_) => {
@@ -618,8 +649,17 @@ async fn accept_loop(
         });
         shared.record(&entry);
         match forward_to {
-            Some(addr) => shared.spawn(forward(client, addr, entry)),
-            None => shared.spawn(serve(client, Arc::clone(&allowed), entry)),
+            Some(addr) => shared.spawn(async move {
+                forward(client, addr, entry).await;
+                drop(permit);
+            }),
+            None => {
+                let allowed = Arc::clone(&allowed);
+                shared.spawn(async move {
+                    serve(client, allowed, entry).await;
+                    drop(permit);
+                });
+            }
         }
     }
 }

@@ -260,3 +260,25 @@ async fn nothing_of_the_proxy_outlives_the_run() {
     assert_eq!(lines[0]["bytes_sent"], 2, "{log}");
     assert_eq!(lines[0]["outcome"], "open at the run's end", "{log}");
 }
+
+/// A run that opens connections without end holds at most `MAX_OPEN` of the runner's: the
+/// rest wait in the listener's queue until the run ends.
+#[tokio::test]
+async fn a_flood_of_connections_is_served_only_so_many_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, mut proxy) = Proxy::prepare(dir.path(), &hosts(&["h.example:1"])).expect("prepare");
+    proxy.start();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    let socket = plan.socket.clone();
+    tokio::task::spawn_blocking(move || hand_over(&socket, &[listener]))
+        .await
+        .expect("hand over");
+    let mut clients = Vec::new();
+    for _ in 0..MAX_OPEN + 40 {
+        clients.push(TcpStream::connect(addr).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let summary = proxy.finish().await;
+    assert_eq!(summary.connections, MAX_OPEN, "{summary}");
+}
