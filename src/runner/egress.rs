@@ -400,6 +400,8 @@ pub struct Proxy {
     shared: Arc<Shared>,
     allowed: Arc<AllowList>,
     listener: Option<UnixListener>,
+    /// The proxy's own listener among those handed over; the others are forwarded.
+    proxy_addr: SocketAddr,
 }
 
 /// What went through a run's proxy, for its `egress` layer.
@@ -455,6 +457,7 @@ impl Proxy {
             shared: Arc::default(),
             allowed: Arc::new(AllowList::new(hosts)),
             listener: Some(listener),
+            proxy_addr: SocketAddr::from(([127, 0, 0, 1], plan.proxy_port)),
         };
         Ok((plan, proxy))
     }
@@ -466,6 +469,7 @@ impl Proxy {
         };
         let shared = Arc::clone(&self.shared);
         let allowed = Arc::clone(&self.allowed);
+        let proxy_addr = self.proxy_addr;
         self.shared.spawn(async move {
             let received = receive(listener).await;
             let listeners = match received {
@@ -486,7 +490,7 @@ impl Proxy {
                     return;
                 }
             };
-            for (index, (addr, fd)) in listeners.into_iter().enumerate() {
+            for (addr, fd) in listeners {
                 let listener = std::net::TcpListener::from(fd);
                 let Ok(listener) = listener
                     .set_nonblocking(true)
@@ -494,8 +498,8 @@ impl Proxy {
                 else {
                     continue;
                 };
-                // The first is the proxy's; the others are forwarded as they are.
-                let forward_to = (index > 0).then_some(addr);
+                // One is the proxy's; the others are forwarded as they are.
+                let forward_to = (addr != proxy_addr).then_some(addr);
                 let (shared2, allowed2) = (Arc::clone(&shared), Arc::clone(&allowed));
                 shared.spawn(accept_loop(listener, forward_to, shared2, allowed2));
             }
@@ -580,6 +584,25 @@ impl Proxy {
                 .push("no listeners: the sandbox never handed them over".to_string()),
         }
         summary
+    }
+}
+
+impl Drop for Proxy {
+    /// A run dropped before its end (its caller went away) still takes the proxy with it.
+    fn drop(&mut self) {
+        let tasks = std::mem::take(
+            &mut *self
+                .shared
+                .tasks
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for task in tasks {
+            task.abort();
+        }
+        if self.listener.take().is_some() || Path::new(&self.socket).exists() {
+            let _ = std::fs::remove_file(&self.socket);
+        }
     }
 }
 

@@ -217,10 +217,11 @@ async fn nothing_of_the_proxy_outlives_the_run() {
     let declared = hosts(&[&format!("127.0.0.1:{target_port}")]);
     let (plan, mut proxy) = Proxy::prepare(dir.path(), &declared).expect("prepare");
     assert_eq!(plan.forward.len(), 1);
-    proxy.start();
-    // Stand-ins for the listeners the helper makes inside the run's namespace.
+    // A stand-in for the proxy's listener the helper makes inside the run's namespace.
     let proxy_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
     let proxy_addr = proxy_listener.local_addr().expect("addr");
+    proxy.proxy_addr = proxy_addr;
+    proxy.start();
     let socket = plan.socket.clone();
     tokio::task::spawn_blocking(move || hand_over(&socket, &[proxy_listener]))
         .await
@@ -267,9 +268,10 @@ async fn nothing_of_the_proxy_outlives_the_run() {
 async fn a_flood_of_connections_is_served_only_so_many_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (plan, mut proxy) = Proxy::prepare(dir.path(), &hosts(&["h.example:1"])).expect("prepare");
-    proxy.start();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
     let addr = listener.local_addr().expect("addr");
+    proxy.proxy_addr = addr;
+    proxy.start();
     let socket = plan.socket.clone();
     tokio::task::spawn_blocking(move || hand_over(&socket, &[listener]))
         .await
@@ -281,4 +283,27 @@ async fn a_flood_of_connections_is_served_only_so_many_at_once() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let summary = proxy.finish().await;
     assert_eq!(summary.connections, MAX_OPEN, "{summary}");
+}
+
+/// A run dropped before its end (its caller went away) takes the proxy with it too.
+#[tokio::test]
+async fn a_dropped_proxy_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, mut proxy) = Proxy::prepare(dir.path(), &hosts(&["h.example:1"])).expect("prepare");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    proxy.proxy_addr = addr;
+    proxy.start();
+    let socket = plan.socket.clone();
+    tokio::task::spawn_blocking(move || hand_over(&socket, &[listener]))
+        .await
+        .expect("hand over");
+    let mut client = TcpStream::connect(addr).await.expect("connect");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(proxy);
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(2), client.read_to_end(&mut rest)).await;
+    assert!(matches!(ended, Ok(Ok(0)) | Ok(Err(_))), "{ended:?}");
+    assert!(TcpStream::connect(addr).await.is_err(), "still accepting");
+    assert!(!plan.socket.exists());
 }
