@@ -2,8 +2,9 @@
 # Runs the suites whose tests assert on the host as an unprivileged user, so each is checked
 # both as root (plain `cargo test`) and as a normal user: the sandbox (hostile), approved
 # copies frozen by their owner (approved_is_reviewed), the HTTP gateway's token file and
-# sessions (mcp_http), bounded agent input (mcp, requests), and a read-only state folder
-# that only root can still write (recovery).
+# sessions (mcp_http), bounded agent input (mcp, requests), a read-only state folder
+# that only root can still write (recovery), and a list of hosts held by the egress proxy
+# (egress).
 #
 # Usage, as root, from anywhere:   tests/as_unprivileged_user.sh [test-filter] [libtest args…]
 #   TOOLBENCH_TEST_USER   the user to run as (default: toolbench-hostile; created if missing)
@@ -16,7 +17,7 @@
 # even after one fails; exits non-zero, naming the failed suites, if any failed.
 set -eu
 
-suites="hostile approved_is_reviewed mcp_http mcp requests recovery"
+suites="hostile approved_is_reviewed mcp_http mcp requests recovery egress"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "$0: must run as root (it creates a user and switches to it)" >&2
