@@ -3,8 +3,8 @@
 # both as root (plain `cargo test`) and as a normal user: the sandbox (hostile), what a tool's
 # declared permissions let it reach (permissions), approved copies frozen by their owner
 # (approved_is_reviewed), the HTTP gateway's token file and sessions (mcp_http), bounded agent
-# input (mcp, requests), and a read-only state folder that only root can still write
-# (recovery).
+# input (mcp, requests), a read-only state folder that only root can still write
+# (recovery), and a list of hosts held by the egress proxy (egress).
 #
 # Usage, as root, from anywhere:   tests/as_unprivileged_user.sh [test-filter] [libtest args…]
 #   TOOLBENCH_TEST_USER   the user to run as (default: toolbench-hostile; created if missing)
@@ -17,7 +17,7 @@
 # even after one fails; exits non-zero, naming the failed suites, if any failed.
 set -eu
 
-suites="hostile permissions approved_is_reviewed mcp_http mcp requests recovery"
+suites="hostile permissions approved_is_reviewed mcp_http mcp requests recovery egress"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "$0: must run as root (it creates a user and switches to it)" >&2

@@ -59,6 +59,7 @@ impl Fixture {
             starter_pid: None,
             service_port: None,
             service_logs: None,
+            egress: None,
         }
     }
 

@@ -27,6 +27,24 @@ pub fn tool_env(manifest: &Manifest, scratch: &Path, tool_dir: &Path) -> BTreeMa
     env
 }
 
+/// A run whose network is a list of hosts reaches them through its egress proxy: every
+/// client that honours the usual variables finds it, for every host.
+pub fn add_proxy_env(env: &mut BTreeMap<String, String>, port: u16) {
+    let proxy = format!("http://127.0.0.1:{port}");
+    for name in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        env.insert(name.into(), proxy.clone());
+    }
+    env.insert("NO_PROXY".into(), String::new());
+    env.insert("no_proxy".into(), String::new());
+}
+
 /// An input for an `input = "args"` tool that is neither an array nor an object.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("input for an args tool must be a JSON array or object, not {0}")]

@@ -286,6 +286,7 @@ impl Confinement {
             starter_pid: Some(std::process::id()),
             service_port: None,
             service_logs: None,
+            egress: None,
         }
     }
 }

@@ -8,6 +8,7 @@ mod capture;
 pub(crate) mod command;
 pub mod confine;
 pub mod confined;
+pub mod egress;
 pub mod gate;
 pub mod grants;
 pub mod helper_process;
@@ -232,16 +233,35 @@ pub async fn execute(
         (InputMode::StdinJson, Some(value)) => Some(value.to_string().into_bytes()),
         _ => None,
     };
-    let policy = request.confinement.policy(confine::Jail {
+    // A list of hosts goes through the run's egress proxy, which lives as long as the run.
+    let mut proxy = match &manifest.permissions.network {
+        crate::model::Network::Hosts(hosts) => Some(
+            egress::Proxy::prepare(&run_dir, hosts).map_err(|e| RunError::RunDir {
+                path: run_dir.clone(),
+                reason: format!("cannot set up the egress proxy: {e}"),
+            })?,
+        ),
+        _ => None,
+    };
+    let mut env = command::tool_env(&manifest, &scratch, &tool_dir);
+    if let Some((plan, _)) = &proxy {
+        command::add_proxy_env(&mut env, plan.proxy_port);
+    }
+    let mut policy = request.confinement.policy(confine::Jail {
         scratch: scratch.clone(),
         report: report_path.clone(),
         memory_mb: manifest.run.memory_mb,
         // CPU time can never exceed wall time, so this only catches runaway spinning.
         cpu_secs: manifest.run.timeout_secs + 1,
         network: !manifest.permissions.network.is_none(),
-        env: command::tool_env(&manifest, &scratch, &tool_dir),
+        env,
         visible: vec![tool_dir.clone()],
         grants: Some(grants),
+    });
+    let mut proxy = proxy.take().map(|(plan, mut proxy)| {
+        policy.egress = Some(plan);
+        proxy.start();
+        proxy
     });
 
     let clock = Instant::now();
@@ -262,6 +282,9 @@ pub async fn execute(
                 started_at,
                 RunStatus::SandboxError,
             );
+            if let Some(proxy) = proxy.take() {
+                proxy.finish().await;
+            }
             let mut outcome = finished(record, Vec::new(), Vec::new(), Protections::default());
             outcome.record.error = Some(format!("cannot start the sandbox helper: {e}"));
             return Ok(outcome);
@@ -317,6 +340,11 @@ pub async fn execute(
         None => child.wait().await.ok(),
     };
     let duration = clock.elapsed();
+    // The run's processes are gone: so go the proxy's tasks and sockets.
+    let egress = match proxy.take() {
+        Some(proxy) => Some(proxy.finish().await),
+        None => None,
+    };
     let stdout = drain(stdout_task).await;
     let stderr = drain(stderr_task).await;
     let report = read_report(&report_path);
@@ -334,10 +362,13 @@ pub async fn execute(
     record.log_dir = log_dir;
     record.exit_code = exit.and_then(|s| s.code());
     record.signal = exit.and_then(|s| std::os::unix::process::ExitStatusExt::signal(&s));
-    let protections = report
+    let mut protections = report
         .as_ref()
         .map(|r| r.protections.clone())
         .unwrap_or_default();
+    if let Some(summary) = egress {
+        add_egress_summary(&mut protections, &summary);
+    }
     record.sandbox = protections.summary();
     let stderr_tail = String::from_utf8_lossy(&stderr.last_bytes(400))
         .trim()
@@ -361,6 +392,24 @@ pub async fn execute(
         stderr.finish(),
         protections,
     ))
+}
+
+/// The `egress` layer with what went through the proxy appended: "…; proxy: 3 connections,
+/// 1 refused".
+fn add_egress_summary(protections: &mut Protections, summary: &egress::Summary) {
+    let Some(layer) = protections.layer("egress").cloned() else {
+        return;
+    };
+    let detail = if layer.detail.is_empty() {
+        summary.to_string()
+    } else {
+        format!("{}; {summary}", layer.detail)
+    };
+    if layer.active {
+        protections.set_active("egress", detail);
+    } else {
+        protections.set_flag("egress", false, &detail);
+    }
 }
 
 /// Writes the run's in-flight file before anything is spawned, which names the run and its

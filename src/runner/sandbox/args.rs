@@ -120,6 +120,7 @@ mod tests {
             starter_pid: None,
             service_port: None,
             service_logs: None,
+            egress: None,
         }
     }
 

@@ -18,7 +18,7 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -37,7 +37,9 @@ use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 use super::spawn::{ChildStack, CommandError, EXIT_EXEC_FAILED, ToolCommand};
 use super::status::{Frame, Outcome, Relay, end, reenact};
 use super::watchdog::{NoWatchdog, Watchdog};
-use super::{caps, landlock_rules, limits, mounts, namespaces, seccomp_filter, ucounts};
+use super::{
+    caps, egress_listen, landlock_rules, limits, mounts, namespaces, seccomp_filter, ucounts,
+};
 use crate::error_chain::one_line;
 use crate::safe_fs;
 
@@ -228,6 +230,12 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         open_folder_through(prepared.host_root.as_ref(), &logs.dir)
             .map(|folder| (folder, logs.max_bytes))
     });
+    // The runner's socket for the egress listeners, in the run's folder, which this mount
+    // namespace hides: opened through the host's root too.
+    let egress_folder = args.policy.egress.as_ref().and_then(|plan| {
+        let folder = plan.socket.parent()?;
+        open_folder_through(prepared.host_root.as_ref(), folder).ok()
+    });
     let report = ReportFile {
         host_root: prepared.host_root,
         path: args.policy.report_path.clone(),
@@ -247,7 +255,10 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
     let net = match args.policy.service_port {
         // A service listens on the host's loopback, where its clients are.
         Some(_) => Err(namespaces::NamespaceError::ServiceOnHostNetwork),
-        None if args.policy.network => Err(namespaces::NamespaceError::NetworkWanted),
+        // A list of hosts keeps the run's own namespace: the proxy reaches them for it.
+        None if args.policy.network && args.policy.egress.is_none() => {
+            Err(namespaces::NamespaceError::NetworkWanted)
+        }
         None => namespaces::net_handoff(),
     };
     protections.set_flag(
@@ -303,7 +314,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
             // What only the helper needs is closed here: nothing of the run can reach it
             // through pid 1 (its /proc/1/fd) even if every other layer were missing. The
             // report file goes too: the child sends its report to the helper.
-            drop((status_rx, end_notice, net_maker));
+            drop((status_rx, end_notice, net_maker, egress_folder));
             run.report = ReportTo::Helper(File::from(status_tx));
             // First: from here on, what the child does counts against the run's limits.
             if let Some(Err(e)) = cgroups.map(RunCgroups::enter_from_child) {
@@ -318,8 +329,22 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
             if let Some(maker) = net_maker {
                 // pid 1 builds the mounts meanwhile: on this CPU, the namespace on another.
                 super::placement::step_aside();
-                maker.make();
+                let plan = run.policy.egress.as_ref();
+                // The listeners are the runner's before pid 1 learns of the namespace, so
+                // before the tool starts. The runner notices listeners that never came (the
+                // egress layer says so).
+                maker.make(|| {
+                    let listeners = plan.map(egress_listen::listen);
+                    if let (Some(listeners), Some(folder), Some(name)) = (
+                        listeners,
+                        &egress_folder,
+                        plan.and_then(|p| p.socket.file_name()),
+                    ) {
+                        let _ = listeners.hand_over(folder.as_fd(), name);
+                    }
+                });
             }
+            drop(egress_folder);
             let policy = run.policy.clone();
             if policy.service_port.is_some() {
                 // `tools stop` signals the whole group: the service gets SIGTERM and time to
@@ -754,7 +779,15 @@ fn apply_protections(
         "prctl(PR_SET_NO_NEW_PRIVS) refused",
     );
     let landlock = landlock_rules::apply(policy, private_tmp);
-    if let Some(ports) = policy.grants.ports.as_deref().filter(|_| policy.network) {
+    if let Some(plan) = &policy.egress {
+        let held = landlock.as_ref().map(|_| ()).map_err(|e| one_line(e));
+        let netns = p.is_active("netns").then_some(()).ok_or_else(|| {
+            p.layer("netns")
+                .map(|l| l.detail.clone())
+                .unwrap_or_default()
+        });
+        p.set("egress", landlock_rules::proxy_rule(plan, netns, held));
+    } else if let Some(ports) = policy.grants.ports.as_deref().filter(|_| policy.network) {
         let held = landlock.as_ref().map(|_| ()).map_err(|e| one_line(e));
         p.set("egress", landlock_rules::egress_rule(ports, held));
     }
@@ -768,7 +801,9 @@ fn apply_protections(
         p.set("port", port_rule);
     }
     p.set("landlock", landlock);
-    let sockets = seccomp_filter::Sockets::of(policy.network, policy.service_port.is_some());
+    // Through the proxy, TCP is all a run needs: it resolves no names itself.
+    let tcp_only = policy.service_port.is_some() || policy.egress.is_some();
+    let sockets = seccomp_filter::Sockets::of(policy.network, tcp_only);
     p.set("seccomp", seccomp_filter::apply(sockets, watchdog));
     // Last, so that a tight RLIMIT_AS cannot make the setup above fail.
     p.set("rlimits", limits::apply(policy).map(|()| String::new()));

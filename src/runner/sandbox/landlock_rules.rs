@@ -2,7 +2,8 @@
 //! granted (a tool's run), or everywhere (checkers, the evolver, services); write only beneath
 //! the scratch dir, `/tmp`, the device nodes and the granted paths; no abstract Unix sockets
 //! or signals outside the sandbox; without network also no TCP, with a list of hosts TCP
-//! connections to their ports only, and for a service TCP only to bind its own port.
+//! connections to the egress proxy's port and the forwarded loopback ports only (the proxy
+//! holds the host names), and for a service TCP only to bind its own port.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -65,7 +66,12 @@ pub(super) fn apply(policy: &SandboxPolicy, private_tmp: bool) -> Result<String,
     if abi == ABI::Unsupported {
         return Err(LandlockError::Unsupported);
     }
-    let ports = policy.grants.ports.as_deref().filter(|_| policy.network);
+    // Through the egress proxy: its port and the forwarded loopback ports only.
+    let proxied = policy.egress.as_ref().map(super::policy::EgressPlan::ports);
+    let ports = match &proxied {
+        Some(ports) => Some(ports.as_slice()),
+        None => policy.grants.ports.as_deref().filter(|_| policy.network),
+    };
     let handle_net = !policy.network || policy.service_port.is_some() || ports.is_some();
     let created = ruleset(abi, handle_net)?.create()?;
     let mut created = add_rules(created, abi, policy, private_tmp)?;
@@ -131,6 +137,43 @@ pub(super) fn egress_rule(
         "tcp connect to port {} only; host names not enforced (no egress proxy); udp open",
         ports.join(", ")
     ))
+}
+
+/// Why a list of hosts is not held by the egress proxy.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ProxyRuleError {
+    #[error("no network namespace ({0}): the host's network, tcp to the listed ports")]
+    NoNamespace(String),
+}
+
+/// What a tool's list of hosts rests on when the egress proxy holds it: its own network
+/// namespace, where only the proxy and the forwarded loopback ports listen (and Landlock lets
+/// TCP connect to those ports only); the proxy lets through only the listed hosts. The runner
+/// adds what went through.
+pub(super) fn proxy_rule(
+    plan: &super::policy::EgressPlan,
+    netns: Result<(), String>,
+    landlock: Result<(), String>,
+) -> Result<String, ProxyRuleError> {
+    netns.map_err(ProxyRuleError::NoNamespace)?;
+    let abi = kernel_abi();
+    let mut detail = format!("hosts enforced by proxy 127.0.0.1:{}", plan.proxy_port);
+    if !plan.forward.is_empty() {
+        let forward: Vec<String> = plan.forward.iter().map(ToString::to_string).collect();
+        detail.push_str(&format!("; forwarded {}", forward.join(", ")));
+    }
+    detail.push_str("; no dns, no udp");
+    // The namespace holds it on its own: nothing but the proxy's and the forwarded
+    // listeners is reachable in it. Landlock's TCP rules only narrow it further.
+    match landlock {
+        Err(reason) => detail.push_str(&format!("; no landlock ({reason}): any port inside")),
+        Ok(()) if !has_tcp_rules(abi) => detail.push_str(&format!(
+            "; landlock {} has no tcp rules: any port inside",
+            AbiName(abi)
+        )),
+        Ok(()) => {}
+    }
+    Ok(detail)
 }
 
 fn has_tcp_rules(abi: ABI) -> bool {

@@ -26,6 +26,7 @@
 mod args;
 mod caps;
 mod cgroup;
+mod egress_listen;
 mod forked;
 mod helper;
 mod landlock_rules;
@@ -47,9 +48,12 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use egress_listen::{HandOver, MAX_LISTENERS};
 pub use forked::{ForkError, ForkedHelper, StartedHelper, read_end};
 pub use helper::EXIT_HELPER_FAILED;
-pub use policy::{Layer, Protections, SandboxPolicy, SandboxReport, ServiceLogs, ToolUsage};
+pub use policy::{
+    EgressPlan, Layer, Protections, SandboxPolicy, SandboxReport, ServiceLogs, ToolUsage,
+};
 
 /// Paths that each failed for their own reason, `a: cause, b: cause`: a list has no one
 /// source to chain, so each cause is part of the text.

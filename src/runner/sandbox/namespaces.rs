@@ -84,10 +84,15 @@ pub(super) fn net_handoff() -> Result<(NetMaker, NetJoin), NamespaceError> {
 pub(super) struct NetMaker(File);
 
 impl NetMaker {
-    /// Moves the helper into a new network namespace; pid 1 learns 0 or the errno.
-    pub(super) fn make(self) {
+    /// Moves the helper into a new network namespace; pid 1 learns 0 or the errno. `inside`
+    /// runs in the new namespace before pid 1 is told, so what it sets up there (the egress
+    /// listeners) is in place before the tool starts.
+    pub(super) fn make(self, inside: impl FnOnce()) {
         let code = match unshare(UnshareFlags::NEWNET) {
-            Ok(_) => 0,
+            Ok(_) => {
+                inside();
+                0
+            }
             Err(NamespaceError::Unshare(errno)) => errno.raw_os_error(),
             Err(_) => libc::EINVAL,
         };

@@ -59,6 +59,35 @@ pub struct SandboxPolicy {
     /// bounded (see `services::logs`).
     #[serde(default)]
     pub service_logs: Option<ServiceLogs>,
+    /// A list of hosts enforced by the runner's egress proxy: the run keeps its own network
+    /// namespace, where the helper listens for the proxy and the forwarded loopback ports and
+    /// hands those listeners to the runner.
+    #[serde(default)]
+    pub egress: Option<EgressPlan>,
+}
+
+/// Where a run with a list of hosts reaches them: the proxy's port and the loopback
+/// addresses forwarded as they are, all listened on inside the run's network namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EgressPlan {
+    /// The runner's Unix socket the helper hands the listeners over on.
+    pub socket: PathBuf,
+    /// The proxy's port on the run's own `127.0.0.1`.
+    pub proxy_port: u16,
+    /// Declared loopback addresses, listened on inside and forwarded to the host's same one.
+    pub forward: Vec<std::net::SocketAddr>,
+}
+
+impl EgressPlan {
+    /// Every TCP port the run may connect to: the proxy's and the forwarded ones.
+    pub fn ports(&self) -> Vec<u16> {
+        let mut ports: Vec<u16> = std::iter::once(self.proxy_port)
+            .chain(self.forward.iter().map(std::net::SocketAddr::port))
+            .collect();
+        ports.sort_unstable();
+        ports.dedup();
+        ports
+    }
 }
 
 /// Where a service's helper keeps its output, and how much of it.

@@ -1,0 +1,309 @@
+use super::*;
+
+fn hosts(list: &[&str]) -> Vec<HostPort> {
+    list.iter().map(|h| h.parse().expect("host")).collect()
+}
+
+#[test]
+fn a_connect_line_names_its_host_and_port() {
+    let head = b"CONNECT API.GitHub.com:443 HTTP/1.1\r\nHost: api.github.com:443\r\n\r\n";
+    assert_eq!(
+        parse_head(head),
+        Ok(Request::Connect {
+            host: "api.github.com".into(),
+            port: 443
+        })
+    );
+    let v6 = parse_head(b"CONNECT [::1]:8080 HTTP/1.1\r\n\r\n");
+    assert_eq!(
+        v6,
+        Ok(Request::Connect {
+            host: "::1".into(),
+            port: 8080
+        })
+    );
+}
+
+#[test]
+fn an_absolute_uri_is_forwarded_in_origin_form_without_proxy_headers() {
+    let head = b"GET http://Example.com:8080/a/b?c=d HTTP/1.1\r\nHost: example.com:8080\r\n\
+                 Proxy-Connection: keep-alive\r\nConnection: keep-alive\r\nAccept: */*\r\n\r\n";
+    let Ok(Request::Http {
+        method,
+        host,
+        port,
+        head,
+    }) = parse_head(head)
+    else {
+        panic!("not an http request");
+    };
+    assert_eq!(
+        (method.as_str(), host.as_str(), port),
+        ("GET", "example.com", 8080)
+    );
+    assert_eq!(
+        String::from_utf8(head).expect("utf-8"),
+        "GET /a/b?c=d HTTP/1.1\r\nHost: example.com:8080\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+    );
+    let Ok(Request::Http { port, head, .. }) = parse_head(b"HEAD http://h HTTP/1.0\r\n\r\n") else {
+        panic!("not an http request");
+    };
+    assert_eq!(port, 80);
+    assert!(head.starts_with(b"HEAD / HTTP/1.0\r\n"));
+}
+
+#[test]
+fn bad_requests_are_refused_with_their_reason() {
+    let bad = |head: &[u8]| parse_head(head).expect_err("refused");
+    assert_eq!(bad(b"GET\r\n\r\n"), BadRequest::Line);
+    assert_eq!(bad(b"GET / HTTP/1.1 extra\r\n\r\n"), BadRequest::Line);
+    assert_eq!(bad(b"G@T http://h/ HTTP/1.1\r\n\r\n"), BadRequest::Line);
+    assert_eq!(bad(b"GET http://h/ SPDY/3\r\n\r\n"), BadRequest::Line);
+    assert_eq!(bad(b"\xff\xfe / HTTP/1.1\r\n\r\n"), BadRequest::Line);
+    // An origin-form request is for a server, not a proxy.
+    assert_eq!(
+        bad(b"GET /x HTTP/1.1\r\n\r\n"),
+        BadRequest::Target("/x".into())
+    );
+    assert_eq!(
+        bad(b"GET https://h/ HTTP/1.1\r\n\r\n"),
+        BadRequest::Scheme("https://".into())
+    );
+    assert!(matches!(
+        bad(b"CONNECT h HTTP/1.1\r\n\r\n"),
+        BadRequest::Target(_)
+    ));
+    assert!(matches!(
+        bad(b"CONNECT h:0 HTTP/1.1\r\n\r\n"),
+        BadRequest::Target(_)
+    ));
+    assert!(matches!(
+        bad(b"CONNECT h:99999 HTTP/1.1\r\n\r\n"),
+        BadRequest::Target(_)
+    ));
+    assert!(matches!(
+        bad(b"CONNECT [zz]:1 HTTP/1.1\r\n\r\n"),
+        BadRequest::Target(_)
+    ));
+    assert!(matches!(
+        bad(b"GET http://u@h/ HTTP/1.1\r\n\r\n"),
+        BadRequest::Target(_)
+    ));
+}
+
+#[tokio::test]
+async fn an_over_long_header_is_refused_not_waited_for() {
+    let (mut client, mut server) = tokio::io::duplex(64 * 1024);
+    let mut head = b"GET http://h/ HTTP/1.1\r\nX: ".to_vec();
+    head.extend(std::iter::repeat_n(b'a', HEAD_LIMIT + 10));
+    // The client never ends its head and keeps the connection open.
+    client.write_all(&head).await.expect("write");
+    let read = read_head(&mut server, Duration::from_secs(5)).await;
+    assert_eq!(read, Err(BadRequest::TooLong));
+}
+
+#[tokio::test]
+async fn a_silent_client_times_out_and_a_closed_one_is_told_apart() {
+    let (_client, mut server) = tokio::io::duplex(1024);
+    let read = read_head(&mut server, Duration::from_millis(100)).await;
+    assert_eq!(read, Err(BadRequest::Idle));
+    let (mut client, mut server) = tokio::io::duplex(1024);
+    client
+        .write_all(b"CONNECT h:1 HTTP/1.1\r\n")
+        .await
+        .expect("write");
+    drop(client);
+    let read = read_head(&mut server, Duration::from_secs(5)).await;
+    assert_eq!(read, Err(BadRequest::Closed));
+}
+
+#[tokio::test]
+async fn what_follows_the_head_is_kept_for_the_target() {
+    let (mut client, mut server) = tokio::io::duplex(1024);
+    client
+        .write_all(b"CONNECT h:1 HTTP/1.1\r\n\r\nhello")
+        .await
+        .expect("write");
+    let (head, rest) = read_head(&mut server, Duration::from_secs(5))
+        .await
+        .expect("head");
+    assert_eq!(head, b"CONNECT h:1 HTTP/1.1\r\n\r\n");
+    assert_eq!(rest, b"hello");
+}
+
+#[test]
+fn only_declared_hosts_and_ports_are_permitted() {
+    let allowed = AllowList::new(&hosts(&["api.github.com:443", "127.0.0.1:8080", "[::1]:9"]));
+    assert!(allowed.permits("api.github.com", 443));
+    assert!(allowed.permits("API.GitHub.COM", 443));
+    assert!(!allowed.permits("api.github.com", 80));
+    assert!(!allowed.permits("github.com", 443));
+    assert!(!allowed.permits("evil.api.github.com", 443));
+    assert!(!allowed.permits("api.github.com.evil", 443));
+    assert!(allowed.permits("127.0.0.1", 8080));
+    assert!(!allowed.permits("localhost", 8080));
+    assert!(allowed.permits("::1", 9));
+    assert!(allowed.permits("[::1]", 9));
+    assert!(allowed.permits("0:0:0:0:0:0:0:1", 9));
+}
+
+#[test]
+fn loopback_hosts_are_forwarded_and_the_proxy_keeps_clear_of_them() {
+    let list = hosts(&[
+        "api.github.com:443",
+        "localhost:8080",
+        "127.0.0.1:8080",
+        "[::1]:9",
+        "10.0.0.1:80",
+    ]);
+    let forward = forwarded(&list);
+    let expected: Vec<SocketAddr> = vec![
+        "127.0.0.1:8080".parse().expect("addr"),
+        "[::1]:9".parse().expect("addr"),
+    ];
+    assert_eq!(forward, expected);
+    assert_eq!(proxy_port(&forward), PROXY_PORT);
+    let taken = forwarded(&hosts(&["127.0.0.1:3128", "localhost:3129"]));
+    assert_eq!(proxy_port(&taken), 3130);
+}
+
+#[test]
+fn the_summary_counts_connections_and_refusals() {
+    let summary = Summary {
+        connections: 3,
+        refused: 1,
+        failed: 0,
+        problems: Vec::new(),
+    };
+    assert_eq!(summary.to_string(), "proxy: 3 connections, 1 refused");
+}
+
+/// Plays the helper: connects to the proxy's socket and hands over `listeners`.
+fn hand_over(socket: &Path, listeners: &[std::net::TcpListener]) {
+    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags, sendmsg};
+    use std::os::fd::{AsFd, BorrowedFd};
+    let stream = std::os::unix::net::UnixStream::connect(socket).expect("connect");
+    let message = HandOver {
+        listening: listeners
+            .iter()
+            .map(|l| l.local_addr().expect("addr"))
+            .collect(),
+        failed: Vec::new(),
+    };
+    let bytes = serde_json::to_vec(&message).expect("json");
+    let fds: Vec<BorrowedFd<'_>> = listeners.iter().map(AsFd::as_fd).collect();
+    let mut space =
+        vec![std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(fds.len()))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    assert!(control.push(SendAncillaryMessage::ScmRights(&fds)));
+    let sent = sendmsg(
+        &stream,
+        &[std::io::IoSlice::new(&bytes)],
+        &mut control,
+        SendFlags::empty(),
+    )
+    .expect("sendmsg");
+    assert_eq!(sent, bytes.len());
+}
+
+/// At the run's end every task and socket of the proxy goes: its listener accepts no more,
+/// a tunnel still open and a client that never sent a word both see the end, and the log
+/// holds them all.
+#[tokio::test]
+async fn nothing_of_the_proxy_outlives_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = std::net::TcpListener::bind("127.0.0.1:0").expect("target");
+    let target_port = target.local_addr().expect("addr").port();
+    let declared = hosts(&[&format!("127.0.0.1:{target_port}")]);
+    let (plan, mut proxy) = Proxy::prepare(dir.path(), &declared).expect("prepare");
+    assert_eq!(plan.forward.len(), 1);
+    // A stand-in for the proxy's listener the helper makes inside the run's namespace.
+    let proxy_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let proxy_addr = proxy_listener.local_addr().expect("addr");
+    proxy.proxy_addr = proxy_addr;
+    proxy.start();
+    let socket = plan.socket.clone();
+    tokio::task::spawn_blocking(move || hand_over(&socket, &[proxy_listener]))
+        .await
+        .expect("hand over");
+
+    let mut tunnel = TcpStream::connect(proxy_addr).await.expect("tunnel");
+    tunnel
+        .write_all(format!("CONNECT 127.0.0.1:{target_port} HTTP/1.1\r\n\r\nhi").as_bytes())
+        .await
+        .expect("request");
+    let mut answer = [0u8; 39];
+    tunnel.read_exact(&mut answer).await.expect("answer");
+    assert_eq!(&answer, b"HTTP/1.1 200 Connection established\r\n\r\n");
+    let mut idle = TcpStream::connect(proxy_addr).await.expect("idle");
+    // Both are the proxy's now.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let summary = proxy.finish().await;
+    assert_eq!(summary.connections, 2, "{summary}");
+    assert_eq!(summary.refused, 1, "the idle one never asked: {summary}");
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(2), tunnel.read_to_end(&mut rest)).await;
+    assert!(matches!(ended, Ok(Ok(0)) | Ok(Err(_))), "{ended:?}");
+    let ended = tokio::time::timeout(Duration::from_secs(2), idle.read_to_end(&mut rest)).await;
+    assert!(matches!(ended, Ok(Ok(0)) | Ok(Err(_))), "{ended:?}");
+    assert!(
+        TcpStream::connect(proxy_addr).await.is_err(),
+        "the proxy's listener still accepts"
+    );
+    assert!(!plan.socket.exists());
+    let log = std::fs::read_to_string(dir.path().join(LOG_FILE)).expect("log");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert_eq!(lines[0]["bytes_sent"], 2, "{log}");
+    assert_eq!(lines[0]["outcome"], "open at the run's end", "{log}");
+}
+
+/// A run that opens connections without end holds at most `MAX_OPEN` of the runner's: the
+/// rest wait in the listener's queue until the run ends.
+#[tokio::test]
+async fn a_flood_of_connections_is_served_only_so_many_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, mut proxy) = Proxy::prepare(dir.path(), &hosts(&["h.example:1"])).expect("prepare");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    proxy.proxy_addr = addr;
+    proxy.start();
+    let socket = plan.socket.clone();
+    tokio::task::spawn_blocking(move || hand_over(&socket, &[listener]))
+        .await
+        .expect("hand over");
+    let mut clients = Vec::new();
+    for _ in 0..MAX_OPEN + 40 {
+        clients.push(TcpStream::connect(addr).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let summary = proxy.finish().await;
+    assert_eq!(summary.connections, MAX_OPEN, "{summary}");
+}
+
+/// A run dropped before its end (its caller went away) takes the proxy with it too.
+#[tokio::test]
+async fn a_dropped_proxy_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, mut proxy) = Proxy::prepare(dir.path(), &hosts(&["h.example:1"])).expect("prepare");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    proxy.proxy_addr = addr;
+    proxy.start();
+    let socket = plan.socket.clone();
+    tokio::task::spawn_blocking(move || hand_over(&socket, &[listener]))
+        .await
+        .expect("hand over");
+    let mut client = TcpStream::connect(addr).await.expect("connect");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(proxy);
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(2), client.read_to_end(&mut rest)).await;
+    assert!(matches!(ended, Ok(Ok(0)) | Ok(Err(_))), "{ended:?}");
+    assert!(TcpStream::connect(addr).await.is_err(), "still accepting");
+    assert!(!plan.socket.exists());
+}
