@@ -147,9 +147,21 @@ impl Bench {
         } else {
             "timeout_secs = 20\n"
         };
+        // A `[permissions]` section of the caller's gets the read grant; else one of its own.
+        const SECTION: &str = "[permissions]\n";
+        let read = format!("read = [{}]\n", lit_path(&visible_base()));
+        let (own, run_extra) = match run_extra.find(SECTION) {
+            Some(at) => {
+                let at = at + SECTION.len();
+                (
+                    String::new(),
+                    format!("{}{read}{}", &run_extra[..at], &run_extra[at..]),
+                )
+            }
+            None => (format!("{SECTION}{read}\n"), run_extra.to_string()),
+        };
         let manifest = format!(
-            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"A hostile test tool\"\ncost_tier = \"low\"\n\n[permissions]\nread = [{}]\n\n[run]\ncommand = [{}]\ninput = \"none\"\n{timeout}{run_extra}\n",
-            lit_path(&visible_base()),
+            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"A hostile test tool\"\ncost_tier = \"low\"\n\n{own}[run]\ncommand = [{}]\ninput = \"none\"\n{timeout}{run_extra}\n",
             argv.join(", ")
         );
         fs::write(folder.join("tool.toml"), manifest).expect("manifest");
