@@ -206,6 +206,22 @@ fn hand_over(socket: &Path, listeners: &[std::net::TcpListener]) {
     assert_eq!(sent, bytes.len());
 }
 
+/// A proxy for `declared`, started, its listener (a stand-in for the one the helper makes
+/// inside the run's namespace) handed over as the helper does. Returns the proxy, the
+/// listener's address and the plan the helper was given.
+async fn started_proxy(dir: &Path, declared: &[HostPort]) -> (Proxy, SocketAddr, EgressPlan) {
+    let (plan, mut proxy) = Proxy::prepare(dir, declared).expect("prepare");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    proxy.proxy_addr = addr;
+    proxy.start();
+    let socket = plan.socket.clone();
+    tokio::task::spawn_blocking(move || hand_over(&socket, &[listener]))
+        .await
+        .expect("hand over");
+    (proxy, addr, plan)
+}
+
 /// At the run's end every task and socket of the proxy goes: its listener accepts no more,
 /// a tunnel still open and a client that never sent a word both see the end, and the log
 /// holds them all.
@@ -215,17 +231,8 @@ async fn nothing_of_the_proxy_outlives_the_run() {
     let target = std::net::TcpListener::bind("127.0.0.1:0").expect("target");
     let target_port = target.local_addr().expect("addr").port();
     let declared = hosts(&[&format!("127.0.0.1:{target_port}")]);
-    let (plan, mut proxy) = Proxy::prepare(dir.path(), &declared).expect("prepare");
+    let (proxy, proxy_addr, plan) = started_proxy(dir.path(), &declared).await;
     assert_eq!(plan.forward.len(), 1);
-    // A stand-in for the proxy's listener the helper makes inside the run's namespace.
-    let proxy_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
-    let proxy_addr = proxy_listener.local_addr().expect("addr");
-    proxy.proxy_addr = proxy_addr;
-    proxy.start();
-    let socket = plan.socket.clone();
-    tokio::task::spawn_blocking(move || hand_over(&socket, &[proxy_listener]))
-        .await
-        .expect("hand over");
 
     let mut tunnel = TcpStream::connect(proxy_addr).await.expect("tunnel");
     tunnel
@@ -267,15 +274,7 @@ async fn nothing_of_the_proxy_outlives_the_run() {
 #[tokio::test]
 async fn a_flood_of_connections_is_served_only_so_many_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (plan, mut proxy) = Proxy::prepare(dir.path(), &hosts(&["h.example:1"])).expect("prepare");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
-    let addr = listener.local_addr().expect("addr");
-    proxy.proxy_addr = addr;
-    proxy.start();
-    let socket = plan.socket.clone();
-    tokio::task::spawn_blocking(move || hand_over(&socket, &[listener]))
-        .await
-        .expect("hand over");
+    let (proxy, addr, _) = started_proxy(dir.path(), &hosts(&["h.example:1"])).await;
     let mut clients = Vec::new();
     for _ in 0..MAX_OPEN + 40 {
         clients.push(TcpStream::connect(addr).await.expect("connect"));
@@ -289,15 +288,7 @@ async fn a_flood_of_connections_is_served_only_so_many_at_once() {
 #[tokio::test]
 async fn a_dropped_proxy_leaves_nothing_behind() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (plan, mut proxy) = Proxy::prepare(dir.path(), &hosts(&["h.example:1"])).expect("prepare");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
-    let addr = listener.local_addr().expect("addr");
-    proxy.proxy_addr = addr;
-    proxy.start();
-    let socket = plan.socket.clone();
-    tokio::task::spawn_blocking(move || hand_over(&socket, &[listener]))
-        .await
-        .expect("hand over");
+    let (proxy, addr, plan) = started_proxy(dir.path(), &hosts(&["h.example:1"])).await;
     let mut client = TcpStream::connect(addr).await.expect("connect");
     tokio::time::sleep(Duration::from_millis(100)).await;
     drop(proxy);
