@@ -81,9 +81,10 @@ pub const SYSTEM_READ: [&str; 9] = [
     "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt",
 ];
 
-/// Folders where people keep their projects and drives: what lies strictly beneath them may
-/// be written, whatever system folder holds them (`/var/home/u` on image-based systems).
-const PERSONAL_PARENTS: [&str; 5] = ["/home", "/mnt", "/media", "/run/media", "/srv"];
+/// Folders whose contents are people's: homes, drives, the temporary folder kept across
+/// boots. What lies strictly beneath them may be written, whatever system folder holds them
+/// (`/var/home/u` on image-based systems, `/var/tmp/x`).
+const PERSONAL_PARENTS: [&str; 6] = ["/home", "/mnt", "/media", "/run/media", "/srv", "/var/tmp"];
 
 /// True when `path` may never be written, as the project or a `write` path: `/`, the home
 /// folder or a folder above it, or a system folder (what lies below the home folder or a
@@ -238,6 +239,7 @@ mod tests {
             "/usr/local",
             "/var",
             "/var/lib/x",
+            "/var/tmp",
             "/var/home",
             "/var/home/u",
             "/run/user/0",
@@ -252,6 +254,7 @@ mod tests {
             "/mnt/data/x",
             "/work/main",
             "/tmp/p",
+            "/var/tmp/p",
         ] {
             assert!(!wide(allowed), "{allowed} must be allowed");
         }
