@@ -544,6 +544,34 @@ fn the_workspace_state_inside_the_project_stays_invisible() {
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
+/// Holds: a project that holds the workspace (the default layout) is shown beneath the run's
+/// own folders, not over them: the tool still writes its scratch folder (its HOME and working
+/// folder before it enters the project) and its private `/tmp`, and starts in the project.
+#[test]
+fn a_project_holding_the_workspace_leaves_the_runs_scratch_writable() {
+    let host = Host::new();
+    let ws = host.project().join("tools");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        fs::create_dir_all(ws.join(tier)).expect("tier");
+    }
+    host.tool_in(
+        &ws,
+        "scribble",
+        Some("project = \"read\""),
+        "cat data.txt\n\
+         echo in-home > \"$HOME/note\" && cat \"$HOME/note\"\n\
+         echo in-tmp > /tmp/note && cat /tmp/note\n\
+         echo '{}'\n",
+    );
+    host.open(&ws);
+    let (result, out) = host.run_in(&ws, "scribble", Some(&host.project()));
+    assert_ran(&result, &out);
+    let shown = tool_output(&result);
+    for said in ["project data", "in-home", "in-tmp"] {
+        assert!(shown.contains(said), "{said} missing: {result}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Writing: only what was declared.
 // ---------------------------------------------------------------------------------------

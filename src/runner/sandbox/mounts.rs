@@ -187,10 +187,14 @@ pub(super) fn build(
             None => {}
         }
     }
-    let covers = std::mem::take(&mut hiding.covers);
     // In its place among the layers; what the grants hide again is counted at the end.
     p.set_flag("hidden", true, "");
     p.set("dev", world.dev);
+    // Before scratch and the tool's folder: a grant may hold them (a project holding the
+    // workspace), and what is mounted later goes on top of it, not beneath.
+    let grants =
+        (!granted.is_empty()).then(|| granted.attach(policy, &mut hiding, &world.null, &later));
+    let covers = std::mem::take(&mut hiding.covers);
     let scratch = scratch(policy);
     let proc_result = if own_pid_ns {
         // Read-only: the kernel lets a writer whose uid is 0 on the host (root's run keeps
@@ -239,15 +243,28 @@ pub(super) fn build(
             );
         }
     }
-    if !granted.is_empty() {
-        p.set("grants", granted.attach(policy, &mut hiding, &world.null));
+    if let Some(grants) = grants {
+        // The working folder last: entering scratch above made it the tool's until now.
+        let entered = grants.and_then(|detail| match &policy.grants.workdir {
+            Some(workdir) => {
+                std::env::set_current_dir(workdir)
+                    .map(|()| detail)
+                    .map_err(|source| MountError::Enter {
+                        path: workdir.clone(),
+                        source,
+                    })
+            }
+            None => Ok(detail),
+        });
+        p.set("grants", entered);
     }
     p.set("hidden", hiding.result());
     seal_covers(&covers);
     true
 }
 
-/// The paths a tool was granted, opened before anything covers them.
+/// The paths a tool was granted, opened before anything covers them: shown again (and what
+/// they hold hidden again) before scratch and the tool's folder are mounted.
 struct Granted {
     /// Read-only, parents before what is beneath them.
     read: Vec<(PathBuf, OwnedFd)>,
@@ -297,11 +314,14 @@ impl Granted {
     /// Shows each granted path at its own path (read-only, or writable), hides again what
     /// the run must never see beneath them (a workspace's state inside the project), and
     /// enters the working folder.
+    /// `later`: the paths mount points are made beneath afterwards (scratch, the tool's
+    /// folder), so a folder hidden again over one of them stays writable until sealed.
     fn attach(
         &self,
         policy: &SandboxPolicy,
         hiding: &mut Hiding,
         null: &Null,
+        later: &Beneath,
     ) -> Result<String, MountError> {
         for (path, fd) in &self.read {
             reattach(path, fd, true).map_err(MountError::at(path))?;
@@ -316,16 +336,10 @@ impl Granted {
         }
         for hidden in &policy.grants.hidden_within {
             match is_folder(hidden) {
-                Some(true) => hiding.cover_folder(hidden, false),
+                Some(true) => hiding.cover_folder(hidden, later.holds(hidden)),
                 Some(false) => hiding.hide_file(hidden, null),
                 None => {}
             }
-        }
-        if let Some(workdir) = &policy.grants.workdir {
-            std::env::set_current_dir(workdir).map_err(|source| MountError::Enter {
-                path: workdir.clone(),
-                source,
-            })?;
         }
         if let Some(path) = self.redirected.first() {
             return Err(MountError::Redirected(path.clone()));
