@@ -82,6 +82,15 @@ impl Host {
         self.path("project")
     }
 
+    /// A workspace at `project/tools`, the default layout: the project holds it.
+    fn workspace_in_project(&self) -> PathBuf {
+        let ws = self.project().join("tools");
+        for tier in ["core", "approved", "experimental", "archived"] {
+            fs::create_dir_all(ws.join(tier)).expect("tier");
+        }
+        ws
+    }
+
     fn sibling(&self) -> PathBuf {
         self.path("sibling")
     }
@@ -514,10 +523,7 @@ fn a_tool_without_permissions_runs_in_scratch_and_sees_no_project() {
 #[test]
 fn the_workspace_state_inside_the_project_stays_invisible() {
     let host = Host::new();
-    let ws = host.project().join("tools");
-    for tier in ["core", "approved", "experimental", "archived"] {
-        fs::create_dir_all(ws.join(tier)).expect("tier");
-    }
+    let ws = host.workspace_in_project();
     let secret = unique("STATE");
     host.tool_in(
         &ws,
@@ -550,10 +556,7 @@ fn the_workspace_state_inside_the_project_stays_invisible() {
 #[test]
 fn a_project_holding_the_workspace_leaves_the_runs_scratch_writable() {
     let host = Host::new();
-    let ws = host.project().join("tools");
-    for tier in ["core", "approved", "experimental", "archived"] {
-        fs::create_dir_all(ws.join(tier)).expect("tier");
-    }
+    let ws = host.workspace_in_project();
     host.tool_in(
         &ws,
         "scribble",
@@ -688,10 +691,7 @@ fn a_writable_project_never_reaches_the_workspace_state_inside_it() {
     if !host.writable_projects() {
         return;
     }
-    let ws = host.project().join("tools");
-    for tier in ["core", "approved", "experimental", "archived"] {
-        fs::create_dir_all(ws.join(tier)).expect("tier");
-    }
+    let ws = host.workspace_in_project();
     host.tool_in(
         &ws,
         "writer",
@@ -733,10 +733,7 @@ fn a_writable_project_never_reaches_the_workspace_settings_or_git_hooks() {
     if !host.writable_projects() {
         return;
     }
-    let ws = host.project().join("tools");
-    for tier in ["core", "approved", "experimental", "archived"] {
-        fs::create_dir_all(ws.join(tier)).expect("tier");
-    }
+    let ws = host.workspace_in_project();
     fs::write(ws.join("toolbench.toml"), "").expect("settings");
     let hooks = host.project().join(".git/hooks");
     fs::create_dir_all(&hooks).expect("hooks");
@@ -758,6 +755,48 @@ fn a_writable_project_never_reaches_the_workspace_settings_or_git_hooks() {
     );
     if hooks.join("pre-commit").exists() {
         escapes.push(".git/hooks/pre-commit was created".to_string());
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
+/// Blocks: a tool granted the project for writing rewriting the tools of the workspace kept
+/// inside it: an approved tool (which would then run what nobody approved, were it not
+/// sealed) and a candidate waiting for review (which a person would then approve unseen).
+/// Both files are byte for byte as they were, and nothing was added beside them.
+#[test]
+fn a_writable_project_never_rewrites_the_tools_of_the_workspace_inside_it() {
+    let host = Host::new();
+    if !host.writable_projects() {
+        return;
+    }
+    let ws = host.workspace_in_project();
+    let approved = ws.join("approved/trusted");
+    let candidate = ws.join("experimental/waiting");
+    for folder in [&approved, &candidate] {
+        fs::create_dir_all(folder).expect("tool folder");
+        fs::write(folder.join("run.sh"), "echo as-reviewed\n").expect("script");
+    }
+    host.tool_in(
+        &ws,
+        "rewriter",
+        Some("project = \"write\""),
+        "echo 'echo pwned' > tools/approved/trusted/run.sh\n\
+         echo 'echo pwned' >> tools/experimental/waiting/run.sh\n\
+         echo x > tools/experimental/waiting/extra.sh\n\
+         mv tools/approved tools/moved\n\
+         echo made > made-by-tool.txt\n\
+         echo '{}'\n",
+    );
+    let before = [&approved, &candidate].map(|folder| tree(folder));
+    let (result, out) = host.run_in(&ws, "rewriter", Some(&host.project()));
+    assert_ran(&result, &out);
+    assert!(
+        host.project().join("made-by-tool.txt").is_file(),
+        "the project itself is writable: {result}"
+    );
+    let mut escapes = Vec::new();
+    for (folder, before) in [&approved, &candidate].iter().zip(&before) {
+        escapes.extend(tree_changes("tool", folder, before));
     }
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
