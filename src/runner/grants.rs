@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{Network, PathBase, Permissions, ProjectAccess, declared_path};
+use crate::model::{PathBase, Permissions, ProjectAccess, declared_path};
 
 /// What one run may reach beyond the system's folders, its tool folder and its scratch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -15,8 +15,6 @@ pub struct Grants {
     pub write: Vec<PathBuf>,
     /// The project, its working folder, when it declared one.
     pub workdir: Option<PathBuf>,
-    /// With network: the TCP ports it may connect to; `None` is any port.
-    pub ports: Option<Vec<u16>>,
     /// What stays hidden although a grant shows it: the hidden paths beneath a granted one
     /// (a workspace's state inside the project), and a granted path beneath a hidden one (a
     /// grant never shows the user's keys or toolbench's state). Filled in by the sandbox's
@@ -183,15 +181,6 @@ pub fn resolve(
     if let Some(project) = &project {
         grants.read.extend(git_common_dir(project));
     }
-    grants.ports = match &permissions.network {
-        Network::Hosts(hosts) => {
-            let mut ports: Vec<u16> = hosts.iter().map(|h| h.port).collect();
-            ports.sort_unstable();
-            ports.dedup();
-            Some(ports)
-        }
-        Network::None | Network::Any => None,
-    };
     grants.read.sort();
     grants.read.dedup();
     grants.write.sort();
@@ -225,7 +214,7 @@ mod tests {
             project,
             read: read.iter().map(|s| s.to_string()).collect(),
             write: write.iter().map(|s| s.to_string()).collect(),
-            network: Network::None,
+            network: crate::model::Network::None,
         }
     }
 
@@ -335,20 +324,6 @@ mod tests {
             matches!(err, GrantError::LeadsOutOfProject { field: "read", .. }),
             "{err}"
         );
-    }
-
-    #[test]
-    fn network_hosts_become_their_ports() {
-        let permissions = Permissions {
-            network: Network::Hosts(vec![
-                "a.example:443".parse().expect("host"),
-                "127.0.0.1:8080".parse().expect("host"),
-                "b.example:443".parse().expect("host"),
-            ]),
-            ..Permissions::default()
-        };
-        let grants = resolve(&permissions, None, None).expect("granted");
-        assert_eq!(grants.ports, Some(vec![443, 8080]));
     }
 
     #[test]

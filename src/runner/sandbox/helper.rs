@@ -787,9 +787,6 @@ fn apply_protections(
                 .unwrap_or_default()
         });
         p.set("egress", landlock_rules::proxy_rule(plan, netns, held));
-    } else if let Some(ports) = policy.grants.ports.as_deref().filter(|_| policy.network) {
-        let held = landlock.as_ref().map(|_| ()).map_err(|e| one_line(e));
-        p.set("egress", landlock_rules::egress_rule(ports, held));
     }
     if let Some(port) = policy.service_port {
         let port_rule = match &landlock {

@@ -68,10 +68,7 @@ pub(super) fn apply(policy: &SandboxPolicy, private_tmp: bool) -> Result<String,
     }
     // Through the egress proxy: its port and the forwarded loopback ports only.
     let proxied = policy.egress.as_ref().map(super::policy::EgressPlan::ports);
-    let ports = match &proxied {
-        Some(ports) => Some(ports.as_slice()),
-        None => policy.grants.ports.as_deref().filter(|_| policy.network),
-    };
+    let ports = proxied.as_deref();
     let handle_net = !policy.network || policy.service_port.is_some() || ports.is_some();
     let created = ruleset(abi, handle_net)?.create()?;
     let mut created = add_rules(created, abi, policy, private_tmp)?;
@@ -117,26 +114,6 @@ pub(super) fn port_rule(port: u16) -> Result<String, PortRuleError> {
     } else {
         Err(PortRuleError::NoTcpRules(abi))
     }
-}
-
-/// What a tool's list of hosts rests on, as a protection layer: Landlock lets TCP reach
-/// their ports only (host names themselves are not told apart), or why nothing holds it.
-pub(super) fn egress_rule(
-    ports: &[u16],
-    landlock: Result<(), String>,
-) -> Result<String, PortRuleError> {
-    let abi = kernel_abi();
-    if let Err(reason) = landlock {
-        return Err(PortRuleError::NoLandlock { reason });
-    }
-    if !has_tcp_rules(abi) {
-        return Err(PortRuleError::NoTcpRules(abi));
-    }
-    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
-    Ok(format!(
-        "tcp connect to port {} only; host names not enforced (no egress proxy); udp open",
-        ports.join(", ")
-    ))
 }
 
 /// Why a list of hosts is not held by the egress proxy.
