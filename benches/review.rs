@@ -11,10 +11,11 @@ use toolbench::catalog::scan::{
     KnownHashes, ScanLimits, ScanProgress, hash_tool_folder, load_tool, scan_workspace,
 };
 use toolbench::model::{RunOrigin, Tier, ToolId};
-use toolbench::review::{ReviewContext, lifecycle};
+use toolbench::review::lifecycle;
 use toolbench::runner::{self, RunRequest};
 use toolbench::store::Store;
 use toolbench::watch::{WatchUpdate, watch};
+use toolbench::workbench::Workbench;
 
 const EXE: &str = env!("CARGO_BIN_EXE_toolbench");
 
@@ -100,7 +101,8 @@ fn approve_big(bencher: divan::Bencher, write: fn(&Path)) {
     bencher
         .with_inputs(|| validated_candidate(write))
         .bench_local_values(|(dir, mut store)| {
-            let ctx = ReviewContext::new(dir.path(), "bench");
+            let mut ctx = Workbench::at(dir.path(), None).expect("opened").review();
+            ctx.who = "bench".into();
             lifecycle::approve(&ctx, &mut store, &ToolId::named("big"), None).expect("approve");
             (dir, store)
         });
@@ -151,14 +153,13 @@ fn validate_a_tool_with_5_cases(bencher: divan::Bencher) {
         &folder,
         ScanLimits::default(),
     );
+    let review = Workbench::at(dir.path(), None)
+        .expect("opened")
+        .with_program(PathBuf::from(EXE))
+        .review();
     bencher.bench_local(|| {
-        let report = toolbench::review::validate::validate_blocking(
-            dir.path(),
-            &entry,
-            &catalog,
-            Path::new(EXE),
-        )
-        .expect("validate");
+        let report = toolbench::review::validate::validate_blocking(&review, &entry, &catalog)
+            .expect("validate");
         assert_eq!(report.tests.len(), CASES);
     });
 }
@@ -178,8 +179,10 @@ fn run_the_5_cases_alone(bencher: divan::Bencher) {
         .enable_all()
         .build()
         .expect("runtime");
-    let confinement =
-        toolbench::runner::confine::Confinement::for_workspace(dir.path()).expect("config");
+    let confinement = Workbench::at(dir.path(), None)
+        .expect("opened")
+        .confinement()
+        .clone();
     bencher.bench_local(|| {
         for i in 0..CASES {
             let request = RunRequest {

@@ -10,7 +10,6 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
 use crate::catalog::{Catalog, LookupError};
-use crate::config::Config;
 use crate::jobs::run::{RecordedRun, Recorder, RunJob, RunJobError};
 use crate::jobs::validation::{Validated, validate_and_record};
 use crate::lookup;
@@ -29,6 +28,7 @@ use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{RunError, RunRequest};
 use crate::store::suggestions::CapabilityOutcome;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
+use crate::workbench::Workbench;
 
 /// What a front end can ask.
 #[derive(Debug, Clone, PartialEq)]
@@ -185,44 +185,35 @@ pub struct Context {
 }
 
 impl Context {
-    /// A front end's context with runs recorded through `store`.
-    pub fn new(
-        root: &std::path::Path,
-        config: &Config,
+    /// `origin`'s context on `workbench`, its runs recorded through `store`, the workbench's
+    /// write connection.
+    pub(crate) fn recorded_in(
+        workbench: &Workbench,
         store: SharedStore,
         origin: RunOrigin,
     ) -> Self {
-        let recorder = Recorder::Store(store.clone());
-        Self::with(
-            ReviewContext::from_config(root, config),
-            config,
-            StoreOnDemand::opened(root, store),
-            recorder,
+        Self::of(
+            workbench,
+            workbench.review(),
+            Recorder::Store(store),
             origin,
         )
     }
 
-    /// A context that opens the store only when a command needs it, and hands its runs'
-    /// records off to the next process that opens it (`Recorder::HandOff`): `toolbench run`.
-    pub fn handing_off(root: &std::path::Path, config: &Config, origin: RunOrigin) -> Self {
-        let store = StoreOnDemand::new(root);
-        let review = ReviewContext::for_runs(root, config);
-        Self::with(review, config, store, Recorder::HandOff, origin)
-    }
-
-    fn with(
+    /// `origin`'s context on `workbench`, with decisions taken as `review` says and runs
+    /// recorded by `recorder`.
+    pub(crate) fn of(
+        workbench: &Workbench,
         review: ReviewContext,
-        config: &Config,
-        store: StoreOnDemand,
         recorder: Recorder,
         origin: RunOrigin,
     ) -> Self {
         Self {
-            run_policy: RunPolicy::of(config),
-            confinement: Confinement::new(&review.root, config),
+            run_policy: RunPolicy::of(workbench.config()),
+            confinement: workbench.confinement().clone(),
             review,
             recorder,
-            store,
+            store: workbench.store_on_demand(),
             origin,
             client: None,
             catalog: None,
@@ -290,10 +281,9 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
                 .await?
             };
             let validated = validate_and_record(
-                &ctx.review.root,
+                &ctx.review,
                 &entry,
                 &catalog,
-                &ctx.review.exe,
                 &ctx.store.get()?,
                 force,
                 seed,
@@ -655,7 +645,6 @@ fn stopped(e: tokio::task::JoinError) -> CommandError {
 mod tests {
     use super::*;
     use crate::model::{CostTier, Severity};
-    use crate::store::Store;
 
     /// A workspace with `name` in `tier`, its cost tier and capabilities as given.
     fn workspace(tools: &[(&str, &str, &str, &str)]) -> (tempfile::TempDir, Context) {
@@ -673,13 +662,8 @@ mod tests {
             .expect("manifest");
             std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
         }
-        let store = SharedStore::new(Store::open(dir.path()).expect("store"));
-        let ctx = Context::new(
-            dir.path(),
-            &Config::defaults().expect("defaults"),
-            store,
-            RunOrigin::Cli,
-        );
+        let workbench = Workbench::at(dir.path(), None).expect("opened");
+        let ctx = workbench.caller(RunOrigin::Cli).expect("store");
         (dir, ctx)
     }
 

@@ -27,4 +27,5 @@ pub mod suggest;
 pub mod text;
 pub mod tui;
 pub mod watch;
+pub mod workbench;
 pub mod workspace;

@@ -156,6 +156,15 @@ fn affected_tools(root: &Path, paths: impl Iterator<Item = PathBuf>) -> Affected
     Affected::Tools(tools)
 }
 
+/// The tools at `paths` read again, as the watcher would report them: what a front end's own
+/// change (a decision) touched, without waiting for the watcher or scanning every tool.
+pub fn reload_paths(root: &Path, limits: ScanLimits, paths: Vec<PathBuf>) -> WatchUpdate {
+    match affected_tools(root, paths.into_iter()) {
+        Affected::Tools(tools) => reload(root, limits, tools),
+        Affected::Everything => WatchUpdate::Rescan,
+    }
+}
+
 fn reload(root: &Path, limits: ScanLimits, tools: BTreeSet<(Tier, PathBuf)>) -> WatchUpdate {
     let mut updated = Vec::new();
     let mut removed = Vec::new();
@@ -177,6 +186,36 @@ fn reload(root: &Path, limits: ScanLimits, tools: BTreeSet<(Tier, PathBuf)>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reloading_a_decisions_paths_reads_those_tools_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let moved_to = root.join("approved/greet");
+        std::fs::create_dir_all(&moved_to).expect("mkdir");
+        std::fs::write(
+            moved_to.join("tool.toml"),
+            "name = \"greet\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\n",
+        )
+        .expect("manifest");
+        // A broken neighbour that a scan would read and this must not.
+        std::fs::create_dir_all(root.join("approved/other")).expect("mkdir");
+        let update = reload_paths(
+            root,
+            ScanLimits::default(),
+            vec![root.join("experimental/greet"), moved_to.clone()],
+        );
+        let WatchUpdate::Tools { updated, removed } = update else {
+            panic!("tools expected: {update:?}");
+        };
+        let updated: Vec<_> = updated.iter().map(|e| e.path.clone()).collect();
+        assert_eq!(updated, [moved_to]);
+        assert_eq!(removed, [root.join("experimental/greet")]);
+        assert!(matches!(
+            reload_paths(root, ScanLimits::default(), vec![root.join("approved")]),
+            WatchUpdate::Rescan
+        ));
+    }
 
     #[test]
     fn paths_map_to_their_tools_and_state_is_ignored() {

@@ -15,11 +15,11 @@ use toolbench::jobs::validation::{ValidationEvent, ValidationQueue, ValidationRe
 use toolbench::jobs::watch::{WatchJob, WatchObserver, WatchRequest};
 use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use toolbench::review::validate::ValidateError;
-use toolbench::runner::confine::Confinement;
 use toolbench::runner::{RunRequest, Stream};
 use toolbench::store::writer::StoreWriter;
 use toolbench::store::{SharedStore, Store};
 use toolbench::watch::WatchUpdate;
+use toolbench::workbench::Workbench;
 
 /// Long enough for a slow machine, short enough that a hang fails the test.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -46,7 +46,10 @@ fn request(root: &Path, entry: &ToolEntry) -> RunRequest {
         client: None,
         exe: bin(),
         preforked: Default::default(),
-        confinement: Confinement::for_workspace(root).expect("config"),
+        confinement: Workbench::at(root, None)
+            .expect("opened")
+            .confinement()
+            .clone(),
     }
 }
 
@@ -313,9 +316,11 @@ fn one_worker_queue(
     let queue = ValidationQueue::start(
         &tokio::runtime::Handle::current(),
         1,
-        root.to_path_buf(),
+        Workbench::at(root, None)
+            .expect("opened")
+            .with_program(bin())
+            .review(),
         SharedStore::new(Store::open(root).expect("store")),
-        bin(),
         move |event| tx.send(event).is_ok(),
     );
     (queue, rx)
@@ -470,13 +475,13 @@ async fn two_observers_of_one_watch_both_see_a_new_tool_and_one_that_stops_readi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_evolve_tells_that_its_evolver_runs_then_gives_the_new_candidate() {
-    use toolbench::command::{self, Applied, Command, Context};
+    use toolbench::command::{Applied, Command};
     use toolbench::review::evolve::EvolveProgress;
     let (ws, _) = workspace_with(Tier::Approved, "echo '{}'\n", "");
-    let store = SharedStore::new(Store::open(ws.path()).expect("store"));
-    let config = toolbench::config::Config::defaults().expect("defaults");
-    let mut ctx = Context::new(ws.path(), &config, store, RunOrigin::Tui);
-    ctx.review.exe = bin();
+    let workbench = Workbench::at(ws.path(), None)
+        .expect("opened")
+        .with_program(bin());
+    let mut ctx = workbench.caller(RunOrigin::Tui).expect("store");
     let (tx, mut progress) = tokio::sync::mpsc::unbounded_channel();
     ctx.progress = Some(Arc::new(move |step| {
         let _ = tx.send(step);
@@ -489,7 +494,7 @@ async fn an_evolve_tells_that_its_evolver_runs_then_gives_the_new_candidate() {
             with: Some(evolver.map(String::from).to_vec()),
         },
     };
-    let applied = tokio::time::timeout(PATIENCE, command::apply(&ctx, command))
+    let applied = tokio::time::timeout(PATIENCE, workbench.apply(&ctx, command))
         .await
         .expect("the evolve ends");
     let Ok(Applied::Decided(outcome)) = applied else {

@@ -1851,13 +1851,10 @@ async fn a_subscription_hears_that_the_listed_tools_changed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_that_ended_stops_listening_for_list_changes() {
     let ws = sample_workspace();
-    let shared = toolbench::mcp::shared(
-        ws.path().to_path_buf(),
-        toolbench::config::Config::defaults().expect("config"),
-        bin(),
-        None,
-    )
-    .expect("the server's shared state");
+    let workbench = toolbench::workbench::Workbench::at(ws.path(), None)
+        .expect("opened")
+        .with_program(bin());
+    let shared = toolbench::mcp::shared(workbench).expect("the server's shared state");
     let listening = || shared.changed.receiver_count();
     let (server_io, client_io) = tokio::io::duplex(64 * 1024);
     let gateway = toolbench::mcp::gateway::Gateway::new(Arc::clone(&shared));

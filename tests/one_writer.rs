@@ -11,7 +11,6 @@ use common::*;
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
 use serde_json::{Value, json};
-use toolbench::config::Config;
 use toolbench::mcp::gateway::Gateway;
 use toolbench::store::{STATE_DIR, STATE_FILE, Store, writable_opens};
 
@@ -49,13 +48,10 @@ async fn the_mcp_server_records_calls_proposals_and_validations_through_one_writ
     let ws = sample_workspace();
     let root = ws.path().to_path_buf();
     let state = root.join(STATE_DIR).join(STATE_FILE);
-    let shared = toolbench::mcp::shared(
-        root.clone(),
-        Config::defaults().expect("config"),
-        bin(),
-        None,
-    )
-    .expect("the server's shared state");
+    let workbench = toolbench::workbench::Workbench::at(&root, None)
+        .expect("opened")
+        .with_program(bin());
+    let shared = toolbench::mcp::shared(workbench).expect("the server's shared state");
     let (server_io, client_io) = tokio::io::duplex(64 * 1024);
     let server = tokio::spawn(async move {
         let service = Gateway::new(shared).serve(server_io).await.expect("serve");
@@ -120,9 +116,12 @@ fn an_evolve_does_not_hold_the_store_while_its_evolver_runs() {
         "#!/bin/sh\ncat >/dev/null\nsleep 3\necho '{\"files\": {}}'\n",
     )
     .expect("evolver");
-    let store = toolbench::store::SharedStore::new(Store::open(root).expect("store"));
-    let mut ctx = toolbench::review::ReviewContext::new(root, "ana");
-    ctx.exe = bin();
+    let workbench = toolbench::workbench::Workbench::at(root, None)
+        .expect("opened")
+        .with_program(bin());
+    let store = workbench.store().expect("store");
+    let mut ctx = workbench.review();
+    ctx.who = "ana".into();
     let command = toolbench::review::ReviewCommand::Evolve {
         hint: "slower".into(),
         with: Some(vec!["sh".into(), evolver.display().to_string()]),

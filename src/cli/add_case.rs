@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::{CliResult, Workspace, content_id, decide};
+use super::{CliResult, Workbench, content_id, decide};
 use crate::command::Command;
 
 #[derive(Debug, Args)]
@@ -20,7 +20,7 @@ pub struct AddCaseArgs {
     why: String,
 }
 
-pub fn run(args: AddCaseArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: AddCaseArgs, ws: &Workbench) -> CliResult {
     let command = Command::AddCase {
         tool: content_id(&args.tool, &args.content)?,
         input: args.input,

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
@@ -17,7 +17,7 @@ pub struct ApproveArgs {
     reason: Option<String>,
 }
 
-pub fn run(args: ApproveArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: ApproveArgs, ws: &Workbench) -> CliResult {
     let reason = args.reason;
     decide::take(
         ws,

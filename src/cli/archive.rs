@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
@@ -15,7 +15,7 @@ pub struct ArchiveArgs {
     reason: Option<String>,
 }
 
-pub fn run(args: ArchiveArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: ArchiveArgs, ws: &Workbench) -> CliResult {
     let reason = args.reason;
     decide::take(
         ws,

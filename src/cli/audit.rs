@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::term::{outln, print_json};
-use super::{CliError, CliResult, Workspace};
+use super::{CliError, CliResult, Workbench};
 use crate::store::decision_log::{DecisionLog, LogEntry};
 
 #[derive(Debug, Args)]
@@ -37,8 +37,8 @@ struct Listed<'a> {
     hash: &'a str,
 }
 
-pub fn run(args: AuditArgs, ws: &Workspace) -> CliResult {
-    let log = DecisionLog::in_state_dir(&crate::workspace::state_dir(&ws.root));
+pub fn run(args: AuditArgs, ws: &Workbench) -> CliResult {
+    let log = DecisionLog::in_state_dir(&crate::workspace::state_dir(ws.root()));
     match args.action {
         Some(AuditAction::Verify) => verify(&log),
         None => list(&log, args.json),

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::run::{cancelled_by_signal, read_input};
 use super::term::{errln, print_json};
-use super::{CliError, CliResult, Workspace, runtime};
+use super::{CliError, CliResult, Workbench, runtime};
 use crate::command::{self, Applied, AttemptOutcome, CallReport, Command};
 
 #[derive(Debug, Args)]
@@ -28,9 +28,9 @@ pub struct CallArgs {
     json: bool,
 }
 
-pub fn run(args: CallArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: CallArgs, ws: &Workbench) -> CliResult {
     let input = read_input(args.input.as_deref())?;
-    let mut ctx = ws.command_context()?;
+    let mut ctx = ws.caller(crate::model::RunOrigin::Cli)?;
     let command = Command::Call {
         capability: args.capability.clone(),
         input,

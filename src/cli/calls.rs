@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use serde_json::Value;
 
 use super::term::{errln, outln, print_json};
-use super::{CliError, CliResult, Workspace};
+use super::{CliError, CliResult, Workbench};
 use crate::approvals::{self, Decision, pattern};
 use crate::store::Store;
 use crate::store::calls::{CallRow, RuleRow};
@@ -59,16 +59,17 @@ enum CallsAction {
     },
 }
 
-pub fn run(args: CallsArgs, ws: &Workspace) -> CliResult {
-    let mut store = ws.store()?;
+pub fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
+    let store = ws.store()?;
+    let mut store = store.lock();
     // A server that died leaves its calls pending forever unless someone looks.
     approvals::abandon_dead(&mut store)?;
-    let who = ws.config.reviewer_name();
+    let who = ws.config().reviewer_name();
     // The CLI names a call by its id; the tool is read as it is now.
     let binding = approvals::Binding {
         seen: None,
-        root: &ws.root,
-        limits: ws.config.catalog,
+        root: ws.root(),
+        limits: ws.config().catalog,
     };
     match args.action {
         None => list(&store, args.json, args.all),

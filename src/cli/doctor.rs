@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::term::outln;
-use super::{CliError, CliResult, Workspace};
+use super::{CliError, CliResult, Workbench};
 use crate::doctor::{self, DoctorLock};
 
 #[derive(Debug, Args)]
@@ -13,8 +13,8 @@ pub struct DoctorArgs {
     dry_run: bool,
 }
 
-pub fn run(args: DoctorArgs, ws: &Workspace) -> CliResult {
-    let root = &ws.root;
+pub fn run(args: DoctorArgs, ws: &Workbench) -> CliResult {
+    let root = ws.root();
     // Held until the command ends: a second doctor is refused meanwhile.
     let _lock = if args.dry_run {
         None
@@ -40,7 +40,7 @@ pub fn run(args: DoctorArgs, ws: &Workspace) -> CliResult {
             "the store was written by a newer toolbench: use that toolbench",
         ));
     }
-    let report = doctor::repair(root, &ws.config, &findings)?;
+    let report = doctor::repair(root, ws.config(), &findings)?;
     for line in report.lines(root) {
         outln!("{line}");
     }

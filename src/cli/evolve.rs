@@ -2,7 +2,7 @@ use std::path::Path;
 
 use clap::Args;
 
-use super::{CliError, CliResult, Workspace, decide};
+use super::{CliError, CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
@@ -22,7 +22,7 @@ pub struct EvolveArgs {
     with: Option<String>,
 }
 
-pub fn run(args: EvolveArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: EvolveArgs, ws: &Workbench) -> CliResult {
     let with = match &args.with {
         Some(command) => {
             let cwd = std::env::current_dir()

@@ -3,7 +3,7 @@ use serde::Serialize;
 
 use super::runs::{column_width, for_tool};
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace, tool_id};
+use super::{CliResult, Workbench, tool_id};
 use crate::model::{FailureRecord, RunOrigin, Severity, ToolId};
 
 #[derive(Debug, Args)]
@@ -48,8 +48,9 @@ impl<'a> From<&'a FailureRecord> for ListedFailure<'a> {
     }
 }
 
-pub fn run(args: FailuresArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: FailuresArgs, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
+    let store = store.lock();
     let failures = match args.tool.as_deref().map(tool_id).transpose()? {
         None => store.list_failures(None, args.limit)?,
         Some(ToolId {

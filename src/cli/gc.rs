@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace, decide, runtime};
+use super::{CliResult, Workbench, decide, runtime};
 use crate::command::{self, Applied, Command};
 
 #[derive(Debug, Args)]
@@ -20,13 +20,13 @@ pub struct GcArgs {
     json: bool,
 }
 
-pub fn run(args: GcArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: GcArgs, ws: &Workbench) -> CliResult {
     let command = Command::Gc {
         days_unused: args.days_unused,
         min_quality: args.min_quality,
         dry_run: args.dry_run,
     };
-    let ctx = ws.command_context()?;
+    let ctx = ws.caller(crate::model::RunOrigin::Cli)?;
     let Applied::Collected(report) = runtime()?.block_on(command::apply(&ctx, command))? else {
         return Err(super::CliError::msg(
             "gc: the library answered without a report",

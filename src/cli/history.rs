@@ -2,7 +2,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace, tool_id};
+use super::{CliResult, Workbench, tool_id};
 use crate::model::Tier;
 use crate::review::lifecycle;
 use crate::store::DecisionRecord;
@@ -48,8 +48,9 @@ impl<'a> From<&'a DecisionRecord> for ListedDecision<'a> {
     }
 }
 
-pub fn run(args: HistoryArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: HistoryArgs, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
+    let store = store.lock();
     let tool = tool_id(&args.tool)?;
     let name = tool.name.as_str();
     let history = lifecycle::history(&store, name)?;

@@ -4,7 +4,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace};
+use super::{CliResult, Workbench};
 use crate::catalog::SortOrder;
 use crate::model::{Tier, ToolEntry};
 use crate::quality::{ToolStats, quality_of};
@@ -66,14 +66,14 @@ impl<'a> From<&'a ToolEntry> for ListedTool<'a> {
     }
 }
 
-pub fn run(args: ListArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: ListArgs, ws: &Workbench) -> CliResult {
     let catalog = ws.scan();
-    let order = ws.config.sort;
+    let order = ws.config().sort;
     // Quality needs the recorded runs; a workspace without a store has none to read.
     let stats: HashMap<String, ToolStats> = match order {
         SortOrder::Quality => ws
             .existing_store()
-            .and_then(|store| store.tool_stats().ok())
+            .and_then(|store| store.lock().tool_stats().ok())
             .unwrap_or_default()
             .into_iter()
             .map(|s| (s.name.clone(), s))
@@ -94,7 +94,7 @@ pub fn run(args: ListArgs, ws: &Workspace) -> CliResult {
     if entries.is_empty() {
         errln!(
             "no tools in {} (agents write them into experimental/)",
-            ws.root.display()
+            ws.root().display()
         );
         return Ok(());
     }

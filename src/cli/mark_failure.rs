@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::term::outln;
-use super::{CliError, CliResult, Workspace, runtime, tool_id};
+use super::{CliError, CliResult, Workbench, runtime, tool_id};
 use crate::command::{self, Applied, Command};
 use crate::model::Severity;
 use crate::quality::FailureReport;
@@ -28,7 +28,7 @@ fn parse_severity(s: &str) -> Result<Severity, crate::model::UnknownValue> {
     s.parse()
 }
 
-pub fn run(args: MarkFailureArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: MarkFailureArgs, ws: &Workbench) -> CliResult {
     let command = Command::MarkFailure {
         tool: tool_id(&args.tool)?,
         report: FailureReport {
@@ -39,7 +39,7 @@ pub fn run(args: MarkFailureArgs, ws: &Workspace) -> CliResult {
         },
         run: None,
     };
-    let ctx = ws.command_context()?;
+    let ctx = ws.caller(crate::model::RunOrigin::Cli)?;
     let Applied::FailureMarked { failure, quality } =
         runtime()?.block_on(command::apply(&ctx, command))?
     else {

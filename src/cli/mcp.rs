@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliResult, Workspace};
+use super::{CliResult, Workbench};
 use crate::mcp::HttpOptions;
 
 #[derive(Debug, Args)]
@@ -26,20 +26,17 @@ pub struct McpArgs {
     token_file: Option<PathBuf>,
 }
 
-pub fn run(args: McpArgs, ws: Workspace) -> CliResult {
-    let (root, _, config, opened) = ws.into_parts();
+pub fn run(args: McpArgs, ws: Workbench) -> CliResult {
     match args.http {
         Some(addr) => crate::mcp::serve_http(
-            root,
-            config,
-            opened,
+            ws,
             HttpOptions {
                 addr,
                 allow_remote: args.allow_remote,
                 token_file: args.token_file,
             },
         )?,
-        None => crate::mcp::serve_stdio(root, config, opened)?,
+        None => crate::mcp::serve_stdio(ws)?,
     }
     Ok(())
 }

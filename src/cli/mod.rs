@@ -36,22 +36,16 @@ mod term;
 mod tools;
 mod validate;
 
-use std::cell::Cell;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use self::term::errln;
-use crate::catalog::Catalog;
-use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
-use crate::config::Config;
-use crate::lookup;
-use crate::model::{Tier, ToolEntry, ToolId};
+use crate::model::ToolId;
 use crate::runner::helper_process::PreforkedHelper;
-use crate::store::Store;
-use crate::workspace::{RootSource, resolve_root};
+use crate::workbench::{Opening, Place, Workbench};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -304,257 +298,57 @@ pub fn main(helper: PreforkedHelper) -> ExitCode {
 fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?;
-    let root = cli.root.as_deref();
-    crate::runner::project::set(Some(cli.project.as_deref().unwrap_or(&cwd)));
+    let place = Place {
+        root: cli.root.as_deref(),
+        cwd: &cwd,
+        project: cli.project.as_deref(),
+    };
     // Every subcommand on a workspace settles interrupted decisions once, before it reads or
-    // decides anything (the workbench does the same as it starts).
-    let ws = || -> Result<Workspace, CliError> {
-        let ws = Workspace::open(root, &cwd)?;
-        decide::recover_pending(&ws);
+    // decides anything (the workbench and MCP do the same as they start).
+    let ws = |opening| -> Result<Workbench, CliError> {
+        let ws = Workbench::open(place, opening)?;
+        for line in ws.notices() {
+            errln!("toolbench: {line}");
+        }
         Ok(ws)
     };
+    let checked = || ws(Opening::Checked);
     match cli.command {
         Some(Command::Init(Lazy(args))) => init::run(args, &cwd),
         Some(Command::Completions(Lazy(args))) => completions::run(args, &mut Cli::command()),
         // Neither opens the store: they must work when it is damaged.
-        Some(Command::Audit(Lazy(args))) => audit::run(args, &Workspace::open_quiet(root, &cwd)?),
-        Some(Command::Doctor(Lazy(args))) => doctor::run(args, &Workspace::open_quiet(root, &cwd)?),
-        Some(Command::List(Lazy(args))) => list::run(args, &ws()?),
-        Some(Command::Review(Lazy(args))) => review::run(args, &ws()?),
-        Some(Command::Validate(Lazy(args))) => validate::run(args, &ws()?),
-        Some(Command::Approve(Lazy(args))) => approve::run(args, &ws()?),
-        Some(Command::Reject(Lazy(args))) => reject::run(args, &ws()?),
-        Some(Command::RequestChanges(Lazy(args))) => request_changes::run(args, &ws()?),
-        Some(Command::AddCase(Lazy(args))) => add_case::run(args, &ws()?),
-        Some(Command::Promote(Lazy(args))) => promote::run(args, &ws()?),
-        Some(Command::Resubmit(Lazy(args))) => resubmit::run(args, &ws()?),
-        Some(Command::Archive(Lazy(args))) => archive::run(args, &ws()?),
-        Some(Command::Restore(Lazy(args))) => restore::run(args, &ws()?),
-        Some(Command::Rollback(Lazy(args))) => rollback::run(args, &ws()?),
-        Some(Command::Evolve(Lazy(args))) => evolve::run(args, &ws()?),
-        Some(Command::History(Lazy(args))) => history::run(args, &ws()?),
-        Some(Command::Gc(Lazy(args))) => gc::run(args, &ws()?),
-        Some(Command::Mcp(Lazy(args))) => mcp::run(args, ws()?),
-        Some(Command::Call(Lazy(args))) => call::run(args, &ws()?),
-        Some(Command::Calls(args)) => calls::run(args, &ws()?),
-        Some(Command::Suggest(args)) => suggest::run(args, &ws()?),
-        Some(Command::Run(Lazy(args))) => {
-            let ws = Workspace::open_for_run(root, &cwd)?;
-            decide::recover_pending(&ws);
-            run::run(args, &ws, helper)
-        }
-        Some(Command::Show(Lazy(args))) => show::run(args, &ws()?),
-        Some(Command::Runs(Lazy(args))) => runs::run(args, &ws()?),
-        Some(Command::Failures(Lazy(args))) => failures::run(args, &ws()?),
-        Some(Command::MarkFailure(Lazy(args))) => mark_failure::run(args, &ws()?),
-        Some(Command::Stats(Lazy(args))) => stats::run(args, &ws()?),
+        Some(Command::Audit(Lazy(args))) => audit::run(args, &ws(Opening::Quiet)?),
+        Some(Command::Doctor(Lazy(args))) => doctor::run(args, &ws(Opening::Quiet)?),
+        Some(Command::List(Lazy(args))) => list::run(args, &checked()?),
+        Some(Command::Review(Lazy(args))) => review::run(args, &checked()?),
+        Some(Command::Validate(Lazy(args))) => validate::run(args, &checked()?),
+        Some(Command::Approve(Lazy(args))) => approve::run(args, &checked()?),
+        Some(Command::Reject(Lazy(args))) => reject::run(args, &checked()?),
+        Some(Command::RequestChanges(Lazy(args))) => request_changes::run(args, &checked()?),
+        Some(Command::AddCase(Lazy(args))) => add_case::run(args, &checked()?),
+        Some(Command::Promote(Lazy(args))) => promote::run(args, &checked()?),
+        Some(Command::Resubmit(Lazy(args))) => resubmit::run(args, &checked()?),
+        Some(Command::Archive(Lazy(args))) => archive::run(args, &checked()?),
+        Some(Command::Restore(Lazy(args))) => restore::run(args, &checked()?),
+        Some(Command::Rollback(Lazy(args))) => rollback::run(args, &checked()?),
+        Some(Command::Evolve(Lazy(args))) => evolve::run(args, &checked()?),
+        Some(Command::History(Lazy(args))) => history::run(args, &checked()?),
+        Some(Command::Gc(Lazy(args))) => gc::run(args, &checked()?),
+        Some(Command::Mcp(Lazy(args))) => mcp::run(args, checked()?),
+        Some(Command::Call(Lazy(args))) => call::run(args, &checked()?),
+        Some(Command::Calls(args)) => calls::run(args, &checked()?),
+        Some(Command::Suggest(args)) => suggest::run(args, &checked()?),
+        Some(Command::Run(Lazy(args))) => run::run(args, &ws(Opening::ForRun)?, helper),
+        Some(Command::Show(Lazy(args))) => show::run(args, &checked()?),
+        Some(Command::Runs(Lazy(args))) => runs::run(args, &checked()?),
+        Some(Command::Failures(Lazy(args))) => failures::run(args, &checked()?),
+        Some(Command::MarkFailure(Lazy(args))) => mark_failure::run(args, &checked()?),
+        Some(Command::Stats(Lazy(args))) => stats::run(args, &checked()?),
         // A send checks only the instance it talks to (the round-trip figure, BENCHMARKS.md):
         // no decision, run or other instance of the workspace is read.
-        Some(Command::Tools(args)) if args.is_send() => {
-            tools::run(args, &Workspace::open_quiet(root, &cwd)?)
-        }
-        Some(Command::Tools(args)) => tools::run(args, &ws()?),
-        None => {
-            let (root, source, config, opened) = Workspace::open(root, &cwd)?.into_parts();
-            crate::tui::run(root, source, config, opened).map_err(CliError::from)
-        }
-    }
-}
-
-/// How many runs `toolbench run` hands off before one of them opens the store and stores
-/// them all: each open costs about 0.7 ms, and every start reads the running folder's names.
-const HANDED_OFF_BATCH: usize = 64;
-
-/// The resolved workspace and its configuration, shared by the subcommands.
-pub struct Workspace {
-    pub root: PathBuf,
-    pub source: RootSource,
-    pub config: Config,
-    /// The store the start-of-process checks opened, handed to the first caller of `store` or
-    /// `existing_store`: opening it a second time cost a command about 0.45 ms.
-    opened: Cell<Option<Store>>,
-    /// The start-of-process checks found the store whole: the day's backup is made, if due,
-    /// as the command ends (`Drop`), never on the way to its answer.
-    back_up: Cell<bool>,
-}
-
-impl Drop for Workspace {
-    fn drop(&mut self) {
-        if self.back_up.get() {
-            // The store's connection is closed first, so its log is checkpointed into the
-            // copy's source. A backup that fails is tried again by the next command.
-            drop(self.opened.take());
-            let _ = crate::store::backup::backup_if_due(&crate::workspace::state_dir(&self.root));
-        }
-    }
-}
-
-impl Workspace {
-    fn open(explicit: Option<&Path>, cwd: &Path) -> Result<Self, CliError> {
-        let ws = Self::open_quiet(explicit, cwd)?;
-        let root = &ws.root;
-        let state = crate::workspace::state_dir(root).join(crate::store::STATE_FILE);
-        // A workspace without a store is given one only to record runs left behind.
-        let needed =
-            state.symlink_metadata().is_ok() || crate::runner::inflight::any_abandoned(root);
-        if !needed {
-            return Ok(ws);
-        }
-        match Store::open(root) {
-            Ok(mut store) => {
-                // Runs whose toolbench process died before recording them. A store that
-                // cannot be written now keeps them for the next start.
-                let _ = crate::runner::inflight::close_abandoned(root, &mut store);
-                // Services outlive every toolbench process: dead ones are marked stopped at
-                // each start.
-                let _ = crate::services::reconcile::reconcile_store(&mut store);
-                ws.opened.set(Some(store));
-                ws.back_up.set(true);
-            }
-            // Nothing a command reads or decides is right on a damaged store: it stops here,
-            // naming `toolbench doctor`, before it answers from half the truth.
-            Err(e) if e.is_damaged() => return Err(e.into()),
-            Err(_) => {}
-        }
-        Ok(ws)
-    }
-
-    /// The workspace for `toolbench run`, which opens the store only when something waits for
-    /// it: runs whose process died before recording them, or `HANDED_OFF_BATCH` runs handed
-    /// off by earlier `run`s, stored together (a script of many runs opens the store once
-    /// every so many). Services are not looked at: a run never talks to one.
-    fn open_for_run(explicit: Option<&Path>, cwd: &Path) -> Result<Self, CliError> {
-        let ws = Self::open_quiet(explicit, cwd)?;
-        let backlog = crate::runner::inflight::backlog(&ws.root);
-        if (backlog.abandoned > 0 || backlog.handed_off >= HANDED_OFF_BATCH)
-            && let Ok(mut store) = Store::open(&ws.root)
-        {
-            // A store that cannot be written now leaves them for the next start.
-            let _ = crate::runner::inflight::close_abandoned(&ws.root, &mut store);
-            ws.opened.set(Some(store));
-        }
-        Ok(ws)
-    }
-
-    /// The workspace for a long-lived front end (the workbench, MCP), with the store the
-    /// start-of-process checks opened, if any: it becomes that front end's one writer.
-    fn into_parts(self) -> (PathBuf, RootSource, Config, Option<Store>) {
-        let opened = self.opened.take();
-        // The front end backs the store up itself, in the background.
-        self.back_up.set(false);
-        (self.root.clone(), self.source, self.config.clone(), opened)
-    }
-
-    /// Hands back a store taken with `store` or `existing_store`, so the next caller in this
-    /// command reuses the connection instead of opening a second one.
-    fn give_back(&self, store: Store) {
-        self.opened.set(Some(store));
-    }
-
-    /// The workspace without the start-of-process checks.
-    fn open_quiet(explicit: Option<&Path>, cwd: &Path) -> Result<Self, CliError> {
-        let (root, source) = resolve_root(explicit, cwd)?;
-        let config = Config::load(&root)?;
-        Ok(Self {
-            root,
-            source,
-            config,
-            opened: Cell::new(None),
-            back_up: Cell::new(false),
-        })
-    }
-
-    /// The library's context for this command's `Command`s, on the command's one connection.
-    fn command_context(&self) -> Result<crate::command::Context, CliError> {
-        let store = crate::store::SharedStore::new(self.store()?);
-        Ok(crate::command::Context::new(
-            &self.root,
-            &self.config,
-            store,
-            crate::model::RunOrigin::Cli,
-        ))
-    }
-
-    /// `command_context` for `toolbench run`: without a store open already, the store is
-    /// opened only if the lookup needs it, and the run's record is handed off to the next
-    /// process that opens it, unless `needs_id` (the run's id is only known once stored).
-    fn run_context(&self, needs_id: bool) -> Result<crate::command::Context, CliError> {
-        match self.opened.take() {
-            None if !needs_id => Ok(crate::command::Context::handing_off(
-                &self.root,
-                &self.config,
-                crate::model::RunOrigin::Cli,
-            )),
-            opened => {
-                self.opened.set(opened);
-                self.command_context()
-            }
-        }
-    }
-
-    /// The workspace's store, created when missing.
-    fn store(&self) -> Result<Store, CliError> {
-        Ok(self.open_store()?)
-    }
-
-    /// `store`, with the store's own error.
-    fn open_store(&self) -> Result<Store, crate::store::StoreError> {
-        match self.opened.take() {
-            Some(store) => Ok(store),
-            None => Store::open(&self.root),
-        }
-    }
-
-    /// A fresh scan: the CLI always answers from disk, never from the cache. The cached
-    /// index of an existing store only spares re-hashing folders whose metadata is unchanged,
-    /// and is refreshed for the next command; a workspace without a store is not given one.
-    /// Active tools carry their drift from what was approved.
-    fn scan(&self) -> Catalog {
-        let mut entries = match self.existing_store() {
-            Some(mut store) => {
-                let entries = lookup::scan_all(&self.root, self.config.catalog, &mut store);
-                self.give_back(store);
-                entries
-            }
-            None => scan_workspace(
-                &self.root,
-                self.config.catalog,
-                &KnownHashes::default(),
-                &ScanProgress::default(),
-            ),
-        };
-        crate::seal::SealBook::load(&self.root).mark(&mut entries);
-        Catalog::new(entries)
-    }
-
-    fn existing_store(&self) -> Option<Store> {
-        if let Some(store) = self.opened.take() {
-            return Some(store);
-        }
-        let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
-        state
-            .is_file()
-            .then(|| Store::open(&self.root).ok())
-            .flatten()
-    }
-
-    /// One tool, read fresh from disk. Only the folders the cached index knows for its name
-    /// are read (`lookup`), so a command on one tool does not scan a large workspace.
-    fn find(&self, spec: &ToolId, store: &mut Store) -> Result<ToolEntry, CliError> {
-        let named = lookup::tools_named(&self.root, self.config.catalog, store, spec, Tier::ALL);
-        Ok(Catalog::new(named).find(spec)?.clone())
-    }
-
-    /// `find` for a command that only reads: a workspace without a store is scanned instead of
-    /// being given one.
-    fn find_reading(&self, spec: &ToolId) -> Result<ToolEntry, CliError> {
-        let mut entry = match self.existing_store() {
-            Some(mut store) => self.find(spec, &mut store)?,
-            None => self.scan().find(spec)?.clone(),
-        };
-        let book = crate::seal::SealBook::load(&self.root);
-        book.mark(std::slice::from_mut(&mut entry));
-        Ok(entry)
+        Some(Command::Tools(args)) if args.is_send() => tools::run(args, &ws(Opening::Quiet)?),
+        Some(Command::Tools(args)) => tools::run(args, &checked()?),
+        None => crate::tui::run(checked()?).map_err(CliError::from),
     }
 }
 

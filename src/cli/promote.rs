@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
@@ -11,6 +11,6 @@ pub struct PromoteArgs {
     content: super::ContentArg,
 }
 
-pub fn run(args: PromoteArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: PromoteArgs, ws: &Workbench) -> CliResult {
     decide::take(ws, &args.tool, &args.content, ReviewCommand::Promote)
 }

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
@@ -15,7 +15,7 @@ pub struct RejectArgs {
     reason: String,
 }
 
-pub fn run(args: RejectArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: RejectArgs, ws: &Workbench) -> CliResult {
     let reason = args.reason;
     decide::take(
         ws,

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
@@ -16,7 +16,7 @@ pub struct RequestChangesArgs {
     feedback: String,
 }
 
-pub fn run(args: RequestChangesArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: RequestChangesArgs, ws: &Workbench) -> CliResult {
     let feedback = args.feedback;
     decide::take(
         ws,

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
@@ -12,6 +12,6 @@ pub struct RestoreArgs {
     content: super::ContentArg,
 }
 
-pub fn run(args: RestoreArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: RestoreArgs, ws: &Workbench) -> CliResult {
     decide::take(ws, &args.tool, &args.content, ReviewCommand::Restore)
 }

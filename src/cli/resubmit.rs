@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
@@ -15,6 +15,6 @@ pub struct ResubmitArgs {
     content: super::ContentArg,
 }
 
-pub fn run(args: ResubmitArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: ResubmitArgs, ws: &Workbench) -> CliResult {
     decide::take(ws, &args.tool, &args.content, ReviewCommand::Resubmit)
 }

@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace};
+use super::{CliResult, Workbench};
 use crate::catalog::short_hash;
 use crate::review::lifecycle::{self, ReviewItem};
 
@@ -17,9 +17,10 @@ pub struct ReviewArgs {
     json: bool,
 }
 
-pub fn run(args: ReviewArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: ReviewArgs, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
-    let queue = lifecycle::review_items(&ws.root, ws.config.catalog, &store)?;
+    let store = store.lock();
+    let queue = lifecycle::review_items(ws.root(), ws.config().catalog, &store)?;
     if args.json {
         print_json(&queue)?;
         return Ok(());

@@ -1,6 +1,6 @@
 use clap::Args;
 
-use super::{CliResult, Workspace, decide};
+use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
@@ -15,7 +15,7 @@ pub struct RollbackArgs {
     to: Option<String>,
 }
 
-pub fn run(args: RollbackArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: RollbackArgs, ws: &Workbench) -> CliResult {
     let to = args.to;
     decide::take(
         ws,

@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::term::{self, errln};
-use super::{CliError, CliResult, Workspace, content_id, live_output, runtime};
+use super::{CliError, CliResult, Workbench, content_id, live_output, runtime};
 use crate::command::{self, Applied, Command};
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob};
 use crate::model::{RunRecord, RunStatus};
@@ -36,10 +36,10 @@ pub struct RunArgs {
 }
 
 /// `preforked`: the sandbox helper forked as the process started (`super::helper_ahead`).
-pub fn run(args: RunArgs, ws: &Workspace, preforked: PreforkedHelper) -> CliResult {
+pub fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> CliResult {
     let tool = content_id(&args.tool, &args.content)?;
     let input = read_input(args.input.as_deref())?;
-    let mut ctx = ws.run_context(args.json)?;
+    let mut ctx = ws.run_caller(args.json)?;
     ctx.preforked = preforked;
     let command = Command::Run {
         tool,

@@ -2,7 +2,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace, tool_id};
+use super::{CliResult, Workbench, tool_id};
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolId};
 
 #[derive(Debug, Args)]
@@ -59,8 +59,9 @@ impl<'a> From<&'a RunRecord> for ListedRun<'a> {
     }
 }
 
-pub fn run(args: RunsArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: RunsArgs, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
+    let store = store.lock();
     let runs = match args.tool.as_deref().map(tool_id).transpose()? {
         None => store.list_runs(None, args.limit)?,
         Some(ToolId {

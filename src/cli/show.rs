@@ -2,7 +2,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::term::{outln, print_json};
-use super::{CliResult, Workspace, tool_id};
+use super::{CliResult, Workbench, tool_id};
 use crate::model::{DeclaredPermissions, ToolEntry};
 
 #[derive(Debug, Args)]
@@ -14,7 +14,7 @@ pub struct ShowArgs {
     json: bool,
 }
 
-pub fn run(args: ShowArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: ShowArgs, ws: &Workbench) -> CliResult {
     let entry = ws.find_reading(&tool_id(&args.tool)?)?;
     if args.json {
         print_json(&show_json(&entry))?;

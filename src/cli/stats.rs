@@ -3,7 +3,7 @@ use serde::Serialize;
 
 use super::runs::column_width;
 use super::term::{errln, outln, print_json};
-use super::{CliResult, Workspace};
+use super::{CliResult, Workbench};
 use crate::quality::{ToolStats, stats_for_active_tools};
 use crate::text::format_ms;
 
@@ -41,9 +41,9 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-pub fn run(args: StatsArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: StatsArgs, ws: &Workbench) -> CliResult {
     let catalog = ws.scan();
-    let recorded = ws.store()?.tool_stats()?;
+    let recorded = ws.store()?.lock().tool_stats()?;
     let stats = stats_for_active_tools(catalog.entries(), recorded);
     if args.json {
         let listed: Vec<ListedStats> = stats.iter().map(ListedStats::from).collect();
@@ -53,7 +53,7 @@ pub fn run(args: StatsArgs, ws: &Workspace) -> CliResult {
     if stats.is_empty() {
         errln!(
             "no active tools in {} (agents write them into experimental/)",
-            ws.root.display()
+            ws.root().display()
         );
         return Ok(());
     }

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, ContentArg, Workspace, decide};
+use super::{CliResult, ContentArg, Workbench, decide};
 use crate::model::{Tier, ToolEntry};
 use crate::review::ReviewCommand;
 use crate::store::Store;
@@ -40,20 +40,22 @@ enum SuggestAction {
     },
 }
 
-pub fn run(args: SuggestArgs, ws: &Workspace) -> CliResult {
-    let mut store = ws.store()?;
-    let active: Vec<ToolEntry> = crate::lookup::scan_all(&ws.root, ws.config.catalog, &mut store)
-        .into_iter()
-        .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved) && e.error.is_none())
-        .collect();
+pub fn run(args: SuggestArgs, ws: &Workbench) -> CliResult {
+    let shared = ws.store()?;
+    let mut store = shared.lock();
+    let active: Vec<ToolEntry> =
+        crate::lookup::scan_all(ws.root(), ws.config().catalog, &mut store)
+            .into_iter()
+            .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved) && e.error.is_none())
+            .collect();
     suggest::refresh(
-        &ws.root,
+        ws.root(),
         &mut store,
         &active,
         std::time::SystemTime::now(),
         &Settings::default(),
     )?;
-    let who = ws.config.reviewer_name();
+    let who = ws.config().reviewer_name();
     match args.action {
         None => list(&store, args.json, args.all),
         Some(SuggestAction::Dismiss { id, reason }) => {
@@ -68,14 +70,14 @@ pub fn run(args: SuggestArgs, ws: &Workspace) -> CliResult {
             Accepted::Evolve { tool, hint } => {
                 // The evolve takes the store's writer itself; the suggestion is accepted once
                 // the candidate exists.
-                ws.give_back(store);
+                drop(store);
                 decide::take(
                     ws,
                     &tool,
                     &ContentArg::default(),
                     ReviewCommand::Evolve { hint, with: None },
                 )?;
-                Ok(answer::evolved(&mut ws.store()?, id, &who)?)
+                Ok(answer::evolved(&mut shared.lock(), id, &who)?)
             }
         },
     }

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
-use super::{CliError, CliResult, Workspace, decide};
+use super::{CliError, CliResult, Workbench, decide};
 use crate::catalog::scan::human_size;
 use crate::model::{ServiceSpec, ToolId};
 use crate::review::lifecycle;
@@ -18,10 +18,10 @@ use crate::runner::inflight::ProcessId;
 use crate::services::define;
 use crate::services::definition::{DefinedFile, Definition, Port, check_health_check};
 use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
+use crate::services::instance_dir;
 use crate::services::logs::LogStream;
-use crate::services::{Services, instance_dir};
+use crate::store::Store;
 use crate::store::services::{InstanceRow, InstanceState};
-use crate::store::{SharedStore, Store};
 
 /// What `tools import` reads from stdin beyond the files it carries.
 const IMPORT_FIELDS_BYTES: u64 = 1024 * 1024;
@@ -120,7 +120,7 @@ impl ToolsArgs {
     }
 }
 
-pub fn run(args: ToolsArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: ToolsArgs, ws: &Workbench) -> CliResult {
     match args.command {
         ToolsCommand::Define(args) => define_cmd(args, ws),
         ToolsCommand::Defined { name, json } => defined(name.as_deref(), json, ws),
@@ -143,10 +143,10 @@ pub fn run(args: ToolsArgs, ws: &Workspace) -> CliResult {
     }
 }
 
-fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
+fn define_cmd(args: DefineArgs, ws: &Workbench) -> CliResult {
     let cwd =
         std::env::current_dir().map_err(|e| CliError::msg(format!("current directory: {e}")))?;
-    let existing = define::existing(&ws.root, &args.name)?;
+    let existing = define::existing(ws.root(), &args.name)?;
     let updating = existing.is_some();
     let mut def = match existing {
         Some((def, _)) => def,
@@ -160,7 +160,7 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
             launch_args: Vec::new(),
             health_check: "tcp".to_string(),
             environment: BTreeMap::new(),
-            defined_by: ws.config.reviewer_name(),
+            defined_by: ws.config().reviewer_name(),
             created_at: crate::clock::now_rfc3339(),
             files: BTreeMap::new(),
         },
@@ -221,12 +221,12 @@ fn define_cmd(args: DefineArgs, ws: &Workspace) -> CliResult {
             .ok_or_else(|| CliError::msg(format!("--env {pair:?}: expected KEY=VALUE")))?;
         def.environment.insert(key.to_string(), value.to_string());
     }
-    let path = define::write(&ws.root, &ws.config, def)?;
+    let path = define::write(ws.root(), ws.confinement(), def)?;
     outln!(
         "{} service {} ({})",
         if updating { "updated" } else { "defined" },
         args.name,
-        relative(&ws.root, &path)
+        relative(ws.root(), &path)
     );
     Ok(())
 }
@@ -251,14 +251,14 @@ fn copied(source: &Path) -> Result<(String, DefinedFile), CliError> {
 
 /// `tools export`: the definition with the files of its folder, which `tools import` needs
 /// to recreate it (a `--copy`'d executable).
-fn export(name: &str, ws: &Workspace) -> CliResult {
+fn export(name: &str, ws: &Workbench) -> CliResult {
     let (mut def, dir) = definition_and_folder(name, ws)?;
     def.files = define::files_of(&dir)?;
     print_json(&def)
 }
 
 /// `tools defined`: every active service tool, or one definition.
-fn defined(name: Option<&str>, json: bool, ws: &Workspace) -> CliResult {
+fn defined(name: Option<&str>, json: bool, ws: &Workbench) -> CliResult {
     if let Some(name) = name {
         let def = definition_of(name, ws)?;
         if json {
@@ -303,17 +303,17 @@ fn defined(name: Option<&str>, json: bool, ws: &Workspace) -> CliResult {
 
 /// The definition of the active service `name`: one archived (undefined) or still in
 /// experimental is not defined.
-fn definition_of(name: &str, ws: &Workspace) -> Result<Definition, CliError> {
+fn definition_of(name: &str, ws: &Workbench) -> Result<Definition, CliError> {
     definition_and_folder(name, ws).map(|(def, _)| def)
 }
 
 /// `definition_of`, and the folder it is in.
 fn definition_and_folder(
     name: &str,
-    ws: &Workspace,
+    ws: &Workbench,
 ) -> Result<(Definition, std::path::PathBuf), CliError> {
-    let store = SharedStore::new(ws.store()?);
-    let entry = Services::new(&ws.root, &ws.config).find_service(&store, name)?;
+    let store = ws.store()?;
+    let entry = ws.services().find_service(&store, name)?;
     if !crate::seal::is_active(entry.tier) {
         let what = if entry.tier == crate::model::Tier::Archived {
             format!("archived, `toolbench restore {name}` brings it back")
@@ -322,7 +322,7 @@ fn definition_and_folder(
         };
         return Err(CliError::msg(format!(
             "{name}: no active service of that name ({} is {what})",
-            relative(&ws.root, &entry.path)
+            relative(ws.root(), &entry.path)
         )));
     }
     let manifest = entry
@@ -336,9 +336,10 @@ fn definition_and_folder(
     Ok((Definition::of(manifest, service), entry.path.clone()))
 }
 
-fn undefine(name: &str, ws: &Workspace) -> CliResult {
+fn undefine(name: &str, ws: &Workbench) -> CliResult {
     definition_of(name, ws)?;
-    let mut store = ws.store()?;
+    let store = ws.store()?;
+    let mut store = store.lock();
     if let Some(live) = store.instances(true)?.into_iter().find(|i| i.tool == name) {
         return Err(CliError::msg(format!(
             "{name}: instance {} is running; stop it first (toolbench tools stop {})",
@@ -346,7 +347,7 @@ fn undefine(name: &str, ws: &Workspace) -> CliResult {
         )));
     }
     let decision = lifecycle::archive(
-        &decide::context(ws),
+        &ws.review(),
         &mut store,
         &ToolId::named(name),
         Some("undefined with toolbench tools undefine"),
@@ -355,9 +356,9 @@ fn undefine(name: &str, ws: &Workspace) -> CliResult {
     Ok(())
 }
 
-fn import(name: &str, ws: &Workspace) -> CliResult {
+fn import(name: &str, ws: &Workbench) -> CliResult {
     // Files as large as a tool may be, in base64 at worst (4 bytes for 3).
-    let max = (ws.config.catalog.max_tool_bytes / 3)
+    let max = (ws.config().catalog.max_tool_bytes / 3)
         .saturating_mul(4)
         .saturating_add(IMPORT_FIELDS_BYTES);
     let mut text = String::new();
@@ -368,25 +369,25 @@ fn import(name: &str, ws: &Workspace) -> CliResult {
     if text.len() as u64 > max {
         return Err(CliError::msg(format!("stdin: more than {max} bytes")));
     }
-    let def = Definition::from_json(name, &text, &ws.config.reviewer_name())
+    let def = Definition::from_json(name, &text, &ws.config().reviewer_name())
         .map_err(|e| CliError::msg(format!("import {name}: {e}")))?;
-    let updating = define::existing(&ws.root, name)?.is_some();
-    let path = define::write(&ws.root, &ws.config, def)?;
+    let updating = define::existing(ws.root(), name)?.is_some();
+    let path = define::write(ws.root(), ws.confinement(), def)?;
     outln!(
         "{} service {name} ({})",
         if updating { "updated" } else { "imported" },
-        relative(&ws.root, &path)
+        relative(ws.root(), &path)
     );
     Ok(())
 }
 
-fn launch(name: &str, instance: &str, yes: bool, ws: &Workspace) -> CliResult {
-    let services = Services::new(&ws.root, &ws.config);
-    let store = SharedStore::new(ws.store()?);
+fn launch(name: &str, instance: &str, yes: bool, ws: &Workbench) -> CliResult {
+    let services = ws.services();
+    let store = ws.store()?;
     let entry = services.find_service(&store, name)?;
     crate::command::check_gate(
         &entry,
-        &crate::runner::gate::RunPolicy::of(&ws.config),
+        &crate::runner::gate::RunPolicy::of(ws.config()),
         crate::runner::gate::Asker::Person,
         yes,
     )?;
@@ -405,9 +406,9 @@ fn launch(name: &str, instance: &str, yes: bool, ws: &Workspace) -> CliResult {
     Ok(())
 }
 
-fn stop(instance: &str, ws: &Workspace) -> CliResult {
-    let services = Services::new(&ws.root, &ws.config);
-    let store = SharedStore::new(ws.store()?);
+fn stop(instance: &str, ws: &Workbench) -> CliResult {
+    let services = ws.services();
+    let store = ws.store()?;
     let how = services.stop(&store, instance)?;
     let what = match how {
         crate::services::process::Stopped::NotRunning => "was not running",
@@ -432,9 +433,9 @@ struct Listed<'a> {
     error: Option<&'a str>,
 }
 
-fn status(json: bool, ws: &Workspace) -> CliResult {
+fn status(json: bool, ws: &Workbench) -> CliResult {
     let rows = match ws.existing_store() {
-        Some(store) => store.instances(false)?,
+        Some(store) => store.lock().instances(false)?,
         None => Vec::new(),
     };
     if json {
@@ -470,14 +471,14 @@ fn status(json: bool, ws: &Workspace) -> CliResult {
     Ok(())
 }
 
-fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) -> CliResult {
+fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workbench) -> CliResult {
     let context = match context {
         Some(text) => serde_json::from_str(text)
             .map_err(|e| CliError::msg(format!("--context is not valid JSON: {e}")))?,
         None => serde_json::json!({}),
     };
-    let services = Services::new(&ws.root, &ws.config);
-    let store = SharedStore::new(ws.store()?);
+    let services = ws.services();
+    let store = ws.store()?;
     // An exchange is a log line of a live service: it is not worth a synchronous fsync (the
     // round-trip figure, BENCHMARKS.md); see `sync_lightly` for what a power loss may drop.
     store.lock().sync_lightly()?;
@@ -496,14 +497,15 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workspace) ->
     sent.map(|_| ()).map_err(CliError::from)
 }
 
-fn logs(instance: &str, follow: bool, ws: &Workspace) -> CliResult {
+fn logs(instance: &str, follow: bool, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
+    let store = store.lock();
     let row = store.instance(instance)?.ok_or_else(|| {
         CliError::msg(format!(
             "no instance named {instance} (see toolbench tools status)"
         ))
     })?;
-    let dir = instance_dir(&ws.root, instance);
+    let dir = instance_dir(ws.root(), instance);
     let mut feed = InstanceFeed::from_start(instance);
     let mut lines = [LogLines::new("out"), LogLines::new("err")];
     loop {

@@ -7,7 +7,7 @@ use std::io::Write as _;
 
 use clap::Args;
 
-use super::{CliError, CliResult, Workspace, runtime, tool_id};
+use super::{CliError, CliResult, Workbench, runtime, tool_id};
 use crate::command::{self, Applied, Command};
 use crate::jobs::validation::Validated;
 use crate::review::validate::{
@@ -30,13 +30,13 @@ pub struct ValidateArgs {
     seed: Option<u64>,
 }
 
-pub fn run(args: ValidateArgs, ws: &Workspace) -> CliResult {
+pub fn run(args: ValidateArgs, ws: &Workbench) -> CliResult {
     let command = Command::Validate {
         tool: tool_id(&args.tool)?,
         force: args.force,
         seed: args.seed,
     };
-    let ctx = ws.command_context()?;
+    let ctx = ws.caller(crate::model::RunOrigin::Cli)?;
     let Validated { report, unstored } = match runtime()?.block_on(command::apply(&ctx, command))? {
         Applied::Validated(validated) => *validated,
         _ => {

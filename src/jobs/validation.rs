@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, mpsc};
 use crate::catalog::Catalog;
 use crate::jobs::run::{Recorder, UnstoredRun};
 use crate::model::ToolEntry;
+use crate::review::ReviewContext;
 use crate::review::validate::{self, ValidateError, ValidationReport};
 use crate::store::SharedStore;
 
@@ -66,9 +67,8 @@ impl ValidationQueue {
     pub fn start(
         runtime: &tokio::runtime::Handle,
         workers: usize,
-        root: PathBuf,
+        review: ReviewContext,
         store: SharedStore,
-        exe: PathBuf,
         listener: impl Fn(ValidationEvent) -> bool + Send + Sync + 'static,
     ) -> Self {
         let (requests, queue) = mpsc::unbounded_channel();
@@ -77,9 +77,8 @@ impl ValidationQueue {
         for _ in 0..workers {
             runtime.spawn(work(
                 Arc::clone(&queue),
-                root.clone(),
+                review.clone(),
                 store.clone(),
-                exe.clone(),
                 Arc::clone(&listener),
             ));
         }
@@ -93,9 +92,8 @@ impl ValidationQueue {
 
 async fn work<L: Fn(ValidationEvent) -> bool>(
     queue: Arc<Mutex<mpsc::UnboundedReceiver<ValidationRequest>>>,
-    root: PathBuf,
+    review: ReviewContext,
     store: SharedStore,
-    exe: PathBuf,
     listener: Arc<L>,
 ) {
     loop {
@@ -104,10 +102,9 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
             return;
         };
         let validated = validate_and_record(
-            &root,
+            &review,
             &request.entry,
             &request.catalog,
-            &exe,
             &store,
             request.force,
             None,
@@ -134,16 +131,15 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
 /// made by the rule of every run, through the process's one write connection. A cached report
 /// made no runs. Every front end validates through this, alone (the CLI) or in the queue.
 pub async fn validate_and_record(
-    root: &Path,
+    review: &ReviewContext,
     entry: &ToolEntry,
     catalog: &Catalog,
-    exe: &Path,
     store: &SharedStore,
     force: bool,
     seed: Option<u64>,
 ) -> Result<Validated, ValidateError> {
     let mut report =
-        match validate::validate_cached(root, entry, catalog, exe, store, force, seed).await {
+        match validate::validate_cached(review, entry, catalog, store, force, seed).await {
             Ok(report) => report,
             Err(ValidateError::ChangedDuring {
                 folder,
@@ -152,7 +148,7 @@ pub async fn validate_and_record(
                 runs,
             }) => {
                 // No report, but the runs happened: they are recorded, then the refusal told.
-                record_runs(root, entry, store, runs).await?;
+                record_runs(&review.root, entry, store, runs).await?;
                 return Err(ValidateError::ChangedDuring {
                     folder,
                     before,
@@ -163,7 +159,7 @@ pub async fn validate_and_record(
             Err(e) => return Err(e),
         };
     let runs = std::mem::take(&mut report.runs);
-    let (recorded, unstored) = record_runs(root, entry, store, runs).await?;
+    let (recorded, unstored) = record_runs(&review.root, entry, store, runs).await?;
     report.runs = recorded;
     Ok(Validated { report, unstored })
 }

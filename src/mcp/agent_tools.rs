@@ -10,8 +10,8 @@ use rmcp::service::{RequestContext, RoleServer};
 use serde_json::{Value, json};
 
 use super::call::refusal;
-use super::gateway::Shared;
 use super::request_tool::{self, REQUEST};
+use super::shared::Shared;
 use crate::catalog::scan::human_size;
 use crate::command::{self, Applied, Command};
 use crate::model::{MAX_NAME_BYTES, Tier};
@@ -216,9 +216,9 @@ async fn propose_tool(
         manifest: text(arguments, "manifest").unwrap_or_default().to_string(),
         files,
     };
-    let root = shared.root.clone();
+    let root = shared.workbench.root().to_path_buf();
     let store = shared.store().clone();
-    let limits = propose::ProposalLimits::of(&shared.config);
+    let limits = propose::ProposalLimits::of(shared.workbench.config());
     let landed =
         tokio::task::spawn_blocking(move || propose::propose(&root, &proposal, &store, limits))
             .await
@@ -244,7 +244,7 @@ async fn propose_tool(
             folder: landed.folder.clone(),
             reason,
         })?;
-    shared.validate_later(shared.root.join(&landed.folder));
+    shared.validate_later(shared.workbench.root().join(&landed.folder));
     Ok(json!({
         "name": landed.name,
         "version": landed.version,
@@ -302,7 +302,7 @@ async fn review_status(
     if let Some(name) = &name {
         crate::bounded::check("name", name, MAX_NAME_BYTES)?;
     }
-    let root = shared.root.clone();
+    let root = shared.workbench.root().to_path_buf();
     let (requests, proposals, wanted) = shared
         .with_store(move |store| {
             let asked = store.requests_of(&client, name.as_deref())?;

@@ -10,8 +10,8 @@ use rmcp::service::{RequestContext, RoleServer};
 use serde_json::Value;
 
 use super::call::refusal;
-use super::gateway::Shared;
 use super::listing::Listed;
+use super::shared::Shared;
 use crate::approvals::pattern;
 use crate::model::ToolEntry;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
@@ -33,7 +33,11 @@ pub async fn clearance(
     arguments: &Value,
     context: &RequestContext<RoleServer>,
 ) -> Result<Option<Value>, CallToolResult> {
-    let why = match admission(entry, &RunPolicy::of(&shared.config), Asker::Agent) {
+    let why = match admission(
+        entry,
+        &RunPolicy::of(shared.workbench.config()),
+        Asker::Agent,
+    ) {
         Admission::Open => return Ok(None),
         Admission::Closed(why) => {
             return Err(refusal(format!("{} never runs: {why}", entry.name)));
@@ -84,7 +88,11 @@ pub async fn clearance(
             ))
         })?;
     let answered = wait(shared, id, context).await;
-    verdict(&entry.name, answered, shared.config.approvals.timeout_secs)
+    verdict(
+        &entry.name,
+        answered,
+        shared.workbench.config().approvals.timeout_secs,
+    )
 }
 
 /// Why waiting for a human's answer ended without one.
@@ -104,7 +112,7 @@ async fn wait(
     id: i64,
     context: &RequestContext<RoleServer>,
 ) -> Result<CallRow, WaitError> {
-    let timeout = Duration::from_secs(shared.config.approvals.timeout_secs);
+    let timeout = Duration::from_secs(shared.workbench.config().approvals.timeout_secs);
     let started = Instant::now();
     let progress = context.meta.get_progress_token();
     let mut last_progress = Instant::now();

@@ -10,8 +10,8 @@ use rmcp::service::{Peer, RequestContext, RoleServer};
 use serde_json::{Value, json};
 
 use super::approval;
-use super::gateway::Shared;
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
+use super::shared::Shared;
 use crate::command::{self, Applied, Command};
 use crate::error_chain::one_line;
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobError, RunJobEvent};

@@ -21,8 +21,9 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::net::TcpListener;
 
 use super::McpError;
-use super::gateway::{Gateway, Shared};
+use super::gateway::Gateway;
 use super::sessions::Sessions;
+use super::shared::Shared;
 use super::token::{self, Token};
 use crate::config::SessionLimits;
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::gateway::Shared;
+use super::shared::Shared;
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::jobs::watch::{WatchJob, WatchRequest, WatchStartError, Watching};
 use crate::watch::{self, WatchUpdate};
@@ -12,8 +12,8 @@ use crate::watch::{self, WatchUpdate};
 /// Starts the watch job and follows it; dropping the returned watch stops it.
 pub async fn follow(shared: Arc<Shared>) -> Result<Watching, WatchStartError> {
     let job = WatchJob::new(WatchRequest {
-        root: shared.root.clone(),
-        limits: shared.config.catalog,
+        root: shared.workbench.root().to_path_buf(),
+        limits: shared.workbench.config().catalog,
     });
     let mut updates = job.observe();
     let watching = job.start().await?;
@@ -42,8 +42,8 @@ fn apply(shared: &Shared, update: WatchUpdate) -> Result<(), Reported> {
         WatchUpdate::Rescan => {
             let known = KnownHashes::from_entries(&shared.entries());
             scan_workspace(
-                &shared.root,
-                shared.config.catalog,
+                shared.workbench.root(),
+                shared.workbench.config().catalog,
                 &known,
                 &ScanProgress::default(),
             )

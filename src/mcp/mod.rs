@@ -16,20 +16,20 @@ mod live;
 mod request_tool;
 mod service_call;
 mod sessions;
+pub mod shared;
 mod stdio;
 mod token;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use rmcp::ServiceExt;
 use rmcp::transport::async_rw::AsyncRwTransport;
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
-use crate::config::Config;
-use crate::store::Store;
-use gateway::{Gateway, Shared};
+use crate::workbench::Workbench;
+use gateway::Gateway;
 pub use http::HttpOptions;
+use shared::Shared;
 pub use token::TokenError;
 
 /// The longest JSON-RPC message read from stdin: room for the largest proposal, so one over
@@ -43,8 +43,6 @@ pub enum McpError {
     Store(#[from] crate::store::StoreError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
-    #[error("cannot find the toolbench binary: {0}")]
-    Exe(std::io::Error),
     #[error("cannot watch the workspace")]
     Watch(#[source] crate::jobs::watch::WatchStartError),
     #[error("MCP session")]
@@ -58,34 +56,28 @@ pub enum McpError {
 }
 
 /// Loads the catalog once (the cached index spares re-hashing unchanged tools) and builds
-/// what every session shares, its validation workers on the current runtime.
-/// `opened` is the store the start-of-process checks opened, if any: it becomes the
-/// process's one write connection.
-pub fn shared(
-    root: PathBuf,
-    config: Config,
-    exe: PathBuf,
-    opened: Option<Store>,
-) -> Result<Arc<Shared>, McpError> {
-    let mut store = match opened {
-        Some(store) => store,
-        None => Store::open(&root)?,
+/// what every session shares, its validation workers on the current runtime. The
+/// workbench's write connection becomes the server's one writer.
+pub fn shared(workbench: Workbench) -> Result<Arc<Shared>, McpError> {
+    let store = workbench.store()?;
+    let entries = {
+        let store = &mut store.lock();
+        // Calls a dead server left waiting will never run: say so before serving new ones.
+        let _ = crate::approvals::abandon_dead(store);
+        let cached = store.load_index().unwrap_or_default();
+        let entries = scan_workspace(
+            workbench.root(),
+            workbench.config().catalog,
+            &KnownHashes::from_entries(&cached),
+            &ScanProgress::default(),
+        );
+        let _ = store.save_index(&entries);
+        entries
     };
-    // Calls a dead server left waiting will never run: say so before serving new ones.
-    let _ = crate::approvals::abandon_dead(&mut store);
-    let cached = store.load_index().unwrap_or_default();
-    let entries = scan_workspace(
-        &root,
-        config.catalog,
-        &KnownHashes::from_entries(&cached),
-        &ScanProgress::default(),
-    );
-    let _ = store.save_index(&entries);
+    workbench.back_up_in_background();
     Ok(Arc::new(Shared::new(
         &tokio::runtime::Handle::current(),
-        root,
-        config,
-        exe,
+        workbench,
         entries,
         store,
     )))
@@ -95,10 +87,9 @@ pub fn shared(
 const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Serves one client on stdin/stdout until it goes away.
-pub fn serve_stdio(root: PathBuf, config: Config, opened: Option<Store>) -> Result<(), McpError> {
-    let exe = std::env::current_exe().map_err(McpError::Exe)?;
+pub fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
     runtime()?.block_on(async move {
-        let shared = shared(root, config, exe, opened)?;
+        let shared = shared(workbench)?;
         let _watcher = live::follow(Arc::clone(&shared))
             .await
             .map_err(McpError::Watch)?;
@@ -124,18 +115,12 @@ pub fn serve_stdio(root: PathBuf, config: Config, opened: Option<Store>) -> Resu
 
 /// Serves any number of clients over Streamable HTTP, all sessions sharing one catalog and
 /// one watcher, until the process is stopped.
-pub fn serve_http(
-    root: PathBuf,
-    config: Config,
-    opened: Option<Store>,
-    options: HttpOptions,
-) -> Result<(), McpError> {
+pub fn serve_http(workbench: Workbench, options: HttpOptions) -> Result<(), McpError> {
     // Refused options fail before the catalog is scanned.
     let access = http::check_options(&options)?;
-    let limits = config.mcp_sessions;
-    let exe = std::env::current_exe().map_err(McpError::Exe)?;
+    let limits = workbench.config().mcp_sessions;
     runtime()?.block_on(async move {
-        let shared = shared(root, config, exe, opened)?;
+        let shared = shared(workbench)?;
         let _watcher = live::follow(Arc::clone(&shared))
             .await
             .map_err(McpError::Watch)?;

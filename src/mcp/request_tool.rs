@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
-use super::gateway::Shared;
+use super::shared::Shared;
 use crate::catalog::scan::human_size;
 use crate::review::request_status::state_name;
 use crate::review::requests::{self, MAX_REQUEST_FIELD_BYTES, ToolRequest};

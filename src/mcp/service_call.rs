@@ -7,7 +7,7 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Value, json};
 
 use super::call::refusal;
-use super::gateway::Shared;
+use super::shared::Shared;
 use crate::model::ToolEntry;
 use crate::services::{ServiceError, Services, reconcile};
 use crate::store::SharedStore;
@@ -25,13 +25,7 @@ pub async fn exchange(shared: &Arc<Shared>, entry: ToolEntry, arguments: &Value)
         .get("context")
         .cloned()
         .unwrap_or_else(|| json!({}));
-    let services = Services {
-        root: shared.root.clone(),
-        exe: shared.exe.clone(),
-        confinement: shared.confinement.clone(),
-        settings: shared.config.services,
-        scan_limits: shared.config.catalog,
-    };
+    let services = shared.workbench.services();
     let name = entry.name.clone();
     // Launch waits for the health check and the exchange for the answer: both block.
     let store = shared.store().clone();

@@ -23,7 +23,6 @@ use crate::catalog::manifest::{
 };
 use crate::catalog::scan::{collect_files, hash_tool_folder};
 use crate::model::{Origin, Tier, ToolEntry, ToolId};
-use crate::runner::confine::Confinement;
 use crate::runner::confined::{self, Program};
 use crate::safe_fs::{Dir, copy_tree};
 use crate::store::{DecisionAction, DecisionRecord, SharedStore};
@@ -536,8 +535,6 @@ fn generator_name(command: &[String]) -> String {
 pub enum EvolverError {
     #[error("empty command")]
     EmptyCommand,
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
     #[error("cannot start: {0}")]
     Runtime(std::io::Error),
     #[error(transparent)]
@@ -598,7 +595,7 @@ pub fn run_evolver(
     if command.is_empty() {
         return Err(EvolverError::EmptyCommand);
     }
-    let confinement = Confinement::for_workspace(&ctx.root)?;
+    let confinement = ctx.confinement.clone();
     let env = ctx
         .evolve_pass_env
         .iter()

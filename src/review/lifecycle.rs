@@ -20,8 +20,9 @@ use super::steps::{
 };
 use super::versions::VersionStore;
 use crate::catalog::scan::ScanLimits;
-use crate::config::Config;
+use crate::config::{Config, ValidateSettings};
 use crate::model::{Tier, ToolEntry, ToolId};
+use crate::runner::confine::Confinement;
 use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
 
 pub use super::queue::{History, QueueItem, ReviewItem, history, review_items, review_queue};
@@ -29,8 +30,9 @@ pub use super::queue::{History, QueueItem, ReviewItem, history, review_items, re
 /// The file "request changes" writes into the tool folder for the agent to read.
 pub const REVIEW_FILE: &str = "REVIEW.md";
 
-/// Who decides, in which workspace, and what happens around a decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who decides, in which workspace, and what happens around a decision: the workbench's
+/// settings that decisions, validation and the evolver read (never the config file again).
+#[derive(Debug, Clone)]
 pub struct ReviewContext {
     pub root: PathBuf,
     /// The reviewer's name, recorded with every decision.
@@ -43,36 +45,39 @@ pub struct ReviewContext {
     pub evolve_network: bool,
     /// `[evolve] pass_env`: variables the evolver gets from our environment.
     pub evolve_pass_env: Vec<String>,
-    /// The toolbench binary, which confines the evolver.
+    /// The toolbench binary, which confines the evolver and validation's runs.
     pub exe: PathBuf,
     /// `[catalog]` limits of the scans a decision makes.
     pub scan_limits: ScanLimits,
+    /// What validation's checkers and runs and the evolver may see and use.
+    pub confinement: Confinement,
+    /// `[validate]`: the inputs validation tries besides a tool's test cases.
+    pub validate: ValidateSettings,
 }
 
 impl ReviewContext {
+    /// `root`'s context with the built-in settings, deciding as `who`: for tests.
+    #[cfg(test)]
     pub fn new(root: &Path, who: &str) -> Self {
+        let config = Config::defaults().expect("the built-in settings parse");
+        let exe = crate::workbench::this_program().expect("this program");
+        let confinement = Confinement::new(root, &config, None);
         ReviewContext {
-            root: root.to_path_buf(),
             who: who.to_string(),
-            git_auto_commit: false,
-            evolve_command: Vec::new(),
-            evolve_network: false,
-            evolve_pass_env: Vec::new(),
-            exe: toolbench_exe(),
-            scan_limits: ScanLimits::default(),
+            ..Self::for_runs(root, &config, &exe, confinement)
         }
     }
 
-    pub fn from_config(root: &Path, config: &Config) -> Self {
+    pub fn from_config(root: &Path, config: &Config, exe: &Path, confinement: Confinement) -> Self {
         ReviewContext {
             who: config.reviewer_name(),
-            ..Self::for_runs(root, config)
+            ..Self::for_runs(root, config, exe, confinement)
         }
     }
 
     /// The context of a command that only runs tools (`toolbench run`): it decides nothing,
     /// so the reviewer's name, which may take a look in the user database, is not looked up.
-    pub fn for_runs(root: &Path, config: &Config) -> Self {
+    pub fn for_runs(root: &Path, config: &Config, exe: &Path, confinement: Confinement) -> Self {
         ReviewContext {
             root: root.to_path_buf(),
             who: String::new(),
@@ -80,16 +85,12 @@ impl ReviewContext {
             evolve_command: config.evolve_command.clone(),
             evolve_network: config.evolve_network,
             evolve_pass_env: config.evolve_pass_env.clone(),
-            exe: toolbench_exe(),
+            exe: exe.to_path_buf(),
             scan_limits: config.catalog,
+            confinement,
+            validate: config.validate,
         }
     }
-}
-
-/// This program: the CLI and the workbench are the toolbench binary, which is also the
-/// sandbox helper.
-fn toolbench_exe() -> PathBuf {
-    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("toolbench"))
 }
 
 /// What a decision did, for the CLI line, the TUI status bar and MCP.

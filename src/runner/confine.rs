@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use super::grants::Grants;
-use super::project;
 use super::sandbox::{self, SandboxPolicy};
-use crate::config::{Config, ConfigError, RunLimits};
+use crate::config::{Config, RunLimits};
 use crate::workspace::registry;
 
 /// Files and folders under the user's home that hold secrets or history.
@@ -225,20 +224,15 @@ pub struct Jail {
 }
 
 impl Confinement {
-    /// The workspace's settings (user config, then `toolbench.toml`).
-    pub fn for_workspace(root: &Path) -> Result<Self, ConfigError> {
-        let config = Config::load(root)?;
-        Ok(Self::new(root, &config))
-    }
-
-    pub fn new(root: &Path, config: &Config) -> Self {
+    /// The confinement of the workspace at `root` with `config`, its tools run for `project`.
+    pub fn new(root: &Path, config: &Config, project: Option<PathBuf>) -> Self {
         let mut hide = hidden_always();
         hide.push(real(crate::workspace::state_dir(root)));
         hide.extend(config.sandbox_hide.iter().cloned().map(real));
         Confinement {
             hide: outermost(hide),
             limits: config.run,
-            project: project::of_this_process(),
+            project,
         }
     }
 

@@ -14,7 +14,6 @@ pub mod grants;
 pub mod helper_process;
 pub mod inflight;
 pub(crate) mod proc_stat;
-pub mod project;
 pub mod record;
 pub mod schema;
 

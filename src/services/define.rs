@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use super::ServiceError;
 use super::definition::{DefinedFile, Definition, locate_executable};
 use crate::catalog::manifest::MANIFEST_FILE;
-use crate::config::Config;
 use crate::model::Tier;
 use crate::review::lock::ToolLock;
 use crate::runner::confine::Confinement;
@@ -81,7 +80,11 @@ pub fn files_of(dir: &Path) -> Result<BTreeMap<String, DefinedFile>, ServiceErro
 /// Writes `def` to `core/NAME/`: its `tool.toml` at version 1.0.0 when new, the next patch
 /// version when it replaces one, and `def.files` beside it (an update keeps the other files
 /// the folder had). Nothing changes unless all of it is written and its executable found.
-pub fn write(root: &Path, config: &Config, def: Definition) -> Result<PathBuf, ServiceError> {
+pub fn write(
+    root: &Path,
+    confinement: &Confinement,
+    def: Definition,
+) -> Result<PathBuf, ServiceError> {
     if !crate::model::is_valid_name(&def.name) {
         return Err(ServiceError::Refused(format!(
             "tool name {:?} is not valid: {}",
@@ -97,7 +100,7 @@ pub fn write(root: &Path, config: &Config, def: Definition) -> Result<PathBuf, S
     if def.executable.starts_with('/') || !def.executable.contains('/') {
         locate_executable(&def.executable, &dir)?;
     }
-    check_reachable(&Confinement::new(root, config), &def)?;
+    check_reachable(confinement, &def)?;
     let _lock =
         ToolLock::acquire(root, &def.name).map_err(|e| ServiceError::Refused(e.to_string()))?;
     let existing = existing(root, &def.name)?;

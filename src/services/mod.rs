@@ -67,11 +67,13 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(root: &Path, config: &Config) -> Self {
+    /// The services of the workspace at `root`, launched by `exe` (the sandbox helper) within
+    /// `confinement`.
+    pub fn new(root: &Path, config: &Config, exe: &Path, confinement: Confinement) -> Self {
         Services {
             root: root.to_path_buf(),
-            exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("toolbench")),
-            confinement: Confinement::new(root, config),
+            exe: exe.to_path_buf(),
+            confinement,
             settings: config.services,
             scan_limits: config.catalog,
         }

@@ -73,6 +73,11 @@ impl StoreOnDemand {
         Ok(store)
     }
 
+    /// Closes the connection when nothing else holds it, so its log is checkpointed.
+    pub fn close(&self) {
+        self.slot().take();
+    }
+
     /// The connection, if something opened it.
     pub fn if_opened(&self) -> Option<SharedStore> {
         self.slot().clone()

@@ -197,10 +197,14 @@ pub enum Effect {
         parent: Option<Box<ToolEntry>>,
     },
     SaveIndex(Arc<Vec<ToolEntry>>),
+    /// Read again the tools at these paths (relative to the root): what a decision touched.
+    Reload(Vec<String>),
     StartRun {
         key: u64,
         entry: Box<ToolEntry>,
         input: Option<String>,
+        /// The person typed the confirmation the cost gate asked for.
+        confirmed: bool,
     },
     CancelRun(u64),
     /// A failure report the person filled in: a `Command::MarkFailure`.
@@ -716,7 +720,7 @@ impl App {
             AppEvent::Decided(Ok(outcome)) => {
                 self.note_outcome(&outcome);
                 self.notify(outcome.summary(), Level::Info);
-                self.effects.push(Effect::Scan);
+                self.effects.push(Effect::Reload(touched_by(&outcome)));
             }
             AppEvent::Decided(Err(e)) => self.notify(one_line(&e), Level::Error),
             AppEvent::DecidedEach(results) => self.on_decided_each(results),
@@ -1156,7 +1160,8 @@ impl App {
                     return;
                 }
                 let input = launch.input();
-                self.start_run(launch.entry, input);
+                let confirmed = launch.confirm.is_some();
+                self.start_run(launch.entry, input, confirmed);
             }
             Some(Overlay::MarkFailure(mut mark)) => match mark.command() {
                 Ok(command) => self.effects.push(Effect::MarkFailure(Box::new(command))),
@@ -1348,7 +1353,9 @@ impl App {
         });
     }
 
-    fn start_run(&mut self, entry: ToolEntry, input: Option<String>) {
+    /// `confirmed`: the person typed the confirmation the launch dialog asked for; the
+    /// library's gate (`command::apply`) decides again, and refuses what still needs it.
+    fn start_run(&mut self, entry: ToolEntry, input: Option<String>, confirmed: bool) {
         let key = self.next_run_key;
         self.next_run_key += 1;
         self.runs.push(RunView::new(key, &entry));
@@ -1358,6 +1365,7 @@ impl App {
             key,
             entry: Box::new(entry),
             input,
+            confirmed,
         });
     }
 
@@ -1395,7 +1403,7 @@ impl App {
         // Nothing to fill in and nothing to confirm: the dialog would only ask for one more
         // Enter, so the run starts and its output shows at once.
         if manifest.run.input == InputMode::None && confirmation.is_none() {
-            self.start_run(entry, None);
+            self.start_run(entry, None, false);
             return;
         }
         self.overlay = Some(Overlay::Launch(Box::new(LaunchState::new(
@@ -2070,6 +2078,15 @@ pub use calls::ReviewRow;
 
 /// A tool the Review pane lists and validation looks at: a candidate, or an active tool that
 /// will not run until a person looks at it.
+/// The folders a decision moved or wrote (relative to the root): all the catalog needs to
+/// read again after it. An answer to a tool request touches no tool.
+pub(crate) fn touched_by(outcome: &Outcome) -> Vec<String> {
+    match outcome {
+        Outcome::Tool(decision) => decision.affected.clone(),
+        Outcome::Request(_) => Vec::new(),
+    }
+}
+
 fn waits_for_review(entry: &ToolEntry) -> bool {
     entry.tier == Tier::Experimental || entry.drift.is_some()
 }

@@ -52,6 +52,7 @@ use crate::model::{RunOrigin, ToolId};
 use crate::runner::CancelSender;
 use crate::store::writer::StoreWriter;
 use crate::store::{SharedStore, Store};
+use crate::workbench::Workbench;
 use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
 use keymap::Keymap;
@@ -73,66 +74,50 @@ const TICK_INTERVAL: Duration = Duration::from_millis(250);
 /// Most time spent taking queued events between two looks at the terminal.
 const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 
-/// Runs the workbench on the workspace at `root`. `opened` is the store the start-of-process
-/// checks opened, if any: it becomes the process's one write connection.
-pub fn run(
-    root: PathBuf,
-    source: RootSource,
-    config: Config,
-    opened: Option<Store>,
-) -> anyhow::Result<()> {
+/// Runs the terminal workbench on `workbench`: its write connection becomes the process's
+/// one writer.
+pub fn run(workbench: Workbench) -> anyhow::Result<()> {
     limit_malloc_arenas();
     let dir = config_dir();
     let keymap = Keymap::load(dir.as_deref())?;
     let theme = Theme::load(dir.as_deref())?;
-    let mut store = match opened {
-        Some(store) => store,
-        None => Store::open(&root)?,
-    };
-    // Decisions a crash interrupted are settled once, before anything is shown.
-    let recovered = crate::review::lifecycle::recover(&root, &mut store);
-    let cached = store.load_index().unwrap_or_default();
+    let store = workbench.store()?;
+    let cached = store.lock().load_index().unwrap_or_default();
     let mut app = App::with_policy(
-        root_label(&root, source),
+        root_label(workbench.root(), workbench.source()),
         cached,
-        config.sort,
+        workbench.config().sort,
         keymap,
         theme,
-        crate::runner::gate::RunPolicy::of(&config),
+        crate::runner::gate::RunPolicy::of(workbench.config()),
     );
-    app.project_label = crate::runner::project::of_this_process().map(|project| {
+    app.project_label = workbench.project().map(|project| {
         project.file_name().map_or_else(
             || project.display().to_string(),
             |name| name.to_string_lossy().into(),
         )
     });
-    match recovered {
-        Ok(lines) if !lines.is_empty() => app.notify(lines.join("; "), app::Level::Info),
-        Ok(_) => {}
-        Err(e) => app.notify(e.to_string(), app::Level::Error),
+    // What opening settled (decisions a crash interrupted) is told once, as it starts.
+    if let Some(worst) = workbench
+        .notices()
+        .iter()
+        .find(|n| n.starts_with("warning: "))
+    {
+        app.notify(worst.clone(), app::Level::Error);
+    } else if !workbench.notices().is_empty() {
+        app.notify(workbench.notices().join("; "), app::Level::Info);
     }
-    // The day's backup of the store, if due, off the screen's path: a thread of its own that
-    // only reads the store (a copy of a big store takes a moment).
-    let state_dir = crate::workspace::state_dir(&root);
-    let _ = std::thread::Builder::new()
-        .name("backup".into())
-        .spawn(move || crate::store::backup::backup_if_due(&state_dir));
+    // The day's backup of the store, if due, off the screen's path.
+    workbench.back_up_in_background();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
-    let exe = std::env::current_exe().context("cannot find the toolbench binary")?;
     let (tx, rx) = mpsc::unbounded_channel::<AppEvent>();
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
-    let services = Services::start(
-        runtime.handle(),
-        Workbench { root, config, exe },
-        store,
-        tx.clone(),
-        output_tx,
-    )?;
+    let services = Services::start(runtime.handle(), workbench, store, tx.clone(), output_tx)?;
     let result = runtime.block_on(event_loop(
         &mut app,
         services,
@@ -184,37 +169,27 @@ struct Services {
     history: coalesce::Coalesced<Arc<crate::catalog::Catalog>>,
 }
 
-/// The workspace a workbench serves and the binary that runs its tools.
-struct Workbench {
-    root: PathBuf,
-    config: Config,
-    exe: PathBuf,
-}
-
 impl Services {
     /// Shares `store` as the process's one writer and starts the background work on it: the
     /// batching writer and the validation queue. The pollers start later
     /// (`start_pollers`).
     fn start(
         runtime: &tokio::runtime::Handle,
-        Workbench { root, config, exe }: Workbench,
-        store: Store,
+        workbench: Workbench,
+        store: SharedStore,
         tx: mpsc::UnboundedSender<AppEvent>,
         output: mpsc::Sender<AppEvent>,
     ) -> Result<Self, crate::store::StoreError> {
-        let store = SharedStore::new(store);
         let writer = Arc::new(StoreWriter::spawn(store.clone())?);
-        let mut commands = command::Context::new(&root, &config, store.clone(), RunOrigin::Tui);
-        commands.review.exe = exe.clone();
+        let mut commands = workbench.caller(RunOrigin::Tui)?;
         commands.recorder = Recorder::Writer(Arc::clone(&writer));
         let validations = {
             let tx = tx.clone();
             ValidationQueue::start(
                 runtime,
                 VALIDATION_WORKERS,
-                root.clone(),
+                workbench.review(),
                 store.clone(),
-                exe.clone(),
                 move |event| {
                     job_events::from_validation(event)
                         .into_iter()
@@ -224,18 +199,16 @@ impl Services {
         };
         let following = service_feed::Following::default();
         let service_jobs = service_jobs::Jobs {
-            root: root.clone(),
+            services: workbench.services(),
             store: store.clone(),
-            config: config.clone(),
-            exe: exe.clone(),
             tx,
         };
         Ok(Self {
-            root,
+            root: workbench.root().to_path_buf(),
             store,
             writer,
             cancels: HashMap::new(),
-            config,
+            config: workbench.config().clone(),
             validations,
             output,
             following,
@@ -462,6 +435,15 @@ fn run_effect(
                 }
             });
         }
+        Effect::Reload(paths) if !paths.is_empty() => {
+            let (root, limits, tx) = (services.root.clone(), services.config.catalog, tx.clone());
+            tokio::task::spawn_blocking(move || {
+                let paths = paths.iter().map(|path| root.join(path)).collect();
+                let update = crate::watch::reload_paths(&root, limits, paths);
+                let _ = tx.send(AppEvent::Watched(update));
+            });
+        }
+        Effect::Reload(_) => {}
         Effect::SaveIndex(entries) => {
             let tx = tx.clone();
             let store = services.store.clone();
@@ -553,18 +535,23 @@ fn run_effect(
                 let _ = tx.send(AppEvent::SuggestionAnswered(result));
             });
         }
-        Effect::StartRun { key, entry, input } => {
+        Effect::StartRun {
+            key,
+            entry,
+            input,
+            confirmed,
+        } => {
             // The cancel key may come before the run starts: it waits here until it does.
             let (cancel, cancelled) = tokio::sync::watch::channel(false);
             // A finished run dropped its end of the cancel channel: forget its sender.
             services.cancels.retain(|_, cancel| !cancel.is_closed());
             services.cancels.insert(key, cancel);
-            // Confirmed: the launch dialog applied the cost gate and asked when it had to.
-            // Bound to the content the person launched: a tool changed since is refused.
+            // Bound to the content the person launched: a tool changed since is refused. The
+            // library's gate decides; the dialog only asked for the confirmation it needs.
             let command = Command::Run {
                 tool: ToolId::content_of(&entry),
                 input,
-                confirmed: true,
+                confirmed,
             };
             let (ctx, tx, output) = (
                 services.commands.clone(),
@@ -905,15 +892,14 @@ mod tests {
     /// The workbench's services on `root` as `toolbench` starts them, with the pollers'
     /// first reports read.
     fn started(
-        root: &Path,
-        store: Store,
+        workbench: Workbench,
+        store: SharedStore,
     ) -> (
         tokio::runtime::Runtime,
         Services,
         mpsc::UnboundedSender<AppEvent>,
         mpsc::UnboundedReceiver<AppEvent>,
     ) {
-        let config = Config::defaults().expect("config");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -921,11 +907,6 @@ mod tests {
             .expect("runtime");
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (output, _output_rx) = mpsc::channel(job_events::OUTPUT_QUEUE);
-        let workbench = Workbench {
-            root: root.to_path_buf(),
-            config,
-            exe: PathBuf::from("/bin/false"),
-        };
         let services = Services::start(runtime.handle(), workbench, store, tx.clone(), output)
             .expect("services");
         {
@@ -958,10 +939,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         // As `toolbench` starts the workbench: the start-of-process checks open the store.
-        let mut store = Store::open(root).expect("store");
-        let entry = candidate(root, &mut store, "greet");
+        let workbench = Workbench::at(root, None).expect("opened");
+        let store = workbench.store().expect("store");
+        let entry = candidate(root, &mut store.lock(), "greet");
         let path = store.path().to_path_buf();
-        let (runtime, mut services, tx, mut rx) = started(root, store);
+        let (runtime, mut services, tx, mut rx) = started(workbench, store);
         let app = app_of(vec![entry.clone()]);
         let _runtime = runtime.enter();
 
@@ -1054,12 +1036,13 @@ mod tests {
     fn marked_candidates_are_decided_each_on_the_content_that_was_marked() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
-        let mut store = Store::open(root).expect("store");
-        let greet = candidate(root, &mut store, "greet");
-        let hello = candidate(root, &mut store, "hello");
+        let workbench = Workbench::at(root, None).expect("opened");
+        let store = workbench.store().expect("store");
+        let greet = candidate(root, &mut store.lock(), "greet");
+        let hello = candidate(root, &mut store.lock(), "hello");
         // hello changes after it was marked: its decision must not take the new content.
         std::fs::write(root.join("experimental/hello/run.sh"), "echo changed\n").expect("edit");
-        let (runtime, mut services, tx, mut rx) = started(root, store);
+        let (runtime, mut services, tx, mut rx) = started(workbench, store);
         let app = app_of(vec![greet.clone(), hello.clone()]);
         let _runtime = runtime.enter();
 

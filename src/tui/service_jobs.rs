@@ -2,12 +2,9 @@
 //! calls (a launch waits for the health check), run off the UI thread, each reported as one
 //! event.
 
-use std::path::PathBuf;
-
 use tokio::sync::mpsc;
 
 use super::app::AppEvent;
-use crate::config::Config;
 use crate::model::ToolEntry;
 use crate::services::{ServiceError, Services};
 use crate::store::SharedStore;
@@ -23,11 +20,10 @@ pub enum ServiceJob {
 /// What a job needs to reach the workspace's services.
 #[derive(Clone)]
 pub struct Jobs {
-    pub root: PathBuf,
+    /// The workbench's services.
+    pub services: Services,
     /// The process's one write connection.
     pub store: SharedStore,
-    pub config: Config,
-    pub exe: PathBuf,
     pub tx: mpsc::UnboundedSender<AppEvent>,
 }
 
@@ -40,11 +36,7 @@ impl Jobs {
     ) {
         let jobs = self.clone();
         tokio::task::spawn_blocking(move || {
-            let services = Services {
-                exe: jobs.exe.clone(),
-                ..Services::new(&jobs.root, &jobs.config)
-            };
-            let result = job(&services, &jobs.store);
+            let result = job(&jobs.services, &jobs.store);
             let _ = jobs.tx.send(AppEvent::ServiceDone {
                 instance,
                 job: kind,

@@ -22,8 +22,7 @@ mod sources;
 mod syntax;
 mod trial;
 
-use crate::config::{Config, ValidateSettings};
-use crate::runner::confine::Confinement;
+use crate::review::ReviewContext;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -200,17 +199,16 @@ pub fn verdict_of(checks: &[Check]) -> Verdict {
     }
 }
 
-/// Validates `entry` from scratch. `exe` is the toolbench binary (the sandbox helper);
-/// `history` is where an evolved tool's parent's real inputs are read (none: only its test
+/// Validates `entry` from scratch, in `review`'s workspace and confinement; `history` is where an evolved tool's parent's real inputs are read (none: only its test
 /// cases are replayed); `seed` replays another validation's generated inputs.
 pub async fn validate(
-    root: &Path,
+    review: &ReviewContext,
     entry: &ToolEntry,
     catalog: &Catalog,
-    exe: &Path,
     history: Option<&SharedStore>,
     seed: Option<u64>,
 ) -> ValidationReport {
+    let (root, exe) = (review.root.as_path(), review.exe.as_path());
     let tool_dir = crate::runner::tool_dir(entry);
     let sources::Sources {
         files: sources,
@@ -235,12 +233,8 @@ pub async fn validate(
     let (permissions_check, escalation, permissions) =
         permissions::review(entry, catalog, manifest_text(&sources));
 
-    // Loaded once for every checker and case of this validation.
-    let config = Config::load(root);
-    let settings = config
-        .as_ref()
-        .map_or(ValidateSettings::DEFAULT, |c| c.validate);
-    let mut confinement = config.map(|c| Confinement::new(root, &c));
+    let settings = review.validate;
+    let mut confinement = Ok(review.confinement.clone());
     // A candidate that works on the project is given a copy of it: what it writes there
     // nobody has approved yet. The copy lives as long as this validation.
     let project_copy = match (&mut confinement, &entry.manifest) {
@@ -392,15 +386,14 @@ fn evolved(entry: &ToolEntry) -> bool {
 
 /// `validate` on a small runtime of its own, for callers without one (the CLI).
 pub fn validate_blocking(
-    root: &Path,
+    review: &ReviewContext,
     entry: &ToolEntry,
     catalog: &Catalog,
-    exe: &Path,
 ) -> std::io::Result<ValidationReport> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(runtime.block_on(validate(root, entry, catalog, exe, None, None)))
+    Ok(runtime.block_on(validate(review, entry, catalog, None, None)))
 }
 
 /// The cached report of `entry`, when the store holds one for its current content.
@@ -453,10 +446,9 @@ pub fn save(store: &mut Store, report: &ValidationReport) -> Result<(), StoreErr
 /// The cached report when the tool's content is unchanged (unless `force`), else a fresh
 /// validation that is then cached. A cached report carries no runs: nothing ran.
 pub async fn validate_cached(
-    root: &Path,
+    review: &ReviewContext,
     entry: &ToolEntry,
     catalog: &Catalog,
-    exe: &Path,
     store: &SharedStore,
     force: bool,
     seed: Option<u64>,
@@ -473,12 +465,12 @@ pub async fn validate_cached(
     let found = if force || seed.is_some() {
         None
     } else {
-        cached(&store.lock(), root, entry)?
+        cached(&store.lock(), &review.root, entry)?
     };
     if let Some(report) = found {
         return Ok(report);
     }
-    let report = validate(root, entry, catalog, exe, Some(store), seed).await;
+    let report = validate(review, entry, catalog, Some(store), seed).await;
     // An approval is bound to the report's hash: the report must be of that content only.
     let now = crate::catalog::scan::hash_now(&entry.path);
     if now != report.content_hash {
@@ -586,11 +578,9 @@ mod tests {
     #[test]
     fn validation_futures_can_run_on_a_spawned_task() {
         fn assert_send<T: Send>(_: &T) {}
-        fn both(root: &Path, entry: &ToolEntry, catalog: &Catalog, store: &SharedStore) {
-            assert_send(&validate(root, entry, catalog, root, Some(store), None));
-            assert_send(&validate_cached(
-                root, entry, catalog, root, store, false, None,
-            ));
+        fn both(review: &ReviewContext, entry: &ToolEntry, catalog: &Catalog, store: &SharedStore) {
+            assert_send(&validate(review, entry, catalog, Some(store), None));
+            assert_send(&validate_cached(review, entry, catalog, store, false, None));
         }
         let _ = both;
     }

@@ -2,7 +2,7 @@
 //! reject then acts on every marked one. Each is still decided on its own, on the content the
 //! person marked, and recorded as its own decision.
 
-use super::{Action, App, DecisionError, Effect, Level, Overlay, Pane, ReviewRow};
+use super::{Action, App, DecisionError, Effect, Level, Overlay, Pane, ReviewRow, touched_by};
 use crate::model::ToolEntry;
 use crate::review::{DecisionKind, Outcome};
 use crate::tui::overlays::decision::{DecisionState, Subject};
@@ -120,10 +120,12 @@ impl App {
         let total = results.len();
         let mut done = Vec::new();
         let mut refused = Vec::new();
+        let mut touched = Vec::new();
         for (id, result) in results {
             match result {
                 Ok(outcome) => {
                     self.note_outcome(&outcome);
+                    touched.extend(touched_by(&outcome));
                     done.push(id);
                 }
                 Err(error) => {
@@ -146,6 +148,6 @@ impl App {
             Level::Error
         };
         self.notify(line, level);
-        self.effects.push(Effect::Scan);
+        self.effects.push(Effect::Reload(touched));
     }
 }

@@ -726,6 +726,16 @@ fn with_input_schema(mut entry: ToolEntry, schema: serde_json::Value) -> ToolEnt
     entry
 }
 
+/// The input of the run the app asked for, and whether it carries the person's confirmation.
+fn started_confirmed(app: &mut App) -> Option<(Option<String>, bool)> {
+    app.take_effects().into_iter().find_map(|e| match e {
+        Effect::StartRun {
+            input, confirmed, ..
+        } => Some((input, confirmed)),
+        _ => None,
+    })
+}
+
 fn started_run(app: &mut App) -> Option<(u64, Option<String>)> {
     app.take_effects().into_iter().find_map(|e| match e {
         Effect::StartRun { key, input, .. } => Some((key, input)),
@@ -819,7 +829,11 @@ fn a_tool_without_input_runs_on_enter_and_one_filter_match_is_acted_on() {
         no_input("wipe_cache", CostTier::High),
     ]);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(started_run(&mut app).map(|(_, input)| input), Some(None));
+    assert_eq!(
+        started_confirmed(&mut app),
+        Some((None, false)),
+        "a run nobody confirmed is not sent as confirmed: the library's gate decides"
+    );
     assert!(
         app.overlay.is_none(),
         "no dialog for a tool that takes nothing"
@@ -854,7 +868,7 @@ fn high_cost_needs_the_tool_name_typed_and_prohibited_never_opens() {
     key(&mut app, KeyCode::Tab);
     type_text(&mut app, "bulk_rename");
     ctrl(&mut app, 's');
-    assert!(started_run(&mut app).is_some());
+    assert_eq!(started_confirmed(&mut app).map(|(_, c)| c), Some(true));
 
     let mut app = app_with(vec![tool(
         Tier::Approved,
@@ -1204,7 +1218,7 @@ fn catalog_keys_promote_archive_rollback_and_validate() {
 }
 
 #[test]
-fn decision_results_are_reported_and_trigger_a_rescan() {
+fn decision_results_are_reported_and_read_again_only_what_they_touched() {
     let mut app = app_with(sample());
     app.update(AppEvent::Decided(Err(DecisionError::Command(
         crate::review::ReviewError::Refused {
@@ -1233,7 +1247,12 @@ fn decision_results_are_reported_and_trigger_a_rescan() {
             reason: None,
         },
     ))));
-    assert!(app.take_effects().contains(&Effect::Scan));
+    let effects = app.take_effects();
+    assert!(
+        effects.contains(&Effect::Reload(Vec::new())),
+        "an answered request touches no tool: {effects:?}"
+    );
+    assert!(!effects.contains(&Effect::Scan), "no scan of every tool");
 }
 
 #[test]

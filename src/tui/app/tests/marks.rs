@@ -190,7 +190,10 @@ fn the_results_of_marked_decisions_are_told_in_one_line() {
         warnings: vec![],
         commit: None,
         in_place: false,
-        affected: vec![],
+        affected: vec![
+            "experimental/csv_to_json-1.3.0".into(),
+            "approved/csv_to_json".into(),
+        ],
     };
     app.update(AppEvent::DecidedEach(vec![
         (
@@ -204,5 +207,13 @@ fn the_results_of_marked_decisions_are_told_in_one_line() {
         line.starts_with("decided 1 of 2; refused drop_tables@0.1.0: the command stopped before it ended: modified since validation"),
         "{line}"
     );
-    assert!(app.take_effects().contains(&Effect::Scan));
+    let effects = app.take_effects();
+    assert!(
+        effects.contains(&Effect::Reload(vec![
+            "experimental/csv_to_json-1.3.0".into(),
+            "approved/csv_to_json".into()
+        ])),
+        "only the folders the decisions moved are read again: {effects:?}"
+    );
+    assert!(!effects.contains(&Effect::Scan));
 }

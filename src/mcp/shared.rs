@@ -1,0 +1,224 @@
+//! What every session of one MCP server shares: the workbench, the live catalog and its
+//! listing, the validation workers, the peers told when the listing changes, and the calls
+//! being answered.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::{broadcast, watch};
+
+use super::listing::Listing;
+use crate::catalog::scan::load_path;
+use crate::jobs::validation::{
+    VALIDATION_WORKERS, ValidationEvent, ValidationQueue, ValidationRequest,
+};
+use crate::model::ToolEntry;
+use crate::store::{SharedStore, Store};
+use crate::workbench::Workbench;
+
+/// Everything the sessions of one server share.
+pub struct Shared {
+    /// The workspace served, opened once.
+    pub workbench: Workbench,
+    /// Every tool of every tier, as last scanned or watched.
+    pub entries: RwLock<Arc<Vec<ToolEntry>>>,
+    pub listing: RwLock<Arc<Listing>>,
+    /// The process's one writer to the state store.
+    store: SharedStore,
+    /// Proposals waiting for their validation, run by a fixed number of workers.
+    validations: ValidationQueue,
+    /// Fires when the listed tools or their definitions changed.
+    pub changed: broadcast::Sender<()>,
+    /// How many calls are being answered, so the server can let them end before it exits.
+    in_flight: watch::Sender<usize>,
+}
+
+/// One call being answered; dropping it marks the call done.
+pub struct InFlight(watch::Sender<usize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+impl Shared {
+    /// Starts the validation workers on `runtime`; `store` is `workbench`'s write connection.
+    pub fn new(
+        runtime: &tokio::runtime::Handle,
+        workbench: Workbench,
+        entries: Vec<ToolEntry>,
+        store: SharedStore,
+    ) -> Self {
+        let listing = Listing::of(&entries, workbench.config());
+        let validations = ValidationQueue::start(
+            runtime,
+            VALIDATION_WORKERS,
+            workbench.review(),
+            store.clone(),
+            log_validation,
+        );
+        Self {
+            workbench,
+            entries: RwLock::new(Arc::new(entries)),
+            listing: RwLock::new(Arc::new(listing)),
+            store,
+            validations,
+            changed: broadcast::channel(16).0,
+            in_flight: watch::Sender::new(0),
+        }
+    }
+
+    /// The library's command context for a call of `client`: runs recorded through the one
+    /// writer with origin `mcp`, validations against the catalog the server holds.
+    pub fn commands(&self, client: Option<String>) -> crate::command::Context {
+        let mut ctx = crate::command::Context::recorded_in(
+            &self.workbench,
+            self.store.clone(),
+            crate::model::RunOrigin::Mcp,
+        );
+        ctx.client = client;
+        ctx.catalog = Some(Arc::new(crate::catalog::Catalog::from_shared(
+            self.entries(),
+        )));
+        ctx
+    }
+
+    /// Counts a call as being answered until the guard is dropped.
+    pub fn call_started(&self) -> InFlight {
+        self.in_flight.send_modify(|n| *n += 1);
+        InFlight(self.in_flight.clone())
+    }
+
+    /// Waits until no call is being answered. When a client goes away, the session cancels
+    /// its calls; each still has to stop its run and record it as cancelled.
+    pub async fn calls_ended(&self) {
+        let mut count = self.in_flight.subscribe();
+        let _ = count.wait_for(|n| *n == 0).await;
+    }
+
+    pub fn listing(&self) -> Arc<Listing> {
+        self.listing
+            .read()
+            .map(|l| Arc::clone(&l))
+            .unwrap_or_default()
+    }
+
+    pub fn entries(&self) -> Arc<Vec<ToolEntry>> {
+        self.entries
+            .read()
+            .map(|e| Arc::clone(&e))
+            .unwrap_or_default()
+    }
+
+    /// Takes a new catalog; tells the peers when what they see changed.
+    pub fn replace_entries(&self, entries: Vec<ToolEntry>) {
+        let listing = Listing::of(&entries, self.workbench.config());
+        let changed = !self.listing().same_as(&listing);
+        if let Ok(mut slot) = self.entries.write() {
+            *slot = Arc::new(entries);
+        }
+        if let Ok(mut slot) = self.listing.write() {
+            *slot = Arc::new(listing);
+        }
+        if changed {
+            let _ = self.changed.send(());
+        }
+    }
+
+    /// The tool as it is on disk now: the folder the listing knows, read again.
+    pub async fn fresh_entry(&self, listed: &ToolEntry) -> Result<ToolEntry, Moved> {
+        let (root, tier, path, limits) = (
+            self.workbench.root().to_path_buf(),
+            listed.tier,
+            listed.path.clone(),
+            self.workbench.config().catalog,
+        );
+        let name = listed.name.clone();
+        tokio::task::spawn_blocking(move || load_path(&root, tier, &path, limits))
+            .await
+            .ok()
+            .flatten()
+            .filter(|e| e.name == name)
+            .ok_or(Moved(name))
+    }
+
+    /// Queues a proposal's validation, as the workbench does for every new candidate, so its
+    /// verdict is ready when the human looks (and for `toolbench_review_status`).
+    pub fn validate_later(self: &Arc<Self>, folder: PathBuf) {
+        let shared = Arc::clone(self);
+        tokio::spawn(async move {
+            let (root, limits) = (
+                shared.workbench.root().to_path_buf(),
+                shared.workbench.config().catalog,
+            );
+            let entry = tokio::task::spawn_blocking(move || {
+                load_path(&root, crate::model::Tier::Experimental, &folder, limits)
+            })
+            .await
+            .ok()
+            .flatten();
+            let Some(entry) = entry else {
+                eprintln!("toolbench mcp: validation: {}", LaterValidationError::Left);
+                return;
+            };
+            shared.validations.push(ValidationRequest {
+                entry,
+                force: false,
+                catalog: Arc::new(crate::catalog::Catalog::from_shared(shared.entries())),
+            });
+        });
+    }
+
+    /// Uses the store on a blocking thread; the one connection serves one caller at a time.
+    pub async fn with_store<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&mut Store) -> T + Send + 'static,
+    ) -> T {
+        let shared = Arc::clone(self);
+        let run = move || work(&mut shared.store.lock());
+        match tokio::task::spawn_blocking(run).await {
+            Ok(value) => value,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
+    /// The process's one write connection, for work that takes it only as it stores.
+    pub fn store(&self) -> &SharedStore {
+        &self.store
+    }
+}
+
+/// A listed tool whose folder no longer holds it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}: the tool is no longer where it was listed; list the tools again")]
+pub struct Moved(pub String);
+
+/// Why a proposal was not validated in the background.
+#[derive(Debug, thiserror::Error)]
+pub enum LaterValidationError {
+    #[error("the proposal left experimental/ before it was validated")]
+    Left,
+}
+
+/// What the server does with a background validation's result: the verdict is stored
+/// already (`toolbench_review_status` reads it); refusals and lost runs are logged.
+fn log_validation(event: ValidationEvent) -> bool {
+    match event {
+        ValidationEvent::Validated { unstored, .. } => {
+            for lost in unstored {
+                eprintln!(
+                    "toolbench mcp: validation of {}: a test case's run was not stored: {lost}",
+                    lost.record.tool
+                );
+            }
+        }
+        ValidationEvent::Refused { error, .. } => {
+            eprintln!(
+                "toolbench mcp: validation: {}",
+                crate::error_chain::one_line(&error)
+            );
+        }
+    }
+    true
+}

@@ -1,0 +1,472 @@
+//! The one handle every front end opens on a workspace: the command line, the terminal
+//! workbench and the MCP server each open a [`Workbench`] once and act through it.
+//!
+//! It owns what used to be gathered again by each of them: the root and where it came from,
+//! the configuration (read once), this program's path (looked up once: it is also the
+//! sandbox helper), the confinement of every run (with the project tools work on), the
+//! process's one write connection to the store, and the start-of-process recovery. What
+//! changes state goes through [`Workbench::apply`]; the rules it applies (the cost gate, the
+//! seal, the run-and-record path) live in `command` and nowhere else.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
+use crate::catalog::{Catalog, LookupError};
+use crate::command::{Applied, Command, CommandError, Context};
+use crate::config::{Config, ConfigError};
+use crate::jobs::run::Recorder;
+use crate::lookup;
+use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
+use crate::review::ReviewContext;
+use crate::runner::confine::Confinement;
+use crate::services::Services;
+use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
+use crate::workspace::{RootSource, WorkspaceError, resolve_root};
+
+/// Where a front end was started: what it was told and where it stands.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    /// `--root DIR` (or `TOOLBENCH_ROOT`); else `./tools` or the user's data folder.
+    pub root: Option<&'a Path>,
+    /// The current directory, against which relative paths are read.
+    pub cwd: &'a Path,
+    /// `--project DIR` (or `TOOLBENCH_PROJECT`); else the current directory.
+    pub project: Option<&'a Path>,
+}
+
+/// How much a front end checks as it opens the workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// Every start-of-process check: runs whose process died, services that stopped, and
+    /// decisions a crash interrupted, settled before anything is read or decided.
+    Checked,
+    /// `toolbench run`: the store is opened only when runs wait for it (left behind, or a
+    /// batch handed off by earlier runs); interrupted decisions are settled as always.
+    ForRun,
+    /// Nothing opened and nothing settled: `audit` and `doctor` must work on a damaged
+    /// store, and a `tools send` reads only the instance it talks to.
+    Quiet,
+}
+
+/// Why a workspace could not be opened, in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot find the toolbench binary, which confines every run: {0}")]
+    Program(std::io::Error),
+}
+
+/// How many runs `toolbench run` hands off before one of them opens the store and stores
+/// them all: each open costs about 0.7 ms, and every start reads the running folder's names.
+const HANDED_OFF_BATCH: usize = 64;
+
+/// A workspace, opened once by a front end.
+pub struct Workbench {
+    root: PathBuf,
+    source: RootSource,
+    config: Config,
+    program: PathBuf,
+    confinement: Confinement,
+    store: StoreOnDemand,
+    /// What the start-of-process recovery did or could not do, for the front end to tell.
+    notices: Vec<String>,
+    /// The start-of-process checks found the store whole: the day's backup is made, if due,
+    /// as the workbench is dropped (a command's end), never on the way to its answer.
+    back_up_at_exit: AtomicBool,
+}
+
+impl Drop for Workbench {
+    fn drop(&mut self) {
+        if self.back_up_at_exit.load(Ordering::Relaxed) {
+            // The store's connection is closed first, so its log is checkpointed into the
+            // copy's source. A backup that fails is tried again by the next command.
+            self.store.close();
+            let _ = crate::store::backup::backup_if_due(&crate::workspace::state_dir(&self.root));
+        }
+    }
+}
+
+impl Workbench {
+    /// Opens the workspace `place` names, with the checks `opening` asks for.
+    pub fn open(place: Place<'_>, opening: Opening) -> Result<Self, OpenError> {
+        let (root, source) = resolve_root(place.root, place.cwd)?;
+        let config = Config::load(&root)?;
+        let program = this_program().map_err(OpenError::Program)?;
+        let project = place.project.unwrap_or(place.cwd);
+        let confinement = Confinement::new(&root, &config, Some(project.to_path_buf()));
+        let workbench = Self {
+            store: StoreOnDemand::new(&root),
+            root,
+            source,
+            config,
+            program,
+            confinement,
+            notices: Vec::new(),
+            back_up_at_exit: AtomicBool::new(false),
+        };
+        match opening {
+            Opening::Quiet => Ok(workbench),
+            Opening::Checked => workbench.checked(),
+            Opening::ForRun => Ok(workbench.checked_for_run().recovered()),
+        }
+    }
+
+    /// A workbench on `root` as it is, for tests and benchmarks: no recovery, the project
+    /// `project`.
+    pub fn at(root: &Path, project: Option<&Path>) -> Result<Self, OpenError> {
+        Self::open(
+            Place {
+                root: Some(root),
+                cwd: root,
+                project,
+            },
+            Opening::Quiet,
+        )
+    }
+
+    /// The same workbench with its runs confined by `program`: for tests and benchmarks,
+    /// whose own process is not toolbench.
+    pub fn with_program(mut self, program: PathBuf) -> Self {
+        self.program = program;
+        self
+    }
+
+    /// Runs whose toolbench process died before recording them, services that died, then
+    /// decisions a crash interrupted. A workspace without a store is given one only to
+    /// record runs left behind.
+    fn checked(self) -> Result<Self, OpenError> {
+        let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
+        let needed =
+            state.symlink_metadata().is_ok() || crate::runner::inflight::any_abandoned(&self.root);
+        if needed {
+            match self.store.get() {
+                Ok(shared) => {
+                    let store = &mut shared.lock();
+                    // A store that cannot be written now keeps them for the next start.
+                    let _ = crate::runner::inflight::close_abandoned(&self.root, store);
+                    // Services outlive every toolbench process: dead ones are marked stopped
+                    // at each start.
+                    let _ = crate::services::reconcile::reconcile_store(store);
+                    self.back_up_at_exit.store(true, Ordering::Relaxed);
+                }
+                // Nothing a command reads or decides is right on a damaged store: it stops
+                // here, naming `toolbench doctor`, before it answers from half the truth.
+                Err(e) if e.is_damaged() => return Err(e.into()),
+                Err(_) => {}
+            }
+        }
+        Ok(self.recovered())
+    }
+
+    /// `Opening::ForRun`'s check: the store is opened only for a backlog of runs.
+    fn checked_for_run(self) -> Self {
+        let backlog = crate::runner::inflight::backlog(&self.root);
+        if (backlog.abandoned > 0 || backlog.handed_off >= HANDED_OFF_BATCH)
+            && let Ok(shared) = self.store.get()
+        {
+            // A store that cannot be written now leaves them for the next start.
+            let _ = crate::runner::inflight::close_abandoned(&self.root, &mut shared.lock());
+        }
+        self
+    }
+
+    /// Finishes decisions a crash interrupted, so what the front end reads or decides is
+    /// settled. A failure is a notice: reading must still work.
+    fn recovered(mut self) -> Self {
+        if !crate::review::journal::needs_recovery(&self.root) {
+            return self;
+        }
+        let report = self
+            .store
+            .get()
+            .map_err(crate::review::ReviewError::from)
+            .and_then(|shared| crate::review::journal::recover(&self.root, &mut shared.lock()));
+        match report {
+            Ok(report) => self.notices.extend(report.lines()),
+            Err(e) => self.notices.push(format!("warning: {e}")),
+        }
+        self
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn source(&self) -> RootSource {
+        self.source
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// This program, which is also the sandbox helper of every run.
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    /// What every sandboxed process of the workspace may see and use.
+    pub fn confinement(&self) -> &Confinement {
+        &self.confinement
+    }
+
+    /// The folder tools that declare `[permissions] project` work on.
+    pub fn project(&self) -> Option<&Path> {
+        self.confinement.project.as_deref()
+    }
+
+    /// What opening settled or could not settle (interrupted decisions), one line each.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    /// The process's one write connection, opened (and the store created) on first use.
+    pub fn store(&self) -> Result<SharedStore, StoreError> {
+        self.store.get()
+    }
+
+    /// The write connection, if the store exists: a command that only reads does not give a
+    /// workspace a store.
+    pub fn existing_store(&self) -> Option<SharedStore> {
+        if let Some(store) = self.store.if_opened() {
+            return Some(store);
+        }
+        let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
+        state.is_file().then(|| self.store.get().ok()).flatten()
+    }
+
+    /// A long-lived front end (the workbench, MCP) backs the store up itself, in the
+    /// background, rather than at its end.
+    pub fn back_up_in_background(&self) {
+        self.back_up_at_exit.store(false, Ordering::Relaxed);
+        let state_dir = crate::workspace::state_dir(&self.root);
+        let _ = std::thread::Builder::new()
+            .name("backup".into())
+            .spawn(move || crate::store::backup::backup_if_due(&state_dir));
+    }
+
+    /// Who decides and what happens around a decision, from this workspace's settings.
+    pub fn review(&self) -> ReviewContext {
+        ReviewContext::from_config(
+            &self.root,
+            &self.config,
+            &self.program,
+            self.confinement.clone(),
+        )
+    }
+
+    /// What launching, stopping and talking to this workspace's services needs.
+    pub fn services(&self) -> Services {
+        Services::new(
+            &self.root,
+            &self.config,
+            &self.program,
+            self.confinement.clone(),
+        )
+    }
+
+    /// The context of `origin`'s commands, on the process's one write connection (opened,
+    /// and the store created, here), where their runs are recorded.
+    pub fn caller(&self, origin: RunOrigin) -> Result<Context, StoreError> {
+        Ok(Context::recorded_in(self, self.store()?, origin))
+    }
+
+    /// `caller` for `toolbench run`: without a store open already, the store is opened only
+    /// if the lookup needs it, and the run's record is handed off to the next process that
+    /// opens it, unless `needs_id` (the run's id is only known once stored). It decides
+    /// nothing, so the reviewer's name, which may take a look in the user database, is not
+    /// looked up.
+    pub fn run_caller(&self, needs_id: bool) -> Result<Context, StoreError> {
+        if needs_id || self.store.if_opened().is_some() {
+            return self.caller(RunOrigin::Cli);
+        }
+        let review = ReviewContext::for_runs(
+            &self.root,
+            &self.config,
+            &self.program,
+            self.confinement.clone(),
+        );
+        Ok(Context::of(self, review, Recorder::HandOff, RunOrigin::Cli))
+    }
+
+    /// The write connection as the commands' context holds it: opened on first use.
+    pub(crate) fn store_on_demand(&self) -> StoreOnDemand {
+        self.store.clone()
+    }
+
+    /// Does `command` for `caller`: the one way anything changes state.
+    pub async fn apply(&self, caller: &Context, command: Command) -> Result<Applied, CommandError> {
+        crate::command::apply(caller, command).await
+    }
+
+    /// A fresh scan: the command line always answers from disk, never from the cache. The
+    /// cached index of an existing store only spares re-hashing folders whose metadata is
+    /// unchanged, and is refreshed for the next command; a workspace without a store is not
+    /// given one. Active tools carry their drift from what was approved.
+    pub fn scan(&self) -> Catalog {
+        let mut entries = match self.existing_store() {
+            Some(store) => lookup::scan_all(&self.root, self.config.catalog, &mut store.lock()),
+            None => scan_workspace(
+                &self.root,
+                self.config.catalog,
+                &KnownHashes::default(),
+                &ScanProgress::default(),
+            ),
+        };
+        crate::seal::SealBook::load(&self.root).mark(&mut entries);
+        Catalog::new(entries)
+    }
+
+    /// One tool, read fresh from disk. Only the folders the cached index knows for its name
+    /// are read (`lookup`), so a command on one tool does not scan a large workspace.
+    pub fn find(&self, spec: &ToolId, store: &mut Store) -> Result<ToolEntry, LookupError> {
+        let named = lookup::tools_named(&self.root, self.config.catalog, store, spec, Tier::ALL);
+        Ok(Catalog::new(named).find(spec)?.clone())
+    }
+
+    /// `find` for a command that only reads: a workspace without a store is scanned instead of
+    /// being given one.
+    pub fn find_reading(&self, spec: &ToolId) -> Result<ToolEntry, LookupError> {
+        let mut entry = match self.existing_store() {
+            Some(store) => self.find(spec, &mut store.lock())?,
+            None => self.scan().find(spec)?.clone(),
+        };
+        let book = crate::seal::SealBook::load(&self.root);
+        book.mark(std::slice::from_mut(&mut entry));
+        Ok(entry)
+    }
+}
+
+/// This program's path: the binary every front end is, which is also the sandbox helper.
+/// The one place it is looked up.
+pub fn this_program() -> std::io::Result<PathBuf> {
+    std::env::current_exe()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place<'a>(root: &'a Path, project: Option<&'a Path>) -> Place<'a> {
+        Place {
+            root: Some(root),
+            cwd: root,
+            project,
+        }
+    }
+
+    fn workspace() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        dir
+    }
+
+    #[test]
+    fn opening_a_workspace_never_written_to_gives_it_no_store() {
+        let dir = workspace();
+        for opening in [Opening::Checked, Opening::ForRun, Opening::Quiet] {
+            let workbench = Workbench::open(place(dir.path(), None), opening).expect("opened");
+            assert!(workbench.existing_store().is_none(), "{opening:?}");
+            assert!(workbench.notices().is_empty());
+        }
+        assert!(
+            !crate::workspace::state_dir(dir.path())
+                .join(crate::store::STATE_FILE)
+                .exists()
+        );
+    }
+
+    #[test]
+    fn the_project_is_the_one_given_else_the_current_directory_and_every_caller_shares_it() {
+        let dir = workspace();
+        let project = tempfile::tempdir().expect("project");
+        let given = Workbench::open(place(dir.path(), Some(project.path())), Opening::Quiet)
+            .expect("opened");
+        assert_eq!(given.project(), Some(project.path()));
+        let caller = given.caller(RunOrigin::Cli).expect("store");
+        assert_eq!(caller.confinement.project.as_deref(), Some(project.path()));
+        assert_eq!(
+            caller.review.confinement.project.as_deref(),
+            Some(project.path())
+        );
+        assert_eq!(
+            given.services().confinement.project.as_deref(),
+            Some(project.path())
+        );
+
+        let defaulted = Workbench::open(place(dir.path(), None), Opening::Quiet).expect("opened");
+        assert_eq!(
+            defaulted.project(),
+            Some(dir.path()),
+            "the current directory"
+        );
+    }
+
+    #[test]
+    fn every_caller_confines_with_the_one_program_path() {
+        let dir = workspace();
+        let workbench = Workbench::at(dir.path(), None)
+            .expect("opened")
+            .with_program(PathBuf::from("/opt/toolbench"));
+        let caller = workbench.caller(RunOrigin::Tui).expect("store");
+        assert_eq!(caller.review.exe, Path::new("/opt/toolbench"));
+        assert_eq!(workbench.review().exe, Path::new("/opt/toolbench"));
+        assert_eq!(workbench.services().exe, Path::new("/opt/toolbench"));
+        let run = workbench.run_caller(false).expect("context");
+        assert_eq!(run.review.exe, Path::new("/opt/toolbench"));
+    }
+
+    #[test]
+    fn a_run_hands_its_record_off_unless_its_id_is_needed_or_the_store_is_open() {
+        let dir = workspace();
+        let workbench = Workbench::at(dir.path(), None).expect("opened");
+        let handing_off = workbench.run_caller(false).expect("context");
+        assert!(matches!(handing_off.recorder, Recorder::HandOff));
+        assert!(
+            workbench.existing_store().is_none(),
+            "nothing opened the store"
+        );
+        let needing_id = workbench.run_caller(true).expect("context");
+        assert!(matches!(needing_id.recorder, Recorder::Store(_)));
+        let after = workbench.run_caller(false).expect("context");
+        assert!(
+            matches!(after.recorder, Recorder::Store(_)),
+            "the store is open now"
+        );
+    }
+
+    #[test]
+    fn a_root_that_is_not_there_is_one_line_naming_it() {
+        let missing = Path::new("/nonexistent/toolbench-root");
+        let err = Workbench::open(place(missing, None), Opening::Checked)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("/nonexistent/toolbench-root"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn a_damaged_store_stops_a_checked_opening_but_not_a_quiet_one() {
+        let dir = workspace();
+        let state = crate::workspace::state_dir(dir.path());
+        std::fs::create_dir_all(&state).expect("state dir");
+        std::fs::write(
+            state.join(crate::store::STATE_FILE),
+            b"not a database at all",
+        )
+        .expect("damage");
+        let err = Workbench::open(place(dir.path(), None), Opening::Checked)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("doctor"), "{err}");
+        assert!(Workbench::open(place(dir.path(), None), Opening::Quiet).is_ok());
+    }
+}
