@@ -5,8 +5,9 @@ use clap::{Args, Subcommand};
 use serde_json::Value;
 
 use super::term::{errln, outln, print_json};
-use super::{CliError, CliResult, Workbench};
+use super::{CliError, CliResult, Workbench, apply, unexpected};
 use crate::approvals::{self, Decision, pattern};
+use crate::command::{Applied, Command};
 use crate::store::Store;
 use crate::store::calls::{CallRow, RuleRow};
 
@@ -60,19 +61,10 @@ enum CallsAction {
 }
 
 pub fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
-    let store = ws.store()?;
-    let mut store = store.lock();
     // A server that died leaves its calls pending forever unless someone looks.
-    approvals::abandon_dead(&mut store)?;
-    let who = ws.config().reviewer_name();
-    // The CLI names a call by its id; the tool is read as it is now.
-    let binding = approvals::Binding {
-        seen: None,
-        root: ws.root(),
-        limits: ws.config().catalog,
-    };
+    approvals::abandon_dead(&mut ws.store()?.lock())?;
     match args.action {
-        None => list(&store, args.json, args.all),
+        None => list(&ws.store()?.lock(), args.json, args.all),
         Some(CallsAction::Approve {
             id,
             always,
@@ -89,7 +81,7 @@ pub fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
                 ),
                 (false, _, None) => Decision::Once,
             };
-            let call = approvals::answer(&mut store, id, decision, &who, binding)?;
+            let call = answer(ws, id, decision)?;
             match call.rule {
                 Some(rule) => outln!(
                     "approved call #{id} ({}@{}); rule #{rule} lets the next ones through",
@@ -101,16 +93,31 @@ pub fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
             Ok(())
         }
         Some(CallsAction::Reject { id, reason }) => {
-            let call = approvals::answer(&mut store, id, Decision::Reject(reason), &who, binding)?;
+            let call = answer(ws, id, Decision::Reject(reason))?;
             outln!("rejected call #{id} ({}@{})", call.tool, call.version);
             Ok(())
         }
-        Some(CallsAction::Rules { json, all }) => rules(&store, json, all),
+        Some(CallsAction::Rules { json, all }) => rules(&ws.store()?.lock(), json, all),
         Some(CallsAction::Revoke { rule }) => {
-            let rule = approvals::revoke(&mut store, rule, &who)?;
+            let Applied::RuleRevoked(rule) = apply(ws, Command::RevokeRule { id: rule })? else {
+                return Err(unexpected());
+            };
             outln!("revoked rule #{} ({}@{})", rule.id, rule.tool, rule.version);
             Ok(())
         }
+    }
+}
+
+/// Answers call `id`, named by its id alone: the tool is read as it is now.
+fn answer(ws: &Workbench, id: i64, decision: Decision) -> Result<Box<CallRow>, CliError> {
+    let command = Command::AnswerCall {
+        id,
+        decision,
+        seen: None,
+    };
+    match apply(ws, command)? {
+        Applied::CallAnswered(call) => Ok(call),
+        _ => Err(unexpected()),
     }
 }
 

@@ -2,8 +2,8 @@
 //! reported (one line on stdout; recoveries and warnings on stderr).
 
 use super::term::{errln, outln};
-use super::{CliError, CliResult, ContentArg, Workbench, content_id, runtime};
-use crate::command::{self, Applied, Command};
+use super::{CliResult, ContentArg, Workbench, content_id, unexpected};
+use crate::command::{Applied, Command};
 use crate::review::{Decision, Outcome, ReviewCommand};
 
 /// Takes one decision (or answers a tool request) the way every front end does, and prints it.
@@ -22,11 +22,10 @@ pub(super) fn take(
 
 /// Applies a command that ends in a decision (or a request's answer), and prints it.
 pub(super) fn apply(ws: &Workbench, command: Command) -> CliResult {
-    let ctx = ws.caller(crate::model::RunOrigin::Cli)?;
-    match runtime()?.block_on(command::apply(&ctx, command))? {
+    match super::apply(ws, command)? {
         Applied::Decided(Outcome::Tool(decision)) => print(&decision),
         Applied::Decided(Outcome::Request(answer)) => outln!("{}", answer.summary()),
-        _ => return Err(CliError::msg("the library answered without a decision")),
+        _ => return Err(unexpected()),
     }
     Ok(())
 }

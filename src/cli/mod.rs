@@ -43,6 +43,7 @@ use std::process::ExitCode;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use self::term::errln;
+use crate::command::Applied;
 use crate::model::ToolId;
 use crate::runner::helper_process::PreforkedHelper;
 use crate::workbench::{Opening, Place, Workbench};
@@ -212,6 +213,17 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))
+}
+
+/// Does `command` as the command line's, on this thread.
+pub(crate) fn apply(ws: &Workbench, command: crate::command::Command) -> Result<Applied, CliError> {
+    let caller = ws.caller(crate::model::RunOrigin::Cli)?;
+    Ok(runtime()?.block_on(ws.apply(&caller, command))?)
+}
+
+/// The library answered `apply` with what another command does.
+pub(crate) fn unexpected() -> CliError {
+    CliError::msg("the library answered for another command")
 }
 
 /// A tool argument (`NAME` or `NAME@VERSION`); a malformed one ends the command in one line.

@@ -10,8 +10,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
-use super::{CliError, CliResult, Workbench, decide};
+use super::{CliError, CliResult, Workbench, apply, decide, unexpected};
 use crate::catalog::scan::human_size;
+use crate::command::{Applied, Command};
 use crate::model::{ServiceSpec, ToolId};
 use crate::review::lifecycle;
 use crate::runner::inflight::ProcessId;
@@ -382,16 +383,14 @@ fn import(name: &str, ws: &Workbench) -> CliResult {
 }
 
 fn launch(name: &str, instance: &str, yes: bool, ws: &Workbench) -> CliResult {
-    let services = ws.services();
-    let store = ws.store()?;
-    let entry = services.find_service(&store, name)?;
-    crate::command::check_gate(
-        &entry,
-        &crate::runner::gate::RunPolicy::of(ws.config()),
-        crate::runner::gate::Asker::Person,
-        yes,
-    )?;
-    let launched = services.launch(&store, &entry, instance)?;
+    let command = Command::Launch {
+        tool: name.to_string(),
+        instance: instance.to_string(),
+        confirmed: yes,
+    };
+    let Applied::Launched(launched) = apply(ws, command)? else {
+        return Err(unexpected());
+    };
     let row = &launched.row;
     outln!(
         "instance {} of {}@{} is healthy on port {} (pid {}, {} ms)",
@@ -407,9 +406,12 @@ fn launch(name: &str, instance: &str, yes: bool, ws: &Workbench) -> CliResult {
 }
 
 fn stop(instance: &str, ws: &Workbench) -> CliResult {
-    let services = ws.services();
-    let store = ws.store()?;
-    let how = services.stop(&store, instance)?;
+    let command = Command::Stop {
+        instance: instance.to_string(),
+    };
+    let Applied::Stopped(how) = apply(ws, command)? else {
+        return Err(unexpected());
+    };
     let what = match how {
         crate::services::process::Stopped::NotRunning => "was not running",
         crate::services::process::Stopped::Terminated => "stopped",
@@ -477,24 +479,25 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workbench) ->
             .map_err(|e| CliError::msg(format!("--context is not valid JSON: {e}")))?,
         None => serde_json::json!({}),
     };
-    let services = ws.services();
-    let store = ws.store()?;
     // An exchange is a log line of a live service: it is not worth a synchronous fsync (the
     // round-trip figure, BENCHMARKS.md); see `sync_lightly` for what a power loss may drop.
-    store.lock().sync_lightly()?;
-    let sent = services.send(&store, instance, message, &context);
-    if let Ok(sent) = &sent {
-        if let Some(launched) = &sent.relaunched {
-            errln!(
-                "instance {instance} was stopped: relaunched on port {}",
-                launched.row.port
-            );
-        }
-        outln!("{}", sent.answer);
+    ws.store()?.lock().sync_lightly()?;
+    let command = Command::Send {
+        instance: instance.to_string(),
+        message: message.to_string(),
+        context,
+    };
+    let Applied::Sent(sent) = apply(ws, command)? else {
+        return Err(unexpected());
+    };
+    if let Some(launched) = &sent.relaunched {
+        errln!(
+            "instance {instance} was stopped: relaunched on port {}",
+            launched.row.port
+        );
     }
-    // After the answer is out: a failed exchange was recorded too.
-    store.lock().trim_log();
-    sent.map(|_| ()).map_err(CliError::from)
+    outln!("{}", sent.answer);
+    Ok(())
 }
 
 fn logs(instance: &str, follow: bool, ws: &Workbench) -> CliResult {

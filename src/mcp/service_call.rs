@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 
 use super::call::refusal;
 use super::shared::Shared;
-use crate::model::ToolEntry;
-use crate::services::{ServiceError, Services, reconcile};
-use crate::store::SharedStore;
+use crate::command::{Applied, Command, CommandError};
+use crate::model::{ToolEntry, ToolId};
+use crate::services::reconcile;
 use crate::store::services::InstanceState;
 
 /// Sends the call's `message` and `context` to the service `entry` and answers with its reply;
@@ -25,42 +25,54 @@ pub async fn exchange(shared: &Arc<Shared>, entry: ToolEntry, arguments: &Value)
         .get("context")
         .cloned()
         .unwrap_or_else(|| json!({}));
-    let services = shared.workbench.services();
     let name = entry.name.clone();
-    // Launch waits for the health check and the exchange for the answer: both block.
-    let store = shared.store().clone();
-    let sent =
-        tokio::task::spawn_blocking(move || send(&services, &store, &entry, &message, &context))
-            .await;
-    match sent {
-        Ok(Ok(answer)) => CallToolResult::success(vec![ContentBlock::text(answer)]),
-        Ok(Err(e)) => refusal(format!("{name}: {e}")),
-        Err(e) => refusal(format!("{name}: the exchange ended abnormally: {e}")),
+    match send(shared, &entry, message, context).await {
+        Ok(answer) => CallToolResult::success(vec![ContentBlock::text(answer)]),
+        Err(e) => refusal(format!("{name}: {}", crate::error_chain::one_line(&e))),
     }
 }
 
-/// The tool's own instance (named after it) is launched unless it runs, then sent to.
-fn send(
-    services: &Services,
-    store: &SharedStore,
+/// The tool's own instance (named after it) is launched unless it runs, then sent to. The
+/// call was cleared already (`approval::clearance`): the launch goes as confirmed.
+async fn send(
+    shared: &Arc<Shared>,
     entry: &ToolEntry,
-    message: &str,
-    context: &Value,
-) -> Result<String, ServiceError> {
-    let instance = entry.name.as_str();
-    if !runs(store, instance)?
-        && let Err(e) = services.launch(store, entry, instance)
+    message: String,
+    context: Value,
+) -> Result<String, CommandError> {
+    let commands = shared.commands(None);
+    let instance = entry.name.clone();
+    if !runs(shared, &instance).await? {
+        let launch = Command::Launch {
+            tool: ToolId::content_of(entry).to_string(),
+            instance: instance.clone(),
+            confirmed: true,
+        };
         // A call alongside this one may have launched it meanwhile.
-        && !runs(store, instance)?
-    {
-        return Err(e);
+        if let Err(e) = crate::command::apply(&commands, launch).await
+            && !runs(shared, &instance).await?
+        {
+            return Err(e);
+        }
     }
-    Ok(services.send(store, instance, message, context)?.answer)
+    let command = Command::Send {
+        instance,
+        message,
+        context,
+    };
+    match crate::command::apply(&commands, command).await? {
+        Applied::Sent(sent) => Ok(sent.answer),
+        _ => Err(CommandError::Stopped("the exchange gave no answer".into())),
+    }
 }
 
 /// The instance `name` of the tool `name` is recorded as running and its process lives.
-fn runs(store: &SharedStore, name: &str) -> Result<bool, ServiceError> {
-    Ok(store.lock().instance(name)?.is_some_and(|row| {
+async fn runs(shared: &Arc<Shared>, name: &str) -> Result<bool, CommandError> {
+    let instance = name.to_string();
+    let row = shared
+        .with_store(move |store| store.instance(&instance))
+        .await?;
+    Ok(row.is_some_and(|row| {
         row.tool == name
             && row.state != InstanceState::Stopped
             && reconcile::why_dead(&row).is_none()

@@ -36,7 +36,7 @@ use super::panes;
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::text_view::{self, TextView, Typed};
 use super::theme::Theme;
-use crate::approvals::ApprovalError;
+
 use crate::catalog::{Catalog, SortOrder};
 use crate::error_chain::one_line;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
@@ -46,7 +46,7 @@ use crate::review::queue::arrival_key;
 use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::{RunError, Stream};
-use crate::services::ServiceError;
+
 use crate::store::StoreError;
 use crate::store::services::InstanceRow;
 
@@ -167,7 +167,7 @@ pub enum AppEvent {
         files: Vec<(String, String)>,
     },
     /// An answer to an agent call (or a rule's revocation) was stored, or why not.
-    CallAnswered(Result<String, ApprovalError>),
+    CallAnswered(Result<String, crate::command::CommandError>),
     /// The agent calls waiting for a human and the approval rules in force, as they changed.
     CallsPolled {
         calls: Vec<crate::store::calls::CallRow>,
@@ -181,7 +181,7 @@ pub enum AppEvent {
     ServiceDone {
         instance: String,
         job: super::service_jobs::ServiceJob,
-        result: Result<String, ServiceError>,
+        result: Result<String, crate::command::CommandError>,
     },
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.

@@ -199,8 +199,7 @@ impl Services {
         };
         let following = service_feed::Following::default();
         let service_jobs = service_jobs::Jobs {
-            services: workbench.services(),
-            store: store.clone(),
+            commands: commands.clone(),
             tx,
         };
         Ok(Self {
@@ -600,16 +599,14 @@ fn run_effect(
         }
         Effect::DecideEach { entries, command } => decide_each(services, tx, entries, command),
         Effect::AnswerCall { id, decision, seen } => {
-            let who = services.config.reviewer_name();
-            let (root, limits) = (services.root.clone(), services.config.catalog);
-            answer_on_store(services.store.clone(), tx.clone(), move |store| {
-                let binding = crate::approvals::Binding {
-                    seen: Some(&seen),
-                    root: &root,
-                    limits,
-                };
-                crate::approvals::answer(store, id, decision, &who, binding)
-                    .map(|call| format!("call #{id} ({}) {}", call.tool, call.state))
+            let command = Command::AnswerCall {
+                id,
+                decision,
+                seen: Some(*seen),
+            };
+            answer(services, tx, command, move |applied| match applied {
+                Applied::CallAnswered(call) => format!("call #{id} ({}) {}", call.tool, call.state),
+                _ => format!("call #{id} answered"),
             });
         }
         Effect::AnswerRequest { name, command } => {
@@ -624,11 +621,17 @@ fn run_effect(
             );
         }
         Effect::RevokeRule(id) => {
-            let who = services.config.reviewer_name();
-            answer_on_store(services.store.clone(), tx.clone(), move |store| {
-                crate::approvals::revoke(store, id, &who)
-                    .map(|rule| format!("rule #{id} ({}@{}) revoked", rule.tool, rule.version))
-            });
+            answer(
+                services,
+                tx,
+                Command::RevokeRule { id },
+                move |applied| match applied {
+                    Applied::RuleRevoked(rule) => {
+                        format!("rule #{id} ({}@{}) revoked", rule.tool, rule.version)
+                    }
+                    _ => format!("rule #{id} revoked"),
+                },
+            );
         }
         Effect::LoadEvolve(entry) => {
             let tx = tx.clone();
@@ -647,7 +650,9 @@ fn run_effect(
             catalog: Arc::clone(&app.catalog),
         }),
         Effect::LaunchInstance { entry, instance } => {
-            services.service_jobs.launch(*entry, instance);
+            // The workbench asks no confirmation for a service: a cost tier that needs one
+            // is refused by the library's gate (and `open_launch` says to use the CLI).
+            services.service_jobs.launch(*entry, instance, false);
         }
         Effect::StopInstance(instance) => services.service_jobs.stop(instance),
         Effect::SendMessage { instance, message } => {
@@ -831,13 +836,17 @@ fn forward_cancel(mut cancelled: tokio::sync::watch::Receiver<bool>, run: Cancel
 
 /// Answers an agent's call (or revokes a rule) on the state store, off the event loop, and
 /// reports the one-line outcome.
-fn answer_on_store(
-    store: SharedStore,
-    tx: mpsc::UnboundedSender<AppEvent>,
-    work: impl FnOnce(&mut Store) -> Result<String, crate::approvals::ApprovalError> + Send + 'static,
+/// Applies an answer to an agent's call (or a rule's revocation) and reports it, worded by
+/// `summary`.
+fn answer(
+    services: &Services,
+    tx: &mpsc::UnboundedSender<AppEvent>,
+    command: Command,
+    summary: impl FnOnce(Applied) -> String + Send + 'static,
 ) {
-    tokio::task::spawn_blocking(move || {
-        let result = work(&mut store.lock());
+    let (ctx, tx) = (services.commands.clone(), tx.clone());
+    tokio::spawn(async move {
+        let result = command::apply(&ctx, command).await.map(summary);
         let _ = tx.send(AppEvent::CallAnswered(result));
     });
 }

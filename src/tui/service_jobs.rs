@@ -1,13 +1,12 @@
-//! Launching, stopping and talking to service instances for the workbench: blocking library
-//! calls (a launch waits for the health check), run off the UI thread, each reported as one
-//! event.
+//! Launching, stopping and talking to service instances for the workbench: the library's
+//! service commands (a launch waits for the health check), run off the UI thread, each
+//! reported as one event.
 
 use tokio::sync::mpsc;
 
 use super::app::AppEvent;
-use crate::model::ToolEntry;
-use crate::services::{ServiceError, Services};
-use crate::store::SharedStore;
+use crate::command::{Applied, Command, Context};
+use crate::model::{ToolEntry, ToolId};
 
 /// Which job reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,26 +16,27 @@ pub enum ServiceJob {
     Send,
 }
 
-/// What a job needs to reach the workspace's services.
+/// What a job needs: the workbench's commands (`command::apply`, which holds the gate).
 #[derive(Clone)]
 pub struct Jobs {
-    /// The workbench's services.
-    pub services: Services,
-    /// The process's one write connection.
-    pub store: SharedStore,
+    pub commands: Context,
     pub tx: mpsc::UnboundedSender<AppEvent>,
 }
 
 impl Jobs {
+    /// Applies `command` and reports it as one event, worded by `summary`.
     fn spawn(
         &self,
         instance: String,
-        job: impl FnOnce(&Services, &SharedStore) -> Result<String, ServiceError> + Send + 'static,
+        command: Command,
         kind: ServiceJob,
+        summary: impl FnOnce(Applied) -> String + Send + 'static,
     ) {
         let jobs = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let result = job(&jobs.services, &jobs.store);
+        tokio::spawn(async move {
+            let result = crate::command::apply(&jobs.commands, command)
+                .await
+                .map(summary);
             let _ = jobs.tx.send(AppEvent::ServiceDone {
                 instance,
                 job: kind,
@@ -45,44 +45,53 @@ impl Jobs {
         });
     }
 
-    pub fn launch(&self, entry: ToolEntry, instance: String) {
-        let name = instance.clone();
+    /// Launches `instance` of `entry`; `confirmed`: the person confirmed its cost tier.
+    pub fn launch(&self, entry: ToolEntry, instance: String, confirmed: bool) {
+        let (name, tool) = (instance.clone(), entry.name.clone());
+        let command = Command::Launch {
+            tool: ToolId::content_of(&entry).to_string(),
+            instance: instance.clone(),
+            confirmed,
+        };
         self.spawn(
             instance,
-            move |services, store| {
-                let launched = services.launch(store, &entry, &name)?;
-                Ok(format!(
-                    "instance {name} of {} is healthy on port {} ({} ms)",
-                    entry.name,
+            command,
+            ServiceJob::Launch,
+            move |applied| match applied {
+                Applied::Launched(launched) => format!(
+                    "instance {name} of {tool} is healthy on port {} ({} ms)",
                     launched.row.port,
                     launched.took.as_millis()
-                ))
+                ),
+                _ => format!("instance {name} of {tool} launched"),
             },
-            ServiceJob::Launch,
         );
     }
 
     pub fn stop(&self, instance: String) {
         let name = instance.clone();
-        self.spawn(
-            instance,
-            move |services, store| {
-                services.stop(store, &name)?;
-                Ok(format!("instance {name} stopped"))
-            },
-            ServiceJob::Stop,
-        );
+        let command = Command::Stop {
+            instance: instance.clone(),
+        };
+        self.spawn(instance, command, ServiceJob::Stop, move |_| {
+            format!("instance {name} stopped")
+        });
     }
 
     pub fn send(&self, instance: String, message: String) {
-        let name = instance.clone();
+        let command = Command::Send {
+            instance: instance.clone(),
+            message,
+            context: serde_json::json!({}),
+        };
         self.spawn(
             instance,
-            move |services, store| {
-                let context = serde_json::json!({});
-                Ok(services.send(store, &name, &message, &context)?.answer)
-            },
+            command,
             ServiceJob::Send,
+            |applied| match applied {
+                Applied::Sent(sent) => sent.answer,
+                _ => String::new(),
+            },
         );
     }
 }

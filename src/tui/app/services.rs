@@ -4,7 +4,6 @@
 use super::{App, Effect, Level, Overlay};
 use crate::error_chain::one_line;
 use crate::model::ToolEntry;
-use crate::services::ServiceError;
 use crate::store::services::{InstanceRow, InstanceState};
 use crate::tui::action::Action;
 use crate::tui::layout::Pane;
@@ -144,7 +143,7 @@ impl App {
         &mut self,
         instance: String,
         job: ServiceJob,
-        result: Result<String, ServiceError>,
+        result: Result<String, crate::command::CommandError>,
     ) {
         match (job, result) {
             (ServiceJob::Send, result) => {

@@ -27,7 +27,7 @@ pub struct ServiceDialogState {
     pub kind: ServiceDialogKind,
     pub text: TextArea<'static>,
     /// The last answer (`Ok`) or why the exchange failed (`Err`); `None` while none came.
-    pub answer: Option<Result<String, crate::services::ServiceError>>,
+    pub answer: Option<Result<String, crate::command::CommandError>>,
     /// An exchange is under way.
     pub waiting: bool,
     pub problem: Option<String>,

@@ -1,8 +1,12 @@
 //! One vocabulary for everything a front end asks that changes or runs something: review
-//! decisions, validation, runs, calls by capability, failure reports and gc. The CLI's
+//! decisions, validation, runs, calls by capability, failure reports, gc, services, and
+//! answers to agents' calls. The CLI's
 //! subcommands, the workbench's keys and the MCP server's tools build a [`Command`];
 //! [`apply`] is the one place that resolves its tool, applies the rules (the cost gate, the
 //! run-and-record path, the failure report's checks) and does it.
+
+mod calls;
+mod services;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -26,6 +30,7 @@ use crate::runner::confine::Confinement;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{RunError, RunRequest};
+use crate::services::Services;
 use crate::store::suggestions::CapabilityOutcome;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
 use crate::workbench::Workbench;
@@ -80,6 +85,30 @@ pub enum Command {
         min_quality: Option<f64>,
         dry_run: bool,
     },
+    /// Launches `instance` of the service `tool` (NAME or NAME@VERSION). `confirmed`: as for
+    /// a run.
+    Launch {
+        tool: String,
+        instance: String,
+        confirmed: bool,
+    },
+    /// Stops a service instance.
+    Stop { instance: String },
+    /// Sends `message` to a service instance (relaunched when it died), with `context`.
+    Send {
+        instance: String,
+        message: String,
+        context: serde_json::Value,
+    },
+    /// Answers an agent's call that waits for a person. `seen`: the call as the person saw
+    /// it, which the answer is bound to.
+    AnswerCall {
+        id: i64,
+        decision: crate::approvals::Decision,
+        seen: Option<crate::approvals::SeenCall>,
+    },
+    /// Revokes an approval rule.
+    RevokeRule { id: i64 },
 }
 
 /// What a command did.
@@ -96,6 +125,11 @@ pub enum Applied {
         quality: f64,
     },
     Collected(GcReport),
+    Launched(Box<crate::services::Launched>),
+    Stopped(crate::services::process::Stopped),
+    Sent(Box<crate::services::Sent>),
+    CallAnswered(Box<crate::store::calls::CallRow>),
+    RuleRevoked(Box<crate::store::calls::RuleRow>),
 }
 
 /// One tool tried by a call.
@@ -157,6 +191,10 @@ pub enum CommandError {
     NoCapability(String),
     #[error("the command stopped before it ended: {0}")]
     Stopped(String),
+    #[error(transparent)]
+    Service(#[from] crate::services::ServiceError),
+    #[error(transparent)]
+    Approval(#[from] crate::approvals::ApprovalError),
 }
 
 /// Who asks, and what every command of that front end shares.
@@ -182,6 +220,8 @@ pub struct Context {
     pub progress: Option<Arc<dyn Fn(EvolveProgress) + Send + Sync>>,
     /// A sandbox helper forked ahead for the first run (`toolbench run`); empty elsewhere.
     pub preforked: PreforkedHelper,
+    /// The workspace's services, which the service commands launch and talk to.
+    pub services: Services,
 }
 
 impl Context {
@@ -220,6 +260,7 @@ impl Context {
             cancelled: None,
             progress: None,
             preforked: PreforkedHelper::default(),
+            services: workbench.services(),
         }
     }
 }
@@ -335,6 +376,19 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
             })
             .await
         }
+        Command::Launch {
+            tool,
+            instance,
+            confirmed,
+        } => services::launch(ctx, tool, instance, confirmed).await,
+        Command::Stop { instance } => services::stop(ctx, instance).await,
+        Command::Send {
+            instance,
+            message,
+            context,
+        } => services::send(ctx, instance, message, context).await,
+        Command::AnswerCall { id, decision, seen } => calls::answer(ctx, id, decision, seen).await,
+        Command::RevokeRule { id } => calls::revoke(ctx, id).await,
     }
 }
 
@@ -716,6 +770,40 @@ mod tests {
         let unknown = rt.block_on(apply(&ctx, run("nobody", true))).err();
         assert!(
             matches!(unknown, Some(CommandError::Lookup(_))),
+            "{unknown:?}"
+        );
+    }
+
+    #[test]
+    fn a_service_launch_passes_the_same_cost_gate_as_a_run() {
+        let (_dir, ctx) = workspace(&[
+            ("approved", "costly", "high", ""),
+            ("approved", "never", "prohibited", ""),
+        ]);
+        let rt = runtime();
+        let launch = |tool: &str, confirmed| Command::Launch {
+            tool: tool.into(),
+            instance: "i".into(),
+            confirmed,
+        };
+        let refused = rt.block_on(apply(&ctx, launch("costly", false))).err();
+        assert!(
+            matches!(refused, Some(CommandError::NeedsConfirmation { .. })),
+            "{refused:?}"
+        );
+        let never = rt.block_on(apply(&ctx, launch("never", true))).err();
+        assert!(
+            matches!(never, Some(CommandError::NeverRuns { .. })),
+            "{never:?}"
+        );
+        // Past the gate, the launch itself refuses a tool that is no service.
+        let past = rt.block_on(apply(&ctx, launch("costly", true))).err();
+        assert!(matches!(past, Some(CommandError::Service(_))), "{past:?}");
+        let unknown = rt
+            .block_on(apply(&ctx, Command::RevokeRule { id: 42 }))
+            .err();
+        assert!(
+            matches!(unknown, Some(CommandError::Approval(_))),
             "{unknown:?}"
         );
     }

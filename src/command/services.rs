@@ -1,0 +1,61 @@
+//! The service commands: launch an instance (past the one cost gate), stop it, send it a
+//! message. Each blocks (a launch waits for the health check), so it runs off the async
+//! workers.
+
+use serde_json::Value;
+
+use super::{Applied, CommandError, Context, blocking, check_gate};
+use crate::model::RunOrigin;
+use crate::runner::gate::Asker;
+
+/// Launches `instance` of the service `tool` once the gate lets it: a person's confirmation
+/// stands for the cost tier that asks for it, as for a run.
+pub(super) async fn launch(
+    ctx: &Context,
+    tool: String,
+    instance: String,
+    confirmed: bool,
+) -> Result<Applied, CommandError> {
+    let ctx = ctx.clone();
+    blocking(move || {
+        let store = ctx.store.get()?;
+        let entry = ctx.services.find_service(&store, &tool)?;
+        check_gate(&entry, &ctx.run_policy, asker(&ctx), confirmed)?;
+        let launched = ctx.services.launch(&store, &entry, &instance)?;
+        Ok(Applied::Launched(Box::new(launched)))
+    })
+    .await
+}
+
+pub(super) async fn stop(ctx: &Context, instance: String) -> Result<Applied, CommandError> {
+    let ctx = ctx.clone();
+    blocking(move || {
+        let store = ctx.store.get()?;
+        Ok(Applied::Stopped(ctx.services.stop(&store, &instance)?))
+    })
+    .await
+}
+
+pub(super) async fn send(
+    ctx: &Context,
+    instance: String,
+    message: String,
+    context: Value,
+) -> Result<Applied, CommandError> {
+    let ctx = ctx.clone();
+    blocking(move || {
+        let store = ctx.store.get()?;
+        let sent = ctx.services.send(&store, &instance, &message, &context);
+        // After the answer: a failed exchange was recorded too.
+        store.lock().trim_log();
+        Ok(Applied::Sent(Box::new(sent?)))
+    })
+    .await
+}
+
+fn asker(ctx: &Context) -> Asker {
+    match ctx.origin {
+        RunOrigin::Mcp => Asker::Agent,
+        _ => Asker::Person,
+    }
+}
