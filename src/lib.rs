@@ -3,28 +3,28 @@
 //! The library does the work; `main.rs` only parses the command line and dispatches to the
 //! CLI (`cli`) or the terminal UI (`tui`), which both call the same library functions.
 
-pub mod approvals;
-pub mod bounded;
+pub(crate) mod approvals;
+pub(crate) mod bounded;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod config;
 pub mod doctor;
-pub mod error_chain;
+pub(crate) mod error_chain;
 pub mod jobs;
-pub mod lookup;
+pub(crate) mod lookup;
 pub mod mcp;
 pub mod model;
-pub mod quality;
+pub(crate) mod quality;
 pub mod review;
 pub mod runner;
-pub mod safe_fs;
+pub(crate) mod safe_fs;
 pub mod seal;
-pub mod services;
+pub(crate) mod services;
 pub mod store;
 pub mod suggest;
-pub mod text;
+pub(crate) mod text;
 pub mod tui;
 pub mod watch;
 pub mod workbench;
