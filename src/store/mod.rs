@@ -9,6 +9,7 @@
 pub mod backup;
 pub mod calls;
 mod catalog_cache;
+mod column;
 pub mod decision_log;
 pub mod decisions;
 mod failures;
