@@ -16,10 +16,10 @@ use ratatui::text::Line;
 
 use std::collections::HashMap;
 
-use super::action::Action;
+use super::action::{Action, Context};
 use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
-use super::keymap::{Context, Keymap};
+use super::keymap::Keymap;
 use super::layout::{self, Areas, Pane, Shape};
 use super::overlays::call_answer::CallAnswerState;
 use super::overlays::decision::{DecisionState, Subject};
