@@ -107,7 +107,7 @@ impl Intent {
 
     /// The staging folder relative to the root, for building `Move`s.
     pub fn staging_relative(&self) -> String {
-        format!("{}/staging/{}", crate::store::STATE_DIR, self.id)
+        format!("{}/staging/{}", crate::workspace::STATE_DIR, self.id)
     }
 }
 

@@ -36,7 +36,7 @@ impl VersionStore {
         let short = content_hash.get(..HASH_PREFIX_LEN).unwrap_or(content_hash);
         format!(
             "{}/versions/{name}/{version}-{short}",
-            crate::store::STATE_DIR
+            crate::workspace::STATE_DIR
         )
     }
 
@@ -60,7 +60,7 @@ impl VersionStore {
         if target.is_dir() {
             return Ok(relative);
         }
-        let parent = format!("{}/versions/{name}", crate::store::STATE_DIR);
+        let parent = format!("{}/versions/{name}", crate::workspace::STATE_DIR);
         let tmp = format!(
             "{parent}/.tmp-{}-{}",
             std::process::id(),

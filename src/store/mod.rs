@@ -38,7 +38,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub const STATE_DIR: &str = ".toolbench";
+use crate::workspace::STATE_DIR;
+
 pub const STATE_FILE: &str = "state.db";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -161,10 +161,10 @@ fn alert_row(app: &App, alert: &HealthAlert, width: usize) -> Line<'static> {
 }
 
 /// What an active tool's row says when it will not run as it is.
-fn drift_badge(drift: &crate::seal::Drift) -> &'static str {
+fn drift_badge(drift: &crate::model::Drift) -> &'static str {
     match drift {
-        crate::seal::Drift::Modified { .. } => "modified",
-        crate::seal::Drift::Unapproved => "not approved",
+        crate::model::Drift::Modified { .. } => "modified",
+        crate::model::Drift::Unapproved => "not approved",
     }
 }
 
