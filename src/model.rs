@@ -8,6 +8,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub mod audit;
+pub mod calls;
+pub mod requests;
+pub mod services;
 mod tool_id;
 pub use tool_id::{MAX_NAME_BYTES, MIN_HASH_PREFIX, NAME_RULE, ToolId, ToolIdError, is_valid_name};
 

@@ -7,8 +7,9 @@ use serde_json::Value;
 use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workspace};
 use crate::approvals::{self, Decision, pattern};
+use crate::model::calls::RuleRow;
 use crate::store::Store;
-use crate::store::calls::{CallRow, RuleRow};
+use crate::store::calls::CallRow;
 
 #[derive(Debug, Args)]
 pub struct CallsArgs {

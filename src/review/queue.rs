@@ -11,8 +11,8 @@ use crate::catalog::Catalog;
 use crate::catalog::scan::ScanLimits;
 use crate::model::Drift;
 use crate::model::Tier;
+use crate::model::requests::RequestRow;
 use crate::seal::SealBook;
-use crate::store::requests::RequestRow;
 use crate::store::{DecisionRecord, Store, VersionRecord};
 
 /// Everything recorded about one tool name.

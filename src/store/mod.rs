@@ -28,7 +28,6 @@ pub mod writer;
 pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};
 pub use salvage::{Replay, TableSalvage};
 pub use shared::{SharedStore, StoreOnDemand};
-pub use stats::{DayQuality, DayRuns, WorkspaceStats};
 pub use writer::StoreWriter;
 
 use std::collections::HashMap;

@@ -1225,7 +1225,7 @@ fn decision_results_are_reported_and_trigger_a_rescan() {
     app.update(AppEvent::Decided(Ok(crate::review::Outcome::Request(
         crate::review::requests::AnsweredRequest {
             name: "csv_to_json".into(),
-            state: crate::store::requests::RequestState::Approved,
+            state: crate::model::requests::RequestState::Approved,
             ids: vec![1],
             clients: vec!["agent".into()],
             who: "ana".into(),
