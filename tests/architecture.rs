@@ -325,7 +325,7 @@ struct Parsed {
     test_children: Vec<String>,
     /// Items this file defines, by name.
     defines: BTreeSet<String>,
-    /// Of those, the `pub` (or `pub(...)`) structs and enums.
+    /// Of those, the `pub` (or `pub(...)`) structs and enums that derive no `Error`.
     data_types: BTreeSet<String>,
     /// `mod x { ... }` outside the tests, which this reader does not follow.
     inline_modules: Vec<String>,
@@ -333,6 +333,8 @@ struct Parsed {
 
 fn parse(src: &str) -> Parsed {
     let (toks, test_children) = strip_tests(tokenize(src));
+    // A `#[derive(..)]` naming `Error` (thiserror's) makes the next struct or enum an error.
+    let mut derives_error = false;
     let mut p = Parsed {
         test_children,
         ..Parsed::default()
@@ -367,10 +369,31 @@ fn parse(src: &str) -> Parsed {
                 let at = if word == "macro_rules" { i + 2 } else { i + 1 };
                 if let Some(name) = ident(toks.get(at)) {
                     p.defines.insert(name.to_string());
-                    if matches!(word, "struct" | "enum") && visibility_before(&toks, i) {
+                    if matches!(word, "struct" | "enum")
+                        && visibility_before(&toks, i)
+                        && !derives_error
+                    {
                         p.data_types.insert(name.to_string());
                     }
                 }
+                derives_error = false;
+            }
+            // `string_enum! { #[..] Name { .. } }` (model.rs) declares `pub enum Name`.
+            "string_enum" if is_punct(toks.get(i + 1), '!') && is_punct(toks.get(i + 2), '{') => {
+                let mut at = i + 3;
+                while is_punct(toks.get(at), '#') {
+                    at = group_end(&toks, at + 1);
+                }
+                if let Some(name) = ident(toks.get(at)) {
+                    p.defines.insert(name.to_string());
+                    p.data_types.insert(name.to_string());
+                }
+            }
+            "derive" if is_punct(prev, '[') => {
+                let end = group_end(&toks, i + 1);
+                derives_error = toks[i..end].contains(&Tok::Ident("Error".into()));
+                i = end;
+                continue;
             }
             _ if !after_path => {
                 let mut path = vec![word.to_string()];
@@ -719,12 +742,12 @@ fn one_loop(edges: &[BTreeMap<usize, BTreeSet<String>>], scc: &[usize]) -> Vec<u
 }
 
 /// The handles and errors of the store, which a front end may hold; every other struct or enum
-/// the store defines is one of its rows.
+/// the store defines is one of its rows. `DecisionLog` is the handle on the log file.
 fn is_row_type(name: &str) -> bool {
     !name.ends_with("Error")
         && !matches!(
             name,
-            "Store" | "SharedStore" | "StoreOnDemand" | "StoreWriter"
+            "Store" | "SharedStore" | "StoreOnDemand" | "StoreWriter" | "DecisionLog"
         )
 }
 
@@ -877,7 +900,9 @@ fn test_items_are_left_out_and_test_children_named() {
     let p = parse(
         "use crate::a::B;\n#[cfg(test)]\nmod tests { use crate::c::D; fn f() { crate::e::f(); } }\n\
          #[cfg(test)]\n#[path = \"x\"]\nmod more;\nmod kept;\n#[cfg(test)]\nuse crate::g::H;\n\
-         pub(crate) struct Row;\nstruct Private;\npub enum State { A }",
+         pub(crate) struct Row;\nstruct Private;\npub enum State { A }\n\
+         string_enum! {\n/// doc\nKind { A => \"a\" }\n}\n\
+         #[derive(Debug, thiserror::Error)]\npub enum Broken { A }",
     );
     assert_eq!(p.uses.len(), 1);
     assert!(p.paths.is_empty(), "{:?}", p.paths);
@@ -885,7 +910,7 @@ fn test_items_are_left_out_and_test_children_named() {
     assert_eq!(p.test_children, ["more"]);
     assert_eq!(
         p.data_types,
-        BTreeSet::from(["Row".to_string(), "State".to_string()])
+        BTreeSet::from(["Kind", "Row", "State"].map(String::from))
     );
 }
 
