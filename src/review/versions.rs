@@ -9,9 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use super::ReviewError;
-use super::journal::move_noreplace;
 use crate::catalog::scan::hash_tool_folder;
-use crate::safe_fs::{Dir, copy_tree};
+use crate::safe_fs::{Dir, copy_tree, move_noreplace};
 
 /// The permissions a snapshot's files, and the active copies made from them, keep: read and
 /// execute, no write for anyone.
