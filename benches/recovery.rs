@@ -6,9 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
+use toolbench::model::audit::LoggedRow;
 use toolbench::model::{RunOrigin, RunRecord, RunStatus, Tier};
 use toolbench::runner::inflight::{self, InFlight, Marker, ProcessId};
-use toolbench::store::decision_log::{DecisionLog, LoggedRow, NewEntry};
+use toolbench::store::decision_log::{DecisionLog, NewEntry};
 use toolbench::store::{DecisionAction, DecisionRecord, Store};
 
 fn main() {

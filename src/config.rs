@@ -10,7 +10,9 @@ use serde::Deserialize;
 use crate::catalog::SortOrder;
 use crate::catalog::manifest::read_text_capped;
 use crate::catalog::scan::ScanLimits;
-use crate::workspace::WORKSPACE_CONFIG;
+
+/// A workspace's own settings, at its root.
+pub const WORKSPACE_CONFIG: &str = "toolbench.toml";
 
 const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;

@@ -16,7 +16,7 @@ pub mod jobs;
 pub(crate) mod lookup;
 pub mod mcp;
 pub mod model;
-pub(crate) mod quality;
+pub mod quality;
 pub mod review;
 pub mod runner;
 pub(crate) mod safe_fs;

@@ -8,6 +8,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub mod audit;
+pub mod calls;
+pub mod requests;
+pub mod services;
 mod tool_id;
 pub use tool_id::{MAX_NAME_BYTES, MIN_HASH_PREFIX, NAME_RULE, ToolId, ToolIdError, is_valid_name};
 
@@ -257,7 +261,30 @@ pub struct ToolEntry {
     /// For an active tool: how its content stands against what a person accepted (`None`:
     /// as accepted, or not known yet). Filled in by `seal::SealBook::mark`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub drift: Option<crate::seal::Drift>,
+    pub drift: Option<Drift>,
+}
+
+/// How an active tool's content stands against its seal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Drift {
+    /// Its files changed since a person accepted them.
+    Modified {
+        approved_version: String,
+        approved_hash: String,
+    },
+    /// No person accepted any content for it here.
+    Unapproved,
+}
+
+impl Drift {
+    /// A few words for a catalog row: `modified since approval`, `not approved here`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Drift::Modified { .. } => "modified since approval",
+            Drift::Unapproved => "not approved here",
+        }
+    }
 }
 
 impl ToolEntry {

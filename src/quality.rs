@@ -288,6 +288,32 @@ pub fn check_negative_tag(tag: &str) -> Result<(), FailureReportError> {
     }
 }
 
+/// One day's runs (UTC): how many, and how many ended ok. Validation runs are not counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayRuns {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub runs: u64,
+    pub ok: u64,
+}
+
+/// A day on which a tool ran: that day's runs, and the tool's quality as it stood at the end
+/// of the day (every run and failure up to then).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayQuality {
+    pub day: DayRuns,
+    pub quality: f64,
+}
+
+/// The workspace at a glance: its runs on each of the last days, and the active tools ranked
+/// by quality, as `toolbench stats` ranks them, with their quality some time earlier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspaceStats {
+    /// Oldest first, ending today; a day without runs counts zero.
+    pub days: Vec<DayRuns>,
+    pub ranking: Vec<QualityTrend>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

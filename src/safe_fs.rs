@@ -502,6 +502,16 @@ fn open_no_link(
     })
 }
 
+/// Renames `from` to `to` (both relative to `root`), refusing to replace anything at `to`.
+///
+/// Uses `renameat2(RENAME_NOREPLACE)` from folders opened beneath the root without following
+/// any symlink, so a link planted as a tier or state folder cannot redirect the move; where
+/// the filesystem lacks RENAME_NOREPLACE, `safe_fs` checks then renames. Fsyncs both parents.
+pub fn move_noreplace(root: &Path, from: &str, to: &str) -> std::io::Result<()> {
+    let root_dir = Dir::open(root).map_err(|e| std::io::Error::other(e.to_string()))?;
+    root_dir.rename_noreplace(Path::new(from), Path::new(to))
+}
+
 /// For the tests of every writer that must not follow a link planted in its way.
 #[cfg(test)]
 pub(crate) mod planted {

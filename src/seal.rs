@@ -22,10 +22,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::scan::{ScanLimits, scan_tiers};
 use crate::catalog::short_hash;
-use crate::model::{Tier, ToolEntry, is_valid_name};
+use crate::model::{Drift, Tier, ToolEntry, is_valid_name};
 use crate::review::versions::VersionStore;
 use crate::safe_fs::{Dir, SafeFsError};
-use crate::store::{DecisionAction, DecisionRecord, STATE_DIR, Store};
+use crate::store::{DecisionAction, DecisionRecord, Store};
+use crate::workspace::STATE_DIR;
 
 /// Who sealed the tools a workspace held when it got its seals: nobody decided, toolbench
 /// took them as it found them.
@@ -48,29 +49,6 @@ pub struct Seal {
     /// The decision that sealed it: `approve`, `promote`, `restore`, `rollback`, `define`,
     /// or `adopt`.
     pub how: String,
-}
-
-/// How an active tool's content stands against its seal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum Drift {
-    /// Its files changed since a person accepted them.
-    Modified {
-        approved_version: String,
-        approved_hash: String,
-    },
-    /// No person accepted any content for it here.
-    Unapproved,
-}
-
-impl Drift {
-    /// A few words for a catalog row: `modified since approval`, `not approved here`.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Drift::Modified { .. } => "modified since approval",
-            Drift::Unapproved => "not approved here",
-        }
-    }
 }
 
 /// Why an active tool may not run (or be promoted) as it is. The caller names the tool.

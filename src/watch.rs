@@ -14,7 +14,7 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 
 use crate::catalog::scan::{self, ScanLimits};
 use crate::model::{Tier, ToolEntry};
-use crate::store::STATE_DIR;
+use crate::workspace::STATE_DIR;
 
 /// Quiet time after the last event on a file before it counts as settled: long enough for an
 /// agent writing a tool in several steps, short enough to feel live.

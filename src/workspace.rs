@@ -6,10 +6,11 @@ pub mod registry;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::manifest::io_reason;
+use crate::config::WORKSPACE_CONFIG;
 use crate::model::Tier;
-use crate::store::STATE_DIR;
 
-pub const WORKSPACE_CONFIG: &str = "toolbench.toml";
+/// The folder inside a workspace root that holds its state: the store, seals, versions, runs.
+pub const STATE_DIR: &str = ".toolbench";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WorkspaceError {

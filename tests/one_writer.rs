@@ -12,7 +12,8 @@ use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
 use serde_json::{Value, json};
 use toolbench::mcp::gateway::Gateway;
-use toolbench::store::{STATE_DIR, STATE_FILE, Store, writable_opens};
+use toolbench::store::{STATE_FILE, Store, writable_opens};
+use toolbench::workspace::STATE_DIR;
 
 fn object(value: Value) -> JsonObject {
     match value {

@@ -8,8 +8,9 @@ use serde_json::Value;
 use crate::catalog::scan::ScanLimits;
 use crate::catalog::short_hash;
 use crate::model::ToolId;
+use crate::model::calls::RuleRow;
 use crate::runner::inflight::ProcessId;
-use crate::store::calls::{Answer, CallRow, CallState, RuleRow};
+use crate::store::calls::{Answer, CallRow, CallState};
 use crate::store::{Store, StoreError};
 
 /// What the human says to one call.

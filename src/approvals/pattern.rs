@@ -4,7 +4,7 @@
 use crate::runner::schema::kind_of;
 use serde_json::Value;
 
-use crate::store::calls::RuleRow;
+use crate::model::calls::RuleRow;
 
 /// Why a `--match` pattern was refused.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::term::{outln, print_json};
 use super::{CliError, CliResult, Workbench};
-use crate::store::decision_log::{DecisionLog, LogEntry};
+use crate::model::audit::LogEntry;
+use crate::store::decision_log::DecisionLog;
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -33,7 +34,7 @@ struct Listed<'a> {
     who: &'a str,
     action: &'a str,
     subject: &'a str,
-    rows: &'a [crate::store::decision_log::LoggedRow],
+    rows: &'a [crate::model::audit::LoggedRow],
     hash: &'a str,
 }
 

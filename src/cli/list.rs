@@ -40,7 +40,7 @@ pub struct ListedTool<'a> {
     /// An active tool whose content is not what was approved: `{"state": "modified",
     /// "approved_version", "approved_hash"}` or `{"state": "unapproved"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    drift: Option<&'a crate::seal::Drift>,
+    drift: Option<&'a crate::model::Drift>,
     error: Option<&'a str>,
     warnings: &'a [String],
 }

@@ -96,10 +96,10 @@ fn print_text(e: &ToolEntry) {
 }
 
 /// What `show` says of an active tool whose content is not what was approved.
-fn drift_line(e: &ToolEntry, drift: &crate::seal::Drift) -> String {
+fn drift_line(e: &ToolEntry, drift: &crate::model::Drift) -> String {
     use crate::catalog::short_hash;
     let what = match drift {
-        crate::seal::Drift::Modified {
+        crate::model::Drift::Modified {
             approved_version,
             approved_hash,
         } => format!(
@@ -107,7 +107,7 @@ fn drift_line(e: &ToolEntry, drift: &crate::seal::Drift) -> String {
             drift.label(),
             short_hash(approved_hash)
         ),
-        crate::seal::Drift::Unapproved => format!("{}; it will not run", drift.label()),
+        crate::model::Drift::Unapproved => format!("{}; it will not run", drift.label()),
     };
     format!(
         "{what}: `toolbench resubmit {name}` sends it to review, `toolbench approve {name} --hash {}` approves it where it is",

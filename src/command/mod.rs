@@ -129,7 +129,7 @@ pub enum Applied {
     Stopped(crate::services::process::Stopped),
     Sent(Box<crate::services::Sent>),
     CallAnswered(Box<crate::store::calls::CallRow>),
-    RuleRevoked(Box<crate::store::calls::RuleRow>),
+    RuleRevoked(Box<crate::model::calls::RuleRow>),
 }
 
 /// One tool tried by a call.

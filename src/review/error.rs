@@ -50,7 +50,7 @@ pub enum ReviewError {
     Evolver {
         tool: String,
         command: String,
-        reason: Box<super::evolve::EvolverError>,
+        reason: Box<EvolverError>,
     },
     #[error("{path}: unreadable journal entry ({reason}); left in place, remove it by hand")]
     Journal { path: PathBuf, reason: String },
@@ -81,4 +81,35 @@ impl ReviewError {
             reason: reason.into(),
         }
     }
+}
+
+/// Why the evolver gave no files; follows "evolver CMD for TOOL: ".
+#[derive(Debug, thiserror::Error)]
+pub enum EvolverError {
+    #[error("empty command")]
+    EmptyCommand,
+    #[error("cannot start: {0}")]
+    Runtime(std::io::Error),
+    #[error(transparent)]
+    Confined(#[from] crate::runner::confined::ConfinedError),
+    /// `how` it ended, and the last line it wrote on stderr (may be empty).
+    #[error("{how}{}", if .last.is_empty() { String::new() } else { format!(": {}", .last) })]
+    Failed { how: String, last: String },
+    #[error("printed more than {0} bytes")]
+    TooMuch(u64),
+    #[error(transparent)]
+    Output(#[from] EvolverOutputError),
+}
+
+/// What is wrong with what the evolver printed.
+#[derive(Debug, thiserror::Error)]
+pub enum EvolverOutputError {
+    #[error("stdout is not JSON ({0}); expected {{\"files\": {{...}}}}")]
+    NotJson(serde_json::Error),
+    #[error("stdout has no \"files\" object; expected {{\"files\": {{...}}}}")]
+    NoFiles,
+    #[error("file path {0:?} is not a relative path inside the tool folder")]
+    BadPath(String),
+    #[error("file {0:?} is not text (expected a JSON string)")]
+    NotText(String),
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::ReviewError;
+use super::error::{EvolverError, EvolverOutputError};
 use super::journal::{self, Intent, Move};
 use super::lifecycle::{Decision, REVIEW_FILE, ReviewContext};
 use super::steps::{after_decision, begin, named, refuse_links_out, relative, resolve};
@@ -408,8 +409,8 @@ fn resubmission(ctx: &ReviewContext, entry: &ToolEntry) -> Result<Option<Restore
                 relative(&ctx.root, &entry.path)
             ),
         )),
-        Some(crate::seal::Drift::Unapproved) => Ok(None),
-        Some(crate::seal::Drift::Modified { .. }) => {
+        Some(crate::model::Drift::Unapproved) => Ok(None),
+        Some(crate::model::Drift::Modified { .. }) => {
             let Some(seal) = seal else {
                 return Ok(None);
             };
@@ -528,37 +529,6 @@ fn generator_name(command: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Why the evolver gave no files; follows "evolver CMD for TOOL: ".
-#[derive(Debug, thiserror::Error)]
-pub enum EvolverError {
-    #[error("empty command")]
-    EmptyCommand,
-    #[error("cannot start: {0}")]
-    Runtime(std::io::Error),
-    #[error(transparent)]
-    Confined(#[from] confined::ConfinedError),
-    /// `how` it ended, and the last line it wrote on stderr (may be empty).
-    #[error("{how}{}", if .last.is_empty() { String::new() } else { format!(": {}", .last) })]
-    Failed { how: String, last: String },
-    #[error("printed more than {0} bytes")]
-    TooMuch(u64),
-    #[error(transparent)]
-    Output(#[from] EvolverOutputError),
-}
-
-/// What is wrong with what the evolver printed.
-#[derive(Debug, thiserror::Error)]
-pub enum EvolverOutputError {
-    #[error("stdout is not JSON ({0}); expected {{\"files\": {{...}}}}")]
-    NotJson(serde_json::Error),
-    #[error("stdout has no \"files\" object; expected {{\"files\": {{...}}}}")]
-    NoFiles,
-    #[error("file path {0:?} is not a relative path inside the tool folder")]
-    BadPath(String),
-    #[error("file {0:?} is not text (expected a JSON string)")]
-    NotText(String),
 }
 
 /// Why `version` and `[provenance]` could not be set.

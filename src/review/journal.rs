@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::ReviewError;
 use super::lock::ToolLock;
 use crate::catalog::manifest::io_reason;
-use crate::safe_fs::Dir;
+use crate::safe_fs::move_noreplace;
 use crate::store::{DecisionRecord, Store, VersionRecord};
 use crate::workspace::state_dir;
 
@@ -107,7 +107,7 @@ impl Intent {
 
     /// The staging folder relative to the root, for building `Move`s.
     pub fn staging_relative(&self) -> String {
-        format!("{}/staging/{}", crate::store::STATE_DIR, self.id)
+        format!("{}/staging/{}", crate::workspace::STATE_DIR, self.id)
     }
 }
 
@@ -126,16 +126,6 @@ fn new_id() -> String {
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     format!("{nanos:024}-{}", std::process::id())
-}
-
-/// Renames `from` to `to` (both relative to `root`), refusing to replace anything at `to`.
-///
-/// Uses `renameat2(RENAME_NOREPLACE)` from folders opened beneath the root without following
-/// any symlink, so a link planted as a tier or state folder cannot redirect the move; where
-/// the filesystem lacks RENAME_NOREPLACE, `safe_fs` checks then renames. Fsyncs both parents.
-pub fn move_noreplace(root: &Path, from: &str, to: &str) -> std::io::Result<()> {
-    let root_dir = Dir::open(root).map_err(|e| std::io::Error::other(e.to_string()))?;
-    root_dir.rename_noreplace(Path::new(from), Path::new(to))
 }
 
 /// Makes a folder's entries durable. Best effort: some filesystems refuse to fsync folders.

@@ -9,9 +9,10 @@ use super::ReviewError;
 use super::steps::{modified_rfc3339, relative, scan};
 use crate::catalog::Catalog;
 use crate::catalog::scan::ScanLimits;
+use crate::model::Drift;
 use crate::model::Tier;
-use crate::seal::{Drift, SealBook};
-use crate::store::requests::RequestRow;
+use crate::model::requests::RequestRow;
+use crate::seal::SealBook;
 use crate::store::{DecisionRecord, Store, VersionRecord};
 
 /// Everything recorded about one tool name.

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::store::requests::{RequestRow, RequestState};
+use crate::model::requests::{RequestRow, RequestState};
 use crate::store::{Store, StoreError};
 
 /// A proposal that answered a request.

@@ -8,8 +8,9 @@ use serde_json::Value;
 use super::steps::named;
 use super::{ReviewCommand, ReviewContext, ReviewError};
 use crate::bounded::{self, TooLong};
+use crate::model::requests::{RequestRow, RequestState};
 use crate::model::{MAX_NAME_BYTES, NAME_RULE, Tier, ToolEntry, ToolId, is_valid_name};
-use crate::store::requests::{NewRequest, RequestAnswer, RequestRow, RequestState};
+use crate::store::requests::{NewRequest, RequestAnswer};
 use crate::store::{Store, StoreError};
 
 /// What an agent asks for.

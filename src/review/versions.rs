@@ -9,9 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use super::ReviewError;
-use super::journal::move_noreplace;
 use crate::catalog::scan::hash_tool_folder;
-use crate::safe_fs::{Dir, copy_tree};
+use crate::safe_fs::{Dir, copy_tree, move_noreplace};
 
 /// The permissions a snapshot's files, and the active copies made from them, keep: read and
 /// execute, no write for anyone.
@@ -36,7 +35,7 @@ impl VersionStore {
         let short = content_hash.get(..HASH_PREFIX_LEN).unwrap_or(content_hash);
         format!(
             "{}/versions/{name}/{version}-{short}",
-            crate::store::STATE_DIR
+            crate::workspace::STATE_DIR
         )
     }
 
@@ -60,7 +59,7 @@ impl VersionStore {
         if target.is_dir() {
             return Ok(relative);
         }
-        let parent = format!("{}/versions/{name}", crate::store::STATE_DIR);
+        let parent = format!("{}/versions/{name}", crate::workspace::STATE_DIR);
         let tmp = format!(
             "{parent}/.tmp-{}-{}",
             std::process::id(),

@@ -173,7 +173,9 @@ fn hidden_within(grants: &Grants, hide: &[PathBuf]) -> Vec<PathBuf> {
 fn read_only_within(grants: &Grants, hide: &[PathBuf]) -> Vec<PathBuf> {
     let workspaces = hide
         .iter()
-        .filter(|hidden| hidden.file_name() == Some(std::ffi::OsStr::new(crate::store::STATE_DIR)))
+        .filter(|hidden| {
+            hidden.file_name() == Some(std::ffi::OsStr::new(crate::workspace::STATE_DIR))
+        })
         .filter_map(|state| state.parent());
     let git_folders: Vec<PathBuf> = grants
         .write

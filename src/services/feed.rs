@@ -11,7 +11,8 @@
 use std::path::Path;
 
 use super::logs::{self, LogStream};
-use crate::store::services::{ExchangeRow, LaunchRow};
+use crate::model::services::ExchangeRow;
+use crate::store::services::LaunchRow;
 use crate::store::{Store, StoreError};
 
 /// The streams, in the order their positions are kept.

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Store, StoreError};
+use crate::model::calls::RuleRow;
 
 /// Where a call stands. Only `Pending` ever changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -139,23 +140,6 @@ pub struct Answer {
     pub reason: Option<String>,
     pub arguments: Option<Value>,
     pub rule: Option<i64>,
-}
-
-/// An "approve always" rule: one tool, at the version and content it was given for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RuleRow {
-    pub id: i64,
-    pub tool: String,
-    pub version: String,
-    pub content_hash: String,
-    /// Arguments must contain these values; `None` matches every call.
-    #[serde(rename = "match")]
-    pub pattern: Option<Value>,
-    pub from_call: Option<i64>,
-    pub created_by: String,
-    pub created_at: String,
-    pub revoked_by: Option<String>,
-    pub revoked_at: Option<String>,
 }
 
 const CALL_COLUMNS: &str = "id, tool, version, content_hash, arguments, input_schema, client, why,

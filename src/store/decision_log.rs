@@ -13,9 +13,11 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+
+use crate::model::audit::{LogEntry, LoggedRow};
 
 /// The log's folder, beside `state.db`.
 pub const LOG_DIR: &str = "log";
@@ -25,13 +27,6 @@ const HEAD_FILE: &str = "decisions.head";
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// Where an entry's own hash starts: always its last field.
 const HASH_FIELD: &str = ",\"hash\":\"";
-
-/// One row an entry wrote: the table and its columns, exactly as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LoggedRow {
-    pub table: String,
-    pub row: Map<String, Value>,
-}
 
 /// What an entry says, before it is chained.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,20 +38,6 @@ pub struct NewEntry {
     /// The tool (`name@version`), call or rule the entry is about.
     pub subject: String,
     pub rows: Vec<LoggedRow>,
-}
-
-/// One entry as read back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogEntry {
-    pub seq: u64,
-    pub at: String,
-    pub who: String,
-    pub action: String,
-    pub subject: String,
-    pub rows: Vec<LoggedRow>,
-    pub prev: String,
-    #[serde(default)]
-    pub hash: String,
 }
 
 /// The entry's text before its hash, in this field order.

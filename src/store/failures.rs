@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, Row, params};
 
-use super::runs::parse_column;
+use super::column::parse_column;
 use super::{Store, StoreError};
 use crate::model::FailureRecord;
 

@@ -9,6 +9,7 @@
 pub mod backup;
 pub mod calls;
 mod catalog_cache;
+mod column;
 pub mod decision_log;
 pub mod decisions;
 mod failures;
@@ -27,7 +28,6 @@ pub mod writer;
 pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};
 pub use salvage::{Replay, TableSalvage};
 pub use shared::{SharedStore, StoreOnDemand};
-pub use stats::{DayQuality, DayRuns, WorkspaceStats};
 pub use writer::StoreWriter;
 
 use std::collections::HashMap;
@@ -37,7 +37,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub const STATE_DIR: &str = ".toolbench";
+use crate::workspace::STATE_DIR;
+
 pub const STATE_FILE: &str = "state.db";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

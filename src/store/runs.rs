@@ -1,10 +1,8 @@
 //! Recorded runs (DESIGN §3): one row per run, written in batches, listed newest first.
 
-use std::str::FromStr;
-
-use rusqlite::types::Type;
 use rusqlite::{Connection, Row, params};
 
+use super::column::parse_column;
 use super::{Store, StoreError};
 use crate::model::{FailureRecord, RunRecord};
 
@@ -277,28 +275,6 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
         log_dir: row.get(13)?,
         sandbox: row.get(14)?,
         error: row.get(15)?,
-    })
-}
-
-/// Reads a text column holding one of our string enums. An unknown spelling is an error
-/// naming the column, not a silently dropped row: history must not vanish quietly.
-pub(super) fn parse_column<T>(row: &Row<'_>, index: usize) -> rusqlite::Result<T>
-where
-    T: FromStr,
-    T::Err: std::fmt::Display,
-{
-    let text: String = row.get(index)?;
-    text.parse().map_err(|reason: T::Err| {
-        let column = row
-            .as_ref()
-            .column_name(index)
-            .map(str::to_string)
-            .unwrap_or_else(|_| index.to_string());
-        rusqlite::Error::FromSqlConversionFailure(
-            index,
-            Type::Text,
-            format!("column {column}: {reason}").into(),
-        )
     })
 }
 

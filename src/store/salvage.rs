@@ -8,8 +8,9 @@ use std::path::Path;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 
-use super::decision_log::{LogEntry, LoggedRow, json_to_sql};
+use super::decision_log::json_to_sql;
 use super::{Store, StoreError, sqlite_error};
+use crate::model::audit::{LogEntry, LoggedRow};
 
 /// How many row ids past the last one read are tried one by one when the table's highest id
 /// cannot be read either: the end of a table whose last pages are damaged.

@@ -98,7 +98,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let on_demand = StoreOnDemand::new(dir.path());
         assert!(on_demand.if_opened().is_none());
-        assert!(!dir.path().join(crate::store::STATE_DIR).exists());
+        assert!(!dir.path().join(crate::workspace::STATE_DIR).exists());
         let store = on_demand.get().expect("opened");
         assert!(on_demand.if_opened().is_some());
         let again = on_demand.clone().get().expect("the same");
@@ -128,7 +128,7 @@ mod tests {
     fn a_reader_does_not_create_a_missing_store_and_is_not_counted_as_a_writer() {
         let dir = tempfile::tempdir().expect("tempdir");
         assert!(Store::open_reader(dir.path()).is_err());
-        assert!(!dir.path().join(crate::store::STATE_DIR).exists());
+        assert!(!dir.path().join(crate::workspace::STATE_DIR).exists());
         let store = Store::open(dir.path()).expect("writer");
         let path = store.path().to_path_buf();
         let _readers: Vec<Store> = (0..3)

@@ -12,7 +12,8 @@ use rusqlite::params;
 use super::{Store, StoreError};
 use crate::model::{RunStatus, Severity, ToolEntry};
 use crate::quality::{
-    MAX_PENALTY, QualityTrend, ToolStats, quality, severity_weight, sort_by_quality, trends,
+    DayQuality, DayRuns, MAX_PENALTY, ToolStats, WorkspaceStats, quality, severity_weight,
+    sort_by_quality, trends,
 };
 
 /// The most failures of one severity that can matter: this many low failures (the lightest)
@@ -90,32 +91,6 @@ const RUNS_PER_DAY_SQL: &str = "
     FROM runs WHERE started_at >= ?1 AND started_at < date(?2, '+1 day')
         AND origin != 'validation'
     GROUP BY day";
-
-/// One day's runs (UTC): how many, and how many ended ok. Validation runs are not counted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DayRuns {
-    /// `YYYY-MM-DD`.
-    pub day: String,
-    pub runs: u64,
-    pub ok: u64,
-}
-
-/// A day on which a tool ran: that day's runs, and the tool's quality as it stood at the end
-/// of the day (every run and failure up to then).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DayQuality {
-    pub day: DayRuns,
-    pub quality: f64,
-}
-
-/// The workspace at a glance: its runs on each of the last days, and the active tools ranked
-/// by quality, as `toolbench stats` ranks them, with their quality some time earlier.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorkspaceStats {
-    /// Oldest first, ending today; a day without runs counts zero.
-    pub days: Vec<DayRuns>,
-    pub ranking: Vec<QualityTrend>,
-}
 
 /// The mean of two middle durations can end in .5; round to whole ms.
 fn round_median(median: f64) -> u64 {

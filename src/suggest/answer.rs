@@ -4,8 +4,9 @@
 
 use serde_json::json;
 
+use crate::model::requests::RequestState;
 use crate::model::{MAX_NAME_BYTES, is_valid_name};
-use crate::store::requests::{NewRequest, RequestAnswer, RequestState};
+use crate::store::requests::{NewRequest, RequestAnswer};
 use crate::store::suggestions::{SuggestionAnswer, SuggestionKind, SuggestionRow, SuggestionState};
 use crate::store::{Store, StoreError};
 

@@ -1,6 +1,66 @@
-//! The action vocabulary: what a key can ask for. Keymap names and help texts live here.
+//! The action vocabulary: what a key can ask for, and where (the contexts a binding applies in).
+//! Keymap names and help texts live here.
 
-use super::keymap::Context;
+/// Where a binding applies. Lookups try the most specific context first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Navigation,
+    Catalog,
+    Output,
+    Failures,
+    Review,
+    /// A resource view (`:runs` …).
+    Resource,
+    Detail,
+    Dialog,
+}
+
+impl Context {
+    pub(super) const ALL: &'static [Context] = &[
+        Context::Global,
+        Context::Navigation,
+        Context::Catalog,
+        Context::Output,
+        Context::Failures,
+        Context::Review,
+        Context::Resource,
+        Context::Detail,
+        Context::Dialog,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Navigation => "navigation",
+            Context::Catalog => "catalog",
+            Context::Output => "output",
+            Context::Failures => "failures",
+            Context::Review => "review",
+            Context::Resource => "resource",
+            Context::Detail => "detail",
+            Context::Dialog => "dialog",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Navigation => "Lists and views",
+            Context::Catalog => "Catalog",
+            Context::Output => "Output",
+            Context::Failures => "Failures",
+            Context::Review => "Review",
+            Context::Resource => "Resource views (:runs …)",
+            Context::Detail => "Tool detail",
+            Context::Dialog => "Dialogs (launch, mark failure)",
+        }
+    }
+
+    pub(super) fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
 
 /// Declares the actions with their keymap names and help descriptions.
 macro_rules! actions {

@@ -16,10 +16,10 @@ use ratatui::text::Line;
 
 use std::collections::HashMap;
 
-use super::action::Action;
+use super::action::{Action, Context};
 use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
-use super::keymap::{Context, Keymap};
+use super::keymap::Keymap;
 use super::layout::{self, Areas, Pane, Shape};
 use super::overlays::call_answer::CallAnswerState;
 use super::overlays::decision::{DecisionState, Subject};
@@ -84,10 +84,10 @@ pub enum AppEvent {
     /// The chart data of the tool detail at `path`, after its content.
     QualityByDayLoaded {
         path: PathBuf,
-        days: Vec<crate::store::DayQuality>,
+        days: Vec<crate::quality::DayQuality>,
     },
     /// The workspace statistics for the stats overlay, or why they could not be read.
-    StatsLoaded(Result<Box<crate::store::WorkspaceStats>, StoreError>),
+    StatsLoaded(Result<Box<crate::quality::WorkspaceStats>, StoreError>),
     /// The suggestions the detectors found, or why they could not run.
     SuggestionsLoaded(Result<Vec<crate::store::suggestions::SuggestionRow>, StoreError>),
     /// How many new suggestions the detectors found in the background.
@@ -171,10 +171,10 @@ pub enum AppEvent {
     /// The agent calls waiting for a human and the approval rules in force, as they changed.
     CallsPolled {
         calls: Vec<crate::store::calls::CallRow>,
-        rules: Vec<crate::store::calls::RuleRow>,
+        rules: Vec<crate::model::calls::RuleRow>,
     },
     /// The tool requests waiting for a human, as they changed.
-    RequestsPolled(Vec<crate::store::requests::RequestRow>),
+    RequestsPolled(Vec<crate::model::requests::RequestRow>),
     /// The service instances of the workspace, as they changed.
     InstancesPolled(Vec<InstanceRow>),
     /// A launch, stop or send for an instance finished: its summary or answer, or why not.
@@ -388,9 +388,9 @@ pub struct App {
     /// Agent calls waiting for a human, oldest first.
     pub pending_calls: Vec<crate::store::calls::CallRow>,
     /// "Approve always" rules in force, newest first.
-    pub rules: Vec<crate::store::calls::RuleRow>,
+    pub rules: Vec<crate::model::calls::RuleRow>,
     /// Tool requests waiting for a human, oldest first.
-    pub requests: Vec<crate::store::requests::RequestRow>,
+    pub requests: Vec<crate::model::requests::RequestRow>,
     pub alerts: Vec<crate::review::health::HealthAlert>,
     /// Every service instance the store knows, stopped ones included.
     pub instances: Vec<InstanceRow>,

@@ -65,7 +65,7 @@ pub struct DetailContent {
     pub recent_runs: Vec<crate::model::RunRecord>,
     /// The last days the tool ran, oldest first, with its quality at the end of each; they
     /// arrive after the rest (`AppEvent::QualityByDayLoaded`).
-    pub quality_by_day: Vec<crate::store::DayQuality>,
+    pub quality_by_day: Vec<crate::quality::DayQuality>,
 }
 
 impl DetailContent {

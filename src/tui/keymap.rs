@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Action;
+use super::action::{Action, Context};
 use super::config_file;
 
 /// A keymap file the workbench cannot use: the file, the line and what on it is wrong.
@@ -39,67 +39,6 @@ pub enum KeymapError {
 }
 
 const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
-
-/// Where a binding applies. Lookups try the most specific context first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Context {
-    Global,
-    Navigation,
-    Catalog,
-    Output,
-    Failures,
-    Review,
-    /// A resource view (`:runs` …).
-    Resource,
-    Detail,
-    Dialog,
-}
-
-impl Context {
-    const ALL: &'static [Context] = &[
-        Context::Global,
-        Context::Navigation,
-        Context::Catalog,
-        Context::Output,
-        Context::Failures,
-        Context::Review,
-        Context::Resource,
-        Context::Detail,
-        Context::Dialog,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Context::Global => "global",
-            Context::Navigation => "navigation",
-            Context::Catalog => "catalog",
-            Context::Output => "output",
-            Context::Failures => "failures",
-            Context::Review => "review",
-            Context::Resource => "resource",
-            Context::Detail => "detail",
-            Context::Dialog => "dialog",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Context::Global => "Everywhere",
-            Context::Navigation => "Lists and views",
-            Context::Catalog => "Catalog",
-            Context::Output => "Output",
-            Context::Failures => "Failures",
-            Context::Review => "Review",
-            Context::Resource => "Resource views (:runs …)",
-            Context::Detail => "Tool detail",
-            Context::Dialog => "Dialogs (launch, mark failure)",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|c| c.name() == name)
-    }
-}
 
 /// One key with its modifiers, as written in the keymap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,11 +12,11 @@ use tokio::sync::mpsc;
 
 use super::app::AppEvent;
 use crate::catalog::scan::human_size;
+use crate::model::services::ExchangeRow;
 use crate::runner::Stream;
 use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
 use crate::services::logs::LogStream;
 use crate::services::{instance_dir, reconcile};
-use crate::store::services::ExchangeRow;
 use crate::store::{SharedStore, Store};
 
 /// How often the store and the followed logs are read.

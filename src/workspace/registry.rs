@@ -18,8 +18,8 @@ use std::path::{Component, Path, PathBuf};
 
 use rustix::fs::{FlockOperation, flock};
 
+use super::STATE_DIR;
 use crate::catalog::manifest::io_reason;
-use crate::store::STATE_DIR;
 
 /// The list's file name in the user data folder.
 const FILE_NAME: &str = "workspaces";

@@ -51,7 +51,7 @@ fn copy_folder(from: &Path, to: &Path, budget: &mut Budget) -> io::Result<bool> 
     let mut entries: Vec<_> = fs::read_dir(from)?.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
-        if entry.file_name() == crate::store::STATE_DIR {
+        if entry.file_name() == crate::workspace::STATE_DIR {
             continue;
         }
         if budget.entries == 0 {
@@ -92,7 +92,7 @@ mod tests {
         let project = tempfile::tempdir().expect("project");
         fs::create_dir_all(project.path().join("src/deep")).expect("src");
         fs::write(project.path().join("src/deep/a.txt"), "a").expect("a");
-        fs::create_dir(project.path().join(crate::store::STATE_DIR)).expect("state");
+        fs::create_dir(project.path().join(crate::workspace::STATE_DIR)).expect("state");
         fs::write(project.path().join(".toolbench/state.db"), "x").expect("db");
         std::os::unix::fs::symlink("/etc/passwd", project.path().join("link")).expect("link");
         let copy = copy(project.path()).expect("copied");

@@ -4,8 +4,8 @@
 
 use super::{Action, App, Level, Overlay, Pane, ReviewRow};
 use crate::model::Tier;
+use crate::model::requests::RequestRow;
 use crate::review::DecisionKind;
-use crate::store::requests::RequestRow;
 use crate::tui::overlays::decision::{DecisionState, Subject};
 
 impl App {
@@ -81,8 +81,8 @@ mod tests {
     use super::*;
     use crate::catalog::SortOrder;
     use crate::model::ToolEntry;
+    use crate::model::requests::RequestState;
     use crate::review::ReviewCommand;
-    use crate::store::requests::RequestState;
     use crate::tui::app::{AppEvent, Effect};
     use crate::tui::keymap::Keymap;
     use crate::tui::theme::Theme;

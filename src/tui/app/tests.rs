@@ -1239,7 +1239,7 @@ fn decision_results_are_reported_and_read_again_only_what_they_touched() {
     app.update(AppEvent::Decided(Ok(crate::review::Outcome::Request(
         crate::review::requests::AnsweredRequest {
             name: "csv_to_json".into(),
-            state: crate::store::requests::RequestState::Approved,
+            state: crate::model::requests::RequestState::Approved,
             ids: vec![1],
             clients: vec!["agent".into()],
             who: "ana".into(),

@@ -9,8 +9,8 @@ use ratatui_textarea::TextArea;
 
 use super::centered;
 use crate::model::ToolEntry;
+use crate::model::requests::RequestRow;
 use crate::review::{DecisionKind, TextRole};
-use crate::store::requests::RequestRow;
 use crate::tui::app::App;
 
 /// What the decision is about.

@@ -15,7 +15,7 @@ use ratatui::widgets::{Bar, BarChart, Block, BorderType, Borders, Clear, Paragra
 
 use super::centered;
 use crate::quality::QualityTrend;
-use crate::store::{DayRuns, WorkspaceStats};
+use crate::quality::{DayRuns, WorkspaceStats};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;

@@ -9,9 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::model::ToolEntry;
+use crate::model::calls::RuleRow;
+use crate::model::requests::RequestRow;
 use crate::review::health::HealthAlert;
-use crate::store::calls::{CallRow, RuleRow};
-use crate::store::requests::RequestRow;
+use crate::store::calls::CallRow;
 use crate::tui::app::{App, ReviewRow};
 use crate::tui::layout::{Pane, column_width};
 use crate::tui::ui::{empty_state, fit, pane_block, widest};
@@ -161,10 +162,10 @@ fn alert_row(app: &App, alert: &HealthAlert, width: usize) -> Line<'static> {
 }
 
 /// What an active tool's row says when it will not run as it is.
-fn drift_badge(drift: &crate::seal::Drift) -> &'static str {
+fn drift_badge(drift: &crate::model::Drift) -> &'static str {
     match drift {
-        crate::seal::Drift::Modified { .. } => "modified",
-        crate::seal::Drift::Unapproved => "not approved",
+        crate::model::Drift::Modified { .. } => "modified",
+        crate::model::Drift::Unapproved => "not approved",
     }
 }
 

@@ -148,7 +148,7 @@ fn other_decisions_act_on_one_tool_and_esc_clears_the_marks() {
 fn space_on_a_row_that_is_not_a_candidate_says_so() {
     let mut app = reviewing();
     app.update(AppEvent::RequestsPolled(vec![
-        crate::store::requests::RequestRow {
+        crate::model::requests::RequestRow {
             id: 3,
             name: "wanted".into(),
             description: "Count the lines of a text".into(),
@@ -157,7 +157,7 @@ fn space_on_a_row_that_is_not_a_candidate_says_so() {
             rationale: "I count lines by hand".into(),
             client: "claude-code".into(),
             requested_at: "2026-11-22T10:00:00Z".into(),
-            state: crate::store::requests::RequestState::Pending,
+            state: crate::model::requests::RequestState::Pending,
             answered_by: None,
             answered_at: None,
             reason: None,

@@ -1,0 +1,60 @@
+//! Tools agents ask for before they write them: a request and where it stands.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Where a request stands. Only `Pending` ever changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    Pending,
+    /// "Write it."
+    Approved,
+    Rejected,
+    /// The human answered with feedback: ask again, or write it as they said.
+    ChangesRequested,
+}
+
+impl RequestState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestState::Pending => "pending",
+            RequestState::Approved => "approved",
+            RequestState::Rejected => "rejected",
+            RequestState::ChangesRequested => "changes_requested",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> RequestState {
+        match text {
+            "approved" => RequestState::Approved,
+            "rejected" => RequestState::Rejected,
+            "changes_requested" => RequestState::ChangesRequested,
+            _ => RequestState::Pending,
+        }
+    }
+}
+
+impl std::fmt::Display for RequestState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One request, pending or answered.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestRow {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub inputs: Value,
+    pub outputs: Option<Value>,
+    pub rationale: String,
+    pub client: String,
+    pub requested_at: String,
+    pub state: RequestState,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<String>,
+    /// The reason (approve, reject) or the feedback (request changes).
+    pub reason: Option<String>,
+}
