@@ -13,8 +13,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::ReviewError;
+use super::decision::{Decision, REVIEW_FILE, ReviewContext};
 use super::journal::{self, Intent, Move};
-use super::lifecycle::{Decision, REVIEW_FILE, ReviewContext};
 use super::steps::{after_decision, begin, named, refuse_links_out, relative, resolve};
 use super::versions::VersionStore;
 use crate::catalog::infer::render_inferred_manifest;

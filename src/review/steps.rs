@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use super::decision::{Decision, ReviewContext};
 use super::journal::{self, Intent, Move, fsync_dir};
-use super::lifecycle::{Decision, ReviewContext};
 use super::lock::ToolLock;
 use super::versions::VersionStore;
 use super::{ReviewError, git};
