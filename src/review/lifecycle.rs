@@ -4,7 +4,8 @@
 //! Every decision takes the tool's lock, reads the tools of that name fresh from disk (only
 //! those: `lookup`), checks what it must refuse, then moves folders through the journal (so a
 //! crash leaves each tool in exactly one tier) and records who decided what. The CLI, the TUI keys and MCP all end here; none of
-//! them moves a tool folder by itself.
+//! them moves a tool folder by itself. The store is taken around each store step alone
+//! ([`StoreAccess`]), never across a copy, a hash of a folder or a git commit.
 
 use std::path::Path;
 
@@ -18,7 +19,7 @@ use super::steps::{
 };
 use super::versions::VersionStore;
 use crate::model::{Tier, ToolEntry, ToolId};
-use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
+use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRecord};
 
 pub use super::decision::{Decision, REVIEW_FILE, ReviewContext};
 pub use super::queue::{History, QueueItem, ReviewItem, history, review_items, review_queue};
@@ -36,7 +37,7 @@ pub use super::queue::{History, QueueItem, ReviewItem, history, review_items, re
 /// approved here) is approved where it is, by the same rules.
 pub fn approve(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     reason: Option<&str>,
 ) -> Result<Decision, ReviewError> {
@@ -59,7 +60,7 @@ pub fn approve(
     // folders answering one NAME@VERSION are refused as such, naming both.
     if spec.hash.is_none()
         && let Ok(found) = resolve(&catalog, spec, &[Tier::Experimental], ACTION)
-        && !store.has_validation_of(&found.content_hash)?
+        && !store.with_store(|store| store.has_validation_of(&found.content_hash))?
     {
         catalog = named_everywhere(ctx, store, spec);
     }
@@ -74,7 +75,7 @@ pub fn approve(
         ));
     }
     refuse_links_out(ACTION, found)?;
-    refuse_unvalidated(ACTION, ctx, store, found)?;
+    store.with_store(|store| refuse_unvalidated(ACTION, ctx, store, found))?;
     // Wrapping comes after the refusals that do not need it, so a refused bare script stays
     // as it was.
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
@@ -139,7 +140,7 @@ pub fn approve(
 /// content that is not what was accepted can be; validated, frozen and sealed like any.
 fn approve_in_place(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     lock: super::lock::ToolLock,
     recovered: Vec<String>,
     entry: &ToolEntry,
@@ -157,7 +158,7 @@ fn approve_in_place(
             ),
         ));
     }
-    refuse_unvalidated(ACTION, ctx, store, entry)?;
+    store.with_store(|store| refuse_unvalidated(ACTION, ctx, store, entry))?;
     refuse_links_out(ACTION, entry)?;
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(ACTION, &lock);
@@ -237,7 +238,7 @@ fn refuse_unvalidated(
 /// experimental → archived, with the reason (required).
 pub fn reject(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     reason: &str,
 ) -> Result<Decision, ReviewError> {
@@ -264,7 +265,7 @@ pub fn reject(
 /// experimental for its author to change.
 pub fn request_changes(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     feedback: &str,
 ) -> Result<Decision, ReviewError> {
@@ -301,7 +302,7 @@ pub fn request_changes(
 /// approved → core.
 pub fn promote(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "promote";
@@ -353,7 +354,7 @@ pub fn promote(
 /// Any tier but archived → archived. Active tools are snapshotted first.
 pub fn archive(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     reason: Option<&str>,
 ) -> Result<Decision, ReviewError> {
@@ -369,7 +370,7 @@ pub fn archive(
 /// `archive`, limited to the given tiers (gc never touches core).
 pub fn archive_from(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     reason: Option<&str>,
     tiers: &[Tier],
@@ -388,7 +389,7 @@ pub fn archive_from(
 
 fn move_to_archive(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     verb: &'static str,
     action: DecisionAction,
@@ -435,7 +436,7 @@ fn move_to_archive(
 /// that name is active there.
 pub fn restore(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "restore";
@@ -446,11 +447,13 @@ pub fn restore(
     // (a candidate rejected, a modified tool archived, an archived folder edited since) goes
     // back to review.
     let accepted = store
-        .versions_of(&entry.name)?
+        .with_store(|store| store.versions_of(&entry.name))?
         .iter()
         .any(|v| v.content_hash == entry.content_hash);
     let former = store
-        .tier_before_archive(&entry.name, &entry.version, &entry.content_hash)?
+        .with_store(|store| {
+            store.tier_before_archive(&entry.name, &entry.version, &entry.content_hash)
+        })?
         .filter(|t| *t != Tier::Archived && (accepted || !is_active(*t)))
         .unwrap_or(Tier::Experimental);
     let target = if is_active(former) {
@@ -534,7 +537,7 @@ pub fn restore(
 /// store. The current version is snapshotted and archived.
 pub fn rollback(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     to: Option<&str>,
 ) -> Result<Decision, ReviewError> {
@@ -543,7 +546,7 @@ pub fn rollback(
     let catalog = named(ctx, store, spec, &[Tier::Core, Tier::Approved]);
     let current = resolve(&catalog, spec, &[Tier::Core, Tier::Approved], ACTION)?.clone();
     let tier = current.tier;
-    let chosen = choose_rollback_target(store, &current, to)?;
+    let chosen = store.with_store(|store| choose_rollback_target(store, &current, to))?;
     let versions = VersionStore::new(&ctx.root);
     if !versions.absolute(&chosen.snapshot).is_dir() {
         return Err(ReviewError::refused(

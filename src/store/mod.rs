@@ -26,7 +26,7 @@ pub mod writer;
 
 pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};
 pub use salvage::{Replay, TableSalvage};
-pub use shared::{SharedStore, StoreOnDemand};
+pub use shared::{SharedStore, StoreAccess, StoreOnDemand};
 pub use stats::{DayQuality, DayRuns, WorkspaceStats};
 pub use writer::StoreWriter;
 
