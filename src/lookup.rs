@@ -5,14 +5,15 @@
 //! folders, and the usual folder `<tier>/<name>` of each tier, are read and hashed again, so a
 //! command acts on what is on disk; a row whose folder changed or left is corrected on the
 //! way. When nothing read answers the request (a name the index does not know, a version it
-//! has not seen), one full scan decides and replaces the index.
+//! has not seen), one full scan decides and replaces the index. The store is taken for its
+//! reads and writes alone, never while folders are read and hashed.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_path, scan_workspace};
 use crate::model::{Tier, ToolEntry, ToolId, is_valid_name};
-use crate::store::Store;
+use crate::store::StoreAccess;
 
 /// Every tool named `spec.name` (all tiers and versions), read fresh from disk, in scan order
 /// (tier, then path). A full scan decides when none of them is in one of `tiers` with the
@@ -20,13 +21,15 @@ use crate::store::Store;
 pub fn tools_named(
     root: &Path,
     limits: ScanLimits,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     tiers: &[Tier],
 ) -> Vec<ToolEntry> {
     let name = spec.name.as_str();
     // An unreadable index is only a slower answer: the full scan below decides.
-    let indexed = store.index_named(name).unwrap_or_default();
+    let indexed = store
+        .with_store(|store| store.index_named(name))
+        .unwrap_or_default();
     let mut paths: Vec<(Tier, PathBuf)> = indexed
         .iter()
         .filter(|row| tier_of(root, &row.path) == Some(row.tier))
@@ -75,7 +78,7 @@ pub fn active_in_usual_folder(root: &Path, limits: ScanLimits, spec: &ToolId) ->
 
 /// Reads `paths` (tool folders a decision just moved, wrote or created) again and writes what
 /// is there now into the index: a folder that left loses its row.
-pub fn reindex(root: &Path, limits: ScanLimits, store: &mut Store, paths: &[PathBuf]) {
+pub fn reindex(root: &Path, limits: ScanLimits, store: &mut impl StoreAccess, paths: &[PathBuf]) {
     let mut gone = Vec::new();
     let mut fresh = Vec::new();
     for path in paths {
@@ -85,12 +88,12 @@ pub fn reindex(root: &Path, limits: ScanLimits, store: &mut Store, paths: &[Path
         }
     }
     // The index is a cache: a failed write costs the next command a scan, nothing more.
-    let _ = store.refresh_index(&gone, &fresh);
+    let _ = store.with_store(|store| store.refresh_index(&gone, &fresh));
 }
 
 /// Writes back what reading the folders showed, when it differs from the rows: a folder that
 /// left, changed, or was never indexed.
-fn correct(store: &mut Store, indexed: &[ToolEntry], found: &[ToolEntry]) {
+fn correct(store: &mut impl StoreAccess, indexed: &[ToolEntry], found: &[ToolEntry]) {
     let fresh: Vec<ToolEntry> = found
         .iter()
         .filter(|e| {
@@ -109,7 +112,7 @@ fn correct(store: &mut Store, indexed: &[ToolEntry], found: &[ToolEntry]) {
         .filter(|path| !present.contains(path))
         .collect();
     if !fresh.is_empty() || !gone.is_empty() {
-        let _ = store.refresh_index(&gone, &fresh);
+        let _ = store.with_store(|store| store.refresh_index(&gone, &fresh));
     }
 }
 
@@ -119,7 +122,7 @@ fn correct(store: &mut Store, indexed: &[ToolEntry], found: &[ToolEntry]) {
 pub(crate) fn rescan_named(
     root: &Path,
     limits: ScanLimits,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     name: &str,
 ) -> Vec<ToolEntry> {
     let mut found = scan_for(root, limits, store, name);
@@ -129,7 +132,12 @@ pub(crate) fn rescan_named(
 
 /// The full scan for a name the index could not answer; it replaces the index. The tools of
 /// that name are then read again like any lookup, so their hashes are never reused ones.
-fn scan_for(root: &Path, limits: ScanLimits, store: &mut Store, name: &str) -> Vec<ToolEntry> {
+fn scan_for(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut impl StoreAccess,
+    name: &str,
+) -> Vec<ToolEntry> {
     scan_all(root, limits, store)
         .iter()
         .filter(|e| e.name == name)
@@ -139,12 +147,14 @@ fn scan_for(root: &Path, limits: ScanLimits, store: &mut Store, name: &str) -> V
 }
 
 /// Every tool of the workspace, scanned (reusing the hashes of unchanged folders the index
-/// knows); the index is replaced with what was found.
-pub fn scan_all(root: &Path, limits: ScanLimits, store: &mut Store) -> Vec<ToolEntry> {
-    let known = KnownHashes::from_entries(&store.load_index().unwrap_or_default());
+/// knows); the index is replaced with what was found. The store is taken to read the index
+/// and to write it, not while the folders are read and hashed.
+pub fn scan_all(root: &Path, limits: ScanLimits, store: &mut impl StoreAccess) -> Vec<ToolEntry> {
+    let indexed = store.with_store(|store| store.load_index().unwrap_or_default());
+    let known = KnownHashes::from_entries(&indexed);
     let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
     // The index is a cache: a failed write costs the next command a scan, nothing more.
-    let _ = store.save_index(&entries);
+    let _ = store.with_store(|store| store.save_index(&entries));
     entries
 }
 
@@ -167,6 +177,7 @@ fn tier_of(root: &Path, path: &Path) -> Option<Tier> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     const TOOL: &str =
         "version = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n";

@@ -291,10 +291,9 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
         Command::AddCase { tool, input, why } => {
             let ctx = ctx.clone();
             blocking(move || {
-                let store = ctx.store.get()?;
                 crate::review::add_case::add_case(
                     &ctx.review,
-                    &mut store.lock(),
+                    &mut ctx.store.get()?,
                     &tool,
                     &input,
                     &why,
@@ -366,7 +365,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
             blocking(move || {
                 crate::review::gc::gc(
                     &ctx.review,
-                    &mut ctx.store.get()?.lock(),
+                    &mut ctx.store.get()?,
                     days_unused,
                     min_quality,
                     dry_run,

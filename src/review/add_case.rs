@@ -9,7 +9,7 @@ use super::steps::{InPlace, begin, named, record_in_place, relative, resolve, wr
 use super::{Decision, ReviewContext, ReviewError};
 use crate::model::{Tier, ToolId};
 use crate::safe_fs::Dir;
-use crate::store::{DecisionAction, Store};
+use crate::store::{DecisionAction, StoreAccess};
 
 /// Case files a tool may hold before a new one is refused: more is no test suite anyone reads.
 const MAX_CASES: usize = 1000;
@@ -18,7 +18,7 @@ const MAX_CASES: usize = 1000;
 /// (the failure it showed) in the file and the decision's reason.
 pub fn add_case(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     input: &str,
     why: &str,

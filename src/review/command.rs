@@ -184,8 +184,8 @@ pub fn apply_reporting(
     decide(ctx, store, tool, command, progress).map(Outcome::Tool)
 }
 
-/// Moves and records hold the store for their few milliseconds; an evolve takes it only
-/// around its store steps (see `evolve`).
+/// Every decision takes the store only around its store steps, never while it copies, hashes,
+/// runs an evolver or commits to git.
 fn decide(
     ctx: &ReviewContext,
     store: &SharedStore,
@@ -193,22 +193,23 @@ fn decide(
     command: &ReviewCommand,
     progress: &dyn Fn(EvolveProgress),
 ) -> Result<Decision, ReviewError> {
+    // Each store step takes the store for itself alone: a decision's copies and its git commit
+    // run with the store free for the rest of the process.
+    let steps = &mut store.clone();
     match command {
         ReviewCommand::Approve { reason } => {
-            lifecycle::approve(ctx, &mut store.lock(), tool, reason.as_deref())
+            lifecycle::approve(ctx, steps, tool, reason.as_deref())
         }
-        ReviewCommand::Reject { reason } => lifecycle::reject(ctx, &mut store.lock(), tool, reason),
+        ReviewCommand::Reject { reason } => lifecycle::reject(ctx, steps, tool, reason),
         ReviewCommand::RequestChanges { feedback } => {
-            lifecycle::request_changes(ctx, &mut store.lock(), tool, feedback)
+            lifecycle::request_changes(ctx, steps, tool, feedback)
         }
-        ReviewCommand::Promote => lifecycle::promote(ctx, &mut store.lock(), tool),
+        ReviewCommand::Promote => lifecycle::promote(ctx, steps, tool),
         ReviewCommand::Archive { reason } => {
-            lifecycle::archive(ctx, &mut store.lock(), tool, reason.as_deref())
+            lifecycle::archive(ctx, steps, tool, reason.as_deref())
         }
-        ReviewCommand::Restore => lifecycle::restore(ctx, &mut store.lock(), tool),
-        ReviewCommand::Rollback { to } => {
-            lifecycle::rollback(ctx, &mut store.lock(), tool, to.as_deref())
-        }
+        ReviewCommand::Restore => lifecycle::restore(ctx, steps, tool),
+        ReviewCommand::Rollback { to } => lifecycle::rollback(ctx, steps, tool, to.as_deref()),
         ReviewCommand::Evolve { hint, with } => evolve::evolve_reporting(
             ctx,
             store,

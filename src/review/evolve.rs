@@ -13,9 +13,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::ReviewError;
+use super::decision::{Decision, REVIEW_FILE, ReviewContext};
 use super::error::{EvolverError, EvolverOutputError};
 use super::journal::{self, Intent, Move};
-use super::lifecycle::{Decision, REVIEW_FILE, ReviewContext};
 use super::steps::{after_decision, begin, named, refuse_links_out, relative, resolve};
 use super::versions::VersionStore;
 use crate::catalog::infer::render_inferred_manifest;
@@ -132,8 +132,9 @@ struct Restore {
     snapshot: String,
 }
 
-/// Takes the store's lock per step, never while the evolver runs: it may take minutes, and
-/// the process's run records, answers and validations go through the same connection.
+/// Takes the store's lock per step, never while the evolver runs (it may take minutes), a copy
+/// is made or git commits: the process's run records, answers and validations go through the
+/// same connection.
 fn evolve_from(
     ctx: &ReviewContext,
     store: &SharedStore,
@@ -151,7 +152,7 @@ fn evolve_from(
             "the hint is empty; say what the new version should do",
         ));
     }
-    let (lock, recovered) = begin(ctx, &mut store.lock(), spec)?;
+    let (lock, recovered) = begin(ctx, &mut store.clone(), spec)?;
     let tiers: &[Tier] = if resubmitting {
         &[Tier::Core, Tier::Approved]
     } else {
@@ -354,7 +355,7 @@ fn evolve_from(
     std::fs::create_dir_all(ctx.root.join(Tier::Experimental.dir_name()))
         .map_err(|e| ReviewError::io(&ctx.root.join(Tier::Experimental.dir_name()), &e))?;
     let versions = VersionStore::new(&ctx.root);
-    let records = journal::commit(&ctx.root, &mut store.lock(), &lock, &intent, || {
+    let records = journal::commit(&ctx.root, &mut store.clone(), &lock, &intent, || {
         match (&restore, &restored_copy) {
             (Some(restore), Some(copy)) => versions.copy_out(&restore.snapshot, copy),
             _ => Ok(()),
@@ -392,7 +393,7 @@ fn evolve_from(
         affected,
     };
     drop(lock);
-    Ok(after_decision(ctx, &mut store.lock(), decision))
+    Ok(after_decision(ctx, &mut store.clone(), decision))
 }
 
 /// What a resubmission of `entry` puts back, or why there is nothing to resubmit. `None`: it

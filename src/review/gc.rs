@@ -12,7 +12,7 @@ use super::ReviewError;
 use super::lifecycle::{Decision, ReviewContext, archive_from};
 use super::steps::scan;
 use crate::model::{Tier, ToolId};
-use crate::store::Store;
+use crate::store::StoreAccess;
 
 /// One tool gc would archive, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,7 +44,7 @@ pub struct GcReport {
 /// failures are scored), and archives them unless `dry_run`.
 pub fn gc(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     days_unused: u64,
     min_quality: Option<f64>,
     dry_run: bool,
@@ -54,14 +54,14 @@ pub fn gc(
         .unwrap_or(SystemTime::UNIX_EPOCH);
     let catalog = scan(&ctx.root, ctx.scan_limits);
     // The archives below find their tools through the index: this scan is all they need.
-    let _ = store.save_index(catalog.entries());
+    let _ = store.with_store(|store| store.save_index(catalog.entries()));
     let mut candidates = Vec::new();
     for entry in catalog
         .entries()
         .iter()
         .filter(|e| e.tier == Tier::Approved)
     {
-        let stats = store.stats_for(&entry.name)?;
+        let stats = store.with_store(|store| store.stats_for(&entry.name))?;
         let last_run_at = stats.as_ref().and_then(|s| s.last_run_at.clone());
         let quality = stats.as_ref().map(|s| s.quality);
         let mut reasons = Vec::new();

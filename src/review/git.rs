@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use super::lifecycle::Decision;
+use super::decision::Decision;
 
 /// Commits the paths `decision` changed. `Ok(None)` when the root is not in a git work tree
 /// or nothing tracked changed; `Ok(Some(short hash))` after a commit; `Err(warning)` when git

@@ -15,7 +15,7 @@ use super::ReviewError;
 use super::lock::ToolLock;
 use crate::catalog::manifest::io_reason;
 use crate::safe_fs::move_noreplace;
-use crate::store::{DecisionRecord, Store, VersionRecord};
+use crate::store::{DecisionRecord, Store, StoreAccess, VersionRecord};
 use crate::workspace::state_dir;
 
 // Test hooks. `TOOLBENCH_CRASH_AT` and `TOOLBENCH_FAIL_MOVE` let the tests abort a decision
@@ -182,10 +182,11 @@ fn forget_intent(root: &Path, path: &Path, id: &str) {
 /// copies), rename, record, forget. Returns the recorded decisions.
 ///
 /// A failing rename puts back what already moved and returns the error with the previous
-/// state intact. The caller holds `lock` for the tool the intent is about.
+/// state intact. The caller holds `lock` for the tool the intent is about. The store is taken
+/// only to record: `prepare`'s copies and the renames run without it.
 pub fn commit(
     root: &Path,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     lock: &ToolLock,
     intent: &Intent,
     prepare: impl FnOnce() -> Result<(), ReviewError>,
@@ -242,7 +243,9 @@ pub fn commit(
             journal: path,
         });
     }
-    let recorded = store.record_decisions(&intent.decisions, &intent.versions, &intent.kept);
+    let recorded = store.with_store(|store| {
+        store.record_decisions(&intent.decisions, &intent.versions, &intent.kept)
+    });
     let recorded = match recorded {
         Ok(recorded) => recorded,
         // The moves stand; the intent stays so the next start records them.

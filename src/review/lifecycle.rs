@@ -4,11 +4,10 @@
 //! Every decision takes the tool's lock, reads the tools of that name fresh from disk (only
 //! those: `lookup`), checks what it must refuse, then moves folders through the journal (so a
 //! crash leaves each tool in exactly one tier) and records who decided what. The CLI, the TUI keys and MCP all end here; none of
-//! them moves a tool folder by itself.
+//! them moves a tool folder by itself. The store is taken around each store step alone
+//! ([`StoreAccess`]), never across a copy, a hash of a folder or a git commit.
 
-use std::path::{Path, PathBuf};
-
-use serde::Serialize;
+use std::path::Path;
 
 use super::ReviewError;
 use super::journal::{self, Intent, Move};
@@ -19,207 +18,11 @@ use super::steps::{
     resolve, review_text, take_snapshots, tier_slot, wrap_if_bare, write_in_workspace,
 };
 use super::versions::VersionStore;
-use crate::catalog::scan::ScanLimits;
-use crate::config::{Config, ValidateSettings};
 use crate::model::{Tier, ToolEntry, ToolId};
-use crate::runner::confine::Confinement;
-use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
+use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRecord};
 
+pub use super::decision::{Decision, REVIEW_FILE, ReviewContext};
 pub use super::queue::{History, QueueItem, ReviewItem, history, review_items, review_queue};
-
-/// The file "request changes" writes into the tool folder for the agent to read.
-pub const REVIEW_FILE: &str = "REVIEW.md";
-
-/// Who decides, in which workspace, and what happens around a decision: the workbench's
-/// settings that decisions, validation and the evolver read (never the config file again).
-#[derive(Debug, Clone)]
-pub struct ReviewContext {
-    pub root: PathBuf,
-    /// The reviewer's name, recorded with every decision.
-    pub who: String,
-    /// Commit each decision when the root is inside a git work tree.
-    pub git_auto_commit: bool,
-    /// The configured evolver argv (empty: evolve makes a plain copy).
-    pub evolve_command: Vec<String>,
-    /// `[evolve] network`: the evolver may reach the network.
-    pub evolve_network: bool,
-    /// `[evolve] pass_env`: variables the evolver gets from our environment.
-    pub evolve_pass_env: Vec<String>,
-    /// The toolbench binary, which confines the evolver and validation's runs.
-    pub exe: PathBuf,
-    /// `[catalog]` limits of the scans a decision makes.
-    pub scan_limits: ScanLimits,
-    /// What validation's checkers and runs and the evolver may see and use.
-    pub confinement: Confinement,
-    /// `[validate]`: the inputs validation tries besides a tool's test cases.
-    pub validate: ValidateSettings,
-}
-
-impl ReviewContext {
-    /// `root`'s context with the built-in settings, deciding as `who`: for tests.
-    #[cfg(test)]
-    pub fn new(root: &Path, who: &str) -> Self {
-        let config = Config::defaults().expect("the built-in settings parse");
-        let exe = crate::workbench::this_program().expect("this program");
-        let confinement = Confinement::new(root, &config, None);
-        ReviewContext {
-            who: who.to_string(),
-            ..Self::for_runs(root, &config, &exe, confinement)
-        }
-    }
-
-    pub fn from_config(root: &Path, config: &Config, exe: &Path, confinement: Confinement) -> Self {
-        ReviewContext {
-            who: config.reviewer_name(),
-            ..Self::for_runs(root, config, exe, confinement)
-        }
-    }
-
-    /// The context of a command that only runs tools (`toolbench run`): it decides nothing,
-    /// so the reviewer's name, which may take a look in the user database, is not looked up.
-    pub fn for_runs(root: &Path, config: &Config, exe: &Path, confinement: Confinement) -> Self {
-        ReviewContext {
-            root: root.to_path_buf(),
-            who: String::new(),
-            git_auto_commit: config.git_auto_commit,
-            evolve_command: config.evolve_command.clone(),
-            evolve_network: config.evolve_network,
-            evolve_pass_env: config.evolve_pass_env.clone(),
-            exe: exe.to_path_buf(),
-            scan_limits: config.catalog,
-            confinement,
-            validate: config.validate,
-        }
-    }
-}
-
-/// What a decision did, for the CLI line, the TUI status bar and MCP.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Decision {
-    pub action: DecisionAction,
-    pub tool: String,
-    /// The version the decision was about (for rollback and evolve: the one now in place).
-    pub version: String,
-    /// The version before (rollback: the one archived; evolve: the parent).
-    pub from_version: Option<String>,
-    pub from_tier: Tier,
-    pub to_tier: Tier,
-    /// Where the tool is now, relative to the root (`approved/csv_to_json`).
-    pub location: String,
-    pub reason: Option<String>,
-    /// The active version that made way for this one and went to `archived/`.
-    pub superseded: Option<String>,
-    /// The snapshot of the version this decision made active, relative to the root.
-    pub snapshot: Option<String>,
-    /// A bare script was wrapped into a folder with its inferred manifest first.
-    pub wrapped: bool,
-    /// The rows recorded in `decisions`.
-    pub records: Vec<DecisionRecord>,
-    /// Interrupted decisions finished or undone before this one.
-    pub recovered: Vec<String>,
-    /// Problems that did not stop the decision (a failed git commit, …).
-    pub warnings: Vec<String>,
-    /// The commit made for this decision (`[git] auto_commit`).
-    pub commit: Option<String>,
-    /// An approval of an active tool's changed content, where it is.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub in_place: bool,
-    /// Paths (relative to the root) this decision changed, for git.
-    #[serde(skip)]
-    pub affected: Vec<String>,
-}
-
-impl Decision {
-    /// One line saying what happened, e.g.
-    /// `approved csv_to_json@1.3.0 (experimental → approved; superseded 1.2.0, kept as snapshot)`.
-    pub fn summary(&self) -> String {
-        // A broken tool has no known version ("?"): name it alone.
-        let id = if self.version == "?" {
-            self.tool.clone()
-        } else {
-            format!("{}@{}", self.tool, self.version)
-        };
-        let moved = format!("{} → {}", self.from_tier, self.to_tier);
-        let mut notes = Vec::new();
-        if self.wrapped {
-            notes.push("wrapped the bare script with its inferred manifest".to_string());
-        }
-        if self.in_place {
-            notes.push("approved where it is".to_string());
-        }
-        if let Some(old) = &self.superseded
-            && !matches!(
-                self.action,
-                DecisionAction::Rollback | DecisionAction::Resubmit
-            )
-        {
-            notes.push(format!("superseded {old}, kept as snapshot"));
-        }
-        if let Some(commit) = &self.commit {
-            notes.push(format!("committed {commit}"));
-        }
-        let extra = |notes: &[String]| {
-            if notes.is_empty() {
-                String::new()
-            } else {
-                format!("; {}", notes.join("; "))
-            }
-        };
-        let reason = self
-            .reason
-            .as_deref()
-            .map(|r| format!(": {r}"))
-            .unwrap_or_default();
-        match self.action {
-            DecisionAction::Approve => format!("approved {id} ({moved}{}){reason}", extra(&notes)),
-            DecisionAction::Reject => format!("rejected {id} ({moved}{}){reason}", extra(&notes)),
-            DecisionAction::RequestChanges => format!(
-                "requested changes to {id} (feedback in {}/{REVIEW_FILE}; it stays in experimental{})",
-                self.location,
-                extra(&notes)
-            ),
-            DecisionAction::Promote => format!("promoted {id} ({moved}{})", extra(&notes)),
-            DecisionAction::Archive | DecisionAction::Supersede => {
-                format!("archived {id} ({moved}{}){reason}", extra(&notes))
-            }
-            DecisionAction::Restore => format!("restored {id} ({moved}{})", extra(&notes)),
-            DecisionAction::Rollback => format!(
-                "rolled back {} to {} ({}; {} archived, kept as snapshot{})",
-                self.tool,
-                self.version,
-                self.to_tier,
-                self.from_version.as_deref().unwrap_or("?"),
-                extra(&notes)
-            ),
-            DecisionAction::AddCase => {
-                format!("added a test case to {id}{reason}; it is validated again")
-            }
-            DecisionAction::Resubmit => {
-                let active = match &self.superseded {
-                    Some(approved) => format!(
-                        "{}/{} runs {}@{approved} as approved again",
-                        self.from_tier, self.tool, self.tool
-                    ),
-                    None => format!("it left {}/", self.from_tier),
-                };
-                format!(
-                    "resubmitted the changed {}@{} for review as {id} in {} ({active}{})",
-                    self.tool,
-                    self.from_version.as_deref().unwrap_or("?"),
-                    self.location,
-                    extra(&notes)
-                )
-            }
-            DecisionAction::Evolve => format!(
-                "evolved {}@{} into {id} ({}{})",
-                self.tool,
-                self.from_version.as_deref().unwrap_or("?"),
-                self.location,
-                extra(&notes)
-            ),
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Decisions
@@ -234,7 +37,7 @@ impl Decision {
 /// approved here) is approved where it is, by the same rules.
 pub fn approve(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     reason: Option<&str>,
 ) -> Result<Decision, ReviewError> {
@@ -257,7 +60,7 @@ pub fn approve(
     // folders answering one NAME@VERSION are refused as such, naming both.
     if spec.hash.is_none()
         && let Ok(found) = resolve(&catalog, spec, &[Tier::Experimental], ACTION)
-        && !store.has_validation_of(&found.content_hash)?
+        && !store.with_store(|store| store.has_validation_of(&found.content_hash))?
     {
         catalog = named_everywhere(ctx, store, spec);
     }
@@ -272,7 +75,7 @@ pub fn approve(
         ));
     }
     refuse_links_out(ACTION, found)?;
-    refuse_unvalidated(ACTION, ctx, store, found)?;
+    store.with_store(|store| refuse_unvalidated(ACTION, ctx, store, found))?;
     // Wrapping comes after the refusals that do not need it, so a refused bare script stays
     // as it was.
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
@@ -337,7 +140,7 @@ pub fn approve(
 /// content that is not what was accepted can be; validated, frozen and sealed like any.
 fn approve_in_place(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     lock: super::lock::ToolLock,
     recovered: Vec<String>,
     entry: &ToolEntry,
@@ -355,7 +158,7 @@ fn approve_in_place(
             ),
         ));
     }
-    refuse_unvalidated(ACTION, ctx, store, entry)?;
+    store.with_store(|store| refuse_unvalidated(ACTION, ctx, store, entry))?;
     refuse_links_out(ACTION, entry)?;
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(ACTION, &lock);
@@ -435,7 +238,7 @@ fn refuse_unvalidated(
 /// experimental → archived, with the reason (required).
 pub fn reject(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     reason: &str,
 ) -> Result<Decision, ReviewError> {
@@ -462,7 +265,7 @@ pub fn reject(
 /// experimental for its author to change.
 pub fn request_changes(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     feedback: &str,
 ) -> Result<Decision, ReviewError> {
@@ -499,7 +302,7 @@ pub fn request_changes(
 /// approved → core.
 pub fn promote(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "promote";
@@ -551,7 +354,7 @@ pub fn promote(
 /// Any tier but archived → archived. Active tools are snapshotted first.
 pub fn archive(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     reason: Option<&str>,
 ) -> Result<Decision, ReviewError> {
@@ -567,7 +370,7 @@ pub fn archive(
 /// `archive`, limited to the given tiers (gc never touches core).
 pub fn archive_from(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     reason: Option<&str>,
     tiers: &[Tier],
@@ -586,7 +389,7 @@ pub fn archive_from(
 
 fn move_to_archive(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     verb: &'static str,
     action: DecisionAction,
@@ -633,7 +436,7 @@ fn move_to_archive(
 /// that name is active there.
 pub fn restore(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "restore";
@@ -644,11 +447,13 @@ pub fn restore(
     // (a candidate rejected, a modified tool archived, an archived folder edited since) goes
     // back to review.
     let accepted = store
-        .versions_of(&entry.name)?
+        .with_store(|store| store.versions_of(&entry.name))?
         .iter()
         .any(|v| v.content_hash == entry.content_hash);
     let former = store
-        .tier_before_archive(&entry.name, &entry.version, &entry.content_hash)?
+        .with_store(|store| {
+            store.tier_before_archive(&entry.name, &entry.version, &entry.content_hash)
+        })?
         .filter(|t| *t != Tier::Archived && (accepted || !is_active(*t)))
         .unwrap_or(Tier::Experimental);
     let target = if is_active(former) {
@@ -732,7 +537,7 @@ pub fn restore(
 /// store. The current version is snapshotted and archived.
 pub fn rollback(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     spec: &ToolId,
     to: Option<&str>,
 ) -> Result<Decision, ReviewError> {
@@ -741,7 +546,7 @@ pub fn rollback(
     let catalog = named(ctx, store, spec, &[Tier::Core, Tier::Approved]);
     let current = resolve(&catalog, spec, &[Tier::Core, Tier::Approved], ACTION)?.clone();
     let tier = current.tier;
-    let chosen = choose_rollback_target(store, &current, to)?;
+    let chosen = store.with_store(|store| choose_rollback_target(store, &current, to))?;
     let versions = VersionStore::new(&ctx.root);
     if !versions.absolute(&chosen.snapshot).is_dir() {
         return Err(ReviewError::refused(

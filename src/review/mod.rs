@@ -1,5 +1,6 @@
 //! Review: what a human decides about a tool, and everything that makes those decisions safe.
 //!
+//! `decision` holds the nouns every decision shares (who decides, what a decision did);
 //! `lifecycle` holds the decisions (approve, reject, request changes, promote, archive,
 //! restore, rollback) that the CLI, the TUI keys and MCP all call. Moves between tiers go
 //! through `journal` (intent, atomic rename, record, recover), every version that becomes
@@ -11,6 +12,7 @@
 
 pub mod add_case;
 pub mod command;
+pub mod decision;
 mod error;
 pub mod evolve;
 pub mod gc;
@@ -28,8 +30,8 @@ pub mod validate;
 pub mod versions;
 
 pub use command::{DecisionKind, Outcome, ReviewCommand, TextRole, apply, apply_reporting};
+pub use decision::{Decision, ReviewContext};
 pub use error::ReviewError;
-pub use lifecycle::{Decision, ReviewContext};
 
 /// What tests of decisions share.
 #[cfg(test)]

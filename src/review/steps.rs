@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use super::decision::{Decision, ReviewContext};
 use super::journal::{self, Intent, Move, fsync_dir};
-use super::lifecycle::{Decision, ReviewContext};
 use super::lock::ToolLock;
 use super::versions::VersionStore;
 use super::{ReviewError, git};
@@ -18,18 +18,20 @@ use crate::catalog::{LookupError, content_label};
 use crate::lookup;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::Dir;
-use crate::store::{DecisionAction, DecisionRecord, Store, VersionRecord};
+use crate::store::{DecisionAction, DecisionRecord, StoreAccess, VersionRecord};
 
 /// Takes the tool's lock, after finishing decisions that crashed since this process started
 /// recovering (front ends recover once at start; a workbench runs for hours). With nothing
 /// pending that is one directory read.
 pub(super) fn begin(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     tool: &ToolId,
 ) -> Result<(ToolLock, Vec<String>), ReviewError> {
     let recovered = if journal::needs_recovery(&ctx.root) {
-        journal::recover(&ctx.root, store)?.lines()
+        store
+            .with_store(|store| journal::recover(&ctx.root, store))?
+            .lines()
     } else {
         Vec::new()
     };
@@ -41,7 +43,7 @@ pub(super) fn begin(
 /// the whole workspace. `tiers` are where the decision looks for it.
 pub(super) fn named(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     tool: &ToolId,
     tiers: &[Tier],
 ) -> Catalog {
@@ -55,7 +57,11 @@ pub(super) fn named(
 }
 
 /// Every tool named as `tool` is, wherever it is: `named` after a full scan.
-pub(super) fn named_everywhere(ctx: &ReviewContext, store: &mut Store, tool: &ToolId) -> Catalog {
+pub(super) fn named_everywhere(
+    ctx: &ReviewContext,
+    store: &mut impl StoreAccess,
+    tool: &ToolId,
+) -> Catalog {
     Catalog::new(lookup::rescan_named(
         &ctx.root,
         ctx.scan_limits,
@@ -209,7 +215,7 @@ pub(super) fn refuse_links_out(action: &'static str, entry: &ToolEntry) -> Resul
 /// decision moves them (a tier folder only lists folders). Journaled like any move.
 pub(super) fn wrap_if_bare(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     lock: &ToolLock,
     action: &'static str,
     entry: &ToolEntry,
@@ -413,7 +419,7 @@ pub(super) fn decided(
 /// Fills in what the journal recorded and runs what follows a decision (git).
 pub(super) fn finish(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     mut decision: Decision,
     intent: &Intent,
     records: Vec<DecisionRecord>,
@@ -437,7 +443,7 @@ pub(super) fn finish(
 /// decision. The tool's lock is released once recorded.
 pub(super) fn record_in_place(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     lock: ToolLock,
     changed: InPlace,
 ) -> Result<Decision, ReviewError> {
@@ -458,7 +464,7 @@ pub(super) fn record_in_place(
         Some(reason.clone()),
     );
     row.to_hash = Some(crate::catalog::scan::hash_tool_folder(&entry.path));
-    let records = store.record_decisions(&[row], &[], &[])?;
+    let records = store.with_store(|store| store.record_decisions(&[row], &[], &[]))?;
     let location = relative(&ctx.root, &entry.path);
     let mut decision = decided(action, &entry, Tier::Experimental, &location);
     decision.reason = Some(reason);
@@ -480,9 +486,11 @@ pub(super) struct InPlace {
     pub recovered: Vec<String>,
 }
 
+/// The store is taken to reindex, never across git, which spawns processes and may wait on
+/// hooks: other work of this process on the store goes on meanwhile.
 pub(super) fn after_decision(
     ctx: &ReviewContext,
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     mut decision: Decision,
 ) -> Decision {
     // The index follows the folders this decision moved or wrote, so the next command on

@@ -27,7 +27,7 @@ pub mod writer;
 
 pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};
 pub use salvage::{Replay, TableSalvage};
-pub use shared::{SharedStore, StoreOnDemand};
+pub use shared::{SharedStore, StoreAccess, StoreOnDemand};
 pub use writer::StoreWriter;
 
 use std::collections::HashMap;

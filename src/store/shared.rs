@@ -25,7 +25,7 @@ impl SharedStore {
     }
 
     /// The connection, for one caller at a time. Held only for store work: never across a
-    /// run, a health check or a wait on another thread. A writer that panicked left no
+    /// run, a health check, a copy, a git commit or a wait on another thread. A writer that panicked left no
     /// transaction open (rusqlite rolls back on drop), so a poisoned lock is still usable.
     pub fn lock(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
@@ -34,6 +34,33 @@ impl SharedStore {
     /// The store file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// The store, for work that mixes store calls with slow work on disk or other processes
+/// (copies, hashing, git): a [`SharedStore`] is taken for each call alone, so nothing else in
+/// the process waits on that work; a [`Store`] a caller owns is simply used.
+pub trait StoreAccess {
+    /// Runs `f` with the store, held for `f` alone.
+    fn with_store<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R;
+}
+
+impl StoreAccess for Store {
+    fn with_store<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(self)
+    }
+}
+
+/// A store a caller holds already: it stays held, as before.
+impl StoreAccess for MutexGuard<'_, Store> {
+    fn with_store<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(self)
+    }
+}
+
+impl StoreAccess for SharedStore {
+    fn with_store<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut self.lock())
     }
 }
 
