@@ -68,7 +68,11 @@ impl ServerHandler for Gateway {
         let result: CallToolResult = if agent_tools::is_own(name) {
             agent_tools::call(&self.shared, name, request.arguments, &context).await
         } else {
-            let Some(listed) = self.shared.listing().tools.get(name).cloned() else {
+            let listing = self.shared.listing();
+            if let Some(why) = listing.unlisted.get(name) {
+                return Ok(call::refusal(why.clone()).into());
+            }
+            let Some(listed) = listing.tools.get(name).cloned() else {
                 return Err(ErrorData::invalid_params(
                     format!(
                         "unknown tool {name:?}: it is not an approved or core tool of this workspace (see tools/list)"

@@ -56,20 +56,38 @@ pub struct Listed {
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
     pub tools: BTreeMap<String, Arc<Listed>>,
+    /// Active tools that are not listed, by name: why a call of one never runs. An agent
+    /// that names one (from an older listing, or a person's hint) is told that, as a person
+    /// at the CLI or the workbench is, rather than that no such tool exists.
+    pub unlisted: BTreeMap<String, String>,
 }
 
 impl Listing {
     /// Builds the listing from every entry of the catalog; entries that cannot be listed are
     /// left out (a broken schema file is the tool's problem, not the agent's).
     pub fn of(entries: &[ToolEntry], config: &Config) -> Self {
-        let tools = entries
+        let mut listing = Self::default();
+        let active = entries
             .iter()
             .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved))
-            .filter(|e| !e.name.starts_with(OWN_PREFIX))
-            .filter_map(|e| listed(e).ok())
-            .map(|l| (l.entry.name.clone(), Arc::new(warn_of_waiting(l, config))))
-            .collect();
-        Self { tools }
+            .filter(|e| !e.name.starts_with(OWN_PREFIX));
+        for entry in active {
+            match listed(entry) {
+                Ok(l) => {
+                    let l = Arc::new(warn_of_waiting(l, config));
+                    listing.tools.insert(entry.name.clone(), l);
+                }
+                Err(why) => {
+                    listing
+                        .unlisted
+                        .insert(entry.name.clone(), refusal(entry, &why));
+                }
+            }
+        }
+        // Two active tools of one name: the listed one answers.
+        let Listing { tools, unlisted } = &mut listing;
+        unlisted.retain(|name, _| !tools.contains_key(name));
+        listing
     }
 
     /// The definitions, in name order.
@@ -103,6 +121,20 @@ pub enum NotListed {
     Prohibited,
     #[error(transparent)]
     Schema(#[from] schema::SchemaError),
+}
+
+/// What a call of an active tool that is not listed is answered, in the words every front
+/// end uses for a tool that never runs.
+fn refusal(entry: &ToolEntry, why: &NotListed) -> String {
+    match (why, &entry.error) {
+        (NotListed::Broken, Some(error)) => {
+            format!("{} never runs: its manifest is broken: {error}", entry.name)
+        }
+        (NotListed::Broken | NotListed::Prohibited, _) => {
+            format!("{} never runs: {why}", entry.name)
+        }
+        (NotListed::Schema(e), _) => format!("{} cannot run: {e}", entry.name),
+    }
 }
 
 /// The definition of one active tool, or why it is not listed.
@@ -326,6 +358,21 @@ mod tests {
         let listing = Listing::of(&entries, &config);
         let names: Vec<_> = listing.tools.keys().cloned().collect();
         assert_eq!(names, ["alpha", "zeta"]);
+        // The active ones left out are known, with why they never run; candidates are not.
+        let unlisted: Vec<_> = listing.unlisted.iter().collect();
+        assert_eq!(
+            unlisted,
+            [
+                (
+                    &"broken".to_string(),
+                    &"broken never runs: its manifest is broken: broken".to_string()
+                ),
+                (
+                    &"never".to_string(),
+                    &"never never runs: cost_tier = \"prohibited\"".to_string()
+                ),
+            ]
+        );
     }
 
     #[test]

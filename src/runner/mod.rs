@@ -55,7 +55,7 @@ pub enum RunEvent {
 /// Why a run could not start. Nothing was spawned.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum RunError {
-    #[error("{tool}: manifest is broken: {reason}")]
+    #[error("{tool} never runs: its manifest is broken: {reason}")]
     Broken { tool: String, reason: String },
     /// Over the `[catalog]` limits: the scan did not read it, so nothing vouches for it.
     #[error("cannot run {tool}: {reason}")]
