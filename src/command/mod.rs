@@ -32,8 +32,7 @@ use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{RunError, RunRequest};
 use crate::services::Services;
 use crate::store::suggestions::CapabilityOutcome;
-use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
-use crate::workbench::Workbench;
+use crate::store::{Store, StoreError, StoreOnDemand};
 
 /// What a front end can ask.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,47 +221,6 @@ pub struct Context {
     pub preforked: PreforkedHelper,
     /// The workspace's services, which the service commands launch and talk to.
     pub services: Services,
-}
-
-impl Context {
-    /// `origin`'s context on `workbench`, its runs recorded through `store`, the workbench's
-    /// write connection.
-    pub(crate) fn recorded_in(
-        workbench: &Workbench,
-        store: SharedStore,
-        origin: RunOrigin,
-    ) -> Self {
-        Self::of(
-            workbench,
-            workbench.review(),
-            Recorder::Store(store),
-            origin,
-        )
-    }
-
-    /// `origin`'s context on `workbench`, with decisions taken as `review` says and runs
-    /// recorded by `recorder`.
-    pub(crate) fn of(
-        workbench: &Workbench,
-        review: ReviewContext,
-        recorder: Recorder,
-        origin: RunOrigin,
-    ) -> Self {
-        Self {
-            run_policy: RunPolicy::of(workbench.config()),
-            confinement: workbench.confinement().clone(),
-            review,
-            recorder,
-            store: workbench.store_on_demand(),
-            origin,
-            client: None,
-            catalog: None,
-            cancelled: None,
-            progress: None,
-            preforked: PreforkedHelper::default(),
-            services: workbench.services(),
-        }
-    }
 }
 
 /// Does `command`. Resolving a tool reads only that tool's folders (`lookup`); a decision,
@@ -715,7 +673,7 @@ mod tests {
             .expect("manifest");
             std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
         }
-        let workbench = Workbench::at(dir.path(), None).expect("opened");
+        let workbench = crate::workbench::Workbench::at(dir.path(), None).expect("opened");
         let ctx = workbench.caller(RunOrigin::Cli).expect("store");
         (dir, ctx)
     }

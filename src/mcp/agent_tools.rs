@@ -9,7 +9,7 @@ use rmcp::model::{CallToolResult, JsonObject, Tool, ToolAnnotations};
 use rmcp::service::{RequestContext, RoleServer};
 use serde_json::{Value, json};
 
-use super::call::refusal;
+use super::reply::{OwnToolError, client_name, refusal};
 use super::request_tool::{self, REQUEST};
 use super::shared::Shared;
 use crate::catalog::scan::human_size;
@@ -23,44 +23,6 @@ use crate::store::proposals::ProposalRow;
 pub const PROPOSE: &str = "toolbench_propose_tool";
 pub const REVIEW_STATUS: &str = "toolbench_review_status";
 pub const REPORT_FAILURE: &str = "toolbench_report_failure";
-
-/// Why one of toolbench's own tools refused or failed; the agent receives it after the tool's
-/// name, with its causes, on one line.
-#[derive(Debug, thiserror::Error)]
-pub enum OwnToolError {
-    #[error(transparent)]
-    TooLong(#[from] crate::bounded::TooLong),
-    #[error(transparent)]
-    ToolId(#[from] crate::model::ToolIdError),
-    #[error(transparent)]
-    Severity(#[from] crate::model::UnknownValue),
-    #[error(transparent)]
-    Command(#[from] crate::command::CommandError),
-    #[error("the library answered with something else than was asked")]
-    Unanswered,
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
-    Proposal(#[from] propose::ProposalError),
-    #[error(transparent)]
-    Request(#[from] requests::RequestError),
-    #[error("the proposal was interrupted")]
-    Interrupted(#[source] tokio::task::JoinError),
-    /// The files are in place but the store did not take the proposal's row.
-    #[error("the tool was written to {folder} but {reason}")]
-    Unrecorded {
-        folder: String,
-        reason: crate::store::StoreError,
-    },
-}
-
-/// The client name recorded when a client does not give one.
-const UNNAMED_CLIENT: &str = "unnamed-client";
-
-/// The longest client name kept with runs, proposals, requests and calls; a longer one is cut
-/// there: the name is a label the client chose at `initialize`, and refusing it would refuse
-/// every call of the session.
-const MAX_CLIENT_NAME_BYTES: usize = 128;
 
 /// The longest `tool` a failure report may name: a tool name, `@` and a version.
 const MAX_TOOL_SPEC_BYTES: usize = 128;
@@ -180,17 +142,6 @@ pub async fn call(
         Ok(value) => CallToolResult::structured(value),
         Err(reason) => refusal(format!("{name}: {}", crate::error_chain::one_line(&reason))),
     }
-}
-
-/// The client's name from `initialize` (cut at `MAX_CLIENT_NAME_BYTES`), or a stand-in when
-/// it gave none: the one spelling runs, proposals, requests and calls record.
-pub fn client_name(context: &RequestContext<RoleServer>) -> String {
-    context
-        .client_info()
-        .map(|info| info.name)
-        .filter(|name| !name.trim().is_empty())
-        .map(|name| crate::bounded::truncated(name, MAX_CLIENT_NAME_BYTES))
-        .unwrap_or_else(|| UNNAMED_CLIENT.to_string())
 }
 
 fn text<'a>(arguments: &'a Value, field: &str) -> Option<&'a str> {

@@ -9,8 +9,8 @@ use rmcp::model::{CallToolResult, ProgressNotificationParam};
 use rmcp::service::{RequestContext, RoleServer};
 use serde_json::Value;
 
-use super::call::refusal;
 use super::listing::Listed;
+use super::reply::refusal;
 use super::shared::Shared;
 use crate::approvals::pattern;
 use crate::model::ToolEntry;
@@ -54,7 +54,7 @@ pub async fn clearance(
         content_hash: entry.content_hash.clone(),
         arguments: arguments.clone(),
         input_schema: Value::Object((*listed.tool.input_schema).clone()),
-        client: super::agent_tools::client_name(context),
+        client: super::reply::client_name(context),
         why,
         requested_at: crate::clock::now_rfc3339(),
         server_pid: me.pid,

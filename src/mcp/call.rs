@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::approval;
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
+use super::reply::refusal;
 use super::shared::Shared;
 use crate::command::{self, Applied, Command};
 use crate::error_chain::one_line;
@@ -82,7 +83,7 @@ async fn run_cleared(
     input: Value,
     context: &RequestContext<RoleServer>,
 ) -> CallToolResult {
-    let client = Some(super::agent_tools::client_name(context));
+    let client = Some(super::reply::client_name(context));
     // Cleared above, by the rules or by the human, for this content: the cost gate is passed
     // as confirmed, and the run is of that content or refused.
     let command = Command::Run {
@@ -213,8 +214,4 @@ fn answer(
 fn tail(stderr: &[u8]) -> String {
     let start = stderr.len().saturating_sub(STDERR_TAIL_BYTES);
     String::from_utf8_lossy(&stderr[start..]).trim().to_string()
-}
-
-pub fn refusal(text: String) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(text)])
 }

@@ -70,7 +70,7 @@ impl ServerHandler for Gateway {
         } else {
             let listing = self.shared.listing();
             if let Some(why) = listing.unlisted.get(name) {
-                return Ok(call::refusal(why.clone()).into());
+                return Ok(super::reply::refusal(why.clone()).into());
             }
             let Some(listed) = listing.tools.get(name).cloned() else {
                 return Err(ErrorData::invalid_params(

@@ -13,6 +13,7 @@ pub mod gateway;
 mod http;
 pub mod listing;
 mod live;
+mod reply;
 mod request_tool;
 mod service_call;
 mod sessions;

@@ -57,7 +57,7 @@ pub async fn request_tool(
     shared: &Arc<Shared>,
     arguments: &Value,
     client: String,
-) -> Result<Value, super::agent_tools::OwnToolError> {
+) -> Result<Value, super::reply::OwnToolError> {
     let text = |field: &str| {
         arguments
             .get(field)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Value, json};
 
-use super::call::refusal;
+use super::reply::refusal;
 use super::shared::Shared;
 use crate::command::{Applied, Command, CommandError};
 use crate::model::{ToolEntry, ToolId};

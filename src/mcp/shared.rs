@@ -72,11 +72,9 @@ impl Shared {
     /// The library's command context for a call of `client`: runs recorded through the one
     /// writer with origin `mcp`, validations against the catalog the server holds.
     pub fn commands(&self, client: Option<String>) -> crate::command::Context {
-        let mut ctx = crate::command::Context::recorded_in(
-            &self.workbench,
-            self.store.clone(),
-            crate::model::RunOrigin::Mcp,
-        );
+        let mut ctx = self
+            .workbench
+            .recorded_in(self.store.clone(), crate::model::RunOrigin::Mcp);
         ctx.client = client;
         ctx.catalog = Some(Arc::new(crate::catalog::Catalog::from_shared(
             self.entries(),

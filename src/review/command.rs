@@ -2,145 +2,12 @@
 //! type, applied by one function. The CLI's subcommands, the workbench's keys and (next) MCP
 //! build a [`ReviewCommand`]; nothing else picks which library function decides.
 
-use std::collections::BTreeMap;
-
 use super::evolve::EvolveProgress;
 use super::requests::{self, AnsweredRequest};
+use super::vocabulary::ReviewCommand;
 use super::{Decision, ReviewContext, ReviewError, evolve, lifecycle};
 use crate::model::ToolId;
 use crate::store::SharedStore;
-
-/// The decisions, without what they carry: what a key or a menu names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionKind {
-    Approve,
-    Reject,
-    RequestChanges,
-    Promote,
-    Archive,
-    Restore,
-    Rollback,
-    Evolve,
-    Resubmit,
-}
-
-/// What a decision's text is to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextRole {
-    /// Recorded with the decision; may be empty.
-    OptionalReason,
-    /// Recorded with the decision; refused when empty.
-    RequiredReason,
-    /// Written to REVIEW.md for the tool's author; refused when empty.
-    Feedback,
-    /// What the new version should do better; refused when empty.
-    Hint,
-    /// The decision takes no text.
-    None,
-}
-
-impl DecisionKind {
-    pub fn verb(self) -> &'static str {
-        match self {
-            DecisionKind::Approve => "Approve",
-            DecisionKind::Reject => "Reject",
-            DecisionKind::RequestChanges => "Request changes to",
-            DecisionKind::Promote => "Promote",
-            DecisionKind::Archive => "Archive",
-            DecisionKind::Restore => "Restore",
-            DecisionKind::Rollback => "Roll back",
-            DecisionKind::Evolve => "Evolve",
-            DecisionKind::Resubmit => "Send back to review",
-        }
-    }
-
-    pub fn text_role(self) -> TextRole {
-        match self {
-            DecisionKind::Approve | DecisionKind::Archive => TextRole::OptionalReason,
-            DecisionKind::Reject => TextRole::RequiredReason,
-            DecisionKind::RequestChanges => TextRole::Feedback,
-            DecisionKind::Evolve => TextRole::Hint,
-            DecisionKind::Promote
-            | DecisionKind::Restore
-            | DecisionKind::Rollback
-            | DecisionKind::Resubmit => TextRole::None,
-        }
-    }
-
-    /// The command this kind makes with `text` (a reason, feedback or hint as its role says;
-    /// ignored by kinds that take none). Empty required text is refused by [`apply`].
-    pub fn with_text(self, text: &str) -> ReviewCommand {
-        let optional = (!text.trim().is_empty()).then(|| text.to_string());
-        match self {
-            DecisionKind::Approve => ReviewCommand::Approve { reason: optional },
-            DecisionKind::Reject => ReviewCommand::Reject {
-                reason: text.to_string(),
-            },
-            DecisionKind::RequestChanges => ReviewCommand::RequestChanges {
-                feedback: text.to_string(),
-            },
-            DecisionKind::Promote => ReviewCommand::Promote,
-            DecisionKind::Archive => ReviewCommand::Archive { reason: optional },
-            DecisionKind::Restore => ReviewCommand::Restore,
-            DecisionKind::Rollback => ReviewCommand::Rollback { to: None },
-            DecisionKind::Evolve => ReviewCommand::Evolve {
-                hint: text.to_string(),
-                with: None,
-            },
-            DecisionKind::Resubmit => ReviewCommand::Resubmit,
-        }
-    }
-}
-
-/// One decision with everything it carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReviewCommand {
-    /// experimental → approved (an active approved version is archived and kept).
-    Approve { reason: Option<String> },
-    /// experimental → archived.
-    Reject { reason: String },
-    /// REVIEW.md is written; the tool stays in experimental.
-    RequestChanges { feedback: String },
-    /// approved → core.
-    Promote,
-    /// any tier → archived.
-    Archive { reason: Option<String> },
-    /// archived → the tier it left.
-    Restore,
-    /// The previous (or the given) version becomes active again.
-    Rollback { to: Option<String> },
-    /// A new candidate from the tool and a hint, by the configured evolver or `with`.
-    Evolve {
-        hint: String,
-        with: Option<Vec<String>>,
-    },
-    /// A new candidate from files the human edited (relative path → new text).
-    EvolveEdited {
-        hint: String,
-        edits: BTreeMap<String, String>,
-    },
-    /// An active tool's changed content goes to review as a new candidate; the approved
-    /// content runs again meanwhile.
-    Resubmit,
-}
-
-impl ReviewCommand {
-    pub fn kind(&self) -> DecisionKind {
-        match self {
-            ReviewCommand::Approve { .. } => DecisionKind::Approve,
-            ReviewCommand::Reject { .. } => DecisionKind::Reject,
-            ReviewCommand::RequestChanges { .. } => DecisionKind::RequestChanges,
-            ReviewCommand::Promote => DecisionKind::Promote,
-            ReviewCommand::Archive { .. } => DecisionKind::Archive,
-            ReviewCommand::Restore => DecisionKind::Restore,
-            ReviewCommand::Rollback { .. } => DecisionKind::Rollback,
-            ReviewCommand::Evolve { .. } | ReviewCommand::EvolveEdited { .. } => {
-                DecisionKind::Evolve
-            }
-            ReviewCommand::Resubmit => DecisionKind::Resubmit,
-        }
-    }
-}
 
 /// What a command did: a decision on a tool, or the answer to a tool request.
 #[derive(Debug, Clone, PartialEq)]
@@ -229,6 +96,7 @@ fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::review::vocabulary::DecisionKind;
     use crate::store::Store;
 
     #[test]

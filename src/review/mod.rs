@@ -28,10 +28,12 @@ pub mod requests;
 mod steps;
 pub mod validate;
 pub mod versions;
+pub mod vocabulary;
 
-pub use command::{DecisionKind, Outcome, ReviewCommand, TextRole, apply, apply_reporting};
+pub use command::{Outcome, apply, apply_reporting};
 pub use decision::{Decision, ReviewContext};
 pub use error::ReviewError;
+pub use vocabulary::{DecisionKind, ReviewCommand, TextRole};
 
 /// What tests of decisions share.
 #[cfg(test)]

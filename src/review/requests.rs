@@ -6,7 +6,8 @@
 use serde_json::Value;
 
 use super::steps::named;
-use super::{ReviewCommand, ReviewContext, ReviewError};
+use super::vocabulary::ReviewCommand;
+use super::{ReviewContext, ReviewError};
 use crate::bounded::{self, TooLong};
 use crate::model::requests::{RequestRow, RequestState};
 use crate::model::{MAX_NAME_BYTES, NAME_RULE, Tier, ToolEntry, ToolId, is_valid_name};

@@ -20,6 +20,8 @@ use crate::lookup;
 use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
 use crate::review::ReviewContext;
 use crate::runner::confine::Confinement;
+use crate::runner::gate::RunPolicy;
+use crate::runner::helper_process::PreforkedHelper;
 use crate::services::Services;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
 use crate::workspace::{RootSource, WorkspaceError, resolve_root};
@@ -274,7 +276,7 @@ impl Workbench {
     /// The context of `origin`'s commands, on the process's one write connection (opened,
     /// and the store created, here), where their runs are recorded.
     pub fn caller(&self, origin: RunOrigin) -> Result<Context, StoreError> {
-        Ok(Context::recorded_in(self, self.store()?, origin))
+        Ok(self.recorded_in(self.store()?, origin))
     }
 
     /// `caller` for `toolbench run`: without a store open already, the store is opened only
@@ -292,12 +294,32 @@ impl Workbench {
             &self.program,
             self.confinement.clone(),
         );
-        Ok(Context::of(self, review, Recorder::HandOff, RunOrigin::Cli))
+        Ok(self.context(review, Recorder::HandOff, RunOrigin::Cli))
     }
 
-    /// The write connection as the commands' context holds it: opened on first use.
-    pub(crate) fn store_on_demand(&self) -> StoreOnDemand {
-        self.store.clone()
+    /// `origin`'s context, its runs recorded through `store`, this workbench's write
+    /// connection.
+    pub(crate) fn recorded_in(&self, store: SharedStore, origin: RunOrigin) -> Context {
+        self.context(self.review(), Recorder::Store(store), origin)
+    }
+
+    /// `origin`'s context, with decisions taken as `review` says and runs recorded by
+    /// `recorder`.
+    fn context(&self, review: ReviewContext, recorder: Recorder, origin: RunOrigin) -> Context {
+        Context {
+            run_policy: RunPolicy::of(&self.config),
+            confinement: self.confinement.clone(),
+            review,
+            recorder,
+            store: self.store.clone(),
+            origin,
+            client: None,
+            catalog: None,
+            cancelled: None,
+            progress: None,
+            preforked: PreforkedHelper::default(),
+            services: self.services(),
+        }
     }
 
     /// Does `command` for `caller`: the one way anything changes state.

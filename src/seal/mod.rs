@@ -24,9 +24,13 @@ use crate::catalog::scan::{ScanLimits, scan_tiers};
 use crate::catalog::short_hash;
 use crate::model::{Drift, Tier, ToolEntry, is_valid_name};
 use crate::review::versions::VersionStore;
-use crate::safe_fs::{Dir, SafeFsError};
+use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord, Store};
 use crate::workspace::STATE_DIR;
+
+mod error;
+
+pub use error::{Modification, SealError};
 
 /// Who sealed the tools a workspace held when it got its seals: nobody decided, toolbench
 /// took them as it found them.
@@ -49,57 +53,6 @@ pub struct Seal {
     /// The decision that sealed it: `approve`, `promote`, `restore`, `rollback`, `define`,
     /// or `adopt`.
     pub how: String,
-}
-
-/// Why an active tool may not run (or be promoted) as it is. The caller names the tool.
-#[derive(Debug, thiserror::Error)]
-pub enum SealError {
-    #[error("{0}")]
-    Modified(Box<Modification>),
-    #[error(
-        "{folder} was not approved in this workspace (no approval on record): `toolbench resubmit {name}` sends it to review, `toolbench approve {name} --hash {hash}` approves it where it is"
-    )]
-    Unapproved {
-        name: String,
-        folder: String,
-        hash: String,
-    },
-    #[error(
-        "{path} can be changed by other users (mode {mode:04o}); only its owner may write it (chmod o-w)"
-    )]
-    WritableByOthers { path: String, mode: u32 },
-    #[error("{}: unreadable approval record ({reason})", path.display())]
-    Unreadable { path: PathBuf, reason: String },
-    #[error("cannot write the approval record")]
-    Write(#[from] SafeFsError),
-}
-
-/// An active tool's content against the content that was accepted for it.
-#[derive(Debug)]
-pub struct Modification {
-    pub name: String,
-    pub folder: String,
-    pub approved: String,
-    pub approved_hash: String,
-    pub version: String,
-    pub hash: String,
-}
-
-impl std::fmt::Display for Modification {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Modification {
-            name,
-            folder,
-            approved,
-            approved_hash,
-            version,
-            hash,
-        } = self;
-        write!(
-            f,
-            "{folder} was modified since approval (approved {approved} {approved_hash}, now {version} {hash}): `toolbench resubmit {name}` sends the change to review, `toolbench approve {name} --hash {hash}` approves it where it is"
-        )
-    }
 }
 
 pub fn seals_dir(root: &Path) -> PathBuf {
