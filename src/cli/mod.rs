@@ -550,7 +550,10 @@ impl Workspace {
     fn find_reading(&self, spec: &ToolId) -> Result<ToolEntry, CliError> {
         let mut entry = match self.existing_store() {
             Some(mut store) => self.find(spec, &mut store)?,
-            None => self.scan().find(spec)?.clone(),
+            None => match lookup::in_usual_folders(&self.root, self.config.catalog, spec) {
+                Some(named) => Catalog::new(named).find(spec)?.clone(),
+                None => self.scan().find(spec)?.clone(),
+            },
         };
         let book = crate::seal::SealBook::load(&self.root);
         book.mark(std::slice::from_mut(&mut entry));
