@@ -9,6 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use common::*;
+use toolbench::store::Store;
 
 /// Tool folders the command on `good` has no business reading, in every tier.
 const DECOYS_PER_TIER: usize = 5;
@@ -128,6 +129,29 @@ fn show_in_a_never_opened_workspace_reads_only_the_tools_folder() {
     assert!(
         !root.join(".toolbench").exists(),
         "a command that only reads leaves a never-opened workspace without a store"
+    );
+}
+
+#[test]
+fn list_leaves_the_index_that_the_next_command_on_one_tool_reads() {
+    let (ws, decoys) = workspace();
+    let root = ws.path();
+    ok(root, &["list"]);
+    let indexed = Store::open(root)
+        .expect("list left a store")
+        .index_named("renamed")
+        .expect("rows");
+    assert_eq!(indexed.len(), 1, "{indexed:?}");
+    assert!(indexed[0].path.ends_with("experimental/not-its-name"));
+
+    // Only the index knows where `renamed` is: without it, the answer takes a full scan.
+    let reads = Reads::watch(&decoys);
+    let renamed = shown(root, "renamed");
+    assert_eq!(renamed["content_hash"], indexed[0].content_hash.as_str());
+    assert_eq!(
+        reads.touched(),
+        Vec::<PathBuf>::new(),
+        "read for `show renamed`"
     );
 }
 

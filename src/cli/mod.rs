@@ -507,10 +507,11 @@ impl Workspace {
 
     /// A fresh scan: the CLI always answers from disk, never from the cache. The cached
     /// index of an existing store only spares re-hashing folders whose metadata is unchanged,
-    /// and is refreshed for the next command; a workspace without a store is not given one.
+    /// and is refreshed for the next command: a workspace without a store is given one for it,
+    /// so the scan is paid once (one that cannot be given one is scanned all the same).
     /// Active tools carry their drift from what was approved.
     fn scan(&self) -> Catalog {
-        let mut entries = match self.existing_store() {
+        let mut entries = match self.open_store().ok() {
             Some(mut store) => {
                 let entries = lookup::scan_all(&self.root, self.config.catalog, &mut store);
                 self.give_back(store);
