@@ -323,6 +323,39 @@ mod tests {
     }
 
     #[test]
+    fn a_decision_rewrites_only_the_rows_of_the_folders_it_touched() {
+        let (dir, mut store) = setup();
+        let root = dir.path();
+        let limits = ScanLimits::default();
+        // A row of another tool that its folder no longer matches: rewriting the whole index
+        // would correct it.
+        let mut untouched = store.index_named("b").expect("rows").remove(0);
+        untouched.description = "as the index last saw it".into();
+        store
+            .refresh_index(&[], std::slice::from_ref(&untouched))
+            .expect("plant");
+        // What an archive of approved/a moves.
+        std::fs::create_dir_all(root.join("archived")).expect("mkdir");
+        std::fs::rename(root.join("approved/a"), root.join("archived/a")).expect("mv");
+        reindex(
+            root,
+            limits,
+            &mut store,
+            &[root.join("approved/a"), root.join("archived/a")],
+        );
+        assert_eq!(store.index_named("b").expect("rows"), vec![untouched]);
+        let mut a = versions(&store.index_named("a").expect("rows"));
+        a.sort();
+        assert_eq!(
+            a,
+            vec![
+                (Tier::Experimental, "2.0.0".to_string()),
+                (Tier::Archived, "1.0.0".to_string())
+            ]
+        );
+    }
+
+    #[test]
     fn the_usual_folders_answer_without_a_store_or_leave_it_to_a_scan() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
