@@ -515,6 +515,9 @@ impl Workspace {
             Some(mut store) => {
                 let entries = lookup::scan_all(&self.root, self.config.catalog, &mut store);
                 self.give_back(store);
+                // A store this scan made is whole: the day's copy of it (with the index) is
+                // made as this command ends, not by the next command on one tool.
+                self.back_up.set(true);
                 entries
             }
             None => scan_workspace(
