@@ -35,12 +35,9 @@ pub fn tools_named(
         .filter(|row| tier_of(root, &row.path) == Some(row.tier))
         .map(|row| (row.tier, row.path.clone()))
         .collect();
-    if is_valid_name(name) {
-        for tier in Tier::ALL {
-            let usual = root.join(tier.dir_name()).join(name);
-            if !paths.iter().any(|(_, p)| *p == usual) {
-                paths.push((*tier, usual));
-            }
+    for (tier, usual) in usual_folders(root, name) {
+        if !paths.iter().any(|(_, p)| *p == usual) {
+            paths.push((tier, usual));
         }
     }
     let mut found: Vec<ToolEntry> = paths
@@ -57,6 +54,28 @@ pub fn tools_named(
     }
     found.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
     found
+}
+
+/// What `tools_named` answers in a workspace without a store, whose index is empty: the tools
+/// named `spec.name` in the usual folders `<tier>/<name>`, read fresh from disk, in scan order,
+/// when one of them is the version `spec` asks for. `None` leaves the answer to a full scan.
+/// No store is opened or created: a command that only reads leaves a never-opened workspace
+/// as it found it.
+pub fn in_usual_folders(root: &Path, limits: ScanLimits, spec: &ToolId) -> Option<Vec<ToolEntry>> {
+    let found: Vec<ToolEntry> = usual_folders(root, &spec.name)
+        .filter_map(|(tier, path)| load_path(root, tier, &path, limits))
+        .filter(|e| e.name == spec.name)
+        .collect();
+    found.iter().any(|e| spec.matches(e)).then_some(found)
+}
+
+/// The folder `<tier>/<name>` of every tier, in tier order; none for a name no manifest may
+/// carry (it could name a path outside the tiers).
+fn usual_folders<'a>(root: &'a Path, name: &'a str) -> impl Iterator<Item = (Tier, PathBuf)> + 'a {
+    Tier::ALL
+        .iter()
+        .filter(move |_| is_valid_name(name))
+        .map(move |tier| (*tier, root.join(tier.dir_name()).join(name)))
 }
 
 /// The active tool `spec` names when it sits in its usual folder, `core/<name>` or else
@@ -312,6 +331,62 @@ mod tests {
             &[Tier::Experimental],
         );
         assert!(found.iter().any(|e| e.version == "3.0.0"), "{found:?}");
+    }
+
+    #[test]
+    fn a_decision_rewrites_only_the_rows_of_the_folders_it_touched() {
+        let (dir, mut store) = setup();
+        let root = dir.path();
+        let limits = ScanLimits::default();
+        // A row of another tool that its folder no longer matches: rewriting the whole index
+        // would correct it.
+        let mut untouched = store.index_named("b").expect("rows").remove(0);
+        untouched.description = "as the index last saw it".into();
+        store
+            .refresh_index(&[], std::slice::from_ref(&untouched))
+            .expect("plant");
+        // What an archive of approved/a moves.
+        std::fs::create_dir_all(root.join("archived")).expect("mkdir");
+        std::fs::rename(root.join("approved/a"), root.join("archived/a")).expect("mv");
+        reindex(
+            root,
+            limits,
+            &mut store,
+            &[root.join("approved/a"), root.join("archived/a")],
+        );
+        assert_eq!(store.index_named("b").expect("rows"), vec![untouched]);
+        let mut a = versions(&store.index_named("a").expect("rows"));
+        a.sort();
+        assert_eq!(
+            a,
+            vec![
+                (Tier::Experimental, "2.0.0".to_string()),
+                (Tier::Archived, "1.0.0".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn the_usual_folders_answer_without_a_store_or_leave_it_to_a_scan() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let limits = ScanLimits::default();
+        write(root, "approved", "a", "a", "1.0.0");
+        write(root, "experimental", "a", "a", "2.0.0");
+        write(root, "experimental", "elsewhere", "c", "1.0.0");
+        let found = in_usual_folders(root, limits, &ToolId::named("a")).expect("found");
+        assert_eq!(
+            versions(&found),
+            vec![
+                (Tier::Approved, "1.0.0".to_string()),
+                (Tier::Experimental, "2.0.0".to_string())
+            ]
+        );
+        for spec in ["c", "a@3.0.0", "missing"] {
+            let spec: ToolId = spec.parse().expect("spec");
+            assert!(in_usual_folders(root, limits, &spec).is_none(), "{spec}");
+        }
+        assert!(!root.join(".toolbench").exists());
     }
 
     #[test]

@@ -328,13 +328,20 @@ impl Workbench {
     }
 
     /// A fresh scan: the command line always answers from disk, never from the cache. The
-    /// cached index of an existing store only spares re-hashing folders whose metadata is
-    /// unchanged, and is refreshed for the next command; a workspace without a store is not
-    /// given one. Active tools carry their drift from what was approved.
+    /// cached index only spares re-hashing folders whose metadata is unchanged, and is
+    /// refreshed for the next command: a workspace without a store is given one for it, so
+    /// the scan is paid once (one that cannot be given one is scanned all the same). Active
+    /// tools carry their drift from what was approved.
     pub fn scan(&self) -> Catalog {
-        let mut entries = match self.existing_store() {
-            Some(store) => lookup::scan_all(&self.root, self.config.catalog, &mut store.lock()),
-            None => scan_workspace(
+        let mut entries = match self.store() {
+            Ok(store) => {
+                let entries = lookup::scan_all(&self.root, self.config.catalog, &mut store.lock());
+                // A store this scan made is whole: the day's copy of it (with the index) is
+                // made as this process ends, not by the next command on one tool.
+                self.back_up_at_exit.store(true, Ordering::Relaxed);
+                entries
+            }
+            Err(_) => scan_workspace(
                 &self.root,
                 self.config.catalog,
                 &KnownHashes::default(),
@@ -357,7 +364,11 @@ impl Workbench {
     pub fn find_reading(&self, spec: &ToolId) -> Result<ToolEntry, LookupError> {
         let mut entry = match self.existing_store() {
             Some(store) => self.find(spec, &mut store.lock())?,
-            None => self.scan().find(spec)?.clone(),
+            // A workspace never written to: the usual folders of the name, else a scan.
+            None => match lookup::in_usual_folders(&self.root, self.config.catalog, spec) {
+                Some(named) => Catalog::new(named).find(spec)?.clone(),
+                None => self.scan().find(spec)?.clone(),
+            },
         };
         let book = crate::seal::SealBook::load(&self.root);
         book.mark(std::slice::from_mut(&mut entry));
