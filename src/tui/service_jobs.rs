@@ -28,7 +28,7 @@ pub struct Jobs {
     pub store: SharedStore,
     pub config: Config,
     pub exe: PathBuf,
-    pub tx: mpsc::UnboundedSender<AppEvent>,
+    pub tx: mpsc::Sender<AppEvent>,
 }
 
 impl Jobs {
@@ -45,7 +45,7 @@ impl Jobs {
                 ..Services::new(&jobs.root, &jobs.config)
             };
             let result = job(&services, &jobs.store);
-            let _ = jobs.tx.send(AppEvent::ServiceDone {
+            let _ = jobs.tx.blocking_send(AppEvent::ServiceDone {
                 instance,
                 job: kind,
                 result,
