@@ -444,13 +444,15 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             let theme = app.theme.clone();
             let root = services.root.clone();
             tokio::task::spawn_blocking(move || {
-                let reader = Store::open_reader(&root).ok();
+                let reader = read_or_say(&tx, "recent runs", Store::open_reader(&root).map(Some));
                 let recent_runs = reader
                     .as_ref()
-                    .and_then(|store| {
-                        store
-                            .runs_in_use(&entry.name, run_history::RECENT_RUNS)
-                            .ok()
+                    .map(|store| {
+                        read_or_say(
+                            &tx,
+                            "recent runs",
+                            store.runs_in_use(&entry.name, run_history::RECENT_RUNS),
+                        )
                     })
                     .unwrap_or_default();
                 detail_content::load(&entry, parent.as_deref(), &theme, |mut content| {
@@ -464,10 +466,12 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 // tool with 10,000 runs takes longer than the rest (BENCHMARKS.md).
                 let days = reader
                     .as_ref()
-                    .and_then(|store| {
-                        store
-                            .quality_by_day(&entry.name, quality_history::QUALITY_DAYS)
-                            .ok()
+                    .map(|store| {
+                        read_or_say(
+                            &tx,
+                            "quality by day",
+                            store.quality_by_day(&entry.name, quality_history::QUALITY_DAYS),
+                        )
                     })
                     .unwrap_or_default();
                 if !days.is_empty() {
@@ -494,7 +498,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             tokio::task::spawn_blocking(move || {
                 let mut catalog = catalog;
                 loop {
-                    let _ = tx.blocking_send(load_history(&root, &catalog));
+                    let _ = tx.blocking_send(load_history(&root, &catalog, &tx));
                     match loads.done() {
                         Some(newer) => catalog = newer,
                         None => break,
@@ -542,8 +546,11 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                             .filter(|r| r.state == crate::store::suggestions::SuggestionState::New)
                             .count(),
                     ),
-                    // A count that could not be taken stays as it was; the list says why.
-                    (false, Err(_)) => AppEvent::SuggestionsCounted(0),
+                    // A count that could not be taken says why; the count ends all the same.
+                    (false, Err(e)) => {
+                        let _ = tx.blocking_send(unread("suggestions", &e));
+                        AppEvent::SuggestionsCounted(0)
+                    }
                 };
                 let _ = tx.blocking_send(event);
             });
@@ -707,22 +714,29 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
 }
 
 /// The Failures pane's history, the tools' statistics and health alerts, who proposed each
-/// candidate and when it arrived: one read through a read-only connection.
-fn load_history(root: &Path, catalog: &crate::catalog::Catalog) -> AppEvent {
+/// candidate and when it arrived: one read through a read-only connection. A part that could
+/// not be read is shown empty, and the status bar says so (through `tx`).
+fn load_history(
+    root: &Path,
+    catalog: &crate::catalog::Catalog,
+    tx: &mpsc::Sender<AppEvent>,
+) -> AppEvent {
     let store = match Store::open_reader(root) {
         Ok(store) => store,
         Err(e) => return AppEvent::StoreRefused(format!("history: {e}")),
     };
     let entries = catalog.entries();
-    let failures = store.list_failures(None, HISTORY_LIMIT).unwrap_or_default();
-    let stats = store.tool_stats().unwrap_or_default();
-    let alerts = crate::review::health::alerts(&store, entries).unwrap_or_default();
-    let proposers = store.proposers().unwrap_or_default();
-    let changes_requested = store.changes_requested_of().unwrap_or_default();
+    let failures = read_or_say(tx, "failures", store.list_failures(None, HISTORY_LIMIT));
+    let stats = read_or_say(tx, "tool statistics", store.tool_stats());
+    let alerts = read_or_say(
+        tx,
+        "health alerts",
+        crate::review::health::alerts(&store, entries),
+    );
+    let proposers = read_or_say(tx, "proposers", store.proposers());
+    let changes_requested = read_or_say(tx, "changes requested", store.changes_requested_of());
     // Rows may hold a path relative to the root or, from older stores, absolute.
-    let arrivals = store
-        .review_queue_rows()
-        .unwrap_or_default()
+    let arrivals = read_or_say(tx, "review queue", store.review_queue_rows())
         .into_iter()
         .map(|row| (root.join(&row.path), row.arrived_at))
         .collect();
@@ -734,6 +748,27 @@ fn load_history(root: &Path, catalog: &crate::catalog::Catalog) -> AppEvent {
         arrivals,
         changes_requested,
     }
+}
+
+/// What a blocking read got, or, when the store refused it, nothing, with the reason sent to
+/// the status bar: a pane left empty by an error says so.
+fn read_or_say<T: Default>(
+    tx: &mpsc::Sender<AppEvent>,
+    what: &str,
+    read: Result<T, crate::store::StoreError>,
+) -> T {
+    read.unwrap_or_else(|e| {
+        let _ = tx.blocking_send(unread(what, &e));
+        T::default()
+    })
+}
+
+/// The status bar's line for a read the store refused.
+fn unread(what: &str, error: &crate::store::StoreError) -> AppEvent {
+    AppEvent::StoreRefused(format!(
+        "{what} not read: {}",
+        crate::error_chain::one_line(error)
+    ))
 }
 
 /// Applies a command that ends in a decision off the event loop, and reports it.
@@ -1111,6 +1146,38 @@ mod tests {
         assert_eq!(recorded.len(), 1, "one decision recorded for greet");
         assert_eq!(recorded[0].reason.as_deref(), Some("both read"));
         assert!(store.decisions_of("hello").expect("history").is_empty());
+    }
+
+    #[test]
+    fn a_detail_whose_runs_cannot_be_read_says_so_in_the_status_bar() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let mut store = Store::open(root).expect("store");
+        let entry = candidate(root, &mut store, "greet");
+        let path = store.path().to_path_buf();
+        let (runtime, mut services, tx, mut rx) = started(root, store);
+        let app = app_of(vec![entry.clone()]);
+        let _runtime = runtime.enter();
+        // The store's file is gone from under the workbench: a new reader cannot open it.
+        std::fs::rename(&path, path.with_extension("moved")).expect("moved away");
+
+        run_effect(
+            Effect::LoadDetail {
+                entry: Box::new(entry),
+                parent: None,
+            },
+            &mut services,
+            &app,
+            &tx,
+        );
+        let said = wait_for(&runtime, &mut rx, "the refused read", |e| match e {
+            AppEvent::StoreRefused(line) => Some(line),
+            _ => None,
+        });
+        assert!(said.starts_with("recent runs not read: "), "{said}");
+        wait_for(&runtime, &mut rx, "the detail all the same", |e| {
+            matches!(e, AppEvent::DetailLoaded { .. }).then_some(())
+        });
     }
 
     /// Writes `count` tool folders under `tier/` at once, as a script or a checkout would.
