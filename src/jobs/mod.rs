@@ -7,12 +7,18 @@
 //! - [`scan`]: the workspace read into catalog entries, with its progress.
 //! - [`validation`]: a queue of validations run by a fixed number of workers.
 //! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
+//! - [`inherited`], [`pending_calls`], [`service_feed`]: pollers of what other processes do
+//!   (their runs, the agent calls waiting for a human, service instances), each started as
+//!   `spawn(root, store, …, sender)` and telling typed events through a bounded queue.
 //!
 //! This module must never know a front end: no terminal (ratatui, crossterm), no protocol
 //! (rmcp), nothing from `tui`, `cli` or `mcp`.
 
+pub mod inherited;
+pub mod pending_calls;
 pub mod run;
 pub mod scan;
+pub mod service_feed;
 pub mod validation;
 pub mod watch;
 

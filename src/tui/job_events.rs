@@ -1,25 +1,46 @@
-//! The library's jobs as the app's events: what a run, a scan, a validation, the watch or an
-//! evolve tells becomes an `AppEvent`, and nothing more; the state changes they cause stay in
-//! `App::update`.
+//! The library's jobs as the app's events: what a run, a scan, a validation, the watch, a
+//! poller or an evolve tells becomes an `AppEvent`, and nothing more; the state changes they
+//! cause stay in `App::update`.
+//!
+//! Every event reaches the app through a bounded queue ([`EVENT_QUEUE`]), and nothing the
+//! person must see is dropped on the way: a producer that can wait for room waits (runs,
+//! pollers, one-off loads), one that cannot folds what it has not sent yet into its newest
+//! (the watch's batches into one change, validations' results into one per tool, a scan's
+//! progress into the next). The app's own loop never sends into the queue it reads.
 
-use tokio::sync::mpsc;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::{Notify, mpsc};
 
 use super::app::{AppEvent, DecisionError};
+use super::runs::StartedElsewhere;
+use crate::jobs::inherited::InheritedEvent;
+use crate::jobs::pending_calls::PendingEvent;
 use crate::jobs::run::{RunJobEvent, RunObserver, UnstoredRun};
 use crate::jobs::scan::ScanEvent;
+use crate::jobs::service_feed::InstanceEvent;
 use crate::jobs::validation::ValidationEvent;
 use crate::jobs::watch::WatchObserver;
+use crate::watch::WatchUpdate;
 
+/// Events waiting for the app at once, over every source but run output. A flood fills it
+/// within a frame or two; past it the producers wait or fold, and the app's memory stays flat.
+pub const EVENT_QUEUE: usize = 256;
 /// Output events waiting for the app at once, over all runs. While a run's event waits for
 /// room here, its observer keeps gathering (the newest MiB of each stream).
 pub const OUTPUT_QUEUE: usize = 32;
+/// Events of one poller waiting for their translation into the event queue: the poller waits
+/// when they are this many, and looks again later.
+pub const POLLER_QUEUE: usize = 8;
 
 /// Follows run `key` until its job ends: output into the bounded output queue, the rest
 /// into the app's event queue.
 pub async fn follow_run(
     key: u64,
     mut run: RunObserver,
-    events: mpsc::UnboundedSender<AppEvent>,
+    events: mpsc::Sender<AppEvent>,
     output: mpsc::Sender<AppEvent>,
 ) {
     while let Some(event) = run.next().await {
@@ -54,25 +75,193 @@ pub async fn follow_run(
             RunJobEvent::Recorded { run, failure } => AppEvent::RunRecorded { key, run, failure },
             RunJobEvent::Unstored(lost) => unstored(&lost),
         };
-        if events.send(event).is_err() {
+        if events.send(event).await.is_err() {
             return;
         }
     }
 }
 
-/// Follows the workspace watch until it stops or the app is gone.
-pub async fn follow_watch(mut watch: WatchObserver, events: mpsc::UnboundedSender<AppEvent>) {
-    while let Some(update) = watch.next().await {
-        if events.send(AppEvent::Watched(update)).is_err() {
-            return;
+/// Follows the workspace watch until it stops or the app is gone. While the queue has no
+/// room, the batches that keep coming fold into one change (and the newest error), so a
+/// burst of thousands of files waits as one event, never as thousands.
+pub async fn follow_watch(mut watch: WatchObserver, events: mpsc::Sender<AppEvent>) {
+    let mut error: Option<String> = None;
+    let mut change: Option<WatchUpdate> = None;
+    loop {
+        if error.is_none() && change.is_none() {
+            match watch.next().await {
+                Some(update) => fold_into(&mut error, &mut change, update),
+                None => return,
+            }
+            continue;
+        }
+        tokio::select! {
+            biased;
+            permit = events.reserve() => {
+                let Ok(permit) = permit else { return };
+                if let Some(next) = error.take().map(WatchUpdate::Error).or_else(|| change.take()) {
+                    permit.send(AppEvent::Watched(next));
+                }
+            }
+            update = watch.next() => match update {
+                Some(update) => fold_into(&mut error, &mut change, update),
+                None => {
+                    // The watch stopped: what it told is still told.
+                    let held = error.take().map(WatchUpdate::Error).into_iter().chain(change.take());
+                    for update in held {
+                        if events.send(AppEvent::Watched(update)).await.is_err() {
+                            return;
+                        }
+                    }
+                    return;
+                }
+            },
         }
     }
 }
 
-pub fn from_scan(event: ScanEvent) -> AppEvent {
+/// Folds `update` into what waits: an error replaces the older one, a change folds into the
+/// held change.
+fn fold_into(error: &mut Option<String>, change: &mut Option<WatchUpdate>, update: WatchUpdate) {
+    match update {
+        WatchUpdate::Error(reason) => *error = Some(reason),
+        update => {
+            *change = Some(match change.take() {
+                Some(held) => fold(held, update),
+                None => update,
+            });
+        }
+    }
+}
+
+/// Two changes as one: the later word on a tool wins (updated, or gone), and a rescan
+/// covers everything.
+fn fold(earlier: WatchUpdate, later: WatchUpdate) -> WatchUpdate {
+    match (earlier, later) {
+        (
+            WatchUpdate::Tools {
+                mut updated,
+                mut removed,
+            },
+            WatchUpdate::Tools {
+                updated: newer,
+                removed: gone,
+            },
+        ) => {
+            {
+                let told: HashSet<&Path> = newer
+                    .iter()
+                    .map(|entry| entry.path.as_path())
+                    .chain(gone.iter().map(PathBuf::as_path))
+                    .collect();
+                updated.retain(|entry| !told.contains(entry.path.as_path()));
+                removed.retain(|path| !told.contains(path.as_path()));
+            }
+            updated.extend(newer);
+            removed.extend(gone);
+            WatchUpdate::Tools { updated, removed }
+        }
+        _ => WatchUpdate::Rescan,
+    }
+}
+
+/// Tells a scan's events from its job, which cannot wait: progress only when there is room
+/// (the next one says more), the result at once or from a task that waits for room. False
+/// once the app is gone.
+pub fn tell_scan(events: &mpsc::Sender<AppEvent>, event: ScanEvent) -> bool {
     match event {
-        ScanEvent::Progress { done, total } => AppEvent::ScanProgress { done, total },
-        ScanEvent::Finished { entries, elapsed } => AppEvent::ScanFinished { entries, elapsed },
+        ScanEvent::Progress { done, total } => !matches!(
+            events.try_send(AppEvent::ScanProgress { done, total }),
+            Err(mpsc::error::TrySendError::Closed(_))
+        ),
+        ScanEvent::Finished { entries, elapsed } => {
+            send_soon(events, AppEvent::ScanFinished { entries, elapsed })
+        }
+    }
+}
+
+/// Sends `event` from code that must not wait: at once when there is room, else from a task
+/// of the current runtime that waits for it. False once the app is gone.
+pub fn send_soon(events: &mpsc::Sender<AppEvent>, event: AppEvent) -> bool {
+    match events.try_send(event) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(event)) => {
+            let events = events.clone();
+            tokio::spawn(async move {
+                let _ = events.send(event).await;
+            });
+            true
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}
+
+/// Forwards a poller's events, translated, until either side is gone. Waiting for room here
+/// makes the poller wait in turn.
+pub async fn forward<E>(
+    mut from: mpsc::Receiver<E>,
+    to: mpsc::Sender<AppEvent>,
+    translate: fn(E) -> AppEvent,
+) {
+    while let Some(event) = from.recv().await {
+        if to.send(translate(event)).await.is_err() {
+            return;
+        }
+    }
+}
+
+pub fn from_inherited(event: InheritedEvent) -> AppEvent {
+    match event {
+        InheritedEvent::Started {
+            key,
+            tool,
+            version,
+            starter,
+        } => AppEvent::InheritedRun {
+            key,
+            tool,
+            version,
+            starter: StartedElsewhere {
+                pid: starter.pid,
+                origin: starter.origin,
+                client: starter.client,
+            },
+        },
+        InheritedEvent::Output { key, stream, bytes } => AppEvent::RunOutput {
+            key,
+            stream,
+            bytes,
+            skipped: 0,
+        },
+        InheritedEvent::Finished {
+            key,
+            record,
+            summary,
+        } => AppEvent::RunFinished {
+            key,
+            result: Ok((record, summary)),
+        },
+    }
+}
+
+pub fn from_pending(event: PendingEvent) -> AppEvent {
+    match event {
+        PendingEvent::Calls { calls, rules } => AppEvent::CallsPolled { calls, rules },
+        PendingEvent::Requests(requests) => AppEvent::RequestsPolled(requests),
+        PendingEvent::Unreadable(e) => AppEvent::StoreRefused(format!("agent calls: {e}")),
+    }
+}
+
+pub fn from_instances(event: InstanceEvent) -> AppEvent {
+    match event {
+        InstanceEvent::Instances(rows) => AppEvent::InstancesPolled(rows),
+        InstanceEvent::Output { key, stream, bytes } => AppEvent::RunOutput {
+            key,
+            stream,
+            bytes,
+            skipped: 0,
+        },
+        InstanceEvent::Unreadable(e) => AppEvent::StoreRefused(format!("services: {e}")),
     }
 }
 
@@ -88,6 +277,90 @@ fn unstored(lost: &UnstoredRun) -> AppEvent {
             lost.record.tool, lost.reason
         ),
     })
+}
+
+/// Which tool a validation's event is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Validating {
+    Path(PathBuf),
+    Refused(String),
+}
+
+/// One tool's validation events not sent yet: the newest result, and every refused run.
+struct HeldResult {
+    result: AppEvent,
+    unstored: Vec<AppEvent>,
+}
+
+/// Validations' events waiting for room in the event queue, one result per tool: thousands
+/// of candidates answering from the cache at once wait here as one entry each, and a newer
+/// result of a tool replaces its older one. The refused runs are never folded away.
+#[derive(Default)]
+struct ValidationMailbox {
+    held: Mutex<HashMap<Validating, HeldResult>>,
+    arrived: Notify,
+}
+
+impl ValidationMailbox {
+    fn put(&self, event: ValidationEvent) {
+        let key = match &event {
+            ValidationEvent::Validated { path, .. } => Validating::Path(path.clone()),
+            ValidationEvent::Refused { tool, .. } => Validating::Refused(tool.clone()),
+        };
+        let mut events = from_validation(event).into_iter();
+        let Some(result) = events.next() else {
+            return;
+        };
+        let unstored: Vec<AppEvent> = events.collect();
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        match held.get_mut(&key) {
+            Some(older) => {
+                older.result = result;
+                older.unstored.extend(unstored);
+            }
+            None => {
+                held.insert(key, HeldResult { result, unstored });
+            }
+        }
+        drop(held);
+        self.arrived.notify_one();
+    }
+
+    fn take(&self) -> Vec<AppEvent> {
+        let held = std::mem::take(&mut *self.held.lock().unwrap_or_else(PoisonError::into_inner));
+        held.into_values()
+            .flat_map(|tool| std::iter::once(tool.result).chain(tool.unstored))
+            .collect()
+    }
+}
+
+/// The validation queue's listener: each result goes to the mailbox, from which a task on
+/// `runtime` sends them as room comes. The workers never wait on the app.
+pub fn validation_listener(
+    runtime: &tokio::runtime::Handle,
+    events: mpsc::Sender<AppEvent>,
+) -> impl Fn(ValidationEvent) -> bool + Send + Sync + 'static {
+    let mailbox = Arc::new(ValidationMailbox::default());
+    runtime.spawn(forward_validations(Arc::clone(&mailbox), events.clone()));
+    move |event| {
+        mailbox.put(event);
+        !events.is_closed()
+    }
+}
+
+async fn forward_validations(mailbox: Arc<ValidationMailbox>, events: mpsc::Sender<AppEvent>) {
+    loop {
+        let held = mailbox.take();
+        if held.is_empty() {
+            mailbox.arrived.notified().await;
+            continue;
+        }
+        for event in held {
+            if events.send(event).await.is_err() {
+                return;
+            }
+        }
+    }
 }
 
 /// A validation's result, then each of its test cases' runs the store refused.
@@ -106,5 +379,53 @@ pub fn from_validation(event: ValidationEvent) -> Vec<AppEvent> {
                 error,
             }))]
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gone(path: &str) -> WatchUpdate {
+        WatchUpdate::Tools {
+            updated: Vec::new(),
+            removed: vec![PathBuf::from(path)],
+        }
+    }
+
+    #[test]
+    fn batches_held_back_fold_into_one_where_the_later_word_on_a_tool_wins() {
+        let mut entry = crate::model::ToolEntry::fixture(crate::model::Tier::Approved, "a");
+        entry.path = PathBuf::from("/w/approved/a");
+        let updated = WatchUpdate::Tools {
+            updated: vec![entry],
+            removed: vec![PathBuf::from("/w/approved/b")],
+        };
+        let (mut error, mut change) = (None, None);
+        for update in [
+            updated,
+            gone("/w/approved/a"),
+            WatchUpdate::Error("overflow".into()),
+            gone("/w/approved/c"),
+        ] {
+            fold_into(&mut error, &mut change, update);
+        }
+        assert_eq!(error.as_deref(), Some("overflow"));
+        assert_eq!(
+            change,
+            Some(WatchUpdate::Tools {
+                updated: Vec::new(),
+                removed: ["/w/approved/b", "/w/approved/a", "/w/approved/c"]
+                    .map(PathBuf::from)
+                    .to_vec(),
+            })
+        );
+        fold_into(&mut error, &mut change, WatchUpdate::Rescan);
+        fold_into(&mut error, &mut change, gone("/w/approved/d"));
+        assert_eq!(
+            change,
+            Some(WatchUpdate::Rescan),
+            "a rescan covers the rest"
+        );
     }
 }

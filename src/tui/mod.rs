@@ -12,18 +12,15 @@ mod cursor;
 pub mod detail_content;
 pub mod diff;
 pub mod highlight;
-mod inherited;
 mod inputs_report;
 mod job_events;
 pub mod keymap;
 pub mod layout;
 pub mod overlays;
 mod panes;
-mod pending_calls;
 pub mod quality_history;
 pub mod run_history;
 pub mod runs;
-mod service_feed;
 mod service_jobs;
 mod terminal;
 pub mod text_view;
@@ -48,6 +45,7 @@ use crate::jobs::run::{OutputPolicy, Recorder};
 use crate::jobs::scan::ScanRequest;
 use crate::jobs::validation::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
 use crate::jobs::watch::{WatchJob, WatchRequest};
+use crate::jobs::{inherited, pending_calls, service_feed};
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::CancelSender;
 use crate::store::writer::StoreWriter;
@@ -64,6 +62,10 @@ use theme::Theme;
 /// pressing `q` at that moment would; it cannot make a decision, a run or a write go
 /// differently.
 pub const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
+/// Benchmarks set this to a file path: at exit the workbench writes there the most events its
+/// queue held at once. Like `EXIT_AFTER_ENV` it stays in release builds and changes nothing
+/// the workbench does.
+pub const QUEUE_REPORT_ENV: &str = "TOOLBENCH_QUEUE_REPORT";
 
 /// The shortest time between two frames: output floods redraw at most this often.
 const FRAME_INTERVAL: Duration = Duration::from_millis(16);
@@ -115,7 +117,7 @@ pub fn run(workbench: Workbench) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
-    let (tx, rx) = mpsc::unbounded_channel::<AppEvent>();
+    let (tx, rx) = mpsc::channel::<AppEvent>(job_events::EVENT_QUEUE);
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
     let services = Services::start(runtime.handle(), workbench, store, tx.clone(), output_tx)?;
     let result = runtime.block_on(event_loop(
@@ -177,26 +179,19 @@ impl Services {
         runtime: &tokio::runtime::Handle,
         workbench: Workbench,
         store: SharedStore,
-        tx: mpsc::UnboundedSender<AppEvent>,
+        tx: mpsc::Sender<AppEvent>,
         output: mpsc::Sender<AppEvent>,
     ) -> Result<Self, crate::store::StoreError> {
         let writer = Arc::new(StoreWriter::spawn(store.clone())?);
         let mut commands = workbench.caller(RunOrigin::Tui)?;
         commands.recorder = Recorder::Writer(Arc::clone(&writer));
-        let validations = {
-            let tx = tx.clone();
-            ValidationQueue::start(
-                runtime,
-                VALIDATION_WORKERS,
-                workbench.review(),
-                store.clone(),
-                move |event| {
-                    job_events::from_validation(event)
-                        .into_iter()
-                        .all(|event| tx.send(event).is_ok())
-                },
-            )
-        };
+        let validations = ValidationQueue::start(
+            runtime,
+            VALIDATION_WORKERS,
+            workbench.review(),
+            store.clone(),
+            job_events::validation_listener(runtime, tx.clone()),
+        );
         let following = service_feed::Following::default();
         let service_jobs = service_jobs::Jobs {
             commands: commands.clone(),
@@ -222,15 +217,34 @@ impl Services {
     /// The pollers: runs started elsewhere, waiting agent calls, service instances. They read
     /// the store at once, so the workbench starts them after its first frame, which shows
     /// nothing of theirs: on two cores they took time from it.
-    fn start_pollers(&self, tx: &mpsc::UnboundedSender<AppEvent>) {
-        inherited::spawn(self.root.clone(), self.store.clone(), tx.clone());
-        pending_calls::spawn(self.root.clone(), self.store.clone(), tx.clone());
+    /// Each tells through a small queue of its own, translated into the app's by a task.
+    fn start_pollers(&self, tx: &mpsc::Sender<AppEvent>) {
+        let (sender, events) = mpsc::channel(job_events::POLLER_QUEUE);
+        inherited::spawn(self.root.clone(), self.store.clone(), sender);
+        tokio::spawn(job_events::forward(
+            events,
+            tx.clone(),
+            job_events::from_inherited,
+        ));
+        let (sender, events) = mpsc::channel(job_events::POLLER_QUEUE);
+        pending_calls::spawn(self.root.clone(), self.store.clone(), sender);
+        tokio::spawn(job_events::forward(
+            events,
+            tx.clone(),
+            job_events::from_pending,
+        ));
+        let (sender, events) = mpsc::channel(job_events::POLLER_QUEUE);
         service_feed::spawn(
             self.root.clone(),
             self.store.clone(),
-            tx.clone(),
             Arc::clone(&self.following),
+            sender,
         );
+        tokio::spawn(job_events::forward(
+            events,
+            tx.clone(),
+            job_events::from_instances,
+        ));
     }
 }
 
@@ -241,10 +255,7 @@ fn root_label(root: &Path, source: RootSource) -> String {
     }
 }
 
-type Channel = (
-    mpsc::UnboundedSender<AppEvent>,
-    mpsc::UnboundedReceiver<AppEvent>,
-);
+type Channel = (mpsc::Sender<AppEvent>, mpsc::Receiver<AppEvent>);
 
 /// How long quitting waits for the runs it cancelled to be recorded.
 const QUIT_GRACE: Duration = Duration::from_secs(5);
@@ -291,8 +302,11 @@ async fn event_loop(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut last_draw = Instant::now();
+    // The most events seen waiting in the queue at once (`QUEUE_REPORT_ENV`).
+    let mut deepest = 0;
 
     loop {
+        deepest = deepest.max(rx.len());
         // Before the effects: what is still pending when we leave is handled below.
         if app.should_quit {
             break;
@@ -372,15 +386,19 @@ async fn event_loop(
     }
     drop(guard);
     services.writer.flush();
+    if let Some(report) = std::env::var_os(QUEUE_REPORT_ENV) {
+        let _ = std::fs::write(
+            report,
+            format!("deepest {deepest} of {}\n", job_events::EVENT_QUEUE),
+        );
+    }
     Ok(())
 }
 
-fn run_effect(
-    effect: Effect,
-    services: &mut Services,
-    app: &App,
-    tx: &mpsc::UnboundedSender<AppEvent>,
-) {
+/// Starts an effect's work off the loop. The loop itself never waits for room in its own
+/// queue: the work sends from a task that may wait (`send().await`), from a blocking thread
+/// (`blocking_send`), or through a listener that folds (`job_events`).
+fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sender<AppEvent>) {
     match effect {
         Effect::Scan => {
             // The catalog shown (the cached index, then the last scan) knows the hashes of
@@ -391,27 +409,27 @@ fn run_effect(
                 known: KnownHashes::from_entries(app.catalog.entries()),
             };
             let tx = tx.clone();
-            crate::jobs::scan::start(request, move |event| {
-                tx.send(job_events::from_scan(event)).is_ok()
-            });
+            crate::jobs::scan::start(request, move |event| job_events::tell_scan(&tx, event));
         }
         Effect::LoadDetail { entry, parent } => {
             let tx = tx.clone();
             let theme = app.theme.clone();
             let root = services.root.clone();
             tokio::task::spawn_blocking(move || {
-                let reader = Store::open_reader(&root).ok();
+                let reader = read_or_say(&tx, "recent runs", Store::open_reader(&root).map(Some));
                 let recent_runs = reader
                     .as_ref()
-                    .and_then(|store| {
-                        store
-                            .runs_in_use(&entry.name, run_history::RECENT_RUNS)
-                            .ok()
+                    .map(|store| {
+                        read_or_say(
+                            &tx,
+                            "recent runs",
+                            store.runs_in_use(&entry.name, run_history::RECENT_RUNS),
+                        )
                     })
                     .unwrap_or_default();
                 detail_content::load(&entry, parent.as_deref(), &theme, |mut content| {
                     content.recent_runs = recent_runs.clone();
-                    let _ = tx.send(AppEvent::DetailLoaded {
+                    let _ = tx.blocking_send(AppEvent::DetailLoaded {
                         path: entry.path.clone(),
                         content: Box::new(content),
                     });
@@ -420,14 +438,16 @@ fn run_effect(
                 // tool with 10,000 runs takes longer than the rest (BENCHMARKS.md).
                 let days = reader
                     .as_ref()
-                    .and_then(|store| {
-                        store
-                            .quality_by_day(&entry.name, quality_history::QUALITY_DAYS)
-                            .ok()
+                    .map(|store| {
+                        read_or_say(
+                            &tx,
+                            "quality by day",
+                            store.quality_by_day(&entry.name, quality_history::QUALITY_DAYS),
+                        )
                     })
                     .unwrap_or_default();
                 if !days.is_empty() {
-                    let _ = tx.send(AppEvent::QualityByDayLoaded {
+                    let _ = tx.blocking_send(AppEvent::QualityByDayLoaded {
                         path: entry.path.clone(),
                         days,
                     });
@@ -439,7 +459,7 @@ fn run_effect(
             tokio::task::spawn_blocking(move || {
                 let paths = paths.iter().map(|path| root.join(path)).collect();
                 let update = crate::watch::reload_paths(&root, limits, paths);
-                let _ = tx.send(AppEvent::Watched(update));
+                let _ = tx.blocking_send(AppEvent::Watched(update));
             });
         }
         Effect::Reload(_) => {}
@@ -448,7 +468,7 @@ fn run_effect(
             let store = services.store.clone();
             tokio::task::spawn_blocking(move || {
                 let result = store.lock().save_index(&entries);
-                let _ = tx.send(AppEvent::IndexSaved(result));
+                let _ = tx.blocking_send(AppEvent::IndexSaved(result));
             });
         }
         Effect::LoadHistory => {
@@ -459,7 +479,7 @@ fn run_effect(
             tokio::task::spawn_blocking(move || {
                 let mut catalog = catalog;
                 loop {
-                    let _ = tx.send(load_history(&root, &catalog));
+                    let _ = tx.blocking_send(load_history(&root, &catalog, &tx));
                     match loads.done() {
                         Some(newer) => catalog = newer,
                         None => break,
@@ -482,7 +502,7 @@ fn run_effect(
                         )
                     })
                     .map(Box::new);
-                let _ = tx.send(AppEvent::StatsLoaded(result));
+                let _ = tx.blocking_send(AppEvent::StatsLoaded(result));
             });
         }
         Effect::LoadResource(resource) => {
@@ -491,7 +511,7 @@ fn run_effect(
             tokio::task::spawn_blocking(move || {
                 let table = Store::open_reader(&root)
                     .and_then(|store| overlays::resources::load(&store, resource));
-                let _ = tx.send(AppEvent::ResourceLoaded { resource, table });
+                let _ = tx.blocking_send(AppEvent::ResourceLoaded { resource, table });
             });
         }
         Effect::LoadSuggestions { list } => {
@@ -507,10 +527,13 @@ fn run_effect(
                             .filter(|r| r.state == crate::store::suggestions::SuggestionState::New)
                             .count(),
                     ),
-                    // A count that could not be taken stays as it was; the list says why.
-                    (false, Err(_)) => AppEvent::SuggestionsCounted(0),
+                    // A count that could not be taken says why; the count ends all the same.
+                    (false, Err(e)) => {
+                        let _ = tx.blocking_send(unread("suggestions", &e));
+                        AppEvent::SuggestionsCounted(0)
+                    }
                 };
-                let _ = tx.send(event);
+                let _ = tx.blocking_send(event);
             });
         }
         Effect::AcceptSuggestion(id) => {
@@ -522,7 +545,7 @@ fn run_effect(
             let who = services.config.reviewer_name();
             tokio::spawn(async move {
                 let result = accept_suggestion(store, ctx, id, who).await;
-                let _ = tx.send(AppEvent::SuggestionAnswered(result));
+                let _ = tx.send(AppEvent::SuggestionAnswered(result)).await;
             });
         }
         Effect::DismissSuggestion { id, reason } => {
@@ -531,7 +554,7 @@ fn run_effect(
             tokio::task::spawn_blocking(move || {
                 let result = crate::suggest::answer::dismiss(&mut store.lock(), id, &who, &reason)
                     .map_err(|e| crate::error_chain::one_line(&e));
-                let _ = tx.send(AppEvent::SuggestionAnswered(result));
+                let _ = tx.blocking_send(AppEvent::SuggestionAnswered(result));
             });
         }
         Effect::StartRun {
@@ -567,7 +590,7 @@ fn run_effect(
                     }
                     Ok(_) => {}
                     Err(error) => {
-                        let _ = tx.send(AppEvent::RunNotStarted { key, error });
+                        let _ = tx.send(AppEvent::RunNotStarted { key, error }).await;
                     }
                 }
             });
@@ -637,7 +660,7 @@ fn run_effect(
             let tx = tx.clone();
             tokio::task::spawn_blocking(move || {
                 let files = detail_content::text_files(&entry);
-                let _ = tx.send(AppEvent::EvolveLoaded {
+                let _ = tx.blocking_send(AppEvent::EvolveLoaded {
                     path: entry.path.clone(),
                     files,
                 });
@@ -676,29 +699,36 @@ fn run_effect(
                         crate::error_chain::one_line(&e)
                     )),
                 };
-                let _ = tx.send(event);
+                let _ = tx.send(event).await;
             });
         }
     }
 }
 
 /// The Failures pane's history, the tools' statistics and health alerts, who proposed each
-/// candidate and when it arrived: one read through a read-only connection.
-fn load_history(root: &Path, catalog: &crate::catalog::Catalog) -> AppEvent {
+/// candidate and when it arrived: one read through a read-only connection. A part that could
+/// not be read is shown empty, and the status bar says so (through `tx`).
+fn load_history(
+    root: &Path,
+    catalog: &crate::catalog::Catalog,
+    tx: &mpsc::Sender<AppEvent>,
+) -> AppEvent {
     let store = match Store::open_reader(root) {
         Ok(store) => store,
         Err(e) => return AppEvent::StoreRefused(format!("history: {e}")),
     };
     let entries = catalog.entries();
-    let failures = store.list_failures(None, HISTORY_LIMIT).unwrap_or_default();
-    let stats = store.tool_stats().unwrap_or_default();
-    let alerts = crate::review::health::alerts(&store, entries).unwrap_or_default();
-    let proposers = store.proposers().unwrap_or_default();
-    let changes_requested = store.changes_requested_of().unwrap_or_default();
+    let failures = read_or_say(tx, "failures", store.list_failures(None, HISTORY_LIMIT));
+    let stats = read_or_say(tx, "tool statistics", store.tool_stats());
+    let alerts = read_or_say(
+        tx,
+        "health alerts",
+        crate::review::health::alerts(&store, entries),
+    );
+    let proposers = read_or_say(tx, "proposers", store.proposers());
+    let changes_requested = read_or_say(tx, "changes requested", store.changes_requested_of());
     // Rows may hold a path relative to the root or, from older stores, absolute.
-    let arrivals = store
-        .review_queue_rows()
-        .unwrap_or_default()
+    let arrivals = read_or_say(tx, "review queue", store.review_queue_rows())
         .into_iter()
         .map(|row| (root.join(&row.path), row.arrived_at))
         .collect();
@@ -712,13 +742,34 @@ fn load_history(root: &Path, catalog: &crate::catalog::Catalog) -> AppEvent {
     }
 }
 
+/// What a blocking read got, or, when the store refused it, nothing, with the reason sent to
+/// the status bar: a pane left empty by an error says so.
+fn read_or_say<T: Default>(
+    tx: &mpsc::Sender<AppEvent>,
+    what: &str,
+    read: Result<T, crate::store::StoreError>,
+) -> T {
+    read.unwrap_or_else(|e| {
+        let _ = tx.blocking_send(unread(what, &e));
+        T::default()
+    })
+}
+
+/// The status bar's line for a read the store refused.
+fn unread(what: &str, error: &crate::store::StoreError) -> AppEvent {
+    AppEvent::StoreRefused(format!(
+        "{what} not read: {}",
+        crate::error_chain::one_line(error)
+    ))
+}
+
 /// Applies a command that ends in a decision off the event loop, and reports it.
-fn decide(services: &Services, tx: &mpsc::UnboundedSender<AppEvent>, command: Command) {
+fn decide(services: &Services, tx: &mpsc::Sender<AppEvent>, command: Command) {
     let mut ctx = services.commands.clone();
     // An evolver may run for minutes: the status bar says it started.
     let progress = tx.clone();
     ctx.progress = Some(Arc::new(move |step| {
-        let _ = progress.send(AppEvent::EvolveProgress(step));
+        job_events::send_soon(&progress, AppEvent::EvolveProgress(step));
     }));
     let tx = tx.clone();
     tokio::spawn(async move {
@@ -727,7 +778,7 @@ fn decide(services: &Services, tx: &mpsc::UnboundedSender<AppEvent>, command: Co
             Ok(_) => return,
             Err(e) => Err(e.into()),
         };
-        let _ = tx.send(AppEvent::Decided(result));
+        let _ = tx.send(AppEvent::Decided(result)).await;
     });
 }
 
@@ -735,7 +786,7 @@ fn decide(services: &Services, tx: &mpsc::UnboundedSender<AppEvent>, command: Co
 /// reports them together. One after the other: the same names may meet in the active tiers.
 fn decide_each(
     services: &Services,
-    tx: &mpsc::UnboundedSender<AppEvent>,
+    tx: &mpsc::Sender<AppEvent>,
     entries: Vec<crate::model::ToolEntry>,
     decision: crate::review::ReviewCommand,
 ) {
@@ -755,7 +806,7 @@ fn decide_each(
             };
             results.push((entry.id(), result));
         }
-        let _ = tx.send(AppEvent::DecidedEach(results));
+        let _ = tx.send(AppEvent::DecidedEach(results)).await;
     });
 }
 
@@ -840,27 +891,28 @@ fn forward_cancel(mut cancelled: tokio::sync::watch::Receiver<bool>, run: Cancel
 /// `summary`.
 fn answer(
     services: &Services,
-    tx: &mpsc::UnboundedSender<AppEvent>,
+    tx: &mpsc::Sender<AppEvent>,
     command: Command,
     summary: impl FnOnce(Applied) -> String + Send + 'static,
 ) {
     let (ctx, tx) = (services.commands.clone(), tx.clone());
     tokio::spawn(async move {
         let result = command::apply(&ctx, command).await.map(summary);
-        let _ = tx.send(AppEvent::CallAnswered(result));
+        let _ = tx.send(AppEvent::CallAnswered(result)).await;
     });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Severity, Tier};
+    use crate::model::{RunRecord, Severity, Tier};
     use crate::review::ReviewCommand;
+    use app::DecisionError as DecisionErrorOf;
 
     /// Waits for the first event `pick` accepts, skipping the others.
     fn wait_for<T>(
         runtime: &tokio::runtime::Runtime,
-        rx: &mut mpsc::UnboundedReceiver<AppEvent>,
+        rx: &mut mpsc::Receiver<AppEvent>,
         what: &str,
         mut pick: impl FnMut(AppEvent) -> Option<T>,
     ) -> T {
@@ -906,15 +958,15 @@ mod tests {
     ) -> (
         tokio::runtime::Runtime,
         Services,
-        mpsc::UnboundedSender<AppEvent>,
-        mpsc::UnboundedReceiver<AppEvent>,
+        mpsc::Sender<AppEvent>,
+        mpsc::Receiver<AppEvent>,
     ) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = mpsc::channel(job_events::EVENT_QUEUE);
         let (output, _output_rx) = mpsc::channel(job_events::OUTPUT_QUEUE);
         let services = Services::start(runtime.handle(), workbench, store, tx.clone(), output)
             .expect("services");
@@ -1086,5 +1138,237 @@ mod tests {
         assert_eq!(recorded.len(), 1, "one decision recorded for greet");
         assert_eq!(recorded[0].reason.as_deref(), Some("both read"));
         assert!(store.decisions_of("hello").expect("history").is_empty());
+    }
+
+    #[test]
+    fn a_detail_whose_runs_cannot_be_read_says_so_in_the_status_bar() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let workbench = Workbench::at(root, None).expect("opened");
+        let store = workbench.store().expect("store");
+        let entry = candidate(root, &mut store.lock(), "greet");
+        let path = store.path().to_path_buf();
+        let (runtime, mut services, tx, mut rx) = started(workbench, store);
+        let app = app_of(vec![entry.clone()]);
+        let _runtime = runtime.enter();
+        // The store's file is gone from under the workbench: a new reader cannot open it.
+        std::fs::rename(&path, path.with_extension("moved")).expect("moved away");
+
+        run_effect(
+            Effect::LoadDetail {
+                entry: Box::new(entry),
+                parent: None,
+            },
+            &mut services,
+            &app,
+            &tx,
+        );
+        let said = wait_for(&runtime, &mut rx, "the refused read", |e| match e {
+            AppEvent::StoreRefused(line) => Some(line),
+            _ => None,
+        });
+        assert!(said.starts_with("recent runs not read: "), "{said}");
+        wait_for(&runtime, &mut rx, "the detail all the same", |e| {
+            matches!(e, AppEvent::DetailLoaded { .. }).then_some(())
+        });
+    }
+
+    /// Writes `count` tool folders under `tier/` at once, as a script or a checkout would.
+    fn burst_of_tools(root: &Path, tier: &str, count: usize) -> Vec<PathBuf> {
+        (0..count)
+            .map(|i| {
+                let folder = root.join(tier).join(format!("burst{i}"));
+                std::fs::create_dir_all(&folder).expect("folder");
+                std::fs::write(
+                    folder.join("tool.toml"),
+                    format!(
+                        "name = \"burst{i}\"\nversion = \"1.0.0\"\ndescription = \"d\"\n\n\
+                         [run]\ncommand = [\"sh\", \"run.sh\"]\n"
+                    ),
+                )
+                .expect("manifest");
+                folder
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_flood_from_every_source_stays_within_the_queue_and_loses_nothing_that_must_be_seen() {
+        use crate::runner::inflight::{self, InFlight, Marker, ProcessId};
+        const RUNS: usize = 5_000;
+        const VALIDATIONS: usize = 5_000;
+        const TOOLS_VALIDATED: usize = 50;
+        const TOOLS_WRITTEN: usize = 2_000;
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().to_path_buf();
+        std::fs::create_dir_all(root.join("experimental")).expect("tier");
+        let workbench = Workbench::at(&root, None).expect("opened");
+        let store = workbench.store().expect("store");
+        // A run started by another process (here a child that sleeps), followed from its
+        // in-flight file until its record is handed off.
+        let mut starter = std::process::Command::new("sleep")
+            .arg("120")
+            .spawn()
+            .expect("a starter");
+        let marker = Marker::reserve(&root, "elsewhere", |log_dir| InFlight {
+            tool: "elsewhere".into(),
+            version: "1.0.0".into(),
+            tier: crate::model::Tier::Approved,
+            input: "{}".into(),
+            started_at: crate::clock::now_rfc3339(),
+            origin: RunOrigin::Cli,
+            client: None,
+            log_dir,
+            starter: ProcessId::of(starter.id()).expect("the starter's stat"),
+            helper: None,
+            finished: None,
+        })
+        .expect("in flight");
+        let log_dir = marker.log_dir().to_string();
+        let (runtime, services, tx, mut rx) = started(workbench, store);
+
+        // The watch, as the workbench starts it.
+        let watching = runtime
+            .block_on(async {
+                let watch = WatchJob::new(WatchRequest {
+                    root: root.clone(),
+                    limits: services.config.catalog,
+                });
+                tokio::spawn(job_events::follow_watch(watch.observe(), tx.clone()));
+                watch.start().await
+            })
+            .expect("watching");
+        let validated = job_events::validation_listener(runtime.handle(), tx.clone());
+
+        // Every source at once, while the app does not read at all at first.
+        let runs = {
+            let (root, log_dir) = (root.clone(), log_dir.clone());
+            std::thread::spawn(move || {
+                // Another process's connection, writing runs as fast as it can.
+                let mut other = Store::open(&root).expect("another connection");
+                for batch in 0..RUNS / 100 {
+                    let mut records: Vec<RunRecord> = (0..100)
+                        .map(|i| {
+                            crate::store::runs::tests::sample_run(
+                                &format!("flood{}", (batch * 100 + i) % 20),
+                                "2026-11-24T10:00:00Z",
+                            )
+                        })
+                        .collect();
+                    other.insert_runs(&mut records).expect("runs stored");
+                }
+                let me = ProcessId::of(std::process::id()).expect("own stat");
+                let call = other
+                    .insert_call(&crate::store::calls::NewCall {
+                        tool: "deploy".into(),
+                        version: "1.0.0".into(),
+                        content_hash: "h1".into(),
+                        arguments: serde_json::json!({}),
+                        input_schema: serde_json::json!({"type": "object"}),
+                        client: "agent".into(),
+                        why: "cost tier high".into(),
+                        requested_at: crate::clock::now_rfc3339(),
+                        server_pid: me.pid,
+                        server_start: me.start_ticks,
+                    })
+                    .expect("a waiting call");
+                // The last run ends: its starter hands its record off, as `toolbench run` does.
+                let record = RunRecord {
+                    log_dir: Some(log_dir),
+                    ..crate::store::runs::tests::sample_run("elsewhere", "2026-11-24T10:00:01Z")
+                };
+                inflight::hand_off(&root, &record).expect("handed off");
+                call
+            })
+        };
+        let validations = std::thread::spawn(move || {
+            for i in 0..VALIDATIONS {
+                validated(crate::jobs::validation::ValidationEvent::Refused {
+                    tool: format!("tool{}", i % TOOLS_VALIDATED),
+                    error: crate::review::validate::ValidateError::Oversized {
+                        tool: format!("tool{}", i % TOOLS_VALIDATED),
+                        reason: format!("attempt {i}"),
+                    },
+                });
+            }
+        });
+        let written = burst_of_tools(&root, "experimental", TOOLS_WRITTEN);
+        std::thread::sleep(Duration::from_secs(1));
+
+        // Then the app reads, a little slowly, as a loop that draws would.
+        let mut deepest = 0;
+        let (mut finished, mut waiting_call) = (false, false);
+        let (mut told_tools, mut rescanned) = (std::collections::HashSet::new(), false);
+        let mut refusals: HashMap<String, usize> = HashMap::new();
+        let mut events = 0;
+        let call = runtime.block_on(async {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+            let mut runs = Some(runs);
+            let mut call = None;
+            // Until everything that must be seen is: the run's end, the call, every tool
+            // written (or a rescan covering them) and every tool's refusal.
+            while !(finished
+                && waiting_call
+                && call.is_some()
+                && (rescanned || told_tools.len() >= TOOLS_WRITTEN)
+                && refusals.len() == TOOLS_VALIDATED)
+            {
+                deepest = deepest.max(rx.len());
+                let event = tokio::time::timeout_at(deadline, rx.recv())
+                    .await
+                    .expect("the flood's last events within 60 s")
+                    .expect("the queue");
+                events += 1;
+                match event {
+                    AppEvent::RunFinished { key, result } => {
+                        assert!(key >= inherited::FIRST_KEY);
+                        let (record, _) = result.expect("the run's record");
+                        assert_eq!(record.tool, "elsewhere");
+                        finished = true;
+                    }
+                    AppEvent::CallsPolled { calls, .. } => {
+                        waiting_call |= calls.iter().any(|c| c.tool == "deploy");
+                    }
+                    AppEvent::Watched(crate::watch::WatchUpdate::Tools { updated, .. }) => {
+                        told_tools.extend(updated.into_iter().map(|e| e.path));
+                    }
+                    AppEvent::Watched(crate::watch::WatchUpdate::Rescan) => rescanned = true,
+                    AppEvent::Decided(Err(DecisionErrorOf::Validation { tool, .. })) => {
+                        *refusals.entry(tool).or_default() += 1;
+                    }
+                    _ => {}
+                }
+                if runs.as_ref().is_some_and(|r| r.is_finished()) {
+                    call = runs.take().map(|r| r.join().expect("the runs' writer"));
+                }
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            }
+            call
+        });
+        validations.join().expect("the validations");
+        let _ = starter.kill();
+        let _ = starter.wait();
+
+        assert!(call.is_some());
+        assert!(
+            deepest <= job_events::EVENT_QUEUE,
+            "{deepest} events waited at once, over the bound"
+        );
+        // Each tool written is told (or covered by a rescan), however the batches folded.
+        assert!(
+            rescanned || written.iter().all(|folder| told_tools.contains(folder)),
+            "{} of {TOOLS_WRITTEN} tools told",
+            told_tools.len()
+        );
+        // Every tool's refusal is told, folded per tool while the queue was full.
+        assert_eq!(refusals.len(), TOOLS_VALIDATED, "{refusals:?}");
+        let told: usize = refusals.values().sum();
+        assert!(told < VALIDATIONS, "{told} refusals told: none folded");
+        drop(watching);
+        assert!(
+            events < VALIDATIONS,
+            "{events} events: the flood waited folded, not one event per change"
+        );
     }
 }

@@ -20,7 +20,7 @@ pub enum ServiceJob {
 #[derive(Clone)]
 pub struct Jobs {
     pub commands: Context,
-    pub tx: mpsc::UnboundedSender<AppEvent>,
+    pub tx: mpsc::Sender<AppEvent>,
 }
 
 impl Jobs {
@@ -37,11 +37,14 @@ impl Jobs {
             let result = crate::command::apply(&jobs.commands, command)
                 .await
                 .map(summary);
-            let _ = jobs.tx.send(AppEvent::ServiceDone {
-                instance,
-                job: kind,
-                result,
-            });
+            let _ = jobs
+                .tx
+                .send(AppEvent::ServiceDone {
+                    instance,
+                    job: kind,
+                    result,
+                })
+                .await;
         });
     }
 

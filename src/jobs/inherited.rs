@@ -1,6 +1,9 @@
-//! Runs started by other toolbench processes (a CLI run in another terminal, an MCP call):
-//! found through their in-flight files, shown in the Output pane read-only, their output
-//! followed from their logs, and their end shown once it is recorded.
+//! The poller of runs started by other toolbench processes (a CLI run in another terminal,
+//! an MCP call): found through their in-flight files, their output followed from their logs,
+//! and their end told once it is recorded. A front end shows them read-only.
+//!
+//! It tells through a bounded queue and waits for room there: a front end that reads slowly
+//! makes it look less often, and nothing it tells is dropped. Never here: a front end.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -8,19 +11,52 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
-use super::app::AppEvent;
-use super::runs::StartedElsewhere;
+use crate::model::{RunOrigin, RunRecord};
 use crate::runner::Stream;
 use crate::runner::inflight::{self, InFlight};
 use crate::store::{SharedStore, Store};
 
 /// How often the running folder and the followed logs are looked at.
 const POLL: Duration = Duration::from_millis(250);
-/// Keys of inherited runs start here, far from the ones the app hands out for its own.
-const FIRST_KEY: u64 = 1 << 48;
+/// Keys of inherited runs start here, far from the ones a front end hands out for its own.
+pub const FIRST_KEY: u64 = 1 << 48;
 /// Most of a log read in one look, so a flooding run cannot stall the poller.
 const MAX_READ: u64 = 256 * 1024;
+
+/// Who started a run that this process only follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Starter {
+    pub pid: u32,
+    pub origin: RunOrigin,
+    /// The MCP client that asked for it.
+    pub client: Option<String>,
+}
+
+/// What the poller tells about runs of other processes, each under the key it gave the run.
+#[derive(Debug)]
+pub enum InheritedEvent {
+    /// A run started elsewhere is live.
+    Started {
+        key: u64,
+        tool: String,
+        version: String,
+        starter: Starter,
+    },
+    /// What its logs gained since the last look.
+    Output {
+        key: u64,
+        stream: Stream,
+        bytes: Vec<u8>,
+    },
+    /// Its record is stored; `summary` is its sandbox's.
+    Finished {
+        key: u64,
+        record: Box<RunRecord>,
+        summary: String,
+    },
+}
 
 /// One inherited run being followed: its Output key and how far its stdout and stderr logs
 /// were read.
@@ -29,9 +65,14 @@ struct Followed {
     offsets: [u64; 2],
 }
 
-/// Follows inherited runs until the app goes away. Runs whose starter died are recorded
-/// through `writer`, the process's one write connection.
-pub fn spawn(root: PathBuf, writer: SharedStore, tx: mpsc::UnboundedSender<AppEvent>) {
+/// Follows inherited runs on a blocking thread of the current runtime until `tx`'s receiver
+/// is gone. Runs whose starter died are recorded through `writer`, the process's one write
+/// connection.
+pub fn spawn(
+    root: PathBuf,
+    writer: SharedStore,
+    tx: mpsc::Sender<InheritedEvent>,
+) -> JoinHandle<()> {
     tokio::task::spawn_blocking(move || {
         let mut reader = None;
         let me = std::process::id();
@@ -46,16 +87,19 @@ pub fn spawn(root: PathBuf, writer: SharedStore, tx: mpsc::UnboundedSender<AppEv
                 if run.is_live() && !followed.contains_key(&run.log_dir) {
                     let key = next_key;
                     next_key += 1;
-                    let _ = tx.send(AppEvent::InheritedRun {
+                    let started = InheritedEvent::Started {
                         key,
                         tool: run.tool.clone(),
                         version: run.version.clone(),
-                        starter: StartedElsewhere {
+                        starter: Starter {
                             pid: run.starter.pid,
                             origin: run.origin,
                             client: run.client.clone(),
                         },
-                    });
+                    };
+                    if tx.blocking_send(started).is_err() {
+                        return;
+                    }
                     followed.insert(
                         run.log_dir.clone(),
                         Followed {
@@ -86,19 +130,23 @@ pub fn spawn(root: PathBuf, writer: SharedStore, tx: mpsc::UnboundedSender<AppEv
                 if let Some(mut follow) = followed.remove(&log_dir) {
                     tail(&root.join(&log_dir), &mut follow, &tx);
                     let summary = record.sandbox.clone();
-                    let _ = tx.send(AppEvent::RunFinished {
+                    let finished = InheritedEvent::Finished {
                         key: follow.key,
-                        result: Ok((Box::new(record), summary)),
-                    });
+                        record: Box::new(record),
+                        summary,
+                    };
+                    if tx.blocking_send(finished).is_err() {
+                        return;
+                    }
                 }
             }
             std::thread::sleep(POLL);
         }
-    });
+    })
 }
 
-/// Sends what the run's logs gained since the last look.
-fn tail(dir: &Path, follow: &mut Followed, tx: &mpsc::UnboundedSender<AppEvent>) {
+/// Sends what the run's logs gained since the last look, waiting for room.
+fn tail(dir: &Path, follow: &mut Followed, tx: &mpsc::Sender<InheritedEvent>) {
     for (slot, (name, stream)) in [
         ("stdout.log", Stream::Stdout),
         ("stderr.log", Stream::Stderr),
@@ -115,22 +163,17 @@ fn tail(dir: &Path, follow: &mut Followed, tx: &mpsc::UnboundedSender<AppEvent>)
         let mut bytes = Vec::new();
         if file.take(MAX_READ).read_to_end(&mut bytes).is_ok() && !bytes.is_empty() {
             follow.offsets[slot] += bytes.len() as u64;
-            let _ = tx.send(AppEvent::RunOutput {
+            let _ = tx.blocking_send(InheritedEvent::Output {
                 key: follow.key,
                 stream,
                 bytes,
-                skipped: 0,
             });
         }
     }
 }
 
 /// The run recorded for `log_dir`, read through a read-only connection opened on first use.
-fn recorded(
-    root: &Path,
-    reader: &mut Option<Store>,
-    log_dir: &str,
-) -> Option<crate::model::RunRecord> {
+fn recorded(root: &Path, reader: &mut Option<Store>, log_dir: &str) -> Option<RunRecord> {
     if reader.is_none() {
         *reader = Store::open_reader(root).ok();
     }

@@ -1,7 +1,10 @@
-//! Service instances for the workbench: read from the store often enough that a launch or a
-//! stop elsewhere shows within 250 ms, sent to the app only when they changed. The instances
-//! the Output pane follows have their logs tailed and their exchanges shown as they are
-//! stored. Dead instances are marked stopped on the way, as every toolbench process does.
+//! The poller of service instances: read from the store often enough that a launch or a
+//! stop elsewhere shows within 250 ms, told only when they changed. The instances a front end
+//! follows have their logs tailed and their exchanges told as they are stored. Dead instances
+//! are marked stopped on the way, as every toolbench process does.
+//!
+//! It tells through a bounded queue and waits for room there: a front end that reads slowly
+//! makes it look less often, and nothing it tells is dropped. Never here: a front end.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,15 +12,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
-use super::app::AppEvent;
 use crate::catalog::scan::human_size;
 use crate::model::services::ExchangeRow;
 use crate::runner::Stream;
 use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
 use crate::services::logs::LogStream;
 use crate::services::{instance_dir, reconcile};
-use crate::store::{SharedStore, Store};
+use crate::store::services::InstanceRow;
+use crate::store::{SharedStore, Store, StoreError};
 
 /// How often the store and the followed logs are read.
 const POLL: Duration = Duration::from_millis(250);
@@ -29,8 +33,23 @@ const RECENT_EXCHANGES: usize = 20;
 const RECENT_LOG: u64 = 16 * 1024;
 /// Most of a log read in one look, so a flooding service cannot stall the poller.
 const MAX_READ: u64 = 256 * 1024;
-/// The instances the Output pane follows, by name, with the key of their view.
+/// The instances a front end follows, by name, with the key of their view.
 pub type Following = Arc<Mutex<HashMap<String, u64>>>;
+
+/// What the poller tells.
+#[derive(Debug)]
+pub enum InstanceEvent {
+    /// The instances, when they changed.
+    Instances(Vec<InstanceRow>),
+    /// What a followed instance's history gained, under the key it is followed with.
+    Output {
+        key: u64,
+        stream: Stream,
+        bytes: Vec<u8>,
+    },
+    /// The store could not be opened: the poller stopped.
+    Unreadable(StoreError),
+}
 
 /// One followed instance: its Output key, and how far its history was read.
 struct Follow {
@@ -38,19 +57,20 @@ struct Follow {
     feed: InstanceFeed,
 }
 
-/// Polls until the app goes away, through a read-only connection of its own; marks dead
-/// instances stopped through `writer`, the process's one write connection.
+/// Polls on a blocking thread of the current runtime until `tx`'s receiver is gone, through
+/// a read-only connection of its own; marks dead instances stopped through `writer`, the
+/// process's one write connection. `following` names the instances whose history is told.
 pub fn spawn(
     root: PathBuf,
     writer: SharedStore,
-    tx: mpsc::UnboundedSender<AppEvent>,
     following: Following,
-) {
+    tx: mpsc::Sender<InstanceEvent>,
+) -> JoinHandle<()> {
     tokio::task::spawn_blocking(move || {
         let store = match Store::open_reader(&root) {
             Ok(store) => store,
             Err(e) => {
-                let _ = tx.send(AppEvent::StoreRefused(format!("services: {e}")));
+                let _ = tx.blocking_send(InstanceEvent::Unreadable(e));
                 return;
             }
         };
@@ -65,7 +85,12 @@ pub fn spawn(
             if let Ok(rows) = store.instances(false)
                 && last.as_ref() != Some(&rows)
             {
-                let _ = tx.send(AppEvent::InstancesPolled(rows.clone()));
+                if tx
+                    .blocking_send(InstanceEvent::Instances(rows.clone()))
+                    .is_err()
+                {
+                    return;
+                }
                 last = Some(rows);
             }
             let wanted = following.lock().map(|f| f.clone()).unwrap_or_default();
@@ -80,12 +105,12 @@ pub fn spawn(
             }
             std::thread::sleep(POLL);
         }
-    });
+    })
 }
 
 /// Sends what the instance's history gained since the last look, in order: output (with a
 /// line for what was rotated away before it could be read), launches and exchanges.
-fn show(dir: &Path, store: &Store, follow: &mut Follow, tx: &mpsc::UnboundedSender<AppEvent>) {
+fn show(dir: &Path, store: &Store, follow: &mut Follow, tx: &mpsc::Sender<InstanceEvent>) {
     let Ok(items) = follow.feed.poll(dir, store, MAX_READ) else {
         return;
     };
@@ -112,12 +137,16 @@ fn show(dir: &Path, store: &Store, follow: &mut Follow, tx: &mpsc::UnboundedSend
                 (Stream::Stdout, exchange_lines(&exchange).into_bytes())
             }
         };
-        let _ = tx.send(AppEvent::RunOutput {
-            key: follow.key,
-            stream,
-            bytes,
-            skipped: 0,
-        });
+        if tx
+            .blocking_send(InstanceEvent::Output {
+                key: follow.key,
+                stream,
+                bytes,
+            })
+            .is_err()
+        {
+            return;
+        }
     }
 }
 
@@ -144,10 +173,10 @@ mod tests {
 
     /// The Output events one look sends for `follow`, as (stream, text).
     fn shown(dir: &Path, store: &Store, follow: &mut Follow) -> Vec<(Stream, String)> {
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = mpsc::channel(16);
         show(dir, store, follow, &tx);
         let mut sent = Vec::new();
-        while let Ok(AppEvent::RunOutput { stream, bytes, .. }) = rx.try_recv() {
+        while let Ok(InstanceEvent::Output { stream, bytes, .. }) = rx.try_recv() {
             sent.push((stream, String::from_utf8_lossy(&bytes).into_owned()));
         }
         sent
