@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 
 pub mod audit;
 pub mod calls;
+pub mod decisions;
+pub mod proposals;
 pub mod requests;
 pub mod services;
+pub mod suggestions;
 mod tool_id;
 pub use tool_id::{MAX_NAME_BYTES, MIN_HASH_PREFIX, NAME_RULE, ToolId, ToolIdError, is_valid_name};
 

@@ -238,14 +238,14 @@ fn a_reused_pid_is_never_signalled() {
     {
         let mut store = toolbench::store::Store::open(ws.root()).expect("store");
         store
-            .claim_instance(&toolbench::store::services::InstanceRow {
+            .claim_instance(&toolbench::model::services::InstanceRow {
                 name: "ghost".into(),
                 tool: "echo".into(),
                 version: "1.0.0".into(),
                 port: 51999,
                 pid: None,
                 start_ticks: None,
-                state: toolbench::store::services::InstanceState::Healthy,
+                state: toolbench::model::services::InstanceState::Healthy,
                 started_at: "2026-01-01T00:00:00Z".into(),
                 stopped_at: None,
                 last_exchange_at: None,

@@ -9,8 +9,8 @@ use crate::catalog::scan::ScanLimits;
 use crate::catalog::short_hash;
 use crate::model::ToolId;
 use crate::model::calls::RuleRow;
+use crate::model::calls::{Answer, CallRow, CallState};
 use crate::runner::inflight::ProcessId;
-use crate::store::calls::{Answer, CallRow, CallState};
 use crate::store::{Store, StoreError};
 
 /// What the human says to one call.
@@ -286,7 +286,7 @@ pub fn abandon_dead(store: &mut Store) -> Result<usize, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::calls::NewCall;
+    use crate::model::calls::NewCall;
     use serde_json::json;
 
     /// An answer from the CLI in `root`: bound to the call's id alone.

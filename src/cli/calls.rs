@@ -8,9 +8,9 @@ use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workbench, apply, unexpected};
 use crate::approvals::{self, Decision, pattern};
 use crate::command::{Applied, Command};
+use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
 use crate::store::Store;
-use crate::store::calls::CallRow;
 
 #[derive(Debug, Args)]
 pub struct CallsArgs {

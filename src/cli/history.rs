@@ -4,8 +4,8 @@ use serde::Serialize;
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench, tool_id};
 use crate::model::Tier;
+use crate::model::decisions::DecisionRecord;
 use crate::review::lifecycle;
-use crate::store::DecisionRecord;
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {

@@ -5,10 +5,10 @@ use clap::{Args, Subcommand};
 
 use super::term::{errln, outln, print_json};
 use super::{CliResult, ContentArg, Workbench, decide};
+use crate::model::suggestions::SuggestionState;
 use crate::model::{Tier, ToolEntry};
 use crate::review::ReviewCommand;
 use crate::store::Store;
-use crate::store::suggestions::SuggestionState;
 use crate::suggest::answer::{self, Accepted};
 use crate::suggest::{self, Settings};
 

@@ -13,6 +13,7 @@ use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workbench, apply, decide, unexpected};
 use crate::catalog::scan::human_size;
 use crate::command::{Applied, Command};
+use crate::model::services::{InstanceRow, InstanceState};
 use crate::model::{ServiceSpec, ToolId};
 use crate::review::lifecycle;
 use crate::runner::inflight::ProcessId;
@@ -22,7 +23,6 @@ use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
 use crate::services::instance_dir;
 use crate::services::logs::LogStream;
 use crate::store::Store;
-use crate::store::services::{InstanceRow, InstanceState};
 
 /// What `tools import` reads from stdin beyond the files it carries.
 const IMPORT_FIELDS_BYTES: u64 = 1024 * 1024;

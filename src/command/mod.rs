@@ -127,7 +127,7 @@ pub enum Applied {
     Launched(Box<crate::services::Launched>),
     Stopped(crate::services::process::Stopped),
     Sent(Box<crate::services::Sent>),
-    CallAnswered(Box<crate::store::calls::CallRow>),
+    CallAnswered(Box<crate::model::calls::CallRow>),
     RuleRevoked(Box<crate::model::calls::RuleRow>),
 }
 

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
 use crate::model::requests::RequestRow;
-use crate::store::calls::CallRow;
 use crate::store::{SharedStore, Store, StoreError};
 
 /// What the poller tells: the waiting calls and rules, or the waiting requests, when they

@@ -16,11 +16,11 @@ use tokio::task::JoinHandle;
 
 use crate::catalog::scan::human_size;
 use crate::model::services::ExchangeRow;
+use crate::model::services::InstanceRow;
 use crate::runner::Stream;
 use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
 use crate::services::logs::LogStream;
 use crate::services::{instance_dir, reconcile};
-use crate::store::services::InstanceRow;
 use crate::store::{SharedStore, Store, StoreError};
 
 /// How often the store and the followed logs are read.

@@ -14,11 +14,11 @@ use super::request_tool::{self, REQUEST};
 use super::shared::Shared;
 use crate::catalog::scan::human_size;
 use crate::command::{self, Applied, Command};
+use crate::model::proposals::ProposalRow;
 use crate::model::{MAX_NAME_BYTES, Tier};
 use crate::quality::{FailureReport, MAX_FAILURE_TEXT_BYTES};
 use crate::review::propose::{self, Proposal};
 use crate::review::{request_status, requests};
-use crate::store::proposals::ProposalRow;
 
 pub const PROPOSE: &str = "toolbench_propose_tool";
 pub const REVIEW_STATUS: &str = "toolbench_review_status";

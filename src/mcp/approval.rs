@@ -14,9 +14,9 @@ use super::reply::refusal;
 use super::shared::Shared;
 use crate::approvals::pattern;
 use crate::model::ToolEntry;
+use crate::model::calls::{Answer, CallRow, CallState, NewCall};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::inflight::ProcessId;
-use crate::store::calls::{Answer, CallRow, CallState, NewCall};
 
 /// How often a waiting call looks for the human's answer: well under the 100 ms a human
 /// may notice between the key and the result.

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use super::reply::refusal;
 use super::shared::Shared;
 use crate::command::{Applied, Command, CommandError};
+use crate::model::services::InstanceState;
 use crate::model::{ToolEntry, ToolId};
 use crate::services::reconcile;
-use crate::store::services::InstanceState;
 
 /// Sends the call's `message` and `context` to the service `entry` and answers with its reply;
 /// a launch or exchange that fails is a tool error with the reason.

@@ -1,6 +1,8 @@
-//! What a service was asked and how it answered.
+//! Service instances as they are kept, and what a service was asked and how it answered.
 
 use serde::Serialize;
+
+use crate::model::string_enum;
 
 /// One message and its answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,4 +22,47 @@ pub struct ExchangeRow {
     /// Where the instance's stdout and stderr logs stood once it was answered (positions among
     /// everything each stream wrote); `None` for exchanges stored before they were kept.
     pub logs_at: Option<[u64; 2]>,
+}
+
+string_enum! {
+    /// Where an instance is in its life.
+    InstanceState {
+        Starting => "starting", Healthy => "healthy", Unhealthy => "unhealthy", Stopped => "stopped",
+    }
+}
+
+/// One instance as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstanceRow {
+    pub name: String,
+    pub tool: String,
+    pub version: String,
+    pub port: u16,
+    /// The sandbox helper (the instance's process-group leader), once spawned.
+    pub pid: Option<u32>,
+    /// Its start time in clock ticks after boot: a pid with another start time is not it.
+    pub start_ticks: Option<u64>,
+    pub state: InstanceState,
+    /// RFC 3339 UTC of the latest launch.
+    pub started_at: String,
+    pub stopped_at: Option<String>,
+    pub last_exchange_at: Option<String>,
+    /// Its folder (logs, scratch), relative to the workspace root.
+    pub log_dir: String,
+    /// The sandbox protections, as `Protections::summary` text.
+    pub sandbox: String,
+    /// Why it stopped or is unhealthy, in one line.
+    pub error: Option<String>,
+}
+
+/// One launch of an instance: where its output starts in the logs, and why it failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LaunchRow {
+    pub id: i64,
+    pub instance: String,
+    pub at: String,
+    pub port: u16,
+    /// Positions in the stdout and stderr logs where this launch's output starts.
+    pub logs_from: [u64; 2],
+    pub error: Option<String>,
 }

@@ -21,14 +21,14 @@ use crate::catalog::manifest::{MANIFEST_FILE, parse_manifest};
 use crate::catalog::scan::{ScanLimits, hash_bytes_of, human_size};
 use crate::config::Config;
 use crate::lookup;
+use crate::model::decisions::{DecisionAction, DecisionRecord};
+use crate::model::proposals::ProposalRow;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::review::ReviewError;
 use crate::review::lock::ToolLock;
 use crate::review::validate::{Check, CheckStatus, Finding, ValidationReport};
 use crate::safe_fs::{Dir, SafeFsError};
 use crate::store::SharedStore;
-use crate::store::decisions::{DecisionAction, DecisionRecord};
-use crate::store::proposals::ProposalRow;
 use crate::store::{Store, StoreError};
 
 mod paths;

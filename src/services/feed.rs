@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::logs::{self, LogStream};
 use crate::model::services::ExchangeRow;
-use crate::store::services::LaunchRow;
+use crate::model::services::LaunchRow;
 use crate::store::{Store, StoreError};
 
 /// The streams, in the order their positions are kept.
@@ -168,7 +168,7 @@ impl InstanceFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::services::{InstanceRow, InstanceState};
+    use crate::model::services::{InstanceRow, InstanceState};
 
     fn exchange(message: &str, at: &str, logs_at: [u64; 2]) -> ExchangeRow {
         ExchangeRow {

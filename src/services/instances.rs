@@ -11,11 +11,12 @@ use super::logs::{self, LogStream};
 use super::process::{self, Spawned, Stopped};
 use super::{ServiceError, Services, health, listener, ports, reconcile};
 use crate::model::services::ExchangeRow;
+use crate::model::services::{InstanceRow, InstanceState};
 use crate::model::{Manifest, ServiceSpec, Tier, ToolEntry, ToolId};
 use crate::runner::confine::{self, Jail};
 use crate::runner::inflight::ProcessId;
 use crate::runner::sandbox::{SandboxReport, ServiceLogs};
-use crate::store::services::{ClaimError, InstanceRow, InstanceState};
+use crate::store::services::ClaimError;
 use crate::store::{SharedStore, Store};
 
 /// How often launch probes the health check.

@@ -4,9 +4,9 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::model::services::{InstanceRow, InstanceState};
 use crate::runner::inflight::ProcessId;
 use crate::store::Store;
-use crate::store::services::{InstanceRow, InstanceState};
 
 /// A launch that never named its process within this long was abandoned by its launcher.
 const LAUNCH_GRACE: Duration = Duration::from_secs(600);

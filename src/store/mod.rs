@@ -25,7 +25,8 @@ pub mod suggestions;
 mod validation_cache;
 pub mod writer;
 
-pub use decisions::{DecisionAction, DecisionRecord, VersionRecord};
+pub use crate::model::decisions::{DecisionAction, DecisionRecord};
+pub use decisions::VersionRecord;
 pub use salvage::{Replay, TableSalvage};
 pub use shared::{SharedStore, StoreAccess, StoreOnDemand};
 pub use writer::StoreWriter;

@@ -5,9 +5,10 @@
 use serde_json::json;
 
 use crate::model::requests::RequestState;
+use crate::model::suggestions::{SuggestionKind, SuggestionRow, SuggestionState};
 use crate::model::{MAX_NAME_BYTES, is_valid_name};
 use crate::store::requests::{NewRequest, RequestAnswer};
-use crate::store::suggestions::{SuggestionAnswer, SuggestionKind, SuggestionRow, SuggestionState};
+use crate::store::suggestions::SuggestionAnswer;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,8 +9,9 @@ use serde_json::json;
 
 use super::Settings;
 use crate::model::ToolEntry;
+use crate::model::suggestions::{Found, SuggestionKind};
 use crate::review::validate::similar::{DUPLICATE_SCORE, similarity};
-use crate::store::suggestions::{Found, RecentRuns, RunPair, SuggestionKind, UnmetCapability};
+use crate::store::suggestions::{RecentRuns, RunPair, UnmetCapability};
 use crate::store::{Store, StoreError};
 
 /// Every detector over the history up to `now`, highest priority first. `root` is the

@@ -70,7 +70,7 @@ pub fn refresh(
 /// may have read through a reader of their own).
 pub fn record(
     store: &mut Store,
-    found: &[crate::store::suggestions::Found],
+    found: &[crate::model::suggestions::Found],
     active: &[ToolEntry],
     now: SystemTime,
 ) -> Result<(), StoreError> {

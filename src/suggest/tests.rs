@@ -1,11 +1,10 @@
 use std::time::{Duration, SystemTime};
 
 use super::*;
+use crate::model::suggestions::{SuggestionKind, SuggestionState};
 use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Severity, Tier};
 use crate::store::runs::tests::sample_run;
-use crate::store::suggestions::{
-    CapabilityOutcome, SuggestionAnswer, SuggestionKind, SuggestionState,
-};
+use crate::store::suggestions::{CapabilityOutcome, SuggestionAnswer};
 
 /// 2026-11-24T12:00:00Z, the detectors' "now" in these tests.
 fn now() -> SystemTime {

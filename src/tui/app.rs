@@ -47,8 +47,8 @@ use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::{RunError, Stream};
 
+use crate::model::services::InstanceRow;
 use crate::store::StoreError;
-use crate::store::services::InstanceRow;
 
 /// Why a decision (or a validation the reviewer asked for) did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +89,7 @@ pub enum AppEvent {
     /// The workspace statistics for the stats overlay, or why they could not be read.
     StatsLoaded(Result<Box<crate::quality::WorkspaceStats>, StoreError>),
     /// The suggestions the detectors found, or why they could not run.
-    SuggestionsLoaded(Result<Vec<crate::store::suggestions::SuggestionRow>, StoreError>),
+    SuggestionsLoaded(Result<Vec<crate::model::suggestions::SuggestionRow>, StoreError>),
     /// How many new suggestions the detectors found in the background.
     SuggestionsCounted(usize),
     /// The rows of a resource view (`:runs` …), or why they could not be read.
@@ -170,7 +170,7 @@ pub enum AppEvent {
     CallAnswered(Result<String, crate::command::CommandError>),
     /// The agent calls waiting for a human and the approval rules in force, as they changed.
     CallsPolled {
-        calls: Vec<crate::store::calls::CallRow>,
+        calls: Vec<crate::model::calls::CallRow>,
         rules: Vec<crate::model::calls::RuleRow>,
     },
     /// The tool requests waiting for a human, as they changed.
@@ -386,7 +386,7 @@ pub struct App {
     /// then rules.
     pub review_cursor: ListCursor,
     /// Agent calls waiting for a human, oldest first.
-    pub pending_calls: Vec<crate::store::calls::CallRow>,
+    pub pending_calls: Vec<crate::model::calls::CallRow>,
     /// "Approve always" rules in force, newest first.
     pub rules: Vec<crate::model::calls::RuleRow>,
     /// Tool requests waiting for a human, oldest first.
@@ -630,7 +630,7 @@ impl App {
                 if let Ok(rows) = &rows {
                     self.new_suggestions = rows
                         .iter()
-                        .filter(|r| r.state == crate::store::suggestions::SuggestionState::New)
+                        .filter(|r| r.state == crate::model::suggestions::SuggestionState::New)
                         .count();
                 }
                 if let Some(Overlay::Suggestions(state)) = &mut self.overlay {
@@ -816,7 +816,7 @@ impl App {
             let asked = decision
                 .records
                 .iter()
-                .filter(|r| r.action == crate::store::DecisionAction::RequestChanges);
+                .filter(|r| r.action == crate::model::decisions::DecisionAction::RequestChanges);
             self.changes_requested
                 .extend(asked.filter_map(|r| r.to_hash.clone()));
         }

@@ -524,7 +524,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                     (true, result) => AppEvent::SuggestionsLoaded(result),
                     (false, Ok(rows)) => AppEvent::SuggestionsCounted(
                         rows.iter()
-                            .filter(|r| r.state == crate::store::suggestions::SuggestionState::New)
+                            .filter(|r| r.state == crate::model::suggestions::SuggestionState::New)
                             .count(),
                     ),
                     // A count that could not be taken says why; the count ends all the same.
@@ -817,7 +817,7 @@ fn refresh_suggestions(
     root: &Path,
     writer: &SharedStore,
     entries: &[crate::model::ToolEntry],
-) -> Result<Vec<crate::store::suggestions::SuggestionRow>, crate::store::StoreError> {
+) -> Result<Vec<crate::model::suggestions::SuggestionRow>, crate::store::StoreError> {
     let active: Vec<crate::model::ToolEntry> = entries
         .iter()
         .filter(|e| crate::seal::is_active(e.tier) && e.error.is_none())
@@ -1080,7 +1080,10 @@ mod tests {
             overlays::resources::Rows::History(decisions) => {
                 assert_eq!(decisions.len(), 1, "{decisions:?}");
                 assert_eq!(decisions[0].tool, "greet");
-                assert_eq!(decisions[0].action, crate::store::DecisionAction::Approve);
+                assert_eq!(
+                    decisions[0].action,
+                    crate::model::decisions::DecisionAction::Approve
+                );
             }
             other => panic!("history rows expected, got {other:?}"),
         }
@@ -1260,7 +1263,7 @@ mod tests {
                 }
                 let me = ProcessId::of(std::process::id()).expect("own stat");
                 let call = other
-                    .insert_call(&crate::store::calls::NewCall {
+                    .insert_call(&crate::model::calls::NewCall {
                         tool: "deploy".into(),
                         version: "1.0.0".into(),
                         content_hash: "h1".into(),

@@ -3,10 +3,10 @@
 
 use super::{Action, App, Effect, Level, Overlay, Pane};
 use crate::model::ToolEntry;
+use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
 use crate::model::requests::RequestRow;
 use crate::review::health::HealthAlert;
-use crate::store::calls::CallRow;
 use crate::tui::overlays::call_answer::{CallAnswer, CallAnswerState, Submitted};
 
 /// One row of the Review pane, top to bottom.

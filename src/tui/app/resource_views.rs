@@ -3,9 +3,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, DetailSection, Effect, Level, Overlay, Pane};
+use crate::model::calls::CallState;
 use crate::model::{RunStatus, ToolId};
 use crate::store::StoreError;
-use crate::store::calls::CallState;
 use crate::tui::overlays::resources::{self, Resource, ResourceState, Rows, Table};
 
 impl App {

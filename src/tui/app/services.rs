@@ -4,7 +4,7 @@
 use super::{App, Effect, Level, Overlay};
 use crate::error_chain::one_line;
 use crate::model::ToolEntry;
-use crate::store::services::{InstanceRow, InstanceState};
+use crate::model::services::{InstanceRow, InstanceState};
 use crate::tui::action::Action;
 use crate::tui::layout::Pane;
 use crate::tui::overlays::service::{ServiceDialogKind, ServiceDialogState};

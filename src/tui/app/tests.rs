@@ -279,7 +279,7 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
         .find(|e| e.name == "csv_to_json" && e.tier == Tier::Experimental)
         .map(|e| e.content_hash.clone())
         .expect("the evolved candidate");
-    let record = |action| crate::store::DecisionRecord {
+    let record = |action| crate::model::decisions::DecisionRecord {
         id: 1,
         tool: "csv_to_json".into(),
         action,
@@ -296,7 +296,7 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
     app.take_effects();
     app.update(AppEvent::Decided(Ok(crate::review::Outcome::Tool(
         crate::review::Decision {
-            action: crate::store::DecisionAction::RequestChanges,
+            action: crate::model::decisions::DecisionAction::RequestChanges,
             tool: "csv_to_json".into(),
             version: "1.3.0".into(),
             from_version: None,
@@ -307,7 +307,9 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
             superseded: None,
             snapshot: None,
             wrapped: false,
-            records: vec![record(crate::store::DecisionAction::RequestChanges)],
+            records: vec![record(
+                crate::model::decisions::DecisionAction::RequestChanges,
+            )],
             recovered: vec![],
             warnings: vec![],
             commit: None,
@@ -1442,8 +1444,8 @@ fn an_evolver_at_work_is_said_in_the_status_bar() {
     );
 }
 
-fn suggestion(id: i64, title: &str) -> crate::store::suggestions::SuggestionRow {
-    use crate::store::suggestions::{SuggestionKind, SuggestionRow, SuggestionState};
+fn suggestion(id: i64, title: &str) -> crate::model::suggestions::SuggestionRow {
+    use crate::model::suggestions::{SuggestionKind, SuggestionRow, SuggestionState};
     SuggestionRow {
         id,
         kind: SuggestionKind::Compose,

@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use super::centered;
 use crate::approvals::{Decision, SeenCall, answer::check_arguments, pattern};
+use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
-use crate::store::calls::CallRow;
 use crate::tui::app::App;
 
 /// Why the dialog's answer cannot be given yet.

@@ -11,10 +11,11 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use std::collections::HashMap;
 
+use crate::model::calls::CallRow;
+use crate::model::decisions::DecisionRecord;
+use crate::model::services::InstanceRow;
 use crate::model::{FailureRecord, RunRecord};
-use crate::store::calls::CallRow;
-use crate::store::services::InstanceRow;
-use crate::store::{DecisionRecord, Store, StoreError};
+use crate::store::{Store, StoreError};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::cursor::ListCursor;

@@ -11,8 +11,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
 use super::centered;
+use crate::model::suggestions::SuggestionRow;
 use crate::store::StoreError;
-use crate::store::suggestions::SuggestionRow;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::cursor::ListCursor;

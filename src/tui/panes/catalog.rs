@@ -5,8 +5,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::model::services::{InstanceRow, InstanceState};
 use crate::model::{CostTier, RunStatus, Tier, ToolEntry};
-use crate::store::services::{InstanceRow, InstanceState};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout::{Pane, column_width};

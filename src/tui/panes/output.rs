@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::model::RunStatus;
+use crate::model::services::InstanceState;
 use crate::runner::Stream;
-use crate::store::services::InstanceState;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;

@@ -9,10 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::model::ToolEntry;
+use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
 use crate::model::requests::RequestRow;
 use crate::review::health::HealthAlert;
-use crate::store::calls::CallRow;
 use crate::tui::app::{App, ReviewRow};
 use crate::tui::layout::{Pane, column_width};
 use crate::tui::ui::{empty_state, fit, pane_block, widest};

@@ -174,7 +174,7 @@ fn the_results_of_marked_decisions_are_told_in_one_line() {
     let mut app = reviewing();
     let refused = crate::command::CommandError::Stopped("modified since validation".into());
     let approved = crate::review::lifecycle::Decision {
-        action: crate::store::DecisionAction::Approve,
+        action: crate::model::decisions::DecisionAction::Approve,
         tool: "csv_to_json".into(),
         version: "1.3.0".into(),
         from_version: None,

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::model::RunStatus;
-use crate::store::calls::{CallRow, CallState};
-use crate::store::{DecisionAction, DecisionRecord};
+use crate::model::calls::{CallRow, CallState};
+use crate::model::decisions::{DecisionAction, DecisionRecord};
 use crate::tui::overlays::resources::{Resource, Rows, Table};
 
 fn run(id: i64, tool: &str, status: RunStatus, client: Option<&str>) -> RunRecord {

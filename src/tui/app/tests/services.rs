@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::model::ServiceSpec;
-use crate::store::services::{InstanceRow, InstanceState};
+use crate::model::services::{InstanceRow, InstanceState};
 use crate::tui::service_jobs::ServiceJob;
 
 fn service(name: &str) -> ToolEntry {
