@@ -32,7 +32,6 @@ use super::overlays::resources::{self, Resource, ResourceState};
 use super::overlays::service::ServiceDialogState;
 use super::overlays::stats::{StatsState, ranking_rows};
 use super::overlays::suggestions::{self, Asked, SuggestionsState};
-use super::panes;
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::text_view::{self, TextView, Typed};
 use super::theme::Theme;
@@ -540,8 +539,8 @@ impl App {
             // counted as far as a screen goes, then the search line.
             Some(run) => {
                 let width = usize::from(area.width.saturating_sub(2));
-                let header = panes::output::header_rows(self, run, width).len();
-                let body = panes::output::wanted_rows(self, run, width, usize::from(area.height));
+                let header = output_lines::header_rows(self, run, width).len();
+                let body = output_lines::wanted_rows(self, run, width, usize::from(area.height));
                 let search = usize::from(
                     self.output_view
                         .search_line(Default::default(), ("", ""))
@@ -555,12 +554,12 @@ impl App {
         // The right column's rows, measured no wider than its share can show.
         let cap = usize::from(layout::right_share(area.width));
         let screen = usize::from(area.height);
-        let right_cols = panes::review::wanted_width(
+        let right_cols = review_lines::wanted_width(
             self,
             self.review_cursor.window(self.review_rows(), screen),
             cap,
         )
-        .max(panes::failures::wanted_width(
+        .max(failure_lines::wanted_width(
             self,
             self.failures_cursor.window(self.failures.len(), screen),
             cap,
@@ -1529,7 +1528,7 @@ impl App {
                         .max()
                         .unwrap_or(0)
                 });
-                let (_, width) = panes::output::text_area(self);
+                let (_, width) = output_lines::text_area(self);
                 self.output_view.scroll_right(widest, width);
             }
             Action::ScrollLeft => self.output_view.scroll_left(),
@@ -1776,10 +1775,10 @@ impl App {
             // Down moves towards the end of the output, i.e. scrolls less far back, by rows:
             // a wrapped line taller than the pane is read row by row.
             Pane::Output => {
-                let (height, width) = panes::output::text_area(self);
+                let (height, width) = output_lines::text_area(self);
                 let most = self
                     .selected_run()
-                    .map_or(0, |run| panes::output::most_back(self, run, width, height))
+                    .map_or(0, |run| output_lines::most_back(self, run, width, height))
                     as isize;
                 self.output_scroll = (self.output_scroll as isize - delta).clamp(0, most) as usize;
             }
@@ -1790,7 +1789,7 @@ impl App {
     /// line, else the pane's rows.
     fn page(&self, pane: Pane) -> usize {
         match pane {
-            Pane::Output => panes::output::text_area(self).0.max(1),
+            Pane::Output => output_lines::text_area(self).0.max(1),
             _ => self.pane_height(pane),
         }
     }
@@ -1798,16 +1797,16 @@ impl App {
     /// `w` in the Output: wrapped or not, the line at the bottom stays there (and the end
     /// is still followed when it was).
     fn toggle_output_wrap(&mut self) {
-        let (height, width) = panes::output::text_area(self);
+        let (height, width) = output_lines::text_area(self);
         let end = self
             .selected_run()
-            .map(|run| panes::output::window(self, run, width, height).end);
+            .map(|run| output_lines::window(self, run, width, height).end);
         self.output_view.toggle_wrap();
-        let (_, width) = panes::output::text_area(self);
+        let (_, width) = output_lines::text_area(self);
         if let (Some(end), Some(run)) = (end, self.selected_run()) {
             let lines = run.lines();
             self.output_scroll = (end..lines.len())
-                .map(|i| panes::output::rows_of(self, &lines[i].1, width))
+                .map(|i| output_lines::rows_of(self, &lines[i].1, width))
                 .sum();
         }
     }
@@ -1845,11 +1844,11 @@ impl App {
         let Some(query) = self.output_view.query().map(str::to_string) else {
             return;
         };
-        let (height, width) = panes::output::text_area(self);
+        let (height, width) = output_lines::text_area(self);
         let Some(run) = self.selected_run() else {
             return;
         };
-        let top = panes::output::window(self, run, width, height).start;
+        let top = output_lines::window(self, run, width, height).start;
         let lines = run.lines();
         let found = text_view::seek(lines.len(), top, true, true, |i| {
             !text_view::find(&lines[i].1, &query).is_empty()
@@ -1883,7 +1882,7 @@ impl App {
     /// and sideways, and makes it the current one; or says there is none.
     fn output_show_match(&mut self, found: Option<(usize, usize)>) {
         let query = self.output_view.search.query.clone();
-        let (height, width) = panes::output::text_area(self);
+        let (height, width) = output_lines::text_area(self);
         let Some(run) = self.selected_run() else {
             return;
         };
@@ -1904,12 +1903,12 @@ impl App {
             }
             _ => 0,
         };
-        let rows_of = |i: usize| panes::output::rows_of(self, &lines[i].1, width);
+        let rows_of = |i: usize| output_lines::rows_of(self, &lines[i].1, width);
         let from_end = (line..lines.len()).map(rows_of).sum::<usize>() - row;
         let back = self.output_scroll;
         if from_end <= back || from_end > back + height {
             // One row of context above the match.
-            let most = panes::output::most_back(self, run, width, height);
+            let most = output_lines::most_back(self, run, width, height);
             self.output_scroll = (from_end + 1).saturating_sub(height).min(most);
         }
         self.output_view.search.current = Some((line, index));
@@ -2070,9 +2069,12 @@ impl App {
 }
 
 mod calls;
+pub(crate) mod failure_lines;
 mod marks;
+pub(crate) mod output_lines;
 mod requests;
 mod resource_views;
+pub(crate) mod review_lines;
 mod services;
 pub use calls::ReviewRow;
 

@@ -8,13 +8,8 @@ use super::app::AppEvent;
 use crate::command::{Applied, Command, Context};
 use crate::model::{ToolEntry, ToolId};
 
-/// Which job reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServiceJob {
-    Launch,
-    Stop,
-    Send,
-}
+mod job;
+pub use job::ServiceJob;
 
 /// What a job needs: the workbench's commands (`command::apply`, which holds the gate).
 #[derive(Clone)]

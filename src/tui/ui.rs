@@ -4,12 +4,15 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::action::Action;
 use super::app::{App, Level};
-use super::layout::{self, Pane};
+use super::layout::{self};
 use super::{overlays, panes};
+
+mod text_fit;
+pub use text_fit::{fit, short_time, widest};
 
 type DrawPane = fn(&mut Frame, &App, Rect);
 
@@ -66,68 +69,6 @@ fn draw_prompt(frame: &mut Frame, app: &App, area: Rect, typed: &str) {
         Span::styled(hint, theme.status_bar.patch(theme.dim)),
     ]);
     frame.render_widget(Paragraph::new(line).style(theme.status_bar), area);
-}
-
-/// A pane's frame: rounded border, title, focus colour.
-pub fn pane_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
-    let focused = app.focus == pane && app.overlay.is_none();
-    let number = Pane::ALL
-        .iter()
-        .position(|p| *p == pane)
-        .map_or(0, |i| i + 1);
-    let (border, title_style) = if focused {
-        (app.theme.border_focused, app.theme.title_focused)
-    } else {
-        (app.theme.border, app.theme.title)
-    };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(border)
-        .title(Span::styled(format!(" {number} {title} "), title_style))
-}
-
-/// A centred, dimmed explanation for an empty pane.
-pub fn empty_state<'a>(app: &App, lines: Vec<Line<'a>>) -> Paragraph<'a> {
-    Paragraph::new(lines)
-        .style(app.theme.dim)
-        .alignment(Alignment::Center)
-        .wrap(Wrap { trim: true })
-}
-
-/// Columns the widest of `lines` fills, not counting the padding at a line's end.
-pub fn widest(lines: &[Line<'_>]) -> usize {
-    lines
-        .iter()
-        .map(|line| {
-            let text: String = line
-                .spans
-                .iter()
-                .map(|span| span.content.as_ref())
-                .collect();
-            Span::raw(text.trim_end()).width()
-        })
-        .max()
-        .unwrap_or(0)
-}
-
-/// Pads or cuts `text` to exactly `width` columns (by characters).
-pub fn fit(text: &str, width: usize) -> String {
-    let count = text.chars().count();
-    if count <= width {
-        format!("{text:<width$}")
-    } else if width == 0 {
-        String::new()
-    } else {
-        let mut cut: String = text.chars().take(width - 1).collect();
-        cut.push('…');
-        cut
-    }
-}
-
-/// `2026-11-21T10:00:00.000Z` → `11-21 10:00`: a stored time, short enough for a column.
-pub fn short_time(at: &str) -> String {
-    at.get(5..16).unwrap_or(at).replace('T', " ")
 }
 
 /// Keeps the last `width` columns of `text` (by characters), marking a cut with `…`.

@@ -2,11 +2,9 @@
 //! line), diff against the parent, highlighted sources, manifest and files.
 
 use crossterm::event::KeyEvent;
-use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::centered;
 use super::resources::ResourceState;
@@ -16,11 +14,12 @@ use crate::review::validate::{
 };
 use crate::text::visible;
 use crate::tui::action::Action;
-use crate::tui::app::App;
 use crate::tui::detail_content::{DetailContent, SourceFile};
-use crate::tui::quality_history;
 use crate::tui::text_view::{self, TextView, Typed};
 use crate::tui::theme::Theme;
+
+mod draw;
+pub use draw::draw;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DetailSection {
@@ -433,132 +432,6 @@ fn gutter(section: DetailSection, total: usize) -> usize {
     } else {
         0
     }
-}
-
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
-    let rect = overlay_rect(area);
-    let theme = &app.theme;
-    let validation = app.validations.get(&detail.entry.path);
-    let mut tabs = vec![Span::raw(" ")];
-    for section in DetailSection::ALL {
-        let style = if section == detail.section {
-            theme.title_focused
-        } else {
-            theme.dim
-        };
-        tabs.push(Span::styled(format!("{} ", section.title()), style));
-    }
-    let entry = &detail.entry;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focused)
-        .title(Span::styled(
-            format!(" {} {} ", entry.name, entry.version),
-            theme.title_focused,
-        ))
-        .title(Line::from(tabs).right_aligned())
-        .title_bottom(bottom_hint(app, detail));
-    let visible = rect.height.saturating_sub(2) as usize;
-    let mut chart = None;
-    let (content, scroll) = match detail.section {
-        DetailSection::Overview => {
-            let mut lines = overview(theme, detail);
-            if let Some(days) = detail
-                .content
-                .as_ref()
-                .map(|c| c.quality_by_day.as_slice())
-                .filter(|days| !days.is_empty())
-                .filter(|_| rect.width.saturating_sub(2) >= quality_history::MIN_WIDTH)
-            {
-                // Right under the run picture: as tall as the room left allows, and at least
-                // readable, in which case it scrolls into view with the text.
-                let room = visible.saturating_sub(lines.len()) as u16;
-                let rows = room.clamp(quality_history::MIN_ROWS, quality_history::MAX_ROWS);
-                let top = lines.len();
-                lines.extend(std::iter::repeat_n(Line::from(""), usize::from(rows)));
-                chart = Some((days, rows, top));
-            }
-            (lines, detail.scroll)
-        }
-        DetailSection::Validation => {
-            let width = rect.width.saturating_sub(2) as usize;
-            let (lines, selected_line) = checks(theme, validation, detail.finding, width);
-            // Keep the selected finding in view.
-            let scroll = selected_line.map_or(0, |l| l.saturating_sub(visible.saturating_sub(3)));
-            (lines, scroll)
-        }
-        _ => match &detail.content {
-            None => (vec![Line::from(Span::styled("loading…", theme.dim))], 0),
-            Some(content) => (
-                loaded_section(
-                    theme,
-                    detail,
-                    content,
-                    (detail.scroll, visible),
-                    rect.width.saturating_sub(2) as usize,
-                ),
-                0,
-            ),
-        },
-    };
-    let scroll = scroll.min(content.len().saturating_sub(visible));
-    let inner = block.inner(rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(content)
-            .block(block)
-            .scroll((scroll as u16, 0)),
-        rect,
-    );
-    if let Some((days, rows, top)) = chart {
-        quality_history::render_scrolled(
-            theme,
-            days,
-            rows,
-            (top, scroll),
-            inner,
-            frame.buffer_mut(),
-        );
-    }
-}
-
-fn bottom_hint(app: &App, detail: &DetailState) -> Line<'static> {
-    let theme = &app.theme;
-    let hint = |action| app.keymap.hint(action);
-    let open = hint(Action::Open);
-    let text = match detail.section {
-        DetailSection::Validation => format!(
-            " j/k finding · {open} its line · {} failing input → test case · tab section · esc close ",
-            hint(Action::AddCase)
-        ),
-        DetailSection::Files => format!(" j/k file · {open} show it · tab section · esc close "),
-        DetailSection::Overview => " tab/←→ section · j/k scroll · esc close ".to_string(),
-        _ => format!(
-            " tab section · j/k scroll · {} wrap · {}{} scroll · {} search · esc close ",
-            hint(Action::Wrap),
-            hint(Action::ScrollLeft),
-            hint(Action::ScrollRight),
-            hint(Action::Search),
-        ),
-    };
-    let Some(view) = detail.view() else {
-        return Line::from(Span::styled(text, theme.dim));
-    };
-    let keys = (hint(Action::NextMatch), hint(Action::PrevMatch));
-    let mut spans = match view.search_line(theme.filter, (&keys.0, &keys.1)) {
-        Some(search) => {
-            let mut spans = vec![Span::raw(" ")];
-            spans.extend(search.spans);
-            spans.push(Span::raw(" "));
-            spans
-        }
-        None => vec![Span::styled(text, theme.dim)],
-    };
-    if let Some(label) = view.label() {
-        spans.push(Span::styled(format!("· {label} "), theme.title_focused));
-    }
-    Line::from(spans)
 }
 
 /// The rows of a loaded section that fall in the window of `height` lines from `scroll`

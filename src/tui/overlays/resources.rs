@@ -4,10 +4,7 @@
 //! The rows are read and turned into cells off the event loop (`Effect::LoadResource`);
 //! drawing only reads the loaded table.
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::layout::Rect;
 
 use std::collections::HashMap;
 
@@ -17,9 +14,11 @@ use crate::model::services::InstanceRow;
 use crate::model::{FailureRecord, RunRecord};
 use crate::store::{Store, StoreError};
 use crate::tui::action::Action;
-use crate::tui::app::App;
 use crate::tui::cursor::ListCursor;
-use crate::tui::ui::{fit, short_time};
+use crate::tui::ui::short_time;
+
+mod draw;
+pub use draw::draw;
 
 /// Rows a view reads at most: the newest ones (waiting calls always come too).
 pub const ROW_LIMIT: usize = 1_000;
@@ -381,115 +380,6 @@ fn area(size: Rect) -> Rect {
 /// line take four.
 pub fn page(size: Rect) -> usize {
     usize::from(area(size).height.saturating_sub(4)).max(1)
-}
-
-pub fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceState) {
-    let theme = &app.theme;
-    let rect = area(size);
-    let resource = state.resource;
-    let count = match &state.table {
-        Some(Ok(table)) if table.capped => format!(" (newest {ROW_LIMIT})"),
-        Some(Ok(table)) => format!(" ({})", table.len()),
-        _ => String::new(),
-    };
-    let keys = format!(
-        " {} filter · {} {} · {} other view · esc close ",
-        app.keymap.hint(Action::Filter),
-        app.keymap.hint(Action::Open),
-        resource.enter_hint(),
-        app.keymap.hint(Action::CommandLine),
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focused)
-        .title(Span::styled(
-            format!(" {}{count} ", resource.title()),
-            theme.title_focused,
-        ))
-        .title_bottom(Span::styled(keys, theme.dim));
-    frame.render_widget(Clear, rect);
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    let [header, list, foot] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-    let table = match &state.table {
-        None => {
-            frame.render_widget(Span::styled("loading…", theme.dim), header);
-            return;
-        }
-        Some(Err(reason)) => {
-            let failed = format!(
-                "could not read the {}: {}",
-                resource.name(),
-                crate::error_chain::one_line(reason)
-            );
-            frame.render_widget(Span::styled(failed, theme.error), header);
-            return;
-        }
-        Some(Ok(table)) => table,
-    };
-    if table.is_empty() {
-        let none = match resource {
-            Resource::Runs => "No runs recorded yet.",
-            Resource::History => "No decisions recorded yet.",
-            Resource::Calls => "No agent call has asked for a person yet.",
-            Resource::Services => "No service instances (launch one from the Catalog).",
-        };
-        frame.render_widget(Span::styled(none, theme.dim), header);
-        return;
-    }
-    let widths = column_widths(table, resource.columns(), usize::from(inner.width));
-    let line_of = |cells: &[&str]| -> String {
-        let last = cells.len().saturating_sub(1);
-        let parts: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| {
-                if i == last {
-                    cell.to_string()
-                } else {
-                    fit(cell, widths[i])
-                }
-            })
-            .collect();
-        fit(&parts.join(" "), usize::from(inner.width))
-    };
-    frame.render_widget(
-        Paragraph::new(Line::styled(line_of(resource.columns()), theme.title)),
-        header,
-    );
-    let window = state
-        .cursor
-        .window(state.shown.len(), usize::from(list.height));
-    let lines: Vec<Line> = window
-        .map(|pos| {
-            let cells: Vec<&str> = table.cells[state.shown[pos]]
-                .iter()
-                .map(String::as_str)
-                .collect();
-            let style = if pos == state.cursor.selected {
-                theme.selected
-            } else {
-                theme.text
-            };
-            Line::styled(line_of(&cells), style)
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), list);
-    if state.filtering || !state.filter.is_empty() {
-        let (shown, total) = state.counts();
-        let caret = if state.filtering { "█" } else { "" };
-        let line = Line::from(vec![
-            Span::styled(format!("/{}{caret}", state.filter), theme.filter),
-            Span::styled(format!("  ({shown}/{total})"), theme.dim),
-        ]);
-        frame.render_widget(Paragraph::new(line), foot);
-    }
 }
 
 /// Each column as wide as its widest cell or header, at most `CELL_MAX`; the last column

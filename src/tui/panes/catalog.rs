@@ -5,12 +5,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::{empty_state, pane_block};
 use crate::model::services::{InstanceRow, InstanceState};
 use crate::model::{CostTier, RunStatus, Tier, ToolEntry};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::layout::{Pane, column_width};
-use crate::tui::ui::{empty_state, fit, pane_block};
+use crate::tui::ui::fit;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let title = if app.filter.query.is_empty() {

@@ -4,3 +4,37 @@ pub mod catalog;
 pub mod failures;
 pub mod output;
 pub mod review;
+
+use ratatui::layout::Alignment;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+
+use super::app::App;
+use super::layout::Pane;
+
+/// A pane's frame: rounded border, title, focus colour.
+pub fn pane_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
+    let focused = app.focus == pane && app.overlay.is_none();
+    let number = Pane::ALL
+        .iter()
+        .position(|p| *p == pane)
+        .map_or(0, |i| i + 1);
+    let (border, title_style) = if focused {
+        (app.theme.border_focused, app.theme.title_focused)
+    } else {
+        (app.theme.border, app.theme.title)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(border)
+        .title(Span::styled(format!(" {number} {title} "), title_style))
+}
+
+/// A centred, dimmed explanation for an empty pane.
+pub fn empty_state<'a>(app: &App, lines: Vec<Line<'a>>) -> Paragraph<'a> {
+    Paragraph::new(lines)
+        .style(app.theme.dim)
+        .alignment(Alignment::Center)
+        .wrap(Wrap { trim: true })
+}

@@ -1,0 +1,70 @@
+//! Drawing the call answer overlay from the app's state; the state itself stays in the
+//! parent module, which never reads `App`.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+use super::{CallAnswer, CallAnswerState};
+use crate::tui::app::App;
+use crate::tui::overlays::centered;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &CallAnswerState) {
+    let theme = &app.theme;
+    let has_field = !matches!(state.kind, CallAnswer::Once(_) | CallAnswer::Revoke(_));
+    // Room for the arguments the person is answering about.
+    let height = if state.is_editor() { 22 } else { 18 };
+    let rect = centered(area, 76, height);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(Span::styled(state.title(), theme.title_focused))
+        .title_bottom(Span::styled(state.keys(), theme.dim));
+    frame.render_widget(Clear, rect);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let field_height = match (has_field, state.is_editor()) {
+        (false, _) => 0,
+        (true, true) => inner.height.saturating_sub(4),
+        (true, false) => 3,
+    };
+    let what_height = if state.is_editor() {
+        2
+    } else {
+        inner.height.saturating_sub(field_height + 1)
+    };
+    let [what, field, problem] = Layout::vertical([
+        Constraint::Length(what_height),
+        Constraint::Length(field_height),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    let lines: Vec<Line> = state
+        .consequence()
+        .lines()
+        .map(|l| Line::from(Span::styled(l.to_string(), theme.text)))
+        .collect();
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), what);
+    if has_field {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border_focused);
+        let inner_field = block.inner(field);
+        frame.render_widget(block, field);
+        frame.render_widget(&state.text, inner_field);
+    }
+    if let Some(text) = &state.problem {
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("✗ {text}"), theme.error))
+                .wrap(Wrap { trim: true }),
+            problem,
+        );
+    } else if state.is_editor() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("✓ matches the input schema", theme.ok)),
+            problem,
+        );
+    }
+}

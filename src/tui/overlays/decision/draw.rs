@@ -1,0 +1,73 @@
+//! Drawing the decision overlay from the app's state; the state itself stays in the
+//! parent module, which never reads `App`.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+use super::{
+    DecisionState, Subject, asked_lines, batch_consequence, consequence, marked_lines,
+    request_consequence, text_field,
+};
+use crate::tui::app::App;
+use crate::tui::overlays::centered;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
+    let theme = &app.theme;
+    // A request shows what was asked, which is all the human has to judge it by.
+    let asked = match &state.subject {
+        Subject::Tool(_) => Vec::new(),
+        Subject::Tools(entries) => marked_lines(entries),
+        Subject::Request(request) => asked_lines(request),
+    };
+    let field_rows = if state.takes_text() { 3 } else { 0 };
+    let rect = centered(area, 72, 8 + field_rows + asked.len() as u16);
+    let title = format!(" {} {}? ", state.kind.verb(), state.label());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(Span::styled(title, theme.title_focused))
+        .title_bottom(Span::styled(" enter confirm · esc cancel ", theme.dim));
+    frame.render_widget(Clear, rect);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [what, field, problem] = Layout::vertical([
+        Constraint::Length(3 + asked.len() as u16),
+        Constraint::Length(field_rows),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    let consequence = match &state.subject {
+        Subject::Tool(entry) => consequence(state.kind, entry),
+        Subject::Tools(_) => batch_consequence(state.kind),
+        Subject::Request(_) => request_consequence(state.kind),
+    };
+    let mut lines: Vec<Line> = asked
+        .into_iter()
+        .map(|(label, text)| {
+            Line::from(vec![
+                Span::styled(format!("{label:<12}"), theme.dim),
+                Span::styled(text, theme.text),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(consequence, theme.text)));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), what);
+    if state.takes_text() {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border_focused)
+            .title(format!(" {} ", text_field(state.kind, &state.subject).0));
+        let inner_field = block.inner(field);
+        frame.render_widget(block, field);
+        frame.render_widget(&state.text, inner_field);
+    }
+    if let Some(text) = &state.problem {
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("✗ {text}"), theme.error)),
+            problem,
+        );
+    }
+}

@@ -1,0 +1,38 @@
+//! Text cut or padded to a column width: plain string work every pane and overlay shares.
+
+use ratatui::text::{Line, Span};
+
+/// Columns the widest of `lines` fills, not counting the padding at a line's end.
+pub fn widest(lines: &[Line<'_>]) -> usize {
+    lines
+        .iter()
+        .map(|line| {
+            let text: String = line
+                .spans
+                .iter()
+                .map(|span| span.content.as_ref())
+                .collect();
+            Span::raw(text.trim_end()).width()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Pads or cuts `text` to exactly `width` columns (by characters).
+pub fn fit(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        format!("{text:<width$}")
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut cut: String = text.chars().take(width - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// `2026-11-21T10:00:00.000Z` → `11-21 10:00`: a stored time, short enough for a column.
+pub fn short_time(at: &str) -> String {
+    at.get(5..16).unwrap_or(at).replace('T', " ")
+}
