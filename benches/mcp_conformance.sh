@@ -13,8 +13,8 @@
 # token is refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-suite=@modelcontextprotocol/conformance@0.1.13
-scenarios=(server-initialize ping tools-list dns-rebinding-protection)
+suite=${TOOLBENCH_SUITE:-@modelcontextprotocol/conformance@0.2.0-alpha.12}
+read -r -a scenarios <<<"${TOOLBENCH_SCENARIOS:-server-initialize ping tools-list dns-rebinding-protection}"
 
 # Node 20 or later: the machine's own, else Node 22 from the npm registry (benches/support/node.sh).
 PATH=$(bash benches/support/node.sh)

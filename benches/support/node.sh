@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints a PATH on which `node` is Node 20 or later and `npx` runs with it, for the MCP
+# Prints a PATH on which `node` is Node 22 or later and `npx` runs with it, for the MCP
 # conformance suite: the machine's own when it fits, else Node 22 from the npm registry.
 #   PATH=$(bash benches/support/node.sh)
 #
@@ -23,7 +23,7 @@ case "$(uname -m)" in
     node_integrity=sha512-l3DAHZreylo+p9QXDtsOrjG2JXJqVzYXnAGmIQNOUNARcMppTO2cmewVQP+36tjJnSE+dzpMNtgW+c3oiDvXtA==
     ;;
   *)
-    echo "node.sh: no Node package for $(uname -m); install Node 20 or later" >&2
+    echo "node.sh: no Node package for $(uname -m); install Node 22 or later" >&2
     exit 1
     ;;
 esac
@@ -31,13 +31,13 @@ esac
 major_of() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 if command -v node >/dev/null && command -v npx >/dev/null &&
-  [ "$(major_of node)" -ge 20 ]; then
+  [ "$(major_of node)" -ge 22 ]; then
   echo "$PATH"
   exit 0
 fi
 
 dir=${XDG_CACHE_HOME:-$HOME/.cache}/toolbench/node-$node_version-npm-$npm_version
-if [ ! -x "$dir/bin/npx" ] || [ "$(major_of "$dir/bin/node")" -lt 20 ]; then
+if [ ! -x "$dir/bin/npx" ] || [ "$(major_of "$dir/bin/node")" -lt 22 ]; then
   echo "node.sh: $(node --version 2>/dev/null || echo 'no node') on PATH; fetching Node $node_version from the npm registry" >&2
   registry=${npm_config_registry:-https://registry.npmjs.org/}
   rm -rf "$dir.partial"
