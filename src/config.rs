@@ -53,6 +53,8 @@ pub struct Config {
     pub max_proposal_kb: u64,
     /// `[mcp]` sessions of `toolbench mcp --http`: how many, and how long one may sit idle.
     pub mcp_sessions: SessionLimits,
+    /// `[mcp]` tasks: which calls answer with a task, and how long a task is kept.
+    pub mcp_tasks: TaskSettings,
     /// `[services]`: ports and waits of long-running tools.
     pub services: ServiceSettings,
     /// `[approvals]`: which agent calls wait for a human, and for how long.
@@ -98,6 +100,16 @@ pub struct SessionLimits {
     pub max_sessions: u64,
     /// A session with no request, answer or open stream for this long is closed.
     pub idle_secs: u64,
+}
+
+/// `[mcp] task_after_secs` and `task_ttl_secs`: MCP calls answered with a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskSettings {
+    /// A call of a tool whose timeout is longer than this, or whose median run is longer
+    /// than a third of it, is answered with a task (when the client takes tasks).
+    pub after_secs: u64,
+    /// How long a task and its result are kept from its creation.
+    pub ttl_secs: u64,
 }
 
 /// `[services]`: where `auto` ports come from and how long launch, send and stop wait.
@@ -181,6 +193,8 @@ struct McpLayer {
     max_proposal_kb: Option<u64>,
     max_sessions: Option<u64>,
     session_idle_secs: Option<u64>,
+    task_after_secs: Option<u64>,
+    task_ttl_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -273,6 +287,10 @@ impl Config {
             mcp_sessions: SessionLimits {
                 max_sessions: 64,
                 idle_secs: 600,
+            },
+            mcp_tasks: TaskSettings {
+                after_secs: 30,
+                ttl_secs: 3600,
             },
             services: ServiceSettings {
                 port_range: (50000, 60000),
@@ -380,6 +398,13 @@ impl Config {
             let idle = bounded(mcp.session_idle_secs, "mcp.session_idle_secs", 1..=604_800)?;
             if let Some(secs) = idle {
                 self.mcp_sessions.idle_secs = secs;
+            }
+            let after = bounded(mcp.task_after_secs, "mcp.task_after_secs", 1..=86_400)?;
+            if let Some(secs) = after {
+                self.mcp_tasks.after_secs = secs;
+            }
+            if let Some(secs) = bounded(mcp.task_ttl_secs, "mcp.task_ttl_secs", 1..=604_800)? {
+                self.mcp_tasks.ttl_secs = secs;
             }
         }
         if let Some(services) = layer.services {
@@ -642,6 +667,35 @@ mod tests {
             .to_string();
         assert!(
             err.contains("toolbench.toml:1: field `prest`: unknown field `prest`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn mcp_task_settings_default_and_are_bounded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(WORKSPACE_CONFIG);
+        let mut config = Config::defaults().expect("defaults");
+        assert_eq!(
+            config.mcp_tasks,
+            TaskSettings {
+                after_secs: 30,
+                ttl_secs: 3600
+            }
+        );
+        std::fs::write(&path, "[mcp]\ntask_after_secs = 5\ntask_ttl_secs = 60\n").expect("write");
+        config.apply_file(&path).expect("valid");
+        assert_eq!(
+            config.mcp_tasks,
+            TaskSettings {
+                after_secs: 5,
+                ttl_secs: 60
+            }
+        );
+        std::fs::write(&path, "[mcp]\ntask_ttl_secs = 0\n").expect("write");
+        let err = config.apply_file(&path).expect_err("zero").to_string();
+        assert!(
+            err.ends_with("toolbench.toml: field `mcp.task_ttl_secs`: 0 is outside 1..=604800"),
             "{err}"
         );
     }

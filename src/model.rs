@@ -15,6 +15,7 @@ pub mod proposals;
 pub mod requests;
 pub mod services;
 pub mod suggestions;
+pub mod tasks;
 mod tool_id;
 pub use tool_id::{MAX_NAME_BYTES, MIN_HASH_PREFIX, NAME_RULE, ToolId, ToolIdError, is_valid_name};
 
@@ -191,6 +192,22 @@ pub struct McpHints {
     /// `ask = true`: every call from an agent waits for a human's answer, whatever its cost.
     #[serde(default)]
     pub ask: bool,
+    /// `task = "required"`: agents' calls are answered only as MCP tasks.
+    #[serde(default)]
+    pub task: TaskUse,
+}
+
+string_enum! {
+    /// `[mcp] task`: when an agent's call is answered with an MCP task. `auto` when the call
+    /// may be long or waits for a human (and the client takes tasks); `required` always, and
+    /// a client that does not take tasks is refused.
+    TaskUse { Auto => "auto", Required => "required" }
+}
+
+impl Default for TaskUse {
+    fn default() -> Self {
+        TaskUse::Auto
+    }
 }
 
 /// A JSON Schema, either written inline in `tool.toml` or referenced by `schema_file`.

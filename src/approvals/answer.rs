@@ -324,6 +324,7 @@ mod tests {
                 requested_at: "2026-11-22T10:00:00Z".into(),
                 server_pid: me.pid,
                 server_start: me.start_ticks,
+                task: None,
             })
             .expect("insert")
     }

@@ -53,7 +53,14 @@ const SERVICE_FIELDS: &[&str] = &["type", "port", "health_check", "launch_args",
 /// The longest `[mcp] title`: a title, not a description.
 const MAX_TITLE_CHARS: usize = 80;
 const PERMISSIONS_FIELDS: &[&str] = &["project", "read", "write", "network"];
-const MCP_FIELDS: &[&str] = &["title", "read_only", "destructive", "open_world", "ask"];
+const MCP_FIELDS: &[&str] = &[
+    "title",
+    "read_only",
+    "destructive",
+    "open_world",
+    "ask",
+    "task",
+];
 
 /// A problem in a manifest: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,6 +287,7 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
             destructive: section.bool("destructive")?,
             open_world: section.bool("open_world")?,
             ask: section.bool("ask")?.unwrap_or(false),
+            task: section.parsed("task")?.unwrap_or_default(),
         },
         None => McpHints::default(),
     };

@@ -148,6 +148,9 @@ fn print_call(call: &CallRow) {
         call.state,
         call.why
     );
+    if let Some(task) = &call.task {
+        outln!("    for MCP task {task}");
+    }
     match &call.approved_arguments {
         // The agent's own beside the human's edit, which is what ran.
         Some(edited) => {

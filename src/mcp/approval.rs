@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolResult, ProgressNotificationParam};
-use rmcp::service::{RequestContext, RoleServer};
+use rmcp::model::CallToolResult;
 use serde_json::Value;
 
+use super::call::Caller;
 use super::listing::Listed;
 use super::reply::refusal;
 use super::shared::Shared;
@@ -31,7 +31,7 @@ pub async fn clearance(
     listed: &Listed,
     entry: &ToolEntry,
     arguments: &Value,
-    context: &RequestContext<RoleServer>,
+    caller: &mut Caller,
 ) -> Result<Option<Value>, CallToolResult> {
     let why = match admission(
         entry,
@@ -54,11 +54,12 @@ pub async fn clearance(
         content_hash: entry.content_hash.clone(),
         arguments: arguments.clone(),
         input_schema: Value::Object((*listed.tool.input_schema).clone()),
-        client: super::reply::client_name(context),
-        why,
+        client: caller.client.clone(),
+        why: why.clone(),
         requested_at: crate::clock::now_rfc3339(),
         server_pid: me.pid,
         server_start: me.start_ticks,
+        task: caller.task.clone(),
     };
     let id = shared
         .with_store(move |store| -> Result<i64, crate::store::StoreError> {
@@ -87,7 +88,7 @@ pub async fn clearance(
                 crate::error_chain::one_line(&e)
             ))
         })?;
-    let answered = wait(shared, id, context).await;
+    let answered = wait(shared, id, &why, caller).await;
     verdict(
         &entry.name,
         answered,
@@ -110,13 +111,13 @@ enum WaitError {
 async fn wait(
     shared: &Arc<Shared>,
     id: i64,
-    context: &RequestContext<RoleServer>,
+    why: &str,
+    caller: &mut Caller,
 ) -> Result<CallRow, WaitError> {
     let timeout = Duration::from_secs(shared.workbench.config().approvals.timeout_secs);
     let started = Instant::now();
-    let progress = context.meta.get_progress_token();
-    let mut last_progress = Instant::now();
-    let mut sent = 0.0_f64;
+    // Said at once, so a task reads as waiting for a human from its first poll.
+    let mut last_progress: Option<Instant> = None;
     loop {
         let call = shared
             .with_store(move |store| store.call(id))
@@ -130,20 +131,13 @@ async fn wait(
             close(shared, id, CallState::Expired, reason).await;
             continue;
         }
-        if let Some(token) = &progress
-            && last_progress.elapsed() >= PROGRESS_EVERY
-        {
-            last_progress = Instant::now();
-            let seconds = started.elapsed().as_secs_f64().max(sent + 0.001);
-            sent = seconds;
-            let mut param = ProgressNotificationParam::new(token.clone(), seconds);
-            param.message = Some(format!(
-                "call #{id} is waiting for a human's approval ({seconds:.0} s)"
-            ));
-            let _ = context.peer.notify_progress(param).await;
+        if last_progress.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
+            last_progress = Some(Instant::now());
+            let seconds = started.elapsed().as_secs_f64();
+            caller.progress.waiting(id, seconds, why).await;
         }
         tokio::select! {
-            () = context.ct.cancelled() => {
+            () = caller.cancel.cancelled() => {
                 close(shared, id, CallState::Cancelled, "the client cancelled the call".into()).await;
                 return Err(WaitError::Cancelled);
             }

@@ -5,12 +5,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam};
-use rmcp::service::{Peer, RequestContext, RoleServer};
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
+use rmcp::service::{RequestContext, RoleServer};
 use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 
 use super::approval;
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
+use super::progress::Progress;
 use super::reply::refusal;
 use super::shared::Shared;
 use crate::command::{self, Applied, Command};
@@ -24,48 +26,106 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 /// The stderr a failed call returns, from its end.
 const STDERR_TAIL_BYTES: usize = 2000;
 
+/// Who a call answers and how it is followed: the client's name every record carries, the
+/// cancellation (the request's, or a task's), where progress goes, and the task it runs for.
+pub struct Caller {
+    pub client: String,
+    pub cancel: CancellationToken,
+    pub progress: Progress,
+    pub task: Option<String>,
+}
+
+impl Caller {
+    /// The caller of a call answered in the response to its request.
+    pub fn of_request(context: &RequestContext<RoleServer>) -> Self {
+        let progress = match context.meta.get_progress_token() {
+            Some(token) => Progress::client(context.peer.clone(), token),
+            None => Progress::nowhere(),
+        };
+        Self {
+            client: super::reply::client_name(context),
+            cancel: context.ct.clone(),
+            progress,
+            task: None,
+        }
+    }
+}
+
+/// A call's answer, and why toolbench itself could not get one from the tool, when so: its
+/// run crashed or its sandbox failed. A task reports that as failed, not as the tool's error.
+pub struct Answer {
+    pub result: CallToolResult,
+    pub broken: Option<String>,
+}
+
+impl Answer {
+    pub fn broken(result: CallToolResult, why: String) -> Self {
+        Self {
+            result,
+            broken: Some(why),
+        }
+    }
+}
+
+impl From<CallToolResult> for Answer {
+    fn from(result: CallToolResult) -> Self {
+        Self {
+            result,
+            broken: None,
+        }
+    }
+}
+
 /// Runs `listed` for one call and answers it. Every failure the agent can act on is a tool
 /// error (`isError: true`) with a one-line reason.
 pub async fn call_tool(
     shared: Arc<Shared>,
     listed: Arc<Listed>,
     arguments: Option<JsonObject>,
-    context: RequestContext<RoleServer>,
-) -> CallToolResult {
+    caller: &mut Caller,
+) -> Answer {
     let arguments = Value::Object(arguments.unwrap_or_default());
+    let refused = |reason: &ArgumentsMismatch| {
+        Answer::from(refusal(format!(
+            "{}: {}",
+            listed.entry.name,
+            one_line(reason)
+        )))
+    };
     let input = match input_of(&listed, &arguments) {
         Ok(input) => input,
-        Err(reason) => return refusal(format!("{}: {}", listed.entry.name, one_line(&reason))),
+        Err(reason) => return refused(&reason),
     };
     // The listing may be a moment old: run what is on disk now, as every front end does.
     let entry = match shared.fresh_entry(&listed.entry).await {
         Ok(entry) => entry,
-        Err(reason) => return refusal(reason.to_string()),
+        Err(reason) => return refusal(reason.to_string()).into(),
     };
     let (input, edited) =
-        match approval::clearance(&shared, &listed, &entry, &arguments, &context).await {
+        match approval::clearance(&shared, &listed, &entry, &arguments, caller).await {
             Ok(None) => (input, None),
             // The human edited the arguments; they were checked against the same schema.
             Ok(Some(edited)) => match input_of(&listed, &edited) {
                 Ok(input) => (input, Some(edited)),
-                Err(reason) => {
-                    return refusal(format!("{}: {}", listed.entry.name, one_line(&reason)));
-                }
+                Err(reason) => return refused(&reason),
             },
-            Err(answer) => return answer,
+            Err(answer) => return answer.into(),
         };
-    let mut result = if listed.kind == Kind::Service {
-        super::service_call::exchange(&shared, entry, &input).await
+    let mut answer = if listed.kind == Kind::Service {
+        super::service_call::exchange(&shared, entry, &input)
+            .await
+            .into()
     } else {
-        run_cleared(&shared, &listed, entry, input, &context).await
+        run_cleared(&shared, &listed, entry, input, caller).await
     };
     // The agent must not take the answer for one to what it asked.
     if let Some(edited) = edited {
-        result
+        answer
+            .result
             .content
             .push(ContentBlock::text(edited_note(&arguments, &edited)));
     }
-    result
+    answer
 }
 
 /// The line an agent gets beside the result of a call whose arguments a human edited.
@@ -81,9 +141,9 @@ async fn run_cleared(
     listed: &Listed,
     entry: crate::model::ToolEntry,
     input: Value,
-    context: &RequestContext<RoleServer>,
-) -> CallToolResult {
-    let client = Some(super::reply::client_name(context));
+    caller: &mut Caller,
+) -> Answer {
+    let client = Some(caller.client.clone());
     // Cleared above, by the rules or by the human, for this content: the cost gate is passed
     // as confirmed, and the run is of that content or refused.
     let command = Command::Run {
@@ -93,15 +153,16 @@ async fn run_cleared(
     };
     let job = match command::apply(&shared.commands(client), command).await {
         Ok(Applied::Run(job)) => job,
-        Ok(_) => return refusal(format!("{}: the run did not start", listed.entry.name)),
-        Err(e) => return refusal(one_line(&e)),
+        Ok(_) => return refusal(format!("{}: the run did not start", listed.entry.name)).into(),
+        Err(e) => return refusal(one_line(&e)).into(),
     };
-    match run_with_progress(*job, context).await {
+    match run_with_progress(*job, caller).await {
         Ok(recorded) => answer(listed, &recorded.run, &recorded.outcome),
         Err(RunJobError::Unstored(e)) => {
-            refusal(format!("{}: the run finished but {e}", listed.entry.name))
+            let why = format!("{}: the run finished but {e}", listed.entry.name);
+            Answer::broken(refusal(why.clone()), why)
         }
-        Err(e) => refusal(e.to_string()),
+        Err(e) => Answer::broken(refusal(e.to_string()), e.to_string()),
     }
 }
 
@@ -120,23 +181,14 @@ fn input_of(listed: &Listed, arguments: &Value) -> Result<Value, ArgumentsMismat
     })
 }
 
-/// Runs the job to its record, cancelling it with the request and sending progress when a
-/// token came.
-async fn run_with_progress(
-    job: RunJob,
-    context: &RequestContext<RoleServer>,
-) -> Result<RecordedRun, RunJobError> {
+/// Runs the job to its record, cancelling it with the caller and telling its progress.
+async fn run_with_progress(job: RunJob, caller: &mut Caller) -> Result<RecordedRun, RunJobError> {
     // Only counted for the progress message: a client that reads slowly never holds the tool.
     let mut output = job.observe(OutputPolicy::Newest);
     let run = job.start();
-    let progress = context
-        .meta
-        .get_progress_token()
-        .map(|token| (token, context.peer.clone()));
     let started = Instant::now();
     let mut bytes: u64 = 0;
     let mut ticks = tokio::time::interval(PROGRESS_EVERY);
-    let mut sent = 0.0_f64;
     let mut cancelled = false;
     loop {
         tokio::select! {
@@ -147,41 +199,19 @@ async fn run_with_progress(
                 Some(_) => {}
                 None => return run.ended().await,
             },
-            () = context.ct.cancelled(), if !cancelled => {
+            () = caller.cancel.cancelled(), if !cancelled => {
                 run.cancel();
                 cancelled = true;
             }
             _ = ticks.tick() => {
-                if let Some((token, peer)) = &progress {
-                    // Strictly increasing, as the protocol asks: seconds run, never repeated.
-                    let now = started.elapsed().as_secs_f64().max(sent + 0.001);
-                    sent = now;
-                    notify_progress(peer, token.clone(), now, bytes).await;
-                }
+                caller.progress.running(started.elapsed().as_secs_f64(), bytes).await;
             }
         }
     }
 }
 
-async fn notify_progress(
-    peer: &Peer<RoleServer>,
-    token: rmcp::model::ProgressToken,
-    seconds: f64,
-    bytes: u64,
-) {
-    let mut param = ProgressNotificationParam::new(token, seconds);
-    param.message = Some(format!(
-        "running for {seconds:.1} s, {bytes} bytes of output"
-    ));
-    let _ = peer.notify_progress(param).await;
-}
-
 /// The answer to a call whose run finished and was recorded.
-fn answer(
-    listed: &Listed,
-    record: &crate::model::RunRecord,
-    outcome: &RunOutcome,
-) -> CallToolResult {
+fn answer(listed: &Listed, record: &crate::model::RunRecord, outcome: &RunOutcome) -> Answer {
     let stdout = String::from_utf8_lossy(&outcome.stdout).into_owned();
     if record.status != RunStatus::Ok {
         let tail = tail(&outcome.stderr);
@@ -197,7 +227,11 @@ fn answer(
             text.push_str("\n--- stderr (end) ---\n");
             text.push_str(&tail);
         }
-        return CallToolResult::error(vec![ContentBlock::text(text)]);
+        let result = CallToolResult::error(vec![ContentBlock::text(text)]);
+        return match broken(record) {
+            Some(why) => Answer::broken(result, why),
+            None => result.into(),
+        };
     }
     let structured = listed.output.and_then(|wrapping| {
         let value: Value = serde_json::from_str(&stdout).ok()?;
@@ -208,7 +242,25 @@ fn answer(
     });
     let mut result = CallToolResult::success(vec![ContentBlock::text(stdout)]);
     result.structured_content = structured;
-    result
+    result.into()
+}
+
+/// Why a run gave no answer of the tool's own, when so: its sandbox failed, or it was killed
+/// by a signal it did not ask for (a crash). A run that exited with an error, timed out or
+/// hit a limit answered as the tool: that is the tool's error.
+fn broken(record: &crate::model::RunRecord) -> Option<String> {
+    let crashed = record.status == RunStatus::Failed && record.signal.is_some();
+    let sandbox = record.status == RunStatus::SandboxError;
+    (crashed || sandbox).then(|| {
+        format!(
+            "{}@{} {} (run #{}): {}",
+            record.tool,
+            record.version,
+            record.status,
+            record.id,
+            record.error.as_deref().unwrap_or("no reason recorded")
+        )
+    })
 }
 
 fn tail(stderr: &[u8]) -> String {

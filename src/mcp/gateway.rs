@@ -6,13 +6,17 @@ use std::sync::Arc;
 
 use rmcp::ServerHandler;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ErrorData, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, SubscriptionFilter,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams, ErrorData,
+    GetTaskParams, GetTaskResult, Implementation, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, ServerConfig, SubscriptionFilter, UpdateTaskParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 use tokio::sync::{broadcast, watch};
 
+use super::call::Caller;
+use super::reply::client_name;
 use super::shared::Shared;
+use super::tasks::{self, Dispatch};
 use super::{agent_tools, call};
 
 /// One session's handler.
@@ -39,6 +43,7 @@ impl ServerHandler for Gateway {
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_tool_list_changed()
+                .enable_tasks()
                 .build(),
         )
         .with_server_info(Implementation::new("toolbench", env!("CARGO_PKG_VERSION")))
@@ -80,9 +85,53 @@ impl ServerHandler for Gateway {
                     None,
                 ));
             };
-            call::call_tool(Arc::clone(&self.shared), listed, request.arguments, context).await
+            let takes_tasks = context
+                .client_capabilities()
+                .is_some_and(|caps| caps.supports_tasks());
+            if let Dispatch::Task = tasks::dispatch(&self.shared, &listed, takes_tasks).await? {
+                let client = client_name(&context);
+                let task = tasks::start(&self.shared, listed, request.arguments, client).await?;
+                return Ok(CallToolResponse::Task(task));
+            }
+            let mut caller = Caller::of_request(&context);
+            call::call_tool(
+                Arc::clone(&self.shared),
+                listed,
+                request.arguments,
+                &mut caller,
+            )
+            .await
+            .result
         };
         Ok(result.into())
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, ErrorData> {
+        tasks::get(&self.shared, &request.task_id, &client_name(&context)).await
+    }
+
+    /// toolbench never asks the client for input (its waits are for its own human), so there
+    /// is nothing to take: a known task's update is acknowledged and changes nothing.
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        tasks::get(&self.shared, &request.task_id, &client_name(&context))
+            .await
+            .map(drop)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        tasks::cancel(&self.shared, &request.task_id, &client_name(&context)).await
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {

@@ -13,12 +13,14 @@ pub mod gateway;
 mod http;
 pub mod listing;
 mod live;
+mod progress;
 mod reply;
 mod request_tool;
 mod service_call;
 mod sessions;
 pub mod shared;
 mod stdio;
+mod tasks;
 mod token;
 
 use std::sync::Arc;
@@ -109,7 +111,13 @@ pub fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
             .map_err(|e| McpError::Session(e.into()))?;
         // The session ended (the client went away) and cancelled the calls still running:
         // let them kill their runs and record them before the runtime drops their tasks.
-        let _ = tokio::time::timeout(CALLS_END_WITHIN, shared.calls_ended()).await;
+        // Calls answered with an MCP task go on until they end (each is bounded by its run's
+        // timeout and the approvals' timeout): a client may come back for their results.
+        if shared.tasks.open() > 0 {
+            shared.calls_ended().await;
+        } else {
+            let _ = tokio::time::timeout(CALLS_END_WITHIN, shared.calls_ended()).await;
+        }
         Ok(())
     })
 }

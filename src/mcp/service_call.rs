@@ -67,7 +67,7 @@ async fn send(
 }
 
 /// The instance `name` of the tool `name` is recorded as running and its process lives.
-async fn runs(shared: &Arc<Shared>, name: &str) -> Result<bool, CommandError> {
+pub(super) async fn runs(shared: &Arc<Shared>, name: &str) -> Result<bool, CommandError> {
     let instance = name.to_string();
     let row = shared
         .with_store(move |store| store.instance(&instance))

@@ -82,6 +82,8 @@ pub struct NewCall {
     /// The waiting server, told apart from a later process with its pid.
     pub server_pid: u32,
     pub server_start: u64,
+    /// The MCP task the call runs for, when its client asked for a task.
+    pub task: Option<String>,
 }
 
 /// One call, pending or answered.
@@ -109,6 +111,8 @@ pub struct CallRow {
     pub approved_arguments: Option<Value>,
     /// The rule that let the call through or that the answer created.
     pub rule: Option<i64>,
+    /// The MCP task the call runs for, when its client asked for a task.
+    pub task: Option<String>,
 }
 
 #[cfg(test)]
@@ -138,6 +142,7 @@ impl CallRow {
             reason: None,
             approved_arguments: None,
             rule: None,
+            task: None,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::model::calls::{Answer, CallRow, CallState, NewCall, RuleRow};
 
 const CALL_COLUMNS: &str = "id, tool, version, content_hash, arguments, input_schema, client, why,
     requested_at, state, server_pid, server_start, answered_by, answered_at, reason,
-    approved_arguments, rule_id";
+    approved_arguments, rule_id, task_id";
 const RULE_COLUMNS: &str = "id, tool, version, content_hash, pattern, from_call, created_by,
     created_at, revoked_by, revoked_at";
 
@@ -38,6 +38,7 @@ fn call_row(row: &Row) -> rusqlite::Result<CallRow> {
         reason: row.get(14)?,
         approved_arguments: row.get::<_, Option<String>>(15)?.map(json_of),
         rule: row.get(16)?,
+        task: row.get(17)?,
     })
 }
 
@@ -62,8 +63,8 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO agent_calls (tool, version, content_hash, arguments, input_schema,
-                    client, why, requested_at, state, server_pid, server_start)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10)",
+                    client, why, requested_at, state, server_pid, server_start, task_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11)",
                 params![
                     call.tool,
                     call.version,
@@ -75,6 +76,7 @@ impl Store {
                     call.requested_at,
                     call.server_pid,
                     call.server_start as i64,
+                    call.task,
                 ],
             )
             .map_err(|e| self.error(e))?;
@@ -290,6 +292,7 @@ mod tests {
             requested_at: "2026-11-22T10:00:00Z".into(),
             server_pid: 1,
             server_start: 2,
+            task: None,
         }
     }
 

@@ -248,6 +248,26 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX review_queue_by_hash ON review_queue (content_hash);",
     // The project a run worked on, for tools that declare one.
     "ALTER TABLE runs ADD COLUMN project TEXT;",
+    // MCP calls answered with a task: their state and result outlive the client's connection
+    // and are read by any process; a waiting call names the task it belongs to.
+    "CREATE TABLE mcp_tasks (
+        id TEXT PRIMARY KEY,
+        client TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        state TEXT NOT NULL,
+        message TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        ttl_ms INTEGER NOT NULL,
+        result TEXT,
+        error TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        server_pid INTEGER NOT NULL,
+        server_start INTEGER NOT NULL
+    );
+    CREATE INDEX mcp_tasks_by_expiry ON mcp_tasks (expires_ms);
+    ALTER TABLE agent_calls ADD COLUMN task_id TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -22,6 +22,7 @@ pub mod services;
 mod shared;
 mod stats;
 pub mod suggestions;
+mod tasks;
 mod validation_cache;
 pub mod writer;
 

@@ -1274,6 +1274,7 @@ mod tests {
                         requested_at: crate::clock::now_rfc3339(),
                         server_pid: me.pid,
                         server_start: me.start_ticks,
+                        task: None,
                     })
                     .expect("a waiting call");
                 // The last run ends: its starter hands its record off, as `toolbench run` does.

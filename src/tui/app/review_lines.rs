@@ -75,8 +75,14 @@ pub(crate) fn lines(app: &App, window: Range<usize>, width: usize) -> Vec<Line<'
 /// An agent's call waiting for an answer: `a` once, `A` always, `e` edit, `r` reject.
 fn call_row(app: &App, call: &CallRow, width: usize) -> Line<'static> {
     let theme = &app.theme;
+    // The MCP task the call holds up, by the start of its id, as `toolbench calls` names it.
+    let task = call
+        .task
+        .as_deref()
+        .map(|id| format!("· task {} ", crate::bounded::truncated(id.to_string(), 8)))
+        .unwrap_or_default();
     let head = format!(
-        "#{} {}@{} · {} ",
+        "#{} {}@{} · {} {task}",
         call.id, call.tool, call.version, call.client
     );
     let rest = width.saturating_sub(head.chars().count() + 2);

@@ -1,0 +1,441 @@
+//! MCP tasks (the Tasks extension, SEP-2663) of `toolbench mcp`, driven over stdio with raw
+//! JSON-RPC lines: which calls answer with a task, `tasks/get` through working, waiting for a
+//! human and done, cancelling, tasks that outlive their client's connection, and the inputs
+//! a client should not send. Every claim is checked outside the server too: the runs in the
+//! store (`runs --json`), the waiting calls (`calls --json`), the processes in /proc.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{Value, json};
+
+const TASKS: &str = "io.modelcontextprotocol/tasks";
+
+/// One `toolbench mcp` over stdio, spoken to line by line.
+struct Session {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<Value>,
+    next_id: i64,
+}
+
+impl Session {
+    /// Starts the server on `root` and says hello as `client`, declaring tasks or not.
+    fn open(root: &Path, config: &Path, client: &str, takes_tasks: bool) -> Session {
+        let mut child = toolbench_command(root, config, &["mcp"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn toolbench mcp");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(value) = serde_json::from_str::<Value>(&line)
+                    && tx.send(value).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        let mut session = Session {
+            child,
+            stdin,
+            lines,
+            next_id: 0,
+        };
+        let capabilities = if takes_tasks {
+            json!({"extensions": {TASKS: {}}})
+        } else {
+            json!({})
+        };
+        let hello = session.request(
+            "initialize",
+            json!({
+                "protocolVersion": "2025-11-25",
+                "capabilities": capabilities,
+                "clientInfo": {"name": client, "version": "1"},
+            }),
+        );
+        assert!(hello.get("result").is_some(), "initialize: {hello}");
+        session.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        session
+    }
+
+    fn send(&mut self, message: Value) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{message}").expect("write to the server");
+        stdin.flush().expect("flush");
+    }
+
+    /// Sends a request and waits for its response (result or error), skipping notifications.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let message = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no answer to {method} within 60 s"));
+            if message["id"] == id {
+                return message;
+            }
+        }
+    }
+
+    fn call(&mut self, tool: &str, arguments: Value) -> Value {
+        self.request("tools/call", json!({"name": tool, "arguments": arguments}))
+    }
+
+    fn get(&mut self, task: &str) -> Value {
+        self.request("tasks/get", json!({"taskId": task}))
+    }
+
+    /// Polls the task until `done` says so; panics after `within`.
+    fn until(&mut self, task: &str, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let answer = self.get(task);
+            let result = answer.get("result").cloned().unwrap_or(Value::Null);
+            if done(&result) {
+                return result;
+            }
+            assert!(Instant::now() < deadline, "task {task}: still {answer}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Closes stdin, as a client that goes away does, and waits for the server to exit.
+    fn close(mut self, within: Duration) -> std::process::ExitStatus {
+        drop(self.stdin.take());
+        wait_for(&mut self.child, within)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn ended(result: &Value) -> bool {
+    matches!(
+        result["status"].as_str(),
+        Some("completed" | "failed" | "cancelled")
+    )
+}
+
+fn task_id(answer: &Value) -> String {
+    let result = &answer["result"];
+    assert_eq!(result["resultType"], "task", "a task: {answer}");
+    assert!(result.get("task").is_none(), "flat, not wrapped: {answer}");
+    result["taskId"].as_str().expect("taskId").to_string()
+}
+
+/// A workspace with the tools these tests call, and the config dir its processes share.
+struct Workspace {
+    dir: tempfile::TempDir,
+    config: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        // Quick and short: answered at once.
+        shell_tool(root, "quick", "echo quick done\n", "timeout_secs = 5");
+        // May run long (its timeout is over task_after_secs): answered with a task.
+        shell_tool(
+            root,
+            "slow",
+            "sleep \"${TOOLBENCH_TEST_SLEEP:-1}\"; echo slow done\n",
+            "timeout_secs = 120",
+        );
+        shell_tool(
+            root,
+            "sleeper",
+            "echo started; sleep 60; echo never\n",
+            "timeout_secs = 120",
+        );
+        shell_tool(
+            root,
+            "crasher",
+            "echo about to crash; kill -SEGV $$\n",
+            "timeout_secs = 120",
+        );
+        shell_tool(
+            root,
+            "failing",
+            "echo failing on purpose >&2; exit 3\n",
+            "timeout_secs = 120",
+        );
+        // Answered only as a task, whatever it costs.
+        write_tool(
+            root,
+            "experimental",
+            "required",
+            "name = \"required\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\ntimeout_secs = 5\n\n[mcp]\ntask = \"required\"\n",
+        );
+        approve(root, "required");
+        // Every call waits for a human.
+        write_tool(
+            root,
+            "experimental",
+            "guarded",
+            "name = \"guarded\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\ntimeout_secs = 5\n\n[mcp]\nask = true\n",
+        );
+        approve(root, "guarded");
+        Workspace {
+            dir,
+            config: tempfile::tempdir().expect("config"),
+        }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn session(&self, client: &str, takes_tasks: bool) -> Session {
+        Session::open(self.root(), self.config.path(), client, takes_tasks)
+    }
+
+    fn cli(&self, args: &[&str]) -> std::process::Output {
+        toolbench_command(self.root(), self.config.path(), args)
+            .output()
+            .expect("run toolbench")
+    }
+}
+
+#[test]
+fn a_long_call_answers_with_a_task_and_a_short_one_at_once() {
+    let ws = Workspace::new();
+    let mut agent = ws.session("agent-a", true);
+
+    let quick = agent.call("quick", json!({}));
+    assert!(quick["result"].get("taskId").is_none(), "{quick}");
+    assert_eq!(quick["result"]["content"][0]["text"], "quick done\n");
+
+    let answer = agent.call("slow", json!({}));
+    let id = task_id(&answer);
+    assert_eq!(id.len(), 32, "128 random bits: {id}");
+    assert_eq!(answer["result"]["status"], "working");
+    assert!(answer["result"]["ttlMs"].as_u64().is_some(), "{answer}");
+
+    let done = agent.until(&id, Duration::from_secs(30), ended);
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "slow done\n");
+    assert_eq!(done["result"]["isError"], false);
+    // The run is recorded as every run is, for this client.
+    let runs = runs_of(ws.root(), "slow");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["status"], "ok");
+    assert_eq!(runs[0]["client"], "agent-a");
+
+    // The same call from a client that does not take tasks answers in its response.
+    let mut plain = ws.session("agent-plain", false);
+    let answer = plain.call("slow", json!({}));
+    assert_eq!(
+        answer["result"]["content"][0]["text"], "slow done\n",
+        "{answer}"
+    );
+}
+
+#[test]
+fn a_tool_error_completes_the_task_and_a_crash_fails_it() {
+    let ws = Workspace::new();
+    let mut agent = ws.session("agent-a", true);
+
+    let id = task_id(&agent.call("failing", json!({})));
+    let done = agent.until(&id, Duration::from_secs(30), ended);
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["isError"], true);
+    assert!(done.get("error").is_none(), "{done}");
+
+    let id = task_id(&agent.call("crasher", json!({})));
+    let done = agent.until(&id, Duration::from_secs(30), ended);
+    assert_eq!(done["status"], "failed", "{done}");
+    assert!(done.get("result").is_none(), "{done}");
+    assert_eq!(done["error"]["code"], -32603);
+    let message = done["error"]["message"].as_str().expect("message");
+    assert!(message.contains("SIGSEGV"), "{message}");
+}
+
+#[test]
+fn cancelling_a_task_kills_its_run_and_a_cancel_after_the_end_changes_nothing() {
+    let ws = Workspace::new();
+    let mut agent = ws.session("agent-a", true);
+    let id = task_id(&agent.call("sleeper", json!({})));
+    agent.until(&id, Duration::from_secs(30), |r| {
+        r["statusMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("running"))
+    });
+    let ack = agent.request("tasks/cancel", json!({"taskId": id}));
+    assert_eq!(ack["result"], json!({"resultType": "complete"}), "{ack}");
+    let done = agent.until(&id, Duration::from_secs(30), ended);
+    assert_eq!(done["status"], "cancelled", "{done}");
+    // The run was stopped and recorded so; its `sleep 60` is gone.
+    let runs = runs_of(ws.root(), "sleeper");
+    assert_eq!(runs[0]["status"], "cancelled", "{runs:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !processes_running("sleep 60").is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "{:?}",
+            processes_running("sleep 60")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Cancelling what ended is acknowledged the same way and leaves it as it ended.
+    let id = task_id(&agent.call("slow", json!({})));
+    agent.until(&id, Duration::from_secs(30), ended);
+    let ack = agent.request("tasks/cancel", json!({"taskId": id}));
+    assert_eq!(ack["result"], json!({"resultType": "complete"}), "{ack}");
+    assert_eq!(agent.get(&id)["result"]["status"], "completed");
+}
+
+#[test]
+fn a_call_waiting_for_a_human_is_input_required_and_names_its_task() {
+    let ws = Workspace::new();
+    let mut agent = ws.session("agent-a", true);
+    let id = task_id(&agent.call("guarded", json!({})));
+    let waiting = agent.until(&id, Duration::from_secs(30), |r| {
+        r["status"] == "input_required"
+    });
+    let message = waiting["statusMessage"].as_str().expect("why it waits");
+    assert!(message.contains("waiting for a human"), "{message}");
+
+    // `toolbench calls` shows which task the waiting call belongs to.
+    let calls: Value = serde_json::from_slice(&ws.cli(&["calls", "--json"]).stdout).expect("json");
+    let call = &calls[0];
+    assert_eq!(call["task"], id.as_str(), "{calls}");
+    let listed = stdout(&ws.cli(&["calls"]));
+    assert!(listed.contains(&format!("for MCP task {id}")), "{listed}");
+
+    let call_id = call["id"].as_i64().expect("call id").to_string();
+    let out = ws.cli(&["calls", "approve", &call_id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let done = agent.until(&id, Duration::from_secs(30), ended);
+    assert_eq!(done["status"], "completed", "{done}");
+
+    // Cancelling a waiting task withdraws its call.
+    let id = task_id(&agent.call("guarded", json!({})));
+    agent.until(&id, Duration::from_secs(30), |r| {
+        r["status"] == "input_required"
+    });
+    agent.request("tasks/cancel", json!({"taskId": id}));
+    assert_eq!(
+        agent.until(&id, Duration::from_secs(30), ended)["status"],
+        "cancelled"
+    );
+    let calls: Value =
+        serde_json::from_slice(&ws.cli(&["calls", "--json", "--all"]).stdout).expect("json");
+    let withdrawn = calls
+        .as_array()
+        .expect("calls")
+        .iter()
+        .find(|c| c["task"] == id.as_str())
+        .expect("the withdrawn call");
+    assert_eq!(withdrawn["state"], "cancelled", "{withdrawn}");
+}
+
+#[test]
+fn a_task_outlives_its_client_and_is_read_from_another_process_by_its_client_only() {
+    let ws = Workspace::new();
+    let mut first = ws.session("agent-a", true);
+    let id = task_id(&first.call("slow", json!({})));
+    // The client goes away while the work runs; the server finishes the work, then exits.
+    let status = first.close(Duration::from_secs(60));
+    assert!(status.success(), "{status}");
+
+    let mut again = ws.session("agent-a", true);
+    let done = again.until(&id, Duration::from_secs(30), ended);
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "slow done\n");
+
+    // Another client hears of no such task, as of an id never made.
+    let mut other = ws.session("agent-b", true);
+    for asked in [
+        id.as_str(),
+        "0123456789abcdef0123456789abcdef",
+        "",
+        &"x".repeat(10_000),
+    ] {
+        let answer = other.get(asked);
+        assert_eq!(answer["error"]["code"], -32602, "{asked:.40}: {answer}");
+        let text = answer.to_string();
+        assert!(!text.contains("slow done"), "{text}");
+        let answer = other.request("tasks/cancel", json!({"taskId": asked}));
+        assert_eq!(answer["error"]["code"], -32602, "{answer}");
+    }
+    assert_eq!(again.get(&id)["result"]["status"], "completed");
+}
+
+#[test]
+fn a_required_task_refuses_a_client_without_tasks_and_task_methods_need_the_extension() {
+    let ws = Workspace::new();
+    let mut plain = ws.session("agent-plain", false);
+    let answer = plain.call("required", json!({}));
+    assert_eq!(answer["error"]["code"], -32021, "{answer}");
+    assert!(
+        answer["error"]["data"]["requiredCapabilities"]["extensions"][TASKS].is_object(),
+        "{answer}"
+    );
+    let answer = plain.get("0123456789abcdef0123456789abcdef");
+    assert_eq!(answer["error"]["code"], -32021, "{answer}");
+    assert!(runs_of(ws.root(), "required").is_empty());
+
+    let mut agent = ws.session("agent-a", true);
+    let id = task_id(&agent.call("required", json!({})));
+    assert_eq!(
+        agent.until(&id, Duration::from_secs(30), ended)["status"],
+        "completed"
+    );
+}
+
+#[test]
+fn an_ended_task_is_forgotten_after_its_time_to_live() {
+    let ws = Workspace::new();
+    std::fs::write(
+        ws.root().join("toolbench.toml"),
+        "[mcp]\ntask_ttl_secs = 2\n",
+    )
+    .expect("config");
+    let mut agent = ws.session("agent-a", true);
+    let answer = agent.call("slow", json!({}));
+    assert_eq!(answer["result"]["ttlMs"], 2000, "{answer}");
+    let id = task_id(&answer);
+    // Nobody polls until well after the end.
+    std::thread::sleep(Duration::from_secs(4));
+    let answer = agent.get(&id);
+    assert_eq!(answer["error"]["code"], -32602, "{answer}");
+    assert_eq!(
+        runs_of(ws.root(), "slow").len(),
+        1,
+        "the run itself is kept"
+    );
+}
