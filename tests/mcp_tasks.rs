@@ -439,3 +439,40 @@ fn an_ended_task_is_forgotten_after_its_time_to_live() {
         "the run itself is kept"
     );
 }
+
+#[test]
+fn a_thousand_tasks_at_once_all_end_and_run_a_few_at_a_time() {
+    const TASK_COUNT: usize = 1000;
+    let ws = Workspace::new();
+    let mut agent = ws.session("agent-a", true);
+    // Every call is sent before any answer is read, as a client flooding the server would.
+    let first = agent.next_id + 1;
+    for n in 0..TASK_COUNT {
+        agent.send(json!({
+            "jsonrpc": "2.0", "id": first + n as i64, "method": "tools/call",
+            "params": {"name": "required", "arguments": {}},
+        }));
+    }
+    agent.next_id += TASK_COUNT as i64;
+    let mut ids = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while ids.len() < TASK_COUNT {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let message = agent.lines.recv_timeout(left).expect("every call answered");
+        if message.get("id").is_some() {
+            ids.push(task_id(&message));
+        }
+    }
+    // Polled as a client would, oldest first; each ends completed.
+    for id in &ids {
+        let done = agent.until(id, Duration::from_secs(300), ended);
+        assert_eq!(done["status"], "completed", "{id}: {done}");
+    }
+    let out = ws.cli(&["runs", "required", "--json", "--limit", "2000"]);
+    let runs: Value = serde_json::from_slice(&out.stdout).expect("runs --json");
+    let runs = runs.as_array().expect("runs");
+    assert_eq!(runs.len(), TASK_COUNT);
+    assert!(runs.iter().all(|r| r["status"] == "ok"), "every run ok");
+    // No run outlived its task, and the open tasks are gone with their work.
+    assert!(processes_running(&ws.root().to_string_lossy()).len() <= 1);
+}
