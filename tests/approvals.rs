@@ -612,3 +612,66 @@ async fn a_low_cost_call_waits_only_when_the_manifest_or_the_config_asks() {
         client.cancel().await.expect("close");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_only_rises_from_the_wait_for_a_human_into_the_run() {
+    let bench = Arc::new(Bench::new(""));
+    // The run lasts, so it reports progress of its own after the wait did.
+    overwrite(
+        &bench.root().join("approved/deploy/run.sh"),
+        "sleep 2\ncat\n",
+    );
+    let client = bench.connect().await;
+    let Value::Object(arguments) = json!({"env": "staging"}) else {
+        unreachable!()
+    };
+    let handle = client
+        .send_cancellable_request(
+            ClientRequest::CallToolRequest(Request::new(
+                CallToolRequestParams::new("deploy").with_arguments(arguments),
+            )),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .expect("send");
+    let token = handle.progress_token.clone();
+    let pending = blocking({
+        let bench = Arc::clone(&bench);
+        move || bench.pending()
+    })
+    .await;
+    // Two of the wait's reports (every 2 s), then the answer.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let out = bench.cli(&["calls", "approve", &pending["id"].to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let answer = handle.await_response().await.expect("answer");
+    let answer = serde_json::to_value(answer).expect("JSON");
+    assert_ne!(answer["isError"], true, "{answer}");
+    let heard: Vec<ProgressNotificationParam> = client
+        .service()
+        .progress
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|p| p.progress_token == token)
+        .cloned()
+        .collect();
+    let waiting = heard
+        .iter()
+        .filter(|p| p.message.as_deref().is_some_and(|m| m.contains("waiting")))
+        .count();
+    let running = heard
+        .iter()
+        .filter(|p| p.message.as_deref().is_some_and(|m| m.contains("running")))
+        .count();
+    assert!(
+        waiting >= 2 && running >= 1,
+        "both stages reported: {heard:?}"
+    );
+    let values: Vec<f64> = heard.iter().map(|p| p.progress).collect();
+    assert!(
+        values.windows(2).all(|pair| pair[1] > pair[0]),
+        "progress only rises: {values:?}"
+    );
+    client.cancel().await.expect("close");
+}

@@ -18,8 +18,10 @@ pub struct Progress {
     to: Follower,
     /// The last value a client was sent.
     sent: f64,
+    /// What the run's time is counted from: the value sent before it started (the wait).
+    run_base: Option<f64>,
     /// What the tool's own reports are counted from: the value sent before its first one.
-    base: Option<f64>,
+    tool_base: Option<f64>,
 }
 
 enum Follower {
@@ -54,7 +56,8 @@ impl Progress {
         Self {
             to,
             sent: 0.0,
-            base: None,
+            run_base: None,
+            tool_base: None,
         }
     }
 
@@ -67,20 +70,23 @@ impl Progress {
             .await;
     }
 
-    /// The call's run goes on, `seconds` in, with `bytes` of output so far.
+    /// The call's run goes on, `seconds` in, with `bytes` of output so far: counted on from
+    /// what the wait sent, so the value never goes back when the call waited first.
     pub async fn running(&mut self, seconds: f64, bytes: u64) {
-        if self.base.is_some() {
+        if self.tool_base.is_some() {
             // The tool reports its own progress; time adds nothing to it.
             return;
         }
+        let base = *self.run_base.get_or_insert(self.sent);
         let message = format!("running for {seconds:.1} s, {bytes} bytes of output");
-        self.tell(seconds, None, message, TaskState::Working).await;
+        self.tell(base + seconds, None, message, TaskState::Working)
+            .await;
     }
 
     /// The tool reported `done` of `total`: counted on from what was sent before, so the
     /// value never goes back when the call waited first.
     pub async fn reported(&mut self, done: f64, total: Option<f64>, message: Option<String>) {
-        let base = *self.base.get_or_insert(self.sent);
+        let base = *self.tool_base.get_or_insert(self.sent);
         let message = message.unwrap_or_else(|| match total {
             Some(total) => format!("{done} of {total}"),
             None => format!("{done} done"),
