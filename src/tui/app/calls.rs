@@ -174,6 +174,26 @@ mod tests {
     }
 
     #[test]
+    fn a_waiting_call_of_an_mcp_task_names_the_task() {
+        let mut app = app_with_call();
+        app.update(AppEvent::CallsPolled {
+            calls: vec![CallRow {
+                task: Some("5f0c2e9a71d34b8c9e0f1a2b3c4d5e6f".into()),
+                ..CallRow::fixture(7)
+            }],
+            rules: Vec::new(),
+        });
+        // Wide enough for the row's head: a narrow pane cuts it, as every row.
+        app.update(AppEvent::Terminal(Event::Resize(220, 30)));
+        let screen = crate::tui::app::tests::render(&app, 220, 30);
+        assert!(
+            screen.contains("#7 deploy@1.0.0 · claude-code · task 5f0c2e9a "),
+            "{screen}"
+        );
+        assert!(!screen.contains("5f0c2e9a7"), "the id's start only: {screen}");
+    }
+
+    #[test]
     fn a_then_enter_approves_once() {
         let mut app = app_with_call();
         press(&mut app, KeyCode::Char('4'), KeyModifiers::NONE);
