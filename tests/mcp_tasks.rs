@@ -28,6 +28,27 @@ struct Session {
 impl Session {
     /// Starts the server on `root` and says hello as `client`, declaring tasks or not.
     fn open(root: &Path, config: &Path, client: &str, takes_tasks: bool) -> Session {
+        let mut session = Session::start(root, config);
+        let capabilities = if takes_tasks {
+            json!({"extensions": {TASKS: {}}})
+        } else {
+            json!({})
+        };
+        let hello = session.request(
+            "initialize",
+            json!({
+                "protocolVersion": "2025-11-25",
+                "capabilities": capabilities,
+                "clientInfo": {"name": client, "version": "1"},
+            }),
+        );
+        assert!(hello.get("result").is_some(), "initialize: {hello}");
+        session.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        session
+    }
+
+    /// Starts the server on `root`, with no handshake yet.
+    fn start(root: &Path, config: &Path) -> Session {
         let mut child = toolbench_command(root, config, &["mcp"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -46,28 +67,12 @@ impl Session {
             }
         });
         let stdin = child.stdin.take();
-        let mut session = Session {
+        Session {
             child,
             stdin,
             lines,
             next_id: 0,
-        };
-        let capabilities = if takes_tasks {
-            json!({"extensions": {TASKS: {}}})
-        } else {
-            json!({})
-        };
-        let hello = session.request(
-            "initialize",
-            json!({
-                "protocolVersion": "2025-11-25",
-                "capabilities": capabilities,
-                "clientInfo": {"name": client, "version": "1"},
-            }),
-        );
-        assert!(hello.get("result").is_some(), "initialize: {hello}");
-        session.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-        session
+        }
     }
 
     fn send(&mut self, message: Value) {
@@ -475,4 +480,60 @@ fn a_thousand_tasks_at_once_all_end_and_run_a_few_at_a_time() {
     assert!(runs.iter().all(|r| r["status"] == "ok"), "every run ok");
     // No run outlived its task, and the open tasks are gone with their work.
     assert!(processes_running(&ws.root().to_string_lossy()).len() <= 1);
+}
+
+#[test]
+fn the_stateless_protocol_takes_tasks_per_request_over_stdio() {
+    let ws = Workspace::new();
+    let mut agent = Session::start(ws.root(), ws.config.path());
+    // 2026-07-28: no handshake; each request says its version, capabilities and client.
+    let meta = |takes_tasks: bool| {
+        let capabilities = if takes_tasks {
+            json!({"extensions": {TASKS: {}}})
+        } else {
+            json!({})
+        };
+        json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": capabilities,
+            "io.modelcontextprotocol/clientInfo": {"name": "stateless-agent", "version": "1"},
+        })
+    };
+    let discover = agent.request("server/discover", json!({"_meta": meta(false)}));
+    let versions = discover["result"]["supportedVersions"].to_string();
+    assert!(
+        versions.contains("2025-11-25") && versions.contains("2026-07-28"),
+        "{discover}"
+    );
+    assert!(
+        discover["result"]["capabilities"]["extensions"][TASKS].is_object(),
+        "{discover}"
+    );
+
+    let plain = agent.request(
+        "tools/call",
+        json!({"name": "slow", "arguments": {}, "_meta": meta(false)}),
+    );
+    assert_eq!(
+        plain["result"]["content"][0]["text"], "slow done\n",
+        "{plain}"
+    );
+    let answer = agent.request(
+        "tools/call",
+        json!({"name": "slow", "arguments": {}, "_meta": meta(true)}),
+    );
+    let id = task_id(&answer);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = agent.request("tasks/get", json!({"taskId": id, "_meta": meta(true)}));
+        if got["result"]["status"] == "completed" {
+            assert_eq!(got["result"]["result"]["content"][0]["text"], "slow done\n");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{got}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The same task, asked without declaring the extension, is refused for that.
+    let refused = agent.request("tasks/get", json!({"taskId": id, "_meta": meta(false)}));
+    assert_eq!(refused["error"]["code"], -32021, "{refused}");
 }

@@ -190,7 +190,10 @@ mod tests {
             screen.contains("#7 deploy@1.0.0 · claude-code · task 5f0c2e9a "),
             "{screen}"
         );
-        assert!(!screen.contains("5f0c2e9a7"), "the id's start only: {screen}");
+        assert!(
+            !screen.contains("5f0c2e9a7"),
+            "the id's start only: {screen}"
+        );
     }
 
     #[test]
