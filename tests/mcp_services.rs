@@ -6,7 +6,9 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
 
+use common::mcp_session::Session;
 use common::{bin, stderr, text_of, write_tool};
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
@@ -220,4 +222,27 @@ async fn a_service_that_cannot_launch_answers_with_the_reason() {
     assert!(text.contains("exit status 3"), "{text}");
     assert_eq!(ws.instance("echo")["state"], "stopped");
     client.cancel().await.expect("close the session");
+}
+
+#[test]
+fn a_launch_answers_a_task_taking_client_with_a_task_and_a_running_service_at_once() {
+    let ws = Ws::new("54950-54974");
+    let mut agent = Session::open(ws.root(), ws.config.path(), "agent-a", true);
+    let first = agent.call("echo", json!({"message": "hello"}));
+    assert_eq!(first["result"]["resultType"], "task", "{first}");
+    let id = first["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_string();
+    let done = agent.until(&id, Duration::from_secs(30), |r| {
+        r["status"] != "working" && r["status"] != "input_required"
+    });
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "hello {}");
+    assert_eq!(ws.instance("echo")["state"], "healthy");
+
+    // Launched now: the next exchange answers in its response.
+    let second = agent.call("echo", json!({"message": "again"}));
+    assert!(second["result"].get("taskId").is_none(), "{second}");
+    assert_eq!(second["result"]["content"][0]["text"], "again {}");
 }

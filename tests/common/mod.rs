@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod binary;
+pub mod mcp_session;
 pub use binary::bin;
 
 /// A copy of the sample workspace `tools/` in a temp dir, so tests never touch the repo.
