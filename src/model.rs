@@ -192,9 +192,9 @@ pub struct McpHints {
     /// `ask = true`: every call from an agent waits for a human's answer, whatever its cost.
     #[serde(default)]
     pub ask: bool,
-    /// `task = "required"`: agents' calls are answered only as MCP tasks.
+    /// `task = "required"`: agents' calls are answered only as MCP tasks; `None` is `auto`.
     #[serde(default)]
-    pub task: TaskUse,
+    pub task: Option<TaskUse>,
 }
 
 string_enum! {
@@ -202,12 +202,6 @@ string_enum! {
     /// may be long or waits for a human (and the client takes tasks); `required` always, and
     /// a client that does not take tasks is refused.
     TaskUse { Auto => "auto", Required => "required" }
-}
-
-impl Default for TaskUse {
-    fn default() -> Self {
-        TaskUse::Auto
-    }
 }
 
 /// A JSON Schema, either written inline in `tool.toml` or referenced by `schema_file`.

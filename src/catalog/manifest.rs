@@ -287,7 +287,7 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
             destructive: section.bool("destructive")?,
             open_world: section.bool("open_world")?,
             ask: section.bool("ask")?.unwrap_or(false),
-            task: section.parsed("task")?.unwrap_or_default(),
+            task: section.parsed("task")?,
         },
         None => McpHints::default(),
     };

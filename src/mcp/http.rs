@@ -147,6 +147,9 @@ pub(super) async fn serve(
                 continue;
             }
         };
+        // An answer is written in pieces (the headers, then the body's events): without this,
+        // Nagle's algorithm holds the body until the client's delayed ACK, about 40 ms.
+        let _ = stream.set_nodelay(true);
         let server = Arc::clone(&server);
         tokio::spawn(async move {
             let handler = hyper::service::service_fn(move |request| {

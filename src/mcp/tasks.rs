@@ -85,7 +85,7 @@ pub async fn dispatch(
         .entry
         .manifest
         .as_ref()
-        .is_some_and(|m| m.mcp.task == TaskUse::Required);
+        .is_some_and(|m| m.mcp.task == Some(TaskUse::Required));
     if required && !client_takes_tasks {
         return Err(ErrorData::missing_required_client_capability(
             rmcp::model::ClientCapabilities::builder()

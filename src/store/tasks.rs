@@ -72,11 +72,9 @@ impl Store {
     pub fn open_tasks(&self) -> Result<Vec<TaskRow>, StoreError> {
         let sql = format!("SELECT {TASK_COLUMNS} FROM mcp_tasks WHERE {OPEN} ORDER BY created_at");
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.error(e))?;
-        let rows = stmt
-            .query_map([], task_row)
+        stmt.query_map([], task_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.error(e));
-        rows
+            .map_err(|e| self.error(e))
     }
 
     /// Where an open task stands now (`working` or `input_required`, and why). False when it

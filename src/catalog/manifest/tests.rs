@@ -531,9 +531,12 @@ fn an_mcp_title_is_one_short_line() {
 fn an_mcp_task_use_is_auto_unless_required() {
     let with_task = |task: &str| format!("{}[mcp]\ntask = {task}\n", minimal_with("none", ""));
     let auto = parse(&minimal_with("none", "")).expect("valid");
-    assert_eq!(auto.manifest.mcp.task, crate::model::TaskUse::Auto);
+    assert_eq!(auto.manifest.mcp.task, None);
     let required = parse(&with_task("\"required\"")).expect("valid");
-    assert_eq!(required.manifest.mcp.task, crate::model::TaskUse::Required);
+    assert_eq!(
+        required.manifest.mcp.task,
+        Some(crate::model::TaskUse::Required)
+    );
     assert_eq!(
         error_of(&with_task("\"sometimes\"")),
         "approved/x/tool.toml:8: field `mcp.task`: unknown value \"sometimes\" (expected one of auto, required)"
