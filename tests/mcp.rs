@@ -1848,6 +1848,41 @@ async fn a_subscription_hears_that_the_listed_tools_changed() {
     client.cancel().await.expect("close the session");
 }
 
+/// A subscription to what toolbench has none of (prompts) is acknowledged with nothing
+/// accepted, not refused, and never hears of tools: the server honours the client's filter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_without_tools_in_its_filter_hears_nothing_of_tools() {
+    use rmcp::ClientServiceExt;
+    use rmcp::model::SubscriptionFilter;
+    let ws = Workspace::sample();
+    let transport = TokioChildProcess::new(ws.server_command()).expect("spawn toolbench mcp");
+    let client = ()
+        .serve_with_lifecycle(
+            transport,
+            rmcp::ClientLifecycleMode::Discover {
+                preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .expect("discover toolbench mcp");
+    let mut subscription = client
+        .listen(SubscriptionFilter::builder().prompts_list_changed().build())
+        .await
+        .expect("the subscription is acknowledged");
+    assert_eq!(subscription.acknowledged(), &SubscriptionFilter::new());
+    let manifest = ws.root().join("approved/slugify/tool.toml");
+    let text = std::fs::read_to_string(&manifest).expect("read");
+    std::fs::write(
+        &manifest,
+        text.replacen("description = \"", "description = \"Edited: ", 1),
+    )
+    .expect("edit");
+    // The change is announced within half a second to those who asked (see above).
+    let heard = tokio::time::timeout(Duration::from_secs(2), subscription.next()).await;
+    assert!(heard.is_err(), "{heard:?}");
+    client.cancel().await.expect("close the session");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_that_ended_stops_listening_for_list_changes() {
     let ws = sample_workspace();

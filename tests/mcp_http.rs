@@ -654,3 +654,70 @@ fn a_call_longer_than_the_idle_time_keeps_its_session() {
     assert!(result.to_string().contains("done"), "{result}");
     assert_eq!(runs_of(ws.path(), "slow")[0]["status"], "ok");
 }
+
+/// A stateless (2026-07-28) request: the version, capabilities and client in `_meta`.
+fn stateless(id: u64, method: &str, mut params: Value) -> Value {
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "mcp-http-test", "version": "1.0.0"}
+    });
+    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+}
+
+/// SEP-2243: a 2026-07-28 request's `Mcp-Method` and `Mcp-Name` headers must match its body
+/// (header names in any case, values exactly, surrounding spaces aside), else 400 with
+/// HeaderMismatch (-32020) and nothing runs.
+#[test]
+fn a_stateless_request_whose_mcp_headers_disagree_with_its_body_is_refused() {
+    let ws = sample_workspace();
+    let server = serve(ws.path(), &[]);
+    let version = ("MCP-Protocol-Version", "2026-07-28");
+    let list = stateless(7, "tools/list", json!({}));
+    let call = stateless(
+        8,
+        "tools/call",
+        json!({"name": "word_count", "arguments": {"text": "a b"}}),
+    );
+    let refused = |headers: &[(&str, &str)], body: &Value| {
+        let reply = server.post(headers, body);
+        assert_eq!(reply.status, 400, "{headers:?}: {}", reply.body);
+        let message = reply.message();
+        assert_eq!(message["error"]["code"], -32020, "{headers:?}: {message}");
+        assert_eq!(message["id"], body["id"], "{message}");
+    };
+    refused(&[version], &list);
+    refused(&[version, ("Mcp-Method", "prompts/list")], &list);
+    refused(&[version, ("Mcp-Method", "TOOLS/LIST")], &list);
+    refused(&[version, ("Mcp-Method", "tools/call")], &call);
+    refused(
+        &[
+            version,
+            ("Mcp-Method", "tools/call"),
+            ("Mcp-Name", "slugify"),
+        ],
+        &call,
+    );
+    assert!(runs_of(ws.path(), "word_count").is_empty());
+
+    for name in ["mcp-method", "MCP-METHOD"] {
+        let reply = server.post(&[version, (name, "tools/list")], &list);
+        assert_eq!(reply.status, 200, "{name}: {}", reply.body);
+        assert!(names_listed(&reply).iter().any(|n| n == "word_count"));
+    }
+    let reply = server.post(
+        &[
+            version,
+            ("Mcp-Method", "tools/call"),
+            ("Mcp-Name", "  word_count  "),
+        ],
+        &call,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.message()["result"]["isError"],
+        false,
+        "{}",
+        reply.body
+    );
+}

@@ -158,18 +158,25 @@ impl ServerHandler for Gateway {
         });
     }
 
+    /// Every filter is acknowledged with what toolbench sends of it: the tool list's changes
+    /// when asked for, else nothing (a stream for prompts or resources only stays quiet; it is
+    /// not refused, and never hears of tools).
     fn accepted_subscription_filter(
         &self,
         requested: &SubscriptionFilter,
     ) -> Option<SubscriptionFilter> {
-        (requested.tools_list_changed == Some(true)).then(|| {
-            let mut accepted = SubscriptionFilter::new();
+        let mut accepted = SubscriptionFilter::new();
+        if requested.tools_list_changed == Some(true) {
             accepted.tools_list_changed = Some(true);
-            accepted
-        })
+        }
+        Some(accepted)
     }
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        if context.accepted().tools_list_changed != Some(true) {
+            context.cancelled().await;
+            return Ok(());
+        }
         let mut changed = self.shared.changed.subscribe();
         loop {
             tokio::select! {

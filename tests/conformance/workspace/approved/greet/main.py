@@ -1,0 +1,6 @@
+"""Answer `Hello, {name}!`."""
+
+import json
+import sys
+
+print(f"Hello, {json.loads(sys.stdin.read())['name']}!", end="")
