@@ -12,11 +12,16 @@ stdio and Streamable HTTP:
      table says what MCP adds over the sandbox's own cost.
 
 The same client code drives every server: JSON-RPC lines on stdio; on HTTP one keep-alive
-connection per session, POSTs with `Accept: application/json, text/event-stream` (answers read
-as JSON or as SSE `data:` lines), `Mcp-Session-Id` and `MCP-Protocol-Version: 2025-11-25`, and
-toolbench's bearer token. Each session does `initialize` and `notifications/initialized` once;
-then the requests are sent one after another, the four sessions taking turns request by request
-so that load from elsewhere falls on all of them alike.
+connection per session (TCP_NODELAY), POSTs with `Accept: application/json, text/event-stream`
+(answers read as JSON or as SSE `data:` lines), `Mcp-Session-Id`, `MCP-Protocol-Version:
+2025-11-25` and toolbench's bearer token. HTTP is measured twice, with the request's headers
+and body in two writes (as http.client sends them) and in one (as curl sends a small POST):
+a server that writes its answer in pieces without TCP_NODELAY can wait for the client's
+delayed ACK (40 ms on Linux) on one and not the other. Each session does `initialize` and
+`notifications/initialized` once; then the requests are sent one after another, the six
+sessions taking turns request by request so that load from elsewhere falls on all alike.
+The report also gives each call's run as toolbench recorded it (`runs --json`'s
+`duration_ms`, per client), so the time spent around the sandboxed run shows.
 
     benches/mcp_vs_sdk.py BIN [--lists N] [--calls N] [--runs N] [--warmup N]
     (benches/mcp_vs_sdk.sh installs `mcp` when it is missing and calls this)
@@ -200,8 +205,8 @@ class StdioSession(Session):
 
 
 class OneWriteConnection(http.client.HTTPConnection):
-    """Sends a request's headers and body in one write, as Node's fetch (undici) and curl do;
-    http.client (like httpx) writes them apart."""
+    """Sends a request's headers and body in one write, as curl does with a small body;
+    http.client writes them apart."""
 
     def _send_output(self, message_body=None, encode_chunked=False):
         self._buffer.extend((b"", b""))
@@ -223,8 +228,8 @@ class HttpSession(Session):
         self.reconnects = 0
 
     def _connect(self):
-        # Without TCP_NODELAY a body written after its headers would wait for the server's
-        # delayed ACK of them. Node's fetch sets it too.
+        # Without TCP_NODELAY a body written after its headers could wait for the server's
+        # delayed ACK of them.
         conn = self.connection_class(self.host, self.port, timeout=60)
         conn.connect()
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -565,7 +570,7 @@ def report(args, bin_path, tb_info, versions, tb_tools, sizes, samples, cli, bar
           f"turns; {args.runs} CLI and bare runs")
     print(f"load average {load_before} at the start, {loadavg()} at the end")
     print("HTTP: http.client, one keep-alive connection, headers and body in two writes; "
-          "HTTP 1-write: the same, the request in one write (as Node's fetch and curl send it)")
+          "HTTP 1-write: the same, the request in one write (as curl sends a small POST)")
     print()
     top = f"{'':<27}" + "".join(f"{label:>20}" for _, label in TRANSPORTS)
     sub = f"{'ms':<27}" + "".join(f"{'median':>11}{'p95':>9}" for _ in TRANSPORTS)
