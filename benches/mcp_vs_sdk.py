@@ -369,35 +369,26 @@ def summary(values):
     return statistics.median(values), p95(values)
 
 
-def run_cli(bin_path, root, env, times, warmup):
-    """`toolbench run echo --input JSON`, timed from here (process start to exit)."""
+def run_cli(bin_path, root, env):
+    """One `toolbench run echo --input JSON`, timed from here (process start to exit)."""
     command = [bin_path, "--root", root, "run", "echo", "--input", json.dumps(CALL_ARGUMENTS)]
-    expected = json.dumps(CALL_ARGUMENTS, separators=(",", ":"))
-    samples = []
-    for i in range(warmup + times):
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, env=env)
-        elapsed = time.perf_counter() - start
-        if done.returncode != 0 or done.stdout.decode().strip() != expected:
-            raise RuntimeError(f"toolbench run echo: exit {done.returncode}: {done.stdout!r} {done.stderr!r}")
-        if i >= warmup:
-            samples.append(elapsed)
-    return samples
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, env=env)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0 or json.loads(done.stdout or b"null") != CALL_ARGUMENTS:
+        raise RuntimeError(f"toolbench run echo: exit {done.returncode}: {done.stdout!r} {done.stderr!r}")
+    return elapsed
 
 
-def run_bare(folder, times, warmup):
-    """The tool's own command, `sh run.sh`, with the same input on stdin, in its folder."""
-    data = json.dumps(CALL_ARGUMENTS).encode()
-    samples = []
-    for i in range(warmup + times):
-        start = time.perf_counter()
-        done = subprocess.run(["sh", "run.sh"], input=data, capture_output=True, cwd=folder)
-        elapsed = time.perf_counter() - start
-        if done.returncode != 0 or json.loads(done.stdout) != CALL_ARGUMENTS:
-            raise RuntimeError(f"sh run.sh: exit {done.returncode}: {done.stdout!r}")
-        if i >= warmup:
-            samples.append(elapsed)
-    return samples
+def run_bare(folder):
+    """One run of the tool's own command, `sh run.sh`, the same input on stdin, in its folder."""
+    start = time.perf_counter()
+    done = subprocess.run(["sh", "run.sh"], input=json.dumps(CALL_ARGUMENTS).encode(), capture_output=True,
+                          cwd=folder)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0 or json.loads(done.stdout or b"null") != CALL_ARGUMENTS:
+        raise RuntimeError(f"sh run.sh: exit {done.returncode}: {done.stdout!r}")
+    return elapsed
 
 
 def check_call(label, result):
@@ -508,8 +499,11 @@ def main():
                 _, elapsed = session.request("tools/list")
                 if i >= args.warmup:
                     samples[(server, transport, "list")].append(elapsed)
-        # tools/call of echo, the same way.
+        # tools/call of echo, the same way; between the rounds, at even intervals, the same tool
+        # outside MCP: `toolbench run` and the bare script, so all see the same load.
         call = {"name": "echo", "arguments": CALL_ARGUMENTS}
+        cli, bare = [], []
+        every = max(1, args.calls // max(1, args.runs))
         for i in range(args.warmup + args.calls):
             for server, transport, session in order:
                 result, elapsed = session.request("tools/call", call)
@@ -517,15 +511,18 @@ def main():
                     samples[(server, transport, "call")].append(elapsed)
                 if i == args.warmup:
                     check_call(session.label, result)
+            if i % every == 0 and len(cli) < args.runs:
+                cli_elapsed, bare_elapsed = run_cli(bin_path, root, env), run_bare(echo_folder)
+                if i >= args.warmup:
+                    cli.append(cli_elapsed)
+                    bare.append(bare_elapsed)
+        while len(cli) < args.runs:
+            cli.append(run_cli(bin_path, root, env))
+            bare.append(run_bare(echo_folder))
         reconnects = {s.label: s.reconnects for s in sessions if isinstance(s, HttpSession)}
         for session in sessions:
             session.close()
         sessions.clear()
-
-        # The same tool outside MCP.
-        run_warmup = max(3, args.warmup // 4)
-        cli = run_cli(bin_path, root, env, args.runs, run_warmup)
-        bare = run_bare(echo_folder, args.runs, run_warmup)
 
         # toolbench recorded every call and run.
         done = subprocess.run([bin_path, "--root", root, "runs", "echo", "--json", "--limit", "1000000"],
@@ -567,7 +564,7 @@ def report(args, bin_path, tb_info, versions, tb_tools, sizes, samples, cli, bar
     print(f"{len(tb_tools)} tools listed, the tools/list answer {sizes['toolbench']} bytes (toolbench) and "
           f"{sizes['SDK']} bytes (SDK); protocol {PROTOCOL}")
     print(f"{args.lists} lists and {args.calls} calls per session after {args.warmup} untimed, the sessions taking "
-          f"turns; {args.runs} CLI and bare runs")
+          f"turns; {args.runs} CLI and bare runs between the call rounds")
     print(f"load average {load_before} at the start, {loadavg()} at the end")
     print("HTTP: http.client, one keep-alive connection, headers and body in two writes; "
           "HTTP 1-write: the same, the request in one write (as curl sends a small POST)")
@@ -616,4 +613,7 @@ if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--sdk-server":
         sdk_server(sys.argv[2], sys.argv[3])
     else:
-        main()
+        try:
+            main()
+        except RuntimeError as error:
+            sys.exit(f"mcp_vs_sdk.py: {error}")
