@@ -14,10 +14,11 @@ stdio and Streamable HTTP:
 The same client code drives every server: JSON-RPC lines on stdio; on HTTP one keep-alive
 connection per session (TCP_NODELAY), POSTs with `Accept: application/json, text/event-stream`
 (answers read as JSON or as SSE `data:` lines), `Mcp-Session-Id`, `MCP-Protocol-Version:
-2025-11-25` and toolbench's bearer token. HTTP is measured twice, with the request's headers
-and body in two writes (as http.client sends them) and in one (as curl sends a small POST):
-a server that writes its answer in pieces without TCP_NODELAY can wait for the client's
-delayed ACK (40 ms on Linux) on one and not the other. Each session does `initialize` and
+2025-11-25` and toolbench's bearer token. HTTP is measured by two sessions to each server,
+one writing a request's headers and body apart (as http.client does), the other in one write
+(as curl sends a small POST): a server that writes its answer in pieces without TCP_NODELAY
+can wait for the client's delayed ACK (40 ms on Linux), and whether it does depends on such
+timing. Each session does `initialize` and
 `notifications/initialized` once; then the requests are sent one after another, the six
 sessions taking turns request by request so that load from elsewhere falls on all alike.
 The report also gives each call's run as toolbench recorded it (`runs --json`'s
