@@ -8,6 +8,7 @@
 //! after they were made; the work itself is bounded by the run's timeout and the approvals'.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,6 +43,9 @@ pub struct Tasks {
     /// Each open task's cancellation, by id.
     open: Mutex<HashMap<String, CancellationToken>>,
     slots: Arc<Semaphore>,
+    /// The one loop that looks for cancels written by other processes runs.
+    following: AtomicBool,
+    me: ProcessId,
 }
 
 impl Default for Tasks {
@@ -49,6 +53,11 @@ impl Default for Tasks {
         Self {
             open: Mutex::new(HashMap::new()),
             slots: Arc::new(Semaphore::new(RUNNING_AT_ONCE)),
+            following: AtomicBool::new(false),
+            me: ProcessId::of(std::process::id()).unwrap_or(ProcessId {
+                pid: std::process::id(),
+                start_ticks: 0,
+            }),
         }
     }
 }
@@ -150,10 +159,7 @@ pub async fn start(
         ));
     }
     let ttl_ms = shared.workbench.config().mcp_tasks.ttl_secs * 1000;
-    let me = ProcessId::of(std::process::id()).unwrap_or(ProcessId {
-        pid: std::process::id(),
-        start_ticks: 0,
-    });
+    let me = shared.tasks.me;
     let task = NewTask {
         id: new_id().map_err(|e| ErrorData::internal_error(e.to_string(), None))?,
         client: client.clone(),
@@ -180,6 +186,9 @@ pub async fn start(
         progress: Progress::task(Arc::clone(shared), id.clone()),
         task: Some(id.clone()),
     };
+    if !shared.tasks.following.swap(true, Ordering::SeqCst) {
+        tokio::spawn(follow_cancels(Arc::clone(shared)));
+    }
     tokio::spawn(work(Arc::clone(shared), listed, arguments, caller));
     let row = TaskRow {
         id,
@@ -210,11 +219,6 @@ async fn work(
     let _in_flight = shared.call_started();
     let id = caller.task.clone().unwrap_or_default();
     let cancel = caller.cancel.clone();
-    let watcher = tokio::spawn(follow_cancel(
-        Arc::clone(&shared),
-        id.clone(),
-        cancel.clone(),
-    ));
     let answer = match Arc::clone(&shared.tasks.slots).acquire_owned().await {
         Ok(_slot) => call::call_tool(Arc::clone(&shared), listed, arguments, &mut caller).await,
         Err(_) => Answer::broken(
@@ -222,7 +226,6 @@ async fn work(
             "the server is stopping".into(),
         ),
     };
-    watcher.abort();
     let (state, outcome) = if cancel.is_cancelled() {
         (TaskState::Cancelled, None)
     } else {
@@ -247,20 +250,21 @@ async fn work(
     }
 }
 
-/// Cancels the task's work when a client of any process asked for it in the store.
-async fn follow_cancel(shared: Arc<Shared>, id: String, cancel: CancellationToken) {
+/// Cancels the work of this server's tasks that a client of any process asked to cancel in
+/// the store: one query for them all, and none while no task is open.
+async fn follow_cancels(shared: Arc<Shared>) {
+    let me = shared.tasks.me;
     loop {
         tokio::time::sleep(CANCEL_LOOK_EVERY).await;
-        let look = id.clone();
+        if shared.tasks.open() == 0 {
+            continue;
+        }
         let asked = shared
-            .with_store(move |store| store.task(&look))
+            .with_store(move |store| store.tasks_to_cancel(me.pid, me.start_ticks))
             .await
-            .ok()
-            .flatten()
-            .is_some_and(|row| row.cancel_requested);
-        if asked {
-            cancel.cancel();
-            return;
+            .unwrap_or_default();
+        for id in asked {
+            shared.tasks.cancel(&id);
         }
     }
 }

@@ -128,6 +128,18 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// The open tasks of the server `pid` (started at `start`) that a client asked to cancel.
+    pub fn tasks_to_cancel(&self, pid: u32, start: u64) -> Result<Vec<String>, StoreError> {
+        let sql = format!(
+            "SELECT id FROM mcp_tasks WHERE cancel_requested = 1 AND server_pid = ?1
+                AND server_start = ?2 AND {OPEN}"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        stmt.query_map(params![pid, start as i64], |row| row.get(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.error(e))
+    }
+
     /// Forgets the ended tasks whose time to live is over; returns how many.
     pub fn forget_expired_tasks(&mut self, now_ms: i64) -> Result<usize, StoreError> {
         let sql = format!("DELETE FROM mcp_tasks WHERE expires_ms <= ?1 AND NOT ({OPEN})");
@@ -171,6 +183,7 @@ mod tests {
         );
         // Later writers change nothing: not a cancel, not another end, not progress.
         assert!(!store.request_task_cancel("t1").expect("cancel"));
+        assert!(store.tasks_to_cancel(1, 1).expect("to cancel").is_empty());
         assert!(
             !store
                 .finish_task("t1", TaskState::Cancelled, None, at)
@@ -202,5 +215,13 @@ mod tests {
         assert!(store.task("done").expect("read").is_none());
         assert!(store.task("open").expect("read").is_some());
         assert_eq!(store.open_tasks().expect("open").len(), 1);
+        assert!(store.request_task_cancel("open").expect("cancel"));
+        assert_eq!(store.tasks_to_cancel(1, 1).expect("mine"), ["open"]);
+        assert!(
+            store
+                .tasks_to_cancel(1, 2)
+                .expect("a later process")
+                .is_empty()
+        );
     }
 }
