@@ -1,10 +1,10 @@
 //! A run's progress reports: what a tool writes to `$TOOLBENCH_PROGRESS_FD`, read safely.
 //!
 //! The protocol (docs/workspace.md, "Reporting progress"): one JSON object per line,
-//! `{"progress": 3, "total": 10, "message": "parsing file 3"}`. `progress` is a finite number
-//! >= 0 and required; `total`, when given, a finite number > 0; `message`, when given, a
-//! string. The tool's bytes are hostile, so [`ProgressReader`] takes them in any chunks and
-//! keeps only the newest report that stands:
+//! `{"progress": 3, "total": 10, "message": "parsing file 3"}`. `progress` is required, a
+//! finite number, at least 0; `total`, when given, a finite number above 0; `message`, when
+//! given, a string. The tool's bytes are hostile, so [`ProgressReader`] takes them in any
+//! chunks and keeps only the newest report that stands:
 //!
 //! - a line longer than [`MAX_LINE_BYTES`] is skipped up to its newline, never held whole;
 //! - a line that is not a JSON object of that shape (invalid JSON or UTF-8, NUL bytes,
