@@ -178,7 +178,8 @@ pub(super) struct Prepared {
     world: Option<Result<mounts::World, mounts::MountError>>,
     /// Where a runner that forked this helper hears how the run ended (see `report_end`).
     end_notice: Option<OwnedFd>,
-    /// The run's progress pipe, as a forked helper received it with its stdio.
+    /// The run's progress pipe: adopted by a helper started as a program, received with the
+    /// stdio by a forked one.
     progress: Option<OwnedFd>,
 }
 
@@ -194,14 +195,17 @@ impl Prepared {
     }
 }
 
-/// Closes what was inherited (all but `keep`: the forked helper's socket, or the progress
-/// pipe of a helper started as a program), starts a session, makes the cgroups, enters the user, mount, IPC and pid namespaces, bounds the
+/// Closes what was inherited (all but `keep`, the forked helper's socket, or `progress`, the
+/// progress pipe a helper started as a program was left, which it adopts), starts a
+/// session, makes the cgroups, enters the user, mount, IPC and pid namespaces, bounds the
 /// run's share of what the kernel counts per user, and builds the
 /// view of the filesystem every run shares with the files of `hide` hidden (see
 /// `mounts::prepare_world`).
-pub(super) fn prepare(keep: Option<RawFd>, hide: &[PathBuf]) -> Prepared {
+pub(super) fn prepare(keep: Option<RawFd>, progress: Option<RawFd>, hide: &[PathBuf]) -> Prepared {
     // First, before we open anything of our own.
-    let fds = close_inherited_fds(keep);
+    let fds = close_inherited_fds(keep.or(progress));
+    // Then the pipe, while no descriptor of ours can be at its number.
+    let progress = progress.filter(|_| keep.is_none()).and_then(adopt_progress);
     let session = namespaces::new_session();
     // Before the user namespace: cgroups belong to the real user.
     let cgroups = RunCgroups::create();
@@ -226,14 +230,16 @@ pub(super) fn prepare(keep: Option<RawFd>, hide: &[PathBuf]) -> Prepared {
         counts,
         world,
         end_notice: None,
-        progress: None,
+        progress,
     }
 }
 
 /// The progress pipe a helper started as a program inherited at `fd` (kept open by
 /// `prepare`), made close-on-exec; `None` when `fd` is not an open pipe.
-fn adopt_progress(fd: Option<RawFd>) -> Option<OwnedFd> {
-    let fd = fd.filter(|fd| *fd > 2)?;
+fn adopt_progress(fd: RawFd) -> Option<OwnedFd> {
+    if fd <= 2 {
+        return None;
+    }
     // SAFETY: fstat on a descriptor number only reads its metadata, or fails.
     let mut stat: libc::stat = unsafe { std::mem::zeroed() };
     if unsafe { libc::fstat(fd, &mut stat) } != 0 || stat.st_mode & libc::S_IFMT != libc::S_IFIFO {
@@ -247,19 +253,13 @@ fn adopt_progress(fd: Option<RawFd>) -> Option<OwnedFd> {
 }
 
 /// The helper: `prepared` when it was done ahead, else now.
-pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
+pub(super) fn run(mut args: HelperArgs, prepared: Option<Prepared>) -> ! {
     die_with_starter(args.policy.starter_pid);
-    let mut args = args;
-    let (prepared, progress) = match prepared {
-        Some(mut prepared) => {
-            let progress = prepared.progress.take();
-            (prepared, progress)
-        }
-        None => {
-            let prepared = prepare(args.policy.progress_fd, &args.policy.hide);
-            (prepared, adopt_progress(args.policy.progress_fd))
-        }
-    };
+    // A forked helper ignores `progress_fd`: the number is the runner's, the pipe came with
+    // the stdio.
+    let mut prepared =
+        prepared.unwrap_or_else(|| prepare(None, args.policy.progress_fd, &args.policy.hide));
+    let progress = prepared.progress.take();
     // The variable names the pipe only when there is one: nothing else of ours is at 3.
     let var = crate::runner::progress::PROGRESS_FD_VAR.to_string();
     match &progress {
