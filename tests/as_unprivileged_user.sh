@@ -4,7 +4,8 @@
 # declared permissions let it reach (permissions), approved copies frozen by their owner
 # (approved_is_reviewed), the HTTP gateway's token file and sessions (mcp_http), bounded agent
 # input (mcp, requests), a read-only state folder that only root can still write
-# (recovery), and a list of hosts held by the egress proxy (egress).
+# (recovery), a list of hosts held by the egress proxy (egress), and the progress pipe as the
+# only descriptor a run gets beside stdio (progress).
 #
 # Usage, as root, from anywhere:   tests/as_unprivileged_user.sh [test-filter] [libtest args…]
 #   TOOLBENCH_TEST_USER   the user to run as (default: toolbench-hostile; created if missing)
@@ -17,7 +18,7 @@
 # even after one fails; exits non-zero, naming the failed suites, if any failed.
 set -eu
 
-suites="hostile permissions approved_is_reviewed mcp_http mcp requests recovery egress"
+suites="hostile permissions approved_is_reviewed mcp_http mcp requests recovery egress progress"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "$0: must run as root (it creates a user and switches to it)" >&2

@@ -83,6 +83,8 @@ async fn follow(mut observer: RunObserver) -> Seen {
                     Stream::Stderr => seen.stderr.extend(bytes),
                 }
             }
+            // Progress has its own suite (tests/progress.rs).
+            RunJobEvent::Progress { .. } => {}
             RunJobEvent::NotStarted(_) => seen.results.push("not started"),
             RunJobEvent::Finished(_) => seen.results.push("finished"),
             RunJobEvent::Recorded { run, .. } => {

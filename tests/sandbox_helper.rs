@@ -60,6 +60,7 @@ impl Fixture {
             service_port: None,
             service_logs: None,
             egress: None,
+            progress_fd: None,
         }
     }
 

@@ -357,6 +357,29 @@ fn keys_are_served_while_a_tool_floods_its_output() {
     session.type_keys("q");
 }
 
+/// A running tool's progress report shows as a bar in the Output pane, on the real screen.
+#[test]
+fn a_running_tools_progress_shows_as_a_bar_in_the_output_pane() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    command_tool(ws.path(), "reporter", r#""sh", "run.sh""#, 600);
+    std::fs::write(
+        ws.path().join("approved/reporter/run.sh"),
+        "echo started\n\
+         printf '{\"progress\": 7, \"total\": 10, \"message\": \"seventy\"}\\n' >&3\n\
+         exec sleep 60\n",
+    )
+    .expect("script");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    session.launch("reporter");
+    let screen = session.wait_for("70% · 7/10 · seventy");
+    assert!(screen.contains("█░"), "{screen}");
+    session.type_keys("2c");
+    session.wait_for("reporter 1.0.0 cancelled");
+    session.type_keys("q");
+}
+
 /// A decision taken with keys ends in the library's decision: the folder moves on disk and
 /// the history records the reviewer and the reason typed in the dialog.
 #[test]

@@ -27,6 +27,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::model::{FailureRecord, RunRecord};
+use crate::runner::progress::Progress;
 use crate::runner::record::automatic_failure;
 use crate::runner::{self, CancelSender, RunError, RunEvent, RunOutcome, RunRequest, Stream};
 use crate::store::SharedStore;
@@ -50,8 +51,8 @@ pub enum OutputPolicy {
     Every,
 }
 
-/// What a run job tells its observers, in this order: output while it runs, then either
-/// `NotStarted`, or `Finished` followed by `Recorded` or `Unstored`.
+/// What a run job tells its observers, in this order: output and progress while it runs,
+/// then either `NotStarted`, or `Finished` followed by `Recorded` or `Unstored`.
 #[derive(Debug, Clone)]
 pub enum RunJobEvent {
     /// Output as it was read; `skipped` bytes of this stream before it were not delivered to
@@ -60,6 +61,15 @@ pub enum RunJobEvent {
         stream: Stream,
         bytes: Vec<u8>,
         skipped: u64,
+    },
+    /// The tool's newest progress report that stood (`runner::progress`): `progress` finite
+    /// and >= 0, never lower than the one before; `total`, when known, finite, > 0 and not
+    /// below `progress`; `message` one line of visible text, at most 200 characters. At most
+    /// one per 100 ms per run; an observer that is behind gets only the newest.
+    Progress {
+        progress: f64,
+        total: Option<f64>,
+        message: Option<String>,
     },
     /// Nothing was spawned, for this reason.
     NotStarted(RunError),
@@ -311,16 +321,14 @@ impl Job {
             tokio::select! {
                 biased;
                 ended = &mut run => break ended,
-                Some(RunEvent::Output { stream, bytes }) = events.recv(), if !held_back => {
-                    self.hub.output(stream, bytes);
-                }
+                Some(event) = events.recv(), if !held_back => self.hub.publish(event),
                 () = self.hub.room.notified(), if held_back => {}
             }
         };
         // What the readers sent before the end is delivered too, but nobody holds up the
         // record any longer.
-        while let Some(RunEvent::Output { stream, bytes }) = events.recv().await {
-            self.hub.output(stream, bytes);
+        while let Some(event) = events.recv().await {
+            self.hub.publish(event);
         }
         let outcome = match ended {
             Ok(Ok(outcome)) => Arc::new(outcome),
@@ -367,6 +375,8 @@ struct Hub {
 struct HubState {
     inboxes: Vec<Arc<Inbox>>,
     results: Vec<RunJobEvent>,
+    /// The newest progress report, for an observer that comes while the run goes on.
+    progress: Option<Progress>,
     ended: bool,
 }
 
@@ -381,6 +391,7 @@ impl Hub {
             policy,
             state: Mutex::new(InboxState {
                 results: hub.results.iter().cloned().collect(),
+                progress: hub.progress.clone().filter(|_| hub.results.is_empty()),
                 ended: hub.ended,
                 ..InboxState::default()
             }),
@@ -391,6 +402,24 @@ impl Hub {
             hub.inboxes.push(Arc::clone(&inbox));
         }
         RunObserver { inbox }
+    }
+
+    fn publish(&self, event: RunEvent) {
+        match event {
+            RunEvent::Output { stream, bytes } => self.output(stream, bytes),
+            RunEvent::Progress(report) => self.progress(report),
+        }
+    }
+
+    /// Gives every observer the newest report, in place of one it has not taken yet.
+    fn progress(&self, report: Progress) {
+        let mut hub = self.lock();
+        hub.inboxes.retain(|inbox| !inbox.lock().gone);
+        for inbox in &hub.inboxes {
+            inbox.lock().progress = Some(report.clone());
+            inbox.arrived.notify_one();
+        }
+        hub.progress = Some(report);
     }
 
     /// Hands a chunk to every observer; only the observers after the first get a copy.
@@ -444,6 +473,8 @@ struct Inbox {
 #[derive(Default)]
 struct InboxState {
     output: OutputQueue,
+    /// The newest progress report not taken yet: never more than one.
+    progress: Option<Progress>,
     results: VecDeque<RunJobEvent>,
     ended: bool,
     gone: bool,
@@ -475,7 +506,8 @@ impl Inbox {
         self.arrived.notify_one();
     }
 
-    /// Output first: every chunk published before a result is delivered before it.
+    /// Output first, then progress: every chunk and report published before a result is
+    /// delivered before it.
     fn take(&self) -> Taken {
         let mut state = self.lock();
         // A slow `Newest` observer gets what gathered in one piece; an `Every` one chunk by
@@ -486,6 +518,13 @@ impl Inbox {
                 self.room.notify_one();
             }
             return Taken::Event(output);
+        }
+        if let Some(report) = state.progress.take() {
+            return Taken::Event(RunJobEvent::Progress {
+                progress: report.progress,
+                total: report.total,
+                message: report.message,
+            });
         }
         if let Some(result) = state.results.pop_front() {
             return Taken::Event(result);
@@ -684,6 +723,54 @@ mod tests {
         assert!(matches!(
             late.next().await,
             Some(RunJobEvent::NotStarted(_))
+        ));
+        assert!(late.next().await.is_none());
+    }
+
+    fn report(progress: f64) -> Progress {
+        Progress {
+            progress,
+            total: Some(10.0),
+            message: Some(format!("step {progress}")),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_observer_gets_only_the_newest_progress_and_it_before_the_results() {
+        let hub = Hub::default();
+        let mut observer = hub.observe(OutputPolicy::Newest);
+        for step in 1..=1000 {
+            hub.publish(RunEvent::Progress(report(f64::from(step) / 100.0)));
+        }
+        hub.result(refused());
+        hub.end();
+        match observer.next().await {
+            Some(RunJobEvent::Progress {
+                progress,
+                total,
+                message,
+            }) => {
+                assert_eq!((progress, total), (10.0, Some(10.0)));
+                assert_eq!(message.as_deref(), Some("step 10"));
+            }
+            other => panic!("expected progress, got {other:?}"),
+        }
+        assert!(matches!(
+            observer.next().await,
+            Some(RunJobEvent::NotStarted(_))
+        ));
+        assert!(observer.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn an_observer_that_comes_while_the_run_goes_on_gets_its_newest_progress() {
+        let hub = Hub::default();
+        hub.publish(RunEvent::Progress(report(3.0)));
+        let mut late = hub.observe(OutputPolicy::Newest);
+        hub.end();
+        assert!(matches!(
+            late.next().await,
+            Some(RunJobEvent::Progress { progress, .. }) if progress == 3.0
         ));
         assert!(late.next().await.is_none());
     }

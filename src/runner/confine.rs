@@ -283,6 +283,7 @@ impl Confinement {
             service_port: None,
             service_logs: None,
             egress: None,
+            progress_fd: None,
         }
     }
 }

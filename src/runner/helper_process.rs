@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::pin::Pin;
@@ -70,22 +70,47 @@ enum Exit {
 
 impl HelperProcess {
     /// Starts the helper for `policy` and `argv`: the one `preforked` holds when there is one,
-    /// else toolbench's program at `exe`. Stdin is a pipe when `stdin`, else empty.
+    /// else toolbench's program at `exe`. Stdin is a pipe when `stdin`, else empty. `progress`
+    /// is the writing end of the run's progress pipe (close-on-exec), which only the helper
+    /// gets: for a program, at the number `policy.progress_fd` names.
     pub fn start(
         preforked: &PreforkedHelper,
         exe: &Path,
         policy: &SandboxPolicy,
         argv: &[String],
         stdin: bool,
+        progress: Option<BorrowedFd<'_>>,
     ) -> io::Result<Self> {
         match preforked.take() {
-            Some(forked) => Self::hand_over(forked, exe, policy, argv, stdin),
-            None => Self::spawn(exe, policy, argv, stdin),
+            Some(forked) => Self::hand_over(forked, exe, policy, argv, stdin, progress),
+            None => Self::spawn(exe, policy, argv, stdin, progress),
         }
     }
 
-    fn spawn(exe: &Path, policy: &SandboxPolicy, argv: &[String], stdin: bool) -> io::Result<Self> {
-        let mut child = confine::helper_command(exe, policy, argv, stdin).spawn()?;
+    fn spawn(
+        exe: &Path,
+        policy: &SandboxPolicy,
+        argv: &[String],
+        stdin: bool,
+        progress: Option<BorrowedFd<'_>>,
+    ) -> io::Result<Self> {
+        let mut command = confine::helper_command(exe, policy, argv, stdin);
+        if let Some(pipe) = progress.map(|fd| fd.as_raw_fd())
+            && policy.progress_fd == Some(pipe)
+        {
+            // SAFETY: runs in the forked child before its exec and only clears the
+            // close-on-exec flag of one descriptor in the child's own table (fcntl is
+            // async-signal-safe). Every other process this one starts gets it closed.
+            unsafe {
+                command.pre_exec(move || {
+                    if libc::fcntl(pipe, libc::F_SETFD, 0) < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = command.spawn()?;
         let pid = child
             .id()
             .ok_or_else(|| io::Error::other("the helper ended at once"))?;
@@ -110,6 +135,7 @@ impl HelperProcess {
         policy: &SandboxPolicy,
         argv: &[String],
         stdin: bool,
+        progress: Option<BorrowedFd<'_>>,
     ) -> io::Result<Self> {
         let (stdin_theirs, stdin_ours) = if stdin {
             let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
@@ -128,6 +154,7 @@ impl HelperProcess {
                 stdout_theirs.as_fd(),
                 stderr_theirs.as_fd(),
             ],
+            progress,
         )?;
         // Only the helper holds the other ends now: end of file when it and its tree end.
         drop((stdin_theirs, stdout_theirs, stderr_theirs));

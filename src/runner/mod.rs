@@ -14,6 +14,7 @@ pub mod grants;
 pub mod helper_process;
 pub mod inflight;
 pub(crate) mod proc_stat;
+pub mod progress;
 pub mod record;
 pub mod schema;
 
@@ -40,6 +41,11 @@ pub const TAIL_BYTES: usize = 1024 * 1024;
 const CHUNK_BYTES: usize = 256 * 1024;
 /// How long stream readers may drain after the tool ended before we stop waiting.
 const DRAIN_GRACE: Duration = Duration::from_millis(500);
+/// How long the progress reader may drain after the output did: a report left in the pipe
+/// is read, a pipe something outside the run's tree holds open is not waited for.
+const PROGRESS_GRACE: Duration = Duration::from_millis(100);
+/// Size of one read from a tool's progress pipe.
+const PROGRESS_CHUNK_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
@@ -49,7 +55,12 @@ pub enum Stream {
 
 #[derive(Debug)]
 pub enum RunEvent {
-    Output { stream: Stream, bytes: Vec<u8> },
+    Output {
+        stream: Stream,
+        bytes: Vec<u8>,
+    },
+    /// The newest progress report that stood, at most one per `progress::REPORT_EVERY`.
+    Progress(progress::Progress),
 }
 
 /// Why a run could not start. Nothing was spawned.
@@ -263,6 +274,13 @@ pub async fn execute(
         proxy
     });
 
+    // The run's progress pipe: its writing end goes to the helper alone (close-on-exec here),
+    // ours is dropped once the helper has it, so the pipe ends with the run's tree. Without a
+    // pipe the run goes on as before, and the tool finds no variable.
+    let progress_pipe = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ok();
+    policy.progress_fd = progress_pipe
+        .as_ref()
+        .map(|(_, write)| std::os::fd::AsRawFd::as_raw_fd(write));
     let clock = Instant::now();
     let started = HelperProcess::start(
         &request.preforked,
@@ -270,7 +288,15 @@ pub async fn execute(
         &policy,
         &argv,
         stdin_bytes.is_some(),
+        progress_pipe
+            .as_ref()
+            .map(|(_, write)| std::os::fd::AsFd::as_fd(write)),
     );
+    let progress_task = progress_pipe.and_then(|(read, write)| {
+        drop(write);
+        let pipe = tokio::net::unix::pipe::Receiver::from_owned_fd(read).ok()?;
+        Some(tokio::spawn(pump_progress(pipe, events.clone())))
+    });
     let mut child = match started {
         Ok(child) => child,
         Err(e) => {
@@ -346,6 +372,13 @@ pub async fn execute(
     };
     let stdout = drain(stdout_task).await;
     let stderr = drain(stderr_task).await;
+    if let Some(mut task) = progress_task
+        && tokio::time::timeout(PROGRESS_GRACE, &mut task)
+            .await
+            .is_err()
+    {
+        task.abort();
+    }
     let report = read_report(&report_path);
     let usage: Option<&ToolUsage> = report.as_ref().and_then(|r| r.usage.as_ref());
     if child.removes_its_cgroups() {
@@ -642,6 +675,51 @@ async fn pump<R: tokio::io::AsyncRead + Unpin>(
         }
     }
     capture
+}
+
+/// Reads the run's progress pipe to its end: never waits on anyone, so a tool writing a flood
+/// never blocks on it. Tells the newest report that stood, at most one per
+/// `progress::REPORT_EVERY`; one that finds the queue full waits for the next turn, newer
+/// reports replacing it meanwhile. The last one is told once the pipe ends.
+async fn pump_progress(
+    mut pipe: tokio::net::unix::pipe::Receiver,
+    events: Option<mpsc::Sender<RunEvent>>,
+) {
+    use tokio::sync::mpsc::error::TrySendError;
+    let mut reader = progress::ProgressReader::new();
+    let mut buf = vec![0u8; PROGRESS_CHUNK_BYTES];
+    let mut pending: Option<progress::Progress> = None;
+    let mut turn = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            read = pipe.read(&mut buf) => match read {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    reader.push(&buf[..n]);
+                    pending = reader.take_new().or(pending);
+                }
+            },
+            () = tokio::time::sleep_until(turn), if pending.is_some() => {}
+        }
+        let now = tokio::time::Instant::now();
+        if now < turn {
+            continue;
+        }
+        let (Some(report), Some(events)) = (pending.take(), &events) else {
+            continue;
+        };
+        turn = now + progress::REPORT_EVERY;
+        if let Err(TrySendError::Full(RunEvent::Progress(report))) =
+            events.try_send(RunEvent::Progress(report))
+        {
+            pending = Some(report);
+        }
+    }
+    reader.finish();
+    let last = reader.take_new().or(pending);
+    if let (Some(report), Some(events)) = (last, &events) {
+        let _ = events.send(RunEvent::Progress(report)).await;
+    }
 }
 
 /// Waits briefly for a reader; a pipe held open by something outside our reach must not

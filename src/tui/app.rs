@@ -107,6 +107,11 @@ pub enum AppEvent {
         bytes: Vec<u8>,
         skipped: u64,
     },
+    /// A running tool's newest progress report.
+    RunProgress {
+        key: u64,
+        progress: crate::runner::progress::Progress,
+    },
     /// The library refused to start a run (its tool gone, the gate, its input).
     RunNotStarted {
         key: u64,
@@ -669,6 +674,12 @@ impl App {
                 if let Some(run) = self.runs.iter_mut().find(|r| r.key == key) {
                     run.skipped_bytes += skipped;
                     run.push(stream, &bytes);
+                    self.dirty = true;
+                }
+            }
+            AppEvent::RunProgress { key, progress } => {
+                if let Some(run) = self.runs.iter_mut().find(|r| r.key == key) {
+                    run.progress = Some(progress);
                     self.dirty = true;
                 }
             }

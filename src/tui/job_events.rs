@@ -23,6 +23,7 @@ use crate::jobs::scan::ScanEvent;
 use crate::jobs::service_feed::InstanceEvent;
 use crate::jobs::validation::ValidationEvent;
 use crate::jobs::watch::WatchObserver;
+use crate::runner::progress::Progress;
 use crate::watch::WatchUpdate;
 
 /// Events waiting for the app at once, over every source but run output. A flood fills it
@@ -61,6 +62,19 @@ pub async fn follow_run(
                 }
                 continue;
             }
+            // At most ten a second per run (the job's bound), so they share the event queue.
+            RunJobEvent::Progress {
+                progress,
+                total,
+                message,
+            } => AppEvent::RunProgress {
+                key,
+                progress: Progress {
+                    progress,
+                    total,
+                    message,
+                },
+            },
             RunJobEvent::NotStarted(reason) => AppEvent::RunFinished {
                 key,
                 result: Err(reason),

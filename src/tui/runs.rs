@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::model::{RunOrigin, RunRecord, ToolEntry};
 use crate::runner::Stream;
+use crate::runner::progress::Progress;
 use crate::text::visible;
 
 /// Lines kept per run in memory; the full log is on disk.
@@ -69,6 +70,8 @@ pub struct RunView {
     pub dropped: u64,
     /// Output never shown because the app fell behind a flood (the log has it).
     pub skipped_bytes: u64,
+    /// The tool's newest progress report; kept once the run ended, as where it stopped.
+    pub progress: Option<Progress>,
 }
 
 impl RunView {
@@ -112,6 +115,7 @@ impl RunView {
             partial: [Vec::new(), Vec::new()],
             dropped: 0,
             skipped_bytes: 0,
+            progress: None,
         }
     }
 

@@ -121,6 +121,7 @@ mod tests {
             service_port: None,
             service_logs: None,
             egress: None,
+            progress_fd: None,
         }
     }
 

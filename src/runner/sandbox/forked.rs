@@ -139,11 +139,13 @@ impl ForkedHelper {
     }
 
     /// Gives the helper its run: `argv` as `helper_argv` builds it (the policy included: this
-    /// socket is private), and stdin, stdout and stderr. Returns the helper's pid.
+    /// socket is private), stdin, stdout and stderr, and the run's progress pipe when it has
+    /// one. Returns the helper's pid.
     pub fn start(
         mut self,
         argv: &[OsString],
         stdio: [BorrowedFd<'_>; 3],
+        progress: Option<BorrowedFd<'_>>,
     ) -> io::Result<StartedHelper> {
         let (Some(socket), Some(pidfd)) = (self.socket.take(), self.pidfd.take()) else {
             return Err(io::Error::other("the forked helper was already started"));
@@ -155,9 +157,10 @@ impl ForkedHelper {
                 "the run's arguments are too long",
             ));
         }
-        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(3))];
+        let fds: Vec<BorrowedFd<'_>> = stdio.into_iter().chain(progress).collect();
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(4))];
         let mut control = SendAncillaryBuffer::new(&mut space);
-        control.push(SendAncillaryMessage::ScmRights(&stdio));
+        control.push(SendAncillaryMessage::ScmRights(&fds));
         let mut sent = sendmsg(
             &socket,
             &[IoSlice::new(&message)],
@@ -258,19 +261,22 @@ fn wait_for_run(
     unsafe { libc::setpgid(0, 0) };
     let hide = hide_ahead();
     fixed_environment();
-    let mut prepared = super::helper::prepare(Some(socket.as_fd()), &hide);
-    let Some((stdio, body)) = receive(&socket) else {
+    let mut prepared = super::helper::prepare(Some(socket.as_raw_fd()), None, &hide);
+    let Some((stdio, progress, body)) = receive(&socket) else {
         drop(prepared);
         end(0);
     };
     placement.restore();
     prepared.report_end_on(socket);
+    if let Some(progress) = progress {
+        prepared.progress_on(progress);
+    }
     let Some(argv) = decode(&body) else {
         drop(prepared);
         end(EXIT_HELPER_FAILED);
     };
     // Received in ascending numbers, so each is at or above its target and none is
-    // overwritten before it is copied.
+    // overwritten before it is copied; the progress pipe comes last, above all three.
     for (target, fd) in stdio.into_iter().enumerate() {
         let target = target as libc::c_int;
         if fd.as_raw_fd() == target {
@@ -299,10 +305,11 @@ fn fixed_environment() {
     unsafe { std::env::set_var("PATH", HELPER_PATH) };
 }
 
-/// The three descriptors and the message's body; `None` at end of file or on any error.
-fn receive(socket: &OwnedFd) -> Option<([OwnedFd; 3], Vec<u8>)> {
+/// The three descriptors, the progress pipe when one came, and the message's body; `None` at
+/// end of file or on any error.
+fn receive(socket: &OwnedFd) -> Option<([OwnedFd; 3], Option<OwnedFd>, Vec<u8>)> {
     let mut first = vec![0u8; 64 * 1024];
-    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(3))];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(4))];
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let got = recvmsg(
         socket,
@@ -317,6 +324,11 @@ fn receive(socket: &OwnedFd) -> Option<([OwnedFd; 3], Vec<u8>)> {
             fds.extend(received);
         }
     }
+    let progress = match fds.len() {
+        3 => None,
+        4 => fds.pop(),
+        _ => return None,
+    };
     let stdio: [OwnedFd; 3] = fds.try_into().ok()?;
     let mut message = first;
     message.truncate(got.bytes);
@@ -334,7 +346,7 @@ fn receive(socket: &OwnedFd) -> Option<([OwnedFd; 3], Vec<u8>)> {
         message.extend_from_slice(&chunk[..n]);
     }
     message.truncate(total);
-    Some((stdio, message.split_off(8)))
+    Some((stdio, progress, message.split_off(8)))
 }
 
 #[cfg(test)]

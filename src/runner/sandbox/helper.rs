@@ -18,7 +18,7 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -104,6 +104,9 @@ struct Run {
     world: Option<Result<mounts::World, mounts::MountError>>,
     /// pid 1's end of the network namespace the helper makes once pid 1 is forked.
     net: Option<namespaces::NetJoin>,
+    /// The run's progress pipe, close-on-exec here: the tool's own process puts it at
+    /// `PROGRESS_FD` right before its exec (see `ToolCommand`).
+    progress: Option<OwnedFd>,
 }
 
 /// Where the report goes. The helper writes the file from outside the run's cgroups, where a
@@ -175,6 +178,9 @@ pub(super) struct Prepared {
     world: Option<Result<mounts::World, mounts::MountError>>,
     /// Where a runner that forked this helper hears how the run ended (see `report_end`).
     end_notice: Option<OwnedFd>,
+    /// The run's progress pipe: adopted by a helper started as a program, received with the
+    /// stdio by a forked one.
+    progress: Option<OwnedFd>,
 }
 
 impl Prepared {
@@ -182,16 +188,24 @@ impl Prepared {
     pub(super) fn report_end_on(&mut self, socket: OwnedFd) {
         self.end_notice = Some(socket);
     }
+
+    /// The run's progress pipe, received with the run (close-on-exec).
+    pub(super) fn progress_on(&mut self, pipe: OwnedFd) {
+        self.progress = Some(pipe);
+    }
 }
 
-/// Closes what was inherited (all but `keep`, the forked helper's socket), starts a
+/// Closes what was inherited (all but `keep`, the forked helper's socket, or `progress`, the
+/// progress pipe a helper started as a program was left, which it adopts), starts a
 /// session, makes the cgroups, enters the user, mount, IPC and pid namespaces, bounds the
 /// run's share of what the kernel counts per user, and builds the
 /// view of the filesystem every run shares with the files of `hide` hidden (see
 /// `mounts::prepare_world`).
-pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, hide: &[PathBuf]) -> Prepared {
+pub(super) fn prepare(keep: Option<RawFd>, progress: Option<RawFd>, hide: &[PathBuf]) -> Prepared {
     // First, before we open anything of our own.
-    let fds = close_inherited_fds(keep.map(|fd| fd.as_raw_fd()));
+    let fds = close_inherited_fds(keep.or(progress));
+    // Then the pipe, while no descriptor of ours can be at its number.
+    let progress = progress.filter(|_| keep.is_none()).and_then(adopt_progress);
     let session = namespaces::new_session();
     // Before the user namespace: cgroups belong to the real user.
     let cgroups = RunCgroups::create();
@@ -216,15 +230,53 @@ pub(super) fn prepare(keep: Option<BorrowedFd<'_>>, hide: &[PathBuf]) -> Prepare
         counts,
         world,
         end_notice: None,
+        progress,
     }
 }
 
+/// The progress pipe a helper started as a program inherited at `fd` (kept open by
+/// `prepare`), made close-on-exec; `None` when `fd` is not an open pipe.
+fn adopt_progress(fd: RawFd) -> Option<OwnedFd> {
+    if fd <= 2 {
+        return None;
+    }
+    // SAFETY: fstat on a descriptor number only reads its metadata, or fails.
+    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd, &mut stat) } != 0 || stat.st_mode & libc::S_IFMT != libc::S_IFIFO {
+        return None;
+    }
+    // SAFETY: the runner left this descriptor open for us alone; `prepare` kept it, and
+    // nothing else of ours owns it.
+    let pipe = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    rustix::io::fcntl_setfd(&pipe, rustix::io::FdFlags::CLOEXEC).ok()?;
+    Some(pipe)
+}
+
 /// The helper: `prepared` when it was done ahead, else now.
-pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
+pub(super) fn run(mut args: HelperArgs, prepared: Option<Prepared>) -> ! {
     die_with_starter(args.policy.starter_pid);
-    let prepared = prepared.unwrap_or_else(|| prepare(None, &args.policy.hide));
+    // A forked helper ignores `progress_fd`: the number is the runner's, the pipe came with
+    // the stdio.
+    let mut prepared =
+        prepared.unwrap_or_else(|| prepare(None, args.policy.progress_fd, &args.policy.hide));
+    let progress = prepared.progress.take();
+    // The variable names the pipe only when there is one: nothing else of ours is at 3.
+    let var = crate::runner::progress::PROGRESS_FD_VAR.to_string();
+    match &progress {
+        Some(_) => args
+            .policy
+            .env
+            .insert(var, crate::runner::progress::PROGRESS_FD.to_string()),
+        None => args.policy.env.remove(&var),
+    };
     let mut protections = Protections::default();
-    protections.set("fds", prepared.fds);
+    protections.set(
+        "fds",
+        prepared.fds.map(|kept| match &progress {
+            Some(_) => format!("{kept} and the progress pipe"),
+            None => kept,
+        }),
+    );
     // Opened like the report, through the host's root, before the report takes it.
     let logs_folder = args.policy.service_logs.as_ref().map(|logs| {
         open_folder_through(prepared.host_root.as_ref(), &logs.dir)
@@ -292,6 +344,7 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
         cgroups: cgroups.as_ref().map(RunCgroups::paths).unwrap_or_default(),
         world: prepared.world,
         net: net_join,
+        progress,
     };
     // pid 1 reports the tool's end through this pipe; it also tells pid 1
     // whether the helper is still alive (see `die_with_helper`).
@@ -326,6 +379,8 @@ pub(super) fn run(args: HelperArgs, prepared: Option<Prepared>) -> ! {
             first_child(&mut run)
         }
         Ok(Some(child)) => {
+            // pid 1 and the tool hold the progress pipe; the run's end closes it.
+            drop(run.progress.take());
             if let Some(maker) = net_maker {
                 // pid 1 builds the mounts meanwhile: on this CPU, the namespace on another.
                 super::placement::step_aside();
@@ -817,6 +872,8 @@ fn be_init(run: &mut Run, command: &ToolCommand, stack: &ChildStack) -> ! {
         Ok(spawned) => spawned,
         Err(e) => fail(run, HelperError::Fork(e), EXIT_HELPER_FAILED),
     };
+    // The tool holds the progress pipe now: once its tree is gone, the runner reads its end.
+    drop(run.progress.take());
     run.protections.set("caps", spawned.caps);
     // The tool's process exits 127 when its exec failed, as a shell's would.
     let error = spawned
@@ -936,6 +993,15 @@ fn wait_sigchld(timeout_ms: Option<i64>) {
 /// Without a pid namespace: drops capabilities, writes the report and execs the command in
 /// this process; on failure rewrites the report with the reason and exits 127.
 fn exec_tool(run: &mut Run, command: &ToolCommand) -> ! {
+    // The exec puts the progress pipe at its descriptor: the status pipe, which tells an exec
+    // that failed, must not be there.
+    if run.progress.is_some()
+        && let ReportTo::Helper(status_tx) = &mut run.report
+        && status_tx.as_raw_fd() == crate::runner::progress::PROGRESS_FD
+        && let Ok(moved) = rustix::io::fcntl_dupfd_cloexec(&*status_tx, 4)
+    {
+        *status_tx = File::from(moved);
+    }
     run.protections.set("caps", caps::drop_all());
     write_report(run, None);
     let err = command.exec();
@@ -954,7 +1020,8 @@ fn program(run: &Run) -> &std::ffi::OsStr {
 /// processes at its own priority would keep it waiting while memory grows.
 fn tool_command(run: &Run) -> ToolCommand {
     let niceness = run.no_cgroup.is_some().then_some(WATCHED_NICENESS);
-    match ToolCommand::new(&run.command, &run.policy.env, niceness) {
+    let progress = run.progress.as_ref().map(AsRawFd::as_raw_fd);
+    match ToolCommand::new(&run.command, &run.policy.env, niceness, progress) {
         Ok(command) => command,
         Err(e) => fail(run, e.into(), EXIT_HELPER_FAILED),
     }

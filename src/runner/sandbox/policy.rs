@@ -64,6 +64,12 @@ pub struct SandboxPolicy {
     /// hands those listeners to the runner.
     #[serde(default)]
     pub egress: Option<EgressPlan>,
+    /// The run's progress pipe (its writing end) as the helper started as a program inherits
+    /// it: the runner's descriptor number, left open across the helper's exec. The tool finds
+    /// it at `runner::progress::PROGRESS_FD`. A forked helper receives the pipe with its
+    /// stdio instead and ignores this. `None`: no progress pipe (services).
+    #[serde(default)]
+    pub progress_fd: Option<i32>,
 }
 
 /// Where a run with a list of hosts reaches them: the proxy's port and the loopback

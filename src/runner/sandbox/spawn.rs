@@ -41,6 +41,8 @@ pub(super) struct ToolCommand {
     envp: Vec<*const c_char>,
     /// Set for a tool a watchdog watches: it must not starve its watchdog.
     niceness: Option<c_int>,
+    /// The run's progress pipe (close-on-exec), put at `PROGRESS_FD` right before the exec.
+    progress: Option<c_int>,
 }
 
 /// Why the command cannot be exec'd before any process was made for it.
@@ -73,6 +75,7 @@ impl ToolCommand {
         command: &[std::ffi::OsString],
         env: &BTreeMap<String, String>,
         niceness: Option<c_int>,
+        progress: Option<c_int>,
     ) -> Result<Self, CommandError> {
         use std::os::unix::ffi::OsStrExt;
         let program = command.first().ok_or(CommandError::Empty)?;
@@ -99,6 +102,7 @@ impl ToolCommand {
             _args: args,
             _env: env,
             niceness,
+            progress,
         })
     }
 
@@ -123,6 +127,22 @@ impl ToolCommand {
         if let Some(niceness) = self.niceness {
             // SAFETY: nice only changes our own scheduling priority.
             unsafe { libc::nice(niceness) };
+        }
+        if let Some(pipe) = self.progress {
+            let target = crate::runner::progress::PROGRESS_FD;
+            // SAFETY: system calls on descriptor numbers of this process's own table (the
+            // clone shares pid 1's memory, not its descriptors): whatever was at the target
+            // was close-on-exec, and the copy made there is not.
+            let placed = unsafe {
+                if pipe == target {
+                    libc::fcntl(pipe, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(pipe, target)
+                }
+            };
+            if placed < 0 {
+                return io::Error::last_os_error();
+            }
         }
         // SAFETY: `environ` and execvp get NULL-terminated arrays of NUL-terminated strings
         // that `self` owns; execvp looks the program up in the PATH of that environment.

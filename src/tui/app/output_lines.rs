@@ -115,8 +115,54 @@ pub(crate) fn search_line(app: &App) -> Option<Line<'static>> {
 }
 
 /// The header over as many rows as it needs when asked for (`i`) or zoomed; else one row,
-/// the sandbox's protections counted instead of listed when they would not fit.
+/// the sandbox's protections counted instead of listed when they would not fit. Under it, the
+/// run's progress bar once the tool reported progress.
 pub fn header_rows(app: &App, run: &RunView, width: usize) -> Vec<Line<'static>> {
+    let mut rows = title_rows(app, run, width);
+    rows.extend(progress_row(app, run, width));
+    rows
+}
+
+/// Cells of the progress bar: a third of the pane, within these bounds.
+const BAR_CELLS: (usize, usize) = (10, 30);
+
+/// `██████░░░░░░░░░  40% · 4/10 · parsing file 4` when the tool gave a total, else
+/// `progress 4 · parsing file 4`; dimmed once the run ended, as where it stopped.
+pub fn progress_row(app: &App, run: &RunView, width: usize) -> Option<Line<'static>> {
+    let report = run.progress.as_ref()?;
+    let theme = &app.theme;
+    let (bar_style, text_style) = if run.is_running() {
+        (theme.ok, theme.text)
+    } else {
+        (theme.dim, theme.dim)
+    };
+    let number = crate::runner::progress::format_number;
+    let mut spans = Vec::new();
+    let mut text = match (report.fraction(), report.total) {
+        (Some(fraction), Some(total)) => {
+            let cells = (width / 3).clamp(BAR_CELLS.0, BAR_CELLS.1);
+            let filled = ((fraction * cells as f64).floor() as usize).min(cells);
+            spans.push(Span::styled("█".repeat(filled), bar_style));
+            spans.push(Span::styled("░".repeat(cells - filled), theme.dim));
+            // Floored: 100% only once the work is all done.
+            let percent = (fraction * 100.0).floor() as u32;
+            format!(
+                " {percent:>3}% · {}/{}",
+                number(report.progress),
+                number(total)
+            )
+        }
+        _ => format!("progress {}", number(report.progress)),
+    };
+    if let Some(message) = &report.message {
+        text.push_str(" · ");
+        text.push_str(message);
+    }
+    spans.push(Span::styled(text, text_style));
+    Some(Line::from(spans))
+}
+
+fn title_rows(app: &App, run: &RunView, width: usize) -> Vec<Line<'static>> {
     let whole = header_line(app, run, None);
     if app.output_header_open || app.zoomed {
         return text_view::wrap(&whole, width);

@@ -1376,6 +1376,7 @@ mod layout;
 mod long_lines;
 mod marks;
 mod permissions;
+mod progress;
 mod quality_chart;
 mod readme_keys;
 mod resources;
