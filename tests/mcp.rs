@@ -1377,6 +1377,66 @@ async fn progress_notifications_increase_strictly_while_a_tool_runs() {
     client.cancel().await.expect("close the session");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tools_own_progress_reaches_the_client_rising_whatever_it_writes() {
+    let ws = Workspace::sample();
+    // Reports 1 and 3 of 4 with garbage, a step back and an overshoot between them.
+    ws.shell_tool(
+        "reporter",
+        "p() { printf '%s\\n' \"$1\" >&\"$TOOLBENCH_PROGRESS_FD\"; sleep 0.3; }\n\
+         p '{\"progress\": 1, \"total\": 4, \"message\": \"one\"}'\n\
+         p 'not json'\n\
+         p '{\"progress\": 0, \"total\": 4}'\n\
+         p '{\"progress\": 9, \"total\": 4}'\n\
+         p '{\"progress\": 3, \"total\": 4, \"message\": \"three\"}'\n\
+         echo done\n",
+    );
+    let (client, recorder) = ws.connect().await;
+    let handle = client
+        .send_cancellable_request(
+            ClientRequest::CallToolRequest(Request::new(CallToolRequestParams::new("reporter"))),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .expect("send tools/call");
+    let token = handle.progress_token.clone();
+    let answer = handle.await_response().await.expect("the call's answer");
+    let answer = serde_json::to_value(answer).expect("answer JSON");
+    assert_eq!(answer["isError"], false, "{answer}");
+    let heard: Vec<ProgressNotificationParam> = recorder.heard(|h| {
+        h.progress
+            .iter()
+            .filter(|p| p.progress_token == token)
+            .cloned()
+            .collect()
+    });
+    let values: Vec<f64> = heard.iter().map(|p| p.progress).collect();
+    assert!(
+        values.windows(2).all(|w| w[0] < w[1]),
+        "strictly increasing: {values:?}"
+    );
+    let said: Vec<&str> = heard.iter().filter_map(|p| p.message.as_deref()).collect();
+    let one = said.iter().position(|m| *m == "one").expect("one told");
+    let three = said.iter().position(|m| *m == "three").expect("three told");
+    assert!(one < three, "{said:?}");
+    // The tool's fraction, counted on from where toolbench's own progress was.
+    let last = heard
+        .iter()
+        .find(|p| p.message.as_deref() == Some("three"))
+        .expect("three");
+    let total = last.total.expect("a total");
+    let first = heard
+        .iter()
+        .find(|p| p.message.as_deref() == Some("one"))
+        .expect("one");
+    assert!(
+        (total - last.progress - 1.0).abs() < 1e-9
+            && (last.progress - first.progress - 2.0).abs() < 1e-9,
+        "{heard:?}"
+    );
+    client.cancel().await.expect("close the session");
+}
+
 // ---------------------------------------------------------------------------------------
 // Agents in the review loop
 // ---------------------------------------------------------------------------------------

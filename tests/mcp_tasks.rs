@@ -54,6 +54,12 @@ impl Workspace {
         );
         shell_tool(
             root,
+            "reporter",
+            "printf '%s\\n' '{\"progress\": 2, \"total\": 3, \"message\": \"step two\"}' >&\"$TOOLBENCH_PROGRESS_FD\"\nsleep 3\necho reported\n",
+            "timeout_secs = 120",
+        );
+        shell_tool(
+            root,
             "crasher",
             "echo about to crash; kill -SEGV $$\n",
             "timeout_secs = 120",
@@ -403,4 +409,17 @@ fn the_stateless_protocol_takes_tasks_per_request_over_stdio() {
     // The same task, asked without declaring the extension, is refused for that.
     let refused = agent.request("tasks/get", json!({"taskId": id, "_meta": meta(false)}));
     assert_eq!(refused["error"]["code"], -32021, "{refused}");
+}
+
+#[test]
+fn a_tasks_status_says_what_the_tool_reports() {
+    let ws = Workspace::new();
+    let mut agent = ws.session("agent-a", true);
+    let id = task_id(&agent.call("reporter", json!({})));
+    let said = agent.until(&id, Duration::from_secs(30), |r| {
+        r["statusMessage"] == "step two" || ended(r)
+    });
+    assert_eq!(said["status"], "working", "{said}");
+    let done = agent.until(&id, Duration::from_secs(30), ended);
+    assert_eq!(done["result"]["content"][0]["text"], "reported\n", "{done}");
 }

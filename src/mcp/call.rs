@@ -196,6 +196,9 @@ async fn run_with_progress(job: RunJob, caller: &mut Caller) -> Result<RecordedR
                 Some(RunJobEvent::Output { bytes: chunk, skipped, .. }) => {
                     bytes += chunk.len() as u64 + skipped;
                 }
+                Some(RunJobEvent::Progress { progress, total, message }) => {
+                    caller.progress.reported(progress, total, message).await;
+                }
                 Some(_) => {}
                 None => return run.ended().await,
             },

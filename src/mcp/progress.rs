@@ -16,8 +16,8 @@ const STEP: f64 = 0.001;
 /// One call's progress, told to whoever follows it.
 pub struct Progress {
     to: Follower,
-    /// The last value a client was sent.
-    sent: f64,
+    /// The last value a client was sent; none yet at first, when any value may go.
+    sent: Option<f64>,
     /// What the run's time is counted from: the value sent before it started (the wait).
     run_base: Option<f64>,
     /// What the tool's own reports are counted from: the value sent before its first one.
@@ -55,7 +55,7 @@ impl Progress {
     fn to(to: Follower) -> Self {
         Self {
             to,
-            sent: 0.0,
+            sent: None,
             run_base: None,
             tool_base: None,
         }
@@ -77,7 +77,7 @@ impl Progress {
             // The tool reports its own progress; time adds nothing to it.
             return;
         }
-        let base = *self.run_base.get_or_insert(self.sent);
+        let base = *self.run_base.get_or_insert(self.sent.unwrap_or(0.0));
         let message = format!("running for {seconds:.1} s, {bytes} bytes of output");
         self.tell(base + seconds, None, message, TaskState::Working)
             .await;
@@ -86,7 +86,7 @@ impl Progress {
     /// The tool reported `done` of `total`: counted on from what was sent before, so the
     /// value never goes back when the call waited first.
     pub async fn reported(&mut self, done: f64, total: Option<f64>, message: Option<String>) {
-        let base = *self.tool_base.get_or_insert(self.sent);
+        let base = *self.tool_base.get_or_insert(self.sent.unwrap_or(0.0));
         let message = message.unwrap_or_else(|| match total {
             Some(total) => format!("{done} of {total}"),
             None => format!("{done} done"),
@@ -104,18 +104,18 @@ impl Progress {
         match &self.to {
             Follower::Nobody => {}
             Follower::Client { peer, token } => {
-                if value < self.sent + STEP {
+                if self.sent.is_some_and(|sent| value < sent + STEP) {
                     // Values must rise: a report that does not is not sent.
                     return;
                 }
-                self.sent = value;
+                self.sent = Some(value);
                 let mut param = ProgressNotificationParam::new(token.clone(), value);
                 param.total = total.filter(|t| *t >= value);
                 param.message = Some(message);
                 let _ = peer.notify_progress(param).await;
             }
             Follower::Task { shared, id } => {
-                self.sent = self.sent.max(value);
+                self.sent = Some(self.sent.map_or(value, |sent| sent.max(value)));
                 let (shared, id) = (Arc::clone(shared), id.clone());
                 let at = crate::clock::now_rfc3339();
                 // A task that ended meanwhile keeps its end: the update changes nothing then.
