@@ -117,6 +117,21 @@ impl Workspace {
         std::fs::write(folder.join("run.sh"), script).expect("write run.sh");
     }
 
+    /// A client of the 2026-07-28 protocol: no `initialize` handshake, the version on every
+    /// request.
+    async fn discover(&self) -> RunningService<RoleClient, ()> {
+        use rmcp::ClientServiceExt;
+        let transport = TokioChildProcess::new(self.server_command()).expect("spawn toolbench mcp");
+        ().serve_with_lifecycle(
+            transport,
+            rmcp::ClientLifecycleMode::Discover {
+                preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .expect("discover toolbench mcp")
+    }
+
     fn server_command(&self) -> tokio::process::Command {
         let mut command = tokio::process::Command::new(bin());
         command
@@ -1856,20 +1871,9 @@ async fn a_long_client_name_is_kept_to_its_first_128_bytes() {
 /// edited in approved/ by another program is announced on the subscription.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_hears_that_the_listed_tools_changed() {
-    use rmcp::ClientServiceExt;
     use rmcp::model::{ServerNotification, SubscriptionFilter};
     let ws = Workspace::sample();
-    // A client of the new protocol: no initialize handshake, the version on every request.
-    let transport = TokioChildProcess::new(ws.server_command()).expect("spawn toolbench mcp");
-    let client = ()
-        .serve_with_lifecycle(
-            transport,
-            rmcp::ClientLifecycleMode::Discover {
-                preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
-            },
-        )
-        .await
-        .expect("discover toolbench mcp");
+    let client = ws.discover().await;
     let mut subscription = client
         .listen(SubscriptionFilter::builder().tools_list_changed().build())
         .await
@@ -1912,19 +1916,9 @@ async fn a_subscription_hears_that_the_listed_tools_changed() {
 /// accepted, not refused, and never hears of tools: the server honours the client's filter.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_without_tools_in_its_filter_hears_nothing_of_tools() {
-    use rmcp::ClientServiceExt;
     use rmcp::model::SubscriptionFilter;
     let ws = Workspace::sample();
-    let transport = TokioChildProcess::new(ws.server_command()).expect("spawn toolbench mcp");
-    let client = ()
-        .serve_with_lifecycle(
-            transport,
-            rmcp::ClientLifecycleMode::Discover {
-                preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
-            },
-        )
-        .await
-        .expect("discover toolbench mcp");
+    let client = ws.discover().await;
     let mut subscription = client
         .listen(SubscriptionFilter::builder().prompts_list_changed().build())
         .await
