@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::CallToolResult;
 use serde_json::Value;
 
-use super::call::Caller;
+use super::caller::Caller;
 use super::listing::Listed;
 use super::reply::refusal;
 use super::shared::Shared;

@@ -5,14 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
-use rmcp::service::{RequestContext, RoleServer};
-use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
-
 use super::approval;
+use super::caller::{Answer, Caller};
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
-use super::progress::Progress;
 use super::reply::refusal;
 use super::shared::Shared;
 use crate::command::{self, Applied, Command};
@@ -20,61 +15,13 @@ use crate::error_chain::one_line;
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobError, RunJobEvent};
 use crate::model::RunStatus;
 use crate::runner::RunOutcome;
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
+use serde_json::{Value, json};
 
 /// How often a running call reports progress to a client that asked for it.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 /// The stderr a failed call returns, from its end.
 const STDERR_TAIL_BYTES: usize = 2000;
-
-/// Who a call answers and how it is followed: the client's name every record carries, the
-/// cancellation (the request's, or a task's), where progress goes, and the task it runs for.
-pub struct Caller {
-    pub client: String,
-    pub cancel: CancellationToken,
-    pub progress: Progress,
-    pub task: Option<String>,
-}
-
-impl Caller {
-    /// The caller of a call answered in the response to its request.
-    pub fn of_request(context: &RequestContext<RoleServer>) -> Self {
-        let progress = match context.meta.get_progress_token() {
-            Some(token) => Progress::client(context.peer.clone(), token),
-            None => Progress::nowhere(),
-        };
-        Self {
-            client: super::reply::client_name(context),
-            cancel: context.ct.clone(),
-            progress,
-            task: None,
-        }
-    }
-}
-
-/// A call's answer, and why toolbench itself could not get one from the tool, when so: its
-/// run crashed or its sandbox failed. A task reports that as failed, not as the tool's error.
-pub struct Answer {
-    pub result: CallToolResult,
-    pub broken: Option<String>,
-}
-
-impl Answer {
-    pub fn broken(result: CallToolResult, why: String) -> Self {
-        Self {
-            result,
-            broken: Some(why),
-        }
-    }
-}
-
-impl From<CallToolResult> for Answer {
-    fn from(result: CallToolResult) -> Self {
-        Self {
-            result,
-            broken: None,
-        }
-    }
-}
 
 /// Runs `listed` for one call and answers it. Every failure the agent can act on is a tool
 /// error (`isError: true`) with a one-line reason.

@@ -13,7 +13,7 @@ use rmcp::model::{
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 use tokio::sync::{broadcast, watch};
 
-use super::call::Caller;
+use super::caller::Caller;
 use super::reply::client_name;
 use super::shared::Shared;
 use super::tasks::{self, Dispatch};

@@ -9,10 +9,12 @@
 mod agent_tools;
 mod approval;
 mod call;
+mod caller;
 pub mod gateway;
 mod http;
 pub mod listing;
 mod live;
+mod open_tasks;
 mod progress;
 mod reply;
 mod request_tool;

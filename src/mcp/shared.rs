@@ -32,7 +32,7 @@ pub struct Shared {
     /// How many calls are being answered, so the server can let them end before it exits.
     in_flight: watch::Sender<usize>,
     /// The calls answered with a task, whose work goes on here.
-    pub tasks: super::tasks::Tasks,
+    pub tasks: super::open_tasks::OpenTasks,
 }
 
 /// One call being answered; dropping it marks the call done.
@@ -68,7 +68,7 @@ impl Shared {
             validations,
             changed: broadcast::channel(16).0,
             in_flight: watch::Sender::new(0),
-            tasks: super::tasks::Tasks::default(),
+            tasks: super::open_tasks::OpenTasks::default(),
         }
     }
 

@@ -7,9 +7,7 @@
 //! for its id hears that no such task exists. Ended tasks are forgotten `task_ttl_secs`
 //! after they were made; the work itself is bounded by the run's timeout and the approvals'.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::model::{
@@ -17,10 +15,10 @@ use rmcp::model::{
     TaskStatus,
 };
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::call::{self, Answer, Caller};
+use super::call;
+use super::caller::{Answer, Caller};
 use super::listing::{Kind, Listed};
 use super::progress::Progress;
 use super::shared::Shared;
@@ -29,51 +27,12 @@ use crate::model::tasks::{NewTask, TaskRow, TaskState};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::inflight::ProcessId;
 
-/// Tasks of one server whose work runs at once; the others wait for a slot, still `working`.
-const RUNNING_AT_ONCE: usize = 8;
 /// Tasks of one server not yet ended; a call beyond them is refused, not queued without end.
 const OPEN_AT_MOST: usize = 1024;
 /// How often a task's work looks for a cancel another process wrote to the store.
 const CANCEL_LOOK_EVERY: Duration = Duration::from_millis(200);
 /// What clients are told to wait between two `tasks/get`.
 const POLL_INTERVAL_MS: u64 = 500;
-
-/// The tasks this server runs.
-pub struct Tasks {
-    /// Each open task's cancellation, by id.
-    open: Mutex<HashMap<String, CancellationToken>>,
-    slots: Arc<Semaphore>,
-    /// The one loop that looks for cancels written by other processes runs.
-    following: AtomicBool,
-    me: ProcessId,
-}
-
-impl Default for Tasks {
-    fn default() -> Self {
-        Self {
-            open: Mutex::new(HashMap::new()),
-            slots: Arc::new(Semaphore::new(RUNNING_AT_ONCE)),
-            following: AtomicBool::new(false),
-            me: ProcessId::of(std::process::id()).unwrap_or(ProcessId {
-                pid: std::process::id(),
-                start_ticks: 0,
-            }),
-        }
-    }
-}
-
-impl Tasks {
-    /// How many of this server's tasks have not ended.
-    pub fn open(&self) -> usize {
-        self.open.lock().map(|open| open.len()).unwrap_or(0)
-    }
-
-    fn cancel(&self, id: &str) {
-        if let Some(token) = self.open.lock().ok().and_then(|open| open.get(id).cloned()) {
-            token.cancel();
-        }
-    }
-}
 
 /// How a call is answered.
 pub enum Dispatch {
@@ -159,7 +118,7 @@ pub async fn start(
         ));
     }
     let ttl_ms = shared.workbench.config().mcp_tasks.ttl_secs * 1000;
-    let me = shared.tasks.me;
+    let me = shared.tasks.me();
     let task = NewTask {
         id: new_id().map_err(|e| ErrorData::internal_error(e.to_string(), None))?,
         client: client.clone(),
@@ -177,16 +136,14 @@ pub async fn start(
         .await
         .map_err(|e| ErrorData::internal_error(crate::error_chain::one_line(&e), None))?;
     let cancel = CancellationToken::new();
-    if let Ok(mut open) = shared.tasks.open.lock() {
-        open.insert(id.clone(), cancel.clone());
-    }
+    shared.tasks.register(&id, cancel.clone());
     let caller = Caller {
         client,
         cancel,
         progress: Progress::task(Arc::clone(shared), id.clone()),
         task: Some(id.clone()),
     };
-    if !shared.tasks.following.swap(true, Ordering::SeqCst) {
+    if shared.tasks.start_following() {
         tokio::spawn(follow_cancels(Arc::clone(shared)));
     }
     tokio::spawn(work(Arc::clone(shared), listed, arguments, caller));
@@ -219,7 +176,7 @@ async fn work(
     let _in_flight = shared.call_started();
     let id = caller.task.clone().unwrap_or_default();
     let cancel = caller.cancel.clone();
-    let answer = match Arc::clone(&shared.tasks.slots).acquire_owned().await {
+    let answer = match shared.tasks.slot().await {
         Ok(_slot) => call::call_tool(Arc::clone(&shared), listed, arguments, &mut caller).await,
         Err(_) => Answer::broken(
             super::reply::refusal("the server is stopping".into()),
@@ -245,15 +202,13 @@ async fn work(
     let _ = shared
         .with_store(move |store| store.finish_task(&stored_id, state, outcome.as_ref(), &at))
         .await;
-    if let Ok(mut open) = shared.tasks.open.lock() {
-        open.remove(&id);
-    }
+    shared.tasks.remove(&id);
 }
 
 /// Cancels the work of this server's tasks that a client of any process asked to cancel in
 /// the store: one query for them all, and none while no task is open.
 async fn follow_cancels(shared: Arc<Shared>) {
-    let me = shared.tasks.me;
+    let me = shared.tasks.me();
     loop {
         tokio::time::sleep(CANCEL_LOOK_EVERY).await;
         if shared.tasks.open() == 0 {

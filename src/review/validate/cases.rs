@@ -1,7 +1,6 @@
 //! Test cases: every `tests/*.toml` of a tool run in the sandbox and judged against its
 //! expectations (DESIGN §1), plus the output schema check over the runs they made.
 
-use crate::config::ConfigError;
 use crate::runner::confine::Confinement;
 use std::path::{Path, PathBuf};
 
@@ -53,7 +52,7 @@ pub async fn run_all(
     root: &Path,
     entry: &ToolEntry,
     exe: &Path,
-    confinement: &Result<Confinement, ConfigError>,
+    confinement: &Confinement,
 ) -> Vec<CaseRun> {
     let Some(manifest) = entry.manifest.as_ref().filter(|_| entry.error.is_none()) else {
         return Vec::new();
@@ -211,26 +210,21 @@ async fn run_case(
     root: &Path,
     entry: &ToolEntry,
     exe: &Path,
-    confinement: &Result<Confinement, ConfigError>,
+    confinement: &Confinement,
     case: &TestCase,
     cancel: tokio::sync::watch::Receiver<bool>,
 ) -> CaseRun {
-    let ran = match confinement {
-        Ok(confinement) => {
-            let request = RunRequest {
-                root: root.to_path_buf(),
-                entry: entry.clone(),
-                input: Some(case.input.clone()),
-                origin: RunOrigin::Validation,
-                client: None,
-                exe: exe.to_path_buf(),
-                preforked: Default::default(),
-                confinement: confinement.clone(),
-            };
-            runner::execute(request, None, cancel).await
-        }
-        Err(reason) => Err(RunError::Config(reason.clone())),
+    let request = RunRequest {
+        root: root.to_path_buf(),
+        entry: entry.clone(),
+        input: Some(case.input.clone()),
+        origin: RunOrigin::Validation,
+        client: None,
+        exe: exe.to_path_buf(),
+        preforked: Default::default(),
+        confinement: confinement.clone(),
     };
+    let ran = runner::execute(request, None, cancel).await;
     match ran {
         Ok(outcome) => {
             let record = &outcome.record;

@@ -234,11 +234,11 @@ pub async fn validate(
         permissions::review(entry, catalog, manifest_text(&sources));
 
     let settings = review.validate;
-    let mut confinement = Ok(review.confinement.clone());
+    let mut confinement = review.confinement.clone();
     // A candidate that works on the project is given a copy of it: what it writes there
     // nobody has approved yet. The copy lives as long as this validation.
-    let project_copy = match (&mut confinement, &entry.manifest) {
-        (Ok(confinement), Some(manifest)) if manifest.permissions.uses_project() => {
+    let project_copy = match &entry.manifest {
+        Some(manifest) if manifest.permissions.uses_project() => {
             let copy = confinement
                 .project
                 .as_deref()
@@ -251,11 +251,11 @@ pub async fn validate(
     let checkers = program::Checkers::new(root, exe, &tool_dir, &confinement);
     // The generated and replayed inputs share one budget.
     let deadline = Instant::now() + Duration::from_secs(settings.budget_secs);
-    let trials = confinement.as_ref().ok().map(|confinement| trial::Trials {
+    let trials = trial::Trials {
         root: root.to_path_buf(),
         exe: exe.to_path_buf(),
         confinement: confinement.clone(),
-    });
+    };
     let seed = seed.unwrap_or_else(|| generated::seed_of(&content_hash_of(entry)));
     let parent = parent_of(entry, catalog);
     // The parent's real inputs may be secrets: a candidate that may reach the network, which
@@ -284,14 +284,12 @@ pub async fn validate(
         lint::check(&checkers, &sources),
         cases::run_all(root, entry, exe, &confinement),
         async {
-            let trials = trials.as_ref()?;
             let count = settings.generated_cases as usize;
-            generated::explore(trials, entry, count, seed, deadline).await
+            generated::explore(&trials, entry, count, seed, deadline).await
         },
         async {
             let (parent, inputs) = replayed?;
-            let trials = trials.as_ref()?;
-            Some(differential::replay(trials, parent, entry, inputs, deadline).await)
+            Some(differential::replay(&trials, parent, entry, inputs, deadline).await)
         },
     );
     // Every run of the validation is over.

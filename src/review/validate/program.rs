@@ -7,7 +7,6 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::config::ConfigError;
 use crate::runner::confine::Confinement;
 use crate::runner::confined::{self, Finished, Program};
 
@@ -44,8 +43,6 @@ fn program_name(program: &Path) -> String {
 /// Why a checker did not run or finish.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckerError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
     #[error("{program} {reason}")]
     Failed {
         program: String,
@@ -58,17 +55,16 @@ pub struct Checkers<'a> {
     root: &'a Path,
     exe: &'a Path,
     pub tool_dir: &'a Path,
-    confinement: &'a Result<Confinement, ConfigError>,
+    confinement: &'a Confinement,
 }
 
 impl<'a> Checkers<'a> {
-    /// `exe` is the toolbench binary, the sandbox helper; `confinement` is the workspace's,
-    /// or why its configuration could not be read.
+    /// `exe` is the toolbench binary, the sandbox helper; `confinement` is the workspace's.
     pub fn new(
         root: &'a Path,
         exe: &'a Path,
         tool_dir: &'a Path,
-        confinement: &'a Result<Confinement, ConfigError>,
+        confinement: &'a Confinement,
     ) -> Self {
         Checkers {
             root,
@@ -85,7 +81,6 @@ impl<'a> Checkers<'a> {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let confinement = self.confinement.as_ref().map_err(Clone::clone)?;
         let mut argv = vec![program.display().to_string()];
         argv.extend(
             args.into_iter()
@@ -99,7 +94,7 @@ impl<'a> Checkers<'a> {
             visible: vec![self.tool_dir.to_path_buf(), program.to_path_buf()],
             timeout: CHECKER_TIMEOUT,
         };
-        confined::run(self.root, self.exe, confinement, checker)
+        confined::run(self.root, self.exe, self.confinement, checker)
             .await
             .map_err(|reason| CheckerError::Failed {
                 program: program_name(program),
@@ -142,7 +137,8 @@ mod tests {
     #[test]
     fn printed_paths_become_relative_to_the_tool() {
         let dir = Path::new("/ws/experimental/t");
-        let confinement = Err(ConfigError("unused".to_string()));
+        let config = crate::config::Config::defaults().expect("defaults");
+        let confinement = Confinement::new(Path::new("/ws"), &config, None);
         let checkers = Checkers::new(Path::new("/ws"), Path::new("/bin/true"), dir, &confinement);
         assert_eq!(checkers.path_of("a/b.py"), "/ws/experimental/t/a/b.py");
         assert_eq!(checkers.relative("/ws/experimental/t/a/b.py"), "a/b.py");

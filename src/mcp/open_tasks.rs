@@ -1,0 +1,80 @@
+//! The tasks one MCP server runs, as the server holds them: each open task's cancellation,
+//! the slots their work takes turns in, and which process this is. What a task is and how it
+//! is answered is `tasks.rs`'s.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::runner::inflight::ProcessId;
+
+/// Tasks of one server whose work runs at once; the others wait for a slot, still `working`.
+const RUNNING_AT_ONCE: usize = 8;
+
+/// The tasks this server runs.
+pub struct OpenTasks {
+    /// Each open task's cancellation, by id.
+    open: Mutex<HashMap<String, CancellationToken>>,
+    slots: Arc<Semaphore>,
+    /// The one loop that looks for cancels written by other processes runs.
+    following: AtomicBool,
+    me: ProcessId,
+}
+
+impl Default for OpenTasks {
+    fn default() -> Self {
+        Self {
+            open: Mutex::new(HashMap::new()),
+            slots: Arc::new(Semaphore::new(RUNNING_AT_ONCE)),
+            following: AtomicBool::new(false),
+            me: ProcessId::of(std::process::id()).unwrap_or(ProcessId {
+                pid: std::process::id(),
+                start_ticks: 0,
+            }),
+        }
+    }
+}
+
+impl OpenTasks {
+    /// How many of this server's tasks have not ended.
+    pub fn open(&self) -> usize {
+        self.open.lock().map(|open| open.len()).unwrap_or(0)
+    }
+
+    /// This server's process, which its tasks' rows name.
+    pub fn me(&self) -> ProcessId {
+        self.me
+    }
+
+    pub fn register(&self, id: &str, cancel: CancellationToken) {
+        if let Ok(mut open) = self.open.lock() {
+            open.insert(id.to_string(), cancel);
+        }
+    }
+
+    pub fn remove(&self, id: &str) {
+        if let Ok(mut open) = self.open.lock() {
+            open.remove(id);
+        }
+    }
+
+    /// Cancels the work of open task `id`, when this server runs it.
+    pub fn cancel(&self, id: &str) {
+        if let Some(token) = self.open.lock().ok().and_then(|open| open.get(id).cloned()) {
+            token.cancel();
+        }
+    }
+
+    /// Waits for a slot for one task's work.
+    pub async fn slot(&self) -> Result<OwnedSemaphorePermit, AcquireError> {
+        Arc::clone(&self.slots).acquire_owned().await
+    }
+
+    /// True once: for the caller that starts the loop following other processes' cancels.
+    pub fn start_following(&self) -> bool {
+        !self.following.swap(true, Ordering::SeqCst)
+    }
+}
