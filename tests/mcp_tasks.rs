@@ -27,6 +27,13 @@ fn task_id(answer: &Value) -> String {
     result["taskId"].as_str().expect("taskId").to_string()
 }
 
+/// How long the sleeper sleeps: a minute, with this test process's pid in the fraction, so
+/// that looking for its `sleep` in /proc never finds another program's `sleep 60` (a shell
+/// waiting on the same machine once failed the test that way).
+fn sleeper_secs() -> String {
+    format!("60.{:09}", std::process::id())
+}
+
 /// A workspace with the tools these tests call, and the config dir its processes share.
 struct Workspace {
     dir: tempfile::TempDir,
@@ -49,7 +56,7 @@ impl Workspace {
         shell_tool(
             root,
             "sleeper",
-            "echo started; sleep 60; echo never\n",
+            &format!("echo started; sleep {}; echo never\n", sleeper_secs()),
             "timeout_secs = 120",
         );
         shell_tool(
@@ -175,16 +182,13 @@ fn cancelling_a_task_kills_its_run_and_a_cancel_after_the_end_changes_nothing() 
     assert_eq!(ack["result"], json!({"resultType": "complete"}), "{ack}");
     let done = agent.until(&id, Duration::from_secs(30), ended);
     assert_eq!(done["status"], "cancelled", "{done}");
-    // The run was stopped and recorded so; its `sleep 60` is gone.
+    // The run was stopped and recorded so; its `sleep` is gone.
     let runs = runs_of(ws.root(), "sleeper");
     assert_eq!(runs[0]["status"], "cancelled", "{runs:?}");
+    let sleep = format!("sleep {}", sleeper_secs());
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !processes_running("sleep 60").is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "{:?}",
-            processes_running("sleep 60")
-        );
+    while !processes_running(&sleep).is_empty() {
+        assert!(Instant::now() < deadline, "{:?}", processes_running(&sleep));
         std::thread::sleep(Duration::from_millis(100));
     }
 
