@@ -4,12 +4,12 @@
 use clap::{Args, Subcommand};
 
 use super::term::{errln, outln, print_json};
-use super::{CliResult, ContentArg, Workbench, decide};
+use super::{CliResult, Workbench, apply, decide, unexpected};
+use crate::command::{Applied, Command};
 use crate::model::suggestions::SuggestionState;
 use crate::model::{Tier, ToolEntry};
-use crate::review::ReviewCommand;
+use crate::review::Outcome;
 use crate::store::Store;
-use crate::suggest::answer::{self, Accepted};
 use crate::suggest::{self, Settings};
 
 #[derive(Debug, Args)]
@@ -41,46 +41,37 @@ enum SuggestAction {
 }
 
 pub fn run(args: SuggestArgs, ws: &Workbench) -> CliResult {
-    let shared = ws.store()?;
-    let mut store = shared.lock();
-    let active: Vec<ToolEntry> =
-        crate::lookup::scan_all(ws.root(), ws.config().catalog, &mut store)
-            .into_iter()
-            .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved) && e.error.is_none())
-            .collect();
-    suggest::refresh(
-        ws.root(),
-        &mut store,
-        &active,
-        std::time::SystemTime::now(),
-        &Settings::default(),
-    )?;
-    let who = ws.config().reviewer_name();
-    match args.action {
-        None => list(&store, args.json, args.all),
-        Some(SuggestAction::Dismiss { id, reason }) => {
-            outln!("{}", answer::dismiss(&mut store, id, &who, &reason)?);
-            Ok(())
-        }
-        Some(SuggestAction::Accept { id }) => match answer::accept(&mut store, id, &who)? {
-            Accepted::Done(line) => {
-                outln!("{line}");
-                Ok(())
-            }
-            Accepted::Evolve { tool, hint } => {
-                // The evolve takes the store's writer itself; the suggestion is accepted once
-                // the candidate exists.
-                drop(store);
-                decide::take(
-                    ws,
-                    &tool,
-                    &ContentArg::default(),
-                    ReviewCommand::Evolve { hint, with: None },
-                )?;
-                Ok(answer::evolved(&mut shared.lock(), id, &who)?)
-            }
-        },
+    {
+        let shared = ws.store()?;
+        let mut store = shared.lock();
+        let active: Vec<ToolEntry> =
+            crate::lookup::scan_all(ws.root(), ws.config().catalog, &mut store)
+                .into_iter()
+                .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved) && e.error.is_none())
+                .collect();
+        suggest::refresh(
+            ws.root(),
+            &mut store,
+            &active,
+            std::time::SystemTime::now(),
+            &Settings::default(),
+        )?;
     }
+    let command = match args.action {
+        None => return list(&ws.store()?.lock(), args.json, args.all),
+        Some(SuggestAction::Dismiss { id, reason }) => Command::DismissSuggestion { id, reason },
+        Some(SuggestAction::Accept { id }) => Command::AcceptSuggestion { id },
+    };
+    let Applied::SuggestionAnswered(answered) = apply(ws, command)? else {
+        return Err(unexpected());
+    };
+    match &answered.decided {
+        Some(Outcome::Tool(decision)) => decide::print(decision),
+        Some(Outcome::Request(answer)) => outln!("{}", answer.summary()),
+        None => {}
+    }
+    outln!("{}", answered.said);
+    Ok(())
 }
 
 fn list(store: &Store, json: bool, all: bool) -> CliResult {

@@ -7,6 +7,7 @@
 
 mod calls;
 mod services;
+mod suggestions;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -108,6 +109,10 @@ pub enum Command {
     },
     /// Revokes an approval rule.
     RevokeRule { id: i64 },
+    /// Accepts what the run history suggests; an evolve suggestion evolves the tool.
+    AcceptSuggestion { id: i64 },
+    /// Dismisses a suggestion, saying why, so it is not suggested again.
+    DismissSuggestion { id: i64, reason: String },
 }
 
 /// What a command did.
@@ -129,6 +134,7 @@ pub enum Applied {
     Sent(Box<crate::services::Sent>),
     CallAnswered(Box<crate::model::calls::CallRow>),
     RuleRevoked(Box<crate::model::calls::RuleRow>),
+    SuggestionAnswered(Box<suggestions::SuggestionAnswered>),
 }
 
 /// One tool tried by a call.
@@ -194,6 +200,10 @@ pub enum CommandError {
     Service(#[from] crate::services::ServiceError),
     #[error(transparent)]
     Approval(#[from] crate::approvals::ApprovalError),
+    #[error(transparent)]
+    Suggestion(#[from] crate::suggest::answer::AnswerError),
+    #[error(transparent)]
+    ToolId(#[from] crate::model::ToolIdError),
 }
 
 /// Who asks, and what every command of that front end shares.
@@ -228,24 +238,7 @@ pub struct Context {
 /// workers (`blocking`).
 pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandError> {
     match command {
-        Command::Decide { tool, decision } => {
-            let (ctx, tool) = (ctx.clone(), tool.clone());
-            // A decision may validate or evolve the tool, which drive a runtime of their own:
-            // only a thread outside every runtime may, so it always gets a pool thread.
-            tokio::task::spawn_blocking(move || {
-                let progress = |step| {
-                    if let Some(progress) = &ctx.progress {
-                        progress(step);
-                    }
-                };
-                let store = ctx.store.get()?;
-                crate::review::apply_reporting(&ctx.review, &store, &tool, &decision, &progress)
-                    .map(Applied::Decided)
-                    .map_err(CommandError::from)
-            })
-            .await
-            .unwrap_or_else(|e| Err(stopped(e)))
-        }
+        Command::Decide { tool, decision } => decide(ctx, tool, decision).await,
         Command::AddCase { tool, input, why } => {
             let ctx = ctx.clone();
             blocking(move || {
@@ -346,7 +339,33 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
         } => services::send(ctx, instance, message, context).await,
         Command::AnswerCall { id, decision, seen } => calls::answer(ctx, id, decision, seen).await,
         Command::RevokeRule { id } => calls::revoke(ctx, id).await,
+        Command::AcceptSuggestion { id } => suggestions::accept(ctx, id).await,
+        Command::DismissSuggestion { id, reason } => suggestions::dismiss(ctx, id, reason).await,
     }
+}
+
+/// A review decision on `tool`.
+async fn decide(
+    ctx: &Context,
+    tool: ToolId,
+    decision: ReviewCommand,
+) -> Result<Applied, CommandError> {
+    let ctx = ctx.clone();
+    // A decision may validate or evolve the tool, which drive a runtime of their own: only a
+    // thread outside every runtime may, so it always gets a pool thread.
+    tokio::task::spawn_blocking(move || {
+        let progress = |step| {
+            if let Some(progress) = &ctx.progress {
+                progress(step);
+            }
+        };
+        let store = ctx.store.get()?;
+        crate::review::apply_reporting(&ctx.review, &store, &tool, &decision, &progress)
+            .map(Applied::Decided)
+            .map_err(CommandError::from)
+    })
+    .await
+    .unwrap_or_else(|e| Err(stopped(e)))
 }
 
 /// The tool `spec` names to run: the active one in its usual folder, which needs no store,

@@ -537,25 +537,10 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             });
         }
         Effect::AcceptSuggestion(id) => {
-            let (store, ctx, tx) = (
-                services.store.clone(),
-                services.commands.clone(),
-                tx.clone(),
-            );
-            let who = services.config.reviewer_name();
-            tokio::spawn(async move {
-                let result = accept_suggestion(store, ctx, id, who).await;
-                let _ = tx.send(AppEvent::SuggestionAnswered(result)).await;
-            });
+            answer_suggestion(services, tx, Command::AcceptSuggestion { id });
         }
         Effect::DismissSuggestion { id, reason } => {
-            let (store, tx) = (services.store.clone(), tx.clone());
-            let who = services.config.reviewer_name();
-            tokio::task::spawn_blocking(move || {
-                let result = crate::suggest::answer::dismiss(&mut store.lock(), id, &who, &reason)
-                    .map_err(|e| crate::error_chain::one_line(&e));
-                let _ = tx.blocking_send(AppEvent::SuggestionAnswered(result));
-            });
+            answer_suggestion(services, tx, Command::DismissSuggestion { id, reason });
         }
         Effect::StartRun {
             key,
@@ -831,44 +816,18 @@ fn refresh_suggestions(
     store.suggestions(false)
 }
 
-/// Accepts suggestion `id` as `toolbench suggest accept` does; an evolve runs as every evolve
-/// from the workbench runs, through the command context.
-async fn accept_suggestion(
-    store: SharedStore,
-    ctx: command::Context,
-    id: i64,
-    who: String,
-) -> Result<String, String> {
-    use crate::error_chain::one_line;
-    use crate::suggest::answer::{self, Accepted};
-    let (on_store, asked) = (store.clone(), who.clone());
-    let accepted =
-        tokio::task::spawn_blocking(move || answer::accept(&mut on_store.lock(), id, &asked))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| one_line(&e))?;
-    let (tool, hint) = match accepted {
-        Accepted::Done(said) => return Ok(said),
-        Accepted::Evolve { tool, hint } => (tool, hint),
-    };
-    let tool: ToolId = tool.parse().map_err(|e| one_line(&e))?;
-    let evolve = crate::review::ReviewCommand::Evolve { hint, with: None };
-    command::apply(
-        &ctx,
-        Command::Decide {
-            tool,
-            decision: evolve,
-        },
-    )
-    .await
-    .map_err(|e| one_line(&e))?;
-    tokio::task::spawn_blocking(move || answer::evolved(&mut store.lock(), id, &who))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| one_line(&e))?;
-    Ok(format!(
-        "suggestion #{id} accepted: its evolved candidate waits in Review"
-    ))
+/// Answers a suggestion through the library, as `toolbench suggest` does; the workbench shows
+/// the line that says what it did.
+fn answer_suggestion(services: &Services, tx: &mpsc::Sender<AppEvent>, command: Command) {
+    let (ctx, tx) = (services.commands.clone(), tx.clone());
+    tokio::spawn(async move {
+        let result = match command::apply(&ctx, command).await {
+            Ok(command::Applied::SuggestionAnswered(answered)) => Ok(answered.said),
+            Ok(_) => Err("the library answered with something else than was asked".into()),
+            Err(e) => Err(crate::error_chain::one_line(&e)),
+        };
+        let _ = tx.send(AppEvent::SuggestionAnswered(result)).await;
+    });
 }
 
 /// Cancels `run` once `cancelled` turns true; gives up when the run ended first.

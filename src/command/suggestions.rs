@@ -1,0 +1,61 @@
+//! A person's answers to what the run history suggests: dismissing one with a reason, and
+//! accepting one, which for an evolve suggestion is the evolve decision itself.
+
+use super::{Applied, CommandError, Context, blocking, decide};
+use crate::model::ToolId;
+use crate::review::{Outcome, ReviewCommand};
+use crate::suggest::answer::{self, Accepted};
+
+/// What answering a suggestion did: the line that says so, and the decision when accepting
+/// it evolved a tool.
+pub struct SuggestionAnswered {
+    pub said: String,
+    pub decided: Option<Outcome>,
+}
+
+pub(super) async fn dismiss(
+    ctx: &Context,
+    id: i64,
+    reason: String,
+) -> Result<Applied, CommandError> {
+    let ctx = ctx.clone();
+    blocking(move || {
+        let store = ctx.store.get()?;
+        let said = answer::dismiss(&mut store.lock(), id, &ctx.review.who, &reason)?;
+        Ok(answered(said, None))
+    })
+    .await
+}
+
+/// Accepts suggestion `id`; an evolve suggestion is accepted once its candidate exists.
+pub(super) async fn accept(ctx: &Context, id: i64) -> Result<Applied, CommandError> {
+    let accepted = {
+        let ctx = ctx.clone();
+        blocking(move || {
+            let store = ctx.store.get()?;
+            Ok(answer::accept(&mut store.lock(), id, &ctx.review.who)?)
+        })
+        .await?
+    };
+    let (tool, hint) = match accepted {
+        Accepted::Done(said) => return Ok(answered(said, None)),
+        Accepted::Evolve { tool, hint } => (tool, hint),
+    };
+    let tool: ToolId = tool.parse()?;
+    let evolve = ReviewCommand::Evolve { hint, with: None };
+    let Applied::Decided(outcome) = decide(ctx, tool, evolve).await? else {
+        return Err(CommandError::Stopped("the evolve gave no decision".into()));
+    };
+    let ctx = ctx.clone();
+    blocking(move || {
+        let store = ctx.store.get()?;
+        answer::evolved(&mut store.lock(), id, &ctx.review.who)?;
+        let said = format!("suggestion #{id} accepted: its evolved candidate waits in Review");
+        Ok(answered(said, Some(outcome)))
+    })
+    .await
+}
+
+fn answered(said: String, decided: Option<Outcome>) -> Applied {
+    Applied::SuggestionAnswered(Box::new(SuggestionAnswered { said, decided }))
+}
