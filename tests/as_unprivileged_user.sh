@@ -5,7 +5,8 @@
 # (approved_is_reviewed), the HTTP gateway's token file and sessions (mcp_http), bounded agent
 # input (mcp, requests), a read-only state folder that only root can still write
 # (recovery), a list of hosts held by the egress proxy (egress), and the progress pipe as the
-# only descriptor a run gets beside stdio (progress).
+# only descriptor a run gets beside stdio (progress), and no process of a run left behind
+# whenever it is cancelled or times out, with the watchdog instead of a cgroup (cancel_race).
 #
 # Usage, as root, from anywhere:   tests/as_unprivileged_user.sh [test-filter] [libtest args…]
 #   TOOLBENCH_TEST_USER   the user to run as (default: toolbench-hostile; created if missing)
@@ -18,7 +19,7 @@
 # even after one fails; exits non-zero, naming the failed suites, if any failed.
 set -eu
 
-suites="hostile permissions approved_is_reviewed mcp_http mcp requests recovery egress progress"
+suites="hostile permissions approved_is_reviewed mcp_http mcp requests recovery egress progress cancel_race"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "$0: must run as root (it creates a user and switches to it)" >&2
