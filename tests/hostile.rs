@@ -2547,7 +2547,7 @@ fn limits_of_runs(bench: &Bench) -> String {
 
 /// The memory limits, in bytes, of the cgroups of the processes carrying `tag`, read on the
 /// host: v1's `memory.limit_in_bytes` and `memory.kmem.tcp.limit_in_bytes`, v2's `memory.max`.
-fn memory_limits_of(tag: &str) -> Vec<u64> {
+fn memory_limits_of(tag: &str) -> Vec<(u64, String)> {
     let table = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     // The mount point of the v1 memory hierarchy and of the v2 one.
     let mount = |v2: bool| {
@@ -2565,8 +2565,12 @@ fn memory_limits_of(tag: &str) -> Vec<u64> {
         })
     };
     let mut limits = Vec::new();
-    for (_, dir) in tagged(tag) {
+    for (pid, dir) in tagged(tag) {
         let memberships = fs::read_to_string(dir.join("cgroup")).unwrap_or_default();
+        // What the process was, to say where a wrong limit was read.
+        let command = fs::read(dir.join("cmdline"))
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .unwrap_or_default();
         for line in memberships.lines() {
             let mut parts = line.splitn(3, ':');
             let (_, controllers, path) = (parts.next(), parts.next(), parts.next());
@@ -2586,11 +2590,17 @@ fn memory_limits_of(tag: &str) -> Vec<u64> {
             let Some(base) = base else { continue };
             let group = base.join(path.trim_start_matches('/'));
             limits.extend(files.iter().filter_map(|file| {
-                fs::read_to_string(group.join(file))
+                let bytes = fs::read_to_string(group.join(file))
                     .ok()?
                     .trim()
                     .parse::<u64>()
-                    .ok()
+                    .ok()?;
+                let place = format!(
+                    "pid {pid} ({}) in {}",
+                    command.trim(),
+                    group.join(file).display()
+                );
+                Some((bytes, place))
             }));
         }
     }
@@ -2635,12 +2645,12 @@ print("{}")
         &[("main.py", script)],
     );
     let sampler_tag = tag.clone();
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
     let record = std::sync::Arc::clone(&seen);
     let sampler = Sampler::start(Duration::from_millis(50), move || {
         let limits = memory_limits_of(&sampler_tag);
         if let Ok(mut seen) = record.lock() {
-            seen.extend(limits.iter().copied());
+            seen.extend(limits.iter().cloned());
         }
         limits.len() as u64
     });
@@ -2652,9 +2662,9 @@ print("{}")
         escapes.push("the host never found the tool's cgroups to read".to_string());
     }
     let limit = 32 * 1024 * 1024;
-    if let Some(other) = seen.iter().find(|&&bytes| bytes != limit) {
+    if let Some((other, place)) = seen.iter().find(|(bytes, _)| **bytes != limit) {
         escapes.push(format!(
-            "a limit of the tool's cgroups read {other} bytes (memory_mb = 32)"
+            "a limit of the tool's cgroups read {other} bytes (memory_mb = 32): {place}"
         ));
     }
     assert_no_escape(
