@@ -9,6 +9,7 @@ pub mod manifest;
 pub mod scan;
 pub mod search;
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use crate::model::{Tier, ToolEntry, ToolId};
@@ -112,11 +113,22 @@ pub fn content_label(entry: &ToolEntry) -> String {
     format!("{}/{folder} {hash}", entry.tier)
 }
 
+/// More tools than this in one change are folded in by one pass over the catalog (and its
+/// search index built again) rather than one by one: each insertion or removal moves the
+/// entries after it.
+const EDIT_ONE_BY_ONE: usize = 32;
+
+/// A clone shares the entries (a pointer) and copies the search index; changing the clone
+/// ([`Catalog::update`]) then copies the entries once, so a snapshot others hold never changes.
+#[derive(Clone)]
 pub struct Catalog {
     /// Shared, so a snapshot for the state store or a validation costs a pointer, not a copy.
     entries: Arc<Vec<ToolEntry>>,
     /// Built on the first search: the first frame and every scan result never wait for it.
     search: OnceLock<SearchIndex>,
+    /// The entries are known to be in tier and path order (as a scan and `watch::merge`
+    /// leave them), so a change finds its places by binary search.
+    by_path: bool,
 }
 
 impl Catalog {
@@ -128,6 +140,49 @@ impl Catalog {
         Self {
             entries,
             search: OnceLock::new(),
+            by_path: false,
+        }
+    }
+
+    /// Folds in what the watcher (or a decision's reload) read: entries at `removed` or
+    /// `updated` paths go, the updated ones come in, in tier and path order, as
+    /// [`crate::watch::merge`] leaves them. A change of a few tools costs those tools (a
+    /// binary search and one move each, in the entries and in the search index if built),
+    /// not a copy of every entry and a new index; only when others still hold these entries
+    /// are they copied first.
+    pub fn update(&mut self, updated: Vec<ToolEntry>, removed: &[PathBuf]) {
+        let entries = Arc::make_mut(&mut self.entries);
+        if !self.by_path {
+            self.by_path = entries.is_sorted_by(|a, b| path_order(a, b).is_le());
+        }
+        if !self.by_path || updated.len() + removed.len() > EDIT_ONE_BY_ONE {
+            let all = std::mem::take(entries);
+            *entries = crate::watch::merge(all, updated, removed);
+            self.search = OnceLock::new();
+            self.by_path = true;
+            return;
+        }
+        let mut search = self.search.get_mut();
+        let touched = removed
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(updated.iter().map(|e| e.path.as_path()));
+        for path in touched {
+            while let Some(at) = position_of(entries, path) {
+                entries.remove(at);
+                if let Some(index) = search.as_deref_mut() {
+                    index.remove(at);
+                }
+            }
+        }
+        for entry in updated {
+            let at = entries
+                .binary_search_by(|e| path_order(e, &entry))
+                .unwrap_or_else(|at| at);
+            if let Some(index) = search.as_deref_mut() {
+                index.insert(at, &entry);
+            }
+            entries.insert(at, entry);
         }
     }
 
@@ -231,5 +286,98 @@ impl Catalog {
             }),
             _ => Err(LookupError::content_changed(id, versioned.iter().copied())),
         }
+    }
+}
+
+/// The order of a scan and of `watch::merge`: tier, then path.
+fn path_order(a: &ToolEntry, b: &ToolEntry) -> std::cmp::Ordering {
+    (a.tier, &a.path).cmp(&(b.tier, &b.path))
+}
+
+/// Where the entry at `path` is in `entries` (in tier and path order), whichever its tier.
+fn position_of(entries: &[ToolEntry], path: &Path) -> Option<usize> {
+    Tier::ALL.iter().find_map(|tier| {
+        entries
+            .binary_search_by(|e| (e.tier, e.path.as_path()).cmp(&(*tier, path)))
+            .ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(tier: Tier, name: &str, description: &str) -> ToolEntry {
+        ToolEntry {
+            description: description.into(),
+            ..ToolEntry::fixture(tier, name)
+        }
+    }
+
+    fn large() -> Vec<ToolEntry> {
+        let mut entries: Vec<_> = (0..10_000)
+            .map(|i| entry(Tier::Approved, &format!("tool_{i:05}"), "a tool"))
+            .chain((0..3).map(|i| entry(Tier::Experimental, &format!("cand_{i}"), "new")))
+            .collect();
+        entries.sort_by(path_order);
+        entries
+    }
+
+    /// An approval as the watcher reports it: the candidate's folder gone, the tool in
+    /// `approved/`. In place, it leaves what `watch::merge` would, and a search index equal
+    /// to one built afresh.
+    #[test]
+    fn a_change_of_one_tool_edits_the_catalog_in_place_as_a_merge_would() {
+        let mut catalog = Catalog::new(large());
+        catalog.search();
+        // The first change learns the order; the second must not copy anything.
+        catalog.update(vec![], &[PathBuf::from("/ws/archived/none")]);
+        let before = Arc::as_ptr(&catalog.entries);
+        let approved = entry(Tier::Approved, "cand_1", "approved now");
+        let removed = [PathBuf::from("/ws/experimental/cand_1")];
+        let expected =
+            crate::watch::merge(catalog.entries().to_vec(), vec![approved.clone()], &removed);
+        catalog.update(vec![approved], &removed);
+        assert_eq!(
+            Arc::as_ptr(&catalog.entries),
+            before,
+            "the entries were copied"
+        );
+        assert!(catalog.entries() == expected.as_slice());
+        let fresh = Catalog::new(expected);
+        for query in ["cand", "approved now", "tool_0999", "cand_1"] {
+            assert_eq!(
+                catalog.search().filter(query, None),
+                fresh.search().filter(query, None),
+                "{query}"
+            );
+        }
+    }
+
+    /// A snapshot someone holds (a validation, the history loader) keeps what it saw.
+    #[test]
+    fn a_shared_catalog_is_copied_before_it_changes() {
+        let mut catalog = Arc::new(Catalog::new(large()));
+        let held = Arc::clone(&catalog);
+        let gone = [PathBuf::from("/ws/experimental/cand_0")];
+        Arc::make_mut(&mut catalog).update(vec![], &gone);
+        assert_eq!(held.len(), 10_003);
+        assert_eq!(catalog.len(), 10_002);
+        assert!(catalog.entries().iter().all(|e| e.path != gone[0]));
+    }
+
+    /// Many tools at once (a checkout, a burst from an agent) take one pass, same result.
+    #[test]
+    fn a_large_change_is_folded_in_by_one_merge() {
+        let mut catalog = Catalog::new(large());
+        catalog.search();
+        let updated: Vec<_> = (0..100)
+            .map(|i| entry(Tier::Approved, &format!("tool_{i:05}"), "changed"))
+            .collect();
+        let removed = [PathBuf::from("/ws/approved/tool_09999")];
+        let expected = crate::watch::merge(catalog.entries().to_vec(), updated.clone(), &removed);
+        catalog.update(updated, &removed);
+        assert!(catalog.entries() == expected.as_slice());
+        assert_eq!(catalog.search().filter("changed", None).len(), 100);
     }
 }

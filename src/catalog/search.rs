@@ -1,6 +1,7 @@
 //! Fuzzy search over name, description, keywords and capabilities.
 //!
-//! Each tool gets one lowercase haystack built once per catalog change. Names match fuzzily
+//! Each tool gets one lowercase haystack, built once per tool (a watched change of a few tools
+//! edits only theirs). Names match fuzzily
 //! (skim scoring, behind a byte-level subsequence test that rejects most tools cheaply); the
 //! longer description, keywords and capabilities match as plain substrings, which is what a
 //! person expects of prose and what keeps one keystroke over 10,000 tools within a few
@@ -24,33 +25,41 @@ pub struct SearchIndex {
     matcher: SkimMatcherV2,
 }
 
+impl Clone for SearchIndex {
+    /// The haystacks copied; the matcher (its caches are per thread) made afresh.
+    fn clone(&self) -> Self {
+        Self {
+            haystacks: self.haystacks.clone(),
+            name_lens: self.name_lens.clone(),
+            matcher: SkimMatcherV2::default().ignore_case(),
+        }
+    }
+}
+
 impl SearchIndex {
     pub fn build(entries: &[ToolEntry]) -> Self {
-        let mut haystacks = Vec::with_capacity(entries.len());
-        let mut name_lens = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let parts = || {
-                std::iter::once(&entry.description)
-                    .chain(&entry.keywords)
-                    .chain(&entry.capabilities)
-            };
-            // One allocation per tool: the haystack is sized before it is filled.
-            let mut hay = String::with_capacity(
-                entry.name.len() + parts().map(|p| p.len() + 1).sum::<usize>(),
-            );
-            push_lowercase(&mut hay, &entry.name);
-            name_lens.push(hay.len());
-            for part in parts() {
-                hay.push(' ');
-                push_lowercase(&mut hay, part);
-            }
-            haystacks.push(hay.into_boxed_str());
-        }
+        let (haystacks, name_lens) = entries.iter().map(haystack).unzip();
         Self {
             haystacks,
             name_lens,
             matcher: SkimMatcherV2::default().ignore_case(),
         }
+    }
+
+    /// Drops the haystack of the tool at `index`: the catalog removed that entry.
+    pub fn remove(&mut self, index: usize) {
+        if index < self.haystacks.len() {
+            self.haystacks.remove(index);
+            self.name_lens.remove(index);
+        }
+    }
+
+    /// Puts the haystack of `entry` at `index`: the catalog inserted it there.
+    pub fn insert(&mut self, index: usize, entry: &ToolEntry) {
+        let (hay, name_len) = haystack(entry);
+        let index = index.min(self.haystacks.len());
+        self.haystacks.insert(index, hay);
+        self.name_lens.insert(index, name_len);
     }
 
     pub fn len(&self) -> usize {
@@ -103,6 +112,26 @@ impl SearchIndex {
         }
         Some(total)
     }
+}
+
+/// One tool's lowercase haystack (name, then description, keywords and capabilities) and the
+/// byte length of the name at its start.
+fn haystack(entry: &ToolEntry) -> (Box<str>, usize) {
+    let parts = || {
+        std::iter::once(&entry.description)
+            .chain(&entry.keywords)
+            .chain(&entry.capabilities)
+    };
+    // One allocation per tool: the haystack is sized before it is filled.
+    let mut hay =
+        String::with_capacity(entry.name.len() + parts().map(|p| p.len() + 1).sum::<usize>());
+    push_lowercase(&mut hay, &entry.name);
+    let name_len = hay.len();
+    for part in parts() {
+        hay.push(' ');
+        push_lowercase(&mut hay, part);
+    }
+    (hay.into_boxed_str(), name_len)
 }
 
 /// Appends `text` in lowercase; ASCII, what almost every manifest holds, without a temporary.
@@ -241,6 +270,27 @@ mod tests {
         assert_eq!(names(&index, &entries, "über"), ["Überblick"]);
         assert_eq!(names(&index, &entries, "zusammen"), ["Überblick"]);
         assert_eq!(names(&index, &entries, "straße"), ["Überblick"]);
+    }
+
+    #[test]
+    fn an_index_edited_entry_by_entry_matches_one_built_afresh() {
+        let mut entries: Vec<_> = (0..20)
+            .map(|i| entry(&format!("tool_{i}"), &format!("does thing {i}"), &[], &[]))
+            .collect();
+        let mut index = SearchIndex::build(&entries);
+        entries.remove(3);
+        index.remove(3);
+        let new = entry("csv_to_json", "Convert CSV", &["json"], &[]);
+        entries.insert(7, new.clone());
+        index.insert(7, &new);
+        let fresh = SearchIndex::build(&entries);
+        assert_eq!(index.haystacks, fresh.haystacks);
+        assert_eq!(index.name_lens, fresh.name_lens);
+        assert_eq!(index.filter("json", None), [7]);
+        assert_eq!(
+            index.clone().filter("tool_1", None),
+            fresh.filter("tool_1", None)
+        );
     }
 
     #[test]

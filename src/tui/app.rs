@@ -192,6 +192,19 @@ pub enum AppEvent {
     Shutdown(&'static str),
 }
 
+/// What of the cached catalog index to write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexRows {
+    /// Every entry (a scan's catalog): the index is replaced.
+    All(Arc<Vec<ToolEntry>>),
+    /// A watched change: the rows at `gone` go, `fresh` ones are written over their paths.
+    /// What is left equals what saving every entry would write, for the cost of the change.
+    Changed {
+        gone: Vec<PathBuf>,
+        fresh: Vec<ToolEntry>,
+    },
+}
+
 /// I/O the event loop performs on the app's behalf.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -200,7 +213,7 @@ pub enum Effect {
         entry: Box<ToolEntry>,
         parent: Option<Box<ToolEntry>>,
     },
-    SaveIndex(Arc<Vec<ToolEntry>>),
+    SaveIndex(IndexRows),
     /// Read again the tools at these paths (relative to the root): what a decision touched.
     Reload(Vec<String>),
     StartRun {
@@ -837,14 +850,20 @@ impl App {
         self.dirty = true;
     }
 
-    /// A new catalog (a scan's, or the watcher's changes merged): cached for the next start,
+    /// A new catalog (a scan's): cached for the next start,
     /// searchable before the next key (building the search index costs a few milliseconds at
     /// 10,000 tools, which a keystroke must not pay), and shown.
     fn take_catalog(&mut self, entries: Vec<ToolEntry>) {
         self.catalog = Arc::new(Catalog::new(entries));
+        self.effects.push(Effect::SaveIndex(IndexRows::All(
+            self.catalog.shared_entries(),
+        )));
+        self.catalog_changed();
+    }
+
+    /// The catalog changed: its search index ready, the views computed again.
+    fn catalog_changed(&mut self) {
         self.catalog.search();
-        self.effects
-            .push(Effect::SaveIndex(self.catalog.shared_entries()));
         self.filter.previous = None;
         self.refresh_views();
     }
@@ -908,9 +927,15 @@ impl App {
                         force: false,
                     });
                 }
-                let entries =
-                    crate::watch::merge(self.catalog.entries().to_vec(), updated, &removed);
-                self.take_catalog(entries);
+                // In place: a decision's reload or an agent's edit of a few tools costs those
+                // tools, on this thread and in the store, whatever the size of the catalog.
+                let fresh = updated.clone();
+                Arc::make_mut(&mut self.catalog).update(updated, &removed);
+                self.effects.push(Effect::SaveIndex(IndexRows::Changed {
+                    gone: removed,
+                    fresh,
+                }));
+                self.catalog_changed();
                 if let Some(path) = selected_path
                     && let Some(pos) = self
                         .view

@@ -380,8 +380,8 @@ async fn event_loop(
     }
     // A catalog scanned just before quitting is still worth caching for the next start.
     for effect in app.take_effects() {
-        if let Effect::SaveIndex(entries) = effect {
-            let _ = services.store.lock().save_index(&entries);
+        if let Effect::SaveIndex(rows) = effect {
+            let _ = save_index(&mut services.store.lock(), &rows);
         }
     }
     drop(guard);
@@ -393,6 +393,18 @@ async fn event_loop(
         );
     }
     Ok(())
+}
+
+/// Writes the cached catalog index: every row after a scan, only the changed ones after a
+/// watched change (a decision's reload), which holds the store for those rows alone.
+fn save_index(store: &mut Store, rows: &app::IndexRows) -> Result<(), crate::store::StoreError> {
+    match rows {
+        app::IndexRows::All(entries) => store.save_index(entries),
+        app::IndexRows::Changed { gone, fresh } => {
+            let gone: Vec<&Path> = gone.iter().map(PathBuf::as_path).collect();
+            store.refresh_index(&gone, fresh)
+        }
+    }
 }
 
 /// Starts an effect's work off the loop. The loop itself never waits for room in its own
@@ -463,11 +475,11 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             });
         }
         Effect::Reload(_) => {}
-        Effect::SaveIndex(entries) => {
+        Effect::SaveIndex(rows) => {
             let tx = tx.clone();
             let store = services.store.clone();
             tokio::task::spawn_blocking(move || {
-                let result = store.lock().save_index(&entries);
+                let result = save_index(&mut store.lock(), &rows);
                 let _ = tx.blocking_send(AppEvent::IndexSaved(result));
             });
         }
@@ -887,6 +899,88 @@ mod tests {
             .await
             .unwrap_or_else(|_| panic!("no {what} within 20 s"))
         })
+    }
+
+    /// A watched change of one tool in 10,000 (a decision's reload): the catalog is edited in
+    /// place, not copied; the index effect carries that tool's rows alone; and the index on
+    /// disk after it holds what saving every entry would.
+    #[test]
+    fn a_watched_change_of_one_tool_saves_its_rows_alone_and_the_index_stays_whole() {
+        use crate::catalog::SortOrder;
+        use crate::model::ToolEntry;
+        use crate::watch::WatchUpdate;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let entries: Vec<ToolEntry> = (0..10_000)
+            .map(|i| ToolEntry::fixture(Tier::Approved, &format!("tool_{i:05}")))
+            .chain((0..3).map(|i| ToolEntry::fixture(Tier::Experimental, &format!("cand_{i}"))))
+            .collect();
+        let mut app = App::new(
+            "tools/".into(),
+            Vec::new(),
+            SortOrder::Name,
+            Keymap::defaults(),
+            Theme::builtin(),
+        );
+        app.update(AppEvent::Terminal(crossterm::event::Event::Resize(120, 40)));
+        app.update(AppEvent::ScanFinished {
+            entries,
+            elapsed: Duration::from_millis(5),
+        });
+        for effect in app.take_effects() {
+            if let Effect::SaveIndex(rows) = effect {
+                save_index(&mut store, &rows).expect("full save");
+            }
+        }
+        assert_eq!(app.review.len(), 3);
+        let selected = app.selected_entry().map(|e| e.path.clone());
+        let entries_before = Arc::as_ptr(&app.catalog.shared_entries());
+
+        let approved = ToolEntry {
+            description: "approved now".into(),
+            ..ToolEntry::fixture(Tier::Approved, "cand_1")
+        };
+        let gone = PathBuf::from("/ws/experimental/cand_1");
+        app.update(AppEvent::Watched(WatchUpdate::Tools {
+            updated: vec![approved.clone()],
+            removed: vec![gone.clone()],
+        }));
+        let saves: Vec<_> = app
+            .take_effects()
+            .into_iter()
+            .filter_map(|effect| match effect {
+                Effect::SaveIndex(rows) => Some(rows),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            saves,
+            [app::IndexRows::Changed {
+                gone: vec![gone],
+                fresh: vec![approved],
+            }]
+        );
+        assert_eq!(
+            Arc::as_ptr(&app.catalog.shared_entries()),
+            entries_before,
+            "the catalog's entries were copied"
+        );
+        assert_eq!(app.catalog.len(), 10_003);
+        assert_eq!(app.review.len(), 2);
+        assert_eq!(app.selected_entry().map(|e| e.path.clone()), selected);
+
+        save_index(&mut store, &saves[0]).expect("incremental save");
+        let by_name = |mut rows: Vec<ToolEntry>| {
+            rows.sort_by(|a, b| a.name_order(b).then_with(|| a.path.cmp(&b.path)));
+            rows
+        };
+        let on_disk = by_name(store.load_index().expect("load"));
+        let catalog = by_name(app.catalog.entries().to_vec());
+        assert!(on_disk == catalog, "the index on disk is not the catalog");
+        assert!(
+            on_disk.iter().any(|e| e.description == "approved now"),
+            "the approved tool's row"
+        );
     }
 
     /// A candidate `name` in `experimental/` that runs `sh run.sh`, validated as it is.

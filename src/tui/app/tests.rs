@@ -690,7 +690,7 @@ fn scan_progress_shows_in_status_bar_and_finish_keeps_selection() {
     assert!(
         app.take_effects()
             .iter()
-            .any(|e| matches!(e, Effect::SaveIndex(saved) if saved.len() == 8))
+            .any(|e| matches!(e, Effect::SaveIndex(IndexRows::All(saved)) if saved.len() == 8))
     );
 }
 
