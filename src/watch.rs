@@ -100,23 +100,7 @@ pub fn watch(
     })
 }
 
-/// The catalog after an update: entries at `removed` or `updated` paths go, the updated
-/// ones come in, ordered by tier and path as a scan orders them.
-pub fn merge(
-    mut entries: Vec<ToolEntry>,
-    updated: Vec<ToolEntry>,
-    removed: &[PathBuf],
-) -> Vec<ToolEntry> {
-    let touched: BTreeSet<&Path> = removed
-        .iter()
-        .map(PathBuf::as_path)
-        .chain(updated.iter().map(|e| e.path.as_path()))
-        .collect();
-    entries.retain(|e| !touched.contains(e.path.as_path()));
-    entries.extend(updated);
-    entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
-    entries
-}
+pub use crate::catalog::merge;
 
 #[derive(Debug, PartialEq)]
 enum Affected {

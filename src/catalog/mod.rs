@@ -9,6 +9,7 @@ pub mod manifest;
 pub mod scan;
 pub mod search;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -126,7 +127,7 @@ pub struct Catalog {
     entries: Arc<Vec<ToolEntry>>,
     /// Built on the first search: the first frame and every scan result never wait for it.
     search: OnceLock<SearchIndex>,
-    /// The entries are known to be in tier and path order (as a scan and `watch::merge`
+    /// The entries are known to be in tier and path order (as a scan and `merge`
     /// leave them), so a change finds its places by binary search.
     by_path: bool,
 }
@@ -146,7 +147,7 @@ impl Catalog {
 
     /// Folds in what the watcher (or a decision's reload) read: entries at `removed` or
     /// `updated` paths go, the updated ones come in, in tier and path order, as
-    /// [`crate::watch::merge`] leaves them. A change of a few tools costs those tools (a
+    /// [`merge`] leaves them. A change of a few tools costs those tools (a
     /// binary search and one move each, in the entries and in the search index if built),
     /// not a copy of every entry and a new index; only when others still hold these entries
     /// are they copied first.
@@ -157,7 +158,7 @@ impl Catalog {
         }
         if !self.by_path || updated.len() + removed.len() > EDIT_ONE_BY_ONE {
             let all = std::mem::take(entries);
-            *entries = crate::watch::merge(all, updated, removed);
+            *entries = merge(all, updated, removed);
             self.search = OnceLock::new();
             self.by_path = true;
             return;
@@ -289,7 +290,7 @@ impl Catalog {
     }
 }
 
-/// The order of a scan and of `watch::merge`: tier, then path.
+/// The order of a scan and of `merge`: tier, then path.
 fn path_order(a: &ToolEntry, b: &ToolEntry) -> std::cmp::Ordering {
     (a.tier, &a.path).cmp(&(b.tier, &b.path))
 }
@@ -301,6 +302,24 @@ fn position_of(entries: &[ToolEntry], path: &Path) -> Option<usize> {
             .binary_search_by(|e| (e.tier, e.path.as_path()).cmp(&(*tier, path)))
             .ok()
     })
+}
+
+/// The catalog after an update: entries at `removed` or `updated` paths go, the updated
+/// ones come in, ordered by tier and path as a scan orders them.
+pub fn merge(
+    mut entries: Vec<ToolEntry>,
+    updated: Vec<ToolEntry>,
+    removed: &[PathBuf],
+) -> Vec<ToolEntry> {
+    let touched: BTreeSet<&Path> = removed
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(updated.iter().map(|e| e.path.as_path()))
+        .collect();
+    entries.retain(|e| !touched.contains(e.path.as_path()));
+    entries.extend(updated);
+    entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+    entries
 }
 
 #[cfg(test)]
@@ -324,7 +343,7 @@ mod tests {
     }
 
     /// An approval as the watcher reports it: the candidate's folder gone, the tool in
-    /// `approved/`. In place, it leaves what `watch::merge` would, and a search index equal
+    /// `approved/`. In place, it leaves what `merge` would, and a search index equal
     /// to one built afresh.
     #[test]
     fn a_change_of_one_tool_edits_the_catalog_in_place_as_a_merge_would() {
@@ -335,8 +354,7 @@ mod tests {
         let before = Arc::as_ptr(&catalog.entries);
         let approved = entry(Tier::Approved, "cand_1", "approved now");
         let removed = [PathBuf::from("/ws/experimental/cand_1")];
-        let expected =
-            crate::watch::merge(catalog.entries().to_vec(), vec![approved.clone()], &removed);
+        let expected = merge(catalog.entries().to_vec(), vec![approved.clone()], &removed);
         catalog.update(vec![approved], &removed);
         assert_eq!(
             Arc::as_ptr(&catalog.entries),
@@ -375,7 +393,7 @@ mod tests {
             .map(|i| entry(Tier::Approved, &format!("tool_{i:05}"), "changed"))
             .collect();
         let removed = [PathBuf::from("/ws/approved/tool_09999")];
-        let expected = crate::watch::merge(catalog.entries().to_vec(), updated.clone(), &removed);
+        let expected = merge(catalog.entries().to_vec(), updated.clone(), &removed);
         catalog.update(updated, &removed);
         assert!(catalog.entries() == expected.as_slice());
         assert_eq!(catalog.search().filter("changed", None).len(), 100);
