@@ -258,6 +258,16 @@ pub fn write(root: &Path, seal: &Seal) -> Result<(), SealError> {
 }
 
 fn ensure_adopted(root: &Path) -> Result<(), SealError> {
+    if seals_dir(root).symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    // One adoption at a time in a process: the workbench's decisions each come here on a
+    // thread of their own, and each would otherwise seal and snapshot every active tool
+    // before the first one's seals are in place. The later ones find them and stop.
+    static ADOPTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ADOPTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if seals_dir(root).symlink_metadata().is_err() {
         adopt(root)?;
     }
@@ -337,6 +347,11 @@ pub fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Result<(), 
 /// (so a tool changed before this version of toolbench shows as modified). Written into a
 /// folder of its own and renamed into place, so two processes adopting at once agree.
 pub fn adopt(root: &Path) -> Result<(), SealError> {
+    #[cfg(test)]
+    tests::ADOPTIONS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(root.to_path_buf());
     let at = crate::clock::now_rfc3339();
     let active = scan_tiers(root, &[Tier::Core, Tier::Approved], ScanLimits::default());
     let store_file = root.join(STATE_DIR).join(crate::store::STATE_FILE);
@@ -419,6 +434,9 @@ mod tests {
     use super::*;
     use crate::catalog::scan::{ScanLimits, load_tool};
 
+    /// The workspaces `adopt` ran on, once per run, for tests to count theirs.
+    pub(super) static ADOPTIONS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
     const MANIFEST: &str =
         "version = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n";
 
@@ -483,6 +501,42 @@ mod tests {
             Err(SealError::Unapproved { .. })
         ));
         assert_eq!(SealBook::load(root).drift(&later), Some(Drift::Unapproved));
+    }
+
+    #[test]
+    fn threads_meeting_a_workspace_without_seals_adopt_it_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().to_path_buf();
+        let entries: Vec<ToolEntry> = (0..20)
+            .map(|n| tool(&root, Tier::Approved, &format!("t{n}"), "echo t\n"))
+            .collect();
+        // As the workbench's decisions do: each on a thread of its own, at once.
+        let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let threads: Vec<_> = entries
+            .iter()
+            .take(4)
+            .cloned()
+            .map(|entry| {
+                let (root, start) = (root.clone(), std::sync::Arc::clone(&start));
+                std::thread::spawn(move || {
+                    start.wait();
+                    check(&root, &entry)
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("thread").expect("adopted as it is");
+        }
+        let adopted = ADOPTIONS
+            .lock()
+            .expect("adoptions")
+            .iter()
+            .filter(|r| **r == root)
+            .count();
+        assert_eq!(adopted, 1, "one adoption for four threads");
+        for entry in &entries {
+            assert!(read(&root, &entry.name).expect("read").is_some());
+        }
     }
 
     #[test]
