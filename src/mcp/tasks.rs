@@ -120,7 +120,7 @@ pub async fn start(
     let ttl_ms = shared.workbench.config().mcp_tasks.ttl_secs * 1000;
     let me = shared.tasks.me();
     let task = NewTask {
-        id: new_id().map_err(|e| ErrorData::internal_error(e.to_string(), None))?,
+        id: new_id().map_err(|e| internal(&e))?,
         client: client.clone(),
         tool: listed.entry.name.clone(),
         created_at: crate::clock::now_rfc3339(),
@@ -134,7 +134,7 @@ pub async fn start(
     shared
         .with_store(move |store| store.insert_task(&stored))
         .await
-        .map_err(|e| ErrorData::internal_error(crate::error_chain::one_line(&e), None))?;
+        .map_err(|e| internal(&e))?;
     let cancel = CancellationToken::new();
     shared.tasks.register(&id, cancel.clone());
     let caller = Caller {
@@ -187,10 +187,7 @@ async fn work(
         (TaskState::Cancelled, None)
     } else {
         match answer.broken {
-            Some(why) => (
-                TaskState::Failed,
-                Some(json!({"code": ErrorData::internal_error("", None).code.0, "message": why})),
-            ),
+            Some(why) => (TaskState::Failed, Some(failure(why))),
             None => (
                 TaskState::Completed,
                 serde_json::to_value(&answer.result).ok(),
@@ -241,7 +238,7 @@ pub async fn cancel(shared: &Arc<Shared>, id: &str, client: &str) -> Result<(), 
     shared
         .with_store(move |store| store.request_task_cancel(&stored))
         .await
-        .map_err(|e| ErrorData::internal_error(crate::error_chain::one_line(&e), None))?;
+        .map_err(|e| internal(&e))?;
     shared.tasks.cancel(&row.id);
     Ok(())
 }
@@ -255,25 +252,35 @@ async fn owned(shared: &Arc<Shared>, id: &str, client: &str) -> Result<TaskRow, 
     }
     let look = id.to_string();
     let now = now_ms();
+    // Forgetting is a write: done now and then, not on every poll. An ended task past its
+    // time to live reads as unknown meanwhile.
+    let sweep = shared.tasks.sweep_due(now);
     let row = shared
-        .with_store(move |store| -> Result<Option<TaskRow>, crate::store::StoreError> {
-            store.forget_expired_tasks(now)?;
-            let Some(row) = store.task(&look)? else {
-                return Ok(None);
-            };
-            if row.state.is_terminal() || server_lives(&row) {
-                return Ok(Some(row));
-            }
-            let why = json!({
-                "code": ErrorData::internal_error("", None).code.0,
-                "message": format!("the server running the task (pid {}) stopped", row.server_pid),
-            });
-            let at = crate::clock::now_rfc3339();
-            store.finish_task(&look, TaskState::Failed, Some(&why), &at)?;
-            store.task(&look)
-        })
+        .with_store(
+            move |store| -> Result<Option<TaskRow>, crate::store::StoreError> {
+                if sweep {
+                    store.forget_expired_tasks(now)?;
+                }
+                let Some(row) = store
+                    .task(&look)?
+                    .filter(|row| !(row.state.is_terminal() && row.expires_ms <= now))
+                else {
+                    return Ok(None);
+                };
+                if row.state.is_terminal() || server_lives(&row) {
+                    return Ok(Some(row));
+                }
+                let why = failure(format!(
+                    "the server running the task (pid {}) stopped",
+                    row.server_pid
+                ));
+                let at = crate::clock::now_rfc3339();
+                store.finish_task(&look, TaskState::Failed, Some(&why), &at)?;
+                store.task(&look)
+            },
+        )
         .await
-        .map_err(|e| ErrorData::internal_error(crate::error_chain::one_line(&e), None))?;
+        .map_err(|e| internal(&e))?;
     row.filter(|row| row.client == client).ok_or_else(unknown)
 }
 
@@ -344,4 +351,13 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The JSON-RPC error a failed task carries: toolbench got no answer from the tool.
+fn failure(message: String) -> Value {
+    json!({"code": ErrorData::internal_error("", None).code.0, "message": message})
+}
+
+fn internal(e: &(dyn std::error::Error + 'static)) -> ErrorData {
+    ErrorData::internal_error(crate::error_chain::one_line(e), None)
 }
