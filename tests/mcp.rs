@@ -1358,14 +1358,16 @@ async fn twenty_calls_in_flight_at_once_all_succeed_and_are_recorded() {
     client.cancel().await.expect("close the session");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn progress_notifications_increase_strictly_while_a_tool_runs() {
-    let ws = Workspace::sample();
-    ws.shell_tool("two_seconds", "sleep 2\necho done\n");
-    let (client, recorder) = ws.connect().await;
+/// Calls `tool` with a progress token, checks it succeeded, and returns the progress heard
+/// for that call.
+async fn call_heard(
+    client: &Client,
+    recorder: &Recorder,
+    tool: &'static str,
+) -> Vec<ProgressNotificationParam> {
     let handle = client
         .send_cancellable_request(
-            ClientRequest::CallToolRequest(Request::new(CallToolRequestParams::new("two_seconds"))),
+            ClientRequest::CallToolRequest(Request::new(CallToolRequestParams::new(tool))),
             PeerRequestOptions::no_options(),
         )
         .await
@@ -1374,13 +1376,22 @@ async fn progress_notifications_increase_strictly_while_a_tool_runs() {
     let answer = handle.await_response().await.expect("the call's answer");
     let answer = serde_json::to_value(answer).expect("answer JSON");
     assert_eq!(answer["isError"], false, "{answer}");
-    let progress: Vec<f64> = recorder.heard(|h| {
+    recorder.heard(|h| {
         h.progress
             .iter()
             .filter(|p| p.progress_token == token)
-            .map(|p| p.progress)
+            .cloned()
             .collect()
-    });
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_notifications_increase_strictly_while_a_tool_runs() {
+    let ws = Workspace::sample();
+    ws.shell_tool("two_seconds", "sleep 2\necho done\n");
+    let (client, recorder) = ws.connect().await;
+    let heard = call_heard(&client, &recorder, "two_seconds").await;
+    let progress: Vec<f64> = heard.iter().map(|p| p.progress).collect();
     assert!(
         progress.len() >= 2,
         "a 2 s run reports progress more than once: {progress:?}"
@@ -1407,24 +1418,7 @@ async fn a_tools_own_progress_reaches_the_client_rising_whatever_it_writes() {
          echo done\n",
     );
     let (client, recorder) = ws.connect().await;
-    let handle = client
-        .send_cancellable_request(
-            ClientRequest::CallToolRequest(Request::new(CallToolRequestParams::new("reporter"))),
-            PeerRequestOptions::no_options(),
-        )
-        .await
-        .expect("send tools/call");
-    let token = handle.progress_token.clone();
-    let answer = handle.await_response().await.expect("the call's answer");
-    let answer = serde_json::to_value(answer).expect("answer JSON");
-    assert_eq!(answer["isError"], false, "{answer}");
-    let heard: Vec<ProgressNotificationParam> = recorder.heard(|h| {
-        h.progress
-            .iter()
-            .filter(|p| p.progress_token == token)
-            .cloned()
-            .collect()
-    });
+    let heard = call_heard(&client, &recorder, "reporter").await;
     let values: Vec<f64> = heard.iter().map(|p| p.progress).collect();
     assert!(
         values.windows(2).all(|w| w[0] < w[1]),
