@@ -491,6 +491,7 @@ fn stage(
     if entry.path.is_dir() {
         let source = root_dir.open_dir(Path::new(&relative(root, &entry.path)))?;
         copy_tree(&source, &staging, |mode| mode | 0o200)?;
+        staging.sync_filesystem()?;
         let review = staging.path().join(REVIEW_FILE);
         if review.symlink_metadata().is_ok() {
             std::fs::remove_file(&review).map_err(|e| ReviewError::io(&review, &e))?;

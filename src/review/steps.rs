@@ -378,15 +378,11 @@ pub(super) fn keep_version(
 
 pub(super) fn take_snapshots(root: &Path, entries: &[ToolEntry]) -> Result<(), ReviewError> {
     let versions = VersionStore::new(root);
-    for entry in entries {
-        versions.snapshot(
-            &entry.path,
-            &entry.name,
-            &entry.version,
-            &entry.content_hash,
-        )?;
-    }
-    Ok(())
+    let staged = entries
+        .iter()
+        .map(|e| versions.stage(&e.path, &e.name, &e.version, &e.content_hash))
+        .collect::<Result<Vec<_>, _>>()?;
+    versions.keep_all(staged).map(drop)
 }
 
 pub(super) fn decided(

@@ -54,33 +54,58 @@ impl VersionStore {
         version: &str,
         content_hash: &str,
     ) -> Result<String, ReviewError> {
-        let relative = Self::relative_path(name, version, content_hash);
-        let target = self.root.join(&relative);
-        if target.is_dir() {
-            return Ok(relative);
-        }
-        let parent = format!("{}/versions/{name}", crate::workspace::STATE_DIR);
-        let tmp = format!(
-            "{parent}/.tmp-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default()
-        );
-        let result = self.write_snapshot(folder, &tmp, &relative, name, version, content_hash);
-        let tmp = self.root.join(&tmp);
-        if tmp.symlink_metadata().is_ok_and(|m| m.is_dir()) {
-            let _ = std::fs::remove_dir_all(&tmp);
-        }
-        result.map(|()| relative)
+        let staged = self.stage(folder, name, version, content_hash)?;
+        let mut kept = self.keep_all(vec![staged])?;
+        Ok(kept.pop().unwrap_or_default())
     }
 
-    fn write_snapshot(
+    /// Keeps every staged copy, the file system synced once before the first is renamed into
+    /// place; returns each snapshot's path relative to the root, in order.
+    pub fn keep_all(&self, staged: Vec<Staged>) -> Result<Vec<String>, ReviewError> {
+        if staged.iter().any(|s| matches!(s, Staged::Copied(_))) {
+            Dir::open(&self.root)?.sync_filesystem()?;
+        }
+        staged
+            .into_iter()
+            .map(|s| match s {
+                Staged::Kept(relative) => Ok(relative),
+                Staged::Copied(copy) => copy.keep(),
+            })
+            .collect()
+    }
+
+    /// The first half of `snapshot`: the checked copy, in a temporary folder and not yet
+    /// synced, for a caller keeping many at once (`keep_all`, one sync for all). A copy not
+    /// kept is removed.
+    pub fn stage(
+        &self,
+        folder: &Path,
+        name: &str,
+        version: &str,
+        content_hash: &str,
+    ) -> Result<Staged, ReviewError> {
+        let relative = Self::relative_path(name, version, content_hash);
+        if self.root.join(&relative).is_dir() {
+            return Ok(Staged::Kept(relative));
+        }
+        let parent = format!("{}/versions/{name}", crate::workspace::STATE_DIR);
+        let copy = StagedCopy {
+            root: self.root.clone(),
+            tmp: format!(
+                "{parent}/.tmp-{}-{}",
+                std::process::id(),
+                crate::clock::unique_nanos()
+            ),
+            relative,
+        };
+        self.copy_checked(folder, &copy.tmp, name, version, content_hash)?;
+        Ok(Staged::Copied(copy))
+    }
+
+    fn copy_checked(
         &self,
         folder: &Path,
         tmp: &str,
-        relative: &str,
         name: &str,
         version: &str,
         content_hash: &str,
@@ -106,13 +131,7 @@ impl VersionStore {
                 ),
             ));
         }
-        let target = self.root.join(relative);
-        match move_noreplace(&self.root, tmp, relative) {
-            Ok(()) => Ok(()),
-            // Another process kept the same content first: same hash, same content.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || target.is_dir() => Ok(()),
-            Err(e) => Err(ReviewError::io(&target, &e)),
-        }
+        Ok(())
     }
 
     /// Copies a snapshot out to `dest` (relative to the root; it must not exist): the folder
@@ -123,10 +142,49 @@ impl VersionStore {
     pub fn copy_out(&self, relative: &str, dest: &str) -> Result<(), ReviewError> {
         let root = Dir::open(&self.root)?;
         let source = root.open_dir(Path::new(relative))?;
-        copy_tree(&source, &root.create_dirs(Path::new(dest))?, |mode| {
-            mode & FROZEN_MODE
-        })?;
+        let copy = root.create_dirs(Path::new(dest))?;
+        copy_tree(&source, &copy, |mode| mode & FROZEN_MODE)?;
+        copy.sync_filesystem()?;
         Ok(())
+    }
+}
+
+/// What `VersionStore::stage` found or made.
+pub enum Staged {
+    /// The same content was kept before; its path relative to the root.
+    Kept(String),
+    /// A checked copy waiting to be kept.
+    Copied(StagedCopy),
+}
+
+/// A snapshot's checked copy in its temporary folder.
+pub struct StagedCopy {
+    root: PathBuf,
+    tmp: String,
+    relative: String,
+}
+
+impl StagedCopy {
+    /// Renames the copy into place, once the file system holding it was synced.
+    fn keep(self) -> Result<String, ReviewError> {
+        let target = self.root.join(&self.relative);
+        match move_noreplace(&self.root, &self.tmp, &self.relative) {
+            Ok(()) => Ok(self.relative.clone()),
+            // Another process kept the same content first: same hash, same content.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || target.is_dir() => {
+                Ok(self.relative.clone())
+            }
+            Err(e) => Err(ReviewError::io(&target, &e)),
+        }
+    }
+}
+
+impl Drop for StagedCopy {
+    fn drop(&mut self) {
+        let tmp = self.root.join(&self.tmp);
+        if tmp.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
     }
 }
 
