@@ -1059,3 +1059,37 @@ impl Drop for Workbench {
         let _ = self.child.wait();
     }
 }
+
+/// A workspace whose active tools were never sealed (a fresh clone): the MCP server's first
+/// scan adopts them as it found them, so an edit made while it serves is refused to the agent,
+/// not adopted by the agent's first call.
+#[test]
+fn an_mcp_server_seals_a_new_workspace_as_it_found_it() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let config = tempfile::tempdir().expect("tempdir");
+    let folder = common::write_tool(
+        ws.path(),
+        "approved",
+        "keeper",
+        &format!("{}input = \"none\"\n", common::minimal_manifest("keeper")),
+    );
+    std::fs::write(folder.join("run.sh"), "echo original\n").expect("script");
+    let mut agent = common::mcp_session::Session::open(ws.path(), config.path(), "agent", false);
+    let seal = ws.path().join(".toolbench/seals/keeper.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !seal.is_file() {
+        assert!(
+            Instant::now() < deadline,
+            "no seal after the server's first scan"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::write(folder.join("run.sh"), "echo CHANGED\n").expect("edit");
+    let answer = agent.call("keeper", serde_json::json!({}));
+    let text = answer.to_string();
+    assert!(!text.contains("CHANGED"), "the edited tool ran: {text}");
+    assert!(text.contains("was modified since approval"), "{text}");
+    let runs = common::toolbench(ws.path(), &["runs", "keeper", "--json"]);
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs");
+    assert_eq!(runs.as_array().map(Vec::len), Some(0), "{runs}");
+}

@@ -427,6 +427,50 @@ fn approving_from_the_review_pane_moves_the_tool_and_records_the_reason() {
 }
 
 #[test]
+fn opening_the_workbench_seals_a_new_workspace_as_it_found_it() {
+    // A workspace whose active tools were never sealed (a fresh clone): the workbench's first
+    // scan adopts them, so an edit made while it is open is refused later, not adopted by the
+    // first run.
+    let ws = tempfile::tempdir().expect("tempdir");
+    toolbench_init(ws.path());
+    let folder = common::write_tool(
+        ws.path(),
+        "approved",
+        "keeper",
+        &common::minimal_manifest("keeper"),
+    );
+    std::fs::write(folder.join("run.sh"), "echo original\n").expect("script");
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("keeper");
+    let seal = ws.path().join(".toolbench/seals/keeper.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !seal.is_file() {
+        assert!(Instant::now() < deadline, "no seal after the first scan");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::write(folder.join("run.sh"), "echo CHANGED\n").expect("edit");
+    session.type_keys("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while session.child.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "toolbench did not quit on q");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let out = common::toolbench(ws.path(), &["run", "keeper"]);
+    assert!(!out.status.success(), "the edited tool ran");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("CHANGED"));
+    assert!(
+        common::stderr(&out).contains("was modified since approval"),
+        "{}",
+        common::stderr(&out)
+    );
+    let runs = common::toolbench(ws.path(), &["runs", "keeper", "--json"]);
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs");
+    assert_eq!(runs.as_array().map(Vec::len), Some(0), "{runs}");
+}
+
+#[test]
 fn the_history_view_lists_a_decision_taken_from_the_command_line() {
     let ws = tempfile::tempdir().expect("tempdir");
     toolbench_init(ws.path());

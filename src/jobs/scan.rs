@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
@@ -75,6 +76,41 @@ pub fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool + Send +
             }
         }
     });
+}
+
+/// Seals the active tools of a workspace that has none yet as `scanned` (the first scan of
+/// the workbench or the MCP server) on a blocking thread of the current runtime, so the first
+/// run or decision, which would otherwise adopt them, does not wait for every active tool to be
+/// sealed and kept. It also makes the moment of adoption the moment the workspace was opened,
+/// not a later first run. A run or decision meanwhile waits for it (`seal`'s one adoption per
+/// process); a front end leaving waits for it (`adoption_finished`), so a quit leaves no
+/// half-made seals.
+pub fn adopt_first_scan(root: &std::path::Path, scanned: &[ToolEntry]) {
+    if crate::seal::seals_dir(root).symlink_metadata().is_ok() {
+        return;
+    }
+    ADOPTING.fetch_add(1, Ordering::SeqCst);
+    let root = root.to_path_buf();
+    let active: Vec<ToolEntry> = scanned
+        .iter()
+        .filter(|e| crate::seal::is_active(e.tier))
+        .cloned()
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        // Not adopted now is adopted by the first run or decision, which says why.
+        let _ = crate::seal::ensure_adopted_as_scanned(&root, &active);
+        ADOPTING.fetch_sub(1, Ordering::SeqCst);
+    });
+}
+
+/// Adoptions `adopt_first_scan` started and that have not ended.
+static ADOPTING: AtomicUsize = AtomicUsize::new(0);
+
+/// Returns once every adoption `adopt_first_scan` started has ended.
+pub async fn adoption_finished() {
+    while ADOPTING.load(Ordering::SeqCst) > 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[cfg(test)]

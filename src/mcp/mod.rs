@@ -79,6 +79,7 @@ pub fn shared(workbench: Workbench) -> Result<Arc<Shared>, McpError> {
         let _ = store.save_index(&entries);
         entries
     };
+    crate::jobs::scan::adopt_first_scan(workbench.root(), &entries);
     workbench.back_up_in_background();
     Ok(Arc::new(Shared::new(
         &tokio::runtime::Handle::current(),

@@ -258,6 +258,16 @@ pub fn write(root: &Path, seal: &Seal) -> Result<(), SealError> {
 }
 
 fn ensure_adopted(root: &Path) -> Result<(), SealError> {
+    adopt_once(root, || adopt(root))
+}
+
+/// `adopt_as_scanned` unless the workspace has its seals (or another thread of this process
+/// gave them while this one waited).
+pub fn ensure_adopted_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError> {
+    adopt_once(root, || adopt_as_scanned(root, scanned))
+}
+
+fn adopt_once(root: &Path, adopt: impl FnOnce() -> Result<(), SealError>) -> Result<(), SealError> {
     if seals_dir(root).symlink_metadata().is_ok() {
         return Ok(());
     }
@@ -269,7 +279,7 @@ fn ensure_adopted(root: &Path) -> Result<(), SealError> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if seals_dir(root).symlink_metadata().is_err() {
-        adopt(root)?;
+        adopt()?;
     }
     Ok(())
 }
@@ -347,13 +357,20 @@ pub fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Result<(), 
 /// (so a tool changed before this version of toolbench shows as modified). Written into a
 /// folder of its own and renamed into place, so two processes adopting at once agree.
 pub fn adopt(root: &Path) -> Result<(), SealError> {
+    let active = scan_tiers(root, &[Tier::Core, Tier::Approved], ScanLimits::default());
+    adopt_as_scanned(root, &active)
+}
+
+/// `adopt`, with the active tools as a scan of the whole workspace just read them (the
+/// workbench's and the MCP server's first scan), so they are not read and hashed twice. A
+/// tool changed since is sealed as scanned, so it shows as modified, never as accepted.
+pub fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError> {
     #[cfg(test)]
     tests::ADOPTIONS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(root.to_path_buf());
     let at = crate::clock::now_rfc3339();
-    let active = scan_tiers(root, &[Tier::Core, Tier::Approved], ScanLimits::default());
     let store_file = root.join(STATE_DIR).join(crate::store::STATE_FILE);
     // Read only: adoption may happen inside a process that holds the store's one writer.
     let store = store_file
@@ -367,12 +384,17 @@ pub fn adopt(root: &Path) -> Result<(), SealError> {
         crate::clock::unique_nanos()
     ));
     let folder = root_dir.create_dirs(&staging)?;
+    let versions = VersionStore::new(root);
+    let mut snapshots = Vec::new();
     let mut taken = std::collections::HashSet::new();
-    for entry in active
+    // Core before approved, as a scan lists them: a name active twice (by hand) seals its
+    // first.
+    let mut active: Vec<&ToolEntry> = scanned
         .iter()
-        .filter(|e| !e.is_broken() && is_valid_name(&e.name))
-    {
-        // A name active twice (by hand) seals its first, core before approved.
+        .filter(|e| is_active(e.tier) && !e.is_broken() && is_valid_name(&e.name))
+        .collect();
+    active.sort_by_key(|e| e.tier != Tier::Core);
+    for entry in active {
         if !taken.insert(entry.name.clone()) {
             continue;
         }
@@ -398,11 +420,15 @@ pub fn adopt(root: &Path) -> Result<(), SealError> {
         if !known && remembered.is_empty() {
             // Kept like every version that became active, so a later change can be undone.
             // A tool that cannot be kept is still sealed: it runs as it is now.
-            let _ = VersionStore::new(root).snapshot(
-                &entry.path,
-                &entry.name,
-                &entry.version,
-                &entry.content_hash,
+            snapshots.extend(
+                versions
+                    .stage(
+                        &entry.path,
+                        &entry.name,
+                        &entry.version,
+                        &entry.content_hash,
+                    )
+                    .ok(),
             );
         }
         let seal = Seal {
@@ -414,13 +440,16 @@ pub fn adopt(root: &Path) -> Result<(), SealError> {
             at: when,
             how: "adopt".to_string(),
         };
-        folder.write(
+        folder.write_new(
             Path::new(&format!("{}.json", seal.name)),
             encode(&seal).as_slice(),
             0o644,
         )?;
     }
-    folder.fsync();
+    // One sync of the file system for every snapshot and seal (thousands of tools took one
+    // sync each, most of a first contact's time), before any of them is renamed into place.
+    let _ = versions.keep_all(snapshots);
+    folder.sync_filesystem()?;
     let target = Path::new(STATE_DIR).join(SEALS_DIR);
     if root_dir.rename_noreplace(&staging, &target).is_err() {
         // Another process adopted first; its seals stand.
@@ -501,6 +530,66 @@ mod tests {
             Err(SealError::Unapproved { .. })
         ));
         assert_eq!(SealBook::load(root).drift(&later), Some(Drift::Unapproved));
+    }
+
+    #[test]
+    fn a_tool_changed_after_the_first_scan_is_sealed_as_scanned_and_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let kept = tool(root, Tier::Core, "kept", "echo kept\n");
+        let scanned = tool(root, Tier::Approved, "changed", "echo before\n");
+        let candidate = tool(root, Tier::Experimental, "candidate", "echo c\n");
+        std::fs::write(scanned.path.join("run.sh"), "echo after\n").expect("change");
+        let now = load_tool(root, Tier::Approved, &scanned.path, ScanLimits::default());
+
+        ensure_adopted_as_scanned(root, &[kept.clone(), scanned.clone(), candidate.clone()])
+            .expect("adopted");
+        check(root, &kept).expect("sealed as it is");
+        let refused = check(root, &now).expect_err("the change was not accepted");
+        assert!(matches!(refused, SealError::Modified(_)), "{refused}");
+        assert_eq!(
+            read(root, "changed").expect("read").expect("seal").hash,
+            scanned.content_hash
+        );
+        assert_eq!(read(root, "candidate").expect("read"), None);
+        // The changed tool's snapshot could not be taken (its content is not the scanned
+        // one); the other's is kept, and no staging folder is left behind.
+        let versions = root.join(STATE_DIR).join("versions");
+        assert!(
+            root.join(VersionStore::relative_path(
+                "kept",
+                "1.0.0",
+                &kept.content_hash
+            ))
+            .is_dir()
+        );
+        assert!(!versions.join("changed").join("1.0.0").exists());
+        let leftovers: Vec<_> = walkdir(&root.join(STATE_DIR))
+            .into_iter()
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+
+        // Adopted once: a second first scan changes nothing.
+        std::fs::write(kept.path.join("run.sh"), "echo other\n").expect("change");
+        let other = load_tool(root, Tier::Core, &kept.path, ScanLimits::default());
+        ensure_adopted_as_scanned(root, std::slice::from_ref(&other)).expect("no-op");
+        assert!(matches!(check(root, &other), Err(SealError::Modified(_))));
+    }
+
+    fn walkdir(dir: &Path) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(walkdir(&path));
+            }
+            found.push(path);
+        }
+        found
     }
 
     #[test]

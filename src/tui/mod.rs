@@ -42,7 +42,7 @@ use crate::catalog::scan::KnownHashes;
 use crate::command::{self, Applied, Command};
 use crate::config::{Config, config_dir};
 use crate::jobs::run::{OutputPolicy, Recorder};
-use crate::jobs::scan::ScanRequest;
+use crate::jobs::scan::{ScanEvent, ScanRequest};
 use crate::jobs::validation::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
 use crate::jobs::watch::{WatchJob, WatchRequest};
 use crate::jobs::{inherited, pending_calls, service_feed};
@@ -127,7 +127,10 @@ pub fn run(workbench: Workbench) -> anyhow::Result<()> {
         output_rx,
         &exit_after,
     ));
-    // A scan or validation still going must not delay leaving: the store is flushed already.
+    // Seals being given to a workspace opened for the first time are finished, not left
+    // half-made; a scan or validation still going must not delay leaving: the store is
+    // flushed already.
+    runtime.block_on(crate::jobs::scan::adoption_finished());
     runtime.shutdown_background();
     // The process ends right after: handing a 10,000-tool catalog back to the allocator
     // piece by piece only delays the exit (by ~10 ms), and the terminal is restored already.
@@ -421,7 +424,13 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 known: KnownHashes::from_entries(app.catalog.entries()),
             };
             let tx = tx.clone();
-            crate::jobs::scan::start(request, move |event| job_events::tell_scan(&tx, event));
+            let root = services.root.clone();
+            crate::jobs::scan::start(request, move |event| {
+                if let ScanEvent::Finished { entries, .. } = &event {
+                    crate::jobs::scan::adopt_first_scan(&root, entries);
+                }
+                job_events::tell_scan(&tx, event)
+            });
         }
         Effect::LoadDetail { entry, parent } => {
             let tx = tx.clone();
