@@ -391,14 +391,23 @@ fn validation_catalog(ctx: &Context, entry: &ToolEntry) -> Result<Catalog, Comma
         .map(|parent| parent.name.clone())
         .into_iter()
         .collect();
+    let mut ranked = false;
     loop {
+        let mut changed = false;
         for name in to_read {
             let found =
                 lookup::tools_named(root, limits, &mut store, &ToolId::named(&name), Tier::ALL);
+            let was: Vec<ToolEntry> = listing.iter().filter(|e| e.name == name).cloned().collect();
             listing.retain(|e| e.name != name);
+            changed |= ranked_fields(&was) != ranked_fields(&found);
             listing.extend(found);
             read.insert(name);
         }
+        // Ranking 10,000 tools again is only worth it when what was read moved a score.
+        if ranked && !changed {
+            return Ok(Catalog::new(listing));
+        }
+        ranked = true;
         to_read = similar::most_similar(entry, &listing, similar::SHOWN)
             .into_iter()
             .map(|s| s.name)
@@ -408,6 +417,33 @@ fn validation_catalog(ctx: &Context, entry: &ToolEntry) -> Result<Catalog, Comma
             return Ok(Catalog::new(listing));
         }
     }
+}
+
+/// What the similar check ranks and shows of `entries`, in one order.
+type Ranked<'e> = (
+    &'e std::path::Path,
+    Tier,
+    &'e str,
+    &'e str,
+    &'e [String],
+    &'e [String],
+);
+fn ranked_fields(entries: &[ToolEntry]) -> Vec<Ranked<'_>> {
+    let mut fields: Vec<Ranked<'_>> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.path.as_path(),
+                e.tier,
+                e.version.as_str(),
+                e.description.as_str(),
+                e.keywords.as_slice(),
+                e.capabilities.as_slice(),
+            )
+        })
+        .collect();
+    fields.sort();
+    fields
 }
 
 fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
