@@ -24,6 +24,7 @@ pays for whatever a first command in that workspace pays. Timed, on one tool eac
                                      so the workspace is opened once, not never
     show bench_noop (after list)     `list` first (untimed): the next command's cost when the
                                      workspace was opened only by a list
+    validate bench_cand (after list) the same for validate: not cached, the index left by list
 
 and over MCP (stdio `toolbench mcp`, JSON-RPC lines from this script): the time to the
 `initialize` answer, the first `tools/call` of bench_noop, the median of 20 more, and the
@@ -165,6 +166,7 @@ def cli_samples(binary, root, env, rounds):
         "failures NAME": (None, ["failures", "bench_noop"]),
         "approve (after validate)": (["validate", "bench_cand"], ["approve", "bench_cand"]),
         "show (after list)": (["list"], ["show", "bench_noop"]),
+        "validate (after list)": (["list"], ["validate", "bench_cand"]),
     }
     only = os.environ.get("ONLY")
     if only:

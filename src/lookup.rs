@@ -8,10 +8,13 @@
 //! has not seen), one full scan decides and replaces the index. The store is taken for its
 //! reads and writes alone, never while folders are read and hashed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_path, scan_workspace};
+use crate::catalog::scan::{
+    KnownHashes, ScanLimits, ScanProgress, load_path, scan_unindexed, scan_workspace,
+};
 use crate::model::{Tier, ToolEntry, ToolId, is_valid_name};
 use crate::store::StoreAccess;
 
@@ -175,6 +178,39 @@ pub fn scan_all(root: &Path, limits: ScanLimits, store: &mut impl StoreAccess) -
     // The index is a cache: a failed write costs the next command a scan, nothing more.
     let _ = store.with_store(|store| store.save_index(&entries));
     entries
+}
+
+/// Every tool of the workspace as the cached index lists it, for a check that reads listing
+/// fields alone (validation's similar check), without reading or hashing a tool the index
+/// holds: the tiers are listed again, so a tool added since (every tool, in a store just
+/// made) is read and a row whose folder left is dropped, both corrected in the index. A row
+/// keeps what the index last saw of a tool edited in place until that tool is read again (by
+/// a lookup of its name, or a scan).
+pub fn indexed_listing(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut impl StoreAccess,
+) -> Vec<ToolEntry> {
+    let rows = store
+        .with_store(|store| store.load_index())
+        .unwrap_or_default();
+    // Paths as bytes: hashing a `Path` walks its components, 10,000 times over.
+    let indexed: HashMap<&OsStr, Tier> = rows
+        .iter()
+        .map(|row| (row.path.as_os_str(), row.tier))
+        .collect();
+    let (listed, fresh) = scan_unindexed(root, limits, &indexed);
+    drop(indexed);
+    let (mut listing, gone): (Vec<ToolEntry>, Vec<ToolEntry>) = rows
+        .into_iter()
+        .partition(|row| listed.get(row.path.as_os_str()) == Some(&row.tier));
+    if !fresh.is_empty() || !gone.is_empty() {
+        let gone: Vec<&Path> = gone.iter().map(|row| row.path.as_path()).collect();
+        // The index is a cache: a failed write costs the next command a scan, nothing more.
+        let _ = store.with_store(|store| store.refresh_index(&gone, &fresh));
+    }
+    listing.extend(fresh);
+    listing
 }
 
 /// The tier whose folder holds `path` directly; `None` for anything else (a row the index
@@ -387,6 +423,34 @@ mod tests {
             assert!(in_usual_folders(root, limits, &spec).is_none(), "{spec}");
         }
         assert!(!root.join(".toolbench").exists());
+    }
+
+    #[test]
+    fn the_listing_reads_only_the_tools_the_index_lacks_and_drops_rows_that_left() {
+        let (dir, mut store) = setup();
+        let root = dir.path();
+        let limits = ScanLimits::default();
+        // Behind our back: b removed, c added, approved/a edited in place.
+        std::fs::remove_dir_all(root.join("experimental/b")).expect("rm");
+        write(root, "experimental", "c", "c", "1.0.0");
+        write(root, "approved", "a", "a", "1.1.0");
+        let mut listing = indexed_listing(root, limits, &mut store);
+        listing.sort_by(|a, b| a.path.cmp(&b.path));
+        let names: Vec<(&str, &str)> = listing
+            .iter()
+            .map(|e| (e.name.as_str(), e.version.as_str()))
+            .collect();
+        // The edited tool is not read: its row says what the index last saw.
+        assert_eq!(names, [("a", "1.0.0"), ("a", "2.0.0"), ("c", "1.0.0")]);
+        assert!(store.index_named("b").expect("rows").is_empty());
+        assert_eq!(store.index_named("c").expect("rows").len(), 1);
+        // A store just made: every tool is read, and the index left behind.
+        let fresh = tempfile::tempdir().expect("tempdir");
+        write(fresh.path(), "approved", "a", "a", "1.0.0");
+        let mut empty = Store::open(fresh.path()).expect("store");
+        let listing = indexed_listing(fresh.path(), limits, &mut empty);
+        assert_eq!(versions(&listing), [(Tier::Approved, "1.0.0".to_string())]);
+        assert_eq!(empty.load_index().expect("rows").len(), 1);
     }
 
     #[test]

@@ -746,3 +746,74 @@ fn a_candidate_asking_for_more_than_its_parent_is_flagged_first() {
         "{report:#}"
     );
 }
+
+/// The similar tools of a report, name and score.
+fn similar_of(report: &Value) -> Vec<(String, f64)> {
+    report["similar"]
+        .as_array()
+        .expect("similar")
+        .iter()
+        .map(|s| {
+            let name = s["name"].as_str().expect("name").to_string();
+            (name, s["score"].as_f64().expect("score"))
+        })
+        .collect()
+}
+
+/// What validating `cand` in a copy of `root` without its store (every tool read) names.
+fn similar_read_afresh(root: &Path) -> Vec<(String, f64)> {
+    let copy = tempfile::tempdir().expect("tempdir");
+    copy_dir(root, copy.path());
+    let _ = std::fs::remove_dir_all(copy.path().join(".toolbench"));
+    similar_of(&validate_json(copy.path(), &["cand"]).0)
+}
+
+#[test]
+fn the_index_names_the_same_similar_tools_as_reading_every_tool_and_none_that_left() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    std::fs::write(
+        root.join("toolbench.toml"),
+        "[validate]\ngenerated_cases = 0\n",
+    )
+    .expect("config");
+    candidate(root, "cand", "cat\n", "", &[]);
+    for (name, description) in [
+        ("csv_json", "candidate for validation of csv"),
+        ("csv_rows", "candidate rows"),
+        ("pinger", "ping hosts"),
+    ] {
+        let manifest = format!(
+            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"{description}\"\n[run]\ncommand = [\"cat\"]\n"
+        );
+        write_tool(root, "approved", name, &manifest);
+    }
+    // The first validation reads every tool and leaves the index; `list` rewrites it.
+    let first = similar_of(&validate_json(root, &["cand"]).0);
+    assert_eq!(first[0].0, "csv_json", "{first:?}");
+    assert_eq!(toolbench(root, &["list"]).status.code(), Some(0));
+    let indexed = similar_of(&validate_json(root, &["cand", "--force"]).0);
+    assert_eq!(indexed, first);
+    // Behind toolbench's back: the closest tool leaves, the next one is rewritten, a new one
+    // comes. The report names what is on disk, as a workspace read afresh does.
+    std::fs::remove_dir_all(root.join("approved/csv_json")).expect("rm");
+    write_tool(
+        root,
+        "approved",
+        "csv_rows",
+        "name = \"csv_rows\"\nversion = \"1.1.0\"\ndescription = \"candidate for validation rows\"\n[run]\ncommand = [\"cat\"]\n",
+    );
+    write_tool(
+        root,
+        "experimental",
+        "twin",
+        "name = \"twin\"\nversion = \"0.1.0\"\ndescription = \"candidate for validation\"\n[run]\ncommand = [\"cat\"]\n",
+    );
+    let after = similar_of(&validate_json(root, &["cand", "--force"]).0);
+    assert!(
+        after.iter().all(|(name, _)| name != "csv_json"),
+        "{after:?}"
+    );
+    assert_eq!(after, similar_read_afresh(root));
+    assert_eq!(after[0].0, "twin", "{after:?}");
+}

@@ -9,6 +9,8 @@
 mod hash;
 mod walk;
 
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,6 +51,16 @@ enum Candidate {
     Refused(PathBuf, String),
 }
 
+impl Candidate {
+    fn path(&self) -> &Path {
+        match self {
+            Candidate::Folder(path) | Candidate::BareScript(path) | Candidate::Refused(path, _) => {
+                path
+            }
+        }
+    }
+}
+
 /// Scans all four tiers of `root`, reusing the hashes in `known` for unchanged folders. The
 /// result is sorted by tier, then path.
 pub fn scan_workspace(
@@ -84,6 +96,32 @@ pub fn scan_tiers(root: &Path, tiers: &[Tier], limits: ScanLimits) -> Vec<ToolEn
     );
     entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
     entries
+}
+
+/// What a scan would read now, against the tools an index holds (path to tier): every tool
+/// path of the four tiers with its tier (listed, not read), and the tools at paths `indexed`
+/// does not hold in that tier, read and hashed afresh. A tool the index holds is not read.
+pub fn scan_unindexed(
+    root: &Path,
+    limits: ScanLimits,
+    indexed: &HashMap<&OsStr, Tier>,
+) -> (HashMap<OsString, Tier>, Vec<ToolEntry>) {
+    let candidates: Vec<(Tier, Candidate)> = Tier::ALL
+        .iter()
+        .flat_map(|tier| list_tier(root, *tier).into_iter().map(|c| (*tier, c)))
+        .collect();
+    let listed = candidates
+        .iter()
+        .map(|(tier, c)| (c.path().as_os_str().to_owned(), *tier))
+        .collect();
+    let missing: Vec<(Tier, Candidate)> = candidates
+        .into_iter()
+        .filter(|(tier, c)| indexed.get(c.path().as_os_str()) != Some(tier))
+        .collect();
+    let fresh = parallel_map(&missing, &ScanProgress::default(), |(tier, candidate)| {
+        load_candidate(root, *tier, candidate, limits, &KnownHashes::default())
+    });
+    (listed, fresh)
 }
 
 /// Loads one tool folder.

@@ -9,6 +9,7 @@ mod calls;
 mod services;
 mod suggestions;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -25,7 +26,7 @@ use crate::quality::{
 };
 use crate::review::evolve::EvolveProgress;
 use crate::review::gc::GcReport;
-use crate::review::validate::ValidateError;
+use crate::review::validate::{ValidateError, similar};
 use crate::review::{Outcome, ReviewCommand, ReviewContext, ReviewError};
 use crate::runner::confine::Confinement;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
@@ -261,11 +262,7 @@ pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandEr
                     let entry = find(&ctx, &tool)?;
                     let catalog = match &ctx.catalog {
                         Some(catalog) => Arc::clone(catalog),
-                        None => Arc::new(Catalog::new(lookup::scan_all(
-                            &ctx.review.root,
-                            ctx.review.scan_limits,
-                            &mut ctx.store.get()?.lock(),
-                        ))),
+                        None => Arc::new(validation_catalog(&ctx, &entry)?),
                     };
                     Ok((entry, catalog))
                 })
@@ -378,6 +375,77 @@ fn find_to_run(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> 
 }
 
 /// The tool `spec` names, read fresh from disk.
+/// What validating `entry` compares it with when the front end holds no catalog (the CLI):
+/// the index's listing (`lookup::indexed_listing`), with the tools the report names read
+/// again by name: the parent, whose manifest the permissions review reads, and the most
+/// similar ones, until the tools read rank as the report will show them.
+fn validation_catalog(ctx: &Context, entry: &ToolEntry) -> Result<Catalog, CommandError> {
+    let (root, limits) = (&ctx.review.root, ctx.review.scan_limits);
+    let mut store = ctx.store.get()?;
+    let mut listing = lookup::indexed_listing(root, limits, &mut store);
+    let mut read = HashSet::new();
+    let mut to_read: Vec<String> = entry
+        .manifest
+        .as_ref()
+        .and_then(|m| m.provenance.parent.as_ref())
+        .map(|parent| parent.name.clone())
+        .into_iter()
+        .collect();
+    let mut ranked = false;
+    loop {
+        let mut changed = false;
+        for name in to_read {
+            let found =
+                lookup::tools_named(root, limits, &mut store, &ToolId::named(&name), Tier::ALL);
+            let was: Vec<ToolEntry> = listing.iter().filter(|e| e.name == name).cloned().collect();
+            listing.retain(|e| e.name != name);
+            changed |= ranked_fields(&was) != ranked_fields(&found);
+            listing.extend(found);
+            read.insert(name);
+        }
+        // Ranking 10,000 tools again is only worth it when what was read moved a score.
+        if ranked && !changed {
+            return Ok(Catalog::new(listing));
+        }
+        ranked = true;
+        to_read = similar::most_similar(entry, &listing, similar::SHOWN)
+            .into_iter()
+            .map(|s| s.name)
+            .filter(|name| !read.contains(name))
+            .collect();
+        if to_read.is_empty() {
+            return Ok(Catalog::new(listing));
+        }
+    }
+}
+
+/// What the similar check ranks and shows of `entries`, in one order.
+type Ranked<'e> = (
+    &'e std::path::Path,
+    Tier,
+    &'e str,
+    &'e str,
+    &'e [String],
+    &'e [String],
+);
+fn ranked_fields(entries: &[ToolEntry]) -> Vec<Ranked<'_>> {
+    let mut fields: Vec<Ranked<'_>> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.path.as_path(),
+                e.tier,
+                e.version.as_str(),
+                e.description.as_str(),
+                e.keywords.as_slice(),
+                e.capabilities.as_slice(),
+            )
+        })
+        .collect();
+    fields.sort();
+    fields
+}
+
 fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
     let named = lookup::tools_named(
         &ctx.review.root,
