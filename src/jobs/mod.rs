@@ -14,11 +14,11 @@
 //! This module must never know a front end: no terminal (ratatui, crossterm), no protocol
 //! (rmcp), nothing from `tui`, `cli` or `mcp`.
 
-pub mod inherited;
-pub mod pending_calls;
+pub(crate) mod inherited;
+pub(crate) mod pending_calls;
 pub mod run;
-pub mod scan;
-pub mod service_feed;
+pub(crate) mod scan;
+pub(crate) mod service_feed;
 pub mod validation;
 pub mod watch;
 
@@ -28,7 +28,7 @@ pub mod watch;
 /// workbench's, the MCP server's) hands it to the blocking pool, so its workers go on serving.
 /// The work must not drive a runtime of its own, which only a thread outside every runtime
 /// may. `Err` when the work panicked on the pool.
-pub async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, tokio::task::JoinError> {
     if tokio::runtime::Handle::current().runtime_flavor()

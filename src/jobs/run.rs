@@ -100,7 +100,7 @@ pub struct UnstoredRun {
 /// A run that ended and was stored.
 #[derive(Debug, Clone)]
 pub struct RecordedRun {
-    pub outcome: Arc<RunOutcome>,
+    pub(crate) outcome: Arc<RunOutcome>,
     /// The stored run, with its id.
     pub run: RunRecord,
     pub failure: Option<FailureRecord>,
@@ -136,7 +136,7 @@ impl Recorder {
     /// cases): stores the run with its automatic failure, then forgets its in-flight file; a
     /// refused run, and every run of `HandOff`, is handed off in that file instead. Blocks on
     /// the store: call from a blocking thread.
-    pub fn record(
+    pub(crate) fn record(
         &self,
         root: &Path,
         mut record: RunRecord,
@@ -249,7 +249,7 @@ impl RunHandle {
     }
 
     /// An observer from now on: output from here, the results so far replayed.
-    pub fn observe(&self, policy: OutputPolicy) -> RunObserver {
+    pub(crate) fn observe(&self, policy: OutputPolicy) -> RunObserver {
         self.hub.observe(policy)
     }
 

@@ -25,7 +25,7 @@ use crate::catalog::scan::ScanLimits;
 use crate::watch::{self, WatchError, WatchUpdate, WorkspaceWatcher};
 
 /// Updates an observer may be behind before those it missed become one `Rescan`.
-pub const UPDATES_HELD: usize = 64;
+pub(crate) const UPDATES_HELD: usize = 64;
 
 /// What to watch.
 pub struct WatchRequest {

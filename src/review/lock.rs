@@ -39,7 +39,7 @@ impl ToolLock {
 
     /// Takes the lock, waiting up to `patience` for its holder to let go: for work that is
     /// short and would rather wait than fail (a proposal behind another of the same name).
-    pub fn acquire_within(
+    pub(crate) fn acquire_within(
         root: &Path,
         name: &str,
         patience: Duration,
@@ -61,7 +61,7 @@ impl ToolLock {
 
     /// Takes the lock if it is free; otherwise the holder's pid (as text, "unknown" when it
     /// has not written it yet).
-    pub fn try_acquire(
+    pub(crate) fn try_acquire(
         root: &Path,
         name: &str,
     ) -> Result<Result<ToolLock, (String, PathBuf)>, ReviewError> {
@@ -102,11 +102,11 @@ impl ToolLock {
     }
 
     /// The tool name this lock is for.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }

@@ -23,15 +23,15 @@ const MAX_BATCH: usize = 1_000;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{reason}")]
 pub struct Unstored<T> {
-    pub record: T,
-    pub reason: String,
+    pub(crate) record: T,
+    pub(crate) reason: String,
 }
 
 /// Receives a run (and its failure, `run_id` filled in) once both are committed, or the run
 /// back with the reason it was not.
-pub type RunReply = Sender<Result<(RunRecord, Option<FailureRecord>), Unstored<RunRecord>>>;
+pub(crate) type RunReply = Sender<Result<(RunRecord, Option<FailureRecord>), Unstored<RunRecord>>>;
 /// Receives a failure once it is committed, or back with the reason it was not.
-pub type FailureReply = Sender<Result<FailureRecord, Unstored<FailureRecord>>>;
+pub(crate) type FailureReply = Sender<Result<FailureRecord, Unstored<FailureRecord>>>;
 
 // Items live briefly in the queue and move once into a batch; boxing each would only add
 // an allocation per run.
@@ -56,14 +56,14 @@ enum Write {
 
 /// What the writer has done so far, for a status bar or a log line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WriterReport {
+pub(crate) struct WriterReport {
     /// Transactions committed.
-    pub batches: u64,
+    pub(crate) batches: u64,
     /// Requests (a run with its failure counts once) committed.
-    pub committed: u64,
+    pub(crate) committed: u64,
     /// Requests that could not be stored; each requester was answered with the reason.
-    pub lost: u64,
-    pub last_error: Option<String>,
+    pub(crate) lost: u64,
+    pub(crate) last_error: Option<String>,
 }
 
 pub struct StoreWriter {
@@ -109,7 +109,7 @@ impl StoreWriter {
     }
 
     /// Queues a failure on its own (marked by hand, or reported by an agent).
-    pub fn record_failure(&self, failure: FailureRecord, reply: Option<FailureReply>) {
+    pub(crate) fn record_failure(&self, failure: FailureRecord, reply: Option<FailureReply>) {
         self.send(Request::Write(Write::Failure { failure, reply }));
     }
 
@@ -121,7 +121,7 @@ impl StoreWriter {
         }
     }
 
-    pub fn report(&self) -> WriterReport {
+    pub(crate) fn report(&self) -> WriterReport {
         self.report
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
