@@ -307,6 +307,7 @@ pub(crate) struct RecoveryReport {
 }
 
 impl RecoveryReport {
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.finished.is_empty()
             && self.undone.is_empty()

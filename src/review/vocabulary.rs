@@ -14,6 +14,9 @@ pub(crate) enum DecisionKind {
     Archive,
     Restore,
     Rollback,
+    // The TUI evolves through its own overlay, not the decision dialog: only the unit tests
+    // (through `ReviewCommand::kind`) make this kind.
+    #[cfg_attr(not(test), expect(dead_code, reason = "made only by the unit tests"))]
     Evolve,
     Resubmit,
 }
@@ -119,6 +122,7 @@ pub enum ReviewCommand {
 }
 
 impl ReviewCommand {
+    #[cfg(test)]
     pub(crate) fn kind(&self) -> DecisionKind {
         match self {
             ReviewCommand::Approve { .. } => DecisionKind::Approve,

@@ -114,6 +114,7 @@ impl ProgressReader {
     }
 
     /// The last report accepted.
+    #[cfg(test)]
     pub(crate) fn last(&self) -> Option<&Progress> {
         self.last.as_ref()
     }

@@ -77,6 +77,7 @@ pub enum ChainBreak {
 
 impl ChainBreak {
     /// The line of the entry named, if one is.
+    #[cfg(test)]
     pub(crate) fn line(&self) -> Option<u64> {
         match self {
             ChainBreak::Entry { line, .. } => Some(*line),

@@ -83,6 +83,7 @@ impl Store {
     }
 
     /// Which client proposed the tool in `path`, if an agent did.
+    #[cfg(test)]
     pub(crate) fn proposer_of(&self, path: &str) -> Result<Option<String>, StoreError> {
         let mut stmt = self
             .conn

@@ -69,6 +69,7 @@ impl Store {
     }
 
     /// Tasks still working or waiting, of every server.
+    #[cfg(test)]
     pub(crate) fn open_tasks(&self) -> Result<Vec<TaskRow>, StoreError> {
         let sql = format!("SELECT {TASK_COLUMNS} FROM mcp_tasks WHERE {OPEN} ORDER BY created_at");
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.error(e))?;

@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 
 use rusqlite::ErrorCode;
 
+#[cfg(test)]
 use super::failures::insert_failure;
 use super::runs::insert_run_and_failure;
 use super::{SharedStore, Store, StoreError};
@@ -31,6 +32,7 @@ pub struct Unstored<T> {
 /// back with the reason it was not.
 pub(crate) type RunReply = Sender<Result<(RunRecord, Option<FailureRecord>), Unstored<RunRecord>>>;
 /// Receives a failure once it is committed, or back with the reason it was not.
+#[cfg(test)]
 pub(crate) type FailureReply = Sender<Result<FailureRecord, Unstored<FailureRecord>>>;
 
 // Items live briefly in the queue and move once into a batch; boxing each would only add
@@ -41,13 +43,14 @@ enum Request {
     Flush(Sender<()>),
 }
 
-#[expect(clippy::large_enum_variant, reason = "short-lived queue items")]
+#[cfg_attr(test, expect(clippy::large_enum_variant, reason = "short-lived queue items"))]
 enum Write {
     Run {
         run: RunRecord,
         failure: Option<FailureRecord>,
         reply: Option<RunReply>,
     },
+    #[cfg(test)]
     Failure {
         failure: FailureRecord,
         reply: Option<FailureReply>,
@@ -109,6 +112,7 @@ impl StoreWriter {
     }
 
     /// Queues a failure on its own (marked by hand, or reported by an agent).
+    #[cfg(test)]
     pub(crate) fn record_failure(&self, failure: FailureRecord, reply: Option<FailureReply>) {
         self.send(Request::Write(Write::Failure { failure, reply }));
     }
@@ -121,6 +125,7 @@ impl StoreWriter {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn report(&self) -> WriterReport {
         self.report
             .lock()
@@ -214,6 +219,7 @@ impl Store {
                 Write::Run { run, failure, .. } => {
                     insert_run_and_failure(&tx, run, failure.as_mut())?
                 }
+                #[cfg(test)]
                 Write::Failure { failure, .. } => insert_failure(&tx, failure)?,
             }
         }
@@ -231,6 +237,7 @@ fn answer(write: Write) {
         } => {
             let _ = reply.send(Ok((run, failure)));
         }
+        #[cfg(test)]
         Write::Failure {
             failure,
             reply: Some(reply),
@@ -255,6 +262,7 @@ fn refuse(write: Write, reason: String) {
                 reason,
             }));
         }
+        #[cfg(test)]
         Write::Failure {
             mut failure,
             reply: Some(reply),

@@ -35,6 +35,7 @@ pub(crate) struct Part {
 
 impl DiffLine {
     /// The whole line, without its newline.
+    #[cfg(test)]
     pub(crate) fn text(&self) -> String {
         self.parts.iter().map(|p| p.text.as_str()).collect()
     }
