@@ -18,7 +18,7 @@ pub(crate) mod suggestions;
 pub(crate) mod tasks;
 mod tool_id;
 pub use tool_id::ToolId;
-pub(crate) use tool_id::{MAX_NAME_BYTES, MIN_HASH_PREFIX, NAME_RULE, ToolIdError, is_valid_name};
+pub(crate) use tool_id::{MAX_NAME_BYTES, NAME_RULE, ToolIdError, is_valid_name};
 
 /// A word that is none of a string enum's spellings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,8 +76,8 @@ pub(crate) use string_enum;
 
 mod permissions;
 pub(crate) use permissions::{
-    ANYWHERE, DeclaredPath, DeclaredPermissions, HostPort, Network, PathBase, Permissions,
-    ProjectAccess, declared_path,
+    ANYWHERE, DeclaredPermissions, HostPort, Network, PathBase, Permissions, ProjectAccess,
+    declared_path,
 };
 
 string_enum! {

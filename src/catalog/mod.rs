@@ -200,10 +200,6 @@ impl Catalog {
         self.entries.len()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     pub fn search(&self) -> &SearchIndex {
         self.search
             .get_or_init(|| SearchIndex::build(&self.entries))

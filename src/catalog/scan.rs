@@ -19,7 +19,7 @@ use crate::catalog::{infer, links};
 use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
 pub use hash::KnownHashes;
 pub use walk::ScanLimits;
-pub(crate) use walk::{ListError, OverLimit, human as human_size};
+pub(crate) use walk::{ListError, human as human_size};
 
 /// Largest script we read to infer a manifest for a bare script.
 const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;

@@ -62,14 +62,6 @@ impl SearchIndex {
         self.name_lens.insert(index, name_len);
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.haystacks.len()
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.haystacks.is_empty()
-    }
-
     /// Indices of the matching tools, best first. `within` narrows the search to earlier
     /// matches (valid when the query only grew). An empty query matches everything in order.
     pub fn filter(&self, query: &str, within: Option<&[usize]>) -> Vec<usize> {

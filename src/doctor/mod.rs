@@ -13,7 +13,6 @@ mod repair;
 
 pub(crate) use lock::DoctorLock;
 pub use repair::repair;
-pub(crate) use repair::{RepairError, RepairReport};
 
 use std::path::{Path, PathBuf};
 

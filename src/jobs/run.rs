@@ -222,18 +222,13 @@ impl RunJob {
             hub: Arc::clone(&self.hub),
         };
         let task = tokio::spawn(job.drive(self.request, self.recorder, cancelled));
-        RunHandle {
-            cancel,
-            hub: self.hub,
-            task,
-        }
+        RunHandle { cancel, task }
     }
 }
 
 /// A started run: cancel it, observe it, or wait for its end.
 pub struct RunHandle {
     cancel: CancelSender,
-    hub: Arc<Hub>,
     task: JoinHandle<Result<RecordedRun, RunJobError>>,
 }
 
@@ -246,11 +241,6 @@ impl RunHandle {
     /// Cancels the run from elsewhere (a signal handler, another front end's key).
     pub fn canceller(&self) -> CancelSender {
         self.cancel.clone()
-    }
-
-    /// An observer from now on: output from here, the results so far replayed.
-    pub(crate) fn observe(&self, policy: OutputPolicy) -> RunObserver {
-        self.hub.observe(policy)
     }
 
     /// Waits for the run to end and be recorded.

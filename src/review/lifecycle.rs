@@ -23,7 +23,7 @@ use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRe
 
 pub(crate) use super::decision::{Decision, REVIEW_FILE, ReviewContext};
 pub use super::queue::history;
-pub(crate) use super::queue::{History, QueueItem, ReviewItem, review_items, review_queue};
+pub(crate) use super::queue::{ReviewItem, review_items};
 
 // ---------------------------------------------------------------------------------------------
 // Decisions

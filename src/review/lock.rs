@@ -20,7 +20,6 @@ use crate::workspace::state_dir;
 pub struct ToolLock {
     _file: File,
     name: String,
-    path: PathBuf,
 }
 
 impl ToolLock {
@@ -97,17 +96,12 @@ impl ToolLock {
         Ok(Ok(ToolLock {
             _file: file,
             name: name.to_string(),
-            path,
         }))
     }
 
     /// The tool name this lock is for.
     pub(crate) fn name(&self) -> &str {
         &self.name
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
     }
 }
 

@@ -83,15 +83,6 @@ pub fn history(store: &Store, name: &str) -> Result<History, ReviewError> {
     })
 }
 
-/// The experimental tools, oldest arrival first, with the verdict validation gave them.
-pub(crate) fn review_queue(
-    root: &Path,
-    limits: ScanLimits,
-    store: &Store,
-) -> Result<Vec<QueueItem>, ReviewError> {
-    queue_of(root, &scan(root, limits), store)
-}
-
 fn queue_of(root: &Path, catalog: &Catalog, store: &Store) -> Result<Vec<QueueItem>, ReviewError> {
     let rows = store.review_queue_rows()?;
     let mut items: Vec<(Option<String>, QueueItem)> = catalog

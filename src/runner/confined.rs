@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::confine::{self, Confinement, Jail};
-use super::sandbox::{self, Protections, SandboxReport};
+use super::sandbox::{self, SandboxReport};
 
 /// Most of a confined program's stdout and stderr kept; the rest is read and dropped.
 pub(crate) const MAX_OUTPUT: u64 = 32 * 1024 * 1024;
@@ -37,7 +37,6 @@ pub(crate) struct Finished {
     pub(crate) stderr: Vec<u8>,
     /// stdout went past [`MAX_OUTPUT`] and was cut there.
     pub(crate) stdout_cut: bool,
-    pub(crate) protections: Protections,
 }
 
 impl Finished {
@@ -107,7 +106,6 @@ pub(crate) async fn run(
         stdout,
         stderr,
         stdout_cut,
-        protections: report.map(|r| r.protections).unwrap_or_default(),
     })
 }
 

@@ -37,9 +37,7 @@ pub struct Launched {
 #[derive(Debug, Clone)]
 pub struct Sent {
     pub(crate) answer: String,
-    pub(crate) raw: String,
     pub(crate) relaunched: Option<Launched>,
-    pub(crate) took: Duration,
 }
 
 /// Why a launched instance never became healthy; its process is gone.
@@ -486,12 +484,7 @@ impl Services {
             logs_at: Some(logs_at),
         })?;
         match reply {
-            Ok(answer) => Ok(Sent {
-                answer,
-                raw: raw.unwrap_or_default(),
-                relaunched,
-                took,
-            }),
+            Ok(answer) => Ok(Sent { answer, relaunched }),
             Err(e) => {
                 if matches!(e, ExchangeError::Refused(_)) {
                     let note = format!("port {} refused a connection", row.port);

@@ -28,7 +28,7 @@ pub mod writer;
 
 pub use crate::model::decisions::{DecisionAction, DecisionRecord};
 pub(crate) use decisions::VersionRecord;
-pub(crate) use salvage::{Replay, TableSalvage};
+pub(crate) use salvage::TableSalvage;
 pub use shared::SharedStore;
 pub(crate) use shared::{StoreAccess, StoreOnDemand};
 pub use writer::StoreWriter;

@@ -82,13 +82,6 @@ impl StoreOnDemand {
         }
     }
 
-    /// `store`, opened already.
-    pub(crate) fn opened(root: &Path, store: SharedStore) -> Self {
-        let on_demand = Self::new(root);
-        *on_demand.slot() = Some(store);
-        on_demand
-    }
-
     /// The connection, opened (and the store created) on the first call.
     pub(crate) fn get(&self) -> Result<SharedStore, super::StoreError> {
         let mut slot = self.slot();

@@ -208,11 +208,6 @@ impl Workbench {
         &self.config
     }
 
-    /// This program, which is also the sandbox helper of every run.
-    pub(crate) fn program(&self) -> &Path {
-        &self.program
-    }
-
     /// What every sandboxed process of the workspace may see and use.
     pub fn confinement(&self) -> &Confinement {
         &self.confinement

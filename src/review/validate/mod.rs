@@ -32,13 +32,11 @@ use crate::catalog::{Catalog, short_hash};
 use crate::model::{RunRecord, Tier, ToolEntry};
 use crate::store::{SharedStore, Store, StoreError};
 
+#[cfg(test)]
 pub(crate) use cases::parse_case;
 pub(crate) use differential::{Answered, Difference, DifferentialReport};
-pub(crate) use generated::{GeneratedFailure, GeneratedReport};
-pub(crate) use permissions::{PERMISSION_ESCALATION, PermissionsReport, escalations};
-pub(crate) use security::{RULE_IDS as SECURITY_RULES, scan_text as security_scan};
-pub(crate) use similar::similarity;
-pub(crate) use sources::Language;
+pub(crate) use generated::GeneratedReport;
+pub(crate) use permissions::{PermissionsReport, escalations};
 
 crate::model::string_enum! {
     /// The overall judgement: fail when any check fails, warn when any warns.
@@ -180,12 +178,6 @@ pub struct ValidationReport {
     /// The runs of the test cases, for the caller to store (origin `validation`).
     #[serde(skip)]
     pub runs: Vec<RunRecord>,
-}
-
-impl ValidationReport {
-    pub(crate) fn check(&self, kind: CheckKind) -> Option<&Check> {
-        self.checks.iter().find(|c| c.check == kind)
-    }
 }
 
 /// Fail when any check fails, warn when any warns, else pass.

@@ -22,24 +22,7 @@ pub(crate) const DELETE_OUTSIDE_SCRATCH: &str = "delete-outside-scratch";
 pub(crate) const HARDCODED_SECRET: &str = "hardcoded-secret";
 pub(crate) const NETWORK_USE: &str = "network-use";
 
-pub(crate) use manifest::{
-    MANIFEST_COMMAND_OUTSIDE, MANIFEST_INLINE_CODE, MANIFEST_LOADER_ENV, MANIFEST_SHELL_C,
-    scan_manifest,
-};
-
-/// Every rule id: the source rules in the order they are tried, then the manifest rules.
-pub(crate) const RULE_IDS: &[&str] = &[
-    SHELL_INVOCATION,
-    EVAL_EXEC,
-    PIPE_TO_SHELL,
-    DELETE_OUTSIDE_SCRATCH,
-    HARDCODED_SECRET,
-    NETWORK_USE,
-    MANIFEST_SHELL_C,
-    MANIFEST_INLINE_CODE,
-    MANIFEST_LOADER_ENV,
-    MANIFEST_COMMAND_OUTSIDE,
-];
+pub(crate) use manifest::scan_manifest;
 
 const PY: &[Language] = &[Language::Python];
 const SH: &[Language] = &[Language::Shell, Language::Bash];

@@ -49,9 +49,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub(crate) use egress_listen::{HandOver, MAX_LISTENERS};
-pub(crate) use forked::{ForkError, ForkedHelper, StartedHelper, read_end};
+pub(crate) use forked::{ForkedHelper, read_end};
 pub(crate) use helper::EXIT_HELPER_FAILED;
-pub(crate) use policy::{EgressPlan, Layer, Protections, ServiceLogs, ToolUsage};
+pub(crate) use policy::{EgressPlan, Protections, ServiceLogs, ToolUsage};
 pub use policy::{SandboxPolicy, SandboxReport};
 
 /// Paths that each failed for their own reason, `a: cause, b: cause`: a list has no one
