@@ -43,7 +43,10 @@ enum Request {
     Flush(Sender<()>),
 }
 
-#[cfg_attr(test, expect(clippy::large_enum_variant, reason = "short-lived queue items"))]
+#[cfg_attr(
+    test,
+    expect(clippy::large_enum_variant, reason = "short-lived queue items")
+)]
 enum Write {
     Run {
         run: RunRecord,
