@@ -5,11 +5,10 @@
 //! refuses, hand the finished run off in `.toolbench/running/` to the next toolbench process.
 //! A front end only chooses where records go ([`Recorder`]) and what it does with the events.
 //!
-//! Any number of observers follow a job, added before it starts ([`RunJob::observe`]) or while
-//! it runs ([`RunHandle::observe`], which replays the results so far). Each has an inbox of its
-//! own, not a channel: a `broadcast` receiver that lags loses the oldest events, which may be
-//! the result, and a bounded `mpsc` that is full makes the sender wait or drop. An inbox always
-//! keeps the results (a handful per run) and bounds the output by the observer's
+//! Any number of observers follow a job, added before it starts ([`RunJob::observe`]). Each has
+//! an inbox of its own, not a channel: a `broadcast` receiver that lags loses the oldest events,
+//! which may be the result, and a bounded `mpsc` that is full makes the sender wait or drop. An
+//! inbox always keeps the results (a handful per run) and bounds the output by the observer's
 //! [`OutputPolicy`]: `Newest` never makes the tool wait and, while the observer is behind, keeps
 //! the newest MiB of each stream and counts what it skipped (the log on disk has it all);
 //! `Every` passes every byte on and makes the tool wait while the observer is behind, as a pipe
