@@ -31,23 +31,27 @@ pub struct UnknownValue {
 
 /// Declares a string-backed enum with its canonical spellings, `FromStr`, `Display` and serde.
 /// Used for every enum whose spelling is a contract (manifests, JSON output, the store).
+/// The enum is `pub` unless a visibility comes before its name.
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $crate::model::string_enum! { $(#[$meta])* pub $name { $($variant => $text),+ } }
+    };
+    ($(#[$meta:meta])* $vis:vis $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
-        pub enum $name {
+        $vis enum $name {
             $(#[serde(rename = $text)] $variant),+
         }
 
         impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            $vis const ALL: &'static [$name] = &[$($name::$variant),+];
 
-            pub fn as_str(self) -> &'static str {
+            $vis fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
 
             /// The accepted spellings, for error messages.
-            pub fn expected() -> String {
+            $vis fn expected() -> String {
                 Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
             }
         }

@@ -120,7 +120,7 @@ pub(crate) fn content_label(entry: &ToolEntry) -> String {
 const EDIT_ONE_BY_ONE: usize = 32;
 
 /// A clone shares the entries (a pointer) and copies the search index; changing the clone
-/// ([`Catalog::update`]) then copies the entries once, so a snapshot others hold never changes.
+/// (`Catalog::update`) then copies the entries once, so a snapshot others hold never changes.
 #[derive(Clone)]
 pub struct Catalog {
     /// Shared, so a snapshot for the state store or a validation costs a pointer, not a copy.

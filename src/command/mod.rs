@@ -2,7 +2,7 @@
 //! decisions, validation, runs, calls by capability, failure reports, gc, services, and
 //! answers to agents' calls. The CLI's
 //! subcommands, the workbench's keys and the MCP server's tools build a [`Command`];
-//! [`apply`] is the one place that resolves its tool, applies the rules (the cost gate, the
+//! `apply` is the one place that resolves its tool, applies the rules (the cost gate, the
 //! run-and-record path, the failure report's checks) and does it.
 
 mod calls;

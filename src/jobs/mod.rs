@@ -4,10 +4,10 @@
 //! events into its own state, output or protocol messages.
 //!
 //! - [`run`]: one tool run from its start to its record, with any number of observers.
-//! - [`scan`]: the workspace read into catalog entries, with its progress.
+//! - `scan`: the workspace read into catalog entries, with its progress.
 //! - [`validation`]: a queue of validations run by a fixed number of workers.
 //! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
-//! - [`inherited`], [`pending_calls`], [`service_feed`]: pollers of what other processes do
+//! - `inherited`, `pending_calls`, `service_feed`: pollers of what other processes do
 //!   (their runs, the agent calls waiting for a human, service instances), each started as
 //!   `spawn(root, store, …, sender)` and telling typed events through a bounded queue.
 //!

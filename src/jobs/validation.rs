@@ -1,9 +1,9 @@
 //! The validation job queue: validations waiting to run, run by a fixed number of workers,
 //! each result stored (the report, and the runs its test cases made) and then told.
 //!
-//! The test cases' runs follow the rule of every run ([`Recorder::record`]): each is stored
+//! The test cases' runs follow the rule of every run (`Recorder::record`): each is stored
 //! on its own, and one the store refuses is kept in `.toolbench/running/` for the next start
-//! and told with the result ([`Validated::unstored`]), never dropped.
+//! and told with the result (`Validated::unstored`), never dropped.
 //!
 //! A scan can ask for thousands at once (every candidate of a large workspace): they wait
 //! here as small requests, and only the workers' futures exist at any time, so memory stays

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 string_enum! {
     /// How much of the project (the folder a tool is run for) the tool may touch.
-    ProjectAccess {
+    pub(crate) ProjectAccess {
         None => "none",
         Read => "read",
         Write => "write",

@@ -7,8 +7,8 @@ use super::ToolEntry;
 
 /// A tool name, optionally with a version and a content hash. Parsed from user input with
 /// [`FromStr`] (which checks the manifest's name rule and that the version is semver); built
-/// from catalog entries with [`ToolId::of`], which takes the entry's name as it is (a broken
-/// tool's folder name need not follow the rule), or with [`ToolId::content_of`], which also
+/// from catalog entries with `ToolId::of`, which takes the entry's name as it is (a broken
+/// tool's folder name need not follow the rule), or with `ToolId::content_of`, which also
 /// binds the id to the exact content a person saw or a rule cleared.
 ///
 /// The hash is never part of the text form (`name@version`), which manifests and records

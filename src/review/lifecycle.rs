@@ -5,7 +5,7 @@
 //! those: `lookup`), checks what it must refuse, then moves folders through the journal (so a
 //! crash leaves each tool in exactly one tier) and records who decided what. The CLI, the TUI keys and MCP all end here; none of
 //! them moves a tool folder by itself. The store is taken around each store step alone
-//! ([`StoreAccess`]), never across a copy, a hash of a folder or a git commit.
+//! (`StoreAccess`), never across a copy, a hash of a folder or a git commit.
 
 use std::path::Path;
 

@@ -7,9 +7,9 @@
 //! `pre_exec` hook of the multi-threaded runner) lets us fork, unshare
 //! namespaces and allocate freely. A process that runs one tool and ends
 //! may fork that process ahead instead, while it has one thread
-//! ([`ForkedHelper`]).
+//! (`ForkedHelper`).
 //!
-//! Layers, each recorded in [`Protections`] as active or missing with the
+//! Layers, each recorded in `Protections` as active or missing with the
 //! reason (the helper never claims a layer the kernel refused):
 //! - `fds`: every inherited descriptor but stdin, stdout, stderr closed;
 //! - `session`: a new session (no controlling terminal);
@@ -107,8 +107,8 @@ pub fn helper_program(
     program
 }
 
-/// Entry point of the helper mode; `args` is the whole argv (argv[0] is the
-/// toolbench binary, argv[1] is [`HELPER_ARG`]).
+/// Entry point of the helper mode; `args` is the whole argv (`argv[0]` is the
+/// toolbench binary, `argv[1]` is [`HELPER_ARG`]).
 ///
 /// Must be called before any thread or async runtime exists: it forks and
 /// unshares namespaces, which both require a single-threaded process.
