@@ -8,9 +8,9 @@ use crate::catalog::scan::human_size;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {} long; at most {} are accepted", size(*bytes), human_size(*max as u64))]
 pub struct TooLong {
-    pub field: &'static str,
-    pub bytes: usize,
-    pub max: usize,
+    pub(crate) field: &'static str,
+    pub(crate) bytes: usize,
+    pub(crate) max: usize,
 }
 
 /// Exact below a MiB, where a rounded size could read as the bound itself (`4.0 KiB`).
@@ -23,7 +23,7 @@ fn size(bytes: usize) -> String {
 }
 
 /// `text` when it holds at most `max` bytes.
-pub fn check(field: &'static str, text: &str, max: usize) -> Result<(), TooLong> {
+pub(crate) fn check(field: &'static str, text: &str, max: usize) -> Result<(), TooLong> {
     if text.len() > max {
         return Err(TooLong {
             field,
@@ -36,7 +36,7 @@ pub fn check(field: &'static str, text: &str, max: usize) -> Result<(), TooLong>
 
 /// The first `max` bytes of `text`, cut at a character boundary: for a label kept beside
 /// records (a client's name), where refusing would refuse the client.
-pub fn truncated(mut text: String, max: usize) -> String {
+pub(crate) fn truncated(mut text: String, max: usize) -> String {
     if text.len() > max {
         let mut end = max;
         while !text.is_char_boundary(end) {

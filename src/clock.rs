@@ -8,7 +8,7 @@ pub fn now_rfc3339() -> String {
 
 /// A number no earlier call in this process returned: the time in nanoseconds, moved on by
 /// one when two calls share a tick. With the pid, it names a private temporary folder.
-pub fn unique_nanos() -> u128 {
+pub(crate) fn unique_nanos() -> u128 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static LAST: AtomicU64 = AtomicU64::new(0);
     let now = SystemTime::now()
@@ -30,12 +30,12 @@ pub fn rfc3339(at: SystemTime) -> String {
 }
 
 /// Parses a stored timestamp back; `None` for anything unreadable.
-pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+pub(crate) fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     humantime::parse_rfc3339_weak(text).ok()
 }
 
 /// The `n` days (UTC, `YYYY-MM-DD`) ending with the day of `now`, oldest first.
-pub fn last_days(now: SystemTime, n: usize) -> Vec<String> {
+pub(crate) fn last_days(now: SystemTime, n: usize) -> Vec<String> {
     const DAY: Duration = Duration::from_secs(24 * 60 * 60);
     (0..n as u32)
         .rev()

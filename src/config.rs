@@ -12,17 +12,17 @@ use crate::catalog::manifest::read_text_capped;
 use crate::catalog::scan::ScanLimits;
 
 /// A workspace's own settings, at its root.
-pub const WORKSPACE_CONFIG: &str = "toolbench.toml";
+pub(crate) const WORKSPACE_CONFIG: &str = "toolbench.toml";
 
 const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// Overrides the user config directory (tests, or several setups side by side).
-pub const CONFIG_DIR_ENV: &str = "TOOLBENCH_CONFIG_DIR";
+pub(crate) const CONFIG_DIR_ENV: &str = "TOOLBENCH_CONFIG_DIR";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
-pub enum Preset {
+pub(crate) enum Preset {
     Minimal,
     #[default]
     Default,
@@ -31,53 +31,53 @@ pub enum Preset {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    pub preset: Preset,
+    pub(crate) preset: Preset,
     /// Who decides in reviews; `$USER` when unset.
-    pub reviewer: String,
-    pub sort: SortOrder,
+    pub(crate) reviewer: String,
+    pub(crate) sort: SortOrder,
     /// `[evolve] command`: the evolver argv (DESIGN §4); empty means evolve makes a plain copy.
-    pub evolve_command: Vec<String>,
+    pub(crate) evolve_command: Vec<String>,
     /// `[git] auto_commit`: each review decision becomes a commit when the root is in git.
-    pub git_auto_commit: bool,
+    pub(crate) git_auto_commit: bool,
     /// `[evolve] network`: the evolver may reach the network (LLM clients need it).
-    pub evolve_network: bool,
+    pub(crate) evolve_network: bool,
     /// `[evolve] pass_env`: names of variables the evolver gets from toolbench's environment.
-    pub evolve_pass_env: Vec<String>,
+    pub(crate) evolve_pass_env: Vec<String>,
     /// `[run]` limits every sandboxed run shares.
-    pub run: RunLimits,
+    pub(crate) run: RunLimits,
     /// `[sandbox] hide`: more paths a run sees empty, on top of the built-in list.
-    pub sandbox_hide: Vec<PathBuf>,
+    pub(crate) sandbox_hide: Vec<PathBuf>,
     /// `[catalog]`: how large a tool folder the scan reads.
-    pub catalog: ScanLimits,
+    pub(crate) catalog: ScanLimits,
     /// `[mcp] max_proposal_kb`: the most an agent's proposal may hold, manifest and files.
-    pub max_proposal_kb: u64,
+    pub(crate) max_proposal_kb: u64,
     /// `[mcp]` sessions of `toolbench mcp --http`: how many, and how long one may sit idle.
-    pub mcp_sessions: SessionLimits,
+    pub(crate) mcp_sessions: SessionLimits,
     /// `[mcp]` tasks: which calls answer with a task, and how long a task is kept.
-    pub mcp_tasks: TaskSettings,
+    pub(crate) mcp_tasks: TaskSettings,
     /// `[services]`: ports and waits of long-running tools.
-    pub services: ServiceSettings,
+    pub(crate) services: ServiceSettings,
     /// `[approvals]`: which agent calls wait for a human, and for how long.
-    pub approvals: ApprovalSettings,
+    pub(crate) approvals: ApprovalSettings,
     /// `[validate]`: how many inputs validation makes and replays, and the time it may take.
-    pub validate: ValidateSettings,
+    pub(crate) validate: ValidateSettings,
 }
 
 /// `[validate]`: the inputs validation tries besides a tool's own test cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidateSettings {
     /// Inputs generated from the input schema.
-    pub generated_cases: u64,
+    pub(crate) generated_cases: u64,
     /// Distinct inputs of the parent's run history replayed against parent and candidate.
-    pub replay_cases: u64,
+    pub(crate) replay_cases: u64,
     /// Seconds the generated and replayed runs of one validation may take together.
-    pub budget_secs: u64,
+    pub(crate) budget_secs: u64,
 }
 
 impl ValidateSettings {
     /// `assets/config.toml`'s values, for a validation whose config cannot be read (it still
     /// reports why, in its checks).
-    pub const DEFAULT: ValidateSettings = ValidateSettings {
+    pub(crate) const DEFAULT: ValidateSettings = ValidateSettings {
         generated_cases: 50,
         replay_cases: 50,
         budget_secs: 60,
@@ -86,57 +86,57 @@ impl ValidateSettings {
 
 /// `[approvals]`: what makes an agent's call wait for a human besides its cost tier.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApprovalSettings {
+pub(crate) struct ApprovalSettings {
     /// An unanswered call is rejected after this many seconds.
-    pub timeout_secs: u64,
+    pub(crate) timeout_secs: u64,
     /// `[[approvals.ask]] tool = "name"`: tools whose every call waits.
-    pub ask_tools: Vec<String>,
+    pub(crate) ask_tools: Vec<String>,
 }
 
 /// `[mcp] max_sessions` and `session_idle_secs`: what one HTTP gateway holds for its clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionLimits {
+pub(crate) struct SessionLimits {
     /// Sessions open at once; an `initialize` over it is refused.
-    pub max_sessions: u64,
+    pub(crate) max_sessions: u64,
     /// A session with no request, answer or open stream for this long is closed.
-    pub idle_secs: u64,
+    pub(crate) idle_secs: u64,
 }
 
 /// `[mcp] task_after_secs` and `task_ttl_secs`: MCP calls answered with a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TaskSettings {
+pub(crate) struct TaskSettings {
     /// A call of a tool whose timeout is longer than this, or whose median run is longer
     /// than a third of it, is answered with a task (when the client takes tasks).
-    pub after_secs: u64,
+    pub(crate) after_secs: u64,
     /// How long a task and its result are kept from its creation.
-    pub ttl_secs: u64,
+    pub(crate) ttl_secs: u64,
 }
 
 /// `[services]`: where `auto` ports come from and how long launch, send and stop wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServiceSettings {
+pub(crate) struct ServiceSettings {
     /// `port_range = "50000-60000"`, inclusive.
-    pub port_range: (u16, u16),
-    pub health_timeout_secs: u64,
-    pub send_timeout_secs: u64,
+    pub(crate) port_range: (u16, u16),
+    pub(crate) health_timeout_secs: u64,
+    pub(crate) send_timeout_secs: u64,
     /// Between SIGTERM and SIGKILL when stopping.
-    pub stop_grace_secs: u64,
+    pub(crate) stop_grace_secs: u64,
     /// The most an instance's stdout and stderr logs hold on disk together, in MiB.
-    pub log_mb: u64,
+    pub(crate) log_mb: u64,
 }
 
 /// `[run]`: limits for the whole process tree of every run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunLimits {
+pub(crate) struct RunLimits {
     /// Processes of one run at once.
-    pub max_processes: u64,
+    pub(crate) max_processes: u64,
     /// Size of a run's scratch folder (and `/tmp`), in MiB.
-    pub disk_mb: u64,
+    pub(crate) disk_mb: u64,
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[error("{0}")]
-pub struct ConfigError(pub String);
+pub struct ConfigError(pub(crate) String);
 
 /// One file's worth of settings; absent fields leave the lower layer alone.
 #[derive(Debug, Default, Deserialize)]
@@ -246,14 +246,14 @@ enum SortSetting {
 }
 
 /// The user config directory (`~/.config/toolbench` on Linux), or `$TOOLBENCH_CONFIG_DIR`.
-pub fn config_dir() -> Option<PathBuf> {
+pub(crate) fn config_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV) {
         return Some(PathBuf::from(dir));
     }
     project_dirs().map(|d| d.config_dir().to_path_buf())
 }
 
-pub fn project_dirs() -> Option<directories::ProjectDirs> {
+pub(crate) fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "toolbench")
 }
 
@@ -268,7 +268,7 @@ impl Config {
         Ok(config)
     }
 
-    pub fn defaults() -> Result<Self, ConfigError> {
+    pub(crate) fn defaults() -> Result<Self, ConfigError> {
         let mut config = Config {
             preset: Preset::Default,
             reviewer: String::new(),
@@ -485,7 +485,7 @@ impl Config {
 
     /// Who decides: `reviewer` from the config, else the login name (`$USER`, `$LOGNAME`),
     /// else the name of this process's user in the user database, else `uid N`.
-    pub fn reviewer_name(&self) -> String {
+    pub(crate) fn reviewer_name(&self) -> String {
         if !self.reviewer.trim().is_empty() {
             return self.reviewer.trim().to_string();
         }
@@ -534,7 +534,7 @@ fn parse_port_range(text: &str) -> Option<(u16, u16)> {
 }
 
 /// One line for a TOML error: `file:line: field `key`: message`.
-pub fn describe_toml_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
+pub(crate) fn describe_toml_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim().replace('\n', " ");
     let Some(span) = err.span() else {
         return format!("{}: {message}", path.display());

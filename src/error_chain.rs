@@ -11,7 +11,7 @@ use std::error::Error;
 /// `outer: cause: root cause` on one line. A cause whose text the line already ends with is
 /// left out, so an error from outside the crate that does repeat its source is not doubled;
 /// line breaks inside a message become spaces, so the whole chain stays one line.
-pub fn one_line(err: &(dyn Error + 'static)) -> String {
+pub(crate) fn one_line(err: &(dyn Error + 'static)) -> String {
     let mut line = err.to_string();
     let mut cause = err.source();
     while let Some(e) = cause {

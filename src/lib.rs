@@ -3,6 +3,8 @@
 //! The library does the work; `main.rs` only parses the command line and dispatches to the
 //! CLI (`cli`) or the terminal UI (`tui`), which both call the same library functions.
 
+#![warn(unreachable_pub)]
+
 pub(crate) mod approvals;
 pub(crate) mod bounded;
 pub mod catalog;

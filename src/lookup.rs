@@ -21,7 +21,7 @@ use crate::store::StoreAccess;
 /// Every tool named `spec.name` (all tiers and versions), read fresh from disk, in scan order
 /// (tier, then path). A full scan decides when none of them is in one of `tiers` with the
 /// version `spec` asks for. Empty when the workspace has none.
-pub fn tools_named(
+pub(crate) fn tools_named(
     root: &Path,
     limits: ScanLimits,
     store: &mut impl StoreAccess,
@@ -64,7 +64,11 @@ pub fn tools_named(
 /// when one of them is the version `spec` asks for. `None` leaves the answer to a full scan.
 /// No store is opened or created: a command that only reads leaves a never-opened workspace
 /// as it found it.
-pub fn in_usual_folders(root: &Path, limits: ScanLimits, spec: &ToolId) -> Option<Vec<ToolEntry>> {
+pub(crate) fn in_usual_folders(
+    root: &Path,
+    limits: ScanLimits,
+    spec: &ToolId,
+) -> Option<Vec<ToolEntry>> {
     let found: Vec<ToolEntry> = usual_folders(root, &spec.name)
         .filter_map(|(tier, path)| load_path(root, tier, &path, limits))
         .filter(|e| e.name == spec.name)
@@ -87,7 +91,11 @@ fn usual_folders<'a>(root: &'a Path, name: &'a str) -> impl Iterator<Item = (Tie
 /// once (DESIGN §1). Only a workspace that breaks that rule by hand, with a second active
 /// tool of the name in a folder named otherwise, could have `tools_named` answer differently;
 /// both are tools a human made active. `None` leaves the answer to `tools_named`.
-pub fn active_in_usual_folder(root: &Path, limits: ScanLimits, spec: &ToolId) -> Option<ToolEntry> {
+pub(crate) fn active_in_usual_folder(
+    root: &Path,
+    limits: ScanLimits,
+    spec: &ToolId,
+) -> Option<ToolEntry> {
     if !is_valid_name(&spec.name) {
         return None;
     }
@@ -100,7 +108,12 @@ pub fn active_in_usual_folder(root: &Path, limits: ScanLimits, spec: &ToolId) ->
 
 /// Reads `paths` (tool folders a decision just moved, wrote or created) again and writes what
 /// is there now into the index: a folder that left loses its row.
-pub fn reindex(root: &Path, limits: ScanLimits, store: &mut impl StoreAccess, paths: &[PathBuf]) {
+pub(crate) fn reindex(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut impl StoreAccess,
+    paths: &[PathBuf],
+) {
     let mut gone = Vec::new();
     let mut fresh = Vec::new();
     for path in paths {
@@ -171,7 +184,11 @@ fn scan_for(
 /// Every tool of the workspace, scanned (reusing the hashes of unchanged folders the index
 /// knows); the index is replaced with what was found. The store is taken to read the index
 /// and to write it, not while the folders are read and hashed.
-pub fn scan_all(root: &Path, limits: ScanLimits, store: &mut impl StoreAccess) -> Vec<ToolEntry> {
+pub(crate) fn scan_all(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut impl StoreAccess,
+) -> Vec<ToolEntry> {
     let indexed = store.with_store(|store| store.load_index().unwrap_or_default());
     let known = KnownHashes::from_entries(&indexed);
     let entries = scan_workspace(root, limits, &known, &ScanProgress::default());

@@ -9,44 +9,49 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub mod audit;
-pub mod calls;
-pub mod decisions;
-pub mod proposals;
-pub mod requests;
+pub(crate) mod calls;
+pub(crate) mod decisions;
+pub(crate) mod proposals;
+pub(crate) mod requests;
 pub mod services;
-pub mod suggestions;
-pub mod tasks;
+pub(crate) mod suggestions;
+pub(crate) mod tasks;
 mod tool_id;
-pub use tool_id::{MAX_NAME_BYTES, MIN_HASH_PREFIX, NAME_RULE, ToolId, ToolIdError, is_valid_name};
+pub use tool_id::ToolId;
+pub(crate) use tool_id::{MAX_NAME_BYTES, NAME_RULE, ToolIdError, is_valid_name};
 
 /// A word that is none of a string enum's spellings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown value {value:?} (expected one of {expected})")]
 pub struct UnknownValue {
-    pub value: String,
+    pub(crate) value: String,
     /// The accepted spellings, comma-separated.
-    pub expected: String,
+    pub(crate) expected: String,
 }
 
 /// Declares a string-backed enum with its canonical spellings, `FromStr`, `Display` and serde.
 /// Used for every enum whose spelling is a contract (manifests, JSON output, the store).
+/// The enum is `pub` unless a visibility comes before its name.
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $crate::model::string_enum! { $(#[$meta])* pub $name { $($variant => $text),+ } }
+    };
+    ($(#[$meta:meta])* $vis:vis $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
-        pub enum $name {
+        $vis enum $name {
             $(#[serde(rename = $text)] $variant),+
         }
 
         impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            $vis const ALL: &'static [$name] = &[$($name::$variant),+];
 
-            pub fn as_str(self) -> &'static str {
+            $vis fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
 
             /// The accepted spellings, for error messages.
-            pub fn expected() -> String {
+            $vis fn expected() -> String {
                 Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
             }
         }
@@ -74,9 +79,9 @@ macro_rules! string_enum {
 pub(crate) use string_enum;
 
 mod permissions;
-pub use permissions::{
-    ANYWHERE, DeclaredPath, DeclaredPermissions, HostPort, Network, PathBase, Permissions,
-    ProjectAccess, declared_path,
+pub(crate) use permissions::{
+    ANYWHERE, DeclaredPermissions, HostPort, Network, PathBase, Permissions, ProjectAccess,
+    declared_path,
 };
 
 string_enum! {
@@ -133,68 +138,68 @@ impl Tier {
 
 /// The `[run]` section: how to execute the tool.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSpec {
-    pub command: Vec<String>,
-    pub input: InputMode,
-    pub timeout_secs: u64,
-    pub memory_mb: u64,
-    pub env: BTreeMap<String, String>,
+pub(crate) struct RunSpec {
+    pub(crate) command: Vec<String>,
+    pub(crate) input: InputMode,
+    pub(crate) timeout_secs: u64,
+    pub(crate) memory_mb: u64,
+    pub(crate) env: BTreeMap<String, String>,
 }
 
 impl RunSpec {
-    pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
-    pub const DEFAULT_MEMORY_MB: u64 = 256;
+    pub(crate) const DEFAULT_TIMEOUT_SECS: u64 = 30;
+    pub(crate) const DEFAULT_MEMORY_MB: u64 = 256;
     /// A run is a request, not a daemon: one day at most.
-    pub const TIMEOUT_SECS_RANGE: std::ops::RangeInclusive<u64> = 1..=86_400;
+    pub(crate) const TIMEOUT_SECS_RANGE: std::ops::RangeInclusive<u64> = 1..=86_400;
     /// Enough for an interpreter to start; at most 1 TiB, summed over the process tree.
-    pub const MEMORY_MB_RANGE: std::ops::RangeInclusive<u64> = 16..=1_048_576;
+    pub(crate) const MEMORY_MB_RANGE: std::ops::RangeInclusive<u64> = 16..=1_048_576;
 }
 
 /// The `[provenance]` section: who made the tool and from what.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Provenance {
-    pub origin: Option<Origin>,
-    pub generator: Option<String>,
-    pub created: Option<String>,
+pub(crate) struct Provenance {
+    pub(crate) origin: Option<Origin>,
+    pub(crate) generator: Option<String>,
+    pub(crate) created: Option<String>,
     /// The tool this one evolved from; always with a version.
-    pub parent: Option<ToolId>,
-    pub hint: Option<String>,
+    pub(crate) parent: Option<ToolId>,
+    pub(crate) hint: Option<String>,
 }
 
 /// The `[service]` section of a long-running tool.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServiceSpec {
+pub(crate) struct ServiceSpec {
     /// The adapter messages go through (`type`); only `generic` exists.
-    pub kind: String,
+    pub(crate) kind: String,
     /// `"auto"` or a fixed port number, as written.
-    pub port: String,
-    pub health_check: String,
-    pub launch_args: Vec<String>,
+    pub(crate) port: String,
+    pub(crate) health_check: String,
+    pub(crate) launch_args: Vec<String>,
     /// Who defined it with `tools define` or `tools import`.
-    pub defined_by: Option<String>,
+    pub(crate) defined_by: Option<String>,
 }
 
 impl ServiceSpec {
     /// The only adapter: one JSON line in, one line out.
-    pub const GENERIC: &'static str = "generic";
+    pub(crate) const GENERIC: &'static str = "generic";
 }
 
 /// The `[mcp]` section: how agents see the tool, and hints about what a call does. Unset
 /// hints are derived from what the manifest declares when the tool is listed over MCP.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct McpHints {
+pub(crate) struct McpHints {
     /// The title agents show (`CSV to JSON`); derived from the name when unset.
     #[serde(default)]
-    pub title: Option<String>,
-    pub read_only: Option<bool>,
-    pub destructive: Option<bool>,
-    pub open_world: Option<bool>,
+    pub(crate) title: Option<String>,
+    pub(crate) read_only: Option<bool>,
+    pub(crate) destructive: Option<bool>,
+    pub(crate) open_world: Option<bool>,
     /// `ask = true`: every call from an agent waits for a human's answer, whatever its cost.
     #[serde(default)]
-    pub ask: bool,
+    pub(crate) ask: bool,
     /// `task = "required"`: agents' calls are answered only as MCP tasks; `None` is `auto`.
     #[serde(default)]
-    pub task: Option<TaskUse>,
+    pub(crate) task: Option<TaskUse>,
 }
 
 string_enum! {
@@ -206,7 +211,7 @@ string_enum! {
 
 /// A JSON Schema, either written inline in `tool.toml` or referenced by `schema_file`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum SchemaSource {
+pub(crate) enum SchemaSource {
     /// The schema as JSON text: parsed when a run or the launch dialog needs it, because a
     /// parsed tree per tool costs kilobytes across a catalog of thousands.
     Inline(String),
@@ -216,26 +221,26 @@ pub enum SchemaSource {
 /// A checked `tool.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
-    pub name: String,
-    pub version: semver::Version,
-    pub description: String,
-    pub category: Category,
+    pub(crate) name: String,
+    pub(crate) version: semver::Version,
+    pub(crate) description: String,
+    pub(crate) category: Category,
     pub cost_tier: CostTier,
-    pub idempotent: bool,
-    pub keywords: Vec<String>,
-    pub capabilities: Vec<String>,
-    pub use_cases: Vec<String>,
-    pub run: RunSpec,
-    pub input_schema: Option<SchemaSource>,
-    pub output_schema: Option<SchemaSource>,
-    pub provenance: Provenance,
-    pub service: Option<ServiceSpec>,
-    pub mcp: McpHints,
+    pub(crate) idempotent: bool,
+    pub(crate) keywords: Vec<String>,
+    pub(crate) capabilities: Vec<String>,
+    pub(crate) use_cases: Vec<String>,
+    pub(crate) run: RunSpec,
+    pub(crate) input_schema: Option<SchemaSource>,
+    pub(crate) output_schema: Option<SchemaSource>,
+    pub(crate) provenance: Provenance,
+    pub(crate) service: Option<ServiceSpec>,
+    pub(crate) mcp: McpHints,
     /// What of the machine it may read, write and reach (`[run] network = true` is read as
     /// `network = ["*"]`).
-    pub permissions: Permissions,
+    pub(crate) permissions: Permissions,
     /// True when toolbench wrote this manifest for a bare script.
-    pub inferred: bool,
+    pub(crate) inferred: bool,
 }
 
 /// One tool as the catalog knows it: enough to list, search and sort without touching disk.
@@ -293,7 +298,7 @@ pub enum Drift {
 
 impl Drift {
     /// A few words for a catalog row: `modified since approval`, `not approved here`.
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             Drift::Modified { .. } => "modified since approval",
             Drift::Unapproved => "not approved here",
@@ -303,21 +308,21 @@ impl Drift {
 
 impl ToolEntry {
     /// The catalog's order: by name, then tier, then version.
-    pub fn name_order(&self, other: &ToolEntry) -> std::cmp::Ordering {
+    pub(crate) fn name_order(&self, other: &ToolEntry) -> std::cmp::Ordering {
         (&self.name, self.tier, &self.version).cmp(&(&other.name, other.tier, &other.version))
     }
 
     /// `name@version`, the identity the CLI accepts.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         format!("{}@{}", self.name, self.version)
     }
 
     /// The identity as a [`ToolId`], to hand to a lookup or a decision.
-    pub fn tool_id(&self) -> ToolId {
+    pub(crate) fn tool_id(&self) -> ToolId {
         ToolId::of(self)
     }
 
-    pub fn is_broken(&self) -> bool {
+    pub(crate) fn is_broken(&self) -> bool {
         self.error.is_some()
     }
 }
@@ -356,7 +361,7 @@ pub struct RunRecord {
 
 impl RunRecord {
     /// The exit code, `sig N` for a run a signal ended, or `-`.
-    pub fn exit_label(&self) -> String {
+    pub(crate) fn exit_label(&self) -> String {
         match (self.exit_code, self.signal) {
             (Some(code), _) => code.to_string(),
             (None, Some(signal)) => format!("sig {signal}"),
@@ -385,7 +390,7 @@ pub struct FailureRecord {
 #[cfg(test)]
 impl ToolEntry {
     /// A well-formed entry with empty details, for tests to adjust with `..`.
-    pub fn fixture(tier: Tier, name: &str) -> Self {
+    pub(crate) fn fixture(tier: Tier, name: &str) -> Self {
         ToolEntry {
             tier,
             path: format!("/ws/{tier}/{name}").into(),

@@ -15,22 +15,22 @@ use crate::runner::record::automatic_failure;
 /// A tool's record over all its runs and failures (every version of one name).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToolStats {
-    pub name: String,
-    pub runs: u64,
-    pub ok: u64,
+    pub(crate) name: String,
+    pub(crate) runs: u64,
+    pub(crate) ok: u64,
     /// `ok / runs`; 0 when the tool never ran.
-    pub success_rate: f64,
+    pub(crate) success_rate: f64,
     /// Median run duration; `None` when the tool never ran.
-    pub median_ms: Option<u64>,
-    pub quality: f64,
-    pub last_status: Option<RunStatus>,
+    pub(crate) median_ms: Option<u64>,
+    pub(crate) quality: f64,
+    pub(crate) last_status: Option<RunStatus>,
     /// `started_at` of the newest run.
-    pub last_run_at: Option<String>,
+    pub(crate) last_run_at: Option<String>,
 }
 
 impl ToolStats {
     /// The stats of a tool with no runs and no failures: quality 0.40.
-    pub fn unused(name: &str) -> Self {
+    pub(crate) fn unused(name: &str) -> Self {
         Self {
             name: name.to_string(),
             runs: 0,
@@ -45,7 +45,7 @@ impl ToolStats {
 }
 
 /// How much one failure of this severity lowers quality.
-pub fn severity_weight(severity: Severity) -> f64 {
+pub(crate) fn severity_weight(severity: Severity) -> f64 {
     match severity {
         Severity::Low => 0.02,
         Severity::Medium => 0.05,
@@ -55,7 +55,7 @@ pub fn severity_weight(severity: Severity) -> f64 {
 }
 
 /// The most that failures can take off quality.
-pub const MAX_PENALTY: f64 = 0.5;
+pub(crate) const MAX_PENALTY: f64 = 0.5;
 
 /// The quality score in 0..1:
 ///
@@ -65,7 +65,7 @@ pub const MAX_PENALTY: f64 = 0.5;
 /// - penalty = min(0.5, Σ weight(severity)), weights low 0.02, medium 0.05, high 0.10,
 ///   critical 0.20
 /// - quality = clamp(0.5·success + 0.2·usage + 0.3·speed − penalty, 0, 1)
-pub fn quality(runs: u64, ok: u64, median_ms: Option<u64>, failures: &[Severity]) -> f64 {
+pub(crate) fn quality(runs: u64, ok: u64, median_ms: Option<u64>, failures: &[Severity]) -> f64 {
     let success = (ok as f64 + 1.0) / (runs as f64 + 2.0);
     let usage = ((1.0 + runs as f64).ln() / 101f64.ln()).min(1.0);
     let speed = median_ms.map_or(0.5, |ms| 1.0 / (1.0 + ms as f64 / 1000.0));
@@ -78,7 +78,7 @@ pub fn quality(runs: u64, ok: u64, median_ms: Option<u64>, failures: &[Severity]
 }
 
 /// Best quality first; equal scores by name, so the order is stable.
-pub fn sort_by_quality(stats: &mut [ToolStats]) {
+pub(crate) fn sort_by_quality(stats: &mut [ToolStats]) {
     stats.sort_by(|a, b| {
         b.quality
             .total_cmp(&a.quality)
@@ -87,7 +87,7 @@ pub fn sort_by_quality(stats: &mut [ToolStats]) {
 }
 
 /// The quality of a tool name: its recorded statistics', else that of a tool that never ran.
-pub fn quality_of(stats: &HashMap<String, ToolStats>, name: &str) -> f64 {
+pub(crate) fn quality_of(stats: &HashMap<String, ToolStats>, name: &str) -> f64 {
     stats
         .get(name)
         .map_or_else(|| ToolStats::unused(name).quality, |s| s.quality)
@@ -95,7 +95,10 @@ pub fn quality_of(stats: &HashMap<String, ToolStats>, name: &str) -> f64 {
 
 /// Stats of every active tool name in `catalog` (all tiers but archived), best first: recorded
 /// stats where the store has them, `ToolStats::unused` for tools that never ran or failed.
-pub fn stats_for_active_tools(catalog: &[ToolEntry], recorded: Vec<ToolStats>) -> Vec<ToolStats> {
+pub(crate) fn stats_for_active_tools(
+    catalog: &[ToolEntry],
+    recorded: Vec<ToolStats>,
+) -> Vec<ToolStats> {
     let active: BTreeSet<&str> = catalog
         .iter()
         // Active means core and approved: a candidate is not ranked before it is approved.
@@ -120,20 +123,20 @@ pub fn stats_for_active_tools(catalog: &[ToolEntry], recorded: Vec<ToolStats>) -
 /// workbench's stats overlay).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QualityTrend {
-    pub stats: ToolStats,
-    pub earlier: f64,
+    pub(crate) stats: ToolStats,
+    pub(crate) earlier: f64,
 }
 
 impl QualityTrend {
     /// How much quality rose (positive) or fell since `earlier`.
-    pub fn change(&self) -> f64 {
+    pub(crate) fn change(&self) -> f64 {
         self.stats.quality - self.earlier
     }
 }
 
 /// Every active tool ranked as `stats_for_active_tools` ranks them (what `toolbench stats`
 /// lists), each with its quality from `earlier` stats; a tool missing there had not run yet.
-pub fn trends(
+pub(crate) fn trends(
     catalog: &[ToolEntry],
     now: Vec<ToolStats>,
     earlier: Vec<ToolStats>,
@@ -151,7 +154,7 @@ pub fn trends(
 
 /// The most a failure's scenario, and its error, may hold: a stack trace's end fits, and the
 /// failures list and the evolver's input stay small however many failures a tool has.
-pub const MAX_FAILURE_TEXT_BYTES: usize = 4096;
+pub(crate) const MAX_FAILURE_TEXT_BYTES: usize = 4096;
 
 /// The longest negative tag (`^[a-z0-9][a-z0-9-]{0,40}$`).
 const MAX_TAG_BYTES: usize = 41;
@@ -180,18 +183,18 @@ pub enum FailureReportError {
 }
 
 /// How long after its run an agent may report a failure of it.
-pub const AGENT_REPORT_HOURS: u64 = 24;
+pub(crate) const AGENT_REPORT_HOURS: u64 = 24;
 
 /// The failures a run may carry: its automatic one when it failed, and one report. An agent
 /// reports a failure only of its own runs, each once, so no number of reports lowers a
 /// tool's quality more than the agent's own use of it can.
-pub fn failures_a_run_carries(run: &RunRecord) -> usize {
+pub(crate) fn failures_a_run_carries(run: &RunRecord) -> usize {
     1 + usize::from(automatic_failure(run).is_some())
 }
 
 /// Whether the MCP client `client` may report a failure of `tool` seen in `run`: its own run
 /// over MCP, of that tool (and version, when `tool` names one), started at `since` or later.
-pub fn check_agent_run(
+pub(crate) fn check_agent_run(
     run: &RunRecord,
     tool: &ToolId,
     client: &str,
@@ -221,16 +224,16 @@ pub fn check_agent_run(
 /// A failure reported by a person or an agent (CLI `mark-failure`, the TUI, MCP).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FailureReport {
-    pub scenario: String,
-    pub error: String,
-    pub severity: Severity,
-    pub tag: Option<String>,
+    pub(crate) scenario: String,
+    pub(crate) error: String,
+    pub(crate) severity: Severity,
+    pub(crate) tag: Option<String>,
 }
 
 impl FailureReport {
     /// What is wrong with the report, if anything: a scenario and an error are required, each
     /// of at most `MAX_FAILURE_TEXT_BYTES`, and a tag must be a negative one.
-    pub fn check(&self) -> Result<(), FailureReportError> {
+    pub(crate) fn check(&self) -> Result<(), FailureReportError> {
         bounded::check("scenario", &self.scenario, MAX_FAILURE_TEXT_BYTES)?;
         bounded::check("error", &self.error, MAX_FAILURE_TEXT_BYTES)?;
         if self.scenario.trim().is_empty() {
@@ -246,7 +249,7 @@ impl FailureReport {
     }
 
     /// Checks the report and turns it into a record of `tool@version` (not yet stored).
-    pub fn into_record(
+    pub(crate) fn into_record(
         self,
         tool: &str,
         version: &str,
@@ -270,7 +273,7 @@ impl FailureReport {
 }
 
 /// A negative tag matches `^[a-z0-9][a-z0-9-]{0,40}$`, e.g. `not-for-json`.
-pub fn check_negative_tag(tag: &str) -> Result<(), FailureReportError> {
+pub(crate) fn check_negative_tag(tag: &str) -> Result<(), FailureReportError> {
     let mut chars = tag.chars();
     let first_ok = chars
         .next()
@@ -290,19 +293,19 @@ pub fn check_negative_tag(tag: &str) -> Result<(), FailureReportError> {
 
 /// One day's runs (UTC): how many, and how many ended ok. Validation runs are not counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DayRuns {
+pub(crate) struct DayRuns {
     /// `YYYY-MM-DD`.
-    pub day: String,
-    pub runs: u64,
-    pub ok: u64,
+    pub(crate) day: String,
+    pub(crate) runs: u64,
+    pub(crate) ok: u64,
 }
 
 /// A day on which a tool ran: that day's runs, and the tool's quality as it stood at the end
 /// of the day (every run and failure up to then).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DayQuality {
-    pub day: DayRuns,
-    pub quality: f64,
+    pub(crate) day: DayRuns,
+    pub(crate) quality: f64,
 }
 
 /// The workspace at a glance: its runs on each of the last days, and the active tools ranked
@@ -310,7 +313,7 @@ pub struct DayQuality {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceStats {
     /// Oldest first, ending today; a day without runs counts zero.
-    pub days: Vec<DayRuns>,
+    pub(crate) days: Vec<DayRuns>,
     pub ranking: Vec<QualityTrend>,
 }
 

@@ -52,7 +52,7 @@ impl SafeFsError {
 
 /// An open folder that paths are resolved beneath.
 #[derive(Debug)]
-pub struct Dir {
+pub(crate) struct Dir {
     fd: OwnedFd,
     path: PathBuf,
 }
@@ -60,7 +60,7 @@ pub struct Dir {
 impl Dir {
     /// Opens `path`, a folder the caller trusts (links in `path` itself are followed, as for
     /// the workspace root).
-    pub fn open(path: &Path) -> Result<Dir, SafeFsError> {
+    pub(crate) fn open(path: &Path) -> Result<Dir, SafeFsError> {
         let fd = rustix::fs::open(path, dir_flags(), Mode::empty())
             .map_err(|e| SafeFsError::from_errno(path.to_path_buf(), e))?;
         Ok(Dir {
@@ -71,21 +71,21 @@ impl Dir {
 
     /// A folder the caller opened itself and trusts (with `dir_flags`: read-only, a folder,
     /// close-on-exec), for paths resolved from another root than this process's.
-    pub fn from_open(fd: OwnedFd, path: PathBuf) -> Dir {
+    pub(crate) fn from_open(fd: OwnedFd, path: PathBuf) -> Dir {
         Dir { fd, path }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Makes this folder the calling process's working folder.
-    pub fn enter(&self) -> std::io::Result<()> {
+    pub(crate) fn enter(&self) -> std::io::Result<()> {
         Ok(rustix::process::fchdir(&self.fd)?)
     }
 
     /// The existing folder `relative` below this one.
-    pub fn open_dir(&self, relative: &Path) -> Result<Dir, SafeFsError> {
+    pub(crate) fn open_dir(&self, relative: &Path) -> Result<Dir, SafeFsError> {
         let path = self.path.join(relative);
         let names = names(relative)?;
         let fd = resolve(&self.fd, &names, dir_flags(), Mode::empty())
@@ -94,12 +94,16 @@ impl Dir {
     }
 
     /// The folder `relative` below this one, created (with its parents) when missing.
-    pub fn create_dirs(&self, relative: &Path) -> Result<Dir, SafeFsError> {
+    pub(crate) fn create_dirs(&self, relative: &Path) -> Result<Dir, SafeFsError> {
         self.create_dirs_with_mode(relative, 0o755)
     }
 
     /// `create_dirs`, the folders it makes getting `mode`.
-    pub fn create_dirs_with_mode(&self, relative: &Path, mode: u32) -> Result<Dir, SafeFsError> {
+    pub(crate) fn create_dirs_with_mode(
+        &self,
+        relative: &Path,
+        mode: u32,
+    ) -> Result<Dir, SafeFsError> {
         let mut dir = self.open_dir(Path::new(""))?;
         for name in names(relative)? {
             let path = dir.path.join(&name);
@@ -121,7 +125,7 @@ impl Dir {
 
     /// Makes the folder `name` directly below this one, refusing one that exists (whoever
     /// made it): a folder this call alone owns.
-    pub fn create_dir_new(&self, name: &Path, mode: u32) -> Result<Dir, SafeFsError> {
+    pub(crate) fn create_dir_new(&self, name: &Path, mode: u32) -> Result<Dir, SafeFsError> {
         let path = self.path.join(name);
         let [name] = names(name)?
             .try_into()
@@ -136,7 +140,7 @@ impl Dir {
     /// Writes `content` to `relative` through a temporary file renamed over it, so readers
     /// never see half a file and a symlink there is replaced, never written through. Missing
     /// folders are created. The file gets `mode`, or keeps the mode of the file it replaces.
-    pub fn write(
+    pub(crate) fn write(
         &self,
         relative: &Path,
         mut content: impl Read,
@@ -184,7 +188,7 @@ impl Dir {
     /// Writes `content` into a new file `relative` (missing folders are created), never over
     /// anything and never through a symlink, and without syncing: for a private folder that
     /// is filled whole, synced once with `sync_filesystem`, and only then moved into place.
-    pub fn write_new(
+    pub(crate) fn write_new(
         &self,
         relative: &Path,
         mut content: impl Read,
@@ -212,14 +216,14 @@ impl Dir {
 
     /// Makes everything written on this folder's file system durable, in one call however many
     /// files were written (what `write_new` left unsynced).
-    pub fn sync_filesystem(&self) -> Result<(), SafeFsError> {
+    pub(crate) fn sync_filesystem(&self) -> Result<(), SafeFsError> {
         rustix::fs::syncfs(&self.fd).map_err(|e| SafeFsError::from_errno(self.path.clone(), e))
     }
 
     /// Creates `relative`, or empties it, for writing as its content comes (a run's logs and
     /// report, which `write`'s whole replacement does not fit); missing folders are created.
     /// Never through a symlink, the file itself included.
-    pub fn create_file(&self, relative: &Path) -> Result<std::fs::File, SafeFsError> {
+    pub(crate) fn create_file(&self, relative: &Path) -> Result<std::fs::File, SafeFsError> {
         let (parent, name) = self.parent_of(relative, true)?;
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC;
@@ -234,7 +238,7 @@ impl Dir {
     }
 
     /// Creates the symlink `relative` → `target` (the link is made, never followed).
-    pub fn symlink(&self, relative: &Path, target: &Path) -> Result<(), SafeFsError> {
+    pub(crate) fn symlink(&self, relative: &Path, target: &Path) -> Result<(), SafeFsError> {
         let (parent, name) = self.parent_of(relative, true)?;
         symlinkat(target, &parent.fd, &name)
             .map_err(|e| SafeFsError::from_errno(parent.path.join(&name), e))
@@ -243,7 +247,7 @@ impl Dir {
     /// Renames `from` to `to` (both below this folder), never over anything at `to`. The last
     /// component may itself be a symlink: it is moved as a link, not followed. Both folders
     /// are fsynced: the move survives a crash.
-    pub fn rename_noreplace(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+    pub(crate) fn rename_noreplace(&self, from: &Path, to: &Path) -> std::io::Result<()> {
         let (from_dir, to_dir) = self.move_entry(from, to)?;
         let _ = rustix::fs::fsync(&to_dir);
         let _ = rustix::fs::fsync(&from_dir);
@@ -252,7 +256,7 @@ impl Dir {
 
     /// Swaps the entries `a` and `b` (both below this folder) in one step: a reader finds each
     /// name holding one of the two whole, never neither. Both folders are fsynced.
-    pub fn exchange(&self, a: &Path, b: &Path) -> std::io::Result<()> {
+    pub(crate) fn exchange(&self, a: &Path, b: &Path) -> std::io::Result<()> {
         let (a_dir, a_name) = self.parent_for_rename(a)?;
         let (b_dir, b_name) = self.parent_for_rename(b)?;
         renameat_with(&a_dir, &a_name, &b_dir, &b_name, RenameFlags::EXCHANGE)?;
@@ -262,7 +266,7 @@ impl Dir {
     }
 
     /// `rename_noreplace` without the fsyncs, for what need not outlive a power loss.
-    pub fn move_noreplace(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+    pub(crate) fn move_noreplace(&self, from: &Path, to: &Path) -> std::io::Result<()> {
         self.move_entry(from, to).map(drop)
     }
 
@@ -307,7 +311,7 @@ impl Dir {
     }
 
     /// Makes the folder's entries durable. Best effort: some filesystems refuse to fsync folders.
-    pub fn fsync(&self) {
+    pub(crate) fn fsync(&self) {
         let _ = rustix::fs::fsync(&self.fd);
     }
 
@@ -332,7 +336,7 @@ impl Dir {
 /// Creates the file at `path` as `Dir::create_file` does, beneath the folder that holds
 /// `path`'s own folder, which `open_base` opens and the caller trusts; `path`'s folder is made
 /// when missing. For files in a folder that the first of several writers makes (a run's).
-pub fn create_in_new_folder(
+pub(crate) fn create_in_new_folder(
     path: &Path,
     open_base: impl FnOnce(&Path) -> Result<Dir, SafeFsError>,
 ) -> Result<std::fs::File, SafeFsError> {
@@ -355,7 +359,11 @@ pub fn create_in_new_folder(
 /// the journal recovers from. Nothing is read or written through a symlink. A symlink that stays inside `from` is copied as a link: the
 /// content hash covers links by their text, so a snapshot must keep them to match. One that
 /// leads out is refused, since the copy would reach outside wherever it lands.
-pub fn copy_tree(from: &Dir, to: &Dir, mode: impl Fn(u32) -> u32) -> Result<(), SafeFsError> {
+pub(crate) fn copy_tree(
+    from: &Dir,
+    to: &Dir,
+    mode: impl Fn(u32) -> u32,
+) -> Result<(), SafeFsError> {
     // Files come in path order, those of one folder together: each folder is opened (and made)
     // once on each side, not once per file, and each file then needs one lookup.
     let mut folders: Option<(PathBuf, Dir, Dir)> = None;
@@ -507,7 +515,7 @@ fn open_no_link(
 /// Uses `renameat2(RENAME_NOREPLACE)` from folders opened beneath the root without following
 /// any symlink, so a link planted as a tier or state folder cannot redirect the move; where
 /// the filesystem lacks RENAME_NOREPLACE, `safe_fs` checks then renames. Fsyncs both parents.
-pub fn move_noreplace(root: &Path, from: &str, to: &str) -> std::io::Result<()> {
+pub(crate) fn move_noreplace(root: &Path, from: &str, to: &str) -> std::io::Result<()> {
     let root_dir = Dir::open(root).map_err(|e| std::io::Error::other(e.to_string()))?;
     root_dir.rename_noreplace(Path::new(from), Path::new(to))
 }

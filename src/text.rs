@@ -8,7 +8,7 @@
 //! survives, however it is split.
 
 /// A duration for people: `850 ms`, `1.2 s`, `3 m 05 s`.
-pub fn format_ms(ms: u64) -> String {
+pub(crate) fn format_ms(ms: u64) -> String {
     match ms {
         0..1_000 => format!("{ms} ms"),
         1_000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
@@ -17,7 +17,7 @@ pub fn format_ms(ms: u64) -> String {
 }
 
 /// One display line for the TUI: tabs become four spaces, every control character is shown.
-pub fn visible(raw: &str) -> String {
+pub(crate) fn visible(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
         match c {
@@ -30,7 +30,7 @@ pub fn visible(raw: &str) -> String {
 
 /// Text for a terminal that keeps its layout: newlines and tabs pass, as does a carriage
 /// return right before a newline (it moves nothing that could be overwritten).
-pub fn visible_text(raw: &str) -> String {
+pub(crate) fn visible_text(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
@@ -56,12 +56,12 @@ fn push_visible(out: &mut String, c: char) {
 /// A UTF-8 sequence or a CR-LF pair cut by a chunk boundary is carried to the next chunk,
 /// so valid text is never turned into replacement characters by where the pipe split it.
 #[derive(Debug, Default)]
-pub struct VisibleStream {
+pub(crate) struct VisibleStream {
     carry: Vec<u8>,
 }
 
 impl VisibleStream {
-    pub fn push(&mut self, bytes: &[u8]) -> String {
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> String {
         self.carry.extend_from_slice(bytes);
         let keep = unfinished_tail(&self.carry);
         let tail = self.carry.split_off(self.carry.len() - keep);
@@ -71,7 +71,7 @@ impl VisibleStream {
     }
 
     /// What is left at the end of the stream, shown as it is.
-    pub fn finish(&mut self) -> String {
+    pub(crate) fn finish(&mut self) -> String {
         let rest = std::mem::take(&mut self.carry);
         visible_text(&String::from_utf8_lossy(&rest))
     }

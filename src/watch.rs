@@ -18,7 +18,7 @@ use crate::workspace::STATE_DIR;
 
 /// Quiet time after the last event on a file before it counts as settled: long enough for an
 /// agent writing a tool in several steps, short enough to feel live.
-pub const SETTLE: Duration = Duration::from_millis(120);
+pub(crate) const SETTLE: Duration = Duration::from_millis(120);
 
 /// What changed, already read from disk.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,9 +39,9 @@ pub enum WatchUpdate {
 #[derive(Debug, thiserror::Error)]
 #[error("{}: cannot watch", .root.display())]
 pub struct WatchError {
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     #[source]
-    pub source: notify::Error,
+    pub(crate) source: notify::Error,
 }
 
 /// Keeps the watch alive; dropping it stops watching.
@@ -100,7 +100,7 @@ pub fn watch(
     })
 }
 
-pub use crate::catalog::merge;
+pub(crate) use crate::catalog::merge;
 
 #[derive(Debug, PartialEq)]
 enum Affected {
@@ -142,7 +142,7 @@ fn affected_tools(root: &Path, paths: impl Iterator<Item = PathBuf>) -> Affected
 
 /// The tools at `paths` read again, as the watcher would report them: what a front end's own
 /// change (a decision) touched, without waiting for the watcher or scanning every tool.
-pub fn reload_paths(root: &Path, limits: ScanLimits, paths: Vec<PathBuf>) -> WatchUpdate {
+pub(crate) fn reload_paths(root: &Path, limits: ScanLimits, paths: Vec<PathBuf>) -> WatchUpdate {
     match affected_tools(root, paths.into_iter()) {
         Affected::Tools(tools) => reload(root, limits, tools),
         Affected::Everything => WatchUpdate::Rescan,

@@ -1,7 +1,7 @@
 //! Finding and creating workspaces (the tools root and its four tiers), and the list of every
 //! workspace this user opened (`registry`).
 
-pub mod registry;
+pub(crate) mod registry;
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +26,7 @@ pub enum WorkspaceError {
 
 /// Where the workspace came from, for the status bar and error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RootSource {
+pub(crate) enum RootSource {
     Flag,
     LocalTools,
     UserData,
@@ -34,7 +34,7 @@ pub enum RootSource {
 
 /// Picks the workspace: `--root`/`TOOLBENCH_ROOT` (must exist), else `./tools` when it is a
 /// workspace, else a workspace in the user data directory (created on first use).
-pub fn resolve_root(
+pub(crate) fn resolve_root(
     explicit: Option<&Path>,
     cwd: &Path,
 ) -> Result<(PathBuf, RootSource), WorkspaceError> {
@@ -73,7 +73,7 @@ fn check_existing(root: &Path) -> Result<(), WorkspaceError> {
 }
 
 /// A folder is a workspace when it holds a tier folder or a workspace config.
-pub fn is_workspace(dir: &Path) -> bool {
+pub(crate) fn is_workspace(dir: &Path) -> bool {
     dir.join(WORKSPACE_CONFIG).is_file()
         || Tier::ALL.iter().any(|t| dir.join(t.dir_name()).is_dir())
 }
@@ -81,8 +81,8 @@ pub fn is_workspace(dir: &Path) -> bool {
 /// What `init` did, for its report.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct InitReport {
-    pub created: Vec<PathBuf>,
-    pub kept: Vec<PathBuf>,
+    pub(crate) created: Vec<PathBuf>,
+    pub(crate) kept: Vec<PathBuf>,
 }
 
 const GITIGNORE: &str =
@@ -131,7 +131,7 @@ pub fn init_workspace(dir: &Path) -> Result<InitReport, WorkspaceError> {
 }
 
 /// `<root>/.toolbench`, the folder of everything toolbench writes for itself.
-pub fn state_dir(root: &Path) -> PathBuf {
+pub(crate) fn state_dir(root: &Path) -> PathBuf {
     root.join(STATE_DIR)
 }
 

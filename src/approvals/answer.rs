@@ -30,14 +30,14 @@ pub enum Decision {
 /// arguments. An answer given with it acts on that call or on nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeenCall {
-    pub tool: String,
-    pub version: String,
-    pub content_hash: String,
-    pub arguments: Value,
+    pub(crate) tool: String,
+    pub(crate) version: String,
+    pub(crate) content_hash: String,
+    pub(crate) arguments: Value,
 }
 
 impl SeenCall {
-    pub fn of(call: &CallRow) -> Self {
+    pub(crate) fn of(call: &CallRow) -> Self {
         SeenCall {
             tool: call.tool.clone(),
             version: call.version.clone(),
@@ -51,10 +51,10 @@ impl SeenCall {
 /// the CLI names a call by its id alone), and the workspace, where the tool is read as it is
 /// now.
 #[derive(Debug, Clone, Copy)]
-pub struct Binding<'a> {
-    pub seen: Option<&'a SeenCall>,
-    pub root: &'a Path,
-    pub limits: ScanLimits,
+pub(crate) struct Binding<'a> {
+    pub(crate) seen: Option<&'a SeenCall>,
+    pub(crate) root: &'a Path,
+    pub(crate) limits: ScanLimits,
 }
 
 /// Why edited arguments were refused.
@@ -106,7 +106,7 @@ pub enum ApprovalError {
 /// is not the one the person saw, and, when the tool's content is no longer the content the
 /// call was asked for, the call is refused with that reason (the agent reads it) instead of
 /// letting other code run.
-pub fn answer(
+pub(crate) fn answer(
     store: &mut Store,
     id: i64,
     decision: Decision,
@@ -225,7 +225,7 @@ fn pending(store: &Store, id: i64) -> Result<CallRow, ApprovalError> {
 }
 
 /// Edited arguments must still be what the tool takes.
-pub fn check_arguments(call: &CallRow, arguments: &Value) -> Result<(), ApprovalError> {
+pub(crate) fn check_arguments(call: &CallRow, arguments: &Value) -> Result<(), ApprovalError> {
     let refuse = |reason: ArgumentsRefusal| ApprovalError::Arguments {
         id: call.id,
         tool: call.tool.clone(),
@@ -239,7 +239,7 @@ pub fn check_arguments(call: &CallRow, arguments: &Value) -> Result<(), Approval
 }
 
 /// Revokes a rule as `who`; later calls wait again.
-pub fn revoke(store: &mut Store, id: i64, who: &str) -> Result<RuleRow, ApprovalError> {
+pub(crate) fn revoke(store: &mut Store, id: i64, who: &str) -> Result<RuleRow, ApprovalError> {
     let rule = store.rule(id)?.ok_or(ApprovalError::UnknownRule(id))?;
     let at = crate::clock::now_rfc3339();
     if rule.revoked_at.is_some() || !store.revoke_rule(id, who, &at)? {
@@ -255,7 +255,7 @@ pub fn revoke(store: &mut Store, id: i64, who: &str) -> Result<RuleRow, Approval
 
 /// Marks abandoned the pending calls whose server died: nobody will ever run them. Returns
 /// how many.
-pub fn abandon_dead(store: &mut Store) -> Result<usize, StoreError> {
+pub(crate) fn abandon_dead(store: &mut Store) -> Result<usize, StoreError> {
     let mut count = 0;
     for call in store.calls(false)? {
         let server = ProcessId {

@@ -3,7 +3,7 @@
 //! the workbench keys and `toolbench calls` both use. Which calls wait is the one admission
 //! rule of every front end (`runner::gate`).
 
-pub mod answer;
-pub mod pattern;
+pub(crate) mod answer;
+pub(crate) mod pattern;
 
-pub use answer::{ApprovalError, Binding, Decision, SeenCall, abandon_dead, answer, revoke};
+pub(crate) use answer::{ApprovalError, Binding, Decision, SeenCall, abandon_dead, answer, revoke};

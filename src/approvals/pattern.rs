@@ -8,7 +8,7 @@ use crate::model::calls::RuleRow;
 
 /// Why a `--match` pattern was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum PatternError {
+pub(crate) enum PatternError {
     #[error("--match: not valid JSON ({0})")]
     NotJson(serde_json::Error),
     #[error("--match: must be a JSON object such as {{\"path\": \"docs/\"}}, not {0}")]
@@ -16,7 +16,7 @@ pub enum PatternError {
 }
 
 /// Reads a `--match` pattern: a JSON object, nothing else.
-pub fn parse(text: &str) -> Result<Value, PatternError> {
+pub(crate) fn parse(text: &str) -> Result<Value, PatternError> {
     let value: Value = serde_json::from_str(text).map_err(PatternError::NotJson)?;
     if !value.is_object() {
         return Err(PatternError::NotObject(kind_of(&value)));
@@ -25,7 +25,7 @@ pub fn parse(text: &str) -> Result<Value, PatternError> {
 }
 
 /// True when `arguments` holds every value of `pattern`.
-pub fn contains(arguments: &Value, pattern: &Value) -> bool {
+pub(crate) fn contains(arguments: &Value, pattern: &Value) -> bool {
     match (arguments, pattern) {
         (Value::Object(have), Value::Object(want)) => want
             .iter()
@@ -35,7 +35,7 @@ pub fn contains(arguments: &Value, pattern: &Value) -> bool {
 }
 
 /// The first rule in force whose pattern the arguments hold.
-pub fn first_match<'a>(rules: &'a [RuleRow], arguments: &Value) -> Option<&'a RuleRow> {
+pub(crate) fn first_match<'a>(rules: &'a [RuleRow], arguments: &Value) -> Option<&'a RuleRow> {
     rules
         .iter()
         .find(|rule| rule.pattern.as_ref().is_none_or(|p| contains(arguments, p)))

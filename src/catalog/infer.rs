@@ -23,7 +23,7 @@ const INTERPRETERS: &[(&str, &str)] = &[
 ];
 
 /// True when a loose file looks like a tool: a known script ending or a shebang line.
-pub fn looks_like_script(path: &Path, head: &str) -> bool {
+pub(crate) fn looks_like_script(path: &Path, head: &str) -> bool {
     let known_ending = path
         .extension()
         .and_then(|e| e.to_str())
@@ -32,7 +32,7 @@ pub fn looks_like_script(path: &Path, head: &str) -> bool {
 }
 
 /// Builds the manifest a human would most likely have written for this script.
-pub fn infer_manifest(path: &Path, text: &str) -> Manifest {
+pub(crate) fn infer_manifest(path: &Path, text: &str) -> Manifest {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -70,7 +70,7 @@ pub fn infer_manifest(path: &Path, text: &str) -> Manifest {
 }
 
 /// The file stem folded into a valid tool name (`Count TODOs.py` → `count_todos`).
-pub fn infer_name(path: &Path) -> String {
+pub(crate) fn infer_name(path: &Path) -> String {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().to_lowercase())
@@ -148,7 +148,7 @@ fn infer_description(text: &str) -> Option<String> {
 
 /// The `tool.toml` text of an inferred manifest, as it would be written when the script is
 /// wrapped into a folder.
-pub fn render_inferred_manifest(m: &Manifest) -> String {
+pub(crate) fn render_inferred_manifest(m: &Manifest) -> String {
     let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
     let command: Vec<String> = m.run.command.iter().map(|c| quote(c)).collect();
     format!(

@@ -14,10 +14,10 @@ const MAX_HOPS: usize = 40;
 
 /// A symlink that leads out of its tool folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkOut {
+pub(crate) struct LinkOut {
     /// Relative to the tool folder; empty when the tool folder itself is the symlink.
-    pub link: PathBuf,
-    pub target: PathBuf,
+    pub(crate) link: PathBuf,
+    pub(crate) target: PathBuf,
 }
 
 impl fmt::Display for LinkOut {
@@ -44,9 +44,9 @@ impl fmt::Display for LinkOut {
 #[error("{folder}: {}{}", links[0], more(links.len()))]
 pub struct LinksOut {
     /// `<tier>/<folder>`.
-    pub folder: String,
+    pub(crate) folder: String,
     /// Never empty.
-    pub links: Vec<LinkOut>,
+    pub(crate) links: Vec<LinkOut>,
 }
 
 fn more(count: usize) -> String {
@@ -57,7 +57,7 @@ fn more(count: usize) -> String {
 }
 
 /// The rule applied to a catalog entry.
-pub fn check(entry: &ToolEntry) -> Result<(), LinksOut> {
+pub(crate) fn check(entry: &ToolEntry) -> Result<(), LinksOut> {
     check_folder(
         &format!(
             "{}/{}",
@@ -69,7 +69,7 @@ pub fn check(entry: &ToolEntry) -> Result<(), LinksOut> {
 }
 
 /// The rule applied to `tool_dir`, shown as `folder` in the error.
-pub fn check_folder(folder: &str, tool_dir: &Path) -> Result<(), LinksOut> {
+pub(crate) fn check_folder(folder: &str, tool_dir: &Path) -> Result<(), LinksOut> {
     let links = links_leading_out(tool_dir);
     if links.is_empty() {
         return Ok(());
@@ -82,7 +82,7 @@ pub fn check_folder(folder: &str, tool_dir: &Path) -> Result<(), LinksOut> {
 
 /// Every symlink that leads out of `tool_dir` (or `tool_dir` itself when it is one), sorted.
 /// Hidden folders count too: a tool can read through a link wherever it is.
-pub fn links_leading_out(tool_dir: &Path) -> Vec<LinkOut> {
+pub(crate) fn links_leading_out(tool_dir: &Path) -> Vec<LinkOut> {
     if let Ok(target) = std::fs::read_link(tool_dir) {
         return vec![LinkOut {
             link: PathBuf::new(),
@@ -117,7 +117,7 @@ pub fn links_leading_out(tool_dir: &Path) -> Vec<LinkOut> {
 /// Whether the symlink `link` (relative to `tool_dir`) to `target` resolves outside
 /// `tool_dir`, following the links it meets on the way as the kernel would. Absolute targets
 /// always lead out: even one naming the folder itself breaks when the folder moves.
-pub fn leads_out(tool_dir: &Path, link: &Path, target: &Path) -> bool {
+pub(crate) fn leads_out(tool_dir: &Path, link: &Path, target: &Path) -> bool {
     let mut at: Vec<OsString> = link
         .parent()
         .map(|p| p.iter().map(OsString::from).collect())

@@ -17,9 +17,9 @@ use crate::model::{
 };
 
 /// Manifests larger than this are refused before parsing: a tool description is never this big.
-pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 
-pub const MANIFEST_FILE: &str = "tool.toml";
+pub(crate) const MANIFEST_FILE: &str = "tool.toml";
 
 const TOP_LEVEL_FIELDS: &[&str] = &[
     "name",
@@ -65,10 +65,10 @@ const MCP_FIELDS: &[&str] = &[
 /// A problem in a manifest: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestError {
-    pub file: PathBuf,
-    pub line: Option<usize>,
-    pub field: Option<String>,
-    pub message: String,
+    pub(crate) file: PathBuf,
+    pub(crate) line: Option<usize>,
+    pub(crate) field: Option<String>,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for ManifestError {
@@ -88,14 +88,14 @@ impl std::error::Error for ManifestError {}
 
 /// A checked manifest plus the warnings (unknown fields) found on the way.
 #[derive(Debug, Clone)]
-pub struct ParsedManifest {
-    pub manifest: Manifest,
-    pub warnings: Vec<String>,
+pub(crate) struct ParsedManifest {
+    pub(crate) manifest: Manifest,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Why a small text file could not be read, in words that follow its path.
 #[derive(Debug, thiserror::Error)]
-pub enum ReadTextError {
+pub(crate) enum ReadTextError {
     /// The OS reason is the message (without Rust's "(os error N)").
     #[error("cannot read: {}", io_reason(.0))]
     Io(std::io::Error),
@@ -111,7 +111,7 @@ pub enum ReadTextError {
 }
 
 /// Reads and checks the manifest at `path`, refusing non-regular, oversized and non-UTF-8 files.
-pub fn read_manifest(path: &Path) -> Result<ParsedManifest, ManifestError> {
+pub(crate) fn read_manifest(path: &Path) -> Result<ParsedManifest, ManifestError> {
     let text = read_text_capped(path, MAX_MANIFEST_BYTES).map_err(|e| ManifestError {
         file: path.to_path_buf(),
         line: None,
@@ -124,20 +124,20 @@ pub fn read_manifest(path: &Path) -> Result<ParsedManifest, ManifestError> {
 /// Reads a small text file.
 ///
 /// Only regular files are opened, so a FIFO named `tool.toml` can never hang a scan.
-pub fn read_text_capped(path: &Path, cap: u64) -> Result<String, ReadTextError> {
+pub(crate) fn read_text_capped(path: &Path, cap: u64) -> Result<String, ReadTextError> {
     read_text(path, cap, Follow::Yes)
 }
 
 /// [`read_text_capped`] for a file of a tool that goes elsewhere (the evolver, the screen):
 /// a symlink, even one swapped in a moment ago, is refused rather than read through.
-pub fn read_tool_text(path: &Path, cap: u64) -> Result<String, ReadTextError> {
+pub(crate) fn read_tool_text(path: &Path, cap: u64) -> Result<String, ReadTextError> {
     read_text(path, cap, Follow::No)
 }
 
 /// The first `cap` bytes of a tool's text file, for a preview of a file too big to show
 /// whole, and the file's size. A multi-byte character cut by the limit is dropped; any other
 /// invalid UTF-8 means the file is not text. Symlinks are refused as in [`read_tool_text`].
-pub fn read_tool_text_head(path: &Path, cap: u64) -> Result<(String, u64), ReadTextError> {
+pub(crate) fn read_tool_text_head(path: &Path, cap: u64) -> Result<(String, u64), ReadTextError> {
     let (file, meta) = open_regular(path, Follow::No)?;
     let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize);
     file.take(cap)
@@ -182,7 +182,7 @@ fn read_text(path: &Path, cap: u64, follow: Follow) -> Result<String, ReadTextEr
 
 /// Whether the last component of a path may be a symlink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Follow {
+pub(crate) enum Follow {
     Yes,
     No,
 }
@@ -190,7 +190,7 @@ pub enum Follow {
 /// Opens a regular file to read it, judged by what was opened rather than by a look at the
 /// path before: without blocking, so a file swapped for a FIFO in between cannot hang a scan
 /// or a validation, and with `Follow::No` refusing a file swapped for a symlink.
-pub fn open_regular(
+pub(crate) fn open_regular(
     path: &Path,
     follow: Follow,
 ) -> Result<(std::fs::File, std::fs::Metadata), ReadTextError> {
@@ -213,7 +213,7 @@ pub fn open_regular(
 }
 
 /// The OS reason without Rust's "(os error N)" suffix.
-pub fn io_reason(err: &std::io::Error) -> String {
+pub(crate) fn io_reason(err: &std::io::Error) -> String {
     let text = err.to_string();
     match text.find(" (os error") {
         Some(cut) => text[..cut].to_string(),
@@ -222,7 +222,7 @@ pub fn io_reason(err: &std::io::Error) -> String {
 }
 
 /// Checks manifest text; `file` is only used to name the file in errors and warnings.
-pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, ManifestError> {
+pub(crate) fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, ManifestError> {
     let doc = Doc { src: text, file };
     if text.trim().is_empty() {
         return Err(doc.error(
@@ -327,7 +327,7 @@ pub fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, Manifes
 /// The line of the key at `path` (e.g. `["run", "env", "LD_PRELOAD"]`) in manifest text, for
 /// reports about a field of a manifest that parsed. `None` when the text does not parse or has
 /// no such key.
-pub fn key_line(text: &str, path: &[&str]) -> Option<usize> {
+pub(crate) fn key_line(text: &str, path: &[&str]) -> Option<usize> {
     let doc = Doc {
         src: text,
         file: Path::new(""),
@@ -346,7 +346,7 @@ pub fn key_line(text: &str, path: &[&str]) -> Option<usize> {
     Some(doc.line_of(key.span().start))
 }
 
-pub use crate::model::is_valid_name;
+pub(crate) use crate::model::is_valid_name;
 
 fn check_name(name: &str, top: &Section<'_, '_>) -> Result<(), ManifestError> {
     if is_valid_name(name) {
@@ -802,7 +802,7 @@ impl<'a, 'i> Section<'a, 'i> {
 }
 
 /// True for a relative path that cannot climb out of the folder it is resolved in.
-pub fn is_relative_inside(path: &str) -> bool {
+pub(crate) fn is_relative_inside(path: &str) -> bool {
     let p = Path::new(path);
     !path.is_empty()
         && p.components().all(|c| {

@@ -3,11 +3,11 @@
 //! Owns manifest parsing (`manifest`), bare-script inference (`infer`), scanning (`scan`) and
 //! fuzzy search (`search`). Never touches the terminal or the state store.
 
-pub mod infer;
-pub mod links;
-pub mod manifest;
+pub(crate) mod infer;
+pub(crate) mod links;
+pub(crate) mod manifest;
 pub mod scan;
-pub mod search;
+pub(crate) mod search;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,7 @@ pub enum SortOrder {
 }
 
 impl SortOrder {
-    pub fn next(self) -> Self {
+    pub(crate) fn next(self) -> Self {
         match self {
             SortOrder::Name => SortOrder::Tier,
             SortOrder::Tier => SortOrder::Quality,
@@ -36,7 +36,7 @@ impl SortOrder {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             SortOrder::Name => "name",
             SortOrder::Tier => "tier",
@@ -71,7 +71,7 @@ pub enum LookupError {
 
 impl LookupError {
     /// The error for `id`, whose name and version are there but not its content.
-    pub fn content_changed<'e>(
+    pub(crate) fn content_changed<'e>(
         id: &ToolId,
         there: impl IntoIterator<Item = &'e ToolEntry>,
     ) -> Self {
@@ -91,16 +91,16 @@ impl LookupError {
 
 /// Hex digits of a content hash shown to people: enough to tell versions apart and to pass
 /// back as `--hash`.
-pub const SHOWN_HASH_LEN: usize = 12;
+pub(crate) const SHOWN_HASH_LEN: usize = 12;
 
 /// The first [`SHOWN_HASH_LEN`] digits of a content hash.
-pub fn short_hash(hash: &str) -> &str {
+pub(crate) fn short_hash(hash: &str) -> &str {
     hash.get(..SHOWN_HASH_LEN).unwrap_or(hash)
 }
 
 /// `experimental/x 3fa2c1d04e1b`: a tool's folder (tier and folder name) and its content,
 /// as errors list them.
-pub fn content_label(entry: &ToolEntry) -> String {
+pub(crate) fn content_label(entry: &ToolEntry) -> String {
     let folder = entry
         .path
         .file_name()
@@ -120,7 +120,7 @@ pub fn content_label(entry: &ToolEntry) -> String {
 const EDIT_ONE_BY_ONE: usize = 32;
 
 /// A clone shares the entries (a pointer) and copies the search index; changing the clone
-/// ([`Catalog::update`]) then copies the entries once, so a snapshot others hold never changes.
+/// (`Catalog::update`) then copies the entries once, so a snapshot others hold never changes.
 #[derive(Clone)]
 pub struct Catalog {
     /// Shared, so a snapshot for the state store or a validation costs a pointer, not a copy.
@@ -137,7 +137,7 @@ impl Catalog {
         Self::from_shared(Arc::new(entries))
     }
 
-    pub fn from_shared(entries: Arc<Vec<ToolEntry>>) -> Self {
+    pub(crate) fn from_shared(entries: Arc<Vec<ToolEntry>>) -> Self {
         Self {
             entries,
             search: OnceLock::new(),
@@ -151,7 +151,7 @@ impl Catalog {
     /// binary search and one move each, in the entries and in the search index if built),
     /// not a copy of every entry and a new index; only when others still hold these entries
     /// are they copied first.
-    pub fn update(&mut self, updated: Vec<ToolEntry>, removed: &[PathBuf]) {
+    pub(crate) fn update(&mut self, updated: Vec<ToolEntry>, removed: &[PathBuf]) {
         let entries = Arc::make_mut(&mut self.entries);
         if !self.by_path {
             self.by_path = entries.is_sorted_by(|a, b| path_order(a, b).is_le());
@@ -188,7 +188,7 @@ impl Catalog {
     }
 
     /// The entries, shared with this catalog.
-    pub fn shared_entries(&self) -> Arc<Vec<ToolEntry>> {
+    pub(crate) fn shared_entries(&self) -> Arc<Vec<ToolEntry>> {
         Arc::clone(&self.entries)
     }
 
@@ -196,12 +196,8 @@ impl Catalog {
         &self.entries
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 
     pub fn search(&self) -> &SearchIndex {
@@ -210,7 +206,7 @@ impl Catalog {
     }
 
     /// Number of tools in each tier, in tier order.
-    pub fn counts_per_tier(&self) -> [(Tier, usize); 4] {
+    pub(crate) fn counts_per_tier(&self) -> [(Tier, usize); 4] {
         let mut counts = [
             (Tier::Core, 0),
             (Tier::Approved, 0),
@@ -247,7 +243,7 @@ impl Catalog {
 
     /// Entry indices in `order`; for `Quality`, best first by `quality` of each name (ties
     /// in name order), which the caller computes from the statistics it holds.
-    pub fn ordered(&self, order: SortOrder, quality: impl Fn(&str) -> f64) -> Vec<usize> {
+    pub(crate) fn ordered(&self, order: SortOrder, quality: impl Fn(&str) -> f64) -> Vec<usize> {
         let mut indices = self.sorted_indices(order);
         if order == SortOrder::Quality {
             let e = &self.entries;
@@ -260,7 +256,7 @@ impl Catalog {
     /// Resolves `name` or `name@version`, and the content when `id` names it. A bare name
     /// prefers the active tool (core, then approved), then a candidate in experimental, then
     /// an archived one.
-    pub fn find(&self, id: &ToolId) -> Result<&ToolEntry, LookupError> {
+    pub(crate) fn find(&self, id: &ToolId) -> Result<&ToolEntry, LookupError> {
         let mut matches: Vec<&ToolEntry> =
             self.entries.iter().filter(|e| e.name == id.name).collect();
         if matches.is_empty() {
@@ -306,7 +302,7 @@ fn position_of(entries: &[ToolEntry], path: &Path) -> Option<usize> {
 
 /// The catalog after an update: entries at `removed` or `updated` paths go, the updated
 /// ones come in, ordered by tier and path as a scan orders them.
-pub fn merge(
+pub(crate) fn merge(
     mut entries: Vec<ToolEntry>,
     updated: Vec<ToolEntry>,
     removed: &[PathBuf],

@@ -20,7 +20,8 @@ use crate::catalog::manifest::{self, MANIFEST_FILE, ManifestError};
 use crate::catalog::{infer, links};
 use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
 pub use hash::KnownHashes;
-pub use walk::{ListError, OverLimit, ScanLimits, human as human_size};
+pub use walk::ScanLimits;
+pub(crate) use walk::{ListError, human as human_size};
 
 /// Largest script we read to infer a manifest for a bare script.
 const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;
@@ -33,11 +34,11 @@ pub struct ScanProgress {
 }
 
 impl ScanProgress {
-    pub fn done(&self) -> usize {
+    pub(crate) fn done(&self) -> usize {
         self.done.load(Ordering::Relaxed)
     }
 
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.total.load(Ordering::Relaxed)
     }
 }
@@ -84,7 +85,7 @@ pub fn scan_workspace(
 }
 
 /// Scans only `tiers` of `root`, hashing every folder afresh.
-pub fn scan_tiers(root: &Path, tiers: &[Tier], limits: ScanLimits) -> Vec<ToolEntry> {
+pub(crate) fn scan_tiers(root: &Path, tiers: &[Tier], limits: ScanLimits) -> Vec<ToolEntry> {
     let candidates: Vec<(Tier, Candidate)> = tiers
         .iter()
         .flat_map(|tier| list_tier(root, *tier).into_iter().map(|c| (*tier, c)))
@@ -382,7 +383,7 @@ pub fn hash_tool_folder(folder: &Path) -> String {
 
 /// The content hash of a tool as the scan would compute it now: a folder's, or a bare
 /// script's. Empty when it cannot be read whole.
-pub fn hash_now(path: &Path) -> String {
+pub(crate) fn hash_now(path: &Path) -> String {
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
         return hash_tool_folder(path);
     }
@@ -397,7 +398,7 @@ pub fn hash_now(path: &Path) -> String {
 
 /// The content hash of files held in memory, given in `Path` order (component by component,
 /// as a folder's listing is sorted): what `hash_tool_folder` gives for a folder holding them.
-pub fn hash_bytes_of<'a>(files: impl IntoIterator<Item = (&'a Path, &'a [u8])>) -> String {
+pub(crate) fn hash_bytes_of<'a>(files: impl IntoIterator<Item = (&'a Path, &'a [u8])>) -> String {
     let mut hasher = blake3::Hasher::new();
     for (relative, bytes) in files {
         hasher.update(relative.to_string_lossy().as_bytes());
@@ -410,7 +411,7 @@ pub fn hash_bytes_of<'a>(files: impl IntoIterator<Item = (&'a Path, &'a [u8])>) 
 
 /// Relative paths of the regular files and symlinks of a folder that passed a scan, in path
 /// order: what its content hash covers. Empty when it cannot be listed whole.
-pub fn collect_files(folder: &Path) -> Vec<PathBuf> {
+pub(crate) fn collect_files(folder: &Path) -> Vec<PathBuf> {
     walk::list(folder, ScanLimits::NONE)
         .unwrap_or_default()
         .files

@@ -37,7 +37,7 @@ impl Clone for SearchIndex {
 }
 
 impl SearchIndex {
-    pub fn build(entries: &[ToolEntry]) -> Self {
+    pub(crate) fn build(entries: &[ToolEntry]) -> Self {
         let (haystacks, name_lens) = entries.iter().map(haystack).unzip();
         Self {
             haystacks,
@@ -47,7 +47,7 @@ impl SearchIndex {
     }
 
     /// Drops the haystack of the tool at `index`: the catalog removed that entry.
-    pub fn remove(&mut self, index: usize) {
+    pub(crate) fn remove(&mut self, index: usize) {
         if index < self.haystacks.len() {
             self.haystacks.remove(index);
             self.name_lens.remove(index);
@@ -55,19 +55,11 @@ impl SearchIndex {
     }
 
     /// Puts the haystack of `entry` at `index`: the catalog inserted it there.
-    pub fn insert(&mut self, index: usize, entry: &ToolEntry) {
+    pub(crate) fn insert(&mut self, index: usize, entry: &ToolEntry) {
         let (hay, name_len) = haystack(entry);
         let index = index.min(self.haystacks.len());
         self.haystacks.insert(index, hay);
         self.name_lens.insert(index, name_len);
-    }
-
-    pub fn len(&self) -> usize {
-        self.haystacks.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.haystacks.is_empty()
     }
 
     /// Indices of the matching tools, best first. `within` narrows the search to earlier

@@ -7,7 +7,7 @@ use super::{CliResult, Workbench, content_id, decide};
 use crate::command::Command;
 
 #[derive(Debug, Args)]
-pub struct AddCaseArgs {
+pub(crate) struct AddCaseArgs {
     /// NAME or NAME@VERSION of a tool in experimental/.
     tool: String,
     #[command(flatten)]
@@ -20,7 +20,7 @@ pub struct AddCaseArgs {
     why: String,
 }
 
-pub fn run(args: AddCaseArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: AddCaseArgs, ws: &Workbench) -> CliResult {
     let command = Command::AddCase {
         tool: content_id(&args.tool, &args.content)?,
         input: args.input,

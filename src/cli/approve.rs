@@ -4,7 +4,7 @@ use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
-pub struct ApproveArgs {
+pub(crate) struct ApproveArgs {
     /// NAME or NAME@VERSION of a tool in experimental/. A bare script is first wrapped into a
     /// folder with its inferred manifest. An active approved version of the same name is
     /// archived (and kept as a snapshot). The NAME of a tool request with no candidate in
@@ -17,7 +17,7 @@ pub struct ApproveArgs {
     reason: Option<String>,
 }
 
-pub fn run(args: ApproveArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: ApproveArgs, ws: &Workbench) -> CliResult {
     let reason = args.reason;
     decide::take(
         ws,

@@ -4,7 +4,7 @@ use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
-pub struct ArchiveArgs {
+pub(crate) struct ArchiveArgs {
     /// NAME or NAME@VERSION of a tool in core/, approved/ or experimental/ (a bare NAME means
     /// the active one first).
     tool: String,
@@ -15,7 +15,7 @@ pub struct ArchiveArgs {
     reason: Option<String>,
 }
 
-pub fn run(args: ArchiveArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: ArchiveArgs, ws: &Workbench) -> CliResult {
     let reason = args.reason;
     decide::take(
         ws,

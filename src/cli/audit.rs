@@ -11,7 +11,7 @@ use crate::model::audit::LogEntry;
 use crate::store::decision_log::DecisionLog;
 
 #[derive(Debug, Args)]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     #[command(subcommand)]
     action: Option<AuditAction>,
     /// Print the entries as a JSON array, oldest first, each with the rows it wrote.
@@ -38,7 +38,7 @@ struct Listed<'a> {
     hash: &'a str,
 }
 
-pub fn run(args: AuditArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: AuditArgs, ws: &Workbench) -> CliResult {
     let log = DecisionLog::in_state_dir(&crate::workspace::state_dir(ws.root()));
     match args.action {
         Some(AuditAction::Verify) => verify(&log),

@@ -10,7 +10,7 @@ use super::{CliError, CliResult, Workbench, runtime};
 use crate::command::{self, Applied, AttemptOutcome, CallReport, Command};
 
 #[derive(Debug, Args)]
-pub struct CallArgs {
+pub(crate) struct CallArgs {
     /// The capability to call, e.g. csv.parse.
     #[arg(long)]
     capability: String,
@@ -28,7 +28,7 @@ pub struct CallArgs {
     json: bool,
 }
 
-pub fn run(args: CallArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: CallArgs, ws: &Workbench) -> CliResult {
     let input = read_input(args.input.as_deref())?;
     let mut ctx = ws.caller(crate::model::RunOrigin::Cli)?;
     let command = Command::Call {

@@ -13,7 +13,7 @@ use crate::model::calls::RuleRow;
 use crate::store::Store;
 
 #[derive(Debug, Args)]
-pub struct CallsArgs {
+pub(crate) struct CallsArgs {
     #[command(subcommand)]
     action: Option<CallsAction>,
     /// Print a JSON array instead of text.
@@ -61,7 +61,7 @@ enum CallsAction {
     },
 }
 
-pub fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
     // A server that died leaves its calls pending forever unless someone looks.
     approvals::abandon_dead(&mut ws.store()?.lock())?;
     match args.action {

@@ -7,13 +7,13 @@ use super::{CliError, CliResult, Workbench};
 use crate::doctor::{self, DoctorLock};
 
 #[derive(Debug, Args)]
-pub struct DoctorArgs {
+pub(crate) struct DoctorArgs {
     /// Only check and say what a repair would do; change nothing.
     #[arg(long)]
     dry_run: bool,
 }
 
-pub fn run(args: DoctorArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: DoctorArgs, ws: &Workbench) -> CliResult {
     let root = ws.root();
     // Held until the command ends: a second doctor is refused meanwhile.
     let _lock = if args.dry_run {

@@ -6,7 +6,7 @@ use super::{CliError, CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
-pub struct EvolveArgs {
+pub(crate) struct EvolveArgs {
     /// NAME or NAME@VERSION of the tool to evolve (any tier); the original is never touched.
     tool: String,
     #[command(flatten)]
@@ -22,7 +22,7 @@ pub struct EvolveArgs {
     with: Option<String>,
 }
 
-pub fn run(args: EvolveArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: EvolveArgs, ws: &Workbench) -> CliResult {
     let with = match &args.with {
         Some(command) => {
             let cwd = std::env::current_dir()

@@ -7,7 +7,7 @@ use super::{CliResult, Workbench, tool_id};
 use crate::model::{FailureRecord, RunOrigin, Severity, ToolId};
 
 #[derive(Debug, Args)]
-pub struct FailuresArgs {
+pub(crate) struct FailuresArgs {
     /// Only failures of this tool: NAME or NAME@VERSION.
     tool: Option<String>,
     /// Print a JSON array instead of a table.
@@ -48,7 +48,7 @@ impl<'a> From<&'a FailureRecord> for ListedFailure<'a> {
     }
 }
 
-pub fn run(args: FailuresArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: FailuresArgs, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
     let store = store.lock();
     let failures = match args.tool.as_deref().map(tool_id).transpose()? {

@@ -5,7 +5,7 @@ use super::{CliResult, Workbench, decide, runtime};
 use crate::command::{self, Applied, Command};
 
 #[derive(Debug, Args)]
-pub struct GcArgs {
+pub(crate) struct GcArgs {
     /// Collect approved tools whose last run (or, never run, whose folder) is older than N days.
     #[arg(long, value_name = "N")]
     days_unused: u64,
@@ -20,7 +20,7 @@ pub struct GcArgs {
     json: bool,
 }
 
-pub fn run(args: GcArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: GcArgs, ws: &Workbench) -> CliResult {
     let command = Command::Gc {
         days_unused: args.days_unused,
         min_quality: args.min_quality,

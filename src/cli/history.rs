@@ -8,7 +8,7 @@ use crate::model::decisions::DecisionRecord;
 use crate::review::lifecycle;
 
 #[derive(Debug, Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// The tool NAME.
     tool: String,
     /// Print the decisions as a JSON array, newest first.
@@ -48,7 +48,7 @@ impl<'a> From<&'a DecisionRecord> for ListedDecision<'a> {
     }
 }
 
-pub fn run(args: HistoryArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: HistoryArgs, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
     let store = store.lock();
     let tool = tool_id(&args.tool)?;

@@ -7,12 +7,12 @@ use super::term::outln;
 use crate::workspace::init_workspace;
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Folder to turn into a workspace (created if missing). Default: the current directory.
     dir: Option<PathBuf>,
 }
 
-pub fn run(args: InitArgs, cwd: &Path) -> CliResult {
+pub(crate) fn run(args: InitArgs, cwd: &Path) -> CliResult {
     let dir = match args.dir {
         Some(d) if d.is_absolute() => d,
         Some(d) => cwd.join(d),

@@ -10,7 +10,7 @@ use crate::model::{Tier, ToolEntry};
 use crate::quality::{ToolStats, quality_of};
 
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// Only this tier: core, approved, experimental or archived.
     #[arg(long, value_parser = parse_tier)]
     tier: Option<Tier>,
@@ -25,7 +25,7 @@ fn parse_tier(s: &str) -> Result<Tier, crate::model::UnknownValue> {
 
 /// The `list --json` shape (a contract for scripts).
 #[derive(Serialize)]
-pub struct ListedTool<'a> {
+pub(crate) struct ListedTool<'a> {
     name: &'a str,
     version: &'a str,
     tier: Tier,
@@ -66,7 +66,7 @@ impl<'a> From<&'a ToolEntry> for ListedTool<'a> {
     }
 }
 
-pub fn run(args: ListArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: ListArgs, ws: &Workbench) -> CliResult {
     let catalog = ws.scan();
     let order = ws.config().sort;
     // Quality needs the recorded runs; a workspace without a store has none to read.

@@ -17,7 +17,7 @@ use crate::runner::helper_process::widen_pipe;
 use crate::text::VisibleStream;
 
 /// Prints every byte of the run's output as it comes, until the run has no more.
-pub async fn print(mut run: RunObserver) {
+pub(crate) async fn print(mut run: RunObserver) {
     let mut printer = Printer::new();
     while let Some(output) = next_output(&mut run).await {
         printer.print(output).await;

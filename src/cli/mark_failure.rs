@@ -7,7 +7,7 @@ use crate::model::Severity;
 use crate::quality::FailureReport;
 
 #[derive(Debug, Args)]
-pub struct MarkFailureArgs {
+pub(crate) struct MarkFailureArgs {
     /// The tool that failed: NAME or NAME@VERSION (must be in the catalog).
     tool: String,
     /// What the tool was asked to do.
@@ -28,7 +28,7 @@ fn parse_severity(s: &str) -> Result<Severity, crate::model::UnknownValue> {
     s.parse()
 }
 
-pub fn run(args: MarkFailureArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: MarkFailureArgs, ws: &Workbench) -> CliResult {
     let command = Command::MarkFailure {
         tool: tool_id(&args.tool)?,
         report: FailureReport {

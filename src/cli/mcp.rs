@@ -11,7 +11,7 @@ use super::{CliResult, Workbench};
 use crate::mcp::HttpOptions;
 
 #[derive(Debug, Args)]
-pub struct McpArgs {
+pub(crate) struct McpArgs {
     /// Serve MCP Streamable HTTP at http://ADDR/mcp instead of stdio (port 0 picks a free
     /// port; the URL is printed on stderr). Loopback only unless --allow-remote. Every
     /// request needs `Authorization: Bearer TOKEN`, the token in `mcp-token` in the config
@@ -26,7 +26,7 @@ pub struct McpArgs {
     token_file: Option<PathBuf>,
 }
 
-pub fn run(args: McpArgs, ws: Workbench) -> CliResult {
+pub(crate) fn run(args: McpArgs, ws: Workbench) -> CliResult {
     match args.http {
         Some(addr) => crate::mcp::serve_http(
             ws,

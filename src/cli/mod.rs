@@ -54,7 +54,7 @@ use crate::workbench::{Opening, Place, Workbench};
     version,
     about = "A terminal workbench for AI-generated tools: catalog, runs, review"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Workspace root (the tools folder). Default: ./tools when it is a workspace, else a
     /// workspace in the user data directory.
     #[arg(long, global = true, env = "TOOLBENCH_ROOT", value_name = "DIR")]
@@ -176,11 +176,11 @@ impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
 /// A failure that ends the command: printed as one line with its whole cause chain
 /// (`crate::error_chain::one_line`), exit code 1.
 #[derive(Debug)]
-pub struct CliError(Box<dyn std::error::Error + Send + Sync + 'static>);
+pub(crate) struct CliError(Box<dyn std::error::Error + Send + Sync + 'static>);
 
 impl CliError {
     /// A failure the command itself describes (a refused flag, a closed gate).
-    pub fn msg(message: impl Into<String>) -> Self {
+    pub(crate) fn msg(message: impl Into<String>) -> Self {
         CliError(message.into().into())
     }
 
@@ -192,7 +192,7 @@ impl CliError {
     }
 
     /// The line printed after `toolbench: `.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         crate::error_chain::one_line(self.0.as_ref())
     }
 }
@@ -203,7 +203,7 @@ impl<E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>> From<E> for Cl
     }
 }
 
-pub type CliResult = Result<(), CliError>;
+pub(crate) type CliResult = Result<(), CliError>;
 
 /// The async runtime a command's library work runs on: this thread alone, since a command
 /// follows one piece of work and every worker thread is paid for at start and exit. What may

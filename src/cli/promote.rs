@@ -4,13 +4,13 @@ use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
-pub struct PromoteArgs {
+pub(crate) struct PromoteArgs {
     /// NAME or NAME@VERSION of a tool in approved/; it moves to core/.
     tool: String,
     #[command(flatten)]
     content: super::ContentArg,
 }
 
-pub fn run(args: PromoteArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: PromoteArgs, ws: &Workbench) -> CliResult {
     decide::take(ws, &args.tool, &args.content, ReviewCommand::Promote)
 }

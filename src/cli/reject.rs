@@ -4,7 +4,7 @@ use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
-pub struct RejectArgs {
+pub(crate) struct RejectArgs {
     /// NAME or NAME@VERSION of a tool in experimental/; it moves to archived/. The NAME of a
     /// tool request with no candidate in experimental/ rejects the request.
     tool: String,
@@ -15,7 +15,7 @@ pub struct RejectArgs {
     reason: String,
 }
 
-pub fn run(args: RejectArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: RejectArgs, ws: &Workbench) -> CliResult {
     let reason = args.reason;
     decide::take(
         ws,

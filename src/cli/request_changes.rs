@@ -4,7 +4,7 @@ use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
-pub struct RequestChangesArgs {
+pub(crate) struct RequestChangesArgs {
     /// NAME or NAME@VERSION of a tool in experimental/; it stays there. The NAME of a tool
     /// request with no candidate in experimental/ answers the request with the feedback.
     tool: String,
@@ -16,7 +16,7 @@ pub struct RequestChangesArgs {
     feedback: String,
 }
 
-pub fn run(args: RequestChangesArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: RequestChangesArgs, ws: &Workbench) -> CliResult {
     let feedback = args.feedback;
     decide::take(
         ws,

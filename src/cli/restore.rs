@@ -4,7 +4,7 @@ use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
-pub struct RestoreArgs {
+pub(crate) struct RestoreArgs {
     /// NAME or NAME@VERSION of a tool in archived/; it goes back to the tier it left
     /// (experimental when unknown).
     tool: String,
@@ -12,6 +12,6 @@ pub struct RestoreArgs {
     content: super::ContentArg,
 }
 
-pub fn run(args: RestoreArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: RestoreArgs, ws: &Workbench) -> CliResult {
     decide::take(ws, &args.tool, &args.content, ReviewCommand::Restore)
 }

@@ -4,7 +4,7 @@ use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
-pub struct ResubmitArgs {
+pub(crate) struct ResubmitArgs {
     /// NAME or NAME@VERSION of an active tool (core/ or approved/) whose content is not what
     /// was approved: modified since approval, or never approved here (`list` and `review`
     /// say which). Its content becomes a new candidate in experimental/ (minor version
@@ -15,6 +15,6 @@ pub struct ResubmitArgs {
     content: super::ContentArg,
 }
 
-pub fn run(args: ResubmitArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: ResubmitArgs, ws: &Workbench) -> CliResult {
     decide::take(ws, &args.tool, &args.content, ReviewCommand::Resubmit)
 }

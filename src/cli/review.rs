@@ -6,7 +6,7 @@ use crate::catalog::short_hash;
 use crate::review::lifecycle::{self, ReviewItem};
 
 #[derive(Debug, Args)]
-pub struct ReviewArgs {
+pub(crate) struct ReviewArgs {
     /// Print a JSON array: active tools that will not run until a person looks at them as
     /// {kind: "drift", name, version, tier, path, content_hash, drift: {state: "modified",
     /// approved_version, approved_hash} or {state: "unapproved"}}, pending tool requests as
@@ -17,7 +17,7 @@ pub struct ReviewArgs {
     json: bool,
 }
 
-pub fn run(args: ReviewArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: ReviewArgs, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
     let store = store.lock();
     let queue = lifecycle::review_items(ws.root(), ws.config().catalog, &store)?;

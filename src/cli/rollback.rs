@@ -4,7 +4,7 @@ use super::{CliResult, Workbench, decide};
 use crate::review::ReviewCommand;
 
 #[derive(Debug, Args)]
-pub struct RollbackArgs {
+pub(crate) struct RollbackArgs {
     /// NAME of an active tool (core/ or approved/).
     tool: String,
     #[command(flatten)]
@@ -15,7 +15,7 @@ pub struct RollbackArgs {
     to: Option<String>,
 }
 
-pub fn run(args: RollbackArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: RollbackArgs, ws: &Workbench) -> CliResult {
     let to = args.to;
     decide::take(
         ws,

@@ -19,7 +19,7 @@ use crate::runner::sandbox::ForkedHelper;
 const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// NAME or NAME@VERSION.
     tool: String,
     #[command(flatten)]
@@ -36,7 +36,7 @@ pub struct RunArgs {
 }
 
 /// `preforked`: the sandbox helper forked as the process started (`super::helper_ahead`).
-pub fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> CliResult {
+pub(crate) fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> CliResult {
     let tool = content_id(&args.tool, &args.content)?;
     let input = read_input(args.input.as_deref())?;
     let mut ctx = ws.run_caller(args.json)?;
@@ -86,14 +86,14 @@ pub fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> CliResu
 /// every page the process writes while the idle helper shares it is copied, so the earlier
 /// the fork, the fewer copies. Where it cannot fork, the run starts its helper as a program,
 /// as every other front end does.
-pub fn forked_helper() -> PreforkedHelper {
+pub(crate) fn forked_helper() -> PreforkedHelper {
     ForkedHelper::fork(crate::runner::confine::hidden_in_every_workspace)
         .map(PreforkedHelper::new)
         .unwrap_or_default()
 }
 
 /// `--input` as text: JSON inline or `@FILE`.
-pub fn read_input(input: Option<&str>) -> Result<Option<String>, CliError> {
+pub(crate) fn read_input(input: Option<&str>) -> Result<Option<String>, CliError> {
     let Some(input) = input else {
         return Ok(None);
     };
@@ -141,7 +141,7 @@ async fn follow(job: RunJob, live: bool) -> Result<RecordedRun, CliError> {
 }
 
 /// A watch that turns true when the user interrupts the command (see `ended_by_signal`).
-pub fn cancelled_by_signal() -> tokio::sync::watch::Receiver<bool> {
+pub(crate) fn cancelled_by_signal() -> tokio::sync::watch::Receiver<bool> {
     let (cancel, cancelled) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         if ended_by_signal().await {
@@ -171,7 +171,7 @@ fn print_json(record: &RunRecord, outcome: &RunOutcome) -> CliResult {
 }
 
 /// The tool's own exit code; 128+N for signal N; 1 for anything else that is not ok.
-pub fn exit_code(record: &RunRecord) -> i32 {
+pub(crate) fn exit_code(record: &RunRecord) -> i32 {
     match (record.status, record.exit_code, record.signal) {
         (RunStatus::Ok, _, _) => 0,
         (RunStatus::Failed, Some(code), _) if code != 0 => code,

@@ -6,7 +6,7 @@ use super::{CliResult, Workbench, tool_id};
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolId};
 
 #[derive(Debug, Args)]
-pub struct RunsArgs {
+pub(crate) struct RunsArgs {
     /// Only runs of this tool: NAME or NAME@VERSION.
     tool: Option<String>,
     /// Print a JSON array instead of a table.
@@ -59,7 +59,7 @@ impl<'a> From<&'a RunRecord> for ListedRun<'a> {
     }
 }
 
-pub fn run(args: RunsArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: RunsArgs, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
     let store = store.lock();
     let runs = match args.tool.as_deref().map(tool_id).transpose()? {

@@ -6,7 +6,7 @@ use super::{CliResult, Workbench, tool_id};
 use crate::model::{DeclaredPermissions, ToolEntry};
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// NAME or NAME@VERSION.
     tool: String,
     /// Print JSON instead of text.
@@ -14,7 +14,7 @@ pub struct ShowArgs {
     json: bool,
 }
 
-pub fn run(args: ShowArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: ShowArgs, ws: &Workbench) -> CliResult {
     let entry = ws.find_reading(&tool_id(&args.tool)?)?;
     if args.json {
         print_json(&show_json(&entry))?;

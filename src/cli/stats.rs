@@ -8,7 +8,7 @@ use crate::quality::{ToolStats, stats_for_active_tools};
 use crate::text::format_ms;
 
 #[derive(Debug, Args)]
-pub struct StatsArgs {
+pub(crate) struct StatsArgs {
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
@@ -41,7 +41,7 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-pub fn run(args: StatsArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: StatsArgs, ws: &Workbench) -> CliResult {
     let catalog = ws.scan();
     let recorded = ws.store()?.lock().tool_stats()?;
     let stats = stats_for_active_tools(catalog.entries(), recorded);

@@ -13,7 +13,7 @@ use crate::store::Store;
 use crate::suggest::{self, Settings};
 
 #[derive(Debug, Args)]
-pub struct SuggestArgs {
+pub(crate) struct SuggestArgs {
     #[command(subcommand)]
     action: Option<SuggestAction>,
     /// Print a JSON array instead of text.
@@ -40,7 +40,7 @@ enum SuggestAction {
     },
 }
 
-pub fn run(args: SuggestArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: SuggestArgs, ws: &Workbench) -> CliResult {
     {
         let shared = ws.store()?;
         let mut store = shared.lock();

@@ -15,12 +15,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::text::{visible, visible_text};
 
-pub fn stdout_is_terminal() -> bool {
+pub(crate) fn stdout_is_terminal() -> bool {
     static IS: OnceLock<bool> = OnceLock::new();
     *IS.get_or_init(|| std::io::stdout().is_terminal())
 }
 
-pub fn stderr_is_terminal() -> bool {
+pub(crate) fn stderr_is_terminal() -> bool {
     static IS: OnceLock<bool> = OnceLock::new();
     *IS.get_or_init(|| std::io::stderr().is_terminal())
 }
@@ -46,12 +46,12 @@ pub(crate) use {errln, outln};
 static READER_LEFT: AtomicBool = AtomicBool::new(false);
 
 /// Whether stdout's reader has gone.
-pub fn reader_left() -> bool {
+pub(crate) fn reader_left() -> bool {
     READER_LEFT.load(Ordering::Relaxed)
 }
 
 /// Whether `error` is a write to a stdout (or a pipe) nobody reads any more.
-pub fn is_broken_pipe(error: &std::io::Error) -> bool {
+pub(crate) fn is_broken_pipe(error: &std::io::Error) -> bool {
     error.kind() == std::io::ErrorKind::BrokenPipe
 }
 
@@ -65,7 +65,7 @@ fn noted(written: std::io::Result<()>) -> std::io::Result<()> {
     written
 }
 
-pub fn print_out(line: &str) {
+pub(crate) fn print_out(line: &str) {
     if reader_left() {
         return;
     }
@@ -77,7 +77,7 @@ pub fn print_out(line: &str) {
     });
 }
 
-pub fn print_err(line: &str) {
+pub(crate) fn print_err(line: &str) {
     let mut err = std::io::stderr().lock();
     let _ = if stderr_is_terminal() {
         writeln!(err, "{}", visible(line))
@@ -87,7 +87,7 @@ pub fn print_err(line: &str) {
 }
 
 /// Writes bytes to stdout whole: unchanged to a pipe, made visible on a terminal.
-pub fn write_out(bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_out(bytes: &[u8]) -> std::io::Result<()> {
     if reader_left() {
         return Ok(());
     }
@@ -104,7 +104,7 @@ pub fn write_out(bytes: &[u8]) -> std::io::Result<()> {
 
 /// Pretty JSON and a newline. Its strings are escaped by JSON; DEL and C1 controls are not,
 /// so a terminal still gets `write_out`'s rule.
-pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), super::CliError> {
+pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), super::CliError> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     // A reader that stopped early (`| head`) is not an error worth reporting.

@@ -30,7 +30,7 @@ const IMPORT_FIELDS_BYTES: u64 = 1024 * 1024;
 const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 
 #[derive(Debug, Args)]
-pub struct ToolsArgs {
+pub(crate) struct ToolsArgs {
     #[command(subcommand)]
     command: ToolsCommand,
 }
@@ -116,12 +116,12 @@ struct DefineArgs {
 }
 
 impl ToolsArgs {
-    pub fn is_send(&self) -> bool {
+    pub(crate) fn is_send(&self) -> bool {
         matches!(self.command, ToolsCommand::Send { .. })
     }
 }
 
-pub fn run(args: ToolsArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: ToolsArgs, ws: &Workbench) -> CliResult {
     match args.command {
         ToolsCommand::Define(args) => define_cmd(args, ws),
         ToolsCommand::Defined { name, json } => defined(name.as_deref(), json, ws),

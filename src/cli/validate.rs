@@ -15,7 +15,7 @@ use crate::review::validate::{
 };
 
 #[derive(Debug, Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     /// NAME or NAME@VERSION.
     tool: String,
     /// Print the report as JSON.
@@ -30,7 +30,7 @@ pub struct ValidateArgs {
     seed: Option<u64>,
 }
 
-pub fn run(args: ValidateArgs, ws: &Workbench) -> CliResult {
+pub(crate) fn run(args: ValidateArgs, ws: &Workbench) -> CliResult {
     let command = Command::Validate {
         tool: tool_id(&args.tool)?,
         force: args.force,
@@ -97,7 +97,7 @@ fn render_difference(difference: &Difference) -> String {
 /// The checklist: one line per check (the permissions first, with everything declared under
 /// an escalation), the cases under `tests`, then findings and similar tools, and
 /// `verdict: …` last.
-pub fn render_text(report: &ValidationReport) -> String {
+pub(crate) fn render_text(report: &ValidationReport) -> String {
     let mut out = String::new();
     let cached = if report.cached { "  (cached)" } else { "" };
     let _ = writeln!(

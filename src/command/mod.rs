@@ -2,7 +2,7 @@
 //! decisions, validation, runs, calls by capability, failure reports, gc, services, and
 //! answers to agents' calls. The CLI's
 //! subcommands, the workbench's keys and the MCP server's tools build a [`Command`];
-//! [`apply`] is the one place that resolves its tool, applies the rules (the cost gate, the
+//! `apply` is the one place that resolves its tool, applies the rules (the cost gate, the
 //! run-and-record path, the failure report's checks) and does it.
 
 mod calls;
@@ -140,14 +140,14 @@ pub enum Applied {
 
 /// One tool tried by a call.
 #[derive(Debug, Clone)]
-pub struct Attempt {
-    pub tool: String,
-    pub version: String,
-    pub outcome: AttemptOutcome,
+pub(crate) struct Attempt {
+    pub(crate) tool: String,
+    pub(crate) version: String,
+    pub(crate) outcome: AttemptOutcome,
 }
 
 #[derive(Debug, Clone)]
-pub enum AttemptOutcome {
+pub(crate) enum AttemptOutcome {
     /// Not run: the cost gate or the input refused it.
     Skipped(String),
     /// Run and recorded.
@@ -157,10 +157,10 @@ pub enum AttemptOutcome {
 /// Every attempt of a call, in order; the last one succeeded when `succeeded` is set.
 #[derive(Debug, Clone)]
 pub struct CallReport {
-    pub capability: String,
-    pub attempts: Vec<Attempt>,
+    pub(crate) capability: String,
+    pub(crate) attempts: Vec<Attempt>,
     /// The run that succeeded.
-    pub succeeded: Option<Arc<RecordedRun>>,
+    pub(crate) succeeded: Option<Arc<RecordedRun>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -210,34 +210,34 @@ pub enum CommandError {
 /// Who asks, and what every command of that front end shares.
 #[derive(Clone)]
 pub struct Context {
-    pub review: ReviewContext,
+    pub(crate) review: ReviewContext,
     /// What the admission rule reads from the config.
-    pub run_policy: RunPolicy,
-    pub confinement: Confinement,
+    pub(crate) run_policy: RunPolicy,
+    pub(crate) confinement: Confinement,
     /// The process's one write connection, opened when a command first needs it.
-    pub store: StoreOnDemand,
+    pub(crate) store: StoreOnDemand,
     /// Where runs are recorded: the workbench's batching writer, or `store`.
-    pub recorder: Recorder,
-    pub origin: RunOrigin,
+    pub(crate) recorder: Recorder,
+    pub(crate) origin: RunOrigin,
     /// The MCP client's name, recorded with its runs.
-    pub client: Option<String>,
+    pub(crate) client: Option<String>,
     /// The catalog the front end holds (for validation's similarity check); scanned when
     /// absent.
-    pub catalog: Option<Arc<Catalog>>,
+    pub(crate) catalog: Option<Arc<Catalog>>,
     /// Cancels the runs a call starts (Ctrl-C in the CLI).
-    pub cancelled: Option<watch::Receiver<bool>>,
+    pub(crate) cancelled: Option<watch::Receiver<bool>>,
     /// Told what a long decision is doing (an evolve's evolver, which may run for minutes).
     pub progress: Option<Arc<dyn Fn(EvolveProgress) + Send + Sync>>,
     /// A sandbox helper forked ahead for the first run (`toolbench run`); empty elsewhere.
-    pub preforked: PreforkedHelper,
+    pub(crate) preforked: PreforkedHelper,
     /// The workspace's services, which the service commands launch and talk to.
-    pub services: Services,
+    pub(crate) services: Services,
 }
 
 /// Does `command`. Resolving a tool reads only that tool's folders (`lookup`); a decision,
 /// a failure report and gc block on the disk and the store, so they run off the async
 /// workers (`blocking`).
-pub async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandError> {
+pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandError> {
     match command {
         Command::Decide { tool, decision } => decide(ctx, tool, decision).await,
         Command::AddCase { tool, input, why } => {
@@ -459,7 +459,7 @@ fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
 
 /// The admission rule (`runner::gate`) for `asker`, with `confirmed` standing for the person's
 /// yes: `--yes`, the workbench's confirmation, or a human's answer to an agent's call.
-pub fn check_gate(
+pub(crate) fn check_gate(
     entry: &ToolEntry,
     policy: &RunPolicy,
     asker: Asker,

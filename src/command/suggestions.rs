@@ -9,8 +9,8 @@ use crate::suggest::answer::{self, Accepted};
 /// What answering a suggestion did: the line that says so, and the decision when accepting
 /// it evolved a tool.
 pub struct SuggestionAnswered {
-    pub said: String,
-    pub decided: Option<Outcome>,
+    pub(crate) said: String,
+    pub(crate) decided: Option<Outcome>,
 }
 
 pub(super) async fn dismiss(

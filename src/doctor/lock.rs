@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 const LOCK_FILE: &str = "doctor.lock";
 
 #[derive(Debug)]
-pub struct DoctorLock {
+pub(crate) struct DoctorLock {
     _file: File,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum LockError {
+pub(crate) enum LockError {
     #[error(
         "another toolbench doctor{} is repairing this workspace ({path}); wait for it to end, \
          then run toolbench doctor again",
@@ -27,7 +27,7 @@ pub enum LockError {
 
 impl DoctorLock {
     /// Takes the lock of the state folder `state_dir`, or says who holds it.
-    pub fn take(state_dir: &Path) -> Result<Self, LockError> {
+    pub(crate) fn take(state_dir: &Path) -> Result<Self, LockError> {
         let path = state_dir.join(LOCK_FILE);
         let io = |e: std::io::Error| LockError::Io {
             path: path.clone(),

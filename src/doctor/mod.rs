@@ -11,8 +11,8 @@
 mod lock;
 mod repair;
 
-pub use lock::DoctorLock;
-pub use repair::{RepairError, RepairReport, repair};
+pub(crate) use lock::DoctorLock;
+pub use repair::repair;
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +26,7 @@ const WAL_HEADER: u64 = 32;
 
 /// What the store file itself looks like.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreHealth {
+pub(crate) enum StoreHealth {
     /// No store yet: a workspace that never recorded anything, or one whose file is gone.
     Missing,
     Whole,
@@ -42,20 +42,20 @@ pub enum StoreHealth {
 /// Everything `toolbench doctor` looked at.
 #[derive(Debug, Clone)]
 pub struct Findings {
-    pub state: PathBuf,
-    pub store: StoreHealth,
-    pub schema: Option<i64>,
+    pub(crate) state: PathBuf,
+    pub(crate) store: StoreHealth,
+    pub(crate) schema: Option<i64>,
     /// Why the write-ahead log's header is not one SQLite wrote.
-    pub wal: Option<String>,
-    pub journal_pending: bool,
-    pub backlog: inflight::Backlog,
-    pub log: Result<ChainSummary, ChainBreak>,
+    pub(crate) wal: Option<String>,
+    pub(crate) journal_pending: bool,
+    pub(crate) backlog: inflight::Backlog,
+    pub(crate) log: Result<ChainSummary, ChainBreak>,
     /// Rows the decision log holds that the store lacks or holds otherwise.
-    pub unlogged_rows: u64,
+    pub(crate) unlogged_rows: u64,
     /// Runs whose folder holds their record but the store does not.
-    pub runs_missing: u64,
+    pub(crate) runs_missing: u64,
     /// The newest backup, if any.
-    pub backup: Option<PathBuf>,
+    pub(crate) backup: Option<PathBuf>,
 }
 
 impl Findings {
@@ -66,7 +66,7 @@ impl Findings {
 
     /// The store is whole but lacks what the log or the run folders hold: they are put back
     /// into it where it is.
-    pub fn needs_top_up(&self) -> bool {
+    pub(crate) fn needs_top_up(&self) -> bool {
         !self.needs_rebuild() && (self.unlogged_rows > 0 || self.runs_missing > 0)
     }
 
@@ -142,7 +142,7 @@ impl Findings {
     }
 
     /// What a repair would do, a line each (`--dry-run`).
-    pub fn plan(&self, root: &Path) -> Vec<String> {
+    pub(crate) fn plan(&self, root: &Path) -> Vec<String> {
         let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
         let mut plan = Vec::new();
         if self.needs_rebuild() {

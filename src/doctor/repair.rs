@@ -36,22 +36,22 @@ pub enum RepairError {
 /// What a repair did, for the doctor to print.
 #[derive(Debug, Clone, Default)]
 pub struct RepairReport {
-    pub moved_aside: Vec<PathBuf>,
-    pub from_backup: Option<PathBuf>,
-    pub salvaged: Vec<TableSalvage>,
-    pub from_log: u64,
+    pub(crate) moved_aside: Vec<PathBuf>,
+    pub(crate) from_backup: Option<PathBuf>,
+    pub(crate) salvaged: Vec<TableSalvage>,
+    pub(crate) from_log: u64,
     pub runs_from_folders: u64,
     /// Version snapshots in `versions/` the store had lost track of.
-    pub snapshots: usize,
-    pub handed_off_stored: usize,
-    pub journal: Vec<String>,
-    pub rescanned: usize,
+    pub(crate) snapshots: usize,
+    pub(crate) handed_off_stored: usize,
+    pub(crate) journal: Vec<String>,
+    pub(crate) rescanned: usize,
     /// What could not be had back, a line each.
-    pub lost: Vec<String>,
+    pub(crate) lost: Vec<String>,
 }
 
 impl RepairReport {
-    pub fn lines(&self, root: &Path) -> Vec<String> {
+    pub(crate) fn lines(&self, root: &Path) -> Vec<String> {
         let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
         let mut lines = Vec::new();
         for path in &self.moved_aside {

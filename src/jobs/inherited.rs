@@ -21,22 +21,22 @@ use crate::store::{SharedStore, Store};
 /// How often the running folder and the followed logs are looked at.
 const POLL: Duration = Duration::from_millis(250);
 /// Keys of inherited runs start here, far from the ones a front end hands out for its own.
-pub const FIRST_KEY: u64 = 1 << 48;
+pub(crate) const FIRST_KEY: u64 = 1 << 48;
 /// Most of a log read in one look, so a flooding run cannot stall the poller.
 const MAX_READ: u64 = 256 * 1024;
 
 /// Who started a run that this process only follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Starter {
-    pub pid: u32,
-    pub origin: RunOrigin,
+pub(crate) struct Starter {
+    pub(crate) pid: u32,
+    pub(crate) origin: RunOrigin,
     /// The MCP client that asked for it.
-    pub client: Option<String>,
+    pub(crate) client: Option<String>,
 }
 
 /// What the poller tells about runs of other processes, each under the key it gave the run.
 #[derive(Debug)]
-pub enum InheritedEvent {
+pub(crate) enum InheritedEvent {
     /// A run started elsewhere is live.
     Started {
         key: u64,
@@ -68,7 +68,7 @@ struct Followed {
 /// Follows inherited runs on a blocking thread of the current runtime until `tx`'s receiver
 /// is gone. Runs whose starter died are recorded through `writer`, the process's one write
 /// connection.
-pub fn spawn(
+pub(crate) fn spawn(
     root: PathBuf,
     writer: SharedStore,
     tx: mpsc::Sender<InheritedEvent>,

@@ -4,21 +4,21 @@
 //! events into its own state, output or protocol messages.
 //!
 //! - [`run`]: one tool run from its start to its record, with any number of observers.
-//! - [`scan`]: the workspace read into catalog entries, with its progress.
+//! - `scan`: the workspace read into catalog entries, with its progress.
 //! - [`validation`]: a queue of validations run by a fixed number of workers.
 //! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
-//! - [`inherited`], [`pending_calls`], [`service_feed`]: pollers of what other processes do
+//! - `inherited`, `pending_calls`, `service_feed`: pollers of what other processes do
 //!   (their runs, the agent calls waiting for a human, service instances), each started as
 //!   `spawn(root, store, …, sender)` and telling typed events through a bounded queue.
 //!
 //! This module must never know a front end: no terminal (ratatui, crossterm), no protocol
 //! (rmcp), nothing from `tui`, `cli` or `mcp`.
 
-pub mod inherited;
-pub mod pending_calls;
+pub(crate) mod inherited;
+pub(crate) mod pending_calls;
 pub mod run;
-pub mod scan;
-pub mod service_feed;
+pub(crate) mod scan;
+pub(crate) mod service_feed;
 pub mod validation;
 pub mod watch;
 
@@ -28,7 +28,7 @@ pub mod watch;
 /// workbench's, the MCP server's) hands it to the blocking pool, so its workers go on serving.
 /// The work must not drive a runtime of its own, which only a thread outside every runtime
 /// may. `Err` when the work panicked on the pool.
-pub async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, tokio::task::JoinError> {
     if tokio::runtime::Handle::current().runtime_flavor()

@@ -20,7 +20,7 @@ use crate::store::{SharedStore, Store, StoreError};
 /// What the poller tells: the waiting calls and rules, or the waiting requests, when they
 /// changed; or why it could not read at all.
 #[derive(Debug)]
-pub enum PendingEvent {
+pub(crate) enum PendingEvent {
     Calls {
         calls: Vec<CallRow>,
         rules: Vec<RuleRow>,
@@ -38,7 +38,11 @@ const CHECK_SERVERS: Duration = Duration::from_secs(2);
 /// Polls on a blocking thread of the current runtime until `tx`'s receiver is gone.
 /// Reads through a read-only connection of its own; marks calls abandoned through `writer`,
 /// the process's one write connection.
-pub fn spawn(root: PathBuf, writer: SharedStore, tx: mpsc::Sender<PendingEvent>) -> JoinHandle<()> {
+pub(crate) fn spawn(
+    root: PathBuf,
+    writer: SharedStore,
+    tx: mpsc::Sender<PendingEvent>,
+) -> JoinHandle<()> {
     tokio::task::spawn_blocking(move || {
         let store = match Store::open_reader(&root) {
             Ok(store) => store,

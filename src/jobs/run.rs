@@ -5,11 +5,10 @@
 //! refuses, hand the finished run off in `.toolbench/running/` to the next toolbench process.
 //! A front end only chooses where records go ([`Recorder`]) and what it does with the events.
 //!
-//! Any number of observers follow a job, added before it starts ([`RunJob::observe`]) or while
-//! it runs ([`RunHandle::observe`], which replays the results so far). Each has an inbox of its
-//! own, not a channel: a `broadcast` receiver that lags loses the oldest events, which may be
-//! the result, and a bounded `mpsc` that is full makes the sender wait or drop. An inbox always
-//! keeps the results (a handful per run) and bounds the output by the observer's
+//! Any number of observers follow a job, added before it starts ([`RunJob::observe`]). Each has
+//! an inbox of its own, not a channel: a `broadcast` receiver that lags loses the oldest events,
+//! which may be the result, and a bounded `mpsc` that is full makes the sender wait or drop. An
+//! inbox always keeps the results (a handful per run) and bounds the output by the observer's
 //! [`OutputPolicy`]: `Newest` never makes the tool wait and, while the observer is behind, keeps
 //! the newest MiB of each stream and counts what it skipped (the log on disk has it all);
 //! `Every` passes every byte on and makes the tool wait while the observer is behind, as a pipe
@@ -100,7 +99,7 @@ pub struct UnstoredRun {
 /// A run that ended and was stored.
 #[derive(Debug, Clone)]
 pub struct RecordedRun {
-    pub outcome: Arc<RunOutcome>,
+    pub(crate) outcome: Arc<RunOutcome>,
     /// The stored run, with its id.
     pub run: RunRecord,
     pub failure: Option<FailureRecord>,
@@ -136,7 +135,7 @@ impl Recorder {
     /// cases): stores the run with its automatic failure, then forgets its in-flight file; a
     /// refused run, and every run of `HandOff`, is handed off in that file instead. Blocks on
     /// the store: call from a blocking thread.
-    pub fn record(
+    pub(crate) fn record(
         &self,
         root: &Path,
         mut record: RunRecord,
@@ -222,18 +221,13 @@ impl RunJob {
             hub: Arc::clone(&self.hub),
         };
         let task = tokio::spawn(job.drive(self.request, self.recorder, cancelled));
-        RunHandle {
-            cancel,
-            hub: self.hub,
-            task,
-        }
+        RunHandle { cancel, task }
     }
 }
 
 /// A started run: cancel it, observe it, or wait for its end.
 pub struct RunHandle {
     cancel: CancelSender,
-    hub: Arc<Hub>,
     task: JoinHandle<Result<RecordedRun, RunJobError>>,
 }
 
@@ -246,11 +240,6 @@ impl RunHandle {
     /// Cancels the run from elsewhere (a signal handler, another front end's key).
     pub fn canceller(&self) -> CancelSender {
         self.cancel.clone()
-    }
-
-    /// An observer from now on: output from here, the results so far replayed.
-    pub fn observe(&self, policy: OutputPolicy) -> RunObserver {
-        self.hub.observe(policy)
     }
 
     /// Waits for the run to end and be recorded.

@@ -17,15 +17,15 @@ use crate::model::ToolEntry;
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
 /// What to scan.
-pub struct ScanRequest {
-    pub root: PathBuf,
-    pub limits: ScanLimits,
+pub(crate) struct ScanRequest {
+    pub(crate) root: PathBuf,
+    pub(crate) limits: ScanLimits,
     /// Hashes of folders known unchanged since they were last hashed (the catalog shown).
-    pub known: KnownHashes,
+    pub(crate) known: KnownHashes,
 }
 
 #[derive(Debug)]
-pub enum ScanEvent {
+pub(crate) enum ScanEvent {
     /// Tool folders read so far, of those found so far.
     Progress { done: usize, total: usize },
     Finished {
@@ -36,7 +36,7 @@ pub enum ScanEvent {
 
 /// Starts a scan on the current tokio runtime. `listener` returns `false` once nobody listens;
 /// the scan then only finishes its work.
-pub fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool + Send + 'static) {
+pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool + Send + 'static) {
     let progress = Arc::new(ScanProgress::default());
     let scan = {
         let progress = Arc::clone(&progress);

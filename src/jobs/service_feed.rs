@@ -34,11 +34,11 @@ const RECENT_LOG: u64 = 16 * 1024;
 /// Most of a log read in one look, so a flooding service cannot stall the poller.
 const MAX_READ: u64 = 256 * 1024;
 /// The instances a front end follows, by name, with the key of their view.
-pub type Following = Arc<Mutex<HashMap<String, u64>>>;
+pub(crate) type Following = Arc<Mutex<HashMap<String, u64>>>;
 
 /// What the poller tells.
 #[derive(Debug)]
-pub enum InstanceEvent {
+pub(crate) enum InstanceEvent {
     /// The instances, when they changed.
     Instances(Vec<InstanceRow>),
     /// What a followed instance's history gained, under the key it is followed with.
@@ -60,7 +60,7 @@ struct Follow {
 /// Polls on a blocking thread of the current runtime until `tx`'s receiver is gone, through
 /// a read-only connection of its own; marks dead instances stopped through `writer`, the
 /// process's one write connection. `following` names the instances whose history is told.
-pub fn spawn(
+pub(crate) fn spawn(
     root: PathBuf,
     writer: SharedStore,
     following: Following,

@@ -1,9 +1,9 @@
 //! The validation job queue: validations waiting to run, run by a fixed number of workers,
 //! each result stored (the report, and the runs its test cases made) and then told.
 //!
-//! The test cases' runs follow the rule of every run ([`Recorder::record`]): each is stored
+//! The test cases' runs follow the rule of every run (`Recorder::record`): each is stored
 //! on its own, and one the store refuses is kept in `.toolbench/running/` for the next start
-//! and told with the result ([`Validated::unstored`]), never dropped.
+//! and told with the result (`Validated::unstored`), never dropped.
 //!
 //! A scan can ask for thousands at once (every candidate of a large workspace): they wait
 //! here as small requests, and only the workers' futures exist at any time, so memory stays
@@ -24,7 +24,7 @@ use crate::store::SharedStore;
 
 /// Validations that may run at once in a long-lived front end (the workbench, the MCP
 /// server): each runs test cases and checkers in the sandbox, on two shared cores.
-pub const VALIDATION_WORKERS: usize = 2;
+pub(crate) const VALIDATION_WORKERS: usize = 2;
 
 pub struct ValidationRequest {
     pub entry: ToolEntry,
@@ -38,9 +38,9 @@ pub struct ValidationRequest {
 #[derive(Debug)]
 pub struct Validated {
     /// The report, stored; its `runs` are the test cases' runs the store took, with their ids.
-    pub report: ValidationReport,
+    pub(crate) report: ValidationReport,
     /// The test cases' runs the store refused, each kept for the next start when it could be.
-    pub unstored: Vec<UnstoredRun>,
+    pub(crate) unstored: Vec<UnstoredRun>,
 }
 
 #[derive(Debug)]
@@ -130,7 +130,7 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
 /// Validates one tool (or takes the cached report), then records the runs its test cases
 /// made by the rule of every run, through the process's one write connection. A cached report
 /// made no runs. Every front end validates through this, alone (the CLI) or in the queue.
-pub async fn validate_and_record(
+pub(crate) async fn validate_and_record(
     review: &ReviewContext,
     entry: &ToolEntry,
     catalog: &Catalog,

@@ -8,7 +8,7 @@
 //!
 //! Each observer reads at its own pace from a queue of its own: one that stops reading holds
 //! neither the watcher nor the other observers back. When one falls more than
-//! [`UPDATES_HELD`] updates behind, those it missed come to it as one `Rescan`, which covers
+//! `UPDATES_HELD` updates behind, those it missed come to it as one `Rescan`, which covers
 //! any change. Folding an update into a catalog stays `watch::merge`, the one rule for it.
 //!
 //! Never here: anything of a front end.
@@ -25,7 +25,7 @@ use crate::catalog::scan::ScanLimits;
 use crate::watch::{self, WatchError, WatchUpdate, WorkspaceWatcher};
 
 /// Updates an observer may be behind before those it missed become one `Rescan`.
-pub const UPDATES_HELD: usize = 64;
+pub(crate) const UPDATES_HELD: usize = 64;
 
 /// What to watch.
 pub struct WatchRequest {

@@ -20,18 +20,18 @@ use crate::quality::{FailureReport, MAX_FAILURE_TEXT_BYTES};
 use crate::review::propose::{self, Proposal};
 use crate::review::{request_status, requests};
 
-pub const PROPOSE: &str = "toolbench_propose_tool";
-pub const REVIEW_STATUS: &str = "toolbench_review_status";
-pub const REPORT_FAILURE: &str = "toolbench_report_failure";
+pub(crate) const PROPOSE: &str = "toolbench_propose_tool";
+pub(crate) const REVIEW_STATUS: &str = "toolbench_review_status";
+pub(crate) const REPORT_FAILURE: &str = "toolbench_report_failure";
 
 /// The longest `tool` a failure report may name: a tool name, `@` and a version.
 const MAX_TOOL_SPEC_BYTES: usize = 128;
 
-pub fn is_own(name: &str) -> bool {
+pub(crate) fn is_own(name: &str) -> bool {
     [PROPOSE, REQUEST, REVIEW_STATUS, REPORT_FAILURE].contains(&name)
 }
 
-pub fn definitions() -> Vec<Tool> {
+pub(crate) fn definitions() -> Vec<Tool> {
     let tool = |name: &'static str, title: &str, description: &str, schema: Value| {
         let Value::Object(schema) = schema else {
             unreachable!("the schemas below are objects")
@@ -114,7 +114,7 @@ pub fn definitions() -> Vec<Tool> {
     ]
 }
 
-pub async fn call(
+pub(crate) async fn call(
     shared: &Arc<Shared>,
     name: &str,
     arguments: Option<JsonObject>,

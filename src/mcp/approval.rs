@@ -26,7 +26,7 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
 /// Lets the call through, with the arguments to run it with when the human edited them, or
 /// answers it: refused, rejected, expired or cancelled.
-pub async fn clearance(
+pub(crate) async fn clearance(
     shared: &Arc<Shared>,
     listed: &Listed,
     entry: &ToolEntry,

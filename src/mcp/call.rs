@@ -25,7 +25,7 @@ const STDERR_TAIL_BYTES: usize = 2000;
 
 /// Runs `listed` for one call and answers it. Every failure the agent can act on is a tool
 /// error (`isError: true`) with a one-line reason.
-pub async fn call_tool(
+pub(crate) async fn call_tool(
     shared: Arc<Shared>,
     listed: Arc<Listed>,
     arguments: Option<JsonObject>,
@@ -116,7 +116,7 @@ async fn run_cleared(
 /// Arguments a listed tool's input schema refuses.
 #[derive(Debug, thiserror::Error)]
 #[error("arguments do not match the input schema")]
-pub struct ArgumentsMismatch(#[source] crate::runner::schema::SchemaError);
+pub(crate) struct ArgumentsMismatch(#[source] crate::runner::schema::SchemaError);
 
 /// The tool's input from the call's arguments, checked against the listed schema.
 fn input_of(listed: &Listed, arguments: &Value) -> Result<Value, ArgumentsMismatch> {

@@ -10,16 +10,16 @@ use super::progress::Progress;
 
 /// Who a call answers and how it is followed: the client's name every record carries, the
 /// cancellation (the request's, or a task's), where progress goes, and the task it runs for.
-pub struct Caller {
-    pub client: String,
-    pub cancel: CancellationToken,
-    pub progress: Progress,
-    pub task: Option<String>,
+pub(crate) struct Caller {
+    pub(crate) client: String,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) progress: Progress,
+    pub(crate) task: Option<String>,
 }
 
 impl Caller {
     /// The caller of a call answered in the response to its request.
-    pub fn of_request(context: &RequestContext<RoleServer>) -> Self {
+    pub(crate) fn of_request(context: &RequestContext<RoleServer>) -> Self {
         let progress = match context.meta.get_progress_token() {
             Some(token) => Progress::client(context.peer.clone(), token),
             None => Progress::nowhere(),
@@ -35,13 +35,13 @@ impl Caller {
 
 /// A call's answer, and why toolbench itself could not get one from the tool, when so: its
 /// run crashed or its sandbox failed. A task reports that as failed, not as the tool's error.
-pub struct Answer {
-    pub result: CallToolResult,
-    pub broken: Option<String>,
+pub(crate) struct Answer {
+    pub(crate) result: CallToolResult,
+    pub(crate) broken: Option<String>,
 }
 
 impl Answer {
-    pub fn broken(result: CallToolResult, why: String) -> Self {
+    pub(crate) fn broken(result: CallToolResult, why: String) -> Self {
         Self {
             result,
             broken: Some(why),

@@ -22,7 +22,7 @@ use super::{agent_tools, call};
 /// One session's handler.
 #[derive(Clone)]
 pub struct Gateway {
-    pub shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     /// Dropped with the session's handler, which ends the tasks the session started.
     session: Arc<watch::Sender<()>>,
 }

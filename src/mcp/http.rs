@@ -34,12 +34,12 @@ const SESSION_HEADER: &str = "mcp-session-id";
 
 /// How `toolbench mcp --http` listens.
 #[derive(Debug)]
-pub struct HttpOptions {
-    pub addr: SocketAddr,
+pub(crate) struct HttpOptions {
+    pub(crate) addr: SocketAddr,
     /// Lets `addr` be a non-loopback address.
-    pub allow_remote: bool,
+    pub(crate) allow_remote: bool,
     /// The file holding the bearer token; `mcp-token` in the config folder when unset.
-    pub token_file: Option<PathBuf>,
+    pub(crate) token_file: Option<PathBuf>,
 }
 
 /// The token every request must present, and the file it came from.

@@ -17,15 +17,15 @@ use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::schema;
 
 /// The field that carries a non-object input or output.
-pub const WRAPPED_INPUT: &str = "input";
-pub const WRAPPED_OUTPUT: &str = "result";
+pub(crate) const WRAPPED_INPUT: &str = "input";
+pub(crate) const WRAPPED_OUTPUT: &str = "result";
 
 /// Names that belong to toolbench's own tools.
-pub const OWN_PREFIX: &str = "toolbench_";
+pub(crate) const OWN_PREFIX: &str = "toolbench_";
 
 /// How a call's arguments become the tool's input, and its output the structured result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wrapping {
+pub(crate) enum Wrapping {
     /// The arguments object is the input (or the output object is the result).
     Whole,
     /// The input (output) is the value of the one wrapping field.
@@ -34,7 +34,7 @@ pub enum Wrapping {
 
 /// What a call of a listed tool does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// One sandboxed run per call.
     Run,
     /// One exchange with the service's instance, launched on demand (DESIGN §7).
@@ -43,29 +43,29 @@ pub enum Kind {
 
 /// One listed tool: its catalog entry, what `tools/list` shows, and how calls map onto it.
 #[derive(Debug, Clone)]
-pub struct Listed {
-    pub entry: ToolEntry,
-    pub tool: Tool,
-    pub kind: Kind,
-    pub input: Wrapping,
+pub(crate) struct Listed {
+    pub(crate) entry: ToolEntry,
+    pub(crate) tool: Tool,
+    pub(crate) kind: Kind,
+    pub(crate) input: Wrapping,
     /// `None` when the manifest declares no output schema.
-    pub output: Option<Wrapping>,
+    pub(crate) output: Option<Wrapping>,
 }
 
 /// The listed tools by name, in name order.
 #[derive(Debug, Clone, Default)]
-pub struct Listing {
-    pub tools: BTreeMap<String, Arc<Listed>>,
+pub(crate) struct Listing {
+    pub(crate) tools: BTreeMap<String, Arc<Listed>>,
     /// Active tools that are not listed, by name: why a call of one never runs. An agent
     /// that names one (from an older listing, or a person's hint) is told that, as a person
     /// at the CLI or the workbench is, rather than that no such tool exists.
-    pub unlisted: BTreeMap<String, String>,
+    pub(crate) unlisted: BTreeMap<String, String>,
 }
 
 impl Listing {
     /// Builds the listing from every entry of the catalog; entries that cannot be listed are
     /// left out (a broken schema file is the tool's problem, not the agent's).
-    pub fn of(entries: &[ToolEntry], config: &Config) -> Self {
+    pub(crate) fn of(entries: &[ToolEntry], config: &Config) -> Self {
         let mut listing = Self::default();
         let active = entries
             .iter()
@@ -91,12 +91,12 @@ impl Listing {
     }
 
     /// The definitions, in name order.
-    pub fn definitions(&self) -> impl Iterator<Item = &Tool> {
+    pub(crate) fn definitions(&self) -> impl Iterator<Item = &Tool> {
         self.tools.values().map(|l| &l.tool)
     }
 
     /// True when agents would see the same tools defined the same way.
-    pub fn same_as(&self, other: &Listing) -> bool {
+    pub(crate) fn same_as(&self, other: &Listing) -> bool {
         self.definitions().eq(other.definitions())
     }
 }
@@ -114,7 +114,7 @@ fn warn_of_waiting(mut listed: Listed, config: &Config) -> Listed {
 
 /// Why an active tool is not listed.
 #[derive(Debug, thiserror::Error)]
-pub enum NotListed {
+pub(crate) enum NotListed {
     #[error("the manifest is broken or was not read")]
     Broken,
     #[error("cost_tier = \"prohibited\"")]
@@ -138,7 +138,7 @@ fn refusal(entry: &ToolEntry, why: &NotListed) -> String {
 }
 
 /// The definition of one active tool, or why it is not listed.
-pub fn listed(entry: &ToolEntry) -> Result<Listed, NotListed> {
+pub(crate) fn listed(entry: &ToolEntry) -> Result<Listed, NotListed> {
     let manifest = match (&entry.manifest, &entry.error) {
         (Some(m), None) if !entry.oversized => m,
         _ => return Err(NotListed::Broken),

@@ -10,7 +10,7 @@ use crate::jobs::watch::{WatchJob, WatchRequest, WatchStartError, Watching};
 use crate::watch::{self, WatchUpdate};
 
 /// Starts the watch job and follows it; dropping the returned watch stops it.
-pub async fn follow(shared: Arc<Shared>) -> Result<Watching, WatchStartError> {
+pub(crate) async fn follow(shared: Arc<Shared>) -> Result<Watching, WatchStartError> {
     let job = WatchJob::new(WatchRequest {
         root: shared.workbench.root().to_path_buf(),
         limits: shared.workbench.config().catalog,

@@ -12,7 +12,7 @@ mod call;
 mod caller;
 pub mod gateway;
 mod http;
-pub mod listing;
+pub(crate) mod listing;
 mod live;
 mod open_tasks;
 mod progress;
@@ -20,7 +20,7 @@ mod reply;
 mod request_tool;
 mod service_call;
 mod sessions;
-pub mod shared;
+pub(crate) mod shared;
 mod stdio;
 mod tasks;
 mod token;
@@ -33,9 +33,9 @@ use rmcp::transport::async_rw::AsyncRwTransport;
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::workbench::Workbench;
 use gateway::Gateway;
-pub use http::HttpOptions;
+pub(crate) use http::HttpOptions;
 use shared::Shared;
-pub use token::TokenError;
+pub(crate) use token::TokenError;
 
 /// The longest JSON-RPC message read from stdin: room for the largest proposal, so one over
 /// `max_proposal_kb` gets the proposal's own refusal.
@@ -93,7 +93,7 @@ pub fn shared(workbench: Workbench) -> Result<Arc<Shared>, McpError> {
 const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Serves one client on stdin/stdout until it goes away.
-pub fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
+pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
     runtime()?.block_on(async move {
         let shared = shared(workbench)?;
         let _watcher = live::follow(Arc::clone(&shared))
@@ -127,7 +127,7 @@ pub fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
 
 /// Serves any number of clients over Streamable HTTP, all sessions sharing one catalog and
 /// one watcher, until the process is stopped.
-pub fn serve_http(workbench: Workbench, options: HttpOptions) -> Result<(), McpError> {
+pub(crate) fn serve_http(workbench: Workbench, options: HttpOptions) -> Result<(), McpError> {
     // Refused options fail before the catalog is scanned.
     let access = http::check_options(&options)?;
     let limits = workbench.config().mcp_sessions;

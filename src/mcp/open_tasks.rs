@@ -17,7 +17,7 @@ const RUNNING_AT_ONCE: usize = 8;
 const SWEEP_EVERY_MS: i64 = 60_000;
 
 /// The tasks this server runs.
-pub struct OpenTasks {
+pub(crate) struct OpenTasks {
     /// Each open task's cancellation, by id.
     open: Mutex<HashMap<String, CancellationToken>>,
     slots: Arc<Semaphore>,
@@ -45,42 +45,42 @@ impl Default for OpenTasks {
 
 impl OpenTasks {
     /// How many of this server's tasks have not ended.
-    pub fn open(&self) -> usize {
+    pub(crate) fn open(&self) -> usize {
         self.open.lock().map(|open| open.len()).unwrap_or(0)
     }
 
     /// This server's process, which its tasks' rows name.
-    pub fn me(&self) -> ProcessId {
+    pub(crate) fn me(&self) -> ProcessId {
         self.me
     }
 
-    pub fn register(&self, id: &str, cancel: CancellationToken) {
+    pub(crate) fn register(&self, id: &str, cancel: CancellationToken) {
         if let Ok(mut open) = self.open.lock() {
             open.insert(id.to_string(), cancel);
         }
     }
 
-    pub fn remove(&self, id: &str) {
+    pub(crate) fn remove(&self, id: &str) {
         if let Ok(mut open) = self.open.lock() {
             open.remove(id);
         }
     }
 
     /// Cancels the work of open task `id`, when this server runs it.
-    pub fn cancel(&self, id: &str) {
+    pub(crate) fn cancel(&self, id: &str) {
         if let Some(token) = self.open.lock().ok().and_then(|open| open.get(id).cloned()) {
             token.cancel();
         }
     }
 
     /// Waits for a slot for one task's work.
-    pub async fn slot(&self) -> Result<OwnedSemaphorePermit, AcquireError> {
+    pub(crate) async fn slot(&self) -> Result<OwnedSemaphorePermit, AcquireError> {
         Arc::clone(&self.slots).acquire_owned().await
     }
 
     /// True for the caller that should delete the ended, expired tasks now: at most once a
     /// minute.
-    pub fn sweep_due(&self, now_ms: i64) -> bool {
+    pub(crate) fn sweep_due(&self, now_ms: i64) -> bool {
         let last = self.swept_ms.load(Ordering::Relaxed);
         now_ms - last >= SWEEP_EVERY_MS
             && self
@@ -90,7 +90,7 @@ impl OpenTasks {
     }
 
     /// True once: for the caller that starts the loop following other processes' cancels.
-    pub fn start_following(&self) -> bool {
+    pub(crate) fn start_following(&self) -> bool {
         !self.following.swap(true, Ordering::SeqCst)
     }
 }

@@ -14,7 +14,7 @@ use crate::model::tasks::TaskState;
 const STEP: f64 = 0.001;
 
 /// One call's progress, told to whoever follows it.
-pub struct Progress {
+pub(crate) struct Progress {
     to: Follower,
     /// The last value a client was sent; none yet at first, when any value may go.
     sent: Option<f64>,
@@ -38,17 +38,17 @@ enum Follower {
 
 impl Progress {
     /// Progress nobody follows.
-    pub fn nowhere() -> Self {
+    pub(crate) fn nowhere() -> Self {
         Self::to(Follower::Nobody)
     }
 
     /// Notifications to the client that sent `token` with its request.
-    pub fn client(peer: Peer<RoleServer>, token: ProgressToken) -> Self {
+    pub(crate) fn client(peer: Peer<RoleServer>, token: ProgressToken) -> Self {
         Self::to(Follower::Client { peer, token })
     }
 
     /// The status of task `id`.
-    pub fn task(shared: Arc<Shared>, id: String) -> Self {
+    pub(crate) fn task(shared: Arc<Shared>, id: String) -> Self {
         Self::to(Follower::Task { shared, id })
     }
 
@@ -62,7 +62,7 @@ impl Progress {
     }
 
     /// The call waits for a human's answer to call `call`, for the reason given.
-    pub async fn waiting(&mut self, call: i64, seconds: f64, why: &str) {
+    pub(crate) async fn waiting(&mut self, call: i64, seconds: f64, why: &str) {
         let message = format!(
             "call #{call} is waiting for a human's approval ({why}; {seconds:.0} s so far)"
         );
@@ -72,7 +72,7 @@ impl Progress {
 
     /// The call's run goes on, `seconds` in, with `bytes` of output so far: counted on from
     /// what the wait sent, so the value never goes back when the call waited first.
-    pub async fn running(&mut self, seconds: f64, bytes: u64) {
+    pub(crate) async fn running(&mut self, seconds: f64, bytes: u64) {
         if self.tool_base.is_some() {
             // The tool reports its own progress; time adds nothing to it.
             return;
@@ -85,7 +85,12 @@ impl Progress {
 
     /// The tool reported `done` of `total`: counted on from what was sent before, so the
     /// value never goes back when the call waited first.
-    pub async fn reported(&mut self, done: f64, total: Option<f64>, message: Option<String>) {
+    pub(crate) async fn reported(
+        &mut self,
+        done: f64,
+        total: Option<f64>,
+        message: Option<String>,
+    ) {
         let base = *self.tool_base.get_or_insert(self.sent.unwrap_or(0.0));
         let message = message.unwrap_or_else(|| match total {
             Some(total) => format!("{done} of {total}"),

@@ -8,7 +8,7 @@ use rmcp::service::{RequestContext, RoleServer};
 use crate::review::{propose, requests};
 
 /// A tool error whose text the agent reads.
-pub fn refusal(text: String) -> CallToolResult {
+pub(crate) fn refusal(text: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(text)])
 }
 
@@ -22,7 +22,7 @@ const MAX_CLIENT_NAME_BYTES: usize = 128;
 
 /// The client's name from `initialize` (cut at `MAX_CLIENT_NAME_BYTES`), or a stand-in when
 /// it gave none: the one spelling runs, proposals, requests and calls record.
-pub fn client_name(context: &RequestContext<RoleServer>) -> String {
+pub(crate) fn client_name(context: &RequestContext<RoleServer>) -> String {
     context
         .client_info()
         .map(|info| info.name)
@@ -34,7 +34,7 @@ pub fn client_name(context: &RequestContext<RoleServer>) -> String {
 /// Why one of toolbench's own tools refused or failed; the agent receives it after the tool's
 /// name, with its causes, on one line.
 #[derive(Debug, thiserror::Error)]
-pub enum OwnToolError {
+pub(crate) enum OwnToolError {
     #[error(transparent)]
     TooLong(#[from] crate::bounded::TooLong),
     #[error(transparent)]

@@ -12,9 +12,9 @@ use crate::catalog::scan::human_size;
 use crate::review::request_status::state_name;
 use crate::review::requests::{self, MAX_REQUEST_FIELD_BYTES, ToolRequest};
 
-pub const REQUEST: &str = "toolbench_request_tool";
+pub(crate) const REQUEST: &str = "toolbench_request_tool";
 
-pub fn definition() -> Tool {
+pub(crate) fn definition() -> Tool {
     let bound = human_size(MAX_REQUEST_FIELD_BYTES as u64);
     let schema = json!({
         "type": "object",
@@ -53,7 +53,7 @@ pub fn definition() -> Tool {
 }
 
 /// Stores the request for `client`; the arguments were checked against the schema above.
-pub async fn request_tool(
+pub(crate) async fn request_tool(
     shared: &Arc<Shared>,
     arguments: &Value,
     client: String,

@@ -15,7 +15,11 @@ use crate::services::reconcile;
 
 /// Sends the call's `message` and `context` to the service `entry` and answers with its reply;
 /// a launch or exchange that fails is a tool error with the reason.
-pub async fn exchange(shared: &Arc<Shared>, entry: ToolEntry, arguments: &Value) -> CallToolResult {
+pub(crate) async fn exchange(
+    shared: &Arc<Shared>,
+    entry: ToolEntry,
+    arguments: &Value,
+) -> CallToolResult {
     let message = arguments
         .get("message")
         .and_then(Value::as_str)

@@ -19,10 +19,10 @@ use crate::workbench::Workbench;
 /// Everything the sessions of one server share.
 pub struct Shared {
     /// The workspace served, opened once.
-    pub workbench: Workbench,
+    pub(crate) workbench: Workbench,
     /// Every tool of every tier, as last scanned or watched.
-    pub entries: RwLock<Arc<Vec<ToolEntry>>>,
-    pub listing: RwLock<Arc<Listing>>,
+    pub(crate) entries: RwLock<Arc<Vec<ToolEntry>>>,
+    pub(crate) listing: RwLock<Arc<Listing>>,
     /// The process's one writer to the state store.
     store: SharedStore,
     /// Proposals waiting for their validation, run by a fixed number of workers.
@@ -32,11 +32,11 @@ pub struct Shared {
     /// How many calls are being answered, so the server can let them end before it exits.
     in_flight: watch::Sender<usize>,
     /// The calls answered with a task, whose work goes on here.
-    pub tasks: super::open_tasks::OpenTasks,
+    pub(crate) tasks: super::open_tasks::OpenTasks,
 }
 
 /// One call being answered; dropping it marks the call done.
-pub struct InFlight(watch::Sender<usize>);
+pub(crate) struct InFlight(watch::Sender<usize>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
@@ -46,7 +46,7 @@ impl Drop for InFlight {
 
 impl Shared {
     /// Starts the validation workers on `runtime`; `store` is `workbench`'s write connection.
-    pub fn new(
+    pub(crate) fn new(
         runtime: &tokio::runtime::Handle,
         workbench: Workbench,
         entries: Vec<ToolEntry>,
@@ -74,7 +74,7 @@ impl Shared {
 
     /// The library's command context for a call of `client`: runs recorded through the one
     /// writer with origin `mcp`, validations against the catalog the server holds.
-    pub fn commands(&self, client: Option<String>) -> crate::command::Context {
+    pub(crate) fn commands(&self, client: Option<String>) -> crate::command::Context {
         let mut ctx = self
             .workbench
             .recorded_in(self.store.clone(), crate::model::RunOrigin::Mcp);
@@ -86,26 +86,26 @@ impl Shared {
     }
 
     /// Counts a call as being answered until the guard is dropped.
-    pub fn call_started(&self) -> InFlight {
+    pub(crate) fn call_started(&self) -> InFlight {
         self.in_flight.send_modify(|n| *n += 1);
         InFlight(self.in_flight.clone())
     }
 
     /// Waits until no call is being answered. When a client goes away, the session cancels
     /// its calls; each still has to stop its run and record it as cancelled.
-    pub async fn calls_ended(&self) {
+    pub(crate) async fn calls_ended(&self) {
         let mut count = self.in_flight.subscribe();
         let _ = count.wait_for(|n| *n == 0).await;
     }
 
-    pub fn listing(&self) -> Arc<Listing> {
+    pub(crate) fn listing(&self) -> Arc<Listing> {
         self.listing
             .read()
             .map(|l| Arc::clone(&l))
             .unwrap_or_default()
     }
 
-    pub fn entries(&self) -> Arc<Vec<ToolEntry>> {
+    pub(crate) fn entries(&self) -> Arc<Vec<ToolEntry>> {
         self.entries
             .read()
             .map(|e| Arc::clone(&e))
@@ -113,7 +113,7 @@ impl Shared {
     }
 
     /// Takes a new catalog; tells the peers when what they see changed.
-    pub fn replace_entries(&self, entries: Vec<ToolEntry>) {
+    pub(crate) fn replace_entries(&self, entries: Vec<ToolEntry>) {
         let listing = Listing::of(&entries, self.workbench.config());
         let changed = !self.listing().same_as(&listing);
         if let Ok(mut slot) = self.entries.write() {
@@ -128,7 +128,7 @@ impl Shared {
     }
 
     /// The tool as it is on disk now: the folder the listing knows, read again.
-    pub async fn fresh_entry(&self, listed: &ToolEntry) -> Result<ToolEntry, Moved> {
+    pub(crate) async fn fresh_entry(&self, listed: &ToolEntry) -> Result<ToolEntry, Moved> {
         let (root, tier, path, limits) = (
             self.workbench.root().to_path_buf(),
             listed.tier,
@@ -146,7 +146,7 @@ impl Shared {
 
     /// Queues a proposal's validation, as the workbench does for every new candidate, so its
     /// verdict is ready when the human looks (and for `toolbench_review_status`).
-    pub fn validate_later(self: &Arc<Self>, folder: PathBuf) {
+    pub(crate) fn validate_later(self: &Arc<Self>, folder: PathBuf) {
         let shared = Arc::clone(self);
         tokio::spawn(async move {
             let (root, limits) = (
@@ -172,7 +172,7 @@ impl Shared {
     }
 
     /// Uses the store on a blocking thread; the one connection serves one caller at a time.
-    pub async fn with_store<T: Send + 'static>(
+    pub(crate) async fn with_store<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&mut Store) -> T + Send + 'static,
     ) -> T {
@@ -185,7 +185,7 @@ impl Shared {
     }
 
     /// The process's one write connection, for work that takes it only as it stores.
-    pub fn store(&self) -> &SharedStore {
+    pub(crate) fn store(&self) -> &SharedStore {
         &self.store
     }
 }
@@ -193,11 +193,11 @@ impl Shared {
 /// A listed tool whose folder no longer holds it.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}: the tool is no longer where it was listed; list the tools again")]
-pub struct Moved(pub String);
+pub(crate) struct Moved(pub(crate) String);
 
 /// Why a proposal was not validated in the background.
 #[derive(Debug, thiserror::Error)]
-pub enum LaterValidationError {
+pub(crate) enum LaterValidationError {
     #[error("the proposal left experimental/ before it was validated")]
     Left,
 }

@@ -17,7 +17,7 @@ const PIPE_BYTES: usize = 256 * 1024;
 const HEAD_BYTES: usize = 1024;
 
 /// The reader and writer the session uses in place of stdin and stdout.
-pub fn transport(max_line: usize) -> (DuplexStream, DuplexStream) {
+pub(crate) fn transport(max_line: usize) -> (DuplexStream, DuplexStream) {
     let (session_reads, to_session) = tokio::io::duplex(PIPE_BYTES);
     let (from_session, session_writes) = tokio::io::duplex(PIPE_BYTES);
     let (answers_tx, answers) = mpsc::unbounded_channel();

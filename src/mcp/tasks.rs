@@ -35,7 +35,7 @@ const CANCEL_LOOK_EVERY: Duration = Duration::from_millis(200);
 const POLL_INTERVAL_MS: u64 = 500;
 
 /// How a call is answered.
-pub enum Dispatch {
+pub(crate) enum Dispatch {
     /// Answered in the response to `tools/call`.
     Now,
     /// Answered with a task.
@@ -44,7 +44,7 @@ pub enum Dispatch {
 
 /// Whether the call of `listed` is answered with a task, for a client that takes tasks or
 /// not. A tool that requires tasks refuses a client that does not take them.
-pub async fn dispatch(
+pub(crate) async fn dispatch(
     shared: &Arc<Shared>,
     listed: &Listed,
     client_takes_tasks: bool,
@@ -103,7 +103,7 @@ async fn may_be_long(shared: &Arc<Shared>, listed: &Listed) -> bool {
 }
 
 /// Makes the task, starts its work, and answers with it.
-pub async fn start(
+pub(crate) async fn start(
     shared: &Arc<Shared>,
     listed: Arc<Listed>,
     arguments: Option<JsonObject>,
@@ -222,14 +222,18 @@ async fn follow_cancels(shared: Arc<Shared>) {
 }
 
 /// `tasks/get`: the task as it stands, with its result or error once ended.
-pub async fn get(shared: &Arc<Shared>, id: &str, client: &str) -> Result<GetTaskResult, ErrorData> {
+pub(crate) async fn get(
+    shared: &Arc<Shared>,
+    id: &str,
+    client: &str,
+) -> Result<GetTaskResult, ErrorData> {
     let row = owned(shared, id, client).await?;
     Ok(GetTaskResult::new(detailed(&row)))
 }
 
 /// `tasks/cancel`: the work stops (the run is killed, the waiting call withdrawn) and the
 /// task ends as cancelled. A task that ended already stays as it ended.
-pub async fn cancel(shared: &Arc<Shared>, id: &str, client: &str) -> Result<(), ErrorData> {
+pub(crate) async fn cancel(shared: &Arc<Shared>, id: &str, client: &str) -> Result<(), ErrorData> {
     let row = owned(shared, id, client).await?;
     if row.state.is_terminal() {
         return Ok(());

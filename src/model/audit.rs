@@ -12,14 +12,14 @@ pub struct LoggedRow {
 
 /// One entry as read back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogEntry {
-    pub seq: u64,
-    pub at: String,
-    pub who: String,
-    pub action: String,
-    pub subject: String,
-    pub rows: Vec<LoggedRow>,
-    pub prev: String,
+pub(crate) struct LogEntry {
+    pub(crate) seq: u64,
+    pub(crate) at: String,
+    pub(crate) who: String,
+    pub(crate) action: String,
+    pub(crate) subject: String,
+    pub(crate) rows: Vec<LoggedRow>,
+    pub(crate) prev: String,
     #[serde(default)]
-    pub hash: String,
+    pub(crate) hash: String,
 }

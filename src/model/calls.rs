@@ -7,18 +7,18 @@ use serde_json::Value;
 /// An "approve always" rule: one tool, at the version and content it was given for.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleRow {
-    pub id: i64,
-    pub tool: String,
-    pub version: String,
-    pub content_hash: String,
+    pub(crate) id: i64,
+    pub(crate) tool: String,
+    pub(crate) version: String,
+    pub(crate) content_hash: String,
     /// Arguments must contain these values; `None` matches every call.
     #[serde(rename = "match")]
-    pub pattern: Option<Value>,
-    pub from_call: Option<i64>,
-    pub created_by: String,
-    pub created_at: String,
-    pub revoked_by: Option<String>,
-    pub revoked_at: Option<String>,
+    pub(crate) pattern: Option<Value>,
+    pub(crate) from_call: Option<i64>,
+    pub(crate) created_by: String,
+    pub(crate) created_at: String,
+    pub(crate) revoked_by: Option<String>,
+    pub(crate) revoked_at: Option<String>,
 }
 
 /// Where a call stands. Only `Pending` ever changes.
@@ -37,7 +37,7 @@ pub enum CallState {
 }
 
 impl CallState {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             CallState::Pending => "pending",
             CallState::Approved => "approved",
@@ -68,57 +68,57 @@ impl std::fmt::Display for CallState {
 
 /// A call as the waiting server writes it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewCall {
-    pub tool: String,
-    pub version: String,
-    pub content_hash: String,
-    pub arguments: Value,
+pub(crate) struct NewCall {
+    pub(crate) tool: String,
+    pub(crate) version: String,
+    pub(crate) content_hash: String,
+    pub(crate) arguments: Value,
     /// The listed input schema, so any process can check edited arguments.
-    pub input_schema: Value,
-    pub client: String,
+    pub(crate) input_schema: Value,
+    pub(crate) client: String,
     /// Why it waits: the cost tier, the config or the manifest.
-    pub why: String,
-    pub requested_at: String,
+    pub(crate) why: String,
+    pub(crate) requested_at: String,
     /// The waiting server, told apart from a later process with its pid.
-    pub server_pid: u32,
-    pub server_start: u64,
+    pub(crate) server_pid: u32,
+    pub(crate) server_start: u64,
     /// The MCP task the call runs for, when its client asked for a task.
-    pub task: Option<String>,
+    pub(crate) task: Option<String>,
 }
 
 /// One call, pending or answered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallRow {
-    pub id: i64,
-    pub tool: String,
-    pub version: String,
-    pub content_hash: String,
-    pub arguments: Value,
+    pub(crate) id: i64,
+    pub(crate) tool: String,
+    pub(crate) version: String,
+    pub(crate) content_hash: String,
+    pub(crate) arguments: Value,
     #[serde(skip)]
-    pub input_schema: Value,
-    pub client: String,
-    pub why: String,
-    pub requested_at: String,
-    pub state: CallState,
+    pub(crate) input_schema: Value,
+    pub(crate) client: String,
+    pub(crate) why: String,
+    pub(crate) requested_at: String,
+    pub(crate) state: CallState,
     #[serde(skip)]
-    pub server_pid: u32,
+    pub(crate) server_pid: u32,
     #[serde(skip)]
-    pub server_start: u64,
-    pub answered_by: Option<String>,
-    pub answered_at: Option<String>,
-    pub reason: Option<String>,
+    pub(crate) server_start: u64,
+    pub(crate) answered_by: Option<String>,
+    pub(crate) answered_at: Option<String>,
+    pub(crate) reason: Option<String>,
     /// The arguments the human approved, when they edited them.
-    pub approved_arguments: Option<Value>,
+    pub(crate) approved_arguments: Option<Value>,
     /// The rule that let the call through or that the answer created.
-    pub rule: Option<i64>,
+    pub(crate) rule: Option<i64>,
     /// The MCP task the call runs for, when its client asked for a task.
-    pub task: Option<String>,
+    pub(crate) task: Option<String>,
 }
 
 #[cfg(test)]
 impl CallRow {
     /// A pending call of `deploy` with a one-field schema, for tests to adjust with `..`.
-    pub fn fixture(id: i64) -> Self {
+    pub(crate) fn fixture(id: i64) -> Self {
         CallRow {
             id,
             tool: "deploy".into(),
@@ -149,11 +149,11 @@ impl CallRow {
 
 /// The end of a call, written only while it is still pending.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub state: CallState,
-    pub who: String,
-    pub at: String,
-    pub reason: Option<String>,
-    pub arguments: Option<Value>,
-    pub rule: Option<i64>,
+pub(crate) struct Answer {
+    pub(crate) state: CallState,
+    pub(crate) who: String,
+    pub(crate) at: String,
+    pub(crate) reason: Option<String>,
+    pub(crate) arguments: Option<Value>,
+    pub(crate) rule: Option<i64>,
 }

@@ -31,7 +31,7 @@ pub enum DecisionAction {
 }
 
 impl DecisionAction {
-    pub const ALL: &'static [DecisionAction] = &[
+    pub(crate) const ALL: &'static [DecisionAction] = &[
         DecisionAction::Approve,
         DecisionAction::Reject,
         DecisionAction::RequestChanges,
@@ -45,7 +45,7 @@ impl DecisionAction {
         DecisionAction::AddCase,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             DecisionAction::Approve => "approve",
             DecisionAction::Reject => "reject",
@@ -65,7 +65,7 @@ impl DecisionAction {
 /// A word that names no decision action.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown decision action {0:?}")]
-pub struct UnknownAction(pub String);
+pub struct UnknownAction(pub(crate) String);
 
 impl FromStr for DecisionAction {
     type Err = UnknownAction;
@@ -105,7 +105,7 @@ pub struct DecisionRecord {
 impl DecisionRecord {
     /// `1.2.0 → 1.3.0` for a decision that changed the version, else the version it is
     /// about (`?` when the row names none).
-    pub fn versions_label(&self) -> String {
+    pub(crate) fn versions_label(&self) -> String {
         match (&self.from_version, &self.to_version) {
             (Some(from), Some(to)) if from != to => format!("{from} → {to}"),
             (_, Some(to)) => to.clone(),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 string_enum! {
     /// How much of the project (the folder a tool is run for) the tool may touch.
-    ProjectAccess {
+    pub(crate) ProjectAccess {
         None => "none",
         Read => "read",
         Write => "write",
@@ -26,7 +26,7 @@ impl Default for ProjectAccess {
 /// Where a tool may connect.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Network {
+pub(crate) enum Network {
     /// Nowhere: the run has no network at all.
     #[default]
     None,
@@ -37,12 +37,12 @@ pub enum Network {
 }
 
 impl Network {
-    pub fn is_none(&self) -> bool {
+    pub(crate) fn is_none(&self) -> bool {
         matches!(self, Network::None)
     }
 
     /// The manifest's spelling: `[]`, `["*"]` or the `host:port` pairs.
-    pub fn entries(&self) -> Vec<String> {
+    pub(crate) fn entries(&self) -> Vec<String> {
         match self {
             Network::None => Vec::new(),
             Network::Any => vec![ANYWHERE.to_string()],
@@ -52,13 +52,13 @@ impl Network {
 }
 
 /// The spelling of "anywhere" in `network`.
-pub const ANYWHERE: &str = "*";
+pub(crate) const ANYWHERE: &str = "*";
 
 /// One `host:port` a tool may connect to. The host is kept as written, lowercased.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct HostPort {
-    pub host: String,
-    pub port: u16,
+pub(crate) struct HostPort {
+    pub(crate) host: String,
+    pub(crate) port: u16,
 }
 
 impl fmt::Display for HostPort {
@@ -119,23 +119,23 @@ impl std::str::FromStr for HostPort {
 
 /// The `[permissions]` section.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Permissions {
-    pub project: ProjectAccess,
+pub(crate) struct Permissions {
+    pub(crate) project: ProjectAccess,
     /// More paths the tool may read, as written: absolute, `~/...` or `project/...`.
-    pub read: Vec<String>,
+    pub(crate) read: Vec<String>,
     /// Paths it may write, as written; each beneath something it may read.
-    pub write: Vec<String>,
-    pub network: Network,
+    pub(crate) write: Vec<String>,
+    pub(crate) network: Network,
 }
 
 /// `[permissions]` as reports and `--json` print them: the network as the manifest spells it
 /// (`[]`, `["*"]` or `host:port` pairs).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeclaredPermissions {
-    pub project: ProjectAccess,
-    pub read: Vec<String>,
-    pub write: Vec<String>,
-    pub network: Vec<String>,
+pub(crate) struct DeclaredPermissions {
+    pub(crate) project: ProjectAccess,
+    pub(crate) read: Vec<String>,
+    pub(crate) write: Vec<String>,
+    pub(crate) network: Vec<String>,
 }
 
 impl From<&Permissions> for DeclaredPermissions {
@@ -151,7 +151,7 @@ impl From<&Permissions> for DeclaredPermissions {
 
 /// Where a declared path starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathBase {
+pub(crate) enum PathBase {
     /// `/...`
     Root,
     /// `~` or `~/...`
@@ -162,14 +162,14 @@ pub enum PathBase {
 
 /// A declared path split into where it starts and what follows (no `.` or `..` in it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeclaredPath<'a> {
-    pub base: PathBase,
-    pub rest: &'a str,
+pub(crate) struct DeclaredPath<'a> {
+    pub(crate) base: PathBase,
+    pub(crate) rest: &'a str,
 }
 
 /// Splits a declared path, or says why it is refused: it must start with `/`, `~/` or
 /// `project/`, and never step out with `..`.
-pub fn declared_path(text: &str) -> Result<DeclaredPath<'_>, String> {
+pub(crate) fn declared_path(text: &str) -> Result<DeclaredPath<'_>, String> {
     let (base, rest) = if let Some(rest) = text.strip_prefix('/') {
         (PathBase::Root, rest)
     } else if text == "~" || text.starts_with("~/") {
@@ -201,14 +201,14 @@ pub fn declared_path(text: &str) -> Result<DeclaredPath<'_>, String> {
 
 impl DeclaredPath<'_> {
     /// True when this path is `other` or beneath it.
-    pub fn is_within(&self, other: &DeclaredPath<'_>) -> bool {
+    pub(crate) fn is_within(&self, other: &DeclaredPath<'_>) -> bool {
         self.base == other.base && Path::new(self.rest).starts_with(other.rest)
     }
 }
 
 impl Permissions {
     /// True when the tool works on a project: it declares `project`, or a path in it.
-    pub fn uses_project(&self) -> bool {
+    pub(crate) fn uses_project(&self) -> bool {
         self.project != ProjectAccess::None
             || self
                 .read
@@ -218,13 +218,13 @@ impl Permissions {
     }
 
     /// True when the tool may change nothing outside its own scratch folder.
-    pub fn writes_nothing(&self) -> bool {
+    pub(crate) fn writes_nothing(&self) -> bool {
         self.project != ProjectAccess::Write && self.write.is_empty()
     }
 
     /// Checks what parsing alone cannot: every path is well formed, and every written path
     /// lies within something the tool may read. Names the field of the first problem.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
+    pub(crate) fn check(&self) -> Result<(), (&'static str, String)> {
         for (field, paths) in [("read", &self.read), ("write", &self.write)] {
             for path in paths {
                 declared_path(path).map_err(|why| (field, why))?;
@@ -257,7 +257,7 @@ impl Permissions {
     /// What this tool asks for that `parent` was not granted, one line each: the project
     /// from read to write, a new path, a new host, anything to `*`. Empty when it asks for
     /// nothing new.
-    pub fn escalations(&self, parent: &Permissions) -> Vec<String> {
+    pub(crate) fn escalations(&self, parent: &Permissions) -> Vec<String> {
         let mut new = Vec::new();
         if self.project > parent.project {
             new.push(format!(
@@ -307,7 +307,7 @@ impl Permissions {
 
     /// One line for a person: `project read · read ~/data · write project/build · network
     /// api.github.com:443`, or `none`.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let mut parts = Vec::new();
         if self.project != ProjectAccess::None {
             parts.push(format!("project {}", self.project.as_str()));

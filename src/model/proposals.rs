@@ -4,15 +4,15 @@ use serde::Serialize;
 
 /// One proposal as recorded when it landed in `experimental/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProposalRow {
-    pub tool: String,
-    pub version: String,
+pub(crate) struct ProposalRow {
+    pub(crate) tool: String,
+    pub(crate) version: String,
     /// The tool folder it landed in, relative to the workspace root.
-    pub path: String,
+    pub(crate) path: String,
     /// The MCP client's name.
-    pub client: String,
+    pub(crate) client: String,
     /// RFC 3339 UTC.
-    pub proposed_at: String,
+    pub(crate) proposed_at: String,
     /// The request for this name it answers, when an agent asked before writing it.
-    pub request_id: Option<i64>,
+    pub(crate) request_id: Option<i64>,
 }

@@ -45,16 +45,16 @@ impl std::fmt::Display for RequestState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestRow {
     pub id: i64,
-    pub name: String,
-    pub description: String,
-    pub inputs: Value,
-    pub outputs: Option<Value>,
-    pub rationale: String,
-    pub client: String,
-    pub requested_at: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) inputs: Value,
+    pub(crate) outputs: Option<Value>,
+    pub(crate) rationale: String,
+    pub(crate) client: String,
+    pub(crate) requested_at: String,
     pub state: RequestState,
-    pub answered_by: Option<String>,
-    pub answered_at: Option<String>,
+    pub(crate) answered_by: Option<String>,
+    pub(crate) answered_at: Option<String>,
     /// The reason (approve, reject) or the feedback (request changes).
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }

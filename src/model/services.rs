@@ -6,22 +6,22 @@ use crate::model::string_enum;
 
 /// One message and its answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ExchangeRow {
-    pub id: i64,
-    pub instance: String,
-    pub at: String,
-    pub message: String,
+pub(crate) struct ExchangeRow {
+    pub(crate) id: i64,
+    pub(crate) instance: String,
+    pub(crate) at: String,
+    pub(crate) message: String,
     /// JSON text.
-    pub context: String,
+    pub(crate) context: String,
     /// The answer as the adapter read it (`response`, `content` or the whole line).
-    pub response: Option<String>,
+    pub(crate) response: Option<String>,
     /// The line the service sent.
-    pub raw: Option<String>,
-    pub error: Option<String>,
-    pub duration_ms: u64,
+    pub(crate) raw: Option<String>,
+    pub(crate) error: Option<String>,
+    pub(crate) duration_ms: u64,
     /// Where the instance's stdout and stderr logs stood once it was answered (positions among
     /// everything each stream wrote); `None` for exchanges stored before they were kept.
-    pub logs_at: Option<[u64; 2]>,
+    pub(crate) logs_at: Option<[u64; 2]>,
 }
 
 string_enum! {
@@ -57,12 +57,12 @@ pub struct InstanceRow {
 
 /// One launch of an instance: where its output starts in the logs, and why it failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LaunchRow {
-    pub id: i64,
-    pub instance: String,
-    pub at: String,
-    pub port: u16,
+pub(crate) struct LaunchRow {
+    pub(crate) id: i64,
+    pub(crate) instance: String,
+    pub(crate) at: String,
+    pub(crate) port: u16,
     /// Positions in the stdout and stderr logs where this launch's output starts.
-    pub logs_from: [u64; 2],
-    pub error: Option<String>,
+    pub(crate) logs_from: [u64; 2],
+    pub(crate) error: Option<String>,
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SuggestionKind {
+pub(crate) enum SuggestionKind {
     /// Tools one client calls in the same order again and again: make them one tool.
     Compose,
     /// A capability asked for that nothing provides, or a wanted tool nobody wrote.
@@ -17,7 +17,7 @@ pub enum SuggestionKind {
 }
 
 impl SuggestionKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SuggestionKind::Compose => "compose",
             SuggestionKind::Missing => "missing",
@@ -38,7 +38,7 @@ impl SuggestionKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SuggestionState {
+pub(crate) enum SuggestionState {
     New,
     Accepted,
     Dismissed,
@@ -50,7 +50,7 @@ pub enum SuggestionState {
 }
 
 impl SuggestionState {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SuggestionState::New => "new",
             SuggestionState::Accepted => "accepted",
@@ -75,33 +75,33 @@ impl SuggestionState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
     /// The pattern: the same key is the same suggestion, found again.
-    pub key: String,
-    pub kind: SuggestionKind,
-    pub title: String,
+    pub(crate) key: String,
+    pub(crate) kind: SuggestionKind,
+    pub(crate) title: String,
     /// The tools it names, which must stay active for it to hold.
-    pub tools: Vec<String>,
-    pub evidence: Value,
-    pub priority: f64,
+    pub(crate) tools: Vec<String>,
+    pub(crate) evidence: Value,
+    pub(crate) priority: f64,
     /// The priority in one line: how often, and what it would save.
-    pub why: String,
+    pub(crate) why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SuggestionRow {
-    pub id: i64,
-    pub kind: SuggestionKind,
-    pub title: String,
-    pub tools: Vec<String>,
-    pub evidence: Value,
-    pub priority: f64,
-    pub why: String,
-    pub state: SuggestionState,
-    pub found_at: String,
-    pub seen_at: String,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<String>,
-    pub reason: Option<String>,
-    pub request_id: Option<i64>,
+    pub(crate) id: i64,
+    pub(crate) kind: SuggestionKind,
+    pub(crate) title: String,
+    pub(crate) tools: Vec<String>,
+    pub(crate) evidence: Value,
+    pub(crate) priority: f64,
+    pub(crate) why: String,
+    pub(crate) state: SuggestionState,
+    pub(crate) found_at: String,
+    pub(crate) seen_at: String,
+    pub(crate) decided_by: Option<String>,
+    pub(crate) decided_at: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) request_id: Option<i64>,
     #[serde(skip)]
-    pub accepted_version: Option<String>,
+    pub(crate) accepted_version: Option<String>,
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// Where a task stands. Only `Working` and `InputRequired` ever change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskState {
+pub(crate) enum TaskState {
     Working,
     /// Waiting for a human's answer to the call (toolbench's approval, not the client's input).
     InputRequired,
@@ -17,7 +17,7 @@ pub enum TaskState {
 }
 
 impl TaskState {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             TaskState::Working => "working",
             TaskState::InputRequired => "input_required",
@@ -38,7 +38,7 @@ impl TaskState {
         }
     }
 
-    pub fn is_terminal(self) -> bool {
+    pub(crate) fn is_terminal(self) -> bool {
         matches!(
             self,
             TaskState::Completed | TaskState::Failed | TaskState::Cancelled
@@ -54,40 +54,40 @@ impl std::fmt::Display for TaskState {
 
 /// A task as the server that runs it writes it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewTask {
+pub(crate) struct NewTask {
     /// Random and long: knowing it is what lets a client read the task.
-    pub id: String,
+    pub(crate) id: String,
     /// The client that asked; no other client reads it.
-    pub client: String,
-    pub tool: String,
-    pub created_at: String,
+    pub(crate) client: String,
+    pub(crate) tool: String,
+    pub(crate) created_at: String,
     /// When the task and its result may be forgotten, in milliseconds since the epoch.
-    pub expires_ms: i64,
-    pub ttl_ms: u64,
+    pub(crate) expires_ms: i64,
+    pub(crate) ttl_ms: u64,
     /// The server running it, told apart from a later process with its pid.
-    pub server_pid: u32,
-    pub server_start: u64,
+    pub(crate) server_pid: u32,
+    pub(crate) server_start: u64,
 }
 
 /// One task, as any process reads it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TaskRow {
-    pub id: String,
-    pub client: String,
-    pub tool: String,
-    pub state: TaskState,
+pub(crate) struct TaskRow {
+    pub(crate) id: String,
+    pub(crate) client: String,
+    pub(crate) tool: String,
+    pub(crate) state: TaskState,
     /// What the work is doing now, or why it waits.
-    pub message: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub expires_ms: i64,
-    pub ttl_ms: u64,
+    pub(crate) message: Option<String>,
+    pub(crate) created_at: String,
+    pub(crate) updated_at: String,
+    pub(crate) expires_ms: i64,
+    pub(crate) ttl_ms: u64,
     /// The call's result (`CallToolResult`) once completed.
-    pub result: Option<Value>,
+    pub(crate) result: Option<Value>,
     /// The JSON-RPC error (`code`, `message`) once failed.
-    pub error: Option<Value>,
+    pub(crate) error: Option<Value>,
     /// A client asked to cancel it; the server running it stops the work.
-    pub cancel_requested: bool,
-    pub server_pid: u32,
-    pub server_start: u64,
+    pub(crate) cancel_requested: bool,
+    pub(crate) server_pid: u32,
+    pub(crate) server_start: u64,
 }

@@ -7,26 +7,26 @@ use super::ToolEntry;
 
 /// A tool name, optionally with a version and a content hash. Parsed from user input with
 /// [`FromStr`] (which checks the manifest's name rule and that the version is semver); built
-/// from catalog entries with [`ToolId::of`], which takes the entry's name as it is (a broken
-/// tool's folder name need not follow the rule), or with [`ToolId::content_of`], which also
+/// from catalog entries with `ToolId::of`, which takes the entry's name as it is (a broken
+/// tool's folder name need not follow the rule), or with `ToolId::content_of`, which also
 /// binds the id to the exact content a person saw or a rule cleared.
 ///
 /// The hash is never part of the text form (`name@version`), which manifests and records
 /// spell: it travels beside it, from `--hash` or from the row a person acted on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ToolId {
-    pub name: String,
-    pub version: Option<semver::Version>,
+    pub(crate) name: String,
+    pub(crate) version: Option<semver::Version>,
     /// The content hash, or a prefix of it (lowercase hex), the tool must have.
-    pub hash: Option<String>,
+    pub(crate) hash: Option<String>,
 }
 
 /// Why a `name@version` spec was refused; one line, naming the spec.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{spec:?}: {problem}; expected NAME or NAME@VERSION")]
 pub struct ToolIdError {
-    pub spec: String,
-    pub problem: String,
+    pub(crate) spec: String,
+    pub(crate) problem: String,
 }
 
 impl ToolId {
@@ -41,13 +41,13 @@ impl ToolId {
 
     /// The entry's own identity. A broken entry's version (`?`) is not semver: its id has no
     /// version and names the tool by its folder.
-    pub fn of(entry: &ToolEntry) -> Self {
+    pub(crate) fn of(entry: &ToolEntry) -> Self {
         Self::known(&entry.name, &entry.version)
     }
 
     /// A name and version as the catalog or the store spells them (not checked: they were
     /// when the tool was read); a version that is not semver (`?`) is dropped.
-    pub fn known(name: &str, version: &str) -> Self {
+    pub(crate) fn known(name: &str, version: &str) -> Self {
         ToolId {
             name: name.to_string(),
             version: semver::Version::parse(version).ok(),
@@ -57,7 +57,7 @@ impl ToolId {
 
     /// The entry's identity bound to its content: a lookup with it finds this content or
     /// nothing. A broken entry, which has no hash, is named by its folder as in [`ToolId::of`].
-    pub fn content_of(entry: &ToolEntry) -> Self {
+    pub(crate) fn content_of(entry: &ToolEntry) -> Self {
         let hash = (!entry.content_hash.is_empty()).then(|| entry.content_hash.clone());
         ToolId {
             hash,
@@ -66,7 +66,7 @@ impl ToolId {
     }
 
     /// The same id, bound to content whose hash starts with `prefix`.
-    pub fn with_hash(self, prefix: &str) -> Result<Self, ToolIdError> {
+    pub(crate) fn with_hash(self, prefix: &str) -> Result<Self, ToolIdError> {
         let refuse = |problem: &str| ToolIdError {
             spec: prefix.to_string(),
             problem: problem.to_string(),
@@ -85,21 +85,21 @@ impl ToolId {
 
     /// True when `version` (as a catalog entry or a record spells it) is the one asked for,
     /// or none was.
-    pub fn accepts(&self, version: &str) -> bool {
+    pub(crate) fn accepts(&self, version: &str) -> bool {
         self.version
             .as_ref()
             .is_none_or(|v| semver::Version::parse(version).is_ok_and(|other| other == *v))
     }
 
     /// True when `content_hash` is the content asked for, or none was.
-    pub fn accepts_hash(&self, content_hash: &str) -> bool {
+    pub(crate) fn accepts_hash(&self, content_hash: &str) -> bool {
         self.hash
             .as_deref()
             .is_none_or(|prefix| !content_hash.is_empty() && content_hash.starts_with(prefix))
     }
 
     /// The entry is this tool: same name, the version and content asked for.
-    pub fn matches(&self, entry: &ToolEntry) -> bool {
+    pub(crate) fn matches(&self, entry: &ToolEntry) -> bool {
         entry.name == self.name
             && self.accepts(&entry.version)
             && self.accepts_hash(&entry.content_hash)
@@ -108,7 +108,7 @@ impl ToolId {
 
 /// Hex digits a `--hash` prefix needs: 8 make a chance collision among a workspace's
 /// versions of one tool negligible, and are still short to type.
-pub const MIN_HASH_PREFIX: usize = 8;
+pub(crate) const MIN_HASH_PREFIX: usize = 8;
 
 impl FromStr for ToolId {
     type Err = ToolIdError;
@@ -169,13 +169,13 @@ impl<'de> serde::Deserialize<'de> for ToolId {
 }
 
 /// The name rule in words, for error messages.
-pub const NAME_RULE: &str = "lowercase letters, digits, `_` and `-`, starting with a letter or digit, at most 64 characters";
+pub(crate) const NAME_RULE: &str = "lowercase letters, digits, `_` and `-`, starting with a letter or digit, at most 64 characters";
 
 /// The longest tool name.
-pub const MAX_NAME_BYTES: usize = 64;
+pub(crate) const MAX_NAME_BYTES: usize = 64;
 
 /// `name` matches `^[a-z0-9][a-z0-9_-]{0,63}$`: safe as a folder name and a CLI argument.
-pub fn is_valid_name(name: &str) -> bool {
+pub(crate) fn is_valid_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-';
     !bytes.is_empty()

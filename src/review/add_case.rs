@@ -16,7 +16,7 @@ const MAX_CASES: usize = 1000;
 
 /// Writes `input` (JSON text) as a new test case of the candidate `spec` names, with `why`
 /// (the failure it showed) in the file and the decision's reason.
-pub fn add_case(
+pub(crate) fn add_case(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
     spec: &ToolId,

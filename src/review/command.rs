@@ -38,7 +38,7 @@ pub fn apply(
 }
 
 /// `apply`, telling `progress` what a long decision (an evolve's evolver) is doing.
-pub fn apply_reporting(
+pub(crate) fn apply_reporting(
     ctx: &ReviewContext,
     store: &SharedStore,
     tool: &ToolId,

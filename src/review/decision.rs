@@ -13,7 +13,7 @@ use crate::runner::confine::Confinement;
 use crate::store::{DecisionAction, DecisionRecord};
 
 /// The file "request changes" writes into the tool folder for the agent to read.
-pub const REVIEW_FILE: &str = "REVIEW.md";
+pub(crate) const REVIEW_FILE: &str = "REVIEW.md";
 
 /// Who decides, in which workspace, and what happens around a decision: the workbench's
 /// settings that decisions, validation and the evolver read (never the config file again).
@@ -43,7 +43,7 @@ pub struct ReviewContext {
 impl ReviewContext {
     /// `root`'s context with the built-in settings, deciding as `who`: for tests.
     #[cfg(test)]
-    pub fn new(root: &Path, who: &str) -> Self {
+    pub(crate) fn new(root: &Path, who: &str) -> Self {
         let config = Config::defaults().expect("the built-in settings parse");
         let exe = crate::workbench::this_program().expect("this program");
         let confinement = Confinement::new(root, &config, None);
@@ -53,7 +53,12 @@ impl ReviewContext {
         }
     }
 
-    pub fn from_config(root: &Path, config: &Config, exe: &Path, confinement: Confinement) -> Self {
+    pub(crate) fn from_config(
+        root: &Path,
+        config: &Config,
+        exe: &Path,
+        confinement: Confinement,
+    ) -> Self {
         ReviewContext {
             who: config.reviewer_name(),
             ..Self::for_runs(root, config, exe, confinement)
@@ -62,7 +67,12 @@ impl ReviewContext {
 
     /// The context of a command that only runs tools (`toolbench run`): it decides nothing,
     /// so the reviewer's name, which may take a look in the user database, is not looked up.
-    pub fn for_runs(root: &Path, config: &Config, exe: &Path, confinement: Confinement) -> Self {
+    pub(crate) fn for_runs(
+        root: &Path,
+        config: &Config,
+        exe: &Path,
+        confinement: Confinement,
+    ) -> Self {
         ReviewContext {
             root: root.to_path_buf(),
             who: String::new(),
@@ -81,43 +91,43 @@ impl ReviewContext {
 /// What a decision did, for the CLI line, the TUI status bar and MCP.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
-    pub action: DecisionAction,
-    pub tool: String,
+    pub(crate) action: DecisionAction,
+    pub(crate) tool: String,
     /// The version the decision was about (for rollback and evolve: the one now in place).
-    pub version: String,
+    pub(crate) version: String,
     /// The version before (rollback: the one archived; evolve: the parent).
-    pub from_version: Option<String>,
-    pub from_tier: Tier,
-    pub to_tier: Tier,
+    pub(crate) from_version: Option<String>,
+    pub(crate) from_tier: Tier,
+    pub(crate) to_tier: Tier,
     /// Where the tool is now, relative to the root (`approved/csv_to_json`).
-    pub location: String,
-    pub reason: Option<String>,
+    pub(crate) location: String,
+    pub(crate) reason: Option<String>,
     /// The active version that made way for this one and went to `archived/`.
-    pub superseded: Option<String>,
+    pub(crate) superseded: Option<String>,
     /// The snapshot of the version this decision made active, relative to the root.
-    pub snapshot: Option<String>,
+    pub(crate) snapshot: Option<String>,
     /// A bare script was wrapped into a folder with its inferred manifest first.
-    pub wrapped: bool,
+    pub(crate) wrapped: bool,
     /// The rows recorded in `decisions`.
-    pub records: Vec<DecisionRecord>,
+    pub(crate) records: Vec<DecisionRecord>,
     /// Interrupted decisions finished or undone before this one.
-    pub recovered: Vec<String>,
+    pub(crate) recovered: Vec<String>,
     /// Problems that did not stop the decision (a failed git commit, …).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// The commit made for this decision (`[git] auto_commit`).
-    pub commit: Option<String>,
+    pub(crate) commit: Option<String>,
     /// An approval of an active tool's changed content, where it is.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub in_place: bool,
+    pub(crate) in_place: bool,
     /// Paths (relative to the root) this decision changed, for git.
     #[serde(skip)]
-    pub affected: Vec<String>,
+    pub(crate) affected: Vec<String>,
 }
 
 impl Decision {
     /// One line saying what happened, e.g.
     /// `approved csv_to_json@1.3.0 (experimental → approved; superseded 1.2.0, kept as snapshot)`.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         // A broken tool has no known version ("?"): name it alone.
         let id = if self.version == "?" {
             self.tool.clone()

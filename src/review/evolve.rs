@@ -29,7 +29,7 @@ use crate::safe_fs::{Dir, copy_tree};
 use crate::store::{DecisionAction, DecisionRecord, SharedStore};
 
 /// How long an evolver may take before it is killed.
-pub const EVOLVER_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const EVOLVER_TIMEOUT: Duration = Duration::from_secs(120);
 /// Files larger than this are not sent to the evolver (they are still copied).
 const MAX_SENT_FILE_BYTES: u64 = 1024 * 1024;
 /// Failures sent to the evolver, newest ones.
@@ -50,7 +50,7 @@ pub enum EvolveProgress {
 /// Makes a candidate from `spec` (any tier, `name` or `name@version`) and `hint`. `with` is the
 /// evolver argv; `None` uses the configured one; an empty command makes a plain copy.
 /// `progress` is told what it is doing (`review::apply_reporting`).
-pub fn evolve_reporting(
+pub(crate) fn evolve_reporting(
     ctx: &ReviewContext,
     store: &SharedStore,
     spec: &ToolId,
@@ -74,7 +74,7 @@ pub fn evolve_reporting(
 
 /// Evolve with files a human edited (the workbench's built-in editor): `edits` maps relative
 /// paths to their new text; files it omits are kept as they are.
-pub fn evolve_with_edits(
+pub(crate) fn evolve_with_edits(
     ctx: &ReviewContext,
     store: &SharedStore,
     spec: &ToolId,
@@ -114,7 +114,7 @@ enum Changes<'a> {
 /// the minor version bumped and `provenance.parent` the approved version. In the same
 /// decision the approved content, kept as a snapshot, takes the tool's place again, so the
 /// tool runs as approved meanwhile; a tool never approved here leaves its tier instead.
-pub fn resubmit(
+pub(crate) fn resubmit(
     ctx: &ReviewContext,
     store: &SharedStore,
     spec: &ToolId,
@@ -123,7 +123,7 @@ pub fn resubmit(
 }
 
 /// The hint a resubmitted candidate carries: why it is in review.
-pub const RESUBMIT_HINT: &str =
+pub(crate) const RESUBMIT_HINT: &str =
     "changed where it was active, after its approval; sent back to review";
 
 /// The approved content a resubmission puts back: its seal and its snapshot.
@@ -535,7 +535,7 @@ fn generator_name(command: &[String]) -> String {
 
 /// Why `version` and `[provenance]` could not be set.
 #[derive(Debug, thiserror::Error)]
-pub enum ProvenanceEditError {
+pub(crate) enum ProvenanceEditError {
     #[error("{0}")]
     NotToml(String),
     #[error("`provenance` is not a table")]
@@ -544,7 +544,7 @@ pub enum ProvenanceEditError {
 
 /// Why the candidate's manifest could not be edited safely.
 #[derive(Debug, thiserror::Error)]
-pub enum ManifestEditError {
+pub(crate) enum ManifestEditError {
     #[error("cannot edit {MANIFEST_FILE}: {0}")]
     Cannot(ProvenanceEditError),
     #[error(
@@ -558,7 +558,7 @@ pub enum ManifestEditError {
 /// Runs the evolver in the sandbox (no shell; network and inherited variables only as the
 /// configuration says, since it reads the tool's text and may be talked into anything by it;
 /// killed after `timeout`) and returns the files it wants changed. Errors are one line.
-pub fn run_evolver(
+pub(crate) fn run_evolver(
     ctx: &ReviewContext,
     command: &[String],
     request: &serde_json::Value,
@@ -615,7 +615,9 @@ pub fn run_evolver(
 }
 
 /// `{"files": {"relative/path": "text"}}`, with every path relative and inside the folder.
-pub fn parse_evolver_output(stdout: &[u8]) -> Result<BTreeMap<String, String>, EvolverOutputError> {
+pub(crate) fn parse_evolver_output(
+    stdout: &[u8],
+) -> Result<BTreeMap<String, String>, EvolverOutputError> {
     let value: serde_json::Value =
         serde_json::from_slice(stdout).map_err(EvolverOutputError::NotJson)?;
     let Some(files) = value.get("files").and_then(|f| f.as_object()) else {
@@ -639,14 +641,14 @@ pub fn parse_evolver_output(stdout: &[u8]) -> Result<BTreeMap<String, String>, E
 }
 
 /// What evolve writes into the new `tool.toml`.
-pub struct ProvenanceEdit<'a> {
-    pub version: &'a str,
-    pub parent: &'a ToolId,
-    pub hint: &'a str,
-    pub origin: Origin,
+pub(crate) struct ProvenanceEdit<'a> {
+    pub(crate) version: &'a str,
+    pub(crate) parent: &'a ToolId,
+    pub(crate) hint: &'a str,
+    pub(crate) origin: Origin,
     /// `None` removes a `generator` key (a human edits this copy, not the old generator).
-    pub generator: Option<&'a str>,
-    pub created: &'a str,
+    pub(crate) generator: Option<&'a str>,
+    pub(crate) created: &'a str,
 }
 
 /// Edits, then checks the result still parses to what was asked; returns warnings when the
@@ -697,7 +699,7 @@ fn edit_checked(
 /// value keeps its trailing comment; missing keys are added at the end of their table (a
 /// missing `[provenance]` table at the end of the file). Fails only when `text` is not TOML
 /// or `provenance` is not a table.
-pub fn set_version_and_provenance(
+pub(crate) fn set_version_and_provenance(
     text: &str,
     edit: &ProvenanceEdit<'_>,
 ) -> Result<String, ProvenanceEditError> {

@@ -16,33 +16,33 @@ use crate::store::StoreAccess;
 
 /// One tool gc would archive, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GcCandidate {
-    pub name: String,
-    pub version: String,
-    pub tier: Tier,
-    pub path: PathBuf,
+pub(crate) struct GcCandidate {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) tier: Tier,
+    pub(crate) path: PathBuf,
     /// The newest run's start (RFC 3339); `None` when it never ran.
-    pub last_run_at: Option<String>,
+    pub(crate) last_run_at: Option<String>,
     /// Quality in 0..1, when the tool has runs or failures to judge it by.
-    pub quality: Option<f64>,
+    pub(crate) quality: Option<f64>,
     /// Why it is collected, one line.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// What a gc pass found and did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GcReport {
-    pub dry_run: bool,
-    pub candidates: Vec<GcCandidate>,
-    pub archived: Vec<Decision>,
+    pub(crate) dry_run: bool,
+    pub(crate) candidates: Vec<GcCandidate>,
+    pub(crate) archived: Vec<Decision>,
     /// Tools that could not be archived, one line each (the others still were).
-    pub failed: Vec<String>,
+    pub(crate) failed: Vec<String>,
 }
 
 /// Lists approved tools unused for `days_unused` days (by their last run, or their folder's
 /// age when they never ran) or, with `min_quality`, scored below it (only tools with runs or
 /// failures are scored), and archives them unless `dry_run`.
-pub fn gc(
+pub(crate) fn gc(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
     days_unused: u64,

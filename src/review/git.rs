@@ -12,7 +12,7 @@ use super::decision::Decision;
 /// Commits the paths `decision` changed. `Ok(None)` when the root is not in a git work tree
 /// or nothing tracked changed; `Ok(Some(short hash))` after a commit; `Err(warning)` when git
 /// failed.
-pub fn commit_decision(
+pub(crate) fn commit_decision(
     root: &Path,
     who: &str,
     decision: &Decision,
@@ -57,7 +57,7 @@ pub fn commit_decision(
 }
 
 /// `<action> <name>@<version>: <reason>`.
-pub fn commit_subject(decision: &Decision) -> String {
+pub(crate) fn commit_subject(decision: &Decision) -> String {
     let mut subject = format!("{} {}@{}", decision.action, decision.tool, decision.version);
     if let Some(reason) = &decision.reason {
         let first_line = reason.lines().next().unwrap_or_default();
@@ -78,7 +78,7 @@ fn git(root: &Path, args: &[&str]) -> std::io::Result<Output> {
 
 /// Why git did not commit a decision; the decision stands.
 #[derive(Debug, thiserror::Error)]
-pub enum GitError {
+pub(crate) enum GitError {
     #[error("git {verb} failed, the decision stands uncommitted: {message}")]
     Failed { verb: String, message: String },
     #[error("git {verb} could not run, the decision stands uncommitted: {error}")]

@@ -11,10 +11,10 @@ use crate::model::{RunOrigin, RunRecord, RunStatus, Tier, ToolEntry};
 use crate::store::{DecisionAction, Store, StoreError};
 
 /// Fewer runs than this say nothing about health.
-pub const MIN_RUNS: usize = 5;
+pub(crate) const MIN_RUNS: usize = 5;
 /// Recent runs the success rate is computed over.
-pub const WINDOW: usize = 20;
-pub const FAILURES_IN_A_ROW: usize = 3;
+pub(crate) const WINDOW: usize = 20;
+pub(crate) const FAILURES_IN_A_ROW: usize = 3;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum HealthAlert {
@@ -32,13 +32,13 @@ pub enum HealthAlert {
 }
 
 impl HealthAlert {
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             HealthAlert::Degraded { name, .. } | HealthAlert::RollbackProposed { name, .. } => name,
         }
     }
 
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             HealthAlert::Degraded {
                 name,
@@ -65,7 +65,7 @@ impl HealthAlert {
 }
 
 /// The alerts for the active tools of `entries`, rollback proposals first.
-pub fn alerts(store: &Store, entries: &[ToolEntry]) -> Result<Vec<HealthAlert>, StoreError> {
+pub(crate) fn alerts(store: &Store, entries: &[ToolEntry]) -> Result<Vec<HealthAlert>, StoreError> {
     let mut out = Vec::new();
     for entry in entries
         .iter()

@@ -61,32 +61,32 @@ fn crash_point(_name: &str) {}
 
 /// One rename, both paths relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Move {
-    pub from: String,
-    pub to: String,
+pub(crate) struct Move {
+    pub(crate) from: String,
+    pub(crate) to: String,
 }
 
 /// What a decision is about to do, written before it does it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Intent {
-    pub id: String,
+pub(crate) struct Intent {
+    pub(crate) id: String,
     /// The action, for messages (`approve`, `wrap`, …).
-    pub op: String,
-    pub tool: String,
-    pub pid: u32,
-    pub created_at: String,
+    pub(crate) op: String,
+    pub(crate) tool: String,
+    pub(crate) pid: u32,
+    pub(crate) created_at: String,
     /// Renames in order; a later one may move what an earlier one put in the staging folder.
-    pub moves: Vec<Move>,
-    pub decisions: Vec<DecisionRecord>,
+    pub(crate) moves: Vec<Move>,
+    pub(crate) decisions: Vec<DecisionRecord>,
     /// Snapshots the decision activates, indexed together with the decisions.
-    pub versions: Vec<VersionRecord>,
+    pub(crate) versions: Vec<VersionRecord>,
     /// Snapshots of versions that were active before (indexed only if new).
     #[serde(default)]
-    pub kept: Vec<VersionRecord>,
+    pub(crate) kept: Vec<VersionRecord>,
 }
 
 impl Intent {
-    pub fn new(op: &str, lock: &ToolLock) -> Self {
+    pub(crate) fn new(op: &str, lock: &ToolLock) -> Self {
         Intent {
             id: new_id(),
             op: op.to_string(),
@@ -101,17 +101,17 @@ impl Intent {
     }
 
     /// The private folder where this decision may stage copies before renaming them in.
-    pub fn staging_dir(&self, root: &Path) -> PathBuf {
+    pub(crate) fn staging_dir(&self, root: &Path) -> PathBuf {
         staging_root(root).join(&self.id)
     }
 
     /// The staging folder relative to the root, for building `Move`s.
-    pub fn staging_relative(&self) -> String {
+    pub(crate) fn staging_relative(&self) -> String {
         format!("{}/staging/{}", crate::workspace::STATE_DIR, self.id)
     }
 }
 
-pub fn journal_dir(root: &Path) -> PathBuf {
+pub(crate) fn journal_dir(root: &Path) -> PathBuf {
     state_dir(root).join("journal")
 }
 
@@ -129,7 +129,7 @@ fn new_id() -> String {
 }
 
 /// Makes a folder's entries durable. Best effort: some filesystems refuse to fsync folders.
-pub fn fsync_dir(dir: &Path) {
+pub(crate) fn fsync_dir(dir: &Path) {
     if let Ok(handle) = std::fs::File::open(dir) {
         let _ = handle.sync_all();
     }
@@ -184,7 +184,7 @@ fn forget_intent(root: &Path, path: &Path, id: &str) {
 /// A failing rename puts back what already moved and returns the error with the previous
 /// state intact. The caller holds `lock` for the tool the intent is about. The store is taken
 /// only to record: `prepare`'s copies and the renames run without it.
-pub fn commit(
+pub(crate) fn commit(
     root: &Path,
     store: &mut impl StoreAccess,
     lock: &ToolLock,
@@ -295,19 +295,20 @@ fn undo(
 
 /// What `recover` did, one line per intent.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct RecoveryReport {
+pub(crate) struct RecoveryReport {
     /// Interrupted decisions that were finished (moves completed, rows recorded).
-    pub finished: Vec<String>,
+    pub(crate) finished: Vec<String>,
     /// Interrupted decisions that were undone (nothing had moved, or it could not finish).
-    pub undone: Vec<String>,
+    pub(crate) undone: Vec<String>,
     /// Intents of decisions another live process is still making.
-    pub in_progress: Vec<String>,
+    pub(crate) in_progress: Vec<String>,
     /// Journal entries that could not be read; left in place for a human.
-    pub problems: Vec<String>,
+    pub(crate) problems: Vec<String>,
 }
 
 impl RecoveryReport {
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.finished.is_empty()
             && self.undone.is_empty()
             && self.in_progress.is_empty()
@@ -315,7 +316,7 @@ impl RecoveryReport {
     }
 
     /// One line per recovered intent, for a status line or a warning.
-    pub fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         self.finished
             .iter()
             .chain(&self.undone)
@@ -340,14 +341,14 @@ pub fn has_pending(root: &Path) -> bool {
 
 /// True when `recover` has work: intents, or copies staged by a decision that crashed before
 /// writing its intent. Cheap (two directory reads, no store).
-pub fn needs_recovery(root: &Path) -> bool {
+pub(crate) fn needs_recovery(root: &Path) -> bool {
     has_pending(root)
         || std::fs::read_dir(staging_root(root)).is_ok_and(|mut dir| dir.next().is_some())
 }
 
 /// Finishes or undoes every intent a crashed decision left behind. Intents whose tool is
 /// locked belong to a live process and are left alone. Call at start, and before deciding.
-pub fn recover(root: &Path, store: &mut Store) -> Result<RecoveryReport, ReviewError> {
+pub(crate) fn recover(root: &Path, store: &mut Store) -> Result<RecoveryReport, ReviewError> {
     let mut report = RecoveryReport::default();
     let dir = journal_dir(root);
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(&dir) {

@@ -5,7 +5,7 @@
 //! those: `lookup`), checks what it must refuse, then moves folders through the journal (so a
 //! crash leaves each tool in exactly one tier) and records who decided what. The CLI, the TUI keys and MCP all end here; none of
 //! them moves a tool folder by itself. The store is taken around each store step alone
-//! ([`StoreAccess`]), never across a copy, a hash of a folder or a git commit.
+//! (`StoreAccess`), never across a copy, a hash of a folder or a git commit.
 
 use std::path::Path;
 
@@ -21,8 +21,9 @@ use super::versions::VersionStore;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRecord};
 
-pub use super::decision::{Decision, REVIEW_FILE, ReviewContext};
-pub use super::queue::{History, QueueItem, ReviewItem, history, review_items, review_queue};
+pub(crate) use super::decision::{Decision, REVIEW_FILE, ReviewContext};
+pub use super::queue::history;
+pub(crate) use super::queue::{ReviewItem, review_items};
 
 // ---------------------------------------------------------------------------------------------
 // Decisions
@@ -236,7 +237,7 @@ fn refuse_unvalidated(
 }
 
 /// experimental → archived, with the reason (required).
-pub fn reject(
+pub(crate) fn reject(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
     spec: &ToolId,
@@ -263,7 +264,7 @@ pub fn reject(
 
 /// Writes the reviewer's feedback into `REVIEW.md` in the tool folder; the tool stays in
 /// experimental for its author to change.
-pub fn request_changes(
+pub(crate) fn request_changes(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
     spec: &ToolId,
@@ -300,7 +301,7 @@ pub fn request_changes(
 }
 
 /// approved → core.
-pub fn promote(
+pub(crate) fn promote(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
     spec: &ToolId,
@@ -352,7 +353,7 @@ pub fn promote(
 }
 
 /// Any tier but archived → archived. Active tools are snapshotted first.
-pub fn archive(
+pub(crate) fn archive(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
     spec: &ToolId,
@@ -368,7 +369,7 @@ pub fn archive(
 }
 
 /// `archive`, limited to the given tiers (gc never touches core).
-pub fn archive_from(
+pub(crate) fn archive_from(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
     spec: &ToolId,
@@ -434,7 +435,7 @@ fn move_to_archive(
 
 /// archived → the tier it left (from the decisions; experimental when unknown). Refused when
 /// that name is active there.
-pub fn restore(
+pub(crate) fn restore(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
     spec: &ToolId,
@@ -535,7 +536,7 @@ pub fn restore(
 
 /// Makes the previous version (or `to`) of an active tool active again, from the version
 /// store. The current version is snapshotted and archived.
-pub fn rollback(
+pub(crate) fn rollback(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
     spec: &ToolId,
@@ -715,7 +716,7 @@ fn choose_rollback_target(
 }
 
 /// Finishes interrupted decisions; the TUI calls this at start, the CLI before it answers.
-pub fn recover(root: &Path, store: &mut Store) -> Result<Vec<String>, ReviewError> {
+pub(crate) fn recover(root: &Path, store: &mut Store) -> Result<Vec<String>, ReviewError> {
     Ok(journal::recover(root, store)?.lines())
 }
 

@@ -20,7 +20,6 @@ use crate::workspace::state_dir;
 pub struct ToolLock {
     _file: File,
     name: String,
-    path: PathBuf,
 }
 
 impl ToolLock {
@@ -39,7 +38,7 @@ impl ToolLock {
 
     /// Takes the lock, waiting up to `patience` for its holder to let go: for work that is
     /// short and would rather wait than fail (a proposal behind another of the same name).
-    pub fn acquire_within(
+    pub(crate) fn acquire_within(
         root: &Path,
         name: &str,
         patience: Duration,
@@ -61,7 +60,7 @@ impl ToolLock {
 
     /// Takes the lock if it is free; otherwise the holder's pid (as text, "unknown" when it
     /// has not written it yet).
-    pub fn try_acquire(
+    pub(crate) fn try_acquire(
         root: &Path,
         name: &str,
     ) -> Result<Result<ToolLock, (String, PathBuf)>, ReviewError> {
@@ -97,17 +96,12 @@ impl ToolLock {
         Ok(Ok(ToolLock {
             _file: file,
             name: name.to_string(),
-            path,
         }))
     }
 
     /// The tool name this lock is for.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 

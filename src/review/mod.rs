@@ -10,30 +10,33 @@
 //! agents ask for before writing them. Nothing here draws to a
 //! terminal, and nothing outside this module moves a tool folder between tiers.
 
-pub mod add_case;
-pub mod command;
-pub mod decision;
+pub(crate) mod add_case;
+pub(crate) mod command;
+pub(crate) mod decision;
 mod error;
 pub mod evolve;
-pub mod gc;
-pub mod git;
-pub mod health;
+pub(crate) mod gc;
+pub(crate) mod git;
+pub(crate) mod health;
 pub mod journal;
 pub mod lifecycle;
 pub mod lock;
-pub mod propose;
-pub mod queue;
-pub mod request_status;
-pub mod requests;
+pub(crate) mod propose;
+pub(crate) mod queue;
+pub(crate) mod request_status;
+pub(crate) mod requests;
 mod steps;
 pub mod validate;
-pub mod versions;
-pub mod vocabulary;
+pub(crate) mod versions;
+pub(crate) mod vocabulary;
 
-pub use command::{Outcome, apply, apply_reporting};
-pub use decision::{Decision, ReviewContext};
-pub use error::ReviewError;
-pub use vocabulary::{DecisionKind, ReviewCommand, TextRole};
+pub use command::apply;
+pub(crate) use command::{Outcome, apply_reporting};
+pub(crate) use decision::Decision;
+pub use decision::ReviewContext;
+pub(crate) use error::ReviewError;
+pub use vocabulary::ReviewCommand;
+pub(crate) use vocabulary::{DecisionKind, TextRole};
 
 /// What tests of decisions share.
 #[cfg(test)]

@@ -33,19 +33,19 @@ use crate::store::{Store, StoreError};
 
 mod paths;
 
-pub use paths::{PathError, check_all as check_paths};
+pub(crate) use paths::{PathError, check_all as check_paths};
 
 /// What an agent proposes: the manifest text and the other files, by relative path.
 #[derive(Debug, Clone, Default)]
-pub struct Proposal {
-    pub manifest: String,
-    pub files: BTreeMap<String, String>,
+pub(crate) struct Proposal {
+    pub(crate) manifest: String,
+    pub(crate) files: BTreeMap<String, String>,
 }
 
 impl Proposal {
     /// The content hash of the folder this proposal writes, computed from the texts: the
     /// same as `hash_tool_folder` of that folder (the files in `Path` order, modes left out).
-    pub fn content_hash(&self) -> String {
+    pub(crate) fn content_hash(&self) -> String {
         let mut files: Vec<(&Path, &[u8])> =
             std::iter::once((Path::new(MANIFEST_FILE), self.manifest.as_bytes()))
                 .chain(
@@ -61,15 +61,15 @@ impl Proposal {
 
 /// Where a proposal is: the folder it landed in, or the folder that already held it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proposed {
-    pub name: String,
-    pub version: String,
+pub(crate) struct Proposed {
+    pub(crate) name: String,
+    pub(crate) version: String,
     /// The tool folder, relative to the workspace root (`experimental/NAME`).
-    pub folder: String,
-    pub content_hash: String,
+    pub(crate) folder: String,
+    pub(crate) content_hash: String,
     /// The tier of the folder that already held this name, version and content; nothing was
     /// written. `None` when the proposal landed.
-    pub already_in: Option<Tier>,
+    pub(crate) already_in: Option<Tier>,
 }
 
 /// How long a proposal waits for the tool's lock (another proposal of the name, or a
@@ -79,13 +79,13 @@ const LOCK_PATIENCE: Duration = Duration::from_secs(10);
 /// What a proposal may hold: `[mcp] max_proposal_kb` over everything it costs, and the
 /// `[catalog]` limits every tool folder is held to, so it never lands as a broken tool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProposalLimits {
-    pub max_bytes: u64,
-    pub tool: ScanLimits,
+pub(crate) struct ProposalLimits {
+    pub(crate) max_bytes: u64,
+    pub(crate) tool: ScanLimits,
 }
 
 impl ProposalLimits {
-    pub fn of(config: &Config) -> Self {
+    pub(crate) fn of(config: &Config) -> Self {
         Self {
             max_bytes: config.max_proposal_kb.saturating_mul(1024),
             tool: config.catalog,
@@ -100,7 +100,7 @@ const PER_FILE_BYTES: u64 = 256;
 
 /// Why a proposal was refused. Nothing was written.
 #[derive(Debug, thiserror::Error)]
-pub enum ProposalError {
+pub(crate) enum ProposalError {
     #[error(transparent)]
     Path(#[from] PathError),
     #[error(
@@ -142,7 +142,7 @@ pub enum ProposalError {
 /// Checks `proposal` against `limits` and writes it to `experimental/`, unless its name and
 /// version are there already (in any tier): with its content, the answer names that folder;
 /// with other content, it is refused. `store` is read for where the tools of the name are.
-pub fn propose(
+pub(crate) fn propose(
     root: &Path,
     proposal: &Proposal,
     store: &SharedStore,
@@ -307,33 +307,33 @@ const MAX_FINDINGS_SHOWN: usize = 50;
 
 /// Where a proposal stands, for the agent that made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProposalStatus {
-    pub name: String,
-    pub version: String,
-    pub folder: String,
+pub(crate) struct ProposalStatus {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) folder: String,
     /// `pending`, `approved`, `rejected`, `changes_requested`, `archived`, or `withdrawn`
     /// when its folder left `experimental/` with no decision.
-    pub state: &'static str,
+    pub(crate) state: &'static str,
     /// The validation verdict (`pass`, `warn`, `fail`), once validated.
-    pub verdict: Option<String>,
+    pub(crate) verdict: Option<String>,
     /// The checks of that validation that did not pass (`fail` or `warn`), with their message.
-    pub failed_checks: Vec<Check>,
+    pub(crate) failed_checks: Vec<Check>,
     /// What its checks found (rule, file, line, severity, message), errors first; at most
     /// `MAX_FINDINGS_SHOWN`, and how many more there were.
-    pub findings: Vec<Finding>,
-    pub findings_omitted: usize,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) findings_omitted: usize,
     /// The reviewer's reason (reject, archive) or feedback (request changes).
-    pub reason: Option<String>,
-    pub reviewer: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) reviewer: Option<String>,
     /// When the state was reached: the decision's time, else the proposal's.
-    pub at: String,
-    pub proposed_at: String,
+    pub(crate) at: String,
+    pub(crate) proposed_at: String,
     /// The tool request this proposal answers, when its author asked first.
-    pub request_id: Option<i64>,
+    pub(crate) request_id: Option<i64>,
 }
 
 /// The state of each proposal, from the decisions taken on that version since it landed.
-pub fn statuses(
+pub(crate) fn statuses(
     root: &Path,
     store: &Store,
     rows: &[ProposalRow],

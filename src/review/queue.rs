@@ -18,45 +18,45 @@ use crate::store::{DecisionRecord, Store, VersionRecord};
 /// Everything recorded about one tool name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct History {
-    pub tool: String,
+    pub(crate) tool: String,
     /// Newest first.
     pub decisions: Vec<DecisionRecord>,
     /// Kept snapshots, most recently activated first.
-    pub versions: Vec<VersionRecord>,
+    pub(crate) versions: Vec<VersionRecord>,
 }
 
 /// One experimental tool waiting for review (the `review --json` shape).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct QueueItem {
-    pub name: String,
-    pub version: String,
-    pub path: PathBuf,
+pub(crate) struct QueueItem {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) path: PathBuf,
     /// The validation verdict, when the pipeline has judged it.
-    pub verdict: Option<String>,
+    pub(crate) verdict: Option<String>,
     /// RFC 3339: when validation first saw it, else the folder's modification time.
-    pub arrived_at: String,
+    pub(crate) arrived_at: String,
     /// `name@version` it evolved from.
-    pub parent: Option<String>,
+    pub(crate) parent: Option<String>,
     /// What a decision on it is bound to (`--hash` takes a prefix of it).
-    pub content_hash: String,
+    pub(crate) content_hash: String,
 }
 
 /// An active tool whose content is not what was approved: it does not run until a person
 /// approves that content where it is, or sends it to review (`resubmit`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DriftItem {
-    pub name: String,
-    pub version: String,
-    pub tier: Tier,
-    pub path: PathBuf,
-    pub content_hash: String,
-    pub drift: Drift,
+pub(crate) struct DriftItem {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) tier: Tier,
+    pub(crate) path: PathBuf,
+    pub(crate) content_hash: String,
+    pub(crate) drift: Drift,
 }
 
 /// One item of the review queue as `review --json` shows it, told apart by `kind`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-pub enum ReviewItem {
+pub(crate) enum ReviewItem {
     /// A tool waiting in experimental/.
     Tool(QueueItem),
     /// A tool an agent asked for before writing it.
@@ -67,7 +67,10 @@ pub enum ReviewItem {
 
 /// The review queue's one order, for every front end: by arrival, as the validation pipeline
 /// first saw each candidate; candidates it has not seen yet come after them, by path.
-pub fn arrival_key<'a>(arrived_at: Option<&'a str>, path: &'a Path) -> (bool, &'a str, &'a Path) {
+pub(crate) fn arrival_key<'a>(
+    arrived_at: Option<&'a str>,
+    path: &'a Path,
+) -> (bool, &'a str, &'a Path) {
     (arrived_at.is_none(), arrived_at.unwrap_or_default(), path)
 }
 
@@ -78,15 +81,6 @@ pub fn history(store: &Store, name: &str) -> Result<History, ReviewError> {
         decisions: store.decisions_of(name)?,
         versions: store.versions_of(name)?,
     })
-}
-
-/// The experimental tools, oldest arrival first, with the verdict validation gave them.
-pub fn review_queue(
-    root: &Path,
-    limits: ScanLimits,
-    store: &Store,
-) -> Result<Vec<QueueItem>, ReviewError> {
-    queue_of(root, &scan(root, limits), store)
 }
 
 fn queue_of(root: &Path, catalog: &Catalog, store: &Store) -> Result<Vec<QueueItem>, ReviewError> {
@@ -136,7 +130,7 @@ fn queue_of(root: &Path, catalog: &Catalog, store: &Store) -> Result<Vec<QueueIt
 /// Everything waiting for a human: the active tools that will not run until a person looks
 /// at them (modified since approval, or never approved here), the pending tool requests
 /// (oldest first; no code to look at yet), then the tools in the review queue's order.
-pub fn review_items(
+pub(crate) fn review_items(
     root: &Path,
     limits: ScanLimits,
     store: &Store,

@@ -8,31 +8,31 @@ use crate::store::{Store, StoreError};
 
 /// A proposal that answered a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LinkedProposal {
-    pub version: String,
-    pub folder: String,
-    pub client: String,
-    pub proposed_at: String,
+pub(crate) struct LinkedProposal {
+    pub(crate) version: String,
+    pub(crate) folder: String,
+    pub(crate) client: String,
+    pub(crate) proposed_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RequestStatus {
-    pub request_id: i64,
-    pub name: String,
+pub(crate) struct RequestStatus {
+    pub(crate) request_id: i64,
+    pub(crate) name: String,
     /// `request_pending`, `request_approved`, `request_rejected` or `changes_requested`.
-    pub state: &'static str,
+    pub(crate) state: &'static str,
     /// The human's reason (approve, reject) or feedback (request changes).
-    pub reason: Option<String>,
-    pub reviewer: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) reviewer: Option<String>,
     /// When the state was reached: the answer's time, else the request's.
-    pub at: String,
-    pub requested_at: String,
+    pub(crate) at: String,
+    pub(crate) requested_at: String,
     /// Proposals of this name that arrived after the request, oldest first.
-    pub proposals: Vec<LinkedProposal>,
+    pub(crate) proposals: Vec<LinkedProposal>,
 }
 
 /// The agent-facing name of a request's state.
-pub fn state_name(state: RequestState) -> &'static str {
+pub(crate) fn state_name(state: RequestState) -> &'static str {
     match state {
         RequestState::Pending => "request_pending",
         RequestState::Approved => "request_approved",
@@ -41,7 +41,10 @@ pub fn state_name(state: RequestState) -> &'static str {
     }
 }
 
-pub fn statuses(store: &Store, rows: &[RequestRow]) -> Result<Vec<RequestStatus>, StoreError> {
+pub(crate) fn statuses(
+    store: &Store,
+    rows: &[RequestRow],
+) -> Result<Vec<RequestStatus>, StoreError> {
     rows.iter()
         .map(|row| {
             let proposals = store

@@ -16,23 +16,23 @@ use crate::store::{Store, StoreError};
 
 /// What an agent asks for.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ToolRequest {
-    pub name: String,
-    pub description: String,
+pub(crate) struct ToolRequest {
+    pub(crate) name: String,
+    pub(crate) description: String,
     /// A JSON schema object, or a prose list as a string.
-    pub inputs: Value,
-    pub outputs: Option<Value>,
-    pub rationale: String,
+    pub(crate) inputs: Value,
+    pub(crate) outputs: Option<Value>,
+    pub(crate) rationale: String,
 }
 
 /// The most each of a request's description, rationale, inputs and outputs may hold (inputs
 /// and outputs as JSON text), so a request is at most 16 KiB besides its name: what a human
 /// reads in one dialog, and more than a tool's sketch needs.
-pub const MAX_REQUEST_FIELD_BYTES: usize = 4096;
+pub(crate) const MAX_REQUEST_FIELD_BYTES: usize = 4096;
 
 /// Why a request was refused. Nothing was stored.
 #[derive(Debug, thiserror::Error)]
-pub enum RequestError {
+pub(crate) enum RequestError {
     #[error(transparent)]
     TooLong(#[from] TooLong),
     #[error("name: {0:?} is not a valid tool name ({NAME_RULE})")]
@@ -53,7 +53,7 @@ pub enum RequestError {
 
 /// Checks `request` and stores it as pending for `client`. `active` is the catalog as the
 /// caller knows it, for the names taken in `core/`.
-pub fn ask(
+pub(crate) fn ask(
     store: &mut Store,
     request: &ToolRequest,
     client: &str,
@@ -157,7 +157,7 @@ fn check_spec(field: &'static str, spec: &Value) -> Result<(), RequestError> {
 
 /// The request a proposal of `name` from `client` answers: this client's newest request for
 /// the name, else anyone's.
-pub fn answered_by_proposal(
+pub(crate) fn answered_by_proposal(
     store: &Store,
     name: &str,
     client: &str,
@@ -170,20 +170,20 @@ pub fn answered_by_proposal(
 /// A human's answer to the pending requests for one name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnsweredRequest {
-    pub name: String,
-    pub state: RequestState,
+    pub(crate) name: String,
+    pub(crate) state: RequestState,
     /// Every client's pending request for the name gets the same answer.
-    pub ids: Vec<i64>,
-    pub clients: Vec<String>,
-    pub who: String,
-    pub at: String,
-    pub reason: Option<String>,
+    pub(crate) ids: Vec<i64>,
+    pub(crate) clients: Vec<String>,
+    pub(crate) who: String,
+    pub(crate) at: String,
+    pub(crate) reason: Option<String>,
 }
 
 impl AnsweredRequest {
     /// One line saying what happened, e.g.
     /// `approved the request for line_count from claude-code (#3): the agent may write it`.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let verb = match self.state {
             RequestState::Approved => "approved",
             RequestState::Rejected => "rejected",
@@ -208,7 +208,7 @@ impl AnsweredRequest {
 /// Answers the requests for `tool`'s name when `command` is an approve, reject or request
 /// changes on a bare name that has a request and no candidate in experimental/; `None` when
 /// the command is about a tool instead.
-pub fn answer_if_requested(
+pub(crate) fn answer_if_requested(
     ctx: &ReviewContext,
     store: &mut Store,
     tool: &ToolId,

@@ -474,12 +474,12 @@ pub(super) fn record_in_place(
 
 /// What `record_in_place` records.
 pub(super) struct InPlace {
-    pub action: DecisionAction,
-    pub entry: ToolEntry,
-    pub at: String,
-    pub reason: String,
-    pub wrapped: bool,
-    pub recovered: Vec<String>,
+    pub(crate) action: DecisionAction,
+    pub(crate) entry: ToolEntry,
+    pub(crate) at: String,
+    pub(crate) reason: String,
+    pub(crate) wrapped: bool,
+    pub(crate) recovered: Vec<String>,
 }
 
 /// The store is taken to reindex, never across git, which spawns processes and may wait on

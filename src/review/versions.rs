@@ -14,24 +14,24 @@ use crate::safe_fs::{Dir, copy_tree, move_noreplace};
 
 /// The permissions a snapshot's files, and the active copies made from them, keep: read and
 /// execute, no write for anyone.
-pub const FROZEN_MODE: u32 = 0o555;
+pub(crate) const FROZEN_MODE: u32 = 0o555;
 
 /// Hex digits of the content hash in a snapshot's folder name.
-pub const HASH_PREFIX_LEN: usize = 12;
+pub(crate) const HASH_PREFIX_LEN: usize = 12;
 
-pub struct VersionStore {
+pub(crate) struct VersionStore {
     root: PathBuf,
 }
 
 impl VersionStore {
-    pub fn new(root: &Path) -> Self {
+    pub(crate) fn new(root: &Path) -> Self {
         VersionStore {
             root: root.to_path_buf(),
         }
     }
 
     /// Where the snapshot of this content lives, relative to the workspace root.
-    pub fn relative_path(name: &str, version: &str, content_hash: &str) -> String {
+    pub(crate) fn relative_path(name: &str, version: &str, content_hash: &str) -> String {
         let short = content_hash.get(..HASH_PREFIX_LEN).unwrap_or(content_hash);
         format!(
             "{}/versions/{name}/{version}-{short}",
@@ -39,7 +39,7 @@ impl VersionStore {
         )
     }
 
-    pub fn absolute(&self, relative: &str) -> PathBuf {
+    pub(crate) fn absolute(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }
 
@@ -47,7 +47,7 @@ impl VersionStore {
     /// snapshot's path relative to the root. Fails when the folder's content no longer
     /// matches `content_hash` (it changed since it was reviewed), or when a symlink in the
     /// version store or in the folder would lead the copy elsewhere.
-    pub fn snapshot(
+    pub(crate) fn snapshot(
         &self,
         folder: &Path,
         name: &str,
@@ -139,7 +139,7 @@ impl VersionStore {
     /// the content is what was accepted, and changing it is a new review, not an edit. The
     /// folders are the copier's own, so only the reviewer's account may move them. Neither
     /// side is reached through a symlink.
-    pub fn copy_out(&self, relative: &str, dest: &str) -> Result<(), ReviewError> {
+    pub(crate) fn copy_out(&self, relative: &str, dest: &str) -> Result<(), ReviewError> {
         let root = Dir::open(&self.root)?;
         let source = root.open_dir(Path::new(relative))?;
         let copy = root.create_dirs(Path::new(dest))?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 /// The decisions, without what they carry: what a key or a menu names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionKind {
+pub(crate) enum DecisionKind {
     Approve,
     Reject,
     RequestChanges,
@@ -14,13 +14,16 @@ pub enum DecisionKind {
     Archive,
     Restore,
     Rollback,
+    // The TUI evolves through its own overlay, not the decision dialog: only the unit tests
+    // (through `ReviewCommand::kind`) make this kind.
+    #[cfg_attr(not(test), expect(dead_code, reason = "made only by the unit tests"))]
     Evolve,
     Resubmit,
 }
 
 /// What a decision's text is to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextRole {
+pub(crate) enum TextRole {
     /// Recorded with the decision; may be empty.
     OptionalReason,
     /// Recorded with the decision; refused when empty.
@@ -34,7 +37,7 @@ pub enum TextRole {
 }
 
 impl DecisionKind {
-    pub fn verb(self) -> &'static str {
+    pub(crate) fn verb(self) -> &'static str {
         match self {
             DecisionKind::Approve => "Approve",
             DecisionKind::Reject => "Reject",
@@ -48,7 +51,7 @@ impl DecisionKind {
         }
     }
 
-    pub fn text_role(self) -> TextRole {
+    pub(crate) fn text_role(self) -> TextRole {
         match self {
             DecisionKind::Approve | DecisionKind::Archive => TextRole::OptionalReason,
             DecisionKind::Reject => TextRole::RequiredReason,
@@ -63,7 +66,7 @@ impl DecisionKind {
 
     /// The command this kind makes with `text` (a reason, feedback or hint as its role says;
     /// ignored by kinds that take none). Empty required text is refused by [`apply`].
-    pub fn with_text(self, text: &str) -> ReviewCommand {
+    pub(crate) fn with_text(self, text: &str) -> ReviewCommand {
         let optional = (!text.trim().is_empty()).then(|| text.to_string());
         match self {
             DecisionKind::Approve => ReviewCommand::Approve { reason: optional },
@@ -119,7 +122,8 @@ pub enum ReviewCommand {
 }
 
 impl ReviewCommand {
-    pub fn kind(&self) -> DecisionKind {
+    #[cfg(test)]
+    pub(crate) fn kind(&self) -> DecisionKind {
         match self {
             ReviewCommand::Approve { .. } => DecisionKind::Approve,
             ReviewCommand::Reject { .. } => DecisionKind::Reject,

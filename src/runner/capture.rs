@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub struct CappedCapture {
+pub(crate) struct CappedCapture {
     head: Vec<u8>,
     head_cap: usize,
     tail: Ring,
@@ -21,7 +21,7 @@ pub struct CappedCapture {
 impl CappedCapture {
     /// `log`: where the head is written live and the tail at `finish`, created with the
     /// first byte.
-    pub fn new(head_cap: usize, tail_cap: usize, log: Option<&Path>) -> Self {
+    pub(crate) fn new(head_cap: usize, tail_cap: usize, log: Option<&Path>) -> Self {
         Self {
             head: Vec::new(),
             head_cap,
@@ -32,7 +32,7 @@ impl CappedCapture {
         }
     }
 
-    pub fn push(&mut self, mut bytes: &[u8]) {
+    pub(crate) fn push(&mut self, mut bytes: &[u8]) {
         if !bytes.is_empty()
             && let Some(path) = self.log_path.take()
         {
@@ -53,12 +53,12 @@ impl CappedCapture {
         self.tail.push(bytes);
     }
 
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.total
     }
 
     /// True when every byte is in memory (nothing was dropped between head and tail).
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.total == (self.head.len() + self.tail.len()) as u64
     }
 
@@ -68,7 +68,7 @@ impl CappedCapture {
 
     /// Completes the log on disk and returns the kept bytes, with a marker where bytes
     /// were dropped.
-    pub fn finish(mut self) -> Vec<u8> {
+    pub(crate) fn finish(mut self) -> Vec<u8> {
         let marker = format!("\n[… {} bytes omitted …]\n", self.omitted());
         let tail = self.tail.to_vec();
         if let Some(log) = &mut self.log {
@@ -87,7 +87,7 @@ impl CappedCapture {
     }
 
     /// The last `n` bytes seen (for error messages), without consuming the capture.
-    pub fn last_bytes(&self, n: usize) -> Vec<u8> {
+    pub(crate) fn last_bytes(&self, n: usize) -> Vec<u8> {
         let tail = self.tail.to_vec();
         if tail.len() >= n {
             return tail[tail.len() - n..].to_vec();

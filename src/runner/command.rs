@@ -9,7 +9,7 @@ use super::RunError;
 use crate::model::{InputMode, Manifest};
 
 /// What every sandboxed program starts from: nothing inherited, a few sane basics.
-pub fn base_env(scratch: &Path) -> BTreeMap<String, String> {
+pub(crate) fn base_env(scratch: &Path) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     env.insert("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into());
     env.insert("HOME".into(), scratch.display().to_string());
@@ -19,7 +19,11 @@ pub fn base_env(scratch: &Path) -> BTreeMap<String, String> {
 }
 
 /// The environment a tool sees: the basics, then its own `env`.
-pub fn tool_env(manifest: &Manifest, scratch: &Path, tool_dir: &Path) -> BTreeMap<String, String> {
+pub(crate) fn tool_env(
+    manifest: &Manifest,
+    scratch: &Path,
+    tool_dir: &Path,
+) -> BTreeMap<String, String> {
     let mut env = base_env(scratch);
     env.insert("TOOLBENCH_TOOL_DIR".into(), tool_dir.display().to_string());
     env.insert("TOOLBENCH_SCRATCH".into(), scratch.display().to_string());
@@ -29,7 +33,7 @@ pub fn tool_env(manifest: &Manifest, scratch: &Path, tool_dir: &Path) -> BTreeMa
 
 /// A run whose network is a list of hosts reaches them through its egress proxy: every
 /// client that honours the usual variables finds it, for every host.
-pub fn add_proxy_env(env: &mut BTreeMap<String, String>, port: u16) {
+pub(crate) fn add_proxy_env(env: &mut BTreeMap<String, String>, port: u16) {
     let proxy = format!("http://127.0.0.1:{port}");
     for name in [
         "HTTP_PROXY",
@@ -48,11 +52,11 @@ pub fn add_proxy_env(env: &mut BTreeMap<String, String>, port: u16) {
 /// An input for an `input = "args"` tool that is neither an array nor an object.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("input for an args tool must be a JSON array or object, not {0}")]
-pub struct NotArgs(pub String);
+pub struct NotArgs(pub(crate) String);
 
 /// The command with words naming files of the tool made absolute (the tool runs in its
 /// scratch folder, not its own), plus the input as arguments for `input = "args"`.
-pub fn tool_argv(
+pub(crate) fn tool_argv(
     manifest: &Manifest,
     tool_dir: &Path,
     input: Option<&Value>,
@@ -128,7 +132,7 @@ fn input_as_args(value: &Value, manifest: &Manifest) -> Result<Vec<String>, NotA
 /// `<root>/.toolbench/<kind>/<time>-<name>-<n>`, created fresh, for a confined program that is
 /// not a run (a run's folder is named by its in-flight file, `inflight::Marker::reserve`). Its
 /// `scratch` is made by the sandbox (a tmpfs inside the program's mount namespace), not here.
-pub fn create_work_dir(root: &Path, kind: &str, name: &str) -> Result<PathBuf, RunError> {
+pub(crate) fn create_work_dir(root: &Path, kind: &str, name: &str) -> Result<PathBuf, RunError> {
     let runs = crate::workspace::state_dir(root).join(kind);
     let stamp = crate::clock::now_rfc3339().replace([':', '.'], "");
     for attempt in 0..1000 {

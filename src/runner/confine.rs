@@ -78,7 +78,7 @@ fn ssh_host_keys() -> Vec<PathBuf> {
 /// data and settings, the state of every workspace it opened (`workspace::registry`), the
 /// secrets under the home folder and the system's. Sorted. A helper forked ahead of its run
 /// hides these while the run is still being looked up.
-pub fn hidden_in_every_workspace() -> Vec<PathBuf> {
+pub(crate) fn hidden_in_every_workspace() -> Vec<PathBuf> {
     let mut hide = hidden_always();
     hide.extend(registry::state_dirs());
     outermost(hide)
@@ -88,7 +88,7 @@ pub fn hidden_in_every_workspace() -> Vec<PathBuf> {
 /// systems), as set when that fails; `None` when HOME is unset or empty. Grants are real
 /// paths: a home or a hidden path compared with them must be one too, or a grant of the home
 /// (or of a path a link leads to) would show what is hidden there.
-pub fn home() -> Option<PathBuf> {
+pub(crate) fn home() -> Option<PathBuf> {
     let home = PathBuf::from(std::env::var_os("HOME").filter(|h| !h.is_empty())?);
     Some(real(home))
 }
@@ -200,34 +200,34 @@ const PRIVATE_FOLDERS: [&str; 3] = ["/tmp", "/dev", "/proc"];
 pub struct Confinement {
     /// What its runs hide but the other workspaces' state, which each run reads anew (a
     /// long-lived front end outlives the list it started with).
-    pub hide: Vec<PathBuf>,
-    pub limits: RunLimits,
+    pub(crate) hide: Vec<PathBuf>,
+    pub(crate) limits: RunLimits,
     /// The folder its tools are run for (the front end's current directory or `--project`):
     /// granted to a tool that declares `project`. `None`: no project.
-    pub project: Option<PathBuf>,
+    pub(crate) project: Option<PathBuf>,
 }
 
 /// One sandboxed process: what differs between a tool run, a checker and
 /// the evolver.
 #[derive(Debug, Clone)]
-pub struct Jail {
-    pub scratch: PathBuf,
-    pub report: PathBuf,
-    pub memory_mb: u64,
-    pub cpu_secs: u64,
-    pub network: bool,
+pub(crate) struct Jail {
+    pub(crate) scratch: PathBuf,
+    pub(crate) report: PathBuf,
+    pub(crate) memory_mb: u64,
+    pub(crate) cpu_secs: u64,
+    pub(crate) network: bool,
     /// The whole environment of the confined program.
-    pub env: BTreeMap<String, String>,
+    pub(crate) env: BTreeMap<String, String>,
     /// Paths it needs to read even when they sit under a covered folder.
-    pub visible: Vec<PathBuf>,
+    pub(crate) visible: Vec<PathBuf>,
     /// A tool's run: reads are an allow list, and these are its grants. `None` (checkers,
     /// the evolver, services): it reads everything but what is hidden.
-    pub grants: Option<Grants>,
+    pub(crate) grants: Option<Grants>,
 }
 
 impl Confinement {
     /// The confinement of the workspace at `root` with `config`, its tools run for `project`.
-    pub fn new(root: &Path, config: &Config, project: Option<PathBuf>) -> Self {
+    pub(crate) fn new(root: &Path, config: &Config, project: Option<PathBuf>) -> Self {
         let mut hide = hidden_always();
         hide.push(real(crate::workspace::state_dir(root)));
         hide.extend(config.sandbox_hide.iter().cloned().map(real));
@@ -241,7 +241,7 @@ impl Confinement {
     /// Why a run would not see the host's `path` (its tool folder aside, which every run
     /// sees): it is beneath a folder each run gets its own of, or one the sandbox hides.
     /// `None` when a run sees it.
-    pub fn unseen(&self, path: &Path) -> Option<String> {
+    pub(crate) fn unseen(&self, path: &Path) -> Option<String> {
         let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let mut hide = self.hide.clone();
         hide.extend(registry::state_dirs());
@@ -256,7 +256,7 @@ impl Confinement {
     }
 
     /// The policy of one run; the list of workspaces is read here, once per run.
-    pub fn policy(&self, mut jail: Jail) -> SandboxPolicy {
+    pub(crate) fn policy(&self, mut jail: Jail) -> SandboxPolicy {
         let mut hide = self.hide.clone();
         hide.extend(registry::state_dirs());
         if let Some(grants) = &mut jail.grants {
@@ -291,7 +291,7 @@ impl Confinement {
 /// The helper process for `policy`, started as toolbench's own program:
 /// a fixed environment (nothing of the tool's reaches it before its final
 /// exec), its own process group, killed when dropped.
-pub fn helper_command(
+pub(crate) fn helper_command(
     exe: &Path,
     policy: &SandboxPolicy,
     argv: &[String],
@@ -310,7 +310,7 @@ pub fn helper_command(
 /// Removes what a run leaves on the host: its cgroups (the helper removes
 /// them itself unless it was killed) and, for a run without a mount
 /// namespace of its own, its scratch folder.
-pub fn clean_up(report: Option<&sandbox::SandboxReport>, scratch: &Path) {
+pub(crate) fn clean_up(report: Option<&sandbox::SandboxReport>, scratch: &Path) {
     for dir in report.map(|r| r.cgroups.as_slice()).unwrap_or_default() {
         // Only our own folders: a report is written by code we started, but
         // it names paths we then remove.
@@ -335,7 +335,7 @@ pub fn clean_up(report: Option<&sandbox::SandboxReport>, scratch: &Path) {
 
 /// Removes the run's scratch folder, which is on the host only when the run had no mount
 /// namespace of its own (the sandbox made it there).
-pub fn remove_scratch(scratch: &Path) {
+pub(crate) fn remove_scratch(scratch: &Path) {
     match std::fs::symlink_metadata(scratch) {
         Ok(meta) if meta.is_dir() => {
             let _ = std::fs::remove_dir_all(scratch);

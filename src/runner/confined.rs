@@ -9,39 +9,38 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::confine::{self, Confinement, Jail};
-use super::sandbox::{self, Protections, SandboxReport};
+use super::sandbox::{self, SandboxReport};
 
 /// Most of a confined program's stdout and stderr kept; the rest is read and dropped.
-pub const MAX_OUTPUT: u64 = 32 * 1024 * 1024;
+pub(crate) const MAX_OUTPUT: u64 = 32 * 1024 * 1024;
 /// Memory for checkers and the evolver (summed over their processes).
 const MEMORY_MB: u64 = 1024;
 
 /// One program to run confined.
 #[derive(Debug, Clone)]
-pub struct Program {
-    pub argv: Vec<String>,
-    pub stdin: Option<Vec<u8>>,
+pub(crate) struct Program {
+    pub(crate) argv: Vec<String>,
+    pub(crate) stdin: Option<Vec<u8>>,
     /// Added to the fixed basics (PATH, HOME and TMPDIR in scratch, LANG).
-    pub env: BTreeMap<String, String>,
-    pub network: bool,
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) network: bool,
     /// Paths it reads (the tool folder, the program itself).
-    pub visible: Vec<PathBuf>,
-    pub timeout: Duration,
+    pub(crate) visible: Vec<PathBuf>,
+    pub(crate) timeout: Duration,
 }
 
 /// What a confined program did.
 #[derive(Debug, Clone)]
-pub struct Finished {
-    pub exit_code: Option<i32>,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
+pub(crate) struct Finished {
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
     /// stdout went past [`MAX_OUTPUT`] and was cut there.
-    pub stdout_cut: bool,
-    pub protections: Protections,
+    pub(crate) stdout_cut: bool,
 }
 
 impl Finished {
-    pub fn success(&self) -> bool {
+    pub(crate) fn success(&self) -> bool {
         self.exit_code == Some(0)
     }
 }
@@ -65,7 +64,7 @@ pub enum ConfinedError {
 /// Runs `program` in the sandbox of the workspace at `root`; `exe` is the
 /// toolbench binary. The error is one line saying why it did not finish, to
 /// follow the program's name ("could not run: …", "did not finish within 30 s").
-pub async fn run(
+pub(crate) async fn run(
     root: &Path,
     exe: &Path,
     confinement: &Confinement,
@@ -107,7 +106,6 @@ pub async fn run(
         stdout,
         stderr,
         stdout_cut,
-        protections: report.map(|r| r.protections).unwrap_or_default(),
     })
 }
 

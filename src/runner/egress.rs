@@ -29,13 +29,13 @@ use crate::runner::sandbox::{EgressPlan, HandOver, MAX_LISTENERS};
 
 /// The proxy's port on the run's own loopback (its namespace is its own: no clash with the
 /// host's), unless a forwarded loopback address takes it.
-pub const PROXY_PORT: u16 = 3128;
+pub(crate) const PROXY_PORT: u16 = 3128;
 /// The run's record of its connections, next to its output logs.
-pub const LOG_FILE: &str = "egress.log";
+pub(crate) const LOG_FILE: &str = "egress.log";
 /// The Unix socket the helper hands the listeners over on, in the run's folder.
 const SOCKET_FILE: &str = "egress.sock";
 /// The most a request's line and headers may take.
-pub const HEAD_LIMIT: usize = 8 * 1024;
+pub(crate) const HEAD_LIMIT: usize = 8 * 1024;
 /// How long a client has to send its request's head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a target has to answer a connect.
@@ -52,14 +52,14 @@ const MAX_LOGGED: usize = 10_000;
 /// The declared hosts, as the proxy matches them: exact names (case-insensitive) and
 /// addresses, each with its port; no wildcard.
 #[derive(Debug, Clone)]
-pub struct AllowList(Vec<HostPort>);
+pub(crate) struct AllowList(Vec<HostPort>);
 
 impl AllowList {
-    pub fn new(hosts: &[HostPort]) -> Self {
+    pub(crate) fn new(hosts: &[HostPort]) -> Self {
         Self(hosts.to_vec())
     }
 
-    pub fn permits(&self, host: &str, port: u16) -> bool {
+    pub(crate) fn permits(&self, host: &str, port: u16) -> bool {
         let host = bare_host(host);
         let address = host.parse::<IpAddr>().ok();
         self.0.iter().any(|allowed| {
@@ -81,7 +81,7 @@ fn bare_host(host: &str) -> String {
 
 /// The declared loopback hosts, listened on inside the run and forwarded to the host's same
 /// address: `localhost` is `127.0.0.1`.
-pub fn forwarded(hosts: &[HostPort]) -> Vec<SocketAddr> {
+pub(crate) fn forwarded(hosts: &[HostPort]) -> Vec<SocketAddr> {
     let mut addresses: Vec<SocketAddr> = hosts
         .iter()
         .filter_map(|h| {
@@ -110,7 +110,7 @@ fn proxy_port(forward: &[SocketAddr]) -> u16 {
 
 /// What a client asked the proxy for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Request {
+pub(crate) enum Request {
     /// `CONNECT host:port`: a tunnel.
     Connect { host: String, port: u16 },
     /// An absolute-form plain HTTP request, with its head rewritten for the target
@@ -140,7 +140,7 @@ impl Request {
 
 /// Why a request was not served.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BadRequest {
+pub(crate) enum BadRequest {
     #[error("request header over {HEAD_LIMIT} bytes")]
     TooLong,
     #[error("no request within {} s", HEAD_TIMEOUT.as_secs())]
@@ -156,7 +156,7 @@ pub enum BadRequest {
 }
 
 /// Parses a request's head (its line and headers, up to the blank line).
-pub fn parse_head(head: &[u8]) -> Result<Request, BadRequest> {
+pub(crate) fn parse_head(head: &[u8]) -> Result<Request, BadRequest> {
     let text = std::str::from_utf8(head).map_err(|_| BadRequest::Line)?;
     let mut lines = text.split("\r\n");
     let line = lines.next().ok_or(BadRequest::Line)?;
@@ -251,7 +251,7 @@ fn authority(text: &str, default_port: Option<u16>) -> Result<(String, u16), Bad
 }
 
 /// Reads a request's head, at most `HEAD_LIMIT` bytes: the head, and what came after it.
-pub async fn read_head<R: AsyncRead + Unpin>(
+pub(crate) async fn read_head<R: AsyncRead + Unpin>(
     client: &mut R,
     timeout: Duration,
 ) -> Result<(Vec<u8>, Vec<u8>), BadRequest> {
@@ -394,7 +394,7 @@ impl Shared {
 }
 
 /// A run's proxy, from before its helper starts until the run ended.
-pub struct Proxy {
+pub(crate) struct Proxy {
     socket: PathBuf,
     log: PathBuf,
     shared: Arc<Shared>,
@@ -406,12 +406,12 @@ pub struct Proxy {
 
 /// What went through a run's proxy, for its `egress` layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
-    pub connections: usize,
-    pub refused: usize,
-    pub failed: usize,
+pub(crate) struct Summary {
+    pub(crate) connections: usize,
+    pub(crate) refused: usize,
+    pub(crate) failed: usize,
     /// Why the proxy never got its listeners, or could not listen on some.
-    pub problems: Vec<String>,
+    pub(crate) problems: Vec<String>,
 }
 
 impl std::fmt::Display for Summary {
@@ -435,7 +435,7 @@ impl std::fmt::Display for Summary {
 
 impl Proxy {
     /// Binds the hand-over socket in `run_dir` and plans the run's listeners for `hosts`.
-    pub fn prepare(run_dir: &Path, hosts: &[HostPort]) -> io::Result<(EgressPlan, Self)> {
+    pub(crate) fn prepare(run_dir: &Path, hosts: &[HostPort]) -> io::Result<(EgressPlan, Self)> {
         std::fs::create_dir_all(run_dir)?;
         let socket = run_dir.join(SOCKET_FILE);
         let _ = std::fs::remove_file(&socket);
@@ -463,7 +463,7 @@ impl Proxy {
     }
 
     /// Starts waiting for the helper's listeners, then serving them.
-    pub fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         let Some(listener) = self.listener.take() else {
             return;
         };
@@ -507,7 +507,7 @@ impl Proxy {
     }
 
     /// Ends every task and socket of the proxy, writes the run's `egress.log` and sums it up.
-    pub async fn finish(mut self) -> Summary {
+    pub(crate) async fn finish(mut self) -> Summary {
         drop(self.listener.take());
         let _ = std::fs::remove_file(&self.socket);
         // Aborted tasks drop their sockets; new ones may have been spawned meanwhile.

@@ -8,14 +8,14 @@ use crate::model::{CostTier, ToolEntry};
 
 /// What the admission rule reads from the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunPolicy {
-    pub preset: Preset,
+pub(crate) struct RunPolicy {
+    pub(crate) preset: Preset,
     /// `[[approvals.ask]]`: tools whose every call from an agent waits for a human.
-    pub ask_tools: Vec<String>,
+    pub(crate) ask_tools: Vec<String>,
 }
 
 impl RunPolicy {
-    pub fn of(config: &Config) -> Self {
+    pub(crate) fn of(config: &Config) -> Self {
         RunPolicy {
             preset: config.preset,
             ask_tools: config.approvals.ask_tools.clone(),
@@ -34,7 +34,7 @@ impl Default for RunPolicy {
 
 /// Who asks for a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Asker {
+pub(crate) enum Asker {
     /// A person at the keyboard: the CLI or the workbench.
     Person,
     /// An agent over MCP.
@@ -43,7 +43,7 @@ pub enum Asker {
 
 /// What a run may do, with why in words the person and the agent both read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Admission {
+pub(crate) enum Admission {
     Open,
     /// Runs once a person says so.
     Confirm(String),
@@ -55,7 +55,7 @@ pub enum Admission {
 /// runs, for anyone; `prohibited` never runs; a cost tier above what the preset lets run
 /// needs a person; an agent's call also waits when the manifest (`[mcp] ask = true`) or the
 /// config (`[[approvals.ask]]`) asks for it, which a person at the keyboard is already.
-pub fn admission(entry: &ToolEntry, policy: &RunPolicy, asker: Asker) -> Admission {
+pub(crate) fn admission(entry: &ToolEntry, policy: &RunPolicy, asker: Asker) -> Admission {
     if let Some(why) = never_runs(entry) {
         return Admission::Closed(why.into());
     }
@@ -88,7 +88,7 @@ const NO_COST_TIER: &str = "it has no cost tier (its manifest could not be read)
 
 /// Why `entry` never runs, whoever asks and whatever the preset: the part of the rule the
 /// runner itself holds to as its last check.
-pub fn never_runs(entry: &ToolEntry) -> Option<&'static str> {
+pub(crate) fn never_runs(entry: &ToolEntry) -> Option<&'static str> {
     match entry.cost_tier {
         None => Some(NO_COST_TIER),
         Some(CostTier::Prohibited) => Some("cost_tier = \"prohibited\""),

@@ -14,24 +14,24 @@ pub struct Grants {
     /// Real paths it may write (each also readable).
     pub write: Vec<PathBuf>,
     /// The project, its working folder, when it declared one.
-    pub workdir: Option<PathBuf>,
+    pub(crate) workdir: Option<PathBuf>,
     /// What stays hidden although a grant shows it: the hidden paths beneath a granted one
     /// (a workspace's state inside the project), and a granted path beneath a hidden one (a
     /// grant never shows the user's keys or toolbench's state). Filled in by the sandbox's
     /// settings (`Confinement::policy`).
     #[serde(default)]
-    pub hidden_within: Vec<PathBuf>,
+    pub(crate) hidden_within: Vec<PathBuf>,
     /// What stays read-only although a `write` grant holds it: a workspace inside it (its
     /// settings name programs toolbench runs outside any sandbox: the evolver, git commits)
     /// and the git folder at the top of a written folder (hooks and `core.*` settings run
     /// programs as the user). Filled in with `hidden_within`.
     #[serde(default)]
-    pub read_only_within: Vec<PathBuf>,
+    pub(crate) read_only_within: Vec<PathBuf>,
 }
 
 impl Grants {
     /// Every granted path, read or written.
-    pub fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &PathBuf> {
         self.read.iter().chain(&self.write)
     }
 }
@@ -75,7 +75,7 @@ pub enum GrantError {
 
 /// The system's folders every run reads: programs, libraries, settings, and the kernel's
 /// views the run needs. Everything else is unreadable unless granted.
-pub const SYSTEM_READ: [&str; 9] = [
+pub(crate) const SYSTEM_READ: [&str; 9] = [
     "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt",
 ];
 
@@ -109,7 +109,7 @@ fn too_wide_to_write(path: &Path, home: Option<&Path>) -> bool {
 
 /// Resolves `permissions` for a run whose project is `project` (`None`: the front end gave
 /// none) and whose user's home is `home`.
-pub fn resolve(
+pub(crate) fn resolve(
     permissions: &Permissions,
     project: Option<&Path>,
     home: Option<&Path>,

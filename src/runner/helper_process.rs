@@ -24,8 +24,8 @@ use super::sandbox::{self, ForkedHelper, SandboxPolicy};
 /// (`/proc/sys/fs/pipe-max-size`).
 const PIPE_BYTES: usize = 1024 * 1024;
 
-pub type HelperInput = Pin<Box<dyn AsyncWrite + Send>>;
-pub type HelperOutput = Pin<Box<dyn AsyncRead + Send>>;
+pub(crate) type HelperInput = Pin<Box<dyn AsyncWrite + Send>>;
+pub(crate) type HelperOutput = Pin<Box<dyn AsyncRead + Send>>;
 
 /// A helper forked ahead by the front end, for the first run that takes it; empty for every
 /// front end that starts its helpers as programs.
@@ -33,12 +33,12 @@ pub type HelperOutput = Pin<Box<dyn AsyncRead + Send>>;
 pub struct PreforkedHelper(Arc<Mutex<Option<ForkedHelper>>>);
 
 impl PreforkedHelper {
-    pub fn new(helper: ForkedHelper) -> Self {
+    pub(crate) fn new(helper: ForkedHelper) -> Self {
         Self(Arc::new(Mutex::new(Some(helper))))
     }
 
     /// The pid of the helper the next run will take, if there is one.
-    pub fn pid(&self) -> Option<u32> {
+    pub(crate) fn pid(&self) -> Option<u32> {
         let helper = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         helper.as_ref().map(|h| h.pid().as_raw_pid().unsigned_abs())
     }
@@ -55,11 +55,11 @@ impl fmt::Debug for PreforkedHelper {
 }
 
 /// A started helper: its pid (also its process group), its pipes and its end.
-pub struct HelperProcess {
+pub(crate) struct HelperProcess {
     pid: u32,
-    pub stdin: Option<HelperInput>,
-    pub stdout: Option<HelperOutput>,
-    pub stderr: Option<HelperOutput>,
+    pub(crate) stdin: Option<HelperInput>,
+    pub(crate) stdout: Option<HelperOutput>,
+    pub(crate) stderr: Option<HelperOutput>,
     exit: Exit,
 }
 
@@ -73,7 +73,7 @@ impl HelperProcess {
     /// else toolbench's program at `exe`. Stdin is a pipe when `stdin`, else empty. `progress`
     /// is the writing end of the run's progress pipe (close-on-exec), which only the helper
     /// gets: for a program, at the number `policy.progress_fd` names.
-    pub fn start(
+    pub(crate) fn start(
         preforked: &PreforkedHelper,
         exe: &Path,
         policy: &SandboxPolicy,
@@ -175,13 +175,13 @@ impl HelperProcess {
         })
     }
 
-    pub fn id(&self) -> u32 {
+    pub(crate) fn id(&self) -> u32 {
         self.pid
     }
 
     /// Waits until the run ended: the helper's exit, or its word that the run's processes are
     /// all gone (cancel-safe; answers again once it has).
-    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+    pub(crate) async fn wait(&mut self) -> io::Result<ExitStatus> {
         match &mut self.exit {
             Exit::Spawned(child) => child.wait().await,
             Exit::Forked(forked) => forked.wait().await,
@@ -191,7 +191,7 @@ impl HelperProcess {
     /// Kills the helper's process group: nothing a tool started may outlive its run. A helper
     /// that told the run's end has nothing of the run left (pid 1 and its namespace are gone)
     /// and is removing the run's cgroups: it is left to finish.
-    pub fn kill_group(&self) {
+    pub(crate) fn kill_group(&self) {
         if !self.removes_its_cgroups() {
             super::kill_group(self.pid);
         }
@@ -199,7 +199,7 @@ impl HelperProcess {
 
     /// The helper told the run's end and goes on to remove the run's cgroups itself: the
     /// runner must not wait for them.
-    pub fn removes_its_cgroups(&self) -> bool {
+    pub(crate) fn removes_its_cgroups(&self) -> bool {
         matches!(&self.exit, Exit::Forked(forked) if forked.status.is_some() && !forked.reaped)
     }
 }
@@ -291,7 +291,7 @@ impl Drop for ForkedExit {
 /// Grows a pipe that a flood of output goes through (a tool's into us, ours into the user's
 /// next command): fewer, larger reads and writes, and fewer wake-ups of the other side. A
 /// pipe that is already as large is left alone; one that cannot grow keeps its size.
-pub fn widen_pipe(fd: std::os::fd::BorrowedFd<'_>) {
+pub(crate) fn widen_pipe(fd: std::os::fd::BorrowedFd<'_>) {
     if rustix::pipe::fcntl_getpipe_size(fd).is_ok_and(|size| size < PIPE_BYTES) {
         let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_BYTES);
     }

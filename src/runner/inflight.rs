@@ -26,7 +26,7 @@ use crate::store::{Store, StoreError};
 
 /// How often a run's starter marks its in-flight file as still alive: an abandoned run's
 /// duration is known to within this.
-pub const HEARTBEAT: Duration = Duration::from_secs(1);
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// What a finished run's in-flight file is called in the run's folder.
 const FINISHED_NAME: &str = "run.json";
@@ -49,13 +49,13 @@ pub struct ProcessId {
 }
 
 impl ProcessId {
-    pub fn of(pid: u32) -> Option<Self> {
+    pub(crate) fn of(pid: u32) -> Option<Self> {
         let start_ticks = ProcStat::read(pid)?.field(START_TIME)?.parse().ok()?;
         Some(ProcessId { pid, start_ticks })
     }
 
     /// Still the same process (not one that reuses its pid), and not a zombie.
-    pub fn is_alive(&self) -> bool {
+    pub(crate) fn is_alive(&self) -> bool {
         let Some(stat) = ProcStat::read(self.pid) else {
             return false;
         };
@@ -91,7 +91,7 @@ pub struct InFlight {
 impl InFlight {
     /// Not handed off, and either process is still there: the run goes on, or its starter
     /// will record it.
-    pub fn is_live(&self) -> bool {
+    pub(crate) fn is_live(&self) -> bool {
         self.finished.is_none()
             && (self.starter.is_alive() || self.helper.is_some_and(|h| h.is_alive()))
     }
@@ -125,7 +125,7 @@ fn runs_dir(root: &Path) -> PathBuf {
 }
 
 /// The folder of the run with `log_dir`, made when something is first written into it.
-pub fn run_folder(root: &Path, log_dir: &str) -> PathBuf {
+pub(crate) fn run_folder(root: &Path, log_dir: &str) -> PathBuf {
     root.join(log_dir)
 }
 
@@ -215,7 +215,7 @@ impl Marker {
 
     /// Names the helper, so a reader can tell it from a later process with its pid; kept as
     /// is when the file already names it.
-    pub fn set_helper(&mut self, pid: u32) {
+    pub(crate) fn set_helper(&mut self, pid: u32) {
         if self.run.helper.is_some_and(|helper| helper.pid == pid) {
             return;
         }
@@ -225,7 +225,7 @@ impl Marker {
     }
 
     /// The run is still going: the file's modification time says so.
-    pub fn touch(&self) {
+    pub(crate) fn touch(&self) {
         if let Ok(file) = std::fs::File::options().append(true).open(&self.path) {
             let _ = file.set_modified(SystemTime::now());
         }
@@ -245,7 +245,7 @@ impl Marker {
 /// appended to the run's file and synced, and the file renamed `<run>.ended` with its folder
 /// synced, so the record survives a power loss as a committed run does. Used for every run
 /// of `toolbench run`, and for any run the store refused.
-pub fn hand_off(root: &Path, record: &RunRecord) -> Result<(), KeepError> {
+pub(crate) fn hand_off(root: &Path, record: &RunRecord) -> Result<(), KeepError> {
     let log_dir = record.log_dir.as_deref().unwrap_or_default();
     let path = marker_path(root, log_dir);
     let write = |e: std::io::Error| KeepError::Write(std::sync::Arc::new(e));
@@ -354,14 +354,14 @@ pub fn list(root: &Path) -> Vec<InFlight> {
 /// What waits in the running folder for a process with the store: runs whose starter and
 /// helper died before recording them, and runs handed off with their record.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Backlog {
-    pub abandoned: usize,
-    pub handed_off: usize,
+pub(crate) struct Backlog {
+    pub(crate) abandoned: usize,
+    pub(crate) handed_off: usize,
 }
 
 /// The backlog, read without opening the store: handed-off runs are counted by their names
 /// alone, and only the files of runs in flight (a few at most) are read.
-pub fn backlog(root: &Path) -> Backlog {
+pub(crate) fn backlog(root: &Path) -> Backlog {
     let mut backlog = Backlog::default();
     let Ok(entries) = std::fs::read_dir(running_dir(root)) else {
         return backlog;
@@ -384,14 +384,14 @@ pub fn backlog(root: &Path) -> Backlog {
 
 /// Whether a run's starter and helper are both gone, or a run was handed off, leaving it for
 /// `close_abandoned`.
-pub fn any_abandoned(root: &Path) -> bool {
+pub(crate) fn any_abandoned(root: &Path) -> bool {
     backlog(root) != Backlog::default()
 }
 
 /// What every toolbench front end does when it starts: stores the runs handed off with their
 /// record, and closes as `abandoned` the runs whose starter and helper are both gone, all in
 /// one transaction through `store`, the process's writer. Returns how many were stored.
-pub fn close_abandoned(root: &Path, store: &mut Store) -> Result<usize, StoreError> {
+pub(crate) fn close_abandoned(root: &Path, store: &mut Store) -> Result<usize, StoreError> {
     let ended: Vec<InFlight> = list(root).into_iter().filter(|r| !r.is_live()).collect();
     let mut records: Vec<_> = ended
         .iter()
@@ -415,7 +415,7 @@ pub fn close_abandoned(root: &Path, store: &mut Store) -> Result<usize, StoreErr
 
 /// The record of every finished run whose folder holds it (`finish`), in the order they
 /// started: what rebuilds the runs of a lost store. Folders without one are left out.
-pub fn stored_records(root: &Path) -> Vec<RunRecord> {
+pub(crate) fn stored_records(root: &Path) -> Vec<RunRecord> {
     let Ok(entries) = std::fs::read_dir(runs_dir(root)) else {
         return Vec::new();
     };

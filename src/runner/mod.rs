@@ -6,17 +6,17 @@
 
 mod capture;
 pub(crate) mod command;
-pub mod confine;
-pub mod confined;
-pub mod egress;
-pub mod gate;
-pub mod grants;
-pub mod helper_process;
+pub(crate) mod confine;
+pub(crate) mod confined;
+pub(crate) mod egress;
+pub(crate) mod gate;
+pub(crate) mod grants;
+pub(crate) mod helper_process;
 pub mod inflight;
 pub(crate) mod proc_stat;
-pub mod progress;
-pub mod record;
-pub mod schema;
+pub(crate) mod progress;
+pub(crate) mod record;
+pub(crate) mod schema;
 
 #[cfg(target_os = "linux")]
 pub mod sandbox;
@@ -34,9 +34,9 @@ use helper_process::{HelperProcess, PreforkedHelper};
 use sandbox::{Protections, SandboxReport, ToolUsage};
 
 /// Bytes of each stream kept in memory (and written to the log) from the start …
-pub const HEAD_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const HEAD_BYTES: usize = 4 * 1024 * 1024;
 /// … and from the end. Output between the two is counted, not kept.
-pub const TAIL_BYTES: usize = 1024 * 1024;
+pub(crate) const TAIL_BYTES: usize = 1024 * 1024;
 /// Size of one read from a tool's pipe, and so the largest output event.
 const CHUNK_BYTES: usize = 256 * 1024;
 /// How long stream readers may drain after the tool ended before we stop waiting.
@@ -130,19 +130,19 @@ pub struct RunOutcome {
     pub record: RunRecord,
     /// Head and tail of stdout (all of it when small).
     pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-    pub protections: Protections,
+    pub(crate) stderr: Vec<u8>,
+    pub(crate) protections: Protections,
 }
 
 /// Cancels a run from another task: `cancel.send(true)`.
-pub type CancelSender = watch::Sender<bool>;
+pub(crate) type CancelSender = watch::Sender<bool>;
 
 pub fn cancel_pair() -> (watch::Sender<bool>, watch::Receiver<bool>) {
     watch::channel(false)
 }
 
 /// Checks everything that can be checked before spawning, and returns the manifest.
-pub fn preflight(
+pub(crate) fn preflight(
     entry: &ToolEntry,
     input: Option<&str>,
 ) -> Result<(Arc<Manifest>, Option<serde_json::Value>), RunError> {
@@ -190,7 +190,7 @@ pub fn preflight(
 }
 
 /// The folder a tool runs from: its own folder, or the folder of a bare script.
-pub fn tool_dir(entry: &ToolEntry) -> PathBuf {
+pub(crate) fn tool_dir(entry: &ToolEntry) -> PathBuf {
     if entry.path.is_file() {
         entry
             .path

@@ -19,37 +19,37 @@
 use std::time::Duration;
 
 /// The descriptor a tool finds its progress pipe at, named by [`PROGRESS_FD_VAR`].
-pub const PROGRESS_FD: i32 = 3;
+pub(crate) const PROGRESS_FD: i32 = 3;
 /// The variable that names [`PROGRESS_FD`] in a run's environment.
-pub const PROGRESS_FD_VAR: &str = "TOOLBENCH_PROGRESS_FD";
+pub(crate) const PROGRESS_FD_VAR: &str = "TOOLBENCH_PROGRESS_FD";
 /// The longest line read as a report; a longer one is skipped to its newline.
-pub const MAX_LINE_BYTES: usize = 4096;
+pub(crate) const MAX_LINE_BYTES: usize = 4096;
 /// The most characters of a message kept (an ellipsis marks a cut one).
-pub const MAX_MESSAGE_CHARS: usize = 200;
+pub(crate) const MAX_MESSAGE_CHARS: usize = 200;
 /// The shortest time between two reports told to a run's observers.
-pub const REPORT_EVERY: Duration = Duration::from_millis(100);
+pub(crate) const REPORT_EVERY: Duration = Duration::from_millis(100);
 
 /// One report that stood.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
     /// Finite, >= 0, never below the previous report's.
-    pub progress: f64,
+    pub(crate) progress: f64,
     /// Finite, > 0, never below `progress`.
-    pub total: Option<f64>,
+    pub(crate) total: Option<f64>,
     /// One line of visible text, at most [`MAX_MESSAGE_CHARS`] characters.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
 }
 
 impl Progress {
     /// `progress / total`, within 0..=1, when a total is known.
-    pub fn fraction(&self) -> Option<f64> {
+    pub(crate) fn fraction(&self) -> Option<f64> {
         self.total
             .map(|total| (self.progress / total).clamp(0.0, 1.0))
     }
 }
 
 /// A number for people: `3`, `2.5`, `0.33`; an integral value without decimals.
-pub fn format_number(value: f64) -> String {
+pub(crate) fn format_number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{value:.0}")
     } else {
@@ -60,7 +60,7 @@ pub fn format_number(value: f64) -> String {
 
 /// Turns the bytes of a progress pipe into the newest report that stood.
 #[derive(Debug, Default)]
-pub struct ProgressReader {
+pub(crate) struct ProgressReader {
     /// The line read so far, at most [`MAX_LINE_BYTES`].
     line: Vec<u8>,
     /// The current line grew past the bound: everything up to its newline is dropped.
@@ -72,12 +72,12 @@ pub struct ProgressReader {
 }
 
 impl ProgressReader {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Takes the next bytes read from the pipe.
-    pub fn push(&mut self, mut bytes: &[u8]) {
+    pub(crate) fn push(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             let newline = bytes.iter().position(|b| *b == b'\n');
             let (part, rest, ended) = match newline {
@@ -100,12 +100,12 @@ impl ProgressReader {
     }
 
     /// The pipe reached its end: a last line without a newline counts too.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         self.end_line();
     }
 
     /// The newest report accepted since the last call, if any.
-    pub fn take_new(&mut self) -> Option<Progress> {
+    pub(crate) fn take_new(&mut self) -> Option<Progress> {
         if std::mem::take(&mut self.fresh) {
             self.last.clone()
         } else {
@@ -114,7 +114,8 @@ impl ProgressReader {
     }
 
     /// The last report accepted.
-    pub fn last(&self) -> Option<&Progress> {
+    #[cfg(test)]
+    pub(crate) fn last(&self) -> Option<&Progress> {
         self.last.as_ref()
     }
 
@@ -140,7 +141,7 @@ impl ProgressReader {
 /// One line as a report, when it is one: a JSON object with a finite `progress` >= 0, an
 /// optional finite `total` > 0 that `progress` does not exceed, an optional string `message`
 /// (`null` counts as absent for both). Anything else, `None`.
-pub fn parse_line(line: &[u8]) -> Option<Progress> {
+pub(crate) fn parse_line(line: &[u8]) -> Option<Progress> {
     if line.len() > MAX_LINE_BYTES {
         return None;
     }

@@ -7,7 +7,7 @@ use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Severity};
 /// Cancelled runs are the human's choice, not the tool's fault; abandoned ones ended with the
 /// toolbench process that started them, which is not the tool's fault either. A validation's
 /// test case may fail on purpose (`expect_exit = 1`), which says nothing about the tool's use.
-pub fn automatic_failure(run: &RunRecord) -> Option<FailureRecord> {
+pub(crate) fn automatic_failure(run: &RunRecord) -> Option<FailureRecord> {
     if run.origin == RunOrigin::Validation {
         return None;
     }

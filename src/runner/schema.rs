@@ -30,7 +30,7 @@ pub enum SchemaError {
 }
 
 /// The schema as JSON, read from the tool folder when it lives in a `schema_file`.
-pub fn load(source: &SchemaSource, tool_dir: &Path) -> Result<Value, SchemaError> {
+pub(crate) fn load(source: &SchemaSource, tool_dir: &Path) -> Result<Value, SchemaError> {
     match source {
         SchemaSource::Inline(text) => {
             serde_json::from_str(text).map_err(|e| SchemaError::InlineNotJson(e.to_string()))
@@ -51,7 +51,7 @@ pub fn load(source: &SchemaSource, tool_dir: &Path) -> Result<Value, SchemaError
 }
 
 /// A JSON value's type in words, for errors: "a string", "an object", "null".
-pub fn kind_of(value: &Value) -> &'static str {
+pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -64,7 +64,7 @@ pub fn kind_of(value: &Value) -> &'static str {
 
 /// Checks `instance` against `schema`; the error names the offending field, e.g.
 /// `field `csv`: 5 is not of type "string"`.
-pub fn check(schema: &Value, instance: &Value) -> Result<(), SchemaError> {
+pub(crate) fn check(schema: &Value, instance: &Value) -> Result<(), SchemaError> {
     let validator =
         jsonschema::validator_for(schema).map_err(|e| SchemaError::Invalid(e.to_string()))?;
     let Some(error) = validator.iter_errors(instance).next() else {
@@ -115,7 +115,7 @@ fn shortened(mut message: String) -> String {
 /// A starting input for the launch dialog: defaults where the schema has them, otherwise
 /// an empty value of the declared type, for every property; an optional property whose
 /// empty value its own schema refuses (`minLength = 1`) is left out rather than shown wrong.
-pub fn example_input(schema: &Value) -> Value {
+pub(crate) fn example_input(schema: &Value) -> Value {
     example_of(schema, 0)
 }
 

@@ -32,12 +32,12 @@ pub enum SealError {
 /// An active tool's content against the content that was accepted for it.
 #[derive(Debug)]
 pub struct Modification {
-    pub name: String,
-    pub folder: String,
-    pub approved: String,
-    pub approved_hash: String,
-    pub version: String,
-    pub hash: String,
+    pub(crate) name: String,
+    pub(crate) folder: String,
+    pub(crate) approved: String,
+    pub(crate) approved_hash: String,
+    pub(crate) version: String,
+    pub(crate) hash: String,
 }
 
 impl std::fmt::Display for Modification {

@@ -30,32 +30,32 @@ use crate::workspace::STATE_DIR;
 
 mod error;
 
-pub use error::{Modification, SealError};
+pub(crate) use error::{Modification, SealError};
 
 /// Who sealed the tools a workspace held when it got its seals: nobody decided, toolbench
 /// took them as it found them.
-pub const ADOPTED_BY: &str = "(adopted)";
+pub(crate) const ADOPTED_BY: &str = "(adopted)";
 
 /// The folder of seals, relative to the workspace root.
-pub const SEALS_DIR: &str = "seals";
+pub(crate) const SEALS_DIR: &str = "seals";
 
 /// What a person accepted for one active tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Seal {
-    pub name: String,
-    pub tier: Tier,
-    pub version: String,
-    pub hash: String,
+pub(crate) struct Seal {
+    pub(crate) name: String,
+    pub(crate) tier: Tier,
+    pub(crate) version: String,
+    pub(crate) hash: String,
     /// Who accepted it; `(adopted)` for the tools a workspace held when it got its seals.
-    pub by: String,
+    pub(crate) by: String,
     /// RFC 3339 UTC.
-    pub at: String,
+    pub(crate) at: String,
     /// The decision that sealed it: `approve`, `promote`, `restore`, `rollback`, `define`,
     /// or `adopt`.
-    pub how: String,
+    pub(crate) how: String,
 }
 
-pub fn seals_dir(root: &Path) -> PathBuf {
+pub(crate) fn seals_dir(root: &Path) -> PathBuf {
     root.join(STATE_DIR).join(SEALS_DIR)
 }
 
@@ -70,12 +70,12 @@ fn relative_seal(name: &str) -> PathBuf {
 }
 
 /// Tiers whose tools run for agents and carry seals.
-pub fn is_active(tier: Tier) -> bool {
+pub(crate) fn is_active(tier: Tier) -> bool {
     matches!(tier, Tier::Core | Tier::Approved)
 }
 
 /// The seal of `name`, adopting the workspace's active tools first when it has no seals yet.
-pub fn read(root: &Path, name: &str) -> Result<Option<Seal>, SealError> {
+pub(crate) fn read(root: &Path, name: &str) -> Result<Option<Seal>, SealError> {
     let path = seal_path(root, name);
     match std::fs::read(&path) {
         Ok(bytes) => parse(&path, &bytes).map(Some),
@@ -109,7 +109,7 @@ fn unreadable(path: &Path, e: &std::io::Error) -> SealError {
 }
 
 /// The drift of an active `entry` against `seal` (`None` when it matches).
-pub fn drift_of(entry: &ToolEntry, seal: Option<&Seal>) -> Option<Drift> {
+pub(crate) fn drift_of(entry: &ToolEntry, seal: Option<&Seal>) -> Option<Drift> {
     if !is_active(entry.tier) || entry.is_broken() {
         return None;
     }
@@ -125,7 +125,7 @@ pub fn drift_of(entry: &ToolEntry, seal: Option<&Seal>) -> Option<Drift> {
 
 /// The drift of one `entry` as its seal stands now, writing nothing (`None` as well while the
 /// workspace has no seals yet, and for an unreadable seal, which `check` refuses to run).
-pub fn drift_now(root: &Path, entry: &ToolEntry) -> Option<Drift> {
+pub(crate) fn drift_now(root: &Path, entry: &ToolEntry) -> Option<Drift> {
     if !is_active(entry.tier) || seals_dir(root).symlink_metadata().is_err() {
         return None;
     }
@@ -139,7 +139,7 @@ pub fn drift_now(root: &Path, entry: &ToolEntry) -> Option<Drift> {
 /// Refuses to run an active tool whose content is not the content a person accepted, or
 /// that others than its owner could change. Other tiers are not sealed: a person trying a
 /// candidate runs it knowing what it is, and agents can only call active tools.
-pub fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
+pub(crate) fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
     if !is_active(entry.tier) {
         return Ok(());
     }
@@ -230,12 +230,12 @@ impl SealBook {
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&Seal> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Seal> {
         self.seals.get(name)
     }
 
     /// The drift of `entry` (`None` for a tool that matches its seal, and for other tiers).
-    pub fn drift(&self, entry: &ToolEntry) -> Option<Drift> {
+    pub(crate) fn drift(&self, entry: &ToolEntry) -> Option<Drift> {
         self.adopted
             .then(|| drift_of(entry, self.get(&entry.name)))
             .flatten()
@@ -251,7 +251,7 @@ impl SealBook {
 
 /// Writes `seal`, replacing the seal of its name. A workspace without seals adopts its
 /// active tools first, so the first seal written never leaves the others unapproved.
-pub fn write(root: &Path, seal: &Seal) -> Result<(), SealError> {
+pub(crate) fn write(root: &Path, seal: &Seal) -> Result<(), SealError> {
     ensure_adopted(root)?;
     Dir::open(root)?.write(&relative_seal(&seal.name), encode(seal).as_slice(), 0o644)?;
     Ok(())
@@ -313,7 +313,7 @@ fn remove_if(root: &Path, name: &str, tier: Tier) -> Result<(), SealError> {
 /// Brings the seals in line with `decisions`, in order: a decision that made content active
 /// seals it; one that moved an active tool out takes its seal away. Idempotent, so the
 /// journal's recovery can apply a decision's seals again.
-pub fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Result<(), SealError> {
+pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Result<(), SealError> {
     for d in decisions {
         let sealing = matches!(
             d.action,

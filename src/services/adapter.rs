@@ -14,7 +14,7 @@ const MAX_LINE: u64 = 4 * 1024 * 1024;
 
 /// What went wrong with one exchange.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExchangeError {
+pub(crate) enum ExchangeError {
     /// Nothing listens on the port (the service died or never bound it).
     Refused(String),
     Timeout(Duration),
@@ -39,12 +39,12 @@ impl std::fmt::Display for ExchangeError {
 impl std::error::Error for ExchangeError {}
 
 /// The line sent for `message` with `context`.
-pub fn request_line(message: &str, context: &Value) -> String {
+pub(crate) fn request_line(message: &str, context: &Value) -> String {
     json!({ "message": message, "context": context }).to_string()
 }
 
 /// The answer in a line the service sent, or the failure it reports (module docs).
-pub fn reply_of(line: &str) -> Result<String, ExchangeError> {
+pub(crate) fn reply_of(line: &str) -> Result<String, ExchangeError> {
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(line) else {
         return Ok(line.to_string());
     };
@@ -68,7 +68,7 @@ pub fn reply_of(line: &str) -> Result<String, ExchangeError> {
 
 /// Sends `line` to 127.0.0.1:`port` and returns the first line back (without its newline),
 /// all within `timeout`.
-pub fn exchange(port: u16, line: &str, timeout: Duration) -> Result<String, ExchangeError> {
+pub(crate) fn exchange(port: u16, line: &str, timeout: Duration) -> Result<String, ExchangeError> {
     let deadline = Instant::now() + timeout;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| match e.kind() {

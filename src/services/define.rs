@@ -17,13 +17,13 @@ use crate::runner::confine::Confinement;
 use crate::safe_fs::{Dir, SafeFsError};
 
 /// Where the definition `name` lives.
-pub fn definition_dir(root: &Path, name: &str) -> PathBuf {
+pub(crate) fn definition_dir(root: &Path, name: &str) -> PathBuf {
     root.join(Tier::Core.dir_name()).join(name)
 }
 
 /// The definition already in `core/NAME`, if there is one; a core tool that is not a service
 /// is an error (define never overwrites it).
-pub fn existing(
+pub(crate) fn existing(
     root: &Path,
     name: &str,
 ) -> Result<Option<(Definition, semver::Version)>, ServiceError> {
@@ -49,7 +49,7 @@ pub fn existing(
 
 /// The files of the tool folder `dir` besides its `tool.toml`, for an export that carries
 /// them. A symlink is refused: an import could not tell where it leads.
-pub fn files_of(dir: &Path) -> Result<BTreeMap<String, DefinedFile>, ServiceError> {
+pub(crate) fn files_of(dir: &Path) -> Result<BTreeMap<String, DefinedFile>, ServiceError> {
     use std::os::unix::fs::PermissionsExt;
     let mut files = BTreeMap::new();
     for relative in crate::catalog::scan::collect_files(dir) {
@@ -80,7 +80,7 @@ pub fn files_of(dir: &Path) -> Result<BTreeMap<String, DefinedFile>, ServiceErro
 /// Writes `def` to `core/NAME/`: its `tool.toml` at version 1.0.0 when new, the next patch
 /// version when it replaces one, and `def.files` beside it (an update keeps the other files
 /// the folder had). Nothing changes unless all of it is written and its executable found.
-pub fn write(
+pub(crate) fn write(
     root: &Path,
     confinement: &Confinement,
     def: Definition,

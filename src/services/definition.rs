@@ -12,36 +12,36 @@ use serde_json::{Map, Value};
 use crate::model::{Manifest, ServiceSpec};
 
 /// The `PATH` a service's bare executable name is looked up in (the sandbox's).
-pub const SANDBOX_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+pub(crate) const SANDBOX_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// The definition's fields, in the seed's storage format.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Definition {
-    pub name: String,
+pub(crate) struct Definition {
+    pub(crate) name: String,
     #[serde(rename = "type")]
-    pub kind: String,
-    pub executable: String,
-    pub description: String,
+    pub(crate) kind: String,
+    pub(crate) executable: String,
+    pub(crate) description: String,
     /// `"auto"` or a port number.
-    pub port: Port,
-    pub capabilities: Vec<String>,
-    pub launch_args: Vec<String>,
-    pub health_check: String,
-    pub environment: BTreeMap<String, String>,
-    pub defined_by: String,
-    pub created_at: String,
+    pub(crate) port: Port,
+    pub(crate) capabilities: Vec<String>,
+    pub(crate) launch_args: Vec<String>,
+    pub(crate) health_check: String,
+    pub(crate) environment: BTreeMap<String, String>,
+    pub(crate) defined_by: String,
+    pub(crate) created_at: String,
     /// The files its folder holds besides `tool.toml` (a `--copy`'d executable), by relative
     /// path: filled by `tools export` so that `tools import` recreates the folder whole.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub files: BTreeMap<String, DefinedFile>,
+    pub(crate) files: BTreeMap<String, DefinedFile>,
 }
 
 /// One file of a definition's folder. Exported as `{"text": …}` when it is UTF-8, else as
 /// `{"base64": …}`, with `"executable": true` when it has an executable bit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DefinedFile {
-    pub bytes: Vec<u8>,
-    pub executable: bool,
+pub(crate) struct DefinedFile {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) executable: bool,
 }
 
 impl Serialize for DefinedFile {
@@ -62,7 +62,7 @@ impl Serialize for DefinedFile {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Port {
+pub(crate) enum Port {
     Auto,
     Fixed(u16),
 }
@@ -70,16 +70,16 @@ pub enum Port {
 /// A port that is neither `auto` nor 1–65535.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not \"auto\" or a port number from 1 to 65535")]
-pub struct BadPort(pub String);
+pub(crate) struct BadPort(pub(crate) String);
 
 /// A health check launch does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown health check {0:?} (expected tcp, http:/path, ping, version, status or none)")]
-pub struct UnknownHealthCheck(pub String);
+pub(crate) struct UnknownHealthCheck(pub(crate) String);
 
 /// What is wrong with one field of an exported definition.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FieldProblem {
+pub(crate) enum FieldProblem {
     #[error("unknown field (expected one of {0})")]
     Unknown(String),
     #[error("unknown adapter {0:?} (expected generic)")]
@@ -112,7 +112,7 @@ pub enum FieldProblem {
 
 /// Why an exported definition was refused: one line naming the field.
 #[derive(Debug, thiserror::Error)]
-pub enum DefinitionError {
+pub(crate) enum DefinitionError {
     #[error("not valid JSON: {0}")]
     NotJson(serde_json::Error),
     #[error("expected a JSON object, got {0}")]
@@ -145,7 +145,7 @@ pub enum ExecutableError {
 }
 
 impl Port {
-    pub fn parse(text: &str) -> Result<Port, BadPort> {
+    pub(crate) fn parse(text: &str) -> Result<Port, BadPort> {
         match text.trim() {
             "auto" => Ok(Port::Auto),
             other => match other.parse::<u16>() {
@@ -175,7 +175,7 @@ impl Serialize for Port {
 }
 
 /// The health checks launch knows.
-pub fn check_health_check(text: &str) -> Result<(), UnknownHealthCheck> {
+pub(crate) fn check_health_check(text: &str) -> Result<(), UnknownHealthCheck> {
     let known = matches!(text, "tcp" | "ping" | "version" | "status" | "none")
         || text.starts_with("http:/");
     if known {
@@ -188,7 +188,7 @@ pub fn check_health_check(text: &str) -> Result<(), UnknownHealthCheck> {
 impl Definition {
     /// The definition of a service tool: its command's first word is the executable, the rest
     /// comes before the `[service]` launch arguments.
-    pub fn of(manifest: &Manifest, service: &ServiceSpec) -> Self {
+    pub(crate) fn of(manifest: &Manifest, service: &ServiceSpec) -> Self {
         let (executable, leading) = match manifest.run.command.split_first() {
             Some((first, rest)) => (first.clone(), rest.to_vec()),
             None => (String::new(), Vec::new()),
@@ -213,7 +213,7 @@ impl Definition {
     }
 
     /// The `tool.toml` of this definition, at `version`.
-    pub fn to_manifest_toml(&self, version: &str) -> Result<String, toml::ser::Error> {
+    pub(crate) fn to_manifest_toml(&self, version: &str) -> Result<String, toml::ser::Error> {
         let strings = |items: &[String]| {
             toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect())
         };
@@ -268,7 +268,11 @@ impl Definition {
 
     /// Reads an exported definition; `name` (the command's argument) wins over the JSON's.
     /// Every error names the field and what it should have been.
-    pub fn from_json(name: &str, text: &str, defined_by: &str) -> Result<Self, DefinitionError> {
+    pub(crate) fn from_json(
+        name: &str,
+        text: &str,
+        defined_by: &str,
+    ) -> Result<Self, DefinitionError> {
         let value: Value = serde_json::from_str(text).map_err(DefinitionError::NotJson)?;
         let Value::Object(map) = value else {
             return Err(DefinitionError::NotObject(kind_of(&value)));
@@ -417,7 +421,7 @@ fn environment(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, Def
 
 /// Where `executable` is, as the sandbox will look for it: a path as given (made absolute
 /// against `base`), a bare name in [`SANDBOX_PATH`]. The error says what is wrong with it.
-pub fn locate_executable(executable: &str, base: &Path) -> Result<PathBuf, ExecutableError> {
+pub(crate) fn locate_executable(executable: &str, base: &Path) -> Result<PathBuf, ExecutableError> {
     if !executable.contains('/') {
         return SANDBOX_PATH
             .split(':')

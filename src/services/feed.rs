@@ -16,11 +16,11 @@ use crate::model::services::LaunchRow;
 use crate::store::{Store, StoreError};
 
 /// The streams, in the order their positions are kept.
-pub const STREAMS: [LogStream; 2] = [LogStream::Stdout, LogStream::Stderr];
+pub(crate) const STREAMS: [LogStream; 2] = [LogStream::Stdout, LogStream::Stderr];
 
 /// One piece of an instance's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FeedItem {
+pub(crate) enum FeedItem {
     /// Output of one stream; `dropped`: bytes rotated away right before it, never read.
     Output {
         stream: LogStream,
@@ -32,7 +32,7 @@ pub enum FeedItem {
 }
 
 /// The line that marks a launch: when, on which port, and why it failed when it did.
-pub fn launch_line(launch: &LaunchRow) -> String {
+pub(crate) fn launch_line(launch: &LaunchRow) -> String {
     match &launch.error {
         Some(error) => format!(
             "── launch at {} on port {} failed: {error} ──",
@@ -44,7 +44,7 @@ pub fn launch_line(launch: &LaunchRow) -> String {
 
 /// How far one reader of an instance's history has come.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstanceFeed {
+pub(crate) struct InstanceFeed {
     instance: String,
     /// Positions in the stdout and stderr logs read up to.
     logs_at: [u64; 2],
@@ -54,7 +54,7 @@ pub struct InstanceFeed {
 
 impl InstanceFeed {
     /// From the beginning of what the instance's folder and the store still hold.
-    pub fn from_start(instance: &str) -> Self {
+    pub(crate) fn from_start(instance: &str) -> Self {
         InstanceFeed {
             instance: instance.to_string(),
             logs_at: [0, 0],
@@ -65,7 +65,7 @@ impl InstanceFeed {
 
     /// Near the end: the last `recent_bytes` of each log and the events since the last
     /// `recent_events` exchanges (and the launches among them).
-    pub fn recent(
+    pub(crate) fn recent(
         dir: &Path,
         store: &Store,
         instance: &str,
@@ -97,7 +97,7 @@ impl InstanceFeed {
 
     /// What happened since the last look, in order. Each stream's output after the last event
     /// is read up to `max_read` bytes (the rest comes with the next look).
-    pub fn poll(
+    pub(crate) fn poll(
         &mut self,
         dir: &Path,
         store: &Store,

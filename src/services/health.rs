@@ -8,7 +8,7 @@ use super::adapter;
 
 /// Why one probe failed.
 #[derive(Debug, thiserror::Error)]
-pub enum ProbeError {
+pub(crate) enum ProbeError {
     #[error(transparent)]
     Exchange(#[from] adapter::ExchangeError),
     #[error("cannot connect to port {port}: {error}")]
@@ -22,7 +22,7 @@ pub enum ProbeError {
 }
 
 /// One probe of `check` against 127.0.0.1:`port`; `Err` says what failed.
-pub fn probe(check: &str, port: u16, timeout: Duration) -> Result<(), ProbeError> {
+pub(crate) fn probe(check: &str, port: u16, timeout: Duration) -> Result<(), ProbeError> {
     match check {
         "none" => Ok(()),
         "tcp" => connect(port, timeout).map(drop),

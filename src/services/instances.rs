@@ -29,17 +29,15 @@ const STDERR_TAIL: u64 = 600;
 /// A launched, healthy instance.
 #[derive(Debug, Clone)]
 pub struct Launched {
-    pub row: InstanceRow,
-    pub took: Duration,
+    pub(crate) row: InstanceRow,
+    pub(crate) took: Duration,
 }
 
 /// One exchange and, when the instance had to be started first, that launch.
 #[derive(Debug, Clone)]
 pub struct Sent {
-    pub answer: String,
-    pub raw: String,
-    pub relaunched: Option<Launched>,
-    pub took: Duration,
+    pub(crate) answer: String,
+    pub(crate) relaunched: Option<Launched>,
 }
 
 /// Why a launched instance never became healthy; its process is gone.
@@ -86,7 +84,11 @@ pub enum LaunchFailure {
 
 impl Services {
     /// The service tool `name` in an active tier (core first).
-    pub fn find_service(&self, store: &SharedStore, name: &str) -> Result<ToolEntry, ServiceError> {
+    pub(crate) fn find_service(
+        &self,
+        store: &SharedStore,
+        name: &str,
+    ) -> Result<ToolEntry, ServiceError> {
         let spec: ToolId = name.parse()?;
         let tiers = [Tier::Core, Tier::Approved, Tier::Experimental];
         let named = crate::lookup::tools_named(
@@ -102,7 +104,7 @@ impl Services {
 
     /// Starts `instance` of the service `entry` and waits until it is healthy. On failure the
     /// process is gone and the instance stopped, with the reason.
-    pub fn launch(
+    pub(crate) fn launch(
         &self,
         store: &SharedStore,
         entry: &ToolEntry,
@@ -380,7 +382,11 @@ impl Services {
 
     /// Stops `instance`: SIGTERM, SIGKILL after the grace period. A process that is not the
     /// instance's any more (by start time) is never signalled.
-    pub fn stop(&self, store: &SharedStore, instance: &str) -> Result<Stopped, ServiceError> {
+    pub(crate) fn stop(
+        &self,
+        store: &SharedStore,
+        instance: &str,
+    ) -> Result<Stopped, ServiceError> {
         let row = known(&store.lock(), instance)?;
         let outcome = match (row.pid, row.start_ticks) {
             (Some(pid), Some(start_ticks)) if row.state != InstanceState::Stopped => {
@@ -428,7 +434,7 @@ impl Services {
 
     /// Sends one message through the generic adapter; a stopped instance is launched again
     /// first. Every exchange, failed or not, is stored.
-    pub fn send(
+    pub(crate) fn send(
         &self,
         store: &SharedStore,
         instance: &str,
@@ -478,12 +484,7 @@ impl Services {
             logs_at: Some(logs_at),
         })?;
         match reply {
-            Ok(answer) => Ok(Sent {
-                answer,
-                raw: raw.unwrap_or_default(),
-                relaunched,
-                took,
-            }),
+            Ok(answer) => Ok(Sent { answer, relaunched }),
             Err(e) => {
                 if matches!(e, ExchangeError::Refused(_)) {
                     let note = format!("port {} refused a connection", row.port);

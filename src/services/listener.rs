@@ -14,7 +14,7 @@ const LISTEN: &str = "0A";
 
 /// Whether TCP `port` has at least one listener and every one of them is held by `root` or a
 /// descendant of it. `Err` when the kernel's socket tables cannot be read.
-pub fn held_by_tree(port: u16, root: u32) -> io::Result<bool> {
+pub(crate) fn held_by_tree(port: u16, root: u32) -> io::Result<bool> {
     let listeners = listening_inodes(port)?;
     if listeners.is_empty() {
         return Ok(false);

@@ -24,7 +24,7 @@ use rustix::io::Errno;
 
 /// One output stream of a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogStream {
+pub(crate) enum LogStream {
     Stdout,
     Stderr,
 }
@@ -38,7 +38,7 @@ impl LogStream {
     }
 
     /// The file of the newest output: `stdout.log`.
-    pub fn file_name(self) -> String {
+    pub(crate) fn file_name(self) -> String {
         format!("{}.log", self.name())
     }
 
@@ -70,7 +70,7 @@ fn rotate_after(budget: u64) -> u64 {
 /// rotates it once it has its share. The helper's own stdout or stderr (`fd`) is kept on the
 /// current file, so what the helper prints lands there too and no descriptor holds a removed
 /// file (whose space the disk would not get back while the service runs).
-pub struct RotatingLog {
+pub(crate) struct RotatingLog {
     dir: OwnedFd,
     stream: LogStream,
     fd: RawFd,
@@ -87,7 +87,12 @@ pub struct RotatingLog {
 impl RotatingLog {
     /// Takes over `stream`'s log in `dir` (the instance's folder) where an earlier launch of
     /// the instance left it, and points the helper's `fd` at it.
-    pub fn resume(dir: OwnedFd, stream: LogStream, fd: RawFd, budget: u64) -> io::Result<Self> {
+    pub(crate) fn resume(
+        dir: OwnedFd,
+        stream: LogStream,
+        fd: RawFd,
+        budget: u64,
+    ) -> io::Result<Self> {
         let mut starts: Vec<u64> = rustix::fs::Dir::read_from(&dir)?
             .filter_map(Result::ok)
             .filter_map(|entry| stream.rotated_start(entry.file_name().to_str().ok()?))
@@ -121,7 +126,7 @@ impl RotatingLog {
 
     /// Appends `bytes`, rotating first when they would take the current file past its share.
     /// Nothing here fails the service: what cannot be written is dropped.
-    pub fn write(&mut self, bytes: &[u8]) {
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
         let size = bytes.len() as u64;
         if self.len > 0 && self.len.saturating_add(size) > self.rotate_after {
             self.rotate();
@@ -200,17 +205,17 @@ fn open_current(dir: &OwnedFd, stream: LogStream, fd: RawFd) -> io::Result<File>
 
 /// What a look at a stream's log found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogRead {
+pub(crate) struct LogRead {
     /// Bytes asked for that were rotated away: they are gone.
-    pub dropped: u64,
+    pub(crate) dropped: u64,
     /// Where `bytes` start among everything the stream wrote.
-    pub from: u64,
-    pub bytes: Vec<u8>,
+    pub(crate) from: u64,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl LogRead {
     /// The position right after `bytes`.
-    pub fn next(&self) -> u64 {
+    pub(crate) fn next(&self) -> u64 {
         self.from + self.bytes.len() as u64
     }
 }
@@ -219,7 +224,7 @@ impl LogRead {
 /// across launches), in the instance folder `dir`. Bytes rotated away are counted in
 /// `dropped`; a position past the end (the logs were removed and started anew) reads from the
 /// oldest byte kept.
-pub fn read_from(dir: &Path, stream: LogStream, from: u64, max: u64) -> LogRead {
+pub(crate) fn read_from(dir: &Path, stream: LogStream, from: u64, max: u64) -> LogRead {
     let files = LogFiles::open(dir, stream);
     let first = files.first();
     let from = if from > files.end() { first } else { from };
@@ -252,7 +257,7 @@ pub fn read_from(dir: &Path, stream: LogStream, from: u64, max: u64) -> LogRead 
 }
 
 /// The position right after the last byte of `stream` written so far.
-pub fn end(dir: &Path, stream: LogStream) -> u64 {
+pub(crate) fn end(dir: &Path, stream: LogStream) -> u64 {
     LogFiles::open(dir, stream).end()
 }
 

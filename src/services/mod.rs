@@ -5,17 +5,17 @@
 //! An instance is named by the helper's pid *and* its start time: a pid reused by another
 //! program is never taken for the service, never signalled.
 
-pub mod adapter;
-pub mod define;
-pub mod definition;
-pub mod feed;
-pub mod health;
+pub(crate) mod adapter;
+pub(crate) mod define;
+pub(crate) mod definition;
+pub(crate) mod feed;
+pub(crate) mod health;
 mod instances;
 mod listener;
-pub mod logs;
-pub mod ports;
-pub mod process;
-pub mod reconcile;
+pub(crate) mod logs;
+pub(crate) mod ports;
+pub(crate) mod process;
+pub(crate) mod reconcile;
 
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,7 @@ use crate::catalog::scan::ScanLimits;
 use crate::config::{Config, ServiceSettings};
 use crate::runner::confine::Confinement;
 
-pub use instances::{Launched, Sent};
+pub(crate) use instances::{Launched, Sent};
 
 /// Why a service command failed, in one line that names the instance, port, file or field.
 #[derive(Debug, thiserror::Error)]
@@ -57,19 +57,19 @@ impl From<String> for ServiceError {
 
 /// What launching, stopping and talking to the services of one workspace needs.
 #[derive(Debug, Clone)]
-pub struct Services {
-    pub root: PathBuf,
+pub(crate) struct Services {
+    pub(crate) root: PathBuf,
     /// The toolbench binary, which is also the sandbox helper.
-    pub exe: PathBuf,
-    pub confinement: Confinement,
-    pub settings: ServiceSettings,
-    pub scan_limits: ScanLimits,
+    pub(crate) exe: PathBuf,
+    pub(crate) confinement: Confinement,
+    pub(crate) settings: ServiceSettings,
+    pub(crate) scan_limits: ScanLimits,
 }
 
 impl Services {
     /// The services of the workspace at `root`, launched by `exe` (the sandbox helper) within
     /// `confinement`.
-    pub fn new(root: &Path, config: &Config, exe: &Path, confinement: Confinement) -> Self {
+    pub(crate) fn new(root: &Path, config: &Config, exe: &Path, confinement: Confinement) -> Self {
         Services {
             root: root.to_path_buf(),
             exe: exe.to_path_buf(),
@@ -80,13 +80,13 @@ impl Services {
     }
 
     /// An instance's folder: its logs, report and scratch.
-    pub fn instance_dir(&self, instance: &str) -> PathBuf {
+    pub(crate) fn instance_dir(&self, instance: &str) -> PathBuf {
         instance_dir(&self.root, instance)
     }
 }
 
 /// `<root>/.toolbench/services/<instance>`.
-pub fn instance_dir(root: &Path, instance: &str) -> PathBuf {
+pub(crate) fn instance_dir(root: &Path, instance: &str) -> PathBuf {
     crate::workspace::state_dir(root)
         .join("services")
         .join(instance)
@@ -94,7 +94,7 @@ pub fn instance_dir(root: &Path, instance: &str) -> PathBuf {
 
 /// The current output logs of an instance, stdout and stderr (older output is in rotated
 /// files beside them, see `logs`).
-pub fn log_paths(root: &Path, instance: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn log_paths(root: &Path, instance: &str) -> (PathBuf, PathBuf) {
     let dir = instance_dir(root, instance);
     (
         dir.join(logs::LogStream::Stdout.file_name()),

@@ -6,7 +6,7 @@ use super::definition::Port;
 
 /// Why no port could be chosen; names the port or the range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PortError {
+pub(crate) enum PortError {
     #[error("port {port} is already used by instance {instance}")]
     UsedBy { port: u16, instance: String },
     #[error("port {0} is already in use on 127.0.0.1 (another program listens there)")]
@@ -16,13 +16,13 @@ pub enum PortError {
 }
 
 /// Nothing listens on 127.0.0.1:`port` right now (nor on every address, which would clash).
-pub fn is_free(port: u16) -> bool {
+pub(crate) fn is_free(port: u16) -> bool {
     TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok()
 }
 
 /// The port for a launch: `wanted` when fixed; else `previous` when it is still free, else
 /// the first free port of `range` that no live instance holds. The error names the port.
-pub fn choose(
+pub(crate) fn choose(
     wanted: Port,
     previous: Option<u16>,
     range: (u16, u16),

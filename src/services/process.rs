@@ -16,9 +16,9 @@ const POLL: Duration = Duration::from_millis(20);
 const KILL_WAIT: Duration = Duration::from_secs(2);
 
 /// A helper just spawned by this process.
-pub struct Spawned {
-    pub child: Child,
-    pub id: ProcessId,
+pub(crate) struct Spawned {
+    pub(crate) child: Child,
+    pub(crate) id: ProcessId,
 }
 
 /// Starts the helper for `policy` and `argv`, its stdout and stderr appended to the two logs.
@@ -37,7 +37,7 @@ pub enum SpawnError {
 }
 
 /// Not in our process group and not killed with us: it leads its own session.
-pub fn spawn(
+pub(crate) fn spawn(
     exe: &Path,
     policy: &SandboxPolicy,
     argv: &[String],
@@ -65,7 +65,7 @@ pub fn spawn(
 
 /// Reaps `child` in the background once it ends, so a long-lived toolbench (the workbench)
 /// keeps no zombie; a short-lived one simply exits and leaves it to init.
-pub fn reap_later(mut child: Child) {
+pub(crate) fn reap_later(mut child: Child) {
     let _ = std::thread::Builder::new()
         .name("service-reaper".into())
         .spawn(move || {
@@ -85,7 +85,7 @@ pub enum Stopped {
 }
 
 /// SIGTERM to the instance's process group, SIGKILL after `grace`.
-pub fn stop(id: ProcessId, grace: Duration) -> Stopped {
+pub(crate) fn stop(id: ProcessId, grace: Duration) -> Stopped {
     if !id.is_alive() {
         return Stopped::NotRunning;
     }

@@ -13,7 +13,7 @@ const LAUNCH_GRACE: Duration = Duration::from_secs(600);
 
 /// Marks stopped the instances `store` records as running whose process is gone. Returns
 /// how many.
-pub fn reconcile_store(store: &mut Store) -> Result<usize, crate::store::StoreError> {
+pub(crate) fn reconcile_store(store: &mut Store) -> Result<usize, crate::store::StoreError> {
     let mut stopped = 0;
     for row in store.instances(true)? {
         if let Some(reason) = why_dead(&row) {
@@ -25,7 +25,7 @@ pub fn reconcile_store(store: &mut Store) -> Result<usize, crate::store::StoreEr
 }
 
 /// `None` while the instance's process lives (or its launch is still under way).
-pub fn why_dead(row: &InstanceRow) -> Option<String> {
+pub(crate) fn why_dead(row: &InstanceRow) -> Option<String> {
     let (Some(pid), Some(start_ticks)) = (row.pid, row.start_ticks) else {
         let started = crate::clock::parse_rfc3339(&row.started_at)?;
         let age = SystemTime::now()

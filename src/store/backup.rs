@@ -9,14 +9,14 @@ use std::time::SystemTime;
 
 use super::{STATE_FILE, Store, StoreError};
 
-pub const BACKUP_DIR: &str = "backups";
+pub(crate) const BACKUP_DIR: &str = "backups";
 /// Copies kept: a week of days the store changed on.
-pub const KEEP: usize = 7;
+pub(crate) const KEEP: usize = 7;
 const PREFIX: &str = "state-";
 const SUFFIX: &str = ".db";
 
 /// The backups of the state folder `state_dir`, newest first.
-pub fn backups(state_dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn backups(state_dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(state_dir.join(BACKUP_DIR)) else {
         return Vec::new();
     };
@@ -38,7 +38,7 @@ pub fn backups(state_dir: &Path) -> Vec<PathBuf> {
 /// Makes today's copy of the store in `state_dir` if none is made yet today and the store
 /// changed since the newest copy; returns the copy made. A store that is not whole is never
 /// copied: it would push a good copy out.
-pub fn backup_if_due(state_dir: &Path) -> Result<Option<PathBuf>, StoreError> {
+pub(crate) fn backup_if_due(state_dir: &Path) -> Result<Option<PathBuf>, StoreError> {
     backup_if_due_on(state_dir, &crate::clock::now_rfc3339())
 }
 

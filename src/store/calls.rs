@@ -59,7 +59,7 @@ fn rule_row(row: &Row) -> rusqlite::Result<RuleRow> {
 
 impl Store {
     /// Writes a waiting call; returns its id.
-    pub fn insert_call(&mut self, call: &NewCall) -> Result<i64, StoreError> {
+    pub(crate) fn insert_call(&mut self, call: &NewCall) -> Result<i64, StoreError> {
         self.conn
             .execute(
                 "INSERT INTO agent_calls (tool, version, content_hash, arguments, input_schema,
@@ -83,7 +83,7 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    pub fn call(&self, id: i64) -> Result<Option<CallRow>, StoreError> {
+    pub(crate) fn call(&self, id: i64) -> Result<Option<CallRow>, StoreError> {
         let sql = format!("SELECT {CALL_COLUMNS} FROM agent_calls WHERE id = ?1");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         stmt.query_row([id], call_row)
@@ -92,7 +92,7 @@ impl Store {
     }
 
     /// The pending calls, oldest first; with `all`, every call, newest first.
-    pub fn calls(&self, all: bool) -> Result<Vec<CallRow>, StoreError> {
+    pub(crate) fn calls(&self, all: bool) -> Result<Vec<CallRow>, StoreError> {
         let sql = if all {
             format!("SELECT {CALL_COLUMNS} FROM agent_calls ORDER BY id DESC")
         } else {
@@ -105,7 +105,7 @@ impl Store {
 
     /// Every call still waiting and the newest `limit` calls, newest first: the waiting ones
     /// through the state index, the others through the primary key.
-    pub fn recent_calls(&self, limit: usize) -> Result<Vec<CallRow>, StoreError> {
+    pub(crate) fn recent_calls(&self, limit: usize) -> Result<Vec<CallRow>, StoreError> {
         let sql = format!(
             "SELECT {CALL_COLUMNS} FROM agent_calls WHERE state = 'pending'
              OR id IN (SELECT id FROM agent_calls ORDER BY id DESC LIMIT ?1) ORDER BY id DESC"
@@ -119,7 +119,7 @@ impl Store {
     }
 
     /// Ends a pending call; false when it was not pending (any more).
-    pub fn answer_call(&mut self, id: i64, answer: &Answer) -> Result<bool, StoreError> {
+    pub(crate) fn answer_call(&mut self, id: i64, answer: &Answer) -> Result<bool, StoreError> {
         let path = self.path.clone();
         let err = |e| super::sqlite_error(&path, e);
         let tx = self
@@ -137,7 +137,7 @@ impl Store {
 
     /// Approves a pending call and leaves a rule for the next ones, both or neither.
     /// Returns the rule's id, or `None` when the call was not pending.
-    pub fn approve_with_rule(
+    pub(crate) fn approve_with_rule(
         &mut self,
         id: i64,
         rule: &RuleRow,
@@ -181,7 +181,7 @@ impl Store {
     }
 
     /// The rules, newest first; revoked ones only with `all`.
-    pub fn rules(&self, all: bool) -> Result<Vec<RuleRow>, StoreError> {
+    pub(crate) fn rules(&self, all: bool) -> Result<Vec<RuleRow>, StoreError> {
         let filter = if all { "" } else { "WHERE revoked_at IS NULL" };
         let sql = format!("SELECT {RULE_COLUMNS} FROM approval_rules {filter} ORDER BY id DESC");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
@@ -190,7 +190,7 @@ impl Store {
     }
 
     /// The rules in force for one tool at one version and content.
-    pub fn rules_for(
+    pub(crate) fn rules_for(
         &self,
         tool: &str,
         version: &str,
@@ -207,7 +207,7 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
 
-    pub fn rule(&self, id: i64) -> Result<Option<RuleRow>, StoreError> {
+    pub(crate) fn rule(&self, id: i64) -> Result<Option<RuleRow>, StoreError> {
         let sql = format!("SELECT {RULE_COLUMNS} FROM approval_rules WHERE id = ?1");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         stmt.query_row([id], rule_row)
@@ -216,7 +216,7 @@ impl Store {
     }
 
     /// Revokes a rule in force; false when there is none by that id or it was revoked.
-    pub fn revoke_rule(&mut self, id: i64, who: &str, at: &str) -> Result<bool, StoreError> {
+    pub(crate) fn revoke_rule(&mut self, id: i64, who: &str, at: &str) -> Result<bool, StoreError> {
         let path = self.path.clone();
         let err = |e| super::sqlite_error(&path, e);
         let tx = self

@@ -45,7 +45,11 @@ impl Store {
 
     /// Corrects the cached index in one transaction: drops the rows of `gone` (folders that
     /// left) and writes `fresh` over the rows at their paths.
-    pub fn refresh_index(&mut self, gone: &[&Path], fresh: &[ToolEntry]) -> Result<(), StoreError> {
+    pub(crate) fn refresh_index(
+        &mut self,
+        gone: &[&Path],
+        fresh: &[ToolEntry],
+    ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let err = |e| super::sqlite_error(&path, e);
         let tx = self.conn.transaction().map_err(err)?;

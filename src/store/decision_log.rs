@@ -20,11 +20,11 @@ use sha2::{Digest, Sha256};
 use crate::model::audit::{LogEntry, LoggedRow};
 
 /// The log's folder, beside `state.db`.
-pub const LOG_DIR: &str = "log";
-pub const LOG_FILE: &str = "decisions.jsonl";
+pub(crate) const LOG_DIR: &str = "log";
+pub(crate) const LOG_FILE: &str = "decisions.jsonl";
 const HEAD_FILE: &str = "decisions.head";
 /// `prev` of the first entry.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// Where an entry's own hash starts: always its last field.
 const HASH_FIELD: &str = ",\"hash\":\"";
 
@@ -77,7 +77,8 @@ pub enum ChainBreak {
 
 impl ChainBreak {
     /// The line of the entry named, if one is.
-    pub fn line(&self) -> Option<u64> {
+    #[cfg(test)]
+    pub(crate) fn line(&self) -> Option<u64> {
         match self {
             ChainBreak::Entry { line, .. } => Some(*line),
             ChainBreak::CutOff { .. } => None,
@@ -99,7 +100,7 @@ pub struct DecisionLog {
 
 impl DecisionLog {
     /// The log beside the store file `state_file` (`.toolbench/log/decisions.jsonl`).
-    pub fn beside(state_file: &Path) -> Self {
+    pub(crate) fn beside(state_file: &Path) -> Self {
         let dir = state_file.parent().unwrap_or(Path::new("."));
         Self::in_state_dir(dir)
     }
@@ -111,7 +112,7 @@ impl DecisionLog {
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -180,7 +181,7 @@ impl DecisionLog {
     /// Every entry that can be read and was not altered, in order, and the first break of
     /// the chain if there is one; a missing log is an empty one. Entries past a break are
     /// still returned.
-    pub fn read(&self) -> Result<(Vec<LogEntry>, Option<ChainBreak>), LogError> {
+    pub(crate) fn read(&self) -> Result<(Vec<LogEntry>, Option<ChainBreak>), LogError> {
         let mut entries = Vec::new();
         let mut first_break = None;
         self.walk(|entry, problem| {

@@ -13,23 +13,23 @@ use crate::model::decisions::{DecisionAction, DecisionRecord};
 /// One row of `versions`: an immutable snapshot of a version that became active.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionRecord {
-    pub tool: String,
-    pub version: String,
-    pub content_hash: String,
+    pub(crate) tool: String,
+    pub(crate) version: String,
+    pub(crate) content_hash: String,
     /// The snapshot folder, relative to the workspace root.
-    pub snapshot: String,
+    pub(crate) snapshot: String,
     /// When this content last became active (RFC 3339 UTC).
-    pub activated_at: String,
+    pub(crate) activated_at: String,
 }
 
 /// One row of `review_queue`, as the validation pipeline left it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueRow {
-    pub path: String,
+    pub(crate) path: String,
     pub tool: String,
-    pub version: String,
-    pub content_hash: String,
-    pub arrived_at: String,
+    pub(crate) version: String,
+    pub(crate) content_hash: String,
+    pub(crate) arrived_at: String,
     pub verdict: Option<String>,
 }
 
@@ -39,7 +39,9 @@ const DECISION_COLUMNS: &str = "id, tool, action, who, at, reason, from_version,
 impl Store {
     /// The content hashes that changes were asked of: a candidate still holding one has not
     /// changed since (the hash includes the REVIEW.md the request wrote).
-    pub fn changes_requested_of(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+    pub(crate) fn changes_requested_of(
+        &self,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -143,7 +145,7 @@ impl Store {
 
     /// True when this exact decision (tool, action, who, at, versions) is already recorded:
     /// how recovery tells a decision it must replay from one that made it to the store.
-    pub fn has_decision(&self, d: &DecisionRecord) -> Result<bool, StoreError> {
+    pub(crate) fn has_decision(&self, d: &DecisionRecord) -> Result<bool, StoreError> {
         self.conn
             .query_row(
                 "SELECT 1 FROM decisions WHERE tool = ?1 AND action = ?2 AND who = ?3 AND at = ?4
@@ -164,7 +166,7 @@ impl Store {
     }
 
     /// Every decision about `tool`, newest first.
-    pub fn decisions_of(&self, tool: &str) -> Result<Vec<DecisionRecord>, StoreError> {
+    pub(crate) fn decisions_of(&self, tool: &str) -> Result<Vec<DecisionRecord>, StoreError> {
         let sql = format!(
             "SELECT {DECISION_COLUMNS} FROM decisions WHERE tool = ?1 ORDER BY at DESC, id DESC"
         );
@@ -177,7 +179,7 @@ impl Store {
 
     /// The newest `limit` decisions about any tool, newest first. Ids are given in the order
     /// decisions are recorded, so the primary key orders them without reading the table.
-    pub fn recent_decisions(&self, limit: usize) -> Result<Vec<DecisionRecord>, StoreError> {
+    pub(crate) fn recent_decisions(&self, limit: usize) -> Result<Vec<DecisionRecord>, StoreError> {
         let sql = format!("SELECT {DECISION_COLUMNS} FROM decisions ORDER BY id DESC LIMIT ?1");
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
@@ -189,7 +191,7 @@ impl Store {
 
     /// The tier a version of `tool` was in before it was last moved to `archived/`: the one
     /// decision with this content hash if there is one, else the newest with this version.
-    pub fn tier_before_archive(
+    pub(crate) fn tier_before_archive(
         &self,
         tool: &str,
         version: &str,
@@ -210,7 +212,7 @@ impl Store {
     }
 
     /// The snapshots of `tool`, most recently activated first.
-    pub fn versions_of(&self, tool: &str) -> Result<Vec<VersionRecord>, StoreError> {
+    pub(crate) fn versions_of(&self, tool: &str) -> Result<Vec<VersionRecord>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(

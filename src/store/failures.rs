@@ -29,7 +29,7 @@ impl Store {
     /// Records `failure` of run `failure.run_id` unless that run already carries `max`
     /// failures; `false` when it does. The count and the insert are one write transaction,
     /// so of two processes reporting one run at once, one is told it was reported.
-    pub fn insert_failure_within(
+    pub(crate) fn insert_failure_within(
         &mut self,
         failure: &mut FailureRecord,
         max: usize,
@@ -57,7 +57,7 @@ impl Store {
     }
 
     /// The newest `limit` failures, of one tool when `tool` is given.
-    pub fn list_failures(
+    pub(crate) fn list_failures(
         &self,
         tool: Option<&str>,
         limit: usize,
@@ -66,7 +66,7 @@ impl Store {
     }
 
     /// The newest `limit` failures of one version of a tool.
-    pub fn list_failures_of_version(
+    pub(crate) fn list_failures_of_version(
         &self,
         tool: &str,
         version: &str,
@@ -76,7 +76,7 @@ impl Store {
     }
 
     /// The failures recorded of runs `first..=last` (by run id), newest first.
-    pub fn failures_of_runs(
+    pub(crate) fn failures_of_runs(
         &self,
         first: i64,
         last: i64,

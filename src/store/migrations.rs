@@ -275,7 +275,7 @@ pub(crate) fn known_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let err = |e| sqlite_error(path, e);
     let known = MIGRATIONS.len() as i64;
     // The usual open finds the store up to date: a plain read says so without taking the

@@ -6,30 +6,31 @@
 //! writer up open read-only connections (`Store::open_reader`), which refuse any write. This
 //! module owns the schema; callers get typed functions, never SQL.
 
-pub mod backup;
-pub mod calls;
+pub(crate) mod backup;
+pub(crate) mod calls;
 mod catalog_cache;
 mod column;
 pub mod decision_log;
-pub mod decisions;
+pub(crate) mod decisions;
 mod failures;
 mod migrations;
-pub mod proposals;
-pub mod requests;
+pub(crate) mod proposals;
+pub(crate) mod requests;
 pub(crate) mod runs;
 mod salvage;
-pub mod services;
+pub(crate) mod services;
 mod shared;
 mod stats;
-pub mod suggestions;
+pub(crate) mod suggestions;
 mod tasks;
 mod validation_cache;
 pub mod writer;
 
 pub use crate::model::decisions::{DecisionAction, DecisionRecord};
-pub use decisions::VersionRecord;
-pub use salvage::{Replay, TableSalvage};
-pub use shared::{SharedStore, StoreAccess, StoreOnDemand};
+pub(crate) use decisions::VersionRecord;
+pub(crate) use salvage::TableSalvage;
+pub use shared::SharedStore;
+pub(crate) use shared::{StoreAccess, StoreOnDemand};
 pub use writer::StoreWriter;
 
 use std::collections::HashMap;
@@ -70,7 +71,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// The store file is damaged (`toolbench doctor` repairs it).
-    pub fn is_damaged(&self) -> bool {
+    pub(crate) fn is_damaged(&self) -> bool {
         matches!(self, StoreError::Damaged { .. })
     }
 }
@@ -106,7 +107,7 @@ impl Store {
 
     /// Opens the store file at `path` for writing: WAL, migrations, and a count kept for
     /// `writable_opens`.
-    pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+    pub(crate) fn open_file(path: &Path) -> Result<Self, StoreError> {
         refuse_non_file(path)?;
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
         count_writable_open(path);
@@ -127,7 +128,7 @@ impl Store {
         Self::open_file_reader(&root.join(STATE_DIR).join(STATE_FILE))
     }
 
-    pub fn open_file_reader(path: &Path) -> Result<Self, StoreError> {
+    pub(crate) fn open_file_reader(path: &Path) -> Result<Self, StoreError> {
         refuse_non_file(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
@@ -179,7 +180,7 @@ impl Store {
     /// any crash of processes; only a kernel crash or power loss before a later writer's synced
     /// commit or checkpoint can drop it, and the store stays whole either way (SQLite's WAL
     /// guarantee).
-    pub fn sync_lightly(&self) -> Result<(), StoreError> {
+    pub(crate) fn sync_lightly(&self) -> Result<(), StoreError> {
         self.keep_log_on_close()?;
         self.conn
             .pragma_update(None, "synchronous", "NORMAL")
@@ -190,7 +191,7 @@ impl Store {
     /// the write-ahead log to a later checkpoint instead of checkpointing and deleting it, and
     /// so the next commit need not create the log anew (a folder fsync and a header fsync). End
     /// with `trim_log`, as a light writer does.
-    pub fn keep_log_on_close(&self) -> Result<(), StoreError> {
+    pub(crate) fn keep_log_on_close(&self) -> Result<(), StoreError> {
         self.conn
             .set_db_config(
                 rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
@@ -207,7 +208,7 @@ impl Store {
     /// whole log again, fsyncs included, while it keeps growing. Past `LIGHT_LOG_LIMIT` the log
     /// is checkpointed into the database and truncated here, a few fsyncs every ~30 sends. A
     /// checkpoint that cannot get its locks soon is left to the next light writer.
-    pub fn trim_log(&self) {
+    pub(crate) fn trim_log(&self) {
         let mut log = self.path.clone().into_os_string();
         log.push("-wal");
         if std::fs::metadata(&log).map_or(0, |m| m.len()) < LIGHT_LOG_LIMIT {

@@ -9,7 +9,7 @@ use super::{Store, StoreError};
 use crate::model::proposals::ProposalRow;
 
 impl Store {
-    pub fn record_proposal(&mut self, row: &ProposalRow) -> Result<(), StoreError> {
+    pub(crate) fn record_proposal(&mut self, row: &ProposalRow) -> Result<(), StoreError> {
         self.conn
             .execute(
                 "INSERT INTO proposals (tool, version, path, client, proposed_at, request_id)
@@ -28,7 +28,7 @@ impl Store {
     }
 
     /// The proposals of `client` (of one tool when `tool` is given), oldest first.
-    pub fn proposals_of(
+    pub(crate) fn proposals_of(
         &self,
         client: &str,
         tool: Option<&str>,
@@ -41,7 +41,7 @@ impl Store {
     }
 
     /// The proposals that answered request `id`, oldest first.
-    pub fn proposals_for_request(&self, id: i64) -> Result<Vec<ProposalRow>, StoreError> {
+    pub(crate) fn proposals_for_request(&self, id: i64) -> Result<Vec<ProposalRow>, StoreError> {
         self.proposal_rows(
             "SELECT tool, version, path, client, proposed_at, request_id FROM proposals
              WHERE request_id = ?1 ORDER BY id",
@@ -71,7 +71,7 @@ impl Store {
     }
 
     /// The client that proposed each tool folder (relative path), the newest proposal winning.
-    pub fn proposers(&self) -> Result<HashMap<String, String>, StoreError> {
+    pub(crate) fn proposers(&self) -> Result<HashMap<String, String>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT path, client FROM proposals ORDER BY id")
@@ -83,7 +83,8 @@ impl Store {
     }
 
     /// Which client proposed the tool in `path`, if an agent did.
-    pub fn proposer_of(&self, path: &str) -> Result<Option<String>, StoreError> {
+    #[cfg(test)]
+    pub(crate) fn proposer_of(&self, path: &str) -> Result<Option<String>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT client FROM proposals WHERE path = ?1 ORDER BY id DESC LIMIT 1")

@@ -3,7 +3,9 @@
 //! A request changes state once, by one conditional UPDATE on `state = 'pending'`, so when
 //! two processes answer the same name at once exactly one of them does.
 
-use rusqlite::{OptionalExtension, Row, params};
+#[cfg(test)]
+use rusqlite::OptionalExtension;
+use rusqlite::{Row, params};
 use serde_json::Value;
 
 use super::{Store, StoreError};
@@ -11,24 +13,24 @@ use crate::model::requests::{RequestRow, RequestState};
 
 /// A request as the MCP server writes it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewRequest {
-    pub name: String,
-    pub description: String,
+pub(crate) struct NewRequest {
+    pub(crate) name: String,
+    pub(crate) description: String,
     /// A JSON schema object, or a prose list as a JSON string.
-    pub inputs: Value,
-    pub outputs: Option<Value>,
-    pub rationale: String,
-    pub client: String,
-    pub requested_at: String,
+    pub(crate) inputs: Value,
+    pub(crate) outputs: Option<Value>,
+    pub(crate) rationale: String,
+    pub(crate) client: String,
+    pub(crate) requested_at: String,
 }
 
 /// The end of a request, written only while it is still pending.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequestAnswer {
-    pub state: RequestState,
-    pub who: String,
-    pub at: String,
-    pub reason: Option<String>,
+pub(crate) struct RequestAnswer {
+    pub(crate) state: RequestState,
+    pub(crate) who: String,
+    pub(crate) at: String,
+    pub(crate) reason: Option<String>,
 }
 
 const COLUMNS: &str = "id, name, description, inputs, outputs, rationale, client, requested_at,
@@ -58,7 +60,10 @@ fn request_row(row: &Row) -> rusqlite::Result<RequestRow> {
 impl Store {
     /// Writes a pending request; `None` when this client already has one pending for the
     /// name (the unique index decides, so two racing inserts cannot both land).
-    pub fn insert_request(&mut self, request: &NewRequest) -> Result<Option<i64>, StoreError> {
+    pub(crate) fn insert_request(
+        &mut self,
+        request: &NewRequest,
+    ) -> Result<Option<i64>, StoreError> {
         let changed = self
             .conn
             .execute(
@@ -79,7 +84,8 @@ impl Store {
         Ok((changed == 1).then(|| self.conn.last_insert_rowid()))
     }
 
-    pub fn request(&self, id: i64) -> Result<Option<RequestRow>, StoreError> {
+    #[cfg(test)]
+    pub(crate) fn request(&self, id: i64) -> Result<Option<RequestRow>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM tool_requests WHERE id = ?1");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         stmt.query_row([id], request_row)
@@ -88,7 +94,7 @@ impl Store {
     }
 
     /// The pending requests, oldest first.
-    pub fn pending_requests(&self) -> Result<Vec<RequestRow>, StoreError> {
+    pub(crate) fn pending_requests(&self) -> Result<Vec<RequestRow>, StoreError> {
         let sql =
             format!("SELECT {COLUMNS} FROM tool_requests WHERE state = 'pending' ORDER BY id");
         self.request_rows(&sql, params![])
@@ -101,7 +107,7 @@ impl Store {
     }
 
     /// The requests of `client` (for one name when `name` is given), oldest first.
-    pub fn requests_of(
+    pub(crate) fn requests_of(
         &self,
         client: &str,
         name: Option<&str>,
@@ -115,7 +121,7 @@ impl Store {
 
     /// Answers every pending request for `name`; returns their ids, none when nothing was
     /// pending (any more).
-    pub fn answer_requests(
+    pub(crate) fn answer_requests(
         &mut self,
         name: &str,
         answer: &RequestAnswer,

@@ -29,7 +29,7 @@ impl Store {
 
     /// Records one run and the failure it caused in one transaction: the failure's `run_id`
     /// becomes the run's id, and neither lands without the other.
-    pub fn record_run(
+    pub(crate) fn record_run(
         &mut self,
         run: &mut RunRecord,
         failure: Option<&mut FailureRecord>,
@@ -91,7 +91,7 @@ impl Store {
     }
 
     /// The newest `limit` runs of one version of a tool.
-    pub fn list_runs_of_version(
+    pub(crate) fn list_runs_of_version(
         &self,
         tool: &str,
         version: &str,
@@ -102,7 +102,11 @@ impl Store {
 
     /// The newest `limit` runs of `tool` in real use: validation's own runs (test cases,
     /// generated and replayed inputs, a hundred at a time) left out, as the statistics do.
-    pub fn runs_in_use(&self, tool: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
+    pub(crate) fn runs_in_use(
+        &self,
+        tool: &str,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
         let sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs WHERE tool = ?2 AND origin <> 'validation'
              ORDER BY started_at DESC, id DESC LIMIT ?1"
@@ -117,7 +121,7 @@ impl Store {
 
     /// The distinct inputs one version of a tool was given in real use (not by validation),
     /// newest first, at most `limit`: what a candidate that evolves it is replayed against.
-    pub fn distinct_inputs_of_version(
+    pub(crate) fn distinct_inputs_of_version(
         &self,
         tool: &str,
         version: &str,
@@ -137,7 +141,7 @@ impl Store {
     }
 
     /// The run whose folder is `log_dir`, once it is recorded.
-    pub fn run_by_log_dir(&self, log_dir: &str) -> Result<Option<RunRecord>, StoreError> {
+    pub(crate) fn run_by_log_dir(&self, log_dir: &str) -> Result<Option<RunRecord>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE log_dir = ?1 LIMIT 1");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         let mut rows = stmt
@@ -146,7 +150,7 @@ impl Store {
         rows.next().transpose().map_err(|e| self.error(e))
     }
 
-    pub fn run(&self, id: i64) -> Result<Option<RunRecord>, StoreError> {
+    pub(crate) fn run(&self, id: i64) -> Result<Option<RunRecord>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         let mut rows = stmt
@@ -157,7 +161,7 @@ impl Store {
 
     /// The newest run of `tool` (of `version`, when given) that the MCP client `client`
     /// started at `since` or later.
-    pub fn newest_run_by_client(
+    pub(crate) fn newest_run_by_client(
         &self,
         tool: &str,
         version: Option<&str>,

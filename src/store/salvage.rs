@@ -20,28 +20,28 @@ const BLIND_GAP: i64 = 10_000;
 
 /// What one table gave up.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TableSalvage {
-    pub table: String,
+pub(crate) struct TableSalvage {
+    pub(crate) table: String,
     /// Rows copied into the new store.
-    pub rows: u64,
+    pub(crate) rows: u64,
     /// Row ids SQLite could not read (the rows on damaged pages).
-    pub unreadable: Vec<i64>,
+    pub(crate) unreadable: Vec<i64>,
     /// Why nothing of the table could be read, when nothing could.
-    pub lost: Option<String>,
+    pub(crate) lost: Option<String>,
 }
 
 /// What the decision log put back into a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Replay {
+pub(crate) struct Replay {
     /// Rows added or brought up to date from the log.
-    pub rows: u64,
+    pub(crate) rows: u64,
     /// Logged rows whose table this store does not have (a newer toolbench's log).
-    pub skipped: u64,
+    pub(crate) skipped: u64,
 }
 
 impl Store {
     /// `PRAGMA quick_check`: empty when the store file is whole, else SQLite's findings.
-    pub fn quick_check(&self) -> Result<Vec<String>, StoreError> {
+    pub(crate) fn quick_check(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
             .conn
             .prepare("PRAGMA quick_check")
@@ -54,21 +54,21 @@ impl Store {
     }
 
     /// The schema version the file says it has (`PRAGMA user_version`).
-    pub fn schema_version(&self) -> Result<i64, StoreError> {
+    pub(crate) fn schema_version(&self) -> Result<i64, StoreError> {
         self.conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(|e| self.error(e))
     }
 
     /// The schema version this build writes.
-    pub fn known_schema_version() -> i64 {
+    pub(crate) fn known_schema_version() -> i64 {
         super::migrations::known_version()
     }
 
     /// Copies into this store every row SQLite can still read from the store file at
     /// `source`, opened read-only. A row already here with the same key is replaced: the
     /// damaged file is newer than the backup a rebuilt store may start from.
-    pub fn salvage_from(&mut self, source: &Path) -> Result<Vec<TableSalvage>, StoreError> {
+    pub(crate) fn salvage_from(&mut self, source: &Path) -> Result<Vec<TableSalvage>, StoreError> {
         let tables = self.tables()?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let damaged = match Connection::open_with_flags(source, flags) {
@@ -96,7 +96,11 @@ impl Store {
     /// entry left it: a row missing is added, one that differs is replaced. A decision already
     /// stored (the same tool, action, person, time and versions, under any id) is not added
     /// again. With `apply` false nothing is kept: the count says what would change.
-    pub fn replay_log(&mut self, entries: &[LogEntry], apply: bool) -> Result<Replay, StoreError> {
+    pub(crate) fn replay_log(
+        &mut self,
+        entries: &[LogEntry],
+        apply: bool,
+    ) -> Result<Replay, StoreError> {
         let tables = self.tables()?;
         let path = self.path.clone();
         let err = |e| sqlite_error(&path, e);
@@ -121,7 +125,7 @@ impl Store {
     }
 
     /// How many of the rows with these row ids `table` holds.
-    pub fn rows_present(&self, table: &str, rowids: &[i64]) -> Result<u64, StoreError> {
+    pub(crate) fn rows_present(&self, table: &str, rowids: &[i64]) -> Result<u64, StoreError> {
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT 1 FROM \"{table}\" WHERE rowid = ?1"))
@@ -136,7 +140,7 @@ impl Store {
     }
 
     /// Copies the store, whole and consistent, into a new file at `dest` (`VACUUM INTO`).
-    pub fn copy_into(&self, dest: &Path) -> Result<(), StoreError> {
+    pub(crate) fn copy_into(&self, dest: &Path) -> Result<(), StoreError> {
         self.conn
             .execute("VACUUM INTO ?1", [dest.to_string_lossy()])
             .map(|_| ())

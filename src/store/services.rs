@@ -121,7 +121,7 @@ impl Store {
     }
 
     /// Moves the instance to `state`; a stop records when, and `error` says why.
-    pub fn set_instance_state(
+    pub(crate) fn set_instance_state(
         &mut self,
         name: &str,
         state: InstanceState,
@@ -140,7 +140,7 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    pub fn instance(&self, name: &str) -> Result<Option<InstanceRow>, StoreError> {
+    pub(crate) fn instance(&self, name: &str) -> Result<Option<InstanceRow>, StoreError> {
         self.conn
             .query_row(
                 &format!("SELECT {COLUMNS} FROM service_instances WHERE name = ?1"),
@@ -152,7 +152,7 @@ impl Store {
     }
 
     /// Every instance (only those not stopped with `live_only`), by name.
-    pub fn instances(&self, live_only: bool) -> Result<Vec<InstanceRow>, StoreError> {
+    pub(crate) fn instances(&self, live_only: bool) -> Result<Vec<InstanceRow>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
@@ -167,7 +167,7 @@ impl Store {
     }
 
     /// Stores one exchange and marks the instance's last exchange.
-    pub fn record_exchange(&mut self, row: &ExchangeRow) -> Result<i64, StoreError> {
+    pub(crate) fn record_exchange(&mut self, row: &ExchangeRow) -> Result<i64, StoreError> {
         let path = self.path.clone();
         let err = |e| super::sqlite_error(&path, e);
         let tx = self.conn.transaction().map_err(err)?;
@@ -201,7 +201,11 @@ impl Store {
     }
 
     /// The exchanges of `instance` after id `after`, oldest first.
-    pub fn exchanges(&self, instance: &str, after: i64) -> Result<Vec<ExchangeRow>, StoreError> {
+    pub(crate) fn exchanges(
+        &self,
+        instance: &str,
+        after: i64,
+    ) -> Result<Vec<ExchangeRow>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -234,7 +238,7 @@ impl Store {
     }
 
     /// Records that `instance` is being launched; returns the launch's id.
-    pub fn record_launch(
+    pub(crate) fn record_launch(
         &mut self,
         instance: &str,
         at: &str,
@@ -258,7 +262,7 @@ impl Store {
     }
 
     /// Records why the launch `id` failed.
-    pub fn set_launch_error(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
+    pub(crate) fn set_launch_error(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
         self.conn
             .execute(
                 "UPDATE service_launches SET error = ?2 WHERE id = ?1",
@@ -269,7 +273,11 @@ impl Store {
     }
 
     /// The launches of `instance` after id `after`, oldest first.
-    pub fn launches(&self, instance: &str, after: i64) -> Result<Vec<LaunchRow>, StoreError> {
+    pub(crate) fn launches(
+        &self,
+        instance: &str,
+        after: i64,
+    ) -> Result<Vec<LaunchRow>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(

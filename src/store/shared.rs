@@ -32,7 +32,7 @@ impl SharedStore {
     }
 
     /// The store file.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }
@@ -68,29 +68,22 @@ impl StoreAccess for SharedStore {
 /// that never needs it (`toolbench run` finding its tool in the usual folder and handing its
 /// record off) never pays for opening SQLite.
 #[derive(Clone)]
-pub struct StoreOnDemand {
+pub(crate) struct StoreOnDemand {
     root: Arc<PathBuf>,
     opened: Arc<Mutex<Option<SharedStore>>>,
 }
 
 impl StoreOnDemand {
     /// The store of the workspace at `root`, not opened yet.
-    pub fn new(root: &Path) -> Self {
+    pub(crate) fn new(root: &Path) -> Self {
         Self {
             root: Arc::new(root.to_path_buf()),
             opened: Arc::new(Mutex::new(None)),
         }
     }
 
-    /// `store`, opened already.
-    pub fn opened(root: &Path, store: SharedStore) -> Self {
-        let on_demand = Self::new(root);
-        *on_demand.slot() = Some(store);
-        on_demand
-    }
-
     /// The connection, opened (and the store created) on the first call.
-    pub fn get(&self) -> Result<SharedStore, super::StoreError> {
+    pub(crate) fn get(&self) -> Result<SharedStore, super::StoreError> {
         let mut slot = self.slot();
         if let Some(store) = slot.as_ref() {
             return Ok(store.clone());
@@ -101,12 +94,12 @@ impl StoreOnDemand {
     }
 
     /// Closes the connection when nothing else holds it, so its log is checkpointed.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.slot().take();
     }
 
     /// The connection, if something opened it.
-    pub fn if_opened(&self) -> Option<SharedStore> {
+    pub(crate) fn if_opened(&self) -> Option<SharedStore> {
         self.slot().clone()
     }
 

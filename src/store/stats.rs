@@ -115,14 +115,14 @@ impl Store {
 
     /// `tool_stats` as they stood at `before` (RFC 3339, or a day `YYYY-MM-DD` for its start):
     /// only runs started and failures recorded earlier count.
-    pub fn tool_stats_before(&self, before: &str) -> Result<Vec<ToolStats>, StoreError> {
+    pub(crate) fn tool_stats_before(&self, before: &str) -> Result<Vec<ToolStats>, StoreError> {
         let mut stats = self.collect_stats(None, Some(before))?;
         sort_by_quality(&mut stats);
         Ok(stats)
     }
 
     /// Stats of one tool name (all its versions); `None` when it has no runs and no failures.
-    pub fn stats_for(&self, name: &str) -> Result<Option<ToolStats>, StoreError> {
+    pub(crate) fn stats_for(&self, name: &str) -> Result<Option<ToolStats>, StoreError> {
         Ok(self.collect_stats(Some(name), None)?.into_iter().next())
     }
 
@@ -163,7 +163,7 @@ impl Store {
 
     /// The workspace's runs on each of `days` (`YYYY-MM-DD`, oldest first), zero for a day
     /// without runs: one query grouped by day.
-    pub fn runs_per_day(&self, days: &[String]) -> Result<Vec<DayRuns>, StoreError> {
+    pub(crate) fn runs_per_day(&self, days: &[String]) -> Result<Vec<DayRuns>, StoreError> {
         let (Some(first), Some(last)) = (days.first(), days.last()) else {
             return Ok(Vec::new());
         };

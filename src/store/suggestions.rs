@@ -16,7 +16,7 @@ use crate::model::suggestions::{Found, SuggestionKind, SuggestionRow, Suggestion
 
 /// How a `call --capability` ended, as the unmet-capability detector counts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CapabilityOutcome {
+pub(crate) enum CapabilityOutcome {
     /// No active tool has the capability.
     NoTool,
     /// Tools were tried and none succeeded.
@@ -37,64 +37,64 @@ impl CapabilityOutcome {
 
 /// Two tools one client ran one after the other, `count` times.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RunPair {
-    pub who: String,
-    pub first: String,
-    pub then: String,
-    pub count: usize,
-    pub from: String,
-    pub to: String,
-    pub first_run: i64,
-    pub last_run: i64,
+pub(crate) struct RunPair {
+    pub(crate) who: String,
+    pub(crate) first: String,
+    pub(crate) then: String,
+    pub(crate) count: usize,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) first_run: i64,
+    pub(crate) last_run: i64,
 }
 
 /// A capability whose calls found no tool, or only failing ones, since it last succeeded.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UnmetCapability {
-    pub capability: String,
-    pub calls: usize,
-    pub no_tool: usize,
-    pub callers: Vec<String>,
-    pub from: String,
-    pub to: String,
+pub(crate) struct UnmetCapability {
+    pub(crate) capability: String,
+    pub(crate) calls: usize,
+    pub(crate) no_tool: usize,
+    pub(crate) callers: Vec<String>,
+    pub(crate) from: String,
+    pub(crate) to: String,
 }
 
 /// A tool's recent runs (at most `per_tool`, newest first), for failure rate and duration.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct RecentRuns {
-    pub tool: String,
-    pub runs: usize,
-    pub failed: usize,
-    pub durations_ms: Vec<u64>,
-    pub callers: Vec<String>,
+pub(crate) struct RecentRuns {
+    pub(crate) tool: String,
+    pub(crate) runs: usize,
+    pub(crate) failed: usize,
+    pub(crate) durations_ms: Vec<u64>,
+    pub(crate) callers: Vec<String>,
 }
 
 /// A tool a person said to write, that nobody wrote yet.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Unwritten {
-    pub request_id: i64,
-    pub name: String,
-    pub description: String,
-    pub client: String,
-    pub approved_at: String,
+pub(crate) struct Unwritten {
+    pub(crate) request_id: i64,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) client: String,
+    pub(crate) approved_at: String,
 }
 
 /// A person's answer to a suggestion.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SuggestionAnswer {
-    pub state: SuggestionState,
-    pub by: String,
-    pub at: String,
-    pub reason: Option<String>,
+pub(crate) struct SuggestionAnswer {
+    pub(crate) state: SuggestionState,
+    pub(crate) by: String,
+    pub(crate) at: String,
+    pub(crate) reason: Option<String>,
     /// The tool request it became, or the one it watches.
-    pub request_id: Option<i64>,
+    pub(crate) request_id: Option<i64>,
     /// For an evolve: the version it was about, to tell when a newer one is active.
-    pub accepted_version: Option<String>,
+    pub(crate) accepted_version: Option<String>,
 }
 
 impl SuggestionAnswer {
     /// `state`, by `by` now, with nothing more.
-    pub fn new(state: SuggestionState, by: String) -> Self {
+    pub(crate) fn new(state: SuggestionState, by: String) -> Self {
         SuggestionAnswer {
             state,
             by,
@@ -108,12 +108,12 @@ impl SuggestionAnswer {
 
 /// A tool a person accepted a suggestion to write, as agents are told of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WantedTool {
-    pub request_id: i64,
-    pub name: String,
-    pub description: String,
-    pub rationale: String,
-    pub suggestion_id: i64,
+pub(crate) struct WantedTool {
+    pub(crate) request_id: i64,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) rationale: String,
+    pub(crate) suggestion_id: i64,
 }
 
 const COLUMNS: &str = "id, kind, title, tools, evidence, priority, why, state, found_at, seen_at,
@@ -156,7 +156,7 @@ struct OpenRow {
 const WHO: &str = "CASE WHEN client IS NOT NULL THEN 'mcp:' || client ELSE origin END";
 
 impl Store {
-    pub fn record_capability_call(
+    pub(crate) fn record_capability_call(
         &mut self,
         capability: &str,
         origin: RunOrigin,
@@ -177,7 +177,7 @@ impl Store {
     /// Pairs of different tools that one client ran one right after the other (the second
     /// starting within `gap_secs` of the first's end), at least `min` times, among the newest
     /// `max_runs` runs since `since`. Validation's runs are nobody's habit and are left out.
-    pub fn run_pairs(
+    pub(crate) fn run_pairs(
         &self,
         since: &str,
         gap_secs: f64,
@@ -229,7 +229,7 @@ impl Store {
 
     /// The run `who` made right before run `id` (by id), for telling whether one run's output
     /// fed the next.
-    pub fn run_before(&self, id: i64, who: &str) -> Result<Option<i64>, StoreError> {
+    pub(crate) fn run_before(&self, id: i64, who: &str) -> Result<Option<i64>, StoreError> {
         let sql = format!(
             "SELECT id FROM runs WHERE id < ?1 AND origin != 'validation' AND {WHO} = ?2
              ORDER BY id DESC LIMIT 1"
@@ -242,7 +242,10 @@ impl Store {
 
     /// Capabilities called since `since` whose calls found no tool or only failing ones, and
     /// that no call has served since.
-    pub fn unmet_capabilities(&self, since: &str) -> Result<Vec<UnmetCapability>, StoreError> {
+    pub(crate) fn unmet_capabilities(
+        &self,
+        since: &str,
+    ) -> Result<Vec<UnmetCapability>, StoreError> {
         let sql = format!(
             "SELECT capability,
                 SUM(outcome != 'succeeded' AND at > COALESCE(served, '')),
@@ -276,7 +279,7 @@ impl Store {
 
     /// Every tool's newest `per_tool` runs among the newest `max_runs` since `since`
     /// (validation's left out), grouped by tool.
-    pub fn recent_runs_by_tool(
+    pub(crate) fn recent_runs_by_tool(
         &self,
         since: &str,
         per_tool: usize,
@@ -320,7 +323,7 @@ impl Store {
     }
 
     /// The most frequent failure scenarios of `tool` since `since`, with their tags.
-    pub fn frequent_failures(
+    pub(crate) fn frequent_failures(
         &self,
         tool: &str,
         since: &str,
@@ -343,7 +346,7 @@ impl Store {
 
     /// Requests a human answered "write it" that no proposal (and no accepted suggestion)
     /// answers yet.
-    pub fn wanted_but_unwritten(&self) -> Result<Vec<Unwritten>, StoreError> {
+    pub(crate) fn wanted_but_unwritten(&self) -> Result<Vec<Unwritten>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -369,7 +372,7 @@ impl Store {
 
     /// The tools people accepted a suggestion to write, which no proposal answers yet: what
     /// agents are told is wanted, with the request a proposal of that name answers.
-    pub fn wanted_tools(&self) -> Result<Vec<WantedTool>, StoreError> {
+    pub(crate) fn wanted_tools(&self) -> Result<Vec<WantedTool>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -399,7 +402,7 @@ impl Store {
     /// `is_active` denies is stale; an accepted one whose request a proposal answered, or
     /// whose evolved tool `active_version` no longer reports as the version accepted, is
     /// done.
-    pub fn record_suggestions(
+    pub(crate) fn record_suggestions(
         &mut self,
         found: &[Found],
         now: &str,
@@ -520,7 +523,7 @@ impl Store {
 
     /// Suggestions, highest priority first: the open ones (new and accepted), or with `all`
     /// every one, dismissed, done and stale included.
-    pub fn suggestions(&self, all: bool) -> Result<Vec<SuggestionRow>, StoreError> {
+    pub(crate) fn suggestions(&self, all: bool) -> Result<Vec<SuggestionRow>, StoreError> {
         let filter = if all {
             ""
         } else {
@@ -535,7 +538,7 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    pub fn suggestion(&self, id: i64) -> Result<Option<SuggestionRow>, StoreError> {
+    pub(crate) fn suggestion(&self, id: i64) -> Result<Option<SuggestionRow>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM suggestions WHERE id = ?1");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         stmt.query_row([id], suggestion_row)
@@ -545,7 +548,7 @@ impl Store {
 
     /// Moves a new (or stale) suggestion to `answer.state`; `false` when it was already
     /// decided, so of two people deciding at once one is told.
-    pub fn decide_suggestion(
+    pub(crate) fn decide_suggestion(
         &mut self,
         id: i64,
         answer: &SuggestionAnswer,

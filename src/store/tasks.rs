@@ -39,7 +39,7 @@ fn task_row(row: &Row) -> rusqlite::Result<TaskRow> {
 }
 
 impl Store {
-    pub fn insert_task(&mut self, task: &NewTask) -> Result<(), StoreError> {
+    pub(crate) fn insert_task(&mut self, task: &NewTask) -> Result<(), StoreError> {
         self.conn
             .execute(
                 "INSERT INTO mcp_tasks (id, client, tool, state, created_at, updated_at,
@@ -60,7 +60,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn task(&self, id: &str) -> Result<Option<TaskRow>, StoreError> {
+    pub(crate) fn task(&self, id: &str) -> Result<Option<TaskRow>, StoreError> {
         let sql = format!("SELECT {TASK_COLUMNS} FROM mcp_tasks WHERE id = ?1");
         self.conn
             .query_row(&sql, [id], task_row)
@@ -69,7 +69,8 @@ impl Store {
     }
 
     /// Tasks still working or waiting, of every server.
-    pub fn open_tasks(&self) -> Result<Vec<TaskRow>, StoreError> {
+    #[cfg(test)]
+    pub(crate) fn open_tasks(&self) -> Result<Vec<TaskRow>, StoreError> {
         let sql = format!("SELECT {TASK_COLUMNS} FROM mcp_tasks WHERE {OPEN} ORDER BY created_at");
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.error(e))?;
         stmt.query_map([], task_row)
@@ -79,7 +80,7 @@ impl Store {
 
     /// Where an open task stands now (`working` or `input_required`, and why). False when it
     /// had ended already.
-    pub fn update_task(
+    pub(crate) fn update_task(
         &mut self,
         id: &str,
         state: TaskState,
@@ -98,7 +99,7 @@ impl Store {
 
     /// Ends an open task with its result (completed) or its error (failed), or as cancelled.
     /// False when it had ended already.
-    pub fn finish_task(
+    pub(crate) fn finish_task(
         &mut self,
         id: &str,
         state: TaskState,
@@ -122,14 +123,14 @@ impl Store {
     }
 
     /// Asks the server running an open task to cancel it. False when it had ended already.
-    pub fn request_task_cancel(&mut self, id: &str) -> Result<bool, StoreError> {
+    pub(crate) fn request_task_cancel(&mut self, id: &str) -> Result<bool, StoreError> {
         let sql = format!("UPDATE mcp_tasks SET cancel_requested = 1 WHERE id = ?1 AND {OPEN}");
         let changed = self.conn.execute(&sql, [id]).map_err(|e| self.error(e))?;
         Ok(changed == 1)
     }
 
     /// The open tasks of the server `pid` (started at `start`) that a client asked to cancel.
-    pub fn tasks_to_cancel(&self, pid: u32, start: u64) -> Result<Vec<String>, StoreError> {
+    pub(crate) fn tasks_to_cancel(&self, pid: u32, start: u64) -> Result<Vec<String>, StoreError> {
         let sql = format!(
             "SELECT id FROM mcp_tasks WHERE cancel_requested = 1 AND server_pid = ?1
                 AND server_start = ?2 AND {OPEN}"
@@ -141,7 +142,7 @@ impl Store {
     }
 
     /// Forgets the ended tasks whose time to live is over; returns how many.
-    pub fn forget_expired_tasks(&mut self, now_ms: i64) -> Result<usize, StoreError> {
+    pub(crate) fn forget_expired_tasks(&mut self, now_ms: i64) -> Result<usize, StoreError> {
         let sql = format!("DELETE FROM mcp_tasks WHERE expires_ms <= ?1 AND NOT ({OPEN})");
         self.conn.execute(&sql, [now_ms]).map_err(|e| self.error(e))
     }

@@ -11,7 +11,7 @@ use super::{Store, StoreError};
 impl Store {
     /// The report JSON saved for `path` (relative to the workspace root) when it was made for
     /// exactly `content_hash`.
-    pub fn cached_validation(
+    pub(crate) fn cached_validation(
         &self,
         path: &str,
         content_hash: &str,
@@ -29,7 +29,10 @@ impl Store {
 
     /// The newest report JSON saved for exactly `content_hash` at any path: the same content
     /// after a decision moved it (a candidate approved into `approved/`).
-    pub fn validation_of_content(&self, content_hash: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn validation_of_content(
+        &self,
+        content_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
         self.conn
             .query_row(
                 "SELECT validation FROM review_queue
@@ -44,7 +47,7 @@ impl Store {
 
     /// True when a saved report judged exactly `content_hash`, at whatever path: a person can
     /// have read it.
-    pub fn has_validation_of(&self, content_hash: &str) -> Result<bool, StoreError> {
+    pub(crate) fn has_validation_of(&self, content_hash: &str) -> Result<bool, StoreError> {
         self.conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM review_queue
@@ -56,7 +59,7 @@ impl Store {
     }
 
     /// The content hash the report saved for `path` judged, if it has one.
-    pub fn validated_hash_at(&self, path: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn validated_hash_at(&self, path: &str) -> Result<Option<String>, StoreError> {
         self.conn
             .query_row(
                 "SELECT content_hash FROM review_queue WHERE path = ?1 AND validation IS NOT NULL",

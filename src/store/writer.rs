@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 
 use rusqlite::ErrorCode;
 
+#[cfg(test)]
 use super::failures::insert_failure;
 use super::runs::insert_run_and_failure;
 use super::{SharedStore, Store, StoreError};
@@ -23,15 +24,16 @@ const MAX_BATCH: usize = 1_000;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{reason}")]
 pub struct Unstored<T> {
-    pub record: T,
-    pub reason: String,
+    pub(crate) record: T,
+    pub(crate) reason: String,
 }
 
 /// Receives a run (and its failure, `run_id` filled in) once both are committed, or the run
 /// back with the reason it was not.
-pub type RunReply = Sender<Result<(RunRecord, Option<FailureRecord>), Unstored<RunRecord>>>;
+pub(crate) type RunReply = Sender<Result<(RunRecord, Option<FailureRecord>), Unstored<RunRecord>>>;
 /// Receives a failure once it is committed, or back with the reason it was not.
-pub type FailureReply = Sender<Result<FailureRecord, Unstored<FailureRecord>>>;
+#[cfg(test)]
+pub(crate) type FailureReply = Sender<Result<FailureRecord, Unstored<FailureRecord>>>;
 
 // Items live briefly in the queue and move once into a batch; boxing each would only add
 // an allocation per run.
@@ -41,13 +43,17 @@ enum Request {
     Flush(Sender<()>),
 }
 
-#[expect(clippy::large_enum_variant, reason = "short-lived queue items")]
+#[cfg_attr(
+    test,
+    expect(clippy::large_enum_variant, reason = "short-lived queue items")
+)]
 enum Write {
     Run {
         run: RunRecord,
         failure: Option<FailureRecord>,
         reply: Option<RunReply>,
     },
+    #[cfg(test)]
     Failure {
         failure: FailureRecord,
         reply: Option<FailureReply>,
@@ -56,14 +62,14 @@ enum Write {
 
 /// What the writer has done so far, for a status bar or a log line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WriterReport {
+pub(crate) struct WriterReport {
     /// Transactions committed.
-    pub batches: u64,
+    pub(crate) batches: u64,
     /// Requests (a run with its failure counts once) committed.
-    pub committed: u64,
+    pub(crate) committed: u64,
     /// Requests that could not be stored; each requester was answered with the reason.
-    pub lost: u64,
-    pub last_error: Option<String>,
+    pub(crate) lost: u64,
+    pub(crate) last_error: Option<String>,
 }
 
 pub struct StoreWriter {
@@ -109,7 +115,8 @@ impl StoreWriter {
     }
 
     /// Queues a failure on its own (marked by hand, or reported by an agent).
-    pub fn record_failure(&self, failure: FailureRecord, reply: Option<FailureReply>) {
+    #[cfg(test)]
+    pub(crate) fn record_failure(&self, failure: FailureRecord, reply: Option<FailureReply>) {
         self.send(Request::Write(Write::Failure { failure, reply }));
     }
 
@@ -121,7 +128,8 @@ impl StoreWriter {
         }
     }
 
-    pub fn report(&self) -> WriterReport {
+    #[cfg(test)]
+    pub(crate) fn report(&self) -> WriterReport {
         self.report
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -214,6 +222,7 @@ impl Store {
                 Write::Run { run, failure, .. } => {
                     insert_run_and_failure(&tx, run, failure.as_mut())?
                 }
+                #[cfg(test)]
                 Write::Failure { failure, .. } => insert_failure(&tx, failure)?,
             }
         }
@@ -231,6 +240,7 @@ fn answer(write: Write) {
         } => {
             let _ = reply.send(Ok((run, failure)));
         }
+        #[cfg(test)]
         Write::Failure {
             failure,
             reply: Some(reply),
@@ -255,6 +265,7 @@ fn refuse(write: Write, reason: String) {
                 reason,
             }));
         }
+        #[cfg(test)]
         Write::Failure {
             mut failure,
             reply: Some(reply),

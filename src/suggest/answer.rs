@@ -38,7 +38,7 @@ pub enum AnswerError {
 
 /// What accepting a suggestion did, or left for the front end to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Accepted {
+pub(crate) enum Accepted {
     /// Accepted; the line says what happens next.
     Done(String),
     /// Evolve `tool` (`NAME@VERSION`) with `hint` the way the front end evolves any tool, then
@@ -47,7 +47,7 @@ pub enum Accepted {
 }
 
 /// The suggestion `id`, which must still wait for a person's answer.
-pub fn open(store: &Store, id: i64) -> Result<SuggestionRow, AnswerError> {
+pub(crate) fn open(store: &Store, id: i64) -> Result<SuggestionRow, AnswerError> {
     let row = store.suggestion(id)?.ok_or(AnswerError::Unknown(id))?;
     match row.state {
         SuggestionState::New => Ok(row),
@@ -64,7 +64,12 @@ pub fn open(store: &Store, id: i64) -> Result<SuggestionRow, AnswerError> {
     }
 }
 
-pub fn dismiss(store: &mut Store, id: i64, who: &str, reason: &str) -> Result<String, AnswerError> {
+pub(crate) fn dismiss(
+    store: &mut Store,
+    id: i64,
+    who: &str,
+    reason: &str,
+) -> Result<String, AnswerError> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(AnswerError::NoReason);
@@ -82,7 +87,7 @@ pub fn dismiss(store: &mut Store, id: i64, who: &str, reason: &str) -> Result<St
 }
 
 /// Accepts the suggestion `id`; an evolve is left to the front end ([`Accepted::Evolve`]).
-pub fn accept(store: &mut Store, id: i64, who: &str) -> Result<Accepted, AnswerError> {
+pub(crate) fn accept(store: &mut Store, id: i64, who: &str) -> Result<Accepted, AnswerError> {
     let row = open(store, id)?;
     let accepted = || SuggestionAnswer::new(SuggestionState::Accepted, who.to_string());
     match row.kind {
@@ -129,7 +134,7 @@ pub fn accept(store: &mut Store, id: i64, who: &str) -> Result<Accepted, AnswerE
 }
 
 /// Records an evolve suggestion accepted once its candidate exists.
-pub fn evolved(store: &mut Store, id: i64, who: &str) -> Result<(), AnswerError> {
+pub(crate) fn evolved(store: &mut Store, id: i64, who: &str) -> Result<(), AnswerError> {
     let row = open(store, id)?;
     let version = row.evidence["version"].as_str().map(str::to_string);
     let answer = SuggestionAnswer {

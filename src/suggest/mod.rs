@@ -7,7 +7,7 @@
 //! fail often or are slow ("evolve"), and similar tools both in use ("merge"). What they find
 //! is stored by `Store::record_suggestions`, keyed by pattern.
 
-pub mod answer;
+pub(crate) mod answer;
 mod detect;
 
 use std::time::{Duration, SystemTime};
@@ -21,21 +21,21 @@ use crate::store::{Store, StoreError};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// How far back the detectors look.
-    pub history_days: u64,
+    pub(crate) history_days: u64,
     /// The newest runs of that time read at most.
-    pub max_runs: usize,
+    pub(crate) max_runs: usize,
     /// How often one client must run A then B before it is a habit.
-    pub repeats: usize,
+    pub(crate) repeats: usize,
     /// How long after A's end B must start to follow it.
-    pub gap: Duration,
+    pub(crate) gap: Duration,
     /// The newest runs of each tool its failure rate and durations are taken from.
-    pub per_tool: usize,
+    pub(crate) per_tool: usize,
     /// The fewest of those runs a tool needs before it is judged.
-    pub min_runs: usize,
+    pub(crate) min_runs: usize,
     /// The failure rate from which a tool should evolve.
-    pub failure_rate: f64,
+    pub(crate) failure_rate: f64,
     /// The 95th percentile duration from which a tool is slow.
-    pub slow_p95: Duration,
+    pub(crate) slow_p95: Duration,
 }
 
 impl Default for Settings {
@@ -55,7 +55,7 @@ impl Default for Settings {
 
 /// Runs the detectors over the store as it is at `now` and records what they find. `active`
 /// is the catalog's core and approved tools: suggestions naming others go stale.
-pub fn refresh(
+pub(crate) fn refresh(
     root: &std::path::Path,
     store: &mut Store,
     active: &[ToolEntry],
@@ -68,7 +68,7 @@ pub fn refresh(
 
 /// Records what `detect` found at `now` (through the process's writer, while the detectors
 /// may have read through a reader of their own).
-pub fn record(
+pub(crate) fn record(
     store: &mut Store,
     found: &[crate::model::suggestions::Found],
     active: &[ToolEntry],

@@ -3,7 +3,7 @@
 
 /// Where a binding applies. Lookups try the most specific context first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Context {
+pub(crate) enum Context {
     Global,
     Navigation,
     Catalog,
@@ -29,7 +29,7 @@ impl Context {
         Context::Dialog,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
             Context::Navigation => "navigation",
@@ -43,7 +43,7 @@ impl Context {
         }
     }
 
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
             Context::Navigation => "Lists and views",
@@ -153,7 +153,7 @@ actions! {
 impl Action {
     /// The help line of the action where `context`'s keys are read: what it does there,
     /// when that says more than the action's own line.
-    pub fn help_in(self, context: Context) -> &'static str {
+    pub(crate) fn help_in(self, context: Context) -> &'static str {
         match (context, self) {
             (Context::Resource, Action::Open) => {
                 "Open the selected row: a run's or decision's tool detail, a call in Review, an instance in Output"
@@ -169,7 +169,7 @@ impl Action {
 
     /// A decision on a tool (or validating it again), which the tool detail and the review
     /// overlay take from the pane they were opened from.
-    pub fn is_decision(self) -> bool {
+    pub(crate) fn is_decision(self) -> bool {
         matches!(
             self,
             Action::Approve

@@ -24,7 +24,7 @@ use super::layout::{self, Areas, Pane, Shape};
 use super::overlays::call_answer::CallAnswerState;
 use super::overlays::decision::{DecisionState, Subject};
 use super::overlays::detail::text_page as detail_text_page;
-pub use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
+pub(crate) use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
 use super::overlays::mark_failure::MarkFailureState;
@@ -293,7 +293,7 @@ pub enum Effect {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ScanState {
+pub(crate) enum ScanState {
     /// Showing the cached index; the first scan has not reported yet.
     Starting,
     Running {
@@ -309,7 +309,7 @@ pub enum ScanState {
 impl ScanState {
     /// `scanning…` or `scanning 40/100` while a scan runs, as the status bar and the empty
     /// panes say it; `None` once it is done.
-    pub fn progress(&self) -> Option<String> {
+    pub(crate) fn progress(&self) -> Option<String> {
         match self {
             ScanState::Starting => Some("scanning…".to_string()),
             ScanState::Running { done, total } => Some(format!("scanning {done}/{total}")),
@@ -328,12 +328,12 @@ enum Counting {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     Info,
     Error,
 }
 
-pub enum Overlay {
+pub(crate) enum Overlay {
     Help {
         scroll: usize,
     },
@@ -375,87 +375,87 @@ impl Overlay {
 
 /// The `/` filter: its query and whether keys currently type into it.
 #[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub query: String,
-    pub editing: bool,
+pub(crate) struct Filter {
+    pub(crate) query: String,
+    pub(crate) editing: bool,
     /// The query and matches of the previous search, to narrow instead of searching anew.
     previous: Option<(String, Vec<usize>)>,
 }
 
 pub struct App {
-    pub root_label: String,
+    pub(crate) root_label: String,
     /// The project tools that declare one work on (`--project`, else the current directory),
     /// by its folder's name; `None` when there is none to show.
-    pub project_label: Option<String>,
+    pub(crate) project_label: Option<String>,
     /// Shared with background work (validation) without copying.
-    pub catalog: Arc<Catalog>,
+    pub(crate) catalog: Arc<Catalog>,
     /// Catalog indices in display order (filtered and sorted).
-    pub view: Vec<usize>,
+    pub(crate) view: Vec<usize>,
     /// Catalog indices of the review queue.
-    pub review: Vec<usize>,
-    pub sort: SortOrder,
-    pub filter: Filter,
-    pub focus: Pane,
+    pub(crate) review: Vec<usize>,
+    pub(crate) sort: SortOrder,
+    pub(crate) filter: Filter,
+    pub(crate) focus: Pane,
     /// The focused pane has the whole screen.
-    pub zoomed: bool,
-    pub catalog_cursor: ListCursor,
+    pub(crate) zoomed: bool,
+    pub(crate) catalog_cursor: ListCursor,
     /// Rows of the Review pane: waiting agent calls, health alerts, tool requests, `review`,
     /// then rules.
-    pub review_cursor: ListCursor,
+    pub(crate) review_cursor: ListCursor,
     /// Agent calls waiting for a human, oldest first.
-    pub pending_calls: Vec<crate::model::calls::CallRow>,
+    pub(crate) pending_calls: Vec<crate::model::calls::CallRow>,
     /// "Approve always" rules in force, newest first.
-    pub rules: Vec<crate::model::calls::RuleRow>,
+    pub(crate) rules: Vec<crate::model::calls::RuleRow>,
     /// Tool requests waiting for a human, oldest first.
-    pub requests: Vec<crate::model::requests::RequestRow>,
-    pub alerts: Vec<crate::review::health::HealthAlert>,
+    pub(crate) requests: Vec<crate::model::requests::RequestRow>,
+    pub(crate) alerts: Vec<crate::review::health::HealthAlert>,
     /// Every service instance the store knows, stopped ones included.
-    pub instances: Vec<InstanceRow>,
-    pub failures_cursor: ListCursor,
+    pub(crate) instances: Vec<InstanceRow>,
+    pub(crate) failures_cursor: ListCursor,
     /// Lines scrolled up from the bottom of the selected run's output (0 follows the end).
-    pub output_scroll: usize,
+    pub(crate) output_scroll: usize,
     /// Wrap, sideways scroll and search of the Output pane's lines.
-    pub output_view: TextView,
+    pub(crate) output_view: TextView,
     /// The Output header shows whole, over several rows (`i`).
-    pub output_header_open: bool,
-    pub runs: Vec<RunView>,
+    pub(crate) output_header_open: bool,
+    pub(crate) runs: Vec<RunView>,
     /// Index into `runs` of the run the Output pane shows.
-    pub output_run: usize,
+    pub(crate) output_run: usize,
     next_run_key: u64,
     /// Newest first.
-    pub failures: Vec<FailureRecord>,
-    pub stats: HashMap<String, ToolStats>,
+    pub(crate) failures: Vec<FailureRecord>,
+    pub(crate) stats: HashMap<String, ToolStats>,
     /// New suggestions, for the status bar; counted again in the background as runs end.
-    pub new_suggestions: usize,
+    pub(crate) new_suggestions: usize,
     suggestions_counting: Counting,
     /// The MCP client that proposed each candidate, by folder relative to the root.
-    pub proposers: HashMap<String, String>,
+    pub(crate) proposers: HashMap<String, String>,
     /// Content hashes changes were asked of: such a candidate waits for its author.
-    pub changes_requested: std::collections::HashSet<String>,
+    pub(crate) changes_requested: std::collections::HashSet<String>,
     /// Candidates marked in the Review pane, by path, with the content hash marked.
-    pub marks: std::collections::BTreeMap<PathBuf, String>,
+    pub(crate) marks: std::collections::BTreeMap<PathBuf, String>,
     /// When each candidate arrived (the review queue's order), by tool path.
-    pub arrivals: HashMap<PathBuf, String>,
+    pub(crate) arrivals: HashMap<PathBuf, String>,
     /// What decides which runs need a confirmation (`runner::gate`).
-    pub run_policy: RunPolicy,
+    pub(crate) run_policy: RunPolicy,
     /// The workspace watcher is running.
-    pub watching: bool,
+    pub(crate) watching: bool,
     /// Latest validation of each tool path.
-    pub validations: HashMap<PathBuf, crate::review::validate::ValidationReport>,
-    pub overlay: Option<Overlay>,
+    pub(crate) validations: HashMap<PathBuf, crate::review::validate::ValidationReport>,
+    pub(crate) overlay: Option<Overlay>,
     /// The `:` prompt and what has been typed into it.
-    pub command: Option<String>,
-    pub scan: ScanState,
-    pub message: Option<(String, Level, Instant)>,
-    pub keymap: Keymap,
-    pub theme: Theme,
-    pub size: Rect,
-    pub should_quit: bool,
+    pub(crate) command: Option<String>,
+    pub(crate) scan: ScanState,
+    pub(crate) message: Option<(String, Level, Instant)>,
+    pub(crate) keymap: Keymap,
+    pub(crate) theme: Theme,
+    pub(crate) size: Rect,
+    pub(crate) should_quit: bool,
     /// An action that asked to be pressed again before it acts (quitting with runs in
     /// flight, stopping a service); any other key takes the question back.
     armed: Option<Action>,
     /// Something changed since the last draw.
-    pub dirty: bool,
+    pub(crate) dirty: bool,
     effects: Vec<Effect>,
 }
 
@@ -477,7 +477,7 @@ impl App {
         )
     }
 
-    pub fn with_policy(
+    pub(crate) fn with_policy(
         root_label: String,
         cached: Vec<ToolEntry>,
         sort: SortOrder,
@@ -542,13 +542,13 @@ impl App {
         std::mem::take(&mut self.effects)
     }
 
-    pub fn areas(&self) -> Areas {
+    pub(crate) fn areas(&self) -> Areas {
         layout::compute(self.size, &self.shape(self.size))
     }
 
     /// What each pane holds, so the layout of `area` can size it: rows and columns of
     /// content, frames not counted.
-    pub fn shape(&self, area: Rect) -> Shape {
+    pub(crate) fn shape(&self, area: Rect) -> Shape {
         let rows = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
         // An empty pane's explanation: a blank line and a few of text.
         const EMPTY: u16 = 4;
@@ -592,7 +592,7 @@ impl App {
         }
     }
 
-    pub fn selected_entry(&self) -> Option<&ToolEntry> {
+    pub(crate) fn selected_entry(&self) -> Option<&ToolEntry> {
         match self.focus {
             Pane::Review => match self.review_row(self.review_cursor.selected)? {
                 ReviewRow::Alert(alert) => self.catalog.find(&ToolId::named(alert.name())).ok(),
@@ -845,7 +845,7 @@ impl App {
         }
     }
 
-    pub fn notify(&mut self, text: String, level: Level) {
+    pub(crate) fn notify(&mut self, text: String, level: Level) {
         self.message = Some((text, level, Instant::now()));
         self.dirty = true;
     }
@@ -1039,7 +1039,7 @@ impl App {
     }
 
     /// Visible rows of a pane's list (the catalog loses one row to the filter line).
-    pub fn pane_height(&self, pane: Pane) -> usize {
+    pub(crate) fn pane_height(&self, pane: Pane) -> usize {
         let rows = layout::inner_height(self.areas().of(pane));
         match pane {
             Pane::Catalog => rows.saturating_sub(1),
@@ -1293,7 +1293,7 @@ impl App {
 
     /// Runs this workbench started that are still going (not other processes' runs, which
     /// go on without it, nor followed service instances).
-    pub fn runs_in_flight(&self) -> usize {
+    pub(crate) fn runs_in_flight(&self) -> usize {
         self.runs
             .iter()
             .filter(|r| r.is_running() && r.inherited_from.is_none() && r.instance.is_none())
@@ -1303,7 +1303,7 @@ impl App {
     /// Runs this workbench started that the store has not taken yet: still going, or ended
     /// and on their way to the store (their record has no id until it is stored). A run the
     /// store refused stays counted; the caller's grace period bounds the wait for it.
-    pub fn runs_unrecorded(&self) -> usize {
+    pub(crate) fn runs_unrecorded(&self) -> usize {
         self.runs
             .iter()
             .filter(|r| r.inherited_from.is_none() && r.instance.is_none())
@@ -1449,7 +1449,7 @@ impl App {
     }
 
     /// Alerts plus queued tools: the rows of the Review pane.
-    pub fn review_rows(&self) -> usize {
+    pub(crate) fn review_rows(&self) -> usize {
         self.pending_calls.len()
             + self.alerts.len()
             + self.requests.len()
@@ -1457,7 +1457,7 @@ impl App {
             + self.rules.len()
     }
 
-    pub fn selected_run(&self) -> Option<&RunView> {
+    pub(crate) fn selected_run(&self) -> Option<&RunView> {
         self.runs.get(self.output_run)
     }
 
@@ -2112,7 +2112,7 @@ mod requests;
 mod resource_views;
 pub(crate) mod review_lines;
 mod services;
-pub use calls::ReviewRow;
+pub(crate) use calls::ReviewRow;
 
 /// A tool the Review pane lists and validation looks at: a candidate, or an active tool that
 /// will not run until a person looks at it.

@@ -12,7 +12,7 @@ struct State<T> {
     next: Option<T>,
 }
 
-pub struct Coalesced<T>(Arc<Mutex<State<T>>>);
+pub(crate) struct Coalesced<T>(Arc<Mutex<State<T>>>);
 
 impl<T> Clone for Coalesced<T> {
     fn clone(&self) -> Self {
@@ -32,7 +32,7 @@ impl<T> Default for Coalesced<T> {
 impl<T> Coalesced<T> {
     /// `Some(input)` when the caller should start the work with it now; `None` when it runs
     /// already and will run once more, with the newest input, when it ends.
-    pub fn ask(&self, input: T) -> Option<T> {
+    pub(crate) fn ask(&self, input: T) -> Option<T> {
         let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if state.running {
             state.next = Some(input);
@@ -45,7 +45,7 @@ impl<T> Coalesced<T> {
 
     /// Called by the work when it ends: the input to run again with, or `None` when nobody
     /// asked meanwhile (the work is then over).
-    pub fn done(&self) -> Option<T> {
+    pub(crate) fn done(&self) -> Option<T> {
         let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let next = state.next.take();
         state.running = next.is_some();

@@ -13,7 +13,7 @@ const MAX_BYTES: u64 = 1024 * 1024;
 
 /// A config file that could not be read, or is not TOML of the expected shape.
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigFileError {
+pub(crate) enum ConfigFileError {
     #[error("{}", .path.display())]
     Read {
         path: PathBuf,
@@ -26,7 +26,7 @@ pub enum ConfigFileError {
 }
 
 /// `<config_dir>/<name>` and its text, when the file is there.
-pub fn read(
+pub(crate) fn read(
     config_dir: Option<&Path>,
     name: &str,
 ) -> Result<Option<(PathBuf, String)>, ConfigFileError> {
@@ -40,7 +40,7 @@ pub fn read(
 }
 
 /// `text` (of the file at `path`) as TOML of shape `T`.
-pub fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigFileError> {
+pub(crate) fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigFileError> {
     toml::from_str(text).map_err(|e| ConfigFileError::Toml {
         path: path.to_path_buf(),
         description: crate::config::describe_toml_error(path, text, &e),

@@ -3,14 +3,14 @@
 use crate::tui::action::Action;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ListCursor {
-    pub selected: usize,
-    pub offset: usize,
+pub(crate) struct ListCursor {
+    pub(crate) selected: usize,
+    pub(crate) offset: usize,
 }
 
 impl ListCursor {
     /// Moves by `delta` rows, clamped to `len`, keeping the selection within `height` rows.
-    pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
+    pub(crate) fn move_by(&mut self, delta: isize, len: usize, height: usize) {
         if len == 0 {
             *self = Self::default();
             return;
@@ -22,7 +22,7 @@ impl ListCursor {
 
     /// The list keys of an overlay's own list (down, up, a page, first, last); false for any
     /// other action, which the overlay handles itself.
-    pub fn navigate(&mut self, action: Action, len: usize, page: usize) -> bool {
+    pub(crate) fn navigate(&mut self, action: Action, len: usize, page: usize) -> bool {
         match action {
             Action::Down => self.move_by(1, len, page),
             Action::Up => self.move_by(-1, len, page),
@@ -35,22 +35,22 @@ impl ListCursor {
         true
     }
 
-    pub fn first(&mut self) {
+    pub(crate) fn first(&mut self) {
         *self = Self::default();
     }
 
-    pub fn last(&mut self, len: usize, height: usize) {
+    pub(crate) fn last(&mut self, len: usize, height: usize) {
         self.selected = len.saturating_sub(1);
         self.keep_visible(len, height);
     }
 
-    pub fn select(&mut self, index: usize, len: usize, height: usize) {
+    pub(crate) fn select(&mut self, index: usize, len: usize, height: usize) {
         self.selected = index.min(len.saturating_sub(1));
         self.keep_visible(len, height);
     }
 
     /// Re-clamps after the list changed length.
-    pub fn keep_visible(&mut self, len: usize, height: usize) {
+    pub(crate) fn keep_visible(&mut self, len: usize, height: usize) {
         if len == 0 {
             *self = Self::default();
             return;
@@ -68,7 +68,7 @@ impl ListCursor {
     /// The rows to draw: `offset..offset+height`, clamped to `len`, moved down when the
     /// pane shrank under the selection (panes are sized by their content), so the selected
     /// row is always drawn.
-    pub fn window(&self, len: usize, height: usize) -> std::ops::Range<usize> {
+    pub(crate) fn window(&self, len: usize, height: usize) -> std::ops::Range<usize> {
         let mut start = self.offset.min(len);
         if height > 0 && self.selected >= start + height {
             start = self.selected + 1 - height;

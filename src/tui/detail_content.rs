@@ -33,49 +33,49 @@ const SCRIPT_EXTENSIONS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct SourceFile {
-    pub name: String,
-    pub lines: Vec<Line<'static>>,
+pub(crate) struct SourceFile {
+    pub(crate) name: String,
+    pub(crate) lines: Vec<Line<'static>>,
     /// What of the file was left plain, when highlighting stopped short.
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListedFile {
-    pub name: String,
-    pub size: u64,
+pub(crate) struct ListedFile {
+    pub(crate) name: String,
+    pub(crate) size: u64,
     /// "binary", "over the 512 KiB preview limit", "symlink", …
-    pub not_shown: Option<String>,
+    pub(crate) not_shown: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetailContent {
-    pub manifest: Vec<Line<'static>>,
+    pub(crate) manifest: Vec<Line<'static>>,
     /// Every readable text file of the tool, highlighted.
-    pub sources: Vec<SourceFile>,
+    pub(crate) sources: Vec<SourceFile>,
     /// Index into `sources` of the file the command runs.
-    pub main_source: Option<usize>,
+    pub(crate) main_source: Option<usize>,
     /// Every file with its size, and why it is not shown when it is not.
-    pub files: Vec<ListedFile>,
+    pub(crate) files: Vec<ListedFile>,
     /// The diff against the parent, when the tool has one in the catalog, followed by the
     /// last `behaviour` lines: the parent's real inputs the two answer differently.
-    pub diff: Option<Vec<Line<'static>>>,
-    pub behaviour: usize,
+    pub(crate) diff: Option<Vec<Line<'static>>>,
+    pub(crate) behaviour: usize,
     /// The tool's last runs, newest first (any version), for the picture in the overview.
-    pub recent_runs: Vec<crate::model::RunRecord>,
+    pub(crate) recent_runs: Vec<crate::model::RunRecord>,
     /// The last days the tool ran, oldest first, with its quality at the end of each; they
     /// arrive after the rest (`AppEvent::QualityByDayLoaded`).
-    pub quality_by_day: Vec<crate::quality::DayQuality>,
+    pub(crate) quality_by_day: Vec<crate::quality::DayQuality>,
 }
 
 impl DetailContent {
-    pub fn source_index(&self, name: &str) -> Option<usize> {
+    pub(crate) fn source_index(&self, name: &str) -> Option<usize> {
         self.sources.iter().position(|s| s.name == name)
     }
 
     /// Puts `lines` (what validation found of behaviour) after the code diff, in place of the
     /// ones there before: a validation may finish while the overlay is open.
-    pub fn set_behaviour(&mut self, lines: Vec<Line<'static>>) {
+    pub(crate) fn set_behaviour(&mut self, lines: Vec<Line<'static>>) {
         let diff = self.diff.get_or_insert_with(Vec::new);
         diff.truncate(diff.len() - self.behaviour);
         self.behaviour = lines.len();
@@ -88,7 +88,7 @@ impl DetailContent {
 
 /// Loads `entry` (`parent` is the tool it evolved from, when known) and hands the content to
 /// `ready` plain, then highlighted.
-pub fn load(
+pub(crate) fn load(
     entry: &ToolEntry,
     parent: Option<&ToolEntry>,
     theme: &Theme,
@@ -162,7 +162,7 @@ pub fn load(
 
 /// The text files of a tool (manifest included) for the evolve editor; binary, oversized and
 /// symlinked files are left out (evolve copies them as they are).
-pub fn text_files(entry: &ToolEntry) -> Vec<(String, String)> {
+pub(crate) fn text_files(entry: &ToolEntry) -> Vec<(String, String)> {
     if entry.path.is_file() {
         return read_tool(entry)
             .1

@@ -14,7 +14,7 @@ use similar::{Algorithm, ChangeTag, TextDiff};
 const DIFF_TIME: Duration = Duration::from_millis(400);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Same,
     Added,
     Removed,
@@ -23,19 +23,20 @@ pub enum Kind {
 /// One line of a diff, in parts; `changed` parts are the words that differ in a changed line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffLine {
-    pub kind: Kind,
-    pub parts: Vec<Part>,
+    pub(crate) kind: Kind,
+    pub(crate) parts: Vec<Part>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Part {
-    pub changed: bool,
-    pub text: String,
+pub(crate) struct Part {
+    pub(crate) changed: bool,
+    pub(crate) text: String,
 }
 
 impl DiffLine {
     /// The whole line, without its newline.
-    pub fn text(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn text(&self) -> String {
         self.parts.iter().map(|p| p.text.as_str()).collect()
     }
 }

@@ -19,9 +19,9 @@ use super::theme::Theme;
 use crate::text::visible;
 
 /// Bytes of a file highlighted; the rest is shown plain (a big file still opens at once).
-pub const HIGHLIGHT_BYTES: usize = 256 * 1024;
+pub(crate) const HIGHLIGHT_BYTES: usize = 256 * 1024;
 /// Longer lines (minified code) are shown plain: regex grammars can crawl on them.
-pub const LONG_LINE_BYTES: usize = 4 * 1024;
+pub(crate) const LONG_LINE_BYTES: usize = 4 * 1024;
 /// Highlighting of one file stops after this long, whatever a grammar does on odd input (the
 /// first use of a grammar, which compiles its patterns, counts too).
 const HIGHLIGHT_TIME: Duration = Duration::from_secs(2);
@@ -29,7 +29,7 @@ const HIGHLIGHT_TIME: Duration = Duration::from_secs(2);
 static SYNTAXES: OnceLock<SyntaxSet> = OnceLock::new();
 
 /// Starts loading the grammars on their own thread, so the first frame does not wait for them.
-pub fn load_in_background() {
+pub(crate) fn load_in_background() {
     // Without the thread the grammars load on first use instead, still off the UI thread.
     let _ = std::thread::Builder::new()
         .name("syntaxes".into())
@@ -128,7 +128,7 @@ fn plain_line(line: &str) -> Line<'static> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Highlighted {
     pub lines: Vec<Line<'static>>,
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// Highlights `text` with `syntax`, within the byte, line-length and time budgets above.

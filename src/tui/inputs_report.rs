@@ -17,7 +17,7 @@ const MAX_COLUMN: usize = 60;
 
 /// The generated inputs' failures, one row each (`selected` is highlighted), with the
 /// message under it. Returns the lines and the line of the selected row.
-pub fn generated_lines(
+pub(crate) fn generated_lines(
     theme: &Theme,
     report: &GeneratedReport,
     selected: Option<usize>,
@@ -54,7 +54,7 @@ pub fn generated_lines(
 
 /// The Diff tab's part on behaviour: every input the two answer differently, with where it
 /// came from, what differs, and both answers side by side.
-pub fn behaviour_lines(theme: &Theme, report: &DifferentialReport) -> Vec<Line<'static>> {
+pub(crate) fn behaviour_lines(theme: &Theme, report: &DifferentialReport) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(""),
         Line::from(Span::styled(

@@ -28,17 +28,17 @@ use crate::watch::WatchUpdate;
 
 /// Events waiting for the app at once, over every source but run output. A flood fills it
 /// within a frame or two; past it the producers wait or fold, and the app's memory stays flat.
-pub const EVENT_QUEUE: usize = 256;
+pub(crate) const EVENT_QUEUE: usize = 256;
 /// Output events waiting for the app at once, over all runs. While a run's event waits for
 /// room here, its observer keeps gathering (the newest MiB of each stream).
-pub const OUTPUT_QUEUE: usize = 32;
+pub(crate) const OUTPUT_QUEUE: usize = 32;
 /// Events of one poller waiting for their translation into the event queue: the poller waits
 /// when they are this many, and looks again later.
-pub const POLLER_QUEUE: usize = 8;
+pub(crate) const POLLER_QUEUE: usize = 8;
 
 /// Follows run `key` until its job ends: output into the bounded output queue, the rest
 /// into the app's event queue.
-pub async fn follow_run(
+pub(crate) async fn follow_run(
     key: u64,
     mut run: RunObserver,
     events: mpsc::Sender<AppEvent>,
@@ -98,7 +98,7 @@ pub async fn follow_run(
 /// Follows the workspace watch until it stops or the app is gone. While the queue has no
 /// room, the batches that keep coming fold into one change (and the newest error), so a
 /// burst of thousands of files waits as one event, never as thousands.
-pub async fn follow_watch(mut watch: WatchObserver, events: mpsc::Sender<AppEvent>) {
+pub(crate) async fn follow_watch(mut watch: WatchObserver, events: mpsc::Sender<AppEvent>) {
     let mut error: Option<String> = None;
     let mut change: Option<WatchUpdate> = None;
     loop {
@@ -182,7 +182,7 @@ fn fold(earlier: WatchUpdate, later: WatchUpdate) -> WatchUpdate {
 /// Tells a scan's events from its job, which cannot wait: progress only when there is room
 /// (the next one says more), the result at once or from a task that waits for room. False
 /// once the app is gone.
-pub fn tell_scan(events: &mpsc::Sender<AppEvent>, event: ScanEvent) -> bool {
+pub(crate) fn tell_scan(events: &mpsc::Sender<AppEvent>, event: ScanEvent) -> bool {
     match event {
         ScanEvent::Progress { done, total } => !matches!(
             events.try_send(AppEvent::ScanProgress { done, total }),
@@ -196,7 +196,7 @@ pub fn tell_scan(events: &mpsc::Sender<AppEvent>, event: ScanEvent) -> bool {
 
 /// Sends `event` from code that must not wait: at once when there is room, else from a task
 /// of the current runtime that waits for it. False once the app is gone.
-pub fn send_soon(events: &mpsc::Sender<AppEvent>, event: AppEvent) -> bool {
+pub(crate) fn send_soon(events: &mpsc::Sender<AppEvent>, event: AppEvent) -> bool {
     match events.try_send(event) {
         Ok(()) => true,
         Err(mpsc::error::TrySendError::Full(event)) => {
@@ -212,7 +212,7 @@ pub fn send_soon(events: &mpsc::Sender<AppEvent>, event: AppEvent) -> bool {
 
 /// Forwards a poller's events, translated, until either side is gone. Waiting for room here
 /// makes the poller wait in turn.
-pub async fn forward<E>(
+pub(crate) async fn forward<E>(
     mut from: mpsc::Receiver<E>,
     to: mpsc::Sender<AppEvent>,
     translate: fn(E) -> AppEvent,
@@ -224,7 +224,7 @@ pub async fn forward<E>(
     }
 }
 
-pub fn from_inherited(event: InheritedEvent) -> AppEvent {
+pub(crate) fn from_inherited(event: InheritedEvent) -> AppEvent {
     match event {
         InheritedEvent::Started {
             key,
@@ -258,7 +258,7 @@ pub fn from_inherited(event: InheritedEvent) -> AppEvent {
     }
 }
 
-pub fn from_pending(event: PendingEvent) -> AppEvent {
+pub(crate) fn from_pending(event: PendingEvent) -> AppEvent {
     match event {
         PendingEvent::Calls { calls, rules } => AppEvent::CallsPolled { calls, rules },
         PendingEvent::Requests(requests) => AppEvent::RequestsPolled(requests),
@@ -266,7 +266,7 @@ pub fn from_pending(event: PendingEvent) -> AppEvent {
     }
 }
 
-pub fn from_instances(event: InstanceEvent) -> AppEvent {
+pub(crate) fn from_instances(event: InstanceEvent) -> AppEvent {
     match event {
         InstanceEvent::Instances(rows) => AppEvent::InstancesPolled(rows),
         InstanceEvent::Output { key, stream, bytes } => AppEvent::RunOutput {
@@ -350,7 +350,7 @@ impl ValidationMailbox {
 
 /// The validation queue's listener: each result goes to the mailbox, from which a task on
 /// `runtime` sends them as room comes. The workers never wait on the app.
-pub fn validation_listener(
+pub(crate) fn validation_listener(
     runtime: &tokio::runtime::Handle,
     events: mpsc::Sender<AppEvent>,
 ) -> impl Fn(ValidationEvent) -> bool + Send + Sync + 'static {
@@ -378,7 +378,7 @@ async fn forward_validations(mailbox: Arc<ValidationMailbox>, events: mpsc::Send
 }
 
 /// A validation's result, then each of its test cases' runs the store refused.
-pub fn from_validation(event: ValidationEvent) -> Vec<AppEvent> {
+pub(crate) fn from_validation(event: ValidationEvent) -> Vec<AppEvent> {
     match event {
         ValidationEvent::Validated {
             path,

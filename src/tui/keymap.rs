@@ -13,7 +13,7 @@ use super::config_file;
 
 /// A keymap file the workbench cannot use: the file, the line and what on it is wrong.
 #[derive(Debug, thiserror::Error)]
-pub enum KeymapError {
+pub(crate) enum KeymapError {
     #[error(transparent)]
     File(#[from] super::config_file::ConfigFileError),
     #[error("{}:{line}: unknown section [{section}] (expected one of {expected})", .path.display())]
@@ -42,13 +42,13 @@ const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 
 /// One key with its modifiers, as written in the keymap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyCombo {
-    pub code: KeyCode,
-    pub modifiers: KeyModifiers,
+pub(crate) struct KeyCombo {
+    pub(crate) code: KeyCode,
+    pub(crate) modifiers: KeyModifiers,
 }
 
 impl KeyCombo {
-    pub fn parse(spec: &str) -> Option<Self> {
+    pub(crate) fn parse(spec: &str) -> Option<Self> {
         let mut modifiers = KeyModifiers::NONE;
         let mut rest = spec;
         loop {
@@ -145,7 +145,7 @@ type RawKeymap = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
 impl Keymap {
     /// The built-in keymap with `<config_dir>/keymap.toml` on top, when present.
-    pub fn load(config_dir: Option<&Path>) -> Result<Self, KeymapError> {
+    pub(crate) fn load(config_dir: Option<&Path>) -> Result<Self, KeymapError> {
         let mut keymap = Self::defaults();
         if let Some((path, text)) = config_file::read(config_dir, "keymap.toml")? {
             keymap.overlay(&text, &path)?;
@@ -165,7 +165,7 @@ impl Keymap {
     }
 
     /// Applies a keymap file: each action it names gets exactly the keys it lists.
-    pub fn overlay(&mut self, text: &str, path: &Path) -> Result<(), KeymapError> {
+    pub(crate) fn overlay(&mut self, text: &str, path: &Path) -> Result<(), KeymapError> {
         let raw: RawKeymap = config_file::parse(text, path)?;
         for (section, actions) in raw {
             let Some(context) = Context::from_name(&section) else {
@@ -215,7 +215,7 @@ impl Keymap {
     }
 
     /// The action bound to `key`, trying `contexts` in order.
-    pub fn lookup(&self, contexts: &[Context], key: &KeyEvent) -> Option<Action> {
+    pub(crate) fn lookup(&self, contexts: &[Context], key: &KeyEvent) -> Option<Action> {
         contexts.iter().find_map(|context| {
             self.bindings
                 .iter()
@@ -226,7 +226,7 @@ impl Keymap {
     }
 
     /// The first key bound to `action` anywhere, for hints like "press ? for help".
-    pub fn hint(&self, action: Action) -> String {
+    pub(crate) fn hint(&self, action: Action) -> String {
         self.bindings
             .iter()
             .find(|b| b.action == action)
@@ -236,7 +236,7 @@ impl Keymap {
     }
 
     /// Bindings grouped by context, in context order, for the help overlay.
-    pub fn sections(&self) -> Vec<(Context, Vec<(String, Action)>)> {
+    pub(crate) fn sections(&self) -> Vec<(Context, Vec<(String, Action)>)> {
         Context::ALL
             .iter()
             .map(|context| {

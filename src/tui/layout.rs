@@ -7,8 +7,8 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 
 /// The smallest terminal the main screen is designed for.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+pub(crate) const MIN_WIDTH: u16 = 80;
+pub(crate) const MIN_HEIGHT: u16 = 24;
 
 /// Rows of a bordered pane that shows nothing but its frame and a title.
 const BORDERS: u16 = 2;
@@ -20,11 +20,11 @@ const OUTPUT_SHARE: u16 = 45;
 const FAILURES_SHARE: u16 = 45;
 /// The most of the width the right column (Review over Failures) takes, and the least it
 /// keeps while the screen allows: room for an empty pane's explanation.
-pub const RIGHT_SHARE: u16 = 42;
+pub(crate) const RIGHT_SHARE: u16 = 42;
 const MIN_RIGHT: u16 = 37;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
+pub(crate) enum Pane {
     Catalog,
     Output,
     Failures,
@@ -32,14 +32,14 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Catalog, Pane::Output, Pane::Failures, Pane::Review];
+    pub(crate) const ALL: [Pane; 4] = [Pane::Catalog, Pane::Output, Pane::Failures, Pane::Review];
 
-    pub fn next(self) -> Pane {
+    pub(crate) fn next(self) -> Pane {
         let i = Self::ALL.iter().position(|p| *p == self).unwrap_or(0);
         Self::ALL[(i + 1) % Self::ALL.len()]
     }
 
-    pub fn prev(self) -> Pane {
+    pub(crate) fn prev(self) -> Pane {
         let i = Self::ALL.iter().position(|p| *p == self).unwrap_or(0);
         Self::ALL[(i + Self::ALL.len() - 1) % Self::ALL.len()]
     }
@@ -48,27 +48,27 @@ impl Pane {
 /// What the panes hold, in rows of content (frames not counted), and which pane, if any,
 /// has the whole screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Shape {
+pub(crate) struct Shape {
     /// Columns the Review and Failures panes' rows fill (frames not counted).
-    pub right_cols: u16,
-    pub catalog_rows: u16,
-    pub output_rows: u16,
-    pub review_rows: u16,
-    pub failures_rows: u16,
-    pub zoomed: Option<Pane>,
+    pub(crate) right_cols: u16,
+    pub(crate) catalog_rows: u16,
+    pub(crate) output_rows: u16,
+    pub(crate) review_rows: u16,
+    pub(crate) failures_rows: u16,
+    pub(crate) zoomed: Option<Pane>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Areas {
-    pub catalog: Rect,
-    pub output: Rect,
-    pub failures: Rect,
-    pub review: Rect,
-    pub status: Rect,
+pub(crate) struct Areas {
+    pub(crate) catalog: Rect,
+    pub(crate) output: Rect,
+    pub(crate) failures: Rect,
+    pub(crate) review: Rect,
+    pub(crate) status: Rect,
 }
 
 impl Areas {
-    pub fn of(&self, pane: Pane) -> Rect {
+    pub(crate) fn of(&self, pane: Pane) -> Rect {
         match pane {
             Pane::Catalog => self.catalog,
             Pane::Output => self.output,
@@ -77,7 +77,7 @@ impl Areas {
         }
     }
 
-    pub fn pane_at(&self, column: u16, row: u16) -> Option<Pane> {
+    pub(crate) fn pane_at(&self, column: u16, row: u16) -> Option<Pane> {
         let position = ratatui::layout::Position::new(column, row);
         Pane::ALL
             .into_iter()
@@ -85,13 +85,13 @@ impl Areas {
     }
 }
 
-pub fn is_too_small(area: Rect) -> bool {
+pub(crate) fn is_too_small(area: Rect) -> bool {
     area.width < MIN_WIDTH || area.height < MIN_HEIGHT
 }
 
 /// Catalog on the left, Review over Failures on the right, Output along the bottom; or the
 /// zoomed pane alone above the status bar.
-pub fn compute(area: Rect, shape: &Shape) -> Areas {
+pub(crate) fn compute(area: Rect, shape: &Shape) -> Areas {
     let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     if let Some(pane) = shape.zoomed {
         let mut areas = Areas {
@@ -160,18 +160,18 @@ fn share(total: u16, first_wants: u16, second_wants: u16, share_percent: u16) ->
 }
 
 /// The most columns of `width` the right column takes, rounded.
-pub fn right_share(width: u16) -> u16 {
+pub(crate) fn right_share(width: u16) -> u16 {
     ((u32::from(width) * u32::from(RIGHT_SHARE) + 50) / 100) as u16
 }
 
 /// Rows inside a bordered pane.
-pub fn inner_height(area: Rect) -> usize {
+pub(crate) fn inner_height(area: Rect) -> usize {
     area.height.saturating_sub(BORDERS) as usize
 }
 
 /// The width of a column of `longest` characters in `room` columns: whole when it fits,
 /// never under `min`, and leaving `keep` columns for what follows it.
-pub fn column_width(longest: usize, room: usize, min: usize, keep: usize) -> usize {
+pub(crate) fn column_width(longest: usize, room: usize, min: usize, keep: usize) -> usize {
     longest.min(room.saturating_sub(keep)).max(min)
 }
 

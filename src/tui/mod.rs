@@ -9,21 +9,21 @@ pub mod app;
 mod coalesce;
 mod config_file;
 mod cursor;
-pub mod detail_content;
+pub(crate) mod detail_content;
 pub mod diff;
 pub mod highlight;
 mod inputs_report;
 mod job_events;
 pub mod keymap;
-pub mod layout;
+pub(crate) mod layout;
 pub mod overlays;
 mod panes;
 pub mod quality_history;
-pub mod run_history;
-pub mod runs;
+pub(crate) mod run_history;
+pub(crate) mod runs;
 mod service_jobs;
 mod terminal;
-pub mod text_view;
+pub(crate) mod text_view;
 pub mod theme;
 pub mod ui;
 
@@ -61,11 +61,11 @@ use theme::Theme;
 /// only makes the workbench leave early (after the first frame or the first scan), as a user
 /// pressing `q` at that moment would; it cannot make a decision, a run or a write go
 /// differently.
-pub const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
+pub(crate) const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
 /// Benchmarks set this to a file path: at exit the workbench writes there the most events its
 /// queue held at once. Like `EXIT_AFTER_ENV` it stays in release builds and changes nothing
 /// the workbench does.
-pub const QUEUE_REPORT_ENV: &str = "TOOLBENCH_QUEUE_REPORT";
+pub(crate) const QUEUE_REPORT_ENV: &str = "TOOLBENCH_QUEUE_REPORT";
 
 /// The shortest time between two frames: output floods redraw at most this often.
 const FRAME_INTERVAL: Duration = Duration::from_millis(16);
@@ -78,7 +78,7 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 
 /// Runs the terminal workbench on `workbench`: its write connection becomes the process's
 /// one writer.
-pub fn run(workbench: Workbench) -> anyhow::Result<()> {
+pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     limit_malloc_arenas();
     let dir = config_dir();
     let keymap = Keymap::load(dir.as_deref())?;

@@ -19,13 +19,13 @@ pub const QUALITY_DAYS: usize = 30;
 
 /// Rows the chart takes: its title line, the plot and the x axis. Fewer than `MIN_ROWS` leaves
 /// no room for a line worth reading; more than `MAX_ROWS` adds nothing.
-pub const MIN_ROWS: u16 = 7;
-pub const MAX_ROWS: u16 = 14;
+pub(crate) const MIN_ROWS: u16 = 7;
+pub(crate) const MAX_ROWS: u16 = 14;
 /// Narrower than this, the axis labels would crowd out the plot.
-pub const MIN_WIDTH: u16 = 30;
+pub(crate) const MIN_WIDTH: u16 = 30;
 
 /// The chart of `days` (oldest first) in `area`, into `buf`.
-pub fn render(theme: &Theme, days: &[DayQuality], area: Rect, buf: &mut Buffer) {
+pub(crate) fn render(theme: &Theme, days: &[DayQuality], area: Rect, buf: &mut Buffer) {
     if days.is_empty() || area.width < MIN_WIDTH || area.height < MIN_ROWS {
         return;
     }
@@ -95,7 +95,7 @@ pub fn render(theme: &Theme, days: &[DayQuality], area: Rect, buf: &mut Buffer) 
 
 /// Draws `rows` of the chart as lines `top..top + rows` of a view of `view.height` lines
 /// scrolled by `scroll`: the chart scrolls with the text above it, cut where the view ends.
-pub fn render_scrolled(
+pub(crate) fn render_scrolled(
     theme: &Theme,
     days: &[DayQuality],
     rows: u16,

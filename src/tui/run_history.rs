@@ -9,7 +9,7 @@ use crate::model::{RunRecord, RunStatus};
 use crate::tui::theme::Theme;
 
 /// How many runs the picture shows, newest on the right.
-pub const RECENT_RUNS: usize = 50;
+pub(crate) const RECENT_RUNS: usize = 50;
 
 const LEVELS: [&str; 8] = [
     bar::ONE_EIGHTH,
@@ -24,7 +24,7 @@ const LEVELS: [&str; 8] = [
 
 /// The picture of `runs` (newest first, as the store lists them); nothing for a tool that
 /// never ran.
-pub fn lines(theme: &Theme, runs: &[RunRecord]) -> Vec<Line<'static>> {
+pub(crate) fn lines(theme: &Theme, runs: &[RunRecord]) -> Vec<Line<'static>> {
     if runs.is_empty() {
         return Vec::new();
     }

@@ -12,12 +12,12 @@ use crate::runner::progress::Progress;
 use crate::text::visible;
 
 /// Lines kept per run in memory; the full log is on disk.
-pub const MAX_LINES: usize = 5_000;
+pub(crate) const MAX_LINES: usize = 5_000;
 /// A line longer than this is cut where it is displayed (the log keeps it whole).
 const MAX_LINE_CHARS: usize = 2_000;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum RunState {
+pub(crate) enum RunState {
     Running,
     Finished(Box<RunRecord>),
     /// Refused before it started (input, gate, sandbox setup).
@@ -27,15 +27,15 @@ pub enum RunState {
 /// Who started a run that this process only follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartedElsewhere {
-    pub pid: u32,
-    pub origin: RunOrigin,
+    pub(crate) pid: u32,
+    pub(crate) origin: RunOrigin,
     /// The MCP client that asked for it.
-    pub client: Option<String>,
+    pub(crate) client: Option<String>,
 }
 
 impl StartedElsewhere {
     /// `mcp (claude-code), pid 4242`: where the run came from, then the process.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match &self.client {
             Some(client) => format!("{} ({client}), pid {}", self.origin, self.pid),
             None => format!("{}, pid {}", self.origin, self.pid),
@@ -45,47 +45,52 @@ impl StartedElsewhere {
 
 /// A service instance the Output pane follows instead of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstanceView {
-    pub instance: String,
+pub(crate) struct InstanceView {
+    pub(crate) instance: String,
     /// RFC 3339 when following began: a stop recorded after it ends the view.
-    pub since: String,
+    pub(crate) since: String,
 }
 
 #[derive(Debug)]
-pub struct RunView {
+pub(crate) struct RunView {
     /// Identifies the run between the app and the event loop.
-    pub key: u64,
-    pub tool: String,
-    pub version: String,
-    pub started: Instant,
-    pub ended: Option<Duration>,
-    pub state: RunState,
-    pub protections: Option<String>,
+    pub(crate) key: u64,
+    pub(crate) tool: String,
+    pub(crate) version: String,
+    pub(crate) started: Instant,
+    pub(crate) ended: Option<Duration>,
+    pub(crate) state: RunState,
+    pub(crate) protections: Option<String>,
     /// Started by another toolbench process: shown, never cancelled from here.
-    pub inherited_from: Option<StartedElsewhere>,
-    pub instance: Option<InstanceView>,
+    pub(crate) inherited_from: Option<StartedElsewhere>,
+    pub(crate) instance: Option<InstanceView>,
     lines: VecDeque<(Stream, String)>,
     partial: [Vec<u8>; 2],
     /// Lines dropped from the front to stay within `MAX_LINES`.
-    pub dropped: u64,
+    pub(crate) dropped: u64,
     /// Output never shown because the app fell behind a flood (the log has it).
-    pub skipped_bytes: u64,
+    pub(crate) skipped_bytes: u64,
     /// The tool's newest progress report; kept once the run ended, as where it stopped.
-    pub progress: Option<Progress>,
+    pub(crate) progress: Option<Progress>,
 }
 
 impl RunView {
-    pub fn new(key: u64, entry: &ToolEntry) -> Self {
+    pub(crate) fn new(key: u64, entry: &ToolEntry) -> Self {
         Self::running(key, entry.name.clone(), entry.version.clone(), None)
     }
 
     /// A run another toolbench process started.
-    pub fn inherited(key: u64, tool: String, version: String, starter: StartedElsewhere) -> Self {
+    pub(crate) fn inherited(
+        key: u64,
+        tool: String,
+        version: String,
+        starter: StartedElsewhere,
+    ) -> Self {
         Self::running(key, tool, version, Some(starter))
     }
 
     /// A service instance's log and exchanges.
-    pub fn instance(key: u64, tool: String, version: String, instance: String) -> Self {
+    pub(crate) fn instance(key: u64, tool: String, version: String, instance: String) -> Self {
         Self {
             instance: Some(InstanceView {
                 instance,
@@ -119,7 +124,7 @@ impl RunView {
         }
     }
 
-    pub fn push(&mut self, stream: Stream, bytes: &[u8]) {
+    pub(crate) fn push(&mut self, stream: Stream, bytes: &[u8]) {
         let slot = stream_slot(stream);
         let mut rest = bytes;
         while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
@@ -150,7 +155,7 @@ impl RunView {
     }
 
     /// Flushes unterminated last lines and records how the run ended.
-    pub fn finish(&mut self, state: RunState) {
+    pub(crate) fn finish(&mut self, state: RunState) {
         for stream in [Stream::Stdout, Stream::Stderr] {
             let slot = stream_slot(stream);
             if !self.partial[slot].is_empty() {
@@ -162,16 +167,16 @@ impl RunView {
         self.state = state;
     }
 
-    pub fn lines(&self) -> &VecDeque<(Stream, String)> {
+    pub(crate) fn lines(&self) -> &VecDeque<(Stream, String)> {
         &self.lines
     }
 
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         self.state == RunState::Running
     }
 
     /// The run's duration as measured by the runner once known, else the time so far.
-    pub fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         match &self.state {
             RunState::Finished(record) => Duration::from_millis(record.duration_ms),
             _ => self.ended.unwrap_or_else(|| self.started.elapsed()),

@@ -9,13 +9,13 @@ use crate::command::{Applied, Command, Context};
 use crate::model::{ToolEntry, ToolId};
 
 mod job;
-pub use job::ServiceJob;
+pub(crate) use job::ServiceJob;
 
 /// What a job needs: the workbench's commands (`command::apply`, which holds the gate).
 #[derive(Clone)]
-pub struct Jobs {
-    pub commands: Context,
-    pub tx: mpsc::Sender<AppEvent>,
+pub(crate) struct Jobs {
+    pub(crate) commands: Context,
+    pub(crate) tx: mpsc::Sender<AppEvent>,
 }
 
 impl Jobs {
@@ -44,7 +44,7 @@ impl Jobs {
     }
 
     /// Launches `instance` of `entry`; `confirmed`: the person confirmed its cost tier.
-    pub fn launch(&self, entry: ToolEntry, instance: String, confirmed: bool) {
+    pub(crate) fn launch(&self, entry: ToolEntry, instance: String, confirmed: bool) {
         let (name, tool) = (instance.clone(), entry.name.clone());
         let command = Command::Launch {
             tool: ToolId::content_of(&entry).to_string(),
@@ -66,7 +66,7 @@ impl Jobs {
         );
     }
 
-    pub fn stop(&self, instance: String) {
+    pub(crate) fn stop(&self, instance: String) {
         let name = instance.clone();
         let command = Command::Stop {
             instance: instance.clone(),
@@ -76,7 +76,7 @@ impl Jobs {
         });
     }
 
-    pub fn send(&self, instance: String, message: String) {
+    pub(crate) fn send(&self, instance: String, message: String) {
         let command = Command::Send {
             instance: instance.clone(),
             message,

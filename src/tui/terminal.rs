@@ -9,12 +9,12 @@ use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use ratatui::DefaultTerminal;
 
-pub struct TerminalGuard {
-    pub terminal: DefaultTerminal,
+pub(crate) struct TerminalGuard {
+    pub(crate) terminal: DefaultTerminal,
 }
 
 impl TerminalGuard {
-    pub fn enter() -> std::io::Result<Self> {
+    pub(crate) fn enter() -> std::io::Result<Self> {
         let terminal = ratatui::try_init()?;
         install_panic_hook();
         execute!(stdout(), EnableMouseCapture)?;
@@ -29,7 +29,7 @@ impl Drop for TerminalGuard {
 }
 
 /// Leaves mouse capture, the alternate screen and raw mode. Safe to call more than once.
-pub fn restore() {
+pub(crate) fn restore() {
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
     let _ = stdout().flush();

@@ -11,31 +11,31 @@ use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthChar;
 
 /// Columns one press of `>` or `<` scrolls.
-pub const STEP: usize = 8;
+pub(crate) const STEP: usize = 8;
 
 /// The view of one text: wrap, horizontal offset and search.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TextView {
+pub(crate) struct TextView {
     /// Long lines continue on the next rows instead of being cut.
-    pub wrap: bool,
+    pub(crate) wrap: bool,
     /// Columns scrolled right, when not wrapped.
-    pub offset: usize,
-    pub search: Search,
+    pub(crate) offset: usize,
+    pub(crate) search: Search,
 }
 
 /// A search: the query typed or kept, and the match jumped to last.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Search {
-    pub query: String,
+pub(crate) struct Search {
+    pub(crate) query: String,
     /// Keys type into the query.
-    pub editing: bool,
+    pub(crate) editing: bool,
     /// The match jumped to last: its line, and which of the line's matches (from 0).
-    pub current: Option<(usize, usize)>,
+    pub(crate) current: Option<(usize, usize)>,
 }
 
 /// What a key did to a search being typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Typed {
+pub(crate) enum Typed {
     Edited,
     /// Enter: keep the query and jump to its first match.
     Kept,
@@ -43,22 +43,22 @@ pub enum Typed {
 }
 
 impl TextView {
-    pub fn toggle_wrap(&mut self) {
+    pub(crate) fn toggle_wrap(&mut self) {
         self.wrap = !self.wrap;
     }
 
     /// Scrolls right until the end of the widest line (in columns) is in `width` columns.
-    pub fn scroll_right(&mut self, widest: usize, width: usize) {
+    pub(crate) fn scroll_right(&mut self, widest: usize, width: usize) {
         if !self.wrap && self.offset + width < widest {
             self.offset += STEP;
         }
     }
 
-    pub fn scroll_left(&mut self) {
+    pub(crate) fn scroll_left(&mut self) {
         self.offset = self.offset.saturating_sub(STEP);
     }
 
-    pub fn start_search(&mut self) {
+    pub(crate) fn start_search(&mut self) {
         self.search = Search {
             editing: true,
             ..Search::default()
@@ -66,7 +66,7 @@ impl TextView {
     }
 
     /// A key while the query is typed; `None` for keys it does not take.
-    pub fn type_key(&mut self, key: &KeyEvent) -> Option<Typed> {
+    pub(crate) fn type_key(&mut self, key: &KeyEvent) -> Option<Typed> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Char('u') if ctrl => self.search.query.clear(),
@@ -88,7 +88,7 @@ impl TextView {
     }
 
     /// `wrap` or `→16` for a title: how this view differs from the plain one.
-    pub fn label(&self) -> Option<String> {
+    pub(crate) fn label(&self) -> Option<String> {
         if self.wrap {
             Some("wrap".to_string())
         } else if self.offset > 0 {
@@ -99,7 +99,7 @@ impl TextView {
     }
 
     /// Scrolls sideways so `columns` show in `width` columns (when not wrapped).
-    pub fn reveal(&mut self, columns: Range<usize>, width: usize) {
+    pub(crate) fn reveal(&mut self, columns: Range<usize>, width: usize) {
         if self.wrap || width == 0 {
             return;
         }
@@ -111,13 +111,13 @@ impl TextView {
     }
 
     /// The query kept or typed, when there is one to show or highlight.
-    pub fn query(&self) -> Option<&str> {
+    pub(crate) fn query(&self) -> Option<&str> {
         Some(self.search.query.as_str()).filter(|q| !q.is_empty())
     }
 
     /// The line shown at the foot of a pane while a search is typed or kept: `/query▏`,
     /// or `/query · n next · N previous` with the keys given.
-    pub fn search_line(&self, style: Style, keys: (&str, &str)) -> Option<Line<'static>> {
+    pub(crate) fn search_line(&self, style: Style, keys: (&str, &str)) -> Option<Line<'static>> {
         if self.search.editing {
             return Some(Line::from(vec![
                 Span::styled(format!("/{}", self.search.query), style),
@@ -171,7 +171,7 @@ fn width_of(c: char) -> usize {
 
 /// The columns `offset..offset + width` of a line, styles kept. A wide character cut by
 /// the left edge is left out rather than shown half.
-pub fn shift(line: &Line, offset: usize, width: usize) -> Line<'static> {
+pub(crate) fn shift(line: &Line, offset: usize, width: usize) -> Line<'static> {
     let mut column = 0;
     let mut kept = Vec::new();
     for (c, style) in styled_chars(line) {
@@ -189,7 +189,7 @@ pub fn shift(line: &Line, offset: usize, width: usize) -> Line<'static> {
 
 /// A line in rows of at most `width` columns, broken after a space where one is in the
 /// row, else where the row is full. An empty line is one empty row.
-pub fn wrap(line: &Line, width: usize) -> Vec<Line<'static>> {
+pub(crate) fn wrap(line: &Line, width: usize) -> Vec<Line<'static>> {
     let chars = styled_chars(line);
     let width = width.max(1);
     let mut rows = Vec::new();
@@ -224,7 +224,7 @@ pub fn wrap(line: &Line, width: usize) -> Vec<Line<'static>> {
 }
 
 /// How many rows `wrap` makes of a line.
-pub fn rows(line: &Line, width: usize) -> usize {
+pub(crate) fn rows(line: &Line, width: usize) -> usize {
     if line.width() <= width {
         return 1;
     }
@@ -232,7 +232,7 @@ pub fn rows(line: &Line, width: usize) -> usize {
 }
 
 /// The row of `wrap(line, width)` that holds display column `column` of the line.
-pub fn row_of_column(line: &Line, width: usize, column: usize) -> usize {
+pub(crate) fn row_of_column(line: &Line, width: usize, column: usize) -> usize {
     let rows = wrap(line, width);
     let mut end = 0;
     for (i, row) in rows.iter().enumerate() {
@@ -245,12 +245,12 @@ pub fn row_of_column(line: &Line, width: usize, column: usize) -> usize {
 }
 
 /// The text of a line, its spans joined.
-pub fn text_of(line: &Line) -> String {
+pub(crate) fn text_of(line: &Line) -> String {
     line.spans.iter().map(|s| s.content.as_ref()).collect()
 }
 
 /// Byte ranges in `text` where `query` occurs, ignoring case.
-pub fn find(text: &str, query: &str) -> Vec<Range<usize>> {
+pub(crate) fn find(text: &str, query: &str) -> Vec<Range<usize>> {
     let query: Vec<char> = query.chars().map(fold).collect();
     if query.is_empty() {
         return Vec::new();
@@ -280,7 +280,7 @@ fn fold(c: char) -> char {
 }
 
 /// The display columns a byte range of `text` covers.
-pub fn columns(text: &str, bytes: Range<usize>) -> Range<usize> {
+pub(crate) fn columns(text: &str, bytes: Range<usize>) -> Range<usize> {
     let width = |s: &str| s.chars().map(width_of).sum::<usize>();
     let start = width(text.get(..bytes.start).unwrap_or(text));
     let end = start + width(text.get(bytes).unwrap_or_default());
@@ -288,7 +288,7 @@ pub fn columns(text: &str, bytes: Range<usize>) -> Range<usize> {
 }
 
 /// The line with `ranges` (bytes of its text) in `style`, on top of their own styles.
-pub fn highlight(line: &Line, ranges: &[Range<usize>], style: Style) -> Line<'static> {
+pub(crate) fn highlight(line: &Line, ranges: &[Range<usize>], style: Style) -> Line<'static> {
     let mut byte = 0;
     let chars: Vec<(char, Style)> = styled_chars(line)
         .into_iter()
@@ -305,7 +305,7 @@ pub fn highlight(line: &Line, ranges: &[Range<usize>], style: Style) -> Line<'st
 
 /// The line with the matches of `query` marked: the one `current` names (its place among
 /// the line's matches) in `styles.1`, the others in `styles.0`.
-pub fn mark(
+pub(crate) fn mark(
     line: &Line,
     query: &str,
     current: Option<usize>,
@@ -323,7 +323,7 @@ pub fn mark(
 /// The match after (or before) `current`, a line and a place among its matches: the next one
 /// on the same line, else the first on the next line with any (the last on the previous one,
 /// going back), around the end. `count` says how many matches a line has.
-pub fn step(
+pub(crate) fn step(
     total: usize,
     (line, index): (usize, usize),
     forward: bool,
@@ -343,7 +343,7 @@ pub fn step(
 
 /// The next line among `total` for which `hit` holds, going forward or back from `from`
 /// (itself included when `inclusive`), around the end.
-pub fn seek(
+pub(crate) fn seek(
     total: usize,
     from: usize,
     forward: bool,
@@ -371,20 +371,20 @@ pub fn seek(
 /// text of `total` lines, counted in rows (`rows_of` says how many a line takes), so a
 /// wrapped line taller than the view is read row by row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
+pub(crate) struct Window {
     /// The first line in view (partly, when `skip > 0`).
-    pub start: usize,
+    pub(crate) start: usize,
     /// The end (exclusive) of the lines in view.
-    pub end: usize,
+    pub(crate) end: usize,
     /// Rows of the first line above the top.
-    pub skip: usize,
+    pub(crate) skip: usize,
     /// Rows of the last line below the bottom.
-    pub cut: usize,
+    pub(crate) cut: usize,
 }
 
 impl Window {
     /// `back` is kept to the rows there are: the first row at the top at most.
-    pub fn back_from_end(
+    pub(crate) fn back_from_end(
         total: usize,
         back: usize,
         height: usize,
@@ -437,7 +437,7 @@ impl Window {
 }
 
 /// The farthest a view of `height` rows scrolls back from the end: all rows but a screen.
-pub fn most_back(total: usize, height: usize, rows_of: impl FnMut(usize) -> usize) -> usize {
+pub(crate) fn most_back(total: usize, height: usize, rows_of: impl FnMut(usize) -> usize) -> usize {
     (0..total)
         .map(rows_of)
         .map(|r| r.max(1))

@@ -61,7 +61,7 @@ roles!(
 
 /// A theme file the workbench cannot use: the file, the line and the role that is wrong.
 #[derive(Debug, thiserror::Error)]
-pub enum ThemeError {
+pub(crate) enum ThemeError {
     #[error(transparent)]
     File(#[from] super::config_file::ConfigFileError),
     #[error("{}:{line}: field `{role}`", .path.display())]
@@ -82,7 +82,7 @@ pub enum ThemeError {
 
 /// A style spec that is not `colour [on colour] [modifier…]`.
 #[derive(Debug, thiserror::Error)]
-pub enum StyleError {
+pub(crate) enum StyleError {
     #[error("`on` needs a colour after it")]
     NoBackground,
     #[error("unknown word {0:?} (expected a colour, `on`, or a modifier)")]
@@ -94,7 +94,7 @@ pub enum StyleError {
 }
 
 impl Theme {
-    pub fn load(config_dir: Option<&Path>) -> Result<Self, ThemeError> {
+    pub(crate) fn load(config_dir: Option<&Path>) -> Result<Self, ThemeError> {
         let mut theme = Self::builtin();
         if let Some((path, text)) = config_file::read(config_dir, "theme.toml")? {
             theme.overlay(&text, &path)?;
@@ -111,7 +111,7 @@ impl Theme {
         theme
     }
 
-    pub fn overlay(&mut self, text: &str, path: &Path) -> Result<(), ThemeError> {
+    pub(crate) fn overlay(&mut self, text: &str, path: &Path) -> Result<(), ThemeError> {
         let raw: BTreeMap<String, String> = config_file::parse(text, path)?;
         for (role, spec) in raw {
             let line = text
@@ -136,7 +136,7 @@ impl Theme {
         Ok(())
     }
 
-    pub fn tier(&self, tier: Tier) -> Style {
+    pub(crate) fn tier(&self, tier: Tier) -> Style {
         match tier {
             Tier::Core => self.tier_core,
             Tier::Approved => self.tier_approved,
@@ -145,7 +145,7 @@ impl Theme {
         }
     }
 
-    pub fn cost(&self, cost: CostTier) -> Style {
+    pub(crate) fn cost(&self, cost: CostTier) -> Style {
         match cost {
             CostTier::Low => self.cost_low,
             CostTier::Medium => self.cost_medium,

@@ -12,7 +12,7 @@ use super::layout::{self};
 use super::{overlays, panes};
 
 mod text_fit;
-pub use text_fit::{fit, short_time, widest};
+pub(crate) use text_fit::{fit, short_time, widest};
 
 type DrawPane = fn(&mut Frame, &App, Rect);
 

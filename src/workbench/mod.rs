@@ -28,18 +28,18 @@ use crate::workspace::{RootSource, WorkspaceError, resolve_root};
 
 /// Where a front end was started: what it was told and where it stands.
 #[derive(Debug, Clone, Copy)]
-pub struct Place<'a> {
+pub(crate) struct Place<'a> {
     /// `--root DIR` (or `TOOLBENCH_ROOT`); else `./tools` or the user's data folder.
-    pub root: Option<&'a Path>,
+    pub(crate) root: Option<&'a Path>,
     /// The current directory, against which relative paths are read.
-    pub cwd: &'a Path,
+    pub(crate) cwd: &'a Path,
     /// `--project DIR` (or `TOOLBENCH_PROJECT`); else the current directory.
-    pub project: Option<&'a Path>,
+    pub(crate) project: Option<&'a Path>,
 }
 
 /// How much a front end checks as it opens the workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Opening {
+pub(crate) enum Opening {
     /// Every start-of-process check: runs whose process died, services that stopped, and
     /// decisions a crash interrupted, settled before anything is read or decided.
     Checked,
@@ -96,7 +96,7 @@ impl Drop for Workbench {
 
 impl Workbench {
     /// Opens the workspace `place` names, with the checks `opening` asks for.
-    pub fn open(place: Place<'_>, opening: Opening) -> Result<Self, OpenError> {
+    pub(crate) fn open(place: Place<'_>, opening: Opening) -> Result<Self, OpenError> {
         let (root, source) = resolve_root(place.root, place.cwd)?;
         let config = Config::load(&root)?;
         let program = this_program().map_err(OpenError::Program)?;
@@ -196,21 +196,16 @@ impl Workbench {
         self
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
-    pub fn source(&self) -> RootSource {
+    pub(crate) fn source(&self) -> RootSource {
         self.source
     }
 
-    pub fn config(&self) -> &Config {
+    pub(crate) fn config(&self) -> &Config {
         &self.config
-    }
-
-    /// This program, which is also the sandbox helper of every run.
-    pub fn program(&self) -> &Path {
-        &self.program
     }
 
     /// What every sandboxed process of the workspace may see and use.
@@ -219,12 +214,12 @@ impl Workbench {
     }
 
     /// The folder tools that declare `[permissions] project` work on.
-    pub fn project(&self) -> Option<&Path> {
+    pub(crate) fn project(&self) -> Option<&Path> {
         self.confinement.project.as_deref()
     }
 
     /// What opening settled or could not settle (interrupted decisions), one line each.
-    pub fn notices(&self) -> &[String] {
+    pub(crate) fn notices(&self) -> &[String] {
         &self.notices
     }
 
@@ -235,7 +230,7 @@ impl Workbench {
 
     /// The write connection, if the store exists: a command that only reads does not give a
     /// workspace a store.
-    pub fn existing_store(&self) -> Option<SharedStore> {
+    pub(crate) fn existing_store(&self) -> Option<SharedStore> {
         if let Some(store) = self.store.if_opened() {
             return Some(store);
         }
@@ -245,7 +240,7 @@ impl Workbench {
 
     /// A long-lived front end (the workbench, MCP) backs the store up itself, in the
     /// background, rather than at its end.
-    pub fn back_up_in_background(&self) {
+    pub(crate) fn back_up_in_background(&self) {
         self.back_up_at_exit.store(false, Ordering::Relaxed);
         let state_dir = crate::workspace::state_dir(&self.root);
         let _ = std::thread::Builder::new()
@@ -264,7 +259,7 @@ impl Workbench {
     }
 
     /// What launching, stopping and talking to this workspace's services needs.
-    pub fn services(&self) -> Services {
+    pub(crate) fn services(&self) -> Services {
         Services::new(
             &self.root,
             &self.config,
@@ -284,7 +279,7 @@ impl Workbench {
     /// opens it, unless `needs_id` (the run's id is only known once stored). It decides
     /// nothing, so the reviewer's name, which may take a look in the user database, is not
     /// looked up.
-    pub fn run_caller(&self, needs_id: bool) -> Result<Context, StoreError> {
+    pub(crate) fn run_caller(&self, needs_id: bool) -> Result<Context, StoreError> {
         if needs_id || self.store.if_opened().is_some() {
             return self.caller(RunOrigin::Cli);
         }
@@ -332,7 +327,7 @@ impl Workbench {
     /// refreshed for the next command: a workspace without a store is given one for it, so
     /// the scan is paid once (one that cannot be given one is scanned all the same). Active
     /// tools carry their drift from what was approved.
-    pub fn scan(&self) -> Catalog {
+    pub(crate) fn scan(&self) -> Catalog {
         let mut entries = match self.store() {
             Ok(store) => {
                 let entries = lookup::scan_all(&self.root, self.config.catalog, &mut store.lock());
@@ -354,14 +349,14 @@ impl Workbench {
 
     /// One tool, read fresh from disk. Only the folders the cached index knows for its name
     /// are read (`lookup`), so a command on one tool does not scan a large workspace.
-    pub fn find(&self, spec: &ToolId, store: &mut Store) -> Result<ToolEntry, LookupError> {
+    pub(crate) fn find(&self, spec: &ToolId, store: &mut Store) -> Result<ToolEntry, LookupError> {
         let named = lookup::tools_named(&self.root, self.config.catalog, store, spec, Tier::ALL);
         Ok(Catalog::new(named).find(spec)?.clone())
     }
 
     /// `find` for a command that only reads: a workspace without a store is scanned instead of
     /// being given one.
-    pub fn find_reading(&self, spec: &ToolId) -> Result<ToolEntry, LookupError> {
+    pub(crate) fn find_reading(&self, spec: &ToolId) -> Result<ToolEntry, LookupError> {
         let mut entry = match self.existing_store() {
             Some(store) => self.find(spec, &mut store.lock())?,
             // A workspace never written to: the usual folders of the name, else a scan.
@@ -378,7 +373,7 @@ impl Workbench {
 
 /// This program's path: the binary every front end is, which is also the sandbox helper.
 /// The one place it is looked up.
-pub fn this_program() -> std::io::Result<PathBuf> {
+pub(crate) fn this_program() -> std::io::Result<PathBuf> {
     std::env::current_exe()
 }
 

@@ -32,7 +32,7 @@ const MAX_FILE_BYTES: u64 = (MAX_WORKSPACES as u64) * 4096;
 /// Why a workspace could not be added to the list (its state then stays visible to runs of
 /// other workspaces).
 #[derive(Debug, thiserror::Error)]
-pub enum RegistryError {
+pub(crate) enum RegistryError {
     #[error("no user data folder on this system")]
     NoDataDir,
     #[error("{}: cannot be listed: its path holds a line break", .0.display())]
@@ -57,13 +57,13 @@ fn list_path() -> Option<PathBuf> {
 
 /// Adds the workspace at `root` (by its real path) to the list, unless it is there already,
 /// which costs one read of the list.
-pub fn register(root: &Path) -> Result<(), RegistryError> {
+pub(crate) fn register(root: &Path) -> Result<(), RegistryError> {
     register_in(&list_path().ok_or(RegistryError::NoDataDir)?, root)
 }
 
 /// The state folders of the listed workspaces that exist as real folders: what every run
 /// hides besides its own workspace's.
-pub fn state_dirs() -> Vec<PathBuf> {
+pub(crate) fn state_dirs() -> Vec<PathBuf> {
     list_path()
         .map(|list| state_dirs_in(&list))
         .unwrap_or_default()

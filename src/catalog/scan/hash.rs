@@ -13,7 +13,7 @@ use crate::model::ToolEntry;
 ///
 /// Symlinks are hashed by their target text and never followed; a regular file is read up to
 /// the length it was listed with, so a file that grows meanwhile cannot keep the hash going.
-pub fn hash_listing(folder: &Path, listing: &[Listed]) -> String {
+pub(crate) fn hash_listing(folder: &Path, listing: &[Listed]) -> String {
     let mut hasher = blake3::Hasher::new();
     for listed in listing {
         let path = folder.join(&listed.relative);
@@ -50,7 +50,7 @@ fn open_regular(path: &Path) -> Option<std::fs::File> {
 
 /// What the listing says about the folder without reading it: paths, kinds, sizes, inodes and
 /// times. Equal fingerprints mean the content hash can be reused.
-pub fn fingerprint(listing: &[Listed]) -> String {
+pub(crate) fn fingerprint(listing: &[Listed]) -> String {
     let mut hasher = blake3::Hasher::new();
     for listed in listing {
         hasher.update(listed.relative.to_string_lossy().as_bytes());
@@ -70,7 +70,7 @@ pub fn fingerprint(listing: &[Listed]) -> String {
 pub struct KnownHashes(HashMap<PathBuf, (String, String)>);
 
 impl KnownHashes {
-    pub fn from_entries(entries: &[ToolEntry]) -> Self {
+    pub(crate) fn from_entries(entries: &[ToolEntry]) -> Self {
         Self(
             entries
                 .iter()
@@ -86,7 +86,7 @@ impl KnownHashes {
     }
 
     /// The hash of the folder at `path` when it still has this fingerprint.
-    pub fn get(&self, path: &Path, fingerprint: &str) -> Option<&str> {
+    pub(crate) fn get(&self, path: &Path, fingerprint: &str) -> Option<&str> {
         self.0
             .get(path)
             .filter(|(known, _)| known == fingerprint)

@@ -18,9 +18,9 @@ const MIB: u64 = 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScanLimits {
     /// Apparent size of all files of a tool folder (a sparse file counts at its length).
-    pub max_tool_bytes: u64,
+    pub(crate) max_tool_bytes: u64,
     /// Entries of a tool folder: files, links and folders alike.
-    pub max_tool_files: u64,
+    pub(crate) max_tool_files: u64,
 }
 
 impl Default for ScanLimits {
@@ -34,7 +34,7 @@ impl Default for ScanLimits {
 
 impl ScanLimits {
     /// For folders that already passed a scan (snapshots, evolve copies).
-    pub const NONE: ScanLimits = ScanLimits {
+    pub(crate) const NONE: ScanLimits = ScanLimits {
         max_tool_bytes: u64::MAX,
         max_tool_files: u64::MAX,
     };
@@ -42,7 +42,7 @@ impl ScanLimits {
 
 /// Why a tool folder was not listed to the end.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OverLimit {
+pub(crate) enum OverLimit {
     /// `bytes` is what was counted when the walk stopped, so the folder holds at least that.
     #[error("tool folder is at least {}, over the {} limit", human(*bytes), human(*limit))]
     Size { bytes: u64, limit: u64 },
@@ -52,7 +52,7 @@ pub enum OverLimit {
 
 /// Why a tool folder has no listing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ListError {
+pub(crate) enum ListError {
     #[error(transparent)]
     Over(#[from] OverLimit),
     /// Something no tool is made of, which could feed a run content nobody hashed.
@@ -64,15 +64,15 @@ pub enum ListError {
 
 /// The files of a tool folder, and whether others than its owner may change it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Listing {
-    pub files: Vec<Listed>,
+pub(crate) struct Listing {
+    pub(crate) files: Vec<Listed>,
     /// The first folder or file (the tool folder itself included, as `""`) whose mode lets
     /// other users write it: content that is not frozen, whatever its hash says now.
-    pub writable_by_others: Option<PathBuf>,
+    pub(crate) writable_by_others: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     File,
     /// Hashed by its target text, never followed.
     Symlink,
@@ -80,17 +80,17 @@ pub enum Kind {
 
 /// One file or symlink of a tool folder, as its metadata described it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
-    pub relative: PathBuf,
-    pub kind: Kind,
+pub(crate) struct Listed {
+    pub(crate) relative: PathBuf,
+    pub(crate) kind: Kind,
     /// Length seen when listed: hashing reads no more than this.
-    pub len: u64,
+    pub(crate) len: u64,
     /// Inode, mtime and ctime (ns): together with `len`, what says the file did not change.
-    pub stamp: (u64, i64, i64, i64, i64),
+    pub(crate) stamp: (u64, i64, i64, i64, i64),
 }
 
 /// The regular files and symlinks of a folder in path order.
-pub fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
+pub(crate) fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
     let mut listing = Listing::default();
     let mut bytes = 0u64;
     let mut entries = 0u64;
@@ -194,7 +194,7 @@ fn special_kind(file_type: &std::fs::FileType) -> &'static str {
 }
 
 /// `4.0 GiB`, `64 MiB`, `512 bytes`: whole numbers stay whole.
-pub fn human(bytes: u64) -> String {
+pub(crate) fn human(bytes: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (size, unit) in UNITS {
         if bytes >= size {

@@ -13,13 +13,13 @@ use std::collections::BTreeMap;
 use crate::catalog::manifest::MANIFEST_FILE;
 
 /// The longest name a Linux file system takes (`NAME_MAX`).
-pub const MAX_NAME_BYTES: usize = 255;
+pub(crate) const MAX_NAME_BYTES: usize = 255;
 /// Far below `PATH_MAX`, so the workspace's own path never pushes a write over it.
-pub const MAX_PATH_BYTES: usize = 1024;
+pub(crate) const MAX_PATH_BYTES: usize = 1024;
 
 /// Why a proposal's paths were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PathError {
+pub(crate) enum PathError {
     #[error("files: {path:?}: {reason}")]
     Bad { path: String, reason: String },
     #[error(
@@ -31,7 +31,7 @@ pub enum PathError {
 }
 
 /// Checks every path and the paths together; answers how many folders they make.
-pub fn check_all<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<u64, PathError> {
+pub(crate) fn check_all<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<u64, PathError> {
     // Each path by its case-folded spelling; the manifest is one of them from the start.
     let mut folded: BTreeMap<String, &str> = BTreeMap::new();
     folded.insert(MANIFEST_FILE.to_string(), MANIFEST_FILE);

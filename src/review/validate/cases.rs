@@ -28,27 +28,27 @@ const KNOWN_FIELDS: &[&str] = &[
 
 /// One parsed `tests/<name>.toml`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TestCase {
-    pub name: String,
+pub(crate) struct TestCase {
+    pub(crate) name: String,
     /// Relative to the tool folder: `tests/<name>.toml`.
-    pub file: String,
-    pub input: String,
-    pub expect_exit: i32,
-    pub expect_stdout_json: Option<Value>,
-    pub expect_stdout_contains: Option<String>,
+    pub(crate) file: String,
+    pub(crate) input: String,
+    pub(crate) expect_exit: i32,
+    pub(crate) expect_stdout_json: Option<Value>,
+    pub(crate) expect_stdout_contains: Option<String>,
     /// Fields the format does not know (likely typos), named in the result message.
-    pub unknown_fields: Vec<String>,
+    pub(crate) unknown_fields: Vec<String>,
 }
 
 /// A case's result and the run it made (none when it never started).
 #[derive(Debug, Clone)]
-pub struct CaseRun {
-    pub result: CaseResult,
-    pub record: Option<RunRecord>,
+pub(crate) struct CaseRun {
+    pub(crate) result: CaseResult,
+    pub(crate) record: Option<RunRecord>,
 }
 
 /// Runs every case of `entry`. Nothing runs for broken, prohibited or bare-script tools.
-pub async fn run_all(
+pub(crate) async fn run_all(
     root: &Path,
     entry: &ToolEntry,
     exe: &Path,
@@ -83,7 +83,7 @@ pub async fn run_all(
 }
 
 /// `tests/*.toml` of a tool folder, in name order.
-pub fn case_files(tool_dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn case_files(tool_dir: &Path) -> Vec<PathBuf> {
     let Ok(read_dir) = std::fs::read_dir(tool_dir.join("tests")) else {
         return Vec::new();
     };
@@ -126,7 +126,7 @@ pub(super) fn load_case(
 }
 
 /// Checks one case file; the error names the file, and the line or field when known.
-pub fn parse_case(
+pub(crate) fn parse_case(
     name: &str,
     file: &str,
     text: &str,
@@ -306,16 +306,16 @@ fn with_unknown_fields(message: String, case: &TestCase) -> String {
 }
 
 /// What a case's run did, as far as judging it goes.
-pub struct Observed<'a> {
-    pub status: RunStatus,
-    pub exit_code: Option<i32>,
-    pub error: Option<&'a str>,
-    pub stdout: &'a [u8],
-    pub stderr: &'a [u8],
+pub(crate) struct Observed<'a> {
+    pub(crate) status: RunStatus,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) error: Option<&'a str>,
+    pub(crate) stdout: &'a [u8],
+    pub(crate) stderr: &'a [u8],
 }
 
 /// Pass when the exit code, the JSON on stdout and the expected text all hold.
-pub fn judge(case: &TestCase, run: &Observed<'_>) -> (CaseStatus, String) {
+pub(crate) fn judge(case: &TestCase, run: &Observed<'_>) -> (CaseStatus, String) {
     let error = run.error.unwrap_or_default();
     match run.status {
         RunStatus::Timeout | RunStatus::Limit => {
@@ -431,7 +431,7 @@ fn first_difference(expected: &Value, actual: &Value, path: String) -> Option<St
 }
 
 /// The tests check: fails when any case fails or cannot be judged, warns when there are none.
-pub fn tests_check(entry: &ToolEntry, runs: &[CaseRun]) -> Check {
+pub(crate) fn tests_check(entry: &ToolEntry, runs: &[CaseRun]) -> Check {
     let kind = CheckKind::Tests;
     let Some(manifest) = entry.manifest.as_ref().filter(|_| entry.error.is_none()) else {
         return Check::new(kind, CheckStatus::Skip, "manifest is broken: cases not run");
@@ -477,7 +477,7 @@ pub fn tests_check(entry: &ToolEntry, runs: &[CaseRun]) -> Check {
 }
 
 /// The output schema check: every case that exited 0 printed JSON matching `[output]`.
-pub fn output_schema_check(entry: &ToolEntry, tool_dir: &Path, runs: &[CaseRun]) -> Check {
+pub(crate) fn output_schema_check(entry: &ToolEntry, tool_dir: &Path, runs: &[CaseRun]) -> Check {
     let kind = CheckKind::OutputSchema;
     let Some(manifest) = entry.manifest.as_ref().filter(|_| entry.error.is_none()) else {
         return Check::new(kind, CheckStatus::Skip, "manifest is broken");

@@ -24,21 +24,21 @@ const KEPT_STDOUT: usize = 4000;
 
 /// One side of a difference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Answered {
-    pub status: RunStatus,
-    pub exit_code: Option<i32>,
-    pub stdout: String,
+pub(crate) struct Answered {
+    pub(crate) status: RunStatus,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) stdout: String,
     /// The output schema refused what it printed.
-    pub schema_violation: bool,
+    pub(crate) schema_violation: bool,
     /// The input schema refused the input before anything ran.
     #[serde(default)]
-    pub refused: Option<String>,
+    pub(crate) refused: Option<String>,
 }
 
 impl Answered {
     /// How it ended, in a few words: `exit 0`, `timeout · breaks the output schema`,
     /// `refused: why`.
-    pub fn ending(&self) -> String {
+    pub(crate) fn ending(&self) -> String {
         if let Some(why) = &self.refused {
             return format!("refused: {why}");
         }
@@ -67,40 +67,40 @@ impl Answered {
 
 /// An input parent and candidate answered differently.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Difference {
+pub(crate) struct Difference {
     /// JSON text, as the run history holds it.
-    pub input: String,
+    pub(crate) input: String,
     /// `history` or `tests/NAME.toml`.
-    pub source: String,
-    pub parent: Answered,
-    pub candidate: Answered,
+    pub(crate) source: String,
+    pub(crate) parent: Answered,
+    pub(crate) candidate: Answered,
     /// What differs: `exit`, `stdout`, `output schema`, `refused by the new input schema`.
-    pub what: Vec<String>,
+    pub(crate) what: Vec<String>,
 }
 
 /// The `differential` part of `validate --json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DifferentialReport {
+pub(crate) struct DifferentialReport {
     /// `NAME@VERSION` of the parent.
-    pub parent: String,
+    pub(crate) parent: String,
     /// Inputs replayed against both.
-    pub replayed: usize,
+    pub(crate) replayed: usize,
     /// Inputs there were to replay: from the history, then from the parent's tests.
-    pub from_history: usize,
-    pub from_tests: usize,
-    pub out_of_budget: bool,
+    pub(crate) from_history: usize,
+    pub(crate) from_tests: usize,
+    pub(crate) out_of_budget: bool,
     /// Inputs answered differently, breaking changes (refused by the new schema) among them.
-    pub differences: Vec<Difference>,
+    pub(crate) differences: Vec<Difference>,
     /// Inputs on which one tool answered two ways when asked twice: flagged, not compared.
-    pub not_deterministic: usize,
+    pub(crate) not_deterministic: usize,
     /// The history was not replayed: the candidate may reach the network, and the parent's
     /// real inputs may be secrets.
     #[serde(default)]
-    pub history_withheld: bool,
+    pub(crate) history_withheld: bool,
 }
 
 /// The inputs to replay: the parent's history, then its test cases, each once.
-pub fn inputs(history: Vec<String>, parent: &ToolEntry) -> Vec<(String, String)> {
+pub(crate) fn inputs(history: Vec<String>, parent: &ToolEntry) -> Vec<(String, String)> {
     let mut seen = std::collections::HashSet::new();
     let mut inputs: Vec<(String, String)> = history
         .into_iter()
@@ -120,7 +120,7 @@ pub fn inputs(history: Vec<String>, parent: &ToolEntry) -> Vec<(String, String)>
 }
 
 /// Replays `inputs` against `parent` and `candidate` until `deadline`.
-pub async fn replay(
+pub(crate) async fn replay(
     trials: &Trials,
     parent: &ToolEntry,
     candidate: &ToolEntry,
@@ -210,7 +210,7 @@ fn normalized(text: &str) -> String {
 }
 
 /// The checklist line: counts only (the inputs may be secrets; the report holds them).
-pub fn check(evolved: bool, report: Option<&DifferentialReport>, count: usize) -> Check {
+pub(crate) fn check(evolved: bool, report: Option<&DifferentialReport>, count: usize) -> Check {
     let kind = CheckKind::Differential;
     let Some(report) = report else {
         let why = if !evolved {

@@ -18,10 +18,10 @@ const PER_PROPERTY: usize = 12;
 /// A small deterministic generator (splitmix64): the same seed gives the same inputs on every
 /// machine, which is what a seed in a report is for.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Rng(seed)
     }
 
@@ -53,24 +53,24 @@ impl Rng {
 }
 
 /// A schema and the document its `$ref`s point into.
-pub struct Schema<'a> {
+pub(crate) struct Schema<'a> {
     root: &'a Value,
 }
 
 impl<'a> Schema<'a> {
-    pub fn new(root: &'a Value) -> Self {
+    pub(crate) fn new(root: &'a Value) -> Self {
         Schema { root }
     }
 
     /// Boundary inputs of the whole schema, simplest first, without repeats.
-    pub fn boundaries(&self) -> Vec<Value> {
+    pub(crate) fn boundaries(&self) -> Vec<Value> {
         let mut values = self.edges(self.root, 0);
         dedup(&mut values);
         values
     }
 
     /// One random input of the whole schema.
-    pub fn random(&self, rng: &mut Rng) -> Option<Value> {
+    pub(crate) fn random(&self, rng: &mut Rng) -> Option<Value> {
         self.draw(self.root, rng, 0)
     }
 
@@ -307,7 +307,7 @@ impl<'a> Schema<'a> {
 /// Smaller versions of `value`, each strictly shorter as JSON text: an optional property
 /// dropped, a string or array cut, a number brought towards 0, one part shrunk. Which of them
 /// the schema still accepts is the caller's test.
-pub fn smaller(value: &Value) -> Vec<Value> {
+pub(crate) fn smaller(value: &Value) -> Vec<Value> {
     let size = value.to_string().len();
     let mut out = Vec::new();
     match value {

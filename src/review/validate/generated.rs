@@ -22,34 +22,34 @@ const DRAWS_PER_INPUT: usize = 8;
 
 /// One distinct failure the generated inputs found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GeneratedFailure {
+pub(crate) struct GeneratedFailure {
     /// `exit 1`, `crash (signal 11)`, `timeout`, `output breaks the output schema`, …
-    pub kind: String,
+    pub(crate) kind: String,
     /// The last line of stderr, or why the run ended.
-    pub message: String,
+    pub(crate) message: String,
     /// The smallest input found that shows it (JSON text).
-    pub input: String,
+    pub(crate) input: String,
     /// How many generated inputs showed it before shrinking.
-    pub seen: usize,
+    pub(crate) seen: usize,
 }
 
 /// What the generated inputs did (the `generated` part of `validate --json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GeneratedReport {
+pub(crate) struct GeneratedReport {
     /// Replays the same inputs: `toolbench validate NAME --seed SEED`.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Inputs run (shrinking runs not counted).
-    pub tried: usize,
+    pub(crate) tried: usize,
     /// Inputs made: boundary values first, then random ones.
-    pub planned: usize,
+    pub(crate) planned: usize,
     /// The budget ran out before every input ran.
-    pub out_of_budget: bool,
-    pub failures: Vec<GeneratedFailure>,
+    pub(crate) out_of_budget: bool,
+    pub(crate) failures: Vec<GeneratedFailure>,
 }
 
 /// The seed of a validation when none is given: from the content, so validating the same
 /// content again tries the same inputs.
-pub fn seed_of(content_hash: &str) -> u64 {
+pub(crate) fn seed_of(content_hash: &str) -> u64 {
     let hex: String = content_hash.chars().take(16).collect();
     u64::from_str_radix(&hex, 16).unwrap_or(0x5eed)
 }
@@ -76,7 +76,7 @@ fn not_applicable(entry: &ToolEntry) -> Option<&'static str> {
 
 /// The inputs to try: up to `count`, boundary values first, then random draws; all valid for
 /// the schema. Boundaries take at most half the room while random draws can fill the rest.
-pub fn plan(schema: &Value, count: usize, seed: u64) -> Vec<Value> {
+pub(crate) fn plan(schema: &Value, count: usize, seed: u64) -> Vec<Value> {
     let Ok(validator) = jsonschema::validator_for(schema) else {
         return Vec::new();
     };
@@ -112,7 +112,7 @@ pub fn plan(schema: &Value, count: usize, seed: u64) -> Vec<Value> {
 
 /// Runs the plan for `entry` until `deadline`, then shrinks each distinct failure. Returns the
 /// report and the records of every run it made, for the store.
-pub async fn explore(
+pub(crate) async fn explore(
     trials: &Trials,
     entry: &ToolEntry,
     count: usize,
@@ -220,7 +220,7 @@ async fn shrink(
 }
 
 /// The checklist line: a failure found makes the verdict at least `warn`.
-pub fn check(entry: &ToolEntry, report: Option<&GeneratedReport>, count: usize) -> Check {
+pub(crate) fn check(entry: &ToolEntry, report: Option<&GeneratedReport>, count: usize) -> Check {
     let kind = CheckKind::Generated;
     if let Some(why) = not_applicable(entry) {
         return Check::new(kind, CheckStatus::Skip, why);

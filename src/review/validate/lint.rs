@@ -19,7 +19,10 @@ struct Tally {
     findings: Vec<Finding>,
 }
 
-pub async fn check(checkers: &Checkers<'_>, sources: &[SourceFile]) -> (Check, Vec<Finding>) {
+pub(crate) async fn check(
+    checkers: &Checkers<'_>,
+    sources: &[SourceFile],
+) -> (Check, Vec<Finding>) {
     let code = |wanted: fn(Language) -> bool| -> Vec<&SourceFile> {
         sources
             .iter()

@@ -32,13 +32,11 @@ use crate::catalog::{Catalog, short_hash};
 use crate::model::{RunRecord, Tier, ToolEntry};
 use crate::store::{SharedStore, Store, StoreError};
 
-pub use cases::parse_case;
-pub use differential::{Answered, Difference, DifferentialReport};
-pub use generated::{GeneratedFailure, GeneratedReport};
-pub use permissions::{PERMISSION_ESCALATION, PermissionsReport, escalations};
-pub use security::{RULE_IDS as SECURITY_RULES, scan_text as security_scan};
-pub use similar::similarity;
-pub use sources::Language;
+#[cfg(test)]
+pub(crate) use cases::parse_case;
+pub(crate) use differential::{Answered, Difference, DifferentialReport};
+pub(crate) use generated::GeneratedReport;
+pub(crate) use permissions::{PermissionsReport, escalations};
 
 crate::model::string_enum! {
     /// The overall judgement: fail when any check fails, warn when any warns.
@@ -95,10 +93,10 @@ pub enum ValidateError {
 
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Check {
-    pub check: CheckKind,
-    pub status: CheckStatus,
-    pub message: String,
+pub(crate) struct Check {
+    pub(crate) check: CheckKind,
+    pub(crate) status: CheckStatus,
+    pub(crate) message: String,
 }
 
 impl Check {
@@ -113,83 +111,77 @@ impl Check {
 
 /// Something a check found at a place in the tool's files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// Rule id: `pipe-to-shell`, `syntax`, a linter code such as `F401` or `SC2086`, …
-    pub rule: String,
+    pub(crate) rule: String,
     /// Path relative to the tool folder, `/`-separated.
-    pub file: String,
-    pub line: Option<usize>,
-    pub severity: FindingSeverity,
-    pub message: String,
+    pub(crate) file: String,
+    pub(crate) line: Option<usize>,
+    pub(crate) severity: FindingSeverity,
+    pub(crate) message: String,
     /// The check that reported it.
-    pub check: CheckKind,
+    pub(crate) check: CheckKind,
 }
 
 /// The result of one test case (`tests/<case>.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseResult {
     /// The case file's name without `.toml`.
-    pub case: String,
-    pub status: CaseStatus,
-    pub message: String,
+    pub(crate) case: String,
+    pub(crate) status: CaseStatus,
+    pub(crate) message: String,
     /// The run's own duration (0 when nothing ran).
-    pub duration_ms: u64,
-    pub peak_memory_kb: Option<u64>,
-    pub exit_code: Option<i32>,
+    pub(crate) duration_ms: u64,
+    pub(crate) peak_memory_kb: Option<u64>,
+    pub(crate) exit_code: Option<i32>,
 }
 
 /// Another tool of the catalog that looks like this one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Similar {
-    pub name: String,
+pub(crate) struct Similar {
+    pub(crate) name: String,
     /// 0..1, rounded to two decimals.
-    pub score: f64,
-    pub version: String,
-    pub tier: Tier,
+    pub(crate) score: f64,
+    pub(crate) version: String,
+    pub(crate) tier: Tier,
 }
 
 /// Everything validation found about one tool (the `validate --json` shape).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidationReport {
-    pub name: String,
-    pub version: String,
-    pub tier: Tier,
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) tier: Tier,
     /// The tool folder (or bare script), relative to the workspace root.
-    pub path: String,
-    pub verdict: Verdict,
-    pub checks: Vec<Check>,
-    pub findings: Vec<Finding>,
+    pub(crate) path: String,
+    pub(crate) verdict: Verdict,
+    pub(crate) checks: Vec<Check>,
+    pub(crate) findings: Vec<Finding>,
     pub tests: Vec<CaseResult>,
-    pub similar: Vec<Similar>,
+    pub(crate) similar: Vec<Similar>,
     /// What the tool declares in `[permissions]`, and what its parent was not granted (none
     /// without a manifest, and in reports from before permissions were checked).
     #[serde(default)]
-    pub permissions: Option<PermissionsReport>,
+    pub(crate) permissions: Option<PermissionsReport>,
     /// Inputs generated from the input schema, and the failures they found.
     #[serde(default)]
-    pub generated: Option<GeneratedReport>,
+    pub(crate) generated: Option<GeneratedReport>,
     /// The parent's real inputs replayed against parent and candidate.
     #[serde(default)]
-    pub differential: Option<DifferentialReport>,
-    pub content_hash: String,
+    pub(crate) differential: Option<DifferentialReport>,
+    pub(crate) content_hash: String,
     /// RFC 3339 UTC.
-    pub validated_at: String,
+    pub(crate) validated_at: String,
     /// True when this report came from the cache instead of a fresh validation.
     #[serde(default)]
-    pub cached: bool,
+    pub(crate) cached: bool,
     /// The runs of the test cases, for the caller to store (origin `validation`).
     #[serde(skip)]
     pub runs: Vec<RunRecord>,
 }
 
-impl ValidationReport {
-    pub fn check(&self, kind: CheckKind) -> Option<&Check> {
-        self.checks.iter().find(|c| c.check == kind)
-    }
-}
-
 /// Fail when any check fails, warn when any warns, else pass.
-pub fn verdict_of(checks: &[Check]) -> Verdict {
+pub(crate) fn verdict_of(checks: &[Check]) -> Verdict {
     if checks.iter().any(|c| c.status == CheckStatus::Fail) {
         Verdict::Fail
     } else if checks.iter().any(|c| c.status == CheckStatus::Warn) {
@@ -201,7 +193,7 @@ pub fn verdict_of(checks: &[Check]) -> Verdict {
 
 /// Validates `entry` from scratch, in `review`'s workspace and confinement; `history` is where an evolved tool's parent's real inputs are read (none: only its test
 /// cases are replayed); `seed` replays another validation's generated inputs.
-pub async fn validate(
+pub(crate) async fn validate(
     review: &ReviewContext,
     entry: &ToolEntry,
     catalog: &Catalog,
@@ -395,7 +387,7 @@ pub fn validate_blocking(
 }
 
 /// The cached report of `entry`, when the store holds one for its current content.
-pub fn cached(
+pub(crate) fn cached(
     store: &Store,
     root: &Path,
     entry: &ToolEntry,
@@ -424,7 +416,7 @@ pub fn cached(
 }
 
 /// Keeps `report` in the store's review queue row of its path.
-pub fn save(store: &mut Store, report: &ValidationReport) -> Result<(), StoreError> {
+pub(crate) fn save(store: &mut Store, report: &ValidationReport) -> Result<(), StoreError> {
     let json = serde_json::to_string(&ValidationReport {
         cached: false,
         runs: Vec::new(),
@@ -443,7 +435,7 @@ pub fn save(store: &mut Store, report: &ValidationReport) -> Result<(), StoreErr
 
 /// The cached report when the tool's content is unchanged (unless `force`), else a fresh
 /// validation that is then cached. A cached report carries no runs: nothing ran.
-pub async fn validate_cached(
+pub(crate) async fn validate_cached(
     review: &ReviewContext,
     entry: &ToolEntry,
     catalog: &Catalog,

@@ -12,24 +12,24 @@ use crate::catalog::manifest::{MANIFEST_FILE, key_line};
 use crate::model::{DeclaredPermissions, Manifest, ToolEntry};
 
 /// The rule id of the finding.
-pub const PERMISSION_ESCALATION: &str = "permission-escalation";
+pub(crate) const PERMISSION_ESCALATION: &str = "permission-escalation";
 
 /// The report's `permissions`: what the tool declares, and what of it is new.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PermissionsReport {
+pub(crate) struct PermissionsReport {
     #[serde(flatten)]
-    pub declared: DeclaredPermissions,
+    pub(crate) declared: DeclaredPermissions,
     /// The same on one line (`project read · network api.github.com:443`, or `none`).
     #[serde(default)]
-    pub summary: String,
+    pub(crate) summary: String,
     /// The parent they were compared with (`name@version`), for an evolved tool whose parent
     /// the catalog holds.
     #[serde(default)]
-    pub parent: Option<String>,
+    pub(crate) parent: Option<String>,
     /// What the tool asks for that the parent was not granted, one line each
     /// (`project: read → write`, `network: evil.example:443`).
     #[serde(default)]
-    pub escalations: Vec<String>,
+    pub(crate) escalations: Vec<String>,
 }
 
 /// The tool `entry` evolved from, when the catalog holds it with a whole manifest (a service
@@ -44,7 +44,7 @@ pub(crate) fn parent_entry<'c>(entry: &ToolEntry, catalog: &'c Catalog) -> Optio
 
 /// For an evolved tool whose parent the catalog holds: the parent (`name@version`) and what
 /// `entry` asks for that the parent was not granted (empty when nothing).
-pub fn escalations(entry: &ToolEntry, catalog: &Catalog) -> Option<(String, Vec<String>)> {
+pub(crate) fn escalations(entry: &ToolEntry, catalog: &Catalog) -> Option<(String, Vec<String>)> {
     let manifest = entry.manifest.as_ref()?;
     let parent = parent_entry(entry, catalog)?;
     let granted = &parent.manifest.as_ref()?.permissions;
@@ -56,7 +56,7 @@ pub fn escalations(entry: &ToolEntry, catalog: &Catalog) -> Option<(String, Vec<
 
 /// The check, its finding when the tool asks for more than its parent, and the report's
 /// `permissions` (none without a manifest). `text` is `tool.toml` as written, for the line.
-pub fn review(
+pub(crate) fn review(
     entry: &ToolEntry,
     catalog: &Catalog,
     text: Option<&str>,

@@ -11,13 +11,13 @@ use crate::runner::confine::Confinement;
 use crate::runner::confined::{self, Finished, Program};
 
 /// How long one checker may take before it is killed and its check skipped.
-pub const CHECKER_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const CHECKER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Searched before toolbench's own `PATH`: the interpreters a tool itself runs with.
 const STANDARD_PATH: [&str; 3] = ["/usr/local/bin", "/usr/bin", "/bin"];
 
 /// The executable `name`, like `which`, preferring the standard paths.
-pub fn find_program(name: &str) -> Option<PathBuf> {
+pub(crate) fn find_program(name: &str) -> Option<PathBuf> {
     let inherited = std::env::var_os("PATH").unwrap_or_default();
     STANDARD_PATH
         .iter()
@@ -42,7 +42,7 @@ fn program_name(program: &Path) -> String {
 
 /// Why a checker did not run or finish.
 #[derive(Debug, thiserror::Error)]
-pub enum CheckerError {
+pub(crate) enum CheckerError {
     #[error("{program} {reason}")]
     Failed {
         program: String,
@@ -51,16 +51,16 @@ pub enum CheckerError {
 }
 
 /// Where the checkers of one validation run.
-pub struct Checkers<'a> {
+pub(crate) struct Checkers<'a> {
     root: &'a Path,
     exe: &'a Path,
-    pub tool_dir: &'a Path,
+    pub(crate) tool_dir: &'a Path,
     confinement: &'a Confinement,
 }
 
 impl<'a> Checkers<'a> {
     /// `exe` is the toolbench binary, the sandbox helper; `confinement` is the workspace's.
-    pub fn new(
+    pub(crate) fn new(
         root: &'a Path,
         exe: &'a Path,
         tool_dir: &'a Path,
@@ -76,7 +76,7 @@ impl<'a> Checkers<'a> {
 
     /// Runs `program args…` confined, reading the tool folder, and returns what it printed;
     /// the error is one line saying why it could not run or finish.
-    pub async fn run<I, S>(&self, program: &Path, args: I) -> Result<Finished, CheckerError>
+    pub(crate) async fn run<I, S>(&self, program: &Path, args: I) -> Result<Finished, CheckerError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -103,12 +103,12 @@ impl<'a> Checkers<'a> {
     }
 
     /// The absolute path of a tool file, as checkers are given it.
-    pub fn path_of(&self, relative: &str) -> String {
+    pub(crate) fn path_of(&self, relative: &str) -> String {
         self.tool_dir.join(relative).display().to_string()
     }
 
     /// A path a checker printed, relative to the tool folder again.
-    pub fn relative<'p>(&self, printed: &'p str) -> &'p str {
+    pub(crate) fn relative<'p>(&self, printed: &'p str) -> &'p str {
         let prefix = format!("{}/", self.tool_dir.display());
         printed.strip_prefix(prefix.as_str()).unwrap_or(printed)
     }

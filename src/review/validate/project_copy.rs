@@ -15,19 +15,19 @@ const MAX_ENTRIES: usize = 20_000;
 
 /// A copy of a project, removed when dropped.
 #[derive(Debug)]
-pub struct ProjectCopy {
+pub(crate) struct ProjectCopy {
     dir: TempDir,
 }
 
 impl ProjectCopy {
     /// The copied project: the folder runs of the validation are given as their project.
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         self.dir.path().join("project")
     }
 }
 
 /// Copies `project` (links as links, never followed; toolbench's state folders left out).
-pub fn copy(project: &Path) -> io::Result<ProjectCopy> {
+pub(crate) fn copy(project: &Path) -> io::Result<ProjectCopy> {
     let dir = tempfile::Builder::new()
         .prefix("toolbench-validation-")
         .tempdir()?;

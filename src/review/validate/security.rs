@@ -15,31 +15,14 @@ use regex::Regex;
 use super::sources::{Language, SourceFile};
 use super::{Check, CheckKind, CheckStatus, Finding, FindingSeverity};
 
-pub const SHELL_INVOCATION: &str = "shell-invocation";
-pub const EVAL_EXEC: &str = "eval-exec";
-pub const PIPE_TO_SHELL: &str = "pipe-to-shell";
-pub const DELETE_OUTSIDE_SCRATCH: &str = "delete-outside-scratch";
-pub const HARDCODED_SECRET: &str = "hardcoded-secret";
-pub const NETWORK_USE: &str = "network-use";
+pub(crate) const SHELL_INVOCATION: &str = "shell-invocation";
+pub(crate) const EVAL_EXEC: &str = "eval-exec";
+pub(crate) const PIPE_TO_SHELL: &str = "pipe-to-shell";
+pub(crate) const DELETE_OUTSIDE_SCRATCH: &str = "delete-outside-scratch";
+pub(crate) const HARDCODED_SECRET: &str = "hardcoded-secret";
+pub(crate) const NETWORK_USE: &str = "network-use";
 
-pub use manifest::{
-    MANIFEST_COMMAND_OUTSIDE, MANIFEST_INLINE_CODE, MANIFEST_LOADER_ENV, MANIFEST_SHELL_C,
-    scan_manifest,
-};
-
-/// Every rule id: the source rules in the order they are tried, then the manifest rules.
-pub const RULE_IDS: &[&str] = &[
-    SHELL_INVOCATION,
-    EVAL_EXEC,
-    PIPE_TO_SHELL,
-    DELETE_OUTSIDE_SCRATCH,
-    HARDCODED_SECRET,
-    NETWORK_USE,
-    MANIFEST_SHELL_C,
-    MANIFEST_INLINE_CODE,
-    MANIFEST_LOADER_ENV,
-    MANIFEST_COMMAND_OUTSIDE,
-];
+pub(crate) use manifest::scan_manifest;
 
 const PY: &[Language] = &[Language::Python];
 const SH: &[Language] = &[Language::Shell, Language::Bash];
@@ -469,7 +452,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
 });
 
 /// Scans the sources of a tool; `network_forbidden` turns on the network rule.
-pub fn scan_sources(sources: &[SourceFile], network_forbidden: bool) -> Vec<Finding> {
+pub(crate) fn scan_sources(sources: &[SourceFile], network_forbidden: bool) -> Vec<Finding> {
     sources
         .iter()
         .flat_map(|s| scan_text(&s.relative, s.language, &s.text, network_forbidden))
@@ -477,7 +460,7 @@ pub fn scan_sources(sources: &[SourceFile], network_forbidden: bool) -> Vec<Find
 }
 
 /// Scans one file's text; `file` is its path relative to the tool folder.
-pub fn scan_text(
+pub(crate) fn scan_text(
     file: &str,
     language: Language,
     text: &str,
@@ -586,7 +569,7 @@ fn rm_leaves_scratch(arguments: &str) -> bool {
 }
 
 /// The security check: fails on any error-severity finding, warns on warnings.
-pub fn check(findings: &[Finding], files: usize) -> Check {
+pub(crate) fn check(findings: &[Finding], files: usize) -> Check {
     let kind = CheckKind::Security;
     let errors = findings
         .iter()

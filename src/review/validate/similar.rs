@@ -11,9 +11,9 @@ use super::{Check, CheckKind, CheckStatus, Similar};
 use crate::model::ToolEntry;
 
 /// How many similar tools the report lists.
-pub const SHOWN: usize = 3;
+pub(crate) const SHOWN: usize = 3;
 /// From this score on, the best match is called a possible duplicate.
-pub const DUPLICATE_SCORE: f64 = 0.6;
+pub(crate) const DUPLICATE_SCORE: f64 = 0.6;
 
 /// Words too common in tool descriptions to say anything about what a tool does.
 const STOP_WORDS: &[&str] = &[
@@ -23,7 +23,7 @@ const STOP_WORDS: &[&str] = &[
 
 /// The `count` most similar tools with another name, best first (one entry per name), leaving
 /// out tools that share nothing.
-pub fn most_similar(entry: &ToolEntry, others: &[ToolEntry], count: usize) -> Vec<Similar> {
+pub(crate) fn most_similar(entry: &ToolEntry, others: &[ToolEntry], count: usize) -> Vec<Similar> {
     let mine = Profile::of(entry);
     let mut best: BTreeMap<&str, (f64, &ToolEntry)> = BTreeMap::new();
     for other in others.iter().filter(|o| o.name != entry.name) {
@@ -50,11 +50,11 @@ pub fn most_similar(entry: &ToolEntry, others: &[ToolEntry], count: usize) -> Ve
 }
 
 /// The similarity of two tools in 0..1 (1 for identical descriptions and capabilities).
-pub fn similarity(a: &ToolEntry, b: &ToolEntry) -> f64 {
+pub(crate) fn similarity(a: &ToolEntry, b: &ToolEntry) -> f64 {
     Profile::of(a).score(&Profile::of(b))
 }
 
-pub fn check(similar: &[Similar]) -> Check {
+pub(crate) fn check(similar: &[Similar]) -> Check {
     let kind = CheckKind::Similar;
     match similar.first() {
         None => Check::new(kind, CheckStatus::Pass, "no similar tools"),

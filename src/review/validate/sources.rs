@@ -16,7 +16,7 @@ const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
 const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Language {
+pub(crate) enum Language {
     Python,
     /// POSIX `sh`.
     Shell,
@@ -27,23 +27,23 @@ pub enum Language {
 }
 
 impl Language {
-    pub fn is_shell(self) -> bool {
+    pub(crate) fn is_shell(self) -> bool {
         matches!(self, Language::Shell | Language::Bash)
     }
 }
 
 /// One readable text file of a tool.
 #[derive(Debug, Clone)]
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     /// Relative to the tool folder, `/`-separated.
-    pub relative: String,
-    pub language: Language,
-    pub text: String,
+    pub(crate) relative: String,
+    pub(crate) language: Language,
+    pub(crate) text: String,
 }
 
 impl SourceFile {
     /// Under `tests/`: case files hold sample inputs, not code.
-    pub fn is_test_data(&self) -> bool {
+    pub(crate) fn is_test_data(&self) -> bool {
         self.relative.starts_with("tests/")
     }
 }
@@ -51,22 +51,22 @@ impl SourceFile {
 /// A file of the tool that was not read line by line, and why (`binary`, `2.0 MiB, over the
 /// 1 MiB per-file limit`, `cannot read: …`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unscanned {
-    pub relative: String,
-    pub reason: String,
+pub(crate) struct Unscanned {
+    pub(crate) relative: String,
+    pub(crate) reason: String,
 }
 
 /// What `collect` found: the text files, and the files it left unread.
 #[derive(Debug, Default)]
-pub struct Sources {
-    pub files: Vec<SourceFile>,
-    pub unscanned: Vec<Unscanned>,
+pub(crate) struct Sources {
+    pub(crate) files: Vec<SourceFile>,
+    pub(crate) unscanned: Vec<Unscanned>,
 }
 
 /// Every UTF-8 text file of the tool (the script alone for a bare script), in path order.
 /// Binary, unreadable and oversized files are named in `unscanned`; symlinks are left to the
 /// links check.
-pub fn collect(entry: &ToolEntry) -> Sources {
+pub(crate) fn collect(entry: &ToolEntry) -> Sources {
     let mut relatives = Vec::new();
     let base = if entry.path.is_dir() {
         relatives = crate::catalog::scan::collect_files(&entry.path);
@@ -146,7 +146,7 @@ fn read_source(path: &Path, len: u64) -> Result<String, Unread> {
 
 /// Names the files a line-by-line check did not read; a pass becomes a warning, since what
 /// was not read was not judged.
-pub fn note_unscanned(mut check: super::Check, unscanned: &[Unscanned]) -> super::Check {
+pub(crate) fn note_unscanned(mut check: super::Check, unscanned: &[Unscanned]) -> super::Check {
     if unscanned.is_empty() {
         return check;
     }
@@ -162,7 +162,7 @@ pub fn note_unscanned(mut check: super::Check, unscanned: &[Unscanned]) -> super
 }
 
 /// By extension first, then by the interpreter named in a `#!` line.
-pub fn language_of(relative: &str, text: &str) -> Language {
+pub(crate) fn language_of(relative: &str, text: &str) -> Language {
     let extension = Path::new(relative)
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())

@@ -36,7 +36,7 @@ struct Tally {
     findings: Vec<Finding>,
 }
 
-pub async fn check(
+pub(crate) async fn check(
     checkers: &Checkers<'_>,
     sources: &[SourceFile],
     manifest: Option<&Manifest>,

@@ -9,27 +9,27 @@ use crate::runner::{self, RunError, RunRequest};
 
 /// What validation needs to run a tool: the workspace, the sandbox helper and its settings.
 #[derive(Clone)]
-pub struct Trials {
-    pub root: PathBuf,
-    pub exe: PathBuf,
-    pub confinement: Confinement,
+pub(crate) struct Trials {
+    pub(crate) root: PathBuf,
+    pub(crate) exe: PathBuf,
+    pub(crate) confinement: Confinement,
 }
 
 /// What one run answered, as far as comparing and judging go.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub status: RunStatus,
-    pub exit_code: Option<i32>,
-    pub signal: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Answer {
+    pub(crate) status: RunStatus,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) signal: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
     /// Why the runner refused the input, or why the run ended as it did.
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 impl Answer {
     /// The input was refused before anything ran (it does not match the input schema).
-    pub fn refused(&self) -> bool {
+    pub(crate) fn refused(&self) -> bool {
         self.status == RunStatus::Failed && self.exit_code.is_none() && self.signal.is_none()
     }
 }
@@ -37,7 +37,7 @@ impl Answer {
 impl Trials {
     /// Runs `entry` on `input` (JSON text); the run's record is kept for the store when one
     /// started. A refusal before running (the input schema) is an answer too.
-    pub async fn run(&self, entry: &ToolEntry, input: &str) -> (Answer, Option<RunRecord>) {
+    pub(crate) async fn run(&self, entry: &ToolEntry, input: &str) -> (Answer, Option<RunRecord>) {
         let request = RunRequest {
             root: self.root.clone(),
             entry: entry.clone(),
@@ -79,13 +79,13 @@ fn refusal(error: &RunError) -> Answer {
 }
 
 /// The tool folder validation reads schemas from.
-pub fn tool_dir(entry: &ToolEntry) -> PathBuf {
+pub(crate) fn tool_dir(entry: &ToolEntry) -> PathBuf {
     runner::tool_dir(entry)
 }
 
 /// How a run went wrong, when it did: a crash, a timeout or limit, a non-zero exit, output
 /// that breaks the output schema, or a stack trace on stderr. `None` for a clean run.
-pub fn failure(answer: &Answer) -> Option<(String, String)> {
+pub(crate) fn failure(answer: &Answer) -> Option<(String, String)> {
     let last_line = |text: &str| {
         text.lines()
             .rev()
@@ -127,7 +127,7 @@ fn has_stack_trace(stderr: &str) -> bool {
 /// The same failure twice has the same key: its kind and its message with numbers and quoted
 /// text masked, so `index 7` and `index 9` are one failure and `KeyError` and `ValueError`
 /// two.
-pub fn failure_key(kind: &str, why: &str) -> String {
+pub(crate) fn failure_key(kind: &str, why: &str) -> String {
     let mut key = format!("{kind}|");
     let mut quoted = None;
     for c in why.chars() {

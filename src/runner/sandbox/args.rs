@@ -24,9 +24,9 @@ pub(super) enum ArgsError {
 /// A validated helper command line.
 #[derive(Debug)]
 pub(super) struct HelperArgs {
-    pub policy: SandboxPolicy,
+    pub(crate) policy: SandboxPolicy,
     /// argv of the tool; never empty.
-    pub command: Vec<OsString>,
+    pub(crate) command: Vec<OsString>,
 }
 
 pub(super) fn build(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> Vec<OsString> {

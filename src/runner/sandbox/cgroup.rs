@@ -78,15 +78,15 @@ pub(super) struct RunCgroups {
 
 /// What the cgroups saw of a finished run.
 pub(super) struct CgroupUsage {
-    pub peak_kb: Option<u64>,
-    pub limit: Option<String>,
+    pub(crate) peak_kb: Option<u64>,
+    pub(crate) limit: Option<String>,
 }
 
 impl RunCgroups {
     /// Creates the run's cgroups, with no limit yet (see `limit`), and moves the calling
     /// process into those that pid 1 does not join itself (v2). `Ok` when a group can take a
     /// memory or a process count limit.
-    pub fn create() -> Result<Self, CgroupError> {
+    pub(crate) fn create() -> Result<Self, CgroupError> {
         let memberships =
             fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::Memberships)?;
         let mounts = mountinfo::read()?;
@@ -118,7 +118,7 @@ impl RunCgroups {
 
     /// Writes the run's limits. `Ok` with the cgroup version only when both memory and
     /// process count are limited; else the cgroups are removed and the watchdog takes over.
-    pub fn limit(mut self, policy: &SandboxPolicy) -> Result<(Self, String), CgroupError> {
+    pub(crate) fn limit(mut self, policy: &SandboxPolicy) -> Result<(Self, String), CgroupError> {
         let refused: Vec<(PathBuf, io::Error)> = self
             .groups
             .iter_mut()
@@ -143,7 +143,7 @@ impl RunCgroups {
     /// it into the groups the helper did not join, then closes the descriptors, since the
     /// child must neither use nor remove the cgroups: that is the helper's job once the run
     /// is over.
-    pub fn enter_from_child(mut self) -> io::Result<()> {
+    pub(crate) fn enter_from_child(mut self) -> io::Result<()> {
         let entered = self
             .groups
             .iter()
@@ -154,12 +154,12 @@ impl RunCgroups {
     }
 
     /// The folders of the run's cgroups.
-    pub fn paths(&self) -> Vec<PathBuf> {
+    pub(crate) fn paths(&self) -> Vec<PathBuf> {
         self.groups.iter().map(|g| g.path.clone()).collect()
     }
 
     /// Peak memory of the tree and whether a limit stopped something.
-    pub fn usage(&self, policy: &SandboxPolicy) -> CgroupUsage {
+    pub(crate) fn usage(&self, policy: &SandboxPolicy) -> CgroupUsage {
         let mut usage = CgroupUsage {
             peak_kb: None,
             limit: None,

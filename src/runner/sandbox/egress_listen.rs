@@ -18,14 +18,14 @@ use serde::{Deserialize, Serialize};
 use super::policy::EgressPlan;
 
 /// The most listeners one hand-over carries (the kernel takes up to 253 descriptors).
-pub const MAX_LISTENERS: usize = 64;
+pub(crate) const MAX_LISTENERS: usize = 64;
 
 /// What the helper tells the runner with the descriptors: the address each one listens on,
 /// in their order, and what it could not listen on and why.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HandOver {
-    pub listening: Vec<SocketAddr>,
-    pub failed: Vec<String>,
+pub(crate) struct HandOver {
+    pub(crate) listening: Vec<SocketAddr>,
+    pub(crate) failed: Vec<String>,
 }
 
 /// The listeners made inside the run's namespace.

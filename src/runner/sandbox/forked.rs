@@ -55,7 +55,7 @@ const UNSTARTED_GRACE: Timespec = Timespec {
 
 /// A forked helper that has not been given its run yet.
 #[derive(Debug)]
-pub struct ForkedHelper {
+pub(crate) struct ForkedHelper {
     pid: Pid,
     /// Becomes readable when the helper ends: what an async runtime waits on.
     pidfd: Option<OwnedFd>,
@@ -64,16 +64,16 @@ pub struct ForkedHelper {
 
 /// A helper given its run.
 #[derive(Debug)]
-pub struct StartedHelper {
-    pub pid: Pid,
-    pub pidfd: OwnedFd,
+pub(crate) struct StartedHelper {
+    pub(crate) pid: Pid,
+    pub(crate) pidfd: OwnedFd,
     /// Non-blocking; readable when the run ended ([`read_end`]) or the helper did.
-    pub end_notice: OwnedFd,
+    pub(crate) end_notice: OwnedFd,
 }
 
 /// Why no helper could be forked ahead; the run then starts the helper as a program.
 #[derive(Debug, thiserror::Error)]
-pub enum ForkError {
+pub(crate) enum ForkError {
     #[error("this process has {0} threads; a fork must happen while it has one")]
     Threads(usize),
     #[error("cannot create the helper's socket")]
@@ -89,7 +89,7 @@ impl ForkedHelper {
     /// threaded process may find a lock (the allocator's) held forever.
     /// `hide_ahead` names the paths every run of this process hides; the child asks for them
     /// before it drops its starter's environment (see `helper::prepare`).
-    pub fn fork(hide_ahead: fn() -> Vec<PathBuf>) -> Result<Self, ForkError> {
+    pub(crate) fn fork(hide_ahead: fn() -> Vec<PathBuf>) -> Result<Self, ForkError> {
         let threads = thread_count();
         if threads != 1 {
             return Err(ForkError::Threads(threads));
@@ -134,14 +134,14 @@ impl ForkedHelper {
     }
 
     /// The helper's pid, known before it is given its run.
-    pub fn pid(&self) -> Pid {
+    pub(crate) fn pid(&self) -> Pid {
         self.pid
     }
 
     /// Gives the helper its run: `argv` as `helper_argv` builds it (the policy included: this
     /// socket is private), stdin, stdout and stderr, and the run's progress pipe when it has
     /// one. Returns the helper's pid.
-    pub fn start(
+    pub(crate) fn start(
         mut self,
         argv: &[OsString],
         stdio: [BorrowedFd<'_>; 3],
@@ -201,7 +201,7 @@ impl Drop for ForkedHelper {
 /// How the run ended, as the helper told it on `end_notice` once the run's processes were all
 /// gone: the status its exit will have. `Ok(None)` when it ended without telling (it was
 /// killed, or had no pid namespace): its exit then tells. `WouldBlock` until either.
-pub fn read_end(end_notice: &OwnedFd) -> io::Result<Option<ExitStatus>> {
+pub(crate) fn read_end(end_notice: &OwnedFd) -> io::Result<Option<ExitStatus>> {
     let mut bytes = [0u8; 4];
     let read = rustix::io::read(end_notice, &mut bytes)?;
     Ok((read == bytes.len()).then(|| ExitStatus::from_raw(Outcome::decode(bytes).wait_status())))

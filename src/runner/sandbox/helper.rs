@@ -45,7 +45,7 @@ use crate::safe_fs;
 
 /// Malformed helper arguments, or the helper itself failed (fork, pipe);
 /// 125 as in `env`, `nice` and container runtimes.
-pub const EXIT_HELPER_FAILED: i32 = 125;
+pub(crate) const EXIT_HELPER_FAILED: i32 = 125;
 /// How much lower than its watchdog a watched tool runs.
 const WATCHED_NICENESS: libc::c_int = 10;
 

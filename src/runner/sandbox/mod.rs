@@ -7,9 +7,9 @@
 //! `pre_exec` hook of the multi-threaded runner) lets us fork, unshare
 //! namespaces and allocate freely. A process that runs one tool and ends
 //! may fork that process ahead instead, while it has one thread
-//! ([`ForkedHelper`]).
+//! (`ForkedHelper`).
 //!
-//! Layers, each recorded in [`Protections`] as active or missing with the
+//! Layers, each recorded in `Protections` as active or missing with the
 //! reason (the helper never claims a layer the kernel refused):
 //! - `fds`: every inherited descriptor but stdin, stdout, stderr closed;
 //! - `session`: a new session (no controlling terminal);
@@ -48,12 +48,11 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use egress_listen::{HandOver, MAX_LISTENERS};
-pub use forked::{ForkError, ForkedHelper, StartedHelper, read_end};
-pub use helper::EXIT_HELPER_FAILED;
-pub use policy::{
-    EgressPlan, Layer, Protections, SandboxPolicy, SandboxReport, ServiceLogs, ToolUsage,
-};
+pub(crate) use egress_listen::{HandOver, MAX_LISTENERS};
+pub(crate) use forked::{ForkedHelper, read_end};
+pub(crate) use helper::EXIT_HELPER_FAILED;
+pub(crate) use policy::{EgressPlan, Protections, ServiceLogs, ToolUsage};
+pub use policy::{SandboxPolicy, SandboxReport};
 
 /// Paths that each failed for their own reason, `a: cause, b: cause`: a list has no one
 /// source to chain, so each cause is part of the text.
@@ -73,7 +72,7 @@ impl fmt::Display for PathFailures<'_> {
 
 /// The helper's whole environment, however it is started: nothing of the caller's or the
 /// tool's reaches it before the tool's own exec.
-pub const HELPER_PATH: &str = "/usr/bin:/bin";
+pub(crate) const HELPER_PATH: &str = "/usr/bin:/bin";
 
 /// First argument that switches the toolbench binary into helper mode.
 pub const HELPER_ARG: &str = "__sandbox-exec";
@@ -86,7 +85,7 @@ pub const POLICY_VAR: &str = "TOOLBENCH_SANDBOX_POLICY";
 /// Build the argv that runs `command` sandboxed by `exe` (the toolbench
 /// binary): `[exe, HELPER_ARG, <policy json>, "--", command...]`, as the
 /// forked helper receives it through its own socket.
-pub fn helper_argv(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> Vec<OsString> {
+pub(crate) fn helper_argv(exe: &Path, policy: &SandboxPolicy, command: &[String]) -> Vec<OsString> {
     args::build(exe, policy, command)
 }
 
@@ -108,8 +107,8 @@ pub fn helper_program(
     program
 }
 
-/// Entry point of the helper mode; `args` is the whole argv (argv[0] is the
-/// toolbench binary, argv[1] is [`HELPER_ARG`]).
+/// Entry point of the helper mode; `args` is the whole argv (`argv[0]` is the
+/// toolbench binary, `argv[1]` is [`HELPER_ARG`]).
 ///
 /// Must be called before any thread or async runtime exists: it forks and
 /// unshares namespaces, which both require a single-threaded process.

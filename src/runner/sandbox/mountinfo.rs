@@ -14,11 +14,11 @@ pub(super) struct MountInfoError(#[source] std::io::Error);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Mount {
     /// The folder of the filesystem that is mounted (field 4).
-    pub root: String,
+    pub(crate) root: String,
     /// Where it is mounted (field 5).
-    pub point: PathBuf,
-    pub fstype: String,
-    pub super_options: String,
+    pub(crate) point: PathBuf,
+    pub(crate) fstype: String,
+    pub(crate) super_options: String,
 }
 
 /// Every mount of the calling process's namespace.

@@ -34,12 +34,12 @@ pub(super) enum NamespaceError {
 /// network namespace comes once the run is known (`make_net`).
 #[derive(Debug)]
 pub(super) struct Namespaces {
-    pub user: Result<String, NamespaceError>,
-    pub mount: Result<String, NamespaceError>,
+    pub(crate) user: Result<String, NamespaceError>,
+    pub(crate) mount: Result<String, NamespaceError>,
     /// System V shared memory, semaphores and message queues, and POSIX message queues, of
     /// the run's own: the host's are reachable by key from any namespace but their own.
-    pub ipc: Result<String, NamespaceError>,
-    pub pid: Result<String, NamespaceError>,
+    pub(crate) ipc: Result<String, NamespaceError>,
+    pub(crate) pid: Result<String, NamespaceError>,
 }
 
 /// New session, so the tool has no controlling terminal to read from or

@@ -16,7 +16,7 @@ use crate::services::logs::{LogStream, RotatingLog};
 
 /// The two pipes, (read end, write end) for stdout and for stderr, and the instance's folder
 /// the logs go to with their budget.
-pub struct OutputPipes {
+pub(crate) struct OutputPipes {
     out: (OwnedFd, OwnedFd),
     err: (OwnedFd, OwnedFd),
     logs: OwnedFd,
@@ -24,7 +24,7 @@ pub struct OutputPipes {
 }
 
 impl OutputPipes {
-    pub fn new(logs: OwnedFd, budget: u64) -> io::Result<Self> {
+    pub(crate) fn new(logs: OwnedFd, budget: u64) -> io::Result<Self> {
         Ok(Self {
             out: pipe_with(PipeFlags::CLOEXEC)?,
             err: pipe_with(PipeFlags::CLOEXEC)?,
@@ -35,7 +35,7 @@ impl OutputPipes {
 
     /// In the child: the write ends become its stdout and stderr; nothing else stays open,
     /// the logs' folder included.
-    pub fn install_in_child(self) -> io::Result<()> {
+    pub(crate) fn install_in_child(self) -> io::Result<()> {
         for (write, target) in [(&self.out.1, 1), (&self.err.1, 2)] {
             // SAFETY: dup2 onto a standard descriptor; both are valid, nothing else refers to
             // the target in this freshly forked, single-threaded child.
@@ -49,7 +49,7 @@ impl OutputPipes {
     /// In the helper: keeps the read ends and takes over the logs, where the helper's own
     /// stdout and stderr go too. The write ends close here, so the pipes end when the
     /// service's processes do.
-    pub fn into_relay(self) -> io::Result<OutputRelay> {
+    pub(crate) fn into_relay(self) -> io::Result<OutputRelay> {
         let Self {
             out,
             err,
@@ -64,7 +64,7 @@ impl OutputPipes {
 }
 
 /// The helper's side: what arrives on each pipe and the log it goes to.
-pub struct OutputRelay {
+pub(crate) struct OutputRelay {
     routes: Vec<(File, RotatingLog)>,
 }
 
@@ -72,7 +72,7 @@ impl OutputRelay {
     /// Copies until every process of the service has closed its output, which is when the
     /// service has ended (pid 1 holds the pipes to the last). On the helper's one thread:
     /// a helper inside a new pid namespace cannot start threads.
-    pub fn copy_until_closed(mut self) {
+    pub(crate) fn copy_until_closed(mut self) {
         let mut buf = vec![0u8; 64 * 1024];
         while !self.routes.is_empty() {
             let mut fds: Vec<PollFd<'_>> = self

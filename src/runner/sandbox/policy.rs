@@ -77,16 +77,16 @@ pub struct SandboxPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EgressPlan {
     /// The runner's Unix socket the helper hands the listeners over on.
-    pub socket: PathBuf,
+    pub(crate) socket: PathBuf,
     /// The proxy's port on the run's own `127.0.0.1`.
-    pub proxy_port: u16,
+    pub(crate) proxy_port: u16,
     /// Declared loopback addresses, listened on inside and forwarded to the host's same one.
-    pub forward: Vec<std::net::SocketAddr>,
+    pub(crate) forward: Vec<std::net::SocketAddr>,
 }
 
 impl EgressPlan {
     /// Every TCP port the run may connect to: the proxy's and the forwarded ones.
-    pub fn ports(&self) -> Vec<u16> {
+    pub(crate) fn ports(&self) -> Vec<u16> {
         let mut ports: Vec<u16> = std::iter::once(self.proxy_port)
             .chain(self.forward.iter().map(std::net::SocketAddr::port))
             .collect();
@@ -100,15 +100,15 @@ impl EgressPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceLogs {
     /// The instance's folder.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// The most its stdout and stderr logs hold together, in bytes.
-    pub max_bytes: u64,
+    pub(crate) max_bytes: u64,
 }
 
 /// One protection of a run: in place, or missing and why.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Layer {
-    pub name: String,
+    pub(crate) name: String,
     pub active: bool,
     /// What is in place ("v7 full", "cgroup v1") or why it is missing.
     pub detail: String,
@@ -119,13 +119,17 @@ pub struct Layer {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
 pub struct Protections {
-    pub layers: Vec<Layer>,
+    pub(crate) layers: Vec<Layer>,
 }
 
 impl Protections {
     /// Records `name` as active (`Ok(detail)`) or missing (`Err(reason)`, kept as its
     /// whole cause chain on one line), replacing an earlier entry of the same name.
-    pub fn set<E: std::error::Error + 'static>(&mut self, name: &str, result: Result<String, E>) {
+    pub(crate) fn set<E: std::error::Error + 'static>(
+        &mut self,
+        name: &str,
+        result: Result<String, E>,
+    ) {
         match result {
             Ok(detail) => self.put(name, true, detail),
             Err(reason) => self.put(name, false, crate::error_chain::one_line(&reason)),
@@ -133,12 +137,12 @@ impl Protections {
     }
 
     /// Records `name` as active with `detail`.
-    pub fn set_active(&mut self, name: &str, detail: String) {
+    pub(crate) fn set_active(&mut self, name: &str, detail: String) {
         self.put(name, true, detail);
     }
 
     /// Shorthand for a layer that is either on or missing for `reason`.
-    pub fn set_flag(&mut self, name: &str, on: bool, reason: &str) {
+    pub(crate) fn set_flag(&mut self, name: &str, on: bool, reason: &str) {
         let detail = if on {
             String::new()
         } else {
@@ -211,24 +215,24 @@ pub struct SandboxReport {
     /// The run's cgroups: the runner removes them once the run is over, in
     /// case the helper was killed before it could.
     #[serde(default)]
-    pub cgroups: Vec<PathBuf>,
+    pub(crate) cgroups: Vec<PathBuf>,
     /// What the run used, once it is over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage: Option<ToolUsage>,
+    pub(crate) usage: Option<ToolUsage>,
 }
 
 /// Resource usage of a finished run.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ToolUsage {
+pub(crate) struct ToolUsage {
     /// Peak memory of the whole tree (summed over its processes) when a
     /// cgroup or the watchdog measured it, else the largest single process.
-    pub max_rss_kb: u64,
-    pub user_ms: u64,
-    pub system_ms: u64,
+    pub(crate) max_rss_kb: u64,
+    pub(crate) user_ms: u64,
+    pub(crate) system_ms: u64,
     /// Set when the run was stopped for going over a tree-wide limit, e.g.
     /// "memory limit of 256 MiB reached (summed over the run's processes)".
     #[serde(default)]
-    pub limit: Option<String>,
+    pub(crate) limit: Option<String>,
 }
 
 #[cfg(test)]

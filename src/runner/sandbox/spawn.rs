@@ -56,11 +56,11 @@ pub(super) enum CommandError {
 
 /// The started tool, and what its process did before its exec.
 pub(super) struct Spawned {
-    pub pid: Pid,
+    pub(crate) pid: Pid,
     /// The capabilities the tool process dropped (the report's `caps`).
-    pub caps: Result<String, CapsError>,
+    pub(crate) caps: Result<String, CapsError>,
     /// Why the exec failed; the process has then exited with 127.
-    pub exec_error: Option<io::Error>,
+    pub(crate) exec_error: Option<io::Error>,
 }
 
 /// What the child leaves for pid 1 in their shared memory.
@@ -71,7 +71,7 @@ struct Shared<'a> {
 }
 
 impl ToolCommand {
-    pub fn new(
+    pub(crate) fn new(
         command: &[std::ffi::OsString],
         env: &BTreeMap<String, String>,
         niceness: Option<c_int>,
@@ -122,7 +122,7 @@ impl ToolCommand {
 
     /// Replaces the calling process with the command, as `spawn`'s child does; returns only
     /// why it could not.
-    pub fn exec(&self) -> io::Error {
+    pub(crate) fn exec(&self) -> io::Error {
         default_signals();
         if let Some(niceness) = self.niceness {
             // SAFETY: nice only changes our own scheduling priority.
@@ -155,7 +155,7 @@ impl ToolCommand {
 
     /// Starts the command as a child of the calling process, which must be single-threaded,
     /// on `stack` (made for this command).
-    pub fn spawn(&self, stack: &ChildStack) -> io::Result<Spawned> {
+    pub(crate) fn spawn(&self, stack: &ChildStack) -> io::Result<Spawned> {
         let mut shared = Shared {
             command: self,
             caps: None,
@@ -205,7 +205,7 @@ pub(super) struct ChildStack {
 }
 
 impl ChildStack {
-    pub fn for_command(command: &ToolCommand) -> io::Result<Self> {
+    pub(crate) fn for_command(command: &ToolCommand) -> io::Result<Self> {
         Self::new(command.stack_bytes())
     }
 

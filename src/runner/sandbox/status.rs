@@ -18,7 +18,7 @@ pub(super) enum Outcome {
 
 impl Outcome {
     /// `None` for stop/continue notifications, which are not an end.
-    pub fn from_wait(status: WaitStatus) -> Option<Self> {
+    pub(crate) fn from_wait(status: WaitStatus) -> Option<Self> {
         if let Some(code) = status.exit_status() {
             Some(Outcome::Exited(code))
         } else {
@@ -27,7 +27,7 @@ impl Outcome {
     }
 
     /// Four bytes for the status pipe: exit codes as is, signals negated.
-    pub fn encode(self) -> [u8; 4] {
+    pub(crate) fn encode(self) -> [u8; 4] {
         let raw = match self {
             Outcome::Exited(code) => code,
             Outcome::Signaled(sig) => -sig,
@@ -36,7 +36,7 @@ impl Outcome {
     }
 
     /// The status `waitpid` reports for a helper that re-enacts this outcome.
-    pub fn wait_status(self) -> i32 {
+    pub(crate) fn wait_status(self) -> i32 {
         match self {
             Outcome::Exited(code) => (code & 0xff) << 8,
             // No core: `raise_default` forbids it.
@@ -44,7 +44,7 @@ impl Outcome {
         }
     }
 
-    pub fn decode(bytes: [u8; 4]) -> Self {
+    pub(crate) fn decode(bytes: [u8; 4]) -> Self {
         let raw = i32::from_le_bytes(bytes);
         if raw < 0 {
             Outcome::Signaled(-raw)
@@ -59,14 +59,14 @@ impl Outcome {
 /// memory as far as pid 1 saw it, the limit that stopped it, if any).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Relay {
-    pub outcome: Outcome,
-    pub usage: ToolUsage,
+    pub(crate) outcome: Outcome,
+    pub(crate) usage: ToolUsage,
 }
 
 impl Relay {
     /// Outcome (4 bytes); peak memory, user and system time (8 bytes each); then the limit
     /// text if any.
-    pub fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         let mut bytes = self.outcome.encode().to_vec();
         for number in [
             self.usage.max_rss_kb,
@@ -81,7 +81,7 @@ impl Relay {
         bytes
     }
 
-    pub fn decode(bytes: &[u8]) -> Option<Self> {
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
         let outcome: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
         let number = |at: usize| -> Option<u64> {
             Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
@@ -120,7 +120,7 @@ const MAX_FRAME: usize = 1024 * 1024;
 
 impl Frame {
     /// Writes the frame to `to` in one go (see `encode`).
-    pub fn send(&self, mut to: impl Write) -> io::Result<()> {
+    pub(crate) fn send(&self, mut to: impl Write) -> io::Result<()> {
         to.write_all(&self.encode()?)
     }
 
@@ -139,7 +139,7 @@ impl Frame {
     }
 
     /// The next frame; `None` at end of file or on anything malformed.
-    pub fn receive(mut from: impl Read) -> Option<Self> {
+    pub(crate) fn receive(mut from: impl Read) -> Option<Self> {
         let mut header = [0u8; 5];
         from.read_exact(&mut header).ok()?;
         let [kind, len @ ..] = header;

@@ -34,7 +34,7 @@ pub(super) enum Overrun {
 #[error("no cgroup ({no_cgroup}) and no pid namespace for a watchdog")]
 pub(super) struct NoWatchdog {
     /// Why no cgroup, with its causes.
-    pub no_cgroup: String,
+    pub(crate) no_cgroup: String,
 }
 
 pub(super) fn memory_limit_text(memory_mb: u64) -> String {
@@ -47,16 +47,16 @@ pub(super) fn process_limit_text(max_processes: u64) -> String {
 
 /// What the watchdog enforces, and the peak it saw.
 pub(super) struct Watchdog {
-    pub memory_mb: Option<u64>,
-    pub max_processes: Option<u64>,
-    pub peak_kb: u64,
+    pub(crate) memory_mb: Option<u64>,
+    pub(crate) max_processes: Option<u64>,
+    pub(crate) peak_kb: u64,
     /// What the last look found.
-    pub last_kb: u64,
+    pub(crate) last_kb: u64,
 }
 
 impl Watchdog {
     /// One look at the tree; `Some(reason)` when the run must end.
-    pub fn check(&mut self) -> Option<Overrun> {
+    pub(crate) fn check(&mut self) -> Option<Overrun> {
         self.last_kb = 0;
         let pids = match tree() {
             Ok(pids) => pids,
@@ -88,7 +88,7 @@ impl Watchdog {
     }
 
     /// How long to wait before the next look.
-    pub fn interval_ms(&self) -> i64 {
+    pub(crate) fn interval_ms(&self) -> i64 {
         match self.memory_mb {
             Some(mb) if self.last_kb > mb * 512 => WATCHFUL_MS,
             _ => RELAXED_MS,

@@ -10,7 +10,7 @@ use crate::review::health::HealthAlert;
 use crate::tui::overlays::call_answer::{CallAnswer, CallAnswerState, Submitted};
 
 /// One row of the Review pane, top to bottom.
-pub enum ReviewRow<'a> {
+pub(crate) enum ReviewRow<'a> {
     Call(&'a CallRow),
     Alert(&'a HealthAlert),
     Request(&'a RequestRow),
@@ -19,7 +19,7 @@ pub enum ReviewRow<'a> {
 }
 
 impl App {
-    pub fn review_row(&self, pos: usize) -> Option<ReviewRow<'_>> {
+    pub(crate) fn review_row(&self, pos: usize) -> Option<ReviewRow<'_>> {
         let mut pos = pos;
         if let Some(call) = self.pending_calls.get(pos) {
             return Some(ReviewRow::Call(call));

@@ -24,7 +24,7 @@ pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
 }
 
 /// Columns the rows in `window` would fill, up to `cap`: what the pane asks of the layout.
-pub fn wanted_width(app: &App, window: Range<usize>, cap: usize) -> usize {
+pub(crate) fn wanted_width(app: &App, window: Range<usize>, cap: usize) -> usize {
     if app.failures.is_empty() {
         return widest(&empty_text(app));
     }

@@ -26,7 +26,7 @@ impl App {
     }
 
     /// The marked candidates, in the order of the queue.
-    pub fn marked_entries(&self) -> Vec<&ToolEntry> {
+    pub(crate) fn marked_entries(&self) -> Vec<&ToolEntry> {
         let entries = self.catalog.entries();
         self.review
             .iter()

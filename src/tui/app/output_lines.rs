@@ -13,7 +13,7 @@ use crate::tui::runs::{RunState, RunView};
 use crate::tui::text_view;
 
 /// The rows and columns the selected run's lines get in the Output pane as it is laid out.
-pub fn text_area(app: &App) -> (usize, usize) {
+pub(crate) fn text_area(app: &App) -> (usize, usize) {
     let area = app.areas().of(Pane::Output);
     let width = area.width.saturating_sub(2) as usize;
     let height = area.height.saturating_sub(2) as usize;
@@ -25,7 +25,7 @@ pub fn text_area(app: &App) -> (usize, usize) {
 }
 
 /// A run's output line as drawn: stderr in the warning colour.
-pub fn styled_line(app: &App, stream: Stream, text: &str) -> Line<'static> {
+pub(crate) fn styled_line(app: &App, stream: Stream, text: &str) -> Line<'static> {
     let style = match stream {
         Stream::Stdout => app.theme.text,
         Stream::Stderr => app.theme.warning,
@@ -34,7 +34,7 @@ pub fn styled_line(app: &App, stream: Stream, text: &str) -> Line<'static> {
 }
 
 /// Rows a line takes in `width` columns: one, unless wrapped.
-pub fn rows_of(app: &App, text: &str, width: usize) -> usize {
+pub(crate) fn rows_of(app: &App, text: &str, width: usize) -> usize {
     if app.output_view.wrap {
         text_view::rows(&Line::from(text), width)
     } else {
@@ -43,7 +43,7 @@ pub fn rows_of(app: &App, text: &str, width: usize) -> usize {
 }
 
 /// The lines in view, `app.output_scroll` rows back from the end (0 follows the output).
-pub fn window(app: &App, run: &RunView, width: usize, height: usize) -> text_view::Window {
+pub(crate) fn window(app: &App, run: &RunView, width: usize, height: usize) -> text_view::Window {
     let lines = run.lines();
     text_view::Window::back_from_end(lines.len(), app.output_scroll, height, |i| {
         lines
@@ -53,13 +53,13 @@ pub fn window(app: &App, run: &RunView, width: usize, height: usize) -> text_vie
 }
 
 /// The farthest the Output scrolls back: until the first row is at the top.
-pub fn most_back(app: &App, run: &RunView, width: usize, height: usize) -> usize {
+pub(crate) fn most_back(app: &App, run: &RunView, width: usize, height: usize) -> usize {
     let lines = run.lines();
     text_view::most_back(lines.len(), height, |i| rows_of(app, &lines[i].1, width))
 }
 
 /// The rows the run's lines take, wrapped ones counted from the end up to `most`.
-pub fn wanted_rows(app: &App, run: &RunView, width: usize, most: usize) -> usize {
+pub(crate) fn wanted_rows(app: &App, run: &RunView, width: usize, most: usize) -> usize {
     let lines = run.lines();
     if !app.output_view.wrap {
         return lines.len();
@@ -117,7 +117,7 @@ pub(crate) fn search_line(app: &App) -> Option<Line<'static>> {
 /// The header over as many rows as it needs when asked for (`i`) or zoomed; else one row,
 /// the sandbox's protections counted instead of listed when they would not fit. Under it, the
 /// run's progress bar once the tool reported progress.
-pub fn header_rows(app: &App, run: &RunView, width: usize) -> Vec<Line<'static>> {
+pub(crate) fn header_rows(app: &App, run: &RunView, width: usize) -> Vec<Line<'static>> {
     let mut rows = title_rows(app, run, width);
     rows.extend(progress_row(app, run, width));
     rows
@@ -128,7 +128,7 @@ const BAR_CELLS: (usize, usize) = (10, 30);
 
 /// `██████░░░░░░░░░  40% · 4/10 · parsing file 4` when the tool gave a total, else
 /// `progress 4 · parsing file 4`; dimmed once the run ended, as where it stopped.
-pub fn progress_row(app: &App, run: &RunView, width: usize) -> Option<Line<'static>> {
+pub(crate) fn progress_row(app: &App, run: &RunView, width: usize) -> Option<Line<'static>> {
     let report = run.progress.as_ref()?;
     let theme = &app.theme;
     let (bar_style, text_style) = if run.is_running() {
@@ -189,7 +189,7 @@ fn title_rows(app: &App, run: &RunView, width: usize) -> Vec<Line<'static>> {
 
 /// `6 layers` or `5 layers, 1 missing`, from a protections summary
 /// (`userns pidns landlock(v7 full) · missing: cgroup (not root), seccomp (…)`).
-pub fn layer_count(protections: &str) -> String {
+pub(crate) fn layer_count(protections: &str) -> String {
     let (active, missing) = match protections.split_once(" · missing: ") {
         Some((active, missing)) => (active, Some(missing)),
         None => (protections, None),

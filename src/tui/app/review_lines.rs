@@ -29,7 +29,7 @@ pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
 }
 
 /// Columns the rows in `window` would fill, up to `cap`: what the pane asks of the layout.
-pub fn wanted_width(app: &App, window: Range<usize>, cap: usize) -> usize {
+pub(crate) fn wanted_width(app: &App, window: Range<usize>, cap: usize) -> usize {
     if app.review_rows() == 0 {
         return widest(&empty_text(app));
     }

@@ -13,7 +13,10 @@ use crate::tui::service_jobs::ServiceJob;
 
 impl App {
     /// The instances of `tool` that are not stopped, by name.
-    pub fn live_instances<'a>(&'a self, tool: &'a str) -> impl Iterator<Item = &'a InstanceRow> {
+    pub(crate) fn live_instances<'a>(
+        &'a self,
+        tool: &'a str,
+    ) -> impl Iterator<Item = &'a InstanceRow> {
         self.instances
             .iter()
             .filter(move |r| r.tool == tool && r.state != InstanceState::Stopped)

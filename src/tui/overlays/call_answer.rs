@@ -10,11 +10,11 @@ use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
 /// Why the dialog's answer cannot be given yet.
 #[derive(Debug, thiserror::Error)]
-pub enum AnswerProblem {
+pub(crate) enum AnswerProblem {
     #[error(transparent)]
     Pattern(#[from] pattern::PatternError),
     #[error("not valid JSON")]
@@ -27,7 +27,7 @@ pub enum AnswerProblem {
 
 /// What the dialog asks for.
 #[derive(Debug, Clone, PartialEq)]
-pub enum CallAnswer {
+pub(crate) enum CallAnswer {
     Once(Box<CallRow>),
     Always(Box<CallRow>),
     Edit(Box<CallRow>),
@@ -37,7 +37,7 @@ pub enum CallAnswer {
 
 /// What the dialog submits.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Submitted {
+pub(crate) enum Submitted {
     /// The answer, with the call as the person saw it.
     Call {
         id: i64,
@@ -47,15 +47,15 @@ pub enum Submitted {
     Revoke(i64),
 }
 
-pub struct CallAnswerState {
-    pub kind: CallAnswer,
-    pub text: TextArea<'static>,
+pub(crate) struct CallAnswerState {
+    pub(crate) kind: CallAnswer,
+    pub(crate) text: TextArea<'static>,
     /// Why the text cannot be submitted as it stands; kept current as you type.
-    pub problem: Option<String>,
+    pub(crate) problem: Option<String>,
 }
 
 impl CallAnswerState {
-    pub fn new(kind: CallAnswer) -> Self {
+    pub(crate) fn new(kind: CallAnswer) -> Self {
         let mut text = match &kind {
             CallAnswer::Edit(call) => TextArea::new(
                 pretty(&call.arguments)
@@ -79,11 +79,11 @@ impl CallAnswerState {
     }
 
     /// Edits the arguments in a multi-line editor, where Enter is a new line.
-    pub fn is_editor(&self) -> bool {
+    pub(crate) fn is_editor(&self) -> bool {
         matches!(self.kind, CallAnswer::Edit(_))
     }
 
-    pub fn input_key(&mut self, key: crossterm::event::KeyEvent) {
+    pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
         self.text.input(key);
         self.problem = self
             .submitted()
@@ -93,7 +93,7 @@ impl CallAnswerState {
     }
 
     /// The answer the dialog holds, or why it cannot be given yet.
-    pub fn submitted(&self) -> Result<Submitted, AnswerProblem> {
+    pub(crate) fn submitted(&self) -> Result<Submitted, AnswerProblem> {
         let text = self.text.lines().join("\n");
         let trimmed = text.trim();
         let call = |call: &CallRow, decision| Submitted::Call {
@@ -174,7 +174,7 @@ mod tests {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use serde_json::json;
 
-    pub fn call() -> CallRow {
+    pub(crate) fn call() -> CallRow {
         CallRow {
             client: "agent".into(),
             ..CallRow::fixture(7)

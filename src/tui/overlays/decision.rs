@@ -8,10 +8,10 @@ use crate::model::requests::RequestRow;
 use crate::review::{DecisionKind, TextRole};
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
 /// What the decision is about.
-pub enum Subject {
+pub(crate) enum Subject {
     Tool(ToolEntry),
     /// Candidates marked in the Review pane: each is decided and recorded on its own.
     Tools(Vec<ToolEntry>),
@@ -119,15 +119,15 @@ fn request_consequence(kind: DecisionKind) -> &'static str {
     }
 }
 
-pub struct DecisionState {
-    pub kind: DecisionKind,
-    pub subject: Subject,
-    pub text: TextArea<'static>,
-    pub problem: Option<String>,
+pub(crate) struct DecisionState {
+    pub(crate) kind: DecisionKind,
+    pub(crate) subject: Subject,
+    pub(crate) text: TextArea<'static>,
+    pub(crate) problem: Option<String>,
 }
 
 impl DecisionState {
-    pub fn new(kind: DecisionKind, subject: Subject) -> Self {
+    pub(crate) fn new(kind: DecisionKind, subject: Subject) -> Self {
         let mut text = TextArea::default();
         text.set_cursor_line_style(ratatui::style::Style::default());
         text.set_placeholder_text(text_field(kind, &subject).0);
@@ -139,19 +139,19 @@ impl DecisionState {
         }
     }
 
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         self.subject.label()
     }
 
     /// Whether the decision records a reason, feedback or hint: one that records none asks
     /// for none (a note that would be thrown away is no question to ask).
-    pub fn takes_text(&self) -> bool {
+    pub(crate) fn takes_text(&self) -> bool {
         !matches!(self.kind.text_role(), TextRole::None)
             || matches!(self.subject, Subject::Request(_))
     }
 
     /// The typed text, or why the decision cannot be submitted yet.
-    pub fn value(&self) -> Result<String, NeedsText> {
+    pub(crate) fn value(&self) -> Result<String, NeedsText> {
         let text = self.text.lines().join(" ").trim().to_string();
         let (label, optional) = text_field(self.kind, &self.subject);
         if text.is_empty() && !optional {
@@ -167,7 +167,7 @@ impl DecisionState {
 /// A decision that cannot go without a reason or feedback, e.g. "reject needs a reason".
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{verb} needs a {field}")]
-pub struct NeedsText {
+pub(crate) struct NeedsText {
     verb: String,
     field: &'static str,
 }

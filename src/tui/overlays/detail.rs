@@ -19,10 +19,10 @@ use crate::tui::text_view::{self, TextView, Typed};
 use crate::tui::theme::Theme;
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DetailSection {
+pub(crate) enum DetailSection {
     Overview,
     Validation,
     Diff,
@@ -32,7 +32,7 @@ pub enum DetailSection {
 }
 
 impl DetailSection {
-    pub const ALL: [DetailSection; 6] = [
+    pub(crate) const ALL: [DetailSection; 6] = [
         DetailSection::Overview,
         DetailSection::Validation,
         DetailSection::Diff,
@@ -41,7 +41,7 @@ impl DetailSection {
         DetailSection::Files,
     ];
 
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             DetailSection::Overview => "Overview",
             DetailSection::Validation => "Checks",
@@ -61,7 +61,7 @@ impl DetailSection {
 
 /// What an action did to the overlay.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DetailOutcome {
+pub(crate) enum DetailOutcome {
     Consumed,
     Close,
     /// Not an overlay action (quit, help): the app handles it.
@@ -71,27 +71,27 @@ pub enum DetailOutcome {
 }
 
 #[derive(Debug)]
-pub struct DetailState {
-    pub entry: ToolEntry,
-    pub section: DetailSection,
-    pub scroll: usize,
-    pub content: Option<Box<DetailContent>>,
+pub(crate) struct DetailState {
+    pub(crate) entry: ToolEntry,
+    pub(crate) section: DetailSection,
+    pub(crate) scroll: usize,
+    pub(crate) content: Option<Box<DetailContent>>,
     /// The file shown in Source (index into `content.sources`); the main one until chosen.
-    pub source: Option<usize>,
+    pub(crate) source: Option<usize>,
     /// Selected finding in Checks, selected file in Files.
-    pub finding: usize,
-    pub file: usize,
+    pub(crate) finding: usize,
+    pub(crate) file: usize,
     /// The resource view it was opened from, shown again when it closes.
-    pub back: Option<Box<ResourceState>>,
+    pub(crate) back: Option<Box<ResourceState>>,
     /// Wrap, sideways scroll and search of Diff, Source and Manifest, one each.
-    pub views: [TextView; 3],
+    pub(crate) views: [TextView; 3],
     /// For an evolved tool whose parent the catalog holds: the parent (`name@version`) and
     /// what the tool asks for that the parent was not granted, marked in the overview.
-    pub escalations: Option<(String, Vec<String>)>,
+    pub(crate) escalations: Option<(String, Vec<String>)>,
 }
 
 impl DetailState {
-    pub fn new(entry: ToolEntry, section: DetailSection) -> Self {
+    pub(crate) fn new(entry: ToolEntry, section: DetailSection) -> Self {
         Self {
             entry,
             section,
@@ -107,7 +107,7 @@ impl DetailState {
     }
 
     /// The view of the section shown, when it is a text (Diff, Source, Manifest).
-    pub fn view(&self) -> Option<&TextView> {
+    pub(crate) fn view(&self) -> Option<&TextView> {
         view_index(self.section).map(|i| &self.views[i])
     }
 
@@ -117,7 +117,11 @@ impl DetailState {
 
     /// A key while a search is typed in the section shown: `None` when none is typed or the
     /// key is not one it takes, else what to say in the status bar, if anything.
-    pub fn type_search(&mut self, key: &KeyEvent, page: (usize, usize)) -> Option<Option<String>> {
+    pub(crate) fn type_search(
+        &mut self,
+        key: &KeyEvent,
+        page: (usize, usize),
+    ) -> Option<Option<String>> {
         let view = self.view_mut().filter(|v| v.search.editing)?;
         match view.type_key(key)? {
             Typed::Kept => Some(self.seek_from_top(page)),
@@ -304,7 +308,7 @@ impl DetailState {
 
     /// `page`: the rows and columns of the text (`text_page`); `search_key` names the key
     /// that starts a search, for the message when there is none.
-    pub fn on_action(
+    pub(crate) fn on_action(
         &mut self,
         action: Action,
         validation: Option<&ValidationReport>,
@@ -407,7 +411,7 @@ fn overlay_rect(area: Rect) -> Rect {
 }
 
 /// The rows and columns inside the overlay on a screen of `size`.
-pub fn text_page(size: Rect) -> (usize, usize) {
+pub(crate) fn text_page(size: Rect) -> (usize, usize) {
     let rect = overlay_rect(size);
     (
         rect.height.saturating_sub(2) as usize,

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::tui::app::{App, Overlay};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     match &app.overlay {
         None => {}
         Some(Overlay::Help { scroll }) => help::draw(frame, app, area, *scroll),

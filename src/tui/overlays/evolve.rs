@@ -10,12 +10,12 @@ use ratatui_textarea::TextArea;
 use crate::model::ToolEntry;
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
-pub struct EditedFile {
-    pub name: String,
+pub(crate) struct EditedFile {
+    pub(crate) name: String,
     original: String,
-    pub editor: TextArea<'static>,
+    pub(crate) editor: TextArea<'static>,
 }
 
 impl EditedFile {
@@ -27,29 +27,29 @@ impl EditedFile {
         text
     }
 
-    pub fn is_changed(&self) -> bool {
+    pub(crate) fn is_changed(&self) -> bool {
         self.text() != self.original
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EvolveFocus {
+pub(crate) enum EvolveFocus {
     Hint,
     Editor,
 }
 
-pub struct EvolveState {
-    pub entry: ToolEntry,
-    pub hint: TextArea<'static>,
+pub(crate) struct EvolveState {
+    pub(crate) entry: ToolEntry,
+    pub(crate) hint: TextArea<'static>,
     /// `None` until the files are read.
-    pub files: Option<Vec<EditedFile>>,
-    pub selected: usize,
-    pub focus: EvolveFocus,
-    pub problem: Option<String>,
+    pub(crate) files: Option<Vec<EditedFile>>,
+    pub(crate) selected: usize,
+    pub(crate) focus: EvolveFocus,
+    pub(crate) problem: Option<String>,
 }
 
 impl EvolveState {
-    pub fn new(entry: ToolEntry) -> Self {
+    pub(crate) fn new(entry: ToolEntry) -> Self {
         let mut hint = TextArea::default();
         hint.set_cursor_line_style(ratatui::style::Style::default());
         hint.set_placeholder_text("what should the new version do better?");
@@ -64,7 +64,7 @@ impl EvolveState {
     }
 
     /// The text files of the tool arrived from disk.
-    pub fn loaded(&mut self, files: Vec<(String, String)>) {
+    pub(crate) fn loaded(&mut self, files: Vec<(String, String)>) {
         let edited = files
             .into_iter()
             .map(|(name, text)| {
@@ -85,7 +85,7 @@ impl EvolveState {
         self.files = Some(edited);
     }
 
-    pub fn switch_focus(&mut self) {
+    pub(crate) fn switch_focus(&mut self) {
         self.focus = match self.focus {
             EvolveFocus::Hint if self.files.as_ref().is_some_and(|f| !f.is_empty()) => {
                 EvolveFocus::Editor
@@ -94,14 +94,14 @@ impl EvolveState {
         };
     }
 
-    pub fn step_file(&mut self, delta: isize) {
+    pub(crate) fn step_file(&mut self, delta: isize) {
         let count = self.files.as_ref().map_or(0, Vec::len);
         if count > 0 {
             self.selected = (self.selected as isize + delta).rem_euclid(count as isize) as usize;
         }
     }
 
-    pub fn input_key(&mut self, key: crossterm::event::KeyEvent) {
+    pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
         self.problem = None;
         match self.focus {
             EvolveFocus::Hint if key.code != crossterm::event::KeyCode::Enter => {
@@ -117,7 +117,7 @@ impl EvolveState {
     }
 
     /// The hint and the changed files, or what is missing.
-    pub fn result(&self) -> Result<(String, BTreeMap<String, String>), NoHint> {
+    pub(crate) fn result(&self) -> Result<(String, BTreeMap<String, String>), NoHint> {
         let hint = self.hint.lines().join(" ").trim().to_string();
         if hint.is_empty() {
             return Err(NoHint);
@@ -136,4 +136,4 @@ impl EvolveState {
 /// An evolve asked for without saying what should change.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("write a hint: what should the new version do better?")]
-pub struct NoHint;
+pub(crate) struct NoHint;

@@ -9,7 +9,13 @@ use super::centered;
 use crate::model::FailureRecord;
 use crate::tui::app::App;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, failure: &FailureRecord, scroll: usize) {
+pub(crate) fn draw(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    failure: &FailureRecord,
+    scroll: usize,
+) {
     let theme = &app.theme;
     let rect = centered(area, 76, 16);
     let field = |label: &str, value: String| {

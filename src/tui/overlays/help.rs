@@ -13,7 +13,7 @@ const KEYS_WIDTH: usize = 20;
 
 /// Every section of the keymap, with descriptions wrapped to `width` columns under their
 /// own column, so no line is cut.
-pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
+pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let room = width.saturating_sub(KEYS_WIDTH).max(12);
     let mut lines = Vec::new();
@@ -74,7 +74,7 @@ fn natural_width(app: &App) -> usize {
         + KEYS_WIDTH
 }
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
     let width = u16::try_from(natural_width(app) + 2)
         .unwrap_or(u16::MAX)
         .max(64);

@@ -10,26 +10,30 @@ use crate::model::{InputMode, Manifest, ToolEntry};
 use crate::runner::schema;
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
-pub struct LaunchState {
-    pub entry: ToolEntry,
-    pub manifest: Arc<Manifest>,
+pub(crate) struct LaunchState {
+    pub(crate) entry: ToolEntry,
+    pub(crate) manifest: Arc<Manifest>,
     /// `None` for tools that take no input.
-    pub editor: Option<TextArea<'static>>,
+    pub(crate) editor: Option<TextArea<'static>>,
     schema: Option<Value>,
     /// What is wrong with the input right now, if anything.
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
     /// Present when the admission rule asks for a typed confirmation.
-    pub confirm: Option<TextArea<'static>>,
+    pub(crate) confirm: Option<TextArea<'static>>,
     /// Why it asks (`runner::gate`), in the words the CLI and agents read too.
     confirm_reason: String,
-    pub editing_confirm: bool,
+    pub(crate) editing_confirm: bool,
 }
 
 impl LaunchState {
     /// `confirmation`: why the tool needs a typed confirmation, when it does.
-    pub fn new(entry: ToolEntry, manifest: Arc<Manifest>, confirmation: Option<String>) -> Self {
+    pub(crate) fn new(
+        entry: ToolEntry,
+        manifest: Arc<Manifest>,
+        confirmation: Option<String>,
+    ) -> Self {
         let tool_dir = crate::runner::tool_dir(&entry);
         let schema = manifest
             .input_schema
@@ -66,12 +70,12 @@ impl LaunchState {
     }
 
     /// The input text as typed, `None` for tools without input.
-    pub fn input(&self) -> Option<String> {
+    pub(crate) fn input(&self) -> Option<String> {
         self.editor.as_ref().map(|e| e.lines().join("\n"))
     }
 
     /// Re-checks the input against the schema after every edit.
-    pub fn check(&mut self) {
+    pub(crate) fn check(&mut self) {
         self.error = None;
         let Some(text) = self.input() else {
             return;
@@ -95,7 +99,7 @@ impl LaunchState {
     }
 
     /// Why the run cannot start yet, or `None` when it can.
-    pub fn blocker(&self) -> Option<String> {
+    pub(crate) fn blocker(&self) -> Option<String> {
         if let Some(error) = &self.error {
             return Some(format!("input: {error}"));
         }
@@ -109,7 +113,7 @@ impl LaunchState {
         })
     }
 
-    pub fn input_key(&mut self, key: crossterm::event::KeyEvent) {
+    pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
         let target = if self.editing_confirm {
             self.confirm.as_mut()
         } else {
@@ -121,7 +125,7 @@ impl LaunchState {
         self.check();
     }
 
-    pub fn switch_field(&mut self) {
+    pub(crate) fn switch_field(&mut self) {
         if self.confirm.is_some() && self.editor.is_some() {
             self.editing_confirm = !self.editing_confirm;
         } else {

@@ -8,26 +8,26 @@ use crate::model::{Severity, ToolId};
 use crate::quality::FailureReport;
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
-pub struct MarkFailureState {
-    pub tool: String,
-    pub version: String,
-    pub run_id: Option<i64>,
-    pub scenario: TextArea<'static>,
-    pub error: TextArea<'static>,
+pub(crate) struct MarkFailureState {
+    pub(crate) tool: String,
+    pub(crate) version: String,
+    pub(crate) run_id: Option<i64>,
+    pub(crate) scenario: TextArea<'static>,
+    pub(crate) error: TextArea<'static>,
     /// A negative tag such as `not-for-json`; optional.
-    pub tag: TextArea<'static>,
-    pub severity: Severity,
+    pub(crate) tag: TextArea<'static>,
+    pub(crate) severity: Severity,
     /// 0 scenario, 1 error, 2 tag, 3 severity.
-    pub field: usize,
+    pub(crate) field: usize,
     /// Negative tags already reported in this workspace, sorted: what Tab completes.
-    pub known_tags: Vec<String>,
-    pub problem: Option<String>,
+    pub(crate) known_tags: Vec<String>,
+    pub(crate) problem: Option<String>,
 }
 
 impl MarkFailureState {
-    pub fn new(
+    pub(crate) fn new(
         tool: String,
         version: String,
         run_id: Option<i64>,
@@ -55,7 +55,7 @@ impl MarkFailureState {
     }
 
     /// Tab: in the tag field, completes a typed start of a known tag first; else the next field.
-    pub fn next_field(&mut self) {
+    pub(crate) fn next_field(&mut self) {
         if self.field == 2
             && let Some(tag) = self.completion()
         {
@@ -81,7 +81,7 @@ impl MarkFailureState {
             .cloned()
     }
 
-    pub fn input_key(&mut self, key: crossterm::event::KeyEvent) {
+    pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
         use crossterm::event::KeyCode;
         match self.field {
             0 if key.code != KeyCode::Enter => {
@@ -109,7 +109,7 @@ impl MarkFailureState {
 
     /// The command that records the failure, or what is wrong with it: the rule
     /// `mark-failure` applies, checked here too so the dialog can stay open and say it.
-    pub fn command(&self) -> Result<Command, crate::quality::FailureReportError> {
+    pub(crate) fn command(&self) -> Result<Command, crate::quality::FailureReportError> {
         let text = |area: &TextArea<'static>| area.lines().join(" ").trim().to_string();
         let tag = text(&self.tag);
         let report = FailureReport {

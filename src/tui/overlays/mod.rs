@@ -1,26 +1,26 @@
 //! Overlays drawn over the main screen: help, tool detail, workspace stats, suggestions, the
 //! resource views and the dialogs.
 
-pub mod call_answer;
-pub mod decision;
-pub mod detail;
-pub mod evolve;
-pub mod failure_detail;
-pub mod help;
-pub mod launch;
-pub mod mark_failure;
-pub mod resources;
-pub mod service;
+pub(crate) mod call_answer;
+pub(crate) mod decision;
+pub(crate) mod detail;
+pub(crate) mod evolve;
+pub(crate) mod failure_detail;
+pub(crate) mod help;
+pub(crate) mod launch;
+pub(crate) mod mark_failure;
+pub(crate) mod resources;
+pub(crate) mod service;
 pub mod stats;
-pub mod suggestions;
+pub(crate) mod suggestions;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
 /// A centred rectangle of at most `width`×`height` inside `area`.
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);

@@ -18,10 +18,10 @@ use crate::tui::cursor::ListCursor;
 use crate::tui::ui::short_time;
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
 /// Rows a view reads at most: the newest ones (waiting calls always come too).
-pub const ROW_LIMIT: usize = 1_000;
+pub(crate) const ROW_LIMIT: usize = 1_000;
 
 /// Columns one cell keeps before the last column takes the rest.
 const CELL_MAX: usize = 32;
@@ -35,7 +35,7 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 4] = [
+    pub(crate) const ALL: [Resource; 4] = [
         Resource::Runs,
         Resource::History,
         Resource::Calls,
@@ -43,7 +43,7 @@ impl Resource {
     ];
 
     /// What is typed after `:`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Resource::Runs => "runs",
             Resource::History => "history",
@@ -80,7 +80,7 @@ impl Resource {
     }
 
     /// The view `typed` names: its whole name, or a beginning only its name has.
-    pub fn named(typed: &str) -> Option<Resource> {
+    pub(crate) fn named(typed: &str) -> Option<Resource> {
         let typed = typed.trim();
         if typed.is_empty() {
             return None;
@@ -95,7 +95,7 @@ impl Resource {
     }
 
     /// `typed` completed as far as the names starting with it agree, and those names.
-    pub fn complete(typed: &str) -> (String, Vec<&'static str>) {
+    pub(crate) fn complete(typed: &str) -> (String, Vec<&'static str>) {
         let typed = typed.trim();
         let names: Vec<&'static str> = Self::ALL
             .iter()
@@ -117,14 +117,14 @@ impl Resource {
     }
 
     /// Every view's name, for a line saying which ones there are.
-    pub fn names() -> String {
+    pub(crate) fn names() -> String {
         Self::ALL.map(Resource::name).join(", ")
     }
 }
 
 /// The records a view shows, as the store gave them.
 #[derive(Debug)]
-pub enum Rows {
+pub(crate) enum Rows {
     Runs(Vec<RunRecord>),
     History(Vec<DecisionRecord>),
     Calls(Vec<CallRow>),
@@ -134,19 +134,19 @@ pub enum Rows {
 /// A view's rows with their cells, made once when they are read.
 #[derive(Debug)]
 pub struct Table {
-    pub rows: Rows,
+    pub(crate) rows: Rows,
     /// One text per column, safe to show.
     cells: Vec<Vec<String>>,
     /// Each row's text in lower case, for the filter.
     haystacks: Vec<String>,
     /// The view holds only the newest `ROW_LIMIT` rows.
-    pub capped: bool,
+    pub(crate) capped: bool,
     /// The newest failure recorded of each run shown, by run id.
     failures: HashMap<i64, FailureRecord>,
 }
 
 impl Table {
-    pub fn new(rows: Rows, capped: bool) -> Self {
+    pub(crate) fn new(rows: Rows, capped: bool) -> Self {
         let cells: Vec<Vec<String>> = match &rows {
             Rows::Runs(runs) => runs.iter().map(run_cells).collect(),
             Rows::History(decisions) => decisions.iter().map(decision_cells).collect(),
@@ -171,7 +171,7 @@ impl Table {
     }
 
     /// The table with the failures recorded of its runs, newest first.
-    pub fn with_failures(mut self, failures: Vec<FailureRecord>) -> Self {
+    pub(crate) fn with_failures(mut self, failures: Vec<FailureRecord>) -> Self {
         for failure in failures {
             if let Some(run) = failure.run_id {
                 self.failures.entry(run).or_insert(failure);
@@ -181,15 +181,15 @@ impl Table {
     }
 
     /// The newest failure recorded of run `run`.
-    pub fn failure_of_run(&self, run: i64) -> Option<&FailureRecord> {
+    pub(crate) fn failure_of_run(&self, run: i64) -> Option<&FailureRecord> {
         self.failures.get(&run)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.cells.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.cells.is_empty()
     }
 }
@@ -245,7 +245,7 @@ fn instance_cells(row: &InstanceRow) -> Vec<String> {
 
 /// Reads the rows of `resource` (at most `ROW_LIMIT` of the newest) and makes their cells:
 /// the event loop's side of `Effect::LoadResource`.
-pub fn load(store: &Store, resource: Resource) -> Result<Table, StoreError> {
+pub(crate) fn load(store: &Store, resource: Resource) -> Result<Table, StoreError> {
     // One more than shown says whether there were more.
     let over = ROW_LIMIT + 1;
     let (rows, capped) = match resource {
@@ -277,20 +277,20 @@ pub fn load(store: &Store, resource: Resource) -> Result<Table, StoreError> {
 }
 
 #[derive(Debug)]
-pub struct ResourceState {
-    pub resource: Resource,
+pub(crate) struct ResourceState {
+    pub(crate) resource: Resource,
     /// `None` until the rows arrive; `Err` holds why they could not be read.
-    pub table: Option<Result<Table, StoreError>>,
-    pub cursor: ListCursor,
-    pub filter: String,
+    pub(crate) table: Option<Result<Table, StoreError>>,
+    pub(crate) cursor: ListCursor,
+    pub(crate) filter: String,
     /// Keys type into the filter.
-    pub filtering: bool,
+    pub(crate) filtering: bool,
     /// Indices of the rows the filter lets through, in order.
     shown: Vec<usize>,
 }
 
 /// What a key in the view asks of the app.
-pub enum Asked {
+pub(crate) enum Asked {
     Nothing,
     Close,
     /// `enter` on the row at this index of the table.
@@ -298,7 +298,7 @@ pub enum Asked {
 }
 
 impl ResourceState {
-    pub fn loading(resource: Resource) -> Self {
+    pub(crate) fn loading(resource: Resource) -> Self {
         ResourceState {
             resource,
             table: None,
@@ -309,7 +309,7 @@ impl ResourceState {
         }
     }
 
-    pub fn loaded(&mut self, table: Result<Table, StoreError>, page: usize) {
+    pub(crate) fn loaded(&mut self, table: Result<Table, StoreError>, page: usize) {
         self.table = Some(table);
         self.refilter(page);
     }
@@ -319,11 +319,11 @@ impl ResourceState {
     }
 
     /// The rows shown and the rows read.
-    pub fn counts(&self) -> (usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize) {
         (self.shown.len(), self.table().map_or(0, Table::len))
     }
 
-    pub fn set_filter(&mut self, filter: String, page: usize) {
+    pub(crate) fn set_filter(&mut self, filter: String, page: usize) {
         self.filter = filter;
         self.cursor.first();
         self.refilter(page);
@@ -349,7 +349,7 @@ impl ResourceState {
         self.cursor.keep_visible(self.shown.len(), page);
     }
 
-    pub fn on_action(&mut self, action: Action, page: usize) -> Asked {
+    pub(crate) fn on_action(&mut self, action: Action, page: usize) -> Asked {
         let len = self.shown.len();
         match action {
             Action::Close if !self.filter.is_empty() => self.set_filter(String::new(), page),
@@ -378,7 +378,7 @@ fn area(size: Rect) -> Rect {
 
 /// Rows of the table that fit on a terminal of `size`: the frame, the header and the filter
 /// line take four.
-pub fn page(size: Rect) -> usize {
+pub(crate) fn page(size: Rect) -> usize {
     usize::from(area(size).height.saturating_sub(4)).max(1)
 }
 

@@ -6,10 +6,10 @@ use ratatui_textarea::TextArea;
 use crate::model::ToolEntry;
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
 /// What the dialog asks for.
-pub enum ServiceDialogKind {
+pub(crate) enum ServiceDialogKind {
     /// The instance of this service to launch, or to attach to when it runs.
     Launch {
         entry: Box<ToolEntry>,
@@ -20,19 +20,19 @@ pub enum ServiceDialogKind {
     Send { instance: String },
 }
 
-pub struct ServiceDialogState {
-    pub kind: ServiceDialogKind,
-    pub text: TextArea<'static>,
+pub(crate) struct ServiceDialogState {
+    pub(crate) kind: ServiceDialogKind,
+    pub(crate) text: TextArea<'static>,
     /// The last answer (`Ok`) or why the exchange failed (`Err`); `None` while none came.
-    pub answer: Option<Result<String, crate::command::CommandError>>,
+    pub(crate) answer: Option<Result<String, crate::command::CommandError>>,
     /// An exchange is under way.
-    pub waiting: bool,
-    pub problem: Option<String>,
+    pub(crate) waiting: bool,
+    pub(crate) problem: Option<String>,
 }
 
 impl ServiceDialogState {
     /// Asks for an instance name: the first running one (Enter attaches), else "default".
-    pub fn launch(entry: ToolEntry, running: Vec<String>) -> Self {
+    pub(crate) fn launch(entry: ToolEntry, running: Vec<String>) -> Self {
         let name = running.first().cloned().unwrap_or_else(|| "default".into());
         let kind = ServiceDialogKind::Launch {
             entry: Box::new(entry),
@@ -41,7 +41,7 @@ impl ServiceDialogState {
         Self::with(kind, &name, "instance name")
     }
 
-    pub fn send(instance: String) -> Self {
+    pub(crate) fn send(instance: String) -> Self {
         Self::with(
             ServiceDialogKind::Send { instance },
             "",
@@ -64,7 +64,7 @@ impl ServiceDialogState {
     }
 
     /// The field's text on one line, trimmed; empty is refused.
-    pub fn value(&self) -> Result<String, EmptyField> {
+    pub(crate) fn value(&self) -> Result<String, EmptyField> {
         let text = self.text.lines().join(" ").trim().to_string();
         if text.is_empty() {
             return Err(match self.kind {
@@ -75,7 +75,7 @@ impl ServiceDialogState {
         Ok(text)
     }
 
-    pub fn input_key(&mut self, key: crossterm::event::KeyEvent) {
+    pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
         if key.code != crossterm::event::KeyCode::Enter {
             self.text.input(key);
             self.problem = None;
@@ -85,7 +85,7 @@ impl ServiceDialogState {
 
 /// The dialog's one field is empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum EmptyField {
+pub(crate) enum EmptyField {
     #[error("name the instance")]
     Name,
     #[error("type a message")]

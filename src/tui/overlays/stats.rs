@@ -21,7 +21,7 @@ use crate::tui::theme::Theme;
 use crate::tui::ui::fit;
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
 /// Days in the bar chart, ending today.
 pub const DAYS_SHOWN: usize = 30;
@@ -31,15 +31,15 @@ pub const TREND_OVER: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 const STEADY: f64 = 0.005;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct StatsState {
+pub(crate) struct StatsState {
     /// `None` until the aggregation arrives; `Err` holds why it failed.
-    pub data: Option<Result<Box<WorkspaceStats>, crate::store::StoreError>>,
+    pub(crate) data: Option<Result<Box<WorkspaceStats>, crate::store::StoreError>>,
     /// First ranking row shown.
-    pub scroll: usize,
+    pub(crate) scroll: usize,
 }
 
 impl StatsState {
-    pub fn loading() -> Self {
+    pub(crate) fn loading() -> Self {
         Self {
             data: None,
             scroll: 0,
@@ -47,7 +47,7 @@ impl StatsState {
     }
 
     /// Scrolls the ranking, kept so its last row stays at the bottom of `room` rows.
-    pub fn on_action(&mut self, action: Action, room: usize) {
+    pub(crate) fn on_action(&mut self, action: Action, room: usize) {
         let tools = match &self.data {
             Some(Ok(stats)) => stats.ranking.len(),
             _ => 0,
@@ -110,7 +110,7 @@ fn areas(area: Rect) -> Areas {
 }
 
 /// Ranking rows that fit on a terminal of `size`: what one page of scrolling is.
-pub fn ranking_rows(size: Rect) -> usize {
+pub(crate) fn ranking_rows(size: Rect) -> usize {
     usize::from(areas(size).ranking.height)
 }
 

@@ -14,25 +14,25 @@ use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
 
 mod draw;
-pub use draw::draw;
+pub(crate) use draw::draw;
 
-pub struct SuggestionsState {
+pub(crate) struct SuggestionsState {
     /// `None` until the detectors report; `Err` holds why they failed.
-    pub rows: Option<Result<Vec<SuggestionRow>, StoreError>>,
-    pub cursor: ListCursor,
+    pub(crate) rows: Option<Result<Vec<SuggestionRow>, StoreError>>,
+    pub(crate) cursor: ListCursor,
     /// The reason being typed for dismissing the selected suggestion.
-    pub reason: Option<TextArea<'static>>,
+    pub(crate) reason: Option<TextArea<'static>>,
 }
 
 /// What a key in the overlay asks for.
-pub enum Asked {
+pub(crate) enum Asked {
     Nothing,
     Close,
     Accept(i64),
 }
 
 impl SuggestionsState {
-    pub fn loading() -> Self {
+    pub(crate) fn loading() -> Self {
         SuggestionsState {
             rows: None,
             cursor: ListCursor::default(),
@@ -40,7 +40,7 @@ impl SuggestionsState {
         }
     }
 
-    pub fn selected(&self) -> Option<&SuggestionRow> {
+    pub(crate) fn selected(&self) -> Option<&SuggestionRow> {
         match &self.rows {
             Some(Ok(rows)) => rows.get(self.cursor.selected),
             _ => None,
@@ -54,7 +54,7 @@ impl SuggestionsState {
         }
     }
 
-    pub fn on_action(&mut self, action: Action, page: usize) -> Asked {
+    pub(crate) fn on_action(&mut self, action: Action, page: usize) -> Asked {
         let len = self.len();
         match action {
             Action::Close | Action::Quit | Action::Suggestions => return Asked::Close,
@@ -77,7 +77,7 @@ impl SuggestionsState {
 }
 
 /// Rows of the list that fit on a terminal of `size` (two lines each).
-pub fn page(size: Rect) -> usize {
+pub(crate) fn page(size: Rect) -> usize {
     usize::from(area(size).height.saturating_sub(4) / 2).max(1)
 }
 

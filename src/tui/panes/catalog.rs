@@ -13,7 +13,7 @@ use crate::tui::app::App;
 use crate::tui::layout::{Pane, column_width};
 use crate::tui::ui::fit;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let title = if app.filter.query.is_empty() {
         format!("Catalog ({}) · {}", app.catalog.len(), app.sort.label())
     } else {
@@ -76,7 +76,7 @@ fn empty_text(app: &App) -> Vec<Line<'static>> {
     ]
 }
 
-pub fn tier_badge(tier: Tier) -> &'static str {
+pub(crate) fn tier_badge(tier: Tier) -> &'static str {
     match tier {
         Tier::Core => "core",
         Tier::Approved => "appr",

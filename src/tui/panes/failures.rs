@@ -9,7 +9,7 @@ use crate::tui::app::App;
 use crate::tui::app::failure_lines::{empty_text, lines};
 use crate::tui::layout::Pane;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let title = if app.failures.is_empty() {
         "Failures".to_string()
     } else {

@@ -1,9 +1,9 @@
 //! The four panes of the main screen, one file each.
 
-pub mod catalog;
-pub mod failures;
-pub mod output;
-pub mod review;
+pub(crate) mod catalog;
+pub(crate) mod failures;
+pub(crate) mod output;
+pub(crate) mod review;
 
 use ratatui::layout::Alignment;
 use ratatui::text::{Line, Span};
@@ -13,7 +13,7 @@ use super::app::App;
 use super::layout::Pane;
 
 /// A pane's frame: rounded border, title, focus colour.
-pub fn pane_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
+pub(crate) fn pane_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
     let focused = app.focus == pane && app.overlay.is_none();
     let number = Pane::ALL
         .iter()
@@ -32,7 +32,7 @@ pub fn pane_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
 }
 
 /// A centred, dimmed explanation for an empty pane.
-pub fn empty_state<'a>(app: &App, lines: Vec<Line<'a>>) -> Paragraph<'a> {
+pub(crate) fn empty_state<'a>(app: &App, lines: Vec<Line<'a>>) -> Paragraph<'a> {
     Paragraph::new(lines)
         .style(app.theme.dim)
         .alignment(Alignment::Center)

@@ -12,7 +12,7 @@ use crate::tui::app::output_lines::{header_rows, search_line, visible_rows};
 use crate::tui::layout::Pane;
 use crate::tui::runs::RunState;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let running = app.runs.iter().filter(|r| r.is_running()).count();
     let mut title = match (app.runs.len(), running) {
         (0, _) => "Output".to_string(),

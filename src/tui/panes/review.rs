@@ -10,7 +10,7 @@ use crate::tui::app::App;
 use crate::tui::app::review_lines::{empty_text, lines};
 use crate::tui::layout::Pane;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     // Waiting agent calls are counted apart: an agent is blocked on each.
     let mut title = match app.pending_calls.len() {
         0 => format!("Review ({})", app.review_rows()),

@@ -3,7 +3,7 @@
 use ratatui::text::{Line, Span};
 
 /// Columns the widest of `lines` fills, not counting the padding at a line's end.
-pub fn widest(lines: &[Line<'_>]) -> usize {
+pub(crate) fn widest(lines: &[Line<'_>]) -> usize {
     lines
         .iter()
         .map(|line| {
@@ -19,7 +19,7 @@ pub fn widest(lines: &[Line<'_>]) -> usize {
 }
 
 /// Pads or cuts `text` to exactly `width` columns (by characters).
-pub fn fit(text: &str, width: usize) -> String {
+pub(crate) fn fit(text: &str, width: usize) -> String {
     let count = text.chars().count();
     if count <= width {
         format!("{text:<width$}")
@@ -33,6 +33,6 @@ pub fn fit(text: &str, width: usize) -> String {
 }
 
 /// `2026-11-21T10:00:00.000Z` → `11-21 10:00`: a stored time, short enough for a column.
-pub fn short_time(at: &str) -> String {
+pub(crate) fn short_time(at: &str) -> String {
     at.get(5..16).unwrap_or(at).replace('T', " ")
 }

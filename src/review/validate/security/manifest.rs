@@ -28,10 +28,10 @@ use crate::model::Manifest;
 use crate::review::validate::{CheckKind, Finding, FindingSeverity};
 use argv::HazardKind;
 
-pub const MANIFEST_SHELL_C: &str = "manifest-shell-c";
-pub const MANIFEST_INLINE_CODE: &str = "manifest-inline-code";
-pub const MANIFEST_LOADER_ENV: &str = "manifest-loader-env";
-pub const MANIFEST_COMMAND_OUTSIDE: &str = "manifest-command-outside";
+pub(crate) const MANIFEST_SHELL_C: &str = "manifest-shell-c";
+pub(crate) const MANIFEST_INLINE_CODE: &str = "manifest-inline-code";
+pub(crate) const MANIFEST_LOADER_ENV: &str = "manifest-loader-env";
+pub(crate) const MANIFEST_COMMAND_OUTSIDE: &str = "manifest-command-outside";
 
 /// Environment names that load code, change how programs are found, or how a shell parses.
 const LOADER_ENV: &[&str] = &[
@@ -88,7 +88,7 @@ const SYSTEM_PREFIXES: &[&str] = &["/usr", "/bin", "/sbin", "/opt"];
 
 /// Scans the manifest's `[run]` and `[service]`; `text` is `tool.toml` as written, for line
 /// numbers (absent for an inferred manifest).
-pub fn scan_manifest(manifest: &Manifest, text: Option<&str>) -> Vec<Finding> {
+pub(crate) fn scan_manifest(manifest: &Manifest, text: Option<&str>) -> Vec<Finding> {
     let line = |path: &[&str]| text.and_then(|t| key_line(t, path));
     let finding = |rule: &str, line: Option<usize>, message: String| Finding {
         rule: rule.to_string(),

@@ -10,7 +10,7 @@ use super::{CallAnswer, CallAnswerState};
 use crate::tui::app::App;
 use crate::tui::overlays::centered;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &CallAnswerState) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &CallAnswerState) {
     let theme = &app.theme;
     let has_field = !matches!(state.kind, CallAnswer::Once(_) | CallAnswer::Revoke(_));
     // Room for the arguments the person is answering about.

@@ -13,7 +13,7 @@ use super::{
 use crate::tui::app::App;
 use crate::tui::overlays::centered;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
     let theme = &app.theme;
     // A request shows what was asked, which is all the human has to judge it by.
     let asked = match &state.subject {

@@ -11,7 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::quality_history;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
     let rect = overlay_rect(area);
     let theme = &app.theme;
     let validation = app.validations.get(&detail.entry.path);

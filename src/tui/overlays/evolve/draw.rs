@@ -10,7 +10,7 @@ use super::{EvolveFocus, EvolveState};
 use crate::tui::app::App;
 use crate::tui::overlays::centered;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &EvolveState) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &EvolveState) {
     let theme = &app.theme;
     let rect = centered(
         area,

@@ -10,7 +10,7 @@ use super::LaunchState;
 use crate::tui::app::App;
 use crate::tui::overlays::centered;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState) {
     let theme = &app.theme;
     let rect = centered(area, 76, area.height.saturating_sub(4).max(12));
     let m = &state.manifest;

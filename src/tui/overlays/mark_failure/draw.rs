@@ -12,7 +12,7 @@ use crate::tui::app::App;
 use crate::tui::overlays::centered;
 use crate::tui::ui::fit;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &MarkFailureState) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &MarkFailureState) {
     let theme = &app.theme;
     let rect = centered(area, 70, 17);
     let block = Block::default()

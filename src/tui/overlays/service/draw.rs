@@ -10,7 +10,7 @@ use super::{ServiceDialogKind, ServiceDialogState};
 use crate::tui::app::App;
 use crate::tui::overlays::centered;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &ServiceDialogState) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &ServiceDialogState) {
     let theme = &app.theme;
     let (title, note, height) = match &state.kind {
         ServiceDialogKind::Launch { entry, running } => (

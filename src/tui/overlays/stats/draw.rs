@@ -11,7 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::ui::fit;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, state: &StatsState) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &StatsState) {
     let theme = &app.theme;
     let parts = areas(area);
     let close = app.keymap.hint(Action::Stats);

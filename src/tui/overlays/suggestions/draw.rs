@@ -11,7 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::ui::fit;
 
-pub fn draw(frame: &mut Frame, app: &App, size: Rect, state: &SuggestionsState) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &SuggestionsState) {
     let theme = &app.theme;
     let rect = area(size);
     let keys = format!(

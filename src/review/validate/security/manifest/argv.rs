@@ -19,7 +19,7 @@ const MAX_DEPTH: usize = 16;
 
 /// Which promise of the argv the code breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HazardKind {
+pub(crate) enum HazardKind {
     /// A shell parses a string: words, globs, pipes and redirections no argv shows.
     ShellString,
     /// Program text in the manifest, which the syntax check, the linters and the source scan
@@ -31,18 +31,18 @@ pub enum HazardKind {
 
 /// Code an argv hands to a program as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hazard {
-    pub kind: HazardKind,
+pub(crate) struct Hazard {
+    pub(crate) kind: HazardKind,
     /// What runs it, for the reader: "`sh -c`", "`python3 -c`".
-    pub what: String,
+    pub(crate) what: String,
     /// The wrappers it runs behind, outermost first.
-    pub through: Vec<String>,
+    pub(crate) through: Vec<String>,
     /// The index in the argv of the word that gives the code away.
-    pub at: usize,
+    pub(crate) at: usize,
 }
 
 /// Every hazard of `argv`, through its wrappers.
-pub fn hazards(argv: &[String]) -> Vec<Hazard> {
+pub(crate) fn hazards(argv: &[String]) -> Vec<Hazard> {
     let words: Vec<Word> = argv
         .iter()
         .enumerate()
