@@ -203,7 +203,7 @@ pub(crate) fn scan_all(
 /// made) is read and a row whose folder left is dropped, both corrected in the index. A row
 /// keeps what the index last saw of a tool edited in place until that tool is read again (by
 /// a lookup of its name, or a scan).
-pub fn indexed_listing(
+pub(crate) fn indexed_listing(
     root: &Path,
     limits: ScanLimits,
     store: &mut impl StoreAccess,

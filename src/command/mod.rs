@@ -374,7 +374,6 @@ fn find_to_run(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> 
     }
 }
 
-/// The tool `spec` names, read fresh from disk.
 /// What validating `entry` compares it with when the front end holds no catalog (the CLI):
 /// the index's listing (`lookup::indexed_listing`), with the tools the report names read
 /// again by name: the parent, whose manifest the permissions review reads, and the most
@@ -446,6 +445,7 @@ fn ranked_fields(entries: &[ToolEntry]) -> Vec<Ranked<'_>> {
     fields
 }
 
+/// The tool `spec` names, read fresh from disk.
 fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
     let named = lookup::tools_named(
         &ctx.review.root,

@@ -85,7 +85,7 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
 /// not a later first run. A run or decision meanwhile waits for it (`seal`'s one adoption per
 /// process); a front end leaving waits for it (`adoption_finished`), so a quit leaves no
 /// half-made seals.
-pub fn adopt_first_scan(root: &std::path::Path, scanned: &[ToolEntry]) {
+pub(crate) fn adopt_first_scan(root: &std::path::Path, scanned: &[ToolEntry]) {
     if crate::seal::seals_dir(root).symlink_metadata().is_ok() {
         return;
     }
@@ -107,7 +107,7 @@ pub fn adopt_first_scan(root: &std::path::Path, scanned: &[ToolEntry]) {
 static ADOPTING: AtomicUsize = AtomicUsize::new(0);
 
 /// Returns once every adoption `adopt_first_scan` started has ended.
-pub async fn adoption_finished() {
+pub(crate) async fn adoption_finished() {
     while ADOPTING.load(Ordering::SeqCst) > 0 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

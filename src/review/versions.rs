@@ -46,7 +46,9 @@ impl VersionStore {
     /// Snapshots `folder` as `name@version` unless that content is already kept. Returns the
     /// snapshot's path relative to the root. Fails when the folder's content no longer
     /// matches `content_hash` (it changed since it was reviewed), or when a symlink in the
-    /// version store or in the folder would lead the copy elsewhere.
+    /// version store or in the folder would lead the copy elsewhere. (Decisions and adoption
+    /// stage their copies and keep them together.)
+    #[cfg(test)]
     pub(crate) fn snapshot(
         &self,
         folder: &Path,
@@ -61,7 +63,7 @@ impl VersionStore {
 
     /// Keeps every staged copy, the file system synced once before the first is renamed into
     /// place; returns each snapshot's path relative to the root, in order.
-    pub fn keep_all(&self, staged: Vec<Staged>) -> Result<Vec<String>, ReviewError> {
+    pub(crate) fn keep_all(&self, staged: Vec<Staged>) -> Result<Vec<String>, ReviewError> {
         if staged.iter().any(|s| matches!(s, Staged::Copied(_))) {
             Dir::open(&self.root)?.sync_filesystem()?;
         }
@@ -77,7 +79,7 @@ impl VersionStore {
     /// The first half of `snapshot`: the checked copy, in a temporary folder and not yet
     /// synced, for a caller keeping many at once (`keep_all`, one sync for all). A copy not
     /// kept is removed.
-    pub fn stage(
+    pub(crate) fn stage(
         &self,
         folder: &Path,
         name: &str,
@@ -150,7 +152,7 @@ impl VersionStore {
 }
 
 /// What `VersionStore::stage` found or made.
-pub enum Staged {
+pub(crate) enum Staged {
     /// The same content was kept before; its path relative to the root.
     Kept(String),
     /// A checked copy waiting to be kept.
@@ -158,7 +160,7 @@ pub enum Staged {
 }
 
 /// A snapshot's checked copy in its temporary folder.
-pub struct StagedCopy {
+pub(crate) struct StagedCopy {
     root: PathBuf,
     tmp: String,
     relative: String,

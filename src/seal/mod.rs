@@ -263,7 +263,10 @@ fn ensure_adopted(root: &Path) -> Result<(), SealError> {
 
 /// `adopt_as_scanned` unless the workspace has its seals (or another thread of this process
 /// gave them while this one waited).
-pub fn ensure_adopted_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError> {
+pub(crate) fn ensure_adopted_as_scanned(
+    root: &Path,
+    scanned: &[ToolEntry],
+) -> Result<(), SealError> {
     adopt_once(root, || adopt_as_scanned(root, scanned))
 }
 
@@ -364,7 +367,7 @@ pub fn adopt(root: &Path) -> Result<(), SealError> {
 /// `adopt`, with the active tools as a scan of the whole workspace just read them (the
 /// workbench's and the MCP server's first scan), so they are not read and hashed twice. A
 /// tool changed since is sealed as scanned, so it shows as modified, never as accepted.
-pub fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError> {
+fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError> {
     #[cfg(test)]
     tests::ADOPTIONS
         .lock()
