@@ -109,11 +109,10 @@ mod tests {
             DecisionKind::Archive,
             DecisionKind::Restore,
             DecisionKind::Rollback,
-            DecisionKind::Evolve,
             DecisionKind::Resubmit,
         ];
         for kind in kinds {
-            assert_eq!(kind.with_text("why").kind(), kind);
+            assert_eq!(kind.with_text("why").kind(), Some(kind));
         }
         assert_eq!(
             DecisionKind::Approve.with_text("  "),

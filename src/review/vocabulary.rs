@@ -14,10 +14,6 @@ pub(crate) enum DecisionKind {
     Archive,
     Restore,
     Rollback,
-    // The TUI evolves through its own overlay, not the decision dialog: only the unit tests
-    // (through `ReviewCommand::kind`) make this kind.
-    #[cfg_attr(not(test), expect(dead_code, reason = "made only by the unit tests"))]
-    Evolve,
     Resubmit,
 }
 
@@ -30,8 +26,6 @@ pub(crate) enum TextRole {
     RequiredReason,
     /// Written to REVIEW.md for the tool's author; refused when empty.
     Feedback,
-    /// What the new version should do better; refused when empty.
-    Hint,
     /// The decision takes no text.
     None,
 }
@@ -46,7 +40,6 @@ impl DecisionKind {
             DecisionKind::Archive => "Archive",
             DecisionKind::Restore => "Restore",
             DecisionKind::Rollback => "Roll back",
-            DecisionKind::Evolve => "Evolve",
             DecisionKind::Resubmit => "Send back to review",
         }
     }
@@ -56,7 +49,6 @@ impl DecisionKind {
             DecisionKind::Approve | DecisionKind::Archive => TextRole::OptionalReason,
             DecisionKind::Reject => TextRole::RequiredReason,
             DecisionKind::RequestChanges => TextRole::Feedback,
-            DecisionKind::Evolve => TextRole::Hint,
             DecisionKind::Promote
             | DecisionKind::Restore
             | DecisionKind::Rollback
@@ -80,10 +72,6 @@ impl DecisionKind {
             DecisionKind::Archive => ReviewCommand::Archive { reason: optional },
             DecisionKind::Restore => ReviewCommand::Restore,
             DecisionKind::Rollback => ReviewCommand::Rollback { to: None },
-            DecisionKind::Evolve => ReviewCommand::Evolve {
-                hint: text.to_string(),
-                with: None,
-            },
             DecisionKind::Resubmit => ReviewCommand::Resubmit,
         }
     }
@@ -122,9 +110,11 @@ pub enum ReviewCommand {
 }
 
 impl ReviewCommand {
+    /// The kind a key or menu names for this decision; `None` for an evolve, which has an
+    /// overlay of its own.
     #[cfg(test)]
-    pub(crate) fn kind(&self) -> DecisionKind {
-        match self {
+    pub(crate) fn kind(&self) -> Option<DecisionKind> {
+        Some(match self {
             ReviewCommand::Approve { .. } => DecisionKind::Approve,
             ReviewCommand::Reject { .. } => DecisionKind::Reject,
             ReviewCommand::RequestChanges { .. } => DecisionKind::RequestChanges,
@@ -132,10 +122,8 @@ impl ReviewCommand {
             ReviewCommand::Archive { .. } => DecisionKind::Archive,
             ReviewCommand::Restore => DecisionKind::Restore,
             ReviewCommand::Rollback { .. } => DecisionKind::Rollback,
-            ReviewCommand::Evolve { .. } | ReviewCommand::EvolveEdited { .. } => {
-                DecisionKind::Evolve
-            }
+            ReviewCommand::Evolve { .. } | ReviewCommand::EvolveEdited { .. } => return None,
             ReviewCommand::Resubmit => DecisionKind::Resubmit,
-        }
+        })
     }
 }

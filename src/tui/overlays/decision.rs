@@ -45,10 +45,6 @@ fn text_field(kind: DecisionKind, subject: &Subject) -> (&'static str, bool) {
             "feedback for the agent (required, written to REVIEW.md)",
             false,
         ),
-        TextRole::Hint => (
-            "hint: what should the new version do better? (required)",
-            false,
-        ),
         TextRole::None => ("note (optional, not recorded)", true),
     }
 }
@@ -70,9 +66,6 @@ fn consequence(kind: DecisionKind, entry: &ToolEntry) -> &'static str {
         DecisionKind::Archive => "→ archived (restore brings it back)",
         DecisionKind::Restore => "archived → the tier it left",
         DecisionKind::Rollback => "the previous version becomes active again; this one is archived",
-        DecisionKind::Evolve => {
-            "a new candidate with the minor version bumped appears in experimental; this one is untouched"
-        }
         DecisionKind::Resubmit => {
             "the changed content becomes a candidate in experimental; the approved content runs here again"
         }
