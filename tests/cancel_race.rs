@@ -15,11 +15,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{bin, toolbench_command, write_tool};
+use common::{run_request, toolbench_command, write_tool};
 use toolbench::catalog::scan::{ScanLimits, load_path};
-use toolbench::model::{RunOrigin, Tier, ToolEntry};
-use toolbench::runner::{self, RunRequest};
-use toolbench::workbench::Workbench;
+use toolbench::model::{Tier, ToolEntry};
+use toolbench::runner;
 
 /// When each run is cancelled, counted from its start.
 const DELAYS_MS: [u64; 12] = [0, 1, 2, 3, 5, 10, 20, 50, 100, 250, 500, 1000];
@@ -51,22 +50,6 @@ fn tool(root: &Path, name: &str, script: &str, timeout_secs: u64) -> ToolEntry {
     let entry = load_path(root, Tier::Core, &folder, ScanLimits::default()).expect("loads");
     assert!(entry.error.is_none(), "{:?}", entry.error);
     entry
-}
-
-fn request(root: &Path, entry: &ToolEntry) -> RunRequest {
-    RunRequest {
-        root: root.to_path_buf(),
-        entry: entry.clone(),
-        input: None,
-        origin: RunOrigin::Cli,
-        client: None,
-        exe: bin(),
-        preforked: Default::default(),
-        confinement: Workbench::at(root, None)
-            .expect("opened")
-            .confinement()
-            .clone(),
-    }
 }
 
 /// Every process of test `test`'s runs still there, with what the kernel says of it.
@@ -142,7 +125,7 @@ fn flood(root: &Path, entry: &ToolEntry, stop: &AtomicBool) {
             let runs: Vec<_> = (0..4)
                 .map(|_| {
                     let (_cancel, cancelled) = runner::cancel_pair();
-                    tokio::spawn(runner::execute(request(root, entry), None, cancelled))
+                    tokio::spawn(runner::execute(run_request(root, entry), None, cancelled))
                 })
                 .collect();
             for run in runs {
@@ -206,7 +189,7 @@ fn a_run_cancelled_at_any_moment_leaves_no_process_behind() {
             let outcome = runtime.block_on(async {
                 let (cancel, cancelled) = runner::cancel_pair();
                 let run = tokio::spawn(runner::execute(
-                    request(ws.path(), &sleeper),
+                    run_request(ws.path(), &sleeper),
                     None,
                     cancelled,
                 ));
@@ -311,7 +294,7 @@ fn a_run_that_times_out_leaves_no_process_behind() {
     for round in 0..ROUNDS {
         let outcome = runtime.block_on(async {
             let (_cancel, cancelled) = runner::cancel_pair();
-            let run = runner::execute(request(ws.path(), &sleeper), None, cancelled);
+            let run = runner::execute(run_request(ws.path(), &sleeper), None, cancelled);
             tokio::time::timeout(Duration::from_secs(60), run).await
         });
         let status = match outcome {

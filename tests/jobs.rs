@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{bin, minimal_manifest, write_tool};
+use common::{bin, minimal_manifest, run_request, write_tool};
 use toolbench::catalog::Catalog;
 use toolbench::catalog::scan::{ScanLimits, load_path};
 use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobError, RunJobEvent, RunObserver};
@@ -15,7 +15,7 @@ use toolbench::jobs::validation::{ValidationEvent, ValidationQueue, ValidationRe
 use toolbench::jobs::watch::{WatchJob, WatchObserver, WatchRequest};
 use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
 use toolbench::review::validate::ValidateError;
-use toolbench::runner::{RunRequest, Stream};
+use toolbench::runner::Stream;
 use toolbench::store::writer::StoreWriter;
 use toolbench::store::{SharedStore, Store};
 use toolbench::watch::WatchUpdate;
@@ -35,22 +35,6 @@ fn workspace_with(tier: Tier, script: &str, extra_run: &str) -> (tempfile::TempD
     let entry = load_path(ws.path(), tier, &folder, ScanLimits::default()).expect("the tool loads");
     assert!(entry.error.is_none(), "{:?}", entry.error);
     (ws, entry)
-}
-
-fn request(root: &Path, entry: &ToolEntry) -> RunRequest {
-    RunRequest {
-        root: root.to_path_buf(),
-        entry: entry.clone(),
-        input: None,
-        origin: RunOrigin::Cli,
-        client: None,
-        exe: bin(),
-        preforked: Default::default(),
-        confinement: Workbench::at(root, None)
-            .expect("opened")
-            .confinement()
-            .clone(),
-    }
 }
 
 fn store_of(root: &Path) -> Recorder {
@@ -111,7 +95,7 @@ async fn two_observers_of_one_run_both_see_all_output_and_the_result() {
         "for i in $(seq 1 2000); do echo \"line $i\"; done\necho oops >&2\n",
         "",
     );
-    let job = RunJob::new(request(ws.path(), &entry), store_of(ws.path()));
+    let job = RunJob::new(run_request(ws.path(), &entry), store_of(ws.path()));
     let first = tokio::spawn(follow(job.observe(OutputPolicy::Newest)));
     let second = tokio::spawn(follow(job.observe(OutputPolicy::Every)));
     let recorded = tokio::time::timeout(PATIENCE, job.start().ended())
@@ -138,7 +122,7 @@ async fn an_observer_that_never_reads_neither_holds_up_the_run_nor_loses_its_rec
         StoreWriter::spawn(SharedStore::new(Store::open(ws.path()).expect("store")))
             .expect("writer"),
     );
-    let job = RunJob::new(request(ws.path(), &entry), Recorder::Writer(writer));
+    let job = RunJob::new(run_request(ws.path(), &entry), Recorder::Writer(writer));
     let idle = job.observe(OutputPolicy::Newest);
     let recorded = tokio::time::timeout(PATIENCE, job.start().ended())
         .await
@@ -160,7 +144,7 @@ async fn an_observer_that_never_reads_neither_holds_up_the_run_nor_loses_its_rec
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_every_observer_that_never_reads_holds_the_tool_but_not_its_timeout_or_record() {
     let (ws, entry) = workspace_with(Tier::Approved, "yes\n", "timeout_secs = 2");
-    let job = RunJob::new(request(ws.path(), &entry), store_of(ws.path()));
+    let job = RunJob::new(run_request(ws.path(), &entry), store_of(ws.path()));
     let _idle = job.observe(OutputPolicy::Every);
     let recorded = tokio::time::timeout(PATIENCE, job.start().ended())
         .await
@@ -173,7 +157,7 @@ async fn an_every_observer_that_never_reads_holds_the_tool_but_not_its_timeout_o
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_run_is_recorded_cancelled() {
     let (ws, entry) = workspace_with(Tier::Approved, "echo started\nsleep 30\n", "");
-    let job = RunJob::new(request(ws.path(), &entry), store_of(ws.path()));
+    let job = RunJob::new(run_request(ws.path(), &entry), store_of(ws.path()));
     let mut observer = job.observe(OutputPolicy::Newest);
     let run = job.start();
     let first = tokio::time::timeout(PATIENCE, observer.next())
@@ -200,7 +184,7 @@ async fn a_cancelled_run_is_recorded_cancelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_canceller_reports_closed_once_its_run_has_ended() {
     let (ws, entry) = workspace_with(Tier::Approved, "echo done\n", "");
-    let job = RunJob::new(request(ws.path(), &entry), store_of(ws.path()));
+    let job = RunJob::new(run_request(ws.path(), &entry), store_of(ws.path()));
     let run = job.start();
     let canceller = run.canceller();
     assert!(!canceller.is_closed(), "the run is still going");
@@ -228,7 +212,7 @@ fn refuse_runs(root: &Path) {
 }
 
 async fn assert_refused_run_is_kept(ws: &tempfile::TempDir, entry: &ToolEntry, recorder: Recorder) {
-    let job = RunJob::new(request(ws.path(), entry), recorder);
+    let job = RunJob::new(run_request(ws.path(), entry), recorder);
     let observer = job.observe(OutputPolicy::Newest);
     let ended = tokio::time::timeout(PATIENCE, job.start().ended())
         .await
@@ -276,7 +260,7 @@ async fn a_run_that_cannot_start_tells_every_observer_why() {
     if let Some(manifest) = prohibited.manifest.as_mut() {
         Arc::make_mut(manifest).cost_tier = toolbench::model::CostTier::Prohibited;
     }
-    let job = RunJob::new(request(ws.path(), &prohibited), store_of(ws.path()));
+    let job = RunJob::new(run_request(ws.path(), &prohibited), store_of(ws.path()));
     let observer = job.observe(OutputPolicy::Newest);
     let ended = job.start().ended().await;
     assert!(

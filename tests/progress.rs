@@ -7,16 +7,13 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{bin, stderr, stdout, write_tool};
+use common::{bin, run_request, stderr, stdout, write_tool};
 use toolbench::catalog::scan::{ScanLimits, load_path};
 use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobEvent, RunObserver};
-use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
-use toolbench::runner::RunRequest;
+use toolbench::model::{RunStatus, Tier, ToolEntry};
 use toolbench::store::{SharedStore, Store};
-use toolbench::workbench::Workbench;
 
 /// Long enough for a slow machine, short enough that a hang fails the test.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -50,22 +47,6 @@ fn workspace_with(script: &str, extra_run: &str) -> (tempfile::TempDir, ToolEntr
         .expect("the tool loads");
     assert!(entry.error.is_none(), "{:?}", entry.error);
     (ws, entry)
-}
-
-fn request(root: &Path, entry: &ToolEntry) -> RunRequest {
-    RunRequest {
-        root: root.to_path_buf(),
-        entry: entry.clone(),
-        input: None,
-        origin: RunOrigin::Cli,
-        client: None,
-        exe: bin(),
-        preforked: Default::default(),
-        confinement: Workbench::at(root, None)
-            .expect("opened")
-            .confinement()
-            .clone(),
-    }
 }
 
 /// One progress event as an observer got it.
@@ -116,7 +97,7 @@ async fn follow(mut observer: RunObserver) -> Seen {
 async fn run_job(script: &str, extra_run: &str) -> (Seen, RunStatus, Duration) {
     let (ws, entry) = workspace_with(script, extra_run);
     let recorder = Recorder::Store(SharedStore::new(Store::open(ws.path()).expect("store")));
-    let job = RunJob::new(request(ws.path(), &entry), recorder);
+    let job = RunJob::new(run_request(ws.path(), &entry), recorder);
     let started = Instant::now();
     let seen = tokio::spawn(follow(job.observe(OutputPolicy::Newest)));
     let recorded = tokio::time::timeout(PATIENCE, job.start().ended())

@@ -147,6 +147,27 @@ pub fn text_of(result: &rmcp::model::CallToolResult) -> String {
 }
 
 /// Processes whose command line names `needle` (the workspace of this test).
+/// A run of `entry` in `root` as the CLI asks for one, confined as the workbench on `root`
+/// confines it, for tests that drive the runner or the run job through the library.
+pub fn run_request(
+    root: &Path,
+    entry: &toolbench::model::ToolEntry,
+) -> toolbench::runner::RunRequest {
+    toolbench::runner::RunRequest {
+        root: root.to_path_buf(),
+        entry: entry.clone(),
+        input: None,
+        origin: toolbench::model::RunOrigin::Cli,
+        client: None,
+        exe: bin(),
+        preforked: Default::default(),
+        confinement: toolbench::workbench::Workbench::at(root, None)
+            .expect("opened")
+            .confinement()
+            .clone(),
+    }
+}
+
 pub fn processes_naming(needle: &Path) -> Vec<String> {
     processes_running(&needle.to_string_lossy())
 }
