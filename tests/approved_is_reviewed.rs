@@ -1093,3 +1093,76 @@ fn an_mcp_server_seals_a_new_workspace_as_it_found_it() {
     let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs");
     assert_eq!(runs.as_array().map(Vec::len), Some(0), "{runs}");
 }
+
+/// An agent that can write into `approved/` of a never-sealed workspace plants a tool whose
+/// folder links to a file outside the workspace and holds a FIFO, hoping the adoption at the
+/// server's first scan copies the outside file into toolbench's state (where a later restore
+/// would hand it to a tool) or blocks on the FIFO, holding every decision and call behind it.
+#[test]
+fn adoption_at_the_first_scan_copies_nothing_from_outside_and_never_blocks() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let outside = tempfile::tempdir().expect("tempdir");
+    let config = tempfile::tempdir().expect("tempdir");
+    let secret = outside.path().join("secret");
+    let marker = "OUTSIDE-SECRET-5c1f";
+    std::fs::write(&secret, marker).expect("secret");
+    let before = std::fs::metadata(&secret)
+        .expect("meta")
+        .modified()
+        .expect("mtime");
+    let manifest = format!("{}input = \"none\"\n", common::minimal_manifest("planted"));
+    let planted = common::write_tool(ws.path(), "approved", "planted", &manifest);
+    std::os::unix::fs::symlink(&secret, planted.join("data")).expect("link out");
+    let fifo = std::ffi::CString::new(planted.join("pipe").into_os_string().into_encoded_bytes())
+        .expect("path");
+    // SAFETY: mkfifo(3) with a NUL-terminated path this test owns.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0, "mkfifo");
+    let plain = common::write_tool(
+        ws.path(),
+        "approved",
+        "plain",
+        &format!("{}input = \"none\"\n", common::minimal_manifest("plain")),
+    );
+    std::fs::write(plain.join("run.sh"), "echo plain-ran\n").expect("script");
+
+    let mut agent = common::mcp_session::Session::open(ws.path(), config.path(), "agent", false);
+    let seals = ws.path().join(".toolbench/seals");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !seals.join("plain.json").is_file() {
+        assert!(
+            Instant::now() < deadline,
+            "the adoption did not finish: a FIFO or a link held it"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Calls are not held behind it: the other tool answers.
+    let answer = agent.call("plain", serde_json::json!({})).to_string();
+    assert!(answer.contains("plain-ran"), "{answer}");
+    agent.call("planted", serde_json::json!({}));
+
+    // Nothing of the outside file reached toolbench's state, and the file is as it was.
+    let mut found = Vec::new();
+    let mut pending = vec![ws.path().join(".toolbench")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let meta = entry.path().symlink_metadata().expect("meta");
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else if meta.is_file()
+                && std::fs::read(entry.path())
+                    .is_ok_and(|bytes| bytes.windows(marker.len()).any(|w| w == marker.as_bytes()))
+            {
+                found.push(entry.path());
+            }
+        }
+    }
+    assert!(found.is_empty(), "the outside file was copied: {found:?}");
+    assert_eq!(std::fs::read_to_string(&secret).expect("secret"), marker);
+    assert_eq!(
+        std::fs::metadata(&secret)
+            .expect("meta")
+            .modified()
+            .expect("mtime"),
+        before
+    );
+}
