@@ -382,7 +382,7 @@ pub(super) fn take_snapshots(root: &Path, entries: &[ToolEntry]) -> Result<(), R
         .iter()
         .map(|e| versions.stage(&e.path, &e.name, &e.version, &e.content_hash))
         .collect::<Result<Vec<_>, _>>()?;
-    versions.keep_all(staged).map(drop)
+    versions.keep_all(staged.into_iter().flatten().collect())
 }
 
 pub(super) fn decided(

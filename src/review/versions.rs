@@ -57,38 +57,32 @@ impl VersionStore {
         content_hash: &str,
     ) -> Result<String, ReviewError> {
         let staged = self.stage(folder, name, version, content_hash)?;
-        let mut kept = self.keep_all(vec![staged])?;
-        Ok(kept.pop().unwrap_or_default())
+        self.keep_all(staged.into_iter().collect())?;
+        Ok(Self::relative_path(name, version, content_hash))
     }
 
     /// Keeps every staged copy, the file system synced once before the first is renamed into
-    /// place; returns each snapshot's path relative to the root, in order.
-    pub(crate) fn keep_all(&self, staged: Vec<Staged>) -> Result<Vec<String>, ReviewError> {
-        if staged.iter().any(|s| matches!(s, Staged::Copied(_))) {
+    /// place.
+    pub(crate) fn keep_all(&self, staged: Vec<StagedCopy>) -> Result<(), ReviewError> {
+        if !staged.is_empty() {
             Dir::open(&self.root)?.sync_filesystem()?;
         }
-        staged
-            .into_iter()
-            .map(|s| match s {
-                Staged::Kept(relative) => Ok(relative),
-                Staged::Copied(copy) => copy.keep(),
-            })
-            .collect()
+        staged.into_iter().try_for_each(StagedCopy::keep)
     }
 
     /// The first half of `snapshot`: the checked copy, in a temporary folder and not yet
     /// synced, for a caller keeping many at once (`keep_all`, one sync for all). A copy not
-    /// kept is removed.
+    /// kept is removed. `None` when the same content is kept already.
     pub(crate) fn stage(
         &self,
         folder: &Path,
         name: &str,
         version: &str,
         content_hash: &str,
-    ) -> Result<Staged, ReviewError> {
+    ) -> Result<Option<StagedCopy>, ReviewError> {
         let relative = Self::relative_path(name, version, content_hash);
         if self.root.join(&relative).is_dir() {
-            return Ok(Staged::Kept(relative));
+            return Ok(None);
         }
         let parent = format!("{}/versions/{name}", crate::workspace::STATE_DIR);
         let copy = StagedCopy {
@@ -101,7 +95,7 @@ impl VersionStore {
             relative,
         };
         self.copy_checked(folder, &copy.tmp, name, version, content_hash)?;
-        Ok(Staged::Copied(copy))
+        Ok(Some(copy))
     }
 
     fn copy_checked(
@@ -151,14 +145,6 @@ impl VersionStore {
     }
 }
 
-/// What `VersionStore::stage` found or made.
-pub(crate) enum Staged {
-    /// The same content was kept before; its path relative to the root.
-    Kept(String),
-    /// A checked copy waiting to be kept.
-    Copied(StagedCopy),
-}
-
 /// A snapshot's checked copy in its temporary folder.
 pub(crate) struct StagedCopy {
     root: PathBuf,
@@ -168,14 +154,12 @@ pub(crate) struct StagedCopy {
 
 impl StagedCopy {
     /// Renames the copy into place, once the file system holding it was synced.
-    fn keep(self) -> Result<String, ReviewError> {
+    fn keep(self) -> Result<(), ReviewError> {
         let target = self.root.join(&self.relative);
         match move_noreplace(&self.root, &self.tmp, &self.relative) {
-            Ok(()) => Ok(self.relative.clone()),
+            Ok(()) => Ok(()),
             // Another process kept the same content first: same hash, same content.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || target.is_dir() => {
-                Ok(self.relative.clone())
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || target.is_dir() => Ok(()),
             Err(e) => Err(ReviewError::io(&target, &e)),
         }
     }

@@ -431,7 +431,8 @@ fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError>
                         &entry.version,
                         &entry.content_hash,
                     )
-                    .ok(),
+                    .ok()
+                    .flatten(),
             );
         }
         let seal = Seal {
