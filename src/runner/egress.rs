@@ -46,6 +46,10 @@ const COPY_BYTES: usize = 16 * 1024;
 /// Connections of one run served at once; the next wait in the listener's queue. Each holds
 /// two of the runner's descriptors, and the runner may be serving other runs.
 const MAX_OPEN: usize = 256;
+
+/// How long the run's end waits for connections still passing on what the tool sent before
+/// it exited (its last request, then the close) before they are cut.
+const DRAIN: Duration = Duration::from_millis(500);
 /// Connections of one run kept in its log; the rest are only counted.
 const MAX_LOGGED: usize = 10_000;
 
@@ -357,7 +361,10 @@ struct Shared {
     entries: Mutex<Vec<Arc<Entry>>>,
     /// Connections past `MAX_LOGGED`.
     unlogged: AtomicU64,
+    /// The proxy's own loops: waiting for the listeners, accepting.
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// One per connection the tool made, passing bytes on.
+    connections: Mutex<Vec<JoinHandle<()>>>,
     handover: Mutex<Option<Result<HandOver, String>>>,
     open: Arc<tokio::sync::Semaphore>,
 }
@@ -368,6 +375,7 @@ impl Default for Shared {
             entries: Mutex::default(),
             unlogged: AtomicU64::new(0),
             tasks: Mutex::default(),
+            connections: Mutex::default(),
             handover: Mutex::default(),
             open: Arc::new(tokio::sync::Semaphore::new(MAX_OPEN)),
         }
@@ -376,11 +384,27 @@ impl Default for Shared {
 
 impl Shared {
     fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
-        let handle = tokio::spawn(task);
-        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
-        // Only the live ones: a run may make many short connections.
-        tasks.retain(|task| !task.is_finished());
-        tasks.push(handle);
+        keep_live(&self.tasks, tokio::spawn(task));
+    }
+
+    fn spawn_connection(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        keep_live(&self.connections, tokio::spawn(task));
+    }
+
+    /// Aborts every task of `tasks` and waits for them, again while aborted ones spawned more.
+    async fn abort_all(tasks: &Mutex<Vec<JoinHandle<()>>>) {
+        loop {
+            let taken = std::mem::take(&mut *tasks.lock().unwrap_or_else(PoisonError::into_inner));
+            if taken.is_empty() {
+                return;
+            }
+            for task in &taken {
+                task.abort();
+            }
+            for task in taken {
+                let _ = task.await;
+            }
+        }
     }
 
     fn record(&self, entry: &Arc<Entry>) {
@@ -510,23 +534,22 @@ impl Proxy {
     pub(crate) async fn finish(mut self) -> Summary {
         drop(self.listener.take());
         let _ = std::fs::remove_file(&self.socket);
-        // Aborted tasks drop their sockets; new ones may have been spawned meanwhile.
-        loop {
-            let tasks: Vec<JoinHandle<()>> = std::mem::take(
-                &mut *self
-                    .shared
-                    .tasks
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner),
-            );
-            if tasks.is_empty() {
-                break;
-            }
-            for task in &tasks {
-                task.abort();
-            }
-            for task in tasks {
-                let _ = task.await;
+        // No connection is accepted any more. Those open may still carry what the tool wrote
+        // just before it exited: they end on their own once both sides closed, within
+        // `DRAIN`, and are cut after it (a tunnel the far side keeps open). Aborted tasks
+        // drop their sockets.
+        Shared::abort_all(&self.shared.tasks).await;
+        let open = std::mem::take(
+            &mut *self
+                .shared
+                .connections
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let aborts: Vec<_> = open.iter().map(JoinHandle::abort_handle).collect();
+        if tokio::time::timeout(DRAIN, join_all(open)).await.is_err() {
+            for abort in aborts {
+                abort.abort();
             }
         }
         let entries: Vec<Arc<Entry>> = std::mem::take(
@@ -590,15 +613,10 @@ impl Proxy {
 impl Drop for Proxy {
     /// A run dropped before its end (its caller went away) still takes the proxy with it.
     fn drop(&mut self) {
-        let tasks = std::mem::take(
-            &mut *self
-                .shared
-                .tasks
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
-        for task in tasks {
-            task.abort();
+        for tasks in [&self.shared.tasks, &self.shared.connections] {
+            for task in std::mem::take(&mut *tasks.lock().unwrap_or_else(PoisonError::into_inner)) {
+                task.abort();
+            }
         }
         if self.listener.take().is_some() || Path::new(&self.socket).exists() {
             let _ = std::fs::remove_file(&self.socket);
@@ -672,13 +690,13 @@ async fn accept_loop(
         });
         shared.record(&entry);
         match forward_to {
-            Some(addr) => shared.spawn(async move {
+            Some(addr) => shared.spawn_connection(async move {
                 forward(client, addr, entry).await;
                 drop(permit);
             }),
             None => {
                 let allowed = Arc::clone(&allowed);
-                shared.spawn(async move {
+                shared.spawn_connection(async move {
                     serve(client, allowed, entry).await;
                     drop(permit);
                 });
@@ -839,6 +857,20 @@ async fn copy<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
         }
     }
     let _ = to.shutdown().await;
+}
+
+/// Keeps `handle` with the live ones of `tasks`: a run may make many short connections.
+fn keep_live(tasks: &Mutex<Vec<JoinHandle<()>>>, handle: JoinHandle<()>) {
+    let mut tasks = tasks.lock().unwrap_or_else(PoisonError::into_inner);
+    tasks.retain(|task| !task.is_finished());
+    tasks.push(handle);
+}
+
+/// Waits for every task of `tasks`.
+async fn join_all(tasks: Vec<JoinHandle<()>>) {
+    for task in tasks {
+        let _ = task.await;
+    }
 }
 
 #[cfg(test)]

@@ -298,3 +298,42 @@ async fn a_dropped_proxy_leaves_nothing_behind() {
     assert!(TcpStream::connect(addr).await.is_err(), "still accepting");
     assert!(!plan.socket.exists());
 }
+
+/// A tool that sends its request and exits at once: the run's end comes while the proxy is
+/// still passing the request on, and the far side gets all of it, not a cut connection.
+#[tokio::test]
+async fn what_a_tool_sent_just_before_its_end_still_arrives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = std::net::TcpListener::bind("127.0.0.1:0").expect("target");
+    let target_port = target.local_addr().expect("addr").port();
+    let (accepted, on_accept) = tokio::sync::oneshot::channel();
+    let heard = tokio::task::spawn_blocking(move || {
+        let (mut peer, _) = target.accept().expect("accept");
+        let _ = accepted.send(());
+        peer.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let mut bytes = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut peer, &mut bytes);
+        bytes
+    });
+    let declared = hosts(&[&format!("127.0.0.1:{target_port}")]);
+    let (proxy, proxy_addr, _) = started_proxy(dir.path(), &declared).await;
+
+    let mut client = TcpStream::connect(proxy_addr).await.expect("client");
+    let payload = "x".repeat(64 * 1024);
+    client
+        .write_all(format!("CONNECT 127.0.0.1:{target_port} HTTP/1.1\r\n\r\n{payload}").as_bytes())
+        .await
+        .expect("request");
+    // The proxy has taken the connection and dialled the target; the tool exits now, and the
+    // run ends at once, as the tool's exit would end it.
+    tokio::time::timeout(Duration::from_secs(5), on_accept)
+        .await
+        .expect("the proxy dialled the target")
+        .expect("accepted");
+    client.shutdown().await.expect("close");
+    drop(client);
+    let summary = proxy.finish().await;
+    let heard = heard.await.expect("target");
+    assert_eq!(heard.len(), payload.len(), "{summary}");
+}
