@@ -320,11 +320,16 @@ async fn what_a_tool_sent_just_before_its_end_still_arrives() {
     let (proxy, proxy_addr, _) = started_proxy(dir.path(), &declared).await;
 
     let mut client = TcpStream::connect(proxy_addr).await.expect("client");
-    let payload = "x".repeat(64 * 1024);
     client
-        .write_all(format!("CONNECT 127.0.0.1:{target_port} HTTP/1.1\r\n\r\n{payload}").as_bytes())
+        .write_all(format!("CONNECT 127.0.0.1:{target_port} HTTP/1.1\r\n\r\n").as_bytes())
         .await
         .expect("request");
+    // Read, so the close below is a close and not a reset that drops what is in flight.
+    let mut answer = [0u8; 39];
+    client.read_exact(&mut answer).await.expect("answer");
+    // More than the sockets' buffers hold: much of it is still in flight at the end.
+    let payload = vec![b'x'; 16 * 1024 * 1024];
+    client.write_all(&payload).await.expect("payload");
     // The proxy has taken the connection and dialled the target; the tool exits now, and the
     // run ends at once, as the tool's exit would end it.
     tokio::time::timeout(Duration::from_secs(5), on_accept)
