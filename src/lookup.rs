@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
+use crate::catalog::LookupError;
 use crate::catalog::scan::{
     KnownHashes, ScanLimits, ScanProgress, load_path, scan_unindexed, scan_workspace,
 };
@@ -57,6 +58,26 @@ pub(crate) fn tools_named(
     }
     found.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
     found
+}
+
+/// The tool in `folder`, read fresh from disk, when it is still the tool `id` names with its
+/// content: what a front end that saw a tool in that folder asks for, so the folder it saw is
+/// the one acted on, or none. `folder` must be a tool's folder of a tier of `root`.
+pub(crate) fn tool_in(
+    root: &Path,
+    limits: ScanLimits,
+    folder: &Path,
+    id: &ToolId,
+) -> Result<ToolEntry, LookupError> {
+    let read = tier_of(root, folder).and_then(|tier| load_path(root, tier, folder, limits));
+    match read {
+        Some(entry) if id.matches(&entry) => Ok(entry),
+        Some(entry) => Err(LookupError::content_changed(id, [&entry])),
+        None => Err(LookupError::FolderLeft {
+            tool: id.to_string(),
+            folder: folder.display().to_string(),
+        }),
+    }
 }
 
 /// What `tools_named` answers in a workspace without a store, whose index is empty: the tools

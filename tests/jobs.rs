@@ -8,13 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{bin, minimal_manifest, run_request, write_tool};
-use toolbench::catalog::Catalog;
 use toolbench::catalog::scan::{ScanLimits, load_path};
+use toolbench::catalog::{Catalog, LookupError};
+use toolbench::command::CommandError;
+use toolbench::command::validations::{ValidationEvent, ValidationQueue, ValidationRequest};
 use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobError, RunJobEvent, RunObserver};
-use toolbench::jobs::validation::{ValidationEvent, ValidationQueue, ValidationRequest};
 use toolbench::jobs::watch::{WatchJob, WatchObserver, WatchRequest};
 use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
-use toolbench::review::validate::ValidateError;
 use toolbench::runner::Stream;
 use toolbench::store::writer::StoreWriter;
 use toolbench::store::{SharedStore, Store};
@@ -299,17 +299,26 @@ fn one_worker_queue(
     tokio::sync::mpsc::UnboundedReceiver<ValidationEvent>,
 ) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let commands = Workbench::at(root, None)
+        .expect("opened")
+        .with_program(bin())
+        .caller(RunOrigin::Tui)
+        .expect("the store");
     let queue = ValidationQueue::start(
         &tokio::runtime::Handle::current(),
         1,
-        Workbench::at(root, None)
-            .expect("opened")
-            .with_program(bin())
-            .review(),
-        SharedStore::new(Store::open(root).expect("store")),
+        commands,
         move |event| tx.send(event).is_ok(),
     );
     (queue, rx)
+}
+
+/// What the queue tells next, within `PATIENCE`.
+async fn told(rx: &mut tokio::sync::mpsc::UnboundedReceiver<ValidationEvent>) -> ValidationEvent {
+    tokio::time::timeout(PATIENCE, rx.recv())
+        .await
+        .expect("told in time")
+        .expect("the queue is running")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,24 +326,18 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
     let (ws, entry) = candidate_with_a_case();
     let (queue, mut rx) = one_worker_queue(ws.path());
     let catalog = Arc::new(Catalog::new(vec![entry.clone()]));
-    let mut oversized = entry.clone();
-    oversized.oversized = true;
-    oversized.error = Some("over the limits".into());
-    for entry in [entry.clone(), oversized] {
-        queue.push(ValidationRequest {
-            entry,
-            force: true,
-            catalog: Arc::clone(&catalog),
-        });
-    }
-    let first = tokio::time::timeout(PATIENCE, rx.recv())
-        .await
-        .expect("told");
-    let Some(ValidationEvent::Validated {
+    let request = |entry: &ToolEntry| ValidationRequest {
+        entry: entry.clone(),
+        force: true,
+        catalog: Arc::clone(&catalog),
+    };
+    queue.push(request(&entry));
+    let first = told(&mut rx).await;
+    let ValidationEvent::Validated {
         path,
         report,
         unstored,
-    }) = first
+    } = first
     else {
         panic!("validated: {first:?}");
     };
@@ -345,19 +348,39 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
     assert_eq!(runs.len(), 1, "the case's run is stored: {runs:?}");
     assert_eq!(runs[0].origin, RunOrigin::Validation);
     assert!(toolbench::runner::inflight::list(ws.path()).is_empty());
-    let second = tokio::time::timeout(PATIENCE, rx.recv())
-        .await
-        .expect("told");
+
+    // The folder changes after the tool was shown: what was shown is no longer there, and
+    // what is there now was never asked for.
+    std::fs::write(entry.path.join("run.sh"), "echo '{\"ok\": \"swapped\"}'\n").expect("edit");
+    queue.push(request(&entry));
+    let swapped = told(&mut rx).await;
     assert!(
         matches!(
-            second,
-            Some(ValidationEvent::Refused {
-                error: ValidateError::Oversized { .. },
+            &swapped,
+            ValidationEvent::Refused {
+                error: CommandError::Lookup(LookupError::ContentChanged { .. }),
                 ..
-            })
+            }
         ),
-        "{second:?}"
+        "{swapped:?}"
     );
+
+    // A folder outside the workspace is no tool of it, whatever it holds.
+    let (elsewhere, outside) = candidate_with_a_case();
+    queue.push(request(&outside));
+    let refused = told(&mut rx).await;
+    assert!(
+        matches!(
+            &refused,
+            ValidationEvent::Refused {
+                error: CommandError::Lookup(LookupError::FolderLeft { .. }),
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(stored_runs(ws.path()).len(), 1, "neither was run");
+    assert!(stored_runs(elsewhere.path()).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -370,12 +393,10 @@ async fn a_validation_whose_runs_the_store_refuses_tells_them_and_keeps_them_for
         force: true,
         catalog: Arc::new(Catalog::new(vec![entry.clone()])),
     });
-    let told = tokio::time::timeout(PATIENCE, rx.recv())
-        .await
-        .expect("told");
-    let Some(ValidationEvent::Validated {
+    let told = told(&mut rx).await;
+    let ValidationEvent::Validated {
         report, unstored, ..
-    }) = told
+    } = told
     else {
         panic!("the report stands though its run was refused: {told:?}");
     };

@@ -67,6 +67,10 @@ pub enum LookupError {
         /// What is there now: `folder hash12` each.
         found: String,
     },
+    /// Asked for in the folder a front end saw it in, and that folder holds no tool of the
+    /// workspace any more.
+    #[error("{tool}: {folder} holds no tool any more; it changed since it was shown")]
+    FolderLeft { tool: String, folder: String },
 }
 
 impl LookupError {

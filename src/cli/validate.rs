@@ -33,6 +33,7 @@ pub(crate) struct ValidateArgs {
 pub(crate) fn run(args: ValidateArgs, ws: &Workbench) -> CliResult {
     let command = Command::Validate {
         tool: tool_id(&args.tool)?,
+        folder: None,
         force: args.force,
         seed: args.seed,
     };

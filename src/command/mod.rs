@@ -8,8 +8,10 @@
 mod calls;
 mod services;
 mod suggestions;
+pub mod validations;
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -46,8 +48,11 @@ pub enum Command {
     },
     /// The validation checklist; `force` ignores a cached report for the same content.
     /// `seed`: the generated inputs of the validation that recorded it, tried again.
+    /// `folder`: the folder a front end saw the tool in, the one validated, and only while
+    /// it holds `tool` (bound to its content by `ToolId::content_of`); `None` looks the tool up.
     Validate {
         tool: ToolId,
+        folder: Option<PathBuf>,
         force: bool,
         seed: Option<u64>,
     },
@@ -255,11 +260,24 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
             })
             .await
         }
-        Command::Validate { tool, force, seed } => {
+        Command::Validate {
+            tool,
+            folder,
+            force,
+            seed,
+        } => {
             let (entry, catalog) = {
                 let ctx = ctx.clone();
                 blocking(move || {
-                    let entry = find(&ctx, &tool)?;
+                    let entry = match folder {
+                        Some(folder) => lookup::tool_in(
+                            &ctx.review.root,
+                            ctx.review.scan_limits,
+                            &folder,
+                            &tool,
+                        )?,
+                        None => find(&ctx, &tool)?,
+                    };
                     let catalog = match &ctx.catalog {
                         Some(catalog) => Arc::clone(catalog),
                         None => Arc::new(validation_catalog(&ctx, &entry)?),

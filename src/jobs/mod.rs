@@ -5,7 +5,7 @@
 //!
 //! - [`run`]: one tool run from its start to its record, with any number of observers.
 //! - `scan`: the workspace read into catalog entries, with its progress.
-//! - [`validation`]: a queue of validations run by a fixed number of workers.
+//! - [`validation`]: one tool validated, its report and its test cases' runs stored.
 //! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
 //! - `inherited`, `pending_calls`, `service_feed`: pollers of what other processes do
 //!   (their runs, the agent calls waiting for a human, service instances), each started as

@@ -9,7 +9,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::listing::Listing;
 use crate::catalog::scan::load_path;
-use crate::jobs::validation::{
+use crate::command::validations::{
     VALIDATION_WORKERS, ValidationEvent, ValidationQueue, ValidationRequest,
 };
 use crate::model::ToolEntry;
@@ -56,8 +56,7 @@ impl Shared {
         let validations = ValidationQueue::start(
             runtime,
             VALIDATION_WORKERS,
-            workbench.review(),
-            store.clone(),
+            workbench.recorded_in(store.clone(), crate::model::RunOrigin::Mcp),
             log_validation,
         );
         Self {

@@ -58,7 +58,7 @@ pub enum DecisionError {
     Validation {
         tool: String,
         #[source]
-        error: crate::review::validate::ValidateError,
+        error: crate::command::CommandError,
     },
 }
 

@@ -16,12 +16,12 @@ use tokio::sync::{Notify, mpsc};
 
 use super::app::{AppEvent, DecisionError};
 use super::runs::StartedElsewhere;
+use crate::command::validations::ValidationEvent;
 use crate::jobs::inherited::InheritedEvent;
 use crate::jobs::pending_calls::PendingEvent;
 use crate::jobs::run::{RunJobEvent, RunObserver, UnstoredRun};
 use crate::jobs::scan::ScanEvent;
 use crate::jobs::service_feed::InstanceEvent;
-use crate::jobs::validation::ValidationEvent;
 use crate::jobs::watch::WatchObserver;
 use crate::runner::progress::Progress;
 use crate::watch::WatchUpdate;

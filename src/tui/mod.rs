@@ -39,11 +39,11 @@ use tokio::sync::mpsc;
 use std::collections::HashMap;
 
 use crate::catalog::scan::KnownHashes;
+use crate::command::validations::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
 use crate::command::{self, Applied, Command};
 use crate::config::{Config, config_dir};
 use crate::jobs::run::{OutputPolicy, Recorder};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
-use crate::jobs::validation::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
 use crate::jobs::watch::{WatchJob, WatchRequest};
 use crate::jobs::{inherited, pending_calls, service_feed};
 use crate::model::{RunOrigin, ToolId};
@@ -191,8 +191,7 @@ impl Services {
         let validations = ValidationQueue::start(
             runtime,
             VALIDATION_WORKERS,
-            workbench.review(),
-            store.clone(),
+            commands.clone(),
             job_events::validation_listener(runtime, tx.clone()),
         );
         let following = service_feed::Following::default();
@@ -1350,12 +1349,13 @@ mod tests {
         };
         let validations = std::thread::spawn(move || {
             for i in 0..VALIDATIONS {
-                validated(crate::jobs::validation::ValidationEvent::Refused {
+                validated(crate::command::validations::ValidationEvent::Refused {
                     tool: format!("tool{}", i % TOOLS_VALIDATED),
                     error: crate::review::validate::ValidateError::Oversized {
                         tool: format!("tool{}", i % TOOLS_VALIDATED),
                         reason: format!("attempt {i}"),
-                    },
+                    }
+                    .into(),
                 });
             }
         });
