@@ -1,6 +1,10 @@
 //! The run's sandbox helper as a child process, started as toolbench's own program or handed
 //! its run when it was forked ahead (`sandbox::ForkedHelper`). The runner writes, reads and
 //! waits on both the same way; both are killed when dropped before they ended.
+//!
+//! A helper is seen to end without being reaped, and reaped only after its process group was
+//! killed: until then its pid, which names its group, cannot be given to another run's
+//! helper, whose group the kill would then hit.
 
 use std::fmt;
 use std::io;
@@ -12,7 +16,7 @@ use std::process::ExitStatus;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rustix::pipe::{PipeFlags, pipe_with};
-use rustix::process::{Pid, Signal, WaitOptions};
+use rustix::process::{Pid, PidfdFlags, Signal, WaitId, WaitIdOptions, WaitIdStatus, WaitOptions};
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, Interest};
 use tokio::net::unix::pipe;
@@ -64,7 +68,11 @@ pub(crate) struct HelperProcess {
 }
 
 enum Exit {
-    Spawned(tokio::process::Child),
+    /// Its pidfd shows its exit; `child` is waited for only to reap it.
+    Spawned {
+        child: tokio::process::Child,
+        pidfd: AsyncFd<OwnedFd>,
+    },
     Forked(ForkedExit),
 }
 
@@ -110,10 +118,22 @@ impl HelperProcess {
                 });
             }
         }
-        let mut child = command.spawn()?;
+        Self::spawned(command.spawn()?)
+    }
+
+    /// Takes a helper started as a program: its pipes, and a pidfd to see its exit by.
+    fn spawned(mut child: tokio::process::Child) -> io::Result<Self> {
         let pid = child
             .id()
             .ok_or_else(|| io::Error::other("the helper ended at once"))?;
+        // Not reaped before it is waited for: the pid is still this child's.
+        let pidfd = i32::try_from(pid)
+            .ok()
+            .and_then(Pid::from_raw)
+            .ok_or_else(|| io::Error::other("the helper's pid is out of range"))
+            .and_then(|pid| {
+                rustix::process::pidfd_open(pid, PidfdFlags::empty()).map_err(io::Error::from)
+            })?;
         if let Some(out) = &child.stdout {
             widen_pipe(out.as_fd());
         }
@@ -125,7 +145,10 @@ impl HelperProcess {
             stdin: child.stdin.take().map(|p| Box::pin(p) as HelperInput),
             stdout: child.stdout.take().map(|p| Box::pin(p) as HelperOutput),
             stderr: child.stderr.take().map(|p| Box::pin(p) as HelperOutput),
-            exit: Exit::Spawned(child),
+            exit: Exit::Spawned {
+                child,
+                pidfd: readable(pidfd)?,
+            },
         })
     }
 
@@ -169,8 +192,7 @@ impl HelperProcess {
                 pid: started.pid,
                 pidfd: readable(started.pidfd)?,
                 end_notice: Some(readable(started.end_notice)?),
-                status: None,
-                reaped: false,
+                end: ForkedEnd::Running,
             }),
         })
     }
@@ -180,27 +202,33 @@ impl HelperProcess {
     }
 
     /// Waits until the run ended: the helper's exit, or its word that the run's processes are
-    /// all gone (cancel-safe; answers again once it has).
+    /// all gone (cancel-safe; answers again once it has). An exited helper is left unreaped,
+    /// for [`Self::kill_group_and_reap`].
     pub(crate) async fn wait(&mut self) -> io::Result<ExitStatus> {
         match &mut self.exit {
-            Exit::Spawned(child) => child.wait().await,
+            Exit::Spawned { pidfd, .. } => exited(pidfd).await,
             Exit::Forked(forked) => forked.wait().await,
         }
     }
 
-    /// Kills the helper's process group: nothing a tool started may outlive its run. A helper
-    /// that told the run's end has nothing of the run left (pid 1 and its namespace are gone)
-    /// and is removing the run's cgroups: it is left to finish.
-    pub(crate) fn kill_group(&self) {
+    /// Kills the helper's process group, as nothing a tool started may outlive its run, then
+    /// waits for the helper's end and reaps it. A helper that told the run's end has nothing
+    /// of the run left (pid 1 and its namespace are gone) and is removing the run's cgroups:
+    /// it is left to finish.
+    pub(crate) async fn kill_group_and_reap(&mut self) -> io::Result<ExitStatus> {
         if !self.removes_its_cgroups() {
             super::kill_group(self.pid);
+        }
+        match &mut self.exit {
+            Exit::Spawned { child, .. } => child.wait().await,
+            Exit::Forked(forked) => forked.reap().await,
         }
     }
 
     /// The helper told the run's end and goes on to remove the run's cgroups itself: the
     /// runner must not wait for them.
     pub(crate) fn removes_its_cgroups(&self) -> bool {
-        matches!(&self.exit, Exit::Forked(forked) if forked.status.is_some() && !forked.reaped)
+        matches!(&self.exit, Exit::Forked(forked) if matches!(forked.end, ForkedEnd::Told(_)))
     }
 }
 
@@ -210,12 +238,22 @@ struct ForkedExit {
     pidfd: AsyncFd<OwnedFd>,
     /// Dropped once the helper closed it without a word.
     end_notice: Option<AsyncFd<OwnedFd>>,
-    status: Option<ExitStatus>,
-    reaped: bool,
+    end: ForkedEnd,
+}
+
+/// What is known of a handed-over helper's end.
+#[derive(Clone, Copy)]
+enum ForkedEnd {
+    Running,
+    /// It told the run's end and goes on to remove the run's cgroups.
+    Told(ExitStatus),
+    /// It exited and holds its pid until reaped.
+    Exited(ExitStatus),
+    Reaped(ExitStatus),
 }
 
 enum Ended {
-    Reaped(ExitStatus),
+    Exited(ExitStatus),
     Told(ExitStatus),
     Untold,
 }
@@ -223,36 +261,56 @@ enum Ended {
 impl ForkedExit {
     async fn wait(&mut self) -> io::Result<ExitStatus> {
         loop {
-            if let Some(status) = self.status {
-                return Ok(status);
-            }
-            let ended = match &self.end_notice {
-                Some(notice) => tokio::select! {
-                    status = reaped(&self.pidfd, self.pid) => Ended::Reaped(status?),
+            let ended = match (self.end, &self.end_notice) {
+                (
+                    ForkedEnd::Told(status) | ForkedEnd::Exited(status) | ForkedEnd::Reaped(status),
+                    _,
+                ) => return Ok(status),
+                (ForkedEnd::Running, Some(notice)) => tokio::select! {
+                    status = exited(&self.pidfd) => Ended::Exited(status?),
                     told = told(notice) => told,
                 },
-                None => Ended::Reaped(reaped(&self.pidfd, self.pid).await?),
+                (ForkedEnd::Running, None) => Ended::Exited(exited(&self.pidfd).await?),
             };
             match ended {
-                Ended::Reaped(status) => {
-                    self.status = Some(status);
-                    self.reaped = true;
-                }
-                Ended::Told(status) => self.status = Some(status),
+                Ended::Exited(status) => self.end = ForkedEnd::Exited(status),
+                Ended::Told(status) => self.end = ForkedEnd::Told(status),
                 Ended::Untold => self.end_notice = None,
             }
         }
     }
+
+    /// Waits for the helper's end and reaps it if it exited; one that told the run's end is
+    /// reaped when dropped.
+    async fn reap(&mut self) -> io::Result<ExitStatus> {
+        let status = self.wait().await?;
+        if let ForkedEnd::Exited(_) = self.end
+            && let Ok(Some(_)) = rustix::process::waitpid(Some(self.pid), WaitOptions::NOHANG)
+        {
+            self.end = ForkedEnd::Reaped(status);
+        }
+        Ok(status)
+    }
 }
 
-async fn reaped(pidfd: &AsyncFd<OwnedFd>, pid: Pid) -> io::Result<ExitStatus> {
+/// Waits until the child behind `pidfd` exited, and leaves it unreaped.
+async fn exited(pidfd: &AsyncFd<OwnedFd>) -> io::Result<ExitStatus> {
+    let exited_unreaped = WaitIdOptions::EXITED | WaitIdOptions::NOWAIT | WaitIdOptions::NOHANG;
     loop {
         let mut ready = pidfd.readable().await?;
-        match rustix::process::waitpid(Some(pid), WaitOptions::NOHANG)? {
-            Some((_, status)) => return Ok(ExitStatus::from_raw(status.as_raw())),
+        match rustix::process::waitid(WaitId::PidFd(pidfd.as_fd()), exited_unreaped)? {
+            Some(status) => return Ok(exit_status(&status)),
             None => ready.clear_ready(),
         }
     }
+}
+
+/// The status waitid(2) tells, as wait(2) would have (without the core-dump flag).
+fn exit_status(status: &WaitIdStatus) -> ExitStatus {
+    ExitStatus::from_raw(match status.exit_status() {
+        Some(code) => (code & 0xff) << 8,
+        None => status.terminating_signal().unwrap_or_default(),
+    })
 }
 
 async fn told(notice: &AsyncFd<OwnedFd>) -> Ended {
@@ -278,11 +336,12 @@ impl Drop for ForkedExit {
     /// removing the run's cgroups. One that cannot be reaped at once stays a zombie until this
     /// process, which runs one tool, ends.
     fn drop(&mut self) {
-        if self.reaped {
-            return;
-        }
-        if self.status.is_none() {
-            let _ = rustix::process::kill_process(self.pid, Signal::KILL);
+        match self.end {
+            ForkedEnd::Reaped(_) => return,
+            ForkedEnd::Running => {
+                let _ = rustix::process::kill_process(self.pid, Signal::KILL);
+            }
+            ForkedEnd::Told(_) | ForkedEnd::Exited(_) => {}
         }
         let _ = rustix::process::waitpid(Some(self.pid), WaitOptions::NOHANG);
     }
@@ -299,7 +358,87 @@ pub(crate) fn widen_pipe(fd: std::os::fd::BorrowedFd<'_>) {
 
 #[cfg(test)]
 mod tests {
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use tokio::io::AsyncBufReadExt;
+
     use super::*;
+    use crate::runner::proc_stat::ProcStat;
+
+    /// Longest any step here may take: a hung step fails its test instead of stalling the suite.
+    const BOUND: Duration = Duration::from_secs(10);
+
+    /// `script` run by sh as a helper would be: its own process group, killed when dropped.
+    fn helper(script: &str) -> HelperProcess {
+        let child = tokio::process::Command::new("sh")
+            .args(["-c", script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn sh");
+        HelperProcess::spawned(child).expect("helper")
+    }
+
+    async fn bounded<T>(step: impl Future<Output = T>) -> T {
+        tokio::time::timeout(BOUND, step)
+            .await
+            .expect("within bound")
+    }
+
+    /// The process `pid` is dead, or gone: a zombie counts, as its parent may be an init that
+    /// does not reap.
+    async fn ends(pid: &str) -> bool {
+        let dead = || ProcStat::read(pid).is_none_or(|stat| stat.field(3) == Some("Z"));
+        let deadline = tokio::time::Instant::now() + BOUND;
+        while !dead() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        dead()
+    }
+
+    #[tokio::test]
+    async fn an_exited_helper_holds_its_pid_and_group_until_reaped_after_the_kill() {
+        let mut helper = helper("exit 3");
+        let pid = helper.id();
+        let status = bounded(helper.wait()).await.expect("wait");
+        assert_eq!(status.code(), Some(3));
+        let state = ProcStat::read(pid).and_then(|stat| stat.field(3).map(str::to_owned));
+        assert_eq!(state.as_deref(), Some("Z"), "seen exited, not reaped");
+        let status = bounded(helper.kill_group_and_reap()).await.expect("reap");
+        assert_eq!(status.code(), Some(3));
+        assert!(ProcStat::read(pid).is_none(), "reaped");
+    }
+
+    #[tokio::test]
+    async fn a_process_left_in_the_helpers_group_is_killed_at_the_runs_end() {
+        let mut helper = helper("sleep 60 & echo $!; exit 0");
+        let mut line = String::new();
+        let stdout = helper.stdout.take().expect("stdout");
+        bounded(tokio::io::BufReader::new(stdout).read_line(&mut line))
+            .await
+            .expect("straggler's pid");
+        let straggler = line.trim();
+        assert_eq!(bounded(helper.wait()).await.expect("wait").code(), Some(0));
+        let alive = ProcStat::read(straggler).is_some_and(|stat| stat.field(3) != Some("Z"));
+        assert!(alive, "alive until the kill");
+        bounded(helper.kill_group_and_reap()).await.expect("reap");
+        assert!(
+            ends(straggler).await,
+            "the straggler {straggler} outlived the run"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_helper_killed_by_a_signal_reads_as_killed() {
+        let mut helper = helper("kill -9 $$");
+        let status = bounded(helper.wait()).await.expect("wait");
+        assert_eq!((status.code(), status.signal()), (None, Some(9)));
+        bounded(helper.kill_group_and_reap()).await.expect("reap");
+    }
 
     #[test]
     fn a_pipe_is_widened_and_never_narrowed() {

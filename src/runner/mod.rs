@@ -351,19 +351,15 @@ pub async fn execute(
         tokio::time::Instant::now() + inflight::HEARTBEAT,
         inflight::HEARTBEAT,
     );
-    let (exit, ended_by) = loop {
+    let ended_by = loop {
         tokio::select! {
-            status = child.wait() => break (status.ok(), None),
-            _ = &mut deadline => break (None, Some(RunStatus::Timeout)),
-            _ = wait_cancelled(&mut cancel) => break (None, Some(RunStatus::Cancelled)),
+            _ = child.wait() => break None,
+            _ = &mut deadline => break Some(RunStatus::Timeout),
+            _ = wait_cancelled(&mut cancel) => break Some(RunStatus::Cancelled),
             _ = heartbeat.tick() => marker.touch(),
         }
     };
-    child.kill_group();
-    let exit = match exit {
-        Some(status) => Some(status),
-        None => child.wait().await.ok(),
-    };
+    let exit = child.kill_group_and_reap().await.ok();
     let duration = clock.elapsed();
     // The run's processes are gone: so go the proxy's tasks and sockets.
     let egress = match proxy.take() {
