@@ -748,5 +748,3 @@ fn read_report(path: &Path) -> Option<SandboxReport> {
     serde_json::from_str(&text).ok()
 }
 
-#[cfg(test)]
-mod tests;
