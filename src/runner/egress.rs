@@ -22,7 +22,9 @@ use std::time::{Duration, SystemTime};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UnixListener};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::model::HostPort;
 use crate::runner::sandbox::{EgressPlan, HandOver, MAX_LISTENERS};
@@ -50,6 +52,10 @@ const MAX_OPEN: usize = 256;
 /// How long the run's end waits for connections still passing on what the tool sent before
 /// it exited (its last request, then the close) before they are cut.
 const DRAIN: Duration = Duration::from_millis(500);
+/// How long the run's end waits for the accept loops to take the connections still in their
+/// queues and stop, and for a hand-over the helper may have sent, before they are cut. Taking
+/// them never waits on the network; a run whose helper never handed over waits it all.
+const STOP: Duration = Duration::from_millis(100);
 /// Connections of one run kept in its log; the rest are only counted.
 const MAX_LOGGED: usize = 10_000;
 
@@ -367,6 +373,8 @@ struct Shared {
     connections: Mutex<Vec<JoinHandle<()>>>,
     handover: Mutex<Option<Result<HandOver, String>>>,
     open: Arc<tokio::sync::Semaphore>,
+    /// Set at the run's end: the accept loops take what waits in their queues, then stop.
+    closing: CancellationToken,
 }
 
 impl Default for Shared {
@@ -378,6 +386,7 @@ impl Default for Shared {
             connections: Mutex::default(),
             handover: Mutex::default(),
             open: Arc::new(tokio::sync::Semaphore::new(MAX_OPEN)),
+            closing: CancellationToken::new(),
         }
     }
 }
@@ -391,18 +400,20 @@ impl Shared {
         keep_live(&self.connections, tokio::spawn(task));
     }
 
-    /// Aborts every task of `tasks` and waits for them, again while aborted ones spawned more.
-    async fn abort_all(tasks: &Mutex<Vec<JoinHandle<()>>>) {
+    /// Gives the tasks of `tasks` until `bound` to end on their own (and those they spawned
+    /// meanwhile), aborts the rest and waits until all are gone, their sockets with them.
+    async fn end_all(tasks: &Mutex<Vec<JoinHandle<()>>>, bound: Duration) {
+        let deadline = tokio::time::Instant::now() + bound;
         loop {
             let taken = std::mem::take(&mut *tasks.lock().unwrap_or_else(PoisonError::into_inner));
             if taken.is_empty() {
                 return;
             }
-            for task in &taken {
-                task.abort();
-            }
-            for task in taken {
-                let _ = task.await;
+            for mut task in taken {
+                if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                    task.abort();
+                    let _ = task.await;
+                }
             }
         }
     }
@@ -534,24 +545,15 @@ impl Proxy {
     pub(crate) async fn finish(mut self) -> Summary {
         drop(self.listener.take());
         let _ = std::fs::remove_file(&self.socket);
-        // No connection is accepted any more. Those open may still carry what the tool wrote
-        // just before it exited: they end on their own once both sides closed, within
-        // `DRAIN`, and are cut after it (a tunnel the far side keeps open). Aborted tasks
-        // drop their sockets.
-        Shared::abort_all(&self.shared.tasks).await;
-        let open = std::mem::take(
-            &mut *self
-                .shared
-                .connections
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
-        let aborts: Vec<_> = open.iter().map(JoinHandle::abort_handle).collect();
-        if tokio::time::timeout(DRAIN, join_all(open)).await.is_err() {
-            for abort in aborts {
-                abort.abort();
-            }
-        }
+        // The tool may have connected just before it exited, and the connection still waits
+        // in a listener's queue: the accept loops take those, then stop, and no connection
+        // is accepted any more.
+        self.shared.closing.cancel();
+        Shared::end_all(&self.shared.tasks, STOP).await;
+        // Connections open may still carry what the tool wrote just before it exited: they
+        // end on their own once both sides closed, within `DRAIN`, and are cut after it (a
+        // tunnel the far side keeps open).
+        Shared::end_all(&self.shared.connections, DRAIN).await;
         let entries: Vec<Arc<Entry>> = std::mem::take(
             &mut *self
                 .shared
@@ -664,6 +666,7 @@ fn read_handover(stream: &std::os::unix::net::UnixStream) -> io::Result<(HandOve
     Ok((handover, fds))
 }
 
+/// Serves `listener` until the run ends, then the connections still waiting in its queue.
 async fn accept_loop(
     listener: TcpListener,
     forward_to: Option<SocketAddr>,
@@ -672,35 +675,84 @@ async fn accept_loop(
 ) {
     loop {
         // Past `MAX_OPEN` at once, the next connection waits in the listener's queue.
-        let Ok(permit) = Arc::clone(&shared.open).acquire_owned().await else {
-            return;
+        let permit = tokio::select! {
+            biased;
+            () = shared.closing.cancelled() => break,
+            permit = Arc::clone(&shared.open).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
         };
-        let client = match listener.accept().await {
-            Ok((client, _)) => client,
+        // `accept` is cancel-safe: at the run's end a connection not yet taken stays queued
+        // for `take_waiting`.
+        let accepted = tokio::select! {
+            biased;
+            () = shared.closing.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((client, _)) => take_connection(client, permit, forward_to, &shared, &allowed),
             Err(_) => {
                 // Out of descriptors, or the like: try again in a moment, never spin.
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
             }
-        };
-        let entry = Entry::new(if forward_to.is_some() {
-            "forward"
-        } else {
-            "proxy"
-        });
-        shared.record(&entry);
-        match forward_to {
-            Some(addr) => shared.spawn_connection(async move {
-                forward(client, addr, entry).await;
+        }
+    }
+    take_waiting(&listener, forward_to, &shared, &allowed);
+}
+
+/// Takes every connection already in `listener`'s queue, without waiting. Asks the socket,
+/// not tokio's readiness: that may not have seen the last ones yet.
+fn take_waiting(
+    listener: &TcpListener,
+    forward_to: Option<SocketAddr>,
+    shared: &Shared,
+    allowed: &Arc<AllowList>,
+) {
+    use rustix::io::Errno;
+    use rustix::net::{SocketFlags, accept_with};
+    // Still `MAX_OPEN` at most: past it the rest go with the listener, as a flood's would;
+    // waiting for a permit would hold the run's end.
+    while let Ok(permit) = Arc::clone(&shared.open).try_acquire_owned() {
+        match accept_with(listener, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC) {
+            Ok(fd) => {
+                if let Ok(client) = TcpStream::from_std(std::net::TcpStream::from(fd)) {
+                    take_connection(client, permit, forward_to, shared, allowed);
+                }
+            }
+            // Interrupted, or one reset while it waited: the next may be fine.
+            Err(Errno::INTR | Errno::CONNABORTED) => {}
+            // `WOULDBLOCK`: none left.
+            Err(_) => return,
+        }
+    }
+}
+
+/// Records a connection the tool made and serves it, holding `permit` until it ends.
+fn take_connection(
+    client: TcpStream,
+    permit: OwnedSemaphorePermit,
+    forward_to: Option<SocketAddr>,
+    shared: &Shared,
+    allowed: &Arc<AllowList>,
+) {
+    let entry = Entry::new(if forward_to.is_some() {
+        "forward"
+    } else {
+        "proxy"
+    });
+    shared.record(&entry);
+    match forward_to {
+        Some(addr) => shared.spawn_connection(async move {
+            forward(client, addr, entry).await;
+            drop(permit);
+        }),
+        None => {
+            let allowed = Arc::clone(allowed);
+            shared.spawn_connection(async move {
+                serve(client, allowed, entry).await;
                 drop(permit);
-            }),
-            None => {
-                let allowed = Arc::clone(&allowed);
-                shared.spawn_connection(async move {
-                    serve(client, allowed, entry).await;
-                    drop(permit);
-                });
-            }
+            });
         }
     }
 }
@@ -864,13 +916,6 @@ fn keep_live(tasks: &Mutex<Vec<JoinHandle<()>>>, handle: JoinHandle<()>) {
     let mut tasks = tasks.lock().unwrap_or_else(PoisonError::into_inner);
     tasks.retain(|task| !task.is_finished());
     tasks.push(handle);
-}
-
-/// Waits for every task of `tasks`.
-async fn join_all(tasks: Vec<JoinHandle<()>>) {
-    for task in tasks {
-        let _ = task.await;
-    }
 }
 
 #[cfg(test)]

@@ -342,3 +342,66 @@ async fn what_a_tool_sent_just_before_its_end_still_arrives() {
     let heard = heard.await.expect("target");
     assert_eq!(heard.len(), payload.len(), "{summary}");
 }
+
+/// A tool that connects, sends a request and exits before the proxy took the connection: at
+/// the run's end it still waits in the listener's queue, and is served all the same.
+#[tokio::test(flavor = "current_thread")]
+async fn a_connection_still_waiting_to_be_accepted_at_the_end_is_served() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = TcpListener::bind("127.0.0.1:0").await.expect("target");
+    let target_port = target.local_addr().expect("addr").port();
+    let heard = tokio::spawn(async move {
+        let heard = async {
+            let (mut peer, _) = target.accept().await?;
+            let mut bytes = Vec::new();
+            peer.read_to_end(&mut bytes).await?;
+            io::Result::Ok(bytes)
+        };
+        tokio::time::timeout(Duration::from_secs(5), heard).await
+    });
+    let declared = hosts(&[&format!("127.0.0.1:{target_port}")]);
+    let (proxy, proxy_addr, _) = started_proxy(dir.path(), &declared).await;
+    // The accept loop is spawned as the hand-over is recorded.
+    let handed_over = async {
+        while proxy
+            .shared
+            .handover
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_none()
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), handed_over)
+        .await
+        .expect("handed over");
+
+    // Blocking calls on the runtime's only thread: no task of the proxy runs before `finish`,
+    // so the connection, with all the tool sent, is still in the listener's queue at the end.
+    let body = vec![b'x'; 32 * 1024];
+    let head = format!(
+        "POST http://127.0.0.1:{target_port}/upload HTTP/1.1\r\n\
+         Host: 127.0.0.1:{target_port}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut client = std::net::TcpStream::connect(proxy_addr).expect("client");
+    std::io::Write::write_all(&mut client, head.as_bytes()).expect("head");
+    std::io::Write::write_all(&mut client, &body).expect("body");
+    drop(client);
+    let summary = proxy.finish().await;
+
+    let heard = heard
+        .await
+        .expect("target")
+        .expect("the far side got a connection within 5 s")
+        .expect("read");
+    assert!(heard.starts_with(b"POST /upload HTTP/1.1\r\n"), "{summary}");
+    assert!(heard.ends_with(&body), "{} bytes: {summary}", heard.len());
+    assert_eq!((summary.connections, summary.refused), (1, 0), "{summary}");
+    let log = std::fs::read_to_string(dir.path().join(LOG_FILE)).expect("log");
+    let line: serde_json::Value = serde_json::from_str(log.trim_end()).expect("one line");
+    assert_eq!(line["method"], "POST", "{log}");
+    assert_eq!(line["outcome"], "closed", "{log}");
+    assert_eq!(line["bytes_sent"], heard.len(), "{log}");
+}
