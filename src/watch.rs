@@ -100,8 +100,6 @@ pub fn watch(
     })
 }
 
-pub(crate) use crate::catalog::merge;
-
 #[derive(Debug, PartialEq)]
 enum Affected {
     /// Tool paths (`<root>/<tier>/<dir or script>`) with their tier.

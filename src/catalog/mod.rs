@@ -306,7 +306,7 @@ fn position_of(entries: &[ToolEntry], path: &Path) -> Option<usize> {
 
 /// The catalog after an update: entries at `removed` or `updated` paths go, the updated
 /// ones come in, ordered by tier and path as a scan orders them.
-pub(crate) fn merge(
+fn merge(
     mut entries: Vec<ToolEntry>,
     updated: Vec<ToolEntry>,
     removed: &[PathBuf],

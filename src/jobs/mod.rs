@@ -7,6 +7,8 @@
 //! - `scan`: the workspace read into catalog entries, with its progress.
 //! - [`validation`]: one tool validated, its report and its test cases' runs stored.
 //! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
+//! - `live`: the catalog of a long-lived front end, kept current by the watch, its changes
+//!   told as typed events.
 //! - `inherited`, `pending_calls`, `service_feed`: pollers of what other processes do
 //!   (their runs, the agent calls waiting for a human, service instances), each started as
 //!   `spawn(root, store, …, sender)` and telling typed events through a bounded queue.
@@ -15,6 +17,7 @@
 //! (rmcp), nothing from `tui`, `cli` or `mcp`.
 
 pub(crate) mod inherited;
+pub(crate) mod live;
 pub(crate) mod pending_calls;
 pub mod run;
 pub(crate) mod scan;

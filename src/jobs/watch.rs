@@ -9,7 +9,7 @@
 //! Each observer reads at its own pace from a queue of its own: one that stops reading holds
 //! neither the watcher nor the other observers back. When one falls more than
 //! `UPDATES_HELD` updates behind, those it missed come to it as one `Rescan`, which covers
-//! any change. Folding an update into a catalog stays `watch::merge`, the one rule for it.
+//! any change. Folding an update into a catalog stays `Catalog::update`, the one rule for it.
 //!
 //! Never here: anything of a front end.
 

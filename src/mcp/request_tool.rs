@@ -72,9 +72,9 @@ pub(crate) async fn request_tool(
         outputs: arguments.get("outputs").cloned(),
         rationale: text("rationale"),
     };
-    let entries = shared.entries();
+    let catalog = shared.catalog();
     let row = shared
-        .with_store(move |store| requests::ask(store, &request, &client, &entries))
+        .with_store(move |store| requests::ask(store, &request, &client, catalog.entries()))
         .await?;
     Ok(json!({
         "request_id": row.id,

@@ -8,10 +8,12 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, watch};
 
 use super::listing::Listing;
+use crate::catalog::Catalog;
 use crate::catalog::scan::load_path;
 use crate::command::validations::{
     VALIDATION_WORKERS, ValidationEvent, ValidationQueue, ValidationRequest,
 };
+use crate::jobs::live::LiveCatalog;
 use crate::model::ToolEntry;
 use crate::store::{SharedStore, Store};
 use crate::workbench::Workbench;
@@ -21,7 +23,7 @@ pub struct Shared {
     /// The workspace served, opened once.
     pub(crate) workbench: Workbench,
     /// Every tool of every tier, as last scanned or watched.
-    pub(crate) entries: RwLock<Arc<Vec<ToolEntry>>>,
+    pub(crate) live: Arc<LiveCatalog>,
     pub(crate) listing: RwLock<Arc<Listing>>,
     /// The process's one writer to the state store.
     store: SharedStore,
@@ -59,9 +61,15 @@ impl Shared {
             workbench.recorded_in(store.clone(), crate::model::RunOrigin::Mcp),
             log_validation,
         );
+        let live = LiveCatalog::new(
+            workbench.root(),
+            workbench.config().catalog,
+            Catalog::new(entries),
+            Some(store.clone()),
+        );
         Self {
             workbench,
-            entries: RwLock::new(Arc::new(entries)),
+            live: Arc::new(live),
             listing: RwLock::new(Arc::new(listing)),
             store,
             validations,
@@ -78,9 +86,7 @@ impl Shared {
             .workbench
             .recorded_in(self.store.clone(), crate::model::RunOrigin::Mcp);
         ctx.client = client;
-        ctx.catalog = Some(Arc::new(crate::catalog::Catalog::from_shared(
-            self.entries(),
-        )));
+        ctx.catalog = Some(self.catalog());
         ctx
     }
 
@@ -104,20 +110,15 @@ impl Shared {
             .unwrap_or_default()
     }
 
-    pub(crate) fn entries(&self) -> Arc<Vec<ToolEntry>> {
-        self.entries
-            .read()
-            .map(|e| Arc::clone(&e))
-            .unwrap_or_default()
+    /// The catalog as last scanned or watched.
+    pub(crate) fn catalog(&self) -> Arc<Catalog> {
+        self.live.catalog()
     }
 
-    /// Takes a new catalog; tells the peers when what they see changed.
-    pub(crate) fn replace_entries(&self, entries: Vec<ToolEntry>) {
-        let listing = Listing::of(&entries, self.workbench.config());
+    /// Lists the live catalog again; tells the peers when what they see changed.
+    pub(crate) fn refresh_listing(&self) {
+        let listing = Listing::of(self.catalog().entries(), self.workbench.config());
         let changed = !self.listing().same_as(&listing);
-        if let Ok(mut slot) = self.entries.write() {
-            *slot = Arc::new(entries);
-        }
         if let Ok(mut slot) = self.listing.write() {
             *slot = Arc::new(listing);
         }
@@ -165,7 +166,7 @@ impl Shared {
             shared.validations.push(ValidationRequest {
                 entry,
                 force: false,
-                catalog: Arc::new(crate::catalog::Catalog::from_shared(shared.entries())),
+                catalog: shared.catalog(),
             });
         });
     }

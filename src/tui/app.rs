@@ -98,7 +98,6 @@ pub enum AppEvent {
     },
     /// A suggestion accepted or dismissed: the line saying so, or why it was refused.
     SuggestionAnswered(Result<String, String>),
-    IndexSaved(Result<(), StoreError>),
     /// Output of a running tool, in the order it was read; `skipped` bytes before these were
     /// not shown (the app was behind), only logged.
     RunOutput {
@@ -151,8 +150,16 @@ pub enum AppEvent {
         /// Content hashes changes were asked of (`request_changes`).
         changes_requested: std::collections::HashSet<String>,
     },
-    /// The watcher saw tools change on disk.
-    Watched(crate::watch::WatchUpdate),
+    /// The live catalog changed: these tools were read again (new or changed), those at
+    /// `removed` left.
+    Watched {
+        updated: Vec<ToolEntry>,
+        removed: Vec<PathBuf>,
+    },
+    /// The live catalog was read again whole (the watch lost track): every tool as it is now.
+    CatalogReplaced(Vec<ToolEntry>),
+    /// What went wrong keeping the catalog current (the watch, the cached index), one line.
+    WatchProblem(String),
     /// The workspace watcher is set up (or could not be: the reason).
     WatcherStarted(Result<(), crate::jobs::watch::WatchStartError>),
     /// A review decision finished: what it did, or why it was refused.
@@ -192,19 +199,6 @@ pub enum AppEvent {
     Shutdown(&'static str),
 }
 
-/// What of the cached catalog index to write.
-#[derive(Debug, Clone, PartialEq)]
-pub enum IndexRows {
-    /// Every entry (a scan's catalog): the index is replaced.
-    All(Arc<Vec<ToolEntry>>),
-    /// A watched change: the rows at `gone` go, `fresh` ones are written over their paths.
-    /// What is left equals what saving every entry would write, for the cost of the change.
-    Changed {
-        gone: Vec<PathBuf>,
-        fresh: Vec<ToolEntry>,
-    },
-}
-
 /// I/O the event loop performs on the app's behalf.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -213,7 +207,6 @@ pub enum Effect {
         entry: Box<ToolEntry>,
         parent: Option<Box<ToolEntry>>,
     },
-    SaveIndex(IndexRows),
     /// Read again the tools at these paths (relative to the root): what a decision touched.
     Reload(Vec<String>),
     StartRun {
@@ -673,11 +666,6 @@ impl App {
                     self.dirty = true;
                 }
             }
-            AppEvent::IndexSaved(Err(e)) => self.notify(
-                format!("could not cache the catalog: {}", one_line(&e)),
-                Level::Error,
-            ),
-            AppEvent::IndexSaved(Ok(())) => {}
             AppEvent::RunOutput {
                 key,
                 stream,
@@ -731,7 +719,9 @@ impl App {
                 self.effects.push(Effect::LoadHistory);
             }
             AppEvent::StoreRefused(message) => self.notify(message, Level::Error),
-            AppEvent::Watched(update) => self.on_watched(update),
+            AppEvent::Watched { updated, removed } => self.on_watched(updated, &removed),
+            AppEvent::CatalogReplaced(entries) => self.take_scanned(entries),
+            AppEvent::WatchProblem(problem) => self.notify(problem, Level::Error),
             AppEvent::WatcherStarted(result) => {
                 match result {
                     Ok(()) => self.watching = true,
@@ -850,17 +840,6 @@ impl App {
         self.dirty = true;
     }
 
-    /// A new catalog (a scan's): cached for the next start,
-    /// searchable before the next key (building the search index costs a few milliseconds at
-    /// 10,000 tools, which a keystroke must not pay), and shown.
-    fn take_catalog(&mut self, entries: Vec<ToolEntry>) {
-        self.catalog = Arc::new(Catalog::new(entries));
-        self.effects.push(Effect::SaveIndex(IndexRows::All(
-            self.catalog.shared_entries(),
-        )));
-        self.catalog_changed();
-    }
-
     /// The catalog changed: its search index ready, the views computed again.
     fn catalog_changed(&mut self) {
         self.catalog.search();
@@ -881,18 +860,25 @@ impl App {
     }
 
     fn on_scan_finished(&mut self, entries: Vec<ToolEntry>, elapsed: Duration) {
-        let selected_path = self.selected_entry().map(|e| e.path.clone());
         let tools = entries.len();
-        self.take_catalog(entries);
-        if let Some(path) = selected_path
-            && let Some(pos) = self
-                .view
-                .iter()
-                .position(|i| self.catalog.entries()[*i].path == path)
-        {
-            let height = self.pane_height(Pane::Catalog);
-            self.catalog_cursor.select(pos, self.view.len(), height);
+        self.take_scanned(entries);
+        if !matches!(self.scan, ScanState::Done { .. }) {
+            // Once a start: what the history holds before this session's runs.
+            self.count_suggestions();
         }
+        self.scan = ScanState::Done { tools, elapsed };
+        self.dirty = true;
+    }
+
+    /// Every tool as a scan found it, searchable before the next key (building the search
+    /// index costs a few milliseconds at 10,000 tools, which a keystroke must not pay), the
+    /// selection kept, and what waits for review queued for validation. The live catalog
+    /// keeps the cached index.
+    fn take_scanned(&mut self, entries: Vec<ToolEntry>) {
+        let selected_path = self.selected_entry().map(|e| e.path.clone());
+        self.catalog = Arc::new(Catalog::new(entries));
+        self.catalog_changed();
+        self.select_again(selected_path);
         // Everything waiting for review gets validated (served from cache when unchanged):
         // candidates, and active tools whose content is not what was approved.
         for entry in self
@@ -906,47 +892,35 @@ impl App {
                 force: false,
             });
         }
-        if !matches!(self.scan, ScanState::Done { .. }) {
-            // Once a start: what the history holds before this session's runs.
-            self.count_suggestions();
-        }
-        self.scan = ScanState::Done { tools, elapsed };
         self.dirty = true;
     }
 
-    fn on_watched(&mut self, update: crate::watch::WatchUpdate) {
-        use crate::watch::WatchUpdate;
-        match update {
-            WatchUpdate::Rescan => self.effects.push(Effect::Scan),
-            WatchUpdate::Error(reason) => self.notify(format!("watcher: {reason}"), Level::Error),
-            WatchUpdate::Tools { updated, removed } => {
-                let selected_path = self.selected_entry().map(|e| e.path.clone());
-                for entry in updated.iter().filter(|e| waits_for_review(e)) {
-                    self.effects.push(Effect::Validate {
-                        entry: Box::new(entry.clone()),
-                        force: false,
-                    });
-                }
-                // In place: a decision's reload or an agent's edit of a few tools costs those
-                // tools, on this thread and in the store, whatever the size of the catalog.
-                let fresh = updated.clone();
-                Arc::make_mut(&mut self.catalog).update(updated, &removed);
-                self.effects.push(Effect::SaveIndex(IndexRows::Changed {
-                    gone: removed,
-                    fresh,
-                }));
-                self.catalog_changed();
-                if let Some(path) = selected_path
-                    && let Some(pos) = self
-                        .view
-                        .iter()
-                        .position(|i| self.catalog.entries()[*i].path == path)
-                {
-                    let height = self.pane_height(Pane::Catalog);
-                    self.catalog_cursor.select(pos, self.view.len(), height);
-                }
-                self.dirty = true;
-            }
+    fn on_watched(&mut self, updated: Vec<ToolEntry>, removed: &[PathBuf]) {
+        let selected_path = self.selected_entry().map(|e| e.path.clone());
+        for entry in updated.iter().filter(|e| waits_for_review(e)) {
+            self.effects.push(Effect::Validate {
+                entry: Box::new(entry.clone()),
+                force: false,
+            });
+        }
+        // In place: a decision's reload or an agent's edit of a few tools costs those tools
+        // on this thread, whatever the size of the catalog.
+        Arc::make_mut(&mut self.catalog).update(updated, removed);
+        self.catalog_changed();
+        self.select_again(selected_path);
+        self.dirty = true;
+    }
+
+    /// Puts the cursor back on the tool at `path` after the catalog changed, if it is shown.
+    fn select_again(&mut self, path: Option<PathBuf>) {
+        if let Some(path) = path
+            && let Some(pos) = self
+                .view
+                .iter()
+                .position(|i| self.catalog.entries()[*i].path == path)
+        {
+            let height = self.pane_height(Pane::Catalog);
+            self.catalog_cursor.select(pos, self.view.len(), height);
         }
     }
 

@@ -12,17 +12,17 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, broadcast, mpsc};
 
 use super::app::{AppEvent, DecisionError};
 use super::runs::StartedElsewhere;
 use crate::command::validations::ValidationEvent;
 use crate::jobs::inherited::InheritedEvent;
+use crate::jobs::live::{CatalogChange, LiveCatalog};
 use crate::jobs::pending_calls::PendingEvent;
 use crate::jobs::run::{RunJobEvent, RunObserver, UnstoredRun};
 use crate::jobs::scan::ScanEvent;
 use crate::jobs::service_feed::InstanceEvent;
-use crate::jobs::watch::WatchObserver;
 use crate::runner::progress::Progress;
 use crate::watch::WatchUpdate;
 
@@ -95,15 +95,25 @@ pub(crate) async fn follow_run(
     }
 }
 
-/// Follows the workspace watch until it stops or the app is gone. While the queue has no
-/// room, the batches that keep coming fold into one change (and the newest error), so a
-/// burst of thousands of files waits as one event, never as thousands.
-pub(crate) async fn follow_watch(mut watch: WatchObserver, events: mpsc::Sender<AppEvent>) {
+/// Follows the live catalog until it ends or the app is gone. While the queue has no room,
+/// the changes that keep coming fold into one (and the newest problem), so a burst of
+/// thousands of files waits as one event, never as thousands. A whole new catalog (a rescan,
+/// or changes this reader fell behind on) is told as every tool as it is then.
+pub(crate) async fn follow_live(
+    live: Arc<LiveCatalog>,
+    mut changes: broadcast::Receiver<CatalogChange>,
+    events: mpsc::Sender<AppEvent>,
+) {
     let mut error: Option<String> = None;
     let mut change: Option<WatchUpdate> = None;
+    let as_event = |update: WatchUpdate| match update {
+        WatchUpdate::Tools { updated, removed } => AppEvent::Watched { updated, removed },
+        WatchUpdate::Rescan => AppEvent::CatalogReplaced(live.catalog().entries().to_vec()),
+        WatchUpdate::Error(problem) => AppEvent::WatchProblem(problem),
+    };
     loop {
         if error.is_none() && change.is_none() {
-            match watch.next().await {
+            match heard(changes.recv().await) {
                 Some(update) => fold_into(&mut error, &mut change, update),
                 None => return,
             }
@@ -114,16 +124,16 @@ pub(crate) async fn follow_watch(mut watch: WatchObserver, events: mpsc::Sender<
             permit = events.reserve() => {
                 let Ok(permit) = permit else { return };
                 if let Some(next) = error.take().map(WatchUpdate::Error).or_else(|| change.take()) {
-                    permit.send(AppEvent::Watched(next));
+                    permit.send(as_event(next));
                 }
             }
-            update = watch.next() => match update {
+            received = changes.recv() => match heard(received) {
                 Some(update) => fold_into(&mut error, &mut change, update),
                 None => {
-                    // The watch stopped: what it told is still told.
+                    // The catalog is gone: what it told is still told.
                     let held = error.take().map(WatchUpdate::Error).into_iter().chain(change.take());
                     for update in held {
-                        if events.send(AppEvent::Watched(update)).await.is_err() {
+                        if events.send(as_event(update)).await.is_err() {
                             return;
                         }
                     }
@@ -131,6 +141,21 @@ pub(crate) async fn follow_watch(mut watch: WatchObserver, events: mpsc::Sender<
                 }
             },
         }
+    }
+}
+
+/// A change of the live catalog in the watch's words, which fold; `None` once it has ended.
+fn heard(received: Result<CatalogChange, broadcast::error::RecvError>) -> Option<WatchUpdate> {
+    match received {
+        Ok(CatalogChange::Tools { updated, removed }) => {
+            Some(WatchUpdate::Tools { updated, removed })
+        }
+        // Changes not heard are in the catalog: read it whole, as after a rescan.
+        Ok(CatalogChange::Rescanned) | Err(broadcast::error::RecvError::Lagged(_)) => {
+            Some(WatchUpdate::Rescan)
+        }
+        Ok(CatalogChange::Problem(problem)) => Some(WatchUpdate::Error(problem)),
+        Err(broadcast::error::RecvError::Closed) => None,
     }
 }
 
@@ -404,6 +429,57 @@ mod tests {
         WatchUpdate::Tools {
             updated: Vec::new(),
             removed: vec![PathBuf::from(path)],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_fell_behind_gets_the_whole_catalog_then_each_problem() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        let limits = crate::catalog::scan::ScanLimits::default();
+        let live = Arc::new(LiveCatalog::new(
+            dir.path(),
+            limits,
+            crate::catalog::Catalog::new(Vec::new()),
+            None,
+        ));
+        let changes = live.subscribe();
+        // More changes than the live catalog holds for a reader, before this one reads.
+        for i in 0..40 {
+            let folder = dir.path().join("experimental").join(format!("t{i}"));
+            std::fs::create_dir_all(&folder).expect("folder");
+            std::fs::write(
+                folder.join("tool.toml"),
+                format!("name = \"t{i}\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\n"),
+            )
+            .expect("manifest");
+            live.apply(crate::watch::reload_paths(dir.path(), limits, vec![folder]));
+        }
+        let (tx, mut rx) = mpsc::channel(4);
+        tokio::spawn(follow_live(Arc::clone(&live), changes, tx));
+        let first = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+            .await
+            .expect("told in time");
+        let Some(AppEvent::CatalogReplaced(entries)) = first else {
+            panic!("the whole catalog: {first:?}");
+        };
+        assert_eq!(entries.len(), 40, "every tool, none missed");
+
+        live.apply(WatchUpdate::Error("inotify: queue overflow".into()));
+        // The changes the live catalog still held come after, told again: each is in the
+        // catalog already, and folding it in again changes nothing.
+        loop {
+            let next = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+                .await
+                .expect("told in time");
+            match next {
+                Some(AppEvent::Watched { .. }) => continue,
+                Some(AppEvent::WatchProblem(problem)) => {
+                    assert_eq!(problem, "watcher: inotify: queue overflow");
+                    break;
+                }
+                other => panic!("a problem: {other:?}"),
+            }
         }
     }
 

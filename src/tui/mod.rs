@@ -38,13 +38,14 @@ use tokio::sync::mpsc;
 
 use std::collections::HashMap;
 
+use crate::catalog::Catalog;
 use crate::catalog::scan::KnownHashes;
 use crate::command::validations::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
 use crate::command::{self, Applied, Command};
 use crate::config::{Config, config_dir};
+use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::{OutputPolicy, Recorder};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
-use crate::jobs::watch::{WatchJob, WatchRequest};
 use crate::jobs::{inherited, pending_calls, service_feed};
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::CancelSender;
@@ -119,7 +120,15 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
     let (tx, rx) = mpsc::channel::<AppEvent>(job_events::EVENT_QUEUE);
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
-    let services = Services::start(runtime.handle(), workbench, store, tx.clone(), output_tx)?;
+    // The live catalog starts from the cached index the app shows, shared until either changes.
+    let cached = Catalog::from_shared(app.catalog.shared_entries());
+    let services = Services::start(
+        runtime.handle(),
+        workbench,
+        (store, cached),
+        tx.clone(),
+        output_tx,
+    )?;
     let result = runtime.block_on(event_loop(
         &mut app,
         services,
@@ -155,6 +164,8 @@ fn limit_malloc_arenas() {
 /// read-only connections of their own (`Store::open_reader`).
 struct Services {
     root: PathBuf,
+    /// Every tool of the workspace, kept current by the watch; the app shows what it tells.
+    live: Arc<LiveCatalog>,
     store: SharedStore,
     writer: Arc<StoreWriter>,
     cancels: HashMap<u64, CancelSender>,
@@ -181,7 +192,7 @@ impl Services {
     fn start(
         runtime: &tokio::runtime::Handle,
         workbench: Workbench,
-        store: SharedStore,
+        (store, catalog): (SharedStore, Catalog),
         tx: mpsc::Sender<AppEvent>,
         output: mpsc::Sender<AppEvent>,
     ) -> Result<Self, crate::store::StoreError> {
@@ -199,8 +210,15 @@ impl Services {
             commands: commands.clone(),
             tx,
         };
+        let live = LiveCatalog::new(
+            workbench.root(),
+            workbench.config().catalog,
+            catalog,
+            Some(store.clone()),
+        );
         Ok(Self {
             root: workbench.root().to_path_buf(),
+            live: Arc::new(live),
             store,
             writer,
             cancels: HashMap::new(),
@@ -291,12 +309,13 @@ async fn event_loop(
     // first frame, off the UI thread. The first scan starts once it watches, so no change
     // can fall between the two.
     let mut watcher_setup = {
-        let watch = WatchJob::new(WatchRequest {
-            root: services.root.clone(),
-            limits: services.config.catalog,
-        });
-        tokio::spawn(job_events::follow_watch(watch.observe(), tx.clone()));
-        watch.start()
+        let live = &services.live;
+        tokio::spawn(job_events::follow_live(
+            Arc::clone(live),
+            live.subscribe(),
+            tx.clone(),
+        ));
+        live.follow()
     };
     let mut watcher = None;
     let mut terminal_events = crossterm::event::EventStream::new();
@@ -380,12 +399,6 @@ async fn event_loop(
         };
         app.update(event);
     }
-    // A catalog scanned just before quitting is still worth caching for the next start.
-    for effect in app.take_effects() {
-        if let Effect::SaveIndex(rows) = effect {
-            let _ = save_index(&mut services.store.lock(), &rows);
-        }
-    }
     drop(guard);
     services.writer.flush();
     if let Some(report) = std::env::var_os(QUEUE_REPORT_ENV) {
@@ -395,18 +408,6 @@ async fn event_loop(
         );
     }
     Ok(())
-}
-
-/// Writes the cached catalog index: every row after a scan, only the changed ones after a
-/// watched change (a decision's reload), which holds the store for those rows alone.
-fn save_index(store: &mut Store, rows: &app::IndexRows) -> Result<(), crate::store::StoreError> {
-    match rows {
-        app::IndexRows::All(entries) => store.save_index(entries),
-        app::IndexRows::Changed { gone, fresh } => {
-            let gone: Vec<&Path> = gone.iter().map(PathBuf::as_path).collect();
-            store.refresh_index(&gone, fresh)
-        }
-    }
 }
 
 /// Starts an effect's work off the loop. The loop itself never waits for room in its own
@@ -423,10 +424,16 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 known: KnownHashes::from_entries(app.catalog.entries()),
             };
             let tx = tx.clone();
-            let root = services.root.clone();
+            let (root, live) = (services.root.clone(), Arc::clone(&services.live));
             crate::jobs::scan::start(request, move |event| {
                 if let ScanEvent::Finished { entries, .. } = &event {
                     crate::jobs::scan::adopt_first_scan(&root, entries);
+                    let (live, entries, tx) = (Arc::clone(&live), entries.clone(), tx.clone());
+                    tokio::task::spawn_blocking(move || {
+                        if let Err(problem) = live.replace(entries) {
+                            let _ = tx.blocking_send(AppEvent::WatchProblem(problem));
+                        }
+                    });
                 }
                 job_events::tell_scan(&tx, event)
             });
@@ -475,22 +482,15 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             });
         }
         Effect::Reload(paths) if !paths.is_empty() => {
-            let (root, limits, tx) = (services.root.clone(), services.config.catalog, tx.clone());
+            let (root, limits) = (services.root.clone(), services.config.catalog);
+            let live = Arc::clone(&services.live);
+            // Through the live catalog, which tells the app as it tells the watch's changes.
             tokio::task::spawn_blocking(move || {
                 let paths = paths.iter().map(|path| root.join(path)).collect();
-                let update = crate::watch::reload_paths(&root, limits, paths);
-                let _ = tx.blocking_send(AppEvent::Watched(update));
+                live.apply(crate::watch::reload_paths(&root, limits, paths));
             });
         }
         Effect::Reload(_) => {}
-        Effect::SaveIndex(rows) => {
-            let tx = tx.clone();
-            let store = services.store.clone();
-            tokio::task::spawn_blocking(move || {
-                let result = save_index(&mut store.lock(), &rows);
-                let _ = tx.blocking_send(AppEvent::IndexSaved(result));
-            });
-        }
         Effect::LoadHistory => {
             let Some(catalog) = services.history.ask(Arc::clone(&app.catalog)) else {
                 return;
@@ -913,12 +913,9 @@ mod tests {
     /// place, not copied; the index effect carries that tool's rows alone; and the index on
     /// disk after it holds what saving every entry would.
     #[test]
-    fn a_watched_change_of_one_tool_saves_its_rows_alone_and_the_index_stays_whole() {
+    fn a_watched_change_of_one_tool_is_folded_in_place_and_keeps_the_selection() {
         use crate::catalog::SortOrder;
         use crate::model::ToolEntry;
-        use crate::watch::WatchUpdate;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(dir.path()).expect("store");
         let entries: Vec<ToolEntry> = (0..10_000)
             .map(|i| ToolEntry::fixture(Tier::Approved, &format!("tool_{i:05}")))
             .chain((0..3).map(|i| ToolEntry::fixture(Tier::Experimental, &format!("cand_{i}"))))
@@ -935,11 +932,6 @@ mod tests {
             entries,
             elapsed: Duration::from_millis(5),
         });
-        for effect in app.take_effects() {
-            if let Effect::SaveIndex(rows) = effect {
-                save_index(&mut store, &rows).expect("full save");
-            }
-        }
         assert_eq!(app.review.len(), 3);
         let selected = app.selected_entry().map(|e| e.path.clone());
         let entries_before = Arc::as_ptr(&app.catalog.shared_entries());
@@ -949,25 +941,10 @@ mod tests {
             ..ToolEntry::fixture(Tier::Approved, "cand_1")
         };
         let gone = PathBuf::from("/ws/experimental/cand_1");
-        app.update(AppEvent::Watched(WatchUpdate::Tools {
-            updated: vec![approved.clone()],
-            removed: vec![gone.clone()],
-        }));
-        let saves: Vec<_> = app
-            .take_effects()
-            .into_iter()
-            .filter_map(|effect| match effect {
-                Effect::SaveIndex(rows) => Some(rows),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(
-            saves,
-            [app::IndexRows::Changed {
-                gone: vec![gone],
-                fresh: vec![approved],
-            }]
-        );
+        app.update(AppEvent::Watched {
+            updated: vec![approved],
+            removed: vec![gone],
+        });
         assert_eq!(
             Arc::as_ptr(&app.catalog.shared_entries()),
             entries_before,
@@ -976,18 +953,12 @@ mod tests {
         assert_eq!(app.catalog.len(), 10_003);
         assert_eq!(app.review.len(), 2);
         assert_eq!(app.selected_entry().map(|e| e.path.clone()), selected);
-
-        save_index(&mut store, &saves[0]).expect("incremental save");
-        let by_name = |mut rows: Vec<ToolEntry>| {
-            rows.sort_by(|a, b| a.name_order(b).then_with(|| a.path.cmp(&b.path)));
-            rows
-        };
-        let on_disk = by_name(store.load_index().expect("load"));
-        let catalog = by_name(app.catalog.entries().to_vec());
-        assert!(on_disk == catalog, "the index on disk is not the catalog");
         assert!(
-            on_disk.iter().any(|e| e.description == "approved now"),
-            "the approved tool's row"
+            app.catalog
+                .entries()
+                .iter()
+                .any(|e| e.description == "approved now"),
+            "the approved tool"
         );
     }
 
@@ -1029,8 +1000,15 @@ mod tests {
             .expect("runtime");
         let (tx, mut rx) = mpsc::channel(job_events::EVENT_QUEUE);
         let (output, _output_rx) = mpsc::channel(job_events::OUTPUT_QUEUE);
-        let services = Services::start(runtime.handle(), workbench, store, tx.clone(), output)
-            .expect("services");
+        let catalog = Catalog::new(Vec::new());
+        let services = Services::start(
+            runtime.handle(),
+            workbench,
+            (store, catalog),
+            tx.clone(),
+            output,
+        )
+        .expect("services");
         {
             let _runtime = runtime.enter();
             services.start_pollers(&tx);
@@ -1295,12 +1273,13 @@ mod tests {
         // The watch, as the workbench starts it.
         let watching = runtime
             .block_on(async {
-                let watch = WatchJob::new(WatchRequest {
-                    root: root.clone(),
-                    limits: services.config.catalog,
-                });
-                tokio::spawn(job_events::follow_watch(watch.observe(), tx.clone()));
-                watch.start().await
+                let live = &services.live;
+                tokio::spawn(job_events::follow_live(
+                    Arc::clone(live),
+                    live.subscribe(),
+                    tx.clone(),
+                ));
+                live.follow().await
             })
             .expect("watching");
         let validated = job_events::validation_listener(runtime.handle(), tx.clone());
@@ -1396,10 +1375,10 @@ mod tests {
                     AppEvent::CallsPolled { calls, .. } => {
                         waiting_call |= calls.iter().any(|c| c.tool == "deploy");
                     }
-                    AppEvent::Watched(crate::watch::WatchUpdate::Tools { updated, .. }) => {
+                    AppEvent::Watched { updated, .. } => {
                         told_tools.extend(updated.into_iter().map(|e| e.path));
                     }
-                    AppEvent::Watched(crate::watch::WatchUpdate::Rescan) => rescanned = true,
+                    AppEvent::CatalogReplaced(_) => rescanned = true,
                     AppEvent::Decided(Err(DecisionErrorOf::Validation { tool, .. })) => {
                         *refusals.entry(tool).or_default() += 1;
                     }
