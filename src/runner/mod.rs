@@ -747,4 +747,3 @@ fn read_report(path: &Path) -> Option<SandboxReport> {
     let text = std::fs::read_to_string(path).ok()?;
     serde_json::from_str(&text).ok()
 }
-

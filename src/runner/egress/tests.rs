@@ -308,7 +308,23 @@ async fn what_a_tool_sent_just_before_its_end_still_arrives() {
     let target_port = target.local_addr().expect("addr").port();
     let (accepted, on_accept) = tokio::sync::oneshot::channel();
     let heard = tokio::task::spawn_blocking(move || {
-        let (mut peer, _) = target.accept().expect("accept");
+        // Never an accept without an end: a proxy that never dials fails the test in time.
+        target.set_nonblocking(true).expect("non-blocking");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut peer = loop {
+            match target.accept() {
+                Ok((peer, _)) => break peer,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "the proxy never dialled"
+                    );
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => panic!("accept: {e}"),
+            }
+        };
+        peer.set_nonblocking(false).expect("blocking");
         let _ = accepted.send(());
         peer.set_read_timeout(Some(Duration::from_secs(5)))
             .expect("timeout");
