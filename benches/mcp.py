@@ -155,6 +155,9 @@ def main():
         for i in range(10):
             name = f"candidate_{i}"
             write_tool(root, "experimental", name)
+            # A decision needs a validation of the exact content, made before the clock starts.
+            subprocess.run([bin_path, "--root", root, "validate", name], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)  # the candidate settles; it is not listed, so nothing is sent
             while not client.notifications.empty():
                 client.notifications.get_nowait()
