@@ -95,6 +95,11 @@ pub fn watch(
     debouncer
         .watch(root, RecursiveMode::Recursive)
         .map_err(cannot)?;
+    // Nothing in the state folder is a tool, and toolbench itself reads and writes there all
+    // the time (every seal read, run log and store write): watched, those events fill the
+    // kernel's queue until it overflows, and an overflow asks for a rescan, whose reads
+    // overflow it again. A workspace without the folder yet has nothing there to leave out.
+    let _ = debouncer.unwatch(root.join(STATE_DIR));
     Ok(WorkspaceWatcher {
         _debouncer: debouncer,
     })
@@ -262,5 +267,60 @@ mod tests {
             updated.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
             ["new"]
         );
+    }
+
+    /// The inodes this process's inotify instances watch, read from `/proc/self/fdinfo`.
+    fn watched_inodes() -> std::collections::HashSet<u64> {
+        let mut inodes = std::collections::HashSet::new();
+        let Ok(fds) = std::fs::read_dir("/proc/self/fdinfo") else {
+            return inodes;
+        };
+        for fd in fds.flatten() {
+            let Ok(info) = std::fs::read_to_string(fd.path()) else {
+                continue;
+            };
+            for line in info.lines().filter(|l| l.starts_with("inotify wd:")) {
+                let inode = line
+                    .split_whitespace()
+                    .find_map(|field| field.strip_prefix("ino:"))
+                    .and_then(|hex| u64::from_str_radix(hex, 16).ok());
+                inodes.extend(inode);
+            }
+        }
+        inodes
+    }
+
+    #[test]
+    fn the_state_folder_is_not_watched_so_its_traffic_cannot_flood_the_watch() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_tool(dir.path(), "tool");
+        let runs = dir.path().join(STATE_DIR).join("runs/one");
+        std::fs::create_dir_all(&runs).expect("state folders");
+        let _watcher = watch(dir.path(), ScanLimits::default(), |_| {}).expect("watch");
+        let inode = |path: &Path| std::fs::metadata(path).expect("metadata").ino();
+        let watched = watched_inodes();
+        assert!(
+            watched.contains(&inode(&dir.path().join("experimental/tool"))),
+            "the tools are watched"
+        );
+        for state in [dir.path().join(STATE_DIR), runs.clone()] {
+            assert!(
+                !watched.contains(&inode(&state)),
+                "{} is watched",
+                state.display()
+            );
+        }
+        // A folder made there later is not watched either.
+        let later = dir.path().join(STATE_DIR).join("runs/two");
+        std::fs::create_dir_all(&later).expect("a later run's folder");
+        write_tool(dir.path(), "second");
+        std::thread::sleep(SETTLE * 4);
+        let watched = watched_inodes();
+        assert!(
+            !watched.contains(&inode(&later)),
+            "a later state folder is watched"
+        );
+        assert!(watched.contains(&inode(&dir.path().join("experimental/second"))));
     }
 }
