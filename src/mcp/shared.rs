@@ -61,15 +61,9 @@ impl Shared {
             workbench.recorded_in(store.clone(), crate::model::RunOrigin::Mcp),
             log_validation,
         );
-        let live = LiveCatalog::new(
-            workbench.root(),
-            workbench.config().catalog,
-            Catalog::new(entries),
-            Some(store.clone()),
-        );
         Self {
+            live: workbench.live_catalog(Catalog::new(entries), store.clone()),
             workbench,
-            live: Arc::new(live),
             listing: RwLock::new(Arc::new(listing)),
             store,
             validations,

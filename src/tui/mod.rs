@@ -210,15 +210,9 @@ impl Services {
             commands: commands.clone(),
             tx,
         };
-        let live = LiveCatalog::new(
-            workbench.root(),
-            workbench.config().catalog,
-            catalog,
-            Some(store.clone()),
-        );
         Ok(Self {
             root: workbench.root().to_path_buf(),
-            live: Arc::new(live),
+            live: workbench.live_catalog(catalog, store.clone()),
             store,
             writer,
             cancels: HashMap::new(),

@@ -9,12 +9,14 @@
 //! seal, the run-and-record path) live in `command` and nowhere else.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::catalog::{Catalog, LookupError};
 use crate::command::{Applied, Command, CommandError, Context};
 use crate::config::{Config, ConfigError};
+use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::Recorder;
 use crate::lookup;
 use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
@@ -256,6 +258,18 @@ impl Workbench {
             &self.program,
             self.confinement.clone(),
         )
+    }
+
+    /// The live catalog of a long-lived front end (the workbench, the MCP server), starting
+    /// from `catalog` and keeping the cached index through `store`, this workbench's write
+    /// connection.
+    pub(crate) fn live_catalog(&self, catalog: Catalog, store: SharedStore) -> Arc<LiveCatalog> {
+        Arc::new(LiveCatalog::new(
+            &self.root,
+            self.config.catalog,
+            catalog,
+            Some(store),
+        ))
     }
 
     /// What launching, stopping and talking to this workspace's services needs.
