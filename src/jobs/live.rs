@@ -10,7 +10,7 @@
 //! Never here: anything of a front end.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use tokio::sync::broadcast;
 
@@ -46,6 +46,9 @@ pub(crate) struct LiveCatalog {
     catalog: RwLock<Arc<Catalog>>,
     /// Where the cached index is kept current; none for a catalog without a store.
     store: Option<SharedStore>,
+    /// The whole catalog is still to be written to the index (a scan taken at once, written
+    /// off the taker's thread); held while it is written, so a second writer waits for it.
+    whole_index_due: Mutex<bool>,
     changes: broadcast::Sender<CatalogChange>,
 }
 
@@ -63,6 +66,7 @@ impl LiveCatalog {
             limits,
             catalog: RwLock::new(Arc::new(catalog)),
             store,
+            whole_index_due: Mutex::new(false),
             changes: broadcast::channel(CHANGES_HELD).0,
         }
     }
@@ -100,9 +104,9 @@ impl LiveCatalog {
                     scan_workspace(&self.root, self.limits, &known, &ScanProgress::default());
                 // Active tools carry their drift from what was approved, as a reload's do.
                 crate::seal::SealBook::load(&self.root).mark(&mut entries);
-                let entries = self.take(entries);
+                self.replace(entries);
                 self.tell(CatalogChange::Rescanned);
-                self.keep_index(|store| store.save_index(&entries))
+                self.write_index_if_due()
             }
             WatchUpdate::Error(reason) => Err(format!("watcher: {reason}")),
         };
@@ -112,18 +116,30 @@ impl LiveCatalog {
     }
 
     /// Takes `entries`, a scan a front end made itself (with its progress shown), as the
-    /// catalog; the index follows. Not told: the front end that scanned has them.
-    pub(crate) fn replace(&self, entries: Vec<ToolEntry>) -> Result<(), String> {
-        let entries = self.take(entries);
-        self.keep_index(|store| store.save_index(&entries))
+    /// catalog at once; the index is due (`write_index_if_due`). Not told: the front end that
+    /// scanned has them.
+    pub(crate) fn replace(&self, entries: Vec<ToolEntry>) {
+        *self.catalog.write().unwrap_or_else(PoisonError::into_inner) =
+            Arc::new(Catalog::new(entries));
+        *self
+            .whole_index_due
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = true;
     }
 
-    /// `entries` as the catalog; they stay shared with it, for the index.
-    fn take(&self, entries: Vec<ToolEntry>) -> Arc<Vec<ToolEntry>> {
-        let catalog = Catalog::new(entries);
-        let entries = catalog.shared_entries();
-        *self.catalog.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(catalog);
-        entries
+    /// Writes the whole catalog to the index if a scan left it due; waits for a write under
+    /// way. Blocks on the store: off the async workers, or at a front end's end, so a scan
+    /// taken just before it is still cached for the next start.
+    pub(crate) fn write_index_if_due(&self) -> Result<(), String> {
+        let mut due = self
+            .whole_index_due
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !std::mem::replace(&mut *due, false) {
+            return Ok(());
+        }
+        let entries = self.catalog().shared_entries();
+        self.keep_index(|store| store.save_index(&entries))
     }
 
     /// Nobody listening is no error: the snapshot is current all the same.
@@ -283,17 +299,24 @@ mod tests {
         let mut heard = live.subscribe();
         let added = tool(dir.path(), Tier::Approved, "added", "d");
 
-        live.replace(scanned(dir.path())).expect("replaced");
+        live.replace(scanned(dir.path()));
         assert_eq!(names(&live.catalog()), ["added"]);
-        let indexed: Vec<PathBuf> = store
-            .lock()
-            .load_index()
-            .expect("index")
-            .into_iter()
-            .map(|e| e.path)
-            .collect();
-        assert_eq!(indexed, [added]);
+        let indexed = || -> Vec<PathBuf> {
+            let rows = store.lock().load_index().expect("index");
+            rows.into_iter().map(|e| e.path).collect()
+        };
+        assert!(
+            indexed().is_empty(),
+            "written off the taker's thread, not in place"
+        );
+        live.write_index_if_due().expect("written");
+        assert_eq!(indexed(), [added]);
         assert!(heard.try_recv().is_err(), "the front end has them");
+
+        // Written once: a second call has nothing to do, and leaves a row changed meanwhile.
+        store.lock().save_index(&[]).expect("emptied by hand");
+        live.write_index_if_due().expect("nothing due");
+        assert!(indexed().is_empty());
     }
 
     #[test]

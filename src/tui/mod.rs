@@ -393,6 +393,8 @@ async fn event_loop(
         };
         app.update(event);
     }
+    // A catalog scanned just before quitting is still worth caching for the next start.
+    let _ = services.live.write_index_if_due();
     drop(guard);
     services.writer.flush();
     if let Some(report) = std::env::var_os(QUEUE_REPORT_ENV) {
@@ -422,9 +424,10 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             crate::jobs::scan::start(request, move |event| {
                 if let ScanEvent::Finished { entries, .. } = &event {
                     crate::jobs::scan::adopt_first_scan(&root, entries);
-                    let (live, entries, tx) = (Arc::clone(&live), entries.clone(), tx.clone());
+                    live.replace(entries.clone());
+                    let (live, tx) = (Arc::clone(&live), tx.clone());
                     tokio::task::spawn_blocking(move || {
-                        if let Err(problem) = live.replace(entries) {
+                        if let Err(problem) = live.write_index_if_due() {
                             let _ = tx.blocking_send(AppEvent::WatchProblem(problem));
                         }
                     });
