@@ -26,6 +26,8 @@ pub mod seal;
 pub(crate) mod services;
 pub mod store;
 pub mod suggest;
+#[cfg(test)]
+mod test_fixtures;
 pub(crate) mod text;
 pub mod tui;
 pub mod watch;

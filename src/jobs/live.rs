@@ -183,20 +183,7 @@ impl LiveCatalog {
 mod tests {
     use super::*;
     use crate::model::Tier;
-
-    fn tool(root: &Path, tier: Tier, name: &str, description: &str) -> PathBuf {
-        let folder = root.join(tier.dir_name()).join(name);
-        std::fs::create_dir_all(&folder).expect("folder");
-        std::fs::write(
-            folder.join("tool.toml"),
-            format!(
-                "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"{description}\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n"
-            ),
-        )
-        .expect("manifest");
-        std::fs::write(folder.join("run.sh"), "echo '{}'\n").expect("script");
-        folder
-    }
+    use crate::test_fixtures::write_tool as tool;
 
     fn scanned(root: &Path) -> Vec<ToolEntry> {
         scan_workspace(

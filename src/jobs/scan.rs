@@ -118,16 +118,7 @@ mod tests {
     use super::*;
 
     fn tool(root: &std::path::Path, name: &str) {
-        let folder = root.join("approved").join(name);
-        std::fs::create_dir_all(&folder).expect("mkdir");
-        std::fs::write(
-            folder.join("tool.toml"),
-            format!(
-                "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"d\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\n"
-            ),
-        )
-        .expect("manifest");
-        std::fs::write(folder.join("run.sh"), "echo '{}'\n").expect("script");
+        crate::test_fixtures::write_tool(root, crate::model::Tier::Approved, name, "d");
     }
 
     #[tokio::test]

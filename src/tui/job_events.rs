@@ -446,13 +446,12 @@ mod tests {
         let changes = live.subscribe();
         // More changes than the live catalog holds for a reader, before this one reads.
         for i in 0..40 {
-            let folder = dir.path().join("experimental").join(format!("t{i}"));
-            std::fs::create_dir_all(&folder).expect("folder");
-            std::fs::write(
-                folder.join("tool.toml"),
-                format!("name = \"t{i}\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"true\"]\n"),
-            )
-            .expect("manifest");
+            let folder = crate::test_fixtures::write_tool(
+                dir.path(),
+                crate::model::Tier::Experimental,
+                &format!("t{i}"),
+                "d",
+            );
             live.apply(crate::watch::reload_paths(dir.path(), limits, vec![folder]));
         }
         let (tx, mut rx) = mpsc::channel(4);
