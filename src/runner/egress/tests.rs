@@ -377,21 +377,7 @@ async fn a_connection_still_waiting_to_be_accepted_at_the_end_is_served() {
     });
     let declared = hosts(&[&format!("127.0.0.1:{target_port}")]);
     let (proxy, proxy_addr, _) = started_proxy(dir.path(), &declared).await;
-    // The accept loop is spawned as the hand-over is recorded.
-    let handed_over = async {
-        while proxy
-            .shared
-            .handover
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_none()
-        {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), handed_over)
-        .await
-        .expect("handed over");
+    handed_over(&proxy).await;
 
     // Blocking calls on the runtime's only thread: no task of the proxy runs before `finish`,
     // so the connection, with all the tool sent, is still in the listener's queue at the end.
@@ -420,4 +406,56 @@ async fn a_connection_still_waiting_to_be_accepted_at_the_end_is_served() {
     assert_eq!(line["method"], "POST", "{log}");
     assert_eq!(line["outcome"], "closed", "{log}");
     assert_eq!(line["bytes_sent"], heard.len(), "{log}");
+}
+
+/// Waits until the proxy recorded the hand-over, as it spawns its accept loops.
+async fn handed_over(proxy: &Proxy) {
+    let recorded = async {
+        while proxy
+            .shared
+            .handover
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_none()
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), recorded)
+        .await
+        .expect("handed over");
+}
+
+/// The agent's way out through the end of a run: a request to an undeclared port, sent as the
+/// tool exits, waits in the listener's queue and is taken by the drain at the run's end. The
+/// drain applies the same allow list: the undeclared listener hears nothing.
+#[tokio::test]
+async fn a_connection_taken_at_the_end_is_refused_like_any_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let declared_target = TcpListener::bind("127.0.0.1:0").await.expect("declared");
+    let undeclared = TcpListener::bind("127.0.0.1:0").await.expect("undeclared");
+    let undeclared_port = undeclared.local_addr().expect("addr").port();
+    let declared = hosts(&[&format!(
+        "127.0.0.1:{}",
+        declared_target.local_addr().expect("addr").port()
+    )]);
+    let (proxy, proxy_addr, _) = started_proxy(dir.path(), &declared).await;
+    handed_over(&proxy).await;
+
+    // As above: on the runtime's only thread, the connection is still queued at the end.
+    let secret = b"the user's secret";
+    let head = format!(
+        "POST http://127.0.0.1:{undeclared_port}/leak HTTP/1.1\r\n\
+         Host: 127.0.0.1:{undeclared_port}\r\nContent-Length: {}\r\n\r\n",
+        secret.len()
+    );
+    let mut client = std::net::TcpStream::connect(proxy_addr).expect("client");
+    std::io::Write::write_all(&mut client, head.as_bytes()).expect("head");
+    std::io::Write::write_all(&mut client, secret).expect("body");
+    drop(client);
+    let summary = proxy.finish().await;
+
+    let heard = tokio::time::timeout(Duration::from_millis(500), undeclared.accept()).await;
+    assert!(heard.is_err(), "the undeclared port was reached: {summary}");
+    assert_eq!((summary.connections, summary.refused), (1, 1), "{summary}");
 }
