@@ -10,6 +10,7 @@
 //! Never here: anything of a front end.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use tokio::sync::broadcast;
@@ -47,8 +48,10 @@ pub(crate) struct LiveCatalog {
     /// Where the cached index is kept current; none for a catalog without a store.
     store: Option<SharedStore>,
     /// The whole catalog is still to be written to the index (a scan taken at once, written
-    /// off the taker's thread); held while it is written, so a second writer waits for it.
-    whole_index_due: Mutex<bool>,
+    /// off the taker's thread).
+    whole_index_due: AtomicBool,
+    /// Held while the whole catalog is written, so a second writer waits for that write.
+    writing_whole_index: Mutex<()>,
     changes: broadcast::Sender<CatalogChange>,
 }
 
@@ -66,7 +69,8 @@ impl LiveCatalog {
             limits,
             catalog: RwLock::new(Arc::new(catalog)),
             store,
-            whole_index_due: Mutex::new(false),
+            whole_index_due: AtomicBool::new(false),
+            writing_whole_index: Mutex::new(()),
             changes: broadcast::channel(CHANGES_HELD).0,
         }
     }
@@ -121,21 +125,19 @@ impl LiveCatalog {
     pub(crate) fn replace(&self, entries: Vec<ToolEntry>) {
         *self.catalog.write().unwrap_or_else(PoisonError::into_inner) =
             Arc::new(Catalog::new(entries));
-        *self
-            .whole_index_due
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = true;
+        // Never waits for a write under way: the taker may be an async worker.
+        self.whole_index_due.store(true, Ordering::SeqCst);
     }
 
     /// Writes the whole catalog to the index if a scan left it due; waits for a write under
     /// way. Blocks on the store: off the async workers, or at a front end's end, so a scan
     /// taken just before it is still cached for the next start.
     pub(crate) fn write_index_if_due(&self) -> Result<(), String> {
-        let mut due = self
-            .whole_index_due
+        let _writing = self
+            .writing_whole_index
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if !std::mem::replace(&mut *due, false) {
+        if !self.whole_index_due.swap(false, Ordering::SeqCst) {
             return Ok(());
         }
         let entries = self.catalog().shared_entries();
