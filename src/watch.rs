@@ -49,6 +49,21 @@ pub struct WorkspaceWatcher {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
 }
 
+/// Setting the watch up walks every folder of the workspace while toolbench itself may be
+/// making and renaming short-lived folders under `.toolbench/` (a seal adoption's staging,
+/// another process's run): one gone between the walk's listing and its watch fails the whole
+/// setup as "not found". The setup is tried again; a root that is gone is not.
+const SETUP_ATTEMPTS: usize = 5;
+
+/// A path gone from under the watch's setup, as notify reports it either way.
+fn is_not_found(error: &notify::Error) -> bool {
+    match &error.kind {
+        notify::ErrorKind::PathNotFound => true,
+        notify::ErrorKind::Io(io) => io.kind() == std::io::ErrorKind::NotFound,
+        _ => false,
+    }
+}
+
 /// Starts watching `root` recursively, calling `on_update` from the watcher thread.
 pub fn watch(
     root: &Path,
@@ -92,9 +107,13 @@ pub fn watch(
         },
     )
     .map_err(cannot)?;
-    debouncer
-        .watch(root, RecursiveMode::Recursive)
-        .map_err(cannot)?;
+    let mut attempt = 1;
+    while let Err(e) = debouncer.watch(root, RecursiveMode::Recursive) {
+        if attempt == SETUP_ATTEMPTS || !is_not_found(&e) || !root.is_dir() {
+            return Err(cannot(e));
+        }
+        attempt += 1;
+    }
     // Nothing in the state folder is a tool, and toolbench itself reads and writes there all
     // the time (every seal read, run log and store write): watched, those events fill the
     // kernel's queue until it overflows, and an overflow asks for a rescan, whose reads
@@ -322,5 +341,37 @@ mod tests {
             "a later state folder is watched"
         );
         assert!(watched.contains(&inode(&dir.path().join("experimental/second"))));
+    }
+
+    #[test]
+    fn a_folder_gone_while_the_watch_is_set_up_is_not_a_failure_but_a_root_gone_is() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_tool(dir.path(), "tool");
+        let state = dir.path().join(STATE_DIR);
+        let churning = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        // Short-lived folders made and removed as fast as possible, as an adoption's staging.
+        let churn = {
+            let (state, churning) = (state.clone(), std::sync::Arc::clone(&churning));
+            std::thread::spawn(move || {
+                let mut i = 0u64;
+                while churning.load(std::sync::atomic::Ordering::Relaxed) {
+                    let folder = state.join(format!(".staging-{i}/a/b"));
+                    let _ = std::fs::create_dir_all(&folder);
+                    let _ = std::fs::remove_dir_all(state.join(format!(".staging-{i}")));
+                    i += 1;
+                }
+            })
+        };
+        for _ in 0..20 {
+            watch(dir.path(), ScanLimits::default(), |_| {}).expect("watched despite the churn");
+        }
+        churning.store(false, std::sync::atomic::Ordering::Relaxed);
+        churn.join().expect("churn");
+
+        let gone = dir.path().join("gone");
+        let err = watch(&gone, ScanLimits::default(), |_| {})
+            .err()
+            .expect("a root that is not there");
+        assert!(err.to_string().contains("gone"), "{err}");
     }
 }
