@@ -136,6 +136,15 @@ pub struct Catalog {
     by_path: bool,
 }
 
+/// How many tools, not which: a catalog may hold thousands.
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("tools", &self.entries.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Catalog {
     pub fn new(entries: Vec<ToolEntry>) -> Self {
         Self::from_shared(Arc::new(entries))

@@ -1,27 +1,33 @@
-//! The served listing follows the library's live catalog (`jobs::live`): each change it tells
-//! (from this process, the workbench, the CLI or an editor) lists the tools again, and the
-//! peers hear when the listing changed.
+//! The server follows the workbench's stream of events (`workbench::events`): each change of
+//! the live catalog (from this process, the workbench, the CLI or an editor) lists the tools
+//! again, and the peers hear when the listing changed; validations' results and the catalog's
+//! problems are logged.
 
 use std::sync::Arc;
 
-use tokio::sync::broadcast::error::RecvError;
+use super::McpError;
+use super::shared::{Shared, log_validation};
+use crate::jobs::watch::Watching;
+use crate::workbench::events::{Sources, WorkbenchEvent};
 
-use super::shared::Shared;
-use crate::jobs::live::CatalogChange;
-use crate::jobs::watch::{WatchStartError, Watching};
-
-/// Starts the watch of the live catalog and follows it; dropping the returned watch stops it.
-pub(crate) async fn follow(shared: Arc<Shared>) -> Result<Watching, WatchStartError> {
-    let mut changes = shared.live.subscribe();
-    let watching = shared.live.follow().await?;
+/// Starts the watch of the live catalog and follows the stream of events; dropping the
+/// returned watch stops it.
+pub(crate) async fn follow(shared: Arc<Shared>) -> Result<Watching, McpError> {
+    // No poller: the server holds the calls it waits on itself.
+    let mut events = shared.workbench.events(Sources::default())?;
+    let watching = shared.live.follow().await.map_err(McpError::Watch)?;
     tokio::spawn(async move {
-        loop {
-            match changes.recv().await {
-                Ok(CatalogChange::Problem(problem)) => eprintln!("toolbench mcp: {problem}"),
-                // A change not heard (this reader fell behind) is in the catalog all the same.
-                Ok(CatalogChange::Tools { .. } | CatalogChange::Rescanned)
-                | Err(RecvError::Lagged(_)) => shared.refresh_listing(),
-                Err(RecvError::Closed) => return,
+        while let Some(event) = events.recv().await {
+            match event {
+                WorkbenchEvent::CatalogProblem(problem) => eprintln!("toolbench mcp: {problem}"),
+                WorkbenchEvent::ToolsChanged { .. } | WorkbenchEvent::CatalogReplaced(_) => {
+                    shared.refresh_listing();
+                }
+                WorkbenchEvent::Validation(event) => log_validation(event),
+                // Not asked for.
+                WorkbenchEvent::RunElsewhere(_)
+                | WorkbenchEvent::Waiting(_)
+                | WorkbenchEvent::Services(_) => {}
             }
         }
     });

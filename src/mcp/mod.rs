@@ -96,9 +96,7 @@ const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10)
 pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
     runtime()?.block_on(async move {
         let shared = shared(workbench)?;
-        let _watcher = live::follow(Arc::clone(&shared))
-            .await
-            .map_err(McpError::Watch)?;
+        let _watcher = live::follow(Arc::clone(&shared)).await?;
         let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
         // The edge already bounds lines (and answers the longer ones); one byte more for
         // the newline the session's reader counts.
@@ -133,9 +131,7 @@ pub(crate) fn serve_http(workbench: Workbench, options: HttpOptions) -> Result<(
     let limits = workbench.config().mcp_sessions;
     runtime()?.block_on(async move {
         let shared = shared(workbench)?;
-        let _watcher = live::follow(Arc::clone(&shared))
-            .await
-            .map_err(McpError::Watch)?;
+        let _watcher = live::follow(Arc::clone(&shared)).await?;
         http::serve(shared, &options, access, limits).await
     })
 }

@@ -59,10 +59,10 @@ impl Shared {
             runtime,
             VALIDATION_WORKERS,
             workbench.recorded_in(store.clone(), crate::model::RunOrigin::Mcp),
-            log_validation,
+            workbench.validation_listener(runtime),
         );
         Self {
-            live: workbench.live_catalog(Catalog::new(entries), store.clone()),
+            live: workbench.keep_live(Catalog::new(entries), store.clone()),
             workbench,
             listing: RwLock::new(Arc::new(listing)),
             store,
@@ -198,7 +198,7 @@ pub(crate) enum LaterValidationError {
 
 /// What the server does with a background validation's result: the verdict is stored
 /// already (`toolbench_review_status` reads it); refusals and lost runs are logged.
-fn log_validation(event: ValidationEvent) -> bool {
+pub(crate) fn log_validation(event: ValidationEvent) {
     match event {
         ValidationEvent::Validated { unstored, .. } => {
             for lost in unstored {
@@ -215,5 +215,4 @@ fn log_validation(event: ValidationEvent) -> bool {
             );
         }
     }
-    true
 }

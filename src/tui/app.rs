@@ -156,8 +156,9 @@ pub enum AppEvent {
         updated: Vec<ToolEntry>,
         removed: Vec<PathBuf>,
     },
-    /// The live catalog was read again whole (the watch lost track): every tool as it is now.
-    CatalogReplaced(Vec<ToolEntry>),
+    /// The live catalog was read again whole (the watch lost track, or its changes came
+    /// faster than they were read): every tool as it is now.
+    CatalogReplaced(Arc<Catalog>),
     /// What went wrong keeping the catalog current (the watch, the cached index), one line.
     WatchProblem(String),
     /// The workspace watcher is set up (or could not be: the reason).
@@ -168,9 +169,12 @@ pub enum AppEvent {
     DecidedEach(Vec<(String, Result<Outcome, DecisionError>)>),
     /// An evolve is under way (its end comes as `Decided`).
     EvolveProgress(crate::review::evolve::EvolveProgress),
+    /// A validation's report, stored, with a line for each of its test cases' runs the
+    /// store refused.
     Validated {
         path: PathBuf,
         report: Box<crate::review::validate::ValidationReport>,
+        unstored: Vec<String>,
     },
     /// The text files of a tool, for the evolve editor.
     EvolveLoaded {
@@ -720,7 +724,7 @@ impl App {
             }
             AppEvent::StoreRefused(message) => self.notify(message, Level::Error),
             AppEvent::Watched { updated, removed } => self.on_watched(updated, &removed),
-            AppEvent::CatalogReplaced(entries) => self.take_scanned(entries),
+            AppEvent::CatalogReplaced(catalog) => self.take_catalog(catalog),
             AppEvent::WatchProblem(problem) => self.notify(problem, Level::Error),
             AppEvent::WatcherStarted(result) => {
                 match result {
@@ -756,7 +760,14 @@ impl App {
                     self.dirty = true;
                 }
             }
-            AppEvent::Validated { path, report } => {
+            AppEvent::Validated {
+                path,
+                report,
+                unstored,
+            } => {
+                for line in unstored {
+                    self.notify(line, Level::Error);
+                }
                 // First seen now: its queue row was just written with this arrival time.
                 if report.tier == Tier::Experimental && !self.arrivals.contains_key(&path) {
                     self.arrived(&path, crate::clock::now_rfc3339());
@@ -875,8 +886,14 @@ impl App {
     /// selection kept, and what waits for review queued for validation. The live catalog
     /// keeps the cached index.
     fn take_scanned(&mut self, entries: Vec<ToolEntry>) {
+        self.take_catalog(Arc::new(Catalog::new(entries)));
+    }
+
+    /// `take_scanned` for a catalog already built (the live catalog's, shared until either
+    /// changes it).
+    fn take_catalog(&mut self, catalog: Arc<Catalog>) {
         let selected_path = self.selected_entry().map(|e| e.path.clone());
-        self.catalog = Arc::new(Catalog::new(entries));
+        self.catalog = catalog;
         self.catalog_changed();
         self.select_again(selected_path);
         // Everything waiting for review gets validated (served from cache when unchanged):

@@ -42,16 +42,17 @@ use crate::catalog::Catalog;
 use crate::catalog::scan::KnownHashes;
 use crate::command::validations::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
 use crate::command::{self, Applied, Command};
-use crate::config::{Config, config_dir};
+use crate::config::config_dir;
 use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::{OutputPolicy, Recorder};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
-use crate::jobs::{inherited, pending_calls, service_feed};
+use crate::jobs::service_feed;
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::CancelSender;
 use crate::store::writer::StoreWriter;
 use crate::store::{SharedStore, Store};
 use crate::workbench::Workbench;
+use crate::workbench::events::{Events, Sources};
 use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
 use keymap::Keymap;
@@ -169,7 +170,6 @@ struct Services {
     store: SharedStore,
     writer: Arc<StoreWriter>,
     cancels: HashMap<u64, CancelSender>,
-    config: Config,
     /// Validations run test cases in the sandbox: a burst of arrivals queues here.
     validations: ValidationQueue,
     /// Run output, bounded: a flood waits here (thinned by its run's observer), not in the
@@ -183,12 +183,13 @@ struct Services {
     commands: command::Context,
     /// History loads: one at a time, however many are asked for meanwhile.
     history: coalesce::Coalesced<Arc<crate::catalog::Catalog>>,
+    /// The workspace, opened once: it keeps the live catalog and tells the stream of events.
+    workbench: Workbench,
 }
 
 impl Services {
     /// Shares `store` as the process's one writer and starts the background work on it: the
-    /// batching writer and the validation queue. The pollers start later
-    /// (`start_pollers`).
+    /// batching writer and the validation queue. The pollers start later (`events`).
     fn start(
         runtime: &tokio::runtime::Handle,
         workbench: Workbench,
@@ -203,7 +204,7 @@ impl Services {
             runtime,
             VALIDATION_WORKERS,
             commands.clone(),
-            job_events::validation_listener(runtime, tx.clone()),
+            workbench.validation_listener(runtime),
         );
         let following = service_feed::Following::default();
         let service_jobs = service_jobs::Jobs {
@@ -212,53 +213,32 @@ impl Services {
         };
         Ok(Self {
             root: workbench.root().to_path_buf(),
-            live: workbench.live_catalog(catalog, store.clone()),
+            live: workbench.keep_live(catalog, store.clone()),
             store,
             writer,
             cancels: HashMap::new(),
-            config: workbench.config().clone(),
             validations,
             output,
             following,
             service_jobs,
             commands,
             history: coalesce::Coalesced::default(),
+            workbench,
         })
     }
 }
 
 impl Services {
-    /// The pollers: runs started elsewhere, waiting agent calls, service instances. They read
-    /// the store at once, so the workbench starts them after its first frame, which shows
-    /// nothing of theirs: on two cores they took time from it.
-    /// Each tells through a small queue of its own, translated into the app's by a task.
-    fn start_pollers(&self, tx: &mpsc::Sender<AppEvent>) {
-        let (sender, events) = mpsc::channel(job_events::POLLER_QUEUE);
-        inherited::spawn(self.root.clone(), self.store.clone(), sender);
-        tokio::spawn(job_events::forward(
-            events,
-            tx.clone(),
-            job_events::from_inherited,
-        ));
-        let (sender, events) = mpsc::channel(job_events::POLLER_QUEUE);
-        pending_calls::spawn(self.root.clone(), self.store.clone(), sender);
-        tokio::spawn(job_events::forward(
-            events,
-            tx.clone(),
-            job_events::from_pending,
-        ));
-        let (sender, events) = mpsc::channel(job_events::POLLER_QUEUE);
-        service_feed::spawn(
-            self.root.clone(),
-            self.store.clone(),
-            Arc::clone(&self.following),
-            sender,
-        );
-        tokio::spawn(job_events::forward(
-            events,
-            tx.clone(),
-            job_events::from_instances,
-        ));
+    /// The workbench's stream of events, its pollers started now: runs started elsewhere,
+    /// waiting agent calls, service instances. They read the store at once, so the workbench
+    /// starts them after its first frame, which shows nothing of theirs: on two cores they
+    /// took time from it.
+    fn events(&self) -> Result<Events, crate::store::StoreError> {
+        self.workbench.events(Sources {
+            runs_elsewhere: true,
+            waiting: true,
+            services: Some(Arc::clone(&self.following)),
+        })
     }
 }
 
@@ -295,22 +275,14 @@ async fn event_loop(
     // The grammars are big: loading them beside the first frame slowed it (allocator and
     // cores shared), and nothing needs them before a tool detail opens.
     highlight::load_in_background();
-    services.start_pollers(&tx);
+    let mut events = services.events()?;
     // Left out of the first frame: the search index, built now, before the first key.
     app.catalog.search();
 
     // Watching a large workspace means one inotify watch per folder: set it up after the
     // first frame, off the UI thread. The first scan starts once it watches, so no change
     // can fall between the two.
-    let mut watcher_setup = {
-        let live = &services.live;
-        tokio::spawn(job_events::follow_live(
-            Arc::clone(live),
-            live.subscribe(),
-            tx.clone(),
-        ));
-        live.follow()
-    };
+    let mut watcher_setup = services.live.follow();
     let mut watcher = None;
     let mut terminal_events = crossterm::event::EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
@@ -321,7 +293,7 @@ async fn event_loop(
     let mut deepest = 0;
 
     loop {
-        deepest = deepest.max(rx.len());
+        deepest = deepest.max(rx.len()).max(events.len());
         // Before the effects: what is still pending when we leave is handled below.
         if app.should_quit {
             break;
@@ -346,6 +318,7 @@ async fn event_loop(
             _ = sigterm.recv() => AppEvent::Shutdown("SIGTERM"),
             _ = sighup.recv() => AppEvent::Shutdown("SIGHUP"),
             Some(event) = rx.recv() => event,
+            Some(event) = events.recv() => job_events::from_workbench(event),
             Some(event) = output.recv() => event,
             setup = &mut watcher_setup, if watcher.is_none() => {
                 let (kept, started) = match setup {
@@ -364,14 +337,19 @@ async fn event_loop(
         // so input and the next frame are never stuck behind a flood.
         let budget = Instant::now() + DRAIN_BUDGET;
         while Instant::now() < budget {
-            match rx.try_recv().or_else(|_| output.try_recv()) {
-                Ok(event) => {
+            let next = rx
+                .try_recv()
+                .ok()
+                .or_else(|| events.try_recv().map(job_events::from_workbench))
+                .or_else(|| output.try_recv().ok());
+            match next {
+                Some(event) => {
                     // In a burst (thousands of validations answering) the scan's end comes
                     // here more often than first.
                     scan_done |= matches!(event, AppEvent::ScanFinished { .. });
                     app.update(event);
                 }
-                Err(_) => break,
+                None => break,
             }
         }
         if scan_done && exit_after == "scan" {
@@ -416,7 +394,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             // every folder that has not changed since.
             let request = ScanRequest {
                 root: services.root.clone(),
-                limits: services.config.catalog,
+                limits: services.workbench.config().catalog,
                 known: KnownHashes::from_entries(app.catalog.entries()),
             };
             let tx = tx.clone();
@@ -479,7 +457,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             });
         }
         Effect::Reload(paths) if !paths.is_empty() => {
-            let (root, limits) = (services.root.clone(), services.config.catalog);
+            let (root, limits) = (services.root.clone(), services.workbench.config().catalog);
             let live = Arc::clone(&services.live);
             // Through the live catalog, which tells the app as it tells the watch's changes.
             tokio::task::spawn_blocking(move || {
@@ -881,6 +859,8 @@ fn answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::jobs::inherited;
     use crate::model::{RunRecord, Severity, Tier};
     use crate::review::ReviewCommand;
     use app::DecisionError as DecisionErrorOf;
@@ -1008,7 +988,7 @@ mod tests {
         .expect("services");
         {
             let _runtime = runtime.enter();
-            services.start_pollers(&tx);
+            tokio::spawn(read_into(services.events().expect("events"), tx.clone()));
         }
         // The pollers have read the store (and marked dead calls and instances on the way).
         // Each poller tells once, in whichever order they come.
@@ -1019,6 +999,15 @@ mod tests {
             (calls && instances).then_some(())
         });
         (runtime, services, tx, rx)
+    }
+
+    /// The workbench's stream read into the app's queue, as the loop reads both.
+    async fn read_into(mut events: Events, tx: mpsc::Sender<AppEvent>) {
+        while let Some(event) = events.recv().await {
+            if tx.send(job_events::from_workbench(event)).await.is_err() {
+                return;
+            }
+        }
     }
 
     fn app_of(entries: Vec<crate::model::ToolEntry>) -> App {
@@ -1265,21 +1254,13 @@ mod tests {
         })
         .expect("in flight");
         let log_dir = marker.log_dir().to_string();
-        let (runtime, services, tx, mut rx) = started(workbench, store);
+        let (runtime, services, _, mut rx) = started(workbench, store);
 
         // The watch, as the workbench starts it.
         let watching = runtime
-            .block_on(async {
-                let live = &services.live;
-                tokio::spawn(job_events::follow_live(
-                    Arc::clone(live),
-                    live.subscribe(),
-                    tx.clone(),
-                ));
-                live.follow().await
-            })
+            .block_on(async { services.live.follow().await })
             .expect("watching");
-        let validated = job_events::validation_listener(runtime.handle(), tx.clone());
+        let validated = services.workbench.validation_listener(runtime.handle());
 
         // Every source at once, while the app does not read at all at first.
         let runs = {

@@ -9,11 +9,12 @@
 //! seal, the run-and-record path) live in `command` and nowhere else.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::catalog::{Catalog, LookupError};
+use crate::command::validations::ValidationEvent;
 use crate::command::{Applied, Command, CommandError, Context};
 use crate::config::{Config, ConfigError};
 use crate::jobs::live::LiveCatalog;
@@ -27,6 +28,10 @@ use crate::runner::helper_process::PreforkedHelper;
 use crate::services::Services;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
 use crate::workspace::{RootSource, WorkspaceError, resolve_root};
+
+pub(crate) mod events;
+
+use events::{Events, Hub, Sources};
 
 /// Where a front end was started: what it was told and where it stands.
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +88,10 @@ pub struct Workbench {
     /// The start-of-process checks found the store whole: the day's backup is made, if due,
     /// as the workbench is dropped (a command's end), never on the way to its answer.
     back_up_at_exit: AtomicBool,
+    /// Every tool, kept current by the watch: a long-lived front end's (`keep_live`).
+    live: OnceLock<Arc<LiveCatalog>>,
+    /// The one stream of a long-lived front end's events (`events`).
+    hub: Hub,
 }
 
 impl Drop for Workbench {
@@ -113,6 +122,8 @@ impl Workbench {
             confinement,
             notices: Vec::new(),
             back_up_at_exit: AtomicBool::new(false),
+            live: OnceLock::new(),
+            hub: Hub::default(),
         };
         match opening {
             Opening::Quiet => Ok(workbench),
@@ -260,16 +271,47 @@ impl Workbench {
         )
     }
 
-    /// The live catalog of a long-lived front end (the workbench, the MCP server), starting
-    /// from `catalog` and keeping the cached index through `store`, this workbench's write
-    /// connection.
-    pub(crate) fn live_catalog(&self, catalog: Catalog, store: SharedStore) -> Arc<LiveCatalog> {
-        Arc::new(LiveCatalog::new(
-            &self.root,
-            self.config.catalog,
-            catalog,
-            Some(store),
-        ))
+    /// Keeps the live catalog of a long-lived front end (the workbench, the MCP server),
+    /// starting from `catalog` and keeping the cached index through `store`, this workbench's
+    /// write connection. Kept once: a later call returns the one kept.
+    pub(crate) fn keep_live(&self, catalog: Catalog, store: SharedStore) -> Arc<LiveCatalog> {
+        Arc::clone(self.live.get_or_init(|| {
+            Arc::new(LiveCatalog::new(
+                &self.root,
+                self.config.catalog,
+                catalog,
+                Some(store),
+            ))
+        }))
+    }
+
+    /// The live catalog, once kept.
+    pub(crate) fn live(&self) -> Option<&Arc<LiveCatalog>> {
+        self.live.get()
+    }
+
+    /// The listener that tells the validation queue's results in the stream of events; its
+    /// results wait folded, one per tool, until there is room.
+    pub(crate) fn validation_listener(
+        &self,
+        runtime: &tokio::runtime::Handle,
+    ) -> impl Fn(ValidationEvent) -> bool + Send + Sync + 'static {
+        self.hub.validation_listener(runtime)
+    }
+
+    /// The one stream of this front end's events, for its one reader (a second reader gets a
+    /// stream that has ended): the live catalog's changes, once it is kept, validations'
+    /// results, and the pollers `sources` names, started now on the current runtime. The
+    /// pollers mark what died through the store's write connection, opened here if need be.
+    pub(crate) fn events(&self, sources: Sources) -> Result<Events, StoreError> {
+        let store = if sources.any() {
+            Some(self.store()?)
+        } else {
+            None
+        };
+        self.hub
+            .start(&self.root, self.live(), store.as_ref(), sources);
+        Ok(self.hub.reader())
     }
 
     /// What launching, stopping and talking to this workspace's services needs.

@@ -563,6 +563,7 @@ fn review_overlay_shows_checks_and_a_finding_jumps_to_its_line() {
     app.update(AppEvent::Validated {
         path: entry.path.clone(),
         report: Box::new(report),
+        unstored: Vec::new(),
     });
     let text: String = (1..=40).map(|i| format!("line {i}\n")).collect();
     app.update(AppEvent::DetailLoaded {
@@ -1416,6 +1417,7 @@ fn candidates_validated_one_by_one_queue_in_the_order_they_arrived() {
         app.update(AppEvent::Validated {
             path: format!("/ws/experimental/{name}").into(),
             report: Box::new(report),
+            unstored: Vec::new(),
         });
         // Arrival times a few milliseconds apart, as a burst of answers has them.
         std::thread::sleep(std::time::Duration::from_millis(2));

@@ -36,6 +36,7 @@ fn reviewed() -> (App, ToolEntry) {
     app.update(AppEvent::Validated {
         path: entry.path.clone(),
         report: Box::new(report),
+        unstored: Vec::new(),
     });
     let mut content = content_with_source("main.py", "print(1)\n");
     content.diff = Some(vec![Line::from("- old line"), Line::from("+ new line")]);
@@ -113,6 +114,7 @@ fn a_validation_that_ends_while_the_diff_is_open_replaces_its_behaviour_lines() 
     app.update(AppEvent::Validated {
         path: entry.path.clone(),
         report: Box::new(report),
+        unstored: Vec::new(),
     });
     key(&mut app, KeyCode::Tab);
     let screen = render(&app, 100, 30);
@@ -130,6 +132,7 @@ fn a_long_check_line_wraps_in_checks_at_80_columns() {
     app.update(AppEvent::Validated {
         path: entry.path.clone(),
         report: Box::new(report),
+        unstored: Vec::new(),
     });
     let screen = render(&app, 80, 24);
     assert!(

@@ -86,6 +86,7 @@ fn the_permission_escalation_leads_the_checks_and_its_findings() {
     app.update(AppEvent::Validated {
         path: entry.path.clone(),
         report: Box::new(report),
+        unstored: Vec::new(),
     });
     let screen = render(&app, 160, 30);
     let lines = overlay_lines(&screen);
