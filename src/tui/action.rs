@@ -1,6 +1,8 @@
 //! The action vocabulary: what a key can ask for, and where (the contexts a binding applies in).
 //! Keymap names and help texts live here.
 
+use crate::review::DecisionKind;
+
 /// Where a binding applies. Lookups try the most specific context first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Context {
@@ -59,6 +61,23 @@ impl Context {
 
     pub(super) fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+impl Action {
+    /// The review decision this key asks for, if it is one.
+    pub(crate) fn decision(self) -> Option<DecisionKind> {
+        Some(match self {
+            Action::Approve => DecisionKind::Approve,
+            Action::Reject => DecisionKind::Reject,
+            Action::RequestChanges => DecisionKind::RequestChanges,
+            Action::Promote => DecisionKind::Promote,
+            Action::Resubmit => DecisionKind::Resubmit,
+            Action::Archive => DecisionKind::Archive,
+            Action::Restore => DecisionKind::Restore,
+            Action::Rollback => DecisionKind::Rollback,
+            _ => return None,
+        })
     }
 }
 

@@ -1348,26 +1348,12 @@ impl App {
     /// and content the overlay shows, as the same key on its row would. `false` for a key
     /// that is not a decision.
     fn decide_on_shown(&mut self, action: Action, entry: ToolEntry) -> bool {
-        let kind = match action {
-            Action::Approve => DecisionKind::Approve,
-            Action::Reject => DecisionKind::Reject,
-            Action::RequestChanges => DecisionKind::RequestChanges,
-            Action::Promote => DecisionKind::Promote,
-            Action::Resubmit => DecisionKind::Resubmit,
-            Action::Archive => DecisionKind::Archive,
-            Action::Restore => DecisionKind::Restore,
-            Action::Rollback => DecisionKind::Rollback,
-            Action::Evolve => {
-                self.evolve(entry);
-                return true;
-            }
-            Action::Validate => {
-                self.validate(entry);
-                return true;
-            }
-            _ => return false,
-        };
-        self.open_decision_on(kind, entry);
+        match (action.decision(), action) {
+            (Some(kind), _) => self.open_decision_on(kind, entry),
+            (None, Action::Evolve) => self.evolve(entry),
+            (None, Action::Validate) => self.validate(entry),
+            (None, _) => return false,
+        }
         true
     }
 
@@ -1611,16 +1597,20 @@ impl App {
                 }
             }
             Action::ToggleMark => self.toggle_mark(),
-            Action::Approve => self.open_decision(DecisionKind::Approve),
+            Action::Approve
+            | Action::Reject
+            | Action::RequestChanges
+            | Action::Promote
+            | Action::Resubmit
+            | Action::Archive
+            | Action::Restore
+            | Action::Rollback => {
+                if let Some(kind) = action.decision() {
+                    self.open_decision(kind);
+                }
+            }
             // Only calls can be approved for good; `call_action` took it if one is selected.
             Action::ApproveAlways => {}
-            Action::Reject => self.open_decision(DecisionKind::Reject),
-            Action::RequestChanges => self.open_decision(DecisionKind::RequestChanges),
-            Action::Promote => self.open_decision(DecisionKind::Promote),
-            Action::Resubmit => self.open_decision(DecisionKind::Resubmit),
-            Action::Archive => self.open_decision(DecisionKind::Archive),
-            Action::Restore => self.open_decision(DecisionKind::Restore),
-            Action::Rollback => self.open_decision(DecisionKind::Rollback),
             Action::Evolve => self.open_evolve(),
             Action::Validate => {
                 if let Some(entry) = self.selected_entry().cloned() {

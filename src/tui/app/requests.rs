@@ -35,20 +35,21 @@ impl App {
         let Some(ReviewRow::Request(request)) = self.review_row(self.review_cursor.selected) else {
             return false;
         };
-        let kind = match action {
-            Action::Approve => DecisionKind::Approve,
-            Action::Reject => DecisionKind::Reject,
-            Action::RequestChanges => DecisionKind::RequestChanges,
+        let kind = match action.decision() {
+            Some(
+                kind
+                @ (DecisionKind::Approve | DecisionKind::Reject | DecisionKind::RequestChanges),
+            ) => kind,
             // A request has no code yet: nothing to promote, archive, run or evolve.
-            Action::ApproveAlways
-            | Action::Promote
-            | Action::Resubmit
-            | Action::Archive
-            | Action::Rollback
-            | Action::Evolve
-            | Action::Validate
-            | Action::Launch => return true,
-            _ => return false,
+            Some(_) => return true,
+            None if matches!(
+                action,
+                Action::ApproveAlways | Action::Evolve | Action::Validate | Action::Launch
+            ) =>
+            {
+                return true;
+            }
+            None => return false,
         };
         // A decision by name goes to a candidate when one waits: say so rather than decide
         // on the tool while the human looks at the request.
