@@ -518,6 +518,110 @@ fn logs_mark_each_launch_and_show_exchanges_among_the_output() {
     assert!(handled_two > handled_one && two > one, "{logs}");
 }
 
+/// Lines a child prints, as they come, on a channel; the channel ends with its stdout.
+fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Reads `lines` into `seen` until one contains `needle`; fails after 15 s.
+fn wait_for_line(lines: &std::sync::mpsc::Receiver<String>, seen: &mut Vec<String>, needle: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !seen.iter().any(|l| l.contains(needle)) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(e) => panic!("no line with {needle:?} ({e}):\n{}", seen.join("\n")),
+        }
+    }
+}
+
+#[test]
+fn logs_follow_prints_the_history_then_each_exchange_as_it_comes_and_ends_with_the_instance() {
+    let mut ws = Ws::new();
+    ws.service("svc", TALKATIVE, "\"auto\"", "tcp");
+    let out = ws.launch("svc", "s1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(ws.run(&["tools", "send", "s1", "before"]).status.success());
+
+    let mut follow = ws
+        .command(&["tools", "logs", "s1", "--follow"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn toolbench");
+    let lines = lines_of(&mut follow);
+    let mut seen = Vec::new();
+    // The history from its beginning, then what comes while it follows.
+    wait_for_line(&lines, &mut seen, "── launch at ");
+    wait_for_line(&lines, &mut seen, "→ before");
+    assert!(ws.run(&["tools", "send", "s1", "during"]).status.success());
+    wait_for_line(&lines, &mut seen, "out | handled during");
+    wait_for_line(&lines, &mut seen, "← during");
+
+    // The instance stops: the follow prints what was written before and ends by itself.
+    assert!(ws.run(&["tools", "send", "s1", "last"]).status.success());
+    let out = ws.run(&["tools", "stop", "s1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = follow.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = follow.kill();
+            let _ = follow.wait();
+            panic!(
+                "the follow went on after the instance stopped:\n{}",
+                seen.join("\n")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    seen.extend(lines.iter());
+    let mut err = String::new();
+    let _ = follow.stderr.take().map(|mut e| e.read_to_string(&mut err));
+    assert!(status.success(), "{err}");
+    let text = seen.join("\n");
+    assert!(text.contains("out | handled last"), "{text}");
+    assert!(text.contains("← last"), "{text}");
+    assert_eq!(
+        text.matches("→ before").count(),
+        1,
+        "each exchange once: {text}"
+    );
+}
+
+#[test]
+fn logs_follow_of_a_stopped_instance_prints_its_history_and_ends_and_an_unknown_one_is_named() {
+    let mut ws = Ws::new();
+    ws.service("svc", TALKATIVE, "\"auto\"", "tcp");
+    assert!(ws.launch("svc", "s1").status.success());
+    assert!(ws.run(&["tools", "send", "s1", "once"]).status.success());
+    assert!(ws.run(&["tools", "stop", "s1"]).status.success());
+    let out = ws.run(&["tools", "logs", "s1", "--follow"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("→ once"), "{}", stdout(&out));
+
+    let out = ws.run(&["tools", "logs", "nobody", "--follow"]);
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: no instance named nobody (see toolbench tools status)"
+    );
+}
+
 /// A service that runs but never listens.
 const NEVER_LISTENS: &str = "import time\nwhile True: time.sleep(1)\n";
 

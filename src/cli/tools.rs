@@ -13,21 +13,23 @@ use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workbench, apply, decide, unexpected};
 use crate::catalog::scan::human_size;
 use crate::command::{Applied, Command};
-use crate::model::services::{InstanceRow, InstanceState};
+use crate::jobs::service_feed::{FeedStart, Follow, Following, InstanceEvent};
+use crate::model::services::InstanceState;
 use crate::model::{ServiceSpec, ToolId};
 use crate::review::lifecycle;
-use crate::runner::inflight::ProcessId;
 use crate::services::define;
 use crate::services::definition::{DefinedFile, Definition, Port, check_health_check};
 use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
 use crate::services::instance_dir;
 use crate::services::logs::LogStream;
-use crate::store::Store;
+use crate::workbench::events::{Sources, WorkbenchEvent};
 
 /// What `tools import` reads from stdin beyond the files it carries.
 const IMPORT_FIELDS_BYTES: u64 = 1024 * 1024;
-/// How often `tools logs --follow` looks for more.
-const FOLLOW_EVERY: Duration = Duration::from_millis(200);
+/// The key `tools logs --follow` follows its one instance under.
+const FOLLOWED: u64 = 0;
+/// How often `tools logs --follow` looks whether its reader is still there.
+const READER_CHECK: Duration = Duration::from_millis(200);
 
 #[derive(Debug, Args)]
 pub(crate) struct ToolsArgs {
@@ -502,44 +504,107 @@ fn send(instance: &str, message: &str, context: Option<&str>, ws: &Workbench) ->
 
 fn logs(instance: &str, follow: bool, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
-    let store = store.lock();
-    let row = store.instance(instance)?.ok_or_else(|| {
-        CliError::msg(format!(
+    if store.lock().instance(instance)?.is_none() {
+        return Err(CliError::msg(format!(
             "no instance named {instance} (see toolbench tools status)"
-        ))
-    })?;
-    let dir = instance_dir(ws.root(), instance);
-    let mut feed = InstanceFeed::from_start(instance);
-    let mut lines = [LogLines::new("out"), LogLines::new("err")];
-    loop {
+        )));
+    }
+    let mut printed = HistoryPrinter::default();
+    if follow {
+        follow_logs(instance, ws, &mut printed)?;
+    } else {
+        let dir = instance_dir(ws.root(), instance);
         // The logs are bounded by `[services] log_mb`: reading them whole is bounded too.
-        for item in feed.poll(&dir, &store, u64::MAX)? {
-            match item {
-                FeedItem::Output {
-                    stream,
-                    bytes,
-                    dropped,
-                } => lines[slot(stream)].print(&bytes, dropped),
-                FeedItem::Launch(launch) => {
-                    lines.iter_mut().for_each(LogLines::finish);
-                    outln!("{}", launch_line(&launch));
-                }
-                FeedItem::Exchange(exchange) => {
-                    lines.iter_mut().for_each(LogLines::finish);
-                    outln!("[{}] → {}", exchange.at, exchange.message);
-                    match (&exchange.response, &exchange.error) {
-                        (_, Some(error)) => outln!("[{}] ✗ {error}", exchange.at),
-                        (Some(response), None) => outln!("[{}] ← {response}", exchange.at),
-                        (None, None) => {}
+        let items = InstanceFeed::from_start(instance).poll(&dir, &store.lock(), u64::MAX)?;
+        items.into_iter().for_each(|item| printed.print(item));
+    }
+    printed.finish();
+    Ok(())
+}
+
+/// Prints the instance's history from its beginning as the workbench's stream of events
+/// tells it, until the instance stops (all it wrote before is printed) or nobody reads.
+fn follow_logs(instance: &str, ws: &Workbench, printed: &mut HistoryPrinter) -> CliResult {
+    let following = Following::default();
+    following
+        .lock()
+        .map_err(|_| CliError::msg("the followed instances are poisoned"))?
+        .insert(
+            instance.to_string(),
+            Follow {
+                key: FOLLOWED,
+                from: FeedStart::Beginning,
+            },
+        );
+    super::runtime()?.block_on(async {
+        let mut events = ws.events(Sources {
+            services: Some(following),
+            ..Sources::default()
+        })?;
+        let mut reader_check = tokio::time::interval(READER_CHECK);
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Some(WorkbenchEvent::Services(InstanceEvent::Feed { key: FOLLOWED, item })) => {
+                        printed.print(item);
                     }
+                    Some(WorkbenchEvent::Services(InstanceEvent::Stopped { key: FOLLOWED })) | None => {
+                        return Ok(());
+                    }
+                    Some(WorkbenchEvent::Services(InstanceEvent::Unreadable(e))) => {
+                        return Err(e.into());
+                    }
+                    Some(_) => {}
+                },
+                _ = reader_check.tick() => if super::term::reader_left() {
+                    return Ok(());
+                },
+            }
+        }
+    })
+}
+
+/// An instance's history printed: each stream's output a line at a time, prefixed with its
+/// stream, launches and exchanges as lines of their own.
+struct HistoryPrinter {
+    lines: [LogLines; 2],
+}
+
+impl Default for HistoryPrinter {
+    fn default() -> Self {
+        Self {
+            lines: [LogLines::new("out"), LogLines::new("err")],
+        }
+    }
+}
+
+impl HistoryPrinter {
+    fn print(&mut self, item: FeedItem) {
+        match item {
+            FeedItem::Output {
+                stream,
+                bytes,
+                dropped,
+            } => self.lines[slot(stream)].print(&bytes, dropped),
+            FeedItem::Launch(launch) => {
+                self.finish();
+                outln!("{}", launch_line(&launch));
+            }
+            FeedItem::Exchange(exchange) => {
+                self.finish();
+                outln!("[{}] → {}", exchange.at, exchange.message);
+                match (&exchange.response, &exchange.error) {
+                    (_, Some(error)) => outln!("[{}] ✗ {error}", exchange.at),
+                    (Some(response), None) => outln!("[{}] ← {response}", exchange.at),
+                    (None, None) => {}
                 }
             }
         }
-        if !follow || super::term::reader_left() || !is_running(&store, &row)? {
-            lines.iter_mut().for_each(LogLines::finish);
-            return Ok(());
-        }
-        std::thread::sleep(FOLLOW_EVERY);
+    }
+
+    /// Prints the half-written lines, if any.
+    fn finish(&mut self) {
+        self.lines.iter_mut().for_each(LogLines::finish);
     }
 }
 
@@ -548,15 +613,6 @@ fn slot(stream: LogStream) -> usize {
         LogStream::Stdout => 0,
         LogStream::Stderr => 1,
     }
-}
-
-fn is_running(store: &Store, row: &InstanceRow) -> Result<bool, CliError> {
-    let now = store.instance(&row.name)?;
-    Ok(now.is_some_and(|r| {
-        r.state != InstanceState::Stopped
-            && matches!((r.pid, r.start_ticks), (Some(pid), Some(start_ticks))
-                if ProcessId { pid, start_ticks }.is_alive())
-    }))
 }
 
 /// One stream's output printed a line at a time, each prefixed with its stream, with a line

@@ -12,13 +12,17 @@ use tokio::sync::mpsc;
 
 use super::app::{AppEvent, DecisionError};
 use super::runs::StartedElsewhere;
+use crate::catalog::scan::human_size;
 use crate::command::validations::ValidationEvent;
 use crate::jobs::inherited::InheritedEvent;
 use crate::jobs::pending_calls::PendingEvent;
 use crate::jobs::run::{RunJobEvent, RunObserver, UnstoredRun};
 use crate::jobs::scan::ScanEvent;
 use crate::jobs::service_feed::InstanceEvent;
+use crate::runner::Stream;
 use crate::runner::progress::Progress;
+use crate::services::feed::{FeedItem, launch_line};
+use crate::services::logs::LogStream;
 use crate::workbench::events::WorkbenchEvent;
 
 /// Events waiting for the app at once, over every source but run output and the workbench's
@@ -119,17 +123,18 @@ pub(crate) fn send_soon(events: &mpsc::Sender<AppEvent>, event: AppEvent) -> boo
     }
 }
 
-/// What the workbench's stream tells, as the app's event.
-pub(crate) fn from_workbench(event: WorkbenchEvent) -> AppEvent {
-    match event {
+/// What the workbench's stream tells, as the app's event; `None` for what the app does not
+/// show.
+pub(crate) fn from_workbench(event: WorkbenchEvent) -> Option<AppEvent> {
+    Some(match event {
         WorkbenchEvent::ToolsChanged { updated, removed } => AppEvent::Watched { updated, removed },
         WorkbenchEvent::CatalogReplaced(catalog) => AppEvent::CatalogReplaced(catalog),
         WorkbenchEvent::CatalogProblem(problem) => AppEvent::WatchProblem(problem),
         WorkbenchEvent::RunElsewhere(event) => from_inherited(event),
         WorkbenchEvent::Waiting(event) => from_pending(event),
-        WorkbenchEvent::Services(event) => from_instances(event),
+        WorkbenchEvent::Services(event) => return from_instances(event),
         WorkbenchEvent::Validation(event) => from_validation(event),
-    }
+    })
 }
 
 fn from_inherited(event: InheritedEvent) -> AppEvent {
@@ -174,16 +179,58 @@ fn from_pending(event: PendingEvent) -> AppEvent {
     }
 }
 
-fn from_instances(event: InstanceEvent) -> AppEvent {
-    match event {
+fn from_instances(event: InstanceEvent) -> Option<AppEvent> {
+    Some(match event {
         InstanceEvent::Instances(rows) => AppEvent::InstancesPolled(rows),
-        InstanceEvent::Output { key, stream, bytes } => AppEvent::RunOutput {
-            key,
+        InstanceEvent::Feed { key, item } => {
+            let (stream, bytes) = shown(item);
+            AppEvent::RunOutput {
+                key,
+                stream,
+                bytes,
+                skipped: 0,
+            }
+        }
+        // The instance's row says so in the Services view.
+        InstanceEvent::Stopped { .. } => return None,
+        InstanceEvent::Unreadable(e) => AppEvent::StoreRefused(format!("services: {e}")),
+    })
+}
+
+/// An instance's history in the Output pane: its output (with a line for what was rotated
+/// away before it could be read), launches and exchanges as lines of stdout.
+fn shown(item: FeedItem) -> (Stream, Vec<u8>) {
+    match item {
+        FeedItem::Output {
             stream,
             bytes,
-            skipped: 0,
-        },
-        InstanceEvent::Unreadable(e) => AppEvent::StoreRefused(format!("services: {e}")),
+            dropped,
+        } => {
+            let mut shown = Vec::new();
+            if dropped > 0 {
+                let note = format!("… {} dropped (rotated) …\n", human_size(dropped));
+                shown.extend_from_slice(note.as_bytes());
+            }
+            shown.extend_from_slice(&bytes);
+            let stream = match stream {
+                LogStream::Stdout => Stream::Stdout,
+                LogStream::Stderr => Stream::Stderr,
+            };
+            (stream, shown)
+        }
+        FeedItem::Launch(launch) => (
+            Stream::Stdout,
+            format!("{}\n", launch_line(&launch)).into_bytes(),
+        ),
+        FeedItem::Exchange(exchange) => {
+            let answer = match (&exchange.response, &exchange.error) {
+                (_, Some(error)) => format!("✗ {error}"),
+                (Some(response), None) => format!("← {response}"),
+                (None, None) => "← (nothing)".to_string(),
+            };
+            let lines = format!("→ {}\n{answer}\n", exchange.message);
+            (Stream::Stdout, lines.into_bytes())
+        }
     }
 }
 
@@ -220,5 +267,32 @@ fn from_validation(event: ValidationEvent) -> AppEvent {
         ValidationEvent::Refused { tool, error } => {
             AppEvent::Decided(Err(DecisionError::Validation { tool, error }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_rotated_away_before_it_was_shown_is_said_to_be_dropped() {
+        let item = FeedItem::Output {
+            stream: LogStream::Stdout,
+            bytes: b"old\nnew\n".to_vec(),
+            dropped: 3 * 1024 * 1024,
+        };
+        assert_eq!(
+            shown(item),
+            (
+                Stream::Stdout,
+                b"\xe2\x80\xa6 3 MiB dropped (rotated) \xe2\x80\xa6\nold\nnew\n".to_vec()
+            )
+        );
+        let item = FeedItem::Output {
+            stream: LogStream::Stderr,
+            bytes: b"err\n".to_vec(),
+            dropped: 0,
+        };
+        assert_eq!(shown(item), (Stream::Stderr, b"err\n".to_vec()));
     }
 }

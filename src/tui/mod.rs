@@ -318,7 +318,10 @@ async fn event_loop(
             _ = sigterm.recv() => AppEvent::Shutdown("SIGTERM"),
             _ = sighup.recv() => AppEvent::Shutdown("SIGHUP"),
             Some(event) = rx.recv() => event,
-            Some(event) = events.recv() => job_events::from_workbench(event),
+            Some(event) = events.recv() => match job_events::from_workbench(event) {
+                Some(event) => event,
+                None => continue,
+            },
             Some(event) = output.recv() => event,
             setup = &mut watcher_setup, if watcher.is_none() => {
                 let (kept, started) = match setup {
@@ -340,7 +343,9 @@ async fn event_loop(
             let next = rx
                 .try_recv()
                 .ok()
-                .or_else(|| events.try_recv().map(job_events::from_workbench))
+                .or_else(|| {
+                    std::iter::from_fn(|| events.try_recv()).find_map(job_events::from_workbench)
+                })
                 .or_else(|| output.try_recv().ok());
             match next {
                 Some(event) => {
@@ -663,7 +668,13 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         }
         Effect::FollowInstance { key, instance } => {
             if let Ok(mut following) = services.following.lock() {
-                following.insert(instance, key);
+                following.insert(
+                    instance,
+                    service_feed::Follow {
+                        key,
+                        from: service_feed::FeedStart::Recent,
+                    },
+                );
             }
         }
         Effect::MarkFailure(command) => {
@@ -1004,7 +1015,10 @@ mod tests {
     /// The workbench's stream read into the app's queue, as the loop reads both.
     async fn read_into(mut events: Events, tx: mpsc::Sender<AppEvent>) {
         while let Some(event) = events.recv().await {
-            if tx.send(job_events::from_workbench(event)).await.is_err() {
+            let Some(event) = job_events::from_workbench(event) else {
+                continue;
+            };
+            if tx.send(event).await.is_err() {
                 return;
             }
         }
