@@ -26,7 +26,7 @@ import time
 
 from toolbench_bin import toolbench_bin
 
-TOOLS = 1000
+TOOLS = int(os.environ.get("TOOLS", "1000"))
 
 
 def write_tool(root, tier, name, body="true", extra=""):

@@ -21,7 +21,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, Interest};
 use tokio::net::unix::pipe;
 
-use super::confine;
+use super::posix_spawn::{self, Program};
 use super::sandbox::{self, ForkedHelper, SandboxPolicy};
 
 /// Pipe buffer requested for output: the most an unprivileged process may ask for by default
@@ -64,16 +64,7 @@ pub(crate) struct HelperProcess {
     pub(crate) stdin: Option<HelperInput>,
     pub(crate) stdout: Option<HelperOutput>,
     pub(crate) stderr: Option<HelperOutput>,
-    exit: Exit,
-}
-
-enum Exit {
-    /// Its pidfd shows its exit; `child` is waited for only to reap it.
-    Spawned {
-        child: tokio::process::Child,
-        pidfd: AsyncFd<OwnedFd>,
-    },
-    Forked(ForkedExit),
+    exit: HelperExit,
 }
 
 impl HelperProcess {
@@ -95,6 +86,8 @@ impl HelperProcess {
         }
     }
 
+    /// Starts toolbench's program at `exe` as the helper, without copying this process
+    /// (`posix_spawn`): the progress pipe at the number `policy.progress_fd` names.
     fn spawn(
         exe: &Path,
         policy: &SandboxPolicy,
@@ -102,54 +95,27 @@ impl HelperProcess {
         stdin: bool,
         progress: Option<BorrowedFd<'_>>,
     ) -> io::Result<Self> {
-        let mut command = confine::helper_command(exe, policy, argv, stdin);
-        if let Some(pipe) = progress.map(|fd| fd.as_raw_fd())
-            && policy.progress_fd == Some(pipe)
-        {
-            // SAFETY: runs in the forked child before its exec and only clears the
-            // close-on-exec flag of one descriptor in the child's own table (fcntl is
-            // async-signal-safe). Every other process this one starts gets it closed.
-            unsafe {
-                command.pre_exec(move || {
-                    if libc::fcntl(pipe, libc::F_SETFD, 0) < 0 {
-                        return Err(io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
-        }
-        Self::spawned(command.spawn()?)
+        let keep = progress.filter(|fd| policy.progress_fd == Some(fd.as_raw_fd()));
+        Self::start_program(
+            &sandbox::helper_invocation(exe, policy, argv),
+            stdin,
+            keep.map(|fd| (fd, fd.as_raw_fd())),
+        )
     }
 
-    /// Takes a helper started as a program: its pipes, and a pidfd to see its exit by.
-    fn spawned(mut child: tokio::process::Child) -> io::Result<Self> {
-        let pid = child
-            .id()
-            .ok_or_else(|| io::Error::other("the helper ended at once"))?;
+    /// Starts `program` as a helper: its own process group, its standard streams piped (stdin
+    /// empty unless `stdin`), and `keep` open at the number it names.
+    fn start_program(
+        program: &Program,
+        stdin: bool,
+        keep: Option<(BorrowedFd<'_>, i32)>,
+    ) -> io::Result<Self> {
+        let pipes = Pipes::new(stdin)?;
+        let pid = posix_spawn::spawn(program, pipes.theirs(), keep)?;
         // Not reaped before it is waited for: the pid is still this child's.
-        let pidfd = i32::try_from(pid)
-            .ok()
-            .and_then(Pid::from_raw)
-            .ok_or_else(|| io::Error::other("the helper's pid is out of range"))
-            .and_then(|pid| {
-                rustix::process::pidfd_open(pid, PidfdFlags::empty()).map_err(io::Error::from)
-            })?;
-        if let Some(out) = &child.stdout {
-            widen_pipe(out.as_fd());
-        }
-        if let Some(err) = &child.stderr {
-            widen_pipe(err.as_fd());
-        }
-        Ok(Self {
-            pid,
-            stdin: child.stdin.take().map(|p| Box::pin(p) as HelperInput),
-            stdout: child.stdout.take().map(|p| Box::pin(p) as HelperOutput),
-            stderr: child.stderr.take().map(|p| Box::pin(p) as HelperOutput),
-            exit: Exit::Spawned {
-                child,
-                pidfd: readable(pidfd)?,
-            },
-        })
+        let pidfd = rustix::process::pidfd_open(pid, PidfdFlags::empty());
+        let exit = HelperExit::new(pid, pidfd.map_err(io::Error::from), None);
+        Self::started(pipes, exit?)
     }
 
     fn hand_over(
@@ -160,40 +126,30 @@ impl HelperProcess {
         stdin: bool,
         progress: Option<BorrowedFd<'_>>,
     ) -> io::Result<Self> {
-        let (stdin_theirs, stdin_ours) = if stdin {
-            let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
-            (read, Some(write))
-        } else {
-            (std::fs::File::open("/dev/null")?.into(), None)
-        };
-        let (stdout_ours, stdout_theirs) = pipe_with(PipeFlags::CLOEXEC)?;
-        let (stderr_ours, stderr_theirs) = pipe_with(PipeFlags::CLOEXEC)?;
-        widen_pipe(stdout_ours.as_fd());
-        widen_pipe(stderr_ours.as_fd());
+        let pipes = Pipes::new(stdin)?;
         let started = forked.start(
             &sandbox::helper_argv(exe, policy, argv),
-            [
-                stdin_theirs.as_fd(),
-                stdout_theirs.as_fd(),
-                stderr_theirs.as_fd(),
-            ],
+            pipes.theirs(),
             progress,
         )?;
-        // Only the helper holds the other ends now: end of file when it and its tree end.
-        drop((stdin_theirs, stdout_theirs, stderr_theirs));
+        let exit = HelperExit::new(started.pid, Ok(started.pidfd), Some(started.end_notice))?;
+        Self::started(pipes, exit)
+    }
+
+    /// The helper holding its ends of `pipes`, which are dropped here: only it and its tree
+    /// hold them now, so ours see end of file when they end.
+    fn started(pipes: Pipes, exit: HelperExit) -> io::Result<Self> {
+        let Pipes { ours, theirs } = pipes;
+        drop(theirs);
         Ok(Self {
-            pid: started.pid.as_raw_pid().unsigned_abs(),
-            stdin: stdin_ours
+            pid: exit.pid.as_raw_pid().unsigned_abs(),
+            stdin: ours
+                .stdin
                 .map(|fd| pipe::Sender::from_owned_fd(fd).map(|p| Box::pin(p) as HelperInput))
                 .transpose()?,
-            stdout: Some(Box::pin(pipe::Receiver::from_owned_fd(stdout_ours)?)),
-            stderr: Some(Box::pin(pipe::Receiver::from_owned_fd(stderr_ours)?)),
-            exit: Exit::Forked(ForkedExit {
-                pid: started.pid,
-                pidfd: readable(started.pidfd)?,
-                end_notice: Some(readable(started.end_notice)?),
-                end: ForkedEnd::Running,
-            }),
+            stdout: Some(Box::pin(pipe::Receiver::from_owned_fd(ours.stdout)?)),
+            stderr: Some(Box::pin(pipe::Receiver::from_owned_fd(ours.stderr)?)),
+            exit,
         })
     }
 
@@ -205,10 +161,7 @@ impl HelperProcess {
     /// all gone (cancel-safe; answers again once it has). An exited helper is left unreaped,
     /// for [`Self::kill_group_and_reap`].
     pub(crate) async fn wait(&mut self) -> io::Result<ExitStatus> {
-        match &mut self.exit {
-            Exit::Spawned { pidfd, .. } => exited(pidfd).await,
-            Exit::Forked(forked) => forked.wait().await,
-        }
+        self.exit.wait().await
     }
 
     /// Kills the helper's process group, as nothing a tool started may outlive its run, then
@@ -219,31 +172,69 @@ impl HelperProcess {
         if !self.removes_its_cgroups() {
             super::kill_group(self.pid);
         }
-        match &mut self.exit {
-            Exit::Spawned { child, .. } => child.wait().await,
-            Exit::Forked(forked) => forked.reap().await,
-        }
+        self.exit.reap().await
     }
 
     /// The helper told the run's end and goes on to remove the run's cgroups itself: the
     /// runner must not wait for them.
     pub(crate) fn removes_its_cgroups(&self) -> bool {
-        matches!(&self.exit, Exit::Forked(forked) if matches!(forked.end, ForkedEnd::Told(_)))
+        matches!(self.exit.end, HelperEnd::Told(_))
     }
 }
 
-/// A handed-over helper's end, seen through its pidfd or told on its socket.
-struct ForkedExit {
+/// The helper's standard streams: the ends it gets, and ours.
+struct Pipes {
+    ours: OurEnds,
+    theirs: [OwnedFd; 3],
+}
+
+struct OurEnds {
+    stdin: Option<OwnedFd>,
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+}
+
+impl Pipes {
+    /// Pipes for stdout and stderr (widened), and for stdin when `stdin`, else `/dev/null`.
+    fn new(stdin: bool) -> io::Result<Self> {
+        let (stdin_theirs, stdin_ours) = if stdin {
+            let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
+            (read, Some(write))
+        } else {
+            (std::fs::File::open("/dev/null")?.into(), None)
+        };
+        let (stdout_ours, stdout_theirs) = pipe_with(PipeFlags::CLOEXEC)?;
+        let (stderr_ours, stderr_theirs) = pipe_with(PipeFlags::CLOEXEC)?;
+        widen_pipe(stdout_ours.as_fd());
+        widen_pipe(stderr_ours.as_fd());
+        Ok(Self {
+            ours: OurEnds {
+                stdin: stdin_ours,
+                stdout: stdout_ours,
+                stderr: stderr_ours,
+            },
+            theirs: [stdin_theirs, stdout_theirs, stderr_theirs],
+        })
+    }
+
+    fn theirs(&self) -> [BorrowedFd<'_>; 3] {
+        self.theirs.each_ref().map(AsFd::as_fd)
+    }
+}
+
+/// The helper's end, seen through its pidfd or, for a helper forked ahead, told on its
+/// socket.
+struct HelperExit {
     pid: Pid,
     pidfd: AsyncFd<OwnedFd>,
     /// Dropped once the helper closed it without a word.
     end_notice: Option<AsyncFd<OwnedFd>>,
-    end: ForkedEnd,
+    end: HelperEnd,
 }
 
-/// What is known of a handed-over helper's end.
+/// What is known of a helper's end.
 #[derive(Clone, Copy)]
-enum ForkedEnd {
+enum HelperEnd {
     Running,
     /// It told the run's end and goes on to remove the run's cgroups.
     Told(ExitStatus),
@@ -258,23 +249,38 @@ enum Ended {
     Untold,
 }
 
-impl ForkedExit {
+impl HelperExit {
+    /// The helper `pid`, started: a `pidfd` that could not be had leaves it killed and
+    /// reaped (as dropping it does).
+    fn new(pid: Pid, pidfd: io::Result<OwnedFd>, end_notice: Option<OwnedFd>) -> io::Result<Self> {
+        let pidfd = pidfd.and_then(readable).inspect_err(|_| {
+            let _ = rustix::process::kill_process(pid, Signal::KILL);
+            reap_when_ended(pid);
+        })?;
+        Ok(Self {
+            pid,
+            pidfd,
+            end_notice: end_notice.map(readable).transpose()?,
+            end: HelperEnd::Running,
+        })
+    }
+
     async fn wait(&mut self) -> io::Result<ExitStatus> {
         loop {
             let ended = match (self.end, &self.end_notice) {
                 (
-                    ForkedEnd::Told(status) | ForkedEnd::Exited(status) | ForkedEnd::Reaped(status),
+                    HelperEnd::Told(status) | HelperEnd::Exited(status) | HelperEnd::Reaped(status),
                     _,
                 ) => return Ok(status),
-                (ForkedEnd::Running, Some(notice)) => tokio::select! {
+                (HelperEnd::Running, Some(notice)) => tokio::select! {
                     status = exited(&self.pidfd) => Ended::Exited(status?),
                     told = told(notice) => told,
                 },
-                (ForkedEnd::Running, None) => Ended::Exited(exited(&self.pidfd).await?),
+                (HelperEnd::Running, None) => Ended::Exited(exited(&self.pidfd).await?),
             };
             match ended {
-                Ended::Exited(status) => self.end = ForkedEnd::Exited(status),
-                Ended::Told(status) => self.end = ForkedEnd::Told(status),
+                Ended::Exited(status) => self.end = HelperEnd::Exited(status),
+                Ended::Told(status) => self.end = HelperEnd::Told(status),
                 Ended::Untold => self.end_notice = None,
             }
         }
@@ -284,10 +290,10 @@ impl ForkedExit {
     /// reaped when dropped.
     async fn reap(&mut self) -> io::Result<ExitStatus> {
         let status = self.wait().await?;
-        if let ForkedEnd::Exited(_) = self.end
+        if let HelperEnd::Exited(_) = self.end
             && let Ok(Some(_)) = rustix::process::waitpid(Some(self.pid), WaitOptions::NOHANG)
         {
-            self.end = ForkedEnd::Reaped(status);
+            self.end = HelperEnd::Reaped(status);
         }
         Ok(status)
     }
@@ -331,20 +337,30 @@ fn readable(fd: OwnedFd) -> io::Result<AsyncFd<OwnedFd>> {
     unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }.map_err(io::Error::from)
 }
 
-impl Drop for ForkedExit {
-    /// As `kill_on_drop` does for a spawned helper, unless it told the run's end and is
-    /// removing the run's cgroups. One that cannot be reaped at once stays a zombie until this
-    /// process, which runs one tool, ends.
+impl Drop for HelperExit {
+    /// Kills a helper still running, unless it told the run's end and is removing the run's
+    /// cgroups, and reaps it once it ends.
     fn drop(&mut self) {
         match self.end {
-            ForkedEnd::Reaped(_) => return,
-            ForkedEnd::Running => {
+            HelperEnd::Reaped(_) => return,
+            HelperEnd::Running => {
                 let _ = rustix::process::kill_process(self.pid, Signal::KILL);
             }
-            ForkedEnd::Told(_) | ForkedEnd::Exited(_) => {}
+            HelperEnd::Told(_) | HelperEnd::Exited(_) => {}
         }
-        let _ = rustix::process::waitpid(Some(self.pid), WaitOptions::NOHANG);
+        reap_when_ended(self.pid);
     }
+}
+
+/// Reaps `pid` now if it ended, else from a thread that waits for it: a long-lived front end
+/// keeps no zombie of a run it gave up on.
+fn reap_when_ended(pid: Pid) {
+    if let Ok(Some(_)) = rustix::process::waitpid(Some(pid), WaitOptions::NOHANG) {
+        return;
+    }
+    let _ = std::thread::Builder::new()
+        .name("helper-reaper".into())
+        .spawn(move || rustix::process::waitpid(Some(pid), WaitOptions::empty()));
 }
 
 /// Grows a pipe that a flood of output goes through (a tool's into us, ours into the user's
@@ -358,7 +374,6 @@ pub(crate) fn widen_pipe(fd: std::os::fd::BorrowedFd<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Stdio;
     use std::time::Duration;
 
     use tokio::io::AsyncBufReadExt;
@@ -371,16 +386,13 @@ mod tests {
 
     /// `script` run by sh as a helper would be: its own process group, killed when dropped.
     fn helper(script: &str) -> HelperProcess {
-        let child = tokio::process::Command::new("sh")
-            .args(["-c", script])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn sh");
-        HelperProcess::spawned(child).expect("helper")
+        let program = Program {
+            path: "/bin/sh".into(),
+            argv: ["sh", "-c", script].map(Into::into).to_vec(),
+            env: vec![("PATH".into(), sandbox::HELPER_PATH.into())],
+            dir: "/".into(),
+        };
+        HelperProcess::start_program(&program, false, None).expect("helper")
     }
 
     async fn bounded<T>(step: impl Future<Output = T>) -> T {
@@ -438,6 +450,19 @@ mod tests {
         let status = bounded(helper.wait()).await.expect("wait");
         assert_eq!((status.code(), status.signal()), (None, Some(9)));
         bounded(helper.kill_group_and_reap()).await.expect("reap");
+    }
+
+    #[tokio::test]
+    async fn a_helper_given_up_on_while_it_runs_is_killed_and_reaped() {
+        let helper = helper("exec sleep 60");
+        let pid = helper.id();
+        drop(helper);
+        // Not even a zombie left: a long-lived front end would gather them.
+        let deadline = tokio::time::Instant::now() + BOUND;
+        while ProcStat::read(pid).is_some() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(ProcStat::read(pid).is_none(), "helper {pid} left behind");
     }
 
     #[test]

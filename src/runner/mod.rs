@@ -13,6 +13,7 @@ pub(crate) mod gate;
 pub(crate) mod grants;
 pub(crate) mod helper_process;
 pub mod inflight;
+pub(crate) mod posix_spawn;
 pub(crate) mod proc_stat;
 pub(crate) mod progress;
 pub(crate) mod record;

@@ -91,19 +91,39 @@ pub(crate) fn helper_argv(exe: &Path, policy: &SandboxPolicy, command: &[String]
 
 /// The helper started as a program: `exe __sandbox-exec -- command...` in `/`, with an
 /// environment of its own (PATH, and the policy; nothing of the caller's or the tool's).
-/// The caller adds the standard streams and how the child is kept.
+pub(crate) fn helper_invocation(
+    exe: &Path,
+    policy: &SandboxPolicy,
+    command: &[String],
+) -> super::posix_spawn::Program {
+    super::posix_spawn::Program {
+        path: exe.to_path_buf(),
+        argv: args::program(exe, command),
+        env: vec![
+            (OsString::from("PATH"), OsString::from(HELPER_PATH)),
+            (
+                OsString::from(POLICY_VAR),
+                OsString::from(args::policy_json(policy)),
+            ),
+        ],
+        dir: PathBuf::from("/"),
+    }
+}
+
+/// [`helper_invocation`] as a command: the caller adds the standard streams and how the
+/// child is kept.
 pub fn helper_program(
     exe: &Path,
     policy: &SandboxPolicy,
     command: &[String],
 ) -> std::process::Command {
-    let mut program = std::process::Command::new(exe);
+    let invocation = helper_invocation(exe, policy, command);
+    let mut program = std::process::Command::new(&invocation.path);
     program
-        .args(&args::program(exe, command)[1..])
-        .current_dir("/")
+        .args(&invocation.argv[1..])
+        .current_dir(&invocation.dir)
         .env_clear()
-        .env("PATH", HELPER_PATH)
-        .env(POLICY_VAR, args::policy_json(policy));
+        .envs(invocation.env);
     program
 }
 
