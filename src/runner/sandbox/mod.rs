@@ -110,7 +110,7 @@ pub(crate) fn helper_invocation(
     }
 }
 
-/// [`helper_invocation`] as a command: the caller adds the standard streams and how the
+/// `helper_invocation` as a command: the caller adds the standard streams and how the
 /// child is kept.
 pub fn helper_program(
     exe: &Path,
