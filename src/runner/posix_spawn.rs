@@ -232,12 +232,18 @@ mod tests {
     fn the_child_gets_its_streams_the_kept_descriptor_its_folder_group_and_environment() {
         let (mut read, write) = std::io::pipe().expect("pipe");
         let (mut progress_read, progress_write) = std::io::pipe().expect("progress pipe");
+        // At a high number, as a busy process has; the first copy closed.
+        let progress_write =
+            rustix::io::fcntl_dupfd_cloexec(&OwnedFd::from(progress_write), 40).expect("dup");
         let null = std::fs::File::open("/dev/null").expect("null");
         let at = progress_write.as_raw_fd();
-        // The process group is field 5 of /proc/PID/stat (sh's name holds no space).
+        // The process group is field 5 of /proc/PID/stat (sh's name holds no space). The kept
+        // descriptor is written through /proc: sh takes no number past 9 after `>&`, and a
+        // busy test process gives high ones.
         let script = format!(
             "echo \"$(pwd) $PATH [$HOME]\"; cut -d' ' -f5 /proc/$$/stat; echo $$; \
-             grep -E '^Sig(Blk|Ign)' /proc/$$/status | cut -f2; echo progress >&{at}"
+             grep -E '^Sig(Blk|Ign)' /proc/$$/status | cut -f2; \
+             echo progress > /proc/self/fd/{at}"
         );
         let program = program("/bin/sh", &["sh", "-c", &script], "/");
         let pid = spawn(
