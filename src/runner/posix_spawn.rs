@@ -234,7 +234,7 @@ mod tests {
         let (mut progress_read, progress_write) = std::io::pipe().expect("progress pipe");
         // At a high number, as a busy process has; the first copy closed.
         let progress_write =
-            rustix::io::fcntl_dupfd_cloexec(&OwnedFd::from(progress_write), 40).expect("dup");
+            rustix::io::fcntl_dupfd_cloexec(OwnedFd::from(progress_write), 40).expect("dup");
         let null = std::fs::File::open("/dev/null").expect("null");
         let at = progress_write.as_raw_fd();
         // The process group is field 5 of /proc/PID/stat (sh's name holds no space). The kept
