@@ -1,9 +1,10 @@
 //! `toolbench tools …`: long-running tools. Definitions (define, defined, undefine, export,
 //! import) and instances (launch, stop, status, logs, send); DESIGN §7.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -525,17 +526,12 @@ fn logs(instance: &str, follow: bool, ws: &Workbench) -> CliResult {
 /// Prints the instance's history from its beginning as the workbench's stream of events
 /// tells it, until the instance stops (all it wrote before is printed) or nobody reads.
 fn follow_logs(instance: &str, ws: &Workbench, printed: &mut HistoryPrinter) -> CliResult {
-    let following = Following::default();
-    following
-        .lock()
-        .map_err(|_| CliError::msg("the followed instances are poisoned"))?
-        .insert(
-            instance.to_string(),
-            Follow {
-                key: FOLLOWED,
-                from: FeedStart::Beginning,
-            },
-        );
+    let follow = Follow {
+        key: FOLLOWED,
+        from: FeedStart::Beginning,
+    };
+    let following: Following =
+        Arc::new(Mutex::new(HashMap::from([(instance.to_string(), follow)])));
     super::runtime()?.block_on(async {
         let mut events = ws.events(Sources {
             services: Some(following),

@@ -85,6 +85,12 @@ impl LiveCatalog {
         self.changes.subscribe()
     }
 
+    /// How many hear the changes.
+    #[cfg(test)]
+    pub(crate) fn readers(&self) -> usize {
+        self.changes.receiver_count()
+    }
+
     /// Folds `update` in, tells the readers what changed, then keeps the index current (a
     /// reader does not wait for the store) and tells what went wrong on the way. Reads the
     /// disk (all of it for a rescan): call it off the async workers.

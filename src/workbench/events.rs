@@ -84,6 +84,13 @@ pub(crate) struct Events {
 }
 
 impl Events {
+    /// A stream that has ended: what a second reader gets.
+    pub(super) fn ended() -> Self {
+        Self {
+            rx: mpsc::channel(1).1,
+        }
+    }
+
     /// The next event; `None` once every source has ended.
     pub(crate) async fn recv(&mut self) -> Option<WorkbenchEvent> {
         self.rx.recv().await
@@ -118,16 +125,14 @@ impl Default for Hub {
 }
 
 impl Hub {
-    /// The reader, once: a second reader gets a stream that has ended.
-    pub(super) fn reader(&self) -> Events {
+    /// The receiving side, once.
+    pub(super) fn take_reader(&self) -> Option<Events> {
         let taken = self
             .rx
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        Events {
-            rx: taken.unwrap_or_else(|| mpsc::channel(1).1),
-        }
+        taken.map(|rx| Events { rx })
     }
 
     /// Starts following `live` and the pollers `sources` names, on the current runtime;
@@ -508,7 +513,7 @@ mod tests {
         }
         assert!(listener(validated("/w/experimental/b", "pass", &[])));
         assert!(listener(validated("/w/experimental/a", "pass", &[])));
-        let mut events = hub.reader();
+        let mut events = hub.take_reader().expect("the reader");
         let mut told = Vec::new();
         while told.len() < 2 {
             let event = tokio::time::timeout(std::time::Duration::from_secs(10), events.recv())

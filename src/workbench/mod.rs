@@ -299,19 +299,23 @@ impl Workbench {
         self.hub.validation_listener(runtime)
     }
 
-    /// The one stream of this front end's events, for its one reader (a second reader gets a
-    /// stream that has ended): the live catalog's changes, once it is kept, validations'
-    /// results, and the pollers `sources` names, started now on the current runtime. The
-    /// pollers mark what died through the store's write connection, opened here if need be.
+    /// The one stream of this front end's events, for its one reader: the live catalog's
+    /// changes, once it is kept, validations' results, and the pollers `sources` names,
+    /// started now on the current runtime. The pollers mark what died through the store's
+    /// write connection, opened here if need be. A second reader gets a stream that has ended,
+    /// and starts nothing.
     pub(crate) fn events(&self, sources: Sources) -> Result<Events, StoreError> {
         let store = if sources.any() {
             Some(self.store()?)
         } else {
             None
         };
+        let Some(events) = self.hub.take_reader() else {
+            return Ok(Events::ended());
+        };
         self.hub
             .start(&self.root, self.live(), store.as_ref(), sources);
-        Ok(self.hub.reader())
+        Ok(events)
     }
 
     /// What launching, stopping and talking to this workspace's services needs.
@@ -523,6 +527,24 @@ mod tests {
             matches!(after.recorder, Recorder::Store(_)),
             "the store is open now"
         );
+    }
+
+    #[tokio::test]
+    async fn the_stream_of_events_has_one_reader_and_a_second_starts_nothing() {
+        let dir = workspace();
+        let workbench = Workbench::at(dir.path(), None).expect("opened");
+        let store = workbench.store().expect("store");
+        let live = workbench.keep_live(Catalog::new(Vec::new()), store);
+        let _first = workbench.events(Sources::default()).expect("events");
+        let followers = live.subscribe();
+        let mut second = workbench.events(Sources::default()).expect("events");
+        assert!(
+            second.recv().await.is_none(),
+            "a second reader's stream has ended"
+        );
+        // The first call's follower and this test's are the catalog's only readers.
+        drop(followers);
+        assert_eq!(live.readers(), 1, "no second follower of the catalog");
     }
 
     #[test]
