@@ -303,3 +303,37 @@ fn toolbench_run_with_a_descriptor_of_the_callers_open_gives_the_tool_only_stdio
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     assert_only_stdio_and_the_pipe(&out.stdout);
 }
+
+/// Hostile: a descriptor the starting process left open across exec (a library's file opened
+/// without close-on-exec), which `posix_spawn` hands to the helper as fork did. The tool
+/// writes through every number it could hold, directly and by reopening `/proc/self/fd/N`;
+/// the host file behind the descriptor stays empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_descriptor_the_starter_left_open_reaches_no_tool_started_in_process() {
+    let host = tempfile::tempdir().expect("host dir");
+    let file = host.path().join("starter.log");
+    let opened = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)
+        .expect("host file");
+    let low = std::os::fd::OwnedFd::from(opened);
+    // One at the number it got, one high up; neither close-on-exec.
+    let high = rustix::io::fcntl_dupfd_cloexec(&low, 300).expect("dup");
+    for fd in [&low, &high] {
+        rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty()).expect("inheritable");
+    }
+    let script = "for n in 3 4 5 6 7 8 9; do eval \"echo ESCAPE >&$n\" 2>/dev/null; done\n\
+                  for path in /proc/self/fd/*; do echo ESCAPE > \"$path\" 2>/dev/null; done\n\
+                  n=3; while [ $n -lt 1024 ]; do echo ESCAPE > /proc/self/fd/$n 2>/dev/null; n=$((n+1)); done\n\
+                  true\n";
+    let (_, status, _) = run_job(script, "").await;
+    drop((low, high));
+    assert_eq!(status, RunStatus::Ok);
+    let written = std::fs::read(&file).expect("host file");
+    assert!(
+        written.is_empty(),
+        "the tool wrote through the starter's descriptor: {:?}",
+        String::from_utf8_lossy(&written)
+    );
+}
