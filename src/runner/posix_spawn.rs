@@ -18,7 +18,7 @@ use rustix::process::Pid;
 
 /// What to start: the program, its whole argv (`argv[0]` first), its whole environment, and
 /// the folder it starts in.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Program {
     pub(crate) path: PathBuf,
     pub(crate) argv: Vec<OsString>,
