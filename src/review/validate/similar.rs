@@ -5,7 +5,8 @@
 //! capabilities), raised towards 1 by shared capabilities:
 //! `score = words + (1 − words) · capabilities / 2`, both Jaccard indices in 0..1.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use super::{Check, CheckKind, CheckStatus, Similar};
 use crate::model::ToolEntry;
@@ -25,9 +26,16 @@ const STOP_WORDS: &[&str] = &[
 /// out tools that share nothing.
 pub(crate) fn most_similar(entry: &ToolEntry, others: &[ToolEntry], count: usize) -> Vec<Similar> {
     let mine = Profile::of(entry);
-    let mut best: BTreeMap<&str, (f64, &ToolEntry)> = BTreeMap::new();
+    // One profile refilled for every other tool: ranking a whole catalog allocates nothing
+    // per tool but the scores.
+    let mut theirs = Profile::default();
+    let mut best: HashMap<&str, (f64, &ToolEntry)> = HashMap::new();
     for other in others.iter().filter(|o| o.name != entry.name) {
-        let score = mine.score(&Profile::of(other));
+        theirs.fill(other);
+        let score = mine.score(&theirs);
+        if score <= 0.0 {
+            continue;
+        }
         let slot = best.entry(other.name.as_str()).or_insert((score, other));
         if score > slot.0 {
             *slot = (score, other);
@@ -71,28 +79,46 @@ pub(crate) fn check(similar: &[Similar]) -> Check {
     }
 }
 
+/// A tool's words and capabilities, each kept as the sorted, distinct 64-bit hashes of its
+/// terms, so comparing two tools is a merge of two short arrays. Two different terms share a
+/// hash with odds near one in 10^19 a pair; such a pair would only raise a score a little.
+#[derive(Default)]
 struct Profile {
-    words: BTreeSet<String>,
-    capabilities: BTreeSet<String>,
+    words: Vec<u64>,
+    capabilities: Vec<u64>,
+    /// The lowercased term being hashed, kept between terms and tools.
+    term: String,
 }
 
 impl Profile {
     fn of(entry: &ToolEntry) -> Self {
-        let mut words = BTreeSet::new();
+        let mut profile = Self::default();
+        profile.fill(entry);
+        profile
+    }
+
+    /// Makes this the profile of `entry`, reusing what it holds.
+    fn fill(&mut self, entry: &ToolEntry) {
+        self.words.clear();
+        self.capabilities.clear();
         for text in std::iter::once(&entry.name)
             .chain(std::iter::once(&entry.description))
             .chain(&entry.keywords)
             .chain(&entry.capabilities)
         {
-            words.extend(words_of(text));
+            for word in text.split(|c: char| !c.is_alphanumeric()) {
+                if let Some(word) = significant(word, &mut self.term) {
+                    self.words.push(term_hash(word));
+                }
+            }
         }
-        Self {
-            words,
-            capabilities: entry
-                .capabilities
-                .iter()
-                .map(|c| c.trim().to_lowercase())
-                .collect(),
+        for capability in &entry.capabilities {
+            lowercase_into(capability.trim(), &mut self.term);
+            self.capabilities.push(term_hash(&self.term));
+        }
+        for terms in [&mut self.words, &mut self.capabilities] {
+            terms.sort_unstable();
+            terms.dedup();
         }
     }
 
@@ -103,27 +129,59 @@ impl Profile {
     }
 }
 
-/// Lowercase words of letters and digits, without stop words, plural `s` dropped.
-fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() > 1)
-        .map(str::to_lowercase)
-        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
-        .map(|w| {
-            if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
-                w[..w.len() - 1].to_string()
-            } else {
-                w
-            }
-        })
+/// `word` as the similar check counts it, lowercased into `buffer`: words of one letter and
+/// stop words are `None`, a plural `s` is dropped.
+fn significant<'b>(word: &str, buffer: &'b mut String) -> Option<&'b str> {
+    if word.len() <= 1 {
+        return None;
+    }
+    lowercase_into(word, buffer);
+    if STOP_WORDS.contains(&buffer.as_str()) {
+        return None;
+    }
+    let plural = buffer.len() > 3 && buffer.ends_with('s') && !buffer.ends_with("ss");
+    Some(if plural {
+        &buffer[..buffer.len() - 1]
+    } else {
+        buffer.as_str()
+    })
 }
 
-fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
-    let union = a.union(b).count();
+/// `text` lowercased into `buffer`, as `str::to_lowercase` gives it.
+fn lowercase_into(text: &str, buffer: &mut String) {
+    buffer.clear();
+    if text.is_ascii() {
+        buffer.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        buffer.push_str(&text.to_lowercase());
+    }
+}
+
+fn term_hash(term: &str) -> u64 {
+    // A fixed seed: the same term hashes alike in every profile.
+    const TERMS: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
+    TERMS.hash_one(term)
+}
+
+/// The Jaccard index of two sorted, distinct lists.
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - shared;
     if union == 0 {
         return 0.0;
     }
-    a.intersection(b).count() as f64 / union as f64
+    shared as f64 / union as f64
 }
 
 #[cfg(test)]
@@ -222,7 +280,106 @@ mod tests {
 
     #[test]
     fn words_drop_stop_words_and_plurals() {
-        let words: Vec<String> = words_of("Convert the rows into JSON objects; class").collect();
-        assert_eq!(words, ["convert", "row", "json", "object", "class"]);
+        let mut buffer = String::new();
+        let words: Vec<String> = "Convert the rows into JSON objects; class a Über"
+            .split(|c: char| !c.is_alphanumeric())
+            .filter_map(|w| significant(w, &mut buffer).map(str::to_string))
+            .collect();
+        assert_eq!(words, ["convert", "row", "json", "object", "class", "über"]);
+    }
+
+    /// The score as the similar check defines it, on sets of words rather than hashes.
+    fn reference_score(a: &ToolEntry, b: &ToolEntry) -> f64 {
+        use std::collections::BTreeSet;
+        let sets = |e: &ToolEntry| {
+            let mut buffer = String::new();
+            let words: BTreeSet<String> = std::iter::once(&e.name)
+                .chain(std::iter::once(&e.description))
+                .chain(&e.keywords)
+                .chain(&e.capabilities)
+                .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()))
+                .filter_map(|w| significant(w, &mut buffer).map(str::to_string))
+                .collect();
+            let capabilities: BTreeSet<String> = e
+                .capabilities
+                .iter()
+                .map(|c| c.trim().to_lowercase())
+                .collect();
+            (words, capabilities)
+        };
+        let jaccard = |x: &BTreeSet<String>, y: &BTreeSet<String>| {
+            let union = x.union(y).count();
+            if union == 0 {
+                0.0
+            } else {
+                x.intersection(y).count() as f64 / union as f64
+            }
+        };
+        let ((wa, ca), (wb, cb)) = (sets(a), sets(b));
+        let words = jaccard(&wa, &wb);
+        (words + (1.0 - words) * jaccard(&ca, &cb) / 2.0).clamp(0.0, 1.0)
+    }
+
+    #[test]
+    fn hashed_terms_score_as_the_word_sets_do() {
+        let tools = [
+            tool(
+                "csv_to_json",
+                "Convert CSV text to JSON rows",
+                &["csv"],
+                &["csv.parse"],
+            ),
+            tool(
+                "csv2json",
+                "Convert the CSV text; into JSON!",
+                &["CSV", "json"],
+                &["Csv.Parse"],
+            ),
+            tool(
+                "Ünïcode_names",
+                "Names of ÜNÏCODE characters",
+                &["unicode"],
+                &[],
+            ),
+            tool(
+                "http_status",
+                "Explain an HTTP status code",
+                &["http"],
+                &["web.lookup", "x"],
+            ),
+            tool("x", "", &[], &[]),
+        ];
+        for a in &tools {
+            for b in &tools {
+                let (fast, reference) = (similarity(a, b), reference_score(a, b));
+                assert!(
+                    (fast - reference).abs() < 1e-12,
+                    "{} against {}: {fast} but {reference}",
+                    a.name,
+                    b.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_reused_profile_scores_as_a_fresh_one() {
+        let a = tool("csv_reader", "Read CSV tables", &["csv"], &["csv.parse"]);
+        let b = tool(
+            "sheets",
+            "Load many SHEETS of tables",
+            &["xls"],
+            &["XLS.parse "],
+        );
+        let c = tool("csv_rows", "Count CSV rows", &[], &["csv.parse"]);
+        let mut reused = Profile::default();
+        for other in [&b, &c, &b] {
+            reused.fill(other);
+            let fresh = Profile::of(other);
+            assert_eq!(reused.words, fresh.words);
+            assert_eq!(reused.capabilities, fresh.capabilities);
+        }
+        assert_eq!(Profile::of(&b).capabilities, [term_hash("xls.parse")]);
+        assert!(Profile::of(&a).score(&Profile::of(&c)) > Profile::of(&a).score(&Profile::of(&b)));
     }
 }
