@@ -11,12 +11,13 @@ mod suggestions;
 pub mod validations;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 
+use crate::catalog::scan::ScanLimits;
 use crate::catalog::{Catalog, LookupError};
 use crate::jobs::run::{RecordedRun, Recorder, RunJob, RunJobError};
 use crate::jobs::validation::{Validated, validate_and_record};
@@ -28,7 +29,7 @@ use crate::quality::{
 };
 use crate::review::evolve::EvolveProgress;
 use crate::review::gc::GcReport;
-use crate::review::validate::{ValidateError, similar};
+use crate::review::validate::{Compared, Comparing, ValidateError, similar};
 use crate::review::{Outcome, ReviewCommand, ReviewContext, ReviewError};
 use crate::runner::confine::Confinement;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
@@ -36,7 +37,7 @@ use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{RunError, RunRequest};
 use crate::services::Services;
 use crate::store::suggestions::CapabilityOutcome;
-use crate::store::{Store, StoreError, StoreOnDemand};
+use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
 
 /// What a front end can ask.
 #[derive(Debug, Clone, PartialEq)]
@@ -266,31 +267,25 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
             force,
             seed,
         } => {
-            let (entry, catalog) = {
+            let entry = {
                 let ctx = ctx.clone();
-                blocking(move || {
-                    let entry = match folder {
-                        Some(folder) => lookup::tool_in(
-                            &ctx.review.root,
-                            ctx.review.scan_limits,
-                            &folder,
-                            &tool,
-                        )?,
-                        None => find(&ctx, &tool)?,
-                    };
-                    let catalog = match &ctx.catalog {
-                        Some(catalog) => Arc::clone(catalog),
-                        None => Arc::new(validation_catalog(&ctx, &entry)?),
-                    };
-                    Ok((entry, catalog))
+                blocking(move || match folder {
+                    Some(folder) => Ok(lookup::tool_in(
+                        &ctx.review.root,
+                        ctx.review.scan_limits,
+                        &folder,
+                        &tool,
+                    )?),
+                    None => find(&ctx, &tool),
                 })
                 .await?
             };
+            let store = ctx.store.get()?;
             let validated = validate_and_record(
                 &ctx.review,
                 &entry,
-                &catalog,
-                &ctx.store.get()?,
+                compare(ctx, &entry, &store),
+                &store,
                 force,
                 seed,
             )
@@ -392,14 +387,34 @@ fn find_to_run(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> 
     }
 }
 
-/// What validating `entry` compares it with when the front end holds no catalog (the CLI):
-/// the index's listing (`lookup::indexed_listing`), with the tools the report names read
-/// again by name: the parent, whose manifest the permissions review reads, and the most
-/// similar ones, until the tools read rank as the report will show them.
-fn validation_catalog(ctx: &Context, entry: &ToolEntry) -> Result<Catalog, CommandError> {
-    let (root, limits) = (&ctx.review.root, ctx.review.scan_limits);
-    let mut store = ctx.store.get()?;
-    let mut listing = lookup::indexed_listing(root, limits, &mut store);
+/// Starts comparing `entry` with what validation compares it with: the front end's catalog,
+/// or, when it holds none (the CLI), the index's listing (`indexed_catalog`).
+fn compare(ctx: &Context, entry: &ToolEntry, store: &SharedStore) -> impl FnOnce() -> Comparing {
+    let (catalog, root, limits) = (
+        ctx.catalog.clone(),
+        ctx.review.root.clone(),
+        ctx.review.scan_limits,
+    );
+    let (entry, mut store) = (entry.clone(), store.clone());
+    move || {
+        Comparing::start(move || match catalog {
+            Some(catalog) => Compared::with(&entry, catalog),
+            None => indexed_catalog(&root, limits, &mut store, &entry),
+        })
+    }
+}
+
+/// What validating `entry` compares it with when the front end holds no catalog: the index's
+/// listing (`lookup::indexed_listing`), with the tools the report names read again by name:
+/// the parent, whose manifest the permissions review reads, and the most similar ones, until
+/// the tools read rank as the report will show them.
+fn indexed_catalog(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut SharedStore,
+    entry: &ToolEntry,
+) -> Compared {
+    let mut listing = lookup::indexed_listing(root, limits, store);
     let mut read = HashSet::new();
     let mut to_read: Vec<String> = entry
         .manifest
@@ -408,12 +423,11 @@ fn validation_catalog(ctx: &Context, entry: &ToolEntry) -> Result<Catalog, Comma
         .map(|parent| parent.name.clone())
         .into_iter()
         .collect();
-    let mut ranked = false;
+    let mut ranked = None;
     loop {
         let mut changed = false;
         for name in to_read {
-            let found =
-                lookup::tools_named(root, limits, &mut store, &ToolId::named(&name), Tier::ALL);
+            let found = lookup::tools_named(root, limits, store, &ToolId::named(&name), Tier::ALL);
             let was: Vec<ToolEntry> = listing.iter().filter(|e| e.name == name).cloned().collect();
             listing.retain(|e| e.name != name);
             changed |= ranked_fields(&was) != ranked_fields(&found);
@@ -421,18 +435,19 @@ fn validation_catalog(ctx: &Context, entry: &ToolEntry) -> Result<Catalog, Comma
             read.insert(name);
         }
         // Ranking 10,000 tools again is only worth it when what was read moved a score.
-        if ranked && !changed {
-            return Ok(Catalog::new(listing));
+        if let Some(similar) = ranked.filter(|_| !changed) {
+            return Compared {
+                catalog: Arc::new(Catalog::new(listing)),
+                similar,
+            };
         }
-        ranked = true;
-        to_read = similar::most_similar(entry, &listing, similar::SHOWN)
-            .into_iter()
-            .map(|s| s.name)
+        let similar = similar::most_similar(entry, &listing, similar::SHOWN);
+        to_read = similar
+            .iter()
+            .map(|s| s.name.clone())
             .filter(|name| !read.contains(name))
             .collect();
-        if to_read.is_empty() {
-            return Ok(Catalog::new(listing));
-        }
+        ranked = Some(similar);
     }
 }
 

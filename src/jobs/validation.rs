@@ -8,11 +8,10 @@
 
 use std::path::Path;
 
-use crate::catalog::Catalog;
 use crate::jobs::run::{Recorder, UnstoredRun};
 use crate::model::ToolEntry;
 use crate::review::ReviewContext;
-use crate::review::validate::{self, ValidateError, ValidationReport};
+use crate::review::validate::{self, Comparing, ValidateError, ValidationReport};
 use crate::store::SharedStore;
 
 /// One validation's result.
@@ -30,13 +29,13 @@ pub struct Validated {
 pub(crate) async fn validate_and_record(
     review: &ReviewContext,
     entry: &ToolEntry,
-    catalog: &Catalog,
+    compare: impl FnOnce() -> Comparing,
     store: &SharedStore,
     force: bool,
     seed: Option<u64>,
 ) -> Result<Validated, ValidateError> {
     let mut report =
-        match validate::validate_cached(review, entry, catalog, store, force, seed).await {
+        match validate::validate_cached(review, entry, compare, store, force, seed).await {
             Ok(report) => report,
             Err(ValidateError::ChangedDuring {
                 folder,

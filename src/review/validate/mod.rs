@@ -24,6 +24,7 @@ mod trial;
 
 use crate::review::ReviewContext;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -191,12 +192,51 @@ pub(crate) fn verdict_of(checks: &[Check]) -> Verdict {
     }
 }
 
-/// Validates `entry` from scratch, in `review`'s workspace and confinement; `history` is where an evolved tool's parent's real inputs are read (none: only its test
-/// cases are replayed); `seed` replays another validation's generated inputs.
+/// What a validation compares its tool with: the catalog, where the parent is found, and the
+/// tools of it most similar to the one validated.
+pub(crate) struct Compared {
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) similar: Vec<Similar>,
+}
+
+impl Compared {
+    /// `entry` ranked against the whole `catalog`: catalog-sized work, for a blocking thread.
+    pub(crate) fn with(entry: &ToolEntry, catalog: Arc<Catalog>) -> Self {
+        let similar = similar::most_similar(entry, catalog.entries(), similar::SHOWN);
+        Self { catalog, similar }
+    }
+}
+
+/// A comparison under way on a blocking thread, started before the checks so that both go
+/// on at once.
+pub(crate) struct Comparing(tokio::task::JoinHandle<Compared>);
+
+impl Comparing {
+    pub(crate) fn start(work: impl FnOnce() -> Compared + Send + 'static) -> Self {
+        Self(tokio::task::spawn_blocking(work))
+    }
+
+    async fn finish(self) -> Compared {
+        match self.0.await {
+            Ok(compared) => compared,
+            // Its panic is the validation's, as if the work had been done in line.
+            Err(e) => std::panic::resume_unwind(
+                e.try_into_panic()
+                    .unwrap_or_else(|e| Box::new(e.to_string())),
+            ),
+        }
+    }
+}
+
+/// Validates `entry` from scratch, in `review`'s workspace and confinement. The comparison
+/// goes on while the checks run (a front end without a catalog, the CLI, reads the index
+/// meanwhile); only the parent's inputs, the permissions and the similar tools wait for it.
+/// `history` is where an evolved tool's parent's real inputs are read (none:
+/// only its test cases are replayed); `seed` replays another validation's generated inputs.
 pub(crate) async fn validate(
     review: &ReviewContext,
     entry: &ToolEntry,
-    catalog: &Catalog,
+    comparing: Comparing,
     history: Option<&SharedStore>,
     seed: Option<u64>,
 ) -> ValidationReport {
@@ -208,8 +248,6 @@ pub(crate) async fn validate(
     } = sources::collect(entry);
     let manifest = manifest_check(entry);
     let links = links_check(entry);
-    let similar = similar::most_similar(entry, catalog.entries(), similar::SHOWN);
-    let similar_check = similar::check(&similar);
     let network_forbidden = entry
         .manifest
         .as_ref()
@@ -222,9 +260,6 @@ pub(crate) async fn validate(
         security::check(&security_findings, sources.len()),
         &unscanned,
     );
-    let (permissions_check, escalation, permissions) =
-        permissions::review(entry, catalog, manifest_text(&sources));
-
     let settings = review.validate;
     let mut confinement = review.confinement.clone();
     // A candidate that works on the project is given a copy of it: what it writes there
@@ -249,29 +284,13 @@ pub(crate) async fn validate(
         confinement: confinement.clone(),
     };
     let seed = seed.unwrap_or_else(|| generated::seed_of(&content_hash_of(entry)));
-    let parent = parent_of(entry, catalog);
     // The parent's real inputs may be secrets: a candidate that may reach the network, which
     // nobody has reviewed yet, is never given them (only the parent's test cases).
     let withheld = entry
         .manifest
         .as_ref()
         .is_some_and(|m| !m.permissions.network.is_none());
-    let replayed = parent.map(|parent| {
-        let limit = settings.replay_cases as usize;
-        let history = match (history, limit) {
-            _ if withheld => Vec::new(),
-            (_, 0) | (None, _) => Vec::new(),
-            // A store that cannot be read leaves the parent's tests to replay.
-            (Some(store), _) => store
-                .lock()
-                .distinct_inputs_of_version(&parent.name, &parent.version, limit)
-                .unwrap_or_default(),
-        };
-        let mut inputs = differential::inputs(history, parent);
-        inputs.truncate(limit);
-        (parent, inputs)
-    });
-    let (syntax, lint, case_runs, generated, replayed) = tokio::join!(
+    let (syntax, lint, case_runs, generated, (compared, replayed)) = tokio::join!(
         syntax::check(&checkers, &sources, entry.manifest.as_deref()),
         lint::check(&checkers, &sources),
         cases::run_all(root, entry, exe, &confinement),
@@ -280,10 +299,30 @@ pub(crate) async fn validate(
             generated::explore(&trials, entry, count, seed, deadline).await
         },
         async {
-            let (parent, inputs) = replayed?;
-            Some(differential::replay(&trials, parent, entry, inputs, deadline).await)
+            let compared = comparing.finish().await;
+            let Some(parent) = parent_of(entry, &compared.catalog) else {
+                return (compared, None);
+            };
+            let limit = settings.replay_cases as usize;
+            let history = match (history, limit) {
+                _ if withheld => Vec::new(),
+                (_, 0) | (None, _) => Vec::new(),
+                // A store that cannot be read leaves the parent's tests to replay.
+                (Some(store), _) => store
+                    .lock()
+                    .distinct_inputs_of_version(&parent.name, &parent.version, limit)
+                    .unwrap_or_default(),
+            };
+            let mut inputs = differential::inputs(history, parent);
+            inputs.truncate(limit);
+            let replayed = differential::replay(&trials, parent, entry, inputs, deadline).await;
+            (compared, Some(replayed))
         },
     );
+    let Compared { catalog, similar } = compared;
+    let similar_check = similar::check(&similar);
+    let (permissions_check, escalation, permissions) =
+        permissions::review(entry, &catalog, manifest_text(&sources));
     // Every run of the validation is over.
     drop(project_copy);
     let (syntax_check, syntax_findings) = syntax;
@@ -378,12 +417,16 @@ fn evolved(entry: &ToolEntry) -> bool {
 pub fn validate_blocking(
     review: &ReviewContext,
     entry: &ToolEntry,
-    catalog: &Catalog,
+    catalog: Arc<Catalog>,
 ) -> std::io::Result<ValidationReport> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(runtime.block_on(validate(review, entry, catalog, None, None)))
+    let owned = entry.clone();
+    Ok(runtime.block_on(async {
+        let comparing = Comparing::start(move || Compared::with(&owned, catalog));
+        validate(review, entry, comparing, None, None).await
+    }))
 }
 
 /// The cached report of `entry`, when the store holds one for its current content.
@@ -438,7 +481,7 @@ pub(crate) fn save(store: &mut Store, report: &ValidationReport) -> Result<(), S
 pub(crate) async fn validate_cached(
     review: &ReviewContext,
     entry: &ToolEntry,
-    catalog: &Catalog,
+    compare: impl FnOnce() -> Comparing,
     store: &SharedStore,
     force: bool,
     seed: Option<u64>,
@@ -460,7 +503,8 @@ pub(crate) async fn validate_cached(
     if let Some(report) = found {
         return Ok(report);
     }
-    let report = validate(review, entry, catalog, Some(store), seed).await;
+    // A cached report compares nothing.
+    let report = validate(review, entry, compare(), Some(store), seed).await;
     // An approval is bound to the report's hash: the report must be of that content only.
     let now = crate::catalog::scan::hash_now(&entry.path);
     if now != report.content_hash {
@@ -568,9 +612,10 @@ mod tests {
     #[test]
     fn validation_futures_can_run_on_a_spawned_task() {
         fn assert_send<T: Send>(_: &T) {}
-        fn both(review: &ReviewContext, entry: &ToolEntry, catalog: &Catalog, store: &SharedStore) {
-            assert_send(&validate(review, entry, catalog, Some(store), None));
-            assert_send(&validate_cached(review, entry, catalog, store, false, None));
+        fn both(review: &ReviewContext, entry: &ToolEntry, store: &SharedStore) {
+            let compare = || Comparing::start(|| unreachable!("never run: only typed"));
+            assert_send(&validate(review, entry, compare(), Some(store), None));
+            assert_send(&validate_cached(review, entry, compare, store, false, None));
         }
         let _ = both;
     }
