@@ -8,7 +8,7 @@
 //! has not seen), one full scan decides and replaces the index. The store is taken for its
 //! reads and writes alone, never while folders are read and hashed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
@@ -219,8 +219,8 @@ pub(crate) fn scan_all(
 }
 
 /// Every tool of the workspace as the cached index lists it, for a check that reads listing
-/// fields alone (validation's similar check), without reading or hashing a tool the index
-/// holds: the tiers are listed again, so a tool added since (every tool, in a store just
+/// fields alone (validation's similar check; the rows carry nothing else, as
+/// `Store::load_listing` reads them), without reading or hashing a tool the index holds: the tiers are listed again, so a tool added since (every tool, in a store just
 /// made) is read and a row whose folder left is dropped, both corrected in the index. A row
 /// keeps what the index last saw of a tool edited in place until that tool is read again (by
 /// a lookup of its name, or a scan).
@@ -230,20 +230,28 @@ pub(crate) fn indexed_listing(
     store: &mut impl StoreAccess,
 ) -> Vec<ToolEntry> {
     let rows = store
-        .with_store(|store| store.load_index())
+        .with_store(|store| store.load_listing())
         .unwrap_or_default();
-    // Paths as bytes: hashing a `Path` walks its components, 10,000 times over.
-    let indexed: HashMap<&OsStr, Tier> = rows
+    // Paths as bytes: hashing a `Path` walks its components, 10,000 times over; and hashed
+    // fast, as nothing here comes from a stranger who could aim for collisions.
+    let indexed: foldhash::HashMap<&OsStr, Tier> = rows
         .iter()
         .map(|row| (row.path.as_os_str(), row.tier))
         .collect();
     let (listed, fresh) = scan_unindexed(root, limits, &indexed);
     drop(indexed);
-    let (mut listing, gone): (Vec<ToolEntry>, Vec<ToolEntry>) = rows
-        .into_iter()
-        .partition(|row| listed.get(row.path.as_os_str()) == Some(&row.tier));
+    let mut listing = rows;
+    let mut gone = Vec::new();
+    // In place: 10,000 entries are not moved into new lists to keep nearly all of them.
+    listing.retain_mut(|row| {
+        let kept = listed.get(row.path.as_os_str()) == Some(&row.tier);
+        if !kept {
+            gone.push(std::mem::take(&mut row.path));
+        }
+        kept
+    });
     if !fresh.is_empty() || !gone.is_empty() {
-        let gone: Vec<&Path> = gone.iter().map(|row| row.path.as_path()).collect();
+        let gone: Vec<&Path> = gone.iter().map(PathBuf::as_path).collect();
         // The index is a cache: a failed write costs the next command a scan, nothing more.
         let _ = store.with_store(|store| store.refresh_index(&gone, &fresh));
     }

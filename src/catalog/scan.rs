@@ -9,7 +9,6 @@
 mod hash;
 mod walk;
 
-use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -60,6 +59,14 @@ impl Candidate {
             }
         }
     }
+
+    fn into_path(self) -> PathBuf {
+        match self {
+            Candidate::Folder(path) | Candidate::BareScript(path) | Candidate::Refused(path, _) => {
+                path
+            }
+        }
+    }
 }
 
 /// Scans all four tiers of `root`, reusing the hashes in `known` for unchanged folders. The
@@ -102,23 +109,23 @@ pub(crate) fn scan_tiers(root: &Path, tiers: &[Tier], limits: ScanLimits) -> Vec
 /// What a scan would read now, against the tools an index holds (path to tier): every tool
 /// path of the four tiers with its tier (listed, not read), and the tools at paths `indexed`
 /// does not hold in that tier, read and hashed afresh. A tool the index holds is not read.
-pub fn scan_unindexed(
+pub(crate) fn scan_unindexed(
     root: &Path,
     limits: ScanLimits,
-    indexed: &HashMap<&OsStr, Tier>,
-) -> (HashMap<OsString, Tier>, Vec<ToolEntry>) {
-    let candidates: Vec<(Tier, Candidate)> = Tier::ALL
-        .iter()
-        .flat_map(|tier| list_tier(root, *tier).into_iter().map(|c| (*tier, c)))
-        .collect();
-    let listed = candidates
-        .iter()
-        .map(|(tier, c)| (c.path().as_os_str().to_owned(), *tier))
-        .collect();
-    let missing: Vec<(Tier, Candidate)> = candidates
-        .into_iter()
-        .filter(|(tier, c)| indexed.get(c.path().as_os_str()) != Some(tier))
-        .collect();
+    indexed: &foldhash::HashMap<&OsStr, Tier>,
+) -> (foldhash::HashMap<OsString, Tier>, Vec<ToolEntry>) {
+    let mut listed = foldhash::HashMap::default();
+    let mut missing = Vec::new();
+    for &tier in Tier::ALL {
+        for candidate in list_tier(root, tier) {
+            if indexed.get(candidate.path().as_os_str()) == Some(&tier) {
+                listed.insert(candidate.into_path().into_os_string(), tier);
+            } else {
+                listed.insert(candidate.path().as_os_str().to_owned(), tier);
+                missing.push((tier, candidate));
+            }
+        }
+    }
     let fresh = parallel_map(&missing, &ScanProgress::default(), |(tier, candidate)| {
         load_candidate(root, *tier, candidate, limits, &KnownHashes::default())
     });

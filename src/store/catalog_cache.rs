@@ -34,13 +34,21 @@ impl Store {
     /// The cached index, in name order (as saved; rows corrected since come last). Rows that no longer parse are skipped: the
     /// scan that follows rebuilds them.
     pub fn load_index(&self) -> Result<Vec<ToolEntry>, StoreError> {
-        self.index_rows("", params![])
+        self.index_rows(ALL_COLUMNS, "", params![])
+    }
+
+    /// The cached index with only what tells tools apart and ranks them alike: path, tier,
+    /// name, version, description, keywords and capabilities; every other field is left
+    /// empty (no hash, no cost tier, no warnings). For comparing one tool with all others,
+    /// where the whole rows of 10,000 tools cost a third more to read.
+    pub(crate) fn load_listing(&self) -> Result<Vec<ToolEntry>, StoreError> {
+        self.index_rows(LISTING_COLUMNS, "", params![])
     }
 
     /// The cached rows of the tools named `name` (every tier and version): where to look, not
     /// what is there; the caller reads those folders.
     pub fn index_named(&self, name: &str) -> Result<Vec<ToolEntry>, StoreError> {
-        self.index_rows("WHERE name = ?1", params![name])
+        self.index_rows(ALL_COLUMNS, "WHERE name = ?1", params![name])
     }
 
     /// Corrects the cached index in one transaction: drops the rows of `gone` (folders that
@@ -70,15 +78,14 @@ impl Store {
 
     fn index_rows<P: rusqlite::Params>(
         &self,
+        columns: &str,
         filter: &str,
         params: P,
     ) -> Result<Vec<ToolEntry>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT path, tier, name, version, description, category, cost_tier, keywords,
-                 capabilities, inferred, content_hash, error, warnings, fingerprint, oversized
-                 FROM catalog_index {filter} ORDER BY rowid"
+                "SELECT {columns} FROM catalog_index {filter} ORDER BY rowid"
             ))
             .map_err(|e| self.error(e))?;
         let rows = stmt
@@ -111,6 +118,13 @@ impl Store {
         Ok(rows.filter_map(|r| r.ok().flatten()).collect())
     }
 }
+
+/// The columns `index_rows` reads, in its order.
+const ALL_COLUMNS: &str = "path, tier, name, version, description, category, cost_tier,
+    keywords, capabilities, inferred, content_hash, error, warnings, fingerprint, oversized";
+/// `ALL_COLUMNS` with the fields a listing leaves empty read as nothing, in the same order.
+const LISTING_COLUMNS: &str = "path, tier, name, version, description, NULL, NULL,
+    keywords, capabilities, 0, NULL, NULL, NULL, NULL, 0";
 
 const INSERT_ROW: &str = "INSERT OR REPLACE INTO catalog_index (path, tier, name, version,
     description, category, cost_tier, keywords, capabilities, inferred, content_hash, error,
@@ -203,7 +217,19 @@ mod tests {
             .expect("reopen")
             .load_index()
             .expect("load");
-        assert_eq!(loaded, vec![entry]);
+        assert_eq!(loaded, vec![entry.clone()]);
+        let listed = store.load_listing().expect("listing");
+        let expected = ToolEntry {
+            cost_tier: None,
+            inferred: false,
+            content_hash: String::new(),
+            error: None,
+            oversized: false,
+            fingerprint: String::new(),
+            warnings: Vec::new(),
+            ..entry
+        };
+        assert_eq!(listed, vec![expected], "the listing fields alone");
     }
 
     #[test]
