@@ -80,9 +80,8 @@ pub(crate) fn read(root: &Path, name: &str) -> Result<Option<Seal>, SealError> {
     match std::fs::read(&path) {
         Ok(bytes) => parse(&path, &bytes).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if seals_dir(root).symlink_metadata().is_ok() {
-                return Ok(None);
-            }
+            // Read again whether or not this adopted: another thread's adoption may have put
+            // the seals in place since the first read (which then found no folder at all).
             ensure_adopted(root)?;
             match std::fs::read(&path) {
                 Ok(bytes) => parse(&path, &bytes).map(Some),
