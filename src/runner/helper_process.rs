@@ -250,19 +250,22 @@ enum Ended {
 }
 
 impl HelperExit {
-    /// The helper `pid`, started: a `pidfd` that could not be had leaves it killed and
-    /// reaped (as dropping it does).
+    /// The helper `pid`, started: a `pidfd` or an end notice that could not be had leaves it
+    /// killed and reaped (as dropping it does).
     fn new(pid: Pid, pidfd: io::Result<OwnedFd>, end_notice: Option<OwnedFd>) -> io::Result<Self> {
         let pidfd = pidfd.and_then(readable).inspect_err(|_| {
             let _ = rustix::process::kill_process(pid, Signal::KILL);
             reap_when_ended(pid);
         })?;
-        Ok(Self {
+        let mut exit = Self {
             pid,
             pidfd,
-            end_notice: end_notice.map(readable).transpose()?,
+            end_notice: None,
             end: HelperEnd::Running,
-        })
+        };
+        // On an error, `exit` is dropped here, and the helper with it.
+        exit.end_notice = end_notice.map(readable).transpose()?;
+        Ok(exit)
     }
 
     async fn wait(&mut self) -> io::Result<ExitStatus> {
@@ -463,6 +466,25 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert!(ProcStat::read(pid).is_none(), "helper {pid} left behind");
+    }
+
+    #[tokio::test]
+    async fn a_helper_whose_end_notice_cannot_be_watched_is_killed_and_reaped() {
+        let child = std::process::Command::new("sleep")
+            .arg("60")
+            .spawn()
+            .expect("sleep");
+        let pid = Pid::from_raw(child.id().cast_signed()).expect("pid");
+        let pidfd = rustix::process::pidfd_open(pid, PidfdFlags::empty()).map_err(io::Error::from);
+        // A regular file: epoll refuses to watch it, as it might any notice in a bad moment.
+        let unwatchable = OwnedFd::from(tempfile::tempfile().expect("file"));
+        assert!(HelperExit::new(pid, pidfd, Some(unwatchable)).is_err());
+        let pid = child.id().to_string();
+        let deadline = tokio::time::Instant::now() + BOUND;
+        while ProcStat::read(&pid).is_some() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(ProcStat::read(&pid).is_none(), "helper {pid} left behind");
     }
 
     #[test]
