@@ -470,16 +470,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_helper_whose_end_notice_cannot_be_watched_is_killed_and_reaped() {
-        let child = std::process::Command::new("sleep")
-            .arg("60")
-            .spawn()
-            .expect("sleep");
-        let pid = Pid::from_raw(child.id().cast_signed()).expect("pid");
+        let program = Program {
+            path: "/bin/sleep".into(),
+            argv: ["sleep", "60"].map(Into::into).to_vec(),
+            env: Vec::new(),
+            dir: "/".into(),
+        };
+        let pipes = Pipes::new(false).expect("pipes");
+        let pid = posix_spawn::spawn(&program, pipes.theirs(), None).expect("sleep");
         let pidfd = rustix::process::pidfd_open(pid, PidfdFlags::empty()).map_err(io::Error::from);
         // A regular file: epoll refuses to watch it, as it might any notice in a bad moment.
         let unwatchable = OwnedFd::from(tempfile::tempfile().expect("file"));
         assert!(HelperExit::new(pid, pidfd, Some(unwatchable)).is_err());
-        let pid = child.id().to_string();
+        let pid = pid.as_raw_pid().to_string();
         let deadline = tokio::time::Instant::now() + BOUND;
         while ProcStat::read(&pid).is_some() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
