@@ -141,12 +141,12 @@ const CASES: usize = 5;
 fn validate_a_tool_with_5_cases(bencher: divan::Bencher) {
     let dir = tempfile::tempdir().expect("tempdir");
     let folder = write_tool(dir.path(), "experimental", "cases", "cases", 0, CASES);
-    let catalog = std::sync::Arc::new(Catalog::new(scan_workspace(
+    let catalog = Catalog::new(scan_workspace(
         dir.path(),
         ScanLimits::default(),
         &KnownHashes::default(),
         &ScanProgress::default(),
-    )));
+    ));
     let entry = load_tool(
         dir.path(),
         Tier::Experimental,
@@ -158,12 +158,8 @@ fn validate_a_tool_with_5_cases(bencher: divan::Bencher) {
         .with_program(PathBuf::from(EXE))
         .review();
     bencher.bench_local(|| {
-        let report = toolbench::review::validate::validate_blocking(
-            &review,
-            &entry,
-            std::sync::Arc::clone(&catalog),
-        )
-        .expect("validate");
+        let report = toolbench::review::validate::validate_blocking(&review, &entry, &catalog)
+            .expect("validate");
         assert_eq!(report.tests.len(), CASES);
     });
 }

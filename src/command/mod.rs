@@ -388,7 +388,7 @@ fn find_to_run(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> 
 }
 
 /// Starts comparing `entry` with what validation compares it with: the front end's catalog,
-/// or, when it holds none (the CLI), the index's listing (`indexed_catalog`).
+/// or, when it holds none (the CLI), the index's listing (`compare_through_index`).
 fn compare(ctx: &Context, entry: &ToolEntry, store: &SharedStore) -> impl FnOnce() -> Comparing {
     let (catalog, root, limits) = (
         ctx.catalog.clone(),
@@ -398,17 +398,17 @@ fn compare(ctx: &Context, entry: &ToolEntry, store: &SharedStore) -> impl FnOnce
     let (entry, mut store) = (entry.clone(), store.clone());
     move || {
         Comparing::start(move || match catalog {
-            Some(catalog) => Compared::with(&entry, catalog),
-            None => indexed_catalog(&root, limits, &mut store, &entry),
+            Some(catalog) => Compared::with(&entry, &catalog),
+            None => compare_through_index(&root, limits, &mut store, &entry),
         })
     }
 }
 
-/// What validating `entry` compares it with when the front end holds no catalog: the index's
+/// `entry` compared with the workspace when the front end holds no catalog: with the index's
 /// listing (`lookup::indexed_listing`), with the tools the report names read again by name:
 /// the parent, whose manifest the permissions review reads, and the most similar ones, until
 /// the tools read rank as the report will show them.
-fn indexed_catalog(
+fn compare_through_index(
     root: &Path,
     limits: ScanLimits,
     store: &mut SharedStore,
@@ -436,10 +436,7 @@ fn indexed_catalog(
         }
         // Ranking 10,000 tools again is only worth it when what was read moved a score.
         if let Some(similar) = ranked.filter(|_| !changed) {
-            return Compared {
-                catalog: Arc::new(Catalog::new(listing)),
-                similar,
-            };
+            return Compared::ranked(entry, &Catalog::new(listing), similar);
         }
         let similar = similar::most_similar(entry, &listing, similar::SHOWN);
         to_read = similar

@@ -24,7 +24,6 @@ mod trial;
 
 use crate::review::ReviewContext;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -192,18 +191,27 @@ pub(crate) fn verdict_of(checks: &[Check]) -> Verdict {
     }
 }
 
-/// What a validation compares its tool with: the catalog, where the parent is found, and the
-/// tools of it most similar to the one validated.
+/// What a validation compares its tool with: its parent (`permissions::parent_entry`), whose
+/// permissions it may not exceed and whose inputs are replayed, and the tools of the catalog
+/// most similar to it.
 pub(crate) struct Compared {
-    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) parent: Option<ToolEntry>,
     pub(crate) similar: Vec<Similar>,
 }
 
 impl Compared {
-    /// `entry` ranked against the whole `catalog`: catalog-sized work, for a blocking thread.
-    pub(crate) fn with(entry: &ToolEntry, catalog: Arc<Catalog>) -> Self {
+    /// `entry` compared with the whole `catalog`: catalog-sized work, for a blocking thread.
+    pub(crate) fn with(entry: &ToolEntry, catalog: &Catalog) -> Self {
         let similar = similar::most_similar(entry, catalog.entries(), similar::SHOWN);
-        Self { catalog, similar }
+        Self::ranked(entry, catalog, similar)
+    }
+
+    /// `with`, where `similar` is the ranking of `catalog` made already.
+    pub(crate) fn ranked(entry: &ToolEntry, catalog: &Catalog, similar: Vec<Similar>) -> Self {
+        Self {
+            parent: permissions::parent_entry(entry, catalog).cloned(),
+            similar,
+        }
     }
 }
 
@@ -300,7 +308,7 @@ pub(crate) async fn validate(
         },
         async {
             let compared = comparing.finish().await;
-            let Some(parent) = parent_of(entry, &compared.catalog) else {
+            let Some(parent) = replayed_parent(entry, compared.parent.as_ref()) else {
                 return (compared, None);
             };
             let limit = settings.replay_cases as usize;
@@ -319,10 +327,10 @@ pub(crate) async fn validate(
             (compared, Some(replayed))
         },
     );
-    let Compared { catalog, similar } = compared;
+    let Compared { parent, similar } = compared;
     let similar_check = similar::check(&similar);
     let (permissions_check, escalation, permissions) =
-        permissions::review(entry, &catalog, manifest_text(&sources));
+        permissions::review(entry, parent.as_ref(), manifest_text(&sources));
     // Every run of the validation is over.
     drop(project_copy);
     let (syntax_check, syntax_findings) = syntax;
@@ -391,11 +399,11 @@ pub(crate) async fn validate(
     }
 }
 
-/// The tool `entry` evolved from, when it names one the catalog holds in a state that runs.
-/// A service is sent messages, not run once per input: it has none.
-fn parent_of<'c>(entry: &ToolEntry, catalog: &'c Catalog) -> Option<&'c ToolEntry> {
+/// The parent whose inputs are replayed against `entry`: none for a service, which is sent
+/// messages, not run once per input.
+fn replayed_parent<'p>(entry: &ToolEntry, parent: Option<&'p ToolEntry>) -> Option<&'p ToolEntry> {
     entry.manifest.as_ref().filter(|m| m.service.is_none())?;
-    permissions::parent_entry(entry, catalog)
+    parent
 }
 
 /// `tool.toml` as written, among the sources read (absent for an inferred manifest).
@@ -417,14 +425,14 @@ fn evolved(entry: &ToolEntry) -> bool {
 pub fn validate_blocking(
     review: &ReviewContext,
     entry: &ToolEntry,
-    catalog: Arc<Catalog>,
+    catalog: &Catalog,
 ) -> std::io::Result<ValidationReport> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let owned = entry.clone();
+    let compared = Compared::with(entry, catalog);
     Ok(runtime.block_on(async {
-        let comparing = Comparing::start(move || Compared::with(&owned, catalog));
+        let comparing = Comparing::start(move || compared);
         validate(review, entry, comparing, None, None).await
     }))
 }

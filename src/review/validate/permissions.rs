@@ -45,8 +45,16 @@ pub(crate) fn parent_entry<'c>(entry: &ToolEntry, catalog: &'c Catalog) -> Optio
 /// For an evolved tool whose parent the catalog holds: the parent (`name@version`) and what
 /// `entry` asks for that the parent was not granted (empty when nothing).
 pub(crate) fn escalations(entry: &ToolEntry, catalog: &Catalog) -> Option<(String, Vec<String>)> {
+    escalations_over(entry, parent_entry(entry, catalog))
+}
+
+/// `escalations`, with the parent found already (`parent_entry`).
+fn escalations_over(
+    entry: &ToolEntry,
+    parent: Option<&ToolEntry>,
+) -> Option<(String, Vec<String>)> {
     let manifest = entry.manifest.as_ref()?;
-    let parent = parent_entry(entry, catalog)?;
+    let parent = parent?;
     let granted = &parent.manifest.as_ref()?.permissions;
     Some((
         format!("{}@{}", parent.name, parent.version),
@@ -54,11 +62,12 @@ pub(crate) fn escalations(entry: &ToolEntry, catalog: &Catalog) -> Option<(Strin
     ))
 }
 
-/// The check, its finding when the tool asks for more than its parent, and the report's
-/// `permissions` (none without a manifest). `text` is `tool.toml` as written, for the line.
+/// The check, its finding when the tool asks for more than its `parent` (`parent_entry`), and
+/// the report's `permissions` (none without a manifest). `text` is `tool.toml` as written, for
+/// the line.
 pub(crate) fn review(
     entry: &ToolEntry,
-    catalog: &Catalog,
+    parent: Option<&ToolEntry>,
     text: Option<&str>,
 ) -> (Check, Option<Finding>, Option<PermissionsReport>) {
     let kind = CheckKind::Permissions;
@@ -67,7 +76,7 @@ pub(crate) fn review(
         return (check, None, None);
     };
     let summary = manifest.permissions.summary();
-    let compared = escalations(entry, catalog);
+    let compared = escalations_over(entry, parent);
     let report = PermissionsReport {
         declared: DeclaredPermissions::from(&manifest.permissions),
         summary: summary.clone(),
@@ -130,6 +139,15 @@ fn line_of(manifest: &Manifest, text: Option<&str>) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `review` against the parent `catalog` holds, as validation finds it.
+    fn review_in(
+        entry: &ToolEntry,
+        catalog: &Catalog,
+        text: Option<&str>,
+    ) -> (Check, Option<Finding>, Option<PermissionsReport>) {
+        review(entry, parent_entry(entry, catalog), text)
+    }
     use crate::catalog::manifest::parse_manifest;
     use crate::model::Tier;
     use std::path::Path;
@@ -165,7 +183,8 @@ mod tests {
     fn asking_for_more_than_the_parent_warns_and_names_every_new_permission() {
         let text = manifest("1.1.0", ESCALATING);
         let candidate = tool(Tier::Experimental, "p-1.1.0", &text);
-        let (check, finding, report) = review(&candidate, &catalog_with(&candidate), Some(&text));
+        let (check, finding, report) =
+            review_in(&candidate, &catalog_with(&candidate), Some(&text));
         assert_eq!(check.status, CheckStatus::Warn);
         assert_eq!(
             check.message,
@@ -204,7 +223,8 @@ mod tests {
         let narrower = "[provenance]\nparent = \"p@1.0.0\"\n\n[permissions]\nproject = \"read\"\n";
         let text = manifest("1.1.0", narrower);
         let candidate = tool(Tier::Experimental, "p-1.1.0", &text);
-        let (check, finding, report) = review(&candidate, &catalog_with(&candidate), Some(&text));
+        let (check, finding, report) =
+            review_in(&candidate, &catalog_with(&candidate), Some(&text));
         assert_eq!(check.status, CheckStatus::Pass, "{}", check.message);
         assert_eq!(
             check.message,
@@ -220,7 +240,7 @@ mod tests {
     fn a_new_tool_or_an_unknown_parent_has_nothing_to_compare_with() {
         let text = manifest("1.0.0", "[permissions]\nnetwork = [\"*\"]\n");
         let new = tool(Tier::Experimental, "q", &text);
-        let (check, finding, report) = review(&new, &Catalog::new(vec![new.clone()]), None);
+        let (check, finding, report) = review_in(&new, &Catalog::new(vec![new.clone()]), None);
         assert_eq!(
             (check.status, check.message.as_str(), finding),
             (
@@ -234,7 +254,7 @@ mod tests {
         let orphan_text = manifest("1.1.0", ESCALATING);
         let orphan = tool(Tier::Experimental, "p-1.1.0", &orphan_text);
         let alone = Catalog::new(vec![orphan.clone()]);
-        let (check, finding, _) = review(&orphan, &alone, Some(&orphan_text));
+        let (check, finding, _) = review_in(&orphan, &alone, Some(&orphan_text));
         assert_eq!(check.status, CheckStatus::Skip, "{}", check.message);
         assert!(check.message.contains("p@1.0.0 is not in the catalog"));
         assert_eq!(finding, None);
