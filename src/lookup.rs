@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::LookupError;
 use crate::catalog::scan::{
-    KnownHashes, ScanLimits, ScanProgress, load_path, scan_unindexed, scan_workspace,
+    KnownHashes, ScanLimits, ScanProgress, list_tiers, load_path, scan_unindexed, scan_workspace,
 };
 use crate::model::{Tier, ToolEntry, ToolId, is_valid_name};
 use crate::store::StoreAccess;
@@ -229,16 +229,25 @@ pub(crate) fn indexed_listing(
     limits: ScanLimits,
     store: &mut impl StoreAccess,
 ) -> Vec<ToolEntry> {
-    let rows = store
-        .with_store(|store| store.load_listing())
-        .unwrap_or_default();
+    // The tier folders are listed while the index is read: each takes a good part of the
+    // time at 10,000 tools, and neither needs the other.
+    let (rows, listing) = std::thread::scope(|scope| {
+        let listing = scope.spawn(|| list_tiers(root));
+        let rows = store
+            .with_store(|store| store.load_listing())
+            .unwrap_or_default();
+        let listing = listing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (rows, listing)
+    });
     // Paths as bytes: hashing a `Path` walks its components, 10,000 times over; and hashed
     // fast, as nothing here comes from a stranger who could aim for collisions.
     let indexed: foldhash::HashMap<&OsStr, Tier> = rows
         .iter()
         .map(|row| (row.path.as_os_str(), row.tier))
         .collect();
-    let (listed, fresh) = scan_unindexed(root, limits, &indexed);
+    let (listed, fresh) = scan_unindexed(root, limits, listing, &indexed);
     drop(indexed);
     let mut listing = rows;
     let mut gone = Vec::new();

@@ -106,24 +106,35 @@ pub(crate) fn scan_tiers(root: &Path, tiers: &[Tier], limits: ScanLimits) -> Vec
     entries
 }
 
-/// What a scan would read now, against the tools an index holds (path to tier): every tool
-/// path of the four tiers with its tier (listed, not read), and the tools at paths `indexed`
-/// does not hold in that tier, read and hashed afresh. A tool the index holds is not read.
+/// Every tool path of the four tiers with its tier: listed, not read.
+pub(crate) struct TierListing(Vec<(Tier, Candidate)>);
+
+pub(crate) fn list_tiers(root: &Path) -> TierListing {
+    TierListing(
+        Tier::ALL
+            .iter()
+            .flat_map(|&tier| list_tier(root, tier).into_iter().map(move |c| (tier, c)))
+            .collect(),
+    )
+}
+
+/// What a scan would read now (`listing`), against the tools an index holds (path to tier):
+/// every path listed with its tier, and the tools at paths `indexed` does not hold in that
+/// tier, read and hashed afresh. A tool the index holds is not read.
 pub(crate) fn scan_unindexed(
     root: &Path,
     limits: ScanLimits,
+    listing: TierListing,
     indexed: &foldhash::HashMap<&OsStr, Tier>,
 ) -> (foldhash::HashMap<OsString, Tier>, Vec<ToolEntry>) {
     let mut listed = foldhash::HashMap::default();
     let mut missing = Vec::new();
-    for &tier in Tier::ALL {
-        for candidate in list_tier(root, tier) {
-            if indexed.get(candidate.path().as_os_str()) == Some(&tier) {
-                listed.insert(candidate.into_path().into_os_string(), tier);
-            } else {
-                listed.insert(candidate.path().as_os_str().to_owned(), tier);
-                missing.push((tier, candidate));
-            }
+    for (tier, candidate) in listing.0 {
+        if indexed.get(candidate.path().as_os_str()) == Some(&tier) {
+            listed.insert(candidate.into_path().into_os_string(), tier);
+        } else {
+            listed.insert(candidate.path().as_os_str().to_owned(), tier);
+            missing.push((tier, candidate));
         }
     }
     let fresh = parallel_map(&missing, &ScanProgress::default(), |(tier, candidate)| {
