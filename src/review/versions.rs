@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::ReviewError;
 use crate::catalog::scan::hash_tool_folder;
-use crate::safe_fs::{Dir, copy_tree, move_noreplace};
+use crate::safe_fs::{Dir, copy_tree};
 
 /// The permissions a snapshot's files, and the active copies made from them, keep: read and
 /// execute, no write for anyone.
@@ -61,13 +61,18 @@ impl VersionStore {
         Ok(Self::relative_path(name, version, content_hash))
     }
 
-    /// Keeps every staged copy, the file system synced once before the first is renamed into
-    /// place.
+    /// Keeps every staged copy: the file system synced once before the first is renamed into
+    /// place, and once after the last. Not two folder fsyncs a copy: a workspace's first
+    /// contact keeps thousands.
     pub(crate) fn keep_all(&self, staged: Vec<StagedCopy>) -> Result<(), ReviewError> {
-        if !staged.is_empty() {
-            Dir::open(&self.root)?.sync_filesystem()?;
+        if staged.is_empty() {
+            return Ok(());
         }
-        staged.into_iter().try_for_each(StagedCopy::keep)
+        let root = Dir::open(&self.root)?;
+        root.sync_filesystem()?;
+        staged.into_iter().try_for_each(|copy| copy.keep(&root))?;
+        root.sync_filesystem()?;
+        Ok(())
     }
 
     /// The first half of `snapshot`: the checked copy, in a temporary folder and not yet
@@ -153,10 +158,11 @@ pub(crate) struct StagedCopy {
 }
 
 impl StagedCopy {
-    /// Renames the copy into place, once the file system holding it was synced.
-    fn keep(self) -> Result<(), ReviewError> {
+    /// Renames the copy into place below `root`, once the file system holding it was synced;
+    /// the caller syncs the move.
+    fn keep(self, root: &Dir) -> Result<(), ReviewError> {
         let target = self.root.join(&self.relative);
-        match move_noreplace(&self.root, &self.tmp, &self.relative) {
+        match root.move_noreplace(Path::new(&self.tmp), Path::new(&self.relative)) {
             Ok(()) => Ok(()),
             // Another process kept the same content first: same hash, same content.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || target.is_dir() => Ok(()),
