@@ -718,6 +718,74 @@ for pid in pids():
     assert_no_escape(&escapes, &format!("run: {result} {}", text(&out.stderr)));
 }
 
+/// Blocks: a candidate's test case reaching, through a descriptor, what validation reads
+/// beside it. From the command line, validation reads the state store's index and lists
+/// every tier folder on other threads while the test cases run (`Comparing`); a descriptor
+/// of those handed to a test case would let it write into the store or a tool's files. The
+/// case writes a marker through every number it might hold, for as long as the comparison
+/// of 1,500 tools takes and more; no file of the workspace outside its own folder may hold
+/// it, and the store stays whole.
+#[test]
+fn what_validation_reads_beside_the_test_cases_is_out_of_their_reach() {
+    let bench = Bench::new();
+    for i in 0..1500 {
+        let folder = bench.root().join("approved").join(format!("other_{i}"));
+        fs::create_dir_all(&folder).expect("tool folder");
+        fs::write(
+            folder.join("tool.toml"),
+            format!(
+                "name = \"other_{i}\"\nversion = \"1.0.0\"\ndescription = \"Convert rows number {i}\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n"
+            ),
+        )
+        .expect("manifest");
+        fs::write(folder.join("run.sh"), "true\n").expect("script");
+    }
+    // The index the comparison reads instead of the folders.
+    let listed = bench.tb(&["list"], Duration::from_secs(120));
+    assert!(listed.status.success(), "list: {}", text(&listed.stderr));
+    let marker = unique("BESIDE");
+    let script = format!(
+        "round=0\n\
+         while [ $round -lt 40 ]; do\n\
+           for n in 3 4 5 6 7 8 9; do eval \"echo {marker} >&$n\" 2>/dev/null; done\n\
+           n=3; while [ $n -lt 512 ]; do echo {marker} > /proc/self/fd/$n 2>/dev/null; n=$((n+1)); done\n\
+           round=$((round+1))\n\
+         done\n\
+         echo '{{}}'\n"
+    );
+    let folder = bench.tool(
+        "grabber",
+        &["sh", "run.sh"],
+        "",
+        &[("run.sh", &script), ("tests/basic.toml", "input = '{}'\n")],
+    );
+    let (report, out) = bench.validate("grabber");
+    assert_eq!(
+        report["tests"][0]["status"],
+        "pass",
+        "the case ran: {report}\n{}",
+        text(&out.stderr)
+    );
+    let mut escapes = Vec::new();
+    let mut folders = vec![bench.root().to_path_buf()];
+    while let Some(dir) = folders.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            let kind = entry.file_type().expect("file type");
+            if kind.is_dir() && path != folder {
+                folders.push(path);
+            } else if kind.is_file() && contains(&fs::read(&path).unwrap_or_default(), &marker) {
+                escapes.push(format!("{} holds the marker", path.display()));
+            }
+        }
+    }
+    let whole = bench.tb(&["list", "--json"], Duration::from_secs(120));
+    if !whole.status.success() {
+        escapes.push(format!("the store after: {}", text(&whole.stderr)));
+    }
+    assert_no_escape(&escapes, &format!("validate: {report}"));
+}
+
 // ---------------------------------------------------------------------------------------
 // 4. Unix sockets and loopback.
 // ---------------------------------------------------------------------------------------
