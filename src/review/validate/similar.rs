@@ -16,38 +16,11 @@ pub(crate) const SHOWN: usize = 3;
 /// From this score on, the best match is called a possible duplicate.
 pub(crate) const DUPLICATE_SCORE: f64 = 0.6;
 
-/// Words too common in tool descriptions to say anything about what a tool does (a `match`,
-/// not a list searched for every word of 10,000 tools).
-fn is_stop_word(word: &str) -> bool {
-    matches!(
-        word,
-        "a" | "an"
-            | "and"
-            | "are"
-            | "as"
-            | "at"
-            | "be"
-            | "by"
-            | "for"
-            | "from"
-            | "in"
-            | "into"
-            | "is"
-            | "it"
-            | "its"
-            | "of"
-            | "on"
-            | "or"
-            | "the"
-            | "this"
-            | "that"
-            | "to"
-            | "with"
-            | "without"
-            | "when"
-            | "which"
-    )
-}
+/// Words too common in tool descriptions to say anything about what a tool does.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it",
+    "its", "of", "on", "or", "the", "this", "that", "to", "with", "without", "when", "which",
+];
 
 /// The `count` most similar tools with another name, best first (one entry per name), leaving
 /// out tools that share nothing.
@@ -163,7 +136,7 @@ fn significant<'b>(word: &str, buffer: &'b mut String) -> Option<&'b str> {
         return None;
     }
     lowercase_into(word, buffer);
-    if is_stop_word(buffer) {
+    if STOP_WORDS.contains(&buffer.as_str()) {
         return None;
     }
     let plural = buffer.len() > 3 && buffer.ends_with('s') && !buffer.ends_with("ss");
