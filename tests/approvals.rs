@@ -99,7 +99,7 @@ impl Bench {
         command
             .arg("--root")
             .arg(self.root())
-            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .envs(common::user_dirs(self.config.path()))
             .env_remove("TOOLBENCH_ROOT");
         command
     }
@@ -146,7 +146,7 @@ impl Bench {
             .arg("--root")
             .arg(self.root())
             .arg("mcp")
-            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .envs(common::user_dirs(self.config.path()))
             .env_remove("TOOLBENCH_ROOT");
         let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
         Recorder::default()
@@ -499,7 +499,7 @@ async fn a_client_that_goes_away_takes_its_pending_call_off_the_queue() {
         .arg("--root")
         .arg(bench.root())
         .arg("mcp")
-        .env("TOOLBENCH_CONFIG_DIR", bench.config.path())
+        .envs(common::user_dirs(bench.config.path()))
         .env_remove("TOOLBENCH_ROOT")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

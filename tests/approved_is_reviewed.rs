@@ -211,7 +211,7 @@ impl Bench {
             .arg("--root")
             .arg(self.root())
             .arg("mcp")
-            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .envs(common::user_dirs(self.config.path()))
             .env_remove("TOOLBENCH_ROOT");
         let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
         Agent.serve(transport).await.expect("initialize")
@@ -972,7 +972,9 @@ impl Workbench {
         let mut command = CommandBuilder::new(bin());
         command.arg("--root");
         command.arg(bench.root());
-        command.env("TOOLBENCH_CONFIG_DIR", bench.config.path());
+        for (key, value) in common::user_dirs(bench.config.path()) {
+            command.env(key, value);
+        }
         command.env_remove("TOOLBENCH_ROOT");
         command.env("TERM", "xterm-256color");
         let child = pair.slave.spawn_command(command).expect("spawn workbench");

@@ -456,7 +456,7 @@ fn two_real_processes_racing_end_with_one_decision() {
             .arg("--root")
             .arg(root)
             .args(["approve", "csv_to_json"])
-            .env("TOOLBENCH_CONFIG_DIR", config.path())
+            .envs(common::user_dirs(config.path()))
             .env_remove("TOOLBENCH_ROOT")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -520,7 +520,7 @@ fn no_space_during_the_second_move_puts_the_first_one_back() {
         .arg("--root")
         .arg(root)
         .args(["approve", "csv_to_json"])
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .envs(common::user_dirs(config.path()))
         .env(toolbench::review::journal::FAIL_MOVE_ENV, "2")
         .output()
         .expect("run");

@@ -49,7 +49,9 @@ fn run_on_terminal(mut cmd: CommandBuilder) -> Vec<u8> {
         })
         .expect("open pty");
     let config = tempfile::tempdir().expect("tempdir");
-    cmd.env("TOOLBENCH_CONFIG_DIR", config.path());
+    for (key, value) in common::user_dirs(config.path()) {
+        cmd.env(key, value);
+    }
     cmd.env_remove("TOOLBENCH_ROOT");
     let mut child = pair.slave.spawn_command(cmd).expect("spawn");
     drop(pair.slave);

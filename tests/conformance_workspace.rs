@@ -57,7 +57,7 @@ impl StdioServer {
             .arg("--root")
             .arg(root)
             .arg("mcp")
-            .env("TOOLBENCH_CONFIG_DIR", config)
+            .envs(common::user_dirs(config))
             .env_remove("TOOLBENCH_ROOT")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -26,7 +26,7 @@ fn run(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .arg(root)
         .args(args)
         .current_dir(root)
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .envs(common::user_dirs(config.path()))
         .env("USER", "ana")
         .env_remove("TOOLBENCH_ROOT")
         .env_remove(CRASH_ENV);

@@ -213,7 +213,9 @@ impl Session {
         let mut cmd = CommandBuilder::new(bin());
         cmd.arg("--root");
         cmd.arg(root);
-        cmd.env("TOOLBENCH_CONFIG_DIR", config);
+        for (key, value) in common::user_dirs(config) {
+            cmd.env(key, value);
+        }
         cmd.env_remove("TOOLBENCH_ROOT");
         cmd.env("TERM", "xterm-256color");
         let child = pair.slave.spawn_command(cmd).expect("spawn");
@@ -334,7 +336,7 @@ async fn connect(root: &Path, config: &Path) -> Client {
         .arg("--root")
         .arg(root)
         .arg("mcp")
-        .env("TOOLBENCH_CONFIG_DIR", config)
+        .envs(common::user_dirs(config))
         .env_remove("TOOLBENCH_ROOT");
     let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
     Agent.serve(transport).await.expect("initialize")

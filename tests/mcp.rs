@@ -138,7 +138,7 @@ impl Workspace {
             .arg("--root")
             .arg(self.root())
             .arg("mcp")
-            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .envs(common::user_dirs(self.config.path()))
             .env_remove("TOOLBENCH_ROOT");
         command
     }
@@ -161,7 +161,7 @@ impl Workspace {
             .arg("--root")
             .arg(self.root())
             .args(args)
-            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .envs(common::user_dirs(self.config.path()))
             .env_remove("TOOLBENCH_ROOT")
             .output()
             .expect("run toolbench")
@@ -537,7 +537,7 @@ impl RawServer {
             .arg("--root")
             .arg(ws.root())
             .arg("mcp")
-            .env("TOOLBENCH_CONFIG_DIR", ws.config.path())
+            .envs(common::user_dirs(ws.config.path()))
             .env_remove("TOOLBENCH_ROOT")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

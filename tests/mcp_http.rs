@@ -70,7 +70,7 @@ fn command(root: &Path, config: &Path, extra: &[&str]) -> Command {
         .arg(root)
         .arg("mcp")
         .args(extra)
-        .env("TOOLBENCH_CONFIG_DIR", config)
+        .envs(common::user_dirs(config))
         .env_remove("TOOLBENCH_ROOT");
     cmd
 }

@@ -83,7 +83,7 @@ async def main(binary, workspace, env):
     server = StdioServerParameters(
         command=binary,
         args=["--root", workspace, "mcp"],
-        env={"TOOLBENCH_CONFIG_DIR": env["TOOLBENCH_CONFIG_DIR"]},
+        env={key: env[key] for key in ("TOOLBENCH_CONFIG_DIR", "XDG_DATA_HOME")},
     )
     async with stdio_client(server) as (read, write):
         async with ClientSession(
@@ -210,7 +210,8 @@ if __name__ == "__main__":
         sys.exit(__doc__)
     binary, workspace = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     with tempfile.TemporaryDirectory() as config:
-        env = dict(os.environ, TOOLBENCH_CONFIG_DIR=config)
+        # User folders of its own: the workspace is not added to the real user's list.
+        env = dict(os.environ, TOOLBENCH_CONFIG_DIR=config, XDG_DATA_HOME=os.path.join(config, "data"))
         env.pop("TOOLBENCH_ROOT", None)
         try:
             asyncio.run(main(binary, workspace, env))

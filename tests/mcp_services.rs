@@ -79,7 +79,7 @@ impl Ws {
             .arg("--root")
             .arg(self.root())
             .args(args)
-            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .envs(common::user_dirs(self.config.path()))
             .env_remove("TOOLBENCH_ROOT")
             .output()
             .expect("run toolbench")
@@ -118,7 +118,7 @@ async fn a_service_is_listed_launched_on_the_first_call_and_reused_by_the_next()
         .arg("--root")
         .arg(ws.root())
         .arg("mcp")
-        .env("TOOLBENCH_CONFIG_DIR", ws.config.path())
+        .envs(common::user_dirs(ws.config.path()))
         .env_remove("TOOLBENCH_ROOT");
     let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
     let client = ().serve(transport).await.expect("initialize");
@@ -204,7 +204,7 @@ async fn a_service_that_cannot_launch_answers_with_the_reason() {
         .arg("--root")
         .arg(ws.root())
         .arg("mcp")
-        .env("TOOLBENCH_CONFIG_DIR", ws.config.path())
+        .envs(common::user_dirs(ws.config.path()))
         .env_remove("TOOLBENCH_ROOT");
     let client =
         ().serve(TokioChildProcess::new(command).expect("spawn toolbench mcp"))

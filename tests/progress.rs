@@ -296,7 +296,7 @@ fn toolbench_run_with_a_descriptor_of_the_callers_open_gives_the_tool_only_stdio
         .arg("--root")
         .arg(ws.path())
         .args(["run", "lister", "--yes"])
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .envs(common::user_dirs(config.path()))
         .env_remove("TOOLBENCH_ROOT")
         .output()
         .expect("toolbench run");

@@ -64,7 +64,7 @@ impl Bench {
             .arg("--root")
             .arg(self.root())
             .args(args)
-            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .envs(common::user_dirs(self.config.path()))
             .env_remove("TOOLBENCH_ROOT")
             .output()
             .expect("run toolbench")
@@ -86,7 +86,7 @@ impl Bench {
             .arg("--root")
             .arg(self.root())
             .arg("mcp")
-            .env("TOOLBENCH_CONFIG_DIR", self.config.path())
+            .envs(common::user_dirs(self.config.path()))
             .env_remove("TOOLBENCH_ROOT");
         let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
         Named.serve(transport).await.expect("initialize")

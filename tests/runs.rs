@@ -427,8 +427,8 @@ fn run_under_a_locked_store(
 ) -> (std::process::Output, std::process::Child) {
     // Creates the store, so the lock below has something to hold.
     assert!(toolbench(ws, &["runs"]).status.success());
-    let run = std::process::Command::new(common::bin())
-        .args(["--root", &ws.display().to_string(), "run", tool])
+    let config = tempfile::tempdir().expect("tempdir");
+    let run = common::toolbench_command(ws, config.path(), &["run", tool])
         .args(extra)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -582,7 +582,7 @@ fn the_callers_environment_never_reaches_the_tool() {
         .arg("--root")
         .arg(ws.path())
         .args(["run", "show_env"])
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .envs(common::user_dirs(config.path()))
         .env("CALLERS_SECRET", "caller-secret-value")
         .env("PATH", path)
         .output()
@@ -831,7 +831,7 @@ fn run_hands_its_run_to_a_helper_forked_ahead() {
         .arg("--root")
         .arg(ws.path())
         .args(["run", "sleeper"])
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .envs(common::user_dirs(config.path()))
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("run toolbench");

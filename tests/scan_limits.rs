@@ -24,7 +24,7 @@ fn bounded(root: &Path, args: &[&str]) -> Output {
         .arg("--root")
         .arg(root)
         .args(args)
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .envs(common::user_dirs(config.path()))
         .env_remove("TOOLBENCH_ROOT")
         .stdin(Stdio::null())
         .stdout(out.try_clone().expect("clone"))

@@ -276,7 +276,7 @@ fn two_processes_decide_on_a_tool_while_a_third_runs_it() {
             .arg("--root")
             .arg(root)
             .args(args)
-            .env("TOOLBENCH_CONFIG_DIR", config.path())
+            .envs(common::user_dirs(config.path()))
             .env_remove("TOOLBENCH_ROOT")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -21,7 +21,7 @@ fn processes_opening_a_new_store_at_once_all_succeed() {
                     .arg("--root")
                     .arg(ws.path())
                     .args(["calls", "--json"])
-                    .env("TOOLBENCH_CONFIG_DIR", config.path())
+                    .envs(common::user_dirs(config.path()))
                     .env_remove("TOOLBENCH_ROOT")
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::piped())

@@ -29,7 +29,9 @@ impl Session {
         let mut cmd = CommandBuilder::new(common::bin());
         cmd.arg("--root");
         cmd.arg(root);
-        cmd.env("TOOLBENCH_CONFIG_DIR", config);
+        for (key, value) in common::user_dirs(config) {
+            cmd.env(key, value);
+        }
         cmd.env("TERM", "xterm-256color");
         let child = pair.slave.spawn_command(cmd).expect("spawn");
         drop(pair.slave);
@@ -108,6 +110,17 @@ impl Session {
     fn type_keys(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).expect("write keys");
         self.writer.flush().expect("flush");
+    }
+}
+
+impl Drop for Session {
+    /// The workbench ends before the test's workspace is removed: one still writing (a
+    /// validation's runs, an adoption) would leave the temporary folder behind, half removed.
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -207,7 +220,7 @@ fn a_run_started_elsewhere_shows_in_the_output_pane_to_its_end() {
     // Another process, as a CLI run in another terminal would be.
     let mut other = std::process::Command::new(common::bin())
         .args(["--root", &ws.path().display().to_string(), "run", "ticker"])
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .envs(common::user_dirs(config.path()))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -242,7 +255,7 @@ fn an_agents_call_over_mcp_shows_in_the_output_pane_with_its_client() {
     session.wait_for("Output");
     let mut server = std::process::Command::new(common::bin())
         .args(["--root", &ws.path().display().to_string(), "mcp"])
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .envs(common::user_dirs(config.path()))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -276,7 +289,7 @@ fn killing_one_front_end_leaves_the_run_of_another_untouched() {
     let root = ws.path().display().to_string();
     let other = std::process::Command::new(common::bin())
         .args(["--root", &root, "run", "slow"])
-        .env("TOOLBENCH_CONFIG_DIR", config.path())
+        .envs(common::user_dirs(config.path()))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

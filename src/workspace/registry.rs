@@ -51,8 +51,17 @@ impl RegistryError {
 }
 
 /// `<user data folder>/workspaces`.
+#[cfg(not(test))]
 fn list_path() -> Option<PathBuf> {
     crate::config::project_dirs().map(|dirs| dirs.data_dir().join(FILE_NAME))
+}
+
+/// None in unit tests: their stores are temporary folders that must not be added to the real
+/// user's list (which keeps only the newest `MAX_WORKSPACES`, so they would push the user's
+/// own workspaces out). The tests below work on lists of their own.
+#[cfg(test)]
+fn list_path() -> Option<PathBuf> {
+    None
 }
 
 /// Adds the workspace at `root` (by its real path) to the list, unless it is there already,

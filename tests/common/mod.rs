@@ -8,6 +8,19 @@ mod binary;
 pub mod mcp_session;
 pub use binary::bin;
 
+/// The environment that gives a test's toolbench user folders of its own, in `config`: its
+/// configuration, and its data (the list of workspaces whose state every run hides, the
+/// default workspace) in `config/data`. Without it, every test workspace would be added to
+/// the real user's list, which keeps only the newest 256, so a test run would push the
+/// user's own workspaces out of it and leave their state visible to other runs.
+pub fn user_dirs(config: impl AsRef<Path>) -> [(&'static str, PathBuf); 2] {
+    let config = config.as_ref();
+    [
+        ("TOOLBENCH_CONFIG_DIR", config.to_path_buf()),
+        ("XDG_DATA_HOME", config.join("data")),
+    ]
+}
+
 /// A copy of the sample workspace `tools/` in a temp dir, so tests never touch the repo.
 pub fn sample_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -92,7 +105,7 @@ pub fn toolbench_command(root: &Path, config: &Path, args: &[&str]) -> Command {
         .arg("--root")
         .arg(root)
         .args(args)
-        .env("TOOLBENCH_CONFIG_DIR", config)
+        .envs(user_dirs(config))
         .env_remove("TOOLBENCH_ROOT");
     command
 }
