@@ -113,7 +113,10 @@ fn left_after_grace(test: u8) -> Vec<String> {
     }
 }
 
-/// Short runs, a few at once, until `stop`: the load a busy server puts on the machine.
+/// Short runs, a few at once, until `stop`: the load a busy server puts on the machine. Each
+/// run is finished as a server finishes it once its record is stored: a run left in the
+/// running folder is one every `toolbench run` reads at its start, and thousands of them would
+/// measure that instead of the stops under test.
 fn flood(root: &Path, entry: &ToolEntry, stop: &AtomicBool) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -129,7 +132,10 @@ fn flood(root: &Path, entry: &ToolEntry, stop: &AtomicBool) {
                 })
                 .collect();
             for run in runs {
-                let _ = run.await;
+                if let Ok(Ok(outcome)) = run.await {
+                    let record = &outcome.record;
+                    runner::inflight::finish(root, record.log_dir.as_deref(), Some(record));
+                }
             }
         }
     });
