@@ -19,7 +19,7 @@ use rustix::io::Errno;
 
 use crate::catalog::links::leads_out;
 use crate::catalog::manifest::io_reason;
-use crate::catalog::scan::collect_files;
+use crate::catalog::scan::{ContentHasher, collect_files};
 
 /// Why a write beneath a folder did not happen: one line naming the path.
 #[derive(Debug, thiserror::Error)]
@@ -104,8 +104,9 @@ impl Dir {
         relative: &Path,
         mode: u32,
     ) -> Result<Dir, SafeFsError> {
-        let mut dir = self.open_dir(Path::new(""))?;
+        let mut made: Option<Dir> = None;
         for name in names(relative)? {
+            let dir = made.as_ref().unwrap_or(self);
             let path = dir.path.join(&name);
             match mkdirat(&dir.fd, &name, Mode::from_raw_mode(mode)) {
                 Ok(()) | Err(Errno::EXIST) => {}
@@ -118,9 +119,12 @@ impl Dir {
                 Mode::empty(),
             )
             .map_err(|e| SafeFsError::from_errno(path.clone(), e))?;
-            dir = Dir { fd, path };
+            made = Some(Dir { fd, path });
         }
-        Ok(dir)
+        match made {
+            Some(dir) => Ok(dir),
+            None => self.open_dir(Path::new("")),
+        }
     }
 
     /// Makes the folder `name` directly below this one, refusing one that exists (whoever
@@ -146,7 +150,7 @@ impl Dir {
         mut content: impl Read,
         mode: u32,
     ) -> Result<(), SafeFsError> {
-        let (parent, name) = self.parent_of(relative, true)?;
+        let (parent, name) = self.parent_of(relative)?;
         let path = parent.path.join(&name);
         let mode = match statat(&parent.fd, &name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(stat) if FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile => {
@@ -194,7 +198,7 @@ impl Dir {
         mut content: impl Read,
         mode: u32,
     ) -> Result<(), SafeFsError> {
-        let (parent, name) = self.parent_of(relative, true)?;
+        let (parent, name) = self.parent_of(relative)?;
         let path = parent.path.join(&name);
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
@@ -224,7 +228,7 @@ impl Dir {
     /// report, which `write`'s whole replacement does not fit); missing folders are created.
     /// Never through a symlink, the file itself included.
     pub(crate) fn create_file(&self, relative: &Path) -> Result<std::fs::File, SafeFsError> {
-        let (parent, name) = self.parent_of(relative, true)?;
+        let (parent, name) = self.parent_of(relative)?;
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         resolve(
@@ -239,7 +243,7 @@ impl Dir {
 
     /// Creates the symlink `relative` → `target` (the link is made, never followed).
     pub(crate) fn symlink(&self, relative: &Path, target: &Path) -> Result<(), SafeFsError> {
-        let (parent, name) = self.parent_of(relative, true)?;
+        let (parent, name) = self.parent_of(relative)?;
         symlinkat(target, &parent.fd, &name)
             .map_err(|e| SafeFsError::from_errno(parent.path.join(&name), e))
     }
@@ -315,21 +319,37 @@ impl Dir {
         let _ = rustix::fs::fsync(&self.fd);
     }
 
-    /// The open parent folder of `relative` (created when `create`) and the last name.
-    fn parent_of(&self, relative: &Path, create: bool) -> Result<(Dir, OsString), SafeFsError> {
+    /// The parent folder of `relative` (created when missing) and the last name: this folder
+    /// itself for an entry directly in it, not opened again (a copy writes thousands).
+    fn parent_of(&self, relative: &Path) -> Result<(Parent<'_>, OsString), SafeFsError> {
         let mut names = names(relative)?;
         let Some(name) = names.pop() else {
             return Err(SafeFsError::NotRelative {
                 path: self.path.join(relative),
             });
         };
+        if names.is_empty() {
+            return Ok((Parent::This(self), name));
+        }
         let parent: PathBuf = names.iter().collect();
-        let dir = if create {
-            self.create_dirs(&parent)?
-        } else {
-            self.open_dir(&parent)?
-        };
-        Ok((dir, name))
+        Ok((Parent::Below(self.create_dirs(&parent)?), name))
+    }
+}
+
+/// The folder an entry lies in: the one it was named from, or one opened below it.
+enum Parent<'a> {
+    This(&'a Dir),
+    Below(Dir),
+}
+
+impl std::ops::Deref for Parent<'_> {
+    type Target = Dir;
+
+    fn deref(&self) -> &Dir {
+        match self {
+            Parent::This(dir) => dir,
+            Parent::Below(dir) => dir,
+        }
     }
 }
 
@@ -359,11 +379,15 @@ pub(crate) fn create_in_new_folder(
 /// the journal recovers from. Nothing is read or written through a symlink. A symlink that stays inside `from` is copied as a link: the
 /// content hash covers links by their text, so a snapshot must keep them to match. One that
 /// leads out is refused, since the copy would reach outside wherever it lands.
+///
+/// Returns the content hash of what it wrote, the bytes and links as they were copied (what
+/// `hash_tool_folder` gives for `to`), so a caller checks the copy without reading it again.
 pub(crate) fn copy_tree(
     from: &Dir,
     to: &Dir,
     mode: impl Fn(u32) -> u32,
-) -> Result<(), SafeFsError> {
+) -> Result<String, SafeFsError> {
+    let mut hasher = ContentHasher::default();
     // Files come in path order, those of one folder together: each folder is opened (and made)
     // once on each side, not once per file, and each file then needs one lookup.
     let mut folders: Option<(PathBuf, Dir, Dir)> = None;
@@ -398,6 +422,7 @@ pub(crate) fn copy_tree(
                     });
                 }
                 target_dir.symlink(Path::new(&name), &target)?;
+                hasher.symlink(&relative, &target);
             }
             FileType::RegularFile => {
                 let file = resolve(
@@ -407,17 +432,33 @@ pub(crate) fn copy_tree(
                     Mode::empty(),
                 )
                 .map_err(|e| SafeFsError::from_errno(source.clone(), e))?;
-                target_dir.write_new(
-                    Path::new(&name),
-                    std::fs::File::from(file),
-                    mode(stat.st_mode) & 0o7777,
-                )?;
+                hasher.file(&relative, |sink| {
+                    let source = Tee {
+                        source: std::fs::File::from(file),
+                        sink,
+                    };
+                    target_dir.write_new(Path::new(&name), source, mode(stat.st_mode) & 0o7777)
+                })?;
             }
             // Sockets, fifos and devices are not part of a tool.
             _ => {}
         }
     }
-    Ok(())
+    Ok(hasher.finish())
+}
+
+/// Reads from `source`, handing every byte read to `sink` as well.
+struct Tee<'a, R> {
+    source: R,
+    sink: &'a mut dyn Write,
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.source.read(buf)?;
+        self.sink.write_all(&buf[..read])?;
+        Ok(read)
+    }
 }
 
 fn dir_flags() -> OFlags {
@@ -666,6 +707,25 @@ mod tests {
         }
         assert!(resolve_by_walking(&inside.fd, &names("real"), dir_flags(), Mode::empty()).is_ok());
         assert!(resolve_by_walking(&inside.fd, &[], dir_flags(), Mode::empty()).is_ok());
+    }
+
+    /// The hash a copy returns is the one the copy has on disk, which is the source's: a
+    /// snapshot is checked by it instead of being read again.
+    #[test]
+    fn copy_tree_returns_the_content_hash_of_what_it_wrote() {
+        let (dir, inside, _) = setup();
+        let tool = dir.path().join("tool");
+        std::fs::create_dir_all(tool.join("tests/deep")).expect("mkdir");
+        std::fs::write(tool.join("tool.toml"), "name = \"t\"\n").expect("write");
+        std::fs::write(tool.join("tests/deep/a.toml"), "input = '{}'\n").expect("write");
+        std::fs::write(tool.join("big.bin"), vec![7u8; 300_000]).expect("write");
+        std::fs::write(tool.join("empty"), "").expect("write");
+        symlink("tool.toml", tool.join("alias")).expect("symlink");
+        let copy = inside.create_dirs(Path::new("real/hashed")).expect("mkdir");
+        let returned = copy_tree(&Dir::open(&tool).expect("open"), &copy, |m| m).expect("copy");
+        let source = crate::catalog::scan::hash_tool_folder(&tool);
+        assert_eq!(returned, source);
+        assert_eq!(crate::catalog::scan::hash_tool_folder(copy.path()), source);
     }
 
     #[test]

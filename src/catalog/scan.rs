@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::catalog::manifest::{self, MANIFEST_FILE, ManifestError};
 use crate::catalog::{infer, links};
 use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
+pub(crate) use hash::ContentHasher;
 pub use hash::KnownHashes;
 pub use walk::ScanLimits;
 pub(crate) use walk::{ListError, human as human_size};
@@ -417,14 +418,12 @@ pub(crate) fn hash_now(path: &Path) -> String {
 /// The content hash of files held in memory, given in `Path` order (component by component,
 /// as a folder's listing is sorted): what `hash_tool_folder` gives for a folder holding them.
 pub(crate) fn hash_bytes_of<'a>(files: impl IntoIterator<Item = (&'a Path, &'a [u8])>) -> String {
-    let mut hasher = blake3::Hasher::new();
+    let mut hasher = hash::ContentHasher::default();
     for (relative, bytes) in files {
-        hasher.update(relative.to_string_lossy().as_bytes());
-        hasher.update(&[0]);
-        hasher.update(bytes);
-        hasher.update(&[0]);
+        // Writing into a hasher cannot fail.
+        hasher.file(relative, |sink| sink.write_all(bytes).ok());
     }
-    hasher.finalize().to_hex().to_string()
+    hasher.finish()
 }
 
 /// Relative paths of the regular files and symlinks of a folder that passed a scan, in path
@@ -439,7 +438,7 @@ pub(crate) fn collect_files(folder: &Path) -> Vec<PathBuf> {
 }
 
 /// Maps `items` on every core, counting finished items in `progress`.
-fn parallel_map<T: Sync, R: Send>(
+pub(crate) fn parallel_map<T: Sync, R: Send>(
     items: &[T],
     progress: &ScanProgress,
     work: impl Fn(&T) -> R + Sync,

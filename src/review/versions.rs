@@ -9,7 +9,6 @@
 use std::path::{Path, PathBuf};
 
 use super::ReviewError;
-use crate::catalog::scan::hash_tool_folder;
 use crate::safe_fs::{Dir, copy_tree};
 
 /// The permissions a snapshot's files, and the active copies made from them, keep: read and
@@ -118,8 +117,7 @@ impl VersionStore {
             Ok(inside) => root.open_dir(inside)?,
             Err(_) => Dir::open(folder)?,
         };
-        copy_tree(&source, &copy, |mode| mode & FROZEN_MODE)?;
-        let copied = hash_tool_folder(copy.path());
+        let copied = copy_tree(&source, &copy, |mode| mode & FROZEN_MODE)?;
         if copied != content_hash {
             return Err(ReviewError::refused(
                 "snapshot",
@@ -187,6 +185,7 @@ fn short(hash: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::scan::hash_tool_folder;
     use std::os::unix::fs::PermissionsExt;
 
     fn tool(dir: &Path) -> PathBuf {

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::scan::{ScanLimits, scan_tiers};
+use crate::catalog::scan::{ScanLimits, ScanProgress, parallel_map, scan_tiers};
 use crate::catalog::short_hash;
 use crate::model::{Drift, Tier, ToolEntry, is_valid_name};
 use crate::review::versions::VersionStore;
@@ -387,8 +387,6 @@ fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError>
     ));
     let folder = root_dir.create_dirs(&staging)?;
     let versions = VersionStore::new(root);
-    let mut snapshots = Vec::new();
-    let mut taken = std::collections::HashSet::new();
     // Core before approved, as a scan lists them: a name active twice (by hand) seals its
     // first.
     let mut active: Vec<&ToolEntry> = scanned
@@ -396,58 +394,68 @@ fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError>
         .filter(|e| is_active(e.tier) && !e.is_broken() && is_valid_name(&e.name))
         .collect();
     active.sort_by_key(|e| e.tier != Tier::Core);
-    for entry in active {
-        if !taken.insert(entry.name.clone()) {
-            continue;
-        }
-        let remembered = store
-            .as_ref()
-            .and_then(|s| s.versions_of(&entry.name).ok())
-            .unwrap_or_default();
-        let known = remembered
-            .iter()
-            .any(|v| v.content_hash == entry.content_hash);
-        let (version, hash, when) = match remembered.first() {
-            Some(newest) if !known => (
-                newest.version.clone(),
-                newest.content_hash.clone(),
-                newest.activated_at.clone(),
-            ),
-            _ => (
-                entry.version.clone(),
-                entry.content_hash.clone(),
-                at.clone(),
-            ),
-        };
-        if !known && remembered.is_empty() {
+    let mut taken = std::collections::HashSet::new();
+    active.retain(|e| taken.insert(e.name.as_str()));
+    let sealed: Vec<(&ToolEntry, Seal, bool)> = active
+        .into_iter()
+        .map(|entry| {
+            let remembered = store
+                .as_ref()
+                .and_then(|s| s.versions_of(&entry.name).ok())
+                .unwrap_or_default();
+            let known = remembered
+                .iter()
+                .any(|v| v.content_hash == entry.content_hash);
+            let (version, hash, when) = match remembered.first() {
+                Some(newest) if !known => (
+                    newest.version.clone(),
+                    newest.content_hash.clone(),
+                    newest.activated_at.clone(),
+                ),
+                _ => (
+                    entry.version.clone(),
+                    entry.content_hash.clone(),
+                    at.clone(),
+                ),
+            };
+            let seal = Seal {
+                name: entry.name.clone(),
+                tier: entry.tier,
+                version,
+                hash,
+                by: ADOPTED_BY.to_string(),
+                at: when,
+                how: "adopt".to_string(),
+            };
             // Kept like every version that became active, so a later change can be undone.
-            // A tool that cannot be kept is still sealed: it runs as it is now.
-            snapshots.extend(
-                versions
-                    .stage(
-                        &entry.path,
-                        &entry.name,
-                        &entry.version,
-                        &entry.content_hash,
-                    )
-                    .ok()
-                    .flatten(),
-            );
-        }
-        let seal = Seal {
-            name: entry.name.clone(),
-            tier: entry.tier,
-            version,
-            hash,
-            by: ADOPTED_BY.to_string(),
-            at: when,
-            how: "adopt".to_string(),
+            (entry, seal, !known && remembered.is_empty())
+        })
+        .collect();
+    // Each tool's copy and seal on every core: a first contact writes thousands of each.
+    let written = parallel_map(&sealed, &ScanProgress::default(), |(entry, seal, keep)| {
+        // A tool that cannot be kept is still sealed: it runs as it is now.
+        let staged = if *keep {
+            versions
+                .stage(
+                    &entry.path,
+                    &entry.name,
+                    &entry.version,
+                    &entry.content_hash,
+                )
+                .unwrap_or(None)
+        } else {
+            None
         };
         folder.write_new(
             Path::new(&format!("{}.json", seal.name)),
-            encode(&seal).as_slice(),
+            encode(seal).as_slice(),
             0o644,
         )?;
+        Ok::<_, SealError>(staged)
+    });
+    let mut snapshots = Vec::new();
+    for staged in written {
+        snapshots.extend(staged?);
     }
     // One sync of the file system for every snapshot and seal (thousands of tools took one
     // sync each, most of a first contact's time), before any of them is renamed into place.

@@ -14,27 +14,72 @@ use crate::model::ToolEntry;
 /// Symlinks are hashed by their target text and never followed; a regular file is read up to
 /// the length it was listed with, so a file that grows meanwhile cannot keep the hash going.
 pub(crate) fn hash_listing(folder: &Path, listing: &[Listed]) -> String {
-    let mut hasher = blake3::Hasher::new();
+    let mut hasher = ContentHasher::default();
     for listed in listing {
         let path = folder.join(&listed.relative);
-        hasher.update(listed.relative.to_string_lossy().as_bytes());
-        hasher.update(&[0]);
         match listed.kind {
-            Kind::Symlink => {
-                if let Ok(target) = std::fs::read_link(&path) {
-                    hasher.update(b"->");
-                    hasher.update(target.to_string_lossy().as_bytes());
-                }
-            }
+            Kind::Symlink => match std::fs::read_link(&path) {
+                Ok(target) => hasher.symlink(&listed.relative, &target),
+                Err(_) => hasher.unreadable(&listed.relative),
+            },
             Kind::File => {
-                if let Some(file) = open_regular(&path) {
-                    let _ = std::io::copy(&mut file.take(listed.len), &mut hasher);
-                }
+                // Unreadable, it hashes as empty: never the hash of the content it had.
+                hasher.file(&listed.relative, |sink| {
+                    if let Some(file) = open_regular(&path) {
+                        let _ = std::io::copy(&mut file.take(listed.len), sink);
+                    }
+                });
             }
         }
-        hasher.update(&[0]);
     }
-    hasher.finalize().to_hex().to_string()
+    hasher.finish()
+}
+
+/// The content hash of a tool folder, fed one entry at a time in path order: the one rule
+/// for what the hash covers (each entry's relative path, then a file's bytes or `->` and a
+/// symlink's target), whether the entries are listed on disk, held in memory or copied.
+#[derive(Default)]
+pub(crate) struct ContentHasher(blake3::Hasher);
+
+impl ContentHasher {
+    /// A symlink, by its target text.
+    pub(crate) fn symlink(&mut self, relative: &Path, target: &Path) {
+        self.begin(relative);
+        self.0.update(b"->");
+        self.0.update(target.to_string_lossy().as_bytes());
+        self.end();
+    }
+
+    /// A regular file: `read` writes its bytes into the sink it is given.
+    pub(crate) fn file<T>(
+        &mut self,
+        relative: &Path,
+        read: impl FnOnce(&mut dyn std::io::Write) -> T,
+    ) -> T {
+        self.begin(relative);
+        let result = read(&mut self.0);
+        self.end();
+        result
+    }
+
+    /// An entry whose content could not be read: its path alone.
+    fn unreadable(&mut self, relative: &Path) {
+        self.begin(relative);
+        self.end();
+    }
+
+    fn begin(&mut self, relative: &Path) {
+        self.0.update(relative.to_string_lossy().as_bytes());
+        self.0.update(&[0]);
+    }
+
+    fn end(&mut self) {
+        self.0.update(&[0]);
+    }
+
+    pub(crate) fn finish(self) -> String {
+        self.0.finalize().to_hex().to_string()
+    }
 }
 
 /// Opens `path` only if it is still a regular file: a FIFO or a link swapped in since the
