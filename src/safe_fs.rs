@@ -425,13 +425,20 @@ pub(crate) fn copy_tree(
                 hasher.symlink(&relative, &target);
             }
             FileType::RegularFile => {
+                // Non-blocking: a FIFO swapped in since the stat above is not waited on, and is
+                // left out like any other, so the copy no longer matches the hash it must.
                 let file = resolve(
                     &source_dir.fd,
                     std::slice::from_ref(&name),
-                    OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                    OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
                     Mode::empty(),
                 )
                 .map_err(|e| SafeFsError::from_errno(source.clone(), e))?;
+                let still_regular = rustix::fs::fstat(&file)
+                    .is_ok_and(|s| FileType::from_raw_mode(s.st_mode) == FileType::RegularFile);
+                if !still_regular {
+                    continue;
+                }
                 hasher.file(&relative, |sink| {
                     let source = Tee {
                         source: std::fs::File::from(file),
