@@ -132,6 +132,9 @@ impl Workspace {
         .expect("discover toolbench mcp")
     }
 
+    /// The server, killed when its handle is dropped: the client's own cleanup kills it from a
+    /// task that a test's runtime may end before it runs, and a server left to finish its
+    /// first scan writes into a workspace the test is removing.
     fn server_command(&self) -> tokio::process::Command {
         let mut command = tokio::process::Command::new(bin());
         command
@@ -139,7 +142,8 @@ impl Workspace {
             .arg(self.root())
             .arg("mcp")
             .envs(common::user_dirs(self.config.path()))
-            .env_remove("TOOLBENCH_ROOT");
+            .env_remove("TOOLBENCH_ROOT")
+            .kill_on_drop(true);
         command
     }
 
