@@ -276,3 +276,20 @@ fn an_unchanged_folder_reuses_the_known_hash_and_a_changed_one_is_hashed() {
     assert_eq!(changed[0].content_hash, hash_tool_folder(&folder));
     assert_ne!(changed[0].content_hash, first[0].content_hash);
 }
+
+#[test]
+fn a_panic_in_parallel_work_reaches_the_caller_instead_of_dropping_items() {
+    let items: Vec<u32> = (0..64).collect();
+    let whole = parallel_map(&items, &ScanProgress::default(), |n| n * 2);
+    assert_eq!(whole, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+    let caught = std::panic::catch_unwind(|| {
+        parallel_map(&items, &ScanProgress::default(), |n| {
+            assert_ne!(*n, 17, "a bug met while reading one tool");
+            *n
+        })
+    });
+    assert!(
+        caught.is_err(),
+        "the panic must not be swallowed: {caught:?}"
+    );
+}
