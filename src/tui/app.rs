@@ -1338,10 +1338,19 @@ impl App {
             );
             return;
         }
-        self.overlay = Some(Overlay::Decision(Box::new(DecisionState::new(
-            kind,
-            Subject::Tool(entry),
-        ))));
+        // Approving a candidate archives the approved tool of its name: the dialog names it.
+        let superseded = (kind == DecisionKind::Approve && entry.tier == Tier::Experimental)
+            .then(|| {
+                self.catalog
+                    .entries()
+                    .iter()
+                    .find(|e| e.tier == Tier::Approved && e.name == entry.name)
+            })
+            .flatten()
+            .map(|e| e.id().to_string());
+        self.overlay = Some(Overlay::Decision(Box::new(
+            DecisionState::new(kind, Subject::Tool(entry)).superseding(superseded),
+        )));
     }
 
     /// A decision key pressed in the tool detail or the review overlay: it acts on the tool

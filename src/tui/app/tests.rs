@@ -1160,6 +1160,28 @@ fn decided(app: &mut App) -> Option<(DecisionKind, String, String)> {
     })
 }
 
+/// The approval dialog says what approving archives: the approved tool of the candidate's
+/// name, by version, and nothing of the kind when there is none.
+#[test]
+fn the_approval_dialog_names_the_approved_tool_it_supersedes() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('a'));
+    let screen = render(&app, 100, 24);
+    assert!(screen.contains("Approve csv_to_json@1.3.0?"), "{screen}");
+    assert!(
+        screen.contains("csv_to_json@1.2.0, approved now"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('a'));
+    let screen = render(&app, 100, 24);
+    assert!(screen.contains("Approve drop_tables@0.1.0?"), "{screen}");
+    assert!(screen.contains("experimental → approved"), "{screen}");
+    assert!(!screen.contains("superseded"), "{screen}");
+}
+
 #[test]
 fn review_keys_confirm_decisions_with_a_reason() {
     let mut app = app_with(sample());

@@ -1,6 +1,8 @@
 //! Confirming a review decision on a tool or a tool request, with the reason, feedback or
 //! hint it takes.
 
+use std::borrow::Cow;
+
 use ratatui_textarea::TextArea;
 
 use crate::model::ToolEntry;
@@ -49,14 +51,25 @@ fn text_field(kind: DecisionKind, subject: &Subject) -> (&'static str, bool) {
     }
 }
 
-fn consequence(kind: DecisionKind, entry: &ToolEntry) -> &'static str {
-    match kind {
+/// What the decision does to `entry`; `superseded` names the approved tool an approval
+/// archives in its place.
+fn consequence(
+    kind: DecisionKind,
+    entry: &ToolEntry,
+    superseded: Option<&str>,
+) -> Cow<'static, str> {
+    Cow::Borrowed(match kind {
         // An active tool that drifted: what is there now becomes what was approved.
         DecisionKind::Approve if entry.drift.is_some() => {
             "its changed content, as validated, becomes what runs, frozen where it is"
         }
         DecisionKind::Approve => {
-            "experimental → approved; an active version of the same name is superseded and kept as a snapshot"
+            return match superseded {
+                Some(active) => Cow::Owned(format!(
+                    "experimental → approved; {active}, approved now, is archived as superseded (its snapshot kept)"
+                )),
+                None => Cow::Borrowed("experimental → approved"),
+            };
         }
         DecisionKind::Reject => "experimental → archived",
         DecisionKind::RequestChanges => {
@@ -69,7 +82,7 @@ fn consequence(kind: DecisionKind, entry: &ToolEntry) -> &'static str {
         DecisionKind::Resubmit => {
             "the changed content becomes a candidate in experimental; the approved content runs here again"
         }
-    }
+    })
 }
 
 /// What deciding on marked candidates means, for the dialog.
@@ -117,6 +130,8 @@ pub(crate) struct DecisionState {
     pub(crate) subject: Subject,
     pub(crate) text: TextArea<'static>,
     pub(crate) problem: Option<String>,
+    /// The approved tool of the same name that approving this candidate archives, by id.
+    pub(crate) superseded: Option<String>,
 }
 
 impl DecisionState {
@@ -129,7 +144,15 @@ impl DecisionState {
             subject,
             text,
             problem: None,
+            superseded: None,
         }
+    }
+
+    /// The dialog naming `superseded` as the tool the decision archives in the candidate's
+    /// place.
+    pub(crate) fn superseding(mut self, superseded: Option<String>) -> Self {
+        self.superseded = superseded;
+        self
     }
 
     pub(crate) fn label(&self) -> String {

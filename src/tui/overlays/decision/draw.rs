@@ -40,9 +40,9 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionSta
     ])
     .areas(inner);
     let consequence = match &state.subject {
-        Subject::Tool(entry) => consequence(state.kind, entry),
-        Subject::Tools(_) => batch_consequence(state.kind),
-        Subject::Request(_) => request_consequence(state.kind),
+        Subject::Tool(entry) => consequence(state.kind, entry, state.superseded.as_deref()),
+        Subject::Tools(_) => batch_consequence(state.kind).into(),
+        Subject::Request(_) => request_consequence(state.kind).into(),
     };
     let mut lines: Vec<Line> = asked
         .into_iter()
