@@ -549,6 +549,50 @@ fn an_edit_after_approval_never_runs_and_resubmit_puts_the_approved_content_back
 /// Permissions are content: a manifest widened after approval (the project, then the
 /// network) makes the tool refuse to run, and nothing of the project it would now read
 /// reaches any output.
+/// A kept version whose snapshot was changed behind toolbench's back is never made active
+/// again: rolling back to it is refused, and what runs stays the approved content.
+#[test]
+fn a_snapshot_changed_behind_toolbenchs_back_is_never_made_active() {
+    let bench = Bench::new();
+    let planted = marker("PLANTED");
+    bench.approved_tool("kept", "echo first\n", "");
+    bench.candidate("kept-2", "kept", "2.0.0", "echo second\n");
+    bench.validate("kept@2.0.0");
+    bench.ok(&["approve", "kept@2.0.0"]);
+    assert_eq!(bench.ok(&["run", "kept"]), "second\n");
+    // The superseded folder gone, the snapshot is all a rollback has to go back to.
+    for archived in listing(&bench.path("archived")) {
+        if archived.starts_with("kept") {
+            let folder = bench.path("archived").join(archived);
+            chmod(&folder, 0o200, 0);
+            std::fs::remove_dir_all(folder).expect("rm the superseded folder");
+        }
+    }
+    let versions = bench.path(".toolbench/versions/kept");
+    let snapshot = listing(&versions)
+        .into_iter()
+        .find(|v| v.starts_with("1.0.0-"))
+        .map(|v| versions.join(v))
+        .expect("the snapshot of 1.0.0");
+    edit(&snapshot.join("run.sh"), &format!("echo {planted}\n"));
+    let before = tree(&bench.path("approved/kept"));
+
+    let err = bench.refused(&["rollback", "kept"]);
+    assert!(
+        err.contains("no longer holds the content it was kept for"),
+        "{err}"
+    );
+    assert_eq!(tree(&bench.path("approved/kept")), before);
+    assert_eq!(bench.ok(&["run", "kept"]), "second\n");
+    assert!(
+        bench
+            .printed("kept")
+            .iter()
+            .all(|out| !out.contains(&planted)),
+        "the changed snapshot ran"
+    );
+}
+
 #[test]
 fn permissions_widened_after_approval_are_never_granted() {
     let bench = Bench::new();

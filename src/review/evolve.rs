@@ -357,7 +357,9 @@ fn evolve_from(
     let versions = VersionStore::new(&ctx.root);
     let records = journal::commit(&ctx.root, &mut store.clone(), &lock, &intent, || {
         match (&restore, &restored_copy) {
-            (Some(restore), Some(copy)) => versions.copy_out(&restore.snapshot, copy),
+            (Some(restore), Some(copy)) => {
+                versions.copy_out(&restore.snapshot, copy, &restore.seal.hash)
+            }
             _ => Ok(()),
         }
     })?;

@@ -125,7 +125,7 @@ pub fn approve(
     let versions = VersionStore::new(&ctx.root);
     let records = journal::commit(&ctx.root, store, &lock, &intent, || {
         take_snapshots(&ctx.root, &snapshots)?;
-        versions.copy_out(&activated.snapshot, &copy)
+        versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)
     })?;
 
     let mut decision = decided(DecisionAction::Approve, &entry, Tier::Approved, &target);
@@ -179,7 +179,7 @@ fn approve_in_place(
     let snapshots = [entry.clone()];
     let records = journal::commit(&ctx.root, store, &lock, &intent, || {
         take_snapshots(&ctx.root, &snapshots)?;
-        versions.copy_out(&activated.snapshot, &copy)
+        versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)
     })?;
     let mut decision = decided(DecisionAction::Approve, entry, entry.tier, &target);
     decision.reason = reason;
@@ -524,7 +524,7 @@ pub(crate) fn restore(
     let records = journal::commit(&ctx.root, store, &lock, &intent, || {
         if let (Some(activated), Some(copy)) = (&activated, &copy) {
             take_snapshots(&ctx.root, std::slice::from_ref(&entry))?;
-            versions.copy_out(&activated.snapshot, copy)?;
+            versions.copy_out(&activated.snapshot, copy, &activated.content_hash)?;
         }
         Ok(())
     })?;
@@ -628,7 +628,7 @@ pub(crate) fn rollback(
     let records = journal::commit(&ctx.root, store, &lock, &intent, || {
         take_snapshots(&ctx.root, &snapshots)?;
         if from_snapshot {
-            versions.copy_out(&chosen.snapshot, &staged)?;
+            versions.copy_out(&chosen.snapshot, &staged, &chosen.content_hash)?;
         }
         Ok(())
     })?;

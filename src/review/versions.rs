@@ -137,12 +137,29 @@ impl VersionStore {
     /// an active tool runs from. Its files stay without write permission, for the owner too:
     /// the content is what was accepted, and changing it is a new review, not an edit. The
     /// folders are the copier's own, so only the reviewer's account may move them. Neither
-    /// side is reached through a symlink.
-    pub(crate) fn copy_out(&self, relative: &str, dest: &str) -> Result<(), ReviewError> {
+    /// side is reached through a symlink. Fails when the copy is not `content_hash`, the
+    /// content the snapshot was kept for: a snapshot changed since is never made active.
+    pub(crate) fn copy_out(
+        &self,
+        relative: &str,
+        dest: &str,
+        content_hash: &str,
+    ) -> Result<(), ReviewError> {
         let root = Dir::open(&self.root)?;
         let source = root.open_dir(Path::new(relative))?;
         let copy = root.create_dirs(Path::new(dest))?;
-        copy_tree(&source, &copy, |mode| mode & FROZEN_MODE)?;
+        let copied = copy_tree(&source, &copy, |mode| mode & FROZEN_MODE)?;
+        if copied != content_hash {
+            return Err(ReviewError::refused(
+                "use",
+                relative.to_string(),
+                format!(
+                    "the snapshot no longer holds the content it was kept for (content hash {} is now {}); it was changed, and is not made active",
+                    short(content_hash),
+                    short(&copied)
+                ),
+            ));
+        }
         copy.sync_filesystem()?;
         Ok(())
     }
@@ -260,6 +277,32 @@ mod tests {
     }
 
     #[test]
+    fn copy_out_refuses_a_snapshot_changed_since_it_was_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = tool(dir.path());
+        let hash = hash_tool_folder(&folder);
+        let store = VersionStore::new(dir.path());
+        let relative = store
+            .snapshot(&folder, "x", "1.0.0", &hash)
+            .expect("snapshot");
+        let kept = dir.path().join(&relative).join("tool.toml");
+        std::fs::set_permissions(&kept, PermissionsExt::from_mode(0o644)).expect("chmod");
+        std::fs::write(
+            &kept,
+            "name = \"x\"\n[run]\ncommand = [\"sh\", \"evil.sh\"]\n",
+        )
+        .expect("tamper");
+        let err = store
+            .copy_out(&relative, "restored", &hash)
+            .expect_err("changed snapshot")
+            .to_string();
+        assert!(
+            err.contains("no longer holds the content it was kept for"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn copy_out_gives_an_identical_folder_nobody_may_write() {
         let dir = tempfile::tempdir().expect("tempdir");
         let folder = tool(dir.path());
@@ -269,7 +312,9 @@ mod tests {
             .snapshot(&folder, "x", "1.0.0", &hash)
             .expect("snapshot");
         let out = dir.path().join("restored");
-        store.copy_out(&relative, "restored").expect("copy out");
+        store
+            .copy_out(&relative, "restored", &hash)
+            .expect("copy out");
         assert_eq!(hash_tool_folder(&out), hash);
         let mode = out
             .join("tests/a.toml")
