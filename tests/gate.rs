@@ -331,13 +331,7 @@ impl ClientHandler for Agent {
 type Client = RunningService<RoleClient, Agent>;
 
 async fn connect(root: &Path, config: &Path) -> Client {
-    let mut command = tokio::process::Command::new(bin());
-    command
-        .arg("--root")
-        .arg(root)
-        .arg("mcp")
-        .envs(common::user_dirs(config))
-        .env_remove("TOOLBENCH_ROOT");
+    let command = common::mcp_server(root, config);
     let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
     Agent.serve(transport).await.expect("initialize")
 }

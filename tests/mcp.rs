@@ -132,19 +132,8 @@ impl Workspace {
         .expect("discover toolbench mcp")
     }
 
-    /// The server, killed when its handle is dropped: the client's own cleanup kills it from a
-    /// task that a test's runtime may end before it runs, and a server left to finish its
-    /// first scan writes into a workspace the test is removing.
     fn server_command(&self) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(bin());
-        command
-            .arg("--root")
-            .arg(self.root())
-            .arg("mcp")
-            .envs(common::user_dirs(self.config.path()))
-            .env_remove("TOOLBENCH_ROOT")
-            .kill_on_drop(true);
-        command
+        common::mcp_server(self.root(), self.config.path())
     }
 
     /// Starts `toolbench mcp` and connects a recording client to it.

@@ -113,13 +113,7 @@ fn alive(pid: u64) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_is_listed_launched_on_the_first_call_and_reused_by_the_next() {
     let ws = Ws::new("54900-54924");
-    let mut command = tokio::process::Command::new(bin());
-    command
-        .arg("--root")
-        .arg(ws.root())
-        .arg("mcp")
-        .envs(common::user_dirs(ws.config.path()))
-        .env_remove("TOOLBENCH_ROOT");
+    let command = common::mcp_server(ws.root(), ws.config.path());
     let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
     let client = ().serve(transport).await.expect("initialize");
 
@@ -199,13 +193,7 @@ async fn a_service_that_cannot_launch_answers_with_the_reason() {
         "import sys; sys.exit(3)\n",
     )
     .expect("script");
-    let mut command = tokio::process::Command::new(bin());
-    command
-        .arg("--root")
-        .arg(ws.root())
-        .arg("mcp")
-        .envs(common::user_dirs(ws.config.path()))
-        .env_remove("TOOLBENCH_ROOT");
+    let command = common::mcp_server(ws.root(), ws.config.path());
     let client =
         ().serve(TokioChildProcess::new(command).expect("spawn toolbench mcp"))
             .await

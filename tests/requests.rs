@@ -81,13 +81,7 @@ impl Bench {
     }
 
     async fn connect(&self) -> Client {
-        let mut command = tokio::process::Command::new(bin());
-        command
-            .arg("--root")
-            .arg(self.root())
-            .arg("mcp")
-            .envs(common::user_dirs(self.config.path()))
-            .env_remove("TOOLBENCH_ROOT");
+        let command = common::mcp_server(self.root(), self.config.path());
         let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
         Named.serve(transport).await.expect("initialize")
     }

@@ -110,6 +110,22 @@ pub fn toolbench_command(root: &Path, config: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// `toolbench --root ROOT mcp` for an MCP client to start, with user folders of its own in
+/// `config`. Killed when its handle is dropped: rmcp's transport kills the server from a task
+/// that a test's runtime may end before it runs, and a server left to finish its first scan
+/// writes into a workspace the test is removing.
+pub fn mcp_server(root: &Path, config: &Path) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(bin());
+    command
+        .arg("--root")
+        .arg(root)
+        .arg("mcp")
+        .envs(user_dirs(config))
+        .env_remove("TOOLBENCH_ROOT")
+        .kill_on_drop(true);
+    command
+}
+
 /// Replaces a file of a tool behind toolbench's back, frozen (read-only) or not, as a person
 /// or another program with write access to the folder would.
 pub fn overwrite(path: &Path, text: &str) {
