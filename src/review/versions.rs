@@ -216,8 +216,9 @@ mod tests {
         folder
     }
 
-    #[test]
-    fn snapshot_is_content_addressed_read_only_and_written_once() {
+    /// The test tool `x` kept once: the workspace, the store, the snapshot's relative path
+    /// and the content hash it was kept for.
+    fn kept() -> (tempfile::TempDir, VersionStore, String, String) {
         let dir = tempfile::tempdir().expect("tempdir");
         let folder = tool(dir.path());
         let hash = hash_tool_folder(&folder);
@@ -225,6 +226,12 @@ mod tests {
         let relative = store
             .snapshot(&folder, "x", "1.0.0", &hash)
             .expect("snapshot");
+        (dir, store, relative, hash)
+    }
+
+    #[test]
+    fn snapshot_is_content_addressed_read_only_and_written_once() {
+        let (dir, store, relative, hash) = kept();
         assert_eq!(
             relative,
             format!(".toolbench/versions/x/1.0.0-{}", &hash[..12])
@@ -246,6 +253,7 @@ mod tests {
         );
 
         // Same content again: the existing snapshot is kept, nothing is rewritten.
+        let folder = dir.path().join("approved/x");
         let again = store.snapshot(&folder, "x", "1.0.0", &hash).expect("again");
         assert_eq!(again, relative);
         let leftovers: Vec<_> = std::fs::read_dir(snap.parent().expect("parent"))
@@ -278,13 +286,7 @@ mod tests {
 
     #[test]
     fn copy_out_refuses_a_snapshot_changed_since_it_was_kept() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let folder = tool(dir.path());
-        let hash = hash_tool_folder(&folder);
-        let store = VersionStore::new(dir.path());
-        let relative = store
-            .snapshot(&folder, "x", "1.0.0", &hash)
-            .expect("snapshot");
+        let (dir, store, relative, hash) = kept();
         let kept = dir.path().join(&relative).join("tool.toml");
         std::fs::set_permissions(&kept, PermissionsExt::from_mode(0o644)).expect("chmod");
         std::fs::write(
@@ -304,13 +306,7 @@ mod tests {
 
     #[test]
     fn copy_out_gives_an_identical_folder_nobody_may_write() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let folder = tool(dir.path());
-        let hash = hash_tool_folder(&folder);
-        let store = VersionStore::new(dir.path());
-        let relative = store
-            .snapshot(&folder, "x", "1.0.0", &hash)
-            .expect("snapshot");
+        let (dir, store, relative, hash) = kept();
         let out = dir.path().join("restored");
         store
             .copy_out(&relative, "restored", &hash)
