@@ -786,6 +786,148 @@ fn what_validation_reads_beside_the_test_cases_is_out_of_their_reach() {
     assert_no_escape(&escapes, &format!("validate: {report}"));
 }
 
+/// Blocks: descriptors of the first contact's copies reaching a tool run beside them. The
+/// workbench, opening a workspace without seals, seals and snapshots every active tool on
+/// both cores (source files read, snapshot and seal files open for writing) while a person
+/// may already run an experimental tool. That tool writes a marker through every descriptor
+/// number it might hold, for as long as the adoption of 1,500 tools takes and more; no file
+/// outside its own folder and its runs' folders may hold it, every snapshot and seal must be
+/// what was adopted, and every active tool must be sealed.
+#[test]
+fn the_first_contacts_copies_are_out_of_reach_of_a_tool_run_beside_them() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+    const ACTIVE: usize = 1500;
+    let bench = Bench::new();
+    for i in 0..ACTIVE {
+        let folder = bench.root().join("approved").join(format!("other_{i}"));
+        fs::create_dir_all(folder.join("tests")).expect("tool folder");
+        fs::write(
+            folder.join("tool.toml"),
+            format!(
+                "name = \"other_{i}\"\nversion = \"1.0.0\"\ndescription = \"Tool {i}\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n"
+            ),
+        )
+        .expect("manifest");
+        fs::write(folder.join("run.sh"), format!("echo {i}\n")).expect("script");
+        fs::write(folder.join("tests/basic.toml"), "input = '{}'\n").expect("case");
+    }
+    let marker = unique("ADOPTING");
+    let script = format!(
+        "round=0\n\
+         while [ $round -lt 60 ]; do\n\
+           for n in 3 4 5 6 7 8 9; do eval \"echo {marker} >&$n\" 2>/dev/null; done\n\
+           n=3; while [ $n -lt 512 ]; do echo {marker} > /proc/self/fd/$n 2>/dev/null; n=$((n+1)); done\n\
+           round=$((round+1))\n\
+         done\n\
+         echo grabbed-{marker}\n"
+    );
+    let folder = bench.tool("grabber", &["sh", "run.sh"], "", &[("run.sh", &script)]);
+
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a PTY");
+    let mut cmd = CommandBuilder::new(bin());
+    cmd.arg("--root");
+    cmd.arg(bench.root());
+    cmd.env_remove("TOOLBENCH_ROOT");
+    cmd.env("TERM", "xterm-256color");
+    for (k, v) in bench.env_pairs() {
+        cmd.env(k, v);
+    }
+    let mut child = pair
+        .slave
+        .spawn_command(cmd)
+        .expect("the workbench in a PTY");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().expect("reader");
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    let mut writer = pair.master.take_writer().expect("writer");
+    // As soon as the workbench draws: filter to the one experimental tool; Enter runs it.
+    std::thread::sleep(Duration::from_millis(700));
+    writer.write_all(b"/grabber\r").expect("keys");
+    writer.flush().expect("flush");
+    let runs = bench.root().join(".toolbench/runs");
+    let done = format!("grabbed-{marker}");
+    let ran = || {
+        listing(&runs).iter().any(|run| {
+            run.contains("grabber")
+                && contains(
+                    &fs::read(runs.join(run).join("stdout.log")).unwrap_or_default(),
+                    &done,
+                )
+        })
+    };
+    let started = Instant::now();
+    while !ran() && started.elapsed() < Duration::from_secs(90) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Quitting waits for the adoption to end; a second q cancels nothing left.
+    for _ in 0..2 {
+        let _ = writer.write_all(b"q");
+        let _ = writer.flush();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if child.try_wait().ok().flatten().is_none() {
+        let _ = child.kill();
+        panic!("the workbench did not quit");
+    }
+    assert!(ran(), "the grabber's run did not finish within 90 s");
+
+    let grabber_runs: Vec<PathBuf> = listing(&runs)
+        .into_iter()
+        .filter(|run| run.contains("grabber"))
+        .map(|run| runs.join(run))
+        .collect();
+    let mut escapes = Vec::new();
+    let mut folders = vec![bench.root().to_path_buf()];
+    while let Some(dir) = folders.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            let kind = entry.file_type().expect("file type");
+            if kind.is_dir() && path != folder && !grabber_runs.contains(&path) {
+                folders.push(path);
+            } else if kind.is_file() && contains(&fs::read(&path).unwrap_or_default(), &marker) {
+                escapes.push(format!("{} holds the marker", path.display()));
+            }
+        }
+    }
+    let seals = listing(&bench.root().join(".toolbench/seals"));
+    if seals.len() != ACTIVE {
+        escapes.push(format!("{} seals for {ACTIVE} active tools", seals.len()));
+    }
+    let versions = bench.root().join(".toolbench/versions");
+    for i in 0..ACTIVE {
+        let kept = listing(&versions.join(format!("other_{i}")));
+        let copies_match = kept.len() == 1
+            && fs::read_to_string(
+                versions
+                    .join(format!("other_{i}"))
+                    .join(&kept[0])
+                    .join("run.sh"),
+            )
+            .is_ok_and(|text| text == format!("echo {i}\n"));
+        if !copies_match {
+            escapes.push(format!(
+                "other_{i}: snapshots {kept:?} are not the adopted content"
+            ));
+        }
+    }
+    assert_no_escape(&escapes, "the workbench's first contact beside a run");
+}
+
 // ---------------------------------------------------------------------------------------
 // 4. Unix sockets and loopback.
 // ---------------------------------------------------------------------------------------
