@@ -2,15 +2,18 @@
 //! catalog entries.
 //!
 //! Runs on the debouncer's thread, so the reading of changed tools never touches the UI
-//! thread. `.toolbench/` is ignored: toolbench's own writes are not tool changes. Front ends
+//! thread. Only the tier folders are watched (and the root, for tiers that come and go):
+//! `.toolbench/` is not, since toolbench's own writes are not tool changes. Front ends
 //! watch through the watch job (`jobs::watch`), which tells every update to each observer.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use notify::RecursiveMode;
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
 
 use crate::catalog::scan::{self, ScanLimits};
 use crate::model::{Tier, ToolEntry};
@@ -46,13 +49,21 @@ pub struct WatchError {
 
 /// Keeps the watch alive; dropping it stops watching.
 pub struct WorkspaceWatcher {
-    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    _watch: Arc<Mutex<Option<TierWatch>>>,
 }
 
-/// Setting the watch up walks every folder of the workspace while toolbench itself may be
-/// making and renaming short-lived folders under `.toolbench/` (a seal adoption's staging,
-/// another process's run): one gone between the walk's listing and its watch fails the whole
-/// setup as "not found". The setup is tried again; a root that is gone is not.
+type NotifyDebouncer = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
+
+/// The debouncer and the tier folders it watches, by identity: a tier folder removed and made
+/// again, or moved away and replaced, is another folder, whose watch must be set up anew.
+struct TierWatch {
+    debouncer: NotifyDebouncer,
+    watched: HashMap<Tier, (u64, u64)>,
+}
+
+/// Setting a tier's watch up walks every folder in it while short-lived folders may be made,
+/// renamed and removed there (an agent proposal's staging): one gone between the walk's
+/// listing and its watch fails the whole setup as "not found". The setup is tried again.
 const SETUP_ATTEMPTS: usize = 5;
 
 /// A path gone from under the watch's setup, as notify reports it either way.
@@ -64,7 +75,49 @@ fn is_not_found(error: &notify::Error) -> bool {
     }
 }
 
-/// Starts watching `root` recursively, calling `on_update` from the watcher thread.
+impl TierWatch {
+    /// Watches each tier folder that is there and not watched as the folder it is now, and
+    /// stops watching the folders that left. Only the tiers hold tools: the state folder
+    /// (toolbench's own constant traffic, which would flood the kernel's queue) and anything
+    /// else beside the tiers are never walked nor watched.
+    fn follow_tiers(&mut self, root: &Path) -> Result<(), notify::Error> {
+        for &tier in Tier::ALL {
+            let folder = root.join(tier.dir_name());
+            let now = std::fs::symlink_metadata(&folder)
+                .ok()
+                .filter(|m| m.is_dir())
+                .map(|m| (m.dev(), m.ino()));
+            if now == self.watched.get(&tier).copied() {
+                continue;
+            }
+            if self.watched.remove(&tier).is_some() {
+                // Gone with its folder already, or still watching one moved elsewhere.
+                let _ = self.debouncer.unwatch(&folder);
+            }
+            if let Some(identity) = now {
+                self.watch_tier(&folder)?;
+                self.watched.insert(tier, identity);
+            }
+        }
+        Ok(())
+    }
+
+    fn watch_tier(&mut self, folder: &Path) -> Result<(), notify::Error> {
+        let mut attempt = 1;
+        loop {
+            match self.debouncer.watch(folder, RecursiveMode::Recursive) {
+                Ok(()) => return Ok(()),
+                // The tier itself gone: watched again when the root says it is back.
+                Err(_) if !folder.is_dir() => return Ok(()),
+                Err(e) if attempt == SETUP_ATTEMPTS || !is_not_found(&e) => return Err(e),
+                Err(_) => attempt += 1,
+            }
+        }
+    }
+}
+
+/// Starts watching the tools of `root` (its tier folders, and the root itself for tiers that
+/// come and go), calling `on_update` from the watcher thread.
 pub fn watch(
     root: &Path,
     limits: ScanLimits,
@@ -74,13 +127,20 @@ pub fn watch(
         root: root.to_path_buf(),
         source,
     };
+    // The event handler sets up the watch of a tier that appears, so it reaches the watch
+    // through a weak handle: the handler lives on the debouncer's thread, and a strong one
+    // would keep the watch alive forever. The handler waits for the setup below to end.
+    let shared: Arc<Mutex<Option<TierWatch>>> = Arc::new(Mutex::new(None));
+    let mut setup = shared.lock().unwrap_or_else(PoisonError::into_inner);
+    let handle = Arc::downgrade(&shared);
     let root_owned = root.to_path_buf();
-    let mut debouncer = new_debouncer(
+    let debouncer = new_debouncer_opt(
         SETTLE,
         None,
         move |result: DebounceEventResult| match result {
             Ok(events) => {
                 if events.iter().any(|e| e.need_rescan()) {
+                    follow_tiers(&handle, &root_owned, &on_update);
                     on_update(WatchUpdate::Rescan);
                     return;
                 }
@@ -93,7 +153,10 @@ pub fn watch(
                 match affected_tools(&root_owned, paths) {
                     Affected::Tools(tools) if tools.is_empty() => {}
                     Affected::Tools(tools) => on_update(reload(&root_owned, limits, tools)),
-                    Affected::Everything => on_update(WatchUpdate::Rescan),
+                    Affected::Everything => {
+                        follow_tiers(&handle, &root_owned, &on_update);
+                        on_update(WatchUpdate::Rescan);
+                    }
                 }
             }
             Err(errors) => {
@@ -105,23 +168,42 @@ pub fn watch(
                 on_update(WatchUpdate::Error(text));
             }
         },
+        RecommendedCache::default(),
+        // A symlink in a tool folder is content, never a way in: followed, one to `/` would
+        // have the watch walk and watch the whole machine.
+        notify::Config::default().with_follow_symlinks(false),
     )
     .map_err(cannot)?;
-    let mut attempt = 1;
-    while let Err(e) = debouncer.watch(root, RecursiveMode::Recursive) {
-        if attempt == SETUP_ATTEMPTS || !is_not_found(&e) || !root.is_dir() {
-            return Err(cannot(e));
-        }
-        attempt += 1;
+    let tiers = setup.insert(TierWatch {
+        debouncer,
+        watched: HashMap::new(),
+    });
+    // The root alone, not what is in it: a tier folder made, removed or replaced.
+    tiers
+        .debouncer
+        .watch(root, RecursiveMode::NonRecursive)
+        .map_err(cannot)?;
+    tiers.follow_tiers(root).map_err(cannot)?;
+    drop(setup);
+    Ok(WorkspaceWatcher { _watch: shared })
+}
+
+/// The tiers followed again from the event handler, or why they could not be.
+fn follow_tiers(
+    handle: &Weak<Mutex<Option<TierWatch>>>,
+    root: &Path,
+    on_update: &impl Fn(WatchUpdate),
+) {
+    let Some(shared) = handle.upgrade() else {
+        return; // the watch is being dropped
+    };
+    let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(Err(e)) = guard.as_mut().map(|tiers| tiers.follow_tiers(root)) {
+        on_update(WatchUpdate::Error(format!(
+            "{}: cannot watch a tier folder: {e}",
+            root.display()
+        )));
     }
-    // Nothing in the state folder is a tool, and toolbench itself reads and writes there all
-    // the time (every seal read, run log and store write): watched, those events fill the
-    // kernel's queue until it overflows, and an overflow asks for a rescan, whose reads
-    // overflow it again. A workspace without the folder yet has nothing there to leave out.
-    let _ = debouncer.unwatch(root.join(STATE_DIR));
-    Ok(WorkspaceWatcher {
-        _debouncer: debouncer,
-    })
 }
 
 #[derive(Debug, PartialEq)]
@@ -311,13 +393,11 @@ mod tests {
 
     #[test]
     fn the_state_folder_is_not_watched_so_its_traffic_cannot_flood_the_watch() {
-        use std::os::unix::fs::MetadataExt;
         let dir = tempfile::tempdir().expect("tempdir");
         write_tool(dir.path(), "tool");
         let runs = dir.path().join(STATE_DIR).join("runs/one");
         std::fs::create_dir_all(&runs).expect("state folders");
         let _watcher = watch(dir.path(), ScanLimits::default(), |_| {}).expect("watch");
-        let inode = |path: &Path| std::fs::metadata(path).expect("metadata").ino();
         let watched = watched_inodes();
         assert!(
             watched.contains(&inode(&dir.path().join("experimental/tool"))),
@@ -343,21 +423,108 @@ mod tests {
         assert!(watched.contains(&inode(&dir.path().join("experimental/second"))));
     }
 
+    fn inode(path: &Path) -> u64 {
+        std::fs::metadata(path).expect("metadata").ino()
+    }
+
+    /// The next update that names tools, skipping rescans and empty ones.
+    fn next_tools(rx: &std::sync::mpsc::Receiver<WatchUpdate>) -> Vec<String> {
+        loop {
+            match rx.recv_timeout(Duration::from_secs(5)).expect("an update") {
+                WatchUpdate::Tools { updated, .. } if !updated.is_empty() => {
+                    return updated.into_iter().map(|e| e.name).collect();
+                }
+                WatchUpdate::Error(e) => panic!("the watch failed: {e}"),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_tier_folders_are_watched_and_symlinks_are_never_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outside = tempfile::tempdir().expect("a folder outside the workspace");
+        std::fs::create_dir_all(outside.path().join("deep/er")).expect("outside folders");
+        write_tool(dir.path(), "tool");
+        let tool = dir.path().join("experimental/tool");
+        std::os::unix::fs::symlink(outside.path(), tool.join("link")).expect("symlink");
+        let beside = dir.path().join("notes/drafts");
+        std::fs::create_dir_all(&beside).expect("a folder beside the tiers");
+        let _watcher = watch(dir.path(), ScanLimits::default(), |_| {}).expect("watch");
+
+        // A folder moved in later with a symlink inside is not followed either.
+        let staged = tempfile::tempdir().expect("staging");
+        let later = staged.path().join("later");
+        std::fs::create_dir_all(&later).expect("later");
+        std::os::unix::fs::symlink(outside.path(), later.join("link")).expect("symlink");
+        std::fs::rename(&later, dir.path().join("experimental/later")).expect("moved in");
+        std::thread::sleep(SETTLE * 4);
+
+        let watched = watched_inodes();
+        assert!(watched.contains(&inode(&tool)), "the tools are watched");
+        assert!(watched.contains(&inode(&dir.path().join("experimental/later"))));
+        for unwatched in [
+            outside.path().to_path_buf(),
+            outside.path().join("deep"),
+            outside.path().join("deep/er"),
+            dir.path().join("notes"),
+            beside,
+        ] {
+            assert!(
+                !watched.contains(&inode(&unwatched)),
+                "{} is watched",
+                unwatched.display()
+            );
+        }
+    }
+
+    #[test]
+    fn a_tier_folder_made_or_replaced_after_the_watch_started_is_watched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("approved")).expect("one tier");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _watcher = watch(dir.path(), ScanLimits::default(), move |u| {
+            let _ = tx.send(u);
+        })
+        .expect("watch");
+        // `experimental/` is not there yet (a fresh clone leaves it out).
+        std::fs::create_dir(dir.path().join("experimental")).expect("the tier appears");
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(5)),
+            Ok(WatchUpdate::Rescan)
+        );
+        write_tool(dir.path(), "first");
+        assert_eq!(next_tools(&rx), ["first"]);
+
+        // Moved away and made again: the new folder is watched, not the old one.
+        let away = dir.path().join("experimental-old");
+        std::fs::rename(dir.path().join("experimental"), &away).expect("moved away");
+        std::fs::create_dir(dir.path().join("experimental")).expect("made again");
+        std::thread::sleep(SETTLE * 4);
+        while rx.try_recv().is_ok() {}
+        write_tool(dir.path(), "second");
+        assert_eq!(next_tools(&rx), ["second"]);
+        assert!(
+            !watched_inodes().contains(&inode(&away)),
+            "the old tier is watched"
+        );
+    }
+
     #[test]
     fn a_folder_gone_while_the_watch_is_set_up_is_not_a_failure_but_a_root_gone_is() {
         let dir = tempfile::tempdir().expect("tempdir");
         write_tool(dir.path(), "tool");
-        let state = dir.path().join(STATE_DIR);
+        let tier = dir.path().join("experimental");
         let churning = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        // Short-lived folders made and removed as fast as possible, as an adoption's staging.
+        // Short-lived folders made and removed as fast as possible, as an agent proposal's staging.
         let churn = {
-            let (state, churning) = (state.clone(), std::sync::Arc::clone(&churning));
+            let (tier, churning) = (tier.clone(), std::sync::Arc::clone(&churning));
             std::thread::spawn(move || {
                 let mut i = 0u64;
                 while churning.load(std::sync::atomic::Ordering::Relaxed) {
-                    let folder = state.join(format!(".staging-{i}/a/b"));
+                    let folder = tier.join(format!(".staging-{i}/a/b"));
                     let _ = std::fs::create_dir_all(&folder);
-                    let _ = std::fs::remove_dir_all(state.join(format!(".staging-{i}")));
+                    let _ = std::fs::remove_dir_all(tier.join(format!(".staging-{i}")));
                     i += 1;
                 }
             })
