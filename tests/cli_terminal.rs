@@ -118,6 +118,32 @@ fn run_output_stderr_and_error_line_are_made_visible_on_a_terminal() {
     assert!(text.contains(r"last\u{1b}]52;c;aGk=\u{7}"), "{text:?}");
 }
 
+/// The first run in a workspace never used says on the terminal why it waits and what it
+/// accepts, once; a script reading stderr through a pipe is told nothing.
+#[test]
+fn the_first_contact_is_told_on_a_terminal_once_and_never_through_a_pipe() {
+    let ws = hostile_workspace();
+    let first = assert_neutralised(&on_terminal(ws.path(), &["run", "hostile"]));
+    assert!(
+        first.contains("toolbench: first use of this workspace: 1 active tool accepted as it is"),
+        "{first:?}"
+    );
+    let second = assert_neutralised(&on_terminal(ws.path(), &["run", "hostile"]));
+    assert!(!second.contains("first use"), "{second:?}");
+
+    let piped = hostile_workspace();
+    let output = toolbench(piped.path(), &["run", "hostile"]);
+    assert!(
+        !stderr(&output).contains("first use"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        piped.path().join(".toolbench/seals/hostile.json").is_file(),
+        "adopted all the same"
+    );
+}
+
 /// `toolbench run tool > file` on a terminal: the file gets the tool's exact bytes while the
 /// terminal, which gets stderr, still sees only visible text. (The two streams are printed
 /// on different threads then.)

@@ -1991,3 +1991,49 @@ async fn agents_see_the_tools_a_person_accepted_a_suggestion_to_write() {
     assert_eq!(all[0]["state"], "done", "{all}");
     client.cancel().await.expect("close the session");
 }
+
+/// The server's log tells a first contact's adoption: the active tools it accepts as they are.
+#[test]
+fn the_server_log_tells_the_first_contact_once() {
+    let ws = sample_workspace();
+    let config = tempfile::tempdir().expect("config");
+    let active =
+        names_in(&ws.path().join("core")).len() + names_in(&ws.path().join("approved")).len();
+    let expected = format!(
+        "toolbench mcp: first use of this workspace: {active} active tools accepted as they are"
+    );
+    let log_of_a_server = || {
+        let mut server = toolbench_command(ws.path(), config.path(), &["mcp"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("toolbench mcp");
+        let log = BufReader::new(server.stderr.take().expect("stderr"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in log.lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        // Adopted once the seals are in place; the line comes before them.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !ws.path().join(".toolbench/seals").is_dir() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = server.kill();
+        let _ = server.wait();
+        // What the pipe still holds, without waiting on a writer that may outlive the server.
+        std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(2)).ok()).collect()
+    };
+    let first: Vec<String> = log_of_a_server();
+    assert!(
+        first.iter().any(|l| l.starts_with(&expected)),
+        "{expected:?} not in {first:?}"
+    );
+    let second: Vec<String> = log_of_a_server();
+    assert!(
+        !second.iter().any(|l| l.contains("first use")),
+        "told again: {second:?}"
+    );
+}

@@ -183,6 +183,29 @@ fn filter_help_and_quit_in_a_real_terminal() {
     );
 }
 
+/// Opening a workspace never used tells, on the status bar, that its active tools are being
+/// accepted as they are; opening it again does not. (At 80 columns the line is cut after its
+/// start; the count is checked on the command line's and the MCP server's.)
+#[test]
+fn the_first_opening_tells_that_the_active_tools_are_accepted_as_they_are() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let session = Session::start(ws.path(), config.path());
+    session.wait_for("first use of this workspace");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ws.path().join(".toolbench/seals").is_dir() {
+        assert!(Instant::now() < deadline, "no seals after the first scan");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(session);
+
+    let session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    std::thread::sleep(Duration::from_secs(1));
+    let screen = session.contents();
+    assert!(!screen.contains("first use"), "{screen}");
+}
+
 #[test]
 fn sigterm_restores_the_terminal() {
     let ws = common::sample_workspace();

@@ -37,6 +37,7 @@ mod tools;
 mod validate;
 
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -46,6 +47,7 @@ use self::term::errln;
 use crate::command::Applied;
 use crate::model::ToolId;
 use crate::runner::helper_process::PreforkedHelper;
+use crate::seal;
 use crate::workbench::{Opening, Place, Workbench};
 
 #[derive(Debug, Parser)]
@@ -325,6 +327,17 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Ok(ws)
     };
     let checked = || ws(Opening::Checked);
+    // A first contact's adoption, told as it starts: why the first run or decision waits, and
+    // what it accepts. On a terminal (a script reads no notice); always in the MCP server's
+    // log; the workbench tells it on its status bar.
+    match &cli.command {
+        None => {}
+        Some(Command::Mcp(_)) => seal::notice::listen(|line| errln!("toolbench mcp: {line}")),
+        Some(_) if std::io::stderr().is_terminal() => {
+            seal::notice::listen(|line| errln!("toolbench: {line}"));
+        }
+        Some(_) => {}
+    }
     match cli.command {
         Some(Command::Init(Lazy(args))) => init::run(args, &cwd),
         Some(Command::Completions(Lazy(args))) => completions::run(args, &mut Cli::command()),

@@ -29,6 +29,7 @@ use crate::store::{DecisionAction, DecisionRecord, Store};
 use crate::workspace::STATE_DIR;
 
 mod error;
+pub(crate) mod notice;
 
 pub(crate) use error::{Modification, SealError};
 
@@ -431,6 +432,8 @@ fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError>
             (entry, seal, !known && remembered.is_empty())
         })
         .collect();
+    let as_they_are = sealed.iter().filter(|(e, s, _)| s.hash == e.content_hash);
+    notice::adopting(as_they_are.count());
     // Each tool's copy and seal on every core: a first contact writes thousands of each.
     let written = parallel_map(&sealed, &ScanProgress::default(), |(entry, seal, keep)| {
         // A tool that cannot be kept is still sealed: it runs as it is now.

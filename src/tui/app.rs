@@ -138,6 +138,8 @@ pub enum AppEvent {
     FailureRecorded(Box<FailureRecord>),
     /// The store refused a record: what was not stored, why, and where it waits.
     StoreRefused(String),
+    /// A line for the status bar that needs no answer (a first contact's adoption).
+    Notice(String),
     /// Failure history and per-tool statistics, read from the store.
     HistoryLoaded {
         failures: Vec<FailureRecord>,
@@ -723,6 +725,12 @@ impl App {
                 self.effects.push(Effect::LoadHistory);
             }
             AppEvent::StoreRefused(message) => self.notify(message, Level::Error),
+            // Nobody asked for it: it never hides an error that is showing.
+            AppEvent::Notice(line) => {
+                if !matches!(self.message, Some((_, Level::Error, _))) {
+                    self.notify(line, Level::Info);
+                }
+            }
             AppEvent::Watched { updated, removed } => self.on_watched(updated, &removed),
             AppEvent::CatalogReplaced(catalog) => self.take_catalog(catalog),
             AppEvent::WatchProblem(problem) => self.notify(problem, Level::Error),

@@ -121,6 +121,13 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
     let (tx, rx) = mpsc::channel::<AppEvent>(job_events::EVENT_QUEUE);
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
+    // A first contact's adoption (at the first scan), told as it starts.
+    let notices = tx.clone();
+    crate::seal::notice::listen(move |line| {
+        // Told once, as the first scan ends, when the queue is all but empty: a full one
+        // loses this line alone, and the adoption goes on.
+        let _ = notices.try_send(AppEvent::Notice(line.to_string()));
+    });
     // The live catalog starts from the cached index the app shows, shared until either changes.
     let cached = Catalog::from_shared(app.catalog.shared_entries());
     let services = Services::start(
