@@ -18,6 +18,14 @@ struct Session {
 
 impl Session {
     fn start(root: &std::path::Path, config: &std::path::Path) -> Session {
+        let mut cmd = CommandBuilder::new(common::bin());
+        cmd.arg("--root");
+        cmd.arg(root);
+        Session::spawn(cmd, config)
+    }
+
+    /// `cmd` (the workbench, or what starts it) in a terminal, with user folders in `config`.
+    fn spawn(mut cmd: CommandBuilder, config: &std::path::Path) -> Session {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -26,9 +34,6 @@ impl Session {
                 pixel_height: 0,
             })
             .expect("open pty");
-        let mut cmd = CommandBuilder::new(common::bin());
-        cmd.arg("--root");
-        cmd.arg(root);
         for (key, value) in common::user_dirs(config) {
             cmd.env(key, value);
         }
@@ -204,6 +209,38 @@ fn the_first_opening_tells_that_the_active_tools_are_accepted_as_they_are() {
     std::thread::sleep(Duration::from_secs(1));
     let screen = session.contents();
     assert!(!screen.contains("first use"), "{screen}");
+}
+
+/// With the kernel's inotify watches spent (a limit of 10 in a user namespace of its own: the
+/// kernel counts them per user namespace), the workbench polls the tool folders, says so,
+/// and a tool written meanwhile still reaches the catalog.
+#[test]
+fn with_the_watches_spent_the_workbench_polls_and_a_new_tool_still_arrives() {
+    let works = std::process::Command::new("unshare")
+        .args(["-U", "-r", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !works {
+        eprintln!("skipped: no user namespace can be made here");
+        return;
+    }
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut cmd = CommandBuilder::new("unshare");
+    cmd.args(["-U", "-r", "sh", "-c"]);
+    cmd.arg("echo 10 > /proc/sys/user/max_inotify_watches && exec \"$0\" --root \"$1\"");
+    cmd.arg(common::bin());
+    cmd.arg(ws.path());
+    let session = Session::spawn(cmd, config.path());
+    session.wait_for("the system's inotify");
+    session.wait_for("│ polling");
+    common::write_tool(
+        ws.path(),
+        "experimental",
+        "late_arrival",
+        &common::minimal_manifest("late_arrival"),
+    );
+    session.wait_for("late_arrival");
 }
 
 #[test]

@@ -103,3 +103,66 @@ fn a_tools_symlinks_and_the_folders_beside_the_tiers_are_never_watched() {
         "{last} watches for {tier_folders} tier folders"
     );
 }
+
+/// `sh -c SCRIPT BIN ROOT` in a user namespace of its own where this user may hold `limit`
+/// inotify watches (the kernel counts them per user namespace), or `None` where no user
+/// namespace can be made.
+fn with_few_watches(limit: usize, root: &Path, args: &str) -> Option<std::process::Command> {
+    let works = std::process::Command::new("unshare")
+        .args(["-U", "-r", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !works {
+        eprintln!("skipped: no user namespace can be made here");
+        return None;
+    }
+    let mut command = std::process::Command::new("unshare");
+    command
+        .args(["-U", "-r", "sh", "-c"])
+        .arg(format!(
+            "echo {limit} > /proc/sys/user/max_inotify_watches && exec \"$0\" --root \"$1\" {args}"
+        ))
+        .arg(common::bin())
+        .arg(root);
+    Some(command)
+}
+
+#[test]
+fn with_the_watches_spent_the_server_still_serves_and_says_which_setting_to_raise() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("config");
+    let Some(mut command) = with_few_watches(10, ws.path(), "mcp") else {
+        return;
+    };
+    let mut server = command
+        .envs(common::user_dirs(config.path()))
+        .env_remove("TOOLBENCH_ROOT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("toolbench mcp");
+    let log = std::io::BufReader::new(server.stderr.take().expect("stderr"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in log.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // Among the server's lines (the first contact's too).
+    let said = std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(30)).ok())
+        .find(|line| line.contains("inotify"))
+        .expect("the server says why it polls");
+    std::thread::sleep(Duration::from_millis(500));
+    let serving = server.try_wait().expect("wait").is_none();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        said,
+        "toolbench mcp: the system's inotify watches ran out (fs.inotify.max_user_watches): \
+         the tool folders are looked at every 2 s instead of watched; raise \
+         fs.inotify.max_user_watches to see changes at once"
+    );
+    assert!(serving, "the server ended");
+}

@@ -75,10 +75,7 @@ impl WatchJob {
                 // Nobody observing is not an error: the update is simply not needed.
                 let _ = tell.send(update);
             })?;
-            Ok(Watching {
-                _watcher: watcher,
-                updates,
-            })
+            Ok(Watching { watcher, updates })
         }))
     }
 }
@@ -99,11 +96,16 @@ impl Future for WatchSetup {
 
 /// A workspace being watched; dropping it stops the watch, and the observers' `next` ends.
 pub struct Watching {
-    _watcher: WorkspaceWatcher,
+    watcher: WorkspaceWatcher,
     updates: broadcast::Sender<WatchUpdate>,
 }
 
 impl Watching {
+    /// Why the tool folders are polled instead of watched, when they are: a front end says so.
+    pub fn polling(&self) -> Option<&str> {
+        self.watcher.polling()
+    }
+
     /// An observer from now on.
     pub fn observe(&self) -> WatchObserver {
         WatchObserver {

@@ -16,6 +16,9 @@ pub(crate) async fn follow(shared: Arc<Shared>) -> Result<Watching, McpError> {
     // No poller: the server holds the calls it waits on itself.
     let mut events = shared.workbench.events(Sources::default())?;
     let watching = shared.live.follow().await.map_err(McpError::Watch)?;
+    if let Some(polling) = watching.polling() {
+        eprintln!("toolbench mcp: {polling}");
+    }
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             match event {

@@ -163,8 +163,9 @@ pub enum AppEvent {
     CatalogReplaced(Arc<Catalog>),
     /// What went wrong keeping the catalog current (the watch, the cached index), one line.
     WatchProblem(String),
-    /// The workspace watcher is set up (or could not be: the reason).
-    WatcherStarted(Result<(), crate::jobs::watch::WatchStartError>),
+    /// The workspace watcher is set up, polling the tool folders for the reason given (the
+    /// kernel's watches ran out) or not; or it could not be: why.
+    WatcherStarted(Result<Option<String>, crate::jobs::watch::WatchStartError>),
     /// A review decision finished: what it did, or why it was refused.
     Decided(Result<Outcome, DecisionError>),
     /// The decisions on marked candidates finished, each with its tool.
@@ -439,6 +440,8 @@ pub struct App {
     pub(crate) run_policy: RunPolicy,
     /// The workspace watcher is running.
     pub(crate) watching: bool,
+    /// It looks at the tool folders every few seconds instead of being told at once.
+    pub(crate) polling: bool,
     /// Latest validation of each tool path.
     pub(crate) validations: HashMap<PathBuf, crate::review::validate::ValidationReport>,
     pub(crate) overlay: Option<Overlay>,
@@ -518,6 +521,7 @@ impl App {
             arrivals: HashMap::new(),
             run_policy,
             watching: false,
+            polling: false,
             validations: HashMap::new(),
             overlay: None,
             command: None,
@@ -736,7 +740,13 @@ impl App {
             AppEvent::WatchProblem(problem) => self.notify(problem, Level::Error),
             AppEvent::WatcherStarted(result) => {
                 match result {
-                    Ok(()) => self.watching = true,
+                    Ok(polling) => {
+                        self.watching = true;
+                        self.polling = polling.is_some();
+                        if let Some(why) = polling {
+                            self.notify(why, Level::Error);
+                        }
+                    }
                     Err(e) => self.notify(one_line(&e), Level::Error),
                 }
                 self.effects.push(Effect::Scan);

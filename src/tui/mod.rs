@@ -332,7 +332,10 @@ async fn event_loop(
             Some(event) = output.recv() => event,
             setup = &mut watcher_setup, if watcher.is_none() => {
                 let (kept, started) = match setup {
-                    Ok(watching) => (Some(watching), Ok(())),
+                    Ok(watching) => {
+                        let polling = watching.polling().map(str::to_owned);
+                        (Some(watching), Ok(polling))
+                    }
                     Err(e) => (None, Err(e)),
                 };
                 watcher = Some(kept);

@@ -102,7 +102,14 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         states.push(format!(" │ project {project}"));
     }
     if app.watching {
-        states.push(" │ watching".to_string());
+        states.push(
+            if app.polling {
+                " │ polling"
+            } else {
+                " │ watching"
+            }
+            .to_string(),
+        );
     }
     if app.zoomed {
         states.push(format!(

@@ -6,14 +6,17 @@
 //! `.toolbench/` is not, since toolbench's own writes are not tool changes. Front ends
 //! watch through the watch job (`jobs::watch`), which tells every update to each observer.
 
-use std::collections::{BTreeSet, HashMap};
-use std::os::unix::fs::MetadataExt;
+mod limit;
+mod tiers;
+
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use notify::RecursiveMode;
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
+use notify_debouncer_full::{DebounceEventResult, NoCache, RecommendedCache, new_debouncer_opt};
+
+use self::tiers::TierWatch;
 
 use crate::catalog::scan::{self, ScanLimits};
 use crate::model::{Tier, ToolEntry};
@@ -49,173 +52,141 @@ pub struct WatchError {
 
 /// Keeps the watch alive; dropping it stops watching.
 pub struct WorkspaceWatcher {
-    _watch: Arc<Mutex<Option<TierWatch>>>,
+    _tiers: tiers::Shared,
+    polling: Option<String>,
 }
 
-type NotifyDebouncer = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
-
-/// The debouncer and the tier folders it watches, by identity: a tier folder removed and made
-/// again, or moved away and replaced, is another folder, whose watch must be set up anew.
-struct TierWatch {
-    debouncer: NotifyDebouncer,
-    watched: HashMap<Tier, (u64, u64)>,
-}
-
-/// Setting a tier's watch up walks every folder in it while short-lived folders may be made,
-/// renamed and removed there (an agent proposal's staging): one gone between the walk's
-/// listing and its watch fails the whole setup as "not found". The setup is tried again.
-const SETUP_ATTEMPTS: usize = 5;
-
-/// A path gone from under the watch's setup, as notify reports it either way.
-fn is_not_found(error: &notify::Error) -> bool {
-    match &error.kind {
-        notify::ErrorKind::PathNotFound => true,
-        notify::ErrorKind::Io(io) => io.kind() == std::io::ErrorKind::NotFound,
-        _ => false,
+impl WorkspaceWatcher {
+    /// Why the tool folders are looked at every few seconds instead of watched (the kernel's
+    /// inotify watches ran out), when they are.
+    pub fn polling(&self) -> Option<&str> {
+        self.polling.as_deref()
     }
 }
 
-impl TierWatch {
-    /// Watches each tier folder that is there and not watched as the folder it is now, and
-    /// stops watching the folders that left. Only the tiers hold tools: the state folder
-    /// (toolbench's own constant traffic, which would flood the kernel's queue) and anything
-    /// else beside the tiers are never walked nor watched.
-    fn follow_tiers(&mut self, root: &Path) -> Result<(), notify::Error> {
-        for &tier in Tier::ALL {
-            let folder = root.join(tier.dir_name());
-            let now = std::fs::symlink_metadata(&folder)
-                .ok()
-                .filter(|m| m.is_dir())
-                .map(|m| (m.dev(), m.ino()));
-            if now == self.watched.get(&tier).copied() {
-                continue;
-            }
-            if self.watched.remove(&tier).is_some() {
-                // Gone with its folder already, or still watching one moved elsewhere.
-                let _ = self.debouncer.unwatch(&folder);
-            }
-            if let Some(identity) = now {
-                self.watch_tier(&folder)?;
-                self.watched.insert(tier, identity);
-            }
-        }
-        Ok(())
-    }
-
-    fn watch_tier(&mut self, folder: &Path) -> Result<(), notify::Error> {
-        let mut attempt = 1;
-        loop {
-            match self.debouncer.watch(folder, RecursiveMode::Recursive) {
-                Ok(()) => return Ok(()),
-                // The tier itself gone: watched again when the root says it is back.
-                Err(_) if !folder.is_dir() => return Ok(()),
-                Err(e) if attempt == SETUP_ATTEMPTS || !is_not_found(&e) => return Err(e),
-                Err(_) => attempt += 1,
-            }
-        }
-    }
+/// What tells the watch of a change.
+#[derive(Clone, Copy)]
+enum Backend {
+    /// The kernel (inotify), at once.
+    Kernel,
+    /// A look at every file's metadata every `limit::POLL_EVERY`.
+    Polling,
 }
+
+type Listener = Arc<dyn Fn(WatchUpdate) + Send + Sync>;
 
 /// Starts watching the tools of `root` (its tier folders, and the root itself for tiers that
-/// come and go), calling `on_update` from the watcher thread.
+/// come and go), calling `on_update` from the watcher thread. When the kernel's watches run
+/// out, the tool folders are polled instead (`WorkspaceWatcher::polling` says so).
 pub fn watch(
     root: &Path,
     limits: ScanLimits,
-    on_update: impl Fn(WatchUpdate) + Send + 'static,
+    on_update: impl Fn(WatchUpdate) + Send + Sync + 'static,
 ) -> Result<WorkspaceWatcher, WatchError> {
+    let on_update: Listener = Arc::new(on_update);
     let cannot = |source| WatchError {
         root: root.to_path_buf(),
         source,
     };
-    // The event handler sets up the watch of a tier that appears, so it reaches the watch
-    // through a weak handle: the handler lives on the debouncer's thread, and a strong one
-    // would keep the watch alive forever. The handler waits for the setup below to end.
-    let shared: Arc<Mutex<Option<TierWatch>>> = Arc::new(Mutex::new(None));
-    let mut setup = shared.lock().unwrap_or_else(PoisonError::into_inner);
-    let handle = Arc::downgrade(&shared);
-    let root_owned = root.to_path_buf();
-    let debouncer = new_debouncer_opt(
-        SETTLE,
-        None,
-        move |result: DebounceEventResult| match result {
-            Ok(events) => {
-                if events.iter().any(|e| e.need_rescan()) {
-                    follow_tiers(&handle, &root_owned, &on_update);
-                    on_update(WatchUpdate::Rescan);
-                    return;
-                }
-                // Reads (open, close without writing) are not changes: the scan and the reloads
-                // below read every tool, and counting them would feed back forever.
-                let paths = events
-                    .iter()
-                    .filter(|e| !matches!(e.kind, notify::EventKind::Access(_)))
-                    .flat_map(|e| e.paths.iter().cloned());
-                match affected_tools(&root_owned, paths) {
-                    Affected::Tools(tools) if tools.is_empty() => {}
-                    Affected::Tools(tools) => on_update(reload(&root_owned, limits, tools)),
-                    Affected::Everything => {
-                        follow_tiers(&handle, &root_owned, &on_update);
-                        on_update(WatchUpdate::Rescan);
-                    }
-                }
-            }
-            Err(errors) => {
-                let text = errors
-                    .iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                on_update(WatchUpdate::Error(text));
-            }
-        },
-        RecommendedCache::default(),
-        // A symlink in a tool folder is content, never a way in: followed, one to `/` would
-        // have the watch walk and watch the whole machine.
-        notify::Config::default().with_follow_symlinks(false),
-    )
-    .map_err(cannot)?;
-    let tiers = setup.insert(TierWatch {
-        debouncer,
-        watched: HashMap::new(),
-    });
-    // The root alone, not what is in it: a tier folder made, removed or replaced.
-    tiers
-        .debouncer
-        .watch(root, RecursiveMode::NonRecursive)
-        .map_err(cannot)?;
-    tiers.follow_tiers(root).map_err(cannot)?;
-    drop(setup);
-    Ok(WorkspaceWatcher { _watch: shared })
-}
-
-/// The tiers followed again from the event handler, or why they could not be.
-fn follow_tiers(
-    handle: &Weak<Mutex<Option<TierWatch>>>,
-    root: &Path,
-    on_update: &impl Fn(WatchUpdate),
-) {
-    let Some(shared) = handle.upgrade() else {
-        return; // the watch is being dropped
-    };
-    let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(Err(e)) = guard.as_mut().map(|tiers| tiers.follow_tiers(root)) {
-        on_update(WatchUpdate::Error(format!(
-            "{}: cannot watch a tier folder: {e}",
-            root.display()
-        )));
+    match watch_by(Backend::Kernel, root, limits, &on_update) {
+        Err(e) if limit::is_spent(&e) => Ok(WorkspaceWatcher {
+            polling: Some(limit::polling_line(&e)),
+            ..watch_by(Backend::Polling, root, limits, &on_update).map_err(cannot)?
+        }),
+        watched => watched.map_err(cannot),
     }
 }
 
-#[derive(Debug, PartialEq)]
-enum Affected {
+fn watch_by(
+    backend: Backend,
+    root: &Path,
+    limits: ScanLimits,
+    on_update: &Listener,
+) -> notify::Result<WorkspaceWatcher> {
+    let shared: tiers::Shared = Arc::new(Mutex::new(None));
+    // The handler waits for the setup to end before it follows a tier folder that came.
+    let mut setup = shared.lock().unwrap_or_else(PoisonError::into_inner);
+    let handle = Arc::downgrade(&shared);
+    let (root_owned, on_update) = (root.to_path_buf(), Arc::clone(on_update));
+    // Whether a tier folder came, went or was replaced (then a rescan reads it all).
+    let tiers_changed = move |on_update: &Listener| match tiers::follow_again(&handle, &root_owned)
+    {
+        Ok(changed) => changed,
+        Err(problem) => {
+            on_update(WatchUpdate::Error(problem));
+            true
+        }
+    };
+    let root_owned = root.to_path_buf();
+    let handler = move |result: DebounceEventResult| match result {
+        Ok(events) => {
+            if events.iter().any(|e| e.need_rescan()) {
+                tiers_changed(&on_update);
+                on_update(WatchUpdate::Rescan);
+                return;
+            }
+            // Reads (open, close without writing) are not changes: the scan and the reloads
+            // below read every tool, and counting them would feed back forever.
+            let paths = events
+                .iter()
+                .filter(|e| !matches!(e.kind, notify::EventKind::Access(_)))
+                .flat_map(|e| e.paths.iter().cloned());
+            let affected = affected_tools(&root_owned, paths);
+            if affected.tier_folders && tiers_changed(&on_update) {
+                on_update(WatchUpdate::Rescan);
+            } else if !affected.tools.is_empty() {
+                on_update(reload(&root_owned, limits, affected.tools));
+            }
+        }
+        Err(errors) => {
+            let text = errors
+                .iter()
+                .map(limit::describe)
+                .collect::<Vec<_>>()
+                .join("; ");
+            on_update(WatchUpdate::Error(text));
+        }
+    };
+    // A symlink in a tool folder is content, never a way in: followed, one to `/` would have
+    // the watch walk and watch the whole machine.
+    let config = notify::Config::default().with_follow_symlinks(false);
+    let debouncer: Box<dyn tiers::Watches> = match backend {
+        Backend::Kernel => Box::new(new_debouncer_opt::<_, notify::RecommendedWatcher, _>(
+            SETTLE,
+            None,
+            handler,
+            RecommendedCache::default(),
+            config,
+        )?),
+        Backend::Polling => Box::new(new_debouncer_opt::<_, notify::PollWatcher, _>(
+            SETTLE,
+            None,
+            handler,
+            NoCache,
+            config.with_poll_interval(limit::POLL_EVERY),
+        )?),
+    };
+    *setup = Some(TierWatch::start(debouncer, root)?);
+    drop(setup);
+    Ok(WorkspaceWatcher {
+        _tiers: shared,
+        polling: None,
+    })
+}
+
+/// What a batch of changed paths touched.
+#[derive(Debug, Default, PartialEq)]
+struct Affected {
     /// Tool paths (`<root>/<tier>/<dir or script>`) with their tier.
-    Tools(BTreeSet<(Tier, PathBuf)>),
-    Everything,
+    tools: BTreeSet<(Tier, PathBuf)>,
+    /// The root or a tier folder itself: one may have come, gone or been replaced. (Polling
+    /// also reports a tier folder whose list of tools changed.)
+    tier_folders: bool,
 }
 
 /// Maps changed paths to the tools they belong to.
 fn affected_tools(root: &Path, paths: impl Iterator<Item = PathBuf>) -> Affected {
-    let mut tools = BTreeSet::new();
+    let mut affected = Affected::default();
     for path in paths {
         let Ok(relative) = path.strip_prefix(root) else {
             continue;
@@ -224,7 +195,8 @@ fn affected_tools(root: &Path, paths: impl Iterator<Item = PathBuf>) -> Affected
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned());
         let Some(first) = parts.next() else {
-            return Affected::Everything;
+            affected.tier_folders = true;
+            continue;
         };
         if first == STATE_DIR {
             continue;
@@ -234,22 +206,24 @@ fn affected_tools(root: &Path, paths: impl Iterator<Item = PathBuf>) -> Affected
             continue;
         };
         match parts.next() {
-            None => return Affected::Everything, // a tier folder itself appeared or vanished
+            None => affected.tier_folders = true,
             Some(dir) if dir.starts_with('.') => {}
             Some(dir) => {
-                tools.insert((tier, root.join(&first).join(dir)));
+                affected.tools.insert((tier, root.join(&first).join(dir)));
             }
         }
     }
-    Affected::Tools(tools)
+    affected
 }
 
 /// The tools at `paths` read again, as the watcher would report them: what a front end's own
 /// change (a decision) touched, without waiting for the watcher or scanning every tool.
 pub(crate) fn reload_paths(root: &Path, limits: ScanLimits, paths: Vec<PathBuf>) -> WatchUpdate {
     match affected_tools(root, paths.into_iter()) {
-        Affected::Tools(tools) => reload(root, limits, tools),
-        Affected::Everything => WatchUpdate::Rescan,
+        Affected {
+            tier_folders: true, ..
+        } => WatchUpdate::Rescan,
+        Affected { tools, .. } => reload(root, limits, tools),
     }
 }
 
@@ -317,10 +291,9 @@ mod tests {
             "/elsewhere/x",
         ]
         .map(PathBuf::from);
-        let Affected::Tools(tools) = affected_tools(root, paths.into_iter()) else {
-            panic!("no rescan expected");
-        };
-        let tools: Vec<_> = tools.into_iter().collect();
+        let affected = affected_tools(root, paths.into_iter());
+        assert!(!affected.tier_folders);
+        let tools: Vec<_> = affected.tools.into_iter().collect();
         assert_eq!(
             tools,
             [
@@ -328,10 +301,8 @@ mod tests {
                 (Tier::Experimental, PathBuf::from("/ws/experimental/a"))
             ]
         );
-        assert_eq!(
-            affected_tools(root, [PathBuf::from("/ws/core")].into_iter()),
-            Affected::Everything
-        );
+        let tier = affected_tools(root, [PathBuf::from("/ws/core")].into_iter());
+        assert!(tier.tier_folders && tier.tools.is_empty());
     }
 
     fn write_tool(root: &Path, dir: &str) {
@@ -424,6 +395,7 @@ mod tests {
     }
 
     fn inode(path: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
         std::fs::metadata(path).expect("metadata").ino()
     }
 
@@ -508,6 +480,28 @@ mod tests {
             !watched_inodes().contains(&inode(&away)),
             "the old tier is watched"
         );
+    }
+
+    #[test]
+    fn polled_tool_folders_report_a_tier_that_came_and_a_new_tool_in_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("approved")).expect("one tier");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let listener: Listener = Arc::new(move |u| {
+            let _ = tx.send(u);
+        });
+        let _watcher = watch_by(
+            Backend::Polling,
+            dir.path(),
+            ScanLimits::default(),
+            &listener,
+        )
+        .expect("polled");
+        std::fs::create_dir(dir.path().join("experimental")).expect("the tier appears");
+        let heard = rx.recv_timeout(limit::POLL_EVERY * 3);
+        assert_eq!(heard, Ok(WatchUpdate::Rescan));
+        write_tool(dir.path(), "first");
+        assert_eq!(next_tools(&rx), ["first"]);
     }
 
     #[test]
