@@ -304,6 +304,47 @@ fn initialize_then_tools_list_over_http() {
     }
 }
 
+/// Where the server listens is the first thing it says, whatever a first contact's adoption
+/// tells meanwhile: a script reads the URL from the first line.
+#[test]
+fn the_first_contact_is_told_after_where_the_server_listens() {
+    let ws = sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut child = command(ws.path(), config.path(), &["--http", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start toolbench mcp --http");
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut said: Vec<String> = Vec::new();
+    while !said
+        .iter()
+        .any(|l| l.contains("first use of this workspace"))
+    {
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
+            break;
+        };
+        said.push(line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let told = said
+        .iter()
+        .position(|l| l.contains("first use of this workspace"))
+        .unwrap_or_else(|| panic!("the first contact was not told: {said:?}"));
+    assert!(
+        said[0].starts_with("toolbench mcp: serving http://127.0.0.1:") && told >= 3,
+        "{said:?}"
+    );
+}
+
 #[test]
 fn the_first_start_makes_a_private_token_and_prints_its_file_not_the_token() {
     let ws = sample_workspace();

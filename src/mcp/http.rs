@@ -118,6 +118,7 @@ pub(super) async fn serve(
         .map_err(|e| McpError::Http(format!("--http {}: {e}", options.addr)))?;
     let sessions = Arc::new(Sessions::new(limits));
     tokio::spawn(Arc::clone(&sessions).close_idle_forever());
+    let adopting = Arc::clone(&shared);
     let server = Arc::new(Server {
         service: StreamableHttpService::new(
             move || Ok(Gateway::new(Arc::clone(&shared))),
@@ -137,6 +138,7 @@ pub(super) async fn serve(
         "toolbench mcp: e.g. claude mcp add --transport http toolbench {url} --header \"Authorization: Bearer $(cat {})\"",
         shell_quoted(&access.file)
     );
+    super::adopt_first_contact(&adopting);
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,

@@ -62,7 +62,8 @@ pub enum McpError {
 
 /// Loads the catalog once (the cached index spares re-hashing unchanged tools) and builds
 /// what every session shares, its validation workers on the current runtime. The
-/// workbench's write connection becomes the server's one writer.
+/// workbench's write connection becomes the server's one writer. A first contact's adoption
+/// is the caller's to start (`adopt_first_contact`), once it has said what it serves.
 pub fn shared(workbench: Workbench) -> Result<Arc<Shared>, McpError> {
     let store = workbench.store()?;
     let entries = {
@@ -79,7 +80,6 @@ pub fn shared(workbench: Workbench) -> Result<Arc<Shared>, McpError> {
         let _ = store.save_index(&entries);
         entries
     };
-    crate::jobs::scan::adopt_first_scan(workbench.root(), &entries);
     workbench.back_up_in_background();
     Ok(Arc::new(Shared::new(
         &tokio::runtime::Handle::current(),
@@ -96,6 +96,7 @@ const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10)
 pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
     runtime()?.block_on(async move {
         let shared = shared(workbench)?;
+        adopt_first_contact(&shared);
         let _watcher = live::follow(Arc::clone(&shared)).await?;
         let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
         // The edge already bounds lines (and answers the longer ones); one byte more for
@@ -134,6 +135,13 @@ pub(crate) fn serve_http(workbench: Workbench, options: HttpOptions) -> Result<(
         let _watcher = live::follow(Arc::clone(&shared)).await?;
         http::serve(shared, &options, access, limits).await
     })
+}
+
+/// Seals the active tools of a workspace met for the first time as the first scan read them,
+/// in the background (a call meanwhile waits for it). Its notice goes to the log: over HTTP
+/// after the lines that say where the server listens, which a script reads first.
+fn adopt_first_contact(shared: &Shared) {
+    crate::jobs::scan::adopt_first_scan(shared.workbench.root(), shared.catalog().entries());
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, McpError> {
