@@ -5,7 +5,7 @@
 //!
 //! - [`run`]: one tool run from its start to its record, with any number of observers.
 //! - `scan`: the workspace read into catalog entries, with its progress.
-//! - [`validation`]: one tool validated, its report and its test cases' runs stored.
+//! - `validation`: one tool validated, its report and its test cases' runs stored.
 //! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
 //! - `live`: the catalog of a long-lived front end, kept current by the watch, its changes
 //!   told as typed events.
@@ -22,7 +22,7 @@ pub(crate) mod pending_calls;
 pub mod run;
 pub(crate) mod scan;
 pub(crate) mod service_feed;
-pub mod validation;
+pub(crate) mod validation;
 pub mod watch;
 
 /// Runs blocking work (files, the store) for async code. A current-thread runtime (the CLI's)

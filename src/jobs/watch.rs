@@ -102,7 +102,7 @@ pub struct Watching {
 
 impl Watching {
     /// Why the tool folders are polled instead of watched, when they are: a front end says so.
-    pub fn polling(&self) -> Option<&str> {
+    pub(crate) fn polling(&self) -> Option<&str> {
         self.watcher.polling()
     }
 

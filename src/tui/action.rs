@@ -88,19 +88,21 @@ macro_rules! actions {
         pub enum Action { $($variant),+ }
 
         impl Action {
-            pub const ALL: &'static [Action] = &[$(Action::$variant),+];
+            pub(crate) const ALL: &'static [Action] = &[$(Action::$variant),+];
 
-            /// The name used in `keymap.toml`.
-            pub fn name(self) -> &'static str {
+            /// The name used in `keymap.toml` (`from_name` reads it; the tests check the
+            /// README's keys by it).
+            #[cfg(test)]
+            pub(crate) fn name(self) -> &'static str {
                 match self { $(Action::$variant => $name),+ }
             }
 
             /// One line for the help overlay.
-            pub fn help(self) -> &'static str {
+            pub(crate) fn help(self) -> &'static str {
                 match self { $(Action::$variant => $help),+ }
             }
 
-            pub fn from_name(name: &str) -> Option<Action> {
+            pub(crate) fn from_name(name: &str) -> Option<Action> {
                 match name { $($name => Some(Action::$variant),)+ _ => None }
             }
         }

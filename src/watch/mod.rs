@@ -59,7 +59,7 @@ pub struct WorkspaceWatcher {
 impl WorkspaceWatcher {
     /// Why the tool folders are looked at every few seconds instead of watched (the kernel's
     /// inotify watches ran out), when they are.
-    pub fn polling(&self) -> Option<&str> {
+    pub(crate) fn polling(&self) -> Option<&str> {
         self.polling.as_deref()
     }
 }
