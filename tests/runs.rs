@@ -308,6 +308,90 @@ fn input_that_does_not_match_the_schema_is_refused_before_spawning() {
     );
 }
 
+/// `toolbench --root ROOT ARGS` with `stdin` on its standard input.
+fn toolbench_fed(root: &Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut child = toolbench_command(root, config.path(), args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run toolbench");
+    let mut input = child.stdin.take().expect("stdin");
+    // A refused input may be left unread: a closed pipe is no failure of the test.
+    let _ = input.write_all(stdin);
+    drop(input);
+    child.wait_with_output().expect("toolbench ends")
+}
+
+#[test]
+fn input_from_standard_input_with_at_dash() {
+    let ws = sample_workspace();
+    let out = toolbench_fed(
+        ws.path(),
+        &["run", "word_count", "--input", "@-"],
+        br#"{"text": "one two three"}"#,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let counted: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(counted["words"], 3, "{counted}");
+    // `call` reads it the same way.
+    let out = toolbench_fed(
+        ws.path(),
+        &["call", "--capability", "text.count", "--input", "@-"],
+        br#"{"text": "one"}"#,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(r#""words": 1"#), "{}", stdout(&out));
+}
+
+#[test]
+fn bad_input_from_standard_input_is_refused_in_one_line_and_runs_nothing() {
+    let ws = sample_workspace();
+    let too_large = vec![b'a'; 16 * 1024 * 1024 + 1];
+    let cases: [(&[u8], &str); 2] = [
+        (
+            &too_large,
+            "toolbench: --input @- (standard input): larger than the 16777216 byte limit",
+        ),
+        (
+            b"\xff{}",
+            "toolbench: --input @- (standard input): not valid UTF-8 (invalid byte at offset 0)",
+        ),
+    ];
+    for (input, expected) in cases {
+        let out = toolbench_fed(ws.path(), &["run", "word_count", "--input", "@-"], input);
+        assert!(!out.status.success());
+        assert_eq!(stderr(&out).trim_end(), expected);
+    }
+    assert!(runs_of(ws.path(), "word_count").is_empty(), "nothing ran");
+}
+
+/// Input piped in without `--input` is not read (a script's open standard input must not
+/// hang a run); the refusal says how to pass it.
+#[test]
+fn a_run_without_input_says_how_to_give_it() {
+    let ws = sample_workspace();
+    let out = toolbench_fed(ws.path(), &["run", "word_count"], br#"{"text": "a"}"#);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "\"text\" is a required property (no --input given: pass it as --input \
+             JSON, --input @FILE, or --input @- to read standard input)"
+        ),
+        "{err}"
+    );
+    // Given, the same refusal names no missing option.
+    let out = toolbench(ws.path(), &["run", "word_count", "--input", "{}"]);
+    assert!(
+        !stderr(&out).contains("no --input given"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn missing_command_is_a_sandbox_error() {
     let ws = tempfile::tempdir().expect("tempdir");

@@ -168,8 +168,19 @@ fn read_text(path: &Path, cap: u64, follow: Follow) -> Result<String, ReadTextEr
             cap,
         });
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(cap + 1)
+    read_stream_capped(file, cap, meta.len())
+}
+
+/// At most `cap` bytes of UTF-8 text from `reader`, refused whole past it (a pipe has no size
+/// to check first; a file may grow while it is read). `expected` sizes the buffer.
+pub(crate) fn read_stream_capped(
+    reader: impl Read,
+    cap: u64,
+    expected: u64,
+) -> Result<String, ReadTextError> {
+    let mut bytes = Vec::with_capacity(expected.min(cap) as usize);
+    reader
+        .take(cap + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadTextError::Io)?;
     if bytes.len() as u64 > cap {

@@ -14,7 +14,7 @@ pub(crate) struct CallArgs {
     /// The capability to call, e.g. csv.parse.
     #[arg(long)]
     capability: String,
-    /// Input as JSON text, or @FILE.
+    /// Input as JSON text, @FILE to read it from a file, or @- to read standard input.
     #[arg(long)]
     input: Option<String>,
     /// Try at most this many tools.

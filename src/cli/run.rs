@@ -1,4 +1,4 @@
-//! `toolbench run NAME [--input JSON|@FILE] [--yes] [--json]`: one sandboxed run, streamed live.
+//! `toolbench run NAME [--input JSON|@FILE|@-] [--yes] [--json]`: one sandboxed run, streamed live.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,12 +8,12 @@ use serde_json::json;
 
 use super::term::{self, errln};
 use super::{CliError, CliResult, Workbench, content_id, live_output, runtime};
-use crate::command::{self, Applied, Command};
+use crate::command::{self, Applied, Command, CommandError};
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob};
 use crate::model::{RunRecord, RunStatus};
-use crate::runner::RunOutcome;
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::sandbox::ForkedHelper;
+use crate::runner::{RunError, RunOutcome};
 
 /// Inputs larger than this are refused: tool input is a request, not a data set.
 const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
@@ -24,7 +24,7 @@ pub(crate) struct RunArgs {
     tool: String,
     #[command(flatten)]
     content: super::ContentArg,
-    /// Input as JSON text, or @FILE to read it from a file.
+    /// Input as JSON text, @FILE to read it from a file, or @- to read standard input.
     #[arg(long)]
     input: Option<String>,
     /// Run even when the tool's cost tier asks for a confirmation.
@@ -39,6 +39,7 @@ pub(crate) struct RunArgs {
 pub(crate) fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> CliResult {
     let tool = content_id(&args.tool, &args.content)?;
     let input = read_input(args.input.as_deref())?;
+    let given = input.is_some();
     let mut ctx = ws.run_caller(args.json)?;
     ctx.preforked = preforked;
     let command = Command::Run {
@@ -55,7 +56,8 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> 
         run: record,
         ..
     } = runtime.block_on(async {
-        let Applied::Run(job) = command::apply(&ctx, command).await? else {
+        let applied = command::apply(&ctx, command).await;
+        let Applied::Run(job) = applied.map_err(|e| with_input_hint(e, given))? else {
             return Err(CliError::msg("run: the library answered without a run"));
         };
         follow(*job, live).await
@@ -92,17 +94,38 @@ pub(crate) fn forked_helper() -> PreforkedHelper {
         .unwrap_or_default()
 }
 
-/// `--input` as text: JSON inline or `@FILE`.
+/// `--input` as text: JSON inline, `@FILE`, or `@-` for standard input (read to its end).
 pub(crate) fn read_input(input: Option<&str>) -> Result<Option<String>, CliError> {
+    use crate::catalog::manifest::{ReadTextError, read_stream_capped, read_text_capped};
     let Some(input) = input else {
         return Ok(None);
     };
-    let Some(file) = input.strip_prefix('@') else {
-        return Ok(Some(input.to_string()));
-    };
-    crate::catalog::manifest::read_text_capped(Path::new(file), MAX_INPUT_BYTES)
-        .map(Some)
-        .map_err(|reason| CliError::msg(format!("{file}: {reason}")))
+    match input.strip_prefix('@') {
+        None => Ok(Some(input.to_string())),
+        Some("-") => read_stream_capped(std::io::stdin().lock(), MAX_INPUT_BYTES, 0)
+            .map(Some)
+            .map_err(|reason| {
+                let reason = match reason {
+                    ReadTextError::Grew { cap } => format!("larger than the {cap} byte limit"),
+                    other => other.to_string(),
+                };
+                CliError::msg(format!("--input @- (standard input): {reason}"))
+            }),
+        Some(file) => read_text_capped(Path::new(file), MAX_INPUT_BYTES)
+            .map(Some)
+            .map_err(|reason| CliError::msg(format!("{file}: {reason}"))),
+    }
+}
+
+/// A tool whose input was refused, run without `--input`: say how to give it one.
+fn with_input_hint(error: CommandError, given: bool) -> CliError {
+    match &error {
+        CommandError::Run(RunError::InputSchema { .. }) if !given => CliError::msg(format!(
+            "{error} (no --input given: pass it as --input JSON, --input @FILE, or --input @- \
+             to read standard input)"
+        )),
+        _ => error.into(),
+    }
 }
 
 /// Resolves when the user interrupts (Ctrl-C), the terminal goes away (SIGHUP) or the process
