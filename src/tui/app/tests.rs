@@ -796,8 +796,13 @@ fn enter_opens_launch_dialog_prefilled_from_the_schema_with_inline_errors() {
     insta::assert_snapshot!(screen);
     assert!(screen.contains("\"csv\": \"\""), "{screen}");
     assert!(screen.contains("✓ input matches the schema"), "{screen}");
+    // What is typed first fills the first value, inside its quotes.
+    for c in "a,b".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    assert!(render(&app, 80, 24).contains("\"csv\": \"a,b\""));
     // Break the JSON: the error shows inline and ctrl-s refuses to start.
-    key(&mut app, KeyCode::Char('x'));
+    key(&mut app, KeyCode::Char('"'));
     assert!(render(&app, 80, 24).contains("✗ not valid JSON"));
     ctrl(&mut app, 's');
     assert!(started_run(&mut app).is_none());
@@ -806,7 +811,7 @@ fn enter_opens_launch_dialog_prefilled_from_the_schema_with_inline_errors() {
     let (_, input) = started_run(&mut app).expect("run started");
     assert_eq!(
         input.map(|i| i.replace(char::is_whitespace, "")),
-        Some("{\"csv\":\"\"}".to_string())
+        Some("{\"csv\":\"a,b\"}".to_string())
     );
     assert_eq!(app.focus, Pane::Output);
     assert!(app.overlay.is_none());

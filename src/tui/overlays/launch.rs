@@ -27,6 +27,23 @@ pub(crate) struct LaunchState {
     pub(crate) editing_confirm: bool,
 }
 
+/// Where a person starts typing in the example input: inside the first value's quotes (or
+/// before a value that is not a string), not before the opening brace.
+fn first_value(lines: &[String]) -> (u16, u16) {
+    for (row, line) in lines.iter().enumerate() {
+        if let Some(at) = line.find("\": ") {
+            let key_end = at + "\": ".len();
+            let quoted = line[key_end..].starts_with('"');
+            let col = line[..key_end].chars().count() + usize::from(quoted);
+            return (
+                u16::try_from(row).unwrap_or(0),
+                u16::try_from(col).unwrap_or(0),
+            );
+        }
+    }
+    (0, 0)
+}
+
 impl LaunchState {
     /// `confirmation`: why the tool needs a typed confirmation, when it does.
     pub(crate) fn new(
@@ -45,8 +62,11 @@ impl LaunchState {
                 .map(schema::example_input)
                 .unwrap_or_else(|| Value::Object(Default::default()));
             let text = serde_json::to_string_pretty(&example).unwrap_or_else(|_| "{}".to_string());
-            let mut area = TextArea::new(text.lines().map(str::to_string).collect());
+            let lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let (row, col) = first_value(&lines);
+            let mut area = TextArea::new(lines);
             area.set_cursor_line_style(ratatui::style::Style::default());
+            area.move_cursor(ratatui_textarea::CursorMove::Jump(row, col));
             area
         });
         let confirm = confirmation.is_some().then(|| {
@@ -131,5 +151,24 @@ impl LaunchState {
         } else {
             self.editing_confirm = self.confirm.is_some();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_value;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn typing_starts_at_the_first_value() {
+        // Inside the quotes of a string, before any other value, at the start without keys.
+        let example = lines("{\n  \"text\": \"\",\n  \"n\": 0\n}");
+        assert_eq!(first_value(&example), (1, 11));
+        assert_eq!(first_value(&lines("{\n  \"n\": 0\n}")), (1, 7));
+        assert_eq!(first_value(&lines("{\n  \"é\": \"\"\n}")), (1, 8));
+        assert_eq!(first_value(&lines("{}")), (0, 0));
     }
 }
