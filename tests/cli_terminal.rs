@@ -125,16 +125,16 @@ fn the_first_contact_is_told_on_a_terminal_once_and_never_through_a_pipe() {
     let ws = hostile_workspace();
     let first = assert_neutralised(&on_terminal(ws.path(), &["run", "hostile"]));
     assert!(
-        first.contains("toolbench: first use of this workspace: 1 active tool accepted as it is"),
+        first.contains("toolbench: 1 active tool accepted as it is, at this workspace's first use"),
         "{first:?}"
     );
     let second = assert_neutralised(&on_terminal(ws.path(), &["run", "hostile"]));
-    assert!(!second.contains("first use"), "{second:?}");
+    assert!(!second.contains("accepted as it is"), "{second:?}");
 
     let piped = hostile_workspace();
     let output = toolbench(piped.path(), &["run", "hostile"]);
     assert!(
-        !stderr(&output).contains("first use"),
+        !stderr(&output).contains("accepted as it is"),
         "{}",
         stderr(&output)
     );

@@ -2000,7 +2000,7 @@ fn the_server_log_tells_the_first_contact_once() {
     let active =
         names_in(&ws.path().join("core")).len() + names_in(&ws.path().join("approved")).len();
     let expected = format!(
-        "toolbench mcp: first use of this workspace: {active} active tools accepted as they are"
+        "toolbench mcp: {active} active tools accepted as they are, at this workspace's first use"
     );
     let log_of_a_server = || {
         let mut server = toolbench_command(ws.path(), config.path(), &["mcp"])
@@ -2033,7 +2033,7 @@ fn the_server_log_tells_the_first_contact_once() {
     );
     let second: Vec<String> = log_of_a_server();
     assert!(
-        !second.iter().any(|l| l.contains("first use")),
+        !second.iter().any(|l| l.contains("accepted as they are")),
         "told again: {second:?}"
     );
 }

@@ -326,7 +326,7 @@ fn the_first_contact_is_told_after_where_the_server_listens() {
     let mut said: Vec<String> = Vec::new();
     while !said
         .iter()
-        .any(|l| l.contains("first use of this workspace"))
+        .any(|l| l.contains("at this workspace's first use"))
     {
         let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
             break;
@@ -337,7 +337,7 @@ fn the_first_contact_is_told_after_where_the_server_listens() {
     let _ = child.wait();
     let told = said
         .iter()
-        .position(|l| l.contains("first use of this workspace"))
+        .position(|l| l.contains("at this workspace's first use"))
         .unwrap_or_else(|| panic!("the first contact was not told: {said:?}"));
     assert!(
         said[0].starts_with("toolbench mcp: serving http://127.0.0.1:") && told >= 3,

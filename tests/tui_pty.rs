@@ -190,13 +190,13 @@ fn filter_help_and_quit_in_a_real_terminal() {
 
 /// Opening a workspace never used tells, on the status bar, that its active tools are being
 /// accepted as they are; opening it again does not. (At 80 columns the line is cut after its
-/// start; the count is checked on the command line's and the MCP server's.)
+/// start, which says what happened.)
 #[test]
 fn the_first_opening_tells_that_the_active_tools_are_accepted_as_they_are() {
     let ws = common::sample_workspace();
     let config = tempfile::tempdir().expect("tempdir");
     let session = Session::start(ws.path(), config.path());
-    session.wait_for("first use of this workspace");
+    session.wait_for("8 active tools");
     let deadline = Instant::now() + Duration::from_secs(30);
     while !ws.path().join(".toolbench/seals").is_dir() {
         assert!(Instant::now() < deadline, "no seals after the first scan");
@@ -208,7 +208,7 @@ fn the_first_opening_tells_that_the_active_tools_are_accepted_as_they_are() {
     session.wait_for("Review (9)");
     std::thread::sleep(Duration::from_secs(1));
     let screen = session.contents();
-    assert!(!screen.contains("first use"), "{screen}");
+    assert!(!screen.contains("active tools"), "{screen}");
 }
 
 /// With the kernel's inotify watches spent (a limit of 10 in a user namespace of its own: the

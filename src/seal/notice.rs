@@ -29,8 +29,9 @@ fn line(count: usize) -> String {
         1 => "1 active tool accepted as it is".to_string(),
         n => format!("{n} active tools accepted as they are"),
     };
+    // The count first: the workbench's status bar keeps only a line's start.
     format!(
-        "first use of this workspace: {accepted} (sealed and kept, once; a later change \
+        "{accepted}, at this workspace's first use (sealed and kept, once; a later change \
          needs a review)"
     )
 }
@@ -43,9 +44,9 @@ mod tests {
     fn the_line_counts_the_tools_accepted() {
         assert_eq!(
             line(1),
-            "first use of this workspace: 1 active tool accepted as it is (sealed and kept, \
+            "1 active tool accepted as it is, at this workspace's first use (sealed and kept, \
              once; a later change needs a review)"
         );
-        assert!(line(3940).contains(": 3940 active tools accepted as they are ("));
+        assert!(line(3940).starts_with("3940 active tools accepted as they are, at "));
     }
 }
