@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -538,16 +538,7 @@ impl RawServer {
             .spawn()
             .expect("spawn toolbench mcp");
         let stdin = child.stdin.take().expect("stdin");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = lines_of(child.stdout.take().expect("stdout"));
         let mut server = Self {
             child,
             stdin,
@@ -2009,13 +2000,7 @@ fn the_server_log_tells_the_first_contact_once() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("toolbench mcp");
-        let log = BufReader::new(server.stderr.take().expect("stderr"));
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in log.lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
+        let rx = lines_of(server.stderr.take().expect("stderr"));
         // Adopted once the seals are in place; the line comes before them.
         let deadline = Instant::now() + Duration::from_secs(30);
         while !ws.path().join(".toolbench/seals").is_dir() && Instant::now() < deadline {

@@ -9,7 +9,6 @@ use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use common::*;
@@ -93,13 +92,7 @@ fn serve_with(root: &Path, config_toml: &str, extra: &[&str]) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start toolbench mcp --http");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = lines_of(child.stderr.take().expect("stderr"));
     let mut said = Vec::new();
     // The URL, then how a client passes the token, then an example.
     while said.len() < 3 {
@@ -316,13 +309,7 @@ fn the_first_contact_is_told_after_where_the_server_listens() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start toolbench mcp --http");
-    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = lines_of(child.stderr.take().expect("stderr"));
     let mut said: Vec<String> = Vec::new();
     while !said
         .iter()

@@ -108,12 +108,7 @@ fn a_tools_symlinks_and_the_folders_beside_the_tiers_are_never_watched() {
 /// inotify watches (the kernel counts them per user namespace), or `None` where no user
 /// namespace can be made.
 fn with_few_watches(limit: usize, root: &Path, args: &str) -> Option<std::process::Command> {
-    let works = std::process::Command::new("unshare")
-        .args(["-U", "-r", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !works {
-        eprintln!("skipped: no user namespace can be made here");
+    if !common::user_namespaces_work() {
         return None;
     }
     let mut command = std::process::Command::new("unshare");
@@ -142,14 +137,7 @@ fn with_the_watches_spent_the_server_still_serves_and_says_which_setting_to_rais
         .stderr(Stdio::piped())
         .spawn()
         .expect("toolbench mcp");
-    let log = std::io::BufReader::new(server.stderr.take().expect("stderr"));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in log.lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = common::lines_of(server.stderr.take().expect("stderr"));
     // Among the server's lines (the first contact's too).
     let said = std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(30)).ok())
         .find(|line| line.contains("inotify"))

@@ -8,6 +8,35 @@ mod binary;
 pub mod mcp_session;
 pub use binary::bin;
 
+/// The lines `reader` gives (a child's stdout or stderr), read on a thread of their own, so a
+/// test can wait for each with a timeout.
+pub fn lines_of(reader: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(reader)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
+/// Whether this machine lets a process make a user namespace of its own (`unshare -U -r`);
+/// says so when it does not, for the test that is then skipped.
+pub fn user_namespaces_work() -> bool {
+    let works = Command::new("unshare")
+        .args(["-U", "-r", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !works {
+        eprintln!("skipped: no user namespace can be made here");
+    }
+    works
+}
+
 /// The environment that gives a test's toolbench user folders of its own, in `config`: its
 /// configuration, and its data (the list of workspaces whose state every run hides, the
 /// default workspace) in `config/data`. Without it, every test workspace would be added to
