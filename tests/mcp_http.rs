@@ -332,6 +332,50 @@ fn the_first_contact_is_told_after_where_the_server_listens() {
     );
 }
 
+/// As the agent that wants its change taken for accepted content: a tool rewritten the moment
+/// the server says where it listens (its first scan read the tool before, its first contact's
+/// adoption starts after) is sealed as scanned, and the call that follows runs nothing.
+#[test]
+fn a_tool_changed_after_the_servers_first_scan_is_never_accepted() {
+    let ws = sample_workspace();
+    let shown = toolbench(ws.path(), &["show", "slugify", "--json"]);
+    let scanned: Value = serde_json::from_slice(&shown.stdout).expect("show --json");
+    let server = serve(ws.path(), &[]);
+    overwrite(
+        &ws.path().join("approved/slugify/main.py"),
+        "print('{\"slug\": \"changed\"}')\n",
+    );
+    let seal = ws.path().join(".toolbench/seals/slugify.json");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !seal.is_file() {
+        assert!(std::time::Instant::now() < deadline, "no seal after 30 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sealed: Value =
+        serde_json::from_slice(&std::fs::read(&seal).expect("the seal")).expect("JSON");
+    assert_eq!(sealed["hash"], scanned["content_hash"], "{sealed}");
+
+    let session = server.open_session();
+    let call = json!({
+        "jsonrpc": "2.0", "id": 5, "method": "tools/call",
+        "params": {"name": "slugify", "arguments": {"text": "Hello World"}}
+    });
+    let reply = server.post(&borrowed(&session), &call);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let result = reply.message();
+    assert_eq!(result["result"]["isError"], true, "{result}");
+    assert!(
+        result.to_string().contains("modified since approval"),
+        "{result}"
+    );
+    assert!(
+        !runs_of(ws.path(), "slugify")
+            .iter()
+            .any(|run| run["status"] == "ok"),
+        "the changed tool ran"
+    );
+}
+
 #[test]
 fn the_first_start_makes_a_private_token_and_prints_its_file_not_the_token() {
     let ws = sample_workspace();

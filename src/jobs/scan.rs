@@ -86,21 +86,45 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
 /// process); a front end leaving waits for it (`adoption_finished`), so a quit leaves no
 /// half-made seals.
 pub(crate) fn adopt_first_scan(root: &std::path::Path, scanned: &[ToolEntry]) {
-    if crate::seal::seals_dir(root).symlink_metadata().is_ok() {
-        return;
+    if let Some(adoption) = FirstContact::of(root, scanned) {
+        adoption.start();
     }
-    ADOPTING.fetch_add(1, Ordering::SeqCst);
-    let root = root.to_path_buf();
-    let active: Vec<ToolEntry> = scanned
-        .iter()
-        .filter(|e| crate::seal::is_active(e.tier))
-        .cloned()
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        // Not adopted now is adopted by the first run or decision, which says why.
-        let _ = crate::seal::ensure_adopted_as_scanned(&root, &active);
-        ADOPTING.fetch_sub(1, Ordering::SeqCst);
-    });
+}
+
+/// A first contact's adoption, holding the active tools as the first scan read them, to be
+/// started when the front end is ready to tell it: it seals that content, never the content
+/// found later, so a tool changed meanwhile shows as modified, never as accepted.
+pub(crate) struct FirstContact {
+    root: std::path::PathBuf,
+    active: Vec<ToolEntry>,
+}
+
+impl FirstContact {
+    /// `None` when the workspace at `root` has its seals.
+    pub(crate) fn of(root: &std::path::Path, scanned: &[ToolEntry]) -> Option<Self> {
+        if crate::seal::seals_dir(root).symlink_metadata().is_ok() {
+            return None;
+        }
+        let active = scanned
+            .iter()
+            .filter(|e| crate::seal::is_active(e.tier))
+            .cloned()
+            .collect();
+        Some(Self {
+            root: root.to_path_buf(),
+            active,
+        })
+    }
+
+    /// Adopts on a blocking thread of the current runtime (`adopt_first_scan`).
+    pub(crate) fn start(self) {
+        ADOPTING.fetch_add(1, Ordering::SeqCst);
+        tokio::task::spawn_blocking(move || {
+            // Not adopted now is adopted by the first run or decision, which says why.
+            let _ = crate::seal::ensure_adopted_as_scanned(&self.root, &self.active);
+            ADOPTING.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
 }
 
 /// Adoptions `adopt_first_scan` started and that have not ended.

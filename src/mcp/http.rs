@@ -26,6 +26,7 @@ use super::sessions::Sessions;
 use super::shared::Shared;
 use super::token::{self, Token};
 use crate::config::SessionLimits;
+use crate::jobs::scan::FirstContact;
 
 /// The MCP endpoint's path.
 const ENDPOINT: &str = "/mcp";
@@ -103,9 +104,11 @@ struct Server {
     token: Token,
 }
 
-/// Listens on `options.addr` and serves every connection until the process ends.
+/// Listens on `options.addr` and serves every connection until the process ends; a first
+/// contact's adoption starts once it has said where.
 pub(super) async fn serve(
     shared: Arc<Shared>,
+    first_contact: Option<FirstContact>,
     options: &HttpOptions,
     access: Access,
     limits: SessionLimits,
@@ -118,7 +121,6 @@ pub(super) async fn serve(
         .map_err(|e| McpError::Http(format!("--http {}: {e}", options.addr)))?;
     let sessions = Arc::new(Sessions::new(limits));
     tokio::spawn(Arc::clone(&sessions).close_idle_forever());
-    let adopting = Arc::clone(&shared);
     let server = Arc::new(Server {
         service: StreamableHttpService::new(
             move || Ok(Gateway::new(Arc::clone(&shared))),
@@ -138,7 +140,10 @@ pub(super) async fn serve(
         "toolbench mcp: e.g. claude mcp add --transport http toolbench {url} --header \"Authorization: Bearer $(cat {})\"",
         shell_quoted(&access.file)
     );
-    super::adopt_first_contact(&adopting);
+    // Said after where the server listens, which a script reads from the first line.
+    if let Some(adoption) = first_contact {
+        adoption.start();
+    }
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,

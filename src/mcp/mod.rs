@@ -31,6 +31,7 @@ use rmcp::ServiceExt;
 use rmcp::transport::async_rw::AsyncRwTransport;
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
+use crate::jobs::scan::FirstContact;
 use crate::workbench::Workbench;
 use gateway::Gateway;
 pub(crate) use http::HttpOptions;
@@ -62,9 +63,19 @@ pub enum McpError {
 
 /// Loads the catalog once (the cached index spares re-hashing unchanged tools) and builds
 /// what every session shares, its validation workers on the current runtime. The
-/// workbench's write connection becomes the server's one writer. A first contact's adoption
-/// is the caller's to start (`adopt_first_contact`), once it has said what it serves.
+/// workbench's write connection becomes the server's one writer. A workspace met for the
+/// first time adopts its active tools as this scan read them, in the background.
 pub fn shared(workbench: Workbench) -> Result<Arc<Shared>, McpError> {
+    let (shared, first_contact) = open(workbench)?;
+    if let Some(adoption) = first_contact {
+        adoption.start();
+    }
+    Ok(shared)
+}
+
+/// `shared`, with a first contact's adoption left for the caller to start once it has said
+/// where it serves (its notice goes to the log, after the lines a script reads first).
+fn open(workbench: Workbench) -> Result<(Arc<Shared>, Option<FirstContact>), McpError> {
     let store = workbench.store()?;
     let entries = {
         let store = &mut store.lock();
@@ -80,13 +91,15 @@ pub fn shared(workbench: Workbench) -> Result<Arc<Shared>, McpError> {
         let _ = store.save_index(&entries);
         entries
     };
+    let first_contact = FirstContact::of(workbench.root(), &entries);
     workbench.back_up_in_background();
-    Ok(Arc::new(Shared::new(
+    let shared = Arc::new(Shared::new(
         &tokio::runtime::Handle::current(),
         workbench,
         entries,
         store,
-    )))
+    ));
+    Ok((shared, first_contact))
 }
 
 /// How long the calls a departed client left behind get to stop and be recorded.
@@ -96,7 +109,6 @@ const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10)
 pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
     runtime()?.block_on(async move {
         let shared = shared(workbench)?;
-        adopt_first_contact(&shared);
         let _watcher = live::follow(Arc::clone(&shared)).await?;
         let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
         // The edge already bounds lines (and answers the longer ones); one byte more for
@@ -131,17 +143,10 @@ pub(crate) fn serve_http(workbench: Workbench, options: HttpOptions) -> Result<(
     let access = http::check_options(&options)?;
     let limits = workbench.config().mcp_sessions;
     runtime()?.block_on(async move {
-        let shared = shared(workbench)?;
+        let (shared, first_contact) = open(workbench)?;
         let _watcher = live::follow(Arc::clone(&shared)).await?;
-        http::serve(shared, &options, access, limits).await
+        http::serve(shared, first_contact, &options, access, limits).await
     })
-}
-
-/// Seals the active tools of a workspace met for the first time as the first scan read them,
-/// in the background (a call meanwhile waits for it). Its notice goes to the log: over HTTP
-/// after the lines that say where the server listens, which a script reads first.
-fn adopt_first_contact(shared: &Shared) {
-    crate::jobs::scan::adopt_first_scan(shared.workbench.root(), shared.catalog().entries());
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, McpError> {
