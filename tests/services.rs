@@ -197,6 +197,24 @@ fn launch_send_stop_and_the_exchange_is_kept() {
     );
 }
 
+/// A launch that names no instance names it after its service: two services each get one of
+/// their own (an instance name stays its first tool's, so one shared default could not).
+#[test]
+fn a_launch_without_an_instance_name_takes_the_services_name() {
+    let mut ws = Ws::new();
+    for service in ["echo", "echo_two"] {
+        ws.service(service, ECHO, "\"auto\"", "tcp");
+        ws.launched.push(service.to_string());
+        let out = ws.run(&["tools", "launch", service]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let instance = ws.instance(service);
+        assert_eq!(instance["tool"], service, "{instance}");
+        assert_eq!(instance["state"], "healthy", "{instance}");
+    }
+    let out = ws.run(&["tools", "send", "echo_two", "hi"]);
+    assert_eq!(stdout(&out).trim(), "hi", "{}", stderr(&out));
+}
+
 #[test]
 fn a_dead_instance_is_marked_stopped_and_send_relaunches_it_keeping_its_history() {
     let mut ws = Ws::new();

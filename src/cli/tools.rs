@@ -57,8 +57,9 @@ enum ToolsCommand {
     /// Start an instance of a service in the sandbox and wait until it is healthy.
     Launch {
         name: String,
+        /// The instance's name; the service's own name when not given.
         #[arg(long, value_name = "I")]
-        instance: String,
+        instance: Option<String>,
         /// Launch even when the tool's cost tier asks for a confirmation.
         #[arg(long)]
         yes: bool,
@@ -135,7 +136,11 @@ pub(crate) fn run(args: ToolsArgs, ws: &Workbench) -> CliResult {
             name,
             instance,
             yes,
-        } => launch(&name, &instance, yes, ws),
+        } => {
+            let instance = instance.as_deref();
+            let instance = instance.unwrap_or(crate::services::default_instance(&name));
+            launch(&name, instance, yes, ws)
+        }
         ToolsCommand::Stop { instance } => stop(&instance, ws),
         ToolsCommand::Status { json } => status(json, ws),
         ToolsCommand::Logs { instance, follow } => logs(&instance, follow, ws),

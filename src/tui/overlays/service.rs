@@ -31,9 +31,13 @@ pub(crate) struct ServiceDialogState {
 }
 
 impl ServiceDialogState {
-    /// Asks for an instance name: the first running one (Enter attaches), else "default".
+    /// Asks for an instance name: the first running one (Enter attaches), else the service's
+    /// own (`services::default_instance`).
     pub(crate) fn launch(entry: ToolEntry, running: Vec<String>) -> Self {
-        let name = running.first().cloned().unwrap_or_else(|| "default".into());
+        let name = running
+            .first()
+            .cloned()
+            .unwrap_or_else(|| crate::services::default_instance(&entry.name).to_string());
         let kind = ServiceDialogKind::Launch {
             entry: Box::new(entry),
             running,

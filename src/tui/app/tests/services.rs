@@ -84,10 +84,11 @@ fn enter_on_a_service_asks_for_the_instance_and_launches_it() {
     key(&mut app, KeyCode::Enter);
     let screen = render(&app, 80, 24);
     assert!(screen.contains("Launch kv_cache@1.0.0"), "{screen}");
-    assert!(screen.contains("default"), "{screen}");
+    // Named after the service unless named: an instance name stays its first tool's.
+    assert!(screen.contains("│kv_cache"), "{screen}");
     effects(&mut app);
     // An empty name is refused in the dialog.
-    for _ in 0.."default".len() {
+    for _ in 0.."kv_cache".len() {
         key(&mut app, KeyCode::Backspace);
     }
     key(&mut app, KeyCode::Enter);
