@@ -220,7 +220,7 @@ fn ranked<'a>(theme: &Theme, rank: usize, trend: &QualityTrend, name_width: usiz
     } else if change <= -STEADY {
         (format!("↓ {change:+.2}"), theme.error)
     } else {
-        ("→  0.00".to_string(), theme.dim)
+        ("→ ±0.00".to_string(), theme.dim)
     };
     let ok = if stats.runs == 0 {
         "–".to_string()
