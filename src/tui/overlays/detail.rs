@@ -697,6 +697,7 @@ fn permission_lines(
     theme: &Theme,
     permissions: &crate::model::Permissions,
     escalations: &Option<(String, Vec<String>)>,
+    width: usize,
 ) -> Vec<Line<'static>> {
     let new = match escalations {
         Some((parent, new)) if !new.is_empty() => Some((parent, new)),
@@ -707,67 +708,90 @@ fn permission_lines(
     } else {
         Style::default()
     };
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{:<13}", "permissions"), theme.dim),
+    let mut lines = labelled(
+        theme,
+        "permissions",
         Span::styled(permissions.summary(), value_style),
-    ])];
+        width,
+    );
     if let Some((parent, new)) = new {
-        lines.extend(new.iter().map(|what| {
-            Line::from(vec![
-                Span::raw(" ".repeat(13)),
-                Span::styled(format!("! beyond {parent}: {what}"), theme.warning),
-            ])
-        }));
+        for what in new {
+            let beyond = Span::styled(format!("! beyond {parent}: {what}"), theme.warning);
+            lines.extend(labelled(theme, "", beyond, width));
+        }
     }
     lines
 }
 
-fn overview(theme: &Theme, detail: &DetailState) -> Vec<Line<'static>> {
+/// The width of the overview's labels; a value wider than the room beside them goes on under
+/// itself.
+const LABEL_WIDTH: usize = 13;
+
+/// `label` and `value`, the value wrapped into the room `width` leaves beside the label, so a
+/// long description or path is read whole.
+fn labelled(theme: &Theme, label: &str, value: Span<'static>, width: usize) -> Vec<Line<'static>> {
+    let room = width.saturating_sub(LABEL_WIDTH).max(16);
+    text_view::wrap(&Line::from(value), room)
+        .into_iter()
+        .enumerate()
+        .map(|(row, wrapped)| {
+            let head = if row == 0 {
+                Span::styled(format!("{label:<LABEL_WIDTH$}"), theme.dim)
+            } else {
+                Span::raw(" ".repeat(LABEL_WIDTH))
+            };
+            Line::from(
+                std::iter::once(head)
+                    .chain(wrapped.spans)
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect()
+}
+
+/// The overview, `width` columns wide.
+fn overview(theme: &Theme, detail: &DetailState, width: usize) -> Vec<Line<'static>> {
     let e = &detail.entry;
-    let field = |label: &str, value: String| {
-        Line::from(vec![
-            Span::styled(format!("{label:<13}"), theme.dim),
-            Span::raw(value),
-        ])
+    let styled = |label: &str, value: String, style: Style| {
+        labelled(theme, label, Span::styled(value, style), width)
     };
-    let mut lines = vec![
-        field("tier", e.tier.to_string()),
-        field("path", e.path.display().to_string()),
-    ];
+    let field = |label: &str, value: String| styled(label, value, Style::default());
+    let mut lines = field("tier", e.tier.to_string());
+    lines.extend(field("path", e.path.display().to_string()));
     // What the tool may read, write and reach comes first, with what is new since its parent.
     if let Some(m) = &e.manifest {
-        lines.extend(permission_lines(theme, &m.permissions, &detail.escalations));
+        lines.extend(permission_lines(
+            theme,
+            &m.permissions,
+            &detail.escalations,
+            width,
+        ));
     }
     if let Some(error) = &e.error {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<13}", "error"), theme.dim),
-            Span::styled(error.clone(), theme.error),
-        ]));
+        lines.extend(styled("error", error.clone(), theme.error));
     }
     for warning in &e.warnings {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<13}", "warning"), theme.dim),
-            Span::styled(warning.clone(), theme.warning),
-        ]));
+        lines.extend(styled("warning", warning.clone(), theme.warning));
     }
     if let Some(m) = &e.manifest {
-        lines.push(field("description", m.description.clone()));
-        lines.push(field("category", m.category.to_string()));
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<13}", "cost tier"), theme.dim),
-            Span::styled(m.cost_tier.to_string(), theme.cost(m.cost_tier)),
-        ]));
-        lines.push(field("command", m.run.command.join(" ")));
-        lines.push(field("input", m.run.input.to_string()));
-        lines.push(field(
+        lines.extend(field("description", m.description.clone()));
+        lines.extend(field("category", m.category.to_string()));
+        lines.extend(styled(
+            "cost tier",
+            m.cost_tier.to_string(),
+            theme.cost(m.cost_tier),
+        ));
+        lines.extend(field("command", m.run.command.join(" ")));
+        lines.extend(field("input", m.run.input.to_string()));
+        lines.extend(field(
             "limits",
             format!("{} s · {} MB", m.run.timeout_secs, m.run.memory_mb),
         ));
         if !m.keywords.is_empty() {
-            lines.push(field("keywords", m.keywords.join(", ")));
+            lines.extend(field("keywords", m.keywords.join(", ")));
         }
         if !m.capabilities.is_empty() {
-            lines.push(field("capabilities", m.capabilities.join(", ")));
+            lines.extend(field("capabilities", m.capabilities.join(", ")));
         }
         if let Some(origin) = m.provenance.origin {
             let generator = m
@@ -776,16 +800,16 @@ fn overview(theme: &Theme, detail: &DetailState) -> Vec<Line<'static>> {
                 .clone()
                 .map(|g| format!(" ({g})"))
                 .unwrap_or_default();
-            lines.push(field("origin", format!("{origin}{generator}")));
+            lines.extend(field("origin", format!("{origin}{generator}")));
         }
         if let Some(parent) = &m.provenance.parent {
-            lines.push(field("evolved from", parent.to_string()));
+            lines.extend(field("evolved from", parent.to_string()));
         }
         if let Some(hint) = &m.provenance.hint {
-            lines.push(field("hint", hint.clone()));
+            lines.extend(field("hint", hint.clone()));
         }
         if let Some(service) = &m.service {
-            lines.push(field(
+            lines.extend(field(
                 "service",
                 format!("port {} · health {}", service.port, service.health_check),
             ));
@@ -797,7 +821,7 @@ fn overview(theme: &Theme, detail: &DetailState) -> Vec<Line<'static>> {
             )));
         }
     }
-    lines.push(field("content hash", e.content_hash.clone()));
+    lines.extend(field("content hash", e.content_hash.clone()));
     if let Some(content) = &detail.content {
         let history = crate::tui::run_history::lines(theme, &content.recent_runs);
         if !history.is_empty() {

@@ -430,3 +430,44 @@ fn n_steps_through_every_match_of_a_line_in_the_detail_too() {
     key(&mut app, KeyCode::Char('n'));
     assert_eq!(marked(&app, 80, 24, current), ["column_2="]);
 }
+
+/// The overview's values are read whole: one wider than the room beside its label goes on
+/// under itself, as a 64-digit hash and a long description do at 80 columns.
+#[test]
+fn the_detail_overview_wraps_long_values_under_their_labels() {
+    let description = "Rename the files of the project whose names match a regular expression, \
+                       keeping a journal so every rename can be undone at the very end";
+    let hash = "ae8801ec02cfe9503007b15f19c84ea0a051ebb5a583cf8d1e726e11c57c9a1f";
+    let mut entry = tool(
+        Tier::Experimental,
+        "bulk_rename",
+        "0.2.0",
+        CostTier::High,
+        description,
+    );
+    entry.content_hash = hash.into();
+    let mut app = app_with(vec![entry]);
+    key(&mut app, KeyCode::Char('d'));
+    let screen = render(&app, 80, 24);
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = |needle: &str| {
+        rows.iter()
+            .position(|row| row.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} not shown:\n{screen}"))
+    };
+    // Its end on a row of its own, under the value's first column.
+    let first = at("│description  Rename the files of the project");
+    let last = at("│             at the very end");
+    assert!(last > first + 1, "{screen}");
+    // Every digit of the hash, the rest under its start.
+    let hash_row = at("│content hash ae8801ec02cf");
+    let continued = rows[hash_row + 1]
+        .split('│')
+        .nth(2)
+        .map(str::trim)
+        .unwrap_or_default();
+    assert!(
+        hash.ends_with(continued) && !continued.is_empty(),
+        "{screen}"
+    );
+}

@@ -39,7 +39,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailStat
     let mut chart = None;
     let (content, scroll) = match detail.section {
         DetailSection::Overview => {
-            let mut lines = overview(theme, detail);
+            let mut lines = overview(theme, detail, rect.width.saturating_sub(2) as usize);
             if let Some(days) = detail
                 .content
                 .as_ref()
