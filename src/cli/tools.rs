@@ -137,9 +137,8 @@ pub(crate) fn run(args: ToolsArgs, ws: &Workbench) -> CliResult {
             instance,
             yes,
         } => {
-            let instance = instance.as_deref();
-            let instance = instance.unwrap_or(crate::services::default_instance(&name));
-            launch(&name, instance, yes, ws)
+            let unnamed = crate::services::default_instance(&name);
+            launch(&name, instance.as_deref().unwrap_or(unnamed), yes, ws)
         }
         ToolsCommand::Stop { instance } => stop(&instance, ws),
         ToolsCommand::Status { json } => status(json, ws),

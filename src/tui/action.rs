@@ -90,8 +90,7 @@ macro_rules! actions {
         impl Action {
             pub(crate) const ALL: &'static [Action] = &[$(Action::$variant),+];
 
-            /// The name used in `keymap.toml` (`from_name` reads it; the tests check the
-            /// README's keys by it).
+            /// The name used in `keymap.toml`, by which the tests check the README's keys.
             #[cfg(test)]
             pub(crate) fn name(self) -> &'static str {
                 match self { $(Action::$variant => $name),+ }
