@@ -817,6 +817,37 @@ fn enter_opens_launch_dialog_prefilled_from_the_schema_with_inline_errors() {
     assert!(app.overlay.is_none());
 }
 
+/// The example's first value is selected: typing replaces it (`5`, not `105`), and an arrow
+/// key keeps it (the cursor was after it: `1`, `5`, `0`).
+#[test]
+fn the_launch_dialogs_first_value_is_replaced_by_what_is_typed() {
+    let schema = serde_json::json!({"type": "object", "required": ["n"],
+        "properties": {"n": {"type": "integer", "default": 10}}});
+    let entry = with_input_schema(
+        tool(Tier::Approved, "repeat", "1.0.0", CostTier::Low, "Repeat"),
+        schema,
+    );
+    let mut app = app_with(vec![entry.clone()]);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('5'));
+    ctrl(&mut app, 's');
+    let (_, input) = started_run(&mut app).expect("run started");
+    assert_eq!(
+        input.map(|i| i.replace(char::is_whitespace, "")),
+        Some("{\"n\":5}".to_string())
+    );
+    let mut app = app_with(vec![entry]);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Char('5'));
+    ctrl(&mut app, 's');
+    let (_, input) = started_run(&mut app).expect("run started");
+    assert_eq!(
+        input.map(|i| i.replace(char::is_whitespace, "")),
+        Some("{\"n\":150}".to_string())
+    );
+}
+
 #[test]
 fn a_tool_without_input_runs_on_enter_and_one_filter_match_is_acted_on() {
     let no_input = |name: &str, cost: CostTier| {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ratatui_textarea::TextArea;
+use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::Value;
 
 use crate::model::{InputMode, Manifest, ToolEntry};
@@ -27,21 +27,30 @@ pub(crate) struct LaunchState {
     pub(crate) editing_confirm: bool,
 }
 
-/// Where a person starts typing in the example input: inside the first value's quotes (or
-/// before a value that is not a string), not before the opening brace.
-fn first_value(lines: &[String]) -> (u16, u16) {
+/// Where a person starts typing in the example input: the first value, selected so that what
+/// is typed replaces it (a string's text without its quotes, a number or `true`); inside the
+/// quotes of an empty string or the brackets of an empty list; else before the value.
+/// `(row, first column, column after the selection)`.
+fn first_value(lines: &[String]) -> (u16, u16, u16) {
+    let at = |row: usize, start: usize, end: usize| {
+        let column = |c: usize| u16::try_from(c).unwrap_or(0);
+        (u16::try_from(row).unwrap_or(0), column(start), column(end))
+    };
     for (row, line) in lines.iter().enumerate() {
-        if let Some(at) = line.find("\": ") {
-            let key_end = at + "\": ".len();
-            let quoted = line[key_end..].starts_with('"');
-            let col = line[..key_end].chars().count() + usize::from(quoted);
-            return (
-                u16::try_from(row).unwrap_or(0),
-                u16::try_from(col).unwrap_or(0),
-            );
-        }
+        let Some(key_end) = line.find("\": ").map(|i| i + "\": ".len()) else {
+            continue;
+        };
+        let start = line[..key_end].chars().count();
+        let value = line[key_end..].trim_end().trim_end_matches(',');
+        let length = value.chars().count();
+        return match value.chars().next() {
+            Some('"') if length >= 2 => at(row, start + 1, start + length - 1),
+            Some('[' | '{') if length == 2 => at(row, start + 1, start + 1),
+            Some('[' | '{') | None => at(row, start, start),
+            Some(_) => at(row, start, start + length),
+        };
     }
-    (0, 0)
+    at(0, 0, 0)
 }
 
 impl LaunchState {
@@ -63,10 +72,14 @@ impl LaunchState {
                 .unwrap_or_else(|| Value::Object(Default::default()));
             let text = serde_json::to_string_pretty(&example).unwrap_or_else(|_| "{}".to_string());
             let lines: Vec<String> = text.lines().map(str::to_string).collect();
-            let (row, col) = first_value(&lines);
+            let (row, start, end) = first_value(&lines);
             let mut area = TextArea::new(lines);
             area.set_cursor_line_style(ratatui::style::Style::default());
-            area.move_cursor(ratatui_textarea::CursorMove::Jump(row, col));
+            area.move_cursor(CursorMove::Jump(row, start));
+            if end > start {
+                area.start_selection();
+                area.move_cursor(CursorMove::Jump(row, end));
+            }
             area
         });
         let confirm = confirmation.is_some().then(|| {
@@ -164,11 +177,28 @@ mod tests {
 
     #[test]
     fn typing_starts_at_the_first_value() {
-        // Inside the quotes of a string, before any other value, at the start without keys.
+        // A string's text is selected without its quotes; an empty one takes the cursor
+        // between them.
         let example = lines("{\n  \"text\": \"\",\n  \"n\": 0\n}");
-        assert_eq!(first_value(&example), (1, 11));
-        assert_eq!(first_value(&lines("{\n  \"n\": 0\n}")), (1, 7));
-        assert_eq!(first_value(&lines("{\n  \"é\": \"\"\n}")), (1, 8));
-        assert_eq!(first_value(&lines("{}")), (0, 0));
+        assert_eq!(first_value(&example), (1, 11, 11));
+        assert_eq!(
+            first_value(&lines("{\n  \"mode\": \"fast\"\n}")),
+            (1, 11, 15)
+        );
+        // A number or a boolean is selected, its comma left.
+        assert_eq!(
+            first_value(&lines("{\n  \"n\": 10,\n  \"m\": 1\n}")),
+            (1, 7, 9)
+        );
+        assert_eq!(first_value(&lines("{\n  \"on\": false\n}")), (1, 8, 13));
+        // An empty list takes the cursor inside; a list over several rows, before it.
+        assert_eq!(first_value(&lines("{\n  \"tags\": []\n}")), (1, 11, 11));
+        assert_eq!(
+            first_value(&lines("{\n  \"tags\": [\n    \"a\"\n  ]\n}")),
+            (1, 10, 10)
+        );
+        // Columns count characters, not bytes; no key at all: the start.
+        assert_eq!(first_value(&lines("{\n  \"é\": \"\"\n}")), (1, 8, 8));
+        assert_eq!(first_value(&lines("{}")), (0, 0, 0));
     }
 }
