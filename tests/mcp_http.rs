@@ -22,6 +22,8 @@ struct Server {
     bearer: String,
     /// What the server printed on stderr before it served.
     said: Vec<String>,
+    /// What it prints after.
+    log: std::sync::mpsc::Receiver<String>,
     config: tempfile::TempDir,
 }
 
@@ -119,6 +121,7 @@ fn serve_with(root: &Path, config_toml: &str, extra: &[&str]) -> Server {
         port,
         bearer: format!("Bearer {}", token.trim()),
         said,
+        log: rx,
         config,
     }
 }
@@ -297,39 +300,15 @@ fn initialize_then_tools_list_over_http() {
     }
 }
 
-/// Where the server listens is the first thing it says, whatever a first contact's adoption
-/// tells meanwhile: a script reads the URL from the first line.
+/// Where the server listens is the first thing it says (`serve` reads it from the first of
+/// its three lines), whatever a first contact's adoption tells meanwhile: it comes after.
 #[test]
 fn the_first_contact_is_told_after_where_the_server_listens() {
     let ws = sample_workspace();
-    let config = tempfile::tempdir().expect("tempdir");
-    let mut child = command(ws.path(), config.path(), &["--http", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start toolbench mcp --http");
-    let rx = lines_of(child.stderr.take().expect("stderr"));
-    let mut said: Vec<String> = Vec::new();
-    while !said
-        .iter()
-        .any(|l| l.contains("at this workspace's first use"))
-    {
-        let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
-            break;
-        };
-        said.push(line);
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let told = said
-        .iter()
-        .position(|l| l.contains("at this workspace's first use"))
-        .unwrap_or_else(|| panic!("the first contact was not told: {said:?}"));
-    assert!(
-        said[0].starts_with("toolbench mcp: serving http://127.0.0.1:") && told >= 3,
-        "{said:?}"
-    );
+    let server = serve(ws.path(), &[]);
+    let told = std::iter::from_fn(|| server.log.recv_timeout(Duration::from_secs(30)).ok())
+        .find(|line| line.contains("at this workspace's first use"));
+    assert!(told.is_some(), "not told after {:?}", server.said);
 }
 
 /// As the agent that wants its change taken for accepted content: a tool rewritten the moment

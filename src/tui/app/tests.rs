@@ -827,25 +827,20 @@ fn the_launch_dialogs_first_value_is_replaced_by_what_is_typed() {
         tool(Tier::Approved, "repeat", "1.0.0", CostTier::Low, "Repeat"),
         schema,
     );
-    let mut app = app_with(vec![entry.clone()]);
-    key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Char('5'));
-    ctrl(&mut app, 's');
-    let (_, input) = started_run(&mut app).expect("run started");
-    assert_eq!(
-        input.map(|i| i.replace(char::is_whitespace, "")),
-        Some("{\"n\":5}".to_string())
-    );
-    let mut app = app_with(vec![entry]);
-    key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Left);
-    key(&mut app, KeyCode::Char('5'));
-    ctrl(&mut app, 's');
-    let (_, input) = started_run(&mut app).expect("run started");
-    assert_eq!(
-        input.map(|i| i.replace(char::is_whitespace, "")),
-        Some("{\"n\":150}".to_string())
-    );
+    for (before, expected) in [(None, "{\"n\":5}"), (Some(KeyCode::Left), "{\"n\":150}")] {
+        let mut app = app_with(vec![entry.clone()]);
+        key(&mut app, KeyCode::Enter);
+        if let Some(before) = before {
+            key(&mut app, before);
+        }
+        key(&mut app, KeyCode::Char('5'));
+        ctrl(&mut app, 's');
+        let (_, input) = started_run(&mut app).expect("run started");
+        assert_eq!(
+            input.map(|i| i.replace(char::is_whitespace, "")),
+            Some(expected.to_string())
+        );
+    }
 }
 
 #[test]
