@@ -388,6 +388,43 @@ fn a_full_disk_during_the_doctor_loses_nothing() {
     assert_eq!(run_folders(ws.path()), runs);
 }
 
+/// An entry is headed by the decision a person took, not by the version it superseded:
+/// approving csv_to_json 1.3.0 over 1.2.0 reads `approve csv_to_json@1.3.0`, rolling back
+/// `rollback csv_to_json@1.2.0` (each entry still holds both rows).
+#[test]
+fn the_audit_names_the_decision_taken_not_what_it_superseded() {
+    let ws = sample_workspace();
+    approve(ws.path(), "csv_to_json@1.3.0");
+    ok(ws.path(), &["rollback", "csv_to_json"]);
+    let entries: Vec<Value> =
+        serde_json::from_str(&ok(ws.path(), &["audit", "--json"])).expect("JSON");
+    let heads: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or_default();
+            (text("action"), text("subject"))
+        })
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            ("approve", "csv_to_json@1.3.0"),
+            ("rollback", "csv_to_json@1.2.0")
+        ],
+        "{entries:?}"
+    );
+    for entry in &entries {
+        let rows = entry["rows"].as_array().expect("rows");
+        let supersedes = rows.iter().filter(|r| r["row"]["action"] == "supersede");
+        assert_eq!(supersedes.count(), 1, "{entry}");
+    }
+    let printed = ok(ws.path(), &["audit"]);
+    assert!(
+        printed.contains("approve") && !printed.contains("supersede"),
+        "{printed}"
+    );
+}
+
 #[test]
 fn audit_verify_names_the_entry_altered_by_hand() {
     let ws = sample_workspace();

@@ -126,14 +126,20 @@ impl Store {
                     .map_err(err)?;
                 rows.push(("versions", rowid));
             }
-            let version = first.to_version.as_ref().or(first.from_version.as_ref());
+            // The decision a person asked for heads the entry: a supersede (recorded before
+            // the approve, promote or rollback that caused it) is only its consequence.
+            let head = stored
+                .iter()
+                .find(|d| d.action != DecisionAction::Supersede)
+                .unwrap_or(first);
+            let version = head.to_version.as_ref().or(head.from_version.as_ref());
             let entry = super::decision_log::NewEntry {
-                at: first.at.clone(),
-                who: first.who.clone(),
-                action: first.action.as_str().to_string(),
+                at: head.at.clone(),
+                who: head.who.clone(),
+                action: head.action.as_str().to_string(),
                 subject: match version {
-                    Some(v) => format!("{}@{v}", first.tool),
-                    None => first.tool.clone(),
+                    Some(v) => format!("{}@{v}", head.tool),
+                    None => head.tool.clone(),
                 },
                 rows: Vec::new(),
             };
