@@ -38,12 +38,18 @@ fn on_terminal(root: &Path, args: &[&str]) -> Vec<u8> {
     run_on_terminal(cmd)
 }
 
-/// Every byte `cmd` writes to a pseudo-terminal, with its own configuration folder.
-fn run_on_terminal(mut cmd: CommandBuilder) -> Vec<u8> {
+/// Every byte `cmd` writes to a pseudo-terminal 200 columns wide, with its own
+/// configuration folder.
+fn run_on_terminal(cmd: CommandBuilder) -> Vec<u8> {
+    run_on_terminal_of(cmd, 200)
+}
+
+/// `run_on_terminal` on a terminal `cols` wide.
+fn run_on_terminal_of(mut cmd: CommandBuilder, cols: u16) -> Vec<u8> {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: 24,
-            cols: 200,
+            cols,
             pixel_width: 0,
             pixel_height: 0,
         })
@@ -75,6 +81,30 @@ fn run_on_terminal(mut cmd: CommandBuilder) -> Vec<u8> {
         .expect("the pty output ends");
     drop(pair.master);
     bytes
+}
+
+/// On a terminal `list` cuts each row to its width, so a long description does not wrap under
+/// the next columns; through a pipe it prints every row whole, for scripts.
+#[test]
+fn list_fits_its_rows_to_the_terminal_and_gives_a_pipe_them_whole() {
+    let ws = sample_workspace();
+    let mut cmd = CommandBuilder::new(bin());
+    cmd.args(["--root", &ws.path().display().to_string(), "list"]);
+    let shown = String::from_utf8_lossy(&run_on_terminal_of(cmd, 80)).into_owned();
+    let rows: Vec<&str> = shown.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let bulk = rows
+        .iter()
+        .find(|r| r.contains("bulk_rename"))
+        .unwrap_or_else(|| panic!("no bulk_rename row: {shown}"));
+    assert!(bulk.ends_with('…'), "{bulk:?}");
+    for row in &rows {
+        assert!(row.chars().count() <= 80, "{row:?} is wider than 80");
+    }
+    let piped = stdout(&toolbench(ws.path(), &["list"]));
+    assert!(
+        piped.contains("dry run by default, printing the plan as JSON"),
+        "{piped}"
+    );
 }
 
 fn assert_neutralised(bytes: &[u8]) -> String {

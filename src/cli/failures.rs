@@ -2,7 +2,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::runs::{column_width, for_tool};
-use super::term::{errln, outln, print_json};
+use super::term::{errln, outln, print_json, rowln};
 use super::{CliResult, Workbench, tool_id};
 use crate::model::{FailureRecord, RunOrigin, Severity, ToolId};
 
@@ -98,7 +98,7 @@ fn print_table(failures: &[FailureRecord]) {
             .as_deref()
             .map(|t| format!(" [{t}]"))
             .unwrap_or_default();
-        outln!(
+        rowln!(
             "{:<id_width$} {:<24} {:<tool_width$} {:<8} {}: {}{}",
             id,
             f.at,

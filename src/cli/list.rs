@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use clap::Args;
 use serde::Serialize;
 
-use super::term::{errln, outln, print_json};
+use super::term::{errln, outln, print_json, rowln};
 use super::{CliResult, Workbench};
 use crate::catalog::SortOrder;
 use crate::model::{Tier, ToolEntry};
@@ -128,7 +128,7 @@ fn print_table(entries: &[&ToolEntry]) {
             (None, None) if e.inferred => format!("{} (inferred manifest)", e.description),
             (None, None) => e.description.clone(),
         };
-        outln!(
+        rowln!(
             "{:<12} {:<name_width$} {:<10} {:<10} {}",
             e.tier.as_str(),
             e.name,

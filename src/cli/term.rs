@@ -32,6 +32,15 @@ macro_rules! outln {
     };
 }
 
+/// `outln!` for a table's row: on a terminal it is cut to the terminal's width (`…` where it
+/// was cut), so a long description does not wrap under the next columns; to a pipe it passes
+/// whole, for scripts.
+macro_rules! rowln {
+    ($($arg:tt)*) => {
+        $crate::cli::term::print_row(&format!($($arg)*))
+    };
+}
+
 /// `eprintln!` for one line that may hold tool or manifest content.
 macro_rules! errln {
     ($($arg:tt)*) => {
@@ -39,7 +48,7 @@ macro_rules! errln {
     };
 }
 
-pub(crate) use {errln, outln};
+pub(crate) use {errln, outln, rowln};
 
 /// Set once stdout's reader has gone (`| head -1`): nothing more is printed to it, a command
 /// that follows something stops, and the process ends quietly (`cli::main`).
@@ -77,6 +86,45 @@ pub(crate) fn print_out(line: &str) {
     });
 }
 
+pub(crate) fn print_row(line: &str) {
+    match terminal_columns() {
+        Some(columns) => print_out(&cut_to(&visible(line), columns)),
+        None => print_out(line),
+    }
+}
+
+/// The terminal's width in columns, when standard output is a terminal.
+fn terminal_columns() -> Option<usize> {
+    static COLUMNS: OnceLock<Option<usize>> = OnceLock::new();
+    *COLUMNS.get_or_init(|| {
+        stdout_is_terminal()
+            .then(crossterm::terminal::size)
+            .and_then(Result::ok)
+            .map(|(columns, _)| usize::from(columns))
+            .filter(|columns| *columns > 1)
+    })
+}
+
+/// `line` in at most `columns` display columns, its end replaced by `…` when cut.
+fn cut_to(line: &str, columns: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let width = |c: char| c.width().unwrap_or(0);
+    if line.chars().map(width).sum::<usize>() <= columns {
+        return line.to_string();
+    }
+    let mut kept = String::new();
+    let mut used = 0;
+    for c in line.chars() {
+        if used + width(c) > columns - 1 {
+            break;
+        }
+        used += width(c);
+        kept.push(c);
+    }
+    kept.push('…');
+    kept
+}
+
 pub(crate) fn print_err(line: &str) {
     let mut err = std::io::stderr().lock();
     let _ = if stderr_is_terminal() {
@@ -110,4 +158,24 @@ pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), 
     // A reader that stopped early (`| head`) is not an error worth reporting.
     let _ = write_out(text.as_bytes());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_to;
+
+    #[test]
+    fn a_row_is_cut_to_the_columns_by_display_width() {
+        assert_eq!(
+            cut_to("core  word_count  Count words", 40),
+            "core  word_count  Count words"
+        );
+        assert_eq!(
+            cut_to("core  word_count  Count words", 20),
+            "core  word_count  C…"
+        );
+        // A wide character counts two columns and is never cut in half.
+        assert_eq!(cut_to("名前 tool", 4), "名…");
+        assert_eq!(cut_to("abcdef", 6), "abcdef");
+    }
 }
