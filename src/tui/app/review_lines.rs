@@ -23,8 +23,10 @@ pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
     vec![
         Line::from(""),
         Line::from(nothing),
-        Line::from("New and evolved tools that agents"),
-        Line::from("write into experimental/ wait here."),
+        // Lines of at most 32 columns: whole in the pane at the smallest screen, 80 wide.
+        Line::from("New and evolved tools that"),
+        Line::from("agents write into experimental/"),
+        Line::from("wait here."),
     ]
 }
 

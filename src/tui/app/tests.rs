@@ -197,6 +197,15 @@ fn empty_workspace_explains_every_pane() {
     insta::assert_snapshot!(screen);
     assert!(screen.contains("No tools in this workspace yet."));
     assert!(screen.contains("Review (0)"));
+    // At the smallest screen every line of the hints is whole on a row of its own: none is
+    // wrapped into a word left alone.
+    let hints = crate::tui::panes::catalog::empty_text(&app)
+        .into_iter()
+        .chain(crate::tui::app::review_lines::empty_text(&app));
+    for hint in hints {
+        let hint = hint.to_string();
+        assert!(screen.contains(hint.as_str()), "{hint:?} cut:\n{screen}");
+    }
 }
 
 #[test]

@@ -47,7 +47,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(rows), list_area);
 }
 
-fn empty_text(app: &App) -> Vec<Line<'static>> {
+pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
     if !app.filter.query.is_empty() {
         return vec![
             Line::from(""),
@@ -66,9 +66,10 @@ fn empty_text(app: &App) -> Vec<Line<'static>> {
     }
     vec![
         Line::from(""),
+        // Lines of at most 42 columns: whole in the pane at the smallest screen, 80 wide.
         Line::from("No tools in this workspace yet."),
-        Line::from("Agents write tools into experimental/; each one"),
-        Line::from("is a folder with a tool.toml (see README)."),
+        Line::from("Agents write tools into experimental/,"),
+        Line::from("each a folder with a tool.toml (README)."),
         Line::from(format!(
             "Press {} to scan again.",
             app.keymap.hint(Action::Rescan)
