@@ -186,6 +186,28 @@ fn main_screen_shows_catalog_review_failures_output_and_status() {
     insta::assert_snapshot!(render(&app, 80, 24));
 }
 
+/// The hints of an empty Catalog (no tools, a filter matching nothing) and an empty Review
+/// fit their panes at the smallest screen, 80 columns, however the columns are shared: no
+/// line wraps into a word left alone.
+#[test]
+fn empty_hints_fit_their_panes_at_the_smallest_screen() {
+    let right = usize::from(crate::tui::layout::right_share(80));
+    let (catalog_room, review_room) = (80 - right - 2, right - 2);
+    let widest = |lines: Vec<Line<'static>>| lines.iter().map(Line::width).max().unwrap_or(0);
+    let mut app = app_with(vec![]);
+    app.update(AppEvent::ScanFinished {
+        entries: vec![],
+        elapsed: Duration::from_millis(3),
+    });
+    assert!(widest(crate::tui::panes::catalog::empty_text(&app)) <= catalog_room);
+    assert!(widest(crate::tui::app::review_lines::empty_text(&app)) <= review_room);
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zzz");
+    assert!(widest(crate::tui::panes::catalog::empty_text(&app)) <= catalog_room);
+    assert!(render(&app, 80, 24).contains("No tool matches \"zzz\"."));
+}
+
 #[test]
 fn empty_workspace_explains_every_pane() {
     let mut app = app_with(vec![]);
