@@ -100,6 +100,7 @@ fn serve_with(root: &Path, config_toml: &str, extra: &[&str]) -> Server {
     while said.len() < 3 {
         let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("the server did not start; saw {said:?}");
         };
         said.push(line);
@@ -107,15 +108,19 @@ fn serve_with(root: &Path, config_toml: &str, extra: &[&str]) -> Server {
     let port = said[0]
         .strip_prefix("toolbench mcp: serving http://127.0.0.1:")
         .and_then(|url| url.strip_suffix("/mcp"))
-        .unwrap_or_else(|| panic!("no URL first on stderr: {said:?}"))
-        .parse()
-        .expect("port");
+        .and_then(|port| port.parse().ok());
     let token_file = extra
         .iter()
         .position(|a| *a == "--token-file")
         .map(|i| PathBuf::from(extra[i + 1]))
         .unwrap_or_else(|| config.path().join("mcp-token"));
-    let token = std::fs::read_to_string(&token_file).expect("the token file");
+    let token = std::fs::read_to_string(&token_file);
+    // A failing test must not leave its server running.
+    let (Some(port), Ok(token)) = (port, token) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("no URL first on stderr, or no token file: {said:?}");
+    };
     Server {
         child,
         port,
