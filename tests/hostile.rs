@@ -744,15 +744,7 @@ fn what_validation_reads_beside_the_test_cases_is_out_of_their_reach() {
     let listed = bench.tb(&["list"], Duration::from_secs(120));
     assert!(listed.status.success(), "list: {}", text(&listed.stderr));
     let marker = unique("BESIDE");
-    let script = format!(
-        "round=0\n\
-         while [ $round -lt 40 ]; do\n\
-           for n in 3 4 5 6 7 8 9; do eval \"echo {marker} >&$n\" 2>/dev/null; done\n\
-           n=3; while [ $n -lt 512 ]; do echo {marker} > /proc/self/fd/$n 2>/dev/null; n=$((n+1)); done\n\
-           round=$((round+1))\n\
-         done\n\
-         echo '{{}}'\n"
-    );
+    let script = descriptor_writer(&marker, 40, "echo '{}'");
     let folder = bench.tool(
         "grabber",
         &["sh", "run.sh"],
@@ -786,6 +778,20 @@ fn what_validation_reads_beside_the_test_cases_is_out_of_their_reach() {
     assert_no_escape(&escapes, &format!("validate: {report}"));
 }
 
+/// A tool's script that writes `marker` through every descriptor number it might hold (3-511,
+/// by `>&N` and through `/proc/self/fd`), `rounds` times, then runs `last`.
+fn descriptor_writer(marker: &str, rounds: u32, last: &str) -> String {
+    format!(
+        "round=0\n\
+         while [ $round -lt {rounds} ]; do\n\
+           for n in 3 4 5 6 7 8 9; do eval \"echo {marker} >&$n\" 2>/dev/null; done\n\
+           n=3; while [ $n -lt 512 ]; do echo {marker} > /proc/self/fd/$n 2>/dev/null; n=$((n+1)); done\n\
+           round=$((round+1))\n\
+         done\n\
+         {last}\n"
+    )
+}
+
 /// Blocks: descriptors of the first contact's copies reaching a tool run beside them. The
 /// workbench, opening a workspace without seals, seals and snapshots every active tool on
 /// both cores (source files read, snapshot and seal files open for writing) while a person
@@ -813,15 +819,7 @@ fn the_first_contacts_copies_are_out_of_reach_of_a_tool_run_beside_them() {
         fs::write(folder.join("tests/basic.toml"), "input = '{}'\n").expect("case");
     }
     let marker = unique("ADOPTING");
-    let script = format!(
-        "round=0\n\
-         while [ $round -lt 60 ]; do\n\
-           for n in 3 4 5 6 7 8 9; do eval \"echo {marker} >&$n\" 2>/dev/null; done\n\
-           n=3; while [ $n -lt 512 ]; do echo {marker} > /proc/self/fd/$n 2>/dev/null; n=$((n+1)); done\n\
-           round=$((round+1))\n\
-         done\n\
-         echo grabbed-{marker}\n"
-    );
+    let script = descriptor_writer(&marker, 60, &format!("echo grabbed-{marker}"));
     let folder = bench.tool("grabber", &["sh", "run.sh"], "", &[("run.sh", &script)]);
 
     let pair = native_pty_system()
