@@ -103,7 +103,14 @@ fn approve_big(bencher: divan::Bencher, write: fn(&Path)) {
         .bench_local_values(|(dir, mut store)| {
             let mut ctx = Workbench::at(dir.path(), None).expect("opened").review();
             ctx.who = "bench".into();
-            lifecycle::approve(&ctx, &mut store, &ToolId::named("big"), None).expect("approve");
+            lifecycle::approve(
+                &ctx,
+                &mut store,
+                &ToolId::named("big"),
+                None,
+                Default::default(),
+            )
+            .expect("approve");
             (dir, store)
         });
 }
@@ -194,6 +201,7 @@ fn run_the_5_cases_alone(bencher: divan::Bencher) {
                 exe: PathBuf::from(EXE),
                 preforked: Default::default(),
                 confinement: confinement.clone(),
+                reach: runner::Reach::Withheld,
             };
             let (_cancel, cancel_rx) = runner::cancel_pair();
             runtime

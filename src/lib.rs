@@ -18,6 +18,7 @@ pub mod jobs;
 pub(crate) mod lookup;
 pub mod mcp;
 pub mod model;
+pub mod pause_point;
 pub mod quality;
 pub mod review;
 pub mod runner;

@@ -116,7 +116,7 @@ string_enum! {
     RunStatus {
         Ok => "ok", Failed => "failed", Timeout => "timeout", Limit => "limit",
         SchemaViolation => "schema_violation", SandboxError => "sandbox_error", Cancelled => "cancelled",
-        Abandoned => "abandoned",
+        Abandoned => "abandoned", Unavailable => "unavailable",
     }
 }
 
@@ -133,6 +133,12 @@ string_enum! {
 impl Tier {
     pub fn dir_name(self) -> &'static str {
         self.as_str()
+    }
+
+    /// Core and approved: the tiers whose tools a person accepted, which run for agents with
+    /// what they declare and carry seals. The rest is unreviewed code.
+    pub(crate) fn is_active(self) -> bool {
+        matches!(self, Tier::Core | Tier::Approved)
     }
 }
 
@@ -297,11 +303,25 @@ pub enum Drift {
 }
 
 impl Drift {
+    /// What an agent is told of a modified tool: that a person must review it, never how to
+    /// approve it (agents have shells).
+    pub(crate) const MODIFIED_FOR_AGENT: &str = "its content was changed since a person approved it; a person must review the change in toolbench before it runs again";
+    /// What an agent is told of a tool nobody approved here.
+    pub(crate) const UNAPPROVED_FOR_AGENT: &str = "no person approved it in this workspace; a person must review it in toolbench before it runs";
+
     /// A few words for a catalog row: `modified since approval`, `not approved here`.
     pub(crate) fn label(&self) -> &'static str {
         match self {
             Drift::Modified { .. } => "modified since approval",
             Drift::Unapproved => "not approved here",
+        }
+    }
+
+    /// Why it does not run, as an agent is told.
+    pub(crate) fn for_agent(&self) -> &'static str {
+        match self {
+            Drift::Modified { .. } => Self::MODIFIED_FOR_AGENT,
+            Drift::Unapproved => Self::UNAPPROVED_FOR_AGENT,
         }
     }
 }

@@ -102,7 +102,7 @@ pub(crate) fn stats_for_active_tools(
     let active: BTreeSet<&str> = catalog
         .iter()
         // Active means core and approved: a candidate is not ranked before it is approved.
-        .filter(|e| crate::seal::is_active(e.tier))
+        .filter(|e| e.tier.is_active())
         .map(|e| e.name.as_str())
         .collect();
     let mut recorded: BTreeMap<String, ToolStats> =

@@ -5,7 +5,9 @@
 //! overwrite lines with carriage returns. One rule, used by the TUI and the CLI: every
 //! control character (C0, DEL and C1, U+0080–U+009F) is shown as `\u{XX}`, and invalid
 //! UTF-8 becomes U+FFFD. Without ESC, BEL and C1 no sequence can start, so no sequence
-//! survives, however it is split.
+//! survives, however it is split. Characters that draw nothing but change what a reader sees
+//! (bidirectional overrides and isolates, zero-width characters: "Trojan Source") are shown
+//! the same way, so a line reads on screen as a compiler reads it.
 
 /// A duration for people: `850 ms`, `1.2 s`, `3 m 05 s`.
 pub(crate) fn format_ms(ms: u64) -> String {
@@ -43,8 +45,41 @@ pub(crate) fn visible_text(raw: &str) -> String {
     out
 }
 
+/// The name of a character that draws nothing yet changes what a reader sees: it reorders
+/// the text around it (bidirectional controls) or hides between visible ones (zero-width and
+/// other invisible characters). `None` for every other character.
+pub(crate) fn invisible_name(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{00AD}' => "SOFT HYPHEN",
+        '\u{034F}' => "COMBINING GRAPHEME JOINER",
+        '\u{061C}' => "ARABIC LETTER MARK",
+        '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' => "HANGUL FILLER",
+        '\u{180E}' => "MONGOLIAN VOWEL SEPARATOR",
+        '\u{200B}' => "ZERO WIDTH SPACE",
+        '\u{200C}' => "ZERO WIDTH NON-JOINER",
+        '\u{200D}' => "ZERO WIDTH JOINER",
+        '\u{200E}' => "LEFT-TO-RIGHT MARK",
+        '\u{200F}' => "RIGHT-TO-LEFT MARK",
+        '\u{202A}' => "LEFT-TO-RIGHT EMBEDDING",
+        '\u{202B}' => "RIGHT-TO-LEFT EMBEDDING",
+        '\u{202C}' => "POP DIRECTIONAL FORMATTING",
+        '\u{202D}' => "LEFT-TO-RIGHT OVERRIDE",
+        '\u{202E}' => "RIGHT-TO-LEFT OVERRIDE",
+        '\u{2060}' => "WORD JOINER",
+        '\u{2061}'..='\u{2064}' => "INVISIBLE OPERATOR",
+        '\u{2066}' => "LEFT-TO-RIGHT ISOLATE",
+        '\u{2067}' => "RIGHT-TO-LEFT ISOLATE",
+        '\u{2068}' => "FIRST STRONG ISOLATE",
+        '\u{2069}' => "POP DIRECTIONAL ISOLATE",
+        '\u{FEFF}' => "ZERO WIDTH NO-BREAK SPACE",
+        '\u{FFF9}'..='\u{FFFB}' => "INTERLINEAR ANNOTATION",
+        '\u{E0000}'..='\u{E007F}' => "TAG",
+        _ => return None,
+    })
+}
+
 fn push_visible(out: &mut String, c: char) {
-    if c.is_control() {
+    if c.is_control() || invisible_name(c).is_some() {
         out.push_str(&format!("\\u{{{:x}}}", c as u32));
     } else {
         out.push(c);
@@ -113,6 +148,24 @@ mod tests {
     #[test]
     fn tui_lines_show_every_control_and_expand_tabs() {
         assert_eq!(visible("a\u{1b}[31mb\tc\n"), "a\\u{1b}[31mb    c\\u{a}");
+    }
+
+    #[test]
+    fn trojan_source_shows_the_characters_that_reorder_or_hide_code() {
+        // `if access_level != "user" { // Check if admin` with an override hiding its end.
+        let line =
+            "if access_level != \"user\u{202E} \u{2066}// Check if admin\u{2069} \u{2066}\" {";
+        assert_eq!(
+            visible(line),
+            "if access_level != \"user\\u{202e} \\u{2066}// Check if admin\\u{2069} \\u{2066}\" {"
+        );
+        assert_eq!(visible("a\u{200B}b\u{FEFF}"), "a\\u{200b}b\\u{feff}");
+        assert_eq!(invisible_name('\u{202E}'), Some("RIGHT-TO-LEFT OVERRIDE"));
+        // Letters of any script, emoji and ordinary spaces are text.
+        for c in ['é', 'ж', 'ש', '😀', ' ', '\u{00A0}'] {
+            assert_eq!(invisible_name(c), None, "{c:?}");
+            assert_eq!(visible(&c.to_string()), c.to_string());
+        }
     }
 
     #[test]

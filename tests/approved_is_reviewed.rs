@@ -502,8 +502,10 @@ fn an_edit_after_approval_never_runs_and_resubmit_puts_the_approved_content_back
     // An agent's call and a call by capability do not run it either.
     let result = bench.call_over_mcp("edited");
     assert_eq!(result.is_error, Some(true), "{result:?}");
+    // The agent is told a person must review it, never how to approve it.
     assert!(
-        text_of(&result).contains("modified since approval"),
+        text_of(&result).contains("changed since a person approved it")
+            && !text_of(&result).contains("toolbench approve"),
         "{result:?}"
     );
     let out = bench.tb(&["call", "--capability", "issue33.edit", "--json"]);
@@ -1128,7 +1130,10 @@ fn an_mcp_server_seals_a_new_workspace_as_it_found_it() {
     let answer = agent.call("keeper", serde_json::json!({}));
     let text = answer.to_string();
     assert!(!text.contains("CHANGED"), "the edited tool ran: {text}");
-    assert!(text.contains("was modified since approval"), "{text}");
+    assert!(
+        text.contains("changed since a person approved it") && !text.contains("--hash"),
+        "{text}"
+    );
     let runs = common::toolbench(ws.path(), &["runs", "keeper", "--json"]);
     let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("runs");
     assert_eq!(runs.as_array().map(Vec::len), Some(0), "{runs}");

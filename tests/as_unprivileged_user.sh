@@ -1,12 +1,15 @@
 #!/bin/sh
 # Runs the suites whose tests assert on the host as an unprivileged user, so each is checked
 # both as root (plain `cargo test`) and as a normal user: the sandbox (hostile), what a tool's
-# declared permissions let it reach (permissions), approved copies frozen by their owner
+# declared permissions let it reach (permissions), what code no person reviewed gets, from
+# validation and by hand (unreviewed), approved copies frozen by their owner
 # (approved_is_reviewed), the HTTP gateway's token file and sessions (mcp_http), bounded agent
 # input (mcp, requests), a read-only state folder that only root can still write
 # (recovery), a list of hosts held by the egress proxy (egress), and the progress pipe as the
 # only descriptor a run gets beside stdio (progress), and no process of a run left behind
-# whenever it is cancelled or times out, with the watchdog instead of a cgroup (cancel_race).
+# whenever it is cancelled or times out, with the watchdog instead of a cgroup (cancel_race);
+# nothing of a killed run left once collected (leftovers), and a tool folder that cannot be
+# read, before or during a run, judged by the kernel's own check (unavailable).
 #
 # Usage, as root, from anywhere:   tests/as_unprivileged_user.sh [test-filter] [libtest args…]
 #   TOOLBENCH_TEST_USER   the user to run as (default: toolbench-hostile; created if missing)
@@ -19,7 +22,7 @@
 # even after one fails; exits non-zero, naming the failed suites, if any failed.
 set -eu
 
-suites="hostile permissions approved_is_reviewed mcp_http mcp requests recovery egress progress cancel_race"
+suites="hostile permissions unreviewed approved_is_reviewed mcp_http mcp requests recovery egress progress cancel_race leftovers unavailable"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "$0: must run as root (it creates a user and switches to it)" >&2

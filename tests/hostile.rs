@@ -358,7 +358,7 @@ fn run_with_open_fd(bench: &Bench, name: &str, redirect: &str, file: &Path) -> (
         .arg(bin())
         .arg("--root")
         .arg(bench.root())
-        .args(["run", name, "--yes", "--json"])
+        .args(["run", name, "--yes", "--grant", "--json"])
         .env_remove("TOOLBENCH_ROOT");
     for (k, v) in bench.env_pairs() {
         cmd.env(k, v);
@@ -544,7 +544,7 @@ for pid in ("1", "self"):
         "",
         &[("run.sh", script), ("read_stack.py", read_stack)],
     );
-    let mut cmd = bench.command(&["run", "read_env", "--yes", "--json"]);
+    let mut cmd = bench.command(&["run", "read_env", "--yes", "--grant", "--json"]);
     cmd.env("CALLERS_API_KEY", &secret);
     let out = run_bounded(cmd, Duration::from_secs(60));
     let escapes = bench.leaks(
@@ -849,9 +849,13 @@ fn the_first_contacts_copies_are_out_of_reach_of_a_tool_run_beside_them() {
         while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
     });
     let mut writer = pair.master.take_writer().expect("writer");
-    // As soon as the workbench draws: filter to the one experimental tool; Enter runs it.
+    // As soon as the workbench draws: filter to the one experimental tool; Enter opens its
+    // launch dialog (it declares a path to read), Enter again runs it.
     std::thread::sleep(Duration::from_millis(700));
     writer.write_all(b"/grabber\r").expect("keys");
+    writer.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(300));
+    writer.write_all(b"\r").expect("keys");
     writer.flush().expect("flush");
     let runs = bench.root().join(".toolbench/runs");
     let done = format!("grabbed-{marker}");
@@ -1620,7 +1624,10 @@ fn a_tool_cannot_write_or_plant_the_record_of_a_run() {
          exit 3\n"
     );
     bench.tool("forger", &["sh", "run.sh"], "", &[("run.sh", &script)]);
-    let out = bench.tb(&["run", "forger", "--yes"], Duration::from_secs(60));
+    let out = bench.tb(
+        &["run", "forger", "--yes", "--grant"],
+        Duration::from_secs(60),
+    );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let listed = bench.tb(&["runs", "--json"], Duration::from_secs(60));
     let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("runs --json");
@@ -1676,7 +1683,10 @@ fn a_tool_cannot_forge_the_decision_log_or_what_doctor_rebuilds_from() {
          exit 3\n"
     );
     bench.tool("forger", &["sh", "run.sh"], "", &[("run.sh", &script)]);
-    let out = bench.tb(&["run", "forger", "--yes"], Duration::from_secs(60));
+    let out = bench.tb(
+        &["run", "forger", "--yes", "--grant"],
+        Duration::from_secs(60),
+    );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let mut escapes = Vec::new();
     if fs::read(&log).ok().as_ref() != Some(&before) {
@@ -1803,7 +1813,7 @@ fn another_workspaces_state_and_runs_never_reach_the_run_output() {
         }
         run_bounded(cmd, Duration::from_secs(60))
     };
-    let ran = in_other(&["run", "talker", "--yes"]);
+    let ran = in_other(&["run", "talker", "--yes", "--grant"]);
     assert!(ran.status.success(), "{}", text(&ran.stderr));
     let marked = in_other(&[
         "mark-failure",
@@ -1864,7 +1874,7 @@ fn the_default_workspaces_state_is_hidden_and_the_run_says_so() {
     )
     .expect("script");
     let mut cmd = std::process::Command::new(bin());
-    cmd.args(["run", "peek", "--yes", "--json"])
+    cmd.args(["run", "peek", "--yes", "--grant", "--json"])
         .current_dir(bench.host())
         .env_remove("TOOLBENCH_ROOT")
         .env_remove("XDG_DATA_HOME");
@@ -2058,7 +2068,7 @@ fn state_db_stays_writable(bench: &Bench, locker: &str) {
     let (first, _) = bench.run("bystander");
     assert_eq!(first["status"], "ok", "{first}");
     let locker_out = tempfile::NamedTempFile::new().expect("locker output file");
-    let mut background = bench.command(&["run", locker, "--yes", "--json"]);
+    let mut background = bench.command(&["run", locker, "--yes", "--grant", "--json"]);
     background
         .stdin(std::process::Stdio::null())
         .stdout(locker_out.reopen().expect("reopen"))
@@ -2278,7 +2288,7 @@ print("{{}}")
     let mut cmd = CommandBuilder::new(bin());
     cmd.arg("--root");
     cmd.arg(bench.root());
-    cmd.args(["run", "tty_thief", "--yes"]);
+    cmd.args(["run", "tty_thief", "--yes", "--grant"]);
     cmd.env_remove("TOOLBENCH_ROOT");
     for (k, v) in bench.env_pairs() {
         cmd.env(k, v);
@@ -2434,7 +2444,7 @@ fn flooding_output_into_a_file_does_not_outlast_the_timeout() {
     let started = Instant::now();
     // run_bounded hands the binary regular files as stdout and stderr.
     let out = run_bounded(
-        bench.command(&["run", "flood", "--yes"]),
+        bench.command(&["run", "flood", "--yes", "--grant"]),
         Duration::from_secs(60),
     );
     let took = started.elapsed();
@@ -3249,7 +3259,7 @@ fn a_run_dies_with_the_process_that_started_it() {
         &[],
     );
     let mut starter = bench
-        .command(&["run", "sleeper"])
+        .command(&["run", "sleeper", "--grant"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -3327,11 +3337,12 @@ fn a_reused_pid_is_not_taken_for_the_run() {
     );
 }
 
-/// A `toolbench run` whose terminal goes away (SIGHUP) or that is asked to end (SIGTERM)
-/// cancels its run: nothing of it is left, and the run is recorded as `cancelled`.
+/// A `toolbench run` whose terminal goes away (SIGHUP), that is interrupted (SIGINT) or asked
+/// to end (SIGTERM) cancels its run: nothing of it is left, and the run is recorded as
+/// `cancelled`.
 #[test]
-fn a_cli_run_ends_and_is_recorded_on_sighup_and_sigterm() {
-    for signal in [libc::SIGHUP, libc::SIGTERM] {
+fn a_cli_run_ends_and_is_recorded_on_sighup_sigint_and_sigterm() {
+    for signal in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
         let bench = Bench::new();
         let tag = unique("HANGUP");
         bench.tool(
@@ -3341,7 +3352,7 @@ fn a_cli_run_ends_and_is_recorded_on_sighup_and_sigterm() {
             &[],
         );
         let starter = bench
-            .command(&["run", "waiter"])
+            .command(&["run", "waiter", "--grant"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -3529,7 +3540,7 @@ fn a_tool_cannot_plant_anything_in_a_hidden_folder() {
          echo '{{}}'\n"
     );
     bench.tool("planter", &["sh", "run.sh"], "", &[("run.sh", &script)]);
-    let mut cmd = bench.command(&["run", "planter", "--yes", "--json"]);
+    let mut cmd = bench.command(&["run", "planter", "--yes", "--grant", "--json"]);
     cmd.env("HOME", home.path());
     let out = run_bounded(cmd, Duration::from_secs(90));
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
@@ -3567,7 +3578,7 @@ fn a_tool_cannot_change_a_hidden_file_or_its_stand_in() {
          echo '{{}}'\n"
     );
     bench.tool("netrc", &["sh", "run.sh"], "", &[("run.sh", &script)]);
-    let mut cmd = bench.command(&["run", "netrc", "--yes", "--json"]);
+    let mut cmd = bench.command(&["run", "netrc", "--yes", "--grant", "--json"]);
     cmd.env("HOME", home.path());
     let out = run_bounded(cmd, Duration::from_secs(90));
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
@@ -3819,6 +3830,8 @@ while True:
         ),
         &[("svc.py", &probe)],
     );
+    // Services launch from the active tiers only.
+    bench.approve("other_proto");
     let launched = Launched {
         bench: &bench,
         instance: "p1".to_string(),

@@ -271,6 +271,24 @@ async fn a_run_that_cannot_start_tells_every_observer_why() {
     assert!(stored_runs(ws.path()).is_empty());
 }
 
+/// A helper that cannot start ends the run as a `sandbox_error`: stored once, with its
+/// folder, and nothing left in running/ for a later start to store again as abandoned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_helper_cannot_start_is_stored_once_and_leaves_nothing_in_flight() {
+    let (ws, entry) = workspace_with(Tier::Approved, "echo '{}'\n", "");
+    let mut request = run_request(ws.path(), &entry);
+    request.exe = ws.path().join("no-such-helper");
+    let job = RunJob::new(request, store_of(ws.path()));
+    let recorded = tokio::time::timeout(PATIENCE, job.start().ended())
+        .await
+        .expect("the run ends")
+        .expect("stored");
+    assert_eq!(recorded.run.status, RunStatus::SandboxError);
+    assert!(recorded.run.log_dir.is_some(), "named by its folder");
+    assert!(toolbench::runner::inflight::list(ws.path()).is_empty());
+    assert_eq!(stored_runs(ws.path()).len(), 1);
+}
+
 /// A candidate whose one test case passes.
 fn candidate_with_a_case() -> (tempfile::TempDir, ToolEntry) {
     let (ws, entry) = workspace_with(Tier::Experimental, "echo '{\"ok\": true}'\n", "");

@@ -1243,6 +1243,70 @@ async fn a_client_that_disconnects_mid_call_gets_the_run_cancelled_and_recorded(
     );
 }
 
+/// Asked to end (SIGTERM, SIGINT) while a call runs, the server on stdio stops the run,
+/// records it `cancelled` and exits 0 within `STOP_WITHIN`, leaving nothing in running/.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_asked_to_end_records_its_runs_cancelled_and_exits_cleanly() {
+    for signal in [libc::SIGTERM, libc::SIGINT] {
+        let ws = Workspace::sample();
+        let sleep = format!("27.{}", unique_marker());
+        ws.shell_tool("sleeper", &format!("sleep {sleep}\necho woke\n"));
+        let mut server = ws
+            .server_command()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn toolbench mcp");
+        let stdout = server.stdout.take().expect("stdout");
+        let stdin = server.stdin.take().expect("stdin");
+        let client = Recorder::default()
+            .serve((stdout, stdin))
+            .await
+            .expect("initialize");
+        let peer = client.peer().clone();
+        let call =
+            tokio::spawn(
+                async move { peer.call_tool(CallToolRequestParams::new("sleeper")).await },
+            );
+        let running = tokio::task::spawn_blocking({
+            let sleep = sleep.clone();
+            move || {
+                wait_for(Duration::from_secs(20), || {
+                    Some(processes_with(&sleep)).filter(|p| !p.is_empty())
+                })
+            }
+        })
+        .await
+        .expect("join");
+        assert!(running.is_some(), "the tool's sleep started");
+        let asked = Instant::now();
+        let pid = i32::try_from(server.id().expect("pid")).expect("pid");
+        // SAFETY: kill(2) of the server this test started.
+        unsafe { libc::kill(pid, signal) };
+        let exited = tokio::time::timeout(toolbench::runner::stop::STOP_WITHIN, server.wait())
+            .await
+            .expect("the server ends within STOP_WITHIN")
+            .expect("wait");
+        assert!(
+            exited.success(),
+            "signal {signal}: {exited:?} after {:?}",
+            asked.elapsed()
+        );
+        assert!(processes_with(&sleep).is_empty(), "the run outlived it");
+        call.abort();
+        drop(client);
+        let db = rusqlite::Connection::open(ws.root().join(".toolbench/state.db")).expect("db");
+        let status: String = db
+            .query_row("SELECT status FROM runs WHERE tool = 'sleeper'", [], |r| {
+                r.get(0)
+            })
+            .expect("the server recorded its run");
+        assert_eq!(status, "cancelled", "signal {signal}");
+        let running = ws.root().join(".toolbench/running");
+        assert_eq!(std::fs::read_dir(running).expect("running").count(), 0);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_the_client_cancels_has_its_run_cancelled_and_the_session_goes_on() {
     let ws = Workspace::sample();
@@ -1433,6 +1497,60 @@ async fn a_tools_own_progress_reaches_the_client_rising_whatever_it_writes() {
 // ---------------------------------------------------------------------------------------
 // Agents in the review loop
 // ---------------------------------------------------------------------------------------
+
+/// A server killed between a proposal's landing and its record (the candidate whole in
+/// experimental/, no row): the next start records it, so its agent is told of it.
+#[cfg(debug_assertions)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_that_landed_as_its_server_was_killed_is_recorded_by_the_next_start() {
+    let ws = Workspace::sample();
+    let mut server = ws
+        .server_command()
+        .env(toolbench::pause_point::PAUSE_ENV, "proposal-landed:30000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn toolbench mcp");
+    let stdout = server.stdout.take().expect("stdout");
+    let stdin = server.stdin.take().expect("stdin");
+    let client = Recorder::default()
+        .serve((stdout, stdin))
+        .await
+        .expect("initialize");
+    let peer = client.peer().clone();
+    let proposing = tokio::spawn(async move {
+        let arguments = json!({"manifest": GREET, "files": {"run.sh": "echo hi\n"}});
+        peer.call_tool(
+            CallToolRequestParams::new("toolbench_propose_tool").with_arguments(object(arguments)),
+        )
+        .await
+    });
+    let landed = ws.root().join("experimental/greet/tool.toml");
+    let appeared = tokio::task::spawn_blocking(move || {
+        wait_for(Duration::from_secs(30), || landed.exists().then_some(()))
+    })
+    .await
+    .expect("join");
+    assert!(appeared.is_some(), "the proposal landed");
+    server.start_kill().expect("kill -9");
+    server.wait().await.expect("reaped");
+    proposing.abort();
+    drop(client);
+    let rows = |root: &Path| -> i64 {
+        rusqlite::Connection::open(root.join(".toolbench/state.db"))
+            .expect("db")
+            .query_row("SELECT COUNT(*) FROM proposals", [], |r| r.get(0))
+            .expect("count")
+    };
+    assert_eq!(rows(ws.root()), 0, "killed before its row was stored");
+
+    let (client, _) = ws.connect().await;
+    let status = call(&client, "toolbench_review_status", json!({"name": "greet"})).await;
+    let proposals = &status.structured_content.expect("status")["proposals"];
+    assert_eq!(proposals[0]["folder"], "experimental/greet", "{proposals}");
+    assert_eq!(proposals[0]["state"], "pending", "{proposals}");
+    assert_eq!(rows(ws.root()), 1);
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proposal_approved_in_another_process_is_announced_listed_and_callable() {
@@ -1846,10 +1964,11 @@ async fn a_long_client_name_is_kept_to_its_first_128_bytes() {
 }
 
 /// Clients of the 2026-07-28 protocol hear of changes through `subscriptions/listen`: a tool
-/// edited in approved/ by another program is announced on the subscription.
+/// edited in approved/ by another program leaves the listing (it may not run until a person
+/// reviews the change), and is back, as edited, once a person approved the change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_hears_that_the_listed_tools_changed() {
-    use rmcp::model::{ServerNotification, SubscriptionFilter};
+    use rmcp::model::SubscriptionFilter;
     let ws = Workspace::sample();
     let client = ws.discover().await;
     let mut subscription = client
@@ -1863,17 +1982,22 @@ async fn a_subscription_hears_that_the_listed_tools_changed() {
     let edited = text.replacen("description = \"", "description = \"Edited: ", 1);
     assert_ne!(edited, text);
     std::fs::write(&manifest, edited).expect("edit");
-    let heard = tokio::time::timeout(Duration::from_secs(5), subscription.next())
-        .await
-        .expect("a notification within 5 s")
-        .expect("the subscription is open");
+    list_changed(subscription.next()).await;
+    let tools = client.list_all_tools().await.expect("tools/list");
     assert!(
-        matches!(
-            heard,
-            Some(ServerNotification::ToolListChangedNotification(_))
-        ),
-        "{heard:?}"
+        tools.iter().all(|t| t.name != "slugify"),
+        "a modified tool is not listed: {tools:?}"
     );
+    // A person approves the change where it is.
+    let out = ws.cli(&["validate", "slugify"]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stdout(&out)
+    );
+    let out = ws.cli(&["approve", "slugify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    list_changed(subscription.next()).await;
     let tools = client.list_all_tools().await.expect("tools/list");
     let slugify = tools
         .iter()
@@ -1888,6 +2012,23 @@ async fn a_subscription_hears_that_the_listed_tools_changed() {
         "{slugify:?}"
     );
     client.cancel().await.expect("close the session");
+}
+
+/// Waits up to 5 s for `next`, which must be a `tools/list_changed` notification.
+async fn list_changed<E: std::fmt::Debug>(
+    next: impl std::future::Future<Output = Result<Option<rmcp::model::ServerNotification>, E>>,
+) {
+    let heard = tokio::time::timeout(Duration::from_secs(5), next)
+        .await
+        .expect("a notification within 5 s")
+        .expect("the subscription is open");
+    assert!(
+        matches!(
+            heard,
+            Some(rmcp::model::ServerNotification::ToolListChangedNotification(_))
+        ),
+        "{heard:?}"
+    );
 }
 
 /// A subscription to what toolbench has none of (prompts) is acknowledged with nothing

@@ -349,7 +349,9 @@ fn a_tool_changed_after_the_servers_first_scan_is_never_accepted() {
     let result = reply.message();
     assert_eq!(result["result"]["isError"], true, "{result}");
     assert!(
-        result.to_string().contains("modified since approval"),
+        result
+            .to_string()
+            .contains("changed since a person approved it"),
         "{result}"
     );
     assert!(
@@ -776,4 +778,72 @@ fn a_stateless_request_whose_mcp_headers_disagree_with_its_body_is_refused() {
         "{}",
         reply.body
     );
+}
+
+/// Asked to end (SIGTERM, SIGINT), the server stops the run of a call in flight, records it
+/// `cancelled`, and exits 0 within `STOP_WITHIN`, leaving no process of the run and nothing
+/// in running/ for a later start to find abandoned.
+#[test]
+fn a_server_asked_to_end_records_its_runs_cancelled_and_exits_cleanly() {
+    for (signal, base) in [(libc::SIGTERM, 610_000), (libc::SIGINT, 620_000)] {
+        let ws = tempfile::tempdir().expect("tempdir");
+        let sleep = format!("sleep {}.5", base + std::process::id());
+        shell_tool(
+            ws.path(),
+            "waiter",
+            &format!("{sleep}\n"),
+            "timeout_secs = 900",
+        );
+        let mut server = serve(ws.path(), &[]);
+        let mut headers: Vec<(String, String)> = server
+            .open_session()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+        headers.push(("Authorization".into(), server.bearer.clone()));
+        let port = server.port;
+        let call = std::thread::spawn(move || {
+            let call = json!({
+                "jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                "params": {"name": "waiter", "arguments": {}}
+            });
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            post(port, &headers, &call)
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while processes_running(&sleep).is_empty() {
+            assert!(std::time::Instant::now() < deadline, "the call never ran");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let asked = std::time::Instant::now();
+        let pid = i32::try_from(server.child.id()).expect("pid");
+        // SAFETY: kill(2) of the server this test started.
+        unsafe { libc::kill(pid, signal) };
+        let exit = loop {
+            if let Some(exit) = server.child.try_wait().expect("wait") {
+                break exit;
+            }
+            assert!(
+                asked.elapsed() < toolbench::runner::stop::STOP_WITHIN,
+                "signal {signal}: still serving"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(exit.success(), "signal {signal}: {exit:?}");
+        assert!(processes_running(&sleep).is_empty(), "the run outlived it");
+        let _ = call.join();
+        // Read as the server left it: the CLI would store what it left behind first.
+        let db = rusqlite::Connection::open(ws.path().join(".toolbench/state.db")).expect("db");
+        let status: String = db
+            .query_row("SELECT status FROM runs WHERE tool = 'waiter'", [], |r| {
+                r.get(0)
+            })
+            .expect("the server recorded its run");
+        assert_eq!(status, "cancelled", "signal {signal}");
+        let running = ws.path().join(".toolbench/running");
+        assert_eq!(std::fs::read_dir(running).expect("running").count(), 0);
+    }
 }

@@ -158,8 +158,9 @@ impl Host {
         run_bounded(self.command_in(&self.ws(), args), Duration::from_secs(90))
     }
 
-    /// `--project PROJECT run NAME --yes --json` (no `--project` when `None`): the parsed
-    /// result (Null when not JSON) and the output.
+    /// `--project PROJECT run NAME --yes --grant --json` (no `--project` when `None`): the
+    /// parsed result (Null when not JSON) and the output. The tools here are in
+    /// experimental/: `--grant` gives them what they declare, as a person may for a run.
     fn run(&self, name: &str, project: Option<&Path>) -> (Value, Output) {
         self.run_in(&self.ws(), name, project)
     }
@@ -170,7 +171,7 @@ impl Host {
         if let Some(project) = &project {
             args.extend(["--project", project]);
         }
-        args.extend(["run", name, "--yes", "--json"]);
+        args.extend(["run", name, "--yes", "--grant", "--json"]);
         let out = run_bounded(self.command_in(ws, &args), Duration::from_secs(90));
         let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
         (value, out)
@@ -494,6 +495,7 @@ fn a_tool_without_permissions_runs_in_scratch_and_sees_no_project() {
             "run",
             "plain",
             "--yes",
+            "--grant",
             "--json",
         ],
     );

@@ -501,3 +501,32 @@ fn a_second_doctor_is_refused_while_one_works_and_two_at_once_repair_once() {
     let check = ok(ws.path(), &["doctor", "--dry-run"]);
     assert!(check.contains("nothing to repair"), "{check}");
 }
+
+/// What a starter killed while writing its run's file leaves (a temporary file naming a dead
+/// process, an empty run file of an earlier build) is found by the doctor's check and removed
+/// by its repair, where `runs` once said "0 abandoned" and left it for good.
+#[test]
+fn the_doctor_finds_and_removes_leftovers_of_runs_that_never_started() {
+    let ws = used_workspace(1);
+    let running = ws.path().join(".toolbench/running");
+    std::fs::create_dir_all(&running).expect("running");
+    let leftovers = [
+        running.join(format!("2026-t-0.{}-1-0.tmp", u32::MAX)),
+        running.join("2026-t-1.json"),
+    ];
+    std::fs::write(&leftovers[0], b"{\"tool\"").expect("temporary");
+    std::fs::write(&leftovers[1], b"").expect("empty");
+    let dry = ok(ws.path(), &["doctor", "--dry-run"]);
+    assert!(
+        dry.contains("2 leftover file(s) of runs that never started")
+            && dry.contains("would remove the leftovers"),
+        "{dry}"
+    );
+    assert!(
+        leftovers.iter().all(|f| f.exists()),
+        "a dry run changes nothing"
+    );
+    ok(ws.path(), &["doctor"]);
+    assert!(!leftovers.iter().any(|f| f.exists()));
+    assert!(!ok(ws.path(), &["doctor", "--dry-run"]).contains("leftover"));
+}

@@ -48,6 +48,7 @@ impl Fixture {
             network,
             allow_list: false,
             grants: Default::default(),
+            project_fixture: None,
             env: [
                 ("PATH", "/usr/local/bin:/usr/bin:/bin".to_string()),
                 ("HOME", self.scratch.path().display().to_string()),

@@ -79,21 +79,61 @@ impl Ws {
         child.wait_with_output().expect("toolbench output")
     }
 
-    /// `tools launch`, remembering the instance so it is stopped on drop.
+    /// `tools launch`, remembering the instance so it is stopped on drop. A candidate of the
+    /// service waiting in experimental/ is approved first, as a person would before
+    /// launching it: services launch from the active tiers only.
     fn launch(&mut self, tool: &str, instance: &str) -> std::process::Output {
+        self.approve_candidate(tool);
         self.launched.push(instance.to_string());
         self.run(&["tools", "launch", tool, "--instance", instance])
     }
 
+    /// Validates and approves experimental/NAME when it holds a candidate, whatever the report
+    /// says (the tests are of what a launched service may do, not of its review).
+    fn approve_candidate(&self, name: &str) {
+        let Ok(manifest) = std::fs::read_to_string(
+            self.root()
+                .join("experimental")
+                .join(name)
+                .join("tool.toml"),
+        ) else {
+            return;
+        };
+        let version = manifest
+            .lines()
+            .find_map(|l| l.strip_prefix("version = "))
+            .map(|v| v.trim_matches('"'))
+            .expect("a version");
+        let candidate = format!("{name}@{version}");
+        let validated = self.run(&["validate", &candidate]);
+        let out = self.run(&[
+            "approve",
+            &candidate,
+            "--accept-failures",
+            "--accept-escalation",
+        ]);
+        assert!(
+            out.status.success(),
+            "approving {name}: {}{}",
+            stdout(&validated),
+            stderr(&out)
+        );
+    }
+
     /// A service in experimental/NAME running `python3 svc.py` with `script`.
     fn service(&self, name: &str, script: &str, port: &str, check: &str) {
+        self.service_at(name, "1.0.0", script, port, check);
+    }
+
+    /// `service`, of `version`: a new version of a service approved before.
+    fn service_at(&self, name: &str, version: &str, script: &str, port: &str, check: &str) {
         let dir = self.root().join("experimental").join(name);
         std::fs::create_dir_all(&dir).expect("tool dir");
         std::fs::write(dir.join("svc.py"), script).expect("script");
         std::fs::write(
             dir.join("tool.toml"),
             format!(
-                "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"test service\"\ncost_tier = \"low\"\n\n\
+                "name = \"{name}\"\nversion = \"{version}\"\ndescription = \"test service\"\ncost_tier = \"low\"\n\n\
                  [run]\ncommand = [\"python3\", \"svc.py\"]\ninput = \"none\"\nnetwork = true\n\
                  env = {{ PYTHONUNBUFFERED = \"1\" }}\n\n\
                  [service]\nport = {port}\nhealth_check = \"{check}\"\nlaunch_args = [\"{{port}}\"]\n"
@@ -204,6 +244,7 @@ fn a_launch_without_an_instance_name_takes_the_services_name() {
     let mut ws = Ws::new();
     for service in ["echo", "echo_two"] {
         ws.service(service, ECHO, "\"auto\"", "tcp");
+        ws.approve_candidate(service);
         ws.launched.push(service.to_string());
         let out = ws.run(&["tools", "launch", service]);
         assert!(out.status.success(), "{}", stderr(&out));
@@ -498,7 +539,8 @@ fn logs_mark_each_launch_and_show_exchanges_among_the_output() {
         "tcp",
     );
     assert!(!ws.launch("svc", "s1").status.success());
-    std::fs::write(ws.root().join("experimental/svc/svc.py"), TALKATIVE).expect("fixed");
+    // Fixed by a new version, approved like the first.
+    ws.service_at("svc", "1.0.1", TALKATIVE, "\"auto\"", "tcp");
     let out = ws.launch("svc", "s1");
     assert!(out.status.success(), "{}", stderr(&out));
     for message in ["one", "two"] {
@@ -661,6 +703,8 @@ fn a_service_without_a_health_check_is_launched() {
 fn a_port_taken_by_another_program_is_not_taken_for_the_service() {
     let mut ws = Ws::new();
     ws.service("deaf", NEVER_LISTENS, "\"auto\"", "tcp");
+    // Before the intruder's clock starts: the launch itself is what it races.
+    ws.approve_candidate("deaf");
     let port = ws.base;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopped = stop.clone();
@@ -1156,7 +1200,9 @@ fn a_service_changes_no_host_file_nor_its_tool_folder() {
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).expect("mode");
     let before = std::fs::metadata(&target).expect("meta");
     ws.service("scribbler", "", "\"auto\"", "tcp");
-    let tool_dir = ws.root().join("experimental/scribbler");
+    // Where it runs from once approved, as launching it makes it.
+    let tool_dir = ws.root().join("approved/scribbler");
+    let candidate = ws.root().join("experimental/scribbler");
     let probe = format!(
         r#"
 import os, sys
@@ -1173,7 +1219,7 @@ attempt("tool folder", lambda: open("{tool}/planted.txt", "w").write("x"))
         target = target.display(),
         tool = tool_dir.display(),
     );
-    std::fs::write(tool_dir.join("svc.py"), probe).expect("probe");
+    std::fs::write(candidate.join("svc.py"), probe).expect("probe");
     let out = ws.launch("scribbler", "s1");
     assert!(out.status.success(), "{}", stderr(&out));
     let attempts = std::fs::read_to_string(ws.root().join(".toolbench/services/s1/stderr.log"))

@@ -226,7 +226,10 @@ fn another_thread_reads_the_store_while_a_decision_waits_on_its_git_commit() {
                 &ctx,
                 &store,
                 &ToolId::named("csv_to_json"),
-                &ReviewCommand::Approve { reason: None },
+                &ReviewCommand::Approve {
+                    reason: None,
+                    accepted: Default::default(),
+                },
             )
         })
     };

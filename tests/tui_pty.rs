@@ -748,3 +748,81 @@ fn process_with(marker: &str) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Quitting cancels every run the workbench started, its background validation's included,
+/// and records each before it ends: the runs that had ended as they ended, the one in flight
+/// `cancelled`, nothing left abandoned in running/ (issue 57, item 5).
+#[test]
+fn quitting_during_a_validation_records_its_runs_cancelled_not_abandoned() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    toolbench_init(ws.path());
+    let config = tempfile::tempdir().expect("tempdir");
+    let marker = format!("{}.5", 810_000 + std::process::id());
+    let folder = common::write_tool(
+        ws.path(),
+        "experimental",
+        "halfway",
+        "name = \"halfway\"\nversion = \"0.1.0\"\ndescription = \"halfway\"\ncost_tier = \"low\"\n\
+         [run]\ncommand = [\"sh\", \"run.sh\"]\ntimeout_secs = 900\n",
+    );
+    std::fs::write(
+        folder.join("run.sh"),
+        format!("case \"$(cat)\" in *quick*) echo '{{}}' ;; *) exec sleep {marker} ;; esac\n"),
+    )
+    .expect("script");
+    std::fs::create_dir_all(folder.join("tests")).expect("tests");
+    for (case, which) in [("quick", "quick"), ("slow", "slow")] {
+        std::fs::write(
+            folder.join(format!("tests/{case}.toml")),
+            format!("input = '{{\"which\": \"{which}\"}}'\n"),
+        )
+        .expect("case");
+    }
+    let statuses = || -> Vec<String> {
+        let Ok(db) = rusqlite::Connection::open_with_flags(
+            ws.path().join(".toolbench/state.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        ) else {
+            return Vec::new();
+        };
+        db.prepare("SELECT status FROM runs WHERE tool = 'halfway' ORDER BY status")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .unwrap_or_default()
+    };
+    let mut session = Session::start(ws.path(), config.path());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(process_with(&marker) && statuses() == ["ok"]) {
+        assert!(
+            Instant::now() < deadline,
+            "the validation never got halfway: {:?}\n{}",
+            statuses(),
+            session.contents()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    session.type_keys("q");
+    let asked = Instant::now();
+    while session.child.try_wait().expect("try_wait").is_none() {
+        if session.contents().contains("q again") {
+            session.type_keys("q");
+        }
+        assert!(
+            asked.elapsed() < toolbench::runner::stop::STOP_WITHIN,
+            "the workbench did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!process_with(&marker), "the run outlived it");
+    assert_eq!(statuses(), ["cancelled", "ok"], "recorded before it ended");
+    let running: Vec<_> = std::fs::read_dir(ws.path().join(".toolbench/running"))
+        .expect("running")
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name(),
+                std::fs::read_to_string(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(running.is_empty(), "left in running/: {running:?}");
+}

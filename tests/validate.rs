@@ -645,7 +645,7 @@ fn evolved_candidate(root: &Path, version: &str, permissions: &str) {
 }
 
 #[test]
-fn a_candidate_asking_for_more_than_its_parent_is_flagged_first() {
+fn a_candidate_asking_for_more_than_the_active_version_fails_first() {
     let ws = tempfile::tempdir().expect("tempdir");
     let root = ws.path();
     let parent = minimal_manifest("p").replace(
@@ -664,13 +664,13 @@ fn a_candidate_asking_for_more_than_its_parent_is_flagged_first() {
     let text = stdout(&out);
     assert_eq!(
         out.status.code(),
-        Some(0),
-        "warn exits 0: {text}{}",
+        Some(1),
+        "a failing check exits 1: {text}{}",
         stderr(&out)
     );
     let first = text.lines().nth(1).unwrap_or_default();
     assert!(
-        first.starts_with("! permissions")
+        first.starts_with("✗ permissions")
             && first.contains("permission-escalation")
             && first.contains("project: read → write")
             && first.contains("network: evil.example:443"),
@@ -688,15 +688,15 @@ fn a_candidate_asking_for_more_than_its_parent_is_flagged_first() {
             && findings.contains("network: evil.example:443"),
         "the first finding: {text}"
     );
-    assert!(!text.ends_with("verdict: pass\n"), "{text}");
+    assert!(text.ends_with("verdict: fail\n"), "{text}");
 
     let (report, _) = validate_json(root, &["p@1.1.0"]);
     assert_ne!(report["verdict"], "pass", "{report:#}");
     assert_eq!(report["checks"][0]["check"], "permissions", "{report:#}");
-    assert_eq!(report["checks"][0]["status"], "warn", "{report:#}");
+    assert_eq!(report["checks"][0]["status"], "fail", "{report:#}");
     let finding = &report["findings"][0];
     assert_eq!(finding["rule"], "permission-escalation", "{report:#}");
-    assert_eq!(finding["severity"], "warning");
+    assert_eq!(finding["severity"], "error");
     assert!(
         finding["message"].as_str().is_some_and(
             |m| m.contains("project: read → write") && m.contains("network: evil.example:443")
@@ -816,4 +816,130 @@ fn the_index_names_the_same_similar_tools_as_reading_every_tool_and_none_that_le
     );
     assert_eq!(after, similar_read_afresh(root));
     assert_eq!(after[0].0, "twin", "{after:?}");
+}
+
+/// A candidate with a quick case and a case that sleeps until stopped, its sleep's argument
+/// `marker` (unique to the test); returns `toolbench validate` started on it.
+fn validating_halfway(root: &Path, marker: &str) -> (std::process::Child, tempfile::TempDir) {
+    candidate(
+        root,
+        "halfway",
+        &format!(
+            "case \"$(cat)\" in *quick*) echo '{{\"ok\": 1}}' ;; *) exec sleep {marker} ;; esac\n"
+        ),
+        "timeout_secs = 900",
+        &[
+            ("quick.toml", "input = '{\"which\": \"quick\"}'\n"),
+            ("slow.toml", "input = '{\"which\": \"slow\"}'\n"),
+        ],
+    );
+    let config = tempfile::tempdir().expect("config");
+    let validating = toolbench_command(root, config.path(), &["validate", "halfway"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("validate starts");
+    (validating, config)
+}
+
+/// Waits up to 30 s for `ready`.
+fn wait_until(what: &str, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The statuses of the stored runs of `tool`, as the store holds them now (nothing collected
+/// first), sorted.
+fn stored_statuses(root: &Path, tool: &str) -> Vec<String> {
+    let Ok(db) = rusqlite::Connection::open_with_flags(
+        root.join(".toolbench/state.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    ) else {
+        return Vec::new();
+    };
+    let statuses = db
+        .prepare("SELECT status FROM runs WHERE tool = ?1 ORDER BY status")
+        .and_then(|mut select| {
+            select
+                .query_map([tool], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()
+        });
+    statuses.unwrap_or_default()
+}
+
+/// Each run of a validation is stored as it ends: a validation killed partway (kill -9)
+/// leaves the runs that had ended stored as they ended, and only the one in flight abandoned.
+#[test]
+fn a_validation_killed_partway_keeps_the_runs_that_had_ended() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let marker = format!("{}.5", 700_000 + std::process::id());
+    let (mut validating, _config) = validating_halfway(ws.path(), &marker);
+    wait_until("the slow case's process", || {
+        !processes_running(&format!("sleep {marker}")).is_empty()
+    });
+    wait_until("the quick case's run, stored", || {
+        stored_statuses(ws.path(), "halfway") == ["ok"]
+    });
+    validating.kill().expect("kill -9");
+    validating.wait().expect("reaped");
+    wait_until("the slow case's process to end with its starter", || {
+        processes_running(&format!("sleep {marker}")).is_empty()
+    });
+    let runs: Vec<String> = runs_of(ws.path(), "halfway")
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs.contains(&"ok".to_string()) && runs.contains(&"abandoned".to_string()));
+}
+
+/// A validation interrupted (Ctrl-C, SIGTERM) cancels its run in flight and records it
+/// `cancelled` before it ends, beside the runs that had ended; it keeps no report, which would
+/// judge a cancelled run, and leaves nothing in running/.
+#[test]
+fn an_interrupted_validation_records_its_runs_and_keeps_no_report() {
+    for (signal, base) in [(libc::SIGINT, 710_000), (libc::SIGTERM, 720_000)] {
+        let ws = tempfile::tempdir().expect("tempdir");
+        let marker = format!("{}.5", base + std::process::id());
+        let (validating, _config) = validating_halfway(ws.path(), &marker);
+        wait_until("the slow case's process", || {
+            !processes_running(&format!("sleep {marker}")).is_empty()
+        });
+        wait_until("the quick case's run, stored", || {
+            stored_statuses(ws.path(), "halfway") == ["ok"]
+        });
+        let pid = i32::try_from(validating.id()).expect("pid");
+        let asked = Instant::now();
+        // SAFETY: kill(2) of the process this test started.
+        unsafe { libc::kill(pid, signal) };
+        let out = validating.wait_with_output().expect("validate ends");
+        assert!(
+            asked.elapsed() < toolbench::runner::stop::STOP_WITHIN,
+            "signal {signal}: ended after {:?}",
+            asked.elapsed()
+        );
+        assert_eq!(out.status.code(), Some(1), "signal {signal}");
+        let said = stderr(&out);
+        assert!(said.contains("toolbench is stopping"), "{said}");
+        assert!(processes_running(&format!("sleep {marker}")).is_empty());
+        assert_eq!(
+            stored_statuses(ws.path(), "halfway"),
+            ["cancelled", "ok"],
+            "signal {signal}: recorded before it ended"
+        );
+        let running = ws.path().join(".toolbench/running");
+        assert_eq!(std::fs::read_dir(running).expect("running").count(), 0);
+        let db = rusqlite::Connection::open(ws.path().join(".toolbench/state.db")).expect("db");
+        let reports: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM review_queue WHERE validation IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(reports, 0, "signal {signal}: a report of a cancelled run");
+    }
 }

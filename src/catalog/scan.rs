@@ -21,10 +21,10 @@ use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
 pub(crate) use hash::ContentHasher;
 pub use hash::KnownHashes;
 pub use walk::ScanLimits;
-pub(crate) use walk::{ListError, human as human_size};
+pub(crate) use walk::{ListError, REVIEW_FILE, human as human_size};
 
 /// Largest script we read to infer a manifest for a bare script.
-const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;
 
 /// Progress a scan publishes while it runs; poll it from any thread.
 #[derive(Debug, Default)]

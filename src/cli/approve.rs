@@ -15,6 +15,13 @@ pub(crate) struct ApproveArgs {
     /// Why, recorded with the decision.
     #[arg(long, value_name = "R")]
     reason: Option<String>,
+    /// Approve it although checks of its validation failed (they are named when refused).
+    #[arg(long)]
+    accept_failures: bool,
+    /// Approve it although it asks for what the active version of its name was not granted
+    /// (a project, paths or hosts; named when refused).
+    #[arg(long)]
+    accept_escalation: bool,
 }
 
 pub(crate) fn run(args: ApproveArgs, ws: &Workbench) -> CliResult {
@@ -23,6 +30,12 @@ pub(crate) fn run(args: ApproveArgs, ws: &Workbench) -> CliResult {
         ws,
         &args.tool,
         &args.content,
-        ReviewCommand::Approve { reason },
+        ReviewCommand::Approve {
+            reason,
+            accepted: crate::review::Accepted {
+                failures: args.accept_failures,
+                escalation: args.accept_escalation,
+            },
+        },
     )
 }

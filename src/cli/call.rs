@@ -4,7 +4,7 @@
 use clap::Args;
 use serde_json::{Value, json};
 
-use super::run::{cancelled_by_signal, read_input};
+use super::run::{read_input, stop_on_signal};
 use super::term::{errln, print_json};
 use super::{CliError, CliResult, Workbench, runtime};
 use crate::command::{self, Applied, AttemptOutcome, CallReport, Command};
@@ -38,7 +38,7 @@ pub(crate) fn run(args: CallArgs, ws: &Workbench) -> CliResult {
         confirmed: args.yes,
     };
     let report = runtime()?.block_on(async {
-        ctx.cancelled = Some(cancelled_by_signal());
+        ctx.cancelled = Some(stop_on_signal());
         match command::apply(&ctx, command).await? {
             Applied::Called(report) => Ok(report),
             _ => Err(CliError::msg("call: the library answered without a call")),

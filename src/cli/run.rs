@@ -30,6 +30,10 @@ pub(crate) struct RunArgs {
     /// Run even when the tool's cost tier asks for a confirmation.
     #[arg(long)]
     yes: bool,
+    /// Give an unreviewed tool (outside core/ and approved/) what its manifest declares for
+    /// this run: its project, paths and hosts. Without it, it runs with none of them.
+    #[arg(long)]
+    grant: bool,
     /// Print one JSON object with the result instead of streaming output.
     #[arg(long)]
     json: bool,
@@ -45,7 +49,10 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> 
     let command = Command::Run {
         tool,
         input,
-        confirmed: args.yes,
+        consent: command::Consent {
+            confirmed: args.yes,
+            grant: args.grant,
+        },
     };
     let live = !args.json;
     // Kept until the process exits below: the run is recorded by then, and shutting the
@@ -56,10 +63,20 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> 
         run: record,
         ..
     } = runtime.block_on(async {
+        // Before the run is written down: no signal finds it without its handler.
+        stop_on_signal();
         let applied = command::apply(&ctx, command).await;
         let Applied::Run(job) = applied.map_err(|e| with_input_hint(e, given))? else {
             return Err(CliError::msg("run: the library answered without a run"));
         };
+        if let Some(withheld) = job.withheld() {
+            errln!(
+                "toolbench: {} is unreviewed: it runs without what it declares ({}); --grant \
+                 gives it that for this run",
+                args.tool,
+                withheld
+            );
+        }
         follow(*job, live).await
     })?;
     if args.json {
@@ -129,8 +146,7 @@ fn with_input_hint(error: CommandError, given: bool) -> CliError {
 }
 
 /// Resolves when the user interrupts (Ctrl-C), the terminal goes away (SIGHUP) or the process
-/// is asked to end (SIGTERM): the run is then cancelled and recorded as such. `false` when the
-/// handlers could not be installed.
+/// is asked to end (SIGTERM). `false` when the handlers could not be installed.
 async fn ended_by_signal() -> bool {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut hangup)) = (
@@ -146,32 +162,28 @@ async fn ended_by_signal() -> bool {
     }
 }
 
-/// Observes (when `live`, printing every byte), starts and waits for `job`; Ctrl-C, SIGTERM
-/// and SIGHUP cancel it, and the run is recorded as cancelled.
+/// Observes (when `live`, printing every byte), starts and waits for `job`.
 async fn follow(job: RunJob, live: bool) -> Result<RecordedRun, CliError> {
     let output = live.then(|| job.observe(OutputPolicy::Every));
     let run = job.start();
-    let cancel = run.canceller();
-    tokio::spawn(async move {
-        if ended_by_signal().await {
-            let _ = cancel.send(true);
-        }
-    });
     if let Some(output) = output {
         live_output::print(output).await;
     }
     run.ended().await.map_err(CliError::from)
 }
 
-/// A watch that turns true when the user interrupts the command (see `ended_by_signal`).
-pub(crate) fn cancelled_by_signal() -> tokio::sync::watch::Receiver<bool> {
-    let (cancel, cancelled) = tokio::sync::watch::channel(false);
+/// Stops this process's runs (`runner::stop`) once the user interrupts the command (see
+/// `ended_by_signal`): each is cancelled and recorded as such before the command ends. The
+/// watch turns true then. Call it before anything runs.
+pub(crate) fn stop_on_signal() -> tokio::sync::watch::Receiver<bool> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         if ended_by_signal().await {
-            let _ = cancel.send(true);
+            crate::runner::stop::stop_runs();
+            let _ = stop.send(true);
         }
     });
-    cancelled
+    stopped
 }
 
 fn print_json(record: &RunRecord, outcome: &RunOutcome) -> CliResult {

@@ -285,7 +285,7 @@ fn defined(name: Option<&str>, json: bool, ws: &Workbench) -> CliResult {
     let services: Vec<Definition> = catalog
         .entries()
         .iter()
-        .filter(|e| crate::seal::is_active(e.tier))
+        .filter(|e| e.tier.is_active())
         .filter_map(|e| {
             let manifest = e.manifest.as_ref()?;
             Some(Definition::of(manifest, manifest.service.as_ref()?))
@@ -322,7 +322,7 @@ fn definition_and_folder(
 ) -> Result<(Definition, std::path::PathBuf), CliError> {
     let store = ws.store()?;
     let entry = ws.services().find_service(&store, name)?;
-    if !crate::seal::is_active(entry.tier) {
+    if !entry.tier.is_active() {
         let what = if entry.tier == crate::model::Tier::Archived {
             format!("archived, `toolbench restore {name}` brings it back")
         } else {

@@ -38,7 +38,12 @@ pub(crate) fn run(args: ValidateArgs, ws: &Workbench) -> CliResult {
         seed: args.seed,
     };
     let ctx = ws.caller(crate::model::RunOrigin::Cli)?;
-    let Validated { report, unstored } = match runtime()?.block_on(command::apply(&ctx, command))? {
+    let validated = runtime()?.block_on(async {
+        // Interrupted, its runs are cancelled and recorded, and no report is kept.
+        super::run::stop_on_signal();
+        command::apply(&ctx, command).await
+    });
+    let Validated { report, unstored } = match validated? {
         Applied::Validated(validated) => *validated,
         _ => {
             return Err(CliError::msg(

@@ -34,7 +34,7 @@ use crate::review::{Outcome, ReviewCommand, ReviewContext, ReviewError};
 use crate::runner::confine::Confinement;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::helper_process::PreforkedHelper;
-use crate::runner::{RunError, RunRequest};
+use crate::runner::{Reach, RunError, RunRequest};
 use crate::services::Services;
 use crate::store::suggestions::CapabilityOutcome;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
@@ -64,11 +64,11 @@ pub enum Command {
         input: String,
         why: String,
     },
-    /// One sandboxed run. `confirmed`: the person confirmed a cost tier that asks for it.
+    /// One sandboxed run, with what the person consented to for it.
     Run {
         tool: ToolId,
         input: Option<String>,
-        confirmed: bool,
+        consent: Consent,
     },
     /// The best active tools with `capability`, best quality first, each tried until one
     /// succeeds; every attempt is recorded.
@@ -193,6 +193,10 @@ pub enum CommandError {
     /// of theirs to run.
     #[error("{tool} is in {tier}/: agents call only core and approved tools")]
     NotActive { tool: String, tier: Tier },
+    /// An active tool whose content is not the content a person accepted, as an agent is
+    /// told: what a person must do, not how.
+    #[error("{tool} will not run: {why}")]
+    AwaitsReview { tool: String, why: &'static str },
     /// An active tool whose content is not the content a person accepted.
     #[error("{tool} will not run: {reason}")]
     Sealed {
@@ -295,14 +299,14 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
         Command::Run {
             tool,
             input,
-            confirmed,
+            consent,
         } => {
             let entry = {
                 let ctx = ctx.clone();
                 blocking(move || find_to_run(&ctx, &tool)).await?
             };
             Ok(Applied::Run(Box::new(prepared_run(
-                ctx, entry, input, confirmed,
+                ctx, entry, input, consent,
             )?)))
         }
         Command::Call {
@@ -406,8 +410,8 @@ fn compare(ctx: &Context, entry: &ToolEntry, store: &SharedStore) -> impl FnOnce
 
 /// `entry` compared with the workspace when the front end holds no catalog: with the index's
 /// listing (`lookup::indexed_listing`), with the tools the report names read again by name:
-/// the parent, whose manifest the permissions review reads, and the most similar ones, until
-/// the tools read rank as the report will show them.
+/// those of its own name (the active version, whose manifest the permissions review reads),
+/// and the most similar ones, until the tools read rank as the report will show them.
 fn compare_through_index(
     root: &Path,
     limits: ScanLimits,
@@ -416,13 +420,7 @@ fn compare_through_index(
 ) -> Compared {
     let mut listing = lookup::indexed_listing(root, limits, store);
     let mut read = HashSet::new();
-    let mut to_read: Vec<String> = entry
-        .manifest
-        .as_ref()
-        .and_then(|m| m.provenance.parent.as_ref())
-        .map(|parent| parent.name.clone())
-        .into_iter()
-        .collect();
+    let mut to_read = vec![entry.name.clone()];
     let mut ranked = None;
     loop {
         let mut changed = false;
@@ -509,13 +507,27 @@ pub(crate) fn check_gate(
     }
 }
 
-/// A run of `entry` past the gate and the input checks, not yet started.
+/// What a person said yes to for one run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Consent {
+    /// A cost tier that asks for a confirmation (`--yes`, a typed name, a human's answer to an
+    /// agent's call).
+    pub confirmed: bool,
+    /// For a tool outside core/ and approved/ (unreviewed): this run gets what its manifest
+    /// declares (`--grant`). Without it, it gets none of it.
+    pub grant: bool,
+}
+
+/// A run of `entry` past the gate and the input checks, not yet started. A tool outside the
+/// active tiers is unreviewed code: it gets none of what it declares unless the person
+/// granted it for this run (DESIGN §11 rule 4).
 fn prepared_run(
     ctx: &Context,
     entry: ToolEntry,
     input: Option<String>,
-    confirmed: bool,
+    consent: Consent,
 ) -> Result<RunJob, CommandError> {
+    let Consent { confirmed, grant } = consent;
     // What the tool is first (broken, links out, its input), then whether it may run, and
     // whether it is the content a person accepted.
     crate::runner::preflight(&entry, input.as_deref())?;
@@ -524,16 +536,27 @@ fn prepared_run(
         _ => Asker::Person,
     };
     check_gate(&entry, &ctx.run_policy, asker, confirmed)?;
-    if ctx.origin == RunOrigin::Mcp && !crate::seal::is_active(entry.tier) {
+    if ctx.origin == RunOrigin::Mcp && !entry.tier.is_active() {
         return Err(CommandError::NotActive {
             tool: entry.id(),
             tier: entry.tier,
         });
     }
-    crate::seal::check(&ctx.review.root, &entry).map_err(|reason| CommandError::Sealed {
-        tool: entry.id(),
-        reason: Box::new(reason),
+    crate::seal::check(&ctx.review.root, &entry).map_err(|reason| match ctx.origin {
+        RunOrigin::Mcp => CommandError::AwaitsReview {
+            tool: entry.id(),
+            why: reason.for_agent(),
+        },
+        _ => CommandError::Sealed {
+            tool: entry.id(),
+            reason: Box::new(reason),
+        },
     })?;
+    let reach = if entry.tier.is_active() || grant {
+        Reach::Declared
+    } else {
+        Reach::Withheld
+    };
     let request = RunRequest {
         root: ctx.review.root.clone(),
         entry,
@@ -543,6 +566,7 @@ fn prepared_run(
         exe: ctx.review.exe.clone(),
         preforked: ctx.preforked.clone(),
         confinement: ctx.confinement.clone(),
+        reach,
     };
     Ok(RunJob::new(request, ctx.recorder.clone()))
 }
@@ -578,7 +602,11 @@ async fn call(
     };
     for entry in candidates.into_iter().take(max_attempts) {
         let (tool, version) = (entry.name.clone(), entry.version.clone());
-        let job = match prepared_run(ctx, entry, input.clone(), confirmed) {
+        let consent = Consent {
+            confirmed,
+            grant: false,
+        };
+        let job = match prepared_run(ctx, entry, input.clone(), consent) {
             Ok(job) => job,
             Err(refused) => {
                 report.attempts.push(Attempt {
@@ -807,7 +835,10 @@ mod tests {
         Command::Run {
             tool: ToolId::named(tool),
             input: None,
-            confirmed,
+            consent: Consent {
+                confirmed,
+                grant: false,
+            },
         }
     }
 
@@ -1028,7 +1059,10 @@ mod tests {
             &ctx,
             Command::Decide {
                 tool: ToolId::named("greet"),
-                decision: ReviewCommand::Approve { reason: None },
+                decision: ReviewCommand::Approve {
+                    reason: None,
+                    accepted: Default::default(),
+                },
             },
         ));
         assert!(matches!(decided, Ok(Applied::Decided(Outcome::Tool(_)))));

@@ -21,6 +21,15 @@ pub(super) async fn launch(
         let store = ctx.store.get()?;
         let entry = ctx.services.find_service(&store, &tool)?;
         check_gate(&entry, &ctx.run_policy, asker(&ctx), confirmed)?;
+        // An agent is told that a person must review it, never how to approve it.
+        if ctx.origin == RunOrigin::Mcp
+            && let Err(sealed) = crate::seal::check(&ctx.review.root, &entry)
+        {
+            return Err(CommandError::AwaitsReview {
+                tool: entry.id(),
+                why: sealed.for_agent(),
+            });
+        }
         let launched = ctx.services.launch(&store, &entry, &instance)?;
         Ok(Applied::Launched(Box::new(launched)))
     })

@@ -114,8 +114,12 @@ impl Findings {
             "journal: no interrupted decision".to_string()
         });
         let b = self.backlog;
+        let leftovers = match b.leftovers {
+            0 => String::new(),
+            n => format!("; {n} leftover file(s) of runs that never started"),
+        };
         lines.push(format!(
-            "running: {} run(s) handed off and {} abandoned, waiting to be stored",
+            "running: {} run(s) handed off and {} abandoned, waiting to be stored{leftovers}",
             b.handed_off, b.abandoned
         ));
         lines.push(match &self.log {
@@ -169,8 +173,11 @@ impl Findings {
                 self.unlogged_rows, self.runs_missing
             ));
         }
-        if self.backlog != inflight::Backlog::default() {
+        if self.backlog.abandoned + self.backlog.handed_off > 0 {
             plan.push("would store the runs waiting in .toolbench/running/".into());
+        }
+        if self.backlog.leftovers > 0 {
+            plan.push("would remove the leftovers of runs that never started".into());
         }
         if self.journal_pending {
             plan.push("would finish or undo the interrupted decisions".into());

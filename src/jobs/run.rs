@@ -208,6 +208,15 @@ impl RunJob {
         }
     }
 
+    /// What an unreviewed tool declares and this run goes without (`Reach::Withheld`), as
+    /// one line (`project write · network anywhere`); `None` when it gets what it declares or
+    /// declares nothing.
+    pub fn withheld(&self) -> Option<String> {
+        let manifest = self.request.entry.manifest.as_ref()?;
+        (self.request.reach != runner::Reach::Declared && manifest.permissions.declares_any())
+            .then(|| manifest.permissions.summary())
+    }
+
     /// An observer that sees the whole run.
     pub fn observe(&self, policy: OutputPolicy) -> RunObserver {
         self.hub.observe(policy)

@@ -107,7 +107,7 @@ impl FirstContact {
         }
         let active = scanned
             .iter()
-            .filter(|e| crate::seal::is_active(e.tier))
+            .filter(|e| e.tier.is_active())
             .cloned()
             .collect();
         Some(Self {

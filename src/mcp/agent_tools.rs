@@ -14,11 +14,10 @@ use super::request_tool::{self, REQUEST};
 use super::shared::Shared;
 use crate::catalog::scan::human_size;
 use crate::command::{self, Applied, Command};
-use crate::model::proposals::ProposalRow;
 use crate::model::{MAX_NAME_BYTES, Tier};
 use crate::quality::{FailureReport, MAX_FAILURE_TEXT_BYTES};
 use crate::review::propose::{self, Proposal};
-use crate::review::{request_status, requests};
+use crate::review::request_status;
 
 pub(crate) const PROPOSE: &str = "toolbench_propose_tool";
 pub(crate) const REVIEW_STATUS: &str = "toolbench_review_status";
@@ -70,7 +69,7 @@ pub(crate) fn definitions() -> Vec<Tool> {
         tool(
             REVIEW_STATUS,
             "Review status of my requests and proposals",
-            "The tools this client requested (`requests`: request_pending, request_approved, request_rejected or changes_requested, with the human's words and the proposals that followed) and proposed (`proposals`: pending, approved, rejected, changes_requested, archived, withdrawn, with the validation verdict, the checks that did not pass (`failed_checks`: check, status, message) and what they found (`findings`: rule, file, line, severity, message), the reviewer's reason or feedback, the request it answers, and when), and the tools a person wants written (`wanted`: name, description, rationale, request_id; propose one with toolbench_propose_tool under that name and it answers the request).",
+            "The tools this client requested (`requests`: request_pending, request_approved, request_rejected or changes_requested, with the human's words and the proposals that followed) and proposed (`proposals`: pending, approved, rejected, changes_requested, archived, withdrawn, with the validation verdict, the checks that did not pass (`failed_checks`: check, status, and for a check that reads the code without running it its message; the replay of real inputs is the person's to read, and moves neither) and what those found (`findings`: rule, file, line, severity, message), how each test case ended (`cases`: case, status, exit_code), the generated inputs that made it fail (`generated_failures`: kind, input), the reviewer's reason or feedback, the request it answers, and when), and the tools a person wants written (`wanted`: name, description, rationale, request_id; propose one with toolbench_propose_tool under that name and it answers the request).",
             json!({
                 "type": "object",
                 "properties": {
@@ -170,31 +169,14 @@ async fn propose_tool(
     let root = shared.workbench.root().to_path_buf();
     let store = shared.store().clone();
     let limits = propose::ProposalLimits::of(shared.workbench.config());
-    let landed =
-        tokio::task::spawn_blocking(move || propose::propose(&root, &proposal, &store, limits))
-            .await
-            .map_err(OwnToolError::Interrupted)??;
+    let landed = tokio::task::spawn_blocking(move || {
+        propose::propose(&root, &proposal, &client, &store, limits)
+    })
+    .await
+    .map_err(OwnToolError::Interrupted)??;
     if let Some(tier) = landed.already_in {
         return Ok(already_there(&landed, tier));
     }
-    let mut row = ProposalRow {
-        tool: landed.name.clone(),
-        version: landed.version.clone(),
-        path: landed.folder.clone(),
-        client,
-        proposed_at: crate::clock::now_rfc3339(),
-        request_id: None,
-    };
-    let request_id = shared
-        .with_store(move |store| {
-            row.request_id = requests::answered_by_proposal(store, &row.tool, &row.client)?;
-            store.record_proposal(&row).map(|()| row.request_id)
-        })
-        .await
-        .map_err(|reason| OwnToolError::Unrecorded {
-            folder: landed.folder.clone(),
-            reason,
-        })?;
     shared.validate_later(shared.workbench.root().join(&landed.folder));
     Ok(json!({
         "name": landed.name,
@@ -202,7 +184,7 @@ async fn propose_tool(
         "folder": landed.folder,
         "content_hash": landed.content_hash,
         "state": "pending",
-        "request_id": request_id,
+        "request_id": landed.request_id,
         "next": "A human reviews it in toolbench; call toolbench_review_status to see the decision.",
     }))
 }

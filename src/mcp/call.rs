@@ -96,7 +96,10 @@ async fn run_cleared(
     let command = Command::Run {
         tool: crate::model::ToolId::content_of(&entry),
         input: Some(input.to_string()),
-        confirmed: true,
+        consent: command::Consent {
+            confirmed: true,
+            grant: false,
+        },
     };
     let job = match command::apply(&shared.commands(client), command).await {
         Ok(Applied::Run(job)) => job,

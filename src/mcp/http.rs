@@ -104,8 +104,8 @@ struct Server {
     token: Token,
 }
 
-/// Listens on `options.addr` and serves every connection until the process ends; a first
-/// contact's adoption starts once it has said where.
+/// Listens on `options.addr` and serves every connection until the server is asked to end
+/// (`stop::signalled`); a first contact's adoption starts once it has said where.
 pub(super) async fn serve(
     shared: Arc<Shared>,
     first_contact: Option<FirstContact>,
@@ -144,8 +144,17 @@ pub(super) async fn serve(
     if let Some(adoption) = first_contact {
         adoption.start();
     }
+    let asked = super::stop::signalled();
+    tokio::pin!(asked);
     loop {
-        let stream = match listener.accept().await {
+        let accepted = tokio::select! {
+            signal = &mut asked => {
+                eprintln!("toolbench mcp: {signal}: stopping its runs and ending");
+                return Ok(());
+            }
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
             Ok((stream, _)) => stream,
             // Out of descriptors or a connection reset before accept: the next may do.
             Err(e) => {

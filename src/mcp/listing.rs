@@ -117,6 +117,9 @@ fn warn_of_waiting(mut listed: Listed, config: &Config) -> Listed {
 pub(crate) enum NotListed {
     #[error("the manifest is broken or was not read")]
     Broken,
+    /// Its content is not what a person accepted (`seal`): it would be refused.
+    #[error("{0}")]
+    NotReviewed(&'static str),
     #[error("cost_tier = \"prohibited\"")]
     Prohibited,
     #[error(transparent)]
@@ -133,16 +136,20 @@ fn refusal(entry: &ToolEntry, why: &NotListed) -> String {
         (NotListed::Broken | NotListed::Prohibited, _) => {
             format!("{} never runs: {why}", entry.name)
         }
+        (NotListed::NotReviewed(_), _) => format!("{} will not run: {why}", entry.name),
         (NotListed::Schema(e), _) => format!("{} cannot run: {e}", entry.name),
     }
 }
 
-/// The definition of one active tool, or why it is not listed.
+/// The definition of one active tool, or why it is not listed: only what may run is.
 pub(crate) fn listed(entry: &ToolEntry) -> Result<Listed, NotListed> {
     let manifest = match (&entry.manifest, &entry.error) {
         (Some(m), None) if !entry.oversized => m,
         _ => return Err(NotListed::Broken),
     };
+    if let Some(drift) = &entry.drift {
+        return Err(NotListed::NotReviewed(drift.for_agent()));
+    }
     if manifest.cost_tier == CostTier::Prohibited {
         return Err(NotListed::Prohibited);
     }

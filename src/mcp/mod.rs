@@ -22,6 +22,7 @@ mod service_call;
 mod sessions;
 pub(crate) mod shared;
 mod stdio;
+mod stop;
 mod tasks;
 mod token;
 
@@ -107,7 +108,7 @@ const CALLS_END_WITHIN: std::time::Duration = std::time::Duration::from_secs(10)
 
 /// Serves one client on stdin/stdout until it goes away.
 pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
-    runtime()?.block_on(async move {
+    serve_on_runtime(async move {
         let shared = shared(workbench)?;
         let _watcher = live::follow(Arc::clone(&shared)).await?;
         let (client_lines, session_lines) = stdio::transport(MAX_MESSAGE_BYTES);
@@ -119,10 +120,21 @@ pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
             .serve(transport)
             .await
             .map_err(|e| McpError::Session(e.into()))?;
+        // Asked to end, the server stops its runs and ends the session.
+        let session = service.cancellation_token();
+        tokio::spawn(async move {
+            stop::signalled().await;
+            crate::runner::stop::stop_runs();
+            session.cancel();
+        });
         service
             .waiting()
             .await
             .map_err(|e| McpError::Session(e.into()))?;
+        if crate::runner::stop::stopping() {
+            stop::stop(&shared).await;
+            return Ok(());
+        }
         // The session ended (the client went away) and cancelled the calls still running:
         // let them kill their runs and record them before the runtime drops their tasks.
         // Calls answered with an MCP task go on until they end (each is bounded by its run's
@@ -132,6 +144,8 @@ pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
         } else {
             let _ = tokio::time::timeout(CALLS_END_WITHIN, shared.calls_ended()).await;
         }
+        // What still runs (validations) is stopped and recorded, not dropped with the runtime.
+        stop::stop(&shared).await;
         Ok(())
     })
 }
@@ -142,17 +156,34 @@ pub(crate) fn serve_http(workbench: Workbench, options: HttpOptions) -> Result<(
     // Refused options fail before the catalog is scanned.
     let access = http::check_options(&options)?;
     let limits = workbench.config().mcp_sessions;
-    runtime()?.block_on(async move {
+    serve_on_runtime(async move {
         let (shared, first_contact) = open(workbench)?;
         let _watcher = live::follow(Arc::clone(&shared)).await?;
-        http::serve(shared, first_contact, &options, access, limits).await
+        http::serve(Arc::clone(&shared), first_contact, &options, access, limits).await?;
+        stop::stop(&shared).await;
+        Ok(())
     })
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, McpError> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Serves `server` on a runtime of its own. Its end waits for a first contact's adoption, but
+/// not for the rest the runtime still holds: every run of the server is recorded by then
+/// (`stop`), and a blocking read of stdin, which a client that sent SIGTERM may keep open,
+/// would otherwise hold the exit for good.
+fn serve_on_runtime(
+    server: impl std::future::Future<Output = Result<(), McpError>>,
+) -> Result<(), McpError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(McpError::Runtime)
+        .map_err(McpError::Runtime)?;
+    let served = runtime.block_on(async {
+        let served = server.await;
+        // Seals being given to a workspace met for the first time are finished, not left
+        // half-made.
+        crate::jobs::scan::adoption_finished().await;
+        served
+    });
+    runtime.shutdown_background();
+    served
 }

@@ -53,10 +53,4 @@ pub(crate) enum OwnToolError {
     Request(#[from] requests::RequestError),
     #[error("the proposal was interrupted")]
     Interrupted(#[source] tokio::task::JoinError),
-    /// The files are in place but the store did not take the proposal's row.
-    #[error("the tool was written to {folder} but {reason}")]
-    Unrecorded {
-        folder: String,
-        reason: crate::store::StoreError,
-    },
 }

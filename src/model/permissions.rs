@@ -217,6 +217,14 @@ impl Permissions {
                 .any(|p| declared_path(p).is_ok_and(|d| d.base == PathBase::Project))
     }
 
+    /// True when it declares anything at all: a project, a path or a host.
+    pub(crate) fn declares_any(&self) -> bool {
+        self.uses_project()
+            || !self.read.is_empty()
+            || !self.write.is_empty()
+            || !self.network.is_none()
+    }
+
     /// True when the tool may change nothing outside its own scratch folder.
     pub(crate) fn writes_nothing(&self) -> bool {
         self.project != ProjectAccess::Write && self.write.is_empty()

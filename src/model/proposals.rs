@@ -1,9 +1,9 @@
 //! Proposals: tools agents wrote into `experimental/` over MCP.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One proposal as recorded when it landed in `experimental/`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ProposalRow {
     pub(crate) tool: String,
     pub(crate) version: String,

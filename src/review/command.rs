@@ -64,8 +64,8 @@ fn decide(
     // run with the store free for the rest of the process.
     let steps = &mut store.clone();
     match command {
-        ReviewCommand::Approve { reason } => {
-            lifecycle::approve(ctx, steps, tool, reason.as_deref())
+        ReviewCommand::Approve { reason, accepted } => {
+            lifecycle::approve(ctx, steps, tool, reason.as_deref(), *accepted)
         }
         ReviewCommand::Reject { reason } => lifecycle::reject(ctx, steps, tool, reason),
         ReviewCommand::RequestChanges { feedback } => {
@@ -116,7 +116,10 @@ mod tests {
         }
         assert_eq!(
             DecisionKind::Approve.with_text("  "),
-            ReviewCommand::Approve { reason: None }
+            ReviewCommand::Approve {
+                reason: None,
+                accepted: Default::default()
+            }
         );
         assert_eq!(
             DecisionKind::Reject.with_text("dup of slugify"),
@@ -147,7 +150,10 @@ mod tests {
             &ctx,
             &store,
             &tool,
-            &ReviewCommand::Approve { reason: None },
+            &ReviewCommand::Approve {
+                reason: None,
+                accepted: Default::default(),
+            },
         )
         .expect("approved");
         assert!(

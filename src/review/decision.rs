@@ -13,7 +13,7 @@ use crate::runner::confine::Confinement;
 use crate::store::{DecisionAction, DecisionRecord};
 
 /// The file "request changes" writes into the tool folder for the agent to read.
-pub(crate) const REVIEW_FILE: &str = "REVIEW.md";
+pub(crate) use crate::catalog::scan::REVIEW_FILE;
 
 /// Who decides, in which workspace, and what happens around a decision: the workbench's
 /// settings that decisions, validation and the evolver read (never the config file again).

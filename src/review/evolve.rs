@@ -588,6 +588,8 @@ pub(crate) fn run_evolver(
         env,
         network: ctx.evolve_network,
         visible,
+        // A program the person configured: it reads what the sandbox leaves, as it would.
+        only_visible: false,
         timeout,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

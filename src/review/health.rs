@@ -74,7 +74,8 @@ pub(crate) fn alerts(store: &Store, entries: &[ToolEntry]) -> Result<Vec<HealthA
         let runs: Vec<RunRecord> = store
             .list_runs(Some(&entry.name), WINDOW * 2)?
             .into_iter()
-            .filter(|r| r.origin != RunOrigin::Validation && r.status != RunStatus::Cancelled)
+            .filter(|r| r.origin != RunOrigin::Validation)
+            .filter(|r| !matches!(r.status, RunStatus::Cancelled | RunStatus::Unavailable))
             .take(WINDOW)
             .collect();
         if let Some(alert) = rollback_proposal(store, entry, &runs)? {
@@ -237,10 +238,24 @@ mod tests {
         let ctx = ReviewContext::new(dir.path(), "ana");
         write_candidate(dir.path(), "tool", "1.0.0");
         mark_validated(dir.path(), &mut store, "experimental/tool");
-        lifecycle::approve(&ctx, &mut store, &id("tool@1.0.0"), None).expect("approve 1.0.0");
+        lifecycle::approve(
+            &ctx,
+            &mut store,
+            &id("tool@1.0.0"),
+            None,
+            Default::default(),
+        )
+        .expect("approve 1.0.0");
         write_candidate(dir.path(), "tool-1.1.0", "1.1.0");
         mark_validated(dir.path(), &mut store, "experimental/tool-1.1.0");
-        lifecycle::approve(&ctx, &mut store, &id("tool@1.1.0"), None).expect("approve 1.1.0");
+        lifecycle::approve(
+            &ctx,
+            &mut store,
+            &id("tool@1.1.0"),
+            None,
+            Default::default(),
+        )
+        .expect("approve 1.1.0");
         let after = crate::clock::now_rfc3339();
         for _ in 0..3 {
             record(&mut store, "tool", "1.1.0", RunStatus::Failed, &after);

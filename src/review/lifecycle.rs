@@ -10,13 +10,15 @@
 use std::path::Path;
 
 use super::ReviewError;
+use super::acceptance::{Accepted, refuse_unaccepted};
 use super::journal::{self, Intent, Move};
 use super::steps::{
     InPlace, activate_version, active_in, begin, decided, ensure_tier, finish, free_slot,
-    is_active, keep_version, known_hash, known_version, named, named_everywhere, non_empty, record,
+    keep_version, known_hash, known_version, named, named_everywhere, non_empty, record,
     record_in_place, refuse_broken, refuse_links_out, refuse_occupied, refuse_unsealed, relative,
     resolve, review_text, take_snapshots, tier_slot, wrap_if_bare, write_in_workspace,
 };
+use super::validate::compared_with;
 use super::versions::VersionStore;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRecord};
@@ -41,6 +43,7 @@ pub fn approve(
     store: &mut impl StoreAccess,
     spec: &ToolId,
     reason: Option<&str>,
+    accepted: Accepted,
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "approve";
     let reason = non_empty(reason);
@@ -52,7 +55,7 @@ pub fn approve(
         if let Ok(found) = resolve(&catalog, spec, &active, ACTION) {
             let found = found.clone();
             refuse_broken(ACTION, &found)?;
-            return approve_in_place(ctx, store, lock, recovered, &found, reason);
+            return approve_in_place(ctx, store, lock, recovered, &found, (reason, accepted));
         }
     }
     // The index names the folders where it last saw the name. A validated candidate renamed,
@@ -83,6 +86,11 @@ pub fn approve(
     refuse_broken(ACTION, &entry)?;
     refuse_links_out(ACTION, &entry)?;
     let active = active_in(&catalog, Tier::Approved, &name);
+    // Compared with what a person approved of it, never its folder as it is now.
+    let compared = active.map(|active| compared_with(&ctx.root, ctx.scan_limits, active));
+    store.with_store(|store| {
+        refuse_unaccepted(ACTION, store, &entry, compared.as_ref(), accepted)
+    })?;
     let target = tier_slot(Tier::Approved, &name);
     refuse_occupied(ACTION, ctx, &entry, &target, active)?;
     ensure_tier(&ctx.root, Tier::Approved)?;
@@ -145,7 +153,7 @@ fn approve_in_place(
     lock: super::lock::ToolLock,
     recovered: Vec<String>,
     entry: &ToolEntry,
-    reason: Option<String>,
+    (reason, accepted): (Option<String>, Accepted),
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "approve";
     let seal = crate::seal::read(&ctx.root, &entry.name)?;
@@ -160,6 +168,9 @@ fn approve_in_place(
         ));
     }
     store.with_store(|store| refuse_unvalidated(ACTION, ctx, store, entry))?;
+    // What was accepted before is the content its seal names, kept as a snapshot.
+    let compared = compared_with(&ctx.root, ctx.scan_limits, entry);
+    store.with_store(|store| refuse_unaccepted(ACTION, store, entry, Some(&compared), accepted))?;
     refuse_links_out(ACTION, entry)?;
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(ACTION, &lock);
@@ -418,7 +429,7 @@ fn move_to_archive(
         reason.clone(),
     ));
     let mut snapshots = Vec::new();
-    if is_active(entry.tier)
+    if entry.tier.is_active()
         && let Some(kept) = keep_version(ctx, &entry, &at)?
     {
         intent.kept.push(kept);
@@ -455,9 +466,9 @@ pub(crate) fn restore(
         .with_store(|store| {
             store.tier_before_archive(&entry.name, &entry.version, &entry.content_hash)
         })?
-        .filter(|t| *t != Tier::Archived && (accepted || !is_active(*t)))
+        .filter(|t| *t != Tier::Archived && (accepted || !t.is_active()))
         .unwrap_or(Tier::Experimental);
-    let target = if is_active(former) {
+    let target = if former.is_active() {
         if let Some(active) = active_in(&catalog, former, &entry.name) {
             return Err(ReviewError::refused(
                 ACTION,
@@ -496,7 +507,7 @@ pub(crate) fn restore(
     let at = crate::clock::now_rfc3339();
     let mut intent = Intent::new(ACTION, &lock);
     // Into an active tier as a frozen copy of its snapshot, like every activation.
-    let copy = if is_active(former) {
+    let copy = if former.is_active() {
         Some(replace_with_frozen_copy(
             &mut intent,
             &ctx.root,

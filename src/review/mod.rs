@@ -10,6 +10,7 @@
 //! agents ask for before writing them. Nothing here draws to a
 //! terminal, and nothing outside this module moves a tool folder between tiers.
 
+mod acceptance;
 pub(crate) mod add_case;
 pub(crate) mod command;
 pub(crate) mod decision;
@@ -30,6 +31,8 @@ pub mod validate;
 pub(crate) mod versions;
 pub(crate) mod vocabulary;
 
+pub use acceptance::Accepted;
+pub(crate) use acceptance::Caution;
 pub use command::apply;
 pub(crate) use command::{Outcome, apply_reporting};
 pub(crate) use decision::Decision;

@@ -9,7 +9,8 @@
 //! skip dot folders, and named so no other proposal can share it) and renamed into place
 //! without replacing anything, so nobody ever sees half a proposal. The look for what exists
 //! and the rename happen under the tool's lock, the one decisions take, so nothing of that
-//! name lands, moves or leaves between them. Nothing is written through a symlink.
+//! name lands, moves or leaves between them. Nothing is written through a symlink. A
+//! proposal that landed always has its row, who proposed it and when (`landing`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,12 +27,17 @@ use crate::model::proposals::ProposalRow;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::review::ReviewError;
 use crate::review::lock::ToolLock;
-use crate::review::validate::{Check, CheckStatus, Finding, ValidationReport};
+use crate::review::validate::{
+    CaseStatus, CheckKind, CheckStatus, Finding, ValidationReport, verdict_of,
+};
 use crate::safe_fs::{Dir, SafeFsError};
 use crate::store::SharedStore;
 use crate::store::{Store, StoreError};
 
+mod landing;
 mod paths;
+
+pub(crate) use landing::recover;
 
 pub(crate) use paths::{PathError, check_all as check_paths};
 
@@ -70,6 +76,8 @@ pub(crate) struct Proposed {
     /// The tier of the folder that already held this name, version and content; nothing was
     /// written. `None` when the proposal landed.
     pub(crate) already_in: Option<Tier>,
+    /// The tool request a proposal that landed answers, when its author asked first.
+    pub(crate) request_id: Option<i64>,
 }
 
 /// How long a proposal waits for the tool's lock (another proposal of the name, or a
@@ -137,14 +145,22 @@ pub(crate) enum ProposalError {
     Lock(#[from] ReviewError),
     #[error("cannot write the proposal")]
     Write(#[from] SafeFsError),
+    /// The files are in place but the store did not take the proposal's row: the next
+    /// toolbench start stores it.
+    #[error(
+        "the tool was written to {folder} but not recorded ({reason}); the next toolbench start records it"
+    )]
+    Unrecorded { folder: String, reason: StoreError },
 }
 
-/// Checks `proposal` against `limits` and writes it to `experimental/`, unless its name and
-/// version are there already (in any tier): with its content, the answer names that folder;
-/// with other content, it is refused. `store` is read for where the tools of the name are.
+/// Checks `proposal` against `limits` and writes it to `experimental/`, recorded as
+/// `client`'s, unless its name and version are there already (in any tier): with its content,
+/// the answer names that folder; with other content, it is refused. `store` is read for where
+/// the tools of the name are.
 pub(crate) fn propose(
     root: &Path,
     proposal: &Proposal,
+    client: &str,
     store: &SharedStore,
     limits: ProposalLimits,
 ) -> Result<Proposed, ProposalError> {
@@ -160,6 +176,7 @@ pub(crate) fn propose(
         folder,
         content_hash: content_hash.clone(),
         already_in,
+        request_id: None,
     };
 
     let _lock = ToolLock::acquire_within(root, &name, LOCK_PATIENCE)?;
@@ -199,22 +216,58 @@ pub(crate) fn propose(
         crate::clock::unique_nanos()
     ));
     let staged = experimental.create_dir_new(&staging, 0o755)?;
-    let written = write_all(&staged, proposal).and_then(|()| {
-        experimental
-            .rename_noreplace(&staging, Path::new(&folder))
-            .map_err(|e| SafeFsError::Io {
-                path: experimental.path().join(&folder),
-                reason: crate::catalog::manifest::io_reason(&e),
+    let row = ProposalRow {
+        tool: name.clone(),
+        version: version.clone(),
+        path: format!("{}/{folder}", Tier::Experimental.dir_name()),
+        client: client.to_string(),
+        proposed_at: crate::clock::now_rfc3339(),
+        request_id: None,
+    };
+    // Written down before it lands, so that once landed it always gets its row.
+    let landed = write_all(&staged, proposal)
+        .and_then(|()| {
+            landing::Landing::announce(root, &row, &staging.to_string_lossy()).map_err(|e| {
+                SafeFsError::Io {
+                    path: crate::workspace::state_dir(root).join("proposals"),
+                    reason: crate::catalog::manifest::io_reason(&e),
+                }
             })
-    });
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(experimental.path().join(&staging));
-        return Err(e.into());
-    }
-    // Indexed before the lock is let go: the next proposal of this name finds it there.
+        })
+        .and_then(
+            |landing| match experimental.rename_noreplace(&staging, Path::new(&folder)) {
+                Ok(()) => Ok(landing),
+                Err(e) => {
+                    landing.withdraw();
+                    Err(SafeFsError::Io {
+                        path: experimental.path().join(&folder),
+                        reason: crate::catalog::manifest::io_reason(&e),
+                    })
+                }
+            },
+        );
+    let landing = match landed {
+        Ok(landing) => landing,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(experimental.path().join(&staging));
+            return Err(e.into());
+        }
+    };
+    crate::pause_point::pause_point("proposal-landed");
+    // Indexed and recorded before the lock is let go: the next proposal of this name finds it.
     let landed = experimental.path().join(&folder);
     lookup::reindex(root, limits.tool, &mut store.lock(), &[landed]);
-    Ok(proposed(format!("experimental/{folder}"), None))
+    let row =
+        landing
+            .record(&mut store.lock(), row)
+            .map_err(|reason| ProposalError::Unrecorded {
+                folder: format!("experimental/{folder}"),
+                reason,
+            })?;
+    Ok(Proposed {
+        request_id: row.request_id,
+        ..proposed(row.path, None)
+    })
 }
 
 /// A tool folder as answers show it: relative to the workspace root.
@@ -304,6 +357,118 @@ fn mode_of(text: &str) -> u32 {
 /// The most findings a proposal's status carries: enough to fix a proposal by, bounded for
 /// an agent's context (a linter may report thousands).
 const MAX_FINDINGS_SHOWN: usize = 50;
+/// The most test cases and generated failures a status names, and the longest text of one.
+const MAX_RUNS_SHOWN: usize = 50;
+const MAX_TEXT_SHOWN: usize = 1000;
+
+/// One check of a validation as its agent reads it: the check, its status, and for a check
+/// that reads the code without running it (manifest, links, syntax, lint, security,
+/// permissions) its message. What a check that ran the code printed never reaches an agent
+/// (DESIGN §11 rule 4): its message may carry what the code was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct AgentCheck {
+    pub(crate) check: CheckKind,
+    pub(crate) status: CheckStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) message: Option<String>,
+}
+
+/// A test case of the candidate, as its agent reads it: no output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct AgentCase {
+    pub(crate) case: String,
+    pub(crate) status: CaseStatus,
+    pub(crate) exit_code: Option<i32>,
+}
+
+/// A failure the generated inputs found: how it ended and the input, which validation made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct AgentFailure {
+    /// `exit 1`, `crash (signal 11)`, `timeout`, …
+    pub(crate) kind: String,
+    pub(crate) input: String,
+}
+
+/// True for a check that reads the tool's files without running anything of it.
+fn is_static(check: CheckKind) -> bool {
+    match check {
+        CheckKind::Permissions
+        | CheckKind::Manifest
+        | CheckKind::Links
+        | CheckKind::Syntax
+        | CheckKind::Lint
+        | CheckKind::Security => true,
+        // Its message names other tools of the workspace: no business of the agent's.
+        CheckKind::Similar => false,
+        CheckKind::Tests
+        | CheckKind::OutputSchema
+        | CheckKind::Generated
+        | CheckKind::Differential => false,
+    }
+}
+
+/// `report` without what its replay of real inputs came to: whether the candidate answered
+/// them as the active version does is a bit of those inputs that the candidate chose, so not
+/// even the check's status reaches an agent, nor the verdict it moves (DESIGN §11 rule 4).
+fn without_replay(mut report: ValidationReport) -> ValidationReport {
+    report.checks.retain(|c| c.check != CheckKind::Differential);
+    report.differential = None;
+    report
+}
+
+/// What of `report` its agent reads: the checks that did not pass, the static findings, the
+/// cases' ends and the generated inputs that failed, each bounded.
+fn for_agent(
+    report: ValidationReport,
+) -> (
+    Vec<AgentCheck>,
+    Vec<Finding>,
+    Vec<AgentCase>,
+    Vec<AgentFailure>,
+) {
+    let cut = |text: &str| super::validate::shorten(text, MAX_TEXT_SHOWN);
+    let checks = report
+        .checks
+        .into_iter()
+        .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
+        .map(|c| AgentCheck {
+            check: c.check,
+            status: c.status,
+            message: is_static(c.check).then(|| cut(&c.message)),
+        })
+        .collect();
+    let findings = report
+        .findings
+        .into_iter()
+        .filter(|f| is_static(f.check))
+        .map(|f| Finding {
+            message: cut(&f.message),
+            ..f
+        })
+        .collect();
+    let cases = report
+        .tests
+        .into_iter()
+        .take(MAX_RUNS_SHOWN)
+        .map(|c| AgentCase {
+            case: c.case,
+            status: c.status,
+            exit_code: c.exit_code,
+        })
+        .collect();
+    let failures = report
+        .generated
+        .map(|g| g.failures)
+        .unwrap_or_default()
+        .into_iter()
+        .take(MAX_RUNS_SHOWN)
+        .map(|f| AgentFailure {
+            kind: f.kind,
+            input: cut(&f.input),
+        })
+        .collect();
+    (checks, findings, cases, failures)
+}
 
 /// Where a proposal stands, for the agent that made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -316,12 +481,16 @@ pub(crate) struct ProposalStatus {
     pub(crate) state: &'static str,
     /// The validation verdict (`pass`, `warn`, `fail`), once validated.
     pub(crate) verdict: Option<String>,
-    /// The checks of that validation that did not pass (`fail` or `warn`), with their message.
-    pub(crate) failed_checks: Vec<Check>,
-    /// What its checks found (rule, file, line, severity, message), errors first; at most
-    /// `MAX_FINDINGS_SHOWN`, and how many more there were.
+    /// The checks of that validation that did not pass (`fail` or `warn`) (`AgentCheck`).
+    pub(crate) failed_checks: Vec<AgentCheck>,
+    /// What its static checks found (rule, file, line, severity, message), errors first; at
+    /// most `MAX_FINDINGS_SHOWN`, and how many more there were.
     pub(crate) findings: Vec<Finding>,
     pub(crate) findings_omitted: usize,
+    /// How each test case ended: its status and exit code.
+    pub(crate) cases: Vec<AgentCase>,
+    /// The generated inputs that made it fail, and how.
+    pub(crate) generated_failures: Vec<AgentFailure>,
     /// The reviewer's reason (reject, archive) or feedback (request changes).
     pub(crate) reason: Option<String>,
     pub(crate) reviewer: Option<String>,
@@ -347,24 +516,24 @@ pub(crate) fn statuses(
             .filter(|d| d.at >= row.proposed_at && concerns(d, &row.version))
             .filter_map(|d| state_after(d.action).map(|state| (state, d)))
             .next_back();
-        let queued = verdicts.iter().find(|q| q.path == row.path);
-        let verdict = queued.and_then(|q| q.verdict.clone());
+        // The folder's row is the proposal's only once it holds the proposed version: before
+        // its validation it may still be that of the version that left the folder.
+        let queued = verdicts
+            .iter()
+            .find(|q| q.path == row.path && q.tool == row.tool && q.version == row.version);
         let report = match queued {
             Some(q) => store
                 .cached_validation(&q.path, &q.content_hash)?
-                .and_then(|json| serde_json::from_str::<ValidationReport>(&json).ok()),
+                .and_then(|json| serde_json::from_str::<ValidationReport>(&json).ok())
+                .map(without_replay),
             None => None,
         };
-        let (failed_checks, mut findings) = report
-            .map(|r| {
-                let failed = r
-                    .checks
-                    .into_iter()
-                    .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
-                    .collect();
-                (failed, r.findings)
-            })
-            .unwrap_or_default();
+        let verdict = match &report {
+            Some(report) => Some(verdict_of(&report.checks).to_string()),
+            None => queued.and_then(|q| q.verdict.clone()),
+        };
+        let (failed_checks, mut findings, cases, generated_failures) =
+            report.map(for_agent).unwrap_or_default();
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let findings_omitted = findings.len().saturating_sub(MAX_FINDINGS_SHOWN);
         findings.truncate(MAX_FINDINGS_SHOWN);
@@ -384,6 +553,8 @@ pub(crate) fn statuses(
             failed_checks,
             findings,
             findings_omitted,
+            cases,
+            generated_failures,
             reason,
             reviewer,
             at,
@@ -487,7 +658,7 @@ mod tests {
     fn a_proposal_lands_whole_in_experimental_and_another_version_beside_it() {
         let (dir, store) = workspace();
         let p = proposal(&[("run.sh", "echo hi\n"), ("lib/util.sh", "true\n")]);
-        let landed = propose(dir.path(), &p, &store, LIMITS).expect("proposed");
+        let landed = propose(dir.path(), &p, "agent", &store, LIMITS).expect("proposed");
         assert_eq!(landed.folder, "experimental/greet");
         assert_eq!(landed.already_in, None);
         let folder = dir.path().join("experimental/greet");
@@ -495,7 +666,7 @@ mod tests {
         assert_eq!(landed.content_hash, hash_tool_folder(&folder));
 
         let next = versioned("1.1.0", &[("run.sh", "echo hello\n")]);
-        let beside = propose(dir.path(), &next, &store, LIMITS).expect("beside");
+        let beside = propose(dir.path(), &next, "agent", &store, LIMITS).expect("beside");
         assert_eq!(beside.folder, "experimental/greet-1.1.0");
         assert_eq!(
             files_of(&dir.path().join("experimental/greet-1.1.0")),
@@ -506,6 +677,9 @@ mod tests {
             BTreeSet::from(["greet".to_string(), "greet-1.1.0".to_string()]),
             "no staging folder left behind"
         );
+        let rows = store.lock().proposals_of("agent", None).expect("rows");
+        let paths: Vec<&str> = rows.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["experimental/greet", "experimental/greet-1.1.0"]);
     }
 
     #[test]
@@ -522,7 +696,7 @@ mod tests {
             ("Z", ""),
             ("tool.toml.bak", "5"),
         ]);
-        let landed = propose(dir.path(), &p, &store, LIMITS).expect("proposed");
+        let landed = propose(dir.path(), &p, "agent", &store, LIMITS).expect("proposed");
         let folder = dir.path().join(&landed.folder);
         let mode = std::fs::metadata(folder.join("run.sh"))
             .expect("meta")
@@ -544,8 +718,8 @@ mod tests {
     fn the_same_content_again_is_answered_with_the_folder_that_holds_it() {
         let (dir, store) = workspace();
         let p = proposal(&[("run.sh", "echo hi\n")]);
-        propose(dir.path(), &p, &store, LIMITS).expect("proposed");
-        let again = propose(dir.path(), &p, &store, LIMITS).expect("answered");
+        propose(dir.path(), &p, "agent", &store, LIMITS).expect("proposed");
+        let again = propose(dir.path(), &p, "agent", &store, LIMITS).expect("answered");
         assert_eq!(
             (again.folder.as_str(), again.already_in),
             ("experimental/greet", Some(Tier::Experimental))
@@ -562,7 +736,7 @@ mod tests {
             };
             std::fs::create_dir_all(dir.path().join(tier.dir_name())).expect("tier");
             std::fs::rename(&from, dir.path().join(tier.dir_name()).join("greet")).expect("move");
-            let again = propose(dir.path(), &p, &store, LIMITS).expect("answered");
+            let again = propose(dir.path(), &p, "agent", &store, LIMITS).expect("answered");
             assert_eq!(again.already_in, Some(tier));
             assert_eq!(again.folder, format!("{tier}/greet"));
             assert!(experimental(dir.path()).is_empty(), "nothing written");
@@ -586,6 +760,7 @@ mod tests {
             let err = propose(
                 dir.path(),
                 &proposal(&[("run.sh", "echo shadow\n")]),
+                "agent",
                 &store,
                 LIMITS,
             )
@@ -614,7 +789,7 @@ mod tests {
         std::fs::create_dir_all(&core).expect("mkdir");
         std::fs::write(core.join("tool.toml"), MANIFEST.replace("1.0.0", "3.0.0"))
             .expect("manifest");
-        let err = propose(dir.path(), &proposal(&[]), &store, LIMITS);
+        let err = propose(dir.path(), &proposal(&[]), "agent", &store, LIMITS);
         assert!(
             matches!(err, Err(ProposalError::ActiveInCore { .. })),
             "{err:?}"
@@ -635,7 +810,7 @@ mod tests {
             )
             .expect("manifest");
         }
-        let err = propose(dir.path(), &proposal(&[]), &store, LIMITS)
+        let err = propose(dir.path(), &proposal(&[]), "agent", &store, LIMITS)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -672,7 +847,7 @@ mod tests {
                     let (root, store, barrier) = (dir.path(), &store, &barrier);
                     scope.spawn(move || {
                         barrier.wait();
-                        propose(root, p, store, LIMITS)
+                        propose(root, p, "agent", store, LIMITS)
                     })
                 })
                 .collect();
@@ -740,7 +915,13 @@ mod tests {
             "Tool.toml",
             "a\nb",
         ] {
-            let result = propose(dir.path(), &proposal(&[(bad, "x")]), &store, LIMITS);
+            let result = propose(
+                dir.path(),
+                &proposal(&[(bad, "x")]),
+                "agent",
+                &store,
+                LIMITS,
+            );
             assert!(
                 matches!(result, Err(ProposalError::Path(_))),
                 "{bad:?}: {result:?}"
@@ -756,6 +937,7 @@ mod tests {
         let err = propose(
             dir.path(),
             &proposal(&[("big", &big)]),
+            "agent",
             &store,
             ProposalLimits {
                 max_bytes: 1024,
@@ -772,7 +954,7 @@ mod tests {
             manifest: "name = \"greet\"\nversion = \"one\"\n".into(),
             files: BTreeMap::new(),
         };
-        let err = propose(dir.path(), &broken, &store, LIMITS)
+        let err = propose(dir.path(), &broken, "agent", &store, LIMITS)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -784,7 +966,13 @@ mod tests {
         let (dir, store) = workspace();
         let outside = tempfile::tempdir().expect("outside");
         std::os::unix::fs::symlink(outside.path(), dir.path().join("experimental")).expect("link");
-        let result = propose(dir.path(), &proposal(&[("run.sh", "x")]), &store, LIMITS);
+        let result = propose(
+            dir.path(),
+            &proposal(&[("run.sh", "x")]),
+            "agent",
+            &store,
+            LIMITS,
+        );
         assert!(matches!(result, Err(ProposalError::Write(_))), "{result:?}");
         assert_eq!(
             std::fs::read_dir(outside.path()).expect("list").count(),
@@ -805,7 +993,7 @@ mod tests {
         let (dir, store) = workspace();
         // 30,000 empty files: too many for a tool folder, refused on their number alone.
         let many = empty_files((0..30_000).map(|i| format!("f{i}")));
-        let err = propose(dir.path(), &many, &store, LIMITS);
+        let err = propose(dir.path(), &many, "agent", &store, LIMITS);
         assert!(
             matches!(
                 err,
@@ -818,7 +1006,7 @@ mod tests {
         );
         // 5,000 of them fit a tool folder but cost 5,000 × (256 + path) bytes: over 1 MiB.
         let five_thousand = empty_files((0..5_000).map(|i| format!("f{i}")));
-        let err = propose(dir.path(), &five_thousand, &store, LIMITS)
+        let err = propose(dir.path(), &five_thousand, "agent", &store, LIMITS)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -832,7 +1020,7 @@ mod tests {
             max_bytes: 1 << 30,
             ..LIMITS
         };
-        let err = propose(dir.path(), &nested, &store, roomy);
+        let err = propose(dir.path(), &nested, "agent", &store, roomy);
         assert!(
             matches!(
                 err,
@@ -854,6 +1042,7 @@ mod tests {
         let err = propose(
             dir.path(),
             &proposal(&[("data", &"x".repeat(2048))]),
+            "agent",
             &store,
             small_tools,
         )

@@ -215,7 +215,9 @@ pub(crate) fn answer_if_requested(
     command: &ReviewCommand,
 ) -> Result<Option<AnsweredRequest>, ReviewError> {
     let (action, state, text) = match command {
-        ReviewCommand::Approve { reason } => ("approve", RequestState::Approved, reason.clone()),
+        ReviewCommand::Approve { reason, .. } => {
+            ("approve", RequestState::Approved, reason.clone())
+        }
         ReviewCommand::Reject { reason } => {
             ("reject", RequestState::Rejected, Some(reason.clone()))
         }

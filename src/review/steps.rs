@@ -163,10 +163,6 @@ pub(super) fn active_in<'c>(catalog: &'c Catalog, tier: Tier, name: &str) -> Opt
         .find(|e| e.tier == tier && e.name == name)
 }
 
-pub(super) fn is_active(tier: Tier) -> bool {
-    matches!(tier, Tier::Core | Tier::Approved)
-}
-
 pub(super) fn refuse_broken(action: &'static str, entry: &ToolEntry) -> Result<(), ReviewError> {
     match &entry.error {
         Some(error) => Err(ReviewError::refused(action, &entry.name, error.clone())),

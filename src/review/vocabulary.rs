@@ -61,7 +61,10 @@ impl DecisionKind {
     pub(crate) fn with_text(self, text: &str) -> ReviewCommand {
         let optional = (!text.trim().is_empty()).then(|| text.to_string());
         match self {
-            DecisionKind::Approve => ReviewCommand::Approve { reason: optional },
+            DecisionKind::Approve => ReviewCommand::Approve {
+                reason: optional,
+                accepted: Default::default(),
+            },
             DecisionKind::Reject => ReviewCommand::Reject {
                 reason: text.to_string(),
             },
@@ -80,8 +83,13 @@ impl DecisionKind {
 /// One decision with everything it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReviewCommand {
-    /// experimental → approved (an active approved version is archived and kept).
-    Approve { reason: Option<String> },
+    /// experimental → approved (an active approved version is archived and kept). Content
+    /// that failed validation, or asks for more than the active version was granted, needs
+    /// `accepted` to say so.
+    Approve {
+        reason: Option<String>,
+        accepted: super::Accepted,
+    },
     /// experimental → archived.
     Reject { reason: String },
     /// REVIEW.md is written; the tool stays in experimental.

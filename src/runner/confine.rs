@@ -223,6 +223,8 @@ pub(crate) struct Jail {
     /// A tool's run: reads are an allow list, and these are its grants. `None` (checkers,
     /// the evolver, services): it reads everything but what is hidden.
     pub(crate) grants: Option<Grants>,
+    /// The fixture a withheld run's stand-in project is copied from (`SandboxPolicy`).
+    pub(crate) project_fixture: Option<PathBuf>,
 }
 
 impl Confinement {
@@ -277,6 +279,7 @@ impl Confinement {
             network: jail.network,
             allow_list: jail.grants.is_some(),
             grants: jail.grants.unwrap_or_default(),
+            project_fixture: jail.project_fixture,
             env: jail.env,
             report_path: jail.report,
             starter_pid: Some(std::process::id()),

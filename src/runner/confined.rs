@@ -26,6 +26,9 @@ pub(crate) struct Program {
     pub(crate) network: bool,
     /// Paths it reads (the tool folder, the program itself).
     pub(crate) visible: Vec<PathBuf>,
+    /// It reads the system's folders and `visible`, nothing else (a checker of code nobody
+    /// approved); else everything the sandbox does not hide (the evolver, a person's program).
+    pub(crate) only_visible: bool,
     pub(crate) timeout: Duration,
 }
 
@@ -89,7 +92,8 @@ pub(crate) async fn run(
         network: program.network,
         env,
         visible: program.visible,
-        grants: None,
+        grants: program.only_visible.then(Default::default),
+        project_fixture: None,
     });
     let result = spawn_and_wait(exe, &policy, &program.argv, program.stdin, program.timeout).await;
     let report: Option<SandboxReport> = std::fs::read_to_string(&report_path)

@@ -13,15 +13,24 @@
 //!
 //! A process is named by its pid and its start time, so a pid the kernel handed to another
 //! program since is never taken for the run's.
+//!
+//! Each run is stored once (the store holds a run folder once), with the end its starter wrote
+//! whenever it wrote one: a collector reads a run's file again once its processes are gone
+//! (`as_ended`). Files are written aside and moved into place whole, and a collection removes
+//! what a writer killed midway left. The process also counts the runs it owes a record
+//! (`Marker::owe_record`), which a stopping front end waits for (`all_recorded`).
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use super::proc_stat::ProcStat;
 use crate::model::{RunOrigin, RunRecord, RunStatus, Tier};
+use crate::pause_point::pause_point;
 use crate::store::{Store, StoreError};
 
 /// How often a run's starter marks its in-flight file as still alive: an abandoned run's
@@ -35,6 +44,39 @@ const IN_FLIGHT_EXT: &str = "json";
 const ENDED_EXT: &str = "ended";
 /// A handed-off file that cannot be read, moved aside by `list`.
 const UNREADABLE_EXT: &str = "unreadable";
+/// A run's file being written aside before it moves into place (`Marker::temporary`).
+const TEMPORARY_EXT: &str = "tmp";
+
+/// The runs this process owes a record (started, not recorded or handed off yet), by folder:
+/// what a stopping front end waits for (`all_recorded`); and whether it still starts runs.
+#[derive(Default)]
+struct Owed {
+    runs: BTreeSet<String>,
+    refusing: bool,
+}
+
+static OWED: LazyLock<tokio::sync::watch::Sender<Owed>> =
+    LazyLock::new(|| tokio::sync::watch::Sender::new(Owed::default()));
+
+/// From now on no run of this process starts (`Marker::owe_record` says no), so that once
+/// the runs owed are recorded, none is left.
+pub(crate) fn refuse_new_runs() {
+    OWED.send_modify(|owed| owed.refusing = true);
+}
+
+/// The run of `log_dir` is recorded, handed off or forgotten (any process's: a run of another
+/// is simply not there).
+fn closed(log_dir: &str) {
+    OWED.send_if_modified(|owed| owed.runs.remove(log_dir));
+}
+
+/// Waits until every run this process owes a record is recorded or handed off, at most
+/// `within`; returns how many are not.
+pub async fn all_recorded(within: Duration) -> usize {
+    let mut owed = OWED.subscribe();
+    let _ = tokio::time::timeout(within, owed.wait_for(|owed| owed.runs.is_empty())).await;
+    owed.borrow().runs.len()
+}
 
 /// Fields of `/proc/PID/stat` (proc(5)): the state, and the start time in clock ticks.
 const STATE: usize = 3;
@@ -182,30 +224,36 @@ impl Marker {
         ))
     }
 
-    /// Creates the file exclusively, so that of two runs taking the same name one moves on;
-    /// false when the name is taken, by a run in flight, a run handed off (its file renamed
-    /// `.ended`, its folder maybe not made) or a stored one, whose file has moved into its
-    /// folder. Not renamed into place: a reader that meets the file half written skips it as
-    /// unreadable, and the run starts only once it is whole.
+    /// Places the file, whole, under its name only if no other file holds that name, so that
+    /// of two runs taking the same name one moves on; false when the name is taken, by a run
+    /// in flight, a run handed off (its file renamed `.ended`, its folder maybe not made) or a
+    /// stored one, whose file has moved into its folder. Written aside first and moved into
+    /// place: a starter killed at any moment leaves a whole file or a temporary one naming
+    /// it, which a collection removes (`list`), never an empty file nobody can read.
     fn claim(&self, folder: &Path) -> std::io::Result<bool> {
         let text = serde_json::to_vec(&self.run).map_err(std::io::Error::other)?;
-        let mut file = match std::fs::File::options()
-            .write(true)
-            .create_new(true)
-            .open(&self.path)
-        {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
-            Err(e) => return Err(e),
-        };
+        let temporary = self.temporary();
+        std::fs::write(&temporary, &text)?;
+        if !place_new(&temporary, &self.path)? {
+            return Ok(false);
+        }
         let ended = self.path.with_extension(ENDED_EXT);
         if std::fs::symlink_metadata(folder).is_ok() || std::fs::symlink_metadata(ended).is_ok() {
-            drop(file);
             std::fs::remove_file(&self.path)?;
             return Ok(false);
         }
-        file.write_all(&text)?;
         Ok(true)
+    }
+
+    /// A name beside the run's file for writing it whole before it moves into place:
+    /// `<run>.<pid>-<start>-<n>.tmp`, naming the process that writes it, so one left by a
+    /// process killed meanwhile is told from one being written (`stale_temporary`).
+    fn temporary(&self) -> PathBuf {
+        static WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITTEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ProcessId { pid, start_ticks } = self.run.starter;
+        self.path
+            .with_extension(format!("{pid}-{start_ticks}-{n}.{TEMPORARY_EXT}"))
     }
 
     /// The run's folder, relative to the root.
@@ -231,13 +279,74 @@ impl Marker {
         }
     }
 
+    /// Counts the run among those this process owes a record, unless the process refuses new
+    /// runs (`refuse_new_runs`): false then, and the run must not start. One lock for both, so
+    /// a stop either finds this run to wait for, or this run finds the stop.
+    pub(crate) fn owe_record(&self) -> bool {
+        let mut counted = false;
+        OWED.send_if_modified(|owed| {
+            counted = !owed.refusing;
+            counted && owed.runs.insert(self.run.log_dir.clone())
+        });
+        counted
+    }
+
+    /// Forgets a run that never started (nothing was spawned): no record is owed.
+    pub(crate) fn discard(self) {
+        let _ = std::fs::remove_file(&self.path);
+        closed(self.log_dir());
+    }
+
     fn save(&self) -> std::io::Result<()> {
         let text = serde_json::to_vec(&self.run).map_err(std::io::Error::other)?;
-        let temporary = self.path.with_extension("tmp");
+        let temporary = self.temporary();
         // Renamed into place whole; not fsynced: it must outlive its writer (kill -9, OOM),
         // and a machine that loses power takes the run with it anyway.
         std::fs::write(&temporary, &text)?;
         std::fs::rename(&temporary, &self.path)
+    }
+}
+
+/// Moves the file `from` to `to` unless a file holds `to`: `false` then, and `from` is gone
+/// either way. One step (`RENAME_NOREPLACE`); a filesystem without it gets a hard link.
+fn place_new(from: &Path, to: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    use rustix::io::Errno;
+    let placed = match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Ok(()) => return Ok(true),
+        Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => std::fs::hard_link(from, to),
+        Err(e) => Err(e.into()),
+    };
+    let _ = std::fs::remove_file(from);
+    match placed {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// A temporary file in the running folder whose writer is gone (killed between writing it
+/// and moving it into place), which nothing will ever read. One named the older way,
+/// `<run>.tmp`, is stale once its run's file is gone.
+fn stale_temporary(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let mut parts = name.split('.');
+    let (Some(run), Some(writer)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    if writer == TEMPORARY_EXT {
+        let file = path.with_file_name(format!("{run}.{IN_FLIGHT_EXT}"));
+        return std::fs::symlink_metadata(file).is_err();
+    }
+    let mut numbers = writer.split('-').map(str::parse::<u64>);
+    match (numbers.next(), numbers.next()) {
+        (Some(Ok(pid)), Some(Ok(start_ticks))) => {
+            !u32::try_from(pid).is_ok_and(|pid| ProcessId { pid, start_ticks }.is_alive())
+        }
+        _ => false,
     }
 }
 
@@ -257,6 +366,7 @@ pub(crate) fn hand_off(root: &Path, record: &RunRecord) -> Result<(), KeepError>
         // in the `.ended` file already.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return if ended_path(root, log_dir).is_file() {
+                closed(log_dir);
                 Ok(())
             } else {
                 Err(KeepError::Gone(path))
@@ -266,10 +376,21 @@ pub(crate) fn hand_off(root: &Path, record: &RunRecord) -> Result<(), KeepError>
     };
     file.write_all(&line).map_err(write)?;
     file.sync_data().map_err(write)?;
-    std::fs::rename(&path, ended_path(root, log_dir)).map_err(write)?;
-    std::fs::File::open(running_dir(root))
-        .and_then(|dir| dir.sync_all())
-        .map_err(write)
+    pause_point("hand-off-appended");
+    match std::fs::rename(&path, ended_path(root, log_dir)) {
+        // A process collecting runs took the file in the meantime: it read the record, as it
+        // takes the file of a run whose starter lives only once the record is in it, and
+        // stores the run (or has).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        renamed => {
+            renamed.map_err(write)?;
+            std::fs::File::open(running_dir(root))
+                .and_then(|dir| dir.sync_all())
+                .map_err(write)?;
+        }
+    }
+    closed(log_dir);
+    Ok(())
 }
 
 /// Why a run the store refused could not be kept for the next process either. Cloned with
@@ -292,6 +413,13 @@ pub fn finish(root: &Path, log_dir: Option<&str>, record: Option<&RunRecord>) {
     let Some(log_dir) = log_dir else {
         return;
     };
+    keep_in_folder(root, log_dir, record);
+    // Only now: a process that ends once its runs are recorded leaves no file behind.
+    closed(log_dir);
+}
+
+/// `finish`'s move of the run's file into its folder.
+fn keep_in_folder(root: &Path, log_dir: &str, record: Option<&RunRecord>) {
     let marker = [marker_path(root, log_dir), ended_path(root, log_dir)]
         .into_iter()
         .find(|path| path.exists())
@@ -324,6 +452,8 @@ pub fn finish(root: &Path, log_dir: Option<&str>, record: Option<&RunRecord>) {
 
 /// Every run whose file is there, live or not, in the order they started (so runs stored
 /// together get their ids in that order).
+/// Leftovers of runs that never started are removed on the way: temporary files whose writer
+/// was killed, and empty run files (left so by builds that wrote them in place).
 pub fn list(root: &Path) -> Vec<InFlight> {
     let Ok(entries) = std::fs::read_dir(running_dir(root)) else {
         return Vec::new();
@@ -333,18 +463,28 @@ pub fn list(root: &Path) -> Vec<InFlight> {
         let Some(ext) = path.extension() else {
             continue;
         };
+        if ext == TEMPORARY_EXT {
+            if stale_temporary(&path) {
+                let _ = std::fs::remove_file(&path);
+            }
+            continue;
+        }
         if ext != IN_FLIGHT_EXT && ext != ENDED_EXT {
             continue;
         }
-        match std::fs::read(&path).ok().and_then(|b| InFlight::parse(&b)) {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        match InFlight::parse(&bytes) {
             Some(run) => runs.push(run),
-            // Whole by construction (renamed once synced): what cannot be read never will be.
-            // Moved aside, for a person to look at, so it does not make every later start
-            // open the store for nothing. A run file in flight may be half written: skipped.
-            None if ext == ENDED_EXT => {
+            // Nothing a run was: no record is owed, and nothing to keep.
+            None if bytes.is_empty() => {
+                let _ = std::fs::remove_file(&path);
+            }
+            // Whole by construction (moved into place whole; a hand-off renamed once
+            // synced): what cannot be read never will be. Moved aside, for a person to look
+            // at, so it does not make every later start open the store for nothing.
+            None => {
                 let _ = std::fs::rename(&path, path.with_extension(UNREADABLE_EXT));
             }
-            None => {}
         }
     }
     runs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
@@ -352,11 +492,13 @@ pub fn list(root: &Path) -> Vec<InFlight> {
 }
 
 /// What waits in the running folder for a process with the store: runs whose starter and
-/// helper died before recording them, and runs handed off with their record.
+/// helper died before recording them, runs handed off with their record, and leftovers of
+/// runs that never started (see `list`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Backlog {
     pub(crate) abandoned: usize,
     pub(crate) handed_off: usize,
+    pub(crate) leftovers: usize,
 }
 
 /// The backlog, read without opening the store: handed-off runs are counted by their names
@@ -371,11 +513,13 @@ pub(crate) fn backlog(root: &Path) -> Backlog {
         match path.extension() {
             Some(x) if x == ENDED_EXT => backlog.handed_off += 1,
             Some(x) if x == IN_FLIGHT_EXT => {
-                let run = std::fs::read(&path).ok().and_then(|b| InFlight::parse(&b));
-                if run.is_some_and(|r| !r.is_live()) {
-                    backlog.abandoned += 1;
+                match std::fs::read(&path).ok().and_then(|b| InFlight::parse(&b)) {
+                    Some(run) if !run.is_live() => backlog.abandoned += 1,
+                    Some(_) => {}
+                    None => backlog.leftovers += 1,
                 }
             }
+            Some(x) if x == TEMPORARY_EXT && stale_temporary(&path) => backlog.leftovers += 1,
             _ => {}
         }
     }
@@ -392,7 +536,12 @@ pub(crate) fn any_abandoned(root: &Path) -> bool {
 /// record, and closes as `abandoned` the runs whose starter and helper are both gone, all in
 /// one transaction through `store`, the process's writer. Returns how many were stored.
 pub(crate) fn close_abandoned(root: &Path, store: &mut Store) -> Result<usize, StoreError> {
-    let ended: Vec<InFlight> = list(root).into_iter().filter(|r| !r.is_live()).collect();
+    let listed = list(root);
+    pause_point("collect-listed");
+    let ended: Vec<InFlight> = listed
+        .into_iter()
+        .filter_map(|run| as_ended(root, run))
+        .collect();
     let mut records: Vec<_> = ended
         .iter()
         .map(|run| {
@@ -405,12 +554,41 @@ pub(crate) fn close_abandoned(root: &Path, store: &mut Store) -> Result<usize, S
         })
         .collect();
     // A run stored already (a crash before its file moved, another process closing it at
-    // the same moment) is not stored twice; its file is moved all the same.
+    // the same moment) is not stored twice (the store holds each run folder once); its file is
+    // moved all the same.
     let stored = store.record_runs_once(&mut records)?;
     for (run, (record, _)) in ended.iter().zip(&records) {
         finish(root, Some(&run.log_dir), Some(record));
     }
+    // What killed runs' helpers had no time to remove: a scratch folder on the host (a run
+    // without a mount namespace of its own), and cgroups, those of helpers forked ahead for a
+    // run that was never written down included.
+    for run in ended.iter().filter(|r| r.finished.is_none()) {
+        super::confine::remove_scratch(&run_folder(root, &run.log_dir).join("scratch"));
+    }
+    super::sandbox::remove_stale_cgroups();
     Ok(stored)
+}
+
+/// `run` as it ended, when it did: handed off with its record, or in flight with its starter
+/// and helper both gone, read again once they are known gone. What the file says then is
+/// final: a starter that handed its run off and ended between the first read and the look at
+/// its processes wrote the run's end meanwhile (appended, the file maybe renamed `.ended`),
+/// and only a file that still holds no end is a run abandoned. A file gone meanwhile was
+/// stored by its starter or another process.
+fn as_ended(root: &Path, run: InFlight) -> Option<InFlight> {
+    if run.finished.is_some() {
+        return Some(run);
+    }
+    if run.is_live() {
+        return None;
+    }
+    [
+        marker_path(root, &run.log_dir),
+        ended_path(root, &run.log_dir),
+    ]
+    .iter()
+    .find_map(|path| InFlight::parse(&std::fs::read(path).ok()?))
 }
 
 /// The record of every finished run whose folder holds it (`finish`), in the order they
@@ -609,8 +787,8 @@ mod tests {
         assert_eq!(
             backlog(root),
             Backlog {
-                abandoned: 0,
-                handed_off: 1
+                handed_off: 1,
+                ..Backlog::default()
             }
         );
         let listed = list(root);
@@ -762,6 +940,61 @@ mod tests {
             hand_off(dir.path(), &record),
             Err(KeepError::Gone(_))
         ));
+    }
+
+    /// What the running folder holds, by name.
+    fn running_files(root: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(running_dir(root))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_claimed_name_leaves_one_whole_file_and_a_taken_one_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let marker =
+            Marker::reserve(dir.path(), "t", |log_dir| sample_run(None, log_dir)).expect("written");
+        let name = marker.path.file_name().expect("name").to_string_lossy();
+        assert_eq!(running_files(dir.path()), [name.to_string()]);
+        let parsed = InFlight::parse(&std::fs::read(&marker.path).expect("read"));
+        assert_eq!(parsed.as_ref(), Some(&marker.run), "whole from the start");
+        // The same name again is refused, and its temporary file goes with the refusal.
+        assert!(!marker.claim(&dir.path().join("nowhere")).expect("claimed"));
+        assert_eq!(running_files(dir.path()), [name.to_string()]);
+    }
+
+    #[test]
+    fn leftovers_of_writers_killed_mid_write_are_removed_by_a_collection() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let live = Marker::reserve(root, "t", |log_dir| {
+            sample_run(ProcessId::of(std::process::id()), log_dir)
+        })
+        .expect("written");
+        let running = running_dir(root);
+        // A writer killed before its file moved into place, in this build's naming …
+        let dead = format!("{}.{}-7-0.tmp", "2026-t-0", u32::MAX);
+        std::fs::write(running.join(&dead), b"{\"tool\"").expect("temporary");
+        // … an older build's, whose run's file is gone, and its empty run file.
+        std::fs::write(running.join("2026-t-1.tmp"), b"{").expect("old temporary");
+        std::fs::write(running.join("2026-t-2.json"), b"").expect("empty");
+        // Ours, being written now, stays.
+        let writing = live.temporary();
+        std::fs::write(&writing, b"{").expect("ours");
+        assert_eq!(backlog(root).leftovers, 3, "{:?}", running_files(root));
+        let mut store = Store::open(root).expect("store");
+        assert_eq!(close_abandoned(root, &mut store).expect("closed"), 0);
+        let own = live.path.file_name().expect("name").to_string_lossy();
+        let writing = writing.file_name().expect("name").to_string_lossy();
+        let mut kept = vec![own.to_string(), writing.to_string()];
+        kept.sort();
+        assert_eq!(running_files(root), kept);
+        assert_eq!(backlog(root), Backlog::default());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! `RunOutcome` holding the `RunRecord` to store. It never records anything itself: the run
 //! job (`jobs::run`, for every front end) and validation do. Nothing here goes through a shell.
 
+mod apart;
 mod capture;
 pub(crate) mod command;
 pub(crate) mod confine;
@@ -18,6 +19,7 @@ pub(crate) mod proc_stat;
 pub(crate) mod progress;
 pub(crate) mod record;
 pub(crate) mod schema;
+pub mod stop;
 
 #[cfg(target_os = "linux")]
 pub mod sandbox;
@@ -103,9 +105,38 @@ pub enum RunError {
     },
     #[error("{path}: cannot prepare the run folder: {reason}")]
     RunDir { path: PathBuf, reason: String },
+    /// The process is stopping (`stop`): it starts no new run.
+    #[error("{tool} was not started: toolbench is stopping")]
+    Stopping { tool: String },
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
 }
+
+/// What a run is given of what its tool declares (DESIGN §11 rule 4: code no person
+/// approved gets nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Everything `[permissions]` declares: the project, the paths, the hosts. For content a
+    /// person approved (an active tool), or a candidate whose grants a person confirmed for
+    /// this run (`--grant`).
+    Declared,
+    /// None of it: no network, no declared path, and for a tool that works on a project a
+    /// stand-in in its scratch (a copy of its fixture `tests/project/`, else an empty folder)
+    /// instead of the real one. For validation, and a candidate run by hand without its grants.
+    Withheld,
+    /// `Withheld`, for a candidate given real inputs (validation's replay of its lineage's
+    /// history): it also runs alone among the workspace's runs of unreviewed code (`apart`).
+    WithheldAlone,
+}
+
+impl Reach {
+    fn withheld(self) -> bool {
+        matches!(self, Reach::Withheld | Reach::WithheldAlone)
+    }
+}
+
+/// The folder a tool ships as the project it is validated on, inside its own folder.
+pub(crate) const PROJECT_FIXTURE: &str = "tests/project";
 
 /// Everything needed to run one tool once.
 #[derive(Debug, Clone)]
@@ -123,6 +154,8 @@ pub struct RunRequest {
     pub preforked: PreforkedHelper,
     /// What the workspace's runs may see and use; built once by the caller from its config.
     pub confinement: confine::Confinement,
+    /// What the run is given of what the tool declares.
+    pub reach: Reach,
 }
 
 /// The result of a run that started.
@@ -203,6 +236,18 @@ pub(crate) fn tool_dir(entry: &ToolEntry) -> PathBuf {
     }
 }
 
+/// A run with its grants withheld gets nothing but, for a tool that works on a project, a
+/// stand-in project in its `scratch` (`Reach::Withheld`).
+fn withheld_grants(manifest: &Manifest, scratch: &Path) -> grants::Grants {
+    grants::Grants {
+        workdir: manifest
+            .permissions
+            .uses_project()
+            .then(|| scratch.join("project")),
+        ..Default::default()
+    }
+}
+
 /// What the run of `manifest` is granted, for the front end's project and the user's home.
 fn grants_of(request: &RunRequest, manifest: &Manifest) -> Result<grants::Grants, RunError> {
     let home = confine::home();
@@ -226,13 +271,25 @@ pub async fn execute(
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunOutcome, RunError> {
     let (manifest, input) = preflight(&request.entry, request.input.as_deref())?;
-    let grants = grants_of(&request, &manifest)?;
-    let started_at = crate::clock::rfc3339(SystemTime::now());
-    let mut marker = record_start(&request, &manifest, &input, &started_at)?;
-    let log_dir = Some(marker.log_dir().to_string());
-    let run_dir = inflight::run_folder(&request.root, marker.log_dir());
-    let scratch = run_dir.join("scratch");
-    let report_path = run_dir.join("report.json");
+    let withheld = request.reach.withheld();
+    // Unreviewed code never runs beside a candidate given real inputs; held to the run's end.
+    let _apart = if request.entry.tier.is_active() {
+        None
+    } else {
+        let alone = request.reach == Reach::WithheldAlone;
+        Some(
+            apart::hold(&request.root, alone)
+                .await
+                .map_err(|e| RunError::RunDir {
+                    path: crate::workspace::state_dir(&request.root).join("locks"),
+                    reason: format!("cannot keep unreviewed runs apart: {e}"),
+                })?,
+        )
+    };
+    // Resolved before the run is recorded: a grant that cannot be given refuses the run.
+    let declared = (!withheld)
+        .then(|| grants_of(&request, &manifest))
+        .transpose()?;
     let tool_dir = tool_dir(&request.entry);
     let argv = command::tool_argv(&manifest, &tool_dir, input.as_ref()).map_err(|reason| {
         RunError::ArgsInput {
@@ -240,18 +297,40 @@ pub async fn execute(
             reason,
         }
     })?;
+    let started_at = crate::clock::rfc3339(SystemTime::now());
+    let mut marker = record_start(&request, &manifest, &input, &started_at)?;
+    if !marker.owe_record() {
+        // The process stops its runs: this one never starts.
+        marker.discard();
+        return Err(RunError::Stopping {
+            tool: request.entry.id(),
+        });
+    }
+    crate::pause_point::pause_point("run-written-down");
+    let log_dir = Some(marker.log_dir().to_string());
+    let run_dir = inflight::run_folder(&request.root, marker.log_dir());
+    let scratch = run_dir.join("scratch");
+    let grants = declared.unwrap_or_else(|| withheld_grants(&manifest, &scratch));
+    let report_path = run_dir.join("report.json");
     let stdin_bytes = match (manifest.run.input, &input) {
         (InputMode::StdinJson, Some(value)) => Some(value.to_string().into_bytes()),
         _ => None,
     };
     // A list of hosts goes through the run's egress proxy, which lives as long as the run.
     let mut proxy = match &manifest.permissions.network {
-        crate::model::Network::Hosts(hosts) => Some(
-            egress::Proxy::prepare(&run_dir, hosts).map_err(|e| RunError::RunDir {
-                path: run_dir.clone(),
-                reason: format!("cannot set up the egress proxy: {e}"),
-            })?,
-        ),
+        crate::model::Network::Hosts(hosts) if !withheld => {
+            match egress::Proxy::prepare(&run_dir, hosts) {
+                Ok(proxy) => Some(proxy),
+                Err(e) => {
+                    // Nothing ran: the run is not one, and leaves nothing to collect.
+                    marker.discard();
+                    return Err(RunError::RunDir {
+                        path: run_dir.clone(),
+                        reason: format!("cannot set up the egress proxy: {e}"),
+                    });
+                }
+            }
+        }
         _ => None,
     };
     let mut env = command::tool_env(&manifest, &scratch, &tool_dir);
@@ -264,11 +343,19 @@ pub async fn execute(
         memory_mb: manifest.run.memory_mb,
         // CPU time can never exceed wall time, so this only catches runaway spinning.
         cpu_secs: manifest.run.timeout_secs + 1,
-        network: !manifest.permissions.network.is_none(),
+        network: !withheld && !manifest.permissions.network.is_none(),
         env,
         visible: vec![tool_dir.clone()],
         grants: Some(grants),
+        project_fixture: withheld
+            .then(|| tool_dir.join(PROJECT_FIXTURE))
+            .filter(|fixture| fixture.symlink_metadata().is_ok_and(|m| m.is_dir())),
     });
+    // The reviewer's feedback is not the tool's content: no run reads it.
+    let feedback = tool_dir.join(crate::catalog::scan::REVIEW_FILE);
+    if feedback.symlink_metadata().is_ok_and(|m| m.is_file()) {
+        policy.hide.push(feedback);
+    }
     let mut proxy = proxy.take().map(|(plan, mut proxy)| {
         policy.egress = Some(plan);
         proxy.start();
@@ -301,13 +388,15 @@ pub async fn execute(
     let mut child = match started {
         Ok(child) => child,
         Err(e) => {
-            let record = base_record(
+            let mut record = base_record(
                 &request,
                 &manifest,
                 &input,
                 started_at,
                 RunStatus::SandboxError,
             );
+            // The run's folder names it: recorded, its in-flight file is forgotten.
+            record.log_dir = log_dir;
             if let Some(proxy) = proxy.take() {
                 proxy.finish().await;
             }
@@ -357,6 +446,7 @@ pub async fn execute(
             _ = child.wait() => break None,
             _ = &mut deadline => break Some(RunStatus::Timeout),
             _ = wait_cancelled(&mut cancel) => break Some(RunStatus::Cancelled),
+            () = stop::stopped() => break Some(RunStatus::Cancelled),
             _ = heartbeat.tick() => marker.touch(),
         }
     };
@@ -383,6 +473,10 @@ pub async fn execute(
     } else {
         confine::clean_up(report.as_ref(), &scratch);
     }
+    if report.is_none() {
+        // The helper was killed before it could say which cgroups it made, or remove them.
+        sandbox::remove_stale_cgroups();
+    }
 
     let mut record = base_record(&request, &manifest, &input, started_at, RunStatus::Ok);
     record.duration_ms = duration.as_millis() as u64;
@@ -397,6 +491,9 @@ pub async fn execute(
         .unwrap_or_default();
     if let Some(summary) = egress {
         add_egress_summary(&mut protections, &summary);
+    }
+    if withheld && manifest.permissions.declares_any() && protections.layer("grants").is_none() {
+        protections.set_active("grants", "withheld: unreviewed".to_string());
     }
     record.sandbox = protections.summary();
     let stderr_tail = String::from_utf8_lossy(&stderr.last_bytes(400))
@@ -413,6 +510,7 @@ pub async fn execute(
         Some(limit) if ended.by.is_none() => (RunStatus::Limit, Some(limit)),
         _ => classify(&manifest, &tool_dir, &ended, &record, &stdout),
     };
+    let (status, error) = tool_taken_away(&request, status).unwrap_or((status, error));
     record.status = status;
     record.error = error;
     Ok(finished(
@@ -420,6 +518,43 @@ pub async fn execute(
         stdout.finish(),
         stderr.finish(),
         protections,
+    ))
+}
+
+/// A run that failed because its tool was no longer there to read: a person moved its folder
+/// (an archive, a rollback), changed it or made it unreadable while it ran. Recorded as
+/// `unavailable`, not as the tool's failure. Looked at only for a run that failed, which the
+/// tool's own folder, read again, says it no longer is.
+fn tool_taken_away(request: &RunRequest, status: RunStatus) -> Option<(RunStatus, Option<String>)> {
+    if !matches!(
+        status,
+        RunStatus::Failed | RunStatus::SchemaViolation | RunStatus::SandboxError
+    ) {
+        return None;
+    }
+    let entry = &request.entry;
+    let now = crate::catalog::scan::hash_now(&entry.path);
+    if !now.is_empty() && now == entry.content_hash {
+        return None;
+    }
+    let folder = entry
+        .path
+        .strip_prefix(&request.root)
+        .unwrap_or(&entry.path)
+        .display();
+    let what = if std::fs::symlink_metadata(&entry.path).is_err() {
+        "was moved away (archived, rolled back or moved by hand)"
+    } else if now.is_empty() {
+        "was made unreadable"
+    } else {
+        "was changed"
+    };
+    Some((
+        RunStatus::Unavailable,
+        Some(format!(
+            "{folder} {what} while {} ran: not the tool's failure",
+            entry.id()
+        )),
     ))
 }
 
@@ -510,9 +645,7 @@ fn base_record(
         status,
         origin: request.origin,
         client: request.client.clone(),
-        project: manifest
-            .permissions
-            .uses_project()
+        project: (manifest.permissions.uses_project() && !request.reach.withheld())
             .then_some(request.confinement.project.as_ref())
             .flatten()
             .map(|project| project.display().to_string()),

@@ -5,14 +5,17 @@ use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Severity};
 
 /// Every failed run records a failure; the severity follows from how it failed.
 /// Cancelled runs are the human's choice, not the tool's fault; abandoned ones ended with the
-/// toolbench process that started them, which is not the tool's fault either. A validation's
+/// toolbench process that started them, and unavailable ones lost their tool's folder to a
+/// person (moved, changed or locked during the run), neither the tool's fault either. A validation's
 /// test case may fail on purpose (`expect_exit = 1`), which says nothing about the tool's use.
 pub(crate) fn automatic_failure(run: &RunRecord) -> Option<FailureRecord> {
     if run.origin == RunOrigin::Validation {
         return None;
     }
     let severity = match run.status {
-        RunStatus::Ok | RunStatus::Cancelled | RunStatus::Abandoned => return None,
+        RunStatus::Ok | RunStatus::Cancelled | RunStatus::Abandoned | RunStatus::Unavailable => {
+            return None;
+        }
         RunStatus::SandboxError => Severity::Low,
         RunStatus::Failed | RunStatus::Timeout | RunStatus::Limit => Severity::Medium,
         RunStatus::SchemaViolation => Severity::High,
@@ -88,6 +91,7 @@ mod tests {
         assert!(automatic_failure(&run(RunStatus::Ok)).is_none());
         assert!(automatic_failure(&run(RunStatus::Cancelled)).is_none());
         assert!(automatic_failure(&run(RunStatus::Abandoned)).is_none());
+        assert!(automatic_failure(&run(RunStatus::Unavailable)).is_none());
         assert_eq!(
             automatic_failure(&run(RunStatus::SchemaViolation)).map(|f| f.severity),
             Some(Severity::High)

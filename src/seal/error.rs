@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::model::Drift;
 use crate::safe_fs::SafeFsError;
 
 /// Why an active tool may not run (or be promoted) as it is. The caller names the tool.
@@ -38,6 +39,23 @@ pub struct Modification {
     pub(crate) approved_hash: String,
     pub(crate) version: String,
     pub(crate) hash: String,
+}
+
+impl SealError {
+    /// Why the tool may not run, as an agent is told: what is wrong, and that a person must
+    /// review it; never the command that would approve it (agents have shells).
+    pub(crate) fn for_agent(&self) -> &'static str {
+        match self {
+            SealError::Modified(_) => Drift::MODIFIED_FOR_AGENT,
+            SealError::Unapproved { .. } => Drift::UNAPPROVED_FOR_AGENT,
+            SealError::WritableByOthers { .. } => {
+                "its files can be changed by other users; a person must fix that in toolbench before it runs"
+            }
+            SealError::Unreadable { .. } | SealError::Write(_) => {
+                "its approval record cannot be read; a person must look at it in toolbench"
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for Modification {

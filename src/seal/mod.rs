@@ -70,11 +70,6 @@ fn relative_seal(name: &str) -> PathBuf {
         .join(format!("{name}.json"))
 }
 
-/// Tiers whose tools run for agents and carry seals.
-pub(crate) fn is_active(tier: Tier) -> bool {
-    matches!(tier, Tier::Core | Tier::Approved)
-}
-
 /// The seal of `name`, adopting the workspace's active tools first when it has no seals yet.
 pub(crate) fn read(root: &Path, name: &str) -> Result<Option<Seal>, SealError> {
     let path = seal_path(root, name);
@@ -94,6 +89,14 @@ pub(crate) fn read(root: &Path, name: &str) -> Result<Option<Seal>, SealError> {
     }
 }
 
+/// The seal of `name` as it stands, writing nothing: `None` when it has none (or none can be
+/// read), whether or not the workspace has adopted its tools.
+pub(crate) fn peek(root: &Path, name: &str) -> Option<Seal> {
+    let path = seal_path(root, name);
+    let bytes = std::fs::read(&path).ok()?;
+    parse(&path, &bytes).ok().filter(|seal| seal.name == name)
+}
+
 fn parse(path: &Path, bytes: &[u8]) -> Result<Seal, SealError> {
     serde_json::from_slice(bytes).map_err(|e| SealError::Unreadable {
         path: path.to_path_buf(),
@@ -110,7 +113,7 @@ fn unreadable(path: &Path, e: &std::io::Error) -> SealError {
 
 /// The drift of an active `entry` against `seal` (`None` when it matches).
 pub(crate) fn drift_of(entry: &ToolEntry, seal: Option<&Seal>) -> Option<Drift> {
-    if !is_active(entry.tier) || entry.is_broken() {
+    if !entry.tier.is_active() || entry.is_broken() {
         return None;
     }
     match seal.filter(|s| s.tier == entry.tier) {
@@ -126,7 +129,7 @@ pub(crate) fn drift_of(entry: &ToolEntry, seal: Option<&Seal>) -> Option<Drift> 
 /// The drift of one `entry` as its seal stands now, writing nothing (`None` as well while the
 /// workspace has no seals yet, and for an unreadable seal, which `check` refuses to run).
 pub(crate) fn drift_now(root: &Path, entry: &ToolEntry) -> Option<Drift> {
-    if !is_active(entry.tier) || seals_dir(root).symlink_metadata().is_err() {
+    if !entry.tier.is_active() || seals_dir(root).symlink_metadata().is_err() {
         return None;
     }
     let path = seal_path(root, &entry.name);
@@ -140,7 +143,7 @@ pub(crate) fn drift_now(root: &Path, entry: &ToolEntry) -> Option<Drift> {
 /// that others than its owner could change. Other tiers are not sealed: a person trying a
 /// candidate runs it knowing what it is, and agents can only call active tools.
 pub(crate) fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
-    if !is_active(entry.tier) {
+    if !entry.tier.is_active() {
         return Ok(());
     }
     let folder = folder_of(root, entry);
@@ -330,7 +333,7 @@ pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Resu
             DecisionAction::Archive | DecisionAction::Supersede
         );
         match (d.to_tier, d.to_version.as_ref(), d.to_hash.as_ref()) {
-            (Some(tier), Some(version), Some(hash)) if sealing && is_active(tier) => {
+            (Some(tier), Some(version), Some(hash)) if sealing && tier.is_active() => {
                 write(
                     root,
                     &Seal {
@@ -345,7 +348,7 @@ pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Resu
                 )?;
             }
             _ if unsealing => {
-                if let Some(tier) = d.from_tier.filter(|t| is_active(*t)) {
+                if let Some(tier) = d.from_tier.filter(|t| t.is_active()) {
                     remove_if(root, &d.tool, tier)?;
                 }
             }
@@ -392,7 +395,7 @@ fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError>
     // first.
     let mut active: Vec<&ToolEntry> = scanned
         .iter()
-        .filter(|e| is_active(e.tier) && !e.is_broken() && is_valid_name(&e.name))
+        .filter(|e| e.tier.is_active() && !e.is_broken() && is_valid_name(&e.name))
         .collect();
     active.sort_by_key(|e| e.tier != Tier::Core);
     let mut taken = std::collections::HashSet::new();

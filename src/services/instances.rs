@@ -119,10 +119,13 @@ impl Services {
                 entry.id()
             ))
         })?;
-        if entry.tier == Tier::Archived {
+        // A service runs until stopped, with the network: only content a person approved.
+        if !entry.tier.is_active() {
             return Err(ServiceError::Refused(format!(
-                "{}: archived tools do not launch",
-                entry.id()
+                "{}: only core and approved services launch; this one is in {}/ and has not \
+                 been approved",
+                entry.id(),
+                entry.tier
             )));
         }
         crate::seal::check(&self.root, entry)
@@ -164,6 +167,7 @@ impl Services {
             env,
             visible: vec![tool_dir.clone()],
             grants: None,
+            project_fixture: None,
         });
         policy.starter_pid = None;
         policy.service_port = Some(port);

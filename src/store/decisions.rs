@@ -38,7 +38,7 @@ const DECISION_COLUMNS: &str = "id, tool, action, who, at, reason, from_version,
 
 impl Store {
     /// The content hashes that changes were asked of: a candidate still holding one has not
-    /// changed since (the hash includes the REVIEW.md the request wrote).
+    /// changed since (the REVIEW.md the request wrote is not part of the content).
     pub(crate) fn changes_requested_of(
         &self,
     ) -> Result<std::collections::HashSet<String>, StoreError> {

@@ -268,6 +268,31 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX mcp_tasks_by_expiry ON mcp_tasks (expires_ms);
     ALTER TABLE agent_calls ADD COLUMN task_id TEXT;",
+    // A run is stored once: the store enforces it. Folders stored twice (two processes
+    // storing one handed-off run) are resolved first: the row with its starter's end (any
+    // status but `abandoned`) is kept, else the first; the failures of the others move to it,
+    // where a copy of one it carries already (the automatic failure, stored twice) is dropped.
+    "CREATE TEMP TABLE run_copies AS
+        SELECT r.id AS id,
+            (SELECT k.id FROM runs k WHERE k.log_dir = r.log_dir
+             ORDER BY k.status = 'abandoned', k.id LIMIT 1) AS kept
+        FROM runs r
+        WHERE r.log_dir IN
+            (SELECT log_dir FROM runs WHERE log_dir IS NOT NULL
+             GROUP BY log_dir HAVING COUNT(*) > 1);
+    DELETE FROM run_copies WHERE id = kept;
+    UPDATE failures SET run_id = (SELECT kept FROM run_copies c WHERE c.id = failures.run_id)
+        WHERE run_id IN (SELECT id FROM run_copies);
+    DELETE FROM failures WHERE id IN (
+        SELECT f.id FROM failures f JOIN failures g
+            ON g.run_id = f.run_id AND g.id < f.id AND g.severity = f.severity
+            AND g.scenario = f.scenario AND g.error = f.error AND g.origin = f.origin
+            AND g.at = f.at
+        WHERE f.run_id IN (SELECT kept FROM run_copies));
+    DELETE FROM runs WHERE id IN (SELECT id FROM run_copies);
+    DROP TABLE run_copies;
+    DROP INDEX runs_by_log_dir;
+    CREATE UNIQUE INDEX runs_one_per_folder ON runs (log_dir);",
 ];
 
 /// The schema version this build writes.
@@ -326,6 +351,91 @@ mod tests {
             err.contains("written by a newer toolbench (schema 999"),
             "{err}"
         );
+    }
+
+    /// A store at `version`, as a build of that schema left it.
+    fn store_at(path: &Path, version: usize) -> Connection {
+        let conn = Connection::open(path).expect("open");
+        for sql in &MIGRATIONS[..version] {
+            conn.execute_batch(sql).expect("migration");
+        }
+        conn.pragma_update(None, "user_version", version as i64)
+            .expect("version");
+        conn
+    }
+
+    #[test]
+    fn runs_stored_twice_are_resolved_to_the_starters_end_with_their_failures_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let mut conn = store_at(&path, 16);
+        let run = |folder: &str, status: &str| {
+            conn.execute(
+                "INSERT INTO runs (tool, version, tier, input, started_at, duration_ms,
+                 bytes_out, status, origin, log_dir, sandbox)
+                 VALUES ('t', '1.0.0', 'core', '{}', '2026-11-21T10:00:00Z', 5, 0, ?2, 'cli',
+                 ?1, '')",
+                rusqlite::params![folder, status],
+            )
+            .expect("run");
+            conn.last_insert_rowid()
+        };
+        // A failed run stored twice, each copy with its automatic failure; an agent's report
+        // names the second copy.
+        let (failed, failed_again) = (run("runs/a", "failed"), run("runs/a", "failed"));
+        // A collector's `abandoned` before the starter's end.
+        let (abandoned, ended) = (run("runs/b", "abandoned"), run("runs/b", "ok"));
+        let alone = run("runs/c", "ok");
+        let failure = |run: i64, origin: &str, scenario: &str| {
+            conn.execute(
+                "INSERT INTO failures (tool, version, severity, scenario, error, origin, at,
+                 run_id) VALUES ('t', '1.0.0', 'medium', ?3, 'exit 1', ?2,
+                 '2026-11-21T10:00:00Z', ?1)",
+                rusqlite::params![run, origin, scenario],
+            )
+            .expect("failure");
+        };
+        failure(failed, "cli", "cli run (failed)");
+        failure(failed_again, "cli", "cli run (failed)");
+        failure(failed_again, "mcp", "the agent's report");
+        migrate(&mut conn, &path).expect("migrated");
+        let ids: Vec<(i64, String)> = conn
+            .prepare("SELECT id, log_dir FROM runs ORDER BY id")
+            .expect("select")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("read");
+        assert_eq!(
+            ids,
+            [
+                (failed, "runs/a".to_string()),
+                (ended, "runs/b".to_string()),
+                (alone, "runs/c".to_string())
+            ],
+            "the first copy, and the starter's end over abandoned ({abandoned})"
+        );
+        let failures: Vec<(i64, String)> = conn
+            .prepare("SELECT run_id, scenario FROM failures ORDER BY id")
+            .expect("select")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("read");
+        assert_eq!(
+            failures,
+            [
+                (failed, "cli run (failed)".to_string()),
+                (failed, "the agent's report".to_string())
+            ]
+        );
+        let again = conn.execute(
+            "INSERT INTO runs (tool, version, tier, input, started_at, duration_ms, bytes_out,
+             status, origin, log_dir, sandbox) SELECT tool, version, tier, input, started_at,
+             duration_ms, bytes_out, status, origin, log_dir, sandbox FROM runs WHERE id = ?1",
+            [alone],
+        );
+        assert!(again.is_err(), "the store holds a run once");
     }
 
     /// A store already up to date opens while another process writes: the workbench's

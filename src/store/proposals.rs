@@ -27,6 +27,18 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// Whether `row` is stored: the same folder, client and time of proposal.
+    pub(crate) fn has_proposal(&self, row: &ProposalRow) -> Result<bool, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM proposals WHERE path = ?1 AND client = ?2 AND proposed_at = ?3",
+            )
+            .map_err(|e| self.error(e))?;
+        stmt.exists(params![row.path, row.client, row.proposed_at])
+            .map_err(|e| self.error(e))
+    }
+
     /// The proposals of `client` (of one tool when `tool` is given), oldest first.
     pub(crate) fn proposals_of(
         &self,

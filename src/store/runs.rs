@@ -4,19 +4,23 @@ use rusqlite::{Connection, Row, params};
 
 use super::column::parse_column;
 use super::{Store, StoreError};
-use crate::model::{FailureRecord, RunRecord};
+use crate::model::{FailureRecord, RunRecord, RunStatus};
 
 const RUN_COLUMNS: &str = "id, tool, version, tier, input, started_at, duration_ms, exit_code, \
     signal, peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client, project";
 
+/// The largest input validation replays into a candidate, in bytes.
+const MAX_REPLAYED_INPUT: i64 = 1024 * 1024;
+
 impl Store {
-    /// Records `runs` in one transaction and sets each record's `id`. All or nothing.
+    /// Records `runs` in one transaction and sets each record's `id`, each once per folder
+    /// (`store_run_once`). All or nothing.
     pub fn insert_runs(&mut self, runs: &mut [RunRecord]) -> Result<(), StoreError> {
         let path = self.path.clone();
         let err = |e| super::sqlite_error(&path, e);
         let result = self.conn.transaction().and_then(|tx| {
             for run in runs.iter_mut() {
-                insert_run(&tx, run)?;
+                store_run_once(&tx, run, None)?;
             }
             tx.commit()
         });
@@ -28,7 +32,8 @@ impl Store {
     }
 
     /// Records one run and the failure it caused in one transaction: the failure's `run_id`
-    /// becomes the run's id, and neither lands without the other.
+    /// becomes the run's id, and neither lands without the other. A run whose folder is
+    /// stored already is not stored again (`store_run_once`).
     pub(crate) fn record_run(
         &mut self,
         run: &mut RunRecord,
@@ -36,7 +41,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let result = self.conn.transaction().and_then(|tx| {
-            insert_run_and_failure(&tx, run, failure)?;
+            store_run_once(&tx, run, failure)?;
             tx.commit()
         });
         if result.is_err() {
@@ -45,9 +50,9 @@ impl Store {
         result.map_err(|e| super::sqlite_error(&path, e))
     }
 
-    /// `record_run` for each of `runs` whose folder has no run stored yet, in one transaction
-    /// that takes the write lock before it looks: two processes storing the same handed-off
-    /// runs at once store each once. All or nothing; returns how many were stored.
+    /// `record_run` for each of `runs`, in one transaction; returns how many landed (a run
+    /// whose folder is stored already, by another process collecting the same runs, does
+    /// not). All or nothing.
     pub fn record_runs_once(
         &mut self,
         runs: &mut [(RunRecord, Option<FailureRecord>)],
@@ -57,22 +62,14 @@ impl Store {
         }
         let path = self.path.clone();
         let mut stored = 0;
-        let result = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .and_then(|tx| {
-                for (run, failure) in runs.iter_mut() {
-                    let known = match run.log_dir.as_deref() {
-                        Some(dir) => run_id_by_log_dir(&tx, dir)?.is_some(),
-                        None => false,
-                    };
-                    if !known {
-                        insert_run_and_failure(&tx, run, failure.as_mut())?;
-                        stored += 1;
-                    }
+        let result = self.conn.transaction().and_then(|tx| {
+            for (run, failure) in runs.iter_mut() {
+                if store_run_once(&tx, run, failure.as_mut())? != Stored::Already {
+                    stored += 1;
                 }
-                tx.commit()
-            });
+            }
+            tx.commit()
+        });
         if result.is_err() {
             runs.iter_mut().for_each(|(run, _)| run.id = 0);
         }
@@ -119,25 +116,48 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
 
-    /// The distinct inputs one version of a tool was given in real use (not by validation),
-    /// newest first, at most `limit`: what a candidate that evolves it is replayed against.
-    pub(crate) fn distinct_inputs_of_version(
+    /// The real inputs of `tool`'s lineage, for validation to replay into a candidate of
+    /// `version`: what people and agents gave the versions of that name that were active
+    /// (core or approved) when they ran, earlier than `version`, each once at its newest use,
+    /// newest first, at most `limit`. Never a candidate's own runs, never validation's; an
+    /// input over `MAX_REPLAYED_INPUT` bytes is left out.
+    pub(crate) fn lineage_inputs(
         &self,
         tool: &str,
         version: &str,
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
-        // The (tool, started_at) index walks the newest runs first; `GROUP BY` keeps each
-        // input once, at its newest use.
-        let sql = "SELECT input FROM runs WHERE tool = ?1 AND version = ?2
-             AND origin <> 'validation'
+        let Ok(candidate) = semver::Version::parse(version) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT version FROM runs
+                 WHERE tool = ?1 AND tier IN ('core', 'approved')",
+            )
+            .map_err(|e| self.error(e))?;
+        let versions: Vec<String> = stmt
+            .query_map([tool], |row| row.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.error(e))?;
+        let earlier: Vec<String> = versions
+            .into_iter()
+            .filter(|v| semver::Version::parse(v).is_ok_and(|v| v < candidate))
+            .collect();
+        let earlier = serde_json::to_string(&earlier).unwrap_or_default();
+        let sql = "SELECT input FROM runs
+             WHERE tool = ?1 AND tier IN ('core', 'approved') AND origin <> 'validation'
+             AND version IN (SELECT value FROM json_each(?2))
+             AND length(CAST(input AS BLOB)) <= ?4
              GROUP BY input ORDER BY MAX(started_at) DESC LIMIT ?3";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.error(e))?;
-        let rows = stmt
-            .query_map(params![tool, version, limit], |row| row.get::<_, String>(0))
-            .map_err(|e| self.error(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+        stmt.query_map(params![tool, earlier, limit, MAX_REPLAYED_INPUT], |row| {
+            row.get::<_, String>(0)
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.error(e))
     }
 
     /// The run whose folder is `log_dir`, once it is recorded.
@@ -209,33 +229,57 @@ impl Store {
     }
 }
 
-/// Inserts one run inside the caller's transaction and sets its `id`.
-fn run_id_by_log_dir(conn: &Connection, log_dir: &str) -> rusqlite::Result<Option<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM runs WHERE log_dir = ?1 LIMIT 1")?;
-    let mut rows = stmt.query_map([log_dir], |row| row.get(0))?;
-    rows.next().transpose()
+/// What `store_run_once` did with a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stored {
+    /// A new row.
+    New,
+    /// The folder's row said `abandoned`; the run's own end took its place, same id.
+    EndOverAbandoned,
+    /// The folder's run is stored already: nothing written; the record takes its id.
+    Already,
 }
 
-/// A run and the failure it caused: the failure's `run_id` becomes the run's id.
-pub(super) fn insert_run_and_failure(
+/// Stores a run and the failure it caused once per run folder (the `runs_one_per_folder`
+/// index holds it), inside the caller's transaction, and sets the run's `id` (and the
+/// failure's `run_id`). The end a run's starter wrote wins over `abandoned`, which a collector
+/// stores only when it found no end: a later end takes that row's place. Anything else met
+/// in the folder's row stays, and the failure is then not stored again.
+pub(super) fn store_run_once(
     conn: &Connection,
     run: &mut RunRecord,
     failure: Option<&mut FailureRecord>,
-) -> rusqlite::Result<()> {
-    insert_run(conn, run)?;
+) -> rusqlite::Result<Stored> {
+    let stored = match insert_run(conn, run)? {
+        Some(id) => {
+            run.id = id;
+            Stored::New
+        }
+        None => {
+            let (id, status): (i64, String) = conn
+                .prepare_cached("SELECT id, status FROM runs WHERE log_dir = ?1")?
+                .query_row([&run.log_dir], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            run.id = id;
+            let abandoned = RunStatus::Abandoned.as_str();
+            if status == abandoned && run.status != RunStatus::Abandoned {
+                update_run(conn, run)?;
+                Stored::EndOverAbandoned
+            } else {
+                Stored::Already
+            }
+        }
+    };
     if let Some(failure) = failure {
         failure.run_id = Some(run.id);
-        super::failures::insert_failure(conn, failure)?;
+        if stored != Stored::Already {
+            super::failures::insert_failure(conn, failure)?;
+        }
     }
-    Ok(())
+    Ok(stored)
 }
 
-fn insert_run(conn: &Connection, run: &mut RunRecord) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO runs (tool, version, tier, input, started_at, duration_ms, exit_code, signal,
-         peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client, project)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    )?;
+/// Executes `stmt` with the columns of a run's record as ?1 to ?17, in `insert_run`'s order.
+fn execute_with(stmt: &mut rusqlite::Statement<'_>, run: &RunRecord) -> rusqlite::Result<usize> {
     stmt.execute(params![
         run.tool,
         run.version,
@@ -254,8 +298,30 @@ fn insert_run(conn: &Connection, run: &mut RunRecord) -> rusqlite::Result<()> {
         run.error,
         run.client,
         run.project,
-    ])?;
-    run.id = conn.last_insert_rowid();
+    ])
+}
+
+/// A new row for `run`, with its id; `None` when its folder has a row already.
+fn insert_run(conn: &Connection, run: &RunRecord) -> rusqlite::Result<Option<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO runs (tool, version, tier, input, started_at, duration_ms, exit_code, signal,
+         peak_memory_kb, bytes_out, status, origin, log_dir, sandbox, error, client, project)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         ON CONFLICT (log_dir) DO NOTHING",
+    )?;
+    let inserted = execute_with(&mut stmt, run)?;
+    Ok((inserted == 1).then(|| conn.last_insert_rowid()))
+}
+
+/// Writes `run` over the row of its folder.
+fn update_run(conn: &Connection, run: &RunRecord) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE runs SET tool = ?1, version = ?2, tier = ?3, input = ?4, started_at = ?5,
+         duration_ms = ?6, exit_code = ?7, signal = ?8, peak_memory_kb = ?9, bytes_out = ?10,
+         status = ?11, origin = ?12, log_dir = ?13, sandbox = ?14, error = ?15, client = ?16,
+         project = ?17 WHERE log_dir = ?13",
+    )?;
+    execute_with(&mut stmt, run)?;
     Ok(())
 }
 
@@ -287,8 +353,11 @@ pub(crate) mod tests {
     use super::*;
     use crate::model::{RunOrigin, RunStatus, Tier};
 
-    /// A plain successful run of `tool` started at `started_at`.
+    /// A plain successful run of `tool` started at `started_at`, in a folder of its own, as
+    /// every run has.
     pub(crate) fn sample_run(tool: &str, started_at: &str) -> RunRecord {
+        static FOLDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let folder = FOLDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         RunRecord {
             id: 0,
             tool: tool.into(),
@@ -305,7 +374,7 @@ pub(crate) mod tests {
             origin: RunOrigin::Cli,
             client: None,
             project: None,
-            log_dir: Some(".toolbench/runs/1".into()),
+            log_dir: Some(format!(".toolbench/runs/{folder}")),
             sandbox: "rlimits".into(),
             error: None,
         }
@@ -361,12 +430,114 @@ pub(crate) mod tests {
         let mut batch = vec![(first.clone(), None)];
         assert_eq!(store.record_runs_once(&mut batch).expect("stored"), 1);
         let other = RunRecord {
-            log_dir: Some(".toolbench/runs/2".into()),
+            log_dir: Some(".toolbench/runs/another".into()),
             ..first.clone()
         };
         let mut again = vec![(first, None), (other, None)];
         assert_eq!(store.record_runs_once(&mut again).expect("stored"), 1);
         assert_eq!(store.list_runs(None, 10).expect("runs").len(), 2);
+    }
+
+    /// A failed run and its automatic failure, as the runner and `automatic_failure` make
+    /// them.
+    fn failed_run() -> (RunRecord, FailureRecord) {
+        let run = RunRecord {
+            status: RunStatus::Failed,
+            exit_code: Some(1),
+            error: Some("exit 1".into()),
+            ..sample_run("a", "2026-11-21T10:00:00.000Z")
+        };
+        let failure = crate::runner::record::automatic_failure(&run).expect("a failure");
+        (run, failure)
+    }
+
+    fn failures_of(store: &Store, run: i64) -> usize {
+        store
+            .list_failures(None, 100)
+            .expect("failures")
+            .iter()
+            .filter(|f| f.run_id == Some(run))
+            .count()
+    }
+
+    #[test]
+    fn a_run_stored_again_by_any_path_keeps_one_row_and_one_failure() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let (run, failure) = failed_run();
+        let (mut first, mut first_failure) = (run.clone(), failure.clone());
+        store
+            .record_run(&mut first, Some(&mut first_failure))
+            .expect("stored");
+        // The starter's fallback, a collector's batch and a plain insert meet the same folder.
+        let (mut again, mut again_failure) = (run.clone(), failure.clone());
+        store
+            .record_run(&mut again, Some(&mut again_failure))
+            .expect("answered");
+        assert_eq!(again.id, first.id, "the stored run's id");
+        let mut batch = [(run.clone(), Some(failure))];
+        assert_eq!(store.record_runs_once(&mut batch).expect("answered"), 0);
+        store.insert_runs(&mut [run]).expect("answered");
+        assert_eq!(store.list_runs(None, 10).expect("runs").len(), 1);
+        assert_eq!(failures_of(&store, first.id), 1, "its failure once");
+    }
+
+    #[test]
+    fn the_starters_end_takes_the_place_of_abandoned_and_nothing_takes_its_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let (run, failure) = failed_run();
+        let mut abandoned = RunRecord {
+            status: RunStatus::Abandoned,
+            exit_code: None,
+            error: Some("abandoned".into()),
+            ..run.clone()
+        };
+        store.record_run(&mut abandoned, None).expect("stored");
+        let (mut ended, mut ended_failure) = (run, failure);
+        store
+            .record_run(&mut ended, Some(&mut ended_failure))
+            .expect("stored");
+        assert_eq!(ended.id, abandoned.id, "the same row");
+        let stored = store.run(ended.id).expect("read").expect("there");
+        assert_eq!(stored, ended, "the starter's end");
+        assert_eq!(failures_of(&store, ended.id), 1);
+        // A collector that found no end comes late: the end stays.
+        abandoned.id = 0;
+        store.record_run(&mut abandoned, None).expect("answered");
+        assert_eq!(store.run(ended.id).expect("read"), Some(ended));
+    }
+
+    #[test]
+    fn the_store_refuses_a_second_row_for_a_run_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        store
+            .insert_runs(&mut [sample_run("a", "2026-11-21T10:00:00.000Z")])
+            .expect("stored");
+        let copy = store.conn.execute(
+            "INSERT INTO runs (tool, version, tier, input, started_at, duration_ms, bytes_out,
+             status, origin, log_dir, sandbox) SELECT tool, version, tier, input, started_at,
+             duration_ms, bytes_out, status, origin, log_dir, sandbox FROM runs",
+            [],
+        );
+        let err = copy.expect_err("a unique folder").to_string();
+        assert!(
+            err.contains("UNIQUE constraint failed: runs.log_dir"),
+            "{err}"
+        );
+        let mut without_folder = [
+            RunRecord {
+                log_dir: None,
+                ..sample_run("b", "2026-11-21T10:00:00.000Z")
+            },
+            RunRecord {
+                log_dir: None,
+                ..sample_run("b", "2026-11-21T10:00:00.000Z")
+            },
+        ];
+        store.insert_runs(&mut without_folder).expect("stored");
+        assert_ne!(without_folder[0].id, without_folder[1].id);
     }
 
     #[test]
@@ -421,7 +592,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn distinct_inputs_are_a_versions_real_ones_newest_first_each_once() {
+    fn lineage_inputs_are_what_earlier_active_versions_were_given_newest_first_each_once() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path()).expect("open");
         let run = |at: &str, input: &str| RunRecord {
@@ -440,20 +611,29 @@ pub(crate) mod tests {
                 version: "2.0.0".into(),
                 ..run("2026-11-21T10:00:04.000Z", r#"{"n":4}"#)
             },
+            // A candidate run by hand: its inputs are no lineage's.
+            RunRecord {
+                tier: Tier::Experimental,
+                ..run("2026-11-21T10:00:05.000Z", r#"{"n":5}"#)
+            },
+            RunRecord {
+                input: format!("\"{}\"", "x".repeat(2 * 1024 * 1024)),
+                ..run("2026-11-21T10:00:06.000Z", "")
+            },
+            RunRecord {
+                tool: "b".into(),
+                ..run("2026-11-21T10:00:07.000Z", r#"{"n":6}"#)
+            },
         ];
         store.insert_runs(&mut runs).expect("insert");
-        let inputs = store
-            .distinct_inputs_of_version("a", "1.0.0", 50)
-            .expect("inputs");
+        let inputs = store.lineage_inputs("a", "1.5.0", 50).expect("inputs");
         assert_eq!(inputs, [r#"{"n":1}"#, r#"{"n":2}"#]);
-        let one = store
-            .distinct_inputs_of_version("a", "1.0.0", 1)
-            .expect("one");
+        let one = store.lineage_inputs("a", "1.5.0", 1).expect("one");
         assert_eq!(one, [r#"{"n":1}"#]);
+        let later = store.lineage_inputs("a", "3.0.0", 50).expect("later");
+        assert_eq!(later, [r#"{"n":4}"#, r#"{"n":1}"#, r#"{"n":2}"#]);
         let in_use = store.runs_in_use("a", 50).expect("runs");
-        assert_eq!(in_use.len(), 4, "validation's run left out");
         assert!(in_use.iter().all(|r| r.origin != RunOrigin::Validation));
-        assert_eq!(in_use[0].id, runs[4].id, "newest first");
     }
 
     #[test]

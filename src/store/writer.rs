@@ -13,7 +13,7 @@ use rusqlite::ErrorCode;
 
 #[cfg(test)]
 use super::failures::insert_failure;
-use super::runs::insert_run_and_failure;
+use super::runs::store_run_once;
 use super::{SharedStore, Store, StoreError};
 use crate::model::{FailureRecord, RunRecord};
 
@@ -220,7 +220,7 @@ impl Store {
         for write in writes.iter_mut() {
             match write {
                 Write::Run { run, failure, .. } => {
-                    insert_run_and_failure(&tx, run, failure.as_mut())?
+                    store_run_once(&tx, run, failure.as_mut()).map(drop)?
                 }
                 #[cfg(test)]
                 Write::Failure { failure, .. } => insert_failure(&tx, failure)?,

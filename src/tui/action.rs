@@ -153,6 +153,7 @@ actions! {
     NextFile => "next_file", "Next file in the evolve editor";
     PrevFile => "prev_file", "Previous file in the evolve editor";
     NextField => "next_field", "Next field of the dialog";
+    Grant => "grant", "Grant an unreviewed tool what it declares, for this run (asks for its name)";
     ToggleMark => "toggle_mark", "Mark or unmark the candidate, to approve or reject every marked one at once";
     Approve => "approve", "Approve the candidate (asks for an optional reason), or the agent call once";
     ApproveAlways => "approve_always", "Approve the agent call and leave a rule for the next ones of this tool version";

@@ -37,6 +37,7 @@ use super::text_view::{self, TextView, Typed};
 use super::theme::Theme;
 
 use crate::catalog::{Catalog, SortOrder};
+use crate::command::Consent;
 use crate::error_chain::one_line;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::{ToolStats, quality_of};
@@ -220,8 +221,8 @@ pub enum Effect {
         key: u64,
         entry: Box<ToolEntry>,
         input: Option<String>,
-        /// The person typed the confirmation the cost gate asked for.
-        confirmed: bool,
+        /// What the person typed a confirmation for.
+        consent: Consent,
     },
     CancelRun(u64),
     /// A failure report the person filled in: a `Command::MarkFailure`.
@@ -1146,6 +1147,7 @@ impl App {
             (Some(Action::Close), _) => self.overlay = None,
             (Some(Action::Submit), _) => self.submit_dialog(),
             (Some(Action::NextField), Some(Overlay::Launch(launch))) => launch.switch_field(),
+            (Some(Action::Grant), Some(Overlay::Launch(launch))) => launch.toggle_grant(),
             (Some(Action::NextField), Some(Overlay::MarkFailure(mark))) => mark.next_field(),
             (_, Some(Overlay::Launch(launch))) => {
                 // A tool without input starts on one more Enter.
@@ -1170,10 +1172,8 @@ impl App {
             }
             (_, Some(Overlay::CallAnswer(answer))) => answer.input_key(key),
             (_, Some(Overlay::Decision(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
-            (_, Some(Overlay::Decision(decision))) if decision.takes_text() => {
-                decision.text.input(key);
-                decision.problem = None;
-            }
+            (Some(Action::NextField), Some(Overlay::Decision(decision))) => decision.switch_field(),
+            (_, Some(Overlay::Decision(decision))) => decision.input_key(key),
             _ => {}
         }
     }
@@ -1204,8 +1204,8 @@ impl App {
                     return;
                 }
                 let input = launch.input();
-                let confirmed = launch.confirm.is_some();
-                self.start_run(launch.entry, input, confirmed);
+                let consent = launch.consent();
+                self.start_run(launch.entry, input, consent);
             }
             Some(Overlay::MarkFailure(mut mark)) => match mark.command() {
                 Ok(command) => self.effects.push(Effect::MarkFailure(Box::new(command))),
@@ -1241,8 +1241,12 @@ impl App {
                     self.overlay = Some(Overlay::Evolve(evolve));
                 }
             },
-            Some(Overlay::Decision(mut decision)) => match decision.value() {
-                Ok(text) => {
+            Some(Overlay::Decision(mut decision)) => match decision
+                .value()
+                .map_err(|e| one_line(&e))
+                .and_then(|text| Ok((text, decision.accepted()?)))
+            {
+                Ok((text, accepted)) => {
                     self.notify(
                         format!(
                             "{} {}…",
@@ -1251,7 +1255,12 @@ impl App {
                         ),
                         Level::Info,
                     );
-                    let command = decision.kind.with_text(&text);
+                    let command = match decision.kind.with_text(&text) {
+                        ReviewCommand::Approve { reason, .. } => {
+                            ReviewCommand::Approve { reason, accepted }
+                        }
+                        other => other,
+                    };
                     self.effects.push(match decision.subject {
                         Subject::Tool(entry) => Effect::Decide {
                             entry: Box::new(entry),
@@ -1268,7 +1277,7 @@ impl App {
                     });
                 }
                 Err(problem) => {
-                    decision.problem = Some(one_line(&problem));
+                    decision.problem = Some(problem);
                     self.overlay = Some(Overlay::Decision(decision));
                 }
             },
@@ -1366,9 +1375,57 @@ impl App {
             })
             .flatten()
             .map(|e| e.id().to_string());
+        let caution = match kind {
+            DecisionKind::Approve => self.caution_of(&entry),
+            _ => Vec::new(),
+        };
         self.overlay = Some(Overlay::Decision(Box::new(
-            DecisionState::new(kind, Subject::Tool(entry)).superseding(superseded),
+            DecisionState::new(kind, Subject::Tool(entry))
+                .superseding(superseded)
+                .cautioned(caution),
         )));
+    }
+
+    /// What approving `entry` asks the person to accept, one line each, the escalation first:
+    /// as the library will refuse without it (`review::Caution`). An active tool approved
+    /// where it is is compared with its seal's snapshot, which the library reads: its change
+    /// always asks for the typed word.
+    pub(super) fn caution_of(&self, entry: &ToolEntry) -> Vec<String> {
+        let report = self
+            .validations
+            .get(&entry.path)
+            .filter(|r| r.content_hash == entry.content_hash);
+        let checks = report
+            .map(|r| {
+                r.checks
+                    .iter()
+                    .map(|c| (c.check, c.status))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let active = (!entry.tier.is_active())
+            .then(|| crate::review::validate::active_entry(entry, &self.catalog))
+            .flatten();
+        let caution = crate::review::Caution::of(checks, entry, active);
+        let mut lines = Vec::new();
+        if let Some((active, new)) = &caution.escalations {
+            lines.push(format!(
+                "✗ asks for what the active {active} was not granted: {}",
+                new.join("; ")
+            ));
+        }
+        if !caution.failing.is_empty() {
+            lines.push(format!(
+                "✗ verdict fail: {} failed",
+                caution.failing.join(", ")
+            ));
+        }
+        if entry.drift.is_some() {
+            lines.push(
+                "✗ its content is not what was approved: the change becomes what runs".into(),
+            );
+        }
+        lines
     }
 
     /// A decision key pressed in the tool detail or the review overlay: it acts on the tool
@@ -1392,9 +1449,9 @@ impl App {
         });
     }
 
-    /// `confirmed`: the person typed the confirmation the launch dialog asked for; the
-    /// library's gate (`command::apply`) decides again, and refuses what still needs it.
-    fn start_run(&mut self, entry: ToolEntry, input: Option<String>, confirmed: bool) {
+    /// `consent`: what the person typed a confirmation for in the launch dialog; the library's
+    /// gate (`command::apply`) decides again, and refuses what still needs it.
+    fn start_run(&mut self, entry: ToolEntry, input: Option<String>, consent: Consent) {
         let key = self.next_run_key;
         self.next_run_key += 1;
         self.runs.push(RunView::new(key, &entry));
@@ -1404,7 +1461,7 @@ impl App {
             key,
             entry: Box::new(entry),
             input,
-            confirmed,
+            consent,
         });
     }
 
@@ -1439,10 +1496,14 @@ impl App {
             }
             return;
         }
-        // Nothing to fill in and nothing to confirm: the dialog would only ask for one more
-        // Enter, so the run starts and its output shows at once.
-        if manifest.run.input == InputMode::None && confirmation.is_none() {
-            self.start_run(entry, None, false);
+        // Nothing to fill in, nothing to confirm and nothing it reaches beyond its scratch:
+        // the dialog would only ask for one more Enter, so the run starts and its output
+        // shows at once. A tool that touches a project, paths or hosts always says so first.
+        if manifest.run.input == InputMode::None
+            && confirmation.is_none()
+            && !manifest.permissions.declares_any()
+        {
+            self.start_run(entry, None, Consent::default());
             return;
         }
         self.overlay = Some(Overlay::Launch(Box::new(LaunchState::new(
@@ -1650,6 +1711,7 @@ impl App {
             | Action::PrevSection
             | Action::Submit
             | Action::NextField
+            | Action::Grant
             | Action::NextFile
             | Action::PrevFile => {}
         }
@@ -2040,12 +2102,19 @@ impl App {
 
     /// The tool detail of `entry`, its content read in the background.
     fn show_details(&mut self, entry: ToolEntry, section: DetailSection) {
-        let parent = entry
-            .manifest
-            .as_ref()
-            .and_then(|m| m.provenance.parent.as_ref())
-            .and_then(|parent| self.catalog.find(parent).ok())
-            .map(|p| Box::new(p.clone()));
+        // A candidate is compared with the active version of its name, whatever it claims; an
+        // active tool with the earlier version of its name it names as its parent.
+        let parent = if entry.tier.is_active() {
+            entry
+                .manifest
+                .as_ref()
+                .and_then(|m| m.provenance.parent.as_ref())
+                .filter(|parent| parent.name == entry.name)
+                .and_then(|parent| self.catalog.find(parent).ok())
+        } else {
+            crate::review::validate::active_entry(&entry, &self.catalog)
+        }
+        .map(|p| Box::new(p.clone()));
         self.effects.push(Effect::LoadDetail {
             entry: Box::new(entry.clone()),
             parent,

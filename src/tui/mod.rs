@@ -258,9 +258,6 @@ fn root_label(root: &Path, source: RootSource) -> String {
 
 type Channel = (mpsc::Sender<AppEvent>, mpsc::Receiver<AppEvent>);
 
-/// How long quitting waits for the runs it cancelled to be recorded.
-const QUIT_GRACE: Duration = Duration::from_secs(5);
-
 async fn event_loop(
     app: &mut App,
     mut services: Services,
@@ -295,6 +292,8 @@ async fn event_loop(
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    // The terminal's Ctrl-C is a key here; this is `kill -INT`.
+    let mut sigint = signal(SignalKind::interrupt())?;
     let mut last_draw = Instant::now();
     // The most events seen waiting in the queue at once (`QUEUE_REPORT_ENV`).
     let mut deepest = 0;
@@ -324,6 +323,7 @@ async fn event_loop(
             },
             _ = sigterm.recv() => AppEvent::Shutdown("SIGTERM"),
             _ = sighup.recv() => AppEvent::Shutdown("SIGHUP"),
+            _ = sigint.recv() => AppEvent::Shutdown("SIGINT"),
             Some(event) = rx.recv() => event,
             Some(event) = events.recv() => match job_events::from_workbench(event) {
                 Some(event) => event,
@@ -371,12 +371,11 @@ async fn event_loop(
             app.should_quit = true;
         }
     }
-    for cancel in services.cancels.values() {
-        let _ = cancel.send(true);
-    }
-    // Runs cancelled on the way out are recorded `cancelled` before the program ends, not
-    // left to a later start to find abandoned; a run that takes longer is left so.
-    let deadline = tokio::time::Instant::now() + QUIT_GRACE;
+    // Every run of this process is cancelled, the person's and validation's alike, and
+    // recorded `cancelled` before the program ends, not left to a later start to find
+    // abandoned; a run that takes longer than `STOP_WITHIN` is left so.
+    crate::runner::stop::stop_runs();
+    let deadline = tokio::time::Instant::now() + crate::runner::stop::STOP_WITHIN;
     // A run's end reaches the app before its record reaches the store: wait for the record.
     while app.runs_unrecorded() > 0 {
         let event = tokio::select! {
@@ -386,6 +385,8 @@ async fn event_loop(
         };
         app.update(event);
     }
+    let within = deadline.saturating_duration_since(tokio::time::Instant::now());
+    crate::runner::inflight::all_recorded(within).await;
     // A catalog scanned just before quitting is still worth caching for the next start.
     let _ = services.live.write_index_if_due();
     drop(guard);
@@ -556,7 +557,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             key,
             entry,
             input,
-            confirmed,
+            consent,
         } => {
             // The cancel key may come before the run starts: it waits here until it does.
             let (cancel, cancelled) = tokio::sync::watch::channel(false);
@@ -568,7 +569,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             let command = Command::Run {
                 tool: ToolId::content_of(&entry),
                 input,
-                confirmed,
+                consent,
             };
             let (ctx, tx, output) = (
                 services.commands.clone(),
@@ -821,7 +822,7 @@ fn refresh_suggestions(
 ) -> Result<Vec<crate::model::suggestions::SuggestionRow>, crate::store::StoreError> {
     let active: Vec<crate::model::ToolEntry> = entries
         .iter()
-        .filter(|e| crate::seal::is_active(e.tier) && e.error.is_none())
+        .filter(|e| e.tier.is_active() && e.error.is_none())
         .cloned()
         .collect();
     let now = std::time::SystemTime::now();
@@ -1060,7 +1061,10 @@ mod tests {
         run_effect(
             Effect::Decide {
                 entry: Box::new(entry.clone()),
-                command: ReviewCommand::Approve { reason: None },
+                command: ReviewCommand::Approve {
+                    reason: None,
+                    accepted: Default::default(),
+                },
             },
             &mut services,
             &app,
@@ -1164,6 +1168,7 @@ mod tests {
                 entries: vec![greet, hello],
                 command: ReviewCommand::Approve {
                     reason: Some("both read".into()),
+                    accepted: Default::default(),
                 },
             },
             &mut services,

@@ -80,7 +80,10 @@ fn outcome(theme: &Theme, status: RunStatus) -> (&'static str, Style) {
         RunStatus::Ok => ("●", theme.ok),
         RunStatus::Failed | RunStatus::SchemaViolation | RunStatus::Limit => ("✗", theme.error),
         RunStatus::Timeout => ("◷", theme.warning),
-        RunStatus::SandboxError | RunStatus::Cancelled | RunStatus::Abandoned => ("·", theme.dim),
+        RunStatus::SandboxError
+        | RunStatus::Cancelled
+        | RunStatus::Abandoned
+        | RunStatus::Unavailable => ("·", theme.dim),
     }
 }
 

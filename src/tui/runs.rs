@@ -72,11 +72,24 @@ pub(crate) struct RunView {
     pub(crate) skipped_bytes: u64,
     /// The tool's newest progress report; kept once the run ended, as where it stopped.
     pub(crate) progress: Option<Progress>,
+    /// A run of a tool outside core/ and approved/: code no person approved.
+    unreviewed: bool,
 }
 
 impl RunView {
     pub(crate) fn new(key: u64, entry: &ToolEntry) -> Self {
-        Self::running(key, entry.name.clone(), entry.version.clone(), None)
+        Self {
+            unreviewed: !entry.tier.is_active(),
+            ..Self::running(key, entry.name.clone(), entry.version.clone(), None)
+        }
+    }
+
+    /// True for a run of code no person approved, as its header says.
+    pub(crate) fn is_unreviewed(&self) -> bool {
+        match &self.state {
+            RunState::Finished(record) => !record.tier.is_active(),
+            _ => self.unreviewed,
+        }
     }
 
     /// A run another toolbench process started.
@@ -121,6 +134,7 @@ impl RunView {
             dropped: 0,
             skipped_bytes: 0,
             progress: None,
+            unreviewed: false,
         }
     }
 

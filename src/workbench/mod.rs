@@ -155,7 +155,7 @@ impl Workbench {
     /// Runs whose toolbench process died before recording them, services that died, then
     /// decisions a crash interrupted. A workspace without a store is given one only to
     /// record runs left behind.
-    fn checked(self) -> Result<Self, OpenError> {
+    fn checked(mut self) -> Result<Self, OpenError> {
         let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
         let needed =
             state.symlink_metadata().is_ok() || crate::runner::inflight::any_abandoned(&self.root);
@@ -165,6 +165,15 @@ impl Workbench {
                     let store = &mut shared.lock();
                     // A store that cannot be written now keeps them for the next start.
                     let _ = crate::runner::inflight::close_abandoned(&self.root, store);
+                    // Proposals that landed as their server died get their row: their agent
+                    // is told of them as of any other.
+                    let recorded = crate::review::propose::recover(&self.root, store);
+                    self.notices.extend(recorded.unwrap_or_default().iter().map(|row| {
+                        format!(
+                            "recorded the proposal of {}@{} from {} ({}), which landed as its server stopped",
+                            row.tool, row.version, row.client, row.path
+                        )
+                    }));
                     // Services outlive every toolbench process: dead ones are marked stopped
                     // at each start.
                     let _ = crate::services::reconcile::reconcile_store(store);

@@ -209,15 +209,33 @@ impl Bench {
         run_bounded(self.command(args), limit)
     }
 
-    /// `run NAME --yes --json` bounded by `limit`: the parsed result (Null when not JSON).
+    /// `run NAME --yes --grant --json` bounded by `limit`: the parsed result (Null when not
+    /// JSON). The tools are in experimental/: `--grant` gives each what it declares, as a
+    /// person may for one run, so every attack meets the sandbox with its grants in place.
     pub fn run_limit(&self, name: &str, limit: Duration) -> (Value, Output) {
-        let out = self.tb(&["run", name, "--yes", "--json"], limit);
+        let out = self.tb(&["run", name, "--yes", "--grant", "--json"], limit);
         let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
         (value, out)
     }
 
     pub fn run(&self, name: &str) -> (Value, Output) {
         self.run_limit(name, Duration::from_secs(90))
+    }
+
+    /// Validates `name` and approves it as a person who read the report would, whatever it
+    /// found: for tests of what an active tool (a service, say) may do in its sandbox.
+    pub fn approve(&self, name: &str) {
+        let (_, validated) = self.validate(name);
+        let out = self.tb(
+            &["approve", name, "--accept-failures", "--accept-escalation"],
+            Duration::from_secs(60),
+        );
+        assert!(
+            out.status.success(),
+            "approving {name}: {}{}",
+            text(&validated.stderr),
+            text(&out.stderr)
+        );
     }
 
     /// `validate NAME --json --force`: the parsed report (Null when not JSON).

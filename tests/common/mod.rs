@@ -204,9 +204,9 @@ pub fn text_of(result: &rmcp::model::CallToolResult) -> String {
         .join("\n")
 }
 
-/// Processes whose command line names `needle` (the workspace of this test).
 /// A run of `entry` in `root` as the CLI asks for one, confined as the workbench on `root`
-/// confines it, for tests that drive the runner or the run job through the library.
+/// confines it, for tests that drive the runner or the run job through the library: given
+/// what the tool declares, as an active tool is.
 pub fn run_request(
     root: &Path,
     entry: &toolbench::model::ToolEntry,
@@ -223,9 +223,11 @@ pub fn run_request(
             .expect("opened")
             .confinement()
             .clone(),
+        reach: toolbench::runner::Reach::Declared,
     }
 }
 
+/// Processes whose command line names `needle` (the workspace of this test).
 pub fn processes_naming(needle: &Path) -> Vec<String> {
     processes_running(&needle.to_string_lossy())
 }

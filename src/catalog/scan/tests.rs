@@ -158,23 +158,54 @@ fn unreadable_manifest_is_reported_not_fatal() {
     );
 }
 
+/// A file or folder whose mode lets nobody read it breaks its tool, for root too: a run never
+/// has root's reading rights, so root's scan could otherwise pass a tool its runs cannot read.
 #[test]
-fn permission_denied_manifest_is_reported() {
+fn a_manifest_file_or_folder_nobody_may_read_breaks_the_tool_even_for_root() {
     use std::os::unix::fs::PermissionsExt;
     let ws = tempfile::tempdir().expect("tempdir");
-    let folder = write_tool(ws.path(), "core", "locked", &manifest("locked"));
-    let path = folder.join("tool.toml");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-    let readable_anyway = std::fs::read(&path).is_ok(); // root reads everything
+    let locked = |dir: &str, inner: Option<&str>, mode: u32| {
+        let folder = write_tool(ws.path(), "core", dir, &manifest(dir));
+        std::fs::create_dir_all(folder.join("lib")).expect("lib");
+        std::fs::write(folder.join("lib/util.sh"), "true\n").expect("file");
+        let path = inner.map_or(folder.clone(), |inner| folder.join(inner));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    locked("manifest", Some("tool.toml"), 0o000);
+    locked("file", Some("lib/util.sh"), 0o200);
+    locked("inner", Some("lib"), 0o000);
+    locked("whole", None, 0o000);
+    write_tool(ws.path(), "core", "fine", &manifest("fine"));
     let entries = scan(ws.path());
-    let entry = by_name(&entries, "locked");
-    if readable_anyway {
-        assert!(entry.error.is_none());
-    } else {
-        assert_eq!(
-            entry.error.as_deref(),
-            Some("core/locked/tool.toml: cannot read: Permission denied")
-        );
+    assert!(by_name(&entries, "fine").error.is_none());
+    let error_of = |dir: &str| {
+        entries
+            .iter()
+            .find(|e| e.path.ends_with(dir))
+            .and_then(|e| e.error.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        error_of("manifest").contains("tool.toml") && error_of("manifest").contains("denied"),
+        "{}",
+        error_of("manifest")
+    );
+    assert!(error_of("file").contains("lib/util.sh: cannot read this file"));
+    assert!(error_of("inner").contains("lib: cannot read this folder"));
+    assert!(
+        error_of("whole").contains("denied"),
+        "{}",
+        error_of("whole")
+    );
+    // Put back, so the temporary folder can be removed.
+    for folder in [
+        "manifest/tool.toml",
+        "file/lib/util.sh",
+        "inner/lib",
+        "whole",
+    ] {
+        let path = ws.path().join("core").join(folder);
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
     }
 }
 

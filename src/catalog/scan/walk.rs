@@ -7,12 +7,21 @@
 //! listing skipped would be a file a tool could run without its content being hashed,
 //! reviewed or frozen (a `__pycache__/*.pyc` Python loads, a `.lib/` a script imports). What
 //! cannot be content (a FIFO, a socket, a device, a folder that cannot be read) makes the
-//! listing fail instead of being left out.
+//! listing fail instead of being left out. What cannot be read is judged by its mode, as for
+//! a process without privileges (`readable`): a run never has root's reading rights, so a
+//! folder nobody may read is unreadable for its runs even when root scans it. The one thing
+//! left out is the reviewer's feedback, the file `REVIEW.md` at the top of the folder:
+//! toolbench writes it for the tool's author, so it is not the tool's content (it never changes
+//! the hash), and no run, check or copy of the tool ever sees it (the runner hides it; copies
+//! and snapshots leave it out).
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 const MIB: u64 = 1024 * 1024;
+
+/// The file "request changes" writes at the top of a tool folder for the tool's author.
+pub(crate) const REVIEW_FILE: &str = "REVIEW.md";
 
 /// `[catalog]`: how much of one tool folder a scan will look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +69,8 @@ pub(crate) enum ListError {
     Special { path: PathBuf, kind: &'static str },
     #[error("{}: cannot read this folder ({reason})", shown(path))]
     Unreadable { path: PathBuf, reason: String },
+    #[error("{}: cannot read this file ({reason})", shown(path))]
+    UnreadableFile { path: PathBuf, reason: String },
 }
 
 /// The files of a tool folder, and whether others than its owner may change it.
@@ -96,6 +107,7 @@ pub(crate) fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListErr
     let mut entries = 0u64;
     if let Ok(meta) = std::fs::symlink_metadata(folder) {
         note_writable(&mut listing, PathBuf::new(), &meta);
+        readable(&meta, PathBuf::new())?;
     }
     let mut pending = vec![PathBuf::new()];
     while let Some(relative) = pending.pop() {
@@ -123,13 +135,17 @@ pub(crate) fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListErr
                 continue;
             };
             let file_type = meta.file_type();
+            if file_type.is_file() && child.as_os_str() == REVIEW_FILE {
+                continue;
+            }
             if file_type.is_dir() {
                 note_writable(&mut listing, child.clone(), &meta);
-                pending.push(child);
+                pending.push(readable(&meta, child)?);
                 continue;
             }
             let kind = if file_type.is_file() {
                 note_writable(&mut listing, child.clone(), &meta);
+                readable(&meta, child.clone())?;
                 Kind::File
             } else if file_type.is_symlink() {
                 Kind::Symlink
@@ -172,6 +188,46 @@ fn shown(relative: &Path) -> String {
     } else {
         relative.display().to_string()
     }
+}
+
+/// `relative` back when its mode lets this process read it (and search it, a folder) without
+/// privileges: the owner's bits for the owner, the group's for a member, else the others'.
+fn readable(meta: &std::fs::Metadata, relative: PathBuf) -> Result<PathBuf, ListError> {
+    static IDENTITY: std::sync::OnceLock<(u32, Vec<u32>)> = std::sync::OnceLock::new();
+    let (uid, groups) = IDENTITY.get_or_init(|| {
+        let mut groups: Vec<u32> = rustix::process::getgroups()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| g.as_raw())
+            .collect();
+        groups.push(rustix::process::getegid().as_raw());
+        (rustix::process::geteuid().as_raw(), groups)
+    });
+    let mode = meta.mode();
+    let bits = if meta.uid() == *uid {
+        mode >> 6
+    } else if groups.contains(&meta.gid()) {
+        mode >> 3
+    } else {
+        mode
+    } & 0o7;
+    let folder = meta.is_dir();
+    let needed = if folder { 0o5 } else { 0o4 };
+    if bits & needed == needed {
+        return Ok(relative);
+    }
+    let reason = format!("permission denied: mode {:03o}", mode & 0o777);
+    Err(if folder {
+        ListError::Unreadable {
+            path: relative,
+            reason,
+        }
+    } else {
+        ListError::UnreadableFile {
+            path: relative,
+            reason,
+        }
+    })
 }
 
 fn note_writable(listing: &mut Listing, relative: PathBuf, meta: &std::fs::Metadata) {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use futures::StreamExt;
 use serde_json::Value;
 
-use super::{CaseResult, CaseStatus, Check, CheckKind, CheckStatus, shorten};
+use super::{CaseResult, CaseStatus, Check, CheckKind, CheckStatus, RunSink, shorten};
 use crate::catalog::manifest::{ManifestError, read_text_capped};
 use crate::model::{CostTier, InputMode, RunOrigin, RunRecord, RunStatus, ToolEntry};
 use crate::runner::{self, RunError, RunRequest};
@@ -47,12 +47,14 @@ pub(crate) struct CaseRun {
     pub(crate) record: Option<RunRecord>,
 }
 
-/// Runs every case of `entry`. Nothing runs for broken, prohibited or bare-script tools.
+/// Runs every case of `entry`, each run going to `runs` as it ends. Nothing runs for broken,
+/// prohibited or bare-script tools.
 pub(crate) async fn run_all(
     root: &Path,
     entry: &ToolEntry,
     exe: &Path,
     confinement: &Confinement,
+    runs: &RunSink,
 ) -> Vec<CaseRun> {
     let Some(manifest) = entry.manifest.as_ref().filter(|_| entry.error.is_none()) else {
         return Vec::new();
@@ -69,7 +71,13 @@ pub(crate) async fn run_all(
             let cancel = cancel.clone();
             async move {
                 match load_case(&entry.path, &path, input_mode) {
-                    Ok(case) => run_case(root, entry, exe, confinement, &case, cancel).await,
+                    Ok(case) => {
+                        let ran = run_case(root, entry, exe, confinement, &case, cancel).await;
+                        if let Some(record) = &ran.record {
+                            runs.ended(record.clone()).await;
+                        }
+                        ran
+                    }
                     Err(result) => CaseRun {
                         result,
                         record: None,
@@ -223,6 +231,8 @@ async fn run_case(
         exe: exe.to_path_buf(),
         preforked: Default::default(),
         confinement: confinement.clone(),
+        // Code no person approved gets none of what it declares (DESIGN §11 rule 4).
+        reach: runner::Reach::Withheld,
     };
     let ran = runner::execute(request, None, cancel).await;
     match ran {
@@ -324,6 +334,7 @@ pub(crate) fn judge(case: &TestCase, run: &Observed<'_>) -> (CaseStatus, String)
         RunStatus::Cancelled | RunStatus::Abandoned => {
             return (CaseStatus::Error, run.status.to_string());
         }
+        RunStatus::Unavailable => return (CaseStatus::Error, error.to_string()),
         RunStatus::SandboxError => {
             return (
                 CaseStatus::Error,

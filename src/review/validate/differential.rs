@@ -1,24 +1,25 @@
-//! The differential check of an evolved candidate: the inputs its parent really received (its
-//! run history, newest distinct first) and the parent's own test cases, replayed against both
-//! parent and candidate in the sandbox. Every input they answer differently is reported with
-//! both answers, so a reviewer sees behaviour change and not only code change.
+//! The differential check of a candidate: the real inputs the earlier active versions of its
+//! name received (its lineage's run history, newest distinct first) and the active version's
+//! own test cases, replayed against both the active version and the candidate in the
+//! sandbox. Every input they answer differently is reported with both answers, so a reviewer
+//! sees behaviour change and not only code change.
 //!
-//! Inputs from the history may hold secrets: they stay in the report, which stays in the
-//! workspace. The check's one-line message, which agents read in their review status, names
-//! counts only.
+//! Inputs from the history may hold secrets, and the candidate is code nobody approved: each
+//! of its runs gets none of what it declares, a private copy of its own, and runs alone among
+//! the workspace's runs of unreviewed code (`Reach::WithheldAlone`), one input after another.
+//! What they printed stays in the report, which stays in the workspace; agents read the
+//! check's verdict only.
 
 use std::time::Instant;
 
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::private_copy::{self, PrivateCopy};
 use super::trial::{Answer, Trials};
 use super::{Check, CheckKind, CheckStatus};
-use crate::model::{RunRecord, RunStatus, ToolEntry};
+use crate::model::{RunStatus, ToolEntry};
 
-/// Inputs replayed at the same time (each is two runs).
-const PARALLEL: usize = 2;
 /// Characters of stdout kept of each answer.
 const KEPT_STDOUT: usize = 4000;
 
@@ -93,10 +94,6 @@ pub(crate) struct DifferentialReport {
     pub(crate) differences: Vec<Difference>,
     /// Inputs on which one tool answered two ways when asked twice: flagged, not compared.
     pub(crate) not_deterministic: usize,
-    /// The history was not replayed: the candidate may reach the network, and the parent's
-    /// real inputs may be secrets.
-    #[serde(default)]
-    pub(crate) history_withheld: bool,
 }
 
 /// The inputs to replay: the parent's history, then its test cases, each once.
@@ -119,44 +116,42 @@ pub(crate) fn inputs(history: Vec<String>, parent: &ToolEntry) -> Vec<(String, S
     inputs
 }
 
-/// Replays `inputs` against `parent` and `candidate` until `deadline`.
+/// Replays `inputs` against `parent` (the active version) and `candidate` until `deadline`,
+/// one input after another; the candidate's every run on a fresh copy of `candidate`. A copy
+/// that cannot be made ends the replay there, as the budget would.
 pub(crate) async fn replay(
     trials: &Trials,
     parent: &ToolEntry,
-    candidate: &ToolEntry,
+    candidate: &PrivateCopy,
     inputs: Vec<(String, String)>,
     deadline: Instant,
-) -> (DifferentialReport, Vec<RunRecord>) {
+) -> DifferentialReport {
     let from_tests = inputs.iter().filter(|(_, s)| s != "history").count();
     let from_history = inputs.len() - from_tests;
     let planned = inputs.len();
-    let pairs: Vec<_> = futures::stream::iter(inputs)
-        .take_while(|_| std::future::ready(Instant::now() < deadline))
-        .map(|(input, source)| async move {
-            let (p, c) = tokio::join!(trials.run(parent, &input), trials.run(candidate, &input));
-            (input, source, p, c)
-        })
-        .buffered(PARALLEL)
-        .collect()
-        .await;
-    let replayed = pairs.len();
-    let mut records = Vec::new();
+    let mut replayed = 0;
     let mut differences = Vec::new();
     let mut not_deterministic = 0;
-    for (input, source, (parent_answer, parent_run), (candidate_answer, candidate_run)) in pairs {
-        records.extend(parent_run);
-        records.extend(candidate_run);
+    for (input, source) in inputs {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let Some((parent_answer, candidate_answer)) = both(trials, parent, candidate, &input).await
+        else {
+            break;
+        };
+        replayed += 1;
         let what = differs(&parent_answer, &candidate_answer);
         if what.is_empty() {
             continue;
         }
         // Asked again, does each tool say the same? If not, the difference is noise.
-        let (again_parent, again_candidate) =
-            tokio::join!(trials.run(parent, &input), trials.run(candidate, &input));
-        records.extend(again_parent.1);
-        records.extend(again_candidate.1);
-        if !differs(&parent_answer, &again_parent.0).is_empty()
-            || !differs(&candidate_answer, &again_candidate.0).is_empty()
+        let Some((again_parent, again_candidate)) = both(trials, parent, candidate, &input).await
+        else {
+            break;
+        };
+        if !differs(&parent_answer, &again_parent).is_empty()
+            || !differs(&candidate_answer, &again_candidate).is_empty()
         {
             not_deterministic += 1;
             continue;
@@ -169,7 +164,7 @@ pub(crate) async fn replay(
             what,
         });
     }
-    let report = DifferentialReport {
+    DifferentialReport {
         parent: parent.id(),
         replayed,
         from_history,
@@ -177,9 +172,27 @@ pub(crate) async fn replay(
         out_of_budget: replayed < planned,
         differences,
         not_deterministic,
-        history_withheld: false,
-    };
-    (report, records)
+    }
+}
+
+/// What `parent` and a fresh copy of `candidate` answer to `input`, run at the same time; the
+/// candidate alone among unreviewed runs. `None` when the copy cannot be made.
+async fn both(
+    trials: &Trials,
+    parent: &ToolEntry,
+    candidate: &PrivateCopy,
+    input: &str,
+) -> Option<(Answer, Answer)> {
+    let fresh = private_copy::copy(
+        &trials.root,
+        &candidate.entry,
+        &candidate.entry.content_hash,
+    )
+    .ok()?;
+    Some(tokio::join!(
+        trials.run(parent, input),
+        trials.run_alone(&fresh.entry, input)
+    ))
 }
 
 /// What differs between two answers to one input; empty when they agree.
@@ -210,15 +223,16 @@ fn normalized(text: &str) -> String {
 }
 
 /// The checklist line: counts only (the inputs may be secrets; the report holds them).
-pub(crate) fn check(evolved: bool, report: Option<&DifferentialReport>, count: usize) -> Check {
+/// `compared`: an active version of its name was there to compare with.
+pub(crate) fn check(compared: bool, report: Option<&DifferentialReport>, count: usize) -> Check {
     let kind = CheckKind::Differential;
     let Some(report) = report else {
-        let why = if !evolved {
-            "not an evolved tool: no parent to compare with"
+        let why = if !compared {
+            "nothing of its name is active: nothing to compare with"
         } else if count == 0 {
             "off ([validate] replay_cases = 0)"
         } else {
-            "the parent is not in the catalog or does not run: nothing to compare with"
+            "the active version is a service, or the tool could not run: nothing to compare with"
         };
         return Check::new(kind, CheckStatus::Skip, why);
     };
@@ -241,17 +255,12 @@ pub(crate) fn check(evolved: bool, report: Option<&DifferentialReport>, count: u
     } else {
         String::new()
     };
-    let mut noise = match report.not_deterministic {
+    let noise = match report.not_deterministic {
         0 => String::new(),
         n => {
             format!("; {n} answered differently when asked twice (not deterministic), not compared")
         }
     };
-    if report.history_withheld {
-        noise.push_str(
-            "; its run history was not replayed: the candidate may reach the network, and real inputs may be secrets",
-        );
-    }
     let breaking = report
         .differences
         .iter()

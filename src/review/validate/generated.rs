@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::generate::{Rng, Schema, smaller};
 use super::trial::{self, Answer, Trials};
 use super::{Check, CheckKind, CheckStatus};
-use crate::model::{CostTier, InputMode, RunRecord, ToolEntry};
+use crate::model::{CostTier, InputMode, ToolEntry};
 
 /// Generated inputs of one tool that run at the same time.
 const PARALLEL: usize = 4;
@@ -110,15 +110,14 @@ pub(crate) fn plan(schema: &Value, count: usize, seed: u64) -> Vec<Value> {
     inputs
 }
 
-/// Runs the plan for `entry` until `deadline`, then shrinks each distinct failure. Returns the
-/// report and the records of every run it made, for the store.
+/// Runs the plan for `entry` until `deadline`, then shrinks each distinct failure.
 pub(crate) async fn explore(
     trials: &Trials,
     entry: &ToolEntry,
     count: usize,
     seed: u64,
     deadline: Instant,
-) -> Option<(GeneratedReport, Vec<RunRecord>)> {
+) -> Option<GeneratedReport> {
     if count == 0 || not_applicable(entry).is_some() {
         return None;
     }
@@ -128,21 +127,19 @@ pub(crate) async fn explore(
             .ok()?;
     let inputs = plan(&schema, count, seed);
     let planned = inputs.len();
-    let answers: Vec<(Value, Answer, Option<RunRecord>)> = futures::stream::iter(inputs)
+    let answers: Vec<(Value, Answer)> = futures::stream::iter(inputs)
         .take_while(|_| std::future::ready(Instant::now() < deadline))
         .map(|input| async move {
-            let (answer, record) = trials.run(entry, &input.to_string()).await;
-            (input, answer, record)
+            let answer = trials.run(entry, &input.to_string()).await;
+            (input, answer)
         })
         .buffered(PARALLEL)
         .collect()
         .await;
     let tried = answers.len();
-    let mut records: Vec<RunRecord> = Vec::new();
     // Distinct failures in the order first seen, with every input that showed each.
     let mut found: Vec<(String, GeneratedFailure, Value)> = Vec::new();
-    for (input, answer, record) in answers {
-        records.extend(record);
+    for (input, answer) in answers {
         let Some((kind, message)) = trial::failure(&answer) else {
             continue;
         };
@@ -168,8 +165,7 @@ pub(crate) async fn explore(
     let validator = jsonschema::validator_for(&schema).ok()?;
     let mut failures = Vec::new();
     for (key, mut failure, input) in found {
-        let (smallest, runs) = shrink(trials, entry, &validator, input, &key, deadline).await;
-        records.extend(runs);
+        let smallest = shrink(trials, entry, &validator, input, &key, deadline).await;
         failure.input = smallest.to_string();
         failures.push(failure);
     }
@@ -180,7 +176,7 @@ pub(crate) async fn explore(
         out_of_budget: tried < planned,
         failures,
     };
-    Some((report, records))
+    Some(report)
 }
 
 /// Makes `input` smaller while the same failure (`key`) still shows and the schema still
@@ -192,9 +188,8 @@ async fn shrink(
     input: Value,
     key: &str,
     deadline: Instant,
-) -> (Value, Vec<RunRecord>) {
+) -> Value {
     let mut current = input;
-    let mut records = Vec::new();
     let mut runs = 0;
     'smaller: while runs < SHRINK_RUNS && Instant::now() < deadline {
         for candidate in smaller(&current) {
@@ -205,8 +200,7 @@ async fn shrink(
                 break 'smaller;
             }
             runs += 1;
-            let (answer, record) = trials.run(entry, &candidate.to_string()).await;
-            records.extend(record);
+            let answer = trials.run(entry, &candidate.to_string()).await;
             let same = trial::failure(&answer)
                 .is_some_and(|(kind, why)| trial::failure_key(&kind, &why) == key);
             if same {
@@ -216,7 +210,7 @@ async fn shrink(
         }
         break;
     }
-    (current, records)
+    current
 }
 
 /// The checklist line: a failure found makes the verdict at least `warn`.

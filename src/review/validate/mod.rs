@@ -3,8 +3,8 @@
 //! `validate` judges one tool: its manifest, the syntax of its sources, the linters that are
 //! installed, a security scan, its test cases (run in the sandbox through `runner::execute`),
 //! its output schema and the most similar tools of the catalog. It returns a
-//! `ValidationReport` and the run records of the cases; it never writes runs itself (the
-//! validation job records them by the rule of every run, `jobs::run::Recorder`), and it never
+//! `ValidationReport`; each run it makes goes, as it ends, to the [`RunSink`] it is given (the
+//! validation job records it by the rule of every run, `jobs::run::Recorder`), and it never
 //! changes the tool folder. `validate_cached` adds the cache in the state store, keyed by the
 //! tool's content hash.
 
@@ -14,8 +14,8 @@ mod generate;
 mod generated;
 mod lint;
 mod permissions;
+mod private_copy;
 mod program;
-mod project_copy;
 mod security;
 pub(crate) mod similar;
 mod sources;
@@ -24,7 +24,10 @@ mod trial;
 
 use crate::review::ReviewContext;
 use std::path::Path;
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +39,9 @@ use crate::store::{SharedStore, Store, StoreError};
 pub(crate) use cases::parse_case;
 pub(crate) use differential::{Answered, Difference, DifferentialReport};
 pub(crate) use generated::GeneratedReport;
-pub(crate) use permissions::{PermissionsReport, escalations};
+pub(crate) use permissions::{
+    PermissionsReport, active_entry, compared_with, escalations, escalations_over,
+};
 
 crate::model::string_enum! {
     /// The overall judgement: fail when any check fails, warn when any warns.
@@ -73,10 +78,13 @@ pub enum ValidateError {
     Oversized { tool: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The task recording the test cases' runs was stopped (the runtime shut down) or
-    /// panicked; the runs' in-flight files are left for the next start.
-    #[error("the validation of {tool} stopped before its runs were recorded: {reason}")]
-    Stopped { tool: String, reason: String },
+    /// The process stopped its runs (`runner::stop`) while the tool was validated: its report
+    /// would judge cancelled runs, and is not kept.
+    #[error("the validation of {tool} was stopped: toolbench is stopping")]
+    Stopped { tool: String },
+    /// The tool could not be copied to be validated, or nothing could run the validation.
+    #[error("cannot validate {tool}: {reason}")]
+    Unavailable { tool: String, reason: String },
     /// The folder changed while it was being validated: the checks may have read either
     /// content, so the report is of neither and is not kept.
     #[error(
@@ -86,9 +94,25 @@ pub enum ValidateError {
         folder: String,
         before: String,
         after: String,
-        /// The test cases ran all the same: their runs are recorded like any.
-        runs: Vec<RunRecord>,
     },
+}
+
+/// Where each run of a validation goes as it ends: the validation job records it by the rule
+/// of every run, so a validation cut short (a kill, a stop) leaves its finished runs stored.
+#[derive(Clone)]
+pub(crate) struct RunSink(Arc<dyn Fn(RunRecord) -> BoxFuture<'static, ()> + Send + Sync>);
+
+impl RunSink {
+    pub(crate) fn new(
+        take: impl Fn(RunRecord) -> BoxFuture<'static, ()> + Send + Sync + 'static,
+    ) -> Self {
+        Self(Arc::new(take))
+    }
+
+    /// A run of the validation ended.
+    pub(crate) async fn ended(&self, run: RunRecord) {
+        (self.0)(run).await;
+    }
 }
 
 /// One line of the checklist.
@@ -175,7 +199,8 @@ pub struct ValidationReport {
     /// True when this report came from the cache instead of a fresh validation.
     #[serde(default)]
     pub(crate) cached: bool,
-    /// The runs of the test cases, for the caller to store (origin `validation`).
+    /// The validation's runs (origin `validation`) as the store took them, with their ids;
+    /// set by the validation job, which records them as they end.
     #[serde(skip)]
     pub runs: Vec<RunRecord>,
 }
@@ -191,11 +216,11 @@ pub(crate) fn verdict_of(checks: &[Check]) -> Verdict {
     }
 }
 
-/// What a validation compares its tool with: its parent (`permissions::parent_entry`), whose
-/// permissions it may not exceed and whose inputs are replayed, and the tools of the catalog
-/// most similar to it.
+/// What a validation compares its tool with: the active version of its name
+/// (`permissions::active_entry`), whose permissions it may not exceed and whose real inputs
+/// are replayed into it, and the tools of the catalog most similar to it.
 pub(crate) struct Compared {
-    pub(crate) parent: Option<ToolEntry>,
+    pub(crate) active: Option<ToolEntry>,
     pub(crate) similar: Vec<Similar>,
 }
 
@@ -209,7 +234,7 @@ impl Compared {
     /// `with`, where `similar` is the ranking of `catalog` made already.
     pub(crate) fn ranked(entry: &ToolEntry, catalog: &Catalog, similar: Vec<Similar>) -> Self {
         Self {
-            parent: permissions::parent_entry(entry, catalog).cloned(),
+            active: permissions::active_entry(entry, catalog).cloned(),
             similar,
         }
     }
@@ -238,24 +263,42 @@ impl Comparing {
 
 /// Validates `entry` from scratch, in `review`'s workspace and confinement. The comparison
 /// goes on while the checks run (a front end without a catalog, the CLI, reads the index
-/// meanwhile); only the parent's inputs, the permissions and the similar tools wait for it.
-/// `history` is where an evolved tool's parent's real inputs are read (none:
-/// only its test cases are replayed); `seed` replays another validation's generated inputs.
+/// meanwhile); only the permissions, the replay and the similar tools wait for it. `history`
+/// is where the real inputs of the tool's lineage and its versions are read (none: only the
+/// active version's test cases are replayed); `seed` replays another validation's generated
+/// inputs.
+///
+/// Nothing of it gets more than the sandbox gives unreviewed code (DESIGN §11 rule 4): every
+/// checker reads only the tool, every run gets none of what the tool declares
+/// (`Reach::Withheld`), and everything runs and reads a private copy of exactly the content
+/// judged; the real inputs go, after every other run, into runs of their own that nothing else
+/// of unreviewed code overlaps.
+/// Each run goes to `runs` as it ends.
 pub(crate) async fn validate(
     review: &ReviewContext,
     entry: &ToolEntry,
     comparing: Comparing,
     history: Option<&SharedStore>,
     seed: Option<u64>,
-) -> ValidationReport {
+    runs: &RunSink,
+) -> Result<ValidationReport, ValidateError> {
     let (root, exe) = (review.root.as_path(), review.exe.as_path());
-    let tool_dir = crate::runner::tool_dir(entry);
+    let judged = content_hash_of(entry);
+    let links = links_check(entry);
+    // A tool whose links lead out never runs (nor copies): its static checks are all it gets.
+    let copy = match links.status {
+        CheckStatus::Fail => None,
+        _ => Some(
+            private_copy::copy(root, entry, &judged).map_err(|e| copy_refused(root, entry, e))?,
+        ),
+    };
+    let tool = copy.as_ref().map_or(entry, |copy| &copy.entry);
+    let tool_dir = crate::runner::tool_dir(tool);
     let sources::Sources {
         files: sources,
         unscanned,
-    } = sources::collect(entry);
+    } = sources::collect(tool);
     let manifest = manifest_check(entry);
-    let links = links_check(entry);
     let network_forbidden = entry
         .manifest
         .as_ref()
@@ -269,94 +312,95 @@ pub(crate) async fn validate(
         &unscanned,
     );
     let settings = review.validate;
-    let mut confinement = review.confinement.clone();
-    // A candidate that works on the project is given a copy of it: what it writes there
-    // nobody has approved yet. The copy lives as long as this validation.
-    let project_copy = match &entry.manifest {
-        Some(manifest) if manifest.permissions.uses_project() => {
-            let copy = confinement
-                .project
-                .as_deref()
-                .and_then(|project| project_copy::copy(project).ok());
-            confinement.project = copy.as_ref().map(project_copy::ProjectCopy::path);
-            copy
-        }
-        _ => None,
-    };
-    let checkers = program::Checkers::new(root, exe, &tool_dir, &confinement);
+    let confinement = &review.confinement;
+    let checkers = program::Checkers::new(root, exe, &tool_dir, confinement);
     // The generated and replayed inputs share one budget.
     let deadline = Instant::now() + Duration::from_secs(settings.budget_secs);
     let trials = trial::Trials {
         root: root.to_path_buf(),
         exe: exe.to_path_buf(),
         confinement: confinement.clone(),
+        runs: runs.clone(),
     };
-    let seed = seed.unwrap_or_else(|| generated::seed_of(&content_hash_of(entry)));
-    // The parent's real inputs may be secrets: a candidate that may reach the network, which
-    // nobody has reviewed yet, is never given them (only the parent's test cases).
-    let withheld = entry
-        .manifest
-        .as_ref()
-        .is_some_and(|m| !m.permissions.network.is_none());
-    let (syntax, lint, case_runs, generated, (compared, replayed)) = tokio::join!(
+    let seed = seed.unwrap_or_else(|| generated::seed_of(&judged));
+    let runnable = copy.is_some();
+    let (syntax, lint, case_runs, generated, compared) = tokio::join!(
         syntax::check(&checkers, &sources, entry.manifest.as_deref()),
         lint::check(&checkers, &sources),
-        cases::run_all(root, entry, exe, &confinement),
         async {
-            let count = settings.generated_cases as usize;
-            generated::explore(&trials, entry, count, seed, deadline).await
+            if runnable {
+                cases::run_all(root, tool, exe, confinement, runs).await
+            } else {
+                Vec::new()
+            }
         },
         async {
-            let compared = comparing.finish().await;
-            let Some(parent) = replayed_parent(entry, compared.parent.as_ref()) else {
-                return (compared, None);
-            };
+            let count = settings.generated_cases as usize;
+            if runnable {
+                generated::explore(&trials, tool, count, seed, deadline).await
+            } else {
+                None
+            }
+        },
+        comparing.finish(),
+    );
+    let Compared { active, similar } = compared;
+    // The ground of the comparison is what a person approved of the active version, never
+    // its folder as it is now; only approved content answers real inputs.
+    let approved = active
+        .as_ref()
+        .and_then(|active| permissions::approved_of(root, review.scan_limits, active));
+    let baseline = match (&active, &approved) {
+        (_, Some(approved)) => Some(approved.clone()),
+        (Some(active), None) => Some(permissions::granted_nothing(active)),
+        (None, None) => None,
+    };
+    let ever_active = match history {
+        Some(store) => store
+            .lock()
+            .versions_of(&entry.name)
+            .ok()
+            .map(|versions| versions.into_iter().map(|v| v.version).collect::<Vec<_>>()),
+        None => None,
+    };
+    let (permissions_check, permission_findings, permissions) = permissions::review(
+        entry,
+        baseline.as_ref(),
+        ever_active.as_deref(),
+        manifest_text(&sources),
+    );
+    // Last, and alone: the real inputs of its lineage.
+    let replayed = match (replayed_parent(entry, approved.as_ref()), &copy) {
+        (Some(parent), Some(copy)) => {
             let limit = settings.replay_cases as usize;
             let history = match (history, limit) {
-                _ if withheld => Vec::new(),
                 (_, 0) | (None, _) => Vec::new(),
-                // A store that cannot be read leaves the parent's tests to replay.
+                // A store that cannot be read leaves the active version's tests to replay.
                 (Some(store), _) => store
                     .lock()
-                    .distinct_inputs_of_version(&parent.name, &parent.version, limit)
+                    .lineage_inputs(&entry.name, &entry.version, limit)
                     .unwrap_or_default(),
             };
             let mut inputs = differential::inputs(history, parent);
             inputs.truncate(limit);
-            let replayed = differential::replay(&trials, parent, entry, inputs, deadline).await;
-            (compared, Some(replayed))
-        },
-    );
-    let Compared { parent, similar } = compared;
-    let similar_check = similar::check(&similar);
-    let (permissions_check, escalation, permissions) =
-        permissions::review(entry, parent.as_ref(), manifest_text(&sources));
-    // Every run of the validation is over.
-    drop(project_copy);
+            Some(differential::replay(&trials, parent, copy, inputs, deadline).await)
+        }
+        _ => None,
+    };
     let (syntax_check, syntax_findings) = syntax;
     let (lint_check, lint_findings) = lint;
-    let tests_check = cases::tests_check(entry, &case_runs);
-    let schema_check = cases::output_schema_check(entry, &tool_dir, &case_runs);
-    let (generated, mut more_runs) = match generated {
-        Some((report, runs)) => (Some(report), runs),
-        None => (None, Vec::new()),
-    };
+    let tests_check = cases::tests_check(tool, &case_runs);
+    let schema_check = cases::output_schema_check(tool, &tool_dir, &case_runs);
     let generated_check =
         generated::check(entry, generated.as_ref(), settings.generated_cases as usize);
-    let differential = replayed.map(|(report, runs)| {
-        more_runs.extend(runs);
-        DifferentialReport {
-            history_withheld: withheld,
-            ..report
-        }
-    });
+    let differential = replayed;
     let differential_check = differential::check(
-        evolved(entry),
+        active.is_some(),
         differential.as_ref(),
         settings.replay_cases as usize,
     );
 
-    // The permissions lead the checklist and their escalation the findings: a person sees
+    // The permissions lead the checklist and their findings the findings: a person sees
     // first what the tool may newly read, write or reach.
     let checks = vec![
         permissions_check,
@@ -369,17 +413,14 @@ pub(crate) async fn validate(
         schema_check,
         generated_check,
         differential_check,
-        similar_check,
+        similar_check(&similar),
     ];
-    let mut findings: Vec<Finding> = escalation.into_iter().collect();
+    let mut findings = permission_findings;
     findings.extend(syntax_findings);
     findings.extend(lint_findings);
     findings.extend(security_findings);
-    let (tests, runs) = case_runs
-        .into_iter()
-        .map(|c| (c.result, c.record))
-        .unzip::<_, _, Vec<_>, Vec<_>>();
-    ValidationReport {
+    let tests = case_runs.into_iter().map(|c| c.result).collect();
+    Ok(ValidationReport {
         name: entry.name.clone(),
         version: entry.version.clone(),
         tier: entry.tier,
@@ -392,18 +433,43 @@ pub(crate) async fn validate(
         permissions,
         generated,
         differential,
-        content_hash: content_hash_of(entry),
+        content_hash: judged,
         validated_at: crate::clock::now_rfc3339(),
         cached: false,
-        runs: runs.into_iter().flatten().chain(more_runs).collect(),
+        runs: Vec::new(),
+    })
+}
+
+fn similar_check(similar: &[Similar]) -> Check {
+    similar::check(similar)
+}
+
+/// Why validation could not copy `entry`: it changed meanwhile (as `validate_cached` says of
+/// a change during the checks), or its folder could not be read or copied.
+fn copy_refused(root: &Path, entry: &ToolEntry, error: private_copy::CopyError) -> ValidateError {
+    match error {
+        private_copy::CopyError::Changed { expected, copied } => ValidateError::ChangedDuring {
+            folder: relative(root, &entry.path),
+            before: expected,
+            after: copied,
+        },
+        other => ValidateError::Unavailable {
+            tool: entry.id(),
+            reason: other.to_string(),
+        },
     }
 }
 
-/// The parent whose inputs are replayed against `entry`: none for a service, which is sent
-/// messages, not run once per input.
-fn replayed_parent<'p>(entry: &ToolEntry, parent: Option<&'p ToolEntry>) -> Option<&'p ToolEntry> {
+/// The active version whose inputs are replayed against `entry`: none for a service, which
+/// is sent messages, not run once per input.
+fn replayed_parent<'p>(entry: &ToolEntry, active: Option<&'p ToolEntry>) -> Option<&'p ToolEntry> {
     entry.manifest.as_ref().filter(|m| m.service.is_none())?;
-    parent
+    active.filter(|active| {
+        active
+            .manifest
+            .as_ref()
+            .is_some_and(|m| m.service.is_none())
+    })
 }
 
 /// `tool.toml` as written, among the sources read (absent for an inferred manifest).
@@ -414,27 +480,35 @@ fn manifest_text(sources: &[sources::SourceFile]) -> Option<&str> {
         .map(|s| s.text.as_str())
 }
 
-fn evolved(entry: &ToolEntry) -> bool {
-    entry
-        .manifest
-        .as_ref()
-        .is_some_and(|m| m.provenance.parent.is_some())
-}
-
-/// `validate` on a small runtime of its own, for callers without one (the CLI).
+/// `validate` on a small runtime of its own, for callers without one; the report holds the
+/// records of its runs, which nothing stored.
 pub fn validate_blocking(
     review: &ReviewContext,
     entry: &ToolEntry,
     catalog: &Catalog,
-) -> std::io::Result<ValidationReport> {
+) -> Result<ValidationReport, ValidateError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?;
+        .build()
+        .map_err(|e| ValidateError::Unavailable {
+            tool: entry.id(),
+            reason: format!("cannot start a runtime: {e}"),
+        })?;
     let compared = Compared::with(entry, catalog);
-    Ok(runtime.block_on(async {
+    let ran = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let runs = RunSink::new({
+        let ran = Arc::clone(&ran);
+        move |run| {
+            ran.lock().unwrap_or_else(PoisonError::into_inner).push(run);
+            Box::pin(std::future::ready(()))
+        }
+    });
+    let mut report = runtime.block_on(async {
         let comparing = Comparing::start(move || compared);
-        validate(review, entry, comparing, None, None).await
-    }))
+        validate(review, entry, comparing, None, None, &runs).await
+    })?;
+    report.runs = std::mem::take(&mut ran.lock().unwrap_or_else(PoisonError::into_inner));
+    Ok(report)
 }
 
 /// The cached report of `entry`, when the store holds one for its current content.
@@ -485,7 +559,8 @@ pub(crate) fn save(store: &mut Store, report: &ValidationReport) -> Result<(), S
 }
 
 /// The cached report when the tool's content is unchanged (unless `force`), else a fresh
-/// validation that is then cached. A cached report carries no runs: nothing ran.
+/// validation that is then cached, its runs going to `runs` as they end. A validation the
+/// process's stop cut short is not kept.
 pub(crate) async fn validate_cached(
     review: &ReviewContext,
     entry: &ToolEntry,
@@ -493,6 +568,7 @@ pub(crate) async fn validate_cached(
     store: &SharedStore,
     force: bool,
     seed: Option<u64>,
+    runs: &RunSink,
 ) -> Result<ValidationReport, ValidateError> {
     if entry.oversized {
         return Err(ValidateError::Oversized {
@@ -512,7 +588,10 @@ pub(crate) async fn validate_cached(
         return Ok(report);
     }
     // A cached report compares nothing.
-    let report = validate(review, entry, compare(), Some(store), seed).await;
+    let report = validate(review, entry, compare(), Some(store), seed, runs).await?;
+    if crate::runner::stop::stopping() {
+        return Err(ValidateError::Stopped { tool: entry.id() });
+    }
     // An approval is bound to the report's hash: the report must be of that content only.
     let now = crate::catalog::scan::hash_now(&entry.path);
     if now != report.content_hash {
@@ -520,7 +599,6 @@ pub(crate) async fn validate_cached(
             folder: report.path,
             before: short_hash(&report.content_hash).to_string(),
             after: short_hash(&now).to_string(),
-            runs: report.runs,
         });
     }
     save(&mut store.lock(), &report)?;
@@ -620,10 +698,12 @@ mod tests {
     #[test]
     fn validation_futures_can_run_on_a_spawned_task() {
         fn assert_send<T: Send>(_: &T) {}
-        fn both(review: &ReviewContext, entry: &ToolEntry, store: &SharedStore) {
+        fn both(review: &ReviewContext, entry: &ToolEntry, store: &SharedStore, runs: &RunSink) {
             let compare = || Comparing::start(|| unreachable!("never run: only typed"));
-            assert_send(&validate(review, entry, compare(), Some(store), None));
-            assert_send(&validate_cached(review, entry, compare, store, false, None));
+            assert_send(&validate(review, entry, compare(), Some(store), None, runs));
+            assert_send(&validate_cached(
+                review, entry, compare, store, false, None, runs,
+            ));
         }
         let _ = both;
     }

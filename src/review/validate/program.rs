@@ -92,6 +92,8 @@ impl<'a> Checkers<'a> {
             env: Default::default(),
             network: false,
             visible: vec![self.tool_dir.to_path_buf(), program.to_path_buf()],
+            // It reads code nobody approved: the tool and the system, nothing of the user's.
+            only_visible: true,
             timeout: CHECKER_TIMEOUT,
         };
         confined::run(self.root, self.exe, self.confinement, checker)

@@ -21,6 +21,7 @@ pub(crate) const PIPE_TO_SHELL: &str = "pipe-to-shell";
 pub(crate) const DELETE_OUTSIDE_SCRATCH: &str = "delete-outside-scratch";
 pub(crate) const HARDCODED_SECRET: &str = "hardcoded-secret";
 pub(crate) const NETWORK_USE: &str = "network-use";
+pub(crate) const INVISIBLE_CHARACTER: &str = "invisible-character";
 
 pub(crate) use manifest::scan_manifest;
 
@@ -473,6 +474,8 @@ pub(crate) fn scan_text(
         .any(|ext| file.to_ascii_lowercase().ends_with(ext));
     let mut findings = Vec::new();
     for (index, line) in text.lines().enumerate() {
+        // In every file and in comments too: a comment is where Trojan Source hides code.
+        findings.extend(invisible_characters(file, index, line));
         let comment = is_comment(language, line);
         for (rule, patterns) in &compiled.rules {
             if (comment && !rule.in_comments) || (rule.when_network_forbidden && !network_forbidden)
@@ -498,6 +501,36 @@ pub(crate) fn scan_text(
         }
     }
     findings
+}
+
+/// The characters of `line` (the `index`th, 0-based) that draw nothing yet change what a
+/// reviewer sees (`text::invisible_name`: bidirectional controls, zero-width characters), as
+/// one finding naming each code point; a byte order mark that opens the file is no finding.
+fn invisible_characters(file: &str, index: usize, line: &str) -> Option<Finding> {
+    let mut named: Vec<String> = Vec::new();
+    for (at, c) in line.char_indices() {
+        let Some(name) = crate::text::invisible_name(c) else {
+            continue;
+        };
+        if index == 0 && at == 0 && c == '\u{FEFF}' {
+            continue;
+        }
+        let code = format!("U+{:04X} {name}", c as u32);
+        if !named.contains(&code) {
+            named.push(code);
+        }
+    }
+    (!named.is_empty()).then(|| Finding {
+        rule: INVISIBLE_CHARACTER.to_string(),
+        file: file.to_string(),
+        line: Some(index + 1),
+        severity: FindingSeverity::Error,
+        message: format!(
+            "{}: invisible in review, it reorders or hides the code around it (Trojan Source)",
+            named.join(", ")
+        ),
+        check: CheckKind::Security,
+    })
 }
 
 fn matches(compiled: &Compiled, test: &CompiledTest, line: &str) -> bool {
@@ -625,6 +658,68 @@ mod tests {
         let patterns: usize = RULES.iter().map(|r| r.patterns.len()).sum();
         let compiled: usize = COMPILED.rules.iter().map(|(_, p)| p.len()).sum();
         assert_eq!(patterns, compiled);
+    }
+
+    #[test]
+    fn invisible_characters_fail_in_any_file_and_comment_naming_each_code_point() {
+        // A shell script whose comment hides the end of an `if` from a reviewer.
+        let trojan = "access=user\n# \u{202E}fi\u{2066} ; rm -rf ~ \u{2069}\u{2066}\nexit 0\n";
+        let found = scan_text("run.sh", Language::Shell, trojan, false);
+        let invisible: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.rule == INVISIBLE_CHARACTER)
+            .collect();
+        let [finding] = invisible.as_slice() else {
+            panic!("one finding: {found:?}");
+        };
+        assert_eq!(
+            (finding.line, finding.severity),
+            (Some(2), FindingSeverity::Error)
+        );
+        assert!(
+            finding.message.starts_with(
+                "U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE, U+2069 POP DIRECTIONAL ISOLATE:"
+            ),
+            "{}",
+            finding.message
+        );
+        for (file, language) in [
+            ("README.md", Language::Other),
+            ("tests/basic.toml", Language::Other),
+            ("main.py", Language::Python),
+        ] {
+            assert!(
+                flags_in(file, language, "x = 1\u{200B}", INVISIBLE_CHARACTER),
+                "{file}"
+            );
+        }
+        // A byte order mark opening a file is no finding; one later is.
+        assert!(!flags_in(
+            "main.py",
+            Language::Python,
+            "\u{FEFF}x = 1",
+            INVISIBLE_CHARACTER
+        ));
+        assert!(flags_in(
+            "main.py",
+            Language::Python,
+            "x\n\u{FEFF}y",
+            INVISIBLE_CHARACTER
+        ));
+        assert!(!flags_in(
+            "main.py",
+            Language::Python,
+            "s = 'ж ש é 😀'",
+            INVISIBLE_CHARACTER
+        ));
+        let check = check(&found, 1);
+        assert_eq!(check.status, CheckStatus::Fail, "{}", check.message);
+    }
+
+    fn flags_in(file: &str, language: Language, text: &str, rule: &str) -> bool {
+        scan_text(file, language, text, false)
+            .iter()
+            .any(|f| f.rule == rule)
     }
 
     #[test]

@@ -1,18 +1,21 @@
 //! One input given to one tool in the sandbox, for validation's own inputs (generated from the
-//! schema, replayed from a parent's history), and what about the run counts as a failure.
+//! schema, replayed from its lineage's history), and what about the run counts as a failure.
 
 use std::path::PathBuf;
 
-use crate::model::{RunOrigin, RunRecord, RunStatus, ToolEntry};
+use super::RunSink;
+use crate::model::{RunOrigin, RunStatus, ToolEntry};
 use crate::runner::confine::Confinement;
 use crate::runner::{self, RunError, RunRequest};
 
-/// What validation needs to run a tool: the workspace, the sandbox helper and its settings.
+/// What validation needs to run a tool: the workspace, the sandbox helper and its settings,
+/// and where each run goes as it ends.
 #[derive(Clone)]
 pub(crate) struct Trials {
     pub(crate) root: PathBuf,
     pub(crate) exe: PathBuf,
     pub(crate) confinement: Confinement,
+    pub(crate) runs: RunSink,
 }
 
 /// What one run answered, as far as comparing and judging go.
@@ -35,9 +38,20 @@ impl Answer {
 }
 
 impl Trials {
-    /// Runs `entry` on `input` (JSON text); the run's record is kept for the store when one
-    /// started. A refusal before running (the input schema) is an answer too.
-    pub(crate) async fn run(&self, entry: &ToolEntry, input: &str) -> (Answer, Option<RunRecord>) {
+    /// Runs `entry` on `input` (JSON text), with none of what it declares; the run, when one
+    /// started, goes to `runs` as it ends. A refusal before running (the input schema) is an
+    /// answer too.
+    pub(crate) async fn run(&self, entry: &ToolEntry, input: &str) -> Answer {
+        self.run_with(entry, input, runner::Reach::Withheld).await
+    }
+
+    /// `run`, for a candidate given a real input: alone among unreviewed runs.
+    pub(crate) async fn run_alone(&self, entry: &ToolEntry, input: &str) -> Answer {
+        self.run_with(entry, input, runner::Reach::WithheldAlone)
+            .await
+    }
+
+    async fn run_with(&self, entry: &ToolEntry, input: &str, reach: runner::Reach) -> Answer {
         let request = RunRequest {
             root: self.root.clone(),
             entry: entry.clone(),
@@ -47,6 +61,8 @@ impl Trials {
             exe: self.exe.clone(),
             preforked: Default::default(),
             confinement: self.confinement.clone(),
+            // Code no person approved gets none of what it declares (DESIGN §11 rule 4).
+            reach,
         };
         let (_cancel, cancel) = runner::cancel_pair();
         match runner::execute(request, None, cancel).await {
@@ -60,9 +76,10 @@ impl Trials {
                     stderr: String::from_utf8_lossy(&outcome.stderr).into_owned(),
                     error: record.error.clone(),
                 };
-                (answer, Some(record))
+                self.runs.ended(record).await;
+                answer
             }
-            Err(error) => (refusal(&error), None),
+            Err(error) => refusal(&error),
         }
     }
 }

@@ -115,6 +115,7 @@ mod tests {
                 workdir: Some(PathBuf::from("/home/u/project")),
                 ..Default::default()
             },
+            project_fixture: None,
             env: [("PATH".to_string(), "/usr/bin".to_string())].into(),
             report_path: PathBuf::from("/tmp/report.json"),
             starter_pid: None,

@@ -82,26 +82,46 @@ pub(super) struct CgroupUsage {
     pub(crate) limit: Option<String>,
 }
 
+/// The folders where this process's runs make their cgroups: its own cgroup in each
+/// hierarchy with a memory or pids controller.
+fn run_bases() -> Result<Vec<(Version, PathBuf)>, CgroupError> {
+    let memberships = fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::Memberships)?;
+    let mounts = mountinfo::read()?;
+    Ok(memberships
+        .lines()
+        .filter_map(parse_membership)
+        .filter(|(version, controllers, _)| {
+            *version == Version::V2 || controllers.iter().any(|c| *c == "memory" || *c == "pids")
+        })
+        .filter_map(|(version, controllers, path)| {
+            Some((
+                version,
+                hierarchy_dir(&mounts, version, &controllers, path)?,
+            ))
+        })
+        .collect())
+}
+
+/// Removes the cgroups runs left beside this process's (their starter and helper were
+/// killed): what a process collecting abandoned runs tidies, rather than the next run made
+/// here. A live helper's cgroup stays.
+pub(crate) fn remove_stale_cgroups() {
+    for (_, base) in run_bases().unwrap_or_default() {
+        if let Ok(parent) = File::open(&base) {
+            remove_stale(&base, &parent.into());
+        }
+    }
+}
+
 impl RunCgroups {
     /// Creates the run's cgroups, with no limit yet (see `limit`), and moves the calling
     /// process into those that pid 1 does not join itself (v2). `Ok` when a group can take a
     /// memory or a process count limit.
     pub(crate) fn create() -> Result<Self, CgroupError> {
-        let memberships =
-            fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::Memberships)?;
-        let mounts = mountinfo::read()?;
         let name = format!("toolbench-run-{}", std::process::id());
         let mut groups = Vec::new();
         let mut reasons = Vec::new();
-        for (version, controllers, path) in memberships.lines().filter_map(parse_membership) {
-            let memory = version == Version::V2 || controllers.contains(&"memory");
-            let pids = version == Version::V2 || controllers.contains(&"pids");
-            if !(memory || pids) {
-                continue;
-            }
-            let Some(base) = hierarchy_dir(&mounts, version, &controllers, path) else {
-                continue;
-            };
+        for (version, base) in run_bases()? {
             match Group::create(version, &base, &name) {
                 Ok(group) => groups.push(group),
                 Err(e) => reasons.push((base, e)),
@@ -359,15 +379,23 @@ fn remove_stale(base: &Path, parent: &OwnedFd) {
         let Some(pid) = name
             .to_str()
             .and_then(|n| n.strip_prefix("toolbench-run-"))
-            .and_then(|n| n.parse::<i32>().ok())
+            .and_then(|n| n.parse::<u32>().ok())
         else {
             continue;
         };
-        // SAFETY: kill with signal 0 only checks whether the process exists.
-        let alive = unsafe { libc::kill(pid, 0) } == 0
-            || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        // A zombie (its parent gone, and a pid 1 slow to reap it) is no helper any longer.
+        let alive = crate::runner::proc_stat::ProcStat::read(pid)
+            .is_some_and(|stat| stat.field(3) != Some("Z"));
         if !alive {
-            let _ = unlinkat(parent, name.as_os_str(), AtFlags::REMOVEDIR);
+            // Its last processes may still be leaving (the namespace being torn down).
+            for _ in 0..50 {
+                match unlinkat(parent, name.as_os_str(), AtFlags::REMOVEDIR) {
+                    Err(rustix::io::Errno::BUSY) => {
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                    _ => break,
+                }
+            }
         }
     }
 }

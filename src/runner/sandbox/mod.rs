@@ -48,6 +48,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub(crate) use cgroup::remove_stale_cgroups;
 pub(crate) use egress_listen::{HandOver, MAX_LISTENERS};
 pub(crate) use forked::{ForkedHelper, read_end};
 pub(crate) use helper::EXIT_HELPER_FAILED;

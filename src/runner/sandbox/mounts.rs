@@ -222,7 +222,7 @@ pub(super) fn build(
     match scratch {
         Ok((fd, detail)) => {
             let result = reattach(&policy.scratch_dir, &fd, false)
-                .and_then(|()| std::env::set_current_dir(&policy.scratch_dir))
+                .and_then(|_| std::env::set_current_dir(&policy.scratch_dir))
                 .map(|()| detail)
                 .map_err(|source| MountError::Enter {
                     path: policy.scratch_dir.clone(),
@@ -233,17 +233,43 @@ pub(super) fn build(
         Err(reason) => p.set("scratch", Err::<String, _>(reason)),
     }
     for (path, fd) in &visible {
-        if let Err(source) = reattach(path, fd, true) {
-            p.set(
+        match reattach(path, fd, true) {
+            // Shown anew by a bind of its own, which leaves behind what was hidden in it (a
+            // tool's `REVIEW.md`): hidden again.
+            Ok(true) => {
+                for hidden in policy
+                    .hide
+                    .iter()
+                    .filter(|h| h.starts_with(path) && *h != path)
+                {
+                    match is_folder(hidden) {
+                        Some(true) => hiding.cover_folder(hidden, false),
+                        Some(false) => hiding.hide_file(hidden, &world.null),
+                        None => {}
+                    }
+                }
+            }
+            Ok(false) => {}
+            Err(source) => p.set(
                 "mountns",
                 Err(MountError::KeepVisible {
                     path: path.clone(),
                     source,
                 }),
-            );
+            ),
         }
     }
-    if let Some(grants) = grants {
+    let stand_in = policy
+        .grants
+        .workdir
+        .as_ref()
+        .filter(|workdir| workdir.starts_with(&policy.scratch_dir));
+    if let Some(workdir) = stand_in {
+        p.set(
+            "grants",
+            stand_in_project(workdir, policy.project_fixture.as_deref()),
+        );
+    } else if let Some(grants) = grants {
         // The working folder last: entering scratch above made it the tool's until now.
         let entered = grants.and_then(|detail| match &policy.grants.workdir {
             Some(workdir) => {
@@ -642,14 +668,44 @@ fn scratch(policy: &SandboxPolicy) -> Result<(OwnedFd, String), MountError> {
     Ok((fd, format!("tmpfs {} MiB", policy.disk_mb)))
 }
 
+/// The working folder of a run whose grants are withheld (`SandboxPolicy::project_fixture`):
+/// made in scratch, filled from the tool's fixture when it ships one, and entered. Nothing of
+/// a real project is in it.
+fn stand_in_project(workdir: &Path, fixture: Option<&Path>) -> Result<String, MountError> {
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(workdir)
+        .map_err(MountError::at(workdir))?;
+    let detail = match fixture {
+        Some(fixture) => {
+            let copied = crate::safe_fs::Dir::open(fixture)
+                .and_then(|from| {
+                    let to = crate::safe_fs::Dir::open(workdir)?;
+                    // The tool may change its copy, as it would a project it writes.
+                    crate::safe_fs::copy_tree(&from, &to, |mode| mode | 0o600)
+                })
+                .map_err(|e| MountError::at(fixture)(io::Error::other(e)))?;
+            drop(copied);
+            "withheld: its project is a copy of its fixture"
+        }
+        None => "withheld: its project is an empty folder",
+    };
+    std::env::set_current_dir(workdir).map_err(|source| MountError::Enter {
+        path: workdir.to_path_buf(),
+        source,
+    })?;
+    Ok(detail.to_string())
+}
+
 /// Makes `path` show the folder behind `fd` again when a later mount
 /// covered it (a workspace under `/tmp`, scratch under a hidden folder).
-fn reattach(path: &Path, fd: &OwnedFd, read_only: bool) -> io::Result<()> {
+/// True when it was covered and is shown again by a bind of its own.
+fn reattach(path: &Path, fd: &OwnedFd, read_only: bool) -> io::Result<bool> {
     let wanted = fs::metadata(fd_path(fd))?;
     if let Ok(now) = fs::metadata(path)
         && (now.dev(), now.ino()) == (wanted.dev(), wanted.ino())
     {
-        return Ok(());
+        return Ok(false);
     }
     if wanted.is_dir() {
         fs::create_dir_all(path)?;
@@ -659,7 +715,7 @@ fn reattach(path: &Path, fd: &OwnedFd, read_only: bool) -> io::Result<()> {
         }
         OpenOptions::new().create(true).append(true).open(path)?;
     }
-    bind(&fd_path(fd), path, read_only)
+    bind(&fd_path(fd), path, read_only).map(|()| true)
 }
 
 /// The covering tmpfs mounts (`covers`, and `/dev`) were writable while mount points were made

@@ -41,6 +41,11 @@ pub struct SandboxPolicy {
     /// working folder, the ports it may connect to.
     #[serde(default)]
     pub grants: crate::runner::grants::Grants,
+    /// For a run whose grants are withheld (code no person approved) and whose tool works on
+    /// a project: its working folder lies in scratch, made empty there, or a copy of this
+    /// fixture (the tool's own `tests/project/`). Never a real project.
+    #[serde(default)]
+    pub project_fixture: Option<PathBuf>,
     /// The tool's whole environment, applied only at its final `exec`: the
     /// helper itself always runs with the fixed environment the runner gives it.
     pub env: BTreeMap<String, String>,

@@ -104,10 +104,22 @@ impl App {
             );
             return true;
         }
-        self.overlay = Some(Overlay::Decision(Box::new(DecisionState::new(
-            kind,
-            Subject::Tools(entries),
-        ))));
+        // Each marked one's caution, named: one typed word accepts them all.
+        let caution: Vec<String> = match kind {
+            DecisionKind::Approve => entries
+                .iter()
+                .flat_map(|e| {
+                    self.caution_of(e)
+                        .into_iter()
+                        .map(move |line| format!("{}: {}", e.name, line.trim_start_matches("✗ ")))
+                })
+                .map(|line| format!("✗ {line}"))
+                .collect(),
+            _ => Vec::new(),
+        };
+        self.overlay = Some(Overlay::Decision(Box::new(
+            DecisionState::new(kind, Subject::Tools(entries)).cautioned(caution),
+        )));
         true
     }
 

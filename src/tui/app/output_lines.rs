@@ -261,6 +261,9 @@ fn header_line(app: &App, run: &RunView, protections: Option<String>) -> Line<'s
         format!("{} {} ", run.tool, run.version),
         theme.title_focused,
     )];
+    if run.is_unreviewed() {
+        spans.push(Span::styled("unreviewed · ", theme.warning));
+    }
     let (status, style) = match &run.state {
         RunState::Running => ("running".to_string(), theme.warning),
         RunState::Refused(_) => ("refused".to_string(), theme.error),

@@ -159,7 +159,10 @@ mod tests {
             app.take_effects(),
             [Effect::AnswerRequest {
                 name: "line_count".into(),
-                command: ReviewCommand::Approve { reason: None },
+                command: ReviewCommand::Approve {
+                    reason: None,
+                    accepted: Default::default(),
+                },
             }]
         );
     }

@@ -628,6 +628,69 @@ fn review_overlay_shows_checks_and_a_finding_jumps_to_its_line() {
     );
 }
 
+/// A failed validation of `entry` arrived for it.
+fn validated_as_failing(app: &mut App, entry: &ToolEntry) {
+    let report: crate::review::validate::ValidationReport = serde_json::from_value(serde_json::json!({
+        "name": entry.name, "version": entry.version, "tier": "experimental", "path": "experimental/x",
+        "verdict": "fail", "content_hash": entry.content_hash, "validated_at": "2026-11-21T10:00:00.000Z",
+        "checks": [
+            {"check": "security", "status": "fail", "message": "1 error(s)"},
+            {"check": "tests", "status": "fail", "message": "1 of 2 failed"},
+            {"check": "lint", "status": "warn", "message": "2 warnings"}
+        ],
+        "findings": [], "tests": [], "similar": []
+    }))
+    .expect("report JSON");
+    app.update(AppEvent::Validated {
+        path: entry.path.clone(),
+        report: Box::new(report),
+        unstored: Vec::new(),
+    });
+}
+
+fn decided_with(app: &mut App) -> Option<ReviewCommand> {
+    app.take_effects().into_iter().find_map(|e| match e {
+        Effect::Decide { command, .. } => Some(command),
+        _ => None,
+    })
+}
+
+#[test]
+fn approving_a_failing_candidate_shows_what_failed_first_and_takes_its_typed_name() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('4'));
+    let entry = app.selected_entry().cloned().expect("a candidate selected");
+    validated_as_failing(&mut app, &entry);
+    key(&mut app, KeyCode::Char('a'));
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(
+        screen.contains("✗ verdict fail: security, tests failed"),
+        "{screen}"
+    );
+    // Enter alone does not approve it.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(decided_with(&mut app), None);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains(&format!("type {} to approve it all the same", entry.name)),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, &entry.name);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        decided_with(&mut app),
+        Some(ReviewCommand::Approve {
+            reason: None,
+            accepted: crate::review::Accepted {
+                failures: true,
+                escalation: true
+            }
+        })
+    );
+}
+
 #[test]
 fn broken_tool_detail_shows_its_error() {
     let mut app = app_with(sample());
@@ -758,9 +821,7 @@ fn with_input_schema(mut entry: ToolEntry, schema: serde_json::Value) -> ToolEnt
 /// The input of the run the app asked for, and whether it carries the person's confirmation.
 fn started_confirmed(app: &mut App) -> Option<(Option<String>, bool)> {
     app.take_effects().into_iter().find_map(|e| match e {
-        Effect::StartRun {
-            input, confirmed, ..
-        } => Some((input, confirmed)),
+        Effect::StartRun { input, consent, .. } => Some((input, consent.confirmed)),
         _ => None,
     })
 }
@@ -910,6 +971,109 @@ fn a_tool_without_input_runs_on_enter_and_one_filter_match_is_acted_on() {
         "the dialog of the one match opened"
     );
     assert!(matches!(app.overlay, Some(Overlay::Launch(_))));
+}
+
+/// A tool of `tier` that takes no input and declares `permissions`.
+fn reaching(tier: Tier, name: &str, permissions: crate::model::Permissions) -> ToolEntry {
+    let mut entry = tool(tier, name, "1.0.0", CostTier::Low, "Count lines");
+    let mut m = manifest(name, "1.0.0", "Count lines", None);
+    m.run.input = InputMode::None;
+    m.permissions = permissions;
+    entry.manifest = Some(Arc::new(m));
+    entry
+}
+
+fn started_consent(app: &mut App) -> Option<crate::command::Consent> {
+    app.take_effects().into_iter().find_map(|e| match e {
+        Effect::StartRun { consent, .. } => Some(consent),
+        _ => None,
+    })
+}
+
+#[test]
+fn filter_and_enter_on_a_tool_that_writes_opens_its_dialog_naming_what_it_touches() {
+    let writes = crate::model::Permissions {
+        project: crate::model::ProjectAccess::Write,
+        ..Default::default()
+    };
+    let mut app = app_with(vec![
+        reaching(Tier::Approved, "loc_report", writes),
+        reaching(Tier::Approved, "word_count", Default::default()),
+    ]);
+    app.project_label = Some("myproject".into());
+    type_text(&mut app, "/loc_rep");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        started_run(&mut app).is_none(),
+        "nothing runs on the filter's Enter"
+    );
+    assert!(matches!(app.overlay, Some(Overlay::Launch(_))));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("touches: project write on myproject"),
+        "{screen}"
+    );
+    // One more Enter runs it, with nothing granted beyond what it declares (an active tool).
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(started_consent(&mut app), Some(Default::default()));
+
+    // A tool that reaches nothing beyond its scratch still runs at once.
+    key(&mut app, KeyCode::Char('1'));
+    type_text(&mut app, "/");
+    ctrl(&mut app, 'u');
+    type_text(&mut app, "word_c");
+    key(&mut app, KeyCode::Enter);
+    assert!(started_consent(&mut app).is_some());
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn an_unreviewed_candidate_runs_without_its_grants_unless_they_are_granted_by_name() {
+    let reaches = crate::model::Permissions {
+        project: crate::model::ProjectAccess::Write,
+        network: crate::model::Network::Any,
+        ..Default::default()
+    };
+    let mut app = app_with(vec![reaching(Tier::Experimental, "loc_report", reaches)]);
+    app.project_label = Some("myproject".into());
+    key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("unreviewed: runs without project write") && screen.contains("grants it"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+    // Enter runs it with nothing granted, and its output says it is unreviewed.
+    key(&mut app, KeyCode::Enter);
+    let consent = started_consent(&mut app).expect("ran");
+    assert!(!consent.grant && !consent.confirmed, "{consent:?}");
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("loc_report 1.0.0 unreviewed · running"),
+        "{screen}"
+    );
+
+    // Granting asks for its name first.
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 'g');
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("granted for this run"), "{screen}");
+    ctrl(&mut app, 's');
+    assert!(
+        started_consent(&mut app).is_none(),
+        "not confirmed by name yet"
+    );
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "loc_report");
+    ctrl(&mut app, 's');
+    assert_eq!(
+        started_consent(&mut app),
+        Some(crate::command::Consent {
+            confirmed: false,
+            grant: true
+        })
+    );
 }
 
 #[test]
@@ -1203,7 +1367,7 @@ fn decided(app: &mut App) -> Option<(DecisionKind, String, String)> {
     app.take_effects().into_iter().find_map(|e| match e {
         Effect::Decide { entry, command } => {
             let text = match &command {
-                ReviewCommand::Approve { reason } | ReviewCommand::Archive { reason } => {
+                ReviewCommand::Approve { reason, .. } | ReviewCommand::Archive { reason } => {
                     reason.clone().unwrap_or_default()
                 }
                 ReviewCommand::Reject { reason } => reason.clone(),

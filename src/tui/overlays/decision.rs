@@ -132,6 +132,13 @@ pub(crate) struct DecisionState {
     pub(crate) problem: Option<String>,
     /// The approved tool of the same name that approving this candidate archives, by id.
     pub(crate) superseded: Option<String>,
+    /// What approving asks the person to accept, shown first: failing checks, what is new
+    /// over the active version, a changed active tool; one line each.
+    pub(crate) caution: Vec<String>,
+    /// The typed word a caution asks for before the approval goes (the tool's name, or
+    /// `approve` for marked candidates); focused with the next-field key.
+    pub(crate) confirm: Option<TextArea<'static>>,
+    pub(crate) editing_confirm: bool,
 }
 
 impl DecisionState {
@@ -145,7 +152,71 @@ impl DecisionState {
             text,
             problem: None,
             superseded: None,
+            caution: Vec::new(),
+            confirm: None,
+            editing_confirm: false,
         }
+    }
+
+    /// The dialog showing `caution` first and asking for the typed word before it approves;
+    /// nothing changes when there is nothing to accept.
+    pub(crate) fn cautioned(mut self, caution: Vec<String>) -> Self {
+        if !caution.is_empty() {
+            let mut confirm = TextArea::default();
+            confirm.set_cursor_line_style(ratatui::style::Style::default());
+            confirm.set_placeholder_text(format!(
+                "type {} to approve it all the same",
+                self.confirm_word()
+            ));
+            self.confirm = Some(confirm);
+            // With nothing to type but the word, the word's field has the keys.
+            self.editing_confirm = !self.takes_text();
+        }
+        self.caution = caution;
+        self
+    }
+
+    /// What the person types to accept the caution: the tool's name, or `approve` for all.
+    pub(crate) fn confirm_word(&self) -> &str {
+        match &self.subject {
+            Subject::Tool(entry) => &entry.name,
+            _ => "approve",
+        }
+    }
+
+    /// Moves between the reason and the typed word.
+    pub(crate) fn switch_field(&mut self) {
+        self.editing_confirm = self.confirm.is_some() && !self.editing_confirm;
+    }
+
+    /// Types into the field that has the keys.
+    pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
+        let takes_text = self.takes_text();
+        match (&mut self.confirm, self.editing_confirm) {
+            (Some(confirm), true) => {
+                confirm.input(key);
+            }
+            _ if takes_text => {
+                self.text.input(key);
+            }
+            _ => {}
+        }
+        self.problem = None;
+    }
+
+    /// What the person accepted by typing the word (everything the caution named), or what
+    /// to type.
+    pub(crate) fn accepted(&self) -> Result<crate::review::Accepted, String> {
+        let Some(confirm) = &self.confirm else {
+            return Ok(Default::default());
+        };
+        if confirm.lines().join("").trim() == self.confirm_word() {
+            return Ok(crate::review::Accepted::ALL);
+        }
+        Err(format!(
+            "type {} to approve it all the same",
+            self.confirm_word()
+        ))
     }
 
     /// The dialog naming `superseded` as the tool the decision archives in the candidate's

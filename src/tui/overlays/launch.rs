@@ -20,11 +20,17 @@ pub(crate) struct LaunchState {
     schema: Option<Value>,
     /// What is wrong with the input right now, if anything.
     pub(crate) error: Option<String>,
-    /// Present when the admission rule asks for a typed confirmation.
+    /// Present when the admission rule asks for a typed confirmation, or the person grants an
+    /// unreviewed tool what it declares.
     pub(crate) confirm: Option<TextArea<'static>>,
-    /// Why it asks (`runner::gate`), in the words the CLI and agents read too.
-    confirm_reason: String,
+    /// Why the admission rule asks (`runner::gate`), in the words the CLI and agents read
+    /// too; empty when it does not.
+    gate_reason: String,
     pub(crate) editing_confirm: bool,
+    /// The tool is outside core/ and approved/ and declares something: it runs without what
+    /// it declares unless the person grants it (`grant`, which asks for the typed name).
+    pub(crate) unreviewed: bool,
+    pub(crate) grant: bool,
 }
 
 /// Where a person starts typing in the example input: the first value, selected so that what
@@ -82,12 +88,8 @@ impl LaunchState {
             }
             area
         });
-        let confirm = confirmation.is_some().then(|| {
-            let mut area = TextArea::default();
-            area.set_cursor_line_style(ratatui::style::Style::default());
-            area.set_placeholder_text(format!("type {} to confirm", entry.name));
-            area
-        });
+        let unreviewed = !entry.tier.is_active() && manifest.permissions.declares_any();
+        let confirm = confirmation.is_some().then(|| confirm_field(&entry.name));
         let mut state = Self {
             entry,
             manifest,
@@ -95,11 +97,48 @@ impl LaunchState {
             schema,
             error: None,
             confirm,
-            confirm_reason: confirmation.unwrap_or_default(),
+            gate_reason: confirmation.unwrap_or_default(),
             editing_confirm: false,
+            unreviewed,
+            grant: false,
         };
         state.check();
         state
+    }
+
+    /// What the person confirmed by typing the name: the cost gate's question, and the grants
+    /// of an unreviewed tool when they asked for them.
+    pub(crate) fn consent(&self) -> crate::command::Consent {
+        crate::command::Consent {
+            confirmed: self.confirm.is_some() && !self.gate_reason.is_empty(),
+            grant: self.grant,
+        }
+    }
+
+    /// Grants an unreviewed tool what it declares for this run, or takes that back; granting
+    /// asks for the typed name.
+    pub(crate) fn toggle_grant(&mut self) {
+        if !self.unreviewed {
+            return;
+        }
+        self.grant = !self.grant;
+        if self.grant && self.confirm.is_none() {
+            self.confirm = Some(confirm_field(&self.entry.name));
+        }
+        if !self.grant && self.gate_reason.is_empty() {
+            self.confirm = None;
+            self.editing_confirm = false;
+        }
+    }
+
+    /// Why the typed name is asked for, as the confirmation field's title says.
+    pub(crate) fn confirm_reason(&self) -> String {
+        let grant = "grants an unreviewed tool what it declares";
+        match (self.gate_reason.is_empty(), self.grant) {
+            (false, true) => format!("{}; {grant}", self.gate_reason),
+            (false, false) => self.gate_reason.clone(),
+            (true, _) => grant.to_string(),
+        }
     }
 
     /// The input text as typed, `None` for tools without input.
@@ -139,10 +178,15 @@ impl LaunchState {
         let confirm = self.confirm.as_ref()?;
         let typed = confirm.lines().join("");
         (typed.trim() != self.entry.name).then(|| {
-            format!(
-                "type {} to confirm this {} cost run",
-                self.entry.name, self.manifest.cost_tier
-            )
+            let what = match (self.gate_reason.is_empty(), self.grant) {
+                (true, _) => "to grant it what it declares".to_string(),
+                (false, true) => format!(
+                    "to confirm this {} cost run and its grants",
+                    self.manifest.cost_tier
+                ),
+                (false, false) => format!("to confirm this {} cost run", self.manifest.cost_tier),
+            };
+            format!("type {} {what}", self.entry.name)
         })
     }
 
@@ -165,6 +209,13 @@ impl LaunchState {
             self.editing_confirm = self.confirm.is_some();
         }
     }
+}
+
+fn confirm_field(name: &str) -> TextArea<'static> {
+    let mut area = TextArea::default();
+    area.set_cursor_line_style(ratatui::style::Style::default());
+    area.set_placeholder_text(format!("type {name} to confirm"));
+    area
 }
 
 #[cfg(test)]

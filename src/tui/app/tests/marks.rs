@@ -49,7 +49,8 @@ fn space_marks_candidates_and_approve_decides_on_each_marked_one() {
     assert_eq!(
         command,
         ReviewCommand::Approve {
-            reason: Some("both reviewed".into())
+            reason: Some("both reviewed".into()),
+            accepted: Default::default(),
         }
     );
     assert!(app.marks.is_empty(), "the marks were used");

@@ -22,7 +22,14 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionSta
         Subject::Request(request) => asked_lines(request),
     };
     let field_rows = if state.takes_text() { 3 } else { 0 };
-    let rect = centered(area, 72, 8 + field_rows + asked.len() as u16);
+    let confirm_rows = if state.confirm.is_some() { 3 } else { 0 };
+    // Each caution line may take two rows at this width.
+    let caution_rows = 2 * state.caution.len() as u16;
+    let rect = centered(
+        area,
+        72,
+        8 + field_rows + confirm_rows + caution_rows + asked.len() as u16,
+    );
     let title = format!(" {} {}? ", state.kind.verb(), state.label());
     let block = Block::default()
         .borders(Borders::ALL)
@@ -33,12 +40,21 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionSta
     frame.render_widget(Clear, rect);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let [what, field, problem] = Layout::vertical([
+    let [caution, what, field, confirm, problem] = Layout::vertical([
+        Constraint::Length(caution_rows),
         Constraint::Length(3 + asked.len() as u16),
         Constraint::Length(field_rows),
+        Constraint::Length(confirm_rows),
         Constraint::Min(1),
     ])
     .areas(inner);
+    // What approving accepts comes first, before what it does.
+    let cautions: Vec<Line> = state
+        .caution
+        .iter()
+        .map(|line| Line::from(Span::styled(line.clone(), theme.error)))
+        .collect();
+    frame.render_widget(Paragraph::new(cautions).wrap(Wrap { trim: true }), caution);
     let consequence = match &state.subject {
         Subject::Tool(entry) => consequence(state.kind, entry, state.superseded.as_deref()),
         Subject::Tools(_) => batch_consequence(state.kind).into(),
@@ -55,14 +71,37 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionSta
         .collect();
     lines.push(Line::from(Span::styled(consequence, theme.text)));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), what);
+    let focused = |editing: bool| {
+        if editing {
+            theme.border_focused
+        } else {
+            theme.border
+        }
+    };
     if state.takes_text() {
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(theme.border_focused)
+            .border_style(focused(!state.editing_confirm))
             .title(format!(" {} ", text_field(state.kind, &state.subject).0));
         let inner_field = block.inner(field);
         frame.render_widget(block, field);
         frame.render_widget(&state.text, inner_field);
+    }
+    if let Some(area) = &state.confirm {
+        let switch = app.keymap.hint(crate::tui::action::Action::NextField);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(focused(state.editing_confirm))
+            .title(Span::styled(
+                format!(
+                    " type {} to approve it all the same ({switch}) ",
+                    state.confirm_word()
+                ),
+                theme.warning,
+            ));
+        let inner_confirm = block.inner(confirm);
+        frame.render_widget(block, confirm);
+        frame.render_widget(area, inner_confirm);
     }
     if let Some(text) = &state.problem {
         frame.render_widget(

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::LaunchState;
+use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::overlays::centered;
 
@@ -27,15 +28,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState
     frame.render_widget(Clear, rect);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let confirm_height = if state.confirm.is_some() { 3 } else { 0 };
-    let [info, editor, status, confirm] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Min(3),
-        Constraint::Length(2),
-        Constraint::Length(confirm_height),
-    ])
-    .areas(inner);
-    let mut info_spans = vec![
+    let info_spans = vec![
         Span::styled(format!("{} · ", m.description), theme.text),
         Span::styled(format!("cost {} ", m.cost_tier), theme.cost(m.cost_tier)),
         Span::styled(
@@ -43,20 +36,37 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState
             theme.dim,
         ),
     ];
-    // What the run will be granted, and on which project.
-    if m.permissions != Default::default() {
-        let on = match (&app.project_label, m.permissions.uses_project()) {
-            (Some(project), true) => format!(" on {project}"),
-            (None, true) => " (no project!)".to_string(),
-            _ => String::new(),
+    let mut info_lines = vec![Line::from(info_spans)];
+    // What the run will touch: what it declares, on which project; an unreviewed tool gets
+    // it only when the person grants it.
+    if m.permissions.declares_any() {
+        let touches = touches(&m.permissions, app.project_label.as_deref());
+        let grant_key = app.keymap.hint(Action::Grant);
+        let line = match (state.unreviewed, state.grant) {
+            (false, _) => Span::styled(format!("touches: {touches}"), theme.warning),
+            (true, false) => Span::styled(
+                format!("unreviewed: runs without {touches}; {grant_key} grants it for this run"),
+                theme.dim,
+            ),
+            (true, true) => Span::styled(
+                format!("unreviewed, granted for this run: {touches} ({grant_key} takes it back)"),
+                theme.error,
+            ),
         };
-        info_spans.push(Span::styled(
-            format!(" · {}{on}", m.permissions.summary()),
-            theme.warning,
-        ));
+        info_lines.push(Line::from(line));
     }
-    let info_line = Line::from(info_spans);
-    frame.render_widget(Paragraph::new(info_line).wrap(Wrap { trim: true }), info);
+    // Two rows for the tool, two more for what it touches when it declares anything.
+    let info_height = 2 * u16::try_from(info_lines.len()).unwrap_or(1);
+    let info_text = Paragraph::new(info_lines).wrap(Wrap { trim: true });
+    let confirm_height = if state.confirm.is_some() { 3 } else { 0 };
+    let [info, editor, status, confirm] = Layout::vertical([
+        Constraint::Length(info_height),
+        Constraint::Min(3),
+        Constraint::Length(2),
+        Constraint::Length(confirm_height),
+    ])
+    .areas(inner);
+    frame.render_widget(info_text, info);
     match &state.editor {
         Some(area) => {
             let style = if state.editing_confirm {
@@ -103,11 +113,30 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState
             .borders(Borders::ALL)
             .border_style(style)
             .title(Span::styled(
-                format!(" type the tool name to confirm: {} ", state.confirm_reason),
+                format!(
+                    " type the tool name to confirm: {} ",
+                    state.confirm_reason()
+                ),
                 theme.warning,
             ));
         let inner_confirm = block.inner(confirm);
         frame.render_widget(block, confirm);
         frame.render_widget(area, inner_confirm);
+    }
+}
+
+/// What a run of a tool declaring `permissions` touches, the project named where it is
+/// declared: `project write on myproject · network anywhere`.
+fn touches(permissions: &crate::model::Permissions, project: Option<&str>) -> String {
+    let summary = permissions.summary();
+    let access = format!("project {}", permissions.project.as_str());
+    let on = match project {
+        Some(project) => format!("{access} on {project}"),
+        None => format!("{access} (no project!)"),
+    };
+    match (permissions.uses_project(), summary.starts_with(&access)) {
+        (true, true) => summary.replacen(&access, &on, 1),
+        (true, false) => format!("{summary} on {}", project.unwrap_or("(no project!)")),
+        (false, _) => summary,
     }
 }

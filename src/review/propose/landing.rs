@@ -1,0 +1,220 @@
+//! A proposal's record, kept with its landing. Before the proposal's folder is renamed into
+//! `experimental/`, what its row will say is written to `.toolbench/proposals/`, naming the
+//! process that writes it; once the row is stored, the file goes. A server killed between the
+//! rename and the row leaves the file, and the next toolbench start stores the row
+//! (`recover`): the agent that proposed the tool is then told of it by
+//! `toolbench_review_status` like of any other. A proposal killed before its rename leaves its
+//! staging folder, which goes with the file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Tier;
+use crate::model::proposals::ProposalRow;
+use crate::runner::inflight::ProcessId;
+use crate::store::{Store, StoreError};
+
+/// What a landing's file holds.
+#[derive(Debug, Serialize, Deserialize)]
+struct Intent {
+    row: ProposalRow,
+    /// The staging folder, a name in `experimental/`; still there, the rename never happened.
+    staging: String,
+    /// The process writing the proposal: while it lives, its file is its own.
+    writer: ProcessId,
+}
+
+/// A proposal about to land, written down.
+#[derive(Debug)]
+pub(super) struct Landing {
+    file: PathBuf,
+}
+
+fn folder(root: &Path) -> PathBuf {
+    crate::workspace::state_dir(root).join("proposals")
+}
+
+impl Landing {
+    /// Writes down `row` before the staging folder `staging` (a name in `experimental/`) is
+    /// renamed into place: synced, as the rename is.
+    pub(super) fn announce(root: &Path, row: &ProposalRow, staging: &str) -> std::io::Result<Self> {
+        let writer = ProcessId::of(std::process::id())
+            .ok_or_else(|| std::io::Error::other("cannot read this process's start time"))?;
+        let intent = Intent {
+            row: row.clone(),
+            staging: staging.to_string(),
+            writer,
+        };
+        let folder = folder(root);
+        std::fs::create_dir_all(&folder)?;
+        let file = folder.join(format!("{staging}.json"));
+        let temporary = file.with_extension("tmp");
+        let mut written = std::fs::File::create(&temporary)?;
+        written.write_all(&serde_json::to_vec(&intent).map_err(std::io::Error::other)?)?;
+        written.sync_all()?;
+        std::fs::rename(&temporary, &file)?;
+        Ok(Landing { file })
+    }
+
+    /// The rename did not happen: nothing landed, nothing is owed.
+    pub(super) fn withdraw(self) {
+        let _ = std::fs::remove_file(&self.file);
+    }
+
+    /// Stores the row of the proposal that landed, with the request it answers, and forgets
+    /// the file. A store that refuses leaves the file for the next start.
+    pub(super) fn record(
+        self,
+        store: &mut Store,
+        row: ProposalRow,
+    ) -> Result<ProposalRow, StoreError> {
+        let row = record_once(store, row)?;
+        let _ = std::fs::remove_file(&self.file);
+        Ok(row)
+    }
+}
+
+/// Stores `row` unless it is stored already, with the tool request it answers.
+fn record_once(store: &mut Store, mut row: ProposalRow) -> Result<ProposalRow, StoreError> {
+    if !store.has_proposal(&row)? {
+        row.request_id =
+            crate::review::requests::answered_by_proposal(store, &row.tool, &row.client)?;
+        store.record_proposal(&row)?;
+    }
+    Ok(row)
+}
+
+/// What every toolbench front end does as it starts: the proposals whose writer died between
+/// their landing and their row get their row; those that never landed leave nothing. Returns
+/// the rows stored.
+pub(crate) fn recover(root: &Path, store: &mut Store) -> Result<Vec<ProposalRow>, StoreError> {
+    let Ok(entries) = std::fs::read_dir(folder(root)) else {
+        return Ok(Vec::new());
+    };
+    let mut recorded = Vec::new();
+    for file in entries.flatten().map(|e| e.path()) {
+        if file.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let Some(intent) = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Intent>(&bytes).ok())
+        else {
+            continue;
+        };
+        if intent.writer.is_alive() {
+            continue;
+        }
+        let staging = root
+            .join(Tier::Experimental.dir_name())
+            .join(&intent.staging);
+        // Only a staging folder's name, never a path elsewhere.
+        let is_staging = intent.staging.starts_with(".proposal-") && !intent.staging.contains('/');
+        if is_staging && std::fs::symlink_metadata(&staging).is_ok() {
+            let _ = std::fs::remove_dir_all(&staging);
+        } else {
+            let stored = store.has_proposal(&intent.row)?;
+            let row = record_once(store, intent.row)?;
+            if !stored {
+                recorded.push(row);
+            }
+        }
+        let _ = std::fs::remove_file(&file);
+    }
+    Ok(recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(path: &str) -> ProposalRow {
+        ProposalRow {
+            tool: "greet".into(),
+            version: "1.0.0".into(),
+            path: path.into(),
+            client: "agent".into(),
+            proposed_at: "2026-11-25T10:00:00.000Z".into(),
+            request_id: None,
+        }
+    }
+
+    /// The file a proposing process killed after `Landing::announce` leaves.
+    fn left_by_a_dead_writer(root: &Path, row: &ProposalRow, staging: &str) -> PathBuf {
+        let landing = Landing::announce(root, row, staging).expect("announced");
+        let mut intent: Intent =
+            serde_json::from_slice(&std::fs::read(&landing.file).expect("read")).expect("parse");
+        intent.writer = ProcessId {
+            pid: u32::MAX,
+            start_ticks: 0,
+        };
+        std::fs::write(&landing.file, serde_json::to_vec(&intent).expect("json")).expect("write");
+        landing.file
+    }
+
+    #[test]
+    fn a_proposal_that_landed_as_its_writer_died_gets_its_row_at_the_next_start_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let landed = row("experimental/greet");
+        std::fs::create_dir_all(dir.path().join("experimental/greet")).expect("landed");
+        let file = left_by_a_dead_writer(dir.path(), &landed, ".proposal-greet-1-2");
+        assert_eq!(
+            recover(dir.path(), &mut store).expect("recovered"),
+            std::slice::from_ref(&landed)
+        );
+        assert!(!file.exists());
+        assert_eq!(store.proposals_of("agent", None).expect("rows"), [landed]);
+        assert!(recover(dir.path(), &mut store).expect("again").is_empty());
+    }
+
+    #[test]
+    fn a_proposal_that_never_landed_leaves_no_row_and_no_staging_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let staging = dir.path().join("experimental/.proposal-greet-1-2");
+        std::fs::create_dir_all(&staging).expect("staging");
+        std::fs::write(staging.join("run.sh"), "echo half\n").expect("half written");
+        let file = left_by_a_dead_writer(
+            dir.path(),
+            &row("experimental/greet"),
+            ".proposal-greet-1-2",
+        );
+        assert!(
+            recover(dir.path(), &mut store)
+                .expect("recovered")
+                .is_empty()
+        );
+        assert!(!file.exists() && !staging.exists());
+        assert!(store.proposals_of("agent", None).expect("rows").is_empty());
+    }
+
+    #[test]
+    fn a_landing_whose_writer_lives_is_left_to_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let landing = Landing::announce(dir.path(), &row("experimental/greet"), ".proposal-x")
+            .expect("announced");
+        assert!(
+            recover(dir.path(), &mut store)
+                .expect("recovered")
+                .is_empty()
+        );
+        assert!(
+            landing.file.exists(),
+            "its writer, this process, is still at it"
+        );
+        let landed = landing
+            .record(&mut store, row("experimental/greet"))
+            .expect("recorded");
+        assert_eq!(store.proposals_of("agent", None).expect("rows"), [landed]);
+        assert!(
+            std::fs::read_dir(folder(dir.path()))
+                .expect("dir")
+                .next()
+                .is_none()
+        );
+    }
+}
