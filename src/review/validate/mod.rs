@@ -3,7 +3,7 @@
 //! `validate` judges one tool: its manifest, the syntax of its sources, the linters that are
 //! installed, a security scan, its test cases (run in the sandbox through `runner::execute`),
 //! its output schema and the most similar tools of the catalog. It returns a
-//! `ValidationReport`; each run it makes goes, as it ends, to the [`RunSink`] it is given (the
+//! `ValidationReport`; each run it makes goes, as it ends, to the `RunSink` it is given (the
 //! validation job records it by the rule of every run, `jobs::run::Recorder`), and it never
 //! changes the tool folder. `validate_cached` adds the cache in the state store, keyed by the
 //! tool's content hash.
