@@ -921,8 +921,7 @@ fn a_failing_git_commit_is_a_warning_and_the_decision_stands() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "promoted slugify@1.0.0 (approved → core)\n");
     assert!(
-        stderr(&out)
-            .contains("warning: git add failed, the decision stands uncommitted: "),
+        stderr(&out).contains("warning: git add failed, the decision stands uncommitted: "),
         "{}",
         stderr(&out)
     );

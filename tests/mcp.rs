@@ -766,6 +766,34 @@ async fn a_proposal_naming_the_manifest_or_one_file_twice_is_refused() {
     client.cancel().await.expect("close the session");
 }
 
+/// Blocks: a proposal that carries a repository (`.git/HEAD` and `.git/config` with an
+/// fsmonitor, a `.gitmodules`, a `.gitattributes` naming a filter), which auto-commit would
+/// record as a submodule and the next `git status` would run. Each is refused whole, in one
+/// line naming the file, and nothing lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_that_carries_a_repository_is_refused() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    for (path, text) in [
+        (".git/config", "[core]\n\tfsmonitor = ./payload.sh\n"),
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        ("lib/.GIT", "gitdir: /tmp/elsewhere\n"),
+        (".gitmodules", "[submodule \"x\"]\n\tpath = x\n"),
+        ("vendor/.gitattributes", "* filter=payload\n"),
+    ] {
+        assert_refused(
+            &ws,
+            &client,
+            GREET,
+            json!({"run.sh": "echo hi\n", path: text}),
+            &[path, "a proposal holds no repository"],
+        )
+        .await;
+    }
+    assert!(!ws.root().join("experimental/greet").exists());
+    client.cancel().await.expect("close the session");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proposal_over_the_configured_size_limit_is_refused() {
     let ws = Workspace::sample();

@@ -151,6 +151,38 @@ fn tmp_cleaner_fails_on_the_security_rules_at_their_lines() {
     }
 }
 
+/// A candidate dropped into `experimental/` by hand that carries a repository (`.git/HEAD`,
+/// `.git/config` naming an fsmonitor, and a `.gitattributes`): the security check fails with
+/// one `repository-file` error for each outermost one, naming it.
+#[test]
+fn a_candidate_that_carries_a_repository_fails_security_naming_it() {
+    let ws = sample_workspace();
+    candidate(
+        ws.path(),
+        "carrier",
+        "echo '{}'\n",
+        "input = \"none\"",
+        &[("basic.toml", "input = '{}'\n")],
+    );
+    let folder = ws.path().join("experimental/carrier");
+    std::fs::create_dir_all(folder.join(".git/hooks")).expect(".git");
+    std::fs::write(folder.join(".git/HEAD"), "ref: refs/heads/main\n").expect("HEAD");
+    std::fs::write(folder.join(".git/config"), "[core]\n\tfsmonitor = ./x\n").expect("config");
+    std::fs::write(folder.join(".gitattributes"), "* filter=x\n").expect("attributes");
+    let (report, out) = validate_json(ws.path(), &["carrier"]);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert_eq!(check(&report, "security")["status"], "fail", "{report:#}");
+    let mut named: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "repository-file" && f["severity"] == "error")
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    named.sort();
+    assert_eq!(named, [".git", ".gitattributes"], "{report:#}");
+}
+
 #[test]
 fn text_output_is_a_checklist_ending_in_the_verdict() {
     let ws = sample_workspace();

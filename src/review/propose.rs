@@ -39,7 +39,7 @@ mod paths;
 
 pub(crate) use landing::recover;
 
-pub(crate) use paths::{PathError, check_all as check_paths};
+pub(crate) use paths::{PathError, check_all as check_paths, repository_name};
 
 /// What an agent proposes: the manifest text and the other files, by relative path.
 #[derive(Debug, Clone, Default)]

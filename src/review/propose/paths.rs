@@ -6,7 +6,10 @@
 //! The portable set: ASCII letters, digits, `.`, `_` and `-` in each name, `/` between names;
 //! no name that is empty, `.` or `..`; no `/` at either end; at most 255 bytes a name and
 //! 1024 a path. No two paths may be equal ignoring ASCII case (one file on a case-insensitive
-//! file system), and no path may need a folder where another is a file.
+//! file system), and no path may need a folder where another is a file. No name may be one
+//! of a git repository's (`.git`, `.gitmodules`, `.gitattributes`): git, run in the folder by
+//! a person or by toolbench's auto-commit, would read them as configuration and run what they
+//! name (DESIGN §11 rule 5).
 
 use std::collections::BTreeMap;
 
@@ -16,6 +19,19 @@ use crate::catalog::manifest::MANIFEST_FILE;
 pub(crate) const MAX_NAME_BYTES: usize = 255;
 /// Far below `PATH_MAX`, so the workspace's own path never pushes a write over it.
 pub(crate) const MAX_PATH_BYTES: usize = 1024;
+
+/// Names that make git read a folder as a repository, or a part of one, and act on what they
+/// configure: hooks, fsmonitor, filters, submodules.
+const REPOSITORY_NAMES: [&str; 3] = [".git", ".gitmodules", ".gitattributes"];
+
+/// The first name of `path` (`/`-separated) that is a git repository's, any case.
+pub(crate) fn repository_name(path: &str) -> Option<&str> {
+    path.split('/').find(|name| {
+        REPOSITORY_NAMES
+            .iter()
+            .any(|repository| repository.eq_ignore_ascii_case(name))
+    })
+}
 
 /// Why a proposal's paths were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +121,12 @@ fn check(path: &str) -> Result<(), PathError> {
                 .into(),
         );
     }
+    if let Some(name) = repository_name(path) {
+        return refuse(format!(
+            "{name} is a git repository's file; a proposal holds no repository, since git would \
+             run what it configures"
+        ));
+    }
     if let Some(name) = names.iter().find(|name| name.len() > MAX_NAME_BYTES) {
         return refuse(format!(
             "a name of {} bytes; a name holds at most {MAX_NAME_BYTES}",
@@ -133,6 +155,28 @@ mod tests {
 
     fn refused(paths: &[&str]) -> PathError {
         check_all(paths.iter().copied()).expect_err(&format!("{paths:?} refused"))
+    }
+
+    #[test]
+    fn a_repositorys_files_are_refused_in_any_folder_and_case() {
+        for path in [
+            ".git/config",
+            ".git/HEAD",
+            ".git",
+            "sub/.git",
+            "sub/.GIT/hooks/pre-commit",
+            ".gitmodules",
+            "vendor/.gitattributes",
+        ] {
+            let refused = refused(&[path]).to_string();
+            assert!(
+                refused.contains("a proposal holds no repository"),
+                "{path}: {refused}"
+            );
+        }
+        for path in [".gitignore", "git/config", "a.git", ".github/workflow.yml"] {
+            assert!(check_all([path]).is_ok(), "{path} is no repository's");
+        }
     }
 
     #[test]

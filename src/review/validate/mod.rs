@@ -304,6 +304,10 @@ pub(crate) async fn validate(
         .as_ref()
         .is_some_and(|m| m.permissions.network.is_none());
     let mut security_findings = security::scan_sources(&sources, network_forbidden);
+    let every_file = crate::catalog::scan::collect_files(&entry.path);
+    security_findings.extend(security::scan_paths(
+        every_file.iter().filter_map(|path| path.to_str()),
+    ));
     if let Some(manifest) = &entry.manifest {
         security_findings.extend(security::scan_manifest(manifest, manifest_text(&sources)));
     }

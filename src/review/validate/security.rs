@@ -22,6 +22,8 @@ pub(crate) const DELETE_OUTSIDE_SCRATCH: &str = "delete-outside-scratch";
 pub(crate) const HARDCODED_SECRET: &str = "hardcoded-secret";
 pub(crate) const NETWORK_USE: &str = "network-use";
 pub(crate) const INVISIBLE_CHARACTER: &str = "invisible-character";
+/// A git repository's file in a tool folder (`.git`, `.gitmodules`, `.gitattributes`).
+pub(crate) const REPOSITORY_FILE: &str = "repository-file";
 
 pub(crate) use manifest::scan_manifest;
 
@@ -503,6 +505,38 @@ pub(crate) fn scan_text(
     findings
 }
 
+/// The git repository's files among a tool's paths (relative, `/`-separated), one finding for
+/// each outermost one: a folder a person or toolbench's auto-commit runs git in would be read
+/// as a repository, and what it configures run (a proposal is refused them outright).
+pub(crate) fn scan_paths<'p>(relatives: impl IntoIterator<Item = &'p str>) -> Vec<Finding> {
+    let mut named: Vec<String> = Vec::new();
+    for relative in relatives {
+        let Some(name) = crate::review::propose::repository_name(relative) else {
+            continue;
+        };
+        let parts: Vec<&str> = relative.split('/').collect();
+        let at = parts.iter().position(|part| *part == name).unwrap_or(0);
+        let outermost = parts[..=at].join("/");
+        if !named.contains(&outermost) {
+            named.push(outermost);
+        }
+    }
+    named
+        .into_iter()
+        .map(|path| Finding {
+            rule: REPOSITORY_FILE.to_string(),
+            message: format!(
+                "{path}: a git repository's file in a tool; git run where it lands would \
+                 read it and run what it configures"
+            ),
+            file: path,
+            line: None,
+            severity: FindingSeverity::Error,
+            check: CheckKind::Security,
+        })
+        .collect()
+}
+
 /// The characters of `line` (the `index`th, 0-based) that draw nothing yet change what a
 /// reviewer sees (`text::invisible_name`: bidirectional controls, zero-width characters), as
 /// one finding naming each code point; a byte order mark that opens the file is no finding.
@@ -658,6 +692,34 @@ mod tests {
         let patterns: usize = RULES.iter().map(|r| r.patterns.len()).sum();
         let compiled: usize = COMPILED.rules.iter().map(|(_, p)| p.len()).sum();
         assert_eq!(patterns, compiled);
+    }
+
+    #[test]
+    fn a_repositorys_files_are_one_error_each_outermost() {
+        let findings = scan_paths([
+            ".git/HEAD",
+            ".git/config",
+            ".git/hooks/pre-commit",
+            "main.py",
+            "vendor/lib/.gitmodules",
+            "docs/.gitignore",
+        ]);
+        let named: Vec<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.file.as_str(), f.rule.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                (".git", REPOSITORY_FILE),
+                ("vendor/lib/.gitmodules", REPOSITORY_FILE)
+            ]
+        );
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.severity == FindingSeverity::Error && f.line.is_none())
+        );
     }
 
     #[test]
