@@ -74,10 +74,14 @@ impl ServerHandler for Gateway {
             agent_tools::call(&self.shared, name, request.arguments, &context).await
         } else {
             let listing = self.shared.listing();
-            if let Some(why) = listing.unlisted.get(name) {
-                return Ok(super::reply::refusal(why.clone()).into());
-            }
-            let Some(listed) = listing.tools.get(name).cloned() else {
+            let relisted = match listing.unlisted.get(name) {
+                Some(why) => match self.shared.relisted(name).await {
+                    Some(listed) => Some(listed),
+                    None => return Ok(super::reply::refusal(why.clone()).into()),
+                },
+                None => None,
+            };
+            let Some(listed) = relisted.or_else(|| listing.tools.get(name).cloned()) else {
                 return Err(ErrorData::invalid_params(
                     format!(
                         "unknown tool {name:?}: it is not an approved or core tool of this workspace (see tools/list)"

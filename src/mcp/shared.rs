@@ -138,6 +138,35 @@ impl Shared {
             .ok_or(Moved(name))
     }
 
+    /// The listing of `name`, an active tool the listing leaves out as not reviewed, after its
+    /// folder and seal are read again: a person's approval in another process is on disk a
+    /// moment before this process's watcher tells of it, and a call in that moment is of
+    /// content a person did accept. `None` when it still may not run. What is read is folded
+    /// into the live catalog, as the watcher would.
+    pub(crate) async fn relisted(&self, name: &str) -> Option<Arc<super::listing::Listed>> {
+        let entry = self
+            .catalog()
+            .entries()
+            .iter()
+            .find(|e| e.name == name && e.tier.is_active())?
+            .clone();
+        let mut fresh = self.fresh_entry(&entry).await.ok()?;
+        fresh.drift = crate::seal::drift_now(self.workbench.root(), &fresh);
+        if fresh.drift.is_some() || !fresh.tier.is_active() {
+            return None;
+        }
+        let live = Arc::clone(&self.live);
+        let update = crate::watch::WatchUpdate::Tools {
+            updated: vec![fresh],
+            removed: Vec::new(),
+        };
+        tokio::task::spawn_blocking(move || live.apply(update))
+            .await
+            .ok()?;
+        self.refresh_listing();
+        self.listing().tools.get(name).cloned()
+    }
+
     /// Queues a proposal's validation, as the workbench does for every new candidate, so its
     /// verdict is ready when the human looks (and for `toolbench_review_status`).
     pub(crate) fn validate_later(self: &Arc<Self>, folder: PathBuf) {
