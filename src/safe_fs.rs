@@ -127,6 +127,23 @@ impl Dir {
         }
     }
 
+    /// `create_dirs`, each folder it makes getting the mode of the one it is made in: the
+    /// state's stay their owner's, a tool's stay readable.
+    pub(crate) fn create_dirs_inheriting(&self, relative: &Path) -> Result<Dir, SafeFsError> {
+        let mut made: Option<Dir> = None;
+        for name in names(relative)? {
+            let dir = made.as_ref().unwrap_or(self);
+            let mode = rustix::fs::fstat(&dir.fd)
+                .map(|s| s.st_mode & 0o7777)
+                .map_err(|e| SafeFsError::from_errno(dir.path.clone(), e))?;
+            made = Some(dir.create_dirs_with_mode(Path::new(&name), mode)?);
+        }
+        match made {
+            Some(dir) => Ok(dir),
+            None => self.open_dir(Path::new("")),
+        }
+    }
+
     /// Makes the folder `name` directly below this one, refusing one that exists (whoever
     /// made it): a folder this call alone owns.
     pub(crate) fn create_dir_new(&self, name: &Path, mode: u32) -> Result<Dir, SafeFsError> {
@@ -225,8 +242,9 @@ impl Dir {
     }
 
     /// Creates `relative`, or empties it, for writing as its content comes (a run's logs and
-    /// report, which `write`'s whole replacement does not fit); missing folders are created.
-    /// Never through a symlink, the file itself included.
+    /// report, which `write`'s whole replacement does not fit), its owner's alone as the rest
+    /// of the state; missing folders are created. Never through a symlink, the file itself
+    /// included.
     pub(crate) fn create_file(&self, relative: &Path) -> Result<std::fs::File, SafeFsError> {
         let (parent, name) = self.parent_of(relative)?;
         let flags =
@@ -235,7 +253,7 @@ impl Dir {
             &parent.fd,
             std::slice::from_ref(&name),
             flags,
-            Mode::from_raw_mode(0o666),
+            Mode::from_raw_mode(crate::workspace::private::FILE_MODE),
         )
         .map(std::fs::File::from)
         .map_err(|e| SafeFsError::from_errno(parent.path.join(&name), e))
@@ -332,7 +350,7 @@ impl Dir {
             return Ok((Parent::This(self), name));
         }
         let parent: PathBuf = names.iter().collect();
-        Ok((Parent::Below(self.create_dirs(&parent)?), name))
+        Ok((Parent::Below(self.create_dirs_inheriting(&parent)?), name))
     }
 }
 
@@ -373,7 +391,8 @@ pub(crate) fn create_in_new_folder(
 }
 
 /// Copies the files `collect_files` sees (what the content hash covers) from `from` into the
-/// new, private folder `to`, each file's mode passed through `mode`, without syncing: the
+/// new, private folder `to`, each file's mode passed through `mode` and each folder made with
+/// the mode of `to`, without syncing: the
 /// caller syncs the file system once (`sync_filesystem`; not each file: a 200-file tool took
 /// 400 fsyncs to approve) before it renames the copy into place, so the copy survives a crash
 /// the journal recovers from. Nothing is read or written through a symlink. A symlink that stays inside `from` is copied as a link: the
@@ -388,6 +407,9 @@ pub(crate) fn copy_tree(
     mode: impl Fn(u32) -> u32,
 ) -> Result<String, SafeFsError> {
     let mut hasher = ContentHasher::default();
+    let folder_mode = rustix::fs::fstat(&to.fd)
+        .map(|s| s.st_mode & 0o7777)
+        .map_err(|e| SafeFsError::from_errno(to.path.clone(), e))?;
     // Files come in path order, those of one folder together: each folder is opened (and made)
     // once on each side, not once per file, and each file then needs one lookup.
     let mut folders: Option<(PathBuf, Dir, Dir)> = None;
@@ -400,7 +422,7 @@ pub(crate) fn copy_tree(
             folders = Some((
                 parent.clone(),
                 from.open_dir(&parent)?,
-                to.create_dirs(&parent)?,
+                to.create_dirs_with_mode(&parent, folder_mode)?,
             ));
         }
         let Some((_, source_dir, target_dir)) = folders.as_ref() else {

@@ -1,6 +1,7 @@
 //! Finding and creating workspaces (the tools root and its four tiers), and the list of every
 //! workspace this user opened (`registry`).
 
+pub(crate) mod private;
 pub(crate) mod registry;
 
 use std::path::{Path, PathBuf};
@@ -128,6 +129,22 @@ pub fn init_workspace(dir: &Path) -> Result<InitReport, WorkspaceError> {
         report.created.push(gitignore);
     }
     Ok(report)
+}
+
+/// Makes `<root>/.toolbench` when missing, its owner's alone, and lists the workspace among
+/// those whose state every run hides (`registry`); a state folder an older build left
+/// readable by others is made the owner's. Every first writer of the state calls it: the
+/// store, a run, the first seals.
+pub(crate) fn make_state_dir(root: &Path) -> std::io::Result<PathBuf> {
+    let state = state_dir(root);
+    if private::create_dir(&state)? {
+        // A list that cannot be written leaves this state visible to other workspaces'
+        // runs, which is no reason to refuse this workspace its state.
+        let _ = registry::register(root);
+    } else {
+        private::make_owners(&state)?;
+    }
+    Ok(state)
 }
 
 /// `<root>/.toolbench`, the folder of everything toolbench writes for itself.

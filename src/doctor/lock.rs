@@ -4,6 +4,7 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 const LOCK_FILE: &str = "doctor.lock";
@@ -38,6 +39,7 @@ impl DoctorLock {
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(crate::workspace::private::FILE_MODE)
             .open(&path)
             .map_err(io)?;
         let op = rustix::fs::FlockOperation::NonBlockingLockExclusive;

@@ -489,7 +489,17 @@ fn stage(
     staged: &str,
 ) -> Result<(), ReviewError> {
     let root_dir = Dir::open(root)?;
-    let staging = root_dir.create_dirs(Path::new(staged))?;
+    // The state's folders are the owner's; the candidate's own is a tool folder like any.
+    let (state, candidate) = Path::new(staged)
+        .parent()
+        .zip(Path::new(staged).file_name())
+        .ok_or_else(|| ReviewError::Io {
+            path: root.join(staged),
+            reason: "not a staging folder".to_string(),
+        })?;
+    let staging = root_dir
+        .create_dirs_with_mode(state, crate::workspace::private::DIR_MODE)?
+        .create_dirs(Path::new(candidate))?;
     if entry.path.is_dir() {
         let source = root_dir.open_dir(Path::new(&relative(root, &entry.path)))?;
         copy_tree(&source, &staging, |mode| mode | 0o200)?;

@@ -155,14 +155,14 @@ fn injected_failure(_n: usize) -> std::io::Result<()> {
 
 fn write_intent(root: &Path, intent: &Intent) -> Result<PathBuf, ReviewError> {
     let dir = journal_dir(root);
-    std::fs::create_dir_all(&dir).map_err(|e| ReviewError::io(&dir, &e))?;
+    crate::workspace::private::create_dirs(&dir).map_err(|e| ReviewError::io(&dir, &e))?;
     let path = dir.join(format!("{}.json", intent.id));
     let tmp = dir.join(format!("{}.json.tmp", intent.id));
     let text = serde_json::to_vec_pretty(intent).map_err(|e| ReviewError::Io {
         path: path.clone(),
         reason: e.to_string(),
     })?;
-    let written = std::fs::File::create(&tmp).and_then(|mut file| {
+    let written = crate::workspace::private::create(&tmp).and_then(|mut file| {
         std::io::Write::write_all(&mut file, &text)?;
         file.sync_all()
     });

@@ -6,6 +6,7 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -65,13 +66,14 @@ impl ToolLock {
         name: &str,
     ) -> Result<Result<ToolLock, (String, PathBuf)>, ReviewError> {
         let dir = state_dir(root).join("locks");
-        std::fs::create_dir_all(&dir).map_err(|e| ReviewError::io(&dir, &e))?;
+        crate::workspace::private::create_dirs(&dir).map_err(|e| ReviewError::io(&dir, &e))?;
         let path = dir.join(format!("{}.lock", lock_file_stem(name)));
         let mut file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(crate::workspace::private::FILE_MODE)
             .open(&path)
             .map_err(|e| ReviewError::io(&path, &e))?;
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {

@@ -11,9 +11,24 @@ use std::path::{Path, PathBuf};
 use super::ReviewError;
 use crate::safe_fs::{Dir, copy_tree};
 
-/// The permissions a snapshot's files, and the active copies made from them, keep: read and
-/// execute, no write for anyone.
+/// The permissions the active copies made from a snapshot keep: read and execute, no write
+/// for anyone.
 pub(crate) const FROZEN_MODE: u32 = 0o555;
+
+/// A snapshot's file: read for its owner alone, as everything of the store, and execute when
+/// it was executable.
+fn snapshot_mode(mode: u32) -> u32 {
+    (mode & 0o100) | 0o400
+}
+
+/// An active copy's file: read for everyone, execute for everyone when it was executable.
+fn frozen(mode: u32) -> u32 {
+    if mode & 0o111 != 0 {
+        FROZEN_MODE
+    } else {
+        FROZEN_MODE & 0o444
+    }
+}
 
 /// Hex digits of the content hash in a snapshot's folder name.
 pub(crate) const HASH_PREFIX_LEN: usize = 12;
@@ -111,13 +126,14 @@ impl VersionStore {
         content_hash: &str,
     ) -> Result<(), ReviewError> {
         let root = Dir::open(&self.root)?;
-        let copy = root.create_dirs(Path::new(tmp))?;
+        let copy =
+            root.create_dirs_with_mode(Path::new(tmp), crate::workspace::private::DIR_MODE)?;
         // A tool folder inside the workspace is opened beneath it, so it is never a link.
         let source = match folder.strip_prefix(&self.root) {
             Ok(inside) => root.open_dir(inside)?,
             Err(_) => Dir::open(folder)?,
         };
-        let copied = copy_tree(&source, &copy, |mode| mode & FROZEN_MODE)?;
+        let copied = copy_tree(&source, &copy, snapshot_mode)?;
         if copied != content_hash {
             return Err(ReviewError::refused(
                 "snapshot",
@@ -147,8 +163,15 @@ impl VersionStore {
     ) -> Result<(), ReviewError> {
         let root = Dir::open(&self.root)?;
         let source = root.open_dir(Path::new(relative))?;
-        let copy = root.create_dirs(Path::new(dest))?;
-        let copied = copy_tree(&source, &copy, |mode| mode & FROZEN_MODE)?;
+        // Staged in the state, whose folders stay the owner's; the copy is a tool folder.
+        let dest = Path::new(dest);
+        let copy = match (dest.parent(), dest.file_name()) {
+            (Some(parent), Some(name)) => root
+                .create_dirs_inheriting(parent)?
+                .create_dirs(Path::new(name))?,
+            _ => root.create_dirs(dest)?,
+        };
+        let copied = copy_tree(&source, &copy, frozen)?;
         if copied != content_hash {
             return Err(ReviewError::refused(
                 "use",
@@ -244,7 +267,11 @@ mod tests {
             .expect("meta")
             .permissions()
             .mode();
-        assert_eq!(mode & 0o777, 0o555, "read-only, executable bit kept");
+        assert_eq!(
+            mode & 0o777,
+            0o500,
+            "read-only, its owner's alone, executable bit kept"
+        );
         assert!(
             snap.join("link")
                 .symlink_metadata()

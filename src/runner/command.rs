@@ -137,8 +137,11 @@ pub(crate) fn create_work_dir(root: &Path, kind: &str, name: &str) -> Result<Pat
     let stamp = crate::clock::now_rfc3339().replace([':', '.'], "");
     for attempt in 0..1000 {
         let dir = runs.join(format!("{stamp}-{name}-{attempt}"));
-        match std::fs::create_dir_all(runs.as_path()).and_then(|()| std::fs::create_dir(&dir)) {
-            Ok(()) => return Ok(dir),
+        let private = crate::workspace::private::create_dirs(runs.as_path())
+            .and_then(|()| crate::workspace::private::create_dir(&dir));
+        match private {
+            Ok(true) => return Ok(dir),
+            Ok(false) => continue,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
                 return Err(RunError::RunDir {

@@ -471,7 +471,7 @@ impl std::fmt::Display for Summary {
 impl Proxy {
     /// Binds the hand-over socket in `run_dir` and plans the run's listeners for `hosts`.
     pub(crate) fn prepare(run_dir: &Path, hosts: &[HostPort]) -> io::Result<(EgressPlan, Self)> {
-        std::fs::create_dir_all(run_dir)?;
+        crate::workspace::private::create_dirs(run_dir)?;
         let socket = run_dir.join(SOCKET_FILE);
         let _ = std::fs::remove_file(&socket);
         // Bound through the folder's descriptor: the run's path may be longer than a Unix
@@ -590,7 +590,7 @@ impl Proxy {
                 "{unlogged} connections past the first {MAX_LOGGED} not logged"
             ));
         }
-        if let Err(e) = std::fs::write(&self.log, text) {
+        if let Err(e) = crate::workspace::private::write(&self.log, text) {
             summary
                 .problems
                 .push(format!("cannot write {LOG_FILE}: {e}"));

@@ -197,12 +197,10 @@ impl Marker {
     ) -> std::io::Result<Self> {
         // `toolbench run` may never open the store: the run that makes the state folder
         // lists the workspace, so other workspaces' runs hide it (see `workspace::registry`).
-        if std::fs::create_dir(crate::workspace::state_dir(root)).is_ok() {
-            let _ = crate::workspace::registry::register(root);
-        }
+        crate::workspace::make_state_dir(root)?;
         let runs = runs_dir(root);
-        std::fs::create_dir_all(&runs)?;
-        std::fs::create_dir_all(running_dir(root))?;
+        crate::workspace::private::create_dirs(&runs)?;
+        crate::workspace::private::create_dirs(&running_dir(root))?;
         let stamp = crate::clock::now_rfc3339().replace([':', '.'], "");
         for attempt in 0..1000 {
             let folder = runs.join(format!("{stamp}-{tool}-{attempt}"));
@@ -233,7 +231,7 @@ impl Marker {
     fn claim(&self, folder: &Path) -> std::io::Result<bool> {
         let text = serde_json::to_vec(&self.run).map_err(std::io::Error::other)?;
         let temporary = self.temporary();
-        std::fs::write(&temporary, &text)?;
+        crate::workspace::private::write(&temporary, &text)?;
         if !place_new(&temporary, &self.path)? {
             return Ok(false);
         }
@@ -302,7 +300,7 @@ impl Marker {
         let temporary = self.temporary();
         // Renamed into place whole; not fsynced: it must outlive its writer (kill -9, OOM),
         // and a machine that loses power takes the run with it anyway.
-        std::fs::write(&temporary, &text)?;
+        crate::workspace::private::write(&temporary, &text)?;
         std::fs::rename(&temporary, &self.path)
     }
 }
@@ -442,7 +440,8 @@ fn keep_in_folder(root: &Path, log_dir: &str, record: Option<&RunRecord>) {
     let moved = crate::safe_fs::Dir::open(root)
         .map_err(std::io::Error::other)
         .and_then(|root| {
-            root.create_dirs(folder).map_err(std::io::Error::other)?;
+            root.create_dirs_with_mode(folder, crate::workspace::private::DIR_MODE)
+                .map_err(std::io::Error::other)?;
             root.move_noreplace(from, &folder.join(FINISHED_NAME))
         });
     if moved.is_err() {

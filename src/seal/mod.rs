@@ -256,7 +256,11 @@ impl SealBook {
 /// active tools first, so the first seal written never leaves the others unapproved.
 pub(crate) fn write(root: &Path, seal: &Seal) -> Result<(), SealError> {
     ensure_adopted(root)?;
-    Dir::open(root)?.write(&relative_seal(&seal.name), encode(seal).as_slice(), 0o644)?;
+    Dir::open(root)?.write(
+        &relative_seal(&seal.name),
+        encode(seal).as_slice(),
+        crate::workspace::private::FILE_MODE,
+    )?;
     Ok(())
 }
 
@@ -383,13 +387,19 @@ fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError>
         .is_file()
         .then(|| Store::open_reader(root).ok())
         .flatten();
+    crate::workspace::make_state_dir(root).map_err(|e| {
+        SealError::Write(crate::safe_fs::SafeFsError::Io {
+            path: root.join(STATE_DIR),
+            reason: crate::catalog::manifest::io_reason(&e),
+        })
+    })?;
     let root_dir = Dir::open(root)?;
     let staging = Path::new(STATE_DIR).join(format!(
         ".seals-{}-{}",
         std::process::id(),
         crate::clock::unique_nanos()
     ));
-    let folder = root_dir.create_dirs(&staging)?;
+    let folder = root_dir.create_dirs_with_mode(&staging, crate::workspace::private::DIR_MODE)?;
     let versions = VersionStore::new(root);
     // Core before approved, as a scan lists them: a name active twice (by hand) seals its
     // first.
@@ -455,7 +465,7 @@ fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError>
         folder.write_new(
             Path::new(&format!("{}.json", seal.name)),
             encode(seal).as_slice(),
-            0o644,
+            crate::workspace::private::FILE_MODE,
         )?;
         Ok::<_, SealError>(staged)
     });

@@ -147,7 +147,7 @@ impl Services {
             .map_err(|e| ServiceError::Refused(format!("{}: {e}", entry.id())))?;
 
         let dir = self.instance_dir(instance);
-        std::fs::create_dir_all(&dir)
+        crate::workspace::private::create_dirs(&dir)
             .map_err(|e| ServiceError::Refused(format!("{}: cannot create: {e}", dir.display())))?;
         let scratch = dir.join("scratch");
         // Left by an earlier instance without a mount namespace; the sandbox makes it anew.

@@ -3,6 +3,7 @@
 //! kernel gave to another program since is never signalled.
 
 use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -47,6 +48,7 @@ pub(crate) fn spawn(
         OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(crate::workspace::private::FILE_MODE)
             .open(path)
             .map_err(|error| SpawnError::Log {
                 path: path.to_path_buf(),

@@ -64,7 +64,7 @@ fn backup_if_due_on(state_dir: &Path, now: &str) -> Result<Option<PathBuf>, Stor
         path: dir.clone(),
         reason: crate::catalog::manifest::io_reason(&e),
     };
-    std::fs::create_dir_all(&dir).map_err(create)?;
+    crate::workspace::private::create_dirs(&dir).map_err(create)?;
     let store = Store::open_file_reader(&state)?;
     let problems = store.quick_check()?;
     if let Some(first) = problems.first() {

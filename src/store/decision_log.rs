@@ -11,6 +11,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -136,12 +137,13 @@ impl DecisionLog {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let new_dir = !dir.is_dir();
         if new_dir {
-            std::fs::create_dir_all(dir).map_err(fail)?;
+            crate::workspace::private::create_dirs(dir).map_err(fail)?;
         }
         let mut file = File::options()
             .read(true)
             .append(true)
             .create(true)
+            .mode(crate::workspace::private::FILE_MODE)
             .open(&self.path)
             .map_err(fail)?;
         rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
@@ -172,7 +174,7 @@ impl DecisionLog {
         // The head lags at most one entry behind after a crash, which `verify` allows for.
         let head = self.head_path();
         let tmp = head.with_extension("head.tmp");
-        std::fs::write(&tmp, format!("{seq} {hash}\n"))
+        crate::workspace::private::write(&tmp, format!("{seq} {hash}\n"))
             .and_then(|()| std::fs::rename(&tmp, &head))
             .map_err(fail)?;
         Ok(seq)

@@ -34,6 +34,7 @@ pub(crate) use shared::{StoreAccess, StoreOnDemand};
 pub use writer::StoreWriter;
 
 use std::collections::HashMap;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -94,13 +95,11 @@ impl Store {
     /// Opens (creating if needed) the store of the workspace at `root`, and lists the
     /// workspace among those whose state every run hides.
     pub fn open(root: &Path) -> Result<Self, StoreError> {
-        let dir = root.join(STATE_DIR);
-        std::fs::create_dir_all(&dir).map_err(|e| StoreError::CreateDir {
-            path: dir.clone(),
+        let dir = crate::workspace::make_state_dir(root).map_err(|e| StoreError::CreateDir {
+            path: root.join(STATE_DIR),
             reason: crate::catalog::manifest::io_reason(&e),
         })?;
-        // A list that cannot be written leaves this state visible to other workspaces' runs,
-        // which is no reason to refuse this workspace its own store.
+        // Listed even when the state was there: a store copied in, or made by an older build.
         let _ = crate::workspace::registry::register(root);
         Self::open_file(&dir.join(STATE_FILE))
     }
@@ -109,6 +108,19 @@ impl Store {
     /// `writable_opens`.
     pub(crate) fn open_file(path: &Path) -> Result<Self, StoreError> {
         refuse_non_file(path)?;
+        // Made 0600 before SQLite creates it; its journal files take the same mode.
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(crate::workspace::private::FILE_MODE)
+                .open(path)
+                .map_err(|e| StoreError::CreateDir {
+                    path: path.to_path_buf(),
+                    reason: crate::catalog::manifest::io_reason(&e),
+                })?;
+        }
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
         count_writable_open(path);
         let mut store = Self {

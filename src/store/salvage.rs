@@ -141,6 +141,11 @@ impl Store {
 
     /// Copies the store, whole and consistent, into a new file at `dest` (`VACUUM INTO`).
     pub(crate) fn copy_into(&self, dest: &Path) -> Result<(), StoreError> {
+        // Made empty and the owner's first: SQLite writes into it and keeps its mode.
+        crate::workspace::private::create(dest).map_err(|e| StoreError::CreateDir {
+            path: dest.to_path_buf(),
+            reason: crate::catalog::manifest::io_reason(&e),
+        })?;
         self.conn
             .execute("VACUUM INTO ?1", [dest.to_string_lossy()])
             .map(|_| ())

@@ -67,7 +67,12 @@ fn list_path() -> Option<PathBuf> {
 /// Adds the workspace at `root` (by its real path) to the list, unless it is there already,
 /// which costs one read of the list.
 pub(crate) fn register(root: &Path) -> Result<(), RegistryError> {
-    register_in(&list_path().ok_or(RegistryError::NoDataDir)?, root)
+    let list = list_path().ok_or(RegistryError::NoDataDir)?;
+    // The user data folder is its owner's alone, also when an older build made it.
+    if let Some(dir) = list.parent() {
+        let _ = super::private::make_owners(dir);
+    }
+    register_in(&list, root)
 }
 
 /// The state folders of the listed workspaces that exist as real folders: what every run
@@ -87,7 +92,7 @@ fn register_in(list: &Path, root: &Path) -> Result<(), RegistryError> {
         return Ok(());
     }
     let dir = list.parent().ok_or(RegistryError::NoDataDir)?;
-    std::fs::create_dir_all(dir).map_err(|e| RegistryError::io(dir, &e))?;
+    super::private::create_dirs(dir).map_err(|e| RegistryError::io(dir, &e))?;
     let lock = File::open(dir).map_err(|e| RegistryError::io(dir, &e))?;
     flock(&lock, FlockOperation::LockExclusive).map_err(|e| RegistryError::io(dir, &e.into()))?;
     // Read again under the lock: another process may have written since.
@@ -144,7 +149,7 @@ fn write_atomically(path: &Path, roots: &[PathBuf]) -> Result<(), RegistryError>
         text.push('\n');
     }
     let temp = path.with_file_name(format!(".{FILE_NAME}.{}.new", std::process::id()));
-    let written = File::create(&temp)
+    let written = super::private::create(&temp)
         .and_then(|mut file| {
             file.write_all(text.as_bytes())?;
             file.sync_all()

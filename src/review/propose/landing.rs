@@ -48,10 +48,10 @@ impl Landing {
             writer,
         };
         let folder = folder(root);
-        std::fs::create_dir_all(&folder)?;
+        crate::workspace::private::create_dirs(&folder)?;
         let file = folder.join(format!("{staging}.json"));
         let temporary = file.with_extension("tmp");
-        let mut written = std::fs::File::create(&temporary)?;
+        let mut written = crate::workspace::private::create(&temporary)?;
         written.write_all(&serde_json::to_vec(&intent).map_err(std::io::Error::other)?)?;
         written.sync_all()?;
         std::fs::rename(&temporary, &file)?;

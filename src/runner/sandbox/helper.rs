@@ -792,7 +792,9 @@ fn enter_host_scratch(scratch: &Path) -> io::Result<()> {
         return Err(not_in_a_run());
     };
     safe_fs::Dir::open(base)
-        .and_then(|runs| runs.create_dirs(Path::new(run_name)))
+        .and_then(|runs| {
+            runs.create_dirs_with_mode(Path::new(run_name), crate::workspace::private::DIR_MODE)
+        })
         .and_then(|run| run.create_dirs_with_mode(Path::new(name), 0o700))
         .map_err(io::Error::other)?
         .enter()
