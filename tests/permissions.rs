@@ -436,8 +436,9 @@ fn a_secret_kept_elsewhere_through_a_link_stays_hidden() {
 }
 
 /// Blocks: a HOME reached through a link (`/home` -> `/var/home` on some systems) letting a
-/// grant show what is hidden beneath it: the tool is granted the home folder as its project
-/// (given as the link, then as the real folder), and declares `~/.ssh`; the key never shows.
+/// grant show what is hidden beneath it: the home folder given as the project (as the link,
+/// then as the real folder) is refused, naming `--project`; a tool declaring `~/.ssh` runs and
+/// the key never shows.
 #[test]
 fn a_home_reached_through_a_link_keeps_its_keys_hidden() {
     let host = Host::new();
@@ -455,18 +456,122 @@ fn a_home_reached_through_a_link_keeps_its_keys_hidden() {
     );
     host.tool("home_project", Some("project = \"read\""), &script);
     host.tool("home_keys", Some("read = [\"~/.ssh\"]"), &script);
-    for (tool, project) in [
-        ("home_project", host.home()),
-        ("home_project", real.clone()),
-        ("home_keys", host.path("elsewhere")),
-    ] {
-        let (result, out) = host.run(tool, Some(&project));
-        assert_ran(&result, &out);
+    for project in [host.home(), real.clone()] {
+        let (result, out) = host.run("home_project", Some(&project));
+        assert_refused_home(&out, &project);
         assert_no_escape(
             &host.leaks(&secret, &out),
-            &format!("{tool} with the project {}: {result}", project.display()),
+            &format!("the project {}: {result}", project.display()),
         );
     }
+    let (result, out) = host.run("home_keys", Some(&host.path("elsewhere")));
+    assert_ran(&result, &out);
+    assert_no_escape(&host.leaks(&secret, &out), &format!("{result}"));
+}
+
+/// The run was refused before it started, in one line saying the project holds the home
+/// folder and naming `--project`.
+fn assert_refused_home(out: &Output, project: &Path) {
+    let err = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}: {}{err}",
+        project.display(),
+        text(&out.stdout)
+    );
+    assert!(
+        err.contains("is refused as a project") && err.contains("--project"),
+        "{}: {err}",
+        project.display()
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+}
+
+/// Blocks: `/`, the home folder and the folder above it as a project, for reading as for
+/// writing (`--project /`, `--project ~`): each is refused in one line naming `--project`,
+/// before anything runs (the tool would leave a marker in scratch and print the home's
+/// credential file).
+#[test]
+fn the_home_folder_and_every_folder_above_it_are_never_a_project() {
+    let host = Host::new();
+    let secret = unique("PGPASS");
+    fs::write(
+        host.home().join(".pgpass"),
+        format!("db:5432:*:u:{secret}\n"),
+    )
+    .expect("pgpass");
+    for access in ["read", "write"] {
+        let name = format!("wide_{access}");
+        host.tool(
+            &name,
+            Some(&format!("project = \"{access}\"")),
+            "cat .pgpass home/.pgpass 2>/dev/null\necho '{}'\n",
+        );
+        for project in [
+            PathBuf::from("/"),
+            host.home(),
+            host.base.path().to_path_buf(),
+        ] {
+            let (result, out) = host.run(&name, Some(&project));
+            assert_refused_home(&out, &project);
+            assert_no_escape(&host.leaks(&secret, &out), &format!("{name}: {result}"));
+        }
+    }
+}
+
+/// Blocks: a tool granted the whole home folder for reading (`read = ["~"]`) reading the
+/// credential files of the tools developers use: coding agents, cloud, databases, vaults,
+/// sync tools, package registries, browsers, keyrings, histories. The grant works (a plain
+/// file of the home is read), and none of the thirteen secrets shows.
+#[test]
+fn the_credentials_of_developer_tools_stay_hidden_under_a_granted_home() {
+    let host = Host::new();
+    let plain = unique("PLAINNOTE");
+    fs::write(host.home().join("notes.txt"), format!("{plain}\n")).expect("notes");
+    let credentials = [
+        ".claude/.credentials.json",
+        ".codex/auth.json",
+        ".config/gcloud/application_default_credentials.json",
+        ".pgpass",
+        ".vault-token",
+        ".config/rclone/rclone.conf",
+        ".npmrc",
+        ".m2/settings.xml",
+        ".mozilla/firefox/p.default/logins.json",
+        ".config/google-chrome/Default/Login Data",
+        ".local/share/keyrings/login.keyring",
+        ".password-store/bank.gpg",
+        ".psql_history",
+    ];
+    let mut secrets = Vec::new();
+    for (n, relative) in credentials.iter().enumerate() {
+        let path = host.home().join(relative);
+        fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+        let secret = unique(&format!("CREDENTIAL{n}"));
+        fs::write(&path, format!("{secret}\n")).expect("credential");
+        secrets.push(secret);
+    }
+    host.tool(
+        "home_reader",
+        Some("read = [\"~\"]"),
+        &format!(
+            "cat {}/notes.txt\nfind {} -type f -exec cat {{}} \\; 2>/dev/null\necho '{{}}'\n",
+            sh(&host.home()),
+            sh(&host.home())
+        ),
+    );
+    let (result, out) = host.run("home_reader", None);
+    assert_ran(&result, &out);
+    assert!(
+        tool_output(&result).contains(&plain),
+        "the setup is wrong: the granted home was not read: {result}"
+    );
+    let mut escapes = Vec::new();
+    for secret in &secrets {
+        escapes.extend(host.leaks(secret, &out));
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
 /// Blocks: a tool without permissions seeing the project it is run for. It runs in its

@@ -54,6 +54,13 @@ pub enum GrantError {
     )]
     ProjectTooWide(PathBuf),
     #[error(
+        "permissions.project: {} is refused as a project: it is /, the home folder or a \
+         folder above it, which hold every credential of yours (give --project DIR naming \
+         the project's folder)",
+        .0.display()
+    )]
+    ProjectHoldsHome(PathBuf),
+    #[error(
         "permissions.write: {path} ({}) is refused: never /, the home folder itself, a folder \
          above it or a system folder",
         .real.display()
@@ -107,6 +114,12 @@ fn too_wide_to_write(path: &Path, home: Option<&Path>) -> bool {
     path == Path::new("/") || system
 }
 
+/// True for `/`, the home folder and every folder above it: a project there would show a tool
+/// the user's every credential, read as written (DESIGN §11 rule 5).
+fn holds_home(path: &Path, home: Option<&Path>) -> bool {
+    path == Path::new("/") || home.is_some_and(|home| home.starts_with(path))
+}
+
 /// Resolves `permissions` for a run whose project is `project` (`None`: the front end gave
 /// none) and whose user's home is `home`.
 pub(crate) fn resolve(
@@ -126,6 +139,9 @@ pub(crate) fn resolve(
     };
     let mut grants = Grants::default();
     if let Some(project) = &project {
+        if holds_home(project, home) {
+            return Err(GrantError::ProjectHoldsHome(project.clone()));
+        }
         if permissions.project == ProjectAccess::Write {
             if too_wide_to_write(project, home) {
                 return Err(GrantError::ProjectTooWide(project.clone()));
@@ -286,20 +302,8 @@ mod tests {
             Err(GrantError::ProjectMissing(gone))
         );
         let write = with(ProjectAccess::Write, &[], &[]);
-        for wide in ["/", "/usr/share"] {
-            let err = resolve(&write, Some(Path::new(wide)), None).expect_err(wide);
-            assert!(
-                matches!(err, GrantError::ProjectTooWide(_)),
-                "{wide}: {err}"
-            );
-        }
-        let home = project.path().join("home");
-        std::fs::create_dir(&home).expect("home");
-        let err = resolve(&write, Some(&home), Some(&home)).expect_err("home itself");
-        assert!(
-            err.to_string().contains("never /, the home folder itself"),
-            "{err}"
-        );
+        let err = resolve(&write, Some(Path::new("/usr/share")), None).expect_err("system");
+        assert!(matches!(err, GrantError::ProjectTooWide(_)), "{err}");
         let missing = with(ProjectAccess::Read, &["project/nope"], &[]);
         assert_eq!(
             resolve(&missing, Some(project.path()), None)
@@ -307,6 +311,36 @@ mod tests {
                 .to_string(),
             "permissions.read: project/nope does not exist"
         );
+    }
+
+    #[test]
+    fn the_home_folder_and_what_holds_it_are_never_a_project() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = std::fs::canonicalize(dir.path())
+            .expect("real")
+            .join("users/u");
+        std::fs::create_dir_all(home.join("proj")).expect("home");
+        for access in [ProjectAccess::Read, ProjectAccess::Write] {
+            for refused in [home.clone(), home.join(".."), PathBuf::from("/")] {
+                let err = resolve(&with(access, &[], &[]), Some(&refused), Some(&home))
+                    .expect_err("refused");
+                assert!(
+                    matches!(err, GrantError::ProjectHoldsHome(_)),
+                    "{access:?} {}: {err}",
+                    refused.display()
+                );
+                assert!(err.to_string().contains("--project"), "{err}");
+            }
+            let below = resolve(
+                &with(access, &[], &[]),
+                Some(&home.join("proj")),
+                Some(&home),
+            );
+            assert!(
+                below.is_ok(),
+                "{access:?}: a folder below the home is a project"
+            );
+        }
     }
 
     #[test]
