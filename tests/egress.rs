@@ -503,3 +503,65 @@ fn a_client_ignoring_the_proxy_reaches_nothing_undeclared() {
     }
     eprintln!("the tool saw: {said}");
 }
+
+/// Leaks, then waits with the tunnel open: its connection is on record before the kill.
+const LEAKER: &str = r#"import os, socket, sys, time
+PROXY = ("127.0.0.1", int(os.environ["HTTP_PROXY"].rsplit(":", 1)[1]))
+s = socket.create_connection(PROXY, timeout=5)
+s.sendall(b"CONNECT 127.0.0.1:%s HTTP/1.1\r\n\r\n" % sys.argv[1].encode())
+s.recv(200)
+s.sendall(b"leaked-before-the-kill")
+time.sleep(60)
+"#;
+
+/// Holds: a run whose starter is killed with SIGKILL while the tool's connection is open
+/// keeps the record of what already left. The host listener received the bytes (the leak
+/// really happened), `egress.log` in the run's folder names the connection, and the run,
+/// collected as abandoned, says in its `sandbox` what its egress log holds.
+#[test]
+fn what_left_is_on_record_when_the_runner_is_killed() {
+    let bench = Bench::new();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    bench.tool(
+        "leaker",
+        &["python3", "leak.py", &port.to_string()],
+        &format!(
+            "timeout_secs = 90\n{}",
+            network(&[format!("127.0.0.1:{port}")])
+        ),
+        &[("leak.py", LEAKER)],
+    );
+    let mut starter = bench
+        .command(&["run", "leaker", "--yes", "--grant", "--json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("toolbench run");
+    // Outside: the bytes arrived.
+    let (mut peer, _) = listener.accept().expect("the tool connected");
+    peer.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut got = vec![0u8; 22];
+    peer.read_exact(&mut got).expect("the leak arrived");
+    assert_eq!(got, b"leaked-before-the-kill");
+    starter.kill().expect("SIGKILL the starter");
+    let _ = starter.wait();
+
+    let runs = bench.tb(&["runs", "leaker", "--json"], Duration::from_secs(60));
+    let runs: Vec<Value> = serde_json::from_slice(&runs.stdout).expect("runs --json");
+    let run = runs.first().expect("the run was collected");
+    assert_eq!(run["status"], "abandoned", "{run}");
+    let summary = run["sandbox"].to_string();
+    assert!(
+        summary.contains("egress log: 1 connections (1 allowed, 0 refused)")
+            && summary.contains(&format!("to 127.0.0.1:{port}")),
+        "{run}"
+    );
+    let log = egress_log(&bench, run);
+    assert!(
+        log.iter()
+            .any(|line| line["host"] == "127.0.0.1" && line["port"] == port),
+        "{log:?}"
+    );
+}

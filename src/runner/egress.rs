@@ -9,12 +9,16 @@
 //! through only the hosts the tool declared, dials them from here and pipes bytes both ways.
 //! Connections to a forwarded loopback address go to the host's same address, unchanged.
 //!
-//! Every connection is recorded in the run's `egress.log` (JSON lines); every task and
-//! socket of the proxy ends with the run (`Proxy::finish`).
+//! Every connection is recorded in the run's `egress.log` (JSON lines) as it happens: a line
+//! once its target is known, before a byte of it is passed on, and one when it ends, so a
+//! runner killed mid-run leaves the record of what already left (`Journal`); every task and
+//! socket of the proxy ends with the run (`Proxy::finish`), which leaves one line per
+//! connection.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -300,9 +304,47 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// The run's `egress.log` while the run lasts: each line written at once (a `write` each, no
+/// buffer), so it outlives a runner killed with SIGKILL.
+#[derive(Debug, Default)]
+struct Journal(Mutex<Option<std::fs::File>>);
+
+impl Journal {
+    /// Opens `path` to append to; a log that cannot be made is left out, as `finish` says.
+    fn open(path: &Path) -> Self {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(crate::workspace::private::FILE_MODE)
+            .open(path)
+            .ok();
+        Journal(Mutex::new(file))
+    }
+
+    fn write(&self, entry: &Entry) {
+        let mut line = entry.json().to_string();
+        line.push('\n');
+        if let Some(file) = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            let _ = std::io::Write::write_all(file, line.as_bytes());
+        }
+    }
+
+    fn close(&self) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+    }
+}
+
 /// One connection as the log records it.
 #[derive(Debug, Default)]
 struct Entry {
+    /// Its number in the run, which its lines in the log share.
+    id: u64,
+    journal: Arc<Journal>,
     fields: Mutex<Fields>,
     /// Bytes from the tool to the target.
     sent: AtomicU64,
@@ -324,8 +366,10 @@ struct Fields {
 }
 
 impl Entry {
-    fn new(via: &'static str) -> Arc<Self> {
+    fn new(via: &'static str, id: u64, journal: &Arc<Journal>) -> Arc<Self> {
         Arc::new(Entry {
+            id,
+            journal: Arc::clone(journal),
             fields: Mutex::new(Fields {
                 at: crate::clock::rfc3339(SystemTime::now()),
                 via,
@@ -333,6 +377,11 @@ impl Entry {
             }),
             ..Entry::default()
         })
+    }
+
+    /// Writes the connection as it stands to the run's log, at once.
+    fn log(&self) {
+        self.journal.write(self);
     }
 
     fn update(&self, change: impl FnOnce(&mut Fields)) {
@@ -349,6 +398,7 @@ impl Entry {
     fn json(&self) -> serde_json::Value {
         let f = self.fields();
         serde_json::json!({
+            "id": self.id,
             "at": f.at,
             "via": f.via,
             "method": f.method,
@@ -365,6 +415,9 @@ impl Entry {
 /// What the proxy's tasks share.
 struct Shared {
     entries: Mutex<Vec<Arc<Entry>>>,
+    /// Every connection taken, logged or not: the next one's number.
+    taken: AtomicU64,
+    journal: Arc<Journal>,
     /// Connections past `MAX_LOGGED`.
     unlogged: AtomicU64,
     /// The proxy's own loops: waiting for the listeners, accepting.
@@ -381,6 +434,8 @@ impl Default for Shared {
     fn default() -> Self {
         Shared {
             entries: Mutex::default(),
+            taken: AtomicU64::new(0),
+            journal: Arc::default(),
             unlogged: AtomicU64::new(0),
             tasks: Mutex::default(),
             connections: Mutex::default(),
@@ -439,6 +494,39 @@ pub(crate) struct Proxy {
     proxy_addr: SocketAddr,
 }
 
+/// What the `egress.log` in the run folder `dir` says left, for a run whose runner ended before
+/// it could sum it up (an abandoned run): `egress log: 3 connections (2 allowed, 1 refused),
+/// 1234 bytes sent, to api.example.com:443`. `None` without a log.
+pub(crate) fn logged(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(LOG_FILE)).ok()?;
+    // The last line of each connection says the most.
+    let mut last: std::collections::BTreeMap<u64, serde_json::Value> = Default::default();
+    for line in text.lines() {
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(line) {
+            let id = value["id"].as_u64().unwrap_or(last.len() as u64);
+            last.insert(id, value);
+        }
+    }
+    let allowed = last.values().filter(|c| c["allowed"] == true).count();
+    let sent: u64 = last.values().filter_map(|c| c["bytes_sent"].as_u64()).sum();
+    let mut targets: Vec<String> = last
+        .values()
+        .filter(|c| c["allowed"] == true)
+        .filter_map(|c| Some(format!("{}:{}", c["host"].as_str()?, c["port"].as_u64()?)))
+        .collect();
+    targets.sort();
+    targets.dedup();
+    let mut summary = format!(
+        "egress log: {} connections ({allowed} allowed, {} refused), {sent} bytes sent",
+        last.len(),
+        last.len() - allowed
+    );
+    if !targets.is_empty() {
+        summary.push_str(&format!(", to {}", targets.join(", ")));
+    }
+    Some(summary)
+}
+
 /// What went through a run's proxy, for its `egress` layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Summary {
@@ -486,10 +574,15 @@ impl Proxy {
             proxy_port: proxy_port(&forward),
             forward,
         };
+        let log = run_dir.join(LOG_FILE);
+        let shared = Shared {
+            journal: Arc::new(Journal::open(&log)),
+            ..Shared::default()
+        };
         let proxy = Proxy {
             socket,
-            log: run_dir.join(LOG_FILE),
-            shared: Arc::default(),
+            log,
+            shared: Arc::new(shared),
             allowed: Arc::new(AllowList::new(hosts)),
             listener: Some(listener),
             proxy_addr: SocketAddr::from(([127, 0, 0, 1], plan.proxy_port)),
@@ -590,7 +683,12 @@ impl Proxy {
                 "{unlogged} connections past the first {MAX_LOGGED} not logged"
             ));
         }
-        if let Err(e) = crate::workspace::private::write(&self.log, text) {
+        // The lines written as they happened give way to one line a connection, whole.
+        self.shared.journal.close();
+        let whole = self.log.with_extension("log.new");
+        let written = crate::workspace::private::write(&whole, text)
+            .and_then(|()| std::fs::rename(&whole, &self.log));
+        if let Err(e) = written {
             summary
                 .problems
                 .push(format!("cannot write {LOG_FILE}: {e}"));
@@ -736,11 +834,13 @@ fn take_connection(
     shared: &Shared,
     allowed: &Arc<AllowList>,
 ) {
-    let entry = Entry::new(if forward_to.is_some() {
+    let id = shared.taken.fetch_add(1, Ordering::Relaxed);
+    let via = if forward_to.is_some() {
         "forward"
     } else {
         "proxy"
-    });
+    };
+    let entry = Entry::new(via, id, &shared.journal);
     shared.record(&entry);
     match forward_to {
         Some(addr) => shared.spawn_connection(async move {
@@ -763,7 +863,9 @@ async fn forward(client: TcpStream, addr: SocketAddr, entry: Arc<Entry>) {
         f.host = Some(addr.ip().to_string());
         f.port = Some(addr.port());
         f.allowed = Some(true);
+        f.outcome = Some("connecting".to_string());
     });
+    entry.log();
     match dial(&addr.ip().to_string(), addr.port()).await {
         Ok(target) => {
             entry.update(|f| f.outcome = Some("forwarded".to_string()));
@@ -775,6 +877,7 @@ async fn forward(client: TcpStream, addr: SocketAddr, entry: Arc<Entry>) {
             f.outcome = Some(e);
         }),
     }
+    entry.log();
 }
 
 /// One client of the proxy: its request, the check, the target, the bytes.
@@ -790,6 +893,7 @@ async fn serve(mut client: TcpStream, allowed: Arc<AllowList>, entry: Arc<Entry>
                 f.allowed = Some(false);
                 f.outcome = Some(format!("bad request: {bad}"));
             });
+            entry.log();
             if !matches!(bad, BadRequest::Closed | BadRequest::Idle) {
                 answer(&mut client, "400 Bad Request", &bad.to_string()).await;
             }
@@ -804,13 +908,17 @@ async fn serve(mut client: TcpStream, allowed: Arc<AllowList>, entry: Arc<Entry>
         f.host = Some(host.clone());
         f.port = Some(port);
         f.allowed = Some(permitted);
+        f.outcome = Some("connecting".to_string());
     });
     if !permitted {
         let reason = format!("{host}:{port} is not in the tool's network list");
         entry.update(|f| f.outcome = Some(format!("refused: {reason}")));
+        entry.log();
         answer(&mut client, "403 Forbidden", &reason).await;
         return;
     }
+    // Written down before a byte of it leaves.
+    entry.log();
     let mut target = match dial(&host, port).await {
         Ok(target) => target,
         Err(e) => {
@@ -823,6 +931,7 @@ async fn serve(mut client: TcpStream, allowed: Arc<AllowList>, entry: Arc<Entry>
                 f.failed = true;
                 f.outcome = Some(e.clone());
             });
+            entry.log();
             answer(&mut client, status, &e).await;
             return;
         }
@@ -849,6 +958,7 @@ async fn serve(mut client: TcpStream, allowed: Arc<AllowList>, entry: Arc<Entry>
     entry.update(|f| f.outcome = Some("open".to_string()));
     pipe(client, target, first, &entry).await;
     entry.update(|f| f.outcome = Some("closed".to_string()));
+    entry.log();
 }
 
 async fn dial(host: &str, port: u16) -> Result<TcpStream, String> {

@@ -631,7 +631,16 @@ fn abandoned_record(root: &Path, run: &InFlight) -> RunRecord {
         client: run.client.clone(),
         project: None,
         log_dir: Some(run.log_dir.clone()),
-        sandbox: report.map(|r| r.protections.summary()).unwrap_or_default(),
+        // What left through the egress proxy was written down as it left.
+        sandbox: [
+            report.map(|r| r.protections.summary()),
+            super::egress::logged(&dir),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("; "),
         error: Some(
             "abandoned: the toolbench process that started it ended before the run did".to_string(),
         ),
