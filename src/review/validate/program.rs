@@ -32,6 +32,27 @@ fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// What a checker found outside the system's folders needs to run besides itself: the
+/// installation it belongs to, the folder above its `bin/` (`~/.pyenv` for a pyenv shim, which
+/// runs `~/.pyenv/libexec/pyenv`; a pipx environment for the link `~/.local/bin/ruff`), read
+/// only. Never the home folder or a folder above it: then the program alone is seen.
+fn installation_of(program: &Path) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(program).ok()?;
+    if crate::runner::grants::SYSTEM_READ
+        .iter()
+        .any(|system| real.starts_with(system))
+    {
+        return None;
+    }
+    let installation = real.parent()?.parent()?.to_path_buf();
+    let home = crate::runner::confine::home();
+    let holds_home = installation == Path::new("/")
+        || home
+            .as_deref()
+            .is_some_and(|home| home.starts_with(&installation));
+    (!holds_home).then_some(installation)
+}
+
 /// `python3` of `/usr/bin/python3`, as messages name a checker.
 fn program_name(program: &Path) -> String {
     program
@@ -91,7 +112,10 @@ impl<'a> Checkers<'a> {
             stdin: None,
             env: Default::default(),
             network: false,
-            visible: vec![self.tool_dir.to_path_buf(), program.to_path_buf()],
+            visible: [self.tool_dir.to_path_buf(), program.to_path_buf()]
+                .into_iter()
+                .chain(installation_of(program))
+                .collect(),
             // It reads code nobody approved: the tool and the system, nothing of the user's.
             only_visible: true,
             timeout: CHECKER_TIMEOUT,
@@ -134,6 +158,27 @@ mod tests {
             "{}",
             found.display()
         );
+    }
+
+    #[test]
+    fn a_checker_installed_in_the_home_folder_brings_its_installation_never_the_home() {
+        let home = crate::runner::confine::home().expect("HOME");
+        let dir = tempfile::tempdir_in(&home).expect("a folder in the home");
+        let shims = dir.path().join(".pyenv/shims");
+        std::fs::create_dir_all(&shims).expect("shims");
+        std::fs::write(shims.join("ruff"), "#!/bin/sh\n").expect("shim");
+        let real = std::fs::canonicalize(dir.path()).expect("real");
+        assert_eq!(
+            installation_of(&shims.join("ruff")),
+            Some(real.join(".pyenv"))
+        );
+        std::fs::write(dir.path().join("ruff"), "#!/bin/sh\n").expect("loose");
+        assert_eq!(
+            installation_of(&dir.path().join("ruff")),
+            None,
+            "a program right below the home brings no folder above it"
+        );
+        assert_eq!(installation_of(Path::new("/bin/sh")), None, "system");
     }
 
     #[test]
