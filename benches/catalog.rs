@@ -46,12 +46,12 @@ static WORKSPACE: LazyLock<PathBuf> = LazyLock::new(|| {
     root
 });
 
-/// A second generated workspace whose active tools were adopted (sealed, a snapshot of each
-/// kept), as the first run or decision in it leaves it.
+/// A second generated workspace whose active tools a person accepted (sealed, a snapshot of
+/// each kept), as `toolbench accept` leaves it.
 static OPENED_WORKSPACE: LazyLock<PathBuf> = LazyLock::new(|| {
     let root = temp_dir("opened");
     support::generate_workspace(&root, N).expect("generate the workspace");
-    toolbench::seal::adopt(&root).expect("adopt the active tools");
+    toolbench::seal::accept_all(&root, "bench").expect("accept the active tools");
     root
 });
 
@@ -317,7 +317,7 @@ mod drift {
             .expect("manifest");
             std::fs::write(folder.join("run.sh"), format!("echo {i}\n")).expect("script");
         }
-        toolbench::seal::adopt(&root).expect("sealed");
+        toolbench::seal::accept_all(&root, "bench").expect("sealed");
         let scanned = scan_workspace(
             &root,
             ScanLimits::default(),

@@ -62,6 +62,10 @@ class Server:
             f.write(config_toml)
         env = dict(os.environ, TOOLBENCH_CONFIG_DIR=self.config)
         env.pop("TOOLBENCH_ROOT", None)
+        # A person accepts the copy's active tools, as at any workspace's first opening (a
+        # build without `accept` adopts them itself, and answers this with an error).
+        subprocess.run([bin_path, "--root", self.root, "accept"], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.err = open(os.path.join(work, "server.err"), "w+")
         self.proc = subprocess.Popen(
             [bin_path, "--root", self.root, "mcp", "--http", "127.0.0.1:0"],

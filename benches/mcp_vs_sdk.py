@@ -432,6 +432,10 @@ def main():
         shutil.copytree(os.path.join(REPO, "tools"), root, symlinks=True)
         shutil.rmtree(os.path.join(root, ".toolbench"), ignore_errors=True)
         env = dict(os.environ, TOOLBENCH_CONFIG_DIR=os.path.join(work, "config"))
+        # A person accepts the copy's active tools, as at any workspace's first opening (a
+        # build without `accept` adopts them itself, and answers this with an error).
+        subprocess.run([bin_path, "--root", root, "accept"], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         folder = os.path.join(root, "experimental", "echo")
         os.makedirs(os.path.join(folder, "tests"))
         for name, text in (("tool.toml", ECHO_MANIFEST), ("run.sh", ECHO_SCRIPT), ("tests/basic.toml", ECHO_TEST)):

@@ -32,10 +32,11 @@ median of 20 `tools/list` (not per tool: reported, exempt from the goal), then t
 call and list in a second server on the workspace the first one left opened. Prints each
 command's median at each size and the ratio 10,000 / 10 (goal: each per-tool one <= 2x).
 
-The first run or decision on an active tool in a never-opened workspace seals every active
-tool of it (`seal::adopt`: a scan of core/ and approved/, a snapshot and a seal file each),
-so `run`, `approve` and the first MCP `tools/call` pay for every active tool here; at 10,000
-tools a round takes minutes (ROUNDS=1 for a first look).
+A never-opened workspace runs none of its active tools and takes no decision until a person
+accepts them (`toolbench accept`: a scan of core/ and approved/, a snapshot and a seal file
+each), so `accept` is timed on its own, and every other command is timed on a workspace that
+was accepted right after its reset (untimed), as a person's first command is; at 10,000 tools
+a round of `accept` takes minutes (ROUNDS=1 for a first look).
 """
 
 import json
@@ -82,6 +83,13 @@ def reset(root):
         moved = os.path.join(root, tier, "bench_cand")
         if os.path.isdir(moved):
             os.rename(moved, os.path.join(root, "experimental", "bench_cand"))
+
+
+def accepted(binary, root, env):
+    """`reset`, then the person's `toolbench accept` (untimed): a workspace in use."""
+    reset(root)
+    subprocess.run([binary, "--root", root, "accept"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env=env, check=True)
 
 
 class Mcp:
@@ -156,6 +164,7 @@ def timed(argv, env):
 def cli_samples(binary, root, env, rounds):
     tb = [binary, "--root", root]
     commands = {
+        "accept": (None, ["accept"]),
         "show": (None, ["show", "bench_noop"]),
         "history": (None, ["history", "bench_noop"]),
         "validate (not cached)": (None, ["validate", "bench_cand"]),
@@ -174,7 +183,10 @@ def cli_samples(binary, root, env, rounds):
     samples = {label: [] for label in commands}
     for _ in range(rounds):
         for label, (before, argv) in commands.items():
-            reset(root)
+            if label == "accept":
+                reset(root)
+            else:
+                accepted(binary, root, env)
             if before:
                 subprocess.run(tb + before, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
             os.sync()
@@ -187,7 +199,7 @@ def mcp_samples(binary, root, env, rounds):
     samples = {"mcp initialize": [], "mcp first tools/call": [], "mcp tools/call": [], "mcp tools/list": [],
                "mcp tools/call, 2nd session": [], "mcp tools/list, 2nd session": []}
     for _ in range(rounds):
-        reset(root)
+        accepted(binary, root, env)
         os.sync()
         start = time.perf_counter()
         client = Mcp(binary, root, env)

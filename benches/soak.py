@@ -531,9 +531,11 @@ def setup(soak):
         f.write(NAP_MANIFEST)
     with open(os.path.join(nap, "run.sh"), "w") as f:
         f.write("sleep 0.4\necho '{}'\n")
-    for args in (["list"], ["validate", NAP_TOOL], ["approve", NAP_TOOL, "--reason", "soak"]):
+    # A person accepts the copy's active tools first, as at any workspace's first opening.
+    for args in (["accept"], ["list"], ["validate", NAP_TOOL],
+                 ["approve", NAP_TOOL, "--reason", "soak"]):
         out = soak.tb(*args)
-        if out.returncode not in (0, 1) or (args[0] == "approve" and out.returncode != 0):
+        if out.returncode not in (0, 1) or (args[0] in ("accept", "approve") and out.returncode != 0):
             sys.exit(f"setup: {args}: {out.stderr}")
 
 

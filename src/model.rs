@@ -300,6 +300,9 @@ pub enum Drift {
     },
     /// No person accepted any content for it here.
     Unapproved,
+    /// The workspace was never opened here: no person accepted its active tools yet
+    /// (`toolbench accept`, or the workbench's question).
+    NotAccepted,
 }
 
 impl Drift {
@@ -308,13 +311,22 @@ impl Drift {
     pub(crate) const MODIFIED_FOR_AGENT: &str = "its content was changed since a person approved it; a person must review the change in toolbench before it runs again";
     /// What an agent is told of a tool nobody approved here.
     pub(crate) const UNAPPROVED_FOR_AGENT: &str = "no person approved it in this workspace; a person must review it in toolbench before it runs";
+    /// What an agent is told of a tool of a workspace nobody accepted here yet.
+    pub(crate) const NOT_ACCEPTED_FOR_AGENT: &str = "this workspace was never opened here; a person must accept its tools in toolbench before any of them runs";
 
     /// A few words for a catalog row: `modified since approval`, `not approved here`.
     pub(crate) fn label(&self) -> &'static str {
         match self {
             Drift::Modified { .. } => "modified since approval",
             Drift::Unapproved => "not approved here",
+            Drift::NotAccepted => "workspace not accepted yet",
         }
+    }
+
+    /// A person looks at this tool on its own (resubmits it or approves it where it is): not
+    /// so while the whole workspace waits to be accepted, which is one act for every tool.
+    pub(crate) fn awaits_its_review(&self) -> bool {
+        !matches!(self, Drift::NotAccepted)
     }
 
     /// Why it does not run, as an agent is told.
@@ -322,6 +334,7 @@ impl Drift {
         match self {
             Drift::Modified { .. } => Self::MODIFIED_FOR_AGENT,
             Drift::Unapproved => Self::UNAPPROVED_FOR_AGENT,
+            Drift::NotAccepted => Self::NOT_ACCEPTED_FOR_AGENT,
         }
     }
 }

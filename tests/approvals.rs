@@ -140,7 +140,16 @@ impl Bench {
         runs.as_array().cloned().unwrap_or_default()
     }
 
+    /// A person accepts the workspace's tools as the test left them, once.
+    fn accepted(&self) {
+        if !self.root().join(".toolbench/seals").exists() {
+            accept(self.root());
+        }
+    }
+
+    /// An agent's session, once a person accepted the workspace's tools.
     async fn connect(&self) -> Client {
+        self.accepted();
         let command = common::mcp_server(self.root(), self.config.path());
         let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
         Recorder::default()
@@ -488,6 +497,7 @@ async fn an_unanswered_call_expires_as_rejected_and_progress_keeps_the_client_wa
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_goes_away_takes_its_pending_call_off_the_queue() {
     let bench = Arc::new(Bench::new(""));
+    bench.accepted();
     // Own pipes, so the server outlives the client and must notice it left.
     let mut server = tokio::process::Command::new(bin())
         .arg("--root")
@@ -537,6 +547,7 @@ async fn a_client_that_goes_away_takes_its_pending_call_off_the_queue() {
 #[test]
 fn a_server_that_dies_while_a_call_waits_leaves_it_abandoned_at_the_next_start() {
     let bench = Bench::new("");
+    bench.accepted();
     let mut server = bench
         .command()
         .arg("mcp")

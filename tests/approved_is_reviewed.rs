@@ -1102,11 +1102,11 @@ impl Drop for Workbench {
     }
 }
 
-/// A workspace whose active tools were never sealed (a fresh clone): the MCP server's first
-/// scan adopts them as it found them, so an edit made while it serves is refused to the agent,
-/// not adopted by the agent's first call.
+/// A workspace whose active tools were never sealed (a fresh clone): the MCP server accepts
+/// nothing by itself, so the agent's call runs nothing; once a person accepts the tools, an
+/// edit made while the server serves is refused to the agent, not taken for accepted.
 #[test]
-fn an_mcp_server_seals_a_new_workspace_as_it_found_it() {
+fn an_mcp_server_never_accepts_a_new_workspace_by_itself() {
     let ws = tempfile::tempdir().expect("tempdir");
     let config = tempfile::tempdir().expect("tempdir");
     let folder = common::write_tool(
@@ -1117,15 +1117,16 @@ fn an_mcp_server_seals_a_new_workspace_as_it_found_it() {
     );
     std::fs::write(folder.join("run.sh"), "echo original\n").expect("script");
     let mut agent = common::mcp_session::Session::open(ws.path(), config.path(), "agent", false);
-    let seal = ws.path().join(".toolbench/seals/keeper.json");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !seal.is_file() {
-        assert!(
-            Instant::now() < deadline,
-            "no seal after the server's first scan"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let waiting = agent.call("keeper", serde_json::json!({})).to_string();
+    assert!(
+        waiting.contains("a person must accept its tools") && !waiting.contains("original"),
+        "{waiting}"
+    );
+    assert!(
+        !ws.path().join(".toolbench/seals").exists(),
+        "the server sealed nothing"
+    );
+    common::accept(ws.path());
     std::fs::write(folder.join("run.sh"), "echo CHANGED\n").expect("edit");
     let answer = agent.call("keeper", serde_json::json!({}));
     let text = answer.to_string();
@@ -1140,11 +1141,11 @@ fn an_mcp_server_seals_a_new_workspace_as_it_found_it() {
 }
 
 /// An agent that can write into `approved/` of a never-sealed workspace plants a tool whose
-/// folder links to a file outside the workspace and holds a FIFO, hoping the adoption at the
-/// server's first scan copies the outside file into toolbench's state (where a later restore
-/// would hand it to a tool) or blocks on the FIFO, holding every decision and call behind it.
+/// folder links to a file outside the workspace and holds a FIFO, hoping a person's `accept`
+/// copies the outside file into toolbench's state (where a later restore would hand it to a
+/// tool) or blocks on the FIFO, holding every decision and call behind it.
 #[test]
-fn adoption_at_the_first_scan_copies_nothing_from_outside_and_never_blocks() {
+fn acceptance_copies_nothing_from_outside_and_never_blocks() {
     let ws = tempfile::tempdir().expect("tempdir");
     let outside = tempfile::tempdir().expect("tempdir");
     let config = tempfile::tempdir().expect("tempdir");
@@ -1171,15 +1172,28 @@ fn adoption_at_the_first_scan_copies_nothing_from_outside_and_never_blocks() {
     std::fs::write(plain.join("run.sh"), "echo plain-ran\n").expect("script");
 
     let mut agent = common::mcp_session::Session::open(ws.path(), config.path(), "agent", false);
-    let seals = ws.path().join(".toolbench/seals");
+    let mut accepting = common::toolbench_command(ws.path(), config.path(), &["accept"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("toolbench accept");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !seals.join("plain.json").is_file() {
-        assert!(
-            Instant::now() < deadline,
-            "the adoption did not finish: a FIFO or a link held it"
-        );
+    let status = loop {
+        if let Some(status) = accepting.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = accepting.kill();
+            let _ = accepting.wait();
+            panic!("the acceptance did not finish: a FIFO or a link held it");
+        }
         std::thread::sleep(Duration::from_millis(50));
-    }
+    };
+    assert!(status.success(), "accept: {status}");
+    assert!(
+        ws.path().join(".toolbench/seals/plain.json").is_file(),
+        "the acceptance did not finish"
+    );
     // Calls are not held behind it: the other tool answers.
     let answer = agent.call("plain", serde_json::json!({})).to_string();
     assert!(answer.contains("plain-ran"), "{answer}");

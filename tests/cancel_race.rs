@@ -40,13 +40,14 @@ fn sleeper_script(test: u8) -> String {
     format!("sleep {secs} &\nsetsid sleep {secs} &\necho started\nsleep {secs}\n")
 }
 
-/// A core tool running `script`, stopped after `timeout_secs`.
+/// A core tool running `script`, stopped after `timeout_secs`, accepted as it is by a person.
 fn tool(root: &Path, name: &str, script: &str, timeout_secs: u64) -> ToolEntry {
     let manifest = format!(
         "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"A probe\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\ntimeout_secs = {timeout_secs}\n"
     );
     let folder = write_tool(root, Tier::Core.dir_name(), name, &manifest);
     std::fs::write(folder.join("run.sh"), script).expect("script");
+    common::accept(root);
     let entry = load_path(root, Tier::Core, &folder, ScanLimits::default()).expect("loads");
     assert!(entry.error.is_none(), "{:?}", entry.error);
     entry

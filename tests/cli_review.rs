@@ -63,8 +63,13 @@ fn tiers_of(root: &Path, name: &str, version: &str) -> Vec<String> {
         .collect()
 }
 
+/// The decisions on `name` newest first, but the acceptance that opened the sample workspace.
 fn history(root: &Path, name: &str) -> Vec<Value> {
-    serde_json::from_str(&ok(root, &["history", name, "--json"])).expect("history JSON")
+    let all: Vec<Value> =
+        serde_json::from_str(&ok(root, &["history", name, "--json"])).expect("history JSON");
+    all.into_iter()
+        .filter(|d| d["action"] != "accept")
+        .collect()
 }
 
 fn version_in(folder: &Path) -> String {

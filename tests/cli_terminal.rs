@@ -18,7 +18,16 @@ printf 'last\033]52;c;aGk=\007\n' >&2
 exit 3
 ";
 
+/// `never_opened_hostile`, its tools accepted by a person.
 fn hostile_workspace() -> tempfile::TempDir {
+    let ws = never_opened_hostile();
+    accept(ws.path());
+    ws
+}
+
+/// An approved tool whose description and output are escape sequences, and a candidate with
+/// the same text, in a workspace never opened here.
+fn never_opened_hostile() -> tempfile::TempDir {
     let ws = tempfile::tempdir().expect("tempdir");
     let manifest = "name = \"hostile\"\nversion = \"1.0.0\"\ndescription = \"looks \\u001b[2J\\u001b]0;pwned\\u0007 fine\\ncore         fake\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n";
     let folder = write_tool(ws.path(), "approved", "hostile", manifest);
@@ -148,30 +157,44 @@ fn run_output_stderr_and_error_line_are_made_visible_on_a_terminal() {
     assert!(text.contains(r"last\u{1b}]52;c;aGk=\u{7}"), "{text:?}");
 }
 
-/// The first run in a workspace never used says on the terminal why it waits and what it
-/// accepts, once; a script reading stderr through a pipe is told nothing.
+/// A workspace never opened here runs nothing active and takes no decision until a person
+/// accepts its tools: the run is refused in one line naming `toolbench accept`, nothing ran
+/// and nothing was sealed; `accept --dry-run` lists the tool (its escapes made visible on a
+/// terminal), `accept` seals it, and the run goes.
 #[test]
-fn the_first_contact_is_told_on_a_terminal_once_and_never_through_a_pipe() {
-    let ws = hostile_workspace();
-    let first = assert_neutralised(&on_terminal(ws.path(), &["run", "hostile"]));
+fn a_never_opened_workspace_runs_nothing_until_a_person_accepts_its_tools() {
+    let ws = never_opened_hostile();
+    let refused = toolbench(ws.path(), &["run", "hostile"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = stderr(&refused);
     assert!(
-        first.contains("toolbench: 1 active tool accepted as it is, at this workspace's first use"),
-        "{first:?}"
+        err.contains("this workspace was never opened here") && err.contains("`toolbench accept`"),
+        "{err}"
     );
-    let second = assert_neutralised(&on_terminal(ws.path(), &["run", "hostile"]));
-    assert!(!second.contains("accepted as it is"), "{second:?}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(runs_of(ws.path(), "hostile").is_empty(), "nothing ran");
+    let decision = toolbench(ws.path(), &["reject", "newcomer", "--reason", "no"]);
+    assert_eq!(decision.status.code(), Some(1), "{}", stderr(&decision));
+    assert!(
+        ws.path().join("experimental/newcomer").is_dir(),
+        "nothing moved"
+    );
+    assert!(
+        !ws.path().join(".toolbench/seals").exists(),
+        "nothing sealed"
+    );
 
-    let piped = hostile_workspace();
-    let output = toolbench(piped.path(), &["run", "hostile"]);
+    let listed = assert_neutralised(&on_terminal(ws.path(), &["accept", "--dry-run"]));
+    assert!(listed.contains("approved/hostile 1.0.0"), "{listed:?}");
     assert!(
-        !stderr(&output).contains("accepted as it is"),
-        "{}",
-        stderr(&output)
+        !ws.path().join(".toolbench/seals").exists(),
+        "a dry run seals nothing"
     );
-    assert!(
-        piped.path().join(".toolbench/seals/hostile.json").is_file(),
-        "adopted all the same"
-    );
+    let accepted = toolbench(ws.path(), &["accept"]);
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    assert!(ws.path().join(".toolbench/seals/hostile.json").is_file());
+    let ran = toolbench(ws.path(), &["run", "hostile"]);
+    assert_eq!(ran.status.code(), Some(3), "the tool ran: {}", stderr(&ran));
 }
 
 /// `toolbench run tool > file` on a terminal: the file gets the tool's exact bytes while the
@@ -235,6 +258,7 @@ fn piped_run_output_is_byte_identical() {
         r"printf 'a\033[2J\377\376\r\000b\302\233\n\342\202'",
     )
     .expect("script");
+    accept(ws.path());
     let out = toolbench(ws.path(), &["run", "binary"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(

@@ -34,6 +34,8 @@ fn conformance_workspace() -> tempfile::TempDir {
         dir.path(),
     );
     let _ = std::fs::remove_dir_all(dir.path().join(".toolbench"));
+    // As benches/mcp_conformance.sh does: a person accepts its tools.
+    accept(dir.path());
     dir
 }
 

@@ -92,9 +92,8 @@ fn manifest(name: &str, cost: &str, extra: &str) -> String {
     )
 }
 
-/// A workspace holding every case: placed in `approved/` and adopted as the workspace's
-/// approved tools when the first decision seals them, then `altered` approved as a person
-/// does and changed behind toolbench's back.
+/// A workspace holding every case: placed in `approved/` and accepted as they are by a
+/// person, then `altered` approved as a person does and changed behind toolbench's back.
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
@@ -125,6 +124,7 @@ fn workspace() -> tempfile::TempDir {
         "broken",
         manifest("broken", "cost_tier = \"low\"", "").replace("1.0.0", "one"),
     );
+    accept(root);
     shell_tool(root, "altered", "echo '{}'\n", "");
     let script = root.join("approved/altered/run.sh");
     assert!(script.is_file(), "altered was approved into approved/");

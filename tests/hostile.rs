@@ -792,15 +792,15 @@ fn descriptor_writer(marker: &str, rounds: u32, last: &str) -> String {
     )
 }
 
-/// Blocks: descriptors of the first contact's copies reaching a tool run beside them. The
-/// workbench, opening a workspace without seals, seals and snapshots every active tool on
-/// both cores (source files read, snapshot and seal files open for writing) while a person
-/// may already run an experimental tool. That tool writes a marker through every descriptor
-/// number it might hold, for as long as the adoption of 1,500 tools takes and more; no file
-/// outside its own folder and its runs' folders may hold it, every snapshot and seal must be
-/// what was adopted, and every active tool must be sealed.
+/// Blocks: descriptors of an acceptance's copies reaching a tool run beside them. The
+/// workbench, accepting a never-opened workspace's active tools on the person's word, seals
+/// and snapshots every one on both cores (source files read, snapshot and seal files open for
+/// writing) while the person already runs an experimental tool. That tool writes a marker
+/// through every descriptor number it might hold, for as long as the acceptance of 1,500
+/// tools takes and more; no file outside its own folder and its runs' folders may hold it,
+/// every snapshot and seal must be what was accepted, and every active tool must be sealed.
 #[test]
-fn the_first_contacts_copies_are_out_of_reach_of_a_tool_run_beside_them() {
+fn an_acceptances_copies_are_out_of_reach_of_a_tool_run_beside_them() {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
     const ACTIVE: usize = 1500;
@@ -844,19 +844,49 @@ fn the_first_contacts_copies_are_out_of_reach_of_a_tool_run_beside_them() {
         .expect("the workbench in a PTY");
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().expect("reader");
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(vt100::Parser::new(30, 120, 0)));
+    let drawn = std::sync::Arc::clone(&screen);
     std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
-        while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            drawn.lock().expect("screen").process(&buf[..n]);
+        }
     });
+    let shows = |needle: &str| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !screen
+            .lock()
+            .expect("screen")
+            .screen()
+            .contents()
+            .contains(needle)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the workbench never showed {needle:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
     let mut writer = pair.master.take_writer().expect("writer");
-    // As soon as the workbench draws: filter to the one experimental tool; Enter opens its
-    // launch dialog (it declares a path to read), Enter again runs it.
-    std::thread::sleep(Duration::from_millis(700));
-    writer.write_all(b"/grabber\r").expect("keys");
-    writer.flush().expect("flush");
-    std::thread::sleep(Duration::from_millis(300));
-    writer.write_all(b"\r").expect("keys");
-    writer.flush().expect("flush");
+    let mut keys = |keys: &[u8]| {
+        writer.write_all(keys).expect("keys");
+        writer.flush().expect("flush");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    // The first scan asks to accept the active tools: later. Filter to the one experimental
+    // tool; Enter opens its launch dialog (it declares a path to read), Enter again runs it.
+    // Then the person accepts the tools while it runs.
+    shows("Accept this workspace's 1500 active tools?");
+    keys(b"\x1b");
+    keys(b"/grabber\r");
+    keys(b"\r");
+    keys(b"W");
+    shows("Accept this workspace's 1500 active tools?");
+    keys(b"accept\r");
     let runs = bench.root().join(".toolbench/runs");
     let done = format!("grabbed-{marker}");
     let ran = || {
@@ -872,12 +902,10 @@ fn the_first_contacts_copies_are_out_of_reach_of_a_tool_run_beside_them() {
     while !ran() && started.elapsed() < Duration::from_secs(90) {
         std::thread::sleep(Duration::from_millis(200));
     }
-    // Quitting waits for the adoption to end; a second q cancels nothing left.
-    for _ in 0..2 {
-        let _ = writer.write_all(b"q");
-        let _ = writer.flush();
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    shows("accepted 1500 active tools");
+    // A second q cancels nothing left.
+    keys(b"q");
+    keys(b"q");
     let deadline = Instant::now() + Duration::from_secs(90);
     while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
@@ -923,11 +951,11 @@ fn the_first_contacts_copies_are_out_of_reach_of_a_tool_run_beside_them() {
             .is_ok_and(|text| text == format!("echo {i}\n"));
         if !copies_match {
             escapes.push(format!(
-                "other_{i}: snapshots {kept:?} are not the adopted content"
+                "other_{i}: snapshots {kept:?} are not the accepted content"
             ));
         }
     }
-    assert_no_escape(&escapes, "the workbench's first contact beside a run");
+    assert_no_escape(&escapes, "the workbench's acceptance beside a run");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1813,6 +1841,8 @@ fn another_workspaces_state_and_runs_never_reach_the_run_output() {
         }
         run_bounded(cmd, Duration::from_secs(60))
     };
+    let accepted = in_other(&["accept"]);
+    assert!(accepted.status.success(), "{}", text(&accepted.stderr));
     let ran = in_other(&["run", "talker", "--yes", "--grant"]);
     assert!(ran.status.success(), "{}", text(&ran.stderr));
     let marked = in_other(&[
@@ -1873,15 +1903,20 @@ fn the_default_workspaces_state_is_hidden_and_the_run_says_so() {
         "ls -a \"$TOOLBENCH_TOOL_DIR/../../.toolbench\" 2>&1\necho '{}'\n",
     )
     .expect("script");
-    let mut cmd = std::process::Command::new(bin());
-    cmd.args(["run", "peek", "--yes", "--grant", "--json"])
-        .current_dir(bench.host())
-        .env_remove("TOOLBENCH_ROOT")
-        .env_remove("XDG_DATA_HOME");
-    for (k, v) in bench.env_pairs() {
-        cmd.env(k, v);
-    }
-    let out = run_bounded(cmd, Duration::from_secs(60));
+    let in_default = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(bin());
+        cmd.args(args)
+            .current_dir(bench.host())
+            .env_remove("TOOLBENCH_ROOT")
+            .env_remove("XDG_DATA_HOME");
+        for (k, v) in bench.env_pairs() {
+            cmd.env(k, v);
+        }
+        run_bounded(cmd, Duration::from_secs(60))
+    };
+    let accepted = in_default(&["accept"]);
+    assert!(accepted.status.success(), "{}", text(&accepted.stderr));
+    let out = in_default(&["run", "peek", "--yes", "--grant", "--json"]);
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     assert_eq!(result["status"], "ok", "{result} {}", text(&out.stderr));
     let layer = |name: &str| {

@@ -32,6 +32,8 @@ fn workspace_with(tier: Tier, script: &str, extra_run: &str) -> (tempfile::TempD
     );
     let folder = write_tool(ws.path(), tier.dir_name(), "probe", &manifest);
     std::fs::write(folder.join("run.sh"), script).expect("script");
+    // A person accepts it where it is, when it is active.
+    toolbench::seal::accept_all(ws.path(), "ana").expect("accepted");
     let entry = load_path(ws.path(), tier, &folder, ScanLimits::default()).expect("the tool loads");
     assert!(entry.error.is_none(), "{:?}", entry.error);
     (ws, entry)

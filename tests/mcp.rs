@@ -84,7 +84,15 @@ struct Workspace {
 impl Workspace {
     /// A copy of the sample workspace, with a fixed reviewer name.
     fn sample() -> Self {
-        let dir = sample_workspace();
+        Self::with_reviewer(sample_workspace())
+    }
+
+    /// `sample`, as a clone brings it: never opened here.
+    fn never_opened() -> Self {
+        Self::with_reviewer(never_opened_sample())
+    }
+
+    fn with_reviewer(dir: tempfile::TempDir) -> Self {
         let toml = dir.path().join("toolbench.toml");
         let mut text = std::fs::read_to_string(&toml).unwrap_or_default();
         text.push_str("reviewer = \"ana\"\n");
@@ -108,13 +116,16 @@ impl Workspace {
         std::fs::write(&toml, text).expect("write toolbench.toml");
     }
 
-    /// An approved tool `sh run.sh` with `script` as run.sh and no input.
+    /// An approved tool `sh run.sh` with `script` as run.sh and no input, placed in
+    /// `approved/` and accepted there as it is by a person.
     fn shell_tool(&self, name: &str, script: &str) {
         let manifest = format!(
             "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"The {name} test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\ntimeout_secs = 120\n"
         );
         let folder = write_tool(self.root(), "approved", name, &manifest);
         std::fs::write(folder.join("run.sh"), script).expect("write run.sh");
+        let accepted = self.cli(&["accept", name]);
+        assert!(accepted.status.success(), "{}", stderr(&accepted));
     }
 
     /// A client of the 2026-07-28 protocol: no `initialize` handshake, the version on every
@@ -231,6 +242,21 @@ async fn call(client: &Client, name: &str, arguments: Value) -> CallToolResult {
 
 fn is_error(result: &CallToolResult) -> bool {
     result.is_error == Some(true)
+}
+
+/// The lines a server writes on `stderr`, as they come.
+fn lines_of_async(stderr: tokio::process::ChildStderr) -> std::sync::mpsc::Receiver<String> {
+    use tokio::io::AsyncBufReadExt;
+    let (tx, rx) = std::sync::mpsc::channel();
+    tokio::spawn(async move {
+        let mut lines = tokio::io::BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 async fn tool_names(client: &Client) -> Vec<String> {
@@ -2152,42 +2178,67 @@ async fn agents_see_the_tools_a_person_accepted_a_suggestion_to_write() {
     client.cancel().await.expect("close the session");
 }
 
-/// The server's log tells a first contact's adoption: the active tools it accepts as they are.
-#[test]
-fn the_server_log_tells_the_first_contact_once() {
-    let ws = sample_workspace();
-    let config = tempfile::tempdir().expect("config");
-    let active =
-        names_in(&ws.path().join("core")).len() + names_in(&ws.path().join("approved")).len();
-    let expected = format!(
-        "toolbench mcp: {active} active tools accepted as they are, at this workspace's first use"
+/// Blocks: an agent using the tools of a workspace nobody accepted here (a fresh clone). The
+/// server says so in its log, lists none of the active tools, refuses a call of one naming no
+/// command; once a person accepts them in another process, the server tells its client the
+/// list changed, lists them, and the call runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_never_opened_workspace_serves_nothing_until_a_person_accepts_it() {
+    let ws = Workspace::never_opened();
+    let mut server = ws
+        .server_command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("toolbench mcp");
+    let log = lines_of_async(server.stderr.take().expect("stderr"));
+    let transport = (
+        server.stdout.take().expect("stdout"),
+        server.stdin.take().expect("stdin"),
     );
-    let log_of_a_server = || {
-        let mut server = toolbench_command(ws.path(), config.path(), &["mcp"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("toolbench mcp");
-        let rx = lines_of(server.stderr.take().expect("stderr"));
-        // Adopted once the seals are in place; the line comes before them.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !ws.path().join(".toolbench/seals").is_dir() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
+    let recorder = Recorder::default();
+    let client = recorder.clone().serve(transport).await.expect("initialize");
+    let said = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(line) = log
+                .try_iter()
+                .find(|l| l.contains("this workspace was never opened here"))
+            {
+                return line;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let _ = server.kill();
-        let _ = server.wait();
-        // What the pipe still holds, without waiting on a writer that may outlive the server.
-        std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(2)).ok()).collect()
-    };
-    let first: Vec<String> = log_of_a_server();
+    })
+    .await
+    .expect("the log says the workspace waits for a person");
+    assert!(said.contains("8 active tools wait for a person"), "{said}");
+    let listed = tool_names(&client).await;
     assert!(
-        first.iter().any(|l| l.starts_with(&expected)),
-        "{expected:?} not in {first:?}"
+        listed.iter().all(|name| name.starts_with("toolbench_")),
+        "only toolbench's own tools: {listed:?}"
     );
-    let second: Vec<String> = log_of_a_server();
+    let refused = call(&client, "word_count", json!({"text": "a b"})).await;
+    assert!(is_error(&refused), "{refused:?}");
+    let told = text_of(&refused);
     assert!(
-        !second.iter().any(|l| l.contains("accepted as they are")),
-        "told again: {second:?}"
+        told.contains("a person must accept its tools") && !told.contains("toolbench accept"),
+        "{told}"
     );
+    assert!(ws.runs_of("word_count").is_empty(), "nothing ran");
+
+    let changed = recorder.list_changed.notified();
+    let accepted = ws.cli(&["accept"]);
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    tokio::time::timeout(Duration::from_secs(10), changed)
+        .await
+        .expect("notifications/tools/list_changed after the acceptance");
+    assert!(
+        tool_names(&client)
+            .await
+            .contains(&"word_count".to_string())
+    );
+    let result = call(&client, "word_count", json!({"text": "a b"})).await;
+    assert!(!is_error(&result), "{result:?}");
+    client.cancel().await.expect("close the session");
 }

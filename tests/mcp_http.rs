@@ -306,19 +306,20 @@ fn initialize_then_tools_list_over_http() {
 }
 
 /// Where the server listens is the first thing it says (`serve` reads it from the first of
-/// its three lines), whatever a first contact's adoption tells meanwhile: it comes after.
+/// its three lines), whatever else it tells: that a never-opened workspace waits for a person
+/// comes after.
 #[test]
-fn the_first_contact_is_told_after_where_the_server_listens() {
-    let ws = sample_workspace();
+fn a_workspace_waiting_for_a_person_is_told_after_where_the_server_listens() {
+    let ws = never_opened_sample();
     let server = serve(ws.path(), &[]);
     let told = std::iter::from_fn(|| server.log.recv_timeout(Duration::from_secs(30)).ok())
-        .find(|line| line.contains("at this workspace's first use"));
+        .find(|line| line.contains("this workspace was never opened here"));
     assert!(told.is_some(), "not told after {:?}", server.said);
 }
 
 /// As the agent that wants its change taken for accepted content: a tool rewritten the moment
-/// the server says where it listens (its first scan read the tool before, its first contact's
-/// adoption starts after) is sealed as scanned, and the call that follows runs nothing.
+/// the server says where it listens stays sealed as the person accepted it, and the call that
+/// follows runs nothing.
 #[test]
 fn a_tool_changed_after_the_servers_first_scan_is_never_accepted() {
     let ws = sample_workspace();

@@ -19,6 +19,8 @@ trap 'rm -rf "$work"' EXIT
 cp -R "$repo/tools" "$work/ws"
 rm -rf "$work/ws/.toolbench"
 printf '\nreviewer = "ana"\n' >> "$work/ws/toolbench.toml"
+# A workspace never opened here runs nothing active until a person accepts its tools.
+"$binary" --root "$work/ws" accept >/dev/null
 
 echo "== MCP end to end with the Python SDK $("$python" -c 'import importlib.metadata as m; print(m.version("mcp"))')"
 # A hung server must not hang CI.

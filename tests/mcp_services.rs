@@ -74,6 +74,11 @@ impl Ws {
         self.dir.path()
     }
 
+    /// A person accepts the workspace's tools as the test left them.
+    fn accept(&self) {
+        common::accept(self.root());
+    }
+
     fn cli(&self, args: &[&str]) -> Output {
         Command::new(bin())
             .arg("--root")
@@ -113,6 +118,7 @@ fn alive(pid: u64) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_is_listed_launched_on_the_first_call_and_reused_by_the_next() {
     let ws = Ws::new("54900-54924");
+    ws.accept();
     let command = common::mcp_server(ws.root(), ws.config.path());
     let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
     let client = ().serve(transport).await.expect("initialize");
@@ -193,6 +199,7 @@ async fn a_service_that_cannot_launch_answers_with_the_reason() {
         "import sys; sys.exit(3)\n",
     )
     .expect("script");
+    ws.accept();
     let command = common::mcp_server(ws.root(), ws.config.path());
     let client =
         ().serve(TokioChildProcess::new(command).expect("spawn toolbench mcp"))
@@ -215,6 +222,7 @@ async fn a_service_that_cannot_launch_answers_with_the_reason() {
 #[test]
 fn a_launch_answers_a_task_taking_client_with_a_task_and_a_running_service_at_once() {
     let ws = Ws::new("54950-54974");
+    ws.accept();
     let mut agent = Session::open(ws.root(), ws.config.path(), "agent-a", true);
     let first = agent.call("echo", json!({"message": "hello"}));
     assert_eq!(first["result"]["resultType"], "task", "{first}");

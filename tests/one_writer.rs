@@ -110,6 +110,7 @@ fn an_evolve_does_not_hold_the_store_while_its_evolver_runs() {
     let root = ws.path();
     toolbench::workspace::init_workspace(root).expect("init");
     write_tool(root, "approved", "greet", &minimal_manifest("greet"));
+    toolbench::seal::accept_all(root, "ana").expect("accepted");
     let outside = tempfile::tempdir().expect("tempdir");
     let evolver = outside.path().join("slow_evolver.sh");
     std::fs::write(

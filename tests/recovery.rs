@@ -408,12 +408,13 @@ fn the_audit_names_the_decision_taken_not_what_it_superseded() {
     assert_eq!(
         heads,
         [
+            ("accept", "8 tools"),
             ("approve", "csv_to_json@1.3.0"),
             ("rollback", "csv_to_json@1.2.0")
         ],
         "{entries:?}"
     );
-    for entry in &entries {
+    for entry in &entries[1..] {
         let rows = entry["rows"].as_array().expect("rows");
         let supersedes = rows.iter().filter(|r| r["row"]["action"] == "supersede");
         assert_eq!(supersedes.count(), 1, "{entry}");
@@ -444,13 +445,14 @@ fn audit_verify_names_the_entry_altered_by_hand() {
     let log = ws.path().join(".toolbench/log/decisions.jsonl");
     let text = std::fs::read_to_string(&log).expect("log");
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    lines[1] = lines[1].replacen("\"archive\"", "\"promote\"", 1);
+    // The sample's acceptance, the approval, then the archive.
+    lines[2] = lines[2].replacen("\"archive\"", "\"promote\"", 1);
     std::fs::write(&log, lines.join("\n") + "\n").expect("alter");
     let out = toolbench(ws.path(), &["audit", "verify"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains("entry 2:"), "{err}");
+    assert!(err.contains("entry 3:"), "{err}");
     assert!(err.contains("decisions.jsonl"), "{err}");
 }
 

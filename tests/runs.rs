@@ -397,6 +397,7 @@ fn missing_command_is_a_sandbox_error() {
     let ws = tempfile::tempdir().expect("tempdir");
     let manifest = "name = \"ghost\"\nversion = \"1.0.0\"\ndescription = \"d\"\ncost_tier = \"low\"\n[run]\ncommand = [\"no-such-program-xyz\"]\ninput = \"none\"\n";
     write_tool(ws.path(), "approved", "ghost", manifest);
+    accept(ws.path());
     let (value, _) = run_json(ws.path(), &["ghost"]);
     assert_eq!(value["status"], "sandbox_error");
     assert!(
@@ -446,6 +447,7 @@ fn call_falls_back_to_the_next_tool_and_records_every_attempt() {
     let ws = tempfile::tempdir().expect("tempdir");
     capability_tool(ws.path(), "core", "upper_broken", "echo nope >&2; exit 2\n");
     capability_tool(ws.path(), "approved", "upper_good", "tr a-z A-Z\n");
+    accept(ws.path());
     let out = toolbench(
         ws.path(),
         &[
@@ -601,6 +603,7 @@ fn runs_leave_the_store_log_to_a_later_checkpoint_but_never_let_it_grow_unbounde
     let ws = tempfile::tempdir().expect("tempdir");
     let manifest = "name = \"echo_input\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"-c\", \"cat > /dev/null\"]\ninput = \"stdin-json\"\n";
     write_tool(ws.path(), "approved", "echo_input", manifest);
+    accept(ws.path());
     let wal = ws.path().join(".toolbench/state.db-wal");
     let log_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
     // Each run stores its input: 100 KiB a run grows the log past its limit within a few runs.
@@ -813,6 +816,7 @@ fn the_tool_starts_with_no_signal_blocked_or_ignored_and_no_capability() {
     let ws = tempfile::tempdir().expect("tempdir");
     let manifest = "name = \"status\"\nversion = \"1.0.0\"\ndescription = \"test tool\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"cat\", \"/proc/self/status\"]\ninput = \"none\"\n";
     write_tool(ws.path(), "approved", "status", manifest);
+    accept(ws.path());
     let (value, out) = run_json(ws.path(), &["status"]);
     assert!(out.status.success(), "{value}");
     let status = value["stdout"].as_str().expect("stdout");
@@ -851,6 +855,7 @@ fn a_script_without_shebang_takes_twenty_thousand_arguments() {
     )
     .expect("input");
     let input = format!("@{}", input.display());
+    accept(ws.path());
     let (value, out) = run_json(ws.path(), &["many", "--input", &input]);
     assert!(out.status.success(), "{value}");
     assert_eq!(value["stdout"], "20000 word\n", "{value}");

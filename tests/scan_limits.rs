@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{bin, minimal_manifest, write_tool};
+use common::{accept, bin, minimal_manifest, write_tool};
 
 /// Far above what a scan of a few tools takes, far below a hash of 4 GiB in a debug build.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -61,6 +61,7 @@ fn workspace() -> tempfile::TempDir {
     let ws = tempfile::tempdir().expect("tempdir");
     toolbench::workspace::init_workspace(ws.path()).expect("init");
     write_tool(ws.path(), "core", "fine", &minimal_manifest("fine"));
+    accept(ws.path());
     ws
 }
 

@@ -30,6 +30,7 @@ fn workspace(tools: &[(&str, &str, &str)]) -> tempfile::TempDir {
     for (tier, name, script) in tools {
         tool(ws.path(), tier, name, name, script);
     }
+    ok(ws.path(), &["accept"]);
     ok(ws.path(), &["review", "--json"]);
     ok(ws.path(), &["list"]);
     ws

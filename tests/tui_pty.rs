@@ -17,6 +17,12 @@ struct Session {
 }
 
 impl Session {
+    /// `start`, once a person accepted the tools the test placed in `core/` or `approved/`.
+    fn start_accepted(root: &std::path::Path, config: &std::path::Path) -> Session {
+        common::accept(root);
+        Session::start(root, config)
+    }
+
     fn start(root: &std::path::Path, config: &std::path::Path) -> Session {
         let mut cmd = CommandBuilder::new(common::bin());
         cmd.arg("--root");
@@ -188,27 +194,30 @@ fn filter_help_and_quit_in_a_real_terminal() {
     );
 }
 
-/// Opening a workspace never used tells, on the status bar, that its active tools are being
-/// accepted as they are; opening it again does not. (At 80 columns the line is cut after its
-/// start, which says what happened.)
+/// Opening a workspace never opened here (a fresh clone) asks, before anything of it runs,
+/// whether to accept its active tools as they are, listing them; the typed word accepts them
+/// (each sealed), and opening it again asks nothing.
 #[test]
-fn the_first_opening_tells_that_the_active_tools_are_accepted_as_they_are() {
-    let ws = common::sample_workspace();
+fn the_first_opening_asks_to_accept_the_active_tools_and_accepts_on_the_typed_word() {
+    let ws = common::never_opened_sample();
     let config = tempfile::tempdir().expect("tempdir");
-    let session = Session::start(ws.path(), config.path());
-    session.wait_for("8 active tools");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !ws.path().join(".toolbench/seals").is_dir() {
-        assert!(Instant::now() < deadline, "no seals after the first scan");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Accept this workspace's 8 active tools?");
+    assert!(
+        !ws.path().join(".toolbench/seals").exists(),
+        "nothing sealed yet"
+    );
+    session.type_keys("accept\r");
+    session.wait_for("accepted 8 active tools");
+    assert!(ws.path().join(".toolbench/seals/word_count.json").is_file());
+    session.type_keys("q");
     drop(session);
 
     let session = Session::start(ws.path(), config.path());
     session.wait_for("Review (9)");
     std::thread::sleep(Duration::from_secs(1));
     let screen = session.contents();
-    assert!(!screen.contains("active tools"), "{screen}");
+    assert!(!screen.contains("Accept this workspace"), "{screen}");
 }
 
 /// With the kernel's inotify watches spent (a limit of 10 in a user namespace of its own: the
@@ -270,7 +279,7 @@ fn a_run_started_elsewhere_shows_in_the_output_pane_to_its_end() {
         r#""sh", "-c", "for i in 1 2 3 4 5 6; do echo tick-$i; sleep 0.5; done""#,
         30,
     );
-    let mut session = Session::start(ws.path(), config.path());
+    let mut session = Session::start_accepted(ws.path(), config.path());
     session.wait_for("Output");
     // Another process, as a CLI run in another terminal would be.
     let mut other = std::process::Command::new(common::bin())
@@ -306,7 +315,7 @@ fn an_agents_call_over_mcp_shows_in_the_output_pane_with_its_client() {
         r#""sh", "-c", "for i in 1 2 3 4; do echo tick-$i; sleep 0.5; done""#,
         30,
     );
-    let mut session = Session::start(ws.path(), config.path());
+    let mut session = Session::start_accepted(ws.path(), config.path());
     session.wait_for("Output");
     let mut server = std::process::Command::new(common::bin())
         .args(["--root", &ws.path().display().to_string(), "mcp"])
@@ -339,7 +348,7 @@ fn killing_one_front_end_leaves_the_run_of_another_untouched() {
     let ws = common::sample_workspace();
     let config = tempfile::tempdir().expect("tempdir");
     command_tool(ws.path(), "slow", r#""sh", "-c", "sleep 2; echo done""#, 30);
-    let session = Session::start(ws.path(), config.path());
+    let session = Session::start_accepted(ws.path(), config.path());
     session.wait_for("Review (9)");
     let root = ws.path().display().to_string();
     let other = std::process::Command::new(common::bin())
@@ -372,7 +381,7 @@ fn a_run_of_a_workbench_killed_hard_ends_within_a_second_and_is_abandoned() {
     let config = tempfile::tempdir().expect("tempdir");
     let tag = format!("731.{}", std::process::id());
     command_tool(ws.path(), "sleeper", &format!(r#""sleep", "{tag}""#), 900);
-    let mut session = Session::start(ws.path(), config.path());
+    let mut session = Session::start_accepted(ws.path(), config.path());
     session.wait_for("Review (9)");
     session.launch("sleeper");
     session.wait_for("1 running");
@@ -410,7 +419,7 @@ fn keys_are_served_while_a_tool_floods_its_output() {
         r#""sh", "-c", "yes 0123456789abcdef | head -c 68719476736""#,
         600,
     );
-    let mut session = Session::start(ws.path(), config.path());
+    let mut session = Session::start_accepted(ws.path(), config.path());
     session.wait_for("Review (9)");
     session.launch("flood");
     session.wait_for("0123456789abcdef");
@@ -438,7 +447,7 @@ fn a_running_tools_progress_shows_as_a_bar_in_the_output_pane() {
          exec sleep 60\n",
     )
     .expect("script");
-    let mut session = Session::start(ws.path(), config.path());
+    let mut session = Session::start_accepted(ws.path(), config.path());
     session.wait_for("Review (9)");
     session.launch("reporter");
     let screen = session.wait_for("70% · 7/10 · seventy");
@@ -494,11 +503,11 @@ fn approving_from_the_review_pane_moves_the_tool_and_records_the_reason() {
     session.type_keys("q");
 }
 
+/// A workspace whose active tools were never sealed (a fresh clone): the workbench seals
+/// nothing by itself (esc leaves the question), `W` asks again and the typed word seals the
+/// tools as the person saw them, so an edit made afterwards is refused, not taken for accepted.
 #[test]
-fn opening_the_workbench_seals_a_new_workspace_as_it_found_it() {
-    // A workspace whose active tools were never sealed (a fresh clone): the workbench's first
-    // scan adopts them, so an edit made while it is open is refused later, not adopted by the
-    // first run.
+fn opening_the_workbench_seals_nothing_until_the_person_accepts() {
     let ws = tempfile::tempdir().expect("tempdir");
     toolbench_init(ws.path());
     let folder = common::write_tool(
@@ -510,13 +519,19 @@ fn opening_the_workbench_seals_a_new_workspace_as_it_found_it() {
     std::fs::write(folder.join("run.sh"), "echo original\n").expect("script");
     let config = tempfile::tempdir().expect("tempdir");
     let mut session = Session::start(ws.path(), config.path());
-    session.wait_for("keeper");
+    session.wait_for("Accept this workspace's active tool?");
+    session.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !ws.path().join(".toolbench/seals").exists(),
+        "esc sealed nothing"
+    );
+    session.type_keys("W");
+    session.wait_for("Accept this workspace's active tool?");
+    session.type_keys("accept\r");
+    session.wait_for("accepted 1 active tool");
     let seal = ws.path().join(".toolbench/seals/keeper.json");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !seal.is_file() {
-        assert!(Instant::now() < deadline, "no seal after the first scan");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(seal.is_file(), "sealed as the person saw it");
     std::fs::write(folder.join("run.sh"), "echo CHANGED\n").expect("edit");
     session.type_keys("q");
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -614,7 +629,7 @@ fn sleeper_running(base: u32) -> (tempfile::TempDir, tempfile::TempDir, Session,
         &format!(r#""sh", "-c", "echo started; exec sleep {marker}""#),
         600,
     );
-    let mut session = Session::start(ws.path(), config.path());
+    let mut session = Session::start_accepted(ws.path(), config.path());
     session.wait_for("Review (9)");
     session.launch("sleeper");
     session.wait_for("started");
@@ -695,7 +710,7 @@ fn resizing_to_40x12_and_back_during_a_run_keeps_the_run() {
         r#""sh", "-c", "i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo tick $i; sleep 0.05; done""#,
         60,
     );
-    let mut session = Session::start(ws.path(), config.path());
+    let mut session = Session::start_accepted(ws.path(), config.path());
     session.wait_for("Review (9)");
     session.launch("ticker");
     session.wait_for("tick 3");

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr.
 
+mod accept;
 mod add_case;
 mod approve;
 mod archive;
@@ -37,7 +38,6 @@ mod tools;
 mod validate;
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -47,7 +47,6 @@ use self::term::errln;
 use crate::command::Applied;
 use crate::model::ToolId;
 use crate::runner::helper_process::PreforkedHelper;
-use crate::seal;
 use crate::workbench::{Opening, Place, Workbench};
 
 #[derive(Debug, Parser)]
@@ -75,6 +74,8 @@ pub(crate) struct Cli {
 enum Command {
     /// Create a workspace: the four tiers and a .gitignore.
     Init(Lazy<init::InitArgs>),
+    /// Accept active tools that have no seal here (a new clone's, a pull's), as they are.
+    Accept(Lazy<accept::AcceptArgs>),
     /// List the tools of the catalog.
     List(Lazy<list::ListArgs>),
     /// Show one tool: manifest, files, errors.
@@ -327,23 +328,13 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Ok(ws)
     };
     let checked = || ws(Opening::Checked);
-    // A first contact's adoption, told as it starts: why the first run or decision waits, and
-    // what it accepts. On a terminal (a script reads no notice); always in the MCP server's
-    // log; the workbench tells it on its status bar.
-    match &cli.command {
-        None => {}
-        Some(Command::Mcp(_)) => seal::notice::listen(|line| errln!("toolbench mcp: {line}")),
-        Some(_) if std::io::stderr().is_terminal() => {
-            seal::notice::listen(|line| errln!("toolbench: {line}"));
-        }
-        Some(_) => {}
-    }
     match cli.command {
         Some(Command::Init(Lazy(args))) => init::run(args, &cwd),
         Some(Command::Completions(Lazy(args))) => completions::run(args, &mut Cli::command()),
         // Neither opens the store: they must work when it is damaged.
         Some(Command::Audit(Lazy(args))) => audit::run(args, &ws(Opening::Quiet)?),
         Some(Command::Doctor(Lazy(args))) => doctor::run(args, &ws(Opening::Quiet)?),
+        Some(Command::Accept(Lazy(args))) => accept::run(args, &checked()?),
         Some(Command::List(Lazy(args))) => list::run(args, &checked()?),
         Some(Command::Review(Lazy(args))) => review::run(args, &checked()?),
         Some(Command::Validate(Lazy(args))) => validate::run(args, &checked()?),

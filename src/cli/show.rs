@@ -108,6 +108,13 @@ fn drift_line(e: &ToolEntry, drift: &crate::model::Drift) -> String {
             short_hash(approved_hash)
         ),
         crate::model::Drift::Unapproved => format!("{}; it will not run", drift.label()),
+        crate::model::Drift::NotAccepted => {
+            return format!(
+                "{}; it will not run: `toolbench accept --dry-run` lists the tools this workspace \
+                 holds, `toolbench accept` accepts them as they are",
+                drift.label()
+            );
+        }
     };
     format!(
         "{what}: `toolbench resubmit {name}` sends it to review, `toolbench approve {name} --hash {}` approves it where it is",

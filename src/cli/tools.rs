@@ -346,6 +346,7 @@ fn definition_and_folder(
 
 fn undefine(name: &str, ws: &Workbench) -> CliResult {
     definition_of(name, ws)?;
+    crate::seal::ensure_accepted(ws.root()).map_err(|e| CliError::msg(e.to_string()))?;
     let store = ws.store()?;
     let mut store = store.lock();
     if let Some(live) = store.instances(true)?.into_iter().find(|i| i.tool == name) {

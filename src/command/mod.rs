@@ -120,6 +120,9 @@ pub enum Command {
     AcceptSuggestion { id: i64 },
     /// Dismisses a suggestion, saying why, so it is not suggested again.
     DismissSuggestion { id: i64, reason: String },
+    /// A person accepts, as they are, the active tools of a workspace never opened here (all,
+    /// or those named in `only`); `dry_run` lists them and accepts nothing.
+    Accept { only: Vec<String>, dry_run: bool },
 }
 
 /// What a command did.
@@ -142,6 +145,11 @@ pub enum Applied {
     CallAnswered(Box<crate::model::calls::CallRow>),
     RuleRevoked(Box<crate::model::calls::RuleRow>),
     SuggestionAnswered(Box<suggestions::SuggestionAnswered>),
+    /// What acceptance sealed, or would seal on a dry run.
+    Accepted {
+        tools: Vec<crate::seal::Sealed>,
+        dry_run: bool,
+    },
 }
 
 /// One tool tried by a call.
@@ -214,6 +222,8 @@ pub enum CommandError {
     #[error(transparent)]
     Suggestion(#[from] crate::suggest::answer::AnswerError),
     #[error(transparent)]
+    Accept(#[from] crate::seal::AcceptError),
+    #[error(transparent)]
     ToolId(#[from] crate::model::ToolIdError),
 }
 
@@ -249,6 +259,10 @@ pub struct Context {
 /// workers (`blocking`).
 pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, CommandError> {
     match command {
+        Command::Accept { only, dry_run } => {
+            let ctx = ctx.clone();
+            blocking(move || accept(&ctx, &only, dry_run)).await
+        }
         Command::Decide { tool, decision } => decide(ctx, tool, decision).await,
         Command::AddCase { tool, input, why } => {
             let ctx = ctx.clone();
@@ -474,6 +488,47 @@ fn ranked_fields(entries: &[ToolEntry]) -> Vec<Ranked<'_>> {
 }
 
 /// The tool `spec` names, read fresh from disk.
+/// Seals the active tools of a workspace never opened here as they are, and records each
+/// acceptance as a decision of the person's, in one entry of the decision log.
+fn accept(ctx: &Context, only: &[String], dry_run: bool) -> Result<Applied, CommandError> {
+    let root = &ctx.review.root;
+    let active = crate::catalog::scan::scan_tiers(
+        root,
+        &[Tier::Core, Tier::Approved],
+        ctx.review.scan_limits,
+    );
+    let who = &ctx.review.who;
+    if dry_run {
+        let tools = crate::seal::plan(root, &active, only, who)?;
+        return Ok(Applied::Accepted { tools, dry_run });
+    }
+    let tools = crate::seal::accept(root, &active, only, who)?;
+    let decisions: Vec<crate::store::DecisionRecord> = tools
+        .iter()
+        .map(|sealed| crate::store::DecisionRecord {
+            id: 0,
+            tool: sealed.seal.name.clone(),
+            action: crate::store::DecisionAction::Accept,
+            who: who.clone(),
+            at: sealed.seal.at.clone(),
+            reason: None,
+            from_version: None,
+            to_version: Some(sealed.seal.version.clone()),
+            from_tier: None,
+            to_tier: Some(sealed.seal.tier),
+            from_hash: None,
+            to_hash: Some(sealed.seal.hash.clone()),
+        })
+        .collect();
+    if !decisions.is_empty() {
+        ctx.store
+            .get()?
+            .lock()
+            .record_decisions(&decisions, &[], &[])?;
+    }
+    Ok(Applied::Accepted { tools, dry_run })
+}
+
 fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
     let named = lookup::tools_named(
         &ctx.review.root,
@@ -818,6 +873,7 @@ mod tests {
             .expect("manifest");
             std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
         }
+        crate::seal::accept_all(dir.path(), "ana").expect("accepted");
         let workbench = crate::workbench::Workbench::at(dir.path(), None).expect("opened");
         let ctx = workbench.caller(RunOrigin::Cli).expect("store");
         (dir, ctx)

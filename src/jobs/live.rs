@@ -118,6 +118,14 @@ impl LiveCatalog {
                 self.tell(CatalogChange::Rescanned);
                 self.write_index_if_due()
             }
+            WatchUpdate::Seals => {
+                let mut entries = self.catalog().entries().to_vec();
+                crate::seal::SealBook::load(&self.root).mark(&mut entries);
+                *self.catalog.write().unwrap_or_else(PoisonError::into_inner) =
+                    Arc::new(Catalog::new(entries));
+                self.tell(CatalogChange::Rescanned);
+                Ok(())
+            }
             WatchUpdate::Error(reason) => Err(format!("watcher: {reason}")),
         };
         if let Err(problem) = indexed {

@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
@@ -76,65 +75,6 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
             }
         }
     });
-}
-
-/// Seals the active tools of a workspace that has none yet as `scanned` (the first scan of
-/// the workbench or the MCP server) on a blocking thread of the current runtime, so the first
-/// run or decision, which would otherwise adopt them, does not wait for every active tool to be
-/// sealed and kept. It also makes the moment of adoption the moment the workspace was opened,
-/// not a later first run. A run or decision meanwhile waits for it (`seal`'s one adoption per
-/// process); a front end leaving waits for it (`adoption_finished`), so a quit leaves no
-/// half-made seals.
-pub(crate) fn adopt_first_scan(root: &std::path::Path, scanned: &[ToolEntry]) {
-    if let Some(adoption) = FirstContact::of(root, scanned) {
-        adoption.start();
-    }
-}
-
-/// A first contact's adoption, holding the active tools as the first scan read them, to be
-/// started when the front end is ready to tell it: it seals that content, never the content
-/// found later, so a tool changed meanwhile shows as modified, never as accepted.
-pub(crate) struct FirstContact {
-    root: std::path::PathBuf,
-    active: Vec<ToolEntry>,
-}
-
-impl FirstContact {
-    /// `None` when the workspace at `root` has its seals.
-    pub(crate) fn of(root: &std::path::Path, scanned: &[ToolEntry]) -> Option<Self> {
-        if crate::seal::seals_dir(root).symlink_metadata().is_ok() {
-            return None;
-        }
-        let active = scanned
-            .iter()
-            .filter(|e| e.tier.is_active())
-            .cloned()
-            .collect();
-        Some(Self {
-            root: root.to_path_buf(),
-            active,
-        })
-    }
-
-    /// Adopts on a blocking thread of the current runtime (`adopt_first_scan`).
-    pub(crate) fn start(self) {
-        ADOPTING.fetch_add(1, Ordering::SeqCst);
-        tokio::task::spawn_blocking(move || {
-            // Not adopted now is adopted by the first run or decision, which says why.
-            let _ = crate::seal::ensure_adopted_as_scanned(&self.root, &self.active);
-            ADOPTING.fetch_sub(1, Ordering::SeqCst);
-        });
-    }
-}
-
-/// Adoptions `adopt_first_scan` started and that have not ended.
-static ADOPTING: AtomicUsize = AtomicUsize::new(0);
-
-/// Returns once every adoption `adopt_first_scan` started has ended.
-pub(crate) async fn adoption_finished() {
-    while ADOPTING.load(Ordering::SeqCst) > 0 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[cfg(test)]

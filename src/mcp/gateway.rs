@@ -76,7 +76,8 @@ impl ServerHandler for Gateway {
             let listing = self.shared.listing();
             let relisted = match listing.unlisted.get(name) {
                 Some(why) => match self.shared.relisted(name).await {
-                    Some(listed) => Some(listed),
+                    Some(Ok(listed)) => Some(listed),
+                    Some(Err(now)) => return Ok(super::reply::refusal(now).into()),
                     None => return Ok(super::reply::refusal(why.clone()).into()),
                 },
                 None => None,

@@ -26,7 +26,6 @@ use super::sessions::Sessions;
 use super::shared::Shared;
 use super::token::{self, Token};
 use crate::config::SessionLimits;
-use crate::jobs::scan::FirstContact;
 
 /// The MCP endpoint's path.
 const ENDPOINT: &str = "/mcp";
@@ -108,7 +107,7 @@ struct Server {
 /// (`stop::signalled`); a first contact's adoption starts once it has said where.
 pub(super) async fn serve(
     shared: Arc<Shared>,
-    first_contact: Option<FirstContact>,
+    waiting: Option<String>,
     options: &HttpOptions,
     access: Access,
     limits: SessionLimits,
@@ -141,8 +140,8 @@ pub(super) async fn serve(
         shell_quoted(&access.file)
     );
     // Said after where the server listens, which a script reads from the first line.
-    if let Some(adoption) = first_contact {
-        adoption.start();
+    if let Some(line) = waiting {
+        eprintln!("toolbench mcp: {line}");
     }
     let asked = super::stop::signalled();
     tokio::pin!(asked);

@@ -128,7 +128,7 @@ pub(crate) enum NotListed {
 
 /// What a call of an active tool that is not listed is answered, in the words every front
 /// end uses for a tool that never runs.
-fn refusal(entry: &ToolEntry, why: &NotListed) -> String {
+pub(crate) fn refusal(entry: &ToolEntry, why: &NotListed) -> String {
     match (why, &entry.error) {
         (NotListed::Broken, Some(error)) => {
             format!("{} never runs: its manifest is broken: {error}", entry.name)

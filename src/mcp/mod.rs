@@ -32,7 +32,6 @@ use rmcp::ServiceExt;
 use rmcp::transport::async_rw::AsyncRwTransport;
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
-use crate::jobs::scan::FirstContact;
 use crate::workbench::Workbench;
 use gateway::Gateway;
 pub(crate) use http::HttpOptions;
@@ -64,35 +63,38 @@ pub enum McpError {
 
 /// Loads the catalog once (the cached index spares re-hashing unchanged tools) and builds
 /// what every session shares, its validation workers on the current runtime. The
-/// workbench's write connection becomes the server's one writer. A workspace met for the
-/// first time adopts its active tools as this scan read them, in the background.
+/// workbench's write connection becomes the server's one writer. A workspace whose tools
+/// nobody accepted here is said so in the log: none of them is listed until a person does.
 pub fn shared(workbench: Workbench) -> Result<Arc<Shared>, McpError> {
-    let (shared, first_contact) = open(workbench)?;
-    if let Some(adoption) = first_contact {
-        adoption.start();
+    let (shared, waiting) = open(workbench)?;
+    if let Some(line) = waiting {
+        eprintln!("toolbench mcp: {line}");
     }
     Ok(shared)
 }
 
-/// `shared`, with a first contact's adoption left for the caller to start once it has said
-/// where it serves (its notice goes to the log, after the lines a script reads first).
-fn open(workbench: Workbench) -> Result<(Arc<Shared>, Option<FirstContact>), McpError> {
+/// `shared`, with the line saying the workspace waits for a person to accept its tools left
+/// for the caller to say once it has said where it serves (after the lines a script reads
+/// first).
+fn open(workbench: Workbench) -> Result<(Arc<Shared>, Option<String>), McpError> {
     let store = workbench.store()?;
     let entries = {
         let store = &mut store.lock();
         // Calls a dead server left waiting will never run: say so before serving new ones.
         let _ = crate::approvals::abandon_dead(store);
         let cached = store.load_index().unwrap_or_default();
-        let entries = scan_workspace(
+        let mut entries = scan_workspace(
             workbench.root(),
             workbench.config().catalog,
             &KnownHashes::from_entries(&cached),
             &ScanProgress::default(),
         );
         let _ = store.save_index(&entries);
+        // Listed only as what may run: each active tool against its seal.
+        crate::seal::SealBook::load(workbench.root()).mark(&mut entries);
         entries
     };
-    let first_contact = FirstContact::of(workbench.root(), &entries);
+    let waiting = crate::seal::waiting_line(workbench.root(), &entries);
     workbench.back_up_in_background();
     let shared = Arc::new(Shared::new(
         &tokio::runtime::Handle::current(),
@@ -100,7 +102,7 @@ fn open(workbench: Workbench) -> Result<(Arc<Shared>, Option<FirstContact>), Mcp
         entries,
         store,
     ));
-    Ok((shared, first_contact))
+    Ok((shared, waiting))
 }
 
 /// How long the calls a departed client left behind get to stop and be recorded.
@@ -157,18 +159,18 @@ pub(crate) fn serve_http(workbench: Workbench, options: HttpOptions) -> Result<(
     let access = http::check_options(&options)?;
     let limits = workbench.config().mcp_sessions;
     serve_on_runtime(async move {
-        let (shared, first_contact) = open(workbench)?;
+        let (shared, waiting) = open(workbench)?;
         let _watcher = live::follow(Arc::clone(&shared)).await?;
-        http::serve(Arc::clone(&shared), first_contact, &options, access, limits).await?;
+        http::serve(Arc::clone(&shared), waiting, &options, access, limits).await?;
         stop::stop(&shared).await;
         Ok(())
     })
 }
 
-/// Serves `server` on a runtime of its own. Its end waits for a first contact's adoption, but
-/// not for the rest the runtime still holds: every run of the server is recorded by then
-/// (`stop`), and a blocking read of stdin, which a client that sent SIGTERM may keep open,
-/// would otherwise hold the exit for good.
+/// Serves `server` on a runtime of its own. Its end does not wait for the rest the runtime
+/// still holds: every run of the server is recorded by then (`stop`), and a blocking read of
+/// stdin, which a client that sent SIGTERM may keep open, would otherwise hold the exit for
+/// good.
 fn serve_on_runtime(
     server: impl std::future::Future<Output = Result<(), McpError>>,
 ) -> Result<(), McpError> {
@@ -177,13 +179,7 @@ fn serve_on_runtime(
         .enable_all()
         .build()
         .map_err(McpError::Runtime)?;
-    let served = runtime.block_on(async {
-        let served = server.await;
-        // Seals being given to a workspace met for the first time are finished, not left
-        // half-made.
-        crate::jobs::scan::adoption_finished().await;
-        served
-    });
+    let served = runtime.block_on(server);
     runtime.shutdown_background();
     served
 }

@@ -138,12 +138,16 @@ impl Shared {
             .ok_or(Moved(name))
     }
 
-    /// The listing of `name`, an active tool the listing leaves out as not reviewed, after its
-    /// folder and seal are read again: a person's approval in another process is on disk a
-    /// moment before this process's watcher tells of it, and a call in that moment is of
-    /// content a person did accept. `None` when it still may not run. What is read is folded
-    /// into the live catalog, as the watcher would.
-    pub(crate) async fn relisted(&self, name: &str) -> Option<Arc<super::listing::Listed>> {
+    /// The listing of `name`, an active tool the listing leaves out, after its folder and seal
+    /// are read again: a person's decision in another process is on disk a moment before this
+    /// process's watcher tells of it, and a call in that moment is of content a person did
+    /// accept. `Err` with why, as it stands now, when it still may not run; `None` when there
+    /// is no such tool to read. What is read is folded into the live catalog, as the watcher
+    /// would.
+    pub(crate) async fn relisted(
+        &self,
+        name: &str,
+    ) -> Option<Result<Arc<super::listing::Listed>, String>> {
         let entry = self
             .catalog()
             .entries()
@@ -152,8 +156,11 @@ impl Shared {
             .clone();
         let mut fresh = self.fresh_entry(&entry).await.ok()?;
         fresh.drift = crate::seal::drift_now(self.workbench.root(), &fresh);
-        if fresh.drift.is_some() || !fresh.tier.is_active() {
+        if !fresh.tier.is_active() {
             return None;
+        }
+        if let Err(why) = super::listing::listed(&fresh) {
+            return Some(Err(super::listing::refusal(&fresh, &why)));
         }
         let live = Arc::clone(&self.live);
         let update = crate::watch::WatchUpdate::Tools {
@@ -164,7 +171,7 @@ impl Shared {
             .await
             .ok()?;
         self.refresh_listing();
-        self.listing().tools.get(name).cloned()
+        self.listing().tools.get(name).cloned().map(Ok)
     }
 
     /// Queues a proposal's validation, as the workbench does for every new candidate, so its

@@ -28,6 +28,8 @@ pub enum DecisionAction {
     /// A reviewer added a test case to a candidate (an input validation generated that broke
     /// it); the candidate's content changed.
     AddCase,
+    /// A person accepted, as it is, an active tool of a workspace never opened here.
+    Accept,
 }
 
 impl DecisionAction {
@@ -43,6 +45,7 @@ impl DecisionAction {
         DecisionAction::Supersede,
         DecisionAction::Resubmit,
         DecisionAction::AddCase,
+        DecisionAction::Accept,
     ];
 
     pub(crate) fn as_str(self) -> &'static str {
@@ -58,6 +61,7 @@ impl DecisionAction {
             DecisionAction::Supersede => "supersede",
             DecisionAction::Resubmit => "resubmit",
             DecisionAction::AddCase => "add_case",
+            DecisionAction::Accept => "accept",
         }
     }
 }

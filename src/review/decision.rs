@@ -189,6 +189,7 @@ impl Decision {
             DecisionAction::AddCase => {
                 format!("added a test case to {id}{reason}; it is validated again")
             }
+            DecisionAction::Accept => format!("accepted {id} as it is ({})", self.to_tier),
             DecisionAction::Resubmit => {
                 let active = match &self.superseded {
                     Some(approved) => format!(

@@ -413,6 +413,7 @@ fn resubmission(ctx: &ReviewContext, entry: &ToolEntry) -> Result<Option<Restore
             ),
         )),
         Some(crate::model::Drift::Unapproved) => Ok(None),
+        Some(crate::model::Drift::NotAccepted) => Err(crate::seal::not_accepted(&ctx.root).into()),
         Some(crate::model::Drift::Modified { .. }) => {
             let Some(seal) = seal else {
                 return Ok(None);

@@ -583,7 +583,8 @@ fn state_after(action: DecisionAction) -> Option<&'static str> {
         | DecisionAction::Evolve
         | DecisionAction::Supersede
         | DecisionAction::Resubmit
-        | DecisionAction::AddCase => None,
+        | DecisionAction::AddCase
+        | DecisionAction::Accept => None,
     }
 }
 

@@ -138,7 +138,8 @@ pub(crate) fn review_items(
     let catalog = scan(root, limits);
     let seals = SealBook::load(root);
     let drifted = catalog.entries().iter().filter_map(|e| {
-        seals.drift(e).map(|drift| {
+        let drift = seals.drift(e).filter(Drift::awaits_its_review);
+        drift.map(|drift| {
             ReviewItem::Drift(DriftItem {
                 name: e.name.clone(),
                 version: e.version.clone(),

@@ -13,13 +13,19 @@ pub enum SealError {
     #[error("{0}")]
     Modified(Box<Modification>),
     #[error(
-        "{folder} was not approved in this workspace (no approval on record): `toolbench resubmit {name}` sends it to review, `toolbench approve {name} --hash {hash}` approves it where it is"
+        "{folder} was not approved in this workspace (no approval on record): `toolbench accept {name}` accepts it as it is, `toolbench resubmit {name}` sends it to review, `toolbench approve {name} --hash {hash}` approves it where it is"
     )]
     Unapproved {
         name: String,
         folder: String,
         hash: String,
     },
+    #[error(
+        "this workspace was never opened here: its {active} active tools are not accepted yet \
+         (`toolbench accept --dry-run` lists them, `toolbench accept` accepts them as they \
+         are, or open the workbench, which asks)"
+    )]
+    NotAccepted { active: usize },
     #[error(
         "{path} can be changed by other users (mode {mode:04o}); only its owner may write it (chmod o-w)"
     )]
@@ -48,6 +54,7 @@ impl SealError {
         match self {
             SealError::Modified(_) => Drift::MODIFIED_FOR_AGENT,
             SealError::Unapproved { .. } => Drift::UNAPPROVED_FOR_AGENT,
+            SealError::NotAccepted { .. } => Drift::NOT_ACCEPTED_FOR_AGENT,
             SealError::WritableByOthers { .. } => {
                 "its files can be changed by other users; a person must fix that in toolbench before it runs"
             }

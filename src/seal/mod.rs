@@ -8,7 +8,10 @@
 //! its seal; one file read, no state store on the path.
 //!
 //! A workspace that has no seals yet (a fresh clone, a workspace made by an earlier version)
-//! adopts the active tools it holds as they are, once; after that, a tool in `core/` or
+//! runs none of its active tools until a person accepts them (`accept`: `toolbench accept`,
+//! or the workbench's question), DESIGN §11 rule 5: what a clone or a tool's writes put in
+//! `core/` or `approved/` is not accepted by anyone's first run. One holding no active tool
+//! has nothing to accept and is opened by its first seal. After that, a tool in `core/` or
 //! `approved/` whose content differs from its seal (`modified`), or that has none
 //! (`unapproved`: placed there by hand, by `git pull`, by anything but a decision), never
 //! runs until a person approves that content or sends it to review.
@@ -20,22 +23,17 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::scan::{ScanLimits, ScanProgress, parallel_map, scan_tiers};
 use crate::catalog::short_hash;
 use crate::model::{Drift, Tier, ToolEntry, is_valid_name};
-use crate::review::versions::VersionStore;
 use crate::safe_fs::Dir;
-use crate::store::{DecisionAction, DecisionRecord, Store};
+use crate::store::{DecisionAction, DecisionRecord};
 use crate::workspace::STATE_DIR;
 
+mod accept;
 mod error;
-pub(crate) mod notice;
 
+pub use accept::{AcceptError, Sealed, accept, accept_all, plan};
 pub(crate) use error::{Modification, SealError};
-
-/// Who sealed the tools a workspace held when it got its seals: nobody decided, toolbench
-/// took them as it found them.
-pub(crate) const ADOPTED_BY: &str = "(adopted)";
 
 /// The folder of seals, relative to the workspace root.
 pub(crate) const SEALS_DIR: &str = "seals";
@@ -47,12 +45,13 @@ pub(crate) struct Seal {
     pub(crate) tier: Tier,
     pub(crate) version: String,
     pub(crate) hash: String,
-    /// Who accepted it; `(adopted)` for the tools a workspace held when it got its seals.
+    /// Who accepted it (`(adopted)` in seals older builds wrote for the tools a workspace held
+    /// when it got its seals).
     pub(crate) by: String,
     /// RFC 3339 UTC.
     pub(crate) at: String,
     /// The decision that sealed it: `approve`, `promote`, `restore`, `rollback`, `define`,
-    /// or `adopt`.
+    /// `accept` (or `adopt`, from older builds).
     pub(crate) how: String,
 }
 
@@ -70,23 +69,88 @@ fn relative_seal(name: &str) -> PathBuf {
         .join(format!("{name}.json"))
 }
 
-/// The seal of `name`, adopting the workspace's active tools first when it has no seals yet.
+/// The seal of `name`: `None` when it has none; `NotAccepted` when the workspace has no seals
+/// at all yet, since nobody accepted its tools.
 pub(crate) fn read(root: &Path, name: &str) -> Result<Option<Seal>, SealError> {
     let path = seal_path(root, name);
     match std::fs::read(&path) {
         Ok(bytes) => parse(&path, &bytes).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // Read again whether or not this adopted: another thread's adoption may have put
-            // the seals in place since the first read (which then found no folder at all).
-            ensure_adopted(root)?;
-            match std::fs::read(&path) {
-                Ok(bytes) => parse(&path, &bytes).map(Some),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(unreadable(&path, &e)),
+            if accepted(root) {
+                Ok(None)
+            } else {
+                Err(not_accepted(root))
             }
         }
         Err(e) => Err(unreadable(&path, &e)),
     }
+}
+
+/// True once a person accepted the workspace's tools here (it has its seals).
+pub(crate) fn accepted(root: &Path) -> bool {
+    seals_dir(root).symlink_metadata().is_ok()
+}
+
+/// Why nothing active runs in a workspace nobody accepted, counting what waits.
+pub(crate) fn not_accepted(root: &Path) -> SealError {
+    SealError::NotAccepted {
+        active: active_folders(root),
+    }
+}
+
+/// How many entries `core/` and `approved/` hold, without reading any tool.
+fn active_folders(root: &Path) -> usize {
+    [Tier::Core, Tier::Approved]
+        .iter()
+        .filter_map(|tier| std::fs::read_dir(root.join(tier.dir_name())).ok())
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b"."))
+                .count()
+        })
+        .sum()
+}
+
+/// The line a front end says on opening a workspace whose active tools nobody accepted yet
+/// (`scanned`, its catalog), `None` when there is nothing to accept.
+pub(crate) fn waiting_line(root: &Path, scanned: &[ToolEntry]) -> Option<String> {
+    if accepted(root) {
+        return None;
+    }
+    let active = scanned.iter().filter(|e| e.tier.is_active()).count();
+    (active > 0).then(|| {
+        format!(
+            "this workspace was never opened here: its {active} active tools wait for a person \
+             to accept them, and none runs until then (`toolbench accept --dry-run` lists them, \
+             `toolbench accept` accepts them)"
+        )
+    })
+}
+
+/// Refuses a change to what is active in a workspace whose tools nobody accepted yet (a
+/// decision, a service defined): it would seal one tool and leave the rest not approved. A
+/// workspace holding no active tool has nothing to accept: it is opened here, and passes.
+pub(crate) fn ensure_accepted(root: &Path) -> Result<(), SealError> {
+    if accepted(root) {
+        return Ok(());
+    }
+    if active_folders(root) > 0 {
+        return Err(not_accepted(root));
+    }
+    open_seals(root)
+}
+
+/// Makes the workspace's (empty) folder of seals: from now on it is opened here.
+fn open_seals(root: &Path) -> Result<(), SealError> {
+    let made = crate::workspace::make_state_dir(root)
+        .and_then(|state| crate::workspace::private::create_dir(&state.join(SEALS_DIR)));
+    made.map(drop).map_err(|e| {
+        SealError::Write(crate::safe_fs::SafeFsError::Io {
+            path: seals_dir(root),
+            reason: crate::catalog::manifest::io_reason(&e),
+        })
+    })
 }
 
 /// The seal of `name` as it stands, writing nothing: `None` when it has none (or none can be
@@ -126,11 +190,14 @@ pub(crate) fn drift_of(entry: &ToolEntry, seal: Option<&Seal>) -> Option<Drift> 
     }
 }
 
-/// The drift of one `entry` as its seal stands now, writing nothing (`None` as well while the
-/// workspace has no seals yet, and for an unreadable seal, which `check` refuses to run).
+/// The drift of one `entry` as its seal stands now, writing nothing (`None` for an
+/// unreadable seal, which `check` refuses to run).
 pub(crate) fn drift_now(root: &Path, entry: &ToolEntry) -> Option<Drift> {
-    if !entry.tier.is_active() || seals_dir(root).symlink_metadata().is_err() {
+    if !entry.tier.is_active() || entry.is_broken() {
         return None;
+    }
+    if !accepted(root) {
+        return Some(Drift::NotAccepted);
     }
     let path = seal_path(root, &entry.name);
     let seal = std::fs::read(&path)
@@ -178,6 +245,8 @@ pub(crate) fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
             folder,
             hash: short_hash(&entry.content_hash).to_string(),
         }),
+        // `read` says so first.
+        Some(Drift::NotAccepted) => Err(not_accepted(root)),
     }
 }
 
@@ -194,9 +263,9 @@ fn folder_of(root: &Path, entry: &ToolEntry) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct SealBook {
     seals: HashMap<String, Seal>,
-    /// The workspace has its seals. Until it does, nothing drifts: its tools will be adopted
-    /// as they are at the first run or decision, and a view must not write that for them.
-    adopted: bool,
+    /// The workspace has its seals. Until it does, every active tool waits for a person to
+    /// accept the workspace.
+    accepted: bool,
 }
 
 impl SealBook {
@@ -207,7 +276,7 @@ impl SealBook {
         let Ok(read) = std::fs::read_dir(seals_dir(root)) else {
             return Self {
                 seals,
-                adopted: false,
+                accepted: false,
             };
         };
         for dirent in read.flatten() {
@@ -229,7 +298,7 @@ impl SealBook {
         }
         Self {
             seals,
-            adopted: true,
+            accepted: true,
         }
     }
 
@@ -239,9 +308,10 @@ impl SealBook {
 
     /// The drift of `entry` (`None` for a tool that matches its seal, and for other tiers).
     pub(crate) fn drift(&self, entry: &ToolEntry) -> Option<Drift> {
-        self.adopted
-            .then(|| drift_of(entry, self.get(&entry.name)))
-            .flatten()
+        if !self.accepted {
+            return (entry.tier.is_active() && !entry.is_broken()).then_some(Drift::NotAccepted);
+        }
+        drift_of(entry, self.get(&entry.name))
     }
 
     /// Marks each entry with its drift.
@@ -252,45 +322,17 @@ impl SealBook {
     }
 }
 
-/// Writes `seal`, replacing the seal of its name. A workspace without seals adopts its
-/// active tools first, so the first seal written never leaves the others unapproved.
+/// Writes `seal`, replacing the seal of its name. The first seal of a workspace that holds
+/// no other active tool opens it here (`ensure_accepted` refused any other change before).
 pub(crate) fn write(root: &Path, seal: &Seal) -> Result<(), SealError> {
-    ensure_adopted(root)?;
+    if !accepted(root) {
+        open_seals(root)?;
+    }
     Dir::open(root)?.write(
         &relative_seal(&seal.name),
         encode(seal).as_slice(),
         crate::workspace::private::FILE_MODE,
     )?;
-    Ok(())
-}
-
-fn ensure_adopted(root: &Path) -> Result<(), SealError> {
-    adopt_once(root, || adopt(root))
-}
-
-/// `adopt_as_scanned` unless the workspace has its seals (or another thread of this process
-/// gave them while this one waited).
-pub(crate) fn ensure_adopted_as_scanned(
-    root: &Path,
-    scanned: &[ToolEntry],
-) -> Result<(), SealError> {
-    adopt_once(root, || adopt_as_scanned(root, scanned))
-}
-
-fn adopt_once(root: &Path, adopt: impl FnOnce() -> Result<(), SealError>) -> Result<(), SealError> {
-    if seals_dir(root).symlink_metadata().is_ok() {
-        return Ok(());
-    }
-    // One adoption at a time in a process: the workbench's decisions each come here on a
-    // thread of their own, and each would otherwise seal and snapshot every active tool
-    // before the first one's seals are in place. The later ones find them and stop.
-    static ADOPTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = ADOPTING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if seals_dir(root).symlink_metadata().is_err() {
-        adopt()?;
-    }
     Ok(())
 }
 
@@ -302,7 +344,6 @@ fn encode(seal: &Seal) -> Vec<u8> {
 /// Removes the seal of `name` when it is the one for `tier` (an archived tool takes its own
 /// seal along, never the seal of its name in the other active tier).
 fn remove_if(root: &Path, name: &str, tier: Tier) -> Result<(), SealError> {
-    ensure_adopted(root)?;
     let path = seal_path(root, name);
     let current = match std::fs::read(&path) {
         Ok(bytes) => parse(&path, &bytes).ok(),
@@ -362,136 +403,10 @@ pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Resu
     Ok(())
 }
 
-/// Seals the active tools of a workspace that has no seals yet, as they are, or, where the
-/// state store remembers versions of a name that were made active, as the newest of those
-/// (so a tool changed before this version of toolbench shows as modified). Written into a
-/// folder of its own and renamed into place, so two processes adopting at once agree.
-pub fn adopt(root: &Path) -> Result<(), SealError> {
-    let active = scan_tiers(root, &[Tier::Core, Tier::Approved], ScanLimits::default());
-    adopt_as_scanned(root, &active)
-}
-
-/// `adopt`, with the active tools as a scan of the whole workspace just read them (the
-/// workbench's and the MCP server's first scan), so they are not read and hashed twice. A
-/// tool changed since is sealed as scanned, so it shows as modified, never as accepted.
-fn adopt_as_scanned(root: &Path, scanned: &[ToolEntry]) -> Result<(), SealError> {
-    #[cfg(test)]
-    tests::ADOPTIONS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push(root.to_path_buf());
-    let at = crate::clock::now_rfc3339();
-    let store_file = root.join(STATE_DIR).join(crate::store::STATE_FILE);
-    // Read only: adoption may happen inside a process that holds the store's one writer.
-    let store = store_file
-        .is_file()
-        .then(|| Store::open_reader(root).ok())
-        .flatten();
-    crate::workspace::make_state_dir(root).map_err(|e| {
-        SealError::Write(crate::safe_fs::SafeFsError::Io {
-            path: root.join(STATE_DIR),
-            reason: crate::catalog::manifest::io_reason(&e),
-        })
-    })?;
-    let root_dir = Dir::open(root)?;
-    let staging = Path::new(STATE_DIR).join(format!(
-        ".seals-{}-{}",
-        std::process::id(),
-        crate::clock::unique_nanos()
-    ));
-    let folder = root_dir.create_dirs_with_mode(&staging, crate::workspace::private::DIR_MODE)?;
-    let versions = VersionStore::new(root);
-    // Core before approved, as a scan lists them: a name active twice (by hand) seals its
-    // first.
-    let mut active: Vec<&ToolEntry> = scanned
-        .iter()
-        .filter(|e| e.tier.is_active() && !e.is_broken() && is_valid_name(&e.name))
-        .collect();
-    active.sort_by_key(|e| e.tier != Tier::Core);
-    let mut taken = std::collections::HashSet::new();
-    active.retain(|e| taken.insert(e.name.as_str()));
-    let sealed: Vec<(&ToolEntry, Seal, bool)> = active
-        .into_iter()
-        .map(|entry| {
-            let remembered = store
-                .as_ref()
-                .and_then(|s| s.versions_of(&entry.name).ok())
-                .unwrap_or_default();
-            let known = remembered
-                .iter()
-                .any(|v| v.content_hash == entry.content_hash);
-            let (version, hash, when) = match remembered.first() {
-                Some(newest) if !known => (
-                    newest.version.clone(),
-                    newest.content_hash.clone(),
-                    newest.activated_at.clone(),
-                ),
-                _ => (
-                    entry.version.clone(),
-                    entry.content_hash.clone(),
-                    at.clone(),
-                ),
-            };
-            let seal = Seal {
-                name: entry.name.clone(),
-                tier: entry.tier,
-                version,
-                hash,
-                by: ADOPTED_BY.to_string(),
-                at: when,
-                how: "adopt".to_string(),
-            };
-            // Kept like every version that became active, so a later change can be undone.
-            (entry, seal, !known && remembered.is_empty())
-        })
-        .collect();
-    let as_they_are = sealed.iter().filter(|(e, s, _)| s.hash == e.content_hash);
-    notice::adopting(as_they_are.count());
-    // Each tool's copy and seal on every core: a first contact writes thousands of each.
-    let written = parallel_map(&sealed, &ScanProgress::default(), |(entry, seal, keep)| {
-        // A tool that cannot be kept is still sealed: it runs as it is now.
-        let staged = if *keep {
-            versions
-                .stage(
-                    &entry.path,
-                    &entry.name,
-                    &entry.version,
-                    &entry.content_hash,
-                )
-                .unwrap_or(None)
-        } else {
-            None
-        };
-        folder.write_new(
-            Path::new(&format!("{}.json", seal.name)),
-            encode(seal).as_slice(),
-            crate::workspace::private::FILE_MODE,
-        )?;
-        Ok::<_, SealError>(staged)
-    });
-    let mut snapshots = Vec::new();
-    for staged in written {
-        snapshots.extend(staged?);
-    }
-    // One sync of the file system for every snapshot and seal (thousands of tools took one
-    // sync each, most of a first contact's time), before any of them is renamed into place.
-    let _ = versions.keep_all(snapshots);
-    folder.sync_filesystem()?;
-    let target = Path::new(STATE_DIR).join(SEALS_DIR);
-    if root_dir.rename_noreplace(&staging, &target).is_err() {
-        // Another process adopted first; its seals stand.
-        let _ = std::fs::remove_dir_all(root.join(&staging));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::scan::{ScanLimits, load_tool};
-
-    /// The workspaces `adopt` ran on, once per run, for tests to count theirs.
-    pub(super) static ADOPTIONS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
     const MANIFEST: &str =
         "version = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n";
@@ -526,71 +441,105 @@ mod tests {
     }
 
     #[test]
-    fn a_workspace_without_seals_adopts_its_active_tools_once_as_they_are() {
+    fn a_workspace_never_opened_runs_nothing_active_until_a_person_accepts_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         let core = tool(root, Tier::Core, "c", "echo c\n");
         let approved = tool(root, Tier::Approved, "a", "echo a\n");
         let candidate = tool(root, Tier::Experimental, "e", "echo e\n");
-        // A view writes nothing, and shows no drift before adoption.
+        // Views write nothing, and show every active tool waiting for the person.
         let book = SealBook::load(root);
-        assert_eq!(book.drift(&approved), None);
-        assert!(!seals_dir(root).exists());
+        assert_eq!(book.drift(&approved), Some(Drift::NotAccepted));
+        assert_eq!(book.drift(&candidate), None);
+        assert_eq!(drift_now(root, &core), Some(Drift::NotAccepted));
+        let refused = check(root, &approved).expect_err("not accepted");
+        assert!(
+            matches!(refused, SealError::NotAccepted { active: 2 }),
+            "{refused}"
+        );
+        check(root, &candidate).expect("candidates are not sealed");
+        assert!(matches!(
+            ensure_accepted(root),
+            Err(SealError::NotAccepted { active: 2 })
+        ));
+        assert!(!seals_dir(root).exists(), "nothing was written");
 
-        check(root, &approved).expect("adopted as it is");
+        let scanned = [core.clone(), approved.clone(), candidate.clone()];
+        let planned = plan(root, &scanned, &[], "ana").expect("plan");
+        assert!(!seals_dir(root).exists(), "a plan writes nothing");
+        let accepted = accept(root, &scanned, &[], "ana").expect("accepted");
+        assert_eq!(planned, accepted);
+        assert_eq!(accepted.len(), 2);
         for entry in [&core, &approved] {
+            check(root, entry).expect("runs as it is");
             let seal = read(root, &entry.name).expect("read").expect("sealed");
             assert_eq!(
-                (seal.tier, seal.hash.as_str(), seal.by.as_str()),
-                (entry.tier, entry.content_hash.as_str(), ADOPTED_BY)
+                (
+                    seal.tier,
+                    seal.hash.as_str(),
+                    seal.by.as_str(),
+                    seal.how.as_str()
+                ),
+                (entry.tier, entry.content_hash.as_str(), "ana", "accept")
             );
-            let kept = VersionStore::relative_path(&entry.name, "1.0.0", &entry.content_hash);
+            let kept = crate::review::versions::VersionStore::relative_path(
+                &entry.name,
+                "1.0.0",
+                &entry.content_hash,
+            );
             assert!(root.join(kept).is_dir(), "kept as a snapshot");
         }
         assert_eq!(read(root, &candidate.name).expect("read"), None);
-        check(root, &candidate).expect("candidates are not sealed");
+        assert_eq!(
+            accept(root, &scanned, &[], "ana").expect("again"),
+            [],
+            "nothing is accepted twice"
+        );
 
-        // Adopted once: a tool placed in approved/ afterwards is not approved here.
+        // A tool placed in approved/ afterwards (a pull, a copy) is not approved here, until a
+        // person accepts it; a tool with a seal is never accepted again.
         let later = tool(root, Tier::Approved, "later", "echo later\n");
         assert!(matches!(
             check(root, &later),
             Err(SealError::Unapproved { .. })
         ));
         assert_eq!(SealBook::load(root).drift(&later), Some(Drift::Unapproved));
+        let changed = tool(root, Tier::Approved, "a", "echo changed\n");
+        let again = accept(
+            root,
+            std::slice::from_ref(&changed),
+            &["a".to_string()],
+            "ana",
+        )
+        .expect_err("sealed already");
+        assert!(matches!(again, AcceptError::Sealed(_)), "{again}");
+        let newer = accept(root, &[changed.clone(), later.clone()], &[], "ana").expect("later");
+        assert_eq!(newer.len(), 1, "only the tool without a seal");
+        check(root, &later).expect("accepted");
+        assert!(matches!(check(root, &changed), Err(SealError::Modified(_))));
     }
 
     #[test]
-    fn a_tool_changed_after_the_first_scan_is_sealed_as_scanned_and_refused() {
+    fn accepting_some_tools_by_name_leaves_the_others_not_approved() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         let kept = tool(root, Tier::Core, "kept", "echo kept\n");
-        let scanned = tool(root, Tier::Approved, "changed", "echo before\n");
-        let candidate = tool(root, Tier::Experimental, "candidate", "echo c\n");
-        std::fs::write(scanned.path.join("run.sh"), "echo after\n").expect("change");
-        let now = load_tool(root, Tier::Approved, &scanned.path, ScanLimits::default());
-
-        ensure_adopted_as_scanned(root, &[kept.clone(), scanned.clone(), candidate.clone()])
-            .expect("adopted");
-        check(root, &kept).expect("sealed as it is");
-        let refused = check(root, &now).expect_err("the change was not accepted");
-        assert!(matches!(refused, SealError::Modified(_)), "{refused}");
+        let left = tool(root, Tier::Approved, "left", "echo left\n");
+        let scanned = [kept.clone(), left.clone()];
+        let unknown =
+            accept(root, &scanned, &["nope".to_string()], "ana").expect_err("unknown name");
         assert_eq!(
-            read(root, "changed").expect("read").expect("seal").hash,
-            scanned.content_hash
+            unknown.to_string(),
+            "no active tool named nope: `toolbench accept --dry-run` lists them"
         );
-        assert_eq!(read(root, "candidate").expect("read"), None);
-        // The changed tool's snapshot could not be taken (its content is not the scanned
-        // one); the other's is kept, and no staging folder is left behind.
-        let versions = root.join(STATE_DIR).join("versions");
-        assert!(
-            root.join(VersionStore::relative_path(
-                "kept",
-                "1.0.0",
-                &kept.content_hash
-            ))
-            .is_dir()
-        );
-        assert!(!versions.join("changed").join("1.0.0").exists());
+        assert!(!seals_dir(root).exists());
+        accept(root, &scanned, &["kept".to_string()], "ana").expect("accepted");
+        check(root, &kept).expect("accepted by name");
+        assert!(matches!(
+            check(root, &left),
+            Err(SealError::Unapproved { .. })
+        ));
+        // No staging folder is left behind.
         let leftovers: Vec<_> = walkdir(&root.join(STATE_DIR))
             .into_iter()
             .filter(|p| {
@@ -599,12 +548,25 @@ mod tests {
             })
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
 
-        // Adopted once: a second first scan changes nothing.
-        std::fs::write(kept.path.join("run.sh"), "echo other\n").expect("change");
-        let other = load_tool(root, Tier::Core, &kept.path, ScanLimits::default());
-        ensure_adopted_as_scanned(root, std::slice::from_ref(&other)).expect("no-op");
-        assert!(matches!(check(root, &other), Err(SealError::Modified(_))));
+    #[test]
+    fn a_workspace_without_active_tools_is_opened_by_its_first_seal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let candidate = tool(root, Tier::Experimental, "x", "echo x\n");
+        ensure_accepted(root).expect("nothing to accept");
+        assert!(accepted(root));
+        apply_decisions(
+            root,
+            &[decision(
+                DecisionAction::Approve,
+                &candidate,
+                Tier::Approved,
+            )],
+        )
+        .expect("approve");
+        assert!(read(root, "x").expect("read").is_some());
     }
 
     fn walkdir(dir: &Path) -> Vec<PathBuf> {
@@ -619,40 +581,9 @@ mod tests {
         found
     }
 
-    #[test]
-    fn threads_meeting_a_workspace_without_seals_adopt_it_once() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path().to_path_buf();
-        let entries: Vec<ToolEntry> = (0..20)
-            .map(|n| tool(&root, Tier::Approved, &format!("t{n}"), "echo t\n"))
-            .collect();
-        // As the workbench's decisions do: each on a thread of its own, at once.
-        let start = std::sync::Arc::new(std::sync::Barrier::new(4));
-        let threads: Vec<_> = entries
-            .iter()
-            .take(4)
-            .cloned()
-            .map(|entry| {
-                let (root, start) = (root.clone(), std::sync::Arc::clone(&start));
-                std::thread::spawn(move || {
-                    start.wait();
-                    check(&root, &entry)
-                })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().expect("thread").expect("adopted as it is");
-        }
-        let adopted = ADOPTIONS
-            .lock()
-            .expect("adoptions")
-            .iter()
-            .filter(|r| **r == root)
-            .count();
-        assert_eq!(adopted, 1, "one adoption for four threads");
-        for entry in &entries {
-            assert!(read(&root, &entry.name).expect("read").is_some());
-        }
+    /// A person accepts every active tool `root` holds now.
+    fn accept_now(root: &Path) {
+        accept_all(root, "ana").expect("accepted");
     }
 
     #[test]
@@ -660,7 +591,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         let approved = tool(root, Tier::Approved, "a", "echo a\n");
-        check(root, &approved).expect("adopted");
+        accept_now(root);
+        check(root, &approved).expect("accepted");
         let changed = tool(root, Tier::Approved, "a", "echo changed\n");
         let err = check(root, &changed).expect_err("modified");
         assert_eq!(
@@ -745,7 +677,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         let approved = tool(root, Tier::Approved, "a", "echo a\n");
-        check(root, &approved).expect("adopted");
+        accept_now(root);
+        check(root, &approved).expect("accepted");
         let script = root.join("approved/a/run.sh");
         std::fs::set_permissions(&script, PermissionsExt::from_mode(0o666)).expect("chmod");
         let open = load_tool(
@@ -766,7 +699,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         let approved = tool(root, Tier::Approved, "a", "echo a\n");
-        check(root, &approved).expect("adopted");
+        accept_now(root);
+        check(root, &approved).expect("accepted");
         std::fs::write(seal_path(root, "a"), "{ not json").expect("damage");
         assert!(matches!(
             check(root, &approved),

@@ -101,6 +101,8 @@ pub(crate) fn write(
         locate_executable(&def.executable, &dir)?;
     }
     check_reachable(confinement, &def)?;
+    // A definition is sealed: nothing is, in a workspace whose tools nobody accepted here yet.
+    crate::seal::ensure_accepted(root).map_err(|e| ServiceError::Refused(e.to_string()))?;
     let _lock =
         ToolLock::acquire(root, &def.name).map_err(|e| ServiceError::Refused(e.to_string()))?;
     let existing = existing(root, &def.name)?;

@@ -122,6 +122,7 @@ actions! {
     Stats => "stats", "Workspace stats and the quality ranking";
     Suggestions => "suggestions", "Tools worth building or changing, from the run history (a accept, x dismiss)";
     CommandLine => "command_line", "Open a resource view by name: runs, history, calls, services (tab completes)";
+    AcceptWorkspace => "accept_workspace", "Accept a never-opened workspace's active tools as they are";
     Down => "down", "Move down";
     Up => "up", "Move up";
     First => "first", "Jump to the first item";

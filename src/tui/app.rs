@@ -21,6 +21,7 @@ use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
 use super::keymap::Keymap;
 use super::layout::{self, Areas, Pane, Shape};
+use super::overlays::accept::AcceptState;
 use super::overlays::call_answer::CallAnswerState;
 use super::overlays::decision::{DecisionState, Subject};
 use super::overlays::detail::text_page as detail_text_page;
@@ -187,6 +188,8 @@ pub enum AppEvent {
     },
     /// An answer to an agent call (or a rule's revocation) was stored, or why not.
     CallAnswered(Result<String, crate::command::CommandError>),
+    /// The person accepted the workspace's active tools: how many were sealed, or why not.
+    Accepted(Result<usize, crate::command::CommandError>),
     /// The agent calls waiting for a human and the approval rules in force, as they changed.
     CallsPolled {
         calls: Vec<crate::model::calls::CallRow>,
@@ -211,6 +214,8 @@ pub enum AppEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Scan,
+    /// A person accepts the active tools of a workspace never opened here.
+    AcceptWorkspace,
     LoadDetail {
         entry: Box<ToolEntry>,
         parent: Option<Box<ToolEntry>>,
@@ -338,6 +343,8 @@ pub(crate) enum Overlay {
     Help {
         scroll: usize,
     },
+    /// The question of a workspace never opened here: accept its active tools?
+    Accept(Box<AcceptState>),
     Detail(Box<DetailState>),
     Launch(Box<LaunchState>),
     MarkFailure(Box<MarkFailureState>),
@@ -364,7 +371,8 @@ impl Overlay {
         }
         matches!(
             self,
-            Overlay::Launch(_)
+            Overlay::Accept(_)
+                | Overlay::Launch(_)
                 | Overlay::MarkFailure(_)
                 | Overlay::Decision(_)
                 | Overlay::Evolve(_)
@@ -827,6 +835,18 @@ impl App {
             }
             AppEvent::CallsPolled { calls, rules } => self.on_calls_polled(calls, rules),
             AppEvent::RequestsPolled(requests) => self.on_requests_polled(requests),
+            AppEvent::Accepted(Ok(count)) => {
+                let accepted = match count {
+                    1 => "accepted 1 active tool as it is".to_string(),
+                    n => format!("accepted {n} active tools as they are"),
+                };
+                self.notify(
+                    format!("{accepted}; a later change needs a review"),
+                    Level::Info,
+                );
+                self.effects.push(Effect::Scan);
+            }
+            AppEvent::Accepted(Err(e)) => self.notify(one_line(&e), Level::Error),
             AppEvent::CallAnswered(Ok(summary)) => self.notify(summary, Level::Info),
             AppEvent::CallAnswered(Err(e)) => self.notify(one_line(&e), Level::Error),
             AppEvent::InstancesPolled(rows) => self.on_instances_polled(rows),
@@ -895,6 +915,10 @@ impl App {
         if !matches!(self.scan, ScanState::Done { .. }) {
             // Once a start: what the history holds before this session's runs.
             self.count_suggestions();
+            // A workspace never opened here: ask, unless the person is busy with another.
+            if self.overlay.is_none() {
+                self.ask_to_accept();
+            }
         }
         self.scan = ScanState::Done { tools, elapsed };
         self.dirty = true;
@@ -1146,6 +1170,10 @@ impl App {
             }
             (Some(Action::Close), _) => self.overlay = None,
             (Some(Action::Submit), _) => self.submit_dialog(),
+            (_, Some(Overlay::Accept(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
+            (_, Some(Overlay::Accept(state))) => {
+                state.confirm.input(key);
+            }
             (Some(Action::NextField), Some(Overlay::Launch(launch))) => launch.switch_field(),
             (Some(Action::Grant), Some(Overlay::Launch(launch))) => launch.toggle_grant(),
             (Some(Action::NextField), Some(Overlay::MarkFailure(mark))) => mark.next_field(),
@@ -1180,6 +1208,18 @@ impl App {
 
     fn submit_dialog(&mut self) {
         match self.overlay.take() {
+            Some(Overlay::Accept(mut state)) => {
+                if state.confirmed() {
+                    self.notify(
+                        "accepting this workspace's active tools…".into(),
+                        Level::Info,
+                    );
+                    self.effects.push(Effect::AcceptWorkspace);
+                } else {
+                    state.refuse();
+                    self.overlay = Some(Overlay::Accept(state));
+                }
+            }
             Some(Overlay::Suggestions(mut state)) => {
                 let reason = state.reason.take().map(|r| r.lines().join(" "));
                 let id = state.selected().map(|row| row.id);
@@ -1284,6 +1324,17 @@ impl App {
             Some(Overlay::CallAnswer(answer)) => self.submit_call_answer(answer),
             Some(Overlay::Service(dialog)) => self.submit_service(dialog),
             other => self.overlay = other,
+        }
+    }
+
+    /// Opens the question of a workspace never opened here; false when nothing waits for it.
+    fn ask_to_accept(&mut self) -> bool {
+        match AcceptState::of(self.catalog.entries()) {
+            Some(state) => {
+                self.overlay = Some(Overlay::Accept(Box::new(state)));
+                true
+            }
+            None => false,
         }
     }
 
@@ -1598,6 +1649,14 @@ impl App {
                 self.overlay = Some(Overlay::Suggestions(Box::new(SuggestionsState::loading())));
             }
             Action::CommandLine => self.command = Some(String::new()),
+            Action::AcceptWorkspace => {
+                if !self.ask_to_accept() {
+                    self.notify(
+                        "nothing to accept: this workspace was opened here already".into(),
+                        Level::Info,
+                    );
+                }
+            }
             Action::Stats => {
                 self.effects.push(Effect::LoadStats);
                 self.overlay = Some(Overlay::Stats(Box::new(StatsState::loading())));
@@ -1780,7 +1839,8 @@ impl App {
         let scroll = match self.overlay.as_mut() {
             None
             | Some(
-                Overlay::Launch(_)
+                Overlay::Accept(_)
+                | Overlay::Launch(_)
                 | Overlay::MarkFailure(_)
                 | Overlay::Decision(_)
                 | Overlay::Evolve(_)
@@ -2203,7 +2263,11 @@ pub(crate) fn touched_by(outcome: &Outcome) -> Vec<String> {
 }
 
 fn waits_for_review(entry: &ToolEntry) -> bool {
-    entry.tier == Tier::Experimental || entry.drift.is_some()
+    entry.tier == Tier::Experimental
+        || entry
+            .drift
+            .as_ref()
+            .is_some_and(crate::model::Drift::awaits_its_review)
 }
 
 /// Where a tool stands in the Review pane: active tools that drifted from what was approved

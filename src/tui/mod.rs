@@ -121,13 +121,6 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
     let (tx, rx) = mpsc::channel::<AppEvent>(job_events::EVENT_QUEUE);
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
-    // A first contact's adoption (at the first scan), told as it starts.
-    let notices = tx.clone();
-    crate::seal::notice::listen(move |line| {
-        // Told once, as the first scan ends, when the queue is all but empty: a full one
-        // loses this line alone, and the adoption goes on.
-        let _ = notices.try_send(AppEvent::Notice(line.to_string()));
-    });
     // The live catalog starts from the cached index the app shows, shared until either changes.
     let cached = Catalog::from_shared(app.catalog.shared_entries());
     let services = Services::start(
@@ -144,10 +137,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
         output_rx,
         &exit_after,
     ));
-    // Seals being given to a workspace opened for the first time are finished, not left
-    // half-made; a scan or validation still going must not delay leaving: the store is
-    // flushed already.
-    runtime.block_on(crate::jobs::scan::adoption_finished());
+    // A scan or validation still going must not delay leaving: the store is flushed already.
     runtime.shutdown_background();
     // The process ends right after: handing a 10,000-tool catalog back to the allocator
     // piece by piece only delays the exit (by ~10 ms), and the terminal is restored already.
@@ -414,10 +404,9 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 known: KnownHashes::from_entries(app.catalog.entries()),
             };
             let tx = tx.clone();
-            let (root, live) = (services.root.clone(), Arc::clone(&services.live));
+            let live = Arc::clone(&services.live);
             crate::jobs::scan::start(request, move |event| {
                 if let ScanEvent::Finished { entries, .. } = &event {
-                    crate::jobs::scan::adopt_first_scan(&root, entries);
                     live.replace(entries.clone());
                     let (live, tx) = (Arc::clone(&live), tx.clone());
                     tokio::task::spawn_blocking(move || {
@@ -611,6 +600,22 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                     decision: command,
                 },
             );
+        }
+        Effect::AcceptWorkspace => {
+            let (ctx, tx) = (services.commands.clone(), tx.clone());
+            tokio::spawn(async move {
+                let command = Command::Accept {
+                    only: Vec::new(),
+                    dry_run: false,
+                };
+                let result = command::apply(&ctx, command)
+                    .await
+                    .map(|applied| match applied {
+                        Applied::Accepted { tools, .. } => tools.len(),
+                        _ => 0,
+                    });
+                let _ = tx.send(AppEvent::Accepted(result)).await;
+            });
         }
         Effect::AddCase { entry, input, why } => {
             let tool = ToolId::content_of(&entry);

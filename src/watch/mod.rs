@@ -37,6 +37,9 @@ pub enum WatchUpdate {
     },
     /// Events were lost (kernel queue overflow) or a whole tier changed: scan everything.
     Rescan,
+    /// The seals changed (a person accepted or approved tools in another process, or the
+    /// workspace was accepted): every active tool's drift is read again, no tool.
+    Seals,
     /// The watcher reported an error; the catalog may be stale until the next scan.
     Error(String),
 }
@@ -104,6 +107,7 @@ fn watch_by(
     on_update: &Listener,
 ) -> notify::Result<WorkspaceWatcher> {
     let shared: tiers::Shared = Arc::new(Mutex::new(None));
+    let tell_acceptance = Arc::clone(on_update);
     // The handler waits for the setup to end before it follows a tier folder that came.
     let mut setup = shared.lock().unwrap_or_else(PoisonError::into_inner);
     let handle = Arc::downgrade(&shared);
@@ -132,10 +136,13 @@ fn watch_by(
                 .filter(|e| !matches!(e.kind, notify::EventKind::Access(_)))
                 .flat_map(|e| e.paths.iter().cloned());
             let affected = affected_tools(&root_owned, paths);
-            if affected.tier_folders && tiers_changed(&on_update) {
+            if (affected.tier_folders || affected.seals) && tiers_changed(&on_update) {
                 on_update(WatchUpdate::Rescan);
             } else if !affected.tools.is_empty() {
                 on_update(reload(&root_owned, limits, affected.tools));
+            }
+            if affected.seals {
+                on_update(WatchUpdate::Seals);
             }
         }
         Err(errors) => {
@@ -166,8 +173,15 @@ fn watch_by(
             config.with_poll_interval(limit::POLL_EVERY),
         )?),
     };
-    *setup = Some(TierWatch::start(debouncer, root)?);
+    let started = TierWatch::start(debouncer, root)?;
+    let has_seals = started.has_seals();
+    *setup = Some(started);
     drop(setup);
+    if !has_seals {
+        tiers::await_acceptance(Arc::downgrade(&shared), root, move || {
+            tell_acceptance(WatchUpdate::Seals);
+        });
+    }
     Ok(WorkspaceWatcher {
         _tiers: shared,
         polling: None,
@@ -182,6 +196,8 @@ struct Affected {
     /// The root or a tier folder itself: one may have come, gone or been replaced. (Polling
     /// also reports a tier folder whose list of tools changed.)
     tier_folders: bool,
+    /// The seals, or the state folder that holds them.
+    seals: bool,
 }
 
 /// Maps changed paths to the tools they belong to.
@@ -199,6 +215,9 @@ fn affected_tools(root: &Path, paths: impl Iterator<Item = PathBuf>) -> Affected
             continue;
         };
         if first == STATE_DIR {
+            // Only the seals are watched in the state folder; its other files are
+            // toolbench's own traffic.
+            affected.seals |= parts.next().as_deref() == Some(crate::seal::SEALS_DIR);
             continue;
         }
         let Ok(tier) = first.parse::<Tier>() else {

@@ -1,7 +1,10 @@
 //! The folders a workspace watch follows: the root alone (a tier folder made, removed or
-//! replaced) and each tier folder with everything in it. Only the tiers hold tools: the state
-//! folder (toolbench's own constant traffic, which would flood the kernel's queue) and
-//! anything else beside the tiers are never walked nor watched.
+//! replaced), each tier folder with everything in it, and the folder of seals alone (a person
+//! accepting or approving in another process changes what may run). Only the tiers hold tools:
+//! the rest of the state folder (toolbench's own constant traffic, which would flood the
+//! kernel's queue) and anything else beside the tiers are never walked nor watched. A
+//! workspace that has no seals yet is looked at once a second until it has
+//! (`await_acceptance`): watching the state folder to see them come would hear all its traffic.
 
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
@@ -35,6 +38,8 @@ impl<W: notify::Watcher + Send, C: FileIdCache + Send> Watches for Debouncer<W, 
 pub(super) struct TierWatch {
     debouncer: Box<dyn Watches>,
     watched: HashMap<Tier, (u64, u64)>,
+    /// The folder of seals, by identity, once it is there.
+    seals: Option<(u64, u64)>,
 }
 
 /// The tier watch as the event handler reaches it: set once the setup ends (the handler waits
@@ -46,6 +51,14 @@ pub(super) type Shared = Arc<Mutex<Option<TierWatch>>>;
 /// renamed and removed there (an agent proposal's staging): one gone between the walk's
 /// listing and its watch fails the whole setup as "not found". The setup is tried again.
 const SETUP_ATTEMPTS: usize = 5;
+
+/// A real folder's identity (device, inode); `None` when it is not one.
+fn identity(folder: &Path) -> Option<(u64, u64)> {
+    std::fs::symlink_metadata(folder)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| (m.dev(), m.ino()))
+}
 
 /// A path gone from under the watch's setup, as notify reports it either way.
 fn is_not_found(error: &notify::Error) -> bool {
@@ -62,6 +75,7 @@ impl TierWatch {
         let mut tiers = TierWatch {
             debouncer,
             watched: HashMap::new(),
+            seals: None,
         };
         tiers.debouncer.watch(root, RecursiveMode::NonRecursive)?;
         tiers.follow(root)?;
@@ -74,10 +88,7 @@ impl TierWatch {
         let mut changed = false;
         for &tier in Tier::ALL {
             let folder = root.join(tier.dir_name());
-            let now = std::fs::symlink_metadata(&folder)
-                .ok()
-                .filter(|m| m.is_dir())
-                .map(|m| (m.dev(), m.ino()));
+            let now = identity(&folder);
             if now == self.watched.get(&tier).copied() {
                 continue;
             }
@@ -91,7 +102,34 @@ impl TierWatch {
                 self.watched.insert(tier, identity);
             }
         }
+        self.follow_seals(root)?;
         Ok(changed)
+    }
+
+    /// Watches the folder of seals alone, once it is there. Seals are no tools: a change
+    /// there is never a reason to rescan.
+    fn follow_seals(&mut self, root: &Path) -> notify::Result<()> {
+        let seals = crate::seal::seals_dir(root);
+        let now = identity(&seals);
+        if now != self.seals {
+            if self.seals.take().is_some() {
+                let _ = self.debouncer.unwatch(&seals);
+            }
+            if now.is_some()
+                && self
+                    .debouncer
+                    .watch(&seals, RecursiveMode::NonRecursive)
+                    .is_ok()
+            {
+                self.seals = now;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the folder of seals is watched.
+    pub(super) fn has_seals(&self) -> bool {
+        self.seals.is_some()
     }
 
     fn watch_tier(&mut self, folder: &Path) -> notify::Result<()> {
@@ -106,6 +144,39 @@ impl TierWatch {
             }
         }
     }
+}
+
+/// How often a workspace without seals is looked at, until a person accepts its tools.
+const ACCEPTANCE_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Until the workspace has its seals (a person accepts its tools, here or in another
+/// process), looks once a second whether they came; then watches them and tells `came`. Ends
+/// with the watch. The one poller of the watch: nothing in the state folder is watched, and
+/// its creation tells no folder the watch follows.
+pub(super) fn await_acceptance(
+    handle: Weak<Mutex<Option<TierWatch>>>,
+    root: &Path,
+    came: impl Fn() + Send + 'static,
+) {
+    let root = root.to_path_buf();
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(ACCEPTANCE_POLL);
+            let Some(shared) = handle.upgrade() else {
+                return; // the watch is gone
+            };
+            if !crate::seal::accepted(&root) {
+                continue;
+            }
+            let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(tiers) = guard.as_mut() {
+                let _ = tiers.follow_seals(&root);
+            }
+            drop(guard);
+            came();
+            return;
+        }
+    });
 }
 
 /// The tiers followed again from the event handler, when a tier folder or the root itself

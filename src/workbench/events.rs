@@ -218,7 +218,7 @@ async fn follow_catalog(
         WatchUpdate::Tools { updated, removed } => {
             WorkbenchEvent::ToolsChanged { updated, removed }
         }
-        WatchUpdate::Rescan => WorkbenchEvent::CatalogReplaced(live.catalog()),
+        WatchUpdate::Rescan | WatchUpdate::Seals => WorkbenchEvent::CatalogReplaced(live.catalog()),
         WatchUpdate::Error(problem) => WorkbenchEvent::CatalogProblem(problem),
     };
     loop {

@@ -50,12 +50,32 @@ pub fn user_dirs(config: impl AsRef<Path>) -> [(&'static str, PathBuf); 2] {
     ]
 }
 
-/// A copy of the sample workspace `tools/` in a temp dir, so tests never touch the repo.
+/// A copy of the sample workspace `tools/` in a temp dir, so tests never touch the repo, whose
+/// active tools a person accepted (`toolbench accept`), as after its first opening.
 pub fn sample_workspace() -> tempfile::TempDir {
+    let dir = never_opened_sample();
+    accept(dir.path());
+    dir
+}
+
+/// A copy of the sample workspace as a clone brings it: never opened here, so none of its
+/// active tools runs before a person accepts them.
+pub fn never_opened_sample() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(&sample_tools(), dir.path());
     let _ = std::fs::remove_dir_all(dir.path().join(".toolbench"));
     dir
+}
+
+/// `toolbench accept`: a person accepts the active tools of the workspace at `root`.
+pub fn accept(root: &Path) {
+    let out = toolbench(root, &["accept"]);
+    assert!(
+        out.status.success(),
+        "accept: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The sample workspace: `TOOLBENCH_SAMPLE_TOOLS` when set (tests/as_unprivileged_user.sh

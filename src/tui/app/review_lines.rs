@@ -148,6 +148,7 @@ fn drift_badge(drift: &crate::model::Drift) -> &'static str {
     match drift {
         crate::model::Drift::Modified { .. } => "modified",
         crate::model::Drift::Unapproved => "not approved",
+        crate::model::Drift::NotAccepted => "not accepted",
     }
 }
 

@@ -1924,3 +1924,43 @@ fn quitting_with_a_run_in_flight_asks_first() {
     key(&mut app, KeyCode::Char('q'));
     assert!(app.should_quit);
 }
+
+/// A workspace never opened here: the first scan's end asks to accept its active tools, lists
+/// them, and accepts only on the typed word; esc leaves them waiting, and `W` asks again.
+#[test]
+fn a_never_opened_workspace_asks_to_accept_its_active_tools_on_the_typed_word() {
+    let mut entries = sample();
+    for entry in entries.iter_mut().filter(|e| e.tier.is_active()) {
+        entry.drift = Some(crate::model::Drift::NotAccepted);
+    }
+    let mut app = app_with(vec![]);
+    app.update(AppEvent::ScanFinished {
+        entries,
+        elapsed: Duration::from_millis(3),
+    });
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(
+        screen.contains("Accept this workspace's 3 active tools?"),
+        "{screen}"
+    );
+    assert!(screen.contains("core/word_count 1.0.0"), "{screen}");
+    type_text(&mut app, "acce");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        render(&app, 80, 24).contains("type accept to accept them"),
+        "a word cut short accepts nothing"
+    );
+    assert!(!app.effects.contains(&Effect::AcceptWorkspace));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none(), "esc leaves them waiting");
+    key(&mut app, KeyCode::Char('W'));
+    assert!(
+        matches!(app.overlay, Some(Overlay::Accept(_))),
+        "W asks again"
+    );
+    type_text(&mut app, "accept");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.effects.contains(&Effect::AcceptWorkspace));
+    assert!(app.overlay.is_none());
+}

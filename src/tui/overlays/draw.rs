@@ -4,8 +4,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::{
-    call_answer, decision, detail, evolve, failure_detail, help, launch, mark_failure, resources,
-    service, stats, suggestions,
+    accept, call_answer, decision, detail, evolve, failure_detail, help, launch, mark_failure,
+    resources, service, stats, suggestions,
 };
 use crate::tui::app::{App, Overlay};
 
@@ -13,6 +13,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     match &app.overlay {
         None => {}
         Some(Overlay::Help { scroll }) => help::draw(frame, app, area, *scroll),
+        Some(Overlay::Accept(state)) => accept::draw(frame, &app.theme, area, state),
         Some(Overlay::Detail(detail)) => detail::draw(frame, app, area, detail),
         Some(Overlay::Launch(launch)) => launch::draw(frame, app, area, launch),
         Some(Overlay::Decision(decision)) => decision::draw(frame, app, area, decision),

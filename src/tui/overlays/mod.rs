@@ -1,6 +1,7 @@
 //! Overlays drawn over the main screen: help, tool detail, workspace stats, suggestions, the
 //! resource views and the dialogs.
 
+pub(crate) mod accept;
 pub(crate) mod call_answer;
 pub(crate) mod decision;
 pub(crate) mod detail;
