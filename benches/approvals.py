@@ -167,6 +167,8 @@ def main():
             f.write(MANIFEST)
         with open(os.path.join(folder, "run.sh"), "w") as f:
             f.write("echo deployed\n")
+        # A person accepts the tool placed in approved/.
+        subprocess.run([bin_path, "--root", root, "accept"], check=True, stdout=subprocess.DEVNULL)
         client = Client(bin_path, root)
 
         print(f"== 1. pending call visible in `calls --json` (median of {RUNS})")

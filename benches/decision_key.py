@@ -112,6 +112,9 @@ def review_count(text):
 def measure(binary, tools, decisions):
     root = workspace(tools, decisions)
     config = tempfile.mkdtemp(prefix="tb-decision-config-")
+    # A person accepts the approved tools, as at any workspace's first opening.
+    subprocess.run([binary, "--root", root, "accept"], stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, TOOLBENCH_CONFIG_DIR=config), check=True)
     screen = Screen(binary, root, config)
     try:
         # Every candidate validated: its verdict mark is on screen in the Review pane.

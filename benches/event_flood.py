@@ -69,6 +69,9 @@ def main():
     root = workspace()
     add_tool(root, "approved", "tick")
     config = tempfile.mkdtemp(prefix="tb-flood-config-")
+    # A person accepts the approved tools, as at any workspace's first opening.
+    subprocess.run([binary, "--root", root, "accept"], stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, TOOLBENCH_CONFIG_DIR=config), check=True)
     report = os.path.join(config, "queue-report")
     pid, fd = pty.fork()
     if pid == 0:

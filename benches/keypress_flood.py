@@ -14,6 +14,7 @@ import select
 import statistics
 import struct
 import subprocess
+import subprocess
 import sys
 import tempfile
 import termios
@@ -74,6 +75,9 @@ def main():
     args = parser.parse_args()
     root = workspace()
     config = tempfile.mkdtemp(prefix="tb-flood-config-")
+    # A person accepts the approved tool, as at any workspace's first opening.
+    subprocess.run([args.binary, "--root", root, "accept"], stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, TOOLBENCH_CONFIG_DIR=config), check=True)
     pid, fd = pty.fork()
     if pid == 0:
         os.environ["TERM"] = "xterm-256color"

@@ -121,6 +121,8 @@ def main():
         for i in range(TOOLS - 1):
             write_tool(root, "approved", f"tool_{i:04}")
         write_tool(root, "approved", "noop")
+        # A person accepts the tools placed in approved/.
+        subprocess.run([bin_path, "--root", root, "accept"], check=True, stdout=subprocess.DEVNULL)
         subprocess.run([bin_path, "--root", root, "list"], check=True, stdout=subprocess.DEVNULL)
 
         client = Client(bin_path, root)

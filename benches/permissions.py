@@ -96,6 +96,9 @@ def main():
         script = None
         for name, permissions in tools.items():
             script = os.path.join(tool(root, name, permissions), "run.sh")
+        # A person accepts the tools placed in approved/.
+        subprocess.run([binary, "--root", root, "accept"], stdout=subprocess.DEVNULL, check=True,
+                       env=env)
         commands = {}
         for name in tools:
             command = [binary, "--root", root, "--project", project, "run",

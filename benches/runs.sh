@@ -24,6 +24,7 @@ tool() { # name script extra-run-lines
 tool noop 'true' ''
 tool noop_net 'true' 'network = true'
 tool gib 'head -c 1073741824 /dev/zero' ''
+"$bin" --root "$ws" accept >/dev/null     # a person accepts the tools placed in approved/
 "$bin" --root "$ws" run noop >/dev/null   # warm the index so the run finds its tool at once
 
 echo "== 1. overhead of toolbench run (50 rounds, every command once per round, medians)"

@@ -41,6 +41,10 @@ def workspace(binary, parent):
         f.write(MANIFEST)
     with open(os.path.join(tool, "run.sh"), "w") as f:
         f.write("true\n")
+    # A person accepts the tool placed in approved/ (a build without `accept` takes it at its
+    # first run, and answers this with an error).
+    subprocess.run([binary, "--root", root, "accept"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     # The first run fills the cached index, as in benches/runs.sh.
     subprocess.run([binary, "--root", root, "run", "noop"], stdout=subprocess.DEVNULL, check=True)
     return root

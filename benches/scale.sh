@@ -40,6 +40,7 @@ for n in "${sizes[@]}"; do
   "$bin" init "$ws" >/dev/null
   tool "$ws" approved bench_noop 'true'
   tool "$ws" experimental bench_cand 'true'
+  "$bin" --root "$ws" accept >/dev/null           # a person accepts the active tools
   "$bin" --root "$ws" run bench_noop >/dev/null   # creates the state store
   "$bin" --root "$ws" list >/dev/null             # fills the cached index
 done
