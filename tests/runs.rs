@@ -485,6 +485,8 @@ fn call_falls_back_to_the_next_tool_and_records_every_attempt() {
 #[test]
 fn call_without_candidates_or_with_all_failing_exits_1() {
     let ws = tempfile::tempdir().expect("tempdir");
+    let dir = ws.path().display().to_string();
+    assert!(toolbench(ws.path(), &["init", &dir]).status.success());
     let out = toolbench(ws.path(), &["call", "--capability", "nothing.here"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no active tool has capability \"nothing.here\""));

@@ -1049,6 +1049,7 @@ mod tests {
     fn the_workbench_starts_decides_and_records_through_one_writer() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
+        crate::workspace::init_workspace(root).expect("a workspace");
         // As `toolbench` starts the workbench: the start-of-process checks open the store.
         let workbench = Workbench::at(root, None).expect("opened");
         let store = workbench.store().expect("store");
@@ -1153,6 +1154,7 @@ mod tests {
     fn marked_candidates_are_decided_each_on_the_content_that_was_marked() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
+        crate::workspace::init_workspace(root).expect("a workspace");
         let workbench = Workbench::at(root, None).expect("opened");
         let store = workbench.store().expect("store");
         let greet = candidate(root, &mut store.lock(), "greet");
@@ -1201,6 +1203,7 @@ mod tests {
     fn a_detail_whose_runs_cannot_be_read_says_so_in_the_status_bar() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
+        crate::workspace::init_workspace(root).expect("a workspace");
         let workbench = Workbench::at(root, None).expect("opened");
         let store = workbench.store().expect("store");
         let entry = candidate(root, &mut store.lock(), "greet");
