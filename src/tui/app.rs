@@ -684,7 +684,7 @@ impl App {
                 skipped,
             } => {
                 if let Some(run) = self.runs.iter_mut().find(|r| r.key == key) {
-                    run.skipped_bytes += skipped;
+                    run.skip(stream, skipped);
                     run.push(stream, &bytes);
                     self.dirty = true;
                 }
