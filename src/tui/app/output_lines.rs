@@ -273,10 +273,10 @@ fn header_line(app: &App, run: &RunView, protections: Option<String>) -> Line<'s
                 (None, Some(signal)) => format!(" · signal {signal}"),
                 _ => String::new(),
             };
-            let style = if record.status == RunStatus::Ok {
-                theme.ok
-            } else {
-                theme.error
+            let style = match record.status {
+                RunStatus::Ok => theme.ok,
+                RunStatus::BadInput => theme.warning,
+                _ => theme.error,
             };
             // Its number once stored: the one the failure detail and `toolbench runs` give.
             let number = if record.id > 0 {
