@@ -1963,6 +1963,60 @@ async fn a_long_client_name_is_kept_to_its_first_128_bytes() {
     client.cancel().await.expect("close the session");
 }
 
+/// A tool copied by hand into approved/ after the workspace's first use has no seal: it may
+/// not run, so it is not listed, whether it was there when the server started or arrived
+/// while it serves. A call of it is refused at once, saying why, without waiting for a human
+/// (it costs `high`, which would wait). Once a person approves it where it is, it is listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_copied_into_approved_by_hand_is_listed_only_once_approved() {
+    let ws = Workspace::sample();
+    // The first use adopts the active tools as they are.
+    let out = ws.cli(&["run", "word_count", "--input", r#"{"text": "a"}"#]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let by_hand = |name: &str| {
+        let folder = write_tool(
+            ws.root(),
+            "approved",
+            name,
+            &minimal_manifest(name).replace("cost_tier = \"low\"", "cost_tier = \"high\""),
+        );
+        std::fs::write(folder.join("run.sh"), "echo ran\n").expect("run.sh");
+    };
+    by_hand("copied");
+    let (client, _) = ws.connect().await;
+    assert!(!tool_names(&client).await.contains(&"copied".to_string()));
+    let result = tokio::time::timeout(Duration::from_secs(10), call(&client, "copied", json!({})))
+        .await
+        .expect("answered without waiting for a human");
+    assert!(is_error(&result), "{result:?}");
+    assert!(
+        text_of(&result).contains("copied will not run: no person approved it"),
+        "{}",
+        text_of(&result)
+    );
+    by_hand("arrived");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!tool_names(&client).await.contains(&"arrived".to_string()));
+    let pending: Value =
+        serde_json::from_slice(&ws.cli(&["calls", "--json"]).stdout).expect("calls --json");
+    assert_eq!(pending, json!([]));
+    // A person approves it where it is.
+    let out = ws.cli(&["validate", "copied"]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stdout(&out)
+    );
+    let out = ws.cli(&["approve", "copied"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !tool_names(&client).await.contains(&"copied".to_string()) {
+        assert!(Instant::now() < deadline, "approved, it is listed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.cancel().await.expect("close the session");
+}
+
 /// Clients of the 2026-07-28 protocol hear of changes through `subscriptions/listen`: a tool
 /// edited in approved/ by another program leaves the listing (it may not run until a person
 /// reviews the change), and is back, as edited, once a person approved the change.

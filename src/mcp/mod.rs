@@ -83,13 +83,16 @@ fn open(workbench: Workbench) -> Result<(Arc<Shared>, Option<FirstContact>), Mcp
         // Calls a dead server left waiting will never run: say so before serving new ones.
         let _ = crate::approvals::abandon_dead(store);
         let cached = store.load_index().unwrap_or_default();
-        let entries = scan_workspace(
+        let mut entries = scan_workspace(
             workbench.root(),
             workbench.config().catalog,
             &KnownHashes::from_entries(&cached),
             &ScanProgress::default(),
         );
         let _ = store.save_index(&entries);
+        // Active tools carry their drift from what was approved, so the first listing holds
+        // only what may run: a tool placed in approved/ by hand has no seal and is left out.
+        crate::seal::SealBook::load(workbench.root()).mark(&mut entries);
         entries
     };
     let first_contact = FirstContact::of(workbench.root(), &entries);
