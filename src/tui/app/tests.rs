@@ -983,6 +983,52 @@ fn reaching(tier: Tier, name: &str, permissions: crate::model::Permissions) -> T
     entry
 }
 
+/// The dialog answering an agent's waiting call says who asks, why it waits, what the tool
+/// may touch and which content would run, before the arguments.
+#[test]
+fn the_call_dialog_names_the_client_why_it_waits_the_grants_and_the_content() {
+    let writes = crate::model::Permissions {
+        project: crate::model::ProjectAccess::Write,
+        network: crate::model::Network::Any,
+        ..Default::default()
+    };
+    let deploy = reaching(Tier::Approved, "deploy", writes);
+    let mut app = app_with(vec![deploy.clone()]);
+    app.update(AppEvent::CallsPolled {
+        calls: vec![crate::model::calls::CallRow {
+            content_hash: deploy.content_hash.clone(),
+            why: "cost tier high needs a confirmation with the default preset".into(),
+            ..crate::model::calls::CallRow::fixture(7)
+        }],
+        rules: Vec::new(),
+    });
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('a'));
+    let screen = render(&app, 80, 24);
+    for line in [
+        "from    claude-code",
+        "waits   cost tier high needs a confirmation with the default preset",
+        "grants  project write · network anywhere",
+        "content deploy@1.0.0 · 0123abcd",
+        "\"env\": \"staging\"",
+    ] {
+        assert!(screen.contains(line), "{line}:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+    // A call of content the catalog no longer holds says so instead of guessing.
+    key(&mut app, KeyCode::Esc);
+    app.update(AppEvent::CallsPolled {
+        calls: vec![crate::model::calls::CallRow::fixture(8)],
+        rules: Vec::new(),
+    });
+    key(&mut app, KeyCode::Char('r'));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("grants  unknown: that content is no longer in the catalog"),
+        "{screen}"
+    );
+}
+
 fn started_consent(app: &mut App) -> Option<crate::command::Consent> {
     app.take_effects().into_iter().find_map(|e| match e {
         Effect::StartRun { consent, .. } => Some(consent),
