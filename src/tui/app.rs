@@ -42,6 +42,7 @@ use crate::error_chain::one_line;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::{ToolStats, quality_of};
 use crate::review::Outcome;
+use crate::review::lifecycle::Destination;
 use crate::review::queue::arrival_key;
 use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
@@ -85,6 +86,12 @@ pub enum AppEvent {
     QualityByDayLoaded {
         path: PathBuf,
         days: Vec<crate::quality::DayQuality>,
+    },
+    /// Where a restore or a rollback of the tool at `path` would take it (the tier a restore
+    /// brings it back to, the version a rollback makes active), or why it would be refused.
+    DestinationLoaded {
+        path: PathBuf,
+        destination: Result<Destination, String>,
     },
     /// The workspace statistics for the stats overlay, or why they could not be read.
     StatsLoaded(Result<Box<crate::quality::WorkspaceStats>, StoreError>),
@@ -228,6 +235,11 @@ pub enum Effect {
     /// A failure report the person filled in: a `Command::MarkFailure`.
     MarkFailure(Box<crate::command::Command>),
     LoadHistory,
+    /// Read where `command` (a restore or a rollback) would take `entry`, for its dialog.
+    LoadDestination {
+        command: ReviewCommand,
+        entry: Box<ToolEntry>,
+    },
     /// Aggregate the workspace statistics for the stats overlay.
     LoadStats,
     /// Run the detectors over the history; `list`: for the suggestions overlay, else only to
@@ -670,6 +682,15 @@ impl App {
             AppEvent::SuggestionAnswered(Err(reason)) => self.notify(reason, Level::Error),
             AppEvent::ResourceLoaded { resource, table } => {
                 self.on_resource_loaded(resource, table)
+            }
+            AppEvent::DestinationLoaded { path, destination } => {
+                if let Some(Overlay::Decision(state)) = &mut self.overlay
+                    && matches!(state.kind, DecisionKind::Restore | DecisionKind::Rollback)
+                    && matches!(&state.subject, Subject::Tool(e) if e.path == path)
+                {
+                    state.destination = Some(destination);
+                    self.dirty = true;
+                }
             }
             AppEvent::StatsLoaded(data) => {
                 if let Some(Overlay::Stats(stats)) = &mut self.overlay {
@@ -1379,6 +1400,13 @@ impl App {
             DecisionKind::Approve => self.caution_of(&entry),
             _ => Vec::new(),
         };
+        // Where a restore or a rollback goes is in the store: the dialog names it once read.
+        if matches!(kind, DecisionKind::Restore | DecisionKind::Rollback) {
+            self.effects.push(Effect::LoadDestination {
+                command: kind.with_text(""),
+                entry: Box::new(entry.clone()),
+            });
+        }
         self.overlay = Some(Overlay::Decision(Box::new(
             DecisionState::new(kind, Subject::Tool(entry))
                 .superseding(superseded)

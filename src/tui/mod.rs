@@ -498,6 +498,27 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 }
             });
         }
+        Effect::LoadDestination { command, entry } => {
+            let tx = tx.clone();
+            let root = services.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let destination = Store::open_reader(&root)
+                    .map_err(crate::review::ReviewError::from)
+                    .and_then(|store| {
+                        crate::review::lifecycle::destination(&store, &command, &entry)
+                    })
+                    .map_err(|e| crate::error_chain::one_line(&e));
+                let destination = match destination {
+                    Ok(Some(destination)) => Ok(destination),
+                    Ok(None) => return,
+                    Err(why) => Err(why),
+                };
+                let _ = tx.blocking_send(AppEvent::DestinationLoaded {
+                    path: entry.path.clone(),
+                    destination,
+                });
+            });
+        }
         Effect::LoadStats => {
             let tx = tx.clone();
             let root = services.root.clone();

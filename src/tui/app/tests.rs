@@ -1029,6 +1029,53 @@ fn the_call_dialog_names_the_client_why_it_waits_the_grants_and_the_content() {
     );
 }
 
+/// The rollback and restore dialogs name where the tool goes, as the store tells once read:
+/// the version brought back, the tier restored to.
+#[test]
+fn rollback_and_restore_dialogs_name_the_version_and_the_tier() {
+    use crate::review::lifecycle::Destination;
+    let active = tool(Tier::Approved, "csv_to_json", "1.3.0", CostTier::Low, "CSV");
+    let archived = tool(Tier::Archived, "old_csv", "0.9.0", CostTier::Low, "old");
+    let mut app = app_with(vec![active.clone(), archived.clone()]);
+    app.take_effects();
+    key(&mut app, KeyCode::Char('u'));
+    assert!(
+        app.take_effects().contains(&Effect::LoadDestination {
+            command: ReviewCommand::Rollback { to: None },
+            entry: Box::new(active.clone()),
+        }),
+        "the dialog asks where the rollback goes"
+    );
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("the previous version (reading which…)"),
+        "{screen}"
+    );
+    app.update(AppEvent::DestinationLoaded {
+        path: active.path.clone(),
+        destination: Ok(Destination::Version {
+            version: "1.2.0".into(),
+            content_hash: "557ded5baff7e2a7".into(),
+        }),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("csv_to_json@1.2.0 (557ded5baff7) becomes active again;"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('U'));
+    app.take_effects();
+    app.update(AppEvent::DestinationLoaded {
+        path: archived.path.clone(),
+        destination: Ok(Destination::Tier(Tier::Approved)),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("archived → approved"), "{screen}");
+    assert!(!screen.contains("the tier it left"), "{screen}");
+}
+
 fn started_consent(app: &mut App) -> Option<crate::command::Consent> {
     app.take_effects().into_iter().find_map(|e| match e {
         Effect::StartRun { consent, .. } => Some(consent),
