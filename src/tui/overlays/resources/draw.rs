@@ -24,7 +24,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceSta
         " {} filter · {} {} · {} other view · esc close ",
         app.keymap.hint(Action::Filter),
         app.keymap.hint(Action::Open),
-        resource.enter_hint(),
+        app.resource_enter_hint(state),
         app.keymap.hint(Action::CommandLine),
     );
     let block = Block::default()
