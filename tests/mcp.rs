@@ -883,6 +883,47 @@ fn review_rows(ws: &Workspace, name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `toolbench review` says who proposed a candidate: the agent's client in FROM (after the
+/// version it evolved from, when it has one) and as `client` in `--json`; a tool no agent
+/// proposed shows only its parent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_names_the_client_that_proposed_a_candidate() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let result = propose(&client, GREET, json!({"run.sh": "echo hi\n"})).await;
+    assert!(!is_error(&result), "{}", text_of(&result));
+    client.cancel().await.expect("close the session");
+    let queue = ws.cli_json(&["review", "--json"]);
+    let row = |name: &str| {
+        queue
+            .as_array()
+            .expect("an array")
+            .iter()
+            .find(|r| r["kind"] == "tool" && r["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {queue}"))
+    };
+    assert_eq!(row("greet")["client"], CLIENT_NAME);
+    assert_eq!(row("csv_to_json")["client"], Value::Null);
+    let out = ws.cli(&["review"]);
+    let table = stdout(&out);
+    let line = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with("tool") && l.split_whitespace().nth(1) == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {table}"))
+            .to_string()
+    };
+    assert!(
+        line("greet").ends_with(&format!(" {CLIENT_NAME}")),
+        "{table}"
+    );
+    assert!(
+        line("csv_to_json").ends_with(" csv_to_json@1.2.0"),
+        "{table}"
+    );
+}
+
 /// A name and version stand for one content: proposing it again writes nothing and is
 /// answered with where it is, waiting or active.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
