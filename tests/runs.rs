@@ -56,6 +56,8 @@ fn sample_tool_runs_with_schema_checked_output_and_is_recorded() {
     let runs: serde_json::Value = serde_json::from_str(&stdout(&runs)).expect("runs JSON");
     assert_eq!(runs[0]["tool"], "csv_to_json");
     assert_eq!(runs[0]["origin"], "cli");
+    // `runs --json` gives the same list of layers as `run --json` gave.
+    assert_eq!(runs[0]["sandbox"], value["sandbox"], "{runs}");
 }
 
 #[test]
