@@ -382,3 +382,30 @@ fn listing(dir: &std::path::Path) -> Vec<(String, u64)> {
     out.sort();
     out
 }
+
+/// The sample tools are run by their manifest's command (`python3 main.py`): a file of them
+/// that is executable starts with a shebang, so linters (ruff's EXE002) have nothing to say
+/// about how it is committed.
+#[test]
+fn every_executable_sample_file_has_a_shebang() {
+    use std::os::unix::fs::PermissionsExt;
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            let meta = entry.metadata().expect("metadata");
+            if meta.is_dir() && entry.file_name() != ".toolbench" {
+                walk(&path, found);
+            } else if meta.is_dir() {
+            } else if meta.permissions().mode() & 0o111 != 0 {
+                let bytes = std::fs::read(&path).expect("read");
+                if !bytes.starts_with(b"#!") {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools");
+    let mut found = Vec::new();
+    walk(&tools, &mut found);
+    assert!(found.is_empty(), "executable without a shebang: {found:#?}");
+}
