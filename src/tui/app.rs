@@ -1483,8 +1483,9 @@ impl App {
         let key = self.next_run_key;
         self.next_run_key += 1;
         self.runs.push(RunView::new(key, &entry));
+        // The Output pane shows the new run; the focus stays where the person is, so the
+        // next `/` filters the catalog again rather than searching the output.
         self.show_run(self.runs.len() - 1);
-        self.focus = Pane::Output;
         self.effects.push(Effect::StartRun {
             key,
             entry: Box::new(entry),

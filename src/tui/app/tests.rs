@@ -905,7 +905,8 @@ fn enter_opens_launch_dialog_prefilled_from_the_schema_with_inline_errors() {
         input.map(|i| i.replace(char::is_whitespace, "")),
         Some("{\"csv\":\"a,b\"}".to_string())
     );
-    assert_eq!(app.focus, Pane::Output);
+    // The run shows in Output; the focus stays where the dialog was opened.
+    assert_eq!(app.focus, Pane::Catalog);
     assert!(app.overlay.is_none());
 }
 
@@ -959,10 +960,13 @@ fn a_tool_without_input_runs_on_enter_and_one_filter_match_is_acted_on() {
         app.overlay.is_none(),
         "no dialog for a tool that takes nothing"
     );
-    assert_eq!(app.focus, Pane::Output, "its output shows at once");
+    // Its output shows at once, and the focus stays on the Catalog: the next `/` filters
+    // it rather than searching the output.
+    assert_eq!(app.focus, Pane::Catalog);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("git_changed 1.0.0 running"), "{screen}");
 
     // A tool that needs a typed confirmation keeps its dialog, reached from the filter.
-    key(&mut app, KeyCode::Char('1'));
     type_text(&mut app, "/wipe");
     key(&mut app, KeyCode::Enter);
     assert!(started_run(&mut app).is_none());
@@ -1289,6 +1293,7 @@ fn c_cancels_the_selected_running_run() {
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's');
     let (key_id, _) = started_run(&mut app).expect("started");
+    key(&mut app, KeyCode::Char('2'));
     key(&mut app, KeyCode::Char('c'));
     assert!(app.take_effects().contains(&Effect::CancelRun(key_id)));
 }
@@ -1299,6 +1304,7 @@ fn f_marks_a_failure_for_the_selected_run_with_the_clis_checks_and_a_tag() {
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's');
     started_run(&mut app);
+    key(&mut app, KeyCode::Char('2'));
     key(&mut app, KeyCode::Char('f'));
     assert!(render(&app, 80, 24).contains("Mark a failure of csv_to_json@1.2.0"));
     ctrl(&mut app, 's');
@@ -1369,6 +1375,7 @@ fn tab_in_the_tag_field_completes_a_tag_already_used() {
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's');
     started_run(&mut app);
+    key(&mut app, KeyCode::Char('2'));
     key(&mut app, KeyCode::Char('f'));
     let screen = render(&app, 100, 30);
     assert!(
