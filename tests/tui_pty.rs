@@ -105,8 +105,11 @@ impl Session {
     fn launch(&mut self, name: &str) {
         self.type_keys(&format!("/{name}\r"));
         let started = format!("{name} 1.0.0");
-        std::thread::sleep(Duration::from_millis(300));
-        if !self.contents().contains(&started) {
+        // The filter's Enter acts on a single match (the title counts `(1/N)`); with several,
+        // the best one is selected and one more Enter runs it. The focus stays in the
+        // Catalog, so an Enter too many would start a second run.
+        let screen = self.wait_for(&format!("/{name}  "));
+        if !screen.contains("Catalog (1/") {
             self.type_keys("\r");
         }
         self.wait_for(&started);
