@@ -598,12 +598,34 @@ impl App {
             self.failures_cursor.window(self.failures.len(), screen),
             cap,
         ));
+        // A catalog row whole: tier, name, version, cost, quality, description.
+        let catalog_cols = self
+            .view
+            .iter()
+            .take(screen)
+            .map(|i| {
+                let e = &self.catalog.entries()[*i];
+                5 + e.name.chars().count()
+                    + e.version.chars().count()
+                    + 2
+                    + 4
+                    + 7
+                    + e.error
+                        .as_deref()
+                        .map_or(e.description.chars().count(), |error| {
+                            error.chars().count() + 2
+                        })
+            })
+            .max()
+            .unwrap_or(0);
         Shape {
             right_cols: rows(right_cols),
+            catalog_cols: rows(catalog_cols),
             catalog_rows: rows(self.view.len()),
             output_rows,
             review_rows: listed(self.review_rows()),
             failures_rows: listed(self.failures.len()),
+            status_rows: status_line::rows(self, usize::from(area.width)),
             zoomed: self.zoomed.then_some(self.focus),
         }
     }
@@ -2218,6 +2240,7 @@ mod requests;
 mod resource_views;
 pub(crate) mod review_lines;
 mod services;
+pub(crate) mod status_line;
 pub(crate) use calls::ReviewRow;
 
 /// A tool the Review pane lists and validation looks at: a candidate, or an active tool that

@@ -1438,10 +1438,16 @@ fn failures_pane_lists_history_and_opens_details() {
         arrivals: HashMap::new(),
         changes_requested: Default::default(),
     });
+    // At 80 columns the tool, the severity and the error; wider, the time too.
     let screen = render(&app, 80, 24);
     assert!(
-        screen.contains("Failures (1)") && screen.contains("11-21 10:05 slugify"),
+        screen.contains("Failures (1)") && screen.contains("slugify  critical exit 1: boom"),
         "{screen}"
+    );
+    let wide = render(&app, 160, 45);
+    assert!(
+        wide.contains("11-21 10:05 slugify  critical exit 1: boom"),
+        "{wide}"
     );
     // At 80 columns the Catalog keeps the last run's mark and gives the figure's room to the
     // description; zoomed, the figure is back.
