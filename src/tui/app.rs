@@ -240,6 +240,8 @@ pub enum Effect {
         command: ReviewCommand,
         entry: Box<ToolEntry>,
     },
+    /// Pause the background validation queue (`true`) or let it go on (`false`).
+    PauseValidation(bool),
     /// Aggregate the workspace statistics for the stats overlay.
     LoadStats,
     /// Run the detectors over the history; `list`: for the suggestions overlay, else only to
@@ -440,6 +442,8 @@ pub struct App {
     pub(crate) stats: HashMap<String, ToolStats>,
     /// New suggestions, for the status bar; counted again in the background as runs end.
     pub(crate) new_suggestions: usize,
+    /// Background validation is paused (`P`): what waits stays queued.
+    pub(crate) validation_paused: bool,
     suggestions_counting: Counting,
     /// The MCP client that proposed each candidate, by folder relative to the root.
     pub(crate) proposers: HashMap<String, String>,
@@ -527,6 +531,7 @@ impl App {
             failures: Vec::new(),
             stats: HashMap::new(),
             new_suggestions: 0,
+            validation_paused: false,
             suggestions_counting: Counting::Idle,
             proposers: HashMap::new(),
             changes_requested: Default::default(),
@@ -1649,6 +1654,18 @@ impl App {
                 self.overlay = Some(Overlay::Suggestions(Box::new(SuggestionsState::loading())));
             }
             Action::CommandLine => self.command = Some(String::new()),
+            Action::PauseValidation => {
+                self.validation_paused = !self.validation_paused;
+                self.effects
+                    .push(Effect::PauseValidation(self.validation_paused));
+                let key = self.keymap.hint(Action::PauseValidation);
+                let said = if self.validation_paused {
+                    format!("background validation paused; {key} goes on where it stopped")
+                } else {
+                    "background validation goes on where it stopped".to_string()
+                };
+                self.notify(said, Level::Info);
+            }
             Action::Stats => {
                 self.effects.push(Effect::LoadStats);
                 self.overlay = Some(Overlay::Stats(Box::new(StatsState::loading())));

@@ -519,6 +519,8 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 });
             });
         }
+        Effect::PauseValidation(true) => services.validations.pause(),
+        Effect::PauseValidation(false) => services.validations.resume(),
         Effect::LoadStats => {
             let tx = tx.clone();
             let root = services.root.clone();

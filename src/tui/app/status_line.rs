@@ -48,6 +48,21 @@ pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             format!(" │ zoomed ({} back)", app.keymap.hint(Action::Zoom)),
         ));
     }
+    if app.validation_paused {
+        let waiting = app
+            .catalog
+            .entries()
+            .iter()
+            .filter(|e| super::waits_for_review(e) && !app.validations.contains_key(&e.path))
+            .count();
+        states.push((
+            4,
+            format!(
+                " │ validation paused ({waiting} waiting, {})",
+                app.keymap.hint(Action::PauseValidation)
+            ),
+        ));
+    }
     let running = app.runs.iter().filter(|r| r.is_running()).count();
     if running > 0 {
         states.push((4, format!(" │ {running} running")));

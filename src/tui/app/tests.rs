@@ -1080,6 +1080,24 @@ fn rollback_and_restore_dialogs_name_the_version_and_the_tier() {
     assert!(!screen.contains("the tier it left"), "{screen}");
 }
 
+/// `P` pauses background validation and says how many candidates wait; again, it goes on.
+#[test]
+fn p_pauses_background_validation_and_says_what_waits() {
+    let mut app = app_with(sample());
+    app.take_effects();
+    key(&mut app, KeyCode::Char('P'));
+    assert_eq!(app.take_effects(), [Effect::PauseValidation(true)]);
+    let screen = render(&app, 120, 24);
+    // The sample's three candidates have no report yet.
+    assert!(
+        screen.contains("validation paused (3 waiting, P)"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('P'));
+    assert_eq!(app.take_effects(), [Effect::PauseValidation(false)]);
+    assert!(!render(&app, 120, 24).contains("validation paused"));
+}
+
 fn started_consent(app: &mut App) -> Option<crate::command::Consent> {
     app.take_effects().into_iter().find_map(|e| match e {
         Effect::StartRun { consent, .. } => Some(consent),
