@@ -112,11 +112,12 @@ string_enum! {
 }
 
 string_enum! {
-    /// How a run ended.
+    /// How a run ended. `BadInput`: the tool refused its input as the contract lets it (exit
+    /// code 65, `runner::BAD_INPUT_EXIT`): the caller's mistake, not the tool's failure.
     RunStatus {
         Ok => "ok", Failed => "failed", Timeout => "timeout", Limit => "limit",
         SchemaViolation => "schema_violation", SandboxError => "sandbox_error", Cancelled => "cancelled",
-        Abandoned => "abandoned", Unavailable => "unavailable",
+        Abandoned => "abandoned", Unavailable => "unavailable", BadInput => "bad_input",
     }
 }
 

@@ -19,6 +19,8 @@ pub enum WorkspaceError {
     Missing(PathBuf),
     #[error("{0}: workspace root is not a directory")]
     NotADirectory(PathBuf),
+    #[error("not a toolbench workspace: {dir} (`toolbench init {dir}` makes one)", dir = .0.display())]
+    NotAWorkspace(PathBuf),
     #[error("{path}: {reason}")]
     Io { path: PathBuf, reason: String },
     #[error("no workspace given and no user data directory on this system; pass --root DIR")]
@@ -33,8 +35,9 @@ pub(crate) enum RootSource {
     UserData,
 }
 
-/// Picks the workspace: `--root`/`TOOLBENCH_ROOT` (must exist), else `./tools` when it is a
-/// workspace, else a workspace in the user data directory (created on first use).
+/// Picks the workspace: `--root`/`TOOLBENCH_ROOT` (must be a workspace: nothing is written into
+/// a folder that is not one), else `./tools` when it is a workspace, else a workspace in the
+/// user data directory (created on first use).
 pub(crate) fn resolve_root(
     explicit: Option<&Path>,
     cwd: &Path,
@@ -46,6 +49,9 @@ pub(crate) fn resolve_root(
             cwd.join(root)
         };
         check_existing(&root)?;
+        if !is_workspace(&root) {
+            return Err(WorkspaceError::NotAWorkspace(root));
+        }
         return Ok((root, RootSource::Flag));
     }
     let local = cwd.join("tools");
@@ -73,9 +79,11 @@ fn check_existing(root: &Path) -> Result<(), WorkspaceError> {
     }
 }
 
-/// A folder is a workspace when it holds a tier folder or a workspace config.
+/// A folder is a workspace when it holds a tier folder, a workspace config or toolbench's state
+/// folder (a workspace whose tiers were all removed still has its history).
 pub(crate) fn is_workspace(dir: &Path) -> bool {
     dir.join(WORKSPACE_CONFIG).is_file()
+        || dir.join(STATE_DIR).is_dir()
         || Tier::ALL.iter().any(|t| dir.join(t.dir_name()).is_dir())
 }
 
@@ -185,6 +193,35 @@ mod tests {
             resolve_root(Some(&missing), dir.path()),
             Err(WorkspaceError::Missing(missing))
         );
+    }
+
+    #[test]
+    fn explicit_root_must_be_a_workspace() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = resolve_root(Some(dir.path()), dir.path()).expect_err("refused");
+        assert_eq!(err, WorkspaceError::NotAWorkspace(dir.path().to_path_buf()));
+        let d = dir.path().display();
+        assert_eq!(
+            err.to_string(),
+            format!("not a toolbench workspace: {d} (`toolbench init {d}` makes one)")
+        );
+        assert!(
+            std::fs::read_dir(dir.path())
+                .expect("read")
+                .next()
+                .is_none()
+        );
+        for marker in ["approved", ".toolbench"] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            std::fs::create_dir(dir.path().join(marker)).expect("mkdir");
+            assert!(
+                resolve_root(Some(dir.path()), dir.path()).is_ok(),
+                "{marker}"
+            );
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(WORKSPACE_CONFIG), "").expect("write");
+        assert!(resolve_root(Some(dir.path()), dir.path()).is_ok());
     }
 
     #[test]

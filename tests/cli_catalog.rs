@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use std::process::Command;
 
 #[test]
 fn list_json_has_the_contract_fields_for_every_sample_tool() {
@@ -95,9 +96,61 @@ fn missing_root_is_one_line_and_exit_1() {
     );
 }
 
+/// `--root` (or `TOOLBENCH_ROOT`) on a folder that is not a workspace: one line naming
+/// `toolbench init`, exit 1, and nothing written, neither into the folder nor into the list of
+/// workspaces. `init` makes it one, and then it opens.
+#[test]
+fn a_root_that_is_not_a_workspace_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let user = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("notes.txt"), "mine").expect("write");
+    let d = dir.path().display();
+    let expected =
+        format!("toolbench: not a toolbench workspace: {d} (`toolbench init {d}` makes one)\n");
+    for args in [&["list"][..], &["runs", "--json"], &["mcp"], &[]] {
+        let out = toolbench_command(dir.path(), user.path(), args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&out), expected, "{args:?}");
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+    }
+    let out = Command::new(bin())
+        .arg("list")
+        .current_dir(user.path())
+        .envs(user_dirs(user.path()))
+        .env("TOOLBENCH_ROOT", dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), expected);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(left, ["notes.txt"]);
+    assert!(!user.path().join("data").exists());
+
+    let out = toolbench_command(dir.path(), user.path(), &["init", &d.to_string()])
+        .output()
+        .expect("init");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = toolbench_command(dir.path(), user.path(), &["list", "--json"])
+        .output()
+        .expect("list");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "[]");
+}
+
 #[test]
 fn empty_workspace_lists_nothing_and_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
+    assert!(
+        toolbench(dir.path(), &["init", &dir.path().display().to_string()])
+            .status
+            .success()
+    );
     let out = toolbench(dir.path(), &["list", "--json"]);
     assert!(out.status.success());
     assert_eq!(stdout(&out).trim(), "[]");
@@ -328,4 +381,31 @@ fn listing(dir: &std::path::Path) -> Vec<(String, u64)> {
     }
     out.sort();
     out
+}
+
+/// The sample tools are run by their manifest's command (`python3 main.py`): a file of them
+/// that is executable starts with a shebang, so linters (ruff's EXE002) have nothing to say
+/// about how it is committed.
+#[test]
+fn every_executable_sample_file_has_a_shebang() {
+    use std::os::unix::fs::PermissionsExt;
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            let meta = entry.metadata().expect("metadata");
+            if meta.is_dir() && entry.file_name() != ".toolbench" {
+                walk(&path, found);
+            } else if meta.is_dir() {
+            } else if meta.permissions().mode() & 0o111 != 0 {
+                let bytes = std::fs::read(&path).expect("read");
+                if !bytes.starts_with(b"#!") {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools");
+    let mut found = Vec::new();
+    walk(&tools, &mut found);
+    assert!(found.is_empty(), "executable without a shebang: {found:#?}");
 }

@@ -697,6 +697,7 @@ fn review_json_lists_the_experimental_tools_with_the_contract_fields() {
             keys,
             [
                 "arrived_at",
+                "client",
                 "content_hash",
                 "kind",
                 "name",

@@ -403,6 +403,42 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
     assert!(stored_runs(elsewhere.path()).is_empty());
 }
 
+/// A paused queue starts nothing of the background's, keeps it, and validates it once it
+/// goes on; what a person asks for (`force`) runs while paused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_queue_keeps_the_background_and_goes_on_where_it_stopped() {
+    let (ws, entry) = candidate_with_a_case();
+    let (queue, mut rx) = one_worker_queue(ws.path());
+    let catalog = Arc::new(Catalog::new(vec![entry.clone()]));
+    queue.pause();
+    queue.push(ValidationRequest {
+        entry: entry.clone(),
+        force: false,
+        catalog: Arc::clone(&catalog),
+    });
+    let quiet = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
+    assert!(quiet.is_err(), "nothing started while paused: {quiet:?}");
+    assert_eq!(queue.waiting(), 1);
+    assert!(stored_runs(ws.path()).is_empty());
+    // A person's request runs all the same.
+    queue.push(ValidationRequest {
+        entry: entry.clone(),
+        force: true,
+        catalog: Arc::clone(&catalog),
+    });
+    assert!(matches!(
+        told(&mut rx).await,
+        ValidationEvent::Validated { .. }
+    ));
+    assert_eq!(queue.waiting(), 1, "the background's still waits");
+    queue.resume();
+    assert!(matches!(
+        told(&mut rx).await,
+        ValidationEvent::Validated { .. }
+    ));
+    assert_eq!(queue.waiting(), 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_validation_whose_runs_the_store_refuses_tells_them_and_keeps_them_for_the_next_start() {
     let (ws, entry) = candidate_with_a_case();

@@ -937,6 +937,47 @@ fn review_rows(ws: &Workspace, name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `toolbench review` says who proposed a candidate: the agent's client in FROM (after the
+/// version it evolved from, when it has one) and as `client` in `--json`; a tool no agent
+/// proposed shows only its parent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_names_the_client_that_proposed_a_candidate() {
+    let ws = Workspace::sample();
+    let (client, _) = ws.connect().await;
+    let result = propose(&client, GREET, json!({"run.sh": "echo hi\n"})).await;
+    assert!(!is_error(&result), "{}", text_of(&result));
+    client.cancel().await.expect("close the session");
+    let queue = ws.cli_json(&["review", "--json"]);
+    let row = |name: &str| {
+        queue
+            .as_array()
+            .expect("an array")
+            .iter()
+            .find(|r| r["kind"] == "tool" && r["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {queue}"))
+    };
+    assert_eq!(row("greet")["client"], CLIENT_NAME);
+    assert_eq!(row("csv_to_json")["client"], Value::Null);
+    let out = ws.cli(&["review"]);
+    let table = stdout(&out);
+    let line = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with("tool") && l.split_whitespace().nth(1) == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {table}"))
+            .to_string()
+    };
+    assert!(
+        line("greet").ends_with(&format!(" {CLIENT_NAME}")),
+        "{table}"
+    );
+    assert!(
+        line("csv_to_json").ends_with(" csv_to_json@1.2.0"),
+        "{table}"
+    );
+}
+
 /// A name and version stand for one content: proposing it again writes nothing and is
 /// answered with where it is, waiting or active.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -2014,6 +2055,60 @@ async fn a_long_client_name_is_kept_to_its_first_128_bytes() {
         .expect("status");
     let proposals = &status.structured_content.expect("status")["proposals"];
     assert_eq!(proposals[0]["folder"], "experimental/greet", "{proposals}");
+    client.cancel().await.expect("close the session");
+}
+
+/// A tool copied by hand into approved/ after the workspace's first use has no seal: it may
+/// not run, so it is not listed, whether it was there when the server started or arrived
+/// while it serves. A call of it is refused at once, saying why, without waiting for a human
+/// (it costs `high`, which would wait). Once a person approves it where it is, it is listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_copied_into_approved_by_hand_is_listed_only_once_approved() {
+    let ws = Workspace::sample();
+    // The first use adopts the active tools as they are.
+    let out = ws.cli(&["run", "word_count", "--input", r#"{"text": "a"}"#]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let by_hand = |name: &str| {
+        let folder = write_tool(
+            ws.root(),
+            "approved",
+            name,
+            &minimal_manifest(name).replace("cost_tier = \"low\"", "cost_tier = \"high\""),
+        );
+        std::fs::write(folder.join("run.sh"), "echo ran\n").expect("run.sh");
+    };
+    by_hand("copied");
+    let (client, _) = ws.connect().await;
+    assert!(!tool_names(&client).await.contains(&"copied".to_string()));
+    let result = tokio::time::timeout(Duration::from_secs(10), call(&client, "copied", json!({})))
+        .await
+        .expect("answered without waiting for a human");
+    assert!(is_error(&result), "{result:?}");
+    assert!(
+        text_of(&result).contains("copied will not run: no person approved it"),
+        "{}",
+        text_of(&result)
+    );
+    by_hand("arrived");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!tool_names(&client).await.contains(&"arrived".to_string()));
+    let pending: Value =
+        serde_json::from_slice(&ws.cli(&["calls", "--json"]).stdout).expect("calls --json");
+    assert_eq!(pending, json!([]));
+    // A person approves it where it is.
+    let out = ws.cli(&["validate", "copied"]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stdout(&out)
+    );
+    let out = ws.cli(&["approve", "copied"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !tool_names(&client).await.contains(&"copied".to_string()) {
+        assert!(Instant::now() < deadline, "approved, it is listed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     client.cancel().await.expect("close the session");
 }
 

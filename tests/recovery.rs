@@ -532,3 +532,161 @@ fn the_doctor_finds_and_removes_leftovers_of_runs_that_never_started() {
     assert!(!leftovers.iter().any(|f| f.exists()));
     assert!(!ok(ws.path(), &["doctor", "--dry-run"]).contains("leftover"));
 }
+
+/// Waits until `toolbench calls` lists a waiting call, and returns its id.
+fn waiting_call(root: &Path, config: &Path) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let out = toolbench_command(root, config, &["calls", "--json"])
+            .output()
+            .expect("calls");
+        let calls: Vec<Value> = serde_json::from_slice(&out.stdout).expect("calls --json");
+        if let Some(id) = calls.first().and_then(|c| c["id"].as_i64()) {
+            return id.to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "no call waited");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Every kind of decision a person takes, each logged and stored as a healthy workspace does:
+/// the doctor finds the store whole, twice in a row, and a repair has nothing to put back.
+/// (Rows the log holds in an older state, a version activated again or a suggestion refreshed
+/// since it was decided, are not damage.)
+#[test]
+fn a_healthy_store_after_every_kind_of_decision_is_whole_to_the_doctor() {
+    let ws = sample_workspace();
+    let root = ws.path();
+    let config = tempfile::tempdir().expect("config");
+    let tb = |args: &[&str]| -> String {
+        let out = toolbench_command(root, config.path(), args)
+            .output()
+            .expect("toolbench");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        stdout(&out)
+    };
+    // Review decisions: approve (superseding), reject, request changes, promote, archive,
+    // restore, rollback, evolve, add a case, resubmit.
+    // A failing verdict exits 1 and is still a validation.
+    validate(root, "csv_to_json@1.3.0");
+    tb(&["approve", "csv_to_json@1.3.0", "--accept-failures"]);
+    validate(root, "tmp_cleaner");
+    tb(&["reject", "tmp_cleaner", "--reason", "deletes too much"]);
+    tb(&[
+        "request-changes",
+        "bulk_rename",
+        "--feedback",
+        "fewer grants",
+    ]);
+    tb(&["promote", "slugify"]);
+    tb(&["archive", "http_status"]);
+    tb(&["restore", "http_status"]);
+    tb(&["rollback", "csv_to_json"]);
+    tb(&["evolve", "word_count", "--hint", "count lines too"]);
+    tb(&[
+        "add-case",
+        "word_count@1.1.0",
+        "--input",
+        r#"{"text": ""}"#,
+        "--why",
+        "empty text",
+    ]);
+    let run_sh = root.join("approved/http_status/main.py");
+    let mode = run_sh.metadata().expect("stat").permissions().mode();
+    std::fs::set_permissions(&run_sh, std::fs::Permissions::from_mode(mode | 0o200)).expect("u+w");
+    let mut text = std::fs::read_to_string(&run_sh).expect("read");
+    text.push_str("\n# edited by hand\n");
+    std::fs::write(&run_sh, text).expect("edit");
+    tb(&["resubmit", "http_status"]);
+
+    // Call answers and rules: a high-cost tool's calls wait for a person.
+    let folder = write_tool(
+        root,
+        "experimental",
+        "deploy",
+        &minimal_manifest("deploy")
+            .replace("cost_tier = \"low\"", "cost_tier = \"high\"")
+            .replace("[run]\n", "[run]\ninput = \"none\"\n"),
+    );
+    assert!(folder.is_dir());
+    validate(root, "deploy");
+    tb(&["approve", "deploy"]);
+    let mut agent = mcp_session::Session::open(root, config.path(), "agent", false);
+    let call = serde_json::json!({"jsonrpc": "2.0", "id": 100, "method": "tools/call",
+        "params": {"name": "deploy", "arguments": {}}});
+    agent.send(call.clone());
+    let id = waiting_call(root, config.path());
+    tb(&["calls", "approve", &id, "--always"]);
+    let rules: Vec<Value> =
+        serde_json::from_str(&tb(&["calls", "rules", "--json"])).expect("rules");
+    let rule = rules[0]["id"].as_i64().expect("rule id").to_string();
+    tb(&["calls", "revoke", &rule]);
+    agent.send(
+        serde_json::json!({"jsonrpc": "2.0", "id": 101, "method": "tools/call",
+        "params": {"name": "deploy", "arguments": {}}}),
+    );
+    let id = waiting_call(root, config.path());
+    tb(&["calls", "reject", &id, "--reason", "not today"]);
+    // A tool request, answered.
+    let asked = agent.call(
+        "toolbench_request_tool",
+        serde_json::json!({"name": "line_count", "description": "Count the lines of a text",
+            "inputs": {"type": "object", "properties": {"text": {"type": "string"}}},
+            "outputs": "the number of lines", "rationale": "needed often"}),
+    );
+    assert!(asked.get("result").is_some(), "{asked}");
+    tb(&["reject", "line_count", "--reason", "word_count does it"]);
+    drop(agent);
+
+    // Suggestions: accepted and dismissed, then found again by a later refresh.
+    for _ in 0..3 {
+        tb(&["run", "word_count", "--input", r#"{"text": "a b"}"#]);
+        tb(&["run", "line_sort", "--input", r#"{"lines": ["b", "a"]}"#]);
+    }
+    let found: Vec<Value> = serde_json::from_str(&tb(&["suggest", "--json"])).expect("JSON");
+    let id = found[0]["id"].as_i64().expect("suggestion id").to_string();
+    tb(&["suggest", "accept", &id]);
+    tb(&["run", "word_count", "--input", r#"{"text": "a b"}"#]);
+    tb(&["suggest", "--json", "--all"]);
+
+    let actions: BTreeSet<String> = serde_json::from_str::<Vec<Value>>(&tb(&["audit", "--json"]))
+        .expect("audit --json")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    for action in [
+        "approve",
+        "reject",
+        "request_changes",
+        "promote",
+        "archive",
+        "restore",
+        "rollback",
+        "evolve",
+        "add_case",
+        "resubmit",
+    ] {
+        assert!(actions.contains(action), "{action} not logged: {actions:?}");
+    }
+    assert!(actions.len() >= 15, "{actions:?}");
+
+    for _ in 0..2 {
+        let out = tb(&["doctor", "--dry-run"]);
+        assert!(!out.contains("missing"), "{out}");
+        assert!(
+            out.contains("nothing to repair: the store is whole"),
+            "{out}"
+        );
+    }
+    let out = tb(&["doctor"]);
+    assert!(
+        out.contains("nothing to repair: the store is whole"),
+        "{out}"
+    );
+    assert!(aside(root).is_empty());
+}

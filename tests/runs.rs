@@ -56,6 +56,8 @@ fn sample_tool_runs_with_schema_checked_output_and_is_recorded() {
     let runs: serde_json::Value = serde_json::from_str(&stdout(&runs)).expect("runs JSON");
     assert_eq!(runs[0]["tool"], "csv_to_json");
     assert_eq!(runs[0]["origin"], "cli");
+    // `runs --json` gives the same list of layers as `run --json` gave.
+    assert_eq!(runs[0]["sandbox"], value["sandbox"], "{runs}");
 }
 
 #[test]
@@ -487,6 +489,8 @@ fn call_falls_back_to_the_next_tool_and_records_every_attempt() {
 #[test]
 fn call_without_candidates_or_with_all_failing_exits_1() {
     let ws = tempfile::tempdir().expect("tempdir");
+    let dir = ws.path().display().to_string();
+    assert!(toolbench(ws.path(), &["init", &dir]).status.success());
     let out = toolbench(ws.path(), &["call", "--capability", "nothing.here"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no active tool has capability \"nothing.here\""));
@@ -501,6 +505,82 @@ fn call_without_candidates_or_with_all_failing_exits_1() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A tool that exits 65 says its input is wrong: the run is `bad_input` with the tool's line
+/// as its error, `run` exits 65, no failure is recorded, quality and stats leave it out, and a
+/// call by capability stops there instead of handing the same input to the next tool.
+#[test]
+fn input_the_tool_refuses_is_bad_input_not_a_failure() {
+    let ws = sample_workspace();
+    let root = ws.path();
+    for _ in 0..5 {
+        let out = toolbench(
+            root,
+            &["run", "json_format", "--input", r#"{"json": "{not json"}"#],
+        );
+        assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("field \"json\" is not valid JSON"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let runs = runs_of(root, "json_format");
+    assert_eq!(runs.len(), 5);
+    for run in &runs {
+        assert_eq!(run["status"], "bad_input", "{run}");
+        assert!(
+            run["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("bad input: json_format: field \"json\"")),
+            "{run}"
+        );
+    }
+    let failures: Vec<serde_json::Value> =
+        serde_json::from_str(&stdout(&toolbench(root, &["failures", "--json"]))).expect("JSON");
+    assert!(failures.is_empty(), "{failures:?}");
+    let stats: Vec<serde_json::Value> =
+        serde_json::from_str(&stdout(&toolbench(root, &["stats", "--json"]))).expect("JSON");
+    let json_format = stats
+        .iter()
+        .find(|s| s["name"] == "json_format")
+        .expect("listed");
+    assert_eq!(json_format["runs"], 0, "{json_format}");
+    let unused = stats
+        .iter()
+        .find(|s| s["name"] == "line_sort")
+        .expect("listed");
+    assert_eq!(json_format["quality"], unused["quality"], "{stats:?}");
+
+    // The best tool refuses the input: the call ends there, naming why; the next one never
+    // runs.
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    capability_tool(
+        root,
+        "core",
+        "upper_strict",
+        "echo 'upper_strict: t must be upper case' >&2; exit 65\n",
+    );
+    capability_tool(root, "approved", "upper_loose", "tr a-z A-Z\n");
+    let out = toolbench(
+        root,
+        &[
+            "call",
+            "--capability",
+            "text.upper",
+            "--input",
+            "{\"t\": \"hi\"}",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "toolbench: upper_strict@1.0.0 refused the input: bad input: upper_strict: t must be \
+         upper case\n"
+    );
+    assert!(runs_of(root, "upper_loose").is_empty());
 }
 
 /// Starts `toolbench run TOOL` (with `extra` arguments), waits until it runs, then holds the

@@ -111,8 +111,11 @@ impl Session {
     fn launch(&mut self, name: &str) {
         self.type_keys(&format!("/{name}\r"));
         let started = format!("{name} 1.0.0");
-        std::thread::sleep(Duration::from_millis(300));
-        if !self.contents().contains(&started) {
+        // The filter's Enter acts on a single match (the title counts `(1/N)`); with several,
+        // the best one is selected and one more Enter runs it. The focus stays in the
+        // Catalog, so an Enter too many would start a second run.
+        let screen = self.wait_for(&format!("/{name}  "));
+        if !screen.contains("Catalog (1/") {
             self.type_keys("\r");
         }
         self.wait_for(&started);
@@ -840,4 +843,79 @@ fn quitting_during_a_validation_records_its_runs_cancelled_not_abandoned() {
         })
         .collect();
     assert!(running.is_empty(), "left in running/: {running:?}");
+}
+
+/// Validation's runs belong to its report, not to the places meant for the user: a
+/// validation another process runs (`toolbench validate`, an MCP server's after a proposal)
+/// never shows in the Output pane or the status bar, while a run a person started there does.
+#[test]
+fn validation_runs_of_another_process_stay_out_of_the_output_pane_and_the_status_bar() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    toolbench_init(ws.path());
+    let config = tempfile::tempdir().expect("tempdir");
+    command_tool(
+        ws.path(),
+        "ticker",
+        r#""sh", "-c", "echo tick-1; sleep 1""#,
+        30,
+    );
+    let folder = common::write_tool(
+        ws.path(),
+        "experimental",
+        "checked",
+        "name = \"checked\"\nversion = \"0.1.0\"\ndescription = \"checked\"\ncost_tier = \"low\"\n\
+         [run]\ncommand = [\"sh\", \"run.sh\"]\ntimeout_secs = 30\n",
+    );
+    std::fs::write(
+        folder.join("run.sh"),
+        "cat > /dev/null\nsleep 1\necho '{}'\n",
+    )
+    .expect("run.sh");
+    std::fs::create_dir_all(folder.join("tests")).expect("tests");
+    for case in ["one", "two"] {
+        std::fs::write(
+            folder.join(format!("tests/{case}.toml")),
+            format!("input = '{{\"case\": \"{case}\"}}'\n"),
+        )
+        .expect("case");
+    }
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Output");
+    let mut validate = std::process::Command::new(common::bin())
+        .args(["--root", &ws.path().display().to_string()])
+        .args(["validate", "checked", "--force"])
+        .envs(common::user_dirs(config.path()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("cli validate");
+    let mut seen = Vec::new();
+    while validate.try_wait().expect("try_wait").is_none() {
+        seen.push(session.contents());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The poller looks every 250 ms: a finished run would be told within a second.
+    let until = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < until {
+        seen.push(session.contents());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for screen in &seen {
+        assert!(
+            !screen.contains("started by validation")
+                && !screen.contains("checked 0.1.0 running")
+                && !screen.contains("checked 0.1.0 ok")
+                && !screen.contains("checked@0.1.0 ok"),
+            "a validation run was shown:\n{screen}"
+        );
+    }
+    // A run a person started elsewhere still shows.
+    let out = std::process::Command::new(common::bin())
+        .args(["--root", &ws.path().display().to_string(), "run", "ticker"])
+        .envs(common::user_dirs(config.path()))
+        .output()
+        .expect("cli run");
+    assert!(out.status.success());
+    session.wait_for("ticker 1.0.0 ok");
+    session.type_keys("q");
 }

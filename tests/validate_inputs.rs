@@ -288,25 +288,42 @@ fn a_test_case_is_never_written_through_a_link_the_candidate_holds() {
 #[test]
 fn the_sample_csv_to_json_answers_text_that_is_not_csv_with_a_clear_error() {
     let ws = sample_workspace();
-    let report = validate_json(ws.path(), "csv_to_json");
-    // Its own cases pass; generated inputs find what they do not: text the schema accepts
-    // that is not CSV is refused with an error (exit 1), and nothing worse (no crash, no
-    // stack trace, no output that breaks its schema).
+    // The approved 1.2.0 refuses text the schema accepts but that is not CSV as bad input
+    // (exit 65, a clear line): generated inputs find nothing worse (no crash, no stack trace,
+    // no output that breaks its schema), and a refusal is not a failure.
+    let report = validate_json(ws.path(), "csv_to_json@1.2.0");
+    assert_eq!(status(&report, "tests"), "pass", "{report:#}");
+    assert_eq!(status(&report, "generated"), "pass", "{report:#}");
+    assert_eq!(report["verdict"], "pass", "{report:#}");
+    let out = toolbench(
+        ws.path(),
+        &[
+            "run",
+            "csv_to_json@1.2.0",
+            "--input",
+            r#"{"csv": "\"quoted\" "}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("csv_to_json: malformed CSV"),
+        "{}",
+        stderr(&out)
+    );
+    // The candidate 1.3.0 still exits 1 on it, a failure, which its own cases never tried.
+    let report = validate_json(ws.path(), "csv_to_json@1.3.0");
     assert_eq!(status(&report, "tests"), "pass", "{report:#}");
     assert_eq!(status(&report, "generated"), "warn", "{report:#}");
     let failures = report["generated"]["failures"]
         .as_array()
         .expect("failures");
-    assert!(!failures.is_empty(), "{report:#}");
-    for failure in failures {
-        assert_eq!(failure["kind"], "exit 1", "{failure}");
-        assert!(
-            failure["message"]
+    assert!(
+        failures.iter().any(|f| f["kind"] == "exit 1"
+            && f["message"]
                 .as_str()
-                .is_some_and(|m| m.starts_with("csv_to_json: malformed CSV")),
-            "{failure}"
-        );
-    }
+                .is_some_and(|m| m.starts_with("csv_to_json: malformed CSV"))),
+        "{report:#}"
+    );
     assert_eq!(report["verdict"], "warn", "{report:#}");
 }
 

@@ -62,6 +62,16 @@ pub(crate) fn run(args: CallArgs, ws: &Workbench) -> CliResult {
     if report.succeeded.is_some() {
         return Ok(());
     }
+    if let Some(AttemptOutcome::Ran(run)) = report.attempts.last().map(|a| &a.outcome)
+        && run.run.status == crate::model::RunStatus::BadInput
+    {
+        return Err(CliError::msg(format!(
+            "{}@{} refused the input: {}",
+            run.run.tool,
+            run.run.version,
+            run.run.error.as_deref().unwrap_or("bad input")
+        )));
+    }
     Err(CliError::msg(format!(
         "all {} attempts for capability {:?} failed",
         report.attempts.len(),
@@ -79,6 +89,8 @@ fn notes(report: &CallReport) -> Vec<String> {
                 "skipped {}@{}: {reason}",
                 attempt.tool, attempt.version
             )),
+            // Said once, by the error the call ends with.
+            AttemptOutcome::Ran(run) if run.run.status == crate::model::RunStatus::BadInput => None,
             AttemptOutcome::Ran(run) if run.run.status != crate::model::RunStatus::Ok => {
                 Some(format!(
                     "{}@{} {}: {}; trying the next tool",

@@ -12,7 +12,8 @@ pub(crate) struct ReviewArgs {
     /// approved_version, approved_hash} or {state: "unapproved"}}, pending tool requests as
     /// {kind: "request", id, name, description, inputs, outputs, rationale, client,
     /// requested_at, state, answered_by, answered_at, reason}, then tools as {kind: "tool",
-    /// name, version, path, verdict, arrived_at, parent, content_hash}.
+    /// name, version, path, verdict, arrived_at, parent, client, content_hash} (`client`: the
+    /// agent that proposed it, else null).
     #[arg(long)]
     json: bool,
 }
@@ -39,8 +40,8 @@ pub(crate) fn run(args: ReviewArgs, ws: &Workbench) -> CliResult {
         .max()
         .unwrap_or(4)
         .max(4);
-    // HASH: what `--hash` takes. FROM: the version a tool evolved from, the client that asked
-    // for a request, or why an active tool waits here.
+    // HASH: what `--hash` takes. FROM: the version a tool evolved from and the agent that
+    // proposed it, the client that asked for a request, or why an active tool waits here.
     outln!(
         "{:<8} {:<name_width$} {:<10} {:<12} {:<10} {:<24} FROM",
         "KIND",
@@ -59,7 +60,11 @@ pub(crate) fn run(args: ReviewArgs, ws: &Workbench) -> CliResult {
                 short_hash(&q.content_hash),
                 q.verdict.as_deref().unwrap_or("-"),
                 q.arrived_at.as_str(),
-                q.parent.clone().unwrap_or_else(|| "-".into()),
+                match (&q.parent, &q.client) {
+                    (Some(parent), Some(client)) => format!("{parent} · {client}"),
+                    (Some(from), None) | (None, Some(from)) => from.clone(),
+                    (None, None) => "-".into(),
+                },
             ),
             ReviewItem::Request(r) => (
                 "request",

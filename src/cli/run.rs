@@ -209,7 +209,7 @@ fn print_json(record: &RunRecord, outcome: &RunOutcome) -> CliResult {
 pub(crate) fn exit_code(record: &RunRecord) -> i32 {
     match (record.status, record.exit_code, record.signal) {
         (RunStatus::Ok, _, _) => 0,
-        (RunStatus::Failed, Some(code), _) if code != 0 => code,
+        (RunStatus::Failed | RunStatus::BadInput, Some(code), _) if code != 0 => code,
         (RunStatus::Failed | RunStatus::Limit, _, Some(signal)) => 128 + signal,
         _ => 1,
     }

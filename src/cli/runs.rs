@@ -4,6 +4,7 @@ use serde::Serialize;
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench, tool_id};
 use crate::model::{RunOrigin, RunRecord, RunStatus, ToolId};
+use crate::runner::sandbox::Protections;
 
 #[derive(Debug, Args)]
 pub(crate) struct RunsArgs {
@@ -31,8 +32,9 @@ struct ListedRun<'a> {
     client: Option<&'a str>,
     /// The project the tool worked on, for a tool that declares one.
     project: Option<&'a str>,
-    /// The protections the run had, and those it lacked.
-    sandbox: &'a str,
+    /// The protections the run had, and those it lacked: `[{name, active, detail}]`, as
+    /// `run --json` gives them.
+    sandbox: Protections,
     started_at: &'a str,
     /// The run's folder (its logs), relative to the root.
     log_dir: Option<&'a str>,
@@ -51,7 +53,7 @@ impl<'a> From<&'a RunRecord> for ListedRun<'a> {
             origin: r.origin,
             client: r.client.as_deref(),
             project: r.project.as_deref(),
-            sandbox: &r.sandbox,
+            sandbox: Protections::from_summary(&r.sandbox),
             started_at: &r.started_at,
             log_dir: r.log_dir.as_deref(),
             error: r.error.as_deref(),

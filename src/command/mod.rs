@@ -688,18 +688,24 @@ async fn call(
             version,
             outcome: AttemptOutcome::Ran(Arc::clone(&recorded)),
         });
-        let cancelled = recorded.run.status == RunStatus::Cancelled;
+        // A person's cancel ends the call; so does input a tool refused as wrong, which the
+        // next tool would be given all the same.
+        let stopped = matches!(
+            recorded.run.status,
+            RunStatus::Cancelled | RunStatus::BadInput
+        );
         if ok {
             report.succeeded = Some(recorded);
         }
-        if ok || cancelled {
+        if ok || stopped {
             break;
         }
     }
-    let cancelled = report.attempts.last().is_some_and(|attempt| {
-        matches!(&attempt.outcome, AttemptOutcome::Ran(r) if r.run.status == RunStatus::Cancelled)
+    let stopped = report.attempts.last().is_some_and(|attempt| {
+        matches!(&attempt.outcome, AttemptOutcome::Ran(r)
+            if matches!(r.run.status, RunStatus::Cancelled | RunStatus::BadInput))
     });
-    if !cancelled {
+    if !stopped {
         let outcome = match report.succeeded {
             Some(_) => CapabilityOutcome::Succeeded,
             None => CapabilityOutcome::AllFailed,

@@ -8,13 +8,16 @@
 //!
 //! A scan can ask for thousands at once (every candidate of a large workspace): they wait
 //! here as small requests, and only the workers' futures exist at any time, so memory stays
-//! flat. The queue never acts on a verdict (moves and decisions are the reviewer's); it only
-//! validates, stores and tells.
+//! flat. What a person asked for goes first, then the newest arrivals; a person may pause
+//! the queue and resume it where it stopped. The queue never acts on a verdict (moves and
+//! decisions are the reviewer's); it only validates, stores and tells.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::Notify;
 
 use super::{Applied, Command, CommandError, Context, apply};
 use crate::catalog::Catalog;
@@ -24,13 +27,15 @@ use crate::model::{ToolEntry, ToolId};
 use crate::review::validate::ValidationReport;
 
 /// Validations that may run at once in a long-lived front end (the workbench, the MCP
-/// server): each runs test cases and checkers in the sandbox, on two shared cores.
-pub(crate) const VALIDATION_WORKERS: usize = 2;
+/// server): one, so background validation of a large workspace never takes more than one
+/// core from the person and the commands they run meanwhile.
+pub(crate) const VALIDATION_WORKERS: usize = 1;
 
 pub struct ValidationRequest {
     /// The tool as the front end saw it: its folder and content are what is validated.
     pub entry: ToolEntry,
-    /// Ignore a cached result for the same content.
+    /// Ignore a cached result for the same content. A person asked for it (`v`): it goes
+    /// before the background's.
     pub force: bool,
     /// The catalog at the time of asking, for the similarity check.
     pub catalog: Arc<Catalog>,
@@ -49,8 +54,80 @@ pub enum ValidationEvent {
     Refused { tool: String, error: CommandError },
 }
 
+/// One request waiting, with what orders it.
+struct Waiting {
+    request: ValidationRequest,
+    /// When its folder last changed: the newest arrivals are validated first.
+    changed: SystemTime,
+    /// The order of asking, for ties.
+    asked: u64,
+}
+
+/// The requests waiting and whether the queue is paused. The next is what a person asked
+/// for (`force`), oldest first, then the newest arrival: on a large workspace opened for the
+/// first time, what agents wrote last is what the reviewer looks at first.
+#[derive(Default)]
+struct Pending {
+    waiting: Vec<Waiting>,
+    paused: bool,
+    asked: u64,
+}
+
+impl Pending {
+    fn push(&mut self, request: ValidationRequest, changed: SystemTime) {
+        self.asked += 1;
+        self.waiting.push(Waiting {
+            request,
+            changed,
+            asked: self.asked,
+        });
+    }
+
+    /// The next request to validate; while paused, only what a person asked for.
+    fn take(&mut self) -> Option<ValidationRequest> {
+        let paused = self.paused;
+        let next = self
+            .waiting
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !paused || w.request.force)
+            .max_by(|(_, a), (_, b)| {
+                a.request
+                    .force
+                    .cmp(&b.request.force)
+                    .then_with(|| match a.request.force {
+                        // Asked by a person: in the order asked.
+                        true => b.asked.cmp(&a.asked),
+                        false => a.changed.cmp(&b.changed).then(a.asked.cmp(&b.asked)),
+                    })
+            })
+            .map(|(i, _)| i)?;
+        Some(self.waiting.swap_remove(next).request)
+    }
+}
+
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Notify,
+    closed: AtomicBool,
+}
+
+impl Shared {
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 pub struct ValidationQueue {
-    requests: mpsc::UnboundedSender<ValidationRequest>,
+    shared: Arc<Shared>,
+}
+
+impl Drop for ValidationQueue {
+    /// The workers stop once they finish what they are doing.
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::SeqCst);
+        self.shared.wake.notify_waiters();
+    }
 }
 
 impl ValidationQueue {
@@ -63,33 +140,80 @@ impl ValidationQueue {
         commands: Context,
         listener: impl Fn(ValidationEvent) -> bool + Send + Sync + 'static,
     ) -> Self {
-        let (requests, queue) = mpsc::unbounded_channel();
-        let queue = Arc::new(Mutex::new(queue));
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            wake: Notify::new(),
+            closed: AtomicBool::new(false),
+        });
         let listener = Arc::new(listener);
         for _ in 0..workers {
             runtime.spawn(work(
-                Arc::clone(&queue),
+                Arc::clone(&shared),
                 commands.clone(),
                 Arc::clone(&listener),
             ));
         }
-        Self { requests }
+        Self { shared }
     }
 
     pub fn push(&self, request: ValidationRequest) {
-        let _ = self.requests.send(request);
+        // A folder's time changes as files land in it: when the tool arrived, or last moved.
+        let changed = std::fs::symlink_metadata(&request.entry.path)
+            .and_then(|m| m.modified())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        self.shared.pending().push(request, changed);
+        self.shared.wake.notify_one();
+    }
+
+    /// Stops starting background validations; the one under way finishes, what a person asks
+    /// for (`force`) still runs, and what waits stays queued.
+    pub fn pause(&self) {
+        self.shared.pending().paused = true;
+    }
+
+    /// Goes on with what waits, where it stopped.
+    pub fn resume(&self) {
+        self.shared.pending().paused = false;
+        self.shared.wake.notify_one();
+    }
+
+    /// Requests waiting to start.
+    pub fn waiting(&self) -> usize {
+        self.shared.pending().waiting.len()
     }
 }
 
 async fn work<L: Fn(ValidationEvent) -> bool>(
-    queue: Arc<Mutex<mpsc::UnboundedReceiver<ValidationRequest>>>,
+    shared: Arc<Shared>,
     commands: Context,
     listener: Arc<L>,
 ) {
     loop {
-        let next = queue.lock().await.recv().await;
-        let Some(request) = next else {
-            return;
+        let request = loop {
+            // Listening before looking, so a push or a resume in between is not missed.
+            let woken = shared.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if shared.closed.load(Ordering::SeqCst) {
+                return;
+            }
+            let (next, more) = {
+                let mut pending = shared.pending();
+                let next = pending.take();
+                let more = pending
+                    .waiting
+                    .iter()
+                    .any(|w| !pending.paused || w.request.force);
+                (next, more)
+            };
+            if let Some(request) = next {
+                // Another worker, if any, takes the next one meanwhile.
+                if more {
+                    shared.wake.notify_one();
+                }
+                break request;
+            }
+            woken.await;
         };
         let event = validate(&commands, request).await;
         if !listener(event) {
@@ -132,5 +256,47 @@ async fn validate(commands: &Context, request: ValidationRequest) -> ValidationE
             tool: entry.id(),
             error,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tier;
+    use std::time::Duration;
+
+    fn request(name: &str, force: bool) -> ValidationRequest {
+        ValidationRequest {
+            entry: ToolEntry::fixture(Tier::Experimental, name),
+            force,
+            catalog: Arc::new(Catalog::new(Vec::new())),
+        }
+    }
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn order(pending: &mut Pending) -> Vec<String> {
+        std::iter::from_fn(|| pending.take())
+            .map(|r| r.entry.name)
+            .collect()
+    }
+
+    /// What a person asked for first, in the order asked; then the newest arrivals. Paused,
+    /// only what a person asks for runs, and the rest is still there once resumed.
+    #[test]
+    fn a_person_first_then_the_newest_and_only_a_person_while_paused() {
+        let mut pending = Pending::default();
+        pending.push(request("oldest", false), at(10));
+        pending.push(request("newest", false), at(30));
+        pending.push(request("asked", true), at(1));
+        pending.push(request("middle", false), at(20));
+        pending.push(request("asked_later", true), at(99));
+        pending.paused = true;
+        assert_eq!(order(&mut pending), ["asked", "asked_later"]);
+        assert_eq!(pending.waiting.len(), 3);
+        pending.paused = false;
+        assert_eq!(order(&mut pending), ["newest", "middle", "oldest"]);
     }
 }

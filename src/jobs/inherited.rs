@@ -1,6 +1,7 @@
 //! The poller of runs started by other toolbench processes (a CLI run in another terminal,
 //! an MCP call): found through their in-flight files, their output followed from their logs,
-//! and their end told once it is recorded. A front end shows them read-only.
+//! and their end told once it is recorded. A front end shows them read-only. Validation's
+//! runs are not followed: what they found is the validation's report.
 //!
 //! It tells through a bounded queue and waits for room there: a front end that reads slowly
 //! makes it look less often, and nothing it tells is dropped. Never here: a front end.
@@ -79,11 +80,14 @@ pub(crate) fn spawn(
         let mut followed: HashMap<String, Followed> = HashMap::new();
         let mut next_key = FIRST_KEY;
         while !tx.is_closed() {
+            // Validation's runs are its checks, told in its report (the review overlay), not
+            // runs a person started: they are not followed, only recorded when abandoned.
             let runs: Vec<InFlight> = inflight::list(&root)
                 .into_iter()
                 .filter(|r| r.starter.pid != me)
                 .collect();
-            for run in &runs {
+            let shown = |r: &&InFlight| r.origin != RunOrigin::Validation;
+            for run in runs.iter().filter(shown) {
                 if run.is_live() && !followed.contains_key(&run.log_dir) {
                     let key = next_key;
                     next_key += 1;

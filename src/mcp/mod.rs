@@ -90,7 +90,8 @@ fn open(workbench: Workbench) -> Result<(Arc<Shared>, Option<String>), McpError>
             &ScanProgress::default(),
         );
         let _ = store.save_index(&entries);
-        // Listed only as what may run: each active tool against its seal.
+        // Active tools carry their drift from what was approved, so the first listing holds
+        // only what may run: a tool placed in approved/ by hand has no seal and is left out.
         crate::seal::SealBook::load(workbench.root()).mark(&mut entries);
         entries
     };

@@ -75,7 +75,14 @@ pub(crate) fn alerts(store: &Store, entries: &[ToolEntry]) -> Result<Vec<HealthA
             .list_runs(Some(&entry.name), WINDOW * 2)?
             .into_iter()
             .filter(|r| r.origin != RunOrigin::Validation)
-            .filter(|r| !matches!(r.status, RunStatus::Cancelled | RunStatus::Unavailable))
+            // Neither a person's cancel, a tool taken away nor input the tool refused says
+            // anything about how the tool does.
+            .filter(|r| {
+                !matches!(
+                    r.status,
+                    RunStatus::Cancelled | RunStatus::Unavailable | RunStatus::BadInput
+                )
+            })
             .take(WINDOW)
             .collect();
         if let Some(alert) = rollback_proposal(store, entry, &runs)? {

@@ -9,7 +9,6 @@
 
 use std::path::Path;
 
-use super::ReviewError;
 use super::acceptance::{Accepted, refuse_unaccepted};
 use super::journal::{self, Intent, Move};
 use super::steps::{
@@ -20,6 +19,7 @@ use super::steps::{
 };
 use super::validate::compared_with;
 use super::versions::VersionStore;
+use super::{ReviewCommand, ReviewError};
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRecord};
 
@@ -444,8 +444,54 @@ fn move_to_archive(
     finish(ctx, store, decision, &intent, records, recovered)
 }
 
-/// archived → the tier it left (from the decisions; experimental when unknown). Refused when
-/// that name is active there.
+/// The tier restoring the archived `entry` brings it back to: the tier it left (from the
+/// decisions; experimental when unknown), an active one only as content a person once
+/// accepted there; anything else (a candidate rejected, a modified tool archived, an archived
+/// folder edited since) goes back to review.
+fn restored_tier(store: &Store, entry: &ToolEntry) -> Result<Tier, crate::store::StoreError> {
+    let accepted = store
+        .versions_of(&entry.name)?
+        .iter()
+        .any(|v| v.content_hash == entry.content_hash);
+    Ok(store
+        .tier_before_archive(&entry.name, &entry.version, &entry.content_hash)?
+        .filter(|t| *t != Tier::Archived && (accepted || !t.is_active()))
+        .unwrap_or(Tier::Experimental))
+}
+
+/// Where `command` would take `entry`, read from the store as the decision reads it, so a
+/// dialog names it before the person confirms: the tier a restore brings it back to, the
+/// version a rollback makes active again. `None` for the decisions whose target the
+/// catalog alone tells.
+pub(crate) fn destination(
+    store: &Store,
+    command: &ReviewCommand,
+    entry: &ToolEntry,
+) -> Result<Option<Destination>, ReviewError> {
+    Ok(match command {
+        ReviewCommand::Restore => Some(Destination::Tier(restored_tier(store, entry)?)),
+        ReviewCommand::Rollback { to } => {
+            let chosen = choose_rollback_target(store, entry, to.as_deref())?;
+            Some(Destination::Version {
+                version: chosen.version,
+                content_hash: chosen.content_hash,
+            })
+        }
+        _ => None,
+    })
+}
+
+/// What `destination` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Tier(Tier),
+    Version {
+        version: String,
+        content_hash: String,
+    },
+}
+
+/// archived → the tier it left (`restored_tier`). Refused when that name is active there.
 pub(crate) fn restore(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
@@ -455,19 +501,7 @@ pub(crate) fn restore(
     let (lock, recovered) = begin(ctx, store, spec)?;
     let catalog = named(ctx, store, spec, &[Tier::Archived]);
     let entry = resolve(&catalog, spec, &[Tier::Archived], ACTION)?.clone();
-    // Back to an active tier only as content a person once accepted there; anything else
-    // (a candidate rejected, a modified tool archived, an archived folder edited since) goes
-    // back to review.
-    let accepted = store
-        .with_store(|store| store.versions_of(&entry.name))?
-        .iter()
-        .any(|v| v.content_hash == entry.content_hash);
-    let former = store
-        .with_store(|store| {
-            store.tier_before_archive(&entry.name, &entry.version, &entry.content_hash)
-        })?
-        .filter(|t| *t != Tier::Archived && (accepted || !t.is_active()))
-        .unwrap_or(Tier::Experimental);
+    let former = store.with_store(|store| restored_tier(store, &entry))?;
     let target = if former.is_active() {
         if let Some(active) = active_in(&catalog, former, &entry.name) {
             return Err(ReviewError::refused(
@@ -735,6 +769,79 @@ pub(crate) fn recover(root: &Path, store: &mut Store) -> Result<Vec<String>, Rev
 mod tests {
     use super::*;
     use crate::review::steps::decided;
+
+    fn version(v: &str, hash: &str, at: &str) -> VersionRecord {
+        VersionRecord {
+            tool: "fmt".into(),
+            version: v.into(),
+            content_hash: hash.into(),
+            snapshot: format!(".toolbench/versions/fmt/{v}-{hash}"),
+            activated_at: at.into(),
+        }
+    }
+
+    /// A dialog names where a restore and a rollback go as the decisions would take them:
+    /// the version kept before the active one, and the tier an archived tool left.
+    #[test]
+    fn the_destination_is_the_previous_version_and_the_tier_it_left() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let old = version("1.0.0", "aaaa", "2026-01-01T00:00:00Z");
+        let new = version("1.1.0", "bbbb", "2026-01-02T00:00:00Z");
+        store
+            .record_decisions(&[], &[old.clone(), new], &[])
+            .expect("versions");
+        let active = ToolEntry {
+            version: "1.1.0".into(),
+            content_hash: "bbbb".into(),
+            ..ToolEntry::fixture(Tier::Approved, "fmt")
+        };
+        assert_eq!(
+            destination(&store, &ReviewCommand::Rollback { to: None }, &active).expect("read"),
+            Some(Destination::Version {
+                version: "1.0.0".into(),
+                content_hash: "aaaa".into()
+            })
+        );
+        let archived = ToolEntry {
+            content_hash: "aaaa".into(),
+            ..ToolEntry::fixture(Tier::Archived, "fmt")
+        };
+        let archive = DecisionRecord {
+            id: 0,
+            tool: "fmt".into(),
+            action: DecisionAction::Archive,
+            who: "ana".into(),
+            at: "2026-01-03T00:00:00Z".into(),
+            reason: None,
+            from_version: Some("1.0.0".into()),
+            to_version: Some("1.0.0".into()),
+            from_tier: Some(Tier::Approved),
+            to_tier: Some(Tier::Archived),
+            from_hash: Some("aaaa".into()),
+            to_hash: Some("aaaa".into()),
+        };
+        store
+            .record_decisions(&[archive], &[], &[])
+            .expect("archived");
+        assert_eq!(
+            destination(&store, &ReviewCommand::Restore, &archived).expect("read"),
+            Some(Destination::Tier(Tier::Approved))
+        );
+        // Content a person never accepted goes back to review instead.
+        let edited = ToolEntry {
+            content_hash: "cccc".into(),
+            ..archived
+        };
+        assert_eq!(
+            destination(&store, &ReviewCommand::Restore, &edited).expect("read"),
+            Some(Destination::Tier(Tier::Experimental))
+        );
+        assert_eq!(
+            destination(&store, &ReviewCommand::Promote, &active).expect("read"),
+            None
+        );
+    }
 
     #[test]
     fn summary_names_the_move_and_what_was_superseded() {

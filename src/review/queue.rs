@@ -37,6 +37,8 @@ pub(crate) struct QueueItem {
     pub(crate) arrived_at: String,
     /// `name@version` it evolved from.
     pub(crate) parent: Option<String>,
+    /// The MCP client that proposed it, when an agent did (`toolbench_propose_tool`).
+    pub(crate) client: Option<String>,
     /// What a decision on it is bound to (`--hash` takes a prefix of it).
     pub(crate) content_hash: String,
 }
@@ -85,6 +87,7 @@ pub fn history(store: &Store, name: &str) -> Result<History, ReviewError> {
 
 fn queue_of(root: &Path, catalog: &Catalog, store: &Store) -> Result<Vec<QueueItem>, ReviewError> {
     let rows = store.review_queue_rows()?;
+    let proposers = store.proposers()?;
     let mut items: Vec<(Option<String>, QueueItem)> = catalog
         .entries()
         .iter()
@@ -115,6 +118,7 @@ fn queue_of(root: &Path, catalog: &Catalog, store: &Store) -> Result<Vec<QueueIt
                     .as_ref()
                     .and_then(|m| m.provenance.parent.as_ref())
                     .map(ToString::to_string),
+                client: proposers.get(&rel).cloned(),
                 content_hash: e.content_hash.clone(),
             };
             (seen, item)

@@ -137,6 +137,11 @@ impl Reach {
 
 /// The folder a tool ships as the project it is validated on, inside its own folder.
 pub(crate) const PROJECT_FIXTURE: &str = "tests/project";
+/// The exit code by which a tool says its input is wrong: `EX_DATAERR` of sysexits.h, which
+/// no shell or interpreter gives by itself (a shell's failed redirection exits 2, as does
+/// argparse). Recorded `bad_input`, the caller's mistake, not the tool's failure
+/// (docs/sandbox.md).
+pub(crate) const BAD_INPUT_EXIT: i32 = 65;
 
 /// Everything needed to run one tool once.
 #[derive(Debug, Clone)]
@@ -715,6 +720,10 @@ fn classify(
     }
     match record.exit_code {
         Some(0) => {}
+        Some(BAD_INPUT_EXIT) => {
+            let detail = last_line(stderr_tail).unwrap_or_else(|| "no output on stderr".into());
+            return (RunStatus::BadInput, Some(format!("bad input: {detail}")));
+        }
         Some(code) => {
             let memory = stderr_tail.contains("MemoryError")
                 || stderr_tail.contains("Cannot allocate memory");

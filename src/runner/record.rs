@@ -6,14 +6,19 @@ use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Severity};
 /// Every failed run records a failure; the severity follows from how it failed.
 /// Cancelled runs are the human's choice, not the tool's fault; abandoned ones ended with the
 /// toolbench process that started them, and unavailable ones lost their tool's folder to a
-/// person (moved, changed or locked during the run), neither the tool's fault either. A validation's
+/// person (moved, changed or locked during the run), neither the tool's fault either; nor is
+/// input the tool refused as it may (`bad_input`: the caller's mistake). A validation's
 /// test case may fail on purpose (`expect_exit = 1`), which says nothing about the tool's use.
 pub(crate) fn automatic_failure(run: &RunRecord) -> Option<FailureRecord> {
     if run.origin == RunOrigin::Validation {
         return None;
     }
     let severity = match run.status {
-        RunStatus::Ok | RunStatus::Cancelled | RunStatus::Abandoned | RunStatus::Unavailable => {
+        RunStatus::Ok
+        | RunStatus::Cancelled
+        | RunStatus::Abandoned
+        | RunStatus::Unavailable
+        | RunStatus::BadInput => {
             return None;
         }
         RunStatus::SandboxError => Severity::Low,

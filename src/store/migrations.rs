@@ -293,6 +293,10 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE run_copies;
     DROP INDEX runs_by_log_dir;
     CREATE UNIQUE INDEX runs_one_per_folder ON runs (log_dir);",
+    // A run may end `bad_input` (the tool refused its input). Nothing changes in the tables:
+    // the version alone tells an older build, which cannot read such a row, that the store is
+    // newer than it, instead of letting it fail on the first such run it lists.
+    "-- runs.status may be 'bad_input'",
 ];
 
 /// The schema version this build writes.

@@ -92,10 +92,13 @@ impl Store {
         Ok(found)
     }
 
-    /// Puts back what the decision log holds, in its order, so each row ends as its last
-    /// entry left it: a row missing is added, one that differs is replaced. A decision already
-    /// stored (the same tool, action, person, time and versions, under any id) is not added
-    /// again. With `apply` false nothing is kept: the count says what would change.
+    /// Puts back what the decision log holds, so each row ends as its last entry left it: a
+    /// row missing is added, one whose decision differs is replaced. Only a row's last entry
+    /// counts (an earlier one, a version's older activation, is what the log itself replaced),
+    /// and the columns the store keeps up by itself after a decision (`KEPT_BY_THE_STORE`)
+    /// are not compared. A decision already stored (the same tool, action, person, time and
+    /// versions, under any id) is not added again. With `apply` false nothing is kept: the
+    /// count says what would change.
     pub(crate) fn replay_log(
         &mut self,
         entries: &[LogEntry],
@@ -109,11 +112,16 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
         let mut replay = Replay::default();
-        for logged in entries.iter().flat_map(|e| &e.rows) {
+        let logged: Vec<&LoggedRow> = entries.iter().flat_map(|e| &e.rows).collect();
+        let last = last_entries(&tx, &logged).map_err(err)?;
+        for (i, logged) in logged.into_iter().enumerate() {
             let Some((_, columns)) = tables.iter().find(|(t, _)| *t == logged.table) else {
                 replay.skipped += 1;
                 continue;
             };
+            if !last[i] {
+                continue;
+            }
             if put_back(&tx, logged, columns).map_err(err)? {
                 replay.rows += 1;
             }
@@ -321,6 +329,45 @@ fn damaged_read(e: &rusqlite::Error) -> Option<()> {
     }
 }
 
+/// Columns a logged row's table changes by itself after the decision, with no person's word:
+/// a suggestion found again is refreshed (its text, evidence, priority, when it was last seen)
+/// and an accepted one becomes `done` once it is answered. Its decision is told by who decided,
+/// when, and why.
+const KEPT_BY_THE_STORE: &[(&str, &[&str])] = &[(
+    "suggestions",
+    &[
+        "title", "tools", "evidence", "priority", "why", "seen_at", "state",
+    ],
+)];
+
+/// For each logged row, whether it is the last the log holds of its row (by the table's key):
+/// replayed in order, only that one is left standing. Decisions are told by what they say, and
+/// a table without a key by all its columns, so each of their rows counts.
+fn last_entries(tx: &Connection, logged: &[&LoggedRow]) -> rusqlite::Result<Vec<bool>> {
+    let mut keys_of: std::collections::HashMap<&str, Vec<String>> =
+        std::collections::HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut last = vec![true; logged.len()];
+    for (i, row) in logged.iter().enumerate().rev() {
+        if row.table == "decisions" {
+            continue;
+        }
+        if !keys_of.contains_key(row.table.as_str()) {
+            keys_of.insert(&row.table, key_columns(tx, &row.table)?);
+        }
+        let keys = &keys_of[row.table.as_str()];
+        if keys.is_empty() {
+            continue;
+        }
+        let key: Vec<String> = keys
+            .iter()
+            .map(|k| row.row.get(k).map(|v| v.to_string()).unwrap_or_default())
+            .collect();
+        last[i] = seen.insert((row.table.as_str(), key));
+    }
+    Ok(last)
+}
+
 /// Puts one logged row back; true when that changed the store.
 fn put_back(tx: &Connection, logged: &LoggedRow, columns: &[String]) -> rusqlite::Result<bool> {
     let shared: Vec<&String> = columns
@@ -336,14 +383,23 @@ fn put_back(tx: &Connection, logged: &LoggedRow, columns: &[String]) -> rusqlite
         return put_back_decision(tx, logged, &shared, &values);
     }
     let keys = key_columns(tx, table)?;
-    let same = shared
+    let kept: &[&str] = KEPT_BY_THE_STORE
+        .iter()
+        .find(|(t, _)| t == table)
+        .map_or(&[], |(_, columns)| columns);
+    let (compared, compared_values): (Vec<&&String>, Vec<&SqlValue>) = shared
+        .iter()
+        .zip(&values)
+        .filter(|(c, _)| !kept.contains(&c.as_str()))
+        .unzip();
+    let same = compared
         .iter()
         .map(|c| format!("\"{c}\" IS ?"))
         .collect::<Vec<_>>()
         .join(" AND ");
     let exists: Option<i64> = optional(tx.query_row(
         &format!("SELECT 1 FROM \"{table}\" WHERE {same}"),
-        params_from_iter(values.iter()),
+        params_from_iter(compared_values),
         |r| r.get(0),
     ))?;
     if exists.is_some() {
@@ -486,6 +542,38 @@ mod tests {
         let decisions = found.iter().find(|t| t.table == "decisions").expect("t");
         assert_eq!((decisions.rows, decisions.lost.clone()), (3, None));
         assert_eq!(fresh.decisions_of("fmt").expect("read").len(), 3);
+    }
+
+    /// A version activated again (a rollback to it) renews its row; the log holds both
+    /// activations, and only the last is what the store should hold.
+    #[test]
+    fn a_version_activated_twice_is_whole_and_its_last_activation_comes_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let version = |at: &str| crate::store::VersionRecord {
+            tool: "fmt".into(),
+            version: "1.0.0".into(),
+            content_hash: "ab".repeat(32),
+            snapshot: ".toolbench/versions/fmt/1.0.0-abababababab".into(),
+            activated_at: at.into(),
+        };
+        for at in ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"] {
+            store
+                .record_decisions(&[decision(at)], &[version(at)], &[])
+                .expect("record");
+        }
+        let (entries, _) = DecisionLog::beside(store.path()).read().expect("log");
+        for _ in 0..2 {
+            assert_eq!(store.replay_log(&entries, false).expect("dry").rows, 0);
+        }
+        let other = tempfile::tempdir().expect("tempdir");
+        let mut fresh = Store::open_file(&other.path().join("state.db")).expect("fresh");
+        assert_eq!(fresh.replay_log(&entries, true).expect("apply").rows, 3);
+        assert_eq!(
+            fresh.versions_of("fmt").expect("versions"),
+            vec![version("2026-01-02T00:00:00Z")]
+        );
+        assert_eq!(fresh.replay_log(&entries, false).expect("again").rows, 0);
     }
 
     #[test]

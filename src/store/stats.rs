@@ -23,14 +23,15 @@ const FAILURES_THAT_MATTER: u64 = 25;
 /// Every tool's runs in one pass: its count, ok count, the middle one or two durations
 /// (median) and its newest run (`by_recency = 1`); only runs started before `?1` when it is
 /// set. Validation runs are left out: their test cases may fail on purpose
-/// (`expect_exit = 1`), which says nothing about the tool's use.
+/// (`expect_exit = 1`), which says nothing about the tool's use; so are runs whose input the
+/// tool refused (`bad_input`): the caller's mistake, neither success nor failure of the tool.
 const RUN_STATS_SQL: &str = "
     WITH ranked AS (
         SELECT tool, duration_ms, status, started_at,
             ROW_NUMBER() OVER (PARTITION BY tool ORDER BY duration_ms) AS by_duration,
             ROW_NUMBER() OVER (PARTITION BY tool ORDER BY started_at DESC, id DESC) AS by_recency,
             COUNT(*) OVER (PARTITION BY tool) AS n
-        FROM runs WHERE (?1 IS NULL OR started_at < ?1) AND origin != 'validation'
+        FROM runs WHERE (?1 IS NULL OR started_at < ?1) AND origin != 'validation' AND status != 'bad_input'
     )
     SELECT tool,
         MAX(n),
@@ -47,17 +48,17 @@ const RUN_STATS_SQL: &str = "
 const ONE_TOOL_TOTALS_SQL: &str = "
     SELECT COUNT(*), COALESCE(SUM(status = 'ok'), 0),
         (SELECT status FROM runs
-            WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND origin != 'validation'
+            WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND origin != 'validation' AND status != 'bad_input'
             ORDER BY started_at DESC, id DESC LIMIT 1),
         MAX(started_at)
-    FROM runs WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND origin != 'validation'";
+    FROM runs WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND origin != 'validation' AND status != 'bad_input'";
 
 /// The middle one (odd `?3`) or two (even `?3`) of the tool's `?3` durations: the same
 /// positions as `(n + 1) / 2` and `(n + 2) / 2` above, their mean the median.
 const ONE_TOOL_MEDIAN_SQL: &str = "
     SELECT AVG(duration_ms) FROM (
         SELECT duration_ms FROM runs
-        WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND origin != 'validation'
+        WHERE tool = ?1 AND (?2 IS NULL OR started_at < ?2) AND origin != 'validation' AND status != 'bad_input'
         ORDER BY duration_ms LIMIT 2 - ?3 % 2 OFFSET (?3 - 1) / 2
     )";
 
@@ -81,7 +82,7 @@ const ONE_TOOL_FAILURE_COUNTS_SQL: &str = failure_counts_sql!("tool = ?1");
 const DAYS_OF_ONE_TOOL_SQL: &str = "
     SELECT day, runs, ok, date(day, '+1 day') FROM (
         SELECT substr(started_at, 1, 10) AS day, COUNT(*) AS runs, SUM(status = 'ok') AS ok
-        FROM runs WHERE tool = ?1 AND origin != 'validation'
+        FROM runs WHERE tool = ?1 AND origin != 'validation' AND status != 'bad_input'
         GROUP BY day ORDER BY day DESC LIMIT ?2
     ) ORDER BY day";
 
@@ -89,7 +90,7 @@ const DAYS_OF_ONE_TOOL_SQL: &str = "
 const RUNS_PER_DAY_SQL: &str = "
     SELECT substr(started_at, 1, 10) AS day, COUNT(*), SUM(status = 'ok')
     FROM runs WHERE started_at >= ?1 AND started_at < date(?2, '+1 day')
-        AND origin != 'validation'
+        AND origin != 'validation' AND status != 'bad_input'
     GROUP BY day";
 
 /// The mean of two middle durations can end in .5; round to whole ms.

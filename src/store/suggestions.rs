@@ -312,7 +312,8 @@ impl Store {
             }
             if let Some(current) = tools.last_mut() {
                 current.runs += 1;
-                current.failed += usize::from(status != "ok" && status != "cancelled");
+                current.failed +=
+                    usize::from(!matches!(status.as_str(), "ok" | "cancelled" | "bad_input"));
                 current.durations_ms.push(duration.max(0) as u64);
                 if !current.callers.contains(&who) {
                     current.callers.push(who);

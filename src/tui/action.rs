@@ -123,6 +123,7 @@ actions! {
     Suggestions => "suggestions", "Tools worth building or changing, from the run history (a accept, x dismiss)";
     CommandLine => "command_line", "Open a resource view by name: runs, history, calls, services (tab completes)";
     AcceptWorkspace => "accept_workspace", "Accept a never-opened workspace's active tools as they are";
+    PauseValidation => "pause_validation", "Pause background validation, or go on where it stopped";
     Down => "down", "Move down";
     Up => "up", "Move up";
     First => "first", "Jump to the first item";
@@ -178,7 +179,7 @@ impl Action {
     pub(crate) fn help_in(self, context: Context) -> &'static str {
         match (context, self) {
             (Context::Resource, Action::Open) => {
-                "Open the selected row: a run's or decision's tool detail, a call in Review, an instance in Output"
+                "Open the selected row: a failed run's failure, a run's or decision's tool detail, a call in Review, an instance in Output"
             }
             (Context::Resource, Action::CommandLine) => {
                 "Switch to another resource view by name (tab completes)"

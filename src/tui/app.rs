@@ -43,6 +43,7 @@ use crate::error_chain::one_line;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::{ToolStats, quality_of};
 use crate::review::Outcome;
+use crate::review::lifecycle::Destination;
 use crate::review::queue::arrival_key;
 use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
@@ -86,6 +87,12 @@ pub enum AppEvent {
     QualityByDayLoaded {
         path: PathBuf,
         days: Vec<crate::quality::DayQuality>,
+    },
+    /// Where a restore or a rollback of the tool at `path` would take it (the tier a restore
+    /// brings it back to, the version a rollback makes active), or why it would be refused.
+    DestinationLoaded {
+        path: PathBuf,
+        destination: Result<Destination, String>,
     },
     /// The workspace statistics for the stats overlay, or why they could not be read.
     StatsLoaded(Result<Box<crate::quality::WorkspaceStats>, StoreError>),
@@ -233,6 +240,13 @@ pub enum Effect {
     /// A failure report the person filled in: a `Command::MarkFailure`.
     MarkFailure(Box<crate::command::Command>),
     LoadHistory,
+    /// Read where `command` (a restore or a rollback) would take `entry`, for its dialog.
+    LoadDestination {
+        command: ReviewCommand,
+        entry: Box<ToolEntry>,
+    },
+    /// Pause the background validation queue (`true`) or let it go on (`false`).
+    PauseValidation(bool),
     /// Aggregate the workspace statistics for the stats overlay.
     LoadStats,
     /// Run the detectors over the history; `list`: for the suggestions overlay, else only to
@@ -436,6 +450,8 @@ pub struct App {
     pub(crate) stats: HashMap<String, ToolStats>,
     /// New suggestions, for the status bar; counted again in the background as runs end.
     pub(crate) new_suggestions: usize,
+    /// Background validation is paused (`P`): what waits stays queued.
+    pub(crate) validation_paused: bool,
     suggestions_counting: Counting,
     /// The MCP client that proposed each candidate, by folder relative to the root.
     pub(crate) proposers: HashMap<String, String>,
@@ -523,6 +539,7 @@ impl App {
             failures: Vec::new(),
             stats: HashMap::new(),
             new_suggestions: 0,
+            validation_paused: false,
             suggestions_counting: Counting::Idle,
             proposers: HashMap::new(),
             changes_requested: Default::default(),
@@ -594,12 +611,34 @@ impl App {
             self.failures_cursor.window(self.failures.len(), screen),
             cap,
         ));
+        // A catalog row whole: tier, name, version, cost, quality, description.
+        let catalog_cols = self
+            .view
+            .iter()
+            .take(screen)
+            .map(|i| {
+                let e = &self.catalog.entries()[*i];
+                5 + e.name.chars().count()
+                    + e.version.chars().count()
+                    + 2
+                    + 4
+                    + 7
+                    + e.error
+                        .as_deref()
+                        .map_or(e.description.chars().count(), |error| {
+                            error.chars().count() + 2
+                        })
+            })
+            .max()
+            .unwrap_or(0);
         Shape {
             right_cols: rows(right_cols),
+            catalog_cols: rows(catalog_cols),
             catalog_rows: rows(self.view.len()),
             output_rows,
             review_rows: listed(self.review_rows()),
             failures_rows: listed(self.failures.len()),
+            status_rows: status_line::rows(self, usize::from(area.width)),
             zoomed: self.zoomed.then_some(self.focus),
         }
     }
@@ -679,6 +718,15 @@ impl App {
             AppEvent::ResourceLoaded { resource, table } => {
                 self.on_resource_loaded(resource, table)
             }
+            AppEvent::DestinationLoaded { path, destination } => {
+                if let Some(Overlay::Decision(state)) = &mut self.overlay
+                    && matches!(state.kind, DecisionKind::Restore | DecisionKind::Rollback)
+                    && matches!(&state.subject, Subject::Tool(e) if e.path == path)
+                {
+                    state.destination = Some(destination);
+                    self.dirty = true;
+                }
+            }
             AppEvent::StatsLoaded(data) => {
                 if let Some(Overlay::Stats(stats)) = &mut self.overlay {
                     stats.data = Some(data);
@@ -692,7 +740,7 @@ impl App {
                 skipped,
             } => {
                 if let Some(run) = self.runs.iter_mut().find(|r| r.key == key) {
-                    run.skipped_bytes += skipped;
+                    run.skip(stream, skipped);
                     run.push(stream, &bytes);
                     self.dirty = true;
                 }
@@ -1430,6 +1478,13 @@ impl App {
             DecisionKind::Approve => self.caution_of(&entry),
             _ => Vec::new(),
         };
+        // Where a restore or a rollback goes is in the store: the dialog names it once read.
+        if matches!(kind, DecisionKind::Restore | DecisionKind::Rollback) {
+            self.effects.push(Effect::LoadDestination {
+                command: kind.with_text(""),
+                entry: Box::new(entry.clone()),
+            });
+        }
         self.overlay = Some(Overlay::Decision(Box::new(
             DecisionState::new(kind, Subject::Tool(entry))
                 .superseding(superseded)
@@ -1506,8 +1561,9 @@ impl App {
         let key = self.next_run_key;
         self.next_run_key += 1;
         self.runs.push(RunView::new(key, &entry));
+        // The Output pane shows the new run; the focus stays where the person is, so the
+        // next `/` filters the catalog again rather than searching the output.
         self.show_run(self.runs.len() - 1);
-        self.focus = Pane::Output;
         self.effects.push(Effect::StartRun {
             key,
             entry: Box::new(entry),
@@ -1656,6 +1712,18 @@ impl App {
                         Level::Info,
                     );
                 }
+            }
+            Action::PauseValidation => {
+                self.validation_paused = !self.validation_paused;
+                self.effects
+                    .push(Effect::PauseValidation(self.validation_paused));
+                let key = self.keymap.hint(Action::PauseValidation);
+                let said = if self.validation_paused {
+                    format!("background validation paused; {key} goes on where it stopped")
+                } else {
+                    "background validation goes on where it stopped".to_string()
+                };
+                self.notify(said, Level::Info);
             }
             Action::Stats => {
                 self.effects.push(Effect::LoadStats);
@@ -2249,6 +2317,7 @@ mod requests;
 mod resource_views;
 pub(crate) mod review_lines;
 mod services;
+pub(crate) mod status_line;
 pub(crate) use calls::ReviewRow;
 
 /// A tool the Review pane lists and validation looks at: a candidate, or an active tool that

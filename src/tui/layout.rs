@@ -20,7 +20,7 @@ const OUTPUT_SHARE: u16 = 45;
 const FAILURES_SHARE: u16 = 45;
 /// The most of the width the right column (Review over Failures) takes, and the least it
 /// keeps while the screen allows: room for an empty pane's explanation.
-pub(crate) const RIGHT_SHARE: u16 = 42;
+pub(crate) const RIGHT_SHARE: u16 = 44;
 const MIN_RIGHT: u16 = 37;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,10 +51,15 @@ impl Pane {
 pub(crate) struct Shape {
     /// Columns the Review and Failures panes' rows fill (frames not counted).
     pub(crate) right_cols: u16,
+    /// Columns the Catalog's rows fill whole, descriptions included (frames not counted):
+    /// what it does not need of the screen's width goes to the right column.
+    pub(crate) catalog_cols: u16,
     pub(crate) catalog_rows: u16,
     pub(crate) output_rows: u16,
     pub(crate) review_rows: u16,
     pub(crate) failures_rows: u16,
+    /// Rows of the status bar: one, more while a message does not fit beside the states.
+    pub(crate) status_rows: u16,
     pub(crate) zoomed: Option<Pane>,
 }
 
@@ -92,7 +97,11 @@ pub(crate) fn is_too_small(area: Rect) -> bool {
 /// Catalog on the left, Review over Failures on the right, Output along the bottom; or the
 /// zoomed pane alone above the status bar.
 pub(crate) fn compute(area: Rect, shape: &Shape) -> Areas {
-    let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let [body, status] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(shape.status_rows.max(1)),
+    ])
+    .areas(area);
     if let Some(pane) = shape.zoomed {
         let mut areas = Areas {
             status,
@@ -117,9 +126,14 @@ pub(crate) fn compute(area: Rect, shape: &Shape) -> Areas {
     );
     let [top, output] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(output_height)]).areas(body);
-    // The right column takes what its rows fill, up to its share; the catalog the rest.
+    // The right column takes what its rows fill, or what the Catalog leaves when its rows
+    // fill less, up to its share; the catalog the rest.
     let fair = right_share(top.width);
+    let left_over = top
+        .width
+        .saturating_sub(shape.catalog_cols.saturating_add(BORDERS));
     let right_width = (shape.right_cols + BORDERS)
+        .max(left_over)
         .min(fair)
         .max(MIN_RIGHT.min(fair));
     let [catalog, right] =
@@ -270,6 +284,7 @@ mod tests {
     fn the_right_column_is_as_wide_as_its_rows_up_to_its_share() {
         let narrow = Shape {
             right_cols: 30,
+            catalog_cols: 500,
             ..Shape::default()
         };
         // Room for an empty pane's explanation, and the catalog takes the rest.
@@ -280,10 +295,17 @@ mod tests {
             right_cols: 500,
             ..narrow
         };
-        assert_eq!(compute(screen(150, 45), &wide).review.width, 63);
-        // At 80 columns the share is what there is.
-        assert_eq!(compute(screen(80, 24), &narrow).review.width, 34);
-        assert_eq!(compute(screen(80, 24), &wide).review.width, 34);
+        assert_eq!(compute(screen(150, 45), &wide).review.width, 66);
+        // At 80 columns the share is what there is: `… csv_to_json 1.3.0 evolves 1.2.0` whole.
+        assert_eq!(compute(screen(80, 24), &narrow).review.width, 35);
+        assert_eq!(compute(screen(80, 24), &wide).review.width, 35);
+        // What a catalog of short rows does not need goes to the right column, up to its share.
+        let short_catalog = Shape {
+            catalog_cols: 100,
+            ..narrow
+        };
+        assert_eq!(compute(screen(150, 45), &short_catalog).review.width, 48);
+        assert_eq!(compute(screen(150, 45), &short_catalog).catalog.width, 102);
     }
 
     #[test]

@@ -487,6 +487,29 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 }
             });
         }
+        Effect::LoadDestination { command, entry } => {
+            let tx = tx.clone();
+            let root = services.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let destination = Store::open_reader(&root)
+                    .map_err(crate::review::ReviewError::from)
+                    .and_then(|store| {
+                        crate::review::lifecycle::destination(&store, &command, &entry)
+                    })
+                    .map_err(|e| crate::error_chain::one_line(&e));
+                let destination = match destination {
+                    Ok(Some(destination)) => Ok(destination),
+                    Ok(None) => return,
+                    Err(why) => Err(why),
+                };
+                let _ = tx.blocking_send(AppEvent::DestinationLoaded {
+                    path: entry.path.clone(),
+                    destination,
+                });
+            });
+        }
+        Effect::PauseValidation(true) => services.validations.pause(),
+        Effect::PauseValidation(false) => services.validations.resume(),
         Effect::LoadStats => {
             let tx = tx.clone();
             let root = services.root.clone();
@@ -1054,6 +1077,7 @@ mod tests {
     fn the_workbench_starts_decides_and_records_through_one_writer() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
+        crate::workspace::init_workspace(root).expect("a workspace");
         // As `toolbench` starts the workbench: the start-of-process checks open the store.
         let workbench = Workbench::at(root, None).expect("opened");
         let store = workbench.store().expect("store");
@@ -1158,6 +1182,7 @@ mod tests {
     fn marked_candidates_are_decided_each_on_the_content_that_was_marked() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
+        crate::workspace::init_workspace(root).expect("a workspace");
         let workbench = Workbench::at(root, None).expect("opened");
         let store = workbench.store().expect("store");
         let greet = candidate(root, &mut store.lock(), "greet");
@@ -1206,6 +1231,7 @@ mod tests {
     fn a_detail_whose_runs_cannot_be_read_says_so_in_the_status_bar() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
+        crate::workspace::init_workspace(root).expect("a workspace");
         let workbench = Workbench::at(root, None).expect("opened");
         let store = workbench.store().expect("store");
         let entry = candidate(root, &mut store.lock(), "greet");

@@ -64,8 +64,11 @@ pub(crate) fn lines(theme: &Theme, runs: &[RunRecord]) -> Vec<Line<'static>> {
             label(""),
             Span::styled(
                 format!(
-                    "last {} runs · {}% ok · median {median} ms · slowest {slowest} ms",
-                    shown.len(),
+                    "{} · {}% ok · median {median} ms · slowest {slowest} ms",
+                    match shown.len() {
+                        1 => "the last run".to_string(),
+                        n => format!("last {n} runs"),
+                    },
                     ok * 100 / shown.len()
                 ),
                 theme.dim,
@@ -80,6 +83,7 @@ fn outcome(theme: &Theme, status: RunStatus) -> (&'static str, Style) {
         RunStatus::Ok => ("●", theme.ok),
         RunStatus::Failed | RunStatus::SchemaViolation | RunStatus::Limit => ("✗", theme.error),
         RunStatus::Timeout => ("◷", theme.warning),
+        RunStatus::BadInput => ("?", theme.warning),
         RunStatus::SandboxError
         | RunStatus::Cancelled
         | RunStatus::Abandoned
@@ -143,5 +147,17 @@ mod tests {
         assert_eq!(text(&lines[1]).matches('●').count(), RECENT_RUNS);
         assert!(text(&lines[2]).contains("last 50 runs · 100% ok"));
         assert!(super::lines(&theme, &[]).is_empty());
+    }
+
+    #[test]
+    fn one_run_is_the_last_run_and_bad_input_has_a_mark_of_its_own() {
+        let theme = Theme::builtin();
+        let lines = lines(&theme, &[run(5, RunStatus::BadInput)]);
+        assert_eq!(text(&lines[1]).split_whitespace().last(), Some("?"));
+        assert!(
+            text(&lines[2]).contains("the last run · 0% ok"),
+            "{:?}",
+            text(&lines[2])
+        );
     }
 }

@@ -68,8 +68,10 @@ pub(crate) struct RunView {
     partial: [Vec<u8>; 2],
     /// Lines dropped from the front to stay within `MAX_LINES`.
     pub(crate) dropped: u64,
-    /// Output never shown because the app fell behind a flood (the log has it).
+    /// Output never shown because the app fell behind a flood.
     pub(crate) skipped_bytes: u64,
+    /// Bytes each stream (stdout, stderr) sent, shown or not: whether its log holds them all.
+    received: [u64; 2],
     /// The tool's newest progress report; kept once the run ended, as where it stopped.
     pub(crate) progress: Option<Progress>,
     /// A run of a tool outside core/ and approved/: code no person approved.
@@ -133,13 +135,28 @@ impl RunView {
             partial: [Vec::new(), Vec::new()],
             dropped: 0,
             skipped_bytes: 0,
+            received: [0, 0],
             progress: None,
             unreviewed: false,
         }
     }
 
+    /// `skipped` bytes of `stream` that were never shown (a flood the app fell behind).
+    pub(crate) fn skip(&mut self, stream: Stream, skipped: u64) {
+        self.skipped_bytes += skipped;
+        self.received[stream_slot(stream)] += skipped;
+    }
+
+    /// Whether the run's logs hold every byte it sent: a stream keeps its first
+    /// `HEAD_BYTES` and last `TAIL_BYTES` on disk, and only counts what lies between.
+    pub(crate) fn log_is_whole(&self) -> bool {
+        let kept = (crate::runner::HEAD_BYTES + crate::runner::TAIL_BYTES) as u64;
+        self.received.iter().all(|sent| *sent <= kept)
+    }
+
     pub(crate) fn push(&mut self, stream: Stream, bytes: &[u8]) {
         let slot = stream_slot(stream);
+        self.received[slot] += bytes.len() as u64;
         let mut rest = bytes;
         while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
             let mut line = std::mem::take(&mut self.partial[slot]);

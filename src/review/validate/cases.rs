@@ -341,7 +341,7 @@ pub(crate) fn judge(case: &TestCase, run: &Observed<'_>) -> (CaseStatus, String)
                 format!("the run could not start: {error}"),
             );
         }
-        RunStatus::Ok | RunStatus::Failed | RunStatus::SchemaViolation => {}
+        RunStatus::Ok | RunStatus::Failed | RunStatus::SchemaViolation | RunStatus::BadInput => {}
     }
     let mut problems = Vec::new();
     match run.exit_code {

@@ -117,6 +117,9 @@ pub(crate) fn failure(answer: &Answer) -> Option<(String, String)> {
         _ => said,
     };
     let kind = match (answer.status, answer.signal, answer.exit_code) {
+        // The tool refused the input as its contract lets it: an input the schema allows may
+        // still be wrong (text that is not JSON), and saying so is the right answer.
+        (RunStatus::BadInput, _, _) => return None,
         (RunStatus::Timeout | RunStatus::Limit, _, _) => answer.status.to_string(),
         (_, Some(signal), _) => format!("crash (signal {signal})"),
         (RunStatus::SchemaViolation, _, _) => "output breaks the output schema".to_string(),

@@ -208,6 +208,77 @@ impl Protections {
         }
         text
     }
+
+    /// The layers a `summary` names, read back: what the store keeps of a run's protections
+    /// (its one line), as the list `run --json` gives. A detail is read to its balanced
+    /// closing parenthesis; one that never closes takes the rest of its part.
+    pub(crate) fn from_summary(summary: &str) -> Self {
+        let (active, missing) = match summary.split_once(" · missing: ") {
+            Some((active, missing)) => (active, missing),
+            None => (summary, ""),
+        };
+        let mut layers = Vec::new();
+        if active != "none" {
+            let mut rest = active.trim();
+            while !rest.is_empty() {
+                let end = rest.find([' ', '(']).unwrap_or(rest.len());
+                let name = &rest[..end];
+                rest = &rest[end..];
+                let detail = match rest.strip_prefix('(') {
+                    Some(inner) => {
+                        let (detail, after) = up_to_closing(inner);
+                        rest = after;
+                        detail
+                    }
+                    None => "",
+                };
+                if !name.is_empty() {
+                    layers.push(Layer {
+                        name: name.to_string(),
+                        active: true,
+                        detail: detail.to_string(),
+                    });
+                }
+                rest = rest.trim_start();
+            }
+        }
+        let mut rest = missing;
+        while !rest.is_empty() {
+            let (name, detail) = match rest.split_once(" (") {
+                Some((name, inner)) if !name.contains(", ") => {
+                    let (detail, after) = up_to_closing(inner);
+                    rest = after.strip_prefix(", ").unwrap_or(after);
+                    (name, detail)
+                }
+                _ => {
+                    let (name, after) = rest.split_once(", ").unwrap_or((rest, ""));
+                    rest = after;
+                    (name, "")
+                }
+            };
+            layers.push(Layer {
+                name: name.to_string(),
+                active: false,
+                detail: detail.to_string(),
+            });
+        }
+        Self { layers }
+    }
+}
+
+/// `text` (just past an opening parenthesis) up to its balanced closing one, and what follows
+/// that; all of it when it never closes.
+fn up_to_closing(text: &str) -> (&str, &str) {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => return (&text[..i], &text[i + 1..]),
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    (text, "")
 }
 
 /// What the helper tells the runner in `report_path`: written when the tool started (or
@@ -260,6 +331,41 @@ mod tests {
         assert!(p.is_active("userns"));
         assert!(!p.is_active("cgroup"));
         assert_eq!(Protections::default().summary(), "none");
+    }
+
+    #[test]
+    fn a_summary_reads_back_as_the_layers_it_was_made_of() {
+        let mut p = Protections::default();
+        p.set_active("userns", String::new());
+        p.set_active("landlock", "v7 full".into());
+        p.set_active(
+            "egress",
+            "hosts enforced by proxy 127.0.0.1:3128; proxy: 3 connections (1 refused)".into(),
+        );
+        p.set_flag("session", true, "");
+        p.set_flag(
+            "cgroup",
+            false,
+            "not permitted (os error 13), no delegation",
+        );
+        p.set_flag("seccomp", false, "off");
+        assert_eq!(Protections::from_summary(&p.summary()), p);
+        let missing_only = Protections {
+            layers: vec![Layer {
+                name: "limits".into(),
+                active: false,
+                detail: "no cgroup".into(),
+            }],
+        };
+        assert_eq!(
+            Protections::from_summary(&missing_only.summary()),
+            missing_only
+        );
+        assert_eq!(Protections::from_summary(""), Protections::default());
+        assert_eq!(Protections::from_summary("none"), Protections::default());
+        // A detail that never closes keeps the rest rather than losing it.
+        let odd = Protections::from_summary("landlock(v7 (partial");
+        assert_eq!(odd.layers[0].detail, "v7 (partial");
     }
 
     #[test]

@@ -169,7 +169,7 @@ mod tests {
     fn a_waiting_call_heads_the_review_pane_and_its_title_counts_it() {
         let app = app_with_call();
         let screen = render(&app);
-        assert!(screen.contains("1 call(s) waiting"), "{screen}");
+        assert!(screen.contains("1 call waiting"), "{screen}");
         assert!(screen.contains("#7 deploy@1.0.0 · claude-code"), "{screen}");
     }
 

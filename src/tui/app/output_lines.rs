@@ -273,10 +273,10 @@ fn header_line(app: &App, run: &RunView, protections: Option<String>) -> Line<'s
                 (None, Some(signal)) => format!(" · signal {signal}"),
                 _ => String::new(),
             };
-            let style = if record.status == RunStatus::Ok {
-                theme.ok
-            } else {
-                theme.error
+            let style = match record.status {
+                RunStatus::Ok => theme.ok,
+                RunStatus::BadInput => theme.warning,
+                _ => theme.error,
             };
             // Its number once stored: the one the failure detail and `toolbench runs` give.
             let number = if record.id > 0 {
@@ -306,24 +306,106 @@ fn header_line(app: &App, run: &RunView, protections: Option<String>) -> Line<'s
             theme.dim,
         ));
     }
-    if run.dropped > 0 {
-        spans.push(Span::styled(
-            format!(" · {} early lines in the log only", run.dropped),
-            theme.dim,
-        ));
-    }
-    if run.skipped_bytes > 0 {
-        spans.push(Span::styled(
-            format!(" · {} bytes of a flood in the log only", run.skipped_bytes),
-            theme.dim,
-        ));
+    if let Some(note) = not_shown(run) {
+        spans.push(Span::styled(format!(" · {note}"), theme.dim));
     }
     Line::from(spans)
 }
 
+/// What the pane does not show of the run, and what of it the log keeps: all of it, or (past
+/// `HEAD_BYTES` + `TAIL_BYTES` of a stream) each stream's first and last bytes.
+fn not_shown(run: &RunView) -> Option<String> {
+    let mut parts = Vec::new();
+    match run.dropped {
+        0 => {}
+        1 => parts.push("1 earlier line".to_string()),
+        n => parts.push(format!("{n} earlier lines")),
+    }
+    if run.skipped_bytes > 0 {
+        parts.push(format!("{} of a flood", bytes(run.skipped_bytes)));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let kept = if run.log_is_whole() {
+        "in the log".to_string()
+    } else {
+        format!(
+            "not kept whole: the log keeps the first {} and last {} of each stream",
+            bytes(crate::runner::HEAD_BYTES as u64),
+            bytes(crate::runner::TAIL_BYTES as u64)
+        )
+    };
+    Some(format!("{} {kept}", parts.join(" and ")))
+}
+
+/// A byte count as people read it: `512 bytes`, `3.2 KiB`, `4 MiB`.
+fn bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    const GIB: u64 = 1024 * MIB;
+    let scaled = |unit: u64, name: &str| {
+        let value = n as f64 / unit as f64;
+        if n.is_multiple_of(unit) {
+            format!("{} {name}", n / unit)
+        } else {
+            format!("{value:.1} {name}")
+        }
+    };
+    match n {
+        n if n >= GIB => scaled(GIB, "GiB"),
+        n if n >= MIB => scaled(MIB, "MiB"),
+        n if n >= KIB => scaled(KIB, "KiB"),
+        n => format!("{n} bytes"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::layer_count;
+    use super::{bytes, layer_count, not_shown};
+    use crate::runner::Stream;
+    use crate::tui::runs::RunView;
+
+    /// A run that printed `lines` lines of `width` bytes on stdout, all of them shown.
+    fn printed(lines: usize, width: usize) -> RunView {
+        let starter = crate::tui::runs::StartedElsewhere {
+            pid: 1,
+            origin: crate::model::RunOrigin::Cli,
+            client: None,
+        };
+        let mut run = RunView::inherited(1, "t".into(), "1.0.0".into(), starter);
+        let line = format!("{}\n", "x".repeat(width - 1));
+        for _ in 0..lines {
+            run.push(Stream::Stdout, line.as_bytes());
+        }
+        run
+    }
+
+    #[test]
+    fn the_header_says_what_the_log_really_keeps() {
+        assert_eq!(not_shown(&printed(100, 10)), None);
+        // 6,000 lines of 10 bytes: the pane holds the last 5,000, the log all of them.
+        assert_eq!(
+            not_shown(&printed(6_000, 10)).as_deref(),
+            Some("1000 earlier lines in the log")
+        );
+        // 6,000 lines of 1 KiB: 5.9 MiB, more than the log's 4 MiB head and 1 MiB tail.
+        assert_eq!(
+            not_shown(&printed(6_000, 1024)).as_deref(),
+            Some(
+                "1000 earlier lines not kept whole: the log keeps the first 4 MiB and last \
+                 1 MiB of each stream"
+            )
+        );
+        let mut flooded = printed(10, 10);
+        flooded.skip(Stream::Stderr, 3 * 1024 * 1024);
+        assert_eq!(
+            not_shown(&flooded).as_deref(),
+            Some("3 MiB of a flood in the log")
+        );
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(12), "12 bytes");
+    }
 
     #[test]
     fn layers_are_counted_with_their_details_and_the_missing_ones() {

@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, DetailSection, Effect, Level, Overlay, Pane};
 use crate::model::calls::CallState;
-use crate::model::{RunStatus, ToolId};
+use crate::model::{FailureRecord, RunRecord, RunStatus, ToolId};
 use crate::store::StoreError;
 use crate::tui::overlays::resources::{self, Resource, ResourceState, Rows, Table};
 
@@ -95,6 +95,35 @@ impl App {
         true
     }
 
+    /// The failure `enter` on `run`'s row opens: a failed run's, when recorded (the Failures
+    /// pane may hold one recorded since the view was read).
+    fn failure_of_row<'a>(
+        &'a self,
+        table: &'a Table,
+        run: &RunRecord,
+    ) -> Option<&'a FailureRecord> {
+        (run.status != RunStatus::Ok)
+            .then(|| {
+                table
+                    .failure_of_run(run.id)
+                    .or_else(|| self.failures.iter().find(|f| f.run_id == Some(run.id)))
+            })
+            .flatten()
+    }
+
+    /// What `enter` on the selected row opens, for the view's hint line: the same rule as
+    /// `open_resource_row`, so the hint never promises what the key does not do.
+    pub(crate) fn resource_enter_hint(&self, state: &ResourceState) -> &'static str {
+        if let (Some(Ok(table)), Some(index)) = (&state.table, state.selected_index())
+            && let Rows::Runs(runs) = &table.rows
+            && let Some(run) = runs.get(index)
+            && self.failure_of_row(table, run).is_some()
+        {
+            return "failure detail";
+        }
+        state.resource.enter_hint()
+    }
+
     /// `enter` on a row of the view: a failed run's failure, a run's or a decision's tool
     /// detail, a waiting call in the Review pane, a followed instance in the Output pane.
     pub(super) fn open_resource_row(&mut self, index: usize) {
@@ -109,16 +138,8 @@ impl App {
                 let Some(run) = runs.get(index) else {
                     return;
                 };
-                // A failed run's failure says what went wrong; the Failures pane may hold
-                // one recorded since the view was read.
-                let failure = (run.status != RunStatus::Ok)
-                    .then(|| {
-                        table
-                            .failure_of_run(run.id)
-                            .or_else(|| self.failures.iter().find(|f| f.run_id == Some(run.id)))
-                    })
-                    .flatten()
-                    .cloned();
+                // A failed run's failure says what went wrong.
+                let failure = self.failure_of_row(table, run).cloned();
                 let tool = run.tool.clone();
                 match failure {
                     Some(failure) => {

@@ -12,7 +12,7 @@ use crate::model::calls::RuleRow;
 use crate::model::requests::RequestRow;
 use crate::review::health::HealthAlert;
 use crate::tui::layout::column_width;
-use crate::tui::ui::{fit, widest};
+use crate::tui::ui::{fit, wanted, widest};
 
 pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
     // The Catalog says how far the scan is; here, that the queue may still fill.
@@ -30,20 +30,39 @@ pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
     ]
 }
 
-/// Columns the rows in `window` would fill, up to `cap`: what the pane asks of the layout.
+/// Columns the rows in `window` would fill, up to `cap`: what the pane asks of the layout. A
+/// row's free text (arguments, a request's description) asks for `FREE_TEXT` columns, not all
+/// of itself, so the Catalog keeps its room on a wide screen.
 pub(crate) fn wanted_width(app: &App, window: Range<usize>, cap: usize) -> usize {
     if app.review_rows() == 0 {
         return widest(&empty_text(app));
     }
-    widest(&lines(app, window, cap))
+    let rows = lines(app, window.clone(), cap);
+    window
+        .zip(rows)
+        .map(|(pos, line)| match app.review_row(pos) {
+            // An alert or a rule is one sentence, asked for whole.
+            Some(ReviewRow::Call(_) | ReviewRow::Request(_)) => {
+                wanted(std::slice::from_ref(&line), FREE_TEXT)
+            }
+            _ => widest(std::slice::from_ref(&line)),
+        })
+        .max()
+        .unwrap_or(0)
 }
+
+/// Columns of a row's free text it asks for when measured.
+const FREE_TEXT: usize = 24;
+/// What a badge keeps beside a name before the name is cut (`new`, `evolves …`).
+const MIN_BADGE: usize = 6;
 
 /// The rows at `window`, `width` columns wide, the selected one highlighted.
 pub(crate) fn lines(app: &App, window: Range<usize>, width: usize) -> Vec<Line<'static>> {
     let visible: Vec<(usize, Option<ReviewRow>)> =
         window.map(|pos| (pos, app.review_row(pos))).collect();
-    // Names line up across candidates and requests: whole when there is room, giving way
-    // to the badge, which is the point of this pane, down to 8 columns.
+    // Names line up across candidates and requests and get the room first: whole when the
+    // version and the start of a badge fit beside them, else down to 8 columns. The badge
+    // takes what is left.
     let longest = visible
         .iter()
         .filter_map(|(_, row)| match row {
@@ -53,15 +72,27 @@ pub(crate) fn lines(app: &App, window: Range<usize>, width: usize) -> Vec<Line<'
         })
         .max()
         .unwrap_or(0);
-    let name_width = column_width(longest, width, 8, BADGE_WIDTH + 10);
+    let version_width = visible
+        .iter()
+        .filter_map(|(_, row)| match row {
+            Some(ReviewRow::Candidate(entry)) => Some(entry.version.chars().count()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+        .clamp(1, 14);
+    let columns = Columns {
+        name: column_width(longest, width, 8, 2 + 1 + version_width + 1 + MIN_BADGE),
+        version: version_width,
+    };
     visible
         .into_iter()
         .map(|(pos, review_row)| {
             let line = match review_row {
                 Some(ReviewRow::Call(call)) => call_row(app, call, width),
                 Some(ReviewRow::Alert(alert)) => alert_row(app, alert, width),
-                Some(ReviewRow::Request(request)) => request_row(app, request, width, name_width),
-                Some(ReviewRow::Candidate(entry)) => row(app, entry, width, name_width),
+                Some(ReviewRow::Request(request)) => request_row(app, request, width, columns.name),
+                Some(ReviewRow::Candidate(entry)) => row(app, entry, width, &columns),
                 Some(ReviewRow::Rule(rule)) => rule_row(app, rule, width),
                 None => Line::from(""),
             };
@@ -87,10 +118,12 @@ fn call_row(app: &App, call: &CallRow, width: usize) -> Line<'static> {
         "#{} {}@{} · {} {task}",
         call.id, call.tool, call.version, call.client
     );
-    let rest = width.saturating_sub(head.chars().count() + 2);
+    // The head as long as it is (the arguments follow it), cut only when it fills the row.
+    let head_width = head.chars().count().min(width.saturating_sub(2));
+    let rest = width.saturating_sub(head_width + 2);
     Line::from(vec![
         Span::styled("⏸ ", theme.warning),
-        Span::styled(fit(&head, width.saturating_sub(2)), theme.warning),
+        Span::styled(fit(&head, head_width), theme.warning),
         Span::styled(fit(&call.arguments.to_string(), rest), theme.text),
     ])
 }
@@ -152,11 +185,14 @@ fn drift_badge(drift: &crate::model::Drift) -> &'static str {
     }
 }
 
-/// Room for the longest common badge, `evolves 1.2.0`.
-const BADGE_WIDTH: usize = 13;
+/// The widths of the name and version columns of the rows in view.
+struct Columns {
+    name: usize,
+    version: usize,
+}
 
-/// `name version  badge`, where the badge says what kind of proposal this is.
-fn row(app: &App, entry: &ToolEntry, width: usize, name_width: usize) -> Line<'static> {
+/// `name version badge`, where the badge says what kind of proposal this is.
+fn row(app: &App, entry: &ToolEntry, width: usize, columns: &Columns) -> Line<'static> {
     let theme = &app.theme;
     let (badge, style) = if let Some(drift) = &entry.drift {
         (
@@ -184,15 +220,13 @@ fn row(app: &App, entry: &ToolEntry, width: usize, name_width: usize) -> Line<'s
     } else {
         ("new".to_string(), theme.ok)
     };
-    // An agent's proposal says whose it is: the reviewer weighs the source.
+    // An agent's proposal says whose it is: the reviewer weighs the source. The client
+    // shows whole or not at all (the review overlay and `toolbench review` name it too).
     let proposer = app
         .proposers
         .iter()
-        .find(|(folder, _)| entry.path.ends_with(folder));
-    let badge = match proposer {
-        Some((_, client)) => format!("{badge} · {client}"),
-        None => badge,
-    };
+        .find(|(folder, _)| entry.path.ends_with(folder))
+        .map(|(_, client)| format!(" · {}", crate::text::visible(client)));
     // The verdict of the automatic validation leads: ✓ pass, ! warn, ✗ fail, … pending.
     let (mark, mark_style) = match app
         .validations
@@ -206,8 +240,8 @@ fn row(app: &App, entry: &ToolEntry, width: usize, name_width: usize) -> Line<'s
     };
     let head = format!(
         "{} {} ",
-        fit(&entry.name, name_width),
-        fit(&entry.version, 6)
+        fit(&entry.name, columns.name),
+        fit(&entry.version, columns.version)
     );
     // While candidates are marked, each row says whether it is one of them.
     let gutter = match (app.marks.is_empty(), app.marks.get(&entry.path)) {
@@ -217,6 +251,10 @@ fn row(app: &App, entry: &ToolEntry, width: usize, name_width: usize) -> Line<'s
     };
     let gutter_width = gutter.as_ref().map_or(0, Span::width);
     let rest = width.saturating_sub(head.chars().count() + 2 + gutter_width);
+    let badge = match proposer {
+        Some(by) if badge.chars().count() + by.chars().count() <= rest => format!("{badge}{by}"),
+        _ => badge,
+    };
     let mut spans: Vec<Span> = gutter.into_iter().collect();
     spans.extend([
         Span::styled(mark, mark_style),

@@ -905,7 +905,8 @@ fn enter_opens_launch_dialog_prefilled_from_the_schema_with_inline_errors() {
         input.map(|i| i.replace(char::is_whitespace, "")),
         Some("{\"csv\":\"a,b\"}".to_string())
     );
-    assert_eq!(app.focus, Pane::Output);
+    // The run shows in Output; the focus stays where the dialog was opened.
+    assert_eq!(app.focus, Pane::Catalog);
     assert!(app.overlay.is_none());
 }
 
@@ -959,10 +960,13 @@ fn a_tool_without_input_runs_on_enter_and_one_filter_match_is_acted_on() {
         app.overlay.is_none(),
         "no dialog for a tool that takes nothing"
     );
-    assert_eq!(app.focus, Pane::Output, "its output shows at once");
+    // Its output shows at once, and the focus stays on the Catalog: the next `/` filters
+    // it rather than searching the output.
+    assert_eq!(app.focus, Pane::Catalog);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("git_changed 1.0.0 running"), "{screen}");
 
     // A tool that needs a typed confirmation keeps its dialog, reached from the filter.
-    key(&mut app, KeyCode::Char('1'));
     type_text(&mut app, "/wipe");
     key(&mut app, KeyCode::Enter);
     assert!(started_run(&mut app).is_none());
@@ -981,6 +985,117 @@ fn reaching(tier: Tier, name: &str, permissions: crate::model::Permissions) -> T
     m.permissions = permissions;
     entry.manifest = Some(Arc::new(m));
     entry
+}
+
+/// The dialog answering an agent's waiting call says who asks, why it waits, what the tool
+/// may touch and which content would run, before the arguments.
+#[test]
+fn the_call_dialog_names_the_client_why_it_waits_the_grants_and_the_content() {
+    let writes = crate::model::Permissions {
+        project: crate::model::ProjectAccess::Write,
+        network: crate::model::Network::Any,
+        ..Default::default()
+    };
+    let deploy = reaching(Tier::Approved, "deploy", writes);
+    let mut app = app_with(vec![deploy.clone()]);
+    app.update(AppEvent::CallsPolled {
+        calls: vec![crate::model::calls::CallRow {
+            content_hash: deploy.content_hash.clone(),
+            why: "cost tier high needs a confirmation with the default preset".into(),
+            ..crate::model::calls::CallRow::fixture(7)
+        }],
+        rules: Vec::new(),
+    });
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('a'));
+    let screen = render(&app, 80, 24);
+    for line in [
+        "from    claude-code",
+        "waits   cost tier high needs a confirmation with the default preset",
+        "grants  project write · network anywhere",
+        "content deploy@1.0.0 · 0123abcd",
+        "\"env\": \"staging\"",
+    ] {
+        assert!(screen.contains(line), "{line}:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+    // A call of content the catalog no longer holds says so instead of guessing.
+    key(&mut app, KeyCode::Esc);
+    app.update(AppEvent::CallsPolled {
+        calls: vec![crate::model::calls::CallRow::fixture(8)],
+        rules: Vec::new(),
+    });
+    key(&mut app, KeyCode::Char('r'));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("grants  unknown: that content is no longer in the catalog"),
+        "{screen}"
+    );
+}
+
+/// The rollback and restore dialogs name where the tool goes, as the store tells once read:
+/// the version brought back, the tier restored to.
+#[test]
+fn rollback_and_restore_dialogs_name_the_version_and_the_tier() {
+    use crate::review::lifecycle::Destination;
+    let active = tool(Tier::Approved, "csv_to_json", "1.3.0", CostTier::Low, "CSV");
+    let archived = tool(Tier::Archived, "old_csv", "0.9.0", CostTier::Low, "old");
+    let mut app = app_with(vec![active.clone(), archived.clone()]);
+    app.take_effects();
+    key(&mut app, KeyCode::Char('u'));
+    assert!(
+        app.take_effects().contains(&Effect::LoadDestination {
+            command: ReviewCommand::Rollback { to: None },
+            entry: Box::new(active.clone()),
+        }),
+        "the dialog asks where the rollback goes"
+    );
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("the previous version (reading which…)"),
+        "{screen}"
+    );
+    app.update(AppEvent::DestinationLoaded {
+        path: active.path.clone(),
+        destination: Ok(Destination::Version {
+            version: "1.2.0".into(),
+            content_hash: "557ded5baff7e2a7".into(),
+        }),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("csv_to_json@1.2.0 (557ded5baff7) becomes active again;"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('U'));
+    app.take_effects();
+    app.update(AppEvent::DestinationLoaded {
+        path: archived.path.clone(),
+        destination: Ok(Destination::Tier(Tier::Approved)),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("archived → approved"), "{screen}");
+    assert!(!screen.contains("the tier it left"), "{screen}");
+}
+
+/// `P` pauses background validation and says how many candidates wait; again, it goes on.
+#[test]
+fn p_pauses_background_validation_and_says_what_waits() {
+    let mut app = app_with(sample());
+    app.take_effects();
+    key(&mut app, KeyCode::Char('P'));
+    assert_eq!(app.take_effects(), [Effect::PauseValidation(true)]);
+    let screen = render(&app, 120, 24);
+    // The sample's three candidates have no report yet.
+    assert!(
+        screen.contains("validation paused (3 waiting, P)"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('P'));
+    assert_eq!(app.take_effects(), [Effect::PauseValidation(false)]);
+    assert!(!render(&app, 120, 24).contains("validation paused"));
 }
 
 fn started_consent(app: &mut App) -> Option<crate::command::Consent> {
@@ -1196,6 +1311,7 @@ fn c_cancels_the_selected_running_run() {
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's');
     let (key_id, _) = started_run(&mut app).expect("started");
+    key(&mut app, KeyCode::Char('2'));
     key(&mut app, KeyCode::Char('c'));
     assert!(app.take_effects().contains(&Effect::CancelRun(key_id)));
 }
@@ -1206,6 +1322,7 @@ fn f_marks_a_failure_for_the_selected_run_with_the_clis_checks_and_a_tag() {
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's');
     started_run(&mut app);
+    key(&mut app, KeyCode::Char('2'));
     key(&mut app, KeyCode::Char('f'));
     assert!(render(&app, 80, 24).contains("Mark a failure of csv_to_json@1.2.0"));
     ctrl(&mut app, 's');
@@ -1276,6 +1393,7 @@ fn tab_in_the_tag_field_completes_a_tag_already_used() {
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 's');
     started_run(&mut app);
+    key(&mut app, KeyCode::Char('2'));
     key(&mut app, KeyCode::Char('f'));
     let screen = render(&app, 100, 30);
     assert!(
@@ -1338,10 +1456,16 @@ fn failures_pane_lists_history_and_opens_details() {
         arrivals: HashMap::new(),
         changes_requested: Default::default(),
     });
+    // At 80 columns the tool, the severity and the error; wider, the time too.
     let screen = render(&app, 80, 24);
     assert!(
-        screen.contains("Failures (1)") && screen.contains("11-21 10:05 slugify"),
+        screen.contains("Failures (1)") && screen.contains("slugify  critical exit 1: boom"),
         "{screen}"
+    );
+    let wide = render(&app, 160, 45);
+    assert!(
+        wide.contains("11-21 10:05 slugify  critical exit 1: boom"),
+        "{wide}"
     );
     // At 80 columns the Catalog keeps the last run's mark and gives the figure's room to the
     // description; zoomed, the figure is back.

@@ -131,6 +131,43 @@ impl CallAnswerState {
         }
     }
 
+    /// The call being answered: what asks, why it waits for a person, what the tool may
+    /// touch (`grants`, from the catalog) and which content runs. `None` for a rule.
+    fn facts(&self, grants: &str) -> Option<Vec<(&'static str, String)>> {
+        let call = match &self.kind {
+            CallAnswer::Once(c)
+            | CallAnswer::Always(c)
+            | CallAnswer::Edit(c)
+            | CallAnswer::Reject(c) => c,
+            CallAnswer::Revoke(_) => return None,
+        };
+        Some(vec![
+            ("from", call.client.clone()),
+            ("waits", call.why.clone()),
+            ("grants", grants.to_string()),
+            (
+                "content",
+                format!(
+                    "{}@{} · {}",
+                    call.tool,
+                    call.version,
+                    crate::catalog::short_hash(&call.content_hash)
+                ),
+            ),
+        ])
+    }
+
+    /// The call a dialog answers, if it answers one.
+    pub(crate) fn call(&self) -> Option<&CallRow> {
+        match &self.kind {
+            CallAnswer::Once(c)
+            | CallAnswer::Always(c)
+            | CallAnswer::Edit(c)
+            | CallAnswer::Reject(c) => Some(c),
+            CallAnswer::Revoke(_) => None,
+        }
+    }
+
     fn consequence(&self) -> String {
         match &self.kind {
             CallAnswer::Once(c) => format!(

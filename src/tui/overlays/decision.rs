@@ -7,6 +7,7 @@ use ratatui_textarea::TextArea;
 
 use crate::model::ToolEntry;
 use crate::model::requests::RequestRow;
+use crate::review::lifecycle::Destination;
 use crate::review::{DecisionKind, TextRole};
 
 mod draw;
@@ -52,12 +53,37 @@ fn text_field(kind: DecisionKind, subject: &Subject) -> (&'static str, bool) {
 }
 
 /// What the decision does to `entry`; `superseded` names the approved tool an approval
-/// archives in its place.
+/// archives in its place, `destination` where a restore or a rollback takes it (`None` while
+/// it is read, an error when the decision would be refused).
 fn consequence(
     kind: DecisionKind,
     entry: &ToolEntry,
     superseded: Option<&str>,
+    destination: Option<&Result<Destination, String>>,
 ) -> Cow<'static, str> {
+    match (kind, destination) {
+        (DecisionKind::Restore, Some(Ok(Destination::Tier(tier)))) => {
+            return Cow::Owned(format!("archived → {tier}"));
+        }
+        (
+            DecisionKind::Rollback,
+            Some(Ok(Destination::Version {
+                version,
+                content_hash,
+            })),
+        ) => {
+            return Cow::Owned(format!(
+                "{}@{version} ({}) becomes active again; {} is archived",
+                entry.name,
+                crate::catalog::short_hash(content_hash),
+                entry.id()
+            ));
+        }
+        (DecisionKind::Restore | DecisionKind::Rollback, Some(Err(why))) => {
+            return Cow::Owned(format!("refused: {why}"));
+        }
+        _ => {}
+    }
     Cow::Borrowed(match kind {
         // An active tool that drifted: what is there now becomes what was approved.
         DecisionKind::Approve if entry.drift.is_some() => {
@@ -77,8 +103,10 @@ fn consequence(
         }
         DecisionKind::Promote => "approved → core",
         DecisionKind::Archive => "→ archived (restore brings it back)",
-        DecisionKind::Restore => "archived → the tier it left",
-        DecisionKind::Rollback => "the previous version becomes active again; this one is archived",
+        DecisionKind::Restore => "archived → the tier it left (reading which…)",
+        DecisionKind::Rollback => {
+            "the previous version (reading which…) becomes active again; this one is archived"
+        }
         DecisionKind::Resubmit => {
             "the changed content becomes a candidate in experimental; the approved content runs here again"
         }
@@ -139,6 +167,8 @@ pub(crate) struct DecisionState {
     /// `approve` for marked candidates); focused with the next-field key.
     pub(crate) confirm: Option<TextArea<'static>>,
     pub(crate) editing_confirm: bool,
+    /// Where a restore or a rollback takes the tool, once read from the store.
+    pub(crate) destination: Option<Result<Destination, String>>,
 }
 
 impl DecisionState {
@@ -155,6 +185,7 @@ impl DecisionState {
             caution: Vec::new(),
             confirm: None,
             editing_confirm: false,
+            destination: None,
         }
     }
 

@@ -70,8 +70,9 @@ impl Resource {
         }
     }
 
-    /// What `enter` on a row does, for the hint line.
-    fn enter_hint(self) -> &'static str {
+    /// What `enter` on a row does, for the hint line (a failed run's row opens its failure
+    /// instead: the app says so, `App::resource_enter_hint`).
+    pub(crate) fn enter_hint(self) -> &'static str {
         match self {
             Resource::Runs | Resource::History => "tool detail",
             Resource::Calls => "show in Review",
@@ -347,6 +348,11 @@ impl ResourceState {
             None => Vec::new(),
         };
         self.cursor.keep_visible(self.shown.len(), page);
+    }
+
+    /// The table's index of the selected row, if a row is shown.
+    pub(crate) fn selected_index(&self) -> Option<usize> {
+        self.shown.get(self.cursor.selected).copied()
     }
 
     pub(crate) fn on_action(&mut self, action: Action, page: usize) -> Asked {

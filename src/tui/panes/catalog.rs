@@ -66,7 +66,7 @@ pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
     }
     vec![
         Line::from(""),
-        // Lines of at most 44 columns: whole in the pane at the smallest screen, 80 wide.
+        // Lines of at most 43 columns: whole in the pane at the smallest screen, 80 wide.
         Line::from("No tools in this workspace yet."),
         Line::from("Agents write tools into experimental/,"),
         Line::from("each a folder with a tool.toml (README)."),

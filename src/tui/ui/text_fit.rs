@@ -18,6 +18,24 @@ pub(crate) fn widest(lines: &[Line<'_>]) -> usize {
         .unwrap_or(0)
 }
 
+/// Columns the widest of `lines` asks for when its last span, a free text (a description, an
+/// error, arguments), counts for at most `free_text` columns: what a pane asks of the layout,
+/// so one long text does not take a wide screen's room from the other panes.
+pub(crate) fn wanted(lines: &[Line<'_>], free_text: usize) -> usize {
+    lines
+        .iter()
+        .map(|line| {
+            let (last, head) = match line.spans.split_last() {
+                Some(split) => split,
+                None => return 0,
+            };
+            let head: usize = head.iter().map(Span::width).sum();
+            head + Span::raw(last.content.trim_end()).width().min(free_text)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Pads or cuts `text` to exactly `width` columns (by characters).
 pub(crate) fn fit(text: &str, width: usize) -> String {
     let count = text.chars().count();

@@ -14,9 +14,11 @@ import json
 import sys
 
 
-def fail(message: str) -> None:
+def bad_input(message: str) -> None:
+    """Refuse the input: exit 65 (EX_DATAERR) tells toolbench the caller's input is wrong
+    (recorded as bad_input), not that the tool failed."""
     print(f"csv_to_json: {message}", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(65)
 
 
 def convert(text: str, delimiter: str) -> list:
@@ -24,7 +26,7 @@ def convert(text: str, delimiter: str) -> list:
     try:
         rows = list(reader)
     except csv.Error as exc:
-        fail(f"malformed CSV at line {reader.line_num}: {exc}")
+        bad_input(f"malformed CSV at line {reader.line_num}: {exc}")
     if not rows:
         return []
     header, records = rows[0], []
@@ -42,15 +44,15 @@ def main() -> None:
     try:
         data = json.loads(sys.stdin.read(), strict=False)
     except json.JSONDecodeError as exc:
-        fail(f"input is not valid JSON: {exc}")
+        bad_input(f"input is not valid JSON: {exc}")
     if not isinstance(data, dict):
-        fail("input must be a JSON object")
+        bad_input("input must be a JSON object")
     text = data.get("csv")
     if not isinstance(text, str):
-        fail('field "csv" is required and must be a string')
+        bad_input('field "csv" is required and must be a string')
     delimiter = data.get("delimiter", ",")
     if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
-        fail('field "delimiter" must be a single character (not a quote or newline)')
+        bad_input('field "delimiter" must be a single character (not a quote or newline)')
 
     print(json.dumps(convert(text, delimiter)))
 

@@ -18,27 +18,29 @@ CLASSES = {
 }
 
 
-def fail(message: str) -> None:
+def bad_input(message: str) -> None:
+    """Refuse the input: exit 65 (EX_DATAERR) tells toolbench the caller's input is wrong
+    (recorded as bad_input), not that the tool failed."""
     print(f"http_status: {message}", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(65)
 
 
 def main() -> None:
     try:
         data = json.loads(sys.stdin.read(), strict=False)
     except json.JSONDecodeError as exc:
-        fail(f"input is not valid JSON: {exc}")
+        bad_input(f"input is not valid JSON: {exc}")
     if not isinstance(data, dict):
-        fail("input must be a JSON object")
+        bad_input("input must be a JSON object")
     code = data.get("code")
     if isinstance(code, str) and code.strip().isdigit():
         code = int(code)
     if isinstance(code, bool) or not isinstance(code, int):
-        fail('field "code" is required and must be an integer')
+        bad_input('field "code" is required and must be an integer')
     try:
         status = HTTPStatus(code)
     except ValueError:
-        fail(f"unknown HTTP status code {code}")
+        bad_input(f"unknown HTTP status code {code}")
 
     print(json.dumps({
         "code": status.value,

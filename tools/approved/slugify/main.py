@@ -10,9 +10,11 @@ import sys
 import unicodedata
 
 
-def fail(message: str) -> None:
+def bad_input(message: str) -> None:
+    """Refuse the input: exit 65 (EX_DATAERR) tells toolbench the caller's input is wrong
+    (recorded as bad_input), not that the tool failed."""
     print(f"slugify: {message}", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(65)
 
 
 def slugify(text: str, max_length: int) -> str:
@@ -31,15 +33,15 @@ def main() -> None:
     try:
         data = json.loads(sys.stdin.read(), strict=False)
     except json.JSONDecodeError as exc:
-        fail(f"input is not valid JSON: {exc}")
+        bad_input(f"input is not valid JSON: {exc}")
     if not isinstance(data, dict):
-        fail("input must be a JSON object")
+        bad_input("input must be a JSON object")
     text = data.get("text")
     if not isinstance(text, str):
-        fail('field "text" is required and must be a string')
+        bad_input('field "text" is required and must be a string')
     max_length = data.get("max_length", 64)
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
-        fail('field "max_length" must be a positive integer')
+        bad_input('field "max_length" must be a positive integer')
 
     print(json.dumps({"slug": slugify(text, max_length)}))
 

@@ -8,9 +8,11 @@ import json
 import sys
 
 
-def fail(message: str) -> None:
+def bad_input(message: str) -> None:
+    """Refuse the input: exit 65 (EX_DATAERR) tells toolbench the caller's input is wrong
+    (recorded as bad_input), not that the tool failed."""
     print(f"word_count: {message}", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(65)
 
 
 def main() -> None:
@@ -18,12 +20,12 @@ def main() -> None:
     try:
         data = json.loads(raw, strict=False)
     except json.JSONDecodeError as exc:
-        fail(f"input is not valid JSON: {exc}")
+        bad_input(f"input is not valid JSON: {exc}")
     if not isinstance(data, dict):
-        fail("input must be a JSON object")
+        bad_input("input must be a JSON object")
     text = data.get("text")
     if not isinstance(text, str):
-        fail('field "text" is required and must be a string')
+        bad_input('field "text" is required and must be a string')
 
     result = {
         "words": len(text.split()),

@@ -17,9 +17,11 @@ import re
 import sys
 
 
-def fail(message: str) -> None:
+def bad_input(message: str) -> None:
+    """Refuse the input: exit 65 (EX_DATAERR) tells toolbench the caller's input is wrong
+    (recorded as bad_input), not that the tool failed."""
     print(f"bulk_rename: {message}", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(65)
 
 
 def plan(regex: "re.Pattern[str]", replacement: str) -> tuple[list, list]:
@@ -50,35 +52,38 @@ def main() -> None:
     try:
         data = json.loads(sys.stdin.read(), strict=False)
     except json.JSONDecodeError as exc:
-        fail(f"input is not valid JSON: {exc}")
+        bad_input(f"input is not valid JSON: {exc}")
     if not isinstance(data, dict):
-        fail("input must be a JSON object")
+        bad_input("input must be a JSON object")
     pattern = data.get("pattern")
     replacement = data.get("replacement")
     dry_run = data.get("dry_run", True)
     if not isinstance(pattern, str) or not pattern:
-        fail('field "pattern" is required and must be a non-empty string')
+        bad_input('field "pattern" is required and must be a non-empty string')
     if not isinstance(replacement, str):
-        fail('field "replacement" is required and must be a string')
+        bad_input('field "replacement" is required and must be a string')
     if not isinstance(dry_run, bool):
-        fail('field "dry_run" must be a boolean')
+        bad_input('field "dry_run" must be a boolean')
     try:
         regex = re.compile(pattern)
         regex.sub(replacement, "")  # validates group references in the replacement
     except re.error as exc:
-        fail(f"invalid pattern or replacement: {exc}")
+        bad_input(f"invalid pattern or replacement: {exc}")
 
     try:
         renames, skipped = plan(regex, replacement)
     except re.error as exc:
-        fail(f"invalid replacement: {exc}")
+        bad_input(f"invalid replacement: {exc}")
 
     if not dry_run:
         for item in renames:
             try:
                 os.rename(item["from"], item["to"])
             except OSError as exc:
-                fail(f"renaming {item['from']!r} to {item['to']!r} failed: {exc}")
+                # Not the input's fault: the tool failed.
+                print(f"bulk_rename: renaming {item['from']!r} to {item['to']!r} failed: {exc}",
+                      file=sys.stderr)
+                sys.exit(1)
 
     print(json.dumps({"dry_run": dry_run, "renames": renames, "skipped": skipped}))
 

@@ -26,24 +26,26 @@ def clean(url: str) -> str:
     return url
 
 
-def fail(message: str) -> None:
+def bad_input(message: str) -> None:
+    """Refuse the input: exit 65 (EX_DATAERR) tells toolbench the caller's input is wrong
+    (recorded as bad_input), not that the tool failed."""
     print(f"url_extract: {message}", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(65)
 
 
 def main() -> None:
     try:
         data = json.loads(sys.stdin.read(), strict=False)
     except json.JSONDecodeError as exc:
-        fail(f"input is not valid JSON: {exc}")
+        bad_input(f"input is not valid JSON: {exc}")
     if not isinstance(data, dict):
-        fail("input must be a JSON object")
+        bad_input("input must be a JSON object")
     text = data.get("text")
     if not isinstance(text, str):
-        fail('field "text" is required and must be a string')
+        bad_input('field "text" is required and must be a string')
     unique = data.get("unique", True)
     if not isinstance(unique, bool):
-        fail('field "unique" must be a boolean')
+        bad_input('field "unique" must be a boolean')
 
     urls = [u for u in (clean(m.group(0)) for m in URL.finditer(text)) if "://" in u and not u.endswith("://")]
     if unique:

@@ -104,10 +104,18 @@ fn names_are_whole_when_there_is_room_and_descriptions_take_the_rest() {
         wide.contains("git_changed_files_since_last_release 2.10.0"),
         "{wide}"
     );
-    assert!(wide.contains("List the files changed since t…"), "{wide}");
-    // The Failures pane lines its tool column up with the longest name on screen.
     assert!(
-        wide.contains("11-21 10:05 git_changed_files_since_last_release high"),
+        wide.contains("2.10.0 low   -    List the files changed sinc…"),
+        "{wide}"
+    );
+    // The Failures pane lines its tool column up with the longest name on screen, and the
+    // severity and the error follow it whole.
+    assert!(
+        wide.contains("slugify                              high exit 1: title was empty"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("git_changed_files_since_last_release high timeout after 30 s"),
         "{wide}"
     );
     // At 80 columns the name keeps a third of the pane and the description what is left.
@@ -271,4 +279,159 @@ fn the_help_overlay_wraps_its_descriptions_so_no_line_is_cut() {
     }
     key(&mut app, KeyCode::Char('?'));
     insta::assert_snapshot!("help_160x48", render(&app, 160, 48));
+}
+
+/// A workspace as a new user meets it: the sample's tools, an agent's proposal, a waiting
+/// call, failures of every severity, a run, and a status message longer than the bar.
+fn first_day_app() -> App {
+    let mut entries = sample();
+    let mut proposed = tool(
+        Tier::Experimental,
+        "todo_lister",
+        "0.1.0",
+        CostTier::Low,
+        "List the TODO comments of a project",
+    );
+    proposed.path = "/ws/experimental/todo_lister".into();
+    entries.push(proposed);
+    let mut app = app_with(entries);
+    let severe =
+        |id: i64, tool: &str, severity: crate::model::Severity, error: &str| FailureRecord {
+            severity,
+            ..failure(id, tool, error)
+        };
+    app.update(AppEvent::HistoryLoaded {
+        failures: vec![
+            severe(
+                3,
+                "json_format",
+                crate::model::Severity::Medium,
+                "exit 1: field \"json\" is not valid JSON",
+            ),
+            severe(
+                2,
+                "slugify",
+                crate::model::Severity::Critical,
+                "exit 1: boom",
+            ),
+            severe(
+                1,
+                "word_count",
+                crate::model::Severity::Low,
+                "timeout after 30 s",
+            ),
+        ],
+        stats: vec![],
+        alerts: vec![],
+        proposers: HashMap::from([(
+            "experimental/todo_lister".to_string(),
+            "claude-code".to_string(),
+        )]),
+        arrivals: HashMap::new(),
+        changes_requested: Default::default(),
+    });
+    app.update(AppEvent::CallsPolled {
+        calls: vec![crate::model::calls::CallRow::fixture(7)],
+        rules: Vec::new(),
+    });
+    streaming(&mut app, 12);
+    app.notify(
+        "8 active tools accepted as they were found: they run as they are now; \
+         a change to any of them waits for a person"
+            .into(),
+        Level::Info,
+    );
+    app
+}
+
+/// Words on `screen` cut with `…` whose whole is one of `words`.
+fn cut_words<'a>(screen: &str, words: &[&'a str]) -> Vec<(&'a str, String)> {
+    let mut cut = Vec::new();
+    for piece in screen.split(|c: char| c.is_whitespace() || "│╭╮╰╯─".contains(c)) {
+        // Two letters and a `…` could be any word's start: three tell.
+        let Some(stem) = piece.strip_suffix('…').filter(|s| s.chars().count() >= 3) else {
+            continue;
+        };
+        for word in words {
+            if word.starts_with(stem) && *word != stem {
+                cut.push((*word, piece.to_string()));
+            }
+        }
+    }
+    cut
+}
+
+/// At 80×24 and 160×45 every pane and the status bar show each name, version, severity,
+/// badge, client and key hint whole (each fits its pane), cut only free text at the end of
+/// a row, and show the whole status message, wrapped under the bar rather than cut into the
+/// key hints.
+#[test]
+fn no_word_is_cut_that_fits_at_80x24_and_160x45() {
+    let words = [
+        "csv_to_json",
+        "word_count",
+        "slugify",
+        "drop_tables",
+        "url_extract",
+        "old_csv_parser",
+        "todo_lister",
+        "json_format",
+        "1.2.0",
+        "1.3.0",
+        "0.1.0",
+        "0.9.0",
+        "medium",
+        "critical",
+        "evolves",
+        "broken",
+        "claude-code",
+        "deploy@1.0.0",
+        "help",
+        "quit",
+        "waiting",
+        "Review",
+        "Failures",
+        "Catalog",
+        "Output",
+    ];
+    for (width, height) in [(80, 24), (160, 45)] {
+        let mut app = first_day_app();
+        app.update(AppEvent::Terminal(Event::Resize(width, height)));
+        let screen = render(&app, width, height);
+        insta::assert_snapshot!(
+            format!("first_day_{width}x{height}"),
+            steady(screen.clone())
+        );
+        let cut = cut_words(&screen, &words);
+        assert!(cut.is_empty(), "{width}x{height}: cut {cut:?}\n{screen}");
+        for word in words {
+            assert!(
+                screen.contains(word),
+                "{width}x{height}: {word} missing\n{screen}"
+            );
+        }
+        // The status message whole, and never run into the key hints.
+        let message = "8 active tools accepted as they were found: they run as they are \
+                       now; a change to any of them waits for a person";
+        let joined: String = screen
+            .lines()
+            .rev()
+            .take(3)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ");
+        for word in message.split(' ') {
+            assert!(
+                joined.split(' ').any(|w| w == word),
+                "{width}x{height}: {word:?} of the message\n{joined}"
+            );
+        }
+        assert!(
+            screen.lines().any(|l| l.ends_with("  ? help  q quit")),
+            "{width}x{height}: the key hints stand apart\n{screen}"
+        );
+    }
 }

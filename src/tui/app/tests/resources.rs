@@ -310,7 +310,14 @@ fn enter_on_a_failed_run_with_a_failure_opens_the_failure_and_esc_returns_to_the
         failure_of(3, 6, "wrong count"),
     ]);
     let mut app = runs_view(table);
+    // The hint line says what enter does on the row selected: an ok run's tool detail…
+    let screen = render(&app, 100, 24);
+    assert!(screen.contains("enter tool detail"), "{screen}");
     key(&mut app, KeyCode::Char('j'));
+    // … a failed run's failure.
+    let screen = render(&app, 100, 24);
+    assert!(screen.contains("enter failure detail"), "{screen}");
+    assert!(!screen.contains("enter tool detail"), "{screen}");
     key(&mut app, KeyCode::Enter);
     match &app.overlay {
         Some(Overlay::FailureDetail { failure, .. }) => assert_eq!(failure.id, 8),

@@ -10,11 +10,34 @@ use super::{CallAnswer, CallAnswerState};
 use crate::tui::app::App;
 use crate::tui::overlays::centered;
 
+/// What the called tool may touch, as the catalog holds the content the call names.
+fn grants(app: &App, state: &CallAnswerState) -> String {
+    let Some(call) = state.call() else {
+        return String::new();
+    };
+    app.catalog
+        .entries()
+        .iter()
+        .find(|e| e.name == call.tool && e.content_hash == call.content_hash)
+        .and_then(|e| e.manifest.as_ref())
+        .map(|m| m.permissions.summary())
+        .unwrap_or_else(|| "unknown: that content is no longer in the catalog".to_string())
+}
+
 pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &CallAnswerState) {
     let theme = &app.theme;
     let has_field = !matches!(state.kind, CallAnswer::Once(_) | CallAnswer::Revoke(_));
-    // Room for the arguments the person is answering about.
-    let height = if state.is_editor() { 22 } else { 18 };
+    let facts = state.facts(&grants(app, state)).unwrap_or_default();
+    // Room for the facts and the arguments the person is answering about: the editor its
+    // own, the others what they say (a long argument list scrolls off the foot), the field
+    // and a line for what is wrong with it.
+    let height = if state.is_editor() {
+        22 + facts.len() as u16
+    } else {
+        let said = facts.len() + state.consequence().lines().count();
+        let field = if has_field { 3 } else { 0 };
+        (said + field + 3).clamp(8, 30) as u16
+    };
     let rect = centered(area, 76, height);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -31,7 +54,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &CallAnswerS
         (true, false) => 3,
     };
     let what_height = if state.is_editor() {
-        2
+        2 + facts.len() as u16
     } else {
         inner.height.saturating_sub(field_height + 1)
     };
@@ -41,10 +64,21 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &CallAnswerS
         Constraint::Min(1),
     ])
     .areas(inner);
-    let lines: Vec<Line> = state
-        .consequence()
-        .lines()
-        .map(|l| Line::from(Span::styled(l.to_string(), theme.text)))
+    let fact = |(label, value): &(&str, String)| {
+        Line::from(vec![
+            Span::styled(format!("{label:<8}"), theme.dim),
+            Span::styled(value.clone(), theme.text),
+        ])
+    };
+    let lines: Vec<Line> = facts
+        .iter()
+        .map(fact)
+        .chain(
+            state
+                .consequence()
+                .lines()
+                .map(|l| Line::from(Span::styled(l.to_string(), theme.text))),
+        )
         .collect();
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), what);
     if has_field {

@@ -56,7 +56,12 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionSta
         .collect();
     frame.render_widget(Paragraph::new(cautions).wrap(Wrap { trim: true }), caution);
     let consequence = match &state.subject {
-        Subject::Tool(entry) => consequence(state.kind, entry, state.superseded.as_deref()),
+        Subject::Tool(entry) => consequence(
+            state.kind,
+            entry,
+            state.superseded.as_deref(),
+            state.destination.as_ref(),
+        ),
         Subject::Tools(_) => batch_consequence(state.kind).into(),
         Subject::Request(_) => request_consequence(state.kind).into(),
     };

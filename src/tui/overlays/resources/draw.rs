@@ -13,7 +13,10 @@ use crate::tui::ui::fit;
 
 pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceState) {
     let theme = &app.theme;
-    let rect = area(size);
+    // Above the status bar, however many rows a message gives it.
+    let mut rect = area(size);
+    let message_rows = crate::tui::app::status_line::rows(app, usize::from(size.width));
+    rect.height = rect.height.saturating_sub(message_rows.saturating_sub(1));
     let resource = state.resource;
     let count = match &state.table {
         Some(Ok(table)) if table.capped => format!(" (newest {ROW_LIMIT})"),
@@ -24,7 +27,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceSta
         " {} filter · {} {} · {} other view · esc close ",
         app.keymap.hint(Action::Filter),
         app.keymap.hint(Action::Open),
-        resource.enter_hint(),
+        app.resource_enter_hint(state),
         app.keymap.hint(Action::CommandLine),
     );
     let block = Block::default()
