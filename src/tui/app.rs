@@ -79,6 +79,8 @@ pub enum AppEvent {
         entries: Vec<ToolEntry>,
         elapsed: Duration,
     },
+    /// Tools a first scan read so far, shown before it ends.
+    ScanRows(Vec<ToolEntry>),
     DetailLoaded {
         path: PathBuf,
         content: Box<DetailContent>,
@@ -667,6 +669,7 @@ impl App {
                 }
             }
             AppEvent::ScanFinished { entries, elapsed } => self.on_scan_finished(entries, elapsed),
+            AppEvent::ScanRows(rows) => self.on_scan_rows(rows),
             AppEvent::DetailLoaded { path, content } => {
                 if let Some(Overlay::Detail(detail)) = &mut self.overlay
                     && detail.entry.path == path
@@ -957,6 +960,19 @@ impl App {
         };
     }
 
+    /// Rows of a first scan as it reads them: a workspace with nothing cached shows its tools
+    /// within a moment, not after the whole scan (the scan's end replaces them all).
+    fn on_scan_rows(&mut self, rows: Vec<ToolEntry>) {
+        if matches!(self.scan, ScanState::Done { .. }) {
+            return;
+        }
+        let mut entries = self.catalog.entries().to_vec();
+        entries.extend(rows);
+        entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+        // Shown only: the scan's end queues what waits for validation, once.
+        self.show_catalog(Arc::new(Catalog::new(entries)));
+    }
+
     fn on_scan_finished(&mut self, entries: Vec<ToolEntry>, elapsed: Duration) {
         let tools = entries.len();
         self.take_scanned(entries);
@@ -980,13 +996,19 @@ impl App {
         self.take_catalog(Arc::new(Catalog::new(entries)));
     }
 
-    /// `take_scanned` for a catalog already built (the live catalog's, shared until either
-    /// changes it).
-    fn take_catalog(&mut self, catalog: Arc<Catalog>) {
+    /// Shows `catalog`, the search index ready and the selection kept.
+    fn show_catalog(&mut self, catalog: Arc<Catalog>) {
         let selected_path = self.selected_entry().map(|e| e.path.clone());
         self.catalog = catalog;
         self.catalog_changed();
         self.select_again(selected_path);
+        self.dirty = true;
+    }
+
+    /// `take_scanned` for a catalog already built (the live catalog's, shared until either
+    /// changes it).
+    fn take_catalog(&mut self, catalog: Arc<Catalog>) {
+        self.show_catalog(catalog);
         // Everything waiting for review gets validated (served from cache when unchanged):
         // candidates, and active tools whose content is not what was approved.
         for entry in self

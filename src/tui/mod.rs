@@ -402,6 +402,8 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 root: services.root.clone(),
                 limits: services.workbench.config().catalog,
                 known: KnownHashes::from_entries(app.catalog.entries()),
+                // Nothing cached to show: the rows come as the scan reads them.
+                stream: app.catalog.entries().is_empty(),
             };
             let tx = tx.clone();
             let live = Arc::clone(&services.live);
