@@ -370,11 +370,20 @@ impl Granted {
         if let Some(path) = self.redirected.first() {
             return Err(MountError::Redirected(path.clone()));
         }
-        Ok(format!(
-            "{} read, {} written",
-            self.read.len(),
-            self.write.len()
-        ))
+        // A written folder that lies in a workspace or a `.git` is kept read-only whole.
+        let kept_whole = policy
+            .grants
+            .read_only_within
+            .iter()
+            .filter(|kept| policy.grants.write.contains(kept))
+            .count();
+        let mut detail = format!("{} read, {} written", self.read.len(), self.write.len());
+        if kept_whole > 0 {
+            detail.push_str(&format!(
+                " ({kept_whole} read-only: in a workspace or a .git)"
+            ));
+        }
+        Ok(detail)
     }
 }
 
