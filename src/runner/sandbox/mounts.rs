@@ -476,7 +476,7 @@ fn remount_each_read_only() -> Result<String, MountError> {
     }
 }
 
-fn remount_read_only(point: &Path) -> io::Result<()> {
+pub(super) fn remount_read_only(point: &Path) -> io::Result<()> {
     let locked = locked_flags(point)?;
     mount(
         None::<&Path>,
