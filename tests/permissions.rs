@@ -1257,6 +1257,133 @@ echo '{}'
 }
 
 // ---------------------------------------------------------------------------------------
+// /tmp: a project or a grant there is the host's, and a grant is never silently missing.
+// ---------------------------------------------------------------------------------------
+
+/// Holds: a project under the host's `/tmp` (the quick start's layout), which every run
+/// covers with a private `/tmp` of its own, is seen at its own path: a tool granted it for
+/// reading reads and lists it, one granted it for writing writes it (and still makes no `.git`
+/// there), one granted a folder of it writes that folder. Each run's own `/tmp` stays private:
+/// what a tool writes there never reaches the host's.
+#[test]
+fn a_project_under_tmp_is_seen_read_and_written_at_its_own_path() {
+    let host = Host::new();
+    let project = tempfile::Builder::new()
+        .prefix("toolbench-project-")
+        .tempdir_in("/tmp")
+        .expect("a project under /tmp");
+    let project = project.path();
+    let value = unique("INTMP");
+    fs::write(project.join("data.txt"), &value).expect("data.txt");
+    fs::create_dir(project.join("build")).expect("build");
+    let private = format!("/tmp/{}", unique("PRIVATE"));
+    host.tool(
+        "reader",
+        Some("project = \"read\""),
+        &format!("pwd\nls\ncat data.txt; echo\necho mine > {private}\necho '{{}}'\n"),
+    );
+    host.tool(
+        "writer",
+        Some("project = \"write\""),
+        "echo written > written.txt\nmkdir .git\necho '{}'\n",
+    );
+    host.tool(
+        "builder",
+        Some("project = \"read\"\nwrite = [\"project/build\"]"),
+        "echo built > build/out.txt\necho x > escaped.txt\necho '{}'\n",
+    );
+    let (result, out) = host.run("reader", Some(project));
+    assert_ran(&result, &out);
+    let shown = tool_output(&result);
+    assert!(
+        shown.contains(&value) && shown.contains("build"),
+        "the tool did not see its project under /tmp: {result}"
+    );
+    assert!(
+        !Path::new(&private).exists(),
+        "a run's own /tmp reached the host's: {private}"
+    );
+    let (result, out) = host.run("writer", Some(project));
+    assert_ran(&result, &out);
+    assert_eq!(
+        fs::read_to_string(project.join("written.txt"))
+            .ok()
+            .as_deref(),
+        Some("written\n"),
+        "the tool could not write its project under /tmp: {result}"
+    );
+    if brokered(&result) {
+        assert!(
+            !project.join(".git").exists(),
+            "a .git was made in a project under /tmp: {result}"
+        );
+    }
+    let (result, out) = host.run("builder", Some(project));
+    assert_ran(&result, &out);
+    assert_eq!(
+        fs::read_to_string(project.join("build/out.txt"))
+            .ok()
+            .as_deref(),
+        Some("built\n"),
+        "the tool could not write its granted folder under /tmp: {result}"
+    );
+    assert!(
+        !project.join("escaped.txt").exists(),
+        "a read-only project under /tmp was written: {result}"
+    );
+}
+
+/// Blocks: a run that goes on without what its tool was granted, and ends `ok` having seen an
+/// empty folder or none. The project is moved away after the run resolved its grants and
+/// before its sandbox shows them (the run is held between the two): the run fails, naming the
+/// project in one line, and the tool never starts.
+#[test]
+fn a_grant_that_cannot_be_shown_fails_the_run_naming_it() {
+    let host = Host::new();
+    let ran = unique("RAN");
+    host.tool(
+        "lost",
+        Some("project = \"read\""),
+        &format!("echo {ran}\nls\necho '{{}}'\n"),
+    );
+    let project = host.project();
+    let mut cmd = host.command_in(
+        &host.ws(),
+        &[
+            "--project",
+            project.to_str().expect("utf-8"),
+            "run",
+            "lost",
+            "--yes",
+            "--grant",
+            "--json",
+        ],
+    );
+    cmd.env("TOOLBENCH_PAUSE_AT", "run-written-down:1500")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("toolbench");
+    std::thread::sleep(Duration::from_millis(500));
+    fs::rename(&project, host.path("moved")).expect("move the project away");
+    let out = child.wait_with_output().expect("wait");
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert_ne!(
+        result["status"], "ok",
+        "the run went on without its project: {result}"
+    );
+    let error = result["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(project.to_str().expect("utf-8")) && !error.contains('\n'),
+        "the reason does not name the project in one line: {result}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !tool_output(&result).contains(&ran),
+        "the tool ran without its project: {result}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // Network: only the declared port.
 // ---------------------------------------------------------------------------------------
 

@@ -77,6 +77,8 @@ enum HelperError {
         #[source]
         source: io::Error,
     },
+    #[error("cannot grant what the tool declared: {0}")]
+    Grants(String),
     #[error("cannot hand the tool's writes to pid 1")]
     Writes(#[source] io::Error),
     #[error(transparent)]
@@ -755,6 +757,16 @@ fn first_child(run: &mut Run) -> ! {
                 EXIT_HELPER_FAILED,
             );
         }
+    }
+    // A tool never runs without what it was granted (a path gone since it was granted, one
+    // that could not be shown): it would see an empty folder, or none, and end `ok`.
+    if let Some(missing) = run
+        .protections
+        .layer("grants")
+        .filter(|layer| !layer.active)
+        .map(|layer| layer.detail.clone())
+    {
+        fail(run, HelperError::Grants(missing), EXIT_HELPER_FAILED);
     }
     // Once the run's mounts are built, before pid 1's own protections (it mounts).
     match write_broker::prepare(&run.policy, pid_ns, private_tmp) {
