@@ -1576,7 +1576,8 @@ fn paths_that_cannot_be_granted_refuse_the_run() {
 }
 
 /// `project = "write"` for a project that reaches far beyond one: `/`, HOME (also when HOME is
-/// a link), a folder above HOME. Refused before the tool runs: nothing written there.
+/// a link), a folder above HOME, `/tmp` itself. Refused before the tool runs: nothing written
+/// there.
 #[test]
 fn a_writable_project_is_refused_at_the_root_and_around_home() {
     let host = Host::new();
@@ -1590,6 +1591,8 @@ fn a_writable_project_is_refused_at_the_root_and_around_home() {
         PathBuf::from("/"),
         host.home(),
         host.base.path().to_path_buf(),
+        // Every user's temporary folder, which a run now shows at its own path.
+        PathBuf::from("/tmp"),
     ];
     for project in &targets {
         let (_, out) = host.run("writes", Some(project));
