@@ -475,6 +475,9 @@ pub struct App {
     /// The `:` prompt and what has been typed into it.
     pub(crate) command: Option<String>,
     pub(crate) scan: ScanState,
+    /// A scan is under way, and whether another was asked for meanwhile: scans run one after
+    /// the other, the later one reading what changed during the earlier.
+    scanning: (bool, bool),
     pub(crate) message: Option<(String, Level, Instant)>,
     pub(crate) keymap: Keymap,
     pub(crate) theme: Theme,
@@ -554,6 +557,7 @@ impl App {
             overlay: None,
             command: None,
             scan: ScanState::Starting,
+            scanning: (false, false),
             message: None,
             keymap,
             theme,
@@ -809,7 +813,9 @@ impl App {
                     }
                     Err(e) => self.notify(one_line(&e), Level::Error),
                 }
-                self.effects.push(Effect::Scan);
+                // Once watching, nothing can fall between a scan and the watch: a scan under
+                // way since before (a first scan showing its rows) is followed by one more.
+                self.scan_workspace();
                 self.dirty = true;
             }
             AppEvent::Decided(Ok(outcome)) => {
@@ -895,7 +901,7 @@ impl App {
                     format!("{accepted}; a later change needs a review"),
                     Level::Info,
                 );
-                self.effects.push(Effect::Scan);
+                self.scan_workspace();
             }
             AppEvent::Accepted(Err(e)) => self.notify(one_line(&e), Level::Error),
             AppEvent::CallAnswered(Ok(summary)) => self.notify(summary, Level::Info),
@@ -960,6 +966,17 @@ impl App {
         };
     }
 
+    /// Scans the workspace, or, with a scan under way, once more after it.
+    pub(crate) fn scan_workspace(&mut self) {
+        match self.scanning {
+            (false, _) => {
+                self.scanning = (true, false);
+                self.effects.push(Effect::Scan);
+            }
+            (true, _) => self.scanning.1 = true,
+        }
+    }
+
     /// Rows of a first scan as it reads them: a workspace with nothing cached shows its tools
     /// within a moment, not after the whole scan (the scan's end replaces them all).
     fn on_scan_rows(&mut self, rows: Vec<ToolEntry>) {
@@ -974,6 +991,10 @@ impl App {
     }
 
     fn on_scan_finished(&mut self, entries: Vec<ToolEntry>, elapsed: Duration) {
+        let again = std::mem::take(&mut self.scanning).1;
+        if again {
+            self.scan_workspace();
+        }
         let tools = entries.len();
         self.take_scanned(entries);
         if !matches!(self.scan, ScanState::Done { .. }) {
@@ -1719,7 +1740,7 @@ impl App {
             Action::FocusFailures => self.focus = Pane::Failures,
             Action::FocusReview => self.focus = Pane::Review,
             Action::Rescan => {
-                self.effects.push(Effect::Scan);
+                self.scan_workspace();
                 self.scan = ScanState::Starting;
             }
             Action::Suggestions => {
