@@ -341,6 +341,51 @@ async fn told(rx: &mut tokio::sync::mpsc::UnboundedReceiver<ValidationEvent>) ->
         .expect("the queue is running")
 }
 
+/// Background validation steps back for what a person runs meanwhile: its runs are niced
+/// (10 below the default), while a validation a person asked for (`force`) runs at the
+/// default priority. The candidate's one case passes only when its run is niced, so each
+/// verdict says at which priority the case ran.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_validation_runs_niced_and_a_persons_request_does_not() {
+    // Field 19 of /proc/self/stat is the niceness of the process reading it (awk here, a
+    // child of the tool's sh, which inherits it).
+    let (ws, entry) = workspace_with(
+        Tier::Experimental,
+        "awk '{ print ($19 >= 10 ? \"stepped back\" : \"default priority \" $19) }' /proc/self/stat\n",
+        "",
+    );
+    std::fs::create_dir_all(entry.path.join("tests")).expect("tests dir");
+    std::fs::write(
+        entry.path.join("tests/niced.toml"),
+        "input = '{}'\nexpect_stdout_contains = \"stepped back\"\n",
+    )
+    .expect("case");
+    let entry = load_path(
+        ws.path(),
+        Tier::Experimental,
+        &entry.path,
+        ScanLimits::default(),
+    )
+    .expect("the candidate");
+    let (queue, mut rx) = one_worker_queue(ws.path());
+    let catalog = Arc::new(Catalog::new(vec![entry.clone()]));
+    let mut statuses = Vec::new();
+    for force in [false, true] {
+        queue.push(ValidationRequest {
+            entry: entry.clone(),
+            force,
+            catalog: Arc::clone(&catalog),
+        });
+        let told = told(&mut rx).await;
+        let ValidationEvent::Validated { report, .. } = told else {
+            panic!("validated: {told:?}");
+        };
+        let case = serde_json::to_value(&report.tests).expect("json");
+        statuses.push(case[0]["status"].clone());
+    }
+    assert_eq!(statuses, ["pass", "fail"], "background, then asked for");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_validation_queue_validates_stores_and_tells_each_request() {
     let (ws, entry) = candidate_with_a_case();

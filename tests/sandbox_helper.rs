@@ -62,6 +62,7 @@ impl Fixture {
             service_logs: None,
             egress: None,
             progress_fd: None,
+            background: false,
         }
     }
 

@@ -27,8 +27,8 @@ use crate::model::{ToolEntry, ToolId};
 use crate::review::validate::ValidationReport;
 
 /// Validations that may run at once in a long-lived front end (the workbench, the MCP
-/// server): one, so background validation of a large workspace never takes more than one
-/// core from the person and the commands they run meanwhile.
+/// server): one, so background validation of a large workspace is one tool's checks and runs
+/// at a time, and those step back (niced) for the commands a person runs meanwhile.
 pub(crate) const VALIDATION_WORKERS: usize = 1;
 
 pub struct ValidationRequest {
@@ -229,10 +229,16 @@ async fn validate(commands: &Context, request: ValidationRequest) -> ValidationE
         force,
         catalog,
     } = request;
-    let ctx = Context {
+    let mut ctx = Context {
         catalog: Some(catalog),
         ..commands.clone()
     };
+    // Only what a person asked for is waited for; the rest steps back for whatever a person
+    // runs meanwhile.
+    if !force {
+        ctx.confinement = ctx.confinement.in_background();
+        ctx.review.confinement = ctx.review.confinement.in_background();
+    }
     let command = Command::Validate {
         tool: ToolId::content_of(&entry),
         folder: Some(entry.path.clone()),

@@ -302,6 +302,9 @@ pub struct Confinement {
     /// The folder its tools are run for (the front end's current directory or `--project`):
     /// granted to a tool that declares `project`. `None`: no project.
     pub(crate) project: Option<PathBuf>,
+    /// Its runs are work nobody waits for (background validation): they run at a lower CPU
+    /// and I/O priority (`SandboxPolicy::background`).
+    pub(crate) background: bool,
 }
 
 /// One sandboxed process: what differs between a tool run, a checker and
@@ -334,6 +337,16 @@ impl Confinement {
             hide: outermost(hide),
             limits: config.run,
             project,
+            background: false,
+        }
+    }
+
+    /// The same confinement for work nobody waits for: what a person runs meanwhile gets the
+    /// CPU and the disk first.
+    pub(crate) fn in_background(self) -> Self {
+        Confinement {
+            background: true,
+            ..self
         }
     }
 
@@ -384,6 +397,7 @@ impl Confinement {
             service_logs: None,
             egress: None,
             progress_fd: None,
+            background: self.background,
         }
     }
 }
@@ -454,6 +468,7 @@ mod tests {
             hide: vec![PathBuf::from("/home/u/.ssh")],
             limits: Config::defaults().expect("defaults").run,
             project: None,
+            background: false,
         };
         let unseen = |p: &str| confinement.unseen(Path::new(p));
         assert_eq!(

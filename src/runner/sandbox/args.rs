@@ -123,6 +123,7 @@ mod tests {
             service_logs: None,
             egress: None,
             progress_fd: None,
+            background: true,
         }
     }
 

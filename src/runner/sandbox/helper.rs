@@ -264,6 +264,9 @@ fn adopt_progress(fd: RawFd) -> Option<OwnedFd> {
 /// The helper: `prepared` when it was done ahead, else now.
 pub(super) fn run(mut args: HelperArgs, prepared: Option<Prepared>) -> ! {
     die_with_starter(args.policy.starter_pid);
+    if args.policy.background {
+        step_back();
+    }
     // A forked helper ignores `progress_fd`: the number is the runner's, the pipe came with
     // the stdio.
     let mut prepared =
@@ -600,6 +603,24 @@ fn report_end(notice: OwnedFd, outcome: Outcome) {
     if set_parent_process_death_signal(None).is_ok() {
         yield_to_runner();
         let _ = rustix::io::write(&notice, &outcome.encode());
+    }
+}
+
+/// How much lower than what a person waits for background work runs: a command run meanwhile
+/// at the default priority gets about nine tenths of a CPU both want.
+const BACKGROUND_NICENESS: libc::c_int = 10;
+/// The lowest priority of the best-effort I/O class (`ioprio_set(2)`): class 2, level 7.
+const BACKGROUND_IO_PRIORITY: libc::c_int = (2 << 13) | 7;
+
+/// Work nobody waits for (`SandboxPolicy::background`) steps back before anything else: the
+/// helper, then everything it starts, inherits a lower CPU and I/O priority. Failing leaves
+/// the run as it was, at the default priority.
+fn step_back() {
+    // SAFETY: both change only this process's own scheduling priorities, which its children
+    // inherit; lowering them needs no privilege.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, BACKGROUND_NICENESS);
+        libc::syscall(libc::SYS_ioprio_set, 1, 0, BACKGROUND_IO_PRIORITY);
     }
 }
 

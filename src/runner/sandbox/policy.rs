@@ -75,6 +75,11 @@ pub struct SandboxPolicy {
     /// stdio instead and ignores this. `None`: no progress pipe (services).
     #[serde(default)]
     pub progress_fd: Option<i32>,
+    /// Work nobody waits for (background validation): the helper and everything it starts
+    /// run niced, at the lowest best-effort I/O priority, so the commands a person runs
+    /// meanwhile are not slowed by it.
+    #[serde(default)]
+    pub background: bool,
 }
 
 /// Where a run with a list of hosts reaches them: the proxy's port and the loopback
