@@ -82,6 +82,8 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 /// one writer.
 pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     limit_malloc_arenas();
+    // The screen is the workbench's: ssh-keygen may not ask a passphrase on it.
+    crate::signature::detach_from_terminal();
     let dir = config_dir();
     let keymap = Keymap::load(dir.as_deref())?;
     let theme = Theme::load(dir.as_deref())?;

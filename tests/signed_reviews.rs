@@ -1,0 +1,500 @@
+//! Signed reviews across machines (DESIGN §11 rule 6): a reviewer signs approvals with an SSH
+//! key, the statements travel through git, and a teammate's clone in another home folder runs
+//! exactly what was signed and refuses everything else. Real `ssh-keygen`, real `git`, the
+//! real binary; each "machine" is a home folder of its own.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{bin, stderr, stdout};
+
+/// One person's machine: a home folder with its own config, data and keys.
+struct Machine {
+    home: tempfile::TempDir,
+}
+
+impl Machine {
+    fn new() -> Machine {
+        let machine = Machine {
+            home: tempfile::tempdir().expect("home"),
+        };
+        std::fs::create_dir_all(machine.config()).expect("config");
+        machine
+    }
+
+    fn config(&self) -> PathBuf {
+        self.home.path().join(".config/toolbench")
+    }
+
+    /// A fresh ed25519 key without a passphrase at `~/.ssh/NAME`.
+    fn key(&self, name: &str) -> PathBuf {
+        let dir = self.home.path().join(".ssh");
+        std::fs::create_dir_all(&dir).expect("ssh dir");
+        let key = dir.join(name);
+        if !key.exists() {
+            let out = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+                .arg(&key)
+                .output()
+                .expect("ssh-keygen");
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        key
+    }
+
+    /// This machine's user config.
+    fn set_config(&self, text: &str) {
+        std::fs::write(self.config().join("config.toml"), text).expect("config");
+    }
+
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command
+            .env("HOME", self.home.path())
+            .env("TOOLBENCH_CONFIG_DIR", self.config())
+            .env("XDG_DATA_HOME", self.home.path().join(".local/share"))
+            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("TOOLBENCH_ROOT")
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    fn toolbench(&self, root: &Path, args: &[&str]) -> Output {
+        self.command(bin())
+            .arg("--root")
+            .arg(root)
+            .args(args)
+            .output()
+            .expect("toolbench")
+    }
+
+    fn git(&self, dir: &Path, args: &[&str]) -> Output {
+        let out = self
+            .command("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+        out
+    }
+}
+
+fn ok(out: &Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
+
+/// A tool that says it ran.
+fn write_tool(root: &Path, tier: &str, name: &str, version: &str) -> PathBuf {
+    let folder = root.join(tier).join(name);
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(
+        folder.join("tool.toml"),
+        format!(
+            "name = \"{name}\"\nversion = \"{version}\"\ndescription = \"says it ran\"\n\
+             cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n"
+        ),
+    )
+    .expect("manifest");
+    std::fs::write(
+        folder.join("run.sh"),
+        format!("echo RAN {name} {version}\n"),
+    )
+    .expect("run.sh");
+    folder
+}
+
+/// Runs `name` and says whether it ran (its output) or was refused (and why).
+fn run(machine: &Machine, root: &Path, name: &str) -> Result<String, String> {
+    let out = machine.toolbench(root, &["run", name]);
+    if out.status.success() {
+        let said = stdout(&out);
+        assert!(said.contains(&format!("RAN {name}")), "{said}");
+        Ok(said)
+    } else {
+        let said = stdout(&out);
+        assert!(!said.contains("RAN"), "a refused tool printed {said}");
+        Err(stderr(&out))
+    }
+}
+
+fn approve(machine: &Machine, root: &Path, name: &str) -> Output {
+    ok(&machine.toolbench(root, &["validate", name]), "validate");
+    machine.toolbench(root, &["approve", name])
+}
+
+fn statement_of(root: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let dir = root.join(".reviews").join(name);
+    let json = std::fs::read_dir(&dir)
+        .expect(".reviews/NAME")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a statement");
+    let mut sig = json.clone().into_os_string();
+    sig.push(".sig");
+    (json, PathBuf::from(sig))
+}
+
+/// Ana's repository: a workspace that requires signatures, her key listed as its reviewer, one
+/// tool she approved (signed), committed.
+struct Team {
+    ana: Machine,
+    repo: tempfile::TempDir,
+}
+
+impl Team {
+    fn new() -> Team {
+        let ana = Machine::new();
+        let key = ana.key("id_ed25519");
+        ana.set_config(&format!(
+            "reviewer = \"ana\"\n[review]\nsigning_key = \"{}\"\n",
+            key.display()
+        ));
+        let repo = tempfile::tempdir().expect("repo");
+        ana.git(repo.path(), &["init", "-q"]);
+        let root = repo.path().join("tools");
+        ok(
+            &ana.command(bin())
+                .arg("init")
+                .arg(&root)
+                .output()
+                .expect("init"),
+            "init",
+        );
+        std::fs::write(
+            root.join("toolbench.toml"),
+            "[review]\nsignatures = \"require\"\n",
+        )
+        .expect("toolbench.toml");
+        let pubkey = key.with_extension("pub");
+        ok(
+            &ana.toolbench(
+                &root,
+                &[
+                    "signers",
+                    "add",
+                    "ana@example.com",
+                    pubkey.to_str().expect("utf8"),
+                ],
+            ),
+            "signers add",
+        );
+        write_tool(&root, "experimental", "greet", "1.0.0");
+        let approved = ok(&approve(&ana, &root, "greet"), "approve");
+        assert!(approved.contains("signed by ana@example.com"), "{approved}");
+        ana.git(repo.path(), &["add", "-A"]);
+        ana.git(repo.path(), &["commit", "-q", "-m", "greet, signed"]);
+        Team { ana, repo }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.repo.path().join("tools")
+    }
+
+    /// A teammate's clone of the repository, on a machine of their own.
+    fn clone_for(&self, teammate: &Machine) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("clone dir");
+        let clone = dir.path().join("repo");
+        let out = teammate
+            .command("git")
+            .arg("clone")
+            .arg("-q")
+            .arg(self.repo.path())
+            .arg(&clone)
+            .output()
+            .expect("git clone");
+        assert!(out.status.success(), "{}", stderr(&out));
+        (dir, clone.join("tools"))
+    }
+}
+
+#[test]
+fn a_teammate_s_clone_runs_exactly_what_was_signed_and_refuses_everything_else() {
+    let team = Team::new();
+    let root = team.root();
+    // The statement checks with OpenSSH alone, as a team's CI would.
+    let (json, sig) = statement_of(&root, "greet");
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(root.join(".reviews/allowed_signers"))
+        .args(["-I", "ana@example.com", "-n", "toolbench-review", "-s"])
+        .arg(&sig)
+        .stdin(std::fs::File::open(&json).expect("statement"))
+        .output()
+        .expect("ssh-keygen");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        run(&team.ana, &root, "greet").is_ok(),
+        "ana runs what she signed"
+    );
+
+    // A tool put into approved/ by a commit, with no statement.
+    write_tool(&root, "approved", "sneaky", "1.0.0");
+    team.ana.git(team.repo.path(), &["add", "-A"]);
+    team.ana.git(
+        team.repo.path(),
+        &["commit", "-q", "-m", "sneaky, unsigned"],
+    );
+
+    let bob = Machine::new();
+    let (_dir, clone) = team.clone_for(&bob);
+    // Never opened on bob's machine, and its reviewers not accepted there yet: nothing runs,
+    // and the refusal points to `signers accept`.
+    let refused = run(&bob, &clone, "greet").expect_err("reviewers not accepted here");
+    assert!(refused.contains("toolbench signers accept"), "{refused}");
+    let listed = ok(&bob.toolbench(&clone, &["signers", "list"]), "signers list");
+    assert!(
+        listed.contains("waiting") && listed.contains("ana@example.com"),
+        "{listed}"
+    );
+    ok(
+        &bob.toolbench(&clone, &["signers", "accept"]),
+        "signers accept",
+    );
+
+    // What ana signed runs on bob's machine with no `toolbench accept`; what nobody signed
+    // does not, in the CLI and in what MCP would list.
+    assert!(run(&bob, &clone, "greet").is_ok());
+    let refused = run(&bob, &clone, "sneaky").expect_err("unsigned");
+    assert!(refused.contains("has no signed review"), "{refused}");
+    let out = bob.toolbench(&clone, &["verify", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let state = |name: &str| {
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| (r["state"].clone(), r["runs"].clone()))
+            .expect("row")
+    };
+    assert_eq!(state("greet"), ("signed".into(), true.into()));
+    assert_eq!(state("sneaky"), ("unsigned".into(), false.into()));
+    let greet = rows
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["name"] == "greet"))
+        .expect("greet");
+    assert_eq!(greet["principal"], "ana@example.com");
+    assert_eq!(greet["namespace"], "toolbench-review");
+    assert!(
+        greet["statement"]
+            .as_str()
+            .is_some_and(|s| s.starts_with(".reviews/greet/"))
+    );
+    let listed = ok(&bob.toolbench(&clone, &["list", "--json"]), "list");
+    let listed: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    let drift = |name: &str| {
+        listed
+            .as_array()
+            .and_then(|l| l.iter().find(|e| e["name"] == name))
+            .map(|e| e["drift"].clone())
+            .expect("listed")
+    };
+    assert_eq!(drift("greet"), serde_json::Value::Null);
+    assert_eq!(drift("sneaky")["state"], "unsigned");
+
+    // With require, bob (no key) approving a candidate is refused, and nothing becomes
+    // runnable.
+    write_tool(&clone, "experimental", "bobs", "1.0.0");
+    let out = approve(&bob, &clone, "bobs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no key can sign"), "{}", stderr(&out));
+    assert!(
+        clone.join("experimental/bobs").is_dir(),
+        "the candidate stays"
+    );
+    assert!(!clone.join("approved/bobs").exists());
+    assert!(
+        run(&bob, &clone, "bobs").is_ok(),
+        "a candidate runs by hand, as before"
+    );
+    let mcp_visible = bob.toolbench(&clone, &["verify", "bobs"]);
+    assert_eq!(mcp_visible.status.code(), Some(1), "not an active tool");
+}
+
+#[test]
+fn statements_that_do_not_cover_the_content_or_do_not_verify_are_refused() {
+    let team = Team::new();
+    let ana = &team.ana;
+    let root = team.root();
+    assert!(run(ana, &root, "greet").is_ok());
+    let (json, sig) = statement_of(&root, "greet");
+    let good_sig = std::fs::read(&sig).expect("sig");
+
+    // A truncated signature.
+    std::fs::write(&sig, &good_sig[..good_sig.len() / 2]).expect("truncate");
+    let refused = run(ana, &root, "greet").expect_err("truncated");
+    assert!(refused.contains("does not verify"), "{refused}");
+
+    // A signature of another namespace: the same key signing for git (a signed commit's).
+    let key = ana.key("id_ed25519");
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", "git", "-f"])
+        .arg(&key)
+        .stdin(std::fs::File::open(&json).expect("json"))
+        .output()
+        .expect("sign");
+    assert!(out.status.success());
+    std::fs::write(&sig, &out.stdout).expect("git signature");
+    let refused = run(ana, &root, "greet").expect_err("other namespace");
+    assert!(refused.contains("namespace"), "{refused}");
+
+    // A key that is not allowed, signing as ana.
+    let eve = ana.key("eve");
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", "toolbench-review", "-f"])
+        .arg(&eve)
+        .stdin(std::fs::File::open(&json).expect("json"))
+        .output()
+        .expect("sign");
+    std::fs::write(&sig, &out.stdout).expect("eve's signature");
+    let refused = run(ana, &root, "greet").expect_err("key not allowed");
+    assert!(
+        refused.contains("not signed by an allowed reviewer"),
+        "{refused}"
+    );
+
+    // A huge signature file is refused unread; a symlinked statement is not followed.
+    std::fs::write(&sig, vec![b'A'; 1 << 20]).expect("huge");
+    let refused = run(ana, &root, "greet").expect_err("huge");
+    assert!(refused.contains("byte limit"), "{refused}");
+    std::fs::write(&sig, &good_sig).expect("restore");
+    assert!(
+        run(ana, &root, "greet").is_ok(),
+        "the good signature verifies again"
+    );
+    let moved = root.join("greet-statement.json");
+    std::fs::rename(&json, &moved).expect("move");
+    std::os::unix::fs::symlink(&moved, &json).expect("symlink");
+    let refused = run(ana, &root, "greet").expect_err("symlink");
+    assert!(refused.contains("symlink"), "{refused}");
+    std::fs::remove_file(&json).expect("unlink");
+    std::fs::rename(&moved, &json).expect("back");
+
+    // A statement copied to another tool's place.
+    let other = write_tool(&root, "approved", "copycat", "1.0.0");
+    let entry = ana.toolbench(&root, &["show", "copycat", "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&entry.stdout).expect("show");
+    let hash = shown["content_hash"].as_str().expect("hash").to_string();
+    let target = root.join(".reviews/copycat");
+    std::fs::create_dir_all(&target).expect("mkdir");
+    std::fs::copy(&json, target.join(format!("1.0.0-{hash}.json"))).expect("copy");
+    std::fs::copy(&sig, target.join(format!("1.0.0-{hash}.json.sig"))).expect("copy sig");
+    let refused = run(ana, &root, "copycat").expect_err("copied statement");
+    assert!(refused.contains("not of this tool's content"), "{refused}");
+    drop(other);
+
+    // Content changed after signing: the statement is of other content.
+    let script = root.join("approved/greet/run.sh");
+    let _ = std::fs::remove_file(&script);
+    std::fs::write(&script, "echo RAN greet changed\n").expect("change");
+    let refused = run(ana, &root, "greet").expect_err("changed");
+    assert!(
+        refused.contains("signed reviews are of other content"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn an_allowed_signers_changed_by_a_commit_is_not_trusted_until_accepted() {
+    let team = Team::new();
+    let bob = Machine::new();
+    let (_dir, clone) = team.clone_for(&bob);
+    ok(&bob.toolbench(&clone, &["signers", "accept"]), "accept");
+    assert!(run(&bob, &clone, "greet").is_ok());
+
+    // Mallory's key and a tool she signed arrive with a commit; ana's signature of greet is
+    // still trusted, mallory's is not until bob accepts the change.
+    let mallory = Machine::new();
+    let key = mallory.key("id_ed25519");
+    mallory.set_config(&format!("[review]\nsigning_key = \"{}\"\n", key.display()));
+    let root = team.root();
+    ok(
+        &mallory.toolbench(
+            &root,
+            &[
+                "signers",
+                "add",
+                "mallory@example.com",
+                key.with_extension("pub").to_str().expect("utf8"),
+            ],
+        ),
+        "mallory adds herself",
+    );
+    write_tool(&root, "experimental", "backdoor", "1.0.0");
+    ok(&approve(&mallory, &root, "backdoor"), "mallory approves");
+    team.ana.git(team.repo.path(), &["add", "-A"]);
+    team.ana
+        .git(team.repo.path(), &["commit", "-q", "-m", "a new reviewer"]);
+    bob.git(&clone.join(".."), &["pull", "-q"]);
+
+    let refused = run(&bob, &clone, "backdoor").expect_err("signer not accepted here");
+    assert!(refused.contains("toolbench signers accept"), "{refused}");
+    assert!(
+        run(&bob, &clone, "greet").is_ok(),
+        "the accepted reviewer still counts"
+    );
+    let listed = ok(&bob.toolbench(&clone, &["signers", "list"]), "list");
+    assert!(
+        listed.contains("changed since it was accepted here (1 key(s) added"),
+        "{listed}"
+    );
+    ok(
+        &bob.toolbench(&clone, &["signers", "accept"]),
+        "bob accepts",
+    );
+    assert!(
+        run(&bob, &clone, "backdoor").is_ok(),
+        "trusted once accepted"
+    );
+
+    // A commit that lowers the workspace's mode does not switch verification off here.
+    std::fs::write(
+        clone.join("toolbench.toml"),
+        "[review]\nsignatures = \"off\"\n",
+    )
+    .expect("lower");
+    write_tool(&clone, "approved", "unsigned", "1.0.0");
+    let refused = run(&bob, &clone, "unsigned").expect_err("still required here");
+    assert!(refused.contains("has no signed review"), "{refused}");
+}
+
+#[test]
+fn ten_thousand_statements_of_one_name_cost_a_run_nothing() {
+    let team = Team::new();
+    let ana = &team.ana;
+    let root = team.root();
+    let folder = root.join(".reviews/greet");
+    for i in 0..10_000 {
+        let name = format!("0.{i}.0-{:064x}", i);
+        std::fs::write(folder.join(format!("{name}.json")), "{}").expect("flood");
+    }
+    let started = std::time::Instant::now();
+    assert!(run(ana, &root, "greet").is_ok());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    write_tool(&root, "approved", "flooded", "1.0.0");
+    let other = root.join(".reviews/flooded");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    for i in 0..10_000 {
+        std::fs::write(other.join(format!("0.{i}.0-{:064x}.json", i)), "{}").expect("flood");
+    }
+    let refused = run(ana, &root, "flooded").expect_err("none is of its content");
+    assert!(refused.contains("other content"), "{refused}");
+}
