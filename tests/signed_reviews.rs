@@ -498,3 +498,78 @@ fn ten_thousand_statements_of_one_name_cost_a_run_nothing() {
     let refused = run(ana, &root, "flooded").expect_err("none is of its content");
     assert!(refused.contains("other content"), "{refused}");
 }
+
+#[test]
+fn the_sample_workspace_ships_signed_and_every_statement_checks_with_ssh_keygen() {
+    let sample = common::never_opened_sample();
+    let root = sample.path();
+    let allowed = root.join(".reviews/allowed_signers");
+    let mut checked = 0;
+    for folder in std::fs::read_dir(root.join(".reviews"))
+        .expect("reviews")
+        .flatten()
+    {
+        if !folder.path().is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(folder.path())
+            .expect("statements")
+            .flatten()
+        {
+            let json = file.path();
+            if json.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let mut sig = json.clone().into_os_string();
+            sig.push(".sig");
+            let out = Command::new("ssh-keygen")
+                .args(["-Y", "verify", "-f"])
+                .arg(&allowed)
+                .args([
+                    "-I",
+                    "sample-reviewer@toolbench.example",
+                    "-n",
+                    "toolbench-review",
+                    "-s",
+                ])
+                .arg(&sig)
+                .stdin(std::fs::File::open(&json).expect("statement"))
+                .output()
+                .expect("ssh-keygen");
+            assert!(out.status.success(), "{}: {}", json.display(), stderr(&out));
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 8, "one statement per active sample tool");
+
+    // A newcomer: before the sample's reviewer is trusted here nothing runs; once it is, every
+    // signed tool runs without `toolbench accept`, and `verify` says who signed each.
+    let newcomer = Machine::new();
+    let refused = run_sample(&newcomer, root).expect_err("not accepted");
+    assert!(refused.contains("never opened here"), "{refused}");
+    ok(
+        &newcomer.toolbench(root, &["signers", "accept"]),
+        "signers accept",
+    );
+    run_sample(&newcomer, root).expect("signed, trusted");
+    let report = ok(&newcomer.toolbench(root, &["verify"]), "verify");
+    assert_eq!(
+        report
+            .matches("signed by sample-reviewer@toolbench.example")
+            .count(),
+        8,
+        "{report}"
+    );
+}
+
+fn run_sample(machine: &Machine, root: &Path) -> Result<String, String> {
+    let out = machine.toolbench(
+        root,
+        &["run", "line_sort", "--input", "{\"lines\": [\"b\", \"a\"]}"],
+    );
+    if out.status.success() {
+        Ok(stdout(&out))
+    } else {
+        Err(stderr(&out))
+    }
+}
