@@ -66,14 +66,39 @@ pub struct Config {
 }
 
 /// `[validate]`: the inputs validation tries besides a tool's own test cases.
+/// `[review] signatures`.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Signatures {
+    /// Seals only (a person's acceptance on this machine).
+    #[default]
+    Off,
+    /// Sign when a key is configured; a verified statement stands for a person's acceptance.
+    Sign,
+    /// Nothing active runs unless a statement for exactly its content verifies.
+    Require,
+}
+
+impl Signatures {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Signatures::Off => "off",
+            Signatures::Sign => "sign",
+            Signatures::Require => "require",
+        }
+    }
+}
+
 /// `[review]`: whether reviews are signed and verified, and with which key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ReviewSettings {
     /// The higher of the user config's and the workspace's `signatures`: a workspace file may
     /// ask for more than the user, never for less.
-    pub(crate) signatures: crate::signature::Mode,
+    pub(crate) signatures: Signatures,
     /// What the workspace's toolbench.toml says, when it says it.
-    pub(crate) workspace_signatures: Option<crate::signature::Mode>,
+    pub(crate) workspace_signatures: Option<Signatures>,
     /// `signing_key`: from the user config only.
     pub(crate) signing_key: Option<String>,
 }
@@ -174,7 +199,7 @@ struct ConfigLayer {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReviewLayer {
-    signatures: Option<crate::signature::Mode>,
+    signatures: Option<Signatures>,
     signing_key: Option<String>,
 }
 
@@ -803,7 +828,7 @@ mod tests {
 
     #[test]
     fn a_workspace_file_may_raise_signatures_but_never_lower_them_or_name_a_key() {
-        use crate::signature::Mode;
+        use Signatures as Mode;
         let dir = tempfile::tempdir().expect("tempdir");
         let user = dir.path().join("config.toml");
         let workspace = dir.path().join("toolbench.toml");

@@ -115,17 +115,27 @@ fn active_folders(root: &Path) -> usize {
 /// The line a front end says on opening a workspace whose active tools nobody accepted yet
 /// (`scanned`, its catalog), `None` when there is nothing to accept.
 pub(crate) fn waiting_line(root: &Path, scanned: &[ToolEntry]) -> Option<String> {
+    let signers = crate::signature::signers_line(root);
     if accepted(root) {
-        return None;
+        return signers;
     }
-    let active = scanned.iter().filter(|e| e.tier.is_active()).count();
-    (active > 0).then(|| {
+    // What waits is what the marks say waits: a tool whose signed review verifies does not,
+    // and with signatures required none does (each tool verifies or not on its own).
+    let active = scanned
+        .iter()
+        .filter(|e| e.tier.is_active() && e.drift == Some(Drift::NotAccepted))
+        .count();
+    let waiting = (active > 0).then(|| {
         format!(
             "this workspace was never opened here: its {active} active tools wait for a person \
              to accept them, and none runs until then (`toolbench accept --dry-run` lists them, \
              `toolbench accept` accepts them)"
         )
-    })
+    });
+    match (waiting, signers) {
+        (Some(w), Some(s)) => Some(format!("{w}; {s}")),
+        (w, s) => w.or(s),
+    }
 }
 
 /// Refuses a change to what is active in a workspace whose tools nobody accepted yet (a

@@ -13,6 +13,7 @@
 //!
 //! This module never decides what is active and never reads a private key.
 
+mod beneath;
 pub(crate) mod report;
 pub(crate) mod signers;
 pub(crate) mod sshkeygen;
@@ -27,34 +28,11 @@ use crate::model::{Signature, ToolEntry};
 use crate::store::{DecisionAction, DecisionRecord};
 use crate::workspace::STATE_DIR;
 pub(crate) use signers::Trust;
-pub(crate) use statement::{Statement, signature_path, statement_path};
+pub(crate) use statement::{REVIEWS_DIR, Statement, signature_path, statement_path};
 
-/// The namespace of every toolbench signature: a signature made for git, or for anything
-/// else, never verifies as a review.
-pub const NAMESPACE: &str = "toolbench-review";
+pub use sshkeygen::NAMESPACE;
 
-/// `[review] signatures`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Seals only (a person's acceptance on this machine).
-    #[default]
-    Off,
-    /// Sign when a key is configured; a verified statement stands for a person's acceptance.
-    Sign,
-    /// Nothing active runs unless a statement for exactly its content verifies.
-    Require,
-}
-
-impl Mode {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Mode::Off => "off",
-            Mode::Sign => "sign",
-            Mode::Require => "require",
-        }
-    }
-}
+pub use crate::config::Signatures as Mode;
 
 /// What the configuration says about signatures for one workspace.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -163,12 +141,21 @@ impl Standing {
     }
 }
 
+/// One line when signatures are on and the workspace's reviewers changed since a person
+/// accepted them here (or were never accepted), for a front end to say as it opens.
+pub(crate) fn signers_line(root: &Path) -> Option<String> {
+    let standing = Standing::load(root);
+    (standing.mode != Mode::Off)
+        .then(|| standing.trust.change_line())
+        .flatten()
+}
+
 /// Verifies the statement for exactly `entry`'s content against `trust`.
 pub(crate) fn verify(root: &Path, entry: &ToolEntry, trust: &Trust) -> Signature {
     let json_path = statement_path(&entry.name, &entry.version, &entry.content_hash);
     let sig_path = signature_path(&json_path);
     let invalid = |reason: String| Signature::Invalid { reason };
-    let json = match statement::read_beneath(root, &json_path, statement::MAX_STATEMENT_BYTES) {
+    let json = match beneath::read_beneath(root, &json_path, statement::MAX_STATEMENT_BYTES) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
             return match statement::other_statements(root, &entry.name, &json_path) {
@@ -181,7 +168,7 @@ pub(crate) fn verify(root: &Path, entry: &ToolEntry, trust: &Trust) -> Signature
         }
         Err(why) => return invalid(why),
     };
-    let sig = match statement::read_beneath(root, &sig_path, statement::MAX_SIGNATURE_BYTES) {
+    let sig = match beneath::read_beneath(root, &sig_path, statement::MAX_SIGNATURE_BYTES) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return invalid(format!("{} is missing", sig_path.display())),
         Err(why) => return invalid(why),
@@ -608,7 +595,7 @@ pub(crate) fn in_toto_envelope(
 ) -> Result<serde_json::Value, String> {
     use base64::Engine;
     let json_path = statement_path(&entry.name, &entry.version, &entry.content_hash);
-    let json = statement::read_beneath(root, &json_path, statement::MAX_STATEMENT_BYTES)?
+    let json = beneath::read_beneath(root, &json_path, statement::MAX_STATEMENT_BYTES)?
         .ok_or_else(|| {
             format!(
                 "{} has no signed review ({} is missing)",
@@ -617,7 +604,7 @@ pub(crate) fn in_toto_envelope(
             )
         })?;
     let sig_path = signature_path(&json_path);
-    let sig = statement::read_beneath(root, &sig_path, statement::MAX_SIGNATURE_BYTES)?
+    let sig = beneath::read_beneath(root, &sig_path, statement::MAX_SIGNATURE_BYTES)?
         .ok_or_else(|| format!("{} is missing", sig_path.display()))?;
     let parsed =
         Statement::parse(&json).map_err(|why| format!("{}: {why}", json_path.display()))?;

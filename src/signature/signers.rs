@@ -16,7 +16,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
-use super::Mode;
+use crate::config::Signatures as Mode;
 
 /// The workspace's list of reviewers, relative to the root.
 pub(crate) const WORKSPACE_SIGNERS: &str = ".reviews/allowed_signers";
@@ -95,10 +95,10 @@ impl SignerEntry {
     /// Whether this line lets its key sign toolbench's reviews as `principal`.
     pub(crate) fn allows(&self, principal: &str) -> bool {
         self.principals.iter().any(|p| p == principal)
-            && self
-                .namespaces
-                .as_deref()
-                .is_none_or(|ns| ns.split(',').any(|n| n.trim() == super::NAMESPACE))
+            && self.namespaces.as_deref().is_none_or(|ns| {
+                ns.split(',')
+                    .any(|n| n.trim() == super::sshkeygen::NAMESPACE)
+            })
     }
 }
 
@@ -508,8 +508,7 @@ impl Trust {
 pub(crate) fn read_workspace(root: &Path) -> Result<Vec<SignerEntry>, SignersError> {
     let file = WORKSPACE_SIGNERS.to_string();
     let bytes =
-        match super::statement::read_beneath(root, Path::new(WORKSPACE_SIGNERS), MAX_SIGNERS_BYTES)
-        {
+        match super::beneath::read_beneath(root, Path::new(WORKSPACE_SIGNERS), MAX_SIGNERS_BYTES) {
             Ok(Some(bytes)) => bytes,
             Ok(None) => return Ok(Vec::new()),
             Err(why) => {
@@ -632,7 +631,7 @@ pub(crate) fn add(
         ));
     }
     let existing =
-        super::statement::read_beneath(root, Path::new(WORKSPACE_SIGNERS), MAX_SIGNERS_BYTES)?
+        super::beneath::read_beneath(root, Path::new(WORKSPACE_SIGNERS), MAX_SIGNERS_BYTES)?
             .unwrap_or_default();
     let mut text =
         String::from_utf8(existing).map_err(|_| format!("{WORKSPACE_SIGNERS}: not UTF-8 text"))?;

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::NAMESPACE;
+/// The namespace of every toolbench signature: a signature made for git, or for anything
+/// else, never verifies as a review.
+pub const NAMESPACE: &str = "toolbench-review";
 
 /// How long a signature may take: a passphrase typed or a security key touched.
 const SIGN_TIMEOUT: Duration = Duration::from_secs(120);

@@ -6,7 +6,6 @@
 //! Read strictly: unknown or repeated fields, a file over its limit, a symlink anywhere on
 //! the way, or a statement naming other content than the path it sits at are refused.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -137,64 +136,6 @@ pub(crate) fn signature_path(statement: &Path) -> PathBuf {
     let mut name = statement.as_os_str().to_os_string();
     name.push(".sig");
     PathBuf::from(name)
-}
-
-/// Reads `relative` beneath `root` without following any symlink on the way, refusing a
-/// file that is not regular or is over `cap` bytes. `None` when it does not exist.
-pub(crate) fn read_beneath(
-    root: &Path,
-    relative: &Path,
-    cap: usize,
-) -> Result<Option<Vec<u8>>, String> {
-    let dir = crate::safe_fs::Dir::open(root).map_err(|e| e.to_string())?;
-    let file = match dir.open_read(relative) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::ELOOP | libc::EXDEV)) => {
-            return Err(format!(
-                "{}: goes through a symlink; toolbench reads reviews only from plain files",
-                relative.display()
-            ));
-        }
-        Err(e) => {
-            return Err(format!(
-                "{}: {}",
-                relative.display(),
-                crate::catalog::manifest::io_reason(&e)
-            ));
-        }
-    };
-    let meta = file.metadata().map_err(|e| {
-        format!(
-            "{}: {}",
-            relative.display(),
-            crate::catalog::manifest::io_reason(&e)
-        )
-    })?;
-    if !meta.is_file() {
-        return Err(format!("{}: not a regular file", relative.display()));
-    }
-    if meta.len() > cap as u64 {
-        return Err(format!(
-            "{}: {} bytes, over the {cap} byte limit",
-            relative.display(),
-            meta.len()
-        ));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(cap as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| {
-            format!(
-                "{}: {}",
-                relative.display(),
-                crate::catalog::manifest::io_reason(&e)
-            )
-        })?;
-    if bytes.len() > cap {
-        return Err(format!("{}: over the {cap} byte limit", relative.display()));
-    }
-    Ok(Some(bytes))
 }
 
 /// Other statements of `name` than `except` (file names), at most `limit` looked at: to say

@@ -113,6 +113,10 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     } else if !workbench.notices().is_empty() {
         app.notify(workbench.notices().join("; "), app::Level::Info);
     }
+    // Reviewers the workspace lists that this machine has not accepted (signatures on).
+    if let Some(line) = crate::signature::signers_line(workbench.root()) {
+        app.notify(line, app::Level::Error);
+    }
     // The day's backup of the store, if due, off the screen's path.
     workbench.back_up_in_background();
     let runtime = tokio::runtime::Builder::new_multi_thread()
