@@ -474,15 +474,7 @@ fn sign_each(
     key: &Key,
     standing: &Standing,
 ) -> Result<Vec<SignedStatement>, String> {
-    let public = &key.key.public;
-    let fingerprint = signers::fingerprint_of(&public.1).unwrap_or_default();
-    let principal = standing.trust.principal_of_key(&public.1).ok_or_else(|| {
-        format!(
-            "the signing key {fingerprint} is not an allowed signer here: `toolbench signers add \
-             PRINCIPAL {}` lists it",
-            key.key.file.display()
-        )
-    })?;
+    let principal = principal_for(key, standing)?;
     let mut signed = Vec::new();
     for d in to_sign {
         let (Some(tier), Some(version), Some(hash)) = (d.to_tier, &d.to_version, &d.to_hash) else {
@@ -493,25 +485,6 @@ fn sign_each(
             .find(|v| v.tool == d.tool && &v.content_hash == hash)
             .ok_or_else(|| format!("no snapshot of {}@{version} to state", d.tool))?;
         let folder = root.join(&kept.snapshot);
-        let loaded = crate::catalog::scan::load_tool(root, tier, &folder, scan_limits);
-        if &loaded.content_hash != hash {
-            return Err(format!(
-                "the snapshot {} is not the content decided on",
-                kept.snapshot
-            ));
-        }
-        let permissions = loaded
-            .manifest
-            .as_ref()
-            .map(|m| crate::model::DeclaredPermissions::from(&m.permissions))
-            .unwrap_or_default();
-        let sha256 = statement::tree_sha256(&folder).map_err(|e| {
-            format!(
-                "{}: {}",
-                kept.snapshot,
-                crate::catalog::manifest::io_reason(&e)
-            )
-        })?;
         let supersedes = decisions
             .iter()
             .find(|s| s.action == DecisionAction::Supersede && s.tool == d.tool)
@@ -525,7 +498,7 @@ fn sign_each(
             version: version.clone(),
             tier,
             content_hash: hash.clone(),
-            permissions,
+            permissions: Default::default(),
             decision: d.action.as_str().to_string(),
             reviewer: principal.clone(),
             by: d.who.clone(),
@@ -533,36 +506,87 @@ fn sign_each(
             reason: d.reason.clone(),
             supersedes,
         };
-        let bytes = Statement::new(review, sha256).encode();
-        let sig = sshkeygen::sign(&key.key, &bytes, detached())?;
-        // What a teammate will check, checked here first: a statement that would not verify
-        // is no review.
-        let entry = ToolEntry {
-            name: d.tool.clone(),
-            version: version.clone(),
-            content_hash: hash.clone(),
-            ..loaded
-        };
-        let signers_text = standing.trust.text();
-        match check_with_ssh_keygen(&signers_text, &principal, &sig, &bytes) {
-            Ok(line) => remember(
-                root,
-                &cache_key(&bytes, &sig, &signers_text, &entry.content_hash),
-                &line,
-            ),
-            Err(Checked::NotAllowed(k)) | Err(Checked::Invalid(k)) => {
-                return Err(format!("the signature made does not verify here ({k})"));
-            }
-        }
         let path = statement_path(&d.tool, version, hash);
-        signed.push(SignedStatement {
-            path: path.display().to_string(),
-            statement: String::from_utf8_lossy(&bytes).into_owned(),
-            signature: String::from_utf8_lossy(&sig).into_owned(),
-            principal: principal.clone(),
-        });
+        signed.push(sign_one(
+            root,
+            key,
+            standing,
+            review,
+            &folder,
+            scan_limits,
+            path,
+        )?);
     }
     Ok(signed)
+}
+
+/// The principal the trusted list gives the signing key.
+fn principal_for(key: &Key, standing: &Standing) -> Result<String, String> {
+    let public = &key.key.public;
+    standing.trust.principal_of_key(&public.1).ok_or_else(|| {
+        format!(
+            "the signing key {} is not an allowed signer here: `toolbench signers add \
+             PRINCIPAL {}` lists it",
+            signers::fingerprint_of(&public.1).unwrap_or_default(),
+            key.key.file.display()
+        )
+    })
+}
+
+/// Signs `review` of the content in `folder` (its permissions and SHA-256 read from there,
+/// its blake3 hash checked against the review's), checks the signature as a teammate will, and
+/// answers the statement to write at `path`.
+fn sign_one(
+    root: &Path,
+    key: &Key,
+    standing: &Standing,
+    mut review: statement::Review,
+    folder: &Path,
+    scan_limits: crate::catalog::scan::ScanLimits,
+    path: PathBuf,
+) -> Result<SignedStatement, String> {
+    let loaded = crate::catalog::scan::load_tool(root, review.tier, folder, scan_limits);
+    if loaded.content_hash != review.content_hash {
+        return Err(format!(
+            "{} is not the content decided on",
+            folder.strip_prefix(root).unwrap_or(folder).display()
+        ));
+    }
+    review.permissions = loaded
+        .manifest
+        .as_ref()
+        .map(|m| crate::model::DeclaredPermissions::from(&m.permissions))
+        .unwrap_or_default();
+    let sha256 = statement::tree_sha256(folder).map_err(|e| {
+        format!(
+            "{}: {}",
+            folder.display(),
+            crate::catalog::manifest::io_reason(&e)
+        )
+    })?;
+    let principal = review.reviewer.clone();
+    let content_hash = review.content_hash.clone();
+    let bytes = Statement::new(review, sha256).encode();
+    let sig = sshkeygen::sign(&key.key, &bytes, detached())?;
+    // What a teammate will check, checked here first: a statement that would not verify is
+    // no review.
+    let signers_text = standing.trust.text();
+    match check_with_ssh_keygen(&signers_text, &principal, &sig, &bytes) {
+        Ok(line) => remember(
+            root,
+            &cache_key(&bytes, &sig, &signers_text, &content_hash),
+            &line,
+        ),
+        Err(Checked::NotAllowed(k)) | Err(Checked::Invalid(k)) => {
+            return Err(format!("the signature made does not verify here ({k})"));
+        }
+    }
+    Ok(SignedStatement {
+        path: path.display().to_string(),
+        statement: String::from_utf8_lossy(&bytes).into_owned(),
+        signature: String::from_utf8_lossy(&sig).into_owned(),
+        principal,
+    })
 }
 
 /// Writes signed statements into the workspace (readable by all: they are committed with the
@@ -617,4 +641,116 @@ pub(crate) fn in_toto_envelope(
             "sig": b64.encode(&sig),
         }],
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::scan::{ScanLimits, load_tool};
+    use crate::model::Tier;
+
+    /// A signed statement of `entry` by a fresh key for `principal`, and the trust that lists
+    /// that key.
+    fn signed_statement(root: &Path, entry: &ToolEntry, principal: &str) -> Trust {
+        let keys = tempfile::tempdir().expect("keys");
+        let key = keys.path().join("k");
+        let made = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .output()
+            .expect("ssh-keygen");
+        assert!(made.status.success());
+        let public = signers::read_public_key(&key.with_extension("pub")).expect("pub");
+        let review = statement::Review {
+            tool: entry.name.clone(),
+            version: entry.version.clone(),
+            tier: entry.tier,
+            content_hash: entry.content_hash.clone(),
+            permissions: Default::default(),
+            decision: "approve".into(),
+            reviewer: principal.into(),
+            by: "ana".into(),
+            at: "2026-11-26T10:00:00Z".into(),
+            reason: None,
+            supersedes: None,
+        };
+        let bytes = Statement::new(review, "00".repeat(32)).encode();
+        let signing = sshkeygen::SigningKey {
+            file: key,
+            agent_only: false,
+            public: public.clone(),
+        };
+        let sig = sshkeygen::sign(&signing, &bytes, true).expect("signed");
+        let path = statement_path(&entry.name, &entry.version, &entry.content_hash);
+        write_statements(
+            root,
+            &[SignedStatement {
+                path: path.display().to_string(),
+                statement: String::from_utf8(bytes).expect("utf8"),
+                signature: String::from_utf8(sig).expect("utf8"),
+                principal: principal.into(),
+            }],
+        )
+        .expect("written");
+        Trust {
+            effective: vec![signers::SignerEntry {
+                principals: vec![principal.into()],
+                namespaces: None,
+                valid_after: None,
+                valid_before: None,
+                key_type: public.0,
+                key: public.1,
+            }],
+            ..Trust::default()
+        }
+    }
+
+    fn remembered(root: &Path) -> usize {
+        std::fs::read_dir(root.join(STATE_DIR).join(VERIFIED_DIR))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_verification_is_remembered_by_statement_signature_reviewers_and_content() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let folder = root.join("approved/x");
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        std::fs::write(
+            folder.join("tool.toml"),
+            "name = \"x\"\nversion = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n",
+        )
+        .expect("manifest");
+        std::fs::write(folder.join("run.sh"), "echo x\n").expect("script");
+        let entry = load_tool(root, Tier::Approved, &folder, ScanLimits::default());
+        let trust = signed_statement(root, &entry, "ana@example.com");
+        assert!(verify(root, &entry, &trust).is_signed());
+        assert_eq!(remembered(root), 1);
+        assert!(verify(root, &entry, &trust).is_signed(), "from memory");
+        assert_eq!(remembered(root), 1, "nothing new to remember");
+        // Other reviewers: checked again, and remembered apart.
+        let mut wider = trust.clone();
+        let mut other = wider.effective[0].clone();
+        other.principals = vec!["bob@example.com".into()];
+        wider.effective.push(other);
+        assert!(verify(root, &entry, &wider).is_signed());
+        assert_eq!(remembered(root), 2);
+        // Nobody allowed: refused before anything is checked or remembered.
+        let nobody = Trust::default();
+        assert!(matches!(
+            verify(root, &entry, &nobody),
+            Signature::SignerNotAllowed { .. }
+        ));
+        assert_eq!(remembered(root), 2);
+        // Other content under the same statement path is refused, whatever is remembered.
+        let other_content = ToolEntry {
+            content_hash: "ff".repeat(32),
+            ..entry.clone()
+        };
+        assert_eq!(verify(root, &other_content, &trust), Signature::OtherContent {
+            version: "1.0.0".into(),
+            content_hash: entry.content_hash.clone(),
+        });
+    }
 }
