@@ -505,6 +505,7 @@ fn sign_each(
             at: d.at.clone(),
             reason: d.reason.clone(),
             supersedes,
+            rule: None,
         };
         let path = statement_path(&d.tool, version, hash);
         signed.push(sign_one(
@@ -587,6 +588,132 @@ fn sign_one(
         signature: String::from_utf8_lossy(&sig).into_owned(),
         principal,
     })
+}
+
+/// Where the statement of an "approve always" rule for `name` `version` `content_hash` with
+/// `pattern` lives: beside the tool's own, named by the pattern.
+pub(crate) fn rule_statement_path(
+    name: &str,
+    version: &str,
+    content_hash: &str,
+    pattern: Option<&serde_json::Value>,
+) -> PathBuf {
+    let text = pattern.map_or_else(|| "null".to_string(), |p| p.to_string());
+    let key = blake3::hash(text.as_bytes()).to_hex();
+    Path::new(statement::REVIEWS_DIR)
+        .join(name)
+        .join(format!("{version}-{content_hash}.rule-{}.json", &key[..16]))
+}
+
+/// Signs and writes the statement of an "approve always" rule (signatures on): the person lets
+/// every call of this content whose arguments match `pattern` run without asking. With
+/// `require`, a rule that cannot be signed is refused; with `sign`, it stands unsigned (with
+/// the reason) when no key is configured. `Ok(None)`: signatures off.
+pub(crate) fn sign_rule(
+    root: &Path,
+    entry: &ToolEntry,
+    pattern: Option<&serde_json::Value>,
+    who: &str,
+    scan_limits: crate::catalog::scan::ScanLimits,
+) -> Result<Option<SignedStatement>, SignError> {
+    let standing = Standing::load(root);
+    if standing.mode == Mode::Off {
+        return Ok(None);
+    }
+    let required = standing.mode == Mode::Require;
+    let policy = policy(root);
+    let key = match signing_key(root, &policy) {
+        Ok(Some(key)) => key,
+        Ok(None) if required => return Err(SignError::NoKey),
+        Ok(None) => return Ok(None),
+        Err(why) if required || policy.signing_key.is_some() => {
+            return Err(SignError::Refused(why));
+        }
+        Err(_) => return Ok(None),
+    };
+    let attempt = principal_for(&key, &standing).and_then(|principal| {
+        let review = statement::Review {
+            tool: entry.name.clone(),
+            version: entry.version.clone(),
+            tier: entry.tier,
+            content_hash: entry.content_hash.clone(),
+            permissions: Default::default(),
+            decision: "call-rule".to_string(),
+            reviewer: principal,
+            by: who.to_string(),
+            at: crate::clock::now_rfc3339(),
+            reason: None,
+            supersedes: None,
+            rule: Some(statement::RuleGrant {
+                pattern: pattern.cloned(),
+            }),
+        };
+        let path = rule_statement_path(&entry.name, &entry.version, &entry.content_hash, pattern);
+        sign_one(
+            root,
+            &key,
+            &standing,
+            review,
+            &entry.path,
+            scan_limits,
+            path,
+        )
+    });
+    let signed = match attempt {
+        Ok(signed) => signed,
+        Err(why) if required || key.explicit => return Err(SignError::Refused(why)),
+        Err(_) => return Ok(None),
+    };
+    write_statements(root, std::slice::from_ref(&signed))
+        .map_err(|e| SignError::Refused(e.to_string()))?;
+    Ok(Some(signed))
+}
+
+/// Whether an "approve always" rule may let a call through: always, unless signatures are
+/// required, and then only when its signed statement verifies against an allowed reviewer (a
+/// rule written into the store by anything but a signed answer lets nothing through).
+pub(crate) fn rule_holds(root: &Path, rule: &crate::model::calls::RuleRow) -> bool {
+    let standing = Standing::load(root);
+    if standing.mode != Mode::Require {
+        return true;
+    }
+    let path = rule_statement_path(
+        &rule.tool,
+        &rule.version,
+        &rule.content_hash,
+        rule.pattern.as_ref(),
+    );
+    let read = |p: &Path, cap| beneath::read_beneath(root, p, cap).ok().flatten();
+    let (Some(json), Some(sig)) = (
+        read(&path, statement::MAX_STATEMENT_BYTES),
+        read(&signature_path(&path), statement::MAX_SIGNATURE_BYTES),
+    ) else {
+        return false;
+    };
+    let Ok(parsed) = Statement::parse(&json) else {
+        return false;
+    };
+    let review = &parsed.predicate;
+    let same = review.tool == rule.tool
+        && review.version == rule.version
+        && review.content_hash == rule.content_hash
+        && review.decision == "call-rule"
+        && review.rule.as_ref().map(|r| r.pattern.as_ref()) == Some(rule.pattern.as_ref());
+    if !same || !standing.trust.allows(&review.reviewer) {
+        return false;
+    }
+    let signers_text = standing.trust.text();
+    let key = cache_key(&json, &sig, &signers_text, &rule.content_hash);
+    if root.join(STATE_DIR).join(VERIFIED_DIR).join(&key).is_file() {
+        return true;
+    }
+    match check_with_ssh_keygen(&signers_text, &review.reviewer, &sig, &json) {
+        Ok(line) => {
+            remember(root, &key, &line);
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// Writes signed statements into the workspace (readable by all: they are committed with the
@@ -673,6 +800,7 @@ mod tests {
             at: "2026-11-26T10:00:00Z".into(),
             reason: None,
             supersedes: None,
+            rule: None,
         };
         let bytes = Statement::new(review, "00".repeat(32)).encode();
         let signing = sshkeygen::SigningKey {

@@ -72,6 +72,17 @@ pub(crate) struct Review {
     pub(crate) reason: Option<String>,
     /// The version this one took the place of, when one did.
     pub(crate) supersedes: Option<Superseded>,
+    /// For `call-rule`: the "approve always" rule the person made for this content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rule: Option<RuleGrant>,
+}
+
+/// An "approve always" rule: every agent call of this content whose arguments contain
+/// `pattern` (every call, when `null`) runs without asking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RuleGrant {
+    pub(crate) pattern: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +233,7 @@ mod tests {
             at: "2026-11-24T10:00:00Z".into(),
             reason: None,
             supersedes: None,
+            rule: None,
         }
     }
 
