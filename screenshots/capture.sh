@@ -47,6 +47,8 @@ EOF
 # A history: runs of a few tools, some failing, spread over the last two weeks so the
 # per-day chart has days to show.
 tb() { TOOLBENCH_CONFIG_DIR=$config "$bin" --root "$ws" "$@" >/dev/null 2>&1 || true; }
+# A person accepts the copy's active tools, as at any workspace's first opening.
+tb accept
 for i in $(seq 1 24); do
   tb run word_count --input "{\"text\": \"$(printf 'word %.0s' $(seq 1 $((i * 40))))\"}"
 done

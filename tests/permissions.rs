@@ -909,6 +909,586 @@ fn a_writable_project_never_rewrites_the_tools_of_the_workspace_inside_it() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Writes stay data: no repository and no workspace made or changed in a written folder.
+// ---------------------------------------------------------------------------------------
+
+/// Whether the run's `writes` layer held: `true` when the write broker was in place, `false`
+/// (with the reason printed) when this kernel lacks what it needs, in which case the test
+/// that called it has nothing to prove here. A run with a written folder always records it.
+fn brokered(result: &Value) -> bool {
+    let layers = result["sandbox"].as_array().cloned().unwrap_or_default();
+    let writes = layers
+        .iter()
+        .find(|layer| layer["name"] == "writes")
+        .unwrap_or_else(|| panic!("a run with a written folder records `writes`: {result}"));
+    if writes["active"] == true {
+        return true;
+    }
+    eprintln!(
+        "skipped: the write broker is missing on this machine: {}",
+        writes["detail"]
+    );
+    false
+}
+
+impl Host {
+    /// The tool's `run.sh` run with plain `sh` in a copy of the project, outside toolbench:
+    /// what the same script does unconfined. Returns the copy.
+    fn unconfined(&self, tool: &Path) -> PathBuf {
+        let copy = self.path("unconfined");
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(self.project())
+            .arg(&copy)
+            .status()
+            .expect("cp");
+        assert!(copied.success(), "cannot copy the project");
+        let out = run_bounded(
+            {
+                let mut sh = Command::new("sh");
+                sh.arg(tool.join("run.sh"))
+                    .current_dir(&copy)
+                    .env("HOME", self.path("unconfined-home"))
+                    // The programs a run finds, as it finds them.
+                    .env("PATH", "/usr/local/bin:/usr/bin:/bin");
+                sh
+            },
+            Duration::from_secs(60),
+        );
+        assert!(
+            out.status.success(),
+            "the script failed unconfined: {}",
+            text(&out.stderr)
+        );
+        copy
+    }
+}
+
+/// Every path below `dir` (relative, following no link) whose name is one of `names`, in
+/// any case.
+fn named(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                found.push(entry.path().strip_prefix(dir).expect("below").to_path_buf());
+            }
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A repository of git's layout made by hand at `dir/.git` (no git needed): its settings,
+/// a hook sample, a description.
+fn repository(dir: &Path) -> PathBuf {
+    let git = dir.join(".git");
+    fs::create_dir_all(git.join("hooks")).expect("hooks");
+    fs::write(git.join("HEAD"), "ref: refs/heads/main\n").expect("HEAD");
+    fs::write(
+        git.join("config"),
+        "[core]\n\trepositoryformatversion = 0\n\tbare = false\n",
+    )
+    .expect("config");
+    fs::write(git.join("description"), "a nested repository\n").expect("description");
+    fs::write(git.join("hooks/pre-commit.sample"), "#!/bin/sh\nexit 0\n").expect("sample");
+    git
+}
+
+/// Blocks: a tool granted the project for writing making a git repository anywhere in it,
+/// which the user's next `git` there would take for theirs and run what its settings name: a
+/// `.git` folder three folders down (and in another case), a `.git` file naming a folder the
+/// tool filled (`gitdir: ../evil`), a `.git` link to it, a folder renamed to `.git`, an
+/// unnamed file (`O_TMPFILE`) linked in as `.git`, a `.git` opened with `O_CREAT` and one made
+/// through a descriptor of its folder. Run unconfined, the same script makes every one of them;
+/// in the sandbox none exists afterwards, while the tool's own file is written.
+#[test]
+fn no_git_repository_is_made_anywhere_in_a_written_project() {
+    let host = Host::new();
+    if !host.writable_projects() {
+        return;
+    }
+    let tool = host.tool(
+        "planter",
+        Some("project = \"write\""),
+        r#"echo made > made-by-tool.txt
+mkdir -p a/b/c d m/x t evil
+printf '[core]\n\tfsmonitor = echo pwned\n' > evil/config
+mkdir a/b/c/.git
+mkdir a/b/c/.GIT
+printf 'gitdir: ../evil\n' > a/.git
+ln -s ../evil a/b/.git
+mv m/x m/.git
+python3 - <<'PY'
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+try:
+    fd = os.open("t", os.O_TMPFILE | os.O_WRONLY, 0o600)
+    os.write(fd, b"gitdir: ../evil\n")
+    # linkat(AT_FDCWD, "/proc/self/fd/N", AT_FDCWD, "t/.git", AT_SYMLINK_FOLLOW)
+    if libc.linkat(-100, f"/proc/self/fd/{fd}".encode(), -100, b"t/.git", 0x400) != 0:
+        print("linkat: errno", ctypes.get_errno())
+except OSError as e:
+    print("tmpfile:", e)
+try:
+    os.close(os.open("t/.Git", os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644))
+except OSError as e:
+    print("open:", e)
+try:
+    os.mkdir(".git", dir_fd=os.open("d", os.O_RDONLY | os.O_DIRECTORY))
+except OSError as e:
+    print("dirfd:", e)
+PY
+echo '{}'
+"#,
+    );
+    let made = [
+        "a/.git",
+        "a/b/.git",
+        "a/b/c/.GIT",
+        "a/b/c/.git",
+        "d/.git",
+        "m/.git",
+        "t/.Git",
+        "t/.git",
+    ]
+    .map(PathBuf::from)
+    .to_vec();
+    assert_eq!(
+        named(&host.unconfined(&tool), &[".git"]),
+        made,
+        "unconfined, the script makes each repository"
+    );
+    let (result, out) = host.run("planter", Some(&host.project()));
+    assert_ran(&result, &out);
+    if !brokered(&result) {
+        return;
+    }
+    assert!(
+        host.project().join("made-by-tool.txt").is_file(),
+        "the tool could not write its project: {result}"
+    );
+    assert!(
+        host.project().join("evil/config").is_file(),
+        "an ordinary folder of the tool's is made: {result}"
+    );
+    let escapes: Vec<String> = named(&host.project(), &[".git"])
+        .into_iter()
+        .map(|path| format!("{} was made", path.display()))
+        .collect();
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
+/// Blocks: a tool granted the project for writing changing a repository nested in it (its
+/// settings name programs the user's next `git status` there runs): appending `core.fsmonitor`
+/// to its `.git/config`, writing a `pre-commit` hook, making a hook sample executable and
+/// renaming it into a hook, truncating, touching and removing its files, writing the settings
+/// through a hard link made elsewhere, through a link to `.git` the host had (`alias`) or the
+/// tool makes, through a link to the settings file itself and through a descriptor opened on
+/// the `.git` folder, and swapping the whole `.git` with a folder of its own
+/// (`renameat2(RENAME_EXCHANGE)`). Run unconfined, the script changes the repository; in the
+/// sandbox every file and folder of it is as it was (content, mode, links, times), while the
+/// tool's own file is written.
+#[test]
+fn a_nested_repository_in_a_written_project_is_never_changed() {
+    let host = Host::new();
+    if !host.writable_projects() {
+        return;
+    }
+    let git = repository(&host.project().join("sub"));
+    let swapped = repository(&host.project().join("sub2"));
+    std::os::unix::fs::symlink("sub/.git", host.project().join("alias")).expect("alias");
+    let tool = host.tool(
+        "rewriter",
+        Some("project = \"write\""),
+        r#"echo made > made-by-tool.txt
+printf '[core]\n\tfsmonitor = echo pwned\n' >> sub/.git/config
+printf '#!/bin/sh\necho pwned\n' > sub/.git/hooks/pre-commit
+chmod +x sub/.git/hooks/pre-commit.sample
+mv sub/.git/hooks/pre-commit.sample sub/.git/hooks/post-checkout
+ln sub/.git/config hard && printf '[core]\n\thooksPath = /tmp\n' >> hard
+printf '[alias]\n\tst = !echo pwned\n' >> alias/config
+ln -s sub/.git alias2 && printf '[alias]\n' >> alias2/config
+ln -s sub/.git/config cfglink && printf 'x\n' >> cfglink
+truncate -s 0 sub/.git/description
+touch -d 2001-01-01 sub/.git/HEAD
+rm -f sub/.git/HEAD
+python3 - <<'PY'
+import ctypes, os
+try:
+    fd = os.open("config", os.O_WRONLY | os.O_APPEND, dir_fd=os.open("sub/.git", os.O_RDONLY))
+    os.write(fd, b"[x]\n")
+except OSError as e:
+    print("dirfd:", e)
+os.makedirs("fake", exist_ok=True)
+with open("fake/config", "w") as f:
+    f.write("[core]\n\tfsmonitor = echo pwned\n")
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.renameat2(-100, b"fake", -100, b"sub2/.git", 2) != 0:
+    print("exchange: errno", ctypes.get_errno())
+PY
+echo '{}'
+"#,
+    );
+    let before = [tree(&git), tree(&swapped)];
+    let unconfined = host.unconfined(&tool);
+    let config = fs::read_to_string(unconfined.join("sub/.git/config")).unwrap_or_default();
+    for (written, by) in [
+        ("fsmonitor", "appending"),
+        ("hooksPath", "a hard link"),
+        ("st = !echo pwned", "the host's link"),
+        (
+            "[alias]\nx\n[x]\n",
+            "a new link to .git, a link to the settings and a descriptor of the folder",
+        ),
+    ] {
+        assert!(
+            config.contains(written),
+            "unconfined, {by} writes the settings: {config}"
+        );
+    }
+    for (made, by) in [
+        ("sub/.git/hooks/pre-commit", "writing a hook"),
+        ("sub/.git/hooks/post-checkout", "renaming a sample"),
+    ] {
+        assert!(
+            unconfined.join(made).is_file(),
+            "unconfined, {by} makes {made}"
+        );
+    }
+    assert!(
+        fs::read_to_string(unconfined.join("sub2/.git/config"))
+            .is_ok_and(|c| c.contains("fsmonitor")),
+        "unconfined, the exchange swaps in the tool's folder"
+    );
+    let (result, out) = host.run("rewriter", Some(&host.project()));
+    assert_ran(&result, &out);
+    if !brokered(&result) {
+        return;
+    }
+    assert!(
+        host.project().join("made-by-tool.txt").is_file(),
+        "the tool could not write its project: {result}"
+    );
+    let mut escapes = tree_changes("sub/.git", &git, &before[0]);
+    escapes.extend(tree_changes("sub2/.git", &swapped, &before[1]));
+    for planted in ["hard", "alias2", "cfglink"] {
+        if host.project().join(planted).symlink_metadata().is_ok() {
+            escapes.push(format!("{planted} was made"));
+        }
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
+/// Blocks: a tool granted the project for writing making a toolbench workspace in it (a
+/// `toolbench.toml` or `.toolbench` in a subfolder, in any case), or changing one that is
+/// there and was never opened (its settings, an approved tool, a new tool, the state folder of
+/// one that has only that, or moving it away): toolbench would run what it finds there as
+/// reviewed. Also a tool granted only a folder inside such a workspace. Unconfined, the same
+/// scripts do all of it; in the sandbox both workspaces are as they were and no workspace was
+/// made, while the tool's own file is written.
+#[test]
+fn no_workspace_is_made_or_changed_in_a_written_project() {
+    let host = Host::new();
+    if !host.writable_projects() {
+        return;
+    }
+    let never_opened = host.project().join("ws2");
+    fs::create_dir_all(never_opened.join("approved/t")).expect("approved");
+    fs::write(never_opened.join("toolbench.toml"), "").expect("settings");
+    fs::write(never_opened.join("approved/t/run.sh"), "echo as-reviewed\n").expect("tool");
+    let state_only = host.project().join("ws3");
+    fs::create_dir_all(state_only.join(".toolbench")).expect("state");
+    let tool = host.tool(
+        "workspaces",
+        Some("project = \"write\""),
+        r#"echo made > made-by-tool.txt
+mkdir -p sub sub2 sub3
+echo '[git]' > sub/toolbench.toml
+mkdir sub2/.toolbench
+echo x > sub3/TOOLBENCH.TOML
+echo 'echo pwned' > ws2/approved/t/run.sh
+mkdir ws2/approved/new && echo x > ws2/approved/new/run.sh
+printf '[git]\nauto_commit = true\n' >> ws2/toolbench.toml
+echo x > ws3/.toolbench/planted
+mkdir ws3/approved
+mv ws2 ws2-moved
+echo '{}'
+"#,
+    );
+    // A tool given only a folder inside the never-opened workspace.
+    let inside = host.tool(
+        "inside",
+        Some("project = \"read\"\nwrite = [\"project/ws2/approved\"]"),
+        "echo 'echo pwned' > ws2/approved/t/run.sh\necho x > ws2/approved/planted\necho '{}'\n",
+    );
+    let before = [tree(&never_opened), tree(&state_only)];
+    let unconfined = host.unconfined(&tool);
+    let made = named(&unconfined, &["toolbench.toml", ".toolbench"]);
+    assert!(
+        made.len() >= 5 && unconfined.join("ws2-moved/approved/new/run.sh").is_file(),
+        "unconfined, the script makes and changes workspaces: {made:?}"
+    );
+    let unconfined_inside = run_bounded(
+        {
+            let mut sh = Command::new("sh");
+            sh.arg(inside.join("run.sh"))
+                .current_dir(host.path("unconfined"));
+            sh
+        },
+        Duration::from_secs(60),
+    );
+    assert!(unconfined_inside.status.success());
+
+    let expected = named(&host.project(), &["toolbench.toml", ".toolbench"]);
+    let (result, out) = host.run("workspaces", Some(&host.project()));
+    assert_ran(&result, &out);
+    if !brokered(&result) {
+        return;
+    }
+    assert!(
+        host.project().join("made-by-tool.txt").is_file(),
+        "the tool could not write its project: {result}"
+    );
+    let (inside_result, inside_out) = host.run("inside", Some(&host.project()));
+    assert_ran(&inside_result, &inside_out);
+    let mut escapes = tree_changes("ws2", &never_opened, &before[0]);
+    escapes.extend(tree_changes("ws3", &state_only, &before[1]));
+    escapes.extend(
+        named(&host.project(), &["toolbench.toml", ".toolbench"])
+            .into_iter()
+            .filter(|path| !expected.contains(path))
+            .map(|path| format!("{} was made", path.display())),
+    );
+    assert_no_escape(&escapes, &format!("runs: {result}\n{inside_result}"));
+}
+
+/// One line per path below `dir` (following no link): kind, mode, and content or link target.
+fn contents(dir: &Path) -> Vec<String> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    tree(dir)
+        .into_iter()
+        .map(|(rel, _)| {
+            let path = dir.join(&rel);
+            let meta = fs::symlink_metadata(&path).expect("listed");
+            let kind = meta.file_type();
+            let what = if kind.is_symlink() {
+                format!("-> {}", fs::read_link(&path).expect("link").display())
+            } else if kind.is_file() {
+                text(&fs::read(&path).expect("file"))
+            } else if kind.is_fifo() {
+                "fifo".to_string()
+            } else {
+                "folder".to_string()
+            };
+            format!(
+                "{} {:o} {what}",
+                rel.display(),
+                meta.permissions().mode() & 0o7777
+            )
+        })
+        .collect()
+}
+
+/// Holds: what a tool granted the project for writing does there as any program would
+/// (making, writing, appending, renaming, copying, linking, removing files and folders,
+/// `chmod`, `touch -d`, `sed -i`, `cp -a`, a pipe, Python's temporary files, a check that a
+/// file is writable) leaves the project exactly as the same script run unconfined leaves a
+/// copy of it; and `> /dev/stdout`, its scratch folder and its `/tmp` work as ever.
+#[test]
+fn ordinary_writes_in_a_written_project_work_as_unconfined() {
+    let host = Host::new();
+    if !host.writable_projects() {
+        return;
+    }
+    let tool = host.tool(
+        "ordinary",
+        Some("project = \"write\""),
+        r#"set -e
+echo one > one.txt
+echo two >> one.txt
+mkdir -p dir/sub/deeper && echo deep > dir/sub/deeper/f.txt && echo kept > dir/kept.txt
+mv one.txt renamed.txt
+cp renamed.txt copy.txt
+ln -s renamed.txt link.txt
+ln renamed.txt hard.txt
+echo via-link >> link.txt
+touch -d 2001-01-01 copy.txt
+chmod 750 copy.txt
+sed -i 's/one/ONE/' renamed.txt
+rm -r dir/sub
+mkdir gone && rmdir gone
+mkfifo pipe
+cp -a dir dir-copy
+python3 - <<'PY'
+import os, tempfile
+with tempfile.TemporaryFile(dir=".") as f:
+    f.write(b"x")
+fd, path = tempfile.mkstemp(dir=".")
+os.write(fd, b"tmp\n")
+os.close(fd)
+os.replace(path, "from-mkstemp.txt")
+PY
+[ -w renamed.txt ] && echo writable > writable.txt
+rm data.txt
+echo to-stdout > /dev/stdout
+echo to-scratch > "$HOME/s" && cat "$HOME/s"
+echo to-tmp > /tmp/t && cat /tmp/t
+echo '{}'
+"#,
+    );
+    let expected = contents(&host.unconfined(&tool));
+    let (result, out) = host.run("ordinary", Some(&host.project()));
+    assert_ran(&result, &out);
+    if !brokered(&result) {
+        return;
+    }
+    let shown = tool_output(&result);
+    for said in ["to-stdout", "to-scratch", "to-tmp"] {
+        assert!(shown.contains(said), "{said} missing: {result}");
+    }
+    assert_eq!(
+        contents(&host.project()),
+        expected,
+        "the project differs from what the script makes unconfined: {result}"
+    );
+    let copy = snapshot(&host.project().join("copy.txt"));
+    assert_eq!(copy.mtime.0, 978_307_200, "touch -d set no time: {result}");
+}
+
+// ---------------------------------------------------------------------------------------
+// /tmp: a project or a grant there is the host's, and a grant is never silently missing.
+// ---------------------------------------------------------------------------------------
+
+/// Holds: a project under the host's `/tmp` (the quick start's layout), which every run
+/// covers with a private `/tmp` of its own, is seen at its own path: a tool granted it for
+/// reading reads and lists it, one granted it for writing writes it (and still makes no `.git`
+/// there), one granted a folder of it writes that folder. Each run's own `/tmp` stays private:
+/// what a tool writes there never reaches the host's.
+#[test]
+fn a_project_under_tmp_is_seen_read_and_written_at_its_own_path() {
+    let host = Host::new();
+    let project = tempfile::Builder::new()
+        .prefix("toolbench-project-")
+        .tempdir_in("/tmp")
+        .expect("a project under /tmp");
+    let project = project.path();
+    let value = unique("INTMP");
+    fs::write(project.join("data.txt"), &value).expect("data.txt");
+    fs::create_dir(project.join("build")).expect("build");
+    let private = format!("/tmp/{}", unique("PRIVATE"));
+    host.tool(
+        "reader",
+        Some("project = \"read\""),
+        &format!("pwd\nls\ncat data.txt; echo\necho mine > {private}\necho '{{}}'\n"),
+    );
+    host.tool(
+        "writer",
+        Some("project = \"write\""),
+        "echo written > written.txt\nmkdir .git\necho '{}'\n",
+    );
+    host.tool(
+        "builder",
+        Some("project = \"read\"\nwrite = [\"project/build\"]"),
+        "echo built > build/out.txt\necho x > escaped.txt\necho '{}'\n",
+    );
+    let (result, out) = host.run("reader", Some(project));
+    assert_ran(&result, &out);
+    let shown = tool_output(&result);
+    assert!(
+        shown.contains(&value) && shown.contains("build"),
+        "the tool did not see its project under /tmp: {result}"
+    );
+    assert!(
+        !Path::new(&private).exists(),
+        "a run's own /tmp reached the host's: {private}"
+    );
+    let (result, out) = host.run("writer", Some(project));
+    assert_ran(&result, &out);
+    assert_eq!(
+        fs::read_to_string(project.join("written.txt"))
+            .ok()
+            .as_deref(),
+        Some("written\n"),
+        "the tool could not write its project under /tmp: {result}"
+    );
+    if brokered(&result) {
+        assert!(
+            !project.join(".git").exists(),
+            "a .git was made in a project under /tmp: {result}"
+        );
+    }
+    let (result, out) = host.run("builder", Some(project));
+    assert_ran(&result, &out);
+    assert_eq!(
+        fs::read_to_string(project.join("build/out.txt"))
+            .ok()
+            .as_deref(),
+        Some("built\n"),
+        "the tool could not write its granted folder under /tmp: {result}"
+    );
+    assert!(
+        !project.join("escaped.txt").exists(),
+        "a read-only project under /tmp was written: {result}"
+    );
+}
+
+/// Blocks: a run that goes on without what its tool was granted, and ends `ok` having seen an
+/// empty folder or none. The project is moved away after the run resolved its grants and
+/// before its sandbox shows them (the run is held between the two): the run fails, naming the
+/// project in one line, and the tool never starts.
+#[test]
+fn a_grant_that_cannot_be_shown_fails_the_run_naming_it() {
+    let host = Host::new();
+    let ran = unique("RAN");
+    host.tool(
+        "lost",
+        Some("project = \"read\""),
+        &format!("echo {ran}\nls\necho '{{}}'\n"),
+    );
+    let project = host.project();
+    let mut cmd = host.command_in(
+        &host.ws(),
+        &[
+            "--project",
+            project.to_str().expect("utf-8"),
+            "run",
+            "lost",
+            "--yes",
+            "--grant",
+            "--json",
+        ],
+    );
+    cmd.env("TOOLBENCH_PAUSE_AT", "run-written-down:1500")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("toolbench");
+    std::thread::sleep(Duration::from_millis(500));
+    fs::rename(&project, host.path("moved")).expect("move the project away");
+    let out = child.wait_with_output().expect("wait");
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert_ne!(
+        result["status"], "ok",
+        "the run went on without its project: {result}"
+    );
+    let error = result["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(project.to_str().expect("utf-8")) && !error.contains('\n'),
+        "the reason does not name the project in one line: {result}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !tool_output(&result).contains(&ran),
+        "the tool ran without its project: {result}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // Network: only the declared port.
 // ---------------------------------------------------------------------------------------
 
@@ -1101,7 +1681,8 @@ fn paths_that_cannot_be_granted_refuse_the_run() {
 }
 
 /// `project = "write"` for a project that reaches far beyond one: `/`, HOME (also when HOME is
-/// a link), a folder above HOME. Refused before the tool runs: nothing written there.
+/// a link), a folder above HOME, `/tmp` itself. Refused before the tool runs: nothing written
+/// there.
 #[test]
 fn a_writable_project_is_refused_at_the_root_and_around_home() {
     let host = Host::new();
@@ -1115,6 +1696,8 @@ fn a_writable_project_is_refused_at_the_root_and_around_home() {
         PathBuf::from("/"),
         host.home(),
         host.base.path().to_path_buf(),
+        // Every user's temporary folder, which a run now shows at its own path.
+        PathBuf::from("/tmp"),
     ];
     for project in &targets {
         let (_, out) = host.run("writes", Some(project));

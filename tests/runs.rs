@@ -564,6 +564,7 @@ fn input_the_tool_refuses_is_bad_input_not_a_failure() {
         "echo 'upper_strict: t must be upper case' >&2; exit 65\n",
     );
     capability_tool(root, "approved", "upper_loose", "tr a-z A-Z\n");
+    common::accept(root);
     let out = toolbench(
         root,
         &[

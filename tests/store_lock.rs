@@ -22,9 +22,17 @@ fn append(path: &Path, text: &str) {
     std::fs::write(path, current).expect("write");
 }
 
+/// The PATH this test process started with: the other test of this file sets its own PATH on
+/// the process, so each reads this one, taken before that.
+fn original_path() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| std::env::var("PATH").unwrap_or_default())
+}
+
 fn real_git() -> PathBuf {
     let out = Command::new("sh")
         .args(["-c", "command -v git"])
+        .env("PATH", original_path())
         .output()
         .expect("sh");
     assert!(out.status.success(), "git is needed for this test");
@@ -136,11 +144,7 @@ fn another_process_reads_the_store_while_an_approve_waits_on_its_git_commit() {
     );
     let bin = outside.path().join("bin");
     blocking_git(&bin, &marker, &release);
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = format!("{}:{}", bin.display(), original_path());
     let config = tempfile::tempdir().expect("config");
     let mut approve = toolbench_command(root, config.path(), &["approve", "csv_to_json"])
         .env("PATH", path)
@@ -182,7 +186,8 @@ fn another_process_reads_the_store_while_an_approve_waits_on_its_git_commit() {
     assert!(
         line.starts_with("approved csv_to_json@1.3.0 (experimental → approved; superseded 1.2.0")
             && line.contains("; committed "),
-        "{line}"
+        "{line}{}",
+        stderr(&approved)
     );
     assert!(root.join("approved/csv_to_json/tool.toml").is_file());
 }
@@ -202,12 +207,9 @@ fn another_thread_reads_the_store_while_a_decision_waits_on_its_git_commit() {
     // toolbench's git runs no hook: the git it finds first on PATH waits instead.
     let bin = outside.path().join("bin");
     blocking_git(&bin, &marker, &release);
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    // SAFETY: the other test of this file gives its child a PATH of its own, and reads none.
+    let path = format!("{}:{}", bin.display(), original_path());
+    // SAFETY: the other test of this file reads `original_path()`, taken before this, never
+    // the process's PATH.
     unsafe { std::env::set_var("PATH", path) };
 
     let workbench = Workbench::at(&root, None).expect("opened");

@@ -879,7 +879,7 @@ fn validation_runs_of_another_process_stay_out_of_the_output_pane_and_the_status
         )
         .expect("case");
     }
-    let mut session = Session::start(ws.path(), config.path());
+    let mut session = Session::start_accepted(ws.path(), config.path());
     session.wait_for("Output");
     let mut validate = std::process::Command::new(common::bin())
         .args(["--root", &ws.path().display().to_string()])

@@ -31,9 +31,44 @@ pub(crate) const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;
 pub struct ScanProgress {
     done: AtomicUsize,
     total: AtomicUsize,
+    /// The tools read since the last `take_fresh`, kept only for a scan that streams them (the
+    /// workbench's first scan of a workspace it has nothing cached of, which shows rows as
+    /// they come instead of an empty catalog until the end).
+    fresh: Option<std::sync::Mutex<Vec<ToolEntry>>>,
 }
 
 impl ScanProgress {
+    /// Progress that also keeps each tool read, for `take_fresh`.
+    pub(crate) fn streaming() -> Self {
+        ScanProgress {
+            fresh: Some(std::sync::Mutex::new(Vec::new())),
+            ..Self::default()
+        }
+    }
+
+    /// The tools read since the last call, in no order; none when not streaming.
+    pub(crate) fn take_fresh(&self) -> Vec<ToolEntry> {
+        self.fresh
+            .as_ref()
+            .map(|fresh| {
+                std::mem::take(
+                    &mut *fresh
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                )
+            })
+            .unwrap_or_default()
+    }
+
+    fn keep_fresh(&self, entry: &ToolEntry) {
+        if let Some(fresh) = &self.fresh {
+            fresh
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(entry.clone());
+        }
+    }
+
     pub(crate) fn done(&self) -> usize {
         self.done.load(Ordering::Relaxed)
     }
@@ -86,7 +121,9 @@ pub fn scan_workspace(
     }
     progress.total.store(candidates.len(), Ordering::Relaxed);
     let mut entries = parallel_map(&candidates, progress, |(tier, candidate)| {
-        load_candidate(root, *tier, candidate, limits, known)
+        let entry = load_candidate(root, *tier, candidate, limits, known);
+        progress.keep_fresh(&entry);
+        entry
     });
     entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
     entries

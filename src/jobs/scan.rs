@@ -1,5 +1,5 @@
 //! The scan job: the whole workspace read into catalog entries on a blocking thread, its
-//! progress told every 100 ms while it lasts.
+//! progress told every 100 ms while it lasts, with the rows read meanwhile when asked.
 //!
 //! Every event comes from one task, so a listener hears them in order: progress, a last
 //! progress with everything done, then the result, and nothing after it. The job only reads;
@@ -21,12 +21,17 @@ pub(crate) struct ScanRequest {
     pub(crate) limits: ScanLimits,
     /// Hashes of folders known unchanged since they were last hashed (the catalog shown).
     pub(crate) known: KnownHashes,
+    /// Tell the tools read as they come (`ScanEvent::Rows`): for a front end that shows no
+    /// catalog yet.
+    pub(crate) stream: bool,
 }
 
 #[derive(Debug)]
 pub(crate) enum ScanEvent {
     /// Tool folders read so far, of those found so far.
     Progress { done: usize, total: usize },
+    /// Tools read since the last rows told, with their drift (a streaming scan only).
+    Rows(Vec<ToolEntry>),
     Finished {
         entries: Vec<ToolEntry>,
         elapsed: Duration,
@@ -36,7 +41,25 @@ pub(crate) enum ScanEvent {
 /// Starts a scan on the current tokio runtime. `listener` returns `false` once nobody listens;
 /// the scan then only finishes its work.
 pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool + Send + 'static) {
-    let progress = Arc::new(ScanProgress::default());
+    let progress = Arc::new(if request.stream {
+        ScanProgress::streaming()
+    } else {
+        ScanProgress::default()
+    });
+    // Rows are told with their drift, as the whole scan is.
+    let seals = request
+        .stream
+        .then(|| crate::seal::SealBook::load(&request.root));
+    let rows = {
+        let progress = Arc::clone(&progress);
+        move || {
+            let mut fresh = progress.take_fresh();
+            if let Some(seals) = &seals {
+                seals.mark(&mut fresh);
+            }
+            fresh
+        }
+    };
     let scan = {
         let progress = Arc::clone(&progress);
         tokio::task::spawn_blocking(move || {
@@ -67,7 +90,11 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
                     return;
                 }
                 _ = interval.tick(), if listening => {
-                    listening = listener(ScanEvent::Progress {
+                    let fresh = rows();
+                    if !fresh.is_empty() {
+                        listening = listener(ScanEvent::Rows(fresh));
+                    }
+                    listening = listening && listener(ScanEvent::Progress {
                         done: progress.done(),
                         total: progress.total(),
                     });
@@ -97,6 +124,7 @@ mod tests {
                 root: dir.path().to_path_buf(),
                 limits: ScanLimits::default(),
                 known: KnownHashes::default(),
+                stream: false,
             },
             move |event| tx.send(event).is_ok(),
         );

@@ -243,7 +243,9 @@ fn hidden_within(grants: &Grants, hide: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// What a `write` grant holds that stays read-only (`Grants::read_only_within`): the roots of
-/// the workspaces whose state `hide` holds, and each written folder's `.git`.
+/// the workspaces whose state `hide` holds, each written folder's `.git`, and a written folder
+/// that itself lies in a workspace or a `.git` (the write broker judges a folder from its top
+/// down, and nothing above it may change).
 fn read_only_within(grants: &Grants, hide: &[PathBuf]) -> Vec<PathBuf> {
     let workspaces = hide
         .iter()
@@ -256,13 +258,34 @@ fn read_only_within(grants: &Grants, hide: &[PathBuf]) -> Vec<PathBuf> {
         .iter()
         .map(|folder| folder.join(".git"))
         .collect();
+    let enclosed = grants
+        .write
+        .iter()
+        .filter(|folder| in_repository_or_workspace(folder));
     let within: Vec<PathBuf> = workspaces
         .map(Path::to_path_buf)
         .chain(git_folders)
         .filter(|path| grants.write.iter().any(|written| path.starts_with(written)))
         .filter(|path| path.symlink_metadata().is_ok())
+        .chain(enclosed.cloned())
         .collect();
     outermost(within)
+}
+
+/// True when `folder` (a real path) lies in a git folder (a `.git` among its names, in any
+/// case) or beneath a toolbench workspace (a folder above it holding `toolbench.toml` or
+/// `.toolbench`).
+fn in_repository_or_workspace(folder: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let in_git = folder
+        .components()
+        .any(|name| name.as_os_str().as_bytes().eq_ignore_ascii_case(b".git"));
+    in_git
+        || folder.ancestors().skip(1).any(|above| {
+            [crate::config::WORKSPACE_CONFIG, crate::workspace::STATE_DIR]
+                .iter()
+                .any(|marker| above.join(marker).symlink_metadata().is_ok())
+        })
 }
 
 /// Folders every run gets its own of (`sandbox::mounts`): a fresh `/tmp` (where `/dev/shm`
@@ -443,6 +466,31 @@ mod tests {
         );
         assert_eq!(unseen("/usr/bin/python3"), None);
         assert_eq!(unseen("/tmpfiles/x"), None, "a sibling, not beneath");
+    }
+
+    #[test]
+    fn a_written_folder_in_a_workspace_or_a_git_folder_is_kept_read_only_whole() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let ws = base.path().join("ws");
+        let inside = ws.join("approved/t");
+        let plain = base.path().join("project/build");
+        let in_git = base.path().join("repo/.Git/hooks");
+        for folder in [&inside, &plain, &in_git] {
+            std::fs::create_dir_all(folder).expect("folder");
+        }
+        std::fs::write(ws.join("toolbench.toml"), "").expect("settings");
+        let grants = Grants {
+            write: vec![inside.clone(), plain.clone(), in_git.clone()],
+            ..Grants::default()
+        };
+        let kept = read_only_within(&grants, &[]);
+        assert!(kept.contains(&inside), "{kept:?}");
+        assert!(kept.contains(&in_git), "{kept:?}");
+        assert!(!kept.contains(&plain), "{kept:?}");
+        // A workspace known only by its state folder counts too.
+        std::fs::remove_file(ws.join("toolbench.toml")).expect("rm");
+        std::fs::create_dir(ws.join(".toolbench")).expect("state");
+        assert!(read_only_within(&grants, &[]).contains(&inside));
     }
 
     #[test]

@@ -86,10 +86,19 @@ pub(crate) const SYSTEM_READ: [&str; 9] = [
     "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt",
 ];
 
-/// Folders whose contents are people's: homes, drives, the temporary folder kept across
-/// boots. What lies strictly beneath them may be written, whatever system folder holds them
-/// (`/var/home/u` on image-based systems, `/var/tmp/x`).
-const PERSONAL_PARENTS: [&str; 6] = ["/home", "/mnt", "/media", "/run/media", "/srv", "/var/tmp"];
+/// Folders whose contents are people's: homes, drives, the temporary folders (every user's,
+/// the programs' sockets and locks among them). What lies strictly beneath them may be
+/// written, whatever system folder holds them (`/var/home/u` on image-based systems,
+/// `/var/tmp/x`, `/tmp/x`).
+const PERSONAL_PARENTS: [&str; 7] = [
+    "/home",
+    "/mnt",
+    "/media",
+    "/run/media",
+    "/srv",
+    "/var/tmp",
+    "/tmp",
+];
 
 /// True when `path` may never be written, as the project or a `write` path: `/`, the home
 /// folder or a folder above it, or a system folder (what lies below the home folder or a
@@ -245,6 +254,7 @@ mod tests {
             "/var",
             "/var/lib/x",
             "/var/tmp",
+            "/tmp",
             "/var/home",
             "/var/home/u",
             "/run/user/0",

@@ -631,20 +631,29 @@ fn abandoned_record(root: &Path, run: &InFlight) -> RunRecord {
         client: run.client.clone(),
         project: None,
         log_dir: Some(run.log_dir.clone()),
-        // What left through the egress proxy was written down as it left.
-        sandbox: [
-            report.map(|r| r.protections.summary()),
-            super::egress::logged(&dir),
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join("; "),
+        sandbox: abandoned_protections(report, &dir),
         error: Some(
             "abandoned: the toolbench process that started it ended before the run did".to_string(),
         ),
     }
+}
+
+/// The protections an abandoned run's helper reported, with what left through the egress
+/// proxy (written down as it left) in the `egress` layer's detail: kept inside the layer, the
+/// one-line summary still reads back as layers.
+fn abandoned_protections(report: Option<super::sandbox::SandboxReport>, dir: &Path) -> String {
+    let mut protections = report.map(|r| r.protections).unwrap_or_default();
+    if let Some(log) = super::egress::logged(dir) {
+        let detail = match protections.layer("egress") {
+            Some(layer) if !layer.detail.is_empty() => format!("{}; {log}", layer.detail),
+            _ => log,
+        };
+        protections.set_active("egress", detail);
+    }
+    if protections.layers.is_empty() {
+        return String::new();
+    }
+    protections.summary()
 }
 
 /// Milliseconds from the start to the last sign of life: the starter's last heartbeat on the

@@ -79,6 +79,8 @@ pub enum AppEvent {
         entries: Vec<ToolEntry>,
         elapsed: Duration,
     },
+    /// Tools a first scan read so far, shown before it ends.
+    ScanRows(Vec<ToolEntry>),
     DetailLoaded {
         path: PathBuf,
         content: Box<DetailContent>,
@@ -473,6 +475,9 @@ pub struct App {
     /// The `:` prompt and what has been typed into it.
     pub(crate) command: Option<String>,
     pub(crate) scan: ScanState,
+    /// A scan is under way, and whether another was asked for meanwhile: scans run one after
+    /// the other, the later one reading what changed during the earlier.
+    scanning: (bool, bool),
     pub(crate) message: Option<(String, Level, Instant)>,
     pub(crate) keymap: Keymap,
     pub(crate) theme: Theme,
@@ -552,6 +557,7 @@ impl App {
             overlay: None,
             command: None,
             scan: ScanState::Starting,
+            scanning: (false, false),
             message: None,
             keymap,
             theme,
@@ -667,6 +673,7 @@ impl App {
                 }
             }
             AppEvent::ScanFinished { entries, elapsed } => self.on_scan_finished(entries, elapsed),
+            AppEvent::ScanRows(rows) => self.on_scan_rows(rows),
             AppEvent::DetailLoaded { path, content } => {
                 if let Some(Overlay::Detail(detail)) = &mut self.overlay
                     && detail.entry.path == path
@@ -806,7 +813,9 @@ impl App {
                     }
                     Err(e) => self.notify(one_line(&e), Level::Error),
                 }
-                self.effects.push(Effect::Scan);
+                // Once watching, nothing can fall between a scan and the watch: a scan under
+                // way since before (a first scan showing its rows) is followed by one more.
+                self.scan_workspace();
                 self.dirty = true;
             }
             AppEvent::Decided(Ok(outcome)) => {
@@ -892,7 +901,7 @@ impl App {
                     format!("{accepted}; a later change needs a review"),
                     Level::Info,
                 );
-                self.effects.push(Effect::Scan);
+                self.scan_workspace();
             }
             AppEvent::Accepted(Err(e)) => self.notify(one_line(&e), Level::Error),
             AppEvent::CallAnswered(Ok(summary)) => self.notify(summary, Level::Info),
@@ -957,7 +966,35 @@ impl App {
         };
     }
 
+    /// Scans the workspace, or, with a scan under way, once more after it.
+    pub(crate) fn scan_workspace(&mut self) {
+        match self.scanning {
+            (false, _) => {
+                self.scanning = (true, false);
+                self.effects.push(Effect::Scan);
+            }
+            (true, _) => self.scanning.1 = true,
+        }
+    }
+
+    /// Rows of a first scan as it reads them: a workspace with nothing cached shows its tools
+    /// within a moment, not after the whole scan (the scan's end replaces them all).
+    fn on_scan_rows(&mut self, rows: Vec<ToolEntry>) {
+        if matches!(self.scan, ScanState::Done { .. }) {
+            return;
+        }
+        let mut entries = self.catalog.entries().to_vec();
+        entries.extend(rows);
+        entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+        // Shown only: the scan's end queues what waits for validation, once.
+        self.show_catalog(Arc::new(Catalog::new(entries)));
+    }
+
     fn on_scan_finished(&mut self, entries: Vec<ToolEntry>, elapsed: Duration) {
+        let again = std::mem::take(&mut self.scanning).1;
+        if again {
+            self.scan_workspace();
+        }
         let tools = entries.len();
         self.take_scanned(entries);
         if !matches!(self.scan, ScanState::Done { .. }) {
@@ -980,13 +1017,19 @@ impl App {
         self.take_catalog(Arc::new(Catalog::new(entries)));
     }
 
-    /// `take_scanned` for a catalog already built (the live catalog's, shared until either
-    /// changes it).
-    fn take_catalog(&mut self, catalog: Arc<Catalog>) {
+    /// Shows `catalog`, the search index ready and the selection kept.
+    fn show_catalog(&mut self, catalog: Arc<Catalog>) {
         let selected_path = self.selected_entry().map(|e| e.path.clone());
         self.catalog = catalog;
         self.catalog_changed();
         self.select_again(selected_path);
+        self.dirty = true;
+    }
+
+    /// `take_scanned` for a catalog already built (the live catalog's, shared until either
+    /// changes it).
+    fn take_catalog(&mut self, catalog: Arc<Catalog>) {
+        self.show_catalog(catalog);
         // Everything waiting for review gets validated (served from cache when unchanged):
         // candidates, and active tools whose content is not what was approved.
         for entry in self
@@ -1697,7 +1740,7 @@ impl App {
             Action::FocusFailures => self.focus = Pane::Failures,
             Action::FocusReview => self.focus = Pane::Review,
             Action::Rescan => {
-                self.effects.push(Effect::Scan);
+                self.scan_workspace();
                 self.scan = ScanState::Starting;
             }
             Action::Suggestions => {

@@ -101,6 +101,7 @@ pub(crate) fn tell_scan(events: &mpsc::Sender<AppEvent>, event: ScanEvent) -> bo
             events.try_send(AppEvent::ScanProgress { done, total }),
             Err(mpsc::error::TrySendError::Closed(_))
         ),
+        ScanEvent::Rows(entries) => send_soon(events, AppEvent::ScanRows(entries)),
         ScanEvent::Finished { entries, elapsed } => {
             send_soon(events, AppEvent::ScanFinished { entries, elapsed })
         }

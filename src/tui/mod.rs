@@ -280,8 +280,12 @@ async fn event_loop(
     app.catalog.search();
 
     // Watching a large workspace means one inotify watch per folder: set it up after the
-    // first frame, off the UI thread. The first scan starts once it watches, so no change
-    // can fall between the two.
+    // first frame, off the UI thread. A scan starts once it watches, so no change can fall
+    // between the two; with nothing cached to show, a first scan starts at once too, its rows
+    // shown as it reads them, and the scan once watching follows it.
+    if app.catalog.entries().is_empty() {
+        app.scan_workspace();
+    }
     let mut watcher_setup = services.live.follow();
     let mut watcher = None;
     let mut terminal_events = crossterm::event::EventStream::new();
@@ -408,6 +412,8 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 root: services.root.clone(),
                 limits: services.workbench.config().catalog,
                 known: KnownHashes::from_entries(app.catalog.entries()),
+                // Nothing cached to show: the rows come as the scan reads them.
+                stream: app.catalog.entries().is_empty(),
             };
             let tx = tx.clone();
             let live = Arc::clone(&services.live);

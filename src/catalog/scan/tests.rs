@@ -324,3 +324,31 @@ fn a_panic_in_parallel_work_reaches_the_caller_instead_of_dropping_items() {
         "the panic must not be swallowed: {caught:?}"
     );
 }
+
+#[test]
+fn a_streaming_scan_keeps_each_tool_read_for_the_next_take_and_a_plain_one_keeps_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["alpha", "beta", "gamma"] {
+        write_tool(dir.path(), "approved", name, &manifest(name));
+    }
+    let streaming = ScanProgress::streaming();
+    let entries = scan_workspace(
+        dir.path(),
+        ScanLimits::default(),
+        &KnownHashes::default(),
+        &streaming,
+    );
+    let mut fresh: Vec<String> = streaming.take_fresh().into_iter().map(|e| e.name).collect();
+    fresh.sort();
+    assert_eq!(fresh, ["alpha", "beta", "gamma"]);
+    assert!(streaming.take_fresh().is_empty(), "each tool is told once");
+    assert_eq!(entries.len(), 3);
+    let plain = ScanProgress::default();
+    scan_workspace(
+        dir.path(),
+        ScanLimits::default(),
+        &KnownHashes::default(),
+        &plain,
+    );
+    assert!(plain.take_fresh().is_empty());
+}

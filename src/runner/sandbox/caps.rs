@@ -72,6 +72,24 @@ pub(super) fn drop_all() -> Result<String, CapsError> {
     Ok(String::new())
 }
 
+/// Keeps `CAP_SYS_PTRACE` alone, where held: pid 1 serving the write broker reads the tool's
+/// memory and `/proc` folders (of a tool that made itself undumpable too), and acts on files
+/// with no more rights than the tool's own.
+pub(super) fn keep_only_ptrace() -> Result<(), CapsError> {
+    // CAP_SYS_PTRACE of linux/capability.h.
+    const SYS_PTRACE: u32 = 1 << 19;
+    let held = get()?;
+    let mut kept = [CapData::default(); 2];
+    kept[0].permitted = held[0].permitted & SYS_PTRACE;
+    kept[0].effective = held[0].permitted & SYS_PTRACE;
+    set(&kept)?;
+    let left = get()?;
+    if left[1].permitted != 0 || left[0].permitted & !SYS_PTRACE != 0 {
+        return Err(CapsError::Remain);
+    }
+    Ok(())
+}
+
 fn set(data: &[CapData; 2]) -> Result<(), CapsError> {
     let mut header = CapHeader {
         version: CAPABILITY_VERSION_3,

@@ -39,6 +39,7 @@ use super::status::{Frame, Outcome, Relay, end, reenact};
 use super::watchdog::{NoWatchdog, Watchdog};
 use super::{
     caps, egress_listen, landlock_rules, limits, mounts, namespaces, seccomp_filter, ucounts,
+    write_broker,
 };
 use crate::error_chain::one_line;
 use crate::safe_fs;
@@ -76,6 +77,12 @@ enum HelperError {
         #[source]
         source: io::Error,
     },
+    #[error("cannot grant what the tool declared: {0}")]
+    Grants(String),
+    #[error("cannot hand the tool's writes to pid 1")]
+    Writes(#[source] io::Error),
+    #[error(transparent)]
+    Broker(#[from] write_broker::StartError),
     #[error("cannot execute {program}")]
     Exec {
         program: String,
@@ -107,6 +114,8 @@ struct Run {
     /// The run's progress pipe, close-on-exec here: the tool's own process puts it at
     /// `PROGRESS_FD` right before its exec (see `ToolCommand`).
     progress: Option<OwnedFd>,
+    /// The write broker pid 1 prepared for the run's written folders.
+    writes: Option<write_broker::Prepared>,
 }
 
 /// Where the report goes. The helper writes the file from outside the run's cgroups, where a
@@ -345,6 +354,7 @@ pub(super) fn run(mut args: HelperArgs, prepared: Option<Prepared>) -> ! {
         world: prepared.world,
         net: net_join,
         progress,
+        writes: None,
     };
     // pid 1 reports the tool's end through this pipe; it also tells pid 1
     // whether the helper is still alive (see `die_with_helper`).
@@ -748,6 +758,22 @@ fn first_child(run: &mut Run) -> ! {
             );
         }
     }
+    // A tool never runs without what it was granted (a path gone since it was granted, one
+    // that could not be shown): it would see an empty folder, or none, and end `ok`.
+    if let Some(missing) = run
+        .protections
+        .layer("grants")
+        .filter(|layer| !layer.active)
+        .map(|layer| layer.detail.clone())
+    {
+        fail(run, HelperError::Grants(missing), EXIT_HELPER_FAILED);
+    }
+    // Once the run's mounts are built, before pid 1's own protections (it mounts).
+    match write_broker::prepare(&run.policy, pid_ns, private_tmp) {
+        Some(Ok(prepared)) => run.writes = Some(prepared),
+        Some(Err(reason)) => run.protections.set("writes", Err::<String, _>(reason)),
+        None => {}
+    }
     if let Some(net) = net {
         run.protections.set("netns", net.enter());
     }
@@ -877,6 +903,22 @@ fn be_init(run: &mut Run, command: &ToolCommand, stack: &ChildStack) -> ! {
     // The tool holds the progress pipe now: once its tree is gone, the runner reads its end.
     drop(run.progress.take());
     run.protections.set("caps", spawned.caps);
+    if let Some(e) = spawned.writes_error {
+        fail(run, HelperError::Writes(e), EXIT_HELPER_FAILED);
+    }
+    let mut broker = match run.writes.take() {
+        Some(prepared) => {
+            let detail = prepared.detail();
+            match write_broker::Broker::start(prepared) {
+                Ok(broker) => {
+                    run.protections.set_active("writes", detail);
+                    Some(broker)
+                }
+                Err(e) => fail(run, e.into(), EXIT_HELPER_FAILED),
+            }
+        }
+        None => None,
+    };
     // The tool's process exits 127 when its exec failed, as a shell's would.
     let error = spawned
         .exec_error
@@ -902,7 +944,11 @@ fn be_init(run: &mut Run, command: &ToolCommand, stack: &ChildStack) -> ! {
             // SAFETY: kill(2) with pid -1 and a signal number.
             unsafe { libc::kill(-1, libc::SIGKILL) };
         }
-        wait_sigchld(watchdog.as_ref().map(Watchdog::interval_ms));
+        let timeout = watchdog.as_ref().map(Watchdog::interval_ms);
+        match &mut broker {
+            Some(broker) => broker.serve(timeout),
+            None => wait_sigchld(timeout),
+        }
     };
     let limit = limit.or_else(|| scratch_full(&run.policy));
     end_the_rest();
@@ -1020,13 +1066,21 @@ fn program(run: &Run) -> &std::ffi::OsStr {
 /// The tool's command with its own environment. A watched tool runs at a lower priority: the
 /// watchdog only holds the limits if it gets the CPU when it wakes, and a tree of busy
 /// processes at its own priority would keep it waiting while memory grows.
-fn tool_command(run: &Run) -> ToolCommand {
+fn tool_command(run: &mut Run) -> ToolCommand {
     let niceness = run.no_cgroup.is_some().then_some(WATCHED_NICENESS);
     let progress = run.progress.as_ref().map(AsRawFd::as_raw_fd);
-    match ToolCommand::new(&run.command, &run.policy.env, niceness, progress) {
+    let mut command = match ToolCommand::new(&run.command, &run.policy.env, niceness, progress) {
         Ok(command) => command,
         Err(e) => fail(run, e.into(), EXIT_HELPER_FAILED),
+    };
+    if let Some(handoff) = run
+        .writes
+        .as_mut()
+        .and_then(write_broker::Prepared::handoff)
+    {
+        command.hand_writes(handoff);
     }
+    command
 }
 
 fn exec_error(program: &std::ffi::OsStr, err: io::Error) -> HelperError {

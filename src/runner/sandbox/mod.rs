@@ -19,7 +19,9 @@
 //!   pid 1 dies with the helper, which takes every descendant with it;
 //! - `counts`: the run's share of what the kernel counts per user (see `ucounts`);
 //! - `hidden`, `dev`, `proc`, `scratch`: the filesystem view (see `mounts`);
-//! - `nnp`, `landlock`, `seccomp`, `rlimits`, `caps`.
+//! - `nnp`, `landlock`, `seccomp`, `rlimits`, `caps`;
+//! - `writes`: for a run that writes a granted folder, no `.git` and no workspace made or
+//!   changed there (see `write_broker`).
 //!
 //! The helper writes a [`SandboxReport`] to `report_path` before exec.
 
@@ -42,6 +44,7 @@ mod spawn;
 mod status;
 mod ucounts;
 mod watchdog;
+mod write_broker;
 
 use std::ffi::OsString;
 use std::fmt;

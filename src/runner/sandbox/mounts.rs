@@ -52,6 +52,8 @@ pub(super) enum MountError {
     },
     #[error("{} not shown: a link now leads elsewhere", .0.display())]
     Redirected(PathBuf),
+    #[error("{} cannot be shown: {reason}", .path.display())]
+    Unopened { path: PathBuf, reason: String },
     #[error("cannot keep {} visible", .path.display())]
     KeepVisible {
         path: PathBuf,
@@ -191,11 +193,17 @@ pub(super) fn build(
     p.set_flag("hidden", true, "");
     p.set("dev", world.dev);
     // Before scratch and the tool's folder: a grant may hold them (a project holding the
-    // workspace), and what is mounted later goes on top of it, not beneath.
-    let grants =
-        (!granted.is_empty()).then(|| granted.attach(policy, &mut hiding, &world.null, &later));
-    let covers = std::mem::take(&mut hiding.covers);
+    // workspace), and what is mounted later goes on top of it, not beneath. Those under `/tmp`
+    // come once the run's own `/tmp` covers the host's, and scratch is shown again over them.
+    let mut grants = (!granted.is_empty())
+        .then(|| granted.attach(policy, &mut hiding, &world.null, &later, Pass::OutsideTmp));
+    let mut covers = std::mem::take(&mut hiding.covers);
     let scratch = scratch(policy);
+    if let Some(Ok(())) = grants {
+        grants = Some(granted.attach(policy, &mut hiding, &world.null, &later, Pass::UnderTmp));
+        covers.append(&mut hiding.covers);
+    }
+    let grants = grants.map(|done| done.map(|()| granted.detail(policy)));
     let proc_result = if own_pid_ns {
         // Read-only: the kernel lets a writer whose uid is 0 on the host (root's run keeps
         // its uid) set any sysctl (`kernel.core_pattern` names a program the host runs as
@@ -290,7 +298,8 @@ pub(super) fn build(
 }
 
 /// The paths a tool was granted, opened before anything covers them: shown again (and what
-/// they hold hidden again) before scratch and the tool's folder are mounted.
+/// they hold hidden again) before scratch and the tool's folder are mounted, or right after
+/// the run's own `/tmp` for those under `/tmp`.
 struct Granted {
     /// Read-only, parents before what is beneath them.
     read: Vec<(PathBuf, OwnedFd)>,
@@ -298,11 +307,28 @@ struct Granted {
     write: Vec<(PathBuf, OwnedFd)>,
     /// Granted paths a link now leads away from (`open_granted`): not shown.
     redirected: Vec<PathBuf>,
+    /// Granted paths that could not be opened (gone since they were granted, out of reach):
+    /// the run is refused rather than run without them.
+    unopened: Vec<(PathBuf, io::Error)>,
+}
+
+/// Which granted paths `Granted::attach` shows: those the run's own `/tmp` covers wait for it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    OutsideTmp,
+    UnderTmp,
+}
+
+impl Pass {
+    fn takes(self, path: &Path) -> bool {
+        path.starts_with("/tmp") == (self == Pass::UnderTmp)
+    }
 }
 
 impl Granted {
     fn open(policy: &SandboxPolicy) -> Self {
         let mut redirected = Vec::new();
+        let mut unopened = Vec::new();
         let mut open = |paths: &mut dyn Iterator<Item = &PathBuf>| -> Vec<(PathBuf, OwnedFd)> {
             paths
                 .filter_map(|path| match open_granted(path) {
@@ -311,8 +337,10 @@ impl Granted {
                         redirected.push(path.clone());
                         None
                     }
-                    // Gone, or out of reach: nothing to show.
-                    Err(_) => None,
+                    Err(e) => {
+                        unopened.push((path.clone(), e));
+                        None
+                    }
                 })
                 .collect()
         };
@@ -323,11 +351,15 @@ impl Granted {
             read,
             write,
             redirected,
+            unopened,
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.read.is_empty() && self.write.is_empty() && self.redirected.is_empty()
+        self.read.is_empty()
+            && self.write.is_empty()
+            && self.redirected.is_empty()
+            && self.unopened.is_empty()
     }
 
     fn paths(&self) -> impl Iterator<Item = &Path> {
@@ -342,25 +374,35 @@ impl Granted {
     /// enters the working folder.
     /// `later`: the paths mount points are made beneath afterwards (scratch, the tool's
     /// folder), so a folder hidden again over one of them stays writable until sealed.
+    /// `pass`: the granted paths it shows, and what beneath them is kept read-only or hidden.
     fn attach(
         &self,
         policy: &SandboxPolicy,
         hiding: &mut Hiding,
         null: &Null,
         later: &Beneath,
-    ) -> Result<String, MountError> {
-        for (path, fd) in &self.read {
+        pass: Pass,
+    ) -> Result<(), MountError> {
+        if let Some((path, source)) = self.unopened.first() {
+            return Err(MountError::Unopened {
+                path: path.clone(),
+                reason: source.to_string(),
+            });
+        }
+        let taken = |path: &&(PathBuf, OwnedFd)| pass.takes(&path.0);
+        for (path, fd) in self.read.iter().filter(taken) {
             reattach(path, fd, true).map_err(MountError::at(path))?;
         }
-        for (path, fd) in &self.write {
+        for (path, fd) in self.write.iter().filter(taken) {
             reattach_writable(path, fd).map_err(MountError::at(path))?;
         }
-        for kept in &policy.grants.read_only_within {
+        let within = |path: &&PathBuf| pass.takes(path);
+        for kept in policy.grants.read_only_within.iter().filter(within) {
             // Bound onto itself read-only: written folders hold it, it stays as it is.
             let fd = open_path(kept).map_err(MountError::at(kept))?;
             bind(&fd_path(&fd), kept, true).map_err(MountError::at(kept))?;
         }
-        for hidden in &policy.grants.hidden_within {
+        for hidden in policy.grants.hidden_within.iter().filter(within) {
             match is_folder(hidden) {
                 Some(true) => hiding.cover_folder(hidden, later.holds(hidden)),
                 Some(false) => hiding.hide_file(hidden, null),
@@ -370,11 +412,25 @@ impl Granted {
         if let Some(path) = self.redirected.first() {
             return Err(MountError::Redirected(path.clone()));
         }
-        Ok(format!(
-            "{} read, {} written",
-            self.read.len(),
-            self.write.len()
-        ))
+        Ok(())
+    }
+
+    /// The `grants` layer's detail once every granted path is shown.
+    fn detail(&self, policy: &SandboxPolicy) -> String {
+        // A written folder that lies in a workspace or a `.git` is kept read-only whole.
+        let kept_whole = policy
+            .grants
+            .read_only_within
+            .iter()
+            .filter(|kept| policy.grants.write.contains(kept))
+            .count();
+        let mut detail = format!("{} read, {} written", self.read.len(), self.write.len());
+        if kept_whole > 0 {
+            detail.push_str(&format!(
+                " ({kept_whole} read-only: in a workspace or a .git)"
+            ));
+        }
+        detail
     }
 }
 
@@ -467,7 +523,7 @@ fn remount_each_read_only() -> Result<String, MountError> {
     }
 }
 
-fn remount_read_only(point: &Path) -> io::Result<()> {
+pub(super) fn remount_read_only(point: &Path) -> io::Result<()> {
     let locked = locked_flags(point)?;
     mount(
         None::<&Path>,

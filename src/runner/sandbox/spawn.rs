@@ -17,6 +17,7 @@ use std::io;
 use rustix::process::Pid;
 
 use super::caps::{self, CapsError};
+use super::write_broker::Handoff;
 
 /// The child's stack beyond what `execvp` takes on it for the command (see `stack_bytes`).
 const CHILD_STACK_BYTES: usize = 64 * 1024;
@@ -43,6 +44,9 @@ pub(super) struct ToolCommand {
     niceness: Option<c_int>,
     /// The run's progress pipe (close-on-exec), put at `PROGRESS_FD` right before the exec.
     progress: Option<c_int>,
+    /// The write broker's filter, installed by the tool's process before its exec, which
+    /// sends pid 1 its listener (see `write_broker`).
+    writes: Option<Handoff>,
 }
 
 /// Why the command cannot be exec'd before any process was made for it.
@@ -61,6 +65,9 @@ pub(super) struct Spawned {
     pub(crate) caps: Result<String, CapsError>,
     /// Why the exec failed; the process has then exited with 127.
     pub(crate) exec_error: Option<io::Error>,
+    /// Why the write broker's filter could not be installed; the process has then exited with
+    /// 127 before its exec.
+    pub(crate) writes_error: Option<io::Error>,
 }
 
 /// What the child leaves for pid 1 in their shared memory.
@@ -68,6 +75,7 @@ struct Shared<'a> {
     command: &'a ToolCommand,
     caps: Option<Result<String, CapsError>>,
     exec_errno: c_int,
+    writes_errno: c_int,
 }
 
 impl ToolCommand {
@@ -103,7 +111,13 @@ impl ToolCommand {
             _env: env,
             niceness,
             progress,
+            writes: None,
         })
+    }
+
+    /// The tool's process installs the write broker's filter before its exec.
+    pub(crate) fn hand_writes(&mut self, handoff: Handoff) {
+        self.writes = Some(handoff);
     }
 
     /// What the child's stack must hold: glibc's `execvp` builds the path it tries (`PATH`'s
@@ -160,6 +174,7 @@ impl ToolCommand {
             command: self,
             caps: None,
             exec_errno: 0,
+            writes_errno: 0,
         };
         let all = full_signal_set();
         let mut before = empty_signal_set();
@@ -188,10 +203,13 @@ impl ToolCommand {
         let caps = shared.caps.take().unwrap_or(Err(CapsError::NotDropped));
         let exec_error =
             (shared.exec_errno != 0).then(|| io::Error::from_raw_os_error(shared.exec_errno));
+        let writes_error =
+            (shared.writes_errno != 0).then(|| io::Error::from_raw_os_error(shared.writes_errno));
         Ok(Spawned {
             pid,
             caps,
             exec_error,
+            writes_error,
         })
     }
 }
@@ -254,6 +272,15 @@ extern "C" fn child(shared: *mut c_void) -> c_int {
     // exit), and nothing else touches it meanwhile.
     let shared = unsafe { &mut *shared.cast::<Shared<'_>>() };
     shared.caps = Some(caps::drop_all());
+    // From here on every call the filter traps waits for pid 1, which is stopped until this
+    // process has exec'd: none is made before the exec (signals, priority, descriptors).
+    if let Some(writes) = &shared.command.writes
+        && let Err(errno) = writes.install()
+    {
+        shared.writes_errno = errno;
+        // SAFETY: ends this process without running anything of pid 1's.
+        unsafe { libc::_exit(EXIT_EXEC_FAILED) }
+    }
     let error = shared.command.exec();
     shared.exec_errno = error.raw_os_error().unwrap_or(libc::ENOEXEC);
     // SAFETY: ends this process without running anything of pid 1's.

@@ -2090,3 +2090,34 @@ fn a_never_opened_workspace_asks_to_accept_its_active_tools_on_the_typed_word() 
     assert!(app.effects.contains(&Effect::AcceptWorkspace));
     assert!(app.overlay.is_none());
 }
+
+/// A workspace with nothing cached shows the rows its first scan reads before the scan ends,
+/// and queues nothing for validation until it does.
+#[test]
+fn a_first_scan_shows_its_rows_as_they_come() {
+    let mut app = app_with(vec![]);
+    let mut rows = sample();
+    let later = rows.split_off(3);
+    app.update(AppEvent::ScanProgress { done: 3, total: 7 });
+    app.update(AppEvent::ScanRows(rows));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Catalog (3)"), "{screen}");
+    assert!(screen.contains("word_count"), "{screen}");
+    assert!(
+        !app.effects
+            .iter()
+            .any(|e| matches!(e, Effect::Validate { .. })),
+        "rows are shown, not queued"
+    );
+    app.update(AppEvent::ScanRows(later));
+    assert!(render(&app, 80, 24).contains("Catalog (7)"));
+    app.update(AppEvent::ScanFinished {
+        entries: sample(),
+        elapsed: Duration::from_millis(3),
+    });
+    assert!(
+        app.effects
+            .iter()
+            .any(|e| matches!(e, Effect::Validate { .. }))
+    );
+}
