@@ -8,7 +8,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::mcp_session::Session;
 use common::{bin, stderr, stdout};
+use serde_json::{Value, json};
 
 /// One person's machine: a home folder with its own config, data and keys.
 struct Machine {
@@ -44,6 +46,23 @@ impl Machine {
         key
     }
 
+    /// The project this machine's runs work on: where a tool that ran leaves its mark.
+    fn project(&self) -> PathBuf {
+        let project = self.home.path().join("project");
+        std::fs::create_dir_all(&project).expect("project");
+        project
+    }
+
+    /// Whether `name` ran here since its mark was last cleared: the file it writes into the
+    /// project, an effect outside toolbench's own account of it.
+    fn ran(&self, name: &str) -> bool {
+        self.project().join(format!("ran-{name}")).exists()
+    }
+
+    fn forget_run(&self, name: &str) {
+        let _ = std::fs::remove_file(self.project().join(format!("ran-{name}")));
+    }
+
     /// This machine's user config.
     fn set_config(&self, text: &str) {
         std::fs::write(self.config().join("config.toml"), text).expect("config");
@@ -57,6 +76,7 @@ impl Machine {
             .env("XDG_DATA_HOME", self.home.path().join(".local/share"))
             .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("TOOLBENCH_PROJECT", self.project())
             .env_remove("TOOLBENCH_ROOT")
             .env_remove("SSH_AUTH_SOCK")
             .stdin(std::process::Stdio::null());
@@ -70,6 +90,13 @@ impl Machine {
             .args(args)
             .output()
             .expect("toolbench")
+    }
+
+    /// `toolbench mcp` on `root` as this machine's agent, past its handshake.
+    fn mcp(&self, root: &Path) -> Session {
+        let mut command = self.command(bin());
+        command.arg("--root").arg(root).arg("mcp");
+        Session::open_command(command, "agent", false)
     }
 
     fn git(&self, dir: &Path, args: &[&str]) -> Output {
@@ -96,7 +123,7 @@ fn ok(out: &Output, what: &str) -> String {
     stdout(out)
 }
 
-/// A tool that says it ran.
+/// A tool that says it ran, and leaves a mark in the project it writes (`ran-NAME`).
 fn write_tool(root: &Path, tier: &str, name: &str, version: &str) -> PathBuf {
     let folder = root.join(tier).join(name);
     std::fs::create_dir_all(&folder).expect("mkdir");
@@ -104,28 +131,37 @@ fn write_tool(root: &Path, tier: &str, name: &str, version: &str) -> PathBuf {
         folder.join("tool.toml"),
         format!(
             "name = \"{name}\"\nversion = \"{version}\"\ndescription = \"says it ran\"\n\
-             cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n"
+             cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n\n\
+             [permissions]\nproject = \"write\"\n"
         ),
     )
     .expect("manifest");
     std::fs::write(
         folder.join("run.sh"),
-        format!("echo RAN {name} {version}\n"),
+        format!("echo RAN {name} {version}\necho ran > ran-{name}\n"),
     )
     .expect("run.sh");
     folder
 }
 
-/// Runs `name` and says whether it ran (its output) or was refused (and why).
+/// Runs `name` and says whether it ran (its output) or was refused (and why). An active tool
+/// that ran left its mark in the project; a refused one left none, and printed nothing.
 fn run(machine: &Machine, root: &Path, name: &str) -> Result<String, String> {
+    machine.forget_run(name);
     let out = machine.toolbench(root, &["run", name]);
     if out.status.success() {
         let said = stdout(&out);
         assert!(said.contains(&format!("RAN {name}")), "{said}");
+        let active = ["core", "approved"]
+            .iter()
+            .any(|tier| root.join(tier).join(name).is_dir());
+        // A candidate runs by hand with a stand-in for the project, so its mark stays there.
+        assert_eq!(machine.ran(name), active, "{name}: the mark it left");
         Ok(said)
     } else {
         let said = stdout(&out);
         assert!(!said.contains("RAN"), "a refused tool printed {said}");
+        assert!(!machine.ran(name), "{name} was refused, yet it ran");
         Err(stderr(&out))
     }
 }
@@ -241,6 +277,51 @@ fn a_teammate_s_clone_runs_exactly_what_was_signed_and_refuses_everything_else()
         "ana runs what she signed"
     );
 
+    // The same review as an in-toto Statement in a DSSE envelope: the payload is the statement
+    // file, the signature its .sig, and OpenSSH checks the one over the other.
+    let envelope = ok(
+        &team.ana.toolbench(&root, &["verify", "--in-toto", "greet"]),
+        "verify --in-toto",
+    );
+    let envelope: Value = serde_json::from_str(&envelope).expect("envelope");
+    assert_eq!(envelope["payloadType"], "application/vnd.in-toto+json");
+    let b64 = |v: &Value| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("base64 text"))
+            .expect("base64")
+    };
+    let payload = b64(&envelope["payload"]);
+    assert_eq!(payload, std::fs::read(&json).expect("statement"));
+    let signature = &envelope["signatures"][0];
+    assert_eq!(signature["keyid"], "ana@example.com");
+    assert_eq!(b64(&signature["sig"]), std::fs::read(&sig).expect("sig"));
+    let statement: Value = serde_json::from_slice(&payload).expect("statement json");
+    assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");
+    assert_eq!(statement["subject"][0]["name"], "greet@1.0.0");
+    assert_eq!(
+        statement["subject"][0]["digest"]["sha256"]
+            .as_str()
+            .map(str::len),
+        Some(64)
+    );
+    let decoded = tempfile::tempdir().expect("decoded");
+    let (payload_file, sig_file) = (
+        decoded.path().join("payload"),
+        decoded.path().join("payload.sig"),
+    );
+    std::fs::write(&payload_file, &payload).expect("payload");
+    std::fs::write(&sig_file, b64(&signature["sig"])).expect("sig");
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(root.join(".reviews/allowed_signers"))
+        .args(["-I", "ana@example.com", "-n", "toolbench-review", "-s"])
+        .arg(&sig_file)
+        .stdin(std::fs::File::open(&payload_file).expect("payload"))
+        .output()
+        .expect("ssh-keygen");
+    assert!(out.status.success(), "{}", stderr(&out));
+
     // A tool put into approved/ by a commit, with no statement.
     write_tool(&root, "approved", "sneaky", "1.0.0");
     team.ana.git(team.repo.path(), &["add", "-A"]);
@@ -305,6 +386,34 @@ fn a_teammate_s_clone_runs_exactly_what_was_signed_and_refuses_everything_else()
     };
     assert_eq!(drift("greet"), serde_json::Value::Null);
     assert_eq!(drift("sneaky")["state"], "unsigned");
+    let out = bob.toolbench(&clone, &["verify", "--in-toto", "sneaky"]);
+    assert_eq!(out.status.code(), Some(1), "no review to print");
+    assert!(stderr(&out).contains("has no signed review"), "{}", stderr(&out));
+
+    // An agent sees what verifies and only that: MCP lists greet, not sneaky; calling sneaky
+    // runs nothing, calling greet runs it.
+    let mut agent = bob.mcp(&clone);
+    let tools = agent.request("tools/list", json!({}));
+    let names: Vec<&str> = tools["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(names.contains(&"greet"), "{names:?}");
+    assert!(!names.contains(&"sneaky"), "{names:?}");
+    bob.forget_run("sneaky");
+    let answer = agent.call("sneaky", json!({}));
+    assert!(
+        answer.get("error").is_some() || answer["result"]["isError"] == true,
+        "{answer}"
+    );
+    assert!(!bob.ran("sneaky"), "an agent's call of an unsigned tool ran it");
+    bob.forget_run("greet");
+    let answer = agent.call("greet", json!({}));
+    assert_ne!(answer["result"]["isError"], true, "{answer}");
+    assert!(bob.ran("greet"), "an agent's call of the signed tool ran it");
+    drop(agent);
 
     // With require, bob (no key) approving a candidate is refused, and nothing becomes
     // runnable.
@@ -321,6 +430,17 @@ fn a_teammate_s_clone_runs_exactly_what_was_signed_and_refuses_everything_else()
         run(&bob, &clone, "bobs").is_ok(),
         "a candidate runs by hand, as before"
     );
+    // A key named that is not there: refused the same way.
+    bob.set_config(&format!(
+        "[review]\nsigning_key = \"{}\"\n",
+        bob.home.path().join(".ssh/missing").display()
+    ));
+    let out = bob.toolbench(&clone, &["approve", "bobs"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("nothing was changed"), "{}", stderr(&out));
+    assert!(!clone.join("approved/bobs").exists());
+    assert!(run(&bob, &clone, "bobs").expect("by hand").contains("RAN bobs"));
+    assert!(!bob.ran("bobs"), "as a candidate, with a stand-in project");
     let mcp_visible = bob.toolbench(&clone, &["verify", "bobs"]);
     assert_eq!(mcp_visible.status.code(), Some(1), "not an active tool");
 }
@@ -560,6 +680,15 @@ fn the_sample_workspace_ships_signed_and_every_statement_checks_with_ssh_keygen(
         8,
         "{report}"
     );
+
+    // With `sign`, an active tool nobody signed is still the workspace's first contact: it
+    // waits for `toolbench accept`, while the signed ones run without it.
+    write_tool(root, "approved", "homemade", "1.0.0");
+    let refused = run(&newcomer, root, "homemade").expect_err("unsigned, not accepted");
+    assert!(refused.contains("never opened here"), "{refused}");
+    run_sample(&newcomer, root).expect("the signed ones still run");
+    ok(&newcomer.toolbench(root, &["accept"]), "accept");
+    assert!(run(&newcomer, root, "homemade").is_ok(), "accepted as it is");
 }
 
 fn run_sample(machine: &Machine, root: &Path) -> Result<String, String> {
