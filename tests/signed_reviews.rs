@@ -388,7 +388,11 @@ fn a_teammate_s_clone_runs_exactly_what_was_signed_and_refuses_everything_else()
     assert_eq!(drift("sneaky")["state"], "unsigned");
     let out = bob.toolbench(&clone, &["verify", "--in-toto", "sneaky"]);
     assert_eq!(out.status.code(), Some(1), "no review to print");
-    assert!(stderr(&out).contains("has no signed review"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no signed review"),
+        "{}",
+        stderr(&out)
+    );
 
     // An agent sees what verifies and only that: MCP lists greet, not sneaky; calling sneaky
     // runs nothing, calling greet runs it.
@@ -408,11 +412,17 @@ fn a_teammate_s_clone_runs_exactly_what_was_signed_and_refuses_everything_else()
         answer.get("error").is_some() || answer["result"]["isError"] == true,
         "{answer}"
     );
-    assert!(!bob.ran("sneaky"), "an agent's call of an unsigned tool ran it");
+    assert!(
+        !bob.ran("sneaky"),
+        "an agent's call of an unsigned tool ran it"
+    );
     bob.forget_run("greet");
     let answer = agent.call("greet", json!({}));
     assert_ne!(answer["result"]["isError"], true, "{answer}");
-    assert!(bob.ran("greet"), "an agent's call of the signed tool ran it");
+    assert!(
+        bob.ran("greet"),
+        "an agent's call of the signed tool ran it"
+    );
     drop(agent);
 
     // With require, bob (no key) approving a candidate is refused, and nothing becomes
@@ -437,9 +447,17 @@ fn a_teammate_s_clone_runs_exactly_what_was_signed_and_refuses_everything_else()
     ));
     let out = bob.toolbench(&clone, &["approve", "bobs"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(stderr(&out).contains("nothing was changed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was changed"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!clone.join("approved/bobs").exists());
-    assert!(run(&bob, &clone, "bobs").expect("by hand").contains("RAN bobs"));
+    assert!(
+        run(&bob, &clone, "bobs")
+            .expect("by hand")
+            .contains("RAN bobs")
+    );
     assert!(!bob.ran("bobs"), "as a candidate, with a stand-in project");
     let mcp_visible = bob.toolbench(&clone, &["verify", "bobs"]);
     assert_eq!(mcp_visible.status.code(), Some(1), "not an active tool");
@@ -688,7 +706,10 @@ fn the_sample_workspace_ships_signed_and_every_statement_checks_with_ssh_keygen(
     assert!(refused.contains("never opened here"), "{refused}");
     run_sample(&newcomer, root).expect("the signed ones still run");
     ok(&newcomer.toolbench(root, &["accept"]), "accept");
-    assert!(run(&newcomer, root, "homemade").is_ok(), "accepted as it is");
+    assert!(
+        run(&newcomer, root, "homemade").is_ok(),
+        "accepted as it is"
+    );
 }
 
 fn run_sample(machine: &Machine, root: &Path) -> Result<String, String> {

@@ -876,9 +876,12 @@ mod tests {
             content_hash: "ff".repeat(32),
             ..entry.clone()
         };
-        assert_eq!(verify(root, &other_content, &trust), Signature::OtherContent {
-            version: "1.0.0".into(),
-            content_hash: entry.content_hash.clone(),
-        });
+        assert_eq!(
+            verify(root, &other_content, &trust),
+            Signature::OtherContent {
+                version: "1.0.0".into(),
+                content_hash: entry.content_hash.clone(),
+            }
+        );
     }
 }
