@@ -18,8 +18,8 @@ cgroups:
   - a graceful stop (SIGTERM to the server, `q` to the workbench) ended its process within 5 s,
     the server with exit 0;
   - nothing is left: no toolbench process, no file in .toolbench/running/ or proposals/, no
-    scratch folder, no cgroup of a run (as root on cgroup v1, where the soak runs in a cgroup
-    of its own so that it counts only its runs');
+    proposal's staging folder in experimental/, no scratch folder, no cgroup of a run (as root
+    on cgroup v1, where the soak runs in a cgroup of its own so that it counts only its runs');
   - every proposal that landed has its record; the store is whole, the decision log's chain
     too, and each tool is in one place.
 
@@ -582,6 +582,10 @@ def check(soak, cgroups):
         path = os.path.join(state, folder)
         for name in sorted(os.listdir(path)) if os.path.isdir(path) else []:
             v(f"left in .toolbench/{folder}/: {name}")
+    experimental = os.path.join(soak.root, "experimental")
+    for name in sorted(os.listdir(experimental)) if os.path.isdir(experimental) else []:
+        if name.startswith(".proposal-"):
+            v(f"a proposal's staging folder is left: experimental/{name}")
     if cgroups.why_not is None:
         for left in cgroups.left():
             v(f"a run's cgroup is left: {left}")

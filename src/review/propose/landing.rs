@@ -90,11 +90,21 @@ fn record_once(store: &mut Store, mut row: ProposalRow) -> Result<ProposalRow, S
 /// their landing and their row get their row; those that never landed leave nothing. Returns
 /// the rows stored.
 pub(crate) fn recover(root: &Path, store: &mut Store) -> Result<Vec<ProposalRow>, StoreError> {
+    let recorded = recover_landings(root, store)?;
+    forget_unannounced(root);
+    Ok(recorded)
+}
+
+fn recover_landings(root: &Path, store: &mut Store) -> Result<Vec<ProposalRow>, StoreError> {
     let Ok(entries) = std::fs::read_dir(folder(root)) else {
         return Ok(Vec::new());
     };
     let mut recorded = Vec::new();
     for file in entries.flatten().map(|e| e.path()) {
+        if file.extension().is_some_and(|x| x == "tmp") {
+            forget_unfinished(root, &file);
+            continue;
+        }
         if file.extension().is_none_or(|x| x != "json") {
             continue;
         }
@@ -107,14 +117,7 @@ pub(crate) fn recover(root: &Path, store: &mut Store) -> Result<Vec<ProposalRow>
         if intent.writer.is_alive() {
             continue;
         }
-        let staging = root
-            .join(Tier::Experimental.dir_name())
-            .join(&intent.staging);
-        // Only a staging folder's name, never a path elsewhere.
-        let is_staging = intent.staging.starts_with(".proposal-") && !intent.staging.contains('/');
-        if is_staging && std::fs::symlink_metadata(&staging).is_ok() {
-            let _ = std::fs::remove_dir_all(&staging);
-        } else {
+        if !remove_staging(root, &intent.staging) {
             let stored = store.has_proposal(&intent.row)?;
             let row = record_once(store, intent.row)?;
             if !stored {
@@ -124,6 +127,59 @@ pub(crate) fn recover(root: &Path, store: &mut Store) -> Result<Vec<ProposalRow>
         let _ = std::fs::remove_file(&file);
     }
     Ok(recorded)
+}
+
+/// Removes the staging folder named `staging` in `experimental/` (only ever a staging folder's
+/// name, never a path elsewhere); false when there is none, i.e. the proposal landed.
+fn remove_staging(root: &Path, staging: &str) -> bool {
+    let is_staging = staging.starts_with(".proposal-") && !staging.contains('/');
+    let folder = root.join(Tier::Experimental.dir_name()).join(staging);
+    if is_staging && std::fs::symlink_metadata(&folder).is_ok() {
+        let _ = std::fs::remove_dir_all(&folder);
+        return true;
+    }
+    false
+}
+
+/// A landing's file that was never renamed into place: its writer was killed while writing
+/// it, before the staging folder's rename, so nothing landed. Once that writer (the pid in
+/// the staging folder's name, `.proposal-NAME-PID-NANOS`) is gone, the file and the staging
+/// folder go; while a process of that pid lives, it may be writing it now.
+fn forget_unfinished(root: &Path, file: &Path) {
+    let Some(staging) = file.file_stem().and_then(|s| s.to_str()) else {
+        return;
+    };
+    if writer_may_live(staging) {
+        return;
+    }
+    remove_staging(root, staging);
+    let _ = std::fs::remove_file(file);
+}
+
+/// Staging folders whose writer was killed before it wrote its landing's file: nothing of
+/// them landed or was announced, so they go once their writer is gone.
+fn forget_unannounced(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root.join(Tier::Experimental.dir_name())) else {
+        return;
+    };
+    for name in entries.flatten().map(|e| e.file_name()) {
+        if let Some(staging) = name.to_str()
+            && staging.starts_with(".proposal-")
+            && !writer_may_live(staging)
+        {
+            remove_staging(root, staging);
+        }
+    }
+}
+
+/// Whether a process has the pid in the staging folder's name (`.proposal-NAME-PID-NANOS`):
+/// it may be the writer, still at work. A name without one is never a writer's.
+fn writer_may_live(staging: &str) -> bool {
+    staging
+        .rsplit('-')
+        .nth(1)
+        .and_then(|pid| pid.parse::<u32>().ok())
+        .is_some_and(|pid| ProcessId::of(pid).is_some())
 }
 
 #[cfg(test)]
@@ -189,6 +245,61 @@ mod tests {
         );
         assert!(!file.exists() && !staging.exists());
         assert!(store.proposals_of("agent", None).expect("rows").is_empty());
+    }
+
+    /// A writer killed while writing its landing's file leaves it half written under its
+    /// temporary name, and its staging folder: both go once no process has its pid.
+    #[test]
+    fn a_landing_file_half_written_by_a_dead_writer_goes_with_its_staging_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        // Above the kernel's pid limit: no process has this pid.
+        let staging_name = ".proposal-greet-4294967294-2";
+        let staging = dir.path().join("experimental").join(staging_name);
+        std::fs::create_dir_all(&staging).expect("staging");
+        crate::workspace::private::create_dirs(&folder(dir.path())).expect("folder");
+        let file = folder(dir.path()).join(format!("{staging_name}.tmp"));
+        std::fs::write(&file, "{\"row\": {\"tool\": \"gr").expect("half written");
+        assert!(
+            recover(dir.path(), &mut store)
+                .expect("recovered")
+                .is_empty()
+        );
+        assert!(!file.exists() && !staging.exists());
+        assert!(store.proposals_of("agent", None).expect("rows").is_empty());
+    }
+
+    /// A writer killed before it wrote its landing's file leaves only its staging folder.
+    #[test]
+    fn a_staging_folder_of_a_dead_writer_never_announced_goes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let dead = dir.path().join("experimental/.proposal-greet-4294967294-2");
+        let live = dir.path().join(format!(
+            "experimental/.proposal-greet-{}-3",
+            std::process::id()
+        ));
+        for staging in [&dead, &live] {
+            std::fs::create_dir_all(staging).expect("staging");
+            std::fs::write(staging.join("run.sh"), "echo half\n").expect("half written");
+        }
+        recover(dir.path(), &mut store).expect("recovered");
+        assert!(!dead.exists(), "the dead writer's staging folder stayed");
+        assert!(live.exists(), "a live writer's staging folder was removed");
+    }
+
+    #[test]
+    fn a_landing_file_being_written_by_a_live_writer_is_left_to_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let staging_name = format!(".proposal-greet-{}-2", std::process::id());
+        let staging = dir.path().join("experimental").join(&staging_name);
+        std::fs::create_dir_all(&staging).expect("staging");
+        crate::workspace::private::create_dirs(&folder(dir.path())).expect("folder");
+        let file = folder(dir.path()).join(format!("{staging_name}.tmp"));
+        std::fs::write(&file, "{").expect("being written");
+        recover(dir.path(), &mut store).expect("recovered");
+        assert!(file.exists() && staging.exists());
     }
 
     #[test]
