@@ -723,3 +723,111 @@ fn run_sample(machine: &Machine, root: &Path) -> Result<String, String> {
         Err(stderr(&out))
     }
 }
+
+/// The decisions signed for `name`: (version, decision, tier) of each statement of it.
+fn signed_decisions(root: &Path, name: &str) -> Vec<(String, String, String)> {
+    let mut found: Vec<_> = std::fs::read_dir(root.join(".reviews").join(name))
+        .expect(".reviews/NAME")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json") && !p.to_string_lossy().contains(".rule-")
+        })
+        .map(|p| {
+            let statement: Value =
+                serde_json::from_slice(&std::fs::read(&p).expect("statement")).expect("json");
+            let review = &statement["predicate"];
+            let text = |v: &Value| v.as_str().expect("text").to_string();
+            (
+                text(&review["version"]),
+                text(&review["decision"]),
+                text(&review["tier"]),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn every_decision_that_makes_content_active_is_signed_and_without_a_key_none_is_made() {
+    let team = Team::new();
+    let (ana, root) = (&team.ana, team.root());
+
+    // A new version approved over the signed one, then rolled back: each is signed.
+    write_tool(&root, "experimental", "greet", "1.1.0");
+    ok(&approve(ana, &root, "greet@1.1.0"), "approve 1.1.0");
+    assert!(
+        run(ana, &root, "greet")
+            .expect("1.1.0")
+            .contains("RAN greet 1.1.0")
+    );
+    ok(&ana.toolbench(&root, &["rollback", "greet"]), "rollback");
+    assert!(
+        run(ana, &root, "greet")
+            .expect("1.0.0")
+            .contains("RAN greet 1.0.0")
+    );
+    assert_eq!(
+        signed_decisions(&root, "greet"),
+        [
+            ("1.0.0".into(), "rollback".into(), "approved".into()),
+            ("1.1.0".into(), "approve".into(), "approved".into()),
+        ]
+    );
+
+    // Archived, then restored: the restore is signed; promoted to core: signed again.
+    ok(&ana.toolbench(&root, &["archive", "greet"]), "archive");
+    assert!(!root.join("approved/greet").exists(), "archived");
+    ok(
+        &ana.toolbench(&root, &["restore", "greet@1.0.0"]),
+        "restore",
+    );
+    assert_eq!(signed_decisions(&root, "greet")[0].1, "restore");
+    assert!(run(ana, &root, "greet").is_ok());
+    ok(&ana.toolbench(&root, &["promote", "greet"]), "promote");
+    assert_eq!(
+        signed_decisions(&root, "greet")[0],
+        ("1.0.0".into(), "promote".into(), "core".into())
+    );
+    assert!(
+        run(ana, &root, "greet")
+            .expect("core")
+            .contains("RAN greet 1.0.0")
+    );
+    // A statement of greet checks with OpenSSH alone.
+    let (json, sig) = statement_of(&root, "greet");
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(root.join(".reviews/allowed_signers"))
+        .args(["-I", "ana@example.com", "-n", "toolbench-review", "-s"])
+        .arg(&sig)
+        .stdin(std::fs::File::open(&json).expect("statement"))
+        .output()
+        .expect("ssh-keygen");
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Without a key (none configured, no agent), restoring an archived tool to approved/ is
+    // refused and nothing becomes runnable; with it, the restore is signed.
+    write_tool(&root, "experimental", "old", "1.0.0");
+    ok(&approve(ana, &root, "old"), "approve old");
+    ok(&ana.toolbench(&root, &["archive", "old"]), "archive old");
+    let with_key = std::fs::read_to_string(ana.config().join("config.toml")).expect("config");
+    ana.set_config("reviewer = \"ana\"\n");
+    let out = ana.toolbench(&root, &["restore", "old"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("no key can sign"), "{}", stderr(&out));
+    assert!(root.join("archived/old").is_dir(), "still archived");
+    assert!(!root.join("approved/old").exists());
+    assert_eq!(
+        ana.toolbench(&root, &["verify", "old"]).status.code(),
+        Some(1)
+    );
+    ana.set_config(&with_key);
+    ok(&ana.toolbench(&root, &["restore", "old"]), "restore old");
+    assert_eq!(
+        signed_decisions(&root, "old"),
+        [("1.0.0".into(), "restore".into(), "approved".into())]
+    );
+    assert!(run(ana, &root, "old").is_ok());
+}
