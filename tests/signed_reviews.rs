@@ -125,13 +125,18 @@ fn ok(out: &Output, what: &str) -> String {
 
 /// A tool that says it ran, and leaves a mark in the project it writes (`ran-NAME`).
 fn write_tool(root: &Path, tier: &str, name: &str, version: &str) -> PathBuf {
+    write_tool_with(root, tier, name, version, "")
+}
+
+/// `write_tool` with `top` (top-level manifest lines) added.
+fn write_tool_with(root: &Path, tier: &str, name: &str, version: &str, top: &str) -> PathBuf {
     let folder = root.join(tier).join(name);
     std::fs::create_dir_all(&folder).expect("mkdir");
     std::fs::write(
         folder.join("tool.toml"),
         format!(
             "name = \"{name}\"\nversion = \"{version}\"\ndescription = \"says it ran\"\n\
-             cost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n\n\
+             cost_tier = \"low\"\n{top}\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n\n\
              [permissions]\nproject = \"write\"\n"
         ),
     )
@@ -830,4 +835,37 @@ fn every_decision_that_makes_content_active_is_signed_and_without_a_key_none_is_
         [("1.0.0".into(), "restore".into(), "approved".into())]
     );
     assert!(run(ana, &root, "old").is_ok());
+}
+
+#[test]
+fn a_call_by_capability_runs_only_a_tool_whose_review_verifies() {
+    let team = Team::new();
+    let (ana, root) = (&team.ana, team.root());
+    let capability = "capabilities = [\"say.hello\"]\n";
+    write_tool_with(&root, "experimental", "hello", "1.0.0", capability);
+    ok(&approve(ana, &root, "hello"), "approve hello");
+    // The same capability in a tool a commit put into approved/ without a review.
+    write_tool_with(&root, "approved", "hello_unsigned", "1.0.0", capability);
+    // Twice: after a run the ranking may change, and the unsigned one must never be tried.
+    for _ in 0..2 {
+        ana.forget_run("hello");
+        ana.forget_run("hello_unsigned");
+        let out = ana.toolbench(&root, &["call", "--capability", "say.hello", "--yes"]);
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        assert!(stdout(&out).contains("RAN hello 1.0.0"), "{}", stdout(&out));
+        assert!(ana.ran("hello"), "the signed tool ran");
+        assert!(!ana.ran("hello_unsigned"), "the unsigned tool never ran");
+    }
+    // With only the unsigned one left, the call runs nothing.
+    ok(&ana.toolbench(&root, &["archive", "hello"]), "archive");
+    ana.forget_run("hello_unsigned");
+    let out = ana.toolbench(&root, &["call", "--capability", "say.hello", "--yes"]);
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("RAN"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("has no signed review"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ana.ran("hello_unsigned"), "the unsigned tool never ran");
 }
