@@ -869,3 +869,84 @@ fn a_call_by_capability_runs_only_a_tool_whose_review_verifies() {
     );
     assert!(!ana.ran("hello_unsigned"), "the unsigned tool never ran");
 }
+
+/// A service that answers each request line with its message, on the port it is given.
+const ECHO_SERVICE: &str = r#"
+import json, socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            req = json.loads(line)
+            self.wfile.write((json.dumps({"response": req["message"]}) + "\n").encode())
+            self.wfile.flush()
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+
+fn write_service(root: &Path, tier: &str, name: &str) {
+    let dir = root.join(tier).join(name);
+    std::fs::create_dir_all(&dir).expect("tool dir");
+    std::fs::write(dir.join("svc.py"), ECHO_SERVICE).expect("script");
+    std::fs::write(
+        dir.join("tool.toml"),
+        format!(
+            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"test service\"\n\
+             cost_tier = \"low\"\n\n[run]\ncommand = [\"python3\", \"svc.py\"]\ninput = \"none\"\n\
+             network = true\nenv = {{ PYTHONUNBUFFERED = \"1\" }}\n\n\
+             [service]\nport = \"auto\"\nhealth_check = \"tcp\"\nlaunch_args = [\"{{port}}\"]\n"
+        ),
+    )
+    .expect("manifest");
+}
+
+/// The instances `tools status --json` lists.
+fn instances(machine: &Machine, root: &Path) -> Vec<String> {
+    let out = ok(
+        &machine.toolbench(root, &["tools", "status", "--json"]),
+        "status",
+    );
+    let list: Value = serde_json::from_str(&out).expect("status --json");
+    list.as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|i| i["instance"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_service_launches_only_when_its_review_verifies() {
+    let team = Team::new();
+    let (ana, root) = (&team.ana, team.root());
+    write_service(&root, "experimental", "svc");
+    ok(&approve(ana, &root, "svc"), "approve svc");
+    write_service(&root, "approved", "svc_unsigned");
+
+    // The signed service starts and answers on its port.
+    let out = ana.toolbench(&root, &["tools", "launch", "svc", "--instance", "s1"]);
+    let answer = ana.toolbench(&root, &["tools", "send", "s1", "hello"]);
+    let _ = ana.toolbench(&root, &["tools", "stop", "s1"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&answer).trim(), "hello", "{}", stderr(&answer));
+
+    // The unsigned one is refused with the reason, and no instance of it exists.
+    let out = ana.toolbench(
+        &root,
+        &["tools", "launch", "svc_unsigned", "--instance", "s2"],
+    );
+    if out.status.success() {
+        let _ = ana.toolbench(&root, &["tools", "stop", "s2"]);
+    }
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("has no signed review"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        instances(ana, &root),
+        ["s1"],
+        "no instance of the unsigned one"
+    );
+}
