@@ -57,6 +57,8 @@ pub struct Config {
     pub(crate) mcp_tasks: TaskSettings,
     /// `[services]`: ports and waits of long-running tools.
     pub(crate) services: ServiceSettings,
+    /// `[review]`: signed reviews.
+    pub(crate) review: ReviewSettings,
     /// `[approvals]`: which agent calls wait for a human, and for how long.
     pub(crate) approvals: ApprovalSettings,
     /// `[validate]`: how many inputs validation makes and replays, and the time it may take.
@@ -64,6 +66,43 @@ pub struct Config {
 }
 
 /// `[validate]`: the inputs validation tries besides a tool's own test cases.
+/// `[review] signatures`.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Signatures {
+    /// Seals only (a person's acceptance on this machine).
+    #[default]
+    Off,
+    /// Sign when a key is configured; a verified statement stands for a person's acceptance.
+    Sign,
+    /// Nothing active runs unless a statement for exactly its content verifies.
+    Require,
+}
+
+impl Signatures {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Signatures::Off => "off",
+            Signatures::Sign => "sign",
+            Signatures::Require => "require",
+        }
+    }
+}
+
+/// `[review]`: whether reviews are signed and verified, and with which key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ReviewSettings {
+    /// The higher of the user config's and the workspace's `signatures`: a workspace file may
+    /// ask for more than the user, never for less.
+    pub(crate) signatures: Signatures,
+    /// What the workspace's toolbench.toml says, when it says it.
+    pub(crate) workspace_signatures: Option<Signatures>,
+    /// `signing_key`: from the user config only.
+    pub(crate) signing_key: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidateSettings {
     /// Inputs generated from the input schema.
@@ -154,6 +193,14 @@ struct ConfigLayer {
     services: Option<ServicesLayer>,
     approvals: Option<ApprovalsLayer>,
     validate: Option<ValidateLayer>,
+    review: Option<ReviewLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewLayer {
+    signatures: Option<Signatures>,
+    signing_key: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -264,7 +311,7 @@ impl Config {
         if let Some(dir) = config_dir() {
             config.apply_file(&dir.join("config.toml"))?;
         }
-        config.apply_file(&root.join(WORKSPACE_CONFIG))?;
+        config.apply_layer(&root.join(WORKSPACE_CONFIG), true)?;
         Ok(config)
     }
 
@@ -304,23 +351,50 @@ impl Config {
                 ask_tools: Vec::new(),
             },
             validate: ValidateSettings::DEFAULT,
+            review: ReviewSettings::default(),
         };
-        config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"))?;
+        config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"), false)?;
         Ok(config)
     }
 
     fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        self.apply_layer(path, false)
+    }
+
+    fn apply_layer(&mut self, path: &Path, workspace: bool) -> Result<(), ConfigError> {
         if !path.exists() {
             return Ok(());
         }
         let text = read_text_capped(path, MAX_CONFIG_BYTES)
             .map_err(|reason| ConfigError(format!("{}: {reason}", path.display())))?;
-        self.apply_text(&text, path)
+        self.apply_text(&text, path, workspace)
     }
 
-    fn apply_text(&mut self, text: &str, path: &Path) -> Result<(), ConfigError> {
+    /// Applies one file's settings; `workspace`: the workspace's toolbench.toml, which travels
+    /// with the tools and so may not lower `[review] signatures` or name a signing key.
+    fn apply_text(&mut self, text: &str, path: &Path, workspace: bool) -> Result<(), ConfigError> {
         let layer: ConfigLayer =
             toml::from_str(text).map_err(|e| ConfigError(describe_toml_error(path, text, &e)))?;
+        if let Some(review) = layer.review {
+            if let Some(mode) = review.signatures {
+                if workspace {
+                    self.review.workspace_signatures = Some(mode);
+                    self.review.signatures = self.review.signatures.max(mode);
+                } else {
+                    self.review.signatures = mode;
+                }
+            }
+            if let Some(key) = review.signing_key {
+                if workspace {
+                    return Err(ConfigError(format!(
+                        "{}: field `review.signing_key`: a workspace file cannot name the \
+                         signing key (it travels with the tools); set it in the user config",
+                        path.display()
+                    )));
+                }
+                self.review.signing_key = Some(key).filter(|k| !k.trim().is_empty());
+            }
+        }
         if let Some(preset) = layer.preset {
             self.preset = preset;
         }
@@ -750,6 +824,45 @@ mod tests {
         std::fs::write(&path, "[[approvals.ask]]\nname = \"x\"\n").expect("write");
         let err = config.apply_file(&path).expect_err("unknown").to_string();
         assert!(err.contains("toolbench.toml:2: field `name`"), "{err}");
+    }
+
+    #[test]
+    fn a_workspace_file_may_raise_signatures_but_never_lower_them_or_name_a_key() {
+        use Signatures as Mode;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let user = dir.path().join("config.toml");
+        let workspace = dir.path().join("toolbench.toml");
+        let mut config = Config::defaults().expect("defaults");
+        assert_eq!(config.review.signatures, Mode::Off);
+        std::fs::write(
+            &user,
+            "[review]\nsignatures = \"sign\"\nsigning_key = \"~/.ssh/k\"\n",
+        )
+        .expect("write");
+        config.apply_file(&user).expect("user");
+        std::fs::write(&workspace, "[review]\nsignatures = \"off\"\n").expect("write");
+        config.apply_layer(&workspace, true).expect("workspace");
+        assert_eq!(config.review.signatures, Mode::Sign, "not lowered");
+        assert_eq!(config.review.workspace_signatures, Some(Mode::Off));
+        std::fs::write(&workspace, "[review]\nsignatures = \"require\"\n").expect("write");
+        config.apply_layer(&workspace, true).expect("workspace");
+        assert_eq!(config.review.signatures, Mode::Require, "raised");
+        assert_eq!(config.review.signing_key.as_deref(), Some("~/.ssh/k"));
+        std::fs::write(&workspace, "[review]\nsigning_key = \"/tmp/evil\"\n").expect("write");
+        let err = config
+            .apply_layer(&workspace, true)
+            .expect_err("a key")
+            .to_string();
+        assert!(
+            err.ends_with("toolbench.toml: field `review.signing_key`: a workspace file cannot name the signing key (it travels with the tools); set it in the user config"),
+            "{err}"
+        );
+        std::fs::write(&workspace, "[review]\nsignatures = \"maybe\"\n").expect("write");
+        let err = config
+            .apply_layer(&workspace, true)
+            .expect_err("bad mode")
+            .to_string();
+        assert!(err.contains("toolbench.toml:2"), "{err}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod runner;
 pub(crate) mod safe_fs;
 pub mod seal;
 pub(crate) mod services;
+pub mod signature;
 pub mod store;
 pub mod suggest;
 #[cfg(test)]

@@ -288,6 +288,10 @@ pub struct ToolEntry {
     /// as accepted, or not known yet). Filled in by `seal::SealBook::mark`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,
+    /// For an active tool with signatures on: its signed review. Filled in by
+    /// `seal::SealBook::mark`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
 }
 
 /// How an active tool's content stands against its seal.
@@ -304,6 +308,101 @@ pub enum Drift {
     /// The workspace was never opened here: no person accepted its active tools yet
     /// (`toolbench accept`, or the workbench's question).
     NotAccepted,
+    /// `signatures = "require"` and no statement of its content exists.
+    Unsigned,
+    /// `signatures = "require"` and the statements of its name are of other content.
+    SignedOtherContent {
+        version: String,
+        content_hash: String,
+    },
+    /// `signatures = "require"` and the statement of its content does not verify.
+    SignatureInvalid { reason: String },
+    /// `signatures = "require"` and the statement is signed by nobody allowed here.
+    SignerNotAllowed { principal: String, reason: String },
+}
+
+/// How an active tool's signed review stands (DESIGN §11 rule 6), with signatures on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Signature {
+    /// A statement for exactly its content verifies against an allowed signer.
+    Signed {
+        principal: String,
+        at: String,
+        decision: String,
+        /// `SHA256:…` of the key that signed.
+        key: String,
+    },
+    /// No statement for its name.
+    Unsigned,
+    /// Statements exist for its name, none for its content (the newest named).
+    OtherContent {
+        version: String,
+        content_hash: String,
+    },
+    /// A statement for its content exists but does not verify.
+    Invalid { reason: String },
+    /// A good signature by someone this machine does not trust for it.
+    SignerNotAllowed { principal: String, reason: String },
+}
+
+impl Signature {
+    pub(crate) fn is_signed(&self) -> bool {
+        matches!(self, Signature::Signed { .. })
+    }
+
+    /// What it means for a run where signatures are required: `None` when it verifies.
+    pub(crate) fn drift(&self) -> Option<Drift> {
+        match self {
+            Signature::Signed { .. } => None,
+            Signature::Unsigned => Some(Drift::Unsigned),
+            Signature::OtherContent {
+                version,
+                content_hash,
+            } => Some(Drift::SignedOtherContent {
+                version: version.clone(),
+                content_hash: content_hash.clone(),
+            }),
+            Signature::Invalid { reason } => Some(Drift::SignatureInvalid {
+                reason: reason.clone(),
+            }),
+            Signature::SignerNotAllowed { principal, reason } => Some(Drift::SignerNotAllowed {
+                principal: principal.clone(),
+                reason: reason.clone(),
+            }),
+        }
+    }
+
+    /// A few words: `signed by ana@example.com`, `unsigned`, `signature invalid`.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Signature::Signed { principal, .. } => {
+                format!("signed by {}", crate::text::visible(principal))
+            }
+            Signature::Unsigned => "unsigned".into(),
+            Signature::OtherContent { version, .. } => {
+                format!(
+                    "signed for other content ({})",
+                    crate::text::visible(version)
+                )
+            }
+            Signature::Invalid { .. } => "signature invalid".into(),
+            Signature::SignerNotAllowed { principal, .. } => format!(
+                "signed by {}, not an allowed signer here",
+                crate::text::visible(principal)
+            ),
+        }
+    }
+
+    /// The reason in one line, for a refusal.
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Signature::Invalid { reason } | Signature::SignerNotAllowed { reason, .. } => {
+                reason.clone()
+            }
+            other => other.label(),
+        }
+    }
 }
 
 impl Drift {
@@ -313,6 +412,9 @@ impl Drift {
     /// What an agent is told of a tool nobody approved here.
     pub(crate) const UNAPPROVED_FOR_AGENT: &str = "no person approved it in this workspace; a person must review it in toolbench before it runs";
     /// What an agent is told of a tool of a workspace nobody accepted here yet.
+    /// What an agent is told of a tool no allowed reviewer signed, where signatures are
+    /// required.
+    pub(crate) const UNSIGNED_FOR_AGENT: &str = "no allowed reviewer signed a review of its content; a person must review it in toolbench before it runs";
     pub(crate) const NOT_ACCEPTED_FOR_AGENT: &str = "this workspace was never opened here; a person must accept its tools in toolbench before any of them runs";
 
     /// A few words for a catalog row: `modified since approval`, `not approved here`.
@@ -321,6 +423,10 @@ impl Drift {
             Drift::Modified { .. } => "modified since approval",
             Drift::Unapproved => "not approved here",
             Drift::NotAccepted => "workspace not accepted yet",
+            Drift::Unsigned => "unsigned",
+            Drift::SignedOtherContent { .. } => "signed for other content",
+            Drift::SignatureInvalid { .. } => "signature invalid",
+            Drift::SignerNotAllowed { .. } => "signer not allowed",
         }
     }
 
@@ -336,6 +442,10 @@ impl Drift {
             Drift::Modified { .. } => Self::MODIFIED_FOR_AGENT,
             Drift::Unapproved => Self::UNAPPROVED_FOR_AGENT,
             Drift::NotAccepted => Self::NOT_ACCEPTED_FOR_AGENT,
+            Drift::Unsigned
+            | Drift::SignedOtherContent { .. }
+            | Drift::SignatureInvalid { .. }
+            | Drift::SignerNotAllowed { .. } => Self::UNSIGNED_FOR_AGENT,
         }
     }
 }
@@ -444,6 +554,7 @@ impl ToolEntry {
             manifest: None,
             writable_by_others: None,
             drift: None,
+            signature: None,
         }
     }
 }

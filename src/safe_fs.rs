@@ -259,6 +259,17 @@ impl Dir {
         .map_err(|e| SafeFsError::from_errno(parent.path.join(&name), e))
     }
 
+    /// Opens the file `relative` below this folder to read it, never through a symlink (the
+    /// file itself included) and without blocking on a FIFO; ELOOP or EXDEV say a link was
+    /// met.
+    pub(crate) fn open_read(&self, relative: &Path) -> std::io::Result<std::fs::File> {
+        let names = names(relative).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        resolve(&self.fd, &names, flags, Mode::empty())
+            .map(std::fs::File::from)
+            .map_err(std::io::Error::from)
+    }
+
     /// Creates the symlink `relative` → `target` (the link is made, never followed).
     pub(crate) fn symlink(&self, relative: &Path, target: &Path) -> Result<(), SafeFsError> {
         let (parent, name) = self.parent_of(relative)?;

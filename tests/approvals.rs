@@ -680,3 +680,102 @@ async fn progress_only_rises_from_the_wait_for_a_human_into_the_run() {
     );
     client.cancel().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_signatures_required_an_always_rule_is_signed_and_holds_only_while_it_verifies() {
+    let bench = Arc::new(Bench::new("[review]\nsignatures = \"require\"\n"));
+    let key = bench.config.path().join("review_key");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .output()
+        .expect("ssh-keygen");
+    assert!(made.status.success());
+    std::fs::write(
+        bench.config.path().join("config.toml"),
+        format!("[review]\nsigning_key = \"{}\"\n", key.display()),
+    )
+    .expect("config");
+    let pubkey = key.with_extension("pub");
+    let added = bench.cli(&[
+        "signers",
+        "add",
+        "ana@example.com",
+        pubkey.to_str().expect("utf8"),
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    // deploy is signed where it is, as a reviewer would.
+    assert!(bench.cli(&["validate", "deploy"]).status.success());
+    let approved = bench.cli(&["approve", "deploy"]);
+    assert!(
+        stdout(&approved).contains("signed by ana@example.com"),
+        "{}",
+        stderr(&approved)
+    );
+
+    let client = bench.connect().await;
+    let call = spawn_call(&client, "staging");
+    let id = blocking({
+        let bench = Arc::clone(&bench);
+        move || bench.pending()["id"].to_string()
+    })
+    .await;
+    let out = bench.cli(&[
+        "calls",
+        "approve",
+        &id,
+        "--always",
+        "--match",
+        r#"{"env":"staging"}"#,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(call.await.expect("join").is_error, Some(true));
+    let statements: Vec<_> = std::fs::read_dir(bench.root().join(".reviews/deploy"))
+        .expect("reviews")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".rule-") && n.ends_with(".json"))
+        .collect();
+    assert_eq!(statements.len(), 1, "the rule is a signed statement");
+    let rule_statement = bench.root().join(".reviews/deploy").join(&statements[0]);
+    let text = std::fs::read_to_string(&rule_statement).expect("statement");
+    assert!(
+        text.contains("\"decision\": \"call-rule\"") && text.contains("staging"),
+        "{text}"
+    );
+
+    // The signed rule lets the next call through without a person.
+    let next = tokio::time::timeout(Duration::from_secs(10), spawn_call(&client, "staging"))
+        .await
+        .expect("the signed rule lets it through")
+        .expect("join");
+    assert_ne!(next.is_error, Some(true), "{}", text_of(&next));
+    assert_eq!(agent_runs(&bench), 2);
+
+    // A rule whose statement is gone (a rule in the store nobody signed) lets nothing through:
+    // the call waits for a person again.
+    std::fs::remove_file(&rule_statement).expect("remove");
+    let waiting = spawn_call(&client, "staging");
+    let id = blocking({
+        let bench = Arc::clone(&bench);
+        move || bench.pending()["id"].to_string()
+    })
+    .await;
+    bench.cli(&["calls", "reject", &id, "--reason", "unsigned rule"]);
+    assert_eq!(waiting.await.expect("join").is_error, Some(true));
+    assert_eq!(
+        agent_runs(&bench),
+        2,
+        "the call the unsigned rule met did not run"
+    );
+    client.cancel().await.expect("close");
+}
+
+/// Runs an agent's calls made: validating a tool records its generated inputs' runs too.
+fn agent_runs(bench: &Bench) -> usize {
+    bench
+        .runs()
+        .iter()
+        .filter(|run| run["origin"] != "validation")
+        .count()
+}

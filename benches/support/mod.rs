@@ -402,6 +402,7 @@ impl Spec {
             manifest: None,
             writable_by_others: None,
             drift: None,
+            signature: None,
         }
     }
 

@@ -95,6 +95,9 @@ pub enum ApprovalError {
     UnknownRule(i64),
     #[error("rule #{id} was already revoked{by}")]
     AlreadyRevoked { id: i64, by: String },
+    /// Signatures are required and the rule could not be signed: no rule was made.
+    #[error("call #{id}: the rule was not made: {reason}")]
+    Unsigned { id: i64, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -163,6 +166,27 @@ pub(crate) fn answer(
             store.answer_call(id, &answer)?
         }
         Decision::Always { pattern } => {
+            // With signatures on, the rule is a review too: signed before it is stored, and
+            // with `require` refused when no key can sign it.
+            let active = crate::lookup::active_in_usual_folder(
+                binding.root,
+                binding.limits,
+                &ToolId::named(&call.tool),
+            )
+            .filter(|e| e.version == call.version && e.content_hash == call.content_hash);
+            if let Some(entry) = &active {
+                crate::signature::sign_rule(
+                    binding.root,
+                    entry,
+                    pattern.as_ref(),
+                    who,
+                    binding.limits,
+                )
+                .map_err(|e| ApprovalError::Unsigned {
+                    id,
+                    reason: e.to_string(),
+                })?;
+            }
             let rule = RuleRow {
                 id: 0,
                 tool: call.tool.clone(),

@@ -385,6 +385,7 @@ fn entry_from_manifest(tier: Tier, path: &Path, manifest: Manifest) -> ToolEntry
         manifest: Some(Arc::new(manifest)),
         writable_by_others: None,
         drift: None,
+        signature: None,
     }
 }
 
@@ -412,6 +413,7 @@ fn broken_entry(root: &Path, tier: Tier, path: &Path, error: String) -> ToolEntr
         manifest: None,
         writable_by_others: None,
         drift: None,
+        signature: None,
     }
 }
 

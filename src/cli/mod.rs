@@ -31,11 +31,13 @@ mod rollback;
 mod run;
 mod runs;
 mod show;
+mod signers;
 mod stats;
 mod suggest;
 mod term;
 mod tools;
 mod validate;
+mod verify;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -130,6 +132,10 @@ enum Command {
     Suggest(suggest::SuggestArgs),
     /// The decision log: every decision, call answer and rule change; `verify` checks it.
     Audit(Lazy<audit::AuditArgs>),
+    /// How each active tool's signed review stands; exit 1 on anything that would be refused.
+    Verify(Lazy<verify::VerifyArgs>),
+    /// The workspace's reviewers (allowed_signers): list, add, accept on this machine.
+    Signers(signers::SignersArgs),
     /// Check the state store and, when it is damaged, rebuild it (the old file is kept).
     Doctor(Lazy<doctor::DoctorArgs>),
     /// Print a shell completion script.
@@ -360,6 +366,8 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Some(Command::Failures(Lazy(args))) => failures::run(args, &checked()?),
         Some(Command::MarkFailure(Lazy(args))) => mark_failure::run(args, &checked()?),
         Some(Command::Stats(Lazy(args))) => stats::run(args, &checked()?),
+        Some(Command::Verify(Lazy(args))) => verify::run(args, &checked()?),
+        Some(Command::Signers(args)) => signers::run(args, &checked()?),
         // A send checks only the instance it talks to (the round-trip figure, BENCHMARKS.md):
         // no decision, run or other instance of the workspace is read.
         Some(Command::Tools(args)) if args.is_send() => tools::run(args, &ws(Opening::Quiet)?),

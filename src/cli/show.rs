@@ -115,6 +115,24 @@ fn drift_line(e: &ToolEntry, drift: &crate::model::Drift) -> String {
                 drift.label()
             );
         }
+        crate::model::Drift::Unsigned
+        | crate::model::Drift::SignedOtherContent { .. }
+        | crate::model::Drift::SignatureInvalid { .. }
+        | crate::model::Drift::SignerNotAllowed { .. } => {
+            let why = match drift {
+                crate::model::Drift::SignatureInvalid { reason }
+                | crate::model::Drift::SignerNotAllowed { reason, .. } => format!(": {reason}"),
+                _ => String::new(),
+            };
+            return format!(
+                "{}{why}; it will not run with [review] signatures = \"require\": `toolbench \
+                 verify {name}` shows it, a reviewer's `toolbench approve {name} --hash {}` \
+                 signs its content",
+                drift.label(),
+                short_hash(&e.content_hash),
+                name = e.name
+            );
+        }
     };
     format!(
         "{what}: `toolbench resubmit {name}` sends it to review, `toolbench approve {name} --hash {}` approves it where it is",

@@ -61,9 +61,12 @@ pub(crate) async fn clearance(
         server_start: me.start_ticks,
         task: caller.task.clone(),
     };
+    let root = shared.workbench.root().to_path_buf();
     let id = shared
         .with_store(move |store| -> Result<i64, crate::store::StoreError> {
-            let rules = store.rules_for(&call.tool, &call.version, &call.content_hash)?;
+            let mut rules = store.rules_for(&call.tool, &call.version, &call.content_hash)?;
+            // With signatures required, a rule counts only as a signed review of it.
+            rules.retain(|rule| crate::signature::rule_holds(&root, rule));
             let rule = pattern::first_match(&rules, &call.arguments).map(|r| r.id);
             let id = store.insert_call(&call)?;
             if let Some(rule) = rule {

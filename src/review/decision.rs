@@ -119,9 +119,21 @@ pub struct Decision {
     /// An approval of an active tool's changed content, where it is.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) in_place: bool,
+    /// The signed review written for the content this decision made active: who signed it,
+    /// and the statement's path (signatures on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) signed: Option<Box<SignedReview>>,
     /// Paths (relative to the root) this decision changed, for git.
     #[serde(skip)]
     pub(crate) affected: Vec<String>,
+}
+
+/// A decision's signed review, as its summary and `--json` say it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct SignedReview {
+    pub(crate) principal: String,
+    pub(crate) statement: String,
+    pub(crate) signature: String,
 }
 
 impl Decision {
@@ -149,6 +161,13 @@ impl Decision {
             )
         {
             notes.push(format!("superseded {old}, kept as snapshot"));
+        }
+        if let Some(signed) = &self.signed {
+            notes.push(format!(
+                "signed by {} in {}",
+                crate::text::visible(&signed.principal),
+                signed.statement
+            ));
         }
         if let Some(commit) = &self.commit {
             notes.push(format!("committed {commit}"));

@@ -52,6 +52,13 @@ pub enum ReviewError {
         command: String,
         reason: Box<EvolverError>,
     },
+    /// Signatures are on and the decision's review could not be signed: nothing moved.
+    #[error("cannot {action} {tool}: {reason}")]
+    Unsigned {
+        action: String,
+        tool: String,
+        reason: Box<crate::signature::SignError>,
+    },
     #[error("{path}: unreadable journal entry ({reason}); left in place, remove it by hand")]
     Journal { path: PathBuf, reason: String },
 }

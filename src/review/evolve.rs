@@ -355,14 +355,18 @@ fn evolve_from(
     std::fs::create_dir_all(ctx.root.join(Tier::Experimental.dir_name()))
         .map_err(|e| ReviewError::io(&ctx.root.join(Tier::Experimental.dir_name()), &e))?;
     let versions = VersionStore::new(&ctx.root);
-    let records = journal::commit(&ctx.root, &mut store.clone(), &lock, &intent, || {
-        match (&restore, &restored_copy) {
+    let records = journal::commit(
+        &ctx.root,
+        &mut store.clone(),
+        &lock,
+        &mut intent,
+        || match (&restore, &restored_copy) {
             (Some(restore), Some(copy)) => {
                 versions.copy_out(&restore.snapshot, copy, &restore.seal.hash)
             }
             _ => Ok(()),
-        }
-    })?;
+        },
+    )?;
     if origin == Origin::Ai && !command.is_empty() && !sources.skipped.is_empty() {
         warnings.push(format!(
             "not sent to the evolver (binary or larger than 1 MiB), copied as they were: {}",
@@ -392,6 +396,7 @@ fn evolve_from(
         warnings,
         commit: None,
         in_place: false,
+        signed: None,
         affected,
     };
     drop(lock);
@@ -412,7 +417,14 @@ fn resubmission(ctx: &ReviewContext, entry: &ToolEntry) -> Result<Option<Restore
                 relative(&ctx.root, &entry.path)
             ),
         )),
-        Some(crate::model::Drift::Unapproved) => Ok(None),
+        // Seals never give the signature drifts; read as no approval on record.
+        Some(
+            crate::model::Drift::Unapproved
+            | crate::model::Drift::Unsigned
+            | crate::model::Drift::SignedOtherContent { .. }
+            | crate::model::Drift::SignatureInvalid { .. }
+            | crate::model::Drift::SignerNotAllowed { .. },
+        ) => Ok(None),
         Some(crate::model::Drift::NotAccepted) => Err(crate::seal::not_accepted(&ctx.root).into()),
         Some(crate::model::Drift::Modified { .. }) => {
             let Some(seal) = seal else {

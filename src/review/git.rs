@@ -104,6 +104,17 @@ pub(crate) fn commit_decision(
     Ok(Some(stdout(&head)))
 }
 
+/// One setting as git reads it for `root` (its repository's, the user's, the system's), with
+/// every program git could run switched off; `None` when unset or git cannot say.
+pub(crate) fn config_value(root: &Path, key: &str) -> Option<String> {
+    let output = Git::plain(root).output(&["config", "--get", key]).ok()?;
+    output
+        .status
+        .success()
+        .then(|| stdout(&output))
+        .filter(|v| !v.is_empty())
+}
+
 /// `<action> <name>@<version>: <reason>`.
 pub(crate) fn commit_subject(decision: &Decision) -> String {
     let mut subject = format!("{} {}@{}", decision.action, decision.tool, decision.version);

@@ -83,6 +83,13 @@ pub(crate) struct Intent {
     /// Snapshots of versions that were active before (indexed only if new).
     #[serde(default)]
     pub(crate) kept: Vec<VersionRecord>,
+    /// The signed reviews of the content this decision makes active, written beside the
+    /// tools once the moves stand (signatures on).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) statements: Vec<crate::signature::SignedStatement>,
+    /// What signing did not stop (a key of git's that could not sign), for the decision.
+    #[serde(skip)]
+    pub(crate) sign_warnings: Vec<String>,
 }
 
 impl Intent {
@@ -97,6 +104,8 @@ impl Intent {
             decisions: Vec::new(),
             versions: Vec::new(),
             kept: Vec::new(),
+            statements: Vec::new(),
+            sign_warnings: Vec::new(),
         }
     }
 
@@ -188,7 +197,7 @@ pub(crate) fn commit(
     root: &Path,
     store: &mut impl StoreAccess,
     lock: &ToolLock,
-    intent: &Intent,
+    intent: &mut Intent,
     prepare: impl FnOnce() -> Result<(), ReviewError>,
 ) -> Result<Vec<DecisionRecord>, ReviewError> {
     debug_assert_eq!(lock.name(), intent.tool);
@@ -219,6 +228,34 @@ pub(crate) fn commit(
         forget_intent(root, &path, &intent.id);
         return Err(e);
     }
+    // Signed from the snapshots `prepare` kept, before anything moves: a review that cannot
+    // be signed where signatures are required leaves everything as it was.
+    let signed = crate::signature::sign_decisions(
+        root,
+        &intent.decisions,
+        &intent.versions,
+        crate::catalog::scan::ScanLimits::default(),
+        &mut intent.sign_warnings,
+    );
+    match signed {
+        Ok(statements) if statements.is_empty() => {}
+        Ok(statements) => {
+            intent.statements = statements;
+            // The statements go into the journal entry, so recovery writes them too.
+            if let Err(e) = write_intent(root, intent) {
+                forget_intent(root, &path, &intent.id);
+                return Err(e);
+            }
+        }
+        Err(e) => {
+            forget_intent(root, &path, &intent.id);
+            return Err(ReviewError::Unsigned {
+                action: intent.op.clone(),
+                tool: intent.tool.clone(),
+                reason: Box::new(e),
+            });
+        }
+    }
     crash_point("after-snapshot");
 
     for (index, m) in intent.moves.iter().enumerate() {
@@ -236,7 +273,11 @@ pub(crate) fn commit(
 
     // The moves stand from here; a seal that cannot be written leaves the intent for
     // recovery, like a record the store refused.
-    if let Err(e) = crate::seal::apply_decisions(root, &intent.decisions) {
+    let written = crate::seal::apply_decisions(root, &intent.decisions).and_then(|()| {
+        crate::signature::write_statements(root, &intent.statements)
+            .map_err(crate::seal::SealError::Write)
+    });
+    if let Err(e) = written {
         return Err(ReviewError::Interrupted {
             tool: intent.tool.clone(),
             reason: format!("moved, but the approval records were not written: {e}"),
@@ -481,13 +522,16 @@ fn recover_one(
             return Ok(());
         }
     }
-    crate::seal::apply_decisions(root, &intent.decisions).map_err(|e| {
-        ReviewError::Interrupted {
+    crate::seal::apply_decisions(root, &intent.decisions)
+        .and_then(|()| {
+            crate::signature::write_statements(root, &intent.statements)
+                .map_err(crate::seal::SealError::Write)
+        })
+        .map_err(|e| ReviewError::Interrupted {
             tool: intent.tool.clone(),
             reason: format!("cannot write the approval records of the interrupted {what}: {e}"),
             journal: path.to_path_buf(),
-        }
-    })?;
+        })?;
     let mut missing = Vec::new();
     for decision in &intent.decisions {
         if !store.has_decision(decision)? {
@@ -583,8 +627,8 @@ mod tests {
         let (dir, mut store) = workspace();
         let root = dir.path();
         let lock = ToolLock::acquire(root, "x").expect("lock");
-        let intent = approve_intent(&lock);
-        let recorded = commit(root, &mut store, &lock, &intent, || Ok(())).expect("commit");
+        let mut intent = approve_intent(&lock);
+        let recorded = commit(root, &mut store, &lock, &mut intent, || Ok(())).expect("commit");
         assert_eq!(recorded.len(), 1);
         assert!(root.join("approved/x/tool.toml").is_file());
         assert!(!root.join("experimental/x").exists());
@@ -768,7 +812,7 @@ mod tests {
         ];
         std::fs::remove_dir(root.join("core")).expect("rmdir");
         std::fs::write(root.join("core"), "not a folder").expect("file");
-        let err = commit(root, &mut store, &lock, &intent, || Ok(()))
+        let err = commit(root, &mut store, &lock, &mut intent, || Ok(()))
             .expect_err("fails")
             .to_string();
         assert!(

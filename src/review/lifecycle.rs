@@ -131,7 +131,7 @@ pub fn approve(
     intent.versions.push(activated.clone());
     snapshots.push(entry.clone());
     let versions = VersionStore::new(&ctx.root);
-    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
         take_snapshots(&ctx.root, &snapshots)?;
         versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)
     })?;
@@ -157,7 +157,21 @@ fn approve_in_place(
 ) -> Result<Decision, ReviewError> {
     const ACTION: &str = "approve";
     let seal = crate::seal::read(&ctx.root, &entry.name)?;
-    if crate::seal::drift_of(entry, seal.as_ref()).is_none() {
+    // With signatures on, content no allowed reviewer signed is approved where it is to sign
+    // it; content that is signed has nothing left to approve.
+    let signature = crate::signature::Standing::load(&ctx.root).signature_of(&ctx.root, entry);
+    if let Some(crate::model::Signature::Signed { principal, .. }) = &signature {
+        return Err(ReviewError::refused(
+            ACTION,
+            entry.id(),
+            format!(
+                "{} is active and its content is signed by {}; there is nothing to approve",
+                relative(&ctx.root, &entry.path),
+                crate::text::visible(principal)
+            ),
+        ));
+    }
+    if crate::seal::drift_of(entry, seal.as_ref()).is_none() && signature.is_none() {
         return Err(ReviewError::refused(
             ACTION,
             entry.id(),
@@ -188,7 +202,7 @@ fn approve_in_place(
     intent.versions.push(activated.clone());
     let versions = VersionStore::new(&ctx.root);
     let snapshots = [entry.clone()];
-    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
         take_snapshots(&ctx.root, &snapshots)?;
         versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)
     })?;
@@ -355,7 +369,7 @@ pub(crate) fn promote(
     let activated = activate_version(&entry, &at);
     intent.versions.push(activated.clone());
     let snapshots = [entry.clone()];
-    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
         take_snapshots(&ctx.root, &snapshots)
     })?;
     let mut decision = decided(DecisionAction::Promote, &entry, Tier::Core, &target);
@@ -435,7 +449,7 @@ fn move_to_archive(
         intent.kept.push(kept);
         snapshots.push(entry.clone());
     }
-    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
         take_snapshots(&ctx.root, &snapshots)
     })?;
     let mut decision = decided(action, &entry, Tier::Archived, &target);
@@ -566,7 +580,7 @@ pub(crate) fn restore(
     let activated = copy.as_ref().map(|_| activate_version(&entry, &at));
     intent.versions.extend(activated.clone());
     let versions = VersionStore::new(&ctx.root);
-    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
         if let (Some(activated), Some(copy)) = (&activated, &copy) {
             take_snapshots(&ctx.root, std::slice::from_ref(&entry))?;
             versions.copy_out(&activated.snapshot, copy, &activated.content_hash)?;
@@ -670,7 +684,7 @@ pub(crate) fn rollback(
         ..chosen.clone()
     });
     let from_snapshot = archived_copy.is_none();
-    let records = journal::commit(&ctx.root, store, &lock, &intent, || {
+    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
         take_snapshots(&ctx.root, &snapshots)?;
         if from_snapshot {
             versions.copy_out(&chosen.snapshot, &staged, &chosen.content_hash)?;

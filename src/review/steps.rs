@@ -243,7 +243,7 @@ pub(super) fn wrap_if_bare(
         to: target.clone(),
     });
     let text = render_inferred_manifest(manifest);
-    journal::commit(&ctx.root, store, lock, &intent, || {
+    journal::commit(&ctx.root, store, lock, &mut intent, || {
         write_in_workspace(
             &ctx.root,
             &format!("{staged}/{MANIFEST_FILE}"),
@@ -404,6 +404,7 @@ pub(super) fn decided(
         warnings: Vec::new(),
         commit: None,
         in_place: false,
+        signed: None,
         affected: Vec::new(),
     }
 }
@@ -425,6 +426,19 @@ pub(super) fn finish(
             }
         }
     }
+    for signed in &intent.statements {
+        let signature = crate::signature::signature_path(Path::new(&signed.path));
+        decision.affected.push(signed.path.clone());
+        decision.affected.push(signature.display().to_string());
+        decision.signed = Some(Box::new(super::decision::SignedReview {
+            principal: signed.principal.clone(),
+            statement: signed.path.clone(),
+            signature: signature.display().to_string(),
+        }));
+    }
+    decision
+        .warnings
+        .extend(intent.sign_warnings.iter().cloned());
     decision.records = records;
     decision.recovered = recovered;
     Ok(after_decision(ctx, store, decision))

@@ -30,10 +30,23 @@ pub enum SealError {
         "{path} can be changed by other users (mode {mode:04o}); only its owner may write it (chmod o-w)"
     )]
     WritableByOthers { path: String, mode: u32 },
+    /// `signatures = "require"` and no allowed reviewer's statement verifies for the content.
+    #[error("{}", signature_refusal(&.0.name, &.0.folder, &.0.version, &.0.hash, &.0.signature))]
+    Signature(Box<SignatureRefusal>),
     #[error("{}: unreadable approval record ({reason})", path.display())]
     Unreadable { path: PathBuf, reason: String },
     #[error("cannot write the approval record")]
     Write(#[from] SafeFsError),
+}
+
+/// An active tool no allowed reviewer's statement covers, where signatures are required.
+#[derive(Debug)]
+pub struct SignatureRefusal {
+    pub(crate) name: String,
+    pub(crate) folder: String,
+    pub(crate) version: String,
+    pub(crate) hash: String,
+    pub(crate) signature: crate::model::Signature,
 }
 
 /// An active tool's content against the content that was accepted for it.
@@ -55,6 +68,7 @@ impl SealError {
             SealError::Modified(_) => Drift::MODIFIED_FOR_AGENT,
             SealError::Unapproved { .. } => Drift::UNAPPROVED_FOR_AGENT,
             SealError::NotAccepted { .. } => Drift::NOT_ACCEPTED_FOR_AGENT,
+            SealError::Signature(_) => Drift::UNSIGNED_FOR_AGENT,
             SealError::WritableByOthers { .. } => {
                 "its files can be changed by other users; a person must fix that in toolbench before it runs"
             }
@@ -80,4 +94,39 @@ impl std::fmt::Display for Modification {
             "{folder} was modified since approval (approved {approved} {approved_hash}, now {version} {hash}): `toolbench resubmit {name}` sends the change to review, `toolbench approve {name} --hash {hash}` approves it where it is"
         )
     }
+}
+
+fn signature_refusal(
+    name: &str,
+    folder: &str,
+    version: &str,
+    hash: &str,
+    signature: &crate::model::Signature,
+) -> String {
+    use crate::model::Signature;
+    let what = match signature {
+        Signature::Signed { .. } => return format!("{folder} is signed"),
+        Signature::Unsigned => format!(
+            "{folder} ({version} {hash}) has no signed review and [review] signatures = \"require\""
+        ),
+        Signature::OtherContent {
+            version: signed,
+            content_hash,
+        } => format!(
+            "{folder} holds {version} {hash}, but its signed reviews are of other content \
+             (newest {} {})",
+            crate::text::visible(signed),
+            crate::catalog::short_hash(content_hash)
+        ),
+        Signature::Invalid { reason } => {
+            format!("the signed review of {folder} does not verify: {reason}")
+        }
+        Signature::SignerNotAllowed { reason, .. } => {
+            format!("the review of {folder} is not signed by an allowed reviewer: {reason}")
+        }
+    };
+    format!(
+        "{what} (`toolbench verify {name}` shows it; a reviewer's `toolbench approve {name} --hash \
+         {hash}` signs its content)"
+    )
 }

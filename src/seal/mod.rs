@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::short_hash;
-use crate::model::{Drift, Tier, ToolEntry, is_valid_name};
+use crate::model::{Drift, Signature, Tier, ToolEntry, is_valid_name};
 use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord};
 use crate::workspace::STATE_DIR;
@@ -115,17 +115,27 @@ fn active_folders(root: &Path) -> usize {
 /// The line a front end says on opening a workspace whose active tools nobody accepted yet
 /// (`scanned`, its catalog), `None` when there is nothing to accept.
 pub(crate) fn waiting_line(root: &Path, scanned: &[ToolEntry]) -> Option<String> {
+    let signers = crate::signature::signers_line(root);
     if accepted(root) {
-        return None;
+        return signers;
     }
-    let active = scanned.iter().filter(|e| e.tier.is_active()).count();
-    (active > 0).then(|| {
+    // What waits is what the marks say waits: a tool whose signed review verifies does not,
+    // and with signatures required none does (each tool verifies or not on its own).
+    let active = scanned
+        .iter()
+        .filter(|e| e.tier.is_active() && e.drift == Some(Drift::NotAccepted))
+        .count();
+    let waiting = (active > 0).then(|| {
         format!(
             "this workspace was never opened here: its {active} active tools wait for a person \
              to accept them, and none runs until then (`toolbench accept --dry-run` lists them, \
              `toolbench accept` accepts them)"
         )
-    })
+    });
+    match (waiting, signers) {
+        (Some(w), Some(s)) => Some(format!("{w}; {s}")),
+        (w, s) => w.or(s),
+    }
 }
 
 /// Refuses a change to what is active in a workspace whose tools nobody accepted yet (a
@@ -135,7 +145,10 @@ pub(crate) fn ensure_accepted(root: &Path) -> Result<(), SealError> {
     if accepted(root) {
         return Ok(());
     }
-    if active_folders(root) > 0 {
+    // Where signatures are required, what runs is what verifies, tool by tool: the
+    // workspace needs no acceptance as a whole, and a decision opens it here.
+    let required = crate::signature::Standing::load(root).mode == crate::signature::Mode::Require;
+    if active_folders(root) > 0 && !required {
         return Err(not_accepted(root));
     }
     open_seals(root)
@@ -196,6 +209,15 @@ pub(crate) fn drift_now(root: &Path, entry: &ToolEntry) -> Option<Drift> {
     if !entry.tier.is_active() || entry.is_broken() {
         return None;
     }
+    let standing = crate::signature::Standing::load(root);
+    if let Some(signature) = standing.signature_of(root, entry) {
+        if signature.is_signed() {
+            return None;
+        }
+        if standing.mode == crate::signature::Mode::Require {
+            return signature.drift();
+        }
+    }
     if !accepted(root) {
         return Some(Drift::NotAccepted);
     }
@@ -226,6 +248,23 @@ pub(crate) fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
         };
         return Err(SealError::WritableByOthers { path: shown, mode });
     }
+    // With signatures on, a statement of exactly this content that verifies is a person's
+    // review; with them required, nothing else is.
+    let standing = crate::signature::Standing::load(root);
+    if let Some(signature) = standing.signature_of(root, entry) {
+        if signature.is_signed() {
+            return Ok(());
+        }
+        if standing.mode == crate::signature::Mode::Require {
+            return Err(SealError::Signature(Box::new(error::SignatureRefusal {
+                name: entry.name.clone(),
+                folder,
+                version: entry.version.clone(),
+                hash: short_hash(&entry.content_hash).to_string(),
+                signature,
+            })));
+        }
+    }
     let seal = read(root, &entry.name)?;
     match drift_of(entry, seal.as_ref()) {
         None => Ok(()),
@@ -247,6 +286,17 @@ pub(crate) fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
         }),
         // `read` says so first.
         Some(Drift::NotAccepted) => Err(not_accepted(root)),
+        // Seals never give these.
+        Some(
+            Drift::Unsigned
+            | Drift::SignedOtherContent { .. }
+            | Drift::SignatureInvalid { .. }
+            | Drift::SignerNotAllowed { .. },
+        ) => Err(SealError::Unapproved {
+            name: entry.name.clone(),
+            folder,
+            hash: short_hash(&entry.content_hash).to_string(),
+        }),
     }
 }
 
@@ -266,6 +316,8 @@ pub struct SealBook {
     /// The workspace has its seals. Until it does, every active tool waits for a person to
     /// accept the workspace.
     accepted: bool,
+    /// The signatures mode and reviewers, with the root to read statements from.
+    signatures: Option<(PathBuf, crate::signature::Standing)>,
 }
 
 impl SealBook {
@@ -273,10 +325,14 @@ impl SealBook {
     /// as not approved (and does not run).
     pub fn load(root: &Path) -> Self {
         let mut seals = HashMap::new();
+        let standing = crate::signature::Standing::load(root);
+        let signatures =
+            (standing.mode != crate::signature::Mode::Off).then(|| (root.to_path_buf(), standing));
         let Ok(read) = std::fs::read_dir(seals_dir(root)) else {
             return Self {
                 seals,
                 accepted: false,
+                signatures,
             };
         };
         for dirent in read.flatten() {
@@ -299,6 +355,7 @@ impl SealBook {
         Self {
             seals,
             accepted: true,
+            signatures,
         }
     }
 
@@ -308,6 +365,27 @@ impl SealBook {
 
     /// The drift of `entry` (`None` for a tool that matches its seal, and for other tiers).
     pub(crate) fn drift(&self, entry: &ToolEntry) -> Option<Drift> {
+        self.drift_and_signature(entry).0
+    }
+
+    /// The drift of `entry` and, with signatures on, its signed review.
+    fn drift_and_signature(&self, entry: &ToolEntry) -> (Option<Drift>, Option<Signature>) {
+        let signature = self
+            .signatures
+            .as_ref()
+            .and_then(|(root, standing)| standing.signature_of(root, entry));
+        if let (Some(signature), Some((_, standing))) = (&signature, &self.signatures) {
+            if signature.is_signed() {
+                return (None, Some(signature.clone()));
+            }
+            if standing.mode == crate::signature::Mode::Require {
+                return (signature.drift(), Some(signature.clone()));
+            }
+        }
+        (self.seal_drift(entry), signature)
+    }
+
+    fn seal_drift(&self, entry: &ToolEntry) -> Option<Drift> {
         if !self.accepted {
             return (entry.tier.is_active() && !entry.is_broken()).then_some(Drift::NotAccepted);
         }
@@ -316,8 +394,21 @@ impl SealBook {
 
     /// Marks each entry with its drift.
     pub fn mark(&self, entries: &mut [ToolEntry]) {
+        if self.signatures.is_some() && entries.len() > 64 {
+            // Each unverified tool may cost a check by ssh-keygen: on every core.
+            let marked = crate::catalog::scan::parallel_map(
+                entries,
+                &crate::catalog::scan::ScanProgress::default(),
+                |entry| self.drift_and_signature(entry),
+            );
+            for (entry, (drift, signature)) in entries.iter_mut().zip(marked) {
+                entry.drift = drift;
+                entry.signature = signature;
+            }
+            return;
+        }
         for entry in entries {
-            entry.drift = self.drift(entry);
+            (entry.drift, entry.signature) = self.drift_and_signature(entry);
         }
     }
 }

@@ -112,6 +112,7 @@ impl Store {
                     manifest: None,
                     writable_by_others: None,
                     drift: None,
+                    signature: None,
                 }))
             })
             .map_err(|e| self.error(e))?;
@@ -206,6 +207,7 @@ mod tests {
             manifest: None,
             writable_by_others: None,
             drift: None,
+            signature: None,
         };
         store
             .save_index(std::slice::from_ref(&entry))
@@ -281,6 +283,7 @@ mod tests {
             manifest: None,
             writable_by_others: None,
             drift: None,
+            signature: None,
         }
     }
 

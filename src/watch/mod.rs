@@ -214,6 +214,11 @@ fn affected_tools(root: &Path, paths: impl Iterator<Item = PathBuf>) -> Affected
             affected.tier_folders = true;
             continue;
         };
+        if first == crate::signature::REVIEWS_DIR {
+            // Statements and reviewers: what may run changes, no tool does.
+            affected.seals = true;
+            continue;
+        }
         if first == STATE_DIR {
             // Only the seals are watched in the state folder; its other files are
             // toolbench's own traffic.
@@ -255,6 +260,8 @@ fn reload(root: &Path, limits: ScanLimits, tools: BTreeSet<(Tier, PathBuf)>) -> 
             Ok(_) => match scan::load_path(root, tier, &path, limits) {
                 Some(mut entry) => {
                     entry.drift = crate::seal::drift_now(root, &entry);
+                    entry.signature =
+                        crate::signature::Standing::load(root).signature_of(root, &entry);
                     updated.push(entry);
                 }
                 None => removed.push(path),

@@ -40,6 +40,8 @@ pub(super) struct TierWatch {
     watched: HashMap<Tier, (u64, u64)>,
     /// The folder of seals, by identity, once it is there.
     seals: Option<(u64, u64)>,
+    /// The workspace's signed reviews (`.reviews/`), by identity, once it is there.
+    reviews: Option<(u64, u64)>,
 }
 
 /// The tier watch as the event handler reaches it: set once the setup ends (the handler waits
@@ -76,6 +78,7 @@ impl TierWatch {
             debouncer,
             watched: HashMap::new(),
             seals: None,
+            reviews: None,
         };
         tiers.debouncer.watch(root, RecursiveMode::NonRecursive)?;
         tiers.follow(root)?;
@@ -103,7 +106,28 @@ impl TierWatch {
             }
         }
         self.follow_seals(root)?;
+        self.follow_reviews(root);
         Ok(changed)
+    }
+
+    /// Watches `.reviews/` (statements a pull or a decision brings, the reviewers' list), once
+    /// it is there: like seals, a change there marks drift again and rescans nothing.
+    fn follow_reviews(&mut self, root: &Path) {
+        let reviews = root.join(crate::signature::REVIEWS_DIR);
+        let now = identity(&reviews);
+        if now != self.reviews {
+            if self.reviews.take().is_some() {
+                let _ = self.debouncer.unwatch(&reviews);
+            }
+            if now.is_some()
+                && self
+                    .debouncer
+                    .watch(&reviews, RecursiveMode::Recursive)
+                    .is_ok()
+            {
+                self.reviews = now;
+            }
+        }
     }
 
     /// Watches the folder of seals alone, once it is there. Seals are no tools: a change

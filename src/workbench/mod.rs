@@ -110,6 +110,7 @@ impl Workbench {
     pub(crate) fn open(place: Place<'_>, opening: Opening) -> Result<Self, OpenError> {
         let (root, source) = resolve_root(place.root, place.cwd)?;
         let config = Config::load(&root)?;
+        crate::signature::register(&root, &config);
         let program = this_program().map_err(OpenError::Program)?;
         let project = place.project.unwrap_or(place.cwd);
         let confinement = Confinement::new(&root, &config, Some(project.to_path_buf()));

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,16 @@ pub struct Session {
 impl Session {
     /// Starts the server on `root` and says hello as `client`, declaring tasks or not.
     pub fn open(root: &Path, config: &Path, client: &str, takes_tasks: bool) -> Session {
-        let mut session = Session::start(root, config);
+        Session::open_command(
+            toolbench_command(root, config, &["mcp"]),
+            client,
+            takes_tasks,
+        )
+    }
+
+    /// Starts `command` (a `toolbench mcp` the caller set up) and says hello as `client`.
+    pub fn open_command(command: Command, client: &str, takes_tasks: bool) -> Session {
+        let mut session = Session::start_command(command);
         let capabilities = if takes_tasks {
             json!({"extensions": {TASKS: {}}})
         } else {
@@ -46,7 +55,11 @@ impl Session {
 
     /// Starts the server on `root`, with no handshake yet.
     pub fn start(root: &Path, config: &Path) -> Session {
-        let mut child = toolbench_command(root, config, &["mcp"])
+        Session::start_command(toolbench_command(root, config, &["mcp"]))
+    }
+
+    fn start_command(mut command: Command) -> Session {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -182,6 +182,10 @@ fn drift_badge(drift: &crate::model::Drift) -> &'static str {
         crate::model::Drift::Modified { .. } => "modified",
         crate::model::Drift::Unapproved => "not approved",
         crate::model::Drift::NotAccepted => "not accepted",
+        crate::model::Drift::Unsigned => "unsigned",
+        crate::model::Drift::SignedOtherContent { .. } => "signed other content",
+        crate::model::Drift::SignatureInvalid { .. } => "signature invalid",
+        crate::model::Drift::SignerNotAllowed { .. } => "signer not allowed",
     }
 }
 

@@ -72,6 +72,7 @@ fn tool(tier: Tier, name: &str, version: &str, cost: CostTier, description: &str
         })),
         writable_by_others: None,
         drift: None,
+        signature: None,
     }
 }
 
@@ -345,6 +346,7 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
             warnings: vec![],
             commit: None,
             in_place: false,
+            signed: None,
             affected: vec![],
         },
     ))));

@@ -770,6 +770,22 @@ fn overview(theme: &Theme, detail: &DetailState, width: usize) -> Vec<Line<'stat
     if let Some(error) = &e.error {
         lines.extend(styled("error", error.clone(), theme.error));
     }
+    // Who signed the review of this content (signatures on), or why no signature counts.
+    if let Some(signature) = &e.signature {
+        let (text, style) = match signature {
+            crate::model::Signature::Signed {
+                principal,
+                at,
+                decision,
+                key,
+            } => (
+                format!("{principal} at {at} ({decision}, {key})"),
+                theme.text,
+            ),
+            other => (other.reason(), theme.warning),
+        };
+        lines.extend(styled("signed", text, style));
+    }
     for warning in &e.warnings {
         lines.extend(styled("warning", warning.clone(), theme.warning));
     }

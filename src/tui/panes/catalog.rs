@@ -233,7 +233,14 @@ fn row(app: &App, entry: &ToolEntry, columns: &Columns, selected: bool) -> Line<
             fit(&format!("(inferred) {}", entry.description), rest),
             theme.warning,
         ),
-        (None, None) => Span::styled(fit(&entry.description, rest), theme.dim),
+        // A review an allowed reviewer signed: who, before what it does.
+        (None, None) => match &entry.signature {
+            Some(crate::model::Signature::Signed { principal, .. }) => Span::styled(
+                fit(&format!("✓ {principal} · {}", entry.description), rest),
+                theme.dim,
+            ),
+            _ => Span::styled(fit(&entry.description, rest), theme.dim),
+        },
     };
     spans.push(description);
     let line = Line::from(spans);

@@ -191,6 +191,7 @@ fn the_results_of_marked_decisions_are_told_in_one_line() {
         warnings: vec![],
         commit: None,
         in_place: false,
+        signed: None,
         affected: vec![
             "experimental/csv_to_json-1.3.0".into(),
             "approved/csv_to_json".into(),

@@ -1,0 +1,186 @@
+//! `toolbench verify`: every active tool (or one) with how its review stands.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Mode, NAMESPACE, Standing, signature_path, statement_path};
+use crate::catalog::scan::ScanLimits;
+use crate::model::{Drift, Signature, Tier, ToolEntry, ToolId};
+
+/// One active tool's row.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct VerifyRow {
+    #[serde(skip)]
+    pub(crate) entry: ToolEntry,
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) tier: Tier,
+    pub(crate) path: String,
+    pub(crate) content_hash: String,
+    /// `signed`, `unsigned`, `other_content`, `invalid`, `signer_not_allowed`, or `off`
+    /// (signatures off: seals alone decide).
+    pub(crate) state: String,
+    /// It would run as it is.
+    pub(crate) runs: bool,
+    /// Why it would not run (the seal's drift where signatures do not decide).
+    pub(crate) drift: Option<Drift>,
+    pub(crate) reason: Option<String>,
+    pub(crate) principal: Option<String>,
+    pub(crate) at: Option<String>,
+    pub(crate) decision: Option<String>,
+    pub(crate) key: Option<String>,
+    /// The statement and its signature, relative to the root, when one exists.
+    pub(crate) statement: Option<String>,
+    pub(crate) signature: Option<String>,
+    pub(crate) namespace: &'static str,
+}
+
+impl VerifyRow {
+    /// Refused to run, or holding a review that does not verify.
+    pub(crate) fn refused(&self) -> bool {
+        !self.runs || self.state == "invalid"
+    }
+
+    /// One line for the text report.
+    pub(crate) fn line(&self) -> String {
+        let head = format!(
+            "{}/{} {} {}",
+            self.tier,
+            self.name,
+            self.version,
+            crate::catalog::short_hash(&self.content_hash)
+        );
+        let what = match (self.state.as_str(), &self.principal, &self.at) {
+            ("signed", Some(p), Some(at)) => format!(
+                "signed by {} at {at} ({})",
+                crate::text::visible(p),
+                self.decision.as_deref().unwrap_or("?")
+            ),
+            (state, _, _) => {
+                let mut text = state.replace('_', " ");
+                if let Some(reason) = &self.reason {
+                    text.push_str(": ");
+                    text.push_str(&crate::text::visible(reason));
+                }
+                text
+            }
+        };
+        let runs = match (&self.drift, self.runs) {
+            (_, true) => "runs".to_string(),
+            (Some(drift), false) => format!("REFUSED ({})", drift.label()),
+            (None, false) => "REFUSED".to_string(),
+        };
+        format!("{head}  {what}; {runs}")
+    }
+}
+
+/// What `verify` reports.
+#[derive(Debug, Clone)]
+pub(crate) struct Report {
+    pub(crate) mode: Mode,
+    pub(crate) trusted: usize,
+    pub(crate) signers_change: Option<String>,
+    pub(crate) lowered: Option<(Mode, Mode)>,
+    pub(crate) rows: Vec<VerifyRow>,
+}
+
+/// Every active tool of `root` (or the one `only` names), checked as a run would check it.
+pub(crate) fn verify_all(
+    root: &Path,
+    limits: ScanLimits,
+    only: Option<&ToolId>,
+) -> Result<Report, String> {
+    let mut entries = match only {
+        Some(spec) => crate::lookup::in_usual_folders(root, limits, spec)
+            .unwrap_or_else(|| {
+                crate::catalog::scan::scan_tiers(root, &[Tier::Core, Tier::Approved], limits)
+            })
+            .into_iter()
+            .filter(|e| e.tier.is_active() && spec.matches(e))
+            .collect(),
+        None => crate::catalog::scan::scan_tiers(root, &[Tier::Core, Tier::Approved], limits),
+    };
+    if let (Some(spec), true) = (only, entries.is_empty()) {
+        return Err(format!("no active tool {spec} (core/ or approved/)"));
+    }
+    entries.sort_by(|a, b| a.name_order(b));
+    let standing = Standing::load(root);
+    let book = crate::seal::SealBook::load(root);
+    book.mark(&mut entries);
+    let rows = entries
+        .into_iter()
+        .map(|entry| row(root, &standing, entry))
+        .collect();
+    Ok(Report {
+        mode: standing.mode,
+        trusted: standing.trust.effective.len(),
+        signers_change: standing.trust.change_line(),
+        lowered: standing.lowered,
+        rows,
+    })
+}
+
+fn row(root: &Path, standing: &Standing, entry: ToolEntry) -> VerifyRow {
+    let statement = statement_path(&entry.name, &entry.version, &entry.content_hash);
+    let exists = root.join(&statement).symlink_metadata().is_ok();
+    let runs =
+        entry.drift.is_none() && !entry.is_broken() && crate::seal::check(root, &entry).is_ok();
+    let mut row = VerifyRow {
+        name: entry.name.clone(),
+        version: entry.version.clone(),
+        tier: entry.tier,
+        path: entry
+            .path
+            .strip_prefix(root)
+            .unwrap_or(&entry.path)
+            .display()
+            .to_string(),
+        content_hash: entry.content_hash.clone(),
+        state: "off".into(),
+        runs,
+        drift: entry.drift.clone(),
+        reason: entry.error.clone(),
+        principal: None,
+        at: None,
+        decision: None,
+        key: None,
+        statement: exists.then(|| statement.display().to_string()),
+        signature: exists.then(|| signature_path(&statement).display().to_string()),
+        namespace: NAMESPACE,
+        entry: entry.clone(),
+    };
+    if standing.mode == Mode::Off {
+        return row;
+    }
+    let signature = entry
+        .signature
+        .clone()
+        .unwrap_or_else(|| super::verify(root, &entry, &standing.trust));
+    row.state = match &signature {
+        Signature::Signed {
+            principal,
+            at,
+            decision,
+            key,
+        } => {
+            row.principal = Some(principal.clone());
+            row.at = Some(at.clone());
+            row.decision = Some(decision.clone());
+            row.key = Some(key.clone());
+            "signed"
+        }
+        Signature::Unsigned => "unsigned",
+        Signature::OtherContent { .. } => "other_content",
+        Signature::Invalid { .. } => "invalid",
+        Signature::SignerNotAllowed { principal, .. } => {
+            row.principal = Some(principal.clone());
+            "signer_not_allowed"
+        }
+    }
+    .to_string();
+    if !signature.is_signed() {
+        row.reason = Some(signature.reason());
+    }
+    row
+}

@@ -1,0 +1,952 @@
+//! Signed reviews across machines (DESIGN §11 rule 6): a reviewer signs approvals with an SSH
+//! key, the statements travel through git, and a teammate's clone in another home folder runs
+//! exactly what was signed and refuses everything else. Real `ssh-keygen`, real `git`, the
+//! real binary; each "machine" is a home folder of its own.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::mcp_session::Session;
+use common::{bin, stderr, stdout};
+use serde_json::{Value, json};
+
+/// One person's machine: a home folder with its own config, data and keys.
+struct Machine {
+    home: tempfile::TempDir,
+}
+
+impl Machine {
+    fn new() -> Machine {
+        let machine = Machine {
+            home: tempfile::tempdir().expect("home"),
+        };
+        std::fs::create_dir_all(machine.config()).expect("config");
+        machine
+    }
+
+    fn config(&self) -> PathBuf {
+        self.home.path().join(".config/toolbench")
+    }
+
+    /// A fresh ed25519 key without a passphrase at `~/.ssh/NAME`.
+    fn key(&self, name: &str) -> PathBuf {
+        let dir = self.home.path().join(".ssh");
+        std::fs::create_dir_all(&dir).expect("ssh dir");
+        let key = dir.join(name);
+        if !key.exists() {
+            let out = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+                .arg(&key)
+                .output()
+                .expect("ssh-keygen");
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        key
+    }
+
+    /// The project this machine's runs work on: where a tool that ran leaves its mark.
+    fn project(&self) -> PathBuf {
+        let project = self.home.path().join("project");
+        std::fs::create_dir_all(&project).expect("project");
+        project
+    }
+
+    /// Whether `name` ran here since its mark was last cleared: the file it writes into the
+    /// project, an effect outside toolbench's own account of it.
+    fn ran(&self, name: &str) -> bool {
+        self.project().join(format!("ran-{name}")).exists()
+    }
+
+    fn forget_run(&self, name: &str) {
+        let _ = std::fs::remove_file(self.project().join(format!("ran-{name}")));
+    }
+
+    /// This machine's user config.
+    fn set_config(&self, text: &str) {
+        std::fs::write(self.config().join("config.toml"), text).expect("config");
+    }
+
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command
+            .env("HOME", self.home.path())
+            .env("TOOLBENCH_CONFIG_DIR", self.config())
+            .env("XDG_DATA_HOME", self.home.path().join(".local/share"))
+            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("TOOLBENCH_PROJECT", self.project())
+            .env_remove("TOOLBENCH_ROOT")
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    fn toolbench(&self, root: &Path, args: &[&str]) -> Output {
+        self.command(bin())
+            .arg("--root")
+            .arg(root)
+            .args(args)
+            .output()
+            .expect("toolbench")
+    }
+
+    /// `toolbench mcp` on `root` as this machine's agent, past its handshake.
+    fn mcp(&self, root: &Path) -> Session {
+        let mut command = self.command(bin());
+        command.arg("--root").arg(root).arg("mcp");
+        Session::open_command(command, "agent", false)
+    }
+
+    fn git(&self, dir: &Path, args: &[&str]) -> Output {
+        let out = self
+            .command("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+        out
+    }
+}
+
+fn ok(out: &Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
+
+/// A tool that says it ran, and leaves a mark in the project it writes (`ran-NAME`).
+fn write_tool(root: &Path, tier: &str, name: &str, version: &str) -> PathBuf {
+    write_tool_with(root, tier, name, version, "")
+}
+
+/// `write_tool` with `top` (top-level manifest lines) added.
+fn write_tool_with(root: &Path, tier: &str, name: &str, version: &str, top: &str) -> PathBuf {
+    let folder = root.join(tier).join(name);
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(
+        folder.join("tool.toml"),
+        format!(
+            "name = \"{name}\"\nversion = \"{version}\"\ndescription = \"says it ran\"\n\
+             cost_tier = \"low\"\n{top}\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n\n\
+             [permissions]\nproject = \"write\"\n"
+        ),
+    )
+    .expect("manifest");
+    std::fs::write(
+        folder.join("run.sh"),
+        format!("echo RAN {name} {version}\necho ran > ran-{name}\n"),
+    )
+    .expect("run.sh");
+    folder
+}
+
+/// Runs `name` and says whether it ran (its output) or was refused (and why). An active tool
+/// that ran left its mark in the project; a refused one left none, and printed nothing.
+fn run(machine: &Machine, root: &Path, name: &str) -> Result<String, String> {
+    machine.forget_run(name);
+    let out = machine.toolbench(root, &["run", name]);
+    if out.status.success() {
+        let said = stdout(&out);
+        assert!(said.contains(&format!("RAN {name}")), "{said}");
+        let active = ["core", "approved"]
+            .iter()
+            .any(|tier| root.join(tier).join(name).is_dir());
+        // A candidate runs by hand with a stand-in for the project, so its mark stays there.
+        assert_eq!(machine.ran(name), active, "{name}: the mark it left");
+        Ok(said)
+    } else {
+        let said = stdout(&out);
+        assert!(!said.contains("RAN"), "a refused tool printed {said}");
+        assert!(!machine.ran(name), "{name} was refused, yet it ran");
+        Err(stderr(&out))
+    }
+}
+
+fn approve(machine: &Machine, root: &Path, name: &str) -> Output {
+    ok(&machine.toolbench(root, &["validate", name]), "validate");
+    machine.toolbench(root, &["approve", name])
+}
+
+fn statement_of(root: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let dir = root.join(".reviews").join(name);
+    let json = std::fs::read_dir(&dir)
+        .expect(".reviews/NAME")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("a statement");
+    let mut sig = json.clone().into_os_string();
+    sig.push(".sig");
+    (json, PathBuf::from(sig))
+}
+
+/// Ana's repository: a workspace that requires signatures, her key listed as its reviewer, one
+/// tool she approved (signed), committed.
+struct Team {
+    ana: Machine,
+    repo: tempfile::TempDir,
+}
+
+impl Team {
+    fn new() -> Team {
+        let ana = Machine::new();
+        let key = ana.key("id_ed25519");
+        ana.set_config(&format!(
+            "reviewer = \"ana\"\n[review]\nsigning_key = \"{}\"\n",
+            key.display()
+        ));
+        let repo = tempfile::tempdir().expect("repo");
+        ana.git(repo.path(), &["init", "-q"]);
+        let root = repo.path().join("tools");
+        ok(
+            &ana.command(bin())
+                .arg("init")
+                .arg(&root)
+                .output()
+                .expect("init"),
+            "init",
+        );
+        std::fs::write(
+            root.join("toolbench.toml"),
+            "[review]\nsignatures = \"require\"\n",
+        )
+        .expect("toolbench.toml");
+        let pubkey = key.with_extension("pub");
+        ok(
+            &ana.toolbench(
+                &root,
+                &[
+                    "signers",
+                    "add",
+                    "ana@example.com",
+                    pubkey.to_str().expect("utf8"),
+                ],
+            ),
+            "signers add",
+        );
+        write_tool(&root, "experimental", "greet", "1.0.0");
+        let approved = ok(&approve(&ana, &root, "greet"), "approve");
+        assert!(approved.contains("signed by ana@example.com"), "{approved}");
+        ana.git(repo.path(), &["add", "-A"]);
+        ana.git(repo.path(), &["commit", "-q", "-m", "greet, signed"]);
+        Team { ana, repo }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.repo.path().join("tools")
+    }
+
+    /// A teammate's clone of the repository, on a machine of their own.
+    fn clone_for(&self, teammate: &Machine) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("clone dir");
+        let clone = dir.path().join("repo");
+        let out = teammate
+            .command("git")
+            .arg("clone")
+            .arg("-q")
+            .arg(self.repo.path())
+            .arg(&clone)
+            .output()
+            .expect("git clone");
+        assert!(out.status.success(), "{}", stderr(&out));
+        (dir, clone.join("tools"))
+    }
+}
+
+#[test]
+fn a_teammate_s_clone_runs_exactly_what_was_signed_and_refuses_everything_else() {
+    let team = Team::new();
+    let root = team.root();
+    // The statement checks with OpenSSH alone, as a team's CI would.
+    let (json, sig) = statement_of(&root, "greet");
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(root.join(".reviews/allowed_signers"))
+        .args(["-I", "ana@example.com", "-n", "toolbench-review", "-s"])
+        .arg(&sig)
+        .stdin(std::fs::File::open(&json).expect("statement"))
+        .output()
+        .expect("ssh-keygen");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        run(&team.ana, &root, "greet").is_ok(),
+        "ana runs what she signed"
+    );
+
+    // The same review as an in-toto Statement in a DSSE envelope: the payload is the statement
+    // file, the signature its .sig, and OpenSSH checks the one over the other.
+    let envelope = ok(
+        &team.ana.toolbench(&root, &["verify", "--in-toto", "greet"]),
+        "verify --in-toto",
+    );
+    let envelope: Value = serde_json::from_str(&envelope).expect("envelope");
+    assert_eq!(envelope["payloadType"], "application/vnd.in-toto+json");
+    let b64 = |v: &Value| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("base64 text"))
+            .expect("base64")
+    };
+    let payload = b64(&envelope["payload"]);
+    assert_eq!(payload, std::fs::read(&json).expect("statement"));
+    let signature = &envelope["signatures"][0];
+    assert_eq!(signature["keyid"], "ana@example.com");
+    assert_eq!(b64(&signature["sig"]), std::fs::read(&sig).expect("sig"));
+    let statement: Value = serde_json::from_slice(&payload).expect("statement json");
+    assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");
+    assert_eq!(statement["subject"][0]["name"], "greet@1.0.0");
+    assert_eq!(
+        statement["subject"][0]["digest"]["sha256"]
+            .as_str()
+            .map(str::len),
+        Some(64)
+    );
+    let decoded = tempfile::tempdir().expect("decoded");
+    let (payload_file, sig_file) = (
+        decoded.path().join("payload"),
+        decoded.path().join("payload.sig"),
+    );
+    std::fs::write(&payload_file, &payload).expect("payload");
+    std::fs::write(&sig_file, b64(&signature["sig"])).expect("sig");
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(root.join(".reviews/allowed_signers"))
+        .args(["-I", "ana@example.com", "-n", "toolbench-review", "-s"])
+        .arg(&sig_file)
+        .stdin(std::fs::File::open(&payload_file).expect("payload"))
+        .output()
+        .expect("ssh-keygen");
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A tool put into approved/ by a commit, with no statement.
+    write_tool(&root, "approved", "sneaky", "1.0.0");
+    team.ana.git(team.repo.path(), &["add", "-A"]);
+    team.ana.git(
+        team.repo.path(),
+        &["commit", "-q", "-m", "sneaky, unsigned"],
+    );
+
+    let bob = Machine::new();
+    let (_dir, clone) = team.clone_for(&bob);
+    // Never opened on bob's machine, and its reviewers not accepted there yet: nothing runs,
+    // and the refusal points to `signers accept`.
+    let refused = run(&bob, &clone, "greet").expect_err("reviewers not accepted here");
+    assert!(refused.contains("toolbench signers accept"), "{refused}");
+    let listed = ok(&bob.toolbench(&clone, &["signers", "list"]), "signers list");
+    assert!(
+        listed.contains("waiting") && listed.contains("ana@example.com"),
+        "{listed}"
+    );
+    ok(
+        &bob.toolbench(&clone, &["signers", "accept"]),
+        "signers accept",
+    );
+
+    // What ana signed runs on bob's machine with no `toolbench accept`; what nobody signed
+    // does not, in the CLI and in what MCP would list.
+    assert!(run(&bob, &clone, "greet").is_ok());
+    let refused = run(&bob, &clone, "sneaky").expect_err("unsigned");
+    assert!(refused.contains("has no signed review"), "{refused}");
+    let out = bob.toolbench(&clone, &["verify", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let state = |name: &str| {
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| (r["state"].clone(), r["runs"].clone()))
+            .expect("row")
+    };
+    assert_eq!(state("greet"), ("signed".into(), true.into()));
+    assert_eq!(state("sneaky"), ("unsigned".into(), false.into()));
+    let greet = rows
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["name"] == "greet"))
+        .expect("greet");
+    assert_eq!(greet["principal"], "ana@example.com");
+    assert_eq!(greet["namespace"], "toolbench-review");
+    assert!(
+        greet["statement"]
+            .as_str()
+            .is_some_and(|s| s.starts_with(".reviews/greet/"))
+    );
+    let listed = ok(&bob.toolbench(&clone, &["list", "--json"]), "list");
+    let listed: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    let drift = |name: &str| {
+        listed
+            .as_array()
+            .and_then(|l| l.iter().find(|e| e["name"] == name))
+            .map(|e| e["drift"].clone())
+            .expect("listed")
+    };
+    assert_eq!(drift("greet"), serde_json::Value::Null);
+    assert_eq!(drift("sneaky")["state"], "unsigned");
+    let out = bob.toolbench(&clone, &["verify", "--in-toto", "sneaky"]);
+    assert_eq!(out.status.code(), Some(1), "no review to print");
+    assert!(
+        stderr(&out).contains("has no signed review"),
+        "{}",
+        stderr(&out)
+    );
+
+    // An agent sees what verifies and only that: MCP lists greet, not sneaky; calling sneaky
+    // runs nothing, calling greet runs it.
+    let mut agent = bob.mcp(&clone);
+    let tools = agent.request("tools/list", json!({}));
+    let names: Vec<&str> = tools["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(names.contains(&"greet"), "{names:?}");
+    assert!(!names.contains(&"sneaky"), "{names:?}");
+    bob.forget_run("sneaky");
+    let answer = agent.call("sneaky", json!({}));
+    assert!(
+        answer.get("error").is_some() || answer["result"]["isError"] == true,
+        "{answer}"
+    );
+    assert!(
+        !bob.ran("sneaky"),
+        "an agent's call of an unsigned tool ran it"
+    );
+    bob.forget_run("greet");
+    let answer = agent.call("greet", json!({}));
+    assert_ne!(answer["result"]["isError"], true, "{answer}");
+    assert!(
+        bob.ran("greet"),
+        "an agent's call of the signed tool ran it"
+    );
+    drop(agent);
+
+    // With require, bob (no key) approving a candidate is refused, and nothing becomes
+    // runnable.
+    write_tool(&clone, "experimental", "bobs", "1.0.0");
+    let out = approve(&bob, &clone, "bobs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no key can sign"), "{}", stderr(&out));
+    assert!(
+        clone.join("experimental/bobs").is_dir(),
+        "the candidate stays"
+    );
+    assert!(!clone.join("approved/bobs").exists());
+    assert!(
+        run(&bob, &clone, "bobs").is_ok(),
+        "a candidate runs by hand, as before"
+    );
+    // A key named that is not there: refused the same way.
+    bob.set_config(&format!(
+        "[review]\nsigning_key = \"{}\"\n",
+        bob.home.path().join(".ssh/missing").display()
+    ));
+    let out = bob.toolbench(&clone, &["approve", "bobs"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("nothing was changed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!clone.join("approved/bobs").exists());
+    assert!(
+        run(&bob, &clone, "bobs")
+            .expect("by hand")
+            .contains("RAN bobs")
+    );
+    assert!(!bob.ran("bobs"), "as a candidate, with a stand-in project");
+    let mcp_visible = bob.toolbench(&clone, &["verify", "bobs"]);
+    assert_eq!(mcp_visible.status.code(), Some(1), "not an active tool");
+}
+
+#[test]
+fn statements_that_do_not_cover_the_content_or_do_not_verify_are_refused() {
+    let team = Team::new();
+    let ana = &team.ana;
+    let root = team.root();
+    assert!(run(ana, &root, "greet").is_ok());
+    let (json, sig) = statement_of(&root, "greet");
+    let good_sig = std::fs::read(&sig).expect("sig");
+
+    // A truncated signature.
+    std::fs::write(&sig, &good_sig[..good_sig.len() / 2]).expect("truncate");
+    let refused = run(ana, &root, "greet").expect_err("truncated");
+    assert!(refused.contains("does not verify"), "{refused}");
+
+    // A signature of another namespace: the same key signing for git (a signed commit's).
+    let key = ana.key("id_ed25519");
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", "git", "-f"])
+        .arg(&key)
+        .stdin(std::fs::File::open(&json).expect("json"))
+        .output()
+        .expect("sign");
+    assert!(out.status.success());
+    std::fs::write(&sig, &out.stdout).expect("git signature");
+    let refused = run(ana, &root, "greet").expect_err("other namespace");
+    assert!(refused.contains("namespace"), "{refused}");
+
+    // A key that is not allowed, signing as ana.
+    let eve = ana.key("eve");
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", "toolbench-review", "-f"])
+        .arg(&eve)
+        .stdin(std::fs::File::open(&json).expect("json"))
+        .output()
+        .expect("sign");
+    std::fs::write(&sig, &out.stdout).expect("eve's signature");
+    let refused = run(ana, &root, "greet").expect_err("key not allowed");
+    assert!(
+        refused.contains("not signed by an allowed reviewer"),
+        "{refused}"
+    );
+
+    // A huge signature file is refused unread; a symlinked statement is not followed.
+    std::fs::write(&sig, vec![b'A'; 1 << 20]).expect("huge");
+    let refused = run(ana, &root, "greet").expect_err("huge");
+    assert!(refused.contains("byte limit"), "{refused}");
+    std::fs::write(&sig, &good_sig).expect("restore");
+    assert!(
+        run(ana, &root, "greet").is_ok(),
+        "the good signature verifies again"
+    );
+    let moved = root.join("greet-statement.json");
+    std::fs::rename(&json, &moved).expect("move");
+    std::os::unix::fs::symlink(&moved, &json).expect("symlink");
+    let refused = run(ana, &root, "greet").expect_err("symlink");
+    assert!(refused.contains("symlink"), "{refused}");
+    std::fs::remove_file(&json).expect("unlink");
+    std::fs::rename(&moved, &json).expect("back");
+
+    // A statement copied to another tool's place.
+    let other = write_tool(&root, "approved", "copycat", "1.0.0");
+    let entry = ana.toolbench(&root, &["show", "copycat", "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&entry.stdout).expect("show");
+    let hash = shown["content_hash"].as_str().expect("hash").to_string();
+    let target = root.join(".reviews/copycat");
+    std::fs::create_dir_all(&target).expect("mkdir");
+    std::fs::copy(&json, target.join(format!("1.0.0-{hash}.json"))).expect("copy");
+    std::fs::copy(&sig, target.join(format!("1.0.0-{hash}.json.sig"))).expect("copy sig");
+    let refused = run(ana, &root, "copycat").expect_err("copied statement");
+    assert!(refused.contains("not of this tool's content"), "{refused}");
+    drop(other);
+
+    // Content changed after signing: the statement is of other content.
+    let script = root.join("approved/greet/run.sh");
+    let _ = std::fs::remove_file(&script);
+    std::fs::write(&script, "echo RAN greet changed\n").expect("change");
+    let refused = run(ana, &root, "greet").expect_err("changed");
+    assert!(
+        refused.contains("signed reviews are of other content"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn an_allowed_signers_changed_by_a_commit_is_not_trusted_until_accepted() {
+    let team = Team::new();
+    let bob = Machine::new();
+    let (_dir, clone) = team.clone_for(&bob);
+    ok(&bob.toolbench(&clone, &["signers", "accept"]), "accept");
+    assert!(run(&bob, &clone, "greet").is_ok());
+
+    // Mallory's key and a tool she signed arrive with a commit; ana's signature of greet is
+    // still trusted, mallory's is not until bob accepts the change.
+    let mallory = Machine::new();
+    let key = mallory.key("id_ed25519");
+    mallory.set_config(&format!("[review]\nsigning_key = \"{}\"\n", key.display()));
+    let root = team.root();
+    ok(
+        &mallory.toolbench(
+            &root,
+            &[
+                "signers",
+                "add",
+                "mallory@example.com",
+                key.with_extension("pub").to_str().expect("utf8"),
+            ],
+        ),
+        "mallory adds herself",
+    );
+    write_tool(&root, "experimental", "backdoor", "1.0.0");
+    ok(&approve(&mallory, &root, "backdoor"), "mallory approves");
+    team.ana.git(team.repo.path(), &["add", "-A"]);
+    team.ana
+        .git(team.repo.path(), &["commit", "-q", "-m", "a new reviewer"]);
+    bob.git(&clone.join(".."), &["pull", "-q"]);
+
+    let refused = run(&bob, &clone, "backdoor").expect_err("signer not accepted here");
+    assert!(refused.contains("toolbench signers accept"), "{refused}");
+    assert!(
+        run(&bob, &clone, "greet").is_ok(),
+        "the accepted reviewer still counts"
+    );
+    let listed = ok(&bob.toolbench(&clone, &["signers", "list"]), "list");
+    assert!(
+        listed.contains("changed since it was accepted here (1 key(s) added"),
+        "{listed}"
+    );
+    ok(
+        &bob.toolbench(&clone, &["signers", "accept"]),
+        "bob accepts",
+    );
+    assert!(
+        run(&bob, &clone, "backdoor").is_ok(),
+        "trusted once accepted"
+    );
+
+    // A commit that lowers the workspace's mode does not switch verification off here.
+    std::fs::write(
+        clone.join("toolbench.toml"),
+        "[review]\nsignatures = \"off\"\n",
+    )
+    .expect("lower");
+    write_tool(&clone, "approved", "unsigned", "1.0.0");
+    let refused = run(&bob, &clone, "unsigned").expect_err("still required here");
+    assert!(refused.contains("has no signed review"), "{refused}");
+}
+
+#[test]
+fn ten_thousand_statements_of_one_name_cost_a_run_nothing() {
+    let team = Team::new();
+    let ana = &team.ana;
+    let root = team.root();
+    let folder = root.join(".reviews/greet");
+    for i in 0..10_000 {
+        let name = format!("0.{i}.0-{:064x}", i);
+        std::fs::write(folder.join(format!("{name}.json")), "{}").expect("flood");
+    }
+    let started = std::time::Instant::now();
+    assert!(run(ana, &root, "greet").is_ok());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    write_tool(&root, "approved", "flooded", "1.0.0");
+    let other = root.join(".reviews/flooded");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    for i in 0..10_000 {
+        std::fs::write(other.join(format!("0.{i}.0-{:064x}.json", i)), "{}").expect("flood");
+    }
+    let refused = run(ana, &root, "flooded").expect_err("none is of its content");
+    assert!(refused.contains("other content"), "{refused}");
+}
+
+#[test]
+fn the_sample_workspace_ships_signed_and_every_statement_checks_with_ssh_keygen() {
+    let sample = common::never_opened_sample();
+    let root = sample.path();
+    let allowed = root.join(".reviews/allowed_signers");
+    let mut checked = 0;
+    for folder in std::fs::read_dir(root.join(".reviews"))
+        .expect("reviews")
+        .flatten()
+    {
+        if !folder.path().is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(folder.path())
+            .expect("statements")
+            .flatten()
+        {
+            let json = file.path();
+            if json.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let mut sig = json.clone().into_os_string();
+            sig.push(".sig");
+            let out = Command::new("ssh-keygen")
+                .args(["-Y", "verify", "-f"])
+                .arg(&allowed)
+                .args([
+                    "-I",
+                    "sample-reviewer@toolbench.example",
+                    "-n",
+                    "toolbench-review",
+                    "-s",
+                ])
+                .arg(&sig)
+                .stdin(std::fs::File::open(&json).expect("statement"))
+                .output()
+                .expect("ssh-keygen");
+            assert!(out.status.success(), "{}: {}", json.display(), stderr(&out));
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 8, "one statement per active sample tool");
+
+    // A newcomer: before the sample's reviewer is trusted here nothing runs; once it is, every
+    // signed tool runs without `toolbench accept`, and `verify` says who signed each.
+    let newcomer = Machine::new();
+    let refused = run_sample(&newcomer, root).expect_err("not accepted");
+    assert!(refused.contains("never opened here"), "{refused}");
+    ok(
+        &newcomer.toolbench(root, &["signers", "accept"]),
+        "signers accept",
+    );
+    run_sample(&newcomer, root).expect("signed, trusted");
+    let report = ok(&newcomer.toolbench(root, &["verify"]), "verify");
+    assert_eq!(
+        report
+            .matches("signed by sample-reviewer@toolbench.example")
+            .count(),
+        8,
+        "{report}"
+    );
+
+    // With `sign`, an active tool nobody signed is still the workspace's first contact: it
+    // waits for `toolbench accept`, while the signed ones run without it.
+    write_tool(root, "approved", "homemade", "1.0.0");
+    let refused = run(&newcomer, root, "homemade").expect_err("unsigned, not accepted");
+    assert!(refused.contains("never opened here"), "{refused}");
+    run_sample(&newcomer, root).expect("the signed ones still run");
+    ok(&newcomer.toolbench(root, &["accept"]), "accept");
+    assert!(
+        run(&newcomer, root, "homemade").is_ok(),
+        "accepted as it is"
+    );
+}
+
+fn run_sample(machine: &Machine, root: &Path) -> Result<String, String> {
+    let out = machine.toolbench(
+        root,
+        &["run", "line_sort", "--input", "{\"lines\": [\"b\", \"a\"]}"],
+    );
+    if out.status.success() {
+        Ok(stdout(&out))
+    } else {
+        Err(stderr(&out))
+    }
+}
+
+/// The decisions signed for `name`: (version, decision, tier) of each statement of it.
+fn signed_decisions(root: &Path, name: &str) -> Vec<(String, String, String)> {
+    let mut found: Vec<_> = std::fs::read_dir(root.join(".reviews").join(name))
+        .expect(".reviews/NAME")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json") && !p.to_string_lossy().contains(".rule-")
+        })
+        .map(|p| {
+            let statement: Value =
+                serde_json::from_slice(&std::fs::read(&p).expect("statement")).expect("json");
+            let review = &statement["predicate"];
+            let text = |v: &Value| v.as_str().expect("text").to_string();
+            (
+                text(&review["version"]),
+                text(&review["decision"]),
+                text(&review["tier"]),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn every_decision_that_makes_content_active_is_signed_and_without_a_key_none_is_made() {
+    let team = Team::new();
+    let (ana, root) = (&team.ana, team.root());
+
+    // A new version approved over the signed one, then rolled back: each is signed.
+    write_tool(&root, "experimental", "greet", "1.1.0");
+    ok(&approve(ana, &root, "greet@1.1.0"), "approve 1.1.0");
+    assert!(
+        run(ana, &root, "greet")
+            .expect("1.1.0")
+            .contains("RAN greet 1.1.0")
+    );
+    ok(&ana.toolbench(&root, &["rollback", "greet"]), "rollback");
+    assert!(
+        run(ana, &root, "greet")
+            .expect("1.0.0")
+            .contains("RAN greet 1.0.0")
+    );
+    assert_eq!(
+        signed_decisions(&root, "greet"),
+        [
+            ("1.0.0".into(), "rollback".into(), "approved".into()),
+            ("1.1.0".into(), "approve".into(), "approved".into()),
+        ]
+    );
+
+    // Archived, then restored: the restore is signed; promoted to core: signed again.
+    ok(&ana.toolbench(&root, &["archive", "greet"]), "archive");
+    assert!(!root.join("approved/greet").exists(), "archived");
+    ok(
+        &ana.toolbench(&root, &["restore", "greet@1.0.0"]),
+        "restore",
+    );
+    assert_eq!(signed_decisions(&root, "greet")[0].1, "restore");
+    assert!(run(ana, &root, "greet").is_ok());
+    ok(&ana.toolbench(&root, &["promote", "greet"]), "promote");
+    assert_eq!(
+        signed_decisions(&root, "greet")[0],
+        ("1.0.0".into(), "promote".into(), "core".into())
+    );
+    assert!(
+        run(ana, &root, "greet")
+            .expect("core")
+            .contains("RAN greet 1.0.0")
+    );
+    // A statement of greet checks with OpenSSH alone.
+    let (json, sig) = statement_of(&root, "greet");
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(root.join(".reviews/allowed_signers"))
+        .args(["-I", "ana@example.com", "-n", "toolbench-review", "-s"])
+        .arg(&sig)
+        .stdin(std::fs::File::open(&json).expect("statement"))
+        .output()
+        .expect("ssh-keygen");
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Without a key (none configured, no agent), restoring an archived tool to approved/ is
+    // refused and nothing becomes runnable; with it, the restore is signed.
+    write_tool(&root, "experimental", "old", "1.0.0");
+    ok(&approve(ana, &root, "old"), "approve old");
+    ok(&ana.toolbench(&root, &["archive", "old"]), "archive old");
+    let with_key = std::fs::read_to_string(ana.config().join("config.toml")).expect("config");
+    ana.set_config("reviewer = \"ana\"\n");
+    let out = ana.toolbench(&root, &["restore", "old"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("no key can sign"), "{}", stderr(&out));
+    assert!(root.join("archived/old").is_dir(), "still archived");
+    assert!(!root.join("approved/old").exists());
+    assert_eq!(
+        ana.toolbench(&root, &["verify", "old"]).status.code(),
+        Some(1)
+    );
+    ana.set_config(&with_key);
+    ok(&ana.toolbench(&root, &["restore", "old"]), "restore old");
+    assert_eq!(
+        signed_decisions(&root, "old"),
+        [("1.0.0".into(), "restore".into(), "approved".into())]
+    );
+    assert!(run(ana, &root, "old").is_ok());
+}
+
+#[test]
+fn a_call_by_capability_runs_only_a_tool_whose_review_verifies() {
+    let team = Team::new();
+    let (ana, root) = (&team.ana, team.root());
+    let capability = "capabilities = [\"say.hello\"]\n";
+    write_tool_with(&root, "experimental", "hello", "1.0.0", capability);
+    ok(&approve(ana, &root, "hello"), "approve hello");
+    // The same capability in a tool a commit put into approved/ without a review.
+    write_tool_with(&root, "approved", "hello_unsigned", "1.0.0", capability);
+    // Twice: after a run the ranking may change, and the unsigned one must never be tried.
+    for _ in 0..2 {
+        ana.forget_run("hello");
+        ana.forget_run("hello_unsigned");
+        let out = ana.toolbench(&root, &["call", "--capability", "say.hello", "--yes"]);
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        assert!(stdout(&out).contains("RAN hello 1.0.0"), "{}", stdout(&out));
+        assert!(ana.ran("hello"), "the signed tool ran");
+        assert!(!ana.ran("hello_unsigned"), "the unsigned tool never ran");
+    }
+    // With only the unsigned one left, the call runs nothing.
+    ok(&ana.toolbench(&root, &["archive", "hello"]), "archive");
+    ana.forget_run("hello_unsigned");
+    let out = ana.toolbench(&root, &["call", "--capability", "say.hello", "--yes"]);
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("RAN"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("has no signed review"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ana.ran("hello_unsigned"), "the unsigned tool never ran");
+}
+
+/// A service that answers each request line with its message, on the port it is given.
+const ECHO_SERVICE: &str = r#"
+import json, socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            req = json.loads(line)
+            self.wfile.write((json.dumps({"response": req["message"]}) + "\n").encode())
+            self.wfile.flush()
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+
+fn write_service(root: &Path, tier: &str, name: &str) {
+    let dir = root.join(tier).join(name);
+    std::fs::create_dir_all(&dir).expect("tool dir");
+    std::fs::write(dir.join("svc.py"), ECHO_SERVICE).expect("script");
+    std::fs::write(
+        dir.join("tool.toml"),
+        format!(
+            "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"test service\"\n\
+             cost_tier = \"low\"\n\n[run]\ncommand = [\"python3\", \"svc.py\"]\ninput = \"none\"\n\
+             network = true\nenv = {{ PYTHONUNBUFFERED = \"1\" }}\n\n\
+             [service]\nport = \"auto\"\nhealth_check = \"tcp\"\nlaunch_args = [\"{{port}}\"]\n"
+        ),
+    )
+    .expect("manifest");
+}
+
+/// The instances `tools status --json` lists.
+fn instances(machine: &Machine, root: &Path) -> Vec<String> {
+    let out = ok(
+        &machine.toolbench(root, &["tools", "status", "--json"]),
+        "status",
+    );
+    let list: Value = serde_json::from_str(&out).expect("status --json");
+    list.as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|i| i["instance"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_service_launches_only_when_its_review_verifies() {
+    let team = Team::new();
+    let (ana, root) = (&team.ana, team.root());
+    write_service(&root, "experimental", "svc");
+    ok(&approve(ana, &root, "svc"), "approve svc");
+    write_service(&root, "approved", "svc_unsigned");
+
+    // The signed service starts and answers on its port.
+    let out = ana.toolbench(&root, &["tools", "launch", "svc", "--instance", "s1"]);
+    let answer = ana.toolbench(&root, &["tools", "send", "s1", "hello"]);
+    let _ = ana.toolbench(&root, &["tools", "stop", "s1"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&answer).trim(), "hello", "{}", stderr(&answer));
+
+    // The unsigned one is refused with the reason, and no instance of it exists.
+    let out = ana.toolbench(
+        &root,
+        &["tools", "launch", "svc_unsigned", "--instance", "s2"],
+    );
+    if out.status.success() {
+        let _ = ana.toolbench(&root, &["tools", "stop", "s2"]);
+    }
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("has no signed review"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        instances(ana, &root),
+        ["s1"],
+        "no instance of the unsigned one"
+    );
+}
