@@ -293,11 +293,16 @@ async fn a_run_whose_helper_cannot_start_is_stored_once_and_leaves_nothing_in_fl
 
 /// A candidate whose one test case passes.
 fn candidate_with_a_case() -> (tempfile::TempDir, ToolEntry) {
-    let (ws, entry) = workspace_with(Tier::Experimental, "echo '{\"ok\": true}'\n", "");
+    candidate_with_case("echo '{\"ok\": true}'\n", "ok")
+}
+
+/// A candidate running `script`, with one test case that expects `expected` in its output.
+fn candidate_with_case(script: &str, expected: &str) -> (tempfile::TempDir, ToolEntry) {
+    let (ws, entry) = workspace_with(Tier::Experimental, script, "");
     std::fs::create_dir_all(entry.path.join("tests")).expect("tests dir");
     std::fs::write(
         entry.path.join("tests/basic.toml"),
-        "input = '{}'\nexpect_stdout_contains = \"ok\"\n",
+        format!("input = '{{}}'\nexpect_stdout_contains = \"{expected}\"\n"),
     )
     .expect("case");
     // Read again: validation judges the folder as it is, case included.
@@ -349,24 +354,10 @@ async fn told(rx: &mut tokio::sync::mpsc::UnboundedReceiver<ValidationEvent>) ->
 async fn background_validation_runs_niced_and_a_persons_request_does_not() {
     // Field 19 of /proc/self/stat is the niceness of the process reading it (awk here, a
     // child of the tool's sh, which inherits it).
-    let (ws, entry) = workspace_with(
-        Tier::Experimental,
+    let (ws, entry) = candidate_with_case(
         "awk '{ print ($19 >= 10 ? \"stepped back\" : \"default priority \" $19) }' /proc/self/stat\n",
-        "",
+        "stepped back",
     );
-    std::fs::create_dir_all(entry.path.join("tests")).expect("tests dir");
-    std::fs::write(
-        entry.path.join("tests/niced.toml"),
-        "input = '{}'\nexpect_stdout_contains = \"stepped back\"\n",
-    )
-    .expect("case");
-    let entry = load_path(
-        ws.path(),
-        Tier::Experimental,
-        &entry.path,
-        ScanLimits::default(),
-    )
-    .expect("the candidate");
     let (queue, mut rx) = one_worker_queue(ws.path());
     let catalog = Arc::new(Catalog::new(vec![entry.clone()]));
     let mut statuses = Vec::new();

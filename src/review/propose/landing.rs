@@ -249,17 +249,25 @@ mod tests {
 
     /// A writer killed while writing its landing's file leaves it half written under its
     /// temporary name, and its staging folder: both go once no process has its pid.
+    /// A staging folder named for the writer `pid`, and its landing's file under its temporary
+    /// name holding `written`.
+    fn unfinished_landing(root: &Path, pid: u32, written: &str) -> (PathBuf, PathBuf) {
+        let staging_name = format!(".proposal-greet-{pid}-2");
+        let staging = root.join("experimental").join(&staging_name);
+        std::fs::create_dir_all(&staging).expect("staging");
+        crate::workspace::private::create_dirs(&folder(root)).expect("folder");
+        let file = folder(root).join(format!("{staging_name}.tmp"));
+        std::fs::write(&file, written).expect("written");
+        (staging, file)
+    }
+
     #[test]
     fn a_landing_file_half_written_by_a_dead_writer_goes_with_its_staging_folder() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path()).expect("store");
         // Above the kernel's pid limit: no process has this pid.
-        let staging_name = ".proposal-greet-4294967294-2";
-        let staging = dir.path().join("experimental").join(staging_name);
-        std::fs::create_dir_all(&staging).expect("staging");
-        crate::workspace::private::create_dirs(&folder(dir.path())).expect("folder");
-        let file = folder(dir.path()).join(format!("{staging_name}.tmp"));
-        std::fs::write(&file, "{\"row\": {\"tool\": \"gr").expect("half written");
+        let (staging, file) =
+            unfinished_landing(dir.path(), 4_294_967_294, "{\"row\": {\"tool\": \"gr");
         assert!(
             recover(dir.path(), &mut store)
                 .expect("recovered")
@@ -292,12 +300,7 @@ mod tests {
     fn a_landing_file_being_written_by_a_live_writer_is_left_to_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path()).expect("store");
-        let staging_name = format!(".proposal-greet-{}-2", std::process::id());
-        let staging = dir.path().join("experimental").join(&staging_name);
-        std::fs::create_dir_all(&staging).expect("staging");
-        crate::workspace::private::create_dirs(&folder(dir.path())).expect("folder");
-        let file = folder(dir.path()).join(format!("{staging_name}.tmp"));
-        std::fs::write(&file, "{").expect("being written");
+        let (staging, file) = unfinished_landing(dir.path(), std::process::id(), "{");
         recover(dir.path(), &mut store).expect("recovered");
         assert!(file.exists() && staging.exists());
     }
