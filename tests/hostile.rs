@@ -2820,10 +2820,16 @@ fn memory_limits_of(tag: &str) -> Vec<(u64, String)> {
     let mut limits = Vec::new();
     for (pid, dir) in tagged(tag) {
         let memberships = fs::read_to_string(dir.join("cgroup")).unwrap_or_default();
-        // What the process was, to say where a wrong limit was read.
+        // What the process was, to say where a wrong limit was read. Read after its
+        // memberships: an exiting process gives up its memory (its command line reads empty)
+        // before the kernel moves it to the root cgroup, so one whose command line is gone
+        // may have been read there on its way out, and says nothing of the run's limits.
         let command = fs::read(dir.join("cmdline"))
             .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
             .unwrap_or_default();
+        if command.trim().is_empty() {
+            continue;
+        }
         for line in memberships.lines() {
             let mut parts = line.splitn(3, ':');
             let (_, controllers, path) = (parts.next(), parts.next(), parts.next());
