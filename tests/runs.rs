@@ -283,7 +283,8 @@ fn input_that_does_not_match_the_schema_is_refused_before_spawning() {
         ws.path(),
         &["run", "csv_to_json", "--input", r#"{"csv": 5}"#],
     );
-    assert_eq!(out.status.code(), Some(1));
+    // The caller's input, refused: 65, as when the tool refuses it.
+    assert_eq!(out.status.code(), Some(65));
     let err = stderr(&out);
     assert!(
         err.contains("input does not match the input schema: field `csv`"),
@@ -294,6 +295,7 @@ fn input_that_does_not_match_the_schema_is_refused_before_spawning() {
         "nothing was spawned"
     );
     let out = toolbench(ws.path(), &["run", "csv_to_json", "--input", "{not json"]);
+    assert_eq!(out.status.code(), Some(65));
     assert!(
         stderr(&out).contains("input is not valid JSON"),
         "{}",

@@ -183,7 +183,7 @@ impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
 }
 
 /// A failure that ends the command: printed as one line with its whole cause chain
-/// (`crate::error_chain::one_line`), exit code 1.
+/// (`crate::error_chain::one_line`), exit code 1 (65 for input refused before a run).
 #[derive(Debug)]
 pub(crate) struct CliError(Box<dyn std::error::Error + Send + Sync + 'static>);
 
@@ -198,6 +198,23 @@ impl CliError {
         self.0
             .downcast_ref::<std::io::Error>()
             .is_some_and(term::is_broken_pipe)
+    }
+
+    /// 65 when the caller's input was refused before the run (`RunError::is_bad_input`), as
+    /// when the tool itself refuses it; 1 for everything else.
+    fn exit_code(&self) -> u8 {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self.0.as_ref());
+        while let Some(error) = cause {
+            let refused = match error.downcast_ref::<crate::command::CommandError>() {
+                Some(crate::command::CommandError::Run(run)) => Some(run),
+                _ => error.downcast_ref::<crate::runner::RunError>(),
+            };
+            if let Some(run) = refused {
+                return if run.is_bad_input() { 65 } else { 1 };
+            }
+            cause = error.source();
+        }
+        1
     }
 
     /// The line printed after `toolbench: `.
@@ -311,7 +328,7 @@ pub fn main(helper: PreforkedHelper) -> ExitCode {
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             errln!("toolbench: {}", err.line());
-            ExitCode::from(1)
+            ExitCode::from(err.exit_code())
         }
     }
 }

@@ -112,6 +112,20 @@ pub enum RunError {
     Config(#[from] crate::config::ConfigError),
 }
 
+impl RunError {
+    /// The caller's input was refused before the run (not JSON, or not what the schema or
+    /// the arguments take): the caller's to fix, as a tool's own refusal (`bad_input`) is.
+    pub(crate) fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            RunError::InputNotJson { .. }
+                | RunError::InputSchema { .. }
+                | RunError::Input { .. }
+                | RunError::ArgsInput { .. }
+        )
+    }
+}
+
 /// What a run is given of what its tool declares (DESIGN §11 rule 4: code no person
 /// approved gets nothing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
