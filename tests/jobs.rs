@@ -346,6 +346,67 @@ async fn told(rx: &mut tokio::sync::mpsc::UnboundedReceiver<ValidationEvent>) ->
         .expect("the queue is running")
 }
 
+/// The nicenesses the threads of process `pid` have on the host (field 19 of each task's
+/// stat), each once: threads come and go, their niceness must not.
+fn niceness_of(pid: u32) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("stat")).ok())
+        .filter_map(|stat| {
+            let after_name = stat.rsplit_once(") ")?.1;
+            after_name.split(' ').nth(16).map(str::to_owned)
+        })
+        .collect()
+}
+
+/// Blocks: a candidate in background validation that would push its lower priority onto
+/// the host: every process of its user (`PRIO_USER`), its process group, and a process of
+/// the same user outside whose pid it knows. The case passes only once the tool has tried
+/// all three (so the attack ran); outside, that process and every thread of the validating
+/// process keep their niceness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_candidate_cannot_lower_the_priority_of_anything_outside() {
+    let mut outside = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .expect("a process outside");
+    let before = (niceness_of(outside.id()), niceness_of(std::process::id()));
+    let script = format!(
+        "python3 - <<'EOF'\n\
+         import os\n\
+         tried = []\n\
+         for which, who in ((os.PRIO_USER, os.getuid()), (os.PRIO_PGRP, 0), (os.PRIO_PROCESS, {})):\n\
+         \x20   try:\n\
+         \x20       os.setpriority(which, who, 19)\n\
+         \x20       tried.append('done')\n\
+         \x20   except OSError as e:\n\
+         \x20       tried.append(e.strerror)\n\
+         print('tried all', tried)\n\
+         EOF\n",
+        outside.id()
+    );
+    let (ws, entry) = candidate_with_case(&script, "tried all");
+    let (queue, mut rx) = one_worker_queue(ws.path());
+    queue.push(ValidationRequest {
+        entry: entry.clone(),
+        force: false,
+        catalog: Arc::new(Catalog::new(vec![entry.clone()])),
+    });
+    let told = told(&mut rx).await;
+    let after = (niceness_of(outside.id()), niceness_of(std::process::id()));
+    let _ = outside.kill();
+    let _ = outside.wait();
+    let ValidationEvent::Validated { report, .. } = told else {
+        panic!("validated: {told:?}");
+    };
+    let case = serde_json::to_value(&report.tests).expect("json");
+    assert_eq!(case[0]["status"], "pass", "the attack ran: {case}");
+    assert_eq!(before, after, "a priority outside the run changed");
+    assert!(!before.0.is_empty() && !before.1.is_empty(), "{before:?}");
+}
+
 /// Background validation steps back for what a person runs meanwhile: its runs are niced
 /// (10 below the default), while a validation a person asked for (`force`) runs at the
 /// default priority. The candidate's one case passes only when its run is niced, so each
