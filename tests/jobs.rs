@@ -438,6 +438,116 @@ async fn background_validation_runs_niced_and_a_persons_request_does_not() {
     assert_eq!(statuses, ["pass", "fail"], "background, then asked for");
 }
 
+/// The CPU cgroup (v1 `cpu` hierarchy) of process `pid` as the host sees it, with what it
+/// holds the process to: `(path, cpu.shares, cpu.cfs_quota_us, cpu.cfs_period_us)`.
+fn cpu_cgroup_of(pid: &str) -> Option<(String, String, String, String)> {
+    let memberships = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    let path = memberships.lines().find_map(|line| {
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == "cpu")
+            .then(|| path.to_string())
+    })?;
+    let folder = Path::new("/sys/fs/cgroup/cpu").join(path.trim_start_matches('/'));
+    let read = |file: &str| {
+        std::fs::read_to_string(folder.join(file))
+            .map(|text| text.trim().to_string())
+            .unwrap_or_default()
+    };
+    Some((
+        path.clone(),
+        read("cpu.shares"),
+        read("cpu.cfs_quota_us"),
+        read("cpu.cfs_period_us"),
+    ))
+}
+
+/// Watches the host's processes until `done` for one whose command line is `argv`, and
+/// returns the CPU cgroup it was first seen in.
+fn cpu_cgroup_of_process(
+    argv: &'static [&'static str],
+    done: Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<Option<(String, String, String, String)>> {
+    std::thread::spawn(move || {
+        let wanted: Vec<u8> = argv
+            .iter()
+            .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+            .collect();
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                let pid = entry.file_name().to_string_lossy().into_owned();
+                let found =
+                    std::fs::read(entry.path().join("cmdline")).ok().as_deref() == Some(&wanted);
+                if let Some(group) = found.then(|| cpu_cgroup_of(&pid)).flatten() {
+                    return Some(group);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    })
+}
+
+/// Background validation holds its runs to a CPU share of their own, where sessions are
+/// scheduled apart (autogroup) and niceness alone would leave a sandbox as much CPU as the
+/// command a person runs meanwhile: the tool's process is seen from the host in a CPU
+/// cgroup of weight 110 (niceness 10's against 1024) and a ceiling of one CPU, while a
+/// validation a person asked for runs in the validating process's own CPU cgroup. Needs a
+/// v1 `cpu` hierarchy toolbench may write (root); says so and checks nothing elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_validation_runs_in_a_cpu_cgroup_of_its_own_and_a_persons_does_not() {
+    let Some((own, ..)) = cpu_cgroup_of("self") else {
+        eprintln!("no v1 cpu hierarchy here: nothing to check");
+        return;
+    };
+    let writable = Path::new("/sys/fs/cgroup/cpu").join(own.trim_start_matches('/'));
+    if rustix::fs::access(&writable, rustix::fs::Access::WRITE_OK).is_err() {
+        eprintln!("the cpu hierarchy is not ours to write here: nothing to check");
+        return;
+    }
+    const MARKER: &[&str] = &["sleep", "2.718"];
+    let (ws, entry) = candidate_with_case("sleep 2.718\necho finished\n", "finished");
+    let (queue, mut rx) = one_worker_queue(ws.path());
+    let catalog = Arc::new(Catalog::new(vec![entry.clone()]));
+    let mut seen = Vec::new();
+    for force in [false, true] {
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watcher = cpu_cgroup_of_process(MARKER, Arc::clone(&done));
+        queue.push(ValidationRequest {
+            entry: entry.clone(),
+            force,
+            catalog: Arc::clone(&catalog),
+        });
+        let told = told(&mut rx).await;
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let ValidationEvent::Validated { report, .. } = told else {
+            panic!("validated: {told:?}");
+        };
+        let case = serde_json::to_value(&report.tests).expect("json");
+        assert_eq!(case[0]["status"], "pass", "the case ran: {case}");
+        seen.push(
+            watcher
+                .join()
+                .expect("the watcher")
+                .expect("the tool was seen running"),
+        );
+    }
+    let (background, asked) = (&seen[0], &seen[1]);
+    assert_ne!(background.0, own, "background: a group of its own");
+    assert!(background.0.contains("toolbench-run-"), "{background:?}");
+    assert_eq!(
+        (background.1.as_str(), &background.2),
+        ("110", &background.3),
+        "weight 110, one period per period: {background:?}"
+    );
+    assert_eq!(
+        asked.0, own,
+        "asked for: the validating process's own group"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_validation_queue_validates_stores_and_tells_each_request() {
     let (ws, entry) = candidate_with_a_case();

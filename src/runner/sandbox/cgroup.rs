@@ -14,6 +14,11 @@
 //! its kernel memory, until the page cache lets go of the page (one per run, for as long as
 //! memory is free). On v2 a move writes `cgroup.procs`, which waits for an RCU grace period,
 //! so the helper moves in ahead, before its run, and pid 1 starts inside.
+//!
+//! Background work (`SandboxPolicy::background`) gets a CPU share too: on v1 a group in the
+//! `cpu` hierarchy beside the others, on v2 the same group. Niceness alone does not hold it
+//! back where the kernel groups tasks by session (autogroup): the run's session would take
+//! a whole session's share, as much as the command a person runs meanwhile.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -28,6 +33,14 @@ use super::policy::SandboxPolicy;
 
 const MIB: u64 = 1024 * 1024;
 
+/// A background run's CPU weight, as much as niceness 10 (`helper::BACKGROUND_NICENESS`)
+/// weighs against niceness 0 (the kernel's 110 against 1024): a command run meanwhile gets
+/// about nine tenths of a CPU both want. v1 counts in 1024ths of the default, v2 in 100ths.
+const BACKGROUND_SHARES_V1: &str = "110";
+const BACKGROUND_WEIGHT_V2: &str = "11";
+/// And never more than one CPU, however many threads it starts.
+const ONE_CPU_V2: &str = "100000 100000";
+
 /// Why no cgroup limits the run (pid 1's watchdog then does).
 #[derive(Debug, thiserror::Error)]
 pub(super) enum CgroupError {
@@ -39,6 +52,13 @@ pub(super) enum CgroupError {
     Refused(Vec<(PathBuf, io::Error)>),
     #[error("no memory and pids controllers available")]
     NoControllers,
+}
+
+/// Whether the run's cgroups also hold back its CPU use (background work).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CpuShare {
+    Default,
+    Background,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,9 +86,19 @@ struct Group {
     socket_max: Option<File>,
     /// Where pid 1 moves itself in, when the helper did not (v1).
     join: Option<File>,
+    /// A background run's CPU weight and ceiling, when this group can hold them.
+    cpu: Option<CpuFiles>,
     /// Whether the limit holds: written, or not yet written but writable.
     memory: bool,
     pids: bool,
+}
+
+/// A background run's CPU files: v1 `cpu.shares` and `cpu.cfs_quota_us` (with the period
+/// it is counted in), v2 `cpu.weight` and `cpu.max`.
+struct CpuFiles {
+    weight: File,
+    ceiling: Option<File>,
+    period: Option<String>,
 }
 
 /// The run's cgroups; removed on drop.
@@ -83,15 +113,17 @@ pub(super) struct CgroupUsage {
 }
 
 /// The folders where this process's runs make their cgroups: its own cgroup in each
-/// hierarchy with a memory or pids controller.
-fn run_bases() -> Result<Vec<(Version, PathBuf)>, CgroupError> {
+/// hierarchy with a memory or pids controller, and with `cpu` for background runs.
+fn run_bases(share: CpuShare) -> Result<Vec<(Version, PathBuf)>, CgroupError> {
+    let wanted =
+        |c: &&str| *c == "memory" || *c == "pids" || (share == CpuShare::Background && *c == "cpu");
     let memberships = fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::Memberships)?;
     let mounts = mountinfo::read()?;
     Ok(memberships
         .lines()
         .filter_map(parse_membership)
         .filter(|(version, controllers, _)| {
-            *version == Version::V2 || controllers.iter().any(|c| *c == "memory" || *c == "pids")
+            *version == Version::V2 || controllers.iter().any(wanted)
         })
         .filter_map(|(version, controllers, path)| {
             Some((
@@ -106,7 +138,7 @@ fn run_bases() -> Result<Vec<(Version, PathBuf)>, CgroupError> {
 /// killed): what a process collecting abandoned runs tidies, rather than the next run made
 /// here. A live helper's cgroup stays.
 pub(crate) fn remove_stale_cgroups() {
-    for (_, base) in run_bases().unwrap_or_default() {
+    for (_, base) in run_bases(CpuShare::Background).unwrap_or_default() {
         if let Ok(parent) = File::open(&base) {
             remove_stale(&base, &parent.into());
         }
@@ -117,12 +149,12 @@ impl RunCgroups {
     /// Creates the run's cgroups, with no limit yet (see `limit`), and moves the calling
     /// process into those that pid 1 does not join itself (v2). `Ok` when a group can take a
     /// memory or a process count limit.
-    pub(crate) fn create() -> Result<Self, CgroupError> {
+    pub(crate) fn create(share: CpuShare) -> Result<Self, CgroupError> {
         let name = format!("toolbench-run-{}", std::process::id());
         let mut groups = Vec::new();
         let mut reasons = Vec::new();
-        for (version, base) in run_bases()? {
-            match Group::create(version, &base, &name) {
+        for (version, base) in run_bases(share)? {
+            match Group::create(version, &base, &name, share) {
                 Ok(group) => groups.push(group),
                 Err(e) => reasons.push((base, e)),
             }
@@ -247,7 +279,7 @@ impl Version {
 }
 
 impl Group {
-    fn create(version: Version, base: &Path, name: &str) -> io::Result<Self> {
+    fn create(version: Version, base: &Path, name: &str, share: CpuShare) -> io::Result<Self> {
         let parent: OwnedFd = File::open(base)?.into();
         remove_stale(base, &parent);
         if version == Version::V2 {
@@ -295,6 +327,10 @@ impl Group {
             Version::V1 => open("memory.kmem.tcp.limit_in_bytes"),
             Version::V2 => None,
         };
+        let cpu = match share {
+            CpuShare::Background => CpuFiles::open(version, &dir),
+            CpuShare::Default => None,
+        };
         let mut group = Group {
             version,
             parent,
@@ -309,10 +345,11 @@ impl Group {
             oom_group,
             socket_max,
             join: None,
+            cpu,
         };
-        if !(group.memory || group.pids) {
+        if !(group.memory || group.pids || group.cpu.is_some()) {
             let _ = unlinkat(&group.parent, name, AtFlags::REMOVEDIR);
-            return Err(io::Error::other("cannot set memory or pids limits"));
+            return Err(io::Error::other("cannot set memory, pids or cpu limits"));
         }
         let joined = if version.helper_joins() {
             group.write_at(&group.dir, version.membership_file(), "0")
@@ -355,6 +392,10 @@ impl Group {
         }
         let pids = write_limit(self.pids_max.as_ref(), &tasks);
         self.pids = pids.as_ref().is_ok_and(|written| *written);
+        // Best effort: without it a background run keeps its niceness alone.
+        if let Some(cpu) = &self.cpu {
+            let _ = cpu.write(self.version);
+        }
         memory.and(pids).map(|_| ())
     }
 
@@ -365,6 +406,38 @@ impl Group {
 
     fn read(&self, file: &str) -> Option<String> {
         read_at(&self.dir, file)
+    }
+}
+
+impl CpuFiles {
+    /// The group's CPU files, when its hierarchy has the `cpu` controller.
+    fn open(version: Version, dir: &OwnedFd) -> Option<Self> {
+        let (weight, ceiling, period) = match version {
+            Version::V1 => (
+                "cpu.shares",
+                "cpu.cfs_quota_us",
+                read_at(dir, "cpu.cfs_period_us").map(|p| p.trim().to_string()),
+            ),
+            Version::V2 => ("cpu.weight", "cpu.max", None),
+        };
+        Some(CpuFiles {
+            weight: open_for_writing(dir, weight)?,
+            ceiling: open_for_writing(dir, ceiling),
+            period,
+        })
+    }
+
+    /// The background weight, and a ceiling of one CPU: a quota of one period per period.
+    fn write(&self, version: Version) -> io::Result<()> {
+        let (weight, ceiling) = match version {
+            Version::V1 => (BACKGROUND_SHARES_V1, self.period.as_deref()),
+            Version::V2 => (BACKGROUND_WEIGHT_V2, Some(ONE_CPU_V2)),
+        };
+        (&self.weight).write_all(weight.as_bytes())?;
+        match (&self.ceiling, ceiling) {
+            (Some(file), Some(value)) => (&*file).write_all(value.as_bytes()),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -498,6 +571,42 @@ mod tests {
             Some(PathBuf::from("/sys/fs/cgroup/unified/"))
         );
         assert_eq!(hierarchy_dir(&info, Version::V1, &["pids"], "/"), None);
+    }
+
+    /// A folder with the given files, as a cgroup's, opened as `Group` opens its own. The
+    /// files to be written start empty: a regular file, unlike a cgroup's, keeps what a
+    /// shorter write leaves.
+    fn folder_with(files: &[(&str, &str)]) -> (tempfile::TempDir, OwnedFd) {
+        let folder = tempfile::tempdir().expect("tempdir");
+        for (name, text) in files {
+            fs::write(folder.path().join(name), text).expect("file");
+        }
+        let dir = File::open(folder.path()).expect("open").into();
+        (folder, dir)
+    }
+
+    #[test]
+    fn a_background_share_is_niceness_tens_weight_and_one_cpu_in_either_version() {
+        let (v1, dir) = folder_with(&[
+            ("cpu.shares", ""),
+            ("cpu.cfs_quota_us", ""),
+            ("cpu.cfs_period_us", "50000\n"),
+        ]);
+        let cpu = CpuFiles::open(Version::V1, &dir).expect("v1 files");
+        cpu.write(Version::V1).expect("written");
+        let read = |name: &str| fs::read_to_string(v1.path().join(name)).expect("read");
+        assert_eq!(read("cpu.shares"), "110");
+        assert_eq!(read("cpu.cfs_quota_us"), "50000", "one period per period");
+
+        let (v2, dir) = folder_with(&[("cpu.weight", ""), ("cpu.max", "")]);
+        let cpu = CpuFiles::open(Version::V2, &dir).expect("v2 files");
+        cpu.write(Version::V2).expect("written");
+        let read = |name: &str| fs::read_to_string(v2.path().join(name)).expect("read");
+        assert_eq!(read("cpu.weight"), "11");
+        assert_eq!(read("cpu.max"), "100000 100000");
+
+        let (_, dir) = folder_with(&[("memory.limit_in_bytes", "0")]);
+        assert!(CpuFiles::open(Version::V1, &dir).is_none(), "no cpu controller");
     }
 
     #[test]

@@ -261,7 +261,13 @@ fn wait_for_run(
     unsafe { libc::setpgid(0, 0) };
     let hide = hide_ahead();
     fixed_environment();
-    let mut prepared = super::helper::prepare(Some(socket.as_raw_fd()), None, &hide);
+    // Forked ahead for a person's run alone (`toolbench run`): never background work.
+    let mut prepared = super::helper::prepare(
+        Some(socket.as_raw_fd()),
+        None,
+        &hide,
+        super::cgroup::CpuShare::Default,
+    );
     let Some((stdio, progress, body)) = receive(&socket) else {
         drop(prepared);
         end(0);

@@ -31,7 +31,7 @@ use rustix::process::{
 use rustix::thread::set_no_new_privs;
 
 use super::args::HelperArgs;
-use super::cgroup::{CgroupError, RunCgroups};
+use super::cgroup::{CgroupError, CpuShare, RunCgroups};
 use super::output_relay::{OutputPipes, OutputRelay};
 use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
 use super::spawn::{ChildStack, CommandError, EXIT_EXEC_FAILED, ToolCommand};
@@ -210,14 +210,19 @@ impl Prepared {
 /// run's share of what the kernel counts per user, and builds the
 /// view of the filesystem every run shares with the files of `hide` hidden (see
 /// `mounts::prepare_world`).
-pub(super) fn prepare(keep: Option<RawFd>, progress: Option<RawFd>, hide: &[PathBuf]) -> Prepared {
+pub(super) fn prepare(
+    keep: Option<RawFd>,
+    progress: Option<RawFd>,
+    hide: &[PathBuf],
+    share: CpuShare,
+) -> Prepared {
     // First, before we open anything of our own.
     let fds = close_inherited_fds(keep.or(progress));
     // Then the pipe, while no descriptor of ours can be at its number.
     let progress = progress.filter(|_| keep.is_none()).and_then(adopt_progress);
     let session = namespaces::new_session();
     // Before the user namespace: cgroups belong to the real user.
-    let cgroups = RunCgroups::create();
+    let cgroups = RunCgroups::create(share);
     let host_root = open(
         "/",
         OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -269,8 +274,12 @@ pub(super) fn run(mut args: HelperArgs, prepared: Option<Prepared>) -> ! {
     }
     // A forked helper ignores `progress_fd`: the number is the runner's, the pipe came with
     // the stdio.
-    let mut prepared =
-        prepared.unwrap_or_else(|| prepare(None, args.policy.progress_fd, &args.policy.hide));
+    let share = match args.policy.background {
+        true => CpuShare::Background,
+        false => CpuShare::Default,
+    };
+    let mut prepared = prepared
+        .unwrap_or_else(|| prepare(None, args.policy.progress_fd, &args.policy.hide, share));
     let progress = prepared.progress.take();
     // The variable names the pipe only when there is one: nothing else of ours is at 3.
     let var = crate::runner::progress::PROGRESS_FD_VAR.to_string();
