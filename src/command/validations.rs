@@ -63,18 +63,88 @@ struct Waiting {
     asked: u64,
 }
 
-/// The requests waiting and whether the queue is paused. The next is what a person asked
-/// for (`force`), oldest first, then the newest arrival: on a large workspace opened for the
-/// first time, what agents wrote last is what the reviewer looks at first.
+impl Waiting {
+    /// Whether this goes before `other`: what a person asked for (`force`), in the order
+    /// asked, then the newest arrival.
+    fn goes_before(&self, other: &Waiting) -> std::cmp::Ordering {
+        self.request
+            .force
+            .cmp(&other.request.force)
+            .then_with(|| match self.request.force {
+                true => other.asked.cmp(&self.asked),
+                false => self
+                    .changed
+                    .cmp(&other.changed)
+                    .then(self.asked.cmp(&other.asked)),
+            })
+    }
+}
+
+/// A tool in the queue, as a front end shows it (`ValidationQueue::snapshot`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    pub name: String,
+    pub version: String,
+    /// The folder the request named.
+    pub path: PathBuf,
+    /// A person asked for it (`force`), rather than the background.
+    pub asked_by_person: bool,
+    /// The content the request named.
+    pub content_hash: String,
+}
+
+impl Queued {
+    fn of(request: &ValidationRequest) -> Self {
+        Queued {
+            name: request.entry.name.clone(),
+            version: request.entry.version.clone(),
+            path: request.entry.path.clone(),
+            asked_by_person: request.force,
+            content_hash: request.entry.content_hash.clone(),
+        }
+    }
+
+    /// Whether `request` names the same content in the same folder.
+    fn is(&self, request: &ValidationRequest) -> bool {
+        self.path == request.entry.path && self.content_hash == request.entry.content_hash
+    }
+}
+
+/// What the queue holds at one moment.
+#[derive(Debug, Default)]
+pub struct QueueSnapshot {
+    /// Under way, oldest first.
+    pub validating: Vec<Queued>,
+    /// Waiting, in the order they will go (while paused, the background's wait for a resume).
+    pub waiting: Vec<Queued>,
+    pub paused: bool,
+}
+
+/// The requests waiting, those under way, and whether the queue is paused. The next is what
+/// a person asked for (`force`), oldest first, then the newest arrival: on a large workspace
+/// opened for the first time, what agents wrote last is what the reviewer looks at first.
 #[derive(Default)]
 struct Pending {
     waiting: Vec<Waiting>,
+    /// Taken by a worker and not told yet, by the order of asking.
+    validating: Vec<(u64, Queued)>,
     paused: bool,
     asked: u64,
 }
 
 impl Pending {
+    /// Queues `request` once: the background asking again for what waits or is under way
+    /// (a scan, then the scan once watching, each queue every candidate) adds nothing, and
+    /// a person asking for what waits in the background takes its place.
     fn push(&mut self, request: ValidationRequest, changed: SystemTime) {
+        let queued = |w: &Waiting| Queued::of(&w.request).is(&request);
+        if !request.force
+            && (self.waiting.iter().any(queued)
+                || self.validating.iter().any(|(_, q)| q.is(&request)))
+        {
+            return;
+        }
+        self.waiting.retain(|w| w.request.force || !queued(w));
         self.asked += 1;
         self.waiting.push(Waiting {
             request,
@@ -83,26 +153,36 @@ impl Pending {
         });
     }
 
-    /// The next request to validate; while paused, only what a person asked for.
-    fn take(&mut self) -> Option<ValidationRequest> {
+    /// The next request to validate, counted as under way until `done` with the number
+    /// given; while paused, only what a person asked for.
+    fn take(&mut self) -> Option<(u64, ValidationRequest)> {
         let paused = self.paused;
         let next = self
             .waiting
             .iter()
             .enumerate()
             .filter(|(_, w)| !paused || w.request.force)
-            .max_by(|(_, a), (_, b)| {
-                a.request
-                    .force
-                    .cmp(&b.request.force)
-                    .then_with(|| match a.request.force {
-                        // Asked by a person: in the order asked.
-                        true => b.asked.cmp(&a.asked),
-                        false => a.changed.cmp(&b.changed).then(a.asked.cmp(&b.asked)),
-                    })
-            })
+            .max_by(|(_, a), (_, b)| a.goes_before(b))
             .map(|(i, _)| i)?;
-        Some(self.waiting.swap_remove(next).request)
+        let taken = self.waiting.swap_remove(next);
+        self.validating
+            .push((taken.asked, Queued::of(&taken.request)));
+        Some((taken.asked, taken.request))
+    }
+
+    /// The request `take` numbered `asked` is told.
+    fn done(&mut self, asked: u64) {
+        self.validating.retain(|(number, _)| *number != asked);
+    }
+
+    fn snapshot(&self) -> QueueSnapshot {
+        let mut waiting: Vec<&Waiting> = self.waiting.iter().collect();
+        waiting.sort_by(|a, b| b.goes_before(a));
+        QueueSnapshot {
+            validating: self.validating.iter().map(|(_, q)| q.clone()).collect(),
+            waiting: waiting.iter().map(|w| Queued::of(&w.request)).collect(),
+            paused: self.paused,
+        }
     }
 }
 
@@ -181,6 +261,11 @@ impl ValidationQueue {
     pub fn waiting(&self) -> usize {
         self.shared.pending().waiting.len()
     }
+
+    /// What is under way and what waits, in the order it will go.
+    pub fn snapshot(&self) -> QueueSnapshot {
+        self.shared.pending().snapshot()
+    }
 }
 
 async fn work<L: Fn(ValidationEvent) -> bool>(
@@ -206,16 +291,18 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
                     .any(|w| !pending.paused || w.request.force);
                 (next, more)
             };
-            if let Some(request) = next {
+            if let Some(taken) = next {
                 // Another worker, if any, takes the next one meanwhile.
                 if more {
                     shared.wake.notify_one();
                 }
-                break request;
+                break taken;
             }
             woken.await;
         };
+        let (asked, request) = request;
         let event = validate(&commands, request).await;
+        shared.pending().done(asked);
         if !listener(event) {
             return;
         }
@@ -285,8 +372,58 @@ mod tests {
 
     fn order(pending: &mut Pending) -> Vec<String> {
         std::iter::from_fn(|| pending.take())
-            .map(|r| r.entry.name)
+            .map(|(_, r)| r.entry.name)
             .collect()
+    }
+
+    fn names(queued: &[Queued]) -> Vec<&str> {
+        queued.iter().map(|q| q.name.as_str()).collect()
+    }
+
+    /// The background asking again for what waits or is under way adds nothing; a person
+    /// asking for it takes the background's place, and a new content of the same folder is
+    /// a request of its own.
+    #[test]
+    fn the_same_content_is_queued_once_and_a_persons_ask_replaces_the_backgrounds() {
+        let mut pending = Pending::default();
+        pending.push(request("twice", false), at(10));
+        pending.push(request("twice", false), at(10));
+        pending.push(request("under_way", false), at(5));
+        assert_eq!(pending.waiting.len(), 2);
+        let (number, _) = pending.take().expect("twice, the newest");
+        pending.push(request("twice", false), at(10));
+        assert_eq!(pending.waiting.len(), 1, "under way: nothing added");
+        pending.done(number);
+
+        pending.push(request("under_way", true), at(5));
+        assert_eq!(names(&pending.snapshot().waiting), ["under_way"]);
+        assert!(pending.snapshot().waiting[0].asked_by_person);
+
+        let mut changed = request("under_way", false);
+        changed.entry.content_hash = "another".into();
+        pending.push(changed, at(6));
+        assert_eq!(pending.waiting.len(), 2, "a new content waits too");
+    }
+
+    /// A snapshot lists what waits in the order `take` gives it, and what is under way
+    /// until it is done.
+    #[test]
+    fn a_snapshot_shows_what_is_under_way_and_what_waits_in_the_order_it_goes() {
+        let mut pending = Pending::default();
+        pending.push(request("oldest", false), at(10));
+        pending.push(request("newest", false), at(30));
+        pending.push(request("asked", true), at(1));
+        let snapshot = pending.snapshot();
+        assert_eq!(names(&snapshot.waiting), ["asked", "newest", "oldest"]);
+        assert!(snapshot.validating.is_empty());
+        assert!(snapshot.waiting[0].asked_by_person);
+
+        let (number, _) = pending.take().expect("asked");
+        let snapshot = pending.snapshot();
+        assert_eq!(names(&snapshot.validating), ["asked"]);
+        assert_eq!(names(&snapshot.waiting), ["newest", "oldest"]);
+        pending.done(number);
+        assert!(pending.snapshot().validating.is_empty());
     }
 
     /// What a person asked for first, in the order asked; then the newest arrivals. Paused,

@@ -864,6 +864,7 @@ impl App {
                 }
                 self.validations.insert(path, *report);
                 self.show_behaviour();
+                self.refresh_validations_view();
                 self.dirty = true;
             }
             AppEvent::HistoryLoaded {
@@ -916,6 +917,8 @@ impl App {
                 if self.runs.iter().any(RunView::is_running) {
                     self.dirty = true; // elapsed-time clocks
                 }
+                // A validation starting tells nothing: the view looks again.
+                self.refresh_validations_view();
                 if self
                     .message
                     .as_ref()
@@ -1767,6 +1770,7 @@ impl App {
                     "background validation goes on where it stopped".to_string()
                 };
                 self.notify(said, Level::Info);
+                self.refresh_validations_view();
             }
             Action::Stats => {
                 self.effects.push(Effect::LoadStats);
@@ -1973,7 +1977,10 @@ impl App {
                 return true;
             }
             Some(Overlay::Resource(state)) => {
-                if matches!(action, Action::Help | Action::CommandLine) {
+                if matches!(
+                    action,
+                    Action::Help | Action::CommandLine | Action::PauseValidation
+                ) {
                     return false;
                 }
                 match state.on_action(action, resources::page(self.size)) {

@@ -540,6 +540,21 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 let _ = tx.blocking_send(AppEvent::StatsLoaded(result));
             });
         }
+        // The queue is this process's: read at once, no store involved.
+        Effect::LoadResource(overlays::resources::Resource::Validations) => {
+            let table = overlays::resources::validation_table(
+                services.validations.snapshot(),
+                app.validations.iter(),
+            );
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let event = AppEvent::ResourceLoaded {
+                    resource: overlays::resources::Resource::Validations,
+                    table: Ok(table),
+                };
+                let _ = tx.send(event).await;
+            });
+        }
         Effect::LoadResource(resource) => {
             let tx = tx.clone();
             let root = services.root.clone();

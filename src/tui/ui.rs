@@ -52,21 +52,23 @@ fn draw_prompt(frame: &mut Frame, app: &App, area: Rect, typed: &str) {
     let theme = &app.theme;
     let prompt = format!(" :{typed}█");
     let names = overlays::resources::Resource::complete(typed).1;
-    let hint = if names.is_empty() {
-        format!("no view starts with {} ", typed.trim())
+    // The names first: the keys' reminders go before them when the row is short.
+    let hints = if names.is_empty() {
+        vec![format!("no view starts with {} ", typed.trim())]
     } else {
-        format!(
-            "{} · tab completes · enter opens · esc cancels ",
-            names.join(", ")
-        )
+        let names = names.join(", ");
+        vec![
+            format!("{names} · tab completes · enter opens · esc cancels "),
+            format!("{names} · tab completes "),
+            format!("{names} "),
+        ]
     };
     let width = usize::from(area.width);
     let used = prompt.chars().count().min(width);
-    let hint = if used + 2 + hint.chars().count() <= width {
-        hint
-    } else {
-        String::new()
-    };
+    let hint = hints
+        .into_iter()
+        .find(|hint| used + 2 + hint.chars().count() <= width)
+        .unwrap_or_default();
     let pad = width.saturating_sub(used + hint.chars().count());
     let line = Line::from(vec![
         Span::styled(fit(&prompt, used), theme.status_bar.patch(theme.filter)),

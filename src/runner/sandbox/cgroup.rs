@@ -606,7 +606,10 @@ mod tests {
         assert_eq!(read("cpu.max"), "100000 100000");
 
         let (_, dir) = folder_with(&[("memory.limit_in_bytes", "0")]);
-        assert!(CpuFiles::open(Version::V1, &dir).is_none(), "no cpu controller");
+        assert!(
+            CpuFiles::open(Version::V1, &dir).is_none(),
+            "no cpu controller"
+        );
     }
 
     #[test]

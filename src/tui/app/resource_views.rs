@@ -40,6 +40,17 @@ impl App {
         }
     }
 
+    /// Reads the validation view's rows again when it is open: the queue moved. Asked once
+    /// however many validations answer between two turns of the event loop.
+    pub(super) fn refresh_validations_view(&mut self) {
+        let load = Effect::LoadResource(Resource::Validations);
+        if matches!(&self.overlay, Some(Overlay::Resource(state)) if state.resource == Resource::Validations)
+            && !self.effects.contains(&load)
+        {
+            self.effects.push(load);
+        }
+    }
+
     /// A resource view of `resource`, its rows read in the background; it replaces any
     /// overlay, a view open before it included.
     pub(super) fn open_resource(&mut self, resource: Resource) {
@@ -124,8 +135,9 @@ impl App {
         state.resource.enter_hint()
     }
 
-    /// `enter` on a row of the view: a failed run's failure, a run's or a decision's tool
-    /// detail, a waiting call in the Review pane, a followed instance in the Output pane.
+    /// `enter` on a row of the view: a failed run's failure, a run's, a decision's or a
+    /// validation's tool detail, a waiting call in the Review pane, a followed instance in the
+    /// Output pane.
     pub(super) fn open_resource_row(&mut self, index: usize) {
         let Some(Overlay::Resource(state)) = &self.overlay else {
             return;
@@ -151,6 +163,11 @@ impl App {
                         });
                     }
                     None => self.show_tool(&tool),
+                }
+            }
+            Rows::Validations(rows) => {
+                if let Some(path) = rows.get(index).map(|r| r.path.clone()) {
+                    self.show_tool_at(&path);
                 }
             }
             Rows::History(decisions) => {
@@ -208,18 +225,31 @@ impl App {
     }
 
     /// The tool detail of the catalog's `name`, or a line saying the catalog has no such tool.
-    /// Closing the detail shows the view again.
     fn show_tool(&mut self, name: &str) {
         match self.catalog.find(&ToolId::named(name)) {
-            Ok(entry) => {
-                let entry = entry.clone();
-                let back = self.take_resource_view();
-                self.show_details(entry, DetailSection::Overview);
-                if let Some(Overlay::Detail(detail)) = &mut self.overlay {
-                    detail.back = back;
-                }
-            }
+            Ok(entry) => self.show_entry(entry.clone()),
             Err(_) => self.notify(format!("{name} is not in the catalog"), Level::Info),
+        }
+    }
+
+    /// The tool detail of the tool the catalog has at `path` (a validated folder), or a line
+    /// saying it is no longer there.
+    fn show_tool_at(&mut self, path: &std::path::Path) {
+        match self.catalog.entries().iter().find(|e| e.path == path) {
+            Some(entry) => self.show_entry(entry.clone()),
+            None => self.notify(
+                format!("no tool at {} any more", path.display()),
+                Level::Info,
+            ),
+        }
+    }
+
+    /// Closing the detail shows the view again.
+    fn show_entry(&mut self, entry: crate::model::ToolEntry) {
+        let back = self.take_resource_view();
+        self.show_details(entry, DetailSection::Overview);
+        if let Some(Overlay::Detail(detail)) = &mut self.overlay {
+            detail.back = back;
         }
     }
 

@@ -1,5 +1,6 @@
-//! The resource views (`:runs`, `:history`, `:calls`, `:services`): one full-screen table of
-//! what the store holds, newest first, narrowed by every word typed after `/`.
+//! The resource views (`:runs`, `:history`, `:calls`, `:services`, `:validations`): one
+//! full-screen table of what the store holds, newest first (the validation queue's in the
+//! order it goes), narrowed by every word typed after `/`.
 //!
 //! The rows are read and turned into cells off the event loop (`Effect::LoadResource`);
 //! drawing only reads the loaded table.
@@ -7,11 +8,14 @@
 use ratatui::layout::Rect;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
+use crate::command::validations::{QueueSnapshot, Queued};
 use crate::model::calls::CallRow;
 use crate::model::decisions::DecisionRecord;
 use crate::model::services::InstanceRow;
 use crate::model::{FailureRecord, RunRecord};
+use crate::review::validate::ValidationReport;
 use crate::store::{Store, StoreError};
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
@@ -32,14 +36,16 @@ pub enum Resource {
     History,
     Calls,
     Services,
+    Validations,
 }
 
 impl Resource {
-    pub(crate) const ALL: [Resource; 4] = [
+    pub(crate) const ALL: [Resource; 5] = [
         Resource::Runs,
         Resource::History,
         Resource::Calls,
         Resource::Services,
+        Resource::Validations,
     ];
 
     /// What is typed after `:`.
@@ -49,6 +55,7 @@ impl Resource {
             Resource::History => "history",
             Resource::Calls => "calls",
             Resource::Services => "services",
+            Resource::Validations => "validations",
         }
     }
 
@@ -58,6 +65,7 @@ impl Resource {
             Resource::History => "History",
             Resource::Calls => "Calls",
             Resource::Services => "Services",
+            Resource::Validations => "Validations",
         }
     }
 
@@ -67,6 +75,7 @@ impl Resource {
             Resource::History => &["TIME", "TOOL", "VERSION", "DECISION", "REVIEWER", "REASON"],
             Resource::Calls => &["ID", "TIME", "CLIENT", "TOOL", "STATE", "ARGUMENTS"],
             Resource::Services => &["INSTANCE", "TOOL", "STATE", "PORT", "PID", "STARTED"],
+            Resource::Validations => &["#", "STATE", "TOOL", "ASKED BY", "VERDICT", "VALIDATED"],
         }
     }
 
@@ -74,7 +83,7 @@ impl Resource {
     /// instead: the app says so, `App::resource_enter_hint`).
     pub(crate) fn enter_hint(self) -> &'static str {
         match self {
-            Resource::Runs | Resource::History => "tool detail",
+            Resource::Runs | Resource::History | Resource::Validations => "tool detail",
             Resource::Calls => "show in Review",
             Resource::Services => "show in Output",
         }
@@ -130,6 +139,106 @@ pub(crate) enum Rows {
     History(Vec<DecisionRecord>),
     Calls(Vec<CallRow>),
     Services(Vec<InstanceRow>),
+    Validations(Vec<ValidationRow>),
+}
+
+/// A row of `:validations`: a tool under way, waiting, or validated.
+#[derive(Debug)]
+pub(crate) struct ValidationRow {
+    /// The place in the queue of a tool that waits, from 1.
+    order: Option<usize>,
+    state: &'static str,
+    tool: String,
+    /// The folder validated: `enter` opens the tool found there.
+    pub(crate) path: PathBuf,
+    asked_by: &'static str,
+    verdict: Option<String>,
+    validated_at: Option<String>,
+}
+
+impl ValidationRow {
+    fn queued(queued: Queued, state: &'static str, order: Option<usize>) -> Self {
+        ValidationRow {
+            order,
+            state,
+            tool: format!("{}@{}", queued.name, queued.version),
+            path: queued.path,
+            asked_by: match queued.asked_by_person {
+                true => "you",
+                false => "background",
+            },
+            verdict: None,
+            validated_at: None,
+        }
+    }
+
+    fn validated(path: PathBuf, report: &ValidationReport) -> Self {
+        ValidationRow {
+            order: None,
+            state: match report.cached {
+                true => "kept",
+                false => "done",
+            },
+            tool: format!("{}@{}", report.name, report.version),
+            path,
+            asked_by: "-",
+            verdict: Some(report.verdict.as_str().to_string()),
+            validated_at: Some(report.validated_at.clone()),
+        }
+    }
+}
+
+/// How much the validation view's rows stand for: the view shows at most `ROW_LIMIT` of the
+/// waiting and of the validated each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QueueCounts {
+    pub(crate) validating: usize,
+    pub(crate) waiting: usize,
+    pub(crate) validated: usize,
+    pub(crate) paused: bool,
+}
+
+/// The rows of `:validations`: what is under way, what waits in the order it will go (while
+/// paused, the background's says so), then the newest verdicts (`kept`: a verdict the store
+/// held for the same content).
+pub(crate) fn validation_table<'a>(
+    queue: QueueSnapshot,
+    reports: impl Iterator<Item = (&'a PathBuf, &'a ValidationReport)>,
+) -> Table {
+    let mut validated: Vec<(&PathBuf, &ValidationReport)> = reports.collect();
+    let counts = QueueCounts {
+        validating: queue.validating.len(),
+        waiting: queue.waiting.len(),
+        validated: validated.len(),
+        paused: queue.paused,
+    };
+    validated.sort_by(|a, b| b.1.validated_at.cmp(&a.1.validated_at));
+    let capped = counts.waiting > ROW_LIMIT || counts.validated > ROW_LIMIT;
+    let paused = queue.paused;
+    let under_way = queue
+        .validating
+        .into_iter()
+        .map(|q| ValidationRow::queued(q, "validating", None));
+    let waiting = queue
+        .waiting
+        .into_iter()
+        .take(ROW_LIMIT)
+        .enumerate()
+        .map(|(i, q)| {
+            let state = match paused && !q.asked_by_person {
+                true => "paused",
+                false => "waiting",
+            };
+            ValidationRow::queued(q, state, Some(i + 1))
+        });
+    let done = validated
+        .into_iter()
+        .take(ROW_LIMIT)
+        .map(|(path, report)| ValidationRow::validated(path.clone(), report));
+    let rows = under_way.chain(waiting).chain(done).collect();
+    let mut table = Table::new(Rows::Validations(rows), capped);
+    table.queue = Some(counts);
+    table
 }
 
 /// A view's rows with their cells, made once when they are read.
@@ -144,6 +253,8 @@ pub struct Table {
     pub(crate) capped: bool,
     /// The newest failure recorded of each run shown, by run id.
     failures: HashMap<i64, FailureRecord>,
+    /// `:validations`: how many there are of each, shown or not.
+    pub(crate) queue: Option<QueueCounts>,
 }
 
 impl Table {
@@ -153,6 +264,7 @@ impl Table {
             Rows::History(decisions) => decisions.iter().map(decision_cells).collect(),
             Rows::Calls(calls) => calls.iter().map(call_cells).collect(),
             Rows::Services(instances) => instances.iter().map(instance_cells).collect(),
+            Rows::Validations(rows) => rows.iter().map(validation_cells).collect(),
         };
         let cells: Vec<Vec<String>> = cells
             .into_iter()
@@ -168,6 +280,7 @@ impl Table {
             haystacks,
             capped,
             failures: HashMap::new(),
+            queue: None,
         }
     }
 
@@ -244,6 +357,19 @@ fn instance_cells(row: &InstanceRow) -> Vec<String> {
     ]
 }
 
+fn validation_cells(row: &ValidationRow) -> Vec<String> {
+    vec![
+        row.order.map_or(String::new(), |o| o.to_string()),
+        row.state.to_string(),
+        row.tool.clone(),
+        row.asked_by.to_string(),
+        row.verdict.clone().unwrap_or_else(|| "-".to_string()),
+        row.validated_at
+            .as_deref()
+            .map_or("-".to_string(), short_time),
+    ]
+}
+
 /// Reads the rows of `resource` (at most `ROW_LIMIT` of the newest) and makes their cells:
 /// the event loop's side of `Effect::LoadResource`.
 pub(crate) fn load(store: &Store, resource: Resource) -> Result<Table, StoreError> {
@@ -273,6 +399,9 @@ pub(crate) fn load(store: &Store, resource: Resource) -> Result<Table, StoreErro
             (Rows::Calls(calls), capped)
         }
         Resource::Services => (Rows::Services(store.instances(false)?), false),
+        // Not the store's: the front end reads its queue instead (`validation_table`), and
+        // the store holds nothing of it.
+        Resource::Validations => (Rows::Validations(Vec::new()), false),
     };
     Ok(Table::new(rows, capped))
 }
@@ -421,7 +550,8 @@ mod tests {
     fn completion_goes_as_far_as_the_names_agree() {
         assert_eq!(Resource::complete("c").0, "calls");
         assert_eq!(Resource::complete("").0, "");
-        assert_eq!(Resource::complete("").1.len(), 4);
+        assert_eq!(Resource::complete("").1.len(), 5);
+        assert_eq!(Resource::named("v"), Some(Resource::Validations));
         assert_eq!(Resource::complete("zz").1.len(), 0);
     }
 }

@@ -122,7 +122,7 @@ fn an_unknown_view_is_answered_in_one_line_with_the_names_there_are() {
     let screen = render(&app, 120, 24);
     insta::assert_snapshot!(screen);
     assert!(
-        screen.contains("no view named jobs: try runs, history, calls, services"),
+        screen.contains("no view named jobs: try runs, history, calls, services, validations"),
         "{screen}"
     );
 }
@@ -137,7 +137,7 @@ fn tab_completes_a_view_name_as_far_as_the_names_agree() {
     let all = render(&app, 80, 24);
     assert!(all.contains(":█"), "{all}");
     assert!(
-        all.contains("runs, history, calls, services · tab"),
+        all.contains("runs, history, calls, services, validations · tab completes"),
         "{all}"
     );
     type_text(&mut app, "h");
@@ -405,4 +405,120 @@ fn the_help_lists_every_key_of_the_resource_views_and_esc_on_the_review_marks() 
     let views = help_section(&app, "Resource views (:runs …)");
     assert!(lists(&views, "backspace", "close the view"), "{views:#?}");
     assert!(!lists(&views, "esc", "close the view"), "{views:#?}");
+}
+
+/// A queue with one tool under way, two waiting (one a person asked for) and one verdict.
+fn queue_of(app: &App, paused: bool) -> Table {
+    use crate::command::validations::{QueueSnapshot, Queued};
+    let entry = |name: &str, version: &str| {
+        let entry = app
+            .catalog
+            .entries()
+            .iter()
+            .find(|e| e.name == name && e.version == version)
+            .expect("in the sample");
+        (entry.path.clone(), entry.content_hash.clone())
+    };
+    let queued = |name: &str, version: &str, asked_by_person: bool| Queued {
+        name: name.into(),
+        version: version.into(),
+        path: entry(name, version).0,
+        asked_by_person,
+        content_hash: entry(name, version).1,
+    };
+    let (path, hash) = entry("csv_to_json", "1.3.0");
+    let report: crate::review::validate::ValidationReport =
+        serde_json::from_value(serde_json::json!({
+            "name": "csv_to_json", "version": "1.3.0", "tier": "experimental",
+            "path": "experimental/csv_to_json-1.3.0", "verdict": "warn",
+            "content_hash": hash, "validated_at": "2026-11-24T10:00:00.000Z",
+            "checks": [], "findings": [], "tests": [], "similar": []
+        }))
+        .expect("report JSON");
+    let reports = std::collections::HashMap::from([(path, report)]);
+    crate::tui::overlays::resources::validation_table(
+        QueueSnapshot {
+            validating: vec![queued("drop_tables", "0.1.0", false)],
+            waiting: vec![
+                queued("url_extract", "?", true),
+                queued("slugify", "1.0.0", false),
+            ],
+            paused,
+        },
+        reports.iter(),
+    )
+}
+
+/// `:validations` lists the queue: under way, waiting in the order it goes (what a person
+/// asked for first), then the verdicts; `P` pauses from inside the view, which reads the
+/// queue again; `enter` on a verdict opens that tool's detail.
+#[test]
+fn colon_validations_shows_the_queue_in_its_order_and_p_pauses_it_from_there() {
+    let mut app = app_with(sample());
+    app.take_effects();
+    command(&mut app, "validations");
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::LoadResource(Resource::Validations)]
+    );
+    let table = queue_of(&app, false);
+    app.update(AppEvent::ResourceLoaded {
+        resource: Resource::Validations,
+        table: Ok(table),
+    });
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    for row in [
+        "  validating drop_tables@0.1.0 background",
+        "1 waiting    url_extract@?     you",
+        "2 waiting    slugify@1.0.0     background",
+        "  done       csv_to_json@1.3.0 -          warn    11-24 10:00",
+    ] {
+        assert!(screen.contains(row), "{row}\n{screen}");
+    }
+    assert!(
+        screen.contains("Validations · 1 under way · 2 waiting · 1 validated"),
+        "{screen}"
+    );
+    assert!(screen.contains("P pause"), "{screen}");
+
+    key(&mut app, KeyCode::Char('P'));
+    assert!(app.validation_paused);
+    assert_eq!(
+        app.take_effects(),
+        vec![
+            Effect::PauseValidation(true),
+            Effect::LoadResource(Resource::Validations)
+        ]
+    );
+    let table = queue_of(&app, true);
+    app.update(AppEvent::ResourceLoaded {
+        resource: Resource::Validations,
+        table: Ok(table),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("2 waiting · 1 validated · paused"),
+        "{screen}"
+    );
+    assert!(screen.contains("2 paused     slugify@1.0.0"), "{screen}");
+    assert!(
+        screen.contains("1 waiting    url_extract@?"),
+        "asked: {screen}"
+    );
+    assert!(screen.contains("P go on"), "{screen}");
+
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    key(&mut app, KeyCode::Enter);
+    let detail = render(&app, 80, 24);
+    assert!(
+        detail.contains("csv_to_json") && detail.contains("1.3.0"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("Validations ·"),
+        "the detail is shown: {detail}"
+    );
 }

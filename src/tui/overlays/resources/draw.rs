@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-use super::{ROW_LIMIT, Resource, ResourceState, area, column_widths};
+use super::{QueueCounts, ROW_LIMIT, Resource, ResourceState, Table, area, column_widths};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::ui::fit;
@@ -19,12 +19,28 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceSta
     rect.height = rect.height.saturating_sub(message_rows.saturating_sub(1));
     let resource = state.resource;
     let count = match &state.table {
+        Some(Ok(Table {
+            queue: Some(queue), ..
+        })) => queue_counts(queue),
         Some(Ok(table)) if table.capped => format!(" (newest {ROW_LIMIT})"),
         Some(Ok(table)) => format!(" ({})", table.len()),
         _ => String::new(),
     };
+    // The queue's own key, where its rows are.
+    let pause = match resource {
+        Resource::Validations => format!(
+            " · {} {}",
+            app.keymap.hint(Action::PauseValidation),
+            if app.validation_paused {
+                "go on"
+            } else {
+                "pause"
+            }
+        ),
+        _ => String::new(),
+    };
     let keys = format!(
-        " {} filter · {} {} · {} other view · esc close ",
+        " {} filter · {} {}{pause} · {} other view · esc close ",
         app.keymap.hint(Action::Filter),
         app.keymap.hint(Action::Open),
         app.resource_enter_hint(state),
@@ -70,6 +86,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceSta
             Resource::History => "No decisions recorded yet.",
             Resource::Calls => "No agent call has asked for a person yet.",
             Resource::Services => "No service instances (launch one from the Catalog).",
+            Resource::Validations => "Nothing validated or waiting for validation yet.",
         };
         frame.render_widget(Span::styled(none, theme.dim), header);
         return;
@@ -121,4 +138,17 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceSta
         ]);
         frame.render_widget(Paragraph::new(line), foot);
     }
+}
+
+/// The validation view's title after its name: how many are under way, wait and have a
+/// verdict, whether or not each is shown, and whether the queue is paused.
+fn queue_counts(queue: &QueueCounts) -> String {
+    let paused = match queue.paused {
+        true => " · paused",
+        false => "",
+    };
+    format!(
+        " · {} under way · {} waiting · {} validated{paused}",
+        queue.validating, queue.waiting, queue.validated,
+    )
 }
