@@ -627,9 +627,18 @@ async fn a_paused_queue_keeps_the_background_and_goes_on_where_it_stopped() {
     assert!(quiet.is_err(), "nothing started while paused: {quiet:?}");
     assert_eq!(queue.waiting(), 1);
     assert!(stored_runs(ws.path()).is_empty());
-    // A person's request runs all the same.
+    // A person's request, for another tool of the workspace, runs all the same.
+    let other = write_tool(
+        ws.path(),
+        Tier::Experimental.dir_name(),
+        "other",
+        &minimal_manifest("other"),
+    );
+    std::fs::write(other.join("run.sh"), "echo '{}'\n").expect("script");
+    let other = load_path(ws.path(), Tier::Experimental, &other, ScanLimits::default())
+        .expect("the other tool");
     queue.push(ValidationRequest {
-        entry: entry.clone(),
+        entry: other,
         force: true,
         catalog: Arc::clone(&catalog),
     });
