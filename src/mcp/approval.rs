@@ -18,9 +18,6 @@ use crate::model::calls::{Answer, CallRow, CallState, NewCall};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::inflight::ProcessId;
 
-/// How often a waiting call looks for the human's answer: well under the 100 ms a human
-/// may notice between the key and the result.
-const LOOK_EVERY: Duration = Duration::from_millis(20);
 /// How often a waiting client hears that the call is still waiting (at most 5 s apart).
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
@@ -104,47 +101,62 @@ pub(crate) async fn clearance(
 enum WaitError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Unreadable(String),
     #[error("call #{0} left the store")]
     Gone(i64),
     #[error("the client cancelled the call")]
     Cancelled,
 }
 
-/// Waits until the call is no longer pending; returns it as it ended.
+/// Waits until the call is no longer pending; returns it as it ended. The store is read once
+/// here (a call a rule let through has ended already); then the server's one looker tells
+/// when it ends (`answers`).
 async fn wait(
     shared: &Arc<Shared>,
     id: i64,
     why: &str,
     caller: &mut Caller,
 ) -> Result<CallRow, WaitError> {
+    let call = shared
+        .with_store(move |store| store.call(id))
+        .await?
+        .ok_or(WaitError::Gone(id))?;
+    if call.state != CallState::Pending {
+        return Ok(call);
+    }
+    let mut awaited = shared.answers.wait_for(id);
     let timeout = Duration::from_secs(shared.workbench.config().approvals.timeout_secs);
     let started = Instant::now();
-    // Said at once, so a task reads as waiting for a human from its first poll.
-    let mut last_progress: Option<Instant> = None;
+    let deadline = started + timeout;
+    let mut expired = false;
     loop {
-        let call = shared
-            .with_store(move |store| store.call(id))
-            .await?
-            .ok_or(WaitError::Gone(id))?;
-        if call.state != CallState::Pending {
-            return Ok(call);
-        }
-        if started.elapsed() >= timeout {
-            let reason = format!("no answer within {} s", timeout.as_secs());
-            close(shared, id, CallState::Expired, reason).await;
-            continue;
-        }
-        if last_progress.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
-            last_progress = Some(Instant::now());
+        // Said at once, so a task reads as waiting for a human from its first poll; not once
+        // it expired, while its end is on its way.
+        if !expired {
             let seconds = started.elapsed().as_secs_f64();
             caller.progress.waiting(id, seconds, why).await;
         }
+        let next_progress = Instant::now() + PROGRESS_EVERY;
+        let wake = match expired {
+            true => next_progress,
+            false => next_progress.min(deadline),
+        };
         tokio::select! {
+            ended = awaited.ended() => {
+                return ended.map_err(WaitError::Unreadable)?.ok_or(WaitError::Gone(id));
+            }
             () = caller.cancel.cancelled() => {
                 close(shared, id, CallState::Cancelled, "the client cancelled the call".into()).await;
                 return Err(WaitError::Cancelled);
             }
-            () = tokio::time::sleep(LOOK_EVERY) => {}
+            () = tokio::time::sleep_until(wake.into()) => {}
+        }
+        if !expired && Instant::now() >= deadline {
+            // Answered as expired unless a person answered first; either way it ends now.
+            expired = true;
+            let reason = format!("no answer within {} s", timeout.as_secs());
+            close(shared, id, CallState::Expired, reason).await;
         }
     }
 }

@@ -7,6 +7,7 @@
 //! served on stdio or, by `http`, over Streamable HTTP.
 
 mod agent_tools;
+mod answers;
 mod approval;
 mod call;
 mod caller;

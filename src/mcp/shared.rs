@@ -35,6 +35,8 @@ pub struct Shared {
     in_flight: watch::Sender<usize>,
     /// The calls answered with a task, whose work goes on here.
     pub(crate) tasks: super::open_tasks::OpenTasks,
+    /// The calls waiting here for a person's answer.
+    pub(crate) answers: super::answers::Answers,
 }
 
 /// One call being answered; dropping it marks the call done.
@@ -62,6 +64,7 @@ impl Shared {
             workbench.validation_listener(runtime),
         );
         Self {
+            answers: super::answers::Answers::start(runtime, store.clone()),
             live: workbench.keep_live(Catalog::new(entries), store.clone()),
             workbench,
             listing: RwLock::new(Arc::new(listing)),

@@ -91,6 +91,19 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// The ids of the calls still waiting, through the state index: what a server waiting on
+    /// several of them looks up at once.
+    pub(crate) fn pending_call_ids(&self) -> Result<std::collections::HashSet<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM agent_calls WHERE state = 'pending'")
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], |row| row.get(0))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
     /// The pending calls, oldest first; with `all`, every call, newest first.
     pub(crate) fn calls(&self, all: bool) -> Result<Vec<CallRow>, StoreError> {
         let sql = if all {
@@ -294,6 +307,19 @@ mod tests {
             server_start: 2,
             task: None,
         }
+    }
+
+    #[test]
+    fn pending_ids_are_those_no_one_answered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let first = store.insert_call(&new_call("a")).expect("first");
+        let second = store.insert_call(&new_call("b")).expect("second");
+        store
+            .answer_call(first, &answer(CallState::Approved))
+            .expect("answered");
+        let pending = store.pending_call_ids().expect("ids");
+        assert_eq!(pending, std::collections::HashSet::from([second]));
     }
 
     fn answer(state: CallState) -> Answer {
