@@ -231,7 +231,7 @@ pub(crate) fn drift_now(root: &Path, entry: &ToolEntry) -> Option<Drift> {
 /// Refuses to run an active tool whose content is not the content a person accepted, or
 /// that others than its owner could change. Other tiers are not sealed: a person trying a
 /// candidate runs it knowing what it is, and agents can only call active tools.
-pub(crate) fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
+pub fn check(root: &Path, entry: &ToolEntry) -> Result<(), SealError> {
     if !entry.tier.is_active() {
         return Ok(());
     }
