@@ -3,9 +3,9 @@
 //!
 //! Every `toolbench run` starts the program, and the loader's work on it was a measured part
 //! of a run's cost: about 16,600 relative relocations, read from a 400 KB table. Packed, the
-//! table is 5 KB and a run is about 0.6 ms faster (BENCHMARKS.md). An older linker ignores the
-//! option and a C library before 2.36 cannot load the result, so it is used only when a small
-//! program linked with it here, warnings fatal, also runs here.
+//! table is 5 KB and a run is about 0.6 ms faster (docs/benchmarks/runs.md). An older linker
+//! ignores the option and a C library before 2.36 cannot load the result, so it is used only
+//! when a small program linked with it here, warnings fatal, also runs here.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Catalog figures of the issue "foundation", measured end to end in one run, next to
-# reference tools on the same data. Prints a table at the end; BENCHMARKS.md records it.
+# reference tools on the same data. Prints a table at the end; docs/benchmarks/catalog.md
+# records it.
 #
 #     bash benches/compare.sh            # everything (12-15 minutes on 2 cores, plus up to
 #                                        # 2 x TUI_TIMEOUT when the TUI does not exit)

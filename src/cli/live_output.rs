@@ -223,8 +223,8 @@ impl LiveStream {
 
     /// A pipe we print into holds more than a chunk of the run's output: a flood is passed
     /// on in a fraction of the wake-ups (1 GiB into `| cat`: 0.66-0.70 s, against 0.92-1.15 s
-    /// with the pipe's default 64 KiB; BENCHMARKS.md). The pipe is the reader's too; it only
-    /// grows. Anything but a pipe is left as it is.
+    /// with the pipe's default 64 KiB; docs/benchmarks/runs.md). The pipe is the reader's too;
+    /// it only grows. Anything but a pipe is left as it is.
     fn widen_pipe(&self) {
         if let Some(file) = &self.file {
             widen_pipe(file.as_fd());

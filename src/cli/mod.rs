@@ -144,7 +144,8 @@ enum Command {
 
 /// A subcommand's arguments, which clap builds only when that subcommand is the one given.
 /// Building every subcommand's arguments took about 0.2 ms of every command's start, a
-/// `tools send` included (BENCHMARKS.md, issue 11); help and completions still see them all.
+/// `tools send` included (docs/benchmarks/mcp.md, "Services"); help and completions still
+/// see them all.
 /// `tools` and `calls` are left out: their own subcommands must exist when the root is built,
 /// for the `help` subcommand's tree that completion scripts offer.
 #[derive(Debug)]

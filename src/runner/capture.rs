@@ -2,7 +2,8 @@
 //! the last bytes are kept in a ring; whatever lies between is counted, not kept.
 //!
 //! This is what keeps memory flat while a tool prints a gigabyte. A stream that prints
-//! nothing leaves no log file: every file a run creates costs it (BENCHMARKS.md, issue 7).
+//! nothing leaves no log file: every file a run creates costs it (docs/benchmarks/runs.md,
+//! issue 7).
 
 use std::fs::File;
 use std::io::Write;

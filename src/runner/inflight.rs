@@ -8,8 +8,8 @@
 //! (`hand_off`): the run's record is appended as a second line, synced, and the file renamed
 //! `<run>.ended`; the next process that opens the store stores it (`close_abandoned`). That is
 //! how `toolbench run` records its runs (opening SQLite cost a run about 0.7 ms of CPU, a
-//! fifth of what toolbench adds to a run; BENCHMARKS.md), and how any run the store refused
-//! is kept.
+//! fifth of what toolbench adds to a run; docs/benchmarks/runs.md), and how any run the store
+//! refused is kept.
 //!
 //! A process is named by its pid and its start time, so a pid the kernel handed to another
 //! program since is never taken for the run's.
@@ -189,7 +189,7 @@ impl Marker {
     /// `run_folder`): a run is never started unrecorded. The folder itself is made by the
     /// first thing written into it (a log, the report, this file once the run is stored),
     /// not here: a creation is on the run's path, and on some disks it costs a fraction of
-    /// a millisecond (BENCHMARKS.md).
+    /// a millisecond (docs/benchmarks/runs.md).
     pub fn reserve(
         root: &Path,
         tool: &str,
@@ -406,7 +406,7 @@ pub enum KeepError {
 /// so a store that loses the run can have it back from the folder (`stored_records`). Moved,
 /// not removed: on ext4 without a journal every creation skips the inodes freed in the last
 /// minutes one by one, so a file removed per run made every later run's files slower to
-/// create (BENCHMARKS.md, issue 7).
+/// create (docs/benchmarks/runs.md, issue 7).
 pub fn finish(root: &Path, log_dir: Option<&str>, record: Option<&RunRecord>) {
     let Some(log_dir) = log_dir else {
         return;

@@ -454,7 +454,8 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                     });
                 });
                 // Last, and on its own: one stats query per day the tool ran, which for a
-                // tool with 10,000 runs takes longer than the rest (BENCHMARKS.md).
+                // tool with 10,000 runs takes longer than the rest
+                // (docs/benchmarks/workbench.md, "Stats overlay").
                 let days = reader
                     .as_ref()
                     .map(|store| {

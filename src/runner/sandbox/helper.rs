@@ -128,11 +128,12 @@ enum ReportTo {
 }
 
 /// The report file, created when the first report comes: the helper is idle then, waiting on
-/// its child while the tool runs, so the creation (costly on some disks, BENCHMARKS.md) is
-/// off the run's path. Created through the host's root, opened before the mount namespace, so
-/// the path resolves on the host whatever the namespace hides; and a file open for writing on
-/// one of the namespace's own mounts would keep pid 1 from making that mount read-only. The
-/// host's root never reaches pid 1: its copy goes with this in the child (`ReportTo::Helper`).
+/// its child while the tool runs, so the creation (costly on some disks,
+/// docs/benchmarks/runs.md) is off the run's path. Created through the host's root, opened
+/// before the mount namespace, so the path resolves on the host whatever the namespace hides;
+/// and a file open for writing on one of the namespace's own mounts would keep pid 1 from
+/// making that mount read-only. The host's root never reaches pid 1: its copy goes with this
+/// in the child (`ReportTo::Helper`).
 struct ReportFile {
     host_root: Option<OwnedFd>,
     path: std::path::PathBuf,

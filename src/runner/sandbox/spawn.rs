@@ -1,6 +1,6 @@
 //! Starting the tool from pid 1 with `clone(CLONE_VM | CLONE_VFORK)` instead of `fork`: a
 //! process that execs at once needs no copy of pid 1's page tables, and pid 1 does not wait on
-//! the copy's teardown at the exec (BENCHMARKS.md, issue 7).
+//! the copy's teardown at the exec (docs/benchmarks/runs.md, issue 7).
 //!
 //! The child runs on a stack of its own but in pid 1's memory, with pid 1 stopped until the
 //! child has exec'd or exited. So everything it needs is built before the clone, and the child
