@@ -88,6 +88,7 @@ fn workspace(signed: bool) -> (PathBuf, ToolEntry) {
             .expect("config");
         }
         let mut config = std::fs::OpenOptions::new()
+            .create(true)
             .append(true)
             .open(root.join("toolbench.toml"))
             .expect("toolbench.toml");
