@@ -148,12 +148,16 @@ class Workbench:
         os.waitpid(self.pid, 0)
 
 
+# The Review pane's title: "1 call waiting", "2 calls waiting".
+WAITING = re.compile(r"\b\d+ calls? waiting")
+
+
 def waiting(text):
-    return "call(s) waiting" in text
+    return WAITING.search(text) is not None
 
 
 def none_waiting(text):
-    return "call(s) waiting" not in text
+    return not waiting(text)
 
 
 def main():
