@@ -16,7 +16,8 @@
 //! so the helper moves in ahead, before its run, and pid 1 starts inside.
 //!
 //! Background work (`SandboxPolicy::background`) gets a CPU share too: on v1 a group in the
-//! `cpu` hierarchy beside the others, on v2 the same group. Niceness alone does not hold it
+//! `cpu` hierarchy beside the others, which the helper joins as it is made (nothing of a CPU
+//! group is charged for memory), on v2 the same group. Niceness alone does not hold it
 //! back where the kernel groups tasks by session (autogroup): the run's session would take
 //! a whole session's share, as much as the command a person runs meanwhile.
 
@@ -86,6 +87,9 @@ struct Group {
     socket_max: Option<File>,
     /// Where pid 1 moves itself in, when the helper did not (v1).
     join: Option<File>,
+    /// The helper moved itself in (v2; and v1's CPU group, where no memory is charged), so
+    /// it moves out before the group is removed.
+    helper_inside: bool,
     /// A background run's CPU weight and ceiling, when this group can hold them.
     cpu: Option<CpuFiles>,
     /// Whether the limit holds: written, or not yet written but writable.
@@ -251,7 +255,7 @@ impl RunCgroups {
 impl Drop for RunCgroups {
     fn drop(&mut self) {
         for group in &self.groups {
-            if group.version.helper_joins() {
+            if group.helper_inside {
                 // A cgroup with a member cannot be removed: move out first.
                 let _ = group.write_at(&group.parent, group.version.membership_file(), "0");
             }
@@ -345,13 +349,18 @@ impl Group {
             oom_group,
             socket_max,
             join: None,
+            helper_inside: false,
             cpu,
         };
         if !(group.memory || group.pids || group.cpu.is_some()) {
             let _ = unlinkat(&group.parent, name, AtFlags::REMOVEDIR);
             return Err(io::Error::other("cannot set memory, pids or cpu limits"));
         }
-        let joined = if version.helper_joins() {
+        // A background run's CPU group holds its helper too: the helper's own work for the
+        // run (namespaces, mounts) is background work as well.
+        let cpu_alone = version == Version::V1 && !group.memory && !group.pids;
+        group.helper_inside = version.helper_joins() || cpu_alone;
+        let joined = if group.helper_inside {
             group.write_at(&group.dir, version.membership_file(), "0")
         } else {
             openat(
