@@ -111,7 +111,7 @@ pub enum Command {
     /// it, which the answer is bound to.
     AnswerCall {
         id: i64,
-        decision: crate::approvals::Decision,
+        decision: crate::approvals::CallDecision,
         seen: Option<crate::approvals::SeenCall>,
     },
     /// Revokes an approval rule.

@@ -283,7 +283,7 @@ pub enum Effect {
     /// Answer an agent's waiting call, as the person saw it.
     AnswerCall {
         id: i64,
-        decision: crate::approvals::Decision,
+        decision: crate::approvals::CallDecision,
         seen: Box<crate::approvals::SeenCall>,
     },
     /// Revoke an "approve always" rule.
