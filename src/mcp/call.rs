@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::approval;
-use super::caller::{Answer, Caller};
+use super::caller::{CallOutcome, Caller};
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
 use super::reply::refusal;
 use super::shared::Shared;
@@ -30,10 +30,10 @@ pub(crate) async fn call_tool(
     listed: Arc<Listed>,
     arguments: Option<JsonObject>,
     caller: &mut Caller,
-) -> Answer {
+) -> CallOutcome {
     let arguments = Value::Object(arguments.unwrap_or_default());
     let refused = |reason: &ArgumentsMismatch| {
-        Answer::from(refusal(format!(
+        CallOutcome::from(refusal(format!(
             "{}: {}",
             listed.entry.name,
             one_line(reason)
@@ -89,7 +89,7 @@ async fn run_cleared(
     entry: crate::model::ToolEntry,
     input: Value,
     caller: &mut Caller,
-) -> Answer {
+) -> CallOutcome {
     let client = Some(caller.client.clone());
     // Cleared above, by the rules or by the human, for this content: the cost gate is passed
     // as confirmed, and the run is of that content or refused.
@@ -110,9 +110,9 @@ async fn run_cleared(
         Ok(recorded) => answer(listed, &recorded.run, &recorded.outcome),
         Err(RunJobError::Unstored(e)) => {
             let why = format!("{}: the run finished but {e}", listed.entry.name);
-            Answer::broken(refusal(why.clone()), why)
+            CallOutcome::broken(refusal(why.clone()), why)
         }
-        Err(e) => Answer::broken(refusal(e.to_string()), e.to_string()),
+        Err(e) => CallOutcome::broken(refusal(e.to_string()), e.to_string()),
     }
 }
 
@@ -164,7 +164,7 @@ async fn run_with_progress(job: RunJob, caller: &mut Caller) -> Result<RecordedR
 }
 
 /// The answer to a call whose run finished and was recorded.
-fn answer(listed: &Listed, record: &crate::model::RunRecord, outcome: &RunOutcome) -> Answer {
+fn answer(listed: &Listed, record: &crate::model::RunRecord, outcome: &RunOutcome) -> CallOutcome {
     let stdout = String::from_utf8_lossy(&outcome.stdout).into_owned();
     if record.status != RunStatus::Ok {
         let tail = tail(&outcome.stderr);
@@ -182,7 +182,7 @@ fn answer(listed: &Listed, record: &crate::model::RunRecord, outcome: &RunOutcom
         }
         let result = CallToolResult::error(vec![ContentBlock::text(text)]);
         return match broken(record) {
-            Some(why) => Answer::broken(result, why),
+            Some(why) => CallOutcome::broken(result, why),
             None => result.into(),
         };
     }

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::call;
-use super::caller::{Answer, Caller};
+use super::caller::{CallOutcome, Caller};
 use super::listing::{Kind, Listed};
 use super::progress::Progress;
 use super::shared::Shared;
@@ -178,7 +178,7 @@ async fn work(
     let cancel = caller.cancel.clone();
     let answer = match shared.tasks.slot().await {
         Ok(_slot) => call::call_tool(Arc::clone(&shared), listed, arguments, &mut caller).await,
-        Err(_) => Answer::broken(
+        Err(_) => CallOutcome::broken(
             super::reply::refusal("the server is stopping".into()),
             "the server is stopping".into(),
         ),
