@@ -9,7 +9,7 @@ use super::approval;
 use super::caller::{CallOutcome, Caller};
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
 use super::reply::refusal;
-use super::shared::Shared;
+use super::shared::ServerState;
 use crate::command::{self, Applied, Command};
 use crate::error_chain::one_line;
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobError, RunJobEvent};
@@ -26,7 +26,7 @@ const STDERR_TAIL_BYTES: usize = 2000;
 /// Runs `listed` for one call and answers it. Every failure the agent can act on is a tool
 /// error (`isError: true`) with a one-line reason.
 pub(crate) async fn call_tool(
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     listed: Arc<Listed>,
     arguments: Option<JsonObject>,
     caller: &mut Caller,
@@ -84,7 +84,7 @@ fn edited_note(asked: &Value, ran: &Value) -> String {
 
 /// Runs a call that was cleared (by the preset, the rules or a human) with `input`.
 async fn run_cleared(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     listed: &Listed,
     entry: crate::model::ToolEntry,
     input: Value,

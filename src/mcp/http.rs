@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 use super::McpError;
 use super::gateway::Gateway;
 use super::sessions::Sessions;
-use super::shared::Shared;
+use super::shared::ServerState;
 use super::token::{self, Token};
 use crate::config::SessionLimits;
 
@@ -106,7 +106,7 @@ struct Server {
 /// Listens on `options.addr` and serves every connection until the server is asked to end
 /// (`stop::signalled`); a first contact's adoption starts once it has said where.
 pub(super) async fn serve(
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     waiting: Option<String>,
     options: &HttpOptions,
     access: Access,
