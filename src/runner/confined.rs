@@ -79,10 +79,11 @@ pub(crate) async fn run(
         .and_then(|p| Path::new(p).file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "program".to_string());
-    let dir = super::command::create_work_dir(root, "jail", &name).map_err(ConfinedError::Setup)?;
+    let dir =
+        super::invocation::create_work_dir(root, "jail", &name).map_err(ConfinedError::Setup)?;
     let scratch = dir.join("scratch");
     let report_path = dir.join("report.json");
-    let mut env = super::command::base_env(&scratch);
+    let mut env = super::invocation::base_env(&scratch);
     env.extend(program.env);
     let policy = confinement.policy(Jail {
         scratch: scratch.clone(),

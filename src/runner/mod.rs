@@ -6,7 +6,6 @@
 
 mod apart;
 mod capture;
-pub(crate) mod command;
 pub(crate) mod confine;
 pub(crate) mod confined;
 pub(crate) mod egress;
@@ -14,6 +13,7 @@ pub(crate) mod gate;
 pub(crate) mod grants;
 pub(crate) mod helper_process;
 pub mod inflight;
+pub(crate) mod invocation;
 pub(crate) mod posix_spawn;
 pub(crate) mod proc_stat;
 pub(crate) mod progress;
@@ -93,7 +93,7 @@ pub enum RunError {
     #[error("{tool}: {reason}")]
     ArgsInput {
         tool: String,
-        reason: command::NotArgs,
+        reason: invocation::NotArgs,
     },
     /// What the tool declared cannot be granted here (no project, a path that is missing or
     /// leads out).
@@ -310,7 +310,7 @@ pub async fn execute(
         .then(|| grants_of(&request, &manifest))
         .transpose()?;
     let tool_dir = tool_dir(&request.entry);
-    let argv = command::tool_argv(&manifest, &tool_dir, input.as_ref()).map_err(|reason| {
+    let argv = invocation::tool_argv(&manifest, &tool_dir, input.as_ref()).map_err(|reason| {
         RunError::ArgsInput {
             tool: request.entry.id(),
             reason,
@@ -352,9 +352,9 @@ pub async fn execute(
         }
         _ => None,
     };
-    let mut env = command::tool_env(&manifest, &scratch, &tool_dir);
+    let mut env = invocation::tool_env(&manifest, &scratch, &tool_dir);
     if let Some((plan, _)) = &proxy {
-        command::add_proxy_env(&mut env, plan.proxy_port);
+        invocation::add_proxy_env(&mut env, plan.proxy_port);
     }
     let mut policy = request.confinement.policy(confine::Jail {
         scratch: scratch.clone(),

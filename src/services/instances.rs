@@ -154,7 +154,7 @@ impl Services {
         confine::remove_scratch(&scratch);
         let report_path = dir.join("report.json");
         let _ = std::fs::remove_file(&report_path);
-        let mut env = crate::runner::command::tool_env(&manifest, &scratch, &tool_dir);
+        let mut env = crate::runner::invocation::tool_env(&manifest, &scratch, &tool_dir);
         env.insert("PORT".into(), port.to_string());
         env.insert("TOOLBENCH_PORT".into(), port.to_string());
         let mut policy = self.confinement.policy(Jail {
@@ -552,7 +552,7 @@ fn service_argv(
             .map(|a| a.replace("{port}", &port.to_string())),
     );
     whole.run.input = crate::model::InputMode::None;
-    let argv = crate::runner::command::tool_argv(&whole, tool_dir, None)
+    let argv = crate::runner::invocation::tool_argv(&whole, tool_dir, None)
         .map_err(|e| ServiceError::Refused(format!("{}: {e}", manifest.name)))?;
     if argv.is_empty() {
         return Err(ServiceError::Refused(format!(
