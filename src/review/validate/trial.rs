@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::RunSink;
 use crate::model::{RunOrigin, RunStatus, ToolEntry};
-use crate::runner::confine::Confinement;
+use crate::runner::confinement::Confinement;
 use crate::runner::{self, RunError, RunRequest};
 
 /// What validation needs to run a tool: the workspace, the sandbox helper and its settings,
