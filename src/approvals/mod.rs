@@ -6,4 +6,6 @@
 pub(crate) mod answer;
 pub(crate) mod pattern;
 
-pub(crate) use answer::{ApprovalError, Binding, Decision, SeenCall, abandon_dead, answer, revoke};
+pub(crate) use answer::{
+    ApprovalError, Binding, CallDecision, SeenCall, abandon_dead, answer, revoke,
+};

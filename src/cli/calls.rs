@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workbench, apply, unexpected};
-use crate::approvals::{self, Decision, pattern};
+use crate::approvals::{self, CallDecision, pattern};
 use crate::command::{Applied, Command};
 use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
@@ -73,14 +73,14 @@ pub(crate) fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
             arguments,
         }) => {
             let decision = match (always, pattern, arguments) {
-                (true, pattern, _) => Decision::Always {
+                (true, pattern, _) => CallDecision::Always {
                     pattern: pattern.as_deref().map(pattern::parse).transpose()?,
                 },
-                (false, _, Some(text)) => Decision::Edited(
+                (false, _, Some(text)) => CallDecision::Edited(
                     serde_json::from_str(&text)
                         .map_err(|e| CliError::msg(format!("--arguments: not valid JSON ({e})")))?,
                 ),
-                (false, _, None) => Decision::Once,
+                (false, _, None) => CallDecision::Once,
             };
             let call = answer(ws, id, decision)?;
             match call.rule {
@@ -94,7 +94,7 @@ pub(crate) fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
             Ok(())
         }
         Some(CallsAction::Reject { id, reason }) => {
-            let call = answer(ws, id, Decision::Reject(reason))?;
+            let call = answer(ws, id, CallDecision::Reject(reason))?;
             outln!("rejected call #{id} ({}@{})", call.tool, call.version);
             Ok(())
         }
@@ -110,7 +110,7 @@ pub(crate) fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
 }
 
 /// Answers call `id`, named by its id alone: the tool is read as it is now.
-fn answer(ws: &Workbench, id: i64, decision: Decision) -> Result<Box<CallRow>, CliError> {
+fn answer(ws: &Workbench, id: i64, decision: CallDecision) -> Result<Box<CallRow>, CliError> {
     let command = Command::AnswerCall {
         id,
         decision,

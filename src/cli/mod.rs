@@ -69,11 +69,11 @@ pub(crate) struct Cli {
     project: Option<PathBuf>,
 
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Option<CliCommand>,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+enum CliCommand {
     /// Create a workspace: the four tiers and a .gitignore.
     Init(Lazy<init::InitArgs>),
     /// Accept active tools that have no seal here (a new clone's, a pull's), as they are.
@@ -353,43 +353,43 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
     };
     let checked = || ws(Opening::Checked);
     match cli.command {
-        Some(Command::Init(Lazy(args))) => init::run(args, &cwd),
-        Some(Command::Completions(Lazy(args))) => completions::run(args, &mut Cli::command()),
+        Some(CliCommand::Init(Lazy(args))) => init::run(args, &cwd),
+        Some(CliCommand::Completions(Lazy(args))) => completions::run(args, &mut Cli::command()),
         // Neither opens the store: they must work when it is damaged.
-        Some(Command::Audit(Lazy(args))) => audit::run(args, &ws(Opening::Quiet)?),
-        Some(Command::Doctor(Lazy(args))) => doctor::run(args, &ws(Opening::Quiet)?),
-        Some(Command::Accept(Lazy(args))) => accept::run(args, &checked()?),
-        Some(Command::List(Lazy(args))) => list::run(args, &checked()?),
-        Some(Command::Review(Lazy(args))) => review::run(args, &checked()?),
-        Some(Command::Validate(Lazy(args))) => validate::run(args, &checked()?),
-        Some(Command::Approve(Lazy(args))) => approve::run(args, &checked()?),
-        Some(Command::Reject(Lazy(args))) => reject::run(args, &checked()?),
-        Some(Command::RequestChanges(Lazy(args))) => request_changes::run(args, &checked()?),
-        Some(Command::AddCase(Lazy(args))) => add_case::run(args, &checked()?),
-        Some(Command::Promote(Lazy(args))) => promote::run(args, &checked()?),
-        Some(Command::Resubmit(Lazy(args))) => resubmit::run(args, &checked()?),
-        Some(Command::Archive(Lazy(args))) => archive::run(args, &checked()?),
-        Some(Command::Restore(Lazy(args))) => restore::run(args, &checked()?),
-        Some(Command::Rollback(Lazy(args))) => rollback::run(args, &checked()?),
-        Some(Command::Evolve(Lazy(args))) => evolve::run(args, &checked()?),
-        Some(Command::History(Lazy(args))) => history::run(args, &checked()?),
-        Some(Command::Gc(Lazy(args))) => gc::run(args, &checked()?),
-        Some(Command::Mcp(Lazy(args))) => mcp::run(args, checked()?),
-        Some(Command::Call(Lazy(args))) => call::run(args, &checked()?),
-        Some(Command::Calls(args)) => calls::run(args, &checked()?),
-        Some(Command::Suggest(args)) => suggest::run(args, &checked()?),
-        Some(Command::Run(Lazy(args))) => run::run(args, &ws(Opening::ForRun)?, helper),
-        Some(Command::Show(Lazy(args))) => show::run(args, &checked()?),
-        Some(Command::Runs(Lazy(args))) => runs::run(args, &checked()?),
-        Some(Command::Failures(Lazy(args))) => failures::run(args, &checked()?),
-        Some(Command::MarkFailure(Lazy(args))) => mark_failure::run(args, &checked()?),
-        Some(Command::Stats(Lazy(args))) => stats::run(args, &checked()?),
-        Some(Command::Verify(Lazy(args))) => verify::run(args, &checked()?),
-        Some(Command::Signers(args)) => signers::run(args, &checked()?),
+        Some(CliCommand::Audit(Lazy(args))) => audit::run(args, &ws(Opening::Quiet)?),
+        Some(CliCommand::Doctor(Lazy(args))) => doctor::run(args, &ws(Opening::Quiet)?),
+        Some(CliCommand::Accept(Lazy(args))) => accept::run(args, &checked()?),
+        Some(CliCommand::List(Lazy(args))) => list::run(args, &checked()?),
+        Some(CliCommand::Review(Lazy(args))) => review::run(args, &checked()?),
+        Some(CliCommand::Validate(Lazy(args))) => validate::run(args, &checked()?),
+        Some(CliCommand::Approve(Lazy(args))) => approve::run(args, &checked()?),
+        Some(CliCommand::Reject(Lazy(args))) => reject::run(args, &checked()?),
+        Some(CliCommand::RequestChanges(Lazy(args))) => request_changes::run(args, &checked()?),
+        Some(CliCommand::AddCase(Lazy(args))) => add_case::run(args, &checked()?),
+        Some(CliCommand::Promote(Lazy(args))) => promote::run(args, &checked()?),
+        Some(CliCommand::Resubmit(Lazy(args))) => resubmit::run(args, &checked()?),
+        Some(CliCommand::Archive(Lazy(args))) => archive::run(args, &checked()?),
+        Some(CliCommand::Restore(Lazy(args))) => restore::run(args, &checked()?),
+        Some(CliCommand::Rollback(Lazy(args))) => rollback::run(args, &checked()?),
+        Some(CliCommand::Evolve(Lazy(args))) => evolve::run(args, &checked()?),
+        Some(CliCommand::History(Lazy(args))) => history::run(args, &checked()?),
+        Some(CliCommand::Gc(Lazy(args))) => gc::run(args, &checked()?),
+        Some(CliCommand::Mcp(Lazy(args))) => mcp::run(args, checked()?),
+        Some(CliCommand::Call(Lazy(args))) => call::run(args, &checked()?),
+        Some(CliCommand::Calls(args)) => calls::run(args, &checked()?),
+        Some(CliCommand::Suggest(args)) => suggest::run(args, &checked()?),
+        Some(CliCommand::Run(Lazy(args))) => run::run(args, &ws(Opening::ForRun)?, helper),
+        Some(CliCommand::Show(Lazy(args))) => show::run(args, &checked()?),
+        Some(CliCommand::Runs(Lazy(args))) => runs::run(args, &checked()?),
+        Some(CliCommand::Failures(Lazy(args))) => failures::run(args, &checked()?),
+        Some(CliCommand::MarkFailure(Lazy(args))) => mark_failure::run(args, &checked()?),
+        Some(CliCommand::Stats(Lazy(args))) => stats::run(args, &checked()?),
+        Some(CliCommand::Verify(Lazy(args))) => verify::run(args, &checked()?),
+        Some(CliCommand::Signers(args)) => signers::run(args, &checked()?),
         // A send checks only the instance it talks to (the round-trip figure, BENCHMARKS.md):
         // no decision, run or other instance of the workspace is read.
-        Some(Command::Tools(args)) if args.is_send() => tools::run(args, &ws(Opening::Quiet)?),
-        Some(Command::Tools(args)) => tools::run(args, &checked()?),
+        Some(CliCommand::Tools(args)) if args.is_send() => tools::run(args, &ws(Opening::Quiet)?),
+        Some(CliCommand::Tools(args)) => tools::run(args, &checked()?),
         None => crate::tui::run(checked()?).map_err(CliError::from),
     }
 }

@@ -106,7 +106,7 @@ pub(crate) fn run(args: RunArgs, ws: &Workbench, preforked: PreforkedHelper) -> 
 /// the fork, the fewer copies. Where it cannot fork, the run starts its helper as a program,
 /// as every other front end does.
 pub(crate) fn forked_helper() -> PreforkedHelper {
-    ForkedHelper::fork(crate::runner::confine::hidden_in_every_workspace)
+    ForkedHelper::fork(crate::runner::confinement::hidden_in_every_workspace)
         .map(PreforkedHelper::new)
         .unwrap_or_default()
 }

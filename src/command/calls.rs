@@ -2,14 +2,14 @@
 //! such answers made.
 
 use super::{Applied, CommandError, Context, blocking};
-use crate::approvals::{Binding, Decision, SeenCall};
+use crate::approvals::{Binding, CallDecision, SeenCall};
 
 /// Answers the pending call `id` as the context's reviewer; `seen` binds the answer to the
 /// call as the person saw it (the workbench), `None` to the id alone (the command line).
 pub(super) async fn answer(
     ctx: &Context,
     id: i64,
-    decision: Decision,
+    decision: CallDecision,
     seen: Option<SeenCall>,
 ) -> Result<Applied, CommandError> {
     let ctx = ctx.clone();

@@ -31,7 +31,7 @@ use crate::review::evolve::EvolveProgress;
 use crate::review::gc::GcReport;
 use crate::review::validate::{Compared, Comparing, ValidateError, similar};
 use crate::review::{Outcome, ReviewCommand, ReviewContext, ReviewError};
-use crate::runner::confine::Confinement;
+use crate::runner::confinement::Confinement;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{Reach, RunError, RunRequest};
@@ -111,7 +111,7 @@ pub enum Command {
     /// it, which the answer is bound to.
     AnswerCall {
         id: i64,
-        decision: crate::approvals::Decision,
+        decision: crate::approvals::CallDecision,
         seen: Option<crate::approvals::SeenCall>,
     },
     /// Revokes an approval rule.

@@ -186,20 +186,20 @@ impl Pending {
     }
 }
 
-struct Shared {
+struct QueueState {
     pending: Mutex<Pending>,
     wake: Notify,
     closed: AtomicBool,
 }
 
-impl Shared {
+impl QueueState {
     fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 pub struct ValidationQueue {
-    shared: Arc<Shared>,
+    shared: Arc<QueueState>,
 }
 
 impl Drop for ValidationQueue {
@@ -220,7 +220,7 @@ impl ValidationQueue {
         commands: Context,
         listener: impl Fn(ValidationEvent) -> bool + Send + Sync + 'static,
     ) -> Self {
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(QueueState {
             pending: Mutex::new(Pending::default()),
             wake: Notify::new(),
             closed: AtomicBool::new(false),
@@ -269,7 +269,7 @@ impl ValidationQueue {
 }
 
 async fn work<L: Fn(ValidationEvent) -> bool>(
-    shared: Arc<Shared>,
+    shared: Arc<QueueState>,
     commands: Context,
     listener: Arc<L>,
 ) {

@@ -196,7 +196,7 @@ impl Recorder {
 pub struct RunJob {
     request: RunRequest,
     recorder: Recorder,
-    hub: Arc<Hub>,
+    observers: Arc<Observers>,
 }
 
 impl RunJob {
@@ -204,7 +204,7 @@ impl RunJob {
         Self {
             request,
             recorder,
-            hub: Arc::new(Hub::default()),
+            observers: Arc::new(Observers::default()),
         }
     }
 
@@ -219,7 +219,7 @@ impl RunJob {
 
     /// An observer that sees the whole run.
     pub fn observe(&self, policy: OutputPolicy) -> RunObserver {
-        self.hub.observe(policy)
+        self.observers.observe(policy)
     }
 
     /// Starts the run on the current tokio runtime. Dropping the handle neither cancels nor
@@ -227,7 +227,7 @@ impl RunJob {
     pub fn start(self) -> RunHandle {
         let (cancel, cancelled) = runner::cancel_pair();
         let job = Job {
-            hub: Arc::clone(&self.hub),
+            observers: Arc::clone(&self.observers),
         };
         let task = tokio::spawn(job.drive(self.request, self.recorder, cancelled));
         RunHandle { cancel, task }
@@ -293,12 +293,12 @@ impl Drop for RunObserver {
 /// The running job's side: what it publishes, and the end of every inbox however the job
 /// ends (a panic included), so no observer waits forever.
 struct Job {
-    hub: Arc<Hub>,
+    observers: Arc<Observers>,
 }
 
 impl Drop for Job {
     fn drop(&mut self) {
-        self.hub.end();
+        self.observers.end();
     }
 }
 
@@ -315,35 +315,37 @@ impl Job {
         // cancellation must still fire.
         let mut run = tokio::spawn(runner::execute(request, Some(events_tx), cancelled));
         let ended = loop {
-            let held_back = self.hub.holds_back();
+            let held_back = self.observers.holds_back();
             tokio::select! {
                 biased;
                 ended = &mut run => break ended,
-                Some(event) = events.recv(), if !held_back => self.hub.publish(event),
-                () = self.hub.room.notified(), if held_back => {}
+                Some(event) = events.recv(), if !held_back => self.observers.publish(event),
+                () = self.observers.room.notified(), if held_back => {}
             }
         };
         // What the readers sent before the end is delivered too, but nobody holds up the
         // record any longer.
         while let Some(event) = events.recv().await {
-            self.hub.publish(event);
+            self.observers.publish(event);
         }
         let outcome = match ended {
             Ok(Ok(outcome)) => Arc::new(outcome),
             Ok(Err(refused)) => {
-                self.hub.result(RunJobEvent::NotStarted(refused.clone()));
+                self.observers
+                    .result(RunJobEvent::NotStarted(refused.clone()));
                 return Err(RunJobError::NotStarted(refused));
             }
             Err(e) => return Err(RunJobError::Stopped(e.to_string())),
         };
-        self.hub.result(RunJobEvent::Finished(Arc::clone(&outcome)));
+        self.observers
+            .result(RunJobEvent::Finished(Arc::clone(&outcome)));
         let record = outcome.record.clone();
         let recorded = super::blocking(move || recorder.record(&root, record))
             .await
             .map_err(|e| RunJobError::Stopped(e.to_string()))?;
         match recorded {
             Ok((run, failure)) => {
-                self.hub.result(RunJobEvent::Recorded {
+                self.observers.result(RunJobEvent::Recorded {
                     run: Box::new(run.clone()),
                     failure: failure.clone().map(Box::new),
                 });
@@ -354,7 +356,8 @@ impl Job {
                 })
             }
             Err(unstored) => {
-                self.hub.result(RunJobEvent::Unstored(unstored.clone()));
+                self.observers
+                    .result(RunJobEvent::Unstored(unstored.clone()));
                 Err(RunJobError::Unstored(unstored))
             }
         }
@@ -363,14 +366,14 @@ impl Job {
 
 /// The observers of one job and the results published so far (for those who come late).
 #[derive(Default)]
-struct Hub {
-    state: Mutex<HubState>,
+struct Observers {
+    state: Mutex<ObserversState>,
     /// Wakes the job when an `Every` observer took output or left.
     room: Arc<Notify>,
 }
 
 #[derive(Default)]
-struct HubState {
+struct ObserversState {
     inboxes: Vec<Arc<Inbox>>,
     results: Vec<RunJobEvent>,
     /// The newest progress report, for an observer that comes while the run goes on.
@@ -378,26 +381,26 @@ struct HubState {
     ended: bool,
 }
 
-impl Hub {
-    fn lock(&self) -> MutexGuard<'_, HubState> {
+impl Observers {
+    fn lock(&self) -> MutexGuard<'_, ObserversState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn observe(&self, policy: OutputPolicy) -> RunObserver {
-        let mut hub = self.lock();
+        let mut state = self.lock();
         let inbox = Arc::new(Inbox {
             policy,
             state: Mutex::new(InboxState {
-                results: hub.results.iter().cloned().collect(),
-                progress: hub.progress.clone().filter(|_| hub.results.is_empty()),
-                ended: hub.ended,
+                results: state.results.iter().cloned().collect(),
+                progress: state.progress.clone().filter(|_| state.results.is_empty()),
+                ended: state.ended,
                 ..InboxState::default()
             }),
             arrived: Notify::new(),
             room: Arc::clone(&self.room),
         });
-        if !hub.ended {
-            hub.inboxes.push(Arc::clone(&inbox));
+        if !state.ended {
+            state.inboxes.push(Arc::clone(&inbox));
         }
         RunObserver { inbox }
     }
@@ -411,20 +414,20 @@ impl Hub {
 
     /// Gives every observer the newest report, in place of one it has not taken yet.
     fn progress(&self, report: Progress) {
-        let mut hub = self.lock();
-        hub.inboxes.retain(|inbox| !inbox.lock().gone);
-        for inbox in &hub.inboxes {
+        let mut state = self.lock();
+        state.inboxes.retain(|inbox| !inbox.lock().gone);
+        for inbox in &state.inboxes {
             inbox.lock().progress = Some(report.clone());
             inbox.arrived.notify_one();
         }
-        hub.progress = Some(report);
+        state.progress = Some(report);
     }
 
     /// Hands a chunk to every observer; only the observers after the first get a copy.
     fn output(&self, stream: Stream, bytes: Vec<u8>) {
-        let mut hub = self.lock();
-        hub.inboxes.retain(|inbox| !inbox.lock().gone);
-        if let Some((last, others)) = hub.inboxes.split_last() {
+        let mut state = self.lock();
+        state.inboxes.retain(|inbox| !inbox.lock().gone);
+        if let Some((last, others)) = state.inboxes.split_last() {
             for inbox in others {
                 inbox.push_output(stream, bytes.clone());
             }
@@ -443,17 +446,17 @@ impl Hub {
     }
 
     fn result(&self, event: RunJobEvent) {
-        let mut hub = self.lock();
-        for inbox in &hub.inboxes {
+        let mut state = self.lock();
+        for inbox in &state.inboxes {
             inbox.push_result(event.clone());
         }
-        hub.results.push(event);
+        state.results.push(event);
     }
 
     fn end(&self) {
-        let mut hub = self.lock();
-        hub.ended = true;
-        for inbox in hub.inboxes.drain(..) {
+        let mut state = self.lock();
+        state.ended = true;
+        for inbox in state.inboxes.drain(..) {
             inbox.lock().ended = true;
             inbox.arrived.notify_one();
         }
@@ -626,14 +629,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_slow_newest_observer_gets_the_newest_output_and_how_much_was_skipped() {
-        let hub = Hub::default();
-        let mut observer = hub.observe(OutputPolicy::Newest);
+        let observers = Observers::default();
+        let mut observer = observers.observe(OutputPolicy::Newest);
         // 3 MiB while the observer reads nothing: nothing waits, and only the newest MiB stays.
         for i in 0..3u8 {
-            hub.output(Stream::Stdout, vec![b'a' + i; MIB]);
+            observers.output(Stream::Stdout, vec![b'a' + i; MIB]);
         }
-        assert!(!hub.holds_back());
-        hub.end();
+        assert!(!observers.holds_back());
+        observers.end();
         let (stream, bytes, skipped) = output_of(observer.next().await);
         assert_eq!(stream, Stream::Stdout);
         assert_eq!((bytes.len(), skipped), (MIB, 2 * MIB as u64));
@@ -646,14 +649,14 @@ mod tests {
 
     #[tokio::test]
     async fn output_keeps_its_order_across_streams_and_comes_before_the_results() {
-        let hub = Hub::default();
-        let mut observer = hub.observe(OutputPolicy::Newest);
-        hub.output(Stream::Stdout, b"one ".to_vec());
-        hub.output(Stream::Stdout, b"two ".to_vec());
-        hub.output(Stream::Stderr, b"oops".to_vec());
-        hub.output(Stream::Stdout, b"three".to_vec());
-        hub.result(refused());
-        hub.end();
+        let observers = Observers::default();
+        let mut observer = observers.observe(OutputPolicy::Newest);
+        observers.output(Stream::Stdout, b"one ".to_vec());
+        observers.output(Stream::Stdout, b"two ".to_vec());
+        observers.output(Stream::Stderr, b"oops".to_vec());
+        observers.output(Stream::Stdout, b"three".to_vec());
+        observers.result(refused());
+        observers.end();
         let mut seen = Vec::new();
         while let Some(event) = observer.next().await {
             seen.push(match event {
@@ -676,19 +679,19 @@ mod tests {
 
     #[tokio::test]
     async fn an_every_observer_gets_every_byte_and_holds_the_job_back_while_behind() {
-        let hub = Hub::default();
-        let mut observer = hub.observe(OutputPolicy::Every);
+        let observers = Observers::default();
+        let mut observer = observers.observe(OutputPolicy::Every);
         let chunk = 256 * 1024;
         let mut sent = 0;
-        while !hub.holds_back() {
-            hub.output(Stream::Stdout, vec![b'x'; chunk]);
+        while !observers.holds_back() {
+            observers.output(Stream::Stdout, vec![b'x'; chunk]);
             sent += chunk;
         }
         assert!(sent > EVERY_BYTES && sent <= EVERY_BYTES + chunk, "{sent}");
         let (_, bytes, skipped) = output_of(observer.next().await);
         assert_eq!((bytes.len(), skipped), (chunk, 0), "one chunk at a time");
-        assert!(!hub.holds_back(), "taking made room");
-        hub.end();
+        assert!(!observers.holds_back(), "taking made room");
+        observers.end();
         let mut received = chunk;
         while let Some(event) = observer.next().await {
             received += output_of(Some(event)).1.len();
@@ -698,26 +701,26 @@ mod tests {
 
     #[tokio::test]
     async fn an_every_observer_that_leaves_no_longer_holds_the_job_back() {
-        let hub = Hub::default();
-        let observer = hub.observe(OutputPolicy::Every);
-        hub.output(Stream::Stderr, vec![b'x'; EVERY_BYTES + 1]);
-        assert!(hub.holds_back());
+        let observers = Observers::default();
+        let observer = observers.observe(OutputPolicy::Every);
+        observers.output(Stream::Stderr, vec![b'x'; EVERY_BYTES + 1]);
+        assert!(observers.holds_back());
         drop(observer);
-        assert!(!hub.holds_back());
-        hub.output(Stream::Stderr, vec![b'x'; 10]);
+        assert!(!observers.holds_back());
+        observers.output(Stream::Stderr, vec![b'x'; 10]);
         assert!(
-            hub.lock().inboxes.is_empty(),
+            observers.lock().inboxes.is_empty(),
             "the gone observer is forgotten"
         );
     }
 
     #[tokio::test]
     async fn a_late_observer_gets_the_results_so_far_and_then_the_end() {
-        let hub = Hub::default();
-        hub.output(Stream::Stdout, b"before".to_vec());
-        hub.result(refused());
-        hub.end();
-        let mut late = hub.observe(OutputPolicy::Newest);
+        let observers = Observers::default();
+        observers.output(Stream::Stdout, b"before".to_vec());
+        observers.result(refused());
+        observers.end();
+        let mut late = observers.observe(OutputPolicy::Newest);
         assert!(matches!(
             late.next().await,
             Some(RunJobEvent::NotStarted(_))
@@ -735,13 +738,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_slow_observer_gets_only_the_newest_progress_and_it_before_the_results() {
-        let hub = Hub::default();
-        let mut observer = hub.observe(OutputPolicy::Newest);
+        let observers = Observers::default();
+        let mut observer = observers.observe(OutputPolicy::Newest);
         for step in 1..=1000 {
-            hub.publish(RunEvent::Progress(report(f64::from(step) / 100.0)));
+            observers.publish(RunEvent::Progress(report(f64::from(step) / 100.0)));
         }
-        hub.result(refused());
-        hub.end();
+        observers.result(refused());
+        observers.end();
         match observer.next().await {
             Some(RunJobEvent::Progress {
                 progress,
@@ -762,10 +765,10 @@ mod tests {
 
     #[tokio::test]
     async fn an_observer_that_comes_while_the_run_goes_on_gets_its_newest_progress() {
-        let hub = Hub::default();
-        hub.publish(RunEvent::Progress(report(3.0)));
-        let mut late = hub.observe(OutputPolicy::Newest);
-        hub.end();
+        let observers = Observers::default();
+        observers.publish(RunEvent::Progress(report(3.0)));
+        let mut late = observers.observe(OutputPolicy::Newest);
+        observers.end();
         assert!(matches!(
             late.next().await,
             Some(RunJobEvent::Progress { progress, .. }) if progress == 3.0
@@ -775,11 +778,11 @@ mod tests {
 
     #[tokio::test]
     async fn an_observer_waiting_for_events_is_woken_by_them() {
-        let hub = Arc::new(Hub::default());
-        let mut observer = hub.observe(OutputPolicy::Newest);
+        let observers = Arc::new(Observers::default());
+        let mut observer = observers.observe(OutputPolicy::Newest);
         let waiting = tokio::spawn(async move { observer.next().await.is_some() });
         tokio::task::yield_now().await;
-        hub.result(refused());
+        observers.result(refused());
         assert!(waiting.await.expect("observer task"));
     }
 }

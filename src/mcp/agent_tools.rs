@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::reply::{OwnToolError, client_name, refusal};
 use super::request_tool::{self, REQUEST};
-use super::shared::Shared;
+use super::shared::ServerState;
 use crate::catalog::scan::human_size;
 use crate::command::{self, Applied, Command};
 use crate::model::{MAX_NAME_BYTES, Tier};
@@ -114,7 +114,7 @@ pub(crate) fn definitions() -> Vec<Tool> {
 }
 
 pub(crate) async fn call(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     name: &str,
     arguments: Option<JsonObject>,
     context: &RequestContext<RoleServer>,
@@ -148,7 +148,7 @@ fn text<'a>(arguments: &'a Value, field: &str) -> Option<&'a str> {
 }
 
 async fn propose_tool(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     arguments: &Value,
     client: String,
 ) -> Result<Value, OwnToolError> {
@@ -227,7 +227,7 @@ fn already_there(landed: &propose::Proposed, tier: Tier) -> Value {
 }
 
 async fn review_status(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     arguments: &Value,
     client: String,
 ) -> Result<Value, OwnToolError> {
@@ -253,7 +253,7 @@ async fn review_status(
 }
 
 async fn report_failure(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     arguments: &Value,
     client: String,
 ) -> Result<Value, OwnToolError> {

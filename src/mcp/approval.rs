@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::caller::Caller;
 use super::listing::Listed;
 use super::reply::refusal;
-use super::shared::Shared;
+use super::shared::ServerState;
 use crate::approvals::pattern;
 use crate::model::ToolEntry;
 use crate::model::calls::{Answer, CallRow, CallState, NewCall};
@@ -24,7 +24,7 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 /// Lets the call through, with the arguments to run it with when the human edited them, or
 /// answers it: refused, rejected, expired or cancelled.
 pub(crate) async fn clearance(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     listed: &Listed,
     entry: &ToolEntry,
     arguments: &Value,
@@ -113,7 +113,7 @@ enum WaitError {
 /// here (a call a rule let through has ended already); then the server's one looker tells
 /// when it ends (`answers`).
 async fn wait(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     id: i64,
     why: &str,
     caller: &mut Caller,
@@ -162,7 +162,7 @@ async fn wait(
 }
 
 /// Ends the call as toolbench itself, unless a human answered first.
-async fn close(shared: &Arc<Shared>, id: i64, state: CallState, reason: String) {
+async fn close(shared: &Arc<ServerState>, id: i64, state: CallState, reason: String) {
     let answer = Answer {
         state,
         who: "toolbench".into(),

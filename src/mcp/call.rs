@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::approval;
-use super::caller::{Answer, Caller};
+use super::caller::{CallOutcome, Caller};
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
 use super::reply::refusal;
-use super::shared::Shared;
+use super::shared::ServerState;
 use crate::command::{self, Applied, Command};
 use crate::error_chain::one_line;
 use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobError, RunJobEvent};
@@ -26,14 +26,14 @@ const STDERR_TAIL_BYTES: usize = 2000;
 /// Runs `listed` for one call and answers it. Every failure the agent can act on is a tool
 /// error (`isError: true`) with a one-line reason.
 pub(crate) async fn call_tool(
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     listed: Arc<Listed>,
     arguments: Option<JsonObject>,
     caller: &mut Caller,
-) -> Answer {
+) -> CallOutcome {
     let arguments = Value::Object(arguments.unwrap_or_default());
     let refused = |reason: &ArgumentsMismatch| {
-        Answer::from(refusal(format!(
+        CallOutcome::from(refusal(format!(
             "{}: {}",
             listed.entry.name,
             one_line(reason)
@@ -84,12 +84,12 @@ fn edited_note(asked: &Value, ran: &Value) -> String {
 
 /// Runs a call that was cleared (by the preset, the rules or a human) with `input`.
 async fn run_cleared(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     listed: &Listed,
     entry: crate::model::ToolEntry,
     input: Value,
     caller: &mut Caller,
-) -> Answer {
+) -> CallOutcome {
     let client = Some(caller.client.clone());
     // Cleared above, by the rules or by the human, for this content: the cost gate is passed
     // as confirmed, and the run is of that content or refused.
@@ -110,9 +110,9 @@ async fn run_cleared(
         Ok(recorded) => answer(listed, &recorded.run, &recorded.outcome),
         Err(RunJobError::Unstored(e)) => {
             let why = format!("{}: the run finished but {e}", listed.entry.name);
-            Answer::broken(refusal(why.clone()), why)
+            CallOutcome::broken(refusal(why.clone()), why)
         }
-        Err(e) => Answer::broken(refusal(e.to_string()), e.to_string()),
+        Err(e) => CallOutcome::broken(refusal(e.to_string()), e.to_string()),
     }
 }
 
@@ -164,7 +164,7 @@ async fn run_with_progress(job: RunJob, caller: &mut Caller) -> Result<RecordedR
 }
 
 /// The answer to a call whose run finished and was recorded.
-fn answer(listed: &Listed, record: &crate::model::RunRecord, outcome: &RunOutcome) -> Answer {
+fn answer(listed: &Listed, record: &crate::model::RunRecord, outcome: &RunOutcome) -> CallOutcome {
     let stdout = String::from_utf8_lossy(&outcome.stdout).into_owned();
     if record.status != RunStatus::Ok {
         let tail = tail(&outcome.stderr);
@@ -182,7 +182,7 @@ fn answer(listed: &Listed, record: &crate::model::RunRecord, outcome: &RunOutcom
         }
         let result = CallToolResult::error(vec![ContentBlock::text(text)]);
         return match broken(record) {
-            Some(why) => Answer::broken(result, why),
+            Some(why) => CallOutcome::broken(result, why),
             None => result.into(),
         };
     }

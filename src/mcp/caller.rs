@@ -35,12 +35,12 @@ impl Caller {
 
 /// A call's answer, and why toolbench itself could not get one from the tool, when so: its
 /// run crashed or its sandbox failed. A task reports that as failed, not as the tool's error.
-pub(crate) struct Answer {
+pub(crate) struct CallOutcome {
     pub(crate) result: CallToolResult,
     pub(crate) broken: Option<String>,
 }
 
-impl Answer {
+impl CallOutcome {
     pub(crate) fn broken(result: CallToolResult, why: String) -> Self {
         Self {
             result,
@@ -49,7 +49,7 @@ impl Answer {
     }
 }
 
-impl From<CallToolResult> for Answer {
+impl From<CallToolResult> for CallOutcome {
     fn from(result: CallToolResult) -> Self {
         Self {
             result,

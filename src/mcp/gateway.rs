@@ -1,5 +1,5 @@
 //! The MCP server handler: the listing, the calls, toolbench's own tools, and the peers told
-//! when the listing changes. One `Shared` (`shared.rs`) per process; a handler per session
+//! when the listing changes. One `ServerState` (`shared.rs`) per process; a handler per session
 //! holds it.
 
 use std::sync::Arc;
@@ -15,21 +15,21 @@ use tokio::sync::{broadcast, watch};
 
 use super::caller::Caller;
 use super::reply::client_name;
-use super::shared::Shared;
+use super::shared::ServerState;
 use super::tasks::{self, Dispatch};
 use super::{agent_tools, call};
 
 /// One session's handler.
 #[derive(Clone)]
 pub struct Gateway {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<ServerState>,
     /// Dropped with the session's handler, which ends the tasks the session started.
     session: Arc<watch::Sender<()>>,
 }
 
 impl Gateway {
     /// A handler for a new session.
-    pub fn new(shared: Arc<Shared>) -> Self {
+    pub fn new(shared: Arc<ServerState>) -> Self {
         Self {
             shared,
             session: Arc::new(watch::Sender::new(())),

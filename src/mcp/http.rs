@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 use super::McpError;
 use super::gateway::Gateway;
 use super::sessions::Sessions;
-use super::shared::Shared;
+use super::shared::ServerState;
 use super::token::{self, Token};
 use crate::config::SessionLimits;
 
@@ -94,7 +94,7 @@ fn server_config(bound: SocketAddr, allow_remote: bool) -> StreamableHttpServerC
 }
 
 type Service = StreamableHttpService<Gateway, Sessions>;
-type Answer = Response<BoxBody<Bytes, Infallible>>;
+type HttpResponse = Response<BoxBody<Bytes, Infallible>>;
 
 /// What every connection shares.
 struct Server {
@@ -106,7 +106,7 @@ struct Server {
 /// Listens on `options.addr` and serves every connection until the server is asked to end
 /// (`stop::signalled`); a first contact's adoption starts once it has said where.
 pub(super) async fn serve(
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     waiting: Option<String>,
     options: &HttpOptions,
     access: Access,
@@ -180,7 +180,7 @@ pub(super) async fn serve(
 
 /// The endpoint, the token and the session cap come first; rmcp then checks `Host` and
 /// `Origin`.
-async fn answer(server: &Server, request: Request<Incoming>) -> Answer {
+async fn answer(server: &Server, request: Request<Incoming>) -> HttpResponse {
     if request.uri().path() != ENDPOINT {
         return plain(StatusCode::NOT_FOUND, "Not Found: the MCP endpoint is /mcp");
     }
@@ -219,7 +219,7 @@ fn opens_session(request: &Request<Incoming>) -> bool {
     request.method() == Method::POST && !request.headers().contains_key(SESSION_HEADER)
 }
 
-fn full(sessions: &Sessions) -> Answer {
+fn full(sessions: &Sessions) -> HttpResponse {
     plain(
         StatusCode::SERVICE_UNAVAILABLE,
         format!(
@@ -245,7 +245,7 @@ fn bearer_matches(headers: &HeaderMap, token: Token) -> bool {
     token.matches(presented)
 }
 
-fn plain(status: StatusCode, text: impl Into<Bytes>) -> Answer {
+fn plain(status: StatusCode, text: impl Into<Bytes>) -> HttpResponse {
     let mut response = Response::new(Full::new(text.into()).boxed());
     *response.status_mut() = status;
     response

@@ -6,13 +6,13 @@
 use std::sync::Arc;
 
 use super::McpError;
-use super::shared::{Shared, log_validation};
+use super::shared::{ServerState, log_validation};
 use crate::jobs::watch::Watching;
 use crate::workbench::events::{Sources, WorkbenchEvent};
 
 /// Starts the watch of the live catalog and follows the stream of events; dropping the
 /// returned watch stops it.
-pub(crate) async fn follow(shared: Arc<Shared>) -> Result<Watching, McpError> {
+pub(crate) async fn follow(shared: Arc<ServerState>) -> Result<Watching, McpError> {
     // No poller: the server holds the calls it waits on itself.
     let mut events = shared.workbench.events(Sources::default())?;
     let watching = shared.live.follow().await.map_err(McpError::Watch)?;

@@ -36,7 +36,7 @@ use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::workbench::Workbench;
 use gateway::Gateway;
 pub(crate) use http::HttpOptions;
-use shared::Shared;
+use shared::ServerState;
 pub(crate) use token::TokenError;
 
 /// The longest JSON-RPC message read from stdin: room for the largest proposal, so one over
@@ -66,7 +66,7 @@ pub enum McpError {
 /// what every session shares, its validation workers on the current runtime. The
 /// workbench's write connection becomes the server's one writer. A workspace whose tools
 /// nobody accepted here is said so in the log: none of them is listed until a person does.
-pub fn shared(workbench: Workbench) -> Result<Arc<Shared>, McpError> {
+pub fn shared(workbench: Workbench) -> Result<Arc<ServerState>, McpError> {
     let (shared, waiting) = open(workbench)?;
     if let Some(line) = waiting {
         eprintln!("toolbench mcp: {line}");
@@ -77,7 +77,7 @@ pub fn shared(workbench: Workbench) -> Result<Arc<Shared>, McpError> {
 /// `shared`, with the line saying the workspace waits for a person to accept its tools left
 /// for the caller to say once it has said where it serves (after the lines a script reads
 /// first).
-fn open(workbench: Workbench) -> Result<(Arc<Shared>, Option<String>), McpError> {
+fn open(workbench: Workbench) -> Result<(Arc<ServerState>, Option<String>), McpError> {
     let store = workbench.store()?;
     let entries = {
         let store = &mut store.lock();
@@ -98,7 +98,7 @@ fn open(workbench: Workbench) -> Result<(Arc<Shared>, Option<String>), McpError>
     };
     let waiting = crate::seal::waiting_line(workbench.root(), &entries);
     workbench.back_up_in_background();
-    let shared = Arc::new(Shared::new(
+    let shared = Arc::new(ServerState::new(
         &tokio::runtime::Handle::current(),
         workbench,
         entries,

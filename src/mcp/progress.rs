@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::{Peer, RoleServer};
 
-use super::shared::Shared;
+use super::shared::ServerState;
 use crate::model::tasks::TaskState;
 
 /// The smallest step between two notifications' values, which must rise.
@@ -31,7 +31,7 @@ enum Follower {
         token: ProgressToken,
     },
     Task {
-        shared: Arc<Shared>,
+        shared: Arc<ServerState>,
         id: String,
     },
 }
@@ -48,7 +48,7 @@ impl Progress {
     }
 
     /// The status of task `id`.
-    pub(crate) fn task(shared: Arc<Shared>, id: String) -> Self {
+    pub(crate) fn task(shared: Arc<ServerState>, id: String) -> Self {
         Self::to(Follower::Task { shared, id })
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
-use super::shared::Shared;
+use super::shared::ServerState;
 use crate::catalog::scan::human_size;
 use crate::review::request_status::state_name;
 use crate::review::requests::{self, MAX_REQUEST_FIELD_BYTES, ToolRequest};
@@ -54,7 +54,7 @@ pub(crate) fn definition() -> Tool {
 
 /// Stores the request for `client`; the arguments were checked against the schema above.
 pub(crate) async fn request_tool(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     arguments: &Value,
     client: String,
 ) -> Result<Value, super::reply::OwnToolError> {

@@ -7,7 +7,7 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Value, json};
 
 use super::reply::refusal;
-use super::shared::Shared;
+use super::shared::ServerState;
 use crate::command::{Applied, Command, CommandError};
 use crate::model::services::InstanceState;
 use crate::model::{ToolEntry, ToolId};
@@ -16,7 +16,7 @@ use crate::services::reconcile;
 /// Sends the call's `message` and `context` to the service `entry` and answers with its reply;
 /// a launch or exchange that fails is a tool error with the reason.
 pub(crate) async fn exchange(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     entry: ToolEntry,
     arguments: &Value,
 ) -> CallToolResult {
@@ -39,7 +39,7 @@ pub(crate) async fn exchange(
 /// The tool's own instance (named after it) is launched unless it runs, then sent to. The
 /// call was cleared already (`approval::clearance`): the launch goes as confirmed.
 async fn send(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     entry: &ToolEntry,
     message: String,
     context: Value,
@@ -71,7 +71,7 @@ async fn send(
 }
 
 /// The instance `name` of the tool `name` is recorded as running and its process lives.
-pub(super) async fn runs(shared: &Arc<Shared>, name: &str) -> Result<bool, CommandError> {
+pub(super) async fn runs(shared: &Arc<ServerState>, name: &str) -> Result<bool, CommandError> {
     let instance = name.to_string();
     let row = shared
         .with_store(move |store| store.instance(&instance))

@@ -69,13 +69,13 @@ impl Sessions {
     /// Holds a place for a session a request may open, or `None` when every place is taken.
     /// Only a request holding one may open a session, so the cap holds however many arrive
     /// at once.
-    pub(super) fn admit(&self) -> Option<Admission> {
+    pub(super) fn admit(&self) -> Option<SessionPlace> {
         let mut state = lock(&self.state);
         if state.open.len() + state.admitting >= self.max {
             return None;
         }
         state.admitting += 1;
-        Some(Admission(Arc::clone(&self.state)))
+        Some(SessionPlace(Arc::clone(&self.state)))
     }
 
     /// Closes every session idle for the limit or longer, now and then, until the process ends.
@@ -139,9 +139,9 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 
 /// A place held for a session being opened; dropping it frees the place (the session, once
 /// open, is counted on its own).
-pub(super) struct Admission(Arc<Mutex<State>>);
+pub(super) struct SessionPlace(Arc<Mutex<State>>);
 
-impl Drop for Admission {
+impl Drop for SessionPlace {
     fn drop(&mut self) {
         let mut state = lock(&self.0);
         state.admitting = state.admitting.saturating_sub(1);

@@ -19,7 +19,7 @@ use crate::store::{SharedStore, Store};
 use crate::workbench::Workbench;
 
 /// Everything the sessions of one server share.
-pub struct Shared {
+pub struct ServerState {
     /// The workspace served, opened once.
     pub(crate) workbench: Workbench,
     /// Every tool of every tier, as last scanned or watched.
@@ -48,7 +48,7 @@ impl Drop for InFlight {
     }
 }
 
-impl Shared {
+impl ServerState {
     /// Starts the validation workers on `runtime`; `store` is `workbench`'s write connection.
     pub(crate) fn new(
         runtime: &tokio::runtime::Handle,

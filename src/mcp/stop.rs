@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::shared::Shared;
+use super::shared::ServerState;
 use crate::runner::stop::{STOP_WITHIN, stop_runs};
 
 /// Resolves with the signal's name once the server is asked to end; never when the handlers
@@ -28,7 +28,7 @@ pub(super) async fn signalled() -> &'static str {
 }
 
 /// Stops the server's runs and waits for their records and the calls' answers.
-pub(super) async fn stop(shared: &Arc<Shared>) {
+pub(super) async fn stop(shared: &Arc<ServerState>) {
     stop_runs();
     let deadline = tokio::time::Instant::now() + STOP_WITHIN;
     // A call still waiting for a human has no run to stop: it is not waited for past the bound.

@@ -18,10 +18,10 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::call;
-use super::caller::{Answer, Caller};
+use super::caller::{CallOutcome, Caller};
 use super::listing::{Kind, Listed};
 use super::progress::Progress;
-use super::shared::Shared;
+use super::shared::ServerState;
 use crate::model::TaskUse;
 use crate::model::tasks::{NewTask, TaskRow, TaskState};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
@@ -45,7 +45,7 @@ pub(crate) enum Dispatch {
 /// Whether the call of `listed` is answered with a task, for a client that takes tasks or
 /// not. A tool that requires tasks refuses a client that does not take them.
 pub(crate) async fn dispatch(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     listed: &Listed,
     client_takes_tasks: bool,
 ) -> Result<Dispatch, ErrorData> {
@@ -71,7 +71,7 @@ pub(crate) async fn dispatch(
 }
 
 /// The call may last: it waits for a human, launches a service, or its tool may run long.
-async fn may_be_long(shared: &Arc<Shared>, listed: &Listed) -> bool {
+async fn may_be_long(shared: &Arc<ServerState>, listed: &Listed) -> bool {
     let config = shared.workbench.config();
     if let Admission::Confirm(_) = admission(&listed.entry, &RunPolicy::of(config), Asker::Agent) {
         return true;
@@ -104,7 +104,7 @@ async fn may_be_long(shared: &Arc<Shared>, listed: &Listed) -> bool {
 
 /// Makes the task, starts its work, and answers with it.
 pub(crate) async fn start(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     listed: Arc<Listed>,
     arguments: Option<JsonObject>,
     client: String,
@@ -168,7 +168,7 @@ pub(crate) async fn start(
 
 /// The task's work: the call as any other, then its end written to the store.
 async fn work(
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     listed: Arc<Listed>,
     arguments: Option<JsonObject>,
     mut caller: Caller,
@@ -178,7 +178,7 @@ async fn work(
     let cancel = caller.cancel.clone();
     let answer = match shared.tasks.slot().await {
         Ok(_slot) => call::call_tool(Arc::clone(&shared), listed, arguments, &mut caller).await,
-        Err(_) => Answer::broken(
+        Err(_) => CallOutcome::broken(
             super::reply::refusal("the server is stopping".into()),
             "the server is stopping".into(),
         ),
@@ -204,7 +204,7 @@ async fn work(
 
 /// Cancels the work of this server's tasks that a client of any process asked to cancel in
 /// the store: one query for them all, and none while no task is open.
-async fn follow_cancels(shared: Arc<Shared>) {
+async fn follow_cancels(shared: Arc<ServerState>) {
     let me = shared.tasks.me();
     loop {
         tokio::time::sleep(CANCEL_LOOK_EVERY).await;
@@ -223,7 +223,7 @@ async fn follow_cancels(shared: Arc<Shared>) {
 
 /// `tasks/get`: the task as it stands, with its result or error once ended.
 pub(crate) async fn get(
-    shared: &Arc<Shared>,
+    shared: &Arc<ServerState>,
     id: &str,
     client: &str,
 ) -> Result<GetTaskResult, ErrorData> {
@@ -233,7 +233,11 @@ pub(crate) async fn get(
 
 /// `tasks/cancel`: the work stops (the run is killed, the waiting call withdrawn) and the
 /// task ends as cancelled. A task that ended already stays as it ended.
-pub(crate) async fn cancel(shared: &Arc<Shared>, id: &str, client: &str) -> Result<(), ErrorData> {
+pub(crate) async fn cancel(
+    shared: &Arc<ServerState>,
+    id: &str,
+    client: &str,
+) -> Result<(), ErrorData> {
     let row = owned(shared, id, client).await?;
     if row.state.is_terminal() {
         return Ok(());
@@ -249,7 +253,7 @@ pub(crate) async fn cancel(shared: &Arc<Shared>, id: &str, client: &str) -> Resu
 
 /// Task `id` of `client`, as the store holds it; any other client's, an expired one and an
 /// unknown one are the same unknown task. An open task whose server died ends as failed.
-async fn owned(shared: &Arc<Shared>, id: &str, client: &str) -> Result<TaskRow, ErrorData> {
+async fn owned(shared: &Arc<ServerState>, id: &str, client: &str) -> Result<TaskRow, ErrorData> {
     let unknown = || ErrorData::invalid_params(format!("unknown task {id:?}"), None);
     if id.len() > MAX_ID_BYTES {
         return Err(unknown());

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::catalog::scan::ScanLimits;
 use crate::config::{Config, ValidateSettings};
 use crate::model::Tier;
-use crate::runner::confine::Confinement;
+use crate::runner::confinement::Confinement;
 use crate::store::{DecisionAction, DecisionRecord};
 
 /// The file "request changes" writes into the tool folder for the agent to read.

@@ -98,7 +98,7 @@ pub enum EvolverError {
     #[error("cannot start: {0}")]
     Runtime(std::io::Error),
     #[error(transparent)]
-    Confined(#[from] crate::runner::confined::ConfinedError),
+    Confined(#[from] crate::runner::confined_program::ConfinedError),
     /// `how` it ended, and the last line it wrote on stderr (may be empty).
     #[error("{how}{}", if .last.is_empty() { String::new() } else { format!(": {}", .last) })]
     Failed { how: String, last: String },

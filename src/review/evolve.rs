@@ -24,7 +24,7 @@ use crate::catalog::manifest::{
 };
 use crate::catalog::scan::{collect_files, hash_tool_folder};
 use crate::model::{Origin, Tier, ToolEntry, ToolId};
-use crate::runner::confined::{self, Program};
+use crate::runner::confined_program::{self, Program};
 use crate::safe_fs::{Dir, copy_tree};
 use crate::store::{DecisionAction, DecisionRecord, SharedStore};
 
@@ -619,7 +619,12 @@ pub(crate) fn run_evolver(
         .enable_all()
         .build()
         .map_err(EvolverError::Runtime)?;
-    let finished = runtime.block_on(confined::run(&ctx.root, &ctx.exe, &confinement, program))?;
+    let finished = runtime.block_on(confined_program::run(
+        &ctx.root,
+        &ctx.exe,
+        &confinement,
+        program,
+    ))?;
     if !finished.success() {
         let stderr = String::from_utf8_lossy(&finished.stderr);
         let last = stderr
@@ -636,7 +641,7 @@ pub(crate) fn run_evolver(
         return Err(EvolverError::Failed { how, last });
     }
     if finished.stdout_cut {
-        return Err(EvolverError::TooMuch(confined::MAX_OUTPUT));
+        return Err(EvolverError::TooMuch(confined_program::MAX_OUTPUT));
     }
     Ok(parse_evolver_output(&finished.stdout)?)
 }

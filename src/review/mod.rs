@@ -12,8 +12,8 @@
 
 mod acceptance;
 pub(crate) mod add_case;
-pub(crate) mod command;
 pub(crate) mod decision;
+pub(crate) mod dispatch;
 mod error;
 pub mod evolve;
 pub(crate) mod gc;
@@ -33,10 +33,10 @@ pub(crate) mod vocabulary;
 
 pub use acceptance::Accepted;
 pub(crate) use acceptance::Caution;
-pub use command::apply;
-pub(crate) use command::{Outcome, apply_reporting};
 pub(crate) use decision::Decision;
 pub use decision::ReviewContext;
+pub use dispatch::apply;
+pub(crate) use dispatch::{Outcome, apply_reporting};
 pub(crate) use error::ReviewError;
 pub use vocabulary::ReviewCommand;
 pub(crate) use vocabulary::{DecisionKind, TextRole};

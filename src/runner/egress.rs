@@ -413,7 +413,7 @@ impl Entry {
 }
 
 /// What the proxy's tasks share.
-struct Shared {
+struct ProxyState {
     entries: Mutex<Vec<Arc<Entry>>>,
     /// Every connection taken, logged or not: the next one's number.
     taken: AtomicU64,
@@ -430,9 +430,9 @@ struct Shared {
     closing: CancellationToken,
 }
 
-impl Default for Shared {
+impl Default for ProxyState {
     fn default() -> Self {
-        Shared {
+        ProxyState {
             entries: Mutex::default(),
             taken: AtomicU64::new(0),
             journal: Arc::default(),
@@ -446,7 +446,7 @@ impl Default for Shared {
     }
 }
 
-impl Shared {
+impl ProxyState {
     fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
         keep_live(&self.tasks, tokio::spawn(task));
     }
@@ -487,7 +487,7 @@ impl Shared {
 pub(crate) struct Proxy {
     socket: PathBuf,
     log: PathBuf,
-    shared: Arc<Shared>,
+    shared: Arc<ProxyState>,
     allowed: Arc<AllowList>,
     listener: Option<UnixListener>,
     /// The proxy's own listener among those handed over; the others are forwarded.
@@ -575,9 +575,9 @@ impl Proxy {
             forward,
         };
         let log = run_dir.join(LOG_FILE);
-        let shared = Shared {
+        let shared = ProxyState {
             journal: Arc::new(Journal::open(&log)),
-            ..Shared::default()
+            ..ProxyState::default()
         };
         let proxy = Proxy {
             socket,
@@ -642,11 +642,11 @@ impl Proxy {
         // in a listener's queue: the accept loops take those, then stop, and no connection
         // is accepted any more.
         self.shared.closing.cancel();
-        Shared::end_all(&self.shared.tasks, STOP).await;
+        ProxyState::end_all(&self.shared.tasks, STOP).await;
         // Connections open may still carry what the tool wrote just before it exited: they
         // end on their own once both sides closed, within `DRAIN`, and are cut after it (a
         // tunnel the far side keeps open).
-        Shared::end_all(&self.shared.connections, DRAIN).await;
+        ProxyState::end_all(&self.shared.connections, DRAIN).await;
         let entries: Vec<Arc<Entry>> = std::mem::take(
             &mut *self
                 .shared
@@ -768,7 +768,7 @@ fn read_handover(stream: &std::os::unix::net::UnixStream) -> io::Result<(HandOve
 async fn accept_loop(
     listener: TcpListener,
     forward_to: Option<SocketAddr>,
-    shared: Arc<Shared>,
+    shared: Arc<ProxyState>,
     allowed: Arc<AllowList>,
 ) {
     loop {
@@ -804,7 +804,7 @@ async fn accept_loop(
 fn take_waiting(
     listener: &TcpListener,
     forward_to: Option<SocketAddr>,
-    shared: &Shared,
+    shared: &ProxyState,
     allowed: &Arc<AllowList>,
 ) {
     use rustix::io::Errno;
@@ -831,7 +831,7 @@ fn take_connection(
     client: TcpStream,
     permit: OwnedSemaphorePermit,
     forward_to: Option<SocketAddr>,
-    shared: &Shared,
+    shared: &ProxyState,
     allowed: &Arc<AllowList>,
 ) {
     let id = shared.taken.fetch_add(1, Ordering::Relaxed);

@@ -563,7 +563,7 @@ pub(crate) fn close_abandoned(root: &Path, store: &mut Store) -> Result<usize, S
     // without a mount namespace of its own), and cgroups, those of helpers forked ahead for a
     // run that was never written down included.
     for run in ended.iter().filter(|r| r.finished.is_none()) {
-        super::confine::remove_scratch(&run_folder(root, &run.log_dir).join("scratch"));
+        super::confinement::remove_scratch(&run_folder(root, &run.log_dir).join("scratch"));
     }
     super::sandbox::remove_stale_cgroups();
     Ok(stored)

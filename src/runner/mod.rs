@@ -6,14 +6,14 @@
 
 mod apart;
 mod capture;
-pub(crate) mod command;
-pub(crate) mod confine;
-pub(crate) mod confined;
+pub(crate) mod confined_program;
+pub(crate) mod confinement;
 pub(crate) mod egress;
 pub(crate) mod gate;
 pub(crate) mod grants;
 pub(crate) mod helper_process;
 pub mod inflight;
+pub(crate) mod invocation;
 pub(crate) mod posix_spawn;
 pub(crate) mod proc_stat;
 pub(crate) mod progress;
@@ -93,7 +93,7 @@ pub enum RunError {
     #[error("{tool}: {reason}")]
     ArgsInput {
         tool: String,
-        reason: command::NotArgs,
+        reason: invocation::NotArgs,
     },
     /// What the tool declared cannot be granted here (no project, a path that is missing or
     /// leads out).
@@ -172,7 +172,7 @@ pub struct RunRequest {
     /// A helper the front end forked ahead, used instead of starting `exe` when present.
     pub preforked: PreforkedHelper,
     /// What the workspace's runs may see and use; built once by the caller from its config.
-    pub confinement: confine::Confinement,
+    pub confinement: confinement::Confinement,
     /// What the run is given of what the tool declares.
     pub reach: Reach,
 }
@@ -269,7 +269,7 @@ fn withheld_grants(manifest: &Manifest, scratch: &Path) -> grants::Grants {
 
 /// What the run of `manifest` is granted, for the front end's project and the user's home.
 fn grants_of(request: &RunRequest, manifest: &Manifest) -> Result<grants::Grants, RunError> {
-    let home = confine::home();
+    let home = confinement::home();
     grants::resolve(
         &manifest.permissions,
         request.confinement.project.as_deref(),
@@ -310,7 +310,7 @@ pub async fn execute(
         .then(|| grants_of(&request, &manifest))
         .transpose()?;
     let tool_dir = tool_dir(&request.entry);
-    let argv = command::tool_argv(&manifest, &tool_dir, input.as_ref()).map_err(|reason| {
+    let argv = invocation::tool_argv(&manifest, &tool_dir, input.as_ref()).map_err(|reason| {
         RunError::ArgsInput {
             tool: request.entry.id(),
             reason,
@@ -352,11 +352,11 @@ pub async fn execute(
         }
         _ => None,
     };
-    let mut env = command::tool_env(&manifest, &scratch, &tool_dir);
+    let mut env = invocation::tool_env(&manifest, &scratch, &tool_dir);
     if let Some((plan, _)) = &proxy {
-        command::add_proxy_env(&mut env, plan.proxy_port);
+        invocation::add_proxy_env(&mut env, plan.proxy_port);
     }
-    let mut policy = request.confinement.policy(confine::Jail {
+    let mut policy = request.confinement.policy(confinement::Jail {
         scratch: scratch.clone(),
         report: report_path.clone(),
         memory_mb: manifest.run.memory_mb,
@@ -488,9 +488,9 @@ pub async fn execute(
     let report = read_report(&report_path);
     let usage: Option<&ToolUsage> = report.as_ref().and_then(|r| r.usage.as_ref());
     if child.removes_its_cgroups() {
-        confine::remove_scratch(&scratch);
+        confinement::remove_scratch(&scratch);
     } else {
-        confine::clean_up(report.as_ref(), &scratch);
+        confinement::clean_up(report.as_ref(), &scratch);
     }
     if report.is_none() {
         // The helper was killed before it could say which cgroups it made, or remove them.

@@ -13,7 +13,7 @@ use super::definition::{DefinedFile, Definition, locate_executable};
 use crate::catalog::manifest::MANIFEST_FILE;
 use crate::model::Tier;
 use crate::review::lock::ToolLock;
-use crate::runner::confine::Confinement;
+use crate::runner::confinement::Confinement;
 use crate::safe_fs::{Dir, SafeFsError};
 
 /// Where the definition `name` lives.

@@ -13,7 +13,7 @@ use super::{ServiceError, Services, health, listener, ports, reconcile};
 use crate::model::services::ExchangeRow;
 use crate::model::services::{InstanceRow, InstanceState};
 use crate::model::{Manifest, ServiceSpec, Tier, ToolEntry, ToolId};
-use crate::runner::confine::{self, Jail};
+use crate::runner::confinement::{self, Jail};
 use crate::runner::inflight::ProcessId;
 use crate::runner::sandbox::{SandboxReport, ServiceLogs};
 use crate::store::services::ClaimError;
@@ -151,10 +151,10 @@ impl Services {
             .map_err(|e| ServiceError::Refused(format!("{}: cannot create: {e}", dir.display())))?;
         let scratch = dir.join("scratch");
         // Left by an earlier instance without a mount namespace; the sandbox makes it anew.
-        confine::remove_scratch(&scratch);
+        confinement::remove_scratch(&scratch);
         let report_path = dir.join("report.json");
         let _ = std::fs::remove_file(&report_path);
-        let mut env = crate::runner::command::tool_env(&manifest, &scratch, &tool_dir);
+        let mut env = crate::runner::invocation::tool_env(&manifest, &scratch, &tool_dir);
         env.insert("PORT".into(), port.to_string());
         env.insert("TOOLBENCH_PORT".into(), port.to_string());
         let mut policy = self.confinement.policy(Jail {
@@ -378,7 +378,7 @@ impl Services {
     /// Removes what a stopped instance leaves on the host: its cgroups and scratch.
     fn clean_up(&self, instance: &str) {
         let dir = self.instance_dir(instance);
-        confine::clean_up(
+        confinement::clean_up(
             read_report(&dir.join("report.json")).as_ref(),
             &dir.join("scratch"),
         );
@@ -552,7 +552,7 @@ fn service_argv(
             .map(|a| a.replace("{port}", &port.to_string())),
     );
     whole.run.input = crate::model::InputMode::None;
-    let argv = crate::runner::command::tool_argv(&whole, tool_dir, None)
+    let argv = crate::runner::invocation::tool_argv(&whole, tool_dir, None)
         .map_err(|e| ServiceError::Refused(format!("{}: {e}", manifest.name)))?;
     if argv.is_empty() {
         return Err(ServiceError::Refused(format!(

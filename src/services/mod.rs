@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::scan::ScanLimits;
 use crate::config::{Config, ServiceSettings};
-use crate::runner::confine::Confinement;
+use crate::runner::confinement::Confinement;
 
 pub(crate) use instances::{Launched, Sent};
 

@@ -32,7 +32,7 @@ pub(crate) struct SigningKey {
 
 /// What ssh-keygen answered.
 #[derive(Debug)]
-pub(crate) struct Answer {
+pub(crate) struct KeygenOutput {
     pub(crate) ok: bool,
     pub(crate) stdout: Vec<u8>,
     pub(crate) stderr: String,
@@ -69,7 +69,7 @@ fn run(
     input: &[u8],
     timeout: Duration,
     detached: bool,
-) -> Result<Answer, String> {
+) -> Result<KeygenOutput, String> {
     command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -141,7 +141,7 @@ fn run(
     let _ = writer.join();
     let stdout = stdout.join().unwrap_or_default();
     let stderr = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
-    Ok(Answer {
+    Ok(KeygenOutput {
         ok: status.success(),
         stdout,
         stderr,

@@ -5,7 +5,7 @@ use crate::review::DecisionKind;
 
 /// Where a binding applies. Lookups try the most specific context first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Context {
+pub(crate) enum KeyContext {
     Global,
     Navigation,
     Catalog,
@@ -18,44 +18,44 @@ pub(crate) enum Context {
     Dialog,
 }
 
-impl Context {
-    pub(super) const ALL: &'static [Context] = &[
-        Context::Global,
-        Context::Navigation,
-        Context::Catalog,
-        Context::Output,
-        Context::Failures,
-        Context::Review,
-        Context::Resource,
-        Context::Detail,
-        Context::Dialog,
+impl KeyContext {
+    pub(super) const ALL: &'static [KeyContext] = &[
+        KeyContext::Global,
+        KeyContext::Navigation,
+        KeyContext::Catalog,
+        KeyContext::Output,
+        KeyContext::Failures,
+        KeyContext::Review,
+        KeyContext::Resource,
+        KeyContext::Detail,
+        KeyContext::Dialog,
     ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Context::Global => "global",
-            Context::Navigation => "navigation",
-            Context::Catalog => "catalog",
-            Context::Output => "output",
-            Context::Failures => "failures",
-            Context::Review => "review",
-            Context::Resource => "resource",
-            Context::Detail => "detail",
-            Context::Dialog => "dialog",
+            KeyContext::Global => "global",
+            KeyContext::Navigation => "navigation",
+            KeyContext::Catalog => "catalog",
+            KeyContext::Output => "output",
+            KeyContext::Failures => "failures",
+            KeyContext::Review => "review",
+            KeyContext::Resource => "resource",
+            KeyContext::Detail => "detail",
+            KeyContext::Dialog => "dialog",
         }
     }
 
     pub(crate) fn title(self) -> &'static str {
         match self {
-            Context::Global => "Everywhere",
-            Context::Navigation => "Lists and views",
-            Context::Catalog => "Catalog",
-            Context::Output => "Output",
-            Context::Failures => "Failures",
-            Context::Review => "Review",
-            Context::Resource => "Resource views (:runs …)",
-            Context::Detail => "Tool detail",
-            Context::Dialog => "Dialogs (launch, mark failure)",
+            KeyContext::Global => "Everywhere",
+            KeyContext::Navigation => "Lists and views",
+            KeyContext::Catalog => "Catalog",
+            KeyContext::Output => "Output",
+            KeyContext::Failures => "Failures",
+            KeyContext::Review => "Review",
+            KeyContext::Resource => "Resource views (:runs …)",
+            KeyContext::Detail => "Tool detail",
+            KeyContext::Dialog => "Dialogs (launch, mark failure)",
         }
     }
 
@@ -176,16 +176,16 @@ actions! {
 impl Action {
     /// The help line of the action where `context`'s keys are read: what it does there,
     /// when that says more than the action's own line.
-    pub(crate) fn help_in(self, context: Context) -> &'static str {
+    pub(crate) fn help_in(self, context: KeyContext) -> &'static str {
         match (context, self) {
-            (Context::Resource, Action::Open) => {
+            (KeyContext::Resource, Action::Open) => {
                 "Open the selected row: a failed run's failure, a run's or decision's tool detail, a call in Review, an instance in Output"
             }
-            (Context::Resource, Action::CommandLine) => {
+            (KeyContext::Resource, Action::CommandLine) => {
                 "Switch to another resource view by name (tab completes)"
             }
-            (Context::Resource, Action::Close) => "Clear the filter, then close the view",
-            (Context::Review, Action::Close) => "Clear the marks set with space",
+            (KeyContext::Resource, Action::Close) => "Clear the filter, then close the view",
+            (KeyContext::Review, Action::Close) => "Clear the marks set with space",
             _ => self.help(),
         }
     }

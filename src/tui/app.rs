@@ -16,7 +16,7 @@ use ratatui::text::Line;
 
 use std::collections::HashMap;
 
-use super::action::{Action, Context};
+use super::action::{Action, KeyContext};
 use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
 use super::keymap::Keymap;
@@ -283,7 +283,7 @@ pub enum Effect {
     /// Answer an agent's waiting call, as the person saw it.
     AnswerCall {
         id: i64,
-        decision: crate::approvals::Decision,
+        decision: crate::approvals::CallDecision,
         seen: Box<crate::approvals::SeenCall>,
     },
     /// Revoke an "approve always" rule.
@@ -1208,17 +1208,21 @@ impl App {
             return;
         }
         let pane = match self.focus {
-            Pane::Catalog => Context::Catalog,
-            Pane::Output => Context::Output,
-            Pane::Failures => Context::Failures,
-            Pane::Review => Context::Review,
+            Pane::Catalog => KeyContext::Catalog,
+            Pane::Output => KeyContext::Output,
+            Pane::Failures => KeyContext::Failures,
+            Pane::Review => KeyContext::Review,
         };
-        let contexts: &[Context] = match &self.overlay {
+        let contexts: &[KeyContext] = match &self.overlay {
             Some(Overlay::Detail(_)) => {
                 let shown = self
                     .keymap
                     .lookup(
-                        &[Context::Detail, Context::Navigation, Context::Global],
+                        &[
+                            KeyContext::Detail,
+                            KeyContext::Navigation,
+                            KeyContext::Global,
+                        ],
                         &key,
                     )
                     // The view you read is the one you act on: `a` in the review overlay
@@ -1234,14 +1238,18 @@ impl App {
                 return;
             }
             // Accept and dismiss take the Review pane's keys for approve and archive.
-            Some(Overlay::Suggestions(_)) => {
-                &[Context::Review, Context::Navigation, Context::Global]
-            }
-            Some(Overlay::Resource(_)) => {
-                &[Context::Resource, Context::Navigation, Context::Global]
-            }
-            Some(_) => &[Context::Navigation, Context::Global],
-            None => &[pane, Context::Navigation, Context::Global],
+            Some(Overlay::Suggestions(_)) => &[
+                KeyContext::Review,
+                KeyContext::Navigation,
+                KeyContext::Global,
+            ],
+            Some(Overlay::Resource(_)) => &[
+                KeyContext::Resource,
+                KeyContext::Navigation,
+                KeyContext::Global,
+            ],
+            Some(_) => &[KeyContext::Navigation, KeyContext::Global],
+            None => &[pane, KeyContext::Navigation, KeyContext::Global],
         };
         if let Some(action) = self.keymap.lookup(contexts, &key) {
             self.perform(action);
@@ -1250,7 +1258,7 @@ impl App {
 
     /// Keys in a dialog: `[dialog]` bindings first, everything else types into the field.
     fn dialog_key(&mut self, key: KeyEvent) {
-        let action = self.keymap.lookup(&[Context::Dialog], &key);
+        let action = self.keymap.lookup(&[KeyContext::Dialog], &key);
         match (action, self.overlay.as_mut()) {
             // Esc leaves the reason, not the list.
             (Some(Action::Close), Some(Overlay::Suggestions(state))) => state.reason = None,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::{Action, Context};
+use super::action::{Action, KeyContext};
 use super::config_file;
 
 /// A keymap file the workbench cannot use: the file, the line and what on it is wrong.
@@ -131,7 +131,7 @@ impl fmt::Display for KeyCombo {
 
 #[derive(Debug, Clone)]
 struct Binding {
-    context: Context,
+    context: KeyContext,
     action: Action,
     keys: Vec<KeyCombo>,
 }
@@ -168,8 +168,8 @@ impl Keymap {
     pub(crate) fn overlay(&mut self, text: &str, path: &Path) -> Result<(), KeymapError> {
         let raw: RawKeymap = config_file::parse(text, path)?;
         for (section, actions) in raw {
-            let Some(context) = Context::from_name(&section) else {
-                let names: Vec<_> = Context::ALL.iter().map(|c| c.name()).collect();
+            let Some(context) = KeyContext::from_name(&section) else {
+                let names: Vec<_> = KeyContext::ALL.iter().map(|c| c.name()).collect();
                 return Err(KeymapError::UnknownSection {
                     path: path.to_path_buf(),
                     line: line_of(text, &format!("[{section}]")),
@@ -215,7 +215,7 @@ impl Keymap {
     }
 
     /// The action bound to `key`, trying `contexts` in order.
-    pub(crate) fn lookup(&self, contexts: &[Context], key: &KeyEvent) -> Option<Action> {
+    pub(crate) fn lookup(&self, contexts: &[KeyContext], key: &KeyEvent) -> Option<Action> {
         contexts.iter().find_map(|context| {
             self.bindings
                 .iter()
@@ -236,8 +236,8 @@ impl Keymap {
     }
 
     /// Bindings grouped by context, in context order, for the help overlay.
-    pub(crate) fn sections(&self) -> Vec<(Context, Vec<(String, Action)>)> {
-        Context::ALL
+    pub(crate) fn sections(&self) -> Vec<(KeyContext, Vec<(String, Action)>)> {
+        KeyContext::ALL
             .iter()
             .map(|context| {
                 let mut bindings: Vec<&Binding> = self
@@ -262,7 +262,7 @@ impl Keymap {
                     .collect();
                 (*context, rows)
             })
-            .filter(|(_, rows): &(Context, Vec<_>)| !rows.is_empty())
+            .filter(|(_, rows): &(KeyContext, Vec<_>)| !rows.is_empty())
             .collect()
     }
 }
@@ -293,7 +293,7 @@ mod tests {
         keymap
             .overlay(DEFAULT_KEYMAP, Path::new("assets/keymap.toml"))
             .expect("valid");
-        let global = [Context::Global];
+        let global = [KeyContext::Global];
         assert_eq!(
             keymap.lookup(&global, &key(KeyCode::Char('q'), KeyModifiers::NONE)),
             Some(Action::Quit)
@@ -306,14 +306,14 @@ mod tests {
             keymap.lookup(&global, &key(KeyCode::BackTab, KeyModifiers::SHIFT)),
             Some(Action::PrevPane)
         );
-        let nav = [Context::Navigation];
+        let nav = [KeyContext::Navigation];
         assert_eq!(
             keymap.lookup(&nav, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
             Some(Action::Last)
         );
         assert_eq!(
             keymap.lookup(
-                &[Context::Catalog],
+                &[KeyContext::Catalog],
                 &key(KeyCode::Char('/'), KeyModifiers::NONE)
             ),
             Some(Action::Filter)
@@ -326,7 +326,7 @@ mod tests {
         keymap
             .overlay("[global]\nquit = [\"ctrl-q\"]\n", Path::new("keymap.toml"))
             .expect("valid");
-        let global = [Context::Global];
+        let global = [KeyContext::Global];
         assert_eq!(
             keymap.lookup(&global, &key(KeyCode::Char('q'), KeyModifiers::NONE)),
             None

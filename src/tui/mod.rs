@@ -129,7 +129,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
     // The live catalog starts from the cached index the app shows, shared until either changes.
     let cached = Catalog::from_shared(app.catalog.shared_entries());
-    let services = Services::start(
+    let ui_runtime = UiRuntime::start(
         runtime.handle(),
         workbench,
         (store, cached),
@@ -138,7 +138,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     )?;
     let result = runtime.block_on(event_loop(
         &mut app,
-        services,
+        ui_runtime,
         (tx, rx),
         output_rx,
         &exit_after,
@@ -163,10 +163,10 @@ fn limit_malloc_arenas() {
     }
 }
 
-/// What effects need: the workspace, the process's one write connection to the store and
-/// its batching writer, and the cancel handles of the runs in flight. Long reads open
-/// read-only connections of their own (`Store::open_reader`).
-struct Services {
+/// The workbench UI's runtime, what effects need: the workspace, the process's one write
+/// connection to the store and its batching writer, and the cancel handles of the runs in
+/// flight. Long reads open read-only connections of their own (`Store::open_reader`).
+struct UiRuntime {
     root: PathBuf,
     /// Every tool of the workspace, kept current by the watch; the app shows what it tells.
     live: Arc<LiveCatalog>,
@@ -190,7 +190,7 @@ struct Services {
     workbench: Workbench,
 }
 
-impl Services {
+impl UiRuntime {
     /// Shares `store` as the process's one writer and starts the background work on it: the
     /// batching writer and the validation queue. The pollers start later (`events`).
     fn start(
@@ -231,7 +231,7 @@ impl Services {
     }
 }
 
-impl Services {
+impl UiRuntime {
     /// The workbench's stream of events, its pollers started now: runs started elsewhere,
     /// waiting agent calls, service instances. They read the store at once, so the workbench
     /// starts them after its first frame, which shows nothing of theirs: on two cores they
@@ -256,7 +256,7 @@ type Channel = (mpsc::Sender<AppEvent>, mpsc::Receiver<AppEvent>);
 
 async fn event_loop(
     app: &mut App,
-    mut services: Services,
+    mut ui_runtime: UiRuntime,
     (tx, mut rx): Channel,
     mut output: mpsc::Receiver<AppEvent>,
     exit_after: &str,
@@ -275,7 +275,7 @@ async fn event_loop(
     // The grammars are big: loading them beside the first frame slowed it (allocator and
     // cores shared), and nothing needs them before a tool detail opens.
     highlight::load_in_background();
-    let mut events = services.events()?;
+    let mut events = ui_runtime.events()?;
     // Left out of the first frame: the search index, built now, before the first key.
     app.catalog.search();
 
@@ -286,7 +286,7 @@ async fn event_loop(
     if app.catalog.entries().is_empty() {
         app.scan_workspace();
     }
-    let mut watcher_setup = services.live.follow();
+    let mut watcher_setup = ui_runtime.live.follow();
     let mut watcher = None;
     let mut terminal_events = crossterm::event::EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
@@ -305,7 +305,7 @@ async fn event_loop(
             break;
         }
         for effect in app.take_effects() {
-            run_effect(effect, &mut services, app, &tx);
+            run_effect(effect, &mut ui_runtime, app, &tx);
         }
         // Draw when something changed, at most once per frame interval.
         if app.dirty && last_draw.elapsed() >= FRAME_INTERVAL {
@@ -388,9 +388,9 @@ async fn event_loop(
     let within = deadline.saturating_duration_since(tokio::time::Instant::now());
     crate::runner::inflight::all_recorded(within).await;
     // A catalog scanned just before quitting is still worth caching for the next start.
-    let _ = services.live.write_index_if_due();
+    let _ = ui_runtime.live.write_index_if_due();
     drop(guard);
-    services.writer.flush();
+    ui_runtime.writer.flush();
     if let Some(report) = std::env::var_os(QUEUE_REPORT_ENV) {
         let _ = std::fs::write(
             report,
@@ -403,20 +403,20 @@ async fn event_loop(
 /// Starts an effect's work off the loop. The loop itself never waits for room in its own
 /// queue: the work sends from a task that may wait (`send().await`), from a blocking thread
 /// (`blocking_send`), or through a listener that folds (`job_events`).
-fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sender<AppEvent>) {
+fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::Sender<AppEvent>) {
     match effect {
         Effect::Scan => {
             // The catalog shown (the cached index, then the last scan) knows the hashes of
             // every folder that has not changed since.
             let request = ScanRequest {
-                root: services.root.clone(),
-                limits: services.workbench.config().catalog,
+                root: ui_runtime.root.clone(),
+                limits: ui_runtime.workbench.config().catalog,
                 known: KnownHashes::from_entries(app.catalog.entries()),
                 // Nothing cached to show: the rows come as the scan reads them.
                 stream: app.catalog.entries().is_empty(),
             };
             let tx = tx.clone();
-            let live = Arc::clone(&services.live);
+            let live = Arc::clone(&ui_runtime.live);
             crate::jobs::scan::start(request, move |event| {
                 if let ScanEvent::Finished { entries, .. } = &event {
                     live.replace(entries.clone());
@@ -433,7 +433,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         Effect::LoadDetail { entry, parent } => {
             let tx = tx.clone();
             let theme = app.theme.clone();
-            let root = services.root.clone();
+            let root = ui_runtime.root.clone();
             tokio::task::spawn_blocking(move || {
                 let reader = read_or_say(&tx, "recent runs", Store::open_reader(&root).map(Some));
                 let recent_runs = reader
@@ -475,8 +475,11 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             });
         }
         Effect::Reload(paths) if !paths.is_empty() => {
-            let (root, limits) = (services.root.clone(), services.workbench.config().catalog);
-            let live = Arc::clone(&services.live);
+            let (root, limits) = (
+                ui_runtime.root.clone(),
+                ui_runtime.workbench.config().catalog,
+            );
+            let live = Arc::clone(&ui_runtime.live);
             // Through the live catalog, which tells the app as it tells the watch's changes.
             tokio::task::spawn_blocking(move || {
                 let paths = paths.iter().map(|path| root.join(path)).collect();
@@ -485,10 +488,14 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         }
         Effect::Reload(_) => {}
         Effect::LoadHistory => {
-            let Some(catalog) = services.history.ask(Arc::clone(&app.catalog)) else {
+            let Some(catalog) = ui_runtime.history.ask(Arc::clone(&app.catalog)) else {
                 return;
             };
-            let (tx, root, loads) = (tx.clone(), services.root.clone(), services.history.clone());
+            let (tx, root, loads) = (
+                tx.clone(),
+                ui_runtime.root.clone(),
+                ui_runtime.history.clone(),
+            );
             tokio::task::spawn_blocking(move || {
                 let mut catalog = catalog;
                 loop {
@@ -502,7 +509,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         }
         Effect::LoadDestination { command, entry } => {
             let tx = tx.clone();
-            let root = services.root.clone();
+            let root = ui_runtime.root.clone();
             tokio::task::spawn_blocking(move || {
                 let destination = Store::open_reader(&root)
                     .map_err(crate::review::ReviewError::from)
@@ -521,11 +528,11 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 });
             });
         }
-        Effect::PauseValidation(true) => services.validations.pause(),
-        Effect::PauseValidation(false) => services.validations.resume(),
+        Effect::PauseValidation(true) => ui_runtime.validations.pause(),
+        Effect::PauseValidation(false) => ui_runtime.validations.resume(),
         Effect::LoadStats => {
             let tx = tx.clone();
-            let root = services.root.clone();
+            let root = ui_runtime.root.clone();
             let catalog = Arc::clone(&app.catalog);
             tokio::task::spawn_blocking(move || {
                 let result = Store::open_reader(&root)
@@ -544,7 +551,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         // The queue is this process's: read at once, no store involved.
         Effect::LoadResource(overlays::resources::Resource::Validations) => {
             let table = overlays::resources::validation_table(
-                services.validations.snapshot(),
+                ui_runtime.validations.snapshot(),
                 app.validations.iter(),
             );
             let tx = tx.clone();
@@ -558,7 +565,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         }
         Effect::LoadResource(resource) => {
             let tx = tx.clone();
-            let root = services.root.clone();
+            let root = ui_runtime.root.clone();
             tokio::task::spawn_blocking(move || {
                 let table = Store::open_reader(&root)
                     .and_then(|store| overlays::resources::load(&store, resource));
@@ -567,7 +574,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         }
         Effect::LoadSuggestions { list } => {
             let tx = tx.clone();
-            let (root, writer) = (services.root.clone(), services.store.clone());
+            let (root, writer) = (ui_runtime.root.clone(), ui_runtime.store.clone());
             let catalog = Arc::clone(&app.catalog);
             tokio::task::spawn_blocking(move || {
                 let result = refresh_suggestions(&root, &writer, catalog.entries());
@@ -588,10 +595,10 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             });
         }
         Effect::AcceptSuggestion(id) => {
-            answer_suggestion(services, tx, Command::AcceptSuggestion { id });
+            answer_suggestion(ui_runtime, tx, Command::AcceptSuggestion { id });
         }
         Effect::DismissSuggestion { id, reason } => {
-            answer_suggestion(services, tx, Command::DismissSuggestion { id, reason });
+            answer_suggestion(ui_runtime, tx, Command::DismissSuggestion { id, reason });
         }
         Effect::StartRun {
             key,
@@ -602,8 +609,8 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             // The cancel key may come before the run starts: it waits here until it does.
             let (cancel, cancelled) = tokio::sync::watch::channel(false);
             // A finished run dropped its end of the cancel channel: forget its sender.
-            services.cancels.retain(|_, cancel| !cancel.is_closed());
-            services.cancels.insert(key, cancel);
+            ui_runtime.cancels.retain(|_, cancel| !cancel.is_closed());
+            ui_runtime.cancels.insert(key, cancel);
             // Bound to the content the person launched: a tool changed since is refused. The
             // library's gate decides; the dialog only asked for the confirmation it needs.
             let command = Command::Run {
@@ -612,9 +619,9 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 consent,
             };
             let (ctx, tx, output) = (
-                services.commands.clone(),
+                ui_runtime.commands.clone(),
                 tx.clone(),
-                services.output.clone(),
+                ui_runtime.output.clone(),
             );
             tokio::spawn(async move {
                 match command::apply(&ctx, command).await {
@@ -632,7 +639,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             });
         }
         Effect::CancelRun(key) => {
-            if let Some(cancel) = services.cancels.get(&key) {
+            if let Some(cancel) = ui_runtime.cancels.get(&key) {
                 let _ = cancel.send(true);
             }
         }
@@ -644,7 +651,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 _ => ToolId::content_of(&entry),
             };
             decide(
-                services,
+                ui_runtime,
                 tx,
                 Command::Decide {
                     tool,
@@ -653,7 +660,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             );
         }
         Effect::AcceptWorkspace => {
-            let (ctx, tx) = (services.commands.clone(), tx.clone());
+            let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
             tokio::spawn(async move {
                 let command = Command::Accept {
                     only: Vec::new(),
@@ -670,16 +677,16 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         }
         Effect::AddCase { entry, input, why } => {
             let tool = ToolId::content_of(&entry);
-            decide(services, tx, Command::AddCase { tool, input, why });
+            decide(ui_runtime, tx, Command::AddCase { tool, input, why });
         }
-        Effect::DecideEach { entries, command } => decide_each(services, tx, entries, command),
+        Effect::DecideEach { entries, command } => decide_each(ui_runtime, tx, entries, command),
         Effect::AnswerCall { id, decision, seen } => {
             let command = Command::AnswerCall {
                 id,
                 decision,
                 seen: Some(*seen),
             };
-            answer(services, tx, command, move |applied| match applied {
+            answer(ui_runtime, tx, command, move |applied| match applied {
                 Applied::CallAnswered(call) => format!("call #{id} ({}) {}", call.tool, call.state),
                 _ => format!("call #{id} answered"),
             });
@@ -687,7 +694,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         Effect::AnswerRequest { name, command } => {
             let tool = ToolId::named(&name);
             decide(
-                services,
+                ui_runtime,
                 tx,
                 Command::Decide {
                     tool,
@@ -697,7 +704,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         }
         Effect::RevokeRule(id) => {
             answer(
-                services,
+                ui_runtime,
                 tx,
                 Command::RevokeRule { id },
                 move |applied| match applied {
@@ -718,7 +725,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
                 });
             });
         }
-        Effect::Validate { entry, force } => services.validations.push(ValidationRequest {
+        Effect::Validate { entry, force } => ui_runtime.validations.push(ValidationRequest {
             entry: *entry,
             force,
             // Shared, not copied: a scan can queue thousands of validations.
@@ -727,14 +734,14 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
         Effect::LaunchInstance { entry, instance } => {
             // The workbench asks no confirmation for a service: a cost tier that needs one
             // is refused by the library's gate (and `open_launch` says to use the CLI).
-            services.service_jobs.launch(*entry, instance, false);
+            ui_runtime.service_jobs.launch(*entry, instance, false);
         }
-        Effect::StopInstance(instance) => services.service_jobs.stop(instance),
+        Effect::StopInstance(instance) => ui_runtime.service_jobs.stop(instance),
         Effect::SendMessage { instance, message } => {
-            services.service_jobs.send(instance, message);
+            ui_runtime.service_jobs.send(instance, message);
         }
         Effect::FollowInstance { key, instance } => {
-            if let Ok(mut following) = services.following.lock() {
+            if let Ok(mut following) = ui_runtime.following.lock() {
                 following.insert(
                     instance,
                     service_feed::Follow {
@@ -745,7 +752,7 @@ fn run_effect(effect: Effect, services: &mut Services, app: &App, tx: &mpsc::Sen
             }
         }
         Effect::MarkFailure(command) => {
-            let (ctx, tx) = (services.commands.clone(), tx.clone());
+            let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
             tokio::spawn(async move {
                 let event = match command::apply(&ctx, *command).await {
                     Ok(Applied::FailureMarked { failure, .. }) => {
@@ -822,8 +829,8 @@ fn unread(what: &str, error: &crate::store::StoreError) -> AppEvent {
 }
 
 /// Applies a command that ends in a decision off the event loop, and reports it.
-fn decide(services: &Services, tx: &mpsc::Sender<AppEvent>, command: Command) {
-    let mut ctx = services.commands.clone();
+fn decide(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>, command: Command) {
+    let mut ctx = ui_runtime.commands.clone();
     // An evolver may run for minutes: the status bar says it started.
     let progress = tx.clone();
     ctx.progress = Some(Arc::new(move |step| {
@@ -843,12 +850,12 @@ fn decide(services: &Services, tx: &mpsc::Sender<AppEvent>, command: Command) {
 /// Applies one decision to each marked candidate in turn, on the content that was marked, and
 /// reports them together. One after the other: the same names may meet in the active tiers.
 fn decide_each(
-    services: &Services,
+    ui_runtime: &UiRuntime,
     tx: &mpsc::Sender<AppEvent>,
     entries: Vec<crate::model::ToolEntry>,
     decision: crate::review::ReviewCommand,
 ) {
-    let ctx = services.commands.clone();
+    let ctx = ui_runtime.commands.clone();
     let tx = tx.clone();
     tokio::spawn(async move {
         let mut results = Vec::with_capacity(entries.len());
@@ -891,8 +898,8 @@ fn refresh_suggestions(
 
 /// Answers a suggestion through the library, as `toolbench suggest` does; the workbench shows
 /// the line that says what it did.
-fn answer_suggestion(services: &Services, tx: &mpsc::Sender<AppEvent>, command: Command) {
-    let (ctx, tx) = (services.commands.clone(), tx.clone());
+fn answer_suggestion(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>, command: Command) {
+    let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
     tokio::spawn(async move {
         let result = match command::apply(&ctx, command).await {
             Ok(command::Applied::SuggestionAnswered(answered)) => Ok(answered.said),
@@ -922,12 +929,12 @@ fn forward_cancel(mut cancelled: tokio::sync::watch::Receiver<bool>, run: Cancel
 /// Applies an answer to an agent's call (or a rule's revocation) and reports it, worded by
 /// `summary`.
 fn answer(
-    services: &Services,
+    ui_runtime: &UiRuntime,
     tx: &mpsc::Sender<AppEvent>,
     command: Command,
     summary: impl FnOnce(Applied) -> String + Send + 'static,
 ) {
-    let (ctx, tx) = (services.commands.clone(), tx.clone());
+    let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
     tokio::spawn(async move {
         let result = command::apply(&ctx, command).await.map(summary);
         let _ = tx.send(AppEvent::CallAnswered(result)).await;
@@ -1037,14 +1044,14 @@ mod tests {
         entry
     }
 
-    /// The workbench's services on `root` as `toolbench` starts them, with the pollers'
+    /// The workbench UI's runtime on `root` as `toolbench` starts it, with the pollers'
     /// first reports read.
     fn started(
         workbench: Workbench,
         store: SharedStore,
     ) -> (
         tokio::runtime::Runtime,
-        Services,
+        UiRuntime,
         mpsc::Sender<AppEvent>,
         mpsc::Receiver<AppEvent>,
     ) {
@@ -1056,17 +1063,17 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(job_events::EVENT_QUEUE);
         let (output, _output_rx) = mpsc::channel(job_events::OUTPUT_QUEUE);
         let catalog = Catalog::new(Vec::new());
-        let services = Services::start(
+        let ui_runtime = UiRuntime::start(
             runtime.handle(),
             workbench,
             (store, catalog),
             tx.clone(),
             output,
         )
-        .expect("services");
+        .expect("the UI runtime");
         {
             let _runtime = runtime.enter();
-            tokio::spawn(read_into(services.events().expect("events"), tx.clone()));
+            tokio::spawn(read_into(ui_runtime.events().expect("events"), tx.clone()));
         }
         // The pollers have read the store (and marked dead calls and instances on the way).
         // Each poller tells once, in whichever order they come.
@@ -1076,7 +1083,7 @@ mod tests {
             instances |= matches!(e, AppEvent::InstancesPolled(_));
             (calls && instances).then_some(())
         });
-        (runtime, services, tx, rx)
+        (runtime, ui_runtime, tx, rx)
     }
 
     /// The workbench's stream read into the app's queue, as the loop reads both.
@@ -1111,7 +1118,7 @@ mod tests {
         let store = workbench.store().expect("store");
         let entry = candidate(root, &mut store.lock(), "greet");
         let path = store.path().to_path_buf();
-        let (runtime, mut services, tx, mut rx) = started(workbench, store);
+        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench, store);
         let app = app_of(vec![entry.clone()]);
         let _runtime = runtime.enter();
 
@@ -1123,7 +1130,7 @@ mod tests {
                     accepted: Default::default(),
                 },
             },
-            &mut services,
+            &mut ui_runtime,
             &app,
             &tx,
         );
@@ -1146,7 +1153,7 @@ mod tests {
         };
         run_effect(
             Effect::MarkFailure(Box::new(failure)),
-            &mut services,
+            &mut ui_runtime,
             &app,
             &tx,
         );
@@ -1154,7 +1161,7 @@ mod tests {
             matches!(e, AppEvent::FailureRecorded(_)).then_some(())
         });
         for effect in [Effect::LoadHistory, Effect::LoadStats] {
-            run_effect(effect, &mut services, &app, &tx);
+            run_effect(effect, &mut ui_runtime, &app, &tx);
         }
         // Both load on blocking threads: they come in either order.
         let (mut failures, mut stats) = (None, None);
@@ -1177,7 +1184,7 @@ mod tests {
         // `:history` reads the decision just taken, through a connection of its own.
         run_effect(
             Effect::LoadResource(overlays::resources::Resource::History),
-            &mut services,
+            &mut ui_runtime,
             &app,
             &tx,
         );
@@ -1203,7 +1210,7 @@ mod tests {
             1,
             "one write connection for the whole workbench"
         );
-        services.writer.flush();
+        ui_runtime.writer.flush();
     }
 
     #[test]
@@ -1217,7 +1224,7 @@ mod tests {
         let hello = candidate(root, &mut store.lock(), "hello");
         // hello changes after it was marked: its decision must not take the new content.
         std::fs::write(root.join("experimental/hello/run.sh"), "echo changed\n").expect("edit");
-        let (runtime, mut services, tx, mut rx) = started(workbench, store);
+        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench, store);
         let app = app_of(vec![greet.clone(), hello.clone()]);
         let _runtime = runtime.enter();
 
@@ -1229,7 +1236,7 @@ mod tests {
                     accepted: Default::default(),
                 },
             },
-            &mut services,
+            &mut ui_runtime,
             &app,
             &tx,
         );
@@ -1264,7 +1271,7 @@ mod tests {
         let store = workbench.store().expect("store");
         let entry = candidate(root, &mut store.lock(), "greet");
         let path = store.path().to_path_buf();
-        let (runtime, mut services, tx, mut rx) = started(workbench, store);
+        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench, store);
         let app = app_of(vec![entry.clone()]);
         let _runtime = runtime.enter();
         // The store's file is gone from under the workbench: a new reader cannot open it.
@@ -1275,7 +1282,7 @@ mod tests {
                 entry: Box::new(entry),
                 parent: None,
             },
-            &mut services,
+            &mut ui_runtime,
             &app,
             &tx,
         );
@@ -1342,13 +1349,13 @@ mod tests {
         })
         .expect("in flight");
         let log_dir = marker.log_dir().to_string();
-        let (runtime, services, _, mut rx) = started(workbench, store);
+        let (runtime, ui_runtime, _, mut rx) = started(workbench, store);
 
         // The watch, as the workbench starts it.
         let watching = runtime
-            .block_on(async { services.live.follow().await })
+            .block_on(async { ui_runtime.live.follow().await })
             .expect("watching");
-        let validated = services.workbench.validation_listener(runtime.handle());
+        let validated = ui_runtime.workbench.validation_listener(runtime.handle());
 
         // Every source at once, while the app does not read at all at first.
         let runs = {

@@ -55,7 +55,7 @@ pub struct WatchError {
 
 /// Keeps the watch alive; dropping it stops watching.
 pub struct WorkspaceWatcher {
-    _tiers: tiers::Shared,
+    _tiers: tiers::SharedTierWatch,
     polling: Option<String>,
 }
 
@@ -106,7 +106,7 @@ fn watch_by(
     limits: ScanLimits,
     on_update: &Listener,
 ) -> notify::Result<WorkspaceWatcher> {
-    let shared: tiers::Shared = Arc::new(Mutex::new(None));
+    let shared: tiers::SharedTierWatch = Arc::new(Mutex::new(None));
     let tell_acceptance = Arc::clone(on_update);
     // The handler waits for the setup to end before it follows a tier folder that came.
     let mut setup = shared.lock().unwrap_or_else(PoisonError::into_inner);

@@ -47,7 +47,7 @@ pub(super) struct TierWatch {
 /// The tier watch as the event handler reaches it: set once the setup ends (the handler waits
 /// for that), and weak, since the handler lives on the debouncer's own thread and a strong
 /// handle would keep the watch alive forever.
-pub(super) type Shared = Arc<Mutex<Option<TierWatch>>>;
+pub(super) type SharedTierWatch = Arc<Mutex<Option<TierWatch>>>;
 
 /// Setting a tier's watch up walks every folder in it while short-lived folders may be made,
 /// renamed and removed there (an agent proposal's staging): one gone between the walk's

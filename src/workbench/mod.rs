@@ -22,7 +22,7 @@ use crate::jobs::run::Recorder;
 use crate::lookup;
 use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
 use crate::review::ReviewContext;
-use crate::runner::confine::Confinement;
+use crate::runner::confinement::Confinement;
 use crate::runner::gate::RunPolicy;
 use crate::runner::helper_process::PreforkedHelper;
 use crate::services::Services;

@@ -1,7 +1,7 @@
 //! Test cases: every `tests/*.toml` of a tool run in the sandbox and judged against its
 //! expectations (DESIGN §1), plus the output schema check over the runs they made.
 
-use crate::runner::confine::Confinement;
+use crate::runner::confinement::Confinement;
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::private_copy::{self, PrivateCopy};
-use super::trial::{Answer, Trials};
+use super::trial::{TrialOutcome, Trials};
 use super::{Check, CheckKind, CheckStatus};
 use crate::model::{RunStatus, ToolEntry};
 
@@ -53,7 +53,7 @@ impl Answered {
         }
     }
 
-    fn of(answer: &Answer) -> Self {
+    fn of(answer: &TrialOutcome) -> Self {
         Answered {
             status: answer.status,
             exit_code: answer.exit_code,
@@ -182,7 +182,7 @@ async fn both(
     parent: &ToolEntry,
     candidate: &PrivateCopy,
     input: &str,
-) -> Option<(Answer, Answer)> {
+) -> Option<(TrialOutcome, TrialOutcome)> {
     let fresh = private_copy::copy(
         &trials.root,
         &candidate.entry,
@@ -196,7 +196,7 @@ async fn both(
 }
 
 /// What differs between two answers to one input; empty when they agree.
-fn differs(a: &Answer, b: &Answer) -> Vec<String> {
+fn differs(a: &TrialOutcome, b: &TrialOutcome) -> Vec<String> {
     let mut what = Vec::new();
     if !a.refused() && b.refused() {
         what.push("refused by the new input schema".to_string());
@@ -296,8 +296,8 @@ pub(crate) fn check(compared: bool, report: Option<&DifferentialReport>, count: 
 mod tests {
     use super::*;
 
-    fn answer(exit: i32, stdout: &str) -> Answer {
-        Answer {
+    fn answer(exit: i32, stdout: &str) -> TrialOutcome {
+        TrialOutcome {
             status: if exit == 0 {
                 RunStatus::Ok
             } else {
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn an_input_the_new_schema_refuses_is_a_breaking_change() {
-        let refused = Answer {
+        let refused = TrialOutcome {
             status: RunStatus::Failed,
             exit_code: None,
             signal: None,

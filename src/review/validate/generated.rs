@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::generate::{Rng, Schema, smaller};
-use super::trial::{self, Answer, Trials};
+use super::trial::{self, TrialOutcome, Trials};
 use super::{Check, CheckKind, CheckStatus};
 use crate::model::{CostTier, InputMode, ToolEntry};
 
@@ -127,7 +127,7 @@ pub(crate) async fn explore(
             .ok()?;
     let inputs = plan(&schema, count, seed);
     let planned = inputs.len();
-    let answers: Vec<(Value, Answer)> = futures::stream::iter(inputs)
+    let answers: Vec<(Value, TrialOutcome)> = futures::stream::iter(inputs)
         .take_while(|_| std::future::ready(Instant::now() < deadline))
         .map(|input| async move {
             let answer = trials.run(entry, &input.to_string()).await;

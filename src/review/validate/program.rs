@@ -7,8 +7,8 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::runner::confine::Confinement;
-use crate::runner::confined::{self, Finished, Program};
+use crate::runner::confined_program::{self, Finished, Program};
+use crate::runner::confinement::Confinement;
 
 /// How long one checker may take before it is killed and its check skipped.
 pub(crate) const CHECKER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -45,7 +45,7 @@ fn installation_of(program: &Path) -> Option<PathBuf> {
         return None;
     }
     let installation = real.parent()?.parent()?.to_path_buf();
-    let home = crate::runner::confine::home();
+    let home = crate::runner::confinement::home();
     let holds_home = installation == Path::new("/")
         || home
             .as_deref()
@@ -67,7 +67,7 @@ pub(crate) enum CheckerError {
     #[error("{program} {reason}")]
     Failed {
         program: String,
-        reason: confined::ConfinedError,
+        reason: confined_program::ConfinedError,
     },
 }
 
@@ -120,7 +120,7 @@ impl<'a> Checkers<'a> {
             only_visible: true,
             timeout: CHECKER_TIMEOUT,
         };
-        confined::run(self.root, self.exe, self.confinement, checker)
+        confined_program::run(self.root, self.exe, self.confinement, checker)
             .await
             .map_err(|reason| CheckerError::Failed {
                 program: program_name(program),
@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn a_checker_installed_in_the_home_folder_brings_its_installation_never_the_home() {
-        let home = crate::runner::confine::home().expect("HOME");
+        let home = crate::runner::confinement::home().expect("HOME");
         let dir = tempfile::tempdir_in(&home).expect("a folder in the home");
         let shims = dir.path().join(".pyenv/shims");
         std::fs::create_dir_all(&shims).expect("shims");

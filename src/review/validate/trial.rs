@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::RunSink;
 use crate::model::{RunOrigin, RunStatus, ToolEntry};
-use crate::runner::confine::Confinement;
+use crate::runner::confinement::Confinement;
 use crate::runner::{self, RunError, RunRequest};
 
 /// What validation needs to run a tool: the workspace, the sandbox helper and its settings,
@@ -20,7 +20,7 @@ pub(crate) struct Trials {
 
 /// What one run answered, as far as comparing and judging go.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Answer {
+pub(crate) struct TrialOutcome {
     pub(crate) status: RunStatus,
     pub(crate) exit_code: Option<i32>,
     pub(crate) signal: Option<i32>,
@@ -30,7 +30,7 @@ pub(crate) struct Answer {
     pub(crate) error: Option<String>,
 }
 
-impl Answer {
+impl TrialOutcome {
     /// The input was refused before anything ran (it does not match the input schema).
     pub(crate) fn refused(&self) -> bool {
         self.status == RunStatus::Failed && self.exit_code.is_none() && self.signal.is_none()
@@ -41,17 +41,17 @@ impl Trials {
     /// Runs `entry` on `input` (JSON text), with none of what it declares; the run, when one
     /// started, goes to `runs` as it ends. A refusal before running (the input schema) is an
     /// answer too.
-    pub(crate) async fn run(&self, entry: &ToolEntry, input: &str) -> Answer {
+    pub(crate) async fn run(&self, entry: &ToolEntry, input: &str) -> TrialOutcome {
         self.run_with(entry, input, runner::Reach::Withheld).await
     }
 
     /// `run`, for a candidate given a real input: alone among unreviewed runs.
-    pub(crate) async fn run_alone(&self, entry: &ToolEntry, input: &str) -> Answer {
+    pub(crate) async fn run_alone(&self, entry: &ToolEntry, input: &str) -> TrialOutcome {
         self.run_with(entry, input, runner::Reach::WithheldAlone)
             .await
     }
 
-    async fn run_with(&self, entry: &ToolEntry, input: &str, reach: runner::Reach) -> Answer {
+    async fn run_with(&self, entry: &ToolEntry, input: &str, reach: runner::Reach) -> TrialOutcome {
         let request = RunRequest {
             root: self.root.clone(),
             entry: entry.clone(),
@@ -68,7 +68,7 @@ impl Trials {
         match runner::execute(request, None, cancel).await {
             Ok(outcome) => {
                 let record = outcome.record;
-                let answer = Answer {
+                let answer = TrialOutcome {
                     status: record.status,
                     exit_code: record.exit_code,
                     signal: record.signal,
@@ -84,8 +84,8 @@ impl Trials {
     }
 }
 
-fn refusal(error: &RunError) -> Answer {
-    Answer {
+fn refusal(error: &RunError) -> TrialOutcome {
+    TrialOutcome {
         status: RunStatus::Failed,
         exit_code: None,
         signal: None,
@@ -102,7 +102,7 @@ pub(crate) fn tool_dir(entry: &ToolEntry) -> PathBuf {
 
 /// How a run went wrong, when it did: a crash, a timeout or limit, a non-zero exit, output
 /// that breaks the output schema, or a stack trace on stderr. `None` for a clean run.
-pub(crate) fn failure(answer: &Answer) -> Option<(String, String)> {
+pub(crate) fn failure(answer: &TrialOutcome) -> Option<(String, String)> {
     let last_line = |text: &str| {
         text.lines()
             .rev()
@@ -173,8 +173,8 @@ pub(crate) fn failure_key(kind: &str, why: &str) -> String {
 mod tests {
     use super::*;
 
-    fn answer(status: RunStatus, exit: Option<i32>, stderr: &str) -> Answer {
-        Answer {
+    fn answer(status: RunStatus, exit: Option<i32>, stderr: &str) -> TrialOutcome {
+        TrialOutcome {
             status,
             exit_code: exit,
             signal: None,

@@ -71,7 +71,7 @@ pub(super) struct Spawned {
 }
 
 /// What the child leaves for pid 1 in their shared memory.
-struct Shared<'a> {
+struct ChildExchange<'a> {
     command: &'a ToolCommand,
     caps: Option<Result<String, CapsError>>,
     exec_errno: c_int,
@@ -170,7 +170,7 @@ impl ToolCommand {
     /// Starts the command as a child of the calling process, which must be single-threaded,
     /// on `stack` (made for this command).
     pub(crate) fn spawn(&self, stack: &ChildStack) -> io::Result<Spawned> {
-        let mut shared = Shared {
+        let mut shared = ChildExchange {
             command: self,
             caps: None,
             exec_errno: 0,
@@ -268,9 +268,9 @@ impl Drop for ChildStack {
 
 /// The child: system calls only, on its own stack, in pid 1's memory.
 extern "C" fn child(shared: *mut c_void) -> c_int {
-    // SAFETY: `spawn` passes a `Shared` that outlives us (pid 1 is stopped until we exec or
+    // SAFETY: `spawn` passes a `ChildExchange` that outlives us (pid 1 is stopped until we exec or
     // exit), and nothing else touches it meanwhile.
-    let shared = unsafe { &mut *shared.cast::<Shared<'_>>() };
+    let shared = unsafe { &mut *shared.cast::<ChildExchange<'_>>() };
     shared.caps = Some(caps::drop_all());
     // From here on every call the filter traps waits for pid 1, which is stopped until this
     // process has exec'd: none is made before the exec (signals, priority, descriptors).

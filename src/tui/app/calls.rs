@@ -126,7 +126,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::approvals::{Decision, SeenCall};
+    use crate::approvals::{CallDecision, SeenCall};
     use crate::catalog::SortOrder;
     use crate::tui::app::AppEvent;
     use crate::tui::keymap::Keymap;
@@ -210,7 +210,7 @@ mod tests {
             app.take_effects(),
             [Effect::AnswerCall {
                 id: 7,
-                decision: Decision::Once,
+                decision: CallDecision::Once,
                 seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
             }]
         );
@@ -248,7 +248,7 @@ mod tests {
             app.take_effects(),
             [Effect::AnswerCall {
                 id: 7,
-                decision: Decision::Edited(json!({"env": "dev"})),
+                decision: CallDecision::Edited(json!({"env": "dev"})),
                 seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
             }]
         );
@@ -264,7 +264,7 @@ mod tests {
             app.take_effects(),
             [Effect::AnswerCall {
                 id: 7,
-                decision: Decision::Always { pattern: None },
+                decision: CallDecision::Always { pattern: None },
                 seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
             }]
         );
@@ -277,7 +277,7 @@ mod tests {
             app.take_effects(),
             [Effect::AnswerCall {
                 id: 7,
-                decision: Decision::Reject("not today".into()),
+                decision: CallDecision::Reject("not today".into()),
                 seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
             }]
         );

@@ -5,7 +5,7 @@
 use ratatui_textarea::TextArea;
 use serde_json::Value;
 
-use crate::approvals::{Decision, SeenCall, answer::check_arguments, pattern};
+use crate::approvals::{CallDecision, SeenCall, answer::check_arguments, pattern};
 use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
 
@@ -41,7 +41,7 @@ pub(crate) enum Submitted {
     /// The answer, with the call as the person saw it.
     Call {
         id: i64,
-        decision: Decision,
+        decision: CallDecision,
         seen: Box<SeenCall>,
     },
     Revoke(i64),
@@ -102,21 +102,21 @@ impl CallAnswerState {
             seen: Box::new(SeenCall::of(call)),
         };
         match &self.kind {
-            CallAnswer::Once(c) => Ok(call(c, Decision::Once)),
+            CallAnswer::Once(c) => Ok(call(c, CallDecision::Once)),
             CallAnswer::Always(c) => {
                 let pattern = (!trimmed.is_empty())
                     .then(|| pattern::parse(trimmed))
                     .transpose()?;
-                Ok(call(c, Decision::Always { pattern }))
+                Ok(call(c, CallDecision::Always { pattern }))
             }
             CallAnswer::Edit(c) => {
                 let arguments: Value =
                     serde_json::from_str(trimmed).map_err(AnswerProblem::NotJson)?;
                 check_arguments(c, &arguments)?;
-                Ok(call(c, Decision::Edited(arguments)))
+                Ok(call(c, CallDecision::Edited(arguments)))
             }
             CallAnswer::Reject(c) if trimmed.is_empty() => Err(AnswerProblem::NoReason(c.id)),
-            CallAnswer::Reject(c) => Ok(call(c, Decision::Reject(trimmed.replace('\n', " ")))),
+            CallAnswer::Reject(c) => Ok(call(c, CallDecision::Reject(trimmed.replace('\n', " ")))),
             CallAnswer::Revoke(rule) => Ok(Submitted::Revoke(rule.id)),
         }
     }
@@ -231,7 +231,7 @@ mod tests {
             state.submitted().ok(),
             Some(Submitted::Call {
                 id: 7,
-                decision: Decision::Edited(json!({"env": "staging"})),
+                decision: CallDecision::Edited(json!({"env": "staging"})),
                 seen: Box::new(SeenCall::of(&call())),
             })
         );
@@ -253,7 +253,7 @@ mod tests {
             state.submitted().ok(),
             Some(Submitted::Call {
                 id: 7,
-                decision: Decision::Edited(json!({"env": "dev"})),
+                decision: CallDecision::Edited(json!({"env": "dev"})),
                 seen: Box::new(SeenCall::of(&call())),
             })
         );
@@ -266,7 +266,7 @@ mod tests {
             always.submitted().ok(),
             Some(Submitted::Call {
                 id: 7,
-                decision: Decision::Always { pattern: None },
+                decision: CallDecision::Always { pattern: None },
                 seen: Box::new(SeenCall::of(&call())),
             })
         );
@@ -285,7 +285,7 @@ mod tests {
             reject.submitted().ok(),
             Some(Submitted::Call {
                 id: 7,
-                decision: Decision::Reject("too risky".into()),
+                decision: CallDecision::Reject("too risky".into()),
                 seen: Box::new(SeenCall::of(&call())),
             })
         );

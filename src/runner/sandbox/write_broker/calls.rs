@@ -10,12 +10,12 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::fs::FileType;
 use rustix::io::Errno;
 
-use super::notify::{self, Answer, Call, Listener};
+use super::notify::{self, Call, Listener, SyscallAnswer};
 use super::place::{self, Folders, Spot, Verdict};
 
 /// What pid 1 gives back for a call.
 pub(super) enum Reply {
-    Answer(Answer),
+    Answer(SyscallAnswer),
     /// A file pid 1 opened for the tool, to put in its table (`O_CLOEXEC` or not).
     File(OwnedFd, bool),
 }
@@ -23,8 +23,8 @@ pub(super) enum Reply {
 impl From<Verdict> for Reply {
     fn from(verdict: Verdict) -> Self {
         Reply::Answer(match verdict {
-            Verdict::Continue => Answer::Continue,
-            Verdict::Refuse(errno) => Answer::Refused(errno),
+            Verdict::Continue => SyscallAnswer::Continue,
+            Verdict::Refuse(errno) => SyscallAnswer::Refused(errno),
         })
     }
 }
@@ -367,7 +367,7 @@ impl Judged<'_> {
 /// Judges `call` and, where it lands in a written folder and may, carries it out.
 pub(super) fn judge(call: &Call, listener: &Listener, folders: &Folders) -> Reply {
     let Some(asked) = decode(call) else {
-        return Reply::Answer(Answer::Continue);
+        return Reply::Answer(SyscallAnswer::Continue);
     };
     let judged = Judged {
         call,
@@ -384,7 +384,7 @@ fn done(result: libc::c_long) -> Result<Reply, Verdict> {
     if result < 0 {
         Err(Verdict::Refuse(last_errno()))
     } else {
-        Ok(Reply::Answer(Answer::Done(result)))
+        Ok(Reply::Answer(SyscallAnswer::Done(result)))
     }
 }
 

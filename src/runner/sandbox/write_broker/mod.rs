@@ -290,7 +290,7 @@ impl Broker {
             calls::Reply::Answer(answer) => listener.answer(&call, answer),
             calls::Reply::File(file, cloexec) => {
                 if let Err(errno) = listener.answer_with(&call, file.as_fd(), cloexec) {
-                    listener.answer(&call, notify::Answer::Refused(errno));
+                    listener.answer(&call, notify::SyscallAnswer::Refused(errno));
                 }
             }
         }

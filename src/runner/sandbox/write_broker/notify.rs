@@ -36,7 +36,7 @@ pub(super) struct Call {
 
 /// How pid 1 answers a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Answer {
+pub(super) enum SyscallAnswer {
     /// The kernel carries the call out as the tool made it, with the tool's rights: safe
     /// whatever the tool changed meanwhile, since its view of every written folder is
     /// read-only.
@@ -123,16 +123,18 @@ impl Listener {
     }
 
     /// Answers `call`. A caller gone meanwhile is no error of ours.
-    pub(super) fn answer(&self, call: &Call, answer: Answer) {
+    pub(super) fn answer(&self, call: &Call, answer: SyscallAnswer) {
         let mut buffer = vec![0u64; self.resp_bytes.div_ceil(8)];
         {
             // SAFETY: the buffer holds at least a struct seccomp_notif_resp, aligned.
             let resp = unsafe { &mut *buffer.as_mut_ptr().cast::<libc::seccomp_notif_resp>() };
             resp.id = call.id;
             match answer {
-                Answer::Continue => resp.flags = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
-                Answer::Done(value) => resp.val = value,
-                Answer::Refused(errno) => resp.error = -errno.raw_os_error(),
+                SyscallAnswer::Continue => {
+                    resp.flags = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32
+                }
+                SyscallAnswer::Done(value) => resp.val = value,
+                SyscallAnswer::Refused(errno) => resp.error = -errno.raw_os_error(),
             }
         }
         // SAFETY: the buffer holds the response, as large as the kernel's struct.

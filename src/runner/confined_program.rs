@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::confine::{self, Confinement, Jail};
+use super::confinement::{self, Confinement, Jail};
 use super::sandbox::{self, SandboxReport};
 
 /// Most of a confined program's stdout and stderr kept; the rest is read and dropped.
@@ -79,10 +79,11 @@ pub(crate) async fn run(
         .and_then(|p| Path::new(p).file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "program".to_string());
-    let dir = super::command::create_work_dir(root, "jail", &name).map_err(ConfinedError::Setup)?;
+    let dir =
+        super::invocation::create_work_dir(root, "jail", &name).map_err(ConfinedError::Setup)?;
     let scratch = dir.join("scratch");
     let report_path = dir.join("report.json");
-    let mut env = super::command::base_env(&scratch);
+    let mut env = super::invocation::base_env(&scratch);
     env.extend(program.env);
     let policy = confinement.policy(Jail {
         scratch: scratch.clone(),
@@ -99,7 +100,7 @@ pub(crate) async fn run(
     let report: Option<SandboxReport> = std::fs::read_to_string(&report_path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
-    confine::clean_up(report.as_ref(), &scratch);
+    confinement::clean_up(report.as_ref(), &scratch);
     let _ = std::fs::remove_dir_all(&dir);
     let (exit_code, (stdout, stdout_cut), (stderr, _)) = result?;
     if let Some(error) = report.as_ref().and_then(|r| r.error.clone()) {
@@ -123,7 +124,7 @@ async fn spawn_and_wait(
     stdin: Option<Vec<u8>>,
     timeout: Duration,
 ) -> Result<Captured, ConfinedError> {
-    let mut child = confine::helper_command(exe, policy, argv, stdin.is_some())
+    let mut child = confinement::helper_command(exe, policy, argv, stdin.is_some())
         .spawn()
         .map_err(ConfinedError::Start)?;
     if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
