@@ -31,7 +31,6 @@ use crate::review::evolve::EvolveProgress;
 use crate::review::gc::GcReport;
 use crate::review::validate::{Compared, Comparing, ValidateError, similar};
 use crate::review::{Outcome, ReviewCommand, ReviewContext, ReviewError};
-use crate::runner::confinement::Confinement;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{Reach, RunError, RunRequest};
@@ -233,7 +232,6 @@ pub struct Context {
     pub(crate) review: ReviewContext,
     /// What the admission rule reads from the config.
     pub(crate) run_policy: RunPolicy,
-    pub(crate) confinement: Confinement,
     /// The process's one write connection, opened when a command first needs it.
     pub(crate) store: StoreOnDemand,
     /// Where runs are recorded: the workbench's batching writer, or `store`.
@@ -620,7 +618,7 @@ fn prepared_run(
         client: ctx.client.clone(),
         exe: ctx.review.exe.clone(),
         preforked: ctx.preforked.clone(),
-        confinement: ctx.confinement.clone(),
+        confinement: ctx.review.confinement.clone(),
         reach,
     };
     Ok(RunJob::new(request, ctx.recorder.clone()))

@@ -30,7 +30,9 @@ pub(super) async fn launch(
                 why: sealed.for_agent(),
             });
         }
-        let launched = ctx.services.launch(&store, &entry, &instance)?;
+        let launched = ctx
+            .services
+            .launch(&store, &entry, &instance, &ctx.review.confinement)?;
         Ok(Applied::Launched(Box::new(launched)))
     })
     .await
@@ -54,7 +56,10 @@ pub(super) async fn send(
     let ctx = ctx.clone();
     blocking(move || {
         let store = ctx.store.get()?;
-        let sent = ctx.services.send(&store, &instance, &message, &context);
+        let confinement = &ctx.review.confinement;
+        let sent = ctx
+            .services
+            .send(&store, &instance, &message, &context, confinement);
         // After the answer: a failed exchange was recorded too.
         store.lock().trim_log();
         Ok(Applied::Sent(Box::new(sent?)))

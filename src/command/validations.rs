@@ -323,7 +323,6 @@ async fn validate(commands: &Context, request: ValidationRequest) -> ValidationE
     // Only what a person asked for is waited for; the rest steps back for whatever a person
     // runs meanwhile.
     if !force {
-        ctx.confinement = ctx.confinement.in_background();
         ctx.review.confinement = ctx.review.confinement.in_background();
     }
     let command = Command::Validate {

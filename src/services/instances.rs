@@ -13,7 +13,7 @@ use super::{ServiceError, Services, health, listener, ports, reconcile};
 use crate::model::services::ExchangeRow;
 use crate::model::services::{InstanceRow, InstanceState};
 use crate::model::{Manifest, ServiceSpec, Tier, ToolEntry, ToolId};
-use crate::runner::confinement::{self, Jail};
+use crate::runner::confinement::{self, Confinement, Jail};
 use crate::runner::inflight::ProcessId;
 use crate::runner::sandbox::{SandboxReport, ServiceLogs};
 use crate::store::services::ClaimError;
@@ -109,6 +109,7 @@ impl Services {
         store: &SharedStore,
         entry: &ToolEntry,
         instance: &str,
+        confinement: &Confinement,
     ) -> Result<Launched, ServiceError> {
         let clock = Instant::now();
         check_instance_name(instance)?;
@@ -157,7 +158,7 @@ impl Services {
         let mut env = crate::runner::invocation::tool_env(&manifest, &scratch, &tool_dir);
         env.insert("PORT".into(), port.to_string());
         env.insert("TOOLBENCH_PORT".into(), port.to_string());
-        let mut policy = self.confinement.policy(Jail {
+        let mut policy = confinement.policy(Jail {
             scratch: scratch.clone(),
             report: report_path.clone(),
             memory_mb: manifest.run.memory_mb,
@@ -437,13 +438,14 @@ impl Services {
     }
 
     /// Sends one message through the generic adapter; a stopped instance is launched again
-    /// first. Every exchange, failed or not, is stored.
+    /// first, within `confinement`. Every exchange, failed or not, is stored.
     pub(crate) fn send(
         &self,
         store: &SharedStore,
         instance: &str,
         message: &str,
         context: &Value,
+        confinement: &Confinement,
     ) -> Result<Sent, ServiceError> {
         let mut row = known(&store.lock(), instance)?;
         let mut relaunched = None;
@@ -457,7 +459,7 @@ impl Services {
                     "instance {instance} is stopped and cannot be relaunched: {e}"
                 ))
             })?;
-            let launched = self.launch(store, &entry, instance)?;
+            let launched = self.launch(store, &entry, instance, confinement)?;
             row = launched.row.clone();
             relaunched = Some(launched);
         }

@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::scan::ScanLimits;
 use crate::config::{Config, ServiceSettings};
-use crate::runner::confinement::Confinement;
 
 pub(crate) use instances::{Launched, Sent};
 
@@ -61,19 +60,17 @@ pub(crate) struct Services {
     pub(crate) root: PathBuf,
     /// The toolbench binary, which is also the sandbox helper.
     pub(crate) exe: PathBuf,
-    pub(crate) confinement: Confinement,
     pub(crate) settings: ServiceSettings,
     pub(crate) scan_limits: ScanLimits,
 }
 
 impl Services {
     /// The services of the workspace at `root`, launched by `exe` (the sandbox helper) within
-    /// `confinement`.
-    pub(crate) fn new(root: &Path, config: &Config, exe: &Path, confinement: Confinement) -> Self {
+    /// the confinement each launch is given (its caller's).
+    pub(crate) fn new(root: &Path, config: &Config, exe: &Path) -> Self {
         Services {
             root: root.to_path_buf(),
             exe: exe.to_path_buf(),
-            confinement,
             settings: config.services,
             scan_limits: config.catalog,
         }

@@ -330,12 +330,7 @@ impl Workbench {
 
     /// What launching, stopping and talking to this workspace's services needs.
     pub(crate) fn services(&self) -> Services {
-        Services::new(
-            &self.root,
-            &self.config,
-            &self.program,
-            self.confinement.clone(),
-        )
+        Services::new(&self.root, &self.config, &self.program)
     }
 
     /// The context of `origin`'s commands, on the process's one write connection (opened,
@@ -373,7 +368,6 @@ impl Workbench {
     fn context(&self, review: ReviewContext, recorder: Recorder, origin: RunOrigin) -> Context {
         Context {
             run_policy: RunPolicy::of(&self.config),
-            confinement: self.confinement.clone(),
             review,
             recorder,
             store: self.store.clone(),
@@ -488,13 +482,8 @@ mod tests {
             .expect("opened");
         assert_eq!(given.project(), Some(project.path()));
         let caller = given.caller(RunOrigin::Cli).expect("store");
-        assert_eq!(caller.confinement.project.as_deref(), Some(project.path()));
         assert_eq!(
             caller.review.confinement.project.as_deref(),
-            Some(project.path())
-        );
-        assert_eq!(
-            given.services().confinement.project.as_deref(),
             Some(project.path())
         );
 
