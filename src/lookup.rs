@@ -213,8 +213,11 @@ pub(crate) fn scan_all(
     let indexed = store.with_store(|store| store.load_index().unwrap_or_default());
     let known = KnownHashes::from_entries(&indexed);
     let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
-    // The index is a cache: a failed write costs the next command a scan, nothing more.
-    let _ = store.with_store(|store| store.save_index(&entries));
+    // The index is a cache: a failed write costs the next command a scan, nothing more. One
+    // that holds what the scan found already is not written again.
+    if !crate::store::catalog_cache::index_holds(&indexed, &entries) {
+        let _ = store.with_store(|store| store.save_index(&entries));
+    }
     entries
 }
 

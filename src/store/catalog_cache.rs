@@ -132,23 +132,82 @@ const INSERT_ROW: &str = "INSERT OR REPLACE INTO catalog_index (path, tier, name
     warnings, fingerprint, oversized)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 
+/// What the index keeps of one tool, as its row's columns (`ALL_COLUMNS`' order).
+#[derive(PartialEq)]
+struct IndexRow<'a> {
+    path: std::borrow::Cow<'a, str>,
+    tier: &'static str,
+    name: &'a str,
+    version: &'a str,
+    description: &'a str,
+    category: Option<&'static str>,
+    cost_tier: Option<&'static str>,
+    keywords: String,
+    capabilities: String,
+    inferred: bool,
+    content_hash: &'a str,
+    error: Option<&'a str>,
+    warnings: String,
+    fingerprint: &'a str,
+    oversized: bool,
+}
+
+impl<'a> IndexRow<'a> {
+    fn of(e: &'a ToolEntry) -> Self {
+        IndexRow {
+            path: e.path.to_string_lossy(),
+            tier: e.tier.as_str(),
+            name: &e.name,
+            version: &e.version,
+            description: &e.description,
+            category: e.category.map(|c| c.as_str()),
+            cost_tier: e.cost_tier.map(|c| c.as_str()),
+            keywords: join_list(&e.keywords),
+            capabilities: join_list(&e.capabilities),
+            inferred: e.inferred,
+            content_hash: &e.content_hash,
+            error: e.error.as_deref(),
+            warnings: join_list(&e.warnings),
+            fingerprint: &e.fingerprint,
+            oversized: e.oversized,
+        }
+    }
+}
+
+/// Whether an index read as `indexed` already holds exactly the rows `entries` would write:
+/// a scan that found nothing changed then writes nothing (no transaction, no sync).
+pub(crate) fn index_holds(indexed: &[ToolEntry], entries: &[ToolEntry]) -> bool {
+    if indexed.len() != entries.len() {
+        return false;
+    }
+    let rows: foldhash::HashMap<&Path, IndexRow<'_>> = indexed
+        .iter()
+        .map(|e| (e.path.as_path(), IndexRow::of(e)))
+        .collect();
+    rows.len() == entries.len()
+        && entries
+            .iter()
+            .all(|e| rows.get(e.path.as_path()) == Some(&IndexRow::of(e)))
+}
+
 fn insert_row(insert: &mut rusqlite::Statement<'_>, e: &ToolEntry) -> rusqlite::Result<usize> {
+    let row = IndexRow::of(e);
     insert.execute(params![
-        e.path.to_string_lossy(),
-        e.tier.as_str(),
-        e.name,
-        e.version,
-        e.description,
-        e.category.map(|c| c.as_str()),
-        e.cost_tier.map(|c| c.as_str()),
-        join_list(&e.keywords),
-        join_list(&e.capabilities),
-        e.inferred,
-        e.content_hash,
-        e.error,
-        join_list(&e.warnings),
-        e.fingerprint,
-        e.oversized,
+        row.path,
+        row.tier,
+        row.name,
+        row.version,
+        row.description,
+        row.category,
+        row.cost_tier,
+        row.keywords,
+        row.capabilities,
+        row.inferred,
+        row.content_hash,
+        row.error,
+        row.warnings,
+        row.fingerprint,
+        row.oversized,
     ])
 }
 
@@ -285,6 +344,37 @@ mod tests {
             drift: None,
             signature: None,
         }
+    }
+
+    /// A scan that finds what the index holds (in any order) writes nothing; a changed field,
+    /// a tool more or a tool less does.
+    #[test]
+    fn an_index_holds_a_scan_only_when_every_row_is_the_same() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let mut scanned = vec![
+            row("b", "/w/experimental/b", "1"),
+            row("a", "/w/approved/a", "2"),
+        ];
+        scanned[0].warnings = vec!["no tests".into()];
+        scanned[0].fingerprint = "f1".into();
+        store.save_index(&scanned).expect("save");
+        let indexed = store.load_index().expect("load");
+        assert!(index_holds(&indexed, &scanned));
+
+        let mut edited = scanned.clone();
+        edited[1].description = "another".into();
+        assert!(!index_holds(&indexed, &edited), "a field changed");
+        let mut touched = scanned.clone();
+        touched[0].fingerprint = "f2".into();
+        assert!(
+            !index_holds(&indexed, &touched),
+            "its files' metadata changed"
+        );
+        assert!(!index_holds(&indexed, &scanned[..1]), "a tool left");
+        let mut more = scanned.clone();
+        more.push(row("c", "/w/experimental/c", "3"));
+        assert!(!index_holds(&indexed, &more), "a tool came");
     }
 
     #[test]

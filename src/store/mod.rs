@@ -8,7 +8,7 @@
 
 pub(crate) mod backup;
 pub(crate) mod calls;
-mod catalog_cache;
+pub(crate) mod catalog_cache;
 mod column;
 pub mod decision_log;
 pub(crate) mod decisions;
