@@ -1,6 +1,7 @@
-//! The review vocabulary: every decision a human takes on a tool or a tool request, as one
-//! type, applied by one function. The CLI's subcommands, the workbench's keys and (next) MCP
-//! build a [`ReviewCommand`]; nothing else picks which library function decides.
+//! Where the review vocabulary is applied: every decision a human takes on a tool or a tool
+//! request, one [`ReviewCommand`] (see `vocabulary`), goes to the library function that decides
+//! it through one function here (`apply`). The CLI's subcommands, the workbench's keys and
+//! (next) MCP build the command; nothing else picks which library function decides.
 
 use super::evolve::EvolveProgress;
 use super::requests::{self, AnsweredRequest};
