@@ -548,6 +548,79 @@ async fn background_validation_runs_in_a_cpu_cgroup_of_its_own_and_a_persons_doe
     );
 }
 
+/// Blocks: a background candidate taking back the CPU its run was held to: it raises its CPU
+/// cgroup's weight and lifts its quota through every descriptor of pid 1 it can reach and by
+/// path (through `/proc/self/cgroup`; the run's view has no `/sys/fs/cgroup`, so those reach
+/// nothing today), and moves itself into the group above or the hierarchy's root. Only then
+/// does it become `sleep 2.721`, which the host finds and reads: still in its run's group,
+/// weight 110, one CPU. The case passes only once the tool tried pid 1's descriptors (so the
+/// attack ran). Needs what the test above needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_candidate_cannot_take_back_the_cpu_its_run_is_held_to() {
+    let Some((own, ..)) = cpu_cgroup_of("self") else {
+        eprintln!("no v1 cpu hierarchy here: nothing to check");
+        return;
+    };
+    let writable = Path::new("/sys/fs/cgroup/cpu").join(own.trim_start_matches('/'));
+    if rustix::fs::access(&writable, rustix::fs::Access::WRITE_OK).is_err() {
+        eprintln!("the cpu hierarchy is not ours to write here: nothing to check");
+        return;
+    }
+    const MARKER: &[&str] = &["sleep", "2.721"];
+    let script = "python3 - <<'EOF'\n\
+        import glob, os, sys\n\
+        targets = [(t, b'262144') for t in glob.glob('/proc/1/fd/*')]\n\
+        for line in open('/proc/self/cgroup'):\n\
+        \x20   path = line.rstrip('\\n').split(':', 2)[2]\n\
+        \x20   for base in glob.glob('/sys/fs/cgroup/*'):\n\
+        \x20       mine = base + path\n\
+        \x20       targets += [(mine + '/cpu.shares', b'262144'), (mine + '/cpu.cfs_quota_us', b'-1'),\n\
+        \x20                   (mine + '/cpu.weight', b'10000'), (mine + '/cpu.max', b'max'),\n\
+        \x20                   (os.path.dirname(mine) + '/tasks', b'0'), (base + '/tasks', b'0'),\n\
+        \x20                   (base + '/cgroup.procs', b'0')]\n\
+        tried = 0\n\
+        for target, value in targets:\n\
+        \x20   try:\n\
+        \x20       fd = os.open(target, os.O_WRONLY)\n\
+        \x20       os.write(fd, value)\n\
+        \x20   except OSError:\n\
+        \x20       pass\n\
+        \x20   tried += 1\n\
+        fds = sum(t.startswith('/proc/1/fd/') for t, _ in targets)\n\
+        print('tried all' if fds else 'no descriptor of pid 1 to try', tried, flush=True)\n\
+        os.execvp('sleep', ['sleep', '2.721'])\n\
+        EOF\n";
+    let (ws, entry) = candidate_with_case(script, "tried all");
+    let (queue, mut rx) = one_worker_queue(ws.path());
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = cpu_cgroup_of_process(MARKER, Arc::clone(&done));
+    queue.push(ValidationRequest {
+        entry: entry.clone(),
+        force: false,
+        catalog: Arc::new(Catalog::new(vec![entry.clone()])),
+    });
+    let told = told(&mut rx).await;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let ValidationEvent::Validated { report, .. } = told else {
+        panic!("validated: {told:?}");
+    };
+    let case = serde_json::to_value(&report.tests).expect("json");
+    assert_eq!(case[0]["status"], "pass", "the attack ran: {case}");
+    let seen = watcher
+        .join()
+        .expect("the watcher")
+        .expect("the host saw the tool after its attack");
+    assert!(
+        seen.0.contains("toolbench-run-"),
+        "left its group: {seen:?}"
+    );
+    assert_eq!(
+        (seen.1.as_str(), &seen.2),
+        ("110", &seen.3),
+        "weight 110, one period per period: {seen:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_validation_queue_validates_stores_and_tells_each_request() {
     let (ws, entry) = candidate_with_a_case();
