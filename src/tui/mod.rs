@@ -550,17 +550,17 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         }
         // The queue is this process's: read at once, no store involved.
         Effect::LoadResource(overlays::resources::Resource::Validations) => {
-            let table = overlays::resources::validation_table(
+            let rows = overlays::resources::validation_rows(
                 ui_runtime.validations.snapshot(),
                 app.validations.iter(),
             );
             let tx = tx.clone();
-            tokio::spawn(async move {
+            tokio::task::spawn_blocking(move || {
                 let event = AppEvent::ResourceLoaded {
                     resource: overlays::resources::Resource::Validations,
-                    table: Ok(table),
+                    table: Ok(rows.table()),
                 };
-                let _ = tx.send(event).await;
+                let _ = tx.blocking_send(event);
             });
         }
         Effect::LoadResource(resource) => {

@@ -201,10 +201,13 @@ pub(crate) struct QueueCounts {
 /// The rows of `:validations`: what is under way, what waits in the order it will go (while
 /// paused, the background's says so), then the newest verdicts (`kept`: a verdict the store
 /// held for the same content).
-pub(crate) fn validation_table<'a>(
+///
+/// Taken apart from the table's cells: the rows are read from the app on the event loop, the
+/// cells made off it (`ValidationRows::table`).
+pub(crate) fn validation_rows<'a>(
     queue: QueueSnapshot,
     reports: impl Iterator<Item = (&'a PathBuf, &'a ValidationReport)>,
-) -> Table {
+) -> ValidationRows {
     let mut validated: Vec<(&PathBuf, &ValidationReport)> = reports.collect();
     let counts = QueueCounts {
         validating: queue.validating.len(),
@@ -235,10 +238,26 @@ pub(crate) fn validation_table<'a>(
         .into_iter()
         .take(ROW_LIMIT)
         .map(|(path, report)| ValidationRow::validated(path.clone(), report));
-    let rows = under_way.chain(waiting).chain(done).collect();
-    let mut table = Table::new(Rows::Validations(rows), capped);
-    table.queue = Some(counts);
-    table
+    ValidationRows {
+        rows: under_way.chain(waiting).chain(done).collect(),
+        counts,
+        capped,
+    }
+}
+
+/// The rows of `:validations`, before their cells are made.
+pub(crate) struct ValidationRows {
+    rows: Vec<ValidationRow>,
+    counts: QueueCounts,
+    capped: bool,
+}
+
+impl ValidationRows {
+    pub(crate) fn table(self) -> Table {
+        let mut table = Table::new(Rows::Validations(self.rows), self.capped);
+        table.queue = Some(self.counts);
+        table
+    }
 }
 
 /// A view's rows with their cells, made once when they are read.

@@ -436,7 +436,7 @@ fn queue_of(app: &App, paused: bool) -> Table {
         }))
         .expect("report JSON");
     let reports = std::collections::HashMap::from([(path, report)]);
-    crate::tui::overlays::resources::validation_table(
+    crate::tui::overlays::resources::validation_rows(
         QueueSnapshot {
             validating: vec![queued("drop_tables", "0.1.0", false)],
             waiting: vec![
@@ -447,6 +447,7 @@ fn queue_of(app: &App, paused: bool) -> Table {
         },
         reports.iter(),
     )
+    .table()
 }
 
 /// `:validations` lists the queue: under way, waiting in the order it goes (what a person
