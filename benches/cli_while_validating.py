@@ -52,12 +52,16 @@ def time_lists(binary, root, env, count):
 
 
 def set_paused(paused):
-    """Presses `P` until the status bar says what is wanted."""
+    """Presses `P` until the status bar says what is wanted, waiting up to 10 s for each
+    press to show (pressing again too soon would undo it)."""
     for _ in range(3):
         if ("validation paused" in screen()) == paused:
             return
         tmux("send-keys", "-t", SESSION, "P")
-        time.sleep(0.5)
+        for _ in range(40):
+            time.sleep(0.25)
+            if ("validation paused" in screen()) == paused:
+                return
     sys.exit(f"the status bar never said validation {'paused' if paused else 'going on'}")
 
 

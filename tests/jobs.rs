@@ -450,18 +450,23 @@ fn cpu_cgroup_of(pid: &str) -> Option<(String, String, String, String)> {
             .any(|c| c == "cpu")
             .then(|| path.to_string())
     })?;
+    Some(cpu_group(&path))
+}
+
+/// The v1 CPU group at `path`: its path, shares, quota and period.
+fn cpu_group(path: &str) -> (String, String, String, String) {
     let folder = Path::new("/sys/fs/cgroup/cpu").join(path.trim_start_matches('/'));
     let read = |file: &str| {
         std::fs::read_to_string(folder.join(file))
             .map(|text| text.trim().to_string())
             .unwrap_or_default()
     };
-    Some((
-        path.clone(),
+    (
+        path.to_string(),
         read("cpu.shares"),
         read("cpu.cfs_quota_us"),
         read("cpu.cfs_period_us"),
-    ))
+    )
 }
 
 /// Watches the host's processes until `done` for one whose command line is `argv`, and
@@ -493,9 +498,12 @@ fn cpu_cgroup_of_process(
 /// Background validation holds its runs to a CPU share of their own, where sessions are
 /// scheduled apart (autogroup) and niceness alone would leave a sandbox as much CPU as the
 /// command a person runs meanwhile: the tool's process is seen from the host in a CPU
-/// cgroup of weight 110 (niceness 10's against 1024) and a ceiling of one CPU, while a
-/// validation a person asked for runs in the validating process's own CPU cgroup. Needs a
-/// v1 `cpu` hierarchy toolbench may write (root); says so and checks nothing elsewhere.
+/// cgroup of weight 15 (niceness 19's against 1024) and a ceiling of one CPU, while a
+/// validation a person asked for runs in the validating process's own CPU cgroup. The
+/// validating process's own threads doing the background's work are held back alike: they
+/// are in a group of that weight and ceiling, the background run's group nests inside it,
+/// and the test's own threads stay where they were. Needs a v1 `cpu` hierarchy toolbench may
+/// write (root); says so and checks nothing elsewhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn background_validation_runs_in_a_cpu_cgroup_of_its_own_and_a_persons_does_not() {
     let Some((own, ..)) = cpu_cgroup_of("self") else {
@@ -539,21 +547,58 @@ async fn background_validation_runs_in_a_cpu_cgroup_of_its_own_and_a_persons_doe
     assert!(background.0.contains("toolbench-run-"), "{background:?}");
     assert_eq!(
         (background.1.as_str(), &background.2),
-        ("110", &background.3),
-        "weight 110, one period per period: {background:?}"
+        ("15", &background.3),
+        "weight 15, one period per period: {background:?}"
     );
     assert_eq!(
         asked.0, own,
         "asked for: the validating process's own group"
     );
+
+    let held_back = Path::new(&own)
+        .join(format!("toolbench-background-{}", std::process::id()))
+        .display()
+        .to_string();
+    let threads = threads_named("toolbench-bg");
+    assert!(!threads.is_empty(), "the background's threads");
+    for tid in &threads {
+        let group = cpu_cgroup_of(&format!("self/task/{tid}")).expect("a cpu group");
+        assert_eq!(group.0, held_back, "thread {tid}");
+        assert_eq!(
+            (group.1.as_str(), &group.2),
+            ("15", &group.3),
+            "weight 15, one CPU: {group:?}"
+        );
+    }
+    assert!(
+        background
+            .0
+            .starts_with(&format!("{held_back}/toolbench-run-")),
+        "the background run nests in the background's group: {background:?}"
+    );
+    let this_thread = cpu_cgroup_of("thread-self").expect("a cpu group");
+    assert_eq!(this_thread.0, own, "a thread of the person's side stays");
+}
+
+/// The ids of this process's threads called `name`.
+fn threads_named(name: &str) -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .expect("the threads")
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name)
+        })
+        .map(|task| task.file_name().to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Blocks: a background candidate taking back the CPU its run was held to: it raises its CPU
 /// cgroup's weight and lifts its quota through every descriptor of pid 1 it can reach and by
 /// path (through `/proc/self/cgroup`; the run's view has no `/sys/fs/cgroup`, so those reach
-/// nothing today), and moves itself into the group above or the hierarchy's root. Only then
+/// nothing today), raises the group above (the background threads' group, where its run
+/// nests), and moves itself into that group or the hierarchy's root. Only then
 /// does it become `sleep 2.721`, which the host finds and reads: still in its run's group,
-/// weight 110, one CPU. The case passes only once the tool tried pid 1's descriptors (so the
+/// weight 15, one CPU. The case passes only once the tool tried pid 1's descriptors (so the
 /// attack ran). Needs what the test above needs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_background_candidate_cannot_take_back_the_cpu_its_run_is_held_to() {
@@ -576,6 +621,8 @@ async fn a_background_candidate_cannot_take_back_the_cpu_its_run_is_held_to() {
         \x20       mine = base + path\n\
         \x20       targets += [(mine + '/cpu.shares', b'262144'), (mine + '/cpu.cfs_quota_us', b'-1'),\n\
         \x20                   (mine + '/cpu.weight', b'10000'), (mine + '/cpu.max', b'max'),\n\
+        \x20                   (os.path.dirname(mine) + '/cpu.shares', b'262144'),\n\
+        \x20                   (os.path.dirname(mine) + '/cpu.cfs_quota_us', b'-1'),\n\
         \x20                   (os.path.dirname(mine) + '/tasks', b'0'), (base + '/tasks', b'0'),\n\
         \x20                   (base + '/cgroup.procs', b'0')]\n\
         tried = 0\n\
@@ -616,8 +663,21 @@ async fn a_background_candidate_cannot_take_back_the_cpu_its_run_is_held_to() {
     );
     assert_eq!(
         (seen.1.as_str(), &seen.2),
-        ("110", &seen.3),
-        "weight 110, one period per period: {seen:?}"
+        ("15", &seen.3),
+        "weight 15, one period per period: {seen:?}"
+    );
+    let above = cpu_group(
+        &Path::new(&seen.0)
+            .parent()
+            .expect("nested")
+            .display()
+            .to_string(),
+    );
+    assert!(above.0.contains("toolbench-background-"), "{above:?}");
+    assert_eq!(
+        (above.1.as_str(), &above.2),
+        ("15", &above.3),
+        "the background's group above it holds too: {above:?}"
     );
 }
 

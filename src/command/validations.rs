@@ -9,8 +9,10 @@
 //! A scan can ask for thousands at once (every candidate of a large workspace): they wait
 //! here as small requests, and only the workers' futures exist at any time, so memory stays
 //! flat. What a person asked for goes first, then the newest arrivals; a person may pause
-//! the queue and resume it where it stopped. The queue never acts on a verdict (moves and
-//! decisions are the reviewer's); it only validates, stores and tells.
+//! the queue and resume it where it stopped. The background's validations run on a runtime
+//! of their own whose threads step back (`jobs::background`), a person's where they serve
+//! the person. The queue never acts on a verdict (moves and decisions are the reviewer's);
+//! it only validates, stores and tells.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,6 +23,7 @@ use tokio::sync::Notify;
 
 use super::{Applied, Command, CommandError, Context, apply};
 use crate::catalog::Catalog;
+use crate::jobs::background::BackgroundRuntime;
 use crate::jobs::run::UnstoredRun;
 use crate::jobs::validation::Validated;
 use crate::model::{ToolEntry, ToolId};
@@ -190,6 +193,9 @@ struct QueueState {
     pending: Mutex<Pending>,
     wake: Notify,
     closed: AtomicBool,
+    /// Where the background's validations run, apart from what serves a person; `None` when
+    /// no thread could be started for it, and they run beside the person's.
+    background: Option<BackgroundRuntime>,
 }
 
 impl QueueState {
@@ -224,6 +230,7 @@ impl ValidationQueue {
             pending: Mutex::new(Pending::default()),
             wake: Notify::new(),
             closed: AtomicBool::new(false),
+            background: BackgroundRuntime::start().ok(),
         });
         let listener = Arc::new(listener);
         for _ in 0..workers {
@@ -301,7 +308,19 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
             woken.await;
         };
         let (asked, request) = request;
-        let event = validate(&commands, request).await;
+        let event = match (&shared.background, request.force) {
+            (Some(background), false) => {
+                let tool = request.entry.id();
+                background
+                    .spawn(validate(commands.clone(), request))
+                    .await
+                    .unwrap_or_else(|stopped| ValidationEvent::Refused {
+                        tool,
+                        error: CommandError::Stopped(format!("validation stopped: {stopped}")),
+                    })
+            }
+            _ => validate(commands.clone(), request).await,
+        };
         shared.pending().done(asked);
         if !listener(event) {
             return;
@@ -310,7 +329,7 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
 }
 
 /// One request, validated as `commands` with the request's catalog.
-async fn validate(commands: &Context, request: ValidationRequest) -> ValidationEvent {
+async fn validate(commands: Context, request: ValidationRequest) -> ValidationEvent {
     let ValidationRequest {
         entry,
         force,
@@ -318,7 +337,7 @@ async fn validate(commands: &Context, request: ValidationRequest) -> ValidationE
     } = request;
     let mut ctx = Context {
         catalog: Some(catalog),
-        ..commands.clone()
+        ..commands
     };
     // Only what a person asked for is waited for; the rest steps back for whatever a person
     // runs meanwhile.

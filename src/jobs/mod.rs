@@ -3,6 +3,7 @@
 //! The shape is gitui's asyncgit: the work and its rules live here, a front end only turns the
 //! events into its own state, output or protocol messages.
 //!
+//! - `background`: the runtime of the work nobody waits for, its threads held back.
 //! - [`run`]: one tool run from its start to its record, with any number of observers.
 //! - `scan`: the workspace read into catalog entries, with its progress.
 //! - `validation`: one tool validated, its report and its test cases' runs stored.
@@ -16,6 +17,7 @@
 //! This module must never know a front end: no terminal (ratatui, crossterm), no protocol
 //! (rmcp), nothing from `tui`, `cli` or `mcp`.
 
+pub(crate) mod background;
 pub(crate) mod inherited;
 pub(crate) mod live;
 pub(crate) mod pending_calls;

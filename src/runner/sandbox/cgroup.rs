@@ -34,11 +34,14 @@ use super::policy::SandboxPolicy;
 
 const MIB: u64 = 1024 * 1024;
 
-/// A background run's CPU weight, as much as niceness 10 (`helper::BACKGROUND_NICENESS`)
-/// weighs against niceness 0 (the kernel's 110 against 1024): a command run meanwhile gets
-/// about nine tenths of a CPU both want. v1 counts in 1024ths of the default, v2 in 100ths.
-const BACKGROUND_SHARES_V1: &str = "110";
-const BACKGROUND_WEIGHT_V2: &str = "11";
+/// Background work's CPU weight, as much as the lowest niceness (19) weighs against niceness
+/// 0 (the kernel's 15 against 1024): a command run meanwhile gets all but about a hundredth of
+/// a CPU both want, and background work still takes every cycle nobody else wants. Lower
+/// than the niceness its processes step back by (`helper::BACKGROUND_NICENESS`), which leaves
+/// room below for a watched tool. v1 counts in 1024ths of the default, v2 in 100ths (its
+/// least).
+const BACKGROUND_SHARES_V1: &str = "15";
+const BACKGROUND_WEIGHT_V2: &str = "1";
 /// And never more than one CPU, however many threads it starts.
 const ONE_CPU_V2: &str = "100000 100000";
 
@@ -120,15 +123,22 @@ pub(super) struct CgroupUsage {
 /// hierarchy with a memory or pids controller, and with `cpu` for background runs.
 fn run_bases(share: CpuShare) -> Result<Vec<(Version, PathBuf)>, CgroupError> {
     let wanted =
-        |c: &&str| *c == "memory" || *c == "pids" || (share == CpuShare::Background && *c == "cpu");
+        |c: &str| c == "memory" || c == "pids" || (share == CpuShare::Background && c == "cpu");
+    own_groups(|version, controllers| {
+        version == Version::V2 || controllers.iter().any(|c| wanted(c))
+    })
+}
+
+/// This process's own cgroup in each hierarchy that `wanted` picks, by version and controllers.
+fn own_groups(
+    wanted: impl Fn(Version, &[&str]) -> bool,
+) -> Result<Vec<(Version, PathBuf)>, CgroupError> {
     let memberships = fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::Memberships)?;
     let mounts = mountinfo::read()?;
     Ok(memberships
         .lines()
         .filter_map(parse_membership)
-        .filter(|(version, controllers, _)| {
-            *version == Version::V2 || controllers.iter().any(wanted)
-        })
+        .filter(|(version, controllers, _)| wanted(*version, controllers))
         .filter_map(|(version, controllers, path)| {
             Some((
                 version,
@@ -146,6 +156,51 @@ pub(crate) fn remove_stale_cgroups() {
         if let Ok(parent) = File::open(&base) {
             remove_stale(&base, &parent.into());
         }
+    }
+}
+
+/// The CPU group of this process's background threads (work nobody waits for, such as the
+/// validation of what an agent wrote), beside its runs' groups: a background run's weight and
+/// one CPU, and the background runs its threads start nest inside it (a helper's own group is
+/// the one of the thread that started it), so all background work shares that one CPU.
+///
+/// v1 only: there a thread joins a group of its own through `tasks`; on v2 a process's threads
+/// share its cgroup (unless the tree is made threaded, which a delegated subtree may refuse),
+/// so there they only step back by their niceness. Left for the next process to remove
+/// (`remove_stale`) once this one is gone: its threads are still leaving when it shuts down.
+pub(crate) struct BackgroundThreads {
+    tasks: File,
+}
+
+impl BackgroundThreads {
+    /// Makes this process's group in the v1 `cpu` hierarchy, when there is one we may write.
+    pub(crate) fn create() -> io::Result<Self> {
+        let base = own_groups(|version, controllers| {
+            version == Version::V1 && controllers.contains(&"cpu")
+        })
+        .map_err(io::Error::other)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| io::Error::other("no v1 cpu hierarchy"))?
+        .1;
+        let path = base.join(format!("toolbench-background-{}", std::process::id()));
+        match fs::create_dir(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let dir: OwnedFd = File::open(&path)?.into();
+        CpuFiles::open(Version::V1, &dir)
+            .ok_or_else(|| io::Error::other("no cpu.shares to write"))?
+            .write(Version::V1)?;
+        let tasks = open_for_writing(&dir, Version::V1.membership_file())
+            .ok_or_else(|| io::Error::other("no tasks file to write"))?;
+        Ok(Self { tasks })
+    }
+
+    /// Moves the calling thread in; what it starts later begins there too.
+    pub(crate) fn join_calling_thread(&self) -> io::Result<()> {
+        (&self.tasks).write_all(b"0")
     }
 }
 
@@ -451,7 +506,8 @@ impl CpuFiles {
 }
 
 /// Removes the cgroups of runs whose helper is gone without cleaning up (its starter was
-/// killed); a live helper's cgroup is left alone, and one with members cannot be removed.
+/// killed), and the background groups of processes gone (`BackgroundThreads`) with what
+/// they hold; a live process's group is left alone, and one with members cannot be removed.
 fn remove_stale(base: &Path, parent: &OwnedFd) {
     let Ok(entries) = fs::read_dir(base) else {
         return;
@@ -460,7 +516,10 @@ fn remove_stale(base: &Path, parent: &OwnedFd) {
         let name = entry.file_name();
         let Some(pid) = name
             .to_str()
-            .and_then(|n| n.strip_prefix("toolbench-run-"))
+            .and_then(|n| {
+                n.strip_prefix("toolbench-run-")
+                    .or_else(|| n.strip_prefix("toolbench-background-"))
+            })
             .and_then(|n| n.parse::<u32>().ok())
         else {
             continue;
@@ -469,6 +528,10 @@ fn remove_stale(base: &Path, parent: &OwnedFd) {
         let alive = crate::runner::proc_stat::ProcStat::read(pid)
             .is_some_and(|stat| stat.field(3) != Some("Z"));
         if !alive {
+            // A background group holds the groups of the runs its threads started.
+            if let Ok(dir) = File::open(entry.path()) {
+                remove_stale(&entry.path(), &dir.into());
+            }
             // Its last processes may still be leaving (the namespace being torn down).
             for _ in 0..50 {
                 match unlinkat(parent, name.as_os_str(), AtFlags::REMOVEDIR) {
@@ -595,7 +658,7 @@ mod tests {
     }
 
     #[test]
-    fn a_background_share_is_niceness_tens_weight_and_one_cpu_in_either_version() {
+    fn a_background_share_is_niceness_nineteens_weight_and_one_cpu_in_either_version() {
         let (v1, dir) = folder_with(&[
             ("cpu.shares", ""),
             ("cpu.cfs_quota_us", ""),
@@ -604,14 +667,14 @@ mod tests {
         let cpu = CpuFiles::open(Version::V1, &dir).expect("v1 files");
         cpu.write(Version::V1).expect("written");
         let read = |name: &str| fs::read_to_string(v1.path().join(name)).expect("read");
-        assert_eq!(read("cpu.shares"), "110");
+        assert_eq!(read("cpu.shares"), "15");
         assert_eq!(read("cpu.cfs_quota_us"), "50000", "one period per period");
 
         let (v2, dir) = folder_with(&[("cpu.weight", ""), ("cpu.max", "")]);
         let cpu = CpuFiles::open(Version::V2, &dir).expect("v2 files");
         cpu.write(Version::V2).expect("written");
         let read = |name: &str| fs::read_to_string(v2.path().join(name)).expect("read");
-        assert_eq!(read("cpu.weight"), "11");
+        assert_eq!(read("cpu.weight"), "1");
         assert_eq!(read("cpu.max"), "100000 100000");
 
         let (_, dir) = folder_with(&[("memory.limit_in_bytes", "0")]);

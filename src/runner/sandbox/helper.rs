@@ -617,17 +617,19 @@ fn report_end(notice: OwnedFd, outcome: Outcome) {
 }
 
 /// How much lower than what a person waits for background work runs: a command run meanwhile
-/// at the default priority gets about nine tenths of a CPU both want.
+/// at the default priority gets about nine tenths of a CPU both want. Not the lowest: a watched
+/// tool must be able to run lower still than its watchdog (`WATCHED_NICENESS`).
 const BACKGROUND_NICENESS: libc::c_int = 10;
 /// The lowest priority of the best-effort I/O class (`ioprio_set(2)`): class 2, level 7.
 const BACKGROUND_IO_PRIORITY: libc::c_int = (2 << 13) | 7;
 
 /// Work nobody waits for (`SandboxPolicy::background`) steps back before anything else: the
 /// helper, then everything it starts, inherits a lower CPU and I/O priority. Failing leaves
-/// the run as it was, at the default priority.
-fn step_back() {
-    // SAFETY: both change only this process's own scheduling priorities, which its children
-    // inherit; lowering them needs no privilege.
+/// the run as it was, at the default priority. Both act on the calling thread alone (the
+/// helper has one), so a background thread of a front end steps back the same way.
+pub(crate) fn step_back() {
+    // SAFETY: both change only the calling thread's own scheduling priorities, which what it
+    // starts inherits; lowering them needs no privilege.
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, BACKGROUND_NICENESS);
         libc::syscall(libc::SYS_ioprio_set, 1, 0, BACKGROUND_IO_PRIORITY);

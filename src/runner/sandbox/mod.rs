@@ -51,10 +51,11 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub(crate) use cgroup::remove_stale_cgroups;
+pub(crate) use cgroup::{BackgroundThreads, remove_stale_cgroups};
 pub(crate) use egress_listen::{HandOver, MAX_LISTENERS};
 pub(crate) use forked::{ForkedHelper, read_end};
 pub(crate) use helper::EXIT_HELPER_FAILED;
+pub(crate) use helper::step_back;
 pub(crate) use policy::{EgressPlan, Protections, ServiceLogs, ToolUsage};
 pub use policy::{SandboxPolicy, SandboxReport};
 
