@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use clap::Args;
 use serde::Serialize;
 
-use super::term::{errln, outln, print_json, rowln};
+use super::term::{errln, outln, print_json, print_rows};
 use super::{CliResult, Workbench};
 use crate::catalog::SortOrder;
 use crate::model::{Tier, ToolEntry};
@@ -116,7 +116,7 @@ fn print_table(entries: &[&ToolEntry]) {
         "VERSION",
         "COST"
     );
-    for e in entries {
+    print_rows(entries.iter().map(|e| {
         let cost = e.cost_tier.map(|c| c.as_str()).unwrap_or("-");
         let text = match (&e.error, &e.drift) {
             (Some(error), _) => format!("BROKEN: {error}"),
@@ -128,13 +128,13 @@ fn print_table(entries: &[&ToolEntry]) {
             (None, None) if e.inferred => format!("{} (inferred manifest)", e.description),
             (None, None) => e.description.clone(),
         };
-        rowln!(
+        format!(
             "{:<12} {:<name_width$} {:<10} {:<10} {}",
             e.tier.as_str(),
             e.name,
             e.version,
             cost,
             text
-        );
-    }
+        )
+    }));
 }

@@ -9,6 +9,7 @@
 //! description cannot forge a row of a table. Output that is many lines (a tool's output,
 //! JSON, the validation checklist) goes through `write_out`, which keeps newlines and tabs.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,17 +80,42 @@ pub(crate) fn print_out(line: &str) {
         return;
     }
     let mut out = std::io::stdout().lock();
-    let _ = noted(if stdout_is_terminal() {
-        writeln!(out, "{}", visible(line))
-    } else {
-        writeln!(out, "{line}")
-    });
+    let _ = noted(writeln!(out, "{}", out_line(line)));
 }
 
 pub(crate) fn print_row(line: &str) {
+    print_out(&row_line(line));
+}
+
+/// A table's rows, each as `rowln!` prints it, written at once: a table of 10,000 tools is
+/// one write, not 10,000 (stdout writes each line as it ends).
+pub(crate) fn print_rows(rows: impl IntoIterator<Item = String>) {
+    if reader_left() {
+        return;
+    }
+    let mut text = String::new();
+    for row in rows {
+        text.push_str(&out_line(&row_line(&row)));
+        text.push('\n');
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = noted(out.write_all(text.as_bytes()).and_then(|()| out.flush()));
+}
+
+/// `line` as stdout shows it: made visible on a terminal, unchanged to a pipe.
+fn out_line(line: &str) -> Cow<'_, str> {
+    if stdout_is_terminal() {
+        Cow::Owned(visible(line))
+    } else {
+        Cow::Borrowed(line)
+    }
+}
+
+/// A row as a table shows it: on a terminal, cut to its width.
+fn row_line(line: &str) -> Cow<'_, str> {
     match terminal_columns() {
-        Some(columns) => print_out(&cut_to(&visible(line), columns)),
-        None => print_out(line),
+        Some(columns) => Cow::Owned(cut_to(&visible(line), columns)),
+        None => Cow::Borrowed(line),
     }
 }
 
