@@ -347,12 +347,17 @@ async fn told(rx: &mut tokio::sync::mpsc::UnboundedReceiver<ValidationEvent>) ->
 }
 
 /// The nicenesses the threads of process `pid` have on the host (field 19 of each task's
-/// stat), each once: threads come and go, their niceness must not.
-fn niceness_of(pid: u32) -> std::collections::BTreeSet<String> {
+/// stat), each once: threads come and go, their niceness must not. Only the background's
+/// threads (`toolbench-bg`, which step back on purpose) when `background`, else all others.
+fn niceness_of(pid: u32, background: bool) -> std::collections::BTreeSet<String> {
     std::fs::read_dir(format!("/proc/{pid}/task"))
         .into_iter()
         .flatten()
         .flatten()
+        .filter(|task| {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            (comm.trim() == "toolbench-bg") == background
+        })
         .filter_map(|task| std::fs::read_to_string(task.path().join("stat")).ok())
         .filter_map(|stat| {
             let after_name = stat.rsplit_once(") ")?.1;
@@ -365,14 +370,17 @@ fn niceness_of(pid: u32) -> std::collections::BTreeSet<String> {
 /// the host: every process of its user (`PRIO_USER`), its process group, and a process of
 /// the same user outside whose pid it knows. The case passes only once the tool has tried
 /// all three (so the attack ran); outside, that process and every thread of the validating
-/// process keep their niceness.
+/// process keep their niceness (its background threads the 10 they step back by).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_background_candidate_cannot_lower_the_priority_of_anything_outside() {
     let mut outside = std::process::Command::new("sleep")
         .arg("60")
         .spawn()
         .expect("a process outside");
-    let before = (niceness_of(outside.id()), niceness_of(std::process::id()));
+    let before = (
+        niceness_of(outside.id(), false),
+        niceness_of(std::process::id(), false),
+    );
     let script = format!(
         "python3 - <<'EOF'\n\
          import os\n\
@@ -395,7 +403,11 @@ async fn a_background_candidate_cannot_lower_the_priority_of_anything_outside() 
         catalog: Arc::new(Catalog::new(vec![entry.clone()])),
     });
     let told = told(&mut rx).await;
-    let after = (niceness_of(outside.id()), niceness_of(std::process::id()));
+    let after = (
+        niceness_of(outside.id(), false),
+        niceness_of(std::process::id(), false),
+    );
+    let background = niceness_of(std::process::id(), true);
     let _ = outside.kill();
     let _ = outside.wait();
     let ValidationEvent::Validated { report, .. } = told else {
@@ -405,6 +417,11 @@ async fn a_background_candidate_cannot_lower_the_priority_of_anything_outside() 
     assert_eq!(case[0]["status"], "pass", "the attack ran: {case}");
     assert_eq!(before, after, "a priority outside the run changed");
     assert!(!before.0.is_empty() && !before.1.is_empty(), "{before:?}");
+    assert_eq!(
+        background,
+        ["10".to_string()].into(),
+        "the background's threads step back by 10 themselves, and no further"
+    );
 }
 
 /// Background validation steps back for what a person runs meanwhile: its runs are niced
