@@ -1883,6 +1883,109 @@ fn another_workspaces_state_and_runs_never_reach_the_run_output() {
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
+/// Blocks: a tool reading the state of another workspace that lies outside everything the
+/// run may read, which its mounts no longer cover (a run's cost must not grow with the
+/// number of workspaces): Landlock alone keeps it out. The run says so (`hidden` counts it),
+/// the tool tries `cat`, `ls` and SQLite on it (each refused, which proves the attempt
+/// ran), and the secret that the host finds in that state reaches nothing of the run's. On a
+/// kernel without Landlock the folder is covered instead, and the run says nothing of it.
+#[test]
+fn another_workspaces_state_beyond_the_runs_reach_is_kept_out_by_landlock() {
+    let bench = Bench::new();
+    // Beside cargo's temporary folder (which the bench grants), not in it.
+    let outside = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target folder");
+    let other = tempfile::tempdir_in(outside).expect("other workspace");
+    assert!(!other.path().starts_with(visible_base()));
+    let secret = unique("FARWS");
+    let in_other = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(bin());
+        cmd.arg("--root").arg(other.path()).args(args);
+        for (k, v) in bench.env_pairs() {
+            cmd.env(k, v);
+        }
+        run_bounded(cmd, Duration::from_secs(60))
+    };
+    let talker = other.path().join("approved/talker");
+    fs::create_dir_all(&talker).expect("tool folder");
+    fs::write(
+        talker.join("tool.toml"),
+        "name = \"talker\"\nversion = \"1.0.0\"\ndescription = \"Says nothing\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"true\"]\ninput = \"none\"\n",
+    )
+    .expect("manifest");
+    let accepted = in_other(&["accept"]);
+    assert!(accepted.status.success(), "{}", text(&accepted.stderr));
+    let marked = in_other(&[
+        "mark-failure",
+        "talker",
+        "--scenario",
+        "a secret",
+        "--error",
+        &secret,
+        "--severity",
+        "low",
+    ]);
+    let state = other.path().join(".toolbench");
+    assert!(
+        contains(&files_under(&state), &secret),
+        "the other workspace's state must hold the secret for this test to mean anything: {}",
+        text(&marked.stderr)
+    );
+
+    let ws = lit_path(other.path());
+    let script = format!(
+        "cat {ws}/.toolbench/state.db 2>&1\n\
+         ls -la {ws}/.toolbench 2>&1\n\
+         python3 - {ws} <<'EOF' 2>&1\n{STATE_DB_PY}EOF\n\
+         echo '{{}}'\n"
+    );
+    bench.tool("far_thief", &["sh", "run.sh"], "", &[("run.sh", &script)]);
+    let (result, out) = bench.run("far_thief");
+    let logs = text(&bench.run_logs(&result));
+    let hidden = result["sandbox"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|layer| layer["name"] == "hidden")
+        .cloned()
+        .unwrap_or_default();
+    let landlock = landlock_supported();
+    assert_eq!(
+        hidden["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("workspaces' state kept out by landlock"),
+        landlock,
+        "landlock here: {landlock}; {result}"
+    );
+    if landlock {
+        assert!(
+            logs.matches("Permission denied").count() >= 2,
+            "cat and ls must have tried and been refused: {logs}"
+        );
+    }
+    let mut escapes = leaks(&bench, &secret, &out);
+    if contains(&bench.recorded_runs(), &secret) {
+        escapes.push(format!("{secret} reached the thief's recorded logs"));
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
+/// Whether this kernel has Landlock (its version query answers).
+fn landlock_supported() -> bool {
+    // SAFETY: the version query takes no attribute and size 0; it returns an integer.
+    let version = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            1u32,
+        )
+    };
+    version > 0
+}
+
 /// The default workspace lives in the user data folder, which every run hides whole: its
 /// state is hidden with it (`running/` holds the run's own file on the host meanwhile), and the
 /// run says `hidden` is in place rather than failing to hide the state folder a second time

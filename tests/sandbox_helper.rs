@@ -38,6 +38,7 @@ impl Fixture {
         SandboxPolicy {
             scratch_dir: self.scratch.path().to_path_buf(),
             hide: Vec::new(),
+            workspaces_state: Vec::new(),
             visible: Vec::new(),
             memory_mb: 1024,
             cpu_secs: 30,

@@ -149,13 +149,12 @@ fn ssh_host_keys() -> Vec<PathBuf> {
 }
 
 /// What every run of this user hides, whatever its workspace and settings: toolbench's own
-/// data and settings, the state of every workspace it opened (`workspace::registry`), the
-/// secrets under the home folder and the system's. Sorted. A helper forked ahead of its run
-/// hides these while the run is still being looked up.
+/// data and settings, the secrets under the home folder and the system's. Sorted. A helper
+/// forked ahead of its run hides these while the run is still being looked up; the state of
+/// every workspace it opened (`workspace::registry`) is the run's policy's to hide, as far as
+/// the run could reach it (`SandboxPolicy::workspaces_state`).
 pub(crate) fn hidden_in_every_workspace() -> Vec<PathBuf> {
-    let mut hide = hidden_always();
-    hide.extend(registry::state_dirs());
-    outermost(hide)
+    outermost(hidden_always())
 }
 
 /// The user's home folder with its links followed (`/home/u` -> `/var/home/u` on some
@@ -370,15 +369,20 @@ impl Confinement {
     /// The policy of one run; the list of workspaces is read here, once per run.
     pub(crate) fn policy(&self, mut jail: Jail) -> SandboxPolicy {
         let mut hide = self.hide.clone();
-        hide.extend(registry::state_dirs());
+        let mut workspaces_state = registry::state_dirs();
         if let Some(grants) = &mut jail.grants {
-            grants.hidden_within = hidden_within(grants, &hide);
-            grants.read_only_within = read_only_within(grants, &hide);
+            let every = [hide.as_slice(), workspaces_state.as_slice()].concat();
+            grants.hidden_within = hidden_within(grants, &every);
+            grants.read_only_within = read_only_within(grants, &every);
             hide.extend(personal_folders());
+        } else {
+            // It reads everything but what is hidden: every workspace's state is hidden.
+            hide.append(&mut workspaces_state);
         }
         SandboxPolicy {
             scratch_dir: jail.scratch,
             hide: outermost(hide),
+            workspaces_state,
             visible: jail.visible,
             memory_mb: jail.memory_mb,
             cpu_secs: jail.cpu_secs,

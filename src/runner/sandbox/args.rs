@@ -98,33 +98,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn policy() -> SandboxPolicy {
-        SandboxPolicy {
-            scratch_dir: PathBuf::from("/tmp/scratch dir"),
-            hide: vec![PathBuf::from("/root/.ssh")],
-            visible: vec![PathBuf::from("/tmp/tool")],
-            memory_mb: 256,
-            cpu_secs: 10,
-            max_open_files: 64,
-            max_file_size_mb: 16,
-            max_processes: 32,
-            disk_mb: 100,
-            network: false,
-            allow_list: true,
-            grants: crate::runner::grants::Grants {
-                read: vec![PathBuf::from("/home/u/project")],
-                workdir: Some(PathBuf::from("/home/u/project")),
-                ..Default::default()
-            },
-            project_fixture: None,
-            env: [("PATH".to_string(), "/usr/bin".to_string())].into(),
-            report_path: PathBuf::from("/tmp/report.json"),
-            starter_pid: None,
-            service_port: None,
-            service_logs: None,
-            egress: None,
-            progress_fd: None,
-            background: true,
-        }
+        SandboxPolicy::fixture()
     }
 
     fn os(v: &[&str]) -> Vec<OsString> {

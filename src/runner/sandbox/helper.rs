@@ -79,6 +79,8 @@ enum HelperError {
     },
     #[error("cannot grant what the tool declared: {0}")]
     Grants(String),
+    #[error("landlock does not hold, and {0} other workspaces' state folders were left to it")]
+    LandlockMissing(usize),
     #[error("cannot hand the tool's writes to pid 1")]
     Writes(#[source] io::Error),
     #[error(transparent)]
@@ -772,10 +774,15 @@ fn first_child(run: &mut Run) -> ! {
     }
     // The helper makes the network namespace while the mounts below are built.
     let net = run.net.take().map(namespaces::NetJoin::open);
+    let workspaces_state = landlock_rules::WorkspacesState::of(&run.policy);
     let private_tmp = match run.world.take() {
-        Some(world) if run.protections.is_active("mountns") => {
-            mounts::build(&run.policy, world, pid_ns, &mut run.protections)
-        }
+        Some(world) if run.protections.is_active("mountns") => mounts::build(
+            &run.policy,
+            &workspaces_state,
+            world,
+            pid_ns,
+            &mut run.protections,
+        ),
         _ => false,
     };
     if !private_tmp {
@@ -831,6 +838,11 @@ fn first_child(run: &mut Run) -> ! {
     };
     let watchdog = run.no_cgroup.is_some();
     apply_protections(&run.policy, &mut run.protections, private_tmp, watchdog);
+    // Left uncovered for Landlock to keep the run out of: without it, the run does not start.
+    if workspaces_state.left_to_landlock > 0 && !run.protections.is_active("landlock") {
+        let left = workspaces_state.left_to_landlock;
+        fail(run, HelperError::LandlockMissing(left), EXIT_HELPER_FAILED);
+    }
     match stack {
         Some(stack) => be_init(run, &command, &stack),
         None => exec_tool(run, &command),

@@ -232,6 +232,41 @@ fn add_rules(
     Ok(created)
 }
 
+/// The other workspaces' state folders (`SandboxPolicy::workspaces_state`) as the run's
+/// view treats them.
+pub(super) struct WorkspacesState {
+    /// Covered by the run's mounts.
+    pub(super) cover: Vec<PathBuf>,
+    /// How many Landlock alone keeps the run out of.
+    pub(super) left_to_landlock: usize,
+}
+
+impl WorkspacesState {
+    /// A tool's run on a kernel with Landlock reads only `readable`, so a folder neither
+    /// within one of those nor holding one is out of its reach without a mount (the helper
+    /// refuses the run should Landlock then not hold). The metadata of what is left so
+    /// (`stat`) stays visible to the run; its names (a folder's list) and contents do not.
+    pub(super) fn of(policy: &SandboxPolicy) -> Self {
+        if !policy.allow_list || kernel_abi() == ABI::Unsupported {
+            return Self {
+                cover: policy.workspaces_state.clone(),
+                left_to_landlock: 0,
+            };
+        }
+        let readable = readable(policy);
+        let (cover, left): (Vec<PathBuf>, Vec<PathBuf>) =
+            policy.workspaces_state.iter().cloned().partition(|state| {
+                readable
+                    .iter()
+                    .any(|read| state.starts_with(read) || read.starts_with(state))
+            });
+        Self {
+            cover,
+            left_to_landlock: left.len(),
+        }
+    }
+}
+
 /// Where the run may read: everywhere, or for a tool's run the system's folders, its own
 /// `/proc`, its tool's folder (`visible`) and what it was granted; with network, the real
 /// files the resolver reads too (`/etc/resolv.conf` often leads to `/run`).
@@ -254,4 +289,42 @@ fn readable(policy: &SandboxPolicy) -> Vec<PathBuf> {
         );
     }
     paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tool's run where Landlock is present covers a workspace's state only where the run
+    /// could read it (within a system folder or a grant) or where it holds a folder the run
+    /// reads; the rest is left to Landlock. Without Landlock, or for a run that reads
+    /// everywhere, every one is covered.
+    #[test]
+    fn a_workspaces_state_beyond_the_runs_reads_is_left_to_landlock_alone() {
+        let states = [
+            "/home/u/project/tools/.toolbench",
+            "/etc/team/.toolbench",
+            "/home",
+            "/srv/far/.toolbench",
+            "/home/u/elsewhere/.toolbench",
+        ]
+        .map(PathBuf::from);
+        let policy = SandboxPolicy {
+            workspaces_state: states.to_vec(),
+            ..SandboxPolicy::fixture()
+        };
+        let state = WorkspacesState::of(&policy);
+        if kernel_abi() == ABI::Unsupported {
+            assert_eq!((state.cover, state.left_to_landlock), (states.to_vec(), 0));
+        } else {
+            assert_eq!(state.cover, states[..3].to_vec());
+            assert_eq!(state.left_to_landlock, 2);
+        }
+        let everywhere = SandboxPolicy {
+            allow_list: false,
+            ..policy
+        };
+        let state = WorkspacesState::of(&everywhere);
+        assert_eq!((state.cover, state.left_to_landlock), (states.to_vec(), 0));
+    }
 }

@@ -18,6 +18,7 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 use super::PathFailures;
+use super::landlock_rules::WorkspacesState;
 use super::mountinfo::{self, MountInfoError};
 use super::policy::{Protections, SandboxPolicy};
 
@@ -136,11 +137,12 @@ pub(super) fn prepare_world(hide_ahead: &[PathBuf]) -> Result<World, MountError>
     })
 }
 
-/// Completes the view on `world` for the run and records the `mountns`, `hidden`, `dev`,
-/// `proc` and `scratch` layers. Returns false when the namespace itself is missing, in
-/// which case nothing was mounted.
+/// Completes the view on `world` for the run, its `hide` and the workspaces' state it must
+/// cover covered, and records the `mountns`, `hidden`, `dev`, `proc` and `scratch` layers.
+/// Returns false when the namespace itself is missing, in which case nothing was mounted.
 pub(super) fn build(
     policy: &SandboxPolicy,
+    workspaces_state: &WorkspacesState,
     world: Result<World, MountError>,
     own_pid_ns: bool,
     p: &mut Protections,
@@ -165,6 +167,7 @@ pub(super) fn build(
     let rest = policy
         .hide
         .iter()
+        .chain(&workspaces_state.cover)
         .filter(|path| world.ahead.binary_search(path).is_err());
     // The world's folders are known to be folders; the rest is looked up here.
     let to_hide: Vec<(&PathBuf, Option<bool>)> = world
@@ -292,7 +295,14 @@ pub(super) fn build(
         });
         p.set("grants", entered);
     }
-    p.set("hidden", hiding.result());
+    let left = workspaces_state.left_to_landlock;
+    p.set(
+        "hidden",
+        hiding.result().map(|detail| match left {
+            0 => detail,
+            _ => format!("{detail}; {left} other workspaces' state kept out by landlock"),
+        }),
+    );
     seal_covers(&covers);
     true
 }

@@ -14,6 +14,12 @@ pub struct SandboxPolicy {
     pub scratch_dir: PathBuf,
     /// Paths that show up empty inside the run (state, secrets, sockets).
     pub hide: Vec<PathBuf>,
+    /// The other workspaces' state, hidden as `hide` is; but for a tool's run (`allow_list`)
+    /// where Landlock is present, only where it lies within a folder the run may read, or
+    /// holds one: elsewhere Landlock alone keeps the run out (and the run does not start
+    /// without it), so a run's cost does not grow with the number of workspaces.
+    #[serde(default)]
+    pub workspaces_state: Vec<PathBuf>,
     /// Paths that stay reachable, read-only, even under a covered folder
     /// (the tool's own folder when the workspace lives under `/tmp`).
     pub visible: Vec<PathBuf>,
@@ -314,6 +320,41 @@ pub(crate) struct ToolUsage {
     /// "memory limit of 256 MiB reached (summed over the run's processes)".
     #[serde(default)]
     pub(crate) limit: Option<String>,
+}
+
+#[cfg(test)]
+impl SandboxPolicy {
+    /// A tool's run that reads `/home/u/project`, for tests.
+    pub(crate) fn fixture() -> Self {
+        SandboxPolicy {
+            scratch_dir: PathBuf::from("/tmp/scratch dir"),
+            hide: vec![PathBuf::from("/root/.ssh")],
+            workspaces_state: Vec::new(),
+            visible: vec![PathBuf::from("/tmp/tool")],
+            memory_mb: 256,
+            cpu_secs: 10,
+            max_open_files: 64,
+            max_file_size_mb: 16,
+            max_processes: 32,
+            disk_mb: 100,
+            network: false,
+            allow_list: true,
+            grants: crate::runner::grants::Grants {
+                read: vec![PathBuf::from("/home/u/project")],
+                workdir: Some(PathBuf::from("/home/u/project")),
+                ..Default::default()
+            },
+            project_fixture: None,
+            env: [("PATH".to_string(), "/usr/bin".to_string())].into(),
+            report_path: PathBuf::from("/tmp/report.json"),
+            starter_pid: None,
+            service_port: None,
+            service_logs: None,
+            egress: None,
+            progress_fd: None,
+            background: true,
+        }
+    }
 }
 
 #[cfg(test)]
