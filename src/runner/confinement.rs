@@ -229,6 +229,14 @@ fn personal_folders() -> Vec<PathBuf> {
     folders
 }
 
+/// Whether `path` lies beneath a grant or holds one: what `hidden_within` and
+/// `read_only_within` can make anything of.
+fn meets_a_grant(grants: &Grants, path: &Path) -> bool {
+    grants
+        .paths()
+        .any(|granted| path.starts_with(granted) || granted.starts_with(path))
+}
+
 /// What a grant would show that stays hidden (`Grants::hidden_within`); `hide` holds every
 /// hidden path, those beneath another included.
 fn hidden_within(grants: &Grants, hide: &[PathBuf]) -> Vec<PathBuf> {
@@ -369,15 +377,21 @@ impl Confinement {
     /// The policy of one run; the list of workspaces is read here, once per run.
     pub(crate) fn policy(&self, mut jail: Jail) -> SandboxPolicy {
         let mut hide = self.hide.clone();
-        let mut workspaces_state = registry::state_dirs();
+        let mut workspaces_state = Vec::new();
         if let Some(grants) = &mut jail.grants {
-            let every = [hide.as_slice(), workspaces_state.as_slice()].concat();
+            // Looked at by the helper, as far as the run could reach them; here only those
+            // a grant meets.
+            workspaces_state = registry::listed_state_dirs();
+            let met = workspaces_state
+                .iter()
+                .filter(|state| meets_a_grant(grants, state) && registry::is_state_dir(state));
+            let every: Vec<PathBuf> = hide.iter().chain(met).cloned().collect();
             grants.hidden_within = hidden_within(grants, &every);
             grants.read_only_within = read_only_within(grants, &every);
             hide.extend(personal_folders());
         } else {
             // It reads everything but what is hidden: every workspace's state is hidden.
-            hide.append(&mut workspaces_state);
+            hide.extend(registry::state_dirs());
         }
         SandboxPolicy {
             scratch_dir: jail.scratch,

@@ -83,6 +83,26 @@ pub(crate) fn state_dirs() -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// The state folders of the listed workspaces, not looked at: whoever covers one first makes
+/// sure it is a real folder (`is_state_dir`). A run that covers few of them then pays no
+/// look at each.
+pub(crate) fn listed_state_dirs() -> Vec<PathBuf> {
+    list_path()
+        .map(|list| {
+            read_roots(&list)
+                .into_iter()
+                .map(|root| root.join(STATE_DIR))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `dir` is a real folder, not a link: a listed state folder that is a link is never
+/// covered, so the list cannot make a run hide anything else.
+pub(crate) fn is_state_dir(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|meta| meta.is_dir())
+}
+
 fn register_in(list: &Path, root: &Path) -> Result<(), RegistryError> {
     let root = std::fs::canonicalize(root).map_err(|e| RegistryError::io(root, &e))?;
     if root.as_os_str().as_encoded_bytes().contains(&b'\n') {
@@ -138,7 +158,7 @@ fn is_plain_absolute(path: &Path) -> bool {
 
 /// Whether `root/.toolbench` is a real folder, not a symlink that could point anywhere.
 fn has_state(root: &Path) -> bool {
-    std::fs::symlink_metadata(root.join(STATE_DIR)).is_ok_and(|meta| meta.is_dir())
+    is_state_dir(&root.join(STATE_DIR))
 }
 
 /// Writes `roots` to a new file beside `path` and renames it over `path`.

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::mounts;
 use super::policy::SandboxPolicy;
+use crate::workspace::registry::is_state_dir;
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, NetPort, PathBeneath, Ruleset, RulesetAttr,
     RulesetCreated, RulesetCreatedAttr, RulesetError, RulesetStatus, Scope,
@@ -246,22 +247,24 @@ impl WorkspacesState {
     /// within one of those nor holding one is out of its reach without a mount (the helper
     /// refuses the run should Landlock then not hold). The metadata of what is left so
     /// (`stat`) stays visible to the run; its names (a folder's list) and contents do not.
+    /// Only real folders are covered (`registry::is_state_dir`), looked at here, not before.
     pub(super) fn of(policy: &SandboxPolicy) -> Self {
+        let real = |state: &PathBuf| is_state_dir(state);
+        let states = &policy.workspaces_state;
         if !policy.allow_list || kernel_abi() == ABI::Unsupported {
             return Self {
-                cover: policy.workspaces_state.clone(),
+                cover: states.iter().filter(|s| real(s)).cloned().collect(),
                 left_to_landlock: 0,
             };
         }
         let readable = readable(policy);
-        let (cover, left): (Vec<PathBuf>, Vec<PathBuf>) =
-            policy.workspaces_state.iter().cloned().partition(|state| {
-                readable
-                    .iter()
-                    .any(|read| state.starts_with(read) || read.starts_with(state))
-            });
+        let (within, left): (Vec<&PathBuf>, Vec<&PathBuf>) = states.iter().partition(|state| {
+            readable
+                .iter()
+                .any(|read| state.starts_with(read) || read.starts_with(state))
+        });
         Self {
-            cover,
+            cover: within.into_iter().filter(|s| real(s)).cloned().collect(),
             left_to_landlock: left.len(),
         }
     }
@@ -296,35 +299,42 @@ mod tests {
     use super::*;
 
     /// A tool's run where Landlock is present covers a workspace's state only where the run
-    /// could read it (within a system folder or a grant) or where it holds a folder the run
-    /// reads; the rest is left to Landlock. Without Landlock, or for a run that reads
-    /// everywhere, every one is covered.
+    /// could read it (within a grant, here) and only where it is a real folder (not a link
+    /// planted in its place, not gone); the rest is left to Landlock. Without Landlock, or for
+    /// a run that reads everywhere, every real one is covered.
     #[test]
     fn a_workspaces_state_beyond_the_runs_reads_is_left_to_landlock_alone() {
-        let states = [
-            "/home/u/project/tools/.toolbench",
-            "/etc/team/.toolbench",
-            "/home",
-            "/srv/far/.toolbench",
-            "/home/u/elsewhere/.toolbench",
-        ]
-        .map(PathBuf::from);
-        let policy = SandboxPolicy {
-            workspaces_state: states.to_vec(),
+        let folders = tempfile::tempdir().expect("a folder");
+        let granted = folders.path().join("granted");
+        let within = granted.join("ws/.toolbench");
+        let far = folders.path().join("far/.toolbench");
+        let linked = granted.join("linked/.toolbench");
+        let gone = granted.join("gone/.toolbench");
+        for folder in [&within, &far] {
+            std::fs::create_dir_all(folder).expect("a real state folder");
+        }
+        std::fs::create_dir_all(linked.parent().expect("its parent")).expect("a folder");
+        std::os::unix::fs::symlink("/usr", &linked).expect("a link in a state folder's place");
+        let mut policy = SandboxPolicy {
+            workspaces_state: vec![within.clone(), far.clone(), linked, gone],
+            visible: Vec::new(),
             ..SandboxPolicy::fixture()
         };
+        policy.grants.read = vec![granted];
         let state = WorkspacesState::of(&policy);
         if kernel_abi() == ABI::Unsupported {
-            assert_eq!((state.cover, state.left_to_landlock), (states.to_vec(), 0));
+            assert_eq!(state.cover, [within.clone(), far.clone()]);
+            assert_eq!(state.left_to_landlock, 0);
         } else {
-            assert_eq!(state.cover, states[..3].to_vec());
-            assert_eq!(state.left_to_landlock, 2);
+            assert_eq!(state.cover, std::slice::from_ref(&within));
+            assert_eq!(state.left_to_landlock, 1);
         }
         let everywhere = SandboxPolicy {
             allow_list: false,
             ..policy
         };
         let state = WorkspacesState::of(&everywhere);
-        assert_eq!((state.cover, state.left_to_landlock), (states.to_vec(), 0));
+        assert_eq!(state.cover, [within, far]);
+        assert_eq!(state.left_to_landlock, 0);
     }
 }
