@@ -422,6 +422,18 @@ mod tests {
     }
 
     #[test]
+    fn every_decision_kind_is_a_subcommand_under_its_verb() {
+        let cli = Cli::command();
+        for kind in crate::review::DecisionKind::ALL.iter().copied() {
+            let verb = kind.spec().cli_verb;
+            assert!(
+                cli.find_subcommand(verb).is_some(),
+                "{kind:?}: no `toolbench {verb}`"
+            );
+        }
+    }
+
+    #[test]
     fn a_flag_before_the_subcommand_leaves_it_to_clap() {
         assert_eq!(named(&["tb", "--help", "run"]), None);
         assert_eq!(named(&["tb", "-V"]), None);

@@ -99,22 +99,189 @@ fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::review::vocabulary::DecisionKind;
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+
+    use crate::model::Tier;
+    use crate::model::decisions::{DecisionKind, Landing, SealEffect};
     use crate::store::Store;
+
+    /// A workspace whose one tool, `greet`, decisions brought where a kind is taken from.
+    struct Bench {
+        dir: tempfile::TempDir,
+        ctx: ReviewContext,
+        store: SharedStore,
+    }
+
+    impl Bench {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().expect("tempdir");
+            crate::workspace::init_workspace(dir.path()).expect("init");
+            let ctx = ReviewContext::new(dir.path(), "ana");
+            let store = SharedStore::new(Store::open(dir.path()).expect("store"));
+            Bench { dir, ctx, store }
+        }
+
+        fn root(&self) -> &Path {
+            self.dir.path()
+        }
+
+        /// `greet` as a validated candidate, or as decisions put it in `tier`.
+        fn with_greet_in(tier: Tier) -> Self {
+            let bench = Bench::new();
+            bench.write("experimental/greet", "1.0.0", "echo hello");
+            match tier {
+                Tier::Experimental => {}
+                Tier::Approved => bench.decide(DecisionKind::Approve),
+                Tier::Core => {
+                    bench.decide(DecisionKind::Approve);
+                    bench.decide(DecisionKind::Promote);
+                }
+                Tier::Archived => {
+                    bench.decide(DecisionKind::Approve);
+                    bench.decide(DecisionKind::Archive);
+                }
+            }
+            bench
+        }
+
+        /// Writes `greet` at `version` into `folder` (an active one's frozen files too), as
+        /// validated.
+        fn write(&self, folder: &str, version: &str, script: &str) {
+            let path = self.root().join(folder);
+            std::fs::create_dir_all(&path).expect("mkdir");
+            let writable = std::fs::Permissions::from_mode(0o700);
+            std::fs::set_permissions(&path, writable).expect("u+w");
+            let files = [
+                (
+                    "tool.toml",
+                    format!(
+                        "name = \"greet\"\nversion = \"{version}\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n"
+                    ),
+                ),
+                ("run.sh", format!("{script}\n")),
+            ];
+            for (file, text) in files {
+                let file = path.join(file);
+                if file.exists() {
+                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                        .expect("u+w");
+                }
+                std::fs::write(file, text).expect("write");
+            }
+            crate::review::testing::mark_validated(self.root(), &mut self.store.lock(), folder);
+        }
+
+        fn apply(&self, kind: DecisionKind) -> Result<Outcome, ReviewError> {
+            apply(
+                &self.ctx,
+                &self.store,
+                &ToolId::named("greet"),
+                &kind.with_text("why"),
+            )
+        }
+
+        fn decide(&self, kind: DecisionKind) {
+            self.apply(kind).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        }
+
+        /// The seal of `greet`; none while the workspace has no active tool to seal.
+        fn seal(&self) -> Option<crate::seal::Seal> {
+            match crate::seal::read(self.root(), "greet") {
+                Err(crate::seal::SealError::NotAccepted { active: 0 }) => None,
+                read => read.expect("seal"),
+            }
+        }
+
+        fn decisions(&self) -> usize {
+            self.store.lock().decisions_of("greet").expect("read").len()
+        }
+    }
+
+    /// What a kind needs of `greet` in `tier` besides being there: changed content for
+    /// what acts on an active tool's change, a kept version to roll back to.
+    fn prepare(bench: &Bench, kind: DecisionKind, tier: Tier) {
+        let folder = format!("{}/greet", tier.dir_name());
+        match kind {
+            DecisionKind::Approve | DecisionKind::Resubmit if tier.is_active() => {
+                bench.write(&folder, "1.0.0", "echo changed");
+            }
+            DecisionKind::Rollback => {
+                bench.write(&folder, "1.1.0", "echo newer");
+                bench.decide(DecisionKind::Approve);
+            }
+            DecisionKind::Approve
+            | DecisionKind::Resubmit
+            | DecisionKind::Reject
+            | DecisionKind::RequestChanges
+            | DecisionKind::Promote
+            | DecisionKind::Archive
+            | DecisionKind::Restore => {}
+        }
+    }
+
+    #[test]
+    fn every_kind_moves_a_tool_as_the_decision_table_says() {
+        for kind in DecisionKind::ALL.iter().copied() {
+            for tier in Tier::ALL.iter().copied() {
+                let bench = Bench::with_greet_in(tier);
+                let Some(landing) = kind.landing(tier) else {
+                    let before = bench.decisions();
+                    let refused = bench.apply(kind);
+                    assert!(refused.is_err(), "{kind:?} from {tier} was not refused");
+                    assert_eq!(bench.decisions(), before, "{kind:?} from {tier}");
+                    continue;
+                };
+                prepare(&bench, kind, tier);
+                let sealed = bench.seal();
+                let decision = match bench.apply(kind) {
+                    Ok(Outcome::Tool(decision)) => decision,
+                    other => panic!("{kind:?} from {tier}: {other:?}"),
+                };
+                let table = kind.spec();
+                let at = format!("{kind:?} from {tier}");
+                assert_eq!(decision.action, table.records, "{at}");
+                assert_eq!(decision.from_tier, tier, "{at}");
+                assert!(
+                    decision.records.iter().any(|r| r.action == table.records
+                        && r.from_tier == Some(tier)
+                        && r.to_tier == Some(decision.to_tier)),
+                    "{at}: {:?}",
+                    decision.records
+                );
+                match landing {
+                    Landing::Tier(to) => assert_eq!(decision.to_tier, to, "{at}"),
+                    Landing::InPlace => {
+                        assert_eq!(decision.to_tier, tier, "{at}");
+                        assert_eq!(decision.location, format!("{}/greet", tier.dir_name()));
+                    }
+                    // It was archived from approved/ (`with_greet_in`).
+                    Landing::TierItLeft => assert_eq!(decision.to_tier, Tier::Approved, "{at}"),
+                    Landing::KeptVersion => {
+                        assert_eq!(decision.to_tier, tier, "{at}");
+                        assert_eq!(decision.version, "1.0.0", "{at}");
+                    }
+                }
+                let seal = bench.seal();
+                match kind.seal() {
+                    SealEffect::Seals => {
+                        let seal = seal.unwrap_or_else(|| panic!("{at}: no seal"));
+                        assert_eq!(
+                            (seal.tier, seal.version.as_str(), seal.how.as_str()),
+                            (decision.to_tier, decision.version.as_str(), kind.name()),
+                            "{at}"
+                        );
+                    }
+                    SealEffect::Unseals => assert_eq!(seal, None, "{at}"),
+                    SealEffect::Unchanged => assert_eq!(seal, sealed, "{at}"),
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_kind_makes_a_command_of_its_own_kind() {
-        let kinds = [
-            DecisionKind::Approve,
-            DecisionKind::Reject,
-            DecisionKind::RequestChanges,
-            DecisionKind::Promote,
-            DecisionKind::Archive,
-            DecisionKind::Restore,
-            DecisionKind::Rollback,
-            DecisionKind::Resubmit,
-        ];
-        for kind in kinds {
+        for kind in DecisionKind::ALL.iter().copied() {
             assert_eq!(kind.with_text("why").kind(), Some(kind));
         }
         assert_eq!(

@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::ReviewError;
 use super::decision::{Decision, REVIEW_FILE, ReviewContext};
 use super::error::{EvolverError, EvolverOutputError};
 use super::journal::{self, Intent, Move};
 use super::steps::{after_decision, begin, named, refuse_links_out, relative, resolve};
 use super::versions::VersionStore;
+use super::{DecisionKind, ReviewError};
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::manifest::{
     MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped, read_tool_text,
@@ -122,6 +122,9 @@ pub(crate) fn resubmit(
     evolve_from(ctx, store, spec, RESUBMIT_HINT, Changes::Resubmit)
 }
 
+/// The decision a resubmission is, in the decision table.
+const RESUBMIT: DecisionKind = DecisionKind::Resubmit;
+
 /// The hint a resubmitted candidate carries: why it is in review.
 pub(crate) const RESUBMIT_HINT: &str =
     "changed where it was active, after its approval; sent back to review";
@@ -143,7 +146,11 @@ fn evolve_from(
     changes: Changes<'_>,
 ) -> Result<Decision, ReviewError> {
     let resubmitting = matches!(changes, Changes::Resubmit);
-    let action = if resubmitting { "resubmit" } else { "evolve" };
+    let action = if resubmitting {
+        RESUBMIT.spec().phrase
+    } else {
+        "evolve"
+    };
     let hint = hint.trim();
     if hint.is_empty() {
         return Err(ReviewError::refused(
@@ -153,18 +160,18 @@ fn evolve_from(
         ));
     }
     let (lock, recovered) = begin(ctx, &mut store.clone(), spec)?;
-    let tiers: &[Tier] = if resubmitting {
-        &[Tier::Core, Tier::Approved]
+    let tiers: Vec<Tier> = if resubmitting {
+        RESUBMIT.taken_from()
     } else {
-        &[
+        vec![
             Tier::Core,
             Tier::Approved,
             Tier::Experimental,
             Tier::Archived,
         ]
     };
-    let catalog = named(ctx, &mut store.lock(), spec, tiers);
-    let entry = resolve(&catalog, spec, tiers, action)?.clone();
+    let catalog = named(ctx, &mut store.lock(), spec, &tiers);
+    let entry = resolve(&catalog, spec, &tiers, action)?.clone();
     let restore = if resubmitting {
         resubmission(ctx, &entry)?
     } else {
@@ -338,7 +345,7 @@ fn evolve_from(
         id: 0,
         tool: entry.name.clone(),
         action: if resubmitting {
-            DecisionAction::Resubmit
+            RESUBMIT.spec().records
         } else {
             DecisionAction::Evolve
         },
@@ -406,7 +413,7 @@ fn evolve_from(
 /// What a resubmission of `entry` puts back, or why there is nothing to resubmit. `None`: it
 /// was never approved here, and leaves its tier.
 fn resubmission(ctx: &ReviewContext, entry: &ToolEntry) -> Result<Option<Restore>, ReviewError> {
-    const ACTION: &str = "resubmit";
+    const ACTION: &str = RESUBMIT.spec().phrase;
     let seal = crate::seal::read(&ctx.root, &entry.name)?;
     match crate::seal::drift_of(entry, seal.as_ref()) {
         None => Err(ReviewError::refused(

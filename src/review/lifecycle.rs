@@ -6,6 +6,9 @@
 //! crash leaves each tool in exactly one tier) and records who decided what. The CLI, the TUI keys and MCP all end here; none of
 //! them moves a tool folder by itself. The store is taken around each store step alone
 //! (`StoreAccess`), never across a copy, a hash of a folder or a git commit.
+//!
+//! Each step names its row of the decision table (`KIND`, `model::decisions`): the words its
+//! refusals use, the tiers it is taken from and the action it records are read from there.
 
 use std::path::Path;
 
@@ -19,7 +22,7 @@ use super::steps::{
 };
 use super::validate::compared_with;
 use super::versions::VersionStore;
-use super::{ReviewCommand, ReviewError};
+use super::{DecisionKind, ReviewCommand, ReviewError};
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRecord};
 
@@ -45,7 +48,8 @@ pub fn approve(
     reason: Option<&str>,
     accepted: Accepted,
 ) -> Result<Decision, ReviewError> {
-    const ACTION: &str = "approve";
+    const KIND: DecisionKind = DecisionKind::Approve;
+    const ACTION: &str = KIND.spec().phrase;
     let reason = non_empty(reason);
     let (lock, recovered) = begin(ctx, store, spec)?;
     let mut catalog = named(ctx, store, spec, &[Tier::Experimental]);
@@ -122,7 +126,7 @@ pub fn approve(
     intent.decisions.push(record(
         ctx,
         &at,
-        DecisionAction::Approve,
+        KIND.spec().records,
         &entry,
         Tier::Approved,
         reason.clone(),
@@ -136,7 +140,7 @@ pub fn approve(
         versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)
     })?;
 
-    let mut decision = decided(DecisionAction::Approve, &entry, Tier::Approved, &target);
+    let mut decision = decided(KIND.spec().records, &entry, Tier::Approved, &target);
     decision.reason = reason;
     decision.superseded = active.map(|a| a.version.clone());
     decision.snapshot = Some(activated.snapshot);
@@ -155,7 +159,8 @@ fn approve_in_place(
     entry: &ToolEntry,
     (reason, accepted): (Option<String>, Accepted),
 ) -> Result<Decision, ReviewError> {
-    const ACTION: &str = "approve";
+    const KIND: DecisionKind = DecisionKind::Approve;
+    const ACTION: &str = KIND.spec().phrase;
     let seal = crate::seal::read(&ctx.root, &entry.name)?;
     // With signatures on, content no allowed reviewer signed is approved where it is to sign
     // it; content that is signed has nothing left to approve.
@@ -193,7 +198,7 @@ fn approve_in_place(
     intent.decisions.push(record(
         ctx,
         &at,
-        DecisionAction::Approve,
+        KIND.spec().records,
         entry,
         entry.tier,
         reason.clone(),
@@ -206,7 +211,7 @@ fn approve_in_place(
         take_snapshots(&ctx.root, &snapshots)?;
         versions.copy_out(&activated.snapshot, &copy, &activated.content_hash)
     })?;
-    let mut decision = decided(DecisionAction::Approve, entry, entry.tier, &target);
+    let mut decision = decided(KIND.spec().records, entry, entry.tier, &target);
     decision.reason = reason;
     decision.snapshot = Some(activated.snapshot);
     decision.in_place = true;
@@ -268,7 +273,8 @@ pub(crate) fn reject(
     spec: &ToolId,
     reason: &str,
 ) -> Result<Decision, ReviewError> {
-    const ACTION: &str = "reject";
+    const KIND: DecisionKind = DecisionKind::Reject;
+    const ACTION: &str = KIND.spec().phrase;
     let Some(reason) = non_empty(Some(reason)) else {
         return Err(ReviewError::refused(
             ACTION,
@@ -276,15 +282,7 @@ pub(crate) fn reject(
             "a reason is required (the agent reads it)",
         ));
     };
-    move_to_archive(
-        ctx,
-        store,
-        spec,
-        ACTION,
-        DecisionAction::Reject,
-        &[Tier::Experimental],
-        Some(reason),
-    )
+    move_to_archive(ctx, store, spec, KIND, &KIND.taken_from(), Some(reason))
 }
 
 /// Writes the reviewer's feedback into `REVIEW.md` in the tool folder; the tool stays in
@@ -295,7 +293,8 @@ pub(crate) fn request_changes(
     spec: &ToolId,
     feedback: &str,
 ) -> Result<Decision, ReviewError> {
-    const ACTION: &str = "request changes to";
+    const KIND: DecisionKind = DecisionKind::RequestChanges;
+    const ACTION: &str = KIND.spec().phrase;
     let Some(feedback) = non_empty(Some(feedback)) else {
         return Err(ReviewError::refused(
             ACTION,
@@ -304,8 +303,9 @@ pub(crate) fn request_changes(
         ));
     };
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = named(ctx, store, spec, &[Tier::Experimental]);
-    let found = resolve(&catalog, spec, &[Tier::Experimental], ACTION)?;
+    let tiers = KIND.taken_from();
+    let catalog = named(ctx, store, spec, &tiers);
+    let found = resolve(&catalog, spec, &tiers, ACTION)?;
     let (entry, wrapped) = wrap_if_bare(ctx, store, &lock, ACTION, found)?;
     let at = crate::clock::now_rfc3339();
     let path = entry.path.join(REVIEW_FILE);
@@ -315,7 +315,7 @@ pub(crate) fn request_changes(
         review_text(ctx, &entry, &feedback, &at).as_bytes(),
     )?;
     let changed = InPlace {
-        action: DecisionAction::RequestChanges,
+        action: KIND.spec().records,
         entry,
         at,
         reason: feedback,
@@ -331,10 +331,12 @@ pub(crate) fn promote(
     store: &mut impl StoreAccess,
     spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
-    const ACTION: &str = "promote";
+    const KIND: DecisionKind = DecisionKind::Promote;
+    const ACTION: &str = KIND.spec().phrase;
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = named(ctx, store, spec, &[Tier::Approved]);
-    let entry = resolve(&catalog, spec, &[Tier::Approved], ACTION)?.clone();
+    let tiers = KIND.taken_from();
+    let catalog = named(ctx, store, spec, &tiers);
+    let entry = resolve(&catalog, spec, &tiers, ACTION)?.clone();
     refuse_broken(ACTION, &entry)?;
     refuse_links_out(ACTION, &entry)?;
     refuse_unsealed(ACTION, ctx, &entry)?;
@@ -361,7 +363,7 @@ pub(crate) fn promote(
     intent.decisions.push(record(
         ctx,
         &at,
-        DecisionAction::Promote,
+        KIND.spec().records,
         &entry,
         Tier::Core,
         None,
@@ -372,7 +374,7 @@ pub(crate) fn promote(
     let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
         take_snapshots(&ctx.root, &snapshots)
     })?;
-    let mut decision = decided(DecisionAction::Promote, &entry, Tier::Core, &target);
+    let mut decision = decided(KIND.spec().records, &entry, Tier::Core, &target);
     decision.snapshot = Some(activated.snapshot);
     finish(ctx, store, decision, &intent, records, recovered)
 }
@@ -389,7 +391,7 @@ pub(crate) fn archive(
         store,
         spec,
         reason,
-        &[Tier::Core, Tier::Approved, Tier::Experimental],
+        &DecisionKind::Archive.taken_from(),
     )
 }
 
@@ -402,26 +404,18 @@ pub(crate) fn archive_from(
     tiers: &[Tier],
 ) -> Result<Decision, ReviewError> {
     let reason = non_empty(reason);
-    move_to_archive(
-        ctx,
-        store,
-        spec,
-        "archive",
-        DecisionAction::Archive,
-        tiers,
-        reason,
-    )
+    move_to_archive(ctx, store, spec, DecisionKind::Archive, tiers, reason)
 }
 
 fn move_to_archive(
     ctx: &ReviewContext,
     store: &mut impl StoreAccess,
     spec: &ToolId,
-    verb: &'static str,
-    action: DecisionAction,
+    kind: DecisionKind,
     tiers: &[Tier],
     reason: Option<String>,
 ) -> Result<Decision, ReviewError> {
+    let (verb, action) = (kind.spec().phrase, kind.spec().records);
     let (lock, recovered) = begin(ctx, store, spec)?;
     let catalog = named(ctx, store, spec, tiers);
     let found = resolve(&catalog, spec, tiers, verb)?;
@@ -491,7 +485,14 @@ pub(crate) fn destination(
                 content_hash: chosen.content_hash,
             })
         }
-        _ => None,
+        ReviewCommand::Approve { .. }
+        | ReviewCommand::Reject { .. }
+        | ReviewCommand::RequestChanges { .. }
+        | ReviewCommand::Promote
+        | ReviewCommand::Archive { .. }
+        | ReviewCommand::Evolve { .. }
+        | ReviewCommand::EvolveEdited { .. }
+        | ReviewCommand::Resubmit => None,
     })
 }
 
@@ -511,10 +512,12 @@ pub(crate) fn restore(
     store: &mut impl StoreAccess,
     spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
-    const ACTION: &str = "restore";
+    const KIND: DecisionKind = DecisionKind::Restore;
+    const ACTION: &str = KIND.spec().phrase;
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = named(ctx, store, spec, &[Tier::Archived]);
-    let entry = resolve(&catalog, spec, &[Tier::Archived], ACTION)?.clone();
+    let tiers = KIND.taken_from();
+    let catalog = named(ctx, store, spec, &tiers);
+    let entry = resolve(&catalog, spec, &tiers, ACTION)?.clone();
     let former = store.with_store(|store| restored_tier(store, &entry))?;
     let target = if former.is_active() {
         if let Some(active) = active_in(&catalog, former, &entry.name) {
@@ -569,14 +572,9 @@ pub(crate) fn restore(
         });
         None
     };
-    intent.decisions.push(record(
-        ctx,
-        &at,
-        DecisionAction::Restore,
-        &entry,
-        former,
-        None,
-    ));
+    intent
+        .decisions
+        .push(record(ctx, &at, KIND.spec().records, &entry, former, None));
     let activated = copy.as_ref().map(|_| activate_version(&entry, &at));
     intent.versions.extend(activated.clone());
     let versions = VersionStore::new(&ctx.root);
@@ -588,7 +586,7 @@ pub(crate) fn restore(
         Ok(())
     })?;
     let snapshot = activated.map(|a| a.snapshot);
-    let mut decision = decided(DecisionAction::Restore, &entry, former, &target);
+    let mut decision = decided(KIND.spec().records, &entry, former, &target);
     decision.snapshot = snapshot;
     finish(ctx, store, decision, &intent, records, recovered)
 }
@@ -601,10 +599,12 @@ pub(crate) fn rollback(
     spec: &ToolId,
     to: Option<&str>,
 ) -> Result<Decision, ReviewError> {
-    const ACTION: &str = "roll back";
+    const KIND: DecisionKind = DecisionKind::Rollback;
+    const ACTION: &str = KIND.spec().phrase;
     let (lock, recovered) = begin(ctx, store, spec)?;
-    let catalog = named(ctx, store, spec, &[Tier::Core, Tier::Approved]);
-    let current = resolve(&catalog, spec, &[Tier::Core, Tier::Approved], ACTION)?.clone();
+    let tiers = KIND.taken_from();
+    let catalog = named(ctx, store, spec, &tiers);
+    let current = resolve(&catalog, spec, &tiers, ACTION)?.clone();
     let tier = current.tier;
     let chosen = store.with_store(|store| choose_rollback_target(store, &current, to))?;
     let versions = VersionStore::new(&ctx.root);
@@ -631,7 +631,7 @@ pub(crate) fn rollback(
     ensure_tier(&ctx.root, Tier::Archived)?;
 
     let at = crate::clock::now_rfc3339();
-    let mut intent = Intent::new("rollback", &lock);
+    let mut intent = Intent::new(KIND.name(), &lock);
     intent.moves.push(Move {
         from: relative(&ctx.root, &current.path),
         to: free_slot(&ctx.root, Tier::Archived, &current),
@@ -663,7 +663,7 @@ pub(crate) fn rollback(
     intent.decisions.push(DecisionRecord {
         id: 0,
         tool: current.name.clone(),
-        action: DecisionAction::Rollback,
+        action: KIND.spec().records,
         who: ctx.who.clone(),
         at: at.clone(),
         reason: None,
@@ -697,7 +697,7 @@ pub(crate) fn rollback(
         content_hash: chosen.content_hash.clone(),
         ..current.clone()
     };
-    let mut decision = decided(DecisionAction::Rollback, &restored, tier, &target);
+    let mut decision = decided(KIND.spec().records, &restored, tier, &target);
     decision.from_tier = tier;
     decision.from_version = Some(current.version.clone());
     decision.superseded = Some(current.version.clone());
@@ -712,7 +712,7 @@ fn choose_rollback_target(
     current: &ToolEntry,
     to: Option<&str>,
 ) -> Result<VersionRecord, ReviewError> {
-    const ACTION: &str = "roll back";
+    const ACTION: &str = DecisionKind::Rollback.spec().phrase;
     let kept = store.versions_of(&current.name)?;
     let others: Vec<&VersionRecord> = kept
         .iter()

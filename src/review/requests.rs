@@ -214,20 +214,14 @@ pub(crate) fn answer_if_requested(
     tool: &ToolId,
     command: &ReviewCommand,
 ) -> Result<Option<AnsweredRequest>, ReviewError> {
-    let (action, state, text) = match command {
-        ReviewCommand::Approve { reason, .. } => {
-            ("approve", RequestState::Approved, reason.clone())
-        }
-        ReviewCommand::Reject { reason } => {
-            ("reject", RequestState::Rejected, Some(reason.clone()))
-        }
-        ReviewCommand::RequestChanges { feedback } => (
-            "request changes to",
-            RequestState::ChangesRequested,
-            Some(feedback.clone()),
-        ),
-        _ => return Ok(None),
+    // The decision table says which kinds answer a request, and how.
+    let Some((kind, state)) = command
+        .kind()
+        .and_then(|kind| Some((kind, kind.spec().request?)))
+    else {
+        return Ok(None);
     };
+    let (action, text) = (kind.spec().phrase, command.text());
     if tool.version.is_some() {
         return Ok(None);
     }

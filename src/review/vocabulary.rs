@@ -1,61 +1,12 @@
-//! What a person asks of a tool under review, as the keys, the menus and the subcommands
-//! name it: the decisions without what they carry ([`DecisionKind`]), what a decision's text
-//! is to it ([`TextRole`]), and one decision with everything it carries ([`ReviewCommand`]).
+//! What a person asks of a tool under review: one decision with everything it carries
+//! ([`ReviewCommand`]), and the command a kind of the decision table (`DecisionKind`, declared
+//! in `model::decisions`) makes with the text a dialog took.
 
 use std::collections::BTreeMap;
 
-/// The decisions, without what they carry: what a key or a menu names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DecisionKind {
-    Approve,
-    Reject,
-    RequestChanges,
-    Promote,
-    Archive,
-    Restore,
-    Rollback,
-    Resubmit,
-}
-
-/// What a decision's text is to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TextRole {
-    /// Recorded with the decision; may be empty.
-    OptionalReason,
-    /// Recorded with the decision; refused when empty.
-    RequiredReason,
-    /// Written to REVIEW.md for the tool's author; refused when empty.
-    Feedback,
-    /// The decision takes no text.
-    None,
-}
+pub(crate) use crate::model::decisions::{DecisionKind, TextRole};
 
 impl DecisionKind {
-    pub(crate) fn verb(self) -> &'static str {
-        match self {
-            DecisionKind::Approve => "Approve",
-            DecisionKind::Reject => "Reject",
-            DecisionKind::RequestChanges => "Request changes to",
-            DecisionKind::Promote => "Promote",
-            DecisionKind::Archive => "Archive",
-            DecisionKind::Restore => "Restore",
-            DecisionKind::Rollback => "Roll back",
-            DecisionKind::Resubmit => "Send back to review",
-        }
-    }
-
-    pub(crate) fn text_role(self) -> TextRole {
-        match self {
-            DecisionKind::Approve | DecisionKind::Archive => TextRole::OptionalReason,
-            DecisionKind::Reject => TextRole::RequiredReason,
-            DecisionKind::RequestChanges => TextRole::Feedback,
-            DecisionKind::Promote
-            | DecisionKind::Restore
-            | DecisionKind::Rollback
-            | DecisionKind::Resubmit => TextRole::None,
-        }
-    }
-
     /// The command this kind makes with `text` (a reason, feedback or hint as its role says;
     /// ignored by kinds that take none). Empty required text is refused by [`apply`].
     pub(crate) fn with_text(self, text: &str) -> ReviewCommand {
@@ -120,7 +71,6 @@ pub enum ReviewCommand {
 impl ReviewCommand {
     /// The kind a key or menu names for this decision; `None` for an evolve, which has an
     /// overlay of its own.
-    #[cfg(test)]
     pub(crate) fn kind(&self) -> Option<DecisionKind> {
         Some(match self {
             ReviewCommand::Approve { .. } => DecisionKind::Approve,
@@ -133,5 +83,23 @@ impl ReviewCommand {
             ReviewCommand::Evolve { .. } | ReviewCommand::EvolveEdited { .. } => return None,
             ReviewCommand::Resubmit => DecisionKind::Resubmit,
         })
+    }
+
+    /// The reason or feedback it carries, as typed; `None` when it carries none.
+    pub(crate) fn text(&self) -> Option<&str> {
+        match self {
+            ReviewCommand::Approve { reason, .. } | ReviewCommand::Archive { reason } => {
+                reason.as_deref()
+            }
+            ReviewCommand::Reject { reason } => Some(reason),
+            ReviewCommand::RequestChanges { feedback } => Some(feedback),
+            ReviewCommand::Evolve { hint, .. } | ReviewCommand::EvolveEdited { hint, .. } => {
+                Some(hint)
+            }
+            ReviewCommand::Promote
+            | ReviewCommand::Restore
+            | ReviewCommand::Rollback { .. }
+            | ReviewCommand::Resubmit => None,
+        }
     }
 }

@@ -24,9 +24,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::short_hash;
+use crate::model::decisions::SealEffect;
 use crate::model::{Drift, Signature, Tier, ToolEntry, is_valid_name};
 use crate::safe_fs::Dir;
-use crate::store::{DecisionAction, DecisionRecord};
+use crate::store::DecisionRecord;
 use crate::workspace::STATE_DIR;
 
 mod accept;
@@ -457,19 +458,11 @@ fn remove_if(root: &Path, name: &str, tier: Tier) -> Result<(), SealError> {
 /// journal's recovery can apply a decision's seals again.
 pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Result<(), SealError> {
     for d in decisions {
-        let sealing = matches!(
-            d.action,
-            DecisionAction::Approve
-                | DecisionAction::Promote
-                | DecisionAction::Restore
-                | DecisionAction::Rollback
-        );
-        let unsealing = matches!(
-            d.action,
-            DecisionAction::Archive | DecisionAction::Supersede
-        );
+        let effect = d.action.seal();
         match (d.to_tier, d.to_version.as_ref(), d.to_hash.as_ref()) {
-            (Some(tier), Some(version), Some(hash)) if sealing && tier.is_active() => {
+            (Some(tier), Some(version), Some(hash))
+                if effect == SealEffect::Seals && tier.is_active() =>
+            {
                 write(
                     root,
                     &Seal {
@@ -483,7 +476,7 @@ pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Resu
                     },
                 )?;
             }
-            _ if unsealing => {
+            _ if effect == SealEffect::Unseals => {
                 if let Some(tier) = d.from_tier.filter(|t| t.is_active()) {
                     remove_if(root, &d.tool, tier)?;
                 }
@@ -498,6 +491,7 @@ pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Resu
 mod tests {
     use super::*;
     use crate::catalog::scan::{ScanLimits, load_tool};
+    use crate::store::DecisionAction;
 
     const MANIFEST: &str =
         "version = \"1.0.0\"\ndescription = \"d\"\n[run]\ncommand = [\"sh\", \"run.sh\"]\n";

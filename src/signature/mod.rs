@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::decisions::SealEffect;
 use crate::model::{Signature, ToolEntry};
 use crate::store::{DecisionAction, DecisionRecord};
 use crate::workspace::STATE_DIR;
@@ -400,15 +401,10 @@ fn signing_key(root: &Path, policy: &Policy) -> Result<Option<Key>, String> {
     }))
 }
 
-/// The decisions of an intent that make content active, to be signed.
+/// The decisions of an intent that make content active (those that seal it), to be signed.
 fn signable(d: &DecisionRecord) -> bool {
-    matches!(
-        d.action,
-        DecisionAction::Approve
-            | DecisionAction::Promote
-            | DecisionAction::Restore
-            | DecisionAction::Rollback
-    ) && d.to_tier.is_some_and(|t| t.is_active())
+    d.action.seal() == SealEffect::Seals
+        && d.to_tier.is_some_and(|t| t.is_active())
         && d.to_hash.is_some()
 }
 

@@ -65,19 +65,27 @@ impl KeyContext {
 }
 
 impl Action {
+    /// The key that asks for `kind`: one action per kind of the decision table, its keymap
+    /// name the kind's name. A new kind does not compile until it has its key here.
+    pub(crate) const fn asking_for(kind: DecisionKind) -> Action {
+        match kind {
+            DecisionKind::Approve => Action::Approve,
+            DecisionKind::Reject => Action::Reject,
+            DecisionKind::RequestChanges => Action::RequestChanges,
+            DecisionKind::Promote => Action::Promote,
+            DecisionKind::Archive => Action::Archive,
+            DecisionKind::Restore => Action::Restore,
+            DecisionKind::Rollback => Action::Rollback,
+            DecisionKind::Resubmit => Action::Resubmit,
+        }
+    }
+
     /// The review decision this key asks for, if it is one.
     pub(crate) fn decision(self) -> Option<DecisionKind> {
-        Some(match self {
-            Action::Approve => DecisionKind::Approve,
-            Action::Reject => DecisionKind::Reject,
-            Action::RequestChanges => DecisionKind::RequestChanges,
-            Action::Promote => DecisionKind::Promote,
-            Action::Resubmit => DecisionKind::Resubmit,
-            Action::Archive => DecisionKind::Archive,
-            Action::Restore => DecisionKind::Restore,
-            Action::Rollback => DecisionKind::Rollback,
-            _ => return None,
-        })
+        DecisionKind::ALL
+            .iter()
+            .copied()
+            .find(|kind| Action::asking_for(*kind) == self)
     }
 }
 
@@ -193,18 +201,6 @@ impl Action {
     /// A decision on a tool (or validating it again), which the tool detail and the review
     /// overlay take from the pane they were opened from.
     pub(crate) fn is_decision(self) -> bool {
-        matches!(
-            self,
-            Action::Approve
-                | Action::Reject
-                | Action::RequestChanges
-                | Action::Promote
-                | Action::Resubmit
-                | Action::Archive
-                | Action::Restore
-                | Action::Rollback
-                | Action::Evolve
-                | Action::Validate
-        )
+        self.decision().is_some() || matches!(self, Action::Evolve | Action::Validate)
     }
 }

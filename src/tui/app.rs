@@ -727,7 +727,7 @@ impl App {
             }
             AppEvent::DestinationLoaded { path, destination } => {
                 if let Some(Overlay::Decision(state)) = &mut self.overlay
-                    && matches!(state.kind, DecisionKind::Restore | DecisionKind::Rollback)
+                    && state.kind.destination_is_stored()
                     && matches!(&state.subject, Subject::Tool(e) if e.path == path)
                 {
                     state.destination = Some(destination);
@@ -1528,12 +1528,14 @@ impl App {
             })
             .flatten()
             .map(|e| e.id().to_string());
-        let caution = match kind {
-            DecisionKind::Approve => self.caution_of(&entry),
-            _ => Vec::new(),
+        // Only an approval asks to accept what its checks found.
+        let caution = if kind == DecisionKind::Approve {
+            self.caution_of(&entry)
+        } else {
+            Vec::new()
         };
         // Where a restore or a rollback goes is in the store: the dialog names it once read.
-        if matches!(kind, DecisionKind::Restore | DecisionKind::Rollback) {
+        if kind.destination_is_stored() {
             self.effects.push(Effect::LoadDestination {
                 command: kind.with_text(""),
                 entry: Box::new(entry.clone()),

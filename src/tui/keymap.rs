@@ -321,6 +321,22 @@ mod tests {
     }
 
     #[test]
+    fn every_decision_kind_has_a_key_named_as_it_is_recorded() {
+        let bound: Vec<Action> = Keymap::defaults()
+            .sections()
+            .into_iter()
+            .flat_map(|(_, bindings)| bindings.into_iter().map(|(_, action)| action))
+            .collect();
+        for kind in crate::review::DecisionKind::ALL.iter().copied() {
+            let action = Action::asking_for(kind);
+            assert_eq!(action.decision(), Some(kind));
+            assert!(action.is_decision(), "{kind:?}");
+            assert_eq!(action.name(), kind.name(), "{kind:?}");
+            assert!(bound.contains(&action), "{kind:?} has no default key");
+        }
+    }
+
+    #[test]
     fn user_keymap_replaces_keys_of_the_actions_it_names() {
         let mut keymap = Keymap::defaults();
         keymap

@@ -48,6 +48,7 @@ use crate::jobs::run::{OutputPolicy, Recorder};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
 use crate::jobs::service_feed;
 use crate::model::{RunOrigin, ToolId};
+use crate::review::ReviewCommand;
 use crate::runner::CancelSender;
 use crate::store::writer::StoreWriter;
 use crate::store::{SharedStore, Store};
@@ -647,8 +648,16 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             // `u` on any row of a tool rolls back its active version, whichever row it was.
             // A decision acts on the content the person saw on the row or in the detail.
             let tool = match command {
-                crate::review::ReviewCommand::Rollback { .. } => ToolId::named(&entry.name),
-                _ => ToolId::content_of(&entry),
+                ReviewCommand::Rollback { .. } => ToolId::named(&entry.name),
+                ReviewCommand::Approve { .. }
+                | ReviewCommand::Reject { .. }
+                | ReviewCommand::RequestChanges { .. }
+                | ReviewCommand::Promote
+                | ReviewCommand::Archive { .. }
+                | ReviewCommand::Restore
+                | ReviewCommand::Evolve { .. }
+                | ReviewCommand::EvolveEdited { .. }
+                | ReviewCommand::Resubmit => ToolId::content_of(&entry),
             };
             decide(
                 ui_runtime,

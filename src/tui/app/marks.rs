@@ -79,7 +79,7 @@ impl App {
         if self.marks.is_empty() || self.focus != Pane::Review {
             return false;
         }
-        if !matches!(kind, DecisionKind::Approve | DecisionKind::Reject) {
+        if !on_marked(kind) {
             let esc = self.keymap.hint(Action::Close);
             self.notify(
                 format!("one tool at a time: {esc} clears the marks"),
@@ -105,8 +105,9 @@ impl App {
             return true;
         }
         // Each marked one's caution, named: one typed word accepts them all.
-        let caution: Vec<String> = match kind {
-            DecisionKind::Approve => entries
+        // Only an approval asks to accept what its checks found.
+        let caution: Vec<String> = if kind == DecisionKind::Approve {
+            entries
                 .iter()
                 .flat_map(|e| {
                     self.caution_of(e)
@@ -114,8 +115,9 @@ impl App {
                         .map(move |line| format!("{}: {}", e.name, line.trim_start_matches("✗ ")))
                 })
                 .map(|line| format!("✗ {line}"))
-                .collect(),
-            _ => Vec::new(),
+                .collect()
+        } else {
+            Vec::new()
         };
         self.overlay = Some(Overlay::Decision(Box::new(
             DecisionState::new(kind, Subject::Tools(entries)).cautioned(caution),
@@ -161,5 +163,19 @@ impl App {
         };
         self.notify(line, level);
         self.effects.push(Effect::Reload(touched));
+    }
+}
+
+/// Whether `kind` is taken on every marked candidate at once: approve and reject, which decide
+/// candidates; the others act on one tool at a time.
+fn on_marked(kind: DecisionKind) -> bool {
+    match kind {
+        DecisionKind::Approve | DecisionKind::Reject => true,
+        DecisionKind::RequestChanges
+        | DecisionKind::Promote
+        | DecisionKind::Archive
+        | DecisionKind::Restore
+        | DecisionKind::Rollback
+        | DecisionKind::Resubmit => false,
     }
 }

@@ -5,7 +5,6 @@
 use super::{Action, App, Level, Overlay, Pane, ReviewRow};
 use crate::model::Tier;
 use crate::model::requests::RequestRow;
-use crate::review::DecisionKind;
 use crate::tui::overlays::decision::{DecisionState, Subject};
 
 impl App {
@@ -36,10 +35,8 @@ impl App {
             return false;
         };
         let kind = match action.decision() {
-            Some(
-                kind
-                @ (DecisionKind::Approve | DecisionKind::Reject | DecisionKind::RequestChanges),
-            ) => kind,
+            // The kinds the decision table says answer a request.
+            Some(kind) if kind.spec().request.is_some() => kind,
             // A request has no code yet: nothing to promote, archive, run or evolve.
             Some(_) => return true,
             None if matches!(

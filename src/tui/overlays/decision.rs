@@ -119,7 +119,16 @@ fn batch_consequence(kind: DecisionKind) -> &'static str {
         DecisionKind::Approve => {
             "each: experimental → approved, the content marked as validated; each decision is recorded on its own"
         }
-        _ => "each: experimental → archived with this reason; each decision is recorded on its own",
+        DecisionKind::Reject => {
+            "each: experimental → archived with this reason; each decision is recorded on its own"
+        }
+        // Taken on one tool at a time (`on_marked`): never asked for marked candidates.
+        DecisionKind::RequestChanges
+        | DecisionKind::Promote
+        | DecisionKind::Archive
+        | DecisionKind::Restore
+        | DecisionKind::Rollback
+        | DecisionKind::Resubmit => "each decision is recorded on its own",
     }
 }
 
@@ -149,7 +158,15 @@ fn request_consequence(kind: DecisionKind) -> &'static str {
     match kind {
         DecisionKind::Approve => "the agent may write it; nothing is written yet",
         DecisionKind::Reject => "the agent is told not to write it, and why",
-        _ => "the agent reads the feedback and asks again or writes it as told",
+        DecisionKind::RequestChanges => {
+            "the agent reads the feedback and asks again or writes it as told"
+        }
+        // The table's kinds that need a tool (no `request` state) never answer a request.
+        DecisionKind::Promote
+        | DecisionKind::Archive
+        | DecisionKind::Restore
+        | DecisionKind::Rollback
+        | DecisionKind::Resubmit => "a request has no code to act on",
     }
 }
 
