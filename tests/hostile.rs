@@ -1814,6 +1814,48 @@ fn files_under(dir: &Path) -> Vec<u8> {
     all
 }
 
+/// Makes `root` a workspace the bench's user opened, its state holding `secret` (a run's
+/// output and a failure's error) as the host finds it, or the test would mean nothing.
+fn other_workspace_holding(bench: &Bench, root: &Path, secret: &str) {
+    let talker = root.join("approved/talker");
+    fs::create_dir_all(&talker).expect("tool folder");
+    fs::write(
+        talker.join("tool.toml"),
+        "name = \"talker\"\nversion = \"1.0.0\"\ndescription = \"Says a secret\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n",
+    )
+    .expect("manifest");
+    fs::write(talker.join("run.sh"), format!("echo {secret}\n")).expect("script");
+    let in_other = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(bin());
+        cmd.arg("--root").arg(root).args(args);
+        for (k, v) in bench.env_pairs() {
+            cmd.env(k, v);
+        }
+        run_bounded(cmd, Duration::from_secs(60))
+    };
+    for args in [
+        &["accept"][..],
+        &["run", "talker", "--yes", "--grant"],
+        &[
+            "mark-failure",
+            "talker",
+            "--scenario",
+            "a secret",
+            "--error",
+            secret,
+            "--severity",
+            "low",
+        ],
+    ] {
+        let out = in_other(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    }
+    assert!(
+        contains(&files_under(&root.join(".toolbench")), secret),
+        "the other workspace's state must hold the secret for this test to mean anything"
+    );
+}
+
 /// Blocks: a tool reading the state of ANOTHER workspace the same user opened with toolbench:
 /// its `state.db` (a failure holding a secret), the write-ahead log beside it and its run logs.
 /// The other workspace lies where runs see the filesystem (not under their private `/tmp`),
@@ -1825,42 +1867,7 @@ fn another_workspaces_state_and_runs_never_reach_the_run_output() {
     let secret = unique("OTHERWS");
     let beside = unique("BESIDE");
     fs::write(other.path().join("beside.txt"), &beside).expect("file beside the state");
-    let talker = other.path().join("approved/talker");
-    fs::create_dir_all(&talker).expect("tool folder");
-    fs::write(
-        talker.join("tool.toml"),
-        "name = \"talker\"\nversion = \"1.0.0\"\ndescription = \"Says a secret\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n",
-    )
-    .expect("manifest");
-    fs::write(talker.join("run.sh"), format!("echo {secret}\n")).expect("script");
-    let in_other = |args: &[&str]| {
-        let mut cmd = std::process::Command::new(bin());
-        cmd.arg("--root").arg(other.path()).args(args);
-        for (k, v) in bench.env_pairs() {
-            cmd.env(k, v);
-        }
-        run_bounded(cmd, Duration::from_secs(60))
-    };
-    let accepted = in_other(&["accept"]);
-    assert!(accepted.status.success(), "{}", text(&accepted.stderr));
-    let ran = in_other(&["run", "talker", "--yes", "--grant"]);
-    assert!(ran.status.success(), "{}", text(&ran.stderr));
-    let marked = in_other(&[
-        "mark-failure",
-        "talker",
-        "--scenario",
-        "a secret",
-        "--error",
-        &secret,
-        "--severity",
-        "low",
-    ]);
-    assert!(marked.status.success(), "{}", text(&marked.stderr));
-    let state = other.path().join(".toolbench");
-    assert!(
-        contains(&files_under(&state), &secret),
-        "the other workspace's state must hold the secret for this test to mean anything"
-    );
+    other_workspace_holding(&bench, other.path(), &secret);
 
     let ws = lit_path(other.path());
     let script = format!(
@@ -1892,46 +1899,14 @@ fn another_workspaces_state_and_runs_never_reach_the_run_output() {
 #[test]
 fn another_workspaces_state_beyond_the_runs_reach_is_kept_out_by_landlock() {
     let bench = Bench::new();
-    // Beside cargo's temporary folder (which the bench grants), not in it.
-    let outside = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("the target folder");
+    // Beside the folder the bench grants its tools (cargo's temporary folder, or TMPDIR for
+    // a plain user), not in it.
+    let base = visible_base();
+    let outside = base.parent().expect("the folder holding it");
     let other = tempfile::tempdir_in(outside).expect("other workspace");
     assert!(!other.path().starts_with(visible_base()));
     let secret = unique("FARWS");
-    let in_other = |args: &[&str]| {
-        let mut cmd = std::process::Command::new(bin());
-        cmd.arg("--root").arg(other.path()).args(args);
-        for (k, v) in bench.env_pairs() {
-            cmd.env(k, v);
-        }
-        run_bounded(cmd, Duration::from_secs(60))
-    };
-    let talker = other.path().join("approved/talker");
-    fs::create_dir_all(&talker).expect("tool folder");
-    fs::write(
-        talker.join("tool.toml"),
-        "name = \"talker\"\nversion = \"1.0.0\"\ndescription = \"Says nothing\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"true\"]\ninput = \"none\"\n",
-    )
-    .expect("manifest");
-    let accepted = in_other(&["accept"]);
-    assert!(accepted.status.success(), "{}", text(&accepted.stderr));
-    let marked = in_other(&[
-        "mark-failure",
-        "talker",
-        "--scenario",
-        "a secret",
-        "--error",
-        &secret,
-        "--severity",
-        "low",
-    ]);
-    let state = other.path().join(".toolbench");
-    assert!(
-        contains(&files_under(&state), &secret),
-        "the other workspace's state must hold the secret for this test to mean anything: {}",
-        text(&marked.stderr)
-    );
+    other_workspace_holding(&bench, other.path(), &secret);
 
     let ws = lit_path(other.path());
     let script = format!(

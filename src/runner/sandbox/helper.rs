@@ -778,7 +778,7 @@ fn first_child(run: &mut Run) -> ! {
     let private_tmp = match run.world.take() {
         Some(world) if run.protections.is_active("mountns") => mounts::build(
             &run.policy,
-            &workspaces_state,
+            (&workspaces_state.cover, workspaces_state.left_to_landlock),
             world,
             pid_ns,
             &mut run.protections,

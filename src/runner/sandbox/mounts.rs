@@ -18,7 +18,6 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 use super::PathFailures;
-use super::landlock_rules::WorkspacesState;
 use super::mountinfo::{self, MountInfoError};
 use super::policy::{Protections, SandboxPolicy};
 
@@ -137,12 +136,13 @@ pub(super) fn prepare_world(hide_ahead: &[PathBuf]) -> Result<World, MountError>
     })
 }
 
-/// Completes the view on `world` for the run, its `hide` and the workspaces' state it must
-/// cover covered, and records the `mountns`, `hidden`, `dev`, `proc` and `scratch` layers.
-/// Returns false when the namespace itself is missing, in which case nothing was mounted.
+/// Completes the view on `world` for the run, its `hide` and the other workspaces' state
+/// folders `(cover, left_to_landlock)` asks to cover covered (the `hidden` layer counts those
+/// left), and records the `mountns`, `hidden`, `dev`, `proc` and `scratch` layers. Returns
+/// false when the namespace itself is missing, in which case nothing was mounted.
 pub(super) fn build(
     policy: &SandboxPolicy,
-    workspaces_state: &WorkspacesState,
+    (cover, left): (&[PathBuf], usize),
     world: Result<World, MountError>,
     own_pid_ns: bool,
     p: &mut Protections,
@@ -167,7 +167,7 @@ pub(super) fn build(
     let rest = policy
         .hide
         .iter()
-        .chain(&workspaces_state.cover)
+        .chain(cover)
         .filter(|path| world.ahead.binary_search(path).is_err());
     // The world's folders are known to be folders; the rest is looked up here.
     let to_hide: Vec<(&PathBuf, Option<bool>)> = world
@@ -295,7 +295,6 @@ pub(super) fn build(
         });
         p.set("grants", entered);
     }
-    let left = workspaces_state.left_to_landlock;
     p.set(
         "hidden",
         hiding.result().map(|detail| match left {
