@@ -133,6 +133,31 @@ fn approve_supersedes_the_active_version_and_keeps_it_as_a_snapshot() {
     assert_eq!(supersede["from_version"], "1.2.0");
 }
 
+/// `validate NAME` reports on what `approve NAME` acts on: the candidate under review, not the
+/// active version beside it (csv_to_json 1.3.0 waits for review while 1.2.0 is approved);
+/// naming a version still validates that one.
+#[test]
+fn validate_and_approve_of_a_name_act_on_the_same_tool() {
+    let ws = workspace();
+    let root = ws.path();
+    let version_validated = |spec: &str| {
+        let out = toolbench(root, &["validate", spec, "--json"]);
+        let report: Value = serde_json::from_str(&stdout(&out))
+            .unwrap_or_else(|e| panic!("validate {spec}: {e}: {}", stderr(&out)));
+        (report["version"].clone(), report["tier"].clone())
+    };
+    assert_eq!(
+        version_validated("csv_to_json"),
+        ("1.3.0".into(), "experimental".into())
+    );
+    assert_eq!(
+        version_validated("csv_to_json@1.2.0"),
+        ("1.2.0".into(), "approved".into())
+    );
+    let line = ok(root, &["approve", "csv_to_json"]);
+    assert!(line.starts_with("approved csv_to_json@1.3.0 "), "{line}");
+}
+
 #[test]
 fn with_two_candidates_approve_asks_which_one() {
     let ws = workspace();

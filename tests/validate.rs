@@ -57,7 +57,8 @@ fn csv_to_json_passes_its_cases_and_lists_its_relatives() {
     let mut text = std::fs::read_to_string(&config).expect("the sample's config");
     text.push_str("\n[validate]\ngenerated_cases = 0\n");
     std::fs::write(&config, text).expect("config");
-    let (report, out) = validate_json(ws.path(), &["csv_to_json"]);
+    // The approved version: a bare name would validate the candidate 1.3.0, as approve acts.
+    let (report, out) = validate_json(ws.path(), &["csv_to_json@1.2.0"]);
     assert_eq!(out.status.code(), Some(0), "{report}");
     assert_eq!(
         (report["name"].as_str(), report["version"].as_str()),

@@ -292,7 +292,7 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
                         &folder,
                         &tool,
                     )?),
-                    None => find(&ctx, &tool),
+                    None => find_for_review(&ctx, &tool),
                 })
                 .await?
             };
@@ -525,6 +525,31 @@ fn accept(ctx: &Context, only: &[String], dry_run: bool) -> Result<Applied, Comm
             .record_decisions(&decisions, &[], &[])?;
     }
     Ok(Applied::Accepted { tools, dry_run })
+}
+
+/// The tool a review of `spec` acts on: a candidate under review it names, when there is one
+/// (what `approve NAME` approves), else as `find`. `validate NAME` then reports on what
+/// `approve NAME` would act on, not on the active version beside it. Looked for as approve
+/// looks: a candidate the index does not know is searched for by a scan.
+fn find_for_review(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
+    let named = lookup::tools_named(
+        &ctx.review.root,
+        ctx.review.scan_limits,
+        &mut ctx.store.get()?.lock(),
+        spec,
+        &[Tier::Experimental],
+    );
+    let candidates: Vec<ToolEntry> = named
+        .iter()
+        .filter(|e| spec.matches_candidate(e))
+        .cloned()
+        .collect();
+    let catalog = Catalog::new(if candidates.is_empty() {
+        named
+    } else {
+        candidates
+    });
+    Ok(catalog.find(spec)?.clone())
 }
 
 fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {

@@ -104,6 +104,12 @@ impl ToolId {
             && self.accepts(&entry.version)
             && self.accepts_hash(&entry.content_hash)
     }
+
+    /// Whether `entry` is a candidate under review this names: what a review of NAME acts on
+    /// before any active version of it (`approve`, `validate`).
+    pub(crate) fn matches_candidate(&self, entry: &ToolEntry) -> bool {
+        entry.tier == crate::model::Tier::Experimental && self.matches(entry)
+    }
 }
 
 /// Hex digits a `--hash` prefix needs: 8 make a chance collision among a workspace's

@@ -53,8 +53,7 @@ pub fn approve(
     let reason = non_empty(reason);
     let (lock, recovered) = begin(ctx, store, spec)?;
     let mut catalog = named(ctx, store, spec, &[Tier::Experimental]);
-    let candidate = |e: &ToolEntry| e.tier == Tier::Experimental && spec.matches(e);
-    if !catalog.entries().iter().any(candidate) {
+    if !catalog.entries().iter().any(|e| spec.matches_candidate(e)) {
         let active = [Tier::Core, Tier::Approved];
         if let Ok(found) = resolve(&catalog, spec, &active, ACTION) {
             let found = found.clone();
