@@ -532,13 +532,7 @@ fn accept(ctx: &Context, only: &[String], dry_run: bool) -> Result<Applied, Comm
 /// `approve NAME` would act on, not on the active version beside it. Looked for as approve
 /// looks: a candidate the index does not know is searched for by a scan.
 fn find_for_review(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
-    let named = lookup::tools_named(
-        &ctx.review.root,
-        ctx.review.scan_limits,
-        &mut ctx.store.get()?.lock(),
-        spec,
-        &[Tier::Experimental],
-    );
+    let named = tools_named(ctx, spec, &[Tier::Experimental])?;
     let candidates: Vec<ToolEntry> = named
         .iter()
         .filter(|e| spec.matches_candidate(e))
@@ -553,14 +547,25 @@ fn find_for_review(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandErr
 }
 
 fn find(ctx: &Context, spec: &ToolId) -> Result<ToolEntry, CommandError> {
-    let named = lookup::tools_named(
+    Ok(Catalog::new(tools_named(ctx, spec, Tier::ALL)?)
+        .find(spec)?
+        .clone())
+}
+
+/// Every tool of `spec`'s name, searched for by a scan when none in `tiers` matches it
+/// (`lookup::tools_named`).
+fn tools_named(
+    ctx: &Context,
+    spec: &ToolId,
+    tiers: &[Tier],
+) -> Result<Vec<ToolEntry>, CommandError> {
+    Ok(lookup::tools_named(
         &ctx.review.root,
         ctx.review.scan_limits,
         &mut ctx.store.get()?.lock(),
         spec,
-        Tier::ALL,
-    );
-    Ok(Catalog::new(named).find(spec)?.clone())
+        tiers,
+    ))
 }
 
 /// The admission rule (`runner::gate`) for `asker`, with `confirmed` standing for the person's
