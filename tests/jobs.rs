@@ -595,6 +595,17 @@ async fn background_validation_runs_in_a_cpu_cgroup_of_its_own_and_a_persons_doe
     );
     let this_thread = cpu_cgroup_of("thread-self").expect("a cpu group");
     assert_eq!(this_thread.0, own, "a thread of the person's side stays");
+
+    // The group a process gone left behind (its threads were still leaving when it ended) is
+    // removed when the next one makes its own.
+    let mut gone = std::process::Command::new("true")
+        .spawn()
+        .expect("a process");
+    gone.wait().expect("it ends");
+    let left = writable.join(format!("toolbench-background-{}", gone.id()));
+    std::fs::create_dir(&left).expect("a group left behind");
+    let (_another, _) = one_worker_queue(ws.path());
+    assert!(!left.exists(), "{} is still there", left.display());
 }
 
 /// The ids of this process's threads called `name`.

@@ -183,6 +183,8 @@ impl BackgroundThreads {
         .next()
         .ok_or_else(|| io::Error::other("no v1 cpu hierarchy"))?
         .1;
+        // Those of processes gone: each leaves its own behind (see above).
+        remove_stale(&base, &File::open(&base)?.into());
         let path = base.join(format!("toolbench-background-{}", std::process::id()));
         match fs::create_dir(&path) {
             Ok(()) => {}
