@@ -486,6 +486,21 @@ fn cpu_group(path: &str) -> (String, String, String, String) {
     )
 }
 
+/// This process's v1 CPU group and its folder, when toolbench may write it (root); else says
+/// why nothing is checked.
+fn own_writable_cpu_cgroup() -> Option<(String, std::path::PathBuf)> {
+    let Some((own, ..)) = cpu_cgroup_of("self") else {
+        eprintln!("no v1 cpu hierarchy here: nothing to check");
+        return None;
+    };
+    let writable = Path::new("/sys/fs/cgroup/cpu").join(own.trim_start_matches('/'));
+    if rustix::fs::access(&writable, rustix::fs::Access::WRITE_OK).is_err() {
+        eprintln!("the cpu hierarchy is not ours to write here: nothing to check");
+        return None;
+    }
+    Some((own, writable))
+}
+
 /// Watches the host's processes until `done` for one whose command line is `argv`, and
 /// returns the CPU cgroup it was first seen in.
 fn cpu_cgroup_of_process(
@@ -523,15 +538,9 @@ fn cpu_cgroup_of_process(
 /// write (root); says so and checks nothing elsewhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn background_validation_runs_in_a_cpu_cgroup_of_its_own_and_a_persons_does_not() {
-    let Some((own, ..)) = cpu_cgroup_of("self") else {
-        eprintln!("no v1 cpu hierarchy here: nothing to check");
+    let Some((own, writable)) = own_writable_cpu_cgroup() else {
         return;
     };
-    let writable = Path::new("/sys/fs/cgroup/cpu").join(own.trim_start_matches('/'));
-    if rustix::fs::access(&writable, rustix::fs::Access::WRITE_OK).is_err() {
-        eprintln!("the cpu hierarchy is not ours to write here: nothing to check");
-        return;
-    }
     const MARKER: &[&str] = &["sleep", "2.718"];
     let (ws, entry) = candidate_with_case("sleep 2.718\necho finished\n", "finished");
     let (queue, mut rx) = one_worker_queue(ws.path());
@@ -630,13 +639,7 @@ fn threads_named(name: &str) -> Vec<String> {
 /// attack ran). Needs what the test above needs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_background_candidate_cannot_take_back_the_cpu_its_run_is_held_to() {
-    let Some((own, ..)) = cpu_cgroup_of("self") else {
-        eprintln!("no v1 cpu hierarchy here: nothing to check");
-        return;
-    };
-    let writable = Path::new("/sys/fs/cgroup/cpu").join(own.trim_start_matches('/'));
-    if rustix::fs::access(&writable, rustix::fs::Access::WRITE_OK).is_err() {
-        eprintln!("the cpu hierarchy is not ours to write here: nothing to check");
+    if own_writable_cpu_cgroup().is_none() {
         return;
     }
     const MARKER: &[&str] = &["sleep", "2.721"];
