@@ -2064,6 +2064,94 @@ fn etc_shadow_never_reaches_the_run_output() {
     assert_no_escape(&escapes, &format!("run: {result}"));
 }
 
+/// Files of root's that only root may read, in a system folder every tool's run reads (`/etc`):
+/// a folder of mode 0700 holding a key, and a 0600 file beside the world-readable ones.
+struct RootOnlyFiles {
+    folder: PathBuf,
+    file: PathBuf,
+    public: PathBuf,
+}
+
+impl RootOnlyFiles {
+    fn plant(tag: &str) -> Self {
+        let base = format!("/etc/toolbench-test-{}-{tag}", std::process::id());
+        let planted = Self {
+            folder: PathBuf::from(&base),
+            file: PathBuf::from(format!("{base}-0600")),
+            public: PathBuf::from(format!("{base}-public")),
+        };
+        fs::create_dir(&planted.folder).expect("a folder in /etc");
+        fs::set_permissions(&planted.folder, fs::Permissions::from_mode(0o700)).expect("0700");
+        let key = planted.folder.join(format!("NAME-{tag}"));
+        for (path, content, mode) in [
+            (&key, format!("ROOTKEY-{tag}"), 0o600),
+            (&planted.file, format!("ROOTFILE-{tag}"), 0o600),
+            (&planted.public, format!("PUBLIC-{tag}"), 0o644),
+        ] {
+            fs::write(path, content).expect("a planted file");
+            fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("its mode");
+        }
+        planted
+    }
+}
+
+impl Drop for RootOnlyFiles {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.folder);
+        let _ = fs::remove_file(&self.file);
+        let _ = fs::remove_file(&self.public);
+    }
+}
+
+/// Blocks: a tool with no permissions reading root's 0600 files (a key under
+/// `/etc/ssl/private`) when toolbench runs as root. The run keeps uid 0 without capabilities,
+/// so the files' owners and modes decide, and root owns them: every file it was not granted
+/// must be seen as nobody sees it. The world-readable file beside them is read, so the attack
+/// ran and the refusal is the owner's, not a missing folder.
+#[test]
+fn a_root_run_reads_no_file_only_root_may_read() {
+    if !is_root() {
+        eprintln!("skipped: as a user, root's 0600 files are closed to the user's runs anyway");
+        return;
+    }
+    let planted = RootOnlyFiles::plant("rights");
+    let bench = Bench::new();
+    let script = format!(
+        "cat {key} {file} {public} 2>&1; ls {folder} 2>&1 | sed 's/^/listed:/'; echo '{{}}'\n",
+        key = planted.folder.join("NAME-rights").display(),
+        file = planted.file.display(),
+        public = planted.public.display(),
+        folder = planted.folder.display(),
+    );
+    bench.tool("root_reader", &["sh", "run.sh"], "", &[("run.sh", &script)]);
+    let (result, out) = bench.run("root_reader");
+    let mut seen = out.stdout.clone();
+    seen.extend(&out.stderr);
+    seen.extend(bench.run_logs(&result));
+    assert!(
+        contains(&seen, "PUBLIC-rights"),
+        "the tool never read the world-readable file beside root's, so the attack did not run: \
+         {result}\n{}",
+        String::from_utf8_lossy(&seen)
+    );
+    let mut escapes = Vec::new();
+    for secret in ["ROOTKEY-rights", "ROOTFILE-rights"] {
+        if contains(&seen, secret) {
+            escapes.push(format!("{secret} (root's 0600) reached the run's output"));
+        }
+    }
+    if contains(&seen, "listed:NAME-rights") {
+        escapes.push("the 0700 folder's names reached the run's output".to_string());
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+    let rights = result["sandbox"]
+        .as_array()
+        .and_then(|layers| layers.iter().find(|l| l["name"] == "rights"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(rights["active"], true, "the rights layer: {result}");
+}
+
 /// Blocks: a tool reading the kernel's tracing and debug file systems when toolbench runs as
 /// root (kernel activity of the whole host; reading `trace_pipe` also drains it from the
 /// host's tracers). What the host lists there must not show in the run's output.

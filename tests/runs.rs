@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -1168,4 +1169,41 @@ fn reader_stops_reading(
     let runs = runs_of(ws.path(), "flood");
     assert_eq!(runs[0]["status"], "timeout", "{runs:?}");
     assert_ne!(status.code(), Some(0));
+}
+
+/// A workspace and a project beneath a folder only its owner may enter (mode 0700, outside
+/// `/tmp`, which every run covers): the run still reaches its tool's files and the project it
+/// writes. Run by root, what a run was not granted is seen as nobody sees it, and nobody cannot
+/// enter that folder: the way down to what the run is shown is made for it.
+#[test]
+fn a_workspace_beneath_a_folder_only_its_owner_may_enter_still_runs() {
+    let base = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o700)).expect("0700");
+    let root = base.path().join("ws");
+    let project = base.path().join("project");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        std::fs::create_dir_all(root.join(tier)).expect("tier");
+    }
+    std::fs::create_dir_all(&project).expect("project");
+    std::fs::write(project.join("data.txt"), "PROJECT-DATA\n").expect("data");
+    shell_tool(
+        &root,
+        "closed_reader",
+        "cat data.txt; echo written > out.txt; echo '{}'\n",
+        "\n[permissions]\nproject = \"write\"",
+    );
+    let project_arg = project.to_str().expect("utf-8 path");
+    let (value, out) = run_json(&root, &["--project", project_arg, "closed_reader", "--yes"]);
+    assert!(out.status.success(), "{value}\n{}", stderr(&out));
+    assert_eq!(value["status"], "ok", "{value}");
+    assert!(
+        value["stdout"]
+            .as_str()
+            .is_some_and(|s| s.contains("PROJECT-DATA")),
+        "{value}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.join("out.txt")).expect("the run's write"),
+        "written\n"
+    );
 }

@@ -34,6 +34,7 @@ use super::args::HelperArgs;
 use super::cgroup::{CgroupError, CpuShare, RunCgroups};
 use super::output_relay::{OutputPipes, OutputRelay};
 use super::policy::{Protections, SandboxPolicy, SandboxReport, ToolUsage};
+use super::seen_as_nobody::{self, CallersView};
 use super::spawn::{ChildStack, CommandError, EXIT_EXEC_FAILED, ToolCommand};
 use super::status::{Frame, Outcome, Relay, end, reenact};
 use super::watchdog::{NoWatchdog, Watchdog};
@@ -186,6 +187,8 @@ pub(super) struct Prepared {
     ns: namespaces::Namespaces,
     /// The run's share of what the kernel counts per user, bounded in its user namespace.
     counts: Result<String, ucounts::CountsError>,
+    /// For a root's run: whether root's files are seen as nobody's (`seen_as_nobody`).
+    rights: Option<Result<String, seen_as_nobody::RightsError>>,
     /// Built in the mount namespace, when there is one.
     world: Option<Result<mounts::World, mounts::MountError>>,
     /// Where a runner that forked this helper hears how the run ended (see `report_end`).
@@ -232,12 +235,29 @@ pub(super) fn prepare(
         Mode::empty(),
     )
     .ok();
+    // While still root on the host: mapping owners takes that.
+    let nobodys_tree = seen_as_nobody::clone_tree();
     let ns = namespaces::enter();
     let counts = match ns.user {
         Ok(_) => ucounts::limit(),
         Err(_) => Err(ucounts::CountsError::NoUserNamespace),
     };
-    let world = ns.mount.is_ok().then(|| mounts::prepare_world(hide));
+    let (rights, callers) = match (nobodys_tree, ns.mount.is_ok()) {
+        (None, _) => (None, CallersView::current()),
+        (Some(Ok(tree)), true) => match tree.enter() {
+            Ok((callers, detail)) => (Some(Ok(detail)), callers),
+            Err(e) => (Some(Err(e)), CallersView::current()),
+        },
+        (Some(Ok(_)), false) => (
+            Some(Err(seen_as_nobody::RightsError::NoMountNamespace)),
+            CallersView::current(),
+        ),
+        (Some(Err(e)), _) => (Some(Err(e)), CallersView::current()),
+    };
+    let world = ns
+        .mount
+        .is_ok()
+        .then(|| mounts::prepare_world(hide, callers));
     Prepared {
         fds,
         session,
@@ -245,6 +265,7 @@ pub(super) fn prepare(
         host_root,
         ns,
         counts,
+        rights,
         world,
         end_notice: None,
         progress,
@@ -357,6 +378,9 @@ pub(super) fn run(mut args: HelperArgs, prepared: Option<Prepared>) -> ! {
         }
     };
     protections.set("mountns", prepared.ns.mount);
+    if let Some(rights) = prepared.rights {
+        protections.set("rights", rights);
+    }
     protections.set("ipcns", prepared.ns.ipc);
     let end_notice = prepared.end_notice;
     let mut run = Run {
@@ -774,7 +798,10 @@ fn first_child(run: &mut Run) -> ! {
     }
     // The helper makes the network namespace while the mounts below are built.
     let net = run.net.take().map(namespaces::NetJoin::open);
-    let workspaces_state = landlock_rules::WorkspacesState::of(&run.policy);
+    let workspaces_state = match &run.world {
+        Some(Ok(world)) => landlock_rules::WorkspacesState::of(&run.policy, &world.callers),
+        _ => landlock_rules::WorkspacesState::of(&run.policy, &CallersView::current()),
+    };
     let private_tmp = match run.world.take() {
         Some(world) if run.protections.is_active("mountns") => mounts::build(
             &run.policy,

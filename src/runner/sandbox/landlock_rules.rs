@@ -8,9 +8,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::mounts;
+use super::mount_calls;
 use super::policy::SandboxPolicy;
-use crate::workspace::registry::is_state_dir;
+use super::seen_as_nobody::CallersView;
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, NetPort, PathBeneath, Ruleset, RulesetAttr,
     RulesetCreated, RulesetCreatedAttr, RulesetError, RulesetStatus, Scope,
@@ -214,9 +214,9 @@ fn add_rules(
         // hand its rights to where it leads. A path we cannot open gets no rule, which only
         // makes the sandbox stricter, so it is not worth failing the whole ruleset over.
         let opened = if policy.grants.paths().any(|granted| granted == path) {
-            mounts::open_granted(path)
+            mount_calls::open_granted(path)
         } else {
-            mounts::open_path(path)
+            mount_calls::open_path(path)
         };
         if let Ok(fd) = opened {
             // A file (a granted one) takes only the rights a file can have.
@@ -248,8 +248,10 @@ impl WorkspacesState {
     /// refuses the run should Landlock then not hold). The metadata of what is left so
     /// (`stat`) stays visible to the run; its names (a folder's list) and contents do not.
     /// Only real folders are covered (`registry::is_state_dir`), looked at here, not before.
-    pub(super) fn of(policy: &SandboxPolicy) -> Self {
-        let real = |state: &PathBuf| is_state_dir(state);
+    /// `callers`: where a folder is looked at, the caller's view (a folder only nobody could
+    /// not reach in the run's world may still lie in a grant shown with the caller's rights).
+    pub(super) fn of(policy: &SandboxPolicy, callers: &CallersView) -> Self {
+        let real = |state: &PathBuf| callers.is_real_folder(state);
         let states = &policy.workspaces_state;
         if !policy.allow_list || kernel_abi() == ABI::Unsupported {
             return Self {
@@ -321,7 +323,7 @@ mod tests {
             ..SandboxPolicy::fixture()
         };
         policy.grants.read = vec![granted];
-        let state = WorkspacesState::of(&policy);
+        let state = WorkspacesState::of(&policy, &CallersView::current());
         if kernel_abi() == ABI::Unsupported {
             assert_eq!(state.cover, [within.clone(), far.clone()]);
             assert_eq!(state.left_to_landlock, 0);
@@ -333,7 +335,7 @@ mod tests {
             allow_list: false,
             ..policy
         };
-        let state = WorkspacesState::of(&everywhere);
+        let state = WorkspacesState::of(&everywhere, &CallersView::current());
         assert_eq!(state.cover, [within, far]);
         assert_eq!(state.left_to_landlock, 0);
     }

@@ -17,6 +17,8 @@
 //!   cgroup where toolbench may create one, else pid 1's watchdog;
 //! - `userns`, `pidns`, `netns` (without network), `mountns`: namespaces;
 //!   pid 1 dies with the helper, which takes every descendant with it;
+//! - `rights`: run by root, every file the run was not granted seen as nobody sees it (see
+//!   `seen_as_nobody`);
 //! - `counts`: the run's share of what the kernel counts per user (see `ucounts`);
 //! - `hidden`, `dev`, `proc`, `scratch`: the filesystem view (see `mounts`);
 //! - `nnp`, `landlock`, `seccomp`, `rlimits`, `caps`;
@@ -33,6 +35,7 @@ mod forked;
 mod helper;
 mod landlock_rules;
 mod limits;
+mod mount_calls;
 mod mountinfo;
 mod mounts;
 mod namespaces;
@@ -40,6 +43,7 @@ mod output_relay;
 mod placement;
 mod policy;
 mod seccomp_filter;
+mod seen_as_nobody;
 mod spawn;
 mod status;
 mod ucounts;

@@ -9,17 +9,18 @@
 //! the view for the run (`build`), hidden folders included, since a folder may hold what the
 //! run needs visible. The mounts never reach the host.
 
-use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, symlink};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, symlink};
 use std::path::{Path, PathBuf};
 
 use super::PathFailures;
+use super::mount_calls::{cstring, fd_path, mount, mount_of, open_path, tree_read_only};
 use super::mountinfo::{self, MountInfoError};
 use super::policy::{Protections, SandboxPolicy};
+use super::seen_as_nobody::CallersView;
 
 /// Why part of the run's view of the filesystem is missing.
 #[derive(Debug, thiserror::Error)]
@@ -89,11 +90,16 @@ pub(super) struct World {
     folders: Vec<PathBuf>,
     hiding: Hiding,
     null: Null,
+    /// Where what the run is granted is opened: with the caller's rights.
+    pub(super) callers: CallersView,
 }
 
 /// Builds the `World`; `Err` when the mount namespace cannot be made private, in which case
 /// nothing was mounted.
-pub(super) fn prepare_world(hide_ahead: &[PathBuf]) -> Result<World, MountError> {
+pub(super) fn prepare_world(
+    hide_ahead: &[PathBuf],
+    callers: CallersView,
+) -> Result<World, MountError> {
     mount(
         None::<&Path>,
         "/",
@@ -133,6 +139,7 @@ pub(super) fn prepare_world(hide_ahead: &[PathBuf]) -> Result<World, MountError>
         folders,
         hiding,
         null,
+        callers,
     })
 }
 
@@ -154,13 +161,14 @@ pub(super) fn build(
             return false;
         }
     };
-    // Opened before anything covers them.
+    // Opened before anything covers them, as the caller sees them.
+    let callers = &world.callers;
     let visible: Vec<(PathBuf, OwnedFd)> = policy
         .visible
         .iter()
-        .filter_map(|path| Some((path.clone(), open_path(path).ok()?)))
+        .filter_map(|path| Some((path.clone(), callers.open_path(path).ok()?)))
         .collect();
-    let granted = Granted::open(policy);
+    let granted = Granted::open(policy, callers);
 
     p.set("mountns", world.read_only);
     let mut hiding = world.hiding;
@@ -185,6 +193,16 @@ pub(super) fn build(
             .chain(granted.paths())
             .chain(to_hide.iter().map(|(path, _)| path.as_path())),
     );
+    let shown = [policy.scratch_dir.as_path()]
+        .into_iter()
+        .chain(visible.iter().map(|(path, _)| path.as_path()))
+        .chain(granted.paths());
+    for closed in closed_above(shown) {
+        // One the hidden paths cover anyway needs no cover of its own.
+        if !to_hide.iter().any(|(path, _)| **path == closed) {
+            hiding.cover_folder(&closed, true);
+        }
+    }
     for (path, folder) in &to_hide {
         match folder {
             Some(true) => hiding.cover_folder(path, later.holds(path)),
@@ -335,12 +353,12 @@ impl Pass {
 }
 
 impl Granted {
-    fn open(policy: &SandboxPolicy) -> Self {
+    fn open(policy: &SandboxPolicy, callers: &CallersView) -> Self {
         let mut redirected = Vec::new();
         let mut unopened = Vec::new();
         let mut open = |paths: &mut dyn Iterator<Item = &PathBuf>| -> Vec<(PathBuf, OwnedFd)> {
             paths
-                .filter_map(|path| match open_granted(path) {
+                .filter_map(|path| match callers.open_granted(path) {
                     Ok(fd) => Some((path.clone(), fd)),
                     Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
                         redirected.push(path.clone());
@@ -451,7 +469,7 @@ fn reattach_writable(path: &Path, fd: &OwnedFd) -> io::Result<()> {
         fs::metadata(path).is_ok_and(|now| (now.dev(), now.ino()) == (wanted.dev(), wanted.ino()));
     if shown {
         // Not covered, but read-only like the whole world: a bind of its own to change.
-        bind(&fd_path(fd), path, false)?;
+        bind_tree(&fd_path(fd), path, false)?;
     } else {
         reattach(path, fd, false)?;
     }
@@ -471,44 +489,6 @@ fn read_only_world() -> Result<String, MountError> {
     match tree_read_only() {
         Ok(()) => Ok("every mount read-only".to_string()),
         Err(_) => remount_each_read_only(),
-    }
-}
-
-/// `mount_setattr(AT_RECURSIVE)` setting read-only on `/` and every mount beneath it, those
-/// covered by another mount included: one call instead of a read of the mount table and two
-/// calls per mount. It changes no mount unless it can change them all.
-fn tree_read_only() -> io::Result<()> {
-    /// `struct mount_attr` of linux/mount.h.
-    #[repr(C)]
-    struct MountAttr {
-        attr_set: u64,
-        attr_clr: u64,
-        propagation: u64,
-        userns_fd: u64,
-    }
-    const MOUNT_ATTR_RDONLY: u64 = 0x1;
-    let attr = MountAttr {
-        attr_set: MOUNT_ATTR_RDONLY,
-        attr_clr: 0,
-        propagation: 0,
-        userns_fd: 0,
-    };
-    // SAFETY: the path is a NUL-terminated literal and `attr` a live struct of the size we
-    // pass; the kernel only reads both.
-    let done = unsafe {
-        libc::syscall(
-            libc::SYS_mount_setattr,
-            libc::AT_FDCWD,
-            c"/".as_ptr(),
-            libc::AT_RECURSIVE,
-            &attr as *const MountAttr,
-            std::mem::size_of::<MountAttr>(),
-        )
-    };
-    if done == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
     }
 }
 
@@ -656,6 +636,40 @@ impl Hiding {
     }
 }
 
+/// The folders above `paths` the run cannot enter (a folder of root's with mode 0700, seen
+/// as nobody's: `seen_as_nobody`), outermost only. What the run is shown beneath one (its
+/// tool's folder, a grant, scratch) needs a way in: each is covered with an empty folder, which
+/// hides nothing the run could reach.
+fn closed_above<'p>(paths: impl Iterator<Item = &'p Path>) -> Vec<PathBuf> {
+    let mut closed: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let mut ancestors: Vec<&Path> = path.ancestors().collect();
+        ancestors.reverse();
+        for pair in ancestors.windows(2) {
+            match fs::symlink_metadata(pair[1]) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                    closed.push(pair[0].to_path_buf());
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    closed.sort();
+    closed.dedup();
+    let outermost: Vec<PathBuf> = closed
+        .iter()
+        .filter(|folder| {
+            !closed
+                .iter()
+                .any(|other| folder.starts_with(other) && folder != &other)
+        })
+        .cloned()
+        .collect();
+    outermost
+}
+
 /// Whether `path` is a folder (following links, as the mount over it will); `None` when
 /// nothing is there, and so nothing to hide.
 fn is_folder(path: &Path) -> Option<bool> {
@@ -763,12 +777,14 @@ fn stand_in_project(workdir: &Path, fixture: Option<&Path>) -> Result<String, Mo
 }
 
 /// Makes `path` show the folder behind `fd` again when a later mount
-/// covered it (a workspace under `/tmp`, scratch under a hidden folder).
-/// True when it was covered and is shown again by a bind of its own.
+/// covered it (a workspace under `/tmp`, scratch under a hidden folder), or when the world
+/// shows it otherwise (with root's files as nobody's, `seen_as_nobody`).
+/// True when it is shown again by a bind of its own.
 fn reattach(path: &Path, fd: &OwnedFd, read_only: bool) -> io::Result<bool> {
     let wanted = fs::metadata(fd_path(fd))?;
     if let Ok(now) = fs::metadata(path)
         && (now.dev(), now.ino()) == (wanted.dev(), wanted.ino())
+        && open_path(path).is_ok_and(|shown| mount_of(&shown) == mount_of(fd))
     {
         return Ok(false);
     }
@@ -780,7 +796,7 @@ fn reattach(path: &Path, fd: &OwnedFd, read_only: bool) -> io::Result<bool> {
         }
         OpenOptions::new().create(true).append(true).open(path)?;
     }
-    bind(&fd_path(fd), path, read_only).map(|()| true)
+    bind_tree(&fd_path(fd), path, read_only).map(|()| true)
 }
 
 /// The covering tmpfs mounts (`covers`, and `/dev`) were writable while mount points were made
@@ -808,82 +824,27 @@ fn mount_tmpfs(path: &Path, options: &str, extra: libc::c_ulong) -> io::Result<(
 
 /// Bind-mounts `source` onto `target`; read-only binds need a second remount.
 fn bind(source: &Path, target: &Path, read_only: bool) -> io::Result<()> {
-    mount(Some(source), target, None, libc::MS_BIND, None)?;
+    bind_with(source, target, read_only, libc::MS_BIND)
+}
+
+/// `bind` with the mounts beneath `source` too: a folder shown again may hold mounts, which the
+/// kernel locks in a namespace made by a user namespace, and then refuses to leave behind
+/// (`EINVAL`). Those stay as they were (read-only, like the world).
+fn bind_tree(source: &Path, target: &Path, read_only: bool) -> io::Result<()> {
+    bind_with(source, target, read_only, libc::MS_BIND | libc::MS_REC)
+}
+
+fn bind_with(
+    source: &Path,
+    target: &Path,
+    read_only: bool,
+    flags: libc::c_ulong,
+) -> io::Result<()> {
+    mount(Some(source), target, None, flags, None)?;
     if read_only {
         remount_read_only(target)?;
     }
     Ok(())
-}
-
-/// An `O_PATH` descriptor of `path`, a granted path, opened as it was granted: a real path,
-/// followed through no link. Between the grant and the run a link may have been swapped into
-/// it (by a tool allowed to write the project, running meanwhile): showing or allowing what
-/// the link leads to, the user's keys say, would grant that instead. `ELOOP` then.
-pub(super) fn open_granted(path: &Path) -> io::Result<OwnedFd> {
-    use rustix::fs::{CWD, Mode, OFlags, ResolveFlags};
-    let flags = OFlags::PATH | OFlags::CLOEXEC;
-    match rustix::fs::openat2(CWD, path, flags, Mode::empty(), ResolveFlags::NO_SYMLINKS) {
-        Ok(fd) => Ok(fd),
-        // Before Linux 5.6, or a filter refusing the call: the name of what was opened.
-        Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
-            let fd = open_path(path)?;
-            if fs::read_link(fd_path(&fd))? == path {
-                Ok(fd)
-            } else {
-                Err(io::Error::from_raw_os_error(libc::ELOOP))
-            }
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// An `O_PATH` descriptor: names a file without opening it, so it works for
-/// device nodes and folders alike and never reads anything.
-pub(super) fn open_path(path: &Path) -> io::Result<OwnedFd> {
-    OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_PATH | libc::O_CLOEXEC)
-        .open(path)
-        .map(OwnedFd::from)
-}
-
-fn fd_path(fd: &OwnedFd) -> PathBuf {
-    PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()))
-}
-
-fn cstring(path: &Path) -> io::Result<CString> {
-    CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
-}
-
-fn mount<S: AsRef<Path>, T: AsRef<Path>>(
-    source: Option<S>,
-    target: T,
-    fstype: Option<&str>,
-    flags: libc::c_ulong,
-    data: Option<&str>,
-) -> io::Result<()> {
-    let source = source.map(|s| cstring(s.as_ref())).transpose()?;
-    let target = cstring(target.as_ref())?;
-    let fstype = fstype.map(CString::new).transpose()?;
-    let data = data.map(CString::new).transpose()?;
-    let ptr = |c: &Option<CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
-    // SAFETY: every pointer is either null or a NUL-terminated string that
-    // outlives the call.
-    let rc = unsafe {
-        libc::mount(
-            ptr(&source),
-            target.as_ptr(),
-            ptr(&fstype),
-            flags,
-            ptr(&data).cast(),
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 #[cfg(test)]
@@ -913,33 +874,6 @@ mod tests {
             "b-c and b0 are siblings of b"
         );
         assert!(!later.holds(Path::new("/home/u/.ssh")));
-    }
-
-    #[test]
-    fn a_granted_path_is_opened_through_no_link() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let real = std::fs::canonicalize(dir.path()).expect("real");
-        let granted = real.join("build");
-        std::fs::create_dir(&granted).expect("build");
-        assert!(open_granted(&granted).is_ok());
-        // The same path once a link stands in its way, to a folder of the user's keys.
-        let keys = real.join("keys");
-        std::fs::create_dir(&keys).expect("keys");
-        std::fs::rename(&granted, real.join("moved")).expect("move");
-        symlink(&keys, &granted).expect("link");
-        let refused = open_granted(&granted).expect_err("through a link");
-        assert_eq!(refused.raw_os_error(), Some(libc::ELOOP), "{refused}");
-        // A link above it, too.
-        let above = real.join("above");
-        symlink(&real, &above).expect("link");
-        let refused = open_granted(&above.join("moved")).expect_err("through a link above");
-        assert_eq!(refused.raw_os_error(), Some(libc::ELOOP), "{refused}");
-        assert_eq!(
-            open_granted(&real.join("gone"))
-                .map(|_| ())
-                .map_err(|e| e.kind()),
-            Err(io::ErrorKind::NotFound)
-        );
     }
 
     /// Runs `make_read_only` in a forked child with a mount namespace of its own, then has the

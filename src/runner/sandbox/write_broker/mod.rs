@@ -150,11 +150,11 @@ fn prepare_for(written: &[PathBuf], pid_ns: bool, mount_ns: bool) -> Result<Prep
             path: path.clone(),
             source,
         })?;
-        let shown = super::mounts::open_path(path).map_err(|source| BrokerError::Copy {
+        let shown = super::mount_calls::open_path(path).map_err(|source| BrokerError::Copy {
             path: path.clone(),
             source,
         })?;
-        let mount = place::mount_of(&shown).ok_or(BrokerError::NoMountIds)?;
+        let mount = super::mount_calls::mount_of(&shown).ok_or(BrokerError::NoMountIds)?;
         folders.push(place::Written::new(path.clone(), mount, copy));
     }
     let (socket, tool_end) = rustix::net::socketpair(

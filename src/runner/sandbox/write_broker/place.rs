@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags, ResolveFlags, StatxFlags};
 use rustix::io::Errno;
 
+use super::super::mount_calls;
+
 /// How many links one path may pass through, as the kernel counts (`MAXSYMLINKS`).
 const MAX_LINKS: usize = 40;
 
@@ -155,13 +157,13 @@ impl Folders {
         );
         folder
             .ok()
-            .and_then(|folder| mount_of(&folder))
+            .and_then(|folder| mount_calls::mount_of(&folder))
             .is_some_and(|mount| self.written.iter().any(|w| w.mount == mount))
     }
 
     /// The spot of `name` in the folder `seen`, if that folder lies in a written folder.
     fn place(&self, seen: OwnedFd, name: Vec<u8>, slash: bool) -> Result<Spot<'_>, Verdict> {
-        let mount = mount_of(&seen).ok_or(Verdict::Continue)?;
+        let mount = mount_calls::mount_of(&seen).ok_or(Verdict::Continue)?;
         let folder = self
             .written
             .iter()
@@ -350,12 +352,6 @@ fn split(path: &[u8]) -> Option<(&[u8], &[u8], bool)> {
 
 fn cstring(bytes: &[u8]) -> Result<CString, Verdict> {
     CString::new(bytes).map_err(|_| Verdict::Refuse(Errno::INVAL))
-}
-
-/// The mount a descriptor lies on (statx, Linux 5.8).
-pub(super) fn mount_of(fd: &OwnedFd) -> Option<u64> {
-    let stat = rustix::fs::statx(fd, "", AtFlags::EMPTY_PATH, StatxFlags::MNT_ID).ok()?;
-    (stat.stx_mask & StatxFlags::MNT_ID.bits() != 0).then_some(stat.stx_mnt_id)
 }
 
 fn on_proc(fd: &OwnedFd) -> bool {
