@@ -29,6 +29,15 @@ impl BackgroundRuntime {
     pub(crate) fn start() -> io::Result<Self> {
         // Without a group (v2, or a hierarchy not ours to write) the threads only step back.
         let group = BackgroundThreads::create().ok().map(Arc::new);
+        if let Some(group) = &group {
+            // A process stopping records its cancelled background runs within its wait.
+            let group = Arc::downgrade(group);
+            crate::runner::stop::on_stop(move || {
+                if let Some(group) = group.upgrade() {
+                    let _ = group.step_forward();
+                }
+            });
+        }
         let runtime = Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name(THREAD_NAME)

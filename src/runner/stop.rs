@@ -18,10 +18,32 @@ pub const STOP_WITHIN: Duration = Duration::from_secs(5);
 
 static STOPPED: LazyLock<watch::Sender<bool>> = LazyLock::new(|| watch::Sender::new(false));
 
+/// What must happen at once when the process stops, before its runs are waited for (see
+/// `on_stop`).
+type StopHook = Box<dyn Fn() + Send + Sync>;
+
+static ON_STOP: std::sync::Mutex<Vec<StopHook>> = std::sync::Mutex::new(Vec::new());
+
 /// Cancels every run of this process and refuses new ones.
 pub fn stop_runs() {
     STOPPED.send_replace(true);
     super::inflight::refuse_new_runs();
+    let hooks = ON_STOP
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for hook in hooks.iter() {
+        hook();
+    }
+}
+
+/// Runs `hook` when the process stops (`stop_runs`), on the stopping thread: for what the
+/// stop's wait depends on, such as background work stepping forward to record its cancelled
+/// runs in time.
+pub(crate) fn on_stop(hook: impl Fn() + Send + Sync + 'static) {
+    ON_STOP
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(Box::new(hook));
 }
 
 /// The process's runs were stopped.

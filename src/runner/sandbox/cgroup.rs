@@ -41,6 +41,8 @@ const MIB: u64 = 1024 * 1024;
 /// room below for a watched tool. v1 counts in 1024ths of the default, v2 in 100ths (its
 /// least).
 const BACKGROUND_SHARES_V1: &str = "15";
+/// A v1 group's weight when nobody set it: niceness 0's.
+const DEFAULT_SHARES_V1: &str = "1024";
 const BACKGROUND_WEIGHT_V2: &str = "1";
 /// And never more than one CPU, however many threads it starts.
 const ONE_CPU_V2: &str = "100000 100000";
@@ -170,6 +172,7 @@ pub(crate) fn remove_stale_cgroups() {
 /// (`remove_stale`) once this one is gone: its threads are still leaving when it shuts down.
 pub(crate) struct BackgroundThreads {
     tasks: File,
+    cpu: CpuFiles,
 }
 
 impl BackgroundThreads {
@@ -192,17 +195,25 @@ impl BackgroundThreads {
             Err(e) => return Err(e),
         }
         let dir: OwnedFd = File::open(&path)?.into();
-        CpuFiles::open(Version::V1, &dir)
-            .ok_or_else(|| io::Error::other("no cpu.shares to write"))?
-            .write(Version::V1)?;
+        let cpu = CpuFiles::open(Version::V1, &dir)
+            .ok_or_else(|| io::Error::other("no cpu.shares to write"))?;
+        cpu.write(Version::V1)?;
         let tasks = open_for_writing(&dir, Version::V1.membership_file())
             .ok_or_else(|| io::Error::other("no tasks file to write"))?;
-        Ok(Self { tasks })
+        Ok(Self { tasks, cpu })
     }
 
     /// Moves the calling thread in; what it starts later begins there too.
     pub(crate) fn join_calling_thread(&self) -> io::Result<()> {
         (&self.tasks).write_all(b"0")
+    }
+
+    /// The default weight again, for the process's stop: its background runs are cancelled
+    /// then, and recording them must not wait behind the other work of a busy machine (at a
+    /// weight of 15 against every busy process's 1024 it could take longer than the stop
+    /// waits). The ceiling of one CPU stays.
+    pub(crate) fn step_forward(&self) -> io::Result<()> {
+        (&self.cpu.weight).write_all(DEFAULT_SHARES_V1.as_bytes())
     }
 }
 
@@ -684,6 +695,27 @@ mod tests {
             CpuFiles::open(Version::V1, &dir).is_none(),
             "no cpu controller"
         );
+    }
+
+    /// At the process's stop, background work gets the default weight back (its ceiling of
+    /// one CPU stays), so its cancelled runs are recorded within the stop's wait.
+    #[test]
+    fn background_threads_step_forward_to_the_default_weight() {
+        // As `create` left it: the background weight is 15 and the quota one CPU (a regular
+        // file keeps what a write leaves, so the weight starts empty here).
+        let (group, dir) = folder_with(&[
+            ("cpu.shares", ""),
+            ("cpu.cfs_quota_us", "100000"),
+            ("cpu.cfs_period_us", "100000\n"),
+            ("tasks", ""),
+        ]);
+        let cpu = CpuFiles::open(Version::V1, &dir).expect("v1 files");
+        let tasks = open_for_writing(&dir, "tasks").expect("tasks");
+        let threads = BackgroundThreads { tasks, cpu };
+        threads.step_forward().expect("stepped forward");
+        let read = |name: &str| fs::read_to_string(group.path().join(name)).expect("read");
+        assert_eq!(read("cpu.shares"), "1024");
+        assert_eq!(read("cpu.cfs_quota_us"), "100000", "still one CPU");
     }
 
     #[test]
