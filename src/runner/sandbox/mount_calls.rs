@@ -71,6 +71,18 @@ pub(super) fn set_attr(
     }
 }
 
+/// How a folder is shown again at its path: `mount --bind`, or with the mounts beneath it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Bind {
+    /// The folder's own mount alone: from the run's world, where the covers made for the run
+    /// (a hidden folder's tmpfs) sit on folders and must not come along.
+    Folder,
+    /// The same, or with the mounts beneath it where the kernel refuses to leave them behind
+    /// (`EINVAL`): in the caller's own tree (`seen_as_nobody`), which holds no cover, mounts
+    /// are locked, made by the host's user namespace.
+    Tree,
+}
+
 /// An `O_PATH` descriptor of `path`, a granted path, opened as it was granted: a real path,
 /// followed through no link. Between the grant and the run a link may have been swapped into
 /// it (by a tool allowed to write the project, running meanwhile): showing or allowing what

@@ -17,7 +17,7 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, symlink};
 use std::path::{Path, PathBuf};
 
 use super::PathFailures;
-use super::mount_calls::{cstring, fd_path, mount, mount_of, open_path, tree_read_only};
+use super::mount_calls::{Bind, cstring, fd_path, mount, mount_of, open_path, tree_read_only};
 use super::mountinfo::{self, MountInfoError};
 use super::policy::{Protections, SandboxPolicy};
 use super::seen_as_nobody::CallersView;
@@ -250,7 +250,7 @@ pub(super) fn build(
     p.set("proc", proc_result);
     match scratch {
         Ok((fd, detail)) => {
-            let result = reattach(&policy.scratch_dir, &fd, false)
+            let result = reattach(&policy.scratch_dir, &fd, false, Bind::Folder)
                 .and_then(|_| std::env::set_current_dir(&policy.scratch_dir))
                 .map(|()| detail)
                 .map_err(|source| MountError::Enter {
@@ -262,7 +262,7 @@ pub(super) fn build(
         Err(reason) => p.set("scratch", Err::<String, _>(reason)),
     }
     for (path, fd) in &visible {
-        match reattach(path, fd, true) {
+        match reattach(path, fd, true, granted.bind) {
             // Shown anew by a bind of its own, which leaves behind what was hidden in it (a
             // tool's `REVIEW.md`): hidden again.
             Ok(true) => {
@@ -337,6 +337,8 @@ struct Granted {
     /// Granted paths that could not be opened (gone since they were granted, out of reach):
     /// the run is refused rather than run without them.
     unopened: Vec<(PathBuf, io::Error)>,
+    /// How they are shown: as the caller's view opened them.
+    bind: Bind,
 }
 
 /// Which granted paths `Granted::attach` shows: those the run's own `/tmp` covers wait for it.
@@ -379,6 +381,7 @@ impl Granted {
             write,
             redirected,
             unopened,
+            bind: callers.bind(),
         }
     }
 
@@ -418,10 +421,10 @@ impl Granted {
         }
         let taken = |path: &&(PathBuf, OwnedFd)| pass.takes(&path.0);
         for (path, fd) in self.read.iter().filter(taken) {
-            reattach(path, fd, true).map_err(MountError::at(path))?;
+            reattach(path, fd, true, self.bind).map_err(MountError::at(path))?;
         }
         for (path, fd) in self.write.iter().filter(taken) {
-            reattach_writable(path, fd).map_err(MountError::at(path))?;
+            reattach_writable(path, fd, self.bind).map_err(MountError::at(path))?;
         }
         let within = |path: &&PathBuf| pass.takes(path);
         for kept in policy.grants.read_only_within.iter().filter(within) {
@@ -463,15 +466,15 @@ impl Granted {
 
 /// Shows `fd` at `path` writable: a bind of its own, whose read-only flag (every mount of the
 /// run's world is read-only) is cleared again. The flags the kernel locks stay.
-fn reattach_writable(path: &Path, fd: &OwnedFd) -> io::Result<()> {
+fn reattach_writable(path: &Path, fd: &OwnedFd, how: Bind) -> io::Result<()> {
     let wanted = fs::metadata(fd_path(fd))?;
     let shown =
         fs::metadata(path).is_ok_and(|now| (now.dev(), now.ino()) == (wanted.dev(), wanted.ino()));
     if shown {
         // Not covered, but read-only like the whole world: a bind of its own to change.
-        bind_tree(&fd_path(fd), path, false)?;
+        bind_with(&fd_path(fd), path, false, how)?;
     } else {
-        reattach(path, fd, false)?;
+        reattach(path, fd, false, how)?;
     }
     let locked = locked_flags(path)?;
     mount(
@@ -780,7 +783,7 @@ fn stand_in_project(workdir: &Path, fixture: Option<&Path>) -> Result<String, Mo
 /// covered it (a workspace under `/tmp`, scratch under a hidden folder), or when the world
 /// shows it otherwise (with root's files as nobody's, `seen_as_nobody`).
 /// True when it is shown again by a bind of its own.
-fn reattach(path: &Path, fd: &OwnedFd, read_only: bool) -> io::Result<bool> {
+fn reattach(path: &Path, fd: &OwnedFd, read_only: bool, how: Bind) -> io::Result<bool> {
     let wanted = fs::metadata(fd_path(fd))?;
     if let Ok(now) = fs::metadata(path)
         && (now.dev(), now.ino()) == (wanted.dev(), wanted.ino())
@@ -796,7 +799,7 @@ fn reattach(path: &Path, fd: &OwnedFd, read_only: bool) -> io::Result<bool> {
         }
         OpenOptions::new().create(true).append(true).open(path)?;
     }
-    bind_tree(&fd_path(fd), path, read_only).map(|()| true)
+    bind_with(&fd_path(fd), path, read_only, how).map(|()| true)
 }
 
 /// The covering tmpfs mounts (`covers`, and `/dev`) were writable while mount points were made
@@ -824,23 +827,22 @@ fn mount_tmpfs(path: &Path, options: &str, extra: libc::c_ulong) -> io::Result<(
 
 /// Bind-mounts `source` onto `target`; read-only binds need a second remount.
 fn bind(source: &Path, target: &Path, read_only: bool) -> io::Result<()> {
-    bind_with(source, target, read_only, libc::MS_BIND)
+    bind_with(source, target, read_only, Bind::Folder)
 }
 
-/// `bind` with the mounts beneath `source` too: a folder shown again may hold mounts, which the
-/// kernel locks in a namespace made by a user namespace, and then refuses to leave behind
-/// (`EINVAL`). Those stay as they were (read-only, like the world).
-fn bind_tree(source: &Path, target: &Path, read_only: bool) -> io::Result<()> {
-    bind_with(source, target, read_only, libc::MS_BIND | libc::MS_REC)
-}
-
-fn bind_with(
-    source: &Path,
-    target: &Path,
-    read_only: bool,
-    flags: libc::c_ulong,
-) -> io::Result<()> {
-    mount(Some(source), target, None, flags, None)?;
+/// `bind` as `how` says: a folder of the caller's tree whose mounts the kernel will not leave
+/// behind comes with them (read-only, as that tree is).
+fn bind_with(source: &Path, target: &Path, read_only: bool, how: Bind) -> io::Result<()> {
+    match (mount(Some(source), target, None, libc::MS_BIND, None), how) {
+        (Err(e), Bind::Tree) if e.raw_os_error() == Some(libc::EINVAL) => mount(
+            Some(source),
+            target,
+            None,
+            libc::MS_BIND | libc::MS_REC,
+            None,
+        )?,
+        (done, _) => done?,
+    }
     if read_only {
         remount_read_only(target)?;
     }

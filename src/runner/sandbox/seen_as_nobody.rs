@@ -24,7 +24,7 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use rustix::process::{getuid, waitpid};
 use rustix::thread::{UnshareFlags, unshare_unsafe};
 
-use super::mount_calls::{self, MountAttr};
+use super::mount_calls::{self, Bind, MountAttr};
 use super::mountinfo;
 
 /// The uid and gid root's files show as: the kernel's overflow id, nobody's.
@@ -158,6 +158,14 @@ impl CallersView {
     /// The current root is the caller's.
     pub(super) fn current() -> Self {
         Self(None)
+    }
+
+    /// How what is opened here is shown in the run's world.
+    pub(super) fn bind(&self) -> Bind {
+        match self.0 {
+            None => Bind::Folder,
+            Some(_) => Bind::Tree,
+        }
     }
 
     /// An `O_PATH` descriptor of `path` as the caller sees it (links followed).
