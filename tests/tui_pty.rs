@@ -10,6 +10,8 @@ use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 struct Session {
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for what the screen does not show (OSC 52).
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     /// Kept for the session's lifetime: closing it hangs up the terminal.
@@ -49,6 +51,8 @@ impl Session {
         let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
         let mut reader = pair.master.try_clone_reader().expect("reader");
         let sink = Arc::clone(&screen);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let raw_sink = Arc::clone(&raw);
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = reader.read(&mut buf) {
@@ -58,11 +62,15 @@ impl Session {
                 if let Ok(mut parser) = sink.lock() {
                     parser.process(&buf[..n]);
                 }
+                if let Ok(mut raw) = raw_sink.lock() {
+                    raw.extend_from_slice(&buf[..n]);
+                }
             }
         });
         let writer = pair.master.take_writer().expect("writer");
         Session {
             screen,
+            raw,
             writer,
             child,
             master: pair.master,
@@ -195,6 +203,32 @@ fn filter_help_and_quit_in_a_real_terminal() {
         !parser.screen().alternate_screen(),
         "terminal left in the alternate screen"
     );
+}
+
+/// `y` puts the selected tool's content hash on the clipboard through the terminal: the
+/// OSC 52 sequence reaches the terminal, and the status bar says what was copied.
+#[test]
+fn y_writes_the_content_hash_to_the_terminal_as_osc_52() {
+    use base64::Engine;
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    session.type_keys("y");
+    session.wait_for("copied the content hash of");
+    let raw = session.raw.lock().expect("raw").clone();
+    let raw = String::from_utf8_lossy(&raw);
+    let start = raw.find("\x1b]52;c;").expect("an OSC 52 sequence") + "\x1b]52;c;".len();
+    let end = start + raw[start..].find('\x07').expect("ended by BEL");
+    let copied = base64::engine::general_purpose::STANDARD
+        .decode(&raw[start..end])
+        .expect("base64");
+    let hash = String::from_utf8(copied).expect("text");
+    assert!(
+        hash.len() >= 12 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+        "{hash:?}"
+    );
+    session.type_keys("q");
 }
 
 /// Opening a workspace never opened here (a fresh clone) asks, before anything of it runs,

@@ -214,6 +214,8 @@ pub enum AppEvent {
         job: super::service_jobs::ServiceJob,
         result: Result<String, crate::command::CommandError>,
     },
+    /// The terminal could not be given what `y` copied: why.
+    CopyFailed(String),
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -312,6 +314,8 @@ pub enum Effect {
         key: u64,
         instance: String,
     },
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -913,6 +917,7 @@ impl App {
                 job,
                 result,
             } => self.on_service_done(instance, job, result),
+            AppEvent::CopyFailed(why) => self.notify(format!("cannot copy: {why}"), Level::Error),
             AppEvent::Tick => {
                 if self.runs.iter().any(RunView::is_running) {
                     self.dirty = true; // elapsed-time clocks
@@ -1729,6 +1734,10 @@ impl App {
     pub fn perform(&mut self, action: Action) {
         self.dirty = true;
         let confirmed = self.armed.take() == Some(action);
+        if action == Action::Copy {
+            self.copy_selected();
+            return;
+        }
         if self.overlay_action(action) || self.call_action(action) || self.request_action(action) {
             return;
         }
@@ -1883,6 +1892,8 @@ impl App {
             }
             // Only calls can be approved for good; `call_action` took it if one is selected.
             Action::ApproveAlways => {}
+            // Taken before the overlays: it copies what they select too.
+            Action::Copy => {}
             Action::Evolve => self.open_evolve(),
             Action::Validate => {
                 if let Some(entry) = self.selected_entry().cloned() {
@@ -2370,6 +2381,7 @@ impl App {
 }
 
 mod calls;
+mod copy;
 pub(crate) mod failure_lines;
 mod marks;
 pub(crate) mod output_lines;

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+mod clipboard;
 mod coalesce;
 mod config_file;
 mod cursor;
@@ -775,6 +776,12 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 };
                 let _ = tx.send(event).await;
             });
+        }
+        // A few bytes to the terminal between two frames: no need for a task.
+        Effect::Copy(text) => {
+            if let Err(e) = clipboard::copy(&text) {
+                let _ = tx.try_send(AppEvent::CopyFailed(e.to_string()));
+            }
         }
     }
 }

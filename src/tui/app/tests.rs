@@ -802,6 +802,14 @@ fn shutdown_signal_quits() {
     assert!(app.should_quit);
 }
 
+/// The status bar's message, or nothing.
+fn message(app: &App) -> String {
+    app.message
+        .as_ref()
+        .map(|m| m.0.clone())
+        .unwrap_or_default()
+}
+
 fn ctrl(app: &mut App, c: char) {
     app.update(AppEvent::Terminal(Event::Key(KeyEvent::new(
         KeyCode::Char(c),
@@ -1745,6 +1753,7 @@ fn evolve_without_edits_asks_the_evolver() {
     });
     assert_eq!(evolve.as_deref(), Some("faster"));
 }
+mod copy;
 mod inputs;
 mod layout;
 mod long_lines;
