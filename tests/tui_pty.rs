@@ -231,6 +231,46 @@ fn y_writes_the_content_hash_to_the_terminal_as_osc_52() {
     session.type_keys("q");
 }
 
+/// The launch dialog offers the inputs the store holds for the tool (a run from the command
+/// line here), `ctrl-p` brings one back, and `.` runs the workbench's last run again.
+#[test]
+fn past_inputs_come_from_the_store_and_dot_runs_the_last_run_again() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let ran = common::toolbench(
+        ws.path(),
+        &[
+            "run",
+            "slugify",
+            "--input",
+            r#"{"text":"Hello From The Past"}"#,
+        ],
+    );
+    assert!(ran.status.success(), "{ran:?}");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    session.type_keys("/slugify\r");
+    session.wait_for("ctrl-p: 1 past input");
+    session.type_keys("\x10");
+    session.wait_for("past input 1/1");
+    session.type_keys("\x13");
+    session.wait_for("hello-from-the-past");
+    session.wait_for("slugify 1.0.0 ok");
+    session.type_keys(".");
+    session.wait_for("running slugify@1.0.0 again");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while common::runs_of(ws.path(), "slugify").len() < 3 {
+        assert!(Instant::now() < deadline, "the run again was not recorded");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let from_here = common::runs_of(ws.path(), "slugify")
+        .iter()
+        .filter(|r| r["origin"] == "tui" && r["status"] == "ok")
+        .count();
+    assert_eq!(from_here, 2, "the dialog's run and the one again");
+    session.type_keys("q");
+}
+
 /// Opening a workspace never opened here (a fresh clone) asks, before anything of it runs,
 /// whether to accept its active tools as they are, listing them; the typed word accepts them
 /// (each sealed), and opening it again asks nothing.

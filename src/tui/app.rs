@@ -216,6 +216,11 @@ pub enum AppEvent {
     },
     /// The terminal could not be given what `y` copied: why.
     CopyFailed(String),
+    /// The past inputs of the tool whose launch dialog is open at `path`, newest first.
+    InputHistoryLoaded {
+        path: PathBuf,
+        inputs: Result<Vec<String>, StoreError>,
+    },
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -316,6 +321,11 @@ pub enum Effect {
     },
     /// Put this text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Read the past inputs of `tool` for the launch dialog of the tool at `path`.
+    LoadInputHistory {
+        path: PathBuf,
+        tool: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -451,6 +461,8 @@ pub struct App {
     /// Index into `runs` of the run the Output pane shows.
     pub(crate) output_run: usize,
     next_run_key: u64,
+    /// The run this workbench started last, for `.` to start again.
+    last_run: Option<LastRun>,
     /// Newest first.
     pub(crate) failures: Vec<FailureRecord>,
     pub(crate) stats: HashMap<String, ToolStats>,
@@ -545,6 +557,7 @@ impl App {
             runs: Vec::new(),
             output_run: 0,
             next_run_key: 1,
+            last_run: None,
             failures: Vec::new(),
             stats: HashMap::new(),
             new_suggestions: 0,
@@ -917,6 +930,7 @@ impl App {
                 job,
                 result,
             } => self.on_service_done(instance, job, result),
+            AppEvent::InputHistoryLoaded { path, inputs } => self.on_input_history(&path, inputs),
             AppEvent::CopyFailed(why) => self.notify(format!("cannot copy: {why}"), Level::Error),
             AppEvent::Tick => {
                 if self.runs.iter().any(RunView::is_running) {
@@ -1263,6 +1277,9 @@ impl App {
 
     /// Keys in a dialog: `[dialog]` bindings first, everything else types into the field.
     fn dialog_key(&mut self, key: KeyEvent) {
+        if self.history_key(&key) {
+            return;
+        }
         let action = self.keymap.lookup(&[KeyContext::Dialog], &key);
         match (action, self.overlay.as_mut()) {
             // Esc leaves the reason, not the list.
@@ -1619,6 +1636,7 @@ impl App {
     /// `consent`: what the person typed a confirmation for in the launch dialog; the library's
     /// gate (`command::apply`) decides again, and refuses what still needs it.
     fn start_run(&mut self, entry: ToolEntry, input: Option<String>, consent: Consent) {
+        self.last_run = Some(LastRun::of(&entry, input.clone()));
         let key = self.next_run_key;
         self.next_run_key += 1;
         self.runs.push(RunView::new(key, &entry));
@@ -1635,9 +1653,14 @@ impl App {
 
     /// Enter on a tool: the launch dialog, or a clear refusal.
     fn open_launch(&mut self) {
-        let Some(entry) = self.selected_entry().cloned() else {
-            return;
-        };
+        if let Some(entry) = self.selected_entry().cloned() {
+            self.launch(entry, Launching::Asked);
+        }
+    }
+
+    /// Runs `entry` as `how` asks: at once when nothing needs asking, else through the launch
+    /// dialog (its past inputs read in the background); or a clear refusal.
+    pub(super) fn launch(&mut self, entry: ToolEntry, how: Launching) {
         let Some(manifest) = entry.manifest.clone().filter(|_| entry.error.is_none()) else {
             let reason = entry
                 .error
@@ -1664,21 +1687,42 @@ impl App {
             }
             return;
         }
-        // Nothing to fill in, nothing to confirm and nothing it reaches beyond its scratch:
-        // the dialog would only ask for one more Enter, so the run starts and its output
-        // shows at once. A tool that touches a project, paths or hosts always says so first.
-        if manifest.run.input == InputMode::None
-            && confirmation.is_none()
-            && !manifest.permissions.declares_any()
-        {
-            self.start_run(entry, None, Consent::default());
-            return;
+        let asks = confirmation.is_some()
+            || (!entry.tier.is_active() && manifest.permissions.declares_any());
+        let input = match how {
+            // The same run again, when it asks nothing a person answers per run.
+            Launching::Again { input, at_once } if at_once && !asks => {
+                self.notify(format!("running {} again", entry.id()), Level::Info);
+                self.start_run(entry, input, Consent::default());
+                return;
+            }
+            Launching::Again { input, .. } => input,
+            // Nothing to fill in, nothing to confirm and nothing it reaches beyond its
+            // scratch: the dialog would only ask for one more Enter, so the run starts and its
+            // output shows at once. A tool that touches a project, paths or hosts always says
+            // so first.
+            Launching::Asked
+                if manifest.run.input == InputMode::None
+                    && confirmation.is_none()
+                    && !manifest.permissions.declares_any() =>
+            {
+                self.start_run(entry, None, Consent::default());
+                return;
+            }
+            Launching::Asked => None,
+        };
+        if manifest.run.input != InputMode::None {
+            self.effects.push(Effect::LoadInputHistory {
+                path: entry.path.clone(),
+                tool: entry.name.clone(),
+            });
         }
-        self.overlay = Some(Overlay::Launch(Box::new(LaunchState::new(
-            entry,
-            manifest,
-            confirmation,
-        ))));
+        let state = LaunchState::new(entry, manifest, confirmation);
+        let state = match input {
+            Some(input) => state.with_input(&input),
+            None => state,
+        };
+        self.overlay = Some(Overlay::Launch(Box::new(state)));
     }
 
     /// Alerts plus queued tools: the rows of the Review pane.
@@ -1736,6 +1780,10 @@ impl App {
         let confirmed = self.armed.take() == Some(action);
         if action == Action::Copy {
             self.copy_selected();
+            return;
+        }
+        if action == Action::Again && self.overlay.is_none() {
+            self.run_again();
             return;
         }
         if self.overlay_action(action) || self.call_action(action) || self.request_action(action) {
@@ -1892,8 +1940,8 @@ impl App {
             }
             // Only calls can be approved for good; `call_action` took it if one is selected.
             Action::ApproveAlways => {}
-            // Taken before the overlays: it copies what they select too.
-            Action::Copy => {}
+            // Taken before the overlays: it copies what they select too; again, with none open.
+            Action::Copy | Action::Again => {}
             Action::Evolve => self.open_evolve(),
             Action::Validate => {
                 if let Some(entry) = self.selected_entry().cloned() {
@@ -1908,7 +1956,9 @@ impl App {
             | Action::NextField
             | Action::Grant
             | Action::NextFile
-            | Action::PrevFile => {}
+            | Action::PrevFile
+            | Action::OlderInput
+            | Action::NewerInput => {}
         }
     }
 
@@ -2380,6 +2430,7 @@ impl App {
     }
 }
 
+mod again;
 mod calls;
 mod copy;
 pub(crate) mod failure_lines;
@@ -2390,6 +2441,7 @@ mod resource_views;
 pub(crate) mod review_lines;
 mod services;
 pub(crate) mod status_line;
+use again::{LastRun, Launching};
 pub(crate) use calls::ReviewRow;
 
 /// A tool the Review pane lists and validation looks at: a candidate, or an active tool that

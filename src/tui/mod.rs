@@ -777,6 +777,20 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 let _ = tx.send(event).await;
             });
         }
+        Effect::LoadInputHistory { path, tool } => {
+            let tx = tx.clone();
+            let root = ui_runtime.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let inputs = Store::open_reader(&root).and_then(|store| {
+                    store.recent_inputs(
+                        &tool,
+                        overlays::launch::INPUT_HISTORY,
+                        overlays::launch::INPUT_HISTORY_BYTES,
+                    )
+                });
+                let _ = tx.blocking_send(AppEvent::InputHistoryLoaded { path, inputs });
+            });
+        }
         // A few bytes to the terminal between two frames: no need for a task.
         Effect::Copy(text) => {
             if let Err(e) = clipboard::copy(&text) {

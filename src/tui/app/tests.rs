@@ -1753,6 +1753,7 @@ fn evolve_without_edits_asks_the_evolver() {
     });
     assert_eq!(evolve.as_deref(), Some("faster"));
 }
+mod again;
 mod copy;
 mod inputs;
 mod layout;
