@@ -21,6 +21,7 @@ use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
 use super::keymap::Keymap;
 use super::layout::{self, Areas, Pane, Shape};
+use super::message_log::MessageLog;
 use super::overlays::accept::AcceptState;
 use super::overlays::call_answer::CallAnswerState;
 use super::overlays::decision::{DecisionState, Subject};
@@ -28,6 +29,7 @@ use super::overlays::detail::text_page as detail_text_page;
 pub(crate) use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
+use super::overlays::log as log_overlay;
 use super::overlays::mark_failure::MarkFailureState;
 use super::overlays::resources::{self, Resource, ResourceState};
 use super::overlays::service::ServiceDialogState;
@@ -373,6 +375,10 @@ pub(crate) enum Overlay {
     Help {
         scroll: usize,
     },
+    /// This session's messages (`@`), from the row at `top`.
+    Log {
+        top: usize,
+    },
     /// The question of a workspace never opened here: accept its active tools?
     Accept(Box<AcceptState>),
     Detail(Box<DetailState>),
@@ -495,6 +501,8 @@ pub struct App {
     /// the other, the later one reading what changed during the earlier.
     scanning: (bool, bool),
     pub(crate) message: Option<(String, Level, Instant)>,
+    /// Every message of this session, and the runs started, for `@`.
+    pub(crate) log: MessageLog,
     pub(crate) keymap: Keymap,
     pub(crate) theme: Theme,
     pub(crate) size: Rect,
@@ -576,6 +584,7 @@ impl App {
             scan: ScanState::Starting,
             scanning: (false, false),
             message: None,
+            log: MessageLog::default(),
             keymap,
             theme,
             size: Rect::new(0, 0, layout::MIN_WIDTH, layout::MIN_HEIGHT),
@@ -812,7 +821,9 @@ impl App {
             AppEvent::StoreRefused(message) => self.notify(message, Level::Error),
             // Nobody asked for it: it never hides an error that is showing.
             AppEvent::Notice(line) => {
-                if !matches!(self.message, Some((_, Level::Error, _))) {
+                if matches!(self.message, Some((_, Level::Error, _))) {
+                    self.log.push(Level::Info, line);
+                } else {
                     self.notify(line, Level::Info);
                 }
             }
@@ -965,6 +976,7 @@ impl App {
     }
 
     pub(crate) fn notify(&mut self, text: String, level: Level) {
+        self.log.push(level, text.clone());
         self.message = Some((text, level, Instant::now()));
         self.dirty = true;
     }
@@ -1637,6 +1649,8 @@ impl App {
     /// gate (`command::apply`) decides again, and refuses what still needs it.
     fn start_run(&mut self, entry: ToolEntry, input: Option<String>, consent: Consent) {
         self.last_run = Some(LastRun::of(&entry, input.clone()));
+        self.log
+            .push(Level::Info, format!("started {}", entry.id()));
         let key = self.next_run_key;
         self.next_run_key += 1;
         self.runs.push(RunView::new(key, &entry));
@@ -1802,6 +1816,10 @@ impl App {
                 }
             }
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::Log => {
+                let top = log_overlay::last_top(self, self.size);
+                self.overlay = Some(Overlay::Log { top });
+            }
             Action::Zoom => self.zoomed = !self.zoomed,
             Action::NextPane => self.focus = self.focus.next(),
             Action::PrevPane => self.focus = self.focus.prev(),
@@ -2036,6 +2054,7 @@ impl App {
                 return false;
             }
             Some(Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. }) => scroll,
+            Some(Overlay::Log { .. }) => return self.log_action(action),
             Some(Overlay::Suggestions(state)) => {
                 if action == Action::Help {
                     return false;
@@ -2104,6 +2123,30 @@ impl App {
             Action::Quit | Action::Help => return false,
             _ => {}
         }
+        true
+    }
+
+    /// Keys in the `@` log: scrolling within its rows, closing.
+    fn log_action(&mut self, action: Action) -> bool {
+        let Some(Overlay::Log { top }) = self.overlay else {
+            return false;
+        };
+        let last = log_overlay::last_top(self, self.size);
+        let top = match action {
+            Action::Down => top + 1,
+            Action::Up => top.saturating_sub(1),
+            Action::PageDown => top + 10,
+            Action::PageUp => top.saturating_sub(10),
+            Action::First => 0,
+            Action::Last => last,
+            Action::Close | Action::Log => {
+                self.overlay = None;
+                return true;
+            }
+            Action::Quit | Action::Help => return false,
+            _ => top,
+        };
+        self.overlay = Some(Overlay::Log { top: top.min(last) });
         true
     }
 

@@ -17,6 +17,7 @@ mod inputs_report;
 mod job_events;
 pub mod keymap;
 pub(crate) mod layout;
+mod message_log;
 pub mod overlays;
 mod panes;
 pub mod quality_history;

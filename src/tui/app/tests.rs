@@ -464,7 +464,7 @@ fn help_overlay_is_generated_from_the_keymap() {
         )
         .expect("valid");
     key(&mut app, KeyCode::Char('?'));
-    let screen = render(&app, 80, 40);
+    let screen = render(&app, 80, 48);
     insta::assert_snapshot!(screen);
     assert!(
         screen.contains("f                 Filter the catalog (fuzzy)"),
@@ -1757,6 +1757,7 @@ mod again;
 mod copy;
 mod inputs;
 mod layout;
+mod log;
 mod long_lines;
 mod marks;
 mod permissions;

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::{
-    accept, call_answer, decision, detail, evolve, failure_detail, help, launch, mark_failure,
+    accept, call_answer, decision, detail, evolve, failure_detail, help, launch, log, mark_failure,
     resources, service, stats, suggestions,
 };
 use crate::tui::app::{App, Overlay};
@@ -13,6 +13,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     match &app.overlay {
         None => {}
         Some(Overlay::Help { scroll }) => help::draw(frame, app, area, *scroll),
+        Some(Overlay::Log { top }) => log::draw(frame, app, area, *top),
         Some(Overlay::Accept(state)) => accept::draw(frame, &app.theme, area, state),
         Some(Overlay::Detail(detail)) => detail::draw(frame, app, area, detail),
         Some(Overlay::Launch(launch)) => launch::draw(frame, app, area, launch),

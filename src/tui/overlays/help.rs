@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::centered;
 use crate::tui::app::App;
+use crate::tui::ui::wrap;
 
 /// Columns before a key's description: two of indent and the keys.
 const KEYS_WIDTH: usize = 20;
@@ -37,26 +38,6 @@ pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             }
         }
     }
-    lines
-}
-
-/// Words of `text` in lines of at most `width` characters; a longer word gets a line of
-/// its own, cut.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        let needed =
-            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
-        if !current.is_empty() && needed > width {
-            lines.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.extend(word.chars().take(width));
-    }
-    lines.push(current);
     lines
 }
 
@@ -95,19 +76,4 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
             .scroll((scroll as u16, 0)),
         rect,
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wrap_keeps_words_whole_and_cuts_only_a_word_longer_than_the_line() {
-        assert_eq!(
-            wrap("Give the focused pane the screen", 14),
-            ["Give the", "focused pane", "the screen"]
-        );
-        assert_eq!(wrap("abcdefghij k", 4), ["abcd", "k"]);
-        assert_eq!(wrap("", 10), [""]);
-    }
 }

@@ -9,6 +9,7 @@ pub(crate) mod evolve;
 pub(crate) mod failure_detail;
 pub(crate) mod help;
 pub(crate) mod launch;
+pub(crate) mod log;
 pub(crate) mod mark_failure;
 pub(crate) mod resources;
 pub(crate) mod service;
