@@ -186,6 +186,11 @@ fn filter_help_and_quit_in_a_real_terminal() {
     session.type_keys("?");
     let screen = session.wait_for("Keys");
     assert!(screen.contains("Show or hide this help"), "{screen}");
+    // Typing narrows the help; `?` on an empty query closes it.
+    session.type_keys("copy");
+    session.wait_for("Keys · copy");
+    session.type_keys("\x7f\x7f\x7f\x7f?");
+    std::thread::sleep(Duration::from_millis(200));
 
     session.type_keys("q");
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -374,6 +374,8 @@ pub(crate) enum Level {
 pub(crate) enum Overlay {
     Help {
         scroll: usize,
+        /// What is typed to narrow the keys listed.
+        query: String,
     },
     /// This session's messages (`@`), from the row at `top`.
     Log {
@@ -391,6 +393,8 @@ pub(crate) enum Overlay {
     Stats(Box<StatsState>),
     Suggestions(Box<SuggestionsState>),
     Resource(Box<ResourceState>),
+    /// The command palette, over the overlay it was opened from.
+    Palette(Box<super::overlays::palette::PaletteState>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -1231,60 +1235,50 @@ impl App {
         if self.filter.editing && self.overlay.is_none() && self.edit_filter(&key) {
             return;
         }
-        if self.search_key(&key) {
+        if self.palette_key(&key) || self.search_key(&key) || self.help_filter_key(&key) {
             return;
         }
         if self.overlay.as_ref().is_some_and(Overlay::is_dialog) {
             self.dialog_key(key);
             return;
         }
+        let (contexts, decisions_from) = self.key_contexts();
+        let action = self.keymap.lookup(&contexts, &key).or_else(|| {
+            decisions_from.and_then(|pane| {
+                self.keymap
+                    .lookup(&[pane], &key)
+                    .filter(|a| a.is_decision())
+            })
+        });
+        if let Some(action) = action {
+            self.perform(action);
+        }
+    }
+
+    /// Where keys are read now, most specific first; and, with the tool detail or review
+    /// overlay open, the pane it was opened from, whose decision keys act on what it shows.
+    pub(super) fn key_contexts(&self) -> (Vec<KeyContext>, Option<KeyContext>) {
         let pane = match self.focus {
             Pane::Catalog => KeyContext::Catalog,
             Pane::Output => KeyContext::Output,
             Pane::Failures => KeyContext::Failures,
             Pane::Review => KeyContext::Review,
         };
-        let contexts: &[KeyContext] = match &self.overlay {
-            Some(Overlay::Detail(_)) => {
-                let shown = self
-                    .keymap
-                    .lookup(
-                        &[
-                            KeyContext::Detail,
-                            KeyContext::Navigation,
-                            KeyContext::Global,
-                        ],
-                        &key,
-                    )
-                    // The view you read is the one you act on: `a` in the review overlay
-                    // approves what it shows, as on its row.
-                    .or_else(|| {
-                        self.keymap
-                            .lookup(&[pane], &key)
-                            .filter(|a| a.is_decision())
-                    });
-                if let Some(action) = shown {
-                    self.perform(action);
-                }
-                return;
-            }
+        let (first, decisions_from) = match &self.overlay {
+            // The view you read is the one you act on: `a` in the review overlay approves
+            // what it shows, as on its row.
+            Some(Overlay::Detail(_)) => (Some(KeyContext::Detail), Some(pane)),
             // Accept and dismiss take the Review pane's keys for approve and archive.
-            Some(Overlay::Suggestions(_)) => &[
-                KeyContext::Review,
-                KeyContext::Navigation,
-                KeyContext::Global,
-            ],
-            Some(Overlay::Resource(_)) => &[
-                KeyContext::Resource,
-                KeyContext::Navigation,
-                KeyContext::Global,
-            ],
-            Some(_) => &[KeyContext::Navigation, KeyContext::Global],
-            None => &[pane, KeyContext::Navigation, KeyContext::Global],
+            Some(Overlay::Suggestions(_)) => (Some(KeyContext::Review), None),
+            Some(Overlay::Resource(_)) => (Some(KeyContext::Resource), None),
+            Some(_) => (None, None),
+            None => (Some(pane), None),
         };
-        if let Some(action) = self.keymap.lookup(contexts, &key) {
-            self.perform(action);
-        }
+        let contexts = first
+            .into_iter()
+            .chain([KeyContext::Navigation, KeyContext::Global])
+            .collect();
+        (contexts, decisions_from)
     }
 
     /// Keys in a dialog: `[dialog]` bindings first, everything else types into the field.
@@ -1792,13 +1786,12 @@ impl App {
     pub fn perform(&mut self, action: Action) {
         self.dirty = true;
         let confirmed = self.armed.take() == Some(action);
-        if action == Action::Copy {
-            self.copy_selected();
-            return;
-        }
-        if action == Action::Again && self.overlay.is_none() {
-            self.run_again();
-            return;
+        // Taken before the overlays: they act on what any of them selects or offers.
+        match action {
+            Action::Copy => return self.copy_selected(),
+            Action::Palette => return self.open_palette(),
+            Action::Again if self.overlay.is_none() => return self.run_again(),
+            _ => {}
         }
         if self.overlay_action(action) || self.call_action(action) || self.request_action(action) {
             return;
@@ -1815,7 +1808,12 @@ impl App {
                     );
                 }
             }
-            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::Help => {
+                self.overlay = Some(Overlay::Help {
+                    scroll: 0,
+                    query: String::new(),
+                })
+            }
             Action::Log => {
                 let top = log_overlay::last_top(self, self.size);
                 self.overlay = Some(Overlay::Log { top });
@@ -1958,8 +1956,8 @@ impl App {
             }
             // Only calls can be approved for good; `call_action` took it if one is selected.
             Action::ApproveAlways => {}
-            // Taken before the overlays: it copies what they select too; again, with none open.
-            Action::Copy | Action::Again => {}
+            // Taken before the overlays, above.
+            Action::Copy | Action::Again | Action::Palette => {}
             Action::Evolve => self.open_evolve(),
             Action::Validate => {
                 if let Some(entry) = self.selected_entry().cloned() {
@@ -2053,8 +2051,10 @@ impl App {
             ) => {
                 return false;
             }
-            Some(Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. }) => scroll,
+            Some(Overlay::Help { scroll, .. } | Overlay::FailureDetail { scroll, .. }) => scroll,
             Some(Overlay::Log { .. }) => return self.log_action(action),
+            // Its keys are its own (`palette_key`); actions from elsewhere (the wheel) wait.
+            Some(Overlay::Palette(_)) => return true,
             Some(Overlay::Suggestions(state)) => {
                 if action == Action::Help {
                     return false;
@@ -2477,6 +2477,7 @@ mod again;
 mod calls;
 mod copy;
 pub(crate) mod failure_lines;
+mod find_key;
 mod marks;
 pub(crate) mod output_lines;
 mod requests;

@@ -1755,6 +1755,7 @@ fn evolve_without_edits_asks_the_evolver() {
 }
 mod again;
 mod copy;
+mod find_key;
 mod inputs;
 mod layout;
 mod log;
@@ -1986,7 +1987,7 @@ fn decision_keys_act_from_the_review_overlay_on_what_it_shows() {
 #[test]
 fn the_help_lists_the_keys_of_every_pane() {
     let app = app_with(sample());
-    let help: Vec<String> = crate::tui::overlays::help::lines(&app, 100)
+    let help: Vec<String> = crate::tui::overlays::help::lines(&app, 100, "")
         .iter()
         .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();

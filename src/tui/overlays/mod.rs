@@ -11,6 +11,7 @@ pub(crate) mod help;
 pub(crate) mod launch;
 pub(crate) mod log;
 pub(crate) mod mark_failure;
+pub(crate) mod palette;
 pub(crate) mod resources;
 pub(crate) mod service;
 pub mod stats;
