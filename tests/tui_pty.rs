@@ -276,6 +276,37 @@ fn past_inputs_come_from_the_store_and_dot_runs_the_last_run_again() {
     session.type_keys("q");
 }
 
+/// The workbench takes the mouse by default: a double click on a Review row (SGR mouse
+/// reports, as xterm sends them) opens its review overlay. With `[ui] mouse = false` it never
+/// asks the terminal for mouse reports, so the terminal keeps its own selection.
+#[test]
+fn the_mouse_is_taken_unless_the_config_turns_it_off() {
+    const MOUSE_ON: &str = "\x1b[?1000h";
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    let raw = String::from_utf8_lossy(&session.raw.lock().expect("raw")).into_owned();
+    assert!(raw.contains(MOUSE_ON), "mouse reports asked for");
+    // The Review pane's first row, 1-based column and row: press and release, twice.
+    let click = "\x1b[<0;50;2M\x1b[<0;50;2m";
+    session.type_keys(&format!("{click}{click}"));
+    session.wait_for("Overview Checks Diff");
+    session.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    session.type_keys("q");
+    drop(session);
+
+    let settings = ws.path().join("toolbench.toml");
+    let mut text = std::fs::read_to_string(&settings).expect("toolbench.toml");
+    text.push_str("\n[ui]\nmouse = false\n");
+    std::fs::write(&settings, text).expect("write toolbench.toml");
+    let session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    let raw = String::from_utf8_lossy(&session.raw.lock().expect("raw")).into_owned();
+    assert!(!raw.contains(MOUSE_ON), "no mouse reports asked for");
+}
+
 /// Opening a workspace never opened here (a fresh clone) asks, before anything of it runs,
 /// whether to accept its active tools as they are, listing them; the typed word accepts them
 /// (each sealed), and opening it again asks nothing.

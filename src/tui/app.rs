@@ -69,6 +69,8 @@ pub enum DecisionError {
 
 /// How long a status message stays up.
 const MESSAGE_TTL: Duration = Duration::from_secs(6);
+/// Two clicks on a row at most this far apart open it.
+const DOUBLE_CLICK: Duration = Duration::from_millis(400);
 
 #[derive(Debug)]
 pub enum AppEvent {
@@ -514,6 +516,8 @@ pub struct App {
     /// An action that asked to be pressed again before it acts (quitting with runs in
     /// flight, stopping a service); any other key takes the question back.
     armed: Option<Action>,
+    /// The last left click: when, on which pane, on which row of its list.
+    last_click: Option<(Instant, Pane, Option<usize>)>,
     /// Something changed since the last draw.
     pub(crate) dirty: bool,
     effects: Vec<Effect>,
@@ -594,6 +598,7 @@ impl App {
             size: Rect::new(0, 0, layout::MIN_WIDTH, layout::MIN_HEIGHT),
             should_quit: false,
             armed: None,
+            last_click: None,
             dirty: true,
             // The first scan waits for the watcher (WatcherStarted).
             effects: vec![Effect::LoadHistory],
@@ -2434,7 +2439,18 @@ impl App {
         match mouse.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 self.focus = pane;
-                self.click_row(pane, mouse.row);
+                let row = self.click_row(pane, mouse.row);
+                // The second click on the same row within the interval opens it.
+                let click = (Instant::now(), pane, row);
+                let again = self.last_click.is_some_and(|(at, p, r)| {
+                    at.elapsed() <= DOUBLE_CLICK && (p, r) == (pane, row) && row.is_some()
+                });
+                if again {
+                    self.last_click = None;
+                    self.perform(Action::Open);
+                } else {
+                    self.last_click = Some(click);
+                }
             }
             MouseEventKind::ScrollDown => {
                 self.focus = pane;
@@ -2449,27 +2465,24 @@ impl App {
         self.dirty = true;
     }
 
-    fn click_row(&mut self, pane: Pane, row: u16) {
+    /// Selects the row of `pane`'s list at screen row `row`: its index, if a row is there.
+    fn click_row(&mut self, pane: Pane, row: u16) -> Option<usize> {
         let area = self.areas().of(pane);
-        let Some(line) = row.checked_sub(area.y + 1).map(usize::from) else {
-            return;
-        };
+        let line = usize::from(row.checked_sub(area.y + 1)?);
         let height = self.pane_height(pane);
-        match pane {
-            Pane::Catalog if line < height => {
-                let index = self.catalog_cursor.window(self.view.len(), height).start + line;
-                if index < self.view.len() {
-                    self.catalog_cursor.select(index, self.view.len(), height);
-                }
-            }
-            Pane::Review if line < height => {
-                let index = self.review_cursor.window(self.review_rows(), height).start + line;
-                if index < self.review_rows() {
-                    self.review_cursor.select(index, self.review_rows(), height);
-                }
-            }
-            _ => {}
+        let review_rows = self.review_rows();
+        let (cursor, len) = match pane {
+            Pane::Catalog => (&mut self.catalog_cursor, self.view.len()),
+            Pane::Review => (&mut self.review_cursor, review_rows),
+            Pane::Failures => (&mut self.failures_cursor, self.failures.len()),
+            Pane::Output => return None,
+        };
+        let index = cursor.window(len, height).start + line;
+        if line >= height || index >= len {
+            return None;
         }
+        cursor.select(index, len, height);
+        Some(index)
     }
 }
 

@@ -264,7 +264,8 @@ async fn event_loop(
     mut output: mpsc::Receiver<AppEvent>,
     exit_after: &str,
 ) -> anyhow::Result<()> {
-    let mut guard = terminal::TerminalGuard::enter().context("cannot set up the terminal")?;
+    let mouse = ui_runtime.workbench.config().mouse;
+    let mut guard = terminal::TerminalGuard::enter(mouse).context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     app.update(AppEvent::Terminal(crossterm::event::Event::Resize(
         size.width,

@@ -14,10 +14,13 @@ pub(crate) struct TerminalGuard {
 }
 
 impl TerminalGuard {
-    pub(crate) fn enter() -> std::io::Result<Self> {
+    /// `mouse`: take the mouse (`[ui] mouse`); else the terminal keeps its own selection.
+    pub(crate) fn enter(mouse: bool) -> std::io::Result<Self> {
         let terminal = ratatui::try_init()?;
         install_panic_hook();
-        execute!(stdout(), EnableMouseCapture)?;
+        if mouse {
+            execute!(stdout(), EnableMouseCapture)?;
+        }
         Ok(Self { terminal })
     }
 }

@@ -1761,6 +1761,7 @@ mod layout;
 mod log;
 mod long_lines;
 mod marks;
+mod mouse;
 mod permissions;
 mod progress;
 mod quality_chart;
