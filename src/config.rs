@@ -37,6 +37,8 @@ pub struct Config {
     pub(crate) sort: SortOrder,
     /// `[ui] mouse`: the workbench takes the mouse (click, wheel, double-click).
     pub(crate) mouse: bool,
+    /// `[ui] bell`: the terminal bell rings when something new waits for a person.
+    pub(crate) bell: bool,
     /// `[evolve] command`: the evolver argv (DESIGN §4); empty means evolve makes a plain copy.
     pub(crate) evolve_command: Vec<String>,
     /// `[git] auto_commit`: each review decision becomes a commit when the root is in git.
@@ -285,6 +287,7 @@ struct GitLayer {
 struct UiLayer {
     sort: Option<SortSetting>,
     mouse: Option<bool>,
+    bell: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -324,6 +327,7 @@ impl Config {
             reviewer: String::new(),
             sort: SortOrder::Name,
             mouse: true,
+            bell: true,
             evolve_command: Vec::new(),
             git_auto_commit: false,
             evolve_network: false,
@@ -562,6 +566,9 @@ impl Config {
         if let Some(mouse) = ui.mouse {
             self.mouse = mouse;
         }
+        if let Some(bell) = ui.bell {
+            self.bell = bell;
+        }
         Ok(())
     }
 
@@ -732,9 +739,9 @@ mod tests {
             (Preset::Full, SortOrder::Tier)
         );
 
-        std::fs::write(&path, "[ui]\nmouse = false\n").expect("write");
+        std::fs::write(&path, "[ui]\nmouse = false\nbell = false\n").expect("write");
         config.apply_file(&path).expect("valid");
-        assert!(!config.mouse);
+        assert!(!config.mouse && !config.bell);
         std::fs::write(&path, "[ui]\nmouse = \"off\"\n").expect("write");
         let err = config
             .apply_file(&path)

@@ -307,6 +307,51 @@ fn the_mouse_is_taken_unless_the_config_turns_it_off() {
     assert!(!raw.contains(MOUSE_ON), "no mouse reports asked for");
 }
 
+/// An agent's call that starts waiting for a person rings the terminal bell, says so and is
+/// counted on the status bar.
+#[test]
+fn a_call_that_starts_waiting_rings_the_bell_and_is_counted() {
+    use std::io::Write;
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    common::write_tool(
+        ws.path(),
+        "approved",
+        "deploy",
+        &common::minimal_manifest("deploy").replace("\"low\"", "\"high\""),
+    );
+    let session = Session::start_accepted(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    let bells = || {
+        let raw = session.raw.lock().expect("raw");
+        raw.iter().filter(|b| **b == 0x07).count()
+    };
+    assert_eq!(bells(), 0, "nothing waits yet");
+    let mut server = std::process::Command::new(common::bin())
+        .args(["--root", &ws.path().display().to_string(), "mcp"])
+        .envs(common::user_dirs(config.path()))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mcp server");
+    let mut stdin = server.stdin.take().expect("stdin");
+    let messages = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"pty-agent","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"deploy","arguments":{}}}"#,
+    ];
+    for message in messages {
+        writeln!(stdin, "{message}").expect("send");
+    }
+    let screen = session.wait_for("pty-agent asks to run deploy@1.0.0");
+    assert!(screen.contains("1 waiting (4)"), "{screen}");
+    assert_eq!(bells(), 1, "the bell rang once");
+    drop(stdin);
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
 /// Opening a workspace never opened here (a fresh clone) asks, before anything of it runs,
 /// whether to accept its active tools as they are, listing them; the typed word accepts them
 /// (each sealed), and opening it again asks nothing.

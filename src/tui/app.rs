@@ -325,6 +325,9 @@ pub enum Effect {
     },
     /// Put this text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Something new waits for a person, as `line` says: ring the bell (`[ui] bell`), and
+    /// tell the desktop where it listens.
+    Tell(String),
     /// Read the past inputs of `tool` for the launch dialog of the tool at `path`.
     LoadInputHistory {
         path: PathBuf,
@@ -485,6 +488,12 @@ pub struct App {
     suggestions_counting: Counting,
     /// The MCP client that proposed each candidate, by folder relative to the root.
     pub(crate) proposers: HashMap<String, String>,
+    /// The first history read learned which proposals there were: later ones are told.
+    proposals_known: bool,
+    /// Agents' proposals in the review queue, for the count of what waits.
+    proposed_waiting: usize,
+    /// When the Review pane's title began to flash, for something new that waits.
+    review_flash: Option<Instant>,
     /// Content hashes changes were asked of: such a candidate waits for its author.
     pub(crate) changes_requested: std::collections::HashSet<String>,
     /// Candidates marked in the Review pane, by path, with the content hash marked.
@@ -580,6 +589,9 @@ impl App {
             validation_paused: false,
             suggestions_counting: Counting::Idle,
             proposers: HashMap::new(),
+            proposals_known: false,
+            proposed_waiting: 0,
+            review_flash: None,
             changes_requested: Default::default(),
             marks: Default::default(),
             arrivals: HashMap::new(),
@@ -913,6 +925,7 @@ impl App {
                 changes_requested,
             } => {
                 self.changes_requested = changes_requested;
+                self.tell_new_proposals(&proposers);
                 self.proposers = proposers;
                 self.arrivals = arrivals;
                 self.failures = failures;
@@ -953,6 +966,7 @@ impl App {
             AppEvent::InputHistoryLoaded { path, inputs } => self.on_input_history(&path, inputs),
             AppEvent::CopyFailed(why) => self.notify(format!("cannot copy: {why}"), Level::Error),
             AppEvent::Tick => {
+                self.flash_tick();
                 if self.runs.iter().any(RunView::is_running) {
                     self.dirty = true; // elapsed-time clocks
                 }
@@ -1167,6 +1181,7 @@ impl App {
         // Each key once: a path's arrival is a hash lookup, too dear for every comparison.
         review.sort_by_cached_key(|i| review_key(&entries[*i], &self.arrivals));
         self.review = review;
+        self.count_proposed();
         self.prune_marks();
         self.clamp_cursors();
     }
@@ -2498,6 +2513,7 @@ mod resource_views;
 pub(crate) mod review_lines;
 mod services;
 pub(crate) mod status_line;
+mod told;
 use again::{LastRun, Launching};
 pub(crate) use calls::ReviewRow;
 

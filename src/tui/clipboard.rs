@@ -4,8 +4,6 @@
 //! the sequence itself when its `set-clipboard` option is on). Owns only the escape sequence
 //! and writing it; what is copied is the app's to choose.
 
-use std::io::Write;
-
 use base64::Engine;
 
 /// The OSC 52 sequence that puts `text` on the clipboard (`c`), ended by BEL, which every
@@ -17,9 +15,7 @@ pub(crate) fn osc52(text: &str) -> String {
 
 /// Writes the sequence for `text` to the terminal, between two frames.
 pub(crate) fn copy(text: &str) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(osc52(text).as_bytes())?;
-    out.flush()
+    super::terminal::send(osc52(text).as_bytes())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod clipboard;
 mod coalesce;
 mod config_file;
 mod cursor;
+mod desktop;
 pub(crate) mod detail_content;
 pub mod diff;
 pub mod highlight;
@@ -792,6 +793,13 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 });
                 let _ = tx.blocking_send(AppEvent::InputHistoryLoaded { path, inputs });
             });
+        }
+        Effect::Tell(line) => {
+            // A bell that cannot be written has no one to ring for: the terminal is gone.
+            if ui_runtime.workbench.config().bell {
+                let _ = terminal::send(b"\x07");
+            }
+            desktop::notify(line);
         }
         // A few bytes to the terminal between two frames: no need for a task.
         Effect::Copy(text) => {

@@ -31,6 +31,14 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Writes `bytes` to the terminal between two frames: a sequence that draws nothing (OSC 52,
+/// the bell).
+pub(crate) fn send(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
 /// Leaves mouse capture, the alternate screen and raw mode. Safe to call more than once.
 pub(crate) fn restore() {
     let _ = execute!(stdout(), DisableMouseCapture);

@@ -1769,6 +1769,7 @@ mod readme_keys;
 mod resources;
 mod services;
 mod stats;
+mod told;
 
 #[test]
 fn candidates_validated_one_by_one_queue_in_the_order_they_arrived() {
