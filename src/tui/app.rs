@@ -2058,6 +2058,7 @@ impl App {
             return true;
         }
         let validations = &self.validations;
+        let palette_page = super::overlays::palette::page(self.size);
         let scroll = match self.overlay.as_mut() {
             None
             | Some(
@@ -2073,8 +2074,11 @@ impl App {
             }
             Some(Overlay::Help { scroll, .. } | Overlay::FailureDetail { scroll, .. }) => scroll,
             Some(Overlay::Log { .. }) => return self.log_action(action),
-            // Its keys are its own (`palette_key`); actions from elsewhere (the wheel) wait.
-            Some(Overlay::Palette(_)) => return true,
+            // Its keys are its own (`palette_key`); the wheel moves its choice.
+            Some(Overlay::Palette(state)) => {
+                state.navigate(action, palette_page);
+                return true;
+            }
             Some(Overlay::Suggestions(state)) => {
                 if action == Action::Help {
                     return false;

@@ -78,6 +78,11 @@ impl PaletteState {
         self.shown.len()
     }
 
+    /// A list action from elsewhere (the mouse wheel) moves the choice.
+    pub(crate) fn navigate(&mut self, action: Action, page: usize) {
+        self.cursor.navigate(action, self.shown.len(), page);
+    }
+
     pub(crate) fn key(&mut self, key: &KeyEvent, page: usize) -> Asked {
         let len = self.shown.len();
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);

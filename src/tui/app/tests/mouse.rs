@@ -72,3 +72,19 @@ fn a_click_selects_a_failure_and_a_double_click_opens_it() {
         "the older failure, second in the list"
     );
 }
+
+#[test]
+fn the_wheel_moves_the_palettes_choice() {
+    let mut app = app_with(sample());
+    ctrl(&mut app, 'p');
+    app.update(AppEvent::Terminal(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    })));
+    let Some(Overlay::Palette(palette)) = &app.overlay else {
+        panic!("the palette stays open");
+    };
+    assert_eq!(palette.cursor.selected, 1);
+}
