@@ -1,7 +1,7 @@
 //! Everything the status bar said this session, with its time: what `@` shows again.
 //!
-//! Bounded: the oldest lines give way once `LOG_LIMIT` are kept. Holds text only; it never
-//! reads the store or the clock's history, so it is gone when the workbench ends.
+//! Bounded: the oldest lines give way once `LOG_LIMIT` are kept. In memory only: it is gone
+//! when the workbench ends, and it never writes to the store.
 
 use std::collections::VecDeque;
 
