@@ -69,7 +69,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, top: usize) {
     let rect = frame_of(area);
     let content = lines(app, usize::from(rect.width.saturating_sub(2)));
     let count = app.log.lines().len();
-    let close = app.keymap.hint(Action::Log);
+    let key = |action| app.keymap.hint(action);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
@@ -79,7 +79,15 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, top: usize) {
             app.theme.title_focused,
         ))
         .title_bottom(Span::styled(
-            format!(" j/k scroll · g/G first/last · esc or {close} close "),
+            format!(
+                " {}/{} scroll · {}/{} first/last · {} or {} close ",
+                key(Action::Down),
+                key(Action::Up),
+                key(Action::First),
+                key(Action::Last),
+                key(Action::Close),
+                key(Action::Log)
+            ),
             app.theme.dim,
         ));
     frame.render_widget(Clear, rect);
