@@ -2074,8 +2074,12 @@ impl App {
             }
             Some(Overlay::Help { scroll, .. } | Overlay::FailureDetail { scroll, .. }) => scroll,
             Some(Overlay::Log { .. }) => return self.log_action(action),
-            // Its keys are its own (`palette_key`); the wheel moves its choice.
+            // Its typing is its own (`palette_key`); the wheel and the page keys move its
+            // choice, quitting quits.
             Some(Overlay::Palette(state)) => {
+                if action == Action::Quit {
+                    return false;
+                }
                 state.navigate(action, palette_page);
                 return true;
             }

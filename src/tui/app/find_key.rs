@@ -70,14 +70,15 @@ impl App {
         rows
     }
 
-    /// Keys while the palette is open: all of them are its own. `enter` closes it and runs
-    /// the chosen action where it was opened.
+    /// Keys while the palette is open: typing, choosing, `enter` (which closes it and runs
+    /// the chosen action where it was opened) and `esc`; false for the rest (ctrl-c quits).
     pub(super) fn palette_key(&mut self, key: &KeyEvent) -> bool {
         let page = palette::page(self.size);
         let Some(Overlay::Palette(state)) = &mut self.overlay else {
             return false;
         };
         match state.key(key, page) {
+            Asked::NotMine => return false,
             Asked::Nothing => {}
             Asked::Close => self.overlay = state.back.take().map(|back| *back),
             Asked::Run(action) => {

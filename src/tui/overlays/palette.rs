@@ -37,6 +37,8 @@ pub(crate) enum Asked {
     Nothing,
     Close,
     Run(Action),
+    /// Not a key of the palette: the keymap's (ctrl-c quits).
+    NotMine,
 }
 
 impl PaletteState {
@@ -107,7 +109,7 @@ impl PaletteState {
                 self.query.push(c);
                 self.refilter();
             }
-            _ => {}
+            _ => return Asked::NotMine,
         }
         Asked::Nothing
     }

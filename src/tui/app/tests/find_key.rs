@@ -76,3 +76,11 @@ fn the_palette_over_the_review_overlay_offers_its_decisions_and_gives_it_back() 
         "the reject dialog of the candidate shown"
     );
 }
+
+#[test]
+fn ctrl_c_quits_from_the_palette_too() {
+    let mut app = app_with(sample());
+    ctrl(&mut app, 'p');
+    ctrl(&mut app, 'c');
+    assert!(app.should_quit);
+}
