@@ -35,6 +35,10 @@ pub struct Config {
     /// Who decides in reviews; `$USER` when unset.
     pub(crate) reviewer: String,
     pub(crate) sort: SortOrder,
+    /// `[ui] mouse`: the workbench takes the mouse (click, wheel, double-click).
+    pub(crate) mouse: bool,
+    /// `[ui] bell`: the terminal bell rings when something new waits for a person.
+    pub(crate) bell: bool,
     /// `[evolve] command`: the evolver argv (DESIGN §4); empty means evolve makes a plain copy.
     pub(crate) evolve_command: Vec<String>,
     /// `[git] auto_commit`: each review decision becomes a commit when the root is in git.
@@ -282,6 +286,8 @@ struct GitLayer {
 #[serde(deny_unknown_fields)]
 struct UiLayer {
     sort: Option<SortSetting>,
+    mouse: Option<bool>,
+    bell: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -320,6 +326,8 @@ impl Config {
             preset: Preset::Default,
             reviewer: String::new(),
             sort: SortOrder::Name,
+            mouse: true,
+            bell: true,
             evolve_command: Vec::new(),
             git_auto_commit: false,
             evolve_network: false,
@@ -547,12 +555,19 @@ impl Config {
         if let Some(auto_commit) = layer.git.and_then(|g| g.auto_commit) {
             self.git_auto_commit = auto_commit;
         }
-        if let Some(sort) = layer.ui.and_then(|ui| ui.sort) {
+        let ui = layer.ui.unwrap_or_default();
+        if let Some(sort) = ui.sort {
             self.sort = match sort {
                 SortSetting::Name => SortOrder::Name,
                 SortSetting::Tier => SortOrder::Tier,
                 SortSetting::Quality => SortOrder::Quality,
             };
+        }
+        if let Some(mouse) = ui.mouse {
+            self.mouse = mouse;
+        }
+        if let Some(bell) = ui.bell {
+            self.bell = bell;
         }
         Ok(())
     }
@@ -722,6 +737,21 @@ mod tests {
         assert_eq!(
             (config.preset, config.sort),
             (Preset::Full, SortOrder::Tier)
+        );
+
+        std::fs::write(&path, "[ui]\nmouse = false\nbell = false\n").expect("write");
+        config.apply_file(&path).expect("valid");
+        assert!(!config.mouse && !config.bell);
+        std::fs::write(&path, "[ui]\nmouse = \"off\"\n").expect("write");
+        let err = config
+            .apply_file(&path)
+            .expect_err("not a bool")
+            .to_string();
+        assert!(
+            err.contains(
+                "toolbench.toml:2: field `mouse`: invalid type: string \"off\", expected a boolean"
+            ),
+            "{err}"
         );
 
         std::fs::write(&path, "reviewer = \"ana\"\npreset = \"fast\"\n").expect("write");

@@ -10,6 +10,8 @@ use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 struct Session {
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for what the screen does not show (OSC 52).
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     /// Kept for the session's lifetime: closing it hangs up the terminal.
@@ -49,6 +51,8 @@ impl Session {
         let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
         let mut reader = pair.master.try_clone_reader().expect("reader");
         let sink = Arc::clone(&screen);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let raw_sink = Arc::clone(&raw);
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = reader.read(&mut buf) {
@@ -58,11 +62,15 @@ impl Session {
                 if let Ok(mut parser) = sink.lock() {
                     parser.process(&buf[..n]);
                 }
+                if let Ok(mut raw) = raw_sink.lock() {
+                    raw.extend_from_slice(&buf[..n]);
+                }
             }
         });
         let writer = pair.master.take_writer().expect("writer");
         Session {
             screen,
+            raw,
             writer,
             child,
             master: pair.master,
@@ -178,6 +186,11 @@ fn filter_help_and_quit_in_a_real_terminal() {
     session.type_keys("?");
     let screen = session.wait_for("Keys");
     assert!(screen.contains("Show or hide this help"), "{screen}");
+    // Typing narrows the help; `?` on an empty query closes it.
+    session.type_keys("copy");
+    session.wait_for("Keys · copy");
+    session.type_keys("\x7f\x7f\x7f\x7f?");
+    std::thread::sleep(Duration::from_millis(200));
 
     session.type_keys("q");
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -195,6 +208,148 @@ fn filter_help_and_quit_in_a_real_terminal() {
         !parser.screen().alternate_screen(),
         "terminal left in the alternate screen"
     );
+}
+
+/// `y` puts the selected tool's content hash on the clipboard through the terminal: the
+/// OSC 52 sequence reaches the terminal, and the status bar says what was copied.
+#[test]
+fn y_writes_the_content_hash_to_the_terminal_as_osc_52() {
+    use base64::Engine;
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    session.type_keys("y");
+    session.wait_for("copied the content hash of");
+    let raw = session.raw.lock().expect("raw").clone();
+    let raw = String::from_utf8_lossy(&raw);
+    let start = raw.find("\x1b]52;c;").expect("an OSC 52 sequence") + "\x1b]52;c;".len();
+    let end = start + raw[start..].find('\x07').expect("ended by BEL");
+    let copied = base64::engine::general_purpose::STANDARD
+        .decode(&raw[start..end])
+        .expect("base64");
+    let hash = String::from_utf8(copied).expect("text");
+    assert!(
+        hash.len() >= 12 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+        "{hash:?}"
+    );
+    session.type_keys("q");
+}
+
+/// The launch dialog offers the inputs the store holds for the tool (a run from the command
+/// line here), `ctrl-p` brings one back, and `.` runs the workbench's last run again.
+#[test]
+fn past_inputs_come_from_the_store_and_dot_runs_the_last_run_again() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let ran = common::toolbench(
+        ws.path(),
+        &[
+            "run",
+            "slugify",
+            "--input",
+            r#"{"text":"Hello From The Past"}"#,
+        ],
+    );
+    assert!(ran.status.success(), "{ran:?}");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    session.type_keys("/slugify\r");
+    session.wait_for("ctrl-p: 1 past input");
+    session.type_keys("\x10");
+    session.wait_for("past input 1/1");
+    session.type_keys("\x13");
+    session.wait_for("hello-from-the-past");
+    session.wait_for("slugify 1.0.0 ok");
+    session.type_keys(".");
+    session.wait_for("running slugify@1.0.0 again");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while common::runs_of(ws.path(), "slugify").len() < 3 {
+        assert!(Instant::now() < deadline, "the run again was not recorded");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let from_here = common::runs_of(ws.path(), "slugify")
+        .iter()
+        .filter(|r| r["origin"] == "tui" && r["status"] == "ok")
+        .count();
+    assert_eq!(from_here, 2, "the dialog's run and the one again");
+    session.type_keys("q");
+}
+
+/// The workbench takes the mouse by default: a double click on a Review row (SGR mouse
+/// reports, as xterm sends them) opens its review overlay. With `[ui] mouse = false` it never
+/// asks the terminal for mouse reports, so the terminal keeps its own selection.
+#[test]
+fn the_mouse_is_taken_unless_the_config_turns_it_off() {
+    const MOUSE_ON: &str = "\x1b[?1000h";
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    let raw = String::from_utf8_lossy(&session.raw.lock().expect("raw")).into_owned();
+    assert!(raw.contains(MOUSE_ON), "mouse reports asked for");
+    // The Review pane's first row, 1-based column and row: press and release, twice.
+    let click = "\x1b[<0;50;2M\x1b[<0;50;2m";
+    session.type_keys(&format!("{click}{click}"));
+    session.wait_for("Overview Checks Diff");
+    session.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    session.type_keys("q");
+    drop(session);
+
+    let settings = ws.path().join("toolbench.toml");
+    let mut text = std::fs::read_to_string(&settings).expect("toolbench.toml");
+    text.push_str("\n[ui]\nmouse = false\n");
+    std::fs::write(&settings, text).expect("write toolbench.toml");
+    let session = Session::start(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    let raw = String::from_utf8_lossy(&session.raw.lock().expect("raw")).into_owned();
+    assert!(!raw.contains(MOUSE_ON), "no mouse reports asked for");
+}
+
+/// An agent's call that starts waiting for a person rings the terminal bell, says so and is
+/// counted on the status bar.
+#[test]
+fn a_call_that_starts_waiting_rings_the_bell_and_is_counted() {
+    use std::io::Write;
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    common::write_tool(
+        ws.path(),
+        "approved",
+        "deploy",
+        &common::minimal_manifest("deploy").replace("\"low\"", "\"high\""),
+    );
+    let session = Session::start_accepted(ws.path(), config.path());
+    session.wait_for("Review (9)");
+    let bells = || {
+        let raw = session.raw.lock().expect("raw");
+        raw.iter().filter(|b| **b == 0x07).count()
+    };
+    assert_eq!(bells(), 0, "nothing waits yet");
+    let mut server = std::process::Command::new(common::bin())
+        .args(["--root", &ws.path().display().to_string(), "mcp"])
+        .envs(common::user_dirs(config.path()))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mcp server");
+    let mut stdin = server.stdin.take().expect("stdin");
+    let messages = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"pty-agent","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"deploy","arguments":{}}}"#,
+    ];
+    for message in messages {
+        writeln!(stdin, "{message}").expect("send");
+    }
+    let screen = session.wait_for("pty-agent asks to run deploy@1.0.0");
+    assert!(screen.contains("1 waiting (4)"), "{screen}");
+    assert_eq!(bells(), 1, "the bell rang once");
+    drop(stdin);
+    let _ = server.kill();
+    let _ = server.wait();
 }
 
 /// Opening a workspace never opened here (a fresh clone) asks, before anything of it runs,

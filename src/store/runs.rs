@@ -160,6 +160,29 @@ impl Store {
         .map_err(|e| self.error(e))
     }
 
+    /// The inputs people and agents gave `tool`, each once at its newest use, newest first,
+    /// at most `limit`, none over `max_bytes`: the launch dialog's history. Validation's
+    /// generated inputs and empty ones are left out.
+    pub(crate) fn recent_inputs(
+        &self,
+        tool: &str,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT input FROM runs
+             WHERE tool = ?1 AND origin <> 'validation' AND input <> ''
+             AND length(CAST(input AS BLOB)) <= ?3
+             GROUP BY input ORDER BY MAX(started_at) DESC LIMIT ?2";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let max_bytes = i64::try_from(max_bytes).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.error(e))?;
+        stmt.query_map(params![tool, limit, max_bytes], |row| {
+            row.get::<_, String>(0)
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.error(e))
+    }
+
     /// The run whose folder is `log_dir`, once it is recorded.
     pub(crate) fn run_by_log_dir(&self, log_dir: &str) -> Result<Option<RunRecord>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE log_dir = ?1 LIMIT 1");
@@ -419,6 +442,40 @@ pub(crate) mod tests {
                 .newest_run_by_client("b", None, "agent", "2026-11-21T00:00:00Z")
                 .expect("read"),
             None
+        );
+    }
+
+    #[test]
+    fn recent_inputs_are_each_once_newest_first_bounded_and_never_validations() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let run = |at: &str, input: &str, origin: RunOrigin| RunRecord {
+            input: input.into(),
+            origin,
+            ..sample_run("a", at)
+        };
+        let mut runs = [
+            run("2026-11-21T09:00:00.000Z", r#"{"n":1}"#, RunOrigin::Tui),
+            run("2026-11-21T10:00:00.000Z", r#"{"n":2}"#, RunOrigin::Mcp),
+            run("2026-11-21T11:00:00.000Z", r#"{"n":1}"#, RunOrigin::Cli),
+            run(
+                "2026-11-21T12:00:00.000Z",
+                r#"{"gen":1}"#,
+                RunOrigin::Validation,
+            ),
+            run("2026-11-21T13:00:00.000Z", "", RunOrigin::Tui),
+            run("2026-11-21T14:00:00.000Z", &"x".repeat(100), RunOrigin::Tui),
+            RunRecord {
+                input: r#"{"other":1}"#.into(),
+                ..sample_run("b", "2026-11-21T15:00:00.000Z")
+            },
+        ];
+        store.insert_runs(&mut runs).expect("runs");
+        let inputs = store.recent_inputs("a", 10, 50).expect("read");
+        assert_eq!(inputs, [r#"{"n":1}"#, r#"{"n":2}"#]);
+        assert_eq!(
+            store.recent_inputs("a", 1, 50).expect("read"),
+            [r#"{"n":1}"#]
         );
     }
 

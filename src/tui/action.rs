@@ -98,8 +98,7 @@ macro_rules! actions {
         impl Action {
             pub(crate) const ALL: &'static [Action] = &[$(Action::$variant),+];
 
-            /// The name used in `keymap.toml`, by which the tests check the README's keys.
-            #[cfg(test)]
+            /// The name used in `keymap.toml`: finding a key matches it too.
             pub(crate) fn name(self) -> &'static str {
                 match self { $(Action::$variant => $name),+ }
             }
@@ -132,6 +131,10 @@ actions! {
     CommandLine => "command_line", "Open a resource view by name: runs, history, calls, services (tab completes)";
     AcceptWorkspace => "accept_workspace", "Accept a never-opened workspace's active tools as they are";
     PauseValidation => "pause_validation", "Pause background validation, or go on where it stopped";
+    Palette => "palette", "Find an action that applies here by what it does, and run it";
+    Log => "log", "This session's messages with their time: runs, decisions, errors and notices";
+    Again => "again", "Run the last run again with the same input (asks first when its tool does)";
+    Copy => "copy", "Copy the selection: an output line, a run's input, a content hash, a call's arguments";
     Down => "down", "Move down";
     Up => "up", "Move up";
     First => "first", "Jump to the first item";
@@ -162,6 +165,8 @@ actions! {
     Submit => "submit", "Run / save the dialog";
     NextFile => "next_file", "Next file in the evolve editor";
     PrevFile => "prev_file", "Previous file in the evolve editor";
+    OlderInput => "older_input", "An older input of the tool in the launch dialog (also up on its first row)";
+    NewerInput => "newer_input", "A newer input in the launch dialog, then back to yours (also down on its last row)";
     NextField => "next_field", "Next field of the dialog";
     Grant => "grant", "Grant an unreviewed tool what it declares, for this run (asks for its name)";
     ToggleMark => "toggle_mark", "Mark or unmark the candidate, to approve or reject every marked one at once";

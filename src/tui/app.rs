@@ -21,6 +21,7 @@ use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
 use super::keymap::Keymap;
 use super::layout::{self, Areas, Pane, Shape};
+use super::message_log::MessageLog;
 use super::overlays::accept::AcceptState;
 use super::overlays::call_answer::CallAnswerState;
 use super::overlays::decision::{DecisionState, Subject};
@@ -28,6 +29,7 @@ use super::overlays::detail::text_page as detail_text_page;
 pub(crate) use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
+use super::overlays::log as log_overlay;
 use super::overlays::mark_failure::MarkFailureState;
 use super::overlays::resources::{self, Resource, ResourceState};
 use super::overlays::service::ServiceDialogState;
@@ -67,6 +69,8 @@ pub enum DecisionError {
 
 /// How long a status message stays up.
 const MESSAGE_TTL: Duration = Duration::from_secs(6);
+/// Two clicks on a row at most this far apart open it.
+const DOUBLE_CLICK: Duration = Duration::from_millis(400);
 
 #[derive(Debug)]
 pub enum AppEvent {
@@ -214,6 +218,13 @@ pub enum AppEvent {
         job: super::service_jobs::ServiceJob,
         result: Result<String, crate::command::CommandError>,
     },
+    /// The terminal could not be given what `y` copied: why.
+    CopyFailed(String),
+    /// The past inputs of the tool whose launch dialog is open at `path`, newest first.
+    InputHistoryLoaded {
+        path: PathBuf,
+        inputs: Result<Vec<String>, StoreError>,
+    },
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
@@ -312,6 +323,16 @@ pub enum Effect {
         key: u64,
         instance: String,
     },
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
+    /// Something new waits for a person, as `line` says: ring the bell (`[ui] bell`), and
+    /// tell the desktop where it listens.
+    Tell(String),
+    /// Read the past inputs of `tool` for the launch dialog of the tool at `path`.
+    LoadInputHistory {
+        path: PathBuf,
+        tool: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -358,6 +379,12 @@ pub(crate) enum Level {
 pub(crate) enum Overlay {
     Help {
         scroll: usize,
+        /// What is typed to narrow the keys listed.
+        query: String,
+    },
+    /// This session's messages (`@`), from the row at `top`.
+    Log {
+        top: usize,
     },
     /// The question of a workspace never opened here: accept its active tools?
     Accept(Box<AcceptState>),
@@ -371,6 +398,8 @@ pub(crate) enum Overlay {
     Stats(Box<StatsState>),
     Suggestions(Box<SuggestionsState>),
     Resource(Box<ResourceState>),
+    /// The command palette, over the overlay it was opened from.
+    Palette(Box<super::overlays::palette::PaletteState>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -447,6 +476,8 @@ pub struct App {
     /// Index into `runs` of the run the Output pane shows.
     pub(crate) output_run: usize,
     next_run_key: u64,
+    /// The run this workbench started last, for `.` to start again.
+    last_run: Option<LastRun>,
     /// Newest first.
     pub(crate) failures: Vec<FailureRecord>,
     pub(crate) stats: HashMap<String, ToolStats>,
@@ -457,6 +488,12 @@ pub struct App {
     suggestions_counting: Counting,
     /// The MCP client that proposed each candidate, by folder relative to the root.
     pub(crate) proposers: HashMap<String, String>,
+    /// The first history read learned which proposals there were: later ones are told.
+    proposals_known: bool,
+    /// Agents' proposals in the review queue, for the count of what waits.
+    proposed_waiting: usize,
+    /// When the Review pane's title began to flash, for something new that waits.
+    review_flash: Option<Instant>,
     /// Content hashes changes were asked of: such a candidate waits for its author.
     pub(crate) changes_requested: std::collections::HashSet<String>,
     /// Candidates marked in the Review pane, by path, with the content hash marked.
@@ -479,6 +516,8 @@ pub struct App {
     /// the other, the later one reading what changed during the earlier.
     scanning: (bool, bool),
     pub(crate) message: Option<(String, Level, Instant)>,
+    /// Every message of this session, and the runs started, for `@`.
+    pub(crate) log: MessageLog,
     pub(crate) keymap: Keymap,
     pub(crate) theme: Theme,
     pub(crate) size: Rect,
@@ -486,6 +525,8 @@ pub struct App {
     /// An action that asked to be pressed again before it acts (quitting with runs in
     /// flight, stopping a service); any other key takes the question back.
     armed: Option<Action>,
+    /// The last left click: when, on which pane, on which row of its list.
+    last_click: Option<(Instant, Pane, Option<usize>)>,
     /// Something changed since the last draw.
     pub(crate) dirty: bool,
     effects: Vec<Effect>,
@@ -541,12 +582,16 @@ impl App {
             runs: Vec::new(),
             output_run: 0,
             next_run_key: 1,
+            last_run: None,
             failures: Vec::new(),
             stats: HashMap::new(),
             new_suggestions: 0,
             validation_paused: false,
             suggestions_counting: Counting::Idle,
             proposers: HashMap::new(),
+            proposals_known: false,
+            proposed_waiting: 0,
+            review_flash: None,
             changes_requested: Default::default(),
             marks: Default::default(),
             arrivals: HashMap::new(),
@@ -559,11 +604,13 @@ impl App {
             scan: ScanState::Starting,
             scanning: (false, false),
             message: None,
+            log: MessageLog::default(),
             keymap,
             theme,
             size: Rect::new(0, 0, layout::MIN_WIDTH, layout::MIN_HEIGHT),
             should_quit: false,
             armed: None,
+            last_click: None,
             dirty: true,
             // The first scan waits for the watcher (WatcherStarted).
             effects: vec![Effect::LoadHistory],
@@ -795,7 +842,9 @@ impl App {
             AppEvent::StoreRefused(message) => self.notify(message, Level::Error),
             // Nobody asked for it: it never hides an error that is showing.
             AppEvent::Notice(line) => {
-                if !matches!(self.message, Some((_, Level::Error, _))) {
+                if matches!(self.message, Some((_, Level::Error, _))) {
+                    self.log.push(Level::Info, line);
+                } else {
                     self.notify(line, Level::Info);
                 }
             }
@@ -876,6 +925,7 @@ impl App {
                 changes_requested,
             } => {
                 self.changes_requested = changes_requested;
+                self.tell_new_proposals(&proposers);
                 self.proposers = proposers;
                 self.arrivals = arrivals;
                 self.failures = failures;
@@ -913,7 +963,10 @@ impl App {
                 job,
                 result,
             } => self.on_service_done(instance, job, result),
+            AppEvent::InputHistoryLoaded { path, inputs } => self.on_input_history(&path, inputs),
+            AppEvent::CopyFailed(why) => self.notify(format!("cannot copy: {why}"), Level::Error),
             AppEvent::Tick => {
+                self.flash_tick();
                 if self.runs.iter().any(RunView::is_running) {
                     self.dirty = true; // elapsed-time clocks
                 }
@@ -946,6 +999,7 @@ impl App {
     }
 
     pub(crate) fn notify(&mut self, text: String, level: Level) {
+        self.log.push(level, text.clone());
         self.message = Some((text, level, Instant::now()));
         self.dirty = true;
     }
@@ -1127,6 +1181,7 @@ impl App {
         // Each key once: a path's arrival is a hash lookup, too dear for every comparison.
         review.sort_by_cached_key(|i| review_key(&entries[*i], &self.arrivals));
         self.review = review;
+        self.count_proposed();
         self.prune_marks();
         self.clamp_cursors();
     }
@@ -1200,64 +1255,57 @@ impl App {
         if self.filter.editing && self.overlay.is_none() && self.edit_filter(&key) {
             return;
         }
-        if self.search_key(&key) {
+        if self.palette_key(&key) || self.search_key(&key) || self.help_filter_key(&key) {
             return;
         }
         if self.overlay.as_ref().is_some_and(Overlay::is_dialog) {
             self.dialog_key(key);
             return;
         }
+        let (contexts, decisions_from) = self.key_contexts();
+        let action = self.keymap.lookup(&contexts, &key).or_else(|| {
+            decisions_from.and_then(|pane| {
+                self.keymap
+                    .lookup(&[pane], &key)
+                    .filter(|a| a.is_decision())
+            })
+        });
+        if let Some(action) = action {
+            self.perform(action);
+        }
+    }
+
+    /// Where keys are read now, most specific first; and, with the tool detail or review
+    /// overlay open, the pane it was opened from, whose decision keys act on what it shows.
+    pub(super) fn key_contexts(&self) -> (Vec<KeyContext>, Option<KeyContext>) {
         let pane = match self.focus {
             Pane::Catalog => KeyContext::Catalog,
             Pane::Output => KeyContext::Output,
             Pane::Failures => KeyContext::Failures,
             Pane::Review => KeyContext::Review,
         };
-        let contexts: &[KeyContext] = match &self.overlay {
-            Some(Overlay::Detail(_)) => {
-                let shown = self
-                    .keymap
-                    .lookup(
-                        &[
-                            KeyContext::Detail,
-                            KeyContext::Navigation,
-                            KeyContext::Global,
-                        ],
-                        &key,
-                    )
-                    // The view you read is the one you act on: `a` in the review overlay
-                    // approves what it shows, as on its row.
-                    .or_else(|| {
-                        self.keymap
-                            .lookup(&[pane], &key)
-                            .filter(|a| a.is_decision())
-                    });
-                if let Some(action) = shown {
-                    self.perform(action);
-                }
-                return;
-            }
+        let (first, decisions_from) = match &self.overlay {
+            // The view you read is the one you act on: `a` in the review overlay approves
+            // what it shows, as on its row.
+            Some(Overlay::Detail(_)) => (Some(KeyContext::Detail), Some(pane)),
             // Accept and dismiss take the Review pane's keys for approve and archive.
-            Some(Overlay::Suggestions(_)) => &[
-                KeyContext::Review,
-                KeyContext::Navigation,
-                KeyContext::Global,
-            ],
-            Some(Overlay::Resource(_)) => &[
-                KeyContext::Resource,
-                KeyContext::Navigation,
-                KeyContext::Global,
-            ],
-            Some(_) => &[KeyContext::Navigation, KeyContext::Global],
-            None => &[pane, KeyContext::Navigation, KeyContext::Global],
+            Some(Overlay::Suggestions(_)) => (Some(KeyContext::Review), None),
+            Some(Overlay::Resource(_)) => (Some(KeyContext::Resource), None),
+            Some(_) => (None, None),
+            None => (Some(pane), None),
         };
-        if let Some(action) = self.keymap.lookup(contexts, &key) {
-            self.perform(action);
-        }
+        let contexts = first
+            .into_iter()
+            .chain([KeyContext::Navigation, KeyContext::Global])
+            .collect();
+        (contexts, decisions_from)
     }
 
     /// Keys in a dialog: `[dialog]` bindings first, everything else types into the field.
     fn dialog_key(&mut self, key: KeyEvent) {
+        if self.history_key(&key) {
+            return;
+        }
         let action = self.keymap.lookup(&[KeyContext::Dialog], &key);
         match (action, self.overlay.as_mut()) {
             // Esc leaves the reason, not the list.
@@ -1614,6 +1662,9 @@ impl App {
     /// `consent`: what the person typed a confirmation for in the launch dialog; the library's
     /// gate (`command::apply`) decides again, and refuses what still needs it.
     fn start_run(&mut self, entry: ToolEntry, input: Option<String>, consent: Consent) {
+        self.last_run = Some(LastRun::of(&entry, input.clone()));
+        self.log
+            .push(Level::Info, format!("started {}", entry.id()));
         let key = self.next_run_key;
         self.next_run_key += 1;
         self.runs.push(RunView::new(key, &entry));
@@ -1630,9 +1681,14 @@ impl App {
 
     /// Enter on a tool: the launch dialog, or a clear refusal.
     fn open_launch(&mut self) {
-        let Some(entry) = self.selected_entry().cloned() else {
-            return;
-        };
+        if let Some(entry) = self.selected_entry().cloned() {
+            self.launch(entry, Launching::Asked);
+        }
+    }
+
+    /// Runs `entry` as `how` asks: at once when nothing needs asking, else through the launch
+    /// dialog (its past inputs read in the background); or a clear refusal.
+    pub(super) fn launch(&mut self, entry: ToolEntry, how: Launching) {
         let Some(manifest) = entry.manifest.clone().filter(|_| entry.error.is_none()) else {
             let reason = entry
                 .error
@@ -1659,21 +1715,42 @@ impl App {
             }
             return;
         }
-        // Nothing to fill in, nothing to confirm and nothing it reaches beyond its scratch:
-        // the dialog would only ask for one more Enter, so the run starts and its output
-        // shows at once. A tool that touches a project, paths or hosts always says so first.
-        if manifest.run.input == InputMode::None
-            && confirmation.is_none()
-            && !manifest.permissions.declares_any()
-        {
-            self.start_run(entry, None, Consent::default());
-            return;
+        let asks = confirmation.is_some()
+            || (!entry.tier.is_active() && manifest.permissions.declares_any());
+        let input = match how {
+            // The same run again, when it asks nothing a person answers per run.
+            Launching::Again { input, at_once } if at_once && !asks => {
+                self.notify(format!("running {} again", entry.id()), Level::Info);
+                self.start_run(entry, input, Consent::default());
+                return;
+            }
+            Launching::Again { input, .. } => input,
+            // Nothing to fill in, nothing to confirm and nothing it reaches beyond its
+            // scratch: the dialog would only ask for one more Enter, so the run starts and its
+            // output shows at once. A tool that touches a project, paths or hosts always says
+            // so first.
+            Launching::Asked
+                if manifest.run.input == InputMode::None
+                    && confirmation.is_none()
+                    && !manifest.permissions.declares_any() =>
+            {
+                self.start_run(entry, None, Consent::default());
+                return;
+            }
+            Launching::Asked => None,
+        };
+        if manifest.run.input != InputMode::None {
+            self.effects.push(Effect::LoadInputHistory {
+                path: entry.path.clone(),
+                tool: entry.name.clone(),
+            });
         }
-        self.overlay = Some(Overlay::Launch(Box::new(LaunchState::new(
-            entry,
-            manifest,
-            confirmation,
-        ))));
+        let state = LaunchState::new(entry, manifest, confirmation);
+        let state = match input {
+            Some(input) => state.with_input(&input),
+            None => state,
+        };
+        self.overlay = Some(Overlay::Launch(Box::new(state)));
     }
 
     /// Alerts plus queued tools: the rows of the Review pane.
@@ -1729,6 +1806,13 @@ impl App {
     pub fn perform(&mut self, action: Action) {
         self.dirty = true;
         let confirmed = self.armed.take() == Some(action);
+        // Taken before the overlays: they act on what any of them selects or offers.
+        match action {
+            Action::Copy => return self.copy_selected(),
+            Action::Palette => return self.open_palette(),
+            Action::Again if self.overlay.is_none() => return self.run_again(),
+            _ => {}
+        }
         if self.overlay_action(action) || self.call_action(action) || self.request_action(action) {
             return;
         }
@@ -1744,7 +1828,16 @@ impl App {
                     );
                 }
             }
-            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::Help => {
+                self.overlay = Some(Overlay::Help {
+                    scroll: 0,
+                    query: String::new(),
+                })
+            }
+            Action::Log => {
+                let top = log_overlay::last_top(self, self.size);
+                self.overlay = Some(Overlay::Log { top });
+            }
             Action::Zoom => self.zoomed = !self.zoomed,
             Action::NextPane => self.focus = self.focus.next(),
             Action::PrevPane => self.focus = self.focus.prev(),
@@ -1883,6 +1976,8 @@ impl App {
             }
             // Only calls can be approved for good; `call_action` took it if one is selected.
             Action::ApproveAlways => {}
+            // Taken before the overlays, above.
+            Action::Copy | Action::Again | Action::Palette => {}
             Action::Evolve => self.open_evolve(),
             Action::Validate => {
                 if let Some(entry) = self.selected_entry().cloned() {
@@ -1897,7 +1992,9 @@ impl App {
             | Action::NextField
             | Action::Grant
             | Action::NextFile
-            | Action::PrevFile => {}
+            | Action::PrevFile
+            | Action::OlderInput
+            | Action::NewerInput => {}
         }
     }
 
@@ -1961,6 +2058,7 @@ impl App {
             return true;
         }
         let validations = &self.validations;
+        let palette_page = super::overlays::palette::page(self.size);
         let scroll = match self.overlay.as_mut() {
             None
             | Some(
@@ -1974,7 +2072,17 @@ impl App {
             ) => {
                 return false;
             }
-            Some(Overlay::Help { scroll } | Overlay::FailureDetail { scroll, .. }) => scroll,
+            Some(Overlay::Help { scroll, .. } | Overlay::FailureDetail { scroll, .. }) => scroll,
+            Some(Overlay::Log { .. }) => return self.log_action(action),
+            // Its typing is its own (`palette_key`); the wheel and the page keys move its
+            // choice, quitting quits.
+            Some(Overlay::Palette(state)) => {
+                if action == Action::Quit {
+                    return false;
+                }
+                state.navigate(action, palette_page);
+                return true;
+            }
             Some(Overlay::Suggestions(state)) => {
                 if action == Action::Help {
                     return false;
@@ -2043,6 +2151,30 @@ impl App {
             Action::Quit | Action::Help => return false,
             _ => {}
         }
+        true
+    }
+
+    /// Keys in the `@` log: scrolling within its rows, closing.
+    fn log_action(&mut self, action: Action) -> bool {
+        let Some(Overlay::Log { top }) = self.overlay else {
+            return false;
+        };
+        let last = log_overlay::last_top(self, self.size);
+        let top = match action {
+            Action::Down => top + 1,
+            Action::Up => top.saturating_sub(1),
+            Action::PageDown => top + 10,
+            Action::PageUp => top.saturating_sub(10),
+            Action::First => 0,
+            Action::Last => last,
+            Action::Close | Action::Log => {
+                self.overlay = None;
+                return true;
+            }
+            Action::Quit | Action::Help => return false,
+            _ => top,
+        };
+        self.overlay = Some(Overlay::Log { top: top.min(last) });
         true
     }
 
@@ -2330,7 +2462,18 @@ impl App {
         match mouse.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 self.focus = pane;
-                self.click_row(pane, mouse.row);
+                let row = self.click_row(pane, mouse.row);
+                // The second click on the same row within the interval opens it.
+                let click = (Instant::now(), pane, row);
+                let again = self.last_click.is_some_and(|(at, p, r)| {
+                    at.elapsed() <= DOUBLE_CLICK && (p, r) == (pane, row) && row.is_some()
+                });
+                if again {
+                    self.last_click = None;
+                    self.perform(Action::Open);
+                } else {
+                    self.last_click = Some(click);
+                }
             }
             MouseEventKind::ScrollDown => {
                 self.focus = pane;
@@ -2345,32 +2488,32 @@ impl App {
         self.dirty = true;
     }
 
-    fn click_row(&mut self, pane: Pane, row: u16) {
+    /// Selects the row of `pane`'s list at screen row `row`: its index, if a row is there.
+    fn click_row(&mut self, pane: Pane, row: u16) -> Option<usize> {
         let area = self.areas().of(pane);
-        let Some(line) = row.checked_sub(area.y + 1).map(usize::from) else {
-            return;
-        };
+        let line = usize::from(row.checked_sub(area.y + 1)?);
         let height = self.pane_height(pane);
-        match pane {
-            Pane::Catalog if line < height => {
-                let index = self.catalog_cursor.window(self.view.len(), height).start + line;
-                if index < self.view.len() {
-                    self.catalog_cursor.select(index, self.view.len(), height);
-                }
-            }
-            Pane::Review if line < height => {
-                let index = self.review_cursor.window(self.review_rows(), height).start + line;
-                if index < self.review_rows() {
-                    self.review_cursor.select(index, self.review_rows(), height);
-                }
-            }
-            _ => {}
+        let review_rows = self.review_rows();
+        let (cursor, len) = match pane {
+            Pane::Catalog => (&mut self.catalog_cursor, self.view.len()),
+            Pane::Review => (&mut self.review_cursor, review_rows),
+            Pane::Failures => (&mut self.failures_cursor, self.failures.len()),
+            Pane::Output => return None,
+        };
+        let index = cursor.window(len, height).start + line;
+        if line >= height || index >= len {
+            return None;
         }
+        cursor.select(index, len, height);
+        Some(index)
     }
 }
 
+mod again;
 mod calls;
+mod copy;
 pub(crate) mod failure_lines;
+mod find_key;
 mod marks;
 pub(crate) mod output_lines;
 mod requests;
@@ -2378,6 +2521,8 @@ mod resource_views;
 pub(crate) mod review_lines;
 mod services;
 pub(crate) mod status_line;
+mod told;
+use again::{LastRun, Launching};
 pub(crate) use calls::ReviewRow;
 
 /// A tool the Review pane lists and validation looks at: a candidate, or an active tool that

@@ -225,6 +225,15 @@ impl Keymap {
         })
     }
 
+    /// Whether `key` is one of `action`'s in `context`: for a key two actions of a context
+    /// share (`ctrl-p` in the evolve editor and the launch dialog), the dialog open picks.
+    pub(crate) fn binds(&self, context: KeyContext, action: Action, key: &KeyEvent) -> bool {
+        self.bindings
+            .iter()
+            .filter(|b| b.context == context && b.action == action)
+            .any(|b| b.keys.iter().any(|k| k.matches(key)))
+    }
+
     /// The first key bound to `action` anywhere, for hints like "press ? for help".
     pub(crate) fn hint(&self, action: Action) -> String {
         self.bindings

@@ -6,9 +6,11 @@
 
 pub mod action;
 pub mod app;
+mod clipboard;
 mod coalesce;
 mod config_file;
 mod cursor;
+mod desktop;
 pub(crate) mod detail_content;
 pub mod diff;
 pub mod highlight;
@@ -16,6 +18,7 @@ mod inputs_report;
 mod job_events;
 pub mod keymap;
 pub(crate) mod layout;
+mod message_log;
 pub mod overlays;
 mod panes;
 pub mod quality_history;
@@ -262,7 +265,8 @@ async fn event_loop(
     mut output: mpsc::Receiver<AppEvent>,
     exit_after: &str,
 ) -> anyhow::Result<()> {
-    let mut guard = terminal::TerminalGuard::enter().context("cannot set up the terminal")?;
+    let mouse = ui_runtime.workbench.config().mouse;
+    let mut guard = terminal::TerminalGuard::enter(mouse).context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     app.update(AppEvent::Terminal(crossterm::event::Event::Resize(
         size.width,
@@ -775,6 +779,33 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 };
                 let _ = tx.send(event).await;
             });
+        }
+        Effect::LoadInputHistory { path, tool } => {
+            let tx = tx.clone();
+            let root = ui_runtime.root.clone();
+            tokio::task::spawn_blocking(move || {
+                let inputs = Store::open_reader(&root).and_then(|store| {
+                    store.recent_inputs(
+                        &tool,
+                        overlays::launch::INPUT_HISTORY,
+                        overlays::launch::INPUT_HISTORY_BYTES,
+                    )
+                });
+                let _ = tx.blocking_send(AppEvent::InputHistoryLoaded { path, inputs });
+            });
+        }
+        Effect::Tell(line) => {
+            // A bell that cannot be written has no one to ring for: the terminal is gone.
+            if ui_runtime.workbench.config().bell {
+                let _ = terminal::send(b"\x07");
+            }
+            desktop::notify(line);
+        }
+        // A few bytes to the terminal between two frames: no need for a task.
+        Effect::Copy(text) => {
+            if let Err(e) = clipboard::copy(&text) {
+                let _ = tx.try_send(AppEvent::CopyFailed(e.to_string()));
+            }
         }
     }
 }

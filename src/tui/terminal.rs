@@ -14,10 +14,13 @@ pub(crate) struct TerminalGuard {
 }
 
 impl TerminalGuard {
-    pub(crate) fn enter() -> std::io::Result<Self> {
+    /// `mouse`: take the mouse (`[ui] mouse`); else the terminal keeps its own selection.
+    pub(crate) fn enter(mouse: bool) -> std::io::Result<Self> {
         let terminal = ratatui::try_init()?;
         install_panic_hook();
-        execute!(stdout(), EnableMouseCapture)?;
+        if mouse {
+            execute!(stdout(), EnableMouseCapture)?;
+        }
         Ok(Self { terminal })
     }
 }
@@ -26,6 +29,14 @@ impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
     }
+}
+
+/// Writes `bytes` to the terminal between two frames: a sequence that draws nothing (OSC 52,
+/// the bell).
+pub(crate) fn send(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
 }
 
 /// Leaves mouse capture, the alternate screen and raw mode. Safe to call more than once.

@@ -12,7 +12,7 @@ use super::layout::{self};
 use super::{overlays, panes};
 
 mod text_fit;
-pub(crate) use text_fit::{fit, short_time, wanted, widest};
+pub(crate) use text_fit::{fit, short_time, wanted, widest, wrap};
 
 type DrawPane = fn(&mut Frame, &App, Rect);
 

@@ -55,6 +55,7 @@ impl App {
                 self.notify(format!("call #{id} was answered elsewhere"), Level::Info);
             }
         }
+        self.tell_new_calls(&calls);
         self.pending_calls = calls;
         self.rules = rules;
         self.clamp_cursors();

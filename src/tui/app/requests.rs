@@ -21,6 +21,7 @@ impl App {
                 Level::Info,
             );
         }
+        self.tell_new_requests(&requests);
         self.requests = requests;
         self.clamp_cursors();
         self.dirty = true;

@@ -63,6 +63,16 @@ pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             ),
         ));
     }
+    let waiting = app.waiting();
+    if waiting > 0 {
+        states.push((
+            5,
+            format!(
+                " │ {waiting} waiting ({})",
+                app.keymap.hint(Action::FocusReview)
+            ),
+        ));
+    }
     let running = app.runs.iter().filter(|r| r.is_running()).count();
     if running > 0 {
         states.push((4, format!(" │ {running} running")));

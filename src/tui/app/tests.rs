@@ -464,7 +464,7 @@ fn help_overlay_is_generated_from_the_keymap() {
         )
         .expect("valid");
     key(&mut app, KeyCode::Char('?'));
-    let screen = render(&app, 80, 40);
+    let screen = render(&app, 80, 48);
     insta::assert_snapshot!(screen);
     assert!(
         screen.contains("f                 Filter the catalog (fuzzy)"),
@@ -800,6 +800,14 @@ fn shutdown_signal_quits() {
     let mut app = app_with(sample());
     app.update(AppEvent::Shutdown("SIGTERM"));
     assert!(app.should_quit);
+}
+
+/// The status bar's message, or nothing.
+fn message(app: &App) -> String {
+    app.message
+        .as_ref()
+        .map(|m| m.0.clone())
+        .unwrap_or_default()
 }
 
 fn ctrl(app: &mut App, c: char) {
@@ -1745,10 +1753,15 @@ fn evolve_without_edits_asks_the_evolver() {
     });
     assert_eq!(evolve.as_deref(), Some("faster"));
 }
+mod again;
+mod copy;
+mod find_key;
 mod inputs;
 mod layout;
+mod log;
 mod long_lines;
 mod marks;
+mod mouse;
 mod permissions;
 mod progress;
 mod quality_chart;
@@ -1756,6 +1769,7 @@ mod readme_keys;
 mod resources;
 mod services;
 mod stats;
+mod told;
 
 #[test]
 fn candidates_validated_one_by_one_queue_in_the_order_they_arrived() {
@@ -1975,7 +1989,7 @@ fn decision_keys_act_from_the_review_overlay_on_what_it_shows() {
 #[test]
 fn the_help_lists_the_keys_of_every_pane() {
     let app = app_with(sample());
-    let help: Vec<String> = crate::tui::overlays::help::lines(&app, 100)
+    let help: Vec<String> = crate::tui::overlays::help::lines(&app, 100, "")
         .iter()
         .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();

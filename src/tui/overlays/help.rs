@@ -7,17 +7,35 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::centered;
 use crate::tui::app::App;
+use crate::tui::ui::wrap;
 
 /// Columns before a key's description: two of indent and the keys.
 const KEYS_WIDTH: usize = 20;
 
 /// Every section of the keymap, with descriptions wrapped to `width` columns under their
-/// own column, so no line is cut.
-pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
+/// own column, so no line is cut; only the bindings holding every word of `query`.
+pub(crate) fn lines(app: &App, width: usize, query: &str) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let room = width.saturating_sub(KEYS_WIDTH).max(12);
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
     let mut lines = Vec::new();
     for (context, rows) in app.keymap.sections() {
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|(keys, action)| {
+                let haystack = format!(
+                    "{keys} {} {} {}",
+                    action.help_in(context),
+                    action.name(),
+                    context.title()
+                )
+                .to_lowercase();
+                words.iter().all(|w| haystack.contains(w.as_str()))
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
         if !lines.is_empty() {
             lines.push(Line::from(""));
         }
@@ -37,26 +55,12 @@ pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             }
         }
     }
-    lines
-}
-
-/// Words of `text` in lines of at most `width` characters; a longer word gets a line of
-/// its own, cut.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        let needed =
-            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
-        if !current.is_empty() && needed > width {
-            lines.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.extend(word.chars().take(width));
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("No key does \"{query}\"."),
+            theme.dim,
+        )));
     }
-    lines.push(current);
     lines
 }
 
@@ -74,20 +78,30 @@ fn natural_width(app: &App) -> usize {
         + KEYS_WIDTH
 }
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
+pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: usize, query: &str) {
     let width = u16::try_from(natural_width(app) + 2)
         .unwrap_or(u16::MAX)
         .max(64);
     let rect = centered(area, width, area.height.saturating_sub(2));
-    let content = lines(app, rect.width.saturating_sub(2) as usize);
+    let content = lines(app, rect.width.saturating_sub(2) as usize, query);
     let visible = rect.height.saturating_sub(2) as usize;
     let scroll = scroll.min(content.len().saturating_sub(visible));
+    let (title, foot) = match query.is_empty() {
+        true => (
+            " Keys · type to find one ".to_string(),
+            " ↑↓ scroll · esc or ? close ",
+        ),
+        false => (
+            format!(" Keys · {query}█ "),
+            " ↑↓ scroll · backspace edits · esc clears ",
+        ),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(app.theme.border_focused)
-        .title(Span::styled(" Keys ", app.theme.title_focused))
-        .title_bottom(Span::styled(" j/k scroll · esc or ? close ", app.theme.dim));
+        .title(Span::styled(title, app.theme.title_focused))
+        .title_bottom(Span::styled(foot, app.theme.dim));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(content)
@@ -95,19 +109,4 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
             .scroll((scroll as u16, 0)),
         rect,
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wrap_keeps_words_whole_and_cuts_only_a_word_longer_than_the_line() {
-        assert_eq!(
-            wrap("Give the focused pane the screen", 14),
-            ["Give the", "focused pane", "the screen"]
-        );
-        assert_eq!(wrap("abcdefghij k", 4), ["abcd", "k"]);
-        assert_eq!(wrap("", 10), [""]);
-    }
 }

@@ -10,7 +10,9 @@ use crate::model::{InputMode, Manifest, ToolEntry};
 use crate::runner::schema;
 
 mod draw;
+mod history;
 pub(crate) use draw::draw;
+pub(crate) use history::{INPUT_HISTORY, INPUT_HISTORY_BYTES, InputHistory};
 
 pub(crate) struct LaunchState {
     pub(crate) entry: ToolEntry,
@@ -31,6 +33,8 @@ pub(crate) struct LaunchState {
     /// it declares unless the person grants it (`grant`, which asks for the typed name).
     pub(crate) unreviewed: bool,
     pub(crate) grant: bool,
+    /// The tool's past inputs, read from the store after the dialog opened.
+    pub(crate) history: InputHistory,
 }
 
 /// Where a person starts typing in the example input: the first value, selected so that what
@@ -101,9 +105,39 @@ impl LaunchState {
             editing_confirm: false,
             unreviewed,
             grant: false,
+            history: InputHistory::default(),
         };
         state.check();
         state
+    }
+
+    /// The dialog with `input` in the editor instead of the schema's example.
+    pub(crate) fn with_input(mut self, input: &str) -> Self {
+        self.set_input(input);
+        self
+    }
+
+    fn set_input(&mut self, input: &str) {
+        if let Some(editor) = &mut self.editor {
+            let mut area = TextArea::new(input.lines().map(str::to_string).collect());
+            area.set_cursor_line_style(editor.cursor_line_style());
+            *editor = area;
+            self.check();
+        }
+    }
+
+    /// Shows the next older (or newer) past input; false when there is none that way.
+    pub(crate) fn walk_history(&mut self, older: bool) -> bool {
+        let Some(current) = self.input() else {
+            return false;
+        };
+        match self.history.step(older, &current) {
+            Some(text) => {
+                self.set_input(&text);
+                true
+            }
+            None => false,
+        }
     }
 
     /// What the person confirmed by typing the name: the cost gate's question, and the grants
@@ -191,6 +225,24 @@ impl LaunchState {
     }
 
     pub(crate) fn input_key(&mut self, key: crossterm::event::KeyEvent) {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        // Up on the editor's first row walks to older inputs, down on its last to newer
+        // ones, as a shell's history does with a command over several lines.
+        if let (false, Some(editor), KeyModifiers::NONE) =
+            (self.editing_confirm, &self.editor, key.modifiers)
+        {
+            let row = editor.cursor().0;
+            let walked = match key.code {
+                KeyCode::Up if row == 0 => self.walk_history(true),
+                KeyCode::Down if row + 1 >= editor.lines().len() && self.history.is_walking() => {
+                    self.walk_history(false)
+                }
+                _ => false,
+            };
+            if walked {
+                return;
+            }
+        }
         let target = if self.editing_confirm {
             self.confirm.as_mut()
         } else {

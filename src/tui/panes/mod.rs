@@ -24,6 +24,11 @@ pub(crate) fn pane_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> 
     } else {
         (app.theme.border, app.theme.title)
     };
+    // Something new waits for a person: the Review pane's title flashes.
+    let title_style = match pane == Pane::Review && app.review_lit() {
+        true => app.theme.selected,
+        false => title_style,
+    };
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)

@@ -54,3 +54,38 @@ pub(crate) fn fit(text: &str, width: usize) -> String {
 pub(crate) fn short_time(at: &str) -> String {
     at.get(5..16).unwrap_or(at).replace('T', " ")
 }
+
+/// Words of `text` in lines of at most `width` characters; a longer word gets a line of
+/// its own, cut.
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if !current.is_empty() && needed > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.extend(word.chars().take(width));
+    }
+    lines.push(current);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_keeps_words_whole_and_cuts_only_a_word_longer_than_the_line() {
+        assert_eq!(
+            wrap("Give the focused pane the screen", 14),
+            ["Give the", "focused pane", "the screen"]
+        );
+        assert_eq!(wrap("abcdefghij k", 4), ["abcd", "k"]);
+        assert_eq!(wrap("", 10), [""]);
+    }
+}

@@ -21,13 +21,6 @@ fn reviewing() -> App {
     app
 }
 
-fn message(app: &App) -> String {
-    app.message
-        .as_ref()
-        .map(|m| m.0.clone())
-        .unwrap_or_default()
-}
-
 #[test]
 fn space_marks_candidates_and_approve_decides_on_each_marked_one() {
     let mut app = reviewing();

@@ -51,6 +51,31 @@ fn command(app: &mut App, text: &str) {
     key(app, KeyCode::Enter);
 }
 
+/// `y` in `:runs` copies the selected run's input; a run that took none says so.
+#[test]
+fn y_in_the_runs_view_copies_the_selected_runs_input() {
+    let mut app = app_with(sample());
+    command(&mut app, "runs");
+    let mut table = runs();
+    if let Rows::Runs(rows) = &mut table.rows {
+        rows[1].input = r#"{"title":"Hello"}"#.into();
+    }
+    app.update(AppEvent::ResourceLoaded {
+        resource: Resource::Runs,
+        table: Ok(Table::new(table.rows, false)),
+    });
+    app.take_effects();
+    key(&mut app, KeyCode::Char('y'));
+    assert_eq!(message(&app), "nothing to copy: run #3 took no input");
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Copy(r#"{"title":"Hello"}"#.into())]
+    );
+    assert_eq!(message(&app), "copied the input of run #2");
+}
+
 #[test]
 fn colon_runs_opens_the_runs_view_and_its_rows_arrive_in_the_background() {
     let mut app = app_with(sample());
@@ -358,7 +383,7 @@ fn a_failure_recorded_since_the_view_was_read_is_found_in_the_failures_pane() {
 
 /// The rows of the help's section titled `title`, as text.
 fn help_section(app: &App, title: &str) -> Vec<String> {
-    let lines: Vec<String> = crate::tui::overlays::help::lines(app, 160)
+    let lines: Vec<String> = crate::tui::overlays::help::lines(app, 160, "")
         .iter()
         .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();

@@ -77,7 +77,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState
             let block = Block::default()
                 .borders(Borders::ALL)
                 .border_style(style)
-                .title(" input (JSON) ");
+                .title(input_title(app, state));
             let inner_editor = block.inner(editor);
             frame.render_widget(block, editor);
             frame.render_widget(area, inner_editor);
@@ -122,6 +122,17 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState
         let inner_confirm = block.inner(confirm);
         frame.render_widget(block, confirm);
         frame.render_widget(area, inner_confirm);
+    }
+}
+
+/// The editor's title, with where the walk through past inputs is, or how many there are.
+fn input_title(app: &App, state: &LaunchState) -> String {
+    let older = app.keymap.hint(Action::OlderInput);
+    match (state.history.position(), state.history.len()) {
+        (Some((shown, of)), _) => format!(" input (JSON) · past input {shown}/{of} "),
+        (None, 0) => " input (JSON) ".to_string(),
+        (None, 1) => format!(" input (JSON) · {older}: 1 past input "),
+        (None, n) => format!(" input (JSON) · {older}: {n} past inputs "),
     }
 }
 

@@ -1,0 +1,143 @@
+//! `.` runs the last run again with the same input, and the launch dialog walks the tool's
+//! past inputs (`ctrl-p` / `ctrl-n`, read from the runs the store holds).
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::KeyEvent;
+
+use super::{Action, App, Level, Overlay};
+use crate::model::ToolEntry;
+use crate::store::StoreError;
+use crate::tui::action::KeyContext;
+use crate::tui::overlays::launch::InputHistory;
+
+/// The run this workbench started last: the tool's folder, the content that ran and its input.
+#[derive(Debug, Clone)]
+pub(crate) struct LastRun {
+    path: PathBuf,
+    id: String,
+    content_hash: String,
+    input: Option<String>,
+}
+
+impl LastRun {
+    pub(super) fn of(entry: &ToolEntry, input: Option<String>) -> Self {
+        Self {
+            path: entry.path.clone(),
+            id: entry.id(),
+            content_hash: entry.content_hash.clone(),
+            input,
+        }
+    }
+}
+
+/// How a launch came about.
+pub(crate) enum Launching {
+    /// Enter on a tool.
+    Asked,
+    /// `.`: the last run's input; `at_once` while the tool is the content that ran.
+    Again {
+        input: Option<String>,
+        at_once: bool,
+    },
+}
+
+impl App {
+    /// `.`: the last run again, with its input: at once when the tool is unchanged and asks
+    /// nothing a person answers per run (a confirmation, grants), else its launch dialog with
+    /// that input in it.
+    pub(super) fn run_again(&mut self) {
+        let Some(last) = self.last_run.clone() else {
+            let enter = self.keymap.hint(Action::Launch);
+            self.notify(
+                format!("nothing to run again: no run started here yet ({enter} runs a tool)"),
+                Level::Error,
+            );
+            return;
+        };
+        let Some(entry) = self
+            .catalog
+            .entries()
+            .iter()
+            .find(|e| e.path == last.path)
+            .cloned()
+        else {
+            self.notify(
+                format!(
+                    "cannot run {} again: it is no longer in the catalog",
+                    last.id
+                ),
+                Level::Error,
+            );
+            return;
+        };
+        let unchanged = entry.content_hash == last.content_hash;
+        if !unchanged {
+            self.notify(
+                format!(
+                    "{} changed since its last run: check the input and run it",
+                    last.id
+                ),
+                Level::Error,
+            );
+        }
+        let how = Launching::Again {
+            input: last.input,
+            at_once: unchanged,
+        };
+        self.launch(entry, how);
+    }
+
+    /// The past inputs read for the launch dialog of the tool at `path`, if it is still open.
+    pub(super) fn on_input_history(
+        &mut self,
+        path: &Path,
+        inputs: Result<Vec<String>, StoreError>,
+    ) {
+        match inputs {
+            Ok(inputs) => {
+                if let Some(Overlay::Launch(launch)) = &mut self.overlay
+                    && launch.entry.path == path
+                {
+                    launch.history = InputHistory::new(inputs);
+                    self.dirty = true;
+                }
+            }
+            Err(e) => self.notify(
+                format!("past inputs not read: {}", crate::error_chain::one_line(&e)),
+                Level::Error,
+            ),
+        }
+    }
+
+    /// `ctrl-p` / `ctrl-n` in the launch dialog: an older or newer past input, or a line
+    /// saying there is none. False for other keys and other dialogs.
+    pub(super) fn history_key(&mut self, key: &KeyEvent) -> bool {
+        let Some(Overlay::Launch(launch)) = &mut self.overlay else {
+            return false;
+        };
+        let older = if self
+            .keymap
+            .binds(KeyContext::Dialog, Action::OlderInput, key)
+        {
+            true
+        } else if self
+            .keymap
+            .binds(KeyContext::Dialog, Action::NewerInput, key)
+        {
+            false
+        } else {
+            return false;
+        };
+        if launch.editor.is_none() || launch.walk_history(older) {
+            return true;
+        }
+        let said = match (older, launch.history.len()) {
+            (_, 0) => format!("no past input of {}", launch.entry.name),
+            (true, n) => format!("that is the oldest of {n} past inputs"),
+            (false, _) => "that is what you typed: nothing newer".to_string(),
+        };
+        self.notify(said, Level::Info);
+        true
+    }
+}

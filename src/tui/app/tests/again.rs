@@ -1,0 +1,127 @@
+//! `.` runs the last run again with its input, and the launch dialog walks the tool's past
+//! inputs, read from the runs the store holds.
+
+use super::*;
+
+fn csv_tool() -> ToolEntry {
+    let schema = serde_json::json!({"type": "object", "required": ["csv"],
+        "properties": {"csv": {"type": "string"}}});
+    with_input_schema(
+        tool(
+            Tier::Approved,
+            "csv_to_json",
+            "1.2.0",
+            CostTier::Low,
+            "Convert CSV",
+        ),
+        schema,
+    )
+}
+
+/// The input of every run the app asked for.
+fn started_inputs(app: &mut App) -> Vec<Option<String>> {
+    app.take_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::StartRun { input, .. } => Some(input),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn dot_with_no_run_yet_says_so() {
+    let mut app = app_with(vec![csv_tool()]);
+    key(&mut app, KeyCode::Char('.'));
+    assert_eq!(
+        message(&app),
+        "nothing to run again: no run started here yet (enter runs a tool)"
+    );
+    assert!(started_inputs(&mut app).is_empty());
+}
+
+#[test]
+fn dot_runs_the_last_run_again_with_the_same_input() {
+    let mut app = app_with(vec![csv_tool()]);
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "a,b");
+    ctrl(&mut app, 's');
+    let first = started_inputs(&mut app);
+    assert_eq!(first.len(), 1);
+    // From another pane too: the run is the workbench's last, wherever the focus is.
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('.'));
+    assert!(app.overlay.is_none(), "no dialog: nothing to ask");
+    assert_eq!(started_inputs(&mut app), first);
+    assert_eq!(message(&app), "running csv_to_json@1.2.0 again");
+    assert_eq!(app.runs.len(), 2);
+}
+
+#[test]
+fn dot_on_a_tool_changed_since_opens_its_dialog_with_the_input_instead() {
+    let mut app = app_with(vec![csv_tool()]);
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "x");
+    ctrl(&mut app, 's');
+    app.take_effects();
+    let changed = ToolEntry {
+        content_hash: "ffff0000".into(),
+        ..csv_tool()
+    };
+    app.update(AppEvent::Watched {
+        updated: vec![changed],
+        removed: Vec::new(),
+    });
+    key(&mut app, KeyCode::Char('.'));
+    assert!(started_inputs(&mut app).is_empty());
+    assert_eq!(
+        message(&app),
+        "csv_to_json@1.2.0 changed since its last run: check the input and run it"
+    );
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("\"csv\": \"x\""), "{screen}");
+}
+
+#[test]
+fn the_launch_dialog_walks_past_inputs_with_ctrl_p_and_ctrl_n() {
+    let mut app = app_with(vec![csv_tool()]);
+    app.take_effects();
+    key(&mut app, KeyCode::Enter);
+    let path = csv_tool().path;
+    assert!(
+        app.take_effects().contains(&Effect::LoadInputHistory {
+            path: path.clone(),
+            tool: "csv_to_json".into(),
+        }),
+        "the past inputs are read as the dialog opens"
+    );
+    ctrl(&mut app, 'p');
+    assert_eq!(message(&app), "no past input of csv_to_json");
+    app.update(AppEvent::InputHistoryLoaded {
+        path,
+        inputs: Ok(vec![r#"{"csv":"new"}"#.into(), r#"{"csv":"old"}"#.into()]),
+    });
+    assert!(render(&app, 80, 24).contains("ctrl-p: 2 past inputs"));
+    ctrl(&mut app, 'p');
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("\"csv\": \"new\""), "{screen}");
+    assert!(screen.contains("past input 1/2"), "{screen}");
+    // Up on the first row goes older too; ctrl-n comes back down to the example.
+    key(&mut app, KeyCode::Up);
+    assert!(render(&app, 80, 24).contains("\"csv\": \"old\""));
+    ctrl(&mut app, 'p');
+    assert_eq!(message(&app), "that is the oldest of 2 past inputs");
+    ctrl(&mut app, 'n');
+    ctrl(&mut app, 'n');
+    assert!(render(&app, 80, 24).contains("\"csv\": \"\""));
+    ctrl(&mut app, 's');
+    assert_eq!(
+        started_inputs(&mut app)
+            .into_iter()
+            .flatten()
+            .map(|i| i.replace(char::is_whitespace, ""))
+            .collect::<Vec<_>>(),
+        [r#"{"csv":""}"#]
+    );
+}
