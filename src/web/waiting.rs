@@ -1,0 +1,107 @@
+//! What waits for a person, read for one drawing of the page: a page of the agents' calls
+//! (newest first) with the grants of the content each names, the candidates with the checks
+//! that did not pass, and the tool requests. Only reads.
+
+use sha2::{Digest, Sha256};
+
+use super::WebError;
+use crate::model::ToolId;
+use crate::model::calls::CallRow;
+use crate::model::requests::RequestRow;
+use crate::review::lifecycle::{self, ReviewItem};
+use crate::review::queue::{QueueItem, checks_not_passed};
+use crate::review::validate::Check;
+use crate::workbench::Workbench;
+
+/// Waiting calls on one page.
+pub(super) const CALLS_PER_PAGE: usize = 20;
+
+/// A waiting call as the page shows it.
+pub(super) struct CallShown {
+    pub(super) call: CallRow,
+    /// What the content the call names may touch, one line.
+    pub(super) grants: String,
+    /// What an answer carries to say which arguments the person saw.
+    pub(super) arguments_digest: String,
+}
+
+/// A candidate as the page shows it.
+pub(super) struct CandidateShown {
+    pub(super) item: QueueItem,
+    /// Failed checks first, then warnings.
+    pub(super) checks: Vec<Check>,
+}
+
+/// Everything one drawing of the page shows.
+pub(super) struct Waiting {
+    /// The page asked for, newest first.
+    pub(super) calls: Vec<CallShown>,
+    /// Calls waiting in all.
+    pub(super) calls_total: usize,
+    pub(super) candidates: Vec<CandidateShown>,
+    pub(super) requests: Vec<RequestRow>,
+}
+
+/// What waits, with the page `page` of the calls (0: the newest).
+pub(super) fn gather(ws: &Workbench, page: usize) -> Result<Waiting, WebError> {
+    let (calls, calls_total, candidates, requests) = {
+        let store = ws.store()?;
+        let store = store.lock();
+        let mut calls = store.calls(false)?;
+        let calls_total = calls.len();
+        calls.reverse();
+        let calls: Vec<CallRow> = calls
+            .into_iter()
+            .skip(page.saturating_mul(CALLS_PER_PAGE))
+            .take(CALLS_PER_PAGE)
+            .collect();
+        let mut candidates = Vec::new();
+        let mut requests = Vec::new();
+        for item in lifecycle::review_items(ws.root(), ws.config().catalog, &store)? {
+            match item {
+                ReviewItem::Tool(item) => {
+                    let checks = checks_not_passed(&store, &item)?;
+                    candidates.push(CandidateShown { item, checks });
+                }
+                ReviewItem::Request(request) => requests.push(request),
+                // An active tool's drift is answered where its files can be read.
+                ReviewItem::Drift(_) => {}
+            }
+        }
+        // Newest first, as the calls.
+        candidates.reverse();
+        (calls, calls_total, candidates, requests)
+    };
+    let calls = calls
+        .into_iter()
+        .map(|call| CallShown {
+            grants: grants(ws, &call),
+            arguments_digest: arguments_digest(&call.arguments),
+            call,
+        })
+        .collect();
+    Ok(Waiting {
+        calls,
+        calls_total,
+        candidates,
+        requests,
+    })
+}
+
+/// The grants of the content `call` names, as the workspace holds it now.
+fn grants(ws: &Workbench, call: &CallRow) -> String {
+    let id = ToolId::known(&call.tool, &call.version).with_hash(&call.content_hash);
+    id.ok()
+        .and_then(|id| ws.find_reading(&id).ok())
+        .and_then(|entry| entry.manifest.map(|m| m.permissions.summary()))
+        .unwrap_or_else(|| "unknown: that content is no longer in the workspace".to_string())
+}
+
+/// The SHA-256 of the arguments as stored: an answer carries it, and is refused when the
+/// call's arguments are not the ones it names.
+pub(super) fn arguments_digest(arguments: &serde_json::Value) -> String {
+    Sha256::digest(arguments.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
