@@ -105,3 +105,64 @@ pub(super) fn arguments_digest(arguments: &serde_json::Value) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::calls::NewCall;
+
+    #[test]
+    fn a_thousand_waiting_calls_are_shown_newest_first_a_page_at_a_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        let ws = Workbench::at(dir.path(), None).expect("opened");
+        {
+            let store = ws.store().expect("store");
+            let mut store = store.lock();
+            for n in 0..1000 {
+                store
+                    .insert_call(&NewCall {
+                        tool: "deploy".into(),
+                        version: "1.0.0".into(),
+                        content_hash: "h".into(),
+                        arguments: serde_json::json!({ "n": n }),
+                        input_schema: serde_json::json!({}),
+                        client: "claude-code".into(),
+                        why: "cost tier high".into(),
+                        requested_at: "2026-11-26T10:00:00.000Z".into(),
+                        server_pid: std::process::id(),
+                        server_start: 0,
+                        task: None,
+                    })
+                    .expect("call");
+            }
+        }
+        let started = std::time::Instant::now();
+        let newest = gather(&ws, 0).expect("gathered");
+        let drawn = super::super::page::review(
+            &super::super::page::Frame {
+                device: "phone",
+                csrf: "00",
+                notice: None,
+                page: 0,
+            },
+            &newest,
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "a page of 1,000 waiting calls took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(newest.calls_total, 1000);
+        assert_eq!(newest.calls.len(), CALLS_PER_PAGE);
+        assert_eq!(newest.calls[0].call.arguments["n"], 999, "newest first");
+        assert!(drawn.contains("Page 1 of 50") && drawn.len() < 200_000);
+        let oldest = gather(&ws, 49).expect("gathered");
+        assert_eq!(
+            oldest.calls.last().map(|c| c.call.arguments["n"].clone()),
+            Some(0.into())
+        );
+        assert!(gather(&ws, 50).expect("gathered").calls.is_empty());
+        assert!(gather(&ws, usize::MAX).expect("gathered").calls.is_empty());
+    }
+}
