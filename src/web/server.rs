@@ -425,9 +425,11 @@ fn html(server: &Server, status: StatusCode, body: String) -> HttpResponse {
     );
     headers.insert(header::CONTENT_SECURITY_POLICY, server.policy.clone());
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Not `no-referrer`: with it a browser sends `Origin: null` on the page's own forms, which
+    // the Origin check must refuse. `same-origin` still keeps a pairing link from other sites.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     response
 }
