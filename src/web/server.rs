@@ -71,6 +71,8 @@ pub(super) async fn serve(ws: Arc<Workbench>, listen: SocketAddr) -> Result<(), 
     // Candidates arriving and leaving are heard through the live catalog; calls and
     // requests through the store's poller.
     ws.keep_live(ws.scan(), ws.store()?);
+    // A long-lived front end backs the store up as it starts: it is ended, not left.
+    ws.back_up_in_background();
     let stream = ws.events(Sources {
         waiting: true,
         ..Sources::default()
