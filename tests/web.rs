@@ -733,3 +733,42 @@ fn a_candidate_approved_on_the_page_is_in_its_history_with_the_device() {
     assert_eq!(history[0]["action"], "approve", "{history}");
     assert_eq!(history[0]["who"], "ana (web: phone)", "{history}");
 }
+
+#[test]
+fn web_listen_sets_the_address_and_a_non_loopback_one_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
+    }
+    let config = tempfile::tempdir().expect("config dir");
+    let settings = dir.path().join("toolbench.toml");
+    std::fs::write(&settings, "[web]\nlisten = \"127.0.0.1:7999\"\n").expect("toolbench.toml");
+    let out = toolbench_command(dir.path(), config.path(), &["web", "pair"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("http://127.0.0.1:7999/pair?code="),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::write(&settings, "[web]\nlisten = \"0.0.0.0:7999\"\n").expect("toolbench.toml");
+    let out = toolbench_command(dir.path(), config.path(), &["web"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("0.0.0.0:7999: not a loopback address") && err.contains("TLS"),
+        "{err}"
+    );
+    let out = toolbench_command(
+        dir.path(),
+        config.path(),
+        &["web", "--listen", "192.0.2.1:80"],
+    )
+    .output()
+    .expect("run");
+    assert!(stderr(&out).contains("192.0.2.1:80: not a loopback address"));
+}

@@ -14,10 +14,10 @@ use crate::command::{Applied, Command};
 pub(crate) struct WebArgs {
     #[command(subcommand)]
     action: Option<WebAction>,
-    /// Serve the page at ADDR (loopback only: the page has no TLS yet; port 0 picks a free
-    /// port, printed on stderr).
-    #[arg(long, value_name = "ADDR", default_value = crate::web::DEFAULT_LISTEN)]
-    listen: SocketAddr,
+    /// Serve the page at ADDR instead of `[web] listen` (127.0.0.1:7878); loopback only, as the
+    /// page has no TLS yet; port 0 picks a free port, printed on stderr.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -28,9 +28,9 @@ enum WebAction {
         /// (default: device-N).
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
-        /// The address the page is served at, for the link.
-        #[arg(long, value_name = "ADDR", default_value = crate::web::DEFAULT_LISTEN)]
-        listen: SocketAddr,
+        /// The address the page is served at, for the link (default: `[web] listen`).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
     },
     /// The paired devices, newest first.
     Devices {
@@ -50,11 +50,15 @@ enum WebAction {
 
 pub(crate) fn run(args: WebArgs, ws: Workbench) -> CliResult {
     match args.action {
-        None => Ok(crate::web::serve(ws, args.listen)?),
+        None => {
+            let listen = args.listen.unwrap_or(ws.config().web_listen);
+            Ok(crate::web::serve(ws, listen)?)
+        }
         Some(WebAction::Pair { name, listen }) => {
             let Applied::PairingCode(code) = apply(&ws, Command::PairingCode { name })? else {
                 return Err(unexpected());
             };
+            let listen = listen.unwrap_or(ws.config().web_listen);
             outln!("{}", crate::web::pairing_link(listen, &code.code));
             errln!(
                 "toolbench web: open the link on the device to pair it as {}; it works once, until {}",

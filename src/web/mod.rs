@@ -24,17 +24,14 @@ use crate::review::ReviewError;
 use crate::store::StoreError;
 use crate::workbench::Workbench;
 
-/// Where the page is served unless `--listen` says otherwise.
-pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
-
 /// Why the page could not be served, in one line.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum WebError {
     #[error(
-        "--listen {0}: not a loopback address; the page has no TLS yet, so its session cookie and answers would cross the network in the clear: listen on 127.0.0.1 and reach it through an SSH tunnel (see docs/web.md)"
+        "{0}: not a loopback address (--listen or [web] listen); the page has no TLS yet, so its session cookie and answers would cross the network in the clear: listen on 127.0.0.1 and reach it through an SSH tunnel (see docs/web.md)"
     )]
     NotLoopback(SocketAddr),
-    #[error("--listen {addr}: cannot listen: {reason}")]
+    #[error("{addr}: cannot listen: {reason}")]
     Listen { addr: SocketAddr, reason: String },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
