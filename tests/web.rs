@@ -772,3 +772,107 @@ fn web_listen_sets_the_address_and_a_non_loopback_one_is_refused_in_one_line() {
     .expect("run");
     assert!(stderr(&out).contains("192.0.2.1:80: not a loopback address"));
 }
+
+#[test]
+fn a_candidate_whose_checks_failed_shows_them_and_is_approved_only_with_them_accepted() {
+    let bench = Bench::new();
+    let folder = write_tool(
+        bench.root(),
+        "experimental",
+        "greet",
+        &minimal_manifest("greet"),
+    );
+    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+    std::fs::create_dir_all(folder.join("tests")).expect("tests");
+    std::fs::write(
+        folder.join("tests/says_bye.toml"),
+        "input = '{}'\nexpect_stdout_contains = 'bye'\n",
+    )
+    .expect("case");
+    validate(bench.root(), "greet");
+    let device = bench.pair("phone");
+    let page = bench.get("/", &device.cookie);
+    assert!(
+        page.body.contains("Candidate: greet@1.0.0"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<dt>Verdict</dt><dd>fail</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Checks that did not pass:"));
+    assert!(
+        page.body.contains("<strong>tests: fail</strong>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("I accept the checks listed above"));
+    let start = page.body.find("action=\"/candidates\"").expect("form");
+    let hash = field_value(&page.body[start..], "content_hash").expect("hash");
+    let approve = |accept: &[(&str, &str)]| {
+        let mut form = vec![
+            ("csrf", device.csrf.as_str()),
+            ("name", "greet"),
+            ("version", "1.0.0"),
+            ("content_hash", hash.as_str()),
+            ("decision", "approve"),
+        ];
+        form.extend_from_slice(accept);
+        bench.post("/candidates", &device.cookie, &form)
+    };
+    let refused = approve(&[]);
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("its validation failed (tests)"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("Candidate: greet@1.0.0"),
+        "still waiting"
+    );
+    let approved = approve(&[("accept_failures", "yes")]);
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    let history = bench.json(&["history", "greet", "--json"]);
+    assert_eq!(history[0]["who"], "ana (web: phone)", "{history}");
+}
+
+#[test]
+fn a_candidate_rejected_on_the_page_needs_a_reason_and_is_archived() {
+    let bench = Bench::new();
+    let folder = write_tool(
+        bench.root(),
+        "experimental",
+        "greet",
+        &minimal_manifest("greet"),
+    );
+    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+    validate(bench.root(), "greet");
+    let device = bench.pair("phone");
+    let page = bench.get("/", &device.cookie);
+    let start = page.body.find("action=\"/candidates\"").expect("form");
+    let hash = field_value(&page.body[start..], "content_hash").expect("hash");
+    let reject = |reason: &str| {
+        bench.post(
+            "/candidates",
+            &device.cookie,
+            &[
+                ("csrf", &device.csrf),
+                ("name", "greet"),
+                ("version", "1.0.0"),
+                ("content_hash", &hash),
+                ("decision", "reject"),
+                ("reason", reason),
+            ],
+        )
+    };
+    assert_eq!(reject("  ").status, 409, "a rejection needs a reason");
+    assert_eq!(reject("does not greet in French").status, 303);
+    assert!(bench.root().join("archived/greet").exists());
+    let history = bench.json(&["history", "greet", "--json"]);
+    assert_eq!(history[0]["action"], "reject", "{history}");
+    assert_eq!(history[0]["reason"], "does not greet in French");
+    assert_eq!(history[0]["who"], "ana (web: phone)");
+}
