@@ -100,10 +100,7 @@ fn grants(ws: &Workbench, call: &CallRow) -> String {
 /// The SHA-256 of the arguments as stored: an answer carries it, and is refused when the
 /// call's arguments are not the ones it names.
 pub(super) fn arguments_digest(arguments: &serde_json::Value) -> String {
-    Sha256::digest(arguments.to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    format!("{:x}", Sha256::digest(arguments.to_string().as_bytes()))
 }
 
 #[cfg(test)]
