@@ -840,7 +840,7 @@ fn a_candidate_whose_checks_failed_shows_them_and_is_approved_only_with_them_acc
 }
 
 #[test]
-fn a_candidate_rejected_on_the_page_needs_a_reason_and_is_archived() {
+fn changes_asked_and_a_rejection_on_the_page_need_words_and_reach_the_candidate() {
     let bench = Bench::new();
     let folder = write_tool(
         bench.root(),
@@ -854,7 +854,8 @@ fn a_candidate_rejected_on_the_page_needs_a_reason_and_is_archived() {
     let page = bench.get("/", &device.cookie);
     let start = page.body.find("action=\"/candidates\"").expect("form");
     let hash = field_value(&page.body[start..], "content_hash").expect("hash");
-    let reject = |reason: &str| {
+    assert!(page.body.contains(">Request changes</button>"));
+    let decide = |decision: &str, reason: &str| {
         bench.post(
             "/candidates",
             &device.cookie,
@@ -863,13 +864,25 @@ fn a_candidate_rejected_on_the_page_needs_a_reason_and_is_archived() {
                 ("name", "greet"),
                 ("version", "1.0.0"),
                 ("content_hash", &hash),
-                ("decision", "reject"),
+                ("decision", decision),
                 ("reason", reason),
             ],
         )
     };
-    assert_eq!(reject("  ").status, 409, "a rejection needs a reason");
-    assert_eq!(reject("does not greet in French").status, 303);
+    assert_eq!(
+        decide("request_changes", " ").status,
+        409,
+        "feedback is needed"
+    );
+    assert_eq!(decide("request_changes", "greet in French too").status, 303);
+    let review = std::fs::read_to_string(folder.join("REVIEW.md")).expect("REVIEW.md");
+    assert!(review.contains("greet in French too"), "{review}");
+    assert_eq!(
+        decide("reject", "  ").status,
+        409,
+        "a rejection needs a reason"
+    );
+    assert_eq!(decide("reject", "does not greet in French").status, 303);
     assert!(bench.root().join("archived/greet").exists());
     let history = bench.json(&["history", "greet", "--json"]);
     assert_eq!(history[0]["action"], "reject", "{history}");

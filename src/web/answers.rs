@@ -118,6 +118,9 @@ pub(super) fn candidate_decision(form: &Form) -> Result<Command, String> {
         "reject" => ReviewCommand::Reject {
             reason: form.get("reason").unwrap_or_default().trim().to_string(),
         },
+        "request_changes" => ReviewCommand::RequestChanges {
+            feedback: form.get("reason").unwrap_or_default().trim().to_string(),
+        },
         other => return Err(format!("{other:?} is no decision on a candidate")),
     };
     Ok(Command::Decide { tool, decision })

@@ -23,8 +23,11 @@ button{font-size:1rem;padding:.4rem .9rem}input[type=text]{font-size:1rem;flex:1
 .notice{border:3px double;padding:.5rem}@media(max-width:30rem){dl{grid-template-columns:1fr}}";
 
 /// The page's one script: it listens to the server's events and, when what waits changed,
-/// draws the list again from the page the server renders, unless the person is typing.
+/// draws the list again from the page the server renders, unless the person is typing. A
+/// page an answer returned (at `/calls/ID`) names itself `/` first, so it draws from there and
+/// a reload sends nothing again.
 pub(super) const SCRIPT: &str = "(function(){\
+if(location.pathname!=='/')history.replaceState(null,'','/');\
 var live=document.getElementById('live');\
 function busy(){var a=document.activeElement;if(a&&a.tagName==='INPUT'&&a.type==='text')return true;\
 var t=document.querySelectorAll('input[type=text]');for(var i=0;i<t.length;i++){if(t[i].value)return true;}return false;}\
@@ -252,6 +255,10 @@ fn candidates(out: &mut String, csrf: &str, candidates: &[CandidateShown]) {
             out,
             "<form method=\"post\" action=\"/candidates\">{seen}{accept}\
              <button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button></form>\
+             <form method=\"post\" action=\"/candidates\">{seen}\
+             <label for=\"feedback-{n}\">What to change</label>\
+             <input type=\"text\" id=\"feedback-{n}\" name=\"reason\" required maxlength=\"2000\">\
+             <button type=\"submit\" name=\"decision\" value=\"request_changes\">Request changes</button></form>\
              <form method=\"post\" action=\"/candidates\">{seen}\
              <label for=\"creason-{n}\">Reason</label>\
              <input type=\"text\" id=\"creason-{n}\" name=\"reason\" required maxlength=\"2000\">\
