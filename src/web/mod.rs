@@ -10,9 +10,11 @@
 //! never act on an answer that does not carry the session's CSRF token.
 
 mod answers;
+mod checks;
 mod events;
 mod page;
 mod pairing;
+mod reply;
 mod server;
 mod sessions;
 mod waiting;

@@ -11,32 +11,26 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
-use base64::Engine;
-use http_body_util::{BodyExt, Full, Limited, combinators::BoxBody};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::WebError;
 use super::answers::{self, Form};
+use super::checks::{allowed_host, read_body, same_origin};
 use super::events::{self, Changed, Listening};
 use super::page::{self, Frame};
 use super::pairing::RefusedCodes;
+use super::reply::{HttpResponse, html, not_found, plain, see_other};
 use super::sessions;
 use crate::command::devices::{DeviceError, SESSION_TTL};
 use crate::command::{Applied, Command, CommandError};
 use crate::model::RunOrigin;
 use crate::workbench::Workbench;
 use crate::workbench::events::Sources;
-
-/// The largest request body read: an answer is a few hundred bytes.
-const MAX_BODY: usize = 64 * 1024;
-
-type HttpResponse = Response<BoxBody<Bytes, Infallible>>;
 
 /// What every connection shares.
 struct Server {
@@ -46,8 +40,6 @@ struct Server {
     changes: watch::Receiver<Changed>,
     listeners: Arc<AtomicUsize>,
     refused_codes: RefusedCodes,
-    /// The Content-Security-Policy of every page: only its own style and script run.
-    policy: HeaderValue,
 }
 
 /// A request that passed the session check: the device, and its secret.
@@ -90,7 +82,6 @@ pub(super) async fn serve(ws: Arc<Workbench>, listen: SocketAddr) -> Result<(), 
         changes,
         listeners: Arc::new(AtomicUsize::new(0)),
         refused_codes: RefusedCodes::default(),
-        policy: content_policy(),
     });
     eprintln!("toolbench web: serving http://{bound}/");
     eprintln!(
@@ -137,14 +128,13 @@ async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
     match (&method, path.as_str()) {
         (&Method::GET, "/pair") => {
             let code = query_value(request.uri().query(), "code").unwrap_or_default();
-            return html(server, StatusCode::OK, page::pairing(&code));
+            return html(StatusCode::OK, page::pairing(&code));
         }
         (&Method::POST, "/pair") => return pair(server, request).await,
         _ => {}
     }
     let Some(paired) = paired(server, request.headers()) else {
         return html(
-            server,
             StatusCode::UNAUTHORIZED,
             page::refusal(
                 "Not paired",
@@ -170,7 +160,7 @@ async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
         }
         (&Method::POST, p) if p.starts_with("/calls/") => {
             let Ok(id) = p["/calls/".len()..].parse::<i64>() else {
-                return not_found(server);
+                return not_found();
             };
             let form = match read_form(request, &paired).await {
                 Ok(form) => form,
@@ -186,7 +176,7 @@ async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
             };
             act(server, &paired, command).await
         }
-        _ => not_found(server),
+        _ => not_found(),
     }
 }
 
@@ -207,7 +197,7 @@ async fn act(server: &Server, paired: &Paired, command: Result<Command, String>)
     match applied {
         Ok(_) => {
             eprintln!("toolbench web: {} answered", paired.device);
-            see_other(server, "/")
+            see_other("/")
         }
         Err(why) => {
             eprintln!("toolbench web: refused {}'s answer: {why}", paired.device);
@@ -244,7 +234,7 @@ async fn pair(server: &Server, request: Request<Incoming>) -> HttpResponse {
     match applied {
         Ok(Applied::Paired(session)) => {
             eprintln!("toolbench web: paired {}", session.device);
-            let mut response = see_other(server, "/");
+            let mut response = see_other("/");
             if let Ok(cookie) = HeaderValue::from_str(&sessions::set_cookie(
                 &session.secret,
                 SESSION_TTL.as_secs(),
@@ -257,7 +247,6 @@ async fn pair(server: &Server, request: Request<Incoming>) -> HttpResponse {
             let count = server.refused_codes.refused(now);
             eprintln!("toolbench web: refused a pairing code ({count} refused since the start)");
             html(
-                server,
                 StatusCode::FORBIDDEN,
                 page::refusal(
                     "Pairing refused",
@@ -336,7 +325,7 @@ fn review(
         notice,
         page,
     };
-    html(server, status, page::review(&frame, &waiting))
+    html(status, page::review(&frame, &waiting))
 }
 
 /// The body of an answer as a form, once its size and its CSRF token passed.
@@ -352,156 +341,7 @@ async fn read_form(request: Request<Incoming>, paired: &Paired) -> Result<Form, 
     Ok(form)
 }
 
-/// The request's body, refused unread when it says it is over [`MAX_BODY`], and cut off
-/// when it grows past it.
-async fn read_body(request: Request<Incoming>) -> Result<Bytes, HttpResponse> {
-    let too_large = || {
-        let mut response = plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Payload Too Large: a request body may hold {MAX_BODY} bytes"),
-        );
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        response
-    };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY as u64) {
-        return Err(too_large());
-    }
-    match Limited::new(request.into_body(), MAX_BODY).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(_) => Err(too_large()),
-    }
-}
-
-/// The request's `Host`, when it names this server on loopback.
-fn allowed_host(authorities: &[String], headers: &HeaderMap) -> Option<String> {
-    let host = headers
-        .get(header::HOST)?
-        .to_str()
-        .ok()?
-        .to_ascii_lowercase();
-    authorities.contains(&host).then_some(host)
-}
-
-/// Whether a POST came from this page: its `Origin` is this server as the `Host` names it.
-fn same_origin(headers: &HeaderMap, host: &str) -> bool {
-    headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|origin| origin.eq_ignore_ascii_case(&format!("http://{host}")))
-}
-
 /// The first value of `name` in a query string.
 fn query_value(query: Option<&str>, name: &str) -> Option<String> {
     Form::parse(query?.as_bytes()).get(name).map(str::to_string)
-}
-
-/// The policy that lets only the page's own style and script run, and its forms and events
-/// reach only this server.
-fn content_policy() -> HeaderValue {
-    let hash = |text: &str| {
-        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes()))
-    };
-    let policy = format!(
-        "default-src 'none'; style-src 'sha256-{}'; script-src 'sha256-{}'; connect-src 'self'; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        hash(page::STYLE),
-        hash(page::SCRIPT)
-    );
-    HeaderValue::from_str(&policy)
-        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
-}
-
-fn html(server: &Server, status: StatusCode, body: String) -> HttpResponse {
-    let mut response = plain(status, body);
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CONTENT_SECURITY_POLICY, server.policy.clone());
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    // Not `no-referrer`: with it a browser sends `Origin: null` on the page's own forms, which
-    // the Origin check must refuse. `same-origin` still keeps a pairing link from other sites.
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    response
-}
-
-fn see_other(server: &Server, location: &'static str) -> HttpResponse {
-    let mut response = html(server, StatusCode::SEE_OTHER, String::new());
-    response
-        .headers_mut()
-        .insert(header::LOCATION, HeaderValue::from_static(location));
-    response
-}
-
-fn not_found(server: &Server) -> HttpResponse {
-    html(
-        server,
-        StatusCode::NOT_FOUND,
-        page::refusal("Not found", "There is no such page here."),
-    )
-}
-
-/// A plain-text answer; every answer is kept from caches and from sniffing.
-fn plain(status: StatusCode, text: impl Into<Bytes>) -> HttpResponse {
-    let mut response = Response::new(Full::new(text.into()).boxed());
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        for (name, value) in pairs {
-            headers.insert(name.clone(), value.parse().expect("header"));
-        }
-        headers
-    }
-
-    #[test]
-    fn only_loopback_hosts_on_the_port_pass() {
-        let authorities = vec!["127.0.0.1:4000".to_string(), "localhost:4000".to_string()];
-        for good in ["127.0.0.1:4000", "LOCALHOST:4000"] {
-            assert!(allowed_host(&authorities, &headers(&[(header::HOST, good)])).is_some());
-        }
-        for bad in ["evil.example", "127.0.0.1:4001", "localhost"] {
-            assert!(allowed_host(&authorities, &headers(&[(header::HOST, bad)])).is_none());
-        }
-        assert!(allowed_host(&authorities, &HeaderMap::new()).is_none());
-    }
-
-    #[test]
-    fn a_post_must_carry_this_servers_origin() {
-        let host = "127.0.0.1:4000";
-        assert!(same_origin(
-            &headers(&[(header::ORIGIN, "http://127.0.0.1:4000")]),
-            host
-        ));
-        for bad in ["http://evil.example", "https://127.0.0.1:4000", "null"] {
-            assert!(
-                !same_origin(&headers(&[(header::ORIGIN, bad)]), host),
-                "{bad}"
-            );
-        }
-        assert!(!same_origin(&HeaderMap::new(), host), "no Origin at all");
-    }
 }
