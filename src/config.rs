@@ -67,6 +67,8 @@ pub struct Config {
     pub(crate) approvals: ApprovalSettings,
     /// `[validate]`: how many inputs validation makes and replays, and the time it may take.
     pub(crate) validate: ValidateSettings,
+    /// `[web] listen`: where `toolbench web` serves the review page, and its links point.
+    pub(crate) web_listen: std::net::SocketAddr,
 }
 
 /// `[validate]`: the inputs validation tries besides a tool's own test cases.
@@ -198,6 +200,13 @@ struct ConfigLayer {
     approvals: Option<ApprovalsLayer>,
     validate: Option<ValidateLayer>,
     review: Option<ReviewLayer>,
+    web: Option<WebLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebLayer {
+    listen: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -360,6 +369,7 @@ impl Config {
             },
             validate: ValidateSettings::DEFAULT,
             review: ReviewSettings::default(),
+            web_listen: std::net::SocketAddr::from(([127, 0, 0, 1], 7878)),
         };
         config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"), false)?;
         Ok(config)
@@ -488,6 +498,15 @@ impl Config {
             if let Some(secs) = bounded(mcp.task_ttl_secs, "mcp.task_ttl_secs", 1..=604_800)? {
                 self.mcp_tasks.ttl_secs = secs;
             }
+        }
+        if let Some(listen) = layer.web.and_then(|web| web.listen) {
+            self.web_listen = listen.parse().map_err(|_| {
+                ConfigError(format!(
+                    "{}: field `web.listen`: {listen:?} is not an address and port \
+                     (e.g. \"127.0.0.1:7878\")",
+                    path.display()
+                ))
+            })?;
         }
         if let Some(services) = layer.services {
             if let Some(range) = services.port_range {
@@ -829,6 +848,23 @@ mod tests {
         let err = config.apply_file(&path).expect_err("zero").to_string();
         assert!(
             err.ends_with("toolbench.toml: field `mcp.max_sessions`: 0 is outside 1..=65536"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_review_page_listens_where_web_listen_says_and_a_bad_address_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(WORKSPACE_CONFIG);
+        let mut config = Config::defaults().expect("defaults");
+        assert_eq!(config.web_listen.to_string(), "127.0.0.1:7878");
+        std::fs::write(&path, "[web]\nlisten = \"[::1]:9000\"\n").expect("write");
+        config.apply_file(&path).expect("valid");
+        assert_eq!(config.web_listen.to_string(), "[::1]:9000");
+        std::fs::write(&path, "[web]\nlisten = \"localhost\"\n").expect("write");
+        let err = config.apply_file(&path).expect_err("no port").to_string();
+        assert!(
+            err.ends_with("toolbench.toml: field `web.listen`: \"localhost\" is not an address and port (e.g. \"127.0.0.1:7878\")"),
             "{err}"
         );
     }

@@ -33,5 +33,6 @@ mod test_fixtures;
 pub(crate) mod text;
 pub mod tui;
 pub mod watch;
+pub(crate) mod web;
 pub mod workbench;
 pub mod workspace;

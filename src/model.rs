@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub mod audit;
 pub(crate) mod calls;
 pub(crate) mod decisions;
+pub(crate) mod devices;
 pub(crate) mod proposals;
 pub(crate) mod requests;
 pub mod services;

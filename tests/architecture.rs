@@ -751,7 +751,7 @@ fn is_row_type(name: &str) -> bool {
         )
 }
 
-const FRONT_ENDS: [&str; 3] = ["src/cli/", "src/tui/", "src/mcp/"];
+const FRONT_ENDS: [&str; 4] = ["src/cli/", "src/tui/", "src/mcp/", "src/web/"];
 
 struct Findings {
     circles: Vec<String>,

@@ -38,6 +38,7 @@ mod term;
 mod tools;
 mod validate;
 mod verify;
+mod web;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -138,6 +139,8 @@ enum CliCommand {
     Signers(signers::SignersArgs),
     /// Check the state store and, when it is damaged, rebuild it (the old file is kept).
     Doctor(Lazy<doctor::DoctorArgs>),
+    /// The review page for a phone or a browser: serve it, pair devices, revoke them.
+    Web(Lazy<web::WebArgs>),
     /// Print a shell completion script.
     Completions(Lazy<completions::CompletionsArgs>),
 }
@@ -375,6 +378,7 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Some(CliCommand::History(Lazy(args))) => history::run(args, &checked()?),
         Some(CliCommand::Gc(Lazy(args))) => gc::run(args, &checked()?),
         Some(CliCommand::Mcp(Lazy(args))) => mcp::run(args, checked()?),
+        Some(CliCommand::Web(Lazy(args))) => web::run(args, checked()?),
         Some(CliCommand::Call(Lazy(args))) => call::run(args, &checked()?),
         Some(CliCommand::Calls(args)) => calls::run(args, &checked()?),
         Some(CliCommand::Suggest(args)) => suggest::run(args, &checked()?),

@@ -6,6 +6,7 @@
 //! run-and-record path, the failure report's checks) and does it.
 
 mod calls;
+pub(crate) mod devices;
 mod services;
 mod suggestions;
 pub mod validations;
@@ -122,6 +123,13 @@ pub enum Command {
     /// A person accepts, as they are, the active tools of a workspace never opened here (all,
     /// or those named in `only`); `dry_run` lists them and accepts nothing.
     Accept { only: Vec<String>, dry_run: bool },
+    /// A one-time code that pairs a device with the review page, for the device `name`
+    /// (else `device-N`).
+    PairingCode { name: Option<String> },
+    /// Redeems a pairing code for a session of its device.
+    Pair { code: String },
+    /// Ends the session of a paired device.
+    RevokeDevice { name: String },
 }
 
 /// What a command did.
@@ -149,6 +157,10 @@ pub enum Applied {
         tools: Vec<crate::seal::Sealed>,
         dry_run: bool,
     },
+    PairingCode(devices::PairingCode),
+    Paired(devices::Session),
+    /// The device whose session ended.
+    DeviceRevoked(String),
 }
 
 /// One tool tried by a call.
@@ -224,6 +236,8 @@ pub enum CommandError {
     Accept(#[from] crate::seal::AcceptError),
     #[error(transparent)]
     ToolId(#[from] crate::model::ToolIdError),
+    #[error(transparent)]
+    Device(#[from] devices::DeviceError),
 }
 
 /// Who asks, and what every command of that front end shares.
@@ -367,6 +381,9 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
         Command::RevokeRule { id } => calls::revoke(ctx, id).await,
         Command::AcceptSuggestion { id } => suggestions::accept(ctx, id).await,
         Command::DismissSuggestion { id, reason } => suggestions::dismiss(ctx, id, reason).await,
+        Command::PairingCode { name } => devices::pairing_code(ctx, name).await,
+        Command::Pair { code } => devices::pair(ctx, code).await,
+        Command::RevokeDevice { name } => devices::revoke(ctx, name).await,
     }
 }
 

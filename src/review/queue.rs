@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::ReviewError;
 use super::steps::{modified_rfc3339, relative, scan};
+use super::validate::{Check, CheckStatus, ValidationReport};
 use crate::catalog::Catalog;
 use crate::catalog::scan::ScanLimits;
 use crate::model::Drift;
@@ -129,6 +130,25 @@ fn queue_of(root: &Path, catalog: &Catalog, store: &Store) -> Result<Vec<QueueIt
     });
     let items = items.into_iter().map(|(_, item)| item).collect();
     Ok(items)
+}
+
+/// The checks of `item`'s validation that did not pass (failed, then warned), for the person
+/// deciding on it; none while it has no stored validation.
+pub(crate) fn checks_not_passed(
+    store: &Store,
+    item: &QueueItem,
+) -> Result<Vec<Check>, ReviewError> {
+    let report = store
+        .validation_of_content(&item.content_hash)?
+        .and_then(|json| serde_json::from_str::<ValidationReport>(&json).ok());
+    let mut checks: Vec<Check> = report
+        .map(|report| report.checks)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
+        .collect();
+    checks.sort_by_key(|c| c.status != CheckStatus::Fail);
+    Ok(checks)
 }
 
 /// Everything waiting for a human: the active tools that will not run until a person looks

@@ -297,6 +297,24 @@ const MIGRATIONS: &[&str] = &[
     // the version alone tells an older build, which cannot read such a row, that the store is
     // newer than it, instead of letting it fail on the first such run it lists.
     "-- runs.status may be 'bad_input'",
+    // The review page's one-time pairing codes and the sessions of paired devices. Only
+    // hashes of codes and session secrets are kept: the store is no key to the page.
+    "CREATE TABLE web_pairing_codes (
+        code_hash TEXT PRIMARY KEY,
+        device TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    );
+    CREATE TABLE web_devices (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        session_hash TEXT NOT NULL UNIQUE,
+        paired_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE UNIQUE INDEX web_devices_live_name ON web_devices (name) WHERE revoked_at IS NULL;",
 ];
 
 /// The schema version this build writes.

@@ -12,6 +12,7 @@ pub(crate) mod catalog_cache;
 mod column;
 pub mod decision_log;
 pub(crate) mod decisions;
+pub(crate) mod devices;
 mod failures;
 mod migrations;
 pub(crate) mod proposals;

@@ -339,6 +339,15 @@ impl Workbench {
         Ok(self.recorded_in(self.store()?, origin))
     }
 
+    /// The context of the answers a paired device gives on the review page: the reviewer,
+    /// named with the device (`ana (web: phone)`), so the decision log, `calls --all` and
+    /// `history` say where each answer came from. The page starts no run.
+    pub(crate) fn device_caller(&self, device: &str) -> Result<Context, StoreError> {
+        let mut caller = self.caller(RunOrigin::Cli)?;
+        caller.review.who = format!("{} (web: {device})", caller.review.who);
+        Ok(caller)
+    }
+
     /// `caller` for `toolbench run`: without a store open already, the store is opened only
     /// if the lookup needs it, and the run's record is handed off to the next process that
     /// opens it, unless `needs_id` (the run's id is only known once stored). It decides

@@ -1,0 +1,95 @@
+//! `toolbench web`: serve the review page, pair a device with it, list and revoke the paired
+//! devices.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Subcommand};
+
+use super::term::{errln, outln, print_json};
+use super::{CliResult, Workbench, apply, unexpected};
+use crate::command::{Applied, Command};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct WebArgs {
+    #[command(subcommand)]
+    action: Option<WebAction>,
+    /// Serve the page at ADDR instead of `[web] listen` (127.0.0.1:7878); loopback only, as the
+    /// page has no TLS yet; port 0 picks a free port, printed on stderr.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Subcommand)]
+enum WebAction {
+    /// Print a one-time link that pairs a device with the page (valid 10 minutes, once).
+    Pair {
+        /// The device's name, as `web devices` and the decisions it makes will show it
+        /// (default: device-N).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// The address the page is served at, for the link (default: `[web] listen`).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// The paired devices, newest first.
+    Devices {
+        /// Print a JSON array of {name, paired_at, expires_at, revoked_at}.
+        #[arg(long)]
+        json: bool,
+        /// Revoked devices too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// End a paired device's session: its next request is refused.
+    Revoke {
+        /// The device's name, as `web devices` lists it.
+        name: String,
+    },
+}
+
+pub(crate) fn run(args: WebArgs, ws: Workbench) -> CliResult {
+    match args.action {
+        None => {
+            let listen = args.listen.unwrap_or(ws.config().web_listen);
+            Ok(crate::web::serve(ws, listen)?)
+        }
+        Some(WebAction::Pair { name, listen }) => {
+            let Applied::PairingCode(code) = apply(&ws, Command::PairingCode { name })? else {
+                return Err(unexpected());
+            };
+            let listen = listen.unwrap_or(ws.config().web_listen);
+            outln!("{}", crate::web::pairing_link(listen, &code.code));
+            errln!(
+                "toolbench web: open the link on the device to pair it as {}; it works once, until {}",
+                code.device,
+                code.expires_at
+            );
+            Ok(())
+        }
+        Some(WebAction::Devices { json, all }) => {
+            let devices = ws.store()?.lock().devices(all)?;
+            if json {
+                return print_json(&devices);
+            }
+            if devices.is_empty() {
+                errln!("no device is paired (`toolbench web pair` pairs one)");
+            }
+            for device in &devices {
+                let state = match &device.revoked_at {
+                    Some(at) => format!("revoked {at}"),
+                    None => format!("until {}", device.expires_at),
+                };
+                outln!("{}  paired {}  {state}", device.name, device.paired_at);
+            }
+            Ok(())
+        }
+        Some(WebAction::Revoke { name }) => {
+            let Applied::DeviceRevoked(name) = apply(&ws, Command::RevokeDevice { name })? else {
+                return Err(unexpected());
+            };
+            outln!("revoked {name}: its session ended");
+            Ok(())
+        }
+    }
+}

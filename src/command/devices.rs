@@ -1,0 +1,187 @@
+//! Devices paired with the review page: a one-time code made for a named device, redeemed
+//! once for a session, and the session's end. Codes and session secrets are random bytes
+//! from the OS; the store keeps only their hashes.
+
+use std::time::{Duration, SystemTime};
+
+use super::{Applied, CommandError, Context, blocking};
+use crate::store::Store;
+use crate::store::devices::NewSession;
+
+/// How long a pairing code may be redeemed.
+pub(crate) const CODE_TTL: Duration = Duration::from_secs(10 * 60);
+/// How long a paired device's session lasts.
+pub(crate) const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// Random bytes in a pairing code and in a session secret.
+const CODE_BYTES: usize = 16;
+const SECRET_BYTES: usize = 32;
+/// The longest device name.
+const MAX_NAME: usize = 32;
+
+/// A code a person carries to the device they pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairingCode {
+    pub(crate) code: String,
+    pub(crate) device: String,
+    pub(crate) expires_at: String,
+}
+
+/// The session a redeemed code opened: `secret` goes to the device, never to the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub(crate) secret: String,
+    pub(crate) device: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("device name {0:?}: use 1 to {MAX_NAME} letters, digits, '.', '_' or '-'")]
+    Name(String),
+    #[error("a device named {0} is paired already; `toolbench web revoke {0}` ends its session")]
+    Paired(String),
+    #[error("no paired device is named {0} (`toolbench web devices` lists them)")]
+    Unknown(String),
+    #[error("the pairing code is unknown, used or expired")]
+    CodeRefused,
+    #[error("no randomness from the OS: {0}")]
+    Random(getrandom::Error),
+}
+
+/// Makes a pairing code for the device `name` (else `device-N`, the first free N).
+pub(super) async fn pairing_code(
+    ctx: &Context,
+    name: Option<String>,
+) -> Result<Applied, CommandError> {
+    let ctx = ctx.clone();
+    blocking(move || {
+        let store = ctx.store.get()?;
+        let mut store = store.lock();
+        let device = match name {
+            Some(name) => {
+                check_name(&name)?;
+                if store.device_is_paired(&name)? {
+                    return Err(DeviceError::Paired(name).into());
+                }
+                name
+            }
+            None => first_free_name(&store)?,
+        };
+        let code = random_hex(CODE_BYTES)?;
+        let now = SystemTime::now();
+        let expires_at = crate::clock::rfc3339(now + CODE_TTL);
+        store.insert_pairing_code(
+            &secret_hash(&code),
+            &device,
+            &crate::clock::rfc3339(now),
+            &expires_at,
+        )?;
+        Ok(Applied::PairingCode(PairingCode {
+            code,
+            device,
+            expires_at,
+        }))
+    })
+    .await
+}
+
+/// Redeems `code` for a new session of its device.
+pub(super) async fn pair(ctx: &Context, code: String) -> Result<Applied, CommandError> {
+    let ctx = ctx.clone();
+    blocking(move || {
+        let secret = random_hex(SECRET_BYTES)?;
+        let now = SystemTime::now();
+        let paired_at = crate::clock::rfc3339(now);
+        let session_hash = secret_hash(&secret);
+        let session = NewSession {
+            session_hash: &session_hash,
+            paired_at: &paired_at,
+            expires_at: &crate::clock::rfc3339(now + SESSION_TTL),
+        };
+        let store = ctx.store.get()?;
+        let device = store
+            .lock()
+            .redeem_pairing_code(&secret_hash(&code), &paired_at, &session)?
+            .ok_or(DeviceError::CodeRefused)?;
+        Ok(Applied::Paired(Session { secret, device }))
+    })
+    .await
+}
+
+/// Ends the session of the device `name`.
+pub(super) async fn revoke(ctx: &Context, name: String) -> Result<Applied, CommandError> {
+    let ctx = ctx.clone();
+    blocking(move || {
+        let store = ctx.store.get()?;
+        if !store
+            .lock()
+            .revoke_device(&name, &crate::clock::now_rfc3339())?
+        {
+            return Err(DeviceError::Unknown(name).into());
+        }
+        Ok(Applied::DeviceRevoked(name))
+    })
+    .await
+}
+
+/// The device whose session `secret` opened, while that session holds.
+pub(crate) fn device_of(store: &Store, secret: &str) -> Result<Option<String>, CommandError> {
+    Ok(store.device_of_session(&secret_hash(secret), &crate::clock::now_rfc3339())?)
+}
+
+/// How a code or a secret is kept: its hash, so the store is no key to the page.
+fn secret_hash(secret: &str) -> String {
+    blake3::hash(secret.as_bytes()).to_hex().to_string()
+}
+
+fn random_hex(bytes: usize) -> Result<String, DeviceError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(DeviceError::Random)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn check_name(name: &str) -> Result<(), DeviceError> {
+    let fits = !name.is_empty()
+        && name.len() <= MAX_NAME
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if fits {
+        Ok(())
+    } else {
+        Err(DeviceError::Name(name.to_string()))
+    }
+}
+
+fn first_free_name(store: &Store) -> Result<String, CommandError> {
+    let mut n = store.devices(true)?.len() + 1;
+    loop {
+        let name = format!("device-{n}");
+        if !store.device_is_paired(&name)? {
+            return Ok(name);
+        }
+        n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_name_is_short_and_plain() {
+        assert!(check_name("phone").is_ok());
+        assert!(check_name("ana-pixel_8.1").is_ok());
+        for bad in ["", "a b", "<b>", &"x".repeat(33), "é"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_random_hex_of_their_length() {
+        let a = random_hex(SECRET_BYTES).expect("random");
+        let b = random_hex(SECRET_BYTES).expect("random");
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+    }
+}

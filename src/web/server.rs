@@ -1,0 +1,347 @@
+//! The review page over HTTP/1 (hyper, no framework): each request passes the checks in
+//! order (Host, then Origin for a POST, then the session, then the body's size and the CSRF
+//! token) before it is read as a page, an event stream or an answer.
+//!
+//! Nothing about the workspace is answered before the session check, except the pairing
+//! page, which shows only the code its link carried.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::time::Instant;
+
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::WebError;
+use super::answers::{self, Form};
+use super::checks::{allowed_host, read_body, same_origin};
+use super::events::{self, Changed, Listening};
+use super::page::{self, Frame};
+use super::pairing::RefusedCodes;
+use super::reply::{HttpResponse, html, not_found, plain, see_other};
+use super::sessions;
+use crate::command::devices::{DeviceError, SESSION_TTL};
+use crate::command::{Applied, Command, CommandError};
+use crate::model::RunOrigin;
+use crate::workbench::Workbench;
+use crate::workbench::events::Sources;
+
+/// What every connection shares.
+struct Server {
+    ws: Arc<Workbench>,
+    /// The `Host` values a legitimate request carries: loopback on the bound port.
+    authorities: Vec<String>,
+    changes: watch::Receiver<Changed>,
+    listeners: Arc<AtomicUsize>,
+    refused_codes: RefusedCodes,
+}
+
+/// A request that passed the session check: the device, and its secret.
+struct Paired {
+    device: String,
+    secret: String,
+}
+
+/// Listens at `listen` and serves every connection until the process ends.
+pub(super) async fn serve(ws: Arc<Workbench>, listen: SocketAddr) -> Result<(), WebError> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| WebError::Listen {
+            addr: listen,
+            reason: e.to_string(),
+        })?;
+    let bound = listener.local_addr().map_err(|e| WebError::Listen {
+        addr: listen,
+        reason: e.to_string(),
+    })?;
+    // Candidates arriving and leaving are heard through the live catalog; calls and
+    // requests through the store's poller.
+    ws.keep_live(ws.scan(), ws.store()?);
+    // A long-lived front end backs the store up as it starts: it is ended, not left.
+    ws.back_up_in_background();
+    let stream = ws.events(Sources {
+        waiting: true,
+        ..Sources::default()
+    })?;
+    let (tx, changes) = watch::channel(Changed::default());
+    tokio::spawn(events::follow(stream, tx));
+    let port = bound.port();
+    let server = Arc::new(Server {
+        ws,
+        authorities: vec![
+            format!("127.0.0.1:{port}"),
+            format!("localhost:{port}"),
+            format!("[::1]:{port}"),
+        ],
+        changes,
+        listeners: Arc::new(AtomicUsize::new(0)),
+        refused_codes: RefusedCodes::default(),
+    });
+    eprintln!("toolbench web: serving http://{bound}/");
+    eprintln!(
+        "toolbench web: pair a device with `toolbench web pair --listen {bound}`; only paired devices are served"
+    );
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                eprintln!("toolbench web: accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let server = Arc::clone(&server);
+        tokio::spawn(async move {
+            let handler = hyper::service::service_fn(move |request| {
+                let server = Arc::clone(&server);
+                async move { Ok::<_, Infallible>(respond(&server, request).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), handler)
+                .await;
+        });
+    }
+}
+
+async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
+    let Some(host) = allowed_host(&server.authorities, request.headers()) else {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "Forbidden: the Host header must name this server on loopback (127.0.0.1, localhost or [::1] on its port)",
+        );
+    };
+    let method = request.method().clone();
+    if method == Method::POST && !same_origin(request.headers(), &host) {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "Forbidden: a POST must come from this page (its Origin header must be this server)",
+        );
+    }
+    let path = request.uri().path().to_string();
+    match (&method, path.as_str()) {
+        (&Method::GET, "/pair") => {
+            let code = query_value(request.uri().query(), "code").unwrap_or_default();
+            return html(StatusCode::OK, page::pairing(&code));
+        }
+        (&Method::POST, "/pair") => return pair(server, request).await,
+        _ => {}
+    }
+    let Some(paired) = paired(server, request.headers()) else {
+        return html(
+            StatusCode::UNAUTHORIZED,
+            page::refusal(
+                "Not paired",
+                "This device is not paired with toolbench: run `toolbench web pair` on the machine and open the link it prints here.",
+            ),
+        );
+    };
+    match (&method, path.as_str()) {
+        (&Method::GET, "/") => {
+            let page = query_value(request.uri().query(), "page")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
+            review(server, &paired, StatusCode::OK, page, None)
+        }
+        (&Method::GET, "/events") => listen(server, paired),
+        (&Method::POST, "/candidates") => {
+            let form = match read_form(request, &paired).await {
+                Ok(form) => form,
+                Err(refused) => return refused,
+            };
+            let command = answers::candidate_decision(&form);
+            act(server, &paired, command).await
+        }
+        (&Method::POST, p) if p.starts_with("/calls/") => {
+            let Ok(id) = p["/calls/".len()..].parse::<i64>() else {
+                return not_found();
+            };
+            let form = match read_form(request, &paired).await {
+                Ok(form) => form,
+                Err(refused) => return refused,
+            };
+            let now = match server.ws.store() {
+                Ok(store) => store.lock().call(id),
+                Err(e) => Err(e),
+            };
+            let command = match now {
+                Ok(now) => answers::call_answer(&form, id, now.as_ref()),
+                Err(e) => Err(e.to_string()),
+            };
+            act(server, &paired, command).await
+        }
+        _ => not_found(),
+    }
+}
+
+/// Does an answer's command as the device's, then shows the page: a redirect to it when
+/// the answer was taken, else the page as it is now with why the answer was refused.
+async fn act(server: &Server, paired: &Paired, command: Result<Command, String>) -> HttpResponse {
+    let applied = match command {
+        Ok(command) => match server.ws.device_caller(&paired.device) {
+            Ok(caller) => server
+                .ws
+                .apply(&caller, command)
+                .await
+                .map_err(|e| crate::error_chain::one_line(&e)),
+            Err(e) => Err(e.to_string()),
+        },
+        Err(why) => Err(why),
+    };
+    match applied {
+        Ok(_) => {
+            eprintln!("toolbench web: {} answered", paired.device);
+            see_other("/")
+        }
+        Err(why) => {
+            eprintln!("toolbench web: refused {}'s answer: {why}", paired.device);
+            review(server, paired, StatusCode::CONFLICT, 0, Some(&why))
+        }
+    }
+}
+
+/// Redeems the code a pairing form carries for a session cookie, unless too many codes were
+/// refused lately.
+async fn pair(server: &Server, request: Request<Incoming>) -> HttpResponse {
+    let now = Instant::now();
+    if let Err(wait) = server.refused_codes.admits(now) {
+        return plain(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too Many Requests: too many pairing codes were refused; try again in {} s",
+                wait.as_secs() + 1
+            ),
+        );
+    }
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let code = Form::parse(&body)
+        .get("code")
+        .unwrap_or_default()
+        .to_string();
+    let applied = match server.ws.caller(RunOrigin::Cli) {
+        Ok(caller) => server.ws.apply(&caller, Command::Pair { code }).await,
+        Err(e) => Err(e.into()),
+    };
+    match applied {
+        Ok(Applied::Paired(session)) => {
+            eprintln!("toolbench web: paired {}", session.device);
+            let mut response = see_other("/");
+            if let Ok(cookie) = HeaderValue::from_str(&sessions::set_cookie(
+                &session.secret,
+                SESSION_TTL.as_secs(),
+            )) {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Err(CommandError::Device(DeviceError::CodeRefused)) => {
+            let count = server.refused_codes.refused(now);
+            eprintln!("toolbench web: refused a pairing code ({count} refused since the start)");
+            html(
+                StatusCode::FORBIDDEN,
+                page::refusal(
+                    "Pairing refused",
+                    "The pairing code is unknown, used or expired: run `toolbench web pair` again for a new link.",
+                ),
+            )
+        }
+        Ok(_) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the library answered for another command",
+        ),
+        Err(e) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            crate::error_chain::one_line(&e),
+        ),
+    }
+}
+
+/// The device whose session the request's cookie carries, if it holds.
+fn paired(server: &Server, headers: &HeaderMap) -> Option<Paired> {
+    let secret = sessions::secret(headers)?;
+    let store = server.ws.store().ok()?;
+    let device = crate::command::devices::device_of(&store.lock(), &secret).ok()??;
+    Some(Paired { device, secret })
+}
+
+/// The event stream of a paired page, while its session holds.
+fn listen(server: &Server, paired: Paired) -> HttpResponse {
+    let Some(place) = Listening::take(&server.listeners) else {
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "Service Unavailable: {} pages are listening already",
+                events::MAX_LISTENERS
+            ),
+        );
+    };
+    let ws = Arc::clone(&server.ws);
+    let still_paired = move || {
+        ws.store().is_ok_and(|store| {
+            crate::command::devices::device_of(&store.lock(), &paired.secret)
+                .is_ok_and(|device| device.is_some())
+        })
+    };
+    let mut response = Response::new(events::stream(server.changes.clone(), still_paired, place));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The review page with page `page` of the calls, and `notice` when an answer was refused.
+fn review(
+    server: &Server,
+    paired: &Paired,
+    status: StatusCode,
+    page: usize,
+    notice: Option<&str>,
+) -> HttpResponse {
+    let waiting = match super::waiting::gather(&server.ws, page) {
+        Ok(waiting) => waiting,
+        Err(e) => {
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                crate::error_chain::one_line(&e),
+            );
+        }
+    };
+    let csrf = sessions::csrf_token(&paired.secret);
+    let frame = Frame {
+        device: &paired.device,
+        csrf: &csrf,
+        notice,
+        page,
+    };
+    html(status, page::review(&frame, &waiting))
+}
+
+/// The body of an answer as a form, once its size and its CSRF token passed.
+async fn read_form(request: Request<Incoming>, paired: &Paired) -> Result<Form, HttpResponse> {
+    let form = Form::parse(&read_body(request).await?);
+    let presented = form.get("csrf").unwrap_or_default();
+    if !sessions::csrf_matches(&paired.secret, presented) {
+        return Err(plain(
+            StatusCode::FORBIDDEN,
+            "Forbidden: the answer carries no valid token of this session; reload the page and answer again",
+        ));
+    }
+    Ok(form)
+}
+
+/// The first value of `name` in a query string.
+fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    Form::parse(query?.as_bytes()).get(name).map(str::to_string)
+}

@@ -1,0 +1,165 @@
+//! What waits for a person, read for one drawing of the page: a page of the agents' calls
+//! (newest first) with the grants of the content each names, the candidates with the checks
+//! that did not pass, and the tool requests. Only reads.
+
+use sha2::{Digest, Sha256};
+
+use super::WebError;
+use crate::model::ToolId;
+use crate::model::calls::CallRow;
+use crate::model::requests::RequestRow;
+use crate::review::lifecycle::{self, ReviewItem};
+use crate::review::queue::{QueueItem, checks_not_passed};
+use crate::review::validate::Check;
+use crate::workbench::Workbench;
+
+/// Waiting calls on one page.
+pub(super) const CALLS_PER_PAGE: usize = 20;
+
+/// A waiting call as the page shows it.
+pub(super) struct CallShown {
+    pub(super) call: CallRow,
+    /// What the content the call names may touch, one line.
+    pub(super) grants: String,
+    /// What an answer carries to say which arguments the person saw.
+    pub(super) arguments_digest: String,
+}
+
+/// A candidate as the page shows it.
+pub(super) struct CandidateShown {
+    pub(super) item: QueueItem,
+    /// Failed checks first, then warnings.
+    pub(super) checks: Vec<Check>,
+}
+
+/// Everything one drawing of the page shows.
+pub(super) struct Waiting {
+    /// The page asked for, newest first.
+    pub(super) calls: Vec<CallShown>,
+    /// Calls waiting in all.
+    pub(super) calls_total: usize,
+    pub(super) candidates: Vec<CandidateShown>,
+    pub(super) requests: Vec<RequestRow>,
+}
+
+/// What waits, with the page `page` of the calls (0: the newest).
+pub(super) fn gather(ws: &Workbench, page: usize) -> Result<Waiting, WebError> {
+    let (calls, calls_total, candidates, requests) = {
+        let store = ws.store()?;
+        let store = store.lock();
+        let mut calls = store.calls(false)?;
+        let calls_total = calls.len();
+        calls.reverse();
+        let calls: Vec<CallRow> = calls
+            .into_iter()
+            .skip(page.saturating_mul(CALLS_PER_PAGE))
+            .take(CALLS_PER_PAGE)
+            .collect();
+        let mut candidates = Vec::new();
+        let mut requests = Vec::new();
+        for item in lifecycle::review_items(ws.root(), ws.config().catalog, &store)? {
+            match item {
+                ReviewItem::Tool(item) => {
+                    let checks = checks_not_passed(&store, &item)?;
+                    candidates.push(CandidateShown { item, checks });
+                }
+                ReviewItem::Request(request) => requests.push(request),
+                // An active tool's drift is answered where its files can be read.
+                ReviewItem::Drift(_) => {}
+            }
+        }
+        // Newest first, as the calls.
+        candidates.reverse();
+        (calls, calls_total, candidates, requests)
+    };
+    let calls = calls
+        .into_iter()
+        .map(|call| CallShown {
+            grants: grants(ws, &call),
+            arguments_digest: arguments_digest(&call.arguments),
+            call,
+        })
+        .collect();
+    Ok(Waiting {
+        calls,
+        calls_total,
+        candidates,
+        requests,
+    })
+}
+
+/// The grants of the content `call` names, as the workspace holds it now.
+fn grants(ws: &Workbench, call: &CallRow) -> String {
+    let id = ToolId::known(&call.tool, &call.version).with_hash(&call.content_hash);
+    id.ok()
+        .and_then(|id| ws.find_reading(&id).ok())
+        .and_then(|entry| entry.manifest.map(|m| m.permissions.summary()))
+        .unwrap_or_else(|| "unknown: that content is no longer in the workspace".to_string())
+}
+
+/// The SHA-256 of the arguments as stored: an answer carries it, and is refused when the
+/// call's arguments are not the ones it names.
+pub(super) fn arguments_digest(arguments: &serde_json::Value) -> String {
+    format!("{:x}", Sha256::digest(arguments.to_string().as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::calls::NewCall;
+
+    #[test]
+    fn a_thousand_waiting_calls_are_shown_newest_first_a_page_at_a_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        let ws = Workbench::at(dir.path(), None).expect("opened");
+        {
+            let store = ws.store().expect("store");
+            let mut store = store.lock();
+            for n in 0..1000 {
+                store
+                    .insert_call(&NewCall {
+                        tool: "deploy".into(),
+                        version: "1.0.0".into(),
+                        content_hash: "h".into(),
+                        arguments: serde_json::json!({ "n": n }),
+                        input_schema: serde_json::json!({}),
+                        client: "claude-code".into(),
+                        why: "cost tier high".into(),
+                        requested_at: "2026-11-26T10:00:00.000Z".into(),
+                        server_pid: std::process::id(),
+                        server_start: 0,
+                        task: None,
+                    })
+                    .expect("call");
+            }
+        }
+        let started = std::time::Instant::now();
+        let newest = gather(&ws, 0).expect("gathered");
+        let drawn = super::super::page::review(
+            &super::super::page::Frame {
+                device: "phone",
+                csrf: "00",
+                notice: None,
+                page: 0,
+            },
+            &newest,
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "a page of 1,000 waiting calls took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(newest.calls_total, 1000);
+        assert_eq!(newest.calls.len(), CALLS_PER_PAGE);
+        assert_eq!(newest.calls[0].call.arguments["n"], 999, "newest first");
+        assert!(drawn.contains("Page 1 of 50") && drawn.len() < 200_000);
+        let oldest = gather(&ws, 49).expect("gathered");
+        assert_eq!(
+            oldest.calls.last().map(|c| c.call.arguments["n"].clone()),
+            Some(0.into())
+        );
+        assert!(gather(&ws, 50).expect("gathered").calls.is_empty());
+        assert!(gather(&ws, usize::MAX).expect("gathered").calls.is_empty());
+    }
+}

@@ -1,0 +1,891 @@
+//! The review page (`toolbench web`) driven over HTTP by a plain TCP client, as a browser
+//! would: pairing, the checks every request passes, and answers to an agent's waiting call
+//! (made by an rmcp client of `toolbench mcp`, as in tests/approvals.rs) given on the page.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Output, Stdio};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
+    ProtocolVersion,
+};
+use rmcp::service::RunningService;
+use rmcp::transport::TokioChildProcess;
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+/// A client whose name is full of markup and control characters.
+#[derive(Clone, Default)]
+struct HostileClient;
+
+const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>\u{1b}[31mclaude";
+
+impl ClientHandler for HostileClient {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new(HOSTILE_NAME, "1"),
+        )
+        .with_protocol_version(ProtocolVersion::LATEST_WITH_INITIALIZE)
+    }
+}
+
+type Client = RunningService<RoleClient, HostileClient>;
+
+const DEPLOY: &str = r#"name = "deploy"
+version = "1.0.0"
+description = "Pretend to deploy: prints its input"
+cost_tier = "high"
+
+[run]
+command = ["sh", "run.sh"]
+input = "stdin-json"
+timeout_secs = 30
+
+[input]
+type = "object"
+required = ["env"]
+additionalProperties = false
+
+[input.properties.env]
+type = "string"
+"#;
+
+/// A workspace with one high-cost tool, `deploy`, that echoes its input, and the review
+/// page served for it.
+struct Bench {
+    dir: tempfile::TempDir,
+    config: tempfile::TempDir,
+    server: Child,
+    /// `127.0.0.1:PORT`, where the page is served.
+    addr: String,
+    /// The page's stderr, line by line.
+    log: Mutex<Receiver<String>>,
+}
+
+impl Drop for Bench {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// An HTTP answer.
+struct Reply {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (field, value) = line.split_once(':')?;
+            field.eq_ignore_ascii_case(name).then_some(value.trim())
+        })
+    }
+}
+
+/// A paired device: its cookie and the CSRF token its page carries.
+struct Device {
+    cookie: String,
+    csrf: String,
+}
+
+impl Bench {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for tier in ["core", "approved", "experimental", "archived"] {
+            std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
+        }
+        std::fs::write(dir.path().join("toolbench.toml"), "reviewer = \"ana\"\n")
+            .expect("toolbench.toml");
+        let folder = write_tool(dir.path(), "approved", "deploy", DEPLOY);
+        std::fs::write(folder.join("run.sh"), "cat\n").expect("run.sh");
+        accept(dir.path());
+        let config = tempfile::tempdir().expect("config dir");
+        let mut server = toolbench_command(
+            dir.path(),
+            config.path(),
+            &["web", "--listen", "127.0.0.1:0"],
+        )
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn toolbench web");
+        let log = lines_of(server.stderr.take().expect("stderr"));
+        let addr = loop {
+            let line = log
+                .recv_timeout(Duration::from_secs(30))
+                .expect("toolbench web says where it serves");
+            if let Some(rest) = line.strip_prefix("toolbench web: serving http://") {
+                break rest.trim_end_matches('/').to_string();
+            }
+        };
+        Bench {
+            dir,
+            config,
+            server,
+            addr,
+            log: Mutex::new(log),
+        }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn cli(&self, args: &[&str]) -> Output {
+        toolbench_command(self.root(), self.config.path(), args)
+            .output()
+            .expect("run toolbench")
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.cli(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    }
+
+    /// A pairing code for the device `name`, from the link `web pair` prints.
+    fn code(&self, name: &str) -> String {
+        let out = self.cli(&["web", "pair", "--name", name, "--listen", &self.addr]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let link = stdout(&out);
+        let prefix = format!("http://{}/pair?code=", self.addr);
+        link.trim()
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("a pairing link: {link}"))
+            .to_string()
+    }
+
+    /// Sends one request as a browser on this page would, `Host` and `Origin` this server's
+    /// unless `headers` name others.
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        let origin = format!("http://{}", self.addr);
+        let defaults = [("Host", self.addr.as_str()), ("Origin", origin.as_str())];
+        for (name, value) in defaults {
+            if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                head += &format!("{name}: {value}\r\n");
+            }
+        }
+        for (name, value) in headers.iter().filter(|(_, v)| !v.is_empty()) {
+            head += &format!("{name}: {value}\r\n");
+        }
+        if method == "POST" {
+            head += &format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                body.len()
+            );
+        }
+        head += "\r\n";
+        stream.write_all(head.as_bytes()).expect("write head");
+        // A body the server refused unread may find the connection closed.
+        let _ = stream.write_all(body);
+        read_reply(&mut stream)
+    }
+
+    fn get(&self, path: &str, cookie: &str) -> Reply {
+        self.send("GET", path, &[("Cookie", cookie)], b"")
+    }
+
+    fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Reply {
+        self.send("POST", path, &[("Cookie", cookie)], encode(form).as_bytes())
+    }
+
+    /// Pairs the device `name` and reads its CSRF token from the page.
+    fn pair(&self, name: &str) -> Device {
+        let code = self.code(name);
+        let paired = self.post("/pair", "", &[("code", &code)]);
+        assert_eq!(paired.status, 303, "{}", paired.body);
+        let set = paired.header("set-cookie").expect("a session cookie");
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        let cookie = set.split(';').next().expect("cookie").to_string();
+        let page = self.get("/", &cookie);
+        assert_eq!(page.status, 200, "{}", page.body);
+        let csrf = field_value(&page.body, "csrf").unwrap_or_default();
+        Device { cookie, csrf }
+    }
+
+    /// An agent's session with `toolbench mcp`.
+    async fn agent(&self) -> Client {
+        let command = common::mcp_server(self.root(), self.config.path());
+        let transport = TokioChildProcess::new(command).expect("spawn toolbench mcp");
+        HostileClient.serve(transport).await.expect("initialize")
+    }
+}
+
+fn read_reply(stream: &mut TcpStream) -> Reply {
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("an HTTP answer: {text:?}"));
+    Reply {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+fn encode(form: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    form.iter()
+        .map(|(name, value)| format!("{}={}", enc(name), enc(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of the first hidden field `name` in `page`.
+fn field_value(page: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker)? + marker.len();
+    let end = page[start..].find('"')? + start;
+    Some(page[start..end].to_string())
+}
+
+/// The form fields the page shows for call `id`: what an answer carries.
+fn call_form(page: &str, id: i64) -> Vec<(String, String)> {
+    let start = page
+        .find(&format!("action=\"/calls/{id}\""))
+        .unwrap_or_else(|| panic!("call #{id} on the page"));
+    let form = &page[start..];
+    [
+        "csrf",
+        "tool",
+        "version",
+        "content_hash",
+        "arguments_digest",
+    ]
+    .iter()
+    .map(|name| {
+        let value = field_value(form, name).unwrap_or_else(|| panic!("field {name}"));
+        (name.to_string(), value)
+    })
+    .collect()
+}
+
+fn with<'a>(
+    fields: &'a [(String, String)],
+    more: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    form.extend_from_slice(more);
+    form
+}
+
+fn spawn_call(client: &Client, env: &str) -> tokio::task::JoinHandle<CallToolResult> {
+    let peer = client.peer().clone();
+    let Value::Object(arguments) = json!({ "env": env }) else {
+        unreachable!()
+    };
+    tokio::spawn(async move {
+        peer.call_tool(CallToolRequestParams::new("deploy").with_arguments(arguments))
+            .await
+            .expect("tools/call")
+    })
+}
+
+fn text_of(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect()
+}
+
+/// Reads the page's event stream on a thread; each `data:` line comes through the receiver.
+fn listen(bench: &Bench, cookie: &str) -> Receiver<String> {
+    let mut stream = TcpStream::connect(&bench.addr).expect("connect");
+    let head = format!(
+        "GET /events HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\nAccept: text/event-stream\r\n\r\n",
+        bench.addr
+    );
+    stream.write_all(head.as_bytes()).expect("write");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if let Some(data) = line.strip_prefix("data: ")
+                && tx.send(data.to_string()).is_err()
+            {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for an event naming a waiting call; its id.
+fn waiting_call(events: &Receiver<String>, limit: Duration) -> Option<i64> {
+    let deadline = Instant::now() + limit;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let data = events.recv_timeout(left).ok()?;
+        let event: Value = serde_json::from_str(&data).expect("event JSON");
+        if let Some(id) = event["calls"].as_array().and_then(|c| c.first()) {
+            return id.as_i64();
+        }
+    }
+    None
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work).await.expect("join")
+}
+
+#[test]
+fn every_request_without_a_session_gets_401() {
+    let bench = Bench::new();
+    for path in ["/", "/events", "/?page=2"] {
+        assert_eq!(bench.get(path, "").status, 401, "{path}");
+        let forged = format!("toolbench_session={}", "ab".repeat(32));
+        assert_eq!(
+            bench.get(path, &forged).status,
+            401,
+            "{path} with a forged cookie"
+        );
+    }
+    let answer = bench.post("/calls/1", "", &[("answer", "once")]);
+    assert_eq!(answer.status, 401);
+    let page = bench.get("/", "");
+    assert!(
+        !page.body.contains("deploy"),
+        "nothing of the workspace shows"
+    );
+}
+
+#[test]
+fn a_code_pairs_once_a_forged_one_is_refused_and_a_revoked_device_is_out() {
+    let bench = Bench::new();
+    let forged = bench.post("/pair", "", &[("code", &"0".repeat(32))]);
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    assert!(forged.header("set-cookie").is_none());
+
+    let code = bench.code("phone");
+    let first = bench.post("/pair", "", &[("code", &code)]);
+    assert_eq!(first.status, 303);
+    let cookie = first
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .expect("cookie")
+        .to_string();
+    let again = bench.post("/pair", "", &[("code", &code)]);
+    assert_eq!(again.status, 403, "a code pairs once");
+    assert_eq!(bench.get("/", &cookie).status, 200);
+
+    let devices = bench.json(&["web", "devices", "--json"]);
+    assert_eq!(devices[0]["name"], "phone", "{devices}");
+    let out = bench.cli(&["web", "revoke", "phone"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(bench.get("/", &cookie).status, 401, "revoked");
+    let out = bench.cli(&["web", "revoke", "phone"]);
+    assert!(!out.status.success(), "revoked once");
+}
+
+#[test]
+fn forged_codes_are_counted_and_then_pairing_closes_for_a_while() {
+    let bench = Bench::new();
+    for _ in 0..5 {
+        let forged = bench.post("/pair", "", &[("code", "deadbeef")]);
+        assert_eq!(forged.status, 403);
+    }
+    let code = bench.code("phone");
+    let closed = bench.post("/pair", "", &[("code", &code)]);
+    assert_eq!(closed.status, 429, "{}", closed.body);
+    let log = bench.log.lock().expect("log");
+    let counted = log
+        .try_iter()
+        .any(|line| line.contains("5 refused since the start"));
+    assert!(counted, "each refused code is counted in the log");
+}
+
+#[test]
+fn a_wrong_host_a_cross_site_post_or_a_missing_csrf_token_is_refused() {
+    let bench = Bench::new();
+    let device = bench.pair("phone");
+    let rebound = bench.send(
+        "GET",
+        "/",
+        &[("Host", "evil.example"), ("Cookie", &device.cookie)],
+        b"",
+    );
+    assert_eq!(rebound.status, 403, "DNS rebinding");
+    let answer = [("answer", "once"), ("csrf", "0")];
+    for origin in ["http://evil.example", "null", ""] {
+        let cross = bench.send(
+            "POST",
+            "/calls/1",
+            &[("Origin", origin), ("Cookie", &device.cookie)],
+            encode(&answer).as_bytes(),
+        );
+        assert_eq!(cross.status, 403, "Origin {origin:?}");
+        assert!(cross.body.contains("Origin"), "{}", cross.body);
+    }
+    let no_token = bench.post("/calls/1", &device.cookie, &[("answer", "once")]);
+    assert_eq!(no_token.status, 403);
+    assert!(no_token.body.contains("token"), "{}", no_token.body);
+    let wrong_token = bench.post(
+        "/calls/1",
+        &device.cookie,
+        &[("answer", "once"), ("csrf", &"0".repeat(64))],
+    );
+    assert_eq!(wrong_token.status, 403);
+}
+
+#[test]
+fn a_ten_megabyte_body_is_refused_quickly() {
+    let bench = Bench::new();
+    let device = bench.pair("phone");
+    let body = vec![b'a'; 10 * 1024 * 1024];
+    let start = Instant::now();
+    let reply = bench.send("POST", "/calls/1", &[("Cookie", &device.cookie)], &body);
+    assert_eq!(reply.status, 413);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "refused in {:?}",
+        start.elapsed()
+    );
+    let unpaired = bench.send("POST", "/pair", &[], &body);
+    assert_eq!(unpaired.status, 413, "before any pairing is tried");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_call_shows_live_and_approving_it_on_the_page_completes_the_agents_call() {
+    let bench = Arc::new(Bench::new());
+    let device = bench.pair("phone");
+    let events = listen(&bench, &device.cookie);
+    let first: Value = serde_json::from_str(
+        &events
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the stream opens with what waits"),
+    )
+    .expect("JSON");
+    assert_eq!(first["calls"], json!([]));
+
+    let client = bench.agent().await;
+    let asked = Instant::now();
+    let call = spawn_call(&client, "<script>alert(1)</script>\u{7}");
+    let id = blocking(move || waiting_call(&events, Duration::from_secs(30))).await;
+    let id = id.expect("the waiting call comes through the event stream");
+    let visible = asked.elapsed();
+
+    let page = bench.get("/", &device.cookie);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&format!("Call #{id}: deploy@1.0.0")));
+    assert!(!page.body.contains("<script>alert"), "arguments are text");
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<img"), "the client's name is text");
+    assert!(
+        page.body
+            .contains("&lt;img src=x onerror=alert(1)&gt;\\u{1b}[31mclaude")
+    );
+    assert!(!page.body.contains('\u{1b}') && !page.body.contains('\u{7}'));
+    assert!(
+        page.body
+            .contains("<button type=\"submit\" name=\"answer\" value=\"once\">Approve</button>")
+    );
+    assert!(page.body.contains(">Reject</button>"));
+    let policy = page.header("content-security-policy").expect("a policy");
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+
+    let fields = call_form(&page.body, id);
+    let approved_at = Instant::now();
+    let reply = bench.post(
+        &format!("/calls/{id}"),
+        &device.cookie,
+        &with(&fields, &[("answer", "once")]),
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let result = tokio::time::timeout(Duration::from_secs(20), call)
+        .await
+        .expect("answered")
+        .expect("join");
+    let completed = approved_at.elapsed();
+    assert_ne!(result.is_error, Some(true), "{}", text_of(&result));
+    assert!(text_of(&result).contains("alert(1)"));
+    eprintln!(
+        "call waiting -> on the page's stream: {visible:?}; approve on the page -> agent has the result: {completed:?}"
+    );
+
+    let replay = bench.post(
+        &format!("/calls/{id}"),
+        &device.cookie,
+        &with(&fields, &[("answer", "once")]),
+    );
+    assert_eq!(replay.status, 409, "a replayed answer is refused");
+    assert!(replay.body.contains("already approved"), "{}", replay.body);
+    assert!(
+        replay.body.contains("Agent calls waiting: 0"),
+        "the page as it is now"
+    );
+
+    let calls = bench.json(&["calls", "--json", "--all"]);
+    assert_eq!(calls[0]["answered_by"], "ana (web: phone)", "{calls}");
+    let log = bench.json(&["audit", "--json"]);
+    let logged = log
+        .as_array()
+        .expect("entries")
+        .iter()
+        .any(|e| e["who"] == "ana (web: phone)" && e["subject"] == format!("call {id}"));
+    assert!(
+        logged,
+        "the decision log says the page and the device: {log}"
+    );
+    client.cancel().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_for_other_content_or_arguments_is_refused_and_a_rejection_reaches_the_agent() {
+    let bench = Arc::new(Bench::new());
+    let device = bench.pair("phone");
+    let client = bench.agent().await;
+    let call = spawn_call(&client, "prod");
+    let page = {
+        let bench = Arc::clone(&bench);
+        let cookie = device.cookie.clone();
+        blocking(move || {
+            let start = Instant::now();
+            loop {
+                let page = bench.get("/", &cookie);
+                if page.body.contains("Call #") {
+                    return page;
+                }
+                assert!(start.elapsed() < Duration::from_secs(30), "no call waited");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+        .await
+    };
+    let id: i64 = {
+        let start = page.body.find("Call #").expect("call") + "Call #".len();
+        let end = page.body[start..].find(':').expect("colon") + start;
+        page.body[start..end].parse().expect("id")
+    };
+    let fields = call_form(&page.body, id);
+    let other_hash: Vec<(String, String)> = fields
+        .iter()
+        .map(|(n, v)| match n.as_str() {
+            "content_hash" => (n.clone(), "f".repeat(64)),
+            _ => (n.clone(), v.clone()),
+        })
+        .collect();
+    let refused = bench.post(
+        &format!("/calls/{id}"),
+        &device.cookie,
+        &with(&other_hash, &[("answer", "once")]),
+    );
+    assert_eq!(refused.status, 409);
+    assert!(
+        refused.body.contains("is not the call you answered"),
+        "{}",
+        refused.body
+    );
+    let other_arguments: Vec<(String, String)> = fields
+        .iter()
+        .map(|(n, v)| match n.as_str() {
+            "arguments_digest" => (n.clone(), "0".repeat(64)),
+            _ => (n.clone(), v.clone()),
+        })
+        .collect();
+    let refused = bench.post(
+        &format!("/calls/{id}"),
+        &device.cookie,
+        &with(&other_arguments, &[("answer", "always")]),
+    );
+    assert_eq!(refused.status, 409);
+    assert!(
+        refused.body.contains("not the ones the page showed"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(&format!("Call #{id}")),
+        "still waiting, shown again"
+    );
+
+    // The tool changed while the call waited: approving it refuses the call, with the reason.
+    let script = bench.root().join("approved/deploy/run.sh");
+    overwrite(&script, "echo changed\n");
+    let changed = bench.post(
+        &format!("/calls/{id}"),
+        &device.cookie,
+        &with(&fields, &[("answer", "once")]),
+    );
+    assert_eq!(changed.status, 409);
+    assert!(
+        changed.body.contains("changed while the call waited"),
+        "{}",
+        changed.body
+    );
+    let result = tokio::time::timeout(Duration::from_secs(20), call)
+        .await
+        .expect("answered")
+        .expect("join");
+    assert_eq!(result.is_error, Some(true));
+    assert!(text_of(&result).contains("changed while the call waited"));
+    client.cancel().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejection_on_the_page_reaches_the_agent_with_its_reason() {
+    let bench = Arc::new(Bench::new());
+    let device = bench.pair("laptop");
+    let events = listen(&bench, &device.cookie);
+    let client = bench.agent().await;
+    let call = spawn_call(&client, "prod");
+    let id = blocking(move || waiting_call(&events, Duration::from_secs(30)))
+        .await
+        .expect("a waiting call");
+    let page = bench.get("/", &device.cookie);
+    let fields = call_form(&page.body, id);
+    let no_reason = bench.post(
+        &format!("/calls/{id}"),
+        &device.cookie,
+        &with(&fields, &[("answer", "reject"), ("reason", " ")]),
+    );
+    assert_eq!(no_reason.status, 409, "a rejection needs a reason");
+    let reply = bench.post(
+        &format!("/calls/{id}"),
+        &device.cookie,
+        &with(
+            &fields,
+            &[("answer", "reject"), ("reason", "not on a Friday")],
+        ),
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let result = call.await.expect("join");
+    assert_eq!(result.is_error, Some(true));
+    assert!(
+        text_of(&result).contains("rejected by ana (web: laptop): not on a Friday"),
+        "{}",
+        text_of(&result)
+    );
+    client.cancel().await.expect("close");
+}
+
+#[test]
+fn a_candidate_approved_on_the_page_is_in_its_history_with_the_device() {
+    let bench = Bench::new();
+    let folder = write_tool(
+        bench.root(),
+        "experimental",
+        "greet",
+        &minimal_manifest("greet"),
+    );
+    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+    validate(bench.root(), "greet");
+    let device = bench.pair("phone");
+    let page = bench.get("/", &device.cookie);
+    let start = page
+        .body
+        .find("action=\"/candidates\"")
+        .expect("the candidate's form");
+    let form = &page.body[start..];
+    let hash = field_value(form, "content_hash").expect("hash");
+    let reply = bench.post(
+        "/candidates",
+        &device.cookie,
+        &[
+            ("csrf", &device.csrf),
+            ("name", "greet"),
+            ("version", "1.0.0"),
+            ("content_hash", &hash),
+            ("decision", "approve"),
+        ],
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let history = bench.json(&["history", "greet", "--json"]);
+    assert_eq!(history[0]["action"], "approve", "{history}");
+    assert_eq!(history[0]["who"], "ana (web: phone)", "{history}");
+}
+
+#[test]
+fn web_listen_sets_the_address_and_a_non_loopback_one_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
+    }
+    let config = tempfile::tempdir().expect("config dir");
+    let settings = dir.path().join("toolbench.toml");
+    std::fs::write(&settings, "[web]\nlisten = \"127.0.0.1:7999\"\n").expect("toolbench.toml");
+    let out = toolbench_command(dir.path(), config.path(), &["web", "pair"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("http://127.0.0.1:7999/pair?code="),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::write(&settings, "[web]\nlisten = \"0.0.0.0:7999\"\n").expect("toolbench.toml");
+    let out = toolbench_command(dir.path(), config.path(), &["web"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("0.0.0.0:7999: not a loopback address") && err.contains("TLS"),
+        "{err}"
+    );
+    let out = toolbench_command(
+        dir.path(),
+        config.path(),
+        &["web", "--listen", "192.0.2.1:80"],
+    )
+    .output()
+    .expect("run");
+    assert!(stderr(&out).contains("192.0.2.1:80: not a loopback address"));
+}
+
+#[test]
+fn a_candidate_whose_checks_failed_shows_them_and_is_approved_only_with_them_accepted() {
+    let bench = Bench::new();
+    let folder = write_tool(
+        bench.root(),
+        "experimental",
+        "greet",
+        &minimal_manifest("greet"),
+    );
+    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+    std::fs::create_dir_all(folder.join("tests")).expect("tests");
+    std::fs::write(
+        folder.join("tests/says_bye.toml"),
+        "input = '{}'\nexpect_stdout_contains = 'bye'\n",
+    )
+    .expect("case");
+    validate(bench.root(), "greet");
+    let device = bench.pair("phone");
+    let page = bench.get("/", &device.cookie);
+    assert!(
+        page.body.contains("Candidate: greet@1.0.0"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<dt>Verdict</dt><dd>fail</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Checks that did not pass:"));
+    assert!(
+        page.body.contains("<strong>tests: fail</strong>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("I accept the checks listed above"));
+    let start = page.body.find("action=\"/candidates\"").expect("form");
+    let hash = field_value(&page.body[start..], "content_hash").expect("hash");
+    let approve = |accept: &[(&str, &str)]| {
+        let mut form = vec![
+            ("csrf", device.csrf.as_str()),
+            ("name", "greet"),
+            ("version", "1.0.0"),
+            ("content_hash", hash.as_str()),
+            ("decision", "approve"),
+        ];
+        form.extend_from_slice(accept);
+        bench.post("/candidates", &device.cookie, &form)
+    };
+    let refused = approve(&[]);
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("its validation failed (tests)"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("Candidate: greet@1.0.0"),
+        "still waiting"
+    );
+    let approved = approve(&[("accept_failures", "yes")]);
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    let history = bench.json(&["history", "greet", "--json"]);
+    assert_eq!(history[0]["who"], "ana (web: phone)", "{history}");
+}
+
+#[test]
+fn changes_asked_and_a_rejection_on_the_page_need_words_and_reach_the_candidate() {
+    let bench = Bench::new();
+    let folder = write_tool(
+        bench.root(),
+        "experimental",
+        "greet",
+        &minimal_manifest("greet"),
+    );
+    std::fs::write(folder.join("run.sh"), "echo hi\n").expect("script");
+    validate(bench.root(), "greet");
+    let device = bench.pair("phone");
+    let page = bench.get("/", &device.cookie);
+    let start = page.body.find("action=\"/candidates\"").expect("form");
+    let hash = field_value(&page.body[start..], "content_hash").expect("hash");
+    assert!(page.body.contains(">Request changes</button>"));
+    let decide = |decision: &str, reason: &str| {
+        bench.post(
+            "/candidates",
+            &device.cookie,
+            &[
+                ("csrf", &device.csrf),
+                ("name", "greet"),
+                ("version", "1.0.0"),
+                ("content_hash", &hash),
+                ("decision", decision),
+                ("reason", reason),
+            ],
+        )
+    };
+    assert_eq!(
+        decide("request_changes", " ").status,
+        409,
+        "feedback is needed"
+    );
+    assert_eq!(decide("request_changes", "greet in French too").status, 303);
+    let review = std::fs::read_to_string(folder.join("REVIEW.md")).expect("REVIEW.md");
+    assert!(review.contains("greet in French too"), "{review}");
+    assert_eq!(
+        decide("reject", "  ").status,
+        409,
+        "a rejection needs a reason"
+    );
+    assert_eq!(decide("reject", "does not greet in French").status, 303);
+    assert!(bench.root().join("archived/greet").exists());
+    let history = bench.json(&["history", "greet", "--json"]);
+    assert_eq!(history[0]["action"], "reject", "{history}");
+    assert_eq!(history[0]["reason"], "does not greet in French");
+    assert_eq!(history[0]["who"], "ana (web: phone)");
+}
