@@ -14,6 +14,7 @@ pub mod command;
 pub mod config;
 pub mod doctor;
 pub(crate) mod error_chain;
+pub(crate) mod http_server;
 pub mod jobs;
 pub(crate) mod lookup;
 pub mod mcp;

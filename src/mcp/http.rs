@@ -7,16 +7,14 @@
 //! reaches the handler). Sessions are bounded in number and idle time (`sessions`). This
 //! module must never answer a request without a token past the 401.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{AUTHORIZATION, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::net::TcpListener;
 
@@ -26,6 +24,7 @@ use super::sessions::Sessions;
 use super::shared::ServerState;
 use super::token::{self, Token};
 use crate::config::SessionLimits;
+use crate::http_server::HttpResponse;
 
 /// The MCP endpoint's path.
 const ENDPOINT: &str = "/mcp";
@@ -94,7 +93,6 @@ fn server_config(bound: SocketAddr, allow_remote: bool) -> StreamableHttpServerC
 }
 
 type Service = StreamableHttpService<Gateway, Sessions>;
-type HttpResponse = Response<BoxBody<Bytes, Infallible>>;
 
 /// What every connection shares.
 struct Server {
@@ -144,38 +142,19 @@ pub(super) async fn serve(
         eprintln!("toolbench mcp: {line}");
     }
     let asked = super::stop::signalled();
-    tokio::pin!(asked);
-    loop {
-        let accepted = tokio::select! {
-            signal = &mut asked => {
-                eprintln!("toolbench mcp: {signal}: stopping its runs and ending");
-                return Ok(());
-            }
-            accepted = listener.accept() => accepted,
-        };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            // Out of descriptors or a connection reset before accept: the next may do.
-            Err(e) => {
-                eprintln!("toolbench mcp: accept: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        // An answer is written in pieces (the headers, then the body's events): without this,
-        // Nagle's algorithm holds the body until the client's delayed ACK, about 40 ms.
-        let _ = stream.set_nodelay(true);
-        let server = Arc::clone(&server);
-        tokio::spawn(async move {
-            let handler = hyper::service::service_fn(move |request| {
-                let server = Arc::clone(&server);
-                async move { Ok::<_, Infallible>(answer(&server, request).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), handler)
-                .await;
-        });
-    }
+    let until = async {
+        let signal = asked.await;
+        eprintln!("toolbench mcp: {signal}: stopping its runs and ending");
+    };
+    crate::http_server::serve(
+        listener,
+        "toolbench mcp",
+        until,
+        server,
+        |server, request| async move { answer(&server, request).await },
+    )
+    .await;
+    Ok(())
 }
 
 /// The endpoint, the token and the session cap come first; rmcp then checks `Host` and

@@ -2,11 +2,10 @@
 //! carries (a Content-Security-Policy that lets only the page's own style and script run, no
 //! framing, no referrer to other sites, no caching, no sniffing).
 
-use std::convert::Infallible;
 use std::sync::LazyLock;
 
 use base64::Engine;
-use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::header::{self, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -14,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::page;
 
-pub(super) type HttpResponse = Response<BoxBody<Bytes, Infallible>>;
+pub(super) use crate::http_server::HttpResponse;
 
 /// The Content-Security-Policy of every page, made once.
 static POLICY: LazyLock<HeaderValue> = LazyLock::new(content_policy);

@@ -5,7 +5,6 @@
 //! Nothing about the workspace is answered before the session check, except the pairing
 //! page, which shows only the code its link carried.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -14,7 +13,6 @@ use std::time::Instant;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -87,27 +85,17 @@ pub(super) async fn serve(ws: Arc<Workbench>, listen: SocketAddr) -> Result<(), 
     eprintln!(
         "toolbench web: pair a device with `toolbench web pair --listen {bound}`; only paired devices are served"
     );
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                eprintln!("toolbench web: accept: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let server = Arc::clone(&server);
-        tokio::spawn(async move {
-            let handler = hyper::service::service_fn(move |request| {
-                let server = Arc::clone(&server);
-                async move { Ok::<_, Infallible>(respond(&server, request).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), handler)
-                .await;
-        });
-    }
+    // Until the process ends.
+    let until = std::future::pending();
+    crate::http_server::serve(
+        listener,
+        "toolbench web",
+        until,
+        server,
+        |server, request| async move { respond(&server, request).await },
+    )
+    .await;
+    Ok(())
 }
 
 async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
