@@ -21,6 +21,7 @@ use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
 use super::keymap::Keymap;
 use super::layout::{self, Areas, Pane, Shape};
+pub(crate) use super::message_log::Level;
 use super::message_log::MessageLog;
 use super::overlays::accept::AcceptState;
 use super::overlays::call_answer::CallAnswerState;
@@ -29,7 +30,7 @@ use super::overlays::detail::text_page as detail_text_page;
 pub(crate) use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
 use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
-use super::overlays::log as log_overlay;
+use super::overlays::log_lines;
 use super::overlays::mark_failure::MarkFailureState;
 use super::overlays::resources::{self, Resource, ResourceState};
 use super::overlays::service::ServiceDialogState;
@@ -370,12 +371,6 @@ enum Counting {
     Again,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Level {
-    Info,
-    Error,
-}
-
 pub(crate) enum Overlay {
     Help {
         scroll: usize,
@@ -399,7 +394,7 @@ pub(crate) enum Overlay {
     Suggestions(Box<SuggestionsState>),
     Resource(Box<ResourceState>),
     /// The command palette, over the overlay it was opened from.
-    Palette(Box<super::overlays::palette::PaletteState>),
+    Palette(Box<super::overlays::palette::PaletteState<Overlay>>),
     FailureDetail {
         failure: Box<FailureRecord>,
         scroll: usize,
@@ -1835,7 +1830,7 @@ impl App {
                 })
             }
             Action::Log => {
-                let top = log_overlay::last_top(self, self.size);
+                let top = log_lines::last_top(&self.log, &self.theme, self.size);
                 self.overlay = Some(Overlay::Log { top });
             }
             Action::Zoom => self.zoomed = !self.zoomed,
@@ -2159,7 +2154,7 @@ impl App {
         let Some(Overlay::Log { top }) = self.overlay else {
             return false;
         };
-        let last = log_overlay::last_top(self, self.size);
+        let last = log_lines::last_top(&self.log, &self.theme, self.size);
         let top = match action {
             Action::Down => top + 1,
             Action::Up => top.saturating_sub(1),

@@ -5,7 +5,12 @@
 
 use std::collections::VecDeque;
 
-use super::app::Level;
+/// What a message is: news, or something that went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Level {
+    Info,
+    Error,
+}
 
 /// Lines the log keeps; older ones are dropped and counted.
 pub(crate) const LOG_LIMIT: usize = 1_000;

@@ -11,7 +11,7 @@ use super::app::App;
 use super::layout::{self};
 use super::{overlays, panes};
 
-mod text_fit;
+pub(crate) mod text_fit;
 pub(crate) use text_fit::{fit, short_time, wanted, widest, wrap};
 
 type DrawPane = fn(&mut Frame, &App, Rect);

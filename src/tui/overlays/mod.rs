@@ -10,6 +10,7 @@ pub(crate) mod failure_detail;
 pub(crate) mod help;
 pub(crate) mod launch;
 pub(crate) mod log;
+pub(crate) mod log_lines;
 pub(crate) mod mark_failure;
 pub(crate) mod palette;
 pub(crate) mod resources;

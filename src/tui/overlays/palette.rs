@@ -9,7 +9,6 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use ratatui::layout::Rect;
 
 use crate::tui::action::Action;
-use crate::tui::app::Overlay;
 use crate::tui::cursor::ListCursor;
 
 mod draw;
@@ -22,14 +21,15 @@ pub(crate) struct PaletteRow {
     pub(crate) help: &'static str,
 }
 
-pub(crate) struct PaletteState {
+/// `B`: the overlay it was opened over (the app's).
+pub(crate) struct PaletteState<B> {
     rows: Vec<PaletteRow>,
     pub(crate) query: String,
     /// Indices of the rows that match, best first.
     shown: Vec<usize>,
     pub(crate) cursor: ListCursor,
     /// The overlay it was opened over, given back when it closes.
-    pub(crate) back: Option<Box<Overlay>>,
+    pub(crate) back: Option<Box<B>>,
 }
 
 /// What a key in the palette asks of the app.
@@ -41,8 +41,8 @@ pub(crate) enum Asked {
     NotMine,
 }
 
-impl PaletteState {
-    pub(crate) fn new(rows: Vec<PaletteRow>, back: Option<Box<Overlay>>) -> Self {
+impl<B> PaletteState<B> {
+    pub(crate) fn new(rows: Vec<PaletteRow>, back: Option<Box<B>>) -> Self {
         let shown = (0..rows.len()).collect();
         Self {
             rows,
@@ -140,7 +140,7 @@ mod tests {
             .collect()
     }
 
-    fn typed(state: &mut PaletteState, text: &str) {
+    fn typed(state: &mut PaletteState<()>, text: &str) {
         for c in text.chars() {
             state.key(&KeyEvent::from(KeyCode::Char(c)), 10);
         }

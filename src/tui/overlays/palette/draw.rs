@@ -12,7 +12,7 @@ use crate::tui::ui::fit;
 /// Columns of the keys before an action's description.
 const KEYS_WIDTH: usize = 16;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &PaletteState) {
+pub(crate) fn draw<B>(frame: &mut Frame, app: &App, size: Rect, state: &PaletteState<B>) {
     let theme = &app.theme;
     let rect = area(size);
     let block = Block::default()
