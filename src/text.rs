@@ -78,8 +78,25 @@ pub(crate) fn invisible_name(c: char) -> Option<&'static str> {
     })
 }
 
+/// Whether `c` is shown as `\u{XX}` rather than as itself: a control character, or one that
+/// draws nothing yet changes what a reader sees (`invisible_name`).
+pub(crate) fn is_hidden(c: char) -> bool {
+    c.is_control() || invisible_name(c).is_some()
+}
+
+/// Hex digits of `bytes`, two a byte, lowercase: ids, tokens and digests.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
 fn push_visible(out: &mut String, c: char) {
-    if c.is_control() || invisible_name(c).is_some() {
+    if is_hidden(c) {
         out.push_str(&format!("\\u{{{:x}}}", c as u32));
     } else {
         out.push(c);
@@ -137,6 +154,12 @@ fn unfinished_tail(buf: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_two_lowercase_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex(&[]), "");
+    }
 
     #[test]
     fn durations_read_naturally() {

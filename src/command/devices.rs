@@ -136,7 +136,7 @@ fn secret_hash(secret: &str) -> String {
 fn random_hex(bytes: usize) -> Result<String, DeviceError> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(DeviceError::Random)?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::text::hex(&buf))
 }
 
 fn check_name(name: &str) -> Result<(), DeviceError> {

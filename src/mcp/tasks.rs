@@ -352,7 +352,7 @@ fn detailed(row: &TaskRow) -> DetailedTask {
 fn new_id() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::text::hex(&bytes))
 }
 
 fn now_ms() -> i64 {

@@ -171,7 +171,7 @@ fn create(path: &Path) -> Result<(), TokenError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut text: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let mut text = crate::text::hex(&random);
     text.push('\n');
     let draft = dir.join(format!(".{TOKEN_FILE}.{}.tmp", std::process::id()));
     // A draft named for this process can only be one a crashed process of the same pid left.

@@ -333,21 +333,11 @@ fn chained_line(seq: u64, prev: &str, entry: &NewEntry) -> (String, String) {
     // Serializing plain strings and maps cannot fail.
     let mut text = serde_json::to_string(&body).unwrap_or_default();
     text.pop();
-    let hash = hex(&Sha256::digest(text.as_bytes()));
+    let hash = crate::text::hex(&Sha256::digest(text.as_bytes()));
     text.push_str(HASH_FIELD);
     text.push_str(&hash);
     text.push_str("\"}");
     (text, hash)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
 }
 
 enum LineProblem {
@@ -365,7 +355,7 @@ fn check_line(text: &str, prev: &str, last_seq: u64) -> Result<LogEntry, LinePro
     let Some(at) = text.rfind(HASH_FIELD) else {
         return Err(LineProblem::Unreadable("no hash field".into()));
     };
-    let own = hex(&Sha256::digest(&text.as_bytes()[..at]));
+    let own = crate::text::hex(&Sha256::digest(&text.as_bytes()[..at]));
     let chain = |what: &str| LineProblem::Chain(Box::new(entry.clone()), what.to_string());
     if own != entry.hash || !text.ends_with("\"}") {
         return Err(LineProblem::Altered(Box::new(entry)));
@@ -450,7 +440,7 @@ pub(crate) fn sql_to_json(value: rusqlite::types::ValueRef<'_>) -> Value {
         ValueRef::Integer(i) => Value::from(i),
         ValueRef::Real(f) => Value::from(f),
         ValueRef::Text(t) => Value::from(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => Value::from(hex(b)),
+        ValueRef::Blob(b) => Value::from(crate::text::hex(b)),
     }
 }
 

@@ -323,20 +323,13 @@ fn escaped(s: &str, keep_lines: bool) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' if keep_lines => out.push('\n'),
-            c if hidden(c) => {
+            c if crate::text::is_hidden(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
         }
     }
     out
-}
-
-/// Characters a person cannot see for what they are: controls, zero-width and bidirectional
-/// marks, which can make text read other than it is.
-fn hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 #[cfg(test)]
