@@ -2152,6 +2152,72 @@ fn a_root_run_reads_no_file_only_root_may_read() {
     assert_eq!(rights["active"], true, "the rights layer: {result}");
 }
 
+/// Blocks: a root's run reaching the tree its world replaced (the host's, with root's rights),
+/// which its pid 1 opened to show it its grants: through pid 1's root, working folder and
+/// descriptors, its own root and `..` past it, and every descriptor it holds. The key stays
+/// unread and nothing is made beside it; the world-readable file beside it is read, so the
+/// walk ran.
+#[test]
+fn a_root_run_cannot_reach_the_tree_its_world_replaced() {
+    if !is_root() {
+        eprintln!("skipped: a user's run replaces no tree");
+        return;
+    }
+    let planted = RootOnlyFiles::plant("replaced");
+    let key = planted.folder.join("NAME-replaced");
+    let script = r#"import os, sys
+key, folder, public = sys.argv[1], sys.argv[2], sys.argv[3]
+rel = lambda p: p.lstrip("/")
+bases = ["/proc/1/root", "/proc/1/cwd", "/proc/self/root", "/proc/self/cwd", "/../../../.."]
+bases += ["/proc/self/fd/%d" % fd for fd in range(256)]
+bases += ["/proc/1/fd/%d" % fd for fd in range(256)]
+for base in bases:
+    for path in (key, public):
+        try:
+            with open(os.path.join(base, rel(path)), "rb") as f:
+                sys.stdout.write(f.read(200).decode(errors="replace"))
+        except (OSError, ValueError):
+            pass
+    try:
+        fd = os.open(os.path.join(base, rel(folder), "escaped"), os.O_WRONLY | os.O_CREAT, 0o644)
+        os.write(fd, b"escaped")
+        os.close(fd)
+    except (OSError, ValueError):
+        pass
+print("{}")
+"#;
+    let bench = Bench::new();
+    let command = format!(
+        "python3 walk.py {} {} {}",
+        key.display(),
+        planted.folder.display(),
+        planted.public.display()
+    );
+    let argv: Vec<&str> = command.split(' ').collect();
+    bench.tool("tree_walker", &argv, "", &[("walk.py", script)]);
+    let (result, out) = bench.run("tree_walker");
+    let mut seen = out.stdout.clone();
+    seen.extend(&out.stderr);
+    seen.extend(bench.run_logs(&result));
+    assert!(
+        contains(&seen, "PUBLIC-replaced"),
+        "the walk never read the world-readable file, so it did not run: {result}"
+    );
+    let mut escapes = Vec::new();
+    if contains(&seen, "ROOTKEY-replaced") {
+        escapes.push("root's key reached the run's output".to_string());
+    }
+    let listed: Vec<String> = fs::read_dir(&planted.folder)
+        .expect("the planted folder")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if listed != ["NAME-replaced"] {
+        escapes.push(format!("root's folder changed: {listed:?}"));
+    }
+    assert_no_escape(&escapes, &format!("run: {result}"));
+}
+
 /// Blocks: a tool reading the kernel's tracing and debug file systems when toolbench runs as
 /// root (kernel activity of the whole host; reading `trace_pipe` also drains it from the
 /// host's tracers). What the host lists there must not show in the run's output.
