@@ -46,25 +46,6 @@ impl ClientHandler for Recorder {
 
 type Client = RunningService<RoleClient, Recorder>;
 
-const DEPLOY: &str = r#"name = "deploy"
-version = "1.0.0"
-description = "Pretend to deploy: prints its input"
-cost_tier = "high"
-
-[run]
-command = ["sh", "run.sh"]
-input = "stdin-json"
-timeout_secs = 30
-
-[input]
-type = "object"
-required = ["env"]
-additionalProperties = false
-
-[input.properties.env]
-type = "string"
-"#;
-
 struct Bench {
     dir: tempfile::TempDir,
     config: tempfile::TempDir,
@@ -82,7 +63,7 @@ impl Bench {
             format!("reviewer = \"ana\"\n{extra_config}"),
         )
         .expect("toolbench.toml");
-        let folder = write_tool(dir.path(), "approved", "deploy", DEPLOY);
+        let folder = write_tool(dir.path(), "approved", "deploy", common::DEPLOY);
         std::fs::write(folder.join("run.sh"), "cat\n").expect("run.sh");
         Self {
             dir,
@@ -581,7 +562,7 @@ fn a_server_that_dies_while_a_call_waits_leaves_it_abandoned_at_the_next_start()
 /// `[mcp] ask = true` or the configuration lists it under `[[approvals.ask]]`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_low_cost_call_waits_only_when_the_manifest_or_the_config_asks() {
-    let low = DEPLOY.replace("cost_tier = \"high\"", "cost_tier = \"low\"");
+    let low = common::DEPLOY.replace("cost_tier = \"high\"", "cost_tier = \"low\"");
     let cases = [
         ("", low.clone(), false),
         ("", format!("{low}\n[mcp]\nask = true\n"), true),

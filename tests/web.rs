@@ -40,25 +40,6 @@ impl ClientHandler for HostileClient {
 
 type Client = RunningService<RoleClient, HostileClient>;
 
-const DEPLOY: &str = r#"name = "deploy"
-version = "1.0.0"
-description = "Pretend to deploy: prints its input"
-cost_tier = "high"
-
-[run]
-command = ["sh", "run.sh"]
-input = "stdin-json"
-timeout_secs = 30
-
-[input]
-type = "object"
-required = ["env"]
-additionalProperties = false
-
-[input.properties.env]
-type = "string"
-"#;
-
 /// A workspace with one high-cost tool, `deploy`, that echoes its input, and the review
 /// page served for it.
 struct Bench {
@@ -108,7 +89,7 @@ impl Bench {
         }
         std::fs::write(dir.path().join("toolbench.toml"), "reviewer = \"ana\"\n")
             .expect("toolbench.toml");
-        let folder = write_tool(dir.path(), "approved", "deploy", DEPLOY);
+        let folder = write_tool(dir.path(), "approved", "deploy", common::DEPLOY);
         std::fs::write(folder.join("run.sh"), "cat\n").expect("run.sh");
         accept(dir.path());
         let config = tempfile::tempdir().expect("config dir");

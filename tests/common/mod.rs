@@ -270,3 +270,24 @@ pub fn processes_running(needle: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The manifest of `deploy`, a high-cost tool taking `{"env": …}` as JSON on stdin: an agent's
+/// call to it waits for a person.
+pub const DEPLOY: &str = r#"name = "deploy"
+version = "1.0.0"
+description = "Pretend to deploy: prints its input"
+cost_tier = "high"
+
+[run]
+command = ["sh", "run.sh"]
+input = "stdin-json"
+timeout_secs = 30
+
+[input]
+type = "object"
+required = ["env"]
+additionalProperties = false
+
+[input.properties.env]
+type = "string"
+"#;
