@@ -1,5 +1,7 @@
-//! `/proc/self/mountinfo`, read once for the helper's two uses: every mount
-//! point (to remount it read-only) and where a cgroup hierarchy is mounted.
+//! `/proc/self/mountinfo`, read where the helper needs it: every mount point (to show root's
+//! files as nobody's, `seen_as_nobody`, or to remount it read-only on kernels without
+//! `mount_setattr`) and where a cgroup hierarchy is mounted. Each read is of a few dozen lines,
+//! made while the helper is forked ahead of its run.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
