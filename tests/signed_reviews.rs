@@ -15,15 +15,52 @@ use serde_json::{Value, json};
 /// One person's machine: a home folder with its own config, data and keys.
 struct Machine {
     home: tempfile::TempDir,
+    /// The machine's own list of reviewers, as root keeps it (`/etc/toolbench` stands here).
+    system: Option<tempfile::TempDir>,
 }
 
 impl Machine {
     fn new() -> Machine {
         let machine = Machine {
             home: tempfile::tempdir().expect("home"),
+            system: None,
         };
         std::fs::create_dir_all(machine.config()).expect("config");
         machine
+    }
+
+    /// A machine whose administrator lists `lines` in its own allowed_signers, owned by root
+    /// and writable by nobody else. Only root can name another folder for it, so the tests
+    /// that use one run as root.
+    fn with_system_list(lines: &str) -> Machine {
+        let system = tempfile::tempdir().expect("system dir");
+        let file = system.path().join("allowed_signers");
+        std::fs::write(&file, lines).expect("system list");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("mode");
+        Machine {
+            system: Some(system),
+            ..Machine::new()
+        }
+    }
+
+    fn system_list(&self) -> PathBuf {
+        self.system
+            .as_ref()
+            .expect("a machine list")
+            .path()
+            .join("allowed_signers")
+    }
+
+    /// The list of the workspace's reviewers accepted on this machine, in its data folder.
+    fn accepted_list(&self) -> PathBuf {
+        let dir = self.home.path().join(".local/share/toolbench/signers");
+        std::fs::read_dir(&dir)
+            .expect("signers folder")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "json"))
+            .expect("an accepted list")
     }
 
     fn config(&self) -> PathBuf {
@@ -79,7 +116,11 @@ impl Machine {
             .env("TOOLBENCH_PROJECT", self.project())
             .env_remove("TOOLBENCH_ROOT")
             .env_remove("SSH_AUTH_SOCK")
+            .env_remove("TOOLBENCH_SYSTEM_DIR")
             .stdin(std::process::Stdio::null());
+        if let Some(system) = &self.system {
+            command.env("TOOLBENCH_SYSTEM_DIR", system.path());
+        }
         command
     }
 
@@ -949,4 +990,306 @@ fn a_service_launches_only_when_its_review_verifies() {
         ["s1"],
         "no instance of the unsigned one"
     );
+}
+
+/// The public key line of `key` (its `.pub`), as an allowed_signers line gives it to
+/// `principal`.
+fn signer_line(principal: &str, key: &Path) -> String {
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("pub");
+    let mut words = public.split_whitespace();
+    let (kind, blob) = (words.next().expect("type"), words.next().expect("key"));
+    format!("{principal} {kind} {blob}\n")
+}
+
+fn skipped_unless_root(test: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return false;
+    }
+    eprintln!("{test}: skipped: only root can name a folder for the machine's list");
+    true
+}
+
+/// A workspace in `dir` with one tool waiting for review, its folder's parent the repository.
+fn workspace_with_candidate(machine: &Machine, dir: &Path, name: &str) -> PathBuf {
+    let root = dir.join("tools");
+    ok(
+        &machine
+            .command(bin())
+            .arg("init")
+            .arg(&root)
+            .output()
+            .expect("init"),
+        "init",
+    );
+    write_tool(&root, "experimental", name, "1.0.0");
+    root
+}
+
+#[test]
+fn with_the_machine_s_list_an_agent_on_the_account_cannot_make_its_own_tool_runnable() {
+    if skipped_unless_root("machine list") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("workspace");
+
+    // Without the machine's list, an agent with a shell on the account vouches for a key of
+    // its own and approves its tool: it runs. This is the attack the list is there to stop.
+    let open = Machine::new();
+    let root = workspace_with_candidate(&open, dir.path(), "backdoor");
+    let agent_key = open.key("agent");
+    open.set_config(&format!(
+        "[review]\nsignatures = \"require\"\nsigning_key = \"{}\"\n",
+        agent_key.display()
+    ));
+    let pubkey = agent_key.with_extension("pub");
+    ok(
+        &open.toolbench(
+            &root,
+            &[
+                "signers",
+                "add",
+                "agent@example.com",
+                pubkey.to_str().expect("utf8"),
+            ],
+        ),
+        "the agent adds its own key",
+    );
+    ok(&approve(&open, &root, "backdoor"), "the agent approves");
+    assert!(
+        run(&open, &root, "backdoor").is_ok(),
+        "the attack works on an account without the machine's list"
+    );
+    let forged_accepted = std::fs::read(open.accepted_list()).expect("accepted list");
+
+    // The same account on a machine whose administrator lists ana, the person, in root's
+    // list. The statement and the workspace's list the agent made are all there.
+    let person = Machine::new();
+    let machine = Machine::with_system_list(&signer_line("ana@example.com", &person.key("ana")));
+    let agent_key = machine.key("agent");
+    machine.set_config(&format!(
+        "[review]\nsigning_key = \"{}\"\n",
+        agent_key.display()
+    ));
+    let refused = run(&machine, &root, "backdoor").expect_err("not signed by the machine's list");
+    assert!(refused.contains("agent@example.com"), "{refused}");
+
+    // The agent vouches for its key here too: refused, and nothing is written.
+    let listed_before = std::fs::read(root.join(".reviews/allowed_signers")).expect("list");
+    let out = machine.toolbench(
+        &root,
+        &[
+            "signers",
+            "add",
+            "agent2@example.com",
+            pubkey.to_str().expect("utf8"),
+        ],
+    );
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("only a key of the machine's"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(root.join(".reviews/allowed_signers")).expect("list"),
+        listed_before,
+        "the workspace's list is unchanged"
+    );
+
+    // It writes the accepted list itself, as `signers add` wrote it on the open account:
+    // an accepted list no key of the machine's endorsed counts for nothing.
+    let accepted_dir = machine.home.path().join(".local/share/toolbench/signers");
+    std::fs::create_dir_all(&accepted_dir).expect("signers dir");
+    let forged = accepted_dir.join(
+        open.accepted_list()
+            .file_name()
+            .expect("the same workspace, the same file name"),
+    );
+    std::fs::write(&forged, &forged_accepted).expect("forge");
+    let refused = run(&machine, &root, "backdoor").expect_err("unendorsed");
+    assert!(refused.contains("count for nothing"), "{refused}");
+
+    // And signs it with its own key as an endorsement, naming ana: it does not verify.
+    let mut claimed: Value = serde_json::from_slice(&forged_accepted).expect("json");
+    claimed["endorsed_by"] = json!("ana@example.com");
+    let claimed = serde_json::to_vec_pretty(&claimed).expect("json");
+    std::fs::write(&forged, &claimed).expect("forge");
+    let out = machine
+        .command("ssh-keygen")
+        .args(["-Y", "sign", "-n", "toolbench-trust", "-f"])
+        .arg(&agent_key)
+        .arg(&forged)
+        .output()
+        .expect("ssh-keygen");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        forged.with_extension("json.sig").is_file(),
+        "the forged endorsement"
+    );
+    let refused = run(&machine, &root, "backdoor").expect_err("endorsed by the agent's key");
+    assert!(refused.contains("does not verify"), "{refused}");
+
+    // Approving again with its key is refused too.
+    let out = machine.toolbench(&root, &["approve", "backdoor"]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(run(&machine, &root, "backdoor").is_err());
+
+    // Last, it rewrites its statement to name ana as the reviewer and plants a remembered
+    // verification of it in the workspace's state, keyed as toolbench keys them.
+    let (statement, signature) = statement_of(&root, "backdoor");
+    let mut claimed: Value =
+        serde_json::from_slice(&std::fs::read(&statement).expect("statement")).expect("json");
+    claimed["predicate"]["reviewer"] = json!("ana@example.com");
+    let claimed = serde_json::to_vec_pretty(&claimed).expect("json");
+    std::fs::write(&statement, &claimed).expect("rewrite");
+    let content_hash =
+        serde_json::from_slice::<Value>(&claimed).expect("json")["predicate"]["content_hash"]
+            .as_str()
+            .expect("hash")
+            .to_string();
+    let ana_line = signer_line("ana@example.com", &person.key("ana"));
+    let planted = {
+        let sig = std::fs::read(&signature).expect("sig");
+        let mut hasher = blake3::Hasher::new();
+        for part in [
+            claimed.as_slice(),
+            sig.as_slice(),
+            ana_line.as_bytes(),
+            content_hash.as_bytes(),
+        ] {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        root.join(".toolbench/verified")
+            .join(hasher.finalize().to_hex().as_str())
+    };
+    std::fs::write(
+        &planted,
+        "Good \"toolbench-review\" signature for ana@example.com with ED25519 key SHA256:x\n",
+    )
+    .expect("plant");
+    // Where the remembered verifications are believed (an account that trusts ana in its own
+    // list), the plant works: the tool runs though ana never signed it.
+    let believing = Machine::new();
+    std::fs::write(believing.config().join("allowed_signers"), &ana_line).expect("list");
+    believing.set_config("[review]\nsignatures = \"require\"\n");
+    assert!(
+        run(&believing, &root, "backdoor").is_ok(),
+        "the planted verification is what a user-writable memory would believe"
+    );
+    // With the machine's list, the check is made again and fails.
+    let refused = run(&machine, &root, "backdoor").expect_err("a planted verification");
+    assert!(refused.contains("backdoor"), "{refused}");
+}
+
+#[test]
+fn a_key_of_the_machine_s_list_endorses_what_a_person_accepts_and_a_changed_list_counts_for_nothing()
+ {
+    if skipped_unless_root("machine list") {
+        return;
+    }
+    let team = Team::new();
+    // Bob's machine lists bob; he accepts ana, whom the workspace lists, with his own key.
+    let keys = Machine::new();
+    let bob_key = keys.key("bob");
+    let bob = Machine::with_system_list(&signer_line("bob@example.com", &bob_key));
+    let (_dir, clone) = team.clone_for(&bob);
+    let refused = run(&bob, &clone, "greet").expect_err("ana is not accepted here yet");
+    assert!(refused.contains("signers accept"), "{refused}");
+
+    // Without a key of the machine's list, acceptance is refused and trusts nothing.
+    let out = bob.toolbench(&clone, &["signers", "accept"]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("only a key of the machine's"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(run(&bob, &clone, "greet").is_err());
+
+    bob.set_config(&format!(
+        "[review]\nsigning_key = \"{}\"\n",
+        bob_key.display()
+    ));
+    ok(
+        &bob.toolbench(&clone, &["signers", "accept"]),
+        "bob accepts",
+    );
+    let accepted = bob.accepted_list();
+    let endorsement = accepted.with_extension("json.sig");
+    assert!(endorsement.is_file(), "endorsed");
+    // The endorsement checks with OpenSSH alone against the machine's list.
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(bob.system_list())
+        .args(["-I", "bob@example.com", "-n", "toolbench-trust", "-s"])
+        .arg(&endorsement)
+        .stdin(std::fs::File::open(&accepted).expect("accepted"))
+        .output()
+        .expect("ssh-keygen");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        run(&bob, &clone, "greet").is_ok(),
+        "ana's review counts once bob endorsed her"
+    );
+    let listed = ok(&bob.toolbench(&clone, &["signers", "list"]), "list");
+    assert!(listed.contains("machine"), "{listed}");
+
+    // A key slipped into the accepted list after the endorsement: the whole list stops
+    // counting, ana's review with it, until a person accepts again.
+    let mut list: Value =
+        serde_json::from_slice(&std::fs::read(&accepted).expect("read")).expect("json");
+    let mut extra = list["entries"][0].clone();
+    extra["principals"] = json!(["mallory@example.com"]);
+    list["entries"].as_array_mut().expect("entries").push(extra);
+    std::fs::write(&accepted, serde_json::to_vec_pretty(&list).expect("json")).expect("write");
+    let refused = run(&bob, &clone, "greet").expect_err("a changed accepted list");
+    assert!(refused.contains("does not verify"), "{refused}");
+    let listed = ok(&bob.toolbench(&clone, &["signers", "list"]), "list");
+    assert!(listed.contains("count for nothing"), "{listed}");
+}
+
+#[test]
+fn a_machine_list_others_can_write_trusts_nobody_and_lowering_the_mode_changes_nothing() {
+    if skipped_unless_root("machine list") {
+        return;
+    }
+    let team = Team::new();
+    let ana_line = signer_line("ana@example.com", &team.ana.key("id_ed25519"));
+    let machine = Machine::with_system_list(&ana_line);
+    machine.set_config("[review]\nsignatures = \"off\"\n");
+    let (_dir, clone) = team.clone_for(&machine);
+    std::fs::write(
+        clone.join("toolbench.toml"),
+        "[review]\nsignatures = \"off\"\n",
+    )
+    .expect("lower");
+    assert!(
+        run(&machine, &clone, "greet").is_ok(),
+        "ana is in the machine's list: her review counts without any acceptance"
+    );
+    assert_eq!(
+        std::fs::read_dir(clone.join(".toolbench/verified"))
+            .map(|d| d.count())
+            .unwrap_or(0),
+        0,
+        "with the machine's list, no verification is kept in the user's files"
+    );
+    write_tool(&clone, "approved", "unsigned", "1.0.0");
+    let refused = run(&machine, &clone, "unsigned").expect_err("required by the machine");
+    assert!(refused.contains("has no signed review"), "{refused}");
+
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        machine.system_list(),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .expect("mode");
+    let refused = run(&machine, &clone, "greet").expect_err("a list others can write");
+    assert!(refused.contains("allowed_signers"), "{refused}");
+    assert!(refused.contains("field `mode`"), "{refused}");
+    assert_eq!(refused.trim().lines().count(), 1, "{refused}");
+    let out = machine.toolbench(&clone, &["verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
 }

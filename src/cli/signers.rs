@@ -49,8 +49,10 @@ pub(crate) fn run(args: SignersArgs, ws: &Workbench) -> CliResult {
             pubkey_file,
         } => {
             let who = ws.config().reviewer_name();
-            let entry = crate::signature::signers::add(root, &principal, &pubkey_file, &who)
-                .map_err(CliError::msg)?;
+            let signing_key = ws.config().review.signing_key.as_deref();
+            let entry =
+                crate::signature::widen::add(root, &principal, &pubkey_file, &who, signing_key)
+                    .map_err(CliError::msg)?;
             outln!(
                 "added {} {} to {WORKSPACE_SIGNERS}, trusted on this machine; commit it so \
                  teammates get it (each accepts it with `toolbench signers accept`)",
@@ -83,8 +85,10 @@ pub(crate) fn run(args: SignersArgs, ws: &Workbench) -> CliResult {
                 return Ok(());
             }
             let who = ws.config().reviewer_name();
+            let signing_key = ws.config().review.signing_key.as_deref();
             let (accepted, path) =
-                crate::signature::signers::accept_here(root, floor, &who).map_err(CliError::msg)?;
+                crate::signature::widen::accept_here(root, floor, &who, signing_key)
+                    .map_err(CliError::msg)?;
             outln!(
                 "trusted {} reviewer key(s) of {WORKSPACE_SIGNERS} on this machine ({}), \
                  signatures = \"{}\" at least",
@@ -129,8 +133,16 @@ fn list(trust: &Trust, json: bool) -> CliResult {
     for entry in &trust.removed {
         push(entry, "accepted", "removed");
     }
+    let user_status = if trust.system.is_some() {
+        "ignored"
+    } else {
+        "trusted"
+    };
     for entry in &trust.user {
-        push(entry, "user", "trusted");
+        push(entry, "user", user_status);
+    }
+    for entry in trust.system.iter().flat_map(|s| &s.entries) {
+        push(entry, "machine", "trusted");
     }
     if json {
         return print_json(&rows);

@@ -14,10 +14,16 @@
 //! This module never decides what is active and never reads a private key.
 
 mod beneath;
+mod endorsement;
 pub(crate) mod report;
 pub(crate) mod signers;
+mod signing_key;
 pub(crate) mod sshkeygen;
 pub(crate) mod statement;
+mod system;
+mod trust;
+mod verified;
+pub(crate) mod widen;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -27,9 +33,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::decisions::SealEffect;
 use crate::model::{Signature, ToolEntry};
 use crate::store::{DecisionAction, DecisionRecord};
-use crate::workspace::STATE_DIR;
-pub(crate) use signers::Trust;
+use signing_key::{Key, signing_key};
 pub(crate) use statement::{REVIEWS_DIR, Statement, signature_path, statement_path};
+pub(crate) use trust::Trust;
 
 pub use sshkeygen::NAMESPACE;
 
@@ -128,8 +134,14 @@ impl Standing {
             .workspace
             .filter(|w| *w < accepted)
             .map(|w| (w, accepted));
+        // The machine's list is there to be the anchor: nothing runs unsigned beside it.
+        let floor = if trust.system.is_some() {
+            Mode::Require
+        } else {
+            accepted
+        };
         Standing {
-            mode: policy.configured.max(accepted),
+            mode: policy.configured.max(floor),
             trust,
             lowered,
         }
@@ -199,14 +211,14 @@ pub(crate) fn verify(root: &Path, entry: &ToolEntry, trust: &Trust) -> Signature
         };
     }
     let signers_text = trust.text();
-    let key = cache_key(&json, &sig, &signers_text, &entry.content_hash);
-    let cached = root.join(STATE_DIR).join(VERIFIED_DIR).join(&key);
-    if let Ok(line) = std::fs::read_to_string(&cached) {
+    let key = verified::key(&json, &sig, &signers_text, &entry.content_hash);
+    let memory = trust.memory();
+    if let Some(line) = verified::recall(root, &key, memory) {
         return signed(review, &line);
     }
     match check_with_ssh_keygen(&signers_text, &principal, &sig, &json) {
         Ok(line) => {
-            remember(root, &key, &line);
+            verified::remember(root, &key, &line, memory);
             signed(review, &line)
         }
         Err(Checked::NotAllowed(key)) => Signature::SignerNotAllowed {
@@ -232,6 +244,12 @@ fn not_allowed_reason(trust: &Trust, principal: &str) -> String {
     if let Some(e) = trust.errors.first() {
         return format!("the reviewers cannot be read: {e}");
     }
+    if let Some(why) = &trust.unendorsed {
+        return format!(
+            "{principal} is not an allowed signer here: the reviewers accepted here count for \
+             nothing: {why}"
+        );
+    }
     if trust.waiting_allows(principal) {
         return format!(
             "{} lists {principal}, but that was not accepted on this machine: `toolbench \
@@ -240,33 +258,10 @@ fn not_allowed_reason(trust: &Trust, principal: &str) -> String {
         );
     }
     format!(
-        "{principal} is not an allowed signer here ({} and the user's own allowed_signers)",
-        signers::WORKSPACE_SIGNERS
+        "{principal} is not an allowed signer here ({} and {})",
+        signers::WORKSPACE_SIGNERS,
+        trust.own_list()
     )
-}
-
-/// The folder of verifications remembered, under the workspace's state.
-const VERIFIED_DIR: &str = "verified";
-
-fn cache_key(json: &[u8], sig: &[u8], signers: &str, content_hash: &str) -> String {
-    let mut hasher = blake3::Hasher::new();
-    for part in [json, sig, signers.as_bytes(), content_hash.as_bytes()] {
-        hasher.update(&(part.len() as u64).to_le_bytes());
-        hasher.update(part);
-    }
-    hasher.finalize().to_hex().to_string()
-}
-
-/// Remembers a good verification; a failure to write only costs the next run a check.
-fn remember(root: &Path, key: &str, line: &str) {
-    let Ok(state) = crate::workspace::make_state_dir(root) else {
-        return;
-    };
-    let dir = state.join(VERIFIED_DIR);
-    if crate::workspace::private::create_dir(&dir).is_err() && !dir.is_dir() {
-        return;
-    }
-    let _ = crate::workspace::private::write(&dir.join(key), line.as_bytes());
 }
 
 enum Checked {
@@ -289,7 +284,7 @@ fn check_with_ssh_keygen(
     std::fs::write(&allowed, signers_text)
         .and_then(|()| std::fs::write(&signature, sig))
         .map_err(|e| Checked::Invalid(crate::catalog::manifest::io_reason(&e)))?;
-    match sshkeygen::verify(&allowed, principal, &signature, json) {
+    match sshkeygen::verify(&allowed, NAMESPACE, principal, &signature, json) {
         Ok(line) => Ok(line),
         Err(_) => match sshkeygen::check_novalidate(&signature, json) {
             Ok(line) => Err(Checked::NotAllowed(
@@ -324,83 +319,6 @@ pub enum SignError {
     Refused(String),
 }
 
-/// The key to sign with, and whether a person named it for toolbench (`signing_key`) rather
-/// than toolbench taking git's.
-struct Key {
-    key: sshkeygen::SigningKey,
-    explicit: bool,
-    /// Holds a temporary `.pub` for a `key::` key while it is used.
-    _hold: Option<tempfile::TempDir>,
-}
-
-fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(path),
-    }
-}
-
-/// The signing key `[review] signing_key` names, else git's `user.signingkey` when
-/// `gpg.format = ssh`; `None` when neither names one.
-fn signing_key(root: &Path, policy: &Policy) -> Result<Option<Key>, String> {
-    let (setting, explicit) = match &policy.signing_key {
-        Some(key) if !key.trim().is_empty() => (key.trim().to_string(), true),
-        _ => {
-            let format = crate::review::git::config_value(root, "gpg.format");
-            match crate::review::git::config_value(root, "user.signingkey") {
-                Some(key) if format.as_deref() == Some("ssh") => (key, false),
-                _ => return Ok(None),
-            }
-        }
-    };
-    let named = if explicit {
-        "[review] signing_key"
-    } else {
-        "git's user.signingkey"
-    };
-    if let Some(literal) = setting
-        .strip_prefix("key::")
-        .or_else(|| setting.starts_with("ssh-").then_some(setting.as_str()))
-        .or_else(|| setting.starts_with("ecdsa-").then_some(setting.as_str()))
-        .or_else(|| setting.starts_with("sk-").then_some(setting.as_str()))
-    {
-        let public = signers::parse_public_key(literal)
-            .ok_or_else(|| format!("{named}: not an OpenSSH public key"))?;
-        let dir = tempfile::tempdir().map_err(|e| crate::catalog::manifest::io_reason(&e))?;
-        let file = dir.path().join("signing_key.pub");
-        std::fs::write(&file, format!("{} {}\n", public.0, public.1))
-            .map_err(|e| crate::catalog::manifest::io_reason(&e))?;
-        return Ok(Some(Key {
-            key: sshkeygen::SigningKey {
-                file,
-                agent_only: true,
-                public,
-            },
-            explicit,
-            _hold: Some(dir),
-        }));
-    }
-    let file = expand_home(&setting);
-    let public_file = if file.extension().is_some_and(|e| e == "pub") {
-        file.clone()
-    } else {
-        let mut with = file.as_os_str().to_os_string();
-        with.push(".pub");
-        PathBuf::from(with)
-    };
-    // The public half only: toolbench never reads a private key.
-    let public = signers::read_public_key(&public_file).map_err(|e| format!("{named}: {e}"))?;
-    Ok(Some(Key {
-        key: sshkeygen::SigningKey {
-            file,
-            agent_only: false,
-            public,
-        },
-        explicit,
-        _hold: None,
-    }))
-}
-
 /// The decisions of an intent that make content active (those that seal it), to be signed.
 fn signable(d: &DecisionRecord) -> bool {
     d.action.seal() == SealEffect::Seals
@@ -430,7 +348,7 @@ pub(crate) fn sign_decisions(
     }
     let required = standing.mode == Mode::Require;
     let policy = policy(root);
-    let key = match signing_key(root, &policy) {
+    let key = match signing_key(root, policy.signing_key.as_deref()) {
         Ok(Some(key)) => key,
         Ok(None) if required => return Err(SignError::NoKey),
         Ok(None) => return Ok(Vec::new()),
@@ -564,15 +482,16 @@ fn sign_one(
     let principal = review.reviewer.clone();
     let content_hash = review.content_hash.clone();
     let bytes = Statement::new(review, sha256).encode();
-    let sig = sshkeygen::sign(&key.key, &bytes, detached())?;
+    let sig = sshkeygen::sign(&key.key, NAMESPACE, &bytes, detached())?;
     // What a teammate will check, checked here first: a statement that would not verify is
     // no review.
     let signers_text = standing.trust.text();
     match check_with_ssh_keygen(&signers_text, &principal, &sig, &bytes) {
-        Ok(line) => remember(
+        Ok(line) => verified::remember(
             root,
-            &cache_key(&bytes, &sig, &signers_text, &content_hash),
+            &verified::key(&bytes, &sig, &signers_text, &content_hash),
             &line,
+            standing.trust.memory(),
         ),
         Err(Checked::NotAllowed(k)) | Err(Checked::Invalid(k)) => {
             return Err(format!("the signature made does not verify here ({k})"));
@@ -618,7 +537,7 @@ pub(crate) fn sign_rule(
     }
     let required = standing.mode == Mode::Require;
     let policy = policy(root);
-    let key = match signing_key(root, &policy) {
+    let key = match signing_key(root, policy.signing_key.as_deref()) {
         Ok(Some(key)) => key,
         Ok(None) if required => return Err(SignError::NoKey),
         Ok(None) => return Ok(None),
@@ -699,13 +618,14 @@ pub(crate) fn rule_holds(root: &Path, rule: &crate::model::calls::RuleRow) -> bo
         return false;
     }
     let signers_text = standing.trust.text();
-    let key = cache_key(&json, &sig, &signers_text, &rule.content_hash);
-    if root.join(STATE_DIR).join(VERIFIED_DIR).join(&key).is_file() {
+    let key = verified::key(&json, &sig, &signers_text, &rule.content_hash);
+    let memory = standing.trust.memory();
+    if verified::recall(root, &key, memory).is_some() {
         return true;
     }
     match check_with_ssh_keygen(&signers_text, &review.reviewer, &sig, &json) {
         Ok(line) => {
-            remember(root, &key, &line);
+            verified::remember(root, &key, &line, memory);
             true
         }
         Err(_) => false,
@@ -804,7 +724,7 @@ mod tests {
             agent_only: false,
             public: public.clone(),
         };
-        let sig = sshkeygen::sign(&signing, &bytes, true).expect("signed");
+        let sig = sshkeygen::sign(&signing, NAMESPACE, &bytes, true).expect("signed");
         let path = statement_path(&entry.name, &entry.version, &entry.content_hash);
         write_statements(
             root,
@@ -830,7 +750,7 @@ mod tests {
     }
 
     fn remembered(root: &Path) -> usize {
-        std::fs::read_dir(root.join(STATE_DIR).join(VERIFIED_DIR))
+        std::fs::read_dir(root.join(crate::workspace::STATE_DIR).join("verified"))
             .map(|d| d.count())
             .unwrap_or(0)
     }

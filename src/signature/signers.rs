@@ -9,7 +9,6 @@
 //! accepted list: an entry added since acceptance waits for `toolbench signers accept`, and
 //! one removed since stops counting at once.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -21,7 +20,7 @@ use crate::config::Signatures as Mode;
 /// The workspace's list of reviewers, relative to the root.
 pub(crate) const WORKSPACE_SIGNERS: &str = ".reviews/allowed_signers";
 /// The most an allowed_signers file may hold.
-const MAX_SIGNERS_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_SIGNERS_BYTES: usize = 256 * 1024;
 /// The longest principal accepted (an email address is far shorter).
 const MAX_PRINCIPAL: usize = 256;
 
@@ -94,11 +93,16 @@ impl SignerEntry {
 
     /// Whether this line lets its key sign toolbench's reviews as `principal`.
     pub(crate) fn allows(&self, principal: &str) -> bool {
+        self.allows_in(principal, super::sshkeygen::NAMESPACE)
+    }
+
+    /// Whether this line lets its key sign as `principal` in `namespace`.
+    pub(crate) fn allows_in(&self, principal: &str, namespace: &str) -> bool {
         self.principals.iter().any(|p| p == principal)
-            && self.namespaces.as_deref().is_none_or(|ns| {
-                ns.split(',')
-                    .any(|n| n.trim() == super::sshkeygen::NAMESPACE)
-            })
+            && self
+                .namespaces
+                .as_deref()
+                .is_none_or(|ns| ns.split(',').any(|n| n.trim() == namespace))
     }
 }
 
@@ -295,6 +299,10 @@ pub(crate) struct AcceptedSigners {
     pub(crate) signatures: Mode,
     pub(crate) by: String,
     pub(crate) at: String,
+    /// The principal of the machine's list whose key endorsed this list (its signature lies
+    /// beside it), when the machine has a list of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) endorsed_by: Option<String>,
 }
 
 /// The file of accepted reviewers for `root`, in the user data folder.
@@ -308,8 +316,11 @@ pub(crate) fn accepted_path(root: &Path) -> Option<PathBuf> {
     )
 }
 
-/// The accepted list for `root`, `None` when no person accepted one here.
-pub(crate) fn read_accepted(root: &Path) -> Result<Option<AcceptedSigners>, SignersError> {
+/// The accepted list for `root` and its bytes as written (what an endorsement signs), `None`
+/// when no person accepted one here.
+pub(crate) fn read_accepted(
+    root: &Path,
+) -> Result<Option<(AcceptedSigners, Vec<u8>)>, SignersError> {
     let Some(path) = accepted_path(root) else {
         return Ok(None);
     };
@@ -333,22 +344,54 @@ pub(crate) fn read_accepted(root: &Path) -> Result<Option<AcceptedSigners>, Sign
         why: e.to_string(),
     })?;
     // A list copied from another workspace's file accepts nothing here.
-    Ok(Some(accepted).filter(|a| a.root == root))
+    Ok(Some((accepted, bytes)).filter(|(a, _)| a.root == root))
 }
 
-/// Writes the accepted list, the user's alone (folder 0700, file 0600).
-pub(crate) fn write_accepted(root: &Path, accepted: &AcceptedSigners) -> std::io::Result<PathBuf> {
+/// The endorsement's signature beside the accepted list at `accepted`.
+pub(crate) fn endorsement_path(accepted: &Path) -> PathBuf {
+    let mut path = accepted.as_os_str().to_os_string();
+    path.push(".sig");
+    PathBuf::from(path)
+}
+
+/// The endorsement of the accepted list for `root`, `None` when it has none.
+pub(crate) fn read_endorsement(root: &Path) -> Option<Vec<u8>> {
+    read_capped(&endorsement_path(&accepted_path(root)?)).ok()
+}
+
+/// The accepted list as it is written: what an endorsement signs.
+pub(crate) fn encode_accepted(accepted: &AcceptedSigners) -> Vec<u8> {
+    serde_json::to_vec_pretty(accepted).unwrap_or_default()
+}
+
+/// Writes the accepted list as `bytes` (from [`encode_accepted`]), the user's alone (folder
+/// 0700, file 0600), with its endorsement beside it when one was made (a stale one removed:
+/// it would no longer match).
+pub(crate) fn write_accepted(
+    root: &Path,
+    bytes: &[u8],
+    endorsement: Option<&[u8]>,
+) -> std::io::Result<PathBuf> {
     let path = accepted_path(root)
         .ok_or_else(|| std::io::Error::other("no user data folder on this system"))?;
     if let Some(dir) = path.parent() {
         crate::workspace::private::create_dirs(dir)?;
     }
-    let text = serde_json::to_vec_pretty(accepted).map_err(std::io::Error::other)?;
     let dir = crate::safe_fs::Dir::open(path.parent().unwrap_or(Path::new("/")))
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let name = path.file_name().map(PathBuf::from).unwrap_or_default();
-    dir.write(&name, text.as_slice(), crate::workspace::private::FILE_MODE)
+    let sig_name = endorsement_path(&name);
+    dir.write(&name, bytes, crate::workspace::private::FILE_MODE)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
+    match endorsement {
+        Some(sig) => dir
+            .write(&sig_name, sig, crate::workspace::private::FILE_MODE)
+            .map_err(|e| std::io::Error::other(e.to_string()))?,
+        None => match std::fs::remove_file(endorsement_path(&path)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        },
+    }
     Ok(path)
 }
 
@@ -377,133 +420,6 @@ pub(crate) fn user_signers_path() -> Option<PathBuf> {
     crate::config::config_dir().map(|d| d.join("allowed_signers"))
 }
 
-/// The reviewers a run verifies against, and how the workspace's list stands against what was
-/// accepted here.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Trust {
-    /// What verifies: the user's own entries, and the workspace's that were accepted here.
-    pub(crate) effective: Vec<SignerEntry>,
-    /// The workspace's entries as the file says now.
-    pub(crate) workspace: Vec<SignerEntry>,
-    /// The user's own entries.
-    pub(crate) user: Vec<SignerEntry>,
-    /// Entries of the workspace not accepted here (added since, or never accepted).
-    pub(crate) waiting: Vec<SignerEntry>,
-    /// Entries accepted here that the workspace no longer lists (no longer trusted).
-    pub(crate) removed: Vec<SignerEntry>,
-    /// The accepted list, when a person accepted one here.
-    pub(crate) accepted: Option<AcceptedSigners>,
-    /// A list that could not be read: nothing of that file verifies, and this says why.
-    pub(crate) errors: Vec<SignersError>,
-}
-
-impl Trust {
-    /// Reads the three lists for `root`. A broken file contributes nothing and is named in
-    /// `errors`.
-    pub(crate) fn load(root: &Path) -> Trust {
-        let mut trust = Trust::default();
-        match read_workspace(root) {
-            Ok(entries) => trust.workspace = entries,
-            Err(e) => trust.errors.push(e),
-        }
-        if let Some(path) = user_signers_path() {
-            match read_file_entries(&path) {
-                Ok(entries) => trust.user = entries,
-                Err(e) => trust.errors.push(e),
-            }
-        }
-        match read_accepted(root) {
-            Ok(accepted) => trust.accepted = accepted,
-            Err(e) => trust.errors.push(e),
-        }
-        let accepted: BTreeSet<&SignerEntry> = trust
-            .accepted
-            .iter()
-            .flat_map(|a| a.entries.iter())
-            .collect();
-        let current: BTreeSet<&SignerEntry> = trust.workspace.iter().collect();
-        trust.waiting = trust
-            .workspace
-            .iter()
-            .filter(|e| !accepted.contains(e))
-            .cloned()
-            .collect();
-        trust.removed = accepted
-            .iter()
-            .filter(|e| !current.contains(*e))
-            .map(|e| (*e).clone())
-            .collect();
-        let mut effective: Vec<SignerEntry> = trust.user.clone();
-        for entry in &trust.workspace {
-            if accepted.contains(entry) && !effective.contains(entry) {
-                effective.push(entry.clone());
-            }
-        }
-        trust.effective = effective;
-        trust
-    }
-
-    /// The workspace's list differs from what a person accepted here.
-    pub(crate) fn changed(&self) -> bool {
-        !self.waiting.is_empty() || !self.removed.is_empty()
-    }
-
-    /// The effective list as allowed_signers text for ssh-keygen.
-    pub(crate) fn text(&self) -> String {
-        self.effective
-            .iter()
-            .map(|e| format!("{}\n", e.line()))
-            .collect()
-    }
-
-    /// Whether any effective line lets `principal` sign toolbench's reviews.
-    pub(crate) fn allows(&self, principal: &str) -> bool {
-        self.effective.iter().any(|e| e.allows(principal))
-    }
-
-    /// Whether a workspace entry that waits for acceptance would allow `principal`.
-    pub(crate) fn waiting_allows(&self, principal: &str) -> bool {
-        self.waiting.iter().any(|e| e.allows(principal))
-    }
-
-    /// The principal the effective list gives the key `key` (base64), for signing.
-    pub(crate) fn principal_of_key(&self, key: &str) -> Option<String> {
-        self.effective
-            .iter()
-            .find(|e| e.key == key && e.allows(&e.principals[0]))
-            .and_then(|e| e.principals.first().cloned())
-    }
-
-    /// One line for the CLI and the workbench when the workspace's reviewers changed since
-    /// they were accepted here (or were never accepted), `None` otherwise.
-    pub(crate) fn change_line(&self) -> Option<String> {
-        if let Some(e) = self.errors.first() {
-            return Some(format!("reviewers cannot be read: {e}"));
-        }
-        if !self.changed() {
-            return None;
-        }
-        let what = if self.accepted.is_none() {
-            format!(
-                "{} lists {} reviewer key(s) not accepted on this machine",
-                WORKSPACE_SIGNERS,
-                self.waiting.len()
-            )
-        } else {
-            format!(
-                "{} changed since it was accepted here ({} key(s) added, {} removed)",
-                WORKSPACE_SIGNERS,
-                self.waiting.len(),
-                self.removed.len()
-            )
-        };
-        Some(format!(
-            "{what}: `toolbench signers list` shows them, `toolbench signers accept` trusts \
-             them"
-        ))
-    }
-}
-
 /// The workspace's entries (none when it has no file).
 pub(crate) fn read_workspace(root: &Path) -> Result<Vec<SignerEntry>, SignersError> {
     let file = WORKSPACE_SIGNERS.to_string();
@@ -529,7 +445,7 @@ pub(crate) fn read_workspace(root: &Path) -> Result<Vec<SignerEntry>, SignersErr
     parse(&text, &file)
 }
 
-fn read_file_entries(path: &Path) -> Result<Vec<SignerEntry>, SignersError> {
+pub(crate) fn read_file_entries(path: &Path) -> Result<Vec<SignerEntry>, SignersError> {
     let file = path.display().to_string();
     let bytes = match read_capped(path) {
         Ok(bytes) => bytes,
@@ -578,88 +494,6 @@ pub(crate) fn parse_public_key(text: &str) -> Option<(String, String)> {
     let key = words.next()?;
     (KEY_TYPES.contains(&key_type) && fingerprint_of(key).is_some())
         .then(|| (key_type.to_string(), key.to_string()))
-}
-
-/// A person trusts the workspace's reviewers as its allowed_signers lists them now, and its
-/// `[review] signatures` as the floor for this machine: `toolbench signers accept`.
-pub(crate) fn accept_here(
-    root: &Path,
-    mode: Mode,
-    who: &str,
-) -> Result<(AcceptedSigners, PathBuf), String> {
-    let entries = read_workspace(root).map_err(|e| e.to_string())?;
-    let accepted = AcceptedSigners {
-        root: root.to_path_buf(),
-        entries,
-        signatures: mode,
-        by: who.to_string(),
-        at: crate::clock::now_rfc3339(),
-    };
-    let path = write_accepted(root, &accepted).map_err(|e| {
-        format!(
-            "cannot write the accepted reviewers: {}",
-            crate::catalog::manifest::io_reason(&e)
-        )
-    })?;
-    Ok((accepted, path))
-}
-
-/// Adds `principal` with the public key in `key_file` to the workspace's allowed_signers
-/// (made when missing, never written through a symlink), and trusts that one line on this
-/// machine: the person adding it is the one who vouches for it here. Other changes to the
-/// list still wait for `signers accept`.
-pub(crate) fn add(
-    root: &Path,
-    principal: &str,
-    key_file: &Path,
-    who: &str,
-) -> Result<SignerEntry, String> {
-    check_principal(principal).map_err(|why| format!("principal: {why}"))?;
-    let (key_type, key) = read_public_key(key_file)?;
-    let current = read_workspace(root).map_err(|e| e.to_string())?;
-    let entry = SignerEntry {
-        principals: vec![principal.to_string()],
-        namespaces: None,
-        valid_after: None,
-        valid_before: None,
-        key_type,
-        key,
-    };
-    if current.contains(&entry) {
-        return Err(format!(
-            "{WORKSPACE_SIGNERS} lists {principal} with this key already"
-        ));
-    }
-    let existing =
-        super::beneath::read_beneath(root, Path::new(WORKSPACE_SIGNERS), MAX_SIGNERS_BYTES)?
-            .unwrap_or_default();
-    let mut text =
-        String::from_utf8(existing).map_err(|_| format!("{WORKSPACE_SIGNERS}: not UTF-8 text"))?;
-    if !text.is_empty() && !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text.push_str(&entry.line());
-    text.push('\n');
-    let dir = crate::safe_fs::Dir::open(root).map_err(|e| e.to_string())?;
-    dir.write(Path::new(WORKSPACE_SIGNERS), text.as_bytes(), 0o644)
-        .map_err(|e| e.to_string())?;
-    let mut accepted = read_accepted(root)
-        .map_err(|e| e.to_string())?
-        .unwrap_or(AcceptedSigners {
-            root: root.to_path_buf(),
-            entries: Vec::new(),
-            signatures: Mode::Off,
-            by: who.to_string(),
-            at: crate::clock::now_rfc3339(),
-        });
-    accepted.entries.push(entry.clone());
-    write_accepted(root, &accepted).map_err(|e| {
-        format!(
-            "cannot write the accepted reviewers: {}",
-            crate::catalog::manifest::io_reason(&e)
-        )
-    })?;
-    Ok(entry)
 }
 
 #[cfg(test)]

@@ -157,10 +157,15 @@ pub(crate) fn last_line(text: &str) -> String {
         .unwrap_or_else(|| "no reason given".to_string())
 }
 
-/// Signs `message` with `key` in toolbench's namespace; the armored signature.
-pub(crate) fn sign(key: &SigningKey, message: &[u8], detached: bool) -> Result<Vec<u8>, String> {
+/// Signs `message` with `key` in `namespace` (one of toolbench's); the armored signature.
+pub(crate) fn sign(
+    key: &SigningKey,
+    namespace: &str,
+    message: &[u8],
+    detached: bool,
+) -> Result<Vec<u8>, String> {
     let mut command = program();
-    command.args(["-Y", "sign", "-n", NAMESPACE, "-f"]);
+    command.args(["-Y", "sign", "-n", namespace, "-f"]);
     command.arg(&key.file);
     if key.agent_only {
         command.arg("-U");
@@ -176,17 +181,18 @@ pub(crate) fn sign(key: &SigningKey, message: &[u8], detached: bool) -> Result<V
     Ok(answer.stdout)
 }
 
-/// `ssh-keygen -Y verify` of `message` against `signature`, for `principal` of the
-/// allowed_signers file `allowed`. `Ok` holds ssh-keygen's line (`Good "…" signature for …
-/// with ED25519 key SHA256:…`).
+/// `ssh-keygen -Y verify` of `message` against `signature` in `namespace`, for `principal`
+/// of the allowed_signers file `allowed`. `Ok` holds ssh-keygen's line (`Good "…" signature
+/// for … with ED25519 key SHA256:…`).
 pub(crate) fn verify(
     allowed: &Path,
+    namespace: &str,
     principal: &str,
     signature: &Path,
     message: &[u8],
 ) -> Result<String, String> {
     let mut command = program();
-    command.args(["-Y", "verify", "-n", NAMESPACE, "-f"]);
+    command.args(["-Y", "verify", "-n", namespace, "-f"]);
     command.arg(allowed).arg("-I").arg(principal).arg("-s");
     command.arg(signature);
     let answer = run(command, message, VERIFY_TIMEOUT, true)?;

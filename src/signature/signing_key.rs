@@ -1,0 +1,84 @@
+//! The key a review is signed with: `[review] signing_key` of the user config, else git's
+//! `user.signingkey` when `gpg.format = ssh`. Only its public half is ever read.
+
+use std::path::{Path, PathBuf};
+
+use super::signers;
+use super::sshkeygen;
+
+/// The key to sign with, and whether a person named it for toolbench (`signing_key`) rather
+/// than toolbench taking git's.
+pub(crate) struct Key {
+    pub(crate) key: sshkeygen::SigningKey,
+    pub(crate) explicit: bool,
+    /// Holds a temporary `.pub` for a `key::` key while it is used.
+    _hold: Option<tempfile::TempDir>,
+}
+
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+/// The signing key `[review] signing_key` names, else git's `user.signingkey` when
+/// `gpg.format = ssh`; `None` when neither names one.
+pub(crate) fn signing_key(root: &Path, setting: Option<&str>) -> Result<Option<Key>, String> {
+    let (setting, explicit) = match setting {
+        Some(key) if !key.trim().is_empty() => (key.trim().to_string(), true),
+        _ => {
+            let format = crate::review::git::config_value(root, "gpg.format");
+            match crate::review::git::config_value(root, "user.signingkey") {
+                Some(key) if format.as_deref() == Some("ssh") => (key, false),
+                _ => return Ok(None),
+            }
+        }
+    };
+    let named = if explicit {
+        "[review] signing_key"
+    } else {
+        "git's user.signingkey"
+    };
+    if let Some(literal) = setting
+        .strip_prefix("key::")
+        .or_else(|| setting.starts_with("ssh-").then_some(setting.as_str()))
+        .or_else(|| setting.starts_with("ecdsa-").then_some(setting.as_str()))
+        .or_else(|| setting.starts_with("sk-").then_some(setting.as_str()))
+    {
+        let public = signers::parse_public_key(literal)
+            .ok_or_else(|| format!("{named}: not an OpenSSH public key"))?;
+        let dir = tempfile::tempdir().map_err(|e| crate::catalog::manifest::io_reason(&e))?;
+        let file = dir.path().join("signing_key.pub");
+        std::fs::write(&file, format!("{} {}\n", public.0, public.1))
+            .map_err(|e| crate::catalog::manifest::io_reason(&e))?;
+        return Ok(Some(Key {
+            key: sshkeygen::SigningKey {
+                file,
+                agent_only: true,
+                public,
+            },
+            explicit,
+            _hold: Some(dir),
+        }));
+    }
+    let file = expand_home(&setting);
+    let public_file = if file.extension().is_some_and(|e| e == "pub") {
+        file.clone()
+    } else {
+        let mut with = file.as_os_str().to_os_string();
+        with.push(".pub");
+        PathBuf::from(with)
+    };
+    // The public half only: toolbench never reads a private key.
+    let public = signers::read_public_key(&public_file).map_err(|e| format!("{named}: {e}"))?;
+    Ok(Some(Key {
+        key: sshkeygen::SigningKey {
+            file,
+            agent_only: false,
+            public,
+        },
+        explicit,
+        _hold: None,
+    }))
+}

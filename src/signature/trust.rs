@@ -1,0 +1,208 @@
+//! Whom this machine trusts to sign reviews of one workspace, from the lists `signers` reads:
+//! the user's own, plus the workspace's entries also in the list a person accepted here (an
+//! entry added since acceptance waits for `toolbench signers accept`; one removed since stops
+//! counting at once).
+//!
+//! When the machine has a list of its own (`system`), it takes the user's list's place and
+//! the accepted list counts only while a key of the machine's list endorses it.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::endorsement;
+use super::signers::{
+    AcceptedSigners, SignerEntry, SignersError, WORKSPACE_SIGNERS, read_accepted, read_endorsement,
+    read_file_entries, read_workspace, user_signers_path,
+};
+use super::system::{self, SystemList};
+
+/// The reviewers a run verifies against, and how the workspace's list stands against what was
+/// accepted here.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Trust {
+    /// What verifies: the user's own entries (the machine's, when it has a list), and the
+    /// workspace's that were accepted here.
+    pub(crate) effective: Vec<SignerEntry>,
+    /// The workspace's entries as the file says now.
+    pub(crate) workspace: Vec<SignerEntry>,
+    /// The user's own entries (ignored while the machine has a list).
+    pub(crate) user: Vec<SignerEntry>,
+    /// The machine's list, root's: when there is one, it is the anchor.
+    pub(crate) system: Option<SystemList>,
+    /// Entries of the workspace not accepted here (added since, or never accepted).
+    pub(crate) waiting: Vec<SignerEntry>,
+    /// Entries accepted here that the workspace no longer lists (no longer trusted).
+    pub(crate) removed: Vec<SignerEntry>,
+    /// The accepted list, when a person accepted one here.
+    pub(crate) accepted: Option<AcceptedSigners>,
+    /// Why the accepted list counts for nothing though it exists: the machine has a list and
+    /// no key of it endorsed this one.
+    pub(crate) unendorsed: Option<String>,
+    /// A list that could not be read: nothing of that file verifies, and this says why.
+    pub(crate) errors: Vec<SignersError>,
+}
+
+impl Trust {
+    /// Reads the lists for `root`. A broken file contributes nothing and is named in
+    /// `errors`.
+    pub(crate) fn load(root: &Path) -> Trust {
+        let mut trust = Trust::default();
+        match system::load() {
+            Ok(system) => trust.system = system,
+            Err(e) => {
+                // Found but not kept as root keeps it: in force, with nobody in it.
+                trust.system = Some(SystemList {
+                    file: std::path::PathBuf::from(&e.file),
+                    entries: Vec::new(),
+                });
+                trust.errors.push(e);
+            }
+        }
+        match read_workspace(root) {
+            Ok(entries) => trust.workspace = entries,
+            Err(e) => trust.errors.push(e),
+        }
+        if let Some(path) = user_signers_path() {
+            match read_file_entries(&path) {
+                Ok(entries) => trust.user = entries,
+                Err(e) => trust.errors.push(e),
+            }
+        }
+        let mut accepted_bytes = Vec::new();
+        match read_accepted(root) {
+            Ok(accepted) => {
+                if let Some((accepted, bytes)) = accepted {
+                    trust.accepted = Some(accepted);
+                    accepted_bytes = bytes;
+                }
+            }
+            Err(e) => trust.errors.push(e),
+        }
+        if let (Some(system), Some(accepted)) = (&trust.system, &trust.accepted)
+            && !accepted.entries.is_empty()
+            && let Err(why) = endorsement::check(
+                system,
+                accepted.endorsed_by.as_deref(),
+                &accepted_bytes,
+                read_endorsement(root).as_deref(),
+            )
+        {
+            trust.unendorsed = Some(why);
+        }
+        let accepted: BTreeSet<&SignerEntry> = trust
+            .accepted
+            .iter()
+            .filter(|_| trust.unendorsed.is_none())
+            .flat_map(|a| a.entries.iter())
+            .collect();
+        let current: BTreeSet<&SignerEntry> = trust.workspace.iter().collect();
+        trust.waiting = trust
+            .workspace
+            .iter()
+            .filter(|e| !accepted.contains(e))
+            .cloned()
+            .collect();
+        trust.removed = accepted
+            .iter()
+            .filter(|e| !current.contains(*e))
+            .map(|e| (*e).clone())
+            .collect();
+        let mut effective: Vec<SignerEntry> = match &trust.system {
+            Some(system) => system.entries.clone(),
+            None => trust.user.clone(),
+        };
+        for entry in &trust.workspace {
+            if accepted.contains(entry) && !effective.contains(entry) {
+                effective.push(entry.clone());
+            }
+        }
+        trust.effective = effective;
+        trust
+    }
+
+    /// The workspace's list differs from what a person accepted here.
+    pub(crate) fn changed(&self) -> bool {
+        !self.waiting.is_empty() || !self.removed.is_empty()
+    }
+
+    /// The effective list as allowed_signers text for ssh-keygen.
+    pub(crate) fn text(&self) -> String {
+        self.effective
+            .iter()
+            .map(|e| format!("{}\n", e.line()))
+            .collect()
+    }
+
+    /// Whether any effective line lets `principal` sign toolbench's reviews.
+    pub(crate) fn allows(&self, principal: &str) -> bool {
+        self.effective.iter().any(|e| e.allows(principal))
+    }
+
+    /// Whether a workspace entry that waits for acceptance would allow `principal`.
+    pub(crate) fn waiting_allows(&self, principal: &str) -> bool {
+        self.waiting.iter().any(|e| e.allows(principal))
+    }
+
+    /// The principal the effective list gives the key `key` (base64), for signing.
+    pub(crate) fn principal_of_key(&self, key: &str) -> Option<String> {
+        self.effective
+            .iter()
+            .find(|e| e.key == key && e.allows(&e.principals[0]))
+            .and_then(|e| e.principals.first().cloned())
+    }
+
+    /// Where verifications against this trust may be remembered: never in the user's files
+    /// while the machine's list is the anchor.
+    pub(crate) fn memory(&self) -> super::verified::Memory {
+        match self.system {
+            Some(_) => super::verified::Memory::ProcessOnly,
+            None => super::verified::Memory::ProcessAndState,
+        }
+    }
+
+    /// Where the reviewers this machine trusts beside the workspace's are listed, for
+    /// messages.
+    pub(crate) fn own_list(&self) -> String {
+        match &self.system {
+            Some(system) => format!("the machine's {}", system.file.display()),
+            None => "the user's own allowed_signers".to_string(),
+        }
+    }
+
+    /// One line for the CLI and the workbench when the workspace's reviewers changed since
+    /// they were accepted here (or were never accepted, or what was accepted is not endorsed
+    /// by the machine's list), `None` otherwise.
+    pub(crate) fn change_line(&self) -> Option<String> {
+        if let Some(e) = self.errors.first() {
+            return Some(format!("reviewers cannot be read: {e}"));
+        }
+        if let Some(why) = &self.unendorsed {
+            return Some(format!(
+                "the reviewers accepted here count for nothing: {why}; `toolbench signers \
+                 accept` with a key of {} endorses them",
+                self.own_list()
+            ));
+        }
+        if !self.changed() {
+            return None;
+        }
+        let what = if self.accepted.is_none() {
+            format!(
+                "{} lists {} reviewer key(s) not accepted on this machine",
+                WORKSPACE_SIGNERS,
+                self.waiting.len()
+            )
+        } else {
+            format!(
+                "{} changed since it was accepted here ({} key(s) added, {} removed)",
+                WORKSPACE_SIGNERS,
+                self.waiting.len(),
+                self.removed.len()
+            )
+        };
+        Some(format!(
+            "{what}: `toolbench signers list` shows them, `toolbench signers accept` trusts \
+             them"
+        ))
+    }
+}
