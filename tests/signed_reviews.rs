@@ -1010,6 +1010,50 @@ fn skipped_unless_root(test: &str) -> bool {
     true
 }
 
+/// Plants in `root`'s state a remembered verification of the statement at `statement` (its
+/// signature at `signature`) against the list `signers`, keyed as toolbench keys them under
+/// the user's `secret`, and as builds before that secret keyed them.
+fn plant_verification(
+    root: &Path,
+    statement: &Path,
+    signature: &Path,
+    signers: &str,
+    secret: &[u8; 32],
+) {
+    let json = std::fs::read(statement).expect("statement");
+    let sig = std::fs::read(signature).expect("sig");
+    let content_hash =
+        serde_json::from_slice::<Value>(&json).expect("json")["predicate"]["content_hash"]
+            .as_str()
+            .expect("hash")
+            .to_string();
+    let mut hasher = blake3::Hasher::new();
+    for part in [
+        json.as_slice(),
+        sig.as_slice(),
+        signers.as_bytes(),
+        content_hash.as_bytes(),
+    ] {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    let key = hasher.finalize().to_hex().to_string();
+    let keyed = blake3::keyed_hash(secret, key.as_bytes())
+        .to_hex()
+        .to_string();
+    let dir = root.join(".toolbench/verified");
+    std::fs::create_dir_all(&dir).expect("verified");
+    // Under the plain key too, as builds without the user's secret named them.
+    for name in [key, keyed] {
+        std::fs::write(
+            dir.join(name),
+            "Good \"toolbench-review\" signature for ana@example.com with ED25519 key \
+             SHA256:x\n",
+        )
+        .expect("plant");
+    }
+}
+
 /// A workspace in `dir` with one tool waiting for review, its folder's parent the repository.
 fn workspace_with_candidate(machine: &Machine, dir: &Path, name: &str) -> PathBuf {
     let root = dir.join("tools");
@@ -1143,37 +1187,20 @@ fn with_the_machine_s_list_an_agent_on_the_account_cannot_make_its_own_tool_runn
     claimed["predicate"]["reviewer"] = json!("ana@example.com");
     let claimed = serde_json::to_vec_pretty(&claimed).expect("json");
     std::fs::write(&statement, &claimed).expect("rewrite");
-    let content_hash =
-        serde_json::from_slice::<Value>(&claimed).expect("json")["predicate"]["content_hash"]
-            .as_str()
-            .expect("hash")
-            .to_string();
     let ana_line = signer_line("ana@example.com", &person.key("ana"));
-    let planted = {
-        let sig = std::fs::read(&signature).expect("sig");
-        let mut hasher = blake3::Hasher::new();
-        for part in [
-            claimed.as_slice(),
-            sig.as_slice(),
-            ana_line.as_bytes(),
-            content_hash.as_bytes(),
-        ] {
-            hasher.update(&(part.len() as u64).to_le_bytes());
-            hasher.update(part);
-        }
-        root.join(".toolbench/verified")
-            .join(hasher.finalize().to_hex().as_str())
-    };
-    std::fs::write(
-        &planted,
-        "Good \"toolbench-review\" signature for ana@example.com with ED25519 key SHA256:x\n",
-    )
-    .expect("plant");
     // Where the remembered verifications are believed (an account that trusts ana in its own
-    // list), the plant works: the tool runs though ana never signed it.
+    // list, whose secret for them the agent reads), the plant works: the tool runs though
+    // ana never signed it.
     let believing = Machine::new();
     std::fs::write(believing.config().join("allowed_signers"), &ana_line).expect("list");
     believing.set_config("[review]\nsignatures = \"require\"\n");
+    let secret = [7u8; 32];
+    for account in [&believing, &machine] {
+        let data = account.home.path().join(".local/share/toolbench");
+        std::fs::create_dir_all(&data).expect("data");
+        std::fs::write(data.join("verified.key"), secret).expect("secret");
+    }
+    plant_verification(&root, &statement, &signature, &ana_line, &secret);
     assert!(
         run(&believing, &root, "backdoor").is_ok(),
         "the planted verification is what a user-writable memory would believe"
@@ -1292,4 +1319,76 @@ fn a_machine_list_others_can_write_trusts_nobody_and_lowering_the_mode_changes_n
     assert_eq!(refused.trim().lines().count(), 1, "{refused}");
     let out = machine.toolbench(&clone, &["verify"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}
+
+#[test]
+fn a_remembered_verification_a_commit_carries_is_never_believed() {
+    let team = Team::new();
+    let root = team.root();
+    // Mallory, who may push to the repository, takes ana's statement of greet, makes it the
+    // statement of a tool of her own that names ana as its reviewer, and plants a
+    // remembered verification of it, keyed under her own secret, force-added past the
+    // .gitignore.
+    let mallory = Machine::new();
+    ok(&mallory.toolbench(&root, &["signers", "accept"]), "accept");
+    mallory.set_config("[review]\nsignatures = \"require\"\n");
+    write_tool(&root, "approved", "evil", "1.0.0");
+    let listed = ok(&mallory.toolbench(&root, &["list", "--json"]), "list");
+    let listed: Value = serde_json::from_str(&listed).expect("list json");
+    let hash = listed
+        .as_array()
+        .expect("tools")
+        .iter()
+        .find(|t| t["name"] == "evil")
+        .and_then(|t| t["content_hash"].as_str())
+        .expect("evil's hash")
+        .to_string();
+    let (greet_json, greet_sig) = statement_of(&root, "greet");
+    let mut claimed: Value =
+        serde_json::from_slice(&std::fs::read(&greet_json).expect("statement")).expect("json");
+    claimed["predicate"]["tool"] = json!("evil");
+    claimed["predicate"]["content_hash"] = json!(hash);
+    claimed["subject"][0]["name"] = json!("evil@1.0.0");
+    let dir = root.join(".reviews/evil");
+    std::fs::create_dir_all(&dir).expect("reviews");
+    let statement = dir.join(format!("1.0.0-{hash}.json"));
+    let signature = dir.join(format!("1.0.0-{hash}.json.sig"));
+    std::fs::write(
+        &statement,
+        serde_json::to_vec_pretty(&claimed).expect("json"),
+    )
+    .expect("statement");
+    std::fs::copy(&greet_sig, &signature).expect("sig");
+    let secret = [9u8; 32];
+    let data = mallory.home.path().join(".local/share/toolbench");
+    std::fs::create_dir_all(&data).expect("data");
+    std::fs::write(data.join("verified.key"), secret).expect("secret");
+    let ana_line = std::fs::read_to_string(root.join(".reviews/allowed_signers")).expect("list");
+    plant_verification(&root, &statement, &signature, &ana_line, &secret);
+    let ran = run(&mallory, &root, "evil");
+    assert!(
+        ran.is_ok(),
+        "on her own machine the plant stands in for ana's signature: {ran:?}"
+    );
+    team.ana.git(team.repo.path(), &["add", "-A"]);
+    team.ana.git(
+        team.repo.path(),
+        &["add", "-f", "tools/.toolbench/verified"],
+    );
+    team.ana.git(
+        team.repo.path(),
+        &["commit", "-q", "-m", "evil, with a plant"],
+    );
+
+    // Bob clones it, accepts ana as the workspace lists her: greet runs, evil does not.
+    let bob = Machine::new();
+    let (_dir, clone) = team.clone_for(&bob);
+    assert!(
+        clone.join(".toolbench/verified").is_dir(),
+        "the plant came with the clone"
+    );
+    ok(&bob.toolbench(&clone, &["signers", "accept"]), "accept");
+    assert!(run(&bob, &clone, "greet").is_ok());
+    let refused = run(&bob, &clone, "evil").expect_err("a planted verification");
+    assert!(refused.contains("evil"), "{refused}");
 }
