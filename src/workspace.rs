@@ -1,6 +1,7 @@
 //! Finding and creating workspaces (the tools root and its four tiers), and the list of every
 //! workspace this user opened (`registry`).
 
+pub(crate) mod own_writes;
 pub(crate) mod private;
 pub(crate) mod registry;
 

@@ -1038,9 +1038,13 @@ fn plant_verification(
         hasher.update(part);
     }
     let key = hasher.finalize().to_hex().to_string();
-    let keyed = blake3::keyed_hash(secret, key.as_bytes())
-        .to_hex()
-        .to_string();
+    let keyed = {
+        let mut tagger = blake3::Hasher::new_keyed(secret);
+        tagger.update(&("verified".len() as u64).to_le_bytes());
+        tagger.update(b"verified");
+        tagger.update(key.as_bytes());
+        tagger.finalize().to_hex().to_string()
+    };
     let dir = root.join(".toolbench/verified");
     std::fs::create_dir_all(&dir).expect("verified");
     // Under the plain key too, as builds without the user's secret named them.
@@ -1198,7 +1202,7 @@ fn with_the_machine_s_list_an_agent_on_the_account_cannot_make_its_own_tool_runn
     for account in [&believing, &machine] {
         let data = account.home.path().join(".local/share/toolbench");
         std::fs::create_dir_all(&data).expect("data");
-        std::fs::write(data.join("verified.key"), secret).expect("secret");
+        std::fs::write(data.join("state.key"), secret).expect("secret");
     }
     plant_verification(&root, &statement, &signature, &ana_line, &secret);
     assert!(
@@ -1362,7 +1366,7 @@ fn a_remembered_verification_a_commit_carries_is_never_believed() {
     let secret = [9u8; 32];
     let data = mallory.home.path().join(".local/share/toolbench");
     std::fs::create_dir_all(&data).expect("data");
-    std::fs::write(data.join("verified.key"), secret).expect("secret");
+    std::fs::write(data.join("state.key"), secret).expect("secret");
     let ana_line = std::fs::read_to_string(root.join(".reviews/allowed_signers")).expect("list");
     plant_verification(&root, &statement, &signature, &ana_line, &secret);
     let ran = run(&mallory, &root, "evil");

@@ -90,7 +90,14 @@ pub(crate) struct Intent {
     /// What signing did not stop (a key of git's that could not sign), for the decision.
     #[serde(skip)]
     pub(crate) sign_warnings: Vec<String>,
+    /// Written by this user's toolbench (`workspace::own_writes`): recovery finishes no
+    /// intent a commit carried into `.toolbench/journal/`. None from older builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
 }
+
+/// The kind of file an intent's tag is for.
+const TAG_KIND: &str = "intent";
 
 impl Intent {
     pub(crate) fn new(op: &str, lock: &ToolLock) -> Self {
@@ -106,6 +113,7 @@ impl Intent {
             kept: Vec::new(),
             statements: Vec::new(),
             sign_warnings: Vec::new(),
+            tag: None,
         }
     }
 
@@ -167,10 +175,18 @@ fn write_intent(root: &Path, intent: &Intent) -> Result<PathBuf, ReviewError> {
     crate::workspace::private::create_dirs(&dir).map_err(|e| ReviewError::io(&dir, &e))?;
     let path = dir.join(format!("{}.json", intent.id));
     let tmp = dir.join(format!("{}.json.tmp", intent.id));
-    let text = serde_json::to_vec_pretty(intent).map_err(|e| ReviewError::Io {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
+    let encode = |intent: &Intent| {
+        serde_json::to_vec_pretty(intent).map_err(|e| ReviewError::Io {
+            path: path.clone(),
+            reason: e.to_string(),
+        })
+    };
+    let untagged = Intent {
+        tag: None,
+        ..intent.clone()
+    };
+    let tag = crate::workspace::own_writes::tag(TAG_KIND, &encode(&untagged)?);
+    let text = encode(&Intent { tag, ..untagged })?;
     let written = crate::workspace::private::create(&tmp).and_then(|mut file| {
         std::io::Write::write_all(&mut file, &text)?;
         file.sync_all()
@@ -454,10 +470,21 @@ fn read_intent(path: &Path) -> Result<Intent, ReviewError> {
         path: path.to_path_buf(),
         reason: io_reason(&e),
     })?;
-    serde_json::from_str(&text).map_err(|e| ReviewError::Journal {
+    let mut intent: Intent = serde_json::from_str(&text).map_err(|e| ReviewError::Journal {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    })
+    })?;
+    let tag = intent.tag.take();
+    let bytes = serde_json::to_vec_pretty(&intent).unwrap_or_default();
+    if !crate::workspace::own_writes::believed(TAG_KIND, &bytes, tag.as_deref()) {
+        return Err(ReviewError::Journal {
+            path: path.to_path_buf(),
+            reason: "not written by toolbench for this user (a commit can carry one into \
+                     .toolbench past the .gitignore): left as it is; remove it"
+                .to_string(),
+        });
+    }
+    Ok(intent)
 }
 
 /// How far the moves of an intent got: the last move whose source is gone and whose target

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use super::{SEALS_DIR, Seal, SealError, encode, seals_dir};
+use super::{MARK_FILE, SEALS_DIR, Seal, SealError, encode_tagged, mark, seals_dir};
 use crate::catalog::scan::{ScanProgress, parallel_map};
 use crate::model::{Tier, ToolEntry, is_valid_name};
 use crate::review::versions::VersionStore;
@@ -118,6 +118,7 @@ pub fn plan(
                     by: who.to_string(),
                     at: at.clone(),
                     how: "accept".to_string(),
+                    tag: None,
                 },
                 content_hash: entry.content_hash.clone(),
             }
@@ -170,11 +171,18 @@ pub fn accept(
     let folder = root_dir
         .create_dirs_with_mode(&staging, crate::workspace::private::DIR_MODE)
         .map_err(SealError::from)?;
+    folder
+        .write_new(
+            Path::new(MARK_FILE),
+            mark().as_bytes(),
+            crate::workspace::private::FILE_MODE,
+        )
+        .map_err(SealError::from)?;
     for one in &sealed {
         folder
             .write_new(
                 Path::new(&format!("{}.json", one.seal.name)),
-                encode(&one.seal).as_slice(),
+                encode_tagged(&one.seal).as_slice(),
                 crate::workspace::private::FILE_MODE,
             )
             .map_err(SealError::from)?;
@@ -184,6 +192,9 @@ pub fn accept(
     let _ = versions.keep_all(staged);
     folder.sync_filesystem().map_err(SealError::from)?;
     let target = Path::new(STATE_DIR).join(SEALS_DIR);
+    // Seals a commit carried in, or an older build wrote, are the person's to look at later,
+    // and never stand in the way.
+    super::set_aside_unmarked(root).map_err(|e| io_error(root, &e))?;
     if root_dir.rename_noreplace(&staging, &target).is_err() {
         let _ = std::fs::remove_dir_all(root.join(&staging));
         if !super::accepted(root) {

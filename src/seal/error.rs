@@ -35,6 +35,12 @@ pub enum SealError {
     Signature(Box<SignatureRefusal>),
     #[error("{}: unreadable approval record ({reason})", path.display())]
     Unreadable { path: PathBuf, reason: String },
+    #[error(
+        "{}: this approval record was not written by toolbench for this user (a commit can \
+         carry one into .toolbench past the .gitignore): review {name} here to approve it",
+        path.display()
+    )]
+    NotOurs { path: PathBuf, name: String },
     #[error("cannot write the approval record")]
     Write(#[from] SafeFsError),
 }
@@ -72,7 +78,7 @@ impl SealError {
             SealError::WritableByOthers { .. } => {
                 "its files can be changed by other users; a person must fix that in toolbench before it runs"
             }
-            SealError::Unreadable { .. } | SealError::Write(_) => {
+            SealError::Unreadable { .. } | SealError::NotOurs { .. } | SealError::Write(_) => {
                 "its approval record cannot be read; a person must look at it in toolbench"
             }
         }

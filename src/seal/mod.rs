@@ -54,7 +54,13 @@ pub(crate) struct Seal {
     /// The decision that sealed it: `approve`, `promote`, `restore`, `rollback`, `define`,
     /// `accept` (or `adopt`, from older builds).
     pub(crate) how: String,
+    /// Written by this user's toolbench (`workspace::own_writes`); none from older builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) tag: Option<String>,
 }
+
+/// The kind of file a seal's tag is for.
+const TAG_KIND: &str = "seal";
 
 pub(crate) fn seals_dir(root: &Path) -> PathBuf {
     root.join(STATE_DIR).join(SEALS_DIR)
@@ -73,23 +79,48 @@ fn relative_seal(name: &str) -> PathBuf {
 /// The seal of `name`: `None` when it has none; `NotAccepted` when the workspace has no seals
 /// at all yet, since nobody accepted its tools.
 pub(crate) fn read(root: &Path, name: &str) -> Result<Option<Seal>, SealError> {
+    if !accepted(root) {
+        return Err(not_accepted(root));
+    }
     let path = seal_path(root, name);
     match std::fs::read(&path) {
         Ok(bytes) => parse(&path, &bytes).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if accepted(root) {
-                Ok(None)
-            } else {
-                Err(not_accepted(root))
-            }
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(unreadable(&path, &e)),
     }
 }
 
-/// True once a person accepted the workspace's tools here (it has its seals).
+/// The file in the folder of seals that says this user's toolbench made it: a folder of
+/// seals a commit carried in (or an older build wrote, untagged) accepts nothing here.
+const MARK_FILE: &str = "made-here";
+/// The kind of file the mark's tag is for.
+const MARK_KIND: &str = "seals";
+
+/// True once a person accepted the workspace's tools here (it has its seals, in a folder this
+/// user's toolbench made).
 pub(crate) fn accepted(root: &Path) -> bool {
-    seals_dir(root).symlink_metadata().is_ok()
+    marked(&seals_dir(root))
+}
+
+/// Whether `folder` holds the mark of this user's toolbench.
+fn marked(folder: &Path) -> bool {
+    let path = folder.join(MARK_FILE);
+    let Ok((file, _)) =
+        crate::catalog::manifest::open_regular(&path, crate::catalog::manifest::Follow::No)
+    else {
+        return false;
+    };
+    let mut tag = String::new();
+    use std::io::Read;
+    if file.take(256).read_to_string(&mut tag).is_err() {
+        return false;
+    }
+    crate::workspace::own_writes::believed(MARK_KIND, b"", Some(tag.trim()))
+}
+
+/// The mark's content: this user's tag (empty without a secret, and then believed).
+fn mark() -> String {
+    crate::workspace::own_writes::tag(MARK_KIND, b"").unwrap_or_default()
 }
 
 /// Why nothing active runs in a workspace nobody accepted, counting what waits.
@@ -155,16 +186,39 @@ pub(crate) fn ensure_accepted(root: &Path) -> Result<(), SealError> {
     open_seals(root)
 }
 
-/// Makes the workspace's (empty) folder of seals: from now on it is opened here.
+/// Makes the workspace's (empty) folder of seals, marked: from now on it is opened here. A
+/// folder of seals already there that this user's toolbench did not make is marked too: each
+/// seal in it still counts only with its own tag.
 fn open_seals(root: &Path) -> Result<(), SealError> {
     let made = crate::workspace::make_state_dir(root)
         .and_then(|state| crate::workspace::private::create_dir(&state.join(SEALS_DIR)));
-    made.map(drop).map_err(|e| {
+    let io = |e: std::io::Error| {
         SealError::Write(crate::safe_fs::SafeFsError::Io {
             path: seals_dir(root),
             reason: crate::catalog::manifest::io_reason(&e),
         })
-    })
+    };
+    made.map_err(io)?;
+    Dir::open(root)?.write(
+        &Path::new(STATE_DIR).join(SEALS_DIR).join(MARK_FILE),
+        mark().as_bytes(),
+        crate::workspace::private::FILE_MODE,
+    )?;
+    Ok(())
+}
+
+/// Puts a folder of seals this user's toolbench did not make out of the way (kept beside,
+/// never deleted), so a person's acceptance can put its own in place.
+fn set_aside_unmarked(root: &Path) -> std::io::Result<()> {
+    let seals = seals_dir(root);
+    if seals.symlink_metadata().is_err() || marked(&seals) {
+        return Ok(());
+    }
+    let aside = root.join(STATE_DIR).join(format!(
+        "{SEALS_DIR}.not-made-here-{}",
+        crate::clock::unique_nanos()
+    ));
+    std::fs::rename(&seals, aside)
 }
 
 /// The seal of `name` as it stands, writing nothing: `None` when it has none (or none can be
@@ -175,11 +229,20 @@ pub(crate) fn peek(root: &Path, name: &str) -> Option<Seal> {
     parse(&path, &bytes).ok().filter(|seal| seal.name == name)
 }
 
+/// The seal in `bytes`, read from `path`, when this user's toolbench wrote it.
 fn parse(path: &Path, bytes: &[u8]) -> Result<Seal, SealError> {
-    serde_json::from_slice(bytes).map_err(|e| SealError::Unreadable {
+    let mut seal: Seal = serde_json::from_slice(bytes).map_err(|e| SealError::Unreadable {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    })
+    })?;
+    let tag = seal.tag.take();
+    if !crate::workspace::own_writes::believed(TAG_KIND, &encode(&seal), tag.as_deref()) {
+        return Err(SealError::NotOurs {
+            path: path.to_path_buf(),
+            name: seal.name,
+        });
+    }
+    Ok(seal)
 }
 
 fn unreadable(path: &Path, e: &std::io::Error) -> SealError {
@@ -329,7 +392,10 @@ impl SealBook {
         let standing = crate::signature::Standing::load(root);
         let signatures =
             (standing.mode != crate::signature::Mode::Off).then(|| (root.to_path_buf(), standing));
-        let Ok(read) = std::fs::read_dir(seals_dir(root)) else {
+        let read = std::fs::read_dir(seals_dir(root))
+            .ok()
+            .filter(|_| accepted(root));
+        let Some(read) = read else {
             return Self {
                 seals,
                 accepted: false,
@@ -422,7 +488,7 @@ pub(crate) fn write(root: &Path, seal: &Seal) -> Result<(), SealError> {
     }
     Dir::open(root)?.write(
         &relative_seal(&seal.name),
-        encode(seal).as_slice(),
+        encode_tagged(seal).as_slice(),
         crate::workspace::private::FILE_MODE,
     )?;
     Ok(())
@@ -431,6 +497,16 @@ pub(crate) fn write(root: &Path, seal: &Seal) -> Result<(), SealError> {
 fn encode(seal: &Seal) -> Vec<u8> {
     // Plain strings and an enum: serialising cannot fail.
     serde_json::to_vec_pretty(seal).unwrap_or_default()
+}
+
+/// `seal` as written: tagged as this user's toolbench's own.
+fn encode_tagged(seal: &Seal) -> Vec<u8> {
+    let untagged = Seal {
+        tag: None,
+        ..seal.clone()
+    };
+    let tag = crate::workspace::own_writes::tag(TAG_KIND, &encode(&untagged));
+    encode(&Seal { tag, ..untagged })
 }
 
 /// Removes the seal of `name` when it is the one for `tier` (an archived tool takes its own
@@ -473,6 +549,7 @@ pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Resu
                         by: d.who.clone(),
                         at: d.at.clone(),
                         how: d.action.as_str().to_string(),
+                        tag: None,
                     },
                 )?;
             }

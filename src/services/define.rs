@@ -157,6 +157,7 @@ pub(crate) fn write(
         by: def.defined_by.clone(),
         at: crate::clock::now_rfc3339(),
         how: "define".to_string(),
+        tag: None,
     };
     crate::seal::write(root, &seal)
         .map_err(|e| ServiceError::Refused(format!("{}: {e}", dir.display())))?;

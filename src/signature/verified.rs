@@ -5,9 +5,9 @@
 //! the machine has a list of its own: that folder is the user's, and what an agent on the
 //! account could write there must not stand in for a check against root's list.
 //!
-//! On disk the key is a keyed hash under a secret of the user's (in the user data folder,
-//! 0600): a file a commit carries into `.toolbench/verified/` (force-added past the
-//! `.gitignore`) is never one this user's toolbench wrote, and is never believed.
+//! On disk the key is a tag under the user's secret (`workspace::own_writes`): a file a
+//! commit carries into `.toolbench/verified/` (force-added past the `.gitignore`) is never
+//! one this user's toolbench wrote, and is never believed.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,46 +30,10 @@ pub(crate) enum Memory {
     ProcessOnly,
 }
 
-/// The secret's file name in the user data folder.
-const SECRET_FILE: &str = "verified.key";
-
-/// The user's secret for remembered verifications, made on first use; `None` when the user
-/// data folder cannot hold one (then nothing is remembered on disk).
-fn secret() -> Option<[u8; 32]> {
-    static SECRET: std::sync::OnceLock<Option<[u8; 32]>> = std::sync::OnceLock::new();
-    *SECRET.get_or_init(|| {
-        let dir = crate::config::project_dirs()?.data_dir().to_path_buf();
-        let path = dir.join(SECRET_FILE);
-        let read = |path: &Path| -> Option<[u8; 32]> {
-            std::fs::read(path).ok()?.as_slice().try_into().ok()
-        };
-        if let Some(secret) = read(&path) {
-            return Some(secret);
-        }
-        let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).ok()?;
-        crate::workspace::private::create_dirs(&dir).ok()?;
-        // Made apart and linked into place: two processes making one at once keep the first.
-        let fresh = dir.join(format!("{SECRET_FILE}.{}", std::process::id()));
-        crate::workspace::private::write(&fresh, secret).ok()?;
-        let linked = std::fs::hard_link(&fresh, &path);
-        let _ = std::fs::remove_file(&fresh);
-        match linked {
-            Ok(()) => Some(secret),
-            Err(_) => read(&path),
-        }
-    })
-}
-
-/// The file name the verification `key` is remembered under: a keyed hash under the user's
-/// secret; `None` without one.
+/// The file name the verification `key` is remembered under: its tag under the user's secret;
+/// `None` without one.
 fn disk_key(key: &str) -> Option<String> {
-    let secret = secret()?;
-    Some(
-        blake3::keyed_hash(&secret, key.as_bytes())
-            .to_hex()
-            .to_string(),
-    )
+    crate::workspace::own_writes::tag("verified", key.as_bytes())
 }
 
 /// The key of a verification of `json` signed by `sig` against `signers` for `content_hash`.
