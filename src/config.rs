@@ -608,6 +608,32 @@ impl Config {
 
 /// The name of this process's user in the user database, when it has one.
 fn user_name() -> Option<String> {
+    user_record(|record| {
+        (!record.pw_name.is_null())
+            // SAFETY: `pw_name` points to a NUL-terminated string inside the record's buffer,
+            // alive while this closure runs.
+            .then(|| unsafe { std::ffi::CStr::from_ptr(record.pw_name) })
+            .and_then(|name| name.to_str().ok().map(str::to_string))
+    })
+}
+
+/// The home folder of this process's user in the user database, whatever `HOME` says (a
+/// snap or a test may set another).
+pub(crate) fn user_home() -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    user_record(|record| {
+        (!record.pw_dir.is_null())
+            // SAFETY: `pw_dir` points to a NUL-terminated string inside the record's buffer,
+            // alive while this closure runs.
+            .then(|| unsafe { std::ffi::CStr::from_ptr(record.pw_dir) })
+            .map(|dir| PathBuf::from(std::ffi::OsStr::from_bytes(dir.to_bytes())))
+            .filter(|dir| dir.is_absolute())
+    })
+}
+
+/// Reads this process's user's record of the user database with `read`, while its strings
+/// are alive.
+fn user_record<T>(read: impl FnOnce(&libc::passwd) -> Option<T>) -> Option<T> {
     let uid = rustix::process::getuid().as_raw();
     // SAFETY: `passwd` is plain data (integers and pointers); all-zero is a valid value,
     // which getpwuid_r overwrites.
@@ -625,12 +651,10 @@ fn user_name() -> Option<String> {
             &mut found,
         )
     };
-    if rc != 0 || found.is_null() || record.pw_name.is_null() {
+    if rc != 0 || found.is_null() {
         return None;
     }
-    // SAFETY: on success `pw_name` points to a NUL-terminated string inside `buffer`.
-    let name = unsafe { std::ffi::CStr::from_ptr(record.pw_name) };
-    name.to_str().ok().map(str::to_string)
+    read(&record)
 }
 
 /// `"LOW-HIGH"`, both ports from 1 to 65535, `LOW <= HIGH`.

@@ -117,6 +117,11 @@ impl Machine {
             .env_remove("TOOLBENCH_ROOT")
             .env_remove("SSH_AUTH_SOCK")
             .env_remove("TOOLBENCH_SYSTEM_DIR")
+            // Each machine's own secret for what its toolbench writes into a state folder.
+            .env(
+                "TOOLBENCH_STATE_KEY",
+                self.home.path().join(".local/share/toolbench/state.key"),
+            )
             .stdin(std::process::Stdio::null());
         if let Some(system) = &self.system {
             command.env("TOOLBENCH_SYSTEM_DIR", system.path());
@@ -239,6 +244,11 @@ struct Team {
 
 impl Team {
     fn new() -> Team {
+        Team::with_mode("require")
+    }
+
+    /// Ana's repository with `[review] signatures = MODE` committed.
+    fn with_mode(mode: &str) -> Team {
         let ana = Machine::new();
         let key = ana.key("id_ed25519");
         ana.set_config(&format!(
@@ -258,7 +268,7 @@ impl Team {
         );
         std::fs::write(
             root.join("toolbench.toml"),
-            "[review]\nsignatures = \"require\"\n",
+            format!("[review]\nsignatures = \"{mode}\"\n"),
         )
         .expect("toolbench.toml");
         let pubkey = key.with_extension("pub");
@@ -1395,4 +1405,71 @@ fn a_remembered_verification_a_commit_carries_is_never_believed() {
     assert!(run(&bob, &clone, "greet").is_ok());
     let refused = run(&bob, &clone, "evil").expect_err("a planted verification");
     assert!(refused.contains("evil"), "{refused}");
+}
+
+#[test]
+fn a_candidate_on_a_teammate_s_clone_is_compared_with_what_the_reviewer_signed() {
+    let team = Team::new();
+    let bob = Machine::new();
+    let (_dir, clone) = team.clone_for(&bob);
+    ok(&bob.toolbench(&clone, &["signers", "accept"]), "accept");
+    assert!(
+        run(&bob, &clone, "greet").is_ok(),
+        "greet runs by its review"
+    );
+    // A new version that keeps what greet was granted and adds one host.
+    write_tool(&clone, "experimental", "greet", "1.1.0");
+    let manifest = clone.join("experimental/greet/tool.toml");
+    let mut text = std::fs::read_to_string(&manifest).expect("manifest");
+    text.push_str("network = [\"api.example.com:443\"]\n");
+    std::fs::write(&manifest, text).expect("manifest");
+    // An escalation is a finding: the verdict asks a person to look, and the exit says so.
+    let out = bob.toolbench(&clone, &["validate", "greet@1.1.0", "--json"]);
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("report");
+    let permissions = &report["permissions"];
+    assert_eq!(permissions["parent"], "greet@1.0.0", "{permissions}");
+    assert_eq!(
+        permissions["escalations"],
+        json!(["network: api.example.com:443"]),
+        "only what the signed review did not grant: {permissions}"
+    );
+}
+
+#[test]
+fn in_sign_mode_a_teammate_decides_without_accepting_and_unsigned_tools_still_wait() {
+    let team = Team::with_mode("sign");
+    let root = team.root();
+    // A tool a commit put into approved/ without any review.
+    write_tool(&root, "approved", "legacy", "1.0.0");
+    team.ana.git(team.repo.path(), &["add", "-A"]);
+    team.ana.git(
+        team.repo.path(),
+        &["commit", "-q", "-m", "an unreviewed tool"],
+    );
+
+    let bob = Machine::new();
+    let (_dir, clone) = team.clone_for(&bob);
+    ok(
+        &bob.toolbench(&clone, &["signers", "accept"]),
+        "accept signers",
+    );
+    assert!(
+        run(&bob, &clone, "greet").is_ok(),
+        "signed: runs by its review"
+    );
+    let refused = run(&bob, &clone, "legacy").expect_err("never accepted here");
+    assert!(refused.contains("never opened here"), "{refused}");
+
+    // Bob approves a candidate of his own without accepting the workspace first.
+    write_tool(&clone, "experimental", "fresh", "1.0.0");
+    ok(&approve(&bob, &clone, "fresh"), "bob approves");
+    assert!(run(&bob, &clone, "fresh").is_ok());
+    assert!(run(&bob, &clone, "greet").is_ok());
+    // The unsigned tool still waits for a person's acceptance, by name.
+    assert!(run(&bob, &clone, "legacy").is_err());
+    ok(
+        &bob.toolbench(&clone, &["accept", "legacy"]),
+        "accept legacy",
+    );
+    assert!(run(&bob, &clone, "legacy").is_ok());
 }

@@ -48,6 +48,11 @@ impl Machine {
             .env("TOOLBENCH_PROJECT", self.project())
             .env_remove("TOOLBENCH_ROOT")
             .env_remove("TOOLBENCH_SYSTEM_DIR")
+            // Each machine's own secret for what its toolbench writes into a state folder.
+            .env(
+                "TOOLBENCH_STATE_KEY",
+                self.home.path().join(".local/share/toolbench/state.key"),
+            )
             .stdin(std::process::Stdio::null());
         command
     }

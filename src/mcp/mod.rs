@@ -183,5 +183,6 @@ fn serve_on_runtime(
         .map_err(McpError::Runtime)?;
     let served = runtime.block_on(server);
     runtime.shutdown_background();
+    crate::workbench::after_runtimes();
     served
 }

@@ -177,10 +177,11 @@ pub(crate) fn ensure_accepted(root: &Path) -> Result<(), SealError> {
     if accepted(root) {
         return Ok(());
     }
-    // Where signatures are required, what runs is what verifies, tool by tool: the
-    // workspace needs no acceptance as a whole, and a decision opens it here.
-    let required = crate::signature::Standing::load(root).mode == crate::signature::Mode::Require;
-    if active_folders(root) > 0 && !required {
+    // With signatures on, what a reviewer signed runs by its review, tool by tool: a
+    // decision opens the workspace here, and its unsigned active tools stay not approved
+    // (each accepted by name or with the rest) where signatures are not required.
+    let signing = crate::signature::Standing::load(root).mode != crate::signature::Mode::Off;
+    if active_folders(root) > 0 && !signing {
         return Err(not_accepted(root));
     }
     open_seals(root)

@@ -149,6 +149,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     ));
     // A scan or validation still going must not delay leaving: the store is flushed already.
     runtime.shutdown_background();
+    crate::workbench::after_runtimes();
     // The process ends right after: handing a 10,000-tool catalog back to the allocator
     // piece by piece only delays the exit (by ~10 ms), and the terminal is restored already.
     std::mem::forget(app);

@@ -33,6 +33,12 @@ pub(crate) mod events;
 
 use events::{Events, Hub, Sources};
 
+/// What a long-lived front end does last, once its runtimes are shut down: the work they
+/// dropped without waiting leaves nothing behind (a cut-short validation's private copy).
+pub(crate) fn after_runtimes() {
+    crate::review::validate::remove_left_copies();
+}
+
 /// Where a front end was started: what it was told and where it stands.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Place<'a> {

@@ -11,15 +11,19 @@
 //! Nothing untagged is believed: a workspace whose seals an older build wrote is, to this
 //! one, a workspace nobody accepted here yet, as a fresh clone is (`toolbench accept`).
 //!
-//! The secret lives under `$HOME`, at the data folder's default place, whatever
-//! `XDG_DATA_HOME` says: every process of the user (a terminal, an editor, an agent's MCP
-//! server started with other variables) must tag and check with the same one.
+//! The secret lives in the home folder the user database gives this user, at the data
+//! folder's default place, whatever `HOME` or `XDG_DATA_HOME` say: every process of the user
+//! (a terminal, an editor installed as a snap, an agent's MCP server started with other
+//! variables) must tag and check with the same one. `TOOLBENCH_STATE_KEY` names another file
+//! for it, for several isolated toolbench users under one account (the tests' machines).
 
 use std::path::Path;
 use std::sync::OnceLock;
 
 /// The secret's file name in the user data folder.
 const SECRET_FILE: &str = "state.key";
+/// Names another file for the secret.
+const SECRET_ENV: &str = "TOOLBENCH_STATE_KEY";
 
 /// The user's secret.
 struct Secret {
@@ -32,17 +36,22 @@ fn secret() -> Option<&'static Secret> {
     static SECRET: OnceLock<Option<Secret>> = OnceLock::new();
     SECRET
         .get_or_init(|| {
-            let dir = match std::env::var_os("HOME").map(std::path::PathBuf::from) {
-                Some(home) if home.is_absolute() => home.join(".local/share/toolbench"),
-                _ => crate::config::project_dirs()?.data_dir().to_path_buf(),
+            if let Some(file) = std::env::var_os(SECRET_ENV).map(std::path::PathBuf::from)
+                && file.is_absolute()
+            {
+                return load_or_make(file.parent()?, file.file_name()?.to_str()?);
+            }
+            let dir = match crate::config::user_home() {
+                Some(home) => home.join(".local/share/toolbench"),
+                None => crate::config::project_dirs()?.data_dir().to_path_buf(),
             };
-            load_or_make(&dir)
+            load_or_make(&dir, SECRET_FILE)
         })
         .as_ref()
 }
 
-fn load_or_make(dir: &Path) -> Option<Secret> {
-    let path = dir.join(SECRET_FILE);
+fn load_or_make(dir: &Path, name: &str) -> Option<Secret> {
+    let path = dir.join(name);
     let read = |path: &Path| -> Option<Secret> {
         let key = std::fs::read(path).ok()?.as_slice().try_into().ok()?;
         Some(Secret { key })
@@ -55,7 +64,7 @@ fn load_or_make(dir: &Path) -> Option<Secret> {
     super::private::create_dirs(dir).ok()?;
     // Made apart and linked into place: of two processes making one at once, the first wins
     // and the second reads it.
-    let fresh = dir.join(format!("{SECRET_FILE}.{}", std::process::id()));
+    let fresh = dir.join(format!("{name}.{}", std::process::id()));
     super::private::write(&fresh, key).ok()?;
     let _ = std::fs::hard_link(&fresh, &path);
     let _ = std::fs::remove_file(&fresh);
@@ -105,8 +114,8 @@ mod tests {
     #[test]
     fn a_secret_is_made_once_and_read_back() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let first = load_or_make(dir.path()).expect("made");
-        let again = load_or_make(dir.path()).expect("read");
+        let first = load_or_make(dir.path(), SECRET_FILE).expect("made");
+        let again = load_or_make(dir.path(), SECRET_FILE).expect("read");
         assert_eq!(first.key, again.key);
         use std::os::unix::fs::MetadataExt;
         let mode = std::fs::metadata(dir.path().join(SECRET_FILE))
@@ -123,7 +132,7 @@ mod tests {
     #[test]
     fn a_tag_is_believed_only_for_its_bytes_its_kind_and_its_secret() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let secret = load_or_make(dir.path()).expect("made");
+        let secret = load_or_make(dir.path(), SECRET_FILE).expect("made");
         let tag = tag_with(&secret.key, "seal", b"seal bytes");
         assert!(judge(&secret, "seal", b"seal bytes", Some(&tag)));
         assert!(!judge(&secret, "seal", b"other bytes", Some(&tag)));

@@ -42,6 +42,7 @@ pub(crate) use generated::GeneratedReport;
 pub(crate) use permissions::{
     PermissionsReport, active_entry, compared_with, escalations, escalations_over,
 };
+pub(crate) use private_copy::remove_left_copies;
 
 crate::model::string_enum! {
     /// The overall judgement: fail when any check fails, warn when any warns.

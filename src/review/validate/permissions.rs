@@ -50,18 +50,21 @@ pub(crate) fn active_entry<'c>(entry: &ToolEntry, catalog: &'c Catalog) -> Optio
 }
 
 /// What a person approved of `active`, the active version of a name: `active` itself when its
-/// content is its seal's; the snapshot its seal names when it changed since (`None` when that
-/// is not kept); `None` when nobody approved it here. Never the manifest on disk of a changed
-/// tool, which anything that writes its folder could widen first.
+/// content is its seal's, or when a signed review of exactly its content verifies (the
+/// permissions that review states are the manifest's: the content hash covers it); the
+/// snapshot its seal names when it changed since (`None` when that is not kept); `None` when
+/// nobody approved it. Never the manifest on disk of a changed tool, which anything that
+/// writes its folder could widen first.
 pub(crate) fn approved_of(
     root: &std::path::Path,
     limits: crate::catalog::scan::ScanLimits,
     active: &ToolEntry,
 ) -> Option<ToolEntry> {
-    let seal = crate::seal::peek(root, &active.name).filter(|s| s.tier == active.tier)?;
-    if seal.hash == active.content_hash {
+    let seal = crate::seal::peek(root, &active.name).filter(|s| s.tier == active.tier);
+    if seal.as_ref().is_some_and(|s| s.hash == active.content_hash) || signed(root, active) {
         return Some(active.clone());
     }
+    let seal = seal?;
     let relative =
         crate::review::versions::VersionStore::relative_path(&seal.name, &seal.version, &seal.hash);
     let folder = crate::review::versions::VersionStore::new(root).absolute(&relative);
@@ -69,6 +72,14 @@ pub(crate) fn approved_of(
         .is_dir()
         .then(|| crate::catalog::scan::load_tool(root, seal.tier, &folder, limits))
         .filter(|snapshot| snapshot.error.is_none() && snapshot.manifest.is_some())
+}
+
+/// Whether a reviewer's signed statement of exactly `active`'s content verifies here (a
+/// teammate's clone holds no seal of it, only the review that travelled with it).
+fn signed(root: &std::path::Path, active: &ToolEntry) -> bool {
+    crate::signature::Standing::load(root)
+        .signature_of(root, active)
+        .is_some_and(|s| s.is_signed())
 }
 
 /// `active` as a tool that was granted nothing: what a candidate is compared with when no

@@ -33,6 +33,26 @@ pub(crate) struct PrivateCopy {
 impl Drop for PrivateCopy {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.folder);
+        LIVE.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|folder| folder != &self.folder);
+    }
+}
+
+/// The folders of this process's copies not dropped yet.
+static LIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes the copies of validations the process's end cut short: a front end's background
+/// work is dropped without waiting, and a copy holds the tool's content, which nothing may
+/// keep once the process is gone. Called by a front end as it ends, after its runtimes.
+pub(crate) fn remove_left_copies() {
+    let left = std::mem::take(
+        &mut *LIVE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    for folder in left {
+        let _ = std::fs::remove_dir_all(folder);
     }
 }
 
@@ -51,6 +71,9 @@ pub(crate) fn copy(
     // Empty still: nothing was readable before it was closed to others.
     std::fs::set_permissions(&folder, std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .map_err(|e| CopyError::Folder(format!("{}: {e}", folder.display())))?;
+    LIVE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(folder.clone());
     let mut copy = PrivateCopy {
         entry: entry.clone(),
         folder,
