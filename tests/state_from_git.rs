@@ -11,87 +11,24 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::machine::Machine;
 use common::{bin, stderr, stdout};
 
-/// One person's machine: a home folder with its own config, data and project.
-struct Machine {
-    home: tempfile::TempDir,
-}
-
-impl Machine {
-    fn new() -> Machine {
-        let machine = Machine {
-            home: tempfile::tempdir().expect("home"),
-        };
-        std::fs::create_dir_all(machine.home.path().join(".config/toolbench")).expect("config");
-        std::fs::create_dir_all(machine.project()).expect("project");
-        machine
-    }
-
-    fn project(&self) -> PathBuf {
-        self.home.path().join("project")
-    }
-
-    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut command = Command::new(program);
-        command
-            .env("HOME", self.home.path())
-            .env(
-                "TOOLBENCH_CONFIG_DIR",
-                self.home.path().join(".config/toolbench"),
-            )
-            .env("XDG_DATA_HOME", self.home.path().join(".local/share"))
-            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("TOOLBENCH_PROJECT", self.project())
-            .env_remove("TOOLBENCH_ROOT")
-            .env_remove("TOOLBENCH_SYSTEM_DIR")
-            // Each machine's own secret for what its toolbench writes into a state folder.
-            .env(
-                "TOOLBENCH_STATE_KEY",
-                self.home.path().join(".local/share/toolbench/state.key"),
-            )
-            .stdin(std::process::Stdio::null());
-        command
-    }
-
-    fn toolbench(&self, root: &Path, args: &[&str]) -> Output {
-        self.command(bin())
-            .arg("--root")
-            .arg(root)
-            .args(args)
-            .output()
-            .expect("toolbench")
-    }
-
-    fn git(&self, dir: &Path, args: &[&str]) {
-        let out = self
-            .command("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .output()
-            .expect("git");
-        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    }
-
-    /// Runs `name`: whether it ran, judged by the mark it leaves in this machine's project.
-    fn ran(&self, root: &Path, name: &str) -> Result<(), String> {
-        let mark = self.project().join(format!("ran-{name}"));
-        let _ = std::fs::remove_file(&mark);
-        let out = self.toolbench(root, &["run", name]);
-        match (out.status.success(), mark.exists()) {
-            (true, true) => Ok(()),
-            (false, false) => Err(stderr(&out)),
-            (ok, marked) => panic!(
-                "{name}: exit ok {ok}, mark {marked}: {}{}",
-                stdout(&out),
-                stderr(&out)
-            ),
-        }
+/// Runs `name` on `machine`: whether it ran, judged by the mark it leaves in that machine's
+/// project.
+fn ran(machine: &Machine, root: &Path, name: &str) -> Result<(), String> {
+    machine.forget_run(name);
+    let out = machine.toolbench(root, &["run", name]);
+    match (out.status.success(), machine.ran(name)) {
+        (true, true) => Ok(()),
+        (false, false) => Err(stderr(&out)),
+        (ok, marked) => panic!(
+            "{name}: exit ok {ok}, mark {marked}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        ),
     }
 }
 
@@ -145,7 +82,7 @@ impl Repo {
         );
         write_tool(&repo.root(), "approved", "greet");
         ok(&repo.ana.toolbench(&repo.root(), &["accept"]), "accept");
-        assert!(repo.ana.ran(&repo.root(), "greet").is_ok());
+        assert!(ran(&repo.ana, &repo.root(), "greet").is_ok());
         repo.commit("greet", &[]);
         repo
     }
@@ -187,7 +124,7 @@ fn a_seal_a_commit_carries_never_makes_a_tool_run_on_a_teammate_s_machine() {
     let carol = Machine::new();
     let theirs = repo.clone_for(&carol);
     ok(&carol.toolbench(&theirs, &["accept"]), "carol accepts");
-    assert!(carol.ran(&theirs, "greet").is_ok());
+    assert!(ran(&carol, &theirs, "greet").is_ok());
 
     // Ana reviews and approves `evil` on her machine, and commits its seal past the
     // .gitignore.
@@ -198,7 +135,7 @@ fn a_seal_a_commit_carries_never_makes_a_tool_run_on_a_teammate_s_machine() {
     );
     ok(&repo.ana.toolbench(&root, &["approve", "evil"]), "approve");
     assert!(
-        repo.ana.ran(&root, "evil").is_ok(),
+        ran(&repo.ana, &root, "evil").is_ok(),
         "where it was made, the seal works"
     );
     repo.commit("evil, sealed", &["tools/.toolbench/seals/evil.json"]);
@@ -208,12 +145,15 @@ fn a_seal_a_commit_carries_never_makes_a_tool_run_on_a_teammate_s_machine() {
     let bob = Machine::new();
     let clone = repo.clone_for(&bob);
     assert!(clone.join(".toolbench/seals/evil.json").is_file());
-    let refused = bob.ran(&clone, "evil").expect_err("a carried seal");
+    let refused = ran(&bob, &clone, "evil").expect_err("a carried seal");
     assert!(refused.contains("never opened here"), "{refused}");
-    assert!(bob.ran(&clone, "greet").is_err(), "nothing is accepted yet");
+    assert!(
+        ran(&bob, &clone, "greet").is_err(),
+        "nothing is accepted yet"
+    );
     // Accepting puts bob's own seals in place, and keeps the carried ones aside.
     ok(&bob.toolbench(&clone, &["accept"]), "bob accepts");
-    assert!(bob.ran(&clone, "greet").is_ok());
+    assert!(ran(&bob, &clone, "greet").is_ok());
     let aside: Vec<_> = std::fs::read_dir(clone.join(".toolbench"))
         .expect("state")
         .flatten()
@@ -232,13 +172,13 @@ fn a_seal_a_commit_carries_never_makes_a_tool_run_on_a_teammate_s_machine() {
         theirs.join(".toolbench/seals/evil.json").is_file(),
         "pulled in"
     );
-    let refused = carol.ran(&theirs, "evil").expect_err("a seal pulled in");
+    let refused = ran(&carol, &theirs, "evil").expect_err("a seal pulled in");
     assert!(
         refused.contains("not written by toolbench for this user"),
         "{refused}"
     );
     assert!(
-        carol.ran(&theirs, "greet").is_ok(),
+        ran(&carol, &theirs, "greet").is_ok(),
         "her own seals still hold"
     );
 
@@ -246,11 +186,9 @@ fn a_seal_a_commit_carries_never_makes_a_tool_run_on_a_teammate_s_machine() {
     // ana's: nothing of it is hers, so the workspace waits for her acceptance again.
     repo.commit("all of ana's seals", &["tools/.toolbench/seals"]);
     carol.git(&theirs.join(".."), &["pull", "-q"]);
-    let refused = carol
-        .ran(&theirs, "greet")
-        .expect_err("ana's folder of seals");
+    let refused = ran(&carol, &theirs, "greet").expect_err("ana's folder of seals");
     assert!(refused.contains("never opened here"), "{refused}");
-    assert!(carol.ran(&theirs, "evil").is_err());
+    assert!(ran(&carol, &theirs, "evil").is_err());
 }
 
 #[test]
@@ -294,7 +232,7 @@ fn an_interrupted_decision_a_commit_carries_is_never_finished_on_a_teammate_s_ma
             .count()
             > 0
     );
-    let refused = carol.ran(&theirs, "evil").expect_err("a carried intent");
+    let refused = ran(&carol, &theirs, "evil").expect_err("a carried intent");
     assert!(!refused.is_empty());
     let listed = stdout(&carol.toolbench(&theirs, &["list"]));
     assert!(
@@ -302,13 +240,13 @@ fn an_interrupted_decision_a_commit_carries_is_never_finished_on_a_teammate_s_ma
         "nothing sealed evil on carol's machine: {listed}"
     );
     assert!(
-        carol.ran(&theirs, "greet").is_ok(),
+        ran(&carol, &theirs, "greet").is_ok(),
         "her own seals still hold"
     );
 
     // Where it was made, the intent is finished at the next start: evil runs for ana.
     assert!(
-        repo.ana.ran(&root, "evil").is_ok(),
+        ran(&repo.ana, &root, "evil").is_ok(),
         "the carried intent is one that would approve"
     );
 }

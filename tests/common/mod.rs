@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod binary;
+pub mod machine;
 pub mod mcp_session;
 pub use binary::bin;
 
