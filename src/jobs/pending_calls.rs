@@ -1,6 +1,7 @@
 //! The poller of agent calls and tool requests waiting for a human, from whichever
-//! `toolbench mcp` process holds them: read from the store often enough that a new one shows
-//! within 300 ms, and told only when they changed. Calls of servers that died are marked
+//! `toolbench mcp` process holds them: read from the store as soon as any process writes it
+//! (`store::changes`), or every 100 ms where no watch can be had, and told only when they
+//! changed. Calls of servers that died are marked
 //! abandoned on the way.
 //!
 //! It tells through a bounded queue and waits for room there: each snapshot is whole, and
@@ -30,8 +31,13 @@ pub(crate) enum PendingEvent {
     Unreadable(StoreError),
 }
 
-/// How often the store is read: a pending call shows within this plus one frame.
+/// How often the store is read when no watch tells of its writes: a pending call shows
+/// within this plus one frame.
 const POLL: Duration = Duration::from_millis(100);
+/// How often it is read anyway with a watch, in case the watch missed a write.
+const POLL_WATCHED: Duration = Duration::from_secs(1);
+/// The least time between two reads: a burst of writes (runs recorded, say) is read once.
+const SPACING: Duration = Duration::from_millis(20);
 /// How often the servers of pending calls are checked for life.
 const CHECK_SERVERS: Duration = Duration::from_secs(2);
 
@@ -51,10 +57,13 @@ pub(crate) fn spawn(
                 return;
             }
         };
+        // Told of every write by whichever process: a new call shows within milliseconds.
+        let changes = crate::store::changes::StoreChanges::watch(&root);
         let mut last = None;
         let mut last_requests = None;
         let mut checked = Instant::now() - CHECK_SERVERS;
         while !tx.is_closed() {
+            let looked = Instant::now();
             if checked.elapsed() >= CHECK_SERVERS {
                 checked = Instant::now();
                 let _ = crate::approvals::abandon_dead(&mut writer.lock());
@@ -83,7 +92,10 @@ pub(crate) fn spawn(
                 }
                 last_requests = Some(requests);
             }
-            std::thread::sleep(POLL);
+            match &changes {
+                Some(changes) => changes.wait(looked, SPACING, POLL_WATCHED.min(CHECK_SERVERS)),
+                None => std::thread::sleep(POLL),
+            }
         }
     })
 }
