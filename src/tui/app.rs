@@ -36,6 +36,7 @@ use super::overlays::resources::{self, Resource, ResourceState};
 use super::overlays::service::ServiceDialogState;
 use super::overlays::stats::{StatsState, ranking_rows};
 use super::overlays::suggestions::{self, Asked, SuggestionsState};
+pub(crate) use super::panes::catalog::{Filter, ScanState};
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::text_view::{self, TextView, Typed};
 use super::theme::Theme;
@@ -216,7 +217,7 @@ pub enum AppEvent {
     /// A launch, stop or send for an instance finished: its summary or answer, or why not.
     ServiceDone {
         instance: String,
-        job: super::service_jobs::ServiceJob,
+        job: super::service_job::ServiceJob,
         result: Result<String, crate::command::CommandError>,
     },
     /// The terminal could not be given what `y` copied: why.
@@ -336,32 +337,6 @@ pub enum Effect {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum ScanState {
-    /// Showing the cached index; the first scan has not reported yet.
-    Starting,
-    Running {
-        done: usize,
-        total: usize,
-    },
-    Done {
-        tools: usize,
-        elapsed: Duration,
-    },
-}
-
-impl ScanState {
-    /// `scanning…` or `scanning 40/100` while a scan runs, as the status bar and the empty
-    /// panes say it; `None` once it is done.
-    pub(crate) fn progress(&self) -> Option<String> {
-        match self {
-            ScanState::Starting => Some("scanning…".to_string()),
-            ScanState::Running { done, total } => Some(format!("scanning {done}/{total}")),
-            ScanState::Done { .. } => None,
-        }
-    }
-}
-
 /// Whether suggestions are being counted in the background.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Counting {
@@ -420,15 +395,6 @@ impl Overlay {
                 | Overlay::Service(_)
         )
     }
-}
-
-/// The `/` filter: its query and whether keys currently type into it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Filter {
-    pub(crate) query: String,
-    pub(crate) editing: bool,
-    /// The query and matches of the previous search, to narrow instead of searching anew.
-    previous: Option<(String, Vec<usize>)>,
 }
 
 pub struct App {
