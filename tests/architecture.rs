@@ -974,7 +974,6 @@ const KNOWN_FILE_CIRCLES: &[(&str, usize)] = &[
     ("services", 2),
     ("store", 2),
     ("suggest", 2),
-    ("tui::app", 7),
     ("web", 7),
     ("workspace", 2),
 ];
