@@ -967,15 +967,11 @@ const KNOWN_FILE_CIRCLES: &[(&str, usize)] = &[
     ("cli", 38),
     ("command", 5),
     ("mcp", 3),
-    ("model", 2),
     ("review::validate", 12),
     ("runner", 3),
     ("runner::sandbox", 6),
     ("services", 2),
-    ("store", 2),
-    ("suggest", 2),
     ("web", 7),
-    ("workspace", 2),
 ];
 
 /// The same for circles between modules: the module whose children they tie, and how many.
