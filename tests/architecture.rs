@@ -966,11 +966,8 @@ const KNOWN_FILE_CIRCLES: &[(&str, usize)] = &[
     // dispatches to them: the shared part belongs in a leaf of its own.
     ("cli", 38),
     ("command", 5),
-    ("mcp", 3),
     ("review::validate", 12),
-    ("runner", 3),
     ("runner::sandbox", 6),
-    ("services", 2),
     ("web", 7),
 ];
 
