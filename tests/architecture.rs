@@ -967,7 +967,6 @@ const KNOWN_FILE_CIRCLES: &[(&str, usize)] = &[
     ("cli", 38),
     ("command", 5),
     ("review::validate", 12),
-    ("runner::sandbox", 6),
     ("web", 7),
 ];
 
