@@ -967,7 +967,6 @@ const KNOWN_FILE_CIRCLES: &[(&str, usize)] = &[
     ("cli", 38),
     ("command", 5),
     ("review::validate", 12),
-    ("web", 7),
 ];
 
 /// The same for circles between modules: the module whose children they tie, and how many.
