@@ -560,6 +560,39 @@ impl ToolEntry {
     }
 }
 
+/// A tool's identity taken from its catalog entry, and whether an entry is the tool an id
+/// names: here beside `ToolEntry`, so that `tool_id` needs nothing of this file.
+impl ToolId {
+    /// The entry's own identity. A broken entry's version (`?`) is not semver: its id has no
+    /// version and names the tool by its folder.
+    pub(crate) fn of(entry: &ToolEntry) -> Self {
+        Self::known(&entry.name, &entry.version)
+    }
+
+    /// The entry's identity bound to its content: a lookup with it finds this content or
+    /// nothing. A broken entry, which has no hash, is named by its folder as in [`ToolId::of`].
+    pub(crate) fn content_of(entry: &ToolEntry) -> Self {
+        let hash = (!entry.content_hash.is_empty()).then(|| entry.content_hash.clone());
+        ToolId {
+            hash,
+            ..Self::of(entry)
+        }
+    }
+
+    /// The entry is this tool: same name, the version and content asked for.
+    pub(crate) fn matches(&self, entry: &ToolEntry) -> bool {
+        entry.name == self.name
+            && self.accepts(&entry.version)
+            && self.accepts_hash(&entry.content_hash)
+    }
+
+    /// Whether `entry` is a candidate under review this names: what a review of NAME acts on
+    /// before any active version of it (`approve`, `validate`).
+    pub(crate) fn matches_candidate(&self, entry: &ToolEntry) -> bool {
+        entry.tier == Tier::Experimental && self.matches(entry)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

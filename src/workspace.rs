@@ -4,6 +4,7 @@
 pub(crate) mod own_writes;
 pub(crate) mod private;
 pub(crate) mod registry;
+mod state_dir;
 
 use std::path::{Path, PathBuf};
 
@@ -11,8 +12,7 @@ use crate::catalog::manifest::io_reason;
 use crate::config::WORKSPACE_CONFIG;
 use crate::model::Tier;
 
-/// The folder inside a workspace root that holds its state: the store, seals, versions, runs.
-pub const STATE_DIR: &str = ".toolbench";
+pub use state_dir::STATE_DIR;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WorkspaceError {

@@ -11,6 +11,7 @@ mod answers;
 mod approval;
 mod call;
 mod caller;
+mod error;
 pub mod gateway;
 mod http;
 pub(crate) mod listing;
@@ -34,33 +35,14 @@ use rmcp::transport::async_rw::AsyncRwTransport;
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::workbench::Workbench;
+pub use error::McpError;
 use gateway::Gateway;
 pub(crate) use http::HttpOptions;
 use shared::ServerState;
-pub(crate) use token::TokenError;
 
 /// The longest JSON-RPC message read from stdin: room for the largest proposal, so one over
 /// `max_proposal_kb` gets the proposal's own refusal.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
-
-/// Why the server could not start or ended badly.
-#[derive(Debug, thiserror::Error)]
-pub enum McpError {
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
-    #[error("cannot watch the workspace")]
-    Watch(#[source] crate::jobs::watch::WatchStartError),
-    #[error("MCP session")]
-    Session(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// A refused `--http` option or a socket that cannot be opened; names the flag.
-    #[error("{0}")]
-    Http(String),
-    /// No bearer token for `--http`; names the token file.
-    #[error(transparent)]
-    Token(#[from] TokenError),
-}
 
 /// Loads the catalog once (the cached index spares re-hashing unchanged tools) and builds
 /// what every session shares, its validation workers on the current runtime. The

@@ -3,8 +3,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::ToolEntry;
-
 /// A tool name, optionally with a version and a content hash. Parsed from user input with
 /// [`FromStr`] (which checks the manifest's name rule and that the version is semver); built
 /// from catalog entries with `ToolId::of`, which takes the entry's name as it is (a broken
@@ -39,12 +37,6 @@ impl ToolId {
         }
     }
 
-    /// The entry's own identity. A broken entry's version (`?`) is not semver: its id has no
-    /// version and names the tool by its folder.
-    pub(crate) fn of(entry: &ToolEntry) -> Self {
-        Self::known(&entry.name, &entry.version)
-    }
-
     /// A name and version as the catalog or the store spells them (not checked: they were
     /// when the tool was read); a version that is not semver (`?`) is dropped.
     pub(crate) fn known(name: &str, version: &str) -> Self {
@@ -52,16 +44,6 @@ impl ToolId {
             name: name.to_string(),
             version: semver::Version::parse(version).ok(),
             hash: None,
-        }
-    }
-
-    /// The entry's identity bound to its content: a lookup with it finds this content or
-    /// nothing. A broken entry, which has no hash, is named by its folder as in [`ToolId::of`].
-    pub(crate) fn content_of(entry: &ToolEntry) -> Self {
-        let hash = (!entry.content_hash.is_empty()).then(|| entry.content_hash.clone());
-        ToolId {
-            hash,
-            ..Self::of(entry)
         }
     }
 
@@ -96,19 +78,6 @@ impl ToolId {
         self.hash
             .as_deref()
             .is_none_or(|prefix| !content_hash.is_empty() && content_hash.starts_with(prefix))
-    }
-
-    /// The entry is this tool: same name, the version and content asked for.
-    pub(crate) fn matches(&self, entry: &ToolEntry) -> bool {
-        entry.name == self.name
-            && self.accepts(&entry.version)
-            && self.accepts_hash(&entry.content_hash)
-    }
-
-    /// Whether `entry` is a candidate under review this names: what a review of NAME acts on
-    /// before any active version of it (`approve`, `validate`).
-    pub(crate) fn matches_candidate(&self, entry: &ToolEntry) -> bool {
-        entry.tier == crate::model::Tier::Experimental && self.matches(entry)
     }
 }
 
@@ -193,6 +162,7 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ToolEntry;
 
     fn error(spec: &str) -> String {
         match spec.parse::<ToolId>() {

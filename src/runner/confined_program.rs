@@ -80,7 +80,7 @@ pub(crate) async fn run(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "program".to_string());
     let dir =
-        super::invocation::create_work_dir(root, "jail", &name).map_err(ConfinedError::Setup)?;
+        super::work_dir::create_work_dir(root, "jail", &name).map_err(ConfinedError::Setup)?;
     let scratch = dir.join("scratch");
     let report_path = dir.join("report.json");
     let mut env = super::invocation::base_env(&scratch);
@@ -153,7 +153,7 @@ async fn spawn_and_wait(
         Ok(status) => status.map_err(ConfinedError::Wait)?,
         Err(_) => {
             if let Some(pid) = child.id() {
-                super::kill_group(pid);
+                super::helper_process::kill_group(pid);
             }
             let _ = child.wait().await;
             return Err(ConfinedError::Timeout(timeout.as_secs()));

@@ -170,7 +170,7 @@ impl HelperProcess {
     /// it is left to finish.
     pub(crate) async fn kill_group_and_reap(&mut self) -> io::Result<ExitStatus> {
         if !self.removes_its_cgroups() {
-            super::kill_group(self.pid);
+            kill_group(self.pid);
         }
         self.exit.reap().await
     }
@@ -372,6 +372,16 @@ fn reap_when_ended(pid: Pid) {
 pub(crate) fn widen_pipe(fd: std::os::fd::BorrowedFd<'_>) {
     if rustix::pipe::fcntl_getpipe_size(fd).is_ok_and(|size| size < PIPE_BYTES) {
         let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_BYTES);
+    }
+}
+
+/// Kills the process group `pid` leads (the helper and everything it started).
+pub(crate) fn kill_group(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: kill(2) with a negative pid signals the process group we created.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
     }
 }
 

@@ -1,11 +1,10 @@
 //! Turning a manifest into the argv, environment and folders of one run.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use super::RunError;
 use crate::model::{InputMode, Manifest};
 
 /// What every sandboxed program starts from: nothing inherited, a few sane basics.
@@ -127,32 +126,4 @@ fn input_as_args(value: &Value, manifest: &Manifest) -> Result<Vec<String>, NotA
         Value::Null => Ok(Vec::new()),
         other => Err(NotArgs(other.to_string())),
     }
-}
-
-/// `<root>/.toolbench/<kind>/<time>-<name>-<n>`, created fresh, for a confined program that is
-/// not a run (a run's folder is named by its in-flight file, `inflight::Marker::reserve`). Its
-/// `scratch` is made by the sandbox (a tmpfs inside the program's mount namespace), not here.
-pub(crate) fn create_work_dir(root: &Path, kind: &str, name: &str) -> Result<PathBuf, RunError> {
-    let runs = crate::workspace::state_dir(root).join(kind);
-    let stamp = crate::clock::now_rfc3339().replace([':', '.'], "");
-    for attempt in 0..1000 {
-        let dir = runs.join(format!("{stamp}-{name}-{attempt}"));
-        let private = crate::workspace::private::create_dirs(runs.as_path())
-            .and_then(|()| crate::workspace::private::create_dir(&dir));
-        match private {
-            Ok(true) => return Ok(dir),
-            Ok(false) => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(RunError::RunDir {
-                    path: dir,
-                    reason: e.to_string(),
-                });
-            }
-        }
-    }
-    Err(RunError::RunDir {
-        path: runs,
-        reason: "too many runs started in the same millisecond".to_string(),
-    })
 }

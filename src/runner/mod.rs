@@ -20,6 +20,7 @@ pub(crate) mod progress;
 pub(crate) mod record;
 pub(crate) mod schema;
 pub mod stop;
+pub(crate) mod work_dir;
 
 #[cfg(target_os = "linux")]
 pub mod sandbox;
@@ -887,15 +888,6 @@ async fn drain(task: Option<tokio::task::JoinHandle<CappedCapture>>) -> CappedCa
         _ => {
             task.abort();
             empty()
-        }
-    }
-}
-
-pub(crate) fn kill_group(pid: u32) {
-    if let Ok(pid) = i32::try_from(pid) {
-        // SAFETY: kill(2) with a negative pid signals the process group we created.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
         }
     }
 }

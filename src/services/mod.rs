@@ -11,6 +11,7 @@ pub(crate) mod definition;
 pub(crate) mod feed;
 pub(crate) mod health;
 mod instances;
+mod launch_failure;
 mod listener;
 pub(crate) mod logs;
 pub(crate) mod ports;
@@ -45,7 +46,7 @@ pub enum ServiceError {
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),
     #[error(transparent)]
-    Launch(#[from] instances::LaunchFailure),
+    Launch(#[from] launch_failure::LaunchFailure),
 }
 
 impl From<String> for ServiceError {

@@ -14,6 +14,7 @@ mod column;
 pub mod decision_log;
 pub(crate) mod decisions;
 pub(crate) mod devices;
+mod error;
 mod failures;
 mod migrations;
 pub(crate) mod proposals;
@@ -30,6 +31,8 @@ pub mod writer;
 
 pub use crate::model::decisions::{DecisionAction, DecisionRecord};
 pub(crate) use decisions::VersionRecord;
+pub use error::StoreError;
+use error::sqlite_error;
 pub(crate) use salvage::TableSalvage;
 pub use shared::SharedStore;
 pub(crate) use shared::{StoreAccess, StoreOnDemand};
@@ -46,38 +49,6 @@ use rusqlite::{Connection, OpenFlags};
 use crate::workspace::STATE_DIR;
 
 pub const STATE_FILE: &str = "state.db";
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    #[error("{path}: cannot create the state folder: {reason}")]
-    CreateDir { path: PathBuf, reason: String },
-    #[error("{path}: {reason}")]
-    Sqlite { path: PathBuf, reason: String },
-    #[error(
-        "{path}: written by a newer toolbench (schema {found}, this build knows up to {known})"
-    )]
-    TooNew {
-        path: PathBuf,
-        found: i64,
-        known: i64,
-    },
-    #[error("{path}: cannot start the store writer: {reason}")]
-    Thread { path: PathBuf, reason: String },
-    /// SQLite says the file is not (or no longer) a whole database: only `toolbench doctor`
-    /// gets the workspace going again, and the message says so.
-    #[error("{path}: the state store is damaged ({reason}); run `toolbench doctor` to repair it")]
-    Damaged { path: PathBuf, reason: String },
-    /// The decision could not be written to the decision log first, so it was not stored.
-    #[error("{reason}")]
-    DecisionLog { path: PathBuf, reason: String },
-}
-
-impl StoreError {
-    /// The store file is damaged (`toolbench doctor` repairs it).
-    pub(crate) fn is_damaged(&self) -> bool {
-        matches!(self, StoreError::Damaged { .. })
-    }
-}
 
 /// How long a store call waits for another process's write before it gives up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -266,24 +237,6 @@ pub fn writable_opens(path: &Path) -> usize {
         .as_ref()
         .and_then(|opens| opens.get(path).copied())
         .unwrap_or(0)
-}
-
-fn sqlite_error(path: &Path, e: rusqlite::Error) -> StoreError {
-    use rusqlite::ErrorCode;
-    let damaged = matches!(
-        e.sqlite_error_code(),
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
-    );
-    if damaged {
-        return StoreError::Damaged {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        };
-    }
-    StoreError::Sqlite {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    }
 }
 
 /// Something other than a file where the store belongs (a folder, a socket) is a damaged

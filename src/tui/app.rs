@@ -24,7 +24,6 @@ use super::layout::{self, Areas, Pane, Shape};
 pub(crate) use super::message_log::Level;
 use super::message_log::MessageLog;
 use super::overlays::accept::AcceptState;
-use super::overlays::call_answer::CallAnswerState;
 use super::overlays::decision::{DecisionState, Subject};
 use super::overlays::detail::text_page as detail_text_page;
 pub(crate) use super::overlays::detail::{DetailOutcome, DetailSection, DetailState};
@@ -32,10 +31,10 @@ use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
 use super::overlays::log_lines;
 use super::overlays::mark_failure::MarkFailureState;
-use super::overlays::resources::{self, Resource, ResourceState};
-use super::overlays::service::ServiceDialogState;
+use super::overlays::resources::{self, Resource};
 use super::overlays::stats::{StatsState, ranking_rows};
 use super::overlays::suggestions::{self, Asked, SuggestionsState};
+pub(crate) use super::panes::catalog::{Filter, ScanState};
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::text_view::{self, TextView, Typed};
 use super::theme::Theme;
@@ -216,7 +215,7 @@ pub enum AppEvent {
     /// A launch, stop or send for an instance finished: its summary or answer, or why not.
     ServiceDone {
         instance: String,
-        job: super::service_jobs::ServiceJob,
+        job: super::service_job::ServiceJob,
         result: Result<String, crate::command::CommandError>,
     },
     /// The terminal could not be given what `y` copied: why.
@@ -229,302 +228,6 @@ pub enum AppEvent {
     Tick,
     /// SIGTERM or SIGHUP: leave cleanly.
     Shutdown(&'static str),
-}
-
-/// I/O the event loop performs on the app's behalf.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    Scan,
-    /// A person accepts the active tools of a workspace never opened here.
-    AcceptWorkspace,
-    LoadDetail {
-        entry: Box<ToolEntry>,
-        parent: Option<Box<ToolEntry>>,
-    },
-    /// Read again the tools at these paths (relative to the root): what a decision touched.
-    Reload(Vec<String>),
-    StartRun {
-        key: u64,
-        entry: Box<ToolEntry>,
-        input: Option<String>,
-        /// What the person typed a confirmation for.
-        consent: Consent,
-    },
-    CancelRun(u64),
-    /// A failure report the person filled in: a `Command::MarkFailure`.
-    MarkFailure(Box<crate::command::Command>),
-    LoadHistory,
-    /// Read where `command` (a restore or a rollback) would take `entry`, for its dialog.
-    LoadDestination {
-        command: ReviewCommand,
-        entry: Box<ToolEntry>,
-    },
-    /// Pause the background validation queue (`true`) or let it go on (`false`).
-    PauseValidation(bool),
-    /// Aggregate the workspace statistics for the stats overlay.
-    LoadStats,
-    /// Run the detectors over the history; `list`: for the suggestions overlay, else only to
-    /// count the new ones for the status bar.
-    LoadSuggestions {
-        list: bool,
-    },
-    AcceptSuggestion(i64),
-    /// Read the rows of a resource view.
-    LoadResource(Resource),
-    DismissSuggestion {
-        id: i64,
-        reason: String,
-    },
-    Decide {
-        entry: Box<ToolEntry>,
-        command: ReviewCommand,
-    },
-    /// The same decision on each marked candidate, one after the other, each recorded.
-    DecideEach {
-        entries: Vec<ToolEntry>,
-        command: ReviewCommand,
-    },
-    /// Read the text files of a tool for the evolve editor.
-    LoadEvolve(Box<ToolEntry>),
-    /// Make `input` (JSON text, which broke the candidate) a test case of it.
-    AddCase {
-        entry: Box<ToolEntry>,
-        input: String,
-        why: String,
-    },
-    /// Answer an agent's waiting call, as the person saw it.
-    AnswerCall {
-        id: i64,
-        decision: crate::approvals::CallDecision,
-        seen: Box<crate::approvals::SeenCall>,
-    },
-    /// Revoke an "approve always" rule.
-    RevokeRule(i64),
-    /// Answer the tool request for `name` (approve, reject or request changes).
-    AnswerRequest {
-        name: String,
-        command: ReviewCommand,
-    },
-    /// Validate a tool; `force` ignores a cached result for the same content.
-    Validate {
-        entry: Box<ToolEntry>,
-        force: bool,
-    },
-    LaunchInstance {
-        entry: Box<ToolEntry>,
-        instance: String,
-    },
-    StopInstance(String),
-    SendMessage {
-        instance: String,
-        message: String,
-    },
-    /// Follow an instance's log and exchanges in the Output view `key`.
-    FollowInstance {
-        key: u64,
-        instance: String,
-    },
-    /// Put this text on the terminal's clipboard (OSC 52).
-    Copy(String),
-    /// Something new waits for a person, as `line` says: ring the bell (`[ui] bell`), and
-    /// tell the desktop where it listens.
-    Tell(String),
-    /// Read the past inputs of `tool` for the launch dialog of the tool at `path`.
-    LoadInputHistory {
-        path: PathBuf,
-        tool: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum ScanState {
-    /// Showing the cached index; the first scan has not reported yet.
-    Starting,
-    Running {
-        done: usize,
-        total: usize,
-    },
-    Done {
-        tools: usize,
-        elapsed: Duration,
-    },
-}
-
-impl ScanState {
-    /// `scanning…` or `scanning 40/100` while a scan runs, as the status bar and the empty
-    /// panes say it; `None` once it is done.
-    pub(crate) fn progress(&self) -> Option<String> {
-        match self {
-            ScanState::Starting => Some("scanning…".to_string()),
-            ScanState::Running { done, total } => Some(format!("scanning {done}/{total}")),
-            ScanState::Done { .. } => None,
-        }
-    }
-}
-
-/// Whether suggestions are being counted in the background.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Counting {
-    Idle,
-    Busy,
-    /// Busy, and asked again meanwhile.
-    Again,
-}
-
-pub(crate) enum Overlay {
-    Help {
-        scroll: usize,
-        /// What is typed to narrow the keys listed.
-        query: String,
-    },
-    /// This session's messages (`@`), from the row at `top`.
-    Log {
-        top: usize,
-    },
-    /// The question of a workspace never opened here: accept its active tools?
-    Accept(Box<AcceptState>),
-    Detail(Box<DetailState>),
-    Launch(Box<LaunchState>),
-    MarkFailure(Box<MarkFailureState>),
-    Decision(Box<DecisionState>),
-    Evolve(Box<EvolveState>),
-    CallAnswer(Box<CallAnswerState>),
-    Service(Box<ServiceDialogState>),
-    Stats(Box<StatsState>),
-    Suggestions(Box<SuggestionsState>),
-    Resource(Box<ResourceState>),
-    /// The command palette, over the overlay it was opened from.
-    Palette(Box<super::overlays::palette::PaletteState<Overlay>>),
-    FailureDetail {
-        failure: Box<FailureRecord>,
-        scroll: usize,
-        /// The resource view it was opened from, shown again when it closes.
-        back: Option<Box<ResourceState>>,
-    },
-}
-
-impl Overlay {
-    /// Dialogs take typed text; their keys go to the editor unless bound in `[dialog]`.
-    fn is_dialog(&self) -> bool {
-        if let Overlay::Suggestions(state) = self {
-            return state.reason.is_some();
-        }
-        matches!(
-            self,
-            Overlay::Accept(_)
-                | Overlay::Launch(_)
-                | Overlay::MarkFailure(_)
-                | Overlay::Decision(_)
-                | Overlay::Evolve(_)
-                | Overlay::CallAnswer(_)
-                | Overlay::Service(_)
-        )
-    }
-}
-
-/// The `/` filter: its query and whether keys currently type into it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Filter {
-    pub(crate) query: String,
-    pub(crate) editing: bool,
-    /// The query and matches of the previous search, to narrow instead of searching anew.
-    previous: Option<(String, Vec<usize>)>,
-}
-
-pub struct App {
-    pub(crate) root_label: String,
-    /// The project tools that declare one work on (`--project`, else the current directory),
-    /// by its folder's name; `None` when there is none to show.
-    pub(crate) project_label: Option<String>,
-    /// Shared with background work (validation) without copying.
-    pub(crate) catalog: Arc<Catalog>,
-    /// Catalog indices in display order (filtered and sorted).
-    pub(crate) view: Vec<usize>,
-    /// Catalog indices of the review queue.
-    pub(crate) review: Vec<usize>,
-    pub(crate) sort: SortOrder,
-    pub(crate) filter: Filter,
-    pub(crate) focus: Pane,
-    /// The focused pane has the whole screen.
-    pub(crate) zoomed: bool,
-    pub(crate) catalog_cursor: ListCursor,
-    /// Rows of the Review pane: waiting agent calls, health alerts, tool requests, `review`,
-    /// then rules.
-    pub(crate) review_cursor: ListCursor,
-    /// Agent calls waiting for a human, oldest first.
-    pub(crate) pending_calls: Vec<crate::model::calls::CallRow>,
-    /// "Approve always" rules in force, newest first.
-    pub(crate) rules: Vec<crate::model::calls::RuleRow>,
-    /// Tool requests waiting for a human, oldest first.
-    pub(crate) requests: Vec<crate::model::requests::RequestRow>,
-    pub(crate) alerts: Vec<crate::review::health::HealthAlert>,
-    /// Every service instance the store knows, stopped ones included.
-    pub(crate) instances: Vec<InstanceRow>,
-    pub(crate) failures_cursor: ListCursor,
-    /// Lines scrolled up from the bottom of the selected run's output (0 follows the end).
-    pub(crate) output_scroll: usize,
-    /// Wrap, sideways scroll and search of the Output pane's lines.
-    pub(crate) output_view: TextView,
-    /// The Output header shows whole, over several rows (`i`).
-    pub(crate) output_header_open: bool,
-    pub(crate) runs: Vec<RunView>,
-    /// Index into `runs` of the run the Output pane shows.
-    pub(crate) output_run: usize,
-    next_run_key: u64,
-    /// The run this workbench started last, for `.` to start again.
-    last_run: Option<LastRun>,
-    /// Newest first.
-    pub(crate) failures: Vec<FailureRecord>,
-    pub(crate) stats: HashMap<String, ToolStats>,
-    /// New suggestions, for the status bar; counted again in the background as runs end.
-    pub(crate) new_suggestions: usize,
-    /// Background validation is paused (`P`): what waits stays queued.
-    pub(crate) validation_paused: bool,
-    suggestions_counting: Counting,
-    /// The MCP client that proposed each candidate, by folder relative to the root.
-    pub(crate) proposers: HashMap<String, String>,
-    /// The first history read learned which proposals there were: later ones are told.
-    proposals_known: bool,
-    /// Agents' proposals in the review queue, for the count of what waits.
-    proposed_waiting: usize,
-    /// When the Review pane's title began to flash, for something new that waits.
-    review_flash: Option<Instant>,
-    /// Content hashes changes were asked of: such a candidate waits for its author.
-    pub(crate) changes_requested: std::collections::HashSet<String>,
-    /// Candidates marked in the Review pane, by path, with the content hash marked.
-    pub(crate) marks: std::collections::BTreeMap<PathBuf, String>,
-    /// When each candidate arrived (the review queue's order), by tool path.
-    pub(crate) arrivals: HashMap<PathBuf, String>,
-    /// What decides which runs need a confirmation (`runner::gate`).
-    pub(crate) run_policy: RunPolicy,
-    /// The workspace watcher is running.
-    pub(crate) watching: bool,
-    /// It looks at the tool folders every few seconds instead of being told at once.
-    pub(crate) polling: bool,
-    /// Latest validation of each tool path.
-    pub(crate) validations: HashMap<PathBuf, crate::review::validate::ValidationReport>,
-    pub(crate) overlay: Option<Overlay>,
-    /// The `:` prompt and what has been typed into it.
-    pub(crate) command: Option<String>,
-    pub(crate) scan: ScanState,
-    /// A scan is under way, and whether another was asked for meanwhile: scans run one after
-    /// the other, the later one reading what changed during the earlier.
-    scanning: (bool, bool),
-    pub(crate) message: Option<(String, Level, Instant)>,
-    /// Every message of this session, and the runs started, for `@`.
-    pub(crate) log: MessageLog,
-    pub(crate) keymap: Keymap,
-    pub(crate) theme: Theme,
-    pub(crate) size: Rect,
-    pub(crate) should_quit: bool,
-    /// An action that asked to be pressed again before it acts (quitting with runs in
-    /// flight, stopping a service); any other key takes the question back.
-    armed: Option<Action>,
-    /// The last left click: when, on which pane, on which row of its list.
-    last_click: Option<(Instant, Pane, Option<usize>)>,
-    /// Something changed since the last draw.
-    pub(crate) dirty: bool,
-    effects: Vec<Effect>,
 }
 
 impl App {
@@ -2515,13 +2218,14 @@ mod requests;
 mod resource_views;
 pub(crate) mod review_lines;
 mod services;
+mod state;
 pub(crate) mod status_line;
 mod told;
-use again::{LastRun, Launching};
-pub(crate) use calls::ReviewRow;
+pub(crate) use state::Launching;
+pub use state::{App, Effect};
+use state::{Counting, LastRun, waits_for_review};
+pub(crate) use state::{Overlay, ReviewRow};
 
-/// A tool the Review pane lists and validation looks at: a candidate, or an active tool that
-/// will not run until a person looks at it.
 /// The folders a decision moved or wrote (relative to the root): all the catalog needs to
 /// read again after it. An answer to a tool request touches no tool.
 pub(crate) fn touched_by(outcome: &Outcome) -> Vec<String> {
@@ -2529,14 +2233,6 @@ pub(crate) fn touched_by(outcome: &Outcome) -> Vec<String> {
         Outcome::Tool(decision) => decision.affected.clone(),
         Outcome::Request(_) => Vec::new(),
     }
-}
-
-fn waits_for_review(entry: &ToolEntry) -> bool {
-    entry.tier == Tier::Experimental
-        || entry
-            .drift
-            .as_ref()
-            .is_some_and(crate::model::Drift::awaits_its_review)
 }
 
 /// Where a tool stands in the Review pane: active tools that drifted from what was approved

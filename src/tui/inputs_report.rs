@@ -118,7 +118,7 @@ pub(crate) fn behaviour_lines(theme: &Theme, report: &DifferentialReport) -> Vec
 /// `left │ right`, the left padded to `width` columns (cut with `…` past it).
 fn side_by_side(left: (&str, Style), right: (&str, Style), width: usize) -> Line<'static> {
     Line::from(vec![
-        Span::styled(crate::tui::ui::fit(left.0, width), left.1),
+        Span::styled(crate::tui::text_fit::fit(left.0, width), left.1),
         Span::raw(" │ "),
         Span::styled(right.0.to_string(), right.1),
     ])

@@ -8,8 +8,7 @@ use super::app::AppEvent;
 use crate::command::{Applied, Command, Context};
 use crate::model::{ToolEntry, ToolId};
 
-mod job;
-pub(crate) use job::ServiceJob;
+use super::service_job::ServiceJob;
 
 /// What a job needs: the workbench's commands (`command::apply`, which holds the gate).
 #[derive(Clone)]

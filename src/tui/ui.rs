@@ -1,4 +1,5 @@
-//! Drawing the whole screen from `App`. Reads state only: no I/O, no mutation.
+//! Drawing the whole screen from `App`: the one place that reads it for the panes and
+//! overlays and hands each what it shows. Reads state only: no I/O, no mutation.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -8,13 +9,17 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::action::Action;
 use super::app::App;
-use super::layout::{self};
-use super::{overlays, panes};
+use super::app::failure_lines::FailureRows;
+use super::app::output_lines::OutputRows;
+use super::app::review_lines::ReviewRows;
+use super::layout::{self, Pane};
+use super::overlays;
+use super::panes::catalog::CatalogView;
+use super::panes::{self, Framing};
 
-pub(crate) mod text_fit;
-pub(crate) use text_fit::{fit, short_time, wanted, widest, wrap};
+mod overlay;
 
-type DrawPane = fn(&mut Frame, &App, Rect);
+use super::text_fit::fit;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
@@ -24,19 +29,39 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     let areas = layout::compute(area, &app.shape(area));
     // A zoomed-out pane has no area and is not drawn.
-    let draws: [(Rect, DrawPane); 4] = [
-        (areas.catalog, panes::catalog::draw),
-        (areas.review, panes::review::draw),
-        (areas.failures, panes::failures::draw),
-        (areas.output, panes::output::draw),
-    ];
-    for (rect, draw_pane) in draws {
-        if !rect.is_empty() {
-            draw_pane(frame, app, rect);
-        }
+    if !areas.catalog.is_empty() {
+        panes::catalog::draw(frame, &catalog_view(app), areas.catalog);
+    }
+    if !areas.review.is_empty() {
+        let waiting = panes::review::Waiting {
+            calls: app.pending_calls.len(),
+            marked: app.marks.len(),
+        };
+        let rows = ReviewRows(app);
+        let framing = framing(app, Pane::Review);
+        panes::review::draw(frame, &app.theme, framing, areas.review, &rows, waiting);
+    }
+    if !areas.failures.is_empty() {
+        let framing = framing(app, Pane::Failures);
+        let rows = FailureRows(app);
+        panes::failures::draw(frame, &app.theme, framing, areas.failures, &rows);
+    }
+    if !areas.output.is_empty() {
+        let rows = OutputRows(app);
+        let view = panes::output::OutputView {
+            theme: &app.theme,
+            keymap: &app.keymap,
+            framing: framing(app, Pane::Output),
+            runs: &app.runs,
+            output_run: app.output_run,
+            output_view: &app.output_view,
+            selected_run: app.selected_run(),
+            rows: &rows,
+        };
+        panes::output::draw(frame, &view, areas.output);
     }
     draw_status(frame, app, areas.status);
-    overlays::draw(frame, app, area);
+    overlay::draw(frame, app, area);
     if let Some(typed) = &app.command {
         // On the status bar's first row; a message below it stays in view.
         let row = Rect {
@@ -76,6 +101,31 @@ fn draw_prompt(frame: &mut Frame, app: &App, area: Rect, typed: &str) {
         Span::styled(hint, theme.status_bar.patch(theme.dim)),
     ]);
     frame.render_widget(Paragraph::new(line).style(theme.status_bar), area);
+}
+
+/// How `pane`'s frame looks: focused when it has the keys and no overlay covers it; the
+/// Review pane's title lit while something new waits.
+fn framing(app: &App, pane: Pane) -> Framing {
+    Framing {
+        focused: app.focus == pane && app.overlay.is_none(),
+        lit: pane == Pane::Review && app.review_lit(),
+    }
+}
+
+pub(crate) fn catalog_view(app: &App) -> CatalogView<'_> {
+    CatalogView {
+        theme: &app.theme,
+        keymap: &app.keymap,
+        framing: framing(app, Pane::Catalog),
+        catalog: &app.catalog,
+        view: &app.view,
+        sort: app.sort,
+        filter: &app.filter,
+        catalog_cursor: &app.catalog_cursor,
+        scan: &app.scan,
+        stats: &app.stats,
+        instances: &app.instances,
+    }
 }
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {

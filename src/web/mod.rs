@@ -11,6 +11,7 @@
 
 mod answers;
 mod checks;
+mod error;
 mod events;
 mod page;
 mod pairing;
@@ -22,26 +23,8 @@ mod waiting;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::review::ReviewError;
-use crate::store::StoreError;
 use crate::workbench::Workbench;
-
-/// Why the page could not be served, in one line.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum WebError {
-    #[error(
-        "{0}: not a loopback address (--listen or [web] listen); the page has no TLS yet, so its session cookie and answers would cross the network in the clear: listen on 127.0.0.1 and reach it through an SSH tunnel (see docs/web.md)"
-    )]
-    NotLoopback(SocketAddr),
-    #[error("{addr}: cannot listen: {reason}")]
-    Listen { addr: SocketAddr, reason: String },
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Review(#[from] ReviewError),
-}
+pub(crate) use error::WebError;
 
 /// Serves the review page at `listen` until the process is ended.
 pub(crate) fn serve(ws: Workbench, listen: SocketAddr) -> Result<(), WebError> {

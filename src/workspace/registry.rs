@@ -18,7 +18,7 @@ use std::path::{Component, Path, PathBuf};
 
 use rustix::fs::{FlockOperation, flock};
 
-use super::STATE_DIR;
+use super::state_dir::STATE_DIR;
 use crate::catalog::manifest::io_reason;
 
 /// The list's file name in the user data folder.

@@ -9,6 +9,7 @@
 //! tool's content hash.
 
 mod cases;
+mod checklist;
 mod differential;
 mod generate;
 mod generated;
@@ -27,8 +28,6 @@ use std::path::Path;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
-use futures::future::BoxFuture;
-
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, short_hash};
@@ -37,6 +36,8 @@ use crate::store::{SharedStore, Store, StoreError};
 
 #[cfg(test)]
 pub(crate) use cases::parse_case;
+pub use checklist::{CaseResult, CaseStatus, CheckKind, CheckStatus, FindingSeverity};
+pub(crate) use checklist::{Check, Finding, RunSink, Similar, shorten};
 pub(crate) use differential::{Answered, Difference, DifferentialReport};
 pub(crate) use generated::GeneratedReport;
 pub(crate) use permissions::{
@@ -47,28 +48,6 @@ pub(crate) use private_copy::remove_left_copies;
 crate::model::string_enum! {
     /// The overall judgement: fail when any check fails, warn when any warns.
     Verdict { Pass => "pass", Warn => "warn", Fail => "fail" }
-}
-
-crate::model::string_enum! {
-    CheckStatus { Pass => "pass", Warn => "warn", Fail => "fail", Skip => "skip" }
-}
-
-crate::model::string_enum! {
-    /// The checks, in the order the report lists them: what the tool may reach comes first.
-    CheckKind {
-        Permissions => "permissions", Manifest => "manifest", Links => "links", Syntax => "syntax", Lint => "lint", Security => "security",
-        Tests => "tests", OutputSchema => "output_schema", Generated => "generated",
-        Differential => "differential", Similar => "similar",
-    }
-}
-
-crate::model::string_enum! {
-    FindingSeverity { Info => "info", Warning => "warning", Error => "error" }
-}
-
-crate::model::string_enum! {
-    /// `error` means the case could not be judged (broken case file, the run never started).
-    CaseStatus { Pass => "pass", Fail => "fail", Error => "error" }
 }
 
 /// Why a tool was not validated at all.
@@ -96,79 +75,6 @@ pub enum ValidateError {
         before: String,
         after: String,
     },
-}
-
-/// Where each run of a validation goes as it ends: the validation job records it by the rule
-/// of every run, so a validation cut short (a kill, a stop) leaves its finished runs stored.
-#[derive(Clone)]
-pub(crate) struct RunSink(Arc<dyn Fn(RunRecord) -> BoxFuture<'static, ()> + Send + Sync>);
-
-impl RunSink {
-    pub(crate) fn new(
-        take: impl Fn(RunRecord) -> BoxFuture<'static, ()> + Send + Sync + 'static,
-    ) -> Self {
-        Self(Arc::new(take))
-    }
-
-    /// A run of the validation ended.
-    pub(crate) async fn ended(&self, run: RunRecord) {
-        (self.0)(run).await;
-    }
-}
-
-/// One line of the checklist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Check {
-    pub(crate) check: CheckKind,
-    pub(crate) status: CheckStatus,
-    pub(crate) message: String,
-}
-
-impl Check {
-    fn new(check: CheckKind, status: CheckStatus, message: impl Into<String>) -> Self {
-        Self {
-            check,
-            status,
-            message: message.into(),
-        }
-    }
-}
-
-/// Something a check found at a place in the tool's files.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Finding {
-    /// Rule id: `pipe-to-shell`, `syntax`, a linter code such as `F401` or `SC2086`, …
-    pub(crate) rule: String,
-    /// Path relative to the tool folder, `/`-separated.
-    pub(crate) file: String,
-    pub(crate) line: Option<usize>,
-    pub(crate) severity: FindingSeverity,
-    pub(crate) message: String,
-    /// The check that reported it.
-    pub(crate) check: CheckKind,
-}
-
-/// The result of one test case (`tests/<case>.toml`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CaseResult {
-    /// The case file's name without `.toml`.
-    pub(crate) case: String,
-    pub(crate) status: CaseStatus,
-    pub(crate) message: String,
-    /// The run's own duration (0 when nothing ran).
-    pub(crate) duration_ms: u64,
-    pub(crate) peak_memory_kb: Option<u64>,
-    pub(crate) exit_code: Option<i32>,
-}
-
-/// Another tool of the catalog that looks like this one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Similar {
-    pub(crate) name: String,
-    /// 0..1, rounded to two decimals.
-    pub(crate) score: f64,
-    pub(crate) version: String,
-    pub(crate) tier: Tier,
 }
 
 /// Everything validation found about one tool (the `validate --json` shape).
@@ -662,17 +568,6 @@ fn relative(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .into_owned()
-}
-
-/// At most `max` characters of `text` on one line, with `…` when cut.
-pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let one_line = text.trim().replace(['\n', '\r'], "⏎");
-    if one_line.chars().count() <= max {
-        return one_line;
-    }
-    let mut cut: String = one_line.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
 }
 
 #[cfg(test)]

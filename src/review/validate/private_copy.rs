@@ -63,7 +63,7 @@ pub(crate) fn copy(
     entry: &ToolEntry,
     expected: &str,
 ) -> Result<PrivateCopy, CopyError> {
-    let folder = crate::runner::invocation::create_work_dir(root, "validation", &entry.name)
+    let folder = crate::runner::work_dir::create_work_dir(root, "validation", &entry.name)
         .map_err(|e| CopyError::Folder(e.to_string()))?;
     // Named as it really is: a root given as `proj/../ws` names folders the sandbox, which
     // shows the copy alone, could not walk through.

@@ -3,8 +3,10 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use super::HELPER_ARG;
 use super::policy::SandboxPolicy;
+
+/// First argument that switches the toolbench binary into helper mode.
+pub const HELPER_ARG: &str = "__sandbox-exec";
 
 /// A helper command line the helper refuses (exit 125).
 #[derive(Debug, thiserror::Error)]

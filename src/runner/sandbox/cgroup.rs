@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, Mode, OFlags, openat, unlinkat};
 
-use super::PathFailures;
 use super::mountinfo::{self, Mount, MountInfoError};
+use super::path_failures::PathFailures;
 use super::policy::SandboxPolicy;
 
 const MIB: u64 = 1024 * 1024;

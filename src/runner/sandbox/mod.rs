@@ -40,6 +40,7 @@ mod mountinfo;
 mod mounts;
 mod namespaces;
 mod output_relay;
+mod path_failures;
 mod placement;
 mod policy;
 mod seccomp_filter;
@@ -51,10 +52,9 @@ mod watchdog;
 mod write_broker;
 
 use std::ffi::OsString;
-use std::fmt;
-use std::io;
 use std::path::{Path, PathBuf};
 
+pub use args::HELPER_ARG;
 pub(crate) use cgroup::{BackgroundThreads, remove_stale_cgroups};
 pub(crate) use egress_listen::{HandOver, MAX_LISTENERS};
 pub(crate) use forked::{ForkedHelper, read_end};
@@ -63,28 +63,9 @@ pub(crate) use helper::step_back;
 pub(crate) use policy::{EgressPlan, Protections, ServiceLogs, ToolUsage};
 pub use policy::{SandboxPolicy, SandboxReport};
 
-/// Paths that each failed for their own reason, `a: cause, b: cause`: a list has no one
-/// source to chain, so each cause is part of the text.
-struct PathFailures<'a>(&'a [(PathBuf, io::Error)], &'static str);
-
-impl fmt::Display for PathFailures<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, (path, error)) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(self.1)?;
-            }
-            write!(f, "{}: {error}", path.display())?;
-        }
-        Ok(())
-    }
-}
-
 /// The helper's whole environment, however it is started: nothing of the caller's or the
 /// tool's reaches it before the tool's own exec.
 pub(crate) const HELPER_PATH: &str = "/usr/bin:/bin";
-
-/// First argument that switches the toolbench binary into helper mode.
-pub const HELPER_ARG: &str = "__sandbox-exec";
 
 /// Where the helper started as a program finds its policy: in its environment, which only
 /// its own user can read (`/proc/<pid>/environ`), not on its command line, which every user

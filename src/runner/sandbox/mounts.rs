@@ -16,9 +16,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, symlink};
 use std::path::{Path, PathBuf};
 
-use super::PathFailures;
 use super::mount_calls::{Bind, cstring, fd_path, mount, mount_of, open_path, tree_read_only};
 use super::mountinfo::{self, MountInfoError};
+use super::path_failures::PathFailures;
 use super::policy::{Protections, SandboxPolicy};
 use super::seen_as_nobody::CallersView;
 

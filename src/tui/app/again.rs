@@ -1,46 +1,14 @@
 //! `.` runs the last run again with the same input, and the launch dialog walks the tool's
 //! past inputs (`ctrl-p` / `ctrl-n`, read from the runs the store holds).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crossterm::event::KeyEvent;
 
-use super::{Action, App, Level, Overlay};
-use crate::model::ToolEntry;
+use super::{Action, App, Launching, Level, Overlay};
 use crate::store::StoreError;
 use crate::tui::action::KeyContext;
 use crate::tui::overlays::launch::InputHistory;
-
-/// The run this workbench started last: the tool's folder, the content that ran and its input.
-#[derive(Debug, Clone)]
-pub(crate) struct LastRun {
-    path: PathBuf,
-    id: String,
-    content_hash: String,
-    input: Option<String>,
-}
-
-impl LastRun {
-    pub(super) fn of(entry: &ToolEntry, input: Option<String>) -> Self {
-        Self {
-            path: entry.path.clone(),
-            id: entry.id(),
-            content_hash: entry.content_hash.clone(),
-            input,
-        }
-    }
-}
-
-/// How a launch came about.
-pub(crate) enum Launching {
-    /// Enter on a tool.
-    Asked,
-    /// `.`: the last run's input; `at_once` while the tool is the content that ran.
-    Again {
-        input: Option<String>,
-        at_once: bool,
-    },
-}
 
 impl App {
     /// `.`: the last run again, with its input: at once when the tool is unchanged and asks

@@ -1,22 +1,10 @@
 //! The Review pane's agent calls and approval rules: which row is which, and the keys that
 //! answer a call (`a` once, `A` always, `e` edit, `r` reject) or revoke a rule (`x`).
 
-use super::{Action, App, Effect, Level, Overlay, Pane};
-use crate::model::ToolEntry;
+use super::{Action, App, Effect, Level, Overlay, Pane, ReviewRow};
 use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
-use crate::model::requests::RequestRow;
-use crate::review::health::HealthAlert;
 use crate::tui::overlays::call_answer::{CallAnswer, CallAnswerState, Submitted};
-
-/// One row of the Review pane, top to bottom.
-pub(crate) enum ReviewRow<'a> {
-    Call(&'a CallRow),
-    Alert(&'a HealthAlert),
-    Request(&'a RequestRow),
-    Candidate(&'a ToolEntry),
-    Rule(&'a RuleRow),
-}
 
 impl App {
     pub(crate) fn review_row(&self, pos: usize) -> Option<ReviewRow<'_>> {

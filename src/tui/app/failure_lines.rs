@@ -9,7 +9,29 @@ use super::App;
 use crate::model::Severity;
 use crate::tui::action::Action;
 use crate::tui::layout::{Pane, column_width};
-use crate::tui::ui::{fit, wanted, widest};
+use crate::tui::panes::ListRows;
+use crate::tui::text_fit::{fit, wanted, widest};
+
+/// The Failures pane's rows, as the app holds them.
+pub(crate) struct FailureRows<'a>(pub(crate) &'a App);
+
+impl ListRows for FailureRows<'_> {
+    fn count(&self) -> usize {
+        self.0.failures.len()
+    }
+
+    fn window(&self, height: usize) -> Range<usize> {
+        self.0.failures_cursor.window(self.0.failures.len(), height)
+    }
+
+    fn empty_text(&self) -> Vec<Line<'static>> {
+        empty_text(self.0)
+    }
+
+    fn lines(&self, window: Range<usize>, width: usize) -> Vec<Line<'static>> {
+        lines(self.0, window, width)
+    }
+}
 
 pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
     vec![
@@ -76,7 +98,7 @@ pub(crate) fn lines(app: &App, window: Range<usize>, width: usize) -> Vec<Line<'
             };
             let mut head = String::new();
             if time {
-                head.push_str(&crate::tui::ui::short_time(&f.at));
+                head.push_str(&crate::tui::text_fit::short_time(&f.at));
                 head.push(' ');
             }
             head.push_str(&fit(&f.tool, tool_width));

@@ -9,8 +9,26 @@ use crate::model::services::InstanceState;
 use crate::runner::Stream;
 use crate::tui::action::Action;
 use crate::tui::layout::Pane;
+use crate::tui::panes::output::RunRows;
 use crate::tui::runs::{RunState, RunView};
 use crate::tui::text_view;
+
+/// A run's rows in the Output pane, as the app holds them.
+pub(crate) struct OutputRows<'a>(pub(crate) &'a App);
+
+impl RunRows for OutputRows<'_> {
+    fn header(&self, run: &RunView, width: usize) -> Vec<Line<'static>> {
+        header_rows(self.0, run, width)
+    }
+
+    fn search(&self) -> Option<Line<'static>> {
+        search_line(self.0)
+    }
+
+    fn visible(&self, run: &RunView, width: usize, height: usize) -> Vec<Line<'static>> {
+        visible_rows(self.0, run, width, height)
+    }
+}
 
 /// The rows and columns the selected run's lines get in the Output pane as it is laid out.
 pub(crate) fn text_area(app: &App) -> (usize, usize) {

@@ -12,7 +12,29 @@ use crate::model::calls::RuleRow;
 use crate::model::requests::RequestRow;
 use crate::review::health::HealthAlert;
 use crate::tui::layout::column_width;
-use crate::tui::ui::{fit, wanted, widest};
+use crate::tui::panes::ListRows;
+use crate::tui::text_fit::{fit, wanted, widest};
+
+/// The Review pane's rows, as the app holds them.
+pub(crate) struct ReviewRows<'a>(pub(crate) &'a App);
+
+impl ListRows for ReviewRows<'_> {
+    fn count(&self) -> usize {
+        self.0.review_rows()
+    }
+
+    fn window(&self, height: usize) -> Range<usize> {
+        self.0.review_cursor.window(self.0.review_rows(), height)
+    }
+
+    fn empty_text(&self) -> Vec<Line<'static>> {
+        empty_text(self.0)
+    }
+
+    fn lines(&self, window: Range<usize>, width: usize) -> Vec<Line<'static>> {
+        lines(self.0, window, width)
+    }
+}
 
 pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
     // The Catalog says how far the scan is; here, that the queue may still fill.

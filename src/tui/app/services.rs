@@ -9,7 +9,7 @@ use crate::tui::action::Action;
 use crate::tui::layout::Pane;
 use crate::tui::overlays::service::{ServiceDialogKind, ServiceDialogState};
 use crate::tui::runs::{RunState, RunView};
-use crate::tui::service_jobs::ServiceJob;
+use crate::tui::service_job::ServiceJob;
 
 impl App {
     /// The instances of `tool` that are not stopped, by name.
@@ -17,9 +17,7 @@ impl App {
         &'a self,
         tool: &'a str,
     ) -> impl Iterator<Item = &'a InstanceRow> {
-        self.instances
-            .iter()
-            .filter(move |r| r.tool == tool && r.state != InstanceState::Stopped)
+        crate::tui::panes::catalog::live_instances(&self.instances, tool)
     }
 
     /// `Enter` on a service: the instance dialog, offering a running one to attach to.

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 
 use super::{App, Level};
 use crate::tui::action::Action;
-use crate::tui::ui::fit;
+use crate::tui::text_fit::fit;
 
 /// The most rows a message takes below the first row; what is longer still is cut there.
 const MESSAGE_ROWS: usize = 2;
@@ -92,7 +92,7 @@ pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         .counts_per_tier()
         .into_iter()
         .map(|(tier, count)| {
-            let label = crate::tui::panes::catalog::tier_badge(tier).trim_end();
+            let label = crate::tui::text_fit::tier_badge(tier).trim_end();
             format!(" {label} {count}")
         })
         .collect();

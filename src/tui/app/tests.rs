@@ -200,12 +200,20 @@ fn empty_hints_fit_their_panes_at_the_smallest_screen() {
         entries: vec![],
         elapsed: Duration::from_millis(3),
     });
-    assert!(widest(crate::tui::panes::catalog::empty_text(&app)) <= catalog_room);
+    assert!(
+        widest(crate::tui::panes::catalog::empty_text(
+            &crate::tui::ui::catalog_view(&app)
+        )) <= catalog_room
+    );
     assert!(widest(crate::tui::app::review_lines::empty_text(&app)) <= review_room);
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "zzz");
-    assert!(widest(crate::tui::panes::catalog::empty_text(&app)) <= catalog_room);
+    assert!(
+        widest(crate::tui::panes::catalog::empty_text(
+            &crate::tui::ui::catalog_view(&app)
+        )) <= catalog_room
+    );
     assert!(render(&app, 80, 24).contains("No tool matches \"zzz\"."));
 }
 
@@ -222,7 +230,7 @@ fn empty_workspace_explains_every_pane() {
     assert!(screen.contains("Review (0)"));
     // At the smallest screen every line of the hints is whole on a row of its own: none is
     // wrapped into a word left alone.
-    let hints = crate::tui::panes::catalog::empty_text(&app)
+    let hints = crate::tui::panes::catalog::empty_text(&crate::tui::ui::catalog_view(&app))
         .into_iter()
         .chain(crate::tui::app::review_lines::empty_text(&app));
     for hint in hints {
@@ -1989,7 +1997,7 @@ fn decision_keys_act_from_the_review_overlay_on_what_it_shows() {
 #[test]
 fn the_help_lists_the_keys_of_every_pane() {
     let app = app_with(sample());
-    let help: Vec<String> = crate::tui::overlays::help::lines(&app, 100, "")
+    let help: Vec<String> = crate::tui::overlays::help::lines(&app.theme, &app.keymap, 100, "")
         .iter()
         .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();

@@ -144,7 +144,10 @@ fn marked_lines(entries: &[ToolEntry]) -> Vec<(&'static str, String)> {
                 e.id(),
                 crate::catalog::short_hash(&e.content_hash)
             );
-            ("", crate::tui::ui::fit(&crate::text::visible(&id), 58))
+            (
+                "",
+                crate::tui::text_fit::fit(&crate::text::visible(&id), 58),
+            )
         })
         .collect();
     if entries.len() > SHOWN {
@@ -314,7 +317,7 @@ fn asked_lines(request: &RequestRow) -> Vec<(&'static str, String)> {
         other => other.to_string(),
     };
     // Agents' text: control characters are shown, never sent to the terminal.
-    let one_line = |text: String| crate::tui::ui::fit(&crate::text::visible(&text), 58);
+    let one_line = |text: String| crate::tui::text_fit::fit(&crate::text::visible(&text), 58);
     let mut lines = vec![
         ("asked by", one_line(request.client.clone())),
         ("does", one_line(request.description.clone())),

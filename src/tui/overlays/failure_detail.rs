@@ -7,16 +7,15 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::centered;
 use crate::model::FailureRecord;
-use crate::tui::app::App;
+use crate::tui::theme::Theme;
 
 pub(crate) fn draw(
     frame: &mut Frame,
-    app: &App,
+    theme: &Theme,
     area: Rect,
     failure: &FailureRecord,
     scroll: usize,
 ) {
-    let theme = &app.theme;
     let rect = centered(area, 76, 16);
     let field = |label: &str, value: String| {
         Line::from(vec![

@@ -6,20 +6,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::centered;
-use crate::tui::app::App;
-use crate::tui::ui::wrap;
+use crate::tui::keymap::Keymap;
+use crate::tui::text_fit::wrap;
+use crate::tui::theme::Theme;
 
 /// Columns before a key's description: two of indent and the keys.
 const KEYS_WIDTH: usize = 20;
 
 /// Every section of the keymap, with descriptions wrapped to `width` columns under their
 /// own column, so no line is cut; only the bindings holding every word of `query`.
-pub(crate) fn lines(app: &App, width: usize, query: &str) -> Vec<Line<'static>> {
-    let theme = &app.theme;
+pub(crate) fn lines(
+    theme: &Theme,
+    keymap: &Keymap,
+    width: usize,
+    query: &str,
+) -> Vec<Line<'static>> {
     let room = width.saturating_sub(KEYS_WIDTH).max(12);
     let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
     let mut lines = Vec::new();
-    for (context, rows) in app.keymap.sections() {
+    for (context, rows) in keymap.sections() {
         let rows: Vec<_> = rows
             .into_iter()
             .filter(|(keys, action)| {
@@ -65,8 +70,8 @@ pub(crate) fn lines(app: &App, width: usize, query: &str) -> Vec<Line<'static>> 
 }
 
 /// The widest line the overlay needs, so a wide terminal shows every description whole.
-fn natural_width(app: &App) -> usize {
-    app.keymap
+fn natural_width(keymap: &Keymap) -> usize {
+    keymap
         .sections()
         .iter()
         .flat_map(|(context, rows)| {
@@ -78,12 +83,19 @@ fn natural_width(app: &App) -> usize {
         + KEYS_WIDTH
 }
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: usize, query: &str) {
-    let width = u16::try_from(natural_width(app) + 2)
+pub(crate) fn draw(
+    frame: &mut Frame,
+    theme: &Theme,
+    keymap: &Keymap,
+    area: Rect,
+    scroll: usize,
+    query: &str,
+) {
+    let width = u16::try_from(natural_width(keymap) + 2)
         .unwrap_or(u16::MAX)
         .max(64);
     let rect = centered(area, width, area.height.saturating_sub(2));
-    let content = lines(app, rect.width.saturating_sub(2) as usize, query);
+    let content = lines(theme, keymap, rect.width.saturating_sub(2) as usize, query);
     let visible = rect.height.saturating_sub(2) as usize;
     let scroll = scroll.min(content.len().saturating_sub(visible));
     let (title, foot) = match query.is_empty() {
@@ -99,9 +111,9 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, scroll: usize, quer
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
-        .border_style(app.theme.border_focused)
-        .title(Span::styled(title, app.theme.title_focused))
-        .title_bottom(Span::styled(foot, app.theme.dim));
+        .border_style(theme.border_focused)
+        .title(Span::styled(title, theme.title_focused))
+        .title_bottom(Span::styled(foot, theme.dim));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(content)

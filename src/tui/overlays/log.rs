@@ -8,24 +8,29 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::log_lines::{frame_of, lines};
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::keymap::Keymap;
+use crate::tui::message_log::MessageLog;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, top: usize) {
+pub(crate) fn draw(
+    frame: &mut Frame,
+    theme: &Theme,
+    keymap: &Keymap,
+    area: Rect,
+    top: usize,
+    log: &MessageLog,
+) {
     let rect = frame_of(area);
-    let content = lines(
-        &app.log,
-        &app.theme,
-        usize::from(rect.width.saturating_sub(2)),
-    );
-    let count = app.log.lines().len();
-    let key = |action| app.keymap.hint(action);
+    let content = lines(log, theme, usize::from(rect.width.saturating_sub(2)));
+    let count = log.lines().len();
+    let key = |action| keymap.hint(action);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
-        .border_style(app.theme.border_focused)
+        .border_style(theme.border_focused)
         .title(Span::styled(
             format!(" Messages ({count}) "),
-            app.theme.title_focused,
+            theme.title_focused,
         ))
         .title_bottom(Span::styled(
             format!(
@@ -37,7 +42,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, top: usize) {
                 key(Action::Close),
                 key(Action::Log)
             ),
-            app.theme.dim,
+            theme.dim,
         ));
     frame.render_widget(Clear, rect);
     frame.render_widget(

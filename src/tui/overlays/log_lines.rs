@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 
 use super::centered;
 use crate::tui::message_log::{Level, MessageLog};
+use crate::tui::text_fit::wrap;
 use crate::tui::theme::Theme;
-use crate::tui::ui::text_fit::wrap;
 
 /// Columns before a message: its time and a mark.
 const TIME_WIDTH: usize = 11;

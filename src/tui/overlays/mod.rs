@@ -20,9 +20,6 @@ pub(crate) mod suggestions;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
-mod draw;
-pub(crate) use draw::draw;
-
 /// A centred rectangle of at most `width`×`height` inside `area`.
 pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])

@@ -19,10 +19,10 @@ use crate::review::validate::ValidationReport;
 use crate::store::{Store, StoreError};
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
-use crate::tui::ui::short_time;
+use crate::tui::text_fit::short_time;
 
 mod draw;
-pub(crate) use draw::draw;
+pub(crate) use draw::{Surroundings, draw};
 
 /// Rows a view reads at most: the newest ones (waiting calls always come too).
 pub(crate) const ROW_LIMIT: usize = 1_000;

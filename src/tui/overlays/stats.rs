@@ -17,8 +17,8 @@ use super::centered;
 use crate::quality::QualityTrend;
 use crate::quality::{DayRuns, WorkspaceStats};
 use crate::tui::action::Action;
+use crate::tui::text_fit::fit;
 use crate::tui::theme::Theme;
-use crate::tui::ui::fit;
 
 mod draw;
 pub(crate) use draw::draw;

@@ -5,36 +5,104 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{empty_state, pane_block};
-use crate::model::services::{InstanceRow, InstanceState};
-use crate::model::{CostTier, RunStatus, Tier, ToolEntry};
-use crate::tui::action::Action;
-use crate::tui::app::App;
-use crate::tui::layout::{Pane, column_width};
-use crate::tui::ui::fit;
+use std::collections::HashMap;
+use std::time::Duration;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let title = if app.filter.query.is_empty() {
-        format!("Catalog ({}) · {}", app.catalog.len(), app.sort.label())
+use super::{Framing, empty_state, pane_block};
+use crate::catalog::{Catalog, SortOrder};
+use crate::model::services::{InstanceRow, InstanceState};
+use crate::model::{CostTier, RunStatus, ToolEntry};
+use crate::quality::ToolStats;
+use crate::tui::action::Action;
+use crate::tui::cursor::ListCursor;
+use crate::tui::keymap::Keymap;
+use crate::tui::layout::{Pane, column_width};
+use crate::tui::text_fit::{fit, tier_badge};
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ScanState {
+    /// Showing the cached index; the first scan has not reported yet.
+    Starting,
+    Running {
+        done: usize,
+        total: usize,
+    },
+    Done {
+        tools: usize,
+        elapsed: Duration,
+    },
+}
+
+impl ScanState {
+    /// `scanning…` or `scanning 40/100` while a scan runs, as the status bar and the empty
+    /// panes say it; `None` once it is done.
+    pub(crate) fn progress(&self) -> Option<String> {
+        match self {
+            ScanState::Starting => Some("scanning…".to_string()),
+            ScanState::Running { done, total } => Some(format!("scanning {done}/{total}")),
+            ScanState::Done { .. } => None,
+        }
+    }
+}
+
+/// The `/` filter: its query and whether keys currently type into it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Filter {
+    pub(crate) query: String,
+    pub(crate) editing: bool,
+    /// The query and matches of the previous search, to narrow instead of searching anew.
+    pub(crate) previous: Option<(String, Vec<usize>)>,
+}
+
+/// The instances of `tool` that are not stopped, by name.
+pub(crate) fn live_instances<'a>(
+    instances: &'a [InstanceRow],
+    tool: &'a str,
+) -> impl Iterator<Item = &'a InstanceRow> {
+    instances
+        .iter()
+        .filter(move |r| r.tool == tool && r.state != InstanceState::Stopped)
+}
+
+/// What the Catalog pane shows, borrowed from the shown.
+pub(crate) struct CatalogView<'a> {
+    pub(crate) theme: &'a Theme,
+    pub(crate) keymap: &'a Keymap,
+    pub(crate) framing: Framing,
+    pub(crate) catalog: &'a Catalog,
+    /// Positions in the catalog of the tools the filter and the sort show, in order.
+    pub(crate) view: &'a [usize],
+    pub(crate) sort: SortOrder,
+    pub(crate) filter: &'a Filter,
+    pub(crate) catalog_cursor: &'a ListCursor,
+    pub(crate) scan: &'a ScanState,
+    pub(crate) stats: &'a HashMap<String, ToolStats>,
+    pub(crate) instances: &'a [InstanceRow],
+}
+
+pub(crate) fn draw(frame: &mut Frame, shown: &CatalogView, area: Rect) {
+    let title = if shown.filter.query.is_empty() {
+        format!("Catalog ({}) · {}", shown.catalog.len(), shown.sort.label())
     } else {
-        format!("Catalog ({}/{})", app.view.len(), app.catalog.len())
+        format!("Catalog ({}/{})", shown.view.len(), shown.catalog.len())
     };
-    let block = pane_block(app, Pane::Catalog, title);
+    let block = pane_block(shown.theme, Pane::Catalog, shown.framing, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [list_area, filter_area] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
-    draw_filter_line(frame, app, filter_area);
+    draw_filter_line(frame, shown, filter_area);
 
-    if app.view.is_empty() {
-        frame.render_widget(empty_state(app, empty_text(app)), list_area);
+    if shown.view.is_empty() {
+        frame.render_widget(empty_state(shown.theme, empty_text(shown)), list_area);
         return;
     }
     let height = list_area.height as usize;
-    let visible: Vec<(usize, &ToolEntry)> = app
+    let visible: Vec<(usize, &ToolEntry)> = shown
         .catalog_cursor
-        .window(app.view.len(), height)
-        .map(|pos| (pos, &app.catalog.entries()[app.view[pos]]))
+        .window(shown.view.len(), height)
+        .map(|pos| (pos, &shown.catalog.entries()[shown.view[pos]]))
         .collect();
     let columns = Columns::fitted(
         visible.iter().map(|(_, entry)| *entry),
@@ -42,20 +110,20 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     );
     let rows: Vec<Line> = visible
         .into_iter()
-        .map(|(pos, entry)| row(app, entry, &columns, pos == app.catalog_cursor.selected))
+        .map(|(pos, entry)| row(shown, entry, &columns, pos == shown.catalog_cursor.selected))
         .collect();
     frame.render_widget(Paragraph::new(rows), list_area);
 }
 
-pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
-    if !app.filter.query.is_empty() {
+pub(crate) fn empty_text(shown: &CatalogView) -> Vec<Line<'static>> {
+    if !shown.filter.query.is_empty() {
         return vec![
             Line::from(""),
-            Line::from(format!("No tool matches \"{}\".", app.filter.query)),
+            Line::from(format!("No tool matches \"{}\".", shown.filter.query)),
             Line::from("Backspace edits the filter, Esc clears it."),
         ];
     }
-    if let Some(progress) = app.scan.progress() {
+    if let Some(progress) = shown.scan.progress() {
         // A fresh workspace has no cached index: say the scan is on its way, not that
         // there is nothing.
         return vec![
@@ -72,25 +140,16 @@ pub(crate) fn empty_text(app: &App) -> Vec<Line<'static>> {
         Line::from("each a folder with a tool.toml (README)."),
         Line::from(format!(
             "Press {} to scan again.",
-            app.keymap.hint(Action::Rescan)
+            shown.keymap.hint(Action::Rescan)
         )),
     ]
 }
 
-pub(crate) fn tier_badge(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Core => "core",
-        Tier::Approved => "appr",
-        Tier::Experimental => "exp ",
-        Tier::Archived => "arch",
-    }
-}
-
 /// ` 0.82✓ `: quality and the status of the last run, when the tool has run; `✓ ` alone
 /// without the figure.
-fn quality_span(app: &App, entry: &ToolEntry, figure: bool) -> Span<'static> {
-    let theme = &app.theme;
-    match app.stats.get(&entry.name).filter(|s| s.runs > 0) {
+fn quality_span(shown: &CatalogView, entry: &ToolEntry, figure: bool) -> Span<'static> {
+    let theme = shown.theme;
+    match shown.stats.get(&entry.name).filter(|s| s.runs > 0) {
         None if figure => Span::styled("  -    ", theme.dim),
         None => Span::styled("- ", theme.dim),
         Some(stats) => {
@@ -110,10 +169,10 @@ fn quality_span(app: &App, entry: &ToolEntry, figure: bool) -> Span<'static> {
 }
 
 /// `● 2 running :50123 ` on a service: its live instances and the first one's port.
-fn service_span(app: &App, entry: &ToolEntry) -> Option<Span<'static>> {
+fn service_span(shown: &CatalogView, entry: &ToolEntry) -> Option<Span<'static>> {
     entry.manifest.as_ref()?.service.as_ref()?;
-    let theme = &app.theme;
-    let live: Vec<&InstanceRow> = app.live_instances(&entry.name).collect();
+    let theme = shown.theme;
+    let live: Vec<&InstanceRow> = live_instances(shown.instances, &entry.name).collect();
     let Some(first) = live.first() else {
         return Some(Span::styled("○ service ", theme.dim));
     };
@@ -191,8 +250,8 @@ impl Columns {
     }
 }
 
-fn row(app: &App, entry: &ToolEntry, columns: &Columns, selected: bool) -> Line<'static> {
-    let theme = &app.theme;
+fn row(shown: &CatalogView, entry: &ToolEntry, columns: &Columns, selected: bool) -> Line<'static> {
+    let theme = shown.theme;
     let mut spans = vec![
         Span::styled(
             format!("{} ", tier_badge(entry.tier)),
@@ -218,8 +277,8 @@ fn row(app: &App, entry: &ToolEntry, columns: &Columns, selected: bool) -> Line<
     if columns.cost {
         spans.push(Span::styled(cost.0, cost.1));
     }
-    spans.push(quality_span(app, entry, columns.quality));
-    spans.extend(service_span(app, entry));
+    spans.push(quality_span(shown, entry, columns.quality));
+    spans.extend(service_span(shown, entry));
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let rest = columns.width.saturating_sub(used);
     let description = match (&entry.error, &entry.drift) {
@@ -251,20 +310,20 @@ fn row(app: &App, entry: &ToolEntry, columns: &Columns, selected: bool) -> Line<
     }
 }
 
-fn draw_filter_line(frame: &mut Frame, app: &App, area: Rect) {
-    let theme = &app.theme;
-    let line = if app.filter.editing {
+fn draw_filter_line(frame: &mut Frame, shown: &CatalogView, area: Rect) {
+    let theme = shown.theme;
+    let line = if shown.filter.editing {
         Line::from(vec![
             Span::styled("/", theme.filter),
-            Span::styled(app.filter.query.clone(), theme.filter),
+            Span::styled(shown.filter.query.clone(), theme.filter),
             Span::styled("▏", theme.filter),
             Span::styled("  enter keep (one match: open) · esc clear", theme.dim),
         ])
-    } else if !app.filter.query.is_empty() {
+    } else if !shown.filter.query.is_empty() {
         Line::from(vec![
-            Span::styled(format!("/{}", app.filter.query), theme.filter),
+            Span::styled(format!("/{}", shown.filter.query), theme.filter),
             Span::styled(
-                format!("  {} edit · esc clear", app.keymap.hint(Action::Filter)),
+                format!("  {} edit · esc clear", shown.keymap.hint(Action::Filter)),
                 theme.dim,
             ),
         ])
@@ -272,10 +331,10 @@ fn draw_filter_line(frame: &mut Frame, app: &App, area: Rect) {
         Line::from(Span::styled(
             format!(
                 "{} run · {} details · {} filter · {} sort",
-                app.keymap.hint(Action::Launch),
-                app.keymap.hint(Action::Details),
-                app.keymap.hint(Action::Filter),
-                app.keymap.hint(Action::Sort)
+                shown.keymap.hint(Action::Launch),
+                shown.keymap.hint(Action::Details),
+                shown.keymap.hint(Action::Filter),
+                shown.keymap.hint(Action::Sort)
             ),
             theme.dim,
         ))

@@ -4,27 +4,30 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
 
-use super::{empty_state, pane_block};
-use crate::tui::app::App;
-use crate::tui::app::failure_lines::{empty_text, lines};
+use super::{Framing, ListRows, empty_state, pane_block};
 use crate::tui::layout::Pane;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let title = if app.failures.is_empty() {
+pub(crate) fn draw(
+    frame: &mut Frame,
+    theme: &Theme,
+    framing: Framing,
+    area: Rect,
+    failures: &dyn ListRows,
+) {
+    let title = if failures.count() == 0 {
         "Failures".to_string()
     } else {
-        format!("Failures ({})", app.failures.len())
+        format!("Failures ({})", failures.count())
     };
-    let block = pane_block(app, Pane::Failures, title);
+    let block = pane_block(theme, Pane::Failures, framing, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if app.failures.is_empty() {
-        frame.render_widget(empty_state(app, empty_text(app)), inner);
+    if failures.count() == 0 {
+        frame.render_widget(empty_state(theme, failures.empty_text()), inner);
         return;
     }
-    let window = app
-        .failures_cursor
-        .window(app.failures.len(), inner.height as usize);
-    let rows = lines(app, window, inner.width as usize);
+    let window = failures.window(inner.height as usize);
+    let rows = failures.lines(window, inner.width as usize);
     frame.render_widget(Paragraph::new(rows), inner);
 }

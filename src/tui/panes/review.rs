@@ -5,20 +5,35 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
 
-use super::{empty_state, pane_block};
-use crate::tui::app::App;
-use crate::tui::app::review_lines::{empty_text, lines};
+use super::{Framing, ListRows, empty_state, pane_block};
 use crate::tui::layout::Pane;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
+/// What waits beside the rows, counted in the pane's title.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Waiting {
+    /// Agent calls waiting for an answer.
+    pub(crate) calls: usize,
+    /// Rows marked for one decision on all of them.
+    pub(crate) marked: usize,
+}
+
+pub(crate) fn draw(
+    frame: &mut Frame,
+    theme: &Theme,
+    framing: Framing,
+    area: Rect,
+    review: &dyn ListRows,
+    waiting: Waiting,
+) {
     // Waiting agent calls are counted apart: an agent is blocked on each. The title says it
     // in as many words as the frame has room for.
-    let marked = match app.marks.len() {
+    let marked = match waiting.marked {
         0 => String::new(),
         n => format!(" · {n} marked"),
     };
-    let rows = app.review_rows();
-    let titles: Vec<String> = match app.pending_calls.len() {
+    let rows = review.count();
+    let titles: Vec<String> = match waiting.calls {
         0 => vec![format!("Review ({rows}){marked}")],
         1 => vec![
             format!("Review ({rows}) · 1 call waiting{marked}"),
@@ -39,16 +54,14 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .or(titles.last())
         .cloned()
         .unwrap_or_default();
-    let block = pane_block(app, Pane::Review, title);
+    let block = pane_block(theme, Pane::Review, framing, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if app.review_rows() == 0 {
-        frame.render_widget(empty_state(app, empty_text(app)), inner);
+    if review.count() == 0 {
+        frame.render_widget(empty_state(theme, review.empty_text()), inner);
         return;
     }
-    let window = app
-        .review_cursor
-        .window(app.review_rows(), inner.height as usize);
-    let rows = lines(app, window, inner.width as usize);
+    let window = review.window(inner.height as usize);
+    let rows = review.lines(window, inner.width as usize);
     frame.render_widget(Paragraph::new(rows), inner);
 }

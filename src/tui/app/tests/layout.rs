@@ -255,10 +255,11 @@ fn a_200_character_name_and_description_stay_on_one_cut_line() {
 fn the_help_overlay_wraps_its_descriptions_so_no_line_is_cut() {
     let mut app = app_with(sample());
     for width in [40_usize, 76, 158] {
-        let text: Vec<String> = crate::tui::overlays::help::lines(&app, width, "")
-            .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-            .collect();
+        let text: Vec<String> =
+            crate::tui::overlays::help::lines(&app.theme, &app.keymap, width, "")
+                .iter()
+                .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+                .collect();
         assert!(
             text.iter().all(|l| l.chars().count() <= width),
             "a line wider than {width}: {text:?}"

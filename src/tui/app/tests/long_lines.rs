@@ -210,7 +210,7 @@ fn the_protection_list_is_counted_when_cut_and_shown_whole_after_i_or_zoomed() {
 #[test]
 fn the_help_lists_the_new_keys_of_output_and_the_detail() {
     let app = app_with(sample());
-    let help: Vec<String> = crate::tui::overlays::help::lines(&app, 120, "")
+    let help: Vec<String> = crate::tui::overlays::help::lines(&app.theme, &app.keymap, 120, "")
         .iter()
         .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();

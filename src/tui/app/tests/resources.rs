@@ -383,7 +383,7 @@ fn a_failure_recorded_since_the_view_was_read_is_found_in_the_failures_pane() {
 
 /// The rows of the help's section titled `title`, as text.
 fn help_section(app: &App, title: &str) -> Vec<String> {
-    let lines: Vec<String> = crate::tui::overlays::help::lines(app, 160, "")
+    let lines: Vec<String> = crate::tui::overlays::help::lines(&app.theme, &app.keymap, 160, "")
         .iter()
         .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();

@@ -4,7 +4,7 @@
 use super::*;
 use crate::model::ServiceSpec;
 use crate::model::services::{InstanceRow, InstanceState};
-use crate::tui::service_jobs::ServiceJob;
+use crate::tui::service_job::ServiceJob;
 
 fn service(name: &str) -> ToolEntry {
     let mut entry = tool(Tier::Core, name, "1.0.0", CostTier::Low, "A cache");

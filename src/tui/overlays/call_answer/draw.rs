@@ -1,5 +1,5 @@
-//! Drawing the call answer overlay from the app's state; the state itself stays in the
-//! parent module, which never reads `App`.
+//! Drawing the call answer overlay from its state in the parent module and the theme (and
+//! keys) it is handed; neither reads `App`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,15 +7,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::{CallAnswer, CallAnswerState};
-use crate::tui::app::App;
+use crate::catalog::Catalog;
 use crate::tui::overlays::centered;
+use crate::tui::theme::Theme;
 
 /// What the called tool may touch, as the catalog holds the content the call names.
-fn grants(app: &App, state: &CallAnswerState) -> String {
+fn grants(catalog: &Catalog, state: &CallAnswerState) -> String {
     let Some(call) = state.call() else {
         return String::new();
     };
-    app.catalog
+    catalog
         .entries()
         .iter()
         .find(|e| e.name == call.tool && e.content_hash == call.content_hash)
@@ -24,10 +25,15 @@ fn grants(app: &App, state: &CallAnswerState) -> String {
         .unwrap_or_else(|| "unknown: that content is no longer in the catalog".to_string())
 }
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &CallAnswerState) {
-    let theme = &app.theme;
+pub(crate) fn draw(
+    frame: &mut Frame,
+    theme: &Theme,
+    area: Rect,
+    state: &CallAnswerState,
+    catalog: &Catalog,
+) {
     let has_field = !matches!(state.kind, CallAnswer::Once(_) | CallAnswer::Revoke(_));
-    let facts = state.facts(&grants(app, state)).unwrap_or_default();
+    let facts = state.facts(&grants(catalog, state)).unwrap_or_default();
     // Room for the facts and the arguments the person is answering about: the editor its
     // own, the others what they say (a long argument list scrolls off the foot), the field
     // and a line for what is wrong with it.

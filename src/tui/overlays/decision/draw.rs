@@ -1,5 +1,5 @@
-//! Drawing the decision overlay from the app's state; the state itself stays in the
-//! parent module, which never reads `App`.
+//! Drawing the decision overlay from its state in the parent module and the theme (and
+//! keys) it is handed; neither reads `App`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,11 +10,17 @@ use super::{
     DecisionState, Subject, asked_lines, batch_consequence, consequence, marked_lines,
     request_consequence, text_field,
 };
-use crate::tui::app::App;
+use crate::tui::keymap::Keymap;
 use crate::tui::overlays::centered;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionState) {
-    let theme = &app.theme;
+pub(crate) fn draw(
+    frame: &mut Frame,
+    theme: &Theme,
+    keymap: &Keymap,
+    area: Rect,
+    state: &DecisionState,
+) {
     // A request shows what was asked, which is all the human has to judge it by.
     let asked = match &state.subject {
         Subject::Tool(_) => Vec::new(),
@@ -93,7 +99,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &DecisionSta
         frame.render_widget(&state.text, inner_field);
     }
     if let Some(area) = &state.confirm {
-        let switch = app.keymap.hint(crate::tui::action::Action::NextField);
+        let switch = keymap.hint(crate::tui::action::Action::NextField);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(focused(state.editing_confirm))

@@ -1,5 +1,5 @@
-//! Drawing the detail overlay from the app's state; the state itself stays in the
-//! parent module, which never reads `App`.
+//! Drawing the detail overlay from its state in the parent module and the theme (and
+//! keys) it is handed; neither reads `App`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,14 +7,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::{DetailSection, DetailState, checks, loaded_section, overlay_rect, overview};
+use crate::review::validate::ValidationReport;
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::keymap::Keymap;
 use crate::tui::quality_history;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailState) {
+pub(crate) fn draw(
+    frame: &mut Frame,
+    theme: &Theme,
+    keymap: &Keymap,
+    area: Rect,
+    detail: &DetailState,
+    validation: Option<&ValidationReport>,
+) {
     let rect = overlay_rect(area);
-    let theme = &app.theme;
-    let validation = app.validations.get(&detail.entry.path);
     let mut tabs = vec![Span::raw(" ")];
     for section in DetailSection::ALL {
         let style = if section == detail.section {
@@ -34,7 +41,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailStat
             theme.title_focused,
         ))
         .title(Line::from(tabs).right_aligned())
-        .title_bottom(bottom_hint(app, detail));
+        .title_bottom(bottom_hint(theme, keymap, detail));
     let visible = rect.height.saturating_sub(2) as usize;
     let mut chart = None;
     let (content, scroll) = match detail.section {
@@ -99,9 +106,8 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, detail: &DetailStat
     }
 }
 
-fn bottom_hint(app: &App, detail: &DetailState) -> Line<'static> {
-    let theme = &app.theme;
-    let hint = |action| app.keymap.hint(action);
+fn bottom_hint(theme: &Theme, keymap: &Keymap, detail: &DetailState) -> Line<'static> {
+    let hint = |action| keymap.hint(action);
     let open = hint(Action::Open);
     let text = match detail.section {
         DetailSection::Validation => format!(

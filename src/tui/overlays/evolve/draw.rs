@@ -1,5 +1,5 @@
-//! Drawing the evolve overlay from the app's state; the state itself stays in the
-//! parent module, which never reads `App`.
+//! Drawing the evolve overlay from its state in the parent module and the theme (and
+//! keys) it is handed; neither reads `App`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,11 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::{EvolveFocus, EvolveState};
-use crate::tui::app::App;
 use crate::tui::overlays::centered;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &EvolveState) {
-    let theme = &app.theme;
+pub(crate) fn draw(frame: &mut Frame, theme: &Theme, area: Rect, state: &EvolveState) {
     let rect = centered(
         area,
         area.width.saturating_sub(4),

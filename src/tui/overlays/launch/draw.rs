@@ -1,5 +1,5 @@
-//! Drawing the launch overlay from the app's state; the state itself stays in the
-//! parent module, which never reads `App`.
+//! Drawing the launch overlay from its state in the parent module and the theme (and
+//! keys) it is handed; neither reads `App`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,11 +8,18 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::LaunchState;
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::keymap::Keymap;
 use crate::tui::overlays::centered;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState) {
-    let theme = &app.theme;
+pub(crate) fn draw(
+    frame: &mut Frame,
+    theme: &Theme,
+    keymap: &Keymap,
+    area: Rect,
+    state: &LaunchState,
+    project_label: Option<&str>,
+) {
     let rect = centered(area, 76, area.height.saturating_sub(4).max(12));
     let m = &state.manifest;
     let title = format!(" Run {} {} ", m.name, m.version);
@@ -40,8 +47,8 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState
     // What the run will touch: what it declares, on which project; an unreviewed tool gets
     // it only when the person grants it.
     if m.permissions.declares_any() {
-        let touches = touches(&m.permissions, app.project_label.as_deref());
-        let grant_key = app.keymap.hint(Action::Grant);
+        let touches = touches(&m.permissions, project_label);
+        let grant_key = keymap.hint(Action::Grant);
         let line = match (state.unreviewed, state.grant) {
             (false, _) => Span::styled(format!("touches: {touches}"), theme.warning),
             (true, false) => Span::styled(
@@ -77,7 +84,7 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState
             let block = Block::default()
                 .borders(Borders::ALL)
                 .border_style(style)
-                .title(input_title(app, state));
+                .title(input_title(keymap, state));
             let inner_editor = block.inner(editor);
             frame.render_widget(block, editor);
             frame.render_widget(area, inner_editor);
@@ -126,8 +133,8 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &LaunchState
 }
 
 /// The editor's title, with where the walk through past inputs is, or how many there are.
-fn input_title(app: &App, state: &LaunchState) -> String {
-    let older = app.keymap.hint(Action::OlderInput);
+fn input_title(keymap: &Keymap, state: &LaunchState) -> String {
+    let older = keymap.hint(Action::OlderInput);
     match (state.history.position(), state.history.len()) {
         (Some((shown, of)), _) => format!(" input (JSON) · past input {shown}/{of} "),
         (None, 0) => " input (JSON) ".to_string(),

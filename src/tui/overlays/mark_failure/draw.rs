@@ -1,5 +1,5 @@
-//! Drawing the mark failure overlay from the app's state; the state itself stays in the
-//! parent module, which never reads `App`.
+//! Drawing the mark failure overlay from its state in the parent module and the theme (and
+//! keys) it is handed; neither reads `App`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,12 +8,11 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::MarkFailureState;
 use crate::model::Severity;
-use crate::tui::app::App;
 use crate::tui::overlays::centered;
-use crate::tui::ui::fit;
+use crate::tui::text_fit::fit;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &MarkFailureState) {
-    let theme = &app.theme;
+pub(crate) fn draw(frame: &mut Frame, theme: &Theme, area: Rect, state: &MarkFailureState) {
     let rect = centered(area, 70, 17);
     let block = Block::default()
         .borders(Borders::ALL)

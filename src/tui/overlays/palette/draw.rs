@@ -6,14 +6,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::{PaletteState, area, page};
-use crate::tui::app::App;
-use crate::tui::ui::fit;
+use crate::tui::text_fit::fit;
+use crate::tui::theme::Theme;
 
 /// Columns of the keys before an action's description.
 const KEYS_WIDTH: usize = 16;
 
-pub(crate) fn draw<B>(frame: &mut Frame, app: &App, size: Rect, state: &PaletteState<B>) {
-    let theme = &app.theme;
+pub(crate) fn draw<B>(frame: &mut Frame, theme: &Theme, size: Rect, state: &PaletteState<B>) {
     let rect = area(size);
     let block = Block::default()
         .borders(Borders::ALL)

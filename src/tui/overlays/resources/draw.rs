@@ -1,5 +1,5 @@
-//! Drawing the resources overlay from the app's state; the state itself stays in the
-//! parent module, which never reads `App`.
+//! Drawing the resources overlay from its state in the parent module and the theme (and
+//! keys) it is handed; neither reads `App`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,14 +8,27 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::{QueueCounts, ROW_LIMIT, Resource, ResourceState, Table, area, column_widths};
 use crate::tui::action::Action;
-use crate::tui::app::App;
-use crate::tui::ui::fit;
+use crate::tui::keymap::Keymap;
+use crate::tui::text_fit::fit;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceState) {
-    let theme = &app.theme;
+/// What the view's frame says beside its own rows, read from the app by whoever draws it.
+pub(crate) struct Surroundings<'a> {
+    pub(crate) theme: &'a Theme,
+    pub(crate) keymap: &'a Keymap,
+    /// Rows the status bar takes below the view, however many a message gives it.
+    pub(crate) status_rows: u16,
+    /// What `enter` does on the selected row.
+    pub(crate) enter_hint: &'a str,
+    pub(crate) validation_paused: bool,
+}
+
+pub(crate) fn draw(frame: &mut Frame, around: &Surroundings, size: Rect, state: &ResourceState) {
+    let theme = around.theme;
+    let keymap = around.keymap;
     // Above the status bar, however many rows a message gives it.
     let mut rect = area(size);
-    let message_rows = crate::tui::app::status_line::rows(app, usize::from(size.width));
+    let message_rows = around.status_rows;
     rect.height = rect.height.saturating_sub(message_rows.saturating_sub(1));
     let resource = state.resource;
     let count = match &state.table {
@@ -30,8 +43,8 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceSta
     let pause = match resource {
         Resource::Validations => format!(
             " · {} {}",
-            app.keymap.hint(Action::PauseValidation),
-            if app.validation_paused {
+            keymap.hint(Action::PauseValidation),
+            if around.validation_paused {
                 "go on"
             } else {
                 "pause"
@@ -41,10 +54,10 @@ pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &ResourceSta
     };
     let keys = format!(
         " {} filter · {} {}{pause} · {} other view · esc close ",
-        app.keymap.hint(Action::Filter),
-        app.keymap.hint(Action::Open),
-        app.resource_enter_hint(state),
-        app.keymap.hint(Action::CommandLine),
+        keymap.hint(Action::Filter),
+        keymap.hint(Action::Open),
+        around.enter_hint,
+        keymap.hint(Action::CommandLine),
     );
     let block = Block::default()
         .borders(Borders::ALL)

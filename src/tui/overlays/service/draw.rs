@@ -1,5 +1,5 @@
-//! Drawing the service overlay from the app's state; the state itself stays in the
-//! parent module, which never reads `App`.
+//! Drawing the service overlay from its state in the parent module and the theme (and
+//! keys) it is handed; neither reads `App`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,11 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::{ServiceDialogKind, ServiceDialogState};
-use crate::tui::app::App;
 use crate::tui::overlays::centered;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &ServiceDialogState) {
-    let theme = &app.theme;
+pub(crate) fn draw(frame: &mut Frame, theme: &Theme, area: Rect, state: &ServiceDialogState) {
     let (title, note, height) = match &state.kind {
         ServiceDialogKind::Launch { entry, running } => (
             format!(" Launch {}@{} ", entry.name, entry.version),

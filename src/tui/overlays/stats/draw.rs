@@ -1,5 +1,5 @@
-//! Drawing the stats overlay from the app's state; the state itself stays in the
-//! parent module, which never reads `App`.
+//! Drawing the stats overlay from its state in the parent module and the theme (and
+//! keys) it is handed; neither reads `App`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,13 +8,19 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::{StatsState, areas, draw_days, name_width, ranked, summary};
 use crate::tui::action::Action;
-use crate::tui::app::App;
-use crate::tui::ui::fit;
+use crate::tui::keymap::Keymap;
+use crate::tui::text_fit::fit;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, area: Rect, state: &StatsState) {
-    let theme = &app.theme;
+pub(crate) fn draw(
+    frame: &mut Frame,
+    theme: &Theme,
+    keymap: &Keymap,
+    area: Rect,
+    state: &StatsState,
+) {
     let parts = areas(area);
-    let close = app.keymap.hint(Action::Stats);
+    let close = keymap.hint(Action::Stats);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)

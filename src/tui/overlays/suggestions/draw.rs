@@ -1,5 +1,5 @@
-//! Drawing the suggestions overlay from the app's state; the state itself stays in the
-//! parent module, which never reads `App`.
+//! Drawing the suggestions overlay from its state in the parent module and the theme (and
+//! keys) it is handed; neither reads `App`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,16 +8,22 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::{SuggestionsState, area};
 use crate::tui::action::Action;
-use crate::tui::app::App;
-use crate::tui::ui::fit;
+use crate::tui::keymap::Keymap;
+use crate::tui::text_fit::fit;
+use crate::tui::theme::Theme;
 
-pub(crate) fn draw(frame: &mut Frame, app: &App, size: Rect, state: &SuggestionsState) {
-    let theme = &app.theme;
+pub(crate) fn draw(
+    frame: &mut Frame,
+    theme: &Theme,
+    keymap: &Keymap,
+    size: Rect,
+    state: &SuggestionsState,
+) {
     let rect = area(size);
     let keys = format!(
         " {} accept · {} dismiss · esc close ",
-        app.keymap.hint(Action::Approve),
-        app.keymap.hint(Action::Archive)
+        keymap.hint(Action::Approve),
+        keymap.hint(Action::Archive)
     );
     let block = Block::default()
         .borders(Borders::ALL)

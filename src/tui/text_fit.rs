@@ -2,6 +2,8 @@
 
 use ratatui::text::{Line, Span};
 
+use crate::model::Tier;
+
 /// Columns the widest of `lines` fills, not counting the padding at a line's end.
 pub(crate) fn widest(lines: &[Line<'_>]) -> usize {
     lines
@@ -73,6 +75,16 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     }
     lines.push(current);
     lines
+}
+
+/// A tier in four letters, for columns and the status line.
+pub(crate) fn tier_badge(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Core => "core",
+        Tier::Approved => "appr",
+        Tier::Experimental => "exp ",
+        Tier::Archived => "arch",
+    }
 }
 
 #[cfg(test)]

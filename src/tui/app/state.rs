@@ -1,0 +1,352 @@
+//! The app's state: `App` and what it holds (the open overlay, the effects it asks for, the
+//! last run). What changes it and what it draws are in `app.rs` and its other children, which
+//! all take these types from here; this file takes nothing from them.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ratatui::layout::Rect;
+
+use crate::catalog::{Catalog, SortOrder};
+use crate::command::Consent;
+use crate::model::calls::{CallRow, RuleRow};
+use crate::model::requests::RequestRow;
+use crate::model::services::InstanceRow;
+use crate::model::{FailureRecord, Tier, ToolEntry};
+use crate::quality::ToolStats;
+use crate::review::ReviewCommand;
+use crate::review::health::HealthAlert;
+use crate::runner::gate::RunPolicy;
+use crate::tui::action::Action;
+use crate::tui::cursor::ListCursor;
+use crate::tui::keymap::Keymap;
+use crate::tui::layout::Pane;
+use crate::tui::message_log::{Level, MessageLog};
+use crate::tui::overlays::accept::AcceptState;
+use crate::tui::overlays::call_answer::CallAnswerState;
+use crate::tui::overlays::decision::DecisionState;
+use crate::tui::overlays::detail::DetailState;
+use crate::tui::overlays::evolve::EvolveState;
+use crate::tui::overlays::launch::LaunchState;
+use crate::tui::overlays::mark_failure::MarkFailureState;
+use crate::tui::overlays::resources::{Resource, ResourceState};
+use crate::tui::overlays::service::ServiceDialogState;
+use crate::tui::overlays::stats::StatsState;
+use crate::tui::overlays::suggestions::SuggestionsState;
+use crate::tui::panes::catalog::{Filter, ScanState};
+use crate::tui::runs::RunView;
+use crate::tui::text_view::TextView;
+use crate::tui::theme::Theme;
+
+/// I/O the event loop performs on the app's behalf.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Scan,
+    /// A person accepts the active tools of a workspace never opened here.
+    AcceptWorkspace,
+    LoadDetail {
+        entry: Box<ToolEntry>,
+        parent: Option<Box<ToolEntry>>,
+    },
+    /// Read again the tools at these paths (relative to the root): what a decision touched.
+    Reload(Vec<String>),
+    StartRun {
+        key: u64,
+        entry: Box<ToolEntry>,
+        input: Option<String>,
+        /// What the person typed a confirmation for.
+        consent: Consent,
+    },
+    CancelRun(u64),
+    /// A failure report the person filled in: a `Command::MarkFailure`.
+    MarkFailure(Box<crate::command::Command>),
+    LoadHistory,
+    /// Read where `command` (a restore or a rollback) would take `entry`, for its dialog.
+    LoadDestination {
+        command: ReviewCommand,
+        entry: Box<ToolEntry>,
+    },
+    /// Pause the background validation queue (`true`) or let it go on (`false`).
+    PauseValidation(bool),
+    /// Aggregate the workspace statistics for the stats overlay.
+    LoadStats,
+    /// Run the detectors over the history; `list`: for the suggestions overlay, else only to
+    /// count the new ones for the status bar.
+    LoadSuggestions {
+        list: bool,
+    },
+    AcceptSuggestion(i64),
+    /// Read the rows of a resource view.
+    LoadResource(Resource),
+    DismissSuggestion {
+        id: i64,
+        reason: String,
+    },
+    Decide {
+        entry: Box<ToolEntry>,
+        command: ReviewCommand,
+    },
+    /// The same decision on each marked candidate, one after the other, each recorded.
+    DecideEach {
+        entries: Vec<ToolEntry>,
+        command: ReviewCommand,
+    },
+    /// Read the text files of a tool for the evolve editor.
+    LoadEvolve(Box<ToolEntry>),
+    /// Make `input` (JSON text, which broke the candidate) a test case of it.
+    AddCase {
+        entry: Box<ToolEntry>,
+        input: String,
+        why: String,
+    },
+    /// Answer an agent's waiting call, as the person saw it.
+    AnswerCall {
+        id: i64,
+        decision: crate::approvals::CallDecision,
+        seen: Box<crate::approvals::SeenCall>,
+    },
+    /// Revoke an "approve always" rule.
+    RevokeRule(i64),
+    /// Answer the tool request for `name` (approve, reject or request changes).
+    AnswerRequest {
+        name: String,
+        command: ReviewCommand,
+    },
+    /// Validate a tool; `force` ignores a cached result for the same content.
+    Validate {
+        entry: Box<ToolEntry>,
+        force: bool,
+    },
+    LaunchInstance {
+        entry: Box<ToolEntry>,
+        instance: String,
+    },
+    StopInstance(String),
+    SendMessage {
+        instance: String,
+        message: String,
+    },
+    /// Follow an instance's log and exchanges in the Output view `key`.
+    FollowInstance {
+        key: u64,
+        instance: String,
+    },
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
+    /// Something new waits for a person, as `line` says: ring the bell (`[ui] bell`), and
+    /// tell the desktop where it listens.
+    Tell(String),
+    /// Read the past inputs of `tool` for the launch dialog of the tool at `path`.
+    LoadInputHistory {
+        path: PathBuf,
+        tool: String,
+    },
+}
+
+/// Whether suggestions are being counted in the background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Counting {
+    Idle,
+    Busy,
+    /// Busy, and asked again meanwhile.
+    Again,
+}
+
+pub(crate) enum Overlay {
+    Help {
+        scroll: usize,
+        /// What is typed to narrow the keys listed.
+        query: String,
+    },
+    /// This session's messages (`@`), from the row at `top`.
+    Log {
+        top: usize,
+    },
+    /// The question of a workspace never opened here: accept its active tools?
+    Accept(Box<AcceptState>),
+    Detail(Box<DetailState>),
+    Launch(Box<LaunchState>),
+    MarkFailure(Box<MarkFailureState>),
+    Decision(Box<DecisionState>),
+    Evolve(Box<EvolveState>),
+    CallAnswer(Box<CallAnswerState>),
+    Service(Box<ServiceDialogState>),
+    Stats(Box<StatsState>),
+    Suggestions(Box<SuggestionsState>),
+    Resource(Box<ResourceState>),
+    /// The command palette, over the overlay it was opened from.
+    Palette(Box<crate::tui::overlays::palette::PaletteState<Overlay>>),
+    FailureDetail {
+        failure: Box<FailureRecord>,
+        scroll: usize,
+        /// The resource view it was opened from, shown again when it closes.
+        back: Option<Box<ResourceState>>,
+    },
+}
+
+impl Overlay {
+    /// Dialogs take typed text; their keys go to the editor unless bound in `[dialog]`.
+    pub(super) fn is_dialog(&self) -> bool {
+        if let Overlay::Suggestions(state) = self {
+            return state.reason.is_some();
+        }
+        matches!(
+            self,
+            Overlay::Accept(_)
+                | Overlay::Launch(_)
+                | Overlay::MarkFailure(_)
+                | Overlay::Decision(_)
+                | Overlay::Evolve(_)
+                | Overlay::CallAnswer(_)
+                | Overlay::Service(_)
+        )
+    }
+}
+
+pub struct App {
+    pub(crate) root_label: String,
+    /// The project tools that declare one work on (`--project`, else the current directory),
+    /// by its folder's name; `None` when there is none to show.
+    pub(crate) project_label: Option<String>,
+    /// Shared with background work (validation) without copying.
+    pub(crate) catalog: Arc<Catalog>,
+    /// Catalog indices in display order (filtered and sorted).
+    pub(crate) view: Vec<usize>,
+    /// Catalog indices of the review queue.
+    pub(crate) review: Vec<usize>,
+    pub(crate) sort: SortOrder,
+    pub(crate) filter: Filter,
+    pub(crate) focus: Pane,
+    /// The focused pane has the whole screen.
+    pub(crate) zoomed: bool,
+    pub(crate) catalog_cursor: ListCursor,
+    /// Rows of the Review pane: waiting agent calls, health alerts, tool requests, `review`,
+    /// then rules.
+    pub(crate) review_cursor: ListCursor,
+    /// Agent calls waiting for a human, oldest first.
+    pub(crate) pending_calls: Vec<crate::model::calls::CallRow>,
+    /// "Approve always" rules in force, newest first.
+    pub(crate) rules: Vec<crate::model::calls::RuleRow>,
+    /// Tool requests waiting for a human, oldest first.
+    pub(crate) requests: Vec<crate::model::requests::RequestRow>,
+    pub(crate) alerts: Vec<crate::review::health::HealthAlert>,
+    /// Every service instance the store knows, stopped ones included.
+    pub(crate) instances: Vec<InstanceRow>,
+    pub(crate) failures_cursor: ListCursor,
+    /// Lines scrolled up from the bottom of the selected run's output (0 follows the end).
+    pub(crate) output_scroll: usize,
+    /// Wrap, sideways scroll and search of the Output pane's lines.
+    pub(crate) output_view: TextView,
+    /// The Output header shows whole, over several rows (`i`).
+    pub(crate) output_header_open: bool,
+    pub(crate) runs: Vec<RunView>,
+    /// Index into `runs` of the run the Output pane shows.
+    pub(crate) output_run: usize,
+    pub(super) next_run_key: u64,
+    /// The run this workbench started last, for `.` to start again.
+    pub(super) last_run: Option<LastRun>,
+    /// Newest first.
+    pub(crate) failures: Vec<FailureRecord>,
+    pub(crate) stats: HashMap<String, ToolStats>,
+    /// New suggestions, for the status bar; counted again in the background as runs end.
+    pub(crate) new_suggestions: usize,
+    /// Background validation is paused (`P`): what waits stays queued.
+    pub(crate) validation_paused: bool,
+    pub(super) suggestions_counting: Counting,
+    /// The MCP client that proposed each candidate, by folder relative to the root.
+    pub(crate) proposers: HashMap<String, String>,
+    /// The first history read learned which proposals there were: later ones are told.
+    pub(super) proposals_known: bool,
+    /// Agents' proposals in the review queue, for the count of what waits.
+    pub(super) proposed_waiting: usize,
+    /// When the Review pane's title began to flash, for something new that waits.
+    pub(super) review_flash: Option<Instant>,
+    /// Content hashes changes were asked of: such a candidate waits for its author.
+    pub(crate) changes_requested: std::collections::HashSet<String>,
+    /// Candidates marked in the Review pane, by path, with the content hash marked.
+    pub(crate) marks: std::collections::BTreeMap<PathBuf, String>,
+    /// When each candidate arrived (the review queue's order), by tool path.
+    pub(crate) arrivals: HashMap<PathBuf, String>,
+    /// What decides which runs need a confirmation (`runner::gate`).
+    pub(crate) run_policy: RunPolicy,
+    /// The workspace watcher is running.
+    pub(crate) watching: bool,
+    /// It looks at the tool folders every few seconds instead of being told at once.
+    pub(crate) polling: bool,
+    /// Latest validation of each tool path.
+    pub(crate) validations: HashMap<PathBuf, crate::review::validate::ValidationReport>,
+    pub(crate) overlay: Option<Overlay>,
+    /// The `:` prompt and what has been typed into it.
+    pub(crate) command: Option<String>,
+    pub(crate) scan: ScanState,
+    /// A scan is under way, and whether another was asked for meanwhile: scans run one after
+    /// the other, the later one reading what changed during the earlier.
+    pub(super) scanning: (bool, bool),
+    pub(crate) message: Option<(String, Level, Instant)>,
+    /// Every message of this session, and the runs started, for `@`.
+    pub(crate) log: MessageLog,
+    pub(crate) keymap: Keymap,
+    pub(crate) theme: Theme,
+    pub(crate) size: Rect,
+    pub(crate) should_quit: bool,
+    /// An action that asked to be pressed again before it acts (quitting with runs in
+    /// flight, stopping a service); any other key takes the question back.
+    pub(super) armed: Option<Action>,
+    /// The last left click: when, on which pane, on which row of its list.
+    pub(super) last_click: Option<(Instant, Pane, Option<usize>)>,
+    /// Something changed since the last draw.
+    pub(crate) dirty: bool,
+    pub(super) effects: Vec<Effect>,
+}
+
+/// The run this workbench started last: the tool's folder, the content that ran and its input.
+#[derive(Debug, Clone)]
+pub(crate) struct LastRun {
+    pub(super) path: PathBuf,
+    pub(super) id: String,
+    pub(super) content_hash: String,
+    pub(super) input: Option<String>,
+}
+
+impl LastRun {
+    pub(super) fn of(entry: &ToolEntry, input: Option<String>) -> Self {
+        Self {
+            path: entry.path.clone(),
+            id: entry.id(),
+            content_hash: entry.content_hash.clone(),
+            input,
+        }
+    }
+}
+
+/// How a launch came about.
+pub(crate) enum Launching {
+    /// Enter on a tool.
+    Asked,
+    /// `.`: the last run's input; `at_once` while the tool is the content that ran.
+    Again {
+        input: Option<String>,
+        at_once: bool,
+    },
+}
+
+/// One row of the Review pane, top to bottom.
+pub(crate) enum ReviewRow<'a> {
+    Call(&'a CallRow),
+    Alert(&'a HealthAlert),
+    Request(&'a RequestRow),
+    Candidate(&'a ToolEntry),
+    Rule(&'a RuleRow),
+}
+
+/// A tool the Review pane lists and validation looks at: a candidate, or an active tool that
+/// will not run until a person looks at it.
+pub(super) fn waits_for_review(entry: &ToolEntry) -> bool {
+    entry.tier == Tier::Experimental
+        || entry
+            .drift
+            .as_ref()
+            .is_some_and(crate::model::Drift::awaits_its_review)
+}

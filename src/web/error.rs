@@ -1,0 +1,23 @@
+//! Why the page could not be served: a leaf the server and its parts name.
+
+use std::net::SocketAddr;
+
+use crate::review::ReviewError;
+use crate::store::StoreError;
+
+/// Why the page could not be served, in one line.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WebError {
+    #[error(
+        "{0}: not a loopback address (--listen or [web] listen); the page has no TLS yet, so its session cookie and answers would cross the network in the clear: listen on 127.0.0.1 and reach it through an SSH tunnel (see docs/web.md)"
+    )]
+    NotLoopback(SocketAddr),
+    #[error("{addr}: cannot listen: {reason}")]
+    Listen { addr: SocketAddr, reason: String },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Review(#[from] ReviewError),
+}
