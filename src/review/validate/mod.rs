@@ -9,6 +9,7 @@
 //! tool's content hash.
 
 mod cases;
+mod deps;
 mod differential;
 mod generate;
 mod generated;
@@ -55,7 +56,8 @@ crate::model::string_enum! {
 crate::model::string_enum! {
     /// The checks, in the order the report lists them: what the tool may reach comes first.
     CheckKind {
-        Permissions => "permissions", Manifest => "manifest", Links => "links", Syntax => "syntax", Lint => "lint", Security => "security",
+        Permissions => "permissions", Manifest => "manifest", Links => "links",
+        Dependencies => "dependencies", Syntax => "syntax", Lint => "lint", Security => "security",
         Tests => "tests", OutputSchema => "output_schema", Generated => "generated",
         Differential => "differential", Similar => "similar",
     }
@@ -299,6 +301,11 @@ pub(crate) async fn validate(
         unscanned,
     } = sources::collect(tool);
     let manifest = manifest_check(entry);
+    let dependencies_check = match deps::declared(entry, &tool_dir, &review.dependencies) {
+        Err(failed) => failed,
+        Ok(None) => deps::none(),
+        Ok(Some(declared)) => deps::declared_only(&declared),
+    };
     let network_forbidden = entry
         .manifest
         .as_ref()
@@ -410,6 +417,7 @@ pub(crate) async fn validate(
         permissions_check,
         manifest,
         links,
+        dependencies_check,
         syntax_check,
         lint_check,
         security_check,

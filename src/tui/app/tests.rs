@@ -46,6 +46,7 @@ fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) 
         mcp: Default::default(),
         permissions: Default::default(),
         inferred: false,
+        dependencies: Default::default(),
     }
 }
 
