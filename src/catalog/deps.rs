@@ -6,7 +6,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::model::Manifest;
-use crate::model::deps::{Declared, REQUIREMENTS_FILE};
+use crate::model::deps::{
+    DECLARED_PREFIX, Declared, LOCK_FILE, Lock, LockedPackage, REQUIREMENTS_FILE,
+};
 
 /// The most a declaring file may hold: a script or a list of packages, never this big.
 const MAX_DECLARING_BYTES: u64 = 1024 * 1024;
@@ -325,6 +327,81 @@ fn check_python(spec: &str) -> Result<(), String> {
             "{spec:?} is not a version specifier such as \">=3.10\""
         ))
     }
+}
+
+/// The tool's lock, when it has one; `Err` names the file and what is wrong with it.
+pub(crate) fn read_lock(tool_dir: &Path) -> Result<Option<Lock>, DeclaredError> {
+    let path = tool_dir.join(LOCK_FILE);
+    match read(&path)? {
+        Some(text) => parse_lock(&text)
+            .map(Some)
+            .map_err(|message| DeclaredError {
+                file: path,
+                line: None,
+                field: "packages",
+                message,
+            }),
+        None => Ok(None),
+    }
+}
+
+/// A PEP 751 lock: every package with one distribution (a wheel or an sdist) and its sha256.
+pub(crate) fn parse_lock(text: &str) -> Result<Lock, String> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        packages: Vec<Package>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Package {
+        name: String,
+        version: Option<String>,
+        #[serde(default)]
+        wheels: Vec<Dist>,
+        sdist: Option<Dist>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Dist {
+        url: Option<String>,
+        path: Option<String>,
+        #[serde(default)]
+        hashes: std::collections::BTreeMap<String, String>,
+    }
+    let file: File = toml::from_str(text)
+        .map_err(|e| format!("invalid TOML: {}", e.message().trim().replace('\n', " ")))?;
+    let mut packages = Vec::new();
+    for package in file.packages {
+        let (dist, sdist) = match (package.wheels.into_iter().next(), package.sdist) {
+            (Some(wheel), _) => (wheel, false),
+            (None, Some(sdist)) => (sdist, true),
+            (None, None) => {
+                return Err(format!(
+                    "{} has no wheel or sdist (only distributions with a hash are installed)",
+                    package.name
+                ));
+            }
+        };
+        let Some(sha256) = dist.hashes.get("sha256").cloned() else {
+            return Err(format!("{} has no sha256 hash", package.name));
+        };
+        packages.push(LockedPackage {
+            version: package.version.unwrap_or_default(),
+            url: dist.url.or(dist.path).unwrap_or_default(),
+            name: package.name,
+            sdist,
+            sha256,
+        });
+    }
+    let declared = text
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix(DECLARED_PREFIX))
+        .map(|d| d.trim().to_string());
+    Ok(Lock {
+        digest: crate::model::deps::sha256_hex(text.as_bytes()),
+        declared,
+        packages,
+    })
 }
 
 #[cfg(test)]

@@ -43,6 +43,67 @@ impl Declared {
     pub(crate) fn direct(&self) -> impl Iterator<Item = &String> {
         self.requirements.iter().filter(|r| is_direct(r))
     }
+
+    /// A digest of what is declared, recorded in the lock so a lock resolved for other
+    /// declarations is never taken for this one.
+    pub(crate) fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for requirement in &self.requirements {
+            hasher.update(requirement.trim().as_bytes());
+            hasher.update(b"\n");
+        }
+        hasher.update(b"python:");
+        hasher.update(self.requires_python.as_deref().unwrap_or("").as_bytes());
+        hex(&hasher.finalize())
+    }
+}
+
+/// The first line of a lock toolbench wrote: which declarations it resolves.
+pub(crate) const DECLARED_PREFIX: &str = "# toolbench: resolves declared ";
+
+/// One distribution of a lock.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LockedPackage {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    /// Where the distribution is fetched from.
+    pub(crate) url: String,
+    /// A source distribution: installing it runs its build code.
+    pub(crate) sdist: bool,
+    pub(crate) sha256: String,
+}
+
+/// A tool's lock (`pylock.toml`, PEP 751) as toolbench reads it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Lock {
+    /// The sha256 of the lock file's bytes: its environment's name.
+    pub(crate) digest: String,
+    /// The digest of the declarations it was resolved for, when toolbench wrote it.
+    pub(crate) declared: Option<String>,
+    pub(crate) packages: Vec<LockedPackage>,
+}
+
+impl Lock {
+    /// Whether this lock was resolved for exactly `declared`.
+    pub(crate) fn resolves(&self, declared: &Declared) -> bool {
+        self.declared.as_deref() == Some(declared.digest().as_str())
+    }
+
+    /// The first 12 hex digits of the digest, as it is shown.
+    pub(crate) fn short(&self) -> &str {
+        &self.digest[..12.min(self.digest.len())]
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The sha256 of `bytes` in hex: how a lock is named.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
 }
 
 /// A requirement that names a URL or a path (`pkg @ https://…`, `./wheel.whl`, `git+…`)

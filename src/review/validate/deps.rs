@@ -1,19 +1,23 @@
 //! The dependencies check: what the tool declares (PEP 723 or `requirements.txt`), whether the
-//! config lets it be resolved, and its lock.
+//! config lets it be resolved, its lock (`pylock.toml`, resolved for exactly what it declares)
+//! and its environment, installed from the lock in the sandbox so its test cases run with it.
+
+use std::path::Path;
 
 use crate::config::DependencySettings;
 use crate::model::ToolEntry;
-use crate::model::deps::Declared;
+use crate::model::deps::{Declared, LOCK_FILE, Lock};
+use crate::review::ReviewContext;
+use crate::runner::packages::{Packager, Sources};
 
-use super::{Check, CheckKind, CheckStatus};
+use super::{Check, CheckKind, CheckStatus, Finding};
 
 /// What the tool declares, judged against the config; `Err` is the failed check.
 pub(crate) fn declared(
     entry: &ToolEntry,
-    tool_dir: &std::path::Path,
+    tool_dir: &Path,
     settings: &DependencySettings,
 ) -> Result<Option<Declared>, Check> {
-    let fail = |message: String| Check::new(CheckKind::Dependencies, CheckStatus::Fail, message);
     let Some(manifest) = entry.manifest.as_deref() else {
         return Ok(None);
     };
@@ -35,30 +39,107 @@ pub(crate) fn declared(
     Ok(Some(declared))
 }
 
+fn fail(message: String) -> Check {
+    Check::new(CheckKind::Dependencies, CheckStatus::Fail, message)
+}
+
 /// An error naming a file of the tool, by its path within the tool.
-fn relative_error(message: &str, tool_dir: &std::path::Path) -> String {
+fn relative_error(message: &str, tool_dir: &Path) -> String {
     let prefix = format!("{}/", tool_dir.display());
     message.replace(&prefix, "")
 }
 
-/// The check of a tool that declares nothing.
-pub(crate) fn none() -> Check {
-    Check::new(
-        CheckKind::Dependencies,
-        CheckStatus::Skip,
-        "declares no packages",
-    )
+/// The check, with the lock's findings: declarations, lock and environment. The environment
+/// is installed (in the sandbox) when it is not built yet.
+pub(crate) async fn check(
+    review: &ReviewContext,
+    entry: &ToolEntry,
+    tool_dir: &Path,
+) -> (Check, Vec<Finding>) {
+    let settings = &review.dependencies;
+    let declared = match declared(entry, tool_dir, settings) {
+        Err(failed) => return (failed, Vec::new()),
+        Ok(declared) => declared,
+    };
+    let lock = match crate::catalog::deps::read_lock(tool_dir) {
+        Err(e) => return (fail(relative_error(&e.to_string(), tool_dir)), Vec::new()),
+        Ok(lock) => lock,
+    };
+    let (declared, lock) = match (declared, lock) {
+        (None, None) => {
+            let none = Check::new(
+                CheckKind::Dependencies,
+                CheckStatus::Skip,
+                "declares no packages",
+            );
+            return (none, Vec::new());
+        }
+        (Some(declared), None) => {
+            return (
+                fail(format!(
+                    "{} declares packages but the tool has no {LOCK_FILE} resolved for them",
+                    declared.file
+                )),
+                Vec::new(),
+            );
+        }
+        (declared, Some(lock)) => (declared, lock),
+    };
+    if let Some(declared) = &declared
+        && !lock.resolves(declared)
+    {
+        return (
+            fail(format!(
+                "{LOCK_FILE} was not resolved for what {} declares now; validate it again \
+                 to resolve it",
+                declared.file
+            )),
+            Vec::new(),
+        );
+    }
+    let manifest_deps = entry
+        .manifest
+        .as_deref()
+        .map(|m| m.dependencies.clone())
+        .unwrap_or_default();
+    let sources = Sources::of(settings, &manifest_deps);
+    let text = match std::fs::read_to_string(tool_dir.join(LOCK_FILE)) {
+        Ok(text) => text,
+        Err(e) => return (fail(format!("{LOCK_FILE}: cannot read: {e}")), Vec::new()),
+    };
+    let findings = super::security::scan_lock(&lock, &text, settings, &sources);
+    let packager = match Packager::new(&review.root, &review.exe, &review.confinement, settings) {
+        Ok(packager) => packager,
+        Err(e) => return (fail(e.to_string()), findings),
+    };
+    match packager
+        .install(&lock, &text, &sources, settings.max_env_mb)
+        .await
+    {
+        Ok(env) => (
+            Check::new(
+                CheckKind::Dependencies,
+                CheckStatus::Pass,
+                summary(&lock, env.bytes),
+            ),
+            findings,
+        ),
+        Err(e) => (fail(format!("installing {LOCK_FILE}: {e}")), findings),
+    }
 }
 
-/// The check of a tool whose declarations are well formed, before anything is resolved.
-pub(crate) fn declared_only(declared: &Declared) -> Check {
-    Check::new(
-        CheckKind::Dependencies,
-        CheckStatus::Pass,
-        format!(
-            "{} declares {}",
-            declared.file,
-            declared.requirements.join(", ")
-        ),
+fn summary(lock: &Lock, bytes: u64) -> String {
+    let names: Vec<String> = lock
+        .packages
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.version))
+        .collect();
+    format!(
+        "{} package{} locked by sha256 ({}); environment {} built, {}",
+        lock.packages.len(),
+        if lock.packages.len() == 1 { "" } else { "s" },
+        names.join(", "),
+        lock.short(),
+        crate::runner::packages::human_size(bytes)
     )
 }

@@ -207,6 +207,22 @@ pub struct ValidationReport {
     pub runs: Vec<RunRecord>,
 }
 
+impl ValidationReport {
+    /// The candidate's declared packages could not be resolved (`why`): its dependencies
+    /// check fails with that reason.
+    pub(crate) fn unresolved(&mut self, why: String) {
+        if let Some(check) = self
+            .checks
+            .iter_mut()
+            .find(|c| c.check == CheckKind::Dependencies)
+        {
+            check.status = CheckStatus::Fail;
+            check.message = why;
+        }
+        self.verdict = verdict_of(&self.checks);
+    }
+}
+
 /// Fail when any check fails, warn when any warns, else pass.
 pub(crate) fn verdict_of(checks: &[Check]) -> Verdict {
     if checks.iter().any(|c| c.status == CheckStatus::Fail) {
@@ -301,11 +317,6 @@ pub(crate) async fn validate(
         unscanned,
     } = sources::collect(tool);
     let manifest = manifest_check(entry);
-    let dependencies_check = match deps::declared(entry, &tool_dir, &review.dependencies) {
-        Err(failed) => failed,
-        Ok(None) => deps::none(),
-        Ok(Some(declared)) => deps::declared_only(&declared),
-    };
     let network_forbidden = entry
         .manifest
         .as_ref()
@@ -318,6 +329,9 @@ pub(crate) async fn validate(
     if let Some(manifest) = &entry.manifest {
         security_findings.extend(security::scan_manifest(manifest, manifest_text(&sources)));
     }
+    // Before anything runs: its test cases import from the environment built here.
+    let (dependencies_check, dependency_findings) = deps::check(review, tool, &tool_dir).await;
+    security_findings.extend(dependency_findings);
     let security_check = sources::note_unscanned(
         security::check(&security_findings, sources.len()),
         &unscanned,
