@@ -414,6 +414,36 @@ fn a_tool_importing_its_dependency_is_locked_validated_and_runs_once_approved() 
         .permissions()
         .mode();
     assert_eq!(mode & 0o222, 0, "installed files are read-only: {mode:o}");
+    // The review shows the lock package by package, where it comes from.
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(|f| f["rule"] == "locked-package"
+            && f["line"].is_number()
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("tinydep 1.0.0 (wheel"))),
+        "{report}"
+    );
+    // show, list --json and env name the environment and its size.
+    let digest = sha256_hex(lock.as_bytes());
+    let shown = stdout(&bench.run(&["show", "greeter"]));
+    assert!(
+        shown.contains(&format!("environment:  {} (tinydep==1.0.0)", &digest[..12])),
+        "{shown}"
+    );
+    let listed: Value =
+        serde_json::from_str(&stdout(&bench.run(&["list", "--json"]))).expect("list");
+    assert_eq!(listed[0]["environment"]["digest"], digest.as_str());
+    assert!(
+        listed[0]["environment"]["bytes"]
+            .as_u64()
+            .is_some_and(|b| b > 0)
+    );
+    let envs = stdout(&bench.run(&["env"]));
+    assert!(
+        envs.contains("used by greeter@1.0.0 (experimental)"),
+        "{envs}"
+    );
     let out = bench.run(&["approve", "greeter"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let out = bench.run(&["run", "greeter"]);
@@ -610,11 +640,19 @@ fn gc_removes_environments_no_tool_runs_with() {
     let out = bench.run(&["reject", "passing", "--reason", "not needed"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let out = bench.run(&["gc", "--days-unused", "100000", "--dry-run"]);
-    assert!(stdout(&out).contains("would remove environment"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("would remove environment"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(environments(bench.root()).len(), 1);
     let out = bench.run(&["gc", "--days-unused", "100000"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("removed environment"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("removed environment"),
+        "{}",
+        stdout(&out)
+    );
     assert!(environments(bench.root()).is_empty());
     assert_eq!(
         std::fs::read_dir(bench.root().join(".toolbench/envs"))

@@ -12,6 +12,7 @@ mod calls;
 mod completions;
 mod decide;
 mod doctor;
+mod env;
 mod evolve;
 mod failures;
 mod gc;
@@ -123,6 +124,8 @@ enum CliCommand {
     History(Lazy<history::HistoryArgs>),
     /// Archive approved tools unused for N days or below a quality floor.
     Gc(Lazy<gc::GcArgs>),
+    /// The environments tools' packages are installed in, or the one of tool NAME.
+    Env(Lazy<env::EnvArgs>),
     /// Serve approved and core tools to agents over MCP (stdio), with proposals and reviews.
     Mcp(Lazy<mcp::McpArgs>),
     /// Long-running tools: define services, launch instances, send them messages.
@@ -377,6 +380,7 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Some(CliCommand::Evolve(Lazy(args))) => evolve::run(args, &checked()?),
         Some(CliCommand::History(Lazy(args))) => history::run(args, &checked()?),
         Some(CliCommand::Gc(Lazy(args))) => gc::run(args, &checked()?),
+        Some(CliCommand::Env(Lazy(args))) => env::run(args, &checked()?),
         Some(CliCommand::Mcp(Lazy(args))) => mcp::run(args, checked()?),
         Some(CliCommand::Web(Lazy(args))) => web::run(args, checked()?),
         Some(CliCommand::Call(Lazy(args))) => call::run(args, &checked()?),

@@ -194,6 +194,56 @@ pub(crate) struct EnvInfo {
     pub(crate) built_at: String,
 }
 
+/// The environment a tool runs in, as `show`, `list --json` and `env` name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Environment {
+    /// Its lock's sha256.
+    pub(crate) digest: String,
+    /// Built and whole here; else the tool does not run until validation builds it.
+    pub(crate) built: bool,
+    /// Its size on disk, when built.
+    pub(crate) bytes: Option<u64>,
+    /// `name==version` of each locked package.
+    pub(crate) packages: Vec<String>,
+}
+
+impl Environment {
+    /// `c729fc514bb9 (tinydep==1.0.0), 603 B`, or that it is not built.
+    pub(crate) fn line(&self) -> String {
+        let short = &self.digest[..12.min(self.digest.len())];
+        match self.bytes {
+            Some(bytes) if self.built => format!(
+                "{short} ({}), {}",
+                self.packages.join(" "),
+                human_size(bytes)
+            ),
+            _ => format!(
+                "{short} ({}), not built here: validate the tool to build it",
+                self.packages.join(" ")
+            ),
+        }
+    }
+}
+
+/// The environment of the tool in `tool_dir`: `None` when it has no lock with packages.
+pub(crate) fn environment_of(root: &Path, tool_dir: &Path) -> Option<Environment> {
+    let lock = crate::catalog::deps::read_lock(tool_dir).ok().flatten()?;
+    if lock.packages.is_empty() {
+        return None;
+    }
+    let info = built(root, &lock.digest);
+    Some(Environment {
+        built: info.is_some(),
+        bytes: info.map(|i| i.bytes),
+        packages: lock
+            .packages
+            .iter()
+            .map(|p| format!("{}=={}", p.name, p.version))
+            .collect(),
+        digest: lock.digest,
+    })
+}
+
 /// `1.2 MB`, `340 kB`, `12 B`.
 pub(crate) fn human_size(bytes: u64) -> String {
     match bytes {

@@ -10,7 +10,7 @@ use crate::model::deps::{Declared, LOCK_FILE, Lock};
 use crate::review::ReviewContext;
 use crate::runner::packages::{Packager, Sources};
 
-use super::{Check, CheckKind, CheckStatus, Finding};
+use super::{Check, CheckKind, CheckStatus, Finding, FindingSeverity};
 
 /// What the tool declares, judged against the config; `Err` is the failed check.
 pub(crate) fn declared(
@@ -142,4 +142,57 @@ fn summary(lock: &Lock, bytes: u64) -> String {
         lock.short(),
         crate::runner::packages::human_size(bytes)
     )
+}
+
+/// Every package of the tool's lock as a finding of the dependencies check, with where it
+/// comes from and whether it is new or changed since the lock in `parent_dir` (the active
+/// version's): the lock as the review shows it, each line leading to the package.
+pub(crate) fn lock_findings(tool_dir: &Path, parent_dir: Option<&Path>) -> Vec<Finding> {
+    let Ok(Some(lock)) = crate::catalog::deps::read_lock(tool_dir) else {
+        return Vec::new();
+    };
+    let text = std::fs::read_to_string(tool_dir.join(LOCK_FILE)).unwrap_or_default();
+    let parent = parent_dir.map(|dir| {
+        crate::catalog::deps::read_lock(dir)
+            .ok()
+            .flatten()
+            .map(|lock| lock.packages)
+            .unwrap_or_default()
+    });
+    lock.packages
+        .iter()
+        .map(|package| {
+            let source = crate::model::deps::url_host(&package.url)
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| package.url.clone());
+            let kind = if package.sdist { "sdist" } else { "wheel" };
+            let since = match &parent {
+                None => String::new(),
+                Some(before) => match before.iter().find(|p| p.name == package.name) {
+                    None => "; new since the active version".to_string(),
+                    Some(p) if p.version != package.version => {
+                        format!("; changed from {} since the active version", p.version)
+                    }
+                    Some(p) if p.sha256 != package.sha256 => {
+                        "; same version, other file since the active version".to_string()
+                    }
+                    Some(_) => "; as in the active version".to_string(),
+                },
+            };
+            let wanted = format!("name = \"{}\"", package.name);
+            Finding {
+                rule: "locked-package".to_string(),
+                file: LOCK_FILE.to_string(),
+                line: text.lines().position(|l| l.trim() == wanted).map(|i| i + 1),
+                severity: FindingSeverity::Info,
+                message: format!(
+                    "{} {} ({kind}, sha256 {}…) from {source}{since}",
+                    package.name,
+                    package.version,
+                    &package.sha256[..12.min(package.sha256.len())]
+                ),
+                check: CheckKind::Dependencies,
+            }
+        })
+        .collect()
 }

@@ -442,6 +442,12 @@ pub(crate) async fn validate(
         similar_check(&similar),
     ];
     let mut findings = permission_findings;
+    // The lock, package by package, against what a person approved of the active version.
+    let parent_dir = approved
+        .as_ref()
+        .or(active.as_ref())
+        .map(crate::runner::tool_dir);
+    findings.extend(deps::lock_findings(&tool_dir, parent_dir.as_deref()));
     findings.extend(syntax_findings);
     findings.extend(lint_findings);
     findings.extend(security_findings);
