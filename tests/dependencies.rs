@@ -232,6 +232,10 @@ os.makedirs(out, exist_ok=True)
 with zipfile.ZipFile(os.path.join(out, "tinydep-1.0.0-py3-none-any.whl"), "w") as z:
     for k, v in wheel_files("tinydep", "1.0.0", "GREETING = 'hello from tinydep'\n").items():
         z.writestr(k, v)
+with zipfile.ZipFile(os.path.join(out, "bigdep-1.0.0-py3-none-any.whl"), "w") as z:
+    blob = "BLOB = %r\n" % os.urandom(2 * 1024 * 1024).hex()
+    for k, v in wheel_files("bigdep", "1.0.0", blob).items():
+        z.writestr(k, v)
 backend = "import base64, hashlib, os, zipfile\n" + RECORD + '''
 def get_requires_for_build_wheel(config_settings=None):
     return []
@@ -661,4 +665,64 @@ fn gc_removes_environments_no_tool_runs_with() {
         0,
         "nothing of it is left"
     );
+}
+
+#[test]
+fn an_environment_over_the_size_limit_is_refused_and_left_nowhere() {
+    let Some(uv) = uv() else { return };
+    let index = Index::start("pass");
+    let bench = Bench::new(&format!("{}max_env_mb = 1\n", index.config(&uv)));
+    bench.python_tool(
+        "heavy",
+        "# /// script\n# dependencies = [\"bigdep\"]\n# ///\nimport bigdep\n",
+        "",
+    );
+    let report = bench.validate("heavy");
+    let deps = check(&report, "dependencies");
+    assert_eq!(deps["status"], "fail", "{report}");
+    assert!(
+        deps["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("max_env_mb = 1")),
+        "{deps}"
+    );
+    assert!(environments(bench.root()).is_empty());
+    let left: Vec<_> = std::fs::read_dir(bench.root().join(".toolbench/envs"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_tool_whose_environment_is_gone_says_so_and_validation_builds_it_again() {
+    let Some(uv) = uv() else { return };
+    let index = Index::start("pass");
+    let bench = Bench::new(&index.config(&uv));
+    bench.python_tool("rebuilt", USES_TINYDEP, "");
+    bench.validate("rebuilt");
+    let out = bench.run(&["approve", "rebuilt"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let env = environments(bench.root()).pop().expect("built");
+    use std::os::unix::fs::PermissionsExt;
+    for dir in [
+        env.clone(),
+        env.join("site"),
+        env.join("site/tinydep-1.0.0.dist-info"),
+    ] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    }
+    std::fs::remove_dir_all(&env).expect("gone");
+    let out = bench.run(&["run", "rebuilt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("is not built here; validate it to build it"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // Validating the approved tool builds it from the approved lock; then it runs.
+    let report = bench.validate("rebuilt");
+    assert_eq!(check(&report, "dependencies")["status"], "pass", "{report}");
+    let out = bench.run(&["run", "rebuilt"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
 }

@@ -611,7 +611,11 @@ pub(crate) async fn validate_cached(
     // The process's writer is taken only for the look-up and the save, never while the test
     // cases run.
     // Another seed asks for other inputs than the cached report tried.
-    let found = if force || seed.is_some() {
+    // A cached verdict does not build an environment that went missing: validate again.
+    let unbuilt =
+        crate::runner::packages::environment_of(&review.root, &crate::runner::tool_dir(entry))
+            .is_some_and(|env| !env.built);
+    let found = if force || seed.is_some() || unbuilt {
         None
     } else {
         cached(&store.lock(), &review.root, entry)?

@@ -508,6 +508,7 @@ fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
         behaviour: 0,
         recent_runs: vec![],
         quality_by_day: vec![],
+        environment: None,
     })
 }
 
