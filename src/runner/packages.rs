@@ -143,10 +143,13 @@ pub(crate) fn find_uv(settings: &DependencySettings) -> Result<PathBuf, Packages
     if let Some(uv) = found {
         return Ok(uv);
     }
-    // The package knows where its program is; python3 is the user's own, run as they would.
+    // The package knows where its program is; python3 is the user's own, run as they would,
+    // but from `/` and without PYTHON* variables: a `uv.py` in the folder toolbench was
+    // started from (a project, a tool) must never be what is imported here, outside any
+    // sandbox.
     let asked = std::process::Command::new("python3")
-        .args(["-c", "import uv; print(uv.find_uv_bin())"])
-        .env_remove("PYTHONPATH")
+        .args(["-E", "-c", "import uv; print(uv.find_uv_bin())"])
+        .current_dir("/")
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .output()
