@@ -726,3 +726,49 @@ fn a_tool_whose_environment_is_gone_says_so_and_validation_builds_it_again() {
     let out = bench.run(&["run", "rebuilt"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
 }
+
+#[test]
+fn the_review_tells_packages_new_since_the_active_version() {
+    let Some(uv) = uv() else { return };
+    let index = Index::start("pass");
+    let bench = Bench::new(&index.config(&uv));
+    bench.python_tool("evolving", USES_TINYDEP, "");
+    bench.validate("evolving");
+    let out = bench.run(&["approve", "evolving"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    // Version 1.1.0 adds a package.
+    let folder = bench.root().join("experimental/evolving-1.1.0");
+    std::fs::create_dir_all(&folder).expect("folder");
+    std::fs::write(
+        folder.join("tool.toml"),
+        "name = \"evolving\"\nversion = \"1.1.0\"\ndescription = \"uses a package\"\n\
+         cost_tier = \"low\"\n\n[run]\ncommand = [\"python3\", \"main.py\"]\ninput = \"none\"\n\n\
+         [provenance]\nparent = \"evolving@1.0.0\"\n",
+    )
+    .expect("manifest");
+    std::fs::write(
+        folder.join("main.py"),
+        USES_TINYDEP.replace("[\"tinydep\"]", "[\"tinydep\", \"bigdep\"]"),
+    )
+    .expect("script");
+    let report = bench.validate("evolving@1.1.0");
+    let messages: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "locked-package")
+        .filter_map(|f| f["message"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("bigdep 1.0.0") && m.ends_with("new since the active version")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("tinydep 1.0.0") && m.ends_with("as in the active version")),
+        "{messages:?}"
+    );
+}
