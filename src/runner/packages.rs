@@ -549,7 +549,19 @@ impl<'a> Packager<'a> {
             "--quiet".into(),
         ];
         args.extend(sources.args());
-        self.uv(args, None, sources, Some(build.path())).await?;
+        let installed = self.uv(args, None, sources, Some(build.path())).await;
+        let result = match installed {
+            Ok(_) => self.keep(lock, &site, max_mb),
+            Err(e) => Err(e),
+        };
+        // What the install left may be read-only: opened up before the folder goes.
+        let _ = remove_tree(build.path());
+        result
+    }
+
+    /// Copies the installed `site` into the workspace's environments as `lock`'s.
+    fn keep(&self, lock: &Lock, site: &Path, max_mb: u64) -> Result<EnvInfo, PackagesError> {
+        let io = |e: std::io::Error| PackagesError::Io(e.to_string());
         let envs = crate::workspace::state_dir(self.root).join(ENVS_DIR);
         crate::workspace::private::create_dirs(&envs).map_err(io)?;
         let staging = envs.join(format!(
@@ -559,7 +571,7 @@ impl<'a> Packager<'a> {
             crate::clock::now_rfc3339().replace([':', '.'], "")
         ));
         let limit = max_mb.saturating_mul(1024 * 1024);
-        let bytes = match copy_tree(&site, &staging.join(SITE), limit) {
+        let bytes = match copy_tree(site, &staging.join(SITE), limit) {
             Ok(bytes) => bytes,
             Err(e) => {
                 let _ = remove_tree(&staging);
