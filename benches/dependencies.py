@@ -170,7 +170,11 @@ def main():
         du = lambda p: int(subprocess.run(["du", "-sk", p], capture_output=True, text=True).stdout.split()[0])
         total = du(envs)
         per = [du(os.path.join(envs, n)) for n in names]
-        unshared = sum(per[i % 3] for i in range(20)) if len(per) == 3 else 0
+        size_of = {}
+        for n, kib in zip(names, per):
+            packages = json.load(open(os.path.join(envs, n, "env.json")))["packages"]
+            size_of[tuple(sorted(p.split("==")[0] for p in packages))] = kib
+        unshared = sum(size_of.get(tuple(sorted(sets[i % 3])), 0) for i in range(20))
         print(f"(c) 20 tools sharing 3 locks: {len(names)} environments, {total} KiB on disk "
               f"(one per tool would be {unshared} KiB); listed: {json.dumps(sorted(per))}")
     finally:
