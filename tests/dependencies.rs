@@ -772,3 +772,30 @@ fn the_review_tells_packages_new_since_the_active_version() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn a_package_from_an_index_only_the_manifest_names_is_flagged() {
+    let Some(uv) = uv() else { return };
+    let index = Index::start("pass");
+    // The config names no index (PyPI's); the tool names the loopback one itself.
+    let bench = Bench::new(&format!("[dependencies]\nuv = \"{}\"\n", uv.display()));
+    bench.python_tool(
+        "own_index",
+        USES_TINYDEP,
+        &format!(
+            "[dependencies]\nindex = \"http://127.0.0.1:{}/simple\"\n",
+            index.port
+        ),
+    );
+    let report = bench.validate("own_index");
+    assert_eq!(check(&report, "dependencies")["status"], "pass", "{report}");
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(|f| f["rule"] == "unnamed-index"
+            && f["file"] == "pylock.toml"
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&format!("127.0.0.1:{}", index.port)))),
+        "{report}"
+    );
+}
