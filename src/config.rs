@@ -69,6 +69,23 @@ pub struct Config {
     pub(crate) validate: ValidateSettings,
     /// `[web] listen`: where `toolbench web` serves the review page, and its links point.
     pub(crate) web_listen: std::net::SocketAddr,
+    /// `[dependencies]`: where tools' packages come from and what builds them.
+    pub(crate) dependencies: DependencySettings,
+}
+
+/// `[dependencies]`: the index tools' packages are resolved from, and the `uv` that does it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DependencySettings {
+    /// `index`: the simple index URL (PyPI's when unset).
+    pub(crate) index: Option<String>,
+    /// `find_links`: folders or URLs of distributions, searched besides the index.
+    pub(crate) find_links: Vec<String>,
+    /// `allow_direct`: requirements naming a URL or a path may be resolved (user config only).
+    pub(crate) allow_direct: bool,
+    /// `uv`: the `uv` program; found on `PATH` when unset (user config only).
+    pub(crate) uv: Option<PathBuf>,
+    /// `max_env_mb`: the most one installed environment may take.
+    pub(crate) max_env_mb: u64,
 }
 
 /// `[validate]`: the inputs validation tries besides a tool's own test cases.
@@ -201,6 +218,17 @@ struct ConfigLayer {
     validate: Option<ValidateLayer>,
     review: Option<ReviewLayer>,
     web: Option<WebLayer>,
+    dependencies: Option<DependenciesLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DependenciesLayer {
+    index: Option<String>,
+    find_links: Option<Vec<String>>,
+    allow_direct: Option<bool>,
+    uv: Option<PathBuf>,
+    max_env_mb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -370,6 +398,10 @@ impl Config {
             validate: ValidateSettings::DEFAULT,
             review: ReviewSettings::default(),
             web_listen: std::net::SocketAddr::from(([127, 0, 0, 1], 7878)),
+            dependencies: DependencySettings {
+                max_env_mb: 1024,
+                ..DependencySettings::default()
+            },
         };
         config.apply_text(DEFAULT_CONFIG, Path::new("assets/config.toml"), false)?;
         Ok(config)
@@ -498,6 +530,12 @@ impl Config {
             if let Some(secs) = bounded(mcp.task_ttl_secs, "mcp.task_ttl_secs", 1..=604_800)? {
                 self.mcp_tasks.ttl_secs = secs;
             }
+        }
+        if let Some(deps) = layer.dependencies {
+            if let Some(mb) = bounded(deps.max_env_mb, "dependencies.max_env_mb", 1..=1_048_576)? {
+                self.dependencies.max_env_mb = mb;
+            }
+            self.apply_dependencies(deps, path, workspace)?;
         }
         if let Some(listen) = layer.web.and_then(|web| web.listen) {
             self.web_listen = listen.parse().map_err(|_| {
@@ -666,6 +704,66 @@ fn parse_port_range(text: &str) -> Option<(u16, u16)> {
 }
 
 /// One line for a TOML error: `file:line: field `key`: message`.
+impl Config {
+    /// `[dependencies]`; `workspace`: a file that travels with the tools, which may name an
+    /// index or links but never loosen what is resolved (`allow_direct`) or choose the
+    /// program that resolves (`uv`).
+    fn apply_dependencies(
+        &mut self,
+        deps: DependenciesLayer,
+        path: &Path,
+        workspace: bool,
+    ) -> Result<(), ConfigError> {
+        let field_error = |field: &str, why: &str| {
+            ConfigError(format!(
+                "{}: field `dependencies.{field}`: {why}",
+                path.display()
+            ))
+        };
+        if workspace {
+            if deps.allow_direct.is_some() {
+                return Err(field_error(
+                    "allow_direct",
+                    "a workspace file cannot allow direct URL or path requirements (it travels \
+                     with the tools); set it in the user config",
+                ));
+            }
+            if deps.uv.is_some() {
+                return Err(field_error(
+                    "uv",
+                    "a workspace file cannot choose the program that resolves packages; set it \
+                     in the user config",
+                ));
+            }
+        }
+        if let Some(index) = deps.index {
+            crate::model::deps::check_index_url(&index)
+                .map_err(|why| field_error("index", &why))?;
+            self.dependencies.index = Some(index);
+        }
+        if let Some(links) = deps.find_links {
+            for link in &links {
+                crate::model::deps::check_find_links(link)
+                    .map_err(|why| field_error("find_links", &why))?;
+            }
+            self.dependencies.find_links = links;
+        }
+        if let Some(allow) = deps.allow_direct {
+            self.dependencies.allow_direct = allow;
+        }
+        if let Some(uv) = deps.uv {
+            if !uv.is_absolute() {
+                return Err(field_error(
+                    "uv",
+                    "must be an absolute path to the uv program",
+                ));
+            }
+            self.dependencies.uv = Some(uv);
+        }
+        Ok(())
+    }
+}
+
 pub(crate) fn describe_toml_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim().replace('\n', " ");
     let Some(span) = err.span() else {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub mod audit;
 pub(crate) mod calls;
 pub(crate) mod decisions;
+pub mod deps;
 pub(crate) mod devices;
 pub(crate) mod proposals;
 pub(crate) mod requests;
@@ -249,6 +250,9 @@ pub struct Manifest {
     pub(crate) permissions: Permissions,
     /// True when toolbench wrote this manifest for a bare script.
     pub(crate) inferred: bool,
+    /// `[dependencies]`: where its packages come from (what it needs is in its files).
+    #[serde(default)]
+    pub(crate) dependencies: deps::ManifestDependencies,
 }
 
 /// One tool as the catalog knows it: enough to list, search and sort without touching disk.

@@ -66,6 +66,7 @@ pub(crate) fn infer_manifest(path: &Path, text: &str) -> Manifest {
         service: None,
         mcp: Default::default(),
         inferred: true,
+        dependencies: Default::default(),
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::model::deps::ManifestDependencies;
 use crate::model::{
     ANYWHERE, Category, CostTier, InputMode, Manifest, McpHints, NAME_RULE, Network, Origin,
     Permissions, ProjectAccess, Provenance, RunSpec, SchemaSource, ServiceSpec, ToolId,
@@ -39,7 +40,9 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
     "mcp",
     "permissions",
     "inferred",
+    "dependencies",
 ];
+const DEPENDENCIES_FIELDS: &[&str] = &["index", "find_links", "allow_direct"];
 const RUN_FIELDS: &[&str] = &[
     "command",
     "input",
@@ -310,6 +313,10 @@ pub(crate) fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, 
         },
         None => Permissions::default(),
     };
+    let dependencies = match top.table("dependencies", &mut warnings, DEPENDENCIES_FIELDS)? {
+        Some(section) => parse_dependencies(&section)?,
+        None => ManifestDependencies::default(),
+    };
 
     Ok(ParsedManifest {
         manifest: Manifest {
@@ -330,6 +337,7 @@ pub(crate) fn parse_manifest(text: &str, file: &Path) -> Result<ParsedManifest, 
             mcp,
             permissions,
             inferred,
+            dependencies,
         },
         warnings,
     })
@@ -444,6 +452,25 @@ fn parse_permissions(
         .check()
         .map_err(|(field, why)| section.field_error(field, &why))?;
     Ok(permissions)
+}
+
+/// `[dependencies]`: an index and links, each an address the resolution may reach.
+fn parse_dependencies(section: &Section<'_, '_>) -> Result<ManifestDependencies, ManifestError> {
+    let index = section.str("index")?;
+    if let Some(index) = &index {
+        crate::model::deps::check_index_url(index)
+            .map_err(|why| section.field_error("index", &why))?;
+    }
+    let find_links = section.str_list("find_links")?;
+    for link in &find_links {
+        crate::model::deps::check_find_links(link)
+            .map_err(|why| section.field_error("find_links", &why))?;
+    }
+    Ok(ManifestDependencies {
+        index,
+        find_links,
+        allow_direct: section.bool("allow_direct")?.unwrap_or(false),
+    })
 }
 
 fn parse_provenance(section: &Section<'_, '_>) -> Result<Provenance, ManifestError> {

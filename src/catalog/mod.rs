@@ -3,6 +3,7 @@
 //! Owns manifest parsing (`manifest`), bare-script inference (`infer`), scanning (`scan`) and
 //! fuzzy search (`search`). Never touches the terminal or the state store.
 
+pub(crate) mod deps;
 pub(crate) mod infer;
 pub(crate) mod links;
 pub(crate) mod manifest;

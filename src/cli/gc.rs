@@ -34,7 +34,7 @@ pub(crate) fn run(args: GcArgs, ws: &Workbench) -> CliResult {
     };
     if args.json {
         print_json(&report)?;
-    } else if report.candidates.is_empty() {
+    } else if report.candidates.is_empty() && report.environments.is_empty() {
         outln!("gc: nothing to collect");
     } else if report.dry_run {
         for c in &report.candidates {
@@ -43,6 +43,21 @@ pub(crate) fn run(args: GcArgs, ws: &Workbench) -> CliResult {
     } else {
         for decision in &report.archived {
             decide::print(decision);
+        }
+    }
+    if !args.json {
+        let verb = if report.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        };
+        for env in &report.environments {
+            outln!(
+                "{verb} environment {} ({}, {})",
+                &env.digest[..12.min(env.digest.len())],
+                env.packages.join(" "),
+                crate::runner::packages::human_size(env.bytes)
+            );
         }
     }
     for failure in &report.failed {

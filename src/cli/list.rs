@@ -43,11 +43,14 @@ pub(crate) struct ListedTool<'a> {
     drift: Option<&'a crate::model::Drift>,
     error: Option<&'a str>,
     warnings: &'a [String],
+    /// The environment its packages are installed in (`null`: it declares none).
+    environment: Option<crate::runner::packages::Environment>,
 }
 
-impl<'a> From<&'a ToolEntry> for ListedTool<'a> {
-    fn from(e: &'a ToolEntry) -> Self {
+impl<'a> ListedTool<'a> {
+    fn of(root: &std::path::Path, e: &'a ToolEntry) -> Self {
         ListedTool {
+            environment: crate::runner::packages::environment_of(root, &crate::runner::tool_dir(e)),
             name: &e.name,
             version: &e.version,
             tier: e.tier,
@@ -87,7 +90,10 @@ pub(crate) fn run(args: ListArgs, ws: &Workbench) -> CliResult {
         .filter(|e| args.tier.is_none_or(|t| t == e.tier))
         .collect();
     if args.json {
-        let listed: Vec<ListedTool> = entries.into_iter().map(ListedTool::from).collect();
+        let listed: Vec<ListedTool> = entries
+            .into_iter()
+            .map(|e| ListedTool::of(ws.root(), e))
+            .collect();
         print_json(&listed)?;
         return Ok(());
     }

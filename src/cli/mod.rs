@@ -12,6 +12,7 @@ mod calls;
 mod completions;
 mod decide;
 mod doctor;
+mod env;
 mod evolve;
 mod failures;
 mod gc;
@@ -33,6 +34,7 @@ mod runs;
 mod show;
 mod signers;
 mod stats;
+mod subcommand;
 mod suggest;
 mod term;
 mod tools;
@@ -47,10 +49,11 @@ use std::process::ExitCode;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use self::term::errln;
-use crate::command::Applied;
-use crate::model::ToolId;
 use crate::runner::helper_process::PreforkedHelper;
 use crate::workbench::{Opening, Place, Workbench};
+pub(crate) use subcommand::{
+    CliError, CliResult, ContentArg, apply, content_id, runtime, tool_id, unexpected,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -123,6 +126,8 @@ enum CliCommand {
     History(Lazy<history::HistoryArgs>),
     /// Archive approved tools unused for N days or below a quality floor.
     Gc(Lazy<gc::GcArgs>),
+    /// The environments tools' packages are installed in, or the one of tool NAME.
+    Env(Lazy<env::EnvArgs>),
     /// Serve approved and core tools to agents over MCP (stdio), with proposals and reviews.
     Mcp(Lazy<mcp::McpArgs>),
     /// Long-running tools: define services, launch instances, send them messages.
@@ -184,102 +189,6 @@ impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
     fn update_from_arg_matches_mut(&mut self, matches: &mut ArgMatches) -> Result<(), clap::Error> {
         self.0.update_from_arg_matches_mut(matches)
     }
-}
-
-/// A failure that ends the command: printed as one line with its whole cause chain
-/// (`crate::error_chain::one_line`), exit code 1 (65 for input refused before a run).
-#[derive(Debug)]
-pub(crate) struct CliError(Box<dyn std::error::Error + Send + Sync + 'static>);
-
-impl CliError {
-    /// A failure the command itself describes (a refused flag, a closed gate).
-    pub(crate) fn msg(message: impl Into<String>) -> Self {
-        CliError(message.into().into())
-    }
-
-    /// A write to stdout that found its reader gone.
-    fn is_broken_pipe(&self) -> bool {
-        self.0
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(term::is_broken_pipe)
-    }
-
-    /// 65 when the caller's input was refused before the run (`RunError::is_bad_input`), as
-    /// when the tool itself refuses it; 1 for everything else.
-    fn exit_code(&self) -> u8 {
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self.0.as_ref());
-        while let Some(error) = cause {
-            let refused = match error.downcast_ref::<crate::command::CommandError>() {
-                Some(crate::command::CommandError::Run(run)) => Some(run),
-                _ => error.downcast_ref::<crate::runner::RunError>(),
-            };
-            if let Some(run) = refused {
-                return if run.is_bad_input() { 65 } else { 1 };
-            }
-            cause = error.source();
-        }
-        1
-    }
-
-    /// The line printed after `toolbench: `.
-    pub(crate) fn line(&self) -> String {
-        crate::error_chain::one_line(self.0.as_ref())
-    }
-}
-
-impl<E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>> From<E> for CliError {
-    fn from(e: E) -> Self {
-        CliError(e.into())
-    }
-}
-
-pub(crate) type CliResult = Result<(), CliError>;
-
-/// The async runtime a command's library work runs on: this thread alone, since a command
-/// follows one piece of work and every worker thread is paid for at start and exit. What may
-/// block for long gets a thread of its own (`run::print_live`).
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))
-}
-
-/// Does `command` as the command line's, on this thread.
-pub(crate) fn apply(ws: &Workbench, command: crate::command::Command) -> Result<Applied, CliError> {
-    let caller = ws.caller(crate::model::RunOrigin::Cli)?;
-    Ok(runtime()?.block_on(ws.apply(&caller, command))?)
-}
-
-/// The library answered `apply` with what another command does.
-pub(crate) fn unexpected() -> CliError {
-    CliError::msg("the library answered for another command")
-}
-
-/// A tool argument (`NAME` or `NAME@VERSION`); a malformed one ends the command in one line.
-pub(crate) fn tool_id(spec: &str) -> Result<ToolId, CliError> {
-    Ok(spec.parse::<ToolId>()?)
-}
-
-// `--hash PREFIX`: which content a command acts on, when a name and version are not enough
-// (two folders hold one `NAME@VERSION`) or a person wants the command bound to what they saw.
-// A plain comment: clap makes a flattened struct's doc comment the `about` of every command
-// that holds it.
-#[derive(Debug, Clone, Default, Args)]
-pub(crate) struct ContentArg {
-    /// Act only on the content whose hash starts with PREFIX (8 or more hex digits, as
-    /// `list`, `show` and `review` print it); refused when the tool's content is other.
-    #[arg(long, value_name = "PREFIX")]
-    hash: Option<String>,
-}
-
-/// `spec` bound to the content `content` names, if it names one.
-pub(crate) fn content_id(spec: &str, content: &ContentArg) -> Result<ToolId, CliError> {
-    let id = tool_id(spec)?;
-    Ok(match &content.hash {
-        Some(prefix) => id.with_hash(prefix)?,
-        None => id,
-    })
 }
 
 /// `run`'s sandbox helper, forked as the process's first act when `args` name `run`: the heap
@@ -377,6 +286,7 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Some(CliCommand::Evolve(Lazy(args))) => evolve::run(args, &checked()?),
         Some(CliCommand::History(Lazy(args))) => history::run(args, &checked()?),
         Some(CliCommand::Gc(Lazy(args))) => gc::run(args, &checked()?),
+        Some(CliCommand::Env(Lazy(args))) => env::run(args, &checked()?),
         Some(CliCommand::Mcp(Lazy(args))) => mcp::run(args, checked()?),
         Some(CliCommand::Web(Lazy(args))) => web::run(args, checked()?),
         Some(CliCommand::Call(Lazy(args))) => call::run(args, &checked()?),

@@ -17,11 +17,20 @@ pub(crate) struct ShowArgs {
 pub(crate) fn run(args: ShowArgs, ws: &Workbench) -> CliResult {
     let entry = ws.find_reading(&tool_id(&args.tool)?)?;
     if args.json {
-        print_json(&show_json(&entry))?;
+        let mut value = show_json(&entry);
+        value["environment"] = serde_json::to_value(environment(ws, &entry)).unwrap_or_default();
+        print_json(&value)?;
     } else {
         print_text(&entry);
+        if let Some(env) = environment(ws, &entry) {
+            outln!("environment:  {}", env.line());
+        }
     }
     Ok(())
+}
+
+fn environment(ws: &Workbench, entry: &ToolEntry) -> Option<crate::runner::packages::Environment> {
+    crate::runner::packages::environment_of(ws.root(), &crate::runner::tool_dir(entry))
 }
 
 fn show_json(entry: &ToolEntry) -> serde_json::Value {

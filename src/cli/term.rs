@@ -60,15 +60,10 @@ pub(crate) fn reader_left() -> bool {
     READER_LEFT.load(Ordering::Relaxed)
 }
 
-/// Whether `error` is a write to a stdout (or a pipe) nobody reads any more.
-pub(crate) fn is_broken_pipe(error: &std::io::Error) -> bool {
-    error.kind() == std::io::ErrorKind::BrokenPipe
-}
-
 /// Notes a stdout write that found its reader gone.
 fn noted(written: std::io::Result<()>) -> std::io::Result<()> {
     if let Err(e) = &written
-        && is_broken_pipe(e)
+        && super::subcommand::is_broken_pipe(e)
     {
         READER_LEFT.store(true, Ordering::Relaxed);
     }

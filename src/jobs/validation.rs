@@ -40,6 +40,12 @@ pub(crate) async fn validate_and_record(
 ) -> Result<Validated, ValidateError> {
     let recorded = Recorded::default();
     let runs = recording(&review.root, store, &recorded);
+    // A candidate's declared packages are locked first: the lock is part of what is judged.
+    let (locked, unresolved) = match crate::review::resolve::lock_candidate(review, entry).await {
+        Ok(locked) => (locked, None),
+        Err(why) => (None, Some(why)),
+    };
+    let entry = locked.as_ref().unwrap_or(entry);
     let validated =
         validate::validate_cached(review, entry, compare, store, force, seed, &runs).await;
     let (mut stored, mut unstored) = (Vec::new(), Vec::new());
@@ -50,6 +56,9 @@ pub(crate) async fn validate_and_record(
         }
     }
     let mut report = validated?;
+    if let Some(why) = unresolved {
+        report.unresolved(why);
+    }
     report.runs = stored;
     Ok(Validated { report, unstored })
 }

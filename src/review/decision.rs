@@ -38,6 +38,8 @@ pub struct ReviewContext {
     pub confinement: Confinement,
     /// `[validate]`: the inputs validation tries besides a tool's test cases.
     pub validate: ValidateSettings,
+    /// `[dependencies]`: where tools' packages are resolved from, and with which `uv`.
+    pub dependencies: crate::config::DependencySettings,
 }
 
 impl ReviewContext {
@@ -84,6 +86,7 @@ impl ReviewContext {
             scan_limits: config.catalog,
             confinement,
             validate: config.validate,
+            dependencies: config.dependencies.clone(),
         }
     }
 }

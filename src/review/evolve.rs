@@ -621,6 +621,9 @@ pub(crate) fn run_evolver(
         // A program the person configured: it reads what the sandbox leaves, as it would.
         only_visible: false,
         timeout,
+        writable: None,
+        hosts: Vec::new(),
+        memory_mb: None,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -37,6 +37,9 @@ pub struct GcReport {
     pub(crate) archived: Vec<Decision>,
     /// Tools that could not be archived, one line each (the others still were).
     pub(crate) failed: Vec<String>,
+    /// Environments no tool in `core/`, `approved/` or `experimental/` runs with: removed, or
+    /// with `dry_run` those that would be.
+    pub(crate) environments: Vec<crate::runner::packages::EnvInfo>,
 }
 
 /// Lists approved tools unused for `days_unused` days (by their last run, or their folder's
@@ -102,8 +105,10 @@ pub(crate) fn gc(
         candidates,
         archived: Vec::new(),
         failed: Vec::new(),
+        environments: Vec::new(),
     };
     if dry_run {
+        report.environments = crate::runner::packages::unused(&ctx.root, &locks_in_use(&catalog));
         return Ok(report);
     }
     for candidate in &report.candidates {
@@ -114,5 +119,24 @@ pub(crate) fn gc(
             Err(e) => report.failed.push(e.to_string()),
         }
     }
+    // After the archives: what they took out of use goes too.
+    let catalog = scan(&ctx.root, ctx.scan_limits);
+    report.environments =
+        crate::runner::packages::remove_unused(&ctx.root, &locks_in_use(&catalog));
     Ok(report)
+}
+
+/// The lock digests of every tool that may still run: active ones and candidates.
+fn locks_in_use(catalog: &crate::catalog::Catalog) -> std::collections::BTreeSet<String> {
+    catalog
+        .entries()
+        .iter()
+        .filter(|e| e.tier != Tier::Archived)
+        .filter_map(|e| {
+            crate::catalog::deps::read_lock(&crate::runner::tool_dir(e))
+                .ok()
+                .flatten()
+        })
+        .map(|lock| lock.digest)
+        .collect()
 }

@@ -26,6 +26,7 @@ pub(crate) mod propose;
 pub(crate) mod queue;
 pub(crate) mod request_status;
 pub(crate) mod requests;
+pub(crate) mod resolve;
 mod steps;
 pub mod validate;
 pub(crate) mod versions;

@@ -400,6 +400,8 @@ fn is_static(check: CheckKind) -> bool {
         | CheckKind::Security => true,
         // Its message names other tools of the workspace: no business of the agent's.
         CheckKind::Similar => false,
+        // The resolution runs package build code, whose words may be in its message.
+        CheckKind::Dependencies => false,
         CheckKind::Tests
         | CheckKind::OutputSchema
         | CheckKind::Generated

@@ -30,6 +30,14 @@ pub(crate) struct Program {
     /// approved); else everything the sandbox does not hide (the evolver, a person's program).
     pub(crate) only_visible: bool,
     pub(crate) timeout: Duration,
+    /// The one folder it may write besides its scratch (an environment being built); only
+    /// with `only_visible`.
+    pub(crate) writable: Option<PathBuf>,
+    /// The hosts it may reach, through the egress proxy (with `network`); empty: what
+    /// `network` says alone.
+    pub(crate) hosts: Vec<crate::model::HostPort>,
+    /// Memory in MiB, summed over its processes; `None`: the checkers' [`MEMORY_MB`].
+    pub(crate) memory_mb: Option<u64>,
 }
 
 /// What a confined program did.
@@ -85,18 +93,45 @@ pub(crate) async fn run(
     let report_path = dir.join("report.json");
     let mut env = super::invocation::base_env(&scratch);
     env.extend(program.env);
-    let policy = confinement.policy(Jail {
+    let proxy = match program.network && !program.hosts.is_empty() {
+        true => match super::egress::Proxy::prepare(&dir, &program.hosts) {
+            Ok(proxy) => Some(proxy),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(ConfinedError::Refused(format!(
+                    "cannot set up the egress proxy: {e}"
+                )));
+            }
+        },
+        false => None,
+    };
+    if let Some((plan, _)) = &proxy {
+        super::invocation::add_proxy_env(&mut env, plan.proxy_port);
+    }
+    let grants = program.only_visible.then(|| super::grants::Grants {
+        write: program.writable.iter().cloned().collect(),
+        ..Default::default()
+    });
+    let mut policy = confinement.policy(Jail {
         scratch: scratch.clone(),
         report: report_path.clone(),
-        memory_mb: MEMORY_MB,
+        memory_mb: program.memory_mb.unwrap_or(MEMORY_MB),
         cpu_secs: program.timeout.as_secs().saturating_add(1),
         network: program.network,
         env,
         visible: program.visible,
-        grants: program.only_visible.then(Default::default),
+        grants,
         project_fixture: None,
     });
+    let proxy = proxy.map(|(plan, mut proxy)| {
+        policy.egress = Some(plan);
+        proxy.start();
+        proxy
+    });
     let result = spawn_and_wait(exe, &policy, &program.argv, program.stdin, program.timeout).await;
+    if let Some(proxy) = proxy {
+        proxy.finish().await;
+    }
     let report: Option<SandboxReport> = std::fs::read_to_string(&report_path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());

@@ -14,6 +14,8 @@ pub(crate) mod grants;
 pub(crate) mod helper_process;
 pub mod inflight;
 pub(crate) mod invocation;
+pub(crate) mod package_builder;
+pub(crate) mod packages;
 pub(crate) mod posix_spawn;
 pub(crate) mod proc_stat;
 pub(crate) mod progress;
@@ -106,6 +108,10 @@ pub enum RunError {
     },
     #[error("{path}: cannot prepare the run folder: {reason}")]
     RunDir { path: PathBuf, reason: String },
+    /// It declares packages whose environment is not built (or not locked): it never runs
+    /// half-installed.
+    #[error("{tool} never runs without its packages: {why}")]
+    NoEnvironment { tool: String, why: String },
     /// The process is stopping (`stop`): it starts no new run.
     #[error("{tool} was not started: toolbench is stopping")]
     Stopping { tool: String },
@@ -317,6 +323,13 @@ pub async fn execute(
             reason,
         }
     })?;
+    // Before the run is recorded: without its whole environment it does not start.
+    let packages = packages::for_run(&request.root, &tool_dir, &manifest).map_err(|why| {
+        RunError::NoEnvironment {
+            tool: request.entry.id(),
+            why,
+        }
+    })?;
     let started_at = crate::clock::rfc3339(SystemTime::now());
     let mut marker = record_start(&request, &manifest, &input, &started_at)?;
     if !marker.owe_record() {
@@ -357,6 +370,12 @@ pub async fn execute(
     if let Some((plan, _)) = &proxy {
         invocation::add_proxy_env(&mut env, plan.proxy_port);
     }
+    let mut visible = vec![tool_dir.clone()];
+    if let Some(site) = &packages {
+        // Read-only, like every path it is shown; the network it gets is its manifest's.
+        packages::add_site_env(&mut env, site);
+        visible.push(site.clone());
+    }
     let mut policy = request.confinement.policy(confinement::Jail {
         scratch: scratch.clone(),
         report: report_path.clone(),
@@ -365,7 +384,7 @@ pub async fn execute(
         cpu_secs: manifest.run.timeout_secs + 1,
         network: !withheld && !manifest.permissions.network.is_none(),
         env,
-        visible: vec![tool_dir.clone()],
+        visible,
         grants: Some(grants),
         project_fixture: withheld
             .then(|| tool_dir.join(PROJECT_FIXTURE))

@@ -66,6 +66,8 @@ pub struct DetailContent {
     /// The last days the tool ran, oldest first, with its quality at the end of each; they
     /// arrive after the rest (`AppEvent::QualityByDayLoaded`).
     pub(crate) quality_by_day: Vec<crate::quality::DayQuality>,
+    /// The environment its packages are installed in, when it locks any.
+    pub(crate) environment: Option<crate::runner::packages::Environment>,
 }
 
 impl DetailContent {
@@ -135,6 +137,7 @@ pub(crate) fn load(
         behaviour: 0,
         recent_runs: Vec::new(),
         quality_by_day: Vec::new(),
+        environment: None,
     };
     ready(content.clone());
     let set = syntaxes();

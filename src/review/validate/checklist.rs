@@ -15,7 +15,8 @@ crate::model::string_enum! {
 crate::model::string_enum! {
     /// The checks, in the order the report lists them: what the tool may reach comes first.
     CheckKind {
-        Permissions => "permissions", Manifest => "manifest", Links => "links", Syntax => "syntax", Lint => "lint", Security => "security",
+        Permissions => "permissions", Manifest => "manifest", Links => "links",
+        Dependencies => "dependencies", Syntax => "syntax", Lint => "lint", Security => "security",
         Tests => "tests", OutputSchema => "output_schema", Generated => "generated",
         Differential => "differential", Similar => "similar",
     }

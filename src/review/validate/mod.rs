@@ -10,6 +10,7 @@
 
 mod cases;
 mod checklist;
+mod deps;
 mod differential;
 mod generate;
 mod generated;
@@ -110,6 +111,22 @@ pub struct ValidationReport {
     /// set by the validation job, which records them as they end.
     #[serde(skip)]
     pub runs: Vec<RunRecord>,
+}
+
+impl ValidationReport {
+    /// The candidate's declared packages could not be resolved (`why`): its dependencies
+    /// check fails with that reason.
+    pub(crate) fn unresolved(&mut self, why: String) {
+        if let Some(check) = self
+            .checks
+            .iter_mut()
+            .find(|c| c.check == CheckKind::Dependencies)
+        {
+            check.status = CheckStatus::Fail;
+            check.message = why;
+        }
+        self.verdict = verdict_of(&self.checks);
+    }
 }
 
 /// Fail when any check fails, warn when any warns, else pass.
@@ -218,6 +235,9 @@ pub(crate) async fn validate(
     if let Some(manifest) = &entry.manifest {
         security_findings.extend(security::scan_manifest(manifest, manifest_text(&sources)));
     }
+    // Before anything runs: its test cases import from the environment built here.
+    let (dependencies_check, dependency_findings) = deps::check(review, tool, &tool_dir).await;
+    security_findings.extend(dependency_findings);
     let security_check = sources::note_unscanned(
         security::check(&security_findings, sources.len()),
         &unscanned,
@@ -317,6 +337,7 @@ pub(crate) async fn validate(
         permissions_check,
         manifest,
         links,
+        dependencies_check,
         syntax_check,
         lint_check,
         security_check,
@@ -327,6 +348,12 @@ pub(crate) async fn validate(
         similar_check(&similar),
     ];
     let mut findings = permission_findings;
+    // The lock, package by package, against what a person approved of the active version.
+    let parent_dir = approved
+        .as_ref()
+        .or(active.as_ref())
+        .map(crate::runner::tool_dir);
+    findings.extend(deps::lock_findings(&tool_dir, parent_dir.as_deref()));
     findings.extend(syntax_findings);
     findings.extend(lint_findings);
     findings.extend(security_findings);
@@ -490,7 +517,11 @@ pub(crate) async fn validate_cached(
     // The process's writer is taken only for the look-up and the save, never while the test
     // cases run.
     // Another seed asks for other inputs than the cached report tried.
-    let found = if force || seed.is_some() {
+    // A cached verdict does not build an environment that went missing: validate again.
+    let unbuilt =
+        crate::runner::packages::environment_of(&review.root, &crate::runner::tool_dir(entry))
+            .is_some_and(|env| !env.built);
+    let found = if force || seed.is_some() || unbuilt {
         None
     } else {
         cached(&store.lock(), &review.root, entry)?

@@ -119,6 +119,9 @@ impl<'a> Checkers<'a> {
             // It reads code nobody approved: the tool and the system, nothing of the user's.
             only_visible: true,
             timeout: CHECKER_TIMEOUT,
+            writable: None,
+            hosts: Vec::new(),
+            memory_mb: None,
         };
         confined_program::run(self.root, self.exe, self.confinement, checker)
             .await

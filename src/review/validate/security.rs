@@ -7,6 +7,7 @@
 //! comment is still leaked).
 
 mod manifest;
+mod packages;
 
 use std::sync::LazyLock;
 
@@ -26,6 +27,7 @@ pub(crate) const INVISIBLE_CHARACTER: &str = "invisible-character";
 pub(crate) const REPOSITORY_FILE: &str = "repository-file";
 
 pub(crate) use manifest::scan_manifest;
+pub(crate) use packages::scan_lock;
 
 const PY: &[Language] = &[Language::Python];
 const SH: &[Language] = &[Language::Shell, Language::Bash];

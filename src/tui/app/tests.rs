@@ -46,6 +46,7 @@ fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) 
         mcp: Default::default(),
         permissions: Default::default(),
         inferred: false,
+        dependencies: Default::default(),
     }
 }
 
@@ -515,6 +516,7 @@ fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
         behaviour: 0,
         recent_runs: vec![],
         quality_by_day: vec![],
+        environment: None,
     })
 }
 

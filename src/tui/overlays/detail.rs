@@ -838,6 +838,14 @@ fn overview(theme: &Theme, detail: &DetailState, width: usize) -> Vec<Line<'stat
         }
     }
     lines.extend(field("content hash", e.content_hash.clone()));
+    if let Some(env) = detail.content.as_ref().and_then(|c| c.environment.as_ref()) {
+        let style = if env.built {
+            Style::default()
+        } else {
+            theme.warning
+        };
+        lines.extend(styled("environment", env.line(), style));
+    }
     if let Some(content) = &detail.content {
         let history = crate::tui::run_history::lines(theme, &content.recent_runs);
         if !history.is_empty() {

@@ -1,0 +1,322 @@
+//! Building what `packages` keeps: `uv` resolving a tool's declarations into a lock and
+//! installing a lock into an environment, each a confined run (package build code is tool
+//! code) with no project, no home, one writable folder and network only to the index hosts
+//! through the egress proxy; the result copied out as it is, links never followed, and made
+//! read-only.
+
+use std::path::{Path, PathBuf};
+
+use super::confined_program::{self, Program};
+use super::confinement::Confinement;
+use super::packages::{
+    ENV_INFO, ENVS_DIR, EnvInfo, PackagesError, SITE, Sources, UV_TIMEOUT, built, env_dir,
+    find_python, find_uv, remove_tree, walk,
+};
+use crate::config::DependencySettings;
+use crate::model::deps::{DECLARED_PREFIX, Declared, LOCK_FILE, Lock};
+
+/// Memory for uv and the builds it runs.
+const UV_MEMORY_MB: u64 = 2048;
+/// Resolves and installs packages in the workspace at `root`, in its confinement.
+pub(crate) struct Packager<'a> {
+    root: &'a Path,
+    exe: &'a Path,
+    confinement: &'a Confinement,
+    uv: PathBuf,
+    python: PathBuf,
+}
+
+impl<'a> Packager<'a> {
+    pub(crate) fn new(
+        root: &'a Path,
+        exe: &'a Path,
+        confinement: &'a Confinement,
+        settings: &DependencySettings,
+    ) -> Result<Self, PackagesError> {
+        Ok(Packager {
+            root,
+            exe,
+            confinement,
+            uv: find_uv(settings)?,
+            python: find_python()?,
+        })
+    }
+
+    /// Runs uv confined: it reads the system, itself, the link folders and `readable`; writes
+    /// its scratch and `writable`; reaches `sources`' hosts only.
+    async fn uv(
+        &self,
+        args: Vec<String>,
+        stdin: Option<Vec<u8>>,
+        sources: &Sources,
+        writable: Option<&Path>,
+    ) -> Result<confined_program::Finished, PackagesError> {
+        let mut argv = vec![self.uv.display().to_string()];
+        argv.extend(args);
+        let mut env = std::collections::BTreeMap::new();
+        // Nothing of the user's uv settings, caches or interpreters: the same resolution on
+        // every machine, from the named sources only.
+        for (name, value) in [
+            ("UV_NO_CONFIG", "1"),
+            ("UV_NO_CACHE", "1"),
+            ("UV_PYTHON_DOWNLOADS", "never"),
+            ("UV_NO_PROGRESS", "1"),
+            ("NO_COLOR", "1"),
+            ("PIP_NO_INPUT", "1"),
+        ] {
+            env.insert(name.to_string(), value.to_string());
+        }
+        let mut visible = vec![self.uv.clone(), self.python.clone()];
+        visible.extend(sources.local.iter().cloned());
+        let program = Program {
+            argv,
+            stdin,
+            env,
+            network: !sources.hosts.is_empty(),
+            visible,
+            only_visible: true,
+            timeout: UV_TIMEOUT,
+            writable: writable.map(Path::to_path_buf),
+            hosts: sources.hosts.clone(),
+            memory_mb: Some(UV_MEMORY_MB),
+        };
+        let finished = confined_program::run(self.root, self.exe, self.confinement, program)
+            .await
+            .map_err(|e| PackagesError::Uv(format!("uv {e}")))?;
+        if finished.success() {
+            Ok(finished)
+        } else {
+            Err(PackagesError::Uv(uv_reason(&finished.stderr)))
+        }
+    }
+
+    /// Resolves `declared` into a lock with every distribution's sha256 (PEP 751 text), whose
+    /// first line names the declarations it resolves.
+    pub(crate) async fn resolve(
+        &self,
+        declared: &Declared,
+        sources: &Sources,
+    ) -> Result<String, PackagesError> {
+        let mut args: Vec<String> = [
+            "pip",
+            "compile",
+            "-",
+            "--format",
+            "pylock.toml",
+            "--no-header",
+            "--quiet",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.push("--python".into());
+        args.push(self.python.display().to_string());
+        args.extend(sources.args());
+        let input = declared.requirements.join("\n") + "\n";
+        let finished = self
+            .uv(args, Some(input.into_bytes()), sources, None)
+            .await?;
+        let text = String::from_utf8_lossy(&finished.stdout);
+        let body: String = text
+            .lines()
+            .filter(|line| !line.starts_with("#    uv pip compile"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        Ok(format!("{DECLARED_PREFIX}{}\n{body}", declared.digest()))
+    }
+
+    /// The environment of `lock` (whose text is `text`), installed now unless it was built
+    /// already; `max_mb` bounds its size.
+    pub(crate) async fn install(
+        &self,
+        lock: &Lock,
+        text: &str,
+        sources: &Sources,
+        max_mb: u64,
+    ) -> Result<EnvInfo, PackagesError> {
+        if let Some(info) = built(self.root, &lock.digest) {
+            return Ok(info);
+        }
+        let io = |e: std::io::Error| PackagesError::Io(e.to_string());
+        // Outside the workspace's state, which the sandbox never shows: the one folder the
+        // install may write. Copied in from here, links as links.
+        let build = tempfile::Builder::new()
+            .prefix("toolbench-env-")
+            .tempdir()
+            .map_err(io)?;
+        let lock_path = build.path().join(LOCK_FILE);
+        std::fs::write(&lock_path, text).map_err(io)?;
+        let site = build.path().join(SITE);
+        let mut args: Vec<String> = vec![
+            "pip".into(),
+            "install".into(),
+            "-r".into(),
+            lock_path.display().to_string(),
+            "--target".into(),
+            site.display().to_string(),
+            "--python".into(),
+            self.python.display().to_string(),
+            "--preview-features".into(),
+            "pylock".into(),
+            "--link-mode".into(),
+            "copy".into(),
+            "--quiet".into(),
+        ];
+        args.extend(sources.args());
+        let installed = self.uv(args, None, sources, Some(build.path())).await;
+        let result = match installed {
+            Ok(_) => self.keep(lock, &site, max_mb),
+            Err(e) => Err(e),
+        };
+        // What the install left may be read-only: opened up before the folder goes.
+        let _ = remove_tree(build.path());
+        result
+    }
+
+    /// Copies the installed `site` into the workspace's environments as `lock`'s.
+    fn keep(&self, lock: &Lock, site: &Path, max_mb: u64) -> Result<EnvInfo, PackagesError> {
+        let io = |e: std::io::Error| PackagesError::Io(e.to_string());
+        let envs = crate::workspace::state_dir(self.root).join(ENVS_DIR);
+        crate::workspace::private::create_dirs(&envs).map_err(io)?;
+        let staging = envs.join(format!(
+            "{}.building-{}-{}",
+            lock.digest,
+            std::process::id(),
+            crate::clock::now_rfc3339().replace([':', '.'], "")
+        ));
+        let limit = max_mb.saturating_mul(1024 * 1024);
+        let bytes = match copy_tree(site, &staging.join(SITE), limit) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let _ = remove_tree(&staging);
+                return Err(e);
+            }
+        };
+        let info = EnvInfo {
+            digest: lock.digest.clone(),
+            packages: lock
+                .packages
+                .iter()
+                .map(|p| format!("{}=={}", p.name, p.version))
+                .collect(),
+            python: self.python.display().to_string(),
+            bytes,
+            built_at: crate::clock::now_rfc3339(),
+        };
+        let json =
+            serde_json::to_string_pretty(&info).map_err(|e| PackagesError::Io(e.to_string()))?;
+        std::fs::write(staging.join(ENV_INFO), json).map_err(io)?;
+        make_read_only(&staging);
+        // Equal locks share one environment: whoever renames first built it, the other's
+        // copy goes.
+        let target = env_dir(self.root, &lock.digest);
+        if std::fs::rename(&staging, &target).is_err() {
+            let _ = remove_tree(&staging);
+            return built(self.root, &lock.digest).ok_or_else(|| {
+                PackagesError::Io(format!("cannot move it to {}", target.display()))
+            });
+        }
+        Ok(info)
+    }
+}
+
+/// uv's failure as one line: its error and the deepest cause.
+fn uv_reason(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("warning:"))
+        .collect();
+    let error = lines
+        .iter()
+        .find(|l| l.starts_with("error:"))
+        .or(lines.first())
+        .map(|l| l.trim_start_matches("error:").trim())
+        .unwrap_or("uv failed without saying why");
+    let cause = lines
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("cause:") || l.starts_with("╰─▶"))
+        .map(|l| {
+            l.trim_start_matches("cause:")
+                .trim_start_matches("╰─▶")
+                .trim()
+        });
+    let reason = match cause {
+        Some(cause) if cause != error => format!("{error}: {cause}"),
+        _ => error.to_string(),
+    };
+    let mut one: String = reason.chars().take(400).collect();
+    one = one.replace(['\n', '\r'], " ");
+    format!("uv: {one}")
+}
+
+/// Copies `from` to `to` as it is: folders, regular files and symlinks (as links, never
+/// followed); anything else is left out. Fails past `limit` bytes.
+fn copy_tree(from: &Path, to: &Path, limit: u64) -> Result<u64, PackagesError> {
+    let io = |e: std::io::Error| PackagesError::Io(e.to_string());
+    let mut total = 0u64;
+    std::fs::create_dir_all(to).map_err(io)?;
+    for (path, kind) in walk(from).into_iter().skip(1) {
+        let relative = path
+            .strip_prefix(from)
+            .map_err(|e| PackagesError::Io(e.to_string()))?;
+        let target = to.join(relative);
+        if kind.is_dir() {
+            std::fs::create_dir(&target).map_err(io)?;
+        } else if kind.is_symlink() {
+            let link = std::fs::read_link(&path).map_err(io)?;
+            std::os::unix::fs::symlink(link, &target).map_err(io)?;
+        } else if kind.is_file() {
+            // Opened without following a link swapped in meanwhile.
+            let (mut source, meta) =
+                crate::catalog::manifest::open_regular(&path, crate::catalog::manifest::Follow::No)
+                    .map_err(|e| PackagesError::Io(format!("{}: {e}", path.display())))?;
+            total = total.saturating_add(meta.len());
+            if total > limit {
+                return Err(PackagesError::TooLarge {
+                    max_mb: limit / (1024 * 1024),
+                });
+            }
+            let mut sink = std::fs::File::create(&target).map_err(io)?;
+            std::io::copy(&mut source, &mut sink).map_err(io)?;
+            use std::os::unix::fs::PermissionsExt;
+            let mode = if meta.permissions().mode() & 0o111 != 0 {
+                0o555
+            } else {
+                0o444
+            };
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode)).map_err(io)?;
+        }
+    }
+    Ok(total)
+}
+
+/// Every folder of the tree read-only (its files were made so as they were copied).
+fn make_read_only(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let folders: Vec<PathBuf> = walk(path)
+        .into_iter()
+        .filter(|(_, kind)| kind.is_dir())
+        .map(|(folder, _)| folder)
+        .collect();
+    // The deepest first: a folder made read-only first would refuse its children's change.
+    for folder in folders.iter().rev() {
+        let _ = std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o555));
+    }
+    let _ = std::fs::set_permissions(path.join(ENV_INFO), std::fs::Permissions::from_mode(0o444));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uv_failures_are_one_line_with_their_cause() {
+        let stderr = b"warning: The `--pylock` option is experimental\nerror: No solution found when resolving dependencies:\n  \xe2\x95\xb0\xe2\x94\x80\xe2\x96\xb6 Because nothere was not found in the package registry and you require nothere, we can conclude that your requirements are unsatisfiable.\n";
+        let reason = uv_reason(stderr);
+        assert!(reason.starts_with("uv: No solution found"), "{reason}");
+        assert!(reason.contains("nothere was not found"), "{reason}");
+        assert!(!reason.contains('\n'));
+    }
+}
