@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A workspace of its own, with a user config folder holding `config` as its config.toml.
 /// Outside `/tmp` (a run's `/tmp` is its own), so what the sandbox hides is hidden by it.
@@ -725,6 +725,59 @@ fn a_tool_whose_environment_is_gone_says_so_and_validation_builds_it_again() {
     assert_eq!(check(&report, "dependencies")["status"], "pass", "{report}");
     let out = bench.run(&["run", "rebuilt"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}
+
+/// An environment a commit carried into `.toolbench/envs/` (past the `.gitignore`) under the
+/// approved lock's digest, with a package of its own: never used; validation builds the real
+/// one in its place.
+#[test]
+fn an_environment_not_built_here_is_never_used_and_validation_builds_it_again() {
+    let Some(uv) = uv() else { return };
+    let index = Index::start("pass");
+    let bench = Bench::new(&index.config(&uv));
+    bench.python_tool("carried", USES_TINYDEP, "");
+    bench.validate("carried");
+    let out = bench.run(&["approve", "carried"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = bench.run(&["run", "carried"]);
+    assert!(
+        stdout(&out).contains("hello from tinydep"),
+        "{}",
+        stdout(&out)
+    );
+
+    // The same folder as another machine's toolbench would have written it: its package
+    // says something else, and its env.json carries another user's tag.
+    let env = environments(bench.root()).pop().expect("built");
+    use std::os::unix::fs::PermissionsExt;
+    for dir in [env.clone(), env.join("site")] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    }
+    for file in [env.join("site/tinydep.py"), env.join("env.json")] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    std::fs::write(env.join("site/tinydep.py"), "GREETING = 'planted'\n").expect("plant");
+    let mut info: Value =
+        serde_json::from_slice(&std::fs::read(env.join("env.json")).expect("env.json"))
+            .expect("json");
+    info["tag"] = json!("0".repeat(64));
+    std::fs::write(env.join("env.json"), info.to_string()).expect("env.json");
+    let out = bench.run(&["run", "carried"]);
+    assert!(!stdout(&out).contains("planted"), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("is not built here; validate it to build it"),
+        "{}",
+        stderr(&out)
+    );
+    let report = bench.validate("carried");
+    assert_eq!(check(&report, "dependencies")["status"], "pass", "{report}");
+    let out = bench.run(&["run", "carried"]);
+    assert!(
+        stdout(&out).contains("hello from tinydep"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

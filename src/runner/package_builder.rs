@@ -201,14 +201,18 @@ impl<'a> Packager<'a> {
             python: self.python.display().to_string(),
             bytes,
             built_at: crate::clock::now_rfc3339(),
+            tag: None,
         };
-        let json =
-            serde_json::to_string_pretty(&info).map_err(|e| PackagesError::Io(e.to_string()))?;
-        std::fs::write(staging.join(ENV_INFO), json).map_err(io)?;
+        std::fs::write(staging.join(ENV_INFO), info.encode_tagged()).map_err(io)?;
         make_read_only(&staging);
         // Equal locks share one environment: whoever renames first built it, the other's
         // copy goes.
         let target = env_dir(self.root, &lock.digest);
+        if target.symlink_metadata().is_ok() && built(self.root, &lock.digest).is_none() {
+            // There, but not built by this user's toolbench (carried in by a commit, or cut
+            // short): never used, and out of the way of the one just built.
+            let _ = remove_tree(&target);
+        }
         if std::fs::rename(&staging, &target).is_err() {
             let _ = remove_tree(&staging);
             return built(self.root, &lock.digest).ok_or_else(|| {

@@ -189,6 +189,38 @@ pub(crate) struct EnvInfo {
     pub(crate) bytes: u64,
     /// RFC 3339 UTC.
     pub(crate) built_at: String,
+    /// Written by this user's toolbench (`workspace::own_writes`): an environment a commit
+    /// carried into `.toolbench/envs/` is not one, and is built again before anything uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) tag: Option<String>,
+}
+
+/// The kind of file an environment's tag is for.
+const TAG_KIND: &str = "environment";
+
+impl EnvInfo {
+    fn encode(&self) -> Vec<u8> {
+        // Strings and integers: serialising cannot fail.
+        serde_json::to_vec_pretty(self).unwrap_or_default()
+    }
+
+    /// `env.json` as written: tagged as this user's toolbench's own.
+    pub(crate) fn encode_tagged(&self) -> Vec<u8> {
+        let untagged = EnvInfo {
+            tag: None,
+            ..self.clone()
+        };
+        let tag = crate::workspace::own_writes::tag(TAG_KIND, &untagged.encode());
+        EnvInfo { tag, ..untagged }.encode()
+    }
+
+    /// `bytes` read as `env.json`, when this user's toolbench wrote them.
+    fn parse_own(bytes: &[u8]) -> Option<EnvInfo> {
+        let mut info: EnvInfo = serde_json::from_slice(bytes).ok()?;
+        let tag = info.tag.take();
+        crate::workspace::own_writes::believed(TAG_KIND, &info.encode(), tag.as_deref())
+            .then_some(info)
+    }
 }
 
 /// The environment a tool runs in, as `show`, `list --json` and `env` name it.
@@ -259,8 +291,8 @@ pub(crate) fn env_dir(root: &Path, digest: &str) -> PathBuf {
 
 /// The environment of the lock `digest`, when it was built whole.
 pub(crate) fn built(root: &Path, digest: &str) -> Option<EnvInfo> {
-    let text = std::fs::read_to_string(env_dir(root, digest).join(ENV_INFO)).ok()?;
-    serde_json::from_str(&text).ok()
+    let bytes = std::fs::read(env_dir(root, digest).join(ENV_INFO)).ok()?;
+    EnvInfo::parse_own(&bytes).filter(|info| info.digest == digest)
 }
 
 /// The site folder a run of the tool in `tool_dir` gets, `None` when it declares no packages;
