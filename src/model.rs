@@ -14,6 +14,7 @@ pub(crate) mod decisions;
 pub mod deps;
 pub(crate) mod devices;
 pub(crate) mod proposals;
+pub(crate) mod python_version;
 pub(crate) mod requests;
 pub mod services;
 pub(crate) mod suggestions;

@@ -508,6 +508,40 @@ fn a_dependency_the_index_lacks_is_a_one_line_finding() {
 }
 
 #[test]
+fn a_python_this_machine_does_not_have_is_a_one_line_finding() {
+    let Some(uv) = uv() else { return };
+    let index = Index::start("pass");
+    let bench = Bench::new(&index.config(&uv));
+    let folder = bench.python_tool(
+        "futurist",
+        "# /// script\n# requires-python = \">=3.8, <3.8\"\n# dependencies = [\"tinydep\"]\n\
+         # ///\nprint('{}')\n",
+        "",
+    );
+    let report = bench.validate("futurist");
+    let deps = check(&report, "dependencies");
+    assert_eq!(deps["status"], "fail", "{report}");
+    let message = deps["message"].as_str().expect("message");
+    assert!(
+        message.contains("asks for requires-python \">=3.8, <3.8\"")
+            && message.contains("here is 3."),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(!folder.join("pylock.toml").exists(), "nothing was locked");
+    // A Python it accepts resolves as before.
+    let fine = bench.python_tool(
+        "present",
+        "# /// script\n# requires-python = \">=3.8\"\n# dependencies = [\"tinydep\"]\n# ///\n\
+         print('{}')\n",
+        "",
+    );
+    let report = bench.validate("present");
+    assert_eq!(check(&report, "dependencies")["status"], "pass", "{report}");
+    assert!(fine.join("pylock.toml").exists());
+}
+
+#[test]
 fn two_candidates_with_one_lock_share_one_environment() {
     let Some(uv) = uv() else { return };
     let index = Index::start("pass");

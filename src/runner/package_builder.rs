@@ -10,7 +10,7 @@ use super::confined_program::{self, Program};
 use super::confinement::Confinement;
 use super::packages::{
     ENV_INFO, ENVS_DIR, EnvInfo, PackagesError, SITE, Sources, UV_TIMEOUT, built, env_dir,
-    find_python, find_uv, remove_tree, walk,
+    find_python, find_uv, python_version, remove_tree, walk,
 };
 use crate::config::DependencySettings;
 use crate::model::deps::{DECLARED_PREFIX, Declared, LOCK_FILE, Lock};
@@ -97,6 +97,20 @@ impl<'a> Packager<'a> {
         declared: &Declared,
         sources: &Sources,
     ) -> Result<String, PackagesError> {
+        if let Some(spec) = &declared.requires_python {
+            let version = python_version(&self.python)?;
+            let met = crate::model::python_version::satisfies(spec, &version).map_err(|why| {
+                PackagesError::Uv(format!("{}: requires-python: {why}", declared.file))
+            })?;
+            if !met {
+                return Err(PackagesError::WrongPython {
+                    file: declared.file.clone(),
+                    spec: spec.clone(),
+                    python: self.python.display().to_string(),
+                    version,
+                });
+            }
+        }
         let mut args: Vec<String> = [
             "pip",
             "compile",

@@ -38,6 +38,14 @@ pub(crate) enum PackagesError {
     NoUv,
     #[error("python3 not found on /usr/local/bin, /usr/bin, /bin or PATH")]
     NoPython,
+    /// The tool's `requires-python` and the interpreter environments are built for.
+    #[error("{file} asks for requires-python {spec:?}, and {python} here is {version}")]
+    WrongPython {
+        file: String,
+        spec: String,
+        python: String,
+        version: String,
+    },
     /// uv ran and failed; its reason, on one line.
     #[error("{0}")]
     Uv(String),
@@ -168,6 +176,25 @@ fn is_binary(path: &Path) -> bool {
 }
 
 /// The python3 a tool's `python3` is: the first on the standard paths.
+/// The version of the interpreter at `python` (`3.11.2`), as it prints it: no code of anyone's
+/// runs, only `--version`.
+pub(super) fn python_version(python: &Path) -> Result<String, PackagesError> {
+    let out = std::process::Command::new(python)
+        .arg("--version")
+        .env_clear()
+        .current_dir("/")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| PackagesError::Io(format!("{}: {e}", python.display())))?;
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    said.split_whitespace()
+        .nth(1)
+        .filter(|_| out.status.success() && said.starts_with("Python "))
+        .map(str::to_string)
+        .ok_or_else(|| PackagesError::Io(format!("{}: no version in {said:?}", python.display())))
+}
+
 pub(super) fn find_python() -> Result<PathBuf, PackagesError> {
     ["/usr/local/bin", "/usr/bin", "/bin"]
         .iter()
