@@ -55,7 +55,7 @@ impl Declared {
         }
         hasher.update(b"python:");
         hasher.update(self.requires_python.as_deref().unwrap_or("").as_bytes());
-        hex(&hasher.finalize())
+        crate::text::hex(&hasher.finalize())
     }
 }
 
@@ -96,14 +96,10 @@ impl Lock {
     }
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The sha256 of `bytes` in hex: how a lock is named.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    hex(&Sha256::digest(bytes))
+    crate::text::hex(&Sha256::digest(bytes))
 }
 
 /// A requirement that names a URL or a path (`pkg @ https://…`, `./wheel.whl`, `git+…`)
