@@ -70,13 +70,6 @@ fn validation(root: &Path, name: &str) -> Value {
         .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)))
 }
 
-fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .and_then(|checks| checks.iter().find(|c| c["check"] == name))
-        .unwrap_or_else(|| panic!("no check {name} in {report}"))
-}
-
 #[test]
 fn an_evolver_cannot_write_through_a_linked_folder_out_of_the_workspace() {
     let (dir, root, outside) = setup();

@@ -73,13 +73,6 @@ impl Bench {
     }
 }
 
-fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .and_then(|checks| checks.iter().find(|c| c["check"] == name))
-        .unwrap_or_else(|| panic!("no check {name} in {report}"))
-}
-
 #[test]
 fn a_broken_script_block_is_one_line_naming_file_line_and_field() {
     let bench = Bench::new("");

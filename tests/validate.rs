@@ -19,13 +19,6 @@ fn validate_json(root: &Path, args: &[&str]) -> (Value, std::process::Output) {
     (value, out)
 }
 
-fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .and_then(|checks| checks.iter().find(|c| c["check"] == name))
-        .unwrap_or_else(|| panic!("no check {name} in {report}"))
-}
-
 fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["tests"]
         .as_array()

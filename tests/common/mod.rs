@@ -292,3 +292,11 @@ additionalProperties = false
 [input.properties.env]
 type = "string"
 "#;
+
+/// The check named `name` in a validation report (`validate --json`).
+pub fn check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["check"] == name))
+        .unwrap_or_else(|| panic!("no check {name} in {report}"))
+}
