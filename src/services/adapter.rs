@@ -66,12 +66,31 @@ pub(crate) fn reply_of(line: &str) -> Result<String, ExchangeError> {
     Err(ExchangeError::Failed(reason))
 }
 
+/// A connection to 127.0.0.1:`port`, within `timeout`. Refused when it is a connection to
+/// itself: with nothing listening on a port of the ephemeral range, the kernel may give the
+/// connecting socket that very port, and TCP's simultaneous open then connects it to itself,
+/// which no service answered.
+pub(crate) fn connect(port: u16, timeout: Duration) -> std::io::Result<TcpStream> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    not_itself(TcpStream::connect_timeout(&addr, timeout)?)
+}
+
+/// `stream`, unless it is connected to itself.
+fn not_itself(stream: TcpStream) -> std::io::Result<TcpStream> {
+    if stream.local_addr()? == stream.peer_addr()? {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "nothing listens (the connection met itself)",
+        ));
+    }
+    Ok(stream)
+}
+
 /// Sends `line` to 127.0.0.1:`port` and returns the first line back (without its newline),
 /// all within `timeout`.
 pub(crate) fn exchange(port: u16, line: &str, timeout: Duration) -> Result<String, ExchangeError> {
     let deadline = Instant::now() + timeout;
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| match e.kind() {
+    let mut stream = connect(port, timeout).map_err(|e| match e.kind() {
         std::io::ErrorKind::TimedOut => ExchangeError::Timeout(timeout),
         _ => ExchangeError::Refused(crate::catalog::manifest::io_reason(&e)),
     })?;
@@ -125,6 +144,40 @@ pub(crate) fn exchange(port: u16, line: &str, timeout: Duration) -> Result<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A socket bound to a port and connected to that same port, as the kernel may make one
+    /// when it picks the port being connected to as the connecting socket's own.
+    fn connected_to_itself() -> TcpStream {
+        use std::os::fd::FromRawFd;
+        // SAFETY: plain socket calls on a descriptor this function owns, with a sockaddr_in
+        // it fills; the descriptor is handed to TcpStream, which closes it.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            assert!(fd >= 0, "socket");
+            let mut addr: libc::sockaddr_in = std::mem::zeroed();
+            addr.sin_family = libc::AF_INET as libc::sa_family_t;
+            addr.sin_addr.s_addr = u32::from(Ipv4Addr::LOCALHOST).to_be();
+            let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            let at = &mut addr as *mut libc::sockaddr_in as *mut libc::sockaddr;
+            assert_eq!(libc::bind(fd, at, len), 0, "bind");
+            let mut got = len;
+            assert_eq!(libc::getsockname(fd, at, &mut got), 0, "getsockname");
+            assert_eq!(libc::connect(fd, at, len), 0, "connect to itself");
+            TcpStream::from_raw_fd(fd)
+        }
+    }
+
+    #[test]
+    fn a_connection_that_met_itself_is_refused_and_a_real_one_kept() {
+        let met = not_itself(connected_to_itself()).expect_err("itself");
+        assert_eq!(met.kind(), std::io::ErrorKind::ConnectionRefused);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        assert!(
+            connect(port, Duration::from_secs(2)).is_ok(),
+            "a listener answers"
+        );
+    }
 
     #[test]
     fn answers_come_from_response_then_content_then_the_line() {

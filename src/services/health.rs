@@ -1,7 +1,7 @@
 //! Health checks: is the service ready for messages yet?
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use super::adapter;
@@ -36,8 +36,7 @@ pub(crate) fn probe(check: &str, port: u16, timeout: Duration) -> Result<(), Pro
 }
 
 fn connect(port: u16, timeout: Duration) -> Result<TcpStream, ProbeError> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    TcpStream::connect_timeout(&addr, timeout).map_err(|error| ProbeError::Connect { port, error })
+    adapter::connect(port, timeout).map_err(|error| ProbeError::Connect { port, error })
 }
 
 /// `GET path` over HTTP/1.0; healthy on a 2xx status.
