@@ -21,6 +21,9 @@ struct Ws {
     dir: tempfile::TempDir,
     config: tempfile::TempDir,
     launched: Vec<String>,
+    /// Where this workspace's toolbench keeps the key its own writes are tagged with, when
+    /// not the user's own.
+    state_key: Option<std::path::PathBuf>,
 }
 
 impl Ws {
@@ -44,6 +47,7 @@ impl Ws {
             dir,
             config: tempfile::tempdir().expect("config dir"),
             launched: Vec::new(),
+            state_key: None,
         }
     }
 
@@ -57,7 +61,11 @@ impl Ws {
 
     /// `toolbench --root ROOT ARGS` in this workspace, not started yet.
     fn command(&self, args: &[&str]) -> Command {
-        common::toolbench_command(self.root(), self.config.path(), args)
+        let mut command = common::toolbench_command(self.root(), self.config.path(), args);
+        if let Some(key) = &self.state_key {
+            command.env("TOOLBENCH_STATE_KEY", key);
+        }
+        command
     }
 
     fn run_with_stdin(&self, args: &[&str], input: &str) -> std::process::Output {
@@ -1240,6 +1248,63 @@ attempt("tool folder", lambda: open("{tool}/planted.txt", "w").write("x"))
         before.modified().expect("mtime")
     );
     assert!(!tool_dir.join("planted.txt").exists(), "{attempts}");
+}
+
+/// A service reads everything the sandbox does not hide, so it must hide the key that tags
+/// toolbench's own writes wherever it is kept: with it, a service could tag a seal of its own.
+/// The key sits apart from the data folder here, as with a `HOME` or `XDG_DATA_HOME` other than
+/// the user database's; a file beside it shows the service reads that folder and answers.
+#[test]
+fn a_service_cannot_read_the_key_that_tags_toolbench_s_writes() {
+    let keys = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("key dir");
+    let key = keys.path().join("state.key");
+    let beside = keys.path().join("beside.txt");
+    std::fs::write(&beside, "readable").expect("beside");
+    let mut ws = Ws::new();
+    ws.state_key = Some(key.clone());
+    // Answers each message, a path, with that file's bytes in hex, or why it could not.
+    let reader = r#"
+import json, socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            path = json.loads(line)["message"]
+            try:
+                answer = open(path, "rb").read().hex()
+            except OSError as e:
+                answer = "refused %d" % e.errno
+            self.wfile.write((json.dumps({"response": answer}) + "\n").encode())
+            self.wfile.flush()
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+    ws.service("reader", reader, "\"auto\"", "tcp");
+    let out = ws.launch("reader", "k1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let secret = std::fs::read(&key).expect("approving made the key");
+    assert_eq!(secret.len(), 32);
+    // Readable by all, so that only the hiding stands between the service and the key: the
+    // key's own mode (0600) stops root's services, which run without overriding permissions,
+    // but not a plain user's, which run as the key's owner.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("mode");
+    let out = ws.run(&["tools", "send", "k1", &beside.to_string_lossy()]);
+    assert_eq!(
+        stdout(&out).trim(),
+        hex(b"readable"),
+        "the service reads the key's folder: {}",
+        stderr(&out)
+    );
+    let out = ws.run(&["tools", "send", "k1", &key.to_string_lossy()]);
+    let answer = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!answer.contains(&hex(&secret)), "{answer}");
+    let logs = stdout(&ws.run(&["tools", "logs", "k1"]));
+    assert!(!logs.contains(&hex(&secret)), "{logs}");
+    assert_eq!(std::fs::read(&key).expect("key"), secret);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a service printed stays in its log: it writes into a pipe its helper relays, never

@@ -189,6 +189,9 @@ fn hidden_always() -> Vec<PathBuf> {
     if let Some(home) = home() {
         hide.extend(HOME_SECRETS.iter().map(|p| home.join(p)));
     }
+    // The key that tags toolbench's own writes, which may live apart from the data folder
+    // (a `HOME` or `XDG_DATA_HOME` other than the user database's).
+    hide.extend(crate::workspace::own_writes::secret_path());
     // A secret of the user's may itself be a link (`~/.ssh` kept elsewhere by a dotfile
     // manager). The system's are named as they are.
     let mut hide: Vec<PathBuf> = hide.into_iter().map(real).collect();

@@ -17,7 +17,7 @@
 //! variables) must tag and check with the same one. `TOOLBENCH_STATE_KEY` names another file
 //! for it, for several isolated toolbench users under one account (the tests' machines).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The secret's file name in the user data folder.
@@ -36,18 +36,26 @@ fn secret() -> Option<&'static Secret> {
     static SECRET: OnceLock<Option<Secret>> = OnceLock::new();
     SECRET
         .get_or_init(|| {
-            if let Some(file) = std::env::var_os(SECRET_ENV).map(std::path::PathBuf::from)
-                && file.is_absolute()
-            {
-                return load_or_make(file.parent()?, file.file_name()?.to_str()?);
-            }
-            let dir = match crate::config::user_home() {
-                Some(home) => home.join(".local/share/toolbench"),
-                None => crate::config::project_dirs()?.data_dir().to_path_buf(),
-            };
-            load_or_make(&dir, SECRET_FILE)
+            let file = secret_path()?;
+            load_or_make(file.parent()?, file.file_name()?.to_str()?)
         })
         .as_ref()
+}
+
+/// Where the user's secret is kept, whether or not it is there yet: every confined program
+/// hides it (`runner::confinement`), since a program that read it could tag what it wrote.
+pub(crate) fn secret_path() -> Option<PathBuf> {
+    if let Some(file) = std::env::var_os(SECRET_ENV).map(PathBuf::from)
+        && file.is_absolute()
+        && file.file_name().is_some()
+    {
+        return Some(file);
+    }
+    let dir = match crate::config::user_home() {
+        Some(home) => home.join(".local/share/toolbench"),
+        None => crate::config::project_dirs()?.data_dir().to_path_buf(),
+    };
+    Some(dir.join(SECRET_FILE))
 }
 
 fn load_or_make(dir: &Path, name: &str) -> Option<Secret> {
