@@ -67,8 +67,8 @@ pub struct Config {
     pub(crate) approvals: ApprovalSettings,
     /// `[validate]`: how many inputs validation makes and replays, and the time it may take.
     pub(crate) validate: ValidateSettings,
-    /// `[web] listen`: where `toolbench web` serves the review page, and its links point.
-    pub(crate) web_listen: std::net::SocketAddr,
+    /// `[web]`: where `toolbench web` serves the review page, how, and where its links point.
+    pub(crate) web: WebSettings,
     /// `[dependencies]`: where tools' packages come from and what builds them.
     pub(crate) dependencies: DependencySettings,
 }
@@ -124,6 +124,27 @@ pub(crate) struct ReviewSettings {
     pub(crate) workspace_signatures: Option<Signatures>,
     /// `signing_key`: from the user config only.
     pub(crate) signing_key: Option<String>,
+}
+
+/// `[web]`, from the user config only: a workspace's file, which an agent may write, could
+/// otherwise point the pairing link at a server of its own, which would take the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WebSettings {
+    /// Where the review page is served.
+    pub(crate) listen: std::net::SocketAddr,
+    /// The certificate (PEM, its chain after it) and private key the page is served with over
+    /// TLS; both or neither.
+    pub(crate) tls: Option<TlsFiles>,
+    /// The name devices reach the page by, for the links `toolbench web pair` prints; the
+    /// listening address when empty.
+    pub(crate) host: Option<String>,
+}
+
+/// A certificate and its private key, as PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TlsFiles {
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,6 +256,9 @@ struct DependenciesLayer {
 #[serde(deny_unknown_fields)]
 struct WebLayer {
     listen: Option<String>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
+    host: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -397,7 +421,11 @@ impl Config {
             },
             validate: ValidateSettings::DEFAULT,
             review: ReviewSettings::default(),
-            web_listen: std::net::SocketAddr::from(([127, 0, 0, 1], 7878)),
+            web: WebSettings {
+                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 7878)),
+                tls: None,
+                host: None,
+            },
             dependencies: DependencySettings {
                 max_env_mb: 1024,
                 ..DependencySettings::default()
@@ -537,14 +565,8 @@ impl Config {
             }
             self.apply_dependencies(deps, path, workspace)?;
         }
-        if let Some(listen) = layer.web.and_then(|web| web.listen) {
-            self.web_listen = listen.parse().map_err(|_| {
-                ConfigError(format!(
-                    "{}: field `web.listen`: {listen:?} is not an address and port \
-                     (e.g. \"127.0.0.1:7878\")",
-                    path.display()
-                ))
-            })?;
+        if let Some(web) = layer.web {
+            self.apply_web(web, path, workspace)?;
         }
         if let Some(services) = layer.services {
             if let Some(range) = services.port_range {
@@ -645,6 +667,85 @@ impl Config {
 }
 
 /// The name of this process's user in the user database, when it has one.
+impl Config {
+    fn apply_web(
+        &mut self,
+        web: WebLayer,
+        path: &Path,
+        workspace: bool,
+    ) -> Result<(), ConfigError> {
+        let field = |name: &str, why: String| {
+            ConfigError(format!("{}: field `web.{name}`: {why}", path.display()))
+        };
+        if workspace {
+            let named = [
+                ("listen", web.listen.is_some()),
+                ("tls_cert", web.tls_cert.is_some()),
+                ("tls_key", web.tls_key.is_some()),
+                ("host", web.host.is_some()),
+            ];
+            if let Some((name, _)) = named.iter().find(|(_, set)| *set) {
+                return Err(field(
+                    name,
+                    "a workspace file cannot set where the review page is served or where its \
+                     pairing links lead (it travels with the tools); set it in the user config"
+                        .to_string(),
+                ));
+            }
+            return Ok(());
+        }
+        if let Some(listen) = web.listen {
+            self.web.listen = listen.parse().map_err(|_| {
+                field(
+                    "listen",
+                    format!("{listen:?} is not an address and port (e.g. \"127.0.0.1:7878\")"),
+                )
+            })?;
+        }
+        let non_empty = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
+        match (non_empty(web.tls_cert), non_empty(web.tls_key)) {
+            (Some(cert), Some(key)) => {
+                self.web.tls = Some(TlsFiles {
+                    cert: expand_home(&cert),
+                    key: expand_home(&key),
+                });
+            }
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(field("tls_key", "missing: tls_cert needs its key".into()));
+            }
+            (None, Some(_)) => {
+                return Err(field(
+                    "tls_cert",
+                    "missing: tls_key needs its certificate".into(),
+                ));
+            }
+        }
+        if let Some(host) = non_empty(web.host) {
+            self.web.host = Some(web_host(&host).map_err(|why| field("host", why))?);
+        }
+        Ok(())
+    }
+}
+
+/// `host` as the name devices reach the review page by, or why it is none.
+pub(crate) fn web_host(host: &str) -> Result<String, String> {
+    if host.is_empty() || host.contains(['/', ':', '?', '#', '@', ' ']) {
+        return Err(format!(
+            "{host:?} is not a host name (e.g. \"box.example.net\", no scheme or port)"
+        ));
+    }
+    Ok(host.to_string())
+}
+
+/// `path` with a leading `~/` taken as the home folder.
+pub(crate) fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
 fn user_name() -> Option<String> {
     user_record(|record| {
         (!record.pw_name.is_null())
@@ -979,16 +1080,71 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(WORKSPACE_CONFIG);
         let mut config = Config::defaults().expect("defaults");
-        assert_eq!(config.web_listen.to_string(), "127.0.0.1:7878");
+        assert_eq!(config.web.listen.to_string(), "127.0.0.1:7878");
         std::fs::write(&path, "[web]\nlisten = \"[::1]:9000\"\n").expect("write");
         config.apply_file(&path).expect("valid");
-        assert_eq!(config.web_listen.to_string(), "[::1]:9000");
+        assert_eq!(config.web.listen.to_string(), "[::1]:9000");
         std::fs::write(&path, "[web]\nlisten = \"localhost\"\n").expect("write");
         let err = config.apply_file(&path).expect_err("no port").to_string();
         assert!(
             err.ends_with("toolbench.toml: field `web.listen`: \"localhost\" is not an address and port (e.g. \"127.0.0.1:7878\")"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn web_settings_come_from_the_user_config_only_and_tls_takes_both_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let user = dir.path().join("config.toml");
+        let workspace = dir.path().join(WORKSPACE_CONFIG);
+        let mut config = Config::defaults().expect("defaults");
+        std::fs::write(
+            &user,
+            "[web]\nlisten = \"0.0.0.0:7443\"\ntls_cert = \"/etc/tb/cert.pem\"\ntls_key = \"/etc/tb/key.pem\"\nhost = \"box.example.net\"\n",
+        )
+        .expect("write");
+        config.apply_file(&user).expect("user");
+        assert_eq!(config.web.listen.to_string(), "0.0.0.0:7443");
+        assert_eq!(
+            config.web.tls,
+            Some(TlsFiles {
+                cert: "/etc/tb/cert.pem".into(),
+                key: "/etc/tb/key.pem".into()
+            })
+        );
+        assert_eq!(config.web.host.as_deref(), Some("box.example.net"));
+        for (text, field) in [
+            ("listen = \"127.0.0.1:9999\"", "web.listen"),
+            ("tls_cert = \"/tmp/c\"", "web.tls_cert"),
+            ("tls_key = \"/tmp/k\"", "web.tls_key"),
+            ("host = \"evil.example\"", "web.host"),
+        ] {
+            std::fs::write(&workspace, format!("[web]\n{text}\n")).expect("write");
+            let err = config
+                .apply_layer(&workspace, true)
+                .expect_err("a workspace's [web] is refused")
+                .to_string();
+            assert!(
+                err.contains(&format!(
+                    "toolbench.toml: field `{field}`: a workspace file cannot"
+                )),
+                "{err}"
+            );
+        }
+        assert_eq!(config.web.host.as_deref(), Some("box.example.net"));
+        for (text, needle) in [
+            ("tls_cert = \"/c.pem\"", "field `web.tls_key`: missing"),
+            ("tls_key = \"/k.pem\"", "field `web.tls_cert`: missing"),
+            (
+                "host = \"https://box:1\"",
+                "field `web.host`: \"https://box:1\" is not a host name",
+            ),
+        ] {
+            let mut config = Config::defaults().expect("defaults");
+            std::fs::write(&user, format!("[web]\n{text}\n")).expect("write");
+            let err = config.apply_file(&user).expect_err("refused").to_string();
+            assert!(err.contains(needle), "{err}");
+        }
     }
 
     #[test]

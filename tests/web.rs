@@ -722,8 +722,26 @@ fn web_listen_sets_the_address_and_a_non_loopback_one_is_refused_in_one_line() {
         std::fs::create_dir_all(dir.path().join(tier)).expect("tier");
     }
     let config = tempfile::tempdir().expect("config dir");
-    let settings = dir.path().join("toolbench.toml");
-    std::fs::write(&settings, "[web]\nlisten = \"127.0.0.1:7999\"\n").expect("toolbench.toml");
+    // The workspace's file may not say where the page is served or where its links lead: an
+    // agent writing it could send the pairing code to a server of its own.
+    std::fs::write(
+        dir.path().join("toolbench.toml"),
+        "[web]\nlisten = \"127.0.0.1:7999\"\n",
+    )
+    .expect("toolbench.toml");
+    let out = toolbench_command(dir.path(), config.path(), &["web", "pair"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("field `web.listen`: a workspace file cannot set"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty(), "no link: {}", stdout(&out));
+    std::fs::remove_file(dir.path().join("toolbench.toml")).expect("rm");
+    let settings = config.path().join("config.toml");
+    std::fs::write(&settings, "[web]\nlisten = \"127.0.0.1:7999\"\n").expect("config.toml");
     let out = toolbench_command(dir.path(), config.path(), &["web", "pair"])
         .output()
         .expect("run");
@@ -733,7 +751,7 @@ fn web_listen_sets_the_address_and_a_non_loopback_one_is_refused_in_one_line() {
         "{}",
         stdout(&out)
     );
-    std::fs::write(&settings, "[web]\nlisten = \"0.0.0.0:7999\"\n").expect("toolbench.toml");
+    std::fs::write(&settings, "[web]\nlisten = \"0.0.0.0:7999\"\n").expect("config.toml");
     let out = toolbench_command(dir.path(), config.path(), &["web"])
         .output()
         .expect("run");

@@ -2,22 +2,31 @@
 //! devices.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench, apply, unexpected};
 use crate::command::{Applied, Command};
+use crate::config::TlsFiles;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct WebArgs {
     #[command(subcommand)]
     action: Option<WebAction>,
-    /// Serve the page at ADDR instead of `[web] listen` (127.0.0.1:7878); loopback only, as the
-    /// page has no TLS yet; port 0 picks a free port, printed on stderr.
+    /// Serve the page at ADDR instead of `[web] listen` (127.0.0.1:7878); beyond loopback only
+    /// with a certificate; port 0 picks a free port, printed on stderr.
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
+    /// Serve over TLS with this certificate (PEM, its chain after it) instead of `[web]
+    /// tls_cert`.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM) instead of `[web] tls_key`.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -31,6 +40,10 @@ enum WebAction {
         /// The address the page is served at, for the link (default: `[web] listen`).
         #[arg(long, value_name = "ADDR")]
         listen: Option<SocketAddr>,
+        /// The name devices reach the page by, for the link (default: `[web] host`, else the
+        /// address it listens on).
+        #[arg(long, value_name = "NAME", value_parser = crate::config::web_host)]
+        host: Option<String>,
     },
     /// The paired devices, newest first.
     Devices {
@@ -51,15 +64,23 @@ enum WebAction {
 pub(crate) fn run(args: WebArgs, ws: Workbench) -> CliResult {
     match args.action {
         None => {
-            let listen = args.listen.unwrap_or(ws.config().web_listen);
-            Ok(crate::web::serve(ws, listen)?)
+            let mut web = ws.config().web.clone();
+            web.listen = args.listen.unwrap_or(web.listen);
+            if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+                web.tls = Some(TlsFiles { cert, key });
+            }
+            Ok(crate::web::serve(ws, &web)?)
         }
-        Some(WebAction::Pair { name, listen }) => {
+        Some(WebAction::Pair { name, listen, host }) => {
+            let mut web = ws.config().web.clone();
+            web.listen = listen.unwrap_or(web.listen);
+            web.host = host.or(web.host);
+            // Refused before a code is made for nothing.
+            crate::web::pairing_link(&web, "")?;
             let Applied::PairingCode(code) = apply(&ws, Command::PairingCode { name })? else {
                 return Err(unexpected());
             };
-            let listen = listen.unwrap_or(ws.config().web_listen);
-            outln!("{}", crate::web::pairing_link(listen, &code.code));
+            outln!("{}", crate::web::pairing_link(&web, &code.code)?);
             errln!(
                 "toolbench web: open the link on the device to pair it as {}; it works once, until {}",
                 code.device,

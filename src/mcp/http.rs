@@ -148,6 +148,7 @@ pub(super) async fn serve(
     };
     crate::http_server::serve(
         listener,
+        crate::http_server::Transport::Plain,
         "toolbench mcp",
         until,
         server,

@@ -15,13 +15,6 @@ pub(crate) struct Key {
     _hold: Option<tempfile::TempDir>,
 }
 
-fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(path),
-    }
-}
-
 /// The signing key `[review] signing_key` names, else git's `user.signingkey` when
 /// `gpg.format = ssh`; `None` when neither names one.
 pub(crate) fn signing_key(root: &Path, setting: Option<&str>) -> Result<Option<Key>, String> {
@@ -62,7 +55,7 @@ pub(crate) fn signing_key(root: &Path, setting: Option<&str>) -> Result<Option<K
             _hold: Some(dir),
         }));
     }
-    let file = expand_home(&setting);
+    let file = crate::config::expand_home(&setting);
     let public_file = if file.extension().is_some_and(|e| e == "pub") {
         file.clone()
     } else {

@@ -9,9 +9,19 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum WebError {
     #[error(
-        "{0}: not a loopback address (--listen or [web] listen); the page has no TLS yet, so its session cookie and answers would cross the network in the clear: listen on 127.0.0.1 and reach it through an SSH tunnel (see docs/web.md)"
+        "{0}: not a loopback address (--listen or [web] listen), and no certificate was given to serve it over TLS: its session cookie and answers would cross the network in the clear; give --tls-cert and --tls-key (or [web] tls_cert and tls_key), or listen on 127.0.0.1 and reach it through an SSH tunnel (see docs/web.md)"
     )]
     NotLoopback(SocketAddr),
+    #[error("{} ({field}): {reason}", file.display())]
+    Tls {
+        file: std::path::PathBuf,
+        field: &'static str,
+        reason: String,
+    },
+    #[error(
+        "{0}: listens on every address, so a pairing link needs the name devices reach it by: give --host NAME (or [web] host)"
+    )]
+    NoHost(SocketAddr),
     #[error("{addr}: cannot listen: {reason}")]
     Listen { addr: SocketAddr, reason: String },
     #[error("cannot start the async runtime: {0}")]

@@ -4,9 +4,9 @@
 //! command, bound to what the page showed.
 //!
 //! Paired devices only: a one-time code (`toolbench web pair`) gives a device a session
-//! cookie; every other request without one gets 401. It serves plain HTTP on loopback only,
-//! so the cookie and the answers never cross a network in the clear; a phone reaches it
-//! through an SSH tunnel (docs/web.md). It must never show untrusted text as markup, and
+//! cookie; every other request without one gets 401. Beyond loopback it is served over TLS
+//! only, so the cookie and the answers never cross a network in the clear; without a
+//! certificate a phone reaches it through an SSH tunnel (docs/web.md). It must never show untrusted text as markup, and
 //! never act on an answer that does not carry the session's CSRF token.
 
 mod answers;
@@ -18,30 +18,39 @@ mod pairing;
 mod reply;
 mod server;
 mod sessions;
+mod tls;
 mod waiting;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::config::WebSettings;
 use crate::workbench::Workbench;
 pub(crate) use error::WebError;
 
-/// Serves the review page at `listen` until the process is ended.
-pub(crate) fn serve(ws: Workbench, listen: SocketAddr) -> Result<(), WebError> {
-    if !listen.ip().is_loopback() {
-        return Err(WebError::NotLoopback(listen));
+/// Serves the review page as `web` says until the process is ended.
+pub(crate) fn serve(ws: Workbench, web: &WebSettings) -> Result<(), WebError> {
+    let tls = web.tls.as_ref().map(tls::Tls::load).transpose()?;
+    if tls.is_none() && !web.listen.ip().is_loopback() {
+        return Err(WebError::NotLoopback(web.listen));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(WebError::Runtime)?;
-    runtime.block_on(server::serve(Arc::new(ws), listen))
+    runtime.block_on(server::serve(Arc::new(ws), web.listen, tls.map(Arc::new)))
 }
 
-/// The link a pairing code opens on the page served at `listen`.
-pub(crate) fn pairing_link(listen: SocketAddr, code: &str) -> String {
-    format!("http://{listen}/pair?code={code}")
+/// The link a pairing code opens on the page served as `web` says: by its `host` when one is
+/// named, else at the address it listens on, which must then be one a device can reach.
+pub(crate) fn pairing_link(web: &WebSettings, code: &str) -> Result<String, WebError> {
+    let scheme = if web.tls.is_some() { "https" } else { "http" };
+    let authority = match &web.host {
+        Some(host) => format!("{host}:{}", web.listen.port()),
+        None if web.listen.ip().is_unspecified() => return Err(WebError::NoHost(web.listen)),
+        None => web.listen.to_string(),
+    };
+    Ok(format!("{scheme}://{authority}/pair?code={code}"))
 }
 
 #[cfg(test)]
@@ -53,9 +62,39 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         crate::workspace::init_workspace(dir.path()).expect("init");
         let ws = Workbench::at(dir.path(), None).expect("opened");
-        let addr: SocketAddr = "0.0.0.0:7878".parse().expect("address");
-        let err = serve(ws, addr).expect_err("refused").to_string();
+        let mut web = ws.config().web.clone();
+        web.listen = "0.0.0.0:7878".parse().expect("address");
+        let err = serve(ws, &web).expect_err("refused").to_string();
         assert!(err.contains("TLS") && err.contains("SSH tunnel"), "{err}");
         assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn a_pairing_link_names_the_host_devices_reach_and_its_scheme() {
+        let mut web = WebSettings {
+            listen: "127.0.0.1:7878".parse().expect("address"),
+            tls: None,
+            host: None,
+        };
+        let link = |web: &WebSettings| pairing_link(web, "c0de").map_err(|e| e.to_string());
+        assert_eq!(
+            link(&web).as_deref(),
+            Ok("http://127.0.0.1:7878/pair?code=c0de")
+        );
+        web.listen = "0.0.0.0:7443".parse().expect("address");
+        let err = link(&web).expect_err("no name to reach it by");
+        assert!(
+            err.contains("0.0.0.0:7443") && err.contains("--host"),
+            "{err}"
+        );
+        web.host = Some("box.example.net".into());
+        web.tls = Some(crate::config::TlsFiles {
+            cert: "c.pem".into(),
+            key: "k.pem".into(),
+        });
+        assert_eq!(
+            link(&web).as_deref(),
+            Ok("https://box.example.net:7443/pair?code=c0de")
+        );
     }
 }

@@ -18,12 +18,13 @@ use tokio::sync::watch;
 
 use super::WebError;
 use super::answers::{self, Form};
-use super::checks::{allowed_host, read_body, same_origin};
+use super::checks::{Site, read_body};
 use super::events::{self, Changed, Listening};
 use super::page::{self, Frame};
 use super::pairing::RefusedCodes;
 use super::reply::{HttpResponse, html, not_found, plain, see_other};
 use super::sessions;
+use super::tls::Tls;
 use crate::command::devices::{DeviceError, SESSION_TTL};
 use crate::command::{Applied, Command, CommandError};
 use crate::model::RunOrigin;
@@ -33,8 +34,8 @@ use crate::workbench::events::Sources;
 /// What every connection shares.
 struct Server {
     ws: Arc<Workbench>,
-    /// The `Host` values a legitimate request carries: loopback on the bound port.
-    authorities: Vec<String>,
+    /// The `Host` values a legitimate request carries, and its scheme.
+    site: Site,
     changes: watch::Receiver<Changed>,
     listeners: Arc<AtomicUsize>,
     refused_codes: RefusedCodes,
@@ -46,8 +47,13 @@ struct Paired {
     secret: String,
 }
 
-/// Listens at `listen` and serves every connection until the process ends.
-pub(super) async fn serve(ws: Arc<Workbench>, listen: SocketAddr) -> Result<(), WebError> {
+/// Listens at `listen` and serves every connection, over `tls` when given, until the process
+/// ends.
+pub(super) async fn serve(
+    ws: Arc<Workbench>,
+    listen: SocketAddr,
+    tls: Option<Arc<Tls>>,
+) -> Result<(), WebError> {
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| WebError::Listen {
@@ -69,19 +75,20 @@ pub(super) async fn serve(ws: Arc<Workbench>, listen: SocketAddr) -> Result<(), 
     })?;
     let (tx, changes) = watch::channel(Changed::default());
     tokio::spawn(events::follow(stream, tx));
-    let port = bound.port();
+    let transport = match &tls {
+        Some(tls) => crate::http_server::Transport::Tls(tls.acceptor.clone()),
+        None => crate::http_server::Transport::Plain,
+    };
+    let site = Site::new(bound.port(), tls);
+    let scheme = site.scheme();
     let server = Arc::new(Server {
         ws,
-        authorities: vec![
-            format!("127.0.0.1:{port}"),
-            format!("localhost:{port}"),
-            format!("[::1]:{port}"),
-        ],
+        site,
         changes,
         listeners: Arc::new(AtomicUsize::new(0)),
         refused_codes: RefusedCodes::default(),
     });
-    eprintln!("toolbench web: serving http://{bound}/");
+    eprintln!("toolbench web: serving {scheme}://{bound}/");
     eprintln!(
         "toolbench web: pair a device with `toolbench web pair --listen {bound}`; only paired devices are served"
     );
@@ -89,6 +96,7 @@ pub(super) async fn serve(ws: Arc<Workbench>, listen: SocketAddr) -> Result<(), 
     let until = std::future::pending();
     crate::http_server::serve(
         listener,
+        transport,
         "toolbench web",
         until,
         server,
@@ -99,14 +107,14 @@ pub(super) async fn serve(ws: Arc<Workbench>, listen: SocketAddr) -> Result<(), 
 }
 
 async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
-    let Some(host) = allowed_host(&server.authorities, request.headers()) else {
+    let Some(host) = server.site.allowed_host(request.headers()) else {
         return plain(
             StatusCode::FORBIDDEN,
-            "Forbidden: the Host header must name this server on loopback (127.0.0.1, localhost or [::1] on its port)",
+            "Forbidden: the Host header must name this server on its port: on loopback (127.0.0.1, localhost or [::1]) or by a name its certificate holds",
         );
     };
     let method = request.method().clone();
-    if method == Method::POST && !same_origin(request.headers(), &host) {
+    if method == Method::POST && !server.site.same_origin(request.headers(), &host) {
         return plain(
             StatusCode::FORBIDDEN,
             "Forbidden: a POST must come from this page (its Origin header must be this server)",
@@ -226,6 +234,7 @@ async fn pair(server: &Server, request: Request<Incoming>) -> HttpResponse {
             if let Ok(cookie) = HeaderValue::from_str(&sessions::set_cookie(
                 &session.secret,
                 SESSION_TTL.as_secs(),
+                server.site.scheme() == "https",
             )) {
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
             }

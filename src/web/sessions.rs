@@ -23,9 +23,13 @@ pub(super) fn secret(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The `Set-Cookie` value that gives the device its session: never readable by script,
-/// never sent on a request another site starts, for `max_age_secs`.
-pub(super) fn set_cookie(secret: &str, max_age_secs: u64) -> String {
-    format!("{COOKIE_NAME}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}")
+/// never sent on a request another site starts, for `max_age_secs`; a `secure` one (the page
+/// served over TLS) never sent in the clear.
+pub(super) fn set_cookie(secret: &str, max_age_secs: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{COOKIE_NAME}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}"
+    )
 }
 
 /// The CSRF token of the session `secret`.
@@ -63,8 +67,10 @@ mod tests {
 
     #[test]
     fn the_cookie_is_http_only_and_strict() {
-        let cookie = set_cookie("00ff", 60);
+        let cookie = set_cookie("00ff", 60, false);
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+        assert!(!cookie.contains("Secure"));
+        assert!(set_cookie("00ff", 60, true).ends_with("; Secure"));
     }
 
     #[test]
