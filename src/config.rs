@@ -138,6 +138,8 @@ pub(crate) struct WebSettings {
     /// The name devices reach the page by, for the links `toolbench web pair` prints; the
     /// listening address when empty.
     pub(crate) host: Option<String>,
+    /// The workbench serves the page too while it runs.
+    pub(crate) with_workbench: bool,
 }
 
 /// A certificate and its private key, as PEM files.
@@ -259,6 +261,7 @@ struct WebLayer {
     tls_cert: Option<String>,
     tls_key: Option<String>,
     host: Option<String>,
+    with_workbench: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -425,6 +428,7 @@ impl Config {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 7878)),
                 tls: None,
                 host: None,
+                with_workbench: false,
             },
             dependencies: DependencySettings {
                 max_env_mb: 1024,
@@ -683,6 +687,7 @@ impl Config {
                 ("tls_cert", web.tls_cert.is_some()),
                 ("tls_key", web.tls_key.is_some()),
                 ("host", web.host.is_some()),
+                ("with_workbench", web.with_workbench.is_some()),
             ];
             if let Some((name, _)) = named.iter().find(|(_, set)| *set) {
                 return Err(field(
@@ -723,6 +728,9 @@ impl Config {
         }
         if let Some(host) = non_empty(web.host) {
             self.web.host = Some(web_host(&host).map_err(|why| field("host", why))?);
+        }
+        if let Some(with_workbench) = web.with_workbench {
+            self.web.with_workbench = with_workbench;
         }
         Ok(())
     }
@@ -1118,6 +1126,7 @@ mod tests {
             ("tls_cert = \"/tmp/c\"", "web.tls_cert"),
             ("tls_key = \"/tmp/k\"", "web.tls_key"),
             ("host = \"evil.example\"", "web.host"),
+            ("with_workbench = true", "web.with_workbench"),
         ] {
             std::fs::write(&workspace, format!("[web]\n{text}\n")).expect("write");
             let err = config

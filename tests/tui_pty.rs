@@ -16,6 +16,8 @@ struct Session {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     /// Kept for the session's lifetime: closing it hangs up the terminal.
     master: Box<dyn MasterPty + Send>,
+    /// The workspace, when a test needs to find the workbench's process by it.
+    root: std::path::PathBuf,
 }
 
 impl Session {
@@ -74,6 +76,7 @@ impl Session {
             writer,
             child,
             master: pair.master,
+            root: std::path::PathBuf::new(),
         }
     }
 
@@ -1075,4 +1078,106 @@ fn validation_runs_of_another_process_stay_out_of_the_output_pane_and_the_status
     assert!(out.status.success());
     session.wait_for("ticker 1.0.0 ok");
     session.type_keys("q");
+}
+
+/// `[web] with_workbench`: the review page is served while the workbench runs, says where in
+/// the message log, and ends with it (no listener, no process left).
+#[test]
+fn the_review_page_is_served_alongside_and_ends_with_the_workbench() {
+    page_alongside(|session| {
+        session.type_keys("q");
+    });
+}
+
+/// The page ends with a workbench killed hard too: nothing is left serving. The workbench runs
+/// under a shell, as in a terminal's tab, so that the terminal's hangup, which reaches the
+/// session's leader's group, does not end the page for it.
+#[test]
+fn the_review_page_ends_with_a_workbench_killed_hard() {
+    page_alongside(|session| {
+        let workbench = pids_of(&[
+            common::bin().display().to_string(),
+            "--root".into(),
+            session.root.display().to_string(),
+        ]);
+        assert_eq!(workbench.len(), 1, "one workbench: {workbench:?}");
+        // SAFETY: a signal to a process of the test's own.
+        unsafe { libc::kill(workbench[0], libc::SIGKILL) };
+    });
+}
+
+/// The processes whose command line is exactly `argv`.
+fn pids_of(argv: &[String]) -> Vec<libc::pid_t> {
+    let wanted: Vec<u8> = argv
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c == wanted))
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The workbench under a shell, with the page served alongside, shown answering, then ended
+/// by `end`.
+fn page_alongside(end: impl FnOnce(&mut Session)) {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    std::fs::write(
+        config.path().join("config.toml"),
+        format!("[web]\nlisten = \"127.0.0.1:{port}\"\nwith_workbench = true\n"),
+    )
+    .expect("config");
+    let mut shell = CommandBuilder::new("sh");
+    shell.args(["-c", "\"$0\" --root \"$1\"; sleep 15"]);
+    shell.arg(common::bin());
+    shell.arg(ws.path());
+    let mut session = Session::spawn(shell, config.path());
+    session.root = ws.path().to_path_buf();
+    session.wait_for("Review (9)");
+    let ask = || -> Option<String> {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        let request =
+            format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).ok()?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).ok()?;
+        Some(answer)
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let answer = loop {
+        if let Some(answer) = ask() {
+            break answer;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page never answered on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    session.type_keys("@");
+    session.wait_for(&format!("serving http://127.0.0.1:{port}/"));
+    session.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    end(&mut session);
+    let marker = format!("{}\0web", ws.path().display());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while process_with(&marker) || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the review page outlived the workbench"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -155,6 +155,8 @@ pub enum AppEvent {
     StoreRefused(String),
     /// A line for the status bar that needs no answer (a first contact's adoption).
     Notice(String),
+    /// Something that went wrong in the background, shown as an error.
+    Trouble(String),
     /// Failure history and per-tool statistics, read from the store.
     HistoryLoaded {
         failures: Vec<FailureRecord>,
@@ -537,7 +539,9 @@ impl App {
                 self.failures.insert(0, *failure);
                 self.effects.push(Effect::LoadHistory);
             }
-            AppEvent::StoreRefused(message) => self.notify(message, Level::Error),
+            AppEvent::StoreRefused(message) | AppEvent::Trouble(message) => {
+                self.notify(message, Level::Error);
+            }
             // Nobody asked for it: it never hides an error that is showing.
             AppEvent::Notice(line) => {
                 if matches!(self.message, Some((_, Level::Error, _))) {

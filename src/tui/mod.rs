@@ -31,6 +31,7 @@ pub(crate) mod text_fit;
 pub(crate) mod text_view;
 pub mod theme;
 pub mod ui;
+mod web_page;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -133,6 +134,17 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     let exit_after = std::env::var(EXIT_AFTER_ENV).unwrap_or_default();
     let (tx, rx) = mpsc::channel::<AppEvent>(job_events::EVENT_QUEUE);
     let (output_tx, output_rx) = mpsc::channel::<AppEvent>(job_events::OUTPUT_QUEUE);
+    // Started here, on the thread that lives as long as the workbench; ended as `run` returns.
+    let _web_page = workbench
+        .config()
+        .web
+        .with_workbench
+        .then(|| web_page::WebPage::start(workbench.root(), tx.clone()))
+        .and_then(|started| {
+            started
+                .map_err(|why| app.notify(why, app::Level::Error))
+                .ok()
+        });
     // The live catalog starts from the cached index the app shows, shared until either changes.
     let cached = Catalog::from_shared(app.catalog.shared_entries());
     let ui_runtime = UiRuntime::start(

@@ -75,6 +75,7 @@ mod tests {
             listen: "127.0.0.1:7878".parse().expect("address"),
             tls: None,
             host: None,
+            with_workbench: false,
         };
         let link = |web: &WebSettings| pairing_link(web, "c0de").map_err(|e| e.to_string());
         assert_eq!(
