@@ -679,6 +679,76 @@ async fn a_rejection_on_the_page_reaches_the_agent_with_its_reason() {
     client.cancel().await.expect("close");
 }
 
+/// "Approve always" on the page, narrowed by an argument pattern: the rule holds the pattern,
+/// a later call that matches it runs without asking, one that does not waits; a pattern that
+/// is no JSON object is refused and makes no rule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approve_always_on_the_page_takes_an_argument_pattern() {
+    let bench = Arc::new(Bench::new());
+    let device = bench.pair("tablet");
+    let events = listen(&bench, &device.cookie);
+    let client = bench.agent().await;
+    let call = spawn_call(&client, "staging");
+    let id = blocking(move || waiting_call(&events, Duration::from_secs(30)))
+        .await
+        .expect("a waiting call");
+    let page = bench.get("/", &device.cookie);
+    assert!(page.body.contains("name=\"pattern\""), "a pattern field");
+    let fields = call_form(&page.body, id);
+    let refused = bench.post(
+        &format!("/calls/{id}"),
+        &device.cookie,
+        &with(&fields, &[("answer", "always"), ("pattern", "[1, 2]")]),
+    );
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("the pattern: must be a JSON object"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(bench.json(&["calls", "rules", "--json"]), json!([]));
+    let reply = bench.post(
+        &format!("/calls/{id}"),
+        &device.cookie,
+        &with(
+            &fields,
+            &[("answer", "always"), ("pattern", r#"{"env": "staging"}"#)],
+        ),
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let result = call.await.expect("join");
+    assert_ne!(result.is_error, Some(true), "{}", text_of(&result));
+    let rules = bench.json(&["calls", "rules", "--json"]);
+    assert_eq!(rules[0]["match"], json!({"env": "staging"}), "{rules}");
+
+    // The rule lets a matching call through without a person...
+    let again = tokio::time::timeout(Duration::from_secs(30), spawn_call(&client, "staging"))
+        .await
+        .expect("a matching call runs without waiting")
+        .expect("join");
+    assert_ne!(again.is_error, Some(true), "{}", text_of(&again));
+    // ...and one outside it waits.
+    let other = spawn_call(&client, "prod");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let calls = bench.json(&["calls", "--json"]);
+        let pending =
+            calls.as_array().expect("calls").iter().any(|c| {
+                c["state"] == "pending" && c["arguments"]["env"] == "prod" && c["id"] != id
+            });
+        if pending {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the other call never waited: {calls}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    other.abort();
+    client.cancel().await.expect("close");
+}
+
 #[test]
 fn a_candidate_approved_on_the_page_is_in_its_history_with_the_device() {
     let bench = Bench::new();

@@ -6,16 +6,16 @@ use serde_json::Value;
 
 use crate::model::calls::RuleRow;
 
-/// Why a `--match` pattern was refused.
+/// Why a pattern was refused; each front end says where it came from (`--match`, a field).
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum PatternError {
-    #[error("--match: not valid JSON ({0})")]
+    #[error("not valid JSON ({0})")]
     NotJson(serde_json::Error),
-    #[error("--match: must be a JSON object such as {{\"path\": \"docs/\"}}, not {0}")]
+    #[error("must be a JSON object such as {{\"path\": \"docs/\"}}, not {0}")]
     NotObject(&'static str),
 }
 
-/// Reads a `--match` pattern: a JSON object, nothing else.
+/// Reads a pattern (`--match`, the dialog's or the page's field): a JSON object, nothing else.
 pub(crate) fn parse(text: &str) -> Result<Value, PatternError> {
     let value: Value = serde_json::from_str(text).map_err(PatternError::NotJson)?;
     if !value.is_object() {
@@ -58,7 +58,7 @@ mod tests {
             parse("nope")
                 .expect_err("json")
                 .to_string()
-                .starts_with("--match: not valid JSON")
+                .starts_with("not valid JSON")
         );
         let pattern = parse(r#"{"env": "staging", "opts": {"dry": true}}"#).expect("object");
         let args = json!({"env": "staging", "opts": {"dry": true, "n": 2}, "x": 1});

@@ -74,7 +74,11 @@ pub(crate) fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
         }) => {
             let decision = match (always, pattern, arguments) {
                 (true, pattern, _) => CallDecision::Always {
-                    pattern: pattern.as_deref().map(pattern::parse).transpose()?,
+                    pattern: pattern
+                        .as_deref()
+                        .map(pattern::parse)
+                        .transpose()
+                        .map_err(|e| CliError::msg(format!("--match: {e}")))?,
                 },
                 (false, _, Some(text)) => CallDecision::Edited(
                     serde_json::from_str(&text)

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::waiting::arguments_digest;
-use crate::approvals::{CallDecision, SeenCall};
+use crate::approvals::{CallDecision, SeenCall, pattern};
 use crate::command::Command;
 use crate::model::ToolId;
 use crate::model::calls::CallRow;
@@ -72,7 +72,14 @@ fn decode(raw: &[u8]) -> String {
 pub(super) fn call_answer(form: &Form, id: i64, now: Option<&CallRow>) -> Result<Command, String> {
     let decision = match form.field("answer")? {
         "once" => CallDecision::Once,
-        "always" => CallDecision::Always { pattern: None },
+        "always" => CallDecision::Always {
+            pattern: match form.get("pattern").map(str::trim) {
+                Some(text) if !text.is_empty() => Some(
+                    pattern::parse(text).map_err(|e| format!("call #{id}: the pattern: {e}"))?,
+                ),
+                _ => None,
+            },
+        },
         "reject" => CallDecision::Reject(form.get("reason").unwrap_or_default().to_string()),
         other => return Err(format!("{other:?} is no answer to a call")),
     };

@@ -183,7 +183,11 @@ fn call(out: &mut String, csrf: &str, shown: &CallShown) {
         "<form method=\"post\" action=\"/calls/{id}\">{seen}\
          <button type=\"submit\" name=\"answer\" value=\"once\">Approve</button>\
          <button type=\"submit\" name=\"answer\" value=\"always\">Approve always</button>\
-         <small>(always: later calls of this tool at this version and content run without asking)</small></form>\
+         <label for=\"pattern-{id}\">Only when the arguments hold (JSON, optional)</label>\
+         <input type=\"text\" id=\"pattern-{id}\" name=\"pattern\" maxlength=\"2000\" \
+         placeholder=\"{{&quot;env&quot;: &quot;staging&quot;}}\" autocomplete=\"off\" spellcheck=\"false\">\
+         <small>(always: later calls of this tool at this version and content run without asking, \
+         those whose arguments hold the pattern when one is given)</small></form>\
          <form method=\"post\" action=\"/calls/{id}\">{seen}\
          <label for=\"reason-{id}\">Reason</label>\
          <input type=\"text\" id=\"reason-{id}\" name=\"reason\" required maxlength=\"2000\">\

@@ -15,7 +15,7 @@ pub(crate) use draw::draw;
 /// Why the dialog's answer cannot be given yet.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AnswerProblem {
-    #[error(transparent)]
+    #[error("the pattern: {0}")]
     Pattern(#[from] pattern::PatternError),
     #[error("not valid JSON")]
     NotJson(#[source] serde_json::Error),
