@@ -749,6 +749,120 @@ async fn approve_always_on_the_page_takes_an_argument_pattern() {
     client.cancel().await.expect("close");
 }
 
+/// An agent's tool request, asked over MCP, answered on the page: bound to the request the
+/// page showed (a newer one of the name, or a candidate that landed since, refuses the
+/// answer), and the agent reads the answer with the device's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_request_is_answered_on_the_page_bound_to_the_request_shown() {
+    let bench = Arc::new(Bench::new());
+    let device = bench.pair("phone");
+    let client = bench.agent().await;
+    let ask = |name: &'static str| {
+        let peer = client.peer().clone();
+        async move {
+            let Value::Object(arguments) = json!({
+                "name": name,
+                "description": "Count the lines of a text",
+                "inputs": {"type": "object", "properties": {"text": {"type": "string"}}},
+                "rationale": "I count lines by hand in every session"
+            }) else {
+                unreachable!()
+            };
+            let result = peer
+                .call_tool(
+                    CallToolRequestParams::new("toolbench_request_tool").with_arguments(arguments),
+                )
+                .await
+                .expect("tools/call");
+            assert_ne!(result.is_error, Some(true), "{}", text_of(&result));
+            result.structured_content.expect("structured")["request_id"]
+                .as_i64()
+                .expect("an id")
+        }
+    };
+    let id = ask("line_count").await;
+    let page = bench.get("/", &device.cookie);
+    assert!(page.body.contains(&format!("Request #{id}: line_count")));
+    assert!(
+        page.body.contains(&format!("action=\"/requests/{id}\"")),
+        "answer forms"
+    );
+    let csrf = field_value(&page.body, "csrf").expect("the forms carry the token");
+    let empty = bench.post(
+        &format!("/requests/{id}"),
+        &device.cookie,
+        &[("csrf", &csrf), ("decision", "reject"), ("reason", " ")],
+    );
+    assert_eq!(empty.status, 409, "a rejection needs a reason");
+
+    // A candidate of the name lands after the page showed the request: the answer would be
+    // about code nobody showed, so it is refused.
+    let folder = write_tool(
+        bench.root(),
+        "experimental",
+        "line_count",
+        &minimal_manifest("line_count"),
+    );
+    let landed = bench.post(
+        &format!("/requests/{id}"),
+        &device.cookie,
+        &[("csrf", &csrf), ("decision", "approve")],
+    );
+    assert_eq!(landed.status, 409, "{}", landed.body);
+    assert!(
+        landed
+            .body
+            .contains("a candidate of line_count waits in experimental/"),
+        "{}",
+        landed.body
+    );
+    std::fs::remove_dir_all(&folder).expect("the candidate goes");
+
+    // A newer request of another name is answered on its own; an id that is no request is
+    // refused.
+    let other = ask("word_split").await;
+    let unknown = bench.post(
+        "/requests/9999",
+        &device.cookie,
+        &[("csrf", &csrf), ("decision", "approve")],
+    );
+    assert_eq!(unknown.status, 409, "{}", unknown.body);
+    let reply = bench.post(
+        &format!("/requests/{id}"),
+        &device.cookie,
+        &[("csrf", &csrf), ("decision", "approve")],
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let reply = bench.post(
+        &format!("/requests/{other}"),
+        &device.cookie,
+        &[
+            ("csrf", &csrf),
+            ("decision", "request_changes"),
+            ("reason", "take a file, not text"),
+        ],
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let Value::Object(arguments) = json!({"name": "word_split"}) else {
+        unreachable!()
+    };
+    let status = client
+        .peer()
+        .call_tool(CallToolRequestParams::new("toolbench_review_status").with_arguments(arguments))
+        .await
+        .expect("status");
+    let request = &status.structured_content.expect("status")["requests"][0];
+    assert_eq!(request["reviewer"], "ana (web: phone)", "{request}");
+    assert_eq!(request["reason"], "take a file, not text", "{request}");
+    let page = bench.get("/", &device.cookie);
+    assert!(
+        page.body.contains("Tool requests waiting: 0"),
+        "{}",
+        page.body
+    );
+    client.cancel().await.expect("close");
+}
+
 #[test]
 fn a_candidate_approved_on_the_page_is_in_its_history_with_the_device() {
     let bench = Bench::new();

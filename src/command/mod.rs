@@ -47,6 +47,8 @@ pub enum Command {
         tool: ToolId,
         decision: ReviewCommand,
     },
+    /// The answer to tool request `id` as a person saw it (`review::requests::answer_seen`).
+    AnswerRequest { id: i64, decision: ReviewCommand },
     /// The validation checklist; `force` ignores a cached report for the same content.
     /// `seed`: the generated inputs of the validation that recorded it, tried again.
     /// `folder`: the folder a front end saw the tool in, the one validated, and only while
@@ -276,6 +278,20 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
             blocking(move || accept(&ctx, &only, dry_run)).await
         }
         Command::Decide { tool, decision } => decide(ctx, tool, decision).await,
+        Command::AnswerRequest { id, decision } => {
+            let ctx = ctx.clone();
+            blocking(move || {
+                crate::review::requests::answer_seen(
+                    &ctx.review,
+                    &mut ctx.store.get()?.lock(),
+                    id,
+                    &decision,
+                )
+                .map(|answer| Applied::Decided(Outcome::Request(answer)))
+                .map_err(CommandError::from)
+            })
+            .await
+        }
         Command::AddCase { tool, input, why } => {
             let ctx = ctx.clone();
             blocking(move || {

@@ -375,4 +375,39 @@ mod tests {
             "nothing moves"
         );
     }
+
+    #[test]
+    fn an_answer_to_a_request_shown_is_refused_once_a_newer_one_of_its_name_came() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        let ctx = ReviewContext::new(dir.path(), "ana");
+        let mut store = Store::open(dir.path()).expect("store");
+        let request = requests::ToolRequest {
+            name: "line_count".into(),
+            description: "Count lines".into(),
+            inputs: serde_json::json!("a path"),
+            outputs: None,
+            rationale: "often needed".into(),
+        };
+        let first = requests::ask(&mut store, &request, "agent-a", &[]).expect("asked");
+        let second = requests::ask(&mut store, &request, "agent-b", &[]).expect("asked");
+        let approve = DecisionKind::Approve.with_text("");
+        let refused = requests::answer_seen(&ctx, &mut store, first.id, &approve)
+            .expect_err("the person saw only the first")
+            .to_string();
+        assert!(
+            refused.ends_with(&format!(
+                "a newer request for it (#{}) came since; answer that one",
+                second.id
+            )),
+            "{refused}"
+        );
+        let unknown = requests::answer_seen(&ctx, &mut store, 99, &approve)
+            .expect_err("no such request")
+            .to_string();
+        assert!(unknown.ends_with("there is no such request"), "{unknown}");
+        let answered =
+            requests::answer_seen(&ctx, &mut store, second.id, &approve).expect("answered");
+        assert_eq!(answered.ids, vec![first.id, second.id], "both agents hear it");
+    }
 }

@@ -205,6 +205,50 @@ impl AnsweredRequest {
     }
 }
 
+/// Answers request `id` as a person saw it, as [`answer_if_requested`] answers its name, or
+/// refuses: when a newer request of the name came since (the person did not see it), or a
+/// candidate of the name now waits (a decision by name would be about code nobody showed).
+pub(crate) fn answer_seen(
+    ctx: &ReviewContext,
+    store: &mut Store,
+    id: i64,
+    command: &ReviewCommand,
+) -> Result<AnsweredRequest, ReviewError> {
+    let action = command.kind().map_or("answer", |kind| kind.spec().phrase);
+    let Some(request) = store.request(id)? else {
+        return Err(ReviewError::refused(
+            action,
+            format!("request #{id}"),
+            "there is no such request",
+        ));
+    };
+    let subject = format!("the request for {}", request.name);
+    if let Some(newer) = store
+        .requests_named(&request.name)?
+        .last()
+        .filter(|latest| latest.id != id)
+    {
+        return Err(ReviewError::refused(
+            action,
+            subject,
+            format!(
+                "a newer request for it (#{}) came since; answer that one",
+                newer.id
+            ),
+        ));
+    }
+    answer_if_requested(ctx, store, &ToolId::named(&request.name), command)?.ok_or_else(|| {
+        ReviewError::refused(
+            action,
+            subject,
+            format!(
+                "a candidate of {} waits in experimental/ now; decide on it",
+                request.name
+            ),
+        )
+    })
+}
+
 /// Answers the requests for `tool`'s name when `command` is an approve, reject or request
 /// changes on a bare name that has a request and no candidate in experimental/; `None` when
 /// the command is about a tool instead.

@@ -3,9 +3,7 @@
 //! A request changes state once, by one conditional UPDATE on `state = 'pending'`, so when
 //! two processes answer the same name at once exactly one of them does.
 
-#[cfg(test)]
-use rusqlite::OptionalExtension;
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde_json::Value;
 
 use super::{Store, StoreError};
@@ -84,7 +82,7 @@ impl Store {
         Ok((changed == 1).then(|| self.conn.last_insert_rowid()))
     }
 
-    #[cfg(test)]
+    /// Request `id`, if there is one.
     pub(crate) fn request(&self, id: i64) -> Result<Option<RequestRow>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM tool_requests WHERE id = ?1");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;

@@ -114,7 +114,20 @@ pub(super) fn candidate_decision(form: &Form) -> Result<Command, String> {
     let tool = ToolId::known(form.field("name")?, form.field("version")?)
         .with_hash(form.field("content_hash")?)
         .map_err(|e| e.to_string())?;
-    let decision = match form.field("decision")? {
+    let decision = review_decision(form, "a candidate")?;
+    Ok(Command::Decide { tool, decision })
+}
+
+/// The command answering tool request `id`, which the library binds to that request.
+pub(super) fn request_answer(form: &Form, id: i64) -> Result<Command, String> {
+    let decision = review_decision(form, "a tool request")?;
+    Ok(Command::AnswerRequest { id, decision })
+}
+
+/// The decision a candidate's or a request's form gives: approve, reject or request changes,
+/// the last two with the form's words.
+fn review_decision(form: &Form, what: &str) -> Result<ReviewCommand, String> {
+    Ok(match form.field("decision")? {
         "approve" => ReviewCommand::Approve {
             reason: None,
             accepted: Accepted {
@@ -128,9 +141,8 @@ pub(super) fn candidate_decision(form: &Form) -> Result<Command, String> {
         "request_changes" => ReviewCommand::RequestChanges {
             feedback: form.get("reason").unwrap_or_default().trim().to_string(),
         },
-        other => return Err(format!("{other:?} is no decision on a candidate")),
-    };
-    Ok(Command::Decide { tool, decision })
+        other => return Err(format!("{other:?} is no decision on {what}")),
+    })
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ pub(super) fn review(frame: &Frame<'_>, waiting: &Waiting) -> String {
     out.push_str("<main>");
     calls(&mut out, frame, waiting);
     candidates(&mut out, frame.csrf, &waiting.candidates);
-    requests(&mut out, &waiting.requests);
+    requests(&mut out, frame.csrf, &waiting.requests);
     out.push_str("</main>");
     let _ = write!(out, "<script>{SCRIPT}</script></body></html>");
     out
@@ -272,7 +272,7 @@ fn candidates(out: &mut String, csrf: &str, candidates: &[CandidateShown]) {
     out.push_str("</section>");
 }
 
-fn requests(out: &mut String, requests: &[RequestRow]) {
+fn requests(out: &mut String, csrf: &str, requests: &[RequestRow]) {
     let _ = write!(
         out,
         "<section><h2>Tool requests waiting: {}</h2>",
@@ -280,8 +280,6 @@ fn requests(out: &mut String, requests: &[RequestRow]) {
     );
     if requests.is_empty() {
         out.push_str("<p>No agent asked for a tool.</p>");
-    } else {
-        out.push_str("<p>Answer requests in the workbench or with <code>toolbench approve NAME</code> / <code>toolbench reject NAME</code>.</p>");
     }
     for request in requests.iter().rev() {
         let _ = write!(
@@ -289,7 +287,18 @@ fn requests(out: &mut String, requests: &[RequestRow]) {
             "<article><h3>Request #{id}: {name}</h3><dl>\
              <dt>Client</dt><dd>{client}</dd><dt>Asked at</dt><dd>{at}</dd>\
              <dt>Description</dt><dd>{description}</dd><dt>Why</dt><dd>{rationale}</dd></dl>\
-             <p>Inputs:</p><pre>{inputs}</pre></article>",
+             <p>Inputs:</p><pre>{inputs}</pre>\
+             <form method=\"post\" action=\"/requests/{id}\">{csrf_field}\
+             <button type=\"submit\" name=\"decision\" value=\"approve\">Write it</button>\
+             <small>(the agent may write {name})</small></form>\
+             <form method=\"post\" action=\"/requests/{id}\">{csrf_field}\
+             <label for=\"rfeedback-{id}\">What to change</label>\
+             <input type=\"text\" id=\"rfeedback-{id}\" name=\"reason\" required maxlength=\"2000\">\
+             <button type=\"submit\" name=\"decision\" value=\"request_changes\">Request changes</button></form>\
+             <form method=\"post\" action=\"/requests/{id}\">{csrf_field}\
+             <label for=\"rreason-{id}\">Reason</label>\
+             <input type=\"text\" id=\"rreason-{id}\" name=\"reason\" required maxlength=\"2000\">\
+             <button type=\"submit\" name=\"decision\" value=\"reject\">Reject</button></form></article>",
             id = request.id,
             name = text(&request.name),
             client = text(&request.client),
@@ -297,6 +306,10 @@ fn requests(out: &mut String, requests: &[RequestRow]) {
             description = text(&request.description),
             rationale = text(&request.rationale),
             inputs = block(&pretty(&request.inputs)),
+            csrf_field = format_args!(
+                "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+                text(csrf)
+            ),
         );
     }
     out.push_str("</section>");

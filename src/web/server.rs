@@ -154,6 +154,16 @@ async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
             let command = answers::candidate_decision(&form);
             act(server, &paired, command).await
         }
+        (&Method::POST, p) if p.starts_with("/requests/") => {
+            let Ok(id) = p["/requests/".len()..].parse::<i64>() else {
+                return not_found();
+            };
+            let form = match read_form(request, &paired).await {
+                Ok(form) => form,
+                Err(refused) => return refused,
+            };
+            act(server, &paired, answers::request_answer(&form, id)).await
+        }
         (&Method::POST, p) if p.starts_with("/calls/") => {
             let Ok(id) = p["/calls/".len()..].parse::<i64>() else {
                 return not_found();
