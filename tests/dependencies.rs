@@ -19,7 +19,7 @@ struct Bench {
 }
 
 fn outside_tmp() -> tempfile::TempDir {
-    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a folder outside /tmp")
+    tempfile::tempdir_in(visible_base()).expect("a folder outside /tmp")
 }
 
 impl Bench {
@@ -41,8 +41,15 @@ impl Bench {
         self.root.path()
     }
 
+    /// The secret this bench's toolbench tags what it builds with (an environment's
+    /// `env.json`): its own, not the user's, which a plain user without a home lacks.
+    fn state_key(&self) -> PathBuf {
+        self.config.path().join("state.key")
+    }
+
     fn run(&self, args: &[&str]) -> std::process::Output {
         let mut command = toolbench_command(self.root(), self.config.path(), args);
+        command.env("TOOLBENCH_STATE_KEY", self.state_key());
         if let Some(home) = &self.home {
             command.env("HOME", home);
         }
@@ -798,6 +805,7 @@ fn an_environment_not_built_here_is_never_used_and_validation_builds_it_again() 
     let bench = Bench::new(&index.config(&uv));
     bench.python_tool("carried", USES_TINYDEP, "");
     bench.validate("carried");
+    assert!(bench.state_key().is_file(), "a secret tags what is built");
     let out = bench.run(&["approve", "carried"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let out = bench.run(&["run", "carried"]);

@@ -7,7 +7,9 @@ use std::process::{Command, Output};
 mod binary;
 pub mod machine;
 pub mod mcp_session;
+mod visible_base;
 pub use binary::bin;
+pub use visible_base::visible_base;
 
 /// The lines `reader` gives (a child's stdout or stderr), read on a thread of their own, so a
 /// test can wait for each with a timeout.
