@@ -976,3 +976,27 @@ fn a_file_larger_than_max_env_mb_fails_on_the_limit_and_leaves_no_environment() 
         .unwrap_or_default();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn a_download_larger_than_the_scratch_names_run_disk_mb() {
+    let Some(uv) = uv() else { return };
+    let index = Index::with_hugedep();
+    let bench = Bench::new(&format!(
+        "{}max_env_mb = 100\n\n[run]\ndisk_mb = 32\n",
+        index.config(&uv)
+    ));
+    bench.python_tool("cramped", READS_HUGEDEP, "");
+    let report = bench.validate("cramped");
+    let deps = check(&report, "dependencies");
+    assert_eq!(deps["status"], "fail", "{report}");
+    let message = deps["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("installing pylock.toml: uv: ")
+            && message.contains("No space left on device")
+            && message
+                .ends_with("(uv downloads into the sandbox's scratch: [run] disk_mb = 32 MiB)"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(environments(bench.root()).is_empty());
+}

@@ -17,8 +17,9 @@ use crate::model::deps::{DECLARED_PREFIX, Declared, LOCK_FILE, Lock};
 
 /// Memory for uv and the builds it runs.
 const UV_MEMORY_MB: u64 = 2048;
-/// How the C library (and so Rust and Python) words EFBIG.
+/// How the C library (and so Rust and Python) words EFBIG and ENOSPC.
 const EFBIG_TEXT: &str = "File too large";
+const ENOSPC_TEXT: &str = "No space left on device";
 
 /// Resolves and installs packages in the workspace at `root`, in its confinement.
 pub(crate) struct Packager<'a> {
@@ -91,6 +92,10 @@ impl<'a> Packager<'a> {
             _ if finished.success() => Ok(finished),
             Some(build) if past_file_size_limit(&finished) => Err(PackagesError::TooLarge {
                 max_mb: build.max_mb,
+            }),
+            _ if said(&finished, ENOSPC_TEXT) => Err(PackagesError::ScratchFull {
+                reason: uv_reason(&finished.stderr),
+                disk_mb: self.confinement.limits.disk_mb,
             }),
             _ => Err(PackagesError::Uv(uv_reason(&finished.stderr))),
         }
@@ -261,8 +266,12 @@ impl BuildFolder {
 /// A write went past the file size limit: uv was killed by SIGXFSZ, or a program that ignores
 /// the signal (Python does, so an sdist's build) failed with EFBIG, which uv passes on.
 fn past_file_size_limit(finished: &confined_program::Finished) -> bool {
-    finished.signal == Some(libc::SIGXFSZ)
-        || String::from_utf8_lossy(&finished.stderr).contains(EFBIG_TEXT)
+    finished.signal == Some(libc::SIGXFSZ) || said(finished, EFBIG_TEXT)
+}
+
+/// Whether `text` is in what it wrote to stderr.
+fn said(finished: &confined_program::Finished, text: &str) -> bool {
+    String::from_utf8_lossy(&finished.stderr).contains(text)
 }
 
 /// uv's failure as one line: its error and the deepest cause.
