@@ -8,21 +8,25 @@
 # (recovery), a list of hosts held by the egress proxy (egress), and the progress pipe as the
 # only descriptor a run gets beside stdio (progress), and no process of a run left behind
 # whenever it is cancelled or times out, with the watchdog instead of a cgroup (cancel_race);
-# nothing of a killed run left once collected (leftovers), and a tool folder that cannot be
-# read, before or during a run, judged by the kernel's own check (unavailable).
+# nothing of a killed run left once collected (leftovers), a tool folder that cannot be
+# read, before or during a run, judged by the kernel's own check (unavailable), and tools'
+# packages resolved and installed by uv in the sandbox (dependencies).
 #
 # Usage, as root, from anywhere:   tests/as_unprivileged_user.sh [test-filter] [libtest args…]
 #   TOOLBENCH_TEST_USER   the user to run as (default: toolbench-hostile; created if missing)
+#   TOOLBENCH_TEST_SUITES the suites to run, separated by spaces (default: all of them)
 # The filter and libtest arguments go to every suite.
 #
 # It builds the test binaries once, copies them, the toolbench binary and the sample tools
 # into a fresh folder owned by that user (the tests find toolbench through TOOLBENCH_BIN and
 # the sample tools through TOOLBENCH_SAMPLE_TOOLS, as the repo may be closed to that user),
-# and runs each suite there with a clean environment and a HOME of its own. Every suite runs
-# even after one fails; exits non-zero, naming the failed suites, if any failed.
+# and runs each suite there with a clean environment and a HOME of its own. The `uv` program
+# (a real one, not a pyenv shim) is copied there too, first on the suites' PATH, and then
+# required (TOOLBENCH_REQUIRE_UV): without it the dependencies suite would skip, not fail.
+# Every suite runs even after one fails; exits non-zero, naming the failed suites, if any failed.
 set -eu
 
-suites="hostile permissions unreviewed approved_is_reviewed mcp_http mcp requests recovery egress progress cancel_race leftovers unavailable"
+suites=${TOOLBENCH_TEST_SUITES:-"hostile permissions unreviewed approved_is_reviewed mcp_http mcp requests recovery egress progress cancel_race leftovers unavailable dependencies"}
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "$0: must run as root (it creates a user and switches to it)" >&2
@@ -85,6 +89,21 @@ printf '%s\n' "$paths" | while read -r name path; do
     chmod 0755 "$work/$name"
 done
 cp -R "$repo/tools" "$work/tools"
+# uv as tests/dependencies.rs finds it: a program on PATH, else the one the uv package installed.
+is_elf() { [ -f "$1" ] && [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]; }
+uv=$(command -v uv || true)
+if ! is_elf "$uv"; then
+    uv=$(python3 -c 'import uv; print(uv.find_uv_bin())' 2>/dev/null || true)
+fi
+require_uv=${TOOLBENCH_REQUIRE_UV:-}
+if is_elf "$uv"; then
+    mkdir "$work/bin"
+    cp "$uv" "$work/bin/uv"
+    require_uv=1
+elif [ -n "$require_uv" ]; then
+    echo "$0: uv is required (TOOLBENCH_REQUIRE_UV) but not installed: pip install uv" >&2
+    exit 2
+fi
 rm -rf "$work/tools/.toolbench"
 chmod 0755 "$work"
 chown -R "$user:" "$work"
@@ -96,12 +115,13 @@ for suite in $suites; do
     runuser -u "$user" -- mkdir "$work/$suite.home" "$work/$suite.tmp"
     echo "== $suite as $user ($(id -u "$user")) in $work" >&2
     runuser -u "$user" -- env -i \
-        PATH=/usr/local/bin:/usr/bin:/bin \
+        PATH="$work/bin:/usr/local/bin:/usr/bin:/bin" \
         HOME="$work/$suite.home" \
         TMPDIR="$work/$suite.tmp" \
         LANG=C.UTF-8 \
         TOOLBENCH_BIN="$work/toolbench" \
         TOOLBENCH_SAMPLE_TOOLS="$work/tools" \
+        ${require_uv:+TOOLBENCH_REQUIRE_UV=1} \
         RUST_BACKTRACE=0 \
         "$work/$suite" "$@" || failed="$failed $suite"
 done

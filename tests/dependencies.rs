@@ -19,7 +19,7 @@ struct Bench {
 }
 
 fn outside_tmp() -> tempfile::TempDir {
-    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a folder outside /tmp")
+    tempfile::tempdir_in(visible_base()).expect("a folder outside /tmp")
 }
 
 impl Bench {
@@ -41,8 +41,15 @@ impl Bench {
         self.root.path()
     }
 
+    /// The secret this bench's toolbench tags what it builds with (an environment's
+    /// `env.json`): its own, not the user's, which a plain user without a home lacks.
+    fn state_key(&self) -> PathBuf {
+        self.config.path().join("state.key")
+    }
+
     fn run(&self, args: &[&str]) -> std::process::Output {
         let mut command = toolbench_command(self.root(), self.config.path(), args);
+        command.env("TOOLBENCH_STATE_KEY", self.state_key());
         if let Some(home) = &self.home {
             command.env("HOME", home);
         }
@@ -204,24 +211,42 @@ fn uv() -> Option<PathBuf> {
 /// Makes the distributions with Python's stdlib: a wheel `tinydep` (a wheel is a zip with
 /// METADATA, WHEEL and RECORD) and an sdist `tinysdist` whose in-tree build backend runs the
 /// code given (Python, filling the dict `found`) before it makes its wheel, whose module
-/// records `found`.
+/// records `found`; and, when a size is given, a wheel `hugedep` holding one file of zeros of
+/// that size (`HUGE_FILE`), stored as it is and written in chunks.
 const MAKE_PACKAGES: &str = r#"
 import base64, hashlib, io, os, sys, tarfile, zipfile
 out, build_code = sys.argv[1], sys.argv[2]
+huge = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 RECORD = r'''
+def b64(digest):
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 def rec(n, d):
-    h = base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b"=").decode()
-    return "%s,sha256=%s,%d" % (n, h, len(d))
-def wheel_files(name, version, module):
+    return "%s,sha256=%s,%d" % (n, b64(hashlib.sha256(d).digest()), len(d))
+def wheel_files(name, version, module, records=()):
     di = "%s-%s.dist-info" % (name, version)
     files = {name + ".py": module.encode(),
              di + "/METADATA": ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)).encode(),
              di + "/WHEEL": b"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
-    files[di + "/RECORD"] = ("\n".join([rec(k, v) for k, v in files.items()] + [di + "/RECORD,,"]) + "\n").encode()
+    lines = [rec(k, v) for k, v in files.items()] + list(records) + [di + "/RECORD,,"]
+    files[di + "/RECORD"] = ("\n".join(lines) + "\n").encode()
     return files
 '''
 exec(RECORD)
 os.makedirs(out, exist_ok=True)
+if huge:
+    chunk = bytes(1024 * 1024)
+    digest = hashlib.sha256()
+    for _ in range(huge // len(chunk)):
+        digest.update(chunk)
+    blob = "hugedep_blob.bin"
+    module = "import os\nBLOB = os.path.join(os.path.dirname(os.path.abspath(__file__)), %r)\n" % blob
+    record = "%s,sha256=%s,%d" % (blob, b64(digest.digest()), huge)
+    with zipfile.ZipFile(os.path.join(out, "hugedep-1.0.0-py3-none-any.whl"), "w") as z:
+        with z.open(blob, "w", force_zip64=True) as f:
+            for _ in range(huge // len(chunk)):
+                f.write(chunk)
+        for k, v in wheel_files("hugedep", "1.0.0", module, [record]).items():
+            z.writestr(k, v)
 with zipfile.ZipFile(os.path.join(out, "tinydep-1.0.0-py3-none-any.whl"), "w") as z:
     for k, v in wheel_files("tinydep", "1.0.0", "GREETING = 'hello from tinydep'\n").items():
         z.writestr(k, v)
@@ -260,6 +285,15 @@ struct Index {
 
 impl Index {
     fn start(build_code: &str) -> Self {
+        Index::serving(build_code, 0)
+    }
+
+    /// With `hugedep` too, whose one file takes `HUGE_FILE` bytes.
+    fn with_hugedep() -> Self {
+        Index::serving("pass", HUGE_FILE)
+    }
+
+    fn serving(build_code: &str, huge: u64) -> Self {
         let dir = tempfile::tempdir().expect("index");
         let files = dir.path().join("files");
         let script = dir.path().join("make.py");
@@ -268,6 +302,7 @@ impl Index {
             .arg(&script)
             .arg(&files)
             .arg(build_code)
+            .arg(huge.to_string())
             .output()
             .expect("python3");
         assert!(
@@ -343,6 +378,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// One file past the 64 MiB every sandboxed program may write at most.
+const HUGE_FILE: u64 = 65 * 1024 * 1024;
+
+/// Reads hugedep's file to its end and says how many bytes it read.
+const READS_HUGEDEP: &str = "# /// script\n# dependencies = [\"hugedep\"]\n# ///\nimport json\n\nimport hugedep\n\nread = 0\nwith open(hugedep.BLOB, \"rb\") as f:\n    while chunk := f.read(1 << 20):\n        read += len(chunk)\nprint(json.dumps({\"read\": read}))\n";
 
 const USES_TINYDEP: &str = "# /// script\n# dependencies = [\"tinydep\"]\n# ///\nimport json\n\nimport tinydep\n\nprint(json.dumps({\"greeting\": tinydep.GREETING}))\n";
 
@@ -764,6 +805,7 @@ fn an_environment_not_built_here_is_never_used_and_validation_builds_it_again() 
     let bench = Bench::new(&index.config(&uv));
     bench.python_tool("carried", USES_TINYDEP, "");
     bench.validate("carried");
+    assert!(bench.state_key().is_file(), "a secret tags what is built");
     let out = bench.run(&["approve", "carried"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let out = bench.run(&["run", "carried"]);
@@ -878,4 +920,83 @@ fn a_package_from_an_index_only_the_manifest_names_is_flagged() {
                 .is_some_and(|m| m.contains(&format!("127.0.0.1:{}", index.port)))),
         "{report}"
     );
+}
+
+#[test]
+fn a_file_past_the_sandboxs_file_size_limit_installs_within_max_env_mb_and_is_read() {
+    let Some(uv) = uv() else { return };
+    let index = Index::with_hugedep();
+    let wheel = index
+        .dir
+        .path()
+        .join("files/hugedep-1.0.0-py3-none-any.whl");
+    let wheel_len = std::fs::metadata(&wheel).expect("the wheel").len();
+    assert!(
+        wheel_len > HUGE_FILE,
+        "the wheel holds the file whole: {wheel_len}"
+    );
+    let bench = Bench::new(&format!("{}max_env_mb = 100\n", index.config(&uv)));
+    let folder = bench.python_tool("reader", READS_HUGEDEP, "");
+    std::fs::create_dir_all(folder.join("tests")).expect("tests");
+    std::fs::write(
+        folder.join("tests/reads.toml"),
+        format!("input = \"{{}}\"\nexpect_stdout_contains = '\"read\": {HUGE_FILE}'\n"),
+    )
+    .expect("case");
+    let report = bench.validate("reader");
+    assert_eq!(check(&report, "dependencies")["status"], "pass", "{report}");
+    let envs = environments(bench.root());
+    assert_eq!(envs.len(), 1, "{report}");
+    let blob = std::fs::metadata(envs[0].join("site/hugedep_blob.bin")).expect("installed");
+    assert_eq!(blob.len(), HUGE_FILE);
+    // The tool ran with it and read it to its end.
+    assert_eq!(check(&report, "tests")["status"], "pass", "{report}");
+}
+
+#[test]
+fn a_file_larger_than_max_env_mb_fails_on_the_limit_and_leaves_no_environment() {
+    let Some(uv) = uv() else { return };
+    let index = Index::with_hugedep();
+    let bench = Bench::new(&format!("{}max_env_mb = 32\n", index.config(&uv)));
+    let folder = bench.python_tool("too_big", READS_HUGEDEP, "");
+    let report = bench.validate("too_big");
+    // It was resolved; the install is what failed.
+    let lock = std::fs::read_to_string(folder.join("pylock.toml")).expect("the lock");
+    assert!(lock.contains("hugedep"), "{lock}");
+    let deps = check(&report, "dependencies");
+    assert_eq!(deps["status"], "fail", "{report}");
+    assert_eq!(
+        deps["message"],
+        "installing pylock.toml: the environment takes more than [dependencies] max_env_mb = 32 MiB",
+        "{report}"
+    );
+    assert!(environments(bench.root()).is_empty());
+    let left: Vec<_> = std::fs::read_dir(bench.root().join(".toolbench/envs"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_download_larger_than_the_scratch_names_run_disk_mb() {
+    let Some(uv) = uv() else { return };
+    let index = Index::with_hugedep();
+    let bench = Bench::new(&format!(
+        "{}max_env_mb = 100\n\n[run]\ndisk_mb = 32\n",
+        index.config(&uv)
+    ));
+    bench.python_tool("cramped", READS_HUGEDEP, "");
+    let report = bench.validate("cramped");
+    let deps = check(&report, "dependencies");
+    assert_eq!(deps["status"], "fail", "{report}");
+    let message = deps["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("installing pylock.toml: uv: ")
+            && message.contains("No space left on device")
+            && message
+                .ends_with("(uv downloads into the sandbox's scratch: [run] disk_mb = 32 MiB)"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(environments(bench.root()).is_empty());
 }

@@ -624,6 +624,7 @@ pub(crate) fn run_evolver(
         writable: None,
         hosts: Vec::new(),
         memory_mb: None,
+        max_file_size_mb: None,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -38,12 +38,17 @@ pub(crate) struct Program {
     pub(crate) hosts: Vec<crate::model::HostPort>,
     /// Memory in MiB, summed over its processes; `None`: the checkers' [`MEMORY_MB`].
     pub(crate) memory_mb: Option<u64>,
+    /// The most one file it writes may take, in MiB; `None`: what every sandboxed process
+    /// gets (`Confinement::policy`).
+    pub(crate) max_file_size_mb: Option<u64>,
 }
 
 /// What a confined program did.
 #[derive(Debug, Clone)]
 pub(crate) struct Finished {
     pub(crate) exit_code: Option<i32>,
+    /// The signal that ended it, if one did.
+    pub(crate) signal: Option<i32>,
     pub(crate) stdout: Vec<u8>,
     pub(crate) stderr: Vec<u8>,
     /// stdout went past [`MAX_OUTPUT`] and was cut there.
@@ -123,6 +128,9 @@ pub(crate) async fn run(
         grants,
         project_fixture: None,
     });
+    if let Some(mb) = program.max_file_size_mb {
+        policy.max_file_size_mb = mb;
+    }
     let proxy = proxy.map(|(plan, mut proxy)| {
         policy.egress = Some(plan);
         proxy.start();
@@ -137,20 +145,22 @@ pub(crate) async fn run(
         .and_then(|t| serde_json::from_str(&t).ok());
     confinement::clean_up(report.as_ref(), &scratch);
     let _ = std::fs::remove_dir_all(&dir);
-    let (exit_code, (stdout, stdout_cut), (stderr, _)) = result?;
+    let (exit_code, signal, (stdout, stdout_cut), (stderr, _)) = result?;
     if let Some(error) = report.as_ref().and_then(|r| r.error.clone()) {
         return Err(ConfinedError::Refused(error));
     }
     Ok(Finished {
         exit_code,
+        signal,
         stdout,
         stderr,
         stdout_cut,
     })
 }
 
-/// The exit code, and each stream with whether it was cut at [`MAX_OUTPUT`].
-type Captured = (Option<i32>, (Vec<u8>, bool), (Vec<u8>, bool));
+/// The exit code, the signal that ended it, and each stream with whether it was cut at
+/// [`MAX_OUTPUT`].
+type Captured = (Option<i32>, Option<i32>, (Vec<u8>, bool), (Vec<u8>, bool));
 
 async fn spawn_and_wait(
     exe: &Path,
@@ -196,5 +206,6 @@ async fn spawn_and_wait(
     };
     let stdout = stdout.await.unwrap_or_default();
     let stderr = stderr.await.unwrap_or_default();
-    Ok((status.code(), stdout, stderr))
+    use std::os::unix::process::ExitStatusExt;
+    Ok((status.code(), status.signal(), stdout, stderr))
 }

@@ -17,6 +17,10 @@ use crate::model::deps::{DECLARED_PREFIX, Declared, LOCK_FILE, Lock};
 
 /// Memory for uv and the builds it runs.
 const UV_MEMORY_MB: u64 = 2048;
+/// How the C library (and so Rust and Python) words EFBIG and ENOSPC.
+const EFBIG_TEXT: &str = "File too large";
+const ENOSPC_TEXT: &str = "No space left on device";
+
 /// Resolves and installs packages in the workspace at `root`, in its confinement.
 pub(crate) struct Packager<'a> {
     root: &'a Path,
@@ -42,14 +46,14 @@ impl<'a> Packager<'a> {
         })
     }
 
-    /// Runs uv confined: it reads the system, itself, the link folders and `readable`; writes
-    /// its scratch and `writable`; reaches `sources`' hosts only.
+    /// Runs uv confined: it reads the system, itself and the link folders; writes its scratch
+    /// and the `build` folder of an install; reaches `sources`' hosts only.
     async fn uv(
         &self,
         args: Vec<String>,
         stdin: Option<Vec<u8>>,
         sources: &Sources,
-        writable: Option<&Path>,
+        build: Option<&BuildFolder>,
     ) -> Result<confined_program::Finished, PackagesError> {
         let mut argv = vec![self.uv.display().to_string()];
         argv.extend(args);
@@ -76,17 +80,24 @@ impl<'a> Packager<'a> {
             visible,
             only_visible: true,
             timeout: UV_TIMEOUT,
-            writable: writable.map(Path::to_path_buf),
+            writable: build.map(|b| b.dir.path().to_path_buf()),
             hosts: sources.hosts.clone(),
             memory_mb: Some(UV_MEMORY_MB),
+            max_file_size_mb: build.map(|b| b.max_mb),
         };
         let finished = confined_program::run(self.root, self.exe, self.confinement, program)
             .await
             .map_err(|e| PackagesError::Uv(format!("uv {e}")))?;
-        if finished.success() {
-            Ok(finished)
-        } else {
-            Err(PackagesError::Uv(uv_reason(&finished.stderr)))
+        match build {
+            _ if finished.success() => Ok(finished),
+            Some(build) if past_file_size_limit(&finished) => Err(PackagesError::TooLarge {
+                max_mb: build.max_mb,
+            }),
+            _ if said(&finished, ENOSPC_TEXT) => Err(PackagesError::ScratchFull {
+                reason: uv_reason(&finished.stderr),
+                disk_mb: self.confinement.limits.disk_mb,
+            }),
+            _ => Err(PackagesError::Uv(uv_reason(&finished.stderr))),
         }
     }
 
@@ -151,15 +162,10 @@ impl<'a> Packager<'a> {
             return Ok(info);
         }
         let io = |e: std::io::Error| PackagesError::Io(e.to_string());
-        // Outside the workspace's state, which the sandbox never shows: the one folder the
-        // install may write. Copied in from here, links as links.
-        let build = tempfile::Builder::new()
-            .prefix("toolbench-env-")
-            .tempdir()
-            .map_err(io)?;
-        let lock_path = build.path().join(LOCK_FILE);
+        let build = BuildFolder::new(max_mb).map_err(io)?;
+        let lock_path = build.dir.path().join(LOCK_FILE);
         std::fs::write(&lock_path, text).map_err(io)?;
-        let site = build.path().join(SITE);
+        let site = build.dir.path().join(SITE);
         let mut args: Vec<String> = vec![
             "pip".into(),
             "install".into(),
@@ -176,13 +182,13 @@ impl<'a> Packager<'a> {
             "--quiet".into(),
         ];
         args.extend(sources.args());
-        let installed = self.uv(args, None, sources, Some(build.path())).await;
+        let installed = self.uv(args, None, sources, Some(&build)).await;
         let result = match installed {
             Ok(_) => self.keep(lock, &site, max_mb),
             Err(e) => Err(e),
         };
         // What the install left may be read-only: opened up before the folder goes.
-        let _ = remove_tree(build.path());
+        let _ = remove_tree(build.dir.path());
         result
     }
 
@@ -235,6 +241,37 @@ impl<'a> Packager<'a> {
         }
         Ok(info)
     }
+}
+
+/// The one folder an install writes, outside the workspace's state (which the sandbox never
+/// shows): the environment being built, copied in from here, links as links. uv's cache stays
+/// in the run's scratch: at its start uv writes a `.git` into it, which the sandbox refuses in
+/// any folder it lets a program write.
+struct BuildFolder {
+    dir: tempfile::TempDir,
+    /// `max_env_mb`: no file the install writes may be larger than the environment may be
+    /// (a single file of a package may pass the 64 MiB every other sandboxed program gets).
+    max_mb: u64,
+}
+
+impl BuildFolder {
+    fn new(max_mb: u64) -> std::io::Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("toolbench-env-")
+            .tempdir()?;
+        Ok(BuildFolder { dir, max_mb })
+    }
+}
+
+/// A write went past the file size limit: uv was killed by SIGXFSZ, or a program that ignores
+/// the signal (Python does, so an sdist's build) failed with EFBIG, which uv passes on.
+fn past_file_size_limit(finished: &confined_program::Finished) -> bool {
+    finished.signal == Some(libc::SIGXFSZ) || said(finished, EFBIG_TEXT)
+}
+
+/// Whether `text` is in what it wrote to stderr.
+fn said(finished: &confined_program::Finished, text: &str) -> bool {
+    String::from_utf8_lossy(&finished.stderr).contains(text)
 }
 
 /// uv's failure as one line: its error and the deepest cause.
@@ -328,6 +365,26 @@ fn make_read_only(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_past_the_file_size_limit_is_told_by_signal_or_by_efbig() {
+        let finished = |signal, stderr: &[u8]| confined_program::Finished {
+            exit_code: None,
+            signal,
+            stdout: Vec::new(),
+            stderr: stderr.to_vec(),
+            stdout_cut: false,
+        };
+        assert!(past_file_size_limit(&finished(Some(libc::SIGXFSZ), b"")));
+        let efbig =
+            b"error: Failed to build `big`\n  Caused by: OSError: [Errno 27] File too large\n";
+        assert!(past_file_size_limit(&finished(None, efbig)));
+        assert!(!past_file_size_limit(&finished(Some(libc::SIGKILL), b"")));
+        assert!(!past_file_size_limit(&finished(
+            None,
+            b"error: No solution found"
+        )));
+    }
 
     #[test]
     fn uv_failures_are_one_line_with_their_cause() {

@@ -51,6 +51,9 @@ pub(crate) enum PackagesError {
     Uv(String),
     #[error("the environment takes more than [dependencies] max_env_mb = {max_mb} MiB")]
     TooLarge { max_mb: u64 },
+    /// uv ran out of room where it downloads and unpacks: the sandbox's scratch.
+    #[error("{reason} (uv downloads into the sandbox's scratch: [run] disk_mb = {disk_mb} MiB)")]
+    ScratchFull { reason: String, disk_mb: u64 },
     #[error("cannot build the environment: {0}")]
     Io(String),
 }

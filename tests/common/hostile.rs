@@ -18,7 +18,10 @@ use serde_json::Value;
 
 #[path = "binary.rs"]
 mod binary;
+#[path = "visible_base.rs"]
+mod visible_base;
 pub use binary::bin;
+pub use visible_base::visible_base;
 
 /// A string no other test (or run of the suite) uses.
 pub fn unique(tag: &str) -> String {
@@ -47,22 +50,6 @@ pub fn lit_path(p: &Path) -> String {
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
-}
-
-/// Where the host folder of a `Bench` is made: somewhere a run sees (read-only), so that an
-/// attack on it meets the read-only world and not only the private `/tmp` that covers the
-/// usual temporary folder. The first of these outside `/tmp`: the caller's `TMPDIR` (the
-/// unprivileged run sets one), cargo's own temporary folder for integration tests (inside
-/// the clone, which may itself lie under `/tmp`), `/var/tmp`.
-pub fn visible_base() -> PathBuf {
-    [
-        std::env::temp_dir(),
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")),
-        PathBuf::from("/var/tmp"),
-    ]
-    .into_iter()
-    .find(|base| !base.starts_with("/tmp") && base.is_dir())
-    .expect("a temporary folder outside /tmp (TMPDIR, cargo's target folder or /var/tmp)")
 }
 
 /// A workspace, a host folder outside it (one a run sees, `visible_base`), a fake HOME and a

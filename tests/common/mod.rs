@@ -7,7 +7,10 @@ use std::process::{Command, Output};
 mod binary;
 pub mod machine;
 pub mod mcp_session;
+mod visible_base;
 pub use binary::bin;
+#[allow(unused_imports)] // as dead_code above: the suites that make host folders use it
+pub use visible_base::visible_base;
 
 /// The lines `reader` gives (a child's stdout or stderr), read on a thread of their own, so a
 /// test can wait for each with a timeout.

@@ -122,6 +122,7 @@ impl<'a> Checkers<'a> {
             writable: None,
             hosts: Vec::new(),
             memory_mb: None,
+            max_file_size_mb: None,
         };
         confined_program::run(self.root, self.exe, self.confinement, checker)
             .await

@@ -1765,6 +1765,7 @@ fn evolve_without_edits_asks_the_evolver() {
 }
 mod again;
 mod copy;
+mod environment;
 mod find_key;
 mod inputs;
 mod layout;
