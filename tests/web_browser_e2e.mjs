@@ -66,13 +66,25 @@ try {
   await tab.getByText(/^Live: (connected|up to date)/).waitFor({ timeout: 10000 });
   await tab.getByRole('heading', { name: 'Agent calls waiting: 0' }).waitFor();
 
-  // An agent's call starts waiting: it shows without a reload.
+  // An agent's call starts waiting: it shows without a reload. The page itself notes when the
+  // call's heading is drawn, so the figure does not include how often Playwright looks.
+  await tab.evaluate(() => {
+    new MutationObserver((_, observer) => {
+      const drawn = [...document.querySelectorAll('h3')]
+        .some((h) => /^Call #\d+: deploy@1\.0\.0$/.test(h.textContent));
+      if (drawn) {
+        window.callDrawnAt = Date.now();
+        observer.disconnect();
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  });
   step('paired; starting the agent');
   const asked = Date.now();
   const answered = agentCall('<b>staging</b>');
   const heading = tab.getByRole('heading', { name: /^Call #\d+: deploy@1\.0\.0$/ });
   await heading.waitFor({ timeout: 30000 });
-  const visibleAt = Date.now();
+  const visibleAt = await tab.evaluate(() => window.callDrawnAt);
+  if (!visibleAt) fail('the page drew the call without telling when');
   const startedMs = visibleAt - asked;
   const waiting = JSON.parse(toolbench('calls', '--json'))[0];
   const visibleMs = visibleAt - Date.parse(waiting.requested_at);

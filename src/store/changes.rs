@@ -3,7 +3,12 @@
 //! tells a watcher of the state folder about that file (inotify): a poller waits for that
 //! instead of waking on a fixed beat, and looks again on a slow beat only in case the watch
 //! missed something.
+//!
+//! The kernel tells of the log's write a moment before the commit is seen by readers (SQLite
+//! then updates its shared index, in memory the kernel does not watch): a look at once may
+//! still find the old state, so every write told is looked at once more, shortly after.
 
+use std::cell::Cell;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -12,11 +17,15 @@ use notify::{RecursiveMode, Watcher};
 
 /// The write-ahead log's name beside `state.db`.
 const WAL_SUFFIX: &str = "-wal";
+/// How long after a write was told it is looked at again, by when its commit shows.
+const SETTLE: Duration = Duration::from_millis(25);
 
 /// A watch on one workspace's store.
 pub(crate) struct StoreChanges {
     rx: mpsc::Receiver<()>,
     _watcher: notify::RecommendedWatcher,
+    /// When to look again at a write told lately, whether or not another is told.
+    again_at: Cell<Option<Instant>>,
 }
 
 impl StoreChanges {
@@ -45,18 +54,28 @@ impl StoreChanges {
         Some(StoreChanges {
             rx,
             _watcher: watcher,
+            again_at: Cell::new(None),
         })
     }
 
     /// Waits until the store changed or `at_most` passed, and at least `spacing` since
-    /// `last` (a burst of writes is read once).
+    /// `last` (a burst of writes is read once); after a write was told, until it settled.
     pub(crate) fn wait(&self, last: Instant, spacing: Duration, at_most: Duration) {
-        let _ = self.rx.recv_timeout(at_most);
+        let at_most = match self.again_at.take() {
+            Some(at) => at.saturating_duration_since(Instant::now()).min(at_most),
+            None => at_most,
+        };
+        let mut told = self.rx.recv_timeout(at_most).is_ok();
         if let Some(left) = spacing.checked_sub(last.elapsed()) {
             std::thread::sleep(left);
         }
         // What came meanwhile is read with this look.
-        while self.rx.try_recv().is_ok() {}
+        while self.rx.try_recv().is_ok() {
+            told = true;
+        }
+        if told {
+            self.again_at.set(Some(Instant::now() + SETTLE));
+        }
     }
 }
 
@@ -83,5 +102,16 @@ mod tests {
             started.elapsed() < Duration::from_secs(5),
             "told of the write, not timed out"
         );
+        // Told of nothing more, it still looks once again, as that write settles.
+        let again = Instant::now();
+        changes.wait(Instant::now(), Duration::ZERO, Duration::from_secs(10));
+        assert!(again.elapsed() < Duration::from_secs(5), "looked again");
+        // Then (one write may be told more than once) it waits to be told.
+        let settled = (0..20).any(|_| {
+            let idle = Instant::now();
+            changes.wait(Instant::now(), Duration::ZERO, Duration::from_millis(300));
+            idle.elapsed() >= Duration::from_millis(300)
+        });
+        assert!(settled, "it kept looking without being told");
     }
 }
