@@ -250,3 +250,50 @@ fn an_interrupted_decision_a_commit_carries_is_never_finished_on_a_teammate_s_ma
         "the carried intent is one that would approve"
     );
 }
+
+/// Where the key that marks toolbench's own writes cannot be kept, no workspace opens, in one
+/// line saying where it looked: believing every file then would believe what a commit
+/// carried. Nothing is written where a key could not be made.
+#[test]
+fn without_a_key_of_its_own_toolbench_opens_nothing_and_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("ws");
+    std::fs::create_dir_all(root.join("core")).expect("workspace");
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "not a folder").expect("file");
+    let short = dir.path().join("short.key");
+    std::fs::write(&short, "12345").expect("short key");
+    let cases = [
+        (
+            blocker.join("state.key"),
+            "a-file/state.key: Not a directory",
+        ),
+        (short.clone(), "short.key: holds 5 bytes, not 32"),
+        (PathBuf::from("relative.key"), "not an absolute file path"),
+    ];
+    for (key, why) in cases {
+        let out = std::process::Command::new(bin())
+            .arg("--root")
+            .arg(&root)
+            .arg("list")
+            .envs(common::user_dirs(dir.path().join("config")))
+            .env("TOOLBENCH_STATE_KEY", &key)
+            .output()
+            .expect("toolbench");
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("cannot keep the key that marks toolbench's own writes")
+                && err.contains(why)
+                && err.contains("TOOLBENCH_STATE_KEY"),
+            "{err}"
+        );
+        assert!(!root.join(".toolbench").exists(), "nothing written");
+    }
+    assert_eq!(
+        std::fs::read(&short).expect("key"),
+        b"12345",
+        "left as it was"
+    );
+}

@@ -408,6 +408,10 @@ mod tests {
         assert!(unknown.ends_with("there is no such request"), "{unknown}");
         let answered =
             requests::answer_seen(&ctx, &mut store, second.id, &approve).expect("answered");
-        assert_eq!(answered.ids, vec![first.id, second.id], "both agents hear it");
+        assert_eq!(
+            answered.ids,
+            vec![first.id, second.id],
+            "both agents hear it"
+        );
     }
 }

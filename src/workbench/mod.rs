@@ -75,6 +75,8 @@ pub enum OpenError {
     Store(#[from] StoreError),
     #[error("cannot find the toolbench binary, which confines every run: {0}")]
     Program(std::io::Error),
+    #[error("{0}")]
+    StateKey(String),
 }
 
 /// How many runs `toolbench run` hands off before one of them opens the store and stores
@@ -115,6 +117,7 @@ impl Workbench {
     /// Opens the workspace `place` names, with the checks `opening` asks for.
     pub(crate) fn open(place: Place<'_>, opening: Opening) -> Result<Self, OpenError> {
         let (root, source) = resolve_root(place.root, place.cwd)?;
+        crate::workspace::own_writes::check().map_err(OpenError::StateKey)?;
         let config = Config::load(&root)?;
         crate::signature::register(&root, &config);
         let program = this_program().map_err(OpenError::Program)?;

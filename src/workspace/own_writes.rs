@@ -14,8 +14,11 @@
 //! The secret lives in the home folder the user database gives this user, at the data
 //! folder's default place, whatever `HOME` or `XDG_DATA_HOME` say: every process of the user
 //! (a terminal, an editor installed as a snap, an agent's MCP server started with other
-//! variables) must tag and check with the same one. `TOOLBENCH_STATE_KEY` names another file
-//! for it, for several isolated toolbench users under one account (the tests' machines).
+//! variables) must tag and check with the same one; where that folder cannot hold it (an
+//! account whose home does not exist), in the data folder `HOME` gives. `TOOLBENCH_STATE_KEY`
+//! names another file for it, for several isolated toolbench users under one account (the
+//! tests' machines). Where no secret can be kept, no workspace opens: believing everything
+//! then would believe what a commit carried.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -30,50 +33,105 @@ struct Secret {
     key: [u8; 32],
 }
 
-/// The user's secret, made on first use; `None` when the user data folder cannot hold one
-/// (then nothing is tagged, and everything is believed as before).
-fn secret() -> Option<&'static Secret> {
-    static SECRET: OnceLock<Option<Secret>> = OnceLock::new();
-    SECRET
-        .get_or_init(|| {
-            let file = secret_path()?;
-            load_or_make(file.parent()?, file.file_name()?.to_str()?)
-        })
-        .as_ref()
+/// The secret and the file it is kept in.
+struct Kept {
+    secret: Secret,
+    path: PathBuf,
 }
 
-/// Where the user's secret is kept, whether or not it is there yet: every confined program
-/// hides it (`runner::confinement`), since a program that read it could tag what it wrote.
-pub(crate) fn secret_path() -> Option<PathBuf> {
-    if let Some(file) = std::env::var_os(SECRET_ENV).map(PathBuf::from)
-        && file.is_absolute()
-        && file.file_name().is_some()
-    {
-        return Some(file);
+/// The user's secret, made on first use, or why none can be kept (then nothing is believed,
+/// and opening a workspace says why: `check`).
+fn kept() -> Result<&'static Kept, &'static str> {
+    static KEPT: OnceLock<Result<Kept, String>> = OnceLock::new();
+    KEPT.get_or_init(keep).as_ref().map_err(String::as_str)
+}
+
+/// The first of the places the secret may be kept that holds it. `TOOLBENCH_STATE_KEY`, when
+/// set, is the only one; else the data folder in the home the user database gives, then the
+/// one `HOME` and `XDG_DATA_HOME` give (an account whose home is not there, or not its own).
+fn keep() -> Result<Kept, String> {
+    if let Some(file) = std::env::var_os(SECRET_ENV).map(PathBuf::from) {
+        if !file.is_absolute() || file.file_name().is_none() {
+            return Err(format!(
+                "{SECRET_ENV}={}: not an absolute file path",
+                file.display()
+            ));
+        }
+        return keep_at(file);
     }
-    let dir = match crate::config::user_home() {
-        Some(home) => home.join(".local/share/toolbench"),
-        None => crate::config::project_dirs()?.data_dir().to_path_buf(),
-    };
-    Some(dir.join(SECRET_FILE))
+    let mut places = Vec::new();
+    if let Some(home) = crate::config::user_home() {
+        places.push(home.join(".local/share/toolbench").join(SECRET_FILE));
+    }
+    if let Some(dirs) = crate::config::project_dirs() {
+        places.push(dirs.data_dir().join(SECRET_FILE));
+    }
+    places.dedup();
+    let mut reasons = Vec::new();
+    for place in places {
+        match keep_at(place) {
+            Ok(kept) => return Ok(kept),
+            Err(reason) => reasons.push(reason),
+        }
+    }
+    if reasons.is_empty() {
+        reasons.push("no home folder is known".to_string());
+    }
+    Err(reasons.join("; "))
 }
 
-fn load_or_make(dir: &Path, name: &str) -> Option<Secret> {
+fn keep_at(path: PathBuf) -> Result<Kept, String> {
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(SECRET_FILE);
+    let secret = load_or_make(dir, name).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Kept { secret, path })
+}
+
+/// Whether this user's toolbench can keep its secret: opening a workspace fails, saying
+/// why, when it cannot, since nothing it wrote into a state folder could then be told from
+/// what a commit carried there.
+pub(crate) fn check() -> Result<(), String> {
+    kept().map(|_| ()).map_err(|reason| {
+        format!(
+            "cannot keep the key that marks toolbench's own writes ({reason}); set {SECRET_ENV} to \
+             a file toolbench may create"
+        )
+    })
+}
+
+/// Where the user's secret is kept: every confined program hides it
+/// (`runner::confinement`), since a program that read it could tag what it wrote.
+pub(crate) fn secret_path() -> Option<PathBuf> {
+    kept().ok().map(|kept| kept.path.clone())
+}
+
+fn load_or_make(dir: &Path, name: &str) -> std::io::Result<Secret> {
     let path = dir.join(name);
-    let read = |path: &Path| -> Option<Secret> {
-        let key = std::fs::read(path).ok()?.as_slice().try_into().ok()?;
-        Some(Secret { key })
+    let read = |path: &Path| -> std::io::Result<Secret> {
+        let bytes = std::fs::read(path)?;
+        let key = bytes.as_slice().try_into().map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("holds {} bytes, not 32", bytes.len()),
+            )
+        })?;
+        Ok(Secret { key })
     };
-    if let Some(secret) = read(&path) {
-        return Some(secret);
+    match read(&path) {
+        Ok(secret) => return Ok(secret),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        Err(_) => {}
     }
     let mut key = [0u8; 32];
-    getrandom::fill(&mut key).ok()?;
-    super::private::create_dirs(dir).ok()?;
+    getrandom::fill(&mut key).map_err(std::io::Error::other)?;
+    super::private::create_dirs(dir)?;
     // Made apart and linked into place: of two processes making one at once, the first wins
     // and the second reads it.
     let fresh = dir.join(format!("{name}.{}", std::process::id()));
-    super::private::write(&fresh, key).ok()?;
+    super::private::write(&fresh, key)?;
     let _ = std::fs::hard_link(&fresh, &path);
     let _ = std::fs::remove_file(&fresh);
     read(&path)
@@ -82,7 +140,7 @@ fn load_or_make(dir: &Path, name: &str) -> Option<Secret> {
 /// The tag of `bytes` of the kind `domain` (each kind its own, so one never stands for
 /// another); `None` without a secret.
 pub(crate) fn tag(domain: &str, bytes: &[u8]) -> Option<String> {
-    Some(tag_with(&secret()?.key, domain, bytes))
+    Some(tag_with(&kept().ok()?.secret.key, domain, bytes))
 }
 
 fn tag_with(key: &[u8; 32], domain: &str, bytes: &[u8]) -> String {
@@ -94,12 +152,9 @@ fn tag_with(key: &[u8; 32], domain: &str, bytes: &[u8]) -> String {
 }
 
 /// Whether `tag` is this user's toolbench's tag of `bytes` of the kind `domain`. Without a
-/// secret (no user data folder to keep one in) nothing is tagged, and everything is believed.
+/// secret nothing is believed (and no workspace opens: `check`).
 pub(crate) fn believed(domain: &str, bytes: &[u8], tag: Option<&str>) -> bool {
-    match secret() {
-        Some(secret) => judge(secret, domain, bytes, tag),
-        None => true,
-    }
+    kept().is_ok_and(|kept| judge(&kept.secret, domain, bytes, tag))
 }
 
 fn judge(secret: &Secret, domain: &str, bytes: &[u8], tag: Option<&str>) -> bool {
