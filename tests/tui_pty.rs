@@ -1181,3 +1181,111 @@ fn page_alongside(end: impl FnOnce(&mut Session)) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// `E` evolves in the person's own editor: the workbench steps aside while `$EDITOR` edits
+/// the tool's files, takes back what it saved, and the new candidate on disk holds it.
+#[test]
+fn e_evolves_in_the_editor_named_by_editor_and_the_candidate_holds_its_edit() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        std::fs::create_dir_all(ws.path().join(tier)).expect("tier");
+    }
+    command_tool(ws.path(), "alpha", "\"sh\", \"run.sh\"", 10);
+    std::fs::write(ws.path().join("approved/alpha/run.sh"), "echo alpha\n").expect("script");
+    common::accept(ws.path());
+    let config = tempfile::tempdir().expect("tempdir");
+    // The editor appends a line to each file, and to a file of its own to say it ran here.
+    let editor = config.path().join("editor.sh");
+    let ran = config.path().join("editor-ran");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nfor f; do echo '# edited in my editor' >> \"$f\"; done\necho yes > '{}'\n",
+            ran.display()
+        ),
+    )
+    .expect("editor");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).expect("mode");
+    let mut cmd = CommandBuilder::new(common::bin());
+    cmd.arg("--root");
+    cmd.arg(ws.path());
+    cmd.env("EDITOR", &editor);
+    cmd.env_remove("VISUAL");
+    let mut session = Session::spawn(cmd, config.path());
+    // Once it watches the workspace, the catalog is scanned and keys are read.
+    session.wait_for("watching");
+    session.type_keys("E");
+    session.wait_for("2 file(s) changed in your editor");
+    assert!(ran.exists(), "the editor ran");
+    // Again from the dialog (ctrl-o), on the files as edited so far.
+    session.type_keys("\x0f");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while session.contents().matches("# edited in my editor").count() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the second round did not come back:\n{}",
+            session.contents()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    session.type_keys("say where it was edited");
+    session.type_keys("\x13");
+    // An evolved version lands beside any other of its name, in a folder named by its version.
+    let candidate = ws.path().join("experimental/alpha-1.1.0/run.sh");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !candidate.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "no candidate; screen:\n{}",
+            session.contents()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let text = std::fs::read_to_string(&candidate).expect("candidate script");
+    assert_eq!(
+        text, "echo alpha\n# edited in my editor\n# edited in my editor\n",
+        "both rounds"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("approved/alpha/run.sh")).expect("active"),
+        "echo alpha\n",
+        "the active version is untouched"
+    );
+    session.type_keys("q");
+}
+
+/// Without `$VISUAL` or `$EDITOR`, `E` says how to name an editor and keeps the built-in one;
+/// an editor that fails leaves the files as they were.
+#[test]
+fn e_without_an_editor_says_so_and_a_failing_editor_changes_nothing() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        std::fs::create_dir_all(ws.path().join(tier)).expect("tier");
+    }
+    command_tool(ws.path(), "alpha", "\"sh\", \"run.sh\"", 10);
+    std::fs::write(ws.path().join("approved/alpha/run.sh"), "echo alpha\n").expect("script");
+    common::accept(ws.path());
+    let config = tempfile::tempdir().expect("tempdir");
+    for (editor, says) in [
+        (None, "set $VISUAL or $EDITOR"),
+        (Some("false"), "the editor (false) exited with"),
+    ] {
+        let mut cmd = CommandBuilder::new(common::bin());
+        cmd.arg("--root");
+        cmd.arg(ws.path());
+        cmd.env_remove("VISUAL");
+        match editor {
+            Some(editor) => cmd.env("EDITOR", editor),
+            None => cmd.env_remove("EDITOR"),
+        }
+        let mut session = Session::spawn(cmd, config.path());
+        session.wait_for("watching");
+        session.type_keys("E");
+        session.wait_for(says);
+        session.wait_for("echo alpha");
+        assert!(!session.contents().contains("changed in your editor"));
+        session.type_keys("\x1b");
+        session.type_keys("q");
+    }
+}

@@ -179,6 +179,7 @@ actions! {
     Restore => "restore", "Restore an archived tool to the tier it left";
     Rollback => "rollback", "Make the previous version active again";
     Evolve => "evolve", "Evolve: edit the tool's files with a hint into a new candidate; on an agent call, edit its arguments and approve";
+    Editor => "editor", "Evolve in your own editor ($VISUAL or $EDITOR): the tool's files open there, then the hint; in the evolve dialog, the files as edited so far";
     AddCase => "add_case", "Make the selected failure of the generated inputs (Checks tab) a test case of the candidate";
     Validate => "validate", "Validate the tool again";
     Resubmit => "resubmit", "Send an active tool's changed content back to review as a new candidate (the approved content runs again)";

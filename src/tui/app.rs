@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use super::action::{Action, KeyContext};
 use super::cursor::ListCursor;
 use super::detail_content::DetailContent;
+use super::external_editor;
 use super::keymap::Keymap;
 use super::layout::{self, Areas, Pane, Shape};
 pub(crate) use super::message_log::Level;
@@ -197,6 +198,8 @@ pub enum AppEvent {
         unstored: Vec<String>,
     },
     /// The text files of a tool, for the evolve editor.
+    /// The evolve dialog's files as the person's editor left them, or why nothing was taken.
+    EditedExternally(Result<Vec<(String, String)>, String>),
     EvolveLoaded {
         path: PathBuf,
         files: Vec<(String, String)>,
@@ -591,9 +594,25 @@ impl App {
                 if let Some(Overlay::Evolve(evolve)) = &mut self.overlay
                     && evolve.entry.path == path
                 {
-                    evolve.loaded(files);
+                    if evolve.loaded(files) {
+                        self.edit_externally();
+                    }
                     self.dirty = true;
                 }
+            }
+            AppEvent::EditedExternally(edited) => {
+                match (edited, &mut self.overlay) {
+                    (Ok(files), Some(Overlay::Evolve(evolve))) => {
+                        let changed = evolve.take_edited(files);
+                        self.notify(
+                            format!("{changed} file(s) changed in your editor; write the hint and save (ctrl-s)"),
+                            Level::Info,
+                        );
+                    }
+                    (Ok(_), _) => {}
+                    (Err(why), _) => self.notify(why, Level::Error),
+                }
+                self.dirty = true;
             }
             AppEvent::Validated {
                 path,
@@ -1042,6 +1061,7 @@ impl App {
             (_, Some(Overlay::Service(_))) if key.code == KeyCode::Enter => self.submit_dialog(),
             (_, Some(Overlay::Service(dialog))) => dialog.input_key(key),
             (Some(Action::NextField), Some(Overlay::Evolve(evolve))) => evolve.switch_focus(),
+            (Some(Action::Editor), Some(Overlay::Evolve(_))) => self.edit_externally(),
             (Some(Action::NextFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(1),
             (Some(Action::PrevFile), Some(Overlay::Evolve(evolve))) => evolve.step_file(-1),
             (_, Some(Overlay::Evolve(evolve))) => evolve.input_key(key),
@@ -1197,6 +1217,35 @@ impl App {
         if let Some(entry) = self.selected_entry().cloned() {
             self.evolve(entry);
         }
+    }
+
+    /// Evolves the selected tool in the person's own editor: the files open there as soon as
+    /// they are read.
+    fn open_evolve_in_editor(&mut self) {
+        self.open_evolve();
+        if let Some(Overlay::Evolve(evolve)) = &mut self.overlay {
+            evolve.editor_on_load = true;
+        }
+    }
+
+    /// Hands the evolve dialog's files to the person's editor, or says why it cannot.
+    fn edit_externally(&mut self) {
+        let Some(Overlay::Evolve(evolve)) = &self.overlay else {
+            return;
+        };
+        let Some(files) = evolve.texts() else {
+            self.notify("the tool's files are still being read".into(), Level::Info);
+            return;
+        };
+        if external_editor::editor().is_none() {
+            self.notify(
+                "set $VISUAL or $EDITOR to edit in your own editor; the built-in one is here"
+                    .into(),
+                Level::Error,
+            );
+            return;
+        }
+        self.effects.push(Effect::EditExternally(files));
     }
 
     fn evolve(&mut self, entry: ToolEntry) {
@@ -1681,6 +1730,7 @@ impl App {
             // Taken before the overlays, above.
             Action::Copy | Action::Again | Action::Palette => {}
             Action::Evolve => self.open_evolve(),
+            Action::Editor => self.open_evolve_in_editor(),
             Action::Validate => {
                 if let Some(entry) = self.selected_entry().cloned() {
                     self.validate(entry);

@@ -13,6 +13,7 @@ mod cursor;
 mod desktop;
 pub(crate) mod detail_content;
 pub mod diff;
+mod external_editor;
 pub mod highlight;
 mod inputs_report;
 mod job_events;
@@ -325,7 +326,22 @@ async fn event_loop(
             break;
         }
         for effect in app.take_effects() {
-            run_effect(effect, &mut ui_runtime, app, &tx);
+            match effect {
+                Effect::EditExternally(files) => {
+                    // No key meant for the editor may be read here meanwhile. Ended before a
+                    // new reader is made: that one waits for the old one's lock.
+                    drop(terminal_events);
+                    let edited = match external_editor::editor() {
+                        Some(editor) => guard
+                            .step_aside(|| external_editor::edit(&editor, &files))
+                            .context("cannot take the terminal back from the editor")?,
+                        None => Err("set $VISUAL or $EDITOR to edit in your own editor".into()),
+                    };
+                    terminal_events = crossterm::event::EventStream::new();
+                    app.update(AppEvent::EditedExternally(edited));
+                }
+                effect => run_effect(effect, &mut ui_runtime, app, &tx),
+            }
         }
         // Draw when something changed, at most once per frame interval.
         if app.dirty && last_draw.elapsed() >= FRAME_INTERVAL {
@@ -748,6 +764,8 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 },
             );
         }
+        // The event loop runs it: the terminal is its to give.
+        Effect::EditExternally(_) => {}
         Effect::LoadEvolve(entry) => {
             let tx = tx.clone();
             tokio::task::spawn_blocking(move || {

@@ -11,6 +11,7 @@ use ratatui::DefaultTerminal;
 
 pub(crate) struct TerminalGuard {
     pub(crate) terminal: DefaultTerminal,
+    mouse: bool,
 }
 
 impl TerminalGuard {
@@ -21,7 +22,28 @@ impl TerminalGuard {
         if mouse {
             execute!(stdout(), EnableMouseCapture)?;
         }
-        Ok(Self { terminal })
+        Ok(Self { terminal, mouse })
+    }
+
+    /// Gives the terminal to `program` (the person's editor) as the shell left it, and takes
+    /// it back after, drawn anew. The caller stops reading input first.
+    pub(crate) fn step_aside<T>(&mut self, program: impl FnOnce() -> T) -> std::io::Result<T> {
+        restore();
+        let result = program();
+        crossterm::terminal::enable_raw_mode()?;
+        execute!(
+            stdout(),
+            crossterm::terminal::EnterAlternateScreen,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        if self.mouse {
+            execute!(stdout(), EnableMouseCapture)?;
+        }
+        // A terminal of empty buffers draws the next frame whole. (`Terminal::clear` would
+        // ask the terminal where its cursor is, and the answer can be lost to the reader
+        // of keys.)
+        self.terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
+        Ok(result)
     }
 }
 

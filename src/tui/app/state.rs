@@ -95,6 +95,9 @@ pub enum Effect {
     },
     /// Read the text files of a tool for the evolve editor.
     LoadEvolve(Box<ToolEntry>),
+    /// The evolve dialog's files (name, text), to edit in the person's own editor while the
+    /// workbench steps aside.
+    EditExternally(Vec<(String, String)>),
     /// Make `input` (JSON text, which broke the candidate) a test case of it.
     AddCase {
         entry: Box<ToolEntry>,

@@ -46,6 +46,8 @@ pub(crate) struct EvolveState {
     pub(crate) selected: usize,
     pub(crate) focus: EvolveFocus,
     pub(crate) problem: Option<String>,
+    /// Open the files in the person's own editor once they are read (`E`).
+    pub(crate) editor_on_load: bool,
 }
 
 impl EvolveState {
@@ -60,11 +62,13 @@ impl EvolveState {
             selected: 0,
             focus: EvolveFocus::Hint,
             problem: None,
+            editor_on_load: false,
         }
     }
 
-    /// The text files of the tool arrived from disk.
-    pub(crate) fn loaded(&mut self, files: Vec<(String, String)>) {
+    /// The text files of the tool arrived from disk; true when they are to open in the
+    /// person's own editor now.
+    pub(crate) fn loaded(&mut self, files: Vec<(String, String)>) -> bool {
         let edited = files
             .into_iter()
             .map(|(name, text)| {
@@ -83,6 +87,31 @@ impl EvolveState {
             .position(|f| f.name != "tool.toml" && !f.name.starts_with("tests/"))
             .unwrap_or(0);
         self.files = Some(edited);
+        std::mem::take(&mut self.editor_on_load)
+    }
+
+    /// Each file's name and text as edited so far; `None` until they are read.
+    pub(crate) fn texts(&self) -> Option<Vec<(String, String)>> {
+        let files = self.files.as_ref()?;
+        Some(files.iter().map(|f| (f.name.clone(), f.text())).collect())
+    }
+
+    /// Takes the files as the person's editor left them; how many differ from before.
+    pub(crate) fn take_edited(&mut self, edited: Vec<(String, String)>) -> usize {
+        let mut changed = 0;
+        for file in self.files.iter_mut().flatten() {
+            let Some((_, text)) = edited.iter().find(|(name, _)| *name == file.name) else {
+                continue;
+            };
+            if *text != file.text() {
+                changed += 1;
+                let mut editor = TextArea::new(text.lines().map(str::to_string).collect());
+                editor.set_cursor_line_style(ratatui::style::Style::default());
+                file.editor = editor;
+            }
+        }
+        self.focus = EvolveFocus::Hint;
+        changed
     }
 
     pub(crate) fn switch_focus(&mut self) {
