@@ -277,6 +277,7 @@ impl App {
             output_scroll: 0,
             output_view: TextView::default(),
             output_header_open: false,
+            diff_side_by_side: false,
             runs: Vec::new(),
             output_run: 0,
             next_run_key: 1,
@@ -1686,6 +1687,7 @@ impl App {
             Action::AddCase
             | Action::NextSection
             | Action::PrevSection
+            | Action::SideBySide
             | Action::Submit
             | Action::NextField
             | Action::Grant
@@ -1818,7 +1820,9 @@ impl App {
                 let validation = validations.get(&detail.entry.path);
                 let search_key = self.keymap.hint(Action::Search);
                 let page = detail_text_page(self.size);
-                return match detail.on_action(action, validation, page, &search_key) {
+                let outcome = detail.on_action(action, validation, page, &search_key);
+                self.diff_side_by_side = detail.side_by_side;
+                return match outcome {
                     DetailOutcome::Consumed => true,
                     DetailOutcome::Say(message) => {
                         self.notify(message, Level::Info);
@@ -2140,6 +2144,7 @@ impl App {
         let escalations = crate::review::validate::escalations(&entry, &self.catalog);
         self.overlay = Some(Overlay::Detail(Box::new(DetailState {
             escalations,
+            side_by_side: self.diff_side_by_side,
             ..DetailState::new(entry, section)
         })));
     }

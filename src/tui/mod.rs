@@ -12,7 +12,7 @@ mod config_file;
 mod cursor;
 mod desktop;
 pub(crate) mod detail_content;
-pub mod diff;
+pub(crate) mod diff;
 pub mod highlight;
 mod inputs_report;
 mod job_events;

@@ -241,6 +241,9 @@ pub struct App {
     pub(crate) output_view: TextView,
     /// The Output header shows whole, over several rows (`i`).
     pub(crate) output_header_open: bool,
+    /// The review overlay's diff side by side where it is wide enough (`s`), kept from one
+    /// overlay to the next while the workbench runs.
+    pub(crate) diff_side_by_side: bool,
     pub(crate) runs: Vec<RunView>,
     /// Index into `runs` of the run the Output pane shows.
     pub(crate) output_run: usize,

@@ -513,6 +513,7 @@ fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
             not_shown: None,
         }],
         diff: None,
+        diff_layout: Default::default(),
         behaviour: 0,
         recent_runs: vec![],
         quality_by_day: vec![],
@@ -1765,6 +1766,7 @@ fn evolve_without_edits_asks_the_evolver() {
 }
 mod again;
 mod copy;
+mod diff_view;
 mod find_key;
 mod inputs;
 mod layout;
