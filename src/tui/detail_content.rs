@@ -169,6 +169,18 @@ pub(crate) fn load(
     ready(content);
 }
 
+/// The diff of `entry` against `parent` alone, as the overlay shows it: for the preview beside
+/// the queue, which needs nothing else of the tool.
+pub(crate) fn diff_only(entry: &ToolEntry, parent: &ToolEntry, theme: &Theme) -> DiffText {
+    let (_, texts) = read_tool(entry);
+    let folder = crate::runner::tool_dir(entry);
+    let files: Vec<ListedFile> = texts
+        .iter()
+        .map(|(name, text)| listed(&folder.join(name), name, text.as_deref()))
+        .collect();
+    diff_against(parent, (&folder, &texts, &files), theme)
+}
+
 /// The text files of a tool (manifest included) for the evolve editor; binary, oversized and
 /// symlinked files are left out (evolve copies them as they are).
 pub(crate) fn text_files(entry: &ToolEntry) -> Vec<(String, String)> {

@@ -86,6 +86,24 @@ impl DiffText {
     }
 }
 
+impl DiffText {
+    /// The first `max` lines with their numbers in front, for a view that only cuts them at
+    /// its edge (the preview beside the queue).
+    pub(crate) fn numbered(self, theme: &Theme, max: usize) -> Vec<Line<'static>> {
+        let layout = DiffLayout::new(self.numbers, self.lines.len());
+        self.lines
+            .into_iter()
+            .take(max)
+            .enumerate()
+            .map(|(i, line)| {
+                let mut spans = vec![layout.numbers(theme, i)];
+                spans.extend(line.spans);
+                Line::from(spans)
+            })
+            .collect()
+    }
+}
+
 fn file_header(theme: &Theme, name: &str, what: Option<&str>) -> Line<'static> {
     let mut spans = vec![Span::styled(
         format!("── {}", visible(name)),

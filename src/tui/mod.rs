@@ -21,6 +21,7 @@ pub(crate) mod layout;
 mod message_log;
 pub mod overlays;
 mod panes;
+mod preview_cache;
 pub mod quality_history;
 pub(crate) mod run_history;
 pub(crate) mod runs;
@@ -31,6 +32,7 @@ pub(crate) mod text_fit;
 pub(crate) mod text_view;
 pub mod theme;
 pub mod ui;
+mod verdict_lines;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -436,6 +438,18 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                     });
                 }
                 job_events::tell_scan(&tx, event)
+            });
+        }
+        Effect::LoadPreview { entry, parent } => {
+            let tx = tx.clone();
+            let theme = app.theme.clone();
+            tokio::task::spawn_blocking(move || {
+                let diff = detail_content::diff_only(&entry, &parent, &theme);
+                let lines = diff.numbered(&theme, app::preview::PREVIEW_LINES);
+                let _ = tx.blocking_send(AppEvent::PreviewLoaded {
+                    hash: entry.content_hash.clone(),
+                    lines,
+                });
             });
         }
         Effect::LoadDetail { entry, parent } => {

@@ -1775,6 +1775,7 @@ mod long_lines;
 mod marks;
 mod mouse;
 mod permissions;
+mod preview;
 mod progress;
 mod quality_chart;
 mod readme_keys;

@@ -9,15 +9,14 @@ use ratatui::text::{Line, Span};
 use super::centered;
 use super::resources::ResourceState;
 use crate::model::ToolEntry;
-use crate::review::validate::{
-    CaseStatus, CheckKind, CheckStatus, FindingSeverity, ValidationReport,
-};
+use crate::review::validate::{CaseStatus, CheckKind, FindingSeverity, ValidationReport};
 use crate::text::visible;
 use crate::tui::action::Action;
 use crate::tui::detail_content::{DetailContent, SourceFile};
 use crate::tui::diff::{DiffLayout, SplitRow};
 use crate::tui::text_view::{self, TextView, Typed};
 use crate::tui::theme::Theme;
+use crate::tui::verdict_lines;
 
 mod draw;
 pub(crate) use draw::draw;
@@ -727,32 +726,11 @@ fn checks(
             None,
         );
     };
-    let verdict_style = match report.verdict.as_str() {
-        "pass" => theme.ok,
-        "warn" => theme.warning,
-        _ => theme.error,
-    };
-    let cached = if report.cached { " (cached)" } else { "" };
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("verdict {}", report.verdict), verdict_style),
-        Span::styled(
-            format!(" · validated {}{cached}", report.validated_at),
-            theme.dim,
-        ),
-    ])];
+    let mut lines = vec![verdict_lines::verdict(theme, report)];
     for check in &report.checks {
-        let (mark, style) = match check.status {
-            CheckStatus::Pass => ("✓", theme.ok),
-            CheckStatus::Warn => ("!", theme.warning),
-            CheckStatus::Fail => ("✗", theme.error),
-            CheckStatus::Skip => ("-", theme.dim),
-        };
         // A check's line says what it found (the generated inputs' first failure, how many
         // inputs the parent and candidate answer differently): wrapped, never cut.
-        let line = Line::from(vec![
-            Span::styled(format!("{mark} {:<14}", check.check.as_str()), style),
-            Span::raw(check.message.clone()),
-        ]);
+        let line = verdict_lines::check(theme, check);
         lines.extend(crate::tui::text_view::wrap(&line, width.max(20)));
         // Under an escalation, everything the tool asks for.
         if check.check == CheckKind::Permissions
