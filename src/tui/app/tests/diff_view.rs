@@ -94,3 +94,62 @@ fn side_by_side_is_remembered_and_waits_for_room() {
     app.update(AppEvent::Terminal(Event::Resize(130, 30)));
     assert_eq!(render(&app, 130, 30), split);
 }
+
+/// A 50,000-line file with every 100th line changed, as the overlay's diff.
+fn fifty_thousand_line_diff(app: &mut App, entry: &ToolEntry) {
+    let old: String = (1..=50_000).map(|i| format!("line {i}\n")).collect();
+    let new: String = (1..=50_000)
+        .map(|i| match i % 100 {
+            0 => format!("line {i} changed\n"),
+            _ => format!("line {i}\n"),
+        })
+        .collect();
+    let mut diff = crate::tui::diff::DiffText::default();
+    let hunks = crate::diff::hunks(&old, &new, 3);
+    diff.file(&app.theme, "big.txt", None, &hunks);
+    let mut content = content_with_source("main.py", "print(1)\n");
+    content.diff_layout = crate::tui::diff::DiffLayout::new(diff.numbers, diff.lines.len());
+    content.diff = Some(diff.lines);
+    app.update(AppEvent::DetailLoaded {
+        path: entry.path.clone(),
+        content,
+    });
+}
+
+#[test]
+fn a_fifty_thousand_line_diff_draws_its_end_and_finds_a_line_side_by_side() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::Terminal(Event::Resize(130, 30)));
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Enter);
+    let entry = detail_loaded(&mut app);
+    fifty_thousand_line_diff(&mut app, &entry);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('G'));
+    let started = Instant::now();
+    let end = render(&app, 130, 30);
+    // Only the rows in view are built: the end of a long diff draws at once.
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        end.contains("50000 - line 50000") && end.contains("│50000 + line 50000 changed"),
+        "{end}"
+    );
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "line 25000 changed");
+    key(&mut app, KeyCode::Enter);
+    let found = render(&app, 130, 30);
+    let row = found
+        .lines()
+        .find(|l| l.contains("+ line 25000 changed"))
+        .unwrap_or_else(|| panic!("the match is in view: {found}"));
+    assert!(
+        row.contains("25000 - line 25000 "),
+        "beside its old line: {row}"
+    );
+}
