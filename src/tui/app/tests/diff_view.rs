@@ -51,6 +51,29 @@ fn the_diff_has_hunk_headers_and_both_line_numbers() {
     assert!(screen.contains("│ 3    - Input (stdin, JSON)"), "{screen}");
     assert!(screen.contains("│    3 + Input (stdin, JSON)"), "{screen}");
     assert!(!screen.contains("side by side"), "no room for it: {screen}");
+    // `s` says why the diff stays unified.
+    let mut app = app;
+    key(&mut app, KeyCode::Char('s'));
+    let said = render(&app, 100, 30);
+    assert!(
+        said.contains("side by side needs an overlay of 120 columns"),
+        "{said}"
+    );
+    assert!(said.contains("│ 3    - Input (stdin, JSON)"), "{said}");
+}
+
+#[test]
+fn the_help_lists_s_under_the_tool_detail() {
+    let app = app_with(sample());
+    let help: Vec<String> = crate::tui::overlays::help::lines(&app.theme, &app.keymap, 160, "")
+        .iter()
+        .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    assert!(
+        help.iter()
+            .any(|l| l.trim_start().starts_with("s ") && l.contains("diff side by side")),
+        "{help:#?}"
+    );
 }
 
 #[test]
