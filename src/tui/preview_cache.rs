@@ -33,3 +33,25 @@ impl PreviewCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_is_kept_by_its_hash_and_the_oldest_gives_way() {
+        let mut cache = PreviewCache::default();
+        cache.start("a");
+        assert_eq!(cache.get("a"), Some(&None), "being read");
+        cache.fill("a", vec![Line::from("@@ -1,1 +1,1 @@")]);
+        assert_eq!(cache.get("a").map(Option::is_some), Some(true));
+        // A read that ends after its slot gave way is dropped.
+        for hash in ["b", "c", "d", "e", "f", "g", "h", "i"] {
+            cache.start(hash);
+        }
+        assert_eq!(cache.get("a"), None);
+        cache.fill("a", vec![Line::from("late")]);
+        assert_eq!(cache.get("a"), None);
+        assert_eq!(cache.get("i"), Some(&None));
+    }
+}
