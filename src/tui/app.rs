@@ -2177,6 +2177,15 @@ impl App {
         match mouse.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 self.focus = pane;
+                // A click on the preview beside the queue selects no row.
+                let review = self.areas().review;
+                let queue = crate::tui::panes::review::queue_width(review.width.saturating_sub(2));
+                let on_preview =
+                    pane == Pane::Review && self.shows_preview() && mouse.column > review.x + queue;
+                if on_preview {
+                    self.dirty = true;
+                    return;
+                }
                 let row = self.click_row(pane, mouse.row);
                 // The second click on the same row within the interval opens it.
                 let click = (Instant::now(), pane, row);

@@ -39,6 +39,11 @@ pub(crate) enum PreviewDiff<'a> {
 /// Columns the queue keeps beside the preview: its names, versions and badges whole.
 const QUEUE_WIDTH: u16 = 40;
 
+/// The queue's columns beside the preview, in a pane `inner` columns wide inside.
+pub(crate) fn queue_width(inner: u16) -> u16 {
+    (inner * 2 / 5).max(QUEUE_WIDTH)
+}
+
 /// What waits beside the rows, counted in the pane's title.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Waiting {
@@ -95,7 +100,7 @@ pub(crate) fn draw(
     // Beside the queue, the selected row's preview, after a rule.
     let (queue, beside) = match preview {
         Some(preview) => {
-            let queue_width = (inner.width * 2 / 5).max(QUEUE_WIDTH);
+            let queue_width = queue_width(inner.width);
             let queue = Rect {
                 width: queue_width,
                 ..inner

@@ -123,3 +123,31 @@ fn a_narrow_review_pane_shows_the_queue_alone() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_click_selects_a_row_of_the_queue_and_none_on_the_preview() {
+    let mut app = review_zoomed(120);
+    let click = |app: &mut App, column: u16, row: u16| {
+        app.update(AppEvent::Terminal(Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })));
+    };
+    let review = app.areas().review;
+    // The preview's third row is level with the queue's third.
+    click(&mut app, review.x + 80, review.y + 3);
+    assert_eq!(
+        app.review_entry().map(|e| e.name.as_str()),
+        Some("csv_to_json")
+    );
+    click(&mut app, review.x + 3, review.y + 3);
+    let entry = app.review_entry().cloned().expect("the third row's tool");
+    assert_ne!(entry.name, "csv_to_json");
+    let screen = render(&app, 120, 24);
+    assert!(
+        screen.contains(&format!("│{} {}", entry.name, entry.version)),
+        "{screen}"
+    );
+}
