@@ -84,9 +84,7 @@ impl DiffText {
             }
         }
     }
-}
 
-impl DiffText {
     /// The first `max` lines with their numbers in front, for a view that only cuts them at
     /// its edge (the preview beside the queue).
     pub(crate) fn numbered(self, theme: &Theme, max: usize) -> Vec<Line<'static>> {
