@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use toolbench::tui::diff::diff_lines;
+use toolbench::diff::hunks;
 use toolbench::tui::highlight::{find_syntax, highlight, plain, syntaxes};
 use toolbench::tui::theme::Theme;
 
@@ -46,12 +46,12 @@ static EDITED_EVERY_3: LazyLock<String> = LazyLock::new(|| edited(3));
 
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn diff_50k_lines_1_percent_changed(bencher: divan::Bencher) {
-    bencher.bench(|| diff_lines(&OLD, &EDITED_EVERY_100, 3).len());
+    bencher.bench(|| hunks(&OLD, &EDITED_EVERY_100, 3).len());
 }
 
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn diff_50k_lines_a_third_changed(bencher: divan::Bencher) {
-    bencher.bench(|| diff_lines(&OLD, &EDITED_EVERY_3, 3).len());
+    bencher.bench(|| hunks(&OLD, &EDITED_EVERY_3, 3).len());
 }
 
 /// What the view shows first: every line with control characters made visible.

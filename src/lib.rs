@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod diff;
 pub mod doctor;
 pub(crate) mod error_chain;
 pub(crate) mod http_server;

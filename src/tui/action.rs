@@ -162,6 +162,7 @@ actions! {
     Search => "search", "Search the text (ignoring case): enter jumps to the first match, esc cancels";
     NextMatch => "next_match", "Jump to the next match of the search";
     PrevMatch => "prev_match", "Jump to the previous match of the search";
+    SideBySide => "side_by_side", "Show the diff side by side (old left, new right) where the overlay is 120 columns or wider, or unified again";
     Submit => "submit", "Run / save the dialog";
     NextFile => "next_file", "Next file in the evolve editor";
     PrevFile => "prev_file", "Previous file in the evolve editor";

@@ -90,6 +90,11 @@ pub enum AppEvent {
         path: PathBuf,
         content: Box<DetailContent>,
     },
+    /// The first lines of the diff of the content `hash` against its parent, numbered.
+    PreviewLoaded {
+        hash: String,
+        lines: Vec<Line<'static>>,
+    },
     /// The chart data of the tool detail at `path`, after its content.
     QualityByDayLoaded {
         path: PathBuf,
@@ -282,6 +287,8 @@ impl App {
             output_scroll: 0,
             output_view: TextView::default(),
             output_header_open: false,
+            diff_side_by_side: false,
+            previews: Default::default(),
             runs: Vec::new(),
             output_run: 0,
             next_run_key: 1,
@@ -401,11 +408,7 @@ impl App {
 
     pub(crate) fn selected_entry(&self) -> Option<&ToolEntry> {
         match self.focus {
-            Pane::Review => match self.review_row(self.review_cursor.selected)? {
-                ReviewRow::Alert(alert) => self.catalog.find(&ToolId::named(alert.name())).ok(),
-                ReviewRow::Candidate(entry) => Some(entry),
-                ReviewRow::Call(_) | ReviewRow::Request(_) | ReviewRow::Rule(_) => None,
-            },
+            Pane::Review => self.review_entry(),
             _ => self
                 .catalog
                 .entries()
@@ -413,7 +416,25 @@ impl App {
         }
     }
 
+    /// The tool on the row selected in the Review pane, when the row is one.
+    pub(crate) fn review_entry(&self) -> Option<&ToolEntry> {
+        match self.review_row(self.review_cursor.selected)? {
+            ReviewRow::Alert(alert) => self.catalog.find(&ToolId::named(alert.name())).ok(),
+            ReviewRow::Candidate(entry) => Some(entry),
+            ReviewRow::Call(_) | ReviewRow::Request(_) | ReviewRow::Rule(_) => None,
+        }
+    }
+
     pub fn update(&mut self, event: AppEvent) {
+        self.on_event(event);
+        // The preview follows the selection, the queue and the width, whatever moved them:
+        // all of which leave the screen to draw again.
+        if self.dirty {
+            self.want_preview();
+        }
+    }
+
+    fn on_event(&mut self, event: AppEvent) {
         match event {
             AppEvent::Terminal(event) => self.on_terminal(event),
             AppEvent::ScanProgress { done, total } => {
@@ -424,6 +445,10 @@ impl App {
             }
             AppEvent::ScanFinished { entries, elapsed } => self.on_scan_finished(entries, elapsed),
             AppEvent::ScanRows(rows) => self.on_scan_rows(rows),
+            AppEvent::PreviewLoaded { hash, lines } => {
+                self.previews.fill(&hash, lines);
+                self.dirty = true;
+            }
             AppEvent::DetailLoaded { path, content } => {
                 if let Some(Overlay::Detail(detail)) = &mut self.overlay
                     && detail.entry.path == path
@@ -1740,6 +1765,7 @@ impl App {
             Action::AddCase
             | Action::NextSection
             | Action::PrevSection
+            | Action::SideBySide
             | Action::Submit
             | Action::NextField
             | Action::Grant
@@ -1872,7 +1898,9 @@ impl App {
                 let validation = validations.get(&detail.entry.path);
                 let search_key = self.keymap.hint(Action::Search);
                 let page = detail_text_page(self.size);
-                return match detail.on_action(action, validation, page, &search_key) {
+                let outcome = detail.on_action(action, validation, page, &search_key);
+                self.diff_side_by_side = detail.side_by_side;
+                return match outcome {
                     DetailOutcome::Consumed => true,
                     DetailOutcome::Say(message) => {
                         self.notify(message, Level::Info);
@@ -2174,19 +2202,7 @@ impl App {
 
     /// The tool detail of `entry`, its content read in the background.
     fn show_details(&mut self, entry: ToolEntry, section: DetailSection) {
-        // A candidate is compared with the active version of its name, whatever it claims; an
-        // active tool with the earlier version of its name it names as its parent.
-        let parent = if entry.tier.is_active() {
-            entry
-                .manifest
-                .as_ref()
-                .and_then(|m| m.provenance.parent.as_ref())
-                .filter(|parent| parent.name == entry.name)
-                .and_then(|parent| self.catalog.find(parent).ok())
-        } else {
-            crate::review::validate::active_entry(&entry, &self.catalog)
-        }
-        .map(|p| Box::new(p.clone()));
+        let parent = self.parent_of(&entry).map(|p| Box::new(p.clone()));
         self.effects.push(Effect::LoadDetail {
             entry: Box::new(entry.clone()),
             parent,
@@ -2194,6 +2210,7 @@ impl App {
         let escalations = crate::review::validate::escalations(&entry, &self.catalog);
         self.overlay = Some(Overlay::Detail(Box::new(DetailState {
             escalations,
+            side_by_side: self.diff_side_by_side,
             ..DetailState::new(entry, section)
         })));
     }
@@ -2214,6 +2231,15 @@ impl App {
         match mouse.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 self.focus = pane;
+                // A click on the preview beside the queue selects no row.
+                let review = self.areas().review;
+                let queue = crate::tui::panes::review::queue_width(review.width.saturating_sub(2));
+                let on_preview =
+                    pane == Pane::Review && self.shows_preview() && mouse.column > review.x + queue;
+                if on_preview {
+                    self.dirty = true;
+                    return;
+                }
                 let row = self.click_row(pane, mouse.row);
                 // The second click on the same row within the interval opens it.
                 let click = (Instant::now(), pane, row);
@@ -2268,6 +2294,7 @@ pub(crate) mod failure_lines;
 mod find_key;
 mod marks;
 pub(crate) mod output_lines;
+pub(crate) mod preview;
 mod requests;
 mod resource_views;
 pub(crate) mod review_lines;

@@ -7,19 +7,18 @@
 
 use std::path::Path;
 
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::diff::{Kind, diff_lines};
+use super::diff::{DiffLayout, DiffText};
 use super::highlight::{find_syntax, highlight, plain, syntaxes};
 use super::theme::Theme;
 use crate::catalog::infer::render_inferred_manifest;
 use crate::catalog::manifest::{
-    MANIFEST_FILE, read_text_capped, read_tool_text, read_tool_text_head,
+    Follow, MANIFEST_FILE, open_regular, read_text_capped, read_tool_text, read_tool_text_head,
 };
 use crate::catalog::scan::collect_files;
+use crate::diff::hunks;
 use crate::model::{Manifest, ToolEntry};
-use crate::text::visible;
 
 /// Files larger than this are listed but not shown.
 const MAX_SOURCE_BYTES: u64 = 512 * 1024;
@@ -60,6 +59,8 @@ pub struct DetailContent {
     /// The diff against the parent, when the tool has one in the catalog, followed by the
     /// last `behaviour` lines: the parent's real inputs the two answer differently.
     pub(crate) diff: Option<Vec<Line<'static>>>,
+    /// The line numbers of the diff's lines, and its rows side by side.
+    pub(crate) diff_layout: DiffLayout,
     pub(crate) behaviour: usize,
     /// The tool's last runs, newest first (any version), for the picture in the overview.
     pub(crate) recent_runs: Vec<crate::model::RunRecord>,
@@ -82,6 +83,7 @@ impl DetailContent {
         diff.truncate(diff.len() - self.behaviour);
         self.behaviour = lines.len();
         diff.extend(lines);
+        self.diff_layout = std::mem::take(&mut self.diff_layout).resized(diff.len());
         if diff.is_empty() {
             self.diff = None;
         }
@@ -102,7 +104,10 @@ pub(crate) fn load(
         .iter()
         .map(|(name, text)| listed(&folder.join(name), name, text.as_deref()))
         .collect();
-    let diff = parent.map(|p| diff_against(p, &texts, theme));
+    let diff = parent.map(|p| diff_against(p, (&folder, &texts, &files), theme));
+    let diff_layout = diff.as_ref().map_or_else(DiffLayout::default, |d| {
+        DiffLayout::new(d.numbers.clone(), d.lines.len())
+    });
     // A text file over the preview limit (a bundle, minified code) shows its beginning.
     let heads: Vec<Option<(String, String)>> = files
         .iter_mut()
@@ -133,7 +138,8 @@ pub(crate) fn load(
             .collect(),
         main_source,
         files,
-        diff,
+        diff: diff.map(|d| d.lines),
+        diff_layout,
         behaviour: 0,
         recent_runs: Vec::new(),
         quality_by_day: Vec::new(),
@@ -161,6 +167,18 @@ pub(crate) fn load(
         content.manifest = highlight(set, syntax, &manifest_text, theme).lines;
     }
     ready(content);
+}
+
+/// The diff of `entry` against `parent` alone, as the overlay shows it: for the preview beside
+/// the queue, which needs nothing else of the tool.
+pub(crate) fn diff_only(entry: &ToolEntry, parent: &ToolEntry, theme: &Theme) -> DiffText {
+    let (_, texts) = read_tool(entry);
+    let folder = crate::runner::tool_dir(entry);
+    let files: Vec<ListedFile> = texts
+        .iter()
+        .map(|(name, text)| listed(&folder.join(name), name, text.as_deref()))
+        .collect();
+    diff_against(parent, (&folder, &texts, &files), theme)
 }
 
 /// The text files of a tool (manifest included) for the evolve editor; binary, oversized and
@@ -278,13 +296,60 @@ fn main_source<'a>(
     named.or_else(script).or_else(first)
 }
 
-/// Every file that differs from the parent, as `--- name` headers and coloured lines.
+/// A tool's files with their text (`None` for one not shown as text).
+type FileTexts = [(String, Option<String>)];
+
+/// One side of a file in the diff: its text, or what it is when it is not shown as text.
+struct Side<'a> {
+    text: Option<&'a str>,
+    listed: Option<&'a ListedFile>,
+    path: std::path::PathBuf,
+}
+
+impl<'s> Side<'s> {
+    /// The side of `name` among `texts` (read from `folder`), when the tool has it.
+    fn of(
+        texts: &'s FileTexts,
+        files: &'s [ListedFile],
+        folder: &Path,
+        name: &str,
+    ) -> Option<Self> {
+        let (_, text) = texts.iter().find(|(n, _)| n == name)?;
+        Some(Side {
+            text: text.as_deref(),
+            listed: files.iter().find(|f| f.name == name),
+            path: folder.join(name),
+        })
+    }
+
+    /// The text of a side; a side the tool lacks is empty (the file was added or removed).
+    fn text_of(side: &Option<Self>) -> Option<&'s str> {
+        side.as_ref().map_or(Some(""), |s| s.text)
+    }
+
+    /// What the side is when it is no text, never its bytes: `binary file, 2048 bytes`.
+    fn described(&self) -> Option<String> {
+        let listed = self.listed?;
+        Some(match listed.not_shown.as_deref() {
+            Some("binary") | None => format!("binary file, {} bytes", listed.size),
+            Some(why) => format!("{why}, {} bytes", listed.size),
+        })
+    }
+}
+
+/// Every file that differs from the parent: its name, then its hunks with both sides' line
+/// numbers; a file one side of which is not text says what each side is.
 fn diff_against(
     parent: &ToolEntry,
-    texts: &[(String, Option<String>)],
+    (folder, texts, files): (&Path, &FileTexts, &[ListedFile]),
     theme: &Theme,
-) -> Vec<Line<'static>> {
+) -> DiffText {
     let (parent_manifest, mut parent_texts) = read_tool(parent);
+    let parent_folder = crate::runner::tool_dir(parent);
+    let parent_files: Vec<ListedFile> = parent_texts
+        .iter()
+        .map(|(name, text)| listed(&parent_folder.join(name), name, text.as_deref()))
+        .collect();
     parent_texts.retain(|(name, _)| name != MANIFEST_FILE);
     parent_texts.push((MANIFEST_FILE.to_string(), Some(parent_manifest)));
     let mut names: Vec<&str> = texts
@@ -294,62 +359,83 @@ fn diff_against(
         .collect();
     names.sort_unstable();
     names.dedup();
-    let text_of = |list: &[(String, Option<String>)], name: &str| {
-        list.iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, t)| t.clone())
-    };
-    let mut out = vec![Line::from(Span::styled(
+    let mut out = DiffText::default();
+    out.note(Line::from(Span::styled(
         format!(
             "against {}@{} ({})",
             parent.name, parent.version, parent.tier
         ),
         theme.dim,
-    ))];
+    )));
     for name in names {
-        let old = text_of(&parent_texts, name).unwrap_or_default();
-        let new = text_of(texts, name).unwrap_or_default();
-        if old == new {
-            continue;
-        }
-        out.push(Line::from(""));
-        out.push(Line::from(Span::styled(
-            format!("── {name}"),
-            theme.syntax_heading,
-        )));
-        for line in diff_lines(&old, &new, DIFF_CONTEXT) {
-            let Some(line) = line else {
-                out.push(Line::from(Span::styled("  ⋯", theme.dim)));
-                continue;
-            };
-            let (mark, style) = match line.kind {
-                Kind::Same => ("  ", Style::default()),
-                Kind::Added => ("+ ", theme.ok),
-                Kind::Removed => ("- ", theme.error),
-            };
-            let mut spans = vec![Span::styled(mark, style)];
-            // The words that changed inside a changed line stand out from the rest of it.
-            spans.extend(line.parts.iter().map(|part| {
-                let style = if part.changed {
-                    style.add_modifier(Modifier::REVERSED)
-                } else {
-                    style
+        let old = Side::of(&parent_texts, &parent_files, &parent_folder, name);
+        let new = Side::of(texts, files, folder, name);
+        let what = match (&old, &new) {
+            (None, _) => Some("new file"),
+            (_, None) => Some("removed"),
+            _ => None,
+        };
+        match (Side::text_of(&old), Side::text_of(&new)) {
+            (Some(old), Some(new)) if old != new => {
+                out.file(theme, name, what, &hunks(old, new, DIFF_CONTEXT));
+            }
+            (Some(_), Some(_)) => {}
+            _ if same_bytes(old.as_ref(), new.as_ref()) => {}
+            _ => {
+                let described = |side: Option<&Side>| {
+                    side.map(|s| match s.text {
+                        Some(text) => format!("text file, {} lines", text.lines().count()),
+                        None => s.described().unwrap_or_default(),
+                    })
                 };
-                Span::styled(visible(&part.text), style)
-            }));
-            out.push(Line::from(spans));
+                out.not_text(
+                    theme,
+                    name,
+                    described(old.as_ref()),
+                    described(new.as_ref()),
+                );
+            }
         }
     }
-    if out.len() == 1 {
-        out.push(Line::from(Span::styled("no differences", theme.dim)));
+    if out.lines.len() == 1 {
+        out.note(Line::from(Span::styled("no differences", theme.dim)));
     }
     out
+}
+
+/// Whether two sides that are not both text hold the same bytes, compared a block at a time
+/// (a binary file may be large); a symlink or anything unreadable is never the same.
+fn same_bytes(old: Option<&Side>, new: Option<&Side>) -> bool {
+    use std::io::Read;
+    let (Some(old), Some(new)) = (old, new) else {
+        return false;
+    };
+    let open = |side: &Side| open_regular(&side.path, Follow::No).ok();
+    let (Some((mut a, meta_a)), Some((mut b, meta_b))) = (open(old), open(new)) else {
+        return false;
+    };
+    if meta_a.len() != meta_b.len() {
+        return false;
+    }
+    let (mut block_a, mut block_b) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let Ok(n) = a.read(&mut block_a) else {
+            return false;
+        };
+        if n == 0 {
+            return true;
+        }
+        if b.read_exact(&mut block_b[..n]).is_err() || block_a[..n] != block_b[..n] {
+            return false;
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
+    use ratatui::style::Style;
 
     /// The content as `load` hands it over: plain first, then highlighted.
     fn loaded(entry: &ToolEntry, parent: Option<&ToolEntry>) -> Vec<DetailContent> {
@@ -398,8 +484,83 @@ mod tests {
             "{diff:?}"
         );
         assert!(
-            diff.iter().any(|l| l == "── tests/semicolon.toml"),
+            diff.iter()
+                .any(|l| l == "── tests/semicolon.toml (new file)"),
             "{diff:?}"
+        );
+    }
+
+    #[test]
+    fn a_binary_file_in_the_diff_says_what_it_is_never_its_bytes() {
+        let manifest = |version: &str| {
+            format!(
+                "name = \"t\"\nversion = \"{version}\"\ndescription = \"t\"\n\
+                 [run]\ncommand = [\"python3\", \"main.py\"]\n"
+            )
+        };
+        let garbage = [0u8, 159, 146, 150, 0xff, 0xfe];
+        let (_old_dir, parent) = tool_with(&[("tool.toml", &manifest("1.0.0"))]);
+        std::fs::write(parent.path.join("data.bin"), garbage).expect("parent binary");
+        std::fs::write(parent.path.join("same.bin"), garbage).expect("same binary");
+        let (_new_dir, candidate) = tool_with(&[("tool.toml", &manifest("1.1.0"))]);
+        std::fs::write(candidate.path.join("data.bin"), [garbage, garbage].concat())
+            .expect("candidate binary");
+        std::fs::write(candidate.path.join("same.bin"), garbage).expect("same binary");
+        let content = loaded(&candidate, Some(&parent)).remove(0);
+        let diff: Vec<String> = content
+            .diff
+            .expect("diff")
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        let at = diff
+            .iter()
+            .position(|l| l == "── data.bin")
+            .expect("data.bin");
+        assert_eq!(
+            diff[at + 1..at + 3],
+            ["- binary file, 6 bytes", "+ binary file, 12 bytes"],
+            "{diff:?}"
+        );
+        assert!(!diff.iter().any(|l| l.contains("same.bin")), "{diff:?}");
+        assert!(!diff.iter().any(|l| l.contains('\u{fffd}')), "{diff:?}");
+    }
+
+    #[test]
+    fn the_diff_numbers_its_lines_under_hunk_headers() {
+        let entries = sample_entries();
+        let find = |version: &str| {
+            entries
+                .iter()
+                .find(|e| e.name == "csv_to_json" && e.version == version)
+                .expect("tool")
+        };
+        let content = loaded(find("1.3.0"), Some(find("1.2.0"))).remove(0);
+        let diff = content.diff.as_deref().expect("diff");
+        let header = diff
+            .iter()
+            .position(|l| l.to_string().starts_with("@@ -"))
+            .expect("a hunk header");
+        let header_text = diff[header].to_string();
+        assert!(
+            header_text.contains(" @@ "),
+            "names its file: {header_text}"
+        );
+        let layout = &content.diff_layout;
+        let numbers = layout
+            .numbers(&Theme::builtin(), header + 1)
+            .content
+            .to_string();
+        assert!(
+            numbers
+                .trim()
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ' '),
+            "{numbers:?}"
+        );
+        assert!(
+            !numbers.trim().is_empty(),
+            "the first line of a hunk is numbered"
         );
     }
 

@@ -12,7 +12,7 @@ mod config_file;
 mod cursor;
 mod desktop;
 pub(crate) mod detail_content;
-pub mod diff;
+pub(crate) mod diff;
 mod external_editor;
 pub mod highlight;
 mod inputs_report;
@@ -22,6 +22,7 @@ pub(crate) mod layout;
 mod message_log;
 pub mod overlays;
 mod panes;
+mod preview_cache;
 pub mod quality_history;
 pub(crate) mod run_history;
 pub(crate) mod runs;
@@ -32,6 +33,7 @@ pub(crate) mod text_fit;
 pub(crate) mod text_view;
 pub mod theme;
 pub mod ui;
+mod verdict_lines;
 mod web_page;
 
 use std::path::{Path, PathBuf};
@@ -464,6 +466,18 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                     });
                 }
                 job_events::tell_scan(&tx, event)
+            });
+        }
+        Effect::LoadPreview { entry, parent } => {
+            let tx = tx.clone();
+            let theme = app.theme.clone();
+            tokio::task::spawn_blocking(move || {
+                let diff = detail_content::diff_only(&entry, &parent, &theme);
+                let lines = diff.numbered(&theme, app::preview::PREVIEW_LINES);
+                let _ = tx.blocking_send(AppEvent::PreviewLoaded {
+                    hash: entry.content_hash.clone(),
+                    lines,
+                });
             });
         }
         Effect::LoadDetail { entry, parent } => {

@@ -39,7 +39,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
         };
         let rows = ReviewRows(app);
         let framing = framing(app, Pane::Review);
-        panes::review::draw(frame, &app.theme, framing, areas.review, &rows, waiting);
+        let preview = app.shows_preview().then(|| app.preview());
+        panes::review::draw(
+            frame,
+            &app.theme,
+            framing,
+            areas.review,
+            &rows,
+            waiting,
+            preview,
+        );
     }
     if !areas.failures.is_empty() {
         let framing = framing(app, Pane::Failures);

@@ -50,6 +50,11 @@ pub enum Effect {
         entry: Box<ToolEntry>,
         parent: Option<Box<ToolEntry>>,
     },
+    /// The diff of a candidate against its parent, for the preview beside the queue.
+    LoadPreview {
+        entry: Box<ToolEntry>,
+        parent: Box<ToolEntry>,
+    },
     /// Read again the tools at these paths (relative to the root): what a decision touched.
     Reload(Vec<String>),
     StartRun {
@@ -244,6 +249,11 @@ pub struct App {
     pub(crate) output_view: TextView,
     /// The Output header shows whole, over several rows (`i`).
     pub(crate) output_header_open: bool,
+    /// The review overlay's diff side by side where it is wide enough (`s`), kept from one
+    /// overlay to the next while the workbench runs.
+    pub(crate) diff_side_by_side: bool,
+    /// The diffs read for the preview beside the queue.
+    pub(crate) previews: crate::tui::preview_cache::PreviewCache,
     pub(crate) runs: Vec<RunView>,
     /// Index into `runs` of the run the Output pane shows.
     pub(crate) output_run: usize,

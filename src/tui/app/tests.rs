@@ -513,6 +513,7 @@ fn content_with_source(name: &str, text: &str) -> Box<DetailContent> {
             not_shown: None,
         }],
         diff: None,
+        diff_layout: Default::default(),
         behaviour: 0,
         recent_runs: vec![],
         quality_by_day: vec![],
@@ -1765,6 +1766,7 @@ fn evolve_without_edits_asks_the_evolver() {
 }
 mod again;
 mod copy;
+mod diff_view;
 mod environment;
 mod find_key;
 mod inputs;
@@ -1774,6 +1776,7 @@ mod long_lines;
 mod marks;
 mod mouse;
 mod permissions;
+mod preview;
 mod progress;
 mod quality_chart;
 mod readme_keys;

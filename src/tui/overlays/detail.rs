@@ -9,14 +9,14 @@ use ratatui::text::{Line, Span};
 use super::centered;
 use super::resources::ResourceState;
 use crate::model::ToolEntry;
-use crate::review::validate::{
-    CaseStatus, CheckKind, CheckStatus, FindingSeverity, ValidationReport,
-};
+use crate::review::validate::{CaseStatus, CheckKind, FindingSeverity, ValidationReport};
 use crate::text::visible;
 use crate::tui::action::Action;
 use crate::tui::detail_content::{DetailContent, SourceFile};
+use crate::tui::diff::{DiffLayout, SplitRow};
 use crate::tui::text_view::{self, TextView, Typed};
 use crate::tui::theme::Theme;
+use crate::tui::verdict_lines;
 
 mod draw;
 pub(crate) use draw::draw;
@@ -88,7 +88,13 @@ pub(crate) struct DetailState {
     /// For an evolved tool whose parent the catalog holds: the parent (`name@version`) and
     /// what the tool asks for that the parent was not granted, marked in the overview.
     pub(crate) escalations: Option<(String, Vec<String>)>,
+    /// The diff side by side (old left, new right) where the overlay is wide enough.
+    pub(crate) side_by_side: bool,
 }
+
+/// The overlay's width (borders included) from which the diff may be shown side by side:
+/// two sides of 80-column code each keep about 55 columns after their gutters.
+pub(crate) const SIDE_BY_SIDE_WIDTH: usize = 120;
 
 impl DetailState {
     pub(crate) fn new(entry: ToolEntry, section: DetailSection) -> Self {
@@ -103,7 +109,80 @@ impl DetailState {
             back: None,
             views: Default::default(),
             escalations: None,
+            side_by_side: false,
         }
+    }
+
+    /// Whether the diff shows side by side in a text `width` columns wide.
+    pub(crate) fn split(&self, width: usize) -> bool {
+        self.section == DetailSection::Diff && self.side_by_side && width + 2 >= SIDE_BY_SIDE_WIDTH
+    }
+
+    /// The rows of the text section shown before wrapping (its lines and header; side by
+    /// side, a removed line and the added one beside it share a row).
+    fn total_rows(&self, content: &DetailContent, width: usize) -> usize {
+        match self.text_lines(content) {
+            _ if self.split(width) => content.diff_layout.rows().len(),
+            Some((lines, first)) => lines.len() + first,
+            None => 0,
+        }
+    }
+
+    /// The row that shows line `line` of the text section shown.
+    fn row_of_line(&self, content: &DetailContent, width: usize, line: usize) -> usize {
+        match self.text_lines(content) {
+            _ if self.split(width) => content.diff_layout.row_of(line),
+            Some((_, first)) => line + first,
+            None => 0,
+        }
+    }
+
+    /// The first line row `row` of the text section shown holds.
+    fn line_of_row(&self, content: &DetailContent, width: usize, row: usize) -> usize {
+        match self.text_lines(content) {
+            _ if self.split(width) => content.diff_layout.line_at(row),
+            Some((_, first)) => row.saturating_sub(first),
+            None => 0,
+        }
+    }
+
+    /// Columns of the line numbers in front of the lines: Source's (`  12 `), the diff's
+    /// old and new ones (one side's, side by side).
+    fn gutter(&self, content: &DetailContent, width: usize) -> usize {
+        match self.section {
+            DetailSection::Source => self.total_rows(content, width).to_string().len().max(4) + 1,
+            DetailSection::Diff if self.split(width) => content.diff_layout.half_gutter(),
+            DetailSection::Diff => content.diff_layout.gutter(),
+            _ => 0,
+        }
+    }
+
+    /// Columns for the text of a line after its gutter, in a text `width` columns wide: side
+    /// by side, each side's after a `│` between them.
+    fn text_width(&self, content: &DetailContent, width: usize) -> usize {
+        let gutter = self.gutter(content, width);
+        if self.split(width) {
+            (width.saturating_sub(1) / 2).saturating_sub(gutter)
+        } else {
+            width.saturating_sub(gutter)
+        }
+    }
+
+    /// `s` in the diff: side by side, or unified again, staying on the line at the top.
+    fn toggle_side_by_side(&mut self, page: (usize, usize)) -> Option<String> {
+        if self.section != DetailSection::Diff {
+            return Some("side by side is for the Diff".to_string());
+        }
+        let top = self.top_line(page);
+        self.side_by_side = !self.side_by_side;
+        if let Some(content) = self.content.as_deref() {
+            self.scroll = self.row_of_line(content, page.1, top);
+        }
+        (self.side_by_side && !self.split(page.1)).then(|| {
+            format!(
+                "side by side needs an overlay of {SIDE_BY_SIDE_WIDTH} columns: unified until the terminal is wider"
+            )
+        })
     }
 
     /// The view of the section shown, when it is a text (Diff, Source, Manifest).
@@ -129,19 +208,15 @@ impl DetailState {
         }
     }
 
-    /// The line index (in `text_lines`) at the top of the window.
-    fn top_line(&self, rows: usize) -> usize {
-        let Some((lines, first)) = self.content.as_deref().and_then(|c| self.text_lines(c)) else {
+    /// The line index (in `text_lines`) at the top of the window of `page` rows and columns.
+    fn top_line(&self, (rows, width): (usize, usize)) -> usize {
+        let Some(content) = self.content.as_deref() else {
             return 0;
         };
-        let total = lines.len() + first;
-        window_start(
-            self.scroll,
-            total,
-            rows,
-            self.view().is_some_and(|v| v.wrap),
-        )
-        .saturating_sub(first)
+        let total = self.total_rows(content, width);
+        let wrap = self.view().is_some_and(|v| v.wrap);
+        let start = window_start(self.scroll, total, rows, wrap);
+        self.line_of_row(content, width, start)
     }
 
     /// The lines of the text section shown (Source without its file-name line), and the
@@ -180,7 +255,7 @@ impl DetailState {
     /// Enter on a search: the first match at or after the top line in view.
     fn seek_from_top(&mut self, page: (usize, usize)) -> Option<String> {
         let query = self.view()?.query()?.to_string();
-        let top = self.top_line(page.0);
+        let top = self.top_line(page);
         let found = text_view::seek(self.total_lines(), top, true, true, |i| {
             self.matches_on(i, &query) > 0
         });
@@ -195,7 +270,8 @@ impl DetailState {
         query: &str,
         page: (usize, usize),
     ) -> Option<String> {
-        let (lines, first) = self.content.as_deref().and_then(|c| self.text_lines(c))?;
+        let content = self.content.as_deref()?;
+        let (lines, _) = self.text_lines(content)?;
         let Some((line, index)) = found.filter(|(line, _)| *line < lines.len()) else {
             return Some(format!("no match for \"{query}\""));
         };
@@ -203,15 +279,15 @@ impl DetailState {
         let columns = text_view::find(&text, query)
             .get(index)
             .map(|bytes| text_view::columns(&text, bytes.clone()));
-        let total = lines.len() + first;
-        let row = line + first;
+        let total = self.total_rows(content, page.1);
+        let row = self.row_of_line(content, page.1, line);
         let wrap = self.view().is_some_and(|v| v.wrap);
         let start = window_start(self.scroll, total, page.0, wrap);
+        let width = self.text_width(content, page.1);
         if wrap || row < start || row >= start + page.0 {
             // One line of context above the match.
             self.scroll = row.saturating_sub(1);
         }
-        let width = page.1.saturating_sub(gutter(self.section, total));
         let view = self.view_mut()?;
         view.search.current = Some((line, index));
         if let Some(columns) = columns {
@@ -274,15 +350,14 @@ impl DetailState {
                 None
             }
             Action::ScrollRight => {
-                let total = self
+                let width = self
                     .content
                     .as_deref()
-                    .and_then(|c| self.text_lines(c))
-                    .map_or(0, |(lines, first)| lines.len() + first);
-                let width = page.1.saturating_sub(gutter(self.section, total));
+                    .map_or(0, |c| self.text_width(c, page.1));
                 self.view_mut()?.scroll_right(widest, width);
                 None
             }
+            Action::SideBySide => self.toggle_side_by_side(page),
             Action::ScrollLeft => {
                 self.view_mut()?.scroll_left();
                 None
@@ -429,15 +504,6 @@ fn window_start(scroll: usize, total: usize, height: usize, wrap: bool) -> usize
     }
 }
 
-/// Columns of the line numbers in front of Source's lines (`  12 `).
-fn gutter(section: DetailSection, total: usize) -> usize {
-    if section == DetailSection::Source {
-        total.to_string().len().max(4) + 1
-    } else {
-        0
-    }
-}
-
 /// The rows of a loaded section that fall in the window of `height` lines from `scroll`
 /// (kept inside the section), `width` columns wide. Only the window is built, so a
 /// 50,000-line file draws as fast as a short one.
@@ -452,20 +518,23 @@ fn loaded_section(
         let start = scroll.min(total.saturating_sub(height));
         start..(start + height).min(total)
     };
-    if let (Some((lines, first)), Some(view)) = (detail.text_lines(content), detail.view()) {
-        let header = (first > 0)
+    if let (Some((lines, _)), Some(view)) = (detail.text_lines(content), detail.view()) {
+        let window = (scroll, height);
+        if detail.split(width) {
+            return split_rows(theme, view, (lines, &content.diff_layout), window, width);
+        }
+        let header = (detail.section == DetailSection::Source)
             .then(|| detail.source.or(content.main_source))
             .flatten()
             .and_then(|i| content.sources.get(i))
             .map(|source| source_header(theme, source));
-        return text_rows(
-            theme,
-            view,
-            (lines, header),
-            (scroll, height),
-            width,
-            detail.section,
-        );
+        let gutter = detail.gutter(content, width);
+        let number = |i: usize| match detail.section {
+            DetailSection::Diff => content.diff_layout.numbers(theme, i),
+            _ => Span::styled(format!("{:>w$} ", i + 1, w = gutter - 1), theme.dim),
+        };
+        let numbers = (gutter > 0).then_some((gutter, &number as &dyn Fn(usize) -> Span<'static>));
+        return text_rows(theme, view, (lines, header), window, width, numbers);
     }
     match detail.section {
         DetailSection::Diff => vec![Line::from(Span::styled(
@@ -502,21 +571,35 @@ fn loaded_section(
     }
 }
 
+/// A gutter's width and the numbers of a line in it.
+type Numbers<'a> = (usize, &'a dyn Fn(usize) -> Span<'static>);
+
+/// Line `i` of a text with the search's matches marked.
+fn marked(theme: &Theme, view: &TextView, lines: &[Line<'static>], i: usize) -> Line<'static> {
+    let line = lines[i].clone();
+    let Some(query) = view.query() else {
+        return line;
+    };
+    let current = view.search.current.filter(|(l, _)| *l == i);
+    let styles = (theme.search_match, theme.search_current);
+    text_view::mark(&line, query, current.map(|(_, k)| k), styles)
+}
+
 /// The rows of a text section in view: its lines (after a header line, for Source) from
-/// `scroll`, matches of the search marked, then wrapped or shifted sideways. Source keeps
-/// its line numbers in place.
+/// `scroll`, matches of the search marked, then wrapped or shifted sideways. The line
+/// numbers (Source's, the diff's) stay in place.
 fn text_rows(
     theme: &Theme,
     view: &TextView,
     (lines, header): (&[Line<'static>], Option<Line<'static>>),
     (scroll, height): (usize, usize),
     width: usize,
-    section: DetailSection,
+    numbers: Option<Numbers>,
 ) -> Vec<Line<'static>> {
     let first = usize::from(header.is_some());
     let total = lines.len() + first;
     let start = window_start(scroll, total, height, view.wrap);
-    let gutter = gutter(section, total);
+    let gutter = numbers.map_or(0, |(gutter, _)| gutter);
     let room = width.saturating_sub(gutter).max(1);
     let mut rows = Vec::new();
     for row in start..(start + height).min(total) {
@@ -526,14 +609,8 @@ fn text_rows(
             }
             continue;
         };
-        let mut line = lines[i].clone();
-        if let Some(query) = view.query() {
-            let current = view.search.current.filter(|(l, _)| *l == i);
-            let styles = (theme.search_match, theme.search_current);
-            line = text_view::mark(&line, query, current.map(|(_, k)| k), styles);
-        }
-        let number = (gutter > 0)
-            .then(|| Span::styled(format!("{:>w$} ", i + 1, w = gutter - 1), theme.dim));
+        let line = marked(theme, view, lines, i);
+        let number = numbers.map(|(_, number)| number(i));
         let parts = if view.wrap {
             text_view::wrap(&line, room)
         } else {
@@ -548,6 +625,73 @@ fn text_rows(
             }
             spans.extend(part.spans);
             rows.push(Line::from(spans));
+        }
+        if rows.len() >= height {
+            break;
+        }
+    }
+    rows.truncate(height);
+    rows
+}
+
+/// The rows of the diff side by side in view, from row `scroll`: the old line on the left,
+/// the new one on the right, each with its number and each wrapped or shifted sideways in its
+/// half; headers span both.
+fn split_rows(
+    theme: &Theme,
+    view: &TextView,
+    (lines, layout): (&[Line<'static>], &DiffLayout),
+    (scroll, height): (usize, usize),
+    width: usize,
+) -> Vec<Line<'static>> {
+    let split = layout.rows();
+    let start = window_start(scroll, split.len(), height, view.wrap);
+    let half = width.saturating_sub(1) / 2;
+    let gutter = layout.half_gutter();
+    let room = half.saturating_sub(gutter).max(1);
+    let cut = |line: &Line<'static>, room: usize| {
+        if view.wrap {
+            text_view::wrap(line, room)
+        } else {
+            vec![text_view::shift(line, view.offset, room)]
+        }
+    };
+    // One side's rows: its number on the first, blank under it, each padded to the half.
+    let side = |line: Option<usize>, old: bool| -> Vec<Line<'static>> {
+        let Some(i) = line else {
+            return vec![Line::from(" ".repeat(half))];
+        };
+        cut(&marked(theme, view, lines, i), room)
+            .into_iter()
+            .enumerate()
+            .map(|(k, part)| {
+                let number = if k == 0 {
+                    layout.side_number(theme, i, old)
+                } else {
+                    Span::raw(" ".repeat(gutter))
+                };
+                let pad = room.saturating_sub(part.width());
+                let mut spans = vec![number];
+                spans.extend(part.spans);
+                spans.push(Span::raw(" ".repeat(pad)));
+                Line::from(spans)
+            })
+            .collect()
+    };
+    let mut rows = Vec::new();
+    for row in &split[start..(start + height).min(split.len())] {
+        match *row {
+            SplitRow::Whole(i) => rows.extend(cut(&marked(theme, view, lines, i), width)),
+            SplitRow::Pair(old, new) => {
+                let (left, right) = (side(old, true), side(new, false));
+                for k in 0..left.len().max(right.len()) {
+                    let blank = || Line::from(" ".repeat(half));
+                    let mut spans = left.get(k).cloned().unwrap_or_else(blank).spans;
+                    spans.push(Span::styled("│", theme.dim));
+                    spans.extend(right.get(k).cloned().unwrap_or_else(blank).spans);
+                    rows.push(Line::from(spans));
+                }
+            }
         }
         if rows.len() >= height {
             break;
@@ -582,32 +726,11 @@ fn checks(
             None,
         );
     };
-    let verdict_style = match report.verdict.as_str() {
-        "pass" => theme.ok,
-        "warn" => theme.warning,
-        _ => theme.error,
-    };
-    let cached = if report.cached { " (cached)" } else { "" };
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("verdict {}", report.verdict), verdict_style),
-        Span::styled(
-            format!(" · validated {}{cached}", report.validated_at),
-            theme.dim,
-        ),
-    ])];
+    let mut lines = vec![verdict_lines::verdict(theme, report)];
     for check in &report.checks {
-        let (mark, style) = match check.status {
-            CheckStatus::Pass => ("✓", theme.ok),
-            CheckStatus::Warn => ("!", theme.warning),
-            CheckStatus::Fail => ("✗", theme.error),
-            CheckStatus::Skip => ("-", theme.dim),
-        };
         // A check's line says what it found (the generated inputs' first failure, how many
         // inputs the parent and candidate answer differently): wrapped, never cut.
-        let line = Line::from(vec![
-            Span::styled(format!("{mark} {:<14}", check.check.as_str()), style),
-            Span::raw(check.message.clone()),
-        ]);
+        let line = verdict_lines::check(theme, check);
         lines.extend(crate::tui::text_view::wrap(&line, width.max(20)));
         // Under an escalation, everything the tool asks for.
         if check.check == CheckKind::Permissions

@@ -6,7 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-use super::{DetailSection, DetailState, checks, loaded_section, overlay_rect, overview};
+use super::{
+    DetailSection, DetailState, SIDE_BY_SIDE_WIDTH, checks, loaded_section, overlay_rect, overview,
+};
 use crate::review::validate::ValidationReport;
 use crate::tui::action::Action;
 use crate::tui::keymap::Keymap;
@@ -41,7 +43,12 @@ pub(crate) fn draw(
             theme.title_focused,
         ))
         .title(Line::from(tabs).right_aligned())
-        .title_bottom(bottom_hint(theme, keymap, detail));
+        .title_bottom(bottom_hint(
+            theme,
+            keymap,
+            detail,
+            rect.width.saturating_sub(2) as usize,
+        ));
     let visible = rect.height.saturating_sub(2) as usize;
     let mut chart = None;
     let (content, scroll) = match detail.section {
@@ -106,7 +113,13 @@ pub(crate) fn draw(
     }
 }
 
-fn bottom_hint(theme: &Theme, keymap: &Keymap, detail: &DetailState) -> Line<'static> {
+/// The keys of the section shown, `width` the columns of its text.
+fn bottom_hint(
+    theme: &Theme,
+    keymap: &Keymap,
+    detail: &DetailState,
+    width: usize,
+) -> Line<'static> {
     let hint = |action| keymap.hint(action);
     let open = hint(Action::Open);
     let text = match detail.section {
@@ -116,6 +129,15 @@ fn bottom_hint(theme: &Theme, keymap: &Keymap, detail: &DetailState) -> Line<'st
         ),
         DetailSection::Files => format!(" j/k file · {open} show it · tab section · esc close "),
         DetailSection::Overview => " tab/←→ section · j/k scroll · esc close ".to_string(),
+        // Side by side only where the overlay has room for it.
+        DetailSection::Diff if width + 2 >= SIDE_BY_SIDE_WIDTH => format!(
+            " tab section · j/k scroll · {} side by side · {} wrap · {}{} scroll · {} search · esc close ",
+            hint(Action::SideBySide),
+            hint(Action::Wrap),
+            hint(Action::ScrollLeft),
+            hint(Action::ScrollRight),
+            hint(Action::Search),
+        ),
         _ => format!(
             " tab section · j/k scroll · {} wrap · {}{} scroll · {} search · esc close ",
             hint(Action::Wrap),
@@ -137,7 +159,8 @@ fn bottom_hint(theme: &Theme, keymap: &Keymap, detail: &DetailState) -> Line<'st
         }
         None => vec![Span::styled(text, theme.dim)],
     };
-    if let Some(label) = view.label() {
+    let split = detail.split(width).then(|| "side by side".to_string());
+    for label in split.into_iter().chain(view.label()) {
         spans.push(Span::styled(format!("· {label} "), theme.title_focused));
     }
     Line::from(spans)
