@@ -435,13 +435,12 @@ impl Config {
                 }
             }
             if let Some(key) = review.signing_key {
-                if workspace {
-                    return Err(ConfigError(format!(
-                        "{}: field `review.signing_key`: a workspace file cannot name the \
-                         signing key (it travels with the tools); set it in the user config",
-                        path.display()
-                    )));
-                }
+                user_only(
+                    path,
+                    workspace,
+                    "review.signing_key",
+                    "name the signing key",
+                )?;
                 self.review.signing_key = Some(key).filter(|k| !k.trim().is_empty());
             }
         }
@@ -703,7 +702,19 @@ fn parse_port_range(text: &str) -> Option<(u16, u16)> {
     (low > 0 && low <= high).then_some((low, high))
 }
 
-/// One line for a TOML error: `file:line: field `key`: message`.
+/// Refuses `field` in a workspace's toolbench.toml: agents write the workspace and it travels
+/// with the tools, so what would let them `what` is the user config's alone.
+fn user_only(path: &Path, workspace: bool, field: &str, what: &str) -> Result<(), ConfigError> {
+    if !workspace {
+        return Ok(());
+    }
+    Err(ConfigError(format!(
+        "{}: field `{field}`: a workspace file cannot {what} (it travels with the tools); set \
+         it in the user config",
+        path.display()
+    )))
+}
+
 impl Config {
     /// `[dependencies]`; `workspace`: a file that travels with the tools, which may name an
     /// index or links but never loosen what is resolved (`allow_direct`) or choose the
@@ -720,21 +731,13 @@ impl Config {
                 path.display()
             ))
         };
-        if workspace {
-            if deps.allow_direct.is_some() {
-                return Err(field_error(
-                    "allow_direct",
-                    "a workspace file cannot allow direct URL or path requirements (it travels \
-                     with the tools); set it in the user config",
-                ));
-            }
-            if deps.uv.is_some() {
-                return Err(field_error(
-                    "uv",
-                    "a workspace file cannot choose the program that resolves packages; set it \
-                     in the user config",
-                ));
-            }
+        if deps.allow_direct.is_some() {
+            let what = "allow direct URL or path requirements";
+            user_only(path, workspace, "dependencies.allow_direct", what)?;
+        }
+        if deps.uv.is_some() {
+            let what = "choose the program that resolves packages";
+            user_only(path, workspace, "dependencies.uv", what)?;
         }
         if let Some(index) = deps.index {
             crate::model::deps::check_index_url(&index)
@@ -764,6 +767,7 @@ impl Config {
     }
 }
 
+/// One line for a TOML error: `file:line: field `key`: message`.
 pub(crate) fn describe_toml_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim().replace('\n', " ");
     let Some(span) = err.span() else {
