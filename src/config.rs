@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::catalog::SortOrder;
 use crate::catalog::manifest::read_text_capped;
 use crate::catalog::scan::ScanLimits;
+use crate::notify::webhook::Webhook;
 
 /// A workspace's own settings, at its root.
 pub(crate) const WORKSPACE_CONFIG: &str = "toolbench.toml";
@@ -69,6 +70,8 @@ pub struct Config {
     pub(crate) validate: ValidateSettings,
     /// `[web] listen`: where `toolbench web` serves the review page, and its links point.
     pub(crate) web_listen: std::net::SocketAddr,
+    /// `[notify] webhook`: told when something starts waiting for a person (user config only).
+    pub(crate) notify_webhook: Option<Webhook>,
     /// `[dependencies]`: where tools' packages come from and what builds them.
     pub(crate) dependencies: DependencySettings,
 }
@@ -218,7 +221,14 @@ struct ConfigLayer {
     validate: Option<ValidateLayer>,
     review: Option<ReviewLayer>,
     web: Option<WebLayer>,
+    notify: Option<NotifyLayer>,
     dependencies: Option<DependenciesLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyLayer {
+    webhook: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -398,6 +408,7 @@ impl Config {
             validate: ValidateSettings::DEFAULT,
             review: ReviewSettings::default(),
             web_listen: std::net::SocketAddr::from(([127, 0, 0, 1], 7878)),
+            notify_webhook: None,
             dependencies: DependencySettings {
                 max_env_mb: 1024,
                 ..DependencySettings::default()
@@ -535,6 +546,18 @@ impl Config {
                 self.dependencies.max_env_mb = mb;
             }
             self.apply_dependencies(deps, path, workspace)?;
+        }
+        if let Some(url) = layer.notify.and_then(|notify| notify.webhook) {
+            user_only(
+                path,
+                workspace,
+                "notify.webhook",
+                "name the webhook told of what waits",
+            )?;
+            let webhook = Webhook::parse(&url).map_err(|why| {
+                ConfigError(format!("{}: field `notify.webhook`: {why}", path.display()))
+            })?;
+            self.notify_webhook = Some(webhook);
         }
         if let Some(listen) = layer.web.and_then(|web| web.listen) {
             self.web_listen = listen.parse().map_err(|_| {
@@ -1055,6 +1078,44 @@ mod tests {
             .expect_err("bad mode")
             .to_string();
         assert!(err.contains("toolbench.toml:2"), "{err}");
+    }
+
+    #[test]
+    fn only_the_user_config_names_the_webhook_and_only_an_http_url() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let user = dir.path().join("config.toml");
+        let workspace = dir.path().join("toolbench.toml");
+        let mut config = Config::defaults().expect("defaults");
+        assert_eq!(config.notify_webhook, None, "none unless configured");
+        std::fs::write(&user, "[notify]\nwebhook = \"http://127.0.0.1:8080/tb\"\n").expect("write");
+        config.apply_file(&user).expect("user");
+        let hook = config.notify_webhook.clone().expect("a webhook");
+        assert_eq!(hook.url(), "http://127.0.0.1:8080/tb");
+
+        std::fs::write(&workspace, "[notify]\nwebhook = \"http://10.0.0.1/x\"\n").expect("write");
+        let err = config
+            .apply_layer(&workspace, true)
+            .expect_err("a workspace's webhook")
+            .to_string();
+        assert!(
+            err.ends_with("toolbench.toml: field `notify.webhook`: a workspace file cannot name the webhook told of what waits (it travels with the tools); set it in the user config"),
+            "{err}"
+        );
+        assert_eq!(config.notify_webhook, Some(hook), "left as the user set it");
+
+        for (url, why) in [
+            ("ftp://example.com/x", "is not an http:// URL"),
+            ("http://exa mple.com/", "is not a URL"),
+            ("https://ntfy.sh/toolbench", "https is not supported"),
+        ] {
+            std::fs::write(&user, format!("[notify]\nwebhook = \"{url}\"\n")).expect("write");
+            let err = config.apply_file(&user).expect_err(url).to_string();
+            assert!(
+                err.contains("config.toml: field `notify.webhook`: "),
+                "{err}"
+            );
+            assert!(err.contains(why) && !err.contains('\n'), "{err}");
+        }
     }
 
     #[test]
