@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use clap::{Args, Subcommand};
 
-use super::term::{errln, outln, print_json};
+use super::term::{self, errln, outln, print_json};
 use super::{CliResult, Workbench, apply, unexpected};
 use crate::command::{Applied, Command};
 
@@ -22,7 +22,8 @@ pub(crate) struct WebArgs {
 
 #[derive(Debug, Subcommand)]
 enum WebAction {
-    /// Print a one-time link that pairs a device with the page (valid 10 minutes, once).
+    /// Print a one-time link that pairs a device with the page (valid 10 minutes, once), and
+    /// on a terminal a QR code of it for a phone's camera.
     Pair {
         /// The device's name, as `web devices` and the decisions it makes will show it
         /// (default: device-N).
@@ -31,6 +32,9 @@ enum WebAction {
         /// The address the page is served at, for the link (default: `[web] listen`).
         #[arg(long, value_name = "ADDR")]
         listen: Option<SocketAddr>,
+        /// Print the link only, without the QR code (as when stdout is not a terminal).
+        #[arg(long)]
+        no_qr: bool,
     },
     /// The paired devices, newest first.
     Devices {
@@ -54,12 +58,24 @@ pub(crate) fn run(args: WebArgs, ws: Workbench) -> CliResult {
             let listen = args.listen.unwrap_or(ws.config().web_listen);
             Ok(crate::web::serve(ws, listen)?)
         }
-        Some(WebAction::Pair { name, listen }) => {
+        Some(WebAction::Pair {
+            name,
+            listen,
+            no_qr,
+        }) => {
             let Applied::PairingCode(code) = apply(&ws, Command::PairingCode { name })? else {
                 return Err(unexpected());
             };
             let listen = listen.unwrap_or(ws.config().web_listen);
-            outln!("{}", crate::web::pairing_link(listen, &code.code));
+            let link = crate::web::pairing_link(listen, &code.code);
+            // A script reading stdout gets the link alone.
+            let drawn = (!no_qr && term::stdout_is_terminal())
+                .then(|| super::qr::drawn(&link))
+                .flatten();
+            for line in drawn.unwrap_or_default() {
+                outln!("{line}");
+            }
+            outln!("{link}");
             errln!(
                 "toolbench web: open the link on the device to pair it as {}; it works once, until {}",
                 code.device,
