@@ -434,3 +434,69 @@ async fn a_workspace_cannot_name_a_webhook_only_the_user_config_can() {
     drop(users);
     client.cancel().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_request_and_a_proposal_are_told_too() {
+    let hook = Hook::start(Answer::Status(200));
+    let bench = Arc::new(Bench::new());
+    bench.user_webhook(&hook.url());
+    let (client, _log) = bench.agent().await;
+    let own_tool = |name: &str, arguments: Value| {
+        let Value::Object(arguments) = arguments else {
+            unreachable!()
+        };
+        let peer = client.peer().clone();
+        let name = name.to_string();
+        async move {
+            let result = peer
+                .call_tool(CallToolRequestParams::new(name).with_arguments(arguments))
+                .await
+                .expect("tools/call");
+            assert_ne!(result.is_error, Some(true), "{}", text_of(&result));
+        }
+    };
+
+    own_tool(
+        "toolbench_request_tool",
+        json!({
+            "name": "line_count",
+            "description": "Count lines",
+            "inputs": "a path",
+            "rationale": "needed often",
+        }),
+    )
+    .await;
+    let (received, hook) = blocking(move || (hook.next(Duration::from_secs(10)), hook)).await;
+    let received = received.expect("the request was told");
+    let body: Value = serde_json::from_str(&received.body).expect("JSON");
+    assert_eq!(body["waiting"], "request");
+    assert_eq!(body["tool"], "line_count");
+    assert_eq!(body["version"], Value::Null);
+    assert_eq!(body["page"], format!("http://{PAGE}/"));
+    assert_eq!(
+        received.header("Title"),
+        Some("a tool is requested: line_count")
+    );
+    assert_eq!(received.header("Priority"), Some("default"));
+
+    own_tool(
+        "toolbench_propose_tool",
+        json!({
+            "manifest": minimal_manifest("line_count"),
+            "files": { "run.sh": "wc -l\n" },
+        }),
+    )
+    .await;
+    let (received, _hook) = blocking(move || (hook.next(Duration::from_secs(10)), hook)).await;
+    let received = received.expect("the proposal was told");
+    let body: Value = serde_json::from_str(&received.body).expect("JSON");
+    assert_eq!(body["waiting"], "proposal");
+    assert_eq!(body["tool"], "line_count");
+    assert_eq!(body["version"], "1.0.0");
+    assert_eq!(body["content"].as_str().map(str::len), Some(12));
+    assert_eq!(
+        received.header("Title"),
+        Some("line_count@1.0.0 waits for review")
+    );
+    client.cancel().await.expect("close");
+}
