@@ -111,9 +111,10 @@ fn serve(stream: TcpStream, answer: Answer, tx: &Sender<Received>, closed: &Send
     let mut stream = reader.into_inner();
     match answer {
         Answer::Status(code) => {
-            let reply =
-                format!("HTTP/1.1 {code} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            // Kept open after answering, as a keep-alive server would: the sender closes it.
+            let reply = format!("HTTP/1.1 {code} X\r\nContent-Length: 2\r\n\r\nok");
             let _ = stream.write_all(reply.as_bytes());
+            let _ = stream.read(&mut [0; 16]);
         }
         Answer::Hang => {
             // Held open until the sender gives up: a read ends at its close.
@@ -258,7 +259,7 @@ async fn a_call_that_starts_waiting_is_posted_to_the_webhook_with_ntfys_headers(
     let hook = Hook::start(Answer::Status(200));
     let bench = Arc::new(Bench::new());
     bench.user_webhook(&hook.url());
-    let (client, _log) = bench.agent().await;
+    let (client, log) = bench.agent().await;
     let call = spawn_call(&client, "staging");
     let id = {
         let b = Arc::clone(&bench);
@@ -306,6 +307,11 @@ async fn a_call_that_starts_waiting_is_posted_to_the_webhook_with_ntfys_headers(
     assert!(
         hook.next(Duration::from_millis(500)).is_none(),
         "told once, and not of the answer"
+    );
+    let notices = log.lock().expect("log").clone();
+    assert!(
+        !notices.iter().any(|l| l.contains("webhook")),
+        "an answered POST is no notice, though the webhook kept its connection: {notices:?}"
     );
     client.cancel().await.expect("close");
 }
