@@ -90,3 +90,31 @@ async fn send_all(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::WaitingKind;
+
+    #[test]
+    fn telling_never_waits_and_a_burst_past_the_queue_is_counted() {
+        // The sending task never runs on this runtime while the test tells: the queue fills.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let webhook = Webhook::parse("http://127.0.0.1:9/").expect("webhook");
+        let notifier = Notifier::start(runtime.handle(), webhook, "http://p/".into(), |_| {});
+        let waiting = Waiting {
+            kind: WaitingKind::Call,
+            id: Some(1),
+            tool: "deploy".into(),
+            version: Some("1.0.0".into()),
+            content_hash: Some("h".into()),
+            client: "agent".into(),
+        };
+        for _ in 0..QUEUE + 10 {
+            notifier.tell(waiting.clone());
+        }
+        assert_eq!(notifier.dropped.load(Ordering::Relaxed), 10);
+    }
+}
