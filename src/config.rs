@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::catalog::SortOrder;
 use crate::catalog::manifest::read_text_capped;
 use crate::catalog::scan::ScanLimits;
+use crate::notify::webhook::Webhook;
 
 /// A workspace's own settings, at its root.
 pub(crate) const WORKSPACE_CONFIG: &str = "toolbench.toml";
@@ -69,6 +70,8 @@ pub struct Config {
     pub(crate) validate: ValidateSettings,
     /// `[web]`: where `toolbench web` serves the review page, how, and where its links point.
     pub(crate) web: WebSettings,
+    /// `[notify] webhook`: told when something starts waiting for a person (user config only).
+    pub(crate) notify_webhook: Option<Webhook>,
     /// `[dependencies]`: where tools' packages come from and what builds them.
     pub(crate) dependencies: DependencySettings,
 }
@@ -140,6 +143,20 @@ pub(crate) struct WebSettings {
     pub(crate) host: Option<String>,
     /// The workbench serves the page too while it runs.
     pub(crate) with_workbench: bool,
+}
+
+impl WebSettings {
+    /// Where devices reach the page (`https://box.lan:7443`): by `host` when named, else at
+    /// the address it listens on; `None` when that is every address and no host is named.
+    pub(crate) fn page_address(&self) -> Option<String> {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let authority = match &self.host {
+            Some(host) => format!("{host}:{}", self.listen.port()),
+            None if self.listen.ip().is_unspecified() => return None,
+            None => self.listen.to_string(),
+        };
+        Some(format!("{scheme}://{authority}"))
+    }
 }
 
 /// A certificate and its private key, as PEM files.
@@ -241,7 +258,14 @@ struct ConfigLayer {
     validate: Option<ValidateLayer>,
     review: Option<ReviewLayer>,
     web: Option<WebLayer>,
+    notify: Option<NotifyLayer>,
     dependencies: Option<DependenciesLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyLayer {
+    webhook: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -430,6 +454,7 @@ impl Config {
                 host: None,
                 with_workbench: false,
             },
+            notify_webhook: None,
             dependencies: DependencySettings {
                 max_env_mb: 1024,
                 ..DependencySettings::default()
@@ -467,13 +492,12 @@ impl Config {
                 }
             }
             if let Some(key) = review.signing_key {
-                if workspace {
-                    return Err(ConfigError(format!(
-                        "{}: field `review.signing_key`: a workspace file cannot name the \
-                         signing key (it travels with the tools); set it in the user config",
-                        path.display()
-                    )));
-                }
+                user_only(
+                    path,
+                    workspace,
+                    "review.signing_key",
+                    "name the signing key",
+                )?;
                 self.review.signing_key = Some(key).filter(|k| !k.trim().is_empty());
             }
         }
@@ -568,6 +592,18 @@ impl Config {
                 self.dependencies.max_env_mb = mb;
             }
             self.apply_dependencies(deps, path, workspace)?;
+        }
+        if let Some(url) = layer.notify.and_then(|notify| notify.webhook) {
+            user_only(
+                path,
+                workspace,
+                "notify.webhook",
+                "name the webhook told of what waits",
+            )?;
+            let webhook = Webhook::parse(&url).map_err(|why| {
+                ConfigError(format!("{}: field `notify.webhook`: {why}", path.display()))
+            })?;
+            self.notify_webhook = Some(webhook);
         }
         if let Some(web) = layer.web {
             self.apply_web(web, path, workspace)?;
@@ -681,23 +717,20 @@ impl Config {
         let field = |name: &str, why: String| {
             ConfigError(format!("{}: field `web.{name}`: {why}", path.display()))
         };
-        if workspace {
-            let named = [
-                ("listen", web.listen.is_some()),
-                ("tls_cert", web.tls_cert.is_some()),
-                ("tls_key", web.tls_key.is_some()),
-                ("host", web.host.is_some()),
-                ("with_workbench", web.with_workbench.is_some()),
-            ];
-            if let Some((name, _)) = named.iter().find(|(_, set)| *set) {
-                return Err(field(
-                    name,
-                    "a workspace file cannot set where the review page is served or where its \
-                     pairing links lead (it travels with the tools); set it in the user config"
-                        .to_string(),
-                ));
-            }
-            return Ok(());
+        let named = [
+            ("web.listen", web.listen.is_some()),
+            ("web.tls_cert", web.tls_cert.is_some()),
+            ("web.tls_key", web.tls_key.is_some()),
+            ("web.host", web.host.is_some()),
+            ("web.with_workbench", web.with_workbench.is_some()),
+        ];
+        for (name, _) in named.iter().filter(|(_, set)| *set) {
+            user_only(
+                path,
+                workspace,
+                name,
+                "set where the review page is served or where its pairing links lead",
+            )?;
         }
         if let Some(listen) = web.listen {
             self.web.listen = listen.parse().map_err(|_| {
@@ -812,7 +845,19 @@ fn parse_port_range(text: &str) -> Option<(u16, u16)> {
     (low > 0 && low <= high).then_some((low, high))
 }
 
-/// One line for a TOML error: `file:line: field `key`: message`.
+/// Refuses `field` in a workspace's toolbench.toml: agents write the workspace and it travels
+/// with the tools, so what would let them `what` is the user config's alone.
+fn user_only(path: &Path, workspace: bool, field: &str, what: &str) -> Result<(), ConfigError> {
+    if !workspace {
+        return Ok(());
+    }
+    Err(ConfigError(format!(
+        "{}: field `{field}`: a workspace file cannot {what} (it travels with the tools); set \
+         it in the user config",
+        path.display()
+    )))
+}
+
 impl Config {
     /// `[dependencies]`; `workspace`: a file that travels with the tools, which may name an
     /// index or links but never loosen what is resolved (`allow_direct`) or choose the
@@ -829,21 +874,13 @@ impl Config {
                 path.display()
             ))
         };
-        if workspace {
-            if deps.allow_direct.is_some() {
-                return Err(field_error(
-                    "allow_direct",
-                    "a workspace file cannot allow direct URL or path requirements (it travels \
-                     with the tools); set it in the user config",
-                ));
-            }
-            if deps.uv.is_some() {
-                return Err(field_error(
-                    "uv",
-                    "a workspace file cannot choose the program that resolves packages; set it \
-                     in the user config",
-                ));
-            }
+        if deps.allow_direct.is_some() {
+            let what = "allow direct URL or path requirements";
+            user_only(path, workspace, "dependencies.allow_direct", what)?;
+        }
+        if deps.uv.is_some() {
+            let what = "choose the program that resolves packages";
+            user_only(path, workspace, "dependencies.uv", what)?;
         }
         if let Some(index) = deps.index {
             crate::model::deps::check_index_url(&index)
@@ -873,6 +910,7 @@ impl Config {
     }
 }
 
+/// One line for a TOML error: `file:line: field `key`: message`.
 pub(crate) fn describe_toml_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim().replace('\n', " ");
     let Some(span) = err.span() else {
@@ -1216,6 +1254,44 @@ mod tests {
             .expect_err("bad mode")
             .to_string();
         assert!(err.contains("toolbench.toml:2"), "{err}");
+    }
+
+    #[test]
+    fn only_the_user_config_names_the_webhook_and_only_an_http_url() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let user = dir.path().join("config.toml");
+        let workspace = dir.path().join("toolbench.toml");
+        let mut config = Config::defaults().expect("defaults");
+        assert_eq!(config.notify_webhook, None, "none unless configured");
+        std::fs::write(&user, "[notify]\nwebhook = \"http://127.0.0.1:8080/tb\"\n").expect("write");
+        config.apply_file(&user).expect("user");
+        let hook = config.notify_webhook.clone().expect("a webhook");
+        assert_eq!(hook.url(), "http://127.0.0.1:8080/tb");
+
+        std::fs::write(&workspace, "[notify]\nwebhook = \"http://10.0.0.1/x\"\n").expect("write");
+        let err = config
+            .apply_layer(&workspace, true)
+            .expect_err("a workspace's webhook")
+            .to_string();
+        assert!(
+            err.ends_with("toolbench.toml: field `notify.webhook`: a workspace file cannot name the webhook told of what waits (it travels with the tools); set it in the user config"),
+            "{err}"
+        );
+        assert_eq!(config.notify_webhook, Some(hook), "left as the user set it");
+
+        for (url, why) in [
+            ("ftp://example.com/x", "is not an http:// URL"),
+            ("http://exa mple.com/", "is not a URL"),
+            ("https://ntfy.sh/toolbench", "https is not supported"),
+        ] {
+            std::fs::write(&user, format!("[notify]\nwebhook = \"{url}\"\n")).expect("write");
+            let err = config.apply_file(&user).expect_err(url).to_string();
+            assert!(
+                err.contains("config.toml: field `notify.webhook`: "),
+                "{err}"
+            );
+            assert!(err.contains(why) && !err.contains('\n'), "{err}");
+        }
     }
 
     #[test]

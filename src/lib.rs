@@ -20,6 +20,7 @@ pub mod jobs;
 pub(crate) mod lookup;
 pub mod mcp;
 pub mod model;
+pub(crate) mod notify;
 pub mod pause_point;
 pub mod quality;
 pub mod review;

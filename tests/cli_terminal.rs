@@ -307,3 +307,111 @@ fn every_printing_command_ends_quietly_when_its_reader_left() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+/// A workspace with nothing in it, for commands that need only its store.
+fn empty_workspace() -> tempfile::TempDir {
+    let ws = tempfile::tempdir().expect("tempdir");
+    for tier in ["core", "approved", "experimental", "archived"] {
+        std::fs::create_dir_all(ws.path().join(tier)).expect("tier");
+    }
+    ws
+}
+
+/// The modules a half-block drawing shows, light as `true`: two rows to a line, `█` both
+/// light, `▀` the top one, `▄` the bottom one, a blank neither.
+fn modules_of(lines: &[&str]) -> Vec<Vec<bool>> {
+    let mut rows = Vec::new();
+    for line in lines {
+        let (top, bottom): (Vec<bool>, Vec<bool>) = line
+            .chars()
+            .map(|c| match c {
+                '█' => (true, true),
+                '▀' => (true, false),
+                '▄' => (false, true),
+                _ => (false, false),
+            })
+            .unzip();
+        rows.push(top);
+        rows.push(bottom);
+    }
+    rows
+}
+
+/// On a terminal `web pair` draws its link as a QR code, the link's own: read back from the
+/// half blocks, its modules are `qrcode`'s for the link, inside a light quiet zone.
+#[test]
+fn web_pair_draws_a_qr_code_of_its_link_on_a_terminal() {
+    let ws = empty_workspace();
+    let bytes = on_terminal(
+        ws.path(),
+        &[
+            "web",
+            "pair",
+            "--name",
+            "phone",
+            "--listen",
+            "127.0.0.1:7878",
+        ],
+    );
+    let screen = String::from_utf8_lossy(&bytes).replace('\r', "");
+    let link = screen
+        .lines()
+        .find(|l| l.starts_with("http://127.0.0.1:7878/pair?code="))
+        .unwrap_or_else(|| panic!("the link: {screen}"));
+    let drawn: Vec<&str> = screen
+        .lines()
+        .filter(|l| !l.is_empty() && l.chars().all(|c| " ▀▄█".contains(c)))
+        .collect();
+    assert!(!drawn.is_empty(), "a QR code: {screen}");
+
+    let code = qrcode::QrCode::new(link.as_bytes()).expect("the link encodes");
+    let width = code.width();
+    let quiet = 4;
+    let side = width + 2 * quiet;
+    assert_eq!(
+        drawn.len(),
+        side.div_ceil(2),
+        "two rows to a line: {screen}"
+    );
+    let modules = modules_of(&drawn);
+    for (y, row) in modules.iter().take(side).enumerate() {
+        assert_eq!(row.len(), side, "row {y}");
+        for (x, &light) in row.iter().enumerate() {
+            let inside = (quiet..quiet + width).contains(&x) && (quiet..quiet + width).contains(&y);
+            let expected = !inside || code[(x - quiet, y - quiet)] == qrcode::Color::Light;
+            assert_eq!(light, expected, "module ({x}, {y})");
+        }
+    }
+}
+
+/// `web pair` with stdout not a terminal (a script), or with `--no-qr`, prints the link alone.
+#[test]
+fn web_pair_prints_the_link_alone_to_a_pipe_or_with_no_qr() {
+    let ws = empty_workspace();
+    let out = toolbench(ws.path(), &["web", "pair", "--listen", "127.0.0.1:7878"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let code = printed
+        .strip_prefix("http://127.0.0.1:7878/pair?code=")
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .unwrap_or_else(|| panic!("the link alone: {printed:?}"));
+    assert!(
+        !code.is_empty() && !code.contains(char::is_whitespace),
+        "{printed:?}"
+    );
+
+    let bytes = on_terminal(
+        ws.path(),
+        &["web", "pair", "--no-qr", "--listen", "127.0.0.1:7878"],
+    );
+    let screen = String::from_utf8_lossy(&bytes);
+    assert!(
+        screen.contains("http://127.0.0.1:7878/pair?code="),
+        "{screen}"
+    );
+    assert!(!screen.contains('█') && !screen.contains('▀'), "{screen}");
+}

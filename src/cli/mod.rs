@@ -23,6 +23,7 @@ mod live_output;
 mod mark_failure;
 mod mcp;
 mod promote;
+mod qr;
 mod reject;
 mod request_changes;
 mod restore;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::term::{errln, outln, print_json};
+use super::term::{self, errln, outln, print_json};
 use super::{CliResult, Workbench, apply, unexpected};
 use crate::command::{Applied, Command};
 use crate::config::TlsFiles;
@@ -31,7 +31,8 @@ pub(crate) struct WebArgs {
 
 #[derive(Debug, Subcommand)]
 enum WebAction {
-    /// Print a one-time link that pairs a device with the page (valid 10 minutes, once).
+    /// Print a one-time link that pairs a device with the page (valid 10 minutes, once), and
+    /// on a terminal a QR code of it for a phone's camera.
     Pair {
         /// The device's name, as `web devices` and the decisions it makes will show it
         /// (default: device-N).
@@ -44,6 +45,9 @@ enum WebAction {
         /// address it listens on).
         #[arg(long, value_name = "NAME", value_parser = crate::config::web_host)]
         host: Option<String>,
+        /// Print the link only, without the QR code (as when stdout is not a terminal).
+        #[arg(long)]
+        no_qr: bool,
     },
     /// The paired devices, newest first.
     Devices {
@@ -71,7 +75,12 @@ pub(crate) fn run(args: WebArgs, ws: Workbench) -> CliResult {
             }
             Ok(crate::web::serve(ws, &web)?)
         }
-        Some(WebAction::Pair { name, listen, host }) => {
+        Some(WebAction::Pair {
+            name,
+            listen,
+            host,
+            no_qr,
+        }) => {
             let mut web = ws.config().web.clone();
             web.listen = listen.unwrap_or(web.listen);
             web.host = host.or(web.host);
@@ -80,7 +89,15 @@ pub(crate) fn run(args: WebArgs, ws: Workbench) -> CliResult {
             let Applied::PairingCode(code) = apply(&ws, Command::PairingCode { name })? else {
                 return Err(unexpected());
             };
-            outln!("{}", crate::web::pairing_link(&web, &code.code)?);
+            let link = crate::web::pairing_link(&web, &code.code)?;
+            // A script reading stdout gets the link alone.
+            let drawn = (!no_qr && term::stdout_is_terminal())
+                .then(|| super::qr::drawn(&link))
+                .flatten();
+            for line in drawn.unwrap_or_default() {
+                outln!("{line}");
+            }
+            outln!("{link}");
             errln!(
                 "toolbench web: open the link on the device to pair it as {}; it works once, until {}",
                 code.device,

@@ -15,6 +15,7 @@ use super::shared::ServerState;
 use crate::catalog::scan::human_size;
 use crate::command::{self, Applied, Command};
 use crate::model::{MAX_NAME_BYTES, Tier};
+use crate::notify::{Waiting, WaitingKind};
 use crate::quality::{FailureReport, MAX_FAILURE_TEXT_BYTES};
 use crate::review::propose::{self, Proposal};
 use crate::review::request_status;
@@ -169,6 +170,7 @@ async fn propose_tool(
     let root = shared.workbench.root().to_path_buf();
     let store = shared.store().clone();
     let limits = propose::ProposalLimits::of(shared.workbench.config());
+    let proposer = client.clone();
     let landed = tokio::task::spawn_blocking(move || {
         propose::propose(&root, &proposal, &client, &store, limits)
     })
@@ -178,6 +180,14 @@ async fn propose_tool(
         return Ok(already_there(&landed, tier));
     }
     shared.validate_later(shared.workbench.root().join(&landed.folder));
+    shared.told_waiting(Waiting {
+        kind: WaitingKind::Proposal,
+        id: None,
+        tool: landed.name.clone(),
+        version: Some(landed.version.clone()),
+        content_hash: Some(landed.content_hash.clone()),
+        client: proposer,
+    });
     Ok(json!({
         "name": landed.name,
         "version": landed.version,

@@ -15,6 +15,7 @@ use super::shared::ServerState;
 use crate::approvals::pattern;
 use crate::model::ToolEntry;
 use crate::model::calls::{Answer, CallRow, CallState, NewCall};
+use crate::notify::{Waiting, WaitingKind};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::inflight::ProcessId;
 
@@ -59,27 +60,37 @@ pub(crate) async fn clearance(
         task: caller.task.clone(),
     };
     let root = shared.workbench.root().to_path_buf();
-    let id = shared
-        .with_store(move |store| -> Result<i64, crate::store::StoreError> {
-            let mut rules = store.rules_for(&call.tool, &call.version, &call.content_hash)?;
-            // With signatures required, a rule counts only as a signed review of it.
-            rules.retain(|rule| crate::signature::rule_holds(&root, rule));
-            let rule = pattern::first_match(&rules, &call.arguments).map(|r| r.id);
-            let id = store.insert_call(&call)?;
-            if let Some(rule) = rule {
-                // Kept in the history like any answer: which rule let it through.
-                let answer = Answer {
-                    state: CallState::Approved,
-                    who: format!("rule #{rule}"),
-                    at: call.requested_at.clone(),
-                    reason: None,
-                    arguments: None,
-                    rule: Some(rule),
-                };
-                store.answer_call(id, &answer)?;
-            }
-            Ok(id)
-        })
+    let told = Waiting {
+        kind: WaitingKind::Call,
+        id: None,
+        tool: call.tool.clone(),
+        version: Some(call.version.clone()),
+        content_hash: Some(call.content_hash.clone()),
+        client: call.client.clone(),
+    };
+    let (id, ruled) = shared
+        .with_store(
+            move |store| -> Result<(i64, bool), crate::store::StoreError> {
+                let mut rules = store.rules_for(&call.tool, &call.version, &call.content_hash)?;
+                // With signatures required, a rule counts only as a signed review of it.
+                rules.retain(|rule| crate::signature::rule_holds(&root, rule));
+                let rule = pattern::first_match(&rules, &call.arguments).map(|r| r.id);
+                let id = store.insert_call(&call)?;
+                if let Some(rule) = rule {
+                    // Kept in the history like any answer: which rule let it through.
+                    let answer = Answer {
+                        state: CallState::Approved,
+                        who: format!("rule #{rule}"),
+                        at: call.requested_at.clone(),
+                        reason: None,
+                        arguments: None,
+                        rule: Some(rule),
+                    };
+                    store.answer_call(id, &answer)?;
+                }
+                Ok((id, rule.is_some()))
+            },
+        )
         .await
         .map_err(|e| {
             refusal(format!(
@@ -88,6 +99,12 @@ pub(crate) async fn clearance(
                 crate::error_chain::one_line(&e)
             ))
         })?;
+    if !ruled {
+        shared.told_waiting(Waiting {
+            id: Some(id),
+            ..told
+        });
+    }
     let answered = wait(shared, id, &why, caller).await;
     verdict(
         &entry.name,

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::shared::ServerState;
 use crate::catalog::scan::human_size;
+use crate::notify::{Waiting, WaitingKind};
 use crate::review::request_status::state_name;
 use crate::review::requests::{self, MAX_REQUEST_FIELD_BYTES, ToolRequest};
 
@@ -73,9 +74,18 @@ pub(crate) async fn request_tool(
         rationale: text("rationale"),
     };
     let catalog = shared.catalog();
+    let asker = client.clone();
     let row = shared
         .with_store(move |store| requests::ask(store, &request, &client, catalog.entries()))
         .await?;
+    shared.told_waiting(Waiting {
+        kind: WaitingKind::Request,
+        id: Some(row.id),
+        tool: row.name.clone(),
+        version: None,
+        content_hash: None,
+        client: asker,
+    });
     Ok(json!({
         "request_id": row.id,
         "name": row.name,

@@ -15,6 +15,7 @@ use crate::command::validations::{
 };
 use crate::jobs::live::LiveCatalog;
 use crate::model::ToolEntry;
+use crate::notify::{Notifier, Waiting};
 use crate::store::{SharedStore, Store};
 use crate::workbench::Workbench;
 
@@ -37,6 +38,8 @@ pub struct ServerState {
     pub(crate) tasks: super::open_tasks::OpenTasks,
     /// The calls waiting here for a person's answer.
     pub(crate) answers: super::answers::Answers,
+    /// The `[notify] webhook`, told of what starts waiting here, when one is configured.
+    notifier: Option<Notifier>,
 }
 
 /// One call being answered; dropping it marks the call done.
@@ -63,7 +66,18 @@ impl ServerState {
             workbench.recorded_in(store.clone(), crate::model::RunOrigin::Mcp),
             workbench.validation_listener(runtime),
         );
+        let notifier = workbench.config().notify_webhook.clone().map(|webhook| {
+            let web = &workbench.config().web;
+            let address = web
+                .page_address()
+                .unwrap_or_else(|| format!("http://{}", web.listen));
+            let page = format!("{address}/");
+            Notifier::start(runtime, webhook, page, |line| {
+                eprintln!("toolbench mcp: notice: {line}");
+            })
+        });
         Self {
+            notifier,
             answers: super::answers::Answers::start(runtime, store.clone()),
             live: workbench.keep_live(Catalog::new(entries), store.clone()),
             workbench,
@@ -73,6 +87,15 @@ impl ServerState {
             changed: broadcast::channel(16).0,
             in_flight: watch::Sender::new(0),
             tasks: super::open_tasks::OpenTasks::default(),
+        }
+    }
+
+    /// Something started waiting for a person here: the webhook is told, in the background.
+    /// Told by this server, where it started waiting, so it is told whether or not a
+    /// workbench or a review page is open, and once.
+    pub(crate) fn told_waiting(&self, waiting: Waiting) {
+        if let Some(notifier) = &self.notifier {
+            notifier.tell(waiting);
         }
     }
 

@@ -44,13 +44,8 @@ pub(crate) fn serve(ws: Workbench, web: &WebSettings) -> Result<(), WebError> {
 /// The link a pairing code opens on the page served as `web` says: by its `host` when one is
 /// named, else at the address it listens on, which must then be one a device can reach.
 pub(crate) fn pairing_link(web: &WebSettings, code: &str) -> Result<String, WebError> {
-    let scheme = if web.tls.is_some() { "https" } else { "http" };
-    let authority = match &web.host {
-        Some(host) => format!("{host}:{}", web.listen.port()),
-        None if web.listen.ip().is_unspecified() => return Err(WebError::NoHost(web.listen)),
-        None => web.listen.to_string(),
-    };
-    Ok(format!("{scheme}://{authority}/pair?code={code}"))
+    let address = web.page_address().ok_or(WebError::NoHost(web.listen))?;
+    Ok(format!("{address}/pair?code={code}"))
 }
 
 #[cfg(test)]
