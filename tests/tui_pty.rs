@@ -1182,10 +1182,8 @@ fn page_alongside(end: impl FnOnce(&mut Session)) {
     }
 }
 
-/// `E` evolves in the person's own editor: the workbench steps aside while `$EDITOR` edits
-/// the tool's files, takes back what it saved, and the new candidate on disk holds it.
-#[test]
-fn e_evolves_in_the_editor_named_by_editor_and_the_candidate_holds_its_edit() {
+/// A workspace whose one tool, alpha, is approved and accepted: `sh run.sh` printing alpha.
+fn alpha_workspace() -> tempfile::TempDir {
     let ws = tempfile::tempdir().expect("tempdir");
     for tier in ["core", "approved", "experimental", "archived"] {
         std::fs::create_dir_all(ws.path().join(tier)).expect("tier");
@@ -1193,6 +1191,14 @@ fn e_evolves_in_the_editor_named_by_editor_and_the_candidate_holds_its_edit() {
     command_tool(ws.path(), "alpha", "\"sh\", \"run.sh\"", 10);
     std::fs::write(ws.path().join("approved/alpha/run.sh"), "echo alpha\n").expect("script");
     common::accept(ws.path());
+    ws
+}
+
+/// `E` evolves in the person's own editor: the workbench steps aside while `$EDITOR` edits
+/// the tool's files, takes back what it saved, and the new candidate on disk holds it.
+#[test]
+fn e_evolves_in_the_editor_named_by_editor_and_the_candidate_holds_its_edit() {
+    let ws = alpha_workspace();
     let config = tempfile::tempdir().expect("tempdir");
     // The editor appends a line to each file, and to a file of its own to say it ran here.
     let editor = config.path().join("editor.sh");
@@ -1259,13 +1265,7 @@ fn e_evolves_in_the_editor_named_by_editor_and_the_candidate_holds_its_edit() {
 /// an editor that fails leaves the files as they were.
 #[test]
 fn e_without_an_editor_says_so_and_a_failing_editor_changes_nothing() {
-    let ws = tempfile::tempdir().expect("tempdir");
-    for tier in ["core", "approved", "experimental", "archived"] {
-        std::fs::create_dir_all(ws.path().join(tier)).expect("tier");
-    }
-    command_tool(ws.path(), "alpha", "\"sh\", \"run.sh\"", 10);
-    std::fs::write(ws.path().join("approved/alpha/run.sh"), "echo alpha\n").expect("script");
-    common::accept(ws.path());
+    let ws = alpha_workspace();
     let config = tempfile::tempdir().expect("tempdir");
     for (editor, says) in [
         (None, "set $VISUAL or $EDITOR"),

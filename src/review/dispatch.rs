@@ -334,19 +334,23 @@ mod tests {
         assert!(dir.path().join("approved/greet/tool.toml").is_file());
     }
 
+    fn line_count_request() -> requests::ToolRequest {
+        requests::ToolRequest {
+            name: "line_count".into(),
+            description: "Count lines".into(),
+            inputs: serde_json::json!("a path"),
+            outputs: None,
+            rationale: "often needed".into(),
+        }
+    }
+
     #[test]
     fn a_decision_on_a_requested_name_with_no_candidate_answers_the_request() {
         let dir = tempfile::tempdir().expect("tempdir");
         crate::workspace::init_workspace(dir.path()).expect("init");
         let ctx = ReviewContext::new(dir.path(), "ana");
         let store = SharedStore::new(Store::open(dir.path()).expect("store"));
-        let request = requests::ToolRequest {
-            name: "line_count".into(),
-            description: "Count lines".into(),
-            inputs: serde_json::json!("a path"),
-            outputs: None,
-            rationale: "often needed".into(),
-        };
+        let request = line_count_request();
         requests::ask(&mut store.lock(), &request, "agent", &[]).expect("asked");
         let tool = ToolId::named("line_count");
         let refused = apply(&ctx, &store, &tool, &DecisionKind::Reject.with_text(" "));
@@ -382,13 +386,7 @@ mod tests {
         crate::workspace::init_workspace(dir.path()).expect("init");
         let ctx = ReviewContext::new(dir.path(), "ana");
         let mut store = Store::open(dir.path()).expect("store");
-        let request = requests::ToolRequest {
-            name: "line_count".into(),
-            description: "Count lines".into(),
-            inputs: serde_json::json!("a path"),
-            outputs: None,
-            rationale: "often needed".into(),
-        };
+        let request = line_count_request();
         let first = requests::ask(&mut store, &request, "agent-a", &[]).expect("asked");
         let second = requests::ask(&mut store, &request, "agent-b", &[]).expect("asked");
         let approve = DecisionKind::Approve.with_text("");
