@@ -1256,7 +1256,7 @@ attempt("tool folder", lambda: open("{tool}/planted.txt", "w").write("x"))
 /// the user database's; a file beside it shows the service reads that folder and answers.
 #[test]
 fn a_service_cannot_read_the_key_that_tags_toolbench_s_writes() {
-    let keys = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("key dir");
+    let keys = tempfile::tempdir_in(common::visible_base()).expect("key dir");
     let key = keys.path().join("state.key");
     let beside = keys.path().join("beside.txt");
     std::fs::write(&beside, "readable").expect("beside");
