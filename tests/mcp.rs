@@ -2337,3 +2337,33 @@ async fn a_never_opened_workspace_serves_nothing_until_a_person_accepts_it() {
     assert!(!is_error(&result), "{result:?}");
     client.cancel().await.expect("close the session");
 }
+
+/// A tool a person approves in another process is callable at once: a call that comes before
+/// this server's watcher tells of the approval finds the tool on disk, as approved, rather
+/// than "unknown tool".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_approved_in_another_process_is_callable_before_the_watcher_tells() {
+    let ws = Workspace::sample();
+    let folder = ws.root().join("experimental/hello_now");
+    std::fs::create_dir_all(&folder).expect("candidate");
+    std::fs::write(
+        folder.join("tool.toml"),
+        "name = \"hello_now\"\nversion = \"1.0.0\"\ndescription = \"Say hello\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n",
+    )
+    .expect("manifest");
+    std::fs::write(folder.join("run.sh"), "echo hello now\n").expect("script");
+    let (client, _recorder) = ws.connect().await;
+    let validated = ws.cli(&["validate", "hello_now"]);
+    assert!(validated.status.success(), "{}", stderr(&validated));
+    let out = ws.cli(&["approve", "hello_now", "--accept-failures"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    // No wait for notifications/tools/list_changed: the call follows the approval at once.
+    let result = call(&client, "hello_now", json!({})).await;
+    assert!(!is_error(&result), "{result:?}");
+    let text: String = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect();
+    assert!(text.contains("hello now"), "{text}");
+}

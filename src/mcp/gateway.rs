@@ -80,6 +80,14 @@ impl ServerHandler for Gateway {
                     Some(Err(now)) => return Ok(super::reply::refusal(now).into()),
                     None => return Ok(super::reply::refusal(why.clone()).into()),
                 },
+                // Not listed at all: maybe made active a moment ago, in another process.
+                None if !listing.tools.contains_key(name) => {
+                    match self.shared.relisted(name).await {
+                        Some(Ok(listed)) => Some(listed),
+                        Some(Err(now)) => return Ok(super::reply::refusal(now).into()),
+                        None => None,
+                    }
+                }
                 None => None,
             };
             let Some(listed) = relisted.or_else(|| listing.tools.get(name).cloned()) else {

@@ -168,18 +168,34 @@ impl ServerState {
     /// are read again: a person's decision in another process is on disk a moment before this
     /// process's watcher tells of it, and a call in that moment is of content a person did
     /// accept. `Err` with why, as it stands now, when it still may not run; `None` when there
-    /// is no such tool to read. What is read is folded into the live catalog, as the watcher
-    /// would.
+    /// is no such tool to read. A tool the live catalog does not hold as active yet (its
+    /// folder being read again after the decision) is looked for in its usual folder. What is
+    /// read is folded into the live catalog, as the watcher would.
     pub(crate) async fn relisted(
         &self,
         name: &str,
     ) -> Option<Result<Arc<super::listing::Listed>, String>> {
-        let entry = self
+        let known = self
             .catalog()
             .entries()
             .iter()
-            .find(|e| e.name == name && e.tier.is_active())?
-            .clone();
+            .find(|e| e.name == name && e.tier.is_active())
+            .cloned();
+        let entry = match known {
+            Some(entry) => entry,
+            None => {
+                let (root, limits) = (
+                    self.workbench.root().to_path_buf(),
+                    self.workbench.config().catalog,
+                );
+                let spec = crate::model::ToolId::named(name);
+                tokio::task::spawn_blocking(move || {
+                    crate::lookup::active_in_usual_folder(&root, limits, &spec)
+                })
+                .await
+                .ok()??
+            }
+        };
         let mut fresh = self.fresh_entry(&entry).await.ok()?;
         fresh.drift = crate::seal::drift_now(self.workbench.root(), &fresh);
         if !fresh.tier.is_active() {
