@@ -48,7 +48,7 @@ fn kept() -> Result<&'static Kept, &'static str> {
 
 /// The first of the places the secret may be kept that holds it. `TOOLBENCH_STATE_KEY`, when
 /// set, is the only one; else the data folder in the home the user database gives, then the
-/// one `HOME` and `XDG_DATA_HOME` give (an account whose home is not there, or not its own).
+/// same folder under `HOME` (an account whose home is not there, or not its own).
 fn keep() -> Result<Kept, String> {
     if let Some(file) = std::env::var_os(SECRET_ENV).map(PathBuf::from) {
         if !file.is_absolute() || file.file_name().is_none() {
@@ -59,13 +59,19 @@ fn keep() -> Result<Kept, String> {
         }
         return keep_at(file);
     }
-    let mut places = Vec::new();
-    if let Some(home) = crate::config::user_home() {
-        places.push(home.join(".local/share/toolbench").join(SECRET_FILE));
-    }
-    if let Some(dirs) = crate::config::project_dirs() {
-        places.push(dirs.data_dir().join(SECRET_FILE));
-    }
+    // The same place under either home, whatever `XDG_DATA_HOME` says: processes of one user
+    // started with other variables must still find the one key.
+    let homes = [
+        crate::config::user_home(),
+        std::env::var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .map(PathBuf::from),
+    ];
+    let mut places: Vec<PathBuf> = homes
+        .into_iter()
+        .flatten()
+        .map(|home| home.join(".local/share/toolbench").join(SECRET_FILE))
+        .collect();
     places.dedup();
     let mut reasons = Vec::new();
     for place in places {
