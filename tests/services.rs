@@ -1250,20 +1250,9 @@ attempt("tool folder", lambda: open("{tool}/planted.txt", "w").write("x"))
     assert!(!tool_dir.join("planted.txt").exists(), "{attempts}");
 }
 
-/// A service reads everything the sandbox does not hide, so it must hide the key that tags
-/// toolbench's own writes wherever it is kept: with it, a service could tag a seal of its own.
-/// The key sits apart from the data folder here, as with a `HOME` or `XDG_DATA_HOME` other than
-/// the user database's; a file beside it shows the service reads that folder and answers.
-#[test]
-fn a_service_cannot_read_the_key_that_tags_toolbench_s_writes() {
-    let keys = tempfile::tempdir_in(common::visible_base()).expect("key dir");
-    let key = keys.path().join("state.key");
-    let beside = keys.path().join("beside.txt");
-    std::fs::write(&beside, "readable").expect("beside");
-    let mut ws = Ws::new();
-    ws.state_key = Some(key.clone());
-    // Answers each message, a path, with that file's bytes in hex, or why it could not.
-    let reader = r#"
+/// A service that answers each message, a path, with that file's bytes in hex, or why it could
+/// not.
+const FILE_READER: &str = r#"
 import json, socketserver, sys
 class H(socketserver.StreamRequestHandler):
     def handle(self):
@@ -1278,7 +1267,20 @@ class H(socketserver.StreamRequestHandler):
 socketserver.ThreadingTCPServer.allow_reuse_address = True
 socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 "#;
-    ws.service("reader", reader, "\"auto\"", "tcp");
+
+/// A service reads everything the sandbox does not hide, so it must hide the key that tags
+/// toolbench's own writes wherever it is kept: with it, a service could tag a seal of its own.
+/// The key sits apart from the data folder here, as with a `HOME` or `XDG_DATA_HOME` other than
+/// the user database's; a file beside it shows the service reads that folder and answers.
+#[test]
+fn a_service_cannot_read_the_key_that_tags_toolbench_s_writes() {
+    let keys = tempfile::tempdir_in(common::visible_base()).expect("key dir");
+    let key = keys.path().join("state.key");
+    let beside = keys.path().join("beside.txt");
+    std::fs::write(&beside, "readable").expect("beside");
+    let mut ws = Ws::new();
+    ws.state_key = Some(key.clone());
+    ws.service("reader", FILE_READER, "\"auto\"", "tcp");
     let out = ws.launch("reader", "k1");
     assert!(out.status.success(), "{}", stderr(&out));
     let secret = std::fs::read(&key).expect("approving made the key");
@@ -1301,6 +1303,36 @@ socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
     let logs = stdout(&ws.run(&["tools", "logs", "k1"]));
     assert!(!logs.contains(&hex(&secret)), "{logs}");
     assert_eq!(std::fs::read(&key).expect("key"), secret);
+}
+
+/// The review page's TLS private key, named in the user config, is hidden from a service as
+/// the key beside it is not: a service that read it could pose as the page.
+#[test]
+fn a_service_cannot_read_the_review_page_s_tls_key() {
+    let keys = tempfile::tempdir_in(common::visible_base()).expect("key dir");
+    let key = keys.path().join("page.key");
+    let beside = keys.path().join("beside.txt");
+    std::fs::write(&key, "PRIVATE-KEY-BYTES").expect("key");
+    std::fs::write(&beside, "readable").expect("beside");
+    let mut ws = Ws::new();
+    std::fs::write(
+        ws.config.path().join("config.toml"),
+        format!(
+            "[web]\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+            keys.path().join("page.pem").display(),
+            key.display()
+        ),
+    )
+    .expect("user config");
+    ws.service("reader", FILE_READER, "\"auto\"", "tcp");
+    let out = ws.launch("reader", "t1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws.run(&["tools", "send", "t1", &beside.to_string_lossy()]);
+    assert_eq!(stdout(&out).trim(), hex(b"readable"), "{}", stderr(&out));
+    let out = ws.run(&["tools", "send", "t1", &key.to_string_lossy()]);
+    let answer = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!answer.contains(&hex(b"PRIVATE-KEY-BYTES")), "{answer}");
+    assert_eq!(std::fs::read(&key).expect("key"), b"PRIVATE-KEY-BYTES");
 }
 
 fn hex(bytes: &[u8]) -> String {

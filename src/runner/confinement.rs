@@ -343,6 +343,8 @@ impl Confinement {
         let mut hide = hidden_always();
         hide.push(real(crate::workspace::state_dir(root)));
         hide.extend(config.sandbox_hide.iter().cloned().map(real));
+        // The review page's private key: a program that read it could pose as the page.
+        hide.extend(config.web.tls.iter().map(|tls| real(tls.key.clone())));
         Confinement {
             hide: outermost(hide),
             limits: config.run,
