@@ -157,6 +157,11 @@ impl WebSettings {
         };
         Some(format!("{scheme}://{authority}"))
     }
+
+    /// The link a pairing code opens on the page; `None` as for [`Self::page_address`].
+    pub(crate) fn pairing_link(&self, code: &str) -> Option<String> {
+        Some(format!("{}/pair?code={code}", self.page_address()?))
+    }
 }
 
 /// A certificate and its private key, as PEM files.

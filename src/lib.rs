@@ -22,6 +22,7 @@ pub mod mcp;
 pub mod model;
 pub(crate) mod notify;
 pub mod pause_point;
+pub(crate) mod qr;
 pub mod quality;
 pub mod review;
 pub mod runner;

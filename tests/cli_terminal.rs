@@ -317,26 +317,6 @@ fn empty_workspace() -> tempfile::TempDir {
     ws
 }
 
-/// The modules a half-block drawing shows, light as `true`: two rows to a line, `█` both
-/// light, `▀` the top one, `▄` the bottom one, a blank neither.
-fn modules_of(lines: &[&str]) -> Vec<Vec<bool>> {
-    let mut rows = Vec::new();
-    for line in lines {
-        let (top, bottom): (Vec<bool>, Vec<bool>) = line
-            .chars()
-            .map(|c| match c {
-                '█' => (true, true),
-                '▀' => (true, false),
-                '▄' => (false, true),
-                _ => (false, false),
-            })
-            .unzip();
-        rows.push(top);
-        rows.push(bottom);
-    }
-    rows
-}
-
 /// On a terminal `web pair` draws its link as a QR code, the link's own: read back from the
 /// half blocks, its modules are `qrcode`'s for the link, inside a light quiet zone.
 #[test]
@@ -364,24 +344,7 @@ fn web_pair_draws_a_qr_code_of_its_link_on_a_terminal() {
         .collect();
     assert!(!drawn.is_empty(), "a QR code: {screen}");
 
-    let code = qrcode::QrCode::new(link.as_bytes()).expect("the link encodes");
-    let width = code.width();
-    let quiet = 4;
-    let side = width + 2 * quiet;
-    assert_eq!(
-        drawn.len(),
-        side.div_ceil(2),
-        "two rows to a line: {screen}"
-    );
-    let modules = modules_of(&drawn);
-    for (y, row) in modules.iter().take(side).enumerate() {
-        assert_eq!(row.len(), side, "row {y}");
-        for (x, &light) in row.iter().enumerate() {
-            let inside = (quiet..quiet + width).contains(&x) && (quiet..quiet + width).contains(&y);
-            let expected = !inside || code[(x - quiet, y - quiet)] == qrcode::Color::Light;
-            assert_eq!(light, expected, "module ({x}, {y})");
-        }
-    }
+    common::qr::assert_draws(&drawn, link);
 }
 
 /// `web pair` with stdout not a terminal (a script), or with `--no-qr`, prints the link alone.

@@ -1084,7 +1084,75 @@ fn validation_runs_of_another_process_stay_out_of_the_output_pane_and_the_status
 /// the message log, and ends with it (no listener, no process left).
 #[test]
 fn the_review_page_is_served_alongside_and_ends_with_the_workbench() {
-    page_alongside(|session| {
+    page_alongside(|session, _| {
+        session.type_keys("q");
+    });
+}
+
+/// `D` shows a one-time link to the page served alongside, and its QR code: the code read back
+/// from the screen is the link's, and the link pairs a device with the page (a session cookie).
+#[test]
+fn the_workbench_shows_a_pairing_link_and_its_qr_code_that_pair_a_device() {
+    page_alongside(|session, port| {
+        session.resize(120, 40);
+        session.type_keys("D");
+        let prefix = format!("http://127.0.0.1:{port}/pair?code=");
+        let screen = session.wait_for(&prefix);
+        let link = screen
+            .lines()
+            .find_map(|line| line.find(&prefix).map(|at| &line[at..]))
+            .and_then(|rest| rest.split([' ', '│']).next())
+            .expect("the link")
+            .to_string();
+        assert!(screen.contains("served beside this workbench"), "{screen}");
+        // The code's lines, inside the overlay's left border.
+        let border = screen
+            .lines()
+            .find_map(|line| {
+                let at = line.find("╭ Pair a device")?;
+                Some(line[..at].chars().count())
+            })
+            .expect("the overlay");
+        let inside: Vec<String> = screen
+            .lines()
+            .map(|line| {
+                let inner: String = line
+                    .chars()
+                    .skip(border + 1)
+                    .take_while(|&c| c != '│')
+                    .collect();
+                inner.trim_end().to_string()
+            })
+            .collect();
+        let drawn: Vec<&str> = inside
+            .iter()
+            .map(String::as_str)
+            .filter(|inner| !inner.is_empty() && inner.chars().all(|c| " ▀▄█".contains(c)))
+            .collect();
+        common::qr::assert_draws(&drawn, &link);
+
+        let code = link.strip_prefix(&prefix).expect("a code");
+        let body = format!("code={code}");
+        let host = format!("127.0.0.1:{port}");
+        let request = format!(
+            "POST /pair HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nConnection: close\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.write_all(request.as_bytes()).expect("ask");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("answer");
+        assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("set-cookie: toolbench_session="),
+            "a session: {answer}"
+        );
+        // Apart, or the terminal reads alt-q.
+        session.type_keys("\x1b");
+        std::thread::sleep(Duration::from_millis(200));
         session.type_keys("q");
     });
 }
@@ -1094,7 +1162,7 @@ fn the_review_page_is_served_alongside_and_ends_with_the_workbench() {
 /// session's leader's group, does not end the page for it.
 #[test]
 fn the_review_page_ends_with_a_workbench_killed_hard() {
-    page_alongside(|session| {
+    page_alongside(|session, _| {
         let workbench = pids_of(&[
             common::bin().display().to_string(),
             "--root".into(),
@@ -1123,9 +1191,9 @@ fn pids_of(argv: &[String]) -> Vec<libc::pid_t> {
         .unwrap_or_default()
 }
 
-/// The workbench under a shell, with the page served alongside, shown answering, then ended
-/// by `end`.
-fn page_alongside(end: impl FnOnce(&mut Session)) {
+/// The workbench under a shell, with the page served alongside on a port of its own, shown
+/// answering, then ended by `end` (given the port).
+fn page_alongside(end: impl FnOnce(&mut Session, u16)) {
     let ws = common::sample_workspace();
     let config = tempfile::tempdir().expect("tempdir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -1170,7 +1238,7 @@ fn page_alongside(end: impl FnOnce(&mut Session)) {
     session.wait_for(&format!("serving http://127.0.0.1:{port}/"));
     session.type_keys("\x1b");
     std::thread::sleep(Duration::from_millis(200));
-    end(&mut session);
+    end(&mut session, port);
     let marker = format!("{}\0web", ws.path().display());
     let deadline = Instant::now() + Duration::from_secs(10);
     while process_with(&marker) || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {

@@ -23,7 +23,6 @@ mod live_output;
 mod mark_failure;
 mod mcp;
 mod promote;
-mod qr;
 mod reject;
 mod request_changes;
 mod restore;

@@ -92,7 +92,7 @@ pub(crate) fn run(args: WebArgs, ws: Workbench) -> CliResult {
             let link = crate::web::pairing_link(&web, &code.code)?;
             // A script reading stdout gets the link alone.
             let drawn = (!no_qr && term::stdout_is_terminal())
-                .then(|| super::qr::drawn(&link))
+                .then(|| crate::qr::drawn(&link))
                 .flatten();
             for line in drawn.unwrap_or_default() {
                 outln!("{line}");

@@ -132,6 +132,7 @@ actions! {
     AcceptWorkspace => "accept_workspace", "Accept a never-opened workspace's active tools as they are";
     PauseValidation => "pause_validation", "Pause background validation, or go on where it stopped";
     Palette => "palette", "Find an action that applies here by what it does, and run it";
+    Pair => "pair", "Pair a phone or a browser with the review page: a one-time link and its QR code";
     Log => "log", "This session's messages with their time: runs, decisions, errors and notices";
     Again => "again", "Run the last run again with the same input (asks first when its tool does)";
     Copy => "copy", "Copy the selection: an output line, a run's input, a content hash, a call's arguments";

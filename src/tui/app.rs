@@ -32,6 +32,7 @@ use super::overlays::evolve::EvolveState;
 use super::overlays::launch::LaunchState;
 use super::overlays::log_lines;
 use super::overlays::mark_failure::MarkFailureState;
+use super::overlays::pair::PairState;
 use super::overlays::resources::{self, Resource};
 use super::overlays::stats::{StatsState, ranking_rows};
 use super::overlays::suggestions::{self, Asked, SuggestionsState};
@@ -112,6 +113,8 @@ pub enum AppEvent {
     SuggestionsLoaded(Result<Vec<crate::model::suggestions::SuggestionRow>, StoreError>),
     /// How many new suggestions the detectors found in the background.
     SuggestionsCounted(usize),
+    /// A pairing code made for the review page, as its link, or why none was.
+    Paired(Result<crate::tui::overlays::pair::Pairing, String>),
     /// The rows of a resource view (`:runs` …), or why they could not be read.
     ResourceLoaded {
         resource: Resource,
@@ -506,6 +509,15 @@ impl App {
                     && matches!(&state.subject, Subject::Tool(e) if e.path == path)
                 {
                     state.destination = Some(destination);
+                    self.dirty = true;
+                }
+            }
+            AppEvent::Paired(pairing) => {
+                if let Some(Overlay::Pair(state)) = &mut self.overlay {
+                    **state = match pairing {
+                        Ok(pairing) => PairState::Ready(Box::new(pairing)),
+                        Err(why) => PairState::Failed(why),
+                    };
                     self.dirty = true;
                 }
             }
@@ -1610,6 +1622,10 @@ impl App {
                     query: String::new(),
                 })
             }
+            Action::Pair => {
+                self.effects.push(Effect::PairDevice);
+                self.overlay = Some(Overlay::Pair(Box::new(PairState::Making)));
+            }
             Action::Log => {
                 let top = log_lines::last_top(&self.log, &self.theme, self.size);
                 self.overlay = Some(Overlay::Log { top });
@@ -1852,6 +1868,7 @@ impl App {
             }
             Some(Overlay::Help { scroll, .. } | Overlay::FailureDetail { scroll, .. }) => scroll,
             Some(Overlay::Log { .. }) => return self.log_action(action),
+            Some(Overlay::Pair(_)) => return self.pair_action(action),
             // Its typing is its own (`palette_key`); the wheel and the page keys move its
             // choice, quitting quits.
             Some(Overlay::Palette(state)) => {
@@ -1929,6 +1946,16 @@ impl App {
                 self.overlay = None
             }
             Action::Quit | Action::Help => return false,
+            _ => {}
+        }
+        true
+    }
+
+    /// Keys in the pairing overlay: copying the link, closing; the rest wait until it closes.
+    fn pair_action(&mut self, action: Action) -> bool {
+        match action {
+            Action::Close | Action::Pair => self.overlay = None,
+            Action::Quit | Action::Help | Action::Copy => return false,
             _ => {}
         }
         true

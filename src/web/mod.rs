@@ -44,8 +44,7 @@ pub(crate) fn serve(ws: Workbench, web: &WebSettings) -> Result<(), WebError> {
 /// The link a pairing code opens on the page served as `web` says: by its `host` when one is
 /// named, else at the address it listens on, which must then be one a device can reach.
 pub(crate) fn pairing_link(web: &WebSettings, code: &str) -> Result<String, WebError> {
-    let address = web.page_address().ok_or(WebError::NoHost(web.listen))?;
-    Ok(format!("{address}/pair?code={code}"))
+    web.pairing_link(code).ok_or(WebError::NoHost(web.listen))
 }
 
 #[cfg(test)]

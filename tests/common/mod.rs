@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 mod binary;
 pub mod machine;
 pub mod mcp_session;
+pub mod qr;
 mod visible_base;
 pub use binary::bin;
 #[allow(unused_imports)] // as dead_code above: the suites that make host folders use it

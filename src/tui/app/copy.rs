@@ -3,6 +3,7 @@
 //! arguments. Chooses the text and says what it is; never writes to the terminal itself.
 
 use super::{App, Effect, Level, Overlay, Pane, ReviewRow};
+use crate::tui::overlays::pair::PairState;
 use crate::tui::overlays::resources::Rows;
 
 const NO_ROW: &str = "nothing to copy: no row selected";
@@ -55,6 +56,13 @@ impl App {
                     None => Err(NO_ROW.to_string()),
                 }
             }
+            Some(Overlay::Pair(state)) => match &**state {
+                PairState::Ready(pairing) => Ok(Copied {
+                    what: format!("the link that pairs {}", pairing.device),
+                    text: pairing.link.clone(),
+                }),
+                _ => Err("nothing to copy: no pairing link yet".to_string()),
+            },
             Some(_) => Err("nothing to copy in this view".to_string()),
             None => self.copy_in_pane(),
         }

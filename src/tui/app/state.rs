@@ -143,6 +143,8 @@ pub enum Effect {
     },
     /// Put this text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Make a pairing code for the review page and show its link (`Command::PairingCode`).
+    PairDevice,
     /// Something new waits for a person, as `line` says: ring the bell (`[ui] bell`), and
     /// tell the desktop where it listens.
     Tell(String),
@@ -182,6 +184,8 @@ pub(crate) enum Overlay {
     CallAnswer(Box<CallAnswerState>),
     Service(Box<ServiceDialogState>),
     Stats(Box<StatsState>),
+    /// A one-time link (and its QR code) that pairs a device with the review page.
+    Pair(Box<crate::tui::overlays::pair::PairState>),
     Suggestions(Box<SuggestionsState>),
     Resource(Box<ResourceState>),
     /// The command palette, over the overlay it was opened from.

@@ -1775,6 +1775,7 @@ mod log;
 mod long_lines;
 mod marks;
 mod mouse;
+mod pair;
 mod permissions;
 mod preview;
 mod progress;

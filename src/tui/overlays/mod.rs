@@ -1,5 +1,5 @@
 //! Overlays drawn over the main screen: help, tool detail, workspace stats, suggestions, the
-//! resource views and the dialogs.
+//! resource views, pairing a device and the dialogs.
 
 pub(crate) mod accept;
 pub(crate) mod call_answer;
@@ -12,6 +12,7 @@ pub(crate) mod launch;
 pub(crate) mod log;
 pub(crate) mod log_lines;
 pub(crate) mod mark_failure;
+pub(crate) mod pair;
 pub(crate) mod palette;
 pub(crate) mod resources;
 pub(crate) mod service;

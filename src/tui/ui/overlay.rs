@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use crate::tui::app::{App, Overlay, status_line};
 use crate::tui::overlays::{
     accept, call_answer, decision, detail, evolve, failure_detail, help, launch, log, mark_failure,
-    palette, resources, service, stats, suggestions,
+    pair, palette, resources, service, stats, suggestions,
 };
 
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -43,6 +43,7 @@ fn draw_overlay(frame: &mut Frame, app: &App, area: Rect, overlay: &Overlay) {
         Overlay::MarkFailure(state) => mark_failure::draw(frame, theme, area, state),
         Overlay::Service(state) => service::draw(frame, theme, area, state),
         Overlay::Stats(state) => stats::draw(frame, theme, keymap, area, state),
+        Overlay::Pair(state) => pair::draw(frame, theme, keymap, area, state),
         Overlay::Suggestions(state) => suggestions::draw(frame, theme, keymap, area, state),
         Overlay::Resource(state) => {
             let around = resources::Surroundings {

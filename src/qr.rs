@@ -1,6 +1,7 @@
-//! A QR code of a link, drawn in the terminal with half blocks: two rows of modules to a line.
+//! A QR code of a link (the review page's pairing link), drawn in a terminal with half blocks:
+//! two rows of modules to a line. The command line prints it, and the workbench shows it.
 //!
-//! The CLI prints no colours of its own, so the code is drawn in the terminal's own two: light
+//! Neither prints colours of its own, so the code is drawn in the terminal's own two: light
 //! modules and the quiet zone (4 modules) as blocks, dark ones as blanks. On a dark terminal
 //! that is the code as printed on paper; on a light one it is the same code inverted inside a
 //! dark frame, which phone cameras read as well.
