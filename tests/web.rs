@@ -1072,3 +1072,69 @@ fn changes_asked_and_a_rejection_on_the_page_need_words_and_reach_the_candidate(
     assert_eq!(history[0]["reason"], "does not greet in French");
     assert_eq!(history[0]["who"], "ana (web: phone)");
 }
+
+/// A candidate shows its diff against the active version of its name, every line numbered and
+/// marked so it reads without colour, its markup as text; a new tool says it has nothing to
+/// differ from; a tool with a file that is not text shows no diff and says why.
+#[test]
+fn a_candidate_shows_its_diff_against_the_active_version_with_its_markup_as_text() {
+    let bench = Bench::new();
+    let folder = write_tool(
+        bench.root(),
+        "experimental",
+        "deploy-1.1.0",
+        &common::DEPLOY.replace("version = \"1.0.0\"", "version = \"1.1.0\""),
+    );
+    std::fs::write(
+        folder.join("run.sh"),
+        "cat\necho '<script>alert(1)</script>'\n",
+    )
+    .expect("run.sh");
+    let fresh = write_tool(
+        bench.root(),
+        "experimental",
+        "greet",
+        &minimal_manifest("greet"),
+    );
+    std::fs::write(fresh.join("run.sh"), "echo hi\n").expect("script");
+    let blob = write_tool(
+        bench.root(),
+        "experimental",
+        "blob",
+        &minimal_manifest("blob"),
+    );
+    std::fs::write(blob.join("run.sh"), "cat data.bin\n").expect("script");
+    std::fs::write(blob.join("data.bin"), [0u8, 159, 146, 150]).expect("binary");
+    let device = bench.pair("phone");
+    let page = bench.get("/", &device.cookie).body;
+    let article = |name: &str| {
+        let start = page
+            .find(&format!("Candidate: {name}@"))
+            .unwrap_or_else(|| panic!("{name} on the page: {page}"));
+        let end = page[start..].find("</article>").expect("its end") + start;
+        page[start..end].to_string()
+    };
+    let deploy = article("deploy");
+    assert!(
+        deploy.contains("Diff against deploy@1.0.0 (approved) (2 file(s) differ)"),
+        "{deploy}"
+    );
+    assert!(
+        deploy.contains("@@ -1,1 +1,2 @@")
+            && deploy.contains("<span class=\"add\">          2 +echo &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;</span>"),
+        "the added line, numbered, its markup as text: {deploy}"
+    );
+    assert!(
+        deploy.contains("<span class=\"del\">    2       -version = &quot;1.0.0&quot;</span>"),
+        "the manifest's removed line: {deploy}"
+    );
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(
+        article("greet").contains("no version of this name is active"),
+        "{page}"
+    );
+    assert!(
+        article("blob").contains("Diff not shown: data.bin is not text"),
+        "{page}"
+    );
+}

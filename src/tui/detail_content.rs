@@ -7,25 +7,19 @@
 
 use std::path::Path;
 
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
 use super::diff::{DiffLayout, DiffText};
 use super::highlight::{find_syntax, highlight, plain, syntaxes};
 use super::theme::Theme;
-use crate::catalog::infer::render_inferred_manifest;
-use crate::catalog::manifest::{
-    Follow, MANIFEST_FILE, open_regular, read_text_capped, read_tool_text, read_tool_text_head,
-};
-use crate::catalog::scan::collect_files;
-use crate::diff::hunks;
+use crate::catalog::manifest::MANIFEST_FILE;
 use crate::model::{Manifest, ToolEntry};
+use crate::tool_diff;
+pub(crate) use crate::tool_files::{ListedFile, text_files};
+use crate::tool_files::{ToolFiles, preview_head};
 
-/// Files larger than this are listed but not shown.
-const MAX_SOURCE_BYTES: u64 = 512 * 1024;
 /// Files shown per tool; a tool folder with more is unusual and the rest stay listed.
 const MAX_SOURCES: usize = 40;
-/// Unchanged lines kept around each change in the diff.
-const DIFF_CONTEXT: usize = 3;
 /// Extensions of files a tool's command may run, to guess the main one.
 const SCRIPT_EXTENSIONS: &[&str] = &[
     "py", "sh", "bash", "js", "mjs", "ts", "rb", "pl", "lua", "go", "rs", "php", "awk", "R",
@@ -37,14 +31,6 @@ pub(crate) struct SourceFile {
     pub(crate) lines: Vec<Line<'static>>,
     /// What of the file was left plain, when highlighting stopped short.
     pub(crate) note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ListedFile {
-    pub(crate) name: String,
-    pub(crate) size: u64,
-    /// "binary", "over the 512 KiB preview limit", "symlink", …
-    pub(crate) not_shown: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,13 +84,14 @@ pub(crate) fn load(
     theme: &Theme,
     mut ready: impl FnMut(DetailContent),
 ) {
-    let (manifest_text, texts) = read_tool(entry);
-    let folder = crate::runner::tool_dir(entry);
-    let mut files: Vec<ListedFile> = texts
-        .iter()
-        .map(|(name, text)| listed(&folder.join(name), name, text.as_deref()))
-        .collect();
-    let diff = parent.map(|p| diff_against(p, (&folder, &texts, &files), theme));
+    let tool = ToolFiles::read(entry);
+    let diff = parent.map(|p| DiffText::of(&tool_diff::against(p, &tool), theme));
+    let ToolFiles {
+        folder,
+        manifest: manifest_text,
+        texts,
+        listed: mut files,
+    } = tool;
     let diff_layout = diff.as_ref().map_or_else(DiffLayout::default, |d| {
         DiffLayout::new(d.numbers.clone(), d.lines.len())
     });
@@ -172,105 +159,7 @@ pub(crate) fn load(
 /// The diff of `entry` against `parent` alone, as the overlay shows it: for the preview beside
 /// the queue, which needs nothing else of the tool.
 pub(crate) fn diff_only(entry: &ToolEntry, parent: &ToolEntry, theme: &Theme) -> DiffText {
-    let (_, texts) = read_tool(entry);
-    let folder = crate::runner::tool_dir(entry);
-    let files: Vec<ListedFile> = texts
-        .iter()
-        .map(|(name, text)| listed(&folder.join(name), name, text.as_deref()))
-        .collect();
-    diff_against(parent, (&folder, &texts, &files), theme)
-}
-
-/// The text files of a tool (manifest included) for the evolve editor; binary, oversized and
-/// symlinked files are left out (evolve copies them as they are).
-pub(crate) fn text_files(entry: &ToolEntry) -> Vec<(String, String)> {
-    if entry.path.is_file() {
-        return read_tool(entry)
-            .1
-            .into_iter()
-            .filter_map(|(n, t)| t.map(|t| (n, t)))
-            .collect();
-    }
-    read_folder(&entry.path)
-        .into_iter()
-        .filter_map(|(n, t)| t.map(|t| (n, t)))
-        .collect()
-}
-
-/// The manifest text and every file of the tool with its text (`None` when not shown).
-fn read_tool(entry: &ToolEntry) -> (String, Vec<(String, Option<String>)>) {
-    if entry.path.is_file() {
-        let name = entry
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let text = read_text_capped(&entry.path, MAX_SOURCE_BYTES).ok();
-        let manifest = entry
-            .manifest
-            .as_deref()
-            .map(render_inferred_manifest)
-            .unwrap_or_default();
-        return (manifest, vec![(name, text)]);
-    }
-    let folder = &entry.path;
-    let manifest = read_text_capped(&folder.join(MANIFEST_FILE), MAX_SOURCE_BYTES)
-        .unwrap_or_else(|reason| format!("# {MANIFEST_FILE}: {reason}"));
-    (manifest, read_folder(folder))
-}
-
-fn read_folder(folder: &Path) -> Vec<(String, Option<String>)> {
-    collect_files(folder)
-        .into_iter()
-        .map(|r| {
-            let path = folder.join(&r);
-            let text = read_tool_text(&path, MAX_SOURCE_BYTES).ok();
-            (r.to_string_lossy().into_owned(), text)
-        })
-        .collect()
-}
-
-/// The beginning of a text file too big to show whole, with the note its header shows; the
-/// file's listing then says what part is shown.
-fn preview_head(folder: &Path, file: &mut ListedFile) -> Option<(String, String)> {
-    if file.size <= MAX_SOURCE_BYTES || file.not_shown.is_none() {
-        return None;
-    }
-    let (text, size) = read_tool_text_head(&folder.join(&file.name), MAX_SOURCE_BYTES).ok()?;
-    // NUL is valid UTF-8 but never in text (a sparse or binary file).
-    if text.contains('\0') {
-        return None;
-    }
-    let note = format!(
-        "the first {} KiB of {} KiB shown",
-        MAX_SOURCE_BYTES / 1024,
-        size.div_ceil(1024)
-    );
-    file.not_shown = Some(format!("over the preview limit: {note}"));
-    Some((text, note))
-}
-
-/// A file as the Files section lists it; what was not read says why, from metadata and at
-/// most the first 8 KiB (a file over the preview limit is never read whole).
-fn listed(path: &Path, name: &str, text: Option<&str>) -> ListedFile {
-    let meta = std::fs::symlink_metadata(path).ok();
-    let size = meta.as_ref().map_or(0, |m| m.len());
-    let not_shown = match (text, &meta) {
-        (Some(_), _) => None,
-        (None, Some(m)) if m.file_type().is_symlink() => Some("symlink".to_string()),
-        (None, Some(m)) if !m.is_file() => Some("not a regular file".to_string()),
-        (None, Some(_)) if size > MAX_SOURCE_BYTES => Some(format!(
-            "over the {} KiB preview limit",
-            MAX_SOURCE_BYTES / 1024
-        )),
-        (None, Some(_)) => Some("binary".to_string()),
-        (None, None) => Some("unreadable".to_string()),
-    };
-    ListedFile {
-        name: name.to_string(),
-        size,
-        not_shown,
-    }
+    DiffText::of(&tool_diff::against(parent, &ToolFiles::read(entry)), theme)
 }
 
 /// Index of the file the command runs: the first argv word naming a file of the tool, else the
@@ -294,141 +183,6 @@ fn main_source<'a>(
     };
     let first = || names.clone().next().map(|_| 0);
     named.or_else(script).or_else(first)
-}
-
-/// A tool's files with their text (`None` for one not shown as text).
-type FileTexts = [(String, Option<String>)];
-
-/// One side of a file in the diff: its text, or what it is when it is not shown as text.
-struct Side<'a> {
-    text: Option<&'a str>,
-    listed: Option<&'a ListedFile>,
-    path: std::path::PathBuf,
-}
-
-impl<'s> Side<'s> {
-    /// The side of `name` among `texts` (read from `folder`), when the tool has it.
-    fn of(
-        texts: &'s FileTexts,
-        files: &'s [ListedFile],
-        folder: &Path,
-        name: &str,
-    ) -> Option<Self> {
-        let (_, text) = texts.iter().find(|(n, _)| n == name)?;
-        Some(Side {
-            text: text.as_deref(),
-            listed: files.iter().find(|f| f.name == name),
-            path: folder.join(name),
-        })
-    }
-
-    /// The text of a side; a side the tool lacks is empty (the file was added or removed).
-    fn text_of(side: &Option<Self>) -> Option<&'s str> {
-        side.as_ref().map_or(Some(""), |s| s.text)
-    }
-
-    /// What the side is when it is no text, never its bytes: `binary file, 2048 bytes`.
-    fn described(&self) -> Option<String> {
-        let listed = self.listed?;
-        Some(match listed.not_shown.as_deref() {
-            Some("binary") | None => format!("binary file, {} bytes", listed.size),
-            Some(why) => format!("{why}, {} bytes", listed.size),
-        })
-    }
-}
-
-/// Every file that differs from the parent: its name, then its hunks with both sides' line
-/// numbers; a file one side of which is not text says what each side is.
-fn diff_against(
-    parent: &ToolEntry,
-    (folder, texts, files): (&Path, &FileTexts, &[ListedFile]),
-    theme: &Theme,
-) -> DiffText {
-    let (parent_manifest, mut parent_texts) = read_tool(parent);
-    let parent_folder = crate::runner::tool_dir(parent);
-    let parent_files: Vec<ListedFile> = parent_texts
-        .iter()
-        .map(|(name, text)| listed(&parent_folder.join(name), name, text.as_deref()))
-        .collect();
-    parent_texts.retain(|(name, _)| name != MANIFEST_FILE);
-    parent_texts.push((MANIFEST_FILE.to_string(), Some(parent_manifest)));
-    let mut names: Vec<&str> = texts
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .chain(parent_texts.iter().map(|(n, _)| n.as_str()))
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    let mut out = DiffText::default();
-    out.note(Line::from(Span::styled(
-        format!(
-            "against {}@{} ({})",
-            parent.name, parent.version, parent.tier
-        ),
-        theme.dim,
-    )));
-    for name in names {
-        let old = Side::of(&parent_texts, &parent_files, &parent_folder, name);
-        let new = Side::of(texts, files, folder, name);
-        let what = match (&old, &new) {
-            (None, _) => Some("new file"),
-            (_, None) => Some("removed"),
-            _ => None,
-        };
-        match (Side::text_of(&old), Side::text_of(&new)) {
-            (Some(old), Some(new)) if old != new => {
-                out.file(theme, name, what, &hunks(old, new, DIFF_CONTEXT));
-            }
-            (Some(_), Some(_)) => {}
-            _ if same_bytes(old.as_ref(), new.as_ref()) => {}
-            _ => {
-                let described = |side: Option<&Side>| {
-                    side.map(|s| match s.text {
-                        Some(text) => format!("text file, {} lines", text.lines().count()),
-                        None => s.described().unwrap_or_default(),
-                    })
-                };
-                out.not_text(
-                    theme,
-                    name,
-                    described(old.as_ref()),
-                    described(new.as_ref()),
-                );
-            }
-        }
-    }
-    if out.lines.len() == 1 {
-        out.note(Line::from(Span::styled("no differences", theme.dim)));
-    }
-    out
-}
-
-/// Whether two sides that are not both text hold the same bytes, compared a block at a time
-/// (a binary file may be large); a symlink or anything unreadable is never the same.
-fn same_bytes(old: Option<&Side>, new: Option<&Side>) -> bool {
-    use std::io::Read;
-    let (Some(old), Some(new)) = (old, new) else {
-        return false;
-    };
-    let open = |side: &Side| open_regular(&side.path, Follow::No).ok();
-    let (Some((mut a, meta_a)), Some((mut b, meta_b))) = (open(old), open(new)) else {
-        return false;
-    };
-    if meta_a.len() != meta_b.len() {
-        return false;
-    }
-    let (mut block_a, mut block_b) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
-    loop {
-        let Ok(n) = a.read(&mut block_a) else {
-            return false;
-        };
-        if n == 0 {
-            return true;
-        }
-        if b.read_exact(&mut block_b[..n]).is_err() || block_a[..n] != block_b[..n] {
-            return false;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -746,37 +500,5 @@ mod tests {
             .read(true)
             .custom_flags(libc::O_NONBLOCK)
             .open(&fifo);
-    }
-
-    #[test]
-    fn files_not_shown_say_why() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
-        std::fs::write(root.join("main.py"), "print(1)\n").expect("main");
-        std::fs::write(root.join("blob.bin"), [0u8, 159, 146, 150]).expect("binary");
-        let big = std::fs::File::create(root.join("huge.txt")).expect("huge");
-        // Sparse: its apparent size is what counts, and nothing of it is read.
-        big.set_len(4 * 1024 * 1024 * 1024).expect("sparse");
-        std::os::unix::fs::symlink("/etc/passwd", root.join("link")).expect("link");
-        let texts = read_folder(root);
-        let listed: Vec<ListedFile> = texts
-            .iter()
-            .map(|(name, text)| listed(&root.join(name), name, text.as_deref()))
-            .collect();
-        let why = |name: &str| {
-            listed
-                .iter()
-                .find(|f| f.name == name)
-                .unwrap_or_else(|| panic!("{name} listed"))
-                .not_shown
-                .clone()
-        };
-        assert_eq!(why("main.py"), None);
-        assert_eq!(why("blob.bin").as_deref(), Some("binary"));
-        assert_eq!(
-            why("huge.txt").as_deref(),
-            Some("over the 512 KiB preview limit")
-        );
-        assert_eq!(why("link").as_deref(), Some("symlink"));
     }
 }

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use super::theme::Theme;
 use crate::diff::{Hunk, Kind};
 use crate::text::visible;
+use crate::tool_diff::{FileDiff, ToolDiff};
 
 /// The old and new number of a diff line; `None` for a line that is no line of a file (a
 /// file's or hunk's header, a note).
@@ -22,6 +23,28 @@ pub(crate) struct DiffText {
 }
 
 impl DiffText {
+    /// `diff` as the overlay draws it: what it is against, then each file that differs, or
+    /// that nothing does.
+    pub(crate) fn of(diff: &ToolDiff, theme: &Theme) -> DiffText {
+        let mut out = DiffText::default();
+        out.note(Line::from(Span::styled(
+            format!("against {}", diff.against),
+            theme.dim,
+        )));
+        for file in &diff.files {
+            match file {
+                FileDiff::Text { name, what, hunks } => out.file(theme, name, *what, hunks),
+                FileDiff::NotText { name, old, new } => {
+                    out.not_text(theme, name, old.clone(), new.clone())
+                }
+            }
+        }
+        if diff.files.is_empty() {
+            out.note(Line::from(Span::styled("no differences", theme.dim)));
+        }
+        out
+    }
+
     /// A line that is no line of a file: a header or a note.
     pub(crate) fn note(&mut self, line: Line<'static>) {
         self.lines.push(line);

@@ -7,8 +7,10 @@
 
 use std::fmt::Write;
 
-use super::waiting::{CALLS_PER_PAGE, CallShown, CandidateShown, Waiting};
+use super::waiting::{CALLS_PER_PAGE, CallShown, CandidateShown, DiffShown, Waiting};
+use crate::diff::Kind;
 use crate::model::requests::RequestRow;
+use crate::tool_diff::FileDiff;
 
 /// The page's stylesheet: one column that fits a phone's 360 px and stays readable at a
 /// desktop's width; nothing is said by colour alone.
@@ -20,7 +22,10 @@ dt{font-weight:bold}dd{margin:0;overflow-wrap:anywhere}\
 pre{white-space:pre-wrap;overflow-wrap:anywhere;border:1px dashed;padding:.25rem;max-height:20rem;overflow:auto}\
 form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.4rem 0}\
 button{font-size:1rem;padding:.4rem .9rem}input[type=text]{font-size:1rem;flex:1 1 12rem;min-width:0}\
-.notice{border:3px double;padding:.5rem}@media(max-width:30rem){dl{grid-template-columns:1fr}}";
+.notice{border:3px double;padding:.5rem}\
+pre.diff{max-height:30rem;white-space:pre;overflow:auto}.diff span{display:block}\
+.diff .file{font-weight:bold;border-top:1px solid}.diff .hunk{font-style:italic}\
+.diff .add{background:#dafbe1;color:#0a3d14}.diff .del{background:#ffe3e0;color:#5c0d07}@media(max-width:30rem){dl{grid-template-columns:1fr}}";
 
 /// The page's one script: it listens to the server's events and, when what waits changed,
 /// draws the list again from the page the server renders, unless the person is typing. A
@@ -237,6 +242,7 @@ fn candidates(out: &mut String, csrf: &str, candidates: &[CandidateShown]) {
             }
             out.push_str("</ul>");
         }
+        diff(out, &shown.diff);
         let seen = format!(
             "<input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <input type=\"hidden\" name=\"name\" value=\"{}\">\
@@ -270,6 +276,94 @@ fn candidates(out: &mut String, csrf: &str, candidates: &[CandidateShown]) {
         );
     }
     out.push_str("</section>");
+}
+
+/// Lines of one candidate's diff the page shows; the workbench shows the rest.
+const MAX_DIFF_LINES: usize = 400;
+
+/// A candidate's changes: each file under its name, each hunk under its `@@` header, every
+/// line with its old and new numbers and `-`, `+` or a blank before it, so it reads the same
+/// without colour.
+fn diff(out: &mut String, shown: &DiffShown) {
+    let diff = match shown {
+        DiffShown::Diff(diff) => diff,
+        DiffShown::NoActive => {
+            out.push_str(
+                "<p>Diff: none, no version of this name is active; its files are all new.</p>",
+            );
+            return;
+        }
+        DiffShown::NotShown(why) => {
+            let _ = write!(out, "<p>Diff not shown: {}.</p>", text(why));
+            return;
+        }
+    };
+    let _ = write!(
+        out,
+        "<details open><summary>Diff against {} ({} file(s) differ)</summary>",
+        text(&diff.against),
+        diff.files.len()
+    );
+    if diff.files.is_empty() {
+        out.push_str("<p>No differences.</p>");
+    }
+    let mut left = MAX_DIFF_LINES;
+    let mut cut = 0;
+    out.push_str("<pre class=\"diff\">");
+    for file in &diff.files {
+        let mut lines: Vec<(&str, String)> = Vec::new();
+        match file {
+            FileDiff::Text { name, what, hunks } => {
+                let what = what.map(|w| format!(" ({w})")).unwrap_or_default();
+                lines.push(("file", format!("{name}{what}")));
+                for hunk in hunks {
+                    lines.push(("hunk", hunk.header()));
+                    for line in &hunk.lines {
+                        let (class, mark) = match line.kind {
+                            Kind::Added => ("add", '+'),
+                            Kind::Removed => ("del", '-'),
+                            Kind::Same => ("same", ' '),
+                        };
+                        let number = |n: Option<usize>| n.map_or(String::new(), |n| n.to_string());
+                        lines.push((
+                            class,
+                            format!(
+                                "{:>5} {:>5} {mark}{}",
+                                number(line.old),
+                                number(line.new),
+                                line.text()
+                            ),
+                        ));
+                    }
+                }
+            }
+            FileDiff::NotText { name, old, new } => {
+                lines.push(("file", name.clone()));
+                for (class, mark, side) in [("del", '-', old), ("add", '+', new)] {
+                    if let Some(side) = side {
+                        lines.push((class, format!("{mark}{side}")));
+                    }
+                }
+            }
+        }
+        for (class, line) in lines {
+            if left == 0 {
+                cut += 1;
+                continue;
+            }
+            left -= 1;
+            // No newline between: each span is a block of its own.
+            let _ = write!(out, "<span class=\"{class}\">{}</span>", text(&line));
+        }
+    }
+    out.push_str("</pre>");
+    if cut > 0 {
+        let _ = write!(
+            out,
+            "<p>{cut} more line(s) not shown here: the workbench shows the whole diff.</p>"
+        );
+    }
+    out.push_str("</details>");
 }
 
 fn requests(out: &mut String, csrf: &str, requests: &[RequestRow]) {

@@ -11,6 +11,8 @@ use crate::model::requests::RequestRow;
 use crate::review::lifecycle::{self, ReviewItem};
 use crate::review::queue::{QueueItem, checks_not_passed};
 use crate::review::validate::Check;
+use crate::tool_diff::{self, ToolDiff};
+use crate::tool_files::ToolFiles;
 use crate::workbench::Workbench;
 
 /// Waiting calls on one page.
@@ -25,11 +27,26 @@ pub(super) struct CallShown {
     pub(super) arguments_digest: String,
 }
 
+/// Candidates shown with their diff, newest first; older ones say the workbench shows it.
+pub(super) const DIFFS_SHOWN: usize = 20;
+
 /// A candidate as the page shows it.
 pub(super) struct CandidateShown {
     pub(super) item: QueueItem,
     /// Failed checks first, then warnings.
     pub(super) checks: Vec<Check>,
+    pub(super) diff: DiffShown,
+}
+
+/// What the page shows of a candidate's changes against the active version of its name.
+pub(super) enum DiffShown {
+    /// Read from exactly the content the answer is bound to.
+    Diff(ToolDiff),
+    /// No active version of the name: the candidate is new, its files are the change.
+    NoActive,
+    /// Not shown, and why (older than the newest few; a file that is not text; changed while
+    /// it was read).
+    NotShown(String),
 }
 
 /// Everything one drawing of the page shows.
@@ -61,7 +78,7 @@ pub(super) fn gather(ws: &Workbench, page: usize) -> Result<Waiting, WebError> {
             match item {
                 ReviewItem::Tool(item) => {
                     let checks = checks_not_passed(&store, &item)?;
-                    candidates.push(CandidateShown { item, checks });
+                    candidates.push((item, checks));
                 }
                 ReviewItem::Request(request) => requests.push(request),
                 // An active tool's drift is answered where its files can be read.
@@ -72,6 +89,20 @@ pub(super) fn gather(ws: &Workbench, page: usize) -> Result<Waiting, WebError> {
         candidates.reverse();
         (calls, calls_total, candidates, requests)
     };
+    let candidates = candidates
+        .into_iter()
+        .enumerate()
+        .map(|(n, (item, checks))| CandidateShown {
+            diff: match n < DIFFS_SHOWN {
+                true => diff_of(ws, &item),
+                false => DiffShown::NotShown(format!(
+                    "the {DIFFS_SHOWN} newest candidates are shown with their diff; the workbench shows this one's"
+                )),
+            },
+            item,
+            checks,
+        })
+        .collect();
     let calls = calls
         .into_iter()
         .map(|call| CallShown {
@@ -86,6 +117,39 @@ pub(super) fn gather(ws: &Workbench, page: usize) -> Result<Waiting, WebError> {
         candidates,
         requests,
     })
+}
+
+/// The diff of the candidate `item` against the active version of its name, read from the
+/// content the page binds its answer to: the texts diffed are hashed, and shown only when
+/// they are the content hash the answer carries. A tool swapped while it was read (even
+/// swapped back after) never shows one content and takes the answer for another.
+fn diff_of(ws: &Workbench, item: &QueueItem) -> DiffShown {
+    let changed = || DiffShown::NotShown("it changed while the page was drawn: reload".into());
+    let shown = ToolId::known(&item.name, &item.version).with_hash(&item.content_hash);
+    let Some(entry) = shown.ok().and_then(|id| ws.find_reading(&id).ok()) else {
+        return changed();
+    };
+    let files = ToolFiles::read(&entry);
+    match files.hash_of_texts() {
+        Some(hash) if hash == item.content_hash => {}
+        Some(_) => return changed(),
+        None => {
+            let file = files.listed.iter().find(|f| f.not_shown.is_some());
+            return DiffShown::NotShown(format!(
+                "{} is not text: the workbench shows what each side is",
+                file.map_or("a file", |f| f.name.as_str())
+            ));
+        }
+    }
+    // A bare name finds the active version first (core, then approved).
+    let active = ws
+        .find_reading(&ToolId::named(&item.name))
+        .ok()
+        .filter(|active| active.tier.is_active() && active.manifest.is_some());
+    match active {
+        Some(active) => DiffShown::Diff(tool_diff::against(&active, &files)),
+        None => DiffShown::NoActive,
+    }
 }
 
 /// The grants of the content `call` names, as the workspace holds it now.
@@ -161,5 +225,37 @@ mod tests {
         );
         assert!(gather(&ws, 50).expect("gathered").calls.is_empty());
         assert!(gather(&ws, usize::MAX).expect("gathered").calls.is_empty());
+    }
+
+    /// The diff is shown only of the content the answer is bound to: a candidate changed
+    /// after the queue was read shows none, and says to reload.
+    #[test]
+    fn a_candidate_changed_after_the_queue_was_read_shows_no_diff() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        let active = crate::test_fixtures::write_tool(
+            dir.path(),
+            crate::model::Tier::Approved,
+            "greet",
+            "says hello",
+        );
+        let candidate = dir.path().join("experimental/greet-2");
+        std::fs::create_dir_all(&candidate).expect("candidate");
+        for file in ["tool.toml", "run.sh"] {
+            std::fs::copy(active.join(file), candidate.join(file)).expect("copy");
+        }
+        std::fs::write(candidate.join("run.sh"), "echo shown\n").expect("shown");
+        let ws = Workbench::at(dir.path(), None).expect("opened");
+        let waiting = gather(&ws, 0).expect("gathered");
+        let shown = waiting.candidates.first().expect("the candidate");
+        let DiffShown::Diff(diff) = &shown.diff else {
+            panic!("a diff of the candidate as read");
+        };
+        assert_eq!(diff.against, "greet@1.0.0 (approved)");
+        std::fs::write(candidate.join("run.sh"), "echo swapped\n").expect("swapped");
+        match diff_of(&ws, &shown.item) {
+            DiffShown::NotShown(why) => assert!(why.contains("reload"), "{why}"),
+            _ => panic!("no diff of other content than the answer is bound to"),
+        }
     }
 }
