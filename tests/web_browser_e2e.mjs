@@ -65,6 +65,9 @@ try {
   await tab.getByRole('heading', { name: 'toolbench: waiting for you' }).waitFor();
   await tab.getByText(/^Live: (connected|up to date)/).waitFor({ timeout: 10000 });
   await tab.getByRole('heading', { name: 'Agent calls waiting: 0' }).waitFor();
+  // The candidate's diff against the active version, its lines numbered and marked.
+  await tab.getByText('Diff against deploy@1.0.0 (approved) (2 file(s) differ)').waitFor();
+  await tab.locator('.diff .add', { hasText: '+echo "deploying to $(cat)" >&2' }).waitFor();
 
   // An agent's call starts waiting: it shows without a reload. The page itself notes when the
   // call's heading is drawn, so the figure does not include how often Playwright looks.
@@ -127,7 +130,8 @@ try {
   // Approve on the page: the agent gets the tool's result.
   step('approving');
   const approvedAt = Date.now();
-  await tab.getByRole('button', { name: 'Approve', exact: true }).click();
+  await tab.getByRole('article').filter({ has: heading })
+    .getByRole('button', { name: 'Approve', exact: true }).click();
   step('clicked Approve');
   const result = await answered;
   const completedMs = Date.now() - approvedAt;

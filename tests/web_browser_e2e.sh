@@ -51,6 +51,10 @@ type = "string"
 TOML
 printf 'cat\n' > "$ws/approved/deploy/run.sh"
 "$binary" --root "$ws" accept >/dev/null
+# A candidate evolving it, whose diff the page shows.
+mkdir -p "$ws/experimental/deploy-next"
+sed 's/^version = "1.0.0"/version = "1.1.0"/' "$ws/approved/deploy/tool.toml" > "$ws/experimental/deploy-next/tool.toml"
+printf 'echo "deploying to $(cat)" >&2\ncat\n' > "$ws/experimental/deploy-next/run.sh"
 
 "$binary" --root "$ws" web --listen 127.0.0.1:0 2> "$work/web.log" &
 server=$!
