@@ -74,6 +74,9 @@ pub struct Config {
     pub(crate) notify_webhook: Option<Webhook>,
     /// `[dependencies]`: where tools' packages come from and what builds them.
     pub(crate) dependencies: DependencySettings,
+    /// `[project] path` of the workspace's toolbench.toml, made absolute: the project its tools
+    /// work on, once a person accepted it on this machine (`workspace::project`).
+    pub(crate) project_path: Option<PathBuf>,
 }
 
 /// `[dependencies]`: the index tools' packages are resolved from, and the `uv` that does it.
@@ -265,6 +268,13 @@ struct ConfigLayer {
     web: Option<WebLayer>,
     notify: Option<NotifyLayer>,
     dependencies: Option<DependenciesLayer>,
+    project: Option<ProjectLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectLayer {
+    path: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -460,6 +470,7 @@ impl Config {
                 with_workbench: false,
             },
             notify_webhook: None,
+            project_path: None,
             dependencies: DependencySettings {
                 max_env_mb: 1024,
                 ..DependencySettings::default()
@@ -612,6 +623,9 @@ impl Config {
         }
         if let Some(web) = layer.web {
             self.apply_web(web, path, workspace)?;
+        }
+        if let Some(project) = layer.project.and_then(|project| project.path) {
+            self.project_path = Some(project_path(path, workspace, &project)?);
         }
         if let Some(services) = layer.services {
             if let Some(range) = services.port_range {
@@ -848,6 +862,23 @@ fn parse_port_range(text: &str) -> Option<(u16, u16)> {
     let low: u16 = low.trim().parse().ok()?;
     let high: u16 = high.trim().parse().ok()?;
     (low > 0 && low <= high).then_some((low, high))
+}
+
+/// `[project] path` of the file at `path`, against the workspace it lies in. Only a workspace's
+/// file names one: the user config is every workspace's.
+fn project_path(path: &Path, workspace: bool, project: &Path) -> Result<PathBuf, ConfigError> {
+    let field_error =
+        |why: &str| ConfigError(format!("{}: field `project.path`: {why}", path.display()));
+    if !workspace {
+        return Err(field_error(
+            "the user config is every workspace's; name a workspace's project in its toolbench.toml",
+        ));
+    }
+    if project.as_os_str().is_empty() {
+        return Err(field_error("is empty; name the project's folder"));
+    }
+    let workspace_root = path.parent().unwrap_or(Path::new("/"));
+    Ok(workspace_root.join(project))
 }
 
 /// Refuses `field` in a workspace's toolbench.toml: agents write the workspace and it travels

@@ -3,6 +3,7 @@
 
 pub(crate) mod own_writes;
 pub(crate) mod private;
+pub(crate) mod project;
 pub(crate) mod registry;
 mod state_dir;
 

@@ -1729,3 +1729,123 @@ fn a_writable_project_is_refused_at_the_root_and_around_home() {
         );
     }
 }
+
+/// `[project] path` in the workspace's toolbench.toml (a file agents write): not taken until a
+/// person accepts it on this machine, then the project of every run wherever toolbench starts;
+/// a file naming another folder since is not taken; `--project` still names another.
+#[test]
+fn a_project_the_workspace_names_is_taken_only_once_accepted_here() {
+    let host = Host::new();
+    let named = |folder: &str| {
+        fs::write(
+            host.ws().join("toolbench.toml"),
+            format!("[project]\npath = \"../{folder}\"\n"),
+        )
+        .expect("toolbench.toml")
+    };
+    named("project");
+    fs::write(host.sibling().join("data.txt"), "sibling data\n").expect("sibling");
+    host.tool(
+        "reader",
+        Some("project = \"read\""),
+        "cat data.txt 2>/dev/null || echo 'no data here'\necho '{}'\n",
+    );
+    let real = |path: PathBuf| fs::canonicalize(path).expect("real path");
+
+    // Not accepted yet: the run works on the folder toolbench started in, and says why.
+    let (result, out) = host.run("reader", None);
+    assert_ran(&result, &out);
+    assert!(tool_output(&result).contains("no data here"), "{result}");
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("is not accepted on this machine")
+            && said.contains("toolbench project accept"),
+        "{said}"
+    );
+    let shown = host.tb(&["project"]);
+    assert!(
+        text(&shown.stdout).contains(&format!(
+            "{}  (current folder)",
+            host.path("elsewhere").display()
+        )),
+        "{}",
+        text(&shown.stdout)
+    );
+
+    let accepted = host.tb(&["project", "accept"]);
+    assert!(accepted.status.success(), "{}", text(&accepted.stderr));
+    let (result, out) = host.run("reader", None);
+    assert_ran(&result, &out);
+    assert!(tool_output(&result).contains("project data"), "{result}");
+    assert!(
+        !text(&out.stderr).contains("not accepted"),
+        "{}",
+        text(&out.stderr)
+    );
+    let shown = text(&host.tb(&["project"]).stdout);
+    assert!(
+        shown.contains(&format!(
+            "{}  (toolbench.toml)",
+            real(host.project()).display()
+        )),
+        "{shown}"
+    );
+    // `--project` is still taken over it.
+    let (result, out) = host.run("reader", Some(&host.sibling()));
+    assert_ran(&result, &out);
+    assert!(tool_output(&result).contains("sibling data"), "{result}");
+
+    // The file names another folder since: not taken until accepted again.
+    named("sibling");
+    let (result, out) = host.run("reader", None);
+    assert_ran(&result, &out);
+    assert!(tool_output(&result).contains("no data here"), "{result}");
+    assert!(
+        text(&out.stderr).contains("not accepted"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Bad `[project] path` values: each refused in one line naming the file and the field.
+#[test]
+fn a_bad_project_path_is_refused_in_one_line_naming_the_file_and_field() {
+    let host = Host::new();
+    for (value, says) in [
+        ("\"\"", "is empty"),
+        ("\"../nowhere\"", "does not exist"),
+        ("\"../project/data.txt\"", "is not a folder"),
+        ("42", "field `path`"),
+    ] {
+        fs::write(
+            host.ws().join("toolbench.toml"),
+            format!("[project]\npath = {value}\n"),
+        )
+        .expect("toolbench.toml");
+        let out = host.tb(&["project", "accept"]);
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{value}: accepted");
+        assert!(
+            err.contains("toolbench.toml") && err.contains(says),
+            "{value}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{value}: {err}");
+    }
+    fs::write(host.ws().join("toolbench.toml"), "").expect("toolbench.toml");
+    let err = text(&host.tb(&["project", "accept"]).stderr);
+    assert!(
+        err.contains("names no project") && err.contains("[project] path"),
+        "{err}"
+    );
+    // The user config is every workspace's: it names no project.
+    fs::write(
+        host.path("config/config.toml"),
+        "[project]\npath = \"/tmp\"\n",
+    )
+    .expect("config");
+    let err = text(&host.tb(&["project"]).stderr);
+    assert!(
+        err.contains("config.toml") && err.contains("project.path"),
+        "{err}"
+    );
+}

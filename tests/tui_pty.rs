@@ -1105,6 +1105,8 @@ fn the_workbench_shows_a_pairing_link_and_its_qr_code_that_pair_a_device() {
             .expect("the link")
             .to_string();
         assert!(screen.contains("served beside this workbench"), "{screen}");
+        // The status bar says where the project came from.
+        assert!(screen.contains("(current folder)"), "{screen}");
         // The code's lines, inside the overlay's left border.
         let border = screen
             .lines()

@@ -22,6 +22,7 @@ mod list;
 mod live_output;
 mod mark_failure;
 mod mcp;
+mod project;
 mod promote;
 mod reject;
 mod request_changes;
@@ -142,6 +143,9 @@ enum CliCommand {
     Verify(Lazy<verify::VerifyArgs>),
     /// The workspace's reviewers (allowed_signers): list, add, accept on this machine.
     Signers(signers::SignersArgs),
+    /// The project tools work on and where it came from; `accept` takes the one toolbench.toml
+    /// names, on this machine.
+    Project(project::ProjectArgs),
     /// Check the state store and, when it is damaged, rebuild it (the old file is kept).
     Doctor(Lazy<doctor::DoctorArgs>),
     /// The review page for a phone or a browser: serve it, pair devices, revoke them.
@@ -300,6 +304,10 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Some(CliCommand::Stats(Lazy(args))) => stats::run(args, &checked()?),
         Some(CliCommand::Verify(Lazy(args))) => verify::run(args, &checked()?),
         Some(CliCommand::Signers(args)) => signers::run(args, &checked()?),
+        // Reads no store, and says itself why a project named was passed over.
+        Some(CliCommand::Project(args)) => {
+            project::run(args, &Workbench::open(place, Opening::Quiet)?)
+        }
         // A send checks only the instance it talks to (the round-trip figure, BENCHMARKS.md):
         // no decision, run or other instance of the workspace is read.
         Some(CliCommand::Tools(args)) if args.is_send() => tools::run(args, &ws(Opening::Quiet)?),

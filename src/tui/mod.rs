@@ -108,10 +108,11 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
         crate::runner::gate::RunPolicy::of(workbench.config()),
     );
     app.project_label = workbench.project().map(|project| {
-        project.file_name().map_or_else(
+        let name = project.file_name().map_or_else(
             || project.display().to_string(),
             |name| name.to_string_lossy().into(),
-        )
+        );
+        format!("{name} ({})", workbench.project_source().label())
     });
     // What opening settled (decisions a crash interrupted) is told once, as it starts.
     if let Some(worst) = workbench

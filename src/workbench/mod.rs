@@ -27,6 +27,7 @@ use crate::runner::gate::RunPolicy;
 use crate::runner::helper_process::PreforkedHelper;
 use crate::services::Services;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
+use crate::workspace::project::{self, ProjectSource};
 use crate::workspace::{RootSource, WorkspaceError, resolve_root};
 
 pub(crate) mod events;
@@ -46,7 +47,8 @@ pub(crate) struct Place<'a> {
     pub(crate) root: Option<&'a Path>,
     /// The current directory, against which relative paths are read.
     pub(crate) cwd: &'a Path,
-    /// `--project DIR` (or `TOOLBENCH_PROJECT`); else the current directory.
+    /// `--project DIR` (or `TOOLBENCH_PROJECT`); else the accepted `[project] path` of the
+    /// workspace, else the current directory.
     pub(crate) project: Option<&'a Path>,
 }
 
@@ -93,6 +95,9 @@ pub struct Workbench {
     store: StoreOnDemand,
     /// What the start-of-process recovery did or could not do, for the front end to tell.
     notices: Vec<String>,
+    /// Where the project came from: `--project`, the workspace's accepted `[project] path`, or
+    /// the current folder.
+    project_source: ProjectSource,
     /// The start-of-process checks found the store whole: the day's backup is made, if due,
     /// as the workbench is dropped (a command's end), never on the way to its answer.
     back_up_at_exit: AtomicBool,
@@ -121,8 +126,14 @@ impl Workbench {
         let config = Config::load(&root)?;
         crate::signature::register(&root, &config);
         let program = this_program().map_err(OpenError::Program)?;
-        let project = place.project.unwrap_or(place.cwd);
-        let confinement = Confinement::new(&root, &config, Some(project.to_path_buf()));
+        let project = project::choose(
+            &project::Records::of_user(),
+            place.project,
+            place.cwd,
+            &root,
+            config.project_path.as_deref(),
+        );
+        let confinement = Confinement::new(&root, &config, Some(project.path));
         let workbench = Self {
             store: StoreOnDemand::new(&root),
             root,
@@ -130,7 +141,12 @@ impl Workbench {
             config,
             program,
             confinement,
-            notices: Vec::new(),
+            notices: project
+                .passed_over
+                .map(|line| format!("warning: {line}"))
+                .into_iter()
+                .collect(),
+            project_source: project.source,
             back_up_at_exit: AtomicBool::new(false),
             live: OnceLock::new(),
             hub: Hub::default(),
@@ -248,6 +264,11 @@ impl Workbench {
     /// The folder tools that declare `[permissions] project` work on.
     pub(crate) fn project(&self) -> Option<&Path> {
         self.confinement.project.as_deref()
+    }
+
+    /// Where [`Self::project`] came from.
+    pub(crate) fn project_source(&self) -> ProjectSource {
+        self.project_source
     }
 
     /// What opening settled or could not settle (interrupted decisions), one line each.

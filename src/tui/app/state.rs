@@ -219,8 +219,9 @@ impl Overlay {
 
 pub struct App {
     pub(crate) root_label: String,
-    /// The project tools that declare one work on (`--project`, else the current directory),
-    /// by its folder's name; `None` when there is none to show.
+    /// The project tools that declare one work on (`--project`, else the workspace's accepted
+    /// `[project] path`, else the current directory), by its folder's name and where it came
+    /// from; `None` when there is none to show.
     pub(crate) project_label: Option<String>,
     /// Shared with background work (validation) without copying.
     pub(crate) catalog: Arc<Catalog>,
