@@ -210,9 +210,35 @@ pub(crate) fn scan_all(
     limits: ScanLimits,
     store: &mut impl StoreAccess,
 ) -> Vec<ToolEntry> {
+    scan_with_index(root, limits, store, |indexed| {
+        KnownHashes::from_entries(indexed)
+    })
+}
+
+/// Every tool of the workspace as `toolbench list` shows it: as `scan_all` finds them, but a
+/// tool whose files are as the index last saw them (the same names, sizes, inodes and times)
+/// is taken from the index whole, its manifest neither read nor parsed again. The entries carry
+/// no manifest.
+pub(crate) fn scan_listing(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut impl StoreAccess,
+) -> Vec<ToolEntry> {
+    scan_with_index(root, limits, store, |indexed| {
+        KnownHashes::listing_rows(indexed.to_vec())
+    })
+}
+
+/// Scans the workspace with what `known` takes from the cached index, and keeps the index
+/// current.
+fn scan_with_index(
+    root: &Path,
+    limits: ScanLimits,
+    store: &mut impl StoreAccess,
+    known: impl FnOnce(&[ToolEntry]) -> KnownHashes,
+) -> Vec<ToolEntry> {
     let indexed = store.with_store(|store| store.load_index().unwrap_or_default());
-    let known = KnownHashes::from_entries(&indexed);
-    let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
+    let entries = scan_workspace(root, limits, &known(&indexed), &ScanProgress::default());
     // The index is a cache: a failed write costs the next command a scan, nothing more. One
     // that holds what the scan found already is not written again.
     if !crate::store::catalog_cache::index_holds(&indexed, &entries) {
@@ -534,6 +560,65 @@ mod tests {
                 .expect("rows")
                 .iter()
                 .all(|r| !r.path.starts_with(root.join("elsewhere")))
+        );
+    }
+
+    /// A listing takes an unchanged tool's row from the index whole (a row changed there by
+    /// hand shows as it is: the manifest was not read), and reads a tool whose files changed.
+    #[test]
+    fn a_listing_takes_unchanged_rows_from_the_index_and_reads_changed_tools() {
+        let (dir, mut store) = setup();
+        let root = dir.path();
+        let scanned = scan_all(root, ScanLimits::default(), &mut store);
+        let listed = scan_listing(root, ScanLimits::default(), &mut store);
+        let without_manifest = |entries: &[ToolEntry]| -> Vec<(PathBuf, String, String)> {
+            entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.path.clone(),
+                        e.description.clone(),
+                        e.content_hash.clone(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(without_manifest(&listed), without_manifest(&scanned));
+        assert!(
+            listed.iter().all(|e| e.manifest.is_none()),
+            "taken from the index"
+        );
+
+        let mut marked = scanned.clone();
+        for entry in &mut marked {
+            entry.description = "as the index holds it".into();
+        }
+        store.save_index(&marked).expect("save");
+        let listed = scan_listing(root, ScanLimits::default(), &mut store);
+        assert!(
+            listed
+                .iter()
+                .all(|e| e.description == "as the index holds it")
+        );
+
+        // A tool rewritten since is read again, and the index corrected.
+        let b = root.join("experimental/b/tool.toml");
+        std::fs::write(
+            &b,
+            format!("name = \"b\"\n{}", TOOL.replace("\"d\"", "\"new\"")),
+        )
+        .expect("edit");
+        let listed = scan_listing(root, ScanLimits::default(), &mut store);
+        let b = listed.iter().find(|e| e.name == "b").expect("b");
+        assert_eq!(b.description, "new");
+        assert!(b.manifest.is_some(), "read");
+        let indexed = store.load_index().expect("index");
+        assert_eq!(
+            indexed
+                .iter()
+                .find(|e| e.name == "b")
+                .map(|e| e.description.as_str()),
+            Some("new")
         );
     }
 }

@@ -291,6 +291,13 @@ fn load_folder(
             };
         }
     };
+    let fingerprint = hash::fingerprint(&listing.files);
+    if let Some(row) = known.row(folder, &fingerprint) {
+        return ToolEntry {
+            writable_by_others: listing.writable_by_others,
+            ..row.clone()
+        };
+    }
     let manifest_path = folder.join(MANIFEST_FILE);
     if !manifest_path.exists() && manifest_path.symlink_metadata().is_err() {
         let shown = relative_to(root, &manifest_path);
@@ -315,7 +322,7 @@ fn load_folder(
                 .iter()
                 .map(|w| strip_root(root, w))
                 .collect();
-            entry.fingerprint = hash::fingerprint(&listing.files);
+            entry.fingerprint = fingerprint;
             entry.content_hash = match known.get(folder, &entry.fingerprint) {
                 Some(hash) => hash.to_string(),
                 None => hash::hash_listing(folder, &listing.files),

@@ -70,7 +70,7 @@ impl<'a> ListedTool<'a> {
 }
 
 pub(crate) fn run(args: ListArgs, ws: &Workbench) -> CliResult {
-    let catalog = ws.scan();
+    let catalog = ws.listing();
     let order = ws.config().sort;
     // Quality needs the recorded runs; a workspace without a store has none to read.
     let stats: HashMap<String, ToolStats> = match order {

@@ -450,6 +450,22 @@ impl Workbench {
         Catalog::new(entries)
     }
 
+    /// Every tool as `toolbench list` shows it: `scan`, but an unchanged tool's row comes from
+    /// the cached index, its manifest not read (the entries carry none).
+    pub(crate) fn listing(&self) -> Catalog {
+        let mut entries = match self.store() {
+            Ok(store) => {
+                let entries =
+                    lookup::scan_listing(&self.root, self.config.catalog, &mut store.lock());
+                self.back_up_at_exit.store(true, Ordering::Relaxed);
+                entries
+            }
+            Err(_) => return self.scan(),
+        };
+        crate::seal::SealBook::load(&self.root).mark(&mut entries);
+        Catalog::new(entries)
+    }
+
     /// One tool, read fresh from disk. Only the folders the cached index knows for its name
     /// are read (`lookup`), so a command on one tool does not scan a large workspace.
     pub(crate) fn find(&self, spec: &ToolId, store: &mut Store) -> Result<ToolEntry, LookupError> {

@@ -93,10 +93,17 @@ fn open_regular(path: &Path) -> Option<std::fs::File> {
     file.metadata().ok()?.is_file().then_some(file)
 }
 
+/// The rules by which a scan derives a tool's row from its files (the manifest's parse, the
+/// errors and warnings it words). Part of every fingerprint: a build whose rules changed
+/// bumps it, and then takes no row an older build wrote as its own.
+const SCAN_RULES: u32 = 1;
+
 /// What the listing says about the folder without reading it: paths, kinds, sizes, inodes and
-/// times. Equal fingerprints mean the content hash can be reused.
+/// times. Equal fingerprints mean the content hash, and the row a scan derived from the
+/// folder, can be reused.
 pub(crate) fn fingerprint(listing: &[Listed]) -> String {
     let mut hasher = blake3::Hasher::new();
+    hasher.update(&SCAN_RULES.to_le_bytes());
     for listed in listing {
         hasher.update(listed.relative.to_string_lossy().as_bytes());
         hasher.update(&[0, listed.kind as u8]);
@@ -109,15 +116,20 @@ pub(crate) fn fingerprint(listing: &[Listed]) -> String {
     hasher.finalize().to_hex().to_string()
 }
 
-/// Content hashes an earlier scan computed (the cached index), by tool path, with the
-/// fingerprint each was computed for.
+/// What an earlier scan found (the cached index), by tool path, with the fingerprint it was
+/// found for: the content hashes, and for a listing (`toolbench list`) the whole rows.
 #[derive(Debug, Default, Clone)]
-pub struct KnownHashes(HashMap<PathBuf, (String, String)>);
+pub struct KnownHashes {
+    hashes: HashMap<PathBuf, (String, String)>,
+    /// Rows taken whole when their folder's fingerprint is unchanged: the index's, which hold
+    /// what a listing shows but no manifest.
+    rows: HashMap<PathBuf, ToolEntry>,
+}
 
 impl KnownHashes {
     pub(crate) fn from_entries(entries: &[ToolEntry]) -> Self {
-        Self(
-            entries
+        Self {
+            hashes: entries
                 .iter()
                 .filter(|e| !e.fingerprint.is_empty() && !e.content_hash.is_empty())
                 .map(|e| {
@@ -127,14 +139,35 @@ impl KnownHashes {
                     )
                 })
                 .collect(),
-        )
+            rows: HashMap::new(),
+        }
+    }
+
+    /// For a scan that only lists: an unchanged folder's row is taken from `rows` whole, its
+    /// manifest not read. The entries it gives carry no manifest.
+    pub(crate) fn listing_rows(rows: Vec<ToolEntry>) -> Self {
+        Self {
+            hashes: HashMap::new(),
+            rows: rows
+                .into_iter()
+                .filter(|e| !e.fingerprint.is_empty() && !e.content_hash.is_empty())
+                .map(|e| (e.path.clone(), e))
+                .collect(),
+        }
     }
 
     /// The hash of the folder at `path` when it still has this fingerprint.
     pub(crate) fn get(&self, path: &Path, fingerprint: &str) -> Option<&str> {
-        self.0
+        self.hashes
             .get(path)
             .filter(|(known, _)| known == fingerprint)
             .map(|(_, hash)| hash.as_str())
+    }
+
+    /// The row of the folder at `path`, to take whole, when it still has this fingerprint.
+    pub(crate) fn row(&self, path: &Path, fingerprint: &str) -> Option<&ToolEntry> {
+        self.rows
+            .get(path)
+            .filter(|row| row.fingerprint == fingerprint)
     }
 }
