@@ -154,6 +154,7 @@ actions! {
     SendMessage => "send_message", "Send a message to the selected service instance";
     NextRun => "next_run", "Show the next run";
     PrevRun => "prev_run", "Show the previous run";
+    Pager => "pager", "Read the run's whole log, as recorded, in your own pager ($PAGER); without one, the pane zoomed";
     RunInfo => "run_info", "Show the run's header whole (every sandbox protection), or fold it again";
     Wrap => "wrap", "Wrap long lines over several rows, or cut them at the edge again";
     ScrollRight => "scroll_right", "Scroll long lines right (8 columns)";

@@ -228,6 +228,8 @@ pub enum AppEvent {
         job: super::service_job::ServiceJob,
         result: Result<String, crate::command::CommandError>,
     },
+    /// The person's pager showed a run's log, or why not.
+    Paged(external_editor::Paged),
     /// The terminal could not be given what `y` copied: why.
     CopyFailed(String),
     /// The past inputs of the tool whose launch dialog is open at `path`, newest first.
@@ -625,6 +627,7 @@ impl App {
                     self.dirty = true;
                 }
             }
+            AppEvent::Paged(paged) => self.on_paged(paged),
             AppEvent::EditedExternally(edited) => {
                 match (edited, &mut self.overlay) {
                     (Ok(files), Some(Overlay::Evolve(evolve))) => {
@@ -1673,6 +1676,7 @@ impl App {
                 }
             }
             Action::RunInfo => self.output_header_open = !self.output_header_open,
+            Action::Pager => self.page_run_log(),
             Action::Wrap => self.toggle_output_wrap(),
             Action::ScrollRight => {
                 let widest = self.selected_run().map_or(0, |run| {
@@ -2294,6 +2298,7 @@ pub(crate) mod failure_lines;
 mod find_key;
 mod marks;
 pub(crate) mod output_lines;
+mod pager;
 pub(crate) mod preview;
 mod requests;
 mod resource_views;

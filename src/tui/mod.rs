@@ -342,6 +342,24 @@ async fn event_loop(
                     terminal_events = crossterm::event::EventStream::new();
                     app.update(AppEvent::EditedExternally(edited));
                 }
+                Effect::PageRunLog { log_dir, name } => {
+                    let paged = match external_editor::pager() {
+                        Some(pager) => {
+                            // As for the editor: no key meant for the pager is read here.
+                            drop(terminal_events);
+                            let run_dir = ui_runtime.root.join(&log_dir);
+                            let paged = guard
+                                .step_aside(|| {
+                                    external_editor::page_run_log(&pager, &run_dir, &name)
+                                })
+                                .context("cannot take the terminal back from the pager")?;
+                            terminal_events = crossterm::event::EventStream::new();
+                            paged
+                        }
+                        None => external_editor::Paged::NoPager,
+                    };
+                    app.update(AppEvent::Paged(paged));
+                }
                 effect => run_effect(effect, &mut ui_runtime, app, &tx),
             }
         }
@@ -779,7 +797,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             );
         }
         // The event loop runs it: the terminal is its to give.
-        Effect::EditExternally(_) => {}
+        Effect::EditExternally(_) | Effect::PageRunLog { .. } => {}
         Effect::LoadEvolve(entry) => {
             let tx = tx.clone();
             tokio::task::spawn_blocking(move || {

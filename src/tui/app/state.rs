@@ -103,6 +103,12 @@ pub enum Effect {
     /// The evolve dialog's files (name, text), to edit in the person's own editor while the
     /// workbench steps aside.
     EditExternally(Vec<(String, String)>),
+    /// Show the log of the run recorded in `log_dir` (beneath the workspace) in the person's
+    /// pager while the workbench steps aside; `name` names the file it reads.
+    PageRunLog {
+        log_dir: String,
+        name: String,
+    },
     /// Make `input` (JSON text, which broke the candidate) a test case of it.
     AddCase {
         entry: Box<ToolEntry>,
