@@ -1768,6 +1768,7 @@ mod again;
 mod copy;
 mod diff_view;
 mod environment;
+mod evolve_editor;
 mod find_key;
 mod inputs;
 mod layout;
