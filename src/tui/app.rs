@@ -323,6 +323,7 @@ impl App {
             should_quit: false,
             armed: None,
             last_click: None,
+            last_overlay_click: None,
             dirty: true,
             // The first scan waits for the watcher (WatcherStarted).
             effects: vec![Effect::LoadHistory],
@@ -2221,13 +2222,7 @@ impl App {
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
         if self.overlay.is_some() {
-            let action = match mouse.kind {
-                MouseEventKind::ScrollDown => Action::Down,
-                MouseEventKind::ScrollUp => Action::Up,
-                _ => return,
-            };
-            self.perform(action);
-            return;
+            return self.on_overlay_mouse(mouse);
         }
         let Some(pane) = self.areas().pane_at(mouse.column, mouse.row) else {
             return;
@@ -2298,6 +2293,7 @@ pub(crate) mod failure_lines;
 mod find_key;
 mod marks;
 pub(crate) mod output_lines;
+mod overlay_mouse;
 mod pager;
 pub(crate) mod preview;
 mod requests;

@@ -315,6 +315,8 @@ pub struct App {
     pub(super) armed: Option<Action>,
     /// The last left click: when, on which pane, on which row of its list.
     pub(super) last_click: Option<(Instant, Pane, Option<usize>)>,
+    /// The last left click on a row of an overlay's list: when, and the row's index.
+    pub(super) last_overlay_click: Option<(Instant, usize)>,
     /// Something changed since the last draw.
     pub(crate) dirty: bool,
     pub(super) effects: Vec<Effect>,

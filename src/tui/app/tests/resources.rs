@@ -33,7 +33,7 @@ fn run(id: i64, tool: &str, status: RunStatus, client: Option<&str>) -> RunRecor
     }
 }
 
-fn runs() -> Table {
+pub(super) fn runs() -> Table {
     Table::new(
         Rows::Runs(vec![
             run(3, "word_count", RunStatus::Ok, Some("claude-code")),
@@ -263,7 +263,7 @@ fn colon_switches_views_and_a_late_answer_for_the_old_one_is_dropped() {
 }
 
 /// The runs view open with `runs()` loaded.
-fn runs_view(table: Table) -> App {
+pub(super) fn runs_view(table: Table) -> App {
     let mut app = app_with(sample());
     command(&mut app, "runs");
     app.update(AppEvent::ResourceLoaded {
