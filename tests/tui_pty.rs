@@ -1390,3 +1390,45 @@ fn o_without_a_pager_zooms_and_a_failing_pager_is_named() {
         session.type_keys("q");
     }
 }
+
+/// `.` survives a restart: the run the workbench started before it quit is in the store, and
+/// `.` in a new workbench runs it again.
+#[test]
+fn dot_after_a_restart_runs_the_last_run_of_the_workbench_before() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    command_tool(ws.path(), "greeter", r#""echo", "hello again""#, 60);
+    common::accept(ws.path());
+    let mut first = Session::start(ws.path(), config.path());
+    first.wait_for("watching");
+    first.launch("greeter");
+    first.wait_for("greeter 1.0.0 ok");
+    first.type_keys("q");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while first.child.try_wait().ok().flatten().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the first workbench did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(first);
+    assert_eq!(common::runs_of(ws.path(), "greeter").len(), 1);
+
+    let mut second = Session::start(ws.path(), config.path());
+    second.wait_for("watching");
+    second.type_keys(".");
+    second.wait_for("greeter 1.0.0 ok");
+    second.wait_for("hello again");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while common::runs_of(ws.path(), "greeter").len() < 2 {
+        assert!(Instant::now() < deadline, "the run again was not recorded");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let from_here = common::runs_of(ws.path(), "greeter")
+        .iter()
+        .filter(|r| r["origin"] == "tui" && r["status"] == "ok")
+        .count();
+    assert_eq!(from_here, 2, "the first session's run and the one again");
+    second.type_keys("q");
+}

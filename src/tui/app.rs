@@ -230,6 +230,8 @@ pub enum AppEvent {
     },
     /// The person's pager showed a run's log, or why not.
     Paged(external_editor::Paged),
+    /// The newest run the workbench started in an earlier session, for `.`.
+    LastRunRead(Result<Option<crate::model::RunRecord>, StoreError>),
     /// The terminal could not be given what `y` copied: why.
     CopyFailed(String),
     /// The past inputs of the tool whose launch dialog is open at `path`, newest first.
@@ -629,6 +631,7 @@ impl App {
                 }
             }
             AppEvent::Paged(paged) => self.on_paged(paged),
+            AppEvent::LastRunRead(run) => self.on_last_run_read(run),
             AppEvent::EditedExternally(edited) => {
                 match (edited, &mut self.overlay) {
                     (Ok(files), Some(Overlay::Evolve(evolve))) => {

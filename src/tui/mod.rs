@@ -299,6 +299,22 @@ async fn event_loop(
     // cores shared), and nothing needs them before a tool detail opens.
     highlight::load_in_background();
     let mut events = ui_runtime.events()?;
+    // `.` runs the last run again after a restart too: the store keeps the runs started here.
+    {
+        let (tx, root) = (tx.clone(), ui_runtime.root.clone());
+        tokio::task::spawn_blocking(move || {
+            let file = root
+                .join(crate::workspace::STATE_DIR)
+                .join(crate::store::STATE_FILE);
+            // A workspace that never ran anything may have no store yet: nothing to run again.
+            let run = match file.exists() {
+                false => Ok(None),
+                true => Store::open_reader(&root)
+                    .and_then(|store| store.newest_run_from(crate::model::RunOrigin::Tui)),
+            };
+            let _ = tx.blocking_send(AppEvent::LastRunRead(run));
+        });
+    }
     // Left out of the first frame: the search index, built now, before the first key.
     app.catalog.search();
 
