@@ -201,6 +201,9 @@ impl Action {
                 "Switch to another resource view by name (tab completes)"
             }
             (KeyContext::Resource, Action::Close) => "Clear the filter, then close the view",
+            (KeyContext::Resource, Action::Pager) => {
+                "In :runs, read the selected run's whole log in your own pager ($PAGER)"
+            }
             (KeyContext::Review, Action::Close) => "Clear the marks set with space",
             _ => self.help(),
         }

@@ -1887,6 +1887,10 @@ impl App {
                 ) {
                     return false;
                 }
+                if action == Action::Pager {
+                    self.page_resource_run();
+                    return true;
+                }
                 match state.on_action(action, resources::page(self.size)) {
                     resources::Asked::Close => self.overlay = None,
                     resources::Asked::Open(index) => self.open_resource_row(index),

@@ -2,8 +2,9 @@
 //! recorded on disk, not the lines the pane keeps. Chooses the run and says what happened;
 //! the event loop steps aside for the pager (`Effect::PageRunLog`).
 
-use super::{Action, App, Effect, Level, Pane};
+use super::{Action, App, Effect, Level, Overlay, Pane};
 use crate::tui::external_editor::Paged;
+use crate::tui::overlays::resources::Rows;
 use crate::tui::runs::RunState;
 
 impl App {
@@ -36,11 +37,50 @@ impl App {
         }
     }
 
+    /// `o` in a resource view: the selected run's log in the pager (`:runs`), or a line
+    /// saying where runs are.
+    pub(super) fn page_resource_run(&mut self) {
+        let Some(Overlay::Resource(state)) = &self.overlay else {
+            return;
+        };
+        let run = match (&state.table, state.selected_index()) {
+            (Some(Ok(table)), Some(index)) => match &table.rows {
+                Rows::Runs(runs) => runs.get(index),
+                _ => {
+                    let key = self.keymap.hint(Action::Pager);
+                    self.notify(
+                        format!("{key} reads a run's log: in :runs or the Output pane"),
+                        Level::Error,
+                    );
+                    return;
+                }
+            },
+            _ => None,
+        };
+        let Some(run) = run else {
+            self.notify("no run selected".into(), Level::Error);
+            return;
+        };
+        match run.log_dir.clone() {
+            Some(log_dir) => {
+                let name = format!("{}-{}", run.tool, run.version);
+                self.effects.push(Effect::PageRunLog { log_dir, name });
+            }
+            None => self.notify(format!("run #{} left no log", run.id), Level::Error),
+        }
+    }
+
     /// What the pager did: nothing to say when it showed the log; without `$PAGER`, the
     /// built-in view (the Output pane, zoomed) and a line saying so.
     pub(super) fn on_paged(&mut self, paged: Paged) {
         match paged {
             Paged::Shown => self.dirty = true,
+            // Over a view the Output pane is hidden: it holds only this session's runs.
+            Paged::NoPager if matches!(self.overlay, Some(Overlay::Resource(_))) => self.notify(
+                "set $PAGER to read a run's whole log; the Output pane shows this session's runs"
+                    .into(),
+                Level::Info,
+            ),
             Paged::NoPager => {
                 self.focus = Pane::Output;
                 self.zoomed = true;

@@ -1776,6 +1776,7 @@ mod log;
 mod long_lines;
 mod marks;
 mod mouse;
+mod pager;
 mod permissions;
 mod preview;
 mod progress;
