@@ -297,6 +297,7 @@ impl App {
             output_run: 0,
             next_run_key: 1,
             last_run: None,
+            last_run_reading: None,
             failures: Vec::new(),
             stats: HashMap::new(),
             new_suggestions: 0,

@@ -300,6 +300,7 @@ async fn event_loop(
     highlight::load_in_background();
     let mut events = ui_runtime.events()?;
     // `.` runs the last run again after a restart too: the store keeps the runs started here.
+    app.reading_last_run();
     {
         let (tx, root) = (tx.clone(), ui_runtime.root.clone());
         tokio::task::spawn_blocking(move || {

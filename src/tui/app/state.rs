@@ -266,6 +266,9 @@ pub struct App {
     pub(super) next_run_key: u64,
     /// The run this workbench started last, for `.` to start again.
     pub(super) last_run: Option<LastRun>,
+    /// The last run of an earlier session is being read from the store: `Some(true)` once
+    /// `.` asked for it meanwhile, so it runs when it arrives.
+    pub(super) last_run_reading: Option<bool>,
     /// Newest first.
     pub(crate) failures: Vec<FailureRecord>,
     pub(crate) stats: HashMap<String, ToolStats>,

@@ -210,3 +210,28 @@ fn dot_after_a_restart_asks_first_for_unreviewed_code_and_a_store_error_is_one_l
         message(&app)
     );
 }
+
+/// `.` pressed before the store answered runs the last run once it does.
+#[test]
+fn dot_before_the_store_answers_runs_the_last_run_when_it_does() {
+    let tool = csv_tool();
+    let mut app = app_with(vec![tool.clone()]);
+    app.reading_last_run();
+    key(&mut app, KeyCode::Char('.'));
+    assert_eq!(message(&app), "reading the last run…");
+    assert!(started_inputs(&mut app).is_empty());
+    app.update(AppEvent::LastRunRead(Ok(Some(recorded(
+        &tool, "1.2.0", "x,y",
+    )))));
+    assert_eq!(started_inputs(&mut app), vec![Some("x,y".to_string())]);
+
+    // With nothing recorded, it says so then.
+    let mut app = app_with(vec![tool]);
+    app.reading_last_run();
+    key(&mut app, KeyCode::Char('.'));
+    app.update(AppEvent::LastRunRead(Ok(None)));
+    assert_eq!(
+        message(&app),
+        "nothing to run again: no run started here yet (enter runs a tool)"
+    );
+}
