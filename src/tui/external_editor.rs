@@ -97,7 +97,7 @@ pub(crate) fn page_run_log(pager: &str, run_dir: &Path, name: &str) -> Paged {
     let mut text = String::new();
     for stream in ["stdout", "stderr"] {
         let path = run_dir.join(format!("{stream}.log"));
-        let bytes = match std::fs::read(&path) {
+        let bytes = match read_log(&path) {
             Ok(bytes) => bytes,
             // A stream that printed nothing leaves no log.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -115,6 +115,22 @@ pub(crate) fn page_run_log(pager: &str, run_dir: &Path, name: &str) -> Paged {
         Ok(()) => Paged::Shown,
         Err(why) => Paged::Failed(why),
     }
+}
+
+/// A log file's bytes; a link where the log should be is not followed (nor a fifo waited on).
+fn read_log(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a file"));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Writes `text` to a private file named `name` and shows it in `pager`.
@@ -235,6 +251,18 @@ mod tests {
             text.ends_with("──── stderr (7 bytes) ────\nerr two\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_link_in_place_of_a_log_is_not_followed() {
+        let run = tempfile::tempdir().expect("tempdir");
+        let secret = run.path().join("secret");
+        std::fs::write(&secret, "do not show").expect("secret");
+        std::os::unix::fs::symlink(&secret, run.path().join("stdout.log")).expect("link");
+        let Paged::Failed(why) = page_run_log("true", run.path(), "t") else {
+            panic!("a link is refused");
+        };
+        assert!(why.starts_with("cannot read the run's stdout log"), "{why}");
     }
 
     #[test]
