@@ -1359,3 +1359,146 @@ fn e_without_an_editor_says_so_and_a_failing_editor_changes_nothing() {
         session.type_keys("q");
     }
 }
+
+/// `o` in the Output pane opens the run's whole log in `$PAGER`: the workbench steps aside,
+/// the pager gets every line the run printed (more than the pane keeps), and the workbench
+/// comes back usable.
+#[test]
+fn o_opens_the_runs_whole_log_in_the_pager_named_by_pager() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    command_tool(
+        ws.path(),
+        "chatty",
+        r#""sh", "-c", "seq 1 6000; echo last-on-stderr >&2""#,
+        60,
+    );
+    let pager = config.path().join("pager.sh");
+    let copy = config.path().join("paged.log");
+    std::fs::write(
+        &pager,
+        format!(
+            "#!/bin/sh\n[ \"$LESSSECURE\" = 1 ] || exit 7\ncp \"$1\" '{}'\n",
+            copy.display()
+        ),
+    )
+    .expect("pager");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pager, std::fs::Permissions::from_mode(0o755)).expect("mode");
+    common::accept(ws.path());
+    let mut cmd = CommandBuilder::new(common::bin());
+    cmd.arg("--root");
+    cmd.arg(ws.path());
+    cmd.env("PAGER", &pager);
+    let mut session = Session::spawn(cmd, config.path());
+    session.wait_for("watching");
+    session.launch("chatty");
+    session.wait_for("chatty 1.0.0 ok");
+    session.type_keys("2o");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !copy.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the pager got nothing; screen:\n{}",
+            session.contents()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&copy).expect("paged log");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.first(), Some(&"──── stdout (28893 bytes) ────"));
+    assert_eq!(
+        lines.get(1),
+        Some(&"1"),
+        "the first line, which the pane dropped"
+    );
+    assert!(text.contains("\n6000\n──── stderr (15 bytes) ────\nlast-on-stderr\n"));
+    assert_eq!(
+        lines.len(),
+        6003,
+        "every line: 6000 of stdout, 1 of stderr, 2 headings"
+    );
+    // Back in the workbench, which reads keys again.
+    session.type_keys("?");
+    session.wait_for("Keys");
+    session.type_keys("?");
+    session.type_keys("q");
+}
+
+/// Without `$PAGER`, `o` says so and zooms the Output pane; a pager that fails is named with
+/// its error in one line, and the workbench stays usable.
+#[test]
+fn o_without_a_pager_zooms_and_a_failing_pager_is_named() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    command_tool(ws.path(), "short", r#""echo", "hi""#, 60);
+    common::accept(ws.path());
+    for (pager, says) in [
+        (None, "set $PAGER to read the whole log"),
+        (Some("false"), "$PAGER (false) exited with"),
+        (
+            Some("no-such-pager-here"),
+            "$PAGER (no-such-pager-here) exited with",
+        ),
+    ] {
+        let mut cmd = CommandBuilder::new(common::bin());
+        cmd.arg("--root");
+        cmd.arg(ws.path());
+        match pager {
+            Some(pager) => cmd.env("PAGER", pager),
+            None => cmd.env_remove("PAGER"),
+        }
+        let mut session = Session::spawn(cmd, config.path());
+        session.wait_for("watching");
+        session.launch("short");
+        session.wait_for("short 1.0.0 ok");
+        session.type_keys("2o");
+        session.wait_for(says);
+        session.type_keys("?");
+        session.wait_for("Keys");
+        session.type_keys("?");
+        session.type_keys("q");
+    }
+}
+
+/// `.` survives a restart: the run the workbench started before it quit is in the store, and
+/// `.` in a new workbench runs it again.
+#[test]
+fn dot_after_a_restart_runs_the_last_run_of_the_workbench_before() {
+    let ws = common::sample_workspace();
+    let config = tempfile::tempdir().expect("tempdir");
+    command_tool(ws.path(), "greeter", r#""echo", "hello again""#, 60);
+    common::accept(ws.path());
+    let mut first = Session::start(ws.path(), config.path());
+    first.wait_for("watching");
+    first.launch("greeter");
+    first.wait_for("greeter 1.0.0 ok");
+    first.type_keys("q");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while first.child.try_wait().ok().flatten().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the first workbench did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(first);
+    assert_eq!(common::runs_of(ws.path(), "greeter").len(), 1);
+
+    let mut second = Session::start(ws.path(), config.path());
+    second.wait_for("watching");
+    second.type_keys(".");
+    second.wait_for("greeter 1.0.0 ok");
+    second.wait_for("hello again");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while common::runs_of(ws.path(), "greeter").len() < 2 {
+        assert!(Instant::now() < deadline, "the run again was not recorded");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let from_here = common::runs_of(ws.path(), "greeter")
+        .iter()
+        .filter(|r| r["origin"] == "tui" && r["status"] == "ok")
+        .count();
+    assert_eq!(from_here, 2, "the first session's run and the one again");
+    second.type_keys("q");
+}

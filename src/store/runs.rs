@@ -202,6 +202,21 @@ impl Store {
         rows.next().transpose().map_err(|e| self.error(e))
     }
 
+    /// The newest run started from `origin` (the workbench's, for its `.` after a restart).
+    pub(crate) fn newest_run_from(
+        &self,
+        origin: crate::model::RunOrigin,
+    ) -> Result<Option<RunRecord>, StoreError> {
+        // Newest by id: the scan walks back from the end and stops at the first match.
+        let sql =
+            format!("SELECT {RUN_COLUMNS} FROM runs WHERE origin = ?1 ORDER BY id DESC LIMIT 1");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let mut rows = stmt
+            .query_map([origin.as_str()], run_from_row)
+            .map_err(|e| self.error(e))?;
+        rows.next().transpose().map_err(|e| self.error(e))
+    }
+
     /// The newest run of `tool` (of `version`, when given) that the MCP client `client`
     /// started at `since` or later.
     pub(crate) fn newest_run_by_client(
@@ -443,6 +458,26 @@ pub(crate) mod tests {
                 .expect("read"),
             None
         );
+    }
+
+    #[test]
+    fn the_newest_run_from_the_workbench_is_its_own_not_an_agents_or_validations() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        assert_eq!(store.newest_run_from(RunOrigin::Tui).expect("read"), None);
+        let run = |tool: &str, at: &str, origin: RunOrigin| RunRecord {
+            origin,
+            ..sample_run(tool, at)
+        };
+        let mut runs = vec![
+            run("older", "2026-01-01T10:00:00.000Z", RunOrigin::Tui),
+            run("newest", "2026-01-01T11:00:00.000Z", RunOrigin::Tui),
+            run("agent", "2026-01-01T12:00:00.000Z", RunOrigin::Mcp),
+            run("checked", "2026-01-01T13:00:00.000Z", RunOrigin::Validation),
+        ];
+        store.insert_runs(&mut runs).expect("insert");
+        let newest = store.newest_run_from(RunOrigin::Tui).expect("read");
+        assert_eq!(newest.map(|r| r.tool), Some("newest".to_string()));
     }
 
     #[test]

@@ -155,6 +155,7 @@ actions! {
     SendMessage => "send_message", "Send a message to the selected service instance";
     NextRun => "next_run", "Show the next run";
     PrevRun => "prev_run", "Show the previous run";
+    Pager => "pager", "Read the run's whole log, as recorded, in your own pager ($PAGER); without one, the pane zoomed";
     RunInfo => "run_info", "Show the run's header whole (every sandbox protection), or fold it again";
     Wrap => "wrap", "Wrap long lines over several rows, or cut them at the edge again";
     ScrollRight => "scroll_right", "Scroll long lines right (8 columns)";
@@ -201,6 +202,9 @@ impl Action {
                 "Switch to another resource view by name (tab completes)"
             }
             (KeyContext::Resource, Action::Close) => "Clear the filter, then close the view",
+            (KeyContext::Resource, Action::Pager) => {
+                "In :runs, read the selected run's whole log in your own pager ($PAGER)"
+            }
             (KeyContext::Review, Action::Close) => "Clear the marks set with space",
             _ => self.help(),
         }

@@ -231,6 +231,10 @@ pub enum AppEvent {
         job: super::service_job::ServiceJob,
         result: Result<String, crate::command::CommandError>,
     },
+    /// The person's pager showed a run's log, or why not.
+    Paged(external_editor::Paged),
+    /// The newest run the workbench started in an earlier session, for `.`.
+    LastRunRead(Result<Option<crate::model::RunRecord>, StoreError>),
     /// The terminal could not be given what `y` copied: why.
     CopyFailed(String),
     /// The past inputs of the tool whose launch dialog is open at `path`, newest first.
@@ -296,6 +300,7 @@ impl App {
             output_run: 0,
             next_run_key: 1,
             last_run: None,
+            last_run_reading: None,
             failures: Vec::new(),
             stats: HashMap::new(),
             new_suggestions: 0,
@@ -324,6 +329,7 @@ impl App {
             should_quit: false,
             armed: None,
             last_click: None,
+            last_overlay_click: None,
             dirty: true,
             // The first scan waits for the watcher (WatcherStarted).
             effects: vec![Effect::LoadHistory],
@@ -637,6 +643,8 @@ impl App {
                     self.dirty = true;
                 }
             }
+            AppEvent::Paged(paged) => self.on_paged(paged),
+            AppEvent::LastRunRead(run) => self.on_last_run_read(run),
             AppEvent::EditedExternally(edited) => {
                 match (edited, &mut self.overlay) {
                     (Ok(files), Some(Overlay::Evolve(evolve))) => {
@@ -1689,6 +1697,7 @@ impl App {
                 }
             }
             Action::RunInfo => self.output_header_open = !self.output_header_open,
+            Action::Pager => self.page_run_log(),
             Action::Wrap => self.toggle_output_wrap(),
             Action::ScrollRight => {
                 let widest = self.selected_run().map_or(0, |run| {
@@ -1895,6 +1904,10 @@ impl App {
                     Action::Help | Action::CommandLine | Action::PauseValidation
                 ) {
                     return false;
+                }
+                if action == Action::Pager {
+                    self.page_resource_run();
+                    return true;
                 }
                 match state.on_action(action, resources::page(self.size)) {
                     resources::Asked::Close => self.overlay = None,
@@ -2244,13 +2257,7 @@ impl App {
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
         if self.overlay.is_some() {
-            let action = match mouse.kind {
-                MouseEventKind::ScrollDown => Action::Down,
-                MouseEventKind::ScrollUp => Action::Up,
-                _ => return,
-            };
-            self.perform(action);
-            return;
+            return self.on_overlay_mouse(mouse);
         }
         let Some(pane) = self.areas().pane_at(mouse.column, mouse.row) else {
             return;
@@ -2321,6 +2328,8 @@ pub(crate) mod failure_lines;
 mod find_key;
 mod marks;
 pub(crate) mod output_lines;
+mod overlay_mouse;
+mod pager;
 pub(crate) mod preview;
 mod requests;
 mod resource_views;

@@ -68,6 +68,18 @@ impl ListCursor {
     /// The rows to draw: `offset..offset+height`, clamped to `len`, moved down when the
     /// pane shrank under the selection (panes are sized by their content), so the selected
     /// row is always drawn.
+    /// A click on the list's `line`-th row from its top, `height` rows shown: selects the
+    /// item there and gives its index; `None` where no item is drawn.
+    pub(crate) fn click(&mut self, line: usize, len: usize, height: usize) -> Option<usize> {
+        let window = self.window(len, height);
+        let index = window.start + line;
+        if line >= height || index >= window.end {
+            return None;
+        }
+        self.select(index, len, height);
+        Some(index)
+    }
+
     pub(crate) fn window(&self, len: usize, height: usize) -> std::ops::Range<usize> {
         let mut start = self.offset.min(len);
         if height > 0 && self.selected >= start + height {

@@ -38,6 +38,33 @@ pub(crate) fn load_in_background() {
         });
 }
 
+/// The grammars if they are loaded by now; never waits (the UI thread's way to them).
+pub(crate) fn loaded() -> Option<&'static SyntaxSet> {
+    SYNTAXES.get()
+}
+
+/// The style of each character of `raw` as `line` (its highlighting, where each character
+/// was made visible, a tab as four spaces) draws it; characters past its end get none.
+pub(crate) fn char_styles(raw: &str, line: &Line<'_>) -> Vec<Style> {
+    let mut drawn = line
+        .spans
+        .iter()
+        .flat_map(|span| span.content.chars().map(move |_| span.style));
+    raw.chars()
+        .map(|c| {
+            let shown = match c {
+                '\t' => 4,
+                c => visible(c.encode_utf8(&mut [0; 4])).chars().count(),
+            };
+            let style = drawn.next().unwrap_or_default();
+            for _ in 1..shown {
+                drawn.next();
+            }
+            style
+        })
+        .collect()
+}
+
 /// The grammars; blocks until they are loaded, so only call it off the UI thread.
 pub fn syntaxes() -> &'static SyntaxSet {
     SYNTAXES.get_or_init(two_face::syntax::extra_newlines)

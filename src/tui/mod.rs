@@ -300,6 +300,23 @@ async fn event_loop(
     // cores shared), and nothing needs them before a tool detail opens.
     highlight::load_in_background();
     let mut events = ui_runtime.events()?;
+    // `.` runs the last run again after a restart too: the store keeps the runs started here.
+    app.reading_last_run();
+    {
+        let (tx, root) = (tx.clone(), ui_runtime.root.clone());
+        tokio::task::spawn_blocking(move || {
+            let file = root
+                .join(crate::workspace::STATE_DIR)
+                .join(crate::store::STATE_FILE);
+            // A workspace that never ran anything may have no store yet: nothing to run again.
+            let run = match file.exists() {
+                false => Ok(None),
+                true => Store::open_reader(&root)
+                    .and_then(|store| store.newest_run_from(crate::model::RunOrigin::Tui)),
+            };
+            let _ = tx.blocking_send(AppEvent::LastRunRead(run));
+        });
+    }
     // Left out of the first frame: the search index, built now, before the first key.
     app.catalog.search();
 
@@ -342,6 +359,24 @@ async fn event_loop(
                     };
                     terminal_events = crossterm::event::EventStream::new();
                     app.update(AppEvent::EditedExternally(edited));
+                }
+                Effect::PageRunLog { log_dir, name } => {
+                    let paged = match external_editor::pager() {
+                        Some(pager) => {
+                            // As for the editor: no key meant for the pager is read here.
+                            drop(terminal_events);
+                            let run_dir = ui_runtime.root.join(&log_dir);
+                            let paged = guard
+                                .step_aside(|| {
+                                    external_editor::page_run_log(&pager, &run_dir, &name)
+                                })
+                                .context("cannot take the terminal back from the pager")?;
+                            terminal_events = crossterm::event::EventStream::new();
+                            paged
+                        }
+                        None => external_editor::Paged::NoPager,
+                    };
+                    app.update(AppEvent::Paged(paged));
                 }
                 effect => run_effect(effect, &mut ui_runtime, app, &tx),
             }
@@ -780,7 +815,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             );
         }
         // The event loop runs it: the terminal is its to give.
-        Effect::EditExternally(_) => {}
+        Effect::EditExternally(_) | Effect::PageRunLog { .. } => {}
         Effect::LoadEvolve(entry) => {
             let tx = tx.clone();
             tokio::task::spawn_blocking(move || {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crossterm::event::KeyEvent;
 
-use super::{Action, App, Launching, Level, Overlay};
+use super::{Action, App, LastRun, Launching, Level, Overlay};
 use crate::store::StoreError;
 use crate::tui::action::KeyContext;
 use crate::tui::overlays::launch::InputHistory;
@@ -16,6 +16,11 @@ impl App {
     /// that input in it.
     pub(super) fn run_again(&mut self) {
         let Some(last) = self.last_run.clone() else {
+            if let Some(asked) = &mut self.last_run_reading {
+                *asked = true;
+                self.notify("reading the last run…".into(), Level::Info);
+                return;
+            }
             let enter = self.keymap.hint(Action::Launch);
             self.notify(
                 format!("nothing to run again: no run started here yet ({enter} runs a tool)"),
@@ -23,28 +28,22 @@ impl App {
             );
             return;
         };
-        let Some(entry) = self
-            .catalog
-            .entries()
-            .iter()
-            .find(|e| e.path == last.path)
-            .cloned()
-        else {
+        let Some(entry) = self.catalog.entries().iter().find(|e| last.is(e)).cloned() else {
             self.notify(
                 format!(
                     "cannot run {} again: it is no longer in the catalog",
-                    last.id
+                    last.id()
                 ),
                 Level::Error,
             );
             return;
         };
-        let unchanged = entry.content_hash == last.content_hash;
+        let unchanged = last.unchanged(&entry);
         if !unchanged {
             self.notify(
                 format!(
                     "{} changed since its last run: check the input and run it",
-                    last.id
+                    last.id()
                 ),
                 Level::Error,
             );
@@ -54,6 +53,41 @@ impl App {
             at_once: unchanged,
         };
         self.launch(entry, how);
+    }
+
+    /// The newest run the workbench started before this session, read from the store: what
+    /// `.` runs again until a run starts here.
+    /// The event loop reads the last run of an earlier session: `.` waits for it meanwhile.
+    pub(crate) fn reading_last_run(&mut self) {
+        self.last_run_reading = Some(false);
+    }
+
+    pub(super) fn on_last_run_read(
+        &mut self,
+        run: Result<Option<crate::model::RunRecord>, StoreError>,
+    ) {
+        let asked = self.last_run_reading.take() == Some(true);
+        match run {
+            Ok(Some(run)) if self.last_run.is_none() => {
+                self.last_run = Some(LastRun::recorded(&run));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.notify(
+                    format!(
+                        "the last run (for {}) not read: {}",
+                        self.keymap.hint(Action::Again),
+                        crate::error_chain::one_line(&e)
+                    ),
+                    Level::Error,
+                );
+                return;
+            }
+        }
+        // Asked for before the store answered: only while nothing else was opened since.
+        if asked && self.overlay.is_none() {
+            self.run_again();
+        }
     }
 
     /// The past inputs read for the launch dialog of the tool at `path`, if it is still open.

@@ -103,6 +103,12 @@ pub enum Effect {
     /// The evolve dialog's files (name, text), to edit in the person's own editor while the
     /// workbench steps aside.
     EditExternally(Vec<(String, String)>),
+    /// Show the log of the run recorded in `log_dir` (beneath the workspace) in the person's
+    /// pager while the workbench steps aside; `name` names the file it reads.
+    PageRunLog {
+        log_dir: String,
+        name: String,
+    },
     /// Make `input` (JSON text, which broke the candidate) a test case of it.
     AddCase {
         entry: Box<ToolEntry>,
@@ -265,6 +271,9 @@ pub struct App {
     pub(super) next_run_key: u64,
     /// The run this workbench started last, for `.` to start again.
     pub(super) last_run: Option<LastRun>,
+    /// The last run of an earlier session is being read from the store: `Some(true)` once
+    /// `.` asked for it meanwhile, so it runs when it arrives.
+    pub(super) last_run_reading: Option<bool>,
     /// Newest first.
     pub(crate) failures: Vec<FailureRecord>,
     pub(crate) stats: HashMap<String, ToolStats>,
@@ -314,6 +323,8 @@ pub struct App {
     pub(super) armed: Option<Action>,
     /// The last left click: when, on which pane, on which row of its list.
     pub(super) last_click: Option<(Instant, Pane, Option<usize>)>,
+    /// The last left click on a row of an overlay's list: when, and the row's index.
+    pub(super) last_overlay_click: Option<(Instant, usize)>,
     /// Something changed since the last draw.
     pub(crate) dirty: bool,
     pub(super) effects: Vec<Effect>,
@@ -322,19 +333,63 @@ pub struct App {
 /// The run this workbench started last: the tool's folder, the content that ran and its input.
 #[derive(Debug, Clone)]
 pub(crate) struct LastRun {
-    pub(super) path: PathBuf,
-    pub(super) id: String,
-    pub(super) content_hash: String,
+    pub(super) name: String,
+    pub(super) version: String,
+    pub(super) tier: crate::model::Tier,
+    /// Where the tool was when this session ran it; `None` for a run of an earlier session,
+    /// found again by name, version and tier.
+    pub(super) path: Option<PathBuf>,
+    /// The content that ran, when this session ran it (the store keeps no hash per run).
+    pub(super) content_hash: Option<String>,
     pub(super) input: Option<String>,
 }
 
 impl LastRun {
     pub(super) fn of(entry: &ToolEntry, input: Option<String>) -> Self {
         Self {
-            path: entry.path.clone(),
-            id: entry.id(),
-            content_hash: entry.content_hash.clone(),
+            name: entry.name.clone(),
+            version: entry.version.clone(),
+            tier: entry.tier,
+            path: Some(entry.path.clone()),
+            content_hash: Some(entry.content_hash.clone()),
             input,
+        }
+    }
+
+    /// The newest run the workbench started in an earlier session, as the store keeps it.
+    pub(super) fn recorded(run: &crate::model::RunRecord) -> Self {
+        Self {
+            name: run.tool.clone(),
+            version: run.version.clone(),
+            tier: run.tier,
+            path: None,
+            content_hash: None,
+            input: (!run.input.is_empty()).then(|| run.input.clone()),
+        }
+    }
+
+    pub(super) fn id(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+
+    /// Whether `entry` is the tool that ran: the same folder in this session, else the same
+    /// name, version and tier.
+    pub(super) fn is(&self, entry: &ToolEntry) -> bool {
+        match &self.path {
+            Some(path) => entry.path == *path,
+            None => {
+                entry.name == self.name && entry.version == self.version && entry.tier == self.tier
+            }
+        }
+    }
+
+    /// Whether `entry` is still the content that ran. A run of an earlier session kept no
+    /// hash: only an active tool of the same version is (its content is the approved one,
+    /// and drift from it never runs); anything else asks first.
+    pub(super) fn unchanged(&self, entry: &ToolEntry) -> bool {
+        match &self.content_hash {
+            Some(hash) => entry.content_hash == *hash,
+            None => entry.tier.is_active() && entry.tier == self.tier,
         }
     }
 }

@@ -71,14 +71,10 @@ impl EvolveState {
     pub(crate) fn loaded(&mut self, files: Vec<(String, String)>) -> bool {
         let edited = files
             .into_iter()
-            .map(|(name, text)| {
-                let mut editor = TextArea::new(text.lines().map(str::to_string).collect());
-                editor.set_cursor_line_style(ratatui::style::Style::default());
-                EditedFile {
-                    name,
-                    original: text,
-                    editor,
-                }
+            .map(|(name, text)| EditedFile {
+                name,
+                editor: file_editor(&text),
+                original: text,
             })
             .collect::<Vec<_>>();
         // Start on the script rather than the manifest.
@@ -105,9 +101,7 @@ impl EvolveState {
             };
             if *text != file.text() {
                 changed += 1;
-                let mut editor = TextArea::new(text.lines().map(str::to_string).collect());
-                editor.set_cursor_line_style(ratatui::style::Style::default());
-                file.editor = editor;
+                file.editor = file_editor(text);
             }
         }
         self.focus = EvolveFocus::Hint;
@@ -160,6 +154,17 @@ impl EvolveState {
             .collect();
         Ok((hint, edits))
     }
+}
+
+/// The built-in editor of one file: its lines numbered in a gutter (the colours of its
+/// language are laid over as it is drawn).
+fn file_editor(text: &str) -> TextArea<'static> {
+    let mut editor = TextArea::new(text.lines().map(str::to_string).collect());
+    editor.set_cursor_line_style(ratatui::style::Style::default());
+    editor.set_line_number_style(
+        ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::DIM),
+    );
+    editor
 }
 
 /// An evolve asked for without saying what should change.

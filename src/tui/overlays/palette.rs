@@ -115,6 +115,21 @@ impl<B> PaletteState<B> {
     }
 }
 
+impl<B> PaletteState<B> {
+    /// A click at screen row `row`, column `column` on a screen of `size`: selects the action
+    /// drawn there and gives its position, `None` off the list.
+    pub(crate) fn click(&mut self, size: Rect, column: u16, row: u16) -> Option<usize> {
+        let rect = area(size);
+        if column <= rect.x || column + 1 >= rect.right() {
+            return None;
+        }
+        // Below the top border and the query line.
+        let line = row.checked_sub(rect.y + 2)?;
+        self.cursor
+            .click(usize::from(line), self.shown.len(), page(size))
+    }
+}
+
 /// The palette's frame on a screen of `size`.
 pub(crate) fn area(size: Rect) -> Rect {
     super::centered(size, 76, size.height.saturating_sub(4))

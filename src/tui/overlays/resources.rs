@@ -522,6 +522,22 @@ impl ResourceState {
     }
 }
 
+impl ResourceState {
+    /// A click at screen row `row` on a screen of `size`: selects the row of the table drawn
+    /// there and gives its index in the table, `None` off the rows.
+    pub(crate) fn click(&mut self, size: Rect, row: u16) -> Option<usize> {
+        if !matches!(&self.table, Some(Ok(_))) {
+            return None;
+        }
+        // Below the top border and the column headings.
+        let line = row.checked_sub(area(size).y + 2)?;
+        let at = self
+            .cursor
+            .click(usize::from(line), self.shown.len(), page(size))?;
+        self.shown.get(at).copied()
+    }
+}
+
 /// The screen but its status line, which keeps showing messages and the command prompt.
 fn area(size: Rect) -> Rect {
     Rect {

@@ -76,6 +76,22 @@ impl SuggestionsState {
     }
 }
 
+impl SuggestionsState {
+    /// A click at screen row `row`, column `column` on a screen of `size`: selects the
+    /// suggestion drawn there (two rows each) and gives its index, `None` off the list or
+    /// while a reason is typed.
+    pub(crate) fn click(&mut self, size: Rect, column: u16, row: u16) -> Option<usize> {
+        let rect = area(size);
+        if self.reason.is_some() || column <= rect.x || column + 1 >= rect.right() {
+            return None;
+        }
+        let line = row.checked_sub(rect.y + 1)?;
+        let height = usize::from(rect.height.saturating_sub(2)) / 2;
+        let len = self.len();
+        self.cursor.click(usize::from(line) / 2, len, height)
+    }
+}
+
 /// Rows of the list that fit on a terminal of `size` (two lines each).
 pub(crate) fn page(size: Rect) -> usize {
     usize::from(area(size).height.saturating_sub(4) / 2).max(1)

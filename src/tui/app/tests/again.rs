@@ -125,3 +125,113 @@ fn the_launch_dialog_walks_past_inputs_with_ctrl_p_and_ctrl_n() {
         [r#"{"csv":""}"#]
     );
 }
+
+/// A run of `tool` as the store keeps it, started from the workbench with `input`.
+fn recorded(tool: &ToolEntry, version: &str, input: &str) -> RunRecord {
+    RunRecord {
+        id: 7,
+        tool: tool.name.clone(),
+        version: version.into(),
+        tier: tool.tier,
+        input: input.into(),
+        started_at: "2026-11-22T10:00:00.000Z".into(),
+        duration_ms: 40,
+        exit_code: Some(0),
+        signal: None,
+        peak_memory_kb: None,
+        bytes_out: 0,
+        status: crate::model::RunStatus::Ok,
+        origin: RunOrigin::Tui,
+        client: None,
+        project: None,
+        log_dir: None,
+        sandbox: String::new(),
+        error: None,
+    }
+}
+
+/// After a restart `.` runs the newest run an earlier session started, read from the store:
+/// at once while the tool is the same active version, else through its launch dialog.
+#[test]
+fn dot_after_a_restart_runs_the_last_run_the_store_kept() {
+    let tool = csv_tool();
+    let mut app = app_with(vec![tool.clone()]);
+    app.update(AppEvent::LastRunRead(Ok(Some(recorded(
+        &tool, "1.2.0", "x,y",
+    )))));
+    key(&mut app, KeyCode::Char('.'));
+    assert!(app.overlay.is_none(), "nothing to ask");
+    assert_eq!(started_inputs(&mut app), vec![Some("x,y".to_string())]);
+    assert_eq!(message(&app), "running csv_to_json@1.2.0 again");
+    // A run started here is the last one: a late read of the store does not replace it.
+    app.update(AppEvent::LastRunRead(Ok(Some(recorded(
+        &tool, "1.2.0", "old",
+    )))));
+    key(&mut app, KeyCode::Char('.'));
+    assert_eq!(started_inputs(&mut app), vec![Some("x,y".to_string())]);
+
+    // Another version than the one that ran is not taken for it.
+    let mut app = app_with(vec![tool.clone()]);
+    app.update(AppEvent::LastRunRead(Ok(Some(recorded(
+        &tool, "1.1.0", "x,y",
+    )))));
+    key(&mut app, KeyCode::Char('.'));
+    assert_eq!(
+        message(&app),
+        "cannot run csv_to_json@1.1.0 again: it is no longer in the catalog"
+    );
+    assert!(started_inputs(&mut app).is_empty());
+}
+
+/// A candidate's run of an earlier session kept no content hash: `.` asks first, its input in
+/// the launch dialog. A store that cannot be read is one line.
+#[test]
+fn dot_after_a_restart_asks_first_for_unreviewed_code_and_a_store_error_is_one_line() {
+    let mut tool = csv_tool();
+    tool.tier = Tier::Experimental;
+    let mut app = app_with(vec![tool.clone()]);
+    app.update(AppEvent::LastRunRead(Ok(Some(recorded(
+        &tool, "1.2.0", "x,y",
+    )))));
+    key(&mut app, KeyCode::Char('.'));
+    assert!(matches!(app.overlay, Some(Overlay::Launch(_))));
+    assert!(started_inputs(&mut app).is_empty());
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("x,y"), "{screen}");
+
+    let mut app = app_with(vec![tool]);
+    app.update(AppEvent::LastRunRead(Err(StoreError::Sqlite {
+        path: "state.db".into(),
+        reason: "disk gone".into(),
+    })));
+    assert!(
+        message(&app).starts_with("the last run (for .) not read"),
+        "{}",
+        message(&app)
+    );
+}
+
+/// `.` pressed before the store answered runs the last run once it does.
+#[test]
+fn dot_before_the_store_answers_runs_the_last_run_when_it_does() {
+    let tool = csv_tool();
+    let mut app = app_with(vec![tool.clone()]);
+    app.reading_last_run();
+    key(&mut app, KeyCode::Char('.'));
+    assert_eq!(message(&app), "reading the last run…");
+    assert!(started_inputs(&mut app).is_empty());
+    app.update(AppEvent::LastRunRead(Ok(Some(recorded(
+        &tool, "1.2.0", "x,y",
+    )))));
+    assert_eq!(started_inputs(&mut app), vec![Some("x,y".to_string())]);
+
+    // With nothing recorded, it says so then.
+    let mut app = app_with(vec![tool]);
+    app.reading_last_run();
+    key(&mut app, KeyCode::Char('.'));
+    app.update(AppEvent::LastRunRead(Ok(None)));
+    assert_eq!(
+        message(&app),
+        "nothing to run again: no run started here yet (enter runs a tool)"
+    );
+}

@@ -88,3 +88,105 @@ fn the_wheel_moves_the_palettes_choice() {
     };
     assert_eq!(palette.cursor.selected, 1);
 }
+
+fn wheel(app: &mut App, down: bool) {
+    let kind = if down {
+        MouseEventKind::ScrollDown
+    } else {
+        MouseEventKind::ScrollUp
+    };
+    app.update(AppEvent::Terminal(Event::Mouse(MouseEvent {
+        kind,
+        column: 40,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    })));
+}
+
+/// In a resource view a click selects the row under it, the wheel moves the selection and a
+/// double-click opens the row as enter does.
+#[test]
+fn a_click_selects_a_row_of_a_resource_view_and_a_double_click_opens_it() {
+    let mut app = super::resources::runs_view(super::resources::runs());
+    let selected = |app: &App| match &app.overlay {
+        Some(Overlay::Resource(state)) => state.cursor.selected,
+        _ => panic!("the view is open"),
+    };
+    // Below the frame's top and the column headings: the third run.
+    press(&mut app, 10, 4);
+    assert_eq!(selected(&app), 2);
+    let screen = render(&app, 80, 24);
+    insta::assert_snapshot!(screen);
+    wheel(&mut app, false);
+    assert_eq!(selected(&app), 1);
+    wheel(&mut app, true);
+    assert_eq!(selected(&app), 2);
+    // A click past the last row selects nothing.
+    press(&mut app, 10, 12);
+    assert_eq!(selected(&app), 2);
+    assert!(matches!(app.overlay, Some(Overlay::Resource(_))));
+    press(&mut app, 10, 4);
+    press(&mut app, 10, 4);
+    match &app.overlay {
+        Some(Overlay::Detail(detail)) => assert_eq!(detail.entry.name, "word_count"),
+        _ => panic!("a double-click opens the run's tool detail"),
+    }
+}
+
+/// In the command palette a click chooses an action and a double-click runs it.
+#[test]
+fn a_double_click_in_the_palette_runs_the_action_under_it() {
+    let mut app = app_with(sample());
+    ctrl(&mut app, 'p');
+    // Narrowed to the log and one more; the wheel chooses the other first.
+    type_text(&mut app, "messages");
+    wheel(&mut app, true);
+    let (top, position) = match &app.overlay {
+        Some(Overlay::Palette(state)) => (
+            crate::tui::overlays::palette::area(app.size).y,
+            state
+                .shown()
+                .position(|row| row.action == Action::Log)
+                .expect("the log is offered"),
+        ),
+        _ => panic!("the palette is open"),
+    };
+    // Below the frame's top and the query line.
+    let row = top + 2 + position as u16;
+    assert_ne!(position, 1, "{position}");
+    press(&mut app, 20, row);
+    match &app.overlay {
+        Some(Overlay::Palette(state)) => assert_eq!(state.cursor.selected, position),
+        _ => panic!("one click only chooses"),
+    }
+    press(&mut app, 20, row);
+    assert!(
+        matches!(app.overlay, Some(Overlay::Log { .. })),
+        "{}",
+        render(&app, 80, 24)
+    );
+}
+
+/// In the suggestions a click selects one (two rows each); a double-click accepts nothing.
+#[test]
+fn a_click_selects_a_suggestion_and_a_double_click_decides_nothing() {
+    let mut app = app_with(sample());
+    key(&mut app, KeyCode::Char('O'));
+    app.update(AppEvent::SuggestionsLoaded(Ok(vec![
+        suggestion(3, "compose word_count → line_sort into one tool"),
+        suggestion(5, "a tool for pdf.merge is missing"),
+    ])));
+    app.take_effects();
+    let screen = render(&app, 80, 24);
+    let row = screen
+        .lines()
+        .position(|line| line.contains("pdf.merge"))
+        .expect("the second suggestion is drawn") as u16;
+    press(&mut app, 20, row);
+    press(&mut app, 20, row);
+    match &app.overlay {
+        Some(Overlay::Suggestions(state)) => assert_eq!(state.cursor.selected, 1),
+        _ => panic!("the suggestions stay open"),
+    }
+    assert!(app.take_effects().is_empty(), "nothing accepted");
+}

@@ -33,7 +33,7 @@ fn run(id: i64, tool: &str, status: RunStatus, client: Option<&str>) -> RunRecor
     }
 }
 
-fn runs() -> Table {
+pub(super) fn runs() -> Table {
     Table::new(
         Rows::Runs(vec![
             run(3, "word_count", RunStatus::Ok, Some("claude-code")),
@@ -263,7 +263,7 @@ fn colon_switches_views_and_a_late_answer_for_the_old_one_is_dropped() {
 }
 
 /// The runs view open with `runs()` loaded.
-fn runs_view(table: Table) -> App {
+pub(super) fn runs_view(table: Table) -> App {
     let mut app = app_with(sample());
     command(&mut app, "runs");
     app.update(AppEvent::ResourceLoaded {
@@ -546,5 +546,33 @@ fn colon_validations_shows_the_queue_in_its_order_and_p_pauses_it_from_there() {
     assert!(
         !detail.contains("Validations ·"),
         "the detail is shown: {detail}"
+    );
+}
+
+/// `o` in `:runs` asks for the selected run's log in the pager; a run without a log says so.
+#[test]
+fn o_in_the_runs_view_pages_the_selected_runs_log() {
+    let mut table = runs();
+    if let Rows::Runs(rows) = &mut table.rows {
+        rows[1].log_dir = Some(".toolbench/runs/2".into());
+    }
+    let mut app = runs_view(table);
+    app.take_effects();
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(message(&app), "run #3 left no log");
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::PageRunLog {
+            log_dir: ".toolbench/runs/2".into(),
+            name: "slugify-1.0.0".into(),
+        }]
+    );
+    app.update(AppEvent::Paged(crate::tui::external_editor::Paged::NoPager));
+    assert!(message(&app).starts_with("set $PAGER"), "{}", message(&app));
+    assert!(
+        matches!(app.overlay, Some(Overlay::Resource(_))),
+        "the view stays"
     );
 }

@@ -6,7 +6,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-use super::{EvolveFocus, EvolveState};
+use ratatui::style::Modifier;
+
+use super::{EditedFile, EvolveFocus, EvolveState};
 use crate::tui::overlays::centered;
 use crate::tui::theme::Theme;
 
@@ -93,6 +95,7 @@ pub(crate) fn draw(frame: &mut Frame, theme: &Theme, area: Rect, state: &EvolveS
         let inner_editor = block.inner(editor);
         frame.render_widget(block, editor);
         frame.render_widget(&file.editor, inner_editor);
+        paint_syntax(frame, theme, inner_editor, file);
     }
     let changed = files.iter().filter(|f| f.is_changed()).count();
     let line = match &state.problem {
@@ -107,4 +110,83 @@ pub(crate) fn draw(frame: &mut Frame, theme: &Theme, area: Rect, state: &EvolveS
         )),
     };
     frame.render_widget(Paragraph::new(line), status);
+}
+
+/// Bytes of a file, up to the last line in view, highlighted in the editor at each frame:
+/// the grammar reads from the top, so past this the editor's text shows plain.
+const EDITOR_HIGHLIGHT_BYTES: usize = 64 * 1024;
+
+/// Colours the text the editor drew in `area` by the file's language. The textarea draws one
+/// style per line only, so the visible lines are highlighted here (from the top of the file,
+/// which the grammar needs) and their colours laid over its cells; the cursor and a
+/// selection keep theirs.
+fn paint_syntax(frame: &mut Frame, theme: &Theme, area: Rect, file: &EditedFile) {
+    let Some(set) = crate::tui::highlight::loaded() else {
+        return;
+    };
+    let editor = &file.editor;
+    let (top, left) = editor.scroll_offset();
+    let (top, left) = (usize::from(top), usize::from(left));
+    let lines = editor.lines();
+    let bottom = (top + usize::from(area.height)).min(lines.len());
+    if top >= bottom {
+        return;
+    }
+    let mut text = String::new();
+    for line in &lines[..bottom] {
+        text.push_str(line);
+        text.push('\n');
+        if text.len() > EDITOR_HIGHLIGHT_BYTES {
+            return;
+        }
+    }
+    let first = lines.first().map_or("", String::as_str);
+    let Some(syntax) = crate::tui::highlight::find_syntax(set, &file.name, first, None) else {
+        return;
+    };
+    let highlighted = crate::tui::highlight::highlight(set, syntax, &text, theme).lines;
+    // The textarea scrolls the numbered line whole, its gutter too.
+    let gutter = usize::from(editor.line_number_width());
+    let width = usize::from(area.width);
+    let tab = usize::from(editor.tab_length());
+    let buffer = frame.buffer_mut();
+    for (row, index) in (top..bottom).enumerate() {
+        let Some(styled) = highlighted.get(index) else {
+            break;
+        };
+        let raw = &lines[index];
+        let y = area.y + row as u16;
+        let mut col = 0;
+        for (c, style) in raw
+            .chars()
+            .zip(crate::tui::highlight::char_styles(raw, styled))
+        {
+            // As the textarea lays a line out: a tab to the next stop, a control character
+            // in no column at all.
+            let cells = match c {
+                '\t' if tab > 0 => tab - col % tab,
+                c => unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
+            };
+            let start = col;
+            col += cells;
+            let Some(fg) = style.fg else {
+                continue;
+            };
+            for x in (gutter + start)..(gutter + col) {
+                if x < left || x - left >= width {
+                    continue;
+                }
+                let at = (area.x + (x - left) as u16, y);
+                if let Some(cell) = buffer.cell_mut(at)
+                    && !cell.modifier.contains(Modifier::REVERSED)
+                    && cell.bg == ratatui::style::Color::Reset
+                {
+                    cell.fg = fg;
+                }
+            }
+            if gutter + col >= left + width {
+                break;
+            }
+        }
+    }
 }
