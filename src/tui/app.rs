@@ -403,7 +403,21 @@ impl App {
             })
             .max()
             .unwrap_or(0);
+        // Reviewing a candidate, the right column widens to show the preview beside the
+        // queue, where the wider share gives it room.
+        let reviewing = self.focus == Pane::Review
+            && !self.zoomed
+            && self.review_entry().is_some()
+            && layout::share_of(area.width, layout::REVIEWING_SHARE) >= layout::PREVIEW_WIDTH + 2;
+        let (right_cols, right_share) = match reviewing {
+            true => (
+                right_cols.max(usize::from(layout::PREVIEW_WIDTH)),
+                layout::REVIEWING_SHARE,
+            ),
+            false => (right_cols, layout::RIGHT_SHARE),
+        };
         Shape {
+            right_share,
             right_cols: rows(right_cols),
             catalog_cols: rows(catalog_cols),
             catalog_rows: rows(self.view.len()),

@@ -22,6 +22,13 @@ const FAILURES_SHARE: u16 = 45;
 /// keeps while the screen allows: room for an empty pane's explanation.
 pub(crate) const RIGHT_SHARE: u16 = 44;
 const MIN_RIGHT: u16 = 37;
+/// The Review pane's inner width from which it shows the preview beside its queue: the queue
+/// keeps 40 columns (a name, its version and badge whole), the preview 60 (a diff line with
+/// both numbers).
+pub(crate) const PREVIEW_WIDTH: u16 = 100;
+/// The most the right column takes while a person reviews (the Review pane focused on a
+/// candidate) and the preview beside the queue fits in it: the Catalog keeps the rest.
+pub(crate) const REVIEWING_SHARE: u16 = 62;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pane {
@@ -60,6 +67,9 @@ pub(crate) struct Shape {
     pub(crate) failures_rows: u16,
     /// Rows of the status bar: one, more while a message does not fit beside the states.
     pub(crate) status_rows: u16,
+    /// The most of the width, in percent, the right column may take (`RIGHT_SHARE`, or
+    /// `REVIEWING_SHARE` while a person reviews with the preview); 0 reads as `RIGHT_SHARE`.
+    pub(crate) right_share: u16,
     pub(crate) zoomed: Option<Pane>,
 }
 
@@ -128,7 +138,7 @@ pub(crate) fn compute(area: Rect, shape: &Shape) -> Areas {
         Layout::vertical([Constraint::Min(0), Constraint::Length(output_height)]).areas(body);
     // The right column takes what its rows fill, or what the Catalog leaves when its rows
     // fill less, up to its share; the catalog the rest.
-    let fair = right_share(top.width);
+    let fair = share_of(top.width, shape.right_share);
     let left_over = top
         .width
         .saturating_sub(shape.catalog_cols.saturating_add(BORDERS));
@@ -175,7 +185,13 @@ fn share(total: u16, first_wants: u16, second_wants: u16, share_percent: u16) ->
 
 /// The most columns of `width` the right column takes, rounded.
 pub(crate) fn right_share(width: u16) -> u16 {
-    ((u32::from(width) * u32::from(RIGHT_SHARE) + 50) / 100) as u16
+    share_of(width, RIGHT_SHARE)
+}
+
+/// `percent` of `width` (`RIGHT_SHARE` for 0), rounded.
+pub(crate) fn share_of(width: u16, percent: u16) -> u16 {
+    let percent = if percent == 0 { RIGHT_SHARE } else { percent };
+    ((u32::from(width) * u32::from(percent) + 50) / 100) as u16
 }
 
 /// Rows inside a bordered pane.

@@ -5,11 +5,9 @@
 
 use super::{App, Effect};
 use crate::model::ToolEntry;
+use crate::tui::layout::PREVIEW_WIDTH;
 use crate::tui::panes::review::{Preview, PreviewDiff};
 
-/// The Review pane's inner width from which it shows the preview: the queue keeps 40 columns
-/// (a name, its version and badge whole), the preview 60 (a diff line with both numbers).
-pub(crate) const PREVIEW_WIDTH: u16 = 100;
 /// Lines of a diff the preview keeps: more than any pane is tall.
 pub(crate) const PREVIEW_LINES: usize = 200;
 

@@ -151,3 +151,28 @@ fn a_click_selects_a_row_of_the_queue_and_none_on_the_preview() {
         "{screen}"
     );
 }
+
+/// Reviewing (the Review pane focused on a candidate) widens the right column where the wider
+/// share gives the preview room: a 170-column terminal shows it without zooming. Focused
+/// elsewhere, or on a terminal too narrow for it, the Catalog keeps its width.
+#[test]
+fn reviewing_on_an_ordinary_wide_terminal_shows_the_preview_unzoomed() {
+    let mut app = app_with(sample());
+    app.update(AppEvent::Terminal(Event::Resize(170, 40)));
+    let catalog_width = app.areas().catalog.width;
+    assert!(!app.shows_preview(), "the Catalog focused");
+    key(&mut app, KeyCode::Char('4'));
+    assert!(app.shows_preview(), "{:?}", app.areas());
+    assert!(app.areas().catalog.width < catalog_width);
+    let entry = app.review_entry().cloned().expect("a candidate selected");
+    validated(&mut app, &entry);
+    assert!(answer_preview(&mut app), "the diff is read");
+    let screen = render(&app, 170, 40);
+    insta::assert_snapshot!(screen);
+    assert!(screen.contains("✗ tests"), "{screen}");
+    key(&mut app, KeyCode::Char('1'));
+    assert_eq!(app.areas().catalog.width, catalog_width, "given back");
+    app.update(AppEvent::Terminal(Event::Resize(150, 40)));
+    key(&mut app, KeyCode::Char('4'));
+    assert!(!app.shows_preview(), "150 columns: no room for it");
+}
