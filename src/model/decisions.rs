@@ -38,6 +38,9 @@ pub enum DecisionAction {
     AddCase,
     /// A person accepted, as it is, an active tool of a workspace never opened here.
     Accept,
+    /// A person took back a decision of their own (its record named in the reason, `undo of
+    /// #ID`): the tool went back where that decision found it. Nothing is deleted from the log.
+    Undo,
 }
 
 impl DecisionAction {
@@ -54,6 +57,7 @@ impl DecisionAction {
         DecisionAction::Resubmit,
         DecisionAction::AddCase,
         DecisionAction::Accept,
+        DecisionAction::Undo,
     ];
 
     pub(crate) const fn as_str(self) -> &'static str {
@@ -70,6 +74,7 @@ impl DecisionAction {
             DecisionAction::Resubmit => "resubmit",
             DecisionAction::AddCase => "add_case",
             DecisionAction::Accept => "accept",
+            DecisionAction::Undo => "undo",
         }
     }
 }
@@ -84,6 +89,10 @@ pub(crate) enum SealEffect {
     Unseals,
     /// Seals stay as they are.
     Unchanged,
+    /// As the move it records: content it brings into an active tier is sealed there (it is
+    /// content a person accepted there before), active content it takes out of one loses its
+    /// seal, and a move between inactive tiers changes none.
+    FollowsMove,
 }
 
 impl DecisionAction {
@@ -105,6 +114,9 @@ impl DecisionAction {
             | DecisionAction::Evolve
             | DecisionAction::Resubmit
             | DecisionAction::AddCase => SealEffect::Unchanged,
+            // An undo puts a tool back where the decision it takes back found it, in or out
+            // of an active tier.
+            DecisionAction::Undo => SealEffect::FollowsMove,
         }
     }
 
@@ -425,7 +437,8 @@ mod tests {
                 DecisionAction::Evolve,
                 DecisionAction::Supersede,
                 DecisionAction::AddCase,
-                DecisionAction::Accept
+                DecisionAction::Accept,
+                DecisionAction::Undo
             ]
         );
     }
@@ -495,6 +508,8 @@ mod tests {
                     "{kind:?} unseals but takes nothing active out"
                 ),
                 SealEffect::Unchanged => {}
+                // Only an undo follows its move, and no kind of the table records one.
+                SealEffect::FollowsMove => panic!("{kind:?} records an undo"),
             }
         }
     }

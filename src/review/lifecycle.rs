@@ -491,7 +491,8 @@ pub(crate) fn destination(
         | ReviewCommand::Archive { .. }
         | ReviewCommand::Evolve { .. }
         | ReviewCommand::EvolveEdited { .. }
-        | ReviewCommand::Resubmit => None,
+        | ReviewCommand::Resubmit
+        | ReviewCommand::Undo { .. } => None,
     })
 }
 
@@ -511,9 +512,21 @@ pub(crate) fn restore(
     store: &mut impl StoreAccess,
     spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
+    let locked = begin(ctx, store, spec)?;
+    restore_recorded_as(ctx, store, locked, spec, (DecisionAction::Restore, None))
+}
+
+/// `restore` under the tool's lock, taken (`begin`) by the caller, recorded as `action` with
+/// `reason`: an undo of the archive or the rejection that put it there records itself.
+pub(super) fn restore_recorded_as(
+    ctx: &ReviewContext,
+    store: &mut impl StoreAccess,
+    (lock, recovered): (super::lock::ToolLock, Vec<String>),
+    spec: &ToolId,
+    (action, reason): (DecisionAction, Option<String>),
+) -> Result<Decision, ReviewError> {
     const KIND: DecisionKind = DecisionKind::Restore;
     const ACTION: &str = KIND.spec().phrase;
-    let (lock, recovered) = begin(ctx, store, spec)?;
     let tiers = KIND.taken_from();
     let catalog = named(ctx, store, spec, &tiers);
     let entry = resolve(&catalog, spec, &tiers, ACTION)?.clone();
@@ -573,7 +586,7 @@ pub(crate) fn restore(
     };
     intent
         .decisions
-        .push(record(ctx, &at, KIND.spec().records, &entry, former, None));
+        .push(record(ctx, &at, action, &entry, former, reason.clone()));
     let activated = copy.as_ref().map(|_| activate_version(&entry, &at));
     intent.versions.extend(activated.clone());
     let versions = VersionStore::new(&ctx.root);
@@ -585,8 +598,9 @@ pub(crate) fn restore(
         Ok(())
     })?;
     let snapshot = activated.map(|a| a.snapshot);
-    let mut decision = decided(KIND.spec().records, &entry, former, &target);
+    let mut decision = decided(action, &entry, former, &target);
     decision.snapshot = snapshot;
+    decision.reason = reason;
     finish(ctx, store, decision, &intent, records, recovered)
 }
 

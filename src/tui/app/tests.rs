@@ -1523,7 +1523,8 @@ fn decided(app: &mut App) -> Option<(DecisionKind, String, String)> {
                 ReviewCommand::Promote
                 | ReviewCommand::Restore
                 | ReviewCommand::Rollback { .. }
-                | ReviewCommand::Resubmit => String::new(),
+                | ReviewCommand::Resubmit
+                | ReviewCommand::Undo { .. } => String::new(),
             };
             Some((command.kind()?, entry.id(), text))
         }
