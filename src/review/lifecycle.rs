@@ -456,8 +456,7 @@ fn move_to_archive(
 /// accepted there; anything else (a candidate rejected, a modified tool archived, an archived
 /// folder edited since) goes back to review.
 fn restored_tier(store: &Store, entry: &ToolEntry) -> Result<Tier, crate::store::StoreError> {
-    let accepted = store
-        .versions_of(&entry.name)?
+    let accepted = accepted_versions(store, &entry.name)?
         .iter()
         .any(|v| v.content_hash == entry.content_hash);
     Ok(store
@@ -726,7 +725,7 @@ fn choose_rollback_target(
     to: Option<&str>,
 ) -> Result<VersionRecord, ReviewError> {
     const ACTION: &str = DecisionKind::Rollback.spec().phrase;
-    let kept = store.versions_of(&current.name)?;
+    let kept = accepted_versions(store, &current.name)?;
     let others: Vec<&VersionRecord> = kept
         .iter()
         .filter(|v| v.content_hash != current.content_hash)
@@ -785,6 +784,29 @@ fn choose_rollback_target(
             ),
         )
     })
+}
+
+/// The kept versions of `name` that stand as content a person accepted: each one whose
+/// approval was undone since it was last made active (its content sent back to review) is
+/// left out, so no rollback or restore makes it active again without a new approval.
+pub(super) fn accepted_versions(
+    store: &Store,
+    name: &str,
+) -> Result<Vec<VersionRecord>, crate::store::StoreError> {
+    let undone: Vec<DecisionRecord> = store
+        .decisions_of(name)?
+        .into_iter()
+        .filter(|d| d.action == DecisionAction::Undo && d.to_tier == Some(Tier::Experimental))
+        .collect();
+    Ok(store
+        .versions_of(name)?
+        .into_iter()
+        .filter(|v| {
+            !undone.iter().any(|d| {
+                d.from_hash.as_deref() == Some(v.content_hash.as_str()) && d.at >= v.activated_at
+            })
+        })
+        .collect())
 }
 
 /// Finishes interrupted decisions; the TUI calls this at start, the CLI before it answers.

@@ -20,7 +20,7 @@ use std::path::Path;
 use super::ReviewError;
 use super::decision::{Decision, ReviewContext};
 use super::journal::{self, Intent, Move};
-use super::lifecycle::restore_recorded_as;
+use super::lifecycle::{accepted_versions, restore_recorded_as};
 use super::lock::ToolLock;
 use super::steps::{
     activate_version, active_in, begin, decided, ensure_tier, finish, free_slot, named,
@@ -28,6 +28,7 @@ use super::steps::{
 };
 use super::versions::VersionStore;
 use crate::catalog::short_hash;
+use crate::model::decisions::UndoMove;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::{Dir, copy_tree};
 use crate::store::{DecisionAction, DecisionRecord, StoreAccess, VersionRecord};
@@ -54,7 +55,7 @@ pub(crate) fn undo(
             ),
         ));
     };
-    let what = label(&undone);
+    let what = undone.undo_label();
     let refuse = |reason: String| Err(ReviewError::refused(ACTION, &what, reason));
     if undone.who != ctx.who {
         return refuse(format!(
@@ -72,22 +73,15 @@ pub(crate) fn undo(
         format!(
             "undo of #{of} ({} of {name}@{}): {outcome}",
             undone.action,
-            version_of(&undone)
+            undone.version()
         )
     };
-    match undone.action {
-        DecisionAction::Approve
-            if undone.from_tier == Some(Tier::Experimental)
-                && undone.to_tier == Some(Tier::Approved) =>
-        {
+    match undone.undo_move() {
+        Ok(UndoMove::Unapprove) => {
             let entry = decided_content(ctx, store, &undone, &what)?;
             undo_approval(ctx, store, (lock, recovered), &log, &undone, entry, &reason)
         }
-        DecisionAction::Approve => refuse(
-            "it approved an active tool's changed content where it was; roll it back instead"
-                .to_string(),
-        ),
-        DecisionAction::Reject | DecisionAction::Archive => {
+        Ok(UndoMove::Restore) => {
             let entry = decided_content(ctx, store, &undone, &what)?;
             let outcome = if undone.action == DecisionAction::Reject {
                 "back to review"
@@ -98,7 +92,7 @@ pub(crate) fn undo(
             let pinned = ToolId::content_of(&entry);
             restore_recorded_as(ctx, store, (lock, recovered), &pinned, recorded)
         }
-        DecisionAction::Promote => {
+        Ok(UndoMove::Demote) => {
             let entry = decided_content(ctx, store, &undone, &what)?;
             demote(
                 ctx,
@@ -108,49 +102,8 @@ pub(crate) fn undo(
                 reason("demoted to approved"),
             )
         }
-        DecisionAction::RequestChanges => refuse(
-            "its feedback was written to REVIEW.md for the tool's author, who may have read it; \
-             take another decision instead"
-                .to_string(),
-        ),
-        DecisionAction::Restore => refuse("archive it again instead (x), saying why".to_string()),
-        DecisionAction::Rollback => refuse(format!(
-            "roll it back to {} instead (`toolbench rollback {name} --to {}`)",
-            undone.from_version.as_deref().unwrap_or("?"),
-            undone.from_version.as_deref().unwrap_or("VERSION")
-        )),
-        DecisionAction::Evolve | DecisionAction::Resubmit | DecisionAction::AddCase => refuse(
-            "it made a candidate, which waits in review; reject or archive it instead".to_string(),
-        ),
-        DecisionAction::Accept => {
-            refuse("archive the tool instead, or send its content to review".to_string())
-        }
-        DecisionAction::Supersede => refuse(
-            "it is part of the decision that made way for another version; undo that one"
-                .to_string(),
-        ),
-        DecisionAction::Undo => {
-            refuse("an undo is not undone; take the decision again".to_string())
-        }
+        Err(why) => refuse(why),
     }
-}
-
-/// "the approve of greet@1.1.0 (#12)": how a refusal names the decision it would undo.
-fn label(d: &DecisionRecord) -> String {
-    format!(
-        "the {} of {}@{} (#{})",
-        d.action,
-        d.tool,
-        version_of(d),
-        d.id
-    )
-}
-
-fn version_of(d: &DecisionRecord) -> &str {
-    d.to_version
-        .as_deref()
-        .or(d.from_version.as_deref())
-        .unwrap_or("?")
 }
 
 /// The tool as `undone` left it: in its tier with its content. Refused, naming what is there
@@ -213,7 +166,7 @@ fn undo_approval(
     reason: &dyn Fn(&str) -> String,
 ) -> Result<Decision, ReviewError> {
     let name = current.name.clone();
-    let what = label(undone);
+    let what = undone.undo_label();
     refuse_links_out(ACTION, &current)?;
     let catalog = named(
         ctx,
@@ -249,7 +202,7 @@ fn undo_approval(
     // superseded version that had changed since its approval was never kept, and stays out.
     let kept: Option<VersionRecord> = match superseded.and_then(|d| d.from_hash.as_deref()) {
         Some(hash) => store
-            .with_store(|store| store.versions_of(&name))?
+            .with_store(|store| accepted_versions(store, &name))?
             .into_iter()
             .find(|v| v.content_hash == hash),
         None => None,
@@ -616,6 +569,14 @@ mod tests {
                 .as_deref()
                 .is_some_and(|r| r.starts_with(&format!("undo of #{approved} ")))
         }));
+        // Its approval no longer stands: no rollback makes it active again unapproved.
+        let rollback = refusal(bench.apply(ReviewCommand::Rollback {
+            to: Some("1.1.0".into()),
+        }));
+        assert!(
+            rollback.contains("no kept snapshot of greet@1.1.0"),
+            "{rollback}"
+        );
     }
 
     #[test]

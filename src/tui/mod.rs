@@ -726,6 +726,14 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 },
             );
         }
+        Effect::Undo { tool, of } => decide(
+            ui_runtime,
+            tx,
+            Command::Decide {
+                tool: ToolId::named(tool),
+                decision: ReviewCommand::Undo { of },
+            },
+        ),
         Effect::AcceptWorkspace => {
             let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
             tokio::spawn(async move {

@@ -1494,10 +1494,10 @@ fn failures_pane_lists_history_and_opens_details() {
         screen.contains("slugify        1.0.0 ✗ Turn a title"),
         "{screen}"
     );
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     let zoomed = render(&app, 80, 24);
     assert!(zoomed.contains("med  0.61✗ Turn a title"), "{zoomed}");
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     key(&mut app, KeyCode::Char('3'));
     key(&mut app, KeyCode::Enter);
     let screen = render(&app, 80, 24);
@@ -1785,6 +1785,7 @@ mod resources;
 mod services;
 mod stats;
 mod told;
+mod undo;
 
 #[test]
 fn candidates_validated_one_by_one_queue_in_the_order_they_arrived() {
