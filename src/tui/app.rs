@@ -1264,13 +1264,16 @@ impl App {
         };
         let what = last.record.undo_label();
         let tool = last.record.tool.clone();
-        let asked = if self.validating.contains(&tool) {
-            Err(format!(
-                "a validation of {tool} is under way; undo once it has ended"
-            ))
-        } else {
-            UndoState::of(last)
-        };
+        // What cannot be undone at all is said first; what can waits for the validation.
+        let asked = UndoState::of(last).and_then(|state| {
+            if self.validating.contains(&tool) {
+                Err(format!(
+                    "a validation of {tool} is under way; undo once it has ended"
+                ))
+            } else {
+                Ok(state)
+            }
+        });
         match asked {
             Ok(state) => self.overlay = Some(Overlay::Undo(Box::new(state))),
             Err(why) => self.notify(format!("cannot undo {what}: {why}"), Level::Error),
