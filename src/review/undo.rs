@@ -579,6 +579,33 @@ mod tests {
         );
     }
 
+    /// Content changed where it was active after its approval was never accepted: an undo
+    /// of the approval that superseded it leaves it archived rather than making it run.
+    #[test]
+    fn a_superseded_version_changed_since_its_approval_stays_archived() {
+        let bench = Bench::new();
+        bench.decide(DecisionKind::Approve);
+        let script = bench.root().join("approved/greet/run.sh");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o600)).expect("u+w");
+        std::fs::write(&script, "echo planted\n").expect("edit");
+        bench.candidate("experimental/greet-1.1.0", "1.1.0", "echo two");
+        let approved = bench.decide(DecisionKind::Approve);
+        let undone = bench.undo(approved).expect("undone");
+        assert!(
+            undone.summary().contains(
+                "greet@1.0.0, which it superseded, stays archived (its content was not what was approved)"
+            ),
+            "{}",
+            undone.summary()
+        );
+        assert!(!bench.root().join("approved/greet").exists());
+        assert_eq!(bench.seal(), None);
+        let archived = std::fs::read_dir(bench.root().join("archived"))
+            .expect("archived")
+            .count();
+        assert_eq!(archived, 1, "the changed 1.0.0 stays where it was");
+    }
+
     #[test]
     fn undoing_a_first_approval_leaves_the_name_with_nothing_active() {
         let bench = Bench::new();
