@@ -784,6 +784,7 @@ fn history_json_has_the_contract_fields() {
             "from_hash",
             "from_tier",
             "from_version",
+            "id",
             "reason",
             "to_hash",
             "to_tier",

@@ -666,6 +666,53 @@ fn approving_from_the_review_pane_moves_the_tool_and_records_the_reason() {
     session.type_keys("q");
 }
 
+/// `z` in the real terminal: the approval just taken is undone after the question, the tool is
+/// a candidate again and the undo is in the decision log; a second `z` says an undo is not
+/// undone.
+#[test]
+fn z_undoes_the_approval_just_taken_after_asking() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    toolbench_init(ws.path());
+    std::fs::write(ws.path().join("toolbench.toml"), "reviewer = \"ana\"\n").expect("config");
+    common::write_tool(
+        ws.path(),
+        "experimental",
+        "greet",
+        &common::minimal_manifest("greet"),
+    );
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.wait_for("watching");
+    session.wait_for("! greet");
+    session.type_keys("z");
+    session.wait_for("nothing to undo: no decision was taken in this session");
+    session.type_keys("4");
+    session.type_keys("a");
+    session.wait_for("Approve greet@1.0.0?");
+    session.type_keys("\r");
+    session.wait_for("approved greet@1.0.0");
+    assert!(ws.path().join("approved/greet/tool.toml").is_file());
+    session.type_keys("z");
+    let asked = session.wait_for("Undo approve of greet 1.0.0?");
+    assert!(
+        asked.contains("Send 1.0.0 back to review; no version of greet stays active."),
+        "{asked}"
+    );
+    session.type_keys("y");
+    session.wait_for("back to review as a candidate");
+    assert!(!ws.path().join("approved/greet").exists());
+    assert!(ws.path().join("experimental/greet/tool.toml").is_file());
+    let out = common::toolbench(ws.path(), &["history", "greet", "--json"]);
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history");
+    let newest = &history.as_array().expect("decisions")[0];
+    assert_eq!(newest["action"], "undo");
+    assert_eq!(newest["who"], "ana");
+    assert_eq!(newest["to_tier"], "experimental");
+    session.type_keys("z");
+    session.wait_for("an undo is not undone");
+    session.type_keys("q");
+}
+
 /// A workspace whose active tools were never sealed (a fresh clone): the workbench seals
 /// nothing by itself (esc leaves the question), `W` asks again and the typed word seals the
 /// tools as the person saw them, so an edit made afterwards is refused, not taken for accepted.

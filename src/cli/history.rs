@@ -19,6 +19,8 @@ pub(crate) struct HistoryArgs {
 /// The `history --json` shape (a contract for scripts).
 #[derive(Serialize)]
 struct ListedDecision<'a> {
+    /// The row's id, which `toolbench undo NAME --decision ID` names.
+    id: i64,
     action: &'a str,
     who: &'a str,
     at: &'a str,
@@ -34,6 +36,7 @@ struct ListedDecision<'a> {
 impl<'a> From<&'a DecisionRecord> for ListedDecision<'a> {
     fn from(d: &'a DecisionRecord) -> Self {
         ListedDecision {
+            id: d.id,
             action: d.action.as_str(),
             who: &d.who,
             at: &d.at,
@@ -80,8 +83,9 @@ pub(crate) fn run(args: HistoryArgs, ws: &Workbench) -> CliResult {
             .map(|r| format!("  {r}"))
             .unwrap_or_default();
         outln!(
-            "{}  {:<15} {:<12} {:<15} {:<26} {hash}{reason}",
+            "{}  #{:<5} {:<15} {:<12} {:<15} {:<26} {hash}{reason}",
             d.at,
+            d.id,
             d.action.as_str(),
             d.who,
             versions,

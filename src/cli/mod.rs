@@ -39,6 +39,7 @@ mod subcommand;
 mod suggest;
 mod term;
 mod tools;
+mod undo;
 mod validate;
 mod verify;
 mod web;
@@ -121,6 +122,8 @@ enum CliCommand {
     Restore(Lazy<restore::RestoreArgs>),
     /// Make the previous (or a given) version of an active tool active again.
     Rollback(Lazy<rollback::RollbackArgs>),
+    /// Take back your newest decision on a tool (or --decision ID), recorded as an undo.
+    Undo(Lazy<undo::UndoArgs>),
     /// Make a new candidate from a tool and a hint (minor version bump, parent set).
     Evolve(Lazy<evolve::EvolveArgs>),
     /// Decisions about a tool: who, when, why, versions and content hashes.
@@ -287,6 +290,7 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         Some(CliCommand::Archive(Lazy(args))) => archive::run(args, &checked()?),
         Some(CliCommand::Restore(Lazy(args))) => restore::run(args, &checked()?),
         Some(CliCommand::Rollback(Lazy(args))) => rollback::run(args, &checked()?),
+        Some(CliCommand::Undo(Lazy(args))) => undo::run(args, &checked()?),
         Some(CliCommand::Evolve(Lazy(args))) => evolve::run(args, &checked()?),
         Some(CliCommand::History(Lazy(args))) => history::run(args, &checked()?),
         Some(CliCommand::Gc(Lazy(args))) => gc::run(args, &checked()?),

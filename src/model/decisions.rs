@@ -38,6 +38,9 @@ pub enum DecisionAction {
     AddCase,
     /// A person accepted, as it is, an active tool of a workspace never opened here.
     Accept,
+    /// A person took back a decision of their own (its record named in the reason, `undo of
+    /// #ID`): the tool went back where that decision found it. Nothing is deleted from the log.
+    Undo,
 }
 
 impl DecisionAction {
@@ -54,6 +57,7 @@ impl DecisionAction {
         DecisionAction::Resubmit,
         DecisionAction::AddCase,
         DecisionAction::Accept,
+        DecisionAction::Undo,
     ];
 
     pub(crate) const fn as_str(self) -> &'static str {
@@ -70,6 +74,7 @@ impl DecisionAction {
             DecisionAction::Resubmit => "resubmit",
             DecisionAction::AddCase => "add_case",
             DecisionAction::Accept => "accept",
+            DecisionAction::Undo => "undo",
         }
     }
 }
@@ -84,6 +89,10 @@ pub(crate) enum SealEffect {
     Unseals,
     /// Seals stay as they are.
     Unchanged,
+    /// As the move it records: content it brings into an active tier is sealed there (it is
+    /// content a person accepted there before), active content it takes out of one loses its
+    /// seal, and a move between inactive tiers changes none.
+    FollowsMove,
 }
 
 impl DecisionAction {
@@ -105,6 +114,9 @@ impl DecisionAction {
             | DecisionAction::Evolve
             | DecisionAction::Resubmit
             | DecisionAction::AddCase => SealEffect::Unchanged,
+            // An undo puts a tool back where the decision it takes back found it, in or out
+            // of an active tier.
+            DecisionAction::Undo => SealEffect::FollowsMove,
         }
     }
 
@@ -374,7 +386,81 @@ pub struct DecisionRecord {
     pub to_hash: Option<String>,
 }
 
+/// How an undo takes a recorded decision back (`review::undo`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UndoMove {
+    /// An approval of a candidate: its content goes back to review, and the version it
+    /// superseded, when that was content a person accepted, is active again.
+    Unapprove,
+    /// A rejection or an archive: the tool is restored to the tier it left.
+    Restore,
+    /// A promote: core → approved.
+    Demote,
+}
+
 impl DecisionRecord {
+    /// How undoing this decision takes it back, or why it cannot be (one line, saying what to
+    /// do instead). Whether the tool is still as it left it is for the undo to check.
+    pub(crate) fn undo_move(&self) -> Result<UndoMove, String> {
+        let why = match self.action {
+            DecisionAction::Approve
+                if self.from_tier == Some(Tier::Experimental)
+                    && self.to_tier == Some(Tier::Approved) =>
+            {
+                return Ok(UndoMove::Unapprove);
+            }
+            DecisionAction::Reject | DecisionAction::Archive => return Ok(UndoMove::Restore),
+            DecisionAction::Promote => return Ok(UndoMove::Demote),
+            DecisionAction::Approve => {
+                "it approved an active tool's changed content where it was; roll it back instead"
+                    .to_string()
+            }
+            DecisionAction::RequestChanges => "its feedback was written to REVIEW.md for the \
+                 tool's author, who may have read it; take another decision instead"
+                .to_string(),
+            DecisionAction::Restore => "archive it again instead, saying why".to_string(),
+            DecisionAction::Rollback => {
+                let to = self.from_version.as_deref().unwrap_or("VERSION");
+                format!(
+                    "roll it back to {to} instead (`toolbench rollback {} --to {to}`)",
+                    self.tool
+                )
+            }
+            DecisionAction::Evolve | DecisionAction::Resubmit | DecisionAction::AddCase => {
+                "it made a candidate, which waits in review; reject or archive it instead"
+                    .to_string()
+            }
+            DecisionAction::Accept => {
+                "archive the tool instead, or send its content to review".to_string()
+            }
+            DecisionAction::Supersede => {
+                "it is part of the decision that made way for another version; undo that one"
+                    .to_string()
+            }
+            DecisionAction::Undo => "an undo is not undone; take the decision again".to_string(),
+        };
+        Err(why)
+    }
+
+    /// "the approve of greet@1.1.0 (#12)": how an undo names the decision it takes back.
+    pub(crate) fn undo_label(&self) -> String {
+        format!(
+            "the {} of {}@{} (#{})",
+            self.action,
+            self.tool,
+            self.version(),
+            self.id
+        )
+    }
+
+    /// The version it left the tool at (else the one it found).
+    pub(crate) fn version(&self) -> &str {
+        self.to_version
+            .as_deref()
+            .or(self.from_version.as_deref())
+            .unwrap_or("?")
+    }
+
     /// `1.2.0 → 1.3.0` for a decision that changed the version, else the version it is
     /// about (`?` when the row names none).
     pub(crate) fn versions_label(&self) -> String {
@@ -425,7 +511,8 @@ mod tests {
                 DecisionAction::Evolve,
                 DecisionAction::Supersede,
                 DecisionAction::AddCase,
-                DecisionAction::Accept
+                DecisionAction::Accept,
+                DecisionAction::Undo
             ]
         );
     }
@@ -495,6 +582,8 @@ mod tests {
                     "{kind:?} unseals but takes nothing active out"
                 ),
                 SealEffect::Unchanged => {}
+                // Only an undo follows its move, and no kind of the table records one.
+                SealEffect::FollowsMove => panic!("{kind:?} records an undo"),
             }
         }
     }

@@ -160,7 +160,7 @@ impl Decision {
         if let Some(old) = &self.superseded
             && !matches!(
                 self.action,
-                DecisionAction::Rollback | DecisionAction::Resubmit
+                DecisionAction::Rollback | DecisionAction::Resubmit | DecisionAction::Undo
             )
         {
             notes.push(format!("superseded {old}, kept as snapshot"));
@@ -212,6 +212,12 @@ impl Decision {
                 format!("added a test case to {id}{reason}; it is validated again")
             }
             DecisionAction::Accept => format!("accepted {id} as it is ({})", self.to_tier),
+            // The reason says which decision it took back and what became of the tool.
+            DecisionAction::Undo => format!(
+                "{} ({id}: {moved}{})",
+                self.reason.as_deref().unwrap_or("undo"),
+                extra(&notes)
+            ),
             DecisionAction::Resubmit => {
                 let active = match &self.superseded {
                     Some(approved) => format!(

@@ -6,7 +6,7 @@
 use super::evolve::EvolveProgress;
 use super::requests::{self, AnsweredRequest};
 use super::vocabulary::ReviewCommand;
-use super::{Decision, ReviewContext, ReviewError, evolve, lifecycle};
+use super::{Decision, ReviewContext, ReviewError, evolve, lifecycle, undo};
 use crate::model::ToolId;
 use crate::store::SharedStore;
 
@@ -93,6 +93,7 @@ fn decide(
             evolve::evolve_with_edits(ctx, store, tool, hint, edits.clone())
         }
         ReviewCommand::Resubmit => evolve::resubmit(ctx, store, tool),
+        ReviewCommand::Undo { of } => undo::undo(ctx, steps, tool, *of),
     }
 }
 
@@ -274,6 +275,7 @@ mod tests {
                     }
                     SealEffect::Unseals => assert_eq!(seal, None, "{at}"),
                     SealEffect::Unchanged => assert_eq!(seal, sealed, "{at}"),
+                    SealEffect::FollowsMove => panic!("{at}: no kind records an undo"),
                 }
             }
         }

@@ -456,8 +456,7 @@ fn move_to_archive(
 /// accepted there; anything else (a candidate rejected, a modified tool archived, an archived
 /// folder edited since) goes back to review.
 fn restored_tier(store: &Store, entry: &ToolEntry) -> Result<Tier, crate::store::StoreError> {
-    let accepted = store
-        .versions_of(&entry.name)?
+    let accepted = accepted_versions(store, &entry.name)?
         .iter()
         .any(|v| v.content_hash == entry.content_hash);
     Ok(store
@@ -491,7 +490,8 @@ pub(crate) fn destination(
         | ReviewCommand::Archive { .. }
         | ReviewCommand::Evolve { .. }
         | ReviewCommand::EvolveEdited { .. }
-        | ReviewCommand::Resubmit => None,
+        | ReviewCommand::Resubmit
+        | ReviewCommand::Undo { .. } => None,
     })
 }
 
@@ -511,9 +511,21 @@ pub(crate) fn restore(
     store: &mut impl StoreAccess,
     spec: &ToolId,
 ) -> Result<Decision, ReviewError> {
+    let locked = begin(ctx, store, spec)?;
+    restore_recorded_as(ctx, store, locked, spec, (DecisionAction::Restore, None))
+}
+
+/// `restore` under the tool's lock, taken (`begin`) by the caller, recorded as `action` with
+/// `reason`: an undo of the archive or the rejection that put it there records itself.
+pub(super) fn restore_recorded_as(
+    ctx: &ReviewContext,
+    store: &mut impl StoreAccess,
+    (lock, recovered): (super::lock::ToolLock, Vec<String>),
+    spec: &ToolId,
+    (action, reason): (DecisionAction, Option<String>),
+) -> Result<Decision, ReviewError> {
     const KIND: DecisionKind = DecisionKind::Restore;
     const ACTION: &str = KIND.spec().phrase;
-    let (lock, recovered) = begin(ctx, store, spec)?;
     let tiers = KIND.taken_from();
     let catalog = named(ctx, store, spec, &tiers);
     let entry = resolve(&catalog, spec, &tiers, ACTION)?.clone();
@@ -573,7 +585,7 @@ pub(crate) fn restore(
     };
     intent
         .decisions
-        .push(record(ctx, &at, KIND.spec().records, &entry, former, None));
+        .push(record(ctx, &at, action, &entry, former, reason.clone()));
     let activated = copy.as_ref().map(|_| activate_version(&entry, &at));
     intent.versions.extend(activated.clone());
     let versions = VersionStore::new(&ctx.root);
@@ -585,8 +597,9 @@ pub(crate) fn restore(
         Ok(())
     })?;
     let snapshot = activated.map(|a| a.snapshot);
-    let mut decision = decided(KIND.spec().records, &entry, former, &target);
+    let mut decision = decided(action, &entry, former, &target);
     decision.snapshot = snapshot;
+    decision.reason = reason;
     finish(ctx, store, decision, &intent, records, recovered)
 }
 
@@ -712,7 +725,7 @@ fn choose_rollback_target(
     to: Option<&str>,
 ) -> Result<VersionRecord, ReviewError> {
     const ACTION: &str = DecisionKind::Rollback.spec().phrase;
-    let kept = store.versions_of(&current.name)?;
+    let kept = accepted_versions(store, &current.name)?;
     let others: Vec<&VersionRecord> = kept
         .iter()
         .filter(|v| v.content_hash != current.content_hash)
@@ -771,6 +784,29 @@ fn choose_rollback_target(
             ),
         )
     })
+}
+
+/// The kept versions of `name` that stand as content a person accepted: each one whose
+/// approval was undone since it was last made active (its content sent back to review) is
+/// left out, so no rollback or restore makes it active again without a new approval.
+pub(super) fn accepted_versions(
+    store: &Store,
+    name: &str,
+) -> Result<Vec<VersionRecord>, crate::store::StoreError> {
+    let undone: Vec<DecisionRecord> = store
+        .decisions_of(name)?
+        .into_iter()
+        .filter(|d| d.action == DecisionAction::Undo && d.to_tier == Some(Tier::Experimental))
+        .collect();
+    Ok(store
+        .versions_of(name)?
+        .into_iter()
+        .filter(|v| {
+            !undone.iter().any(|d| {
+                d.from_hash.as_deref() == Some(v.content_hash.as_str()) && d.at >= v.activated_at
+            })
+        })
+        .collect())
 }
 
 /// Finishes interrupted decisions; the TUI calls this at start, the CLI before it answers.

@@ -28,6 +28,7 @@ pub(crate) mod request_status;
 pub(crate) mod requests;
 pub(crate) mod resolve;
 mod steps;
+pub(crate) mod undo;
 pub mod validate;
 pub(crate) mod versions;
 pub(crate) mod vocabulary;

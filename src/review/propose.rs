@@ -516,7 +516,7 @@ pub(crate) fn statuses(
         let decision = decisions
             .iter()
             .filter(|d| d.at >= row.proposed_at && concerns(d, &row.version))
-            .filter_map(|d| state_after(d.action).map(|state| (state, d)))
+            .filter_map(|d| state_after(d).map(|state| (state, d)))
             .next_back();
         // The folder's row is the proposal's only once it holds the proposed version: before
         // its validation it may still be that of the version that left the folder.
@@ -573,8 +573,8 @@ fn concerns(decision: &DecisionRecord, version: &str) -> bool {
 }
 
 /// What a decision means for a proposal; `None` for decisions that do not change it.
-fn state_after(action: DecisionAction) -> Option<&'static str> {
-    match action {
+fn state_after(decision: &DecisionRecord) -> Option<&'static str> {
+    match decision.action {
         DecisionAction::Approve | DecisionAction::Promote | DecisionAction::Restore => {
             Some("approved")
         }
@@ -587,6 +587,12 @@ fn state_after(action: DecisionAction) -> Option<&'static str> {
         | DecisionAction::Resubmit
         | DecisionAction::AddCase
         | DecisionAction::Accept => None,
+        // Where the undo left it: back in review, or active again.
+        DecisionAction::Undo => match decision.to_tier {
+            Some(Tier::Experimental) => Some("pending"),
+            Some(Tier::Approved | Tier::Core) => Some("approved"),
+            Some(Tier::Archived) | None => None,
+        },
     }
 }
 

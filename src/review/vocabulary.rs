@@ -66,11 +66,14 @@ pub enum ReviewCommand {
     /// An active tool's changed content goes to review as a new candidate; the approved
     /// content runs again meanwhile.
     Resubmit,
+    /// Takes back the decision recorded as `of` (the id of its row in the decision log), the
+    /// newest on the tool and taken by the same person: the tool goes back where it found it
+    /// (`review::undo`). Recorded as a decision of its own.
+    Undo { of: i64 },
 }
 
 impl ReviewCommand {
-    /// The kind a key or menu names for this decision; `None` for an evolve, which has an
-    /// overlay of its own.
+    /// The kind a key or menu names for this decision; `None` for an evolve and an undo.
     pub(crate) fn kind(&self) -> Option<DecisionKind> {
         Some(match self {
             ReviewCommand::Approve { .. } => DecisionKind::Approve,
@@ -80,7 +83,10 @@ impl ReviewCommand {
             ReviewCommand::Archive { .. } => DecisionKind::Archive,
             ReviewCommand::Restore => DecisionKind::Restore,
             ReviewCommand::Rollback { .. } => DecisionKind::Rollback,
-            ReviewCommand::Evolve { .. } | ReviewCommand::EvolveEdited { .. } => return None,
+            // An evolve has an overlay of its own; an undo names the decision it takes back.
+            ReviewCommand::Evolve { .. }
+            | ReviewCommand::EvolveEdited { .. }
+            | ReviewCommand::Undo { .. } => return None,
             ReviewCommand::Resubmit => DecisionKind::Resubmit,
         })
     }
@@ -99,7 +105,8 @@ impl ReviewCommand {
             ReviewCommand::Promote
             | ReviewCommand::Restore
             | ReviewCommand::Rollback { .. }
-            | ReviewCommand::Resubmit => None,
+            | ReviewCommand::Resubmit
+            | ReviewCommand::Undo { .. } => None,
         }
     }
 }

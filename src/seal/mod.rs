@@ -535,7 +535,16 @@ fn remove_if(root: &Path, name: &str, tier: Tier) -> Result<(), SealError> {
 /// journal's recovery can apply a decision's seals again.
 pub(crate) fn apply_decisions(root: &Path, decisions: &[DecisionRecord]) -> Result<(), SealError> {
     for d in decisions {
-        let effect = d.action.seal();
+        let effect = match d.action.seal() {
+            SealEffect::FollowsMove if d.to_tier.is_some_and(|t| t.is_active()) => {
+                SealEffect::Seals
+            }
+            SealEffect::FollowsMove if d.from_tier.is_some_and(|t| t.is_active()) => {
+                SealEffect::Unseals
+            }
+            SealEffect::FollowsMove => SealEffect::Unchanged,
+            effect => effect,
+        };
         match (d.to_tier, d.to_version.as_ref(), d.to_hash.as_ref()) {
             (Some(tier), Some(version), Some(hash))
                 if effect == SealEffect::Seals && tier.is_active() =>

@@ -321,7 +321,7 @@ pub enum SignError {
 
 /// The decisions of an intent that make content active (those that seal it), to be signed.
 fn signable(d: &DecisionRecord) -> bool {
-    d.action.seal() == SealEffect::Seals
+    matches!(d.action.seal(), SealEffect::Seals | SealEffect::FollowsMove)
         && d.to_tier.is_some_and(|t| t.is_active())
         && d.to_hash.is_some()
 }

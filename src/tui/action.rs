@@ -126,6 +126,7 @@ actions! {
     FocusReview => "focus_review", "Focus the Review pane";
     Rescan => "rescan", "Scan the workspace again";
     Zoom => "zoom", "Give the focused pane the whole screen, or give the screen back";
+    Undo => "undo", "Undo the last decision taken here (asks first): an approval goes back to review, a rejection or an archive is restored, a promote demoted";
     Stats => "stats", "Workspace stats and the quality ranking";
     Suggestions => "suggestions", "Tools worth building or changing, from the run history (a accept, x dismiss)";
     CommandLine => "command_line", "Open a resource view by name: runs, history, calls, services (tab completes)";

@@ -36,6 +36,7 @@ use super::overlays::pair::PairState;
 use super::overlays::resources::{self, Resource};
 use super::overlays::stats::{StatsState, ranking_rows};
 use super::overlays::suggestions::{self, Asked, SuggestionsState};
+use super::overlays::undo::{LastDecision, UndoState};
 pub(crate) use super::panes::catalog::{Filter, ScanState};
 use super::runs::{RunState, RunView, StartedElsewhere};
 use super::text_view::{self, TextView, Typed};
@@ -310,6 +311,8 @@ impl App {
             proposals_known: false,
             proposed_waiting: 0,
             review_flash: None,
+            last_decision: None,
+            validating: Default::default(),
             changes_requested: Default::default(),
             marks: Default::default(),
             arrivals: HashMap::new(),
@@ -634,7 +637,14 @@ impl App {
                 self.notify(outcome.summary(), Level::Info);
                 self.effects.push(Effect::Reload(touched_by(&outcome)));
             }
-            AppEvent::Decided(Err(e)) => self.notify(one_line(&e), Level::Error),
+            AppEvent::Decided(Err(e)) => {
+                if let DecisionError::Validation { tool, .. } = &e {
+                    // `name@version`: that validation is over.
+                    let name = tool.split('@').next().unwrap_or(tool);
+                    self.validating.remove(name);
+                }
+                self.notify(one_line(&e), Level::Error)
+            }
             AppEvent::DecidedEach(results) => self.on_decided_each(results),
             AppEvent::EvolveProgress(crate::review::evolve::EvolveProgress::EvolverRunning {
                 tool,
@@ -681,6 +691,7 @@ impl App {
                 for line in unstored {
                     self.notify(line, Level::Error);
                 }
+                self.validating.remove(&report.name);
                 // First seen now: its queue row was just written with this arrival time.
                 if report.tier == Tier::Experimental && !self.arrivals.contains_key(&path) {
                     self.arrived(&path, crate::clock::now_rfc3339());
@@ -769,6 +780,19 @@ impl App {
     /// (the Review pane's badge).
     fn note_outcome(&mut self, outcome: &Outcome) {
         if let crate::review::Outcome::Tool(decision) = outcome {
+            // The row the decision recorded for itself (an approval records the version it
+            // superseded first): what `z` takes back.
+            let own = decision
+                .records
+                .iter()
+                .rev()
+                .find(|r| r.action == decision.action && r.tool == decision.tool);
+            if let Some(record) = own {
+                self.last_decision = Some(LastDecision {
+                    record: record.clone(),
+                    superseded: decision.superseded.clone(),
+                });
+            }
             let asked = decision
                 .records
                 .iter()
@@ -875,6 +899,7 @@ impl App {
             .iter()
             .filter(|e| waits_for_review(e) && !self.validations.contains_key(&e.path))
         {
+            self.validating.insert(entry.name.clone());
             self.effects.push(Effect::Validate {
                 entry: Box::new(entry.clone()),
                 force: false,
@@ -886,6 +911,7 @@ impl App {
     fn on_watched(&mut self, updated: Vec<ToolEntry>, removed: &[PathBuf]) {
         let selected_path = self.selected_entry().map(|e| e.path.clone());
         for entry in updated.iter().filter(|e| waits_for_review(e)) {
+            self.validating.insert(entry.name.clone());
             self.effects.push(Effect::Validate {
                 entry: Box::new(entry.clone()),
                 force: false,
@@ -1040,6 +1066,10 @@ impl App {
         }
         if self.overlay.as_ref().is_some_and(Overlay::is_dialog) {
             self.dialog_key(key);
+            return;
+        }
+        if let Some(Overlay::Undo(_)) = &self.overlay {
+            self.undo_key(key);
             return;
         }
         let (contexts, decisions_from) = self.key_contexts();
@@ -1258,6 +1288,51 @@ impl App {
         }
     }
 
+    /// `z`: asks whether to undo the last decision this session took, naming what the undo
+    /// will do; says in one line why not when there is nothing to undo, when that decision
+    /// cannot be undone, or while a validation of its tool is under way.
+    fn ask_undo(&mut self) {
+        let Some(last) = &self.last_decision else {
+            let line = "nothing to undo: no decision was taken in this session".to_string();
+            return self.notify(line, Level::Error);
+        };
+        let what = last.record.undo_label();
+        let tool = last.record.tool.clone();
+        // What cannot be undone at all is said first; what can waits for the validation.
+        let asked = UndoState::of(last).and_then(|state| {
+            if self.validating.contains(&tool) {
+                Err(format!(
+                    "a validation of {tool} is under way; undo once it has ended"
+                ))
+            } else {
+                Ok(state)
+            }
+        });
+        match asked {
+            Ok(state) => self.overlay = Some(Overlay::Undo(Box::new(state))),
+            Err(why) => self.notify(format!("cannot undo {what}: {why}"), Level::Error),
+        }
+    }
+
+    /// The undo question's keys: y (or enter) undoes, n (or esc) keeps the decision.
+    fn undo_key(&mut self, key: KeyEvent) {
+        let close = self.keymap.lookup(&[KeyContext::Dialog], &key) == Some(Action::Close);
+        match key.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
+                if let Some(Overlay::Undo(state)) = self.overlay.take() {
+                    self.notify(format!("{}…", state.question.to_lowercase()), Level::Info);
+                    self.effects.push(Effect::Undo {
+                        tool: state.tool,
+                        of: state.of,
+                    });
+                }
+            }
+            KeyCode::Char('n' | 'N') => self.overlay = None,
+            _ if close => self.overlay = None,
+            _ => {}
+        }
+    }
+
     /// Opens the question of a workspace never opened here; false when nothing waits for it.
     fn ask_to_accept(&mut self) -> bool {
         match AcceptState::of(self.catalog.entries()) {
@@ -1463,6 +1538,7 @@ impl App {
 
     fn validate(&mut self, entry: ToolEntry) {
         self.notify(format!("validating {}…", entry.id()), Level::Info);
+        self.validating.insert(entry.name.clone());
         self.effects.push(Effect::Validate {
             entry: Box::new(entry),
             force: true,
@@ -1653,6 +1729,7 @@ impl App {
                 self.overlay = Some(Overlay::Log { top });
             }
             Action::Zoom => self.zoomed = !self.zoomed,
+            Action::Undo => self.ask_undo(),
             Action::NextPane => self.focus = self.focus.next(),
             Action::PrevPane => self.focus = self.focus.prev(),
             Action::FocusCatalog => self.focus = Pane::Catalog,
@@ -1883,6 +1960,7 @@ impl App {
                 | Overlay::Launch(_)
                 | Overlay::MarkFailure(_)
                 | Overlay::Decision(_)
+                | Overlay::Undo(_)
                 | Overlay::Evolve(_)
                 | Overlay::CallAnswer(_)
                 | Overlay::Service(_),

@@ -738,7 +738,11 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             // `u` on any row of a tool rolls back its active version, whichever row it was.
             // A decision acts on the content the person saw on the row or in the detail.
             let tool = match command {
-                ReviewCommand::Rollback { .. } => ToolId::named(&entry.name),
+                // An undo is bound to the decision record it names, which the undo checks
+                // against the tool as it is now.
+                ReviewCommand::Rollback { .. } | ReviewCommand::Undo { .. } => {
+                    ToolId::named(&entry.name)
+                }
                 ReviewCommand::Approve { .. }
                 | ReviewCommand::Reject { .. }
                 | ReviewCommand::RequestChanges { .. }
@@ -758,6 +762,14 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 },
             );
         }
+        Effect::Undo { tool, of } => decide(
+            ui_runtime,
+            tx,
+            Command::Decide {
+                tool: ToolId::named(tool),
+                decision: ReviewCommand::Undo { of },
+            },
+        ),
         Effect::AcceptWorkspace => {
             let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
             tokio::spawn(async move {

@@ -55,6 +55,11 @@ pub enum Effect {
         entry: Box<ToolEntry>,
         parent: Box<ToolEntry>,
     },
+    /// Takes back decision `of` (its row in the decision log) on `tool`.
+    Undo {
+        tool: String,
+        of: i64,
+    },
     /// Read again the tools at these paths (relative to the root): what a decision touched.
     Reload(Vec<String>),
     StartRun {
@@ -186,6 +191,8 @@ pub(crate) enum Overlay {
     Launch(Box<LaunchState>),
     MarkFailure(Box<MarkFailureState>),
     Decision(Box<DecisionState>),
+    /// Undo the last decision of this session? (y/n)
+    Undo(Box<crate::tui::overlays::undo::UndoState>),
     Evolve(Box<EvolveState>),
     CallAnswer(Box<CallAnswerState>),
     Service(Box<ServiceDialogState>),
@@ -290,6 +297,11 @@ pub struct App {
     pub(super) proposed_waiting: usize,
     /// When the Review pane's title began to flash, for something new that waits.
     pub(super) review_flash: Option<Instant>,
+    /// The last decision this session took, which `z` undoes.
+    pub(crate) last_decision: Option<crate::tui::overlays::undo::LastDecision>,
+    /// Tools (by name) whose validation was asked for and has not answered: an undo of a
+    /// decision on one waits for it.
+    pub(crate) validating: std::collections::HashSet<String>,
     /// Content hashes changes were asked of: such a candidate waits for its author.
     pub(crate) changes_requested: std::collections::HashSet<String>,
     /// Candidates marked in the Review pane, by path, with the content hash marked.

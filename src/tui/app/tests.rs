@@ -473,7 +473,8 @@ fn help_overlay_is_generated_from_the_keymap() {
         )
         .expect("valid");
     key(&mut app, KeyCode::Char('?'));
-    let screen = render(&app, 80, 48);
+    // Tall enough that the Catalog's keys, after every global one, are on the first page.
+    let screen = render(&app, 80, 56);
     insta::assert_snapshot!(screen);
     assert!(
         screen.contains("f                 Filter the catalog (fuzzy)"),
@@ -1494,10 +1495,10 @@ fn failures_pane_lists_history_and_opens_details() {
         screen.contains("slugify        1.0.0 ✗ Turn a title"),
         "{screen}"
     );
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     let zoomed = render(&app, 80, 24);
     assert!(zoomed.contains("med  0.61✗ Turn a title"), "{zoomed}");
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     key(&mut app, KeyCode::Char('3'));
     key(&mut app, KeyCode::Enter);
     let screen = render(&app, 80, 24);
@@ -1523,7 +1524,8 @@ fn decided(app: &mut App) -> Option<(DecisionKind, String, String)> {
                 ReviewCommand::Promote
                 | ReviewCommand::Restore
                 | ReviewCommand::Rollback { .. }
-                | ReviewCommand::Resubmit => String::new(),
+                | ReviewCommand::Resubmit
+                | ReviewCommand::Undo { .. } => String::new(),
             };
             Some((command.kind()?, entry.id(), text))
         }
@@ -1787,6 +1789,7 @@ mod resources;
 mod services;
 mod stats;
 mod told;
+mod undo;
 
 #[test]
 fn candidates_validated_one_by_one_queue_in_the_order_they_arrived() {

@@ -18,6 +18,7 @@ pub(crate) mod resources;
 pub(crate) mod service;
 pub mod stats;
 pub(crate) mod suggestions;
+pub(crate) mod undo;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 

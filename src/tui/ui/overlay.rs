@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use crate::tui::app::{App, Overlay, status_line};
 use crate::tui::overlays::{
     accept, call_answer, decision, detail, evolve, failure_detail, help, launch, log, mark_failure,
-    pair, palette, resources, service, stats, suggestions,
+    pair, palette, resources, service, stats, suggestions, undo,
 };
 
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -38,6 +38,7 @@ fn draw_overlay(frame: &mut Frame, app: &App, area: Rect, overlay: &Overlay) {
             launch::draw(frame, theme, keymap, area, state, project);
         }
         Overlay::Decision(state) => decision::draw(frame, theme, keymap, area, state),
+        Overlay::Undo(state) => undo::draw(frame, theme, area, state),
         Overlay::CallAnswer(state) => call_answer::draw(frame, theme, area, state, &app.catalog),
         Overlay::Evolve(state) => evolve::draw(frame, theme, area, state),
         Overlay::MarkFailure(state) => mark_failure::draw(frame, theme, area, state),

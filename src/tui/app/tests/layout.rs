@@ -123,7 +123,7 @@ fn names_are_whole_when_there_is_room_and_descriptions_take_the_rest() {
     assert!(narrow.contains("git_changed_f… 2.10.0"), "{narrow}");
     // Zoomed, the catalog has the width for every description whole.
     key(&mut app, KeyCode::Char('1'));
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     let zoomed = render(&app, 160, 48);
     assert!(
         zoomed.contains("List the files changed since the last tagged release, grouped by folder"),
@@ -161,36 +161,36 @@ fn the_output_pane_is_a_few_lines_when_empty_and_grows_while_a_run_streams() {
 }
 
 #[test]
-fn z_gives_the_focused_pane_the_whole_screen_and_tab_moves_the_zoom() {
+fn shift_z_gives_the_focused_pane_the_whole_screen_and_tab_moves_the_zoom() {
     let mut app = busy_app();
     key(&mut app, KeyCode::Char('2'));
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     let areas = app.areas();
     assert_eq!(areas.output, Rect::new(0, 0, 80, 23));
     assert!(areas.catalog.is_empty() && areas.review.is_empty());
     let screen = steady(render(&app, 80, 24));
     insta::assert_snapshot!("zoomed_output_80x24", screen);
     assert!(!screen.contains("Catalog"), "{screen}");
-    assert!(screen.contains("zoomed (z back)"), "{screen}");
+    assert!(screen.contains("zoomed (Z back)"), "{screen}");
     // The zoom follows the focus.
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.focus, Pane::Failures);
     assert_eq!(app.areas().failures, Rect::new(0, 0, 80, 23));
     insta::assert_snapshot!("zoomed_failures_160x48", steady(render(&app, 160, 48)));
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     assert!(!app.areas().catalog.is_empty());
 }
 
 #[test]
 fn a_zoomed_catalog_shows_a_page_of_tools_and_keeps_the_selection_in_view() {
     let mut app = app_with(many_tools(60));
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     // 23 rows: the frame and the filter line leave 20 tools.
     assert_eq!(app.pane_height(Pane::Catalog), 20);
     for _ in 0..30 {
         key(&mut app, KeyCode::Char('j'));
     }
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     // Back in the smaller pane, the selected tool is still on screen.
     let screen = render(&app, 80, 24);
     assert!(screen.contains("tool_30"), "{screen}");

@@ -201,7 +201,7 @@ fn the_protection_list_is_counted_when_cut_and_shown_whole_after_i_or_zoomed() {
     assert!(screen.contains("done"), "{screen}");
     key(&mut app, KeyCode::Char('i'));
     assert!(render(&app, 80, 24).contains("6 layers"));
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     let screen = render(&app, 80, 24);
     insta::assert_snapshot!("protections_zoomed", screen);
     assert!(screen.contains("memory controller)"), "{screen}");

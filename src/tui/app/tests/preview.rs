@@ -8,7 +8,7 @@ fn review_zoomed(width: u16) -> App {
     let mut app = app_with(sample());
     app.update(AppEvent::Terminal(Event::Resize(width, 24)));
     key(&mut app, KeyCode::Char('4'));
-    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('Z'));
     app
 }
 
