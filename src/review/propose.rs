@@ -512,12 +512,12 @@ pub(crate) fn statuses(
     let verdicts = store.review_queue_rows()?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
+        // Newest first: the state is the one the latest decision about it left.
         let decisions = store.decisions_of(&row.tool)?;
         let decision = decisions
             .iter()
             .filter(|d| d.at >= row.proposed_at && concerns(d, &row.version))
-            .filter_map(|d| state_after(d).map(|state| (state, d)))
-            .next_back();
+            .find_map(|d| state_after(d).map(|state| (state, d)));
         // The folder's row is the proposal's only once it holds the proposed version: before
         // its validation it may still be that of the version that left the folder.
         let queued = verdicts
@@ -575,9 +575,7 @@ fn concerns(decision: &DecisionRecord, version: &str) -> bool {
 /// What a decision means for a proposal; `None` for decisions that do not change it.
 fn state_after(decision: &DecisionRecord) -> Option<&'static str> {
     match decision.action {
-        DecisionAction::Approve | DecisionAction::Promote | DecisionAction::Restore => {
-            Some("approved")
-        }
+        DecisionAction::Approve | DecisionAction::Promote => Some("approved"),
         DecisionAction::Reject => Some("rejected"),
         DecisionAction::RequestChanges => Some("changes_requested"),
         DecisionAction::Archive => Some("archived"),
@@ -587,8 +585,8 @@ fn state_after(decision: &DecisionRecord) -> Option<&'static str> {
         | DecisionAction::Resubmit
         | DecisionAction::AddCase
         | DecisionAction::Accept => None,
-        // Where the undo left it: back in review, or active again.
-        DecisionAction::Undo => match decision.to_tier {
+        // Where it left the tool: back in review (a rejected candidate restored), or active.
+        DecisionAction::Restore | DecisionAction::Undo => match decision.to_tier {
             Some(Tier::Experimental) => Some("pending"),
             Some(Tier::Approved | Tier::Core) => Some("approved"),
             Some(Tier::Archived) | None => None,
@@ -1060,5 +1058,79 @@ mod tests {
         .unwrap_or_default();
         assert!(err.contains("at most 1 KiB (catalog.max_tool_mb)"), "{err}");
         assert!(!dir.path().join("experimental").exists(), "nothing written");
+    }
+
+    /// An agent reads the state the newest decision about its proposal left: a rejection
+    /// restored is pending again, an approval archived since is archived.
+    #[test]
+    fn a_proposals_state_is_the_one_its_newest_decision_left() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("experimental/greet")).expect("folder");
+        let mut store = Store::open(root).expect("store");
+        let row = ProposalRow {
+            tool: "greet".into(),
+            version: "1.0.0".into(),
+            path: "experimental/greet".into(),
+            client: "agent".into(),
+            proposed_at: "2026-11-27T10:00:00.000Z".into(),
+            request_id: None,
+        };
+        store.record_proposal(&row).expect("proposal");
+        let decided = |store: &mut Store, action, at: &str, from: Tier, to: Tier| {
+            let record = DecisionRecord {
+                id: 0,
+                tool: "greet".into(),
+                action,
+                who: "ana".into(),
+                at: at.into(),
+                reason: None,
+                from_version: Some("1.0.0".into()),
+                to_version: Some("1.0.0".into()),
+                from_tier: Some(from),
+                to_tier: Some(to),
+                from_hash: None,
+                to_hash: None,
+            };
+            store
+                .record_decisions(&[record], &[], &[])
+                .expect("decision");
+        };
+        let state = |store: &Store| {
+            statuses(root, store, std::slice::from_ref(&row)).expect("status")[0].state
+        };
+        let (exp, arch, appr) = (Tier::Experimental, Tier::Archived, Tier::Approved);
+        decided(
+            &mut store,
+            DecisionAction::Reject,
+            "2026-11-27T10:01:00.000Z",
+            exp,
+            arch,
+        );
+        assert_eq!(state(&store), "rejected");
+        decided(
+            &mut store,
+            DecisionAction::Restore,
+            "2026-11-27T10:02:00.000Z",
+            arch,
+            exp,
+        );
+        assert_eq!(state(&store), "pending");
+        decided(
+            &mut store,
+            DecisionAction::Approve,
+            "2026-11-27T10:03:00.000Z",
+            exp,
+            appr,
+        );
+        assert_eq!(state(&store), "approved");
+        decided(
+            &mut store,
+            DecisionAction::Archive,
+            "2026-11-27T10:04:00.000Z",
+            appr,
+            arch,
+        );
+        assert_eq!(state(&store), "archived");
     }
 }
