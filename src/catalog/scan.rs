@@ -483,6 +483,16 @@ pub(crate) fn collect_files(folder: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Whether the tool at `path` (a folder, or a bare script) holds at most `limits` allow:
+/// listed and stat'ed, never read.
+pub(crate) fn tool_fits(path: &Path, limits: ScanLimits) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => walk::list(path, limits).is_ok(),
+        Ok(meta) => meta.len() <= limits.max_tool_bytes,
+        Err(_) => false,
+    }
+}
+
 /// Maps `items` on every core, counting finished items in `progress`.
 pub(crate) fn parallel_map<T: Sync, R: Send>(
     items: &[T],

@@ -5,6 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use super::WebError;
+use crate::catalog::scan::{ScanLimits, tool_fits};
 use crate::model::ToolId;
 use crate::model::calls::CallRow;
 use crate::model::requests::RequestRow;
@@ -29,6 +30,11 @@ pub(super) struct CallShown {
 
 /// Candidates shown with their diff, newest first; older ones say the workbench shows it.
 pub(super) const DIFFS_SHOWN: usize = 20;
+/// The most of each side the page reads to diff a candidate.
+const DIFF_LIMITS: ScanLimits = ScanLimits {
+    max_tool_bytes: 4 * 1024 * 1024,
+    max_tool_files: 1_000,
+};
 
 /// A candidate as the page shows it.
 pub(super) struct CandidateShown {
@@ -129,6 +135,22 @@ fn diff_of(ws: &Workbench, item: &QueueItem) -> DiffShown {
     let Some(entry) = shown.ok().and_then(|id| ws.find_reading(&id).ok()) else {
         return changed();
     };
+    // Each live update draws the page again: a tool grown past what a reviewer reads on a
+    // phone is not read for it at every draw.
+    let active = ws
+        .find_reading(&ToolId::named(&item.name))
+        .ok()
+        .filter(|active| active.tier.is_active() && active.manifest.is_some());
+    let sides = std::iter::once(&entry).chain(active.as_ref());
+    if !sides
+        .into_iter()
+        .all(|side| tool_fits(&side.path, DIFF_LIMITS))
+    {
+        return DiffShown::NotShown(format!(
+            "it or the active version holds more than {} MiB: the workbench shows its diff",
+            DIFF_LIMITS.max_tool_bytes / (1024 * 1024)
+        ));
+    }
     let files = ToolFiles::read(&entry);
     match files.hash_of_texts() {
         Some(hash) if hash == item.content_hash => {}
@@ -141,11 +163,6 @@ fn diff_of(ws: &Workbench, item: &QueueItem) -> DiffShown {
             ));
         }
     }
-    // A bare name finds the active version first (core, then approved).
-    let active = ws
-        .find_reading(&ToolId::named(&item.name))
-        .ok()
-        .filter(|active| active.tier.is_active() && active.manifest.is_some());
     match active {
         Some(active) => DiffShown::Diff(tool_diff::against(&active, &files)),
         None => DiffShown::NoActive,
@@ -256,6 +273,34 @@ mod tests {
         match diff_of(&ws, &shown.item) {
             DiffShown::NotShown(why) => assert!(why.contains("reload"), "{why}"),
             _ => panic!("no diff of other content than the answer is bound to"),
+        }
+    }
+
+    /// The page redraws at every live update: a candidate grown past what a phone's reader
+    /// reads is not read for its diff, and says the workbench shows it.
+    #[test]
+    fn a_candidate_too_large_to_diff_on_the_page_says_so_unread() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        crate::test_fixtures::write_tool(
+            dir.path(),
+            crate::model::Tier::Approved,
+            "greet",
+            "says hello",
+        );
+        let candidate = crate::test_fixtures::write_tool(
+            dir.path(),
+            crate::model::Tier::Experimental,
+            "greet",
+            "says hello louder",
+        );
+        let big = std::fs::File::create(candidate.join("data.txt")).expect("data");
+        big.set_len(5 * 1024 * 1024).expect("5 MiB");
+        let ws = Workbench::at(dir.path(), None).expect("opened");
+        let waiting = gather(&ws, 0).expect("gathered");
+        match &waiting.candidates.first().expect("the candidate").diff {
+            DiffShown::NotShown(why) => assert!(why.contains("more than 4 MiB"), "{why}"),
+            _ => panic!("no diff read of a 5 MiB candidate"),
         }
     }
 }
