@@ -20,6 +20,14 @@ struct Session {
     root: std::path::PathBuf,
 }
 
+/// The runs the Output pane's title counts (`2 Output · 1 of 3`), 0 when it shows none.
+fn runs_shown(screen: &str) -> usize {
+    screen
+        .split_once("2 Output · ")
+        .and_then(|(_, title)| title.split_once(" of ")?.1.split(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 impl Session {
     /// `start`, once a person accepted the tools the test placed in `core/` or `approved/`.
     fn start_accepted(root: &std::path::Path, config: &std::path::Path) -> Session {
@@ -120,8 +128,11 @@ impl Session {
     /// Runs `name` (a tool without input) from the catalog as a person would: filter, Enter.
     /// One match runs at once; with several, the best one is selected and Enter runs it.
     fn launch(&mut self, name: &str) {
+        // The catalog lists the tool first: an Enter typed while its rows are still coming
+        // matches nothing and starts nothing.
+        self.wait_for(&format!(" {name} "));
+        let runs = runs_shown(&self.contents());
         self.type_keys(&format!("/{name}\r"));
-        let started = format!("{name} 1.0.0");
         // The filter's Enter acts on a single match (the title counts `(1/N)`); with several,
         // the best one is selected and one more Enter runs it. The focus stays in the
         // Catalog, so an Enter too many would start a second run.
@@ -129,7 +140,8 @@ impl Session {
         if !screen.contains("Catalog (1/") {
             self.type_keys("\r");
         }
-        self.wait_for(&started);
+        // Started: the Output pane counts one run more.
+        self.wait_for(&format!(" of {} ", runs + 1));
     }
 
     fn type_keys(&mut self, keys: &str) {
