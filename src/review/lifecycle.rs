@@ -14,6 +14,7 @@ use std::path::Path;
 
 use super::acceptance::{Accepted, refuse_unaccepted};
 use super::journal::{self, Intent, Move};
+use super::lock::ToolLock;
 use super::steps::{
     InPlace, activate_version, active_in, begin, decided, ensure_tier, finish, free_slot,
     keep_version, known_hash, known_version, named, named_everywhere, non_empty, record,
@@ -350,30 +351,50 @@ pub(crate) fn promote(
             ),
         ));
     }
-    let target = tier_slot(Tier::Core, &entry.name);
-    refuse_occupied(ACTION, ctx, &entry, &target, None)?;
-    ensure_tier(&ctx.root, Tier::Core)?;
+    let recorded = (KIND.spec().records, None);
+    move_active(
+        ctx,
+        store,
+        (lock, recovered),
+        ACTION,
+        entry,
+        Tier::Core,
+        recorded,
+    )
+}
+
+/// Moves the active tool `entry` to the other active tier `to` (a promote to core, a promote
+/// undone back to approved), recorded as `recorded` (its action and reason); the version it
+/// is stays the active one, snapshotted.
+pub(super) fn move_active(
+    ctx: &ReviewContext,
+    store: &mut impl StoreAccess,
+    (lock, recovered): (ToolLock, Vec<String>),
+    action: &'static str,
+    entry: ToolEntry,
+    to: Tier,
+    (recorded, reason): (DecisionAction, Option<String>),
+) -> Result<Decision, ReviewError> {
+    let target = tier_slot(to, &entry.name);
+    refuse_occupied(action, ctx, &entry, &target, None)?;
+    ensure_tier(&ctx.root, to)?;
     let at = crate::clock::now_rfc3339();
-    let mut intent = Intent::new(ACTION, &lock);
+    let mut intent = Intent::new(action, &lock);
     intent.moves.push(Move {
         from: relative(&ctx.root, &entry.path),
         to: target.clone(),
     });
-    intent.decisions.push(record(
-        ctx,
-        &at,
-        KIND.spec().records,
-        &entry,
-        Tier::Core,
-        None,
-    ));
+    intent
+        .decisions
+        .push(record(ctx, &at, recorded, &entry, to, reason.clone()));
     let activated = activate_version(&entry, &at);
     intent.versions.push(activated.clone());
     let snapshots = [entry.clone()];
     let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
         take_snapshots(&ctx.root, &snapshots)
     })?;
-    let mut decision = decided(KIND.spec().records, &entry, Tier::Core, &target);
+    let mut decision = decided(recorded, &entry, to, &target);
+    decision.reason = reason;
     decision.snapshot = Some(activated.snapshot);
     finish(ctx, store, decision, &intent, records, recovered)
 }

@@ -20,11 +20,11 @@ use std::path::Path;
 use super::ReviewError;
 use super::decision::{Decision, ReviewContext};
 use super::journal::{self, Intent, Move};
-use super::lifecycle::{accepted_versions, restore_recorded_as};
+use super::lifecycle::{accepted_versions, move_active, restore_recorded_as};
 use super::lock::ToolLock;
 use super::steps::{
-    activate_version, active_in, begin, decided, ensure_tier, finish, free_slot, named,
-    refuse_broken, refuse_links_out, refuse_occupied, relative, take_snapshots, tier_slot,
+    active_in, begin, decided, ensure_tier, finish, free_slot, named, refuse_broken,
+    refuse_links_out, relative, tier_slot,
 };
 use super::versions::VersionStore;
 use crate::catalog::short_hash;
@@ -376,35 +376,16 @@ fn demote(
             ),
         ));
     }
-    let target = tier_slot(Tier::Approved, &entry.name);
-    refuse_occupied(ACTION, ctx, &entry, &target, None)?;
-    ensure_tier(&ctx.root, Tier::Approved)?;
-    let at = crate::clock::now_rfc3339();
-    let mut intent = Intent::new(ACTION, &lock);
-    intent.moves.push(Move {
-        from: relative(&ctx.root, &entry.path),
-        to: target.clone(),
-    });
-    let mut row = super::steps::record(
+    let recorded = (DecisionAction::Undo, Some(reason));
+    move_active(
         ctx,
-        &at,
-        DecisionAction::Undo,
-        &entry,
+        store,
+        (lock, recovered),
+        ACTION,
+        entry,
         Tier::Approved,
-        Some(reason.clone()),
-    );
-    row.from_tier = Some(Tier::Core);
-    intent.decisions.push(row);
-    let activated = activate_version(&entry, &at);
-    intent.versions.push(activated.clone());
-    let snapshots = [entry.clone()];
-    let records = journal::commit(&ctx.root, store, &lock, &mut intent, || {
-        take_snapshots(&ctx.root, &snapshots)
-    })?;
-    let mut decision = decided(DecisionAction::Undo, &entry, Tier::Approved, &target);
-    decision.reason = Some(reason);
-    decision.snapshot = Some(activated.snapshot);
-    finish(ctx, store, decision, &intent, records, recovered)
+        recorded,
+    )
 }
 
 #[cfg(test)]
