@@ -614,6 +614,11 @@ async fn background_validation_runs_in_a_cpu_cgroup_of_its_own_and_a_persons_doe
     let left = writable.join(format!("toolbench-background-{}", gone.id()));
     std::fs::create_dir(&left).expect("a group left behind");
     let (_another, _) = one_worker_queue(ws.path());
+    // Removed beside the start, not before it ends.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while left.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(!left.exists(), "{} is still there", left.display());
 }
 

@@ -186,8 +186,17 @@ impl BackgroundThreads {
         .next()
         .ok_or_else(|| io::Error::other("no v1 cpu hierarchy"))?
         .1;
-        // Those of processes gone: each leaves its own behind (see above).
-        remove_stale(&base, &File::open(&base)?.into());
+        // Those of processes gone: each leaves its own behind (see above). Removed on a thread
+        // of their own: a group whose last tasks are still leaving takes up to 100 ms, and
+        // what starts this (the workbench, before its first frame) waits for none of it.
+        let stale = base.clone();
+        let _ = std::thread::Builder::new()
+            .name("toolbench-tidy".into())
+            .spawn(move || {
+                if let Ok(parent) = File::open(&stale) {
+                    remove_stale(&stale, &parent.into());
+                }
+            });
         let path = base.join(format!("toolbench-background-{}", std::process::id()));
         match fs::create_dir(&path) {
             Ok(()) => {}
