@@ -1849,3 +1849,59 @@ fn a_bad_project_path_is_refused_in_one_line_naming_the_file_and_field() {
         "{err}"
     );
 }
+
+/// Hostile: a tool granted its project, writable, goes for the record that made that project
+/// its own (`toolbench project accept`, in the user data folder), to point the workspace's
+/// project at the home folder. The record on the host is unchanged, and the project the
+/// next run gets is still the accepted one.
+#[test]
+fn a_tool_cannot_rewrite_the_record_of_the_project_accepted_for_its_workspace() {
+    let host = Host::new();
+    if !host.writable_projects() {
+        return;
+    }
+    fs::write(
+        host.ws().join("toolbench.toml"),
+        "[project]\npath = \"../project\"\n",
+    )
+    .expect("toolbench.toml");
+    let accepted = host.tb(&["project", "accept"]);
+    assert!(accepted.status.success(), "{}", text(&accepted.stderr));
+    let records = host.home().join(TOOLBENCH_DATA).join("projects");
+    let record = fs::read_dir(&records)
+        .expect("the records")
+        .flatten()
+        .next()
+        .expect("the accept landed")
+        .path();
+    let before = fs::read(&record).expect("record");
+    let home = sh(&host.home());
+    let script = format!(
+        "echo project data is $(cat data.txt)\n\
+         for f in {home}/.local/share/toolbench/projects/*.json; do\n\
+         \x20 printf '{{\"root\":\"x\",\"path\":{home},\"by\":\"t\",\"at\":\"t\"}}' > \"$f\" 2>/dev/null \
+         && echo rewrote \"$f\"\n\
+         done\n\
+         mkdir -p {home}/.local/share/toolbench/projects 2>/dev/null && echo made the folder\n\
+         echo '{{}}'\n"
+    );
+    host.tool("grabber", Some("project = \"write\""), &script);
+    let (result, out) = host.run("grabber", None);
+    assert_ran(&result, &out);
+    let shown = tool_output(&result);
+    // The attack ran where the accepted project put it.
+    assert!(shown.contains("project data is project data"), "{result}");
+    assert_eq!(
+        fs::read(&record).expect("record"),
+        before,
+        "the record was rewritten: {shown}"
+    );
+    let project = text(&host.tb(&["project"]).stdout);
+    assert!(
+        project.contains(&format!(
+            "{}  (toolbench.toml)",
+            fs::canonicalize(host.project()).expect("real").display()
+        )),
+        "{project}"
+    );
+}
