@@ -20,6 +20,14 @@ struct Session {
     root: std::path::PathBuf,
 }
 
+/// Whether the Catalog's title counts a match of its filter (`Catalog (2/19)`).
+fn matches_some(screen: &str) -> bool {
+    screen
+        .split_once("Catalog (")
+        .and_then(|(_, title)| title.split_once('/')?.0.parse::<usize>().ok())
+        .is_some_and(|matched| matched > 0)
+}
+
 /// The runs the Output pane's title counts (`2 Output · 1 of 3`), 0 when it shows none.
 fn runs_shown(screen: &str) -> usize {
     screen
@@ -141,11 +149,21 @@ impl Session {
     /// Runs `name` (a tool without input) from the catalog as a person would: filter, Enter.
     /// One match runs at once; with several, the best one is selected and Enter runs it.
     fn launch(&mut self, name: &str) {
-        // The catalog lists the tool first: an Enter typed while its rows are still coming
-        // matches nothing and starts nothing.
-        self.wait_for(&format!(" {name} "));
         let runs = runs_shown(&self.contents());
-        self.type_keys(&format!("/{name}\r"));
+        // The filter matches the tool before Enter: an Enter typed while the catalog's rows
+        // are still coming matches nothing and starts nothing. (Its row may lie below the
+        // pane's end, so the title's count says it, not the row.)
+        self.type_keys(&format!("/{name}"));
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !matches_some(&self.contents()) {
+            assert!(
+                Instant::now() < deadline,
+                "the filter /{name} never matched; screen:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.type_keys("\r");
         // The filter's Enter acts on a single match (the title counts `(1/N)`); with several,
         // the best one is selected and one more Enter runs it. The focus stays in the
         // Catalog, so an Enter too many would start a second run.
