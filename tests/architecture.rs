@@ -1,6 +1,7 @@
 //! The crate's shape, read from its own source: no two files import each other in a circle, no
-//! two modules (each with all its descendants) do, and no front end (`cli`, `tui`, `mcp`) takes
-//! a row type from `crate::store`.
+//! two modules (each with all its descendants) do, no front end (`cli`, `tui`, `mcp`, `web`)
+//! takes a row type from `crate::store`, and front ends reach no further past the workbench's
+//! door than they did when that rule came in.
 //!
 //! A small reader of its own rather than `syn`: it needs only `use` trees, paths in code, `mod`
 //! lines and struct/enum names, and it works on the text as it is, with no new dependency. It
@@ -805,6 +806,59 @@ struct Findings {
     circles: Vec<Circle>,
     module_circles: Vec<Circle>,
     rows_in_front_ends: Vec<String>,
+    /// `(front end, module past the door) -> ["front-end file -> file: names"]`.
+    past_the_door: BTreeMap<(String, String), Vec<String>>,
+}
+
+/// What a front end may reach (DESIGN §10 rule 3): the workbench, its commands and events, the
+/// model's nouns, and leaves (modules that reach nothing else of the crate). Everything else is
+/// behind the door.
+const DOOR: [&str; 3] = ["workbench", "command", "model"];
+
+/// The top-level module of a file under `src/` (`tui` for `src/tui/app.rs`, `lookup` for
+/// `src/lookup.rs`).
+fn top_module(file: &SourceFile) -> &str {
+    file.module.first().map(String::as_str).unwrap_or("crate")
+}
+
+/// Each front end's file edges into modules behind the door, grouped by the module reached.
+fn past_the_door(
+    files: &[SourceFile],
+    edges: &[BTreeMap<usize, BTreeSet<String>>],
+) -> BTreeMap<(String, String), Vec<String>> {
+    // A leaf (text wrapping, error chains, a clock) reaches nothing of the crate, so it can be
+    // no side door: front ends may use it.
+    let mut not_leaves: BTreeSet<&str> = BTreeSet::new();
+    for (a, targets) in edges.iter().enumerate() {
+        let from = top_module(&files[a]);
+        if targets.keys().any(|&b| top_module(&files[b]) != from) {
+            not_leaves.insert(from);
+        }
+    }
+    let mut found: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (a, targets) in edges.iter().enumerate() {
+        if !FRONT_ENDS.iter().any(|f| files[a].rel.starts_with(f)) {
+            continue;
+        }
+        let front = top_module(&files[a]);
+        for (&b, names) in targets {
+            let reached = top_module(&files[b]);
+            if reached == front || DOOR.contains(&reached) || !not_leaves.contains(reached) {
+                continue;
+            }
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            found
+                .entry((front.to_string(), reached.to_string()))
+                .or_default()
+                .push(format!(
+                    "{} -> {}: {}",
+                    files[a].rel,
+                    files[b].rel,
+                    names.join(", ")
+                ));
+        }
+    }
+    found
 }
 
 /// Circles between sibling modules, each taken whole with its descendants: a file edge `a -> b`
@@ -915,6 +969,7 @@ fn check(files: &[SourceFile]) -> Findings {
         circles: circle_text,
         module_circles: module_circle_text,
         rows_in_front_ends: rows.into_iter().collect(),
+        past_the_door: past_the_door(files, &edges),
     }
 }
 
@@ -990,6 +1045,112 @@ fn beyond(found: &[Circle], known: &[(&str, usize)]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Front-end file edges into modules behind the door when this rule came in, by front end and
+/// the module reached: each count may only fall (and must be lowered here when it does), and a
+/// front end reaching a module not listed fails. The way out is a `Workbench` method, a command
+/// or a model noun in place of the module's own item.
+const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
+    ("cli", "approvals", 2),
+    ("cli", "catalog", 8),
+    ("cli", "config", 2),
+    ("cli", "doctor", 2),
+    ("cli", "jobs", 4),
+    ("cli", "lookup", 1),
+    // `cli` starts the other front ends (`mcp`, `tui`, `web`): their entry points.
+    ("cli", "mcp", 2),
+    ("cli", "quality", 3),
+    ("cli", "review", 22),
+    ("cli", "runner", 17),
+    ("cli", "seal", 2),
+    ("cli", "services", 6),
+    ("cli", "signature", 8),
+    ("cli", "store", 3),
+    ("cli", "suggest", 2),
+    ("cli", "tui", 1),
+    ("cli", "web", 1),
+    ("cli", "workspace", 2),
+    ("mcp", "approvals", 2),
+    ("mcp", "bounded", 2),
+    ("mcp", "catalog", 6),
+    ("mcp", "config", 4),
+    ("mcp", "jobs", 4),
+    ("mcp", "lookup", 1),
+    ("mcp", "notify", 5),
+    ("mcp", "quality", 1),
+    ("mcp", "review", 6),
+    ("mcp", "runner", 14),
+    ("mcp", "seal", 2),
+    ("mcp", "services", 1),
+    ("mcp", "signature", 1),
+    ("mcp", "store", 9),
+    ("mcp", "watch", 1),
+    ("tui", "approvals", 3),
+    ("tui", "bounded", 1),
+    ("tui", "catalog", 12),
+    ("tui", "config", 2),
+    ("tui", "jobs", 10),
+    ("tui", "quality", 7),
+    ("tui", "review", 30),
+    ("tui", "runner", 18),
+    ("tui", "services", 3),
+    ("tui", "signature", 1),
+    ("tui", "store", 11),
+    ("tui", "suggest", 2),
+    ("tui", "tool_diff", 2),
+    ("tui", "tool_files", 2),
+    ("tui", "watch", 1),
+    ("tui", "workspace", 2),
+    ("web", "approvals", 2),
+    ("web", "catalog", 2),
+    ("web", "config", 2),
+    ("web", "jobs", 1),
+    ("web", "review", 5),
+    ("web", "store", 1),
+    ("web", "tool_diff", 2),
+    ("web", "tool_files", 1),
+];
+
+#[test]
+fn front_ends_reach_no_further_past_the_door() {
+    let files = read_crate(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let found = check(&files);
+    let mut wrong = Vec::new();
+    for ((front, module), lines) in &found.past_the_door {
+        let known = KNOWN_PAST_THE_DOOR
+            .iter()
+            .find(|(f, m, _)| f == front && m == module)
+            .map(|&(_, _, n)| n);
+        match known {
+            Some(n) if lines.len() == n => {}
+            Some(n) if lines.len() < n => wrong.push(format!(
+                "{front} -> {module}: {} file edges, down from {n}: lower the list\n",
+                lines.len()
+            )),
+            _ => wrong.push(format!(
+                "{front} -> {module}: {} file edges past the door (listed: {}):\n  {}\n",
+                lines.len(),
+                known.unwrap_or(0),
+                lines.join("\n  ")
+            )),
+        }
+    }
+    for (front, module, n) in KNOWN_PAST_THE_DOOR {
+        if !found
+            .past_the_door
+            .contains_key(&(front.to_string(), module.to_string()))
+        {
+            wrong.push(format!(
+                "{front} -> {module}: the {n} file edges are gone: take it off the list\n"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "front ends past the door (they may use only {DOOR:?}, leaves and their own modules):\n{}",
+        wrong.join("")
+    );
 }
 
 #[test]
@@ -1224,5 +1385,37 @@ fn a_front_end_taking_a_store_row_is_named_and_a_handle_is_not() {
     assert_eq!(
         found.rows_in_front_ends,
         ["src/tui/mod.rs takes CallRow (src/store/calls.rs) through crate::store"]
+    );
+}
+
+#[test]
+fn a_front_end_reaching_behind_the_door_is_named_and_a_leaf_is_not() {
+    let (_, found) = toy(&[
+        (
+            "lib.rs",
+            "pub mod store; pub mod tui; pub mod model; pub mod text; pub mod workbench;",
+        ),
+        ("store/mod.rs", "pub struct Store; use crate::model::Tier;"),
+        ("model.rs", "pub enum Tier {}"),
+        ("text.rs", "pub fn wrap() {}"),
+        (
+            "workbench/mod.rs",
+            "pub struct Workbench; use crate::store::Store;",
+        ),
+        (
+            "tui/mod.rs",
+            "use crate::workbench::Workbench; use crate::model::Tier; fn f() { crate::text::wrap() }",
+        ),
+        ("tui/pane.rs", "use crate::store::Store; use super::f;"),
+    ]);
+    let reached: Vec<(&str, &str, usize)> = found
+        .past_the_door
+        .iter()
+        .map(|((front, module), lines)| (front.as_str(), module.as_str(), lines.len()))
+        .collect();
+    assert_eq!(reached, [("tui", "store", 1)]);
+    assert_eq!(
+        found.past_the_door[&("tui".to_string(), "store".to_string())],
+        ["src/tui/pane.rs -> src/store/mod.rs: Store"]
     );
 }
