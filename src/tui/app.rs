@@ -302,6 +302,7 @@ impl App {
             next_run_key: 1,
             last_run: None,
             last_run_reading: None,
+            waiting_launch: None,
             failures: Vec::new(),
             stats: HashMap::new(),
             new_suggestions: 0,
@@ -868,6 +869,30 @@ impl App {
         }
         self.scan = ScanState::Done { tools, elapsed };
         self.dirty = true;
+        self.launch_waiting();
+    }
+
+    /// The launch asked for before the first scan read the tool's manifest, now that it has:
+    /// only while nothing else was opened since.
+    fn launch_waiting(&mut self) {
+        let Some(waiting) = self.waiting_launch.take() else {
+            return;
+        };
+        if self.overlay.is_some() {
+            return;
+        }
+        match waiting {
+            WaitingLaunch::Again => self.run_again(),
+            WaitingLaunch::Tool { path, name } => {
+                match self.catalog.entries().iter().find(|e| e.path == path) {
+                    Some(entry) => self.launch(entry.clone(), Launching::Asked),
+                    None => self.notify(
+                        format!("cannot run {name}: the scan found it gone"),
+                        Level::Error,
+                    ),
+                }
+            }
+        }
     }
 
     /// Every tool as a scan found it, searchable before the next key (building the search
@@ -1576,6 +1601,21 @@ impl App {
     /// dialog (its past inputs read in the background); or a clear refusal.
     pub(super) fn launch(&mut self, entry: ToolEntry, how: Launching) {
         let Some(manifest) = entry.manifest.clone().filter(|_| entry.error.is_none()) else {
+            if entry.error.is_none() && !matches!(self.scan, ScanState::Done { .. }) {
+                // A row of the cached index: the first scan brings its manifest in a moment.
+                self.waiting_launch = Some(match how {
+                    Launching::Asked => WaitingLaunch::Tool {
+                        path: entry.path.clone(),
+                        name: entry.name.clone(),
+                    },
+                    Launching::Again { .. } => WaitingLaunch::Again,
+                });
+                self.notify(
+                    format!("reading {}'s manifest: it runs once read…", entry.name),
+                    Level::Info,
+                );
+                return;
+            }
             let reason = entry
                 .error
                 .clone()
@@ -2432,7 +2472,7 @@ pub(crate) mod status_line;
 mod told;
 pub(crate) use state::Launching;
 pub use state::{App, Effect};
-use state::{Counting, LastRun, waits_for_review};
+use state::{Counting, LastRun, WaitingLaunch, waits_for_review};
 pub(crate) use state::{Overlay, ReviewRow};
 
 /// The folders a decision moved or wrote (relative to the root): all the catalog needs to

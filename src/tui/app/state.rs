@@ -281,6 +281,7 @@ pub struct App {
     /// The last run of an earlier session is being read from the store: `Some(true)` once
     /// `.` asked for it meanwhile, so it runs when it arrives.
     pub(super) last_run_reading: Option<bool>,
+    pub(super) waiting_launch: Option<WaitingLaunch>,
     /// Newest first.
     pub(crate) failures: Vec<FailureRecord>,
     pub(crate) stats: HashMap<String, ToolStats>,
@@ -404,6 +405,16 @@ impl LastRun {
             None => entry.tier.is_active() && entry.tier == self.tier,
         }
     }
+}
+
+/// A launch asked for while the tool's manifest was still being read (a row of the cached
+/// index, before the first scan ends): taken again once the scan has read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WaitingLaunch {
+    /// Enter on the tool at this path, named so.
+    Tool { path: PathBuf, name: String },
+    /// `.`: decided again on the tool as the scan read it.
+    Again,
 }
 
 /// How a launch came about.

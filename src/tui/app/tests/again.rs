@@ -235,3 +235,75 @@ fn dot_before_the_store_answers_runs_the_last_run_when_it_does() {
         "nothing to run again: no run started here yet (enter runs a tool)"
     );
 }
+
+/// A row of the cached index before the first scan ends: `tool` without its manifest.
+fn cached_row(tool: &ToolEntry) -> ToolEntry {
+    ToolEntry {
+        manifest: None,
+        ..tool.clone()
+    }
+}
+
+fn scan_finishes(app: &mut App, entries: Vec<ToolEntry>) {
+    app.update(AppEvent::ScanFinished {
+        entries,
+        elapsed: Duration::from_millis(3),
+    });
+}
+
+/// `.` right after a restart, on a tool the cached index shows before the first scan read its
+/// manifest: it runs once the scan has, not a refusal to try again.
+#[test]
+fn dot_before_the_first_scan_read_the_manifest_runs_once_it_has() {
+    let tool = csv_tool();
+    let mut app = app_with(vec![cached_row(&tool)]);
+    app.update(AppEvent::LastRunRead(Ok(Some(recorded(
+        &tool, "1.2.0", "x,y",
+    )))));
+    key(&mut app, KeyCode::Char('.'));
+    assert_eq!(
+        message(&app),
+        "reading csv_to_json's manifest: it runs once read…"
+    );
+    assert!(started_inputs(&mut app).is_empty());
+    scan_finishes(&mut app, vec![tool]);
+    assert_eq!(started_inputs(&mut app), vec![Some("x,y".to_string())]);
+    assert_eq!(message(&app), "running csv_to_json@1.2.0 again");
+}
+
+/// Enter likewise opens the tool's launch dialog once its manifest is read; a dialog opened
+/// meanwhile, or the tool gone, leaves nothing started behind the person's back.
+#[test]
+fn enter_before_the_first_scan_read_the_manifest_launches_once_it_has() {
+    let tool = csv_tool();
+    let mut app = app_with(vec![cached_row(&tool)]);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    scan_finishes(&mut app, vec![tool.clone()]);
+    assert!(matches!(app.overlay, Some(Overlay::Launch(_))));
+
+    let mut app = app_with(vec![cached_row(&tool)]);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('?'));
+    scan_finishes(&mut app, vec![tool.clone()]);
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    assert!(started_inputs(&mut app).is_empty());
+
+    let mut app = app_with(vec![cached_row(&tool)]);
+    key(&mut app, KeyCode::Enter);
+    scan_finishes(&mut app, vec![]);
+    assert_eq!(
+        message(&app),
+        "cannot run csv_to_json: the scan found it gone"
+    );
+    assert!(app.overlay.is_none());
+
+    // Once the scan has ended, a row without a manifest is refused with its reason at once.
+    let mut app = app_with(vec![]);
+    scan_finishes(&mut app, vec![cached_row(&tool)]);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        message(&app),
+        "csv_to_json cannot run: the manifest is still being read"
+    );
+}
