@@ -16,6 +16,7 @@ pub(crate) mod devices;
 pub(crate) mod proposals;
 pub(crate) mod python_version;
 pub(crate) mod requests;
+pub mod review_command;
 pub mod services;
 pub(crate) mod suggestions;
 pub(crate) mod tasks;

@@ -937,7 +937,7 @@ async fn an_evolve_tells_that_its_evolver_runs_then_gives_the_new_candidate() {
     let evolver = ["sh", "-c", "cat >/dev/null; echo '{\"files\": {}}'"];
     let command = Command::Decide {
         tool: toolbench::model::ToolId::named("probe"),
-        decision: toolbench::review::ReviewCommand::Evolve {
+        decision: toolbench::model::review_command::ReviewCommand::Evolve {
             hint: "say more".into(),
             with: Some(evolver.map(String::from).to_vec()),
         },

@@ -124,7 +124,7 @@ fn an_evolve_does_not_hold_the_store_while_its_evolver_runs() {
     let store = workbench.store().expect("store");
     let mut ctx = workbench.review();
     ctx.who = "ana".into();
-    let command = toolbench::review::ReviewCommand::Evolve {
+    let command = toolbench::model::review_command::ReviewCommand::Evolve {
         hint: "slower".into(),
         with: Some(vec!["sh".into(), evolver.display().to_string()]),
     };

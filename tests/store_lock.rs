@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::{sample_workspace, stderr, stdout, toolbench_command, validate};
 use toolbench::model::ToolId;
-use toolbench::review::{ReviewCommand, ReviewContext};
+use toolbench::model::review_command::ReviewCommand;
+use toolbench::review::ReviewContext;
 use toolbench::workbench::Workbench;
 
 /// How long anything here may wait before the test gives up instead of hanging.

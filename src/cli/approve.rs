@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::{CliResult, Workbench, decide};
-use crate::review::ReviewCommand;
+use crate::model::review_command::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub(crate) struct ApproveArgs {
@@ -32,7 +32,7 @@ pub(crate) fn run(args: ApproveArgs, ws: &Workbench) -> CliResult {
         &args.content,
         ReviewCommand::Approve {
             reason,
-            accepted: crate::review::Accepted {
+            accepted: crate::model::review_command::Accepted {
                 failures: args.accept_failures,
                 escalation: args.accept_escalation,
             },

@@ -3,7 +3,7 @@ use std::path::Path;
 use clap::Args;
 
 use super::{CliError, CliResult, Workbench, decide};
-use crate::review::ReviewCommand;
+use crate::model::review_command::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub(crate) struct EvolveArgs {

@@ -350,7 +350,7 @@ mod tests {
     #[test]
     fn every_decision_kind_is_a_subcommand_under_its_verb() {
         let cli = Cli::command();
-        for kind in crate::review::DecisionKind::ALL.iter().copied() {
+        for kind in crate::model::decisions::DecisionKind::ALL.iter().copied() {
             let verb = kind.spec().cli_verb;
             assert!(
                 cli.find_subcommand(verb).is_some(),

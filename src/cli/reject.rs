@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::{CliResult, Workbench, decide};
-use crate::review::ReviewCommand;
+use crate::model::review_command::ReviewCommand;
 
 #[derive(Debug, Args)]
 pub(crate) struct RejectArgs {

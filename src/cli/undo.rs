@@ -3,7 +3,8 @@ use clap::Args;
 use super::{CliError, CliResult, Workbench, decide, tool_id};
 use crate::command::Command;
 use crate::model::ToolId;
-use crate::review::{ReviewCommand, lifecycle};
+use crate::model::review_command::ReviewCommand;
+use crate::review::lifecycle;
 
 #[derive(Debug, Args)]
 pub(crate) struct UndoArgs {

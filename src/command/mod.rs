@@ -23,6 +23,7 @@ use crate::catalog::{Catalog, LookupError};
 use crate::jobs::run::{RecordedRun, Recorder, RunJob, RunJobError};
 use crate::jobs::validation::{Validated, validate_and_record};
 use crate::lookup;
+use crate::model::review_command::ReviewCommand;
 use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Tier, ToolEntry, ToolId};
 use crate::quality::{
     AGENT_REPORT_HOURS, FailureReport, FailureReportError, ToolStats, check_agent_run,
@@ -31,7 +32,7 @@ use crate::quality::{
 use crate::review::evolve::EvolveProgress;
 use crate::review::gc::GcReport;
 use crate::review::validate::{Compared, Comparing, ValidateError, similar};
-use crate::review::{Outcome, ReviewCommand, ReviewContext, ReviewError};
+use crate::review::{Outcome, ReviewContext, ReviewError};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::{Reach, RunError, RunRequest};

@@ -3,7 +3,8 @@
 
 use super::{Applied, CommandError, Context, blocking, decide};
 use crate::model::ToolId;
-use crate::review::{Outcome, ReviewCommand};
+use crate::model::review_command::ReviewCommand;
+use crate::review::Outcome;
 use crate::suggest::answer::{self, Accepted};
 
 /// What answering a suggestion did: the line that says so, and the decision when accepting

@@ -8,24 +8,8 @@ use serde::Deserialize;
 use super::ReviewError;
 use super::validate::{CheckKind, CheckStatus, escalations_over};
 use crate::model::ToolEntry;
+use crate::model::review_command::Accepted;
 use crate::store::Store;
-
-/// What the person approving said they accept.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Accepted {
-    /// Checks of the validation failed (`--accept-failures`).
-    pub failures: bool,
-    /// It asks for what the active version was not granted (`--accept-escalation`).
-    pub escalation: bool,
-}
-
-impl Accepted {
-    /// Everything: the person typed the confirmation a dialog that showed it all asked for.
-    pub(crate) const ALL: Accepted = Accepted {
-        failures: true,
-        escalation: true,
-    };
-}
 
 /// What an approval of `entry` over `active` would accept, and so needs the person's word for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

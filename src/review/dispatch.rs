@@ -1,13 +1,13 @@
 //! Where the review vocabulary is applied: every decision a human takes on a tool or a tool
-//! request, one [`ReviewCommand`] (see `vocabulary`), goes to the library function that decides
+//! request, one [`ReviewCommand`] (see `model::review_command`), goes to the library function that decides
 //! it through one function here (`apply`). The CLI's subcommands, the workbench's keys and
 //! (next) MCP build the command; nothing else picks which library function decides.
 
 use super::evolve::EvolveProgress;
 use super::requests::{self, AnsweredRequest};
-use super::vocabulary::ReviewCommand;
 use super::{Decision, ReviewContext, ReviewError, evolve, lifecycle, undo};
 use crate::model::ToolId;
+use crate::model::review_command::ReviewCommand;
 use crate::store::SharedStore;
 
 /// What a command did: a decision on a tool, or the answer to a tool request.

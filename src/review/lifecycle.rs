@@ -12,7 +12,8 @@
 
 use std::path::Path;
 
-use super::acceptance::{Accepted, refuse_unaccepted};
+use super::ReviewError;
+use super::acceptance::refuse_unaccepted;
 use super::journal::{self, Intent, Move};
 use super::lock::ToolLock;
 use super::steps::{
@@ -23,7 +24,9 @@ use super::steps::{
 };
 use super::validate::compared_with;
 use super::versions::VersionStore;
-use super::{DecisionKind, ReviewCommand, ReviewError};
+use crate::model::decisions::DecisionKind;
+use crate::model::review_command::Accepted;
+use crate::model::review_command::ReviewCommand;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRecord};
 

@@ -31,17 +31,13 @@ mod steps;
 pub(crate) mod undo;
 pub mod validate;
 pub(crate) mod versions;
-pub(crate) mod vocabulary;
 
-pub use acceptance::Accepted;
 pub(crate) use acceptance::Caution;
 pub(crate) use decision::Decision;
 pub use decision::ReviewContext;
 pub use dispatch::apply;
 pub(crate) use dispatch::{Outcome, apply_reporting};
 pub(crate) use error::ReviewError;
-pub use vocabulary::ReviewCommand;
-pub(crate) use vocabulary::{DecisionKind, TextRole};
 
 /// What tests of decisions share.
 #[cfg(test)]

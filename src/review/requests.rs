@@ -6,10 +6,10 @@
 use serde_json::Value;
 
 use super::steps::named;
-use super::vocabulary::ReviewCommand;
 use super::{ReviewContext, ReviewError};
 use crate::bounded::{self, TooLong};
 use crate::model::requests::{RequestRow, RequestState};
+use crate::model::review_command::ReviewCommand;
 use crate::model::{MAX_NAME_BYTES, NAME_RULE, Tier, ToolEntry, ToolId, is_valid_name};
 use crate::store::requests::{NewRequest, RequestAnswer};
 use crate::store::{Store, StoreError};

@@ -393,7 +393,9 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
-    use crate::review::{DecisionKind, Outcome, ReviewCommand};
+    use crate::model::decisions::DecisionKind;
+    use crate::model::review_command::ReviewCommand;
+    use crate::review::Outcome;
     use crate::store::{SharedStore, Store};
 
     /// A workspace and the decisions `ana` takes in it on `greet`.

@@ -1,7 +1,7 @@
 //! The action vocabulary: what a key can ask for, and where (the contexts a binding applies in).
 //! Keymap names and help texts live here.
 
-use crate::review::DecisionKind;
+use crate::model::decisions::DecisionKind;
 
 /// Where a binding applies. Lookups try the most specific context first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -45,12 +45,13 @@ use super::theme::Theme;
 use crate::catalog::{Catalog, SortOrder};
 use crate::command::Consent;
 use crate::error_chain::one_line;
+use crate::model::decisions::DecisionKind;
+use crate::model::review_command::ReviewCommand;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::{ToolStats, quality_of};
 use crate::review::Outcome;
 use crate::review::lifecycle::Destination;
 use crate::review::queue::arrival_key;
-use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::{RunError, Stream};
 

@@ -336,7 +336,7 @@ mod tests {
             .into_iter()
             .flat_map(|(_, bindings)| bindings.into_iter().map(|(_, action)| action))
             .collect();
-        for kind in crate::review::DecisionKind::ALL.iter().copied() {
+        for kind in crate::model::decisions::DecisionKind::ALL.iter().copied() {
             let action = Action::asking_for(kind);
             assert_eq!(action.decision(), Some(kind));
             assert!(action.is_decision(), "{kind:?}");

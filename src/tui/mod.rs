@@ -56,8 +56,8 @@ use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::{OutputPolicy, Recorder};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
 use crate::jobs::service_feed;
+use crate::model::review_command::ReviewCommand;
 use crate::model::{RunOrigin, ToolId};
-use crate::review::ReviewCommand;
 use crate::runner::CancelSender;
 use crate::store::writer::StoreWriter;
 use crate::store::{SharedStore, Store};
@@ -1028,7 +1028,7 @@ fn decide_each(
     ui_runtime: &UiRuntime,
     tx: &mpsc::Sender<AppEvent>,
     entries: Vec<crate::model::ToolEntry>,
-    decision: crate::review::ReviewCommand,
+    decision: crate::model::review_command::ReviewCommand,
 ) {
     let ctx = ui_runtime.commands.clone();
     let tx = tx.clone();
@@ -1121,8 +1121,8 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::jobs::inherited;
+    use crate::model::review_command::ReviewCommand;
     use crate::model::{RunRecord, Severity, Tier};
-    use crate::review::ReviewCommand;
     use app::DecisionError as DecisionErrorOf;
 
     /// Waits for the first event `pick` accepts, skipping the others.

@@ -10,7 +10,8 @@ use crate::approvals::{CallDecision, SeenCall, pattern};
 use crate::command::Command;
 use crate::model::ToolId;
 use crate::model::calls::CallRow;
-use crate::review::{Accepted, ReviewCommand};
+use crate::model::review_command::Accepted;
+use crate::model::review_command::ReviewCommand;
 
 /// The fields of an `application/x-www-form-urlencoded` body.
 pub(super) struct Form(Vec<(String, String)>);

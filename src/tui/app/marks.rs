@@ -4,7 +4,8 @@
 
 use super::{Action, App, DecisionError, Effect, Level, Overlay, Pane, ReviewRow, touched_by};
 use crate::model::ToolEntry;
-use crate::review::{DecisionKind, Outcome};
+use crate::model::decisions::DecisionKind;
+use crate::review::Outcome;
 use crate::tui::overlays::decision::{DecisionState, Subject};
 
 impl App {

@@ -81,7 +81,7 @@ mod tests {
     use crate::catalog::SortOrder;
     use crate::model::ToolEntry;
     use crate::model::requests::RequestState;
-    use crate::review::ReviewCommand;
+    use crate::model::review_command::ReviewCommand;
     use crate::tui::app::{AppEvent, Effect};
     use crate::tui::keymap::Keymap;
     use crate::tui::theme::Theme;

@@ -8,11 +8,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::*;
+use crate::model::decisions::DecisionKind;
+use crate::model::review_command::ReviewCommand;
 use crate::model::{
     Category, CostTier, FailureRecord, InputMode, Manifest, Provenance, RunOrigin, RunRecord,
     RunSpec,
 };
-use crate::review::{DecisionKind, ReviewCommand};
 use crate::runner::Stream;
 use crate::tui::ui;
 
@@ -697,7 +698,7 @@ fn approving_a_failing_candidate_shows_what_failed_first_and_takes_its_typed_nam
         decided_with(&mut app),
         Some(ReviewCommand::Approve {
             reason: None,
-            accepted: crate::review::Accepted {
+            accepted: crate::model::review_command::Accepted {
                 failures: true,
                 escalation: true
             }

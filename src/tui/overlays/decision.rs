@@ -6,9 +6,10 @@ use std::borrow::Cow;
 use ratatui_textarea::TextArea;
 
 use crate::model::ToolEntry;
+use crate::model::decisions::DecisionKind;
+use crate::model::decisions::TextRole;
 use crate::model::requests::RequestRow;
 use crate::review::lifecycle::Destination;
-use crate::review::{DecisionKind, TextRole};
 
 mod draw;
 pub(crate) use draw::draw;
@@ -257,12 +258,12 @@ impl DecisionState {
 
     /// What the person accepted by typing the word (everything the caution named), or what
     /// to type.
-    pub(crate) fn accepted(&self) -> Result<crate::review::Accepted, String> {
+    pub(crate) fn accepted(&self) -> Result<crate::model::review_command::Accepted, String> {
         let Some(confirm) = &self.confirm else {
             return Ok(Default::default());
         };
         if confirm.lines().join("").trim() == self.confirm_word() {
-            return Ok(crate::review::Accepted::ALL);
+            return Ok(crate::model::review_command::Accepted::ALL);
         }
         Err(format!(
             "type {} to approve it all the same",

@@ -1,14 +1,32 @@
 //! What a person asks of a tool under review: one decision with everything it carries
-//! ([`ReviewCommand`]), and the command a kind of the decision table (`DecisionKind`, declared
-//! in `model::decisions`) makes with the text a dialog took.
+//! ([`ReviewCommand`]), what an approving person accepts ([`Accepted`]), and the command a kind
+//! of the decision table (`DecisionKind`, declared in `model::decisions`) makes with the text a
+//! dialog took. Plain nouns: the review applies them, front ends make them.
 
 use std::collections::BTreeMap;
 
-pub(crate) use crate::model::decisions::{DecisionKind, TextRole};
+use crate::model::decisions::DecisionKind;
+
+/// What the person approving said they accept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Accepted {
+    /// Checks of the validation failed (`--accept-failures`).
+    pub failures: bool,
+    /// It asks for what the active version was not granted (`--accept-escalation`).
+    pub escalation: bool,
+}
+
+impl Accepted {
+    /// Everything: the person typed the confirmation a dialog that showed it all asked for.
+    pub(crate) const ALL: Accepted = Accepted {
+        failures: true,
+        escalation: true,
+    };
+}
 
 impl DecisionKind {
     /// The command this kind makes with `text` (a reason, feedback or hint as its role says;
-    /// ignored by kinds that take none). Empty required text is refused by [`apply`].
+    /// ignored by kinds that take none). Empty required text is refused when it is applied.
     pub(crate) fn with_text(self, text: &str) -> ReviewCommand {
         let optional = (!text.trim().is_empty()).then(|| text.to_string());
         match self {
@@ -39,7 +57,7 @@ pub enum ReviewCommand {
     /// `accepted` to say so.
     Approve {
         reason: Option<String>,
-        accepted: super::Accepted,
+        accepted: Accepted,
     },
     /// experimental → archived.
     Reject { reason: String },
