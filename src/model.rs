@@ -257,6 +257,15 @@ pub struct Manifest {
     pub(crate) dependencies: deps::ManifestDependencies,
 }
 
+/// Hex digits of a content hash shown to people: enough to tell versions apart and to pass
+/// back as `--hash`.
+pub(crate) const SHOWN_HASH_LEN: usize = 12;
+
+/// The first [`SHOWN_HASH_LEN`] digits of a content hash.
+pub(crate) fn short_hash(hash: &str) -> &str {
+    hash.get(..SHOWN_HASH_LEN).unwrap_or(hash)
+}
+
 /// One tool as the catalog knows it: enough to list, search and sort without touching disk.
 ///
 /// A tool whose manifest is broken still has an entry: `manifest` is `None`, `error` says why,

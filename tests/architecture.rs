@@ -1053,7 +1053,7 @@ fn beyond(found: &[Circle], known: &[(&str, usize)]) -> Vec<String> {
 /// or a model noun in place of the module's own item.
 const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("cli", "approvals", 2),
-    ("cli", "catalog", 8),
+    ("cli", "catalog", 3),
     ("cli", "config", 2),
     ("cli", "doctor", 2),
     ("cli", "jobs", 4),
@@ -1088,7 +1088,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("mcp", "watch", 1),
     ("tui", "approvals", 3),
     ("tui", "bounded", 1),
-    ("tui", "catalog", 12),
+    ("tui", "catalog", 9),
     ("tui", "config", 2),
     ("tui", "jobs", 10),
     ("tui", "quality", 7),

@@ -6,10 +6,10 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::catalog::scan::ScanLimits;
-use crate::catalog::short_hash;
 use crate::model::ToolId;
 use crate::model::calls::RuleRow;
 use crate::model::calls::{Answer, CallRow, CallState};
+use crate::model::short_hash;
 use crate::runner::inflight::ProcessId;
 use crate::store::{Store, StoreError};
 

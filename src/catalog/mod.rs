@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::model::{Tier, ToolEntry, ToolId};
+use crate::model::{Tier, ToolEntry, ToolId, short_hash};
 use search::SearchIndex;
 
 /// Ways to order the catalog.
@@ -92,15 +92,6 @@ impl LookupError {
             found: found.join(", "),
         }
     }
-}
-
-/// Hex digits of a content hash shown to people: enough to tell versions apart and to pass
-/// back as `--hash`.
-pub(crate) const SHOWN_HASH_LEN: usize = 12;
-
-/// The first [`SHOWN_HASH_LEN`] digits of a content hash.
-pub(crate) fn short_hash(hash: &str) -> &str {
-    hash.get(..SHOWN_HASH_LEN).unwrap_or(hash)
 }
 
 /// `experimental/x 3fa2c1d04e1b`: a tool's folder (tier and folder name) and its content,

@@ -59,7 +59,7 @@ pub(crate) fn run(args: AcceptArgs, ws: &Workbench) -> CliResult {
 /// what is sealed and why.
 fn row(sealed: &Sealed) -> String {
     let seal = &sealed.seal;
-    let short = crate::catalog::short_hash;
+    let short = crate::model::short_hash;
     let mut row = format!(
         "{}/{} {} {}",
         seal.tier,

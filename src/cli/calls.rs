@@ -217,7 +217,7 @@ fn print_rule(rule: &RuleRow) {
         rule.id,
         rule.tool,
         rule.version,
-        crate::catalog::short_hash(&rule.content_hash),
+        crate::model::short_hash(&rule.content_hash),
         rule.created_by,
         rule.created_at
     );

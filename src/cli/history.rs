@@ -75,7 +75,7 @@ pub(crate) fn run(args: HistoryArgs, ws: &Workbench) -> CliResult {
         let hash = d
             .to_hash
             .as_deref()
-            .map(crate::catalog::short_hash)
+            .map(crate::model::short_hash)
             .unwrap_or("-");
         let reason = d
             .reason
@@ -98,7 +98,7 @@ pub(crate) fn run(args: HistoryArgs, ws: &Workbench) -> CliResult {
             outln!(
                 "  {:<12} {}  activated {}  {}",
                 v.version,
-                crate::catalog::short_hash(&v.content_hash),
+                crate::model::short_hash(&v.content_hash),
                 v.activated_at,
                 v.snapshot
             );

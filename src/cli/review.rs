@@ -2,7 +2,7 @@ use clap::Args;
 
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench};
-use crate::catalog::short_hash;
+use crate::model::short_hash;
 use crate::review::lifecycle::{self, ReviewItem};
 
 #[derive(Debug, Args)]

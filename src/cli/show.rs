@@ -106,7 +106,7 @@ fn print_text(e: &ToolEntry) {
 
 /// What `show` says of an active tool whose content is not what was approved.
 fn drift_line(e: &ToolEntry, drift: &crate::model::Drift) -> String {
-    use crate::catalog::short_hash;
+    use crate::model::short_hash;
     let what = match drift {
         crate::model::Drift::Modified {
             approved_version,

@@ -447,7 +447,7 @@ fn resubmission(ctx: &ReviewContext, entry: &ToolEntry) -> Result<Option<Restore
                         "the approved {}@{} ({}) is not kept, so nothing could run in its place; approve the change where it is, or archive the tool",
                         seal.name,
                         seal.version,
-                        crate::catalog::short_hash(&seal.hash)
+                        crate::model::short_hash(&seal.hash)
                     ),
                 ));
             }

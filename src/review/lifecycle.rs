@@ -255,11 +255,11 @@ fn refuse_unvalidated(
         return Ok(());
     }
     let folder = relative(&ctx.root, &entry.path);
-    let now = crate::catalog::short_hash(&entry.content_hash);
+    let now = crate::model::short_hash(&entry.content_hash);
     let reason = match store.validated_hash_at(&folder)? {
         Some(judged) => format!(
             "{folder} changed since validation (validated {}, now {now}): validate again",
-            crate::catalog::short_hash(&judged)
+            crate::model::short_hash(&judged)
         ),
         None => format!(
             "{folder} ({now}) has not been validated: `toolbench validate {}`, read the report, then approve",

@@ -27,8 +27,8 @@ use super::steps::{
     refuse_links_out, relative, tier_slot,
 };
 use super::versions::VersionStore;
-use crate::catalog::short_hash;
 use crate::model::decisions::UndoMove;
+use crate::model::short_hash;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::{Dir, copy_tree};
 use crate::store::{DecisionAction, DecisionRecord, StoreAccess, VersionRecord};

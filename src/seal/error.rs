@@ -122,7 +122,7 @@ fn signature_refusal(
             "{folder} holds {version} {hash}, but its signed reviews are of other content \
              (newest {} {})",
             crate::text::visible(signed),
-            crate::catalog::short_hash(content_hash)
+            crate::model::short_hash(content_hash)
         ),
         Signature::Invalid { reason } => {
             format!("the signed review of {folder} does not verify: {reason}")

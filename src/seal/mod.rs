@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::short_hash;
 use crate::model::decisions::SealEffect;
+use crate::model::short_hash;
 use crate::model::{Drift, Signature, Tier, ToolEntry, is_valid_name};
 use crate::safe_fs::Dir;
 use crate::store::DecisionRecord;

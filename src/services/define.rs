@@ -207,8 +207,8 @@ fn refuse_unaccepted(root: &Path, name: &str, dir: &Path) -> Result<(), ServiceE
         match sealed {
             Some(hash) => format!(
                 "accepted {}, now {}",
-                crate::catalog::short_hash(&hash),
-                crate::catalog::short_hash(&now)
+                crate::model::short_hash(&hash),
+                crate::model::short_hash(&now)
             ),
             None => "it was never accepted here".to_string(),
         }

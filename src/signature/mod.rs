@@ -200,7 +200,7 @@ pub(crate) fn verify(root: &Path, entry: &ToolEntry, trust: &Trust) -> Signature
             json_path.display(),
             crate::text::visible(&review.tool),
             crate::text::visible(&review.version),
-            crate::catalog::short_hash(&review.content_hash)
+            crate::model::short_hash(&review.content_hash)
         ));
     }
     let principal = review.reviewer.clone();

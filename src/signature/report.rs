@@ -49,7 +49,7 @@ impl VerifyRow {
             self.tier,
             self.name,
             self.version,
-            crate::catalog::short_hash(&self.content_hash)
+            crate::model::short_hash(&self.content_hash)
         );
         let what = match (self.state.as_str(), &self.principal, &self.at) {
             ("signed", Some(p), Some(at)) => format!(

@@ -31,7 +31,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, short_hash};
+use crate::catalog::Catalog;
+use crate::model::short_hash;
 use crate::model::{RunRecord, Tier, ToolEntry};
 use crate::store::{SharedStore, Store, StoreError};
 

@@ -102,8 +102,8 @@ pub(crate) fn copy(
     copy.entry.content_hash = copied.clone();
     if copied != expected {
         return Err(CopyError::Changed {
-            expected: crate::catalog::short_hash(expected).to_string(),
-            copied: crate::catalog::short_hash(&copied).to_string(),
+            expected: crate::model::short_hash(expected).to_string(),
+            copied: crate::model::short_hash(&copied).to_string(),
         });
     }
     Ok(copy)

@@ -38,7 +38,7 @@ impl AcceptState {
                     e.tier,
                     e.name,
                     crate::text::visible(&e.version),
-                    crate::catalog::short_hash(&e.content_hash)
+                    crate::model::short_hash(&e.content_hash)
                 )
             })
             .collect();

@@ -151,7 +151,7 @@ impl CallAnswerState {
                     "{}@{} · {}",
                     call.tool,
                     call.version,
-                    crate::catalog::short_hash(&call.content_hash)
+                    crate::model::short_hash(&call.content_hash)
                 ),
             ),
         ])

@@ -76,7 +76,7 @@ fn consequence(
             return Cow::Owned(format!(
                 "{}@{version} ({}) becomes active again; {} is archived",
                 entry.name,
-                crate::catalog::short_hash(content_hash),
+                crate::model::short_hash(content_hash),
                 entry.id()
             ));
         }
@@ -140,11 +140,7 @@ fn marked_lines(entries: &[ToolEntry]) -> Vec<(&'static str, String)> {
         .iter()
         .take(SHOWN)
         .map(|e| {
-            let id = format!(
-                "{} · {}",
-                e.id(),
-                crate::catalog::short_hash(&e.content_hash)
-            );
+            let id = format!("{} · {}", e.id(), crate::model::short_hash(&e.content_hash));
             (
                 "",
                 crate::tui::text_fit::fit(&crate::text::visible(&id), 58),
