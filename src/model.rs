@@ -15,6 +15,7 @@ pub mod deps;
 pub(crate) mod devices;
 pub(crate) mod proposals;
 pub(crate) mod python_version;
+pub mod quality;
 pub(crate) mod requests;
 pub mod review_command;
 pub mod services;

@@ -6,27 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::Serialize;
-
 use crate::bounded::{self, TooLong};
-use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Severity, ToolEntry, ToolId};
+use crate::model::quality::{QualityTrend, ToolStats};
+use crate::model::{FailureRecord, RunOrigin, RunRecord, Severity, ToolEntry, ToolId};
 use crate::runner::record::automatic_failure;
-
-/// A tool's record over all its runs and failures (every version of one name).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ToolStats {
-    pub(crate) name: String,
-    pub(crate) runs: u64,
-    pub(crate) ok: u64,
-    /// `ok / runs`; 0 when the tool never ran.
-    pub(crate) success_rate: f64,
-    /// Median run duration; `None` when the tool never ran.
-    pub(crate) median_ms: Option<u64>,
-    pub(crate) quality: f64,
-    pub(crate) last_status: Option<RunStatus>,
-    /// `started_at` of the newest run.
-    pub(crate) last_run_at: Option<String>,
-}
 
 impl ToolStats {
     /// The stats of a tool with no runs and no failures: quality 0.40.
@@ -117,21 +100,6 @@ pub(crate) fn stats_for_active_tools(
         .collect();
     sort_by_quality(&mut stats);
     stats
-}
-
-/// An active tool's stats now, and its quality at an earlier time (a week ago in the
-/// workbench's stats overlay).
-#[derive(Debug, Clone, PartialEq)]
-pub struct QualityTrend {
-    pub(crate) stats: ToolStats,
-    pub(crate) earlier: f64,
-}
-
-impl QualityTrend {
-    /// How much quality rose (positive) or fell since `earlier`.
-    pub(crate) fn change(&self) -> f64 {
-        self.stats.quality - self.earlier
-    }
 }
 
 /// Every active tool ranked as `stats_for_active_tools` ranks them (what `toolbench stats`
@@ -291,36 +259,10 @@ pub(crate) fn check_negative_tag(tag: &str) -> Result<(), FailureReportError> {
     }
 }
 
-/// One day's runs (UTC): how many, and how many ended ok. Validation runs are not counted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DayRuns {
-    /// `YYYY-MM-DD`.
-    pub(crate) day: String,
-    pub(crate) runs: u64,
-    pub(crate) ok: u64,
-}
-
-/// A day on which a tool ran: that day's runs, and the tool's quality as it stood at the end
-/// of the day (every run and failure up to then).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DayQuality {
-    pub(crate) day: DayRuns,
-    pub(crate) quality: f64,
-}
-
-/// The workspace at a glance: its runs on each of the last days, and the active tools ranked
-/// by quality, as `toolbench stats` ranks them, with their quality some time earlier.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorkspaceStats {
-    /// Oldest first, ending today; a day without runs counts zero.
-    pub(crate) days: Vec<DayRuns>,
-    pub ranking: Vec<QualityTrend>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Tier;
+    use crate::model::{RunStatus, Tier};
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9

@@ -1091,7 +1091,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("tui", "catalog", 9),
     ("tui", "config", 2),
     ("tui", "jobs", 10),
-    ("tui", "quality", 7),
+    ("tui", "quality", 2),
     ("tui", "review", 26),
     ("tui", "runner", 18),
     ("tui", "services", 3),

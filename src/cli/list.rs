@@ -6,8 +6,9 @@ use serde::Serialize;
 use super::term::{errln, outln, print_json, print_rows};
 use super::{CliResult, Workbench};
 use crate::catalog::SortOrder;
+use crate::model::quality::ToolStats;
 use crate::model::{Tier, ToolEntry};
-use crate::quality::{ToolStats, quality_of};
+use crate::quality::quality_of;
 
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {

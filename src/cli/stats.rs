@@ -4,7 +4,8 @@ use serde::Serialize;
 use super::runs::column_width;
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench};
-use crate::quality::{ToolStats, stats_for_active_tools};
+use crate::model::quality::ToolStats;
+use crate::quality::stats_for_active_tools;
 use crate::text::format_ms;
 
 #[derive(Debug, Args)]

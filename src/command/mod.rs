@@ -23,11 +23,11 @@ use crate::catalog::{Catalog, LookupError};
 use crate::jobs::run::{RecordedRun, Recorder, RunJob, RunJobError};
 use crate::jobs::validation::{Validated, validate_and_record};
 use crate::lookup;
+use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
 use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Tier, ToolEntry, ToolId};
 use crate::quality::{
-    AGENT_REPORT_HOURS, FailureReport, FailureReportError, ToolStats, check_agent_run,
-    failures_a_run_carries,
+    AGENT_REPORT_HOURS, FailureReport, FailureReportError, check_agent_run, failures_a_run_carries,
 };
 use crate::review::evolve::EvolveProgress;
 use crate::review::gc::GcReport;

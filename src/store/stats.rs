@@ -10,11 +10,9 @@ use std::time::{Duration, SystemTime};
 use rusqlite::params;
 
 use super::{Store, StoreError};
+use crate::model::quality::{DayQuality, DayRuns, ToolStats, WorkspaceStats};
 use crate::model::{RunStatus, Severity, ToolEntry};
-use crate::quality::{
-    DayQuality, DayRuns, MAX_PENALTY, ToolStats, WorkspaceStats, quality, severity_weight,
-    sort_by_quality, trends,
-};
+use crate::quality::{MAX_PENALTY, quality, severity_weight, sort_by_quality, trends};
 
 /// The most failures of one severity that can matter: this many low failures (the lightest)
 /// already reach the penalty cap, so a tool with thousands of failures stays cheap to score.

@@ -46,9 +46,10 @@ use crate::catalog::{Catalog, SortOrder};
 use crate::command::Consent;
 use crate::error_chain::one_line;
 use crate::model::decisions::DecisionKind;
+use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
-use crate::quality::{ToolStats, quality_of};
+use crate::quality::quality_of;
 use crate::review::Outcome;
 use crate::review::lifecycle::Destination;
 use crate::review::queue::arrival_key;
@@ -101,7 +102,7 @@ pub enum AppEvent {
     /// The chart data of the tool detail at `path`, after its content.
     QualityByDayLoaded {
         path: PathBuf,
-        days: Vec<crate::quality::DayQuality>,
+        days: Vec<crate::model::quality::DayQuality>,
     },
     /// Where a restore or a rollback of the tool at `path` would take it (the tier a restore
     /// brings it back to, the version a rollback makes active), or why it would be refused.
@@ -110,7 +111,7 @@ pub enum AppEvent {
         destination: Result<Destination, String>,
     },
     /// The workspace statistics for the stats overlay, or why they could not be read.
-    StatsLoaded(Result<Box<crate::quality::WorkspaceStats>, StoreError>),
+    StatsLoaded(Result<Box<crate::model::quality::WorkspaceStats>, StoreError>),
     /// The suggestions the detectors found, or why they could not run.
     SuggestionsLoaded(Result<Vec<crate::model::suggestions::SuggestionRow>, StoreError>),
     /// How many new suggestions the detectors found in the background.

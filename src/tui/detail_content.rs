@@ -52,7 +52,7 @@ pub struct DetailContent {
     pub(crate) recent_runs: Vec<crate::model::RunRecord>,
     /// The last days the tool ran, oldest first, with its quality at the end of each; they
     /// arrive after the rest (`AppEvent::QualityByDayLoaded`).
-    pub(crate) quality_by_day: Vec<crate::quality::DayQuality>,
+    pub(crate) quality_by_day: Vec<crate::model::quality::DayQuality>,
     /// The environment its packages are installed in, when it locks any.
     pub(crate) environment: Option<crate::runner::packages::Environment>,
 }

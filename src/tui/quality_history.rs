@@ -11,7 +11,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
-use crate::quality::DayQuality;
+use crate::model::quality::DayQuality;
 use crate::tui::theme::Theme;
 
 /// Days with runs the chart shows, newest on the right.
@@ -122,7 +122,7 @@ pub(crate) fn render_scrolled(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quality::DayRuns;
+    use crate::model::quality::DayRuns;
 
     fn day(day: &str, runs: u64, ok: u64, quality: f64) -> DayQuality {
         DayQuality {

@@ -1461,7 +1461,7 @@ fn failures_pane_lists_history_and_opens_details() {
         run_id: Some(9),
         tag: None,
     };
-    let stats = crate::quality::ToolStats {
+    let stats = crate::model::quality::ToolStats {
         name: "slugify".into(),
         runs: 4,
         ok: 3,

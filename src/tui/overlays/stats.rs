@@ -14,8 +14,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart};
 
 use super::centered;
-use crate::quality::QualityTrend;
-use crate::quality::{DayRuns, WorkspaceStats};
+use crate::model::quality::QualityTrend;
+use crate::model::quality::{DayRuns, WorkspaceStats};
 use crate::tui::action::Action;
 use crate::tui::text_fit::fit;
 use crate::tui::theme::Theme;

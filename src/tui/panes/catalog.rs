@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use super::{Framing, empty_state, pane_block};
 use crate::catalog::{Catalog, SortOrder};
+use crate::model::quality::ToolStats;
 use crate::model::services::{InstanceRow, InstanceState};
 use crate::model::{CostTier, RunStatus, ToolEntry};
-use crate::quality::ToolStats;
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
 use crate::tui::keymap::Keymap;

@@ -1,7 +1,7 @@
 //! A tool's success rate and quality over time, charted in the tool detail's overview.
 
 use super::*;
-use crate::quality::{DayQuality, DayRuns};
+use crate::model::quality::{DayQuality, DayRuns};
 
 /// The quality of `csv_to_json` over eight days it ran: a bad day, then recovery.
 fn quality_days() -> Vec<DayQuality> {
