@@ -18,6 +18,8 @@ pub(crate) mod python_version;
 pub mod quality;
 pub(crate) mod requests;
 pub mod review_command;
+pub(crate) mod store_error;
+pub use store_error::StoreError;
 pub mod services;
 pub(crate) mod suggestions;
 pub(crate) mod tasks;

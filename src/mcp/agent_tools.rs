@@ -252,7 +252,7 @@ async fn review_status(
             let proposed = store.proposals_of(&client, name.as_deref())?;
             let mut wanted = store.wanted_tools()?;
             wanted.retain(|w| name.as_ref().is_none_or(|n| *n == w.name));
-            Ok::<_, crate::store::StoreError>((
+            Ok::<_, crate::model::StoreError>((
                 request_status::statuses(store, &asked)?,
                 propose::statuses(&root, store, &proposed)?,
                 wanted,

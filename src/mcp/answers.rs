@@ -135,7 +135,7 @@ async fn look(inner: Arc<Inner>, store: SharedStore) {
 /// store): one query for them all, one more per call that ended.
 fn ended_among(store: &SharedStore, ids: &[i64]) -> Result<Vec<(i64, Option<CallRow>)>, String> {
     let store = store.lock();
-    let one_line = |e: crate::store::StoreError| crate::error_chain::one_line(&e);
+    let one_line = |e: crate::model::StoreError| crate::error_chain::one_line(&e);
     let pending = store.pending_call_ids().map_err(one_line)?;
     ids.iter()
         .filter(|id| !pending.contains(id))

@@ -70,7 +70,7 @@ pub(crate) async fn clearance(
     };
     let (id, ruled) = shared
         .with_store(
-            move |store| -> Result<(i64, bool), crate::store::StoreError> {
+            move |store| -> Result<(i64, bool), crate::model::StoreError> {
                 let mut rules = store.rules_for(&call.tool, &call.version, &call.content_hash)?;
                 // With signatures required, a rule counts only as a signed review of it.
                 rules.retain(|rule| crate::signature::rule_holds(&root, rule));
@@ -117,7 +117,7 @@ pub(crate) async fn clearance(
 #[derive(Debug, thiserror::Error)]
 enum WaitError {
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::model::StoreError),
     #[error("{0}")]
     Unreadable(String),
     #[error("call #{0} left the store")]

@@ -6,7 +6,7 @@ use super::token::TokenError;
 #[derive(Debug, thiserror::Error)]
 pub enum McpError {
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::model::StoreError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("cannot watch the workspace")]

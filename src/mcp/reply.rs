@@ -46,7 +46,7 @@ pub(crate) enum OwnToolError {
     #[error("the library answered with something else than was asked")]
     Unanswered,
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::model::StoreError),
     #[error(transparent)]
     Proposal(#[from] propose::ProposalError),
     #[error(transparent)]

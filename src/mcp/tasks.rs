@@ -265,7 +265,7 @@ async fn owned(shared: &Arc<ServerState>, id: &str, client: &str) -> Result<Task
     let sweep = shared.tasks.sweep_due(now);
     let row = shared
         .with_store(
-            move |store| -> Result<Option<TaskRow>, crate::store::StoreError> {
+            move |store| -> Result<Option<TaskRow>, crate::model::StoreError> {
                 if sweep {
                     store.forget_expired_tasks(now)?;
                 }

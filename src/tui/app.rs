@@ -56,8 +56,8 @@ use crate::review::queue::arrival_key;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::{RunError, Stream};
 
+use crate::model::StoreError;
 use crate::model::services::InstanceRow;
-use crate::store::StoreError;
 
 /// Why a decision (or a validation the reviewer asked for) did not happen.
 #[derive(Debug, thiserror::Error)]

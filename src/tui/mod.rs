@@ -222,7 +222,7 @@ impl UiRuntime {
         (store, catalog): (SharedStore, Catalog),
         tx: mpsc::Sender<AppEvent>,
         output: mpsc::Sender<AppEvent>,
-    ) -> Result<Self, crate::store::StoreError> {
+    ) -> Result<Self, crate::model::StoreError> {
         let writer = Arc::new(StoreWriter::spawn(store.clone())?);
         let mut commands = workbench.caller(RunOrigin::Tui)?;
         commands.recorder = Recorder::Writer(Arc::clone(&writer));
@@ -259,7 +259,7 @@ impl UiRuntime {
     /// waiting agent calls, service instances. They read the store at once, so the workbench
     /// starts them after its first frame, which shows nothing of theirs: on two cores they
     /// took time from it.
-    fn events(&self) -> Result<Events, crate::store::StoreError> {
+    fn events(&self) -> Result<Events, crate::model::StoreError> {
         self.workbench.events(Sources {
             runs_elsewhere: true,
             waiting: true,
@@ -987,7 +987,7 @@ fn load_history(
 fn read_or_say<T: Default>(
     tx: &mpsc::Sender<AppEvent>,
     what: &str,
-    read: Result<T, crate::store::StoreError>,
+    read: Result<T, crate::model::StoreError>,
 ) -> T {
     read.unwrap_or_else(|e| {
         let _ = tx.blocking_send(unread(what, &e));
@@ -996,7 +996,7 @@ fn read_or_say<T: Default>(
 }
 
 /// The status bar's line for a read the store refused.
-fn unread(what: &str, error: &crate::store::StoreError) -> AppEvent {
+fn unread(what: &str, error: &crate::model::StoreError) -> AppEvent {
     AppEvent::StoreRefused(format!(
         "{what} not read: {}",
         crate::error_chain::one_line(error)
@@ -1057,7 +1057,7 @@ fn refresh_suggestions(
     root: &Path,
     writer: &SharedStore,
     entries: &[crate::model::ToolEntry],
-) -> Result<Vec<crate::model::suggestions::SuggestionRow>, crate::store::StoreError> {
+) -> Result<Vec<crate::model::suggestions::SuggestionRow>, crate::model::StoreError> {
     let active: Vec<crate::model::ToolEntry> = entries
         .iter()
         .filter(|e| e.tier.is_active() && e.error.is_none())

@@ -2,8 +2,8 @@
 
 use std::net::SocketAddr;
 
+use crate::model::StoreError;
 use crate::review::ReviewError;
-use crate::store::StoreError;
 
 /// Why the page could not be served, in one line.
 #[derive(Debug, thiserror::Error)]

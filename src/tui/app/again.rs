@@ -6,7 +6,7 @@ use std::path::Path;
 use crossterm::event::KeyEvent;
 
 use super::{Action, App, LastRun, Launching, Level, Overlay};
-use crate::store::StoreError;
+use crate::model::StoreError;
 use crate::tui::action::KeyContext;
 use crate::tui::overlays::launch::InputHistory;
 

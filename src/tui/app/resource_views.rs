@@ -3,9 +3,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, DetailSection, Effect, Level, Overlay, Pane};
+use crate::model::StoreError;
 use crate::model::calls::CallState;
 use crate::model::{FailureRecord, RunRecord, RunStatus, ToolId};
-use crate::store::StoreError;
 use crate::tui::overlays::resources::{self, Resource, ResourceState, Rows, Table};
 
 impl App {

@@ -11,12 +11,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::command::validations::{QueueSnapshot, Queued};
+use crate::model::StoreError;
 use crate::model::calls::CallRow;
 use crate::model::decisions::DecisionRecord;
 use crate::model::services::InstanceRow;
 use crate::model::{FailureRecord, RunRecord};
 use crate::review::validate::ValidationReport;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
 use crate::tui::text_fit::short_time;

@@ -33,7 +33,7 @@ const STEADY: f64 = 0.005;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct StatsState {
     /// `None` until the aggregation arrives; `Err` holds why it failed.
-    pub(crate) data: Option<Result<Box<WorkspaceStats>, crate::store::StoreError>>,
+    pub(crate) data: Option<Result<Box<WorkspaceStats>, crate::model::StoreError>>,
     /// First ranking row shown.
     pub(crate) scroll: usize,
 }

@@ -8,8 +8,8 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 use super::centered;
+use crate::model::StoreError;
 use crate::model::suggestions::SuggestionRow;
-use crate::store::StoreError;
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
 

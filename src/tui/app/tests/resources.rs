@@ -188,7 +188,7 @@ fn a_store_that_cannot_be_read_is_an_error_line_not_an_empty_view() {
     command(&mut app, "history");
     app.update(AppEvent::ResourceLoaded {
         resource: Resource::History,
-        table: Err(crate::store::StoreError::Sqlite {
+        table: Err(crate::model::StoreError::Sqlite {
             path: "/ws/.toolbench/state.db".into(),
             reason: "database is locked".into(),
         }),

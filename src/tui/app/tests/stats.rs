@@ -105,7 +105,7 @@ fn data_arriving_after_the_overlay_closed_is_dropped_and_an_error_is_shown() {
     assert!(app.overlay.is_none());
     open_stats(&mut app);
     app.update(AppEvent::StatsLoaded(Err(
-        crate::store::StoreError::Sqlite {
+        crate::model::StoreError::Sqlite {
             path: "state.db".into(),
             reason: "database is locked".into(),
         },
