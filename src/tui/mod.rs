@@ -493,7 +493,8 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             let live = Arc::clone(&ui_runtime.live);
             crate::jobs::scan::start(request, move |event| {
                 if let ScanEvent::Finished { entries, .. } = &event {
-                    live.replace(entries.clone());
+                    // One copy of 10,000 entries for both, not two.
+                    live.replace_shared(Arc::clone(entries));
                     let (live, tx) = (Arc::clone(&live), tx.clone());
                     tokio::task::spawn_blocking(move || {
                         if let Err(problem) = live.write_index_if_due() {
@@ -1166,7 +1167,7 @@ mod tests {
         );
         app.update(AppEvent::Terminal(crossterm::event::Event::Resize(120, 40)));
         app.update(AppEvent::ScanFinished {
-            entries,
+            entries: entries.into(),
             elapsed: Duration::from_millis(5),
         });
         assert_eq!(app.review.len(), 3);
