@@ -11,6 +11,7 @@
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::catalog::LookupError;
 use crate::catalog::scan::{
@@ -225,7 +226,7 @@ pub(crate) fn scan_listing(
     store: &mut impl StoreAccess,
 ) -> Vec<ToolEntry> {
     scan_with_index(root, limits, store, |indexed| {
-        KnownHashes::listing_rows(indexed.to_vec())
+        KnownHashes::listing_rows(Arc::clone(indexed))
     })
 }
 
@@ -235,9 +236,9 @@ fn scan_with_index(
     root: &Path,
     limits: ScanLimits,
     store: &mut impl StoreAccess,
-    known: impl FnOnce(&[ToolEntry]) -> KnownHashes,
+    known: impl FnOnce(&Arc<Vec<ToolEntry>>) -> KnownHashes,
 ) -> Vec<ToolEntry> {
-    let indexed = store.with_store(|store| store.load_index().unwrap_or_default());
+    let indexed = Arc::new(store.with_store(|store| store.load_index().unwrap_or_default()));
     let entries = scan_workspace(root, limits, &known(&indexed), &ScanProgress::default());
     // The index is a cache: a failed write costs the next command a scan, nothing more. One
     // that holds what the scan found already is not written again.

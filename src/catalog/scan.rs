@@ -125,7 +125,9 @@ pub fn scan_workspace(
         progress.keep_fresh(&entry);
         entry
     });
-    entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+    // No two candidates share a tier and a path, so an unstable sort orders them as a stable
+    // one would, without a buffer the size of every entry beside them.
+    entries.sort_unstable_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
     entries
 }
 
@@ -504,7 +506,8 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(
         .unwrap_or(2)
         .min(items.len().max(1));
     let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+    // Each worker's results, in the order of its items (it takes them in increasing order).
+    let shares: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
@@ -524,14 +527,33 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(
         handles
             .into_iter()
             // A worker's panic is the caller's: its share of the items is not dropped unseen.
-            .flat_map(|h| {
+            .map(|h| {
                 h.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect()
     });
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, r)| r).collect()
+    // Merged by index straight into the result: no list of every result to sort (with a
+    // sort's buffer as large again) before the result is made.
+    let mut shares: Vec<_> = shares
+        .into_iter()
+        .map(|share| share.into_iter().peekable())
+        .collect();
+    let mut results = Vec::with_capacity(items.len());
+    loop {
+        // The share whose next result has the lowest index.
+        let mut lowest: Option<(usize, usize)> = None;
+        for (at, share) in shares.iter_mut().enumerate() {
+            if let Some(&(index, _)) = share.peek()
+                && lowest.is_none_or(|(best, _)| index < best)
+            {
+                lowest = Some((index, at));
+            }
+        }
+        let Some((_, at)) = lowest else { break };
+        results.extend(shares[at].next().map(|(_, r)| r));
+    }
+    results
 }
 
 #[cfg(test)]

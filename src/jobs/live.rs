@@ -137,8 +137,14 @@ impl LiveCatalog {
     /// catalog at once; the index is due (`write_index_if_due`). Not told: the front end that
     /// scanned has them.
     pub(crate) fn replace(&self, entries: Vec<ToolEntry>) {
+        self.replace_shared(Arc::new(entries));
+    }
+
+    /// `replace` with entries others hold too (the front end that scanned shows them):
+    /// shared, not copied, until either side changes them.
+    pub(crate) fn replace_shared(&self, entries: Arc<Vec<ToolEntry>>) {
         *self.catalog.write().unwrap_or_else(PoisonError::into_inner) =
-            Arc::new(Catalog::new(entries));
+            Arc::new(Catalog::from_shared(entries));
         // Never waits for a write under way: the taker may be an async worker.
         self.whole_index_due.store(true, Ordering::SeqCst);
     }

@@ -32,8 +32,9 @@ pub(crate) enum ScanEvent {
     Progress { done: usize, total: usize },
     /// Tools read since the last rows told, with their drift (a streaming scan only).
     Rows(Vec<ToolEntry>),
+    /// Shared: the front end shows the same entries the live catalog keeps, not a copy.
     Finished {
-        entries: Vec<ToolEntry>,
+        entries: Arc<Vec<ToolEntry>>,
         elapsed: Duration,
     },
 }
@@ -85,7 +86,10 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
                             done: progress.done(),
                             total: progress.total(),
                         });
-                        listener(ScanEvent::Finished { entries, elapsed });
+                        listener(ScanEvent::Finished {
+                            entries: Arc::new(entries),
+                            elapsed,
+                        });
                     }
                     return;
                 }

@@ -84,8 +84,9 @@ pub enum AppEvent {
         done: usize,
         total: usize,
     },
+    /// Shared with the live catalog, which keeps the same scan.
     ScanFinished {
-        entries: Vec<ToolEntry>,
+        entries: Arc<Vec<ToolEntry>>,
         elapsed: Duration,
     },
     /// Tools a first scan read so far, shown before it ends.
@@ -847,14 +848,16 @@ impl App {
         if matches!(self.scan, ScanState::Done { .. }) {
             return;
         }
-        let mut entries = self.catalog.entries().to_vec();
-        entries.extend(rows);
-        entries.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
-        // Shown only: the scan's end queues what waits for validation, once.
-        self.show_catalog(Arc::new(Catalog::new(entries)));
+        // Shown only: the scan's end queues what waits for validation, once. Folded in place,
+        // in tier and path order: the rows shown so far are not copied for each batch.
+        let selected_path = self.selected_entry().map(|e| e.path.clone());
+        Arc::make_mut(&mut self.catalog).update(rows, &[]);
+        self.catalog_changed();
+        self.select_again(selected_path);
+        self.dirty = true;
     }
 
-    fn on_scan_finished(&mut self, entries: Vec<ToolEntry>, elapsed: Duration) {
+    fn on_scan_finished(&mut self, entries: Arc<Vec<ToolEntry>>, elapsed: Duration) {
         let again = std::mem::take(&mut self.scanning).1;
         if again {
             self.scan_workspace();
@@ -901,8 +904,8 @@ impl App {
     /// index costs a few milliseconds at 10,000 tools, which a keystroke must not pay), the
     /// selection kept, and what waits for review queued for validation. The live catalog
     /// keeps the cached index.
-    fn take_scanned(&mut self, entries: Vec<ToolEntry>) {
-        self.take_catalog(Arc::new(Catalog::new(entries)));
+    fn take_scanned(&mut self, entries: Arc<Vec<ToolEntry>>) {
+        self.take_catalog(Arc::new(Catalog::from_shared(entries)));
     }
 
     /// Shows `catalog`, the search index ready and the selection kept.

@@ -177,12 +177,23 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
 /// glibc gives each thread that allocates its own arena and keeps freed memory in each: with
 /// the runtime's workers, blocking threads and validations, that alone added a fifth to the
 /// resident size of a 10,000-tool workbench. Two arenas keep it flat at no measurable cost.
+///
+/// And a block of more than `MMAP_THRESHOLD` bytes (a catalog's list of 10,000 entries, a
+/// sort's buffer, a scan's results) always gets pages of its own, handed back when freed.
+/// glibc otherwise raises that threshold to the size of each such block freed, after which
+/// blocks of up to 4–5 MB come from the arenas and their pages stay with the process: that
+/// added 15–30 MB to the peak of a first scan of 10,000 tools (docs/benchmarks/catalog.md,
+/// "The workbench's memory through its first scan").
 /// Must run before any thread starts.
 fn limit_malloc_arenas() {
+    /// glibc's own starting threshold, kept from moving.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    const MMAP_THRESHOLD: libc::c_int = 128 * 1024;
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only adjusts allocator settings; called while single-threaded.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
     }
 }
 
@@ -493,7 +504,8 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             let live = Arc::clone(&ui_runtime.live);
             crate::jobs::scan::start(request, move |event| {
                 if let ScanEvent::Finished { entries, .. } = &event {
-                    live.replace(entries.clone());
+                    // One copy of 10,000 entries for both, not two.
+                    live.replace_shared(Arc::clone(entries));
                     let (live, tx) = (Arc::clone(&live), tx.clone());
                     tokio::task::spawn_blocking(move || {
                         if let Err(problem) = live.write_index_if_due() {
@@ -1166,7 +1178,7 @@ mod tests {
         );
         app.update(AppEvent::Terminal(crossterm::event::Event::Resize(120, 40)));
         app.update(AppEvent::ScanFinished {
-            entries,
+            entries: entries.into(),
             elapsed: Duration::from_millis(5),
         });
         assert_eq!(app.review.len(), 3);

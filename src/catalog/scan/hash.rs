@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::walk::{Kind, Listed};
 use crate::model::ToolEntry;
@@ -122,8 +123,11 @@ pub(crate) fn fingerprint(listing: &[Listed]) -> String {
 pub struct KnownHashes {
     hashes: HashMap<PathBuf, (String, String)>,
     /// Rows taken whole when their folder's fingerprint is unchanged: the index's, which hold
-    /// what a listing shows but no manifest.
-    rows: HashMap<PathBuf, ToolEntry>,
+    /// what a listing shows but no manifest. Shared with the caller, which compares them with
+    /// what the scan found: 10,000 rows are not copied to be looked up.
+    rows: Arc<Vec<ToolEntry>>,
+    /// Where each usable row is in `rows`, by its tool's path.
+    row_at: HashMap<PathBuf, usize>,
 }
 
 impl KnownHashes {
@@ -139,20 +143,24 @@ impl KnownHashes {
                     )
                 })
                 .collect(),
-            rows: HashMap::new(),
+            rows: Arc::default(),
+            row_at: HashMap::new(),
         }
     }
 
     /// For a scan that only lists: an unchanged folder's row is taken from `rows` whole, its
     /// manifest not read. The entries it gives carry no manifest.
-    pub(crate) fn listing_rows(rows: Vec<ToolEntry>) -> Self {
+    pub(crate) fn listing_rows(rows: Arc<Vec<ToolEntry>>) -> Self {
+        let row_at = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.fingerprint.is_empty() && !e.content_hash.is_empty())
+            .map(|(at, e)| (e.path.clone(), at))
+            .collect();
         Self {
             hashes: HashMap::new(),
-            rows: rows
-                .into_iter()
-                .filter(|e| !e.fingerprint.is_empty() && !e.content_hash.is_empty())
-                .map(|e| (e.path.clone(), e))
-                .collect(),
+            rows,
+            row_at,
         }
     }
 
@@ -166,8 +174,9 @@ impl KnownHashes {
 
     /// The row of the folder at `path`, to take whole, when it still has this fingerprint.
     pub(crate) fn row(&self, path: &Path, fingerprint: &str) -> Option<&ToolEntry> {
-        self.rows
+        self.row_at
             .get(path)
+            .and_then(|at| self.rows.get(*at))
             .filter(|row| row.fingerprint == fingerprint)
     }
 }

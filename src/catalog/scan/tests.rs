@@ -309,6 +309,20 @@ fn an_unchanged_folder_reuses_the_known_hash_and_a_changed_one_is_hashed() {
 }
 
 #[test]
+fn parallel_work_comes_back_in_the_order_of_its_items_whichever_worker_did_it() {
+    let items: Vec<u32> = (0..300).collect();
+    // Uneven work, so the workers' shares interleave unevenly.
+    let done = parallel_map(&items, &ScanProgress::default(), |n| {
+        if n % 7 == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        n.to_string()
+    });
+    assert_eq!(done, items.iter().map(u32::to_string).collect::<Vec<_>>());
+    assert!(parallel_map(&[] as &[u32], &ScanProgress::default(), |n| *n).is_empty());
+}
+
+#[test]
 fn a_panic_in_parallel_work_reaches_the_caller_instead_of_dropping_items() {
     let items: Vec<u32> = (0..64).collect();
     let whole = parallel_map(&items, &ScanProgress::default(), |n| n * 2);

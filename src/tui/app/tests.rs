@@ -199,7 +199,7 @@ fn empty_hints_fit_their_panes_at_the_smallest_screen() {
     let widest = |lines: Vec<Line<'static>>| lines.iter().map(Line::width).max().unwrap_or(0);
     let mut app = app_with(vec![]);
     app.update(AppEvent::ScanFinished {
-        entries: vec![],
+        entries: vec![].into(),
         elapsed: Duration::from_millis(3),
     });
     assert!(
@@ -223,7 +223,7 @@ fn empty_hints_fit_their_panes_at_the_smallest_screen() {
 fn empty_workspace_explains_every_pane() {
     let mut app = app_with(vec![]);
     app.update(AppEvent::ScanFinished {
-        entries: vec![],
+        entries: vec![].into(),
         elapsed: Duration::from_millis(3),
     });
     let screen = render(&app, 80, 24);
@@ -259,7 +259,7 @@ fn a_fresh_workspace_says_it_is_scanning_until_the_scan_reports() {
     );
     assert!(running.contains("Nothing to review yet."), "{running}");
     app.update(AppEvent::ScanFinished {
-        entries: vec![],
+        entries: vec![].into(),
         elapsed: Duration::from_millis(3),
     });
     let done = render(&app, 80, 24);
@@ -792,7 +792,7 @@ fn scan_progress_shows_in_status_bar_and_finish_keeps_selection() {
         ),
     );
     app.update(AppEvent::ScanFinished {
-        entries,
+        entries: entries.into(),
         elapsed: Duration::from_millis(5),
     });
     assert_eq!(app.selected_entry().map(|e| e.path.clone()), selected);
@@ -1938,7 +1938,7 @@ fn suggestions_open_with_o_and_are_accepted_or_dismissed_with_a_reason() {
 fn new_suggestions_are_counted_in_the_background_one_count_at_a_time() {
     let mut app = app_with(sample());
     app.update(AppEvent::ScanFinished {
-        entries: sample(),
+        entries: sample().into(),
         elapsed: Duration::from_millis(3),
     });
     let counting = Effect::LoadSuggestions { list: false };
@@ -2033,7 +2033,7 @@ fn the_help_lists_the_keys_of_every_pane() {
 fn approving_a_broken_tool_is_refused_at_once_and_promote_asks_no_note() {
     let mut app = app_with(sample());
     app.update(AppEvent::ScanFinished {
-        entries: sample(),
+        entries: sample().into(),
         elapsed: Duration::from_millis(3),
     });
     // The Review pane lists the candidates; the broken one is the third.
@@ -2096,7 +2096,7 @@ fn a_never_opened_workspace_asks_to_accept_its_active_tools_on_the_typed_word() 
     }
     let mut app = app_with(vec![]);
     app.update(AppEvent::ScanFinished {
-        entries,
+        entries: entries.into(),
         elapsed: Duration::from_millis(3),
     });
     let screen = render(&app, 80, 24);
@@ -2126,6 +2126,44 @@ fn a_never_opened_workspace_asks_to_accept_its_active_tools_on_the_typed_word() 
     assert!(app.overlay.is_none());
 }
 
+/// Rows a first scan streams come in no order, a few or many at a time; the catalog shown
+/// holds them in tier and path order, as a scan's result is, and finds them by search.
+#[test]
+fn a_first_scans_rows_are_shown_in_tier_and_path_order() {
+    let mut app = app_with(vec![]);
+    let row = |tier, name: &str| ToolEntry::fixture(tier, name);
+    // A few (folded one by one), then many (folded in one pass), each out of order.
+    app.update(AppEvent::ScanRows(vec![
+        row(Tier::Experimental, "zeta"),
+        row(Tier::Core, "omega"),
+        row(Tier::Experimental, "alpha"),
+    ]));
+    app.update(AppEvent::ScanRows(
+        (0..40)
+            .rev()
+            .map(|i| row(Tier::Approved, &format!("tool_{i:02}")))
+            .chain([row(Tier::Core, "beta")])
+            .collect(),
+    ));
+    let shown: Vec<(Tier, PathBuf)> = app
+        .catalog
+        .entries()
+        .iter()
+        .map(|e| (e.tier, e.path.clone()))
+        .collect();
+    let mut ordered = shown.clone();
+    ordered.sort();
+    assert_eq!(shown, ordered);
+    assert_eq!(shown.len(), 44);
+    let found = app.catalog.search().filter("tool_07", None);
+    assert_eq!(
+        found
+            .first()
+            .map(|&i| app.catalog.entries()[i].name.as_str()),
+        Some("tool_07")
+    );
+}
+
 /// A workspace with nothing cached shows the rows its first scan reads before the scan ends,
 /// and queues nothing for validation until it does.
 #[test]
@@ -2147,7 +2185,7 @@ fn a_first_scan_shows_its_rows_as_they_come() {
     app.update(AppEvent::ScanRows(later));
     assert!(render(&app, 80, 24).contains("Catalog (7)"));
     app.update(AppEvent::ScanFinished {
-        entries: sample(),
+        entries: sample().into(),
         elapsed: Duration::from_millis(3),
     });
     assert!(

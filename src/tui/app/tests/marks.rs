@@ -100,7 +100,7 @@ fn a_mark_is_dropped_when_the_candidate_changes_after_it_was_marked() {
         .expect("in the sample");
     changed.content_hash = "ffff0000".into();
     app.update(AppEvent::ScanFinished {
-        entries,
+        entries: entries.into(),
         elapsed: Duration::from_millis(5),
     });
     assert!(
