@@ -246,7 +246,7 @@ fn cached_row(tool: &ToolEntry) -> ToolEntry {
 
 fn scan_finishes(app: &mut App, entries: Vec<ToolEntry>) {
     app.update(AppEvent::ScanFinished {
-        entries,
+        entries: std::sync::Arc::new(entries),
         elapsed: Duration::from_millis(3),
     });
 }
