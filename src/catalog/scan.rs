@@ -19,7 +19,7 @@ use crate::catalog::manifest::{self, MANIFEST_FILE, ManifestError};
 use crate::catalog::{infer, links};
 use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
 pub(crate) use hash::ContentHasher;
-pub use hash::KnownHashes;
+pub use hash::{FolderShapes, KnownHashes, ShapeChanges};
 pub use walk::ScanLimits;
 pub(crate) use walk::{ListError, REVIEW_FILE, human as human_size};
 
@@ -276,7 +276,7 @@ fn load_folder(
     known: &KnownHashes,
 ) -> ToolEntry {
     // Limits first: a folder over them is not read at all, not even its manifest.
-    let listing = match walk::list(folder, limits) {
+    let listing = match known.listing(folder, limits) {
         Ok(listing) => listing,
         Err(problem) => {
             let shown = relative_to(root, folder);
@@ -536,3 +536,9 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(
 
 #[cfg(test)]
 mod tests;
+
+/// Sets a path's mtime `secs` back, for tests of listings along shapes.
+#[cfg(test)]
+pub(crate) fn walk_tests_age(path: &Path, secs: u64) {
+    walk::tests::age(path, secs);
+}

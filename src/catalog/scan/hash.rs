@@ -6,7 +6,7 @@ use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use super::walk::{Kind, Listed};
+use super::walk::{self, Kind, ListError, Listed, Listing, ScanLimits, Shape};
 use crate::model::ToolEntry;
 
 /// blake3 over every listed file (relative path, then contents), in path order.
@@ -124,6 +124,100 @@ pub struct KnownHashes {
     /// Rows taken whole when their folder's fingerprint is unchanged: the index's, which hold
     /// what a listing shows but no manifest.
     rows: HashMap<PathBuf, ToolEntry>,
+    /// For a listing: the shape of each tool folder as the index keeps it, so an unchanged
+    /// folder is stat'ed and not listed, and the shapes this scan met, to keep for the next.
+    shapes: Option<std::sync::Arc<FolderShapes>>,
+}
+
+/// The index's shapes of tool folders (`walk::Shape`, encoded), by folder, and what a scan
+/// made of them.
+#[derive(Debug, Default)]
+pub struct FolderShapes {
+    known: HashMap<PathBuf, Vec<u8>>,
+    /// Every folder listed or stat'ed by this scan, with its new shape (`None`: the known one
+    /// still holds).
+    met: std::sync::Mutex<Vec<(PathBuf, Option<Vec<u8>>)>>,
+    /// How many tool folders this scan listed (the others were stat'ed along their shape).
+    listed: std::sync::atomic::AtomicUsize,
+}
+
+/// What a scan changed in the shapes the index keeps: shapes to write, folders to forget.
+pub type ShapeChanges = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
+
+impl FolderShapes {
+    pub fn new(known: HashMap<PathBuf, Vec<u8>>) -> Self {
+        FolderShapes {
+            known,
+            ..Self::default()
+        }
+    }
+
+    /// How many tool folders were listed so far, their shape not holding (or unknown).
+    pub fn listed(&self) -> usize {
+        self.listed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The listing of `folder`: stat'ed along its known shape while that holds, else listed
+    /// (`walk::list`); the shape to keep is noted either way.
+    fn listing(&self, folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
+        let known = self
+            .known
+            .get(folder)
+            .and_then(|bytes| Shape::decode(bytes));
+        if let Some(listing) = known
+            .as_ref()
+            .and_then(|shape| walk::restat(folder, shape, limits))
+        {
+            self.meet(folder, None);
+            return Ok(listing);
+        }
+        self.listed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let listing = walk::list(folder, limits)?;
+        if let Some(shape) = &listing.shape {
+            // The same folders and names, settled: the row the index has holds, unwritten.
+            let holds = known
+                .as_ref()
+                .is_some_and(|known| known.same_items(shape) && known.settled());
+            self.meet(folder, (!holds).then(|| shape.encode()));
+        }
+        Ok(listing)
+    }
+
+    fn meet(&self, folder: &Path, shape: Option<Vec<u8>>) {
+        self.met
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((folder.to_path_buf(), shape));
+    }
+
+    /// The shapes to write (new or changed) and the folders whose shapes to forget (not met
+    /// by this scan: gone, renamed, no longer a folder, or no longer listed whole).
+    pub fn changes(&self) -> ShapeChanges {
+        let met = std::mem::take(
+            &mut *self
+                .met
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let mut present = std::collections::HashSet::with_capacity(met.len());
+        let mut write = Vec::new();
+        for (folder, shape) in met {
+            if let Some(shape) = shape
+                && self.known.get(&folder) != Some(&shape)
+            {
+                write.push((folder.clone(), shape));
+            }
+            present.insert(folder);
+        }
+        let forget = self
+            .known
+            .keys()
+            .filter(|folder| !present.contains(*folder))
+            .cloned()
+            .collect();
+        (write, forget)
+    }
 }
 
 impl KnownHashes {
@@ -140,19 +234,30 @@ impl KnownHashes {
                 })
                 .collect(),
             rows: HashMap::new(),
+            shapes: None,
         }
     }
 
     /// For a scan that only lists: an unchanged folder's row is taken from `rows` whole, its
-    /// manifest not read. The entries it gives carry no manifest.
-    pub(crate) fn listing_rows(rows: Vec<ToolEntry>) -> Self {
+    /// manifest not read, and a folder whose shape in `shapes` holds is not listed. The
+    /// entries it gives carry no manifest.
+    pub(crate) fn listing_rows(rows: Vec<ToolEntry>, shapes: std::sync::Arc<FolderShapes>) -> Self {
         Self {
+            shapes: Some(shapes),
             hashes: HashMap::new(),
             rows: rows
                 .into_iter()
                 .filter(|e| !e.fingerprint.is_empty() && !e.content_hash.is_empty())
                 .map(|e| (e.path.clone(), e))
                 .collect(),
+        }
+    }
+
+    /// The listing of a tool folder: along its known shape when this scan keeps shapes.
+    pub(crate) fn listing(&self, folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
+        match &self.shapes {
+            Some(shapes) => shapes.listing(folder, limits),
+            None => walk::list(folder, limits),
         }
     }
 
