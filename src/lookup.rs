@@ -234,14 +234,18 @@ pub(crate) fn scan_listing(
         )
     });
     let shapes = std::sync::Arc::new(FolderShapes::new(shapes));
-    let known = KnownHashes::listing_rows(indexed.clone(), shapes.clone());
+    let known = KnownHashes::listing_rows(indexed, shapes.clone());
     let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
-    let rows_changed = !crate::store::catalog_cache::index_holds(&indexed, &entries);
+    let rows_changed = !known.index_holds(&entries, crate::store::catalog_cache::same_row);
     let changes = shapes.changes();
     if rows_changed || !changes.0.is_empty() || !changes.1.is_empty() {
         // A cache: a failed write costs the next listing a walk, nothing more.
         let _ = store.with_store(|store| {
-            store.save_listing(rows_changed.then_some(entries.as_slice()), &changes)
+            store.save_listing(
+                rows_changed.then_some(entries.as_slice()),
+                &changes.0,
+                &changes.1,
+            )
         });
     }
     entries

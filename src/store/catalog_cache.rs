@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::params;
 
 use super::{Store, StoreError};
-use crate::catalog::scan::ShapeChanges;
 use crate::model::ToolEntry;
-use std::collections::HashMap;
 
 /// Separates list items in one column; never appears in manifest strings we accept as keywords.
 const LIST_SEPARATOR: char = '\u{1f}';
@@ -18,15 +16,16 @@ impl Store {
     /// order: the next start then sorts an already sorted list, a few milliseconds less
     /// before its first frame at 10,000 tools.
     pub fn save_index(&mut self, entries: &[ToolEntry]) -> Result<(), StoreError> {
-        self.save_listing(Some(entries), &(Vec::new(), Vec::new()))
+        self.save_listing(Some(entries), &[], &[])
     }
 
     /// What a listing found, in one transaction: the rows (`save_index`) when `entries` is
-    /// given, and the changes to the tool folders' shapes.
+    /// given, and the changes to the tool folders' shapes: shapes to write, folders to forget.
     pub(crate) fn save_listing(
         &mut self,
         entries: Option<&[ToolEntry]>,
-        (write, forget): &ShapeChanges,
+        write: &[(PathBuf, Vec<u8>)],
+        forget: &[PathBuf],
     ) -> Result<(), StoreError> {
         use std::os::unix::ffi::OsStrExt;
         let path = self.path.clone();
@@ -64,8 +63,11 @@ impl Store {
         tx.commit().map_err(err)
     }
 
-    /// The tool folders' shapes a listing left (`catalog::scan::FolderShapes`), by folder.
-    pub fn load_folder_shapes(&self) -> Result<HashMap<PathBuf, Vec<u8>>, StoreError> {
+    /// The tool folders' shapes a listing left (`catalog::scan::FolderShapes`), by folder (as
+    /// bytes, hashed fast: nothing here comes from a stranger who could aim for collisions).
+    pub fn load_folder_shapes(
+        &self,
+    ) -> Result<foldhash::HashMap<std::ffi::OsString, Vec<u8>>, StoreError> {
         use std::os::unix::ffi::OsStringExt;
         let mut stmt = self
             .conn
@@ -74,7 +76,7 @@ impl Store {
         let rows = stmt
             .query_map([], |row| {
                 let folder = std::ffi::OsString::from_vec(row.get(0)?);
-                Ok((PathBuf::from(folder), row.get::<_, Vec<u8>>(1)?))
+                Ok((folder, row.get::<_, Vec<u8>>(1)?))
             })
             .map_err(|e| self.error(e))?;
         // A row that does not read as one is only a folder listed again.
@@ -238,6 +240,11 @@ pub(crate) fn index_holds(indexed: &[ToolEntry], entries: &[ToolEntry]) -> bool 
         && entries
             .iter()
             .all(|e| rows.get(e.path.as_path()) == Some(&IndexRow::of(e)))
+}
+
+/// Whether the index would keep `a` and `b` as the same row.
+pub(crate) fn same_row(a: &ToolEntry, b: &ToolEntry) -> bool {
+    a.path == b.path && IndexRow::of(a) == IndexRow::of(b)
 }
 
 fn insert_row(insert: &mut rusqlite::Statement<'_>, e: &ToolEntry) -> rusqlite::Result<usize> {

@@ -122,8 +122,9 @@ pub(crate) fn fingerprint(listing: &[Listed]) -> String {
 pub struct KnownHashes {
     hashes: HashMap<PathBuf, (String, String)>,
     /// Rows taken whole when their folder's fingerprint is unchanged: the index's, which hold
-    /// what a listing shows but no manifest.
-    rows: HashMap<PathBuf, ToolEntry>,
+    /// what a listing shows but no manifest. By path as bytes, hashed fast: nothing here
+    /// comes from a stranger who could aim for collisions.
+    rows: foldhash::HashMap<std::ffi::OsString, ToolEntry>,
     /// For a listing: the shape of each tool folder as the index keeps it, so an unchanged
     /// folder is stat'ed and not listed, and the shapes this scan met, to keep for the next.
     shapes: Option<std::sync::Arc<FolderShapes>>,
@@ -133,19 +134,27 @@ pub struct KnownHashes {
 /// made of them.
 #[derive(Debug, Default)]
 pub struct FolderShapes {
-    known: HashMap<PathBuf, Vec<u8>>,
+    known: KnownShapes,
     /// Every folder listed or stat'ed by this scan, with its new shape (`None`: the known one
     /// still holds).
     met: std::sync::Mutex<Vec<(PathBuf, Option<Vec<u8>>)>>,
     /// How many tool folders this scan listed (the others were stat'ed along their shape).
     listed: std::sync::atomic::AtomicUsize,
+    /// How many rows of the index the scan took whole (`KnownHashes::row`).
+    taken: std::sync::atomic::AtomicUsize,
+    /// The folders holding tool folders (the tiers), opened once for `restat`.
+    parents: std::sync::Mutex<Vec<(PathBuf, std::sync::Arc<std::os::fd::OwnedFd>)>>,
 }
+
+/// Encoded shapes by tool folder (as bytes, hashed fast: nothing here comes from a stranger
+/// who could aim for collisions).
+pub type KnownShapes = foldhash::HashMap<std::ffi::OsString, Vec<u8>>;
 
 /// What a scan changed in the shapes the index keeps: shapes to write, folders to forget.
 pub type ShapeChanges = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
 
 impl FolderShapes {
-    pub fn new(known: HashMap<PathBuf, Vec<u8>>) -> Self {
+    pub fn new(known: KnownShapes) -> Self {
         FolderShapes {
             known,
             ..Self::default()
@@ -162,11 +171,11 @@ impl FolderShapes {
     fn listing(&self, folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
         let known = self
             .known
-            .get(folder)
+            .get(folder.as_os_str())
             .and_then(|bytes| Shape::decode(bytes));
         if let Some(listing) = known
             .as_ref()
-            .and_then(|shape| walk::restat(folder, shape, limits))
+            .and_then(|shape| self.restat(folder, shape, limits))
         {
             self.meet(folder, None);
             return Ok(listing);
@@ -182,6 +191,36 @@ impl FolderShapes {
             self.meet(folder, (!holds).then(|| shape.encode()));
         }
         Ok(listing)
+    }
+
+    /// `walk::restat_at` from the folder holding `folder` (a tier's), opened once a scan.
+    fn restat(&self, folder: &Path, shape: &Shape, limits: ScanLimits) -> Option<Listing> {
+        use std::os::fd::AsFd;
+        let (parent, name) = (folder.parent()?, folder.file_name()?);
+        let dir = {
+            let mut open = self
+                .parents
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match open.iter().find(|(path, _)| path == parent) {
+                Some((_, dir)) => dir.clone(),
+                None => {
+                    let dir = std::sync::Arc::new(
+                        rustix::fs::open(
+                            parent,
+                            rustix::fs::OFlags::PATH
+                                | rustix::fs::OFlags::DIRECTORY
+                                | rustix::fs::OFlags::CLOEXEC,
+                            rustix::fs::Mode::empty(),
+                        )
+                        .ok()?,
+                    );
+                    open.push((parent.to_path_buf(), dir.clone()));
+                    dir
+                }
+            }
+        };
+        walk::restat_at(dir.as_fd(), Path::new(name), shape, limits)
     }
 
     fn meet(&self, folder: &Path, shape: Option<Vec<u8>>) {
@@ -200,21 +239,22 @@ impl FolderShapes {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
-        let mut present = std::collections::HashSet::with_capacity(met.len());
+        let mut present = foldhash::HashSet::default();
+        present.reserve(met.len());
         let mut write = Vec::new();
         for (folder, shape) in met {
             if let Some(shape) = shape
-                && self.known.get(&folder) != Some(&shape)
+                && self.known.get(folder.as_os_str()) != Some(&shape)
             {
                 write.push((folder.clone(), shape));
             }
-            present.insert(folder);
+            present.insert(folder.into_os_string());
         }
         let forget = self
             .known
             .keys()
             .filter(|folder| !present.contains(*folder))
-            .cloned()
+            .map(PathBuf::from)
             .collect();
         (write, forget)
     }
@@ -233,7 +273,7 @@ impl KnownHashes {
                     )
                 })
                 .collect(),
-            rows: HashMap::new(),
+            rows: foldhash::HashMap::default(),
             shapes: None,
         }
     }
@@ -247,8 +287,7 @@ impl KnownHashes {
             hashes: HashMap::new(),
             rows: rows
                 .into_iter()
-                .filter(|e| !e.fingerprint.is_empty() && !e.content_hash.is_empty())
-                .map(|e| (e.path.clone(), e))
+                .map(|e| (e.path.clone().into_os_string(), e))
                 .collect(),
         }
     }
@@ -271,8 +310,37 @@ impl KnownHashes {
 
     /// The row of the folder at `path`, to take whole, when it still has this fingerprint.
     pub(crate) fn row(&self, path: &Path, fingerprint: &str) -> Option<&ToolEntry> {
-        self.rows
-            .get(path)
-            .filter(|row| row.fingerprint == fingerprint)
+        let row = self.rows.get(path.as_os_str()).filter(|row| {
+            !row.fingerprint.is_empty()
+                && !row.content_hash.is_empty()
+                && row.fingerprint == fingerprint
+        })?;
+        if let Some(shapes) = &self.shapes {
+            shapes
+                .taken
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Some(row)
+    }
+
+    /// For a listing: whether the index it was given holds exactly the rows `entries` would
+    /// write, `same_row` telling whether two entries make the same row. When every entry is a
+    /// row taken whole, as many as the index has, it does without comparing a field.
+    pub(crate) fn index_holds(
+        &self,
+        entries: &[ToolEntry],
+        same_row: impl Fn(&ToolEntry, &ToolEntry) -> bool,
+    ) -> bool {
+        let taken = self
+            .shapes
+            .as_ref()
+            .map_or(0, |s| s.taken.load(std::sync::atomic::Ordering::Relaxed));
+        entries.len() == self.rows.len()
+            && (taken == entries.len()
+                || entries.iter().all(|e| {
+                    self.rows
+                        .get(e.path.as_os_str())
+                        .is_some_and(|row| same_row(row, e))
+                }))
     }
 }

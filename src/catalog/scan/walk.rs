@@ -15,6 +15,8 @@
 //! the hash), and no run, check or copy of the tool ever sees it (the runner hides it; copies
 //! and snapshots leave it out).
 
+#[cfg(test)]
+use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -113,14 +115,16 @@ pub(crate) enum Item {
 pub(crate) struct FolderStamp([i64; 6]);
 
 impl FolderStamp {
-    fn of(meta: &std::fs::Metadata) -> Self {
+    fn of(meta: &impl Stat) -> Self {
+        let (mtime, mtime_ns) = meta.st_mtime();
+        let (ctime, ctime_ns) = meta.st_ctime();
         FolderStamp([
-            meta.dev() as i64,
-            meta.ino() as i64,
-            meta.mtime(),
-            meta.mtime_nsec(),
-            meta.ctime(),
-            meta.ctime_nsec(),
+            meta.st_dev() as i64,
+            meta.st_ino() as i64,
+            mtime,
+            mtime_ns,
+            ctime,
+            ctime_ns,
         ])
     }
 
@@ -353,13 +357,43 @@ pub(crate) fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListErr
 /// symlink is still one, stat'ed afresh. `None` when anything differs or cannot be told (a
 /// limit passed, a mode that refuses reading, a file gone): the caller lists the folder, and
 /// the walk answers, with its error if it has one.
+#[cfg(test)]
 pub(crate) fn restat(folder: &Path, shape: &Shape, limits: ScanLimits) -> Option<Listing> {
+    let parent = folder.parent()?;
+    let dir = rustix::fs::open(
+        parent,
+        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()?;
+    restat_at(dir.as_fd(), Path::new(folder.file_name()?), shape, limits)
+}
+
+/// `restat` for the folder `name` of the open folder `dir`: every stat is one `statx` relative
+/// to `dir`, asking only what a listing reads, so the kernel resolves the path from the tier
+/// folder on instead of from `/` (a third of a stat's time at 10,000 tools).
+pub(crate) fn restat_at(
+    dir: std::os::fd::BorrowedFd<'_>,
+    name: &Path,
+    shape: &Shape,
+    limits: ScanLimits,
+) -> Option<Listing> {
+    use rustix::fs::{AtFlags, StatxFlags};
     if !shape.settled() {
         return None;
     }
+    let wanted = StatxFlags::TYPE
+        | StatxFlags::MODE
+        | StatxFlags::UID
+        | StatxFlags::GID
+        | StatxFlags::INO
+        | StatxFlags::SIZE
+        | StatxFlags::MTIME
+        | StatxFlags::CTIME;
     let mut listing = Listing::default();
     let mut bytes = 0u64;
     let mut entries = 0u64;
+    let mut path = name.to_path_buf();
     for (index, item) in shape.items.iter().enumerate() {
         if index > 0 {
             entries += 1;
@@ -371,38 +405,40 @@ pub(crate) fn restat(folder: &Path, shape: &Shape, limits: ScanLimits) -> Option
             Item::Review => continue,
             Item::Folder(path, _) | Item::File(path) | Item::Symlink(path) => path,
         };
-        let meta = if relative.as_os_str().is_empty() {
-            std::fs::symlink_metadata(folder)
-        } else {
-            std::fs::symlink_metadata(folder.join(relative))
+        path.clear();
+        path.push(name);
+        if !relative.as_os_str().is_empty() {
+            path.push(relative);
         }
-        .ok()?;
-        let file_type = meta.file_type();
-        let kind = match item {
-            Item::Folder(_, stamp) => {
-                if !file_type.is_dir() || FolderStamp::of(&meta) != *stamp {
+        let meta = rustix::fs::statx(dir, &path, AtFlags::SYMLINK_NOFOLLOW, wanted).ok()?;
+        if meta.stx_mask & wanted.bits() != wanted.bits() {
+            return None;
+        }
+        let kind = match (item, kind_of(&meta)) {
+            (Item::Folder(_, stamp), libc::S_IFDIR) => {
+                if FolderStamp::of(&meta) != *stamp {
                     return None;
                 }
                 note_writable(&mut listing, relative.clone(), &meta);
                 readable(&meta, PathBuf::new()).ok()?;
                 continue;
             }
-            Item::File(_) if file_type.is_file() => {
+            (Item::File(_), libc::S_IFREG) => {
                 note_writable(&mut listing, relative.clone(), &meta);
                 readable(&meta, PathBuf::new()).ok()?;
                 Kind::File
             }
-            Item::Symlink(_) if file_type.is_symlink() => Kind::Symlink,
+            (Item::Symlink(_), libc::S_IFLNK) => Kind::Symlink,
             _ => return None,
         };
-        bytes = bytes.saturating_add(meta.len());
+        bytes = bytes.saturating_add(meta.stx_size);
         if bytes > limits.max_tool_bytes {
             return None;
         }
         listing.files.push(Listed {
             relative: relative.clone(),
             kind,
-            len: meta.len(),
+            len: meta.stx_size,
             stamp: stamp_of(&meta),
         });
     }
@@ -410,14 +446,76 @@ pub(crate) fn restat(folder: &Path, shape: &Shape, limits: ScanLimits) -> Option
     Some(listing)
 }
 
-fn stamp_of(meta: &std::fs::Metadata) -> (u64, i64, i64, i64, i64) {
-    (
-        meta.ino(),
-        meta.mtime(),
-        meta.mtime_nsec(),
-        meta.ctime(),
-        meta.ctime_nsec(),
-    )
+fn stamp_of(meta: &impl Stat) -> (u64, i64, i64, i64, i64) {
+    let (mtime, mtime_ns) = meta.st_mtime();
+    let (ctime, ctime_ns) = meta.st_ctime();
+    (meta.st_ino(), mtime, mtime_ns, ctime, ctime_ns)
+}
+
+/// What a listing reads of a file's metadata, from `std::fs::Metadata` (the walk) or from one
+/// `statx` (`restat`), so both judge a file alike.
+pub(crate) trait Stat {
+    fn st_mode(&self) -> u32;
+    fn st_uid(&self) -> u32;
+    fn st_gid(&self) -> u32;
+    fn st_dev(&self) -> u64;
+    fn st_ino(&self) -> u64;
+    fn st_mtime(&self) -> (i64, i64);
+    fn st_ctime(&self) -> (i64, i64);
+}
+
+impl Stat for std::fs::Metadata {
+    fn st_mode(&self) -> u32 {
+        self.mode()
+    }
+    fn st_uid(&self) -> u32 {
+        self.uid()
+    }
+    fn st_gid(&self) -> u32 {
+        self.gid()
+    }
+    fn st_dev(&self) -> u64 {
+        self.dev()
+    }
+    fn st_ino(&self) -> u64 {
+        self.ino()
+    }
+    fn st_mtime(&self) -> (i64, i64) {
+        (self.mtime(), self.mtime_nsec())
+    }
+    fn st_ctime(&self) -> (i64, i64) {
+        (self.ctime(), self.ctime_nsec())
+    }
+}
+
+impl Stat for rustix::fs::Statx {
+    fn st_mode(&self) -> u32 {
+        u32::from(self.stx_mode)
+    }
+    fn st_uid(&self) -> u32 {
+        self.stx_uid
+    }
+    fn st_gid(&self) -> u32 {
+        self.stx_gid
+    }
+    fn st_dev(&self) -> u64 {
+        // As `std::fs::Metadata::dev` encodes it from the same call.
+        libc::makedev(self.stx_dev_major, self.stx_dev_minor)
+    }
+    fn st_ino(&self) -> u64 {
+        self.stx_ino
+    }
+    fn st_mtime(&self) -> (i64, i64) {
+        (self.stx_mtime.tv_sec, i64::from(self.stx_mtime.tv_nsec))
+    }
+    fn st_ctime(&self) -> (i64, i64) {
+        (self.stx_ctime.tv_sec, i64::from(self.stx_ctime.tv_nsec))
+    }
+}
+
+/// The kind of file a `Stat` describes.
+fn kind_of(meta: &impl Stat) -> u32 {
+    meta.st_mode() & libc::S_IFMT
 }
 
 /// A path inside the tool folder as messages show it; the folder itself is `.`.
@@ -431,7 +529,7 @@ fn shown(relative: &Path) -> String {
 
 /// `relative` back when its mode lets this process read it (and search it, a folder) without
 /// privileges: the owner's bits for the owner, the group's for a member, else the others'.
-fn readable(meta: &std::fs::Metadata, relative: PathBuf) -> Result<PathBuf, ListError> {
+fn readable(meta: &impl Stat, relative: PathBuf) -> Result<PathBuf, ListError> {
     static IDENTITY: std::sync::OnceLock<(u32, Vec<u32>)> = std::sync::OnceLock::new();
     let (uid, groups) = IDENTITY.get_or_init(|| {
         let mut groups: Vec<u32> = rustix::process::getgroups()
@@ -442,15 +540,15 @@ fn readable(meta: &std::fs::Metadata, relative: PathBuf) -> Result<PathBuf, List
         groups.push(rustix::process::getegid().as_raw());
         (rustix::process::geteuid().as_raw(), groups)
     });
-    let mode = meta.mode();
-    let bits = if meta.uid() == *uid {
+    let mode = meta.st_mode();
+    let bits = if meta.st_uid() == *uid {
         mode >> 6
-    } else if groups.contains(&meta.gid()) {
+    } else if groups.contains(&meta.st_gid()) {
         mode >> 3
     } else {
         mode
     } & 0o7;
-    let folder = meta.is_dir();
+    let folder = kind_of(meta) == libc::S_IFDIR;
     let needed = if folder { 0o5 } else { 0o4 };
     if bits & needed == needed {
         return Ok(relative);
@@ -469,8 +567,8 @@ fn readable(meta: &std::fs::Metadata, relative: PathBuf) -> Result<PathBuf, List
     })
 }
 
-fn note_writable(listing: &mut Listing, relative: PathBuf, meta: &std::fs::Metadata) {
-    if listing.writable_by_others.is_none() && meta.mode() & 0o002 != 0 {
+fn note_writable(listing: &mut Listing, relative: PathBuf, meta: &impl Stat) {
+    if listing.writable_by_others.is_none() && meta.st_mode() & 0o002 != 0 {
         listing.writable_by_others = Some(relative);
     }
 }
