@@ -44,7 +44,7 @@ hyperfine -N --warmup 3 --runs "$runs" "${commands[@]}" "find $work/ws"
 syscalls() { # LABEL COMMAND...
     echo "== strace -c -f: $1"
     strace -c -f -o "$work/strace" "${@:2}" >/dev/null
-    sort -k4 -n -r "$work/strace" | awk '$4 ~ /^[0-9]+$/ && $4 >= 100 { print "  " $NF, $4 }'
+    grep -v ' total$' "$work/strace" | sort -k4 -n -r | awk '$4 ~ /^[0-9]+$/ && $4 >= 100 { print "  " $NF, $4 }'
     awk '$NF == "total" { print "  total", $4 }' "$work/strace"
 }
 [ -n "$old" ] && syscalls "OLD_BIN list" "$old" --root "$work/old" list

@@ -233,11 +233,17 @@ pub(crate) fn scan_listing(
             store.load_folder_shapes().unwrap_or_default(),
         )
     });
+    let cold = indexed.is_empty();
     let shapes = std::sync::Arc::new(FolderShapes::new(shapes));
     let known = KnownHashes::listing_rows(indexed, shapes.clone());
     let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
     let rows_changed = !known.index_holds(&entries, crate::store::catalog_cache::same_row);
-    let changes = shapes.changes();
+    let mut changes = shapes.changes();
+    if cold {
+        // A first scan writes its rows alone, as before shapes were kept, so it costs what
+        // it did: the next listing lists every folder once more and keeps their shapes.
+        changes.0.clear();
+    }
     if rows_changed || !changes.0.is_empty() || !changes.1.is_empty() {
         // A cache: a failed write costs the next listing a walk, nothing more.
         let _ = store.with_store(|store| {

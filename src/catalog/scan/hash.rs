@@ -185,10 +185,16 @@ impl FolderShapes {
         let listing = walk::list(folder, limits)?;
         if let Some(shape) = &listing.shape {
             // The same folders and names, settled: the row the index has holds, unwritten.
-            let holds = known
+            // A shape not settled yet would not be trusted: none is kept, and the next
+            // listing lists the folder again.
+            if known
                 .as_ref()
-                .is_some_and(|known| known.same_items(shape) && known.settled());
-            self.meet(folder, (!holds).then(|| shape.encode()));
+                .is_some_and(|known| known.same_items(shape) && known.settled())
+            {
+                self.meet(folder, None);
+            } else if shape.settled() {
+                self.meet(folder, Some(shape.encode()));
+            }
         }
         Ok(listing)
     }
@@ -338,9 +344,13 @@ impl KnownHashes {
         entries.len() == self.rows.len()
             && (taken == entries.len()
                 || entries.iter().all(|e| {
-                    self.rows
-                        .get(e.path.as_os_str())
-                        .is_some_and(|row| same_row(row, e))
+                    self.rows.get(e.path.as_os_str()).is_some_and(|row| {
+                        // The fingerprint `row` takes the row whole with: a row taken.
+                        let taken = !row.fingerprint.is_empty()
+                            && !row.content_hash.is_empty()
+                            && row.fingerprint == e.fingerprint;
+                        taken || same_row(row, e)
+                    })
                 }))
     }
 }
