@@ -11,11 +11,11 @@
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use crate::catalog::LookupError;
 use crate::catalog::scan::{
-    KnownHashes, ScanLimits, ScanProgress, list_tiers, load_path, scan_unindexed, scan_workspace,
+    FolderShapes, KnownHashes, ScanLimits, ScanProgress, list_tiers, load_path, scan_unindexed,
+    scan_workspace,
 };
 use crate::model::{Tier, ToolEntry, ToolId, is_valid_name};
 use crate::store::StoreAccess;
@@ -218,16 +218,43 @@ pub(crate) fn scan_all(
 
 /// Every tool of the workspace as `toolbench list` shows it: as `scan_all` finds them, but a
 /// tool whose files are as the index last saw them (the same names, sizes, inodes and times)
-/// is taken from the index whole, its manifest neither read nor parsed again. The entries carry
-/// no manifest.
+/// is taken from the index whole, its manifest neither read nor parsed again; and a tool
+/// folder whose folders have the metadata they had when a listing last met them (git's
+/// untracked cache: a name added, removed or renamed changes its folder's mtime) is not
+/// listed, its files only stat'ed. The entries carry no manifest.
 pub(crate) fn scan_listing(
     root: &Path,
     limits: ScanLimits,
     store: &mut impl StoreAccess,
 ) -> Vec<ToolEntry> {
-    scan_with_index(root, limits, store, |indexed| {
-        KnownHashes::listing_rows(Arc::clone(indexed))
-    })
+    let (indexed, shapes) = store.with_store(|store| {
+        (
+            store.load_index().unwrap_or_default(),
+            store.load_folder_shapes().unwrap_or_default(),
+        )
+    });
+    let cold = indexed.is_empty();
+    let shapes = std::sync::Arc::new(FolderShapes::new(shapes));
+    let known = KnownHashes::listing_rows(indexed, shapes.clone());
+    let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
+    let rows_changed = !known.index_holds(&entries, crate::store::catalog_cache::same_row);
+    let mut changes = shapes.changes();
+    if cold {
+        // A first scan writes its rows alone, as before shapes were kept, so it costs what
+        // it did: the next listing lists every folder once more and keeps their shapes.
+        changes.0.clear();
+    }
+    if rows_changed || !changes.0.is_empty() || !changes.1.is_empty() {
+        // A cache: a failed write costs the next listing a walk, nothing more.
+        let _ = store.with_store(|store| {
+            store.save_listing(
+                rows_changed.then_some(entries.as_slice()),
+                &changes.0,
+                &changes.1,
+            )
+        });
+    }
+    entries
 }
 
 /// Scans the workspace with what `known` takes from the cached index, and keeps the index
@@ -236,9 +263,9 @@ fn scan_with_index(
     root: &Path,
     limits: ScanLimits,
     store: &mut impl StoreAccess,
-    known: impl FnOnce(&Arc<Vec<ToolEntry>>) -> KnownHashes,
+    known: impl FnOnce(&[ToolEntry]) -> KnownHashes,
 ) -> Vec<ToolEntry> {
-    let indexed = Arc::new(store.with_store(|store| store.load_index().unwrap_or_default()));
+    let indexed = store.with_store(|store| store.load_index().unwrap_or_default());
     let entries = scan_workspace(root, limits, &known(&indexed), &ScanProgress::default());
     // The index is a cache: a failed write costs the next command a scan, nothing more. One
     // that holds what the scan found already is not written again.
@@ -620,6 +647,52 @@ mod tests {
                 .find(|e| e.name == "b")
                 .map(|e| e.description.as_str()),
             Some("new")
+        );
+    }
+
+    /// A listing lists no tool folder whose folders are as the last listing met them, and
+    /// lists again the one whose subfolder gained a file; it finds what a scan finds.
+    #[test]
+    fn a_listing_lists_only_the_folders_whose_shape_changed() {
+        let (dir, mut store) = setup();
+        let root = dir.path();
+        let limits = ScanLimits::default();
+        std::fs::create_dir_all(root.join("experimental/b/tests")).expect("mkdir");
+        std::fs::write(root.join("experimental/b/tests/t.toml"), "t").expect("write");
+        for folder in [
+            "approved/a",
+            "experimental/a-v2",
+            "experimental/b",
+            "experimental/b/tests",
+        ] {
+            crate::catalog::scan::walk_tests_age(&root.join(folder), 3600);
+        }
+        scan_listing(root, limits, &mut store);
+        let listing_with = |store: &mut Store| {
+            let shapes = std::sync::Arc::new(FolderShapes::new(
+                store.load_folder_shapes().expect("shapes"),
+            ));
+            let known =
+                KnownHashes::listing_rows(store.load_index().expect("rows"), shapes.clone());
+            let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
+            (entries, shapes.listed())
+        };
+        let (entries, listed) = listing_with(&mut store);
+        assert_eq!(listed, 0, "every shape holds");
+        let hashes = |entries: &[ToolEntry]| -> Vec<String> {
+            entries.iter().map(|e| e.content_hash.clone()).collect()
+        };
+        assert_eq!(
+            hashes(&entries),
+            hashes(&scan_all(root, limits, &mut store))
+        );
+
+        std::fs::write(root.join("experimental/b/tests/u.toml"), "u").expect("write");
+        let (entries, listed) = listing_with(&mut store);
+        assert_eq!(listed, 1, "the folder whose subfolder changed");
+        assert_eq!(
+            hashes(&entries),
+            hashes(&scan_all(root, limits, &mut store))
         );
     }
 }

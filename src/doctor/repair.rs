@@ -14,7 +14,12 @@ use crate::store::{STATE_FILE, Store, StoreError, TableSalvage};
 
 const REBUILD_SUFFIX: &str = ".rebuild";
 /// Tables a rescan or a validation fills again by itself: losing them loses nothing.
-const CACHES: &[&str] = &["catalog_index", "review_queue", "validation_cache"];
+const CACHES: &[&str] = &[
+    "catalog_index",
+    "catalog_folders",
+    "review_queue",
+    "validation_cache",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum RepairError {

@@ -16,19 +16,71 @@ impl Store {
     /// order: the next start then sorts an already sorted list, a few milliseconds less
     /// before its first frame at 10,000 tools.
     pub fn save_index(&mut self, entries: &[ToolEntry]) -> Result<(), StoreError> {
+        self.save_listing(Some(entries), &[], &[])
+    }
+
+    /// What a listing found, in one transaction: the rows (`save_index`) when `entries` is
+    /// given, and the changes to the tool folders' shapes: shapes to write, folders to forget.
+    pub(crate) fn save_listing(
+        &mut self,
+        entries: Option<&[ToolEntry]>,
+        write: &[(PathBuf, Vec<u8>)],
+        forget: &[PathBuf],
+    ) -> Result<(), StoreError> {
+        use std::os::unix::ffi::OsStrExt;
         let path = self.path.clone();
         let err = |e| super::sqlite_error(&path, e);
-        let mut ordered: Vec<&ToolEntry> = entries.iter().collect();
-        ordered.sort_by(|a, b| a.name_order(b));
         let tx = self.conn.transaction().map_err(err)?;
-        tx.execute("DELETE FROM catalog_index", []).map_err(err)?;
-        {
+        if let Some(entries) = entries {
+            let mut ordered: Vec<&ToolEntry> = entries.iter().collect();
+            ordered.sort_by(|a, b| a.name_order(b));
+            tx.execute("DELETE FROM catalog_index", []).map_err(err)?;
             let mut insert = tx.prepare(INSERT_ROW).map_err(err)?;
             for e in ordered {
                 insert_row(&mut insert, e).map_err(err)?;
             }
         }
+        if !forget.is_empty() {
+            let mut delete = tx
+                .prepare("DELETE FROM catalog_folders WHERE path = ?1")
+                .map_err(err)?;
+            for folder in forget {
+                delete
+                    .execute([folder.as_os_str().as_bytes()])
+                    .map_err(err)?;
+            }
+        }
+        if !write.is_empty() {
+            let mut insert = tx
+                .prepare("INSERT OR REPLACE INTO catalog_folders (path, shape) VALUES (?1, ?2)")
+                .map_err(err)?;
+            for (folder, shape) in write {
+                insert
+                    .execute(params![folder.as_os_str().as_bytes(), shape])
+                    .map_err(err)?;
+            }
+        }
         tx.commit().map_err(err)
+    }
+
+    /// The tool folders' shapes a listing left (`catalog::scan::FolderShapes`), by folder (as
+    /// bytes, hashed fast: nothing here comes from a stranger who could aim for collisions).
+    pub fn load_folder_shapes(
+        &self,
+    ) -> Result<foldhash::HashMap<std::ffi::OsString, Vec<u8>>, StoreError> {
+        use std::os::unix::ffi::OsStringExt;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT path, shape FROM catalog_folders")
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], |row| {
+                let folder = std::ffi::OsString::from_vec(row.get(0)?);
+                Ok((folder, row.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(|e| self.error(e))?;
+        // A row that does not read as one is only a folder listed again.
+        Ok(rows.filter_map(Result::ok).collect())
     }
 
     /// The cached index, in name order (as saved; rows corrected since come last). Rows that no longer parse are skipped: the
@@ -188,6 +240,11 @@ pub(crate) fn index_holds(indexed: &[ToolEntry], entries: &[ToolEntry]) -> bool 
         && entries
             .iter()
             .all(|e| rows.get(e.path.as_path()) == Some(&IndexRow::of(e)))
+}
+
+/// Whether the index would keep `a` and `b` as the same row.
+pub(crate) fn same_row(a: &ToolEntry, b: &ToolEntry) -> bool {
+    a.path == b.path && IndexRow::of(a) == IndexRow::of(b)
 }
 
 fn insert_row(insert: &mut rusqlite::Statement<'_>, e: &ToolEntry) -> rusqlite::Result<usize> {

@@ -315,6 +315,11 @@ const MIGRATIONS: &[&str] = &[
         revoked_at TEXT
     );
     CREATE UNIQUE INDEX web_devices_live_name ON web_devices (name) WHERE revoked_at IS NULL;",
+    // The shape of each tool folder as `toolbench list` last met it (each of its folders'
+    // own metadata, the names in them), so a listing stats an unchanged folder's files
+    // instead of listing it. A cache beside `catalog_index`: an older index has no shapes,
+    // and every folder is listed once.
+    "CREATE TABLE catalog_folders (path BLOB PRIMARY KEY, shape BLOB NOT NULL);",
 ];
 
 /// The schema version this build writes.
@@ -458,6 +463,28 @@ mod tests {
             [alone],
         );
         assert!(again.is_err(), "the store holds a run once");
+    }
+
+    /// An index written before the tool folders' shapes were kept keeps its rows and gains
+    /// an empty table of shapes: every folder is listed once, nothing is misread.
+    #[test]
+    fn an_index_from_before_the_folder_shapes_keeps_its_rows_and_has_no_shapes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let mut conn = store_at(&path, MIGRATIONS.len() - 1);
+        conn.execute(
+            "INSERT INTO catalog_index (path, tier, name, version, description, keywords,
+             capabilities, inferred, content_hash, warnings, fingerprint)
+             VALUES ('/w/approved/a', 'approved', 'a', '1.0.0', 'd', '', '', 0, 'h', '', 'f')",
+            [],
+        )
+        .expect("row");
+        migrate(&mut conn, &path).expect("migrated");
+        let count = |table: &str| -> i64 {
+            conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+                .expect("count")
+        };
+        assert_eq!((count("catalog_index"), count("catalog_folders")), (1, 0));
     }
 
     /// A store already up to date opens while another process writes: the workbench's

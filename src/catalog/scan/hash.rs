@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use super::walk::{Kind, Listed};
+use super::walk::{self, Kind, ListError, Listed, Listing, ScanLimits, Shape};
 use crate::model::ToolEntry;
 
 /// blake3 over every listed file (relative path, then contents), in path order.
@@ -123,11 +122,148 @@ pub(crate) fn fingerprint(listing: &[Listed]) -> String {
 pub struct KnownHashes {
     hashes: HashMap<PathBuf, (String, String)>,
     /// Rows taken whole when their folder's fingerprint is unchanged: the index's, which hold
-    /// what a listing shows but no manifest. Shared with the caller, which compares them with
-    /// what the scan found: 10,000 rows are not copied to be looked up.
-    rows: Arc<Vec<ToolEntry>>,
-    /// Where each usable row is in `rows`, by its tool's path.
-    row_at: HashMap<PathBuf, usize>,
+    /// what a listing shows but no manifest. By path as bytes, hashed fast: nothing here
+    /// comes from a stranger who could aim for collisions.
+    rows: foldhash::HashMap<std::ffi::OsString, ToolEntry>,
+    /// For a listing: the shape of each tool folder as the index keeps it, so an unchanged
+    /// folder is stat'ed and not listed, and the shapes this scan met, to keep for the next.
+    shapes: Option<std::sync::Arc<FolderShapes>>,
+}
+
+/// The index's shapes of tool folders (`walk::Shape`, encoded), by folder, and what a scan
+/// made of them.
+#[derive(Debug, Default)]
+pub struct FolderShapes {
+    known: KnownShapes,
+    /// Every folder listed or stat'ed by this scan, with its new shape (`None`: the known one
+    /// still holds).
+    met: std::sync::Mutex<Vec<(PathBuf, Option<Vec<u8>>)>>,
+    /// How many tool folders this scan listed (the others were stat'ed along their shape).
+    listed: std::sync::atomic::AtomicUsize,
+    /// How many rows of the index the scan took whole (`KnownHashes::row`).
+    taken: std::sync::atomic::AtomicUsize,
+    /// The folders holding tool folders (the tiers), opened once for `restat`.
+    parents: std::sync::Mutex<Vec<(PathBuf, std::sync::Arc<std::os::fd::OwnedFd>)>>,
+}
+
+/// Encoded shapes by tool folder (as bytes, hashed fast: nothing here comes from a stranger
+/// who could aim for collisions).
+pub type KnownShapes = foldhash::HashMap<std::ffi::OsString, Vec<u8>>;
+
+/// What a scan changed in the shapes the index keeps: shapes to write, folders to forget.
+pub type ShapeChanges = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
+
+impl FolderShapes {
+    pub fn new(known: KnownShapes) -> Self {
+        FolderShapes {
+            known,
+            ..Self::default()
+        }
+    }
+
+    /// How many tool folders were listed so far, their shape not holding (or unknown).
+    pub fn listed(&self) -> usize {
+        self.listed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The listing of `folder`: stat'ed along its known shape while that holds, else listed
+    /// (`walk::list`); the shape to keep is noted either way.
+    fn listing(&self, folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
+        let known = self
+            .known
+            .get(folder.as_os_str())
+            .and_then(|bytes| Shape::decode(bytes));
+        if let Some(listing) = known
+            .as_ref()
+            .and_then(|shape| self.restat(folder, shape, limits))
+        {
+            self.meet(folder, None);
+            return Ok(listing);
+        }
+        self.listed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let listing = walk::list(folder, limits)?;
+        if let Some(shape) = &listing.shape {
+            // The same folders and names, settled: the row the index has holds, unwritten.
+            // A shape not settled yet would not be trusted: none is kept, and the next
+            // listing lists the folder again.
+            if known
+                .as_ref()
+                .is_some_and(|known| known.same_items(shape) && known.settled())
+            {
+                self.meet(folder, None);
+            } else if shape.settled() {
+                self.meet(folder, Some(shape.encode()));
+            }
+        }
+        Ok(listing)
+    }
+
+    /// `walk::restat_at` from the folder holding `folder` (a tier's), opened once a scan.
+    fn restat(&self, folder: &Path, shape: &Shape, limits: ScanLimits) -> Option<Listing> {
+        use std::os::fd::AsFd;
+        let (parent, name) = (folder.parent()?, folder.file_name()?);
+        let dir = {
+            let mut open = self
+                .parents
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match open.iter().find(|(path, _)| path == parent) {
+                Some((_, dir)) => dir.clone(),
+                None => {
+                    let dir = std::sync::Arc::new(
+                        rustix::fs::open(
+                            parent,
+                            rustix::fs::OFlags::PATH
+                                | rustix::fs::OFlags::DIRECTORY
+                                | rustix::fs::OFlags::CLOEXEC,
+                            rustix::fs::Mode::empty(),
+                        )
+                        .ok()?,
+                    );
+                    open.push((parent.to_path_buf(), dir.clone()));
+                    dir
+                }
+            }
+        };
+        walk::restat_at(dir.as_fd(), Path::new(name), shape, limits)
+    }
+
+    fn meet(&self, folder: &Path, shape: Option<Vec<u8>>) {
+        self.met
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((folder.to_path_buf(), shape));
+    }
+
+    /// The shapes to write (new or changed) and the folders whose shapes to forget (not met
+    /// by this scan: gone, renamed, no longer a folder, or no longer listed whole).
+    pub fn changes(&self) -> ShapeChanges {
+        let met = std::mem::take(
+            &mut *self
+                .met
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let mut present = foldhash::HashSet::default();
+        present.reserve(met.len());
+        let mut write = Vec::new();
+        for (folder, shape) in met {
+            if let Some(shape) = shape
+                && self.known.get(folder.as_os_str()) != Some(&shape)
+            {
+                write.push((folder.clone(), shape));
+            }
+            present.insert(folder.into_os_string());
+        }
+        let forget = self
+            .known
+            .keys()
+            .filter(|folder| !present.contains(*folder))
+            .map(PathBuf::from)
+            .collect();
+        (write, forget)
+    }
 }
 
 impl KnownHashes {
@@ -143,24 +279,30 @@ impl KnownHashes {
                     )
                 })
                 .collect(),
-            rows: Arc::default(),
-            row_at: HashMap::new(),
+            rows: foldhash::HashMap::default(),
+            shapes: None,
         }
     }
 
     /// For a scan that only lists: an unchanged folder's row is taken from `rows` whole, its
-    /// manifest not read. The entries it gives carry no manifest.
-    pub(crate) fn listing_rows(rows: Arc<Vec<ToolEntry>>) -> Self {
-        let row_at = rows
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| !e.fingerprint.is_empty() && !e.content_hash.is_empty())
-            .map(|(at, e)| (e.path.clone(), at))
-            .collect();
+    /// manifest not read, and a folder whose shape in `shapes` holds is not listed. The
+    /// entries it gives carry no manifest.
+    pub(crate) fn listing_rows(rows: Vec<ToolEntry>, shapes: std::sync::Arc<FolderShapes>) -> Self {
         Self {
+            shapes: Some(shapes),
             hashes: HashMap::new(),
-            rows,
-            row_at,
+            rows: rows
+                .into_iter()
+                .map(|e| (e.path.clone().into_os_string(), e))
+                .collect(),
+        }
+    }
+
+    /// The listing of a tool folder: along its known shape when this scan keeps shapes.
+    pub(crate) fn listing(&self, folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
+        match &self.shapes {
+            Some(shapes) => shapes.listing(folder, limits),
+            None => walk::list(folder, limits),
         }
     }
 
@@ -174,9 +316,41 @@ impl KnownHashes {
 
     /// The row of the folder at `path`, to take whole, when it still has this fingerprint.
     pub(crate) fn row(&self, path: &Path, fingerprint: &str) -> Option<&ToolEntry> {
-        self.row_at
-            .get(path)
-            .and_then(|at| self.rows.get(*at))
-            .filter(|row| row.fingerprint == fingerprint)
+        let row = self.rows.get(path.as_os_str()).filter(|row| {
+            !row.fingerprint.is_empty()
+                && !row.content_hash.is_empty()
+                && row.fingerprint == fingerprint
+        })?;
+        if let Some(shapes) = &self.shapes {
+            shapes
+                .taken
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Some(row)
+    }
+
+    /// For a listing: whether the index it was given holds exactly the rows `entries` would
+    /// write, `same_row` telling whether two entries make the same row. When every entry is a
+    /// row taken whole, as many as the index has, it does without comparing a field.
+    pub(crate) fn index_holds(
+        &self,
+        entries: &[ToolEntry],
+        same_row: impl Fn(&ToolEntry, &ToolEntry) -> bool,
+    ) -> bool {
+        let taken = self
+            .shapes
+            .as_ref()
+            .map_or(0, |s| s.taken.load(std::sync::atomic::Ordering::Relaxed));
+        entries.len() == self.rows.len()
+            && (taken == entries.len()
+                || entries.iter().all(|e| {
+                    self.rows.get(e.path.as_os_str()).is_some_and(|row| {
+                        // The fingerprint `row` takes the row whole with: a row taken.
+                        let taken = !row.fingerprint.is_empty()
+                            && !row.content_hash.is_empty()
+                            && row.fingerprint == e.fingerprint;
+                        taken || same_row(row, e)
+                    })
+                }))
     }
 }

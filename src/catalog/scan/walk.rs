@@ -15,6 +15,8 @@
 //! the hash), and no run, check or copy of the tool ever sees it (the runner hides it; copies
 //! and snapshots leave it out).
 
+#[cfg(test)]
+use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -80,7 +82,169 @@ pub(crate) struct Listing {
     /// The first folder or file (the tool folder itself included, as `""`) whose mode lets
     /// other users write it: content that is not frozen, whatever its hash says now.
     pub(crate) writable_by_others: Option<PathBuf>,
+    /// What the walk met, in its order, for a later `restat`; `None` when the listing came
+    /// from `restat` (the shape it was given still holds).
+    pub(crate) shape: Option<Shape>,
 }
+
+/// A tool folder as one walk met it: every folder with its own metadata (a file added,
+/// removed or renamed in a folder changes its mtime and ctime), and every file and symlink
+/// by name. While each folder still has that metadata, the walk would meet the same names
+/// in the same order: `restat` then stats them without listing a folder (git's untracked
+/// cache). `read_at` is when the walk began: a folder changed less than `SETTLED` before it
+/// could change again after the walk with the same mtime (a file system's clock has its
+/// granularity), so it is never taken as unchanged (git's "racily clean" entries).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub(crate) read_at: (i64, i64),
+    pub(crate) items: Vec<Item>,
+}
+
+/// One entry of a walk, in the order met; the first is the tool folder itself (`""`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Item {
+    Folder(PathBuf, FolderStamp),
+    File(PathBuf),
+    Symlink(PathBuf),
+    /// `REVIEW.md` at the top: counted as an entry, never part of the listing.
+    Review,
+}
+
+/// What says a folder's names did not change: device, inode, mtime and ctime (s, ns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FolderStamp([i64; 6]);
+
+impl FolderStamp {
+    fn of(meta: &impl Stat) -> Self {
+        let (mtime, mtime_ns) = meta.st_mtime();
+        let (ctime, ctime_ns) = meta.st_ctime();
+        FolderStamp([
+            meta.st_dev() as i64,
+            meta.st_ino() as i64,
+            mtime,
+            mtime_ns,
+            ctime,
+            ctime_ns,
+        ])
+    }
+
+    /// Whether the folder last changed at least `SETTLED` before `read_at`: any change
+    /// after that moment gives it another mtime, on any file system's clock up to 2 s.
+    fn settled(&self, read_at: (i64, i64)) -> bool {
+        let ns = |(s, n): (i64, i64)| i128::from(s) * 1_000_000_000 + i128::from(n);
+        ns((self.0[2], self.0[3])) + SETTLED_NS < ns(read_at)
+    }
+}
+
+/// How long before a walk a folder's last change must be for the walk's shape to be trusted:
+/// above the timestamp granularity of every common file system (ns on ext4, XFS, Btrfs and
+/// tmpfs, 1 s on ext3 and some network file systems, 2 s on FAT).
+const SETTLED_NS: i128 = 3_000_000_000;
+
+/// The wall clock now, as (s, ns) since the epoch.
+fn now() -> (i64, i64) {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (since.as_secs() as i64, i64::from(since.subsec_nanos()))
+}
+
+impl Shape {
+    /// Whether `other` met the same folders, with the same metadata, and the same names.
+    pub(crate) fn same_items(&self, other: &Shape) -> bool {
+        self.items == other.items
+    }
+
+    /// Whether every folder had settled when this shape was read.
+    pub(crate) fn settled(&self) -> bool {
+        self.items.iter().all(|item| match item {
+            Item::Folder(_, stamp) => stamp.settled(self.read_at),
+            _ => true,
+        })
+    }
+
+    /// The shape as the index keeps it. The encoding starts with a version byte, so a shape
+    /// of another layout is never misread: it decodes as none, and the folder is listed.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = Vec::with_capacity(24 + self.items.len() * 24);
+        out.push(SHAPE_FORMAT);
+        out.extend_from_slice(&self.read_at.0.to_le_bytes());
+        out.extend_from_slice(&self.read_at.1.to_le_bytes());
+        for item in &self.items {
+            let (tag, path) = match item {
+                Item::Folder(path, _) => (0u8, Some(path)),
+                Item::File(path) => (1, Some(path)),
+                Item::Symlink(path) => (2, Some(path)),
+                Item::Review => (3, None),
+            };
+            out.push(tag);
+            if let Some(path) = path {
+                let bytes = path.as_os_str().as_bytes();
+                out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                out.extend_from_slice(bytes);
+            }
+            if let Item::Folder(_, stamp) = item {
+                for n in stamp.0 {
+                    out.extend_from_slice(&n.to_le_bytes());
+                }
+            }
+        }
+        out
+    }
+
+    /// `encode`'s bytes back; `None` for anything else (another format, a damaged blob).
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Shape> {
+        let mut reader = Reader(bytes);
+        if reader.take(1)? != [SHAPE_FORMAT] {
+            return None;
+        }
+        let read_at = (reader.i64()?, reader.i64()?);
+        let mut items = Vec::new();
+        while let Some(tag) = reader.take(1) {
+            items.push(match tag[0] {
+                0 => {
+                    let path = reader.path()?;
+                    let mut stamp = [0i64; 6];
+                    for n in &mut stamp {
+                        *n = reader.i64()?;
+                    }
+                    Item::Folder(path, FolderStamp(stamp))
+                }
+                1 => Item::File(reader.path()?),
+                2 => Item::Symlink(reader.path()?),
+                3 => Item::Review,
+                _ => return None,
+            });
+        }
+        matches!(items.first(), Some(Item::Folder(top, _)) if top.as_os_str().is_empty())
+            .then_some(Shape { read_at, items })
+    }
+}
+
+/// Reads `Shape::encode`'s bytes in order.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = self.0.split_at_checked(n)?;
+        self.0 = tail;
+        Some(head)
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn path(&mut self) -> Option<PathBuf> {
+        use std::os::unix::ffi::OsStrExt;
+        let len = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
+        Some(PathBuf::from(std::ffi::OsStr::from_bytes(self.take(len)?)))
+    }
+}
+
+/// The layout of `Shape::encode`.
+const SHAPE_FORMAT: u8 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -100,14 +264,19 @@ pub(crate) struct Listed {
     pub(crate) stamp: (u64, i64, i64, i64, i64),
 }
 
-/// The regular files and symlinks of a folder in path order.
+/// The regular files and symlinks of a folder in path order, with the shape of the walk.
 pub(crate) fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
+    let read_at = now();
     let mut listing = Listing::default();
+    let mut items = Vec::new();
     let mut bytes = 0u64;
     let mut entries = 0u64;
     if let Ok(meta) = std::fs::symlink_metadata(folder) {
         note_writable(&mut listing, PathBuf::new(), &meta);
         readable(&meta, PathBuf::new())?;
+        if meta.is_dir() {
+            items.push(Item::Folder(PathBuf::new(), FolderStamp::of(&meta)));
+        }
     }
     let mut pending = vec![PathBuf::new()];
     while let Some(relative) = pending.pop() {
@@ -136,18 +305,22 @@ pub(crate) fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListErr
             };
             let file_type = meta.file_type();
             if file_type.is_file() && child.as_os_str() == REVIEW_FILE {
+                items.push(Item::Review);
                 continue;
             }
             if file_type.is_dir() {
                 note_writable(&mut listing, child.clone(), &meta);
+                items.push(Item::Folder(child.clone(), FolderStamp::of(&meta)));
                 pending.push(readable(&meta, child)?);
                 continue;
             }
             let kind = if file_type.is_file() {
                 note_writable(&mut listing, child.clone(), &meta);
                 readable(&meta, child.clone())?;
+                items.push(Item::File(child.clone()));
                 Kind::File
             } else if file_type.is_symlink() {
+                items.push(Item::Symlink(child.clone()));
                 Kind::Symlink
             } else {
                 return Err(ListError::Special {
@@ -167,18 +340,182 @@ pub(crate) fn list(folder: &Path, limits: ScanLimits) -> Result<Listing, ListErr
                 relative: child,
                 kind,
                 len: meta.len(),
-                stamp: (
-                    meta.ino(),
-                    meta.mtime(),
-                    meta.mtime_nsec(),
-                    meta.ctime(),
-                    meta.ctime_nsec(),
-                ),
+                stamp: stamp_of(&meta),
             });
         }
     }
     listing.files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    // A folder not met as one (gone, or a symlink, before the walk) has no shape to keep.
+    if !items.is_empty() {
+        listing.shape = Some(Shape { read_at, items });
+    }
     Ok(listing)
+}
+
+/// `list`'s answer without listing a folder, while `shape` still holds: every folder the walk
+/// met is there with the metadata it had then (and had settled by then), and every file and
+/// symlink is still one, stat'ed afresh. `None` when anything differs or cannot be told (a
+/// limit passed, a mode that refuses reading, a file gone): the caller lists the folder, and
+/// the walk answers, with its error if it has one.
+#[cfg(test)]
+pub(crate) fn restat(folder: &Path, shape: &Shape, limits: ScanLimits) -> Option<Listing> {
+    let parent = folder.parent()?;
+    let dir = rustix::fs::open(
+        parent,
+        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ok()?;
+    restat_at(dir.as_fd(), Path::new(folder.file_name()?), shape, limits)
+}
+
+/// `restat` for the folder `name` of the open folder `dir`: every stat is one `statx` relative
+/// to `dir`, asking only what a listing reads, so the kernel resolves the path from the tier
+/// folder on instead of from `/` (a third of a stat's time at 10,000 tools).
+pub(crate) fn restat_at(
+    dir: std::os::fd::BorrowedFd<'_>,
+    name: &Path,
+    shape: &Shape,
+    limits: ScanLimits,
+) -> Option<Listing> {
+    use rustix::fs::{AtFlags, StatxFlags};
+    if !shape.settled() {
+        return None;
+    }
+    let wanted = StatxFlags::TYPE
+        | StatxFlags::MODE
+        | StatxFlags::UID
+        | StatxFlags::GID
+        | StatxFlags::INO
+        | StatxFlags::SIZE
+        | StatxFlags::MTIME
+        | StatxFlags::CTIME;
+    let mut listing = Listing::default();
+    let mut bytes = 0u64;
+    let mut entries = 0u64;
+    let mut path = name.to_path_buf();
+    for (index, item) in shape.items.iter().enumerate() {
+        if index > 0 {
+            entries += 1;
+            if entries > limits.max_tool_files {
+                return None;
+            }
+        }
+        let relative = match item {
+            Item::Review => continue,
+            Item::Folder(path, _) | Item::File(path) | Item::Symlink(path) => path,
+        };
+        path.clear();
+        path.push(name);
+        if !relative.as_os_str().is_empty() {
+            path.push(relative);
+        }
+        let meta = rustix::fs::statx(dir, &path, AtFlags::SYMLINK_NOFOLLOW, wanted).ok()?;
+        if meta.stx_mask & wanted.bits() != wanted.bits() {
+            return None;
+        }
+        let kind = match (item, kind_of(&meta)) {
+            (Item::Folder(_, stamp), libc::S_IFDIR) => {
+                if FolderStamp::of(&meta) != *stamp {
+                    return None;
+                }
+                note_writable(&mut listing, relative.clone(), &meta);
+                readable(&meta, PathBuf::new()).ok()?;
+                continue;
+            }
+            (Item::File(_), libc::S_IFREG) => {
+                note_writable(&mut listing, relative.clone(), &meta);
+                readable(&meta, PathBuf::new()).ok()?;
+                Kind::File
+            }
+            (Item::Symlink(_), libc::S_IFLNK) => Kind::Symlink,
+            _ => return None,
+        };
+        bytes = bytes.saturating_add(meta.stx_size);
+        if bytes > limits.max_tool_bytes {
+            return None;
+        }
+        listing.files.push(Listed {
+            relative: relative.clone(),
+            kind,
+            len: meta.stx_size,
+            stamp: stamp_of(&meta),
+        });
+    }
+    listing.files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Some(listing)
+}
+
+fn stamp_of(meta: &impl Stat) -> (u64, i64, i64, i64, i64) {
+    let (mtime, mtime_ns) = meta.st_mtime();
+    let (ctime, ctime_ns) = meta.st_ctime();
+    (meta.st_ino(), mtime, mtime_ns, ctime, ctime_ns)
+}
+
+/// What a listing reads of a file's metadata, from `std::fs::Metadata` (the walk) or from one
+/// `statx` (`restat`), so both judge a file alike.
+pub(crate) trait Stat {
+    fn st_mode(&self) -> u32;
+    fn st_uid(&self) -> u32;
+    fn st_gid(&self) -> u32;
+    fn st_dev(&self) -> u64;
+    fn st_ino(&self) -> u64;
+    fn st_mtime(&self) -> (i64, i64);
+    fn st_ctime(&self) -> (i64, i64);
+}
+
+impl Stat for std::fs::Metadata {
+    fn st_mode(&self) -> u32 {
+        self.mode()
+    }
+    fn st_uid(&self) -> u32 {
+        self.uid()
+    }
+    fn st_gid(&self) -> u32 {
+        self.gid()
+    }
+    fn st_dev(&self) -> u64 {
+        self.dev()
+    }
+    fn st_ino(&self) -> u64 {
+        self.ino()
+    }
+    fn st_mtime(&self) -> (i64, i64) {
+        (self.mtime(), self.mtime_nsec())
+    }
+    fn st_ctime(&self) -> (i64, i64) {
+        (self.ctime(), self.ctime_nsec())
+    }
+}
+
+impl Stat for rustix::fs::Statx {
+    fn st_mode(&self) -> u32 {
+        u32::from(self.stx_mode)
+    }
+    fn st_uid(&self) -> u32 {
+        self.stx_uid
+    }
+    fn st_gid(&self) -> u32 {
+        self.stx_gid
+    }
+    fn st_dev(&self) -> u64 {
+        // As `std::fs::Metadata::dev` encodes it from the same call.
+        libc::makedev(self.stx_dev_major, self.stx_dev_minor)
+    }
+    fn st_ino(&self) -> u64 {
+        self.stx_ino
+    }
+    fn st_mtime(&self) -> (i64, i64) {
+        (self.stx_mtime.tv_sec, i64::from(self.stx_mtime.tv_nsec))
+    }
+    fn st_ctime(&self) -> (i64, i64) {
+        (self.stx_ctime.tv_sec, i64::from(self.stx_ctime.tv_nsec))
+    }
+}
+
+/// The kind of file a `Stat` describes.
+fn kind_of(meta: &impl Stat) -> u32 {
+    meta.st_mode() & libc::S_IFMT
 }
 
 /// A path inside the tool folder as messages show it; the folder itself is `.`.
@@ -192,7 +529,7 @@ fn shown(relative: &Path) -> String {
 
 /// `relative` back when its mode lets this process read it (and search it, a folder) without
 /// privileges: the owner's bits for the owner, the group's for a member, else the others'.
-fn readable(meta: &std::fs::Metadata, relative: PathBuf) -> Result<PathBuf, ListError> {
+fn readable(meta: &impl Stat, relative: PathBuf) -> Result<PathBuf, ListError> {
     static IDENTITY: std::sync::OnceLock<(u32, Vec<u32>)> = std::sync::OnceLock::new();
     let (uid, groups) = IDENTITY.get_or_init(|| {
         let mut groups: Vec<u32> = rustix::process::getgroups()
@@ -203,15 +540,15 @@ fn readable(meta: &std::fs::Metadata, relative: PathBuf) -> Result<PathBuf, List
         groups.push(rustix::process::getegid().as_raw());
         (rustix::process::geteuid().as_raw(), groups)
     });
-    let mode = meta.mode();
-    let bits = if meta.uid() == *uid {
+    let mode = meta.st_mode();
+    let bits = if meta.st_uid() == *uid {
         mode >> 6
-    } else if groups.contains(&meta.gid()) {
+    } else if groups.contains(&meta.st_gid()) {
         mode >> 3
     } else {
         mode
     } & 0o7;
-    let folder = meta.is_dir();
+    let folder = kind_of(meta) == libc::S_IFDIR;
     let needed = if folder { 0o5 } else { 0o4 };
     if bits & needed == needed {
         return Ok(relative);
@@ -230,8 +567,8 @@ fn readable(meta: &std::fs::Metadata, relative: PathBuf) -> Result<PathBuf, List
     })
 }
 
-fn note_writable(listing: &mut Listing, relative: PathBuf, meta: &std::fs::Metadata) {
-    if listing.writable_by_others.is_none() && meta.mode() & 0o002 != 0 {
+fn note_writable(listing: &mut Listing, relative: PathBuf, meta: &impl Stat) {
+    if listing.writable_by_others.is_none() && meta.st_mode() & 0o002 != 0 {
         listing.writable_by_others = Some(relative);
     }
 }
@@ -265,8 +602,130 @@ pub(crate) fn human(bytes: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Sets `path`'s mtime `secs` back from now (a folder too): settled for `restat`.
+    pub(crate) fn age(path: &Path, secs: u64) {
+        let when = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+        std::fs::File::open(path)
+            .and_then(|f| f.set_modified(when))
+            .expect("set mtime");
+    }
+
+    fn tool(dir: &Path) {
+        std::fs::create_dir_all(dir.join("tests")).expect("mkdir");
+        std::fs::write(dir.join("tool.toml"), "name = \"t\"\n").expect("write");
+        std::fs::write(dir.join("tests/a.toml"), "a").expect("write");
+        std::fs::write(dir.join(REVIEW_FILE), "feedback").expect("write");
+        std::os::unix::fs::symlink("tool.toml", dir.join("link")).expect("symlink");
+        age(dir, 3600);
+        age(&dir.join("tests"), 3600);
+    }
+
+    #[test]
+    fn a_shape_round_trips_and_anything_else_decodes_as_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        tool(dir.path());
+        let shape = list(dir.path(), ScanLimits::default())
+            .expect("list")
+            .shape
+            .expect("shape");
+        assert_eq!(shape.items.len(), 6, "{shape:?}");
+        let bytes = shape.encode();
+        assert_eq!(Shape::decode(&bytes), Some(shape));
+        assert_eq!(Shape::decode(&bytes[..bytes.len() - 1]), None, "cut short");
+        let mut other = bytes.clone();
+        other[0] = SHAPE_FORMAT + 1;
+        assert_eq!(Shape::decode(&other), None, "another format");
+        assert_eq!(Shape::decode(&[]), None);
+    }
+
+    /// While the folders are as the walk met them, `restat` gives the walk's listing without
+    /// listing a folder; a change the stats show (a file rewritten in place) is in it.
+    #[test]
+    fn restat_answers_as_the_walk_while_the_shape_holds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        tool(dir.path());
+        let limits = ScanLimits::default();
+        let walked = list(dir.path(), limits).expect("list");
+        let shape = walked.shape.clone().expect("shape");
+        let restated = restat(dir.path(), &shape, limits).expect("holds");
+        assert_eq!(restated.files, walked.files);
+        assert_eq!(restated.writable_by_others, walked.writable_by_others);
+        assert_eq!(restated.shape, None);
+        std::fs::write(dir.path().join("tool.toml"), "name = \"u\"\n").expect("edit");
+        let restated = restat(dir.path(), &shape, limits).expect("names unchanged");
+        assert_eq!(
+            restated.files,
+            list(dir.path(), limits).expect("list").files
+        );
+        // Over a limit lowered since: the walk answers, with its error.
+        let few = ScanLimits {
+            max_tool_bytes: u64::MAX,
+            max_tool_files: 2,
+        };
+        assert_eq!(restat(dir.path(), &shape, few), None);
+    }
+
+    /// A name added, removed or renamed in any folder of the shape, a folder replaced (same
+    /// mtime, another inode), a folder changed too recently to tell, or gone: `restat`
+    /// declines, and the folder is listed.
+    #[test]
+    fn restat_declines_whatever_changed_a_folder() {
+        let limits = ScanLimits::default();
+        let fresh = || {
+            let dir = tempfile::tempdir().expect("tempdir");
+            tool(dir.path());
+            let shape = list(dir.path(), limits)
+                .expect("list")
+                .shape
+                .expect("shape");
+            (dir, shape)
+        };
+        let (dir, shape) = fresh();
+        std::fs::write(dir.path().join("tests/b.toml"), "b").expect("add in a subfolder");
+        assert_eq!(restat(dir.path(), &shape, limits), None);
+
+        let (dir, shape) = fresh();
+        std::fs::remove_file(dir.path().join("link")).expect("rm");
+        std::os::unix::fs::symlink("tests", dir.path().join("link")).expect("swap");
+        assert_eq!(restat(dir.path(), &shape, limits), None, "symlink swapped");
+
+        let (dir, shape) = fresh();
+        let meta = std::fs::metadata(dir.path().join("tests")).expect("meta");
+        std::fs::rename(dir.path().join("tests"), dir.path().join("old")).expect("mv");
+        std::fs::create_dir(dir.path().join("tests")).expect("mkdir");
+        std::fs::write(dir.path().join("tests/a.toml"), "a").expect("write");
+        std::fs::remove_dir_all(dir.path().join("old")).expect("rm");
+        let same = std::fs::File::open(dir.path().join("tests")).expect("open");
+        same.set_modified(meta.modified().expect("mtime"))
+            .expect("same mtime");
+        let top = std::fs::File::open(dir.path()).expect("open");
+        top.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+            .expect("top back");
+        assert_eq!(restat(dir.path(), &shape, limits), None, "another inode");
+
+        let (dir, _) = fresh();
+        std::fs::File::open(dir.path())
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+            .expect("touch");
+        let walked = list(dir.path(), limits)
+            .expect("list")
+            .shape
+            .expect("shape");
+        assert!(!walked.settled(), "changed just now");
+        assert_eq!(restat(dir.path(), &walked, limits), None);
+
+        let (dir, shape) = fresh();
+        let gone = dir.path().to_path_buf();
+        drop(dir);
+        assert_eq!(restat(&gone, &shape, limits), None, "vanished");
+        assert!(matches!(
+            list(&gone, limits),
+            Err(ListError::Unreadable { .. })
+        ));
+    }
 
     #[test]
     fn sizes_read_whole_or_with_one_decimal() {

@@ -1,0 +1,285 @@
+//! `toolbench list` stats a tool folder along the shape a listing last met (each of its
+//! folders' own metadata, the names in them) instead of listing it, as git's untracked cache
+//! does (issue 64). Whatever changed on disk must show exactly as a cold scan (no index, no
+//! shapes) shows it, however the change tried to hide: the same size, the mtime set back, a
+//! folder swapped for another with the same mtime.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::*;
+use serde_json::Value;
+
+const AN_HOUR_AGO: Duration = Duration::from_secs(3600);
+
+fn manifest(name: &str, description: &str) -> String {
+    format!(
+        "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"{description}\"\ncost_tier = \"low\"\n\n[run]\ncommand = [\"sh\", \"run.sh\"]\ninput = \"none\"\n"
+    )
+}
+
+/// A tool with a subfolder and a symlink: `tool.toml`, `run.sh`, `tests/a.toml`, `link`.
+fn tool(root: &Path, tier: &str, name: &str) {
+    let folder = write_tool(root, tier, name, &manifest(name, "aaaa"));
+    std::fs::create_dir_all(folder.join("tests")).expect("mkdir");
+    std::fs::write(folder.join("tests/a.toml"), "a = 1\n").expect("test");
+    std::os::unix::fs::symlink("run.sh", folder.join("link")).expect("symlink");
+}
+
+/// Sets the mtime of `path` (a file or a folder, not followed when a symlink is left out).
+fn set_mtime(path: &Path, when: SystemTime) {
+    std::fs::File::open(path)
+        .and_then(|f| f.set_modified(when))
+        .expect("set mtime");
+}
+
+fn mtime(path: &Path) -> SystemTime {
+    std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .expect("mtime")
+}
+
+/// Every folder and file of the tiers an hour old: what a listing meets then has settled.
+fn age(root: &Path) {
+    fn walk(path: &Path) {
+        let meta = std::fs::symlink_metadata(path).expect("meta");
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(path).expect("read_dir").flatten() {
+                walk(&entry.path());
+            }
+        }
+        if !meta.file_type().is_symlink() {
+            set_mtime(path, SystemTime::now() - AN_HOUR_AGO);
+        }
+    }
+    for tier in ["core", "approved", "experimental", "archived"] {
+        if root.join(tier).exists() {
+            walk(&root.join(tier));
+        }
+    }
+}
+
+/// A workspace of four tools whose shapes the index holds, settled.
+fn workspace() -> tempfile::TempDir {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    tool(root, "approved", "alpha");
+    tool(root, "experimental", "beta");
+    tool(root, "experimental", "gamma");
+    tool(root, "archived", "delta");
+    let out = toolbench(root, &["accept"]);
+    assert!(out.status.success(), "accept: {}", stderr(&out));
+    age(root);
+    // The first listing finds no index (a cold scan keeps no shapes); the second keeps them.
+    listed(root);
+    listed(root);
+    assert_eq!(shapes_kept(root), 4);
+    ws
+}
+
+fn listed(root: &Path) -> String {
+    let out = toolbench(root, &["list", "--json"]);
+    assert!(out.status.success(), "list: {}", stderr(&out));
+    assert_eq!(stderr(&out), "", "nothing on stderr");
+    stdout(&out)
+}
+
+/// `list --json` from nothing cached: the index and the shapes dropped first. One more
+/// listing then keeps the shapes again, for the next change to be found along them.
+fn cold(root: &Path) -> String {
+    let db = root.join(".toolbench/state.db");
+    rusqlite::Connection::open(db)
+        .expect("state")
+        .execute_batch("DELETE FROM catalog_index; DELETE FROM catalog_folders;")
+        .expect("dropped");
+    let cold = listed(root);
+    listed(root);
+    cold
+}
+
+/// The listing with the cache, checked against a cold one; the tools, by name.
+fn as_cold(root: &Path) -> Vec<Value> {
+    let warm = listed(root);
+    assert_eq!(
+        warm,
+        cold(root),
+        "the cached listing differs from a cold scan"
+    );
+    serde_json::from_str(&warm).expect("JSON")
+}
+
+fn tool_named<'a>(tools: &'a [Value], name: &str) -> Option<&'a Value> {
+    tools.iter().find(|t| t["name"] == name)
+}
+
+fn shapes_kept(root: &Path) -> i64 {
+    rusqlite::Connection::open(root.join(".toolbench/state.db"))
+        .expect("state")
+        .query_row("SELECT COUNT(*) FROM catalog_folders", [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
+fn an_unchanged_workspace_lists_as_a_cold_scan_and_keeps_a_shape_per_tool() {
+    let ws = workspace();
+    assert_eq!(shapes_kept(ws.path()), 4);
+    let tools = as_cold(ws.path());
+    assert_eq!(tools.len(), 4);
+    assert_eq!(shapes_kept(ws.path()), 4);
+}
+
+#[test]
+fn a_tool_added_removed_or_renamed_shows() {
+    let ws = workspace();
+    let root = ws.path();
+    tool(root, "experimental", "epsilon");
+    std::fs::remove_dir_all(root.join("experimental/gamma")).expect("rm");
+    std::fs::rename(root.join("archived/delta"), root.join("archived/delta2")).expect("mv");
+    let tools = as_cold(root);
+    assert!(tool_named(&tools, "epsilon").is_some());
+    assert!(tool_named(&tools, "gamma").is_none());
+    let delta = tool_named(&tools, "delta").expect("delta");
+    assert!(
+        delta["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("delta2"))
+    );
+    // Gone: gamma and the old delta; kept: alpha, beta, and delta2 (its folder, renamed,
+    // kept its mtime); epsilon, added just now, has not settled and has none yet.
+    assert_eq!(
+        shapes_kept(root),
+        3,
+        "the shapes of folders gone are forgotten"
+    );
+}
+
+#[test]
+fn a_manifest_edited_in_place_with_the_same_size_and_mtime_shows() {
+    let ws = workspace();
+    let root = ws.path();
+    let file = root.join("approved/alpha/tool.toml");
+    let before = mtime(&file);
+    std::fs::write(&file, manifest("alpha", "bbbb")).expect("edit in place");
+    set_mtime(&file, before);
+    let tools = as_cold(root);
+    assert_eq!(
+        tool_named(&tools, "alpha").expect("alpha")["description"],
+        "bbbb"
+    );
+}
+
+#[test]
+fn a_file_added_to_a_tool_folder_or_its_subfolder_shows() {
+    let ws = workspace();
+    let root = ws.path();
+    let hash = |tools: &[Value], name: &str| {
+        tool_named(tools, name).expect("tool")["content_hash"].clone()
+    };
+    let before = as_cold(root);
+    std::fs::write(root.join("experimental/beta/extra.txt"), "x").expect("add");
+    // Only the subfolder changes: the tool folder keeps its mtime.
+    let folder = root.join("experimental/gamma");
+    let folder_mtime = mtime(&folder);
+    std::fs::write(folder.join("tests/b.toml"), "b = 2\n").expect("add in tests/");
+    assert_eq!(mtime(&folder), folder_mtime);
+    let after = as_cold(root);
+    assert_ne!(hash(&before, "beta"), hash(&after, "beta"));
+    assert_ne!(hash(&before, "gamma"), hash(&after, "gamma"));
+    assert_eq!(hash(&before, "alpha"), hash(&after, "alpha"));
+}
+
+#[test]
+fn a_symlink_swapped_behind_a_folder_mtime_set_back_shows() {
+    let ws = workspace();
+    let root = ws.path();
+    let before = as_cold(root);
+    let folder = root.join("approved/alpha");
+    let folder_mtime = mtime(&folder);
+    std::fs::remove_file(folder.join("link")).expect("rm");
+    // A target of the same length.
+    std::os::unix::fs::symlink("run.zz", folder.join("link")).expect("swap");
+    set_mtime(&folder, folder_mtime);
+    let after = as_cold(root);
+    assert_ne!(
+        tool_named(&before, "alpha").expect("alpha")["content_hash"],
+        tool_named(&after, "alpha").expect("alpha")["content_hash"]
+    );
+}
+
+/// Another folder put in a tool's place, with the old one's mtime, and the tier folder's
+/// mtime set back as well: only its inode tells.
+#[test]
+fn a_folder_replaced_by_another_with_the_same_mtime_shows() {
+    let ws = workspace();
+    let root = ws.path();
+    let folder = root.join("experimental/beta");
+    let (folder_mtime, tier_mtime) = (mtime(&folder), mtime(&root.join("experimental")));
+    let other = root.join("experimental/.beta-new");
+    std::fs::create_dir_all(other.join("tests")).expect("mkdir");
+    std::fs::write(other.join("tool.toml"), manifest("beta", "cccc")).expect("manifest");
+    std::fs::write(other.join("run.sh"), "echo '{}'\n").expect("script");
+    std::fs::write(other.join("tests/a.toml"), "a = 1\n").expect("test");
+    std::os::unix::fs::symlink("run.sh", other.join("link")).expect("symlink");
+    set_mtime(&other.join("tests"), mtime(&folder.join("tests")));
+    set_mtime(&other, folder_mtime);
+    std::fs::remove_dir_all(&folder).expect("rm");
+    std::fs::rename(&other, &folder).expect("mv");
+    set_mtime(&root.join("experimental"), tier_mtime);
+    assert_eq!(mtime(&folder), folder_mtime);
+    let tools = as_cold(root);
+    assert_eq!(
+        tool_named(&tools, "beta").expect("beta")["description"],
+        "cccc"
+    );
+}
+
+#[test]
+fn a_tool_folder_replaced_by_a_file_leaves_the_listing() {
+    let ws = workspace();
+    let root = ws.path();
+    std::fs::remove_dir_all(root.join("approved/alpha")).expect("rm");
+    std::fs::write(root.join("approved/alpha"), "not a tool\n").expect("file");
+    let tools = as_cold(root);
+    assert!(tool_named(&tools, "alpha").is_none());
+    assert_eq!(tools.len(), 3);
+}
+
+/// A folder that cannot be read is one line of the listing, whichever way it was found; the
+/// other tools list as before.
+#[test]
+fn a_folder_that_cannot_be_read_is_one_line_and_no_tool_is_lost() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = workspace();
+    let root = ws.path();
+    let tests = root.join("experimental/gamma/tests");
+    std::fs::set_permissions(&tests, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let tools = as_cold(root);
+    assert_eq!(tools.len(), 4);
+    let error = tool_named(&tools, "gamma")
+        .map(|t| t["error"].clone())
+        .or_else(|| {
+            tools
+                .iter()
+                .find(|t| t["path"].as_str().is_some_and(|p| p.ends_with("gamma")))
+                .map(|t| t["error"].clone())
+        })
+        .expect("gamma listed");
+    assert!(
+        error
+            .as_str()
+            .is_some_and(|e| e.contains("cannot read this folder")),
+        "{error}"
+    );
+    let out = toolbench(root, &["list"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert_eq!(
+        text.lines().filter(|l| l.contains("BROKEN")).count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 5, "a header and four tools: {text}");
+    std::fs::set_permissions(&tests, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
