@@ -18,6 +18,7 @@ pub(crate) mod python_version;
 pub mod quality;
 pub(crate) mod requests;
 pub mod review_command;
+pub mod run_output;
 pub(crate) mod store_error;
 pub use store_error::StoreError;
 pub mod services;

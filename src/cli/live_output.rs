@@ -12,7 +12,7 @@ use std::os::fd::AsFd;
 
 use super::term::{self, errln};
 use crate::jobs::run::{RunJobEvent, RunObserver};
-use crate::runner::Stream;
+use crate::model::run_output::Stream;
 use crate::runner::helper_process::widen_pipe;
 use crate::text::VisibleStream;
 

@@ -25,8 +25,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::model::run_output::Progress;
 use crate::model::{FailureRecord, RunRecord};
-use crate::runner::progress::Progress;
 use crate::runner::record::automatic_failure;
 use crate::runner::{self, CancelSender, RunError, RunEvent, RunOutcome, RunRequest, Stream};
 use crate::store::SharedStore;

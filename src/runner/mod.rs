@@ -53,11 +53,7 @@ const PROGRESS_GRACE: Duration = Duration::from_millis(100);
 /// Size of one read from a tool's progress pipe.
 const PROGRESS_CHUNK_BYTES: usize = 64 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    Stdout,
-    Stderr,
-}
+pub use crate::model::run_output::Stream;
 
 #[derive(Debug)]
 pub enum RunEvent {
@@ -66,7 +62,7 @@ pub enum RunEvent {
         bytes: Vec<u8>,
     },
     /// The newest progress report that stood, at most one per `progress::REPORT_EVERY`.
-    Progress(progress::Progress),
+    Progress(crate::model::run_output::Progress),
 }
 
 /// Why a run could not start. Nothing was spawned.
@@ -861,7 +857,7 @@ async fn pump_progress(
     use tokio::sync::mpsc::error::TrySendError;
     let mut reader = progress::ProgressReader::new();
     let mut buf = vec![0u8; PROGRESS_CHUNK_BYTES];
-    let mut pending: Option<progress::Progress> = None;
+    let mut pending: Option<crate::model::run_output::Progress> = None;
     let mut turn = tokio::time::Instant::now();
     loop {
         tokio::select! {

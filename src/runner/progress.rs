@@ -29,24 +29,7 @@ pub(crate) const MAX_MESSAGE_CHARS: usize = 200;
 /// The shortest time between two reports told to a run's observers.
 pub(crate) const REPORT_EVERY: Duration = Duration::from_millis(100);
 
-/// One report that stood.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Progress {
-    /// Finite, >= 0, never below the previous report's.
-    pub(crate) progress: f64,
-    /// Finite, > 0, never below `progress`.
-    pub(crate) total: Option<f64>,
-    /// One line of visible text, at most [`MAX_MESSAGE_CHARS`] characters.
-    pub(crate) message: Option<String>,
-}
-
-impl Progress {
-    /// `progress / total`, within 0..=1, when a total is known.
-    pub(crate) fn fraction(&self) -> Option<f64> {
-        self.total
-            .map(|total| (self.progress / total).clamp(0.0, 1.0))
-    }
-}
+use crate::model::run_output::Progress;
 
 /// A number for people: `3`, `2.5`, `0.33`; an integral value without decimals.
 pub(crate) fn format_number(value: f64) -> String {

@@ -48,13 +48,14 @@ use crate::error_chain::one_line;
 use crate::model::decisions::DecisionKind;
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
+use crate::model::run_output::Stream;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::quality_of;
 use crate::review::Outcome;
 use crate::review::lifecycle::Destination;
 use crate::review::queue::arrival_key;
+use crate::runner::RunError;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
-use crate::runner::{RunError, Stream};
 
 use crate::model::StoreError;
 use crate::model::services::InstanceRow;
@@ -137,7 +138,7 @@ pub enum AppEvent {
     /// A running tool's newest progress report.
     RunProgress {
         key: u64,
-        progress: crate::runner::progress::Progress,
+        progress: crate::model::run_output::Progress,
     },
     /// The library refused to start a run (its tool gone, the gate, its input).
     RunNotStarted {

@@ -6,9 +6,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use crate::model::run_output::Progress;
+use crate::model::run_output::Stream;
 use crate::model::{RunOrigin, RunRecord, ToolEntry};
-use crate::runner::Stream;
-use crate::runner::progress::Progress;
 use crate::text::visible;
 
 /// Lines kept per run in memory; the full log is on disk.

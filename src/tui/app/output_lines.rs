@@ -5,8 +5,8 @@ use ratatui::text::{Line, Span};
 
 use super::App;
 use crate::model::RunStatus;
+use crate::model::run_output::Stream;
 use crate::model::services::InstanceState;
-use crate::runner::Stream;
 use crate::tui::action::Action;
 use crate::tui::layout::Pane;
 use crate::tui::panes::output::RunRows;
@@ -381,7 +381,7 @@ fn bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::{bytes, layer_count, not_shown};
-    use crate::runner::Stream;
+    use crate::model::run_output::Stream;
     use crate::tui::runs::RunView;
 
     /// A run that printed `lines` lines of `width` bytes on stdout, all of them shown.

@@ -10,11 +10,11 @@ use ratatui::backend::TestBackend;
 use super::*;
 use crate::model::decisions::DecisionKind;
 use crate::model::review_command::ReviewCommand;
+use crate::model::run_output::Stream;
 use crate::model::{
     Category, CostTier, FailureRecord, InputMode, Manifest, Provenance, RunOrigin, RunRecord,
     RunSpec,
 };
-use crate::runner::Stream;
 use crate::tui::ui;
 
 fn manifest(name: &str, version: &str, description: &str, parent: Option<&str>) -> Manifest {

@@ -2,7 +2,7 @@
 //! beside it; where it stopped once the run ended.
 
 use super::*;
-use crate::runner::progress::Progress;
+use crate::model::run_output::Progress;
 
 /// A run of the selected tool started, with some output; the Output pane focused. The run
 /// started 20 s ago, so the header's time holds still.

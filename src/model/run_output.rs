@@ -1,0 +1,27 @@
+//! What a run sends back while it runs, as every front end shows it: which stream a chunk of
+//! output came from, and the newest progress report that stood. The runner makes them.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// One report that stood.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// Finite, >= 0, never below the previous report's.
+    pub(crate) progress: f64,
+    /// Finite, > 0, never below `progress`.
+    pub(crate) total: Option<f64>,
+    /// One line of visible text, at most `runner::progress::MAX_MESSAGE_CHARS` characters.
+    pub(crate) message: Option<String>,
+}
+
+impl Progress {
+    /// `progress / total`, within 0..=1, when a total is known.
+    pub(crate) fn fraction(&self) -> Option<f64> {
+        self.total
+            .map(|total| (self.progress / total).clamp(0.0, 1.0))
+    }
+}
