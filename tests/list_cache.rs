@@ -283,3 +283,51 @@ fn a_folder_that_cannot_be_read_is_one_line_and_no_tool_is_lost() {
     assert_eq!(text.lines().count(), 5, "a header and four tools: {text}");
     std::fs::set_permissions(&tests, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
+
+/// The agent that wants unreviewed code to run swaps an approved tool's script in place behind
+/// a warm listing (the same size, its own and its folder's mtime set back): the cached listing
+/// shows what a cold scan shows, and the run refuses the swapped content, so its words never
+/// reach the host's output and no run of it is recorded.
+#[test]
+fn an_approved_script_swapped_behind_a_warm_listing_never_runs() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    tool(root, "approved", "alpha");
+    let script = root.join("approved/alpha/run.sh");
+    std::fs::write(&script, "echo ORIGINAL-ONE\n").expect("script");
+    let out = toolbench(root, &["accept"]);
+    assert!(out.status.success(), "accept: {}", stderr(&out));
+    age(root);
+    listed(root);
+    listed(root);
+    assert_eq!(shapes_kept(root), 1);
+    // The approved content runs: the setup is real.
+    let first = toolbench(root, &["run", "alpha"]);
+    assert!(first.status.success(), "run: {}", stderr(&first));
+    assert!(
+        stdout(&first).contains("ORIGINAL-ONE"),
+        "{}",
+        stdout(&first)
+    );
+    assert_eq!(runs_of(root, "alpha").len(), 1);
+
+    let (script_time, folder_time) = (mtime(&script), mtime(&root.join("approved/alpha")));
+    std::fs::write(&script, "echo SWAPPED--TWO\n").expect("swap");
+    set_mtime(&script, script_time);
+    set_mtime(&root.join("approved/alpha"), folder_time);
+    assert!(tool_named(&as_cold(root), "alpha").is_some());
+
+    let second = toolbench(root, &["run", "alpha"]);
+    assert!(!second.status.success(), "the swapped content ran");
+    assert!(
+        !stdout(&second).contains("SWAPPED--TWO") && !stderr(&second).contains("SWAPPED--TWO"),
+        "{}{}",
+        stdout(&second),
+        stderr(&second)
+    );
+    assert_eq!(
+        runs_of(root, "alpha").len(),
+        1,
+        "no run of the swap recorded"
+    );
+}
