@@ -20,6 +20,7 @@ pub(crate) mod requests;
 pub mod review_command;
 pub mod run_output;
 pub(crate) mod store_error;
+pub mod validation_report;
 pub use store_error::StoreError;
 pub mod services;
 pub(crate) mod suggestions;

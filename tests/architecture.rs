@@ -1061,7 +1061,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     // `cli` starts the other front ends (`mcp`, `tui`, `web`): their entry points.
     ("cli", "mcp", 2),
     ("cli", "quality", 3),
-    ("cli", "review", 10),
+    ("cli", "review", 7),
     ("cli", "runner", 16),
     ("cli", "seal", 2),
     ("cli", "services", 6),
@@ -1092,7 +1092,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("tui", "config", 2),
     ("tui", "jobs", 10),
     ("tui", "quality", 2),
-    ("tui", "review", 26),
+    ("tui", "review", 15),
     ("tui", "runner", 14),
     ("tui", "services", 3),
     ("tui", "signature", 1),
@@ -1106,7 +1106,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("web", "catalog", 2),
     ("web", "config", 2),
     ("web", "jobs", 1),
-    ("web", "review", 3),
+    ("web", "review", 2),
     ("web", "tool_diff", 2),
     ("web", "tool_files", 1),
 ];

@@ -10,7 +10,7 @@ use clap::Args;
 use super::{CliError, CliResult, Workbench, runtime, tool_id};
 use crate::command::{self, Applied, Command};
 use crate::jobs::validation::Validated;
-use crate::review::validate::{
+use crate::model::validation_report::{
     Answered, CaseStatus, CheckKind, CheckStatus, Difference, ValidationReport, Verdict,
 };
 

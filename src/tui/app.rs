@@ -207,7 +207,7 @@ pub enum AppEvent {
     /// store refused.
     Validated {
         path: PathBuf,
-        report: Box<crate::review::validate::ValidationReport>,
+        report: Box<crate::model::validation_report::ValidationReport>,
         unstored: Vec<String>,
     },
     /// The text files of a tool, for the evolve editor.

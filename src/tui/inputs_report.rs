@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
-use crate::review::validate::{Answered, DifferentialReport, GeneratedReport};
+use crate::model::validation_report::{Answered, DifferentialReport, GeneratedReport};
 use crate::text::visible;
 use crate::tui::theme::Theme;
 

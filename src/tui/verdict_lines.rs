@@ -4,7 +4,7 @@
 use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
-use crate::review::validate::{Check, CheckStatus, ValidationReport};
+use crate::model::validation_report::{Check, CheckStatus, ValidationReport};
 
 /// `verdict warn · validated <when>` (`(cached)` for a verdict the store already held).
 pub(crate) fn verdict(theme: &Theme, report: &ValidationReport) -> Line<'static> {

@@ -12,88 +12,27 @@
 
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::private_copy::{self, PrivateCopy};
 use super::trial::{TrialOutcome, Trials};
-use super::{Check, CheckKind, CheckStatus};
+use super::{Answered, Check, CheckKind, CheckStatus, Difference, DifferentialReport};
 use crate::model::{RunStatus, ToolEntry};
 
 /// Characters of stdout kept of each answer.
 const KEPT_STDOUT: usize = 4000;
 
-/// One side of a difference.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Answered {
-    pub(crate) status: RunStatus,
-    pub(crate) exit_code: Option<i32>,
-    pub(crate) stdout: String,
-    /// The output schema refused what it printed.
-    pub(crate) schema_violation: bool,
-    /// The input schema refused the input before anything ran.
-    #[serde(default)]
-    pub(crate) refused: Option<String>,
-}
-
-impl Answered {
-    /// How it ended, in a few words: `exit 0`, `timeout · breaks the output schema`,
-    /// `refused: why`.
-    pub(crate) fn ending(&self) -> String {
-        if let Some(why) = &self.refused {
-            return format!("refused: {why}");
-        }
-        let exit = self
-            .exit_code
-            .map_or(self.status.to_string(), |c| format!("exit {c}"));
-        if self.schema_violation {
-            format!("{exit} · breaks the output schema")
-        } else {
-            exit
-        }
+/// One side of a difference, as kept in the report.
+fn answered(answer: &TrialOutcome) -> Answered {
+    Answered {
+        status: answer.status,
+        exit_code: answer.exit_code,
+        stdout: answer.stdout.chars().take(KEPT_STDOUT).collect(),
+        schema_violation: answer.status == RunStatus::SchemaViolation,
+        refused: answer
+            .refused()
+            .then(|| answer.error.clone().unwrap_or_default()),
     }
-
-    fn of(answer: &TrialOutcome) -> Self {
-        Answered {
-            status: answer.status,
-            exit_code: answer.exit_code,
-            stdout: answer.stdout.chars().take(KEPT_STDOUT).collect(),
-            schema_violation: answer.status == RunStatus::SchemaViolation,
-            refused: answer
-                .refused()
-                .then(|| answer.error.clone().unwrap_or_default()),
-        }
-    }
-}
-
-/// An input parent and candidate answered differently.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Difference {
-    /// JSON text, as the run history holds it.
-    pub(crate) input: String,
-    /// `history` or `tests/NAME.toml`.
-    pub(crate) source: String,
-    pub(crate) parent: Answered,
-    pub(crate) candidate: Answered,
-    /// What differs: `exit`, `stdout`, `output schema`, `refused by the new input schema`.
-    pub(crate) what: Vec<String>,
-}
-
-/// The `differential` part of `validate --json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct DifferentialReport {
-    /// `NAME@VERSION` of the parent.
-    pub(crate) parent: String,
-    /// Inputs replayed against both.
-    pub(crate) replayed: usize,
-    /// Inputs there were to replay: from the history, then from the parent's tests.
-    pub(crate) from_history: usize,
-    pub(crate) from_tests: usize,
-    pub(crate) out_of_budget: bool,
-    /// Inputs answered differently, breaking changes (refused by the new schema) among them.
-    pub(crate) differences: Vec<Difference>,
-    /// Inputs on which one tool answered two ways when asked twice: flagged, not compared.
-    pub(crate) not_deterministic: usize,
 }
 
 /// The inputs to replay: the parent's history, then its test cases, each once.
@@ -159,8 +98,8 @@ pub(crate) async fn replay(
         differences.push(Difference {
             input,
             source,
-            parent: Answered::of(&parent_answer),
-            candidate: Answered::of(&candidate_answer),
+            parent: answered(&parent_answer),
+            candidate: answered(&candidate_answer),
             what,
         });
     }

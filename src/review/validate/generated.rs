@@ -5,12 +5,11 @@
 use std::time::Instant;
 
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::generate::{Rng, Schema, smaller};
 use super::trial::{self, TrialOutcome, Trials};
-use super::{Check, CheckKind, CheckStatus};
+use super::{Check, CheckKind, CheckStatus, GeneratedFailure, GeneratedReport};
 use crate::model::{CostTier, InputMode, ToolEntry};
 
 /// Generated inputs of one tool that run at the same time.
@@ -19,33 +18,6 @@ const PARALLEL: usize = 4;
 const SHRINK_RUNS: usize = 24;
 /// Random draws tried for each input that is kept (most fail the schema when it is strict).
 const DRAWS_PER_INPUT: usize = 8;
-
-/// One distinct failure the generated inputs found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct GeneratedFailure {
-    /// `exit 1`, `crash (signal 11)`, `timeout`, `output breaks the output schema`, …
-    pub(crate) kind: String,
-    /// The last line of stderr, or why the run ended.
-    pub(crate) message: String,
-    /// The smallest input found that shows it (JSON text).
-    pub(crate) input: String,
-    /// How many generated inputs showed it before shrinking.
-    pub(crate) seen: usize,
-}
-
-/// What the generated inputs did (the `generated` part of `validate --json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct GeneratedReport {
-    /// Replays the same inputs: `toolbench validate NAME --seed SEED`.
-    pub(crate) seed: u64,
-    /// Inputs run (shrinking runs not counted).
-    pub(crate) tried: usize,
-    /// Inputs made: boundary values first, then random ones.
-    pub(crate) planned: usize,
-    /// The budget ran out before every input ran.
-    pub(crate) out_of_budget: bool,
-    pub(crate) failures: Vec<GeneratedFailure>,
-}
 
 /// The seed of a validation when none is given: from the content, so validating the same
 /// content again tries the same inputs.

@@ -29,28 +29,24 @@ use std::path::Path;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 use crate::catalog::Catalog;
+use crate::model::ToolEntry;
 use crate::model::short_hash;
-use crate::model::{RunRecord, Tier, ToolEntry};
 use crate::store::{SharedStore, Store, StoreError};
 
 #[cfg(test)]
 pub(crate) use cases::parse_case;
-pub use checklist::{CaseResult, CaseStatus, CheckKind, CheckStatus, FindingSeverity};
-pub(crate) use checklist::{Check, Finding, RunSink, Similar, shorten};
-pub(crate) use differential::{Answered, Difference, DifferentialReport};
-pub(crate) use generated::GeneratedReport;
-pub(crate) use permissions::{
-    PermissionsReport, active_entry, compared_with, escalations, escalations_over,
+pub(crate) use checklist::{RunSink, shorten};
+// The report's nouns are the model's; the checks here fill them.
+pub(crate) use crate::model::validation_report::{
+    Answered, Check, Difference, DifferentialReport, Finding, GeneratedFailure, GeneratedReport,
+    PermissionsReport, Similar, verdict_of,
 };
+pub use crate::model::validation_report::{
+    CaseResult, CaseStatus, CheckKind, CheckStatus, FindingSeverity, ValidationReport, Verdict,
+};
+pub(crate) use permissions::{active_entry, compared_with, escalations, escalations_over};
 pub(crate) use private_copy::remove_left_copies;
-
-crate::model::string_enum! {
-    /// The overall judgement: fail when any check fails, warn when any warns.
-    Verdict { Pass => "pass", Warn => "warn", Fail => "fail" }
-}
 
 /// Why a tool was not validated at all.
 #[derive(Debug, thiserror::Error)]
@@ -77,68 +73,6 @@ pub enum ValidateError {
         before: String,
         after: String,
     },
-}
-
-/// Everything validation found about one tool (the `validate --json` shape).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ValidationReport {
-    pub(crate) name: String,
-    pub(crate) version: String,
-    pub(crate) tier: Tier,
-    /// The tool folder (or bare script), relative to the workspace root.
-    pub(crate) path: String,
-    pub(crate) verdict: Verdict,
-    pub(crate) checks: Vec<Check>,
-    pub(crate) findings: Vec<Finding>,
-    pub tests: Vec<CaseResult>,
-    pub(crate) similar: Vec<Similar>,
-    /// What the tool declares in `[permissions]`, and what its parent was not granted (none
-    /// without a manifest, and in reports from before permissions were checked).
-    #[serde(default)]
-    pub(crate) permissions: Option<PermissionsReport>,
-    /// Inputs generated from the input schema, and the failures they found.
-    #[serde(default)]
-    pub(crate) generated: Option<GeneratedReport>,
-    /// The parent's real inputs replayed against parent and candidate.
-    #[serde(default)]
-    pub(crate) differential: Option<DifferentialReport>,
-    pub(crate) content_hash: String,
-    /// RFC 3339 UTC.
-    pub(crate) validated_at: String,
-    /// True when this report came from the cache instead of a fresh validation.
-    #[serde(default)]
-    pub(crate) cached: bool,
-    /// The validation's runs (origin `validation`) as the store took them, with their ids;
-    /// set by the validation job, which records them as they end.
-    #[serde(skip)]
-    pub runs: Vec<RunRecord>,
-}
-
-impl ValidationReport {
-    /// The candidate's declared packages could not be resolved (`why`): its dependencies
-    /// check fails with that reason.
-    pub(crate) fn unresolved(&mut self, why: String) {
-        if let Some(check) = self
-            .checks
-            .iter_mut()
-            .find(|c| c.check == CheckKind::Dependencies)
-        {
-            check.status = CheckStatus::Fail;
-            check.message = why;
-        }
-        self.verdict = verdict_of(&self.checks);
-    }
-}
-
-/// Fail when any check fails, warn when any warns, else pass.
-pub(crate) fn verdict_of(checks: &[Check]) -> Verdict {
-    if checks.iter().any(|c| c.status == CheckStatus::Fail) {
-        Verdict::Fail
-    } else if checks.iter().any(|c| c.status == CheckStatus::Warn) {
-        Verdict::Warn
-    } else {
-        Verdict::Pass
-    }
 }
 
 /// What a validation compares its tool with: the active version of its name
@@ -605,6 +539,7 @@ fn relative(root: &Path, path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Tier;
 
     fn check(status: CheckStatus) -> Check {
         Check::new(CheckKind::Lint, status, "")

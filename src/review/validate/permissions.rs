@@ -7,9 +7,7 @@
 //! its own name, and a `[provenance] parent` naming another tool, or a version that was never
 //! active, is a finding of its own.
 
-use serde::{Deserialize, Serialize};
-
-use super::{Check, CheckKind, CheckStatus, Finding, FindingSeverity};
+use super::{Check, CheckKind, CheckStatus, Finding, FindingSeverity, PermissionsReport};
 use crate::catalog::Catalog;
 use crate::catalog::manifest::{MANIFEST_FILE, key_line};
 use crate::model::{DeclaredPermissions, Manifest, Tier, ToolEntry};
@@ -18,24 +16,6 @@ use crate::model::{DeclaredPermissions, Manifest, Tier, ToolEntry};
 pub(crate) const PERMISSION_ESCALATION: &str = "permission-escalation";
 /// The rule id of a `[provenance] parent` that is not an earlier version of the tool.
 pub(crate) const FOREIGN_PARENT: &str = "foreign-parent";
-
-/// The report's `permissions`: what the tool declares, and what of it is new.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct PermissionsReport {
-    #[serde(flatten)]
-    pub(crate) declared: DeclaredPermissions,
-    /// The same on one line (`project read · network api.github.com:443`, or `none`).
-    #[serde(default)]
-    pub(crate) summary: String,
-    /// The active version of its name it was compared with (`name@version`), when there is
-    /// one.
-    #[serde(default)]
-    pub(crate) parent: Option<String>,
-    /// What the tool asks for that the active version was not granted, one line each
-    /// (`project: read → write`, `network: evil.example:443`).
-    #[serde(default)]
-    pub(crate) escalations: Vec<String>,
-}
 
 /// The version of `entry`'s name a person accepted: the active one (core before approved),
 /// read whole. What a candidate is compared with: its permissions, its answers to the real

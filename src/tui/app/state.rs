@@ -316,7 +316,7 @@ pub struct App {
     /// It looks at the tool folders every few seconds instead of being told at once.
     pub(crate) polling: bool,
     /// Latest validation of each tool path.
-    pub(crate) validations: HashMap<PathBuf, crate::review::validate::ValidationReport>,
+    pub(crate) validations: HashMap<PathBuf, crate::model::validation_report::ValidationReport>,
     pub(crate) overlay: Option<Overlay>,
     /// The `:` prompt and what has been typed into it.
     pub(crate) command: Option<String>,

@@ -594,7 +594,7 @@ fn review_overlay_shows_checks_and_a_finding_jumps_to_its_line() {
     key(&mut app, KeyCode::Enter);
     let entry = detail_loaded(&mut app);
     assert!(render(&app, 80, 24).contains("Not validated yet"));
-    let report: crate::review::validate::ValidationReport = serde_json::from_value(serde_json::json!({
+    let report: crate::model::validation_report::ValidationReport = serde_json::from_value(serde_json::json!({
         "name": entry.name, "version": entry.version, "tier": "experimental", "path": "experimental/x",
         "verdict": "fail", "content_hash": entry.content_hash, "validated_at": "2026-11-21T10:00:00.000Z",
         "checks": [{"check": "security", "status": "fail", "message": "1 error(s)"}],
@@ -645,7 +645,7 @@ fn review_overlay_shows_checks_and_a_finding_jumps_to_its_line() {
 
 /// A failed validation of `entry` arrived for it.
 fn validated_as_failing(app: &mut App, entry: &ToolEntry) {
-    let report: crate::review::validate::ValidationReport = serde_json::from_value(serde_json::json!({
+    let report: crate::model::validation_report::ValidationReport = serde_json::from_value(serde_json::json!({
         "name": entry.name, "version": entry.version, "tier": "experimental", "path": "experimental/x",
         "verdict": "fail", "content_hash": entry.content_hash, "validated_at": "2026-11-21T10:00:00.000Z",
         "checks": [
@@ -1815,7 +1815,7 @@ fn candidates_validated_one_by_one_queue_in_the_order_they_arrived() {
         ["a_tool", "b_tool", "c_tool", "d_tool", "e_tool"]
     );
     for name in ["c_tool", "a_tool", "e_tool"] {
-        let report: crate::review::validate::ValidationReport =
+        let report: crate::model::validation_report::ValidationReport =
             serde_json::from_value(serde_json::json!({
                 "name": name, "version": "1.0.0", "tier": "experimental",
                 "path": format!("experimental/{name}"), "verdict": "pass", "content_hash": "",

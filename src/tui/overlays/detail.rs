@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use super::centered;
 use super::resources::ResourceState;
 use crate::model::ToolEntry;
-use crate::review::validate::{CaseStatus, CheckKind, FindingSeverity, ValidationReport};
+use crate::model::validation_report::{CaseStatus, CheckKind, FindingSeverity, ValidationReport};
 use crate::text::visible;
 use crate::tui::action::Action;
 use crate::tui::detail_content::{DetailContent, SourceFile};

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{Framing, ListRows, empty_state, pane_block};
 use crate::model::ToolEntry;
-use crate::review::validate::ValidationReport;
+use crate::model::validation_report::ValidationReport;
 use crate::tui::layout::Pane;
 use crate::tui::text_view;
 use crate::tui::theme::Theme;

@@ -10,7 +10,7 @@ fn reviewed() -> (App, ToolEntry) {
     key(&mut app, KeyCode::Char('4'));
     key(&mut app, KeyCode::Enter);
     let entry = detail_loaded(&mut app);
-    let report: crate::review::validate::ValidationReport = serde_json::from_value(serde_json::json!({
+    let report: crate::model::validation_report::ValidationReport = serde_json::from_value(serde_json::json!({
         "name": entry.name, "version": entry.version, "tier": "experimental",
         "path": "experimental/csv_to_json-1.3.0", "verdict": "warn",
         "content_hash": entry.content_hash, "validated_at": "2026-11-24T10:00:00.000Z",

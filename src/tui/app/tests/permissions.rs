@@ -64,7 +64,7 @@ fn overlay_lines(screen: &str) -> Vec<String> {
 #[test]
 fn the_permission_escalation_leads_the_checks_and_its_findings() {
     let (mut app, entry) = reviewing(escalating());
-    let report: crate::review::validate::ValidationReport = serde_json::from_value(serde_json::json!({
+    let report: crate::model::validation_report::ValidationReport = serde_json::from_value(serde_json::json!({
         "name": entry.name, "version": entry.version, "tier": "experimental",
         "path": "experimental/csv_to_json-1.3.0", "verdict": "warn",
         "content_hash": entry.content_hash, "validated_at": "2026-11-24T10:00:00.000Z",

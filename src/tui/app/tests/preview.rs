@@ -45,7 +45,7 @@ fn answer_preview(app: &mut App) -> bool {
 
 /// A verdict for `entry`: its tests failed, its syntax passed.
 fn validated(app: &mut App, entry: &ToolEntry) {
-    let report: crate::review::validate::ValidationReport =
+    let report: crate::model::validation_report::ValidationReport =
         serde_json::from_value(serde_json::json!({
             "name": entry.name, "version": entry.version, "tier": "experimental",
             "path": "experimental/csv_to_json-1.3.0", "verdict": "fail",

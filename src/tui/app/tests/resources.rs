@@ -452,7 +452,7 @@ fn queue_of(app: &App, paused: bool) -> Table {
         content_hash: entry(name, version).1,
     };
     let (path, hash) = entry("csv_to_json", "1.3.0");
-    let report: crate::review::validate::ValidationReport =
+    let report: crate::model::validation_report::ValidationReport =
         serde_json::from_value(serde_json::json!({
             "name": "csv_to_json", "version": "1.3.0", "tier": "experimental",
             "path": "experimental/csv_to_json-1.3.0", "verdict": "warn",

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use super::{
     DetailSection, DetailState, SIDE_BY_SIDE_WIDTH, checks, loaded_section, overlay_rect, overview,
 };
-use crate::review::validate::ValidationReport;
+use crate::model::validation_report::ValidationReport;
 use crate::tui::action::Action;
 use crate::tui::keymap::Keymap;
 use crate::tui::quality_history;
