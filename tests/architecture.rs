@@ -1061,9 +1061,9 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     // `cli` starts the other front ends (`mcp`, `tui`, `web`): their entry points.
     ("cli", "mcp", 2),
     ("cli", "quality", 3),
-    ("cli", "review", 7),
+    ("cli", "review", 6),
     ("cli", "runner", 16),
-    ("cli", "seal", 2),
+    ("cli", "seal", 1),
     ("cli", "services", 6),
     ("cli", "signature", 8),
     ("cli", "store", 3),

@@ -946,6 +946,35 @@ fn define_export_import_and_undefine_round_trip() {
     assert_eq!(archived, 1, "archived, not deleted");
 }
 
+/// A definition is not archived from under a running instance: `tools undefine` is refused,
+/// the folder stays where it was, and once the instance stopped it goes to archived/.
+#[test]
+fn a_service_with_a_running_instance_is_not_undefined() {
+    let mut ws = Ws::new();
+    ws.service("echo", ECHO, "\"auto\"", "tcp");
+    let out = ws.launch("echo", "e1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ws.instance("e1")["state"], "healthy");
+    let out = ws.run(&["tools", "undefine", "echo"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "toolbench: echo: instance e1 is running; stop it first (toolbench tools stop e1)"
+    );
+    assert!(ws.root().join("approved/echo/tool.toml").is_file());
+    assert_eq!(ws.instance("e1")["state"], "healthy");
+    assert!(ws.run(&["tools", "stop", "e1"]).status.success());
+    let out = ws.run(&["tools", "undefine", "echo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!ws.root().join("approved/echo").exists());
+    let history = ws.run(&["history", "echo"]);
+    assert!(
+        stdout(&history).contains("undefined with toolbench tools undefine"),
+        "{}",
+        stdout(&history)
+    );
+}
+
 /// What `core/` holds, hidden entries (a staging folder left behind) included.
 fn core_entries(ws: &Ws) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(ws.root().join("core"))

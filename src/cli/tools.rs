@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,9 +15,8 @@ use super::{CliError, CliResult, Workbench, apply, decide, unexpected};
 use crate::catalog::scan::human_size;
 use crate::command::{Applied, Command};
 use crate::jobs::service_feed::{FeedStart, Follow, Following, InstanceEvent};
+use crate::model::ServiceSpec;
 use crate::model::services::InstanceState;
-use crate::model::{ServiceSpec, ToolId};
-use crate::review::lifecycle;
 use crate::services::define;
 use crate::services::definition::{DefinedFile, Definition, Port, check_health_check};
 use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
@@ -155,7 +154,6 @@ fn define_cmd(args: DefineArgs, ws: &Workbench) -> CliResult {
     let cwd =
         std::env::current_dir().map_err(|e| CliError::msg(format!("current directory: {e}")))?;
     let existing = define::existing(ws.root(), &args.name)?;
-    let updating = existing.is_some();
     let mut def = match existing {
         Some((def, _)) => def,
         None => Definition {
@@ -229,14 +227,25 @@ fn define_cmd(args: DefineArgs, ws: &Workbench) -> CliResult {
             .ok_or_else(|| CliError::msg(format!("--env {pair:?}: expected KEY=VALUE")))?;
         def.environment.insert(key.to_string(), value.to_string());
     }
-    let path = define::write(ws.root(), ws.confinement(), def)?;
+    let (path, updated) = write_definition(ws, def)?;
     outln!(
         "{} service {} ({})",
-        if updating { "updated" } else { "defined" },
+        if updated { "updated" } else { "defined" },
         args.name,
         relative(ws.root(), &path)
     );
     Ok(())
+}
+
+/// Writes `def` through the library's door: where it went, and whether it replaced one.
+fn write_definition(ws: &Workbench, def: Definition) -> Result<(PathBuf, bool), CliError> {
+    let command = Command::DefineService {
+        definition: Box::new(def),
+    };
+    let Applied::ServiceDefined { path, updated } = apply(ws, command)? else {
+        return Err(unexpected());
+    };
+    Ok((path, updated))
 }
 
 /// The file `--copy` brings into the tool folder, by its name.
@@ -345,24 +354,14 @@ fn definition_and_folder(
 }
 
 fn undefine(name: &str, ws: &Workbench) -> CliResult {
+    // Read first: it names why a name is no active service, as `defined` and `export` do.
     definition_of(name, ws)?;
-    crate::seal::ensure_accepted(ws.root()).map_err(|e| CliError::msg(e.to_string()))?;
-    let store = ws.store()?;
-    let mut store = store.lock();
-    if let Some(live) = store.instances(true)?.into_iter().find(|i| i.tool == name) {
-        return Err(CliError::msg(format!(
-            "{name}: instance {} is running; stop it first (toolbench tools stop {})",
-            live.name, live.name
-        )));
-    }
-    let decision = lifecycle::archive(
-        &ws.review(),
-        &mut store,
-        &ToolId::named(name),
-        Some("undefined with toolbench tools undefine"),
-    )?;
-    decide::print(&decision);
-    Ok(())
+    decide::apply(
+        ws,
+        Command::UndefineService {
+            name: name.to_string(),
+        },
+    )
 }
 
 fn import(name: &str, ws: &Workbench) -> CliResult {
@@ -380,11 +379,10 @@ fn import(name: &str, ws: &Workbench) -> CliResult {
     }
     let def = Definition::from_json(name, &text, &ws.config().reviewer_name())
         .map_err(|e| CliError::msg(format!("import {name}: {e}")))?;
-    let updating = define::existing(ws.root(), name)?.is_some();
-    let path = define::write(ws.root(), ws.confinement(), def)?;
+    let (path, updated) = write_definition(ws, def)?;
     outln!(
         "{} service {name} ({})",
-        if updating { "updated" } else { "imported" },
+        if updated { "updated" } else { "imported" },
         relative(ws.root(), &path)
     );
     Ok(())

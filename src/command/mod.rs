@@ -104,6 +104,14 @@ pub enum Command {
     },
     /// Stops a service instance.
     Stop { instance: String },
+    /// Writes a service definition to `core/NAME/`: version 1.0.0 when new, else the next
+    /// patch version of the one it replaces (`tools define`, `tools import`).
+    DefineService {
+        definition: Box<crate::services::definition::Definition>,
+    },
+    /// Archives the active service `name` (`tools undefine`); refused while an instance of it
+    /// runs.
+    UndefineService { name: String },
     /// Sends `message` to a service instance (relaunched when it died), with `context`.
     Send {
         instance: String,
@@ -151,6 +159,11 @@ pub enum Applied {
     Collected(GcReport),
     Launched(Box<crate::services::Launched>),
     Stopped(crate::services::process::Stopped),
+    /// Where a service definition was written, and whether it replaced one.
+    ServiceDefined {
+        path: PathBuf,
+        updated: bool,
+    },
     Sent(Box<crate::services::Sent>),
     CallAnswered(Box<crate::model::calls::CallRow>),
     RuleRevoked(Box<crate::model::calls::RuleRow>),
@@ -389,6 +402,12 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
             confirmed,
         } => services::launch(ctx, tool, instance, confirmed).await,
         Command::Stop { instance } => services::stop(ctx, instance).await,
+        Command::DefineService { definition } => services::define(ctx, *definition).await,
+        Command::UndefineService { name } => {
+            services::check_undefinable(ctx, name.clone()).await?;
+            let reason = Some("undefined with toolbench tools undefine".to_string());
+            decide(ctx, ToolId::named(&name), ReviewCommand::Archive { reason }).await
+        }
         Command::Send {
             instance,
             message,

@@ -7,6 +7,9 @@ use serde_json::Value;
 use super::{Applied, CommandError, Context, blocking, check_gate};
 use crate::model::RunOrigin;
 use crate::runner::gate::Asker;
+use crate::services::ServiceError;
+use crate::services::define;
+use crate::services::definition::Definition;
 
 /// Launches `instance` of the service `tool` once the gate lets it: a person's confirmation
 /// stands for the cost tier that asks for it, as for a run.
@@ -63,6 +66,46 @@ pub(super) async fn send(
         // After the answer: a failed exchange was recorded too.
         store.lock().trim_log();
         Ok(Applied::Sent(Box::new(sent?)))
+    })
+    .await
+}
+
+/// Writes `definition` (sealed, in `core/`), once every rule of `define::write` holds.
+pub(super) async fn define(ctx: &Context, definition: Definition) -> Result<Applied, CommandError> {
+    let ctx = ctx.clone();
+    blocking(move || {
+        let root = &ctx.review.root;
+        let updated = define::existing(root, &definition.name)?.is_some();
+        let path = define::write(root, &ctx.review.confinement, definition)?;
+        Ok(Applied::ServiceDefined { path, updated })
+    })
+    .await
+}
+
+/// What undefining `name` needs before its archive: an active service with no instance
+/// running (archiving would leave the instance without its definition).
+pub(super) async fn check_undefinable(ctx: &Context, name: String) -> Result<(), CommandError> {
+    let ctx = ctx.clone();
+    blocking(move || {
+        let store = ctx.store.get()?;
+        let entry = ctx.services.find_service(&store, &name)?;
+        if !entry.tier.is_active() {
+            return Err(ServiceError::Refused(format!(
+                "{name}: no active service of that name ({} is in {}/)",
+                entry.id(),
+                entry.tier.dir_name()
+            ))
+            .into());
+        }
+        let running = store.lock().instances(true)?;
+        if let Some(live) = running.into_iter().find(|i| i.tool == name) {
+            return Err(ServiceError::Refused(format!(
+                "{name}: instance {} is running; stop it first (toolbench tools stop {})",
+                live.name, live.name
+            ))
+            .into());
+        }
+        Ok(())
     })
     .await
 }

@@ -16,7 +16,7 @@ pub(crate) const SANDBOX_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 /// The definition's fields, in the seed's storage format.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct Definition {
+pub struct Definition {
     pub(crate) name: String,
     #[serde(rename = "type")]
     pub(crate) kind: String,
