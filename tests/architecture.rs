@@ -1016,11 +1016,7 @@ fn no_import_circle_between_modules() {
 
 /// Circles that were there when the rule came in, by the module that holds each and how many
 /// files it ties: they may shrink, not grow, and one that is gone must leave this list.
-const KNOWN_FILE_CIRCLES: &[(&str, usize)] = &[
-    // A `mod.rs` that holds what its children share (errors, contexts, results) and also
-    // dispatches to them: the shared part belongs in a leaf of its own.
-    ("command", 5),
-];
+const KNOWN_FILE_CIRCLES: &[(&str, usize)] = &[];
 
 /// The same for circles between modules: the module whose children they tie, and how many.
 const KNOWN_MODULE_CIRCLES: &[(&str, usize)] = &[
@@ -1079,7 +1075,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("mcp", "lookup", 1),
     ("mcp", "notify", 5),
     ("mcp", "quality", 1),
-    ("mcp", "review", 6),
+    ("mcp", "review", 3),
     ("mcp", "runner", 14),
     ("mcp", "seal", 2),
     ("mcp", "services", 1),

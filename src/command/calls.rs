@@ -1,7 +1,9 @@
 //! A person's answers to agents' calls that wait for them, and the revocation of the rules
 //! such answers made.
 
-use super::{Applied, CommandError, Context, blocking};
+use super::applied::Applied;
+use super::context::{Context, blocking};
+use super::error::CommandError;
 use crate::approvals::{Binding, CallDecision, SeenCall};
 
 /// Answers the pending call `id` as the context's reviewer; `seen` binds the answer to the

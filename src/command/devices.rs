@@ -4,7 +4,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::{Applied, CommandError, Context, blocking};
+use super::applied::Applied;
+use super::applied::{PairingCode, Session};
+use super::context::{Context, blocking};
+use super::error::{CommandError, DeviceError, MAX_DEVICE_NAME};
 use crate::store::Store;
 use crate::store::devices::NewSession;
 
@@ -15,37 +18,6 @@ pub(crate) const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// Random bytes in a pairing code and in a session secret.
 const CODE_BYTES: usize = 16;
 const SECRET_BYTES: usize = 32;
-/// The longest device name.
-const MAX_NAME: usize = 32;
-
-/// A code a person carries to the device they pair.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PairingCode {
-    pub(crate) code: String,
-    pub(crate) device: String,
-    pub(crate) expires_at: String,
-}
-
-/// The session a redeemed code opened: `secret` goes to the device, never to the store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Session {
-    pub(crate) secret: String,
-    pub(crate) device: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DeviceError {
-    #[error("device name {0:?}: use 1 to {MAX_NAME} letters, digits, '.', '_' or '-'")]
-    Name(String),
-    #[error("a device named {0} is paired already; `toolbench web revoke {0}` ends its session")]
-    Paired(String),
-    #[error("no paired device is named {0} (`toolbench web devices` lists them)")]
-    Unknown(String),
-    #[error("the pairing code is unknown, used or expired")]
-    CodeRefused,
-    #[error("no randomness from the OS: {0}")]
-    Random(getrandom::Error),
-}
 
 /// Makes a pairing code for the device `name` (else `device-N`, the first free N).
 pub(super) async fn pairing_code(
@@ -141,7 +113,7 @@ fn random_hex(bytes: usize) -> Result<String, DeviceError> {
 
 fn check_name(name: &str) -> Result<(), DeviceError> {
     let fits = !name.is_empty()
-        && name.len() <= MAX_NAME
+        && name.len() <= MAX_DEVICE_NAME
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));

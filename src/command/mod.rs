@@ -5,40 +5,48 @@
 //! `apply` is the one place that resolves its tool, applies the rules (the cost gate, the
 //! run-and-record path, the failure report's checks) and does it.
 
+mod agents;
+mod applied;
 mod calls;
+mod context;
+mod decide;
 pub(crate) mod devices;
+mod error;
+mod gate;
 mod services;
 mod suggestions;
 pub mod validations;
+
+pub use applied::{Applied, CallReport, PairingCode, Session, SuggestionAnswered};
+pub(crate) use applied::{Attempt, AttemptOutcome};
+pub use context::Context;
+use context::blocking;
+use decide::decide;
+pub use error::{CommandError, DeviceError};
+pub(crate) use gate::check_gate;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::watch;
-
+use crate::catalog::Catalog;
 use crate::catalog::scan::ScanLimits;
-use crate::catalog::{Catalog, LookupError};
-use crate::jobs::run::{RecordedRun, Recorder, RunJob, RunJobError};
-use crate::jobs::validation::{Validated, validate_and_record};
+use crate::jobs::run::RunJob;
+use crate::jobs::validation::validate_and_record;
 use crate::lookup;
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
-use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Tier, ToolEntry, ToolId};
+use crate::model::{RunOrigin, RunRecord, RunStatus, Tier, ToolEntry, ToolId};
 use crate::quality::{
     AGENT_REPORT_HOURS, FailureReport, FailureReportError, check_agent_run, failures_a_run_carries,
 };
-use crate::review::evolve::EvolveProgress;
-use crate::review::gc::GcReport;
-use crate::review::validate::{Compared, Comparing, ValidateError, similar};
-use crate::review::{Outcome, ReviewContext, ReviewError};
-use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
-use crate::runner::helper_process::PreforkedHelper;
-use crate::runner::{Reach, RunError, RunRequest};
-use crate::services::Services;
+use crate::review::Outcome;
+use crate::review::validate::{Compared, Comparing, similar};
+use crate::runner::gate::Asker;
+use crate::runner::{Reach, RunRequest};
 use crate::store::suggestions::CapabilityOutcome;
-use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
+use crate::store::{SharedStore, Store};
 
 /// What a front end can ask.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +110,17 @@ pub enum Command {
         instance: String,
         confirmed: bool,
     },
+    /// An agent's proposal, by the MCP client `client`: written into `experimental/` as a
+    /// candidate, or found where this name, version and content already are.
+    Propose {
+        proposal: crate::model::proposals::Proposal,
+        client: String,
+    },
+    /// An agent asks for a tool before writing it; a person answers (`AnswerRequest`).
+    RequestTool {
+        request: crate::model::requests::ToolRequest,
+        client: String,
+    },
     /// Stops a service instance.
     Stop { instance: String },
     /// Writes a service definition to `core/NAME/`: version 1.0.0 when new, else the next
@@ -141,145 +160,6 @@ pub enum Command {
     Pair { code: String },
     /// Ends the session of a paired device.
     RevokeDevice { name: String },
-}
-
-/// What a command did.
-pub enum Applied {
-    Decided(Outcome),
-    /// The report, and the test cases' runs the store refused (kept for the next start).
-    Validated(Box<Validated>),
-    /// The run, ready: attach observers, then start it.
-    Run(Box<RunJob>),
-    Called(CallReport),
-    FailureMarked {
-        failure: FailureRecord,
-        /// The tool's quality with this failure counted.
-        quality: f64,
-    },
-    Collected(GcReport),
-    Launched(Box<crate::services::Launched>),
-    Stopped(crate::services::process::Stopped),
-    /// Where a service definition was written, and whether it replaced one.
-    ServiceDefined {
-        path: PathBuf,
-        updated: bool,
-    },
-    Sent(Box<crate::services::Sent>),
-    CallAnswered(Box<crate::model::calls::CallRow>),
-    RuleRevoked(Box<crate::model::calls::RuleRow>),
-    SuggestionAnswered(Box<suggestions::SuggestionAnswered>),
-    /// What acceptance sealed, or would seal on a dry run.
-    Accepted {
-        tools: Vec<crate::seal::Sealed>,
-        dry_run: bool,
-    },
-    PairingCode(devices::PairingCode),
-    Paired(devices::Session),
-    /// The device whose session ended.
-    DeviceRevoked(String),
-}
-
-/// One tool tried by a call.
-#[derive(Debug, Clone)]
-pub(crate) struct Attempt {
-    pub(crate) tool: String,
-    pub(crate) version: String,
-    pub(crate) outcome: AttemptOutcome,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) enum AttemptOutcome {
-    /// Not run: the cost gate or the input refused it.
-    Skipped(String),
-    /// Run and recorded.
-    Ran(Arc<RecordedRun>),
-}
-
-/// Every attempt of a call, in order; the last one succeeded when `succeeded` is set.
-#[derive(Debug, Clone)]
-pub struct CallReport {
-    pub(crate) capability: String,
-    pub(crate) attempts: Vec<Attempt>,
-    /// The run that succeeded.
-    pub(crate) succeeded: Option<Arc<RecordedRun>>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CommandError {
-    #[error(transparent)]
-    Review(#[from] ReviewError),
-    #[error(transparent)]
-    Lookup(#[from] LookupError),
-    #[error(transparent)]
-    Validate(#[from] ValidateError),
-    #[error(transparent)]
-    Run(#[from] RunError),
-    #[error(transparent)]
-    RunJob(#[from] RunJobError),
-    #[error(transparent)]
-    Report(#[from] FailureReportError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("{tool}: {why}; pass --yes to run it")]
-    NeedsConfirmation { tool: String, why: String },
-    #[error("{tool} never runs: {why}")]
-    NeverRuns { tool: String, why: String },
-    /// Agents call active tools only: a candidate of the same name and content is no tool
-    /// of theirs to run.
-    #[error("{tool} is in {tier}/: agents call only core and approved tools")]
-    NotActive { tool: String, tier: Tier },
-    /// An active tool whose content is not the content a person accepted, as an agent is
-    /// told: what a person must do, not how.
-    #[error("{tool} will not run: {why}")]
-    AwaitsReview { tool: String, why: &'static str },
-    /// An active tool whose content is not the content a person accepted.
-    #[error("{tool} will not run: {reason}")]
-    Sealed {
-        tool: String,
-        reason: Box<crate::seal::SealError>,
-    },
-    #[error("no active tool has capability {0:?} (see `toolbench list --json`)")]
-    NoCapability(String),
-    #[error("the command stopped before it ended: {0}")]
-    Stopped(String),
-    #[error(transparent)]
-    Service(#[from] crate::services::ServiceError),
-    #[error(transparent)]
-    Approval(#[from] crate::approvals::ApprovalError),
-    #[error(transparent)]
-    Suggestion(#[from] crate::suggest::answer::AnswerError),
-    #[error(transparent)]
-    Accept(#[from] crate::seal::AcceptError),
-    #[error(transparent)]
-    ToolId(#[from] crate::model::ToolIdError),
-    #[error(transparent)]
-    Device(#[from] devices::DeviceError),
-}
-
-/// Who asks, and what every command of that front end shares.
-#[derive(Clone)]
-pub struct Context {
-    pub(crate) review: ReviewContext,
-    /// What the admission rule reads from the config.
-    pub(crate) run_policy: RunPolicy,
-    /// The process's one write connection, opened when a command first needs it.
-    pub(crate) store: StoreOnDemand,
-    /// Where runs are recorded: the workbench's batching writer, or `store`.
-    pub(crate) recorder: Recorder,
-    pub(crate) origin: RunOrigin,
-    /// The MCP client's name, recorded with its runs.
-    pub(crate) client: Option<String>,
-    /// The catalog the front end holds (for validation's similarity check); scanned when
-    /// absent.
-    pub(crate) catalog: Option<Arc<Catalog>>,
-    /// Cancels the runs a call starts (Ctrl-C in the CLI).
-    pub(crate) cancelled: Option<watch::Receiver<bool>>,
-    /// Told what a long decision is doing (an evolve's evolver, which may run for minutes).
-    pub progress: Option<Arc<dyn Fn(EvolveProgress) + Send + Sync>>,
-    /// A sandbox helper forked ahead for the first run (`toolbench run`); empty elsewhere.
-    pub(crate) preforked: PreforkedHelper,
-    /// The workspace's services, which the service commands launch and talk to.
-    pub(crate) services: Services,
 }
 
 /// Does `command`. Resolving a tool reads only that tool's folders (`lookup`); a decision,
@@ -402,6 +282,8 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
             confirmed,
         } => services::launch(ctx, tool, instance, confirmed).await,
         Command::Stop { instance } => services::stop(ctx, instance).await,
+        Command::Propose { proposal, client } => agents::propose(ctx, proposal, client).await,
+        Command::RequestTool { request, client } => agents::request(ctx, request, client).await,
         Command::DefineService { definition } => services::define(ctx, *definition).await,
         Command::UndefineService { name } => {
             services::check_undefinable(ctx, name.clone()).await?;
@@ -421,30 +303,6 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
         Command::Pair { code } => devices::pair(ctx, code).await,
         Command::RevokeDevice { name } => devices::revoke(ctx, name).await,
     }
-}
-
-/// A review decision on `tool`.
-async fn decide(
-    ctx: &Context,
-    tool: ToolId,
-    decision: ReviewCommand,
-) -> Result<Applied, CommandError> {
-    let ctx = ctx.clone();
-    // A decision may validate or evolve the tool, which drive a runtime of their own: only a
-    // thread outside every runtime may, so it always gets a pool thread.
-    tokio::task::spawn_blocking(move || {
-        let progress = |step| {
-            if let Some(progress) = &ctx.progress {
-                progress(step);
-            }
-        };
-        let store = ctx.store.get()?;
-        crate::review::apply_reporting(&ctx.review, &store, &tool, &decision, &progress)
-            .map(Applied::Decided)
-            .map_err(CommandError::from)
-    })
-    .await
-    .unwrap_or_else(|e| Err(stopped(e)))
 }
 
 /// The tool `spec` names to run: the active one in its usual folder, which needs no store,
@@ -619,28 +477,6 @@ fn tools_named(
         spec,
         tiers,
     ))
-}
-
-/// The admission rule (`runner::gate`) for `asker`, with `confirmed` standing for the person's
-/// yes: `--yes`, the workbench's confirmation, or a human's answer to an agent's call.
-pub(crate) fn check_gate(
-    entry: &ToolEntry,
-    policy: &RunPolicy,
-    asker: Asker,
-    confirmed: bool,
-) -> Result<(), CommandError> {
-    match admission(entry, policy, asker) {
-        Admission::Open => Ok(()),
-        Admission::Confirm(_) if confirmed => Ok(()),
-        Admission::Confirm(why) => Err(CommandError::NeedsConfirmation {
-            tool: entry.id(),
-            why,
-        }),
-        Admission::Closed(why) => Err(CommandError::NeverRuns {
-            tool: entry.id(),
-            why,
-        }),
-    }
 }
 
 /// What a person said yes to for one run.
@@ -925,24 +761,11 @@ fn agent_run(
     Ok(run)
 }
 
-/// `jobs::blocking` for a command's file and store work.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
-) -> Result<T, CommandError> {
-    crate::jobs::blocking(work)
-        .await
-        .unwrap_or_else(|e| Err(stopped(e)))
-}
-
-/// Blocking work that panicked.
-fn stopped(e: tokio::task::JoinError) -> CommandError {
-    CommandError::Stopped(e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{CostTier, Severity};
+    use crate::runner::RunError;
 
     /// A workspace with `name` in `tier`, its cost tier and capabilities as given.
     fn workspace(tools: &[(&str, &str, &str, &str)]) -> (tempfile::TempDir, Context) {

@@ -4,7 +4,10 @@
 
 use serde_json::Value;
 
-use super::{Applied, CommandError, Context, blocking, check_gate};
+use super::applied::Applied;
+use super::context::{Context, blocking};
+use super::error::CommandError;
+use super::gate::check_gate;
 use crate::model::RunOrigin;
 use crate::runner::gate::Asker;
 use crate::services::ServiceError;

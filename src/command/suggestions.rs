@@ -1,18 +1,14 @@
 //! A person's answers to what the run history suggests: dismissing one with a reason, and
 //! accepting one, which for an evolve suggestion is the evolve decision itself.
 
-use super::{Applied, CommandError, Context, blocking, decide};
+use super::applied::{Applied, SuggestionAnswered};
+use super::context::{Context, blocking};
+use super::decide::decide;
+use super::error::CommandError;
 use crate::model::ToolId;
 use crate::model::review_command::ReviewCommand;
 use crate::review::Outcome;
 use crate::suggest::answer::{self, Accepted};
-
-/// What answering a suggestion did: the line that says so, and the decision when accepting
-/// it evolved a tool.
-pub struct SuggestionAnswered {
-    pub(crate) said: String,
-    pub(crate) decided: Option<Outcome>,
-}
 
 pub(super) async fn dismiss(
     ctx: &Context,

@@ -14,10 +14,11 @@ use super::request_tool::{self, REQUEST};
 use super::shared::ServerState;
 use crate::catalog::scan::human_size;
 use crate::command::{self, Applied, Command};
+use crate::model::proposals::{Proposal, Proposed};
 use crate::model::{MAX_NAME_BYTES, Tier};
 use crate::notify::{Waiting, WaitingKind};
 use crate::quality::{FailureReport, MAX_FAILURE_TEXT_BYTES};
-use crate::review::propose::{self, Proposal};
+use crate::review::propose;
 use crate::review::request_status;
 
 pub(crate) const PROPOSE: &str = "toolbench_propose_tool";
@@ -167,15 +168,15 @@ async fn propose_tool(
         manifest: text(arguments, "manifest").unwrap_or_default().to_string(),
         files,
     };
-    let root = shared.workbench.root().to_path_buf();
-    let store = shared.store().clone();
-    let limits = propose::ProposalLimits::of(shared.workbench.config());
     let proposer = client.clone();
-    let landed = tokio::task::spawn_blocking(move || {
-        propose::propose(&root, &proposal, &client, &store, limits)
-    })
-    .await
-    .map_err(OwnToolError::Interrupted)??;
+    let command = Command::Propose {
+        proposal,
+        client: client.clone(),
+    };
+    let Applied::Proposed(landed) = command::apply(&shared.commands(Some(client)), command).await?
+    else {
+        return Err(OwnToolError::Unanswered);
+    };
     if let Some(tier) = landed.already_in {
         return Ok(already_there(&landed, tier));
     }
@@ -201,7 +202,7 @@ async fn propose_tool(
 
 /// The answer to a proposal whose name, version and content are already in `tier`: where
 /// they are, and what that means for the agent. Nothing was written or recorded.
-fn already_there(landed: &propose::Proposed, tier: Tier) -> Value {
+fn already_there(landed: &Proposed, tier: Tier) -> Value {
     let (state, next) = match tier {
         Tier::Experimental => (
             "pending",

@@ -5,8 +5,6 @@
 use rmcp::model::{CallToolResult, ContentBlock};
 use rmcp::service::{RequestContext, RoleServer};
 
-use crate::review::{propose, requests};
-
 /// A tool error whose text the agent reads.
 pub(crate) fn refusal(text: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(text)])
@@ -47,10 +45,4 @@ pub(crate) enum OwnToolError {
     Unanswered,
     #[error(transparent)]
     Store(#[from] crate::model::StoreError),
-    #[error(transparent)]
-    Proposal(#[from] propose::ProposalError),
-    #[error(transparent)]
-    Request(#[from] requests::RequestError),
-    #[error("the proposal was interrupted")]
-    Interrupted(#[source] tokio::task::JoinError),
 }

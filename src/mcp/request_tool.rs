@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 
 use super::shared::ServerState;
 use crate::catalog::scan::human_size;
+use crate::command::{self, Applied, Command};
+use crate::model::requests::{MAX_REQUEST_FIELD_BYTES, ToolRequest};
 use crate::notify::{Waiting, WaitingKind};
 use crate::review::request_status::state_name;
-use crate::review::requests::{self, MAX_REQUEST_FIELD_BYTES, ToolRequest};
 
 pub(crate) const REQUEST: &str = "toolbench_request_tool";
 
@@ -73,11 +74,15 @@ pub(crate) async fn request_tool(
         outputs: arguments.get("outputs").cloned(),
         rationale: text("rationale"),
     };
-    let catalog = shared.catalog();
     let asker = client.clone();
-    let row = shared
-        .with_store(move |store| requests::ask(store, &request, &client, catalog.entries()))
-        .await?;
+    let command = Command::RequestTool {
+        request,
+        client: client.clone(),
+    };
+    let Applied::Requested(row) = command::apply(&shared.commands(Some(client)), command).await?
+    else {
+        return Err(super::reply::OwnToolError::Unanswered);
+    };
     shared.told_waiting(Waiting {
         kind: WaitingKind::Request,
         id: Some(row.id),

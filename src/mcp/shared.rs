@@ -255,11 +255,6 @@ impl ServerState {
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
     }
-
-    /// The process's one write connection, for work that takes it only as it stores.
-    pub(crate) fn store(&self) -> &SharedStore {
-        &self.store
-    }
 }
 
 /// A listed tool whose folder no longer holds it.

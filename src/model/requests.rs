@@ -3,6 +3,22 @@
 use serde::Serialize;
 use serde_json::Value;
 
+/// What an agent asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolRequest {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    /// A JSON schema object, or a prose list as a string.
+    pub(crate) inputs: Value,
+    pub(crate) outputs: Option<Value>,
+    pub(crate) rationale: String,
+}
+
+/// The most each of a request's description, rationale, inputs and outputs may hold (inputs
+/// and outputs as JSON text), so a request is at most 16 KiB besides its name: what a human
+/// reads in one dialog, and more than a tool's sketch needs.
+pub(crate) const MAX_REQUEST_FIELD_BYTES: usize = 4096;
+
 /// Where a request stands. Only `Pending` ever changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

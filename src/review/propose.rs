@@ -12,7 +12,6 @@
 //! name lands, moves or leaves between them. Nothing is written through a symlink. A
 //! proposal that landed always has its row, who proposed it and when (`landing`).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -24,6 +23,7 @@ use crate::config::Config;
 use crate::lookup;
 use crate::model::decisions::{DecisionAction, DecisionRecord};
 use crate::model::proposals::ProposalRow;
+pub(crate) use crate::model::proposals::{Proposal, Proposed};
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::review::ReviewError;
 use crate::review::lock::ToolLock;
@@ -41,13 +41,6 @@ pub(crate) use landing::recover;
 
 pub(crate) use paths::{PathError, check_all as check_paths, repository_name};
 
-/// What an agent proposes: the manifest text and the other files, by relative path.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Proposal {
-    pub(crate) manifest: String,
-    pub(crate) files: BTreeMap<String, String>,
-}
-
 impl Proposal {
     /// The content hash of the folder this proposal writes, computed from the texts: the
     /// same as `hash_tool_folder` of that folder (the files in `Path` order, modes left out).
@@ -63,21 +56,6 @@ impl Proposal {
         files.sort_by(|a, b| a.0.cmp(b.0));
         hash_bytes_of(files)
     }
-}
-
-/// Where a proposal is: the folder it landed in, or the folder that already held it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Proposed {
-    pub(crate) name: String,
-    pub(crate) version: String,
-    /// The tool folder, relative to the workspace root (`experimental/NAME`).
-    pub(crate) folder: String,
-    pub(crate) content_hash: String,
-    /// The tier of the folder that already held this name, version and content; nothing was
-    /// written. `None` when the proposal landed.
-    pub(crate) already_in: Option<Tier>,
-    /// The tool request a proposal that landed answers, when its author asked first.
-    pub(crate) request_id: Option<i64>,
 }
 
 /// How long a proposal waits for the tool's lock (another proposal of the name, or a
@@ -108,7 +86,7 @@ const PER_FILE_BYTES: u64 = 256;
 
 /// Why a proposal was refused. Nothing was written.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum ProposalError {
+pub enum ProposalError {
     #[error(transparent)]
     Path(#[from] PathError),
     #[error(
@@ -596,7 +574,7 @@ fn state_after(decision: &DecisionRecord) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;

@@ -8,31 +8,16 @@ use serde_json::Value;
 use super::steps::named;
 use super::{ReviewContext, ReviewError};
 use crate::bounded::{self, TooLong};
+pub(crate) use crate::model::requests::{MAX_REQUEST_FIELD_BYTES, ToolRequest};
 use crate::model::requests::{RequestRow, RequestState};
 use crate::model::review_command::ReviewCommand;
 use crate::model::{MAX_NAME_BYTES, NAME_RULE, Tier, ToolEntry, ToolId, is_valid_name};
 use crate::store::requests::{NewRequest, RequestAnswer};
 use crate::store::{Store, StoreError};
 
-/// What an agent asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ToolRequest {
-    pub(crate) name: String,
-    pub(crate) description: String,
-    /// A JSON schema object, or a prose list as a string.
-    pub(crate) inputs: Value,
-    pub(crate) outputs: Option<Value>,
-    pub(crate) rationale: String,
-}
-
-/// The most each of a request's description, rationale, inputs and outputs may hold (inputs
-/// and outputs as JSON text), so a request is at most 16 KiB besides its name: what a human
-/// reads in one dialog, and more than a tool's sketch needs.
-pub(crate) const MAX_REQUEST_FIELD_BYTES: usize = 4096;
-
 /// Why a request was refused. Nothing was stored.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum RequestError {
+pub enum RequestError {
     #[error(transparent)]
     TooLong(#[from] TooLong),
     #[error("name: {0:?} is not a valid tool name ({NAME_RULE})")]

@@ -417,6 +417,7 @@ impl Workbench {
             progress: None,
             preforked: PreforkedHelper::default(),
             services: self.services(),
+            proposal_limits: crate::review::propose::ProposalLimits::of(&self.config),
         }
     }
 

@@ -35,7 +35,7 @@ pub(crate) fn repository_name(path: &str) -> Option<&str> {
 
 /// Why a proposal's paths were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum PathError {
+pub enum PathError {
     #[error("files: {path:?}: {reason}")]
     Bad { path: String, reason: String },
     #[error(

@@ -1,0 +1,82 @@
+//! Why a command was refused or failed: one type every command module answers with.
+
+use crate::catalog::LookupError;
+use crate::jobs::run::RunJobError;
+use crate::model::{StoreError, Tier};
+use crate::quality::FailureReportError;
+use crate::review::ReviewError;
+use crate::review::validate::ValidateError;
+use crate::runner::RunError;
+
+/// The longest device name.
+pub(super) const MAX_DEVICE_NAME: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Review(#[from] ReviewError),
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    RunJob(#[from] RunJobError),
+    #[error(transparent)]
+    Report(#[from] FailureReportError),
+    #[error(transparent)]
+    Proposal(#[from] crate::review::propose::ProposalError),
+    #[error(transparent)]
+    Request(#[from] crate::review::requests::RequestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{tool}: {why}; pass --yes to run it")]
+    NeedsConfirmation { tool: String, why: String },
+    #[error("{tool} never runs: {why}")]
+    NeverRuns { tool: String, why: String },
+    /// Agents call active tools only: a candidate of the same name and content is no tool
+    /// of theirs to run.
+    #[error("{tool} is in {tier}/: agents call only core and approved tools")]
+    NotActive { tool: String, tier: Tier },
+    /// An active tool whose content is not the content a person accepted, as an agent is
+    /// told: what a person must do, not how.
+    #[error("{tool} will not run: {why}")]
+    AwaitsReview { tool: String, why: &'static str },
+    /// An active tool whose content is not the content a person accepted.
+    #[error("{tool} will not run: {reason}")]
+    Sealed {
+        tool: String,
+        reason: Box<crate::seal::SealError>,
+    },
+    #[error("no active tool has capability {0:?} (see `toolbench list --json`)")]
+    NoCapability(String),
+    #[error("the command stopped before it ended: {0}")]
+    Stopped(String),
+    #[error(transparent)]
+    Service(#[from] crate::services::ServiceError),
+    #[error(transparent)]
+    Approval(#[from] crate::approvals::ApprovalError),
+    #[error(transparent)]
+    Suggestion(#[from] crate::suggest::answer::AnswerError),
+    #[error(transparent)]
+    Accept(#[from] crate::seal::AcceptError),
+    #[error(transparent)]
+    ToolId(#[from] crate::model::ToolIdError),
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("device name {0:?}: use 1 to {MAX_DEVICE_NAME} letters, digits, '.', '_' or '-'")]
+    Name(String),
+    #[error("a device named {0} is paired already; `toolbench web revoke {0}` ends its session")]
+    Paired(String),
+    #[error("no paired device is named {0} (`toolbench web devices` lists them)")]
+    Unknown(String),
+    #[error("the pairing code is unknown, used or expired")]
+    CodeRefused,
+    #[error("no randomness from the OS: {0}")]
+    Random(getrandom::Error),
+}
