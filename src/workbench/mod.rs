@@ -19,6 +19,7 @@ use crate::command::{Applied, Command, CommandError, Context};
 use crate::config::{Config, ConfigError};
 use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::Recorder;
+use crate::jobs::store_writes::{Listening, StoreWrites};
 use crate::lookup;
 use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
 use crate::review::ReviewContext;
@@ -105,6 +106,8 @@ pub struct Workbench {
     live: OnceLock<Arc<LiveCatalog>>,
     /// The one stream of a long-lived front end's events (`events`).
     hub: Hub,
+    /// The one signal of the store's writes, once listened to (`store_written`).
+    store_writes: OnceLock<StoreWrites>,
 }
 
 impl Drop for Workbench {
@@ -150,6 +153,7 @@ impl Workbench {
             back_up_at_exit: AtomicBool::new(false),
             live: OnceLock::new(),
             hub: Hub::default(),
+            store_writes: OnceLock::new(),
         };
         match opening {
             Opening::Quiet => Ok(workbench),
@@ -356,6 +360,18 @@ impl Workbench {
         self.hub
             .start(&self.root, self.live(), store.as_ref(), sources);
         Ok(events)
+    }
+
+    /// Told of every write of the store from now on, by whichever process: what waits for
+    /// another process's act (a cancel, say) listens here rather than looking on a beat. One
+    /// watch per process, kept from the first listener on.
+    pub(crate) fn store_written(&self) -> Listening {
+        self.store_writes().listen()
+    }
+
+    fn store_writes(&self) -> &StoreWrites {
+        self.store_writes
+            .get_or_init(|| StoreWrites::start(&self.root))
     }
 
     /// What launching, stopping and talking to this workspace's services needs.
