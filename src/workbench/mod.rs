@@ -17,6 +17,7 @@ use crate::catalog::{Catalog, LookupError};
 use crate::command::validations::ValidationEvent;
 use crate::command::{Applied, Command, CommandError, Context};
 use crate::config::{Config, ConfigError};
+use crate::jobs::call_answers::{Answers, Awaited};
 use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::Recorder;
 use crate::jobs::store_writes::{Listening, StoreWrites};
@@ -108,6 +109,8 @@ pub struct Workbench {
     hub: Hub,
     /// The one signal of the store's writes, once listened to (`store_written`).
     store_writes: OnceLock<StoreWrites>,
+    /// The answers to this process's waiting calls, once one waits (`answer_of`).
+    answers: OnceLock<Answers>,
 }
 
 impl Drop for Workbench {
@@ -154,6 +157,7 @@ impl Workbench {
             live: OnceLock::new(),
             hub: Hub::default(),
             store_writes: OnceLock::new(),
+            answers: OnceLock::new(),
         };
         match opening {
             Opening::Quiet => Ok(workbench),
@@ -372,6 +376,22 @@ impl Workbench {
     fn store_writes(&self) -> &StoreWrites {
         self.store_writes
             .get_or_init(|| StoreWrites::start(&self.root))
+    }
+
+    /// Waits for this process's call `id` to be answered (or to leave the store): one looker
+    /// for every waiting call of the process, started on the current runtime for the first.
+    pub(crate) fn answer_of(&self, id: i64) -> Result<Awaited, StoreError> {
+        let answers = match self.answers.get() {
+            Some(answers) => answers,
+            None => {
+                let store = self.store()?;
+                self.answers.get_or_init(|| {
+                    let runtime = tokio::runtime::Handle::current();
+                    Answers::start(&runtime, store, self.store_writes().clone())
+                })
+            }
+        };
+        Ok(answers.wait_for(id))
     }
 
     /// What launching, stopping and talking to this workspace's services needs.
