@@ -3,11 +3,12 @@
 //! looking at the store on a fixed beat.
 //!
 //! One thread holds the watch on the store's log (`store::changes`) and tells every listener
-//! at each write told, once more as that write settles, and on a slow safety beat in case the
-//! watch missed one. Where the kernel gives no watch it tells on a short beat instead: the
-//! store is then the one source with no notification, and this thread its one poller. It
-//! tells nobody and sleeps while nobody listens, so a server with nothing waiting never wakes
-//! for it. Never here: a reading of the store; each listener reads what it waits for.
+//! at each write told, twice more within milliseconds and once as that write settles, and on
+//! a slow safety beat in case the watch missed one. Where the kernel gives no watch it tells
+//! on a short beat instead: the store is then a source with no notification, and this thread
+//! its one poller in the process. It tells nobody and sleeps while nobody listens, so a
+//! server with nothing waiting never wakes for it. Never here: a reading of the store; each
+//! listener reads what it waits for.
 //!
 //! What still needs a beat, because nothing tells of it: a process's death (a dead server's
 //! waiting calls are marked abandoned by `pending_calls` every 2 s, and by every toolbench
@@ -15,8 +16,8 @@
 //! (`inherited`), each a poller of its own in the front ends that show them.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,10 @@ const SAFETY_BEAT: Duration = Duration::from_secs(1);
 const UNWATCHED_BEAT: Duration = Duration::from_millis(20);
 /// The least time between two tellings: a burst of writes (a run's records, say) is one.
 const SPACING: Duration = Duration::from_millis(20);
+/// A write is told as the log is written, before SQLite syncs it and marks the commit in its
+/// shared index (memory no watch sees): listeners are told again after these pauses, so a
+/// commit that showed a moment late is read then rather than at the watch's settle look.
+const SOON_AFTER: [Duration; 2] = [Duration::from_millis(2), Duration::from_millis(5)];
 
 /// A test hook: `TOOLBENCH_STORE_SAFETY_BEAT_MS` sets the safety beat, so a test can show
 /// that a write reaches a listener through the watch alone. Debug builds only.
@@ -75,11 +80,21 @@ impl Drop for Handle {
 impl StoreWrites {
     /// Watches the store of the workspace at `root` from now on, on a thread of its own.
     pub(crate) fn start(root: &Path) -> Self {
-        // Watched before the thread starts: a write from here on is told to the listeners.
-        let changes = StoreChanges::watch(root);
         let told = Arc::new(Told {
             tx: watch::Sender::new(0),
             closed: AtomicBool::new(false),
+        });
+        // Watched before the thread starts: a write from here on is told to the listeners,
+        // at once from the watch's own thread (at most once a `SPACING`, so a burst of writes
+        // is not a burst of looks); this thread tells the looks after it.
+        let at_once = Arc::clone(&told);
+        let last = Mutex::new(None::<Instant>);
+        let changes = StoreChanges::watch_telling(root, move || {
+            let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
+            if last.is_none_or(|at| at.elapsed() >= SPACING) {
+                *last = Some(Instant::now());
+                tell_all(&at_once);
+            }
         });
         let telling = Arc::clone(&told);
         let thread = std::thread::Builder::new()
@@ -114,22 +129,37 @@ impl Listening {
 }
 
 /// Tells the listeners of each write until every handle is gone; sleeps while none listens.
-fn tell(told: &Told, changes: Option<&StoreChanges>) {
+fn tell(listeners: &Told, changes: Option<&StoreChanges>) {
     let beat = safety_beat();
     let mut last = Instant::now();
-    while !told.closed.load(Ordering::SeqCst) {
-        if told.tx.receiver_count() == 0 {
+    while !listeners.closed.load(Ordering::SeqCst) {
+        if listeners.tx.receiver_count() == 0 {
             // Woken by the next listener (or the end); a write meanwhile is told then.
             std::thread::park();
             continue;
         }
-        match changes {
+        let written = match changes {
             Some(changes) => changes.wait(last, SPACING, beat),
-            None => std::thread::sleep(UNWATCHED_BEAT),
-        }
+            None => {
+                std::thread::sleep(UNWATCHED_BEAT);
+                false
+            }
+        };
         last = Instant::now();
-        told.tx.send_modify(|n| *n = n.wrapping_add(1));
+        if written {
+            // Told at once by the watch: what is left is the looks soon after.
+            for pause in SOON_AFTER {
+                std::thread::sleep(pause);
+                tell_all(listeners);
+            }
+        } else {
+            tell_all(listeners);
+        }
     }
+}
+
+fn tell_all(listeners: &Told) {
+    listeners.tx.send_modify(|n| *n = n.wrapping_add(1));
 }
 
 #[cfg(test)]
