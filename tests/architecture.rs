@@ -1080,7 +1080,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("mcp", "seal", 2),
     ("mcp", "services", 1),
     ("mcp", "signature", 1),
-    ("mcp", "store", 3),
+    ("mcp", "store", 2),
     ("mcp", "watch", 1),
     ("tui", "approvals", 3),
     ("tui", "bounded", 1),

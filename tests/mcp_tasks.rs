@@ -247,6 +247,67 @@ fn a_call_waiting_for_a_human_is_input_required_and_names_its_task() {
     assert_eq!(withdrawn["state"], "cancelled", "{withdrawn}");
 }
 
+/// A server whose safety look at the store comes only every ten minutes (a debug build's test
+/// hook): what reaches it within seconds came through its watch of the store's writes.
+fn watching_only(ws: &Workspace, client: &str, takes_tasks: bool) -> Session {
+    let mut command = toolbench_command(ws.root(), ws.config.path(), &["mcp"]);
+    command.env("TOOLBENCH_STORE_SAFETY_BEAT_MS", "600000");
+    Session::open_command(command, client, takes_tasks)
+}
+
+#[test]
+fn an_answer_and_a_cancel_written_by_other_processes_reach_the_server_at_once() {
+    let ws = Workspace::new();
+
+    // A call answered with `toolbench calls approve`: the agent holds the tool's result.
+    let mut agent = watching_only(&ws, "agent-a", false);
+    agent.next_id += 1;
+    let asked = agent.next_id;
+    agent.send(json!({
+        "jsonrpc": "2.0", "id": asked, "method": "tools/call",
+        "params": {"name": "guarded", "arguments": {}},
+    }));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let call = loop {
+        let calls: Value =
+            serde_json::from_slice(&ws.cli(&["calls", "--json"]).stdout).expect("json");
+        if let Some(call) = calls.as_array().and_then(|calls| calls.first()).cloned() {
+            break call;
+        }
+        assert!(Instant::now() < deadline, "no call waited");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = ws.cli(&["calls", "approve", &call["id"].to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let answer = loop {
+        let message = agent
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the agent got its result within 30 s");
+        if message["id"] == asked {
+            break message;
+        }
+    };
+    assert_ne!(answer["result"]["isError"], true, "{answer}");
+    assert_eq!(answer["result"]["content"][0]["text"], "{}\n", "{answer}");
+
+    // A task cancelled by its client through another server: the run is stopped.
+    let mut first = watching_only(&ws, "agent-b", true);
+    let id = task_id(&first.call("sleeper", json!({})));
+    first.until(&id, Duration::from_secs(30), |r| {
+        r["statusMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("running"))
+    });
+    let mut second = ws.session("agent-b", true);
+    let ack = second.request("tasks/cancel", json!({"taskId": id}));
+    assert_eq!(ack["result"], json!({"resultType": "complete"}), "{ack}");
+    let done = first.until(&id, Duration::from_secs(30), ended);
+    assert_eq!(done["status"], "cancelled", "{done}");
+    let runs = runs_of(ws.root(), "sleeper");
+    assert_eq!(runs[0]["status"], "cancelled", "{runs:?}");
+}
+
 #[test]
 fn a_task_outlives_its_client_and_is_read_from_another_process_by_its_client_only() {
     let ws = Workspace::new();

@@ -13,17 +13,21 @@
 //! - `inherited`, `pending_calls`, `service_feed`: pollers of what other processes do
 //!   (their runs, the agent calls waiting for a human, service instances), each started as
 //!   `spawn(root, store, …, sender)` and telling typed events through a bounded queue.
+//! - `store_writes`: the one signal per process that the store was written, by any process;
+//!   `call_answers`, the answers to this process's waiting calls, looks on it.
 //!
 //! This module must never know a front end: no terminal (ratatui, crossterm), no protocol
 //! (rmcp), nothing from `tui`, `cli` or `mcp`.
 
 pub(crate) mod background;
+pub(crate) mod call_answers;
 pub(crate) mod inherited;
 pub(crate) mod live;
 pub(crate) mod pending_calls;
 pub mod run;
 pub(crate) mod scan;
 pub(crate) mod service_feed;
+pub(crate) mod store_writes;
 pub(crate) mod validation;
 pub mod watch;
 

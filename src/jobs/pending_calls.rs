@@ -93,7 +93,9 @@ pub(crate) fn spawn(
                 last_requests = Some(requests);
             }
             match &changes {
-                Some(changes) => changes.wait(looked, SPACING, POLL_WATCHED.min(CHECK_SERVERS)),
+                Some(changes) => {
+                    changes.wait(looked, SPACING, POLL_WATCHED.min(CHECK_SERVERS));
+                }
                 None => std::thread::sleep(POLL),
             }
         }

@@ -127,8 +127,8 @@ enum WaitError {
 }
 
 /// Waits until the call is no longer pending; returns it as it ended. The store is read once
-/// here (a call a rule let through has ended already); then the server's one looker tells
-/// when it ends (`answers`).
+/// here (a call a rule let through has ended already); then the process's one looker tells
+/// when it ends (the workbench's `answer_of`).
 async fn wait(
     shared: &Arc<ServerState>,
     id: i64,
@@ -142,7 +142,7 @@ async fn wait(
     if call.state != CallState::Pending {
         return Ok(call);
     }
-    let mut awaited = shared.answers.wait_for(id);
+    let mut awaited = shared.workbench.answer_of(id)?;
     let timeout = Duration::from_secs(shared.workbench.config().approvals.timeout_secs);
     let started = Instant::now();
     let deadline = started + timeout;

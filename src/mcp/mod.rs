@@ -7,7 +7,6 @@
 //! served on stdio or, by `http`, over Streamable HTTP.
 
 mod agent_tools;
-mod answers;
 mod approval;
 mod call;
 mod caller;

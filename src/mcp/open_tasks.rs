@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{AcquireError, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::runner::inflight::ProcessId;
@@ -20,6 +20,8 @@ const SWEEP_EVERY_MS: i64 = 60_000;
 pub(crate) struct OpenTasks {
     /// Each open task's cancellation, by id.
     open: Mutex<HashMap<String, CancellationToken>>,
+    /// Told when a task opens.
+    opened: Notify,
     slots: Arc<Semaphore>,
     /// The one loop that looks for cancels written by other processes runs.
     following: AtomicBool,
@@ -32,6 +34,7 @@ impl Default for OpenTasks {
     fn default() -> Self {
         Self {
             open: Mutex::new(HashMap::new()),
+            opened: Notify::new(),
             slots: Arc::new(Semaphore::new(RUNNING_AT_ONCE)),
             following: AtomicBool::new(false),
             swept_ms: AtomicI64::new(0),
@@ -57,6 +60,14 @@ impl OpenTasks {
     pub(crate) fn register(&self, id: &str, cancel: CancellationToken) {
         if let Ok(mut open) = self.open.lock() {
             open.insert(id.to_string(), cancel);
+        }
+        self.opened.notify_one();
+    }
+
+    /// Waits until a task of this server is open.
+    pub(crate) async fn some_open(&self) {
+        while self.open() == 0 {
+            self.opened.notified().await;
         }
     }
 

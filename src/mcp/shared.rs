@@ -36,8 +36,6 @@ pub struct ServerState {
     in_flight: watch::Sender<usize>,
     /// The calls answered with a task, whose work goes on here.
     pub(crate) tasks: super::open_tasks::OpenTasks,
-    /// The calls waiting here for a person's answer.
-    pub(crate) answers: super::answers::Answers,
     /// The `[notify] webhook`, told of what starts waiting here, when one is configured.
     notifier: Option<Notifier>,
 }
@@ -78,7 +76,6 @@ impl ServerState {
         });
         Self {
             notifier,
-            answers: super::answers::Answers::start(runtime, store.clone()),
             live: workbench.keep_live(Catalog::new(entries), store.clone()),
             workbench,
             listing: RwLock::new(Arc::new(listing)),

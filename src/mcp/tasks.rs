@@ -8,7 +8,6 @@
 //! after they were made; the work itself is bounded by the run's timeout and the approvals'.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use rmcp::model::{
     CreateTaskResult, DetailedTask, ErrorData, GetTaskResult, JsonObject, Task, TaskPayload,
@@ -29,8 +28,6 @@ use crate::runner::inflight::ProcessId;
 
 /// Tasks of one server not yet ended; a call beyond them is refused, not queued without end.
 const OPEN_AT_MOST: usize = 1024;
-/// How often a task's work looks for a cancel another process wrote to the store.
-const CANCEL_LOOK_EVERY: Duration = Duration::from_millis(200);
 /// What clients are told to wait between two `tasks/get`.
 const POLL_INTERVAL_MS: u64 = 500;
 
@@ -203,20 +200,22 @@ async fn work(
 }
 
 /// Cancels the work of this server's tasks that a client of any process asked to cancel in
-/// the store: one query for them all, and none while no task is open.
+/// the store: one query for them all each time the store was written, and none while no
+/// task is open.
 async fn follow_cancels(shared: Arc<ServerState>) {
     let me = shared.tasks.me();
     loop {
-        tokio::time::sleep(CANCEL_LOOK_EVERY).await;
-        if shared.tasks.open() == 0 {
-            continue;
-        }
-        let asked = shared
-            .with_store(move |store| store.tasks_to_cancel(me.pid, me.start_ticks))
-            .await
-            .unwrap_or_default();
-        for id in asked {
-            shared.tasks.cancel(&id);
+        shared.tasks.some_open().await;
+        let mut written = shared.workbench.store_written();
+        while shared.tasks.open() > 0 {
+            written.written().await;
+            let asked = shared
+                .with_store(move |store| store.tasks_to_cancel(me.pid, me.start_ticks))
+                .await
+                .unwrap_or_default();
+            for id in asked {
+                shared.tasks.cancel(&id);
+            }
         }
     }
 }

@@ -32,6 +32,15 @@ impl StoreChanges {
     /// Watches the store of the workspace at `root`; `None` when the kernel gives no watch
     /// (the caller then looks on its own beat).
     pub(crate) fn watch(root: &Path) -> Option<StoreChanges> {
+        Self::watch_telling(root, || {})
+    }
+
+    /// `watch`, with `told` called on the watch's own thread as each write is told, before a
+    /// waiter wakes: for a reader that cannot wait for one more thread to be scheduled.
+    pub(crate) fn watch_telling(
+        root: &Path,
+        told: impl Fn() + Send + 'static,
+    ) -> Option<StoreChanges> {
         let state = crate::workspace::state_dir(root);
         let wal = format!("{}{WAL_SUFFIX}", super::STATE_FILE);
         let (tx, rx) = mpsc::sync_channel(1);
@@ -45,6 +54,7 @@ impl StoreChanges {
                             .any(|p| p.file_name().is_some_and(|n| n == wal.as_str()))
                 });
                 if written {
+                    told();
                     // One waiting signal is enough: the reader looks at everything anyway.
                     let _ = tx.try_send(());
                 }
@@ -60,7 +70,8 @@ impl StoreChanges {
 
     /// Waits until the store changed or `at_most` passed, and at least `spacing` since
     /// `last` (a burst of writes is read once); after a write was told, until it settled.
-    pub(crate) fn wait(&self, last: Instant, spacing: Duration, at_most: Duration) {
+    /// True when a write was told in this wait.
+    pub(crate) fn wait(&self, last: Instant, spacing: Duration, at_most: Duration) -> bool {
         let at_most = match self.again_at.take() {
             Some(at) => at.saturating_duration_since(Instant::now()).min(at_most),
             None => at_most,
@@ -76,6 +87,7 @@ impl StoreChanges {
         if told {
             self.again_at.set(Some(Instant::now() + SETTLE));
         }
+        told
     }
 }
 

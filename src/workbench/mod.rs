@@ -17,8 +17,10 @@ use crate::catalog::{Catalog, LookupError};
 use crate::command::validations::ValidationEvent;
 use crate::command::{Applied, Command, CommandError, Context};
 use crate::config::{Config, ConfigError};
+use crate::jobs::call_answers::{Answers, Awaited};
 use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::Recorder;
+use crate::jobs::store_writes::{Listening, StoreWrites};
 use crate::lookup;
 use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
 use crate::review::ReviewContext;
@@ -105,6 +107,10 @@ pub struct Workbench {
     live: OnceLock<Arc<LiveCatalog>>,
     /// The one stream of a long-lived front end's events (`events`).
     hub: Hub,
+    /// The one signal of the store's writes, once listened to (`store_written`).
+    store_writes: OnceLock<StoreWrites>,
+    /// The answers to this process's waiting calls, once one waits (`answer_of`).
+    answers: OnceLock<Answers>,
 }
 
 impl Drop for Workbench {
@@ -150,6 +156,8 @@ impl Workbench {
             back_up_at_exit: AtomicBool::new(false),
             live: OnceLock::new(),
             hub: Hub::default(),
+            store_writes: OnceLock::new(),
+            answers: OnceLock::new(),
         };
         match opening {
             Opening::Quiet => Ok(workbench),
@@ -356,6 +364,34 @@ impl Workbench {
         self.hub
             .start(&self.root, self.live(), store.as_ref(), sources);
         Ok(events)
+    }
+
+    /// Told of every write of the store from now on, by whichever process: what waits for
+    /// another process's act (a cancel, say) listens here rather than looking on a beat. One
+    /// watch per process, kept from the first listener on.
+    pub(crate) fn store_written(&self) -> Listening {
+        self.store_writes().listen()
+    }
+
+    fn store_writes(&self) -> &StoreWrites {
+        self.store_writes
+            .get_or_init(|| StoreWrites::start(&self.root))
+    }
+
+    /// Waits for this process's call `id` to be answered (or to leave the store): one looker
+    /// for every waiting call of the process, started on the current runtime for the first.
+    pub(crate) fn answer_of(&self, id: i64) -> Result<Awaited, StoreError> {
+        let answers = match self.answers.get() {
+            Some(answers) => answers,
+            None => {
+                let store = self.store()?;
+                self.answers.get_or_init(|| {
+                    let runtime = tokio::runtime::Handle::current();
+                    Answers::start(&runtime, store, self.store_writes().clone())
+                })
+            }
+        };
+        Ok(answers.wait_for(id))
     }
 
     /// What launching, stopping and talking to this workspace's services needs.

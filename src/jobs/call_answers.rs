@@ -1,22 +1,18 @@
-//! The answers to this server's waiting calls. A person answers in another process (the
-//! workbench, `toolbench calls`), and SQLite tells no other connection of a change, so the
-//! store is the one source to look at: one look for every call waiting here, every
-//! `LOOK_EVERY` while one waits and never while none does, and each waiting call is told when
-//! its own ended.
+//! The answers to this process's waiting calls (an MCP server's). A person answers in another
+//! process (the workbench, `toolbench calls`, the review page), and SQLite tells no other
+//! connection of a change: one look at the store for every call waiting here each time the
+//! store was written by any process (`store_writes`), never while none waits, and each
+//! waiting call is told when its own ended.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use tokio::sync::{Notify, oneshot};
 
+use super::store_writes::StoreWrites;
 use crate::model::calls::CallRow;
 use crate::store::SharedStore;
-
-/// How often the store is looked at while a call waits: well under the 100 ms a person may
-/// notice between the key and the agent's result.
-const LOOK_EVERY: Duration = Duration::from_millis(20);
 
 /// How a waiting call ended: its row as it ended (`None`: it left the store), or why the
 /// store could not be read.
@@ -48,10 +44,15 @@ impl Drop for Answers {
 }
 
 impl Answers {
-    /// Starts the looker on `runtime`, reading through `store`, the process's one connection.
-    pub(crate) fn start(runtime: &tokio::runtime::Handle, store: SharedStore) -> Self {
+    /// Starts the looker on `runtime`, reading through `store`, the process's one connection,
+    /// each time `writes` tells the store was written.
+    pub(crate) fn start(
+        runtime: &tokio::runtime::Handle,
+        store: SharedStore,
+        writes: StoreWrites,
+    ) -> Self {
         let inner = Arc::new(Inner::default());
-        runtime.spawn(look(Arc::clone(&inner), store));
+        runtime.spawn(look(Arc::clone(&inner), store, writes));
         Self { inner }
     }
 
@@ -90,43 +91,51 @@ impl Drop for Awaited {
     }
 }
 
-/// Looks at the store while calls wait, and tells each that ended.
-async fn look(inner: Arc<Inner>, store: SharedStore) {
+/// Looks at the store while calls wait, each time it was written, and tells each call that
+/// ended.
+async fn look(inner: Arc<Inner>, store: SharedStore, writes: StoreWrites) {
+    let mut listening = None;
     loop {
-        loop {
-            // Listening before looking, so a call that starts waiting in between is seen.
-            let woken = inner.wake.notified();
-            tokio::pin!(woken);
-            woken.as_mut().enable();
-            if inner.closed.load(Ordering::SeqCst) {
-                return;
-            }
-            if !inner.waiting().is_empty() {
-                break;
-            }
-            woken.await;
+        // Listening before looking, so a call that starts waiting in between is seen.
+        let woken = inner.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if inner.closed.load(Ordering::SeqCst) {
+            return;
         }
-        tokio::time::sleep(LOOK_EVERY).await;
+        if inner.waiting().is_empty() {
+            // Nothing waits: the store's writes are not listened to.
+            listening = None;
+            woken.await;
+            continue;
+        }
+        // Listening before looking, so a write after this look is told.
+        let written = listening.get_or_insert_with(|| writes.listen());
         let ids: Vec<i64> = inner.waiting().keys().copied().collect();
-        let store = store.clone();
-        let looked = tokio::task::spawn_blocking(move || ended_among(&store, &ids)).await;
-        let ended = match looked {
-            Ok(Ok(ended)) => ended,
+        let looking = store.clone();
+        let looked = tokio::task::spawn_blocking(move || ended_among(&looking, &ids)).await;
+        match looked {
+            Ok(Ok(ended)) => {
+                let mut waiting = inner.waiting();
+                for (id, row) in ended {
+                    if let Some(tx) = waiting.remove(&id) {
+                        let _ = tx.send(Ok(row));
+                    }
+                }
+            }
             Ok(Err(reason)) => {
                 // Each waiting call would have failed on its own read: all hear why.
                 let told: Vec<_> = inner.waiting().drain().collect();
                 for (_, tx) in told {
                     let _ = tx.send(Err(reason.clone()));
                 }
-                continue;
             }
             Err(e) => std::panic::resume_unwind(e.into_panic()),
-        };
-        let mut waiting = inner.waiting();
-        for (id, row) in ended {
-            if let Some(tx) = waiting.remove(&id) {
-                let _ = tx.send(Ok(row));
-            }
+        }
+        // A new waiting call is looked for at once; the others when the store was written.
+        tokio::select! {
+            () = written.written() => {}
+            () = &mut woken => {}
         }
     }
 }
@@ -145,6 +154,8 @@ fn ended_among(store: &SharedStore, ids: &[i64]) -> Result<Vec<(i64, Option<Call
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::model::calls::{Answer, CallState, NewCall};
     use crate::store::Store;
@@ -186,7 +197,8 @@ mod tests {
     async fn each_waiting_call_hears_its_own_answer_and_only_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = SharedStore::new(Store::open(dir.path()).expect("store"));
-        let answers = Answers::start(&tokio::runtime::Handle::current(), store.clone());
+        let writes = StoreWrites::start(dir.path());
+        let answers = Answers::start(&tokio::runtime::Handle::current(), store.clone(), writes);
         let (first, second) = (call(&store, "a"), call(&store, "b"));
         let mut awaited_first = answers.wait_for(first);
         let mut awaited_second = answers.wait_for(second);
