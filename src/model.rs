@@ -477,6 +477,15 @@ impl ToolEntry {
         (&self.name, self.tier, &self.version).cmp(&(&other.name, other.tier, &other.version))
     }
 
+    /// The folder the tool runs from: its own folder, or the folder of a bare script.
+    pub(crate) fn folder(&self) -> PathBuf {
+        if self.path.is_file() {
+            self.path.parent().map(PathBuf::from).unwrap_or_default()
+        } else {
+            self.path.clone()
+        }
+    }
+
     /// `name@version`, the identity the CLI accepts.
     pub(crate) fn id(&self) -> String {
         format!("{}@{}", self.name, self.version)

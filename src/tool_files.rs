@@ -37,7 +37,7 @@ pub(crate) struct ToolFiles {
 impl ToolFiles {
     pub(crate) fn read(entry: &ToolEntry) -> ToolFiles {
         let (manifest, texts) = read_tool(entry);
-        let folder = crate::runner::tool_dir(entry);
+        let folder = entry.folder();
         let listed = texts
             .iter()
             .map(|(name, text)| listed(&folder.join(name), name, text.as_deref()))

@@ -29,7 +29,7 @@ struct Listed {
 pub(crate) fn run(args: EnvArgs, ws: &Workbench) -> CliResult {
     if let Some(tool) = &args.tool {
         let entry = ws.find_reading(&tool_id(tool)?)?;
-        let environment = packages::environment_of(ws.root(), &crate::runner::tool_dir(&entry));
+        let environment = packages::environment_of(ws.root(), &entry.folder());
         if args.json {
             print_json(&environment)?;
         } else {
@@ -54,7 +54,7 @@ pub(crate) fn run(args: EnvArgs, ws: &Workbench) -> CliResult {
         })
         .collect();
     for entry in catalog.entries() {
-        let Some(env) = packages::environment_of(ws.root(), &crate::runner::tool_dir(entry)) else {
+        let Some(env) = packages::environment_of(ws.root(), &entry.folder()) else {
             continue;
         };
         let tool = format!("{} ({})", entry.id(), entry.tier);

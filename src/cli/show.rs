@@ -30,7 +30,7 @@ pub(crate) fn run(args: ShowArgs, ws: &Workbench) -> CliResult {
 }
 
 fn environment(ws: &Workbench, entry: &ToolEntry) -> Option<crate::runner::packages::Environment> {
-    crate::runner::packages::environment_of(ws.root(), &crate::runner::tool_dir(entry))
+    crate::runner::packages::environment_of(ws.root(), &entry.folder())
 }
 
 fn show_json(entry: &ToolEntry) -> serde_json::Value {

@@ -156,7 +156,7 @@ pub(crate) fn listed(entry: &ToolEntry) -> Result<Listed, NotListed> {
     if manifest.service.is_some() {
         return Ok(service_listed(entry, manifest));
     }
-    let tool_dir = crate::runner::tool_dir(entry);
+    let tool_dir = entry.folder();
     let input_schema = match &manifest.input_schema {
         Some(source) => Some(schema::load(source, &tool_dir)?),
         None => None,

@@ -132,11 +132,7 @@ fn locks_in_use(catalog: &crate::catalog::Catalog) -> std::collections::BTreeSet
         .entries()
         .iter()
         .filter(|e| e.tier != Tier::Archived)
-        .filter_map(|e| {
-            crate::catalog::deps::read_lock(&crate::runner::tool_dir(e))
-                .ok()
-                .flatten()
-        })
+        .filter_map(|e| crate::catalog::deps::read_lock(&e.folder()).ok().flatten())
         .map(|lock| lock.digest)
         .collect()
 }

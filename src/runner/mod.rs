@@ -235,7 +235,7 @@ pub(crate) fn preflight(
             reason: e.to_string(),
         })?;
     if let Some(source) = &manifest.input_schema {
-        let tool_dir = tool_dir(entry);
+        let tool_dir = entry.folder();
         let schema = schema::load(source, &tool_dir).map_err(|reason| RunError::Input {
             tool: tool.clone(),
             reason,
@@ -243,19 +243,6 @@ pub(crate) fn preflight(
         schema::check(&schema, &value).map_err(|reason| RunError::InputSchema { tool, reason })?;
     }
     Ok((manifest, Some(value)))
-}
-
-/// The folder a tool runs from: its own folder, or the folder of a bare script.
-pub(crate) fn tool_dir(entry: &ToolEntry) -> PathBuf {
-    if entry.path.is_file() {
-        entry
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
-    } else {
-        entry.path.clone()
-    }
 }
 
 /// A run with its grants withheld gets nothing but, for a tool that works on a project, a
@@ -280,7 +267,10 @@ fn grants_of(request: &RunRequest, manifest: &Manifest) -> Result<grants::Grants
     )
     .map_err(|reason| RunError::Permissions {
         tool: request.entry.id(),
-        manifest: tool_dir(&request.entry).join(crate::catalog::manifest::MANIFEST_FILE),
+        manifest: request
+            .entry
+            .folder()
+            .join(crate::catalog::manifest::MANIFEST_FILE),
         reason,
     })
 }
@@ -312,7 +302,7 @@ pub async fn execute(
     let declared = (!withheld)
         .then(|| grants_of(&request, &manifest))
         .transpose()?;
-    let tool_dir = tool_dir(&request.entry);
+    let tool_dir = request.entry.folder();
     let argv = invocation::tool_argv(&manifest, &tool_dir, input.as_ref()).map_err(|reason| {
         RunError::ArgsInput {
             tool: request.entry.id(),

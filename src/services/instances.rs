@@ -101,7 +101,7 @@ impl Services {
             .map_err(|e| ServiceError::Refused(format!("{}: [service] port: {e}", entry.id())))?;
         let port = ports::choose(wanted, previous, self.settings.port_range, &held)
             .map_err(|e| ServiceError::Refused(format!("instance {instance}: {e}")))?;
-        let tool_dir = crate::runner::tool_dir(entry);
+        let tool_dir = entry.folder();
         let argv = service_argv(&manifest, &service, &tool_dir, port)?;
         locate_executable(&argv[0], &tool_dir)
             .map_err(|e| ServiceError::Refused(format!("{}: {e}", entry.id())))?;

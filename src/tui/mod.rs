@@ -544,10 +544,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                         )
                     })
                     .unwrap_or_default();
-                let environment = crate::runner::packages::environment_of(
-                    &root,
-                    &crate::runner::tool_dir(&entry),
-                );
+                let environment = crate::runner::packages::environment_of(&root, &entry.folder());
                 detail_content::load(&entry, parent.as_deref(), &theme, |mut content| {
                     content.recent_runs = recent_runs.clone();
                     content.environment = environment.clone();

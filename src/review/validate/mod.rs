@@ -152,7 +152,7 @@ pub(crate) async fn validate(
         ),
     };
     let tool = copy.as_ref().map_or(entry, |copy| &copy.entry);
-    let tool_dir = crate::runner::tool_dir(tool);
+    let tool_dir = tool.folder();
     let sources::Sources {
         files: sources,
         unscanned,
@@ -284,10 +284,7 @@ pub(crate) async fn validate(
     ];
     let mut findings = permission_findings;
     // The lock, package by package, against what a person approved of the active version.
-    let parent_dir = approved
-        .as_ref()
-        .or(active.as_ref())
-        .map(crate::runner::tool_dir);
+    let parent_dir = approved.as_ref().or(active.as_ref()).map(ToolEntry::folder);
     findings.extend(deps::lock_findings(&tool_dir, parent_dir.as_deref()));
     findings.extend(syntax_findings);
     findings.extend(lint_findings);
@@ -453,9 +450,8 @@ pub(crate) async fn validate_cached(
     // cases run.
     // Another seed asks for other inputs than the cached report tried.
     // A cached verdict does not build an environment that went missing: validate again.
-    let unbuilt =
-        crate::runner::packages::environment_of(&review.root, &crate::runner::tool_dir(entry))
-            .is_some_and(|env| !env.built);
+    let unbuilt = crate::runner::packages::environment_of(&review.root, &entry.folder())
+        .is_some_and(|env| !env.built);
     let found = if force || seed.is_some() || unbuilt {
         None
     } else {

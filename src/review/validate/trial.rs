@@ -95,11 +95,6 @@ fn refusal(error: &RunError) -> TrialOutcome {
     }
 }
 
-/// The tool folder validation reads schemas from.
-pub(crate) fn tool_dir(entry: &ToolEntry) -> PathBuf {
-    runner::tool_dir(entry)
-}
-
 /// How a run went wrong, when it did: a crash, a timeout or limit, a non-zero exit, output
 /// that breaks the output schema, or a stack trace on stderr. `None` for a clean run.
 pub(crate) fn failure(answer: &TrialOutcome) -> Option<(String, String)> {

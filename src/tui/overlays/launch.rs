@@ -70,7 +70,7 @@ impl LaunchState {
         manifest: Arc<Manifest>,
         confirmation: Option<String>,
     ) -> Self {
-        let tool_dir = crate::runner::tool_dir(&entry);
+        let tool_dir = entry.folder();
         let schema = manifest
             .input_schema
             .as_ref()
