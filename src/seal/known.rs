@@ -40,8 +40,10 @@ impl SealBook {
         ) else {
             return (Self::load(root), None);
         };
+        let known = KnownSeals::decode(&dir, kept);
+        let first = known.is_none();
         let mut along = Along {
-            known: KnownSeals::decode(&dir, kept),
+            known: known.unwrap_or_default(),
             dir: fd,
             read_at: crate::catalog::scan::now(),
             stamps: Vec::new(),
@@ -50,6 +52,11 @@ impl SealBook {
         };
         let known = along.known.len();
         let book = Self::load_with(root, |path, name| along.seal(path, name));
+        if first {
+            // As a first scan keeps no folder shapes: a listing that found no kept seals costs
+            // what it did, and keeps none (an empty set, tagged); the next keeps them.
+            return (book, encode(&dir, &[]));
+        }
         // Kept as they were: no seal read afresh to keep, none known missed or gone.
         if !along.fresh && along.taken == known {
             return (book, None);
@@ -173,14 +180,10 @@ impl KnownSeals {
         self.seals.len()
     }
 
-    /// `encode`'s bytes back, for the same folder of seals; none at all for anything else (a
-    /// tag that does not check, another layout or folder, a damaged or cut blob): then every
-    /// seal is read.
-    pub(super) fn decode(seals_dir: &Path, bytes: &[u8]) -> Self {
-        Self::try_decode(seals_dir, bytes).unwrap_or_default()
-    }
-
-    fn try_decode(seals_dir: &Path, bytes: &[u8]) -> Option<Self> {
+    /// `encode`'s bytes back, for the same folder of seals; `None` for anything else (a tag
+    /// that does not check, another layout or folder, a damaged or cut blob): then every seal
+    /// is read.
+    pub(super) fn decode(seals_dir: &Path, bytes: &[u8]) -> Option<Self> {
         use std::os::unix::ffi::OsStrExt;
         let (tag, body) = bytes.split_at_checked(TAG_LEN)?;
         let tag = std::str::from_utf8(tag).ok()?;
@@ -316,7 +319,7 @@ mod tests {
     fn known_seals_read_back_for_their_folder_and_only_at_their_stamp() {
         let dir = Path::new("/w/.toolbench/seals");
         let bytes = kept(dir);
-        let mut back = KnownSeals::decode(dir, &bytes);
+        let mut back = KnownSeals::decode(dir, &bytes).expect("believed");
         assert_eq!(back.len(), 2);
         assert_eq!(back.take("a", FileStamp([1, 2, 300, 4, 5, 6, 8])), None);
         assert_eq!(
@@ -330,8 +333,8 @@ mod tests {
         );
         let other = Path::new("/v/.toolbench/seals");
         assert_eq!(
-            KnownSeals::decode(other, &bytes).len(),
-            0,
+            KnownSeals::decode(other, &bytes).map(|k| k.len()),
+            None,
             "another workspace's"
         );
     }
@@ -344,15 +347,19 @@ mod tests {
         let bytes = kept(dir);
         for cut in 0..bytes.len() {
             assert_eq!(
-                KnownSeals::decode(dir, &bytes[..cut]).len(),
-                0,
+                KnownSeals::decode(dir, &bytes[..cut]).map(|k| k.len()),
+                None,
                 "cut at {cut}"
             );
         }
         for at in [0, TAG_LEN, TAG_LEN + 1, bytes.len() / 2, bytes.len() - 1] {
             let mut damaged = bytes.clone();
             damaged[at] ^= 0x55;
-            assert_eq!(KnownSeals::decode(dir, &damaged).len(), 0, "byte {at}");
+            assert_eq!(
+                KnownSeals::decode(dir, &damaged).map(|k| k.len()),
+                None,
+                "byte {at}"
+            );
         }
         // A body rewritten to other content, with the tag it had: not believed.
         let mut forged = bytes.clone();
@@ -361,9 +368,9 @@ mod tests {
             .position(|w| w == "ab".repeat(32).as_bytes())
             .expect("a hash");
         forged[hash..hash + 64].copy_from_slice("cd".repeat(32).as_bytes());
-        assert_eq!(KnownSeals::decode(dir, &forged).len(), 0);
-        assert_eq!(KnownSeals::decode(dir, b"").len(), 0);
-        assert_eq!(KnownSeals::decode(dir, &[0xff; 200]).len(), 0);
+        assert_eq!(KnownSeals::decode(dir, &forged).map(|k| k.len()), None);
+        assert_eq!(KnownSeals::decode(dir, b"").map(|k| k.len()), None);
+        assert_eq!(KnownSeals::decode(dir, &[0xff; 200]).map(|k| k.len()), None);
     }
 
     #[test]
@@ -382,6 +389,10 @@ mod tests {
         accept_all(root, "ana").expect("accepted");
         let (book, keep) = SealBook::load_known(root, b"");
         assert_eq!(book.drift(&approved), None);
+        let empty = keep.expect("a first listing keeps an empty set");
+        let decoded = KnownSeals::decode(&seals_dir(root), &empty).map(|k| k.len());
+        assert_eq!(decoded, Some(0));
+        let (_, keep) = SealBook::load_known(root, &empty);
         assert_eq!(keep, None, "sealed just now: not kept yet");
 
         // Kept with the file's stamp as it is (as if read 3 s later), naming other content.
@@ -401,6 +412,7 @@ mod tests {
         assert_eq!(book.drift(&approved), None);
         assert_eq!(book.get("a").map(|s| &s.hash), Some(&approved.content_hash));
         let kept = keep.expect("the kept seal that no longer holds is dropped");
-        assert_eq!(KnownSeals::decode(&seals_dir(root), &kept).len(), 0);
+        let decoded = KnownSeals::decode(&seals_dir(root), &kept).map(|k| k.len());
+        assert_eq!(decoded, Some(0));
     }
 }
