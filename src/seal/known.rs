@@ -91,8 +91,9 @@ impl Along {
     /// stamp it was read with, else read and checked as `load` does.
     fn seal(&mut self, path: &Path, name: &str) -> Option<Seal> {
         use std::os::fd::AsFd;
-        if let Some(stamp) = FileStamp::at(self.dir.as_fd(), &format!("{name}.json"))
-            && let Some(seal) = self.known.take(name, stamp)
+        // Only a seal known is stat'ed: a listing that keeps none reads as `load` does.
+        if let Some((stamp, seal)) = self.known.take(name)
+            && FileStamp::at(self.dir.as_fd(), &format!("{name}.json")) == Some(stamp)
         {
             self.taken += 1;
             self.stamps.push((name.to_string(), stamp));
@@ -168,12 +169,9 @@ pub(super) struct KnownSeals {
 }
 
 impl KnownSeals {
-    /// The seal of `name` when its file still has `stamp`, taken out (each is met once).
-    pub(super) fn take(&mut self, name: &str, stamp: FileStamp) -> Option<Seal> {
-        match self.seals.remove(name) {
-            Some((known, seal)) if known == stamp => Some(seal),
-            _ => None,
-        }
+    /// The seal of `name` and the stamp its file had, taken out (each is met once).
+    pub(super) fn take(&mut self, name: &str) -> Option<(FileStamp, Seal)> {
+        self.seals.remove(name)
     }
 
     pub(super) fn len(&self) -> usize {
@@ -316,21 +314,15 @@ mod tests {
     }
 
     #[test]
-    fn known_seals_read_back_for_their_folder_and_only_at_their_stamp() {
+    fn known_seals_read_back_for_their_folder_with_their_stamps() {
         let dir = Path::new("/w/.toolbench/seals");
         let bytes = kept(dir);
         let mut back = KnownSeals::decode(dir, &bytes).expect("believed");
         assert_eq!(back.len(), 2);
-        assert_eq!(back.take("a", FileStamp([1, 2, 300, 4, 5, 6, 8])), None);
-        assert_eq!(
-            back.take("b", FileStamp([1, 3, 300, 4, 5, 6, 7])),
-            Some(seal("b"))
-        );
-        assert_eq!(
-            back.take("b", FileStamp([1, 3, 300, 4, 5, 6, 7])),
-            None,
-            "met once"
-        );
+        assert_eq!(back.take("a"), Some((STAMP, seal("a"))));
+        let b = (FileStamp([1, 3, 300, 4, 5, 6, 7]), seal("b"));
+        assert_eq!(back.take("b"), Some(b));
+        assert_eq!(back.take("b"), None, "met once");
         let other = Path::new("/v/.toolbench/seals");
         assert_eq!(
             KnownSeals::decode(other, &bytes).map(|k| k.len()),
