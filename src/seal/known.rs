@@ -111,10 +111,13 @@ impl Along {
 /// The seal in the file `path` and the stamp of the file it was read from.
 fn read_stamped(path: &Path) -> Option<(Seal, FileStamp)> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).ok()?;
-    let stamp = FileStamp::of_file(&file.metadata().ok()?);
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).ok()?;
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    // Sized from the one fstat, as `std::fs::read` does: `File::read_to_end` would ask the
+    // kernel for the size again (fstat and lseek), a `Take` does not.
+    let mut bytes = Vec::with_capacity(meta.size().min(1 << 16) as usize + 1);
+    file.take(u64::MAX).read_to_end(&mut bytes).ok()?;
+    let stamp = FileStamp::of_file(&meta);
     Some((parse(path, &bytes).ok()?, stamp))
 }
 
