@@ -2,7 +2,9 @@
 //! folders' own metadata, the names in them) instead of listing it, as git's untracked cache
 //! does (issue 64). Whatever changed on disk must show exactly as a cold scan (no index, no
 //! shapes) shows it, however the change tried to hide: the same size, the mtime set back, a
-//! folder swapped for another with the same mtime.
+//! folder swapped for another with the same mtime. Seals likewise: a listing takes a seal from
+//! those the last one kept only while its file is as it was read, and never believes a seal
+//! forged in the file or in the store.
 
 mod common;
 
@@ -92,7 +94,9 @@ fn cold(root: &Path) -> String {
     let db = root.join(".toolbench/state.db");
     rusqlite::Connection::open(db)
         .expect("state")
-        .execute_batch("DELETE FROM catalog_index; DELETE FROM catalog_folders;")
+        .execute_batch(
+            "DELETE FROM catalog_index; DELETE FROM catalog_folders; DELETE FROM catalog_seals;",
+        )
         .expect("dropped");
     let cold = listed(root);
     listed(root);
@@ -330,4 +334,134 @@ fn an_approved_script_swapped_behind_a_warm_listing_never_runs() {
         1,
         "no run of the swap recorded"
     );
+}
+
+/// The seals the last listing kept, as stored (empty: none).
+fn seals_kept(root: &Path) -> Vec<u8> {
+    rusqlite::Connection::open(root.join(".toolbench/state.db"))
+        .expect("state")
+        .query_row("SELECT seals FROM catalog_seals", [], |r| r.get(0))
+        .unwrap_or_default()
+}
+
+fn keep_seals(root: &Path, seals: &[u8]) {
+    rusqlite::Connection::open(root.join(".toolbench/state.db"))
+        .expect("state")
+        .execute("UPDATE catalog_seals SET seals = ?1", [seals])
+        .expect("written");
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// One approved tool, accepted, listed warm: its seal is kept and shown as approved. A seal
+/// file is kept only once its ctime is 3 s old, and no ctime can be set back: this waits.
+fn sealed_workspace() -> tempfile::TempDir {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let root = ws.path();
+    tool(root, "approved", "alpha");
+    let out = toolbench(root, &["accept"]);
+    assert!(out.status.success(), "accept: {}", stderr(&out));
+    age(root);
+    std::thread::sleep(Duration::from_millis(3200));
+    // The first listing keeps no seals, the second keeps them, the third takes them.
+    listed(root);
+    listed(root);
+    let warm: Vec<Value> = serde_json::from_str(&listed(root)).expect("JSON");
+    let alpha = tool_named(&warm, "alpha").expect("alpha");
+    assert!(alpha["drift"].is_null(), "approved: {alpha}");
+    assert!(contains(&seals_kept(root), b"alpha"), "the seal is kept");
+    ws
+}
+
+fn drift_of(tools: &[Value], name: &str) -> Value {
+    tool_named(tools, name).expect("tool")["drift"].clone()
+}
+
+/// The agent that wants unreviewed code to pass for approved rewrites the seal file in place
+/// behind a warm listing (the same size and inode, its mtime set back), here with a tag it
+/// cannot make: the listing reads it again and believes it no more than a cold one does.
+#[test]
+fn a_seal_forged_in_place_behind_a_warm_listing_is_not_believed() {
+    let ws = sealed_workspace();
+    let root = ws.path();
+    let seal = root.join(".toolbench/seals/alpha.json");
+    let before = mtime(&seal);
+    let text = std::fs::read_to_string(&seal).expect("seal");
+    let at = text.find("\"tag\": \"").expect("tagged") + 8;
+    let flipped = if text.as_bytes()[at] == b'0' {
+        "1"
+    } else {
+        "0"
+    };
+    let forged = format!("{}{flipped}{}", &text[..at], &text[at + 1..]);
+    assert_eq!(forged.len(), text.len());
+    std::fs::write(&seal, forged).expect("forge in place");
+    set_mtime(&seal, before);
+    let tools = as_cold(root);
+    assert_eq!(drift_of(&tools, "alpha")["state"], "unapproved");
+}
+
+/// The same agent, writing the store instead: the kept seal of a tool whose script it swapped
+/// now names the swapped content. The kept seals no longer carry their tag, so none is
+/// believed, and every seal is read.
+#[test]
+fn kept_seals_forged_in_the_store_are_not_believed() {
+    let ws = sealed_workspace();
+    let root = ws.path();
+    let hash = |tools: &[Value]| -> String {
+        tool_named(tools, "alpha").expect("alpha")["content_hash"]
+            .as_str()
+            .expect("hash")
+            .to_string()
+    };
+    let approved = hash(&serde_json::from_str::<Vec<Value>>(&listed(root)).expect("JSON"));
+    let script = root.join("approved/alpha/run.sh");
+    let (script_time, folder_time) = (mtime(&script), mtime(&root.join("approved/alpha")));
+    let text = std::fs::read_to_string(&script).expect("script");
+    std::fs::write(&script, text.to_uppercase()).expect("swap");
+    set_mtime(&script, script_time);
+    set_mtime(&root.join("approved/alpha"), folder_time);
+    let swapped = hash(&as_cold(root));
+    assert_ne!(approved, swapped);
+    let kept = seals_kept(root);
+    let at = kept
+        .windows(approved.len())
+        .position(|w| w == approved.as_bytes())
+        .expect("the approved hash is kept");
+    let mut forged = kept.clone();
+    forged[at..at + swapped.len()].copy_from_slice(swapped.as_bytes());
+    keep_seals(root, &forged);
+    let tools = as_cold(root);
+    assert_eq!(drift_of(&tools, "alpha")["state"], "modified");
+}
+
+/// Kept seals that do not read as such (damaged, cut, another layout) are read as none: the
+/// listing reads every seal, as a cold one does, and the next keeps them anew.
+#[test]
+fn kept_seals_damaged_are_read_as_none() {
+    let ws = sealed_workspace();
+    let root = ws.path();
+    let kept = seals_kept(root);
+    for damaged in [&kept[..kept.len() / 2], b"", &[0xff; 300][..]] {
+        keep_seals(root, damaged);
+        let warm: Vec<Value> = serde_json::from_str(&listed(root)).expect("JSON");
+        assert!(drift_of(&warm, "alpha").is_null(), "still approved");
+        listed(root);
+        assert_eq!(seals_kept(root), kept, "kept anew");
+    }
+    assert!(drift_of(&as_cold(root), "alpha").is_null());
+}
+
+/// A seal taken away behind a warm listing leaves its tool not approved, as a cold listing
+/// shows it, and leaves the kept seals.
+#[test]
+fn a_seal_removed_behind_a_warm_listing_shows() {
+    let ws = sealed_workspace();
+    let root = ws.path();
+    std::fs::remove_file(root.join(".toolbench/seals/alpha.json")).expect("rm");
+    let tools = as_cold(root);
+    assert_eq!(drift_of(&tools, "alpha")["state"], "unapproved");
+    assert!(!contains(&seals_kept(root), b"alpha"));
 }

@@ -17,6 +17,7 @@ const REBUILD_SUFFIX: &str = ".rebuild";
 const CACHES: &[&str] = &[
     "catalog_index",
     "catalog_folders",
+    "catalog_seals",
     "review_queue",
     "validation_cache",
 ];

@@ -32,6 +32,7 @@ use crate::workspace::STATE_DIR;
 
 mod accept;
 mod error;
+mod known;
 
 pub use accept::{AcceptError, Sealed, accept, accept_all, plan};
 pub(crate) use error::{Modification, SealError};
@@ -389,6 +390,15 @@ impl SealBook {
     /// Reads every seal, writing nothing. An unreadable seal is left out, so its tool shows
     /// as not approved (and does not run).
     pub fn load(root: &Path) -> Self {
+        Self::load_with(root, |path, _| {
+            std::fs::read(path)
+                .ok()
+                .and_then(|bytes| parse(path, &bytes).ok())
+        })
+    }
+
+    /// `load`, each seal file (path and name) read with `read`.
+    fn load_with(root: &Path, mut read_seal: impl FnMut(&Path, &str) -> Option<Seal>) -> Self {
         let mut seals = HashMap::new();
         let standing = crate::signature::Standing::load(root);
         let signatures =
@@ -413,10 +423,7 @@ impl SealBook {
             else {
                 continue;
             };
-            let seal = std::fs::read(dirent.path())
-                .ok()
-                .and_then(|bytes| parse(&dirent.path(), &bytes).ok());
-            if let Some(seal) = seal.filter(|s| s.name == name) {
+            if let Some(seal) = read_seal(&dirent.path(), &name).filter(|s| s.name == name) {
                 seals.insert(name, seal);
             }
         }

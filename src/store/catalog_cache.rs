@@ -83,6 +83,30 @@ impl Store {
         Ok(rows.filter_map(Result::ok).collect())
     }
 
+    /// The seals a listing kept (`seal::known`), as it wrote them; none when it kept none.
+    pub(crate) fn load_known_seals(&self) -> Result<Vec<u8>, StoreError> {
+        self.conn
+            .query_row("SELECT seals FROM catalog_seals WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(Vec::new()),
+                e => Err(e),
+            })
+            .map_err(|e| self.error(e))
+    }
+
+    /// Keeps the seals a listing read, for the next (`seal::known`).
+    pub(crate) fn save_known_seals(&mut self, seals: &[u8]) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO catalog_seals (id, seals) VALUES (1, ?1)",
+                [seals],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
     /// The cached index, in name order (as saved; rows corrected since come last). Rows that no longer parse are skipped: the
     /// scan that follows rebuilds them.
     pub fn load_index(&self) -> Result<Vec<ToolEntry>, StoreError> {

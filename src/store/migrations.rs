@@ -320,6 +320,10 @@ const MIGRATIONS: &[&str] = &[
     // instead of listing it. A cache beside `catalog_index`: an older index has no shapes,
     // and every folder is listed once.
     "CREATE TABLE catalog_folders (path BLOB PRIMARY KEY, shape BLOB NOT NULL);",
+    // The seals `toolbench list` last read, with their files' metadata and tagged
+    // (`seal::known`), so a listing stats an unchanged seal file instead of reading it. One
+    // row: the seals are read and kept as a whole.
+    "CREATE TABLE catalog_seals (id INTEGER PRIMARY KEY CHECK (id = 1), seals BLOB NOT NULL);",
 ];
 
 /// The schema version this build writes.
@@ -465,13 +469,14 @@ mod tests {
         assert!(again.is_err(), "the store holds a run once");
     }
 
-    /// An index written before the tool folders' shapes were kept keeps its rows and gains
-    /// an empty table of shapes: every folder is listed once, nothing is misread.
+    /// An index written before the tool folders' shapes and the seals were kept keeps its
+    /// rows and gains empty tables of both: every folder is listed and every seal read once,
+    /// nothing is misread.
     #[test]
     fn an_index_from_before_the_folder_shapes_keeps_its_rows_and_has_no_shapes() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("state.db");
-        let mut conn = store_at(&path, MIGRATIONS.len() - 1);
+        let mut conn = store_at(&path, MIGRATIONS.len() - 2);
         conn.execute(
             "INSERT INTO catalog_index (path, tier, name, version, description, keywords,
              capabilities, inferred, content_hash, warnings, fingerprint)
@@ -484,7 +489,14 @@ mod tests {
             conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
                 .expect("count")
         };
-        assert_eq!((count("catalog_index"), count("catalog_folders")), (1, 0));
+        assert_eq!(
+            (
+                count("catalog_index"),
+                count("catalog_folders"),
+                count("catalog_seals")
+            ),
+            (1, 0, 0)
+        );
     }
 
     /// A store already up to date opens while another process writes: the workbench's

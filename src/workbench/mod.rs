@@ -488,18 +488,21 @@ impl Workbench {
     }
 
     /// Every tool as `toolbench list` shows it: `scan`, but an unchanged tool's row comes from
-    /// the cached index, its manifest not read (the entries carry none).
+    /// the cached index, its manifest not read (the entries carry none), and an unchanged seal
+    /// file's seal from the seals the last listing kept (`SealBook::load_known`).
     pub(crate) fn listing(&self) -> Catalog {
-        let mut entries = match self.store() {
-            Ok(store) => {
-                let entries =
-                    lookup::scan_listing(&self.root, self.config.catalog, &mut store.lock());
-                self.back_up_at_exit.store(true, Ordering::Relaxed);
-                entries
-            }
-            Err(_) => return self.scan(),
+        let Ok(store) = self.store() else {
+            return self.scan();
         };
-        crate::seal::SealBook::load(&self.root).mark(&mut entries);
+        let mut entries = lookup::scan_listing(&self.root, self.config.catalog, &mut store.lock());
+        self.back_up_at_exit.store(true, Ordering::Relaxed);
+        let kept = store.lock().load_known_seals().unwrap_or_default();
+        let (book, keep) = crate::seal::SealBook::load_known(&self.root, &kept);
+        if let Some(keep) = keep {
+            // A cache: a failed write costs the next listing a reading of the seals.
+            let _ = store.lock().save_known_seals(&keep);
+        }
+        book.mark(&mut entries);
         Catalog::new(entries)
     }
 

@@ -131,9 +131,15 @@ impl FolderStamp {
     /// Whether the folder last changed at least `SETTLED` before `read_at`: any change
     /// after that moment gives it another mtime, on any file system's clock up to 2 s.
     fn settled(&self, read_at: (i64, i64)) -> bool {
-        let ns = |(s, n): (i64, i64)| i128::from(s) * 1_000_000_000 + i128::from(n);
-        ns((self.0[2], self.0[3])) + SETTLED_NS < ns(read_at)
+        settled((self.0[2], self.0[3]), read_at)
     }
+}
+
+/// Whether what last changed at `changed` (s, ns) had settled by `read_at`: any change after
+/// `read_at` gives it a later time, on any file system's clock up to 2 s.
+pub(crate) fn settled(changed: (i64, i64), read_at: (i64, i64)) -> bool {
+    let ns = |(s, n): (i64, i64)| i128::from(s) * 1_000_000_000 + i128::from(n);
+    ns(changed) + SETTLED_NS < ns(read_at)
 }
 
 /// How long before a walk a folder's last change must be for the walk's shape to be trusted:
@@ -142,7 +148,7 @@ impl FolderStamp {
 const SETTLED_NS: i128 = 3_000_000_000;
 
 /// The wall clock now, as (s, ns) since the epoch.
-fn now() -> (i64, i64) {
+pub(crate) fn now() -> (i64, i64) {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
