@@ -6,6 +6,7 @@
 #![warn(unreachable_pub)]
 
 pub(crate) mod approvals;
+pub(crate) mod blob;
 pub(crate) mod bounded;
 pub mod catalog;
 pub mod cli;

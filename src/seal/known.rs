@@ -17,6 +17,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::{Seal, SealBook, parse, seals_dir};
+use crate::blob::{Fields, put_bytes, put_i64};
 use crate::catalog::scan::Stat;
 use crate::model::Tier;
 
@@ -191,15 +192,15 @@ impl KnownSeals {
         if !crate::workspace::own_writes::believed(TAG_KIND, body, Some(tag)) {
             return None;
         }
-        let mut reader = Reader(body);
+        let mut reader = Fields::of(body);
         if reader.take(1)? != [FORMAT] || reader.bytes()? != seals_dir.as_os_str().as_bytes() {
             return None;
         }
         let mut seals = HashMap::new();
-        while !reader.0.is_empty() {
+        while !reader.is_empty() {
             let mut stamp = [0i64; 7];
             for n in &mut stamp {
-                *n = i64::from_le_bytes(reader.take(8)?.try_into().ok()?);
+                *n = reader.i64()?;
             }
             let name = reader.text()?;
             let seal = Seal {
@@ -224,10 +225,10 @@ pub(super) fn encode(seals_dir: &Path, seals: &[(FileStamp, &Seal)]) -> Option<V
     use std::os::unix::ffi::OsStrExt;
     let mut body = Vec::with_capacity(64 + seals.len() * 320);
     body.push(FORMAT);
-    put(&mut body, seals_dir.as_os_str().as_bytes());
+    put_bytes(&mut body, seals_dir.as_os_str().as_bytes());
     for (stamp, seal) in seals {
-        for n in &stamp.0 {
-            body.extend_from_slice(&n.to_le_bytes());
+        for n in stamp.0 {
+            put_i64(&mut body, n);
         }
         for text in [
             &seal.name,
@@ -238,39 +239,13 @@ pub(super) fn encode(seals_dir: &Path, seals: &[(FileStamp, &Seal)]) -> Option<V
             &seal.at,
             &seal.how,
         ] {
-            put(&mut body, text.as_bytes());
+            put_bytes(&mut body, text.as_bytes());
         }
     }
     let tag = crate::workspace::own_writes::tag(TAG_KIND, &body)?;
     let mut out = tag.into_bytes();
     out.extend_from_slice(&body);
     Some(out)
-}
-
-/// `bytes`, after their length.
-fn put(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out.extend_from_slice(bytes);
-}
-
-/// Reads `put`'s fields in order.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, tail) = self.0.split_at_checked(n)?;
-        self.0 = tail;
-        Some(head)
-    }
-
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let len = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
-        self.take(len)
-    }
-
-    fn text(&mut self) -> Option<String> {
-        std::str::from_utf8(self.bytes()?).ok().map(str::to_string)
-    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use crate::blob::{Fields, put_bytes, put_i64};
+
 const MIB: u64 = 1024 * 1024;
 
 /// The file "request changes" writes at the top of a tool folder for the tool's author.
@@ -175,8 +177,8 @@ impl Shape {
         use std::os::unix::ffi::OsStrExt;
         let mut out = Vec::with_capacity(24 + self.items.len() * 24);
         out.push(SHAPE_FORMAT);
-        out.extend_from_slice(&self.read_at.0.to_le_bytes());
-        out.extend_from_slice(&self.read_at.1.to_le_bytes());
+        put_i64(&mut out, self.read_at.0);
+        put_i64(&mut out, self.read_at.1);
         for item in &self.items {
             let (tag, path) = match item {
                 Item::Folder(path, _) => (0u8, Some(path)),
@@ -186,13 +188,11 @@ impl Shape {
             };
             out.push(tag);
             if let Some(path) = path {
-                let bytes = path.as_os_str().as_bytes();
-                out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-                out.extend_from_slice(bytes);
+                put_bytes(&mut out, path.as_os_str().as_bytes());
             }
             if let Item::Folder(_, stamp) = item {
                 for n in stamp.0 {
-                    out.extend_from_slice(&n.to_le_bytes());
+                    put_i64(&mut out, n);
                 }
             }
         }
@@ -201,7 +201,7 @@ impl Shape {
 
     /// `encode`'s bytes back; `None` for anything else (another format, a damaged blob).
     pub(crate) fn decode(bytes: &[u8]) -> Option<Shape> {
-        let mut reader = Reader(bytes);
+        let mut reader = Fields::of(bytes);
         if reader.take(1)? != [SHAPE_FORMAT] {
             return None;
         }
@@ -225,27 +225,6 @@ impl Shape {
         }
         matches!(items.first(), Some(Item::Folder(top, _)) if top.as_os_str().is_empty())
             .then_some(Shape { read_at, items })
-    }
-}
-
-/// Reads `Shape::encode`'s bytes in order.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, tail) = self.0.split_at_checked(n)?;
-        self.0 = tail;
-        Some(head)
-    }
-
-    fn i64(&mut self) -> Option<i64> {
-        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-
-    fn path(&mut self) -> Option<PathBuf> {
-        use std::os::unix::ffi::OsStrExt;
-        let len = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
-        Some(PathBuf::from(std::ffi::OsStr::from_bytes(self.take(len)?)))
     }
 }
 
