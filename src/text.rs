@@ -151,9 +151,27 @@ fn unfinished_tail(buf: &[u8]) -> usize {
     0
 }
 
+/// At most `max` characters of `text` on one line, with `…` when cut.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    let one_line = text.trim().replace(['\n', '\r'], "⏎");
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let mut cut: String = one_line.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shorten_cuts_long_text_on_one_line() {
+        assert_eq!(shorten("  short ", 10), "short");
+        assert_eq!(shorten("a\nb", 10), "a⏎b");
+        assert_eq!(shorten("abcdefghijkl", 5), "abcd…");
+    }
 
     #[test]
     fn hex_is_two_lowercase_digits_a_byte() {

@@ -1022,8 +1022,6 @@ const KNOWN_FILE_CIRCLES: &[(&str, usize)] = &[];
 const KNOWN_MODULE_CIRCLES: &[(&str, usize)] = &[
     // lookup, quality, review, runner, seal, services, signature and store, each whole.
     ("crate", 8),
-    // propose and validate.
-    ("review", 2),
 ];
 
 /// The reports of circles the list does not allow, and a line for each listed one that is gone.

@@ -24,12 +24,12 @@ use crate::lookup;
 use crate::model::decisions::{DecisionAction, DecisionRecord};
 use crate::model::proposals::ProposalRow;
 pub(crate) use crate::model::proposals::{Proposal, Proposed};
+use crate::model::validation_report::{
+    CaseStatus, CheckKind, CheckStatus, Finding, ValidationReport, verdict_of,
+};
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::review::ReviewError;
 use crate::review::lock::ToolLock;
-use crate::review::validate::{
-    CaseStatus, CheckKind, CheckStatus, Finding, ValidationReport, verdict_of,
-};
 use crate::safe_fs::{Dir, SafeFsError};
 use crate::store::SharedStore;
 use crate::store::{Store, StoreError};
@@ -406,7 +406,7 @@ fn for_agent(
     Vec<AgentCase>,
     Vec<AgentFailure>,
 ) {
-    let cut = |text: &str| super::validate::shorten(text, MAX_TEXT_SHOWN);
+    let cut = |text: &str| crate::text::shorten(text, MAX_TEXT_SHOWN);
     let checks = report
         .checks
         .into_iter()

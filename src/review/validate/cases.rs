@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use futures::StreamExt;
 use serde_json::Value;
 
-use super::{CaseResult, CaseStatus, Check, CheckKind, CheckStatus, RunSink, shorten};
+use super::{CaseResult, CaseStatus, Check, CheckKind, CheckStatus, RunSink};
 use crate::catalog::manifest::{ManifestError, read_text_capped};
 use crate::model::{CostTier, InputMode, RunOrigin, RunRecord, RunStatus, ToolEntry};
 use crate::runner::{self, RunError, RunRequest};
+use crate::text::shorten;
 
 /// Cases of one tool that run at the same time; each is its own sandboxed process.
 const PARALLEL_CASES: usize = 4;

@@ -24,14 +24,3 @@ impl RunSink {
         (self.0)(run).await;
     }
 }
-
-/// At most `max` characters of `text` on one line, with `…` when cut.
-pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let one_line = text.trim().replace(['\n', '\r'], "⏎");
-    if one_line.chars().count() <= max {
-        return one_line;
-    }
-    let mut cut: String = one_line.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}

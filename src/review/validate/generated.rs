@@ -239,8 +239,8 @@ pub(crate) fn check(entry: &ToolEntry, report: Option<&GeneratedReport>, count: 
             report.tried,
             report.seed,
             first.kind,
-            super::shorten(&first.input, 60),
-            super::shorten(&first.message, 80)
+            crate::text::shorten(&first.input, 60),
+            crate::text::shorten(&first.message, 80)
         ),
     )
 }

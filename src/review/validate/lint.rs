@@ -89,7 +89,7 @@ async fn ruff(checkers: &Checkers<'_>, files: &[&SourceFile], tally: &mut Tally)
                 }
                 None => tally.skipped.push(format!(
                     "ruff failed: {}",
-                    super::shorten(&String::from_utf8_lossy(&output.stderr), 200)
+                    crate::text::shorten(&String::from_utf8_lossy(&output.stderr), 200)
                 )),
             }
         }
@@ -124,7 +124,7 @@ async fn run_shellcheck(
         }
         Ok(output) => tally.skipped.push(format!(
             "shellcheck failed: {}",
-            super::shorten(&String::from_utf8_lossy(&output.stderr), 200)
+            crate::text::shorten(&String::from_utf8_lossy(&output.stderr), 200)
         )),
         Err(reason) => tally.skipped.push(reason.to_string()),
     }

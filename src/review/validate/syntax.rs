@@ -125,7 +125,7 @@ async fn check_python(checkers: &Checkers<'_>, files: &[&SourceFile], tally: &mu
         }
         Ok(output) => tally.not_checked.push(format!(
             "python3 failed: {}",
-            super::shorten(&String::from_utf8_lossy(&output.stderr), 200)
+            crate::text::shorten(&String::from_utf8_lossy(&output.stderr), 200)
         )),
         Err(reason) => tally.not_checked.push(reason.to_string()),
     }

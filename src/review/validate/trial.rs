@@ -102,7 +102,7 @@ pub(crate) fn failure(answer: &TrialOutcome) -> Option<(String, String)> {
         text.lines()
             .rev()
             .find(|l| !l.trim().is_empty())
-            .map(|l| super::shorten(l, 160))
+            .map(|l| crate::text::shorten(l, 160))
             .unwrap_or_default()
     };
     // What the tool said last, else why the runner ended it.
