@@ -32,7 +32,7 @@ use crate::runner::{self, CancelSender, RunError, RunEvent, RunOutcome, RunReque
 use crate::store::SharedStore;
 use crate::store::writer::{StoreWriter, Unstored};
 
-/// Output chunks (up to 256 KiB each) between the runner's pipe readers and the job.
+/// Output chunks (up to 124 KiB each) between the runner's pipe readers and the job.
 const EVENTS_IN_FLIGHT: usize = 16;
 /// Most bytes of one stream a `Newest` observer that is behind holds.
 const NEWEST_BYTES: usize = 1024 * 1024;

@@ -43,8 +43,11 @@ use sandbox::{Protections, SandboxReport, ToolUsage};
 pub(crate) const HEAD_BYTES: usize = 4 * 1024 * 1024;
 /// … and from the end. Output between the two is counted, not kept.
 pub(crate) const TAIL_BYTES: usize = 1024 * 1024;
-/// Size of one read from a tool's pipe, and so the largest output event.
-const CHUNK_BYTES: usize = 256 * 1024;
+/// Size of one read from a tool's pipe, and so the largest output event. Below the workbench's
+/// fixed 128 KiB malloc mmap threshold (`tui::limit_malloc_arenas`): each read's fresh buffer
+/// then comes from the heap, not from an mmap/munmap pair whose pages fault in again each time
+/// (at 256 KiB, a flood cost about 2,000 such pairs and 120,000 page faults a second).
+const CHUNK_BYTES: usize = 124 * 1024;
 /// How long stream readers may drain after the tool ended before we stop waiting.
 const DRAIN_GRACE: Duration = Duration::from_millis(500);
 /// How long the progress reader may drain after the output did: a report left in the pipe

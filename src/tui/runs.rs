@@ -158,6 +158,25 @@ impl RunView {
         let slot = stream_slot(stream);
         self.received[slot] += bytes.len() as u64;
         let mut rest = bytes;
+        // A flood's chunk (up to 1 MiB: tens of thousands of short lines) ends with more
+        // complete lines than are kept, and its last `MAX_LINES` push out all before them.
+        // Those are dropped at once, uncounted as text: making each visible first held the
+        // UI thread, and a key, for tens of ms per chunk.
+        let complete = rest.iter().filter(|b| **b == b'\n').count();
+        if complete > MAX_LINES {
+            let skip = complete - MAX_LINES;
+            if let Some((cut, _)) = rest
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .nth(skip - 1)
+            {
+                rest = &rest[cut + 1..];
+                self.partial[slot].clear();
+                self.dropped += (self.lines.len() + skip) as u64;
+                self.lines.clear();
+            }
+        }
         while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
             let mut line = std::mem::take(&mut self.partial[slot]);
             line.extend_from_slice(&rest[..pos]);
@@ -251,5 +270,23 @@ mod tests {
         run.push(Stream::Stderr, chunk.as_bytes());
         assert_eq!(run.lines().len(), MAX_LINES);
         assert_eq!(run.dropped, 10);
+    }
+
+    #[test]
+    fn a_chunk_of_more_lines_than_kept_keeps_what_line_by_line_would() {
+        let chunk: String = (0..MAX_LINES + 7).map(|i| format!("{i}\n")).collect();
+        let mut whole = RunView::new(1, &entry());
+        let mut by_line = RunView::new(1, &entry());
+        for run in [&mut whole, &mut by_line] {
+            run.push(Stream::Stderr, b"e\n");
+            run.push(Stream::Stdout, b"a\nb\npart");
+        }
+        whole.push(Stream::Stdout, chunk.as_bytes());
+        for line in chunk.split_inclusive('\n') {
+            by_line.push(Stream::Stdout, line.as_bytes());
+        }
+        assert_eq!(whole.lines(), by_line.lines());
+        assert_eq!(whole.dropped, by_line.dropped);
+        assert_eq!(whole.lines().back().map(|(_, l)| l.as_str()), Some("5006"));
     }
 }
