@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""A key press in the workbench while a tool writes 1 GiB of output as fast as it can.
+"""A key press in the workbench while a tool writes output as fast as it can.
 
 Opens the real binary in a pseudo-terminal on a fresh workspace, starts a tool that prints
-64 GiB of short lines (1 GiB lasts under a second, less than the presses take), then presses `?` 20 times (each time waiting for the help overlay's
-title, then closing it with Esc) and reports the median and worst time from the key to the
+up to 64 GiB of short lines (more than the presses take: 1 GiB lasts under a second), then
+presses `?` 20 times (each time waiting for the help overlay's title, then closing it with Esc) and reports the median and worst time from the key to the
 overlay on screen. Usage: keypress_flood.py BINARY [--presses N]
 """
 import argparse
@@ -13,7 +13,6 @@ import pty
 import select
 import statistics
 import struct
-import subprocess
 import subprocess
 import sys
 import tempfile
