@@ -308,6 +308,65 @@ fn an_answer_and_a_cancel_written_by_other_processes_reach_the_server_at_once() 
     assert_eq!(runs[0]["status"], "cancelled", "{runs:?}");
 }
 
+/// What process `line` (`PID: cmdline`, from `processes_running`) holds open, read from the
+/// host's `/proc`: each descriptor's target.
+fn descriptors_of(line: &str) -> Vec<String> {
+    let pid = line.split(':').next().expect("a pid");
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap_or_else(|e| panic!("the host reads /proc/{pid}/fd: {e}"));
+    fds.flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .map(|target| target.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// While a task runs, the server watches the store's writes (an inotify descriptor on the
+/// state folder, for task cancels). The tool it runs holds none of it: no inotify
+/// descriptor, nothing of the state folder. Read from the host's `/proc`, after showing the
+/// server does hold its watch.
+#[test]
+fn a_running_tool_holds_nothing_of_the_servers_store_watch() {
+    let ws = Workspace::new();
+    let mut agent = watching_only(&ws, "agent-a", true);
+    let id = task_id(&agent.call("sleeper", json!({})));
+    agent.until(&id, Duration::from_secs(30), |r| {
+        r["statusMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("running"))
+    });
+    let server = processes_running(&ws.root().to_string_lossy())
+        .into_iter()
+        .find(|p| p.contains(" mcp"))
+        .expect("the server's process");
+    assert!(
+        descriptors_of(&server)
+            .iter()
+            .any(|target| target == "anon_inode:inotify"),
+        "the server watches the store while a task runs: {server}"
+    );
+    let sleep = format!("sleep {}", sleeper_secs());
+    let tool = processes_running(&sleep)
+        .into_iter()
+        .next()
+        .expect("the tool's sleep runs");
+    let held = descriptors_of(&tool);
+    assert!(
+        !held.is_empty(),
+        "its standard descriptors at least: {tool}"
+    );
+    let state = ws.root().join(".toolbench");
+    for target in &held {
+        assert_ne!(target, "anon_inode:inotify", "{tool} holds {held:?}");
+        assert!(
+            !target.starts_with(&*state.to_string_lossy()) && !target.contains("state.db"),
+            "{tool} holds {target} of the state folder: {held:?}"
+        );
+    }
+    let ack = agent.request("tasks/cancel", json!({"taskId": id}));
+    assert_eq!(ack["result"], json!({"resultType": "complete"}), "{ack}");
+    agent.until(&id, Duration::from_secs(30), ended);
+}
+
 #[test]
 fn a_task_outlives_its_client_and_is_read_from_another_process_by_its_client_only() {
     let ws = Workspace::new();
