@@ -23,26 +23,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The same waiting tool as the approvals benchmark.
+from approvals import MANIFEST, cli
 from mcp import Client  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 SECONDS = float(os.environ.get("SECONDS", "10"))
 TICK = os.sysconf("SC_CLK_TCK")
-MANIFEST = """name = "deploy"
-version = "1.0.0"
-description = "A trivial high-cost tool"
-cost_tier = "high"
-
-[run]
-command = ["sh", "run.sh"]
-input = "none"
-"""
-
-
-def cli(bin_path, root, *args):
-    out = subprocess.run([bin_path, "--root", root, *args], check=True, capture_output=True,
-                         text=True)
-    return out.stdout
 
 
 def workspace(bin_path):

@@ -162,7 +162,11 @@ impl RunView {
         // complete lines than are kept, and its last `MAX_LINES` push out all before them.
         // Those are dropped at once, uncounted as text: making each visible first held the
         // UI thread, and a key, for tens of ms per chunk.
-        let complete = rest.iter().filter(|b| **b == b'\n').count();
+        // A chunk of at most `MAX_LINES` bytes cannot hold more lines: it is not counted.
+        let complete = match rest.len() > MAX_LINES {
+            true => rest.iter().filter(|b| **b == b'\n').count(),
+            false => 0,
+        };
         if complete > MAX_LINES {
             let skip = complete - MAX_LINES;
             if let Some((cut, _)) = rest
