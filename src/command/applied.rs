@@ -49,6 +49,35 @@ pub enum Applied {
     DeviceRevoked(String),
 }
 
+/// Names what was done; the results themselves (a run under way, a report) are the front
+/// end's to show.
+impl std::fmt::Debug for Applied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self {
+            Applied::Decided(_) => "Decided",
+            Applied::Validated(_) => "Validated",
+            Applied::Run(_) => "Run",
+            Applied::Called(_) => "Called",
+            Applied::FailureMarked { .. } => "FailureMarked",
+            Applied::Collected(_) => "Collected",
+            Applied::Launched(_) => "Launched",
+            Applied::Stopped(_) => "Stopped",
+            Applied::Proposed(_) => "Proposed",
+            Applied::Requested(_) => "Requested",
+            Applied::ServiceDefined { .. } => "ServiceDefined",
+            Applied::Sent(_) => "Sent",
+            Applied::CallAnswered(_) => "CallAnswered",
+            Applied::RuleRevoked(_) => "RuleRevoked",
+            Applied::SuggestionAnswered(_) => "SuggestionAnswered",
+            Applied::Accepted { .. } => "Accepted",
+            Applied::PairingCode(_) => "PairingCode",
+            Applied::Paired(_) => "Paired",
+            Applied::DeviceRevoked(_) => "DeviceRevoked",
+        };
+        f.write_str(what)
+    }
+}
+
 /// One tool tried by a call.
 #[derive(Debug, Clone)]
 pub(crate) struct Attempt {

@@ -162,6 +162,29 @@ pub enum Command {
     RevokeDevice { name: String },
 }
 
+impl Command {
+    /// `decision` on the tool a person saw as `entry`. It acts on the content on the row or in
+    /// the detail; a rollback or an undo is bound to the decision record it names, which it
+    /// checks against the tool as it is now, so those name the tool only.
+    pub(crate) fn decide_on(entry: &ToolEntry, decision: ReviewCommand) -> Command {
+        let tool = match decision {
+            ReviewCommand::Rollback { .. } | ReviewCommand::Undo { .. } => {
+                ToolId::named(&entry.name)
+            }
+            ReviewCommand::Approve { .. }
+            | ReviewCommand::Reject { .. }
+            | ReviewCommand::RequestChanges { .. }
+            | ReviewCommand::Promote
+            | ReviewCommand::Archive { .. }
+            | ReviewCommand::Restore
+            | ReviewCommand::Evolve { .. }
+            | ReviewCommand::EvolveEdited { .. }
+            | ReviewCommand::Resubmit => ToolId::content_of(entry),
+        };
+        Command::Decide { tool, decision }
+    }
+}
+
 /// Does `command`. Resolving a tool reads only that tool's folders (`lookup`); a decision,
 /// a failure report and gc block on the disk and the store, so they run off the async
 /// workers (`blocking`).
@@ -766,6 +789,29 @@ mod tests {
     use super::*;
     use crate::model::{CostTier, Severity};
     use crate::runner::RunError;
+
+    /// A decision a person takes on a row acts on the content they saw; a rollback or an
+    /// undo names the tool, since it acts on whatever version is active.
+    #[test]
+    fn a_decision_on_a_row_is_bound_to_its_content_and_a_rollback_to_its_name() {
+        let entry = ToolEntry {
+            content_hash: "ab12cd34ef56".into(),
+            ..ToolEntry::fixture(Tier::Approved, "slugify")
+        };
+        let tool_of = |decision| match Command::decide_on(&entry, decision) {
+            Command::Decide { tool, .. } => tool,
+            other => panic!("a decision, not {other:?}"),
+        };
+        let pinned = tool_of(ReviewCommand::Archive { reason: None });
+        assert_eq!(pinned, ToolId::content_of(&entry));
+        assert_eq!(pinned.hash.as_deref(), Some("ab12cd34ef56"));
+        for decision in [
+            ReviewCommand::Rollback { to: None },
+            ReviewCommand::Undo { of: 3 },
+        ] {
+            assert_eq!(tool_of(decision), ToolId::named("slugify"));
+        }
+    }
 
     /// A workspace with `name` in `tier`, its cost tier and capabilities as given.
     fn workspace(tools: &[(&str, &str, &str, &str)]) -> (tempfile::TempDir, Context) {

@@ -43,7 +43,7 @@ use super::text_view::{self, TextView, Typed};
 use super::theme::Theme;
 
 use crate::catalog::{Catalog, SortOrder};
-use crate::command::Consent;
+use crate::command::{Applied, Command, CommandError, Consent};
 use crate::error_chain::one_line;
 use crate::model::decisions::DecisionKind;
 use crate::model::quality::ToolStats;
@@ -59,19 +59,6 @@ use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 
 use crate::model::StoreError;
 use crate::model::services::InstanceRow;
-
-/// Why a decision (or a validation the reviewer asked for) did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum DecisionError {
-    #[error(transparent)]
-    Command(#[from] crate::command::CommandError),
-    #[error("validation of {tool}")]
-    Validation {
-        tool: String,
-        #[source]
-        error: crate::command::CommandError,
-    },
-}
 
 /// How long a status message stays up.
 const MESSAGE_TTL: Duration = Duration::from_secs(6);
@@ -125,8 +112,6 @@ pub enum AppEvent {
         resource: Resource,
         table: Result<resources::Table, StoreError>,
     },
-    /// A suggestion accepted or dismissed: the line saying so, or why it was refused.
-    SuggestionAnswered(Result<String, String>),
     /// Output of a running tool, in the order it was read; `skipped` bytes before these were
     /// not shown (the app was behind), only logged.
     RunOutput {
@@ -164,7 +149,6 @@ pub enum AppEvent {
         run: Box<RunRecord>,
         failure: Option<Box<FailureRecord>>,
     },
-    FailureRecorded(Box<FailureRecord>),
     /// The store refused a record: what was not stored, why, and where it waits.
     StoreRefused(String),
     /// A line for the status bar that needs no answer (a first contact's adoption).
@@ -197,11 +181,19 @@ pub enum AppEvent {
     /// The workspace watcher is set up, polling the tool folders for the reason given (the
     /// kernel's watches ran out) or not; or it could not be: why.
     WatcherStarted(Result<Option<String>, crate::jobs::watch::WatchStartError>),
-    /// A review decision finished: what it did, or why it was refused.
-    Decided(Result<Outcome, DecisionError>),
-    /// The decisions on marked candidates finished, each with its tool.
-    DecidedEach(Vec<(String, Result<Outcome, DecisionError>)>),
-    /// An evolve is under way (its end comes as `Decided`).
+    /// A command the app asked for (`Effect::Apply`) was applied: what it did, or why not.
+    Applied {
+        command: Box<Command>,
+        result: Result<Applied, CommandError>,
+    },
+    /// The commands of an `Effect::ApplyEach`, each with its label, in order.
+    AppliedEach(Vec<(String, Result<Applied, CommandError>)>),
+    /// A validation of `tool` (`name@version`) was refused before it ran.
+    ValidationRefused {
+        tool: String,
+        error: CommandError,
+    },
+    /// An evolve is under way (its end comes as `Applied`).
     EvolveProgress(crate::review::evolve::EvolveProgress),
     /// A validation's report, stored, with a line for each of its test cases' runs the
     /// store refused.
@@ -217,10 +209,6 @@ pub enum AppEvent {
         path: PathBuf,
         files: Vec<(String, String)>,
     },
-    /// An answer to an agent call (or a rule's revocation) was stored, or why not.
-    CallAnswered(Result<String, crate::command::CommandError>),
-    /// The person accepted the workspace's active tools: how many were sealed, or why not.
-    Accepted(Result<usize, crate::command::CommandError>),
     /// The agent calls waiting for a human and the approval rules in force, as they changed.
     CallsPolled {
         calls: Vec<crate::model::calls::CallRow>,
@@ -521,13 +509,6 @@ impl App {
                     self.dirty = true;
                 }
             }
-            AppEvent::SuggestionAnswered(Ok(line)) => {
-                self.notify(line, Level::Info);
-                if matches!(self.overlay, Some(Overlay::Suggestions(_))) {
-                    self.effects.push(Effect::LoadSuggestions { list: true });
-                }
-            }
-            AppEvent::SuggestionAnswered(Err(reason)) => self.notify(reason, Level::Error),
             AppEvent::ResourceLoaded { resource, table } => {
                 self.on_resource_loaded(resource, table)
             }
@@ -596,17 +577,6 @@ impl App {
                 self.count_suggestions();
                 self.dirty = true;
             }
-            AppEvent::FailureRecorded(failure) => {
-                self.notify(
-                    format!(
-                        "recorded failure #{} for {}@{}",
-                        failure.id, failure.tool, failure.version
-                    ),
-                    Level::Info,
-                );
-                self.failures.insert(0, *failure);
-                self.effects.push(Effect::LoadHistory);
-            }
             AppEvent::StoreRefused(message) | AppEvent::Trouble(message) => {
                 self.notify(message, Level::Error);
             }
@@ -637,20 +607,17 @@ impl App {
                 self.scan_workspace();
                 self.dirty = true;
             }
-            AppEvent::Decided(Ok(outcome)) => {
-                self.note_outcome(&outcome);
-                self.notify(outcome.summary(), Level::Info);
-                self.effects.push(Effect::Reload(touched_by(&outcome)));
+            AppEvent::Applied { command, result } => self.on_applied(*command, result),
+            AppEvent::AppliedEach(results) => self.on_applied_each(results),
+            AppEvent::ValidationRefused { tool, error } => {
+                // `name@version`: that validation is over.
+                let name = tool.split('@').next().unwrap_or(&tool);
+                self.validating.remove(name);
+                self.notify(
+                    format!("validation of {tool}: {}", one_line(&error)),
+                    Level::Error,
+                );
             }
-            AppEvent::Decided(Err(e)) => {
-                if let DecisionError::Validation { tool, .. } = &e {
-                    // `name@version`: that validation is over.
-                    let name = tool.split('@').next().unwrap_or(tool);
-                    self.validating.remove(name);
-                }
-                self.notify(one_line(&e), Level::Error)
-            }
-            AppEvent::DecidedEach(results) => self.on_decided_each(results),
             AppEvent::EvolveProgress(crate::review::evolve::EvolveProgress::EvolverRunning {
                 tool,
                 command,
@@ -739,20 +706,6 @@ impl App {
             }
             AppEvent::CallsPolled { calls, rules } => self.on_calls_polled(calls, rules),
             AppEvent::RequestsPolled(requests) => self.on_requests_polled(requests),
-            AppEvent::Accepted(Ok(count)) => {
-                let accepted = match count {
-                    1 => "accepted 1 active tool as it is".to_string(),
-                    n => format!("accepted {n} active tools as they are"),
-                };
-                self.notify(
-                    format!("{accepted}; a later change needs a review"),
-                    Level::Info,
-                );
-                self.scan_workspace();
-            }
-            AppEvent::Accepted(Err(e)) => self.notify(one_line(&e), Level::Error),
-            AppEvent::CallAnswered(Ok(summary)) => self.notify(summary, Level::Info),
-            AppEvent::CallAnswered(Err(e)) => self.notify(one_line(&e), Level::Error),
             AppEvent::InstancesPolled(rows) => self.on_instances_polled(rows),
             AppEvent::ServiceDone {
                 instance,
@@ -1206,7 +1159,10 @@ impl App {
                         "accepting this workspace's active tools…".into(),
                         Level::Info,
                     );
-                    self.effects.push(Effect::AcceptWorkspace);
+                    self.effects.push(Effect::Apply(Box::new(Command::Accept {
+                        only: Vec::new(),
+                        dry_run: false,
+                    })));
                 } else {
                     state.refuse();
                     self.overlay = Some(Overlay::Accept(state));
@@ -1217,7 +1173,8 @@ impl App {
                 let id = state.selected().map(|row| row.id);
                 match (id, reason) {
                     (Some(id), Some(reason)) if !reason.trim().is_empty() => {
-                        self.effects.push(Effect::DismissSuggestion { id, reason })
+                        let command = Command::DismissSuggestion { id, reason };
+                        self.effects.push(Effect::Apply(Box::new(command)));
                     }
                     (Some(_), Some(_)) => {
                         self.notify("say why, so it is not suggested again".into(), Level::Error);
@@ -1240,7 +1197,7 @@ impl App {
                 self.start_run(launch.entry, input, consent);
             }
             Some(Overlay::MarkFailure(mut mark)) => match mark.command() {
-                Ok(command) => self.effects.push(Effect::MarkFailure(Box::new(command))),
+                Ok(command) => self.effects.push(Effect::Apply(Box::new(command))),
                 Err(problem) => {
                     mark.problem = Some(one_line(&problem));
                     self.overlay = Some(Overlay::MarkFailure(mark));
@@ -1249,10 +1206,8 @@ impl App {
             Some(Overlay::Evolve(mut evolve)) => match evolve.result() {
                 Ok((hint, edits)) if edits.is_empty() => {
                     self.notify(format!("evolving {}…", evolve.entry.id()), Level::Info);
-                    self.effects.push(Effect::Decide {
-                        entry: Box::new(evolve.entry),
-                        command: ReviewCommand::Evolve { hint, with: None },
-                    });
+                    let decision = ReviewCommand::Evolve { hint, with: None };
+                    self.apply(Command::decide_on(&evolve.entry, decision));
                 }
                 Ok((hint, edits)) => {
                     self.notify(
@@ -1263,10 +1218,8 @@ impl App {
                         ),
                         Level::Info,
                     );
-                    self.effects.push(Effect::Decide {
-                        entry: Box::new(evolve.entry),
-                        command: ReviewCommand::EvolveEdited { hint, edits },
-                    });
+                    let decision = ReviewCommand::EvolveEdited { hint, edits };
+                    self.apply(Command::decide_on(&evolve.entry, decision));
                 }
                 Err(problem) => {
                     evolve.problem = Some(one_line(&problem));
@@ -1294,18 +1247,21 @@ impl App {
                         other => other,
                     };
                     self.effects.push(match decision.subject {
-                        Subject::Tool(entry) => Effect::Decide {
-                            entry: Box::new(entry),
-                            command,
-                        },
+                        Subject::Tool(entry) => {
+                            Effect::Apply(Box::new(Command::decide_on(&entry, command)))
+                        }
                         Subject::Tools(entries) => {
                             self.marks.clear();
-                            Effect::DecideEach { entries, command }
+                            let each = entries.iter().map(|entry| {
+                                (entry.id(), Command::decide_on(entry, command.clone()))
+                            });
+                            Effect::ApplyEach(each.collect())
                         }
-                        Subject::Request(request) => Effect::AnswerRequest {
-                            name: request.name,
-                            command,
-                        },
+                        // A tool request is answered under its name: no tool has content yet.
+                        Subject::Request(request) => Effect::Apply(Box::new(Command::Decide {
+                            tool: ToolId::named(request.name),
+                            decision: command,
+                        })),
                     });
                 }
                 Err(problem) => {
@@ -1352,9 +1308,9 @@ impl App {
             KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
                 if let Some(Overlay::Undo(state)) = self.overlay.take() {
                     self.notify(format!("{}…", state.question.to_lowercase()), Level::Info);
-                    self.effects.push(Effect::Undo {
-                        tool: state.tool,
-                        of: state.of,
+                    self.apply(Command::Decide {
+                        tool: ToolId::named(state.tool),
+                        decision: ReviewCommand::Undo { of: state.of },
                     });
                 }
             }
@@ -1979,11 +1935,11 @@ impl App {
             );
             return;
         };
-        let effect = Effect::AddCase {
-            entry: Box::new(detail.entry.clone()),
+        let effect = Effect::Apply(Box::new(Command::AddCase {
+            tool: ToolId::content_of(&detail.entry),
             input: failure.input.clone(),
             why: format!("{}: {}", failure.kind, failure.message),
-        };
+        }));
         self.notify(
             format!("adding a test case to {}…", detail.entry.id()),
             Level::Info,
@@ -2031,7 +1987,7 @@ impl App {
                 }
                 match state.on_action(action, suggestions::page(self.size)) {
                     Asked::Close => self.overlay = None,
-                    Asked::Accept(id) => self.effects.push(Effect::AcceptSuggestion(id)),
+                    Asked::Accept(id) => self.apply(Command::AcceptSuggestion { id }),
                     Asked::Nothing => {}
                 }
                 return true;
@@ -2460,6 +2416,7 @@ impl App {
 }
 
 mod again;
+mod applied;
 mod calls;
 mod copy;
 pub(crate) mod failure_lines;

@@ -10,7 +10,7 @@
 
 use tokio::sync::mpsc;
 
-use super::app::{AppEvent, DecisionError};
+use super::app::AppEvent;
 use super::runs::StartedElsewhere;
 use crate::catalog::scan::human_size;
 use crate::command::validations::ValidationEvent;
@@ -265,9 +265,7 @@ fn from_validation(event: ValidationEvent) -> AppEvent {
             report,
             unstored: lost.iter().map(unstored_line).collect(),
         },
-        ValidationEvent::Refused { tool, error } => {
-            AppEvent::Decided(Err(DecisionError::Validation { tool, error }))
-        }
+        ValidationEvent::Refused { tool, error } => AppEvent::ValidationRefused { tool, error },
     }
 }
 

@@ -56,7 +56,6 @@ use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::{OutputPolicy, Recorder};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
 use crate::jobs::service_feed;
-use crate::model::review_command::ReviewCommand;
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::CancelSender;
 use crate::store::writer::StoreWriter;
@@ -694,12 +693,6 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 let _ = tx.blocking_send(event);
             });
         }
-        Effect::AcceptSuggestion(id) => {
-            answer_suggestion(ui_runtime, tx, Command::AcceptSuggestion { id });
-        }
-        Effect::DismissSuggestion { id, reason } => {
-            answer_suggestion(ui_runtime, tx, Command::DismissSuggestion { id, reason });
-        }
         Effect::StartRun {
             key,
             entry,
@@ -743,98 +736,8 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 let _ = cancel.send(true);
             }
         }
-        Effect::Decide { entry, command } => {
-            // `u` on any row of a tool rolls back its active version, whichever row it was.
-            // A decision acts on the content the person saw on the row or in the detail.
-            let tool = match command {
-                // An undo is bound to the decision record it names, which the undo checks
-                // against the tool as it is now.
-                ReviewCommand::Rollback { .. } | ReviewCommand::Undo { .. } => {
-                    ToolId::named(&entry.name)
-                }
-                ReviewCommand::Approve { .. }
-                | ReviewCommand::Reject { .. }
-                | ReviewCommand::RequestChanges { .. }
-                | ReviewCommand::Promote
-                | ReviewCommand::Archive { .. }
-                | ReviewCommand::Restore
-                | ReviewCommand::Evolve { .. }
-                | ReviewCommand::EvolveEdited { .. }
-                | ReviewCommand::Resubmit => ToolId::content_of(&entry),
-            };
-            decide(
-                ui_runtime,
-                tx,
-                Command::Decide {
-                    tool,
-                    decision: command,
-                },
-            );
-        }
-        Effect::Undo { tool, of } => decide(
-            ui_runtime,
-            tx,
-            Command::Decide {
-                tool: ToolId::named(tool),
-                decision: ReviewCommand::Undo { of },
-            },
-        ),
-        Effect::AcceptWorkspace => {
-            let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
-            tokio::spawn(async move {
-                let command = Command::Accept {
-                    only: Vec::new(),
-                    dry_run: false,
-                };
-                let result = command::apply(&ctx, command)
-                    .await
-                    .map(|applied| match applied {
-                        Applied::Accepted { tools, .. } => tools.len(),
-                        _ => 0,
-                    });
-                let _ = tx.send(AppEvent::Accepted(result)).await;
-            });
-        }
-        Effect::AddCase { entry, input, why } => {
-            let tool = ToolId::content_of(&entry);
-            decide(ui_runtime, tx, Command::AddCase { tool, input, why });
-        }
-        Effect::DecideEach { entries, command } => decide_each(ui_runtime, tx, entries, command),
-        Effect::AnswerCall { id, decision, seen } => {
-            let command = Command::AnswerCall {
-                id,
-                decision,
-                seen: Some(*seen),
-            };
-            answer(ui_runtime, tx, command, move |applied| match applied {
-                Applied::CallAnswered(call) => format!("call #{id} ({}) {}", call.tool, call.state),
-                _ => format!("call #{id} answered"),
-            });
-        }
-        Effect::AnswerRequest { name, command } => {
-            let tool = ToolId::named(&name);
-            decide(
-                ui_runtime,
-                tx,
-                Command::Decide {
-                    tool,
-                    decision: command,
-                },
-            );
-        }
-        Effect::RevokeRule(id) => {
-            answer(
-                ui_runtime,
-                tx,
-                Command::RevokeRule { id },
-                move |applied| match applied {
-                    Applied::RuleRevoked(rule) => {
-                        format!("rule #{id} ({}@{}) revoked", rule.tool, rule.version)
-                    }
-                    _ => format!("rule #{id} revoked"),
-                },
-            );
-        }
+        Effect::Apply(command) => apply(ui_runtime, tx, *command),
+        Effect::ApplyEach(commands) => apply_each(ui_runtime, tx, commands),
         // The event loop runs it: the terminal is its to give.
         Effect::EditExternally(_) | Effect::PageRunLog { .. } => {}
         Effect::LoadEvolve(entry) => {
@@ -872,22 +775,6 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                     },
                 );
             }
-        }
-        Effect::MarkFailure(command) => {
-            let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
-            tokio::spawn(async move {
-                let event = match command::apply(&ctx, *command).await {
-                    Ok(Applied::FailureMarked { failure, .. }) => {
-                        AppEvent::FailureRecorded(Box::new(failure))
-                    }
-                    Ok(_) => return,
-                    Err(e) => AppEvent::StoreRefused(format!(
-                        "failure not recorded: {}",
-                        crate::error_chain::one_line(&e)
-                    )),
-                };
-                let _ = tx.send(event).await;
-            });
         }
         Effect::LoadInputHistory { path, tool } => {
             let tx = tx.clone();
@@ -1012,51 +899,44 @@ fn unread(what: &str, error: &crate::model::StoreError) -> AppEvent {
     ))
 }
 
-/// Applies a command that ends in a decision off the event loop, and reports it.
-fn decide(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>, command: Command) {
+/// Applies `command` off the event loop and reports what it did. An evolve (the one command
+/// that reports its steps) may run for minutes: the status bar says it started.
+fn apply(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>, command: Command) {
+    let ctx = with_progress(ui_runtime, tx);
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let result = command::apply(&ctx, command.clone()).await;
+        let command = Box::new(command);
+        let _ = tx.send(AppEvent::Applied { command, result }).await;
+    });
+}
+
+/// Applies `commands` one after the other (the same names may meet in the active tiers) and
+/// reports them together, each with its label.
+fn apply_each(
+    ui_runtime: &UiRuntime,
+    tx: &mpsc::Sender<AppEvent>,
+    commands: Vec<(String, Command)>,
+) {
+    let ctx = with_progress(ui_runtime, tx);
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let mut results = Vec::with_capacity(commands.len());
+        for (label, command) in commands {
+            results.push((label, command::apply(&ctx, command).await));
+        }
+        let _ = tx.send(AppEvent::AppliedEach(results)).await;
+    });
+}
+
+/// The workbench's command context, with an evolve's steps sent to the app as they come.
+fn with_progress(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>) -> command::Context {
     let mut ctx = ui_runtime.commands.clone();
-    // An evolver may run for minutes: the status bar says it started.
     let progress = tx.clone();
     ctx.progress = Some(Arc::new(move |step| {
         job_events::send_soon(&progress, AppEvent::EvolveProgress(step));
     }));
-    let tx = tx.clone();
-    tokio::spawn(async move {
-        let result = match command::apply(&ctx, command).await {
-            Ok(Applied::Decided(outcome)) => Ok(outcome),
-            Ok(_) => return,
-            Err(e) => Err(e.into()),
-        };
-        let _ = tx.send(AppEvent::Decided(result)).await;
-    });
-}
-
-/// Applies one decision to each marked candidate in turn, on the content that was marked, and
-/// reports them together. One after the other: the same names may meet in the active tiers.
-fn decide_each(
-    ui_runtime: &UiRuntime,
-    tx: &mpsc::Sender<AppEvent>,
-    entries: Vec<crate::model::ToolEntry>,
-    decision: crate::model::review_command::ReviewCommand,
-) {
-    let ctx = ui_runtime.commands.clone();
-    let tx = tx.clone();
-    tokio::spawn(async move {
-        let mut results = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let command = Command::Decide {
-                tool: ToolId::content_of(&entry),
-                decision: decision.clone(),
-            };
-            let result = match command::apply(&ctx, command).await {
-                Ok(Applied::Decided(outcome)) => Ok(outcome),
-                Ok(_) => continue,
-                Err(e) => Err(e.into()),
-            };
-            results.push((entry.id(), result));
-        }
-        let _ = tx.send(AppEvent::DecidedEach(results)).await;
-    });
+    ctx
 }
 
 /// Runs the detectors through a reader of their own (a history of a million runs takes a
@@ -1080,20 +960,6 @@ fn refresh_suggestions(
     store.suggestions(false)
 }
 
-/// Answers a suggestion through the library, as `toolbench suggest` does; the workbench shows
-/// the line that says what it did.
-fn answer_suggestion(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>, command: Command) {
-    let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
-    tokio::spawn(async move {
-        let result = match command::apply(&ctx, command).await {
-            Ok(command::Applied::SuggestionAnswered(answered)) => Ok(answered.said),
-            Ok(_) => Err("the library answered with something else than was asked".into()),
-            Err(e) => Err(crate::error_chain::one_line(&e)),
-        };
-        let _ = tx.send(AppEvent::SuggestionAnswered(result)).await;
-    });
-}
-
 /// Cancels `run` once `cancelled` turns true; gives up when the run ended first.
 fn forward_cancel(mut cancelled: tokio::sync::watch::Receiver<bool>, run: CancelSender) {
     tokio::spawn(async move {
@@ -1108,23 +974,6 @@ fn forward_cancel(mut cancelled: tokio::sync::watch::Receiver<bool>, run: Cancel
     });
 }
 
-/// Answers an agent's call (or revokes a rule) on the state store, off the event loop, and
-/// reports the one-line outcome.
-/// Applies an answer to an agent's call (or a rule's revocation) and reports it, worded by
-/// `summary`.
-fn answer(
-    ui_runtime: &UiRuntime,
-    tx: &mpsc::Sender<AppEvent>,
-    command: Command,
-    summary: impl FnOnce(Applied) -> String + Send + 'static,
-) {
-    let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
-    tokio::spawn(async move {
-        let result = command::apply(&ctx, command).await.map(summary);
-        let _ = tx.send(AppEvent::CallAnswered(result)).await;
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1132,7 +981,6 @@ mod tests {
     use crate::jobs::inherited;
     use crate::model::review_command::ReviewCommand;
     use crate::model::{RunRecord, Severity, Tier};
-    use app::DecisionError as DecisionErrorOf;
 
     /// Waits for the first event `pick` accepts, skipping the others.
     fn wait_for<T>(
@@ -1307,22 +1155,25 @@ mod tests {
         let _runtime = runtime.enter();
 
         run_effect(
-            Effect::Decide {
-                entry: Box::new(entry.clone()),
-                command: ReviewCommand::Approve {
+            Effect::Apply(Box::new(Command::decide_on(
+                &entry,
+                ReviewCommand::Approve {
                     reason: None,
                     accepted: Default::default(),
                 },
-            },
+            ))),
             &mut ui_runtime,
             &app,
             &tx,
         );
         let decided = wait_for(&runtime, &mut rx, "decision", |e| match e {
-            AppEvent::Decided(result) => Some(result),
+            AppEvent::Applied { result, .. } => Some(result),
             _ => None,
         });
-        assert!(decided.is_ok(), "{decided:?}");
+        assert!(
+            matches!(decided, Ok(command::Applied::Decided(_))),
+            "{decided:?}"
+        );
         assert!(root.join("approved/greet/tool.toml").is_file());
 
         let failure = Command::MarkFailure {
@@ -1335,14 +1186,16 @@ mod tests {
             },
             run: None,
         };
-        run_effect(
-            Effect::MarkFailure(Box::new(failure)),
-            &mut ui_runtime,
-            &app,
-            &tx,
-        );
+        run_effect(Effect::Apply(Box::new(failure)), &mut ui_runtime, &app, &tx);
         wait_for(&runtime, &mut rx, "recorded failure", |e| {
-            matches!(e, AppEvent::FailureRecorded(_)).then_some(())
+            matches!(
+                e,
+                AppEvent::Applied {
+                    result: Ok(command::Applied::FailureMarked { .. }),
+                    ..
+                }
+            )
+            .then_some(())
         });
         for effect in [Effect::LoadHistory, Effect::LoadStats] {
             run_effect(effect, &mut ui_runtime, &app, &tx);
@@ -1413,19 +1266,24 @@ mod tests {
         let _runtime = runtime.enter();
 
         run_effect(
-            Effect::DecideEach {
-                entries: vec![greet, hello],
-                command: ReviewCommand::Approve {
-                    reason: Some("both read".into()),
-                    accepted: Default::default(),
-                },
-            },
+            Effect::ApplyEach(
+                [greet, hello]
+                    .iter()
+                    .map(|entry| {
+                        let approve = ReviewCommand::Approve {
+                            reason: Some("both read".into()),
+                            accepted: Default::default(),
+                        };
+                        (entry.id(), Command::decide_on(entry, approve))
+                    })
+                    .collect(),
+            ),
             &mut ui_runtime,
             &app,
             &tx,
         );
         let results = wait_for(&runtime, &mut rx, "decisions", |e| match e {
-            AppEvent::DecidedEach(results) => Some(results),
+            AppEvent::AppliedEach(results) => Some(results),
             _ => None,
         });
         let outcomes: Vec<(&str, bool)> = results
@@ -1636,7 +1494,7 @@ mod tests {
                         told_tools.extend(updated.into_iter().map(|e| e.path));
                     }
                     AppEvent::CatalogReplaced(_) => rescanned = true,
-                    AppEvent::Decided(Err(DecisionErrorOf::Validation { tool, .. })) => {
+                    AppEvent::ValidationRefused { tool, .. } => {
                         *refusals.entry(tool).or_default() += 1;
                     }
                     _ => {}

@@ -1,7 +1,8 @@
 //! The Review pane's agent calls and approval rules: which row is which, and the keys that
 //! answer a call (`a` once, `A` always, `e` edit, `r` reject) or revoke a rule (`x`).
 
-use super::{Action, App, Effect, Level, Overlay, Pane, ReviewRow};
+use super::{Action, App, Level, Overlay, Pane, ReviewRow};
+use crate::command::Command;
 use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
 use crate::tui::overlays::call_answer::{CallAnswer, CallAnswerState, Submitted};
@@ -95,11 +96,15 @@ impl App {
         match state.submitted() {
             Ok(Submitted::Call { id, decision, seen }) => {
                 self.notify(format!("answering call #{id}…"), Level::Info);
-                self.effects.push(Effect::AnswerCall { id, decision, seen });
+                self.apply(Command::AnswerCall {
+                    id,
+                    decision,
+                    seen: Some(*seen),
+                });
             }
             Ok(Submitted::Revoke(id)) => {
                 self.notify(format!("revoking rule #{id}…"), Level::Info);
-                self.effects.push(Effect::RevokeRule(id));
+                self.apply(Command::RevokeRule { id });
             }
             Err(problem) => {
                 state.problem = Some(crate::error_chain::one_line(&problem));
@@ -117,7 +122,7 @@ mod tests {
     use super::*;
     use crate::approvals::{CallDecision, SeenCall};
     use crate::catalog::SortOrder;
-    use crate::tui::app::AppEvent;
+    use crate::tui::app::{AppEvent, Effect};
     use crate::tui::keymap::Keymap;
     use crate::tui::theme::Theme;
 
@@ -197,11 +202,11 @@ mod tests {
         press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
         assert_eq!(
             app.take_effects(),
-            [Effect::AnswerCall {
+            [Effect::Apply(Box::new(Command::AnswerCall {
                 id: 7,
                 decision: CallDecision::Once,
-                seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
-            }]
+                seen: Some(SeenCall::of(&CallRow::fixture(7))),
+            }))]
         );
     }
 
@@ -235,11 +240,11 @@ mod tests {
         press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
         assert_eq!(
             app.take_effects(),
-            [Effect::AnswerCall {
+            [Effect::Apply(Box::new(Command::AnswerCall {
                 id: 7,
                 decision: CallDecision::Edited(json!({"env": "dev"})),
-                seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
-            }]
+                seen: Some(SeenCall::of(&CallRow::fixture(7))),
+            }))]
         );
     }
 
@@ -251,11 +256,11 @@ mod tests {
         press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
         assert_eq!(
             app.take_effects(),
-            [Effect::AnswerCall {
+            [Effect::Apply(Box::new(Command::AnswerCall {
                 id: 7,
                 decision: CallDecision::Always { pattern: None },
-                seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
-            }]
+                seen: Some(SeenCall::of(&CallRow::fixture(7))),
+            }))]
         );
         press(&mut app, KeyCode::Char('r'), KeyModifiers::NONE);
         press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
@@ -264,11 +269,11 @@ mod tests {
         press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
         assert_eq!(
             app.take_effects(),
-            [Effect::AnswerCall {
+            [Effect::Apply(Box::new(Command::AnswerCall {
                 id: 7,
                 decision: CallDecision::Reject("not today".into()),
-                seen: Box::new(SeenCall::of(&CallRow::fixture(7))),
-            }]
+                seen: Some(SeenCall::of(&CallRow::fixture(7))),
+            }))]
         );
 
         let rule = RuleRow {
@@ -290,7 +295,10 @@ mod tests {
         assert!(render(&app).contains("rule #3 always deploy@1.0.0"));
         press(&mut app, KeyCode::Char('x'), KeyModifiers::NONE);
         press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(app.take_effects(), [Effect::RevokeRule(3)]);
+        assert_eq!(
+            app.take_effects(),
+            [Effect::Apply(Box::new(Command::RevokeRule { id: 3 }))]
+        );
     }
 
     #[test]

@@ -2,10 +2,9 @@
 //! reject then acts on every marked one. Each is still decided on its own, on the content the
 //! person marked, and recorded as its own decision.
 
-use super::{Action, App, DecisionError, Effect, Level, Overlay, Pane, ReviewRow, touched_by};
+use super::{Action, App, Level, Overlay, Pane, ReviewRow};
 use crate::model::ToolEntry;
 use crate::model::decisions::DecisionKind;
-use crate::review::Outcome;
 use crate::tui::overlays::decision::{DecisionState, Subject};
 
 impl App {
@@ -124,46 +123,6 @@ impl App {
             DecisionState::new(kind, Subject::Tools(entries)).cautioned(caution),
         )));
         true
-    }
-
-    /// The decisions on marked candidates ended: one line for all of them, naming each that
-    /// was refused and why.
-    pub(super) fn on_decided_each(
-        &mut self,
-        results: Vec<(String, Result<Outcome, DecisionError>)>,
-    ) {
-        let total = results.len();
-        let mut done = Vec::new();
-        let mut refused = Vec::new();
-        let mut touched = Vec::new();
-        for (id, result) in results {
-            match result {
-                Ok(outcome) => {
-                    self.note_outcome(&outcome);
-                    touched.extend(touched_by(&outcome));
-                    done.push(id);
-                }
-                Err(error) => {
-                    refused.push(format!("{id}: {}", crate::error_chain::one_line(&error)))
-                }
-            }
-        }
-        let line = if refused.is_empty() {
-            format!("decided {total}: {}", done.join(", "))
-        } else {
-            format!(
-                "decided {} of {total}; refused {}",
-                done.len(),
-                refused.join("; ")
-            )
-        };
-        let level = if refused.is_empty() {
-            Level::Info
-        } else {
-            Level::Error
-        };
-        self.notify(line, level);
-        self.effects.push(Effect::Reload(touched));
     }
 }
 

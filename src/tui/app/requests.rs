@@ -79,9 +79,10 @@ mod tests {
 
     use super::*;
     use crate::catalog::SortOrder;
-    use crate::model::ToolEntry;
+    use crate::command::Command;
     use crate::model::requests::RequestState;
     use crate::model::review_command::ReviewCommand;
+    use crate::model::{ToolEntry, ToolId};
     use crate::tui::app::{AppEvent, Effect};
     use crate::tui::keymap::Keymap;
     use crate::tui::theme::Theme;
@@ -155,13 +156,13 @@ mod tests {
         press(&mut app, KeyCode::Enter);
         assert_eq!(
             app.take_effects(),
-            [Effect::AnswerRequest {
-                name: "line_count".into(),
-                command: ReviewCommand::Approve {
+            [Effect::Apply(Box::new(Command::Decide {
+                tool: ToolId::named("line_count"),
+                decision: ReviewCommand::Approve {
                     reason: None,
                     accepted: Default::default(),
                 },
-            }]
+            }))]
         );
     }
 
@@ -175,12 +176,12 @@ mod tests {
         press(&mut app, KeyCode::Enter);
         assert_eq!(
             app.take_effects(),
-            [Effect::AnswerRequest {
-                name: "line_count".into(),
-                command: ReviewCommand::Reject {
+            [Effect::Apply(Box::new(Command::Decide {
+                tool: ToolId::named("line_count"),
+                decision: ReviewCommand::Reject {
                     reason: "word_count does it".into()
                 },
-            }]
+            }))]
         );
         app.update(AppEvent::Terminal(Event::Key(KeyEvent::new(
             KeyCode::Char('R'),
@@ -190,12 +191,12 @@ mod tests {
         press(&mut app, KeyCode::Enter);
         assert_eq!(
             app.take_effects(),
-            [Effect::AnswerRequest {
-                name: "line_count".into(),
-                command: ReviewCommand::RequestChanges {
+            [Effect::Apply(Box::new(Command::Decide {
+                tool: ToolId::named("line_count"),
+                decision: ReviewCommand::RequestChanges {
                     feedback: "take a path".into()
                 },
-            }]
+            }))]
         );
     }
 

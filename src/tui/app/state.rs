@@ -10,7 +10,7 @@ use std::time::Instant;
 use ratatui::layout::Rect;
 
 use crate::catalog::{Catalog, SortOrder};
-use crate::command::Consent;
+use crate::command::{Command, Consent};
 use crate::model::calls::{CallRow, RuleRow};
 use crate::model::quality::ToolStats;
 use crate::model::requests::RequestRow;
@@ -44,8 +44,12 @@ use crate::tui::theme::Theme;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Scan,
-    /// A person accepts the active tools of a workspace never opened here.
-    AcceptWorkspace,
+    /// A state change through the library's door (`command::apply`), off the event loop; what
+    /// it did comes back as `AppEvent::Applied`.
+    Apply(Box<Command>),
+    /// Commands applied one after the other, each named by its label (a marked tool's
+    /// `name@version`); what each did comes back together as `AppEvent::AppliedEach`.
+    ApplyEach(Vec<(String, Command)>),
     LoadDetail {
         entry: Box<ToolEntry>,
         parent: Option<Box<ToolEntry>>,
@@ -54,11 +58,6 @@ pub enum Effect {
     LoadPreview {
         entry: Box<ToolEntry>,
         parent: Box<ToolEntry>,
-    },
-    /// Takes back decision `of` (its row in the decision log) on `tool`.
-    Undo {
-        tool: String,
-        of: i64,
     },
     /// Read again the tools at these paths (relative to the root): what a decision touched.
     Reload(Vec<String>),
@@ -70,8 +69,6 @@ pub enum Effect {
         consent: Consent,
     },
     CancelRun(u64),
-    /// A failure report the person filled in: a `Command::MarkFailure`.
-    MarkFailure(Box<crate::command::Command>),
     LoadHistory,
     /// Read where `command` (a restore or a rollback) would take `entry`, for its dialog.
     LoadDestination {
@@ -87,22 +84,8 @@ pub enum Effect {
     LoadSuggestions {
         list: bool,
     },
-    AcceptSuggestion(i64),
     /// Read the rows of a resource view.
     LoadResource(Resource),
-    DismissSuggestion {
-        id: i64,
-        reason: String,
-    },
-    Decide {
-        entry: Box<ToolEntry>,
-        command: ReviewCommand,
-    },
-    /// The same decision on each marked candidate, one after the other, each recorded.
-    DecideEach {
-        entries: Vec<ToolEntry>,
-        command: ReviewCommand,
-    },
     /// Read the text files of a tool for the evolve editor.
     LoadEvolve(Box<ToolEntry>),
     /// The evolve dialog's files (name, text), to edit in the person's own editor while the
@@ -113,25 +96,6 @@ pub enum Effect {
     PageRunLog {
         log_dir: String,
         name: String,
-    },
-    /// Make `input` (JSON text, which broke the candidate) a test case of it.
-    AddCase {
-        entry: Box<ToolEntry>,
-        input: String,
-        why: String,
-    },
-    /// Answer an agent's waiting call, as the person saw it.
-    AnswerCall {
-        id: i64,
-        decision: crate::approvals::CallDecision,
-        seen: Box<crate::approvals::SeenCall>,
-    },
-    /// Revoke an "approve always" rule.
-    RevokeRule(i64),
-    /// Answer the tool request for `name` (approve, reject or request changes).
-    AnswerRequest {
-        name: String,
-        command: ReviewCommand,
     },
     /// Validate a tool; `force` ignores a cached result for the same content.
     Validate {

@@ -8,6 +8,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::*;
+use crate::command::{Applied, Command};
 use crate::model::decisions::DecisionKind;
 use crate::model::review_command::ReviewCommand;
 use crate::model::run_output::Stream;
@@ -336,7 +337,7 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
         to_hash: Some(evolved.clone()),
     };
     app.take_effects();
-    app.update(AppEvent::Decided(Ok(crate::review::Outcome::Tool(
+    app.update(decided_event(crate::review::Outcome::Tool(
         crate::review::Decision {
             action: crate::model::decisions::DecisionAction::RequestChanges,
             tool: "csv_to_json".into(),
@@ -359,7 +360,7 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
             signed: None,
             affected: vec![],
         },
-    ))));
+    )));
     assert!(app.changes_requested.contains(&evolved));
     assert!(
         !app.take_effects().contains(&Effect::LoadHistory),
@@ -664,10 +665,32 @@ fn validated_as_failing(app: &mut App, entry: &ToolEntry) {
 }
 
 fn decided_with(app: &mut App) -> Option<ReviewCommand> {
-    app.take_effects().into_iter().find_map(|e| match e {
-        Effect::Decide { command, .. } => Some(command),
+    commands(app).into_iter().find_map(|c| match c {
+        Command::Decide { decision, .. } => Some(decision),
         _ => None,
     })
+}
+
+/// The commands the app asked of the library (`Effect::Apply`), in order.
+pub(super) fn commands(app: &mut App) -> Vec<Command> {
+    app.take_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Apply(command) => Some(*command),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What the event loop reports once the library took a decision the app asked for.
+pub(super) fn decided_event(outcome: crate::review::Outcome) -> AppEvent {
+    AppEvent::Applied {
+        command: Box::new(Command::Decide {
+            tool: ToolId::named("any"),
+            decision: ReviewCommand::Promote,
+        }),
+        result: Ok(Applied::Decided(outcome)),
+    }
 }
 
 #[test]
@@ -1365,10 +1388,7 @@ fn f_marks_a_failure_for_the_selected_run_with_the_clis_checks_and_a_tag() {
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Right);
     ctrl(&mut app, 's');
-    let recorded = app.take_effects().into_iter().find_map(|e| match e {
-        Effect::MarkFailure(command) => Some(*command),
-        _ => None,
-    });
+    let recorded = commands(&mut app).into_iter().next();
     // The library's command, the same the CLI's `mark-failure` builds.
     assert_eq!(
         recorded.expect("failure recorded"),
@@ -1432,13 +1452,9 @@ fn tab_in_the_tag_field_completes_a_tag_already_used() {
     // Completed in place; the next Tab moves on to the severity.
     key(&mut app, KeyCode::Tab);
     ctrl(&mut app, 's');
-    let failure = app
-        .take_effects()
+    let failure = commands(&mut app)
         .into_iter()
-        .find_map(|e| match e {
-            Effect::MarkFailure(command) => Some(*command),
-            _ => None,
-        })
+        .next()
         .expect("failure recorded");
     let crate::command::Command::MarkFailure { report, .. } = failure else {
         panic!("a failure report: {failure:?}");
@@ -1511,8 +1527,11 @@ fn failures_pane_lists_history_and_opens_details() {
 
 /// The decision a key asked for: its kind, the tool, and the text it carries.
 fn decided(app: &mut App) -> Option<(DecisionKind, String, String)> {
-    app.take_effects().into_iter().find_map(|e| match e {
-        Effect::Decide { entry, command } => {
+    commands(app).into_iter().find_map(|c| match c {
+        Command::Decide {
+            tool,
+            decision: command,
+        } => {
             let text = match &command {
                 ReviewCommand::Approve { reason, .. } | ReviewCommand::Archive { reason } => {
                     reason.clone().unwrap_or_default()
@@ -1528,7 +1547,7 @@ fn decided(app: &mut App) -> Option<(DecisionKind, String, String)> {
                 | ReviewCommand::Resubmit
                 | ReviewCommand::Undo { .. } => String::new(),
             };
-            Some((command.kind()?, entry.id(), text))
+            Some((command.kind()?, tool.to_string(), text))
         }
         _ => None,
     })
@@ -1614,14 +1633,18 @@ fn catalog_keys_promote_archive_rollback_and_validate() {
 #[test]
 fn decision_results_are_reported_and_read_again_only_what_they_touched() {
     let mut app = app_with(sample());
-    app.update(AppEvent::Decided(Err(DecisionError::Command(
-        crate::review::ReviewError::Refused {
+    app.update(AppEvent::Applied {
+        command: Box::new(Command::Decide {
+            tool: ToolId::named("url_extract"),
+            decision: ReviewCommand::Promote,
+        }),
+        result: Err(crate::review::ReviewError::Refused {
             action: "approve",
             tool: "url_extract@?".into(),
             reason: "manifest is broken".into(),
         }
-        .into(),
-    ))));
+        .into()),
+    });
     let message = app.message.as_ref().map(|(t, l, _)| (t.clone(), *l));
     assert_eq!(
         message,
@@ -1630,7 +1653,7 @@ fn decision_results_are_reported_and_read_again_only_what_they_touched() {
             Level::Error
         ))
     );
-    app.update(AppEvent::Decided(Ok(crate::review::Outcome::Request(
+    app.update(decided_event(crate::review::Outcome::Request(
         crate::review::requests::AnsweredRequest {
             name: "csv_to_json".into(),
             state: crate::model::requests::RequestState::Approved,
@@ -1640,7 +1663,7 @@ fn decision_results_are_reported_and_read_again_only_what_they_touched() {
             at: "2026-11-21T10:00:00.000Z".into(),
             reason: None,
         },
-    ))));
+    )));
     let effects = app.take_effects();
     assert!(
         effects.contains(&Effect::Reload(Vec::new())),
@@ -1687,9 +1710,10 @@ fn health_alerts_lead_the_review_pane_and_u_proposes_the_rollback() {
     key(&mut app, KeyCode::Char('4'));
     key(&mut app, KeyCode::Char('u'));
     key(&mut app, KeyCode::Enter);
+    // A rollback names the tool, not the version on the row: it acts on the active one.
     assert_eq!(
         decided(&mut app).map(|d| (d.0, d.1)),
-        Some((DecisionKind::Rollback, "slugify@1.0.0".to_string()))
+        Some((DecisionKind::Rollback, "slugify".to_string()))
     );
     // Past the alerts, the queue continues as before.
     key(&mut app, KeyCode::Char('j'));
@@ -1730,9 +1754,9 @@ fn e_opens_the_evolve_editor_and_edits_become_the_new_candidate() {
     insta::assert_snapshot!(screen);
     assert!(screen.contains("1 file(s) edited"), "{screen}");
     ctrl(&mut app, 's');
-    let edited = app.take_effects().into_iter().find_map(|e| match e {
-        Effect::Decide {
-            command: ReviewCommand::EvolveEdited { hint, edits },
+    let edited = commands(&mut app).into_iter().find_map(|c| match c {
+        Command::Decide {
+            decision: ReviewCommand::EvolveEdited { hint, edits },
             ..
         } => Some((hint, edits)),
         _ => None,
@@ -1758,9 +1782,9 @@ fn evolve_without_edits_asks_the_evolver() {
     });
     type_text(&mut app, "faster");
     ctrl(&mut app, 's');
-    let evolve = app.take_effects().into_iter().find_map(|e| match e {
-        Effect::Decide {
-            command: ReviewCommand::Evolve { hint, with: None },
+    let evolve = commands(&mut app).into_iter().find_map(|c| match c {
+        Command::Decide {
+            decision: ReviewCommand::Evolve { hint, with: None },
             ..
         } => Some(hint),
         _ => None,
@@ -1898,7 +1922,10 @@ fn suggestions_open_with_o_and_are_accepted_or_dismissed_with_a_reason() {
 
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Char('a'));
-    assert_eq!(app.take_effects(), vec![Effect::AcceptSuggestion(5)]);
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Apply(Box::new(Command::AcceptSuggestion { id: 5 }))]
+    );
 
     // Dismissing asks why; an empty reason is refused, esc goes back to the list.
     key(&mut app, KeyCode::Char('x'));
@@ -1916,15 +1943,24 @@ fn suggestions_open_with_o_and_are_accepted_or_dismissed_with_a_reason() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(
         app.take_effects(),
-        vec![Effect::DismissSuggestion {
+        vec![Effect::Apply(Box::new(Command::DismissSuggestion {
             id: 5,
             reason: "no PDFs here".into()
-        }]
+        }))]
     );
     // The answer is told, and the list read again.
-    app.update(AppEvent::SuggestionAnswered(Ok(
-        "suggestion #5 dismissed".into()
-    )));
+    app.update(AppEvent::Applied {
+        command: Box::new(Command::DismissSuggestion {
+            id: 5,
+            reason: "no PDFs here".into(),
+        }),
+        result: Ok(Applied::SuggestionAnswered(Box::new(
+            crate::command::SuggestionAnswered {
+                said: "suggestion #5 dismissed".into(),
+                decided: None,
+            },
+        ))),
+    });
     assert_eq!(
         app.take_effects(),
         vec![Effect::LoadSuggestions { list: true }]
@@ -2086,6 +2122,55 @@ fn quitting_with_a_run_in_flight_asks_first() {
     assert!(app.should_quit);
 }
 
+/// A command the library refused is said in one line, worded by what was asked.
+#[test]
+fn a_refused_command_is_said_as_what_was_asked() {
+    let mut app = app_with(sample());
+    let refused = |command| AppEvent::Applied {
+        command: Box::new(command),
+        result: Err(crate::review::ReviewError::Refused {
+            action: "mark a failure of",
+            tool: "csv_to_json@1.2.0".into(),
+            reason: "no run of it".into(),
+        }
+        .into()),
+    };
+    app.update(refused(Command::MarkFailure {
+        tool: ToolId::named("csv_to_json"),
+        report: crate::quality::FailureReport {
+            scenario: "s".into(),
+            error: "e".into(),
+            severity: crate::model::Severity::Low,
+            tag: None,
+        },
+        run: None,
+    }));
+    let said = app.message.as_ref().map(|(t, l, _)| (t.clone(), *l));
+    assert_eq!(
+        said,
+        Some((
+            "failure not recorded: cannot mark a failure of csv_to_json@1.2.0: no run of it"
+                .to_string(),
+            Level::Error
+        ))
+    );
+    assert!(app.failures.iter().all(|f| f.scenario != "s"));
+    app.update(refused(Command::RevokeRule { id: 3 }));
+    let said = app.message.as_ref().map(|(t, _, _)| t.clone());
+    assert_eq!(
+        said.as_deref(),
+        Some("cannot mark a failure of csv_to_json@1.2.0: no run of it")
+    );
+}
+
+/// What accepting the workspace asks of the library: every active tool, for real.
+fn accept_workspace() -> Effect {
+    Effect::Apply(Box::new(Command::Accept {
+        only: Vec::new(),
+        dry_run: false,
+    }))
+}
+
 /// A workspace never opened here: the first scan's end asks to accept its active tools, lists
 /// them, and accepts only on the typed word; esc leaves them waiting, and `W` asks again.
 #[test]
@@ -2112,7 +2197,7 @@ fn a_never_opened_workspace_asks_to_accept_its_active_tools_on_the_typed_word() 
         render(&app, 80, 24).contains("type accept to accept them"),
         "a word cut short accepts nothing"
     );
-    assert!(!app.effects.contains(&Effect::AcceptWorkspace));
+    assert!(!app.effects.contains(&accept_workspace()));
     key(&mut app, KeyCode::Esc);
     assert!(app.overlay.is_none(), "esc leaves them waiting");
     key(&mut app, KeyCode::Char('W'));
@@ -2122,7 +2207,7 @@ fn a_never_opened_workspace_asks_to_accept_its_active_tools_on_the_typed_word() 
     );
     type_text(&mut app, "accept");
     key(&mut app, KeyCode::Enter);
-    assert!(app.effects.contains(&Effect::AcceptWorkspace));
+    assert!(app.effects.contains(&accept_workspace()));
     assert!(app.overlay.is_none());
 }
 

@@ -62,18 +62,18 @@ fn a_generated_failure_is_listed_in_checks_and_t_makes_it_a_test_case() {
     assert!(
         app.take_effects()
             .iter()
-            .all(|e| !matches!(e, Effect::AddCase { .. }))
+            .all(|e| !matches!(e, Effect::Apply(c) if matches!(**c, Command::AddCase { .. })))
     );
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Char('t'));
-    let added = app.take_effects().into_iter().find_map(|e| match e {
-        Effect::AddCase { entry, input, why } => Some((entry.path, input, why)),
+    let added = commands(&mut app).into_iter().find_map(|c| match c {
+        Command::AddCase { tool, input, why } => Some((tool, input, why)),
         _ => None,
     });
     assert_eq!(
         added,
         Some((
-            entry.path,
+            ToolId::content_of(&entry),
             r#"{"csv":"","n":0}"#.to_string(),
             "exit 1: ZeroDivisionError: division by zero".to_string()
         ))
@@ -145,6 +145,6 @@ fn a_long_check_line_wraps_in_checks_at_80_columns() {
     assert!(
         app.take_effects()
             .iter()
-            .any(|e| matches!(e, Effect::AddCase { .. }))
+            .any(|e| matches!(e, Effect::Apply(c) if matches!(**c, Command::AddCase { .. })))
     );
 }

@@ -6,8 +6,20 @@ use super::*;
 /// The marked decision a dialog asked for: the tools, in queue order, and the command.
 fn decided_each(app: &mut App) -> Option<(Vec<String>, ReviewCommand)> {
     app.take_effects().into_iter().find_map(|e| match e {
-        Effect::DecideEach { entries, command } => {
-            Some((entries.iter().map(ToolEntry::id).collect(), command))
+        Effect::ApplyEach(commands) => {
+            let mut labels = Vec::new();
+            let mut decisions = Vec::new();
+            for (label, command) in commands {
+                let Command::Decide { tool, decision } = command else {
+                    panic!("{label}: a decision, not {command:?}");
+                };
+                assert_eq!(tool.to_string(), label, "each labelled by its tool");
+                labels.push(label);
+                decisions.push(decision);
+            }
+            let decision = decisions.first()?.clone();
+            assert!(decisions.iter().all(|d| *d == decision), "one decision");
+            Some((labels, decision))
         }
         _ => None,
     })
@@ -190,12 +202,12 @@ fn the_results_of_marked_decisions_are_told_in_one_line() {
             "approved/csv_to_json".into(),
         ],
     };
-    app.update(AppEvent::DecidedEach(vec![
+    app.update(AppEvent::AppliedEach(vec![
         (
             "csv_to_json@1.3.0".into(),
-            Ok(crate::review::Outcome::Tool(approved)),
+            Ok(Applied::Decided(crate::review::Outcome::Tool(approved))),
         ),
-        ("drop_tables@0.1.0".into(), Err(refused.into())),
+        ("drop_tables@0.1.0".into(), Err(refused)),
     ]));
     let line = message(&app);
     assert!(

@@ -58,8 +58,19 @@ fn a_click_selects_a_failure_and_a_double_click_opens_it() {
         run_id: None,
         tag: None,
     };
-    app.update(AppEvent::FailureRecorded(Box::new(failure(1, "first"))));
-    app.update(AppEvent::FailureRecorded(Box::new(failure(2, "second"))));
+    for (id, error) in [(1, "first"), (2, "second")] {
+        app.update(AppEvent::Applied {
+            command: Box::new(Command::Gc {
+                days_unused: 0,
+                min_quality: None,
+                dry_run: true,
+            }),
+            result: Ok(Applied::FailureMarked {
+                failure: failure(id, error),
+                quality: 1.0,
+            }),
+        });
+    }
     let failures = app.areas().failures;
     press(&mut app, failures.x + 3, failures.y + 2);
     assert_eq!(

@@ -59,15 +59,19 @@ fn approved(app: &mut App) {
         signed: None,
         affected: vec![],
     };
-    app.update(AppEvent::Decided(Ok(crate::review::Outcome::Tool(
-        decision,
-    ))));
+    app.update(decided_event(crate::review::Outcome::Tool(decision)));
     app.take_effects();
 }
 
 fn undo_asked(app: &mut App) -> Option<(String, i64)> {
     app.take_effects().into_iter().find_map(|e| match e {
-        Effect::Undo { tool, of } => Some((tool, of)),
+        Effect::Apply(command) => match *command {
+            Command::Decide {
+                tool,
+                decision: ReviewCommand::Undo { of },
+            } => Some((tool.to_string(), of)),
+            _ => None,
+        },
         _ => None,
     })
 }
@@ -134,7 +138,7 @@ fn z_waits_for_a_validation_of_the_tool_and_does_not_undo_an_undo() {
         Tier::Experimental,
     );
     undone.reason = Some("undo of #12".into());
-    app.update(AppEvent::Decided(Ok(crate::review::Outcome::Tool(
+    app.update(decided_event(crate::review::Outcome::Tool(
         crate::review::Decision {
             action: DecisionAction::Undo,
             tool: "csv_to_json".into(),
@@ -155,7 +159,7 @@ fn z_waits_for_a_validation_of_the_tool_and_does_not_undo_an_undo() {
             signed: None,
             affected: vec![],
         },
-    ))));
+    )));
     key(&mut app, KeyCode::Char('z'));
     assert!(app.overlay.is_none());
     assert_eq!(

@@ -1,0 +1,128 @@
+//! What the library did with a command the app asked for: the one way a change of state
+//! leaves the app (`Effect::Apply`) and the one way its result comes back
+//! (`AppEvent::Applied`), shown here as the status bar's line and the views it changes.
+
+use super::{App, Effect, Level, Overlay, touched_by};
+use crate::command::{Applied, Command, CommandError};
+use crate::error_chain::one_line;
+use crate::model::FailureRecord;
+
+impl App {
+    /// Asks the library for `command`; its result comes back as `AppEvent::Applied`.
+    pub(super) fn apply(&mut self, command: Command) {
+        self.effects.push(Effect::Apply(Box::new(command)));
+    }
+
+    pub(super) fn on_applied(&mut self, command: Command, result: Result<Applied, CommandError>) {
+        let error = match result {
+            Ok(applied) => return self.on_done(applied),
+            Err(error) => error,
+        };
+        let line = match command {
+            Command::MarkFailure { .. } => format!("failure not recorded: {}", one_line(&error)),
+            _ => one_line(&error),
+        };
+        self.notify(line, Level::Error);
+    }
+
+    /// Each command of an `Effect::ApplyEach` ended (the decisions on marked candidates): one
+    /// line for all of them, naming each that was refused and why.
+    pub(super) fn on_applied_each(
+        &mut self,
+        results: Vec<(String, Result<Applied, CommandError>)>,
+    ) {
+        let total = results.len();
+        let mut done = Vec::new();
+        let mut refused = Vec::new();
+        let mut touched = Vec::new();
+        for (label, result) in results {
+            match result {
+                Ok(Applied::Decided(outcome)) => {
+                    self.note_outcome(&outcome);
+                    touched.extend(touched_by(&outcome));
+                    done.push(label);
+                }
+                Ok(_) => done.push(label),
+                Err(error) => refused.push(format!("{label}: {}", one_line(&error))),
+            }
+        }
+        let line = if refused.is_empty() {
+            format!("decided {total}: {}", done.join(", "))
+        } else {
+            format!(
+                "decided {} of {total}; refused {}",
+                done.len(),
+                refused.join("; ")
+            )
+        };
+        let level = if refused.is_empty() {
+            Level::Info
+        } else {
+            Level::Error
+        };
+        self.notify(line, level);
+        self.effects.push(Effect::Reload(touched));
+    }
+
+    fn on_done(&mut self, applied: Applied) {
+        match applied {
+            Applied::Decided(outcome) => {
+                self.note_outcome(&outcome);
+                self.notify(outcome.summary(), Level::Info);
+                self.effects.push(Effect::Reload(touched_by(&outcome)));
+            }
+            Applied::FailureMarked { failure, .. } => self.failure_recorded(failure),
+            Applied::SuggestionAnswered(answered) => {
+                self.notify(answered.said, Level::Info);
+                if matches!(self.overlay, Some(Overlay::Suggestions(_))) {
+                    self.effects.push(Effect::LoadSuggestions { list: true });
+                }
+            }
+            Applied::CallAnswered(call) => self.notify(
+                format!("call #{} ({}) {}", call.id, call.tool, call.state),
+                Level::Info,
+            ),
+            Applied::RuleRevoked(rule) => self.notify(
+                format!("rule #{} ({}@{}) revoked", rule.id, rule.tool, rule.version),
+                Level::Info,
+            ),
+            Applied::Accepted { tools, .. } => {
+                let accepted = match tools.len() {
+                    1 => "accepted 1 active tool as it is".to_string(),
+                    n => format!("accepted {n} active tools as they are"),
+                };
+                self.notify(
+                    format!("{accepted}; a later change needs a review"),
+                    Level::Info,
+                );
+                self.scan_workspace();
+            }
+            // Asked through their own effects, which show them.
+            Applied::Validated(_)
+            | Applied::Run(_)
+            | Applied::Called(_)
+            | Applied::Collected(_)
+            | Applied::Launched(_)
+            | Applied::Stopped(_)
+            | Applied::Proposed(_)
+            | Applied::Requested(_)
+            | Applied::ServiceDefined { .. }
+            | Applied::Sent(_)
+            | Applied::PairingCode(_)
+            | Applied::Paired(_)
+            | Applied::DeviceRevoked(_) => {}
+        }
+    }
+
+    fn failure_recorded(&mut self, failure: FailureRecord) {
+        self.notify(
+            format!(
+                "recorded failure #{} for {}@{}",
+                failure.id, failure.tool, failure.version
+            ),
+            Level::Info,
+        );
+        self.failures.insert(0, failure);
+        self.effects.push(Effect::LoadHistory);
+    }
+}
