@@ -7,10 +7,7 @@ use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench, apply, decide, unexpected};
 use crate::command::{Applied, Command};
 use crate::model::suggestions::SuggestionState;
-use crate::model::{Tier, ToolEntry};
 use crate::review::Outcome;
-use crate::store::Store;
-use crate::suggest::{self, Settings};
 
 #[derive(Debug, Args)]
 pub(crate) struct SuggestArgs {
@@ -41,24 +38,12 @@ enum SuggestAction {
 }
 
 pub(crate) fn run(args: SuggestArgs, ws: &Workbench) -> CliResult {
-    {
-        let shared = ws.store()?;
-        let mut store = shared.lock();
-        let active: Vec<ToolEntry> =
-            crate::lookup::scan_all(ws.root(), ws.config().catalog, &mut store)
-                .into_iter()
-                .filter(|e| matches!(e.tier, Tier::Core | Tier::Approved) && e.error.is_none())
-                .collect();
-        suggest::refresh(
-            ws.root(),
-            &mut store,
-            &active,
-            std::time::SystemTime::now(),
-            &Settings::default(),
-        )?;
-    }
+    let Applied::SuggestionsRefreshed(open) = apply(ws, Command::RefreshSuggestions)? else {
+        return Err(unexpected());
+    };
     let command = match args.action {
-        None => return list(&ws.store()?.lock(), args.json, args.all),
+        None if args.all => return list(ws.store()?.lock().suggestions(true)?, args.json),
+        None => return list(open, args.json),
         Some(SuggestAction::Dismiss { id, reason }) => Command::DismissSuggestion { id, reason },
         Some(SuggestAction::Accept { id }) => Command::AcceptSuggestion { id },
     };
@@ -74,8 +59,7 @@ pub(crate) fn run(args: SuggestArgs, ws: &Workbench) -> CliResult {
     Ok(())
 }
 
-fn list(store: &Store, json: bool, all: bool) -> CliResult {
-    let rows = store.suggestions(all)?;
+fn list(rows: Vec<crate::model::suggestions::SuggestionRow>, json: bool) -> CliResult {
     if json {
         print_json(&rows)?;
         return Ok(());

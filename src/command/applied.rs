@@ -38,6 +38,8 @@ pub enum Applied {
     CallAnswered(Box<crate::model::calls::CallRow>),
     RuleRevoked(Box<crate::model::calls::RuleRow>),
     SuggestionAnswered(Box<SuggestionAnswered>),
+    /// The open suggestions, once the detectors' findings were recorded.
+    SuggestionsRefreshed(Vec<crate::model::suggestions::SuggestionRow>),
     /// What acceptance sealed, or would seal on a dry run.
     Accepted {
         tools: Vec<crate::seal::Sealed>,
@@ -69,6 +71,7 @@ impl std::fmt::Debug for Applied {
             Applied::CallAnswered(_) => "CallAnswered",
             Applied::RuleRevoked(_) => "RuleRevoked",
             Applied::SuggestionAnswered(_) => "SuggestionAnswered",
+            Applied::SuggestionsRefreshed(_) => "SuggestionsRefreshed",
             Applied::Accepted { .. } => "Accepted",
             Applied::PairingCode(_) => "PairingCode",
             Applied::Paired(_) => "Paired",

@@ -146,6 +146,9 @@ pub enum Command {
     },
     /// Revokes an approval rule.
     RevokeRule { id: i64 },
+    /// Runs the detectors over the run history and records what they find; answers with
+    /// the open suggestions. The active tools are the front end's catalog's, else scanned.
+    RefreshSuggestions,
     /// Accepts what the run history suggests; an evolve suggestion evolves the tool.
     AcceptSuggestion { id: i64 },
     /// Dismisses a suggestion, saying why, so it is not suggested again.
@@ -320,6 +323,7 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
         } => services::send(ctx, instance, message, context).await,
         Command::AnswerCall { id, decision, seen } => calls::answer(ctx, id, decision, seen).await,
         Command::RevokeRule { id } => calls::revoke(ctx, id).await,
+        Command::RefreshSuggestions => suggestions::refresh(ctx).await,
         Command::AcceptSuggestion { id } => suggestions::accept(ctx, id).await,
         Command::DismissSuggestion { id, reason } => suggestions::dismiss(ctx, id, reason).await,
         Command::PairingCode { name } => devices::pairing_code(ctx, name).await,

@@ -19,19 +19,6 @@ pub use settings::Settings;
 use crate::model::ToolEntry;
 use crate::store::{Store, StoreError};
 
-/// Runs the detectors over the store as it is at `now` and records what they find. `active`
-/// is the catalog's core and approved tools: suggestions naming others go stale.
-pub(crate) fn refresh(
-    root: &std::path::Path,
-    store: &mut Store,
-    active: &[ToolEntry],
-    now: SystemTime,
-    settings: &Settings,
-) -> Result<(), StoreError> {
-    let found = detect(root, store, active, now, settings)?;
-    record(store, &found, active, now)
-}
-
 /// Records what `detect` found at `now` (through the process's writer, while the detectors
 /// may have read through a reader of their own).
 pub(crate) fn record(

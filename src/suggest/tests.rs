@@ -6,6 +6,19 @@ use crate::model::{FailureRecord, RunOrigin, RunRecord, RunStatus, Severity, Tie
 use crate::store::runs::tests::sample_run;
 use crate::store::suggestions::{CapabilityOutcome, SuggestionAnswer};
 
+/// Runs the detectors over the store as it is at `now` and records what they find. `active`
+/// is the catalog's core and approved tools: suggestions naming others go stale.
+fn refresh(
+    root: &std::path::Path,
+    store: &mut Store,
+    active: &[ToolEntry],
+    now: SystemTime,
+    settings: &Settings,
+) -> Result<(), StoreError> {
+    let found = detect(root, store, active, now, settings)?;
+    record(store, &found, active, now)
+}
+
 /// 2026-11-24T12:00:00Z, the detectors' "now" in these tests.
 fn now() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_953_600)

@@ -102,7 +102,7 @@ pub enum AppEvent {
     /// The workspace statistics for the stats overlay, or why they could not be read.
     StatsLoaded(Result<Box<crate::model::quality::WorkspaceStats>, StoreError>),
     /// The suggestions the detectors found, or why they could not run.
-    SuggestionsLoaded(Result<Vec<crate::model::suggestions::SuggestionRow>, StoreError>),
+    SuggestionsLoaded(Result<Vec<crate::model::suggestions::SuggestionRow>, CommandError>),
     /// How many new suggestions the detectors found in the background.
     SuggestionsCounted(usize),
     /// A pairing code made for the review page, as its link, or why none was.

@@ -196,14 +196,14 @@ fn limit_malloc_arenas() {
     }
 }
 
-/// The workbench UI's runtime, what effects need: the workspace, the process's one write
-/// connection to the store and its batching writer, and the cancel handles of the runs in
-/// flight. Long reads open read-only connections of their own (`Store::open_reader`).
+/// The workbench UI's runtime, what effects need: the workspace, the batching writer of runs,
+/// and the cancel handles of the runs in flight. Every change of state goes through the
+/// library's door (`commands`), which holds the process's one write connection; long reads
+/// open read-only connections of their own (`Store::open_reader`).
 struct UiRuntime {
     root: PathBuf,
     /// Every tool of the workspace, kept current by the watch; the app shows what it tells.
     live: Arc<LiveCatalog>,
-    store: SharedStore,
     writer: Arc<StoreWriter>,
     cancels: HashMap<u64, CancelSender>,
     /// Validations run test cases in the sandbox: a burst of arrivals queues here.
@@ -250,7 +250,6 @@ impl UiRuntime {
         Ok(Self {
             root: workbench.root().to_path_buf(),
             live: workbench.keep_live(catalog, store.clone()),
-            store,
             writer,
             cancels: HashMap::new(),
             validations,
@@ -672,11 +671,18 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             });
         }
         Effect::LoadSuggestions { list } => {
+            // The detectors take the app's catalog's active tools, not a scan of their own.
+            let mut ctx = ui_runtime.commands.clone();
+            ctx.catalog = Some(Arc::clone(&app.catalog));
             let tx = tx.clone();
-            let (root, writer) = (ui_runtime.root.clone(), ui_runtime.store.clone());
-            let catalog = Arc::clone(&app.catalog);
-            tokio::task::spawn_blocking(move || {
-                let result = refresh_suggestions(&root, &writer, catalog.entries());
+            tokio::spawn(async move {
+                let result = match command::apply(&ctx, Command::RefreshSuggestions).await {
+                    Ok(Applied::SuggestionsRefreshed(rows)) => Ok(rows),
+                    Ok(other) => Err(command::CommandError::Stopped(format!(
+                        "the suggestions' refresh answered {other:?}"
+                    ))),
+                    Err(e) => Err(e),
+                };
                 let event = match (list, result) {
                     (true, result) => AppEvent::SuggestionsLoaded(result),
                     (false, Ok(rows)) => AppEvent::SuggestionsCounted(
@@ -686,11 +692,13 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                     ),
                     // A count that could not be taken says why; the count ends all the same.
                     (false, Err(e)) => {
-                        let _ = tx.blocking_send(unread("suggestions", &e));
+                        let line =
+                            format!("suggestions not read: {}", crate::error_chain::one_line(&e));
+                        let _ = tx.send(AppEvent::StoreRefused(line)).await;
                         AppEvent::SuggestionsCounted(0)
                     }
                 };
-                let _ = tx.blocking_send(event);
+                let _ = tx.send(event).await;
             });
         }
         Effect::StartRun {
@@ -939,27 +947,6 @@ fn with_progress(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>) -> command
     ctx
 }
 
-/// Runs the detectors through a reader of their own (a history of a million runs takes a
-/// few hundred milliseconds, during which runs keep being recorded), then stores what they
-/// found through the writer; returns the open suggestions.
-fn refresh_suggestions(
-    root: &Path,
-    writer: &SharedStore,
-    entries: &[crate::model::ToolEntry],
-) -> Result<Vec<crate::model::suggestions::SuggestionRow>, crate::model::StoreError> {
-    let active: Vec<crate::model::ToolEntry> = entries
-        .iter()
-        .filter(|e| e.tier.is_active() && e.error.is_none())
-        .cloned()
-        .collect();
-    let now = std::time::SystemTime::now();
-    let settings = crate::suggest::Settings::default();
-    let found = crate::suggest::detect(root, &Store::open_reader(root)?, &active, now, &settings)?;
-    let store = &mut writer.lock();
-    crate::suggest::record(store, &found, &active, now)?;
-    store.suggestions(false)
-}
-
 /// Cancels `run` once `cancelled` turns true; gives up when the run ended first.
 fn forward_cancel(mut cancelled: tokio::sync::watch::Receiver<bool>, run: CancelSender) {
     tokio::spawn(async move {
@@ -1138,6 +1125,79 @@ mod tests {
             Keymap::defaults(),
             theme::Theme::builtin(),
         )
+    }
+
+    /// The detectors run through the library's door over the app's catalog: what they find
+    /// is recorded in the store and comes back listed, or counted for the status bar.
+    #[test]
+    fn suggestions_are_refreshed_through_the_door_over_the_apps_catalog() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        crate::workspace::init_workspace(root).expect("a workspace");
+        let workbench = Workbench::at(root, None).expect("opened");
+        let store = workbench.store().expect("store");
+        // a then b, three times: a composition, but only of tools the catalog holds active.
+        let minutes_ago = |m: u64| {
+            crate::clock::rfc3339(std::time::SystemTime::now() - Duration::from_secs(m * 60))
+        };
+        let mut runs: Vec<RunRecord> = (0..3u64)
+            .flat_map(|i| {
+                let start = 100 - i * 10;
+                [("a", start), ("b", start - 1)]
+                    .map(|(tool, at)| crate::store::runs::tests::sample_run(tool, &minutes_ago(at)))
+            })
+            .collect();
+        store.lock().insert_runs(&mut runs).expect("runs");
+        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench, store);
+        let active = |name: &str| crate::model::ToolEntry {
+            version: "1.0.0".into(),
+            ..crate::model::ToolEntry::fixture(Tier::Approved, name)
+        };
+        let app = app_of(vec![active("a"), active("b")]);
+        let _runtime = runtime.enter();
+
+        run_effect(
+            Effect::LoadSuggestions { list: true },
+            &mut ui_runtime,
+            &app,
+            &tx,
+        );
+        let listed = wait_for(&runtime, &mut rx, "suggestions", |e| match e {
+            AppEvent::SuggestionsLoaded(rows) => Some(rows),
+            _ => None,
+        })
+        .expect("listed");
+        let titles: Vec<&str> = listed.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(titles, ["compose a → b into one tool"]);
+        let stored = Store::open_reader(root)
+            .and_then(|store| store.suggestions(true))
+            .expect("read");
+        assert_eq!(stored.len(), 1, "recorded once: {stored:?}");
+
+        run_effect(
+            Effect::LoadSuggestions { list: false },
+            &mut ui_runtime,
+            &app,
+            &tx,
+        );
+        let counted = wait_for(&runtime, &mut rx, "count", |e| match e {
+            AppEvent::SuggestionsCounted(n) => Some(n),
+            _ => None,
+        });
+        assert_eq!(counted, 1);
+        // Without a tool active in the catalog, nothing names it: the suggestion goes stale.
+        let app = app_of(vec![active("a")]);
+        run_effect(
+            Effect::LoadSuggestions { list: false },
+            &mut ui_runtime,
+            &app,
+            &tx,
+        );
+        let counted = wait_for(&runtime, &mut rx, "count", |e| match e {
+            AppEvent::SuggestionsCounted(n) => Some(n),
+            _ => None,
+        });
+        assert_eq!(counted, 0);
     }
 
     #[test]

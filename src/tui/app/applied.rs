@@ -108,6 +108,7 @@ impl App {
             | Applied::Requested(_)
             | Applied::ServiceDefined { .. }
             | Applied::Sent(_)
+            | Applied::SuggestionsRefreshed(_)
             | Applied::PairingCode(_)
             | Applied::Paired(_)
             | Applied::DeviceRevoked(_) => {}

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 use super::centered;
-use crate::model::StoreError;
+use crate::command::CommandError;
 use crate::model::suggestions::SuggestionRow;
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
@@ -18,7 +18,7 @@ pub(crate) use draw::draw;
 
 pub(crate) struct SuggestionsState {
     /// `None` until the detectors report; `Err` holds why they failed.
-    pub(crate) rows: Option<Result<Vec<SuggestionRow>, StoreError>>,
+    pub(crate) rows: Option<Result<Vec<SuggestionRow>, CommandError>>,
     pub(crate) cursor: ListCursor,
     /// The reason being typed for dismissing the selected suggestion.
     pub(crate) reason: Option<TextArea<'static>>,
