@@ -36,6 +36,13 @@ pub enum Applied {
     },
     Sent(Box<crate::services::Sent>),
     CallAnswered(Box<crate::model::calls::CallRow>),
+    /// A call held for a person: its id, and the approval rule that let it through at once.
+    CallHeld {
+        id: i64,
+        by_rule: Option<i64>,
+    },
+    /// A waiting call ended by toolbench; `false` when a person had answered it first.
+    CallEnded(bool),
     RuleRevoked(Box<crate::model::calls::RuleRow>),
     SuggestionAnswered(Box<SuggestionAnswered>),
     /// The open suggestions, once the detectors' findings were recorded.
@@ -69,6 +76,8 @@ impl std::fmt::Debug for Applied {
             Applied::ServiceDefined { .. } => "ServiceDefined",
             Applied::Sent(_) => "Sent",
             Applied::CallAnswered(_) => "CallAnswered",
+            Applied::CallHeld { .. } => "CallHeld",
+            Applied::CallEnded(_) => "CallEnded",
             Applied::RuleRevoked(_) => "RuleRevoked",
             Applied::SuggestionAnswered(_) => "SuggestionAnswered",
             Applied::SuggestionsRefreshed(_) => "SuggestionsRefreshed",

@@ -144,6 +144,18 @@ pub enum Command {
         decision: crate::approvals::CallDecision,
         seen: Option<crate::approvals::SeenCall>,
     },
+    /// Holds an agent's call that the admission rule gives to a person: recorded as waiting,
+    /// or let through at once by the first approval rule its arguments match.
+    HoldCall {
+        call: Box<crate::model::calls::NewCall>,
+    },
+    /// Ends a waiting call as toolbench itself (`state`: expired, or cancelled by its
+    /// client), unless a person answered it first.
+    EndCall {
+        id: i64,
+        state: crate::model::calls::CallState,
+        reason: String,
+    },
     /// Revokes an approval rule.
     RevokeRule { id: i64 },
     /// Runs the detectors over the run history and records what they find; answers with
@@ -322,6 +334,8 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
             context,
         } => services::send(ctx, instance, message, context).await,
         Command::AnswerCall { id, decision, seen } => calls::answer(ctx, id, decision, seen).await,
+        Command::HoldCall { call } => calls::hold(ctx, *call).await,
+        Command::EndCall { id, state, reason } => calls::end(ctx, id, state, reason).await,
         Command::RevokeRule { id } => calls::revoke(ctx, id).await,
         Command::RefreshSuggestions => suggestions::refresh(ctx).await,
         Command::AcceptSuggestion { id } => suggestions::accept(ctx, id).await,

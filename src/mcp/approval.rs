@@ -12,9 +12,9 @@ use super::caller::Caller;
 use super::listing::Listed;
 use super::reply::refusal;
 use super::shared::ServerState;
-use crate::approvals::pattern;
+use crate::command::{self, Applied, Command};
 use crate::model::ToolEntry;
-use crate::model::calls::{Answer, CallRow, CallState, NewCall};
+use crate::model::calls::{CallRow, CallState, NewCall};
 use crate::notify::{Waiting, WaitingKind};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::inflight::ProcessId;
@@ -59,7 +59,6 @@ pub(crate) async fn clearance(
         server_start: me.start_ticks,
         task: caller.task.clone(),
     };
-    let root = shared.workbench.root().to_path_buf();
     let told = Waiting {
         kind: WaitingKind::Call,
         id: None,
@@ -68,37 +67,23 @@ pub(crate) async fn clearance(
         content_hash: Some(call.content_hash.clone()),
         client: call.client.clone(),
     };
-    let (id, ruled) = shared
-        .with_store(
-            move |store| -> Result<(i64, bool), crate::model::StoreError> {
-                let mut rules = store.rules_for(&call.tool, &call.version, &call.content_hash)?;
-                // With signatures required, a rule counts only as a signed review of it.
-                rules.retain(|rule| crate::signature::rule_holds(&root, rule));
-                let rule = pattern::first_match(&rules, &call.arguments).map(|r| r.id);
-                let id = store.insert_call(&call)?;
-                if let Some(rule) = rule {
-                    // Kept in the history like any answer: which rule let it through.
-                    let answer = Answer {
-                        state: CallState::Approved,
-                        who: format!("rule #{rule}"),
-                        at: call.requested_at.clone(),
-                        reason: None,
-                        arguments: None,
-                        rule: Some(rule),
-                    };
-                    store.answer_call(id, &answer)?;
-                }
-                Ok((id, rule.is_some()))
-            },
-        )
-        .await
-        .map_err(|e| {
-            refusal(format!(
-                "{}: cannot queue the call for approval: {}",
-                entry.name,
-                crate::error_chain::one_line(&e)
-            ))
-        })?;
+    let hold = Command::HoldCall {
+        call: Box::new(call),
+    };
+    let (id, ruled) =
+        match command::apply(&shared.commands(Some(caller.client.clone())), hold).await {
+            Ok(Applied::CallHeld { id, by_rule }) => (id, by_rule.is_some()),
+            other => {
+                let why = match other {
+                    Err(e) => crate::error_chain::one_line(&e),
+                    Ok(applied) => format!("the library answered {applied:?}"),
+                };
+                return Err(refusal(format!(
+                    "{}: cannot queue the call for approval: {why}",
+                    entry.name
+                )));
+            }
+        };
     if !ruled {
         shared.told_waiting(Waiting {
             id: Some(id),
@@ -178,19 +163,11 @@ async fn wait(
     }
 }
 
-/// Ends the call as toolbench itself, unless a human answered first.
+/// Ends the call as toolbench itself, unless a human answered first. Were the store to refuse
+/// it, the call would stay pending: the wait goes on until a person answers it.
 async fn close(shared: &Arc<ServerState>, id: i64, state: CallState, reason: String) {
-    let answer = Answer {
-        state,
-        who: "toolbench".into(),
-        at: crate::clock::now_rfc3339(),
-        reason: Some(reason),
-        arguments: None,
-        rule: None,
-    };
-    let _ = shared
-        .with_store(move |store| store.answer_call(id, &answer))
-        .await;
+    let end = Command::EndCall { id, state, reason };
+    let _ = command::apply(&shared.commands(None), end).await;
 }
 
 /// What the agent gets for a call that ended waiting.

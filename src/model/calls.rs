@@ -68,7 +68,7 @@ impl std::fmt::Display for CallState {
 
 /// A call as the waiting server writes it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct NewCall {
+pub struct NewCall {
     pub(crate) tool: String,
     pub(crate) version: String,
     pub(crate) content_hash: String,

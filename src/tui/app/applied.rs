@@ -108,6 +108,8 @@ impl App {
             | Applied::Requested(_)
             | Applied::ServiceDefined { .. }
             | Applied::Sent(_)
+            | Applied::CallHeld { .. }
+            | Applied::CallEnded(_)
             | Applied::SuggestionsRefreshed(_)
             | Applied::PairingCode(_)
             | Applied::Paired(_)
