@@ -43,6 +43,8 @@ pub enum Applied {
     },
     /// A waiting call ended by toolbench; `false` when a person had answered it first.
     CallEnded(bool),
+    /// An MCP task changed; `false` when it no longer could (it had ended, or is unknown).
+    TaskChanged(bool),
     RuleRevoked(Box<crate::model::calls::RuleRow>),
     SuggestionAnswered(Box<SuggestionAnswered>),
     /// The open suggestions, once the detectors' findings were recorded.
@@ -78,6 +80,7 @@ impl std::fmt::Debug for Applied {
             Applied::CallAnswered(_) => "CallAnswered",
             Applied::CallHeld { .. } => "CallHeld",
             Applied::CallEnded(_) => "CallEnded",
+            Applied::TaskChanged(_) => "TaskChanged",
             Applied::RuleRevoked(_) => "RuleRevoked",
             Applied::SuggestionAnswered(_) => "SuggestionAnswered",
             Applied::SuggestionsRefreshed(_) => "SuggestionsRefreshed",

@@ -15,6 +15,7 @@ mod error;
 mod gate;
 mod services;
 mod suggestions;
+mod tasks;
 pub mod validations;
 
 pub use applied::{Applied, CallReport, PairingCode, Session, SuggestionAnswered};
@@ -158,6 +159,9 @@ pub enum Command {
     },
     /// Revokes an approval rule.
     RevokeRule { id: i64 },
+    /// A change to an MCP task (opened, its progress, its end, a cancel asked, the expired
+    /// forgotten).
+    Task(crate::model::tasks::TaskChange),
     /// Runs the detectors over the run history and records what they find; answers with
     /// the open suggestions. The active tools are the front end's catalog's, else scanned.
     RefreshSuggestions,
@@ -337,6 +341,7 @@ pub(crate) async fn apply(ctx: &Context, command: Command) -> Result<Applied, Co
         Command::HoldCall { call } => calls::hold(ctx, *call).await,
         Command::EndCall { id, state, reason } => calls::end(ctx, id, state, reason).await,
         Command::RevokeRule { id } => calls::revoke(ctx, id).await,
+        Command::Task(change) => tasks::change(ctx, change).await,
         Command::RefreshSuggestions => suggestions::refresh(ctx).await,
         Command::AcceptSuggestion { id } => suggestions::accept(ctx, id).await,
         Command::DismissSuggestion { id, reason } => suggestions::dismiss(ctx, id, reason).await,

@@ -8,7 +8,7 @@ use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::{Peer, RoleServer};
 
 use super::shared::ServerState;
-use crate::model::tasks::TaskState;
+use crate::model::tasks::{TaskChange, TaskState};
 
 /// The smallest step between two notifications' values, which must rise.
 const STEP: f64 = 0.001;
@@ -121,12 +121,10 @@ impl Progress {
             }
             Follower::Task { shared, id } => {
                 self.sent = Some(self.sent.map_or(value, |sent| sent.max(value)));
-                let (shared, id) = (Arc::clone(shared), id.clone());
-                let at = crate::clock::now_rfc3339();
+                let id = id.clone();
                 // A task that ended meanwhile keeps its end: the update changes nothing then.
-                let _ = shared
-                    .with_store(move |store| store.update_task(&id, state, Some(&message), &at))
-                    .await;
+                let report = TaskChange::Report { id, state, message };
+                let _ = shared.change_task(report).await;
             }
         }
     }

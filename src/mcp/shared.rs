@@ -107,6 +107,21 @@ impl ServerState {
         ctx
     }
 
+    /// Applies a change to an MCP task through the library's door; `false` when the task
+    /// no longer could change (it ended, or is unknown).
+    pub(crate) async fn change_task(
+        &self,
+        change: crate::model::tasks::TaskChange,
+    ) -> Result<bool, crate::command::CommandError> {
+        let task = crate::command::Command::Task(change);
+        match crate::command::apply(&self.commands(None), task).await? {
+            crate::command::Applied::TaskChanged(changed) => Ok(changed),
+            other => Err(crate::command::CommandError::Stopped(format!(
+                "a task's change answered {other:?}"
+            ))),
+        }
+    }
+
     /// Counts a call as being answered until the guard is dropped.
     pub(crate) fn call_started(&self) -> InFlight {
         self.in_flight.send_modify(|n| *n += 1);

@@ -22,7 +22,7 @@ use super::listing::{Kind, Listed};
 use super::progress::Progress;
 use super::shared::ServerState;
 use crate::model::TaskUse;
-use crate::model::tasks::{NewTask, TaskRow, TaskState};
+use crate::model::tasks::{NewTask, TaskChange, TaskRow, TaskState};
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::runner::inflight::ProcessId;
 
@@ -127,9 +127,8 @@ pub(crate) async fn start(
         server_start: me.start_ticks,
     };
     let id = task.id.clone();
-    let stored = task.clone();
     shared
-        .with_store(move |store| store.insert_task(&stored))
+        .change_task(TaskChange::Open(task.clone()))
         .await
         .map_err(|e| internal(&e))?;
     let cancel = CancellationToken::new();
@@ -191,11 +190,14 @@ async fn work(
             ),
         }
     };
-    let at = crate::clock::now_rfc3339();
-    let stored_id = id.clone();
-    let _ = shared
-        .with_store(move |store| store.finish_task(&stored_id, state, outcome.as_ref(), &at))
-        .await;
+    // A store that refuses the end leaves the task open until this server stops: it then
+    // reads as failed (`owned`).
+    let end = TaskChange::End {
+        id: id.clone(),
+        state,
+        outcome,
+    };
+    let _ = shared.change_task(end).await;
     shared.tasks.remove(&id);
 }
 
@@ -241,11 +243,8 @@ pub(crate) async fn cancel(
     if row.state.is_terminal() {
         return Ok(());
     }
-    let stored = row.id.clone();
-    shared
-        .with_store(move |store| store.request_task_cancel(&stored))
-        .await
-        .map_err(|e| internal(&e))?;
+    let ask = TaskChange::AskCancel { id: row.id.clone() };
+    shared.change_task(ask).await.map_err(|e| internal(&e))?;
     shared.tasks.cancel(&row.id);
     Ok(())
 }
@@ -261,33 +260,34 @@ async fn owned(shared: &Arc<ServerState>, id: &str, client: &str) -> Result<Task
     let now = now_ms();
     // Forgetting is a write: done now and then, not on every poll. An ended task past its
     // time to live reads as unknown meanwhile.
-    let sweep = shared.tasks.sweep_due(now);
+    if shared.tasks.sweep_due(now) {
+        let forget = TaskChange::ForgetExpired { now_ms: now };
+        shared.change_task(forget).await.map_err(|e| internal(&e))?;
+    }
+    let again = look.clone();
     let row = shared
-        .with_store(
-            move |store| -> Result<Option<TaskRow>, crate::model::StoreError> {
-                if sweep {
-                    store.forget_expired_tasks(now)?;
-                }
-                let Some(row) = store
-                    .task(&look)?
-                    .filter(|row| !(row.state.is_terminal() && row.expires_ms <= now))
-                else {
-                    return Ok(None);
-                };
-                if row.state.is_terminal() || server_lives(&row) {
-                    return Ok(Some(row));
-                }
-                let why = failure(format!(
+        .with_store(move |store| store.task(&look))
+        .await
+        .map_err(|e| internal(&e))?
+        .filter(|row| !(row.state.is_terminal() && row.expires_ms <= now));
+    let row = match row {
+        Some(row) if !row.state.is_terminal() && !server_lives(&row) => {
+            let end = TaskChange::End {
+                id: row.id.clone(),
+                state: TaskState::Failed,
+                outcome: Some(failure(format!(
                     "the server running the task (pid {}) stopped",
                     row.server_pid
-                ));
-                let at = crate::clock::now_rfc3339();
-                store.finish_task(&look, TaskState::Failed, Some(&why), &at)?;
-                store.task(&look)
-            },
-        )
-        .await
-        .map_err(|e| internal(&e))?;
+                ))),
+            };
+            shared.change_task(end).await.map_err(|e| internal(&e))?;
+            shared
+                .with_store(move |store| store.task(&again))
+                .await
+                .map_err(|e| internal(&e))?
+        }
+        row => row,
+    };
     row.filter(|row| row.client == client).ok_or_else(unknown)
 }
 

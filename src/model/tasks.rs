@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// Where a task stands. Only `Working` and `InputRequired` ever change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TaskState {
+pub enum TaskState {
     Working,
     /// Waiting for a human's answer to the call (toolbench's approval, not the client's input).
     InputRequired,
@@ -52,9 +52,33 @@ impl std::fmt::Display for TaskState {
     }
 }
 
+/// A change to an MCP task, as the server running it (or a client cancelling it) asks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskChange {
+    /// A new task, working.
+    Open(NewTask),
+    /// What the work is doing now, or why it waits; a task that ended keeps its end.
+    Report {
+        id: String,
+        state: TaskState,
+        message: String,
+    },
+    /// The task ended: its result (`CallToolResult`) once completed, its JSON-RPC error once
+    /// failed.
+    End {
+        id: String,
+        state: TaskState,
+        outcome: Option<Value>,
+    },
+    /// A client asks to cancel it; the server running it stops the work.
+    AskCancel { id: String },
+    /// Ended tasks past their time to live (`now_ms`) are forgotten.
+    ForgetExpired { now_ms: i64 },
+}
+
 /// A task as the server that runs it writes it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct NewTask {
+pub struct NewTask {
     /// Random and long: knowing it is what lets a client read the task.
     pub(crate) id: String,
     /// The client that asked; no other client reads it.

@@ -110,6 +110,7 @@ impl App {
             | Applied::Sent(_)
             | Applied::CallHeld { .. }
             | Applied::CallEnded(_)
+            | Applied::TaskChanged(_)
             | Applied::SuggestionsRefreshed(_)
             | Applied::PairingCode(_)
             | Applied::Paired(_)
