@@ -1063,7 +1063,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("cli", "tui", 1),
     ("cli", "web", 1),
     ("cli", "workspace", 2),
-    ("mcp", "approvals", 1),
     ("mcp", "bounded", 2),
     ("mcp", "catalog", 6),
     ("mcp", "config", 4),

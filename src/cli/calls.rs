@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workbench, apply, unexpected};
-use crate::approvals::{self, CallDecision, pattern};
+use crate::approvals::{CallDecision, pattern};
 use crate::command::{Applied, Command};
 use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
@@ -62,8 +62,6 @@ enum CallsAction {
 }
 
 pub(crate) fn run(args: CallsArgs, ws: &Workbench) -> CliResult {
-    // A server that died leaves its calls pending forever unless someone looks.
-    approvals::abandon_dead(&mut ws.store()?.lock())?;
     match args.action {
         None => list(&ws.store()?.lock(), args.json, args.all),
         Some(CallsAction::Approve {

@@ -102,7 +102,8 @@ struct Server {
 }
 
 /// Listens on `options.addr` and serves every connection until the server is asked to end
-/// (`stop::signalled`); a first contact's adoption starts once it has said where.
+/// (`stop::signalled`); `waiting`, the line saying the workspace waits for a person to accept
+/// its tools, is said after where it listens.
 pub(super) async fn serve(
     shared: Arc<ServerState>,
     waiting: Option<String>,

@@ -62,8 +62,6 @@ fn open(workbench: Workbench) -> Result<(Arc<ServerState>, Option<String>), McpE
     let store = workbench.store()?;
     let entries = {
         let store = &mut store.lock();
-        // Calls a dead server left waiting will never run: say so before serving new ones.
-        let _ = crate::approvals::abandon_dead(store);
         let cached = store.load_index().unwrap_or_default();
         let mut entries = scan_workspace(
             workbench.root(),

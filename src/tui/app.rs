@@ -151,7 +151,7 @@ pub enum AppEvent {
     },
     /// The store refused a record: what was not stored, why, and where it waits.
     StoreRefused(String),
-    /// A line for the status bar that needs no answer (a first contact's adoption).
+    /// A line for the status bar that needs no answer (what the review page says).
     Notice(String),
     /// Something that went wrong in the background, shown as an error.
     Trouble(String),

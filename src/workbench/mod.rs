@@ -186,8 +186,8 @@ impl Workbench {
         self
     }
 
-    /// Runs whose toolbench process died before recording them, services that died, then
-    /// decisions a crash interrupted. A workspace without a store is given one only to
+    /// Runs whose toolbench process died before recording them, agents' calls whose server
+    /// died, services that died, then decisions a crash interrupted. A workspace without a store is given one only to
     /// record runs left behind.
     fn checked(mut self) -> Result<Self, OpenError> {
         let state = crate::workspace::state_dir(&self.root).join(crate::store::STATE_FILE);
@@ -208,6 +208,9 @@ impl Workbench {
                             row.tool, row.version, row.client, row.path
                         )
                     }));
+                    // A call whose server died waits for nobody: it would stay pending for
+                    // ever unless someone looked.
+                    let _ = crate::approvals::abandon_dead(store);
                     // Services outlive every toolbench process: dead ones are marked stopped
                     // at each start.
                     let _ = crate::services::reconcile::reconcile_store(store);
