@@ -13,6 +13,7 @@ pub(crate) mod calls;
 pub(crate) mod decisions;
 pub mod deps;
 pub(crate) mod devices;
+pub mod health;
 pub mod proposals;
 pub(crate) mod python_version;
 pub mod quality;

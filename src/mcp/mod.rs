@@ -32,7 +32,6 @@ use std::sync::Arc;
 use rmcp::ServiceExt;
 use rmcp::transport::async_rw::AsyncRwTransport;
 
-use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::workbench::Workbench;
 pub use error::McpError;
 use gateway::Gateway;
@@ -60,27 +59,15 @@ pub fn shared(workbench: Workbench) -> Result<Arc<ServerState>, McpError> {
 /// first).
 fn open(workbench: Workbench) -> Result<(Arc<ServerState>, Option<String>), McpError> {
     let store = workbench.store()?;
-    let entries = {
-        let store = &mut store.lock();
-        let cached = store.load_index().unwrap_or_default();
-        let mut entries = scan_workspace(
-            workbench.root(),
-            workbench.config().catalog,
-            &KnownHashes::from_entries(&cached),
-            &ScanProgress::default(),
-        );
-        let _ = store.save_index(&entries);
-        // Active tools carry their drift from what was approved, so the first listing holds
-        // only what may run: a tool placed in approved/ by hand has no seal and is left out.
-        crate::seal::SealBook::load(workbench.root()).mark(&mut entries);
-        entries
-    };
-    let waiting = crate::seal::waiting_line(workbench.root(), &entries);
+    // Active tools carry their drift from what was approved, so the first listing holds only
+    // what may run: a tool placed in approved/ by hand has no seal and is left out.
+    let catalog = workbench.scan();
+    let waiting = crate::seal::waiting_line(workbench.root(), catalog.entries());
     workbench.back_up_in_background();
     let shared = Arc::new(ServerState::new(
         &tokio::runtime::Handle::current(),
         workbench,
-        entries,
+        catalog,
         store,
     ));
     Ok((shared, waiting))

@@ -54,10 +54,10 @@ impl ServerState {
     pub(crate) fn new(
         runtime: &tokio::runtime::Handle,
         workbench: Workbench,
-        entries: Vec<ToolEntry>,
+        catalog: Catalog,
         store: SharedStore,
     ) -> Self {
-        let listing = Listing::of(&entries, workbench.config());
+        let listing = Listing::of(catalog.entries(), workbench.config());
         let validations = ValidationQueue::start(
             runtime,
             VALIDATION_WORKERS,
@@ -76,7 +76,7 @@ impl ServerState {
         });
         Self {
             notifier,
-            live: workbench.keep_live(Catalog::new(entries), store.clone()),
+            live: workbench.keep_live(catalog, store.clone()),
             workbench,
             listing: RwLock::new(Arc::new(listing)),
             store,

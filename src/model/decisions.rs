@@ -10,6 +10,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -630,4 +631,27 @@ mod tests {
             );
         }
     }
+}
+
+/// Where a restore or a rollback would take a tool (`review::lifecycle::destination`): the
+/// tier a restore brings it back to, or the version a rollback makes active.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Tier(Tier),
+    Version {
+        version: String,
+        content_hash: String,
+    },
+}
+
+/// What an evolve is doing while it lasts, for whoever waits on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvolveProgress {
+    /// The evolver program was started on `tool` (`name@version`); it may take up to its
+    /// timeout.
+    EvolverRunning {
+        tool: String,
+        command: String,
+        timeout: Duration,
+    },
 }

@@ -3,10 +3,10 @@
 //! it through one function here (`apply`). The CLI's subcommands, the workbench's keys and
 //! (next) MCP build the command; nothing else picks which library function decides.
 
-use super::evolve::EvolveProgress;
 use super::requests::{self, AnsweredRequest};
 use super::{Decision, ReviewContext, ReviewError, evolve, lifecycle, undo};
 use crate::model::ToolId;
+use crate::model::decisions::EvolveProgress;
 use crate::model::review_command::ReviewCommand;
 use crate::store::SharedStore;
 

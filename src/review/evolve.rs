@@ -29,24 +29,14 @@ use crate::runner::confined_program::{self, Program};
 use crate::safe_fs::{Dir, copy_tree};
 use crate::store::{DecisionAction, DecisionRecord, SharedStore};
 
+pub use crate::model::decisions::EvolveProgress;
+
 /// How long an evolver may take before it is killed.
 pub(crate) const EVOLVER_TIMEOUT: Duration = Duration::from_secs(120);
 /// Files larger than this are not sent to the evolver (they are still copied).
 const MAX_SENT_FILE_BYTES: u64 = 1024 * 1024;
 /// Failures sent to the evolver, newest ones.
 const FAILURES_SENT: usize = 20;
-
-/// What an evolve is doing while it lasts, for whoever waits on it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EvolveProgress {
-    /// The evolver program was started on `tool` (`name@version`); it may take up to its
-    /// timeout.
-    EvolverRunning {
-        tool: String,
-        command: String,
-        timeout: Duration,
-    },
-}
 
 /// Makes a candidate from `spec` (any tier, `name` or `name@version`) and `hint`. `with` is the
 /// evolver argv; `None` uses the configured one; an empty command makes a plain copy.

@@ -10,60 +10,12 @@
 use crate::model::{RunOrigin, RunRecord, RunStatus, Tier, ToolEntry};
 use crate::store::{DecisionAction, Store, StoreError};
 
+use crate::model::health::{FAILURES_IN_A_ROW, HealthAlert};
+
 /// Fewer runs than this say nothing about health.
 pub(crate) const MIN_RUNS: usize = 5;
 /// Recent runs the success rate is computed over.
 pub(crate) const WINDOW: usize = 20;
-pub(crate) const FAILURES_IN_A_ROW: usize = 3;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum HealthAlert {
-    Degraded {
-        name: String,
-        version: String,
-        success_rate: f64,
-        runs: usize,
-    },
-    RollbackProposed {
-        name: String,
-        version: String,
-        back_to: String,
-    },
-}
-
-impl HealthAlert {
-    pub(crate) fn name(&self) -> &str {
-        match self {
-            HealthAlert::Degraded { name, .. } | HealthAlert::RollbackProposed { name, .. } => name,
-        }
-    }
-
-    pub(crate) fn describe(&self) -> String {
-        match self {
-            HealthAlert::Degraded {
-                name,
-                version,
-                success_rate,
-                runs,
-            } => {
-                format!(
-                    "{name}@{version} degraded: {:.0}% of its last {runs} runs succeeded",
-                    success_rate * 100.0
-                )
-            }
-            HealthAlert::RollbackProposed {
-                name,
-                version,
-                back_to,
-            } => {
-                format!(
-                    "{name}@{version} failed {FAILURES_IN_A_ROW} times in a row since approval: roll back to {back_to}?"
-                )
-            }
-        }
-    }
-}
-
 /// The alerts for the active tools of `entries`, rollback proposals first.
 pub(crate) fn alerts(store: &Store, entries: &[ToolEntry]) -> Result<Vec<HealthAlert>, StoreError> {
     let mut out = Vec::new();

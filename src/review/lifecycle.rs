@@ -30,6 +30,8 @@ use crate::model::review_command::ReviewCommand;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRecord};
 
+use crate::model::decisions::Destination;
+
 pub(crate) use super::decision::{Decision, REVIEW_FILE, ReviewContext};
 pub use super::queue::history;
 pub(crate) use super::queue::{ReviewItem, review_items};
@@ -517,16 +519,6 @@ pub(crate) fn destination(
         | ReviewCommand::Resubmit
         | ReviewCommand::Undo { .. } => None,
     })
-}
-
-/// What `destination` found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Destination {
-    Tier(Tier),
-    Version {
-        version: String,
-        content_hash: String,
-    },
 }
 
 /// archived → the tier it left (`restored_tier`). Refused when that name is active there.

@@ -46,13 +46,13 @@ use crate::catalog::{Catalog, SortOrder};
 use crate::command::{Applied, Command, CommandError, Consent};
 use crate::error_chain::one_line;
 use crate::model::decisions::DecisionKind;
+use crate::model::decisions::Destination;
 use crate::model::quality::ToolStats;
 use crate::model::review_command::ReviewCommand;
 use crate::model::run_output::Stream;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::quality_of;
 use crate::review::Outcome;
-use crate::review::lifecycle::Destination;
 use crate::review::queue::arrival_key;
 use crate::runner::RunError;
 use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
@@ -159,7 +159,7 @@ pub enum AppEvent {
     HistoryLoaded {
         failures: Vec<FailureRecord>,
         stats: Vec<ToolStats>,
-        alerts: Vec<crate::review::health::HealthAlert>,
+        alerts: Vec<crate::model::health::HealthAlert>,
         /// The MCP client that proposed each tool folder (path relative to the root).
         proposers: HashMap<String, String>,
         /// When the validation pipeline first saw each candidate, by tool path.
@@ -194,7 +194,7 @@ pub enum AppEvent {
         error: CommandError,
     },
     /// An evolve is under way (its end comes as `Applied`).
-    EvolveProgress(crate::review::evolve::EvolveProgress),
+    EvolveProgress(crate::model::decisions::EvolveProgress),
     /// A validation's report, stored, with a line for each of its test cases' runs the
     /// store refused.
     Validated {
@@ -618,7 +618,7 @@ impl App {
                     Level::Error,
                 );
             }
-            AppEvent::EvolveProgress(crate::review::evolve::EvolveProgress::EvolverRunning {
+            AppEvent::EvolveProgress(crate::model::decisions::EvolveProgress::EvolverRunning {
                 tool,
                 command,
                 timeout,

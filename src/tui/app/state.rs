@@ -12,12 +12,12 @@ use ratatui::layout::Rect;
 use crate::catalog::{Catalog, SortOrder};
 use crate::command::{Command, Consent};
 use crate::model::calls::{CallRow, RuleRow};
+use crate::model::health::HealthAlert;
 use crate::model::quality::ToolStats;
 use crate::model::requests::RequestRow;
 use crate::model::review_command::ReviewCommand;
 use crate::model::services::InstanceRow;
 use crate::model::{FailureRecord, Tier, ToolEntry};
-use crate::review::health::HealthAlert;
 use crate::runner::gate::RunPolicy;
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
@@ -221,7 +221,7 @@ pub struct App {
     pub(crate) rules: Vec<crate::model::calls::RuleRow>,
     /// Tool requests waiting for a human, oldest first.
     pub(crate) requests: Vec<crate::model::requests::RequestRow>,
-    pub(crate) alerts: Vec<crate::review::health::HealthAlert>,
+    pub(crate) alerts: Vec<crate::model::health::HealthAlert>,
     /// Every service instance the store knows, stopped ones included.
     pub(crate) instances: Vec<InstanceRow>,
     pub(crate) failures_cursor: ListCursor,

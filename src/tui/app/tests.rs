@@ -1083,7 +1083,7 @@ fn the_call_dialog_names_the_client_why_it_waits_the_grants_and_the_content() {
 /// the version brought back, the tier restored to.
 #[test]
 fn rollback_and_restore_dialogs_name_the_version_and_the_tier() {
-    use crate::review::lifecycle::Destination;
+    use crate::model::decisions::Destination;
     let active = tool(Tier::Approved, "csv_to_json", "1.3.0", CostTier::Low, "CSV");
     let archived = tool(Tier::Archived, "old_csv", "0.9.0", CostTier::Low, "old");
     let mut app = app_with(vec![active.clone(), archived.clone()]);
@@ -1674,7 +1674,7 @@ fn decision_results_are_reported_and_read_again_only_what_they_touched() {
 
 #[test]
 fn health_alerts_lead_the_review_pane_and_u_proposes_the_rollback() {
-    use crate::review::health::HealthAlert;
+    use crate::model::health::HealthAlert;
     let mut app = app_with(sample());
     let alerts = vec![
         HealthAlert::RollbackProposed {
@@ -1866,7 +1866,7 @@ fn candidates_validated_one_by_one_queue_in_the_order_they_arrived() {
 fn an_evolver_at_work_is_said_in_the_status_bar() {
     let mut app = app_with(sample());
     app.update(AppEvent::EvolveProgress(
-        crate::review::evolve::EvolveProgress::EvolverRunning {
+        crate::model::decisions::EvolveProgress::EvolverRunning {
             tool: "csv_to_json@1.2.0".into(),
             command: "llm-evolve".into(),
             timeout: std::time::Duration::from_secs(120),

@@ -7,9 +7,9 @@ use ratatui_textarea::TextArea;
 
 use crate::model::ToolEntry;
 use crate::model::decisions::DecisionKind;
+use crate::model::decisions::Destination;
 use crate::model::decisions::TextRole;
 use crate::model::requests::RequestRow;
-use crate::review::lifecycle::Destination;
 
 mod draw;
 pub(crate) use draw::draw;
