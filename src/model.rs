@@ -602,10 +602,16 @@ impl ToolId {
     /// The entry's identity bound to its content: a lookup with it finds this content or
     /// nothing. A broken entry, which has no hash, is named by its folder as in [`ToolId::of`].
     pub(crate) fn content_of(entry: &ToolEntry) -> Self {
-        let hash = (!entry.content_hash.is_empty()).then(|| entry.content_hash.clone());
+        Self::content(&entry.name, &entry.version, &entry.content_hash)
+    }
+
+    /// `content_of` for a tool known by its name, version and content hash as a catalog
+    /// entry spells them.
+    pub(crate) fn content(name: &str, version: &str, content_hash: &str) -> Self {
+        let hash = (!content_hash.is_empty()).then(|| content_hash.to_string());
         ToolId {
             hash,
-            ..Self::of(entry)
+            ..Self::known(name, version)
         }
     }
 

@@ -11,7 +11,9 @@ use common::{bin, minimal_manifest, run_request, write_tool};
 use toolbench::catalog::scan::{ScanLimits, load_path};
 use toolbench::catalog::{Catalog, LookupError};
 use toolbench::command::CommandError;
-use toolbench::command::validations::{ValidationEvent, ValidationQueue, ValidationRequest};
+use toolbench::command::validations::{
+    ValidationEvent, ValidationQueue, ValidationRequest, ValidationTarget,
+};
 use toolbench::jobs::run::{OutputPolicy, Recorder, RunJob, RunJobError, RunJobEvent, RunObserver};
 use toolbench::jobs::watch::{WatchJob, WatchObserver, WatchRequest};
 use toolbench::model::{RunOrigin, RunStatus, Tier, ToolEntry};
@@ -398,7 +400,7 @@ async fn a_background_candidate_cannot_lower_the_priority_of_anything_outside() 
     let (ws, entry) = candidate_with_case(&script, "tried all");
     let (queue, mut rx) = one_worker_queue(ws.path());
     queue.push(ValidationRequest {
-        entry: entry.clone(),
+        tool: ValidationTarget::of(&entry),
         force: false,
         catalog: Arc::new(Catalog::new(vec![entry.clone()])),
     });
@@ -441,7 +443,7 @@ async fn background_validation_runs_niced_and_a_persons_request_does_not() {
     let mut statuses = Vec::new();
     for force in [false, true] {
         queue.push(ValidationRequest {
-            entry: entry.clone(),
+            tool: ValidationTarget::of(&entry),
             force,
             catalog: Arc::clone(&catalog),
         });
@@ -550,7 +552,7 @@ async fn background_validation_runs_in_a_cpu_cgroup_of_its_own_and_a_persons_doe
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let watcher = cpu_cgroup_of_process(MARKER, Arc::clone(&done));
         queue.push(ValidationRequest {
-            entry: entry.clone(),
+            tool: ValidationTarget::of(&entry),
             force,
             catalog: Arc::clone(&catalog),
         });
@@ -678,7 +680,7 @@ async fn a_background_candidate_cannot_take_back_the_cpu_its_run_is_held_to() {
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = cpu_cgroup_of_process(MARKER, Arc::clone(&done));
     queue.push(ValidationRequest {
-        entry: entry.clone(),
+        tool: ValidationTarget::of(&entry),
         force: false,
         catalog: Arc::new(Catalog::new(vec![entry.clone()])),
     });
@@ -723,7 +725,7 @@ async fn the_validation_queue_validates_stores_and_tells_each_request() {
     let (queue, mut rx) = one_worker_queue(ws.path());
     let catalog = Arc::new(Catalog::new(vec![entry.clone()]));
     let request = |entry: &ToolEntry| ValidationRequest {
-        entry: entry.clone(),
+        tool: ValidationTarget::of(entry),
         force: true,
         catalog: Arc::clone(&catalog),
     };
@@ -788,7 +790,7 @@ async fn a_paused_queue_keeps_the_background_and_goes_on_where_it_stopped() {
     let catalog = Arc::new(Catalog::new(vec![entry.clone()]));
     queue.pause();
     queue.push(ValidationRequest {
-        entry: entry.clone(),
+        tool: ValidationTarget::of(&entry),
         force: false,
         catalog: Arc::clone(&catalog),
     });
@@ -807,7 +809,7 @@ async fn a_paused_queue_keeps_the_background_and_goes_on_where_it_stopped() {
     let other = load_path(ws.path(), Tier::Experimental, &other, ScanLimits::default())
         .expect("the other tool");
     queue.push(ValidationRequest {
-        entry: other,
+        tool: ValidationTarget::of(&other),
         force: true,
         catalog: Arc::clone(&catalog),
     });
@@ -830,7 +832,7 @@ async fn a_validation_whose_runs_the_store_refuses_tells_them_and_keeps_them_for
     let (queue, mut rx) = one_worker_queue(ws.path());
     refuse_runs(ws.path());
     queue.push(ValidationRequest {
-        entry: entry.clone(),
+        tool: ValidationTarget::of(&entry),
         force: true,
         catalog: Arc::new(Catalog::new(vec![entry.clone()])),
     });

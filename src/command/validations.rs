@@ -34,9 +34,35 @@ use crate::review::validate::ValidationReport;
 /// at a time, and those step back (niced) for the commands a person runs meanwhile.
 pub(crate) const VALIDATION_WORKERS: usize = 1;
 
+/// The tool a validation is asked for, as a front end saw it: its folder, and the content it
+/// saw there, are what is validated. Four names, not the whole entry: a scan asks for
+/// thousands at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationTarget {
+    pub name: String,
+    pub version: String,
+    pub path: PathBuf,
+    pub content_hash: String,
+}
+
+impl ValidationTarget {
+    pub fn of(entry: &ToolEntry) -> Self {
+        ValidationTarget {
+            name: entry.name.clone(),
+            version: entry.version.clone(),
+            path: entry.path.clone(),
+            content_hash: entry.content_hash.clone(),
+        }
+    }
+
+    /// `name@version`, as the entry's `id`.
+    fn id(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
+
 pub struct ValidationRequest {
-    /// The tool as the front end saw it: its folder and content are what is validated.
-    pub entry: ToolEntry,
+    pub tool: ValidationTarget,
     /// Ignore a cached result for the same content. A person asked for it (`v`): it goes
     /// before the background's.
     pub force: bool,
@@ -98,18 +124,19 @@ pub struct Queued {
 
 impl Queued {
     fn of(request: &ValidationRequest) -> Self {
+        let tool = &request.tool;
         Queued {
-            name: request.entry.name.clone(),
-            version: request.entry.version.clone(),
-            path: request.entry.path.clone(),
+            name: tool.name.clone(),
+            version: tool.version.clone(),
+            path: tool.path.clone(),
             asked_by_person: request.force,
-            content_hash: request.entry.content_hash.clone(),
+            content_hash: tool.content_hash.clone(),
         }
     }
 
     /// Whether `request` names the same content in the same folder.
     fn is(&self, request: &ValidationRequest) -> bool {
-        self.path == request.entry.path && self.content_hash == request.entry.content_hash
+        self.path == request.tool.path && self.content_hash == request.tool.content_hash
     }
 }
 
@@ -245,7 +272,7 @@ impl ValidationQueue {
 
     pub fn push(&self, request: ValidationRequest) {
         // A folder's time changes as files land in it: when the tool arrived, or last moved.
-        let changed = std::fs::symlink_metadata(&request.entry.path)
+        let changed = std::fs::symlink_metadata(&request.tool.path)
             .and_then(|m| m.modified())
             .unwrap_or(SystemTime::UNIX_EPOCH);
         self.shared.pending().push(request, changed);
@@ -310,7 +337,7 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
         let (asked, request) = request;
         let event = match (&shared.background, request.force) {
             (Some(background), false) => {
-                let tool = request.entry.id();
+                let tool = request.tool.id();
                 background
                     .spawn(validate(commands.clone(), request))
                     .await
@@ -331,7 +358,7 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
 /// One request, validated as `commands` with the request's catalog.
 async fn validate(commands: Context, request: ValidationRequest) -> ValidationEvent {
     let ValidationRequest {
-        entry,
+        tool,
         force,
         catalog,
     } = request;
@@ -345,8 +372,8 @@ async fn validate(commands: Context, request: ValidationRequest) -> ValidationEv
         ctx.review.confinement = ctx.review.confinement.in_background();
     }
     let command = Command::Validate {
-        tool: ToolId::content_of(&entry),
-        folder: Some(entry.path.clone()),
+        tool: ToolId::content(&tool.name, &tool.version, &tool.content_hash),
+        folder: Some(tool.path.clone()),
         force,
         seed: None,
     };
@@ -354,17 +381,17 @@ async fn validate(commands: Context, request: ValidationRequest) -> ValidationEv
         Ok(Applied::Validated(validated)) => {
             let Validated { report, unstored } = *validated;
             ValidationEvent::Validated {
-                path: entry.path,
+                path: tool.path,
                 report: Box::new(report),
                 unstored,
             }
         }
         Ok(_) => ValidationEvent::Refused {
-            tool: entry.id(),
+            tool: tool.id(),
             error: CommandError::Stopped("validation answered without a report".into()),
         },
         Err(error) => ValidationEvent::Refused {
-            tool: entry.id(),
+            tool: tool.id(),
             error,
         },
     }
@@ -378,7 +405,7 @@ mod tests {
 
     fn request(name: &str, force: bool) -> ValidationRequest {
         ValidationRequest {
-            entry: ToolEntry::fixture(Tier::Experimental, name),
+            tool: ValidationTarget::of(&ToolEntry::fixture(Tier::Experimental, name)),
             force,
             catalog: Arc::new(Catalog::new(Vec::new())),
         }
@@ -390,7 +417,7 @@ mod tests {
 
     fn order(pending: &mut Pending) -> Vec<String> {
         std::iter::from_fn(|| pending.take())
-            .map(|(_, r)| r.entry.name)
+            .map(|(_, r)| r.tool.name)
             .collect()
     }
 
@@ -418,7 +445,7 @@ mod tests {
         assert!(pending.snapshot().waiting[0].asked_by_person);
 
         let mut changed = request("under_way", false);
-        changed.entry.content_hash = "another".into();
+        changed.tool.content_hash = "another".into();
         pending.push(changed, at(6));
         assert_eq!(pending.waiting.len(), 2, "a new content waits too");
     }

@@ -11,7 +11,7 @@ use super::listing::Listing;
 use crate::catalog::Catalog;
 use crate::catalog::scan::load_path;
 use crate::command::validations::{
-    VALIDATION_WORKERS, ValidationEvent, ValidationQueue, ValidationRequest,
+    VALIDATION_WORKERS, ValidationEvent, ValidationQueue, ValidationRequest, ValidationTarget,
 };
 use crate::jobs::live::LiveCatalog;
 use crate::model::ToolEntry;
@@ -248,7 +248,7 @@ impl ServerState {
                 return;
             };
             shared.validations.push(ValidationRequest {
-                entry,
+                tool: ValidationTarget::of(&entry),
                 force: false,
                 catalog: shared.catalog(),
             });

@@ -43,6 +43,7 @@ use super::text_view::{self, TextView, Typed};
 use super::theme::Theme;
 
 use crate::catalog::{Catalog, SortOrder};
+use crate::command::validations::ValidationTarget;
 use crate::command::{Applied, Command, CommandError, Consent};
 use crate::error_chain::one_line;
 use crate::model::decisions::DecisionKind;
@@ -885,7 +886,7 @@ impl App {
         {
             self.validating.insert(entry.name.clone());
             self.effects.push(Effect::Validate {
-                entry: Box::new(entry.clone()),
+                tool: ValidationTarget::of(entry),
                 force: false,
             });
         }
@@ -897,7 +898,7 @@ impl App {
         for entry in updated.iter().filter(|e| waits_for_review(e)) {
             self.validating.insert(entry.name.clone());
             self.effects.push(Effect::Validate {
-                entry: Box::new(entry.clone()),
+                tool: ValidationTarget::of(entry),
                 force: false,
             });
         }
@@ -1527,7 +1528,7 @@ impl App {
         self.notify(format!("validating {}…", entry.id()), Level::Info);
         self.validating.insert(entry.name.clone());
         self.effects.push(Effect::Validate {
-            entry: Box::new(entry),
+            tool: ValidationTarget::of(&entry),
             force: true,
         });
     }

@@ -758,8 +758,8 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 });
             });
         }
-        Effect::Validate { entry, force } => ui_runtime.validations.push(ValidationRequest {
-            entry: *entry,
+        Effect::Validate { tool, force } => ui_runtime.validations.push(ValidationRequest {
+            tool,
             force,
             // Shared, not copied: a scan can queue thousands of validations.
             catalog: Arc::clone(&app.catalog),

@@ -10,6 +10,7 @@ use std::time::Instant;
 use ratatui::layout::Rect;
 
 use crate::catalog::{Catalog, SortOrder};
+use crate::command::validations::ValidationTarget;
 use crate::command::{Command, Consent};
 use crate::model::calls::{CallRow, RuleRow};
 use crate::model::health::HealthAlert;
@@ -99,7 +100,7 @@ pub enum Effect {
     },
     /// Validate a tool; `force` ignores a cached result for the same content.
     Validate {
-        entry: Box<ToolEntry>,
+        tool: ValidationTarget,
         force: bool,
     },
     LaunchInstance {

@@ -2015,7 +2015,7 @@ fn decision_keys_act_from_the_review_overlay_on_what_it_shows() {
     assert_eq!(
         app.take_effects(),
         vec![Effect::Validate {
-            entry: Box::new(shown.clone()),
+            tool: ValidationTarget::of(&shown),
             force: true
         }]
     );
