@@ -9,6 +9,22 @@
 //! (bidirectional overrides and isolates, zero-width characters: "Trojan Source") are shown
 //! the same way, so a line reads on screen as a compiler reads it.
 
+/// A size for people, in binary units: `4.0 GiB`, `64 MiB`, `512 bytes`; whole numbers stay
+/// whole. The one spelling of a size, on every screen and in every message.
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if bytes >= size {
+            return if bytes.is_multiple_of(size) {
+                format!("{} {unit}", bytes / size)
+            } else {
+                format!("{:.1} {unit}", bytes as f64 / size as f64)
+            };
+        }
+    }
+    format!("{bytes} bytes")
+}
+
 /// A duration for people: `850 ms`, `1.2 s`, `3 m 05 s`.
 pub(crate) fn format_ms(ms: u64) -> String {
     match ms {
@@ -164,6 +180,14 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_read_whole_or_with_one_decimal() {
+        assert_eq!(human_size(64 << 20), "64 MiB");
+        assert_eq!(human_size((4 << 30) + 1), "4.0 GiB");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(12), "12 bytes");
+    }
+
     use super::*;
 
     #[test]

@@ -56,7 +56,7 @@ pub(crate) fn run(args: GcArgs, ws: &Workbench) -> CliResult {
                 "{verb} environment {} ({}, {})",
                 &env.digest[..12.min(env.digest.len())],
                 env.packages.join(" "),
-                crate::runner::packages::human_size(env.bytes)
+                crate::text::human_size(env.bytes)
             );
         }
     }

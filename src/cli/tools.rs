@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use super::term::{errln, outln, print_json};
 use super::{CliError, CliResult, Workbench, apply, decide, unexpected};
-use crate::catalog::scan::human_size;
 use crate::command::{Applied, Command};
 use crate::jobs::service_feed::{FeedStart, Follow, Following, InstanceEvent};
 use crate::model::ServiceSpec;
@@ -22,6 +21,7 @@ use crate::services::definition::{DefinedFile, Definition, Port, check_health_ch
 use crate::services::feed::{FeedItem, InstanceFeed, launch_line};
 use crate::services::instance_dir;
 use crate::services::logs::LogStream;
+use crate::text::human_size;
 use crate::workbench::events::{Sources, WorkbenchEvent};
 
 /// What `tools import` reads from stdin beyond the files it carries.

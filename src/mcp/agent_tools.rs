@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 use super::reply::{OwnToolError, client_name, refusal};
 use super::request_tool::{self, REQUEST};
 use super::shared::ServerState;
-use crate::catalog::scan::human_size;
 use crate::command::{self, Applied, Command};
 use crate::model::proposals::{Proposal, Proposed};
 use crate::model::{MAX_NAME_BYTES, Tier};
@@ -20,6 +19,7 @@ use crate::notify::{Waiting, WaitingKind};
 use crate::quality::{FailureReport, MAX_FAILURE_TEXT_BYTES};
 use crate::review::propose;
 use crate::review::request_status;
+use crate::text::human_size;
 
 pub(crate) const PROPOSE: &str = "toolbench_propose_tool";
 pub(crate) const REVIEW_STATUS: &str = "toolbench_review_status";

@@ -8,11 +8,11 @@ use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
 use super::shared::ServerState;
-use crate::catalog::scan::human_size;
 use crate::command::{self, Applied, Command};
 use crate::model::requests::{MAX_REQUEST_FIELD_BYTES, ToolRequest};
 use crate::notify::{Waiting, WaitingKind};
 use crate::review::request_status::state_name;
+use crate::text::human_size;
 
 pub(crate) const REQUEST: &str = "toolbench_request_tool";
 

@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::catalog::manifest::{MANIFEST_FILE, parse_manifest};
-use crate::catalog::scan::{ScanLimits, hash_bytes_of, human_size};
+use crate::catalog::scan::{ScanLimits, hash_bytes_of};
 use crate::config::Config;
 use crate::lookup;
 use crate::model::decisions::{DecisionAction, DecisionRecord};
@@ -33,6 +33,7 @@ use crate::review::lock::ToolLock;
 use crate::safe_fs::{Dir, SafeFsError};
 use crate::store::SharedStore;
 use crate::store::{Store, StoreError};
+use crate::text::human_size;
 
 mod landing;
 mod paths;

@@ -267,14 +267,14 @@ pub(crate) struct Environment {
 }
 
 impl Environment {
-    /// `c729fc514bb9 (tinydep==1.0.0), 603 B`, or that it is not built.
+    /// `c729fc514bb9 (tinydep==1.0.0), 603 bytes`, or that it is not built.
     pub(crate) fn line(&self) -> String {
         let short = &self.digest[..12.min(self.digest.len())];
         match self.bytes {
             Some(bytes) if self.built => format!(
                 "{short} ({}), {}",
                 self.packages.join(" "),
-                human_size(bytes)
+                crate::text::human_size(bytes)
             ),
             _ => format!(
                 "{short} ({}), not built here: validate the tool to build it",
@@ -301,15 +301,6 @@ pub(crate) fn environment_of(root: &Path, tool_dir: &Path) -> Option<Environment
             .collect(),
         digest: lock.digest,
     })
-}
-
-/// `1.2 MB`, `340 kB`, `12 B`.
-pub(crate) fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1_000_000.0),
-        b if b >= 1_000 => format!("{} kB", b / 1_000),
-        b => format!("{b} B"),
-    }
 }
 
 /// The folder of the environment of the lock `digest`.

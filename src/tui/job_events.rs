@@ -12,7 +12,6 @@ use tokio::sync::mpsc;
 
 use super::app::AppEvent;
 use super::runs::StartedElsewhere;
-use crate::catalog::scan::human_size;
 use crate::command::validations::ValidationEvent;
 use crate::jobs::inherited::InheritedEvent;
 use crate::jobs::pending_calls::PendingEvent;
@@ -23,6 +22,7 @@ use crate::model::run_output::Progress;
 use crate::model::run_output::Stream;
 use crate::services::feed::{FeedItem, launch_line};
 use crate::services::logs::LogStream;
+use crate::text::human_size;
 use crate::workbench::events::WorkbenchEvent;
 
 /// Events waiting for the app at once, over every source but run output and the workbench's

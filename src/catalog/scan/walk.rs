@@ -57,7 +57,7 @@ impl ScanLimits {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum OverLimit {
     /// `bytes` is what was counted when the walk stopped, so the folder holds at least that.
-    #[error("tool folder is at least {}, over the {} limit", human(*bytes), human(*limit))]
+    #[error("tool folder is at least {}, over the {} limit", crate::text::human_size(*bytes), crate::text::human_size(*limit))]
     Size { bytes: u64, limit: u64 },
     #[error("tool folder holds more than {limit} files, over the {limit} file limit")]
     Files { limit: u64 },
@@ -571,21 +571,6 @@ fn special_kind(file_type: &std::fs::FileType) -> &'static str {
     }
 }
 
-/// `4.0 GiB`, `64 MiB`, `512 bytes`: whole numbers stay whole.
-pub(crate) fn human(bytes: u64) -> String {
-    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
-    for (size, unit) in UNITS {
-        if bytes >= size {
-            return if bytes.is_multiple_of(size) {
-                format!("{} {unit}", bytes / size)
-            } else {
-                format!("{:.1} {unit}", bytes as f64 / size as f64)
-            };
-        }
-    }
-    format!("{bytes} bytes")
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -710,14 +695,6 @@ pub(crate) mod tests {
             list(&gone, limits),
             Err(ListError::Unreadable { .. })
         ));
-    }
-
-    #[test]
-    fn sizes_read_whole_or_with_one_decimal() {
-        assert_eq!(human(64 * MIB), "64 MiB");
-        assert_eq!(human(4 * 1024 * MIB + 1), "4.0 GiB");
-        assert_eq!(human(1536), "1.5 KiB");
-        assert_eq!(human(12), "12 bytes");
     }
 
     #[test]

@@ -141,7 +141,7 @@ fn summary(lock: &Lock, bytes: u64) -> String {
         if lock.packages.len() == 1 { "" } else { "s" },
         names.join(", "),
         lock.short(),
-        crate::runner::packages::human_size(bytes)
+        crate::text::human_size(bytes)
     )
 }
 

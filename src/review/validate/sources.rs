@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalog::manifest::{Follow, ReadTextError, open_regular};
-use crate::catalog::scan::human_size;
 use crate::model::ToolEntry;
+use crate::text::human_size;
 
 /// Files larger than this are listed but not read: tools are small, and validation must stay
 /// fast whatever sits next to them.

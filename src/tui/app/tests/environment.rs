@@ -32,7 +32,7 @@ fn the_detail_overview_names_the_environment_and_its_size() {
     let screen = overview_with(locked(true));
     insta::assert_snapshot!(screen);
     assert!(
-        screen.contains("environment  c729fc514bb9 (tinydep==1.0.0 bigdep==1.0.0), 1.2 MB"),
+        screen.contains("environment  c729fc514bb9 (tinydep==1.0.0 bigdep==1.0.0), 1.2 MiB"),
         "{screen}"
     );
 }
