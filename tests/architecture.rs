@@ -1083,7 +1083,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("tui", "jobs", 10),
     ("tui", "quality", 2),
     ("tui", "review", 8),
-    ("tui", "runner", 13),
+    ("tui", "runner", 12),
     ("tui", "services", 3),
     ("tui", "signature", 1),
     ("tui", "store", 4),

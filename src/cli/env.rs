@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use super::term::{outln, print_json};
 use super::{CliResult, Workbench, tool_id};
-use crate::runner::packages::{self, Environment};
+use crate::model::deps::Environment;
+use crate::runner::packages;
 
 #[derive(Debug, Args)]
 pub(crate) struct EnvArgs {

@@ -45,7 +45,7 @@ pub(crate) struct ListedTool<'a> {
     error: Option<&'a str>,
     warnings: &'a [String],
     /// The environment its packages are installed in (`null`: it declares none).
-    environment: Option<crate::runner::packages::Environment>,
+    environment: Option<crate::model::deps::Environment>,
 }
 
 impl<'a> ListedTool<'a> {

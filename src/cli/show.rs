@@ -29,7 +29,7 @@ pub(crate) fn run(args: ShowArgs, ws: &Workbench) -> CliResult {
     Ok(())
 }
 
-fn environment(ws: &Workbench, entry: &ToolEntry) -> Option<crate::runner::packages::Environment> {
+fn environment(ws: &Workbench, entry: &ToolEntry) -> Option<crate::model::deps::Environment> {
     crate::runner::packages::environment_of(ws.root(), &entry.folder())
 }
 

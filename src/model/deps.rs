@@ -178,6 +178,37 @@ pub(crate) fn check_find_links(link: &str) -> Result<(), String> {
     }
 }
 
+/// The environment a tool runs in, as `show`, `list --json` and `env` name it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Environment {
+    /// Its lock's sha256.
+    pub(crate) digest: String,
+    /// Built and whole here; else the tool does not run until validation builds it.
+    pub(crate) built: bool,
+    /// Its size on disk, when built.
+    pub(crate) bytes: Option<u64>,
+    /// `name==version` of each locked package.
+    pub(crate) packages: Vec<String>,
+}
+
+impl Environment {
+    /// `c729fc514bb9 (tinydep==1.0.0), 603 bytes`, or that it is not built.
+    pub(crate) fn line(&self) -> String {
+        let short = &self.digest[..12.min(self.digest.len())];
+        match self.bytes {
+            Some(bytes) if self.built => format!(
+                "{short} ({}), {}",
+                self.packages.join(" "),
+                crate::text::human_size(bytes)
+            ),
+            _ => format!(
+                "{short} ({}), not built here: validate the tool to build it",
+                self.packages.join(" ")
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::DependencySettings;
 use crate::model::HostPort;
-use crate::model::deps::{DEFAULT_INDEX, LOCK_FILE, ManifestDependencies, url_host};
+use crate::model::deps::{DEFAULT_INDEX, Environment, LOCK_FILE, ManifestDependencies, url_host};
 
 /// How long a resolution or an install may take.
 pub(super) const UV_TIMEOUT: Duration = Duration::from_secs(600);
@@ -250,37 +250,6 @@ impl EnvInfo {
         let tag = info.tag.take();
         crate::workspace::own_writes::believed(TAG_KIND, &info.encode(), tag.as_deref())
             .then_some(info)
-    }
-}
-
-/// The environment a tool runs in, as `show`, `list --json` and `env` name it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Environment {
-    /// Its lock's sha256.
-    pub(crate) digest: String,
-    /// Built and whole here; else the tool does not run until validation builds it.
-    pub(crate) built: bool,
-    /// Its size on disk, when built.
-    pub(crate) bytes: Option<u64>,
-    /// `name==version` of each locked package.
-    pub(crate) packages: Vec<String>,
-}
-
-impl Environment {
-    /// `c729fc514bb9 (tinydep==1.0.0), 603 bytes`, or that it is not built.
-    pub(crate) fn line(&self) -> String {
-        let short = &self.digest[..12.min(self.digest.len())];
-        match self.bytes {
-            Some(bytes) if self.built => format!(
-                "{short} ({}), {}",
-                self.packages.join(" "),
-                crate::text::human_size(bytes)
-            ),
-            _ => format!(
-                "{short} ({}), not built here: validate the tool to build it",
-                self.packages.join(" ")
-            ),
-        }
     }
 }
 

@@ -54,7 +54,7 @@ pub struct DetailContent {
     /// arrive after the rest (`AppEvent::QualityByDayLoaded`).
     pub(crate) quality_by_day: Vec<crate::model::quality::DayQuality>,
     /// The environment its packages are installed in, when it locks any.
-    pub(crate) environment: Option<crate::runner::packages::Environment>,
+    pub(crate) environment: Option<crate::model::deps::Environment>,
 }
 
 impl DetailContent {

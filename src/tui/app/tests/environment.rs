@@ -2,7 +2,7 @@
 //! size, or says that it is not built here and how to build it.
 
 use super::*;
-use crate::runner::packages::Environment;
+use crate::model::deps::Environment;
 
 /// The overview of the detail of a tool whose packages are in `environment`.
 fn overview_with(environment: Environment) -> String {
