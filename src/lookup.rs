@@ -229,7 +229,9 @@ pub(crate) fn scan_listing(
 ) -> Vec<ToolEntry> {
     let (indexed, shapes) = store.with_store(|store| {
         (
-            store.load_index().unwrap_or_default(),
+            store
+                .load_index_as(|row| std::sync::Mutex::new(Some(row)))
+                .unwrap_or_default(),
             store.load_folder_shapes().unwrap_or_default(),
         )
     });
@@ -672,8 +674,12 @@ mod tests {
             let shapes = std::sync::Arc::new(FolderShapes::new(
                 store.load_folder_shapes().expect("shapes"),
             ));
-            let known =
-                KnownHashes::listing_rows(store.load_index().expect("rows"), shapes.clone());
+            let known = KnownHashes::listing_rows(
+                store
+                    .load_index_as(|row| std::sync::Mutex::new(Some(row)))
+                    .expect("rows"),
+                shapes.clone(),
+            );
             let entries = scan_workspace(root, limits, &known, &ScanProgress::default());
             (entries, shapes.listed())
         };

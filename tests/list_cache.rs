@@ -103,14 +103,42 @@ fn cold(root: &Path) -> String {
     cold
 }
 
-/// The listing with the cache, checked against a cold one; the tools, by name.
+/// The table `list` prints, byte for byte.
+fn table(root: &Path) -> String {
+    let out = toolbench(root, &["list"]);
+    assert!(out.status.success(), "list: {}", stderr(&out));
+    assert_eq!(stderr(&out), "", "nothing on stderr");
+    stdout(&out)
+}
+
+/// The listing with the cache, checked against a cold one, as JSON and as the table: the
+/// first listing after a change (which meets what changed) prints the table, the next the
+/// JSON; the tools, by name.
 fn as_cold(root: &Path) -> Vec<Value> {
+    let warm_table = table(root);
     let warm = listed(root);
     assert_eq!(
         warm,
         cold(root),
         "the cached listing differs from a cold scan"
     );
+    assert_eq!(table(root), warm_table, "the table, warm again");
+    cold(root);
+    let cold_table = {
+        let db = root.join(".toolbench/state.db");
+        rusqlite::Connection::open(db)
+            .expect("state")
+            .execute_batch(
+                "DELETE FROM catalog_index; DELETE FROM catalog_folders; DELETE FROM catalog_seals;",
+            )
+            .expect("dropped");
+        table(root)
+    };
+    assert_eq!(
+        warm_table, cold_table,
+        "the cached table differs from a cold scan's"
+    );
+    listed(root);
     serde_json::from_str(&warm).expect("JSON")
 }
 

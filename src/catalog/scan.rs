@@ -119,6 +119,13 @@ pub fn scan_workspace(
             candidates.push((*tier, candidate));
         }
     }
+    // Sorted while they are small: the workers' results come out in the order of their items,
+    // so the entries come in the order the sort below gives them, and it moves none of them
+    // (at 10,000 tools, sorting the entries of about 450 bytes each moved megabytes).
+    candidates.sort_unstable_by(|(a_tier, a), (b_tier, b)| {
+        (a_tier, a.path().as_os_str().as_encoded_bytes())
+            .cmp(&(b_tier, b.path().as_os_str().as_encoded_bytes()))
+    });
     progress.total.store(candidates.len(), Ordering::Relaxed);
     let mut entries = parallel_map(&candidates, progress, |(tier, candidate)| {
         let entry = load_candidate(root, *tier, candidate, limits, known);
@@ -129,6 +136,7 @@ pub fn scan_workspace(
     // one would, without a buffer the size of every entry beside them. Within a tier every path
     // is `<root>/<tier>/<name>`: comparing them as bytes orders them as `Path` does, without
     // splitting 10,000 paths into components.
+    // Already in order when every entry kept its candidate's path: then this only checks.
     entries.sort_unstable_by(|a, b| {
         (a.tier, a.path.as_os_str().as_encoded_bytes())
             .cmp(&(b.tier, b.path.as_os_str().as_encoded_bytes()))
@@ -299,10 +307,10 @@ fn load_folder(
         }
     };
     let fingerprint = hash::fingerprint(&listing.files);
-    if let Some(row) = known.row(folder, &fingerprint) {
+    if let Some(row) = known.take_row(folder, &fingerprint) {
         return ToolEntry {
             writable_by_others: listing.writable_by_others,
-            ..row.clone()
+            ..row
         };
     }
     let manifest_path = folder.join(MANIFEST_FILE);
@@ -516,7 +524,10 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
-                    let mut local = Vec::new();
+                    // Room for every item: a worker may take most of them, and a list grown
+                    // by doubling copies itself and touches twice its pages. Room not used
+                    // is address space, never touched.
+                    let mut local = Vec::with_capacity(items.len());
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = items.get(index) else {

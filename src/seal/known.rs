@@ -27,6 +27,9 @@ const TAG_KIND: &str = "known-seals";
 const FORMAT: u8 = 1;
 /// Hex of a tag.
 const TAG_LEN: usize = 64;
+/// The fewest bytes one seal takes in `encode`'s body: its stamp (seven numbers), the lengths
+/// of its seven texts, and its hash's 64 hex digits.
+const SMALLEST_SEAL: usize = 7 * 8 + 7 * 4 + 64;
 
 impl SealBook {
     /// `load` for `toolbench list`: a seal whose file has the metadata it had when a listing
@@ -52,7 +55,7 @@ impl SealBook {
             fresh: false,
         };
         let known = along.known.len();
-        let book = Self::load_with(root, |path, name| along.seal(path, name));
+        let book = Self::load_with(root, known, |path, name| along.seal(path, name));
         if first {
             // As a first scan keeps no folder shapes: a listing that found no kept seals costs
             // what it did, and keeps none (an empty set, tagged); the next keeps them.
@@ -196,7 +199,9 @@ impl KnownSeals {
         if reader.take(1)? != [FORMAT] || reader.bytes()? != seals_dir.as_os_str().as_bytes() {
             return None;
         }
-        let mut seals = HashMap::new();
+        // Room for as many seals as the body could hold (each is at least its stamp, seven
+        // lengths and a 64-digit hash): a map grown by doubling moves every seal again.
+        let mut seals = HashMap::with_capacity(body.len() / SMALLEST_SEAL);
         while !reader.is_empty() {
             let mut stamp = [0i64; 7];
             for n in &mut stamp {

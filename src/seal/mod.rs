@@ -390,16 +390,21 @@ impl SealBook {
     /// Reads every seal, writing nothing. An unreadable seal is left out, so its tool shows
     /// as not approved (and does not run).
     pub fn load(root: &Path) -> Self {
-        Self::load_with(root, |path, _| {
+        Self::load_with(root, 0, |path, _| {
             std::fs::read(path)
                 .ok()
                 .and_then(|bytes| parse(path, &bytes).ok())
         })
     }
 
-    /// `load`, each seal file (path and name) read with `read`.
-    fn load_with(root: &Path, mut read_seal: impl FnMut(&Path, &str) -> Option<Seal>) -> Self {
-        let mut seals = HashMap::new();
+    /// `load`, each seal file (path and name) read with `read`, with room for `expected`
+    /// seals from the start.
+    fn load_with(
+        root: &Path,
+        expected: usize,
+        mut read_seal: impl FnMut(&Path, &str) -> Option<Seal>,
+    ) -> Self {
+        let mut seals = HashMap::with_capacity(expected);
         let standing = crate::signature::Standing::load(root);
         let signatures =
             (standing.mode != crate::signature::Mode::Off).then(|| (root.to_path_buf(), standing));

@@ -497,10 +497,19 @@ impl Workbench {
         let Ok(store) = self.store() else {
             return self.scan();
         };
-        let mut entries = lookup::scan_listing(&self.root, self.config.catalog, &mut store.lock());
-        self.back_up_at_exit.store(true, Ordering::Relaxed);
         let kept = store.lock().load_known_seals().unwrap_or_default();
-        let (book, keep) = crate::seal::SealBook::load_known(&self.root, &kept);
+        // The seals are read (or stat'ed along those kept) beside the scan of the tools:
+        // neither needs anything of the other until the entries are marked.
+        let (mut entries, (book, keep)) = std::thread::scope(|scope| {
+            let root = &self.root;
+            let seals = scope.spawn(|| crate::seal::SealBook::load_known(root, &kept));
+            let entries = lookup::scan_listing(root, self.config.catalog, &mut store.lock());
+            let seals = seals
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (entries, seals)
+        });
+        self.back_up_at_exit.store(true, Ordering::Relaxed);
         if let Some(keep) = keep {
             // A cache: a failed write costs the next listing a reading of the seals.
             let _ = store.lock().save_known_seals(&keep);

@@ -118,32 +118,47 @@ pub(crate) fn fingerprint(listing: &[Listed]) -> String {
 
 /// What an earlier scan found (the cached index), by tool path, with the fingerprint it was
 /// found for: the content hashes, and for a listing (`toolbench list`) the whole rows.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct KnownHashes {
     hashes: HashMap<PathBuf, (String, String)>,
     /// Rows taken whole when their folder's fingerprint is unchanged: the index's, which hold
     /// what a listing shows but no manifest. By path as bytes, hashed fast: nothing here
-    /// comes from a stranger who could aim for collisions.
-    rows: foldhash::HashMap<std::ffi::OsString, ToolEntry>,
+    /// comes from a stranger who could aim for collisions. A row taken is moved out of its
+    /// slot (a scan meets each path once), not copied; the slots stay where the index's
+    /// rows were loaded (`Store::load_index_as`), found by path.
+    rows: Vec<RowSlot>,
+    row_at: foldhash::HashMap<std::ffi::OsString, usize>,
     /// For a listing: the shape of each tool folder as the index keeps it, so an unchanged
     /// folder is stat'ed and not listed, and the shapes this scan met, to keep for the next.
     shapes: Option<std::sync::Arc<FolderShapes>>,
 }
 
+/// One row of the cached index for a listing to take whole (`KnownHashes::take_row`).
+pub(crate) type RowSlot = std::sync::Mutex<Option<ToolEntry>>;
+
 /// The index's shapes of tool folders (`walk::Shape`, encoded), by folder, and what a scan
 /// made of them.
 #[derive(Debug, Default)]
 pub struct FolderShapes {
-    known: KnownShapes,
-    /// Every folder listed or stat'ed by this scan, with its new shape (`None`: the known one
-    /// still holds).
-    met: std::sync::Mutex<Vec<(PathBuf, Option<Vec<u8>>)>>,
+    known: foldhash::HashMap<std::ffi::OsString, KnownShape>,
+    /// The folders listed by this scan whose new shape is to be written (new or changed).
+    /// A folder whose known shape still holds is only marked met (`KnownShape::met`): no
+    /// copy of its path is made.
+    written: std::sync::Mutex<Vec<(PathBuf, Vec<u8>)>>,
     /// How many tool folders this scan listed (the others were stat'ed along their shape).
     listed: std::sync::atomic::AtomicUsize,
-    /// How many rows of the index the scan took whole (`KnownHashes::row`).
+    /// How many rows of the index the scan took whole (`KnownHashes::take_row`).
     taken: std::sync::atomic::AtomicUsize,
     /// The folders holding tool folders (the tiers), opened once for `restat`.
     parents: std::sync::Mutex<Vec<(PathBuf, std::sync::Arc<std::os::fd::OwnedFd>)>>,
+}
+
+/// One folder's shape as the index keeps it, and whether this scan met the folder (listed or
+/// stat'ed it, its shape holding or kept anew): one not met is forgotten.
+#[derive(Debug)]
+struct KnownShape {
+    encoded: Vec<u8>,
+    met: std::sync::atomic::AtomicBool,
 }
 
 /// Encoded shapes by tool folder (as bytes, hashed fast: nothing here comes from a stranger
@@ -156,7 +171,13 @@ pub type ShapeChanges = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
 impl FolderShapes {
     pub fn new(known: KnownShapes) -> Self {
         FolderShapes {
-            known,
+            known: known
+                .into_iter()
+                .map(|(folder, encoded)| {
+                    let met = std::sync::atomic::AtomicBool::new(false);
+                    (folder, KnownShape { encoded, met })
+                })
+                .collect(),
             ..Self::default()
         }
     }
@@ -169,17 +190,14 @@ impl FolderShapes {
     /// The listing of `folder`: stat'ed along its known shape while that holds, else listed
     /// (`walk::list`); the shape to keep is noted either way.
     fn listing(&self, folder: &Path, limits: ScanLimits) -> Result<Listing, ListError> {
-        let known = self
-            .known
-            .get(folder.as_os_str())
-            .and_then(|bytes| Shape::decode(bytes));
-        if let Some(listing) = known
-            .as_ref()
-            .and_then(|shape| self.restat(folder, shape, limits))
-        {
-            self.meet(folder, None);
+        let entry = self.known.get(folder.as_os_str());
+        let decoded = || entry.and_then(|known| Shape::decode(&known.encoded));
+        if let Some(listing) = decoded().and_then(|shape| self.restat(folder, shape, limits)) {
+            self.meet(entry, folder, None);
             return Ok(listing);
         }
+        // The restat used its shape up: decoded again, for the folders that changed alone.
+        let known = decoded();
         self.listed
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let listing = walk::list(folder, limits)?;
@@ -191,16 +209,16 @@ impl FolderShapes {
                 .as_ref()
                 .is_some_and(|known| known.same_items(shape) && known.settled())
             {
-                self.meet(folder, None);
+                self.meet(entry, folder, None);
             } else if shape.settled() {
-                self.meet(folder, Some(shape.encode()));
+                self.meet(entry, folder, Some(shape.encode()));
             }
         }
         Ok(listing)
     }
 
     /// `walk::restat_at` from the folder holding `folder` (a tier's), opened once a scan.
-    fn restat(&self, folder: &Path, shape: &Shape, limits: ScanLimits) -> Option<Listing> {
+    fn restat(&self, folder: &Path, shape: Shape, limits: ScanLimits) -> Option<Listing> {
         use std::os::fd::AsFd;
         let (parent, name) = (folder.parent()?, folder.file_name()?);
         let dir = {
@@ -229,38 +247,36 @@ impl FolderShapes {
         walk::restat_at(dir.as_fd(), Path::new(name), shape, limits)
     }
 
-    fn meet(&self, folder: &Path, shape: Option<Vec<u8>>) {
-        self.met
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((folder.to_path_buf(), shape));
+    /// Notes that this scan met `folder` (`known`, its entry in the index's shapes), with
+    /// its new shape to keep (`None`: the known one still holds).
+    fn meet(&self, known: Option<&KnownShape>, folder: &Path, shape: Option<Vec<u8>>) {
+        if let Some(known) = known {
+            known.met.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        if let Some(shape) = shape
+            && known.is_none_or(|known| known.encoded != shape)
+        {
+            self.written
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((folder.to_path_buf(), shape));
+        }
     }
 
     /// The shapes to write (new or changed) and the folders whose shapes to forget (not met
     /// by this scan: gone, renamed, no longer a folder, or no longer listed whole).
     pub fn changes(&self) -> ShapeChanges {
-        let met = std::mem::take(
+        let write = std::mem::take(
             &mut *self
-                .met
+                .written
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
-        let mut present = foldhash::HashSet::default();
-        present.reserve(met.len());
-        let mut write = Vec::new();
-        for (folder, shape) in met {
-            if let Some(shape) = shape
-                && self.known.get(folder.as_os_str()) != Some(&shape)
-            {
-                write.push((folder.clone(), shape));
-            }
-            present.insert(folder.into_os_string());
-        }
         let forget = self
             .known
-            .keys()
-            .filter(|folder| !present.contains(*folder))
-            .map(PathBuf::from)
+            .iter()
+            .filter(|(_, known)| !known.met.load(std::sync::atomic::Ordering::Relaxed))
+            .map(|(folder, _)| PathBuf::from(folder))
             .collect();
         (write, forget)
     }
@@ -279,7 +295,8 @@ impl KnownHashes {
                     )
                 })
                 .collect(),
-            rows: foldhash::HashMap::default(),
+            rows: Vec::new(),
+            row_at: foldhash::HashMap::default(),
             shapes: None,
         }
     }
@@ -287,15 +304,34 @@ impl KnownHashes {
     /// For a scan that only lists: an unchanged folder's row is taken from `rows` whole, its
     /// manifest not read, and a folder whose shape in `shapes` holds is not listed. The
     /// entries it gives carry no manifest.
-    pub(crate) fn listing_rows(rows: Vec<ToolEntry>, shapes: std::sync::Arc<FolderShapes>) -> Self {
+    pub(crate) fn listing_rows(
+        mut rows: Vec<RowSlot>,
+        shapes: std::sync::Arc<FolderShapes>,
+    ) -> Self {
+        let mut row_at = foldhash::HashMap::default();
+        row_at.reserve(rows.len());
+        for (at, slot) in rows.iter_mut().enumerate() {
+            let row = slot
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(row) = row {
+                // A path twice (the index has none) keeps its last row, as a map would.
+                row_at.insert(row.path.clone().into_os_string(), at);
+            }
+        }
         Self {
             shapes: Some(shapes),
             hashes: HashMap::new(),
-            rows: rows
-                .into_iter()
-                .map(|e| (e.path.clone().into_os_string(), e))
-                .collect(),
+            rows,
+            row_at,
         }
+    }
+
+    /// The slot of the row at `path`.
+    fn slot(&self, path: &Path) -> Option<&RowSlot> {
+        self.row_at
+            .get(path.as_os_str())
+            .and_then(|&at| self.rows.get(at))
     }
 
     /// The listing of a tool folder: along its known shape when this scan keeps shapes.
@@ -314,9 +350,14 @@ impl KnownHashes {
             .map(|(_, hash)| hash.as_str())
     }
 
-    /// The row of the folder at `path`, to take whole, when it still has this fingerprint.
-    pub(crate) fn row(&self, path: &Path, fingerprint: &str) -> Option<&ToolEntry> {
-        let row = self.rows.get(path.as_os_str()).filter(|row| {
+    /// The row of the folder at `path`, taken whole (moved out: each path is met once a
+    /// scan), when it still has this fingerprint.
+    pub(crate) fn take_row(&self, path: &Path, fingerprint: &str) -> Option<ToolEntry> {
+        let mut slot = self
+            .slot(path)?
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let row = slot.take_if(|row| {
             !row.fingerprint.is_empty()
                 && !row.content_hash.is_empty()
                 && row.fingerprint == fingerprint
@@ -341,15 +382,15 @@ impl KnownHashes {
             .shapes
             .as_ref()
             .map_or(0, |s| s.taken.load(std::sync::atomic::Ordering::Relaxed));
-        entries.len() == self.rows.len()
+        entries.len() == self.row_at.len()
             && (taken == entries.len()
                 || entries.iter().all(|e| {
-                    self.rows.get(e.path.as_os_str()).is_some_and(|row| {
-                        // The fingerprint `row` takes the row whole with: a row taken.
-                        let taken = !row.fingerprint.is_empty()
-                            && !row.content_hash.is_empty()
-                            && row.fingerprint == e.fingerprint;
-                        taken || same_row(row, e)
+                    self.slot(&e.path).is_some_and(|slot| {
+                        // A slot left empty is a row `take_row` took whole: this entry.
+                        slot.lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .as_ref()
+                            .is_none_or(|row| same_row(row, e))
                     })
                 }))
     }

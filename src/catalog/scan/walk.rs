@@ -351,16 +351,22 @@ pub(crate) fn restat(folder: &Path, shape: &Shape, limits: ScanLimits) -> Option
         rustix::fs::Mode::empty(),
     )
     .ok()?;
-    restat_at(dir.as_fd(), Path::new(folder.file_name()?), shape, limits)
+    restat_at(
+        dir.as_fd(),
+        Path::new(folder.file_name()?),
+        shape.clone(),
+        limits,
+    )
 }
 
 /// `restat` for the folder `name` of the open folder `dir`: every stat is one `statx` relative
 /// to `dir`, asking only what a listing reads, so the kernel resolves the path from the tier
-/// folder on instead of from `/` (a third of a stat's time at 10,000 tools).
+/// folder on instead of from `/` (a third of a stat's time at 10,000 tools). The shape is
+/// used up: its paths become the listing's, not copies.
 pub(crate) fn restat_at(
     dir: std::os::fd::BorrowedFd<'_>,
     name: &Path,
-    shape: &Shape,
+    shape: Shape,
     limits: ScanLimits,
 ) -> Option<Listing> {
     use rustix::fs::{AtFlags, StatxFlags};
@@ -379,21 +385,21 @@ pub(crate) fn restat_at(
     let mut bytes = 0u64;
     let mut entries = 0u64;
     let mut path = name.to_path_buf();
-    for (index, item) in shape.items.iter().enumerate() {
+    for (index, mut item) in shape.items.into_iter().enumerate() {
         if index > 0 {
             entries += 1;
             if entries > limits.max_tool_files {
                 return None;
             }
         }
-        let relative = match item {
+        let relative = match &mut item {
             Item::Review => continue,
-            Item::Folder(path, _) | Item::File(path) | Item::Symlink(path) => path,
+            Item::Folder(path, _) | Item::File(path) | Item::Symlink(path) => std::mem::take(path),
         };
         path.clear();
         path.push(name);
         if !relative.as_os_str().is_empty() {
-            path.push(relative);
+            path.push(&relative);
         }
         let meta = rustix::fs::statx(dir, &path, AtFlags::SYMLINK_NOFOLLOW, wanted).ok()?;
         if meta.stx_mask & wanted.bits() != wanted.bits() {
@@ -401,15 +407,15 @@ pub(crate) fn restat_at(
         }
         let kind = match (item, kind_of(&meta)) {
             (Item::Folder(_, stamp), libc::S_IFDIR) => {
-                if FolderStamp::of(&meta) != *stamp {
+                if FolderStamp::of(&meta) != stamp {
                     return None;
                 }
-                note_writable(&mut listing, relative.clone(), &meta);
+                note_writable_at(&mut listing, &relative, &meta);
                 readable(&meta, PathBuf::new()).ok()?;
                 continue;
             }
             (Item::File(_), libc::S_IFREG) => {
-                note_writable(&mut listing, relative.clone(), &meta);
+                note_writable_at(&mut listing, &relative, &meta);
                 readable(&meta, PathBuf::new()).ok()?;
                 Kind::File
             }
@@ -421,7 +427,7 @@ pub(crate) fn restat_at(
             return None;
         }
         listing.files.push(Listed {
-            relative: relative.clone(),
+            relative,
             kind,
             len: meta.stx_size,
             stamp: stamp_of(&meta),
@@ -555,6 +561,13 @@ fn readable(meta: &impl Stat, relative: PathBuf) -> Result<PathBuf, ListError> {
 fn note_writable(listing: &mut Listing, relative: PathBuf, meta: &impl Stat) {
     if listing.writable_by_others.is_none() && meta.st_mode() & 0o002 != 0 {
         listing.writable_by_others = Some(relative);
+    }
+}
+
+/// `note_writable` for a path the caller keeps: copied only when noted.
+fn note_writable_at(listing: &mut Listing, relative: &Path, meta: &impl Stat) {
+    if listing.writable_by_others.is_none() && meta.st_mode() & 0o002 != 0 {
+        listing.writable_by_others = Some(relative.to_path_buf());
     }
 }
 
