@@ -121,6 +121,72 @@ impl Store {
         self.index_rows(LISTING_COLUMNS, "", params![])
     }
 
+    /// What a first frame shows of the cached index, without reading all of it: the first
+    /// `rows` tools in the Catalog pane's `order` (name or tier; quality sorts by name until
+    /// the statistics come), the first `rows` candidates in the Review pane's order of a
+    /// start (by path: nothing has arrived yet and nothing cached drifts), and how many tools
+    /// each tier holds. `None` when the index holds no more than the rows read: those are
+    /// the whole of it (`load_index`).
+    ///
+    /// Both lists are read through the name and path indexes and stop at `rows`; the counts
+    /// read the tier column alone. The orders are the app's (`ToolEntry::name_order`, tier
+    /// then name and version, `PathBuf`'s): names and versions compare as bytes in both, and a
+    /// candidate's path differs from another's only in its last component.
+    pub(crate) fn index_head(
+        &self,
+        order: crate::catalog::SortOrder,
+        rows: usize,
+    ) -> Result<Option<IndexHead>, StoreError> {
+        use crate::catalog::SortOrder;
+        use crate::model::Tier;
+        let mut counts = [
+            Tier::Core,
+            Tier::Approved,
+            Tier::Experimental,
+            Tier::Archived,
+        ]
+        .map(|tier| (tier, 0));
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT tier, COUNT(*) FROM catalog_index GROUP BY tier")
+                .map_err(|e| self.error(e))?;
+            let mut found = stmt.query([]).map_err(|e| self.error(e))?;
+            while let Some(row) = found.next().map_err(|e| self.error(e))? {
+                let (Some(tier), Ok(count)) = (parsed_column::<Tier>(row, 0), row.get::<_, i64>(1))
+                else {
+                    continue;
+                };
+                if let Some(slot) = counts.iter_mut().find(|(t, _)| *t == tier) {
+                    slot.1 += usize::try_from(count).unwrap_or(0);
+                }
+            }
+        }
+        let total: usize = counts.iter().map(|(_, n)| n).sum();
+        if total <= rows {
+            return Ok(None);
+        }
+        let limit = i64::try_from(rows).unwrap_or(i64::MAX);
+        let by = match order {
+            SortOrder::Name | SortOrder::Quality => format!("name, {TIER_RANK}, version"),
+            SortOrder::Tier => format!("{TIER_RANK}, name, version"),
+        };
+        let mut entries = self.index_rows(
+            ALL_COLUMNS,
+            &format!("ORDER BY {by} LIMIT ?1"),
+            params![limit],
+        )?;
+        let candidates = self.index_rows(
+            ALL_COLUMNS,
+            "WHERE tier = 'experimental' ORDER BY path LIMIT ?1",
+            params![limit],
+        )?;
+        let shown: std::collections::HashSet<PathBuf> =
+            entries.iter().map(|e| e.path.clone()).collect();
+        entries.extend(candidates.into_iter().filter(|e| !shown.contains(&e.path)));
+        Ok(Some(IndexHead { entries, counts }))
+    }
+
     /// The cached rows of the tools named `name` (every tier and version): where to look, not
     /// what is there; the caller reads those folders.
     pub fn index_named(&self, name: &str) -> Result<Vec<ToolEntry>, StoreError> {
@@ -152,16 +218,21 @@ impl Store {
         tx.commit().map_err(err)
     }
 
+    /// The rows `filter` keeps, in the order it ends with (`ORDER BY rowid` when it has none).
     fn index_rows<P: rusqlite::Params>(
         &self,
         columns: &str,
         filter: &str,
         params: P,
     ) -> Result<Vec<ToolEntry>, StoreError> {
+        let order = match filter.contains("ORDER BY") {
+            true => "",
+            false => "ORDER BY rowid",
+        };
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT {columns} FROM catalog_index {filter} ORDER BY rowid"
+                "SELECT {columns} FROM catalog_index {filter} {order}"
             ))
             .map_err(|e| self.error(e))?;
         let rows = stmt
@@ -195,6 +266,19 @@ impl Store {
         Ok(rows.filter_map(|r| r.ok().flatten()).collect())
     }
 }
+
+/// What a first frame shows of the cached index (`Store::index_head`).
+#[derive(Debug)]
+pub(crate) struct IndexHead {
+    /// The first rows of the Catalog pane and of the Review pane, each once.
+    pub(crate) entries: Vec<ToolEntry>,
+    /// Tools in each tier, in tier order, all of them.
+    pub(crate) counts: [(crate::model::Tier, usize); 4],
+}
+
+/// A tier's place in `Tier`'s order, for SQL.
+const TIER_RANK: &str = "CASE tier WHEN 'core' THEN 0 WHEN 'approved' THEN 1 \
+    WHEN 'experimental' THEN 2 ELSE 3 END";
 
 /// The columns `index_rows` reads, in its order.
 const ALL_COLUMNS: &str = "path, tier, name, version, description, category, cost_tier,
@@ -456,6 +540,65 @@ mod tests {
         let mut more = scanned.clone();
         more.push(row("c", "/w/experimental/c", "3"));
         assert!(!index_holds(&indexed, &more), "a tool came");
+    }
+
+    /// The head of an index is its first rows in the catalog's orders (a row corrected since
+    /// the save, last by rowid, among them), the first candidates by path, and every tier's
+    /// count; an index no bigger than the rows asked for has no head: it is read whole.
+    #[test]
+    fn the_head_of_the_index_is_its_first_rows_in_each_panes_order_and_every_count() {
+        use crate::catalog::SortOrder;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let mut saved = Vec::new();
+        for i in 0..20 {
+            let mut entry = row(
+                &format!("t{i:02}"),
+                &format!("/w/experimental/z{:02}", 20 - i),
+                "h",
+            );
+            if i % 4 == 0 {
+                entry.tier = Tier::Approved;
+                entry.path = format!("/w/approved/t{i:02}").into();
+            }
+            saved.push(entry);
+        }
+        store.save_index(&saved).expect("save");
+        let corrected = row("a_late", "/w/experimental/zz", "h2");
+        store
+            .refresh_index(&[], std::slice::from_ref(&corrected))
+            .expect("corrected");
+        assert!(
+            store
+                .index_head(SortOrder::Name, 21)
+                .expect("head")
+                .is_none()
+        );
+
+        let head = store
+            .index_head(SortOrder::Name, 3)
+            .expect("head")
+            .expect("more rows than asked");
+        assert_eq!(
+            head.counts,
+            [
+                (Tier::Core, 0),
+                (Tier::Approved, 5),
+                (Tier::Experimental, 16),
+                (Tier::Archived, 0)
+            ]
+        );
+        let names: Vec<&str> = head.entries.iter().map(|e| e.name.as_str()).collect();
+        // By name: the corrected row first; then the first candidates by path (z01 is t19).
+        assert_eq!(names, ["a_late", "t00", "t01", "t19", "t18", "t17"]);
+        assert_eq!(head.entries[0], corrected);
+
+        let by_tier = store
+            .index_head(SortOrder::Tier, 2)
+            .expect("head")
+            .expect("more rows than asked");
+        let names: Vec<&str> = by_tier.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["t00", "t04", "t19", "t18"]);
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub enum AppEvent {
     },
     /// Tools a first scan read so far, shown before it ends.
     ScanRows(Vec<ToolEntry>),
+    /// The whole cached index, after a first frame drawn from its first rows
+    /// (`App::with_head`): its catalog, search index built.
+    IndexLoaded(Arc<Catalog>),
     DetailLoaded {
         path: PathBuf,
         content: Box<DetailContent>,
@@ -282,6 +285,7 @@ impl App {
             root_label,
             project_label: None,
             catalog: Arc::new(Catalog::new(cached)),
+            rest: None,
             view: Vec::new(),
             review: Vec::new(),
             sort,
@@ -344,6 +348,82 @@ impl App {
         };
         app.refresh_views();
         app
+    }
+
+    /// An app showing only `head`, the first rows of the cached index in the Catalog and
+    /// Review panes' orders (`Store::index_head`), with every tier's count: enough for a
+    /// first frame that looks as the whole index's would. The rest comes as
+    /// `AppEvent::IndexLoaded`; until then every other event is held, and taken in order
+    /// once it came, and nothing that needs the whole catalog (the history, a scan) starts.
+    pub(crate) fn with_head(
+        root_label: String,
+        head: crate::store::IndexHead,
+        sort: SortOrder,
+        keymap: Keymap,
+        theme: Theme,
+        run_policy: RunPolicy,
+    ) -> Self {
+        let mut app = Self::with_policy(root_label, head.entries, sort, keymap, theme, run_policy);
+        // Asked for again with the rest: the history is read for the whole catalog.
+        app.effects
+            .retain(|effect| !matches!(effect, Effect::LoadHistory));
+        app.rest = Some(state::RestOfIndex {
+            counts: head.counts,
+            held: Vec::new(),
+        });
+        app
+    }
+
+    /// Takes the whole cached index in place of its first rows, then every event held
+    /// meanwhile, in the order it came: from here on the app is what `with_policy` on the
+    /// whole index would have made.
+    fn take_rest(&mut self, catalog: Arc<Catalog>) {
+        let Some(rest) = self.rest.take() else {
+            return;
+        };
+        self.show_catalog(catalog);
+        self.effects.push(Effect::LoadHistory);
+        // An index that could not be read after all: the workspace is scanned, as a start with
+        // nothing cached does.
+        if self.catalog.entries().is_empty() {
+            self.scan_workspace();
+        }
+        for event in rest.held {
+            self.update(event);
+        }
+    }
+
+    /// Tools in each tier: the whole index's while only its first rows are here.
+    pub(crate) fn tier_counts(&self) -> [(crate::model::Tier, usize); 4] {
+        match &self.rest {
+            Some(rest) => rest.counts,
+            None => self.catalog.counts_per_tier(),
+        }
+    }
+
+    /// How many tools the catalog holds: the whole index's while only its first rows are here.
+    pub(crate) fn catalog_total(&self) -> usize {
+        match &self.rest {
+            Some(rest) => rest.counts.iter().map(|(_, n)| n).sum(),
+            None => self.catalog.len(),
+        }
+    }
+
+    /// The Review pane's rows, counted: with every candidate of the whole index while only its
+    /// first rows are here (nothing cached drifts, so the candidates are the experimental tier).
+    pub(crate) fn review_total(&self) -> usize {
+        let rows = self.review_rows();
+        match &self.rest {
+            Some(rest) => {
+                let candidates = rest
+                    .counts
+                    .iter()
+                    .find(|(tier, _)| *tier == crate::model::Tier::Experimental)
+                    .map_or(0, |(_, n)| *n);
+                rows - self.review.len() + candidates.max(self.review.len())
+            }
+            None => rows,
+        }
     }
 
     /// Effects requested since the last call, for the event loop to run.
@@ -457,6 +537,14 @@ impl App {
     }
 
     pub fn update(&mut self, event: AppEvent) {
+        if let Some(rest) = &mut self.rest {
+            match event {
+                AppEvent::IndexLoaded(catalog) => return self.take_rest(catalog),
+                // The terminal's size before anything else came: the first frame's layout.
+                AppEvent::Terminal(Event::Resize(..)) if rest.held.is_empty() => {}
+                event => return rest.held.push(event),
+            }
+        }
         self.on_event(event);
         // The preview follows the selection, the queue and the width, whatever moved them:
         // all of which leave the screen to draw again.
@@ -476,6 +564,8 @@ impl App {
             }
             AppEvent::ScanFinished { entries, elapsed } => self.on_scan_finished(entries, elapsed),
             AppEvent::ScanRows(rows) => self.on_scan_rows(rows),
+            // Only ever after `with_head`, and taken there.
+            AppEvent::IndexLoaded(_) => {}
             AppEvent::PreviewLoaded { hash, lines } => {
                 self.previews.fill(&hash, lines);
                 self.dirty = true;
