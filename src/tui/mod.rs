@@ -314,6 +314,8 @@ async fn event_loop(
     )));
     guard.terminal.draw(|frame| ui::draw(frame, app))?;
     app.dirty = false;
+    // Staging folders killed proposers left: nothing the frame showed depends on them.
+    ui_runtime.workbench.sweep_staging_in_background();
     if exit_after == "first-frame" {
         return Ok(());
     }
