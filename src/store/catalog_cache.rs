@@ -121,24 +121,43 @@ impl Store {
         self.index_rows(LISTING_COLUMNS, "", params![])
     }
 
-    /// What a first frame shows of the cached index, without reading all of it: the first
-    /// `rows` tools in the Catalog pane's `order` (name or tier; quality sorts by name until
-    /// the statistics come), the first `rows` candidates in the Review pane's order of a
-    /// start (by path: nothing has arrived yet and nothing cached drifts), and how many tools
-    /// each tier holds. `None` when the index holds no more than the rows read: those are
-    /// the whole of it (`load_index`).
+    /// What a first frame shows of the cached index of the workspace at `root`, without
+    /// reading all of it: the first `rows` tools in the Catalog pane's `order` (name or
+    /// tier; quality sorts by name until the statistics come), the first `rows` candidates in
+    /// the Review pane's order of a start (by path: nothing has arrived yet and nothing
+    /// cached drifts), and how many tools each tier holds. `None` when the index holds no
+    /// more than the rows read: those are the whole of it (`load_index`).
     ///
-    /// Both lists are read through the name and path indexes and stop at `rows`; the counts
-    /// read the tier column alone. The orders are the app's (`ToolEntry::name_order`, tier
-    /// then name and version, `PathBuf`'s): names and versions compare as bytes in both, and a
-    /// candidate's path differs from another's only in its last component.
+    /// Nothing here reads the table whole. The Catalog's rows come through the name index and
+    /// stop at `rows`. A tool's row lies under its tier's folder (`ROOT/TIER/…`, as the scan
+    /// and the watch read it), so each tier is counted, and the candidates read, within its
+    /// range of the path index; when the ranges do not add up to every row (an index written
+    /// under another spelling of the root) the tiers are counted from the tier column, and the
+    /// candidates read in path order, as the app would. The orders are the app's
+    /// (`ToolEntry::name_order`, tier then name and version, `PathBuf`'s): names and
+    /// versions compare as bytes in both, and a candidate's path differs from another's only
+    /// in its last component.
     pub(crate) fn index_head(
         &self,
+        root: &Path,
         order: crate::catalog::SortOrder,
         rows: usize,
     ) -> Result<Option<IndexHead>, StoreError> {
         use crate::catalog::SortOrder;
         use crate::model::Tier;
+        let err = |e| self.error(e);
+        let total: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM catalog_index", [], |row| row.get(0))
+            .map_err(err)?;
+        let total = usize::try_from(total).unwrap_or(0);
+        if total <= rows {
+            return Ok(None);
+        }
+        let range = |tier: Tier| {
+            let folder = root.join(tier.dir_name()).to_string_lossy().into_owned();
+            (format!("{folder}/"), format!("{folder}0"))
+        };
         let mut counts = [
             Tier::Core,
             Tier::Approved,
@@ -147,24 +166,35 @@ impl Store {
         ]
         .map(|tier| (tier, 0));
         {
+            let mut within = self
+                .conn
+                .prepare("SELECT COUNT(*) FROM catalog_index WHERE path >= ?1 AND path < ?2")
+                .map_err(err)?;
+            for (tier, count) in &mut counts {
+                let (from, to) = range(*tier);
+                let n: i64 = within
+                    .query_row(params![from, to], |row| row.get(0))
+                    .map_err(err)?;
+                *count = usize::try_from(n).unwrap_or(0);
+            }
+        }
+        let by_folder = counts.iter().map(|(_, n)| n).sum::<usize>() == total;
+        if !by_folder {
+            counts = counts.map(|(tier, _)| (tier, 0));
             let mut stmt = self
                 .conn
-                .prepare_cached("SELECT tier, COUNT(*) FROM catalog_index GROUP BY tier")
-                .map_err(|e| self.error(e))?;
-            let mut found = stmt.query([]).map_err(|e| self.error(e))?;
-            while let Some(row) = found.next().map_err(|e| self.error(e))? {
-                let (Some(tier), Ok(count)) = (parsed_column::<Tier>(row, 0), row.get::<_, i64>(1))
+                .prepare("SELECT tier, COUNT(*) FROM catalog_index GROUP BY tier")
+                .map_err(err)?;
+            let mut found = stmt.query([]).map_err(err)?;
+            while let Some(row) = found.next().map_err(err)? {
+                let (Some(tier), Ok(n)) = (parsed_column::<Tier>(row, 0), row.get::<_, i64>(1))
                 else {
                     continue;
                 };
                 if let Some(slot) = counts.iter_mut().find(|(t, _)| *t == tier) {
-                    slot.1 += usize::try_from(count).unwrap_or(0);
+                    slot.1 += usize::try_from(n).unwrap_or(0);
                 }
             }
-        }
-        let total: usize = counts.iter().map(|(_, n)| n).sum();
-        if total <= rows {
-            return Ok(None);
         }
         let limit = i64::try_from(rows).unwrap_or(i64::MAX);
         let by = match order {
@@ -176,11 +206,22 @@ impl Store {
             &format!("ORDER BY {by} LIMIT ?1"),
             params![limit],
         )?;
-        let candidates = self.index_rows(
-            ALL_COLUMNS,
-            "WHERE tier = 'experimental' ORDER BY path LIMIT ?1",
-            params![limit],
-        )?;
+        let candidates = match by_folder {
+            true => {
+                let (from, to) = range(Tier::Experimental);
+                self.index_rows(
+                    ALL_COLUMNS,
+                    "WHERE path >= ?2 AND path < ?3 AND tier = 'experimental' \
+                     ORDER BY path LIMIT ?1",
+                    params![limit, from, to],
+                )?
+            }
+            false => self.index_rows(
+                ALL_COLUMNS,
+                "WHERE tier = 'experimental' ORDER BY path LIMIT ?1",
+                params![limit],
+            )?,
+        };
         let shown: std::collections::HashSet<PathBuf> =
             entries.iter().map(|e| e.path.clone()).collect();
         entries.extend(candidates.into_iter().filter(|e| !shown.contains(&e.path)));
@@ -568,17 +609,27 @@ mod tests {
         store
             .refresh_index(&[], std::slice::from_ref(&corrected))
             .expect("corrected");
+        let root = Path::new("/w");
         assert!(
             store
-                .index_head(SortOrder::Name, 21)
+                .index_head(root, SortOrder::Name, 21)
                 .expect("head")
                 .is_none()
         );
 
         let head = store
-            .index_head(SortOrder::Name, 3)
+            .index_head(root, SortOrder::Name, 3)
             .expect("head")
             .expect("more rows than asked");
+        // Under another spelling of the root the ranges find nothing: the same, read slower.
+        let elsewhere = store
+            .index_head(Path::new("/x/w"), SortOrder::Name, 3)
+            .expect("head")
+            .expect("more rows than asked");
+        assert_eq!(
+            (&elsewhere.entries, elsewhere.counts),
+            (&head.entries, head.counts)
+        );
         assert_eq!(
             head.counts,
             [
@@ -594,7 +645,7 @@ mod tests {
         assert_eq!(head.entries[0], corrected);
 
         let by_tier = store
-            .index_head(SortOrder::Tier, 2)
+            .index_head(root, SortOrder::Tier, 2)
             .expect("head")
             .expect("more rows than asked");
         let names: Vec<&str> = by_tier.entries.iter().map(|e| e.name.as_str()).collect();

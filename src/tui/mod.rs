@@ -109,7 +109,11 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     // Like fzf, the first frame does not wait for the whole input: it is drawn from the
     // first rows of the cached index and the counts by tier, and the rest is read right
     // after it, off this thread (`event_loop`). A small index is read whole at once.
-    let head = store.lock().index_head(sort, FIRST_ROWS).ok().flatten();
+    let head = store
+        .lock()
+        .index_head(workbench.root(), sort, FIRST_ROWS)
+        .ok()
+        .flatten();
     let mut app = match head {
         Some(head) => App::with_head(label, head, sort, keymap, theme, policy),
         None => {

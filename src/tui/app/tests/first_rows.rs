@@ -3,6 +3,8 @@
 //! and the app the rest makes is the one the whole index makes at once.
 
 use super::*;
+use std::path::Path;
+
 use crate::store::Store;
 
 /// Tools in a generated index: more than `rows` of the head, spread over the tiers.
@@ -59,8 +61,13 @@ fn settled(mut app: App) -> App {
 }
 
 fn head_app(store: &Store, sort: SortOrder) -> App {
+    head_app_at(store, Path::new("/ws"), sort)
+}
+
+/// The first rows as a workbench on `root` reads them (the index's paths are under `/ws`).
+fn head_app_at(store: &Store, root: &Path, sort: SortOrder) -> App {
     let head = store
-        .index_head(sort, ROWS)
+        .index_head(root, sort, ROWS)
         .expect("head read")
         .expect("more than the head");
     assert!(head.entries.len() < TOOLS, "only the first rows are read");
@@ -106,6 +113,9 @@ fn the_first_frame_from_the_first_rows_is_the_whole_indexs_first_frame() {
         let whole = whole_app(&store, sort);
         let screen = render(&head, 160, 45);
         assert_eq!(screen, render(&whole, 160, 45), "{sort:?}");
+        // An index written under another spelling of the root: counted and read the slow way.
+        let elsewhere = head_app_at(&store, Path::new("/elsewhere/ws"), sort);
+        assert_eq!(render(&elsewhere, 160, 45), screen, "{sort:?}");
         // The counts are the whole index's, not the rows read.
         assert!(
             screen.contains(&format!("Catalog ({})", TOOLS + 1)),
