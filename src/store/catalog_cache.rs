@@ -197,15 +197,18 @@ impl Store {
             }
         }
         let limit = i64::try_from(rows).unwrap_or(i64::MAX);
+        // Named: SQLite 3.50's planner, with no statistics, otherwise sorts the whole table
+        // for the first rows by name (1,188 pages read at 10,000 tools instead of a few; the
+        // index comes from migration 6 on). Sorted by tier, the whole table is read and
+        // sorted: no index has that order.
         let by = match order {
-            SortOrder::Name | SortOrder::Quality => format!("name, {TIER_RANK}, version"),
-            SortOrder::Tier => format!("{TIER_RANK}, name, version"),
+            SortOrder::Name | SortOrder::Quality => {
+                format!("INDEXED BY catalog_index_name ORDER BY name, {TIER_RANK}, version")
+            }
+            SortOrder::Tier => format!("ORDER BY {TIER_RANK}, name, version"),
         };
-        let mut entries = self.index_rows(
-            ALL_COLUMNS,
-            &format!("ORDER BY {by} LIMIT ?1"),
-            params![limit],
-        )?;
+        let mut entries =
+            self.index_rows(ALL_COLUMNS, &format!("{by} LIMIT ?1"), params![limit])?;
         let candidates = match by_folder {
             true => {
                 let (from, to) = range(Tier::Experimental);
