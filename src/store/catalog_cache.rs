@@ -142,7 +142,7 @@ impl Store {
         root: &Path,
         order: crate::catalog::SortOrder,
         rows: usize,
-    ) -> Result<Option<IndexHead>, StoreError> {
+    ) -> Result<Option<crate::model::IndexHead>, StoreError> {
         use crate::catalog::SortOrder;
         use crate::model::Tier;
         let err = |e| self.error(e);
@@ -228,7 +228,7 @@ impl Store {
         let shown: std::collections::HashSet<PathBuf> =
             entries.iter().map(|e| e.path.clone()).collect();
         entries.extend(candidates.into_iter().filter(|e| !shown.contains(&e.path)));
-        Ok(Some(IndexHead { entries, counts }))
+        Ok(Some(crate::model::IndexHead { entries, counts }))
     }
 
     /// The cached rows of the tools named `name` (every tier and version): where to look, not
@@ -309,15 +309,6 @@ impl Store {
             .map_err(|e| self.error(e))?;
         Ok(rows.filter_map(|r| r.ok().flatten()).collect())
     }
-}
-
-/// What a first frame shows of the cached index (`Store::index_head`).
-#[derive(Debug)]
-pub(crate) struct IndexHead {
-    /// The first rows of the Catalog pane and of the Review pane, each once.
-    pub(crate) entries: Vec<ToolEntry>,
-    /// Tools in each tier, in tier order, all of them.
-    pub(crate) counts: [(crate::model::Tier, usize); 4],
 }
 
 /// A tier's place in `Tier`'s order, for SQL.

@@ -9,7 +9,6 @@
 pub(crate) mod backup;
 pub(crate) mod calls;
 pub(crate) mod catalog_cache;
-pub(crate) use catalog_cache::IndexHead;
 pub(crate) mod changes;
 mod column;
 pub mod decision_log;

@@ -73,6 +73,38 @@ pub enum DecisionError {
     },
 }
 
+/// The events that came while the app showed only the first rows of the cached index
+/// (`App::with_head`): a key, a tick, a poller's answer. Each is taken, in order, once the rest
+/// of the index is in, so none acts on the first rows alone; the terminal's size before
+/// anything else came (the first frame's layout) is taken at once.
+#[derive(Default)]
+pub(crate) struct Held(Vec<AppEvent>);
+
+impl Held {
+    /// `app.update(event)`, or `event` held while `app` waits for the rest of the index.
+    pub(crate) fn update(&mut self, app: &mut App, event: AppEvent) {
+        if app.rest.is_none() {
+            return app.update(event);
+        }
+        match event {
+            AppEvent::IndexLoaded(_) => {
+                app.update(event);
+                for held in std::mem::take(&mut self.0) {
+                    app.update(held);
+                }
+            }
+            AppEvent::Terminal(Event::Resize(..)) if self.0.is_empty() => app.update(event),
+            event => self.0.push(event),
+        }
+    }
+
+    /// How many events wait.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
 /// How long a status message stays up.
 const MESSAGE_TTL: Duration = Duration::from_secs(6);
 /// Two clicks on a row at most this far apart open it.
@@ -353,11 +385,11 @@ impl App {
     /// An app showing only `head`, the first rows of the cached index in the Catalog and
     /// Review panes' orders (`Store::index_head`), with every tier's count: enough for a
     /// first frame that looks as the whole index's would. The rest comes as
-    /// `AppEvent::IndexLoaded`; until then every other event is held, and taken in order
-    /// once it came, and nothing that needs the whole catalog (the history, a scan) starts.
+    /// `AppEvent::IndexLoaded`; until then the event loop holds every other event (`Held`),
+    /// and nothing that needs the whole catalog (the history, a scan) starts.
     pub(crate) fn with_head(
         root_label: String,
-        head: crate::store::IndexHead,
+        head: crate::model::IndexHead,
         sort: SortOrder,
         keymap: Keymap,
         theme: Theme,
@@ -367,20 +399,16 @@ impl App {
         // Asked for again with the rest: the history is read for the whole catalog.
         app.effects
             .retain(|effect| !matches!(effect, Effect::LoadHistory));
-        app.rest = Some(state::RestOfIndex {
-            counts: head.counts,
-            held: Vec::new(),
-        });
+        app.rest = Some(head.counts);
         app
     }
 
-    /// Takes the whole cached index in place of its first rows, then every event held
-    /// meanwhile, in the order it came: from here on the app is what `with_policy` on the
-    /// whole index would have made.
+    /// Takes the whole cached index in place of its first rows: from here on the app is what
+    /// `with_policy` on the whole index would have made.
     fn take_rest(&mut self, catalog: Arc<Catalog>) {
-        let Some(rest) = self.rest.take() else {
+        if self.rest.take().is_none() {
             return;
-        };
+        }
         self.show_catalog(catalog);
         self.effects.push(Effect::LoadHistory);
         // An index that could not be read after all: the workspace is scanned, as a start with
@@ -388,15 +416,12 @@ impl App {
         if self.catalog.entries().is_empty() {
             self.scan_workspace();
         }
-        for event in rest.held {
-            self.update(event);
-        }
     }
 
     /// Tools in each tier: the whole index's while only its first rows are here.
     pub(crate) fn tier_counts(&self) -> [(crate::model::Tier, usize); 4] {
-        match &self.rest {
-            Some(rest) => rest.counts,
+        match self.rest {
+            Some(counts) => counts,
             None => self.catalog.counts_per_tier(),
         }
     }
@@ -404,7 +429,7 @@ impl App {
     /// How many tools the catalog holds: the whole index's while only its first rows are here.
     pub(crate) fn catalog_total(&self) -> usize {
         match &self.rest {
-            Some(rest) => rest.counts.iter().map(|(_, n)| n).sum(),
+            Some(counts) => counts.iter().map(|(_, n)| n).sum(),
             None => self.catalog.len(),
         }
     }
@@ -414,9 +439,8 @@ impl App {
     pub(crate) fn review_total(&self) -> usize {
         let rows = self.review_rows();
         match &self.rest {
-            Some(rest) => {
-                let candidates = rest
-                    .counts
+            Some(counts) => {
+                let candidates = counts
                     .iter()
                     .find(|(tier, _)| *tier == crate::model::Tier::Experimental)
                     .map_or(0, |(_, n)| *n);
@@ -537,14 +561,6 @@ impl App {
     }
 
     pub fn update(&mut self, event: AppEvent) {
-        if let Some(rest) = &mut self.rest {
-            match event {
-                AppEvent::IndexLoaded(catalog) => return self.take_rest(catalog),
-                // The terminal's size before anything else came: the first frame's layout.
-                AppEvent::Terminal(Event::Resize(..)) if rest.held.is_empty() => {}
-                event => return rest.held.push(event),
-            }
-        }
         self.on_event(event);
         // The preview follows the selection, the queue and the width, whatever moved them:
         // all of which leave the screen to draw again.
@@ -564,8 +580,7 @@ impl App {
             }
             AppEvent::ScanFinished { entries, elapsed } => self.on_scan_finished(entries, elapsed),
             AppEvent::ScanRows(rows) => self.on_scan_rows(rows),
-            // Only ever after `with_head`, and taken there.
-            AppEvent::IndexLoaded(_) => {}
+            AppEvent::IndexLoaded(catalog) => self.take_rest(catalog),
             AppEvent::PreviewLoaded { hash, lines } => {
                 self.previews.fill(&hash, lines);
                 self.dirty = true;

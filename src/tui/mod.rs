@@ -347,8 +347,8 @@ async fn event_loop(
     // Left out of the first frame: the search index, built now, before the first key.
     app.catalog.search();
     // The rest of the cached index, when the first frame showed only its first rows: read on
-    // a blocking thread with its search index, and taken as one event. The app holds every
-    // event until then (`App::with_head`); the watch, and the scan it starts, wait for it too.
+    // a blocking thread with its search index, and taken as one event. The loop holds every
+    // event until then (`app::Held`); the watch, and the scan it starts, wait for it too.
     let rest_due = app.rest.is_some();
     if rest_due {
         let (tx, store) = (tx.clone(), ui_runtime.store.clone());
@@ -374,6 +374,8 @@ async fn event_loop(
     }
     let mut watcher_setup = (!rest_due).then(|| ui_runtime.live.follow());
     let mut watcher = None;
+    // Events that come before the rest of the index wait for it (`Held`).
+    let mut held = app::Held::default();
     let mut terminal_events = crossterm::event::EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -469,8 +471,10 @@ async fn event_loop(
             _ = tick.tick() => AppEvent::Tick,
         };
         let mut scan_done = matches!(event, AppEvent::ScanFinished { .. });
-        whole_index(&event, &ui_runtime, &mut watcher_setup);
-        app.update(event);
+        whole_index(&event, &ui_runtime, &mut watcher_setup, || {
+            ui_runtime.live.follow()
+        });
+        held.update(app, event);
         // Coalesce bursts before drawing once, within a budget: past it the loop goes round,
         // so input and the next frame are never stuck behind a flood.
         let budget = Instant::now() + DRAIN_BUDGET;
@@ -487,8 +491,10 @@ async fn event_loop(
                     // In a burst (thousands of validations answering) the scan's end comes
                     // here more often than first.
                     scan_done |= matches!(event, AppEvent::ScanFinished { .. });
-                    whole_index(&event, &ui_runtime, &mut watcher_setup);
-                    app.update(event);
+                    whole_index(&event, &ui_runtime, &mut watcher_setup, || {
+                        ui_runtime.live.follow()
+                    });
+                    held.update(app, event);
                 }
                 None => break,
             }
@@ -528,16 +534,17 @@ async fn event_loop(
 
 /// The rest of the cached index came (`AppEvent::IndexLoaded`): the live catalog starts from
 /// it, and only then is the workspace watched, so no change the watch folds in is lost to it.
-fn whole_index(
+fn whole_index<S>(
     event: &AppEvent,
     ui_runtime: &UiRuntime,
-    watcher_setup: &mut Option<crate::jobs::watch::WatchSetup>,
+    watcher_setup: &mut Option<S>,
+    follow: impl FnOnce() -> S,
 ) {
     if let AppEvent::IndexLoaded(catalog) = event
         && watcher_setup.is_none()
     {
         ui_runtime.live.start_from(catalog);
-        *watcher_setup = Some(ui_runtime.live.follow());
+        *watcher_setup = Some(follow());
     }
 }
 

@@ -230,16 +230,6 @@ impl Overlay {
     }
 }
 
-/// What a workbench started from the first rows of its cached index waits for, and what came
-/// meanwhile.
-pub(crate) struct RestOfIndex {
-    /// Tools in each tier of the whole index, in tier order: what the first frame counts.
-    pub(crate) counts: [(crate::model::Tier, usize); 4],
-    /// Every event that came before the rest (a key, a tick, a poller's answer), in order:
-    /// each is taken once the catalog is whole, so none acts on the first rows alone.
-    pub(crate) held: Vec<super::AppEvent>,
-}
-
 pub struct App {
     pub(crate) root_label: String,
     /// The project tools that declare one work on (`--project`, else the workspace's accepted
@@ -248,9 +238,10 @@ pub struct App {
     pub(crate) project_label: Option<String>,
     /// Shared with background work (validation) without copying.
     pub(crate) catalog: Arc<Catalog>,
-    /// While the rest of the cached index loads: `catalog` holds only the first rows of the
-    /// Catalog and Review panes (`App::with_head`).
-    pub(crate) rest: Option<RestOfIndex>,
+    /// While the rest of the cached index loads, the whole index's tools in each tier, in
+    /// tier order: `catalog` holds only the first rows of the Catalog and Review panes
+    /// (`App::with_head`).
+    pub(crate) rest: Option<[(crate::model::Tier, usize); 4]>,
     /// Catalog indices in display order (filtered and sorted).
     pub(crate) view: Vec<usize>,
     /// Catalog indices of the review queue.

@@ -55,8 +55,11 @@ fn cached_index() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// The first frame's layout: the terminal's size, taken at once (nothing held yet).
 fn settled(mut app: App) -> App {
-    app.update(AppEvent::Terminal(Event::Resize(160, 45)));
+    let mut held = Held::default();
+    held.update(&mut app, AppEvent::Terminal(Event::Resize(160, 45)));
+    assert_eq!(held.len(), 0);
     app
 }
 
@@ -91,10 +94,19 @@ fn whole_app(store: &Store, sort: SortOrder) -> App {
     ))
 }
 
+/// Sends `event` through the loop's hold, as the event loop does.
+fn send(held: &mut Held, app: &mut App, event: AppEvent) {
+    held.update(app, event);
+}
+
 fn rest(store: &Store) -> AppEvent {
     let catalog = Catalog::new(store.load_index().expect("index"));
     catalog.search();
     AppEvent::IndexLoaded(Arc::new(catalog))
+}
+
+fn press(code: KeyCode) -> AppEvent {
+    AppEvent::Terminal(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
 /// What the Catalog pane lists, in its order.
@@ -139,7 +151,7 @@ fn the_rest_makes_the_app_the_whole_index_makes_at_once() {
     for sort in [SortOrder::Name, SortOrder::Tier] {
         let mut head = head_app(&store, sort);
         let mut whole = whole_app(&store, sort);
-        head.update(rest(&store));
+        send(&mut Held::default(), &mut head, rest(&store));
         assert!(head.rest.is_none());
         assert_eq!(head.catalog.entries(), whole.catalog.entries(), "{sort:?}");
         assert_eq!(listed(&head), listed(&whole));
@@ -166,12 +178,15 @@ fn keys_typed_before_the_rest_arrives_act_on_the_whole_catalog() {
     let (_dir, store) = cached_index();
     let mut head = head_app(&store, SortOrder::Name);
     let mut whole = whole_app(&store, SortOrder::Name);
+    let mut held = Held::default();
     // A filter typed before the rest: held, not applied to the first rows.
-    key(&mut head, KeyCode::Char('/'));
-    type_text(&mut head, "tool_059");
+    for c in "/tool_059".chars() {
+        send(&mut held, &mut head, press(KeyCode::Char(c)));
+    }
     assert!(head.filter.query.is_empty(), "held, not yet taken");
-    assert_eq!(head.rest.as_ref().map(|rest| rest.held.len()), Some(9));
-    head.update(rest(&store));
+    assert_eq!(held.len(), 9);
+    send(&mut held, &mut head, rest(&store));
+    assert_eq!(held.len(), 0);
     assert_eq!(head.filter.query, "tool_059");
     assert_eq!(head.catalog.len(), TOOLS + 1);
     key(&mut whole, KeyCode::Char('/'));
@@ -188,19 +203,28 @@ fn enter_on_a_row_shown_before_the_rest_arrives_runs_that_tool() {
     let (_dir, store) = cached_index();
     let mut head = head_app(&store, SortOrder::Name);
     let mut whole = whole_app(&store, SortOrder::Name);
-    key(&mut head, KeyCode::Down);
-    key(&mut head, KeyCode::Enter);
-    // Quitting waits for the rest too: nothing is lost, nothing acts on the first rows.
-    key(&mut head, KeyCode::Esc);
-    assert_eq!(
-        head.rest.as_ref().map(|rest| rest.held.len()),
-        Some(3),
-        "held"
+    let mut held = Held::default();
+    for code in [KeyCode::Down, KeyCode::Enter, KeyCode::Esc] {
+        send(&mut held, &mut head, press(code));
+    }
+    // A tick and a resize after the keys wait behind them, in order.
+    send(&mut held, &mut head, AppEvent::Tick);
+    send(
+        &mut held,
+        &mut head,
+        AppEvent::Terminal(Event::Resize(160, 45)),
     );
-    head.update(rest(&store));
+    assert_eq!(held.len(), 5, "held");
+    assert!(
+        head.take_effects().is_empty(),
+        "nothing acted on the first rows"
+    );
+    send(&mut held, &mut head, rest(&store));
     key(&mut whole, KeyCode::Down);
     key(&mut whole, KeyCode::Enter);
     key(&mut whole, KeyCode::Esc);
+    whole.update(AppEvent::Tick);
+    whole.update(AppEvent::Terminal(Event::Resize(160, 45)));
     assert_eq!(render(&head, 160, 45), render(&whole, 160, 45));
     assert_eq!(head.take_effects(), whole.take_effects());
     assert_eq!(
@@ -214,6 +238,10 @@ fn enter_on_a_row_shown_before_the_rest_arrives_runs_that_tool() {
 fn a_rest_that_could_not_be_read_scans_the_workspace() {
     let (_dir, store) = cached_index();
     let mut head = head_app(&store, SortOrder::Name);
-    head.update(AppEvent::IndexLoaded(Arc::new(Catalog::new(Vec::new()))));
+    send(
+        &mut Held::default(),
+        &mut head,
+        AppEvent::IndexLoaded(Arc::new(Catalog::new(Vec::new()))),
+    );
     assert!(head.take_effects().contains(&Effect::Scan));
 }
