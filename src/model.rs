@@ -94,6 +94,16 @@ pub(crate) use permissions::{
     declared_path,
 };
 
+/// What a first frame shows of the cached index (`Store::index_head`): the first rows of the
+/// Catalog and Review panes, and every tier's count.
+#[derive(Debug)]
+pub(crate) struct IndexHead {
+    /// The first rows of the Catalog pane and of the Review pane, each once.
+    pub(crate) entries: Vec<ToolEntry>,
+    /// Tools in each tier, in tier order, all of them.
+    pub(crate) counts: [(Tier, usize); 4],
+}
+
 string_enum! {
     /// Where a tool lives; the folder name under the workspace root.
     Tier { Core => "core", Approved => "approved", Experimental => "experimental", Archived => "archived" }

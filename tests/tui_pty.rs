@@ -453,6 +453,39 @@ fn with_the_watches_spent_the_workbench_polls_and_a_new_tool_still_arrives() {
     session.wait_for("late_arrival");
 }
 
+/// A catalog larger than the first frame reads (128 rows): the frame counts every tool, and a
+/// filter typed before the rest of the cached index arrived searches every tool.
+#[test]
+fn a_filter_typed_as_the_workbench_starts_searches_the_whole_cached_catalog() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    for i in 0..300 {
+        let name = format!("tool_{i:03}");
+        common::write_tool(
+            ws.path(),
+            "approved",
+            &name,
+            &common::minimal_manifest(&name),
+        );
+    }
+    common::write_tool(
+        ws.path(),
+        "approved",
+        "zz_last",
+        &common::minimal_manifest("zz_last"),
+    );
+    common::accept(ws.path());
+    // Cached: the next start draws its first frame from the index.
+    assert!(common::toolbench(ws.path(), &["list"]).status.success());
+    let config = tempfile::tempdir().expect("tempdir");
+    let mut session = Session::start(ws.path(), config.path());
+    session.type_keys("/zz_l");
+    let screen = session.wait_for("Catalog (1/301)");
+    assert!(screen.contains("zz_last"), "{screen}");
+    session.type_keys("\x1b");
+    let screen = session.wait_for("Catalog (301)");
+    assert!(screen.contains("tool_000"), "{screen}");
+}
+
 #[test]
 fn sigterm_restores_the_terminal() {
     let ws = common::sample_workspace();

@@ -316,7 +316,7 @@ fn dispatch(cli: Cli, helper: PreforkedHelper) -> CliResult {
         // no decision, run or other instance of the workspace is read.
         Some(CliCommand::Tools(args)) if args.is_send() => tools::run(args, &ws(Opening::Quiet)?),
         Some(CliCommand::Tools(args)) => tools::run(args, &checked()?),
-        None => crate::tui::run(checked()?).map_err(CliError::from),
+        None => crate::tui::run(ws(Opening::Workbench)?).map_err(CliError::from),
     }
 }
 

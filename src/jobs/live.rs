@@ -133,6 +133,15 @@ impl LiveCatalog {
         }
     }
 
+    /// Starts again from `catalog`, the whole cached index, in place of the first rows of it a
+    /// front end started from to draw its first frame sooner (`tui::run`). Nothing on disk
+    /// changed, so the index is not due and nobody is told. Only before `follow`: no change
+    /// can have been folded in yet.
+    pub(crate) fn start_from(&self, catalog: &Catalog) {
+        *self.catalog.write().unwrap_or_else(PoisonError::into_inner) =
+            Arc::new(Catalog::from_shared(catalog.shared_entries()));
+    }
+
     /// Takes `entries`, a scan a front end made itself (with its progress shown), as the
     /// catalog at once; the index is due (`write_index_if_due`). Not told: the front end that
     /// scanned has them.

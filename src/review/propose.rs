@@ -38,7 +38,7 @@ use crate::text::human_size;
 mod landing;
 mod paths;
 
-pub(crate) use landing::recover;
+pub(crate) use landing::{forget_unannounced, recover_landings};
 
 pub(crate) use paths::{PathError, check_all as check_paths, repository_name};
 

@@ -144,6 +144,116 @@ impl Store {
         self.index_rows(LISTING_COLUMNS, "", params![])
     }
 
+    /// What a first frame shows of the cached index of the workspace at `root`, without
+    /// reading all of it: the first `rows` tools in the Catalog pane's `order` (name or
+    /// tier; quality sorts by name until the statistics come), the first `rows` candidates in
+    /// the Review pane's order of a start (by path: nothing has arrived yet and nothing
+    /// cached drifts), and how many tools each tier holds. `None` when the index holds no
+    /// more than the rows read: those are the whole of it (`load_index`).
+    ///
+    /// Nothing here reads the table whole. The Catalog's rows come through the name index and
+    /// stop at `rows`. A tool's row lies under its tier's folder (`ROOT/TIER/…`, as the scan
+    /// and the watch read it), so each tier is counted, and the candidates read, within its
+    /// range of the path index; when the ranges do not add up to every row (an index written
+    /// under another spelling of the root) the tiers are counted from the tier column, and the
+    /// candidates read in path order, as the app would. The orders are the app's
+    /// (`ToolEntry::name_order`, tier then name and version, `PathBuf`'s): names and
+    /// versions compare as bytes in both, and a candidate's path differs from another's only
+    /// in its last component.
+    pub(crate) fn index_head(
+        &self,
+        root: &Path,
+        order: crate::catalog::SortOrder,
+        rows: usize,
+    ) -> Result<Option<crate::model::IndexHead>, StoreError> {
+        use crate::catalog::SortOrder;
+        use crate::model::Tier;
+        let err = |e| self.error(e);
+        let total: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM catalog_index", [], |row| row.get(0))
+            .map_err(err)?;
+        let total = usize::try_from(total).unwrap_or(0);
+        if total <= rows {
+            return Ok(None);
+        }
+        let range = |tier: Tier| {
+            let folder = root.join(tier.dir_name()).to_string_lossy().into_owned();
+            (format!("{folder}/"), format!("{folder}0"))
+        };
+        let mut counts = [
+            Tier::Core,
+            Tier::Approved,
+            Tier::Experimental,
+            Tier::Archived,
+        ]
+        .map(|tier| (tier, 0));
+        {
+            let mut within = self
+                .conn
+                .prepare("SELECT COUNT(*) FROM catalog_index WHERE path >= ?1 AND path < ?2")
+                .map_err(err)?;
+            for (tier, count) in &mut counts {
+                let (from, to) = range(*tier);
+                let n: i64 = within
+                    .query_row(params![from, to], |row| row.get(0))
+                    .map_err(err)?;
+                *count = usize::try_from(n).unwrap_or(0);
+            }
+        }
+        let by_folder = counts.iter().map(|(_, n)| n).sum::<usize>() == total;
+        if !by_folder {
+            counts = counts.map(|(tier, _)| (tier, 0));
+            let mut stmt = self
+                .conn
+                .prepare("SELECT tier, COUNT(*) FROM catalog_index GROUP BY tier")
+                .map_err(err)?;
+            let mut found = stmt.query([]).map_err(err)?;
+            while let Some(row) = found.next().map_err(err)? {
+                let (Some(tier), Ok(n)) = (parsed_column::<Tier>(row, 0), row.get::<_, i64>(1))
+                else {
+                    continue;
+                };
+                if let Some(slot) = counts.iter_mut().find(|(t, _)| *t == tier) {
+                    slot.1 += usize::try_from(n).unwrap_or(0);
+                }
+            }
+        }
+        let limit = i64::try_from(rows).unwrap_or(i64::MAX);
+        // Named: SQLite 3.50's planner, with no statistics, otherwise sorts the whole table
+        // for the first rows by name (1,188 pages read at 10,000 tools instead of a few; the
+        // index comes from migration 6 on). Sorted by tier, the whole table is read and
+        // sorted: no index has that order.
+        let by = match order {
+            SortOrder::Name | SortOrder::Quality => {
+                format!("INDEXED BY catalog_index_name ORDER BY name, {TIER_RANK}, version")
+            }
+            SortOrder::Tier => format!("ORDER BY {TIER_RANK}, name, version"),
+        };
+        let mut entries =
+            self.index_rows(ALL_COLUMNS, &format!("{by} LIMIT ?1"), params![limit])?;
+        let candidates = match by_folder {
+            true => {
+                let (from, to) = range(Tier::Experimental);
+                self.index_rows(
+                    ALL_COLUMNS,
+                    "WHERE path >= ?2 AND path < ?3 AND tier = 'experimental' \
+                     ORDER BY path LIMIT ?1",
+                    params![limit, from, to],
+                )?
+            }
+            false => self.index_rows(
+                ALL_COLUMNS,
+                "WHERE tier = 'experimental' ORDER BY path LIMIT ?1",
+                params![limit],
+            )?,
+        };
+        let shown: std::collections::HashSet<PathBuf> =
+            entries.iter().map(|e| e.path.clone()).collect();
+        entries.extend(candidates.into_iter().filter(|e| !shown.contains(&e.path)));
+        Ok(Some(crate::model::IndexHead { entries, counts }))
+    }
+
     /// The cached rows of the tools named `name` (every tier and version): where to look, not
     /// what is there; the caller reads those folders.
     pub fn index_named(&self, name: &str) -> Result<Vec<ToolEntry>, StoreError> {
@@ -175,6 +285,7 @@ impl Store {
         tx.commit().map_err(err)
     }
 
+    /// The rows `filter` keeps, in the order it ends with (`ORDER BY rowid` when it has none).
     fn index_rows<P: rusqlite::Params>(
         &self,
         columns: &str,
@@ -193,10 +304,14 @@ impl Store {
         capacity: usize,
         wrap: impl FnMut(ToolEntry) -> T,
     ) -> Result<Vec<T>, StoreError> {
+        let order = match filter.contains("ORDER BY") {
+            true => "",
+            false => "ORDER BY rowid",
+        };
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT {columns} FROM catalog_index {filter} ORDER BY rowid"
+                "SELECT {columns} FROM catalog_index {filter} {order}"
             ))
             .map_err(|e| self.error(e))?;
         let rows = stmt
@@ -232,6 +347,10 @@ impl Store {
         Ok(out)
     }
 }
+
+/// A tier's place in `Tier`'s order, for SQL.
+const TIER_RANK: &str = "CASE tier WHEN 'core' THEN 0 WHEN 'approved' THEN 1 \
+    WHEN 'experimental' THEN 2 ELSE 3 END";
 
 /// The columns `index_rows` reads, in its order.
 const ALL_COLUMNS: &str = "path, tier, name, version, description, category, cost_tier,
@@ -493,6 +612,75 @@ mod tests {
         let mut more = scanned.clone();
         more.push(row("c", "/w/experimental/c", "3"));
         assert!(!index_holds(&indexed, &more), "a tool came");
+    }
+
+    /// The head of an index is its first rows in the catalog's orders (a row corrected since
+    /// the save, last by rowid, among them), the first candidates by path, and every tier's
+    /// count; an index no bigger than the rows asked for has no head: it is read whole.
+    #[test]
+    fn the_head_of_the_index_is_its_first_rows_in_each_panes_order_and_every_count() {
+        use crate::catalog::SortOrder;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let mut saved = Vec::new();
+        for i in 0..20 {
+            let mut entry = row(
+                &format!("t{i:02}"),
+                &format!("/w/experimental/z{:02}", 20 - i),
+                "h",
+            );
+            if i % 4 == 0 {
+                entry.tier = Tier::Approved;
+                entry.path = format!("/w/approved/t{i:02}").into();
+            }
+            saved.push(entry);
+        }
+        store.save_index(&saved).expect("save");
+        let corrected = row("a_late", "/w/experimental/zz", "h2");
+        store
+            .refresh_index(&[], std::slice::from_ref(&corrected))
+            .expect("corrected");
+        let root = Path::new("/w");
+        assert!(
+            store
+                .index_head(root, SortOrder::Name, 21)
+                .expect("head")
+                .is_none()
+        );
+
+        let head = store
+            .index_head(root, SortOrder::Name, 3)
+            .expect("head")
+            .expect("more rows than asked");
+        // Under another spelling of the root the ranges find nothing: the same, read slower.
+        let elsewhere = store
+            .index_head(Path::new("/x/w"), SortOrder::Name, 3)
+            .expect("head")
+            .expect("more rows than asked");
+        assert_eq!(
+            (&elsewhere.entries, elsewhere.counts),
+            (&head.entries, head.counts)
+        );
+        assert_eq!(
+            head.counts,
+            [
+                (Tier::Core, 0),
+                (Tier::Approved, 5),
+                (Tier::Experimental, 16),
+                (Tier::Archived, 0)
+            ]
+        );
+        let names: Vec<&str> = head.entries.iter().map(|e| e.name.as_str()).collect();
+        // By name: the corrected row first; then the first candidates by path (z01 is t19).
+        assert_eq!(names, ["a_late", "t00", "t01", "t19", "t18", "t17"]);
+        assert_eq!(head.entries[0], corrected);
+
+        let by_tier = store
+            .index_head(root, SortOrder::Tier, 2)
+            .expect("head")
+            .expect("more rows than asked");
+        let names: Vec<&str> = by_tier.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["t00", "t04", "t19", "t18"]);
     }
 
     #[test]

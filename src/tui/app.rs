@@ -61,6 +61,38 @@ use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
 use crate::model::StoreError;
 use crate::model::services::InstanceRow;
 
+/// The events that came while the app showed only the first rows of the cached index
+/// (`App::with_head`): a key, a tick, a poller's answer. Each is taken, in order, once the rest
+/// of the index is in, so none acts on the first rows alone; the terminal's size before
+/// anything else came (the first frame's layout) is taken at once.
+#[derive(Default)]
+pub(crate) struct Held(Vec<AppEvent>);
+
+impl Held {
+    /// `app.update(event)`, or `event` held while `app` waits for the rest of the index.
+    pub(crate) fn update(&mut self, app: &mut App, event: AppEvent) {
+        if app.rest.is_none() {
+            return app.update(event);
+        }
+        match event {
+            AppEvent::IndexLoaded(_) => {
+                app.update(event);
+                for held in std::mem::take(&mut self.0) {
+                    app.update(held);
+                }
+            }
+            AppEvent::Terminal(Event::Resize(..)) if self.0.is_empty() => app.update(event),
+            event => self.0.push(event),
+        }
+    }
+
+    /// How many events wait.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
 /// How long a status message stays up.
 const MESSAGE_TTL: Duration = Duration::from_secs(6);
 /// Two clicks on a row at most this far apart open it.
@@ -80,6 +112,9 @@ pub enum AppEvent {
     },
     /// Tools a first scan read so far, shown before it ends.
     ScanRows(Vec<ToolEntry>),
+    /// The whole cached index, after a first frame drawn from its first rows
+    /// (`App::with_head`): its catalog, search index built.
+    IndexLoaded(Arc<Catalog>),
     DetailLoaded {
         path: PathBuf,
         content: Box<DetailContent>,
@@ -271,6 +306,7 @@ impl App {
             root_label,
             project_label: None,
             catalog: Arc::new(Catalog::new(cached)),
+            rest: None,
             view: Vec::new(),
             review: Vec::new(),
             sort,
@@ -333,6 +369,74 @@ impl App {
         };
         app.refresh_views();
         app
+    }
+
+    /// An app showing only `head`, the first rows of the cached index in the Catalog and
+    /// Review panes' orders (`Store::index_head`), with every tier's count: enough for a
+    /// first frame that looks as the whole index's would. The rest comes as
+    /// `AppEvent::IndexLoaded`; until then the event loop holds every other event (`Held`),
+    /// and nothing that needs the whole catalog (the history, a scan) starts.
+    pub(crate) fn with_head(
+        root_label: String,
+        head: crate::model::IndexHead,
+        sort: SortOrder,
+        keymap: Keymap,
+        theme: Theme,
+        run_policy: RunPolicy,
+    ) -> Self {
+        let mut app = Self::with_policy(root_label, head.entries, sort, keymap, theme, run_policy);
+        // Asked for again with the rest: the history is read for the whole catalog.
+        app.effects
+            .retain(|effect| !matches!(effect, Effect::LoadHistory));
+        app.rest = Some(head.counts);
+        app
+    }
+
+    /// Takes the whole cached index in place of its first rows: from here on the app is what
+    /// `with_policy` on the whole index would have made.
+    fn take_rest(&mut self, catalog: Arc<Catalog>) {
+        if self.rest.take().is_none() {
+            return;
+        }
+        self.show_catalog(catalog);
+        self.effects.push(Effect::LoadHistory);
+        // An index that could not be read after all: the workspace is scanned, as a start with
+        // nothing cached does.
+        if self.catalog.entries().is_empty() {
+            self.scan_workspace();
+        }
+    }
+
+    /// Tools in each tier: the whole index's while only its first rows are here.
+    pub(crate) fn tier_counts(&self) -> [(crate::model::Tier, usize); 4] {
+        match self.rest {
+            Some(counts) => counts,
+            None => self.catalog.counts_per_tier(),
+        }
+    }
+
+    /// How many tools the catalog holds: the whole index's while only its first rows are here.
+    pub(crate) fn catalog_total(&self) -> usize {
+        match &self.rest {
+            Some(counts) => counts.iter().map(|(_, n)| n).sum(),
+            None => self.catalog.len(),
+        }
+    }
+
+    /// The Review pane's rows, counted: with every candidate of the whole index while only its
+    /// first rows are here (nothing cached drifts, so the candidates are the experimental tier).
+    pub(crate) fn review_total(&self) -> usize {
+        let rows = self.review_rows();
+        match &self.rest {
+            Some(counts) => {
+                let candidates = counts
+                    .iter()
+                    .find(|(tier, _)| *tier == crate::model::Tier::Experimental)
+                    .map_or(0, |(_, n)| *n);
+                rows - self.review.len() + candidates.max(self.review.len())
+            }
+            None => rows,
+        }
     }
 
     /// Effects requested since the last call, for the event loop to run.
@@ -465,6 +569,7 @@ impl App {
             }
             AppEvent::ScanFinished { entries, elapsed } => self.on_scan_finished(entries, elapsed),
             AppEvent::ScanRows(rows) => self.on_scan_rows(rows),
+            AppEvent::IndexLoaded(catalog) => self.take_rest(catalog),
             AppEvent::PreviewLoaded { hash, lines } => {
                 self.previews.fill(&hash, lines);
                 self.dirty = true;

@@ -78,6 +78,9 @@ pub(crate) const EXIT_AFTER_ENV: &str = "TOOLBENCH_EXIT_AFTER";
 /// the workbench does.
 pub(crate) const QUEUE_REPORT_ENV: &str = "TOOLBENCH_QUEUE_REPORT";
 
+/// Rows of the cached index the first frame is drawn from, in each of the Catalog and Review
+/// panes' orders: more than either pane has on a 128-line screen.
+const FIRST_ROWS: usize = 128;
 /// The shortest time between two frames: output floods redraw at most this often.
 const FRAME_INTERVAL: Duration = Duration::from_millis(16);
 /// Failures shown in the Failures pane.
@@ -97,15 +100,26 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
     let keymap = Keymap::load(dir.as_deref())?;
     let theme = Theme::load(dir.as_deref())?;
     let store = workbench.store()?;
-    let cached = store.lock().load_index().unwrap_or_default();
-    let mut app = App::with_policy(
+    let (label, sort) = (
         root_label(workbench.root(), workbench.source()),
-        cached,
         workbench.config().sort,
-        keymap,
-        theme,
-        crate::runner::gate::RunPolicy::of(workbench.config()),
     );
+    let policy = crate::runner::gate::RunPolicy::of(workbench.config());
+    // Like fzf, the first frame does not wait for the whole input: it is drawn from the
+    // first rows of the cached index and the counts by tier, and the rest is read right
+    // after it, off this thread (`event_loop`). A small index is read whole at once.
+    let head = store
+        .lock()
+        .index_head(workbench.root(), sort, FIRST_ROWS)
+        .ok()
+        .flatten();
+    let mut app = match head {
+        Some(head) => App::with_head(label, head, sort, keymap, theme, policy),
+        None => {
+            let cached = store.lock().load_index().unwrap_or_default();
+            App::with_policy(label, cached, sort, keymap, theme, policy)
+        }
+    };
     app.project_label = workbench.project().map(|project| {
         let name = project.file_name().map_or_else(
             || project.display().to_string(),
@@ -302,6 +316,8 @@ async fn event_loop(
     )));
     guard.terminal.draw(|frame| ui::draw(frame, app))?;
     app.dirty = false;
+    // Staging folders killed proposers left: nothing the frame showed depends on them.
+    ui_runtime.workbench.sweep_staging_in_background();
     if exit_after == "first-frame" {
         return Ok(());
     }
@@ -328,6 +344,26 @@ async fn event_loop(
     }
     // Left out of the first frame: the search index, built now, before the first key.
     app.catalog.search();
+    // The rest of the cached index, when the first frame showed only its first rows: read on
+    // a blocking thread with its search index, and taken as one event. The loop holds every
+    // event until then (`app::Held`); the watch, and the scan it starts, wait for it too.
+    let rest_due = app.rest.is_some();
+    if rest_due {
+        let (tx, root) = (tx.clone(), ui_runtime.root.clone());
+        tokio::spawn(async move {
+            // Through a reader of its own: the writer stays free for what starts meanwhile.
+            let loaded = tokio::task::spawn_blocking(move || {
+                let rows = Store::open_reader(&root).and_then(|store| store.load_index());
+                let catalog = Catalog::new(rows.unwrap_or_default());
+                catalog.search();
+                Arc::new(catalog)
+            })
+            .await;
+            // A read that panicked still ends the wait: nothing cached, the workspace is scanned.
+            let catalog = loaded.unwrap_or_else(|_| Arc::new(Catalog::new(Vec::new())));
+            let _ = tx.send(AppEvent::IndexLoaded(catalog)).await;
+        });
+    }
 
     // Watching a large workspace means one inotify watch per folder: set it up after the
     // first frame, off the UI thread. A scan starts once it watches, so no change can fall
@@ -336,8 +372,10 @@ async fn event_loop(
     if app.catalog.entries().is_empty() {
         app.scan_workspace();
     }
-    let mut watcher_setup = ui_runtime.live.follow();
+    let mut watcher_setup = (!rest_due).then(|| ui_runtime.live.follow());
     let mut watcher = None;
+    // Events that come before the rest of the index wait for it (`Held`).
+    let mut held = app::Held::default();
     let mut terminal_events = crossterm::event::EventStream::new();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -413,7 +451,12 @@ async fn event_loop(
                 None => continue,
             },
             Some(event) = output.recv() => event,
-            setup = &mut watcher_setup, if watcher.is_none() => {
+            setup = async {
+                match watcher_setup.as_mut() {
+                    Some(setup) => setup.await,
+                    None => std::future::pending().await,
+                }
+            }, if watcher.is_none() => {
                 let (kept, started) = match setup {
                     Ok(watching) => {
                         let polling = watching.polling().map(str::to_owned);
@@ -428,7 +471,10 @@ async fn event_loop(
             _ = tick.tick() => AppEvent::Tick,
         };
         let mut scan_done = matches!(event, AppEvent::ScanFinished { .. });
-        app.update(event);
+        whole_index(&event, &ui_runtime, &mut watcher_setup, || {
+            ui_runtime.live.follow()
+        });
+        held.update(app, event);
         // Coalesce bursts before drawing once, within a budget: past it the loop goes round,
         // so input and the next frame are never stuck behind a flood.
         let budget = Instant::now() + DRAIN_BUDGET;
@@ -445,7 +491,10 @@ async fn event_loop(
                     // In a burst (thousands of validations answering) the scan's end comes
                     // here more often than first.
                     scan_done |= matches!(event, AppEvent::ScanFinished { .. });
-                    app.update(event);
+                    whole_index(&event, &ui_runtime, &mut watcher_setup, || {
+                        ui_runtime.live.follow()
+                    });
+                    held.update(app, event);
                 }
                 None => break,
             }
@@ -481,6 +530,22 @@ async fn event_loop(
         );
     }
     Ok(())
+}
+
+/// The rest of the cached index came (`AppEvent::IndexLoaded`): the live catalog starts from
+/// it, and only then is the workspace watched, so no change the watch folds in is lost to it.
+fn whole_index<S>(
+    event: &AppEvent,
+    ui_runtime: &UiRuntime,
+    watcher_setup: &mut Option<S>,
+    follow: impl FnOnce() -> S,
+) {
+    if let AppEvent::IndexLoaded(catalog) = event
+        && watcher_setup.is_none()
+    {
+        ui_runtime.live.start_from(catalog);
+        *watcher_setup = Some(follow());
+    }
 }
 
 /// Starts an effect's work off the loop. The loop itself never waits for room in its own

@@ -127,6 +127,7 @@ pub(crate) fn catalog_view(app: &App) -> CatalogView<'_> {
         keymap: &app.keymap,
         framing: framing(app, Pane::Catalog),
         catalog: &app.catalog,
+        total: app.catalog_total(),
         view: &app.view,
         sort: app.sort,
         filter: &app.filter,

@@ -60,6 +60,10 @@ pub(crate) enum Opening {
     /// Every start-of-process check: runs whose process died, services that stopped, and
     /// decisions a crash interrupted, settled before anything is read or decided.
     Checked,
+    /// The terminal workbench: every check of `Checked`, but the staging folders of proposals
+    /// killed before they were announced are swept after its first frame
+    /// (`Workbench::sweep_staging_in_background`), not on its way.
+    Workbench,
     /// `toolbench run`: the store is opened only when runs wait for it (left behind, or a
     /// batch handed off by earlier runs); interrupted decisions are settled as always.
     ForRun,
@@ -103,6 +107,8 @@ pub struct Workbench {
     /// The start-of-process checks found the store whole: the day's backup is made, if due,
     /// as the workbench is dropped (a command's end), never on the way to its answer.
     back_up_at_exit: AtomicBool,
+    /// Staging folders left by killed proposers are still to be swept (`sweep_staging`).
+    staging_due: AtomicBool,
     /// Every tool, kept current by the watch: a long-lived front end's (`keep_live`).
     live: OnceLock<Arc<LiveCatalog>>,
     /// The one stream of a long-lived front end's events (`events`).
@@ -115,6 +121,8 @@ pub struct Workbench {
 
 impl Drop for Workbench {
     fn drop(&mut self) {
+        // Not swept in the background after all (a workbench that ended before its frame).
+        self.sweep_staging();
         if self.back_up_at_exit.load(Ordering::Relaxed) {
             // The store's connection is closed first, so its log is checkpointed into the
             // copy's source. A backup that fails is tried again by the next command.
@@ -154,6 +162,7 @@ impl Workbench {
                 .collect(),
             project_source: project.source,
             back_up_at_exit: AtomicBool::new(false),
+            staging_due: AtomicBool::new(false),
             live: OnceLock::new(),
             hub: Hub::default(),
             store_writes: OnceLock::new(),
@@ -161,7 +170,8 @@ impl Workbench {
         };
         match opening {
             Opening::Quiet => Ok(workbench),
-            Opening::Checked => workbench.checked(),
+            Opening::Checked => workbench.checked().inspect(Self::sweep_staging),
+            Opening::Workbench => workbench.checked(),
             Opening::ForRun => Ok(workbench.checked_for_run().recovered()),
         }
     }
@@ -201,7 +211,10 @@ impl Workbench {
                     let _ = crate::runner::inflight::close_abandoned(&self.root, store);
                     // Proposals that landed as their server died get their row: their agent
                     // is told of them as of any other.
-                    let recorded = crate::review::propose::recover(&self.root, store);
+                    let recorded = crate::review::propose::recover_landings(&self.root, store);
+                    // And the staging folders of those killed before they announced theirs,
+                    // at once or after a first frame (`Opening`).
+                    self.staging_due.store(true, Ordering::Relaxed);
                     self.notices.extend(recorded.unwrap_or_default().iter().map(|row| {
                         format!(
                             "recorded the proposal of {}@{} from {} ({}), which landed as its server stopped",
@@ -253,6 +266,28 @@ impl Workbench {
             Err(e) => self.notices.push(format!("warning: {e}")),
         }
         self
+    }
+
+    /// Sweeps the staging folders proposers killed before they announced them left in
+    /// `experimental/` (`propose::forget_unannounced`), if the opening's checks left that due.
+    fn sweep_staging(&self) {
+        if self.staging_due.swap(false, Ordering::Relaxed) {
+            crate::review::propose::forget_unannounced(&self.root);
+        }
+    }
+
+    /// `sweep_staging` on a thread of its own, for the workbench once its first frame is on
+    /// the screen. Safe to leave until then: the scan and the watch pass over every folder
+    /// whose name starts with a dot, as a staging folder's does, so no row, count or decision
+    /// of the first frame (or any other) reads one; and a proposer of this process, the only
+    /// one that could start meanwhile, is alive, so its staging folder is kept.
+    pub(crate) fn sweep_staging_in_background(&self) {
+        if self.staging_due.swap(false, Ordering::Relaxed) {
+            let root = self.root.clone();
+            let _ = std::thread::Builder::new()
+                .name("toolbench-tidy".into())
+                .spawn(move || crate::review::propose::forget_unannounced(&root));
+        }
     }
 
     pub(crate) fn root(&self) -> &Path {

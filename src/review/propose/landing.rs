@@ -88,14 +88,21 @@ fn record_once(store: &mut Store, mut row: ProposalRow) -> Result<ProposalRow, S
 
 /// What every toolbench front end does as it starts: the proposals whose writer died between
 /// their landing and their row get their row; those that never landed leave nothing. Returns
-/// the rows stored.
-pub(crate) fn recover(root: &Path, store: &mut Store) -> Result<Vec<ProposalRow>, StoreError> {
+/// the rows stored. Front ends take its two halves apart (`Workbench::open`): the sweep of
+/// `forget_unannounced` may wait for the workbench's first frame.
+#[cfg(test)]
+fn recover(root: &Path, store: &mut Store) -> Result<Vec<ProposalRow>, StoreError> {
     let recorded = recover_landings(root, store)?;
     forget_unannounced(root);
     Ok(recorded)
 }
 
-fn recover_landings(root: &Path, store: &mut Store) -> Result<Vec<ProposalRow>, StoreError> {
+/// `recover`'s landings alone: the rows stored, the files of proposals that never landed
+/// gone; the staging folders no file names are left to `forget_unannounced`.
+pub(crate) fn recover_landings(
+    root: &Path,
+    store: &mut Store,
+) -> Result<Vec<ProposalRow>, StoreError> {
     let Ok(entries) = std::fs::read_dir(folder(root)) else {
         return Ok(Vec::new());
     };
@@ -157,8 +164,11 @@ fn forget_unfinished(root: &Path, file: &Path) {
 }
 
 /// Staging folders whose writer was killed before it wrote its landing's file: nothing of
-/// them landed or was announced, so they go once their writer is gone.
-fn forget_unannounced(root: &Path) {
+/// them landed or was announced, so they go once their writer is gone. Lists all of
+/// `experimental/` (4,500 folders in a 10,000-tool workspace), so the workbench does it after
+/// its first frame (`Opening::Workbench`): nothing shown or decided reads a staging folder,
+/// as the scan and the watch pass over every name that starts with a dot.
+pub(crate) fn forget_unannounced(root: &Path) {
     let Ok(entries) = std::fs::read_dir(root.join(Tier::Experimental.dir_name())) else {
         return;
     };

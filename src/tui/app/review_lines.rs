@@ -20,7 +20,7 @@ pub(crate) struct ReviewRows<'a>(pub(crate) &'a App);
 
 impl ListRows for ReviewRows<'_> {
     fn count(&self) -> usize {
-        self.0.review_rows()
+        self.0.review_total()
     }
 
     fn window(&self, height: usize) -> Range<usize> {

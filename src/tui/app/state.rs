@@ -203,6 +203,10 @@ pub struct App {
     pub(crate) project_label: Option<String>,
     /// Shared with background work (validation) without copying.
     pub(crate) catalog: Arc<Catalog>,
+    /// While the rest of the cached index loads, the whole index's tools in each tier, in
+    /// tier order: `catalog` holds only the first rows of the Catalog and Review panes
+    /// (`App::with_head`).
+    pub(crate) rest: Option<[(crate::model::Tier, usize); 4]>,
     /// Catalog indices in display order (filtered and sorted).
     pub(crate) view: Vec<usize>,
     /// Catalog indices of the review queue.

@@ -88,8 +88,7 @@ pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         ));
     }
     let counts: String = app
-        .catalog
-        .counts_per_tier()
+        .tier_counts()
         .into_iter()
         .map(|(tier, count)| {
             let label = crate::tui::text_fit::tier_badge(tier).trim_end();

@@ -1797,6 +1797,7 @@ mod diff_view;
 mod environment;
 mod evolve_editor;
 mod find_key;
+mod first_rows;
 mod inputs;
 mod layout;
 mod log;

@@ -71,6 +71,9 @@ pub(crate) struct CatalogView<'a> {
     pub(crate) keymap: &'a Keymap,
     pub(crate) framing: Framing,
     pub(crate) catalog: &'a Catalog,
+    /// How many tools the catalog holds (the whole index's while only its first rows are
+    /// loaded).
+    pub(crate) total: usize,
     /// Positions in the catalog of the tools the filter and the sort show, in order.
     pub(crate) view: &'a [usize],
     pub(crate) sort: SortOrder,
@@ -83,9 +86,9 @@ pub(crate) struct CatalogView<'a> {
 
 pub(crate) fn draw(frame: &mut Frame, shown: &CatalogView, area: Rect) {
     let title = if shown.filter.query.is_empty() {
-        format!("Catalog ({}) · {}", shown.catalog.len(), shown.sort.label())
+        format!("Catalog ({}) · {}", shown.total, shown.sort.label())
     } else {
-        format!("Catalog ({}/{})", shown.view.len(), shown.catalog.len())
+        format!("Catalog ({}/{})", shown.view.len(), shown.total)
     };
     let block = pane_block(shown.theme, Pane::Catalog, shown.framing, title);
     let inner = block.inner(area);
