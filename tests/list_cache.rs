@@ -91,6 +91,14 @@ fn listed(root: &Path) -> String {
 /// `list --json` from nothing cached: the index and the shapes dropped first. One more
 /// listing then keeps the shapes again, for the next change to be found along them.
 fn cold(root: &Path) -> String {
+    drop_cache(root);
+    let cold = listed(root);
+    listed(root);
+    cold
+}
+
+/// Nothing cached for a listing: the index, the folders' shapes and the kept seals dropped.
+fn drop_cache(root: &Path) {
     let db = root.join(".toolbench/state.db");
     rusqlite::Connection::open(db)
         .expect("state")
@@ -98,9 +106,6 @@ fn cold(root: &Path) -> String {
             "DELETE FROM catalog_index; DELETE FROM catalog_folders; DELETE FROM catalog_seals;",
         )
         .expect("dropped");
-    let cold = listed(root);
-    listed(root);
-    cold
 }
 
 /// The table `list` prints, byte for byte.
@@ -124,16 +129,8 @@ fn as_cold(root: &Path) -> Vec<Value> {
     );
     assert_eq!(table(root), warm_table, "the table, warm again");
     cold(root);
-    let cold_table = {
-        let db = root.join(".toolbench/state.db");
-        rusqlite::Connection::open(db)
-            .expect("state")
-            .execute_batch(
-                "DELETE FROM catalog_index; DELETE FROM catalog_folders; DELETE FROM catalog_seals;",
-            )
-            .expect("dropped");
-        table(root)
-    };
+    drop_cache(root);
+    let cold_table = table(root);
     assert_eq!(
         warm_table, cold_table,
         "the cached table differs from a cold scan's"

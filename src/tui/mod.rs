@@ -1239,30 +1239,21 @@ mod tests {
             .expect("read");
         assert_eq!(stored.len(), 1, "recorded once: {stored:?}");
 
-        run_effect(
-            Effect::LoadSuggestions { list: false },
-            &mut ui_runtime,
-            &app,
-            &tx,
-        );
-        let counted = wait_for(&runtime, &mut rx, "count", |e| match e {
-            AppEvent::SuggestionsCounted(n) => Some(n),
-            _ => None,
-        });
-        assert_eq!(counted, 1);
+        let mut count = |app: &App| {
+            run_effect(
+                Effect::LoadSuggestions { list: false },
+                &mut ui_runtime,
+                app,
+                &tx,
+            );
+            wait_for(&runtime, &mut rx, "count", |e| match e {
+                AppEvent::SuggestionsCounted(n) => Some(n),
+                _ => None,
+            })
+        };
+        assert_eq!(count(&app), 1);
         // Without a tool active in the catalog, nothing names it: the suggestion goes stale.
-        let app = app_of(vec![active("a")]);
-        run_effect(
-            Effect::LoadSuggestions { list: false },
-            &mut ui_runtime,
-            &app,
-            &tx,
-        );
-        let counted = wait_for(&runtime, &mut rx, "count", |e| match e {
-            AppEvent::SuggestionsCounted(n) => Some(n),
-            _ => None,
-        });
-        assert_eq!(counted, 0);
+        assert_eq!(count(&app_of(vec![active("a")])), 0);
     }
 
     #[test]
