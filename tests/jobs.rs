@@ -826,6 +826,48 @@ async fn a_paused_queue_keeps_the_background_and_goes_on_where_it_stopped() {
     assert_eq!(queue.waiting(), 0);
 }
 
+/// An agent swaps a queued candidate's code before its turn: the request names the folder and
+/// the content a person saw there, so the swapped code is not run in its name. The swapped code
+/// does run once it is asked for as itself, so the first refusal was not for nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_swapped_while_queued_is_not_validated_in_the_name_of_what_was_seen() {
+    let (ws, seen) = candidate_with_a_case();
+    let (queue, mut rx) = one_worker_queue(ws.path());
+    let catalog = Arc::new(Catalog::new(vec![seen.clone()]));
+    queue.pause();
+    queue.push(ValidationRequest {
+        tool: ValidationTarget::of(&seen),
+        force: false,
+        catalog: Arc::clone(&catalog),
+    });
+    std::fs::write(seen.path.join("run.sh"), "echo '{\"ok\": \"swapped\"}'\n").expect("swap");
+    queue.resume();
+    let ValidationEvent::Refused { tool, .. } = told(&mut rx).await else {
+        panic!("the swapped content was validated in the name of what was seen");
+    };
+    assert_eq!(tool, format!("{}@{}", seen.name, seen.version));
+    assert!(stored_runs(ws.path()).is_empty(), "nothing of it ran");
+
+    let swapped = load_path(
+        ws.path(),
+        Tier::Experimental,
+        &seen.path,
+        ScanLimits::default(),
+    )
+    .expect("the swapped candidate");
+    assert_ne!(swapped.content_hash, seen.content_hash);
+    queue.push(ValidationRequest {
+        tool: ValidationTarget::of(&swapped),
+        force: true,
+        catalog,
+    });
+    let ValidationEvent::Validated { path, .. } = told(&mut rx).await else {
+        panic!("the swapped content, asked for as itself, is validated");
+    };
+    assert_eq!(path, swapped.path);
+    assert!(!stored_runs(ws.path()).is_empty(), "its case ran");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_validation_whose_runs_the_store_refuses_tells_them_and_keeps_them_for_the_next_start() {
     let (ws, entry) = candidate_with_a_case();
