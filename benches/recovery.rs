@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use toolbench::model::audit::LoggedRow;
 use toolbench::model::{RunOrigin, RunRecord, RunStatus, Tier};
-use toolbench::runner::inflight::{self, InFlight, Marker, ProcessId};
+use toolbench::proc_stat::ProcessId;
+use toolbench::runner::inflight::{self, InFlight, Marker};
 use toolbench::store::decision_log::{DecisionLog, NewEntry};
 use toolbench::store::{DecisionAction, DecisionRecord, Store};
 

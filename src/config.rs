@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::catalog::SortOrder;
 use crate::catalog::manifest::read_text_capped;
 use crate::catalog::scan::ScanLimits;
+use crate::model::admission::{Preset, RunPolicy};
 use crate::notify::webhook::Webhook;
 
 /// A workspace's own settings, at its root.
@@ -20,15 +21,6 @@ const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// Overrides the user config directory (tests, or several setups side by side).
 pub(crate) const CONFIG_DIR_ENV: &str = "TOOLBENCH_CONFIG_DIR";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Preset {
-    Minimal,
-    #[default]
-    Default,
-    Full,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -708,6 +700,14 @@ impl Config {
             self.bell = bell;
         }
         Ok(())
+    }
+
+    /// What the admission rule (`model::admission`) reads from this configuration.
+    pub(crate) fn run_policy(&self) -> RunPolicy {
+        RunPolicy {
+            preset: self.preset,
+            ask_tools: self.approvals.ask_tools.clone(),
+        }
     }
 
     /// Who decides: `reviewer` from the config, else the login name (`$USER`, `$LOGNAME`),

@@ -23,6 +23,7 @@ pub mod mcp;
 pub mod model;
 pub(crate) mod notify;
 pub mod pause_point;
+pub mod proc_stat;
 pub(crate) mod qr;
 pub mod quality;
 pub mod review;

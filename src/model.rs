@@ -8,12 +8,15 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) mod admission;
 pub mod audit;
 pub(crate) mod calls;
+pub(crate) mod decided;
 pub(crate) mod decisions;
 pub mod deps;
 pub(crate) mod devices;
 pub mod health;
+pub(crate) mod input_schema;
 pub mod proposals;
 pub(crate) mod python_version;
 pub mod quality;

@@ -25,6 +25,16 @@ pub(crate) fn human_size(bytes: u64) -> String {
     format!("{bytes} bytes")
 }
 
+/// A number for people: `3`, `2.5`, `0.33`; an integral value without decimals.
+pub(crate) fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        let text = format!("{value:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 /// A duration for people: `850 ms`, `1.2 s`, `3 m 05 s`.
 pub(crate) fn format_ms(ms: u64) -> String {
     match ms {
@@ -180,6 +190,16 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_shown_briefly() {
+        use super::format_number;
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(2.5), "2.5");
+        assert_eq!(format_number(1.0 / 3.0), "0.33");
+        assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(1e20), "100000000000000000000");
+    }
+
     #[test]
     fn sizes_read_whole_or_with_one_decimal() {
         assert_eq!(human_size(64 << 20), "64 MiB");

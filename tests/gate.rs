@@ -1,4 +1,4 @@
-//! One admission rule (`runner::gate`, DESIGN §2 and §8) seen from the three front ends: the
+//! One admission rule (`model::admission`, DESIGN §2 and §8) seen from the three front ends: the
 //! same tools driven from the CLI, from the workbench in a real terminal and over MCP, each
 //! outcome read from the outside (exit codes, the screen, the runs and calls in the store).
 //! A person at the CLI or the keyboard gets the same verdict for every tool; an agent gets

@@ -10,7 +10,7 @@ use crate::model::ToolId;
 use crate::model::calls::RuleRow;
 use crate::model::calls::{Answer, CallRow, CallState};
 use crate::model::short_hash;
-use crate::runner::inflight::ProcessId;
+use crate::proc_stat::ProcessId;
 use crate::store::{Store, StoreError};
 
 /// What the human says to one call.
@@ -63,7 +63,7 @@ pub enum ArgumentsRefusal {
     #[error("the arguments must be a JSON object")]
     NotObject,
     #[error(transparent)]
-    Schema(crate::runner::schema::SchemaError),
+    Schema(crate::model::input_schema::SchemaError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -258,7 +258,7 @@ pub(crate) fn check_arguments(call: &CallRow, arguments: &Value) -> Result<(), A
     if !arguments.is_object() {
         return Err(refuse(ArgumentsRefusal::NotObject));
     }
-    crate::runner::schema::check(&call.input_schema, arguments)
+    crate::model::input_schema::check(&call.input_schema, arguments)
         .map_err(|e| refuse(ArgumentsRefusal::Schema(e)))
 }
 

@@ -1,7 +1,7 @@
 //! The argument pattern that narrows an "approve always" rule: the call's arguments must
 //! contain the pattern's values (objects key by key, anything else equal).
 
-use crate::runner::schema::kind_of;
+use crate::model::input_schema::kind_of;
 use serde_json::Value;
 
 use crate::model::calls::RuleRow;

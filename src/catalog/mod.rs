@@ -8,6 +8,7 @@ pub(crate) mod infer;
 pub(crate) mod links;
 pub(crate) mod manifest;
 pub mod scan;
+pub(crate) mod schema_file;
 pub(crate) mod search;
 
 use std::collections::BTreeSet;

@@ -21,7 +21,7 @@ use crate::model::{Manifest, SchemaSource, Tier, ToolEntry};
 pub(crate) use hash::ContentHasher;
 pub use hash::{FolderShapes, KnownHashes, KnownShapes, ShapeChanges};
 pub use walk::ScanLimits;
-pub(crate) use walk::{ListError, REVIEW_FILE, Stat, now, settled};
+pub(crate) use walk::{ListError, Stat, now, settled};
 
 /// Largest script we read to infer a manifest for a bare script.
 pub(crate) const MAX_SCRIPT_BYTES: u64 = 1024 * 1024;

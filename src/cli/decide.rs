@@ -4,8 +4,8 @@
 use super::term::{errln, outln};
 use super::{CliResult, ContentArg, Workbench, content_id, unexpected};
 use crate::command::{Applied, Command};
+use crate::model::decided::{Decision, Outcome};
 use crate::model::review_command::ReviewCommand;
-use crate::review::{Decision, Outcome};
 
 /// Takes one decision (or answers a tool request) the way every front end does, and prints it.
 pub(super) fn take(

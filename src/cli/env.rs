@@ -30,7 +30,7 @@ struct Listed {
 pub(crate) fn run(args: EnvArgs, ws: &Workbench) -> CliResult {
     if let Some(tool) = &args.tool {
         let entry = ws.find_reading(&tool_id(tool)?)?;
-        let environment = packages::environment_of(ws.root(), &entry.folder());
+        let environment = crate::workbench::reads::environment_of(ws.root(), &entry);
         if args.json {
             print_json(&environment)?;
         } else {
@@ -55,7 +55,7 @@ pub(crate) fn run(args: EnvArgs, ws: &Workbench) -> CliResult {
         })
         .collect();
     for entry in catalog.entries() {
-        let Some(env) = packages::environment_of(ws.root(), &entry.folder()) else {
+        let Some(env) = crate::workbench::reads::environment_of(ws.root(), entry) else {
             continue;
         };
         let tool = format!("{} ({})", entry.id(), entry.tier);

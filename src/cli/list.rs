@@ -51,7 +51,7 @@ pub(crate) struct ListedTool<'a> {
 impl<'a> ListedTool<'a> {
     fn of(root: &std::path::Path, e: &'a ToolEntry) -> Self {
         ListedTool {
-            environment: crate::runner::packages::environment_of(root, &e.folder()),
+            environment: crate::workbench::reads::environment_of(root, e),
             name: &e.name,
             version: &e.version,
             tier: e.tier,

@@ -14,6 +14,7 @@ use crate::model::{RunRecord, RunStatus};
 use crate::runner::helper_process::PreforkedHelper;
 use crate::runner::sandbox::ForkedHelper;
 use crate::runner::{RunError, RunOutcome};
+use crate::workbench::stop::Stop;
 
 /// Inputs larger than this are refused: tool input is a request, not a data set.
 const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
@@ -172,14 +173,14 @@ async fn follow(job: RunJob, live: bool) -> Result<RecordedRun, CliError> {
     run.ended().await.map_err(CliError::from)
 }
 
-/// Stops this process's runs (`runner::stop`) once the user interrupts the command (see
+/// Stops this process's runs (`workbench::stop`) once the user interrupts the command (see
 /// `ended_by_signal`): each is cancelled and recorded as such before the command ends. The
 /// watch turns true then. Call it before anything runs.
 pub(crate) fn stop_on_signal() -> tokio::sync::watch::Receiver<bool> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         if ended_by_signal().await {
-            crate::runner::stop::stop_runs();
+            Stop::begin();
             let _ = stop.send(true);
         }
     });

@@ -30,7 +30,7 @@ pub(crate) fn run(args: ShowArgs, ws: &Workbench) -> CliResult {
 }
 
 fn environment(ws: &Workbench, entry: &ToolEntry) -> Option<crate::model::deps::Environment> {
-    crate::runner::packages::environment_of(ws.root(), &entry.folder())
+    crate::workbench::reads::environment_of(ws.root(), entry)
 }
 
 fn show_json(entry: &ToolEntry) -> serde_json::Value {

@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench, apply, decide, unexpected};
 use crate::command::{Applied, Command};
+use crate::model::decided::Outcome;
 use crate::model::suggestions::SuggestionState;
-use crate::review::Outcome;
 
 #[derive(Debug, Args)]
 pub(crate) struct SuggestArgs {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::jobs::run::{RecordedRun, RunJob};
 use crate::jobs::validation::Validated;
 use crate::model::FailureRecord;
-use crate::review::Outcome;
+use crate::model::decided::Outcome;
 use crate::review::gc::GcReport;
 
 /// What a command did.

@@ -2,9 +2,9 @@
 
 use super::error::CommandError;
 use crate::model::ToolEntry;
-use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
+use crate::model::admission::{Admission, Asker, RunPolicy, admission};
 
-/// The admission rule (`runner::gate`) for `asker`, with `confirmed` standing for the person's
+/// The admission rule (`model::admission`) for `asker`, with `confirmed` standing for the person's
 /// yes: `--yes`, the workbench's confirmation, or a human's answer to an agent's call.
 pub(crate) fn check_gate(
     entry: &ToolEntry,

@@ -9,7 +9,7 @@ use super::context::{Context, blocking};
 use super::error::CommandError;
 use super::gate::check_gate;
 use crate::model::RunOrigin;
-use crate::runner::gate::Asker;
+use crate::model::admission::Asker;
 use crate::services::ServiceError;
 use crate::services::define;
 use crate::services::definition::Definition;

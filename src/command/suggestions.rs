@@ -6,9 +6,9 @@ use super::applied::{Applied, SuggestionAnswered};
 use super::context::{Context, blocking};
 use super::decide::decide;
 use super::error::CommandError;
+use crate::model::decided::Outcome;
 use crate::model::review_command::ReviewCommand;
 use crate::model::{ToolEntry, ToolId};
-use crate::review::Outcome;
 use crate::store::Store;
 use crate::suggest::answer::{self, Accepted};
 

@@ -127,7 +127,7 @@ pub(crate) async fn call(
         .find(|t| t.name == name)
         .map(|t| Value::Object((*t.input_schema).clone()))
         .unwrap_or(Value::Null);
-    if let Err(reason) = crate::runner::schema::check(&schema, &arguments) {
+    if let Err(reason) = crate::model::input_schema::check(&schema, &arguments) {
         return refusal(format!(
             "{name}: arguments do not match the input schema: {reason}"
         ));

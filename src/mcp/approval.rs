@@ -14,10 +14,10 @@ use super::reply::refusal;
 use super::shared::ServerState;
 use crate::command::{self, Applied, Command};
 use crate::model::ToolEntry;
+use crate::model::admission::{Admission, Asker, admission};
 use crate::model::calls::{CallRow, CallState, NewCall};
 use crate::notify::{Waiting, WaitingKind};
-use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
-use crate::runner::inflight::ProcessId;
+use crate::proc_stat::ProcessId;
 
 /// How often a waiting client hears that the call is still waiting (at most 5 s apart).
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
@@ -31,11 +31,7 @@ pub(crate) async fn clearance(
     arguments: &Value,
     caller: &mut Caller,
 ) -> Result<Option<Value>, CallToolResult> {
-    let why = match admission(
-        entry,
-        &RunPolicy::of(shared.workbench.config()),
-        Asker::Agent,
-    ) {
+    let why = match admission(entry, &shared.workbench.config().run_policy(), Asker::Agent) {
         Admission::Open => return Ok(None),
         Admission::Closed(why) => {
             return Err(refusal(format!("{} never runs: {why}", entry.name)));

@@ -119,12 +119,12 @@ async fn run_cleared(
 /// Arguments a listed tool's input schema refuses.
 #[derive(Debug, thiserror::Error)]
 #[error("arguments do not match the input schema")]
-pub(crate) struct ArgumentsMismatch(#[source] crate::runner::schema::SchemaError);
+pub(crate) struct ArgumentsMismatch(#[source] crate::model::input_schema::SchemaError);
 
 /// The tool's input from the call's arguments, checked against the listed schema.
 fn input_of(listed: &Listed, arguments: &Value) -> Result<Value, ArgumentsMismatch> {
     let schema = Value::Object((*listed.tool.input_schema).clone());
-    crate::runner::schema::check(&schema, arguments).map_err(ArgumentsMismatch)?;
+    crate::model::input_schema::check(&schema, arguments).map_err(ArgumentsMismatch)?;
     Ok(match listed.input {
         Wrapping::Whole => arguments.clone(),
         Wrapping::Field => arguments.get(WRAPPED_INPUT).cloned().unwrap_or(Value::Null),

@@ -12,9 +12,10 @@ use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use crate::model::admission::{Admission, Asker, admission};
+use crate::model::input_schema;
 use crate::model::{CostTier, InputMode, Manifest, Permissions, Tier, ToolEntry};
-use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
-use crate::runner::schema;
+use crate::workbench::reads::schema_of;
 
 /// The field that carries a non-object input or output.
 pub(crate) const WRAPPED_INPUT: &str = "input";
@@ -103,8 +104,7 @@ impl Listing {
 
 /// Tells agents up front that a tool's calls wait for a human, so a slow answer is expected.
 fn warn_of_waiting(mut listed: Listed, config: &Config) -> Listed {
-    if let Admission::Confirm(why) = admission(&listed.entry, &RunPolicy::of(config), Asker::Agent)
-    {
+    if let Admission::Confirm(why) = admission(&listed.entry, &config.run_policy(), Asker::Agent) {
         let description = listed.tool.description.take().unwrap_or_default();
         listed.tool.description =
             Some(format!("{description}\n\nEach call waits for a human's approval: {why}.").into());
@@ -123,7 +123,7 @@ pub(crate) enum NotListed {
     #[error("cost_tier = \"prohibited\"")]
     Prohibited,
     #[error(transparent)]
-    Schema(#[from] schema::SchemaError),
+    Schema(#[from] input_schema::SchemaError),
 }
 
 /// What a call of an active tool that is not listed is answered, in the words every front
@@ -156,15 +156,14 @@ pub(crate) fn listed(entry: &ToolEntry) -> Result<Listed, NotListed> {
     if manifest.service.is_some() {
         return Ok(service_listed(entry, manifest));
     }
-    let tool_dir = entry.folder();
     let input_schema = match &manifest.input_schema {
-        Some(source) => Some(schema::load(source, &tool_dir)?),
+        Some(source) => Some(schema_of(entry, source)?),
         None => None,
     };
     let (input_schema, input) = input_object(manifest.run.input, input_schema);
     let (output_schema, output) = match &manifest.output_schema {
         Some(source) => {
-            let (schema, wrapping) = wrap_object(schema::load(source, &tool_dir)?, WRAPPED_OUTPUT);
+            let (schema, wrapping) = wrap_object(schema_of(entry, source)?, WRAPPED_OUTPUT);
             (Some(schema), Some(wrapping))
         }
         None => (None, None),

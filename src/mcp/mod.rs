@@ -33,6 +33,7 @@ use rmcp::ServiceExt;
 use rmcp::transport::async_rw::AsyncRwTransport;
 
 use crate::workbench::Workbench;
+use crate::workbench::stop::Stop;
 pub use error::McpError;
 use gateway::Gateway;
 pub(crate) use http::HttpOptions;
@@ -94,14 +95,14 @@ pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
         let session = service.cancellation_token();
         tokio::spawn(async move {
             stop::signalled().await;
-            crate::runner::stop::stop_runs();
+            Stop::begin();
             session.cancel();
         });
         service
             .waiting()
             .await
             .map_err(|e| McpError::Session(e.into()))?;
-        if crate::runner::stop::stopping() {
+        if Stop::begun() {
             stop::stop(&shared).await;
             return Ok(());
         }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{AcquireError, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use crate::runner::inflight::ProcessId;
+use crate::proc_stat::ProcessId;
 
 /// Tasks of one server whose work runs at once; the others wait for a slot, still `working`.
 const RUNNING_AT_ONCE: usize = 8;

@@ -1,6 +1,6 @@
 //! How a server ends. Asked to (SIGTERM, SIGINT, SIGHUP), or on stdio once its client went
 //! away, it stops every run it has in flight (agents' calls and tasks, validations), and waits,
-//! within `runner::stop::STOP_WITHIN`, for them to be recorded `cancelled` and for the calls to
+//! within the stop's bound (`workbench::stop`), for them to be recorded `cancelled` and for the calls to
 //! answer, so no run of it is left for a later start to find abandoned.
 
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::shared::ServerState;
-use crate::runner::stop::{STOP_WITHIN, stop_runs};
+use crate::workbench::stop::Stop;
 
 /// Resolves with the signal's name once the server is asked to end; never when the handlers
 /// cannot be installed (the signals then end the process as they would without them).
@@ -29,10 +29,8 @@ pub(super) async fn signalled() -> &'static str {
 
 /// Stops the server's runs and waits for their records and the calls' answers.
 pub(super) async fn stop(shared: &Arc<ServerState>) {
-    stop_runs();
-    let deadline = tokio::time::Instant::now() + STOP_WITHIN;
+    let stop = Stop::begin();
     // A call still waiting for a human has no run to stop: it is not waited for past the bound.
-    let _ = tokio::time::timeout_at(deadline, shared.calls_ended()).await;
-    let within = deadline.saturating_duration_since(tokio::time::Instant::now());
-    crate::runner::inflight::all_recorded(within).await;
+    let _ = tokio::time::timeout_at(stop.deadline(), shared.calls_ended()).await;
+    stop.runs_recorded().await;
 }

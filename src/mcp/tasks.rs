@@ -22,9 +22,9 @@ use super::listing::{Kind, Listed};
 use super::progress::Progress;
 use super::shared::ServerState;
 use crate::model::TaskUse;
+use crate::model::admission::{Admission, Asker, admission};
 use crate::model::tasks::{NewTask, TaskChange, TaskRow, TaskState};
-use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
-use crate::runner::inflight::ProcessId;
+use crate::proc_stat::ProcessId;
 
 /// Tasks of one server not yet ended; a call beyond them is refused, not queued without end.
 const OPEN_AT_MOST: usize = 1024;
@@ -70,7 +70,7 @@ pub(crate) async fn dispatch(
 /// The call may last: it waits for a human, launches a service, or its tool may run long.
 async fn may_be_long(shared: &Arc<ServerState>, listed: &Listed) -> bool {
     let config = shared.workbench.config();
-    if let Admission::Confirm(_) = admission(&listed.entry, &RunPolicy::of(config), Asker::Agent) {
+    if let Admission::Confirm(_) = admission(&listed.entry, &config.run_policy(), Asker::Agent) {
         return true;
     }
     if listed.kind == Kind::Service {

@@ -1,6 +1,11 @@
 //! What a run sends back while it runs, as every front end shows it: which stream a chunk of
 //! output came from, and the newest progress report that stood. The runner makes them.
 
+/// Bytes of each stream kept in memory (and written to the log) from the start …
+pub(crate) const HEAD_BYTES: usize = 4 * 1024 * 1024;
+/// … and from the end. Output between the two is counted, not kept.
+pub(crate) const TAIL_BYTES: usize = 1024 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
     Stdout,

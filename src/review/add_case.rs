@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use super::steps::{InPlace, begin, named, record_in_place, relative, resolve, wrap_if_bare};
-use super::{Decision, ReviewContext, ReviewError};
+use super::{ReviewContext, ReviewError};
+use crate::model::decided::Decision;
 use crate::model::{Tier, ToolId};
 use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, StoreAccess};
@@ -36,8 +37,8 @@ pub(crate) fn add_case(
         .as_ref()
         .and_then(|m| m.input_schema.as_ref())
     {
-        let accepted = crate::runner::schema::load(source, &entry.path)
-            .and_then(|schema| crate::runner::schema::check(&schema, &value));
+        let accepted = crate::catalog::schema_file::load(source, &entry.path)
+            .and_then(|schema| crate::model::input_schema::check(&schema, &value));
         if let Err(why) = accepted {
             return Err(ReviewError::refused(
                 ACTION,

@@ -3,29 +3,14 @@
 //! it through one function here (`apply`). The CLI's subcommands, the workbench's keys and
 //! (next) MCP build the command; nothing else picks which library function decides.
 
-use super::requests::{self, AnsweredRequest};
-use super::{Decision, ReviewContext, ReviewError, evolve, lifecycle, undo};
+use super::requests;
+use super::{ReviewContext, ReviewError, evolve, lifecycle, undo};
 use crate::model::ToolId;
+use crate::model::decided::Decision;
+use crate::model::decided::Outcome;
 use crate::model::decisions::EvolveProgress;
 use crate::model::review_command::ReviewCommand;
 use crate::store::SharedStore;
-
-/// What a command did: a decision on a tool, or the answer to a tool request.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Tool(Decision),
-    Request(AnsweredRequest),
-}
-
-impl Outcome {
-    /// One line saying what happened.
-    pub fn summary(&self) -> String {
-        match self {
-            Outcome::Tool(decision) => decision.summary(),
-            Outcome::Request(answer) => answer.summary(),
-        }
-    }
-}
 
 /// Takes the decision on `tool`, or answers the request for its name when it has one and no
 /// candidate waits in experimental/. The one place a command meets the lifecycle.

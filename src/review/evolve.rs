@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::ReviewError;
-use super::decision::{Decision, REVIEW_FILE, ReviewContext};
+use super::decision::ReviewContext;
 use super::error::{EvolverError, EvolverOutputError};
 use super::journal::{self, Intent, Move};
 use super::steps::{after_decision, begin, named, refuse_links_out, relative, resolve};
@@ -23,6 +23,7 @@ use crate::catalog::manifest::{
     MANIFEST_FILE, is_relative_inside, parse_manifest, read_text_capped, read_tool_text,
 };
 use crate::catalog::scan::{collect_files, hash_tool_folder};
+use crate::model::decided::{Decision, REVIEW_FILE};
 use crate::model::decisions::DecisionKind;
 use crate::model::{Origin, Tier, ToolEntry, ToolId};
 use crate::runner::confined_program::{self, Program};

@@ -9,8 +9,9 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use super::ReviewError;
-use super::lifecycle::{Decision, ReviewContext, archive_from};
+use super::lifecycle::{ReviewContext, archive_from};
 use super::steps::scan;
+use crate::model::decided::Decision;
 use crate::model::{Tier, ToolId};
 use crate::store::StoreAccess;
 

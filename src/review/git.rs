@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use super::decision::Decision;
+use crate::model::decided::Decision;
 
 /// Given on every git command line, over every configuration file: no hook (`/dev/null`
 /// holds none), no fsmonitor, no pager, no credential helper, no external diff, no

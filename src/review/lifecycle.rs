@@ -32,9 +32,10 @@ use crate::store::{DecisionAction, DecisionRecord, Store, StoreAccess, VersionRe
 
 use crate::model::decisions::Destination;
 
-pub(crate) use super::decision::{Decision, REVIEW_FILE, ReviewContext};
+pub(crate) use super::decision::ReviewContext;
 pub use super::queue::history;
 pub(crate) use super::queue::{ReviewItem, review_items};
+use crate::model::decided::{Decision, REVIEW_FILE};
 
 // ---------------------------------------------------------------------------------------------
 // Decisions

@@ -33,10 +33,9 @@ pub mod validate;
 pub(crate) mod versions;
 
 pub(crate) use acceptance::Caution;
-pub(crate) use decision::Decision;
 pub use decision::ReviewContext;
 pub use dispatch::apply;
-pub(crate) use dispatch::{Outcome, apply_reporting};
+pub(crate) use dispatch::apply_reporting;
 pub(crate) use error::ReviewError;
 
 /// What tests of decisions share.

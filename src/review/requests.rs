@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::steps::named;
 use super::{ReviewContext, ReviewError};
 use crate::bounded::{self, TooLong};
+use crate::model::decided::AnsweredRequest;
 pub(crate) use crate::model::requests::{MAX_REQUEST_FIELD_BYTES, ToolRequest};
 use crate::model::requests::{RequestRow, RequestState};
 use crate::model::review_command::ReviewCommand;
@@ -150,44 +151,6 @@ pub(crate) fn answered_by_proposal(
     let requests = store.requests_named(name)?;
     let mine = requests.iter().rfind(|r| r.client == client);
     Ok(mine.or(requests.last()).map(|r| r.id))
-}
-
-/// A human's answer to the pending requests for one name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnsweredRequest {
-    pub(crate) name: String,
-    pub(crate) state: RequestState,
-    /// Every client's pending request for the name gets the same answer.
-    pub(crate) ids: Vec<i64>,
-    pub(crate) clients: Vec<String>,
-    pub(crate) who: String,
-    pub(crate) at: String,
-    pub(crate) reason: Option<String>,
-}
-
-impl AnsweredRequest {
-    /// One line saying what happened, e.g.
-    /// `approved the request for line_count from claude-code (#3): the agent may write it`.
-    pub(crate) fn summary(&self) -> String {
-        let verb = match self.state {
-            RequestState::Approved => "approved",
-            RequestState::Rejected => "rejected",
-            RequestState::ChangesRequested => "requested changes to",
-            RequestState::Pending => "left pending",
-        };
-        let ids: Vec<String> = self.ids.iter().map(|id| format!("#{id}")).collect();
-        let head = format!(
-            "{verb} the request for {} from {} ({})",
-            self.name,
-            self.clients.join(", "),
-            ids.join(", ")
-        );
-        match (self.state, &self.reason) {
-            (RequestState::Approved, _) => format!("{head}: the agent may write it"),
-            (_, Some(reason)) => format!("{head}: {reason}"),
-            (_, None) => head,
-        }
-    }
 }
 
 /// Answers request `id` as a person saw it, as [`answer_if_requested`] answers its name, or

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::decision::{Decision, ReviewContext};
+use super::decision::ReviewContext;
 use super::journal::{self, Intent, Move, fsync_dir};
 use super::lock::ToolLock;
 use super::versions::VersionStore;
@@ -16,6 +16,7 @@ use crate::catalog::manifest::MANIFEST_FILE;
 use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, load_tool, scan_workspace};
 use crate::catalog::{LookupError, content_label};
 use crate::lookup;
+use crate::model::decided::Decision;
 use crate::model::{Tier, ToolEntry, ToolId};
 use crate::safe_fs::Dir;
 use crate::store::{DecisionAction, DecisionRecord, StoreAccess, VersionRecord};
@@ -430,7 +431,7 @@ pub(super) fn finish(
         let signature = crate::signature::signature_path(Path::new(&signed.path));
         decision.affected.push(signed.path.clone());
         decision.affected.push(signature.display().to_string());
-        decision.signed = Some(Box::new(super::decision::SignedReview {
+        decision.signed = Some(Box::new(crate::model::decided::SignedReview {
             principal: signed.principal.clone(),
             statement: signed.path.clone(),
             signature: signature.display().to_string(),

@@ -18,7 +18,7 @@
 use std::path::Path;
 
 use super::ReviewError;
-use super::decision::{Decision, ReviewContext};
+use super::decision::ReviewContext;
 use super::journal::{self, Intent, Move};
 use super::lifecycle::{accepted_versions, move_active, restore_recorded_as};
 use super::lock::ToolLock;
@@ -27,6 +27,7 @@ use super::steps::{
     refuse_links_out, relative, tier_slot,
 };
 use super::versions::VersionStore;
+use crate::model::decided::Decision;
 use crate::model::decisions::UndoMove;
 use crate::model::short_hash;
 use crate::model::{Tier, ToolEntry, ToolId};
@@ -393,9 +394,9 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+    use crate::model::decided::Outcome;
     use crate::model::decisions::DecisionKind;
     use crate::model::review_command::ReviewCommand;
-    use crate::review::Outcome;
     use crate::store::{SharedStore, Store};
 
     /// A workspace and the decisions `ana` takes in it on `greet`.

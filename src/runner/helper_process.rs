@@ -392,7 +392,7 @@ mod tests {
     use tokio::io::AsyncBufReadExt;
 
     use super::*;
-    use crate::runner::proc_stat::ProcStat;
+    use crate::proc_stat::ProcStat;
 
     /// Longest any step here may take: a hung step fails its test instead of stalling the suite.
     const BOUND: Duration = Duration::from_secs(10);

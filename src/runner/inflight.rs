@@ -28,9 +28,9 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::proc_stat::ProcStat;
 use crate::model::{RunOrigin, RunRecord, RunStatus, Tier};
 use crate::pause_point::pause_point;
+use crate::proc_stat::ProcessId;
 use crate::store::{Store, StoreError};
 
 /// How often a run's starter marks its in-flight file as still alive: an abandoned run's
@@ -76,34 +76,6 @@ pub async fn all_recorded(within: Duration) -> usize {
     let mut owed = OWED.subscribe();
     let _ = tokio::time::timeout(within, owed.wait_for(|owed| owed.runs.is_empty())).await;
     owed.borrow().runs.len()
-}
-
-/// Fields of `/proc/PID/stat` (proc(5)): the state, and the start time in clock ticks.
-const STATE: usize = 3;
-const START_TIME: usize = 22;
-
-/// A process, told apart from a later one with the same pid by its start time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProcessId {
-    pub pid: u32,
-    /// Clock ticks after boot, from `/proc/PID/stat`.
-    pub start_ticks: u64,
-}
-
-impl ProcessId {
-    pub(crate) fn of(pid: u32) -> Option<Self> {
-        let start_ticks = ProcStat::read(pid)?.field(START_TIME)?.parse().ok()?;
-        Some(ProcessId { pid, start_ticks })
-    }
-
-    /// Still the same process (not one that reuses its pid), and not a zombie.
-    pub(crate) fn is_alive(&self) -> bool {
-        let Some(stat) = ProcStat::read(self.pid) else {
-            return false;
-        };
-        let start = stat.field(START_TIME).and_then(|t| t.parse::<u64>().ok());
-        stat.field(STATE) != Some("Z") && start == Some(self.start_ticks)
-    }
 }
 
 /// What is known of a run while it runs.

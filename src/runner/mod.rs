@@ -9,7 +9,6 @@ mod capture;
 pub(crate) mod confined_program;
 pub(crate) mod confinement;
 pub(crate) mod egress;
-pub(crate) mod gate;
 pub(crate) mod grants;
 pub(crate) mod helper_process;
 pub mod inflight;
@@ -17,10 +16,8 @@ pub(crate) mod invocation;
 pub(crate) mod package_builder;
 pub(crate) mod packages;
 pub(crate) mod posix_spawn;
-pub(crate) mod proc_stat;
 pub(crate) mod progress;
 pub(crate) mod record;
-pub(crate) mod schema;
 pub mod stop;
 pub(crate) mod work_dir;
 
@@ -34,15 +31,13 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 
+use crate::catalog::schema_file;
+use crate::model::input_schema::{self, SchemaError};
 use crate::model::{InputMode, Manifest, RunOrigin, RunRecord, RunStatus, ToolEntry};
 use capture::CappedCapture;
 use helper_process::{HelperProcess, PreforkedHelper};
 use sandbox::{Protections, SandboxReport, ToolUsage};
 
-/// Bytes of each stream kept in memory (and written to the log) from the start …
-pub(crate) const HEAD_BYTES: usize = 4 * 1024 * 1024;
-/// … and from the end. Output between the two is counted, not kept.
-pub(crate) const TAIL_BYTES: usize = 1024 * 1024;
 /// Size of one read from a tool's pipe, and so the largest output event. Below the workbench's
 /// fixed 128 KiB malloc mmap threshold (`tui::limit_malloc_arenas`): each read's fresh buffer
 /// then comes from the heap, not from an mmap/munmap pair whose pages fault in again each time
@@ -57,6 +52,7 @@ const PROGRESS_GRACE: Duration = Duration::from_millis(100);
 const PROGRESS_CHUNK_BYTES: usize = 64 * 1024;
 
 pub use crate::model::run_output::Stream;
+use crate::model::run_output::{HEAD_BYTES, TAIL_BYTES};
 
 #[derive(Debug)]
 pub enum RunEvent {
@@ -83,15 +79,9 @@ pub enum RunError {
     #[error("{tool}: input is not valid JSON: {reason}")]
     InputNotJson { tool: String, reason: String },
     #[error("{tool}: input does not match the input schema: {reason}")]
-    InputSchema {
-        tool: String,
-        reason: schema::SchemaError,
-    },
+    InputSchema { tool: String, reason: SchemaError },
     #[error("{tool}: {reason}")]
-    Input {
-        tool: String,
-        reason: schema::SchemaError,
-    },
+    Input { tool: String, reason: SchemaError },
     #[error("{tool}: {reason}")]
     ArgsInput {
         tool: String,
@@ -224,7 +214,7 @@ pub(crate) fn preflight(
     if let Err(e) = crate::catalog::links::check(entry) {
         return Err(RunError::LinksOut(e));
     }
-    if let Some(why) = gate::never_runs(entry) {
+    if let Some(why) = crate::model::admission::never_runs(entry) {
         return Err(RunError::NeverRuns { tool, why });
     }
     if manifest.run.input == InputMode::None {
@@ -239,11 +229,12 @@ pub(crate) fn preflight(
         })?;
     if let Some(source) = &manifest.input_schema {
         let tool_dir = entry.folder();
-        let schema = schema::load(source, &tool_dir).map_err(|reason| RunError::Input {
+        let schema = schema_file::load(source, &tool_dir).map_err(|reason| RunError::Input {
             tool: tool.clone(),
             reason,
         })?;
-        schema::check(&schema, &value).map_err(|reason| RunError::InputSchema { tool, reason })?;
+        input_schema::check(&schema, &value)
+            .map_err(|reason| RunError::InputSchema { tool, reason })?;
     }
     Ok((manifest, Some(value)))
 }
@@ -380,7 +371,7 @@ pub async fn execute(
             .filter(|fixture| fixture.symlink_metadata().is_ok_and(|m| m.is_dir())),
     });
     // The reviewer's feedback is not the tool's content: no run reads it.
-    let feedback = tool_dir.join(crate::catalog::scan::REVIEW_FILE);
+    let feedback = tool_dir.join(crate::model::decided::REVIEW_FILE);
     if feedback.symlink_metadata().is_ok_and(|m| m.is_file()) {
         policy.hide.push(feedback);
     }
@@ -616,10 +607,13 @@ fn record_start(
         path: crate::workspace::state_dir(&request.root).join("running"),
         reason: format!("cannot record the run before it starts: {reason}"),
     };
-    let starter = inflight::ProcessId::of(std::process::id())
+    let starter = crate::proc_stat::ProcessId::of(std::process::id())
         .ok_or_else(|| refuse("cannot read this process's start time in /proc".to_string()))?;
     // A helper forked ahead is named from the start: one write instead of two.
-    let helper = request.preforked.pid().and_then(inflight::ProcessId::of);
+    let helper = request
+        .preforked
+        .pid()
+        .and_then(crate::proc_stat::ProcessId::of);
     let input = input.as_ref().map(|v| v.to_string()).unwrap_or_default();
     let run = |log_dir| inflight::InFlight {
         tool: manifest.name.clone(),
@@ -785,7 +779,7 @@ enum OutputCheckError {
     #[error("stdout is not JSON ({0})")]
     NotJson(serde_json::Error),
     #[error(transparent)]
-    Schema(#[from] schema::SchemaError),
+    Schema(#[from] SchemaError),
 }
 
 fn check_output(
@@ -799,8 +793,8 @@ fn check_output(
     let bytes = stdout.last_bytes(HEAD_BYTES + TAIL_BYTES);
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(OutputCheckError::NotJson)?;
-    let schema = schema::load(source, tool_dir)?;
-    Ok(schema::check(&schema, &value)?)
+    let schema = schema_file::load(source, tool_dir)?;
+    Ok(input_schema::check(&schema, &value)?)
 }
 
 async fn wait_cancelled(cancel: &mut watch::Receiver<bool>) {

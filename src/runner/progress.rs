@@ -31,16 +31,6 @@ pub(crate) const REPORT_EVERY: Duration = Duration::from_millis(100);
 
 use crate::model::run_output::Progress;
 
-/// A number for people: `3`, `2.5`, `0.33`; an integral value without decimals.
-pub(crate) fn format_number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{value:.0}")
-    } else {
-        let text = format!("{value:.2}");
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
-
 /// Turns the bytes of a progress pipe into the newest report that stood.
 #[derive(Debug, Default)]
 pub(crate) struct ProgressReader {
@@ -380,12 +370,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_shown_briefly() {
-        assert_eq!(format_number(3.0), "3");
-        assert_eq!(format_number(2.5), "2.5");
-        assert_eq!(format_number(1.0 / 3.0), "0.33");
-        assert_eq!(format_number(0.0), "0");
-        assert_eq!(format_number(1e20), "100000000000000000000");
+    fn a_fraction_is_known_only_with_a_total() {
         let fraction = report(3.0, Some(4.0), None).fraction();
         assert_eq!(fraction, Some(0.75));
         assert_eq!(report(3.0, None, None).fraction(), None);

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::runner::schema::kind_of;
+use crate::model::input_schema::kind_of;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 
-use crate::runner::proc_stat::ProcStat;
+use crate::proc_stat::ProcStat;
 
 /// `st` of a listening socket in `/proc/net/tcp`.
 const LISTEN: &str = "0A";

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::runner::inflight::ProcessId;
+use crate::proc_stat::ProcessId;
 use crate::runner::sandbox::{self, SandboxPolicy};
 
 /// How often a stop looks whether the service is gone.

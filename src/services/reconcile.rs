@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::model::services::{InstanceRow, InstanceState};
-use crate::runner::inflight::ProcessId;
+use crate::proc_stat::ProcessId;
 use crate::store::Store;
 
 /// A launch that never named its process within this long was abandoned by its launcher.

@@ -46,6 +46,8 @@ use crate::catalog::{Catalog, SortOrder};
 use crate::command::validations::ValidationTarget;
 use crate::command::{Applied, Command, CommandError, Consent};
 use crate::error_chain::one_line;
+use crate::model::admission::{Admission, Asker, RunPolicy, admission};
+use crate::model::decided::Outcome;
 use crate::model::decisions::DecisionKind;
 use crate::model::decisions::Destination;
 use crate::model::quality::ToolStats;
@@ -53,10 +55,8 @@ use crate::model::review_command::ReviewCommand;
 use crate::model::run_output::Stream;
 use crate::model::{FailureRecord, InputMode, RunRecord, Tier, ToolEntry, ToolId};
 use crate::quality::quality_of;
-use crate::review::Outcome;
-use crate::review::queue::arrival_key;
 use crate::runner::RunError;
-use crate::runner::gate::{Admission, Asker, RunPolicy, admission};
+use crate::workbench::reads::{self, arrival_key};
 
 use crate::model::StoreError;
 use crate::model::services::InstanceRow;
@@ -843,7 +843,7 @@ impl App {
     /// What a decision tells the panes without a reread: which content changes were asked of
     /// (the Review pane's badge).
     fn note_outcome(&mut self, outcome: &Outcome) {
-        if let crate::review::Outcome::Tool(decision) = outcome {
+        if let crate::model::decided::Outcome::Tool(decision) = outcome {
             // The row the decision recorded for itself (an approval records the version it
             // superseded first): what `z` takes back.
             let own = decision
@@ -1592,9 +1592,9 @@ impl App {
             })
             .unwrap_or_default();
         let active = (!entry.tier.is_active())
-            .then(|| crate::review::validate::active_entry(entry, &self.catalog))
+            .then(|| reads::active_version(entry, &self.catalog))
             .flatten();
-        let caution = crate::review::Caution::of(checks, entry, active);
+        let caution = reads::caution(checks, entry, active);
         let mut lines = Vec::new();
         if let Some((active, new)) = &caution.escalations {
             lines.push(format!(
@@ -2447,7 +2447,7 @@ impl App {
             entry: Box::new(entry.clone()),
             parent,
         });
-        let escalations = crate::review::validate::escalations(&entry, &self.catalog);
+        let escalations = reads::escalations(&entry, &self.catalog);
         self.overlay = Some(Overlay::Detail(Box::new(DetailState {
             escalations,
             side_by_side: self.diff_side_by_side,

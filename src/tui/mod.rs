@@ -62,6 +62,7 @@ use crate::store::writer::StoreWriter;
 use crate::store::{SharedStore, Store};
 use crate::workbench::Workbench;
 use crate::workbench::events::{Events, Sources};
+use crate::workbench::stop::Stop;
 use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
 use keymap::Keymap;
@@ -104,7 +105,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
         root_label(workbench.root(), workbench.source()),
         workbench.config().sort,
     );
-    let policy = crate::runner::gate::RunPolicy::of(workbench.config());
+    let policy = workbench.config().run_policy();
     // Like fzf, the first frame does not wait for the whole input: it is drawn from the
     // first rows of the cached index and the counts by tier, and the rest is read right
     // after it, off this thread (`event_loop`). A small index is read whole at once.
@@ -506,19 +507,17 @@ async fn event_loop(
     // Every run of this process is cancelled, the person's and validation's alike, and
     // recorded `cancelled` before the program ends, not left to a later start to find
     // abandoned; a run that takes longer than `STOP_WITHIN` is left so.
-    crate::runner::stop::stop_runs();
-    let deadline = tokio::time::Instant::now() + crate::runner::stop::STOP_WITHIN;
+    let stop = Stop::begin();
     // A run's end reaches the app before its record reaches the store: wait for the record.
     while app.runs_unrecorded() > 0 {
         let event = tokio::select! {
             Some(event) = rx.recv() => event,
             Some(event) = output.recv() => event,
-            _ = tokio::time::sleep_until(deadline) => break,
+            _ = tokio::time::sleep_until(stop.deadline()) => break,
         };
         app.update(event);
     }
-    let within = deadline.saturating_duration_since(tokio::time::Instant::now());
-    crate::runner::inflight::all_recorded(within).await;
+    stop.runs_recorded().await;
     // A catalog scanned just before quitting is still worth caching for the next start.
     let _ = ui_runtime.live.write_index_if_due();
     drop(guard);
@@ -607,7 +606,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                         )
                     })
                     .unwrap_or_default();
-                let environment = crate::runner::packages::environment_of(&root, &entry.folder());
+                let environment = crate::workbench::reads::environment_of(&root, &entry);
                 detail_content::load(&entry, parent.as_deref(), &theme, |mut content| {
                     content.recent_runs = recent_runs.clone();
                     content.environment = environment.clone();
@@ -674,17 +673,12 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             let tx = tx.clone();
             let root = ui_runtime.root.clone();
             tokio::task::spawn_blocking(move || {
-                let destination = Store::open_reader(&root)
-                    .map_err(crate::review::ReviewError::from)
-                    .and_then(|store| {
-                        crate::review::lifecycle::destination(&store, &command, &entry)
-                    })
-                    .map_err(|e| crate::error_chain::one_line(&e));
-                let destination = match destination {
-                    Ok(Some(destination)) => Ok(destination),
-                    Ok(None) => return,
-                    Err(why) => Err(why),
-                };
+                let destination =
+                    match crate::workbench::reads::destination(&root, &command, &entry) {
+                        Ok(Some(destination)) => Ok(destination),
+                        Ok(None) => return,
+                        Err(why) => Err(why),
+                    };
                 let _ = tx.blocking_send(AppEvent::DestinationLoaded {
                     path: entry.path.clone(),
                     destination,
@@ -932,7 +926,7 @@ fn load_history(
     let alerts = read_or_say(
         tx,
         "health alerts",
-        crate::review::health::alerts(&store, entries),
+        crate::workbench::reads::health_alerts(&store, entries),
     );
     let proposers = read_or_say(tx, "proposers", store.proposers());
     let changes_requested = read_or_say(tx, "changes requested", store.changes_requested_of());
@@ -1475,7 +1469,8 @@ mod tests {
 
     #[test]
     fn a_flood_from_every_source_stays_within_the_queue_and_loses_nothing_that_must_be_seen() {
-        use crate::runner::inflight::{self, InFlight, Marker, ProcessId};
+        use crate::proc_stat::ProcessId;
+        use crate::runner::inflight::{self, InFlight, Marker};
         const RUNS: usize = 5_000;
         const VALIDATIONS: usize = 5_000;
         const TOOLS_VALIDATED: usize = 50;

@@ -150,7 +150,8 @@ impl RunView {
     /// Whether the run's logs hold every byte it sent: a stream keeps its first
     /// `HEAD_BYTES` and last `TAIL_BYTES` on disk, and only counts what lies between.
     pub(crate) fn log_is_whole(&self) -> bool {
-        let kept = (crate::runner::HEAD_BYTES + crate::runner::TAIL_BYTES) as u64;
+        let kept =
+            (crate::model::run_output::HEAD_BYTES + crate::model::run_output::TAIL_BYTES) as u64;
         self.received.iter().all(|sent| *sent <= kept)
     }
 

@@ -25,7 +25,6 @@ use crate::lookup;
 use crate::model::{RunOrigin, Tier, ToolEntry, ToolId};
 use crate::review::ReviewContext;
 use crate::runner::confinement::Confinement;
-use crate::runner::gate::RunPolicy;
 use crate::runner::helper_process::PreforkedHelper;
 use crate::services::Services;
 use crate::store::{SharedStore, Store, StoreError, StoreOnDemand};
@@ -33,6 +32,8 @@ use crate::workspace::project::{self, ProjectSource};
 use crate::workspace::{RootSource, WorkspaceError, resolve_root};
 
 pub(crate) mod events;
+pub(crate) mod reads;
+pub(crate) mod stop;
 
 use events::{Events, Hub, Sources};
 
@@ -480,7 +481,7 @@ impl Workbench {
     /// `recorder`.
     fn context(&self, review: ReviewContext, recorder: Recorder, origin: RunOrigin) -> Context {
         Context {
-            run_policy: RunPolicy::of(&self.config),
+            run_policy: self.config.run_policy(),
             review,
             recorder,
             store: self.store.clone(),

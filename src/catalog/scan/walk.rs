@@ -25,7 +25,7 @@ use crate::blob::{Fields, put_bytes, put_i64};
 const MIB: u64 = 1024 * 1024;
 
 /// The file "request changes" writes at the top of a tool folder for the tool's author.
-pub(crate) const REVIEW_FILE: &str = "REVIEW.md";
+use crate::model::decided::REVIEW_FILE;
 
 /// `[catalog]`: how much of one tool folder a scan will look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

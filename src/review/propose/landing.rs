@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Tier;
 use crate::model::proposals::ProposalRow;
-use crate::runner::inflight::ProcessId;
+use crate::proc_stat::ProcessId;
 use crate::store::{Store, StoreError};
 
 /// What a landing's file holds.

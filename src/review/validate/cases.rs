@@ -497,7 +497,7 @@ pub(crate) fn output_schema_check(entry: &ToolEntry, tool_dir: &Path, runs: &[Ca
     let Some(source) = &manifest.output_schema else {
         return Check::new(kind, CheckStatus::Skip, "no [output] schema declared");
     };
-    let schema = match runner::schema::load(source, tool_dir) {
+    let schema = match crate::catalog::schema_file::load(source, tool_dir) {
         Ok(schema) => schema,
         Err(reason) => {
             return Check::new(kind, CheckStatus::Fail, format!("output schema: {reason}"));

@@ -95,7 +95,7 @@ pub(crate) async fn explore(
     }
     let manifest = entry.manifest.as_ref()?;
     let schema =
-        crate::runner::schema::load(manifest.input_schema.as_ref()?, &entry.folder()).ok()?;
+        crate::catalog::schema_file::load(manifest.input_schema.as_ref()?, &entry.folder()).ok()?;
     let inputs = plan(&schema, count, seed);
     let planned = inputs.len();
     let answers: Vec<(Value, TrialOutcome)> = futures::stream::iter(inputs)

@@ -547,8 +547,8 @@ fn remove_stale(base: &Path, parent: &OwnedFd) {
             continue;
         };
         // A zombie (its parent gone, and a pid 1 slow to reap it) is no helper any longer.
-        let alive = crate::runner::proc_stat::ProcStat::read(pid)
-            .is_some_and(|stat| stat.field(3) != Some("Z"));
+        let alive =
+            crate::proc_stat::ProcStat::read(pid).is_some_and(|stat| stat.field(3) != Some("Z"));
         if !alive {
             // A background group holds the groups of the runs its threads started.
             if let Ok(dir) = File::open(entry.path()) {

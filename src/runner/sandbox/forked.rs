@@ -42,7 +42,7 @@ use super::HELPER_PATH;
 use super::helper::EXIT_HELPER_FAILED;
 use super::placement::Placement;
 use super::status::{Outcome, end};
-use crate::runner::proc_stat::ProcStat;
+use crate::proc_stat::ProcStat;
 
 /// The most a run's arguments may take on the socket: the kernel's limit for a program's
 /// arguments and environment together, which is what exec would allow.

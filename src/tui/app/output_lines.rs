@@ -154,7 +154,7 @@ pub(crate) fn progress_row(app: &App, run: &RunView, width: usize) -> Option<Lin
     } else {
         (theme.dim, theme.dim)
     };
-    let number = crate::runner::progress::format_number;
+    let number = crate::text::format_number;
     let mut spans = Vec::new();
     let mut text = match (report.fraction(), report.total) {
         (Some(fraction), Some(total)) => {
@@ -350,8 +350,8 @@ fn not_shown(run: &RunView) -> Option<String> {
     } else {
         format!(
             "not kept whole: the log keeps the first {} and last {} of each stream",
-            bytes(crate::runner::HEAD_BYTES as u64),
-            bytes(crate::runner::TAIL_BYTES as u64)
+            bytes(crate::model::run_output::HEAD_BYTES as u64),
+            bytes(crate::model::run_output::TAIL_BYTES as u64)
         )
     };
     Some(format!("{} {kept}", parts.join(" and ")))

@@ -68,7 +68,7 @@ impl App {
                 .filter(|parent| parent.name == entry.name)
                 .and_then(|parent| self.catalog.find(parent).ok())
         } else {
-            crate::review::validate::active_entry(entry, &self.catalog)
+            crate::workbench::reads::active_version(entry, &self.catalog)
         }
     }
 }

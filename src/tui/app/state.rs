@@ -12,6 +12,7 @@ use ratatui::layout::Rect;
 use crate::catalog::{Catalog, SortOrder};
 use crate::command::validations::ValidationTarget;
 use crate::command::{Command, Consent};
+use crate::model::admission::RunPolicy;
 use crate::model::calls::{CallRow, RuleRow};
 use crate::model::health::HealthAlert;
 use crate::model::quality::ToolStats;
@@ -19,7 +20,6 @@ use crate::model::requests::RequestRow;
 use crate::model::review_command::ReviewCommand;
 use crate::model::services::InstanceRow;
 use crate::model::{FailureRecord, Tier, ToolEntry};
-use crate::runner::gate::RunPolicy;
 use crate::tui::action::Action;
 use crate::tui::cursor::ListCursor;
 use crate::tui::keymap::Keymap;
@@ -278,7 +278,7 @@ pub struct App {
     pub(crate) marks: std::collections::BTreeMap<PathBuf, String>,
     /// When each candidate arrived (the review queue's order), by tool path.
     pub(crate) arrivals: HashMap<PathBuf, String>,
-    /// What decides which runs need a confirmation (`runner::gate`).
+    /// What decides which runs need a confirmation (`model::admission`).
     pub(crate) run_policy: RunPolicy,
     /// The workspace watcher is running.
     pub(crate) watching: bool,

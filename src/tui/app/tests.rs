@@ -337,8 +337,8 @@ fn an_agents_proposal_names_its_client_in_the_review_pane() {
         to_hash: Some(evolved.clone()),
     };
     app.take_effects();
-    app.update(decided_event(crate::review::Outcome::Tool(
-        crate::review::Decision {
+    app.update(decided_event(crate::model::decided::Outcome::Tool(
+        crate::model::decided::Decision {
             action: crate::model::decisions::DecisionAction::RequestChanges,
             tool: "csv_to_json".into(),
             version: "1.3.0".into(),
@@ -683,7 +683,7 @@ pub(super) fn commands(app: &mut App) -> Vec<Command> {
 }
 
 /// What the event loop reports once the library took a decision the app asked for.
-pub(super) fn decided_event(outcome: crate::review::Outcome) -> AppEvent {
+pub(super) fn decided_event(outcome: crate::model::decided::Outcome) -> AppEvent {
     AppEvent::Applied {
         command: Box::new(Command::Decide {
             tool: ToolId::named("any"),
@@ -1653,8 +1653,8 @@ fn decision_results_are_reported_and_read_again_only_what_they_touched() {
             Level::Error
         ))
     );
-    app.update(decided_event(crate::review::Outcome::Request(
-        crate::review::requests::AnsweredRequest {
+    app.update(decided_event(crate::model::decided::Outcome::Request(
+        crate::model::decided::AnsweredRequest {
             name: "csv_to_json".into(),
             state: crate::model::requests::RequestState::Approved,
             ids: vec![1],

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::Value;
 
+use crate::model::input_schema;
 use crate::model::{InputMode, Manifest, ToolEntry};
-use crate::runner::schema;
+use crate::workbench::reads::schema_of;
 
 mod draw;
 mod history;
@@ -25,7 +26,7 @@ pub(crate) struct LaunchState {
     /// Present when the admission rule asks for a typed confirmation, or the person grants an
     /// unreviewed tool what it declares.
     pub(crate) confirm: Option<TextArea<'static>>,
-    /// Why the admission rule asks (`runner::gate`), in the words the CLI and agents read
+    /// Why the admission rule asks (`model::admission`), in the words the CLI and agents read
     /// too; empty when it does not.
     gate_reason: String,
     pub(crate) editing_confirm: bool,
@@ -70,15 +71,14 @@ impl LaunchState {
         manifest: Arc<Manifest>,
         confirmation: Option<String>,
     ) -> Self {
-        let tool_dir = entry.folder();
         let schema = manifest
             .input_schema
             .as_ref()
-            .and_then(|source| schema::load(source, &tool_dir).ok());
+            .and_then(|source| schema_of(&entry, source).ok());
         let editor = (manifest.run.input != InputMode::None).then(|| {
             let example = schema
                 .as_ref()
-                .map(schema::example_input)
+                .map(input_schema::example_input)
                 .unwrap_or_else(|| Value::Object(Default::default()));
             let text = serde_json::to_string_pretty(&example).unwrap_or_else(|_| "{}".to_string());
             let lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -198,7 +198,7 @@ impl LaunchState {
             }
         };
         if let Some(schema) = &self.schema
-            && let Err(reason) = schema::check(schema, &value)
+            && let Err(reason) = input_schema::check(schema, &value)
         {
             self.error = Some(reason.to_string());
         }

@@ -179,7 +179,7 @@ fn space_on_a_row_that_is_not_a_candidate_says_so() {
 fn the_results_of_marked_decisions_are_told_in_one_line() {
     let mut app = reviewing();
     let refused = crate::command::CommandError::Stopped("modified since validation".into());
-    let approved = crate::review::lifecycle::Decision {
+    let approved = crate::model::decided::Decision {
         action: crate::model::decisions::DecisionAction::Approve,
         tool: "csv_to_json".into(),
         version: "1.3.0".into(),
@@ -205,7 +205,9 @@ fn the_results_of_marked_decisions_are_told_in_one_line() {
     app.update(AppEvent::AppliedEach(vec![
         (
             "csv_to_json@1.3.0".into(),
-            Ok(Applied::Decided(crate::review::Outcome::Tool(approved))),
+            Ok(Applied::Decided(crate::model::decided::Outcome::Tool(
+                approved,
+            ))),
         ),
         ("drop_tables@0.1.0".into(), Err(refused)),
     ]));

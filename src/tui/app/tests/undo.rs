@@ -24,7 +24,7 @@ fn row(id: i64, action: DecisionAction, version: &str, from: Tier, to: Tier) -> 
 /// The approval of csv_to_json@1.3.0 over 1.2.0, as the library answers it: the row of the
 /// version superseded (#11), then the approval's own (#12).
 fn approved(app: &mut App) {
-    let decision = crate::review::Decision {
+    let decision = crate::model::decided::Decision {
         action: DecisionAction::Approve,
         tool: "csv_to_json".into(),
         version: "1.3.0".into(),
@@ -59,7 +59,9 @@ fn approved(app: &mut App) {
         signed: None,
         affected: vec![],
     };
-    app.update(decided_event(crate::review::Outcome::Tool(decision)));
+    app.update(decided_event(crate::model::decided::Outcome::Tool(
+        decision,
+    )));
     app.take_effects();
 }
 
@@ -138,8 +140,8 @@ fn z_waits_for_a_validation_of_the_tool_and_does_not_undo_an_undo() {
         Tier::Experimental,
     );
     undone.reason = Some("undo of #12".into());
-    app.update(decided_event(crate::review::Outcome::Tool(
-        crate::review::Decision {
+    app.update(decided_event(crate::model::decided::Outcome::Tool(
+        crate::model::decided::Decision {
             action: DecisionAction::Undo,
             tool: "csv_to_json".into(),
             version: "1.3.0".into(),

@@ -3,24 +3,26 @@
 //! `--yes` on the CLI, a typed confirmation in the workbench, a human's answer to an agent's
 //! call; what needs it is decided here only.
 
-use crate::config::{Config, Preset};
+use serde::Deserialize;
+
 use crate::model::{CostTier, ToolEntry};
 
-/// What the admission rule reads from the configuration.
+/// The configuration's `preset`: the highest cost tier that runs without a person's yes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Preset {
+    Minimal,
+    #[default]
+    Default,
+    Full,
+}
+
+/// What the admission rule reads from the configuration (`Config::run_policy`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RunPolicy {
     pub(crate) preset: Preset,
     /// `[[approvals.ask]]`: tools whose every call from an agent waits for a human.
     pub(crate) ask_tools: Vec<String>,
-}
-
-impl RunPolicy {
-    pub(crate) fn of(config: &Config) -> Self {
-        RunPolicy {
-            preset: config.preset,
-            ask_tools: config.approvals.ask_tools.clone(),
-        }
-    }
 }
 
 impl Default for RunPolicy {

@@ -1,6 +1,9 @@
-//! `/proc/PID/stat`, read once and taken apart by the field numbers of proc(5).
+//! `/proc/PID/stat`, read once and taken apart by the field numbers of proc(5), and the
+//! process identity it gives: a pid with its start time.
 
 use std::fmt::Display;
+
+use serde::{Deserialize, Serialize};
 
 /// One reading of a process's `stat` line.
 pub(crate) struct ProcStat(String);
@@ -19,6 +22,34 @@ impl ProcStat {
     pub(crate) fn field(&self, number: usize) -> Option<&str> {
         let (_, after_name) = self.0.rsplit_once(')')?;
         after_name.split_whitespace().nth(number.checked_sub(3)?)
+    }
+}
+
+/// Fields of `/proc/PID/stat` (proc(5)): the state, and the start time in clock ticks.
+const STATE: usize = 3;
+const START_TIME: usize = 22;
+
+/// A process, told apart from a later one with the same pid by its start time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessId {
+    pub pid: u32,
+    /// Clock ticks after boot, from `/proc/PID/stat`.
+    pub start_ticks: u64,
+}
+
+impl ProcessId {
+    pub(crate) fn of(pid: u32) -> Option<Self> {
+        let start_ticks = ProcStat::read(pid)?.field(START_TIME)?.parse().ok()?;
+        Some(ProcessId { pid, start_ticks })
+    }
+
+    /// Still the same process (not one that reuses its pid), and not a zombie.
+    pub(crate) fn is_alive(&self) -> bool {
+        let Some(stat) = ProcStat::read(self.pid) else {
+            return false;
+        };
+        let start = stat.field(START_TIME).and_then(|t| t.parse::<u64>().ok());
+        stat.field(STATE) != Some("Z") && start == Some(self.start_ticks)
     }
 }
 

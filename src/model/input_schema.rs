@@ -1,12 +1,9 @@
-//! JSON Schema checks for tool input (before spawning) and output (after a run).
-
-use std::path::Path;
+//! JSON Schema checks for tool input (before spawning) and output (after a run), and the
+//! example input a schema suggests. Reading a schema from a tool folder is
+//! `catalog::schema_file`'s.
 
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
-
-use crate::catalog::manifest::{MAX_MANIFEST_BYTES, read_text_capped};
-use crate::model::SchemaSource;
 
 /// Why a schema could not be read, or why a value does not match it. The messages are
 /// details kept as text: runs and jobs clone and compare these errors.
@@ -27,27 +24,6 @@ pub enum SchemaError {
     Mismatch(String),
     #[error("field `{field}`: {reason}")]
     FieldMismatch { field: String, reason: String },
-}
-
-/// The schema as JSON, read from the tool folder when it lives in a `schema_file`.
-pub(crate) fn load(source: &SchemaSource, tool_dir: &Path) -> Result<Value, SchemaError> {
-    match source {
-        SchemaSource::Inline(text) => {
-            serde_json::from_str(text).map_err(|e| SchemaError::InlineNotJson(e.to_string()))
-        }
-        SchemaSource::File(file) => {
-            let text = read_text_capped(&tool_dir.join(file), MAX_MANIFEST_BYTES).map_err(|r| {
-                SchemaError::Unreadable {
-                    file: file.clone(),
-                    reason: r.to_string(),
-                }
-            })?;
-            serde_json::from_str(&text).map_err(|e| SchemaError::FileNotJson {
-                file: file.clone(),
-                reason: e.to_string(),
-            })
-        }
-    }
 }
 
 /// A JSON value's type in words, for errors: "a string", "an object", "null".

@@ -1,0 +1,79 @@
+//! The read side of the door: what front ends ask about tools beside their catalog entries
+//! (an environment, a schema, the version a candidate would replace, what approving it would
+//! accept, where a decision would take it, health alerts), each answered here whatever module
+//! holds the rule, so a screen or a listing asks the workbench and not the review library or
+//! the runner. Nothing here changes state; that is `Command`'s.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::catalog::Catalog;
+use crate::model::decisions::Destination;
+use crate::model::deps::Environment;
+use crate::model::health::HealthAlert;
+use crate::model::input_schema::SchemaError;
+use crate::model::review_command::ReviewCommand;
+use crate::model::validation_report::{CheckKind, CheckStatus};
+use crate::model::{SchemaSource, StoreError, ToolEntry};
+use crate::review::{Caution, ReviewError};
+use crate::store::Store;
+
+/// The review queue's one order, for every front end (`review::queue`).
+pub(crate) use crate::review::queue::arrival_key;
+
+/// The environment `entry`'s packages are installed in, in the workspace at `root`: `None`
+/// when it declares none (no lock with packages).
+pub(crate) fn environment_of(root: &Path, entry: &ToolEntry) -> Option<Environment> {
+    crate::runner::packages::environment_of(root, &entry.folder())
+}
+
+/// A schema `entry`'s manifest declares (`source`: its input or output schema), inline or
+/// read from its folder.
+pub(crate) fn schema_of(entry: &ToolEntry, source: &SchemaSource) -> Result<Value, SchemaError> {
+    crate::catalog::schema_file::load(source, &entry.folder())
+}
+
+/// The version of `entry`'s name a person accepted, as `catalog` holds it: the active one,
+/// core before approved (`review::validate`).
+pub(crate) fn active_version<'c>(entry: &ToolEntry, catalog: &'c Catalog) -> Option<&'c ToolEntry> {
+    crate::review::validate::active_entry(entry, catalog)
+}
+
+/// The active version of `entry`'s name (`name@version`) and what `entry` asks for that it
+/// was not granted; `None` when nothing of its name is active.
+pub(crate) fn escalations(entry: &ToolEntry, catalog: &Catalog) -> Option<(String, Vec<String>)> {
+    crate::review::validate::escalations(entry, catalog)
+}
+
+/// What approving `entry` over `active`, its validation having judged its checks `checks`,
+/// would accept: the person's word is asked for it.
+pub(crate) fn caution(
+    checks: impl IntoIterator<Item = (CheckKind, CheckStatus)>,
+    entry: &ToolEntry,
+    active: Option<&ToolEntry>,
+) -> Caution {
+    Caution::of(checks, entry, active)
+}
+
+/// Where `command` would take `entry` (the tier of a restore, the version of a rollback), read
+/// from the store of `root` as the decision reads it; `None` when the catalog alone tells.
+/// The error is one line for a dialog.
+pub(crate) fn destination(
+    root: &Path,
+    command: &ReviewCommand,
+    entry: &ToolEntry,
+) -> Result<Option<Destination>, String> {
+    Store::open_reader(root)
+        .map_err(ReviewError::from)
+        .and_then(|store| crate::review::lifecycle::destination(&store, command, entry))
+        .map_err(|e| crate::error_chain::one_line(&e))
+}
+
+/// The tools among `entries` whose recent runs call for a person's look.
+pub(crate) fn health_alerts(
+    store: &Store,
+    entries: &[ToolEntry],
+) -> Result<Vec<HealthAlert>, StoreError> {
+    crate::review::health::alerts(store, entries)
+}
