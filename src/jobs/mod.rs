@@ -10,11 +10,12 @@
 //! - [`watch`]: the workspace watched, each batch of changes told to any number of observers.
 //! - `live`: the catalog of a long-lived front end, kept current by the watch, its changes
 //!   told as typed events.
-//! - `inherited`, `pending_calls`, `service_feed`: pollers of what other processes do
+//! - `inherited`, `pending_calls`, `service_feed`: lookers at what other processes do
 //!   (their runs, the agent calls waiting for a human, service instances), each started as
 //!   `spawn(root, store, …, sender)` and telling typed events through a bounded queue.
 //! - `store_writes`: the one signal per process that the store was written, by any process;
-//!   `call_answers`, the answers to this process's waiting calls, looks on it.
+//!   `call_answers` (the answers to this process's waiting calls) and `pending_calls` look
+//!   on it.
 //!
 //! This module must never know a front end: no terminal (ratatui, crossterm), no protocol
 //! (rmcp), nothing from `tui`, `cli` or `mcp`.

@@ -1,8 +1,8 @@
-//! The poller of agent calls and tool requests waiting for a human, from whichever
+//! The looker at agent calls and tool requests waiting for a human, from whichever
 //! `toolbench mcp` process holds them: read from the store as soon as any process writes it
-//! (`store::changes`), or every 100 ms where no watch can be had, and told only when they
-//! changed. Calls of servers that died are marked
-//! abandoned on the way.
+//! (told by the process's one watch, `store_writes`), and told only when they changed. Calls
+//! of servers that died are marked abandoned on the way: a process's death is the one thing
+//! here nothing tells of, so it is looked for on a beat.
 //!
 //! It tells through a bounded queue and waits for room there: each snapshot is whole, and
 //! the next look reads the newest. Never here: a front end.
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::store_writes::Listening;
 use crate::model::calls::CallRow;
 use crate::model::calls::RuleRow;
 use crate::model::requests::RequestRow;
@@ -31,24 +32,19 @@ pub(crate) enum PendingEvent {
     Unreadable(StoreError),
 }
 
-/// How often the store is read when no watch tells of its writes: a pending call shows
-/// within this plus one frame.
-const POLL: Duration = Duration::from_millis(100);
-/// How often it is read anyway with a watch, in case the watch missed a write.
-const POLL_WATCHED: Duration = Duration::from_secs(1);
-/// The least time between two reads: a burst of writes (runs recorded, say) is read once.
-const SPACING: Duration = Duration::from_millis(20);
 /// How often the servers of pending calls are checked for life.
 const CHECK_SERVERS: Duration = Duration::from_secs(2);
 
-/// Polls on a blocking thread of the current runtime until `tx`'s receiver is gone.
-/// Reads through a read-only connection of its own; marks calls abandoned through `writer`,
-/// the process's one write connection.
+/// Looks on a blocking thread of the current runtime until `tx`'s receiver is gone, again at
+/// each write `written` tells of. Reads through a read-only connection of its own; marks
+/// calls abandoned through `writer`, the process's one write connection.
 pub(crate) fn spawn(
     root: PathBuf,
     writer: SharedStore,
+    mut written: Listening,
     tx: mpsc::Sender<PendingEvent>,
 ) -> JoinHandle<()> {
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let store = match Store::open_reader(&root) {
             Ok(store) => store,
@@ -57,13 +53,10 @@ pub(crate) fn spawn(
                 return;
             }
         };
-        // Told of every write by whichever process: a new call shows within milliseconds.
-        let changes = crate::store::changes::StoreChanges::watch(&root);
         let mut last = None;
         let mut last_requests = None;
         let mut checked = Instant::now() - CHECK_SERVERS;
         while !tx.is_closed() {
-            let looked = Instant::now();
             if checked.elapsed() >= CHECK_SERVERS {
                 checked = Instant::now();
                 let _ = crate::approvals::abandon_dead(&mut writer.lock());
@@ -92,12 +85,86 @@ pub(crate) fn spawn(
                 }
                 last_requests = Some(requests);
             }
-            match &changes {
-                Some(changes) => {
-                    changes.wait(looked, SPACING, POLL_WATCHED.min(CHECK_SERVERS));
-                }
-                None => std::thread::sleep(POLL),
-            }
+            // Listening since before this look, so a write during it is told: a new call
+            // shows within milliseconds of its write, by whichever process.
+            let _ = runtime.block_on(tokio::time::timeout(CHECK_SERVERS, written.written()));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::store_writes::StoreWrites;
+    use crate::model::calls::NewCall;
+    use crate::proc_stat::ProcessId;
+
+    fn call(store: &mut Store, tool: &str, server: ProcessId) -> i64 {
+        store
+            .insert_call(&NewCall {
+                tool: tool.into(),
+                version: "1.0.0".into(),
+                content_hash: "h".into(),
+                arguments: serde_json::json!({}),
+                input_schema: serde_json::json!({"type": "object"}),
+                client: "agent".into(),
+                why: "cost tier high".into(),
+                requested_at: "2026-11-27T10:00:00Z".into(),
+                server_pid: server.pid,
+                server_start: server.start_ticks,
+                task: None,
+            })
+            .expect("inserted")
+    }
+
+    /// The next waiting calls told, skipping the requests' events.
+    async fn next_calls(rx: &mut mpsc::Receiver<PendingEvent>) -> Vec<CallRow> {
+        loop {
+            let event = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("told in time")
+                .expect("the looker runs");
+            match event {
+                PendingEvent::Calls { calls, .. } => return calls,
+                PendingEvent::Requests(_) => {}
+                PendingEvent::Unreadable(e) => panic!("unreadable: {e}"),
+            }
+        }
+    }
+
+    /// A call another connection writes is told as written (through the process's one watch
+    /// of the store), and a call whose server is gone leaves the waiting list on the beat
+    /// that looks for dead servers.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn calls_written_elsewhere_are_told_and_a_dead_servers_call_leaves() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writer = SharedStore::new(Store::open(dir.path()).expect("store"));
+        let writes = StoreWrites::start(dir.path());
+        let (tx, mut rx) = mpsc::channel(4);
+        let _looker = spawn(dir.path().to_path_buf(), writer, writes.listen(), tx);
+        assert!(next_calls(&mut rx).await.is_empty(), "nothing waits yet");
+
+        let mut other = Store::open(dir.path()).expect("another connection");
+        let me = ProcessId::of(std::process::id()).expect("own stat");
+        let id = call(&mut other, "alive", me);
+        let calls = next_calls(&mut rx).await;
+        assert_eq!(calls.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id]);
+
+        // A server that no longer runs: same pid, another start.
+        let gone = ProcessId {
+            start_ticks: me.start_ticks + 1,
+            ..me
+        };
+        let dead = call(&mut other, "orphan", gone);
+        // Told as written, then gone once its server is looked for; until then, both wait.
+        loop {
+            let ids: Vec<i64> = next_calls(&mut rx).await.iter().map(|c| c.id).collect();
+            if ids == vec![id] {
+                break;
+            }
+            assert_eq!(ids, vec![id, dead]);
+        }
+        let state = other.call(dead).expect("read").expect("kept").state;
+        assert_eq!(state, crate::model::calls::CallState::Abandoned);
+    }
 }

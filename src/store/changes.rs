@@ -29,14 +29,10 @@ pub(crate) struct StoreChanges {
 }
 
 impl StoreChanges {
-    /// Watches the store of the workspace at `root`; `None` when the kernel gives no watch
-    /// (the caller then looks on its own beat).
-    pub(crate) fn watch(root: &Path) -> Option<StoreChanges> {
-        Self::watch_telling(root, || {})
-    }
-
-    /// `watch`, with `told` called on the watch's own thread as each write is told, before a
-    /// waiter wakes: for a reader that cannot wait for one more thread to be scheduled.
+    /// Watches the store of the workspace at `root`, with `told` called on the watch's own
+    /// thread as each write is told, before a waiter wakes: for a reader that cannot wait for
+    /// one more thread to be scheduled. `None` when the kernel gives no watch (the caller then
+    /// looks on its own beat).
     pub(crate) fn watch_telling(
         root: &Path,
         told: impl Fn() + Send + 'static,
@@ -99,7 +95,7 @@ mod tests {
     fn a_write_of_another_connection_is_told_at_once() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut writer = crate::store::Store::open(dir.path()).expect("store");
-        let changes = StoreChanges::watch(dir.path()).expect("a watch");
+        let changes = StoreChanges::watch_telling(dir.path(), || {}).expect("a watch");
         let started = Instant::now();
         std::thread::scope(|scope| {
             scope.spawn(|| {

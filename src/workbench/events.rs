@@ -25,6 +25,7 @@ use crate::jobs::inherited::InheritedEvent;
 use crate::jobs::live::{CatalogChange, LiveCatalog};
 use crate::jobs::pending_calls::PendingEvent;
 use crate::jobs::service_feed::{Following, InstanceEvent};
+use crate::jobs::store_writes::Listening;
 use crate::model::ToolEntry;
 use crate::store::SharedStore;
 use crate::watch::WatchUpdate;
@@ -143,6 +144,7 @@ impl Hub {
         root: &Path,
         live: Option<&Arc<LiveCatalog>>,
         store: Option<&SharedStore>,
+        written: impl FnOnce() -> Listening,
         sources: Sources,
     ) {
         if let Some(live) = live {
@@ -164,7 +166,7 @@ impl Hub {
         }
         if sources.waiting {
             let (sender, events) = mpsc::channel(POLLER_QUEUE);
-            crate::jobs::pending_calls::spawn(root.to_path_buf(), store.clone(), sender);
+            crate::jobs::pending_calls::spawn(root.to_path_buf(), store.clone(), written(), sender);
             tokio::spawn(forward(events, self.tx.clone(), WorkbenchEvent::Waiting));
         }
         if let Some(following) = sources.services {

@@ -400,8 +400,13 @@ impl Workbench {
         let Some(events) = self.hub.take_reader() else {
             return Ok(Events::ended());
         };
-        self.hub
-            .start(&self.root, self.live(), store.as_ref(), sources);
+        self.hub.start(
+            &self.root,
+            self.live(),
+            store.as_ref(),
+            || self.store_written(),
+            sources,
+        );
         Ok(events)
     }
 
