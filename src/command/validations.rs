@@ -7,8 +7,8 @@
 //! validated is what was shown, never what an agent put in its place meanwhile.
 //!
 //! A scan can ask for thousands at once (every candidate of a large workspace): they wait
-//! here as small requests, and only the workers' futures exist at any time, so memory stays
-//! flat. What a person asked for goes first, then the newest arrivals; a person may pause
+//! here as small requests, one of the background's a folder at most, and only the workers'
+//! futures exist at any time, so memory stays flat. What a person asked for goes first, then the newest arrivals; a person may pause
 //! the queue and resume it where it stopped. The background's validations run on a runtime
 //! of their own whose threads step back (`jobs::background`), a person's where they serve
 //! the person. The queue never acts on a verdict (moves and decisions are the reviewer's);
@@ -165,7 +165,10 @@ struct Pending {
 impl Pending {
     /// Queues `request` once: the background asking again for what waits or is under way
     /// (a scan, then the scan once watching, each queue every candidate) adds nothing, and
-    /// a person asking for what waits in the background takes its place.
+    /// a person asking for what waits in the background takes its place. A request takes the
+    /// place of the background's for the same folder, whatever content that one named:
+    /// validating content the folder no longer holds would only be refused. So what waits is
+    /// bounded, one background request a folder, however often an agent rewrites a tool.
     fn push(&mut self, request: ValidationRequest, changed: SystemTime) {
         let queued = |w: &Waiting| Queued::of(&w.request).is(&request);
         if !request.force
@@ -174,7 +177,8 @@ impl Pending {
         {
             return;
         }
-        self.waiting.retain(|w| w.request.force || !queued(w));
+        self.waiting
+            .retain(|w| w.request.force || w.request.tool.path != request.tool.path);
         self.asked += 1;
         self.waiting.push(Waiting {
             request,
@@ -448,6 +452,27 @@ mod tests {
         changed.tool.content_hash = "another".into();
         pending.push(changed, at(6));
         assert_eq!(pending.waiting.len(), 2, "a new content waits too");
+    }
+
+    /// An agent rewriting a tool again and again leaves one background request for its
+    /// folder, the newest content's; a person's request for an older content stays, to be
+    /// answered.
+    #[test]
+    fn one_background_request_waits_a_folder_the_newest_contents() {
+        let mut pending = Pending::default();
+        let mut asked = request("rewritten", true);
+        asked.tool.content_hash = "seen by a person".into();
+        pending.push(asked, at(1));
+        for n in 0..100 {
+            let mut rewrite = request("rewritten", false);
+            rewrite.tool.content_hash = format!("content {n}");
+            pending.push(rewrite, at(2 + n));
+        }
+        pending.push(request("other", false), at(1));
+        let waiting = pending.snapshot().waiting;
+        let hashes: Vec<&str> = waiting.iter().map(|q| q.content_hash.as_str()).collect();
+        assert_eq!(waiting.len(), 3, "{hashes:?}");
+        assert!(hashes.contains(&"seen by a person") && hashes.contains(&"content 99"));
     }
 
     /// A snapshot lists what waits in the order `take` gives it, and what is under way
