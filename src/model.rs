@@ -22,6 +22,7 @@ pub(crate) mod python_version;
 pub mod quality;
 pub mod requests;
 pub mod review_command;
+pub(crate) mod review_queue;
 pub mod run_output;
 pub(crate) mod store_error;
 pub mod validation_report;

@@ -1054,7 +1054,6 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     // `cli` starts the other front ends (`mcp`, `tui`, `web`): their entry points.
     ("cli", "mcp", 2),
     ("cli", "quality", 3),
-    ("cli", "review", 3),
     ("cli", "runner", 9),
     ("cli", "seal", 1),
     ("cli", "services", 6),
@@ -1095,7 +1094,7 @@ const KNOWN_PAST_THE_DOOR: &[(&str, &str, usize)] = &[
     ("web", "catalog", 2),
     ("web", "config", 2),
     ("web", "jobs", 1),
-    ("web", "review", 2),
+    ("web", "review", 1),
     ("web", "tool_diff", 2),
     ("web", "tool_files", 1),
 ];

@@ -5,7 +5,6 @@ use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench, tool_id};
 use crate::model::Tier;
 use crate::model::decisions::DecisionRecord;
-use crate::review::lifecycle;
 
 #[derive(Debug, Args)]
 pub(crate) struct HistoryArgs {
@@ -56,7 +55,7 @@ pub(crate) fn run(args: HistoryArgs, ws: &Workbench) -> CliResult {
     let store = store.lock();
     let tool = tool_id(&args.tool)?;
     let name = tool.name.as_str();
-    let history = lifecycle::history(&store, name)?;
+    let history = crate::workbench::reads::history(&store, name)?;
     if args.json {
         let listed: Vec<ListedDecision> = history.decisions.iter().map(Into::into).collect();
         print_json(&listed)?;

@@ -2,8 +2,9 @@ use clap::Args;
 
 use super::term::{errln, outln, print_json};
 use super::{CliResult, Workbench};
+use crate::model::review_queue::ReviewItem;
 use crate::model::short_hash;
-use crate::review::lifecycle::{self, ReviewItem};
+use crate::workbench::reads;
 
 #[derive(Debug, Args)]
 pub(crate) struct ReviewArgs {
@@ -21,7 +22,7 @@ pub(crate) struct ReviewArgs {
 pub(crate) fn run(args: ReviewArgs, ws: &Workbench) -> CliResult {
     let store = ws.store()?;
     let store = store.lock();
-    let queue = lifecycle::review_items(ws.root(), ws.config().catalog, &store)?;
+    let queue = reads::review_items(ws.root(), ws.config().catalog, &store)?;
     if args.json {
         print_json(&queue)?;
         return Ok(());

@@ -4,7 +4,6 @@ use super::{CliError, CliResult, Workbench, decide, tool_id};
 use crate::command::Command;
 use crate::model::ToolId;
 use crate::model::review_command::ReviewCommand;
-use crate::review::lifecycle;
 
 #[derive(Debug, Args)]
 pub(crate) struct UndoArgs {
@@ -22,7 +21,7 @@ pub(crate) fn run(args: UndoArgs, ws: &Workbench) -> CliResult {
         Some(id) => id,
         None => {
             let store = ws.store()?;
-            let newest = lifecycle::history(&store.lock(), &name)?
+            let newest = crate::workbench::reads::history(&store.lock(), &name)?
                 .decisions
                 .iter()
                 .map(|d| d.id)

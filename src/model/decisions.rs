@@ -369,6 +369,18 @@ impl fmt::Display for DecisionAction {
     }
 }
 
+/// One row of `versions`: an immutable snapshot of a version that became active.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRecord {
+    pub(crate) tool: String,
+    pub(crate) version: String,
+    pub(crate) content_hash: String,
+    /// The snapshot folder, relative to the workspace root.
+    pub(crate) snapshot: String,
+    /// When this content last became active (RFC 3339 UTC).
+    pub(crate) activated_at: String,
+}
+
 /// One row of `decisions`. `id` is 0 until stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRecord {

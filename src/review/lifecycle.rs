@@ -34,7 +34,7 @@ use crate::model::decisions::Destination;
 
 pub(crate) use super::decision::ReviewContext;
 pub use super::queue::history;
-pub(crate) use super::queue::{ReviewItem, review_items};
+pub(crate) use super::queue::review_items;
 use crate::model::decided::{Decision, REVIEW_FILE};
 
 // ---------------------------------------------------------------------------------------------

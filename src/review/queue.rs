@@ -1,9 +1,7 @@
 //! The read side of review: a tool's history (decisions and kept versions) and the review
 //! queue (what waits in experimental/, with the verdict validation gave it). Never writes.
 
-use std::path::{Path, PathBuf};
-
-use serde::Serialize;
+use std::path::Path;
 
 use super::ReviewError;
 use super::steps::{modified_rfc3339, relative, scan};
@@ -12,61 +10,9 @@ use crate::catalog::Catalog;
 use crate::catalog::scan::ScanLimits;
 use crate::model::Drift;
 use crate::model::Tier;
-use crate::model::requests::RequestRow;
+pub(crate) use crate::model::review_queue::{DriftItem, History, QueueItem, ReviewItem};
 use crate::seal::SealBook;
-use crate::store::{DecisionRecord, Store, VersionRecord};
-
-/// Everything recorded about one tool name.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct History {
-    pub(crate) tool: String,
-    /// Newest first.
-    pub decisions: Vec<DecisionRecord>,
-    /// Kept snapshots, most recently activated first.
-    pub(crate) versions: Vec<VersionRecord>,
-}
-
-/// One experimental tool waiting for review (the `review --json` shape).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct QueueItem {
-    pub(crate) name: String,
-    pub(crate) version: String,
-    pub(crate) path: PathBuf,
-    /// The validation verdict, when the pipeline has judged it.
-    pub(crate) verdict: Option<String>,
-    /// RFC 3339: when validation first saw it, else the folder's modification time.
-    pub(crate) arrived_at: String,
-    /// `name@version` it evolved from.
-    pub(crate) parent: Option<String>,
-    /// The MCP client that proposed it, when an agent did (`toolbench_propose_tool`).
-    pub(crate) client: Option<String>,
-    /// What a decision on it is bound to (`--hash` takes a prefix of it).
-    pub(crate) content_hash: String,
-}
-
-/// An active tool whose content is not what was approved: it does not run until a person
-/// approves that content where it is, or sends it to review (`resubmit`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct DriftItem {
-    pub(crate) name: String,
-    pub(crate) version: String,
-    pub(crate) tier: Tier,
-    pub(crate) path: PathBuf,
-    pub(crate) content_hash: String,
-    pub(crate) drift: Drift,
-}
-
-/// One item of the review queue as `review --json` shows it, told apart by `kind`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub(crate) enum ReviewItem {
-    /// A tool waiting in experimental/.
-    Tool(QueueItem),
-    /// A tool an agent asked for before writing it.
-    Request(RequestRow),
-    /// An active tool modified since approval, or never approved here.
-    Drift(DriftItem),
-}
+use crate::store::Store;
 
 /// The review queue's one order, for every front end: by arrival, as the validation pipeline
 /// first saw each candidate; candidates it has not seen yet come after them, by path.

@@ -4,23 +4,10 @@
 //! `review`. A decision and the snapshots it activated are written in one transaction.
 
 use rusqlite::{OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
 use crate::model::Tier;
-use crate::model::decisions::{DecisionAction, DecisionRecord};
-
-/// One row of `versions`: an immutable snapshot of a version that became active.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VersionRecord {
-    pub(crate) tool: String,
-    pub(crate) version: String,
-    pub(crate) content_hash: String,
-    /// The snapshot folder, relative to the workspace root.
-    pub(crate) snapshot: String,
-    /// When this content last became active (RFC 3339 UTC).
-    pub(crate) activated_at: String,
-}
+use crate::model::decisions::{DecisionAction, DecisionRecord, VersionRecord};
 
 /// One row of `review_queue`, as the validation pipeline left it.
 #[derive(Debug, Clone, PartialEq, Eq)]

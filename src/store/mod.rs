@@ -29,8 +29,8 @@ mod tasks;
 mod validation_cache;
 pub mod writer;
 
+pub(crate) use crate::model::decisions::VersionRecord;
 pub use crate::model::decisions::{DecisionAction, DecisionRecord};
-pub(crate) use decisions::VersionRecord;
 pub use error::StoreError;
 use error::sqlite_error;
 pub(crate) use salvage::TableSalvage;

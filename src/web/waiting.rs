@@ -9,12 +9,13 @@ use crate::catalog::scan::{ScanLimits, tool_fits};
 use crate::model::ToolId;
 use crate::model::calls::CallRow;
 use crate::model::requests::RequestRow;
+use crate::model::review_queue::QueueItem;
+use crate::model::review_queue::ReviewItem;
 use crate::model::validation_report::Check;
-use crate::review::lifecycle::{self, ReviewItem};
-use crate::review::queue::{QueueItem, checks_not_passed};
 use crate::tool_diff::{self, ToolDiff};
 use crate::tool_files::ToolFiles;
 use crate::workbench::Workbench;
+use crate::workbench::reads;
 
 /// Waiting calls on one page.
 pub(super) const CALLS_PER_PAGE: usize = 20;
@@ -80,10 +81,10 @@ pub(super) fn gather(ws: &Workbench, page: usize) -> Result<Waiting, WebError> {
             .collect();
         let mut candidates = Vec::new();
         let mut requests = Vec::new();
-        for item in lifecycle::review_items(ws.root(), ws.config().catalog, &store)? {
+        for item in reads::review_items(ws.root(), ws.config().catalog, &store)? {
             match item {
                 ReviewItem::Tool(item) => {
-                    let checks = checks_not_passed(&store, &item)?;
+                    let checks = reads::checks_not_passed(&store, &item)?;
                     candidates.push((item, checks));
                 }
                 ReviewItem::Request(request) => requests.push(request),

@@ -1,20 +1,22 @@
 //! The read side of the door: what front ends ask about tools beside their catalog entries
-//! (an environment, a schema, the version a candidate would replace, what approving it would
-//! accept, where a decision would take it, health alerts), each answered here whatever module
-//! holds the rule, so a screen or a listing asks the workbench and not the review library or
-//! the runner. Nothing here changes state; that is `Command`'s.
+//! (an environment, a schema, the review queue and a tool's history, the version a candidate
+//! would replace, what approving it would accept, where a decision would take it, health
+//! alerts), each answered here whatever module holds the rule, so a screen or a listing asks
+//! the workbench and not the review library or the runner. Nothing here changes state; that is `Command`'s.
 
 use std::path::Path;
 
 use serde_json::Value;
 
 use crate::catalog::Catalog;
+use crate::catalog::scan::ScanLimits;
 use crate::model::decisions::Destination;
 use crate::model::deps::Environment;
 use crate::model::health::HealthAlert;
 use crate::model::input_schema::SchemaError;
 use crate::model::review_command::ReviewCommand;
-use crate::model::validation_report::{CheckKind, CheckStatus};
+use crate::model::review_queue::{History, QueueItem, ReviewItem};
+use crate::model::validation_report::{Check, CheckKind, CheckStatus};
 use crate::model::{SchemaSource, StoreError, ToolEntry};
 use crate::review::{Caution, ReviewError};
 use crate::store::Store;
@@ -76,4 +78,28 @@ pub(crate) fn health_alerts(
     entries: &[ToolEntry],
 ) -> Result<Vec<HealthAlert>, StoreError> {
     crate::review::health::alerts(store, entries)
+}
+
+/// Everything recorded about the tool `name`: its decisions, newest first, and its kept
+/// versions.
+pub(crate) fn history(store: &Store, name: &str) -> Result<History, ReviewError> {
+    crate::review::lifecycle::history(store, name)
+}
+
+/// Everything waiting for a human in the workspace at `root`, in the review queue's order:
+/// drifted active tools, tool requests, then candidates.
+pub(crate) fn review_items(
+    root: &Path,
+    limits: ScanLimits,
+    store: &Store,
+) -> Result<Vec<ReviewItem>, ReviewError> {
+    crate::review::lifecycle::review_items(root, limits, store)
+}
+
+/// The checks of `item`'s validation that did not pass (failed, then warned).
+pub(crate) fn checks_not_passed(
+    store: &Store,
+    item: &QueueItem,
+) -> Result<Vec<Check>, ReviewError> {
+    crate::review::queue::checks_not_passed(store, item)
 }

@@ -1,0 +1,63 @@
+//! The review queue and a tool's history as every front end shows them: what waits in
+//! experimental/ (with the verdict validation gave it), the tool requests, the active tools
+//! that drifted, and the decisions and kept versions of a name. `review::queue` reads them.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::model::decisions::{DecisionRecord, VersionRecord};
+use crate::model::requests::RequestRow;
+use crate::model::{Drift, Tier};
+
+/// Everything recorded about one tool name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct History {
+    pub(crate) tool: String,
+    /// Newest first.
+    pub decisions: Vec<DecisionRecord>,
+    /// Kept snapshots, most recently activated first.
+    pub(crate) versions: Vec<VersionRecord>,
+}
+
+/// One experimental tool waiting for review (the `review --json` shape).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct QueueItem {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) path: PathBuf,
+    /// The validation verdict, when the pipeline has judged it.
+    pub(crate) verdict: Option<String>,
+    /// RFC 3339: when validation first saw it, else the folder's modification time.
+    pub(crate) arrived_at: String,
+    /// `name@version` it evolved from.
+    pub(crate) parent: Option<String>,
+    /// The MCP client that proposed it, when an agent did (`toolbench_propose_tool`).
+    pub(crate) client: Option<String>,
+    /// What a decision on it is bound to (`--hash` takes a prefix of it).
+    pub(crate) content_hash: String,
+}
+
+/// An active tool whose content is not what was approved: it does not run until a person
+/// approves that content where it is, or sends it to review (`resubmit`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct DriftItem {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) tier: Tier,
+    pub(crate) path: PathBuf,
+    pub(crate) content_hash: String,
+    pub(crate) drift: Drift,
+}
+
+/// One item of the review queue as `review --json` shows it, told apart by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub(crate) enum ReviewItem {
+    /// A tool waiting in experimental/.
+    Tool(QueueItem),
+    /// A tool an agent asked for before writing it.
+    Request(RequestRow),
+    /// An active tool modified since approval, or never approved here.
+    Drift(DriftItem),
+}
