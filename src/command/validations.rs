@@ -66,7 +66,8 @@ pub struct ValidationRequest {
     /// Ignore a cached result for the same content. A person asked for it (`v`): it goes
     /// before the background's.
     pub force: bool,
-    /// The catalog at the time of asking, for the similarity check.
+    /// The catalog at the time of asking, for the similarity check. The queue keeps only the
+    /// newest one asked with, and validates every request waiting against it.
     pub catalog: Arc<Catalog>,
 }
 
@@ -83,9 +84,10 @@ pub enum ValidationEvent {
     Refused { tool: String, error: CommandError },
 }
 
-/// One request waiting, with what orders it.
+/// One request waiting, with what orders it; its catalog is the queue's (`Pending::catalog`).
 struct Waiting {
-    request: ValidationRequest,
+    tool: ValidationTarget,
+    force: bool,
     /// When its folder last changed: the newest arrivals are validated first.
     changed: SystemTime,
     /// The order of asking, for ties.
@@ -96,16 +98,13 @@ impl Waiting {
     /// Whether this goes before `other`: what a person asked for (`force`), in the order
     /// asked, then the newest arrival.
     fn goes_before(&self, other: &Waiting) -> std::cmp::Ordering {
-        self.request
-            .force
-            .cmp(&other.request.force)
-            .then_with(|| match self.request.force {
-                true => other.asked.cmp(&self.asked),
-                false => self
-                    .changed
-                    .cmp(&other.changed)
-                    .then(self.asked.cmp(&other.asked)),
-            })
+        self.force.cmp(&other.force).then_with(|| match self.force {
+            true => other.asked.cmp(&self.asked),
+            false => self
+                .changed
+                .cmp(&other.changed)
+                .then(self.asked.cmp(&other.asked)),
+        })
     }
 }
 
@@ -123,20 +122,20 @@ pub struct Queued {
 }
 
 impl Queued {
-    fn of(request: &ValidationRequest) -> Self {
-        let tool = &request.tool;
+    fn of(waiting: &Waiting) -> Self {
+        let tool = &waiting.tool;
         Queued {
             name: tool.name.clone(),
             version: tool.version.clone(),
             path: tool.path.clone(),
-            asked_by_person: request.force,
+            asked_by_person: waiting.force,
             content_hash: tool.content_hash.clone(),
         }
     }
 
-    /// Whether `request` names the same content in the same folder.
-    fn is(&self, request: &ValidationRequest) -> bool {
-        self.path == request.tool.path && self.content_hash == request.tool.content_hash
+    /// Whether `tool` names the same content in the same folder.
+    fn is(&self, tool: &ValidationTarget) -> bool {
+        self.content_hash == tool.content_hash && self.path == tool.path
     }
 }
 
@@ -153,13 +152,29 @@ pub struct QueueSnapshot {
 /// The requests waiting, those under way, and whether the queue is paused. The next is what
 /// a person asked for (`force`), oldest first, then the newest arrival: on a large workspace
 /// opened for the first time, what agents wrote last is what the reviewer looks at first.
-#[derive(Default)]
 struct Pending {
     waiting: Vec<Waiting>,
+    /// The newest catalog a request was asked with, which every request validates against:
+    /// one catalog for the whole queue. Each request holding its own kept every catalog the
+    /// front end had shown since (a first scan's 4,500 candidates wait for minutes, and each
+    /// change of the front end's catalog then copied all of it while the queue held the old).
+    catalog: Arc<Catalog>,
     /// Taken by a worker and not told yet, by the order of asking.
     validating: Vec<(u64, Queued)>,
     paused: bool,
     asked: u64,
+}
+
+impl Default for Pending {
+    fn default() -> Self {
+        Pending {
+            waiting: Vec::new(),
+            catalog: Arc::new(Catalog::new(Vec::new())),
+            validating: Vec::new(),
+            paused: false,
+            asked: 0,
+        }
+    }
 }
 
 impl Pending {
@@ -170,18 +185,26 @@ impl Pending {
     /// validating content the folder no longer holds would only be refused. So what waits is
     /// bounded, one background request a folder, however often an agent rewrites a tool.
     fn push(&mut self, request: ValidationRequest, changed: SystemTime) {
-        let queued = |w: &Waiting| Queued::of(&w.request).is(&request);
-        if !request.force
-            && (self.waiting.iter().any(queued)
-                || self.validating.iter().any(|(_, q)| q.is(&request)))
+        let ValidationRequest {
+            tool,
+            force,
+            catalog,
+        } = request;
+        self.catalog = catalog;
+        // The hash first: it tells two tools apart in a byte or two, where comparing paths
+        // walks their components, and a scan pushes thousands against thousands waiting.
+        let queued =
+            |w: &Waiting| w.tool.content_hash == tool.content_hash && w.tool.path == tool.path;
+        if !force
+            && (self.waiting.iter().any(queued) || self.validating.iter().any(|(_, q)| q.is(&tool)))
         {
             return;
         }
-        self.waiting
-            .retain(|w| w.request.force || w.request.tool.path != request.tool.path);
+        self.waiting.retain(|w| w.force || w.tool.path != tool.path);
         self.asked += 1;
         self.waiting.push(Waiting {
-            request,
+            tool,
+            force,
             changed,
             asked: self.asked,
         });
@@ -195,13 +218,22 @@ impl Pending {
             .waiting
             .iter()
             .enumerate()
-            .filter(|(_, w)| !paused || w.request.force)
+            .filter(|(_, w)| !paused || w.force)
             .max_by(|(_, a), (_, b)| a.goes_before(b))
             .map(|(i, _)| i)?;
         let taken = self.waiting.swap_remove(next);
-        self.validating
-            .push((taken.asked, Queued::of(&taken.request)));
-        Some((taken.asked, taken.request))
+        self.validating.push((taken.asked, Queued::of(&taken)));
+        // The last one waiting takes the catalog along: an empty queue keeps none.
+        let catalog = match self.waiting.is_empty() {
+            true => std::mem::replace(&mut self.catalog, Arc::new(Catalog::new(Vec::new()))),
+            false => Arc::clone(&self.catalog),
+        };
+        let request = ValidationRequest {
+            tool: taken.tool,
+            force: taken.force,
+            catalog,
+        };
+        Some((taken.asked, request))
     }
 
     /// The request `take` numbered `asked` is told.
@@ -214,7 +246,7 @@ impl Pending {
         waiting.sort_by(|a, b| b.goes_before(a));
         QueueSnapshot {
             validating: self.validating.iter().map(|(_, q)| q.clone()).collect(),
-            waiting: waiting.iter().map(|w| Queued::of(&w.request)).collect(),
+            waiting: waiting.iter().map(|w| Queued::of(w)).collect(),
             paused: self.paused,
         }
     }
@@ -323,10 +355,7 @@ async fn work<L: Fn(ValidationEvent) -> bool>(
             let (next, more) = {
                 let mut pending = shared.pending();
                 let next = pending.take();
-                let more = pending
-                    .waiting
-                    .iter()
-                    .any(|w| !pending.paused || w.request.force);
+                let more = pending.waiting.iter().any(|w| !pending.paused || w.force);
                 (next, more)
             };
             if let Some(taken) = next {

@@ -109,7 +109,7 @@ impl LiveCatalog {
                 })
             }
             WatchUpdate::Rescan => {
-                let known = KnownHashes::from_entries(self.catalog().entries());
+                let known = KnownHashes::reusing(self.catalog().shared_entries());
                 let mut entries =
                     scan_workspace(&self.root, self.limits, &known, &ScanProgress::default());
                 // Active tools carry their drift from what was approved, as a reload's do.

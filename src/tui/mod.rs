@@ -554,11 +554,13 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
     match effect {
         Effect::Scan => {
             // The catalog shown (the cached index, then the last scan) knows the hashes of
-            // every folder that has not changed since.
+            // every folder that has not changed since, and once a scan was shown, the whole
+            // entry: the scan once watching that follows a first one does not read and hold
+            // every manifest again beside the ones shown.
             let request = ScanRequest {
                 root: ui_runtime.root.clone(),
                 limits: ui_runtime.workbench.config().catalog,
-                known: KnownHashes::from_entries(app.catalog.entries()),
+                known: KnownHashes::reusing(app.catalog.shared_entries()),
                 // Nothing cached to show: the rows come as the scan reads them.
                 stream: app.catalog.entries().is_empty(),
             };

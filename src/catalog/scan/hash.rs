@@ -131,6 +131,10 @@ pub struct KnownHashes {
     /// For a listing: the shape of each tool folder as the index keeps it, so an unchanged
     /// folder is stat'ed and not listed, and the shapes this scan met, to keep for the next.
     shapes: Option<std::sync::Arc<FolderShapes>>,
+    /// For a scan that follows another (`reusing`): the entries it found, shared, found by
+    /// path through `row_at`. An unchanged folder's entry is copied from here with its
+    /// manifest shared, not read and parsed again.
+    reused: Option<std::sync::Arc<Vec<ToolEntry>>>,
 }
 
 /// One row of the cached index for a listing to take whole (`KnownHashes::take_row`).
@@ -298,7 +302,38 @@ impl KnownHashes {
             rows: Vec::new(),
             row_at: foldhash::HashMap::default(),
             shapes: None,
+            reused: None,
         }
+    }
+
+    /// `from_entries` for a scan of a workspace whose entries (`entries`, shared) a scan read
+    /// whole: an unchanged folder's entry is taken as it is (a copy, its manifest shared),
+    /// its manifest not read again. Entries without a manifest (the cached index's rows)
+    /// give their hash only.
+    pub(crate) fn reusing(entries: std::sync::Arc<Vec<ToolEntry>>) -> Self {
+        let mut row_at = foldhash::HashMap::default();
+        row_at.reserve(entries.len());
+        for (at, entry) in entries.iter().enumerate() {
+            if !entry.fingerprint.is_empty() && !entry.content_hash.is_empty() {
+                row_at.insert(entry.path.clone().into_os_string(), at);
+            }
+        }
+        Self {
+            hashes: HashMap::new(),
+            rows: Vec::new(),
+            row_at,
+            shapes: None,
+            reused: Some(entries),
+        }
+    }
+
+    /// The reused entry at `path` (`reusing`), when its folder still has this fingerprint.
+    fn reused(&self, path: &Path, fingerprint: &str) -> Option<&ToolEntry> {
+        let entries = self.reused.as_ref()?;
+        self.row_at
+            .get(path.as_os_str())
+            .and_then(|&at| entries.get(at))
+            .filter(|entry| entry.fingerprint == fingerprint)
     }
 
     /// For a scan that only lists: an unchanged folder's row is taken from `rows` whole, its
@@ -324,6 +359,7 @@ impl KnownHashes {
             hashes: HashMap::new(),
             rows,
             row_at,
+            reused: None,
         }
     }
 
@@ -344,6 +380,11 @@ impl KnownHashes {
 
     /// The hash of the folder at `path` when it still has this fingerprint.
     pub(crate) fn get(&self, path: &Path, fingerprint: &str) -> Option<&str> {
+        if self.reused.is_some() {
+            return self
+                .reused(path, fingerprint)
+                .map(|entry| entry.content_hash.as_str());
+        }
         self.hashes
             .get(path)
             .filter(|(known, _)| known == fingerprint)
@@ -353,6 +394,12 @@ impl KnownHashes {
     /// The row of the folder at `path`, taken whole (moved out: each path is met once a
     /// scan), when it still has this fingerprint.
     pub(crate) fn take_row(&self, path: &Path, fingerprint: &str) -> Option<ToolEntry> {
+        if self.reused.is_some() {
+            return self
+                .reused(path, fingerprint)
+                .filter(|entry| entry.manifest.is_some())
+                .cloned();
+        }
         let mut slot = self
             .slot(path)?
             .lock()

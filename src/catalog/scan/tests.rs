@@ -309,6 +309,62 @@ fn an_unchanged_folder_reuses_the_known_hash_and_a_changed_one_is_hashed() {
 }
 
 #[test]
+fn a_scan_after_a_scan_takes_an_unchanged_entry_whole_and_reads_a_changed_one() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let kept = write_tool(ws.path(), "core", "kept", &manifest("kept"));
+    let changed = write_tool(ws.path(), "core", "changed", &manifest("changed"));
+    let first = std::sync::Arc::new(scan(ws.path()));
+    std::fs::write(
+        changed.join("tool.toml"),
+        manifest("changed").replace("changed tool", "another description"),
+    )
+    .expect("write");
+    let again = scan_workspace(
+        ws.path(),
+        ScanLimits::default(),
+        &KnownHashes::reusing(std::sync::Arc::clone(&first)),
+        &ScanProgress::default(),
+    );
+    let fresh = scan(ws.path());
+    let shown = |entries: &[ToolEntry]| {
+        entries
+            .iter()
+            .map(|e| {
+                (
+                    e.path.clone(),
+                    e.description.clone(),
+                    e.content_hash.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        shown(&again),
+        shown(&fresh),
+        "as a scan from nothing finds it"
+    );
+    let manifest_of = |entries: &[ToolEntry], folder: &Path| {
+        entries
+            .iter()
+            .find(|e| e.path == folder)
+            .and_then(|e| e.manifest.clone())
+            .expect("a manifest")
+    };
+    assert!(
+        std::sync::Arc::ptr_eq(&manifest_of(&again, &kept), &manifest_of(&first, &kept)),
+        "the unchanged tool's manifest is shared, not read again"
+    );
+    assert!(!std::sync::Arc::ptr_eq(
+        &manifest_of(&again, &changed),
+        &manifest_of(&first, &changed)
+    ));
+    assert_eq!(
+        manifest_of(&again, &changed).description,
+        "another description"
+    );
+}
+
+#[test]
 fn parallel_work_comes_back_in_the_order_of_its_items_whichever_worker_did_it() {
     let items: Vec<u32> = (0..300).collect();
     // Uneven work, so the workers' shares interleave unevenly.
