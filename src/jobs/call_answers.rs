@@ -158,24 +158,17 @@ mod tests {
 
     use super::*;
     use crate::model::calls::{Answer, CallState, NewCall};
+    use crate::proc_stat::ProcessId;
     use crate::store::Store;
 
     fn call(store: &SharedStore, tool: &str) -> i64 {
+        let server = ProcessId {
+            pid: 1,
+            start_ticks: 2,
+        };
         store
             .lock()
-            .insert_call(&NewCall {
-                tool: tool.into(),
-                version: "1.0.0".into(),
-                content_hash: "h".into(),
-                arguments: serde_json::json!({}),
-                input_schema: serde_json::json!({"type": "object"}),
-                client: "agent".into(),
-                why: "cost tier high".into(),
-                requested_at: "2026-11-26T10:00:00Z".into(),
-                server_pid: 1,
-                server_start: 2,
-                task: None,
-            })
+            .insert_call(&NewCall::fixture(tool, server))
             .expect("inserted")
     }
 

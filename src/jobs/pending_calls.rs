@@ -101,19 +101,7 @@ mod tests {
 
     fn call(store: &mut Store, tool: &str, server: ProcessId) -> i64 {
         store
-            .insert_call(&NewCall {
-                tool: tool.into(),
-                version: "1.0.0".into(),
-                content_hash: "h".into(),
-                arguments: serde_json::json!({}),
-                input_schema: serde_json::json!({"type": "object"}),
-                client: "agent".into(),
-                why: "cost tier high".into(),
-                requested_at: "2026-11-27T10:00:00Z".into(),
-                server_pid: server.pid,
-                server_start: server.start_ticks,
-                task: None,
-            })
+            .insert_call(&NewCall::fixture(tool, server))
             .expect("inserted")
     }
 

@@ -86,6 +86,27 @@ pub struct NewCall {
     pub(crate) task: Option<String>,
 }
 
+#[cfg(test)]
+impl NewCall {
+    /// A call of `tool` from an agent, held by the server `server`: for tests, which change
+    /// what they are about.
+    pub(crate) fn fixture(tool: &str, server: crate::proc_stat::ProcessId) -> Self {
+        NewCall {
+            tool: tool.into(),
+            version: "1.0.0".into(),
+            content_hash: "h".into(),
+            arguments: serde_json::json!({}),
+            input_schema: serde_json::json!({"type": "object"}),
+            client: "agent".into(),
+            why: "cost tier high".into(),
+            requested_at: "2026-11-27T10:00:00Z".into(),
+            server_pid: server.pid,
+            server_start: server.start_ticks,
+            task: None,
+        }
+    }
+}
+
 /// One call, pending or answered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallRow {

@@ -294,18 +294,15 @@ mod tests {
     use serde_json::json;
 
     fn new_call(tool: &str) -> NewCall {
+        let server = crate::proc_stat::ProcessId {
+            pid: 1,
+            start_ticks: 2,
+        };
         NewCall {
-            tool: tool.into(),
-            version: "1.0.0".into(),
             content_hash: "h1".into(),
             arguments: json!({"path": "a"}),
-            input_schema: json!({"type": "object"}),
-            client: "agent".into(),
-            why: "cost tier high".into(),
             requested_at: "2026-11-22T10:00:00Z".into(),
-            server_pid: 1,
-            server_start: 2,
-            task: None,
+            ..NewCall::fixture(tool, server)
         }
     }
 

@@ -1532,17 +1532,9 @@ mod tests {
                 let me = ProcessId::of(std::process::id()).expect("own stat");
                 let call = other
                     .insert_call(&crate::model::calls::NewCall {
-                        tool: "deploy".into(),
-                        version: "1.0.0".into(),
                         content_hash: "h1".into(),
-                        arguments: serde_json::json!({}),
-                        input_schema: serde_json::json!({"type": "object"}),
-                        client: "agent".into(),
-                        why: "cost tier high".into(),
                         requested_at: crate::clock::now_rfc3339(),
-                        server_pid: me.pid,
-                        server_start: me.start_ticks,
-                        task: None,
+                        ..crate::model::calls::NewCall::fixture("deploy", me)
                     })
                     .expect("a waiting call");
                 // The last run ends: its starter hands its record off, as `toolbench run` does.
