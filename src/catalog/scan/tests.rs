@@ -364,6 +364,60 @@ fn a_scan_after_a_scan_takes_an_unchanged_entry_whole_and_reads_a_changed_one() 
     );
 }
 
+/// An agent that rewrites a manifest in place, to the same length, and sets its modification
+/// time back cannot make a scan that reuses the last one's entries keep the old manifest: the
+/// change time, which no user can set, is part of the folder's fingerprint.
+#[test]
+fn a_manifest_rewritten_in_place_with_its_old_time_is_read_again_by_a_reusing_scan() {
+    use std::io::{Seek, Write};
+    let ws = tempfile::tempdir().expect("tempdir");
+    let folder = write_tool(ws.path(), "approved", "sly", &manifest("sly"));
+    let first = std::sync::Arc::new(scan(ws.path()));
+    let path = folder.join("tool.toml");
+    let before = std::fs::metadata(&path).expect("stat");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let forged = text.replace("sly tool", "SLY TOOL");
+    assert_ne!(forged, text, "the forgery changes the manifest");
+    assert_eq!(forged.len(), text.len());
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .expect("open in place");
+    file.seek(std::io::SeekFrom::Start(0)).expect("seek");
+    file.write_all(forged.as_bytes()).expect("rewrite");
+    file.set_modified(before.modified().expect("mtime"))
+        .expect("the old time set back");
+    drop(file);
+    let after = std::fs::metadata(&path).expect("stat");
+    // The forgery ran: same inode, length and modification time as before.
+    assert_eq!(
+        (after.len(), after.modified().ok()),
+        (before.len(), before.modified().ok())
+    );
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&after),
+        std::os::unix::fs::MetadataExt::ino(&before)
+    );
+    let again = scan_workspace(
+        ws.path(),
+        ScanLimits::default(),
+        &KnownHashes::reusing(std::sync::Arc::clone(&first)),
+        &ScanProgress::default(),
+    );
+    let entry = by_name(&again, "sly");
+    assert_eq!(
+        entry.description,
+        by_name(&scan(ws.path()), "sly").description
+    );
+    assert!(
+        entry.description.contains("SLY TOOL"),
+        "{}",
+        entry.description
+    );
+    assert_eq!(entry.content_hash, hash_tool_folder(&folder));
+    assert_ne!(entry.content_hash, by_name(&first, "sly").content_hash);
+}
+
 #[test]
 fn parallel_work_comes_back_in_the_order_of_its_items_whichever_worker_did_it() {
     let items: Vec<u32> = (0..300).collect();
