@@ -344,11 +344,16 @@ fn a_running_tool_holds_nothing_of_the_servers_store_watch() {
             .any(|target| target == "anon_inode:inotify"),
         "the server watches the store while a task runs: {server}"
     );
+    // "running" is told from the run's start: the shell forks its `sleep` a moment later.
     let sleep = format!("sleep {}", sleeper_secs());
-    let tool = processes_running(&sleep)
-        .into_iter()
-        .next()
-        .expect("the tool's sleep runs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let tool = loop {
+        if let Some(tool) = processes_running(&sleep).into_iter().next() {
+            break tool;
+        }
+        assert!(Instant::now() < deadline, "the tool's sleep never ran");
+        std::thread::sleep(Duration::from_millis(50));
+    };
     let held = descriptors_of(&tool);
     assert!(
         !held.is_empty(),
