@@ -180,7 +180,7 @@ async fn propose_tool(
     if let Some(tier) = landed.already_in {
         return Ok(already_there(&landed, tier));
     }
-    shared.validate_later(shared.workbench.root().join(&landed.folder));
+    shared.validate_later(shared.workbench().root().join(&landed.folder));
     shared.told_waiting(Waiting {
         kind: WaitingKind::Proposal,
         id: None,
@@ -246,7 +246,7 @@ async fn review_status(
     if let Some(name) = &name {
         crate::bounded::check("name", name, MAX_NAME_BYTES)?;
     }
-    let root = shared.workbench.root().to_path_buf();
+    let root = shared.workbench().root().to_path_buf();
     let (requests, proposals, wanted) = shared
         .with_store(move |store| {
             let asked = store.requests_of(&client, name.as_deref())?;

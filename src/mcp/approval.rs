@@ -31,7 +31,11 @@ pub(crate) async fn clearance(
     arguments: &Value,
     caller: &mut Caller,
 ) -> Result<Option<Value>, CallToolResult> {
-    let why = match admission(entry, &shared.workbench.config().run_policy(), Asker::Agent) {
+    let why = match admission(
+        entry,
+        &shared.workbench().config().run_policy(),
+        Asker::Agent,
+    ) {
         Admission::Open => return Ok(None),
         Admission::Closed(why) => {
             return Err(refusal(format!("{} never runs: {why}", entry.name)));
@@ -90,7 +94,7 @@ pub(crate) async fn clearance(
     verdict(
         &entry.name,
         answered,
-        shared.workbench.config().approvals.timeout_secs,
+        shared.workbench().config().approvals.timeout_secs,
     )
 }
 
@@ -123,8 +127,8 @@ async fn wait(
     if call.state != CallState::Pending {
         return Ok(call);
     }
-    let mut awaited = shared.workbench.answer_of(id)?;
-    let timeout = Duration::from_secs(shared.workbench.config().approvals.timeout_secs);
+    let mut awaited = shared.workbench().answer_of(id)?;
+    let timeout = Duration::from_secs(shared.workbench().config().approvals.timeout_secs);
     let started = Instant::now();
     let deadline = started + timeout;
     let mut expired = false;

@@ -14,8 +14,8 @@ use crate::workbench::events::{Sources, WorkbenchEvent};
 /// returned watch stops it.
 pub(crate) async fn follow(shared: Arc<ServerState>) -> Result<Watching, McpError> {
     // No poller: the server holds the calls it waits on itself.
-    let mut events = shared.workbench.events(Sources::default())?;
-    let watching = shared.live.follow().await.map_err(McpError::Watch)?;
+    let mut events = shared.workbench().events(Sources::default())?;
+    let watching = shared.serving.watch().await.map_err(McpError::Watch)?;
     if let Some(polling) = watching.polling() {
         eprintln!("toolbench mcp: {polling}");
     }

@@ -59,7 +59,6 @@ pub fn shared(workbench: Workbench) -> Result<Arc<ServerState>, McpError> {
 /// for the caller to say once it has said where it serves (after the lines a script reads
 /// first).
 fn open(workbench: Workbench) -> Result<(Arc<ServerState>, Option<String>), McpError> {
-    let store = workbench.store()?;
     // Active tools carry their drift from what was approved, so the first listing holds only
     // what may run: a tool placed in approved/ by hand has no seal and is left out.
     let catalog = workbench.scan();
@@ -69,8 +68,7 @@ fn open(workbench: Workbench) -> Result<(Arc<ServerState>, Option<String>), McpE
         &tokio::runtime::Handle::current(),
         workbench,
         catalog,
-        store,
-    ));
+    )?);
     Ok((shared, waiting))
 }
 
@@ -110,7 +108,7 @@ pub(crate) fn serve_stdio(workbench: Workbench) -> Result<(), McpError> {
         // let them kill their runs and record them before the runtime drops their tasks.
         // Calls answered with an MCP task go on until they end (each is bounded by its run's
         // timeout and the approvals' timeout): a client may come back for their results.
-        if shared.tasks.open() > 0 {
+        if shared.open_tasks() > 0 {
             shared.calls_ended().await;
         } else {
             let _ = tokio::time::timeout(CALLS_END_WITHIN, shared.calls_ended()).await;

@@ -1,13 +1,11 @@
-//! The tasks one MCP server runs, as the server holds them: each open task's cancellation,
-//! the slots their work takes turns in, and which process this is. What a task is and how it
-//! is answered is `tasks.rs`'s.
+//! The tasks one MCP server runs, as the server holds them: the slots their work takes turns
+//! in, and which process this is. Each open task's cancellation is in the served workspace's
+//! jobs (`Serving::jobs`); what a task is and how it is answered is `tasks.rs`'s.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
 
-use tokio::sync::{AcquireError, Notify, OwnedSemaphorePermit, Semaphore};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
 use crate::proc_stat::ProcessId;
 
@@ -18,10 +16,6 @@ const SWEEP_EVERY_MS: i64 = 60_000;
 
 /// The tasks this server runs.
 pub(crate) struct OpenTasks {
-    /// Each open task's cancellation, by id.
-    open: Mutex<HashMap<String, CancellationToken>>,
-    /// Told when a task opens.
-    opened: Notify,
     slots: Arc<Semaphore>,
     /// The one loop that looks for cancels written by other processes runs.
     following: AtomicBool,
@@ -33,8 +27,6 @@ pub(crate) struct OpenTasks {
 impl Default for OpenTasks {
     fn default() -> Self {
         Self {
-            open: Mutex::new(HashMap::new()),
-            opened: Notify::new(),
             slots: Arc::new(Semaphore::new(RUNNING_AT_ONCE)),
             following: AtomicBool::new(false),
             swept_ms: AtomicI64::new(0),
@@ -47,41 +39,9 @@ impl Default for OpenTasks {
 }
 
 impl OpenTasks {
-    /// How many of this server's tasks have not ended.
-    pub(crate) fn open(&self) -> usize {
-        self.open.lock().map(|open| open.len()).unwrap_or(0)
-    }
-
     /// This server's process, which its tasks' rows name.
     pub(crate) fn me(&self) -> ProcessId {
         self.me
-    }
-
-    pub(crate) fn register(&self, id: &str, cancel: CancellationToken) {
-        if let Ok(mut open) = self.open.lock() {
-            open.insert(id.to_string(), cancel);
-        }
-        self.opened.notify_one();
-    }
-
-    /// Waits until a task of this server is open.
-    pub(crate) async fn some_open(&self) {
-        while self.open() == 0 {
-            self.opened.notified().await;
-        }
-    }
-
-    pub(crate) fn remove(&self, id: &str) {
-        if let Ok(mut open) = self.open.lock() {
-            open.remove(id);
-        }
-    }
-
-    /// Cancels the work of open task `id`, when this server runs it.
-    pub(crate) fn cancel(&self, id: &str) {
-        if let Some(token) = self.open.lock().ok().and_then(|open| open.get(id).cloned()) {
-            token.cancel();
-        }
     }
 
     /// Waits for a slot for one task's work.

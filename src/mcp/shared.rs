@@ -1,6 +1,6 @@
-//! What every session of one MCP server shares: the workbench, the live catalog and its
-//! listing, the validation workers, the peers told when the listing changes, and the calls
-//! being answered.
+//! What every session of one MCP server shares: the workspace served (the one writer, the
+//! live catalog, the validation queue, the jobs that may be cancelled), the listing of the
+//! live catalog, the peers told when the listing changes, and the calls being answered.
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -10,26 +10,20 @@ use tokio::sync::{broadcast, watch};
 use super::listing::Listing;
 use crate::catalog::Catalog;
 use crate::catalog::scan::load_path;
-use crate::command::validations::{
-    VALIDATION_WORKERS, ValidationEvent, ValidationQueue, ValidationRequest, ValidationTarget,
-};
-use crate::jobs::live::LiveCatalog;
+use crate::command::validations::{ValidationEvent, ValidationRequest, ValidationTarget};
 use crate::model::ToolEntry;
 use crate::notify::{Notifier, Waiting};
-use crate::store::{SharedStore, Store};
+use crate::store::{Store, StoreError};
 use crate::workbench::Workbench;
+use crate::workbench::registry::JobId;
+use crate::workbench::serve::{Recording, Serving};
 
 /// Everything the sessions of one server share.
 pub struct ServerState {
-    /// The workspace served, opened once.
-    pub(crate) workbench: Workbench,
-    /// Every tool of every tier, as last scanned or watched.
-    pub(crate) live: Arc<LiveCatalog>,
+    /// The workspace, opened once and served: its runs recorded as each ends, with origin
+    /// `mcp`.
+    pub(crate) serving: Serving,
     pub(crate) listing: RwLock<Arc<Listing>>,
-    /// The process's one writer to the state store.
-    store: SharedStore,
-    /// Proposals waiting for their validation, run by a fixed number of workers.
-    validations: ValidationQueue,
     /// Fires when the listed tools or their definitions changed.
     pub changed: broadcast::Sender<()>,
     /// How many calls are being answered, so the server can let them end before it exits.
@@ -50,20 +44,13 @@ impl Drop for InFlight {
 }
 
 impl ServerState {
-    /// Starts the validation workers on `runtime`; `store` is `workbench`'s write connection.
+    /// Serves `workbench` from `catalog`, its validation workers on `runtime`.
     pub(crate) fn new(
         runtime: &tokio::runtime::Handle,
         workbench: Workbench,
         catalog: Catalog,
-        store: SharedStore,
-    ) -> Self {
+    ) -> Result<Self, StoreError> {
         let listing = Listing::of(catalog.entries(), workbench.config());
-        let validations = ValidationQueue::start(
-            runtime,
-            VALIDATION_WORKERS,
-            workbench.recorded_in(store.clone(), crate::model::RunOrigin::Mcp),
-            workbench.validation_listener(runtime),
-        );
         let notifier = workbench.config().notify_webhook.clone().map(|webhook| {
             let web = &workbench.config().web;
             let address = web
@@ -74,17 +61,25 @@ impl ServerState {
                 eprintln!("toolbench mcp: notice: {line}");
             })
         });
-        Self {
+        let serving = workbench.serve(
+            runtime,
+            catalog,
+            crate::model::RunOrigin::Mcp,
+            Recording::AtOnce,
+        )?;
+        Ok(Self {
             notifier,
-            live: workbench.keep_live(catalog, store.clone()),
-            workbench,
+            serving,
             listing: RwLock::new(Arc::new(listing)),
-            store,
-            validations,
             changed: broadcast::channel(16).0,
             in_flight: watch::Sender::new(0),
             tasks: super::open_tasks::OpenTasks::default(),
-        }
+        })
+    }
+
+    /// The workspace served.
+    pub(crate) fn workbench(&self) -> &Workbench {
+        self.serving.workbench()
     }
 
     /// Something started waiting for a person here: the webhook is told, in the background.
@@ -99,9 +94,7 @@ impl ServerState {
     /// The library's command context for a call of `client`: runs recorded through the one
     /// writer with origin `mcp`, validations against the catalog the server holds.
     pub(crate) fn commands(&self, client: Option<String>) -> crate::command::Context {
-        let mut ctx = self
-            .workbench
-            .recorded_in(self.store.clone(), crate::model::RunOrigin::Mcp);
+        let mut ctx = self.serving.commands().clone();
         ctx.client = client;
         ctx.catalog = Some(self.catalog());
         ctx
@@ -120,6 +113,11 @@ impl ServerState {
                 "a task's change answered {other:?}"
             ))),
         }
+    }
+
+    /// How many of this server's tasks have not ended.
+    pub(crate) fn open_tasks(&self) -> usize {
+        self.serving.jobs().count(JobId::is_task)
     }
 
     /// Counts a call as being answered until the guard is dropped.
@@ -144,12 +142,12 @@ impl ServerState {
 
     /// The catalog as last scanned or watched.
     pub(crate) fn catalog(&self) -> Arc<Catalog> {
-        self.live.catalog()
+        self.serving.catalog()
     }
 
     /// Lists the live catalog again; tells the peers when what they see changed.
     pub(crate) fn refresh_listing(&self) {
-        let listing = Listing::of(self.catalog().entries(), self.workbench.config());
+        let listing = Listing::of(self.catalog().entries(), self.workbench().config());
         let changed = !self.listing().same_as(&listing);
         if let Ok(mut slot) = self.listing.write() {
             *slot = Arc::new(listing);
@@ -162,10 +160,10 @@ impl ServerState {
     /// The tool as it is on disk now: the folder the listing knows, read again.
     pub(crate) async fn fresh_entry(&self, listed: &ToolEntry) -> Result<ToolEntry, Moved> {
         let (root, tier, path, limits) = (
-            self.workbench.root().to_path_buf(),
+            self.workbench().root().to_path_buf(),
             listed.tier,
             listed.path.clone(),
-            self.workbench.config().catalog,
+            self.workbench().config().catalog,
         );
         let name = listed.name.clone();
         tokio::task::spawn_blocking(move || load_path(&root, tier, &path, limits))
@@ -184,7 +182,7 @@ impl ServerState {
     /// folder being read again after the decision) is looked for in its usual folder. What is
     /// read is folded into the live catalog, as the watcher would.
     pub(crate) async fn relisted(
-        &self,
+        self: &Arc<Self>,
         name: &str,
     ) -> Option<Result<Arc<super::listing::Listed>, String>> {
         let known = self
@@ -197,8 +195,8 @@ impl ServerState {
             Some(entry) => entry,
             None => {
                 let (root, limits) = (
-                    self.workbench.root().to_path_buf(),
-                    self.workbench.config().catalog,
+                    self.workbench().root().to_path_buf(),
+                    self.workbench().config().catalog,
                 );
                 let spec = crate::model::ToolId::named(name);
                 tokio::task::spawn_blocking(move || {
@@ -209,19 +207,19 @@ impl ServerState {
             }
         };
         let mut fresh = self.fresh_entry(&entry).await.ok()?;
-        fresh.drift = crate::seal::drift_now(self.workbench.root(), &fresh);
+        fresh.drift = crate::seal::drift_now(self.workbench().root(), &fresh);
         if !fresh.tier.is_active() {
             return None;
         }
         if let Err(why) = super::listing::listed(&fresh) {
             return Some(Err(super::listing::refusal(&fresh, &why)));
         }
-        let live = Arc::clone(&self.live);
         let update = crate::watch::WatchUpdate::Tools {
             updated: vec![fresh],
             removed: Vec::new(),
         };
-        tokio::task::spawn_blocking(move || live.apply(update))
+        let shared = Arc::clone(self);
+        tokio::task::spawn_blocking(move || shared.serving.keep(update))
             .await
             .ok()?;
         self.refresh_listing();
@@ -234,8 +232,8 @@ impl ServerState {
         let shared = Arc::clone(self);
         tokio::spawn(async move {
             let (root, limits) = (
-                shared.workbench.root().to_path_buf(),
-                shared.workbench.config().catalog,
+                shared.workbench().root().to_path_buf(),
+                shared.workbench().config().catalog,
             );
             let entry = tokio::task::spawn_blocking(move || {
                 load_path(&root, crate::model::Tier::Experimental, &folder, limits)
@@ -247,7 +245,7 @@ impl ServerState {
                 eprintln!("toolbench mcp: validation: {}", LaterValidationError::Left);
                 return;
             };
-            shared.validations.push(ValidationRequest {
+            shared.serving.validate(ValidationRequest {
                 tool: ValidationTarget::of(&entry),
                 force: false,
                 catalog: shared.catalog(),
@@ -261,7 +259,7 @@ impl ServerState {
         work: impl FnOnce(&mut Store) -> T + Send + 'static,
     ) -> T {
         let shared = Arc::clone(self);
-        let run = move || work(&mut shared.store.lock());
+        let run = move || work(&mut shared.serving.store().lock());
         match tokio::task::spawn_blocking(run).await {
             Ok(value) => value,
             Err(e) => std::panic::resume_unwind(e.into_panic()),

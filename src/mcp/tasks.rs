@@ -25,6 +25,7 @@ use crate::model::TaskUse;
 use crate::model::admission::{Admission, Asker, admission};
 use crate::model::tasks::{NewTask, TaskChange, TaskRow, TaskState};
 use crate::proc_stat::ProcessId;
+use crate::workbench::registry::{JobId, Registered};
 
 /// Tasks of one server not yet ended; a call beyond them is refused, not queued without end.
 const OPEN_AT_MOST: usize = 1024;
@@ -69,7 +70,7 @@ pub(crate) async fn dispatch(
 
 /// The call may last: it waits for a human, launches a service, or its tool may run long.
 async fn may_be_long(shared: &Arc<ServerState>, listed: &Listed) -> bool {
-    let config = shared.workbench.config();
+    let config = shared.workbench().config();
     if let Admission::Confirm(_) = admission(&listed.entry, &config.run_policy(), Asker::Agent) {
         return true;
     }
@@ -106,7 +107,7 @@ pub(crate) async fn start(
     arguments: Option<JsonObject>,
     client: String,
 ) -> Result<CreateTaskResult, ErrorData> {
-    if shared.tasks.open() >= OPEN_AT_MOST {
+    if shared.open_tasks() >= OPEN_AT_MOST {
         return Err(ErrorData::internal_error(
             format!(
                 "{OPEN_AT_MOST} tasks of this server are open; wait for one to end or cancel one"
@@ -114,7 +115,7 @@ pub(crate) async fn start(
             None,
         ));
     }
-    let ttl_ms = shared.workbench.config().mcp_tasks.ttl_secs * 1000;
+    let ttl_ms = shared.workbench().config().mcp_tasks.ttl_secs * 1000;
     let me = shared.tasks.me();
     let task = NewTask {
         id: new_id().map_err(|e| internal(&e))?,
@@ -132,7 +133,10 @@ pub(crate) async fn start(
         .await
         .map_err(|e| internal(&e))?;
     let cancel = CancellationToken::new();
-    shared.tasks.register(&id, cancel.clone());
+    let registered = shared.serving.jobs().register(JobId::Task(id.clone()), {
+        let cancel = cancel.clone();
+        move || cancel.cancel()
+    });
     let caller = Caller {
         client,
         cancel,
@@ -142,7 +146,13 @@ pub(crate) async fn start(
     if shared.tasks.start_following() {
         tokio::spawn(follow_cancels(Arc::clone(shared)));
     }
-    tokio::spawn(work(Arc::clone(shared), listed, arguments, caller));
+    tokio::spawn(work(
+        Arc::clone(shared),
+        listed,
+        arguments,
+        caller,
+        registered,
+    ));
     let row = TaskRow {
         id,
         client: task.client,
@@ -162,12 +172,14 @@ pub(crate) async fn start(
     Ok(CreateTaskResult::new(wire_task(&row)))
 }
 
-/// The task's work: the call as any other, then its end written to the store.
+/// The task's work: the call as any other, then its end written to the store. The task
+/// leaves the server's jobs as `registered` is dropped, at the end.
 async fn work(
     shared: Arc<ServerState>,
     listed: Arc<Listed>,
     arguments: Option<JsonObject>,
     mut caller: Caller,
+    registered: Registered,
 ) {
     let _in_flight = shared.call_started();
     let id = caller.task.clone().unwrap_or_default();
@@ -198,7 +210,7 @@ async fn work(
         outcome,
     };
     let _ = shared.change_task(end).await;
-    shared.tasks.remove(&id);
+    drop(registered);
 }
 
 /// Cancels the work of this server's tasks that a client of any process asked to cancel in
@@ -207,16 +219,16 @@ async fn work(
 async fn follow_cancels(shared: Arc<ServerState>) {
     let me = shared.tasks.me();
     loop {
-        shared.tasks.some_open().await;
-        let mut written = shared.workbench.store_written();
-        while shared.tasks.open() > 0 {
+        shared.serving.jobs().some(JobId::is_task).await;
+        let mut written = shared.workbench().store_written();
+        while shared.open_tasks() > 0 {
             written.written().await;
             let asked = shared
                 .with_store(move |store| store.tasks_to_cancel(me.pid, me.start_ticks))
                 .await
                 .unwrap_or_default();
             for id in asked {
-                shared.tasks.cancel(&id);
+                shared.serving.jobs().cancel(&JobId::Task(id));
             }
         }
     }
@@ -245,7 +257,7 @@ pub(crate) async fn cancel(
     }
     let ask = TaskChange::AskCancel { id: row.id.clone() };
     shared.change_task(ask).await.map_err(|e| internal(&e))?;
-    shared.tasks.cancel(&row.id);
+    shared.serving.jobs().cancel(&JobId::Task(row.id));
     Ok(())
 }
 

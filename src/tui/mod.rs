@@ -45,23 +45,19 @@ use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use std::collections::HashMap;
-
 use crate::catalog::Catalog;
-use crate::catalog::scan::KnownHashes;
-use crate::command::validations::{VALIDATION_WORKERS, ValidationQueue, ValidationRequest};
+use crate::command::validations::ValidationRequest;
 use crate::command::{self, Applied, Command};
 use crate::config::config_dir;
-use crate::jobs::live::LiveCatalog;
-use crate::jobs::run::{OutputPolicy, Recorder};
-use crate::jobs::scan::{ScanEvent, ScanRequest};
+use crate::jobs::run::OutputPolicy;
 use crate::jobs::service_feed;
 use crate::model::{RunOrigin, ToolId};
 use crate::runner::CancelSender;
-use crate::store::writer::StoreWriter;
-use crate::store::{SharedStore, Store};
+use crate::store::Store;
 use crate::workbench::Workbench;
 use crate::workbench::events::{Events, Sources};
+use crate::workbench::registry::JobId;
+use crate::workbench::serve::{Recording, Serving};
 use crate::workbench::stop::Stop;
 use crate::workspace::RootSource;
 use app::{App, AppEvent, Effect};
@@ -165,13 +161,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
         });
     // The live catalog starts from the cached index the app shows, shared until either changes.
     let cached = Catalog::from_shared(app.catalog.shared_entries());
-    let ui_runtime = UiRuntime::start(
-        runtime.handle(),
-        workbench,
-        (store, cached),
-        tx.clone(),
-        output_tx,
-    )?;
+    let ui_runtime = UiRuntime::start(runtime.handle(), workbench, cached, tx.clone(), output_tx)?;
     let result = runtime.block_on(event_loop(
         &mut app,
         ui_runtime,
@@ -211,69 +201,46 @@ fn limit_malloc_arenas() {
     }
 }
 
-/// The workbench UI's runtime, what effects need: the workspace, the batching writer of runs,
-/// and the cancel handles of the runs in flight. Every change of state goes through the
-/// library's door (`commands`), which holds the process's one write connection; long reads
-/// open read-only connections of their own (`Store::open_reader`).
+/// The workbench UI's runtime, what effects need: the workspace served (its one writer, the
+/// live catalog, the validation queue, the jobs that may be cancelled), the queue of run
+/// output, and what the UI follows and loads itself. Every change of state goes through the
+/// library's door (`command::apply`); long reads open read-only connections of their own
+/// (`Store::open_reader`).
 struct UiRuntime {
     root: PathBuf,
-    /// Every tool of the workspace, kept current by the watch; the app shows what it tells.
-    live: Arc<LiveCatalog>,
-    writer: Arc<StoreWriter>,
-    cancels: HashMap<u64, CancelSender>,
-    /// Validations run test cases in the sandbox: a burst of arrivals queues here.
-    validations: ValidationQueue,
+    serving: Arc<Serving>,
     /// Run output, bounded: a flood waits here (thinned by its run's observer), not in the
     /// event queue.
     output: mpsc::Sender<AppEvent>,
     /// The service instances the Output pane follows.
     following: service_feed::Following,
     service_jobs: service_jobs::Jobs,
-    /// What runs, decisions and failure reports go through (`command::apply`): origin `tui`,
-    /// runs recorded by the batching writer.
-    commands: command::Context,
     /// History loads: one at a time, however many are asked for meanwhile.
     history: coalesce::Coalesced<Arc<crate::catalog::Catalog>>,
-    /// The workspace, opened once: it keeps the live catalog and tells the stream of events.
-    workbench: Workbench,
 }
 
 impl UiRuntime {
-    /// Shares `store` as the process's one writer and starts the background work on it: the
-    /// batching writer and the validation queue. The pollers start later (`events`).
+    /// Serves `workbench` from `catalog` (the cached index the app shows), its runs batched
+    /// by the writer thread. The pollers start later (`events`).
     fn start(
         runtime: &tokio::runtime::Handle,
         workbench: Workbench,
-        (store, catalog): (SharedStore, Catalog),
+        catalog: Catalog,
         tx: mpsc::Sender<AppEvent>,
         output: mpsc::Sender<AppEvent>,
     ) -> Result<Self, crate::model::StoreError> {
-        let writer = Arc::new(StoreWriter::spawn(store.clone())?);
-        let mut commands = workbench.caller(RunOrigin::Tui)?;
-        commands.recorder = Recorder::Writer(Arc::clone(&writer));
-        let validations = ValidationQueue::start(
-            runtime,
-            VALIDATION_WORKERS,
-            commands.clone(),
-            workbench.validation_listener(runtime),
-        );
-        let following = service_feed::Following::default();
+        let serving = workbench.serve(runtime, catalog, RunOrigin::Tui, Recording::Batched)?;
         let service_jobs = service_jobs::Jobs {
-            commands: commands.clone(),
+            commands: serving.commands().clone(),
             tx,
         };
         Ok(Self {
-            root: workbench.root().to_path_buf(),
-            live: workbench.keep_live(catalog, store.clone()),
-            writer,
-            cancels: HashMap::new(),
-            validations,
+            root: serving.workbench().root().to_path_buf(),
+            serving: Arc::new(serving),
             output,
-            following,
+            following: service_feed::Following::default(),
             service_jobs,
-            commands,
             history: coalesce::Coalesced::default(),
-            workbench,
         })
     }
 }
@@ -284,7 +251,7 @@ impl UiRuntime {
     /// starts them after its first frame, which shows nothing of theirs: on two cores they
     /// took time from it.
     fn events(&self) -> Result<Events, crate::model::StoreError> {
-        self.workbench.events(Sources {
+        self.serving.workbench().events(Sources {
             runs_elsewhere: true,
             waiting: true,
             services: Some(Arc::clone(&self.following)),
@@ -308,7 +275,7 @@ async fn event_loop(
     mut output: mpsc::Receiver<AppEvent>,
     exit_after: &str,
 ) -> anyhow::Result<()> {
-    let mouse = ui_runtime.workbench.config().mouse;
+    let mouse = ui_runtime.serving.workbench().config().mouse;
     let mut guard = terminal::TerminalGuard::enter(mouse).context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     app.update(AppEvent::Terminal(crossterm::event::Event::Resize(
@@ -318,7 +285,7 @@ async fn event_loop(
     guard.terminal.draw(|frame| ui::draw(frame, app))?;
     app.dirty = false;
     // Staging folders killed proposers left: nothing the frame showed depends on them.
-    ui_runtime.workbench.sweep_staging_in_background();
+    ui_runtime.serving.workbench().sweep_staging_in_background();
     if exit_after == "first-frame" {
         return Ok(());
     }
@@ -373,7 +340,7 @@ async fn event_loop(
     if app.catalog.entries().is_empty() {
         app.scan_workspace();
     }
-    let mut watcher_setup = (!rest_due).then(|| ui_runtime.live.follow());
+    let mut watcher_setup = (!rest_due).then(|| ui_runtime.serving.watch());
     let mut watcher = None;
     // Events that come before the rest of the index wait for it (`Held`).
     let mut held = app::Held::default();
@@ -473,7 +440,7 @@ async fn event_loop(
         };
         let mut scan_done = matches!(event, AppEvent::ScanFinished { .. });
         whole_index(&event, &ui_runtime, &mut watcher_setup, || {
-            ui_runtime.live.follow()
+            ui_runtime.serving.watch()
         });
         held.update(app, event);
         // Coalesce bursts before drawing once, within a budget: past it the loop goes round,
@@ -493,7 +460,7 @@ async fn event_loop(
                     // here more often than first.
                     scan_done |= matches!(event, AppEvent::ScanFinished { .. });
                     whole_index(&event, &ui_runtime, &mut watcher_setup, || {
-                        ui_runtime.live.follow()
+                        ui_runtime.serving.watch()
                     });
                     held.update(app, event);
                 }
@@ -519,9 +486,9 @@ async fn event_loop(
     }
     stop.runs_recorded().await;
     // A catalog scanned just before quitting is still worth caching for the next start.
-    let _ = ui_runtime.live.write_index_if_due();
+    let _ = ui_runtime.serving.save_index_if_due();
     drop(guard);
-    ui_runtime.writer.flush();
+    ui_runtime.serving.flush();
     if let Some(report) = std::env::var_os(QUEUE_REPORT_ENV) {
         let _ = std::fs::write(
             report,
@@ -542,7 +509,7 @@ fn whole_index<S>(
     if let AppEvent::IndexLoaded(catalog) = event
         && watcher_setup.is_none()
     {
-        ui_runtime.live.start_from(catalog);
+        ui_runtime.serving.start_from(catalog);
         *watcher_setup = Some(follow());
     }
 }
@@ -556,29 +523,19 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             // The catalog shown (the cached index, then the last scan) knows the hashes of
             // every folder that has not changed since, and once a scan was shown, the whole
             // entry: the scan once watching that follows a first one does not read and hold
-            // every manifest again beside the ones shown.
-            let request = ScanRequest {
-                root: ui_runtime.root.clone(),
-                limits: ui_runtime.workbench.config().catalog,
-                known: KnownHashes::reusing(app.catalog.shared_entries()),
-                // Nothing cached to show: the rows come as the scan reads them.
-                stream: app.catalog.entries().is_empty(),
-            };
-            let tx = tx.clone();
-            let live = Arc::clone(&ui_runtime.live);
-            crate::jobs::scan::start(request, move |event| {
-                if let ScanEvent::Finished { entries, .. } = &event {
-                    // One copy of 10,000 entries for both, not two.
-                    live.replace_shared(Arc::clone(entries));
-                    let (live, tx) = (Arc::clone(&live), tx.clone());
-                    tokio::task::spawn_blocking(move || {
-                        if let Err(problem) = live.write_index_if_due() {
-                            let _ = tx.blocking_send(AppEvent::WatchProblem(problem));
-                        }
-                    });
-                }
-                job_events::tell_scan(&tx, event)
-            });
+            // every manifest again beside the ones shown. With nothing cached to show, the
+            // rows come as the scan reads them.
+            let (told, saved) = (tx.clone(), tx.clone());
+            ui_runtime.serving.scan(
+                app.catalog.shared_entries(),
+                app.catalog.entries().is_empty(),
+                move |event| job_events::tell_scan(&told, event),
+                move |result| {
+                    if let Err(problem) = result {
+                        let _ = saved.blocking_send(AppEvent::WatchProblem(problem));
+                    }
+                },
+            );
         }
         Effect::LoadPreview { entry, parent } => {
             let tx = tx.clone();
@@ -639,16 +596,9 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             });
         }
         Effect::Reload(paths) if !paths.is_empty() => {
-            let (root, limits) = (
-                ui_runtime.root.clone(),
-                ui_runtime.workbench.config().catalog,
-            );
-            let live = Arc::clone(&ui_runtime.live);
+            let serving = Arc::clone(&ui_runtime.serving);
             // Through the live catalog, which tells the app as it tells the watch's changes.
-            tokio::task::spawn_blocking(move || {
-                let paths = paths.iter().map(|path| root.join(path)).collect();
-                live.apply(crate::watch::reload_paths(&root, limits, paths));
-            });
+            tokio::task::spawn_blocking(move || serving.reload(&paths));
         }
         Effect::Reload(_) => {}
         Effect::LoadHistory => {
@@ -687,8 +637,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 });
             });
         }
-        Effect::PauseValidation(true) => ui_runtime.validations.pause(),
-        Effect::PauseValidation(false) => ui_runtime.validations.resume(),
+        Effect::PauseValidation(paused) => ui_runtime.serving.pause_validation(paused),
         Effect::LoadStats => {
             let tx = tx.clone();
             let root = ui_runtime.root.clone();
@@ -710,7 +659,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         // The queue is this process's: read at once, no store involved.
         Effect::LoadResource(overlays::resources::Resource::Validations) => {
             let rows = overlays::resources::validation_rows(
-                ui_runtime.validations.snapshot(),
+                ui_runtime.serving.validation_queue(),
                 app.validations.iter(),
             );
             let tx = tx.clone();
@@ -733,7 +682,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         }
         Effect::LoadSuggestions { list } => {
             // The detectors take the app's catalog's active tools, not a scan of their own.
-            let mut ctx = ui_runtime.commands.clone();
+            let mut ctx = ui_runtime.serving.commands().clone();
             ctx.catalog = Some(Arc::clone(&app.catalog));
             let tx = tx.clone();
             tokio::spawn(async move {
@@ -768,11 +717,15 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             input,
             consent,
         } => {
-            // The cancel key may come before the run starts: it waits here until it does.
+            // The cancel key may come before the run starts: it waits here until it does. The
+            // run is a job of the workspace until its events end.
             let (cancel, cancelled) = tokio::sync::watch::channel(false);
-            // A finished run dropped its end of the cancel channel: forget its sender.
-            ui_runtime.cancels.retain(|_, cancel| !cancel.is_closed());
-            ui_runtime.cancels.insert(key, cancel);
+            let registered = ui_runtime
+                .serving
+                .jobs()
+                .register(JobId::Run(key), move || {
+                    let _ = cancel.send(true);
+                });
             // Bound to the content the person launched: a tool changed since is refused. The
             // library's gate decides; the dialog only asked for the confirmation it needs.
             let command = Command::Run {
@@ -781,11 +734,12 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 consent,
             };
             let (ctx, tx, output) = (
-                ui_runtime.commands.clone(),
+                ui_runtime.serving.commands().clone(),
                 tx.clone(),
                 ui_runtime.output.clone(),
             );
             tokio::spawn(async move {
+                let _registered = registered;
                 match command::apply(&ctx, command).await {
                     Ok(Applied::Run(job)) => {
                         let run = job.observe(OutputPolicy::Newest);
@@ -801,9 +755,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             });
         }
         Effect::CancelRun(key) => {
-            if let Some(cancel) = ui_runtime.cancels.get(&key) {
-                let _ = cancel.send(true);
-            }
+            ui_runtime.serving.jobs().cancel(&JobId::Run(key));
         }
         Effect::Apply(command) => apply(ui_runtime, tx, *command),
         Effect::ApplyEach(commands) => apply_each(ui_runtime, tx, commands),
@@ -819,7 +771,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 });
             });
         }
-        Effect::Validate { tool, force } => ui_runtime.validations.push(ValidationRequest {
+        Effect::Validate { tool, force } => ui_runtime.serving.validate(ValidationRequest {
             tool,
             force,
             // Shared, not copied: a scan can queue thousands of validations.
@@ -861,7 +813,7 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         }
         Effect::Tell(line) => {
             // A bell that cannot be written has no one to ring for: the terminal is gone.
-            if ui_runtime.workbench.config().bell {
+            if ui_runtime.serving.workbench().config().bell {
                 let _ = terminal::send(b"\x07");
             }
             desktop::notify(line);
@@ -873,8 +825,8 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             }
         }
         Effect::PairDevice => {
-            let web = ui_runtime.workbench.config().web.clone();
-            let (ctx, tx) = (ui_runtime.commands.clone(), tx.clone());
+            let web = ui_runtime.serving.workbench().config().web.clone();
+            let (ctx, tx) = (ui_runtime.serving.commands().clone(), tx.clone());
             tokio::spawn(async move {
                 let pairing = pairing(&ctx, &web).await;
                 let _ = tx.send(AppEvent::Paired(pairing)).await;
@@ -1000,7 +952,7 @@ fn apply_each(
 
 /// The workbench's command context, with an evolve's steps sent to the app as they come.
 fn with_progress(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>) -> command::Context {
-    let mut ctx = ui_runtime.commands.clone();
+    let mut ctx = ui_runtime.serving.commands().clone();
     let progress = tx.clone();
     ctx.progress = Some(Arc::new(move |step| {
         job_events::send_soon(&progress, AppEvent::EvolveProgress(step));
@@ -1029,6 +981,7 @@ mod tests {
     use crate::jobs::inherited;
     use crate::model::review_command::ReviewCommand;
     use crate::model::{RunRecord, Severity, Tier};
+    use std::collections::HashMap;
 
     /// Waits for the first event `pick` accepts, skipping the others.
     fn wait_for<T>(
@@ -1128,7 +1081,6 @@ mod tests {
     /// first reports read.
     fn started(
         workbench: Workbench,
-        store: SharedStore,
     ) -> (
         tokio::runtime::Runtime,
         UiRuntime,
@@ -1143,14 +1095,8 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(job_events::EVENT_QUEUE);
         let (output, _output_rx) = mpsc::channel(job_events::OUTPUT_QUEUE);
         let catalog = Catalog::new(Vec::new());
-        let ui_runtime = UiRuntime::start(
-            runtime.handle(),
-            workbench,
-            (store, catalog),
-            tx.clone(),
-            output,
-        )
-        .expect("the UI runtime");
+        let ui_runtime = UiRuntime::start(runtime.handle(), workbench, catalog, tx.clone(), output)
+            .expect("the UI runtime");
         {
             let _runtime = runtime.enter();
             tokio::spawn(read_into(ui_runtime.events().expect("events"), tx.clone()));
@@ -1209,7 +1155,7 @@ mod tests {
             })
             .collect();
         store.lock().insert_runs(&mut runs).expect("runs");
-        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench, store);
+        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench);
         let active = |name: &str| crate::model::ToolEntry {
             version: "1.0.0".into(),
             ..crate::model::ToolEntry::fixture(Tier::Approved, name)
@@ -1262,7 +1208,7 @@ mod tests {
         let store = workbench.store().expect("store");
         let entry = candidate(root, &mut store.lock(), "greet");
         let path = store.path().to_path_buf();
-        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench, store);
+        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench);
         let app = app_of(vec![entry.clone()]);
         let _runtime = runtime.enter();
 
@@ -1359,7 +1305,7 @@ mod tests {
             1,
             "one write connection for the whole workbench"
         );
-        ui_runtime.writer.flush();
+        ui_runtime.serving.flush();
     }
 
     #[test]
@@ -1373,7 +1319,7 @@ mod tests {
         let hello = candidate(root, &mut store.lock(), "hello");
         // hello changes after it was marked: its decision must not take the new content.
         std::fs::write(root.join("experimental/hello/run.sh"), "echo changed\n").expect("edit");
-        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench, store);
+        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench);
         let app = app_of(vec![greet.clone(), hello.clone()]);
         let _runtime = runtime.enter();
 
@@ -1425,7 +1371,7 @@ mod tests {
         let store = workbench.store().expect("store");
         let entry = candidate(root, &mut store.lock(), "greet");
         let path = store.path().to_path_buf();
-        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench, store);
+        let (runtime, mut ui_runtime, tx, mut rx) = started(workbench);
         let app = app_of(vec![entry.clone()]);
         let _runtime = runtime.enter();
         // The store's file is gone from under the workbench: a new reader cannot open it.
@@ -1482,7 +1428,6 @@ mod tests {
         let root = dir.path().to_path_buf();
         std::fs::create_dir_all(root.join("experimental")).expect("tier");
         let workbench = Workbench::at(&root, None).expect("opened");
-        let store = workbench.store().expect("store");
         // A run started by another process (here a child that sleeps), followed from its
         // in-flight file until its record is handed off.
         let mut starter = std::process::Command::new("sleep")
@@ -1504,13 +1449,16 @@ mod tests {
         })
         .expect("in flight");
         let log_dir = marker.log_dir().to_string();
-        let (runtime, ui_runtime, _, mut rx) = started(workbench, store);
+        let (runtime, ui_runtime, _, mut rx) = started(workbench);
 
         // The watch, as the workbench starts it.
         let watching = runtime
-            .block_on(async { ui_runtime.live.follow().await })
+            .block_on(async { ui_runtime.serving.watch().await })
             .expect("watching");
-        let validated = ui_runtime.workbench.validation_listener(runtime.handle());
+        let validated = ui_runtime
+            .serving
+            .workbench()
+            .validation_listener(runtime.handle());
 
         // Every source at once, while the app does not read at all at first.
         let runs = {

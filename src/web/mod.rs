@@ -38,7 +38,7 @@ pub(crate) fn serve(ws: Workbench, web: &WebSettings) -> Result<(), WebError> {
         .enable_all()
         .build()
         .map_err(WebError::Runtime)?;
-    runtime.block_on(server::serve(Arc::new(ws), web.listen, tls.map(Arc::new)))
+    runtime.block_on(server::serve(ws, web.listen, tls.map(Arc::new)))
 }
 
 /// The link a pairing code opens on the page served as `web` says: by its `host` when one is

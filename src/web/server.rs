@@ -31,10 +31,11 @@ use crate::command::{Applied, Command, CommandError};
 use crate::model::RunOrigin;
 use crate::workbench::Workbench;
 use crate::workbench::events::Sources;
+use crate::workbench::serve::{Recording, Serving};
 
 /// What every connection shares.
 struct Server {
-    ws: Arc<Workbench>,
+    ws: Arc<Serving>,
     /// The `Host` values a legitimate request carries, and its scheme.
     site: Site,
     changes: watch::Receiver<Changed>,
@@ -51,7 +52,7 @@ struct Paired {
 /// Listens at `listen` and serves every connection, over `tls` when given, until the process
 /// ends.
 pub(super) async fn serve(
-    ws: Arc<Workbench>,
+    ws: Workbench,
     listen: SocketAddr,
     tls: Option<Arc<Tls>>,
 ) -> Result<(), WebError> {
@@ -67,10 +68,16 @@ pub(super) async fn serve(
     })?;
     // Candidates arriving and leaving are heard through the live catalog; calls and
     // requests through the store's poller.
-    ws.keep_live(ws.scan(), ws.store()?);
+    let catalog = ws.scan();
     // A long-lived front end backs the store up as it starts: it is ended, not left.
     ws.back_up_in_background();
-    let stream = ws.events(Sources {
+    let ws = Arc::new(ws.serve(
+        &tokio::runtime::Handle::current(),
+        catalog,
+        RunOrigin::Cli,
+        Recording::AtOnce,
+    )?);
+    let stream = ws.workbench().events(Sources {
         waiting: true,
         ..Sources::default()
     })?;
@@ -173,7 +180,7 @@ async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
                 Ok(form) => form,
                 Err(refused) => return refused,
             };
-            let now = match server.ws.store() {
+            let now = match server.ws.workbench().store() {
                 Ok(store) => store.lock().call(id),
                 Err(e) => Err(e),
             };
@@ -191,9 +198,10 @@ async fn respond(server: &Server, request: Request<Incoming>) -> HttpResponse {
 /// the answer was taken, else the page as it is now with why the answer was refused.
 async fn act(server: &Server, paired: &Paired, command: Result<Command, String>) -> HttpResponse {
     let applied = match command {
-        Ok(command) => match server.ws.device_caller(&paired.device) {
+        Ok(command) => match server.ws.workbench().device_caller(&paired.device) {
             Ok(caller) => server
                 .ws
+                .workbench()
                 .apply(&caller, command)
                 .await
                 .map_err(|e| crate::error_chain::one_line(&e)),
@@ -234,8 +242,14 @@ async fn pair(server: &Server, request: Request<Incoming>) -> HttpResponse {
         .get("code")
         .unwrap_or_default()
         .to_string();
-    let applied = match server.ws.caller(RunOrigin::Cli) {
-        Ok(caller) => server.ws.apply(&caller, Command::Pair { code }).await,
+    let applied = match server.ws.workbench().caller(RunOrigin::Cli) {
+        Ok(caller) => {
+            server
+                .ws
+                .workbench()
+                .apply(&caller, Command::Pair { code })
+                .await
+        }
         Err(e) => Err(e.into()),
     };
     match applied {
@@ -276,7 +290,7 @@ async fn pair(server: &Server, request: Request<Incoming>) -> HttpResponse {
 /// The device whose session the request's cookie carries, if it holds.
 fn paired(server: &Server, headers: &HeaderMap) -> Option<Paired> {
     let secret = sessions::secret(headers)?;
-    let store = server.ws.store().ok()?;
+    let store = server.ws.workbench().store().ok()?;
     let device = crate::command::devices::device_of(&store.lock(), &secret).ok()??;
     Some(Paired { device, secret })
 }
@@ -294,7 +308,7 @@ fn listen(server: &Server, paired: Paired) -> HttpResponse {
     };
     let ws = Arc::clone(&server.ws);
     let still_paired = move || {
-        ws.store().is_ok_and(|store| {
+        ws.workbench().store().is_ok_and(|store| {
             crate::command::devices::device_of(&store.lock(), &paired.secret)
                 .is_ok_and(|device| device.is_some())
         })
@@ -317,7 +331,7 @@ fn review(
     page: usize,
     notice: Option<&str>,
 ) -> HttpResponse {
-    let waiting = match super::waiting::gather(&server.ws, page) {
+    let waiting = match super::waiting::gather(server.ws.workbench(), page) {
         Ok(waiting) => waiting,
         Err(e) => {
             return plain(

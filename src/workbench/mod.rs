@@ -14,7 +14,6 @@ use std::sync::{Arc, OnceLock};
 
 use crate::catalog::scan::{KnownHashes, ScanProgress, scan_workspace};
 use crate::catalog::{Catalog, LookupError};
-use crate::command::validations::ValidationEvent;
 use crate::command::{Applied, Command, CommandError, Context};
 use crate::config::{Config, ConfigError};
 use crate::jobs::call_answers::{Answers, Awaited};
@@ -33,6 +32,8 @@ use crate::workspace::{RootSource, WorkspaceError, resolve_root};
 
 pub(crate) mod events;
 pub(crate) mod reads;
+pub(crate) mod registry;
+pub(crate) mod serve;
 pub(crate) mod stop;
 
 use events::{Events, Hub, Sources};
@@ -110,7 +111,7 @@ pub struct Workbench {
     back_up_at_exit: AtomicBool,
     /// Staging folders left by killed proposers are still to be swept (`sweep_staging`).
     staging_due: AtomicBool,
-    /// Every tool, kept current by the watch: a long-lived front end's (`keep_live`).
+    /// Every tool, kept current by the watch: a long-lived front end's (`serve`).
     live: OnceLock<Arc<LiveCatalog>>,
     /// The one stream of a long-lived front end's events (`events`).
     hub: Hub,
@@ -358,31 +359,18 @@ impl Workbench {
         )
     }
 
-    /// Keeps the live catalog of a long-lived front end (the workbench, the MCP server),
-    /// starting from `catalog` and keeping the cached index through `store`, this workbench's
-    /// write connection. Kept once: a later call returns the one kept.
-    pub(crate) fn keep_live(&self, catalog: Catalog, store: SharedStore) -> Arc<LiveCatalog> {
-        Arc::clone(self.live.get_or_init(|| {
-            Arc::new(LiveCatalog::new(
-                &self.root,
-                self.config.catalog,
-                catalog,
-                Some(store),
-            ))
-        }))
-    }
-
-    /// The live catalog, once kept.
-    pub(crate) fn live(&self) -> Option<&Arc<LiveCatalog>> {
+    /// The live catalog, once served (`serve`).
+    fn live(&self) -> Option<&Arc<LiveCatalog>> {
         self.live.get()
     }
 
-    /// The listener that tells the validation queue's results in the stream of events; its
-    /// results wait folded, one per tool, until there is room.
+    /// A listener that tells validations' results in the stream of events, as the
+    /// validation queue's does: for tests that flood the stream.
+    #[cfg(test)]
     pub(crate) fn validation_listener(
         &self,
         runtime: &tokio::runtime::Handle,
-    ) -> impl Fn(ValidationEvent) -> bool + Send + Sync + 'static {
+    ) -> impl Fn(crate::command::validations::ValidationEvent) -> bool + Send + Sync + 'static {
         self.hub.validation_listener(runtime)
     }
 
@@ -679,9 +667,17 @@ mod tests {
     #[tokio::test]
     async fn the_stream_of_events_has_one_reader_and_a_second_starts_nothing() {
         let dir = workspace();
-        let workbench = Workbench::at(dir.path(), None).expect("opened");
-        let store = workbench.store().expect("store");
-        let live = workbench.keep_live(Catalog::new(Vec::new()), store);
+        let serving = Workbench::at(dir.path(), None)
+            .expect("opened")
+            .serve(
+                &tokio::runtime::Handle::current(),
+                Catalog::new(Vec::new()),
+                RunOrigin::Tui,
+                serve::Recording::AtOnce,
+            )
+            .expect("served");
+        let workbench = serving.workbench();
+        let live = workbench.live().expect("kept live");
         let _first = workbench.events(Sources::default()).expect("events");
         let followers = live.subscribe();
         let mut second = workbench.events(Sources::default()).expect("events");

@@ -1,0 +1,227 @@
+//! A workspace at work for a long-lived front end ([`Workbench::serve`]): the workbench UI,
+//! the MCP server and the review page each serve from one [`Serving`], which starts and owns
+//! what each of them used to assemble on its own: the process's one write connection (runs
+//! batched by a writer thread where the front end asks), the live catalog kept current by the
+//! watch and saved to the cached index, the bounded validation queue whose results are told
+//! in the stream of events, the context of the front end's commands, and the registry of
+//! the jobs under way with their cancel hooks.
+//!
+//! A front end translates: it asks through the methods here and `Workbench::apply`, and
+//! hears through `Workbench::events`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::catalog::scan::KnownHashes;
+use crate::command::Context;
+use crate::command::validations::{
+    QueueSnapshot, VALIDATION_WORKERS, ValidationQueue, ValidationRequest,
+};
+use crate::jobs::live::LiveCatalog;
+use crate::jobs::run::Recorder;
+use crate::jobs::scan::{ScanEvent, ScanRequest};
+use crate::jobs::watch::WatchSetup;
+use crate::model::{RunOrigin, ToolEntry};
+use crate::store::writer::StoreWriter;
+use crate::store::{SharedStore, StoreError};
+use crate::watch::WatchUpdate;
+
+use super::Workbench;
+use super::registry::Jobs;
+
+/// How a front end's runs reach the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Recording {
+    /// Through the writer thread, which commits them in batches: the workbench UI, where a
+    /// burst of runs must not hold its commands behind one commit each.
+    Batched,
+    /// Each through the write connection as it ends: an MCP call answers with its run's
+    /// record, id included.
+    AtOnce,
+}
+
+/// One workspace, served: see the module's documentation.
+pub(crate) struct Serving {
+    workbench: Workbench,
+    /// The process's one write connection.
+    store: SharedStore,
+    /// Every tool, kept current by the watch; the front end shows what it tells.
+    live: Arc<LiveCatalog>,
+    /// The writer thread of `Recording::Batched`.
+    writer: Option<Arc<StoreWriter>>,
+    /// Validations run test cases in the sandbox: a burst of arrivals waits here.
+    validations: ValidationQueue,
+    /// What the front end's commands go through (`Workbench::apply`): its origin, its runs
+    /// recorded as `Recording` says.
+    commands: Context,
+    jobs: Jobs,
+}
+
+impl Workbench {
+    /// Serves the workspace for a long-lived front end of `origin`, starting from `catalog`
+    /// (a scan, or the cached index): shares the write connection as the process's one
+    /// writer, keeps the live catalog, and starts the validation queue on `runtime`. The
+    /// watch and the pollers start when the front end asks (`Serving::watch`, `events`).
+    pub(crate) fn serve(
+        self,
+        runtime: &tokio::runtime::Handle,
+        catalog: Catalog,
+        origin: RunOrigin,
+        recording: Recording,
+    ) -> Result<Serving, StoreError> {
+        let store = self.store()?;
+        let writer = match recording {
+            Recording::Batched => Some(Arc::new(StoreWriter::spawn(store.clone())?)),
+            Recording::AtOnce => None,
+        };
+        let mut commands = self.recorded_in(store.clone(), origin);
+        if let Some(writer) = &writer {
+            commands.recorder = Recorder::Writer(Arc::clone(writer));
+        }
+        let validations = ValidationQueue::start(
+            runtime,
+            VALIDATION_WORKERS,
+            commands.clone(),
+            self.hub.validation_listener(runtime),
+        );
+        let live = Arc::new(LiveCatalog::new(
+            &self.root,
+            self.config.catalog,
+            catalog,
+            Some(store.clone()),
+        ));
+        self.live
+            .set(Arc::clone(&live))
+            .unwrap_or_else(|_| unreachable!("serve takes the workbench: it serves once"));
+        Ok(Serving {
+            workbench: self,
+            store,
+            live,
+            writer,
+            validations,
+            commands,
+            jobs: Jobs::default(),
+        })
+    }
+}
+
+impl Serving {
+    /// The workspace served.
+    pub(crate) fn workbench(&self) -> &Workbench {
+        &self.workbench
+    }
+
+    /// The process's one write connection.
+    pub(crate) fn store(&self) -> &SharedStore {
+        &self.store
+    }
+
+    /// The context of the front end's commands.
+    pub(crate) fn commands(&self) -> &Context {
+        &self.commands
+    }
+
+    /// The jobs under way that may be cancelled, by id.
+    pub(crate) fn jobs(&self) -> &Jobs {
+        &self.jobs
+    }
+
+    /// Every tool as last scanned or watched; later changes do not reach this snapshot.
+    pub(crate) fn catalog(&self) -> Arc<Catalog> {
+        self.live.catalog()
+    }
+
+    /// Starts the workspace watch, whose changes reach the live catalog and the stream of
+    /// events from then on; the setup answers once the workspace is watched, and dropping its
+    /// `Watching` stops the watch.
+    pub(crate) fn watch(&self) -> WatchSetup {
+        self.live.follow()
+    }
+
+    /// Starts again from the whole cached index, where the front end started from its first
+    /// rows to draw sooner. Only before `watch`.
+    pub(crate) fn start_from(&self, catalog: &Catalog) {
+        self.live.start_from(catalog);
+    }
+
+    /// Scans the workspace, reusing what `shown` (the catalog the front end shows) knows of
+    /// every folder unchanged since, its rows told as they are read when `stream`. The
+    /// result becomes the live catalog, shared with the front end rather than copied, and is
+    /// saved to the cached index off the caller's way; a save that fails is told as
+    /// `Err(problem)` to `saved`.
+    pub(crate) fn scan(
+        &self,
+        shown: Arc<Vec<ToolEntry>>,
+        stream: bool,
+        listener: impl Fn(ScanEvent) -> bool + Send + 'static,
+        saved: impl Fn(Result<(), String>) + Send + Sync + 'static,
+    ) {
+        let request = ScanRequest {
+            root: self.workbench.root.clone(),
+            limits: self.workbench.config.catalog,
+            known: KnownHashes::reusing(shown),
+            stream,
+        };
+        let live = Arc::clone(&self.live);
+        let saved = Arc::new(saved);
+        crate::jobs::scan::start(request, move |event| {
+            if let ScanEvent::Finished { entries, .. } = &event {
+                live.replace_shared(Arc::clone(entries));
+                let (live, saved) = (Arc::clone(&live), Arc::clone(&saved));
+                tokio::task::spawn_blocking(move || saved(live.write_index_if_due()));
+            }
+            listener(event)
+        });
+    }
+
+    /// Reads the tools at `paths` (relative to the root) again into the live catalog, which
+    /// tells the change as it tells the watch's. Reads the disk: off the async workers.
+    pub(crate) fn reload(&self, paths: &[impl AsRef<Path>]) {
+        let root = &self.workbench.root;
+        let paths = paths.iter().map(|path| root.join(path)).collect();
+        self.keep(crate::watch::reload_paths(
+            root,
+            self.workbench.config.catalog,
+            paths,
+        ));
+    }
+
+    /// Folds `update` into the live catalog and tells it, as the watch would. Reads the disk
+    /// for a rescan: off the async workers.
+    pub(crate) fn keep(&self, update: WatchUpdate) {
+        self.live.apply(update);
+    }
+
+    /// Saves the catalog to the cached index if a scan left it due: at a front end's end, so
+    /// a scan taken just before it is still cached for the next start. Blocks on the store.
+    pub(crate) fn save_index_if_due(&self) -> Result<(), String> {
+        self.live.write_index_if_due()
+    }
+
+    /// Queues a validation.
+    pub(crate) fn validate(&self, request: ValidationRequest) {
+        self.validations.push(request);
+    }
+
+    /// Pauses the background's validations (`true`) or goes on with them.
+    pub(crate) fn pause_validation(&self, paused: bool) {
+        if paused {
+            self.validations.pause();
+        } else {
+            self.validations.resume();
+        }
+    }
+
+    /// The validation queue: what is under way and what waits, in order.
+    pub(crate) fn validation_queue(&self) -> QueueSnapshot {
+        self.validations.snapshot()
+    }
+
+    /// Waits until every run the writer holds is committed: a front end's last step.
+    pub(crate) fn flush(&self) {
+        if let Some(writer) = &self.writer {
+            writer.flush();
+        }
+    }
+}
