@@ -1,10 +1,10 @@
 //! `toolbench tools …`: long-running tools. Definitions (define, defined, undefine, export,
 //! import) and instances (launch, stop, status, logs, send); DESIGN §7.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -533,8 +533,8 @@ fn follow_logs(instance: &str, ws: &Workbench, printed: &mut HistoryPrinter) -> 
         key: FOLLOWED,
         from: FeedStart::Beginning,
     };
-    let following: Following =
-        Arc::new(Mutex::new(HashMap::from([(instance.to_string(), follow)])));
+    let following = Following::default();
+    following.follow(instance.to_string(), follow);
     super::runtime()?.block_on(async {
         let mut events = ws.events(Sources {
             services: Some(following),

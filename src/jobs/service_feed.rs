@@ -1,27 +1,31 @@
-//! The poller of service instances: read from the store often enough that a launch or a
-//! stop elsewhere shows within 250 ms, told only when they changed. The instances a front end
-//! follows have their history told as it is stored (`services::feed`), typed, for the front
-//! end to show its way, and their stop told once all they wrote before it was. Dead instances
-//! are marked stopped on the way, as every toolbench process does.
+//! The looker at service instances: their rows read again as soon as any process writes the
+//! store (told by the process's one watch, `store_writes`: a launch or a stop elsewhere shows
+//! within milliseconds), told only when they changed. The instances a front end follows have
+//! their history told as it is stored (`services::feed`), typed, for the front end to show its
+//! way, and their stop told once all they wrote before it was. Two things here nothing tells
+//! of, so they are looked at on a beat: a followed instance's logs, which its process appends
+//! to (every 250 ms, and only while one is followed), and an instance's death (every 2 s):
+//! dead instances are marked stopped on the way, as every toolbench process does.
 //!
 //! It tells through a bounded queue and waits for room there: a front end that reads slowly
 //! makes it look less often, and nothing it tells is dropped. Never here: a front end.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
+use super::store_writes::Listening;
 use crate::model::services::{InstanceRow, InstanceState};
 use crate::services::feed::{FeedItem, InstanceFeed};
 use crate::services::{instance_dir, reconcile};
 use crate::store::{SharedStore, Store, StoreError};
 
-/// How often the store and the followed logs are read.
-const POLL: Duration = Duration::from_millis(250);
+/// How often the logs of followed instances are read.
+const READ_LOGS: Duration = Duration::from_millis(250);
 /// How often the processes of running instances are checked for life.
 const CHECK_LIVES: Duration = Duration::from_secs(2);
 /// Earlier exchanges shown when an instance is first followed.
@@ -32,8 +36,30 @@ const RECENT_LOG: u64 = 16 * 1024;
 /// the poller. The first reads what the follow starts from whole: a history from its
 /// beginning is told at once (the logs are bounded by `[services] log_mb`).
 const MAX_READ: u64 = 256 * 1024;
-/// The instances a front end follows, by name.
-pub(crate) type Following = Arc<Mutex<HashMap<String, Follow>>>;
+/// The instances a front end follows, by name; the looker hears at once of one followed.
+#[derive(Clone, Default)]
+pub(crate) struct Following(Arc<Wanted>);
+
+#[derive(Default)]
+struct Wanted {
+    instances: Mutex<HashMap<String, Follow>>,
+    changed: Notify,
+}
+
+impl Following {
+    /// Follows `instance` as `follow` says, in place of any follow of it before.
+    pub(crate) fn follow(&self, instance: String, follow: Follow) {
+        self.instances().insert(instance, follow);
+        self.0.changed.notify_one();
+    }
+
+    fn instances(&self) -> std::sync::MutexGuard<'_, HashMap<String, Follow>> {
+        self.0
+            .instances
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 /// How a front end follows an instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,15 +102,18 @@ struct Followed {
     stop_told: bool,
 }
 
-/// Polls on a blocking thread of the current runtime until `tx`'s receiver is gone, through
-/// a read-only connection of its own; marks dead instances stopped through `writer`, the
-/// process's one write connection. `following` names the instances whose history is told.
+/// Looks on a blocking thread of the current runtime until `tx`'s receiver is gone, again at
+/// each write `written` tells of, through a read-only connection of its own; marks dead
+/// instances stopped through `writer`, the process's one write connection. `following` names
+/// the instances whose history is told.
 pub(crate) fn spawn(
     root: PathBuf,
     writer: SharedStore,
     following: Following,
+    mut written: Listening,
     tx: mpsc::Sender<InstanceEvent>,
 ) -> JoinHandle<()> {
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let store = match Store::open_reader(&root) {
             Ok(store) => store,
@@ -112,7 +141,7 @@ pub(crate) fn spawn(
                 }
                 last = Some(rows);
             }
-            let wanted = following.lock().map(|f| f.clone()).unwrap_or_default();
+            let wanted = following.instances().clone();
             followed.retain(|name, f| wanted.get(name) == Some(&f.follow));
             for (name, follow) in wanted {
                 let dir = instance_dir(&root, &name);
@@ -145,7 +174,17 @@ pub(crate) fn spawn(
                     _ => {}
                 }
             }
-            std::thread::sleep(POLL);
+            // Listening since before this look, so a write during it is told.
+            let beat = match followed.is_empty() {
+                true => CHECK_LIVES.saturating_sub(checked.elapsed()),
+                false => READ_LOGS,
+            };
+            let _ = runtime.block_on(tokio::time::timeout(beat, async {
+                tokio::select! {
+                    () = written.written() => {}
+                    () = following.0.changed.notified() => {}
+                }
+            }));
         }
     })
 }
@@ -249,6 +288,100 @@ mod tests {
             usize::try_from(MAX_READ).expect("small"),
             "bounded after the first"
         );
+    }
+
+    /// The next event `pick` takes, skipping the others.
+    async fn next<T>(
+        rx: &mut mpsc::Receiver<InstanceEvent>,
+        mut pick: impl FnMut(InstanceEvent) -> Option<T>,
+    ) -> T {
+        loop {
+            let event = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("told in time")
+                .expect("the looker runs");
+            if let InstanceEvent::Unreadable(e) = &event {
+                panic!("unreadable: {e}");
+            }
+            if let Some(picked) = pick(event) {
+                return picked;
+            }
+        }
+    }
+
+    /// An instance another connection claims is told as written (through the process's one
+    /// watch of the store); an instance followed afterwards has its history told, the looker
+    /// woken by the follow rather than finding it on its beat.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_instance_written_elsewhere_is_told_and_one_followed_has_its_history_told() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writer = SharedStore::new(Store::open(dir.path()).expect("store"));
+        let writes = crate::jobs::store_writes::StoreWrites::start(dir.path());
+        let following = Following::default();
+        let (tx, mut rx) = mpsc::channel(4);
+        let _looker = spawn(
+            dir.path().to_path_buf(),
+            writer,
+            following.clone(),
+            writes.listen(),
+            tx,
+        );
+        let rows = next(&mut rx, |e| match e {
+            InstanceEvent::Instances(rows) => Some(rows),
+            _ => None,
+        })
+        .await;
+        assert!(rows.is_empty(), "nothing runs yet: {rows:?}");
+
+        // Claimed by another process's connection, alive as this test's own process is.
+        let me = crate::proc_stat::ProcessId::of(std::process::id()).expect("own stat");
+        let mut other = Store::open(dir.path()).expect("another connection");
+        other
+            .claim_instance(&InstanceRow {
+                name: "web".into(),
+                tool: "web".into(),
+                version: "1.0.0".into(),
+                port: 8080,
+                pid: Some(me.pid),
+                start_ticks: Some(me.start_ticks),
+                state: InstanceState::Healthy,
+                started_at: crate::clock::now_rfc3339(),
+                stopped_at: None,
+                last_exchange_at: None,
+                log_dir: ".toolbench/services/web".into(),
+                sandbox: String::new(),
+                error: None,
+            })
+            .expect("claimed");
+        let rows = next(&mut rx, |e| match e {
+            InstanceEvent::Instances(rows) if !rows.is_empty() => Some(rows),
+            _ => None,
+        })
+        .await;
+        assert_eq!(
+            rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["web"]
+        );
+
+        let logs = instance_dir(dir.path(), "web");
+        std::fs::create_dir_all(&logs).expect("log folder");
+        std::fs::write(logs.join("stdout.log"), "listening\n").expect("log");
+        following.follow(
+            "web".into(),
+            Follow {
+                key: 7,
+                from: FeedStart::Beginning,
+            },
+        );
+        let told = next(&mut rx, |e| match e {
+            InstanceEvent::Feed {
+                key: 7,
+                item: FeedItem::Output { bytes, .. },
+            } => Some(bytes),
+            _ => None,
+        })
+        .await;
+        assert_eq!(told, b"listening\n");
     }
 
     #[test]

@@ -254,7 +254,7 @@ impl UiRuntime {
         self.serving.workbench().events(Sources {
             runs_elsewhere: true,
             waiting: true,
-            services: Some(Arc::clone(&self.following)),
+            services: Some(self.following.clone()),
         })
     }
 }
@@ -787,15 +787,13 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             ui_runtime.service_jobs.send(instance, message);
         }
         Effect::FollowInstance { key, instance } => {
-            if let Ok(mut following) = ui_runtime.following.lock() {
-                following.insert(
-                    instance,
-                    service_feed::Follow {
-                        key,
-                        from: service_feed::FeedStart::Recent,
-                    },
-                );
-            }
+            ui_runtime.following.follow(
+                instance,
+                service_feed::Follow {
+                    key,
+                    from: service_feed::FeedStart::Recent,
+                },
+            );
         }
         Effect::LoadInputHistory { path, tool } => {
             let tx = tx.clone();

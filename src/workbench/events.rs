@@ -144,7 +144,7 @@ impl Hub {
         root: &Path,
         live: Option<&Arc<LiveCatalog>>,
         store: Option<&SharedStore>,
-        written: impl FnOnce() -> Listening,
+        written: impl Fn() -> Listening,
         sources: Sources,
     ) {
         if let Some(live) = live {
@@ -171,7 +171,13 @@ impl Hub {
         }
         if let Some(following) = sources.services {
             let (sender, events) = mpsc::channel(POLLER_QUEUE);
-            crate::jobs::service_feed::spawn(root.to_path_buf(), store.clone(), following, sender);
+            crate::jobs::service_feed::spawn(
+                root.to_path_buf(),
+                store.clone(),
+                following,
+                written(),
+                sender,
+            );
             tokio::spawn(forward(events, self.tx.clone(), WorkbenchEvent::Services));
         }
     }
