@@ -10,11 +10,12 @@ use super::caller::{CallOutcome, Caller};
 use super::listing::{Kind, Listed, WRAPPED_INPUT, WRAPPED_OUTPUT, Wrapping};
 use super::reply::refusal;
 use super::shared::ServerState;
-use crate::command::{self, Applied, Command};
+use crate::command::{self, Command};
 use crate::error_chain::one_line;
-use crate::jobs::run::{OutputPolicy, RecordedRun, RunJob, RunJobError, RunJobEvent};
+use crate::jobs::run::{RecordedRun, RunJobError, RunJobEvent};
 use crate::model::RunStatus;
 use crate::runner::RunOutcome;
+use crate::workbench::serve::StartedRun;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
 use serde_json::{Value, json};
 
@@ -101,12 +102,15 @@ async fn run_cleared(
             grant: false,
         },
     };
-    let job = match command::apply(&shared.commands(client), command).await {
-        Ok(Applied::Run(job)) => job,
-        Ok(_) => return refusal(format!("{}: the run did not start", listed.entry.name)).into(),
+    let started = match shared
+        .serving
+        .start_run(shared.commands(client), command, None)
+        .await
+    {
+        Ok(started) => started,
         Err(e) => return refusal(one_line(&e)).into(),
     };
-    match run_with_progress(*job, caller).await {
+    match run_with_progress(started, caller).await {
         Ok(recorded) => answer(listed, &recorded.run, &recorded.outcome),
         Err(RunJobError::Unstored(e)) => {
             let why = format!("{}: the run finished but {e}", listed.entry.name);
@@ -131,11 +135,17 @@ fn input_of(listed: &Listed, arguments: &Value) -> Result<Value, ArgumentsMismat
     })
 }
 
-/// Runs the job to its record, cancelling it with the caller and telling its progress.
-async fn run_with_progress(job: RunJob, caller: &mut Caller) -> Result<RecordedRun, RunJobError> {
+/// Follows the run to its record, cancelling it with the caller and telling its progress.
+async fn run_with_progress(
+    started: StartedRun,
+    caller: &mut Caller,
+) -> Result<RecordedRun, RunJobError> {
     // Only counted for the progress message: a client that reads slowly never holds the tool.
-    let mut output = job.observe(OutputPolicy::Newest);
-    let run = job.start();
+    let StartedRun {
+        events: mut output,
+        run,
+        ..
+    } = started;
     let started = Instant::now();
     let mut bytes: u64 = 0;
     let mut ticks = tokio::time::interval(PROGRESS_EVERY);

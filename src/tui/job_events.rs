@@ -37,7 +37,7 @@ pub(crate) const OUTPUT_QUEUE: usize = 32;
 /// into the app's event queue.
 pub(crate) async fn follow_run(
     key: u64,
-    mut run: RunObserver,
+    run: &mut RunObserver,
     events: mpsc::Sender<AppEvent>,
     output: mpsc::Sender<AppEvent>,
 ) {

@@ -49,10 +49,8 @@ use crate::catalog::Catalog;
 use crate::command::validations::ValidationRequest;
 use crate::command::{self, Applied, Command};
 use crate::config::config_dir;
-use crate::jobs::run::OutputPolicy;
 use crate::jobs::service_feed;
 use crate::model::{RunOrigin, ToolId};
-use crate::runner::CancelSender;
 use crate::store::Store;
 use crate::workbench::Workbench;
 use crate::workbench::events::{Events, Sources};
@@ -717,37 +715,26 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             input,
             consent,
         } => {
-            // The cancel key may come before the run starts: it waits here until it does. The
-            // run is a job of the workspace until its events end.
-            let (cancel, cancelled) = tokio::sync::watch::channel(false);
-            let registered = ui_runtime
-                .serving
-                .jobs()
-                .register(JobId::Run(key), move || {
-                    let _ = cancel.send(true);
-                });
             // Bound to the content the person launched: a tool changed since is refused. The
-            // library's gate decides; the dialog only asked for the confirmation it needs.
+            // library's gate decides; the dialog only asked for the confirmation it needs. The
+            // run is a job of the workspace from here on: the cancel key may come before it
+            // starts.
             let command = Command::Run {
                 tool: ToolId::content_of(&entry),
                 input,
                 consent,
             };
-            let (ctx, tx, output) = (
+            let starting = ui_runtime.serving.start_run(
                 ui_runtime.serving.commands().clone(),
-                tx.clone(),
-                ui_runtime.output.clone(),
+                command,
+                Some(JobId::Run(key)),
             );
+            let (tx, output) = (tx.clone(), ui_runtime.output.clone());
             tokio::spawn(async move {
-                let _registered = registered;
-                match command::apply(&ctx, command).await {
-                    Ok(Applied::Run(job)) => {
-                        let run = job.observe(OutputPolicy::Newest);
-                        let started = job.start();
-                        forward_cancel(cancelled, started.canceller());
-                        job_events::follow_run(key, run, tx, output).await;
+                match starting.await {
+                    Ok(mut started) => {
+                        job_events::follow_run(key, &mut started.events, tx, output).await;
                     }
-                    Ok(_) => {}
                     Err(error) => {
                         let _ = tx.send(AppEvent::RunNotStarted { key, error }).await;
                     }
@@ -956,20 +943,6 @@ fn with_progress(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>) -> command
         job_events::send_soon(&progress, AppEvent::EvolveProgress(step));
     }));
     ctx
-}
-
-/// Cancels `run` once `cancelled` turns true; gives up when the run ended first.
-fn forward_cancel(mut cancelled: tokio::sync::watch::Receiver<bool>, run: CancelSender) {
-    tokio::spawn(async move {
-        tokio::select! {
-            asked = cancelled.wait_for(|c| *c) => {
-                if asked.is_ok() {
-                    let _ = run.send(true);
-                }
-            }
-            () = run.closed() => {}
-        }
-    });
 }
 
 #[cfg(test)]

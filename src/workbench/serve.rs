@@ -9,26 +9,28 @@
 //! A front end translates: it asks through the methods here and `Workbench::apply`, and
 //! hears through `Workbench::events`.
 
+use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::catalog::scan::KnownHashes;
-use crate::command::Context;
 use crate::command::validations::{
     QueueSnapshot, VALIDATION_WORKERS, ValidationQueue, ValidationRequest,
 };
+use crate::command::{Applied, Command, CommandError, Context};
 use crate::jobs::live::LiveCatalog;
-use crate::jobs::run::Recorder;
+use crate::jobs::run::{OutputPolicy, Recorder, RunHandle, RunObserver};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
 use crate::jobs::watch::WatchSetup;
 use crate::model::{RunOrigin, ToolEntry};
+use crate::runner::CancelSender;
 use crate::store::writer::StoreWriter;
 use crate::store::{SharedStore, StoreError};
 use crate::watch::WatchUpdate;
 
 use super::Workbench;
-use super::registry::Jobs;
+use super::registry::{JobId, Jobs, Registered};
 
 /// How a front end's runs reach the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +58,16 @@ pub(crate) struct Serving {
     /// recorded as `Recording` says.
     commands: Context,
     jobs: Jobs,
+}
+
+/// A run started for a front end.
+pub(crate) struct StartedRun {
+    /// Its events, the newest MiB of each stream kept while the reader is behind: a front
+    /// end that reads slowly never holds the tool.
+    pub(crate) events: RunObserver,
+    pub(crate) run: RunHandle,
+    /// Its place among the jobs that may be cancelled, until this is dropped.
+    _job: Option<Registered>,
 }
 
 impl Workbench {
@@ -218,10 +230,105 @@ impl Serving {
         self.validations.snapshot()
     }
 
+    /// Applies `command` (a `Command::Run`) as `caller` and starts the run it makes. As job
+    /// `job`, when given, it is in the registry from this call on, before the future runs: a
+    /// cancel that comes while the run is still being looked up and checked stops it as it
+    /// starts.
+    pub(crate) fn start_run(
+        &self,
+        caller: Context,
+        command: Command,
+        job: Option<JobId>,
+    ) -> impl Future<Output = Result<StartedRun, CommandError>> + Send + 'static {
+        let (cancel, cancelled) = tokio::sync::watch::channel(false);
+        let registered = job.map(|id| {
+            self.jobs.register(id, move || {
+                let _ = cancel.send(true);
+            })
+        });
+        async move {
+            let job = match crate::command::apply(&caller, command).await? {
+                Applied::Run(job) => job,
+                other => {
+                    return Err(CommandError::Stopped(format!(
+                        "a run's command answered {other:?}"
+                    )));
+                }
+            };
+            let events = job.observe(OutputPolicy::Newest);
+            let run = job.start();
+            if registered.is_some() {
+                forward_cancel(cancelled, run.canceller());
+            }
+            Ok(StartedRun {
+                events,
+                run,
+                _job: registered,
+            })
+        }
+    }
+
     /// Waits until every run the writer holds is committed: a front end's last step.
     pub(crate) fn flush(&self) {
         if let Some(writer) = &self.writer {
             writer.flush();
         }
+    }
+}
+
+/// Cancels `run` once `cancelled` turns true; gives up when the run ended first.
+fn forward_cancel(mut cancelled: tokio::sync::watch::Receiver<bool>, run: CancelSender) {
+    tokio::spawn(async move {
+        tokio::select! {
+            asked = cancelled.wait_for(|c| *c) => {
+                if asked.is_ok() {
+                    let _ = run.send(true);
+                }
+            }
+            () = run.closed() => {}
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::Consent;
+    use crate::model::ToolId;
+
+    #[tokio::test]
+    async fn a_run_is_a_job_from_the_call_on_and_leaves_when_it_did_not_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::workspace::init_workspace(dir.path()).expect("init");
+        let serving = Workbench::at(dir.path(), None)
+            .expect("opened")
+            .serve(
+                &tokio::runtime::Handle::current(),
+                Catalog::new(Vec::new()),
+                RunOrigin::Tui,
+                Recording::AtOnce,
+            )
+            .expect("served");
+        let command = Command::Run {
+            tool: ToolId::named("nobody"),
+            input: None,
+            consent: Consent {
+                confirmed: false,
+                grant: false,
+            },
+        };
+        let starting = serving.start_run(
+            serving.commands().clone(),
+            command,
+            Some(JobId::Run(3)),
+        );
+        // Not polled yet: a cancel key pressed now is not lost.
+        assert!(serving.jobs().cancel(&JobId::Run(3)));
+        let refused = starting.await.err();
+        assert!(
+            matches!(refused, Some(CommandError::Lookup(_))),
+            "{refused:?}"
+        );
+        assert_eq!(serving.jobs().count(|_| true), 0, "the job left");
     }
 }
