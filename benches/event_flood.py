@@ -18,6 +18,7 @@ import argparse
 import fcntl
 import os
 import pty
+import signal
 import sqlite3
 import statistics
 import struct
@@ -65,6 +66,8 @@ def main():
     parser.add_argument("--burst", type=int, default=2000)
     parser.add_argument("--candidates", type=int, default=50)
     args = parser.parse_args()
+    # Stopped from outside (a `timeout`), it still ends what it started (`finally` below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     binary = os.path.abspath(args.binary)
     root = workspace()
     add_tool(root, "approved", "tick")
@@ -92,35 +95,46 @@ def main():
 
     # Every other source at once.
     loop = f'while :; do "{binary}" --root "{root}" run tick >/dev/null 2>&1; done'
-    runners = [
-        subprocess.Popen(["sh", "-c", loop], start_new_session=True)
-        for _ in range(args.runners)
-    ]
+    runners = []
     stop, rounds = threading.Event(), [0]
     writer = threading.Thread(
         target=burst, args=(root, args.burst, args.candidates, stop, rounds)
     )
-    writer.start()
-    screen.pump(2.0)
-
-    times = []
-    for _ in range(args.presses):
-        screen.clear()
-        pressed = time.monotonic()
-        os.write(fd, b"?")
-        shown = screen.wait_for(b"Keys", 5)
-        if shown is None:
-            sys.exit("the help overlay never appeared")
-        times.append((shown - pressed) * 1000)
-        os.write(fd, b"\x1b")
-        screen.pump(0.15)
-    running = b"running" in screen.seen
-
-    stop.set()
-    writer.join()
-    for runner in runners:
-        os.killpg(runner.pid, 9)
-        runner.wait()
+    times, failed = [], True
+    try:
+        runners = [
+            subprocess.Popen(["sh", "-c", loop], start_new_session=True)
+            for _ in range(args.runners)
+        ]
+        writer.start()
+        screen.pump(2.0)
+        for _ in range(args.presses):
+            screen.clear()
+            pressed = time.monotonic()
+            os.write(fd, b"?")
+            shown = screen.wait_for(b"Keys", 5)
+            if shown is None:
+                sys.exit("the help overlay never appeared")
+            times.append((shown - pressed) * 1000)
+            os.write(fd, b"\x1b")
+            screen.pump(0.15)
+        running = b"running" in screen.seen
+        failed = False
+    finally:
+        # The loops of other processes' runs and the rewriting end however this does.
+        stop.set()
+        if writer.is_alive():
+            writer.join()
+        for runner in runners:
+            try:
+                os.killpg(runner.pid, 9)
+            except ProcessLookupError:
+                pass
+            runner.wait()
+        if failed:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            subprocess.run(["rm", "-rf", root, config], check=False)
     # q, then q again to cancel the flood: the workbench ends and writes its report.
     os.write(fd, b"q")
     screen.pump(0.5)
