@@ -29,6 +29,7 @@ pub(crate) mod runs;
 mod service_job;
 mod service_jobs;
 mod terminal;
+mod terminal_input;
 pub(crate) mod text_fit;
 pub(crate) mod text_view;
 pub mod theme;
@@ -41,7 +42,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -342,7 +342,7 @@ async fn event_loop(
     let mut watcher = None;
     // Events that come before the rest of the index wait for it (`Held`).
     let mut held = app::Held::default();
-    let mut terminal_events = crossterm::event::EventStream::new();
+    let mut terminal_events = terminal_input::TerminalInput::start();
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -363,28 +363,28 @@ async fn event_loop(
                 Effect::EditExternally(files) => {
                     // No key meant for the editor may be read here meanwhile. Ended before a
                     // new reader is made: that one waits for the old one's lock.
-                    drop(terminal_events);
+                    terminal_events.stop().await;
                     let edited = match external_editor::editor() {
                         Some(editor) => guard
                             .step_aside(|| external_editor::edit(&editor, &files))
                             .context("cannot take the terminal back from the editor")?,
                         None => Err("set $VISUAL or $EDITOR to edit in your own editor".into()),
                     };
-                    terminal_events = crossterm::event::EventStream::new();
+                    terminal_events = terminal_input::TerminalInput::start();
                     app.update(AppEvent::EditedExternally(edited));
                 }
                 Effect::PageRunLog { log_dir, name } => {
                     let paged = match external_editor::pager() {
                         Some(pager) => {
                             // As for the editor: no key meant for the pager is read here.
-                            drop(terminal_events);
+                            terminal_events.stop().await;
                             let run_dir = ui_runtime.root.join(&log_dir);
                             let paged = guard
                                 .step_aside(|| {
                                     external_editor::page_run_log(&pager, &run_dir, &name)
                                 })
                                 .context("cannot take the terminal back from the pager")?;
-                            terminal_events = crossterm::event::EventStream::new();
+                            terminal_events = terminal_input::TerminalInput::start();
                             paged
                         }
                         None => external_editor::Paged::NoPager,
