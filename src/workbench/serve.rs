@@ -317,11 +317,7 @@ mod tests {
                 grant: false,
             },
         };
-        let starting = serving.start_run(
-            serving.commands().clone(),
-            command,
-            Some(JobId::Run(3)),
-        );
+        let starting = serving.start_run(serving.commands().clone(), command, Some(JobId::Run(3)));
         // Not polled yet: a cancel key pressed now is not lost.
         assert!(serving.jobs().cancel(&JobId::Run(3)));
         let refused = starting.await.err();
