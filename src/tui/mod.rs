@@ -363,7 +363,7 @@ async fn event_loop(
                 Effect::EditExternally(files) => {
                     // No key meant for the editor may be read here meanwhile. Ended before a
                     // new reader is made: that one waits for the old one's lock.
-                    terminal_events.stop().await;
+                    terminal_events.stop();
                     let edited = match external_editor::editor() {
                         Some(editor) => guard
                             .step_aside(|| external_editor::edit(&editor, &files))
@@ -377,7 +377,7 @@ async fn event_loop(
                     let paged = match external_editor::pager() {
                         Some(pager) => {
                             // As for the editor: no key meant for the pager is read here.
-                            terminal_events.stop().await;
+                            terminal_events.stop();
                             let run_dir = ui_runtime.root.join(&log_dir);
                             let paged = guard
                                 .step_aside(|| {

@@ -1,62 +1,79 @@
-//! The terminal's input, read by a task of its own and handed to the event loop through a
-//! channel.
+//! The terminal's input, polled only when there may be some.
 //!
 //! crossterm's `EventStream` keeps a thread blocked in its reader's lock until input comes,
 //! and each `poll_next` while that thread waits tries the lock for no time: parking_lot
-//! spins, then yields the CPU seven times, before giving up. The event loop polled it on
-//! every turn (every tick, every batch of output), so a workbench under a flood gave its
-//! core away seven times a turn to whatever else ran, and a key waited behind them. Here the
-//! stream is polled only when its thread says input came, by the one task that owns it.
+//! spins, then yields the CPU seven times, before giving up. The event loop polls its input
+//! on every turn (each tick, each batch of output or events), so a workbench at rest made 56
+//! `sched_yield` calls a second, and one under a flood gave its core away seven times a turn.
+//! Here the stream is polled again only once its thread said input came (or it just gave
+//! some): on the loop's own task, so a key does not wait for a worker either.
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Waker};
 
 use crossterm::event::{Event, EventStream};
-use futures::StreamExt;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-
-/// Input events read ahead of the loop: a paste or a held key waits here, not in crossterm.
-const READ_AHEAD: usize = 64;
+use futures::Stream;
+use futures::task::ArcWake;
 
 /// The terminal's input, as the event loop takes it.
 pub(crate) struct TerminalInput {
-    events: mpsc::Receiver<io::Result<Event>>,
-    reader: JoinHandle<()>,
+    /// `None` while a program that took the terminal over reads it (`stop`).
+    stream: Option<EventStream>,
+    /// The stream's thread said input came, or the last poll gave some: poll again.
+    due: Arc<AtomicBool>,
+}
+
+/// The waker the stream's thread holds: it marks the input due, then wakes the loop.
+struct WhenInput {
+    due: Arc<AtomicBool>,
+    waker: Waker,
+}
+
+impl ArcWake for WhenInput {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.due.store(true, Ordering::SeqCst);
+        arc_self.waker.wake_by_ref();
+    }
 }
 
 impl TerminalInput {
-    /// Starts reading, on the current runtime.
+    /// Starts reading.
     pub(crate) fn start() -> Self {
-        let (tx, events) = mpsc::channel(READ_AHEAD);
-        let reader = tokio::spawn(async move {
-            let mut stream = EventStream::new();
-            while let Some(event) = stream.next().await {
-                if tx.send(event).await.is_err() {
-                    return;
-                }
-            }
-        });
-        Self { events, reader }
+        Self {
+            stream: Some(EventStream::new()),
+            due: Arc::new(AtomicBool::new(true)),
+        }
     }
 
     /// The next event; `None` once the terminal's input ended.
     pub(crate) async fn next(&mut self) -> Option<io::Result<Event>> {
-        self.events.recv().await
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
     }
 
-    /// Stops reading, and returns once the reader is gone: a program that takes the
-    /// terminal over (an editor, a pager) gets the keys typed from then on. `start` reads
-    /// again after it.
-    pub(crate) async fn stop(&mut self) {
-        self.reader.abort();
-        // The reader's stream is dropped with its task, which tells crossterm's thread to
-        // let go of the terminal.
-        let _ = (&mut self.reader).await;
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<Event>>> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Poll::Pending;
+        };
+        if !self.due.swap(false, Ordering::SeqCst) {
+            return Poll::Pending;
+        }
+        let waker = futures::task::waker(Arc::new(WhenInput {
+            due: Arc::clone(&self.due),
+            waker: cx.waker().clone(),
+        }));
+        let polled = std::pin::Pin::new(stream).poll_next(&mut Context::from_waker(&waker));
+        if polled.is_ready() {
+            // More may wait: only a poll that finds none hands the stream's thread a waker.
+            self.due.store(true, Ordering::SeqCst);
+        }
+        polled
     }
-}
 
-impl Drop for TerminalInput {
-    fn drop(&mut self) {
-        self.reader.abort();
+    /// Stops reading: a program that takes the terminal over (an editor, a pager) gets the
+    /// keys typed from then on. `start` reads again after it.
+    pub(crate) fn stop(&mut self) {
+        self.stream = None;
     }
 }
