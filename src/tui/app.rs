@@ -254,12 +254,6 @@ pub enum AppEvent {
     RequestsPolled(Vec<crate::model::requests::RequestRow>),
     /// The service instances of the workspace, as they changed.
     InstancesPolled(Vec<InstanceRow>),
-    /// A launch, stop or send for an instance finished: its summary or answer, or why not.
-    ServiceDone {
-        instance: String,
-        job: super::service_job::ServiceJob,
-        result: Result<String, crate::command::CommandError>,
-    },
     /// The person's pager showed a run's log, or why not.
     Paged(external_editor::Paged),
     /// The newest run the workbench started in an earlier session, for `.`.
@@ -813,11 +807,6 @@ impl App {
             AppEvent::CallsPolled { calls, rules } => self.on_calls_polled(calls, rules),
             AppEvent::RequestsPolled(requests) => self.on_requests_polled(requests),
             AppEvent::InstancesPolled(rows) => self.on_instances_polled(rows),
-            AppEvent::ServiceDone {
-                instance,
-                job,
-                result,
-            } => self.on_service_done(instance, job, result),
             AppEvent::InputHistoryLoaded { path, inputs } => self.on_input_history(&path, inputs),
             AppEvent::CopyFailed(why) => self.notify(format!("cannot copy: {why}"), Level::Error),
             AppEvent::Tick => {

@@ -26,8 +26,6 @@ mod preview_cache;
 pub mod quality_history;
 pub(crate) mod run_history;
 pub(crate) mod runs;
-mod service_job;
-mod service_jobs;
 mod terminal;
 mod terminal_input;
 pub(crate) mod text_fit;
@@ -159,7 +157,7 @@ pub(crate) fn run(workbench: Workbench) -> anyhow::Result<()> {
         });
     // The live catalog starts from the cached index the app shows, shared until either changes.
     let cached = Catalog::from_shared(app.catalog.shared_entries());
-    let ui_runtime = UiRuntime::start(runtime.handle(), workbench, cached, tx.clone(), output_tx)?;
+    let ui_runtime = UiRuntime::start(runtime.handle(), workbench, cached, output_tx)?;
     let result = runtime.block_on(event_loop(
         &mut app,
         ui_runtime,
@@ -212,7 +210,6 @@ struct UiRuntime {
     output: mpsc::Sender<AppEvent>,
     /// The service instances the Output pane follows.
     following: service_feed::Following,
-    service_jobs: service_jobs::Jobs,
     /// History loads: one at a time, however many are asked for meanwhile.
     history: coalesce::Coalesced<Arc<crate::catalog::Catalog>>,
 }
@@ -224,20 +221,14 @@ impl UiRuntime {
         runtime: &tokio::runtime::Handle,
         workbench: Workbench,
         catalog: Catalog,
-        tx: mpsc::Sender<AppEvent>,
         output: mpsc::Sender<AppEvent>,
     ) -> Result<Self, crate::model::StoreError> {
         let serving = workbench.serve(runtime, catalog, RunOrigin::Tui, Recording::Batched)?;
-        let service_jobs = service_jobs::Jobs {
-            commands: serving.commands().clone(),
-            tx,
-        };
         Ok(Self {
             root: serving.workbench().root().to_path_buf(),
             serving: Arc::new(serving),
             output,
             following: service_feed::Following::default(),
-            service_jobs,
             history: coalesce::Coalesced::default(),
         })
     }
@@ -764,15 +755,6 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             // Shared, not copied: a scan can queue thousands of validations.
             catalog: Arc::clone(&app.catalog),
         }),
-        Effect::LaunchInstance { entry, instance } => {
-            // The workbench asks no confirmation for a service: a cost tier that needs one
-            // is refused by the library's gate (and `open_launch` says to use the CLI).
-            ui_runtime.service_jobs.launch(*entry, instance, false);
-        }
-        Effect::StopInstance(instance) => ui_runtime.service_jobs.stop(instance),
-        Effect::SendMessage { instance, message } => {
-            ui_runtime.service_jobs.send(instance, message);
-        }
         Effect::FollowInstance { key, instance } => {
             ui_runtime.following.follow(
                 instance,
@@ -1066,8 +1048,8 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(job_events::EVENT_QUEUE);
         let (output, _output_rx) = mpsc::channel(job_events::OUTPUT_QUEUE);
         let catalog = Catalog::new(Vec::new());
-        let ui_runtime = UiRuntime::start(runtime.handle(), workbench, catalog, tx.clone(), output)
-            .expect("the UI runtime");
+        let ui_runtime =
+            UiRuntime::start(runtime.handle(), workbench, catalog, output).expect("the UI runtime");
         {
             let _runtime = runtime.enter();
             tokio::spawn(read_into(ui_runtime.events().expect("events"), tx.clone()));

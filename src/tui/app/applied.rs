@@ -14,6 +14,12 @@ impl App {
     }
 
     pub(super) fn on_applied(&mut self, command: Command, result: Result<Applied, CommandError>) {
+        if matches!(
+            command,
+            Command::Launch { .. } | Command::Stop { .. } | Command::Send { .. }
+        ) {
+            return self.on_service_applied(command, result);
+        }
         let error = match result {
             Ok(applied) => return self.on_done(applied),
             Err(error) => error,

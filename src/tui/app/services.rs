@@ -2,14 +2,14 @@
 //! attach to, the Output pane follows it, `K` stops it and the send dialog talks to it.
 
 use super::{App, Effect, Level, Overlay};
+use crate::command::{Applied, Command, CommandError};
 use crate::error_chain::one_line;
-use crate::model::ToolEntry;
 use crate::model::services::{InstanceRow, InstanceState};
+use crate::model::{ToolEntry, ToolId};
 use crate::tui::action::Action;
 use crate::tui::layout::Pane;
 use crate::tui::overlays::service::{ServiceDialogKind, ServiceDialogState};
 use crate::tui::runs::{RunState, RunView};
-use crate::tui::service_job::ServiceJob;
 
 impl App {
     /// The instances of `tool` that are not stopped, by name.
@@ -46,17 +46,21 @@ impl App {
                         format!("launching instance {value} of {}…", entry.name),
                         Level::Info,
                     );
-                    self.effects.push(Effect::LaunchInstance {
-                        entry: entry.clone(),
+                    // The workbench asks no confirmation for a service: a cost tier that needs
+                    // one is refused by the library's gate (and the dialog says to use the CLI).
+                    self.apply(Command::Launch {
+                        tool: ToolId::content_of(entry).to_string(),
                         instance: value.clone(),
+                        confirmed: false,
                     });
                 }
                 self.follow_instance(&value, &entry.name, &entry.version);
             }
             ServiceDialogKind::Send { instance } => {
-                self.effects.push(Effect::SendMessage {
+                self.apply(Command::Send {
                     instance: instance.clone(),
                     message: value,
+                    context: serde_json::json!({}),
                 });
                 dialog.waiting = true;
                 self.overlay = Some(Overlay::Service(dialog));
@@ -103,7 +107,7 @@ impl App {
         match self.selected_instance() {
             Some(instance) if confirmed => {
                 self.notify(format!("stopping instance {instance}…"), Level::Info);
-                self.effects.push(Effect::StopInstance(instance));
+                self.apply(Command::Stop { instance });
             }
             Some(instance) => self.ask_again(
                 Action::StopInstance,
@@ -140,14 +144,19 @@ impl App {
         self.dirty = true;
     }
 
-    pub(super) fn on_service_done(
+    /// A launch, stop or send the library finished (`Command::Launch`, `Stop`, `Send`): its
+    /// summary or answer, or why not.
+    pub(super) fn on_service_applied(
         &mut self,
-        instance: String,
-        job: ServiceJob,
-        result: Result<String, crate::command::CommandError>,
+        command: Command,
+        result: Result<Applied, CommandError>,
     ) {
-        match (job, result) {
-            (ServiceJob::Send, result) => {
+        match command {
+            Command::Send { instance, .. } => {
+                let result = result.map(|applied| match applied {
+                    Applied::Sent(sent) => sent.answer,
+                    _ => String::new(),
+                });
                 if let Some(Overlay::Service(dialog)) = &mut self.overlay
                     && matches!(&dialog.kind, ServiceDialogKind::Send { instance: i } if *i == instance)
                 {
@@ -161,17 +170,31 @@ impl App {
                     }
                 }
             }
-            (ServiceJob::Stop, Ok(summary)) => {
-                self.end_views(&instance, "stopped", |_| true);
-                self.notify(summary, Level::Info);
-            }
-            (ServiceJob::Launch, Err(e)) => {
-                let reason = one_line(&e);
-                self.end_views(&instance, &reason, |_| true);
-                self.notify(reason, Level::Error);
-            }
-            (_, Ok(summary)) => self.notify(summary, Level::Info),
-            (_, Err(e)) => self.notify(one_line(&e), Level::Error),
+            Command::Stop { instance } => match result {
+                Ok(_) => {
+                    self.end_views(&instance, "stopped", |_| true);
+                    self.notify(format!("instance {instance} stopped"), Level::Info);
+                }
+                Err(e) => self.notify(one_line(&e), Level::Error),
+            },
+            Command::Launch { instance, .. } => match result {
+                Ok(Applied::Launched(launched)) => self.notify(
+                    format!(
+                        "instance {instance} of {} is healthy on port {} ({} ms)",
+                        launched.row.tool,
+                        launched.row.port,
+                        launched.took.as_millis()
+                    ),
+                    Level::Info,
+                ),
+                Ok(_) => self.notify(format!("instance {instance} launched"), Level::Info),
+                Err(e) => {
+                    let reason = one_line(&e);
+                    self.end_views(&instance, &reason, |_| true);
+                    self.notify(reason, Level::Error);
+                }
+            },
+            other => self.notify(format!("{other:?} is no service command"), Level::Error),
         }
     }
 

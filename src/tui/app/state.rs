@@ -103,15 +103,6 @@ pub enum Effect {
         tool: ValidationTarget,
         force: bool,
     },
-    LaunchInstance {
-        entry: Box<ToolEntry>,
-        instance: String,
-    },
-    StopInstance(String),
-    SendMessage {
-        instance: String,
-        message: String,
-    },
     /// Follow an instance's log and exchanges in the Output view `key`.
     FollowInstance {
         key: u64,

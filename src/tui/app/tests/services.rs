@@ -4,7 +4,6 @@
 use super::*;
 use crate::model::ServiceSpec;
 use crate::model::services::{InstanceRow, InstanceState};
-use crate::tui::service_job::ServiceJob;
 
 fn service(name: &str) -> ToolEntry {
     let mut entry = tool(Tier::Core, name, "1.0.0", CostTier::Low, "A cache");
@@ -99,9 +98,13 @@ fn enter_on_a_service_asks_for_the_instance_and_launches_it() {
     let effects = effects(&mut app);
     assert!(
         matches!(&effects[..], [
-            Effect::LaunchInstance { entry, instance },
+            Effect::Apply(command),
             Effect::FollowInstance { instance: followed, .. },
-        ] if entry.name == "kv_cache" && instance == "main" && followed == "main"),
+        ] if matches!(
+            command.as_ref(),
+            Command::Launch { tool, instance, confirmed: false }
+                if tool == "kv_cache@1.0.0" && instance == "main"
+        ) && followed == "main"),
         "{effects:?}"
     );
     assert_eq!(app.focus, Pane::Output);
@@ -171,11 +174,15 @@ fn k_stops_the_selected_instance_and_ends_its_view() {
     assert!(effects(&mut app).is_empty(), "j took the question back");
     key(&mut app, KeyCode::Char('K'));
     let effects = effects(&mut app);
-    assert_eq!(effects, [Effect::StopInstance("a".into())]);
-    app.update(AppEvent::ServiceDone {
+    let stop = Command::Stop {
         instance: "a".into(),
-        job: ServiceJob::Stop,
-        result: Ok("instance a stopped".into()),
+    };
+    assert_eq!(effects, [Effect::Apply(Box::new(stop.clone()))]);
+    app.update(AppEvent::Applied {
+        command: Box::new(stop),
+        result: Ok(Applied::Stopped(
+            crate::services::process::Stopped::Terminated,
+        )),
     });
     assert!(!app.selected_run().is_some_and(RunView::is_running));
     assert!(render(&app, 80, 24).contains("instance a stopped"));
@@ -195,20 +202,45 @@ fn the_send_dialog_sends_one_message_and_shows_the_answer() {
     type_text(&mut app, "get k");
     key(&mut app, KeyCode::Enter);
     let effects = effects(&mut app);
-    assert_eq!(
-        effects,
-        [Effect::SendMessage {
-            instance: "a".into(),
-            message: "get k".into()
-        }]
-    );
-    assert!(render(&app, 80, 24).contains("waiting for the answer"));
-    app.update(AppEvent::ServiceDone {
+    let send = Command::Send {
         instance: "a".into(),
-        job: ServiceJob::Send,
-        result: Ok("42".into()),
+        message: "get k".into(),
+        context: serde_json::json!({}),
+    };
+    assert_eq!(effects, [Effect::Apply(Box::new(send.clone()))]);
+    assert!(render(&app, 80, 24).contains("waiting for the answer"));
+    app.update(AppEvent::Applied {
+        command: Box::new(send),
+        result: Ok(Applied::Sent(Box::new(crate::services::Sent {
+            answer: "42".into(),
+            relaunched: None,
+        }))),
     });
     let screen = render(&app, 80, 24);
     assert!(screen.contains("Send to instance a"), "{screen}");
     assert!(screen.contains("← 42"), "{screen}");
+}
+
+#[test]
+fn a_launch_the_library_refused_ends_its_view_with_the_reason() {
+    let mut app = app_with(vec![service("kv_cache")]);
+    key(&mut app, KeyCode::Enter);
+    effects(&mut app);
+    key(&mut app, KeyCode::Enter);
+    let launch = effects(&mut app)
+        .into_iter()
+        .find_map(|effect| match effect {
+            Effect::Apply(command) if matches!(*command, Command::Launch { .. }) => Some(command),
+            _ => None,
+        })
+        .expect("a launch asked for");
+    assert!(app.selected_run().is_some_and(RunView::is_running));
+    app.update(AppEvent::Applied {
+        command: launch,
+        result: Err(crate::command::CommandError::Stopped(
+            "port 50200 is taken".into(),
+        )),
+    });
+    assert!(!app.selected_run().is_some_and(RunView::is_running));
+    assert!(render(&app, 80, 24).contains("port 50200 is taken"));
 }
