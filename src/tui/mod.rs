@@ -56,7 +56,7 @@ use crate::jobs::live::LiveCatalog;
 use crate::jobs::run::{OutputPolicy, Recorder};
 use crate::jobs::scan::{ScanEvent, ScanRequest};
 use crate::jobs::service_feed;
-use crate::model::{RunOrigin, ToolId};
+use crate::model::{RunOrigin, ToolEntry, ToolId};
 use crate::runner::CancelSender;
 use crate::store::writer::StoreWriter;
 use crate::store::{SharedStore, Store};
@@ -471,11 +471,15 @@ async fn event_loop(
             _ = tokio::time::sleep_until(next_frame), if app.dirty => continue,
             _ = tick.tick() => AppEvent::Tick,
         };
-        let mut scan_done = matches!(event, AppEvent::ScanFinished { .. });
+        let mut scan_done = matches!(
+            event,
+            AppEvent::ScanFinished { .. } | AppEvent::ScanTold { .. }
+        );
         whole_index(&event, &ui_runtime, &mut watcher_setup, || {
             ui_runtime.live.follow()
         });
         held.update(app, event);
+        keep_told(app, &ui_runtime, &tx);
         // Coalesce bursts before drawing once, within a budget: past it the loop goes round,
         // so input and the next frame are never stuck behind a flood.
         let budget = Instant::now() + DRAIN_BUDGET;
@@ -491,11 +495,15 @@ async fn event_loop(
                 Some(event) => {
                     // In a burst (thousands of validations answering) the scan's end comes
                     // here more often than first.
-                    scan_done |= matches!(event, AppEvent::ScanFinished { .. });
+                    scan_done |= matches!(
+                        event,
+                        AppEvent::ScanFinished { .. } | AppEvent::ScanTold { .. }
+                    );
                     whole_index(&event, &ui_runtime, &mut watcher_setup, || {
                         ui_runtime.live.follow()
                     });
                     held.update(app, event);
+                    keep_told(app, &ui_runtime, &tx);
                 }
                 None => break,
             }
@@ -547,6 +555,30 @@ fn whole_index<S>(
     }
 }
 
+/// The live catalog takes a scan's result, `entries` (shared with the app, not copied), and
+/// caches it as the index off the loop.
+fn keep_scanned(
+    live: &Arc<LiveCatalog>,
+    entries: Arc<Vec<ToolEntry>>,
+    tx: &mpsc::Sender<AppEvent>,
+) {
+    live.replace_shared(entries);
+    let (live, tx) = (Arc::clone(live), tx.clone());
+    tokio::task::spawn_blocking(move || {
+        if let Err(problem) = live.write_index_if_due() {
+            let _ = tx.blocking_send(AppEvent::WatchProblem(problem));
+        }
+    });
+}
+
+/// A scan whose rows were its result ended: the live catalog takes the entries the app shows,
+/// before another event can change them (which would then copy them, still shared).
+fn keep_told(app: &mut App, ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>) {
+    if let Some(entries) = app.take_told_result() {
+        keep_scanned(&ui_runtime.live, entries, tx);
+    }
+}
+
 /// Starts an effect's work off the loop. The loop itself never waits for room in its own
 /// queue: the work sends from a task that may wait (`send().await`), from a blocking thread
 /// (`blocking_send`), or through a listener that folds (`job_events`).
@@ -566,18 +598,13 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             };
             let tx = tx.clone();
             let live = Arc::clone(&ui_runtime.live);
+            let teller = job_events::ScanTeller::new(&tx);
             crate::jobs::scan::start(request, move |event| {
                 if let ScanEvent::Finished { entries, .. } = &event {
                     // One copy of 10,000 entries for both, not two.
-                    live.replace_shared(Arc::clone(entries));
-                    let (live, tx) = (Arc::clone(&live), tx.clone());
-                    tokio::task::spawn_blocking(move || {
-                        if let Err(problem) = live.write_index_if_due() {
-                            let _ = tx.blocking_send(AppEvent::WatchProblem(problem));
-                        }
-                    });
+                    keep_scanned(&live, Arc::clone(entries), &tx);
                 }
-                job_events::tell_scan(&tx, event)
+                teller.tell(event)
             });
         }
         Effect::LoadPreview { entry, parent } => {
