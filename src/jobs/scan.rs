@@ -70,7 +70,7 @@ enum Scanned {
     Entries(Vec<ToolEntry>),
     /// The rows are the result; the seals after the scan when they mark otherwise than
     /// the ones the rows were marked with.
-    Told(Option<SealBook>),
+    Told(Option<Box<Remark>>),
 }
 
 /// Starts a scan on the current tokio runtime. `listener` returns `false` once nobody listens;
@@ -110,7 +110,7 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
             if let Some(before) = seals.filter(|_| told) {
                 scan_workspace_told(root, request.limits, &request.known, &progress);
                 let after = SealBook::load(root);
-                let remark = (!before.marks_as(&after)).then_some(after);
+                let remark = (!before.marks_as(&after)).then(|| Box::new(Remark(after)));
                 return (Scanned::Told(remark), started.elapsed());
             }
             let mut entries = scan_workspace(root, request.limits, &request.known, &progress);
@@ -140,7 +140,7 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
                             },
                             Scanned::Told(remark) => ScanEvent::Told {
                                 last: rows(),
-                                remark: remark.map(|seals| Box::new(Remark(seals))),
+                                remark,
                                 elapsed,
                             },
                         });
