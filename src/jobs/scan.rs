@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::catalog::Catalog;
 use crate::catalog::scan::{
     KnownHashes, ScanLimits, ScanProgress, scan_workspace, scan_workspace_told,
 };
@@ -56,12 +55,12 @@ pub(crate) enum ScanEvent {
 /// The seals as they stand after a scan, when they mark otherwise than the ones its rows were
 /// marked with as it read them: every row is marked again with them (`Remark::mark`), as a
 /// scan marks its result.
-#[derive(Debug, Default)]
-pub struct Remark(SealBook);
+#[derive(Debug)]
+pub(crate) struct Remark(SealBook);
 
 impl Remark {
-    pub(crate) fn mark(&self, catalog: &mut Catalog) {
-        catalog.mark_with(|entries| self.0.mark(entries));
+    pub(crate) fn mark(&self, entries: &mut [ToolEntry]) {
+        self.0.mark(entries);
     }
 }
 

@@ -98,6 +98,26 @@ const MESSAGE_TTL: Duration = Duration::from_secs(6);
 /// Two clicks on a row at most this far apart open it.
 const DOUBLE_CLICK: Duration = Duration::from_millis(400);
 
+/// Marks every entry of a scan's result again: with the seals as they stand after a scan that
+/// told its result as its rows, when they changed during it (handed over by `job_events`).
+pub struct Remark(Box<dyn MarkAll>);
+
+/// What marks every entry of a catalog's list.
+trait MarkAll: FnOnce(&mut [ToolEntry]) + Send {}
+impl<F: FnOnce(&mut [ToolEntry]) + Send> MarkAll for F {}
+
+impl Remark {
+    pub(crate) fn new(mark: impl FnOnce(&mut [ToolEntry]) + Send + 'static) -> Self {
+        Self(Box::new(mark))
+    }
+}
+
+impl std::fmt::Debug for Remark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Remark")
+    }
+}
+
 #[derive(Debug)]
 pub enum AppEvent {
     Terminal(Event),
@@ -116,7 +136,7 @@ pub enum AppEvent {
     /// held once, by the app; marked again with `remark` when the seals changed during it.
     ScanTold {
         last: Vec<ToolEntry>,
-        remark: Option<Box<crate::jobs::scan::Remark>>,
+        remark: Option<Remark>,
         elapsed: Duration,
     },
     /// The whole cached index, after a first frame drawn from its first rows
@@ -582,7 +602,7 @@ impl App {
                 last,
                 remark,
                 elapsed,
-            } => self.on_scan_told(last, remark.as_deref(), elapsed),
+            } => self.on_scan_told(last, remark, elapsed),
             AppEvent::IndexLoaded(catalog) => self.take_rest(catalog),
             AppEvent::PreviewLoaded { hash, lines } => {
                 self.previews.fill(&hash, lines);
@@ -947,12 +967,7 @@ impl App {
     /// A scan's end whose result is the rows it told, `last` the rows not shown yet: the
     /// catalog shown is the result, marked as the seals stand after the scan when they changed
     /// during it, and the live catalog takes the same entries (`take_told_result`).
-    fn on_scan_told(
-        &mut self,
-        last: Vec<ToolEntry>,
-        remark: Option<&crate::jobs::scan::Remark>,
-        elapsed: Duration,
-    ) {
+    fn on_scan_told(&mut self, last: Vec<ToolEntry>, remark: Option<Remark>, elapsed: Duration) {
         let again = std::mem::take(&mut self.scanning).1;
         if again {
             self.scan_workspace();
@@ -962,8 +977,8 @@ impl App {
         if !last.is_empty() || remark.is_some() {
             let catalog = Arc::make_mut(&mut self.catalog);
             catalog.update(last, &[]);
-            if let Some(remark) = remark {
-                remark.mark(catalog);
+            if let Some(Remark(mark)) = remark {
+                catalog.mark_with(mark);
             }
         }
         self.catalog_changed();

@@ -10,7 +10,7 @@
 
 use tokio::sync::mpsc;
 
-use super::app::AppEvent;
+use super::app::{AppEvent, Remark};
 use super::runs::StartedElsewhere;
 use crate::command::validations::ValidationEvent;
 use crate::jobs::inherited::InheritedEvent;
@@ -139,7 +139,7 @@ impl ScanTeller {
                 elapsed,
             } => AppEvent::ScanTold {
                 last,
-                remark,
+                remark: remark.map(|seals| Remark::new(move |entries| seals.mark(entries))),
                 elapsed,
             },
         };

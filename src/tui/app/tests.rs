@@ -2331,7 +2331,9 @@ fn rows_shown_stay_until_the_scan_ends_and_are_marked_as_the_seals_stand_after_i
     // The seals of a workspace not accepted here: every active tool waits for a person.
     app.update(AppEvent::ScanTold {
         last: Vec::new(),
-        remark: Some(Box::default()),
+        remark: Some(Remark::new(|entries| {
+            crate::seal::SealBook::default().mark(entries)
+        })),
         elapsed: Duration::from_millis(3),
     });
     let active = |e: &&ToolEntry| e.tier.is_active() && !e.is_broken();
