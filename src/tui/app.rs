@@ -382,6 +382,7 @@ impl App {
             scan: ScanState::Starting,
             scanning: (false, false),
             rows_shown: false,
+            replaced_while_shown: false,
             told_result: None,
             message: None,
             log: MessageLog::default(),
@@ -731,7 +732,7 @@ impl App {
             AppEvent::Watched { updated, removed } => self.on_watched(updated, &removed),
             // The rows a scan showed so far may be its result, held nowhere else: they stay
             // until it ends, and its result is the whole catalog then (the live catalog's too).
-            AppEvent::CatalogReplaced(_) if self.rows_shown => {}
+            AppEvent::CatalogReplaced(_) if self.rows_shown => self.replaced_while_shown = true,
             AppEvent::CatalogReplaced(catalog) => self.take_catalog(catalog),
             AppEvent::WatchProblem(problem) => self.notify(problem, Level::Error),
             AppEvent::WatcherStarted(result) => {
@@ -958,7 +959,9 @@ impl App {
         if again {
             self.scan_workspace();
         }
+        // Its result replaces every row, as any catalog told meanwhile would have been.
         self.rows_shown = false;
+        self.replaced_while_shown = false;
         let tools = entries.len();
         self.take_scanned(entries);
         self.scan_ended(tools, elapsed);
@@ -969,7 +972,9 @@ impl App {
     /// during it, and the live catalog takes the same entries (`take_told_result`).
     fn on_scan_told(&mut self, last: Vec<ToolEntry>, remark: Option<Remark>, elapsed: Duration) {
         let again = std::mem::take(&mut self.scanning).1;
-        if again {
+        // What changed the catalog the live one told while the rows were shown (not taken)
+        // may not be in them, read before it: one more scan reads it.
+        if again || std::mem::take(&mut self.replaced_while_shown) {
             self.scan_workspace();
         }
         self.rows_shown = false;

@@ -296,6 +296,9 @@ pub struct App {
     /// Rows of the scan under way are shown: they may be its result (`AppEvent::ScanTold`),
     /// so nothing replaces them until it ends.
     pub(super) rows_shown: bool,
+    /// The live catalog told a catalog while rows were shown, not taken: one more scan reads
+    /// what changed it (the seals, a rescan) once the scan under way ends.
+    pub(super) replaced_while_shown: bool,
     /// The result of a scan that told it as its rows, the entries shown: for the live catalog
     /// to take, shared (`App::take_told_result`).
     pub(super) told_result: Option<Arc<Vec<ToolEntry>>>,

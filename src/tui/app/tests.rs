@@ -2288,6 +2288,7 @@ fn a_first_scan_shows_its_rows_as_they_come() {
 fn a_scan_told_as_its_rows_ends_with_the_rows_shown_as_its_result() {
     let mut app = app_with(vec![]);
     app.scan_workspace();
+    app.take_effects();
     let mut rows = sample();
     let last = rows.split_off(3);
     app.update(AppEvent::ScanRows(rows));
@@ -2313,15 +2314,21 @@ fn a_scan_told_as_its_rows_ends_with_the_rows_shown_as_its_result() {
             .iter()
             .any(|e| matches!(e, Effect::Validate { .. }))
     );
+    assert!(
+        !app.effects.contains(&Effect::Scan),
+        "nothing to read again"
+    );
 }
 
 /// While a scan's rows are shown they may be its result, held nowhere else: a catalog the
-/// live one tells meanwhile does not drop them; the scan's end marks them again when the seals
-/// changed during it; after it, a catalog told is taken again.
+/// live one tells meanwhile does not drop them, and what changed it is read by one more scan
+/// after; the scan's end marks them again when the seals changed during it; after it, a
+/// catalog told is taken again.
 #[test]
 fn rows_shown_stay_until_the_scan_ends_and_are_marked_as_the_seals_stand_after_it() {
     let mut app = app_with(vec![]);
     app.scan_workspace();
+    app.take_effects();
     app.update(AppEvent::ScanRows(sample()));
     app.update(AppEvent::CatalogReplaced(Arc::new(
         Catalog::new(Vec::new()),
@@ -2342,6 +2349,10 @@ fn rows_shown_stay_until_the_scan_ends_and_are_marked_as_the_seals_stand_after_i
         let expected = active(&entry).then_some(crate::model::Drift::NotAccepted);
         assert_eq!(entry.drift, expected, "{}", entry.name);
     }
+    assert!(
+        app.take_effects().contains(&Effect::Scan),
+        "what changed the catalog told meanwhile is read again"
+    );
     app.update(AppEvent::CatalogReplaced(Arc::new(
         Catalog::new(Vec::new()),
     )));
