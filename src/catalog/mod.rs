@@ -193,6 +193,12 @@ impl Catalog {
         }
     }
 
+    /// Marks every entry with `mark` (its drift, as `SealBook::mark` sets it), which keeps
+    /// each entry's tier, path and searched text: the order and the search index stay.
+    pub(crate) fn mark_with(&mut self, mark: impl FnOnce(&mut [ToolEntry])) {
+        mark(Arc::make_mut(&mut self.entries).as_mut_slice());
+    }
+
     /// The entries, shared with this catalog.
     pub(crate) fn shared_entries(&self) -> Arc<Vec<ToolEntry>> {
         Arc::clone(&self.entries)

@@ -61,11 +61,19 @@ impl ScanProgress {
     }
 
     fn keep_fresh(&self, entry: &ToolEntry) {
+        if self.fresh.is_some() {
+            self.hand_over(entry.clone());
+        }
+    }
+
+    /// Keeps `entry` itself for the next `take_fresh` (`scan_workspace_told`); dropped when
+    /// not streaming.
+    fn hand_over(&self, entry: ToolEntry) {
         if let Some(fresh) = &self.fresh {
             fresh
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(entry.clone());
+                .push(entry);
         }
     }
 
@@ -113,20 +121,7 @@ pub fn scan_workspace(
     known: &KnownHashes,
     progress: &ScanProgress,
 ) -> Vec<ToolEntry> {
-    let mut candidates = Vec::new();
-    for tier in Tier::ALL {
-        for candidate in list_tier(root, *tier) {
-            candidates.push((*tier, candidate));
-        }
-    }
-    // Sorted while they are small: the workers' results come out in the order of their items,
-    // so the entries come in the order the sort below gives them, and it moves none of them
-    // (at 10,000 tools, sorting the entries of about 450 bytes each moved megabytes).
-    candidates.sort_unstable_by(|(a_tier, a), (b_tier, b)| {
-        (a_tier, a.path().as_os_str().as_encoded_bytes())
-            .cmp(&(b_tier, b.path().as_os_str().as_encoded_bytes()))
-    });
-    progress.total.store(candidates.len(), Ordering::Relaxed);
+    let candidates = candidates_in_order(root, progress);
     let mut entries = parallel_map(&candidates, progress, |(tier, candidate)| {
         let entry = load_candidate(root, *tier, candidate, limits, known);
         progress.keep_fresh(&entry);
@@ -142,6 +137,41 @@ pub fn scan_workspace(
             .cmp(&(b.tier, b.path.as_os_str().as_encoded_bytes()))
     });
     entries
+}
+
+/// `scan_workspace` whose result is the rows it tells: every entry read is handed to
+/// `progress` (a streaming one, `ScanProgress::streaming`), taken from it with `take_fresh`,
+/// and none is kept here. A front end that shows the rows as they come then holds the one
+/// copy of each entry, not the rows it shows beside the scan's own list until the scan ends.
+pub(crate) fn scan_workspace_told(
+    root: &Path,
+    limits: ScanLimits,
+    known: &KnownHashes,
+    progress: &ScanProgress,
+) {
+    let candidates = candidates_in_order(root, progress);
+    parallel_map(&candidates, progress, |(tier, candidate)| {
+        progress.hand_over(load_candidate(root, *tier, candidate, limits, known));
+    });
+}
+
+/// Every candidate of the four tiers, in tier and path order, their number told to `progress`.
+fn candidates_in_order(root: &Path, progress: &ScanProgress) -> Vec<(Tier, Candidate)> {
+    let mut candidates = Vec::new();
+    for tier in Tier::ALL {
+        for candidate in list_tier(root, *tier) {
+            candidates.push((*tier, candidate));
+        }
+    }
+    // Sorted while they are small: the workers' results come out in the order of their items,
+    // so the entries come in the order the sort below gives them, and it moves none of them
+    // (at 10,000 tools, sorting the entries of about 450 bytes each moved megabytes).
+    candidates.sort_unstable_by(|(a_tier, a), (b_tier, b)| {
+        (a_tier, a.path().as_os_str().as_encoded_bytes())
+            .cmp(&(b_tier, b.path().as_os_str().as_encoded_bytes()))
+    });
+    progress.total.store(candidates.len(), Ordering::Relaxed);
+    candidates
 }
 
 /// Scans only `tiers` of `root`, hashing every folder afresh.

@@ -9,8 +9,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::catalog::scan::{KnownHashes, ScanLimits, ScanProgress, scan_workspace};
+use crate::catalog::scan::{
+    KnownHashes, ScanLimits, ScanProgress, scan_workspace, scan_workspace_told,
+};
 use crate::model::ToolEntry;
+use crate::seal::SealBook;
 
 /// How often progress is told while a scan runs.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
@@ -37,10 +40,45 @@ pub(crate) enum ScanEvent {
         entries: Arc<Vec<ToolEntry>>,
         elapsed: Duration,
     },
+    /// The end of a streaming scan whose result is the rows it told (`Rows`, then `last`):
+    /// it kept no list of its own beside them. The rows were marked with the seals as they
+    /// stood when the scan started; `remark` holds the seals as they stand after it when they
+    /// would mark any entry otherwise, to mark every row with again, as a scan marks its
+    /// result. Told after every row, in order, to a listener that keeps the order.
+    Told {
+        last: Vec<ToolEntry>,
+        remark: Option<Box<Remark>>,
+        elapsed: Duration,
+    },
+}
+
+/// The seals as they stand after a scan, when they mark otherwise than the ones its rows were
+/// marked with as it read them: every row is marked again with them (`Remark::mark`), as a
+/// scan marks its result.
+#[derive(Debug)]
+pub(crate) struct Remark(SealBook);
+
+impl Remark {
+    pub(crate) fn mark(&self, entries: &mut [ToolEntry]) {
+        self.0.mark(entries);
+    }
+}
+
+/// What the scan's blocking thread leaves.
+enum Scanned {
+    Entries(Vec<ToolEntry>),
+    /// The rows are the result; the seals after the scan when they mark otherwise than
+    /// the ones the rows were marked with.
+    Told(Option<Box<Remark>>),
 }
 
 /// Starts a scan on the current tokio runtime. `listener` returns `false` once nobody listens;
 /// the scan then only finishes its work.
+///
+/// A streaming scan tells its result as the rows themselves (`ScanEvent::Told`), each entry
+/// moved, never cloned, unless marking reads signed reviews (signatures on): the result's marks
+/// are then read after the scan on its own thread, as a plain scan's are, so it keeps its
+/// entries and tells clones of them as rows (`ScanEvent::Finished`).
 pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool + Send + 'static) {
     let progress = Arc::new(if request.stream {
         ScanProgress::streaming()
@@ -50,9 +88,11 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
     // Rows are told with their drift, as the whole scan is.
     let seals = request
         .stream
-        .then(|| crate::seal::SealBook::load(&request.root));
+        .then(|| Arc::new(SealBook::load(&request.root)));
+    let told = seals.as_ref().is_some_and(|seals| !seals.reads_reviews());
     let rows = {
         let progress = Arc::clone(&progress);
+        let seals = seals.clone();
         move || {
             let mut fresh = progress.take_fresh();
             if let Some(seals) = &seals {
@@ -65,10 +105,16 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
         let progress = Arc::clone(&progress);
         tokio::task::spawn_blocking(move || {
             let started = Instant::now();
-            let mut entries =
-                scan_workspace(&request.root, request.limits, &request.known, &progress);
-            crate::seal::SealBook::load(&request.root).mark(&mut entries);
-            (entries, started.elapsed())
+            let root = &request.root;
+            if let Some(before) = seals.filter(|_| told) {
+                scan_workspace_told(root, request.limits, &request.known, &progress);
+                let after = SealBook::load(root);
+                let remark = (!before.marks_as(&after)).then(|| Box::new(Remark(after)));
+                return (Scanned::Told(remark), started.elapsed());
+            }
+            let mut entries = scan_workspace(root, request.limits, &request.known, &progress);
+            SealBook::load(root).mark(&mut entries);
+            (Scanned::Entries(entries), started.elapsed())
         })
     };
     tokio::spawn(async move {
@@ -80,15 +126,22 @@ pub(crate) fn start(request: ScanRequest, listener: impl Fn(ScanEvent) -> bool +
                 biased;
                 scanned = &mut scan => {
                     // A scan that panicked has no result to tell; the caller keeps what it had.
-                    let Ok((entries, elapsed)) = scanned else { return };
+                    let Ok((scanned, elapsed)) = scanned else { return };
                     if listening {
                         listener(ScanEvent::Progress {
                             done: progress.done(),
                             total: progress.total(),
                         });
-                        listener(ScanEvent::Finished {
-                            entries: Arc::new(entries),
-                            elapsed,
+                        listener(match scanned {
+                            Scanned::Entries(entries) => ScanEvent::Finished {
+                                entries: Arc::new(entries),
+                                elapsed,
+                            },
+                            Scanned::Told(remark) => ScanEvent::Told {
+                                last: rows(),
+                                remark,
+                                elapsed,
+                            },
                         });
                     }
                     return;
@@ -155,5 +208,65 @@ mod tests {
             ),
             "the last progress says all was read: {events:?}"
         );
+    }
+
+    /// A streaming scan tells its result as its rows: every tool once, each marked as a plain
+    /// scan marks its result, and an end that brings no list of its own, so the front end that
+    /// shows the rows holds the one copy of each entry.
+    #[tokio::test]
+    async fn a_streaming_scan_tells_its_result_as_its_rows_each_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["alpha", "beta", "gamma"] {
+            tool(dir.path(), name);
+        }
+        crate::test_fixtures::write_tool(
+            dir.path(),
+            crate::model::Tier::Experimental,
+            "delta",
+            "d",
+        );
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        start(
+            ScanRequest {
+                root: dir.path().to_path_buf(),
+                limits: ScanLimits::default(),
+                known: KnownHashes::default(),
+                stream: true,
+            },
+            move |event| tx.send(event).is_ok(),
+        );
+        let mut told = Vec::new();
+        let mut end = None;
+        while let Some(event) = rx.recv().await {
+            assert!(end.is_none(), "nothing after the end: {event:?}");
+            match event {
+                ScanEvent::Rows(rows) => told.extend(rows),
+                ScanEvent::Told { last, remark, .. } => {
+                    told.extend(last);
+                    end = Some(remark);
+                }
+                ScanEvent::Finished { entries, .. } => {
+                    panic!("a list of its own beside the rows: {entries:?}")
+                }
+                ScanEvent::Progress { .. } => {}
+            }
+        }
+        let Some(remark) = end else {
+            panic!("the scan told its end");
+        };
+        assert!(remark.is_none(), "no seal changed during the scan");
+        told.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+        let mut scanned = scan_workspace(
+            dir.path(),
+            ScanLimits::default(),
+            &KnownHashes::default(),
+            &ScanProgress::default(),
+        );
+        SealBook::load(dir.path()).mark(&mut scanned);
+        assert!(
+            scanned.iter().any(|e| e.drift.is_some()),
+            "marks to compare"
+        );
+        assert_eq!(told, scanned);
     }
 }

@@ -443,6 +443,22 @@ impl SealBook {
         self.seals.get(name)
     }
 
+    /// Marking with this book reads more than the book: with signatures on, each active
+    /// tool's signed review is read from the workspace as it is marked.
+    pub(crate) fn reads_reviews(&self) -> bool {
+        self.signatures.is_some()
+    }
+
+    /// `other` marks every entry as this book does, known without marking one: the same
+    /// seals, the workspace accepted in both or in neither, and neither reading signed reviews
+    /// (which may change on disk between two marks with the same book).
+    pub(crate) fn marks_as(&self, other: &SealBook) -> bool {
+        !self.reads_reviews()
+            && !other.reads_reviews()
+            && self.accepted == other.accepted
+            && self.seals == other.seals
+    }
+
     /// The drift of `entry` (`None` for a tool that matches its seal, and for other tiers).
     pub(crate) fn drift(&self, entry: &ToolEntry) -> Option<Drift> {
         self.drift_and_signature(entry).0

@@ -98,6 +98,26 @@ const MESSAGE_TTL: Duration = Duration::from_secs(6);
 /// Two clicks on a row at most this far apart open it.
 const DOUBLE_CLICK: Duration = Duration::from_millis(400);
 
+/// Marks every entry of a scan's result again: with the seals as they stand after a scan that
+/// told its result as its rows, when they changed during it (handed over by `job_events`).
+pub struct Remark(Box<dyn MarkAll>);
+
+/// What marks every entry of a catalog's list.
+trait MarkAll: FnOnce(&mut [ToolEntry]) + Send {}
+impl<F: FnOnce(&mut [ToolEntry]) + Send> MarkAll for F {}
+
+impl Remark {
+    pub(crate) fn new(mark: impl FnOnce(&mut [ToolEntry]) + Send + 'static) -> Self {
+        Self(Box::new(mark))
+    }
+}
+
+impl std::fmt::Debug for Remark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Remark")
+    }
+}
+
 #[derive(Debug)]
 pub enum AppEvent {
     Terminal(Event),
@@ -112,6 +132,13 @@ pub enum AppEvent {
     },
     /// Tools a first scan read so far, shown before it ends.
     ScanRows(Vec<ToolEntry>),
+    /// The end of a scan whose result is the rows it told (`ScanRows`, then `last`), each
+    /// held once, by the app; marked again with `remark` when the seals changed during it.
+    ScanTold {
+        last: Vec<ToolEntry>,
+        remark: Option<Remark>,
+        elapsed: Duration,
+    },
     /// The whole cached index, after a first frame drawn from its first rows
     /// (`App::with_head`): its catalog, search index built.
     IndexLoaded(Arc<Catalog>),
@@ -348,6 +375,9 @@ impl App {
             command: None,
             scan: ScanState::Starting,
             scanning: (false, false),
+            rows_shown: false,
+            replaced_while_shown: false,
+            told_result: None,
             message: None,
             log: MessageLog::default(),
             keymap,
@@ -563,6 +593,11 @@ impl App {
             }
             AppEvent::ScanFinished { entries, elapsed } => self.on_scan_finished(entries, elapsed),
             AppEvent::ScanRows(rows) => self.on_scan_rows(rows),
+            AppEvent::ScanTold {
+                last,
+                remark,
+                elapsed,
+            } => self.on_scan_told(last, remark, elapsed),
             AppEvent::IndexLoaded(catalog) => self.take_rest(catalog),
             AppEvent::PreviewLoaded { hash, lines } => {
                 self.previews.fill(&hash, lines);
@@ -689,6 +724,9 @@ impl App {
                 }
             }
             AppEvent::Watched { updated, removed } => self.on_watched(updated, &removed),
+            // The rows a scan showed so far may be its result, held nowhere else: they stay
+            // until it ends, and its result is the whole catalog then (the live catalog's too).
+            AppEvent::CatalogReplaced(_) if self.rows_shown => self.replaced_while_shown = true,
             AppEvent::CatalogReplaced(catalog) => self.take_catalog(catalog),
             AppEvent::WatchProblem(problem) => self.notify(problem, Level::Error),
             AppEvent::WatcherStarted(result) => {
@@ -891,14 +929,13 @@ impl App {
         }
     }
 
-    /// Rows of a first scan as it reads them: a workspace with nothing cached shows its tools
-    /// within a moment, not after the whole scan (the scan's end replaces them all).
+    /// Rows of a scan of a workspace with nothing shown, as it reads them: its tools show
+    /// within a moment, not after the whole scan. The scan's end either takes them as its
+    /// result (`on_scan_told`) or replaces them all (`on_scan_finished`).
     fn on_scan_rows(&mut self, rows: Vec<ToolEntry>) {
-        if matches!(self.scan, ScanState::Done { .. }) {
-            return;
-        }
         // Shown only: the scan's end queues what waits for validation, once. Folded in place,
         // in tier and path order: the rows shown so far are not copied for each batch.
+        self.rows_shown = true;
         let selected_path = self.selected_entry().map(|e| e.path.clone());
         Arc::make_mut(&mut self.catalog).update(rows, &[]);
         self.catalog_changed();
@@ -911,8 +948,48 @@ impl App {
         if again {
             self.scan_workspace();
         }
+        // Its result replaces every row, as any catalog told meanwhile would have been.
+        self.rows_shown = false;
+        self.replaced_while_shown = false;
         let tools = entries.len();
         self.take_scanned(entries);
+        self.scan_ended(tools, elapsed);
+    }
+
+    /// A scan's end whose result is the rows it told, `last` the rows not shown yet: the
+    /// catalog shown is the result, marked as the seals stand after the scan when they changed
+    /// during it, and the live catalog takes the same entries (`take_told_result`).
+    fn on_scan_told(&mut self, last: Vec<ToolEntry>, remark: Option<Remark>, elapsed: Duration) {
+        let again = std::mem::take(&mut self.scanning).1;
+        // What changed the catalog the live one told while the rows were shown (not taken)
+        // may not be in them, read before it: one more scan reads it.
+        if again || std::mem::take(&mut self.replaced_while_shown) {
+            self.scan_workspace();
+        }
+        self.rows_shown = false;
+        let selected_path = self.selected_entry().map(|e| e.path.clone());
+        if !last.is_empty() || remark.is_some() {
+            let catalog = Arc::make_mut(&mut self.catalog);
+            catalog.update(last, &[]);
+            if let Some(Remark(mark)) = remark {
+                catalog.mark_with(mark);
+            }
+        }
+        self.catalog_changed();
+        self.select_again(selected_path);
+        self.queue_waiting();
+        self.told_result = Some(self.catalog.shared_entries());
+        self.scan_ended(self.catalog.len(), elapsed);
+    }
+
+    /// The entries of the last scan that told its result as its rows, once: the catalog
+    /// shown, for the live catalog to keep the same list.
+    pub(crate) fn take_told_result(&mut self) -> Option<Arc<Vec<ToolEntry>>> {
+        self.told_result.take()
+    }
+
+    /// What every scan's end does once its result is shown.
+    fn scan_ended(&mut self, tools: usize, elapsed: Duration) {
         if !matches!(self.scan, ScanState::Done { .. }) {
             // Once a start: what the history holds before this session's runs.
             self.count_suggestions();
@@ -970,8 +1047,12 @@ impl App {
     /// changes it).
     fn take_catalog(&mut self, catalog: Arc<Catalog>) {
         self.show_catalog(catalog);
-        // Everything waiting for review gets validated (served from cache when unchanged):
-        // candidates, and active tools whose content is not what was approved.
+        self.queue_waiting();
+    }
+
+    /// Everything waiting for review gets validated (served from cache when unchanged):
+    /// candidates, and active tools whose content is not what was approved.
+    fn queue_waiting(&mut self) {
         for entry in self
             .catalog
             .entries()

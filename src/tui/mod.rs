@@ -427,11 +427,15 @@ async fn event_loop(
             _ = tokio::time::sleep_until(next_frame), if app.dirty => continue,
             _ = tick.tick() => AppEvent::Tick,
         };
-        let mut scan_done = matches!(event, AppEvent::ScanFinished { .. });
+        let mut scan_done = matches!(
+            event,
+            AppEvent::ScanFinished { .. } | AppEvent::ScanTold { .. }
+        );
         whole_index(&event, &ui_runtime, &mut watcher_setup, || {
             ui_runtime.serving.watch()
         });
         held.update(app, event);
+        keep_told(app, &ui_runtime, &tx);
         // Coalesce bursts before drawing once, within a budget: past it the loop goes round,
         // so input and the next frame are never stuck behind a flood.
         let budget = Instant::now() + DRAIN_BUDGET;
@@ -447,11 +451,15 @@ async fn event_loop(
                 Some(event) => {
                     // In a burst (thousands of validations answering) the scan's end comes
                     // here more often than first.
-                    scan_done |= matches!(event, AppEvent::ScanFinished { .. });
+                    scan_done |= matches!(
+                        event,
+                        AppEvent::ScanFinished { .. } | AppEvent::ScanTold { .. }
+                    );
                     whole_index(&event, &ui_runtime, &mut watcher_setup, || {
                         ui_runtime.serving.watch()
                     });
                     held.update(app, event);
+                    keep_told(app, &ui_runtime, &tx);
                 }
                 None => break,
             }
@@ -503,6 +511,24 @@ fn whole_index<S>(
     }
 }
 
+/// Where a failed save of the cached index is told: the status bar.
+fn index_saved(tx: &mpsc::Sender<AppEvent>) -> impl Fn(Result<(), String>) + Send + Sync + 'static {
+    let tx = tx.clone();
+    move |saved| {
+        if let Err(problem) = saved {
+            let _ = tx.blocking_send(AppEvent::WatchProblem(problem));
+        }
+    }
+}
+
+/// A scan whose rows were its result ended: the live catalog takes the entries the app shows,
+/// before another event can change them (which would then copy them, still shared).
+fn keep_told(app: &mut App, ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>) {
+    if let Some(entries) = app.take_told_result() {
+        ui_runtime.serving.keep_scan(entries, index_saved(tx));
+    }
+}
+
 /// Starts an effect's work off the loop. The loop itself never waits for room in its own
 /// queue: the work sends from a task that may wait (`send().await`), from a blocking thread
 /// (`blocking_send`), or through a listener that folds (`job_events`).
@@ -513,17 +539,13 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
             // every folder that has not changed since, and once a scan was shown, the whole
             // entry: the scan once watching that follows a first one does not read and hold
             // every manifest again beside the ones shown. With nothing cached to show, the
-            // rows come as the scan reads them.
-            let (told, saved) = (tx.clone(), tx.clone());
+            // rows come as the scan reads them, in order (`ScanTeller`).
+            let teller = job_events::ScanTeller::new(tx);
             ui_runtime.serving.scan(
                 app.catalog.shared_entries(),
                 app.catalog.entries().is_empty(),
-                move |event| job_events::tell_scan(&told, event),
-                move |result| {
-                    if let Err(problem) = result {
-                        let _ = saved.blocking_send(AppEvent::WatchProblem(problem));
-                    }
-                },
+                move |event| teller.tell(event),
+                index_saved(tx),
             );
         }
         Effect::LoadPreview { entry, parent } => {

@@ -179,12 +179,22 @@ impl Serving {
         let saved = Arc::new(saved);
         crate::jobs::scan::start(request, move |event| {
             if let ScanEvent::Finished { entries, .. } = &event {
-                live.replace_shared(Arc::clone(entries));
-                let (live, saved) = (Arc::clone(&live), Arc::clone(&saved));
-                tokio::task::spawn_blocking(move || saved(live.write_index_if_due()));
+                let saved = Arc::clone(&saved);
+                keep_scan(&live, Arc::clone(entries), move |result| saved(result));
             }
             listener(event)
         });
+    }
+
+    /// Takes `entries`, a scan's result the front end assembled from the rows it showed
+    /// (`ScanEvent::Told`), as the live catalog, shared rather than copied, and saves it to
+    /// the cached index off the caller's way, as `scan` does with a result it keeps.
+    pub(crate) fn keep_scan(
+        &self,
+        entries: Arc<Vec<ToolEntry>>,
+        saved: impl FnOnce(Result<(), String>) + Send + 'static,
+    ) {
+        keep_scan(&self.live, entries, saved);
     }
 
     /// Reads the tools at `paths` (relative to the root) again into the live catalog, which
@@ -274,6 +284,18 @@ impl Serving {
             writer.flush();
         }
     }
+}
+
+/// `live` takes a scan's result, then saves it to the cached index on a blocking thread and
+/// tells `saved` how that went.
+fn keep_scan(
+    live: &Arc<LiveCatalog>,
+    entries: Arc<Vec<ToolEntry>>,
+    saved: impl FnOnce(Result<(), String>) + Send + 'static,
+) {
+    live.replace_shared(entries);
+    let live = Arc::clone(live);
+    tokio::task::spawn_blocking(move || saved(live.write_index_if_due()));
 }
 
 /// Cancels `run` once `cancelled` turns true; gives up when the run ended first.

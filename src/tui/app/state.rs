@@ -284,6 +284,15 @@ pub struct App {
     /// A scan is under way, and whether another was asked for meanwhile: scans run one after
     /// the other, the later one reading what changed during the earlier.
     pub(super) scanning: (bool, bool),
+    /// Rows of the scan under way are shown: they may be its result (`AppEvent::ScanTold`),
+    /// so nothing replaces them until it ends.
+    pub(super) rows_shown: bool,
+    /// The live catalog told a catalog while rows were shown, not taken: one more scan reads
+    /// what changed it (the seals, a rescan) once the scan under way ends.
+    pub(super) replaced_while_shown: bool,
+    /// The result of a scan that told it as its rows, the entries shown: for the live catalog
+    /// to take, shared (`App::take_told_result`).
+    pub(super) told_result: Option<Arc<Vec<ToolEntry>>>,
     pub(crate) message: Option<(String, Level, Instant)>,
     /// Every message of this session, and the runs started, for `@`.
     pub(crate) log: MessageLog,

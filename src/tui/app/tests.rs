@@ -2280,3 +2280,81 @@ fn a_first_scan_shows_its_rows_as_they_come() {
             .any(|e| matches!(e, Effect::Validate { .. }))
     );
 }
+
+/// A scan that tells its result as its rows ends with the rows shown as its result: the
+/// entries the live catalog takes are the very list shown (one copy, not two), in tier and
+/// path order, and what waits for review is queued then.
+#[test]
+fn a_scan_told_as_its_rows_ends_with_the_rows_shown_as_its_result() {
+    let mut app = app_with(vec![]);
+    app.scan_workspace();
+    app.take_effects();
+    let mut rows = sample();
+    let last = rows.split_off(3);
+    app.update(AppEvent::ScanRows(rows));
+    app.update(AppEvent::ScanTold {
+        last,
+        remark: None,
+        elapsed: Duration::from_millis(3),
+    });
+    let kept = app
+        .take_told_result()
+        .expect("the result, for the live catalog");
+    assert!(
+        Arc::ptr_eq(&kept, &app.catalog.shared_entries()),
+        "the live catalog keeps the list shown, not a copy"
+    );
+    assert!(app.take_told_result().is_none(), "taken once");
+    let mut expected = sample();
+    expected.sort_by(|a, b| (a.tier, &a.path).cmp(&(b.tier, &b.path)));
+    assert_eq!(app.catalog.entries(), expected.as_slice());
+    assert!(matches!(app.scan, ScanState::Done { tools: 7, .. }));
+    assert!(
+        app.effects
+            .iter()
+            .any(|e| matches!(e, Effect::Validate { .. }))
+    );
+    assert!(
+        !app.effects.contains(&Effect::Scan),
+        "nothing to read again"
+    );
+}
+
+/// While a scan's rows are shown they may be its result, held nowhere else: a catalog the
+/// live one tells meanwhile does not drop them, and what changed it is read by one more scan
+/// after; the scan's end marks them again when the seals changed during it; after it, a
+/// catalog told is taken again.
+#[test]
+fn rows_shown_stay_until_the_scan_ends_and_are_marked_as_the_seals_stand_after_it() {
+    let mut app = app_with(vec![]);
+    app.scan_workspace();
+    app.take_effects();
+    app.update(AppEvent::ScanRows(sample()));
+    app.update(AppEvent::CatalogReplaced(Arc::new(
+        Catalog::new(Vec::new()),
+    )));
+    assert_eq!(app.catalog.len(), 7, "the rows stay");
+    assert!(app.catalog.entries().iter().all(|e| e.drift.is_none()));
+    // The seals of a workspace not accepted here: every active tool waits for a person.
+    app.update(AppEvent::ScanTold {
+        last: Vec::new(),
+        remark: Some(Remark::new(|entries| {
+            crate::seal::SealBook::default().mark(entries)
+        })),
+        elapsed: Duration::from_millis(3),
+    });
+    let active = |e: &&ToolEntry| e.tier.is_active() && !e.is_broken();
+    assert!(app.catalog.entries().iter().filter(active).count() > 0);
+    for entry in app.catalog.entries() {
+        let expected = active(&entry).then_some(crate::model::Drift::NotAccepted);
+        assert_eq!(entry.drift, expected, "{}", entry.name);
+    }
+    assert!(
+        app.take_effects().contains(&Effect::Scan),
+        "what changed the catalog told meanwhile is read again"
+    );
+    app.update(AppEvent::CatalogReplaced(Arc::new(
+        Catalog::new(Vec::new()),
+    )));
+    assert_eq!(app.catalog.len(), 0, "taken once the scan ended");
+}
