@@ -97,10 +97,12 @@ def one(bin_path):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def main():
+def compare(one, what):
+    """Runs `one(binary)` for each binary of the command line in turn, ROUNDS times, and
+    prints each round's figures and each binary's medians, per second, under `what`."""
     bins = [os.path.abspath(b) for b in sys.argv[1:]]
     if not bins:
-        sys.exit(__doc__)
+        sys.exit(sys.modules["__main__"].__doc__)
     results = {b: [] for b in bins}
     for round_ in range(ROUNDS):
         for b in bins:
@@ -109,7 +111,7 @@ def main():
             print(f"round {round_ + 1} {b}: {cpu * 1000:.1f} ms CPU/s, "
                   f"{switches:.1f} switches/s, {calls:.1f} syscalls/s, {fcntl:.1f} fcntl/s",
                   flush=True)
-    print(f"== one call waiting, {SECONDS:.0f} s of nothing else, medians of {ROUNDS}, per second")
+    print(f"== {what}, medians of {ROUNDS}, per second")
     for b in bins:
         cpu, switches, calls, fcntl = (
             statistics.median(r[i] for r in results[b]) for i in range(4))
@@ -118,4 +120,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    compare(one, f"one call waiting, {SECONDS:.0f} s of nothing else")

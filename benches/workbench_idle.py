@@ -14,16 +14,14 @@ takes its read lock through one). Prints each binary's medians over the rounds, 
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mcp_waiting_idle import SECONDS, sample, syscalls  # noqa: E402
+from mcp_waiting_idle import SECONDS, compare, sample, syscalls  # noqa: E402
 
-ROUNDS = int(os.environ.get("ROUNDS", "3"))
 SESSION = "toolbench-idle-bench"
 TOOLS = ("alpha", "beta", "gamma")
 
@@ -79,25 +77,5 @@ def one(bin_path):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def main():
-    bins = [os.path.abspath(b) for b in sys.argv[1:]]
-    if not bins:
-        sys.exit(__doc__)
-    results = {b: [] for b in bins}
-    for round_ in range(ROUNDS):
-        for b in bins:
-            results[b].append(one(b))
-            cpu, switches, calls, fcntl = results[b][-1]
-            print(f"round {round_ + 1} {b}: {cpu * 1000:.1f} ms CPU/s, "
-                  f"{switches:.1f} switches/s, {calls:.1f} syscalls/s, {fcntl:.1f} fcntl/s",
-                  flush=True)
-    print(f"== the workbench at rest, {SECONDS:.0f} s, medians of {ROUNDS}, per second")
-    for b in bins:
-        cpu, switches, calls, fcntl = (
-            statistics.median(r[i] for r in results[b]) for i in range(4))
-        print(f"{b}: CPU {cpu * 1000:.1f} ms, context switches {switches:.1f}, "
-              f"system calls {calls:.1f}, fcntl {fcntl:.1f}")
-
-
 if __name__ == "__main__":
-    main()
+    compare(one, f"the workbench at rest, {SECONDS:.0f} s")

@@ -667,15 +667,7 @@ mod tests {
     #[tokio::test]
     async fn the_stream_of_events_has_one_reader_and_a_second_starts_nothing() {
         let dir = workspace();
-        let serving = Workbench::at(dir.path(), None)
-            .expect("opened")
-            .serve(
-                &tokio::runtime::Handle::current(),
-                Catalog::new(Vec::new()),
-                RunOrigin::Tui,
-                serve::Recording::AtOnce,
-            )
-            .expect("served");
+        let serving = serve::Serving::fixture(dir.path());
         let workbench = serving.workbench();
         let live = workbench.live().expect("kept live");
         let _first = workbench.events(Sources::default()).expect("events");

@@ -119,6 +119,21 @@ impl Workbench {
 }
 
 impl Serving {
+    /// The workspace at `root` as it is, served on the current runtime from an empty
+    /// catalog, its runs stored as each ends: for tests.
+    #[cfg(test)]
+    pub(crate) fn fixture(root: &Path) -> Self {
+        Workbench::at(root, None)
+            .expect("opened")
+            .serve(
+                &tokio::runtime::Handle::current(),
+                Catalog::new(Vec::new()),
+                RunOrigin::Tui,
+                Recording::AtOnce,
+            )
+            .expect("served")
+    }
+
     /// The workspace served.
     pub(crate) fn workbench(&self) -> &Workbench {
         &self.workbench
@@ -322,15 +337,7 @@ mod tests {
     async fn a_run_is_a_job_from_the_call_on_and_leaves_when_it_did_not_start() {
         let dir = tempfile::tempdir().expect("tempdir");
         crate::workspace::init_workspace(dir.path()).expect("init");
-        let serving = Workbench::at(dir.path(), None)
-            .expect("opened")
-            .serve(
-                &tokio::runtime::Handle::current(),
-                Catalog::new(Vec::new()),
-                RunOrigin::Tui,
-                Recording::AtOnce,
-            )
-            .expect("served");
+        let serving = Serving::fixture(dir.path());
         let command = Command::Run {
             tool: ToolId::named("nobody"),
             input: None,
