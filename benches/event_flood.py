@@ -30,7 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from keypress_flood import Screen, workspace  # noqa: E402
+from keypress_flood import Screen, press_help, workspace  # noqa: E402
 
 
 def manifest(name, command):
@@ -100,7 +100,7 @@ def main():
     writer = threading.Thread(
         target=burst, args=(root, args.burst, args.candidates, stop, rounds)
     )
-    times, failed = [], True
+    failed = True
     try:
         runners = [
             subprocess.Popen(["sh", "-c", loop], start_new_session=True)
@@ -108,17 +108,7 @@ def main():
         ]
         writer.start()
         screen.pump(2.0)
-        for _ in range(args.presses):
-            screen.clear()
-            pressed = time.monotonic()
-            os.write(fd, b"?")
-            shown = screen.wait_for(b"Keys", 5)
-            if shown is None:
-                sys.exit("the help overlay never appeared")
-            times.append((shown - pressed) * 1000)
-            os.write(fd, b"\x1b")
-            screen.pump(0.15)
-        running = b"running" in screen.seen
+        times, running = press_help(screen, fd, args.presses)
         failed = False
     finally:
         # The loops of other processes' runs and the rewriting end however this does.

@@ -67,6 +67,24 @@ class Screen:
         self.seen = b""
 
 
+def press_help(screen, fd, presses):
+    """Presses `?` `presses` times, each time waiting for the help overlay's title and
+    closing it with Esc: the times from key to overlay in ms, and whether the flood was still
+    running at the end."""
+    times = []
+    for _ in range(presses):
+        screen.clear()
+        pressed = time.monotonic()
+        os.write(fd, b"?")
+        shown = screen.wait_for(b"Keys", 5)
+        if shown is None:
+            sys.exit("the help overlay never appeared")
+        times.append((shown - pressed) * 1000)
+        os.write(fd, b"\x1b")
+        screen.pump(0.15)
+    return times, b"running" in screen.seen
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
@@ -95,18 +113,7 @@ def main():
         if screen.wait_for(b"0123456789abcdef", 10) is None:
             sys.exit("the flood did not start")
     screen.pump(0.5)
-    times = []
-    for _ in range(args.presses):
-        screen.clear()
-        pressed = time.monotonic()
-        os.write(fd, b"?")
-        shown = screen.wait_for(b"Keys", 5)
-        if shown is None:
-            sys.exit("the help overlay never appeared")
-        times.append((shown - pressed) * 1000)
-        os.write(fd, b"\x1b")
-        screen.pump(0.15)
-    running = b"running" in screen.seen
+    times, running = press_help(screen, fd, args.presses)
     os.write(fd, b"q")
     screen.pump(0.5)
     try:

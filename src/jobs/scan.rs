@@ -169,22 +169,31 @@ mod tests {
         crate::test_fixtures::write_tool(root, crate::model::Tier::Approved, name, "d");
     }
 
+    /// The events of a scan of `root` started now, streaming its rows when `stream`.
+    fn started(
+        root: &std::path::Path,
+        stream: bool,
+    ) -> tokio::sync::mpsc::UnboundedReceiver<ScanEvent> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        start(
+            ScanRequest {
+                root: root.to_path_buf(),
+                limits: ScanLimits::default(),
+                known: KnownHashes::default(),
+                stream,
+            },
+            move |event| tx.send(event).is_ok(),
+        );
+        rx
+    }
+
     #[tokio::test]
     async fn the_scan_job_reports_progress_then_its_result() {
         let dir = tempfile::tempdir().expect("tempdir");
         for name in ["alpha", "beta", "gamma"] {
             tool(dir.path(), name);
         }
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        start(
-            ScanRequest {
-                root: dir.path().to_path_buf(),
-                limits: ScanLimits::default(),
-                known: KnownHashes::default(),
-                stream: false,
-            },
-            move |event| tx.send(event).is_ok(),
-        );
+        let mut rx = started(dir.path(), false);
         let mut events = Vec::new();
         while let Some(event) = rx.recv().await {
             events.push(event);
@@ -225,16 +234,7 @@ mod tests {
             "delta",
             "d",
         );
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        start(
-            ScanRequest {
-                root: dir.path().to_path_buf(),
-                limits: ScanLimits::default(),
-                known: KnownHashes::default(),
-                stream: true,
-            },
-            move |event| tx.send(event).is_ok(),
-        );
+        let mut rx = started(dir.path(), true);
         let mut told = Vec::new();
         let mut end = None;
         while let Some(event) = rx.recv().await {
