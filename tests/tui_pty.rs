@@ -1644,3 +1644,61 @@ fn dot_after_a_restart_runs_the_last_run_of_the_workbench_before() {
     assert_eq!(from_here, 2, "the first session's run and the one again");
     second.type_keys("q");
 }
+
+/// The descriptors process `pid` holds, as their targets (`/proc/PID/fd`).
+fn descriptor_targets(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap_or_else(|e| panic!("the host reads /proc/{pid}/fd: {e}"))
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .map(|target| target.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// A tool run from the workbench reaches nothing the workbench holds to serve the person: not
+/// its terminal (whose keys it could read or fake), not the watch of the store and the
+/// catalog, the wakers of its loop and its terminal input, nor anything of the state folder
+/// or its sockets. Read from the host's `/proc`, after showing the workbench holds them.
+#[test]
+fn a_tool_run_from_the_workbench_holds_nothing_of_the_workbench() {
+    let (ws, _config, mut session, marker) = sleeper_running(700_000);
+    let workbench = session.child.process_id().expect("the workbench's pid");
+    let held = descriptor_targets(workbench);
+    assert!(
+        held.iter().any(|t| t == "anon_inode:inotify"),
+        "the workbench watches: {held:?}"
+    );
+    assert!(
+        held.iter().any(|t| t.starts_with("/dev/pts/")),
+        "the workbench holds its terminal: {held:?}"
+    );
+    let sleep = format!("sleep {marker}");
+    let tool = pids_of(&["sleep".to_string(), marker.clone()])
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("the tool's {sleep} runs"));
+    let tool_fds = descriptor_targets(tool as u32);
+    assert!(!tool_fds.is_empty(), "its standard descriptors at least");
+    let state = std::fs::canonicalize(ws.path().join(".toolbench")).expect("the state folder");
+    for target in &tool_fds {
+        assert!(
+            !target.starts_with("anon_inode:"),
+            "{sleep} holds {target}: {tool_fds:?}"
+        );
+        assert!(
+            !target.starts_with("/dev/pts/") && !target.starts_with("/dev/tty"),
+            "{sleep} holds the workbench's terminal {target}: {tool_fds:?}"
+        );
+        assert!(
+            !target.starts_with(&*state.to_string_lossy()),
+            "{sleep} holds {target} of the state folder: {tool_fds:?}"
+        );
+        assert!(
+            !(target.starts_with("socket:") && held.contains(target)),
+            "{sleep} shares the workbench's socket {target}: {tool_fds:?}"
+        );
+    }
+    session.type_keys("2c");
+    session.wait_for("sleeper 1.0.0 cancelled");
+    session.type_keys("q");
+}
