@@ -15,6 +15,8 @@ use crate::text::visible;
 pub(crate) const MAX_LINES: usize = 5_000;
 /// A line longer than this is cut where it is displayed (the log keeps it whole).
 const MAX_LINE_CHARS: usize = 2_000;
+/// The largest room of a line pushed out that the next line takes over.
+const REUSED_ROOM: usize = 256;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum RunState {
@@ -165,29 +167,32 @@ impl RunView {
         // UI thread, and a key, for tens of ms per chunk.
         // A chunk of at most `MAX_LINES` bytes cannot hold more lines: it is not counted.
         let complete = match rest.len() > MAX_LINES {
-            true => rest.iter().filter(|b| **b == b'\n').count(),
+            true => memchr::memchr_iter(b'\n', rest).count(),
             false => 0,
         };
         if complete > MAX_LINES {
             let skip = complete - MAX_LINES;
-            if let Some((cut, _)) = rest
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .nth(skip - 1)
-            {
+            if let Some(cut) = memchr::memchr_iter(b'\n', rest).nth(skip - 1) {
                 rest = &rest[cut + 1..];
                 self.partial[slot].clear();
                 self.dropped += (self.lines.len() + skip) as u64;
                 self.lines.clear();
             }
         }
-        while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
-            let mut line = std::mem::take(&mut self.partial[slot]);
-            line.extend_from_slice(&rest[..pos]);
-            self.push_line(stream, &line);
-            rest = &rest[pos + 1..];
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', rest) {
+            let piece = &rest[start..end];
+            match self.partial[slot].is_empty() {
+                true => self.push_line(stream, piece),
+                false => {
+                    let mut line = std::mem::take(&mut self.partial[slot]);
+                    line.extend_from_slice(piece);
+                    self.push_line(stream, &line);
+                }
+            }
+            start = end + 1;
         }
+        rest = &rest[start..];
         self.partial[slot].extend_from_slice(rest);
         if self.partial[slot].len() > MAX_LINE_CHARS * 4 {
             let line = std::mem::take(&mut self.partial[slot]);
@@ -195,17 +200,43 @@ impl RunView {
         }
     }
 
+    /// Keeps one line, made visible. A flood's lines are most of what the screen's thread
+    /// does then, so a printable line is copied as sent, with no look at each character, into
+    /// the room of the line it pushes out.
     fn push_line(&mut self, stream: Stream, raw: &[u8]) {
-        let text = String::from_utf8_lossy(raw);
-        let text = text.strip_suffix('\r').unwrap_or(&text);
-        let mut line = visible(text);
-        if line.chars().count() > MAX_LINE_CHARS {
-            line = line.chars().take(MAX_LINE_CHARS).collect::<String>() + "…";
-        }
-        if self.lines.len() == MAX_LINES {
-            self.lines.pop_front();
-            self.dropped += 1;
-        }
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let pushed_out = match self.lines.len() == MAX_LINES {
+            true => {
+                self.dropped += 1;
+                self.lines.pop_front().map(|(_, line)| line)
+            }
+            false => None,
+        };
+        let line = match std::str::from_utf8(raw) {
+            Ok(text) if text.bytes().all(|b| matches!(b, b' '..=b'~')) => {
+                // A room no larger than a short line's: one long line once must not keep
+                // its room in every line after it.
+                let mut line = pushed_out
+                    .filter(|room| room.capacity() <= REUSED_ROOM)
+                    .unwrap_or_default();
+                line.clear();
+                match text.get(..MAX_LINE_CHARS) {
+                    Some(head) if text.len() > MAX_LINE_CHARS => {
+                        line.push_str(head);
+                        line.push('…');
+                    }
+                    _ => line.push_str(text),
+                }
+                line
+            }
+            _ => {
+                let mut line = visible(&String::from_utf8_lossy(raw));
+                if line.chars().count() > MAX_LINE_CHARS {
+                    line = line.chars().take(MAX_LINE_CHARS).collect::<String>() + "…";
+                }
+                line
+            }
+        };
         self.lines.push_back((stream, line));
     }
 
@@ -293,5 +324,38 @@ mod tests {
         assert_eq!(whole.lines(), by_line.lines());
         assert_eq!(whole.dropped, by_line.dropped);
         assert_eq!(whole.lines().back().map(|(_, l)| l.as_str()), Some("5006"));
+    }
+
+    /// A printable line is kept as sent and any other is made visible, each cut at the
+    /// same number of characters.
+    #[test]
+    fn printable_and_other_lines_are_cut_alike() {
+        let mut run = RunView::new(1, &entry());
+        let long = "a".repeat(MAX_LINE_CHARS + 5);
+        let long_tabbed = format!("\t{}", "é".repeat(MAX_LINE_CHARS));
+        for line in [
+            "plain text ~",
+            "crlf\r",
+            &long,
+            &long_tabbed,
+            "bell\x07",
+            "del\x7f",
+        ] {
+            run.push(Stream::Stdout, format!("{line}\n").as_bytes());
+        }
+        let lines: Vec<&str> = run.lines().iter().map(|(_, l)| l.as_str()).collect();
+        let cut_long = format!("{}…", "a".repeat(MAX_LINE_CHARS));
+        let cut_tabbed = format!("    {}…", "é".repeat(MAX_LINE_CHARS - 4));
+        assert_eq!(
+            lines,
+            [
+                "plain text ~",
+                "crlf",
+                cut_long.as_str(),
+                cut_tabbed.as_str(),
+                "bell\\u{7}",
+                "del\\u{7f}"
+            ]
+        );
     }
 }
