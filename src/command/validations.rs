@@ -14,6 +14,7 @@
 //! the person. The queue never acts on a verdict (moves and decisions are the reviewer's);
 //! it only validates, stores and tells.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -154,6 +155,11 @@ pub struct QueueSnapshot {
 /// opened for the first time, what agents wrote last is what the reviewer looks at first.
 struct Pending {
     waiting: Vec<Waiting>,
+    /// Where in `waiting` each folder's background request is: an agent rewriting a thousand
+    /// tools pushes a thousand requests, each replacing its folder's, and finding each by
+    /// comparing paths with everything waiting held the screen's thread for a million
+    /// comparisons a round.
+    background: HashMap<PathBuf, usize>,
     /// The newest catalog a request was asked with, which every request validates against:
     /// one catalog for the whole queue. Each request holding its own kept every catalog the
     /// front end had shown since (a first scan's 4,500 candidates wait for minutes, and each
@@ -169,6 +175,7 @@ impl Default for Pending {
     fn default() -> Self {
         Pending {
             waiting: Vec::new(),
+            background: HashMap::new(),
             catalog: Arc::new(Catalog::new(Vec::new())),
             validating: Vec::new(),
             paused: false,
@@ -200,14 +207,32 @@ impl Pending {
         {
             return;
         }
-        self.waiting.retain(|w| w.force || w.tool.path != tool.path);
+        if let Some(at) = self.background.get(&tool.path).copied() {
+            self.remove(at);
+        }
         self.asked += 1;
+        if !force {
+            self.background
+                .insert(tool.path.clone(), self.waiting.len());
+        }
         self.waiting.push(Waiting {
             tool,
             force,
             changed,
             asked: self.asked,
         });
+    }
+
+    /// Takes the request at `at` out of `waiting`, the last one moving into its place.
+    fn remove(&mut self, at: usize) -> Waiting {
+        let removed = self.waiting.swap_remove(at);
+        if !removed.force {
+            self.background.remove(&removed.tool.path);
+        }
+        if let Some(moved) = self.waiting.get(at).filter(|w| !w.force) {
+            self.background.insert(moved.tool.path.clone(), at);
+        }
+        removed
     }
 
     /// The next request to validate, counted as under way until `done` with the number
@@ -221,7 +246,7 @@ impl Pending {
             .filter(|(_, w)| !paused || w.force)
             .max_by(|(_, a), (_, b)| a.goes_before(b))
             .map(|(i, _)| i)?;
-        let taken = self.waiting.swap_remove(next);
+        let taken = self.remove(next);
         self.validating.push((taken.asked, Queued::of(&taken)));
         // The last one waiting takes the catalog along: an empty queue keeps none.
         let catalog = match self.waiting.is_empty() {
@@ -502,6 +527,35 @@ mod tests {
         let hashes: Vec<&str> = waiting.iter().map(|q| q.content_hash.as_str()).collect();
         assert_eq!(waiting.len(), 3, "{hashes:?}");
         assert!(hashes.contains(&"seen by a person") && hashes.contains(&"content 99"));
+    }
+
+    /// However requests come and go, each folder's background request is found where the
+    /// index says, and only one waits a folder.
+    #[test]
+    fn the_index_of_background_requests_follows_every_push_and_take() {
+        let mut pending = Pending::default();
+        let mut state = 7u64;
+        for step in 0..2_000u64 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let roll = state >> 33;
+            if roll.is_multiple_of(5) {
+                if let Some((number, _)) = pending.take() {
+                    pending.done(number);
+                }
+            } else {
+                let mut asked = request(&format!("tool{}", roll % 40), roll.is_multiple_of(7));
+                asked.tool.content_hash = format!("content {step}");
+                pending.push(asked, at(step));
+            }
+            let background: Vec<&Waiting> = pending.waiting.iter().filter(|w| !w.force).collect();
+            assert_eq!(background.len(), pending.background.len(), "step {step}");
+            for (path, at) in &pending.background {
+                let waiting = &pending.waiting[*at];
+                assert!(!waiting.force && waiting.tool.path == *path, "step {step}");
+            }
+        }
     }
 
     /// A snapshot lists what waits in the order `take` gives it, and what is under way
