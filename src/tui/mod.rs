@@ -342,6 +342,8 @@ async fn event_loop(
     let mut last_draw = Instant::now();
     // The most events seen waiting in the queue at once (`QUEUE_REPORT_ENV`).
     let mut deepest = 0;
+    // A key came since the last frame, and when the last key's answer was drawn.
+    let (mut answer_key, mut last_answer) = (false, last_draw);
 
     loop {
         deepest = deepest.max(rx.len()).max(events.len());
@@ -385,13 +387,22 @@ async fn event_loop(
                 effect => run_effect(effect, &mut ui_runtime, app, &tx),
             }
         }
-        // Draw when something changed, at most once per frame interval.
-        if app.dirty && last_draw.elapsed() >= FRAME_INTERVAL {
+        // Draw when something changed, at most once per frame interval; a key's answer at
+        // once, as the person waits for it, unless a key was answered within the interval
+        // (a paste's hundreds of keys, each its own event, draw once a frame).
+        let interval = match answer_key && last_answer.elapsed() >= FRAME_INTERVAL {
+            true => Duration::ZERO,
+            false => FRAME_INTERVAL,
+        };
+        if app.dirty && last_draw.elapsed() >= interval {
             guard.terminal.draw(|frame| ui::draw(frame, app))?;
             app.dirty = false;
             last_draw = Instant::now();
+            if std::mem::take(&mut answer_key) {
+                last_answer = last_draw;
+            }
         }
-        let next_frame = tokio::time::Instant::from_std(last_draw + FRAME_INTERVAL);
+        let next_frame = tokio::time::Instant::from_std(last_draw + interval);
         // Biased, in this order: a key is served before anything the tools produce.
         let event = tokio::select! {
             biased;
@@ -427,6 +438,8 @@ async fn event_loop(
             _ = tokio::time::sleep_until(next_frame), if app.dirty => continue,
             _ = tick.tick() => AppEvent::Tick,
         };
+        let key = is_key(&event);
+        answer_key |= key;
         let mut scan_done = matches!(
             event,
             AppEvent::ScanFinished { .. } | AppEvent::ScanTold { .. }
@@ -436,10 +449,14 @@ async fn event_loop(
         });
         held.update(app, event);
         keep_told(app, &ui_runtime, &tx);
-        // Coalesce bursts before drawing once, within a budget: past it the loop goes round,
-        // so input and the next frame are never stuck behind a flood.
-        let budget = Instant::now() + DRAIN_BUDGET;
-        while Instant::now() < budget {
+        // Coalesce bursts before drawing once, within a budget: past it, or as soon as input
+        // came, the loop goes round, so input and the next frame are never stuck behind a
+        // flood.
+        let budget = match key {
+            true => Instant::now(),
+            false => Instant::now() + DRAIN_BUDGET,
+        };
+        while Instant::now() < budget && !terminal_events.may_wait() {
             let next = rx
                 .try_recv()
                 .ok()
@@ -493,6 +510,14 @@ async fn event_loop(
         );
     }
     Ok(())
+}
+
+/// A key or a paste: the person waits to see what it did.
+fn is_key(event: &AppEvent) -> bool {
+    matches!(
+        event,
+        AppEvent::Terminal(crossterm::event::Event::Key(_) | crossterm::event::Event::Paste(_))
+    )
 }
 
 /// The rest of the cached index came (`AppEvent::IndexLoaded`): the live catalog starts from

@@ -71,6 +71,11 @@ impl TerminalInput {
         polled
     }
 
+    /// Input may be waiting: the stream's thread woke the loop, or the last look found some.
+    pub(crate) fn may_wait(&self) -> bool {
+        self.due.load(Ordering::SeqCst)
+    }
+
     /// Stops reading: a program that takes the terminal over (an editor, a pager) gets the
     /// keys typed from then on. `start` reads again after it.
     pub(crate) fn stop(&mut self) {
