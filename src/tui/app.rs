@@ -164,10 +164,6 @@ pub enum AppEvent {
     },
     /// The workspace statistics for the stats overlay, or why they could not be read.
     StatsLoaded(Result<Box<crate::model::quality::WorkspaceStats>, StoreError>),
-    /// The suggestions the detectors found, or why they could not run.
-    SuggestionsLoaded(Result<Vec<crate::model::suggestions::SuggestionRow>, CommandError>),
-    /// How many new suggestions the detectors found in the background.
-    SuggestionsCounted(usize),
     /// A pairing code made for the review page, as its link, or why none was.
     Paired(Result<crate::tui::overlays::pair::Pairing, String>),
     /// The rows of a resource view (`:runs` …), or why they could not be read.
@@ -621,29 +617,6 @@ impl App {
                     self.dirty = true;
                 }
             }
-            AppEvent::SuggestionsCounted(new) => {
-                self.new_suggestions = new;
-                self.dirty = true;
-                if std::mem::replace(&mut self.suggestions_counting, Counting::Idle)
-                    == Counting::Again
-                {
-                    self.count_suggestions();
-                }
-            }
-            AppEvent::SuggestionsLoaded(rows) => {
-                if let Ok(rows) = &rows {
-                    self.new_suggestions = rows
-                        .iter()
-                        .filter(|r| r.state == crate::model::suggestions::SuggestionState::New)
-                        .count();
-                }
-                if let Some(Overlay::Suggestions(state)) = &mut self.overlay {
-                    let len = rows.as_ref().map_or(0, Vec::len);
-                    state.rows = Some(rows);
-                    state.cursor.keep_visible(len, suggestions::page(self.size));
-                    self.dirty = true;
-                }
-            }
             AppEvent::ResourceLoaded { resource, table } => {
                 self.on_resource_loaded(resource, table)
             }
@@ -911,7 +884,7 @@ impl App {
     fn count_suggestions(&mut self) {
         self.suggestions_counting = match self.suggestions_counting {
             Counting::Idle => {
-                self.effects.push(Effect::LoadSuggestions { list: false });
+                self.apply(Command::RefreshSuggestions);
                 Counting::Busy
             }
             Counting::Busy | Counting::Again => Counting::Again,
@@ -1919,7 +1892,7 @@ impl App {
                 self.scan = ScanState::Starting;
             }
             Action::Suggestions => {
-                self.effects.push(Effect::LoadSuggestions { list: true });
+                self.apply(Command::RefreshSuggestions);
                 self.overlay = Some(Overlay::Suggestions(Box::new(SuggestionsState::loading())));
             }
             Action::CommandLine => self.command = Some(String::new()),

@@ -716,37 +716,6 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
                 let _ = tx.blocking_send(AppEvent::ResourceLoaded { resource, table });
             });
         }
-        Effect::LoadSuggestions { list } => {
-            // The detectors take the app's catalog's active tools, not a scan of their own.
-            let mut ctx = ui_runtime.serving.commands().clone();
-            ctx.catalog = Some(Arc::clone(&app.catalog));
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let result = match command::apply(&ctx, Command::RefreshSuggestions).await {
-                    Ok(Applied::SuggestionsRefreshed(rows)) => Ok(rows),
-                    Ok(other) => Err(command::CommandError::Stopped(format!(
-                        "the suggestions' refresh answered {other:?}"
-                    ))),
-                    Err(e) => Err(e),
-                };
-                let event = match (list, result) {
-                    (true, result) => AppEvent::SuggestionsLoaded(result),
-                    (false, Ok(rows)) => AppEvent::SuggestionsCounted(
-                        rows.iter()
-                            .filter(|r| r.state == crate::model::suggestions::SuggestionState::New)
-                            .count(),
-                    ),
-                    // A count that could not be taken says why; the count ends all the same.
-                    (false, Err(e)) => {
-                        let line =
-                            format!("suggestions not read: {}", crate::error_chain::one_line(&e));
-                        let _ = tx.send(AppEvent::StoreRefused(line)).await;
-                        AppEvent::SuggestionsCounted(0)
-                    }
-                };
-                let _ = tx.send(event).await;
-            });
-        }
         Effect::StartRun {
             key,
             entry,
@@ -782,7 +751,14 @@ fn run_effect(effect: Effect, ui_runtime: &mut UiRuntime, app: &App, tx: &mpsc::
         Effect::CancelRun(key) => {
             ui_runtime.serving.jobs().cancel(&JobId::Run(key));
         }
-        Effect::Apply(command) => apply(ui_runtime, tx, *command),
+        Effect::Apply(command) => {
+            let mut ctx = with_progress(ui_runtime, tx);
+            // The detectors take the active tools of the catalog the app shows, not a scan.
+            if matches!(*command, Command::RefreshSuggestions) {
+                ctx.catalog = Some(Arc::clone(&app.catalog));
+            }
+            apply(ctx, tx, *command);
+        }
         Effect::ApplyEach(commands) => apply_each(ui_runtime, tx, commands),
         // The event loop runs it: the terminal is its to give.
         Effect::EditExternally(_) | Effect::PageRunLog { .. } => {}
@@ -934,10 +910,9 @@ fn unread(what: &str, error: &crate::model::StoreError) -> AppEvent {
     ))
 }
 
-/// Applies `command` off the event loop and reports what it did. An evolve (the one command
+/// Applies `command` as `ctx` off the event loop and reports what it did. An evolve (the one command
 /// that reports its steps) may run for minutes: the status bar says it started.
-fn apply(ui_runtime: &UiRuntime, tx: &mpsc::Sender<AppEvent>, command: Command) {
-    let ctx = with_progress(ui_runtime, tx);
+fn apply(ctx: command::Context, tx: &mpsc::Sender<AppEvent>, command: Command) {
     let tx = tx.clone();
     tokio::spawn(async move {
         let result = command::apply(&ctx, command.clone()).await;
@@ -1135,7 +1110,7 @@ mod tests {
     }
 
     /// The detectors run through the library's door over the app's catalog: what they find
-    /// is recorded in the store and comes back listed, or counted for the status bar.
+    /// is recorded in the store and comes back, to be listed or counted.
     #[test]
     fn suggestions_are_refreshed_through_the_door_over_the_apps_catalog() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -1163,17 +1138,22 @@ mod tests {
         let app = app_of(vec![active("a"), active("b")]);
         let _runtime = runtime.enter();
 
-        run_effect(
-            Effect::LoadSuggestions { list: true },
-            &mut ui_runtime,
-            &app,
-            &tx,
-        );
-        let listed = wait_for(&runtime, &mut rx, "suggestions", |e| match e {
-            AppEvent::SuggestionsLoaded(rows) => Some(rows),
-            _ => None,
-        })
-        .expect("listed");
+        let mut refresh = |app: &App| {
+            run_effect(
+                Effect::Apply(Box::new(Command::RefreshSuggestions)),
+                &mut ui_runtime,
+                app,
+                &tx,
+            );
+            wait_for(&runtime, &mut rx, "suggestions", |e| match e {
+                AppEvent::Applied { result, .. } => match result {
+                    Ok(Applied::SuggestionsRefreshed(rows)) => Some(rows),
+                    other => panic!("expected the suggestions, got {other:?}"),
+                },
+                _ => None,
+            })
+        };
+        let listed = refresh(&app);
         let titles: Vec<&str> = listed.iter().map(|r| r.title.as_str()).collect();
         assert_eq!(titles, ["compose a → b into one tool"]);
         let stored = Store::open_reader(root)
@@ -1182,16 +1162,10 @@ mod tests {
         assert_eq!(stored.len(), 1, "recorded once: {stored:?}");
 
         let mut count = |app: &App| {
-            run_effect(
-                Effect::LoadSuggestions { list: false },
-                &mut ui_runtime,
-                app,
-                &tx,
-            );
-            wait_for(&runtime, &mut rx, "count", |e| match e {
-                AppEvent::SuggestionsCounted(n) => Some(n),
-                _ => None,
-            })
+            refresh(app)
+                .iter()
+                .filter(|r| r.state == crate::model::suggestions::SuggestionState::New)
+                .count()
         };
         assert_eq!(count(&app), 1);
         // Without a tool active in the catalog, nothing names it: the suggestion goes stale.

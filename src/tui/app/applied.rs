@@ -2,10 +2,12 @@
 //! leaves the app (`Effect::Apply`) and the one way its result comes back
 //! (`AppEvent::Applied`), shown here as the status bar's line and the views it changes.
 
-use super::{App, Effect, Level, Overlay, touched_by};
+use super::{App, Counting, Effect, Level, Overlay, touched_by};
 use crate::command::{Applied, Command, CommandError};
 use crate::error_chain::one_line;
 use crate::model::FailureRecord;
+use crate::model::suggestions::SuggestionState;
+use crate::tui::overlays::suggestions;
 
 impl App {
     /// Asks the library for `command`; its result comes back as `AppEvent::Applied`.
@@ -20,6 +22,9 @@ impl App {
         ) {
             return self.on_service_applied(command, result);
         }
+        if matches!(command, Command::RefreshSuggestions) {
+            return self.on_suggestions(result);
+        }
         let error = match result {
             Ok(applied) => return self.on_done(applied),
             Err(error) => error,
@@ -29,6 +34,45 @@ impl App {
             _ => one_line(&error),
         };
         self.notify(line, Level::Error);
+    }
+
+    /// The detectors' rows: the status bar counts the new ones and the suggestions overlay,
+    /// when open, lists them; a count asked for meanwhile starts now.
+    fn on_suggestions(&mut self, result: Result<Applied, CommandError>) {
+        let rows = match result {
+            Ok(Applied::SuggestionsRefreshed(rows)) => Ok(rows),
+            Ok(other) => Err(CommandError::Stopped(format!(
+                "the suggestions' refresh answered {other:?}"
+            ))),
+            Err(error) => Err(error),
+        };
+        let listed = matches!(self.overlay, Some(Overlay::Suggestions(_)));
+        match &rows {
+            Ok(rows) => {
+                self.new_suggestions = rows
+                    .iter()
+                    .filter(|r| r.state == SuggestionState::New)
+                    .count();
+            }
+            // Told where the rows are listed, else on the status line.
+            Err(error) if !listed => {
+                self.new_suggestions = 0;
+                self.notify(
+                    format!("suggestions not read: {}", one_line(error)),
+                    Level::Error,
+                );
+            }
+            Err(_) => {}
+        }
+        if let Some(Overlay::Suggestions(state)) = &mut self.overlay {
+            let len = rows.as_ref().map_or(0, Vec::len);
+            state.rows = Some(rows);
+            state.cursor.keep_visible(len, suggestions::page(self.size));
+        }
+        self.dirty = true;
+        if std::mem::replace(&mut self.suggestions_counting, Counting::Idle) == Counting::Again {
+            self.count_suggestions();
+        }
     }
 
     /// Each command of an `Effect::ApplyEach` ended (the decisions on marked candidates): one
@@ -81,7 +125,7 @@ impl App {
             Applied::SuggestionAnswered(answered) => {
                 self.notify(answered.said, Level::Info);
                 if matches!(self.overlay, Some(Overlay::Suggestions(_))) {
-                    self.effects.push(Effect::LoadSuggestions { list: true });
+                    self.apply(Command::RefreshSuggestions);
                 }
             }
             Applied::CallAnswered(call) => self.notify(

@@ -80,11 +80,6 @@ pub enum Effect {
     PauseValidation(bool),
     /// Aggregate the workspace statistics for the stats overlay.
     LoadStats,
-    /// Run the detectors over the history; `list`: for the suggestions overlay, else only to
-    /// count the new ones for the status bar.
-    LoadSuggestions {
-        list: bool,
-    },
     /// Read the rows of a resource view.
     LoadResource(Resource),
     /// Read the text files of a tool for the evolve editor.

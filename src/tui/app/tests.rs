@@ -1901,19 +1901,28 @@ fn suggestion(id: i64, title: &str) -> crate::model::suggestions::SuggestionRow 
     }
 }
 
+/// The detectors' answer, as the library's door gives it back.
+fn refreshed(rows: Vec<crate::model::suggestions::SuggestionRow>) -> AppEvent {
+    AppEvent::Applied {
+        command: Box::new(Command::RefreshSuggestions),
+        result: Ok(Applied::SuggestionsRefreshed(rows)),
+    }
+}
+
+fn refresh_suggestions() -> Effect {
+    Effect::Apply(Box::new(Command::RefreshSuggestions))
+}
+
 #[test]
 fn suggestions_open_with_o_and_are_accepted_or_dismissed_with_a_reason() {
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Char('O'));
-    assert!(
-        app.take_effects()
-            .contains(&Effect::LoadSuggestions { list: true })
-    );
+    assert!(app.take_effects().contains(&refresh_suggestions()));
     assert!(render(&app, 80, 24).contains("reading the run history…"));
-    app.update(AppEvent::SuggestionsLoaded(Ok(vec![
+    app.update(refreshed(vec![
         suggestion(3, "compose word_count → line_sort into one tool"),
         suggestion(5, "a tool for pdf.merge is missing"),
-    ])));
+    ]));
     let screen = render(&app, 80, 24);
     insta::assert_snapshot!(screen);
     assert!(
@@ -1962,10 +1971,7 @@ fn suggestions_open_with_o_and_are_accepted_or_dismissed_with_a_reason() {
             },
         ))),
     });
-    assert_eq!(
-        app.take_effects(),
-        vec![Effect::LoadSuggestions { list: true }]
-    );
+    assert_eq!(app.take_effects(), vec![refresh_suggestions()]);
     assert!(render(&app, 120, 24).contains("suggestion #5 dismissed"));
     key(&mut app, KeyCode::Esc);
     assert!(!render(&app, 80, 24).contains("Suggestions"));
@@ -1978,7 +1984,7 @@ fn new_suggestions_are_counted_in_the_background_one_count_at_a_time() {
         entries: sample().into(),
         elapsed: Duration::from_millis(3),
     });
-    let counting = Effect::LoadSuggestions { list: false };
+    let counting = refresh_suggestions();
     assert!(
         app.take_effects().contains(&counting),
         "counted once at start"
@@ -1995,12 +2001,43 @@ fn new_suggestions_are_counted_in_the_background_one_count_at_a_time() {
         });
     }
     assert!(!app.take_effects().contains(&counting));
-    app.update(AppEvent::SuggestionsCounted(2));
+    let mut accepted = suggestion(4, "accepted already");
+    accepted.state = crate::model::suggestions::SuggestionState::Accepted;
+    app.update(refreshed(vec![
+        suggestion(3, "new"),
+        accepted,
+        suggestion(5, "new too"),
+    ]));
     assert_eq!(app.take_effects(), vec![counting.clone()]);
     assert!(render(&app, 100, 24).contains("2 suggested (O)"));
-    app.update(AppEvent::SuggestionsCounted(0));
+    app.update(refreshed(Vec::new()));
     assert!(app.take_effects().is_empty());
     assert!(!render(&app, 100, 24).contains("suggested"));
+}
+
+/// A count the detectors could not take says why on the status line and ends all the same;
+/// with the list open, the list says it.
+#[test]
+fn a_refused_refresh_of_the_suggestions_is_told_where_it_was_asked_for() {
+    let mut app = app_with(sample());
+    app.update(refreshed(vec![suggestion(3, "new")]));
+    let refused = || AppEvent::Applied {
+        command: Box::new(Command::RefreshSuggestions),
+        result: Err(CommandError::Stopped("the store is locked".into())),
+    };
+    app.update(refused());
+    let screen = render(&app, 120, 24);
+    assert!(
+        screen.contains("suggestions not read: ") && screen.contains("the store is locked"),
+        "{screen}"
+    );
+    assert!(!screen.contains("suggested (O)"), "{screen}");
+
+    key(&mut app, KeyCode::Char('O'));
+    app.update(refused());
+    let screen = render(&app, 120, 24);
+    assert!(screen.contains("the store is locked"), "{screen}");
+    assert!(matches!(app.overlay, Some(Overlay::Suggestions(_))));
 }
 
 /// Keys act from the view you are reading: in the review overlay `v` validates, `a` approves

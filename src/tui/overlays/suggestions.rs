@@ -2,7 +2,8 @@
 //! changing, highest priority first, each with why; accept or dismiss (with a reason) here as
 //! `toolbench suggest` does.
 //!
-//! The detectors run off the event loop (`Effect::LoadSuggestions`); drawing reads their rows.
+//! The detectors run off the event loop (`Command::RefreshSuggestions` through `Effect::Apply`);
+//! drawing reads their rows.
 
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;

@@ -183,10 +183,10 @@ fn a_double_click_in_the_palette_runs_the_action_under_it() {
 fn a_click_selects_a_suggestion_and_a_double_click_decides_nothing() {
     let mut app = app_with(sample());
     key(&mut app, KeyCode::Char('O'));
-    app.update(AppEvent::SuggestionsLoaded(Ok(vec![
+    app.update(refreshed(vec![
         suggestion(3, "compose word_count → line_sort into one tool"),
         suggestion(5, "a tool for pdf.merge is missing"),
-    ])));
+    ]));
     app.take_effects();
     let screen = render(&app, 80, 24);
     let row = screen
