@@ -5,6 +5,12 @@
 //!
 //! It tells through a bounded queue and waits for room there: a front end that reads slowly
 //! makes it look less often, and nothing it tells is dropped. Never here: a front end.
+//!
+//! While no run of another process is in flight it does not look on a beat: a watch on the
+//! running folder wakes it when one starts (with a slow safety beat in case the watch missed
+//! it). While one is, it looks every `POLL`: its logs are written with no notification worth
+//! following at the rate a flood writes them. Where no watch can be had, it looks every
+//! `POLL` throughout.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -19,8 +25,16 @@ use crate::runner::Stream;
 use crate::runner::inflight::{self, InFlight};
 use crate::store::{SharedStore, Store};
 
-/// How often the running folder and the followed logs are looked at.
+/// How often the running folder and the followed logs are looked at while runs are in flight,
+/// and the least time between two looks.
 const POLL: Duration = Duration::from_millis(250);
+/// How long it waits, while nothing is in flight, for the watch to tell of a run before it
+/// looks anyway.
+#[cfg(not(test))]
+const QUIET_BEAT: Duration = Duration::from_secs(2);
+/// Long in tests: a run told sooner was told by the watch.
+#[cfg(test)]
+const QUIET_BEAT: Duration = Duration::from_secs(600);
 /// Keys of inherited runs start here, far from the ones a front end hands out for its own.
 pub(crate) const FIRST_KEY: u64 = 1 << 48;
 /// Most of a log read in one look, so a flooding run cannot stall the poller.
@@ -74,6 +88,7 @@ pub(crate) fn spawn(
     writer: SharedStore,
     tx: mpsc::Sender<InheritedEvent>,
 ) -> JoinHandle<()> {
+    let wake = Wake::on_arrivals(&root, &tx);
     tokio::task::spawn_blocking(move || {
         let mut reader = None;
         let me = std::process::id();
@@ -144,9 +159,60 @@ pub(crate) fn spawn(
                     }
                 }
             }
-            std::thread::sleep(POLL);
+            wake.wait(runs.is_empty() && followed.is_empty());
         }
     })
+}
+
+/// What wakes the poller between looks: a change in the running folder, told by a watch, or
+/// its queue's reader gone.
+struct Wake {
+    told: std::sync::mpsc::Receiver<()>,
+    /// `None` where no watch could be had: then nothing tells of a new run.
+    _watch: Option<notify::RecommendedWatcher>,
+    watching: bool,
+}
+
+impl Wake {
+    /// Starts the watch on `root`'s running folder, and a task on the current runtime that
+    /// tells once `tx`'s reader is gone.
+    fn on_arrivals(root: &Path, tx: &mpsc::Sender<InheritedEvent>) -> Self {
+        let (tell, told) = std::sync::mpsc::channel();
+        let (gone, tell_gone) = (tx.clone(), tell.clone());
+        tokio::spawn(async move {
+            gone.closed().await;
+            let _ = tell_gone.send(());
+        });
+        let watch = inflight::running_folder(root).ok().and_then(|folder| {
+            // A run's file made or gone. Not a look at the folder: each look of ours opens
+            // it, and would wake us again.
+            let mut watch =
+                notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                    if !event.is_ok_and(|e| e.kind.is_access()) {
+                        let _ = tell.send(());
+                    }
+                })
+                .ok()?;
+            notify::Watcher::watch(&mut watch, &folder, notify::RecursiveMode::NonRecursive)
+                .ok()?;
+            Some(watch)
+        });
+        Self {
+            told,
+            watching: watch.is_some(),
+            _watch: watch,
+        }
+    }
+
+    /// Waits before the next look: `POLL`, and while nothing is in flight (`quiet`), until
+    /// the watch tells of a change or `QUIET_BEAT` passed. Changes told meanwhile are one look.
+    fn wait(&self, quiet: bool) {
+        std::thread::sleep(POLL);
+        if quiet && self.watching {
+            let _ = self.told.recv_timeout(QUIET_BEAT);
+        }
+        while self.told.try_recv().is_ok() {}
+    }
 }
 
 /// Sends what the run's logs gained since the last look, waiting for room.
@@ -182,4 +248,51 @@ fn recorded(root: &Path, reader: &mut Option<Store>, log_dir: &str) -> Option<Ru
         *reader = Store::open_reader(root).ok();
     }
     reader.as_ref()?.run_by_log_dir(log_dir).ok()?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proc_stat::ProcessId;
+    use crate::runner::inflight::Marker;
+
+    /// With nothing in flight the poller waits on the watch, not a beat (`QUIET_BEAT` is ten
+    /// minutes here): a run another process starts is still told, and its end once recorded.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_run_started_while_nothing_is_in_flight_is_told_by_the_watch() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().to_path_buf();
+        let store = Store::open(&root).expect("the store");
+        let writer = SharedStore::new(store);
+        let (tx, mut rx) = mpsc::channel(16);
+        let _poller = spawn(root.clone(), writer, tx);
+        // Quiet: its first look found nothing, and it waits on the watch.
+        tokio::time::sleep(POLL * 3).await;
+
+        let mut starter = std::process::Command::new("sleep")
+            .arg("120")
+            .spawn()
+            .expect("a starter");
+        let _marker = Marker::reserve(&root, "elsewhere", |log_dir| InFlight {
+            tool: "elsewhere".into(),
+            version: "1.0.0".into(),
+            tier: crate::model::Tier::Approved,
+            input: "{}".into(),
+            started_at: crate::clock::now_rfc3339(),
+            origin: RunOrigin::Cli,
+            client: None,
+            log_dir,
+            starter: ProcessId::of(starter.id()).expect("the starter's stat"),
+            helper: None,
+            finished: None,
+        })
+        .expect("in flight");
+        let told = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await;
+        let _ = starter.kill();
+        let _ = starter.wait();
+        match told {
+            Ok(Some(InheritedEvent::Started { tool, .. })) => assert_eq!(tool, "elsewhere"),
+            other => panic!("expected the run told as started, got {other:?}"),
+        }
+    }
 }

@@ -134,6 +134,14 @@ fn running_dir(root: &Path) -> PathBuf {
     crate::workspace::state_dir(root).join("running")
 }
 
+/// The folder of the in-flight files, made when the state folder is there but it is not yet:
+/// what a follower of other processes' runs watches.
+pub(crate) fn running_folder(root: &Path) -> std::io::Result<PathBuf> {
+    let running = running_dir(root);
+    crate::workspace::private::create_dir(&running)?;
+    Ok(running)
+}
+
 fn runs_dir(root: &Path) -> PathBuf {
     crate::workspace::state_dir(root).join("runs")
 }
